@@ -1,0 +1,147 @@
+"""Where arrays live and which kernels run on them.
+
+Two devices: ``"cpu"`` holds NumPy arrays, ``"cuda"`` holds CuPy arrays. CuPy is
+imported only when a GPU is asked for, so minicnn runs on NumPy alone. Ops never
+ask "is this CuPy?": they call ``xp_of(array)`` once and write ``xp.exp``,
+``xp.zeros`` ... so the same lines run on both.
+
+The kernel tier (``"reference"`` plain loops, ``"numpy"`` vectorized im2col,
+``"numba"`` jitted loops, ``"auto"`` the fastest available) is a global setting
+here; ``minicnn.kernels.for_array`` turns it into a kernel module.
+"""
+import contextlib
+import sys
+import warnings
+
+import numpy as np
+
+DEVICES = ("cpu", "cuda")
+KERNEL_TIERS = ("reference", "numpy", "numba", "auto")
+
+_cupy = None          # the cupy module once imported, False if it cannot be
+_said = set()         # messages already printed once
+
+
+class MissingExtraWarning(UserWarning):
+    """An optional package is missing; minicnn carries on without it."""
+
+
+def say_once(key, message):
+    """Warn about a missing extra only the first time it matters."""
+    if key not in _said:
+        _said.add(key)
+        warnings.warn(message, MissingExtraWarning, stacklevel=3)
+
+
+def cupy():
+    """The CuPy module, or a RuntimeError saying how to get it and a GPU."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy as cp
+            cp.cuda.runtime.getDeviceCount()
+            _cupy = cp
+        except Exception as err:  # ImportError, or CUDA finding no driver/GPU
+            _cupy = False
+            _cupy_error[0] = f"{type(err).__name__}: {err}"
+    if _cupy is False:
+        raise RuntimeError(
+            "device 'cuda' needs CuPy and an NVIDIA GPU, and this machine has "
+            f"none usable ({_cupy_error[0]}). Install the gpu extra with "
+            "`pip install -e \".[gpu]\"` (CuPy for CUDA 12) on a machine with a GPU, "
+            "or keep device='cpu'.")
+    return _cupy
+
+
+_cupy_error = ["not tried"]
+
+
+def cuda_available():
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        cupy()
+        return True
+    except RuntimeError:
+        return False
+
+
+def normalize_device(device):
+    """'cpu', 'cuda' or 'cuda:N' -> the device kind, checking the name."""
+    name = str(device)
+    kind = name.split(":")[0]
+    if kind not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+    return kind
+
+
+def get_xp(device):
+    """The array module for a device name."""
+    return np if normalize_device(device) == "cpu" else cupy()
+
+
+def is_cupy_array(array):
+    return type(array).__module__.split(".")[0] == "cupy"
+
+
+def xp_of(array):
+    """The array module (numpy or cupy) that owns ``array``."""
+    return cupy() if is_cupy_array(array) else np
+
+
+def device_of(array):
+    return "cuda" if is_cupy_array(array) else "cpu"
+
+
+def to_device(array, device):
+    """Copy an array to ``device`` (no copy if it is already there)."""
+    kind = normalize_device(device)
+    if kind == device_of(array):
+        return array
+    if kind == "cuda":
+        return cupy().asarray(array)
+    return array.get()
+
+
+# --- kernel tiers -----------------------------------------------------------
+
+_tier = ["auto"]
+
+
+def kernel_tier():
+    """The kernel tier asked for: 'reference', 'numpy', 'numba' or 'auto'."""
+    return _tier[0]
+
+
+class use_kernels(contextlib.ContextDecorator):
+    """Switch the kernel tier for every op, globally or for a ``with`` block.
+
+    >>> mc.use_kernels("reference")          # from now on: plain loops
+    >>> with mc.use_kernels("numba"): ...    # only inside the block
+    """
+
+    def __init__(self, tier):
+        if tier not in KERNEL_TIERS:
+            raise ValueError(f"use_kernels: unknown tier {tier!r}; expected one of {KERNEL_TIERS}")
+        self.previous = _tier[0]
+        _tier[0] = tier
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _tier[0] = self.previous
+        return False
+
+
+def numba_available():
+    """True when Numba imports; says once what it would add when it does not."""
+    if "numba" in sys.modules:
+        return True
+    try:
+        import numba  # noqa: F401
+        return True
+    except ImportError:
+        say_once("numba", "Numba is not installed: minicnn uses its vectorized NumPy kernels. "
+                          "`pip install -e \".[numba]\"` adds jitted kernels for col2im, "
+                          "pooling and LRN.")
+        return False

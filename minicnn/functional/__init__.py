@@ -1,0 +1,8 @@
+"""Ops as autograd Functions, one file per family (``import minicnn.functional as F``)."""
+from .activation import relu, sigmoid, tanh
+from .basic import abs, add, cast, clamp, div, exp, log, matmul, mul, neg, pow, sqrt, sub, to_device
+from .linear import linear
+from .loss import cross_entropy, log_softmax, mse_loss, softmax
+from .reduce import max, mean, min, sum
+from .shape import cat, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze, view
+from . import tensor_methods  # noqa: F401  (gives Tensor its operators and methods)

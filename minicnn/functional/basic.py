@@ -1,0 +1,290 @@
+"""Arithmetic and elementwise math, with NumPy broadcasting.
+
+When an input was broadcast in the forward pass (a bias (C,) added to (N, C)),
+each of its elements was used many times, so its gradient is the sum of gy
+over the broadcast axes: ``unbroadcast`` does that sum.
+"""
+import numpy as np
+
+from .. import backend
+from ..tensor import Function, Tensor
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape``: the gradient of a broadcast is a sum."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    return g.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def as_tensor(value, like):
+    """A number or array as a constant Tensor of ``like``'s dtype and device."""
+    if isinstance(value, Tensor):
+        return value
+    xp = backend.xp_of(like.data)
+    array = xp.asarray(value)
+    if array.dtype.kind in "fiub" and like.dtype.kind == "f":
+        array = array.astype(like.dtype)   # keep float32 float32 when adding 0.5
+    return Tensor(array)
+
+
+class Add(Function):
+    """y = a + b.   ga = gy, gb = gy (each summed back to its shape)."""
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return (unbroadcast(gy, sa) if self.needs_grad[0] else None,
+                unbroadcast(gy, sb) if self.needs_grad[1] else None)
+
+
+class Sub(Function):
+    """y = a - b.   ga = gy, gb = -gy."""
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return (unbroadcast(gy, sa) if self.needs_grad[0] else None,
+                unbroadcast(-gy, sb) if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a * b.   ga = gy * b, gb = gy * a."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        return (unbroadcast(gy * b, a.shape) if self.needs_grad[0] else None,
+                unbroadcast(gy * a, b.shape) if self.needs_grad[1] else None)
+
+
+class Div(Function):
+    """y = a / b.   ga = gy / b, gb = -gy * a / b^2."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        return (unbroadcast(gy / b, a.shape) if self.needs_grad[0] else None,
+                unbroadcast(-gy * a / (b * b), b.shape) if self.needs_grad[1] else None)
+
+
+class Pow(Function):
+    """y = a ** b.   ga = gy * b * a^(b-1), gb = gy * y * log(a)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, gy):
+        a, b, xp = self.a, self.b, self.xp
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = unbroadcast(gy * b * a ** (b - 1), a.shape)
+        if self.needs_grad[1]:
+            # NOTE: log(a) is undefined for a <= 0; torch gives 0 there when a == 0
+            log_a = xp.log(xp.where(a > 0, a, 1))
+            gb = unbroadcast(gy * self.y * log_a, b.shape)
+        return ga, gb
+
+
+class Neg(Function):
+    """y = -x.   gx = -gy."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class MatMul(Function):
+    """Y = A @ B.   gA = gY @ B^T, gB = A^T @ gY (batched over leading axes).
+
+    1-D operands are lifted to matrices ((n,) -> (1, n) on the left, (n, 1) on
+    the right) as NumPy does; the gradients are reshaped back.
+    """
+
+    def forward(self, a, b):
+        self.a_shape, self.b_shape = a.shape, b.shape
+        self.a = a[None, :] if a.ndim == 1 else a
+        self.b = b[:, None] if b.ndim == 1 else b
+        y = self.a @ self.b
+        self.y_shape = y.shape
+        lifted = {y.ndim - 2} if a.ndim == 1 else set()
+        lifted |= {y.ndim - 1} if b.ndim == 1 else set()
+        return y.reshape([n for i, n in enumerate(y.shape) if i not in lifted])
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        gy = gy.reshape(self.y_shape)
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = unbroadcast(gy @ b.swapaxes(-1, -2), a.shape).reshape(self.a_shape)
+        if self.needs_grad[1]:
+            gb = unbroadcast(a.swapaxes(-1, -2) @ gy, b.shape).reshape(self.b_shape)
+        return ga, gb
+
+
+class Exp(Function):
+    """y = e^x.   gx = gy * y."""
+
+    def forward(self, x):
+        self.y = backend.xp_of(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class Log(Function):
+    """y = ln x.   gx = gy / x."""
+
+    def forward(self, x):
+        self.x = x
+        return backend.xp_of(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+class Sqrt(Function):
+    """y = sqrt(x).   gx = gy / (2 y)."""
+
+    def forward(self, x):
+        self.y = backend.xp_of(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)
+
+
+class Abs(Function):
+    """y = |x|.   gx = gy * sign(x) (0 at x = 0, as PyTorch)."""
+
+    def forward(self, x):
+        self.x = x
+        return abs(x)
+
+    def backward(self, gy):
+        return gy * backend.xp_of(gy).sign(self.x)
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi).   gx = gy where lo <= x <= hi, else 0."""
+
+    def forward(self, x, min=None, max=None):
+        xp = backend.xp_of(x)
+        self.mask = xp.ones(x.shape, dtype=bool)
+        if min is not None:
+            self.mask &= x >= min
+        if max is not None:
+            self.mask &= x <= max
+        return xp.clip(x, min, max)
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+class Cast(Function):
+    """y = x as another dtype.   gx = gy cast back."""
+
+    def forward(self, x, dtype=None):
+        self.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.dtype)
+
+
+class ToDevice(Function):
+    """y = x copied to another device.   gx = gy copied back."""
+
+    def forward(self, x, device=None):
+        self.device = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    def backward(self, gy):
+        return backend.to_device(gy, self.device)
+
+
+def _binary(cls, a, b, reverse=False):
+    if not isinstance(a, Tensor):
+        a, b = b, a
+        reverse = not reverse
+    b = as_tensor(b, a)
+    return cls.apply(b, a) if reverse else cls.apply(a, b)
+
+
+def add(a, b):
+    return _binary(Add, a, b)
+
+
+def sub(a, b):
+    return _binary(Sub, a, b)
+
+
+def mul(a, b):
+    return _binary(Mul, a, b)
+
+
+def div(a, b):
+    return _binary(Div, a, b)
+
+
+def pow(a, b):
+    return _binary(Pow, a, b)
+
+
+def matmul(a, b):
+    return _binary(MatMul, a, b)
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001 (mirrors torch.abs)
+    return Abs.apply(x)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002
+    """Clip to [min, max]; the gradient passes where x is inside (bounds included)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(x, min=min, max=max)
+
+
+def cast(x, dtype):
+    return Cast.apply(x, dtype=np.dtype(dtype))
+
+
+def to_device(x, device):
+    return ToDevice.apply(x, device=device)

@@ -1,0 +1,158 @@
+"""Ops that move elements without changing them: reshape, transpose, index, cat.
+
+Each backward puts every gradient element back where its forward element came from.
+"""
+import numpy as np
+
+from .. import backend
+from ..tensor import Function, Tensor
+
+
+class Reshape(Function):
+    """y = x with a new shape.   gx = gy with x's shape."""
+
+    def forward(self, x, shape=None):
+        self.shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.shape)
+
+
+class Permute(Function):
+    """y = x with axes reordered.   gx = gy with the inverse order."""
+
+    def forward(self, x, dims=None):
+        self.dims = dims
+        return x.transpose(dims)
+
+    def backward(self, gy):
+        return gy.transpose(np.argsort(self.dims))
+
+
+class GetItem(Function):
+    """y = x[index].   gx = zeros with gy added at the indexed places."""
+
+    def forward(self, x, index=None):
+        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        return x[index]
+
+    def backward(self, gy):
+        xp = self.xp
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        if _is_basic(self.index):
+            gx[self.index] = gy          # slices never repeat an element
+        else:
+            # NOTE: an integer array may name one element twice (x[[0, 0]]):
+            # add.at sums both uses, where gx[index] += gy would keep only one
+            xp.add.at(gx, self.index, gy)
+        return gx
+
+
+def _is_basic(index):
+    index = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in index)
+
+
+class Cat(Function):
+    """y = [x1, x2, ...] joined along dim.   gx_i = the slice of gy that came from x_i."""
+
+    def forward(self, *xs, dim=0):
+        xp = backend.xp_of(xs[0])
+        self.dim = dim
+        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return xp.concatenate(xs, axis=dim)
+
+    def backward(self, gy):
+        parts = self.xp.split(gy, self.bounds, axis=self.dim)
+        return tuple(p if need else None for p, need in zip(parts, self.needs_grad))
+
+
+class Stack(Function):
+    """y = x1, x2, ... stacked on a new axis dim.   gx_i = gy taken at index i of dim."""
+
+    def forward(self, *xs, dim=0):
+        self.dim = dim
+        return backend.xp_of(xs[0]).stack(xs, axis=dim)
+
+    def backward(self, gy):
+        return tuple(self.xp.take(gy, i, axis=self.dim) if need else None
+                     for i, need in enumerate(self.needs_grad))
+
+
+def _dims(x, dims):
+    """Accept both f(x, 0, 1) and f(x, (0, 1))."""
+    return tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+
+
+def reshape(x, *shape):
+    return Reshape.apply(x, shape=_dims(x, shape))
+
+
+view = reshape
+
+
+def permute(x, *dims):
+    dims = tuple(d % x.ndim for d in _dims(x, dims))
+    if sorted(dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} axes")
+    return Permute.apply(x, dims=dims)
+
+
+def transpose(x, dim0, dim1):
+    """Swap two axes (PyTorch's transpose; ``x.T`` reverses all axes)."""
+    dims = list(range(x.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes start_dim..end_dim into one (nn.Flatten uses start_dim=1)."""
+    start, end = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
+    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    return Reshape.apply(x, shape=shape)
+
+
+def squeeze(x, dim=None):
+    shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or (dim is not None and i != dim % x.ndim))
+    return Reshape.apply(x, shape=shape)
+
+
+def unsqueeze(x, dim):
+    dim = dim % (x.ndim + 1)
+    return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def getitem(x, index):
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return GetItem.apply(x, index=index)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing axis (Inception joins its branches on dim=1)."""
+    tensors = list(tensors)
+    _check_joinable("cat", tensors, dim, same_axis=False)
+    return Cat.apply(*tensors, dim=dim % tensors[0].ndim)
+
+
+def stack(tensors, dim=0):
+    """Join tensors of one shape along a new axis."""
+    tensors = list(tensors)
+    _check_joinable("stack", tensors, dim, same_axis=True)
+    return Stack.apply(*tensors, dim=dim % (tensors[0].ndim + 1))
+
+
+def _check_joinable(name, tensors, dim, same_axis):
+    if not tensors:
+        raise ValueError(f"{name}: expected a non-empty list of tensors")
+    first = tensors[0].shape
+    for t in tensors[1:]:
+        ok = t.shape == first if same_axis else (
+            t.ndim == len(first) and all(a == b for i, (a, b) in enumerate(zip(t.shape, first))
+                                         if i != dim % len(first)))
+        if not ok:
+            raise ValueError(f"{name}: shapes {[t.shape for t in tensors]} do not match "
+                             f"outside dim {dim}")

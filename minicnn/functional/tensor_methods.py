@@ -1,0 +1,69 @@
+"""Tensor's operators and methods, each a one-line call into functional/.
+
+Kept apart from tensor.py so that the math of every op lives in exactly one
+file and tensor.py holds only the engine.
+"""
+from ..tensor import Tensor
+from . import activation, basic, reduce, shape
+
+
+def _reflected(fn):
+    return lambda self, other: fn(basic.as_tensor(other, self), self)
+
+
+Tensor.__add__ = basic.add
+Tensor.__radd__ = basic.add
+Tensor.__sub__ = basic.sub
+Tensor.__rsub__ = _reflected(basic.sub)
+Tensor.__mul__ = basic.mul
+Tensor.__rmul__ = basic.mul
+Tensor.__truediv__ = basic.div
+Tensor.__rtruediv__ = _reflected(basic.div)
+Tensor.__pow__ = basic.pow
+Tensor.__rpow__ = _reflected(basic.pow)
+Tensor.__matmul__ = basic.matmul
+Tensor.__rmatmul__ = _reflected(basic.matmul)
+Tensor.__neg__ = basic.neg
+Tensor.__getitem__ = shape.getitem
+
+Tensor.exp = basic.exp
+Tensor.log = basic.log
+Tensor.sqrt = basic.sqrt
+Tensor.abs = basic.abs
+Tensor.clamp = basic.clamp
+Tensor.relu = activation.relu
+Tensor.tanh = activation.tanh
+Tensor.sigmoid = activation.sigmoid
+
+Tensor.sum = reduce.sum
+Tensor.mean = reduce.mean
+Tensor.max = reduce.max
+Tensor.min = reduce.min
+
+Tensor.reshape = shape.reshape
+Tensor.view = shape.view
+Tensor.permute = shape.permute
+Tensor.transpose = shape.transpose
+Tensor.flatten = shape.flatten
+Tensor.squeeze = shape.squeeze
+Tensor.unsqueeze = shape.unsqueeze
+Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
+
+
+def _argmax(self, dim=None, keepdim=False):
+    """Index of the largest value (no gradient: indices are integers)."""
+    return Tensor(self.data.argmax(axis=dim, keepdims=keepdim))
+
+
+def _compare(op):
+    return lambda self, other: Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+
+
+Tensor.argmax = _argmax
+Tensor.__eq__ = _compare(lambda a, b: a == b)
+Tensor.__ne__ = _compare(lambda a, b: a != b)
+Tensor.__lt__ = _compare(lambda a, b: a < b)
+Tensor.__le__ = _compare(lambda a, b: a <= b)
+Tensor.__gt__ = _compare(lambda a, b: a > b)
+Tensor.__ge__ = _compare(lambda a, b: a >= b)
+Tensor.__hash__ = object.__hash__

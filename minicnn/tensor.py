@@ -1,0 +1,331 @@
+"""Tensor and the autograd engine.
+
+A ``Tensor`` wraps one array (``.data``, NumPy or CuPy) and, when it was made by
+an op on tensors that require gradients, the ``Function`` node that made it.
+The graph is built as the code runs (define-by-run). ``loss.backward()`` visits
+the nodes in reverse topological order, so each node's output gradient is
+complete (all its uses summed) before its own ``backward`` runs, and frees the
+graph as it goes unless ``retain_graph=True``.
+"""
+import numpy as np
+
+from . import backend
+
+_grad_enabled = [True]
+
+
+class no_grad:
+    """Context (and decorator) in which ops record no graph: for evaluation and updates."""
+
+    def __enter__(self):
+        self.previous = _grad_enabled[0]
+        _grad_enabled[0] = False
+
+    def __exit__(self, *exc):
+        _grad_enabled[0] = self.previous
+        return False
+
+    def __call__(self, fn):
+        def wrapped(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
+        return wrapped
+
+
+def is_grad_enabled():
+    return _grad_enabled[0]
+
+
+class Function:
+    """One op in the graph: ``forward`` and ``backward`` on raw arrays.
+
+    Subclasses write ``forward(self, *arrays, **params) -> array`` and
+    ``backward(self, gy) -> tuple`` with one gradient (or None) per input.
+    ``self.needs_grad[i]`` says whether input i wants a gradient, so backward
+    computes only those. Anything backward needs is stored on ``self``.
+    """
+
+    def __init__(self):
+        self.inputs = ()
+        self.needs_grad = ()
+        self.freed = False
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
+        fn = cls()
+        xp = _check_same_device(cls.__name__, inputs)
+        fn.needs_grad = tuple(t.requires_grad for t in inputs)
+        y = fn.forward(*[t.data for t in inputs], **params)
+        if xp is np and not isinstance(y, np.ndarray):
+            y = np.asarray(y)           # NumPy reductions return scalars, not 0-d arrays
+        if not (_grad_enabled[0] and any(fn.needs_grad)):
+            return Tensor(y)
+        fn.inputs = inputs
+        fn.xp = xp
+        return Tensor(y, requires_grad=True, _fn=fn)
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, gy):
+        raise NotImplementedError
+
+    def free(self):
+        """Drop the inputs and everything saved for backward."""
+        self.__dict__ = {"freed": True, "inputs": ()}
+
+
+def _check_same_device(name, inputs):
+    xp = None
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: inputs must be Tensors, got {type(t).__name__}")
+        this = backend.xp_of(t.data)
+        if xp is not None and this is not xp:
+            devices = [t.device for t in inputs]
+            raise TypeError(f"{name}: inputs are on different devices {devices}; "
+                            "move them with .to(device) first")
+        xp = this
+    return xp
+
+
+def _topological_order(root_fn):
+    """Nodes reachable from root_fn, each after every node that consumes its output.
+
+    Iterative depth-first search (a 1000-layer ResNet would overflow Python's
+    recursion limit): a node is appended once all its inputs' nodes are done,
+    and the reversed list is the order in which gradients flow.
+    """
+    order, seen = [], {id(root_fn)}
+    stack = [(root_fn, iter(root_fn.inputs))]
+    while stack:
+        fn, children = stack[-1]
+        for t in children:
+            child = t._fn
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, iter(child.inputs)))
+                break
+        else:
+            stack.pop()
+            order.append(fn)
+    return reversed(order)
+
+
+def _check_grad(fn, i, x, gx):
+    if gx.shape != x.shape or gx.dtype != x.dtype:
+        raise RuntimeError(
+            f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
+            f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}")
+
+
+def run_backward(root, gy, retain_graph=False):
+    """Send ``gy`` (the gradient of the output w.r.t. root) back through the graph."""
+    grads = {id(root._fn): gy}          # node -> gradient of its output, summed over uses
+    for fn in _topological_order(root._fn):
+        if fn.freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time: its saved arrays were "
+                "freed after the first backward(). Pass retain_graph=True to the first call "
+                "if you need to.")
+        gy = grads.pop(id(fn), None)
+        if gy is None:          # no gradient reached this node (e.g. only integer inputs)
+            if not retain_graph:
+                fn.free()
+            continue
+        gxs = fn.backward(gy)
+        if not isinstance(gxs, tuple):
+            gxs = (gxs,)
+        if len(gxs) != len(fn.inputs):
+            raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
+                               f"for {len(fn.inputs)} inputs")
+        for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
+            if gx is None or not x.requires_grad:
+                continue
+            _check_grad(fn, i, x.data, gx)
+            if x._fn is None or x._retain_grad:
+                x._accumulate(gx)
+            if x._fn is not None:
+                key = id(x._fn)
+                # NOTE: a new array, not +=: gx may be the very array another input got
+                grads[key] = gx if key not in grads else grads[key] + gx
+        if not retain_graph:
+            fn.free()
+
+
+def _as_array(data, dtype, device):
+    """Python numbers/lists -> float32 (ints stay int64); arrays keep their dtype."""
+    xp = backend.get_xp(device)
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_cupy_array(data) or isinstance(data, np.ndarray):
+        array = data
+    else:
+        array = np.asarray(data)
+        if dtype is None and array.dtype.kind == "f":
+            array = array.astype(np.float32)
+        elif dtype is None and array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return backend.to_device(array, device) if xp is not backend.xp_of(array) else array
+
+
+def tensor(data, requires_grad=False, dtype=None, device="cpu"):
+    """A new leaf Tensor holding a copy of ``data``.
+
+    Python floats and lists become float32 (ints int64); NumPy arrays keep
+    their dtype, so float64 stays float64 for gradient checks.
+    """
+    array = _as_array(data, dtype, device)
+    xp = backend.xp_of(array)
+    array = xp.array(array, copy=True)
+    if requires_grad and array.dtype.kind != "f":
+        raise TypeError(f"only floating-point tensors can require gradients, got dtype {array.dtype}")
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _needs_float(name, t):
+    if t.data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {t.data.dtype}")
+
+
+class Tensor:
+    """An array with a gradient and a link to the op that made it."""
+
+    __array_priority__ = 1000    # so ndarray + Tensor calls Tensor.__radd__
+
+    def __init__(self, data, requires_grad=False, _fn=None):
+        self.data = data
+        self.grad = None
+        self.requires_grad = requires_grad
+        self._fn = _fn
+        self._retain_grad = False
+
+    # --- what it is ---------------------------------------------------------
+    shape = property(lambda self: tuple(self.data.shape))
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    device = property(lambda self: backend.device_of(self.data))
+    is_leaf = property(lambda self: self._fn is None)
+    grad_fn = property(lambda self: self._fn)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        grad = f", grad_fn=<{type(self._fn).__name__}>" if self._fn else (
+            ", requires_grad=True" if self.requires_grad else "")
+        device = ", device='cuda'" if self.device == "cuda" else ""
+        body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
+        return f"tensor({body}{device}{grad})"
+
+    # --- gradients ----------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Gradients of this tensor w.r.t. every leaf that requires them, into ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no graph")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward(): grad can be implicit only for a scalar output, "
+                                   f"got shape {self.shape}; pass grad= of that shape")
+            gy = backend.xp_of(self.data).ones_like(self.data)
+        else:
+            gy = _as_array(grad, self.dtype, self.device)
+            if gy.shape != self.data.shape:
+                raise RuntimeError(f"backward(): grad has shape {gy.shape}, tensor has {self.shape}")
+        if self._fn is None:
+            self._accumulate(gy)
+            return
+        run_backward(self, gy, retain_graph=retain_graph)
+
+    def _accumulate(self, g):
+        if self.grad is None:
+            self.grad = Tensor(g)
+        else:
+            self.grad = Tensor(self.grad.data + g)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient)."""
+        self._retain_grad = True
+        return self
+
+    def requires_grad_(self, flag=True):
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
+        self.requires_grad = flag
+        return self
+
+    def detach(self):
+        """The same array, cut from the graph."""
+        return Tensor(self.data)
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self.data[...] = value
+        return self
+
+    def copy_(self, other):
+        src = other.data if isinstance(other, Tensor) else other
+        self.data[...] = backend.to_device(backend.xp_of(src).asarray(src), self.device)
+        return self
+
+    # --- leaving and moving -------------------------------------------------
+    def numpy(self):
+        """The data as a NumPy array (copied from the GPU when needed)."""
+        return backend.to_device(self.data, "cpu")
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def to(self, device=None, dtype=None):
+        """A copy on another device and/or of another dtype; the gradient flows back."""
+        from .functional import basic
+        out = self
+        if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and device not in ("cpu",)
+                                                   and not device.startswith("cuda")):
+            device, dtype = None, device
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = basic.cast(out, dtype)
+        if device is not None and backend.normalize_device(device) != self.device:
+            out = basic.to_device(out, device)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(dtype=np.float32)
+
+    def double(self):
+        return self.to(dtype=np.float64)
+
+    def type(self, dtype):
+        return self.to(dtype=dtype)
+
+
+# The arithmetic, reductions and shape methods are defined in functional/ and
+# attached to Tensor there, so each op's math lives in exactly one place.
+from . import functional  # noqa: E402,F401  (attaches the Tensor methods)
