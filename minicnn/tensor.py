@@ -187,6 +187,15 @@ def tensor(data, requires_grad=False, dtype=None, device="cpu"):
     return Tensor(array, requires_grad=requires_grad)
 
 
+def _is_dtype(name):
+    """True for a dtype name ("float32"); False for "cpu", "cuda:0" or an unknown device."""
+    try:
+        np.dtype(name)
+        return True
+    except TypeError:
+        return False
+
+
 def _needs_float(name, t):
     if t.data.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point tensor, got dtype {t.data.dtype}")
@@ -301,9 +310,8 @@ class Tensor:
         """A copy on another device and/or of another dtype; the gradient flows back."""
         from .functional import basic
         out = self
-        if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and device not in ("cpu",)
-                                                   and not device.startswith("cuda")):
-            device, dtype = None, device
+        if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
+            device, dtype = None, device      # x.to(np.float64), x.to("float32")
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = basic.cast(out, dtype)
         if device is not None and backend.normalize_device(device) != self.device:

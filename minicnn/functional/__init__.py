@@ -1,5 +1,8 @@
 """Ops as autograd Functions, one file per family (``import minicnn.functional as F``)."""
 from .activation import relu, sigmoid, tanh
+from .activation import leaky_relu, prelu, rrelu
+from .dropout import dropout, dropout2d
+from .norm import batch_norm, local_response_norm
 from .basic import abs, add, cast, clamp, div, exp, log, matmul, mul, neg, pow, sqrt, sub, to_device
 from .linear import linear
 from .loss import cross_entropy, log_softmax, mse_loss, softmax

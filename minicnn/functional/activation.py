@@ -4,8 +4,9 @@ ReLU is AlexNet's choice: piecewise linear, so forward and backward are a
 comparison and a mask, and it does not saturate for large inputs as tanh and
 the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
 """
-from .. import backend
+from .. import backend, rng
 from ..tensor import Function
+from .basic import unbroadcast
 
 
 class ReLU(Function):
@@ -54,3 +55,87 @@ def tanh(x):
 
 def sigmoid(x):
     return Sigmoid.apply(x)
+
+
+# --- leaky ReLUs: a small slope for x < 0, so negative units still learn ----
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else a x (a fixed; PReLU learns it; RReLU draws it).   gx = gy * (1 or a)."""
+
+    def forward(self, x, negative_slope=0.01):
+        self.slope = backend.xp_of(x).where(x > 0, 1, negative_slope).astype(x.dtype)
+        return x * self.slope
+
+    def backward(self, gy):
+        return gy * self.slope
+
+
+class PReLU(Function):
+    """y = x if x > 0 else a_c x, one learned a per channel (dim 1) or one for all (He et al. 2015).
+    gx = gy * (1 or a_c),  ga_c = sum over everything but the channel of gy * x where x <= 0."""
+
+    def forward(self, x, weight):
+        xp = backend.xp_of(x)
+        self.x, self.weight_shape = x, weight.shape
+        # weight (C,) lines up with dim 1 (dim 0 of 1-D input); (1,) broadcasts anyway
+        shape = [1] * x.ndim
+        if weight.size > 1:
+            shape[1 if x.ndim > 1 else 0] = weight.size
+        self.a = weight.reshape(shape)
+        self.negative = x <= 0
+        return xp.where(self.negative, self.a * x, x)
+
+    def backward(self, gy):
+        xp = self.xp
+        gx = ga = None
+        if self.needs_grad[0]:
+            gx = xp.where(self.negative, self.a * gy, gy)
+        if self.needs_grad[1]:
+            g = gy * self.x * self.negative
+            ga = unbroadcast(g, self.a.shape).reshape(self.weight_shape)
+        return gx, ga
+
+
+class RReLU(Function):
+    """y = x if x > 0 else a x, a drawn per element beforehand.   gx = gy * (1 or a), the same a."""
+
+    def forward(self, x, slopes=None):
+        self.slope = backend.xp_of(x).where(x > 0, 1, slopes).astype(x.dtype)
+        return x * self.slope
+
+    def backward(self, gy):
+        return gy * self.slope
+
+
+def _check_float(name, x):
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
+
+
+def leaky_relu(x, negative_slope=0.01):
+    _check_float("leaky_relu", x)
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def prelu(x, weight):
+    """y = max(0, x) + weight * min(0, x); weight has 1 value or one per channel (dim 1)."""
+    _check_float("prelu", x)
+    channels = x.shape[1] if x.ndim > 1 else (x.shape[0] if x.ndim == 1 else 1)
+    if weight.ndim != 1 or weight.shape[0] not in (1, channels):
+        raise ValueError(f"prelu: weight must have 1 value or one per channel ({channels}); "
+                         f"x {x.shape}, weight {weight.shape}")
+    return PReLU.apply(x, weight)
+
+
+def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """Randomized leaky ReLU (Xu et al. 2015): slope ~ U(lower, upper) per element when
+    training, the mean (lower + upper) / 2 in evaluation."""
+    _check_float("rrelu", x)
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
+    if not training:
+        return LeakyReLU.apply(x, negative_slope=(lower + upper) / 2)
+    slopes = rng.default_generator().uniform(lower, upper, x.shape)
+    slopes = backend.to_device(slopes.astype(x.dtype), x.device)
+    return RReLU.apply(x, slopes=slopes)
+

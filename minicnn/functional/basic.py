@@ -179,7 +179,7 @@ class Abs(Function):
 
     def forward(self, x):
         self.x = x
-        return abs(x)
+        return backend.xp_of(x).abs(x)   # NOTE: not abs(x): this module's abs() shadows it
 
     def backward(self, gy):
         return gy * backend.xp_of(gy).sign(self.x)

@@ -1,0 +1,21 @@
+"""Datasets, the DataLoader and batch-wise transforms (augmentation).
+
+Datasets return NumPy arrays (images float32 (N, C, H, W) in [0, 1], labels
+int64); the DataLoader yields ``(x, y)`` minicnn Tensors.
+
+- bundled with pip packages (the ``data`` extra): ``mnist5k``, ``digits``
+- from files you have: ``MNIST``, ``FashionMNIST``, ``CIFAR10``, ``ImageFolder``
+- generated: ``SyntheticShapes``
+- building blocks: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``
+"""
+from . import transforms
+from .bundled import digits, mnist5k
+from .dataset import Dataset, Subset, TensorDataset, random_split
+from .files import CIFAR10, MNIST, FashionMNIST, read_idx
+from .image_folder import ImageFolder
+from .loader import DataLoader
+from .synthetic import SHAPES, SyntheticShapes
+
+__all__ = ["transforms", "digits", "mnist5k", "Dataset", "Subset", "TensorDataset",
+           "random_split", "CIFAR10", "MNIST", "FashionMNIST", "read_idx", "ImageFolder",
+           "DataLoader", "SHAPES", "SyntheticShapes"]

@@ -1,0 +1,139 @@
+"""The Dataset protocol and the in-memory datasets everything else builds on.
+
+A dataset is anything with ``len(ds)`` and ``ds[i] -> (image array, label)``,
+as in PyTorch. The ones that hold their data in memory also expose
+``.images`` (N, C, H, W) float32 and ``.labels`` (N,) int64, so the DataLoader
+can gather a whole batch with one fancy index instead of N Python calls.
+"""
+import numpy as np
+
+
+class Dataset:
+    """Base class: subclasses define ``__len__`` and ``__getitem__(i) -> (image, label)``.
+
+    ``images``/``labels`` are None unless the whole dataset sits in memory.
+    """
+
+    images = None
+    labels = None
+    classes = None
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def __getitem__(self, i):
+        raise NotImplementedError
+
+
+def _as_numpy(a):
+    """NumPy array from an array or a minicnn Tensor (its ``.data``)."""
+    data = getattr(a, "data", a)
+    if not isinstance(data, np.ndarray):
+        if hasattr(data, "get"):            # a CuPy array: datasets live on the host
+            data = data.get()
+        else:
+            data = np.asarray(data)
+    return data
+
+
+class TensorDataset(Dataset):
+    """Images and labels held as two arrays of the same length.
+
+    Args:
+        x: (N, ...) array or Tensor of inputs (images are (N, C, H, W)).
+        y: (N,) array or Tensor of integer labels.
+        classes: optional list of class names, ``classes[label]``.
+    """
+
+    def __init__(self, x, y, classes=None):
+        x, y = _as_numpy(x), _as_numpy(y)
+        if x.ndim == 0 or y.ndim != 1 or len(x) != len(y):
+            raise ValueError(f"TensorDataset: expected x (N, ...) and y (N,) of the same length N; "
+                             f"got x {tuple(x.shape)}, y {tuple(y.shape)}")
+        if y.dtype.kind not in "iu":
+            raise TypeError(f"TensorDataset: labels must be integers, got dtype {y.dtype}")
+        self.images = x
+        self.labels = y.astype(np.int64, copy=False)
+        if classes is not None:
+            self.classes = list(classes)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.images[i], self.labels[i]
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(n={len(self)}, images={tuple(self.images.shape)} "
+                f"{self.images.dtype})")
+
+
+class Subset(Dataset):
+    """The items of ``dataset`` at ``indices``, in that order (a view, not a copy).
+
+    ``images``/``labels`` are gathered from the parent's arrays the first time
+    they are asked for.
+    """
+
+    def __init__(self, dataset, indices):
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = len(dataset)
+        if indices.size and (indices.min() < -n or indices.max() >= n):
+            raise IndexError(f"Subset: indices must lie in [0, {n}) for a dataset of {n} items; "
+                             f"got min {indices.min()}, max {indices.max()}")
+        self.dataset, self.indices = dataset, indices % max(n, 1)
+        self.classes = getattr(dataset, "classes", None)
+        self._arrays = None
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        return self.dataset[int(self.indices[i])]
+
+    def _gather(self):
+        if self._arrays is None and self.dataset.images is not None:
+            self._arrays = (self.dataset.images[self.indices], self.dataset.labels[self.indices])
+        return self._arrays
+
+    images = property(lambda self: None if self._gather() is None else self._arrays[0])
+    labels = property(lambda self: None if self._gather() is None else self._arrays[1])
+
+
+def random_split(dataset, lengths, seed=0):
+    """Split ``dataset`` into non-overlapping random Subsets of the given lengths.
+
+    As ``torch.utils.data.random_split``: ``lengths`` are counts summing to
+    ``len(dataset)``, or fractions summing to 1 (remainders go one each to the
+    first splits). The permutation comes from ``np.random.default_rng(seed)``.
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 \
+            and sum(lengths) != n:
+        counts = [int(np.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(int(k) != k or k < 0 for k in lengths) or sum(lengths) != n:
+        raise ValueError(f"random_split: lengths must be non-negative counts summing to the "
+                         f"dataset's {n} items (or fractions summing to 1); got {lengths}")
+    order = np.random.default_rng(seed).permutation(n)
+    ends = np.cumsum([int(k) for k in lengths])
+    return [Subset(dataset, order[end - int(k):end]) for k, end in zip(lengths, ends)]
+
+
+def stratified_split(labels, n_test_per_class, seed):
+    """Indices (train, test): per class, a seeded permutation's last ``n`` items go to test.
+
+    Every class keeps the same share in both splits, and the split never
+    changes for a given seed.
+    """
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        k = n_test_per_class(len(members)) if callable(n_test_per_class) else n_test_per_class
+        train.append(members[:len(members) - k])
+        test.append(members[len(members) - k:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))

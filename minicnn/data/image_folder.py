@@ -1,0 +1,68 @@
+"""ImageFolder: PNG/JPEG images sorted into one sub-folder per class (torchvision's layout).
+
+    root/cat/001.png
+    root/dog/xyz.jpg
+
+Class names are the sub-folder names in sorted order, labels their indices.
+Images are decoded with Pillow (the ``data`` extra) and held in memory.
+"""
+import os
+
+import numpy as np
+
+from .dataset import TensorDataset
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".tif", ".tiff", ".webp")
+
+
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError as e:
+        raise ImportError("ImageFolder decodes images with Pillow, which is not installed; "
+                          "install the data extra: pip install -e \".[data]\"") from e
+    return Image
+
+
+class ImageFolder(TensorDataset):
+    """Every image under ``root/<class>/``, as RGB float32 (N, 3, H, W) in [0, 1].
+
+    Args:
+        root: the folder of class folders.
+        size: None keeps each image's size (then all must share one), an int
+            or (h, w) resizes every image bilinearly with Pillow.
+    Attributes: ``classes``, ``class_to_idx``, ``samples`` (path, label) in order.
+    """
+
+    def __init__(self, root, size=None):
+        Image = _pillow()
+        if not os.path.isdir(root):
+            raise FileNotFoundError(f"ImageFolder: {root} is not a folder; expected one "
+                                    f"sub-folder of images per class")
+        classes = sorted(d.name for d in os.scandir(root) if d.is_dir())
+        self.class_to_idx = {c: i for i, c in enumerate(classes)}
+        self.samples = [(os.path.join(root, c, f), i) for i, c in enumerate(classes)
+                        for f in sorted(os.listdir(os.path.join(root, c)))
+                        if f.lower().endswith(EXTENSIONS)]
+        if not self.samples:
+            raise FileNotFoundError(f"ImageFolder: no images ({', '.join(EXTENSIONS)}) in class "
+                                    f"sub-folders of {root} (found {len(classes)} sub-folder(s))")
+        if size is not None:
+            size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
+        images = []
+        for path, _ in self.samples:
+            try:
+                with Image.open(path) as im:
+                    im = im.convert("RGB")
+                    if size is not None and im.size != (size[1], size[0]):
+                        im = im.resize((size[1], size[0]), Image.BILINEAR)  # Pillow: (w, h)
+                    images.append(np.asarray(im, dtype=np.uint8))
+            except OSError as e:
+                raise ValueError(f"ImageFolder: cannot decode {path} ({e})") from e
+        shapes = sorted({a.shape[:2] for a in images})
+        if len(shapes) > 1:
+            raise ValueError(f"ImageFolder: images in {root} have {len(shapes)} different sizes "
+                             f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them")
+        x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255
+        y = np.array([label for _, label in self.samples], dtype=np.int64)
+        super().__init__(x, y, classes=classes)

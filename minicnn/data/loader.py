@@ -1,0 +1,76 @@
+"""DataLoader: batches of (x, y) Tensors from a dataset, shuffled reproducibly.
+
+Epoch k draws its order (and the random numbers of its transform) from
+``np.random.default_rng([seed, k])``, so a run can be repeated, or resumed at
+any epoch with ``set_epoch(k)``, and gives the same batches.
+"""
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches of ``(x, y)`` Tensors, x float32 and y int64.
+
+    Args:
+        dataset: a Dataset; one with ``.images``/``.labels`` arrays is batched
+            by fancy indexing (one gather per batch), any other item by item.
+        batch_size: items per batch; the last batch is smaller unless
+            ``drop_last``.
+        shuffle: a new random order every epoch.
+        drop_last: drop the last, incomplete batch.
+        seed: the run's seed; None picks one at random (printed by ``repr``).
+        transform: ``transform(batch, rng)`` on the NumPy (N, C, H, W) batch,
+            e.g. ``transforms.Compose([...])``, using the epoch's generator.
+
+    ``len(loader)`` is the number of batches. Each ``for`` over the loader is
+    one epoch and moves the epoch counter on by one; ``set_epoch(k)`` sets it.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
+                 transform=None):
+        if int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"DataLoader: transform must be callable as transform(batch, rng), "
+                            f"got {type(transform).__name__}")
+        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.shuffle, self.drop_last, self.transform = shuffle, drop_last, transform
+        self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
+        self.epoch = 0
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def set_epoch(self, epoch):
+        """The next iteration runs as epoch ``epoch`` (order and augmentation)."""
+        self.epoch = int(epoch)
+
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        n = len(self.dataset)
+        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        for b in range(len(self)):
+            idx = order[b * self.batch_size:(b + 1) * self.batch_size]
+            x, y = self._gather(idx)
+            if self.transform is not None:
+                x = self.transform(x, rng)
+            yield Tensor(np.ascontiguousarray(x, dtype=np.float32)), Tensor(y)
+
+    def _gather(self, idx):
+        images, labels = self.dataset.images, self.dataset.labels
+        if images is not None and labels is not None:
+            x, y = images[idx], labels[idx]
+        else:
+            items = [self.dataset[int(i)] for i in idx]
+            x = np.stack([np.asarray(item[0]) for item in items])
+            y = np.array([item[1] for item in items])
+        # NOTE: float32 before the transform, so augmentation never works on uint8
+        return x.astype(np.float32, copy=False), y.astype(np.int64, copy=False)
+
+    def __repr__(self):
+        return (f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
+                f"epoch={self.epoch})")

@@ -1,0 +1,54 @@
+"""What every transform shares: checking the batch, the generator, and Compose."""
+import numpy as np
+
+
+class Transform:
+    """Base class: ``__call__(batch, rng=None)`` checks the batch, then calls ``apply``."""
+
+    def __call__(self, batch, rng=None):
+        check_batch(type(self).__name__, batch)
+        return self.apply(batch, np.random.default_rng() if rng is None else rng)
+
+    def apply(self, batch, rng):
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({args})"
+
+
+def check_batch(name, batch):
+    """A transform takes a float array (N, C, H, W); say so before any arithmetic."""
+    if not isinstance(batch, np.ndarray):
+        raise TypeError(f"{name}: expected a NumPy array (N, C, H, W), got {type(batch).__name__}")
+    if batch.ndim != 4:
+        raise ValueError(f"{name}: expected a batch (N, C, H, W), got shape {tuple(batch.shape)}")
+    if batch.dtype.kind != "f":
+        raise TypeError(f"{name}: expected floating-point pixels, got dtype {batch.dtype}")
+
+
+def pair(name, size):
+    """An int or (h, w) as a pair of positive ints."""
+    h, w = (size, size) if np.isscalar(size) else tuple(size)
+    if int(h) != h or int(w) != w or h < 1 or w < 1:
+        raise ValueError(f"{name}: size must be a positive int or (h, w), got {size!r}")
+    return int(h), int(w)
+
+
+class Compose(Transform):
+    """Apply ``transforms`` in order, all with the same generator (torchvision's Compose)."""
+
+    def __init__(self, transforms):
+        self.transforms = list(transforms)
+        for t in self.transforms:
+            if not callable(t):
+                raise TypeError(f"Compose: every transform must be callable, got {t!r}")
+
+    def __call__(self, batch, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        for t in self.transforms:
+            batch = t(batch, rng)
+        return batch
+
+    def __repr__(self):
+        return "Compose([" + ", ".join(map(repr, self.transforms)) + "])"

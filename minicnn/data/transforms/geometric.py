@@ -1,0 +1,168 @@
+"""Crops, flips, shifts and resizing: where each image's pixels come from."""
+import math
+
+import numpy as np
+
+from ..resample import crop_resize, resize
+from .base import Transform, pair
+
+
+def crops(x, top, left, h, w):
+    """The h x w window at (top[n], left[n]) of each image n: (N, C, h, w).
+
+    One fancy index for the whole batch; ``top``/``left`` are (N,) ints.
+    """
+    rows = top[:, None] + np.arange(h)                      # (N, h)
+    cols = left[:, None] + np.arange(w)                     # (N, w)
+    k = np.arange(len(x))[:, None, None]
+    out = x[k, :, rows[:, :, None], cols[:, None, :]]       # (N, h, w, C)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def _fits(name, x, h, w, pad=0):
+    H, W = x.shape[2] + 2 * pad, x.shape[3] + 2 * pad
+    if h > H or w > W:
+        raise ValueError(f"{name}: crop {h}x{w} is larger than the (padded) image {H}x{W}; "
+                         f"batch {tuple(x.shape)}, padding {pad}")
+    return H, W
+
+
+def _pad(x, p):
+    return x if p == 0 else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+
+
+class RandomCrop(Transform):
+    """A random h x w window of each image, after zero ``padding`` on every side.
+
+    The CIFAR augmentation of He et al. 2016 (pad 4, crop 32) and AlexNet's
+    random 224 crops of 256 images (Krizhevsky et al. 2012, sec. 4.1).
+    """
+
+    def __init__(self, size, padding=0):
+        self.size, self.padding = pair("RandomCrop", size), int(padding)
+        if self.padding < 0:
+            raise ValueError(f"RandomCrop: padding must be >= 0, got {padding}")
+
+    def apply(self, x, rng):
+        h, w = self.size
+        H, W = _fits("RandomCrop", x, h, w, self.padding)
+        top = rng.integers(0, H - h + 1, len(x))
+        left = rng.integers(0, W - w + 1, len(x))
+        return crops(_pad(x, self.padding), top, left, h, w)
+
+
+class CenterCrop(Transform):
+    """The central h x w window (offsets rounded as torchvision's CenterCrop)."""
+
+    def __init__(self, size):
+        self.size = pair("CenterCrop", size)
+
+    def apply(self, x, rng):
+        h, w = self.size
+        H, W = _fits("CenterCrop", x, h, w)
+        top, left = int(round((H - h) / 2)), int(round((W - w) / 2))
+        return x[:, :, top:top + h, left:left + w].copy()
+
+
+class RandomHorizontalFlip(Transform):
+    """Mirror each image left-right with probability p (Krizhevsky et al. 2012, sec. 4.1)."""
+
+    def __init__(self, p=0.5):
+        if not 0 <= p <= 1:
+            raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
+        self.p = p
+
+    def apply(self, x, rng):
+        flip = rng.random(len(x)) < self.p
+        out = x.copy()
+        out[flip] = x[flip, :, :, ::-1]
+        return out
+
+
+class RandomTranslate(Transform):
+    """Shift each image by integers dy, dx in [-max_shift, max_shift], filling with zeros.
+
+    The image size is kept: the "image translations" of Krizhevsky et al. 2012
+    (sec. 4.1) for inputs too small to crop, such as 28x28 digits.
+    """
+
+    def __init__(self, max_shift):
+        if int(max_shift) != max_shift or max_shift < 0:
+            raise ValueError(f"RandomTranslate: max_shift must be an int >= 0, got {max_shift!r}")
+        self.max_shift = int(max_shift)
+
+    def apply(self, x, rng):
+        m = self.max_shift
+        # A shift by (dy, dx) is the window at (m - dy, m - dx) of the image padded by m.
+        top = rng.integers(0, 2 * m + 1, len(x))
+        left = rng.integers(0, 2 * m + 1, len(x))
+        return crops(_pad(x, m), top, left, x.shape[2], x.shape[3])
+
+
+class Resize(Transform):
+    """Every image resized bilinearly to ``size`` (align_corners=False, no antialiasing)."""
+
+    def __init__(self, size):
+        self.size = pair("Resize", size)
+
+    def apply(self, x, rng):
+        return resize(x, self.size)
+
+
+class RandomResizedCrop(Transform):
+    """A random box of random area and aspect ratio, resized to ``size``.
+
+    Inception-style augmentation (Szegedy et al. 2015, sec. 6), with
+    torchvision's sampling: area ~ U(scale) * H * W and log-ratio ~ U(log ratio),
+    10 tries per image, then the central box with the ratio clamped to range.
+    """
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+        self.size = pair("RandomResizedCrop", size)
+        if not (0 < scale[0] <= scale[1] and 0 < ratio[0] <= ratio[1]):
+            raise ValueError(f"RandomResizedCrop: need 0 < scale[0] <= scale[1] and 0 < ratio[0] "
+                             f"<= ratio[1], got scale={scale}, ratio={ratio}")
+        self.scale, self.ratio = tuple(scale), tuple(ratio)
+
+    def boxes(self, n, H, W, rng, tries=10):
+        """(top, left, h, w) int arrays of shape (n,): the boxes ``apply`` would resize."""
+        area = H * W * rng.uniform(*self.scale, size=(n, tries))
+        aspect = np.exp(rng.uniform(math.log(self.ratio[0]), math.log(self.ratio[1]),
+                                    size=(n, tries)))
+        w = np.round(np.sqrt(area * aspect)).astype(np.int64)
+        h = np.round(np.sqrt(area / aspect)).astype(np.int64)
+        ok = (w > 0) & (h > 0) & (w <= W) & (h <= H)
+        first = np.argmax(ok, axis=1)                       # the first try that fits
+        pick = np.arange(n), first
+        h, w, found = h[pick], w[pick], ok[pick]
+        # Fallback: the whole image, cut down to the nearest allowed aspect ratio.
+        r = min(max(W / H, self.ratio[0]), self.ratio[1])
+        fh, fw = (H, int(round(H * r))) if W / H > r else (int(round(W / r)), W)
+        h, w = np.where(found, h, min(fh, H)), np.where(found, w, min(fw, W))
+        top = np.where(found, (rng.random(n) * (H - h + 1)).astype(np.int64), (H - h) // 2)
+        left = np.where(found, (rng.random(n) * (W - w + 1)).astype(np.int64), (W - w) // 2)
+        return top, left, h, w
+
+    def apply(self, x, rng):
+        top, left, h, w = self.boxes(len(x), x.shape[2], x.shape[3], rng)
+        return crop_resize(x, top, left, h, w, self.size)
+
+
+class TenCrop(Transform):
+    """The 4 corner and the central h x w crops, then the same of the mirrored images.
+
+    Returns (10, N, C, h, w), torchvision's order (tl, tr, bl, br, centre,
+    then flipped); average a net's outputs over the 10 for AlexNet's
+    test-time prediction (Krizhevsky et al. 2012, sec. 4.1).
+    """
+
+    def __init__(self, size):
+        self.size = pair("TenCrop", size)
+
+    def apply(self, x, rng):
+        h, w = self.size
+        H, W = _fits("TenCrop", x, h, w)
+        corners = [(0, 0), (0, W - w), (H - h, 0), (H - h, W - w),
+                   (int(round((H - h) / 2)), int(round((W - w) / 2)))]
+        out = [img[:, :, t:t + h, l:l + w] for img in (x, x[:, :, :, ::-1]) for t, l in corners]
+        return np.stack(out)

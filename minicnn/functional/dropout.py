@@ -1,0 +1,72 @@
+"""Dropout (Srivastava, Hinton et al. 2014; AlexNet's fully connected layers).
+
+Inverted dropout: during training each element is kept with probability
+1 - p and the kept ones are scaled by 1/(1 - p), so the expected activation
+is unchanged and evaluation is the identity (no rescaling at test time).
+Random numbers come from the generator that ``mc.manual_seed`` resets.
+"""
+import numpy as np
+
+from .. import backend, rng
+from ..tensor import Function, Tensor
+
+
+class Dropout(Function):
+    """y = x * m / (1 - p), m ~ Bernoulli(1 - p) drawn once.   gx = gy * m / (1 - p) (the same m)."""
+
+    def forward(self, x, keep=None):
+        self.keep = keep            # mask already scaled by 1/(1 - p), in x's dtype
+        return x * keep
+
+    def backward(self, gy):
+        return gy * self.keep
+
+
+def check_p(name, p):
+    """p must be a probability; checked at construction and at each call."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
+            or not 0 <= p <= 1:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p!r}")
+
+
+def _scaled_mask(x, p, shape):
+    """A Bernoulli(1 - p) mask of ``shape`` times 1/(1 - p), on x's device and in x's dtype."""
+    keep = rng.default_generator().random(shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)      # p = 1 drops everything (as PyTorch)
+    mask = (keep * scale).astype(x.dtype)
+    return backend.to_device(mask, x.device)
+
+
+def _check_float(name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
+
+
+def dropout(x, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1/(1 - p) (training only).
+
+    Identity when ``training`` is False or p == 0. Shapes: any -> the same.
+    """
+    check_p("dropout", p)
+    _check_float("dropout", x)
+    if not training or p == 0:
+        return x
+    return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape))
+
+
+def dropout2d(x, p=0.5, training=True):
+    """Zero whole channels: each (n, c) feature map is kept or dropped as one.
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping
+    single pixels barely regularizes a conv layer (Tompson et al. 2015).
+    Shapes: (N, C, H, W) or unbatched (C, H, W) -> the same.
+    """
+    check_p("dropout2d", p)
+    _check_float("dropout2d", x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
+    if not training or p == 0:
+        return x
+    return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape[:-2] + (1, 1)))

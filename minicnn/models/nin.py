@@ -1,0 +1,43 @@
+"""Network in Network for CIFAR-10.
+
+Lin, Chen, Yan, "Network In Network", ICLR 2014, section 3 and Figure 2, with
+the layer sizes of the authors' released CIFAR-10 model: three mlpconv blocks,
+each a spatial conv followed by two 1x1 convs (a small MLP shared across
+positions), all with ReLU:
+    5x5 192, 1x1 160, 1x1 96   -> max pool 3x3/2 -> dropout 0.5
+    5x5 192, 1x1 192, 1x1 192  -> max pool 3x3/2 -> dropout 0.5
+    3x3 192, 1x1 192, 1x1 classes
+then global average pooling of each class map: no fully connected layer.
+Sizes (32x32 input, ceil-mode pools as in Caffe): 32 -> 16 -> 8 -> 1.
+"""
+from .. import nn
+
+
+def _mlpconv(in_channels, widths, kernel_size, padding):
+    a, b, c = widths
+    return [nn.Conv2d(in_channels, a, kernel_size, padding=padding), nn.ReLU(),
+            nn.Conv2d(a, b, 1), nn.ReLU(),
+            nn.Conv2d(b, c, 1), nn.ReLU()]
+
+
+class NIN(nn.Module):
+    """``features`` (the three mlpconv blocks), ``avgpool`` (global), ``flatten``."""
+
+    def __init__(self, num_classes=10, dropout=0.5):
+        super().__init__()
+        self.features = nn.Sequential(
+            *_mlpconv(3, (192, 160, 96), 5, 2),
+            nn.MaxPool2d(3, 2, ceil_mode=True), nn.Dropout(dropout),
+            *_mlpconv(96, (192, 192, 192), 5, 2),
+            nn.MaxPool2d(3, 2, ceil_mode=True), nn.Dropout(dropout),
+            *_mlpconv(192, (192, 192, num_classes), 3, 1))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+
+    def forward(self, x):
+        return self.flatten(self.avgpool(self.features(x)))
+
+
+def nin(num_classes=10):
+    """NIN for 32x32 inputs (CIFAR-10)."""
+    return NIN(num_classes)

@@ -1,0 +1,101 @@
+"""ResNet for CIFAR-10: 6n+2 layers, up to 1202.
+
+He, Zhang, Ren, Sun, "Deep Residual Learning for Image Recognition", CVPR 2016,
+section 4.2 and its table of widths: a 3x3 conv with 16 filters, then three
+stages of n basic blocks (2n layers each) on 32x32, 16x16 and 8x8 maps with
+16, 32 and 64 filters, global average pooling and a 10-way fc: 6n+2 weighted
+layers (n = 3, 5, 7, 9, 18, 200 -> ResNet-20, 32, 44, 56, 110, 1202).
+Shortcuts are option A: identity, and where the map halves, stride-2
+subsampling with the new channels zero-padded, so no shortcut has
+parameters. ResNet-20: 0.27M parameters (269,722 here).
+
+``plain=True`` drops the shortcuts: the plain nets of Figure 6, whose training
+error rises with depth (the degradation problem).
+"""
+from .. import backend
+from .. import functional as F
+from .. import nn
+from ..tensor import Tensor
+
+
+class ShortcutA(nn.Module):
+    """Option A shortcut: x[:, :, ::2, ::2] with (planes - in) zero channels split on both sides."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.stride, self.pad = stride, planes - in_planes
+
+    def forward(self, x):
+        x = x[:, :, ::self.stride, ::self.stride]
+        if self.pad == 0:
+            return x
+        n, _, h, w = x.shape
+        xp = backend.xp_of(x.data)
+        before, after = self.pad // 2, self.pad - self.pad // 2
+        zeros = [Tensor(xp.zeros((n, c, h, w), dtype=x.dtype)) for c in (before, after)]
+        return F.cat([zeros[0], x, zeros[1]], dim=1)
+
+    def extra_repr(self):
+        return f"stride={self.stride}, zero channels={self.pad}"
+
+
+class BasicBlockA(nn.Module):
+    """Two 3x3 conv-BN layers; the shortcut (option A) is added before the last ReLU."""
+
+    def __init__(self, in_planes, planes, stride=1, plain=False):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.plain = plain
+        if not plain:
+            self.shortcut = ShortcutA(in_planes, planes, stride) if (
+                stride != 1 or in_planes != planes) else nn.Identity()
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        if not self.plain:
+            out = out + self.shortcut(x)
+        return self.relu(out)
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, n, num_classes=10, plain=False):
+        super().__init__()
+        self.depth = 6 * n + 2
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU()
+        planes, layers = 16, []
+        for stage, width in enumerate((16, 32, 64)):
+            stride = 1 if stage == 0 else 2
+            blocks = [BasicBlockA(planes, width, stride, plain)]
+            blocks += [BasicBlockA(width, width, 1, plain) for _ in range(n - 1)]
+            layers.append(nn.Sequential(*blocks))
+            planes = width
+        self.layer1, self.layer2, self.layer3 = layers
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(64, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(self.flatten(self.avgpool(x)))
+
+
+def _cifar(n):
+    def build(num_classes=10, plain=False):
+        return CifarResNet(n, num_classes, plain)
+    build.__name__ = f"resnet{6 * n + 2}"
+    build.__doc__ = f"ResNet-{6 * n + 2} for 32x32 inputs (n={n}); plain=True for no shortcuts."
+    return build
+
+
+resnet20, resnet32, resnet44 = _cifar(3), _cifar(5), _cifar(7)
+resnet56, resnet110, resnet1202 = _cifar(9), _cifar(18), _cifar(200)

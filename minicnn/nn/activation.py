@@ -1,0 +1,117 @@
+"""Activation layers: thin Modules over the functional activations."""
+import numpy as np
+
+from .. import functional as F
+from .module import Module
+from .parameter import Parameter
+
+
+class ReLU(Module):
+    """y = max(x, 0).   Shapes: any -> the same."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class Tanh(Module):
+    """y = tanh x.   Shapes: any -> the same."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + e^-x).   Shapes: any -> the same."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+def _softmax_dim(label, x, dim):
+    if dim is None:
+        # NOTE: PyTorch's legacy implicit choice (dim 0 for 0-, 1- and 3-D input, else 1)
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    if not -x.ndim <= dim < max(x.ndim, 1):
+        raise ValueError(f"{label}: dim {dim} is out of range for input of shape {x.shape}")
+    return dim
+
+
+class Softmax(Module):
+    """y = e^x / sum e^x along ``dim``.   Shapes: any -> the same."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.softmax(x, _softmax_dim(self._label(), x, self.dim))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """y = x - log sum e^x along ``dim``.   Shapes: any -> the same."""
+
+    def forward(self, x):
+        return F.log_softmax(x, _softmax_dim(self._label(), x, self.dim))
+
+
+class LeakyReLU(Module):
+    """y = x if x > 0 else negative_slope * x.   Shapes: any -> the same."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class PReLU(Module):
+    """y = x if x > 0 else a x, with a learned: one value, or one per channel (dim 1).
+
+    He et al. 2015 (the paper that also gave "He" initialization) start a at 0.25.
+    Shapes: any (N, C, ...) -> the same; weight (num_parameters,).
+    """
+
+    def __init__(self, num_parameters=1, init=0.25):
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) \
+                or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
+        self.num_parameters = int(num_parameters)
+        self.weight = Parameter(np.full(self.num_parameters, init, dtype=np.float32))
+
+    def forward(self, x):
+        channels = x.shape[1] if x.ndim > 1 else (x.shape[0] if x.ndim == 1 else 1)
+        if self.num_parameters not in (1, channels):
+            raise ValueError(f"{self._label()}: x has {channels} channel(s) but num_parameters="
+                             f"{self.num_parameters}; x {x.shape}, weight {self.weight.shape}")
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training,
+    (lower + upper) / 2 in eval.   Shapes: any -> the same."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        if not 0 <= lower <= upper:
+            raise ValueError(f"RReLU: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
+        self.lower, self.upper = lower, upper
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, self.training)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}"

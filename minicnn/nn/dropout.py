@@ -1,0 +1,64 @@
+"""Dropout layers: Dropout, Dropout2d and DropConnect."""
+from .. import functional as F
+from ..functional.dropout import check_p
+from .module import Module
+
+
+class Dropout(Module):
+    """Inverted dropout (AlexNet's fc6 and fc7): zero each element with probability p
+    in training, scale the rest by 1/(1 - p); the identity in eval mode.
+
+    Shapes: any -> the same.
+    """
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        check_p(type(self).__name__, p)
+        self.p = p
+
+    def forward(self, x):
+        check_p(self._label(), self.p)
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout: each (n, c) feature map is zeroed whole with probability p.
+
+    Shapes: (N, C, H, W) or (C, H, W) -> the same.
+    """
+
+    def forward(self, x):
+        check_p(self._label(), self.p)
+        return F.dropout2d(x, self.p, self.training)
+
+
+class DropConnect(Module):
+    """DropConnect (Wan et al. 2013) around a Linear layer: drops weights, not activations.
+
+    The variant the CNN-history essay mentions after dropout: in training each
+    weight of the wrapped layer is zeroed with probability p for this forward
+    pass (kept ones scaled by 1/(1 - p)), so every example of the batch sees the
+    same thinned layer; eval uses the full weight. (The paper's inference
+    samples a Gaussian moment-matched to the masked sum; the scaled-mask mean
+    here is the common simplification.) The bias is kept.
+
+    Shapes: as the wrapped Linear, (N, in_features) -> (N, out_features).
+    """
+
+    def __init__(self, linear, p=0.5):
+        super().__init__()
+        check_p(type(self).__name__, p)
+        if not hasattr(linear, "weight") or getattr(linear.weight, "ndim", 0) != 2:
+            raise TypeError(f"DropConnect: expected a Linear layer with a 2-D weight, "
+                            f"got {type(linear).__name__}")
+        self.linear, self.p = linear, p
+
+    def forward(self, x):
+        weight = F.dropout(self.linear.weight, self.p, self.training)
+        return F.linear(x, weight, self.linear.bias)
+
+    def extra_repr(self):
+        return f"p={self.p}"

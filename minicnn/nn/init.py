@@ -1,0 +1,145 @@
+"""Weight initialisation, in place, with PyTorch's formulas.
+
+Why the scale matters: a layer sums fan_in products, so with weights of
+variance v its output variance is about fan_in * v times its input's. Keeping
+that ratio near 1 (times a gain that undoes the nonlinearity's shrinking) keeps
+signals and gradients from vanishing or exploding with depth:
+
+    xavier (Glorot & Bengio 2010):  std = gain * sqrt(2 / (fan_in + fan_out))
+    kaiming (He et al. 2015):       std = gain / sqrt(fan)    (fan = fan_in or fan_out)
+
+A uniform U(-b, b) has std b / sqrt(3), hence the sqrt(3) in the uniform versions.
+Draws come from ``minicnn.manual_seed``'s generator unless ``generator`` (a
+``numpy.random.Generator`` or an int seed) is given; they are made in float64 on
+the CPU and cast to the tensor's dtype and device.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from .. import backend, rng
+from ..tensor import Tensor
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The factor that keeps a signal's variance through ``nonlinearity`` (PyTorch's table).
+
+    linear, conv*, sigmoid: 1;  tanh: 5/3;  relu: sqrt(2);
+    leaky_relu: sqrt(2 / (1 + slope^2)) with slope ``param`` (default 0.01);  selu: 3/4.
+    """
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+              "conv_transpose2d", "conv_transpose3d")
+    if nonlinearity in linear or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    """fan_in = in_features * kernel area, fan_out = out_features * kernel area.
+
+    Weights are laid out as PyTorch's: (out, in) for Linear, (out, in/groups, kh, kw) for conv.
+    """
+    shape = tensor.shape
+    if len(shape) < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
+                         f"2 dimensions, got shape {tuple(shape)}")
+    receptive_field = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive_field, shape[0] * receptive_field
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor, draw):
+    """Write ``draw(shape)`` (float64 values) into the tensor's array in place; returns the tensor."""
+    array = tensor.data if isinstance(tensor, Tensor) else tensor
+    if array.size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return tensor
+    values = np.asarray(draw(array.shape), dtype=np.float64)
+    array[...] = backend.to_device(values.astype(array.dtype), backend.device_of(array))
+    return tensor
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b)."""
+    g = rng.get_generator(generator)
+    return _fill(tensor, lambda shape: g.uniform(a, b, size=shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2)."""
+    g = rng.get_generator(generator)
+    return _fill(tensor, lambda shape: g.normal(mean, std, size=shape))
+
+
+def constant_(tensor, val):
+    return _fill(tensor, lambda shape: np.full(shape, val, dtype=np.float64))
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio 2010)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def _numel(tensor):
+    return (tensor.data if isinstance(tensor, Tensor) else tensor).size
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """U(-b, b), b = sqrt(3) * gain / sqrt(fan)  (He et al. 2015).
+
+    ``a`` is the negative slope of the leaky ReLU that follows (nn.Linear and
+    nn.Conv2d use a = sqrt(5), which gives b = 1 / sqrt(fan_in)).
+    """
+    if _numel(tensor) == 0:
+        return _fill(tensor, None)        # warns, as PyTorch does, and leaves it
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """N(0, std^2), std = gain / sqrt(fan)  (He et al. 2015; ResNet uses mode='fan_out', relu)."""
+    if _numel(tensor) == 0:
+        return _fill(tensor, None)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)

@@ -1,0 +1,163 @@
+"""Linear, the activations as layers, Flatten, Identity, Softmax and LogSoftmax.
+
+Each is a thin Module over ``minicnn.functional``: the math and its backward
+live there; a layer holds the weights, checks its input once, in words, and
+prints itself as PyTorch does.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from .. import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Linear(Module):
+    """y = x W^T + b, W of shape (out_features, in_features) as PyTorch.
+
+    Shapes: x (*, in_features) -> y (*, out_features).
+    Init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)),
+    b ~ U(-1/sqrt(in), 1/sqrt(in)).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        self._check_input(x, self.weight)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            got = f"{x.shape[-1]} features" if x.ndim else "a scalar"
+            raise ValueError(f"{self._label()}: x has {got} but weight expects {self.in_features}; "
+                             f"x {x.shape}, weight {self.weight.shape}")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class ReLU(Module):
+    """y = max(x, 0).
+
+    ``inplace`` is accepted so PyTorch model code runs unchanged, but the op always
+    makes a new array: backward needs the input's sign, and a graph-recording
+    engine keeps the clear rule that ops never overwrite their inputs.
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.relu(x)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Tanh(Module):
+    """y = tanh x."""
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + e^-x)."""
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.sigmoid(x)
+
+
+class Identity(Module):
+    """y = x; takes (and ignores) any arguments, as PyTorch's does, to stand in for a layer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge dims start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        n = x.ndim
+        start = self.start_dim + n if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + n if self.end_dim < 0 else self.end_dim
+        if not (0 <= start < n and 0 <= end < n and start <= end):
+            raise ValueError(f"{self._label()}: cannot flatten dims {self.start_dim}..{self.end_dim} "
+                             f"of x of shape {x.shape} ({n} dims)")
+        return F.flatten(x, start, end)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def _softmax_dim(layer, x):
+    if layer.dim is not None:
+        return layer.dim
+    # PyTorch's legacy choice when no dim is given (deprecated there too)
+    warnings.warn(f"{layer._label()}: implicit dimension choice for softmax is deprecated; "
+                  "pass dim= explicitly", UserWarning, stacklevel=3)
+    return 0 if x.ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """y = e^x / sum e^x along ``dim``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.softmax(x, dim=_softmax_dim(self, x))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """y = x - log sum e^x along ``dim`` (computed stably, not as log of softmax)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.log_softmax(x, dim=_softmax_dim(self, x))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

@@ -1,0 +1,66 @@
+"""Gradient clipping and flattening parameters into one vector."""
+import numpy as np
+
+from .. import backend
+from ..functional import cat
+from ..tensor import Tensor
+
+
+def _as_list(parameters):
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so that their joint norm is at most ``max_norm``.
+
+    total = || (||g_1||, ||g_2||, ...) ||  (the norm of all gradients as one vector);
+    each g becomes g * min(1, max_norm / (total + 1e-6)), as PyTorch computes it.
+    The gradients are replaced by new arrays (a gradient array may be shared).
+    Returns the total norm before clipping, as a 0-d Tensor.
+    """
+    params = [p for p in _as_list(parameters) if p.grad is not None]
+    norm_type = float(norm_type)
+    if not params:
+        return Tensor(np.asarray(0.0, dtype=np.float32))
+    grads = [p.grad.data for p in params]
+    if norm_type == np.inf:
+        norms = [float(abs(g).max()) if g.size else 0.0 for g in grads]
+        total = max(norms)
+    else:
+        norms = [float((abs(g.astype(np.float64)) ** norm_type).sum()) ** (1 / norm_type) for g in grads]
+        total = float(np.linalg.norm(np.asarray(norms), ord=norm_type))
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients "
+                           f"is {total}, so they cannot be clipped; pass error_if_nonfinite=False "
+                           "to clip anyway")
+    coef = min(max_norm / (total + 1e-6), 1.0)
+    for p, g in zip(params, grads):
+        p.grad = Tensor(g * g.dtype.type(coef))
+    return Tensor(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clip every gradient element to [-clip_value, clip_value] (new arrays, as above)."""
+    for p in _as_list(parameters):
+        if p.grad is not None:
+            p.grad = Tensor(backend.xp_of(p.grad.data).clip(p.grad.data, -clip_value, clip_value))
+
+
+def parameters_to_vector(parameters):
+    """All parameters flattened and joined into one 1-D Tensor (gradients flow back)."""
+    return cat([p.reshape(-1) for p in _as_list(parameters)])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of a 1-D ``vec`` into the parameters, in place."""
+    data = vec.data if isinstance(vec, Tensor) else vec
+    params = _as_list(parameters)
+    total = sum(p.numel() for p in params)
+    if data.ndim != 1 or data.size != total:
+        raise ValueError(f"vector_to_parameters: vec has shape {tuple(data.shape)}, the parameters "
+                         f"hold {total} elements")
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.data[...] = data[offset:offset + n].reshape(p.shape)
+        offset += n

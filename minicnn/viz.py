@@ -1,0 +1,214 @@
+"""Pictures of what a network does and learned (matplotlib, the ``viz`` extra).
+
+Every ``plot_*`` function returns the matplotlib Figure; ``saliency`` and
+``class_activation_map`` return the map as an array and ``plot_map`` draws it.
+"""
+import numpy as np
+
+from .tensor import Tensor, no_grad
+
+
+def _plt():
+    try:
+        import matplotlib.pyplot as plt
+        return plt
+    except ImportError:
+        raise ImportError("minicnn.viz needs matplotlib: pip install -e \".[viz]\"") from None
+
+
+def plot_history(history, keys=(("train_loss", "val_loss"), ("train_acc", "val_acc"))):
+    """Loss and accuracy per epoch, train beside validation."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5))
+    axes = np.atleast_1d(axes)
+    for ax, group in zip(axes, keys):
+        for key in group:
+            values = [v for v in history[key] if v is not None]
+            if values:
+                ax.plot(range(1, len(values) + 1), values, marker="o", label=key)
+        ax.set_xlabel("epoch")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def show_images(images, labels=None, ncols=8, title=None):
+    """A grid of images (N, C, H, W) in [0, 1] (or any range: each is rescaled)."""
+    plt = _plt()
+    images = images.numpy() if isinstance(images, Tensor) else np.asarray(images)
+    n = len(images)
+    nrows = max(1, -(-n // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.2, nrows * 1.3), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        img = images[i]
+        img = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
+        lo, hi = img.min(), img.max()
+        ax.imshow((img - lo) / (hi - lo + 1e-12), cmap="gray" if img.ndim == 2 else None)
+        if labels is not None:
+            ax.set_title(str(labels[i]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_filters(conv, ncols=8):
+    """The kernels of a Conv2d: one small image per output channel (RGB when in_channels is 3)."""
+    w = conv.weight.numpy()
+    shown = w if w.shape[1] == 3 else w[:, :1]
+    return show_images(shown, ncols=ncols, title=f"{w.shape[0]} filters of {tuple(w.shape[1:])}")
+
+
+def _output_of(model, x, layer):
+    module = dict(model.named_modules())[layer]
+    captured = {}
+    handle = module.register_forward_hook(lambda m, i, o: captured.setdefault("out", o))
+    try:
+        with no_grad():
+            model.eval()
+            model(x)
+    finally:
+        handle.remove()
+    return captured["out"]
+
+
+def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
+    """The activation maps one input (1, C, H, W) produces at the named layer."""
+    maps = _output_of(model, x, layer).numpy()[0][:max_maps]
+    return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {layer}")
+
+
+def saliency(model, x, target):
+    """|d logit_target / d x|, max over channels: which pixels the prediction is most sensitive to.
+
+    Simonyan et al. 2014, "Deep Inside Convolutional Networks". Returns (H, W).
+    """
+    model.eval()
+    x = Tensor(x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32),
+               requires_grad=True)
+    logits = model(x)
+    logits[0, int(target)].backward()
+    return np.abs(x.grad.numpy()[0]).max(axis=0)
+
+
+def _resize(a, h, w):
+    """Bilinear resize of a 2-D map (align_corners=False, as image libraries do)."""
+    ys = np.clip((np.arange(h) + 0.5) * a.shape[0] / h - 0.5, 0, a.shape[0] - 1)
+    xs = np.clip((np.arange(w) + 0.5) * a.shape[1] / w - 0.5, 0, a.shape[1] - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, a.shape[0] - 1), np.minimum(x0 + 1, a.shape[1] - 1)
+    fy, fx = (ys - y0)[:, None], (xs - x0)[None, :]
+    top = a[y0][:, x0] * (1 - fx) + a[y0][:, x1] * fx
+    bottom = a[y1][:, x0] * (1 - fx) + a[y1][:, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def class_activation_map(model, x, target, pool="avgpool"):
+    """CAM of Zhou et al. 2016 for a network ending in global average pooling.
+
+    With feature maps F_c entering the pooling and classifier weights w,
+    CAM = sum_c w[target, c] F_c, upsampled to the input's size. For NIN,
+    whose last conv already has one map per class, CAM = F_target.
+    """
+    modules = dict(model.named_modules())
+    if pool not in modules:
+        raise ValueError(f"class_activation_map: the model has no module named {pool!r}; "
+                         "pass pool= the name of its global average pooling")
+    captured = {}
+    handle = modules[pool].register_forward_hook(lambda m, i, o: captured.setdefault("in", i[0]))
+    try:
+        with no_grad():
+            model.eval()
+            model(x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)))
+    finally:
+        handle.remove()
+    features = captured["in"].numpy()[0]                     # (C, h, w)
+    fc = [m for m in modules.values() if type(m).__name__ == "Linear"]
+    if fc and fc[-1].weight.shape[1] == features.shape[0]:
+        cam = np.tensordot(fc[-1].weight.numpy()[int(target)], features, axes=1)
+    else:
+        cam = features[int(target)]
+    return _resize(cam, *x.shape[-2:])
+
+
+def plot_map(image, heat, title=None, alpha=0.5):
+    """An image with a heat map (saliency or CAM) over it."""
+    plt = _plt()
+    image = image.numpy() if isinstance(image, Tensor) else np.asarray(image)
+    image = image.reshape(image.shape[-3:])
+    fig, ax = plt.subplots(figsize=(3.5, 3.5))
+    img = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+    ax.imshow(heat, cmap="jet", alpha=alpha)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_confusion(confusion, class_names=None):
+    """A confusion matrix (rows: true class, columns: predicted) with its counts."""
+    plt = _plt()
+    confusion = np.asarray(confusion)
+    k = len(confusion)
+    fig, ax = plt.subplots(figsize=(0.5 * k + 2, 0.5 * k + 1.5))
+    ax.imshow(confusion, cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if confusion[i, j] > confusion.max() / 2 else "black")
+    names = class_names or list(range(k))
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.tight_layout()
+    return fig
+
+
+def graph_edges(tensor):
+    """(parent op, child op) names of the autograd graph behind a tensor, leaves as 'input i'."""
+    edges, seen, stack, leaves = [], set(), [tensor._fn], {}
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        for t in fn.inputs:
+            if t._fn is None:
+                name = leaves.setdefault(id(t), f"leaf {len(leaves)} {tuple(t.shape)}")
+                edges.append((name, f"{type(fn).__name__}#{id(fn) % 997}"))
+            else:
+                edges.append((f"{type(t._fn).__name__}#{id(t._fn) % 997}",
+                              f"{type(fn).__name__}#{id(fn) % 997}"))
+                stack.append(t._fn)
+    return edges
+
+
+def plot_graph(tensor):
+    """The autograd graph of a small expression: leaves on the left, the output on the right."""
+    plt = _plt()
+    edges = graph_edges(tensor)
+    nodes = list(dict.fromkeys([a for a, _ in edges] + [b for _, b in edges]))
+    depth = {n: 0 for n in nodes}
+    for _ in nodes:                  # longest path from a leaf: enough passes for a small graph
+        for a, b in edges:
+            depth[b] = max(depth[b], depth[a] + 1)
+    columns = {}
+    for n in nodes:
+        columns.setdefault(depth[n], []).append(n)
+    pos = {n: (d, -i) for d, col in columns.items() for i, n in enumerate(col)}
+    fig, ax = plt.subplots(figsize=(2.2 * (max(columns) + 1), 1 + 0.8 * max(map(len, columns.values()))))
+    for a, b in edges:
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="->", color="gray"))
+    for n, (x, y) in pos.items():
+        ax.text(x, y, n.split("#")[0], ha="center", va="center",
+                bbox=dict(boxstyle="round", fc="lightyellow" if n.startswith("leaf") else "lightblue"))
+    ax.set_xlim(-0.7, max(columns) + 0.7)
+    ax.set_ylim(-max(map(len, columns.values())), 1)
+    ax.axis("off")
+    return fig

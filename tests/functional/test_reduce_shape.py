@@ -1,0 +1,124 @@
+"""Reductions (sum, mean, max, min) and the ops that move elements (reshape ... cat, stack).
+
+The registry specs of these families are gradient-checked in float64, compared
+with PyTorch's golden arrays, and run in both float dtypes; the tests after
+them pin down ties, repeated indices and bad input.
+"""
+import numpy as np
+import pytest
+
+import minicnn as mc
+from fixtures.gen_basic import check_dtype, check_golden, check_gradcheck, family
+
+SPECS = family("reduce", "shape")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_gradcheck(spec):
+    check_gradcheck(spec)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_matches_pytorch(spec, golden):
+    check_golden(spec, golden("basic"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_dtype_is_kept(spec, dtype):
+    check_dtype(spec, dtype)
+
+
+# --- reductions -------------------------------------------------------------------
+
+def test_axis_is_an_alias_of_dim():
+    x = mc.randn(2, 3, 4, dtype="float64", seed=0)
+    for name in ("sum", "mean", "max", "min"):
+        by_dim = getattr(x, name)(dim=(0, 2), keepdim=True)
+        by_axis = getattr(x, name)(axis=(0, 2), keepdim=True)
+        assert by_axis.shape == by_dim.shape == (1, 3, 1)
+        np.testing.assert_array_equal(by_axis.numpy(), by_dim.numpy())
+
+
+def test_max_ties_share_the_gradient_evenly():
+    x = mc.tensor(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]), requires_grad=True)
+    x.max(dim=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [0.5, 0, 0.5]])
+
+
+def test_min_over_everything_is_a_scalar():
+    x = mc.tensor(np.array([[4.0, -2.0], [3.0, 1.0]]), requires_grad=True)
+    y = mc.min(x)
+    assert y.shape == () and y.item() == -2.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1], [0, 0]])
+
+
+def test_mean_gradient_is_one_over_count():
+    x = mc.tensor(np.zeros((2, 5)), requires_grad=True)
+    x.mean(dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 5), 0.2), rtol=1e-15)
+
+
+# --- indexing ---------------------------------------------------------------------
+
+def test_repeated_indices_add_their_gradients():
+    x = mc.tensor(np.arange(4.0), requires_grad=True)
+    x[mc.tensor([0, 0, 3, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 0, 0, 1])
+
+
+def test_list_index_repeats_too():
+    x = mc.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    x[[2, 2]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0], [0, 0], [2, 2]])
+
+
+def test_boolean_mask_routes_gradient_to_chosen_elements():
+    x = mc.tensor(np.array([-1.0, 2.0, -3.0, 4.0]), requires_grad=True)
+    y = x[x > 0]
+    np.testing.assert_array_equal(y.numpy(), [2.0, 4.0])
+    (y * mc.tensor(np.array([10.0, 20.0]))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 10, 0, 20])
+
+
+# --- shapes -----------------------------------------------------------------------
+
+def test_squeeze_of_a_dim_that_is_not_one_changes_nothing():
+    x = mc.zeros(2, 1, 3)
+    assert x.squeeze(0).shape == (2, 1, 3)
+    assert x.squeeze(1).shape == (2, 3)
+
+
+def test_T_reverses_all_axes():
+    assert mc.zeros(2, 3, 4).T.shape == (4, 3, 2)
+
+
+def test_reshape_with_bad_size_raises():
+    with pytest.raises(ValueError):
+        mc.zeros(2, 3).reshape(4, 2)
+
+
+def test_permute_rejects_a_non_permutation():
+    with pytest.raises(ValueError, match=r"permute: dims \(0, 0\) are not a permutation of 2 axes"):
+        mc.zeros(2, 3).permute(0, 0)
+
+
+def test_cat_rejects_mismatched_shapes_naming_them():
+    with pytest.raises(ValueError, match=r"cat: shapes \[\(2, 3\), \(3, 3\)\] do not match outside dim 1"):
+        mc.cat([mc.zeros(2, 3), mc.zeros(3, 3)], dim=1)
+
+
+def test_stack_rejects_different_shapes_and_empty_lists():
+    with pytest.raises(ValueError, match=r"stack: shapes \[\(2, 3\), \(2, 4\)\]"):
+        mc.stack([mc.zeros(2, 3), mc.zeros(2, 4)])
+    with pytest.raises(ValueError, match="cat: expected a non-empty list"):
+        mc.cat([])
+
+
+def test_cat_gradient_reaches_only_inputs_that_want_it():
+    a = mc.tensor(np.ones((1, 2)), requires_grad=True)
+    b = mc.tensor(np.ones((2, 2)))
+    (mc.cat([a, b]) * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[3, 3]])
+    assert b.grad is None

@@ -1,0 +1,221 @@
+"""The autograd engine: how gradients flow, accumulate, and how the graph is freed."""
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import Function
+
+
+def leaf(values):
+    return mc.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+# --- summing over uses -----------------------------------------------------------------
+
+def test_a_tensor_used_three_times_gets_the_sum_of_its_gradients():
+    x = leaf([1.0, 2.0])
+    y = x * 2 + x * x + x          # dy/dx = 2 + 2x + 1
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 7.0])
+
+
+def test_diamond_sums_both_paths_before_going_further():
+    x = leaf([3.0])
+    h = x * x                      # h = 9, used twice below
+    y = h * 2 + h.exp() * 0        # only the first path counts
+    z = (h + y).sum()
+    z.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3 * 2 * 3.0])
+
+
+def test_leaf_gradients_accumulate_over_backward_calls():
+    x = leaf([1.0, -1.0])
+    (x * 3).sum().backward()
+    (x * 4).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])
+    x.grad = None
+    (x * 4).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_non_leaf_gradients_are_not_kept_unless_asked():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    kept = (x * 2).retain_grad()
+    (h * h + kept * 5).sum().backward()
+    assert h.grad is None
+    np.testing.assert_array_equal(kept.grad.numpy(), [5.0, 5.0])
+    np.testing.assert_array_equal(x.grad.numpy(), 18 * x.numpy() + 10)
+
+
+# --- deep graphs ---------------------------------------------------------------------------
+
+def test_2000_layer_chain_backward_has_no_recursion_error():
+    x = leaf([0.5])
+    y = x
+    for _ in range(2000):
+        y = y * 1.0005
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0005 ** 2000], rtol=1e-12)
+
+
+def test_2000_deep_chain_of_two_input_ops():
+    x, b = leaf([0.0]), leaf([1.0])
+    y = x
+    for _ in range(2000):
+        y = y + b                  # b is used 2000 times, y chains through all of them
+    y.sum().backward()
+    assert x.grad.item() == 1.0 and b.grad.item() == 2000.0
+
+
+# --- no_grad --------------------------------------------------------------------------------
+
+def test_no_grad_records_nothing_and_restores():
+    x = leaf([1.0])
+    with mc.no_grad():
+        assert not mc.is_grad_enabled()
+        y = x * 2 + 1
+    assert mc.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert (x * 2).requires_grad
+
+
+def test_no_grad_as_decorator():
+    @mc.no_grad()
+    def step(t):
+        """doubles"""
+        return t * 2
+    y = step(leaf([1.0]))
+    assert not y.requires_grad and mc.is_grad_enabled()
+    assert step.__name__ == "step" and step.__doc__ == "doubles"
+
+
+def test_no_grad_restores_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with mc.no_grad():
+            1 / 0
+    assert mc.is_grad_enabled()
+
+
+# --- freeing the graph -------------------------------------------------------------------------
+
+def test_second_backward_without_retain_graph_raises():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*"
+                                           "retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward_that_doubles_gradients():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_backward_frees_saved_arrays():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    fn = y.grad_fn
+    y.sum().backward()
+    assert fn.freed and not hasattr(fn, "a") and fn.inputs == ()
+
+
+# --- what backward accepts -------------------------------------------------------------------------
+
+def test_backward_on_non_scalar_without_grad_names_the_shape():
+    y = leaf(np.ones((2, 3))) * 2
+    with pytest.raises(RuntimeError, match=r"scalar output, got shape \(2, 3\)"):
+        y.backward()
+
+
+def test_backward_with_an_explicit_grad():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * x
+    y.backward(np.array([1.0, 0.0, -1.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, -6.0])
+    x.grad = None
+    z = x * 3
+    z.backward(mc.tensor(np.array([1.0, 1.0, 2.0])))
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 6.0])
+
+
+def test_backward_with_a_wrong_shaped_grad_raises():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\), tensor has \(2,\)"):
+        y.backward(np.ones(3))
+
+
+def test_backward_on_a_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mc.tensor([1.0]).backward()
+
+
+def test_backward_on_a_leaf_sets_its_grad():
+    x = leaf([2.0])
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+# --- Functions that break the contract ----------------------------------------------------------
+
+class WrongShape(Function):
+    """y = 2x, with a backward that forgets x's shape."""
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, gy):
+        return gy.sum(axis=0)
+
+
+class WrongDtype(Function):
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, gy):
+        return (2 * gy).astype(np.float32)
+
+
+class TooFew(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return (gy,)
+
+
+def test_a_wrong_shaped_gradient_names_the_function():
+    y = WrongShape.apply(leaf(np.ones((2, 3))))
+    with pytest.raises(RuntimeError, match=r"WrongShape.backward returned a gradient of shape \(3,\) "
+                                           r"and dtype float64 for input 0, which has shape \(2, 3\)"):
+        y.sum().backward()
+
+
+def test_a_wrong_dtype_gradient_names_the_function():
+    y = WrongDtype.apply(leaf([1.0]))
+    with pytest.raises(RuntimeError, match="WrongDtype.backward returned .* dtype float32 .* "
+                                           "dtype float64"):
+        y.sum().backward()
+
+
+def test_a_wrong_number_of_gradients_names_the_function():
+    y = TooFew.apply(leaf([1.0]), leaf([2.0]))
+    with pytest.raises(RuntimeError, match="TooFew.backward returned 1 gradients for 2 inputs"):
+        y.sum().backward()
+
+
+def test_apply_refuses_non_tensors():
+    with pytest.raises(TypeError, match="WrongShape: inputs must be Tensors, got ndarray"):
+        WrongShape.apply(np.ones(2))
+
+
+def test_a_custom_function_records_itself_only_when_needed():
+    x = mc.tensor(np.ones(2))
+    y = WrongShape.apply(x)
+    assert not y.requires_grad and y.grad_fn is None
+    z = WrongShape.apply(leaf([1.0]))
+    assert isinstance(z.grad_fn, WrongShape) and z.grad_fn.needs_grad == (True,)

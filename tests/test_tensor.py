@@ -1,0 +1,154 @@
+"""Tensor: creation and dtypes, leaving the graph (.item, .numpy, detach), moving, comparing."""
+import numpy as np
+import pytest
+
+import minicnn as mc
+
+
+# --- creation and dtypes -----------------------------------------------------------
+
+@pytest.mark.parametrize("data, dtype", [
+    ([1.0, 2.0], np.float32), (3.5, np.float32), ([[1, 2], [3, 4]], np.int64), (7, np.int64),
+    ([True, False], np.bool_), (np.zeros(2), np.float64), (np.zeros(2, np.float32), np.float32),
+    (np.arange(3, dtype=np.int32), np.int32)])
+def test_tensor_dtype_follows_pytorch(data, dtype):
+    assert mc.tensor(data).dtype == dtype
+
+
+def test_tensor_dtype_argument_converts():
+    assert mc.tensor([1, 2], dtype="float64").dtype == np.float64
+
+
+def test_tensor_copies_its_data():
+    a = np.zeros(3)
+    t = mc.tensor(a)
+    a[0] = 1.0
+    assert t.numpy()[0] == 0.0
+
+
+def test_constructors():
+    assert mc.zeros(2, 3).shape == (2, 3) and mc.zeros(2, 3).dtype == np.float32
+    assert mc.ones((4,), dtype="float64").numpy().tolist() == [1.0] * 4
+    a, b = mc.randn(3, 2, seed=5), mc.randn(3, 2, seed=5)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert mc.randn(2, requires_grad=True).requires_grad
+
+
+def test_shape_queries():
+    t = mc.zeros(2, 3, 4)
+    assert t.shape == (2, 3, 4) and t.size() == (2, 3, 4) and t.size(1) == 3
+    assert t.ndim == t.dim() == 3 and t.numel() == 24 and len(t) == 2
+    assert t.device == "cpu" and t.is_leaf and t.grad_fn is None
+
+
+@pytest.mark.parametrize("data", [[1, 2], np.arange(3), [True]])
+def test_requires_grad_on_integer_data_raises_naming_the_dtype(data):
+    dtype = str(mc.tensor(data).dtype)
+    with pytest.raises(TypeError, match=f"only floating-point tensors can require gradients, "
+                                        f"got dtype {dtype}"):
+        mc.tensor(data, requires_grad=True)
+    with pytest.raises(TypeError, match=f"got dtype {dtype}"):
+        mc.tensor(data).requires_grad_()
+
+
+# --- leaving the graph ---------------------------------------------------------------
+
+def test_item_and_numpy():
+    x = mc.tensor([[2.5]], requires_grad=True)
+    y = x * 2
+    assert y.item() == 5.0 and isinstance(y.item(), float)
+    assert mc.tensor(3).item() == 3 and isinstance(mc.tensor(3).item(), int)
+    assert isinstance(y.numpy(), np.ndarray) and y.numpy().tolist() == [[5.0]]
+    assert y.tolist() == [[5.0]]
+
+
+def test_item_of_many_elements_raises_naming_the_shape():
+    with pytest.raises(ValueError, match=r"item\(\): only one-element tensors, got shape \(2, 2\)"):
+        mc.zeros(2, 2).item()
+
+
+def test_detach_cuts_the_graph_and_shares_the_data():
+    x = mc.tensor(np.ones(3), requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert d.data is y.data
+    (d * x).sum().backward()        # only x's direct use carries a gradient
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])
+
+
+def test_repr_shows_values_and_grad_fn():
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x) == "tensor([1., 2.], requires_grad=True)"
+    assert repr(x * 2).endswith("grad_fn=<Mul>)")
+
+
+# --- moving and casting ----------------------------------------------------------------
+
+def test_to_cpu_keeps_values_and_graph():
+    x = mc.tensor(np.arange(3.0), requires_grad=True)
+    y = x.to("cpu")
+    assert y.device == "cpu" and y.dtype == np.float64
+    np.testing.assert_array_equal(y.numpy(), [0, 1, 2])
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 3, 3])
+    assert x.cpu().device == "cpu"
+
+
+def test_double_carries_the_gradient_back_as_float32():
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    y = x.double()
+    assert y.dtype == np.float64 and x.dtype == np.float32
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_float_and_to_dtype():
+    x = mc.tensor(np.ones(2), requires_grad=True)
+    assert x.float().dtype == np.float32
+    assert x.to(np.float32).dtype == np.float32
+    assert x.to("float32").dtype == np.float32
+    assert x.type("float32").dtype == np.float32
+    x.float().sum().backward()
+    assert x.grad.dtype == np.float64
+
+
+def test_to_unknown_device_raises():
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        mc.tensor([1.0]).to(device="tpu")
+
+
+# --- comparisons -----------------------------------------------------------------------
+
+def test_comparisons_give_boolean_tensors_without_graph():
+    x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = mc.tensor([3.0, 2.0, 1.0])
+    for result, expected in [(x < y, [1, 0, 0]), (x <= y, [1, 1, 0]), (x > y, [0, 0, 1]),
+                             (x >= y, [0, 1, 1]), (x == y, [0, 1, 0]), (x != y, [1, 0, 1]),
+                             (x > 1.5, [0, 1, 1]), (x == 3, [0, 0, 1])]:
+        assert result.dtype == np.bool_ and not result.requires_grad
+        np.testing.assert_array_equal(result.numpy(), np.array(expected, bool))
+
+
+def test_argmax():
+    x = mc.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(x.argmax(dim=1).numpy(), [1, 0])
+    assert x.argmax().item() == 3
+
+
+def test_tensors_stay_hashable():
+    x = mc.tensor([1.0])
+    assert {x: 1}[x] == 1
+
+
+# --- in-place setters --------------------------------------------------------------------
+
+def test_in_place_setters():
+    x = mc.zeros(2, 2)
+    x.fill_(3.0)
+    assert (x.numpy() == 3).all()
+    x.copy_(np.ones((2, 2)))
+    assert (x.numpy() == 1).all() and x.dtype == np.float32
+    x.zero_()
+    assert (x.numpy() == 0).all()
