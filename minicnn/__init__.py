@@ -11,6 +11,9 @@ from .functional import cat, flatten, stack
 from .functional import abs, clamp, exp, log, max, mean, min, sqrt, sum
 from .functional import relu, sigmoid, tanh
 from .gradcheck import gradcheck
+from .rng import manual_seed
+from .io import save, load
+from . import nn, optim
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,6 @@ The kernel tier (``"reference"`` plain loops, ``"numpy"`` vectorized im2col,
 ``"numba"`` jitted loops, ``"auto"`` the fastest available) is a global setting
 here; ``minicnn.kernels.for_array`` turns it into a kernel module.
 """
-import contextlib
 import sys
 import warnings
 
@@ -112,7 +111,7 @@ def kernel_tier():
     return _tier[0]
 
 
-class use_kernels(contextlib.ContextDecorator):
+class use_kernels:
     """Switch the kernel tier for every op, globally or for a ``with`` block.
 
     >>> mc.use_kernels("reference")          # from now on: plain loops
@@ -135,7 +134,7 @@ class use_kernels(contextlib.ContextDecorator):
 
 def numba_available():
     """True when Numba imports; says once what it would add when it does not."""
-    if "numba" in sys.modules:
+    if sys.modules.get("numba") is not None:      # None there means "blocked", not "imported"
         return True
     try:
         import numba  # noqa: F401

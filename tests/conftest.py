@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(config, items):
         has_numba = False
     skip_numba = pytest.mark.skip(reason="needs the numba extra")
     for item in items:
-        if "gpu" in item.keywords and not has_gpu:
+        if item.get_closest_marker("gpu") and not has_gpu:
             item.add_marker(skip_gpu)
-        if "numba" in item.keywords and not has_numba:
+        if item.get_closest_marker("numba") and not has_numba:
             item.add_marker(skip_numba)

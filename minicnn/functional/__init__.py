@@ -5,6 +5,8 @@ from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .basic import abs, add, cast, clamp, div, exp, log, matmul, mul, neg, pow, sqrt, sub, to_device
 from .linear import linear
+from .conv import conv2d
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .loss import cross_entropy, log_softmax, mse_loss, softmax
 from .reduce import max, mean, min, sum
 from .shape import cat, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze, view

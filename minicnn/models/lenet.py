@@ -28,6 +28,8 @@ import numpy as np
 
 from .. import functional as F
 from .. import nn
+from ..functional.conv import conv2d
+from ..functional.pooling import avg_pool2d
 
 # Table I of the 1998 paper: the S2 maps each C3 map reads.
 C3_TABLE = ((0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
@@ -67,7 +69,7 @@ class TrainableSubsampling(nn.Module):
 
     def forward(self, x):
         k = self.kernel_size
-        summed = F.avg_pool2d(x, k, k) * float(k * k)
+        summed = avg_pool2d(x, k, k, name=self._label()) * float(k * k)
         shape = (1, self.channels, 1, 1)
         return summed * self.weight.reshape(shape) + self.bias.reshape(shape)
 
@@ -109,17 +111,17 @@ class PartialConv2d(nn.Module):
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{type(self).__name__}: expected input (N, {self.in_channels}, H, W), "
+            raise ValueError(f"{self._label()}: expected input (N, {self.in_channels}, H, W), "
                              f"got {x.shape}")
         outs = []
         for r, (start, n, fan_in) in enumerate(self.runs):
             idx = np.array([c for j in range(start, start + n) for c in self.table[j]])
-            outs.append(F.conv2d(x[:, idx], getattr(self, f"weight{r}"), None,
-                                 stride=self.stride, padding=self.padding, groups=n))
+            outs.append(conv2d(x[:, idx], getattr(self, f"weight{r}"), None, stride=self.stride,
+                               padding=self.padding, groups=n, name=self._label()))
         y = outs[0] if len(outs) == 1 else F.cat(outs, dim=1)
         if self.bias_per_unit:
             if y.shape[1:] != self.bias.shape:
-                raise ValueError(f"{type(self).__name__}: output maps {y.shape[1:]} do not match "
+                raise ValueError(f"{self._label()}: output maps {y.shape[1:]} do not match "
                                  f"the per-unit bias {self.bias.shape}; input {x.shape}")
             return y + self.bias.reshape((1,) + self.bias.shape)
         return y + self.bias.reshape(1, -1, 1, 1)
@@ -147,7 +149,7 @@ class LocallyBiasedConv2d(nn.Module):
     def forward(self, x):
         y = self.conv(x)
         if y.shape[1:] != self.bias.shape:
-            raise ValueError(f"{type(self).__name__}: output maps {y.shape[1:]} do not match the "
+            raise ValueError(f"{self._label()}: output maps {y.shape[1:]} do not match the "
                              f"per-unit bias {self.bias.shape}; input {x.shape} (expected 16x16)")
         return y + self.bias.reshape((1,) + self.bias.shape)
 

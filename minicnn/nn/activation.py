@@ -1,63 +1,14 @@
-"""Activation layers: thin Modules over the functional activations."""
+"""Activation layers: thin Modules over the functional activations.
+
+ReLU, Tanh, Sigmoid, Softmax and LogSoftmax are defined beside Linear in
+layers.py and exported here too, so every activation can be found in this file.
+"""
 import numpy as np
 
 from .. import functional as F
+from .layers import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
 from .module import Module
 from .parameter import Parameter
-
-
-class ReLU(Module):
-    """y = max(x, 0).   Shapes: any -> the same."""
-
-    def __init__(self, inplace=False):
-        super().__init__()
-
-    def forward(self, x):
-        return F.relu(x)
-
-
-class Tanh(Module):
-    """y = tanh x.   Shapes: any -> the same."""
-
-    def forward(self, x):
-        return F.tanh(x)
-
-
-class Sigmoid(Module):
-    """y = 1 / (1 + e^-x).   Shapes: any -> the same."""
-
-    def forward(self, x):
-        return F.sigmoid(x)
-
-
-def _softmax_dim(label, x, dim):
-    if dim is None:
-        # NOTE: PyTorch's legacy implicit choice (dim 0 for 0-, 1- and 3-D input, else 1)
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    if not -x.ndim <= dim < max(x.ndim, 1):
-        raise ValueError(f"{label}: dim {dim} is out of range for input of shape {x.shape}")
-    return dim
-
-
-class Softmax(Module):
-    """y = e^x / sum e^x along ``dim``.   Shapes: any -> the same."""
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x):
-        return F.softmax(x, _softmax_dim(self._label(), x, self.dim))
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Softmax):
-    """y = x - log sum e^x along ``dim``.   Shapes: any -> the same."""
-
-    def forward(self, x):
-        return F.log_softmax(x, _softmax_dim(self._label(), x, self.dim))
 
 
 class LeakyReLU(Module):
@@ -68,6 +19,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, x):
+        self._check_input(x)
         return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self):
@@ -90,6 +42,7 @@ class PReLU(Module):
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=np.float32))
 
     def forward(self, x):
+        self._check_input(x, self.weight)
         channels = x.shape[1] if x.ndim > 1 else (x.shape[0] if x.ndim == 1 else 1)
         if self.num_parameters not in (1, channels):
             raise ValueError(f"{self._label()}: x has {channels} channel(s) but num_parameters="
@@ -111,6 +64,7 @@ class RReLU(Module):
         self.lower, self.upper = lower, upper
 
     def forward(self, x):
+        self._check_input(x)
         return F.rrelu(x, self.lower, self.upper, self.training)
 
     def extra_repr(self):

@@ -23,6 +23,7 @@ class LocalResponseNorm(Module):
         self.size, self.alpha, self.beta, self.k = int(size), alpha, beta, k
 
     def forward(self, x):
+        self._check_input(x)
         check_lrn_input(self._label(), x, self.size)
         return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
 
@@ -76,6 +77,7 @@ class _BatchNorm(Module):
             self.num_batches_tracked.fill_(0)
 
     def forward(self, x):
+        self._check_input(x, self.weight)
         label = self._label()
         if isinstance(x, Tensor) and x.ndim not in self.ranks:
             raise ValueError(f"{label}: expected {self.shapes} input, got {x.ndim}-D input of "

@@ -1,0 +1,147 @@
+"""Pooling: each channel summarised window by window.
+
+Max pooling keeps the largest value of each window and sends the gradient
+back to it alone; AlexNet overlaps its windows (3x3, stride 2). Average
+pooling spreads each gradient evenly over its window. Adaptive average pooling
+picks the windows that give a requested output size; output 1 is the global
+average pooling of Network in Network, GoogLeNet and ResNet.
+"""
+from .. import kernels
+from ..kernels.sizes import conv_out_size, formula, pair
+from ..tensor import Function
+from .conv import check_nchw
+
+
+class MaxPool2d(Function):
+    """y = max of each k x k window of x (padding counts as -inf).
+    gx: each gy routed back to its window's argmax (summed where windows share one).
+    """
+
+    def forward(self, x, kernel_size=None, stride=None, padding=None, ceil_mode=False):
+        K = kernels.for_array(x)
+        y, self.argmax = K.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode)
+        self.K, self.x_shape = K, x.shape
+        return y
+
+    def backward(self, gy):
+        return self.K.max_pool2d_backward(gy, self.argmax, self.x_shape)
+
+
+class AvgPool2d(Function):
+    """y = (sum of each window) / divisor, divisor = window cells counted as PyTorch does.
+    gx: each gy / divisor added to every cell of its window.
+    """
+
+    def forward(self, x, kernel_size=None, stride=None, padding=None, ceil_mode=False,
+                count_include_pad=True):
+        self.K, self.x_shape = kernels.for_array(x), x.shape
+        self.params = kernel_size, stride, padding, ceil_mode, count_include_pad
+        return self.K.avg_pool2d_forward(x, *self.params)
+
+    def backward(self, gy):
+        return self.K.avg_pool2d_backward(gy, self.x_shape, *self.params)
+
+
+class AdaptiveAvgPool2d(Function):
+    """y[i, j] = mean of x over rows [floor(iH/OH), ceil((i+1)H/OH)) and the same for columns.
+    gx: each gy / window size added to every cell of its window.
+    """
+
+    def forward(self, x, output_size=None):
+        self.K, self.x_shape = kernels.for_array(x), x.shape
+        return self.K.adaptive_avg_pool2d_forward(x, output_size)
+
+    def backward(self, gy):
+        return self.K.adaptive_avg_pool2d_backward(gy, self.x_shape)
+
+
+def check_pool_args(name, kernel_size, stride, padding):
+    """Validate the hyperparameters; returns (kernel_size, stride, padding) as pairs."""
+    kernel_size = pair(kernel_size, f"{name}: kernel_size")
+    stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
+    padding = pair(padding, f"{name}: padding")
+    if min(kernel_size) <= 0:
+        raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
+    if min(stride) <= 0:
+        raise ValueError(f"{name}: stride must be positive, got {stride}")
+    if min(padding) < 0:
+        raise ValueError(f"{name}: padding must be non-negative, got {padding}")
+    if padding[0] > kernel_size[0] // 2 or padding[1] > kernel_size[1] // 2:
+        # NOTE: PyTorch's rule; more padding would allow windows of padding alone
+        raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding "
+                         f"{padding} for kernel_size {kernel_size}")
+    return kernel_size, stride, padding
+
+
+def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
+    check_nchw(name, x)
+    for axis, n, k, s, p in (("height", x.shape[2], kernel_size[0], stride[0], padding[0]),
+                             ("width", x.shape[3], kernel_size[1], stride[1], padding[1])):
+        if conv_out_size(n, k, s, p, 1, ceil_mode) < 1:
+            raise ValueError(f"{name}: the {k}-wide window is larger than the padded input {axis} "
+                             f"{n} + 2*{p} = {n + 2 * p}: output {axis} "
+                             f"{formula(n, k, s, p, 1, ceil_mode)}; x {x.shape}")
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, name="max_pool2d"):
+    """Max over each window, as ``torch.nn.functional.max_pool2d``.
+
+    Args:
+        x: Tensor (N, C, H, W).
+        kernel_size: int or (kH, kW).
+        stride: int or pair; None means kernel_size (windows side by side).
+        padding: int or pair, at most half the kernel; padded cells never win.
+        ceil_mode: round the output size up (a last partial window), as PyTorch.
+        name: the layer named in error messages.
+    Shapes:
+        y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
+        (ceil with ceil_mode, dropping a last window that starts in the padding).
+    """
+    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
+    _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
+    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                           ceil_mode=bool(ceil_mode))
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, *,
+               name="avg_pool2d"):
+    """Mean over each window, as ``torch.nn.functional.avg_pool2d``.
+
+    Args:
+        x, kernel_size, stride, padding, ceil_mode, name: as in ``max_pool2d``; padding adds zeros.
+        count_include_pad: divide by the window's cells inside the padded input (True) or
+            inside x alone (False). A ceil_mode window is clipped at the padded edge either way.
+    Shapes:
+        y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1 (ceil as above).
+    """
+    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
+    _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
+    return AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                           ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
+
+
+def check_output_size(name, output_size):
+    """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
+    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
+    if len(size) != 2 or not all(s is None or (isinstance(s, int) and not isinstance(s, bool))
+                                 for s in size):
+        raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
+    if any(s is not None and s < 1 for s in size):
+        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    return tuple(size)
+
+
+def adaptive_avg_pool2d(x, output_size, *, name="adaptive_avg_pool2d"):
+    """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    Args:
+        x: Tensor (N, C, H, W).
+        output_size: int or (OH, OW); None in the pair keeps that input size. 1 is global
+            average pooling.
+    Shapes:
+        y (N, C, OH, OW); window i along H spans [floor(i*H/OH), ceil((i+1)*H/OH)).
+    """
+    size = check_output_size(name, output_size)
+    check_nchw(name, x)
+    size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
+    return AdaptiveAvgPool2d.apply(x, output_size=size)

@@ -1,0 +1,137 @@
+"""The classic-net comparison table, measured from the model objects themselves.
+
+Only year, ILSVRC top-5 error and data augmentation are quoted (from the
+papers: Krizhevsky 2012 Table 2, 16.4% with 1 CNN... 5 CNNs averaged;
+Simonyan & Zisserman 2015 Table 7, 7.3% submitted; Szegedy 2015 Table 2,
+6.67%; He 2016 Table 4 / section 4.1, 3.57% ensemble). Everything else comes
+from walking modules and one forward pass on one image:
+    weight layers  the longest chain of weight ops (conv/linear) in the
+                   autograd graph: AlexNet 8, VGG-16 16, GoogLeNet 22,
+                   ResNet-152 152 -- the papers' own way of counting depth
+                   (LeNet-5 gives 5: the paper's 7 adds S2 and S4);
+    kernel sizes, FC layers (those run at inference), dropout / LRN / BN /
+    Inception modules / 1x1 convs present, parameters, multiply-adds.
+"""
+from .. import nn
+from ..summary import run
+from ..tensor import Tensor
+
+CITED = {
+    # name: (year, top-5 error %, data augmentation)
+    "LeNet-5": (1998, None, "none (distortions in one experiment)"),
+    "AlexNet": (2012, 16.4, "crops, flips, PCA colour"),
+    "VGG-16": (2014, 7.3, "scale jitter, crops, flips, colour"),
+    "GoogLeNet": (2014, 6.7, "multi-scale crops, photometric"),
+    "ResNet-152": (2015, 3.57, "scale jitter, crops, flips, colour"),
+}
+
+
+def _default_models():
+    from . import alexnet, googlenet, lenet5, resnet152, vgg16
+    return [("LeNet-5", lambda: lenet5("1998"), (1, 32, 32)),
+            ("AlexNet", lambda: alexnet("paper"), (3, 227, 227)),
+            ("VGG-16", vgg16, (3, 224, 224)),
+            ("GoogLeNet", lambda: googlenet(variant="paper"), (3, 224, 224)),
+            ("ResNet-152", resnet152, (3, 224, 224))]
+
+
+def weight_depth(output, params):
+    """Longest chain of ops that consume a weight (a Parameter with ndim >= 2) in the graph."""
+    weights = {id(p) for p in params if p.ndim >= 2}
+    depth, order, stack, seen = {}, [], [output._fn], {id(output._fn)}
+    while stack:                          # iterative: ResNet-1202's graph is deep
+        fn = stack.pop()
+        order.append(fn)
+        for t in fn.inputs:
+            if t._fn is not None and id(t._fn) not in seen:
+                seen.add(id(t._fn))
+                stack.append(t._fn)
+    pending = {id(fn): sum(t._fn is not None for t in fn.inputs) for fn in order}
+    ready = [fn for fn in order if pending[id(fn)] == 0]
+    consumers = {}
+    for fn in order:
+        for t in fn.inputs:
+            if t._fn is not None:
+                consumers.setdefault(id(t._fn), []).append(fn)
+    while ready:                          # topological order, producers first
+        fn = ready.pop()
+        below = max((depth[id(t._fn)] for t in fn.inputs if t._fn is not None), default=0)
+        depth[id(fn)] = below + any(id(t) in weights for t in fn.inputs)
+        for c in consumers.get(id(fn), []):
+            pending[id(c)] -= 1
+            if pending[id(c)] == 0:
+                ready.append(c)
+    return depth[id(output._fn)]
+
+
+def describe(name, model, input_size):
+    """One comparison row for a model, from its modules and one forward pass."""
+    result = run(model, input_size, depth=None, grad=True)
+    out = result.output[0] if isinstance(result.output, tuple) else result.output
+    depth = weight_depth(out, list(model.parameters())) if isinstance(out, Tensor) else None
+    modules = list(model.modules())
+    kernels = sorted({tuple(m.weight.shape[2:]) for m in modules if type(m).__name__ == "Conv2d"}
+                     | {(m.kernel_size, m.kernel_size) for m in modules
+                        if type(m).__name__ == "PartialConv2d"}, reverse=True)
+    fcs = [r["output_shape"][-1] for r in result.rows if r["kind"] == "Linear"]
+    year, top5, augment = CITED.get(name, (None, None, None))
+    return {
+        "model": name, "year": year, "top5_error": top5, "input": tuple(input_size),
+        "weight_layers": depth,
+        "conv_kernels": [f"{h}x{w}" for h, w in kernels],
+        "fc_layers": len(fcs), "fc_sizes": fcs,
+        "dropout": any(isinstance(m, nn.Dropout) for m in modules),
+        "lrn": any(isinstance(m, nn.LocalResponseNorm) for m in modules),
+        "batch_norm": any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in modules),
+        "inception": any(type(m).__name__ == "Inception" for m in modules),
+        "conv_1x1": any(type(m).__name__ == "Conv2d" and tuple(m.weight.shape[2:]) == (1, 1)
+                        for m in modules),
+        "params": result.total_params, "macs": result.total_flops,
+        "augmentation": augment,
+    }
+
+
+class Comparison(list):
+    """The rows of ``compare``; ``str()`` prints them as a table, one model per column."""
+
+    FIELDS = (("year", "year"), ("top5_error", "ILSVRC top-5 error (%)"), ("input", "input"),
+              ("weight_layers", "weight layers (depth)"), ("conv_kernels", "conv kernels"),
+              ("fc_layers", "FC layers"), ("fc_sizes", "FC sizes"), ("dropout", "dropout"),
+              ("lrn", "LRN"), ("batch_norm", "batch norm"), ("inception", "Inception"),
+              ("conv_1x1", "1x1 convs"), ("params", "parameters"), ("macs", "multiply-adds"),
+              ("augmentation", "data augmentation"))
+
+    def __str__(self):
+        def cell(key, v):
+            if v is None:
+                return "n/a"
+            if isinstance(v, bool):
+                return "yes" if v else "no"
+            if key in ("params", "macs"):
+                return f"{v / 1e6:,.1f}M" if v < 1e9 else f"{v / 1e9:,.2f}G"
+            if key == "input":
+                return "x".join(str(n) for n in v[1:])
+            if isinstance(v, list):
+                return ", ".join(str(a) for a in v)
+            return str(v)
+        table = [[""] + [r["model"] for r in self]]
+        table += [[label] + [cell(key, r[key]) for r in self] for key, label in self.FIELDS]
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+                         for row in table)
+
+    __repr__ = __str__
+
+
+def compare(models=None):
+    """The comparison table of the classic nets (LeNet-5 at 32x32, the others at 224x224).
+
+    Args:
+        models: None for LeNet-5, AlexNet, VGG-16, GoogLeNet, ResNet-152; or a
+            list of (name, model or callable that builds it, (C, H, W)).
+    """
+    rows = Comparison()
+    for name, build, size in (models if models is not None else _default_models()):
+        model = build() if not isinstance(build, nn.Module) else build
+        rows.append(describe(name, model, size))
+    return rows

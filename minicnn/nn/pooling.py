@@ -1,0 +1,79 @@
+"""Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
+from .. import functional as F
+from ..functional.pooling import check_output_size, check_pool_args
+from .module import Module
+
+
+class MaxPool2d(Module):
+    """Max over each window (AlexNet's overlapping pooling: ``MaxPool2d(3, stride=2)``).
+
+    Shapes: (N, C, H, W) -> (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
+    (ceil with ceil_mode). ``dilation`` and ``return_indices`` keep PyTorch's argument
+    order; only their defaults are supported.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        name = type(self).__name__
+        check_pool_args(name, kernel_size, stride, padding)
+        # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        if dilation not in (1, (1, 1)) or return_indices:
+            raise ValueError(f"{name}: dilation != 1 and return_indices=True are not supported, "
+                             f"got dilation={dilation!r}, return_indices={return_indices!r}")
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            name=self._label())
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """Mean over each window (LeNet-5's subsampling, without its trainable scale).
+
+    Shapes: as MaxPool2d. ``count_include_pad`` chooses whether padded zeros count
+    in each window's divisor.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        name = type(self).__name__
+        check_pool_args(name, kernel_size, stride, padding)
+        # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, name=self._label())
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size; ``AdaptiveAvgPool2d(1)`` is global average pooling.
+
+    Shapes: (N, C, H, W) -> (N, C, OH, OW); window i along H spans [floor(iH/OH), ceil((i+1)H/OH)).
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        check_output_size(type(self).__name__, output_size)
+        self.output_size = output_size
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.adaptive_avg_pool2d(x, self.output_size, name=self._label())
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

@@ -1,0 +1,169 @@
+"""Optimizer: parameter groups, per-parameter state and state dicts laid out as PyTorch's.
+
+An optimizer holds ``param_groups``, a list of dicts each with its own
+``params`` and hyperparameters (``lr``, ``momentum`` ...), so one model can
+train its backbone and its new head at different rates, and ``state``, a dict
+from each parameter to its buffers (momentum, Adam's moments, the step count).
+
+``state_dict()`` names parameters by their position, counted across groups
+(0, 1, 2 ...), as PyTorch does, so it can be loaded into a fresh optimizer
+built over the same parameters in the same order.
+"""
+import copy
+
+from .. import backend
+from ..tensor import Tensor, no_grad
+
+
+class _Required:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+def _is_array(value):
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor)
+
+
+class Optimizer:
+    """Base class: subclasses give ``defaults`` and write ``_update(group)``."""
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = {}            # Parameter -> dict of its buffers (keyed by the object)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params given to an optimizer must be an iterable of Tensors or of "
+                            "dicts, got a single Tensor; pass [tensor] or model.parameters()")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group, e.g. a newly unfrozen layer with its own ``lr``; missing settings take the defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (one made by an op); "
+                                 "optimize the leaves it was computed from")
+        group["params"] = params
+        for key, value in self.defaults.items():
+            if value is required and key not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {key}")
+            group.setdefault(key, value)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        ids = [id(p) for p in params]
+        if len(set(ids)) != len(ids) or seen.intersection(ids):
+            raise ValueError("some parameters appear more than once (in one group or in two); "
+                             "each would then be stepped twice")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients before the next backward (``.grad = None``)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = Tensor(backend.xp_of(p.data).zeros_like(p.data))
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss; it runs
+        with gradients on, the update itself under ``no_grad``, in place on ``p.data``.
+        Gradient arrays are read, never written (one may be shared by two tensors).
+        """
+        loss = closure() if closure is not None else None
+        with no_grad():
+            for group in self.param_groups:
+                self._update(group)
+        return loss
+
+    def _update(self, group):
+        raise NotImplementedError
+
+    # --- state dicts --------------------------------------------------------
+    def state_dict(self):
+        """{'state': {index: {name: array or number}}, 'param_groups': [{..., 'params': [index, ...]}]}.
+
+        Arrays are NumPy copies, so the dict can be saved with ``mc.save`` as it is.
+        """
+        index, groups, start = {}, [], 0
+        for group in self.param_groups:
+            ids = list(range(start, start + len(group["params"])))
+            index.update({id(p): i for p, i in zip(group["params"], ids)})
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = ids
+            groups.append(packed)
+            start += len(ids)
+        state = {index[id(p)]: {k: _export(v) for k, v in s.items()}
+                 for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore state and hyperparameters saved by ``state_dict`` (the same parameters, in order).
+
+        Floating state arrays are cast to each parameter's dtype and moved to its device.
+        """
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"the optimizer {len(self.param_groups)}")
+        by_index = {}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(f"loaded state dict's parameter group {i} has {len(saved['params'])} "
+                                 f"parameters, the optimizer's has {len(group['params'])}")
+            by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
+        state = {}
+        for key, values in state_dict["state"].items():
+            if int(key) not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter {key}, which no group lists")
+            p = by_index[int(key)]
+            state[p] = {k: _import(v, p) for k, v in values.items()}
+        groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            new["params"] = group["params"]
+            groups.append(new)
+        self.state, self.param_groups = state, groups
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _export(value):
+    if _is_array(value):
+        return backend.to_device(value, "cpu").copy()
+    return copy.deepcopy(value)
+
+
+def _import(value, param):
+    """A saved state value, as an array on the parameter's device (floats in its dtype)."""
+    if not _is_array(value):
+        return copy.deepcopy(value)
+    array = backend.to_device(value, param.device)
+    if array.dtype.kind == "f":
+        array = array.astype(param.dtype)       # astype copies: the state owns its arrays
+    else:
+        array = array.copy()
+    return array

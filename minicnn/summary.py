@@ -1,0 +1,180 @@
+"""A model's per-layer table: output shape, parameters, multiply-adds, activation memory.
+
+    >>> print(mc.summary(models.resnet18(), (3, 224, 224), depth=1))
+
+One forward pass on a batch of 1 (eval mode, no graph) with a forward hook on
+every module to be listed; a module called twice gives two rows (its
+parameters counted on the first).
+
+Multiply-adds (MACs), per image:
+    conv    output elements x (in_channels / groups) x kh x kw
+    linear  output elements x in_features
+    a module with a ``macs(x_shape, y_shape)`` method: what it returns
+    anything else (activations, pooling, BN, LRN, additions): 0 -- their
+    elementwise work is small beside the convolutions' and is left out, as
+    the papers' "multiply-adds" leave it out.
+``activation_bytes`` is the size of the layer's output.
+"""
+import numpy as np
+
+from .tensor import Tensor, no_grad
+
+
+class SummaryRow(dict):
+    """One row: name, kind, output_shape, params, flops (MACs), activation_bytes."""
+    __getattr__ = dict.__getitem__
+
+
+def _macs(module, x, y):
+    if not isinstance(y, Tensor):
+        return 0
+    if hasattr(module, "macs"):
+        return int(module.macs(tuple(x.shape), tuple(y.shape)))
+    weight = getattr(module, "weight", None)
+    name = type(module).__name__
+    if weight is None or not isinstance(weight, Tensor):
+        return 0
+    if name == "Conv2d":
+        return int(y.numel()) * int(np.prod(weight.shape[1:]))
+    if name == "Linear":
+        return int(y.numel()) * int(weight.shape[1])
+    return 0
+
+
+def _shape(y):
+    if isinstance(y, Tensor):
+        return tuple(y.shape)
+    if isinstance(y, (tuple, list)):
+        return [_shape(t) for t in y if t is not None]
+    return None
+
+
+def _bytes(y):
+    if isinstance(y, Tensor):
+        return int(y.data.nbytes)
+    if isinstance(y, (tuple, list)):
+        return sum(_bytes(t) for t in y if t is not None)
+    return 0
+
+
+def _selected(model, depth):
+    """(name, module) to list: the leaves (plus modules holding parameters of their own)
+    when depth is None, else the modules exactly ``depth`` levels below the root."""
+    out = []
+    for name, m in model.named_modules():
+        if not name:
+            continue
+        if depth is None:
+            own = any(p is not None for p in m._parameters.values())
+            if not any(True for _ in m.children()) or own:
+                out.append((name, m))
+        elif name.count(".") + 1 == depth:
+            out.append((name, m))
+    return out
+
+
+class Summary:
+    """The rows of ``summary`` and their totals; ``str()`` is the aligned table."""
+
+    def __init__(self, model, input_shape, rows, output):
+        self.rows = rows
+        self.input_shape = input_shape
+        self.output = output
+        self.total_params = sum(int(p.numel()) for p in model.parameters())
+        self.trainable_params = sum(int(p.numel()) for p in model.parameters() if p.requires_grad)
+        self.total_flops = sum(r["flops"] for r in rows)
+        self.total_activation_bytes = sum(r["activation_bytes"] for r in rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def __str__(self):
+        head = ("Layer", "Kind", "Output shape", "Params", "MACs", "Act. memory")
+        body = [(r["name"], r["kind"], str(r["output_shape"]), f"{r['params']:,}",
+                 f"{r['flops']:,}", _human(r["activation_bytes"])) for r in self.rows]
+        widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
+        right = (False, False, False, True, True, True)
+
+        def line(cells):
+            return "  ".join(c.rjust(w) if r else c.ljust(w)
+                             for c, w, r in zip(cells, widths, right)).rstrip()
+        rule = "-" * len(line(head))
+        lines = [line(head), rule] + [line(b) for b in body] + [rule]
+        lines += [f"Input: {self.input_shape}",
+                  f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)",
+                  f"Total MACs: {self.total_flops:,} ({self.total_flops / 1e9:.3f} G)",
+                  f"Activation memory (listed layers): {_human(self.total_activation_bytes)}"]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _human(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def run(model, input_size, depth=None, grad=False):
+    """The forward behind ``summary``; ``grad=True`` keeps the graph (for walking it)."""
+    shape = tuple(input_size)
+    if len(shape) == 3:
+        shape = (1,) + shape
+    params = list(model.parameters())
+    dtype = params[0].dtype if params else np.float32
+    device = params[0].device if params else "cpu"
+    from .tensor import tensor
+    x = tensor(np.random.default_rng(0).standard_normal(shape).astype(dtype), device=device)
+    rows, seen, handles = [], set(), []
+
+    def hook(name):
+        def record(module, inputs, y):
+            first = id(module) not in seen
+            seen.add(id(module))
+            own = sum(int(p.numel()) for p in module._parameters.values() if p is not None)
+            total = sum(int(p.numel()) for p in module.parameters())
+            has_children = any(True for _ in module.children())
+            count = (own if depth is None and has_children else total) if first else 0
+            rows.append(SummaryRow(name=name, kind=type(module).__name__, output_shape=_shape(y),
+                                   params=count, flops=_macs(module, inputs[0], y),
+                                   activation_bytes=_bytes(y)))
+        return record
+
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        for name, m in _selected(model, depth):
+            handles.append(m.register_forward_hook(hook(name)))
+        if grad:
+            out = model(x)
+        else:
+            with no_grad():
+                out = model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        for m, mode in modes:
+            m.training = mode
+    return Summary(model, shape, rows, out)
+
+
+def summary(model, input_size, depth=None):
+    """Per-layer output shapes, parameters, MACs and activation memory for one image.
+
+    Args:
+        model: a Module.
+        input_size: (C, H, W) of one image (or (1, C, H, W)).
+        depth: None lists the leaf modules; 1 the top-level children; k the
+            modules k levels down.
+    Returns a ``Summary``: ``.rows`` (dicts with name, kind, output_shape,
+    params, flops, activation_bytes), ``.total_params``, ``.total_flops``;
+    ``print`` it for the table.
+    """
+    return run(model, input_size, depth)

@@ -1,0 +1,224 @@
+"""LRN and batch norm: gradients, PyTorch's numbers, running statistics, modules, bad input."""
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.functional as F
+from minicnn import nn
+
+RNG = np.random.default_rng(7)
+
+
+def t(a, grad=False):
+    return mc.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+# --- registry: op specs for gradcheck ---------------------------------------
+
+def _lrn(size, alpha=0.3, beta=0.75, k=1.0):
+    return lambda x: F.local_response_norm(x, size, alpha, beta, k)
+
+
+def _bn(training, affine, c):
+    rm, rv = t(RNG.standard_normal(c) * 0.1), t(RNG.uniform(0.5, 2, c))
+
+    def fn(x, *wb):
+        w, b = wb if affine else (None, None)
+        return F.batch_norm(x, rm, rv, w, b, training=training)
+    return fn
+
+
+GRADCHECK = {
+    "lrn_size3": (_lrn(3), [(2, 5, 2, 3)]),
+    "lrn_size5": (_lrn(5, beta=0.6, k=2.0), [(2, 7, 2, 2)]),
+    "lrn_size_gt_channels": (_lrn(7, alpha=1.0), [(1, 3, 2, 2)]),
+    "lrn_3d_input": (_lrn(4), [(2, 5, 3)]),
+    "bn4d_train_affine": (_bn(True, True, 3), [(3, 3, 2, 2), (3,), (3,)]),
+    "bn4d_train_plain": (_bn(True, False, 3), [(2, 3, 2, 3)]),
+    "bn4d_eval_affine": (_bn(False, True, 3), [(2, 3, 2, 2), (3,), (3,)]),
+    "bn2d_train_affine": (_bn(True, True, 4), [(5, 4), (4,), (4,)]),
+    "bn2d_eval_plain": (_bn(False, False, 4), [(5, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK))
+def test_gradcheck(name):
+    fn, shapes = GRADCHECK[name]
+    inputs = [t(RNG.standard_normal(s) * 1.5 + 0.2, grad=True) for s in shapes]
+    assert mc.gradcheck(fn, inputs)
+
+
+# --- against PyTorch --------------------------------------------------------
+
+LRN_GOLDEN = {"lrn_s3": (3, 0.1, 0.75, 1.0), "lrn_s5": (5, 0.2, 0.75, 2.0),
+              "lrn_big": (6, 0.3, 0.6, 1.5), "lrn_3d": (4, 0.1, 1.0, 1.0)}
+
+
+@pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
+@pytest.mark.parametrize("name", sorted(LRN_GOLDEN))
+def test_lrn_matches_pytorch(golden, name, tier):
+    g = golden("norm")
+    size, alpha, beta, k = LRN_GOLDEN[name]
+    x = t(g[f"{name}_x"], grad=True)
+    with mc.use_kernels(tier):
+        y = F.local_response_norm(x, size, alpha, beta, k)
+        y.backward(g[f"{name}_gy"])
+    np.testing.assert_allclose(y.numpy(), g[f"{name}_y"], rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), g[f"{name}_gx"], rtol=1e-7, atol=1e-12)
+
+
+BN_GOLDEN = {"bn2d_train": (True, True), "bn2d_train_noaffine": (True, False),
+             "bn2d_eval": (False, True), "bn1d_train": (True, True),
+             "bn1d_eval_noaffine": (False, False)}
+
+
+@pytest.mark.parametrize("name", sorted(BN_GOLDEN))
+def test_batch_norm_matches_pytorch_over_two_steps(golden, name):
+    g = golden("norm")
+    training, affine = BN_GOLDEN[name]
+    rm, rv = t(g[f"{name}_rm0"]), t(g[f"{name}_rv0"])
+    for step in (1, 2):
+        p = f"{name}_{step}"
+        x = t(g[f"{p}_x"], grad=True)
+        w, b = (t(g[f"{name}_w"], grad=True), t(g[f"{name}_b"], grad=True)) if affine else (None, None)
+        y = F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.1, eps=1e-5)
+        y.backward(g[f"{p}_gy"])
+        np.testing.assert_allclose(y.numpy(), g[f"{p}_y"], rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(x.grad.numpy(), g[f"{p}_gx"], rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(rm.numpy(), g[f"{p}_rm"], rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(rv.numpy(), g[f"{p}_rv"], rtol=1e-7, atol=1e-12)
+        if affine:
+            np.testing.assert_allclose(w.grad.numpy(), g[f"{p}_gw"], rtol=1e-7, atol=1e-12)
+            np.testing.assert_allclose(b.grad.numpy(), g[f"{p}_gb"], rtol=1e-7, atol=1e-12)
+
+
+def test_batchnorm2d_module_matches_pytorch(golden):
+    g = golden("norm")
+    bn = nn.BatchNorm2d(4).double()
+    bn.weight.data[...] = g["bn2d_train_w"]
+    bn.bias.data[...] = g["bn2d_train_b"]
+    bn.running_mean.data[...] = g["bn2d_train_rm0"]
+    bn.running_var.data[...] = g["bn2d_train_rv0"]
+    for step in (1, 2):
+        y = bn(t(g[f"bn2d_train_{step}_x"]))
+        np.testing.assert_allclose(y.numpy(), g[f"bn2d_train_{step}_y"], rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), g["bn2d_train_2_rv"], rtol=1e-7)
+    assert int(bn.num_batches_tracked.item()) == 2
+
+
+# --- semantics --------------------------------------------------------------
+
+def test_lrn_is_exact_on_a_hand_example():
+    # one pixel, 3 channels, size 3: s_c = k + alpha/3 * (x_{c-1}^2 + x_c^2 + x_{c+1}^2)
+    x = np.array([1.0, 2.0, 3.0]).reshape(1, 3, 1, 1)
+    y = F.local_response_norm(t(x), 3, alpha=0.3, beta=0.5, k=1.0).numpy().ravel()
+    s = 1 + 0.1 * np.array([1 + 4, 1 + 4 + 9, 4 + 9])
+    np.testing.assert_allclose(y, [1, 2, 3] / np.sqrt(s), rtol=1e-14)
+
+
+def test_non_contiguous_inputs_give_the_contiguous_answer():
+    base = RNG.standard_normal((3, 2, 5, 4))
+    view = t(base).permute(1, 0, 3, 2)              # (2, 3, 4, 5), not contiguous
+    assert not view.data.flags.c_contiguous
+    dense = t(np.ascontiguousarray(view.data))
+    for tier in ("reference", "numpy", "auto"):
+        with mc.use_kernels(tier):
+            np.testing.assert_allclose(F.local_response_norm(view, 3, 0.5).numpy(),
+                                       F.local_response_norm(dense, 3, 0.5).numpy(), rtol=1e-12)
+            rm, rv = t(np.zeros(3)), t(np.ones(3))
+            np.testing.assert_allclose(F.batch_norm(view, rm, rv, training=True).numpy(),
+                                       F.batch_norm(dense, rm, rv, training=True).numpy(),
+                                       rtol=1e-12, atol=1e-14)
+
+
+def test_batch_norm_float32_close_to_float64():
+    x = RNG.standard_normal((4, 3, 5, 5)) * 3 + 1
+    y64 = F.batch_norm(t(x), None, None, training=True).numpy()
+    y32 = F.batch_norm(mc.tensor(x.astype(np.float32)), None, None, training=True)
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32.numpy(), y64, rtol=5e-3, atol=5e-4)
+
+
+def test_training_normalises_each_channel():
+    x = t(RNG.standard_normal((8, 3, 4, 4)) * 5 + 2)
+    y = F.batch_norm(x, None, None, training=True).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, rtol=1e-4)
+
+
+def test_eval_mode_uses_running_stats_and_scales_the_gradient():
+    bn = nn.BatchNorm1d(3).double()
+    bn.running_mean.data[...] = [1.0, 2.0, 3.0]
+    bn.running_var.data[...] = [4.0, 1.0, 0.25]
+    bn.eval()
+    x = t(RNG.standard_normal((5, 3)), grad=True)
+    y = bn(x)
+    sigma = np.sqrt(np.array([4, 1, 0.25]) + 1e-5)
+    np.testing.assert_allclose(y.numpy(), (x.numpy() - [1, 2, 3]) / sigma, rtol=1e-12)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(1 / sigma, (5, 3)), rtol=1e-12)
+    assert int(bn.num_batches_tracked.item()) == 0
+
+
+def test_momentum_none_is_a_cumulative_average():
+    bn = nn.BatchNorm1d(2, momentum=None).double()
+    xs = [RNG.standard_normal((6, 2)) + i for i in range(3)]
+    for x in xs:
+        bn(t(x))
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-12)
+
+
+def test_batchnorm_module_layout():
+    bn = nn.BatchNorm2d(5)
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
+                                     "num_batches_tracked"]
+    np.testing.assert_array_equal(bn.weight.numpy(), np.ones(5))
+    np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(5))
+    plain = nn.BatchNorm2d(5, affine=False, track_running_stats=False)
+    assert list(plain.parameters()) == [] and list(plain.state_dict()) == []
+    plain.eval()                        # no running stats: batch statistics even in eval
+    y = plain(mc.randn(4, 5, 2, 2, seed=0)).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+
+
+def test_local_response_norm_module():
+    m = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+    x = mc.randn(2, 8, 3, 3, seed=1)
+    np.testing.assert_array_equal(m(x).numpy(), F.local_response_norm(x, 5, 1e-4, 0.75, 2.0).numpy())
+    assert "5, alpha=0.0001" in repr(m)
+
+
+# --- bad input --------------------------------------------------------------
+
+def test_bad_input():
+    x4 = mc.randn(2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"local_response_norm: expected a 3-D.*\(2, 3\)"):
+        F.local_response_norm(mc.randn(2, 3), 3)
+    with pytest.raises(TypeError, match="floating-point.*int64"):
+        F.local_response_norm(mc.tensor(np.ones((1, 2, 3), dtype=np.int64)), 3)
+    with pytest.raises(ValueError, match="size must be a positive int"):
+        F.local_response_norm(x4, 0)
+    with pytest.raises(ValueError, match=r"3 channel\(s\) but running_mean has shape \(4,\)"):
+        F.batch_norm(x4, mc.zeros(4), mc.ones(4))
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        F.batch_norm(mc.randn(1, 3), None, None, training=True)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        nn.BatchNorm2d(3)(mc.randn(1, 3, 1, 1))
+    with pytest.raises(ValueError, match="running_mean and running_var must be given"):
+        F.batch_norm(x4, None, None, training=False)
+    with pytest.raises(TypeError, match="int32"):
+        F.batch_norm(mc.tensor(np.ones((2, 3), dtype=np.int32)), None, None, training=True)
+
+
+def test_bad_input_to_modules_names_the_layer():
+    net = nn.Sequential(nn.BatchNorm2d(3))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(0\): expected 4-D .* got 2-D input of shape \(2, 3\)"):
+        net(mc.randn(2, 3))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(0\): x has 4 channel\(s\).*num_features=3"):
+        net(mc.randn(2, 4, 3, 3))
+    with pytest.raises(ValueError, match=r"BatchNorm1d: expected 2-D \(N, C\) or 3-D"):
+        nn.BatchNorm1d(3)(mc.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="num_features must be a positive int"):
+        nn.BatchNorm1d(0)
+    with pytest.raises(ValueError, match="LocalResponseNorm: size must be a positive int"):
+        nn.LocalResponseNorm(-1)

@@ -1,0 +1,154 @@
+"""Every LRN and batch-norm kernel against the reference loops, float64 and float32."""
+import numpy as np
+import pytest
+
+from minicnn.kernels import im2col, reference
+
+RTOL = {np.float64: 1e-10, np.float32: 1e-5}
+SHAPE = (2, 6, 7)                  # (N, C, M)
+LRN_PARAMS = [(3, 0.4, 0.75, 1.0), (5, 0.2, 0.6, 2.0), (8, 1.0, 0.75, 1.0)]   # last: size > C
+
+
+def _numba():
+    pytest.importorskip("numba")
+    from minicnn.kernels import numba_cpu
+    return numba_cpu
+
+
+def _close(a, b, dtype):
+    assert a.dtype == b.dtype == dtype
+    scale = np.abs(b).max()
+    np.testing.assert_allclose(a, b, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+
+
+def _arrays(dtype, seed=0, noncontiguous=False):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(SHAPE).astype(dtype) * 1.5 for _ in range(2)]
+    if noncontiguous:      # same values, strided memory
+        arrays = [np.ascontiguousarray(a.transpose(0, 2, 1)).transpose(0, 2, 1) for a in arrays]
+        assert not arrays[0].flags.c_contiguous
+    return arrays
+
+
+def _plain_numba():
+    """The Numba kernels' plain-Python twins, run without compiling."""
+    nb = _numba()
+
+    class Plain:
+        @staticmethod
+        def lrn_forward(x, size, alpha, beta, k):
+            y, s = np.empty_like(x), np.empty_like(x)
+            nb._lrn_fwd_py(x, size, alpha, beta, k, y, s)
+            return y, s
+
+        @staticmethod
+        def lrn_backward(gy, x, s, size, alpha, beta):
+            p, t, gx = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+            nb._lrn_bwd_py(gy, x, s, size, alpha, beta, p, t, gx)
+            return gx
+
+        @staticmethod
+        def batch_norm_stats(x):
+            mean, var = np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], x.dtype)
+            nb._bn_stats_py(x, mean, var)
+            return mean, var
+
+        @staticmethod
+        def batch_norm_apply(x, mean, invstd, weight, bias):
+            y, xhat = np.empty_like(x), np.empty_like(x)
+            nb._bn_apply_py(x, mean, invstd, weight, bias, y, xhat)
+            return y, xhat
+
+        @staticmethod
+        def batch_norm_backward(gy, xhat, invstd, weight):
+            gx = np.empty_like(gy)
+            gw, gb = np.empty(gy.shape[1], gy.dtype), np.empty(gy.shape[1], gy.dtype)
+            nb._bn_bwd_py(gy, xhat, invstd, weight, gx, gw, gb)
+            return gx, gw, gb
+    return Plain
+
+
+TIERS = {
+    "numpy": lambda: im2col,
+    "numba": pytest.param(lambda: _numba(), marks=pytest.mark.numba),
+    "numba_py": pytest.param(_plain_numba, marks=pytest.mark.numba),
+}
+TIER_PARAMS = [TIERS["numpy"], TIERS["numba"], TIERS["numba_py"]]
+TIER_IDS = list(TIERS)
+
+
+@pytest.mark.parametrize("noncontiguous", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("params", LRN_PARAMS)
+@pytest.mark.parametrize("tier", TIER_PARAMS, ids=TIER_IDS)
+def test_lrn_kernels_match_reference(tier, params, dtype, noncontiguous):
+    K = tier()
+    if K is not im2col and K is not _numba() and noncontiguous:
+        pytest.importorskip("numba")      # the plain twins take what the wrappers hand them
+    x, gy = _arrays(dtype, noncontiguous=noncontiguous)
+    if noncontiguous and K.__name__ == "Plain":
+        x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
+    y_ref, s_ref = reference.lrn_forward(x, *params)
+    gx_ref = reference.lrn_backward(gy, x, s_ref, *params[:3])
+    y, s = K.lrn_forward(x, *params)
+    _close(y, y_ref, dtype)
+    _close(s, s_ref, dtype)
+    _close(K.lrn_backward(gy, x, s, *params[:3]), gx_ref, dtype)
+
+
+@pytest.mark.parametrize("noncontiguous", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("tier", TIER_PARAMS, ids=TIER_IDS)
+def test_batch_norm_kernels_match_reference(tier, dtype, noncontiguous):
+    K = tier()
+    x, gy = _arrays(dtype, seed=1, noncontiguous=noncontiguous)
+    x = x * 3 + 1
+    if noncontiguous and K.__name__ == "Plain":
+        x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
+    rng = np.random.default_rng(2)
+    weight, bias = (rng.standard_normal(SHAPE[1]).astype(dtype) for _ in range(2))
+
+    mean_ref, var_ref = reference.batch_norm_stats(x)
+    mean, var = K.batch_norm_stats(x)
+    _close(mean, mean_ref, dtype)
+    _close(var, var_ref, dtype)
+
+    invstd = (1 / np.sqrt(var_ref + 1e-5)).astype(dtype)
+    y_ref, xhat_ref = reference.batch_norm_apply(x, mean_ref, invstd, weight, bias)
+    y, xhat = K.batch_norm_apply(x, mean_ref, invstd, weight, bias)
+    _close(y, y_ref, dtype)
+    _close(xhat, xhat_ref, dtype)
+
+    for got, want in zip(K.batch_norm_backward(gy, xhat_ref, invstd, weight),
+                         reference.batch_norm_backward(gy, xhat_ref, invstd, weight)):
+        _close(got, want, dtype)
+
+
+def test_reference_lrn_backward_is_the_transpose_of_its_jacobian():
+    # finite differences of the plain-loop forward agree with the plain-loop backward
+    rng = np.random.default_rng(3)
+    x, gy = rng.standard_normal((1, 4, 2)), rng.standard_normal((1, 4, 2))
+    size, alpha, beta, k = 3, 0.5, 0.75, 1.0
+    _, s = reference.lrn_forward(x, size, alpha, beta, k)
+    gx = reference.lrn_backward(gy, x, s, size, alpha, beta)
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        plus = (reference.lrn_forward(x + e, size, alpha, beta, k)[0] * gy).sum()
+        minus = (reference.lrn_forward(x - e, size, alpha, beta, k)[0] * gy).sum()
+        numeric[i] = (plus - minus) / 2e-6
+    np.testing.assert_allclose(gx, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.numba
+def test_auto_tier_uses_only_the_lrn_kernels_from_numba():
+    import minicnn as mc
+    from minicnn import kernels
+    nb = _numba()
+    assert {"lrn_forward", "lrn_backward"} <= nb.USE_BY_DEFAULT
+    assert not {"batch_norm_stats", "batch_norm_apply", "batch_norm_backward"} & nb.USE_BY_DEFAULT
+    with mc.use_kernels("auto"):
+        K = kernels.for_array(np.zeros(1))
+        assert K.lrn_forward is nb.lrn_forward
+        assert K.batch_norm_stats is im2col.batch_norm_stats
