@@ -1,6 +1,7 @@
 """The command line: ``python -m minicnn {train,eval,summary,convert-weights,bench}``.
 
     python -m minicnn train lenet5                  # LeNet-5 on the bundled MNIST digits
+    mpirun -n 2 python -m minicnn train lenet5 --distributed    # data-parallel, 2 processes
     python -m minicnn eval runs/lenet5-mnist5k/model.npz --data mnist5k
     python -m minicnn summary resnet18 --input 3,224,224
     python -m minicnn summary --compare             # the classic-net comparison table
@@ -31,6 +32,9 @@ def _parser():
     t.add_argument("--out", help="output folder (default runs/MODEL-DATA)")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    t.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the ranks of mpirun: mpirun -n 2 python -m minicnn "
+                        "train lenet5 --distributed (each rank trains on half of each batch)")
 
     e = sub.add_parser("eval", help="evaluate saved weights on a dataset's test split")
     e.add_argument("weights")

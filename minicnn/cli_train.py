@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from . import data, io, models, optim, random
+from . import data, io, models, optim, rng
 from .train import evaluate, fit
 
 # model family -> defaults (epochs, batch size, optimizer, learning rate, augmentation)
@@ -86,7 +86,7 @@ def train_command(args):
     for key in ("epochs", "batch_size", "optimizer", "lr", "augment"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
-    random.manual_seed(args.seed)
+    rng.manual_seed(args.seed)
     train_set, test_set = load_data(args.data, seed=args.seed)
     num_classes = int(np.max(train_set.labels)) + 1
     image_shape = train_set.images.shape[1:]
@@ -95,6 +95,14 @@ def train_command(args):
     train_loader = data.DataLoader(train_set, batch_size=recipe["batch_size"], shuffle=True,
                                    seed=args.seed, transform=transform)
     test_loader = data.DataLoader(test_set, batch_size=500)
+    distributed = getattr(args, "distributed", False)
+    if distributed:                 # each rank: its shard, batch_size / world_size per step
+        from . import distributed as dist
+        dist.init()
+        try:
+            train_loader = dist.shard_loader(train_loader)
+        except ValueError as err:
+            raise UsageError(f"--distributed: {err}") from None
     optimizer = make_optimizer(recipe["optimizer"], model.parameters(), recipe["lr"])
     scheduler = optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=recipe["lr"], total_steps=recipe["epochs"] * len(train_loader))
@@ -102,15 +110,18 @@ def train_command(args):
     began = time.perf_counter()
     history = fit(model, train_loader, optimizer, recipe["epochs"], val_loader=test_loader,
                   scheduler=scheduler, scheduler_step="batch", device=args.device, out=out,
-                  resume=args.resume, progress=not args.quiet)
+                  resume=args.resume, progress=not args.quiet, distributed=distributed)
     seconds = time.perf_counter() - began
     result = evaluate(model, test_loader, device=args.device)
+    if distributed and dist.rank() != 0:      # same weights, same result on every rank: rank 0 reports
+        return 0
     io.save(model.state_dict(), os.path.join(out, "model.npz"))
     history.to_json(os.path.join(out, "history.json"))
     metrics = {"model": args.model, "data": args.data, "test_accuracy": result["accuracy"],
                "test_loss": result["loss"], "epochs": recipe["epochs"], "seconds": seconds,
                "images_per_second": float(np.mean(history["images_per_second"] or [0])),
-               "recipe": recipe, "seed": args.seed}
+               "recipe": recipe, "seed": args.seed,
+               "processes": dist.world_size() if distributed else 1}
     io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
     _plot_curves(history, os.path.join(out, "curves.png"))
     print(f"outputs in {out}/")

@@ -130,7 +130,7 @@ def _write_npz(f, arrays):
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, array in arrays.items():
             with zf.open(name + ".npy", "w", force_zip64=True) as out:
-                np.lib.format.write_array(out, np.ascontiguousarray(array), allow_pickle=False)
+                np.lib.format.write_array(out, np.asarray(array), allow_pickle=False)
 
 
 def load(path):

@@ -37,3 +37,15 @@ def get_generator(generator=None):
         return np.random.default_rng(int(generator))
     raise TypeError(f"generator must be None, an int seed or a numpy.random.Generator, "
                     f"got {type(generator).__name__}")
+
+
+def get_state():
+    """The default generator's state (a dict), to save in a checkpoint."""
+    return _default[0].bit_generator.state
+
+
+def set_state(state):
+    """Restore a state from ``get_state``, so a resumed run draws the same numbers."""
+    generator = np.random.default_rng()
+    generator.bit_generator.state = state
+    _default[0] = generator

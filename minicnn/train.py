@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from . import functional as F
-from . import io, random
+from . import io, rng
 from .nn.utils import clip_grad_norm_
 from .tensor import Tensor, no_grad
 from .progress import Progress
@@ -106,6 +106,8 @@ def train_epoch(model, loader, optimizer, loss=F.cross_entropy, device="cpu", sc
                 + ". Try a smaller learning rate or gradient clipping.")
         optimizer.zero_grad()
         value.backward()
+        if hasattr(model, "sync_gradients"):       # DistributedDataParallel: average over ranks
+            model.sync_gradients()
         if clip_grad_norm:
             clip_grad_norm_(model.parameters(), clip_grad_norm)
         optimizer.step()
@@ -158,7 +160,7 @@ def predict(model, data, device="cpu", batch_size=256):
 def _checkpoint(model, optimizer, scheduler, history, epoch):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "epoch": epoch, "history": json.dumps(history.epochs),
-             "random": json.dumps(random.get_state())}
+             "random": json.dumps(rng.get_state())}
     if scheduler is not None:
         state["scheduler"] = scheduler.state_dict()
     return state
@@ -166,7 +168,7 @@ def _checkpoint(model, optimizer, scheduler, history, epoch):
 
 def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
         loss=F.cross_entropy, device="cpu", callbacks=(), out=None, resume=False,
-        clip_grad_norm=None, scheduler_step="epoch", progress=True):
+        clip_grad_norm=None, scheduler_step="epoch", progress=True, distributed=False):
     """Train ``model`` for ``epochs`` epochs and return its History.
 
     Args:
@@ -177,8 +179,21 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
         out: folder for ``checkpoint.npz`` (every epoch, written atomically).
         resume: continue from ``out/checkpoint.npz`` if it exists.
         clip_grad_norm: clip the global gradient norm to this value.
+        distributed: data-parallel training on every rank of ``mpirun``
+            (``minicnn.distributed``): each rank trains a replica on its shard
+            of ``train_loader`` (batches of batch_size / world_size, so one step
+            still sees batch_size images), gradients averaged after backward;
+            rank 0 alone shows progress and writes ``out``. Every rank
+            evaluates ``val_loader`` whole, with identical weights.
     """
     model.to(device)
+    lead, trained = True, model
+    if distributed:
+        from . import distributed as dist
+        dist.init()
+        train_loader = dist.shard_loader(train_loader)
+        lead = dist.rank() == 0
+        progress = progress and lead
     history, start = History(), 0
     path = os.path.join(out, "checkpoint.npz") if out else None
     if out:
@@ -189,9 +204,11 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None and "scheduler" in state:
             scheduler.load_state_dict(state["scheduler"])
-        random.set_state(json.loads(state["random"]))
+        rng.set_state(json.loads(state["random"]))
         history = History(json.loads(state["history"]))
         start = int(state["epoch"])
+    if distributed:
+        trained = dist.DistributedDataParallel(model)     # rank 0's weights on every rank
     for epoch in range(start, epochs):
         if hasattr(train_loader, "set_epoch"):
             train_loader.set_epoch(epoch)
@@ -200,9 +217,11 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
                        enabled=progress)
         began = time.perf_counter()
         train_loss, train_acc, seen = train_epoch(
-            model, train_loader, optimizer, loss, device, scheduler, scheduler_step,
+            trained, train_loader, optimizer, loss, device, scheduler, scheduler_step,
             clip_grad_norm, bar)
         seconds = time.perf_counter() - began
+        if distributed:
+            train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
         row = {"epoch": epoch + 1, "train_loss": train_loss, "train_acc": train_acc,
                "seconds": seconds, "images_per_second": seen / max(seconds, 1e-9), "lr": lr}
         if val_loader is not None:
@@ -213,15 +232,25 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
         history.append(row)
         bar.close(**{k: v for k, v in row.items() if k in ("train_loss", "train_acc", "val_loss",
                                                               "val_acc", "images_per_second")})
-        if path:
+        if path and lead:
             io.save(_checkpoint(model, optimizer, scheduler, history, epoch + 1), path)
         if any(cb(epoch, row, model) for cb in callbacks):
             break
     return history
 
 
+def _over_ranks(mean_loss, accuracy, seen):
+    """The epoch's loss, accuracy and image count over all ranks' shards."""
+    from . import distributed as dist
+    totals = np.array([mean_loss * seen, accuracy * seen, seen], dtype=np.float64)
+    dist.all_reduce(totals)
+    return totals[0] / max(totals[2], 1), totals[1] / max(totals[2], 1), int(totals[2])
+
+
 def _dataset_size(loader):
     try:
+        if getattr(loader, "sampler", None) is not None:
+            return len(loader.sampler)
         return len(loader.dataset)
     except (AttributeError, TypeError):
         return None

@@ -44,13 +44,13 @@ def read_idx(path, magic):
     except (OSError, EOFError) as e:
         raise ValueError(f"{path}: cannot read the IDX file ({e})") from e
     ndim = {IDX_IMAGES: 3, IDX_LABELS: 1}[magic]
-    if len(raw) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: {len(raw)} bytes is shorter than an IDX header")
     found = int.from_bytes(raw[:4], "big")
     if found != magic:
         raise ValueError(f"{path}: IDX magic number is {found} but {magic} was expected "
                          f"({'images' if magic == IDX_IMAGES else 'labels'}, unsigned bytes, "
                          f"{ndim}-D); not an IDX file of this kind, or corrupt")
+    if len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: {len(raw)} bytes is shorter than an IDX header")
     shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", count=ndim, offset=4))
     body = len(raw) - 4 - 4 * ndim
     if body != int(np.prod(shape)):

@@ -22,25 +22,30 @@ class DataLoader:
         seed: the run's seed; None picks one at random (printed by ``repr``).
         transform: ``transform(batch, rng)`` on the NumPy (N, C, H, W) batch,
             e.g. ``transforms.Compose([...])``, using the epoch's generator.
+        sampler: an iterable of dataset indices giving the order instead of
+            ``shuffle`` (e.g. ``distributed.DistributedSampler``); one with
+            ``set_epoch`` is told each epoch's number before it is drawn.
 
     ``len(loader)`` is the number of batches. Each ``for`` over the loader is
     one epoch and moves the epoch counter on by one; ``set_epoch(k)`` sets it.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 transform=None):
+                 transform=None, sampler=None):
         if int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if transform is not None and not callable(transform):
             raise TypeError(f"DataLoader: transform must be callable as transform(batch, rng), "
                             f"got {type(transform).__name__}")
-        self.dataset, self.batch_size = dataset, int(batch_size)
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        self.dataset, self.batch_size, self.sampler = dataset, int(batch_size), sampler
         self.shuffle, self.drop_last, self.transform = shuffle, drop_last, transform
         self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
         self.epoch = 0
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def set_epoch(self, epoch):
@@ -51,7 +56,12 @@ class DataLoader:
         rng = np.random.default_rng([self.seed, self.epoch])
         self.epoch += 1
         n = len(self.dataset)
-        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            if hasattr(self.sampler, "set_epoch"):
+                self.sampler.set_epoch(self.epoch - 1)
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        else:
+            order = rng.permutation(n) if self.shuffle else np.arange(n)
         for b in range(len(self)):
             idx = order[b * self.batch_size:(b + 1) * self.batch_size]
             x, y = self._gather(idx)

@@ -43,13 +43,13 @@ def _sdf(name, u, v):
     if name == "bar":
         return _box(u, v, 1.0, 0.3)
     if name == "frame":
-        return np.abs(np.maximum(np.abs(u), np.abs(v)) - 0.68) - 0.16
+        return np.abs(np.maximum(np.abs(u), np.abs(v)) - 0.58) - 0.14
     if name == "dots":
         return np.minimum(np.hypot(u - 0.55, v), np.hypot(u + 0.55, v)) - 0.38
     raise ValueError(name)
 
 
-def _colours(rng, n, away_from=None, min_distance=0.5):
+def _colours(rng, n, away_from=None, min_distance=0.6):
     """(n, 3) RGB in [0, 1]; redrawn where closer than min_distance to ``away_from``."""
     c = rng.uniform(0, 1, (n, 3))
     if away_from is not None:
@@ -69,11 +69,11 @@ def _render(rng, labels, names, size):
     # Background: a base colour, two coloured sine gratings and pixel noise.
     bg = _colours(rng, n).astype(f32)[:, :, None, None]
     for _ in range(2):
-        freq = (rng.uniform(1, 5, (n, 1, 1)) * 2 * np.pi / size).astype(f32)
+        freq = (rng.uniform(1, 4, (n, 1, 1)) * 2 * np.pi / size).astype(f32)
         angle = rng.uniform(0, np.pi, (n, 1, 1)).astype(f32)
         phase = rng.uniform(0, 2 * np.pi, (n, 1, 1)).astype(f32)
         wave = np.sin(freq * (np.cos(angle) * xx + np.sin(angle) * yy) + phase)
-        tint = rng.uniform(-0.18, 0.18, (n, 3)).astype(f32)[:, :, None, None]
+        tint = rng.uniform(-0.12, 0.12, (n, 3)).astype(f32)[:, :, None, None]
         bg = bg + tint * wave[:, None]
     # The shape: position, radius and rotation per image.
     radius = (rng.uniform(0.22, 0.38, n) * size).astype(f32)[:, None, None]
@@ -94,7 +94,7 @@ def _render(rng, labels, names, size):
     fg = fg * (1 + shade[:, 0, None, None] * dx + shade[:, 1, None, None] * dy)[:, None]
     # NOTE: in-place from here on: these are the largest arrays, (n, 3, size, size)
     image = rng.standard_normal((n, 3, size, size), dtype=f32)
-    image *= f32(0.04)
+    image *= f32(0.03)
     image += bg
     image += cover * (fg - bg)
     return np.clip(image, 0, 1, out=image)

@@ -103,6 +103,9 @@ def check_batch_norm_input(name, x, running_mean, running_var, weight, bias, tra
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"{name}: x has {c} channel(s) but {what} has shape {tuple(t.shape)}, "
                              f"expected ({c},); x {x.shape}")
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{name}: x is {x.dtype} but {what} is {t.dtype}; convert one of them")
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{name}: running_mean and running_var must be given in evaluation mode")
     if training and x.numel() // c <= 1:

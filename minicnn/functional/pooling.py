@@ -6,6 +6,8 @@ pooling spreads each gradient evenly over its window. Adaptive average pooling
 picks the windows that give a requested output size; output 1 is the global
 average pooling of Network in Network, GoogLeNet and ResNet.
 """
+import numbers
+
 from .. import kernels
 from ..kernels.sizes import conv_out_size, formula, pair
 from ..tensor import Function
@@ -123,12 +125,12 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 def check_output_size(name, output_size):
     """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
     size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
-    if len(size) != 2 or not all(s is None or (isinstance(s, int) and not isinstance(s, bool))
+    if len(size) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
                                  for s in size):
         raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
     if any(s is not None and s < 1 for s in size):
         raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
-    return tuple(size)
+    return tuple(None if s is None else int(s) for s in size)
 
 
 def adaptive_avg_pool2d(x, output_size, *, name="adaptive_avg_pool2d"):

@@ -105,6 +105,12 @@ def _avgpool_bwd_py(gy, KH, KW, sh, sw, ph, pw, count_include_pad, gx):
                         gx[p, h, w] += share
 
 
+# benchmarks/kernels.py, float32 32x64x32x32: max-pool forward 2-5x the NumPy
+# tier (which copies every window to take its argmax); col2im, max-pool and
+# avg-pool backward were within 0.6-1.5x of their NumPy slices, so "auto"
+# keeps NumPy for those.
+USE_BY_DEFAULT |= {"max_pool2d_forward"}
+
 _maxpool_fwd = numba.njit(cache=True, parallel=True)(_maxpool_fwd_py)
 _maxpool_bwd = numba.njit(cache=True, parallel=True)(_maxpool_bwd_py)
 _avgpool_bwd = numba.njit(cache=True, parallel=True)(_avgpool_bwd_py)
@@ -214,9 +220,9 @@ def lrn_backward(gy, x, s, size, alpha, beta):
     return gx
 
 
-# Measured on 32x96x27x27 float32 (AlexNet's norm1), 2 cores: forward ~2.3x and
-# backward ~4.7x the xp tier. The BN kernels below are not faster than NumPy's
-# reductions (about 0.6-1.3x), so "auto" keeps the xp ones.
+# Measured with benchmarks/kernels.py on 32x96x27x27 float32 (AlexNet's norm1),
+# 2 cores: forward 2.3-7.7x and backward 4.7-6.3x the xp tier. The BN kernels
+# below reach only 0.6-1.9x over NumPy's reductions, so "auto" keeps the xp ones.
 USE_BY_DEFAULT |= {"lrn_forward", "lrn_backward"}
 
 

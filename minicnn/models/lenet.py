@@ -27,7 +27,7 @@ pooling); ``variant="caffe"`` is Caffe's examples/mnist/lenet.prototxt.
 import numpy as np
 
 from .. import functional as F
-from .. import nn
+from .. import nn, rng
 from ..functional.conv import conv2d
 from ..functional.pooling import avg_pool2d
 
@@ -103,7 +103,7 @@ class PartialConv2d(nn.Module):
         self.out_channels = len(self.table)
         for r, (start, n, fan_in) in enumerate(self.runs):
             bound = 1.0 / np.sqrt(fan_in * kernel_size ** 2)
-            w = np.random.default_rng().uniform(-bound, bound, (n, fan_in, kernel_size, kernel_size))
+            w = rng.default_generator().uniform(-bound, bound, (n, fan_in, kernel_size, kernel_size))
             setattr(self, f"weight{r}", nn.Parameter(w.astype(np.float32)))
         shape = (self.out_channels,) if bias == "map" else (self.out_channels,) + tuple(out_size)
         self.bias_per_unit = bias != "map"

@@ -327,7 +327,11 @@ class Module:
                                        (device == "cpu" or device.startswith("cuda"))):
             device, dtype = None, device          # model.to(np.float64)
         if dtype is not None:
-            dtype = np.dtype(dtype)
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError:
+                raise ValueError(f"Module.to: {dtype!r} is neither a device ('cpu', 'cuda') "
+                                 "nor a dtype") from None
             if dtype.kind != "f":
                 raise TypeError(f"Module.to only accepts floating-point dtypes, got {dtype}")
             self._convert(lambda a: a.astype(dtype, copy=False), floating_only=True)

@@ -79,10 +79,10 @@ class _BatchNorm(Module):
     def forward(self, x):
         self._check_input(x, self.weight)
         label = self._label()
-        if isinstance(x, Tensor) and x.ndim not in self.ranks:
+        if x.ndim not in self.ranks:
             raise ValueError(f"{label}: expected {self.shapes} input, got {x.ndim}-D input of "
                              f"shape {x.shape}")
-        if isinstance(x, Tensor) and x.ndim >= 2 and x.shape[1] != self.num_features:
+        if x.shape[1] != self.num_features:
             raise ValueError(f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
                              f"for num_features={self.num_features}; x {x.shape}")
         # batch statistics in training, and always when there are no running ones to use
@@ -94,10 +94,9 @@ class _BatchNorm(Module):
             self.num_batches_tracked.data[...] += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())
-        track = self.training and self.track_running_stats
-        return F.batch_norm(x, self.running_mean if track or not use_batch else None,
-                            self.running_var if track or not use_batch else None,
-                            self.weight, self.bias, use_batch, momentum, self.eps)
+        # running stats are read in eval and updated in training; with none, neither
+        mean, var = self.running_mean, self.running_var
+        return F.batch_norm(x, mean, var, self.weight, self.bias, use_batch, momentum, self.eps)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -1,6 +1,7 @@
 """Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
 from .. import functional as F
 from ..functional.pooling import check_output_size, check_pool_args
+from ..kernels.sizes import pair
 from .module import Module
 
 
@@ -20,7 +21,7 @@ class MaxPool2d(Module):
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
-        if dilation not in (1, (1, 1)) or return_indices:
+        if pair(dilation, f"{name}: dilation") != (1, 1) or return_indices:
             raise ValueError(f"{name}: dilation != 1 and return_indices=True are not supported, "
                              f"got dilation={dilation!r}, return_indices={return_indices!r}")
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode

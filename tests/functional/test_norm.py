@@ -48,6 +48,16 @@ def test_gradcheck(name):
     assert mc.gradcheck(fn, inputs)
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_gradcheck_batchnorm_module_parameters(training):
+    bn = nn.BatchNorm2d(3).double()
+    bn.weight.data[...] = RNG.uniform(0.5, 2, 3)
+    bn.bias.data[...] = RNG.standard_normal(3)
+    bn.running_var.data[...] = RNG.uniform(0.5, 2, 3)
+    bn.train(training)
+    assert mc.gradcheck(bn, [t(RNG.standard_normal((2, 3, 2, 2)), grad=True)])
+
+
 # --- against PyTorch --------------------------------------------------------
 
 LRN_GOLDEN = {"lrn_s3": (3, 0.1, 0.75, 1.0), "lrn_s5": (5, 0.2, 0.75, 2.0),
@@ -206,6 +216,8 @@ def test_bad_input():
         nn.BatchNorm2d(3)(mc.randn(1, 3, 1, 1))
     with pytest.raises(ValueError, match="running_mean and running_var must be given"):
         F.batch_norm(x4, None, None, training=False)
+    with pytest.raises(TypeError, match="batch_norm: x is float32 but weight is float64"):
+        F.batch_norm(mc.randn(2, 3), None, None, mc.ones(3, dtype="float64"), training=True)
     with pytest.raises(TypeError, match="int32"):
         F.batch_norm(mc.tensor(np.ones((2, 3), dtype=np.int32)), None, None, training=True)
 

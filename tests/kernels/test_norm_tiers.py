@@ -83,10 +83,8 @@ TIER_IDS = list(TIERS)
 @pytest.mark.parametrize("tier", TIER_PARAMS, ids=TIER_IDS)
 def test_lrn_kernels_match_reference(tier, params, dtype, noncontiguous):
     K = tier()
-    if K is not im2col and K is not _numba() and noncontiguous:
-        pytest.importorskip("numba")      # the plain twins take what the wrappers hand them
     x, gy = _arrays(dtype, noncontiguous=noncontiguous)
-    if noncontiguous and K.__name__ == "Plain":
+    if noncontiguous and K.__name__ == "Plain":     # the twins get what the wrappers hand them
         x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     y_ref, s_ref = reference.lrn_forward(x, *params)
     gx_ref = reference.lrn_backward(gy, x, s_ref, *params[:3])
@@ -103,7 +101,7 @@ def test_batch_norm_kernels_match_reference(tier, dtype, noncontiguous):
     K = tier()
     x, gy = _arrays(dtype, seed=1, noncontiguous=noncontiguous)
     x = x * 3 + 1
-    if noncontiguous and K.__name__ == "Plain":
+    if noncontiguous and K.__name__ == "Plain":     # the twins get what the wrappers hand them
         x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     rng = np.random.default_rng(2)
     weight, bias = (rng.standard_normal(SHAPE[1]).astype(dtype) for _ in range(2))
@@ -152,3 +150,25 @@ def test_auto_tier_uses_only_the_lrn_kernels_from_numba():
         K = kernels.for_array(np.zeros(1))
         assert K.lrn_forward is nb.lrn_forward
         assert K.batch_norm_stats is im2col.batch_norm_stats
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_xp_kernels_on_cupy_match_numpy(dtype):
+    from minicnn import backend
+    cp = backend.cupy()
+    x, gy = _arrays(dtype, seed=4)
+    y, s = im2col.lrn_forward(x, 5, 0.3, 0.75, 2.0)
+    y_gpu, s_gpu = im2col.lrn_forward(cp.asarray(x), 5, 0.3, 0.75, 2.0)
+    _close(cp.asnumpy(y_gpu), y, dtype)
+    _close(cp.asnumpy(im2col.lrn_backward(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
+           im2col.lrn_backward(gy, x, s, 5, 0.3, 0.75), dtype)
+    mean, var = im2col.batch_norm_stats(x)
+    mean_gpu, var_gpu = im2col.batch_norm_stats(cp.asarray(x))
+    _close(cp.asnumpy(mean_gpu), mean, dtype)
+    _close(cp.asnumpy(var_gpu), var, dtype)
+    invstd, w = (1 / np.sqrt(var + 1e-5)).astype(dtype), np.linspace(0.5, 1.5, SHAPE[1]).astype(dtype)
+    _, xhat = im2col.batch_norm_apply(x, mean, invstd, w, w)
+    on_gpu = im2col.batch_norm_backward(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
+    for got, want in zip(on_gpu, im2col.batch_norm_backward(gy, xhat, invstd, w)):
+        _close(cp.asnumpy(got), want, dtype)

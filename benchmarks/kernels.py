@@ -1,0 +1,144 @@
+"""Time each kernel tier on realistic shapes, as ratios to the vectorized xp tier.
+
+    python benchmarks/kernels.py            # every section
+    python benchmarks/kernels.py lrn bn     # some
+
+Each section is a function returning rows (kernel, shape, {tier: seconds}); the
+table prints the best of a few repeats and each tier's speed-up over "numpy".
+These numbers decide which Numba kernels go into ``numba_cpu.USE_BY_DEFAULT``.
+"""
+import sys
+import time
+
+import numpy as np
+
+from minicnn import backend
+from minicnn.kernels import im2col
+
+SECTIONS = {}
+
+
+def section(fn):
+    SECTIONS[fn.__name__] = fn
+    return fn
+
+
+def best_of(fn, *args, repeats=5):
+    fn(*args)                                  # warm-up (and Numba compile)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def tiers():
+    found = {"numpy": im2col}
+    if backend.numba_available():
+        from minicnn.kernels import numba_cpu
+        found["numba"] = numba_cpu
+    return found
+
+
+# --- convolution ------------------------------------------------------------
+
+def _kernel_sets(with_reference):
+    """Tier name -> KernelSet (a tier lacking a kernel lends it from the next in its chain)."""
+    from minicnn import kernels
+    names = (["reference"] if with_reference else []) + ["numpy"] + (
+        ["numba"] if backend.numba_available() else [])
+    return {name: kernels.get(name) for name in names}
+
+
+def _time_all(rows, shape, calls, with_reference=False):
+    """calls: (kernel name, args); appends a row per kernel with each tier's best time."""
+    for name, args in calls:
+        times = {t: best_of(getattr(K, name), *args, repeats=1 if t == "reference" else 5)
+                 for t, K in _kernel_sets(with_reference).items()}
+        rows.append((name, shape, times))
+
+
+@section
+def conv(dtype=np.float32):
+    """A VGG/ResNet 3x3 conv, 64 -> 64 channels on 32x32, batch 32; the reference on a tiny one."""
+    rng = np.random.default_rng(0)
+    geometry = ((1, 1), (1, 1), (1, 1), 1)          # stride, padding, dilation, groups
+    rows = []
+    for shape, channels, with_reference in (((2, 4, 8, 8), 4, True), ((32, 64, 32, 32), 64, False)):
+        x = rng.standard_normal(shape).astype(dtype)
+        w = rng.standard_normal((channels, shape[1], 3, 3)).astype(dtype)
+        b = np.zeros(channels, dtype)
+        gy = im2col.conv2d_forward(x, w, b, *geometry)
+        _time_all(rows, shape, (("conv2d_forward", (x, w, b) + geometry),
+                                ("conv2d_backward_input", (gy, w, x.shape) + geometry),
+                                ("conv2d_backward_weight", (gy, x, w.shape) + geometry)),
+                  with_reference)
+    return rows
+
+
+# --- pooling ----------------------------------------------------------------
+
+@section
+def pool(dtype=np.float32):
+    """AlexNet's overlapping 3x3/2 max pool and a 2x2/2 average pool on 32x64x32x32."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for shape, with_reference in (((2, 4, 8, 8), True), ((32, 64, 32, 32), False)):
+        x = rng.standard_normal(shape).astype(dtype)
+        overlap, tiles = ((3, 3), (2, 2), (0, 0), False), ((2, 2), (2, 2), (0, 0), False)
+        y, argmax = im2col.max_pool2d_forward(x, *overlap)
+        gy = np.ones_like(y)
+        gy_avg = np.ones_like(im2col.avg_pool2d_forward(x, *tiles, True))
+        _time_all(rows, shape, (("max_pool2d_forward", (x,) + overlap),
+                                ("max_pool2d_backward", (gy, argmax, shape)),
+                                ("avg_pool2d_forward", (x,) + tiles + (True,)),
+                                ("avg_pool2d_backward", (gy_avg, shape) + tiles + (True,))),
+                  with_reference)
+    return rows
+
+# --- local response normalization -------------------------------------------
+
+@section
+def lrn(dtype=np.float32):
+    """AlexNet's norm1: 96 channels of 27x27 (after pool1 in the one-GPU layout), batch 32."""
+    rng = np.random.default_rng(0)
+    shape = (32, 96, 27 * 27)
+    x, gy = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    size, alpha, beta, k = 5, 1e-4, 0.75, 2.0
+    _, s = im2col.lrn_forward(x, size, alpha, beta, k)
+    fwd = {name: best_of(K.lrn_forward, x, size, alpha, beta, k) for name, K in tiers().items()}
+    bwd = {name: best_of(K.lrn_backward, gy, x, s, size, alpha, beta) for name, K in tiers().items()}
+    return [("lrn_forward", shape, fwd), ("lrn_backward", shape, bwd)]
+
+
+# --- batch normalization ----------------------------------------------------
+
+@section
+def bn(dtype=np.float32):
+    """A ResNet stage-1 batch norm: 64 channels of 56x56, batch 16."""
+    rng = np.random.default_rng(0)
+    shape = (16, 64, 56 * 56)
+    x, gy = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    mean, var = im2col.batch_norm_stats(x)
+    invstd = (1 / np.sqrt(var + 1e-5)).astype(dtype)
+    w, b = np.ones(64, dtype), np.zeros(64, dtype)
+    _, xhat = im2col.batch_norm_apply(x, mean, invstd, w, b)
+    rows = []
+    for name, args in (("batch_norm_stats", (x,)),
+                       ("batch_norm_apply", (x, mean, invstd, w, b)),
+                       ("batch_norm_backward", (gy, xhat, invstd, w))):
+        rows.append((name, shape, {t: best_of(getattr(K, name), *args) for t, K in tiers().items()}))
+    return rows
+
+
+def main(names):
+    for name in names or list(SECTIONS):
+        for kernel, shape, times in SECTIONS[name]():
+            base = times["numpy"]
+            cells = "  ".join(f"{t} {s * 1e3:8.2f} ms ({base / s:4.1f}x)" for t, s in times.items())
+            print(f"{kernel:22s} {str(shape):18s} {cells}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

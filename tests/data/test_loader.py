@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+
+from minicnn import Tensor
+from minicnn.data import DataLoader, Dataset, Subset, TensorDataset
+from minicnn.data import transforms as T
+
+
+def _ds(n=10):
+    x = np.arange(n, dtype=np.float64)[:, None, None, None] * np.ones((1, 1, 2, 2))
+    return TensorDataset(x, np.arange(n))
+
+
+class ItemOnly(Dataset):
+    """A dataset without in-memory arrays: the loader must fetch item by item."""
+
+    def __len__(self):
+        return 7
+
+    def __getitem__(self, i):
+        return np.full((1, 2, 2), float(i)), i
+
+
+def test_batches_types_and_len():
+    loader = DataLoader(_ds(), batch_size=4)
+    batches = list(loader)
+    assert len(loader) == 3 and len(batches) == 3
+    x, y = batches[0]
+    assert isinstance(x, Tensor) and x.dtype == np.float32 and x.shape == (4, 1, 2, 2)
+    assert y.dtype == np.int64 and y.data.tolist() == [0, 1, 2, 3]
+    assert batches[-1][1].data.tolist() == [8, 9]
+
+
+def test_drop_last():
+    loader = DataLoader(_ds(), batch_size=4, drop_last=True)
+    assert len(loader) == 2 and [len(y) for _, y in loader] == [4, 4]
+    assert len(DataLoader(_ds(8), batch_size=4, drop_last=True)) == 2
+
+
+def _order(loader):
+    return np.concatenate([y.data for _, y in loader]).tolist()
+
+
+def test_shuffle_is_reproducible_from_seed_and_differs_by_epoch():
+    a, b = DataLoader(_ds(), 3, shuffle=True, seed=5), DataLoader(_ds(), 3, shuffle=True, seed=5)
+    first, second = _order(a), _order(a)
+    assert sorted(first) == list(range(10)) and first != list(range(10))
+    assert first != second                                   # epochs 0 and 1 differ
+    assert [_order(b), _order(b)] == [first, second]          # same seed, same run
+    b.set_epoch(1)
+    assert _order(b) == second
+    assert _order(DataLoader(_ds(), 3, shuffle=True, seed=6)) != first
+
+
+def test_transform_uses_the_epoch_generator():
+    flip = T.RandomHorizontalFlip()
+    data = TensorDataset(np.random.default_rng(0).uniform(size=(16, 1, 2, 3)), np.zeros(16, int))
+    run = lambda loader: np.concatenate([x.data for x, _ in loader])
+    a = DataLoader(data, 8, seed=1, transform=flip)
+    b = DataLoader(data, 8, seed=1, transform=flip)
+    first = run(a)
+    np.testing.assert_array_equal(first, run(b))
+    assert not np.array_equal(first, run(a))
+    assert not np.array_equal(first, data.images.astype(np.float32))
+
+
+def test_item_only_datasets_and_subsets():
+    loader = DataLoader(ItemOnly(), batch_size=3)
+    batches = list(loader)
+    assert len(batches) == 3 and batches[0][0].shape == (3, 1, 2, 2)
+    assert batches[2][1].data.tolist() == [6] and batches[1][0].data[1, 0, 0, 0] == 4
+    sub = Subset(ItemOnly(), [6, 0])
+    assert sub.images is None and _order(DataLoader(sub, 2)) == [6, 0]
+    assert _order(DataLoader(Subset(_ds(), [9, 3, 1]), 2)) == [9, 3, 1]
+
+
+def test_ten_crop_batches_have_the_crop_axis_first():
+    data = TensorDataset(np.zeros((5, 3, 8, 8)), np.zeros(5, int))
+    x, y = next(iter(DataLoader(data, 4, transform=T.TenCrop(6))))
+    assert x.shape == (10, 4, 3, 6, 6) and y.shape == (4,)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        DataLoader(_ds(), batch_size=0)
+    with pytest.raises(TypeError, match="transform must be callable"):
+        DataLoader(_ds(), transform="flip")

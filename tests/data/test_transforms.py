@@ -1,0 +1,146 @@
+import numpy as np
+import pytest
+
+from minicnn.data import transforms as T
+
+
+def _batch(n=6, c=3, h=10, w=12, seed=0):
+    return np.random.default_rng(seed).uniform(0, 1, (n, c, h, w)).astype(np.float32)
+
+
+RANDOM = [T.RandomCrop(8, padding=2), T.RandomHorizontalFlip(), T.RandomTranslate(2),
+          T.RandomResizedCrop((7, 9)), T.ColorJitter(0.4, 0.4, 0.4), T.PCALighting(0.1),
+          T.Compose([T.RandomCrop(8), T.RandomHorizontalFlip()])]
+
+
+@pytest.mark.parametrize("t", RANDOM, ids=lambda t: type(t).__name__)
+def test_random_transforms_follow_the_seed_and_leave_input_alone(t):
+    x = _batch()
+    before = x.copy()
+    a, b = t(x, np.random.default_rng(7)), t(x, np.random.default_rng(7))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, t(x, np.random.default_rng(8)))
+    np.testing.assert_array_equal(x, before)
+    assert a.dtype == np.float32
+
+
+@pytest.mark.parametrize("t, shape", [
+    (T.RandomCrop(8, padding=2), (6, 3, 8, 8)), (T.RandomCrop((4, 12)), (6, 3, 4, 12)),
+    (T.CenterCrop(5), (6, 3, 5, 5)), (T.RandomTranslate(3), (6, 3, 10, 12)),
+    (T.RandomResizedCrop(16), (6, 3, 16, 16)), (T.Resize((5, 20)), (6, 3, 5, 20)),
+    (T.TenCrop((4, 6)), (10, 6, 3, 4, 6)), (T.Normalize([0.5] * 3, [0.2] * 3), (6, 3, 10, 12))])
+def test_output_shapes(t, shape):
+    assert t(_batch(), np.random.default_rng(0)).shape == shape
+
+
+def test_crops_are_windows_of_the_padded_image():
+    x = _batch(n=40)
+    out = T.RandomCrop(8, padding=1)(x, np.random.default_rng(1))
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    for n in range(40):
+        hits = [(i, j) for i in range(5) for j in range(7)
+                if np.array_equal(padded[n, :, i:i + 8, j:j + 8], out[n])]
+        assert hits, f"crop {n} is no window of its image"
+    np.testing.assert_array_equal(T.CenterCrop((6, 8))(x)[:, :, :, :], x[:, :, 2:8, 2:10])
+
+
+def test_translate_shifts_content_and_fills_zeros():
+    x = _batch(n=50) + 1                                     # no zero pixels of its own
+    out = T.RandomTranslate(2)(x, np.random.default_rng(3))
+    for n in range(50):
+        rows = np.flatnonzero(out[n, 0].any(axis=1))
+        cols = np.flatnonzero(out[n, 0].any(axis=0))
+        dy = 0 if len(rows) == 10 else (rows[0] if rows[0] > 0 else -(10 - len(rows)))
+        dx = 0 if len(cols) == 12 else (cols[0] if cols[0] > 0 else -(12 - len(cols)))
+        src = x[n, :, max(0, -dy):10 - max(0, dy), max(0, -dx):12 - max(0, dx)]
+        np.testing.assert_array_equal(out[n, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], src)
+
+
+def test_flip_probability_and_flip_twice_is_identity():
+    x = _batch(n=400)
+    always = T.RandomHorizontalFlip(p=1.0)
+    np.testing.assert_array_equal(always(always(x)), x)
+    np.testing.assert_array_equal(always(x), x[..., ::-1])
+    out = T.RandomHorizontalFlip(0.5)(x, np.random.default_rng(0))
+    flipped = np.array([np.array_equal(o, i[..., ::-1]) for o, i in zip(out, x)])
+    kept = np.array([np.array_equal(o, i) for o, i in zip(out, x)])
+    assert np.all(flipped ^ kept) and 150 < flipped.sum() < 250
+
+
+def test_normalize_per_channel():
+    x = _batch()
+    out = T.Normalize([0.1, 0.2, 0.3], [1, 2, 4])(x)
+    np.testing.assert_allclose(out[:, 2], (x[:, 2].astype(np.float64) - 0.3) / 4, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match=r"Normalize: batch \(6, 1, 10, 12\) has 1 channel.*3"):
+        T.Normalize([0.1, 0.2, 0.3], [1, 2, 4])(_batch(c=1))
+
+
+def test_random_resized_crop_boxes_respect_scale_and_ratio():
+    t = T.RandomResizedCrop(8, scale=(0.2, 0.6), ratio=(0.5, 2.0))
+    top, left, h, w = t.boxes(2000, 40, 60, np.random.default_rng(0))
+    assert np.all((top >= 0) & (left >= 0) & (top + h <= 40) & (left + w <= 60))
+    area = h * w / (40 * 60)
+    assert np.all((area > 0.18) & (area < 0.63)) and np.all((w / h > 0.45) & (w / h < 2.2))
+    # Impossible requests fall back to the central crop at the nearest allowed ratio.
+    top, left, h, w = T.RandomResizedCrop(8, scale=(1, 1), ratio=(3, 3)).boxes(
+        3, 40, 60, np.random.default_rng(0))
+    assert h.tolist() == [20] * 3 and w.tolist() == [60] * 3 and top.tolist() == [10] * 3
+
+
+def test_color_jitter_range_and_its_three_parts():
+    x = _batch(n=50)
+    out = T.ColorJitter(0.5, 0.5, 0.5)(x, np.random.default_rng(0))
+    assert out.min() >= 0 and out.max() <= 1
+    # Saturation 0 for every image (factor range [0, 0]) gives grey images.
+    grey = T.ColorJitter(saturation=1)(x, np.random.default_rng(0))
+    assert not np.allclose(grey[:, 0], grey[:, 1])
+    zero = T.ColorJitter(brightness=1)(np.full((1, 3, 2, 2), 0.5, np.float32),
+                                        np.random.default_rng(0))
+    assert np.ptp(zero) == 0 and 0 <= zero.flat[0] <= 1
+
+
+def test_pca_lighting_fit_and_zero_mean_offsets():
+    rng = np.random.default_rng(0)
+    # Colours spread along one direction: the first component must find it.
+    direction = np.array([0.6, 0.0, 0.8])
+    images = 0.5 + rng.normal(0, 0.2, (50, 1, 4, 4)) * direction[None, :, None, None]
+    t = T.PCALighting(0.1).fit(images + rng.normal(0, 0.01, images.shape))
+    assert abs(abs(t.eigvec[:, 0] @ direction) - 1) < 1e-3 and t.eigval[0] > 10 * t.eigval[1]
+    x = np.full((4000, 3, 2, 2), 0.5, np.float32)
+    out = t(x, np.random.default_rng(1))
+    offsets = out[:, :, 0, 0] - 0.5
+    assert np.allclose(out, out[:, :, :1, :1])              # one colour offset per image
+    assert np.all(np.abs(offsets.mean(axis=0)) < 4 * offsets.std(axis=0) / np.sqrt(4000))
+    assert np.linalg.matrix_rank(offsets.astype(np.float64) - offsets.mean(0), tol=1e-3) == 1
+
+
+def test_ten_crop_corners_centre_and_flips():
+    x = _batch(h=10, w=12)
+    out = T.TenCrop((4, 6))(x)
+    np.testing.assert_array_equal(out[0], x[:, :, :4, :6])
+    np.testing.assert_array_equal(out[3], x[:, :, 6:, 6:])
+    np.testing.assert_array_equal(out[4], x[:, :, 3:7, 3:9])
+    np.testing.assert_array_equal(out[5], x[:, :, :4, ::-1][:, :, :, :6])
+    np.testing.assert_array_equal(out[9], out[4][..., ::-1])
+
+
+@pytest.mark.parametrize("t, x, err, msg", [
+    (T.RandomCrop(20), _batch(), ValueError, r"RandomCrop: crop 20x20 is larger than the "
+                                              r"\(padded\) image 10x12"),
+    (T.CenterCrop(4), _batch()[0], ValueError, r"CenterCrop: expected a batch \(N, C, H, W\), "
+                                                r"got shape \(3, 10, 12\)"),
+    (T.RandomHorizontalFlip(), np.zeros((2, 3, 4, 4), np.uint8), TypeError, "dtype uint8"),
+    (T.PCALighting(), _batch(c=1), ValueError, r"PCALighting: expected RGB.*\(6, 1, 10, 12\)"),
+])
+def test_bad_batches_get_clear_errors(t, x, err, msg):
+    with pytest.raises(err, match=msg):
+        t(x, np.random.default_rng(0))
+
+
+def test_bad_arguments_at_construction():
+    with pytest.raises(ValueError, match="p must be in"):
+        T.RandomHorizontalFlip(1.5)
+    with pytest.raises(ValueError, match="size must be a positive int"):
+        T.RandomCrop(0)
+    with pytest.raises(ValueError, match="std > 0"):
+        T.Normalize([0.5], [0])

@@ -1,0 +1,149 @@
+"""Activations: gradients, PyTorch's numbers, the random slopes of RReLU, modules, bad input."""
+import collections
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.functional as F
+from minicnn import nn
+
+RNG = np.random.default_rng(11)
+
+
+def away_from_kink(shape):
+    x = RNG.standard_normal(shape)
+    return np.where(np.abs(x) < 0.05, 0.3, x)       # finite differences never straddle 0
+
+
+def t(a, grad=False):
+    return mc.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+# --- registry: op -> (fn, input shapes) --------------------------------------
+
+GRADCHECK = {
+    "relu": (F.relu, [(3, 4)]),
+    "tanh": (F.tanh, [(3, 4)]),
+    "sigmoid": (F.sigmoid, [(3, 4)]),
+    "leaky_relu": (F.leaky_relu, [(3, 4)]),
+    "leaky_relu_0.2": (lambda x: F.leaky_relu(x, 0.2), [(2, 3, 2)]),
+    "prelu_1": (F.prelu, [(2, 3, 2, 2), (1,)]),
+    "prelu_c": (F.prelu, [(2, 3, 2, 2), (3,)]),
+    "prelu_2d": (F.prelu, [(4, 5), (5,)]),
+    "rrelu_eval": (lambda x: F.rrelu(x, 0.1, 0.3), [(3, 4)]),
+    "softmax_module": (nn.Softmax(dim=1), [(3, 4)]),
+    "log_softmax_module": (nn.LogSoftmax(dim=0), [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK))
+def test_gradcheck(name):
+    fn, shapes = GRADCHECK[name]
+    assert mc.gradcheck(fn, [t(away_from_kink(s), grad=True) for s in shapes])
+
+
+def test_gradcheck_prelu_module_and_rrelu_training():
+    assert mc.gradcheck(nn.PReLU(3).double(), [t(away_from_kink((2, 3, 4)), grad=True)])
+    x = t(away_from_kink((3, 5)), grad=True)
+
+    def rrelu_train(x):
+        mc.manual_seed(0)        # the same slopes on every evaluation
+        return F.rrelu(x, training=True)
+    assert mc.gradcheck(rrelu_train, [x])
+
+
+# --- against PyTorch --------------------------------------------------------
+
+@pytest.mark.parametrize("name, slope", [("leaky_default", None), ("leaky_02", 0.2)])
+def test_leaky_relu_matches_pytorch(golden, name, slope):
+    g = golden("activation")
+    x = t(g[f"{name}_x"], grad=True)
+    y = F.leaky_relu(x) if slope is None else F.leaky_relu(x, slope)
+    y.backward(g[f"{name}_gy"])
+    np.testing.assert_allclose(y.numpy(), g[f"{name}_y"], rtol=1e-7)
+    np.testing.assert_allclose(x.grad.numpy(), g[f"{name}_gx"], rtol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["prelu_1", "prelu_c", "prelu_2d"])
+def test_prelu_matches_pytorch(golden, name):
+    g = golden("activation")
+    x, w = t(g[f"{name}_x"], grad=True), t(g[f"{name}_w"], grad=True)
+    y = F.prelu(x, w)
+    y.backward(g[f"{name}_gy"])
+    np.testing.assert_allclose(y.numpy(), g[f"{name}_y"], rtol=1e-7)
+    np.testing.assert_allclose(x.grad.numpy(), g[f"{name}_gx"], rtol=1e-7)
+    np.testing.assert_allclose(w.grad.numpy(), g[f"{name}_gw"], rtol=1e-7)
+
+
+def test_rrelu_eval_matches_pytorch(golden):
+    g = golden("activation")
+    x = t(g["rrelu_eval_x"], grad=True)
+    m = nn.RReLU(0.1, 0.3)
+    m.eval()
+    y = m(x)
+    y.backward(g["rrelu_eval_gy"])
+    np.testing.assert_allclose(y.numpy(), g["rrelu_eval_y"], rtol=1e-7)
+    np.testing.assert_allclose(x.grad.numpy(), g["rrelu_eval_gx"], rtol=1e-7)
+
+
+# --- semantics --------------------------------------------------------------
+
+def test_rrelu_slopes_in_training():
+    mc.manual_seed(1)
+    x = t(-np.ones(20_000), grad=True)
+    y = nn.RReLU(0.1, 0.3)(x)                 # modules start in training mode
+    slopes = -y.numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3
+    assert abs(slopes.mean() - 0.2) < 0.005 and slopes.std() > 0.05   # spread, not one value
+    y.backward(np.ones(20_000))
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-15)   # the same slopes backward
+    positive = F.rrelu(t(np.ones(5)), training=True).numpy()
+    np.testing.assert_array_equal(positive, 1)
+
+
+def test_rrelu_eval_uses_the_mean_slope():
+    y = F.rrelu(t([-2.0, 3.0]), lower=0.1, upper=0.3, training=False).numpy()
+    np.testing.assert_allclose(y, [-0.4, 3.0], rtol=1e-15)
+
+
+def test_prelu_module_defaults_and_learning():
+    m = nn.PReLU()
+    assert m.weight.shape == (1,) and m.weight.dtype == np.float32
+    np.testing.assert_allclose(m.weight.numpy(), 0.25)
+    m3 = nn.PReLU(3, init=0.1)
+    y = m3(mc.tensor(-np.ones((2, 3, 2), dtype=np.float32)))
+    np.testing.assert_allclose(y.numpy(), -0.1, rtol=1e-6)
+    y.sum().backward()
+    np.testing.assert_allclose(m3.weight.grad.numpy(), [-4, -4, -4])
+
+
+def test_activation_modules_match_functional():
+    x = mc.randn(2, 3, 4, seed=3)
+    pairs = [(nn.ReLU(), F.relu), (nn.Tanh(), F.tanh), (nn.Sigmoid(), F.sigmoid),
+             (nn.LeakyReLU(0.3), lambda x: F.leaky_relu(x, 0.3)),
+             (nn.Softmax(dim=2), lambda x: F.softmax(x, 2)),
+             (nn.LogSoftmax(dim=1), lambda x: F.log_softmax(x, 1))]
+    for module, fn in pairs:
+        np.testing.assert_array_equal(module(x).numpy(), fn(x).numpy())
+    assert repr(nn.LeakyReLU(0.3)) == "LeakyReLU(negative_slope=0.3)"
+
+
+# --- bad input --------------------------------------------------------------
+
+def test_bad_input():
+    ints = mc.tensor(np.ones((2, 3), dtype=np.int64))
+    with pytest.raises(TypeError, match="leaky_relu: .*int64"):
+        F.leaky_relu(ints)
+    with pytest.raises(TypeError, match=r"LeakyReLU: expected floating-point input, got dtype int64"):
+        nn.LeakyReLU()(ints)
+    with pytest.raises(ValueError, match=r"prelu: weight must have 1 value or one per channel \(3\); "
+                                         r"x \(2, 3\), weight \(4,\)"):
+        F.prelu(mc.randn(2, 3), mc.randn(4))
+    with pytest.raises(ValueError, match=r"PReLU\(act\): x has 3 channel\(s\) but num_parameters=4"):
+        nn.Sequential(collections.OrderedDict(act=nn.PReLU(4)))(mc.randn(2, 3))
+    with pytest.raises(ValueError, match="RReLU: expected 0 <= lower <= upper"):
+        nn.RReLU(0.5, 0.1)
+    with pytest.raises(ValueError, match="num_parameters must be a positive int"):
+        nn.PReLU(0)
+

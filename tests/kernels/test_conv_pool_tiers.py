@@ -1,0 +1,212 @@
+"""Convolution and pooling kernels: every fast tier equals the reference loops.
+
+Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to
+the array's largest value. Also: the shared size formula, the Numba kernels
+as plain Python before jitting, and the xp code on CuPy arrays.
+"""
+import numpy as np
+import pytest
+
+from minicnn import kernels
+from minicnn.kernels import im2col, reference, sizes
+
+FAST = ["numpy", pytest.param("numba", marks=pytest.mark.numba)]
+RTOL = {np.float64: 1e-10, np.float32: 1e-5}
+RNG = np.random.default_rng(1989)
+
+
+def close(got, want, dtype):
+    assert got.dtype == want.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
+
+
+def distinct(shape, dtype):
+    """No ties within a pooling window, so every tier picks the same argmax."""
+    size = int(np.prod(shape))
+    return (RNG.permutation(size) * (4.0 / size) - 2.0).reshape(shape).astype(dtype)
+
+
+# --- registries -------------------------------------------------------------
+# conv: (x shape, weight shape, stride, padding, dilation, groups)
+CONV = {
+    "3x3_pad": ((2, 3, 6, 5), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    "groups2_dilated": ((1, 4, 7, 7), (4, 2, 3, 2), (2, 1), (0, 2), (2, 1), 2),
+    "depthwise": ((2, 4, 5, 6), (4, 1, 3, 3), (1, 2), (1, 1), (1, 1), 4),
+    "5x5_stride4x3": ((1, 2, 9, 9), (2, 2, 5, 5), (4, 3), (2, 2), (1, 1), 1),
+}
+# pool: (x shape, kernel_size, stride, padding, ceil_mode)
+POOL = {
+    "overlap": ((2, 3, 7, 7), (3, 3), (2, 2), (0, 0), False),
+    "pad_ceil": ((1, 2, 6, 7), (3, 3), (2, 2), (1, 1), True),
+    "pairs_ceil_drop": ((2, 1, 8, 9), (2, 3), (3, 2), (1, 0), True),
+    "tiles": ((1, 2, 5, 5), (2, 2), (2, 2), (0, 0), False),
+}
+ADAPTIVE = {"7x7_to_3": ((1, 2, 7, 7), (3, 3)), "6x9_to_5x2": ((2, 1, 6, 9), (5, 2))}
+DTYPES = [np.float64, np.float32]
+
+
+def conv_arrays(name, dtype):
+    xs, ws, *_ = CONV[name]
+    x, w, b = (RNG.standard_normal(s).astype(dtype) for s in (xs, ws, ws[:1]))
+    y = reference.conv2d_forward(x, w, b, *CONV[name][2:])
+    return x, w, b, y, RNG.standard_normal(y.shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("tier", FAST)
+@pytest.mark.parametrize("name", sorted(CONV))
+def test_conv_tiers_equal_reference(name, tier, dtype):
+    K, params = kernels.get(tier), CONV[name][2:]
+    x, w, b, y, gy = conv_arrays(name, dtype)
+    close(K.conv2d_forward(x, w, b, *params), y, dtype)
+    close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
+    close(K.conv2d_backward_input(gy, w, x.shape, *params),
+          reference.conv2d_backward_input(gy, w, x.shape, *params), dtype)
+    close(K.conv2d_backward_weight(gy, x, w.shape, *params),
+          reference.conv2d_backward_weight(gy, x, w.shape, *params), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("tier", FAST)
+@pytest.mark.parametrize("name", sorted(POOL))
+def test_pool_tiers_equal_reference(name, tier, dtype):
+    K = kernels.get(tier)
+    shape, *window = POOL[name]
+    x = distinct(shape, dtype)
+    y, argmax = K.max_pool2d_forward(x, *window)
+    y_ref, argmax_ref = reference.max_pool2d_forward(x, *window)
+    np.testing.assert_array_equal(y, y_ref)             # a maximum is picked, not computed
+    np.testing.assert_array_equal(argmax, argmax_ref)
+    gy = RNG.standard_normal(y.shape).astype(dtype)
+    close(K.max_pool2d_backward(gy, argmax, shape), reference.max_pool2d_backward(gy, argmax, shape), dtype)
+    for count_include_pad in (True, False):
+        close(K.avg_pool2d_forward(x, *window, count_include_pad),
+              reference.avg_pool2d_forward(x, *window, count_include_pad), dtype)
+        close(K.avg_pool2d_backward(gy, shape, *window, count_include_pad),
+              reference.avg_pool2d_backward(gy, shape, *window, count_include_pad), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("tier", FAST)
+@pytest.mark.parametrize("name", sorted(ADAPTIVE))
+def test_adaptive_tiers_equal_reference(name, tier, dtype):
+    K = kernels.get(tier)
+    shape, out = ADAPTIVE[name]
+    x = RNG.standard_normal(shape).astype(dtype)
+    close(K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out), dtype)
+    gy = RNG.standard_normal(shape[:2] + out).astype(dtype)
+    close(K.adaptive_avg_pool2d_backward(gy, shape), reference.adaptive_avg_pool2d_backward(gy, shape), dtype)
+
+
+def test_col2im_is_the_adjoint_of_im2col():
+    """<im2col(x), c> = <x, col2im(c)> for every x and c: the defining property of backward."""
+    x = RNG.standard_normal((2, 3, 7, 6))
+    k, s, p, d = (3, 2), (2, 1), (1, 2), (2, 1)
+    cols, (oh, ow) = im2col.im2col(x, k, s, p, d)
+    c = RNG.standard_normal(cols.shape)
+    back = im2col.col2im(c.reshape(3, 3, 2, 2, oh, ow), x.shape, s, p, d)
+    assert np.isclose((cols * c).sum(), (x * back).sum(), rtol=1e-12)
+
+
+# --- the shared size formula ------------------------------------------------
+
+@pytest.mark.parametrize("n, k, s, p, d, ceil_mode, expected", [
+    (7, 3, 2, 0, 1, False, 3), (7, 3, 2, 0, 1, True, 3), (6, 3, 2, 1, 1, True, 4),
+    (5, 2, 2, 1, 1, True, 3),        # ceil would give 4, but that window starts in the padding
+    (8, 2, 3, 1, 1, True, 3), (11, 5, 4, 2, 1, True, 4), (9, 3, 1, 2, 2, False, 9),
+    (227, 11, 4, 0, 1, False, 55),   # AlexNet conv1
+    (5, 5, 1, 0, 1, False, 1), (4, 5, 1, 0, 1, False, 0),
+])
+def test_conv_out_size_as_pytorch(n, k, s, p, d, ceil_mode, expected):
+    assert sizes.conv_out_size(n, k, s, p, d, ceil_mode) == expected
+
+
+def test_pair():
+    assert sizes.pair(3) == (3, 3) and sizes.pair((2, 5)) == (2, 5) and sizes.pair([1, 4]) == (1, 4)
+    with pytest.raises(TypeError, match=r"stride must be an int or a pair of ints, got \(1, 2, 3\)"):
+        sizes.pair((1, 2, 3), "stride")
+    with pytest.raises(TypeError, match=r"got 1.5"):
+        sizes.pair(1.5)
+
+
+# --- Numba: the plain-Python twins, and what "auto" uses ---------------------
+
+@pytest.mark.numba
+def test_numba_kernels_as_plain_python_equal_jitted():
+    from minicnn.kernels import numba_cpu as nb
+    x, w, _, y, gy = conv_arrays("groups2_dilated", np.float64)
+    params = CONV["groups2_dilated"][2:]
+    cols = im2col.input_grad_columns(gy, w, params[3])
+    out_py, out_jit = np.zeros(x.shape), np.zeros(x.shape)
+    nb._col2im_py(cols, *params[1], *params[0], *params[2], out_py)
+    nb._col2im(cols, *params[1], *params[0], *params[2], out_jit)
+    close(out_py, out_jit, np.float64)
+    close(out_py, im2col.col2im(cols, x.shape, *params[:3]), np.float64)
+
+    shape, k, s, p, ceil_mode = POOL["pad_ceil"]
+    planes = distinct(shape, np.float64).reshape(-1, *shape[2:])
+    oh = sizes.conv_out_size(shape[2], k[0], s[0], p[0], 1, ceil_mode)
+    ow = sizes.conv_out_size(shape[3], k[1], s[1], p[1], 1, ceil_mode)
+    results = []
+    for fwd, bwd, avg in ((nb._maxpool_fwd_py, nb._maxpool_bwd_py, nb._avgpool_bwd_py),
+                          (nb._maxpool_fwd, nb._maxpool_bwd, nb._avgpool_bwd)):
+        yp, arg = np.empty((planes.shape[0], oh, ow)), np.empty((planes.shape[0], oh, ow), np.int64)
+        fwd(planes, *k, *s, *p, yp, arg)
+        gmax, gavg = np.zeros_like(planes), np.zeros_like(planes)
+        bwd(yp, arg, gmax)
+        avg(yp, *k, *s, *p, False, gavg)
+        results.append((yp, arg, gmax, gavg))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.numba
+def test_auto_uses_only_listed_numba_kernels():
+    from minicnn.kernels import numba_cpu
+    for name in numba_cpu.USE_BY_DEFAULT:
+        assert callable(getattr(numba_cpu, name)), name
+    auto = kernels.get("auto")
+    for name in ("conv2d_backward_input", "max_pool2d_forward", "avg_pool2d_backward"):
+        expected = numba_cpu if name in numba_cpu.USE_BY_DEFAULT else im2col
+        assert getattr(auto, name) is getattr(expected, name)
+
+
+# --- the xp code on CuPy ----------------------------------------------------
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", sorted(CONV))
+def test_conv_on_cupy_equals_numpy(name):
+    import cupy as cp
+    x, w, b, _, gy = conv_arrays(name, np.float64)
+    params = CONV[name][2:]
+    K = kernels.for_array(cp.asarray(x))
+    close(cp.asnumpy(K.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), *params)),
+          im2col.conv2d_forward(x, w, b, *params), np.float64)
+    close(cp.asnumpy(K.conv2d_backward_input(cp.asarray(gy), cp.asarray(w), x.shape, *params)),
+          im2col.conv2d_backward_input(gy, w, x.shape, *params), np.float64)
+    close(cp.asnumpy(K.conv2d_backward_weight(cp.asarray(gy), cp.asarray(x), w.shape, *params)),
+          im2col.conv2d_backward_weight(gy, x, w.shape, *params), np.float64)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", sorted(POOL))
+def test_pool_on_cupy_equals_numpy(name):
+    import cupy as cp
+    shape, *window = POOL[name]
+    x = distinct(shape, np.float64)
+    K = kernels.for_array(cp.asarray(x))
+    y, argmax = K.max_pool2d_forward(cp.asarray(x), *window)
+    y_np, argmax_np = im2col.max_pool2d_forward(x, *window)
+    np.testing.assert_array_equal(cp.asnumpy(y), y_np)
+    np.testing.assert_array_equal(cp.asnumpy(argmax), argmax_np)
+    gy = RNG.standard_normal(y_np.shape)
+    close(cp.asnumpy(K.max_pool2d_backward(cp.asarray(gy), argmax, shape)),
+          im2col.max_pool2d_backward(gy, argmax_np, shape), np.float64)
+    for cip in (True, False):
+        close(cp.asnumpy(K.avg_pool2d_forward(cp.asarray(x), *window, cip)),
+              im2col.avg_pool2d_forward(x, *window, cip), np.float64)
+        close(cp.asnumpy(K.avg_pool2d_backward(cp.asarray(gy), shape, *window, cip)),
+              im2col.avg_pool2d_backward(gy, shape, *window, cip), np.float64)
+    out = (2, 3)
+    close(cp.asnumpy(K.adaptive_avg_pool2d_forward(cp.asarray(x), out)),
+          im2col.adaptive_avg_pool2d_forward(x, out), np.float64)

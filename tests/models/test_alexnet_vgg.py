@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from minicnn import models, nn
+
+from zoo_helpers import count, forward_shape, images, train_steps
+
+
+@pytest.mark.slow
+def test_alexnet_paper_has_60965224_parameters_and_two_towers():
+    net = models.alexnet("paper")
+    assert count(net) == 60_965_224
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert [m.groups for m in convs] == [1, 2, 1, 2, 2]
+    lrn = [m for m in net.modules() if isinstance(m, nn.LocalResponseNorm)]
+    assert len(lrn) == 2 and all(m.alpha == pytest.approx(5e-4) and m.k == 2 for m in lrn)
+
+
+@pytest.mark.slow
+def test_alexnet_torchvision_count_and_names():
+    net = models.alexnet("torchvision")
+    assert count(net) == 61_100_840
+    keys = list(net.state_dict())
+    assert keys[:2] == ["features.0.weight", "features.0.bias"]
+    assert keys[-1] == "classifier.6.bias"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant, size", [("paper", 227), ("torchvision", 224)])
+def test_alexnet_native_forward(variant, size):
+    assert forward_shape(models.alexnet(variant), (1, 3, size, size)) == (1, 1000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build, params", [
+    (models.vgg11, 132_863_336), (models.vgg13, 133_047_848), (models.vgg16, 138_357_544),
+    (models.vgg19, 143_667_240), (models.vgg11_bn, 132_868_840), (models.vgg13_bn, 133_053_736),
+    (models.vgg16_bn, 138_365_992), (models.vgg19_bn, 143_678_248)])
+def test_vgg_counts(build, params):
+    assert count(build()) == params
+
+
+def test_vgg_configs_follow_table_one():
+    from minicnn.models.vgg import CONFIGS
+    convs = {k: sum(v != "M" for v in c) for k, c in CONFIGS.items()}
+    assert convs == {"A": 8, "B": 10, "D": 13, "E": 16}
+    assert all(c.count("M") == 5 for c in CONFIGS.values())
+
+
+def test_small_nets_shapes():
+    assert forward_shape(models.alexnet_small(), (2, 3, 32, 32)) == (2, 10)
+    assert forward_shape(models.vgg11_bn_cifar(num_classes=5), (2, 3, 32, 32)) == (2, 5)
+
+
+def test_alexnet_family_trains():
+    """AlexNet's code path (LRN, overlapping pools, dropout) at a width that trains in seconds."""
+    from minicnn.models.alexnet import AlexNet, _lrn
+    features = nn.Sequential(nn.Conv2d(3, 8, 5, padding=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
+                             nn.Conv2d(8, 16, 3, padding=1, groups=2), nn.ReLU(), _lrn(),
+                             nn.MaxPool2d(3, 2))
+    classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(16 * 3 * 3, 32), nn.ReLU(),
+                               nn.Linear(32, 10))
+    before, after = train_steps(AlexNet(features, nn.Identity(), classifier), (8, 3, 16, 16), 10,
+                                lr=0.05)
+    assert after < 0.8 * before
+
+
+def test_vgg_family_trains():
+    from minicnn.models.vgg import VGG, make_features
+    classifier = nn.Sequential(nn.Linear(16 * 4 * 4, 32), nn.ReLU(), nn.Dropout(0.5),
+                               nn.Linear(32, 10))
+    net = VGG(make_features([8, "M", 16, 16, "M"], batch_norm=True), nn.Identity(), classifier)
+    before, after = train_steps(net, (8, 3, 16, 16), 10, lr=0.05)
+    assert after < 0.8 * before
+
+
+@pytest.mark.slow
+def test_vgg11_bn_cifar_trains():
+    before, after = train_steps(models.vgg11_bn_cifar(), (4, 3, 32, 32), 10, lr=0.02, steps=10)
+    assert after < 0.8 * before
+
+
+def test_wrong_input_size_names_the_layer():
+    with pytest.raises(ValueError, match=r"MaxPool2d\(features\.\d+\).*larger"):
+        models.vgg11_bn_cifar()(images((1, 3, 16, 16)))
+    with pytest.raises(ValueError, match=r"features\.\d+"):
+        models.alexnet_small()(images((1, 3, 8, 8)))
+
+
+def test_unknown_variant():
+    with pytest.raises(ValueError, match="expected 'paper' or 'torchvision'"):
+        models.alexnet("caffe")

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from minicnn import models, nn
+
+from zoo_helpers import count, forward_shape, images, train_steps
+
+
+def test_mobilenet_v1_has_4_2m_parameters():
+    net = models.mobilenet_v1()
+    assert count(net) == 4_231_976
+    depthwise = [m for m in net.modules() if isinstance(m, nn.Conv2d) and m.groups > 1]
+    assert len(depthwise) == 13 and all(m.groups == m.weight.shape[0] for m in depthwise)
+
+
+def test_width_multiplier_thins_every_layer():
+    assert count(models.mobilenet_v1(width_mult=0.5)) < 0.35 * count(models.mobilenet_v1())
+    with pytest.raises(ValueError, match="width_mult"):
+        models.mobilenet_v1(width_mult=0)
+
+
+def test_shapes_at_32_and_224():
+    assert forward_shape(models.mobilenet_v1(0.25, num_classes=10), (2, 3, 32, 32)) == (2, 10)
+
+
+@pytest.mark.slow
+def test_forward_at_224():
+    assert forward_shape(models.mobilenet_v1(), (1, 3, 224, 224)) == (1, 1000)
+
+
+def test_mobilenet_trains():
+    before, after = train_steps(models.mobilenet_v1(0.25, num_classes=10), (4, 3, 32, 32), 10,
+                                lr=0.05)
+    assert after < 0.8 * before
+
+
+def test_registry():
+    names = models.list_models()
+    assert "resnet1202" in names and "mobilenet_v1" in names and "lenet1989" in names
+    assert count(models.get("resnet20", num_classes=4)) == 269_722 - 6 * 65 + 0
+    with pytest.raises(ValueError, match="unknown model 'resnet7'"):
+        models.get("resnet7")

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.functional as F
+from minicnn import models, nn
+from minicnn.models.googlenet import Inception, InceptionAux
+
+from zoo_helpers import count, forward_shape, images, train_steps
+
+
+def test_nin_has_no_fully_connected_layer():
+    net = models.nin()
+    assert not any(isinstance(m, nn.Linear) for m in net.modules())
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert [m.weight.shape[:2] for m in convs] == [
+        (192, 3), (160, 192), (96, 160), (192, 96), (192, 192), (192, 192),
+        (192, 192), (192, 192), (10, 192)]
+    assert count(net) == 966_986
+    assert forward_shape(net, (2, 3, 32, 32)) == (2, 10)
+
+
+def test_nin_gradcheck():
+    net = models.nin(num_classes=3).double().eval()
+    assert mc.gradcheck(net, [images((1, 3, 8, 8), seed=3, dtype=np.float64)], mode="random")
+
+
+def test_nin_trains():
+    before, after = train_steps(models.nin(), (4, 3, 16, 16), 10, lr=0.05)
+    assert after < 0.8 * before
+
+
+def test_googlenet_torchvision_counts():
+    assert count(models.googlenet(aux_logits=False, variant="torchvision")) == 6_624_904
+    assert count(models.googlenet(aux_logits=True, variant="torchvision")) == 13_004_888
+
+
+def test_googlenet_paper_structure():
+    net = models.googlenet(variant="paper")
+    names = [n for n, _ in net.named_children()]
+    for name in ("conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception5b",
+                 "avgpool", "dropout", "fc", "aux1", "aux2"):
+        assert name in names
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules())
+    assert sum(isinstance(m, nn.LocalResponseNorm) for m in net.modules()) == 2
+    assert net.inception3a.branch3[1].conv.weight.shape == (32, 16, 5, 5)
+    assert net.dropout.p == 0.4 and net.aux1.dropout.p == 0.7
+    assert net.aux1.conv.conv.weight.shape == (128, 512, 1, 1)
+    assert net.aux1.fc1.weight.shape == (1024, 2048)
+
+
+def test_googlenet_torchvision_train_returns_aux_and_eval_logits():
+    net = models.googlenet(variant="torchvision", num_classes=10)
+    net.train()
+    out = net(images((2, 3, 32, 32)))
+    assert isinstance(out, tuple) and [o.shape for o in out] == [(2, 10)] * 3
+    assert forward_shape(net, (2, 3, 32, 32)) == (2, 10)
+
+
+@pytest.mark.slow
+def test_googlenet_paper_native_forward():
+    net = models.googlenet(variant="paper")
+    assert forward_shape(net, (1, 3, 224, 224)) == (1, 1000)
+
+
+@pytest.mark.parametrize("variant", ["paper", "torchvision"])
+def test_inception_with_aux_head_gradcheck(variant):
+    tv = variant == "torchvision"
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inception = Inception(4, 2, 2, 3, 1, 2, 2, batch_norm=tv, kernel5=3 if tv else 5)
+            self.aux = InceptionAux(9, 3, batch_norm=tv, adaptive=tv, dropout=0.0, width=2,
+                                    hidden=5)
+
+        def forward(self, x):
+            y = self.inception(x)
+            return y, self.aux(y)
+
+    net = Tiny().double()
+    if tv:
+        net.eval()
+    size = 6 if tv else 14              # 5x5/3 average pool: 14 -> 4
+    x = images((2, 4, size, size), seed=4, dtype=np.float64).requires_grad_()
+    assert mc.gradcheck(net, [x], mode="random")
+
+
+def test_googlenet_trains_with_aux_losses():
+    net = models.googlenet(variant="torchvision", num_classes=10)
+    y = mc.tensor(np.arange(4) % 10)
+
+    def loss(out):
+        logits, aux1, aux2 = out
+        return F.cross_entropy(logits, y) + 0.3 * (F.cross_entropy(aux1, y) +
+                                                   F.cross_entropy(aux2, y))
+    before, after = train_steps(net, (4, 3, 32, 32), 10, lr=0.02, loss_fn=loss)
+    assert after < 0.8 * before
+
+
+def test_googlenet_wrong_input_size_names_the_layer():
+    net = models.googlenet(variant="torchvision").eval()
+    with pytest.raises(ValueError, match=r"maxpool3"):
+        net(images((1, 3, 16, 16)))

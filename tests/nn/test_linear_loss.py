@@ -1,0 +1,156 @@
+"""nn.Linear, the simple layers and the loss modules: golden values from PyTorch, gradient checks, errors."""
+import math
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import nn
+
+
+def t(a, requires_grad=False):
+    return mc.tensor(np.asarray(a, dtype=np.float64), requires_grad=requires_grad)
+
+
+def linear_from(g, name, bias=True):
+    w = g[f"{name}.weight"]
+    lin = nn.Linear(w.shape[1], w.shape[0], bias=bias, dtype=np.float64)
+    sd = {"weight": w, **({"bias": g[f"{name}.bias"]} if bias else {})}
+    lin.load_state_dict(sd)
+    return lin
+
+
+@pytest.mark.parametrize("name, bias", [("linear2d", True), ("linear3d", True), ("linear_nobias", False)])
+def test_linear_matches_pytorch_forward_and_backward(golden, name, bias):
+    g = golden("nn")
+    lin = linear_from(g, name, bias)
+    x = t(g[f"{name}.x"], requires_grad=True)
+    y = lin(x)
+    np.testing.assert_allclose(y.data, g[f"{name}.y"], rtol=1e-12, atol=1e-12)
+    (y * t(g[f"{name}.gy"])).sum().backward()
+    np.testing.assert_allclose(x.grad.data, g[f"{name}.gx"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(lin.weight.grad.data, g[f"{name}.gweight"], rtol=1e-12, atol=1e-12)
+    if bias:
+        np.testing.assert_allclose(lin.bias.grad.data, g[f"{name}.gbias"], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_gradcheck(bias):
+    mc.manual_seed(0)
+    lin = nn.Linear(5, 3, bias=bias).double()
+    x = mc.tensor(np.random.default_rng(1).standard_normal((4, 5)), requires_grad=True)
+    assert mc.gradcheck(lin, [x])
+
+
+def test_small_mlp_gradcheck():
+    mc.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 5), nn.Sigmoid(), nn.Linear(5, 2)).double()
+    x = mc.tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    assert mc.gradcheck(mlp, [x])
+
+
+def test_linear_default_init_is_pytorchs():
+    mc.manual_seed(0)
+    lin = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)          # kaiming_uniform_(a=sqrt(5)) reduces to this bound
+    w, b = lin.weight.data, lin.bias.data
+    assert w.dtype == np.float32 and w.shape == (300, 400) and b.shape == (300,)
+    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    np.testing.assert_allclose(w.std(), bound / math.sqrt(3), rtol=0.01)   # U(-b, b): std b/sqrt(3)
+    assert abs(w.mean()) < 3 * bound / math.sqrt(3) / math.sqrt(w.size)
+    assert np.abs(w).max() > 0.99 * bound
+
+
+def test_manual_seed_makes_construction_reproducible():
+    mc.manual_seed(123)
+    a = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    mc.manual_seed(123)
+    b = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    c = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))     # the stream moved on
+    for (k, va), vb, vc in zip(a.state_dict().items(), b.state_dict().values(), c.state_dict().values()):
+        np.testing.assert_array_equal(va, vb, err_msg=k)
+        assert not np.array_equal(va, vc)
+
+
+def test_linear_rejects_bad_input_naming_the_layer_and_both_shapes():
+    class LeNetHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            return self.fc1(x)
+
+    head = LeNetHead()
+    with pytest.raises(ValueError) as err:
+        head(mc.tensor(np.zeros((8, 100), dtype=np.float32)))
+    assert str(err.value) == ("Linear(fc1): x has 100 features but weight expects 84; "
+                              "x (8, 100), weight (10, 84)")
+    with pytest.raises(TypeError, match=r"Linear\(fc1\): expected floating-point input, got dtype int64"):
+        head(mc.tensor(np.zeros((8, 84), dtype=np.int64)))
+    with pytest.raises(TypeError, match=r"Linear\(fc1\): x is float64 but weight is float32"):
+        head(mc.tensor(np.zeros((8, 84))))
+    with pytest.raises(TypeError, match="expected a Tensor, got ndarray"):
+        head(np.zeros((8, 84), dtype=np.float32))
+    with pytest.raises(ValueError, match="in_features must be a non-negative int"):
+        nn.Linear(-1, 3)
+
+
+def test_activation_layers_and_flatten_identity():
+    x = t(np.linspace(-3, 3, 12).reshape(2, 3, 2))
+    np.testing.assert_allclose(nn.ReLU()(x).data, np.maximum(x.data, 0))
+    np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh(x.data))
+    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp(-x.data)))
+    assert nn.Identity(54, unused="ok")(x) is x
+    assert nn.Flatten()(x).shape == (2, 6)
+    assert nn.Flatten(0)(x).shape == (12,)
+    assert nn.Flatten(1, 1)(x).shape == (2, 3, 2)
+    with pytest.raises(ValueError, match=r"Flatten: cannot flatten dims 1..-1 of x of shape \(5,\)"):
+        nn.Flatten()(t(np.ones(5)))
+
+
+def test_softmax_layers():
+    x = t(np.random.default_rng(0).standard_normal((3, 4)))
+    p = np.exp(x.data) / np.exp(x.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).data, p, rtol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(x).data, np.log(p), rtol=1e-12)
+    with pytest.warns(UserWarning, match="implicit dimension"):
+        np.testing.assert_allclose(nn.Softmax()(x).data, p, rtol=1e-12)     # 2-D: dim 1, as PyTorch
+    assert repr(nn.LogSoftmax(dim=1)) == "LogSoftmax(dim=1)"
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_loss_matches_pytorch(golden, smoothing):
+    g = golden("nn")
+    x = t(g["ce.x"], requires_grad=True)
+    loss = nn.CrossEntropyLoss(label_smoothing=smoothing)(x, mc.tensor(g["ce.target"]))
+    np.testing.assert_allclose(loss.data, g[f"ce.smooth{smoothing}.loss"], rtol=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, g[f"ce.smooth{smoothing}.gx"], rtol=1e-10, atol=1e-14)
+
+
+def test_mse_loss_matches_pytorch(golden):
+    g = golden("nn")
+    a, b = t(g["mse.a"], requires_grad=True), t(g["mse.b"], requires_grad=True)
+    loss = nn.MSELoss()(a, b)
+    np.testing.assert_allclose(loss.data, g["mse.loss"], rtol=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(a.grad.data, g["mse.ga"], rtol=1e-12)
+    np.testing.assert_allclose(b.grad.data, g["mse.gb"], rtol=1e-12)
+
+
+def test_losses_gradcheck_and_sum_reduction():
+    rng = np.random.default_rng(3)
+    x = t(rng.standard_normal((5, 4)), requires_grad=True)
+    target = mc.tensor(rng.integers(0, 4, 5))
+    ce = nn.CrossEntropyLoss(label_smoothing=0.2)
+    assert mc.gradcheck(lambda x: ce(x, target), [x])
+    total = nn.CrossEntropyLoss(label_smoothing=0.2, reduction="sum")(x, target)
+    np.testing.assert_allclose(total.data, 5 * ce(x, target).data, rtol=1e-12)
+    y = t(rng.standard_normal((5, 4)))
+    assert mc.gradcheck(lambda x: nn.MSELoss()(x, y), [x])
+    np.testing.assert_allclose(nn.MSELoss(reduction="sum")(x, y).data, ((x.data - y.data) ** 2).sum())
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.MSELoss(reduction="none")

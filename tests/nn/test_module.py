@@ -1,0 +1,348 @@
+"""nn.Module semantics: registration, dotted names, buffers, state dicts, modes, dtypes, hooks, repr."""
+import collections
+import copy
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import nn
+
+
+class Stats(nn.Module):
+    """A stand-in for BatchNorm's bookkeeping: a parameter, float and int buffers, one not persistent."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones(n, dtype=np.float32))
+        self.register_buffer("running_mean", np.zeros(n, dtype=np.float32))
+        self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        self.register_buffer("scratch", np.zeros(n, dtype=np.float32), persistent=False)
+
+    def forward(self, x):
+        return x * self.weight
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5))
+        self.bn = Stats(5)
+        self.fc1 = nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.fc1(self.bn(self.features(x)))
+
+
+def x64(*shape, seed=0):
+    return mc.tensor(np.random.default_rng(seed).standard_normal(shape))
+
+
+# --- registration and names -------------------------------------------------
+
+def test_parameters_modules_and_buffers_are_registered_by_assignment():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
+                     "bn.weight", "fc1.weight", "fc1.bias"]
+    assert [n for n, _ in net.named_buffers()] == ["bn.running_mean", "bn.num_batches_tracked", "bn.scratch"]
+    assert [n for n, _ in net.named_children()] == ["features", "bn", "fc1"]
+    assert [n for n, _ in net.named_modules()] == ["", "features", "features.0", "features.1",
+                                                   "features.2", "bn", "fc1"]
+    assert len(list(net.parameters())) == 7 and len(list(net.modules())) == 7
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+
+
+def test_buffers_are_tensors_without_grad_holding_the_array():
+    bn = Stats(3)
+    assert isinstance(bn.running_mean, mc.Tensor) and not bn.running_mean.requires_grad
+    assert isinstance(bn.running_mean.data, np.ndarray) and bn.running_mean.data.shape == (3,)
+    bn.running_mean = np.full(3, 2.0)          # assigning to a buffer's name replaces the buffer
+    assert "running_mean" in bn._buffers and bn.running_mean.data.tolist() == [2.0] * 3
+    with pytest.raises(TypeError, match="buffer 'running_mean'"):
+        bn.running_mean = "nope"
+
+
+def test_shared_parameters_are_listed_once():
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(3, 3)
+            self.b = nn.Linear(3, 3)
+            self.b.weight = self.a.weight
+    tied = Tied()
+    assert [n for n, _ in tied.named_parameters()] == ["a.weight", "a.bias", "b.bias"]
+    assert len(list(tied.named_parameters(remove_duplicate=False))) == 4
+
+
+def test_registration_errors():
+    class Early(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.ones(2))        # before super().__init__()
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Early()
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="as parameter 'weight'"):
+        lin.weight = mc.tensor(np.ones((2, 2)))      # a plain Tensor is not a Parameter
+    with pytest.raises(KeyError, match="contain"):
+        lin.register_parameter("a.b", None)
+    with pytest.raises(KeyError, match="already exists"):
+        lin.register_buffer("forward", np.zeros(1))
+    with pytest.raises(TypeError, match="not a Module"):
+        lin.add_module("x", 3)
+    with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
+        lin.nope
+
+
+def test_none_parameter_and_module_slots():
+    lin = nn.Linear(3, 2, bias=False)
+    assert lin.bias is None and "bias" in lin._parameters
+    assert [n for n, _ in lin.named_parameters()] == ["weight"]
+    assert list(lin.state_dict()) == ["weight"]
+    del lin.weight
+    assert list(lin.named_parameters()) == []
+
+
+def test_children_learn_their_dotted_names_even_when_nested_later():
+    inner = nn.Sequential(nn.Linear(2, 2))
+    assert inner[0]._name == "0"
+    outer = nn.Module()
+    outer.features = inner                       # renamed once it becomes a child
+    assert inner._name == "features" and inner[0]._name == "features.0"
+    assert inner[0]._label() == "Linear(features.0)" and nn.Linear(1, 1)._label() == "Linear"
+    net = Net()
+    with pytest.raises(ValueError, match=r"^Linear\(features\.0\): x has 7 features but weight expects 4; "
+                                         r"x \(2, 7\), weight \(6, 4\)$"):
+        net(mc.tensor(np.ones((2, 7), dtype=np.float32)))
+
+
+def test_get_submodule_and_apply():
+    net = Net()
+    assert net.get_submodule("features.2") is net.features[2]
+    assert net.get_submodule("") is net
+    with pytest.raises(AttributeError, match="no submodule '9'"):
+        net.get_submodule("features.9")
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "ReLU", "Linear", "Sequential", "Stats", "Linear", "Net"]
+
+
+# --- state dicts --------------------------------------------------------------
+
+def test_state_dict_keys_order_and_copies():
+    net = Net()
+    sd = net.state_dict()
+    assert isinstance(sd, collections.OrderedDict)
+    assert list(sd) == ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
+                        "bn.weight", "bn.running_mean", "bn.num_batches_tracked", "fc1.weight", "fc1.bias"]
+    assert all(isinstance(v, np.ndarray) for v in sd.values())
+    assert sd["bn.num_batches_tracked"].dtype == np.int64 and sd["bn.num_batches_tracked"].shape == ()
+    before = sd["fc1.weight"].copy()
+    net.fc1.weight.data += 1                     # the saved dict must not follow training
+    np.testing.assert_array_equal(sd["fc1.weight"], before)
+    assert net.state_dict(keep_vars=True)["fc1.weight"] is net.fc1.weight
+
+
+def test_load_state_dict_round_trip():
+    mc.manual_seed(1)
+    a = Net()
+    mc.manual_seed(2)
+    b = Net()
+    x = mc.tensor(np.ones((2, 4), dtype=np.float32))
+    assert not np.allclose(a(x).data, b(x).data)
+    weight_array = b.fc1.weight.data
+    result = b.load_state_dict(a.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+    assert b.fc1.weight.data is weight_array     # copied in place: optimizers keep their arrays
+
+
+def test_strict_load_lists_every_missing_unexpected_and_misshaped_key():
+    net = Net()
+    sd = net.state_dict()
+    del sd["fc1.bias"], sd["bn.running_mean"]
+    sd["fc2.weight"] = np.zeros((3, 3), dtype=np.float32)
+    sd["features.0.weight"] = np.zeros((6, 7), dtype=np.float32)
+    sd["fc1.weight"] = np.zeros((10, 84), dtype=np.float32)
+    before = net.features[2].weight.data.copy()
+    sd["features.2.weight"] = before + 1
+    with pytest.raises(RuntimeError) as err:
+        net.load_state_dict(sd)
+    msg = str(err.value)
+    assert msg.startswith("Error(s) in loading state_dict for Net:")
+    assert 'Missing key(s) in state_dict: "bn.running_mean", "fc1.bias".' in msg
+    assert 'Unexpected key(s) in state_dict: "fc2.weight".' in msg
+    assert ("size mismatch for features.0.weight: copying a param with shape (6, 7) from checkpoint, "
+            "the shape in current model is (6, 4).") in msg
+    assert "size mismatch for fc1.weight: copying a param with shape (10, 84)" in msg
+    assert "the shape in current model is (3, 5)" in msg
+    # nothing is copied when anything is wrong
+    np.testing.assert_array_equal(net.features[2].weight.data, before)
+
+
+def test_non_strict_load_reports_keys_but_still_refuses_wrong_shapes():
+    net = Net()
+    sd = net.state_dict()
+    del sd["fc1.bias"]
+    sd["extra"] = np.zeros(1)
+    result = net.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["fc1.bias"] and result.unexpected_keys == ["extra"]
+    sd["fc1.weight"] = np.zeros((1, 1), dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"size mismatch for fc1\.weight: copying a param with shape \(1, 1\)"):
+        net.load_state_dict(sd, strict=False)
+
+
+def test_load_casts_float_precision_but_refuses_another_kind_of_dtype():
+    net = Net()
+    sd = {k: v.astype(np.float64) if v.dtype.kind == "f" else v for k, v in net.state_dict().items()}
+    sd["fc1.weight"] = sd["fc1.weight"] + 0.5
+    net.load_state_dict(sd)
+    assert net.fc1.weight.dtype == np.float32
+    np.testing.assert_allclose(net.fc1.weight.data, sd["fc1.weight"], rtol=1e-6)
+    sd["bn.num_batches_tracked"] = np.array(1.5)
+    with pytest.raises(RuntimeError, match="dtype mismatch for bn.num_batches_tracked: the checkpoint "
+                                           "holds float64, the model int64"):
+        net.load_state_dict(sd)
+
+
+def test_non_persistent_buffers_stay_out_of_state_dict():
+    bn = Stats(2)
+    assert "scratch" not in bn.state_dict()
+    bn.load_state_dict(bn.state_dict())          # and are not asked for
+
+
+# --- modes, dtypes, devices, gradients ----------------------------------------
+
+def test_train_and_eval_reach_every_module():
+    net = Net()
+    assert all(m.training for m in net.modules())
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.features.train()
+    assert net.features[1].training and not net.fc1.training
+    with pytest.raises(ValueError, match="bool"):
+        net.train("yes")
+
+
+def test_double_and_float_convert_parameters_and_float_buffers_in_place():
+    net = Net()
+    w = net.fc1.weight
+    w.grad = mc.tensor(np.ones((3, 5), dtype=np.float32))
+    assert net.double() is net
+    assert net.fc1.weight is w and w.dtype == np.float64 and w.grad.dtype == np.float64
+    assert net.bn.running_mean.dtype == np.float64
+    assert net.bn.num_batches_tracked.dtype == np.int64          # integer buffers keep their dtype
+    assert net(mc.tensor(np.ones((2, 4)))).dtype == np.float64
+    net.float()
+    assert all(p.dtype == np.float32 for p in net.parameters())
+    assert net.to(np.float64).fc1.weight.dtype == np.float64
+    assert net.to("cpu").fc1.weight.dtype == np.float64
+    with pytest.raises(TypeError, match="floating-point"):
+        net.to(np.int32)
+    with pytest.raises(ValueError, match="neither a device"):
+        net.to("tpu:0")
+
+
+def test_zero_grad_sets_none_and_requires_grad_freezes():
+    net = Net().double()
+    net(x64(2, 4)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    net.features.requires_grad_(False)
+    net(x64(2, 4)).sum().backward()
+    assert net.features[0].weight.grad is None and net.fc1.weight.grad is not None
+
+
+def test_deepcopy_gives_an_independent_model():
+    net = Net()
+    twin = copy.deepcopy(net)
+    twin.fc1.weight.data += 1
+    assert not np.array_equal(twin.fc1.weight.data, net.fc1.weight.data)
+    assert [n for n, _ in twin.named_parameters()] == [n for n, _ in net.named_parameters()]
+
+
+# --- hooks ---------------------------------------------------------------------
+
+def test_forward_hooks_see_inputs_and_outputs_and_can_be_removed():
+    lin = nn.Linear(3, 2).double()
+    calls = []
+    handle = lin.register_forward_hook(lambda m, inputs, out: calls.append((m, inputs, out)))
+    x = x64(4, 3)
+    y = lin(x)
+    assert len(calls) == 1 and calls[0][0] is lin and calls[0][1][0] is x and calls[0][2] is y
+    handle.remove()
+    lin(x)
+    assert len(calls) == 1
+    with lin.register_forward_hook(lambda m, i, o: o * 2):     # a hook may replace the output
+        np.testing.assert_allclose(lin(x).data, 2 * y.data)
+    np.testing.assert_allclose(lin(x).data, y.data)
+    pre = lin.register_forward_pre_hook(lambda m, inputs: (inputs[0] * 0,))
+    np.testing.assert_allclose(lin(x).data, np.broadcast_to(lin.bias.data, (4, 2)))
+    pre.remove()
+
+
+def test_hooks_find_the_first_module_whose_output_is_not_finite():
+    net = Net().double()
+    net.features[2].weight.data[0, 0] = np.inf
+    bad = []
+    handles = [m.register_forward_hook(
+        lambda m, i, o, name=name: bad.append(name) if not np.isfinite(o.data).all() else None)
+        for name, m in net.named_modules() if name]
+    with np.errstate(invalid="ignore", over="ignore"):
+        net(x64(2, 4))
+    for h in handles:
+        h.remove()
+    assert bad[0] == "features.2"
+
+
+# --- printing --------------------------------------------------------------------
+
+def test_repr_matches_pytorch_layout():
+    net = Net()
+    assert repr(net) == (
+        "Net(\n"
+        "  (features): Sequential(\n"
+        "    (0): Linear(in_features=4, out_features=6, bias=True)\n"
+        "    (1): ReLU()\n"
+        "    (2): Linear(in_features=6, out_features=5, bias=True)\n"
+        "  )\n"
+        "  (bn): Stats()\n"
+        "  (fc1): Linear(in_features=5, out_features=3, bias=True)\n"
+        ")")
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
+
+
+# --- containers ------------------------------------------------------------------
+
+def test_sequential_indexing_slicing_and_names():
+    seq = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
+    assert len(seq) == 3 and seq[-1] is seq[2] and list(seq) == [seq[0], seq[1], seq[2]]
+    head = seq[1:]
+    assert isinstance(head, nn.Sequential) and list(head._modules) == ["1", "2"] and head[0] is seq[1]
+    with pytest.raises(IndexError):
+        seq[3]
+    seq.append(nn.Sigmoid())
+    assert list(seq._modules) == ["0", "1", "2", "3"]
+    new = nn.Linear(3, 7)
+    seq[2] = new                                 # swap a head, as in fine-tuning
+    assert seq[2] is new and [n for n, _ in seq.named_parameters()][-1] == "2.bias"
+    x = mc.tensor(np.ones((5, 4), dtype=np.float32))
+    assert seq(x).shape == (5, 7)
+    named = nn.Sequential(collections.OrderedDict([("conv", nn.Linear(2, 2)), ("act", nn.ReLU())]))
+    assert list(named.state_dict()) == ["conv.weight", "conv.bias"]
+
+
+def test_module_list_and_module_dict():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    layers.append(nn.Linear(2, 1))
+    assert len(layers) == 4 and isinstance(layers[1:], nn.ModuleList)
+    assert [n for n, _ in layers.named_parameters()][-1] == "3.bias"
+    layers.insert(0, nn.Identity())
+    assert isinstance(layers[0], nn.Identity) and len(layers) == 5 and layers[4].out_features == 1
+    heads = nn.ModuleDict({"cls": nn.Linear(2, 3), "box": nn.Linear(2, 4)})
+    assert list(heads) == ["cls", "box"] and "box" in heads and heads["box"].out_features == 4
+    assert list(heads.state_dict()) == ["cls.weight", "cls.bias", "box.weight", "box.bias"]
+    del heads["cls"]
+    assert list(heads.keys()) == ["box"]

@@ -1,0 +1,103 @@
+"""Learning-rate schedules: PyTorch's sequences (lr and cycled momentum), state dicts, bad settings."""
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import nn, optim
+from minicnn.optim import lr_scheduler
+
+# loaded here, not through the golden fixture: the configurations parametrize the tests
+with np.load(pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "optim.npz") as _f:
+    GOLDEN = dict(_f)
+CONFIGS = json.loads(str(GOLDEN["schedulers"]))
+
+
+def build(cfg):
+    lrs = cfg.get("lrs", [0.1])
+    params = [nn.Parameter(np.zeros(1)) for _ in lrs]
+    ocfg = cfg.get("optimizer", {"cls": "SGD", "kwargs": {}})
+    opt = getattr(optim, ocfg["cls"])([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)],
+                                      **ocfg["kwargs"])
+    return opt, getattr(lr_scheduler, cfg["cls"])(opt, **cfg["kwargs"])
+
+
+def momenta(opt):
+    return [g["betas"][0] if "betas" in g else g["momentum"] for g in opt.param_groups]
+
+
+def run(opt, sched, steps):
+    lrs, moms = [], []
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr())
+        moms.append(momenta(opt))
+    return lrs, moms
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_sequence_matches_pytorch(name):
+    cfg = CONFIGS[name]
+    opt, sched = build(cfg)
+    first_lr, first_mom = sched.get_last_lr(), momenta(opt)
+    rest_lr, rest_mom = run(opt, sched, cfg["steps"])
+    np.testing.assert_allclose([first_lr] + rest_lr, GOLDEN[f"sched.{name}.lr"], rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose([first_mom] + rest_mom, GOLDEN[f"sched.{name}.momentum"], rtol=1e-13)
+    assert [g["lr"] for g in opt.param_groups] == rest_lr[-1]
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_state_dict_resume_gives_the_same_sequence(name, tmp_path):
+    cfg = CONFIGS[name]
+    split = cfg["steps"] // 2
+    opt, sched = build(cfg)
+    run(opt, sched, split)
+    mc.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "s.npz")
+    expected = run(opt, sched, cfg["steps"] - split)
+
+    saved = mc.load(tmp_path / "s.npz")
+    opt2, sched2 = build(cfg)
+    opt2.load_state_dict(saved["optimizer"])
+    sched2.load_state_dict(saved["scheduler"])
+    assert run(opt2, sched2, cfg["steps"] - split) == expected
+
+
+def test_get_last_lr_is_a_copy_and_initial_lr_is_recorded():
+    opt, sched = build({"cls": "StepLR", "kwargs": {"step_size": 2}})
+    sched.get_last_lr()[0] = 123.0
+    assert sched.get_last_lr() == [0.1] and opt.param_groups[0]["initial_lr"] == 0.1
+    assert "optimizer" not in sched.state_dict()
+
+
+def test_multistep_state_dict_survives_save_and_load(tmp_path):
+    opt, sched = build({"cls": "MultiStepLR", "kwargs": {"milestones": [1, 3, 3], "gamma": 0.5}})
+    mc.save(sched.state_dict(), tmp_path / "m.npz")
+    opt2, sched2 = build({"cls": "MultiStepLR", "kwargs": {"milestones": [9]}})
+    sched2.load_state_dict(mc.load(tmp_path / "m.npz"))
+    assert sched2.milestones == {1: 1, 3: 2}
+    assert [run(opt2, sched2, 1)[0][0][0] for _ in range(3)] == pytest.approx([0.05, 0.05, 0.0125])
+
+
+def test_onecycle_refuses_to_step_past_its_end_and_bad_settings():
+    opt, sched = build({"cls": "OneCycleLR", "kwargs": {"max_lr": 1.0, "total_steps": 3}})
+    run(opt, sched, 3)
+    with pytest.raises(ValueError, match="Tried to step 4 times"):
+        sched.step()
+    p = [nn.Parameter(np.zeros(1))]
+    with pytest.raises(ValueError, match="total_steps OR"):
+        lr_scheduler.OneCycleLR(optim.SGD(p, lr=0.1), max_lr=1.0)
+    with pytest.raises(ValueError, match="pct_start"):
+        lr_scheduler.OneCycleLR(optim.SGD(p, lr=0.1), max_lr=1.0, total_steps=5, pct_start=1.5)
+    with pytest.raises(ValueError, match="anneal_strategy"):
+        lr_scheduler.OneCycleLR(optim.SGD(p, lr=0.1), max_lr=1.0, total_steps=5, anneal_strategy="exp")
+    with pytest.raises(ValueError, match="one value per param group"):
+        lr_scheduler.OneCycleLR(optim.SGD(p, lr=0.1), max_lr=[1.0, 2.0], total_steps=5)
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        lr_scheduler.StepLR(object(), step_size=1)
+    with pytest.raises(ValueError, match="Starting multiplicative factor"):
+        lr_scheduler.LinearLR(optim.SGD(p, lr=0.1), start_factor=0)
+    with pytest.raises(KeyError, match="initial_lr"):
+        lr_scheduler.StepLR(optim.SGD(p, lr=0.1), step_size=1, last_epoch=4)

@@ -1,0 +1,204 @@
+"""SGD, Adam, AdamW: PyTorch's trajectories to 1e-7, state dicts that resume exactly, bad settings.
+
+The golden file (tests/fixtures/gen_optim.py) trains a 4-8-3 tanh MLP in float64
+for a few steps with each configuration; here the same configuration, replayed
+from the JSON saved beside the arrays, must end at the same parameters.
+"""
+import collections
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import nn, optim
+from minicnn.optim import lr_scheduler
+
+# loaded here, not through the golden fixture: the configurations parametrize the tests
+with np.load(pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "optim.npz") as _f:
+    GOLDEN = dict(_f)
+CONFIGS = json.loads(str(GOLDEN["optimizers"]))
+STEPS = int(GOLDEN["steps"])
+
+
+def mlp():
+    model = nn.Sequential(collections.OrderedDict(
+        [("fc1", nn.Linear(4, 8)), ("act", nn.Tanh()), ("fc2", nn.Linear(8, 3))])).double()
+    model.load_state_dict({k: GOLDEN[f"init.{k}"] for k in model.state_dict()})
+    return model
+
+
+def build(cfg, model):
+    kwargs = dict(cfg["kwargs"])
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    if "groups" in cfg:
+        params = [dict({k: v for k, v in g.items() if k != "layer"},
+                       params=list(getattr(model, g["layer"]).parameters())) for g in cfg["groups"]]
+    else:
+        params = model.parameters()
+    opt = getattr(optim, cfg["cls"])(params, **kwargs)
+    sched = None
+    if "scheduler" in cfg:
+        sched = getattr(lr_scheduler, cfg["scheduler"]["cls"])(opt, **cfg["scheduler"]["kwargs"])
+    return opt, sched
+
+
+def train(model, opt, sched, steps):
+    x, y = mc.tensor(GOLDEN["init.x"]), mc.tensor(GOLDEN["init.y"])
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        grads = [p.grad.data for p in model.parameters()]
+        copies = [g.copy() for g in grads]
+        opt.step()
+        for g, c in zip(grads, copies):          # gradients are read, never written
+            np.testing.assert_array_equal(g, c)
+        if sched is not None:
+            sched.step()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_trajectory_matches_pytorch(name):
+    model = mlp()
+    opt, sched = build(CONFIGS[name], model)
+    losses = train(model, opt, sched, STEPS)
+    np.testing.assert_allclose(losses, GOLDEN[f"opt.{name}.losses"], rtol=1e-7, atol=1e-12)
+    for pname, p in model.named_parameters():
+        np.testing.assert_allclose(p.data, GOLDEN[f"opt.{name}.{pname}"], rtol=1e-7, atol=1e-12,
+                                   err_msg=f"{name}: {pname}")
+    moved = max(np.abs(GOLDEN[f"opt.{name}.{k}"] - GOLDEN[f"init.{k}"]).max() for k in model.state_dict())
+    assert moved > 1e-3                          # the check is not vacuous: training moved the weights
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_state_dict_resume_continues_identically(name, tmp_path):
+    cfg = CONFIGS[name]
+    model = mlp()
+    opt, sched = build(cfg, model)
+    train(model, opt, sched, 3)
+    ckpt = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}
+    if sched is not None:
+        ckpt["scheduler"] = sched.state_dict()
+    mc.save(ckpt, tmp_path / "ckpt.npz")
+    train(model, opt, sched, STEPS - 3)          # the uninterrupted run
+
+    loaded = mc.load(tmp_path / "ckpt.npz")
+    twin = mlp()
+    twin_opt, twin_sched = build(cfg, twin)      # the scheduler first, then the saved states
+    twin.load_state_dict(loaded["model"])
+    twin_opt.load_state_dict(loaded["optimizer"])
+    if twin_sched is not None:
+        twin_sched.load_state_dict(loaded["scheduler"])
+    assert loaded["epoch"] == 3
+    train(twin, twin_opt, twin_sched, STEPS - 3)
+    for (k, a), b in zip(model.named_parameters(), twin.parameters()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=k)
+    for k, v in opt.param_groups[0].items():
+        if k != "params":
+            assert twin_opt.param_groups[0][k] == v
+
+
+def test_state_dict_layout_is_pytorchs():
+    model = mlp()
+    opt = optim.SGD([{"params": model.fc1.parameters(), "lr": 0.5}, {"params": model.fc2.parameters()}],
+                    lr=0.1, momentum=0.9)
+    train(model, opt, None, 2)
+    sd = opt.state_dict()
+    assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2, 3]]
+    assert sd["param_groups"][0]["lr"] == 0.5 and sd["param_groups"][1]["lr"] == 0.1
+    assert sd["param_groups"][1]["momentum"] == 0.9 and sd["param_groups"][1]["nesterov"] is False
+    assert sorted(sd["state"]) == [0, 1, 2, 3]
+    buf = sd["state"][2]["momentum_buffer"]
+    assert isinstance(buf, np.ndarray) and buf.shape == (3, 8)
+    assert buf is not opt.state[model.fc2.weight]["momentum_buffer"]       # a copy
+    adam = optim.Adam(model.parameters(), amsgrad=True)
+    train(model, adam, None, 2)
+    state = adam.state_dict()["state"][0]
+    assert state["step"] == 2 and set(state) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+
+
+def test_load_state_dict_casts_to_the_parameters_and_checks_groups():
+    model = mlp()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    train(model, opt, None, 1)
+    sd = opt.state_dict()
+    model32 = mlp().float()
+    opt32 = optim.Adam(model32.parameters(), lr=0.5)
+    opt32.load_state_dict(sd)
+    assert opt32.param_groups[0]["lr"] == 0.01
+    assert opt32.state[model32.fc1.weight]["exp_avg"].dtype == np.float32
+    x, y = mc.tensor(GOLDEN["init.x"]).float(), mc.tensor(GOLDEN["init.y"])
+    nn.CrossEntropyLoss()(model32(x), y).backward()
+    opt32.step()
+    assert all(p.dtype == np.float32 for p in model32.parameters())       # float32 stays float32
+    assert all(v.dtype == np.float32 for s in opt32.state.values() for k, v in s.items() if k != "step")
+    with pytest.raises(ValueError, match="parameter groups"):
+        optim.Adam([{"params": model.fc1.parameters()}, {"params": model.fc2.parameters()}]).load_state_dict(sd)
+    with pytest.raises(ValueError, match="has 4 parameters, the optimizer's has 2"):
+        optim.Adam(model.fc1.parameters()).load_state_dict(sd)
+
+
+def test_param_groups_take_defaults_and_add_param_group():
+    model = mlp()
+    opt = optim.SGD(model.fc1.parameters(), lr=0.1, momentum=0.5)
+    opt.add_param_group({"params": model.fc2.parameters(), "lr": 0.01})
+    assert len(opt.param_groups) == 2
+    assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["momentum"] == 0.5
+    with pytest.raises(ValueError, match="more than once"):
+        opt.add_param_group({"params": [model.fc1.weight]})
+    assert "Parameter Group 1" in repr(opt) and "lr: 0.01" in repr(opt)
+
+
+def test_zero_grad_and_closure():
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x, y = mc.tensor(GOLDEN["init.x"]), mc.tensor(GOLDEN["init.y"])
+
+    def closure():
+        opt.zero_grad()
+        loss = nn.CrossEntropyLoss()(model(x), y)
+        loss.backward()
+        return loss
+
+    first = opt.step(closure)
+    assert first.item() == pytest.approx(GOLDEN["opt.sgd.losses"][0], rel=1e-12)
+    assert all(p.grad is not None for p in model.parameters())
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    frozen = model.fc1.weight.data.copy()
+    opt.step()                                   # no gradients: nothing moves
+    np.testing.assert_array_equal(model.fc1.weight.data, frozen)
+
+
+def test_bad_settings_are_refused():
+    p = nn.Parameter(np.zeros(2))
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        optim.SGD([p], lr=-1)
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero dampening"):
+        optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1"):
+        optim.Adam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="single Tensor"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.SGD([p * 2], lr=0.1)
+    with pytest.raises(ValueError, match="more than once"):
+        optim.SGD([p, p], lr=0.1)
+
+
+def test_adamw_decays_weights_even_without_gradient_signal():
+    p = nn.Parameter(np.full(3, 2.0))
+    opt = optim.AdamW([p], lr=0.1, weight_decay=0.5)
+    p.grad = mc.tensor(np.zeros(3))
+    opt.step()
+    np.testing.assert_allclose(p.data, 2.0 * (1 - 0.1 * 0.5))     # zero gradient: only the decay
+    assert opt.defaults["decoupled_weight_decay"] is True
