@@ -58,10 +58,24 @@ def _parser():
     return p
 
 
+def native_input_size(name):
+    """The input each model was designed for (C, H, W)."""
+    if name == "lenet1989":
+        return (1, 16, 16)
+    if name.startswith("lenet"):
+        return (1, 28, 28)
+    if name == "alexnet":
+        return (3, 227, 227)
+    if name.endswith("_cifar") or name in ("alexnet_small", "nin") or (
+            name.startswith("resnet") and int(name[6:]) % 6 == 2):
+        return (3, 32, 32)
+    return (3, 224, 224)
+
+
 def summary_command(args):
     from . import models
     from .cli_train import UsageError
-    from .summary import native_input_size, summary
+    from .summary import summary
     if args.list:
         print("\n".join(models.list_models()))
         return 0

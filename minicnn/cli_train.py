@@ -113,7 +113,7 @@ def train_command(args):
                   resume=args.resume, progress=not args.quiet, distributed=distributed)
     seconds = time.perf_counter() - began
     result = evaluate(model, test_loader, device=args.device)
-    if distributed and dist.rank() != 0:      # same weights, same result on every rank: rank 0 reports
+    if distributed and dist.rank() != 0:      # same weights and result on every rank
         return 0
     io.save(model.state_dict(), os.path.join(out, "model.npz"))
     history.to_json(os.path.join(out, "history.json"))

@@ -109,13 +109,25 @@ def save(obj, path):
     tree = _encode(obj, [], arrays)      # type errors surface before any file is touched
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
+    write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save")
+
+
+def write_atomic(path, write, who="write_atomic"):
+    """Write a file all or nothing: into a temporary name beside it, then renamed over it.
+
+    ``write`` is bytes, or a function that writes to the open binary file.
+    """
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"mc.save: folder {folder!r} does not exist; create it first")
+        raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            _write_npz(f, arrays)
+            if callable(write):
+                write(f)
+            else:
+                f.write(write)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -33,7 +33,8 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
                  transform=None, sampler=None):
         if int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, "
+                             f"got {batch_size!r}")
         if transform is not None and not callable(transform):
             raise TypeError(f"DataLoader: transform must be callable as transform(batch, rng), "
                             f"got {type(transform).__name__}")

@@ -63,7 +63,8 @@ class DistributedDataParallel(Module):
     def __init__(self, module, bucket_cap_mb=25, broadcast_buffers=True):
         super().__init__()
         if not isinstance(module, Module):
-            raise TypeError(f"DistributedDataParallel: expected a Module, got {type(module).__name__}")
+            raise TypeError(f"DistributedDataParallel: expected a Module, "
+                            f"got {type(module).__name__}")
         self.module = module
         self.cap_bytes = int(bucket_cap_mb * 2**20)
         self.broadcast_buffers = broadcast_buffers

@@ -41,7 +41,7 @@ def global_stats(x3):
 
 
 class SyncBatchNormFn(Function):
-    """xhat = (x - mean) / sqrt(var + eps), y = gamma xhat + beta, mean and var over every rank's batch;
+    """xhat = (x - mean) / sqrt(var + eps), y = gamma xhat + beta, mean and var over all ranks;
     gx = (gamma/sigma)(gy - mean(gy) - xhat mean(gy xhat)), both means all-reduced over ranks;
     ggamma = sum gy xhat, gbeta = sum gy over this rank's slice (DDP then averages them)."""
 
@@ -125,7 +125,7 @@ class SyncBatchNorm(_BatchNorm):
             if child is not None:
                 new = cls.convert_sync_batchnorm(child)
                 if new is not child:
-                    setattr(module, name, new)
+                    module.add_module(name, new)       # same key, same place in the order
         return module
 
 

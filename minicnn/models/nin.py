@@ -23,14 +23,16 @@ def _mlpconv(in_channels, widths, kernel_size, padding):
 class NIN(nn.Module):
     """``features`` (the three mlpconv blocks), ``avgpool`` (global), ``flatten``."""
 
-    def __init__(self, num_classes=10, dropout=0.5):
+    def __init__(self, num_classes=10, dropout=0.5, widths=((192, 160, 96), (192, 192, 192),
+                                                             (192, 192))):
         super().__init__()
+        a, b, c = widths           # the paper's by default; narrower ones make quick tests
         self.features = nn.Sequential(
-            *_mlpconv(3, (192, 160, 96), 5, 2),
+            *_mlpconv(3, a, 5, 2),
             nn.MaxPool2d(3, 2, ceil_mode=True), nn.Dropout(dropout),
-            *_mlpconv(96, (192, 192, 192), 5, 2),
+            *_mlpconv(a[-1], b, 5, 2),
             nn.MaxPool2d(3, 2, ceil_mode=True), nn.Dropout(dropout),
-            *_mlpconv(192, (192, 192, num_classes), 3, 1))
+            *_mlpconv(b[-1], tuple(c) + (num_classes,), 3, 1))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
 

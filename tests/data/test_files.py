@@ -59,7 +59,8 @@ def test_truncated_and_wrong_idx_files_are_value_errors(tmp_path):
     path = tmp_path / "train-images-idx3-ubyte"
     data = path.read_bytes()
     path.write_bytes(data[:-100])
-    with pytest.raises(ValueError, match=r"header says shape \(4, 28, 28\) = 3136 bytes.*holds 3036"):
+    with pytest.raises(ValueError,
+                       match=r"header says shape \(4, 28, 28\) = 3136 bytes.*holds 3036"):
         MNIST(tmp_path)
     path.write_bytes(_idx(np.zeros(4), 2049))              # a labels file where images belong
     with pytest.raises(ValueError, match="IDX magic number is 2049 but 2051 was expected"):

@@ -41,7 +41,7 @@ def test_crops_are_windows_of_the_padded_image():
         hits = [(i, j) for i in range(5) for j in range(7)
                 if np.array_equal(padded[n, :, i:i + 8, j:j + 8], out[n])]
         assert hits, f"crop {n} is no window of its image"
-    np.testing.assert_array_equal(T.CenterCrop((6, 8))(x)[:, :, :, :], x[:, :, 2:8, 2:10])
+    np.testing.assert_array_equal(T.CenterCrop((6, 8))(x), x[:, :, 2:8, 2:10])
 
 
 def test_translate_shifts_content_and_fills_zeros():
@@ -70,7 +70,8 @@ def test_flip_probability_and_flip_twice_is_identity():
 def test_normalize_per_channel():
     x = _batch()
     out = T.Normalize([0.1, 0.2, 0.3], [1, 2, 4])(x)
-    np.testing.assert_allclose(out[:, 2], (x[:, 2].astype(np.float64) - 0.3) / 4, rtol=1e-4, atol=1e-5)
+    expected = (x[:, 2].astype(np.float64) - 0.3) / 4
+    np.testing.assert_allclose(out[:, 2], expected, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match=r"Normalize: batch \(6, 1, 10, 12\) has 1 channel.*3"):
         T.Normalize([0.1, 0.2, 0.3], [1, 2, 4])(_batch(c=1))
 
@@ -87,16 +88,26 @@ def test_random_resized_crop_boxes_respect_scale_and_ratio():
     assert h.tolist() == [20] * 3 and w.tolist() == [60] * 3 and top.tolist() == [10] * 3
 
 
+LUMA = np.array([0.299, 0.587, 0.114])
+
+
 def test_color_jitter_range_and_its_three_parts():
     x = _batch(n=50)
     out = T.ColorJitter(0.5, 0.5, 0.5)(x, np.random.default_rng(0))
-    assert out.min() >= 0 and out.max() <= 1
-    # Saturation 0 for every image (factor range [0, 0]) gives grey images.
-    grey = T.ColorJitter(saturation=1)(x, np.random.default_rng(0))
-    assert not np.allclose(grey[:, 0], grey[:, 1])
-    zero = T.ColorJitter(brightness=1)(np.full((1, 3, 2, 2), 0.5, np.float32),
-                                        np.random.default_rng(0))
-    assert np.ptp(zero) == 0 and 0 <= zero.flat[0] <= 1
+    assert out.min() >= 0 and out.max() <= 1 and not np.allclose(out, x)
+    # Mid-range pixels never clip, so each part's invariant holds exactly.
+    mid = (0.4 + 0.2 * x).astype(np.float64)
+    luma = lambda a: np.tensordot(LUMA, a, axes=([0], [1]))
+    bright = T.ColorJitter(brightness=0.6)(mid, np.random.default_rng(1))
+    ratio = bright / mid                                     # one factor per image
+    np.testing.assert_allclose(ratio, ratio[:, :1, :1, :1] * np.ones_like(ratio), rtol=1e-12)
+    assert ratio[:, 0, 0, 0].std() > 0.1
+    contrast = T.ColorJitter(contrast=0.9)(mid, np.random.default_rng(2))
+    np.testing.assert_allclose(luma(contrast).mean(axis=(1, 2)), luma(mid).mean(axis=(1, 2)),
+                               rtol=1e-12)
+    saturation = T.ColorJitter(saturation=1)(mid, np.random.default_rng(3))
+    np.testing.assert_allclose(luma(saturation), luma(mid), rtol=1e-12)
+    assert not np.allclose(saturation, mid)
 
 
 def test_pca_lighting_fit_and_zero_mean_offsets():

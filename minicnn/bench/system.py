@@ -1,0 +1,75 @@
+"""What the numbers were measured on: BLAS, threads, versions, CPU and GPU, memory."""
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import numpy as np
+
+from .. import backend
+
+ALLOCATION = ("NumPy/CuPy default allocators; im2col column matrices and col2im scratch are "
+              "workspaces kept per (shape, dtype) and reused from step to step "
+              "(kernels/im2col.py), so a step does not page-fault fresh 8-75 MB buffers")
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_info():
+    """The BLAS libraries NumPy loaded: name, version, kernel (internal_api/architecture), threads."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return [{"note": "threadpoolctl not installed: pip install threadpoolctl"}]
+    keep = ("user_api", "internal_api", "version", "architecture", "num_threads", "filepath")
+    return [{k: lib.get(k) for k in keep} for lib in threadpool_info()]
+
+
+def environment(devices):
+    """A dict describing the machine and the libraries."""
+    env = {"python": sys.version.split()[0], "numpy": np.__version__, "cpu": cpu_name(),
+           "cpu_count": os.cpu_count(), "blas": blas_info(), "allocation": ALLOCATION,
+           "openblas_env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                            "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}}
+    try:
+        import numba
+        env["numba"] = numba.__version__
+    except ImportError:
+        env["numba"] = None
+    env["cupy"] = env["gpu"] = None
+    if "cuda" in devices:
+        cp = backend.cupy()
+        env["cupy"] = cp.__version__
+        props = cp.cuda.runtime.getDeviceProperties(0)
+        env["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+    return env
+
+
+def torch_environment(torch):
+    return {"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "torch_cuda": torch.cuda.is_available()}
+
+
+def peak_memory(library, model, batch, dtype="float32", timeout=600):
+    """Peak resident-memory growth (MB) of two training steps, measured in a fresh process.
+
+    The child records its RSS after building the model and the batch, runs two steps
+    (the second reuses what the first allocated), and reports ru_maxrss minus that RSS.
+    Returns None when the child fails (e.g. torch missing).
+    """
+    cmd = [sys.executable, "-m", "minicnn.bench.memory", library, model, str(batch), dtype]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError):
+        return None

@@ -1,0 +1,47 @@
+"""Timing: medians of repeated calls after warm-up, with their spread, and the GEMM ceiling."""
+import time
+
+import numpy as np
+
+
+def _quantiles(times):
+    t = np.sort(np.asarray(times))
+    return {"median": float(np.median(t)), "q1": float(np.percentile(t, 25)),
+            "q3": float(np.percentile(t, 75)), "min": float(t[0]), "max": float(t[-1]),
+            "n": int(t.size)}
+
+
+def measure(fn, sync=None, warmup=1, repeats=5, min_repeats=3, budget_s=2.0):
+    """Seconds per call of ``fn``: warm-up calls first (JIT compiles, caches fill), then up to
+    ``repeats`` timed calls, stopping after ``min_repeats`` once ``budget_s`` is spent.
+
+    ``sync`` (e.g. a CUDA synchronize) runs before each clock read, so GPU work is counted.
+    Returns {"median", "q1", "q3", "min", "max", "n"} in seconds.
+    """
+    sync = sync or (lambda: None)
+    for _ in range(warmup):
+        fn()
+    sync()
+    times, spent = [], 0.0
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - t0)
+        spent += times[-1]
+        if i + 1 >= min_repeats and spent > budget_s:
+            break
+    return _quantiles(times)
+
+
+def gemm_rate(m, k, n, dtype="float32", xp=np, sync=None, budget_s=0.5):
+    """GFLOP/s of this machine's (m, k) @ (k, n) GEMM: the ceiling of an im2col convolution.
+
+    The output buffer is reused so the figure is BLAS alone, not page faults.
+    """
+    rng = np.random.default_rng(0)
+    a = xp.asarray(rng.standard_normal((m, k)).astype(dtype))
+    b = xp.asarray(rng.standard_normal((k, n)).astype(dtype))
+    out = xp.empty((m, n), dtype=dtype)
+    t = measure(lambda: xp.matmul(a, b, out=out), sync=sync, warmup=1, repeats=7, budget_s=budget_s)
+    return 2.0 * m * k * n / t["median"] / 1e9

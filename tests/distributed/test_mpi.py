@@ -1,0 +1,76 @@
+"""Two real ranks under mpiexec: data parallelism equals one process, and failures end the job."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("mpi4py")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TIMEOUT = 60
+
+
+def mpiexec():
+    beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    found = beside if os.path.exists(beside) else shutil.which("mpiexec")
+    if found is None:
+        pytest.fail("mpi4py is installed but no mpiexec was found (pip install mpich)")
+    return found
+
+
+def launch(*args, n=2):
+    """Run ``args`` on n ranks; returns (exit status, stdout + stderr)."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    done = subprocess.run([mpiexec(), "-n", str(n), sys.executable, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    return done.returncode, done.stdout + done.stderr
+
+
+def scenario(name, *extra):
+    code, out = launch(os.path.join(HERE, "mpi_worker.py"), name, *extra)
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    assert len(lines) == 1, out            # rank 0 alone reports
+    return json.loads(lines[0][len("RESULT "):])
+
+
+def test_lenet5_two_ranks_equal_one_process_with_the_whole_batch():
+    result = scenario("lenet")
+    assert result["moved"] > 1e-3          # the steps did change the weights
+    assert result["ranks_gap"] == 0.0
+    assert result["gap_to_one_process"] < 1e-10
+
+
+def test_sync_batchnorm_two_ranks_equal_one_process_with_the_whole_batch():
+    result = scenario("syncbn")
+    assert result["ranks_gap"] == 0.0
+    assert result["gap_to_one_process"] < 1e-10
+    assert result["buffer_gap"] < 1e-10    # running mean and variance too
+    assert result["plain_bn_gap"] > 1e-6   # per-rank BatchNorm would not be the same
+
+
+def test_different_data_per_rank_but_identical_weights_after_every_step():
+    result = scenario("seeds")
+    assert min(result["data_gaps"]) > 0.1
+    assert result["weight_gaps"] == [0.0] * 5
+
+
+def test_fit_distributed_keeps_ranks_identical_and_only_rank0_writes(tmp_path):
+    result = scenario("fit", str(tmp_path))
+    assert result["world"] == 2
+    assert result["weights_gap"] == 0.0
+    assert result["val_acc_gap"] == 0.0 and result["train_loss_gap"] == 0.0
+    assert result["rank0_wrote"] and not result["others_wrote"]
+
+
+def test_a_failing_rank_ends_the_job_with_its_error():
+    code, out = launch(os.path.join(HERE, "mpi_worker.py"), "fail")
+    assert code != 0
+    assert "rank one failed on purpose" in out
+    assert "[rank 1 of 2]" in out
+    assert "RESULT" not in out

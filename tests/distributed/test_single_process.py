@@ -1,0 +1,168 @@
+"""minicnn.distributed in one process (no mpiexec): defaults, sampler, SyncBatchNorm, DDP."""
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.distributed as dist
+from minicnn import data, nn
+
+
+def test_one_process_is_rank_0_of_1_and_collectives_keep_their_argument():
+    assert dist.rank() == 0 and dist.world_size() == 1
+    a = np.arange(4.0)
+    assert dist.all_reduce(a) is a and a.tolist() == [0, 1, 2, 3]
+    t = mc.tensor([1.0, 2.0])
+    assert dist.broadcast(t) is t and t.tolist() == [1.0, 2.0]
+    dist.barrier()
+
+
+def test_collective_errors_name_what_was_wrong():
+    with pytest.raises(ValueError, match="op must be one of"):
+        dist.all_reduce(np.ones(2), op="mean")
+    with pytest.raises(TypeError, match="expected a Tensor or an array, got list"):
+        dist.all_reduce([1.0, 2.0])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        dist.all_reduce(np.ones((4, 4))[:, ::2])
+    with pytest.raises(ValueError, match="root must be a rank in 0..0, got 1"):
+        dist.broadcast(np.ones(2), root=1)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        dist.init("gloo")
+
+
+@pytest.mark.parametrize("n, replicas, drop_last", [(10, 3, False), (10, 3, True), (9, 3, False),
+                                                    (2, 4, False)])
+def test_sampler_shards_cover_the_dataset_once_per_epoch(n, replicas, drop_last):
+    shards = [list(dist.DistributedSampler(range(n), replicas, r, seed=5, drop_last=drop_last))
+              for r in range(replicas)]
+    sizes = {len(s) for s in shards}
+    assert len(sizes) == 1                                # every rank the same number of steps
+    seen = sorted(i for s in shards for i in s)
+    if drop_last:
+        assert len(seen) == n // replicas * replicas and len(set(seen)) == len(seen)
+    else:
+        assert set(seen) == set(range(n))                 # padded by repeating, none missing
+        assert len(seen) == -(-n // replicas) * replicas
+
+
+def test_sampler_shuffles_per_epoch_alike_on_every_rank():
+    a, b = (dist.DistributedSampler(range(20), 2, r, seed=1) for r in (0, 1))
+    first = list(a) + list(b)
+    a.set_epoch(1), b.set_epoch(1)
+    second = list(a) + list(b)
+    assert sorted(first) == sorted(second) == list(range(20)) and first != second
+    assert list(dist.DistributedSampler(range(6), 2, 1, shuffle=False)) == [1, 3, 5]
+
+
+def test_sampler_rejects_a_rank_outside_the_world():
+    with pytest.raises(ValueError, match=r"invalid rank 2, rank should be in the interval"):
+        dist.DistributedSampler(range(4), num_replicas=2, rank=2)
+
+
+def _dataset(n=10):
+    return data.TensorDataset(np.arange(n, dtype=np.float32).reshape(n, 1), np.arange(n))
+
+
+def test_dataloader_takes_a_sampler_and_tells_it_the_epoch():
+    ds = _dataset()
+    sampler = dist.DistributedSampler(ds, 2, 1, seed=0)
+    loader = data.DataLoader(ds, batch_size=2, sampler=sampler)
+    assert len(loader) == 3
+    epoch0 = np.concatenate([y.numpy() for _, y in loader])
+    epoch1 = np.concatenate([y.numpy() for _, y in loader])
+    assert sampler.epoch == 1
+    sampler.set_epoch(0)
+    assert epoch0.tolist() == list(sampler) and epoch0.tolist() != epoch1.tolist()
+    with pytest.raises(ValueError, match="mutually exclusive with shuffle"):
+        data.DataLoader(ds, sampler=sampler, shuffle=True)
+
+
+def test_shard_loader_splits_the_global_batch():
+    loader = data.DataLoader(_dataset(12), batch_size=4, shuffle=True, seed=7)
+    shards = [dist.shard_loader(loader, 2, r) for r in (0, 1)]
+    assert [s.batch_size for s in shards] == [2, 2] and len(shards[0]) == len(loader)
+    ys = [np.concatenate([y.numpy() for _, y in s]) for s in shards]
+    assert sorted(np.concatenate(ys).tolist()) == list(range(12))
+    assert dist.shard_loader(shards[0]) is shards[0]
+    with pytest.raises(ValueError, match="batch size 4 does not split evenly over 3 ranks"):
+        dist.shard_loader(loader, 3, 0)
+
+
+def _bn_pair(cls, shape, seed=0):
+    mc.manual_seed(seed)
+    plain = cls(shape[1]).to(np.float64)
+    sync = dist.SyncBatchNorm.convert_sync_batchnorm(plain)
+    return plain, sync
+
+
+@pytest.mark.parametrize("cls, shape", [(nn.BatchNorm2d, (4, 3, 5, 5)), (nn.BatchNorm1d, (6, 3))])
+def test_sync_batchnorm_alone_is_batchnorm(cls, shape):
+    mc.manual_seed(0)
+    plain = cls(shape[1]).to(np.float64)
+    plain.weight.data[...] = [0.5, 2.0, -1.0]
+    sync = dist.SyncBatchNorm(shape[1]).to(np.float64)
+    sync.load_state_dict(plain.state_dict())
+    x = np.random.default_rng(0).standard_normal(shape) * 3 + 1
+    gy = np.random.default_rng(1).standard_normal(shape)
+    outs = []
+    for m in (plain, sync):
+        xt = mc.tensor(x, requires_grad=True)
+        y = m(xt)
+        y.backward(gy)
+        outs.append((y.numpy(), xt.grad.numpy(), m.weight.grad.numpy(), m.bias.grad.numpy(),
+                     m.running_mean.numpy(), m.running_var.numpy()))
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+    sync.eval(), plain.eval()
+    np.testing.assert_allclose(sync(mc.tensor(x)).numpy(), plain(mc.tensor(x)).numpy(), rtol=1e-12)
+
+
+def test_sync_batchnorm_gradcheck():
+    m = dist.SyncBatchNorm(3).to(np.float64)
+    x = mc.tensor(np.random.default_rng(2).standard_normal((3, 3, 2, 2)), requires_grad=True)
+    assert mc.gradcheck(m, [x])
+
+
+def test_convert_sync_batchnorm_keeps_order_state_and_names():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(2, 2), nn.BatchNorm1d(2))
+    net[1].running_mean.data[...] = [3.0, 4.0]
+    keys = list(net.state_dict())
+    out = dist.SyncBatchNorm.convert_sync_batchnorm(net)
+    assert out is net and isinstance(net[1], dist.SyncBatchNorm)
+    assert isinstance(net[5], dist.SyncBatchNorm) and isinstance(net[2], nn.ReLU)
+    assert list(net.state_dict()) == keys and net[1].running_mean.tolist() == [3.0, 4.0]
+
+
+def test_sync_batchnorm_errors_name_the_layer():
+    net = dist.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3)))
+    with pytest.raises(ValueError, match=r"SyncBatchNorm\(0\): x has 2 channel\(s\) but the "
+                                         r"layer was built for num_features=3"):
+        net(mc.tensor(np.zeros((2, 2, 4, 4), dtype=np.float32)))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        net(mc.tensor(np.zeros((1, 3, 1, 1), dtype=np.float32)))
+    with pytest.raises(ValueError, match=r"expected \(N, C\) or \(N, C, \.\.\.\) up to 5-D input, "
+                                         r"got 1-D"):
+        net(mc.tensor(np.zeros(3, dtype=np.float32)))
+
+
+def test_ddp_in_one_process_passes_forward_through_and_leaves_gradients():
+    mc.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 2))
+    ddp = dist.DistributedDataParallel(net)
+    assert ddp.module is net and list(ddp.state_dict()) == ["module.0.weight", "module.0.bias"]
+    x = mc.tensor(np.ones((2, 3), dtype=np.float32))
+    ddp(x).sum().backward()
+    before = net[0].weight.grad.numpy().copy()
+    ddp.sync_gradients()
+    np.testing.assert_array_equal(net[0].weight.grad.numpy(), before)
+    np.testing.assert_array_equal(ddp(x).numpy(), net(x).numpy())
+    with pytest.raises(TypeError, match="expected a Module, got list"):
+        dist.DistributedDataParallel([net])
+
+
+def test_buckets_respect_the_cap_and_keep_dtypes_apart():
+    from minicnn.distributed.ddp import _buckets
+    arrays = [np.zeros(100), np.zeros(100), np.zeros(100, np.float32), np.zeros(300)]
+    buckets = list(_buckets(arrays, cap_bytes=1600))
+    assert [[a.size for a in b] for b in buckets] == [[100, 100], [300], [100]]
+    assert all(len({a.dtype for a in b}) == 1 for b in buckets)
