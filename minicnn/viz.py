@@ -171,20 +171,31 @@ def plot_confusion(confusion, class_names=None):
 
 
 def graph_edges(tensor):
-    """(parent op, child op) names of the autograd graph behind a tensor, leaves as 'input i'."""
-    edges, seen, stack, leaves = [], set(), [tensor._fn], {}
+    """(parent, child) names of the autograd graph behind a tensor.
+
+    Ops are named ``Type#k`` (k counts from 0 at the output, so two ops of one
+    type stay apart); leaves are ``leaf k (shape)``. A leaf used twice is one node.
+    """
+    if tensor._fn is None:
+        return []
+    names, leaves = {}, {}
+
+    def op_name(fn):
+        return names.setdefault(id(fn), f"{type(fn).__name__}#{len(names)}")
+
+    edges, seen, stack = [], set(), [tensor._fn]
+    op_name(tensor._fn)
     while stack:
         fn = stack.pop()
-        if fn is None or id(fn) in seen:
+        if id(fn) in seen:
             continue
         seen.add(id(fn))
         for t in fn.inputs:
             if t._fn is None:
                 name = leaves.setdefault(id(t), f"leaf {len(leaves)} {tuple(t.shape)}")
-                edges.append((name, f"{type(fn).__name__}#{id(fn) % 997}"))
+                edges.append((name, op_name(fn)))
             else:
-                edges.append((f"{type(t._fn).__name__}#{id(t._fn) % 997}",
-                              f"{type(fn).__name__}#{id(fn) % 997}"))
+                edges.append((op_name(t._fn), op_name(fn)))
                 stack.append(t._fn)
     return edges
 
@@ -193,6 +204,10 @@ def plot_graph(tensor):
     """The autograd graph of a small expression: leaves on the left, the output on the right."""
     plt = _plt()
     edges = graph_edges(tensor)
+    if not edges:
+        raise ValueError(f"plot_graph: the tensor of shape {tuple(tensor.shape)} has no graph "
+                         "behind it (a leaf, made under no_grad, or freed by backward(); "
+                         "plot before backward or pass retain_graph=True)")
     nodes = list(dict.fromkeys([a for a, _ in edges] + [b for _, b in edges]))
     depth = {n: 0 for n in nodes}
     for _ in nodes:                  # longest path from a leaf: enough passes for a small graph

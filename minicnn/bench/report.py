@@ -1,0 +1,125 @@
+"""The bench's outputs: one printed table, a JSON file and a PNG plot."""
+import json
+import os
+
+
+def _ms(t):
+    if not t:
+        return "-"
+    return f"{t['median'] * 1e3:8.2f} [{t['q1'] * 1e3:.2f}-{t['q3'] * 1e3:.2f}]"
+
+
+def _num(v, fmt="{:.2f}"):
+    return "-" if v is None else fmt.format(v)
+
+
+def environment_lines(env):
+    lines = [f"CPU: {env['cpu']} ({env['cpu_count']} cores)   GPU: {env.get('gpu') or 'none'}",
+             f"Python {env['python']}  NumPy {env['numpy']}  Numba {env.get('numba')}  "
+             f"CuPy {env.get('cupy')}  PyTorch {env.get('torch', '-')}"]
+    for lib in env["blas"]:
+        if "note" in lib:
+            lines.append(f"BLAS: {lib['note']}")
+        else:
+            lines.append(f"BLAS: {lib['internal_api']} {lib['version']} kernel {lib['architecture']}, "
+                         f"{lib['num_threads']} threads ({lib['user_api']})")
+    lines.append(f"OpenBLAS env: {env['openblas_env']}")
+    lines.append(f"Memory: {env['allocation']}")
+    return lines
+
+
+def layer_table(rows):
+    head = (f"{'layer':16} {'tier':9} {'dev':4} {'fwd ms [IQR]':24} {'fwd+bwd ms [IQR]':24} "
+            f"{'GF/s':>7} {'%GEMM':>6} {'torch f+b ms':>12} {'x torch':>8}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['case']:16} {r['tier']:9} {r['device']:4} {_ms(r['forward']):24} "
+                     f"{_ms(r['forward_backward']):24} {r['gflops_forward_backward']:7.1f} "
+                     f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
+                     f"{_num(r['torch_forward_backward']['median'] * 1e3 if r.get('torch_forward_backward') else None):>12} "
+                     f"{_num(r.get('ratio_forward_backward')):>8}")
+    return lines
+
+
+def model_table(rows):
+    head = (f"{'model':15} {'tier':9} {'dev':4} {'batch':>5} {'train img/s':>11} {'infer img/s':>11} "
+            f"{'torch train':>11} {'torch infer':>11} {'x torch train':>13} {'x torch infer':>13}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} "
+                     f"{_num(r.get('train_images_per_s'), '{:.1f}'):>11} "
+                     f"{_num(r.get('infer_images_per_s'), '{:.1f}'):>11} "
+                     f"{_num(r.get('torch_train_images_per_s'), '{:.1f}'):>11} "
+                     f"{_num(r.get('torch_infer_images_per_s'), '{:.1f}'):>11} "
+                     f"{_num(r.get('ratio_train')):>13} {_num(r.get('ratio_infer')):>13}")
+    return lines
+
+
+def memory_lines(mem):
+    if not mem:
+        return []
+    def mb(side):
+        return "-" if not mem.get(side) else f"{mem[side]['step_peak_mb']:.0f} MB"
+    return [f"Peak memory, {mem['model']} training step, batch {mem['batch']}: minicnn {mb('minicnn')}, "
+            f"PyTorch {mb('torch')}, ratio {_num(mem.get('ratio'))}"]
+
+
+def text(result):
+    """The whole report as printed: environment, layers, models, memory."""
+    lines = environment_lines(result["environment"]) + [""]
+    if result["layers"]:
+        lines += layer_table(result["layers"]) + [""]
+    if result["models"]:
+        lines += model_table(result["models"]) + [""]
+    lines += memory_lines(result.get("memory"))
+    lines.append("x torch: minicnn time / PyTorch time in this run (lower is better); "
+                 "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape.")
+    return "\n".join(lines)
+
+
+def write(result, out_dir, stem):
+    """<out_dir>/<stem>.json and <stem>.png; returns their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    json_path = os.path.join(out_dir, stem + ".json")
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=1, default=str)
+    png_path = os.path.join(out_dir, stem + ".png")
+    return json_path, (png_path if plot(result, png_path) else None)
+
+
+def plot(result, path):
+    """Bars: each layer's fwd+bwd ms and each model's training images/s, per tier (and torch)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    for ax, rows, key, label in ((axes[0], result["layers"], "forward_backward", "fwd+bwd ms (log)"),
+                                 (axes[1], result["models"], "train", "training step ms (log)")):
+        series = {}
+        for r in rows:
+            t = r.get(key) or r.get("infer")
+            if t is None or r["tier"] == "reference":
+                continue
+            series.setdefault(f"{r['tier']}/{r['device']}", {})[r["case"]] = t["median"] * 1e3
+            tt = r.get("torch_" + key) or r.get("torch_infer")
+            if tt is not None:
+                series.setdefault(f"torch/{r['device']}", {})[r["case"]] = tt["median"] * 1e3
+        names = sorted({c for s in series.values() for c in s}, key=[r["case"] for r in rows].index)
+        width = 0.8 / max(len(series), 1)
+        for i, (tier, values) in enumerate(series.items()):
+            xs = [j + i * width for j, n in enumerate(names) if n in values]
+            ax.bar(xs, [values[n] for n in names if n in values], width, label=tier)
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(names))])
+        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    axes[1].set_title("models (training step; inference where no training is timed)")
+    axes[0].set_title("layers")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True

@@ -1,0 +1,229 @@
+"""minicnn.viz: every picture renders to a non-blank PNG, and the data behind it is right."""
+import collections
+import io
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+import minicnn as mc  # noqa: E402
+from minicnn import models, nn, viz  # noqa: E402
+from minicnn.data import DataLoader, TensorDataset  # noqa: E402
+from minicnn.train import History, evaluate  # noqa: E402
+
+
+def png_std(fig):
+    """Pixel standard deviation of the figure saved as PNG (0 for a blank canvas)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=60)
+    plt.close(fig)
+    buffer.seek(0)
+    pixels = matplotlib.image.imread(buffer, format="png")[..., :3]
+    return float(pixels.std())
+
+
+NON_BLANK = 0.03
+
+
+# --- curves, images, filters, feature maps ------------------------------------
+def test_plot_history_draws_each_curve():
+    history = History([{"train_loss": 2.0 / e, "val_loss": 2.2 / e, "train_acc": 1 - 1 / (e + 1),
+                        "val_acc": 1 - 1.2 / (e + 1)} for e in range(1, 5)])
+    fig = viz.plot_history(history)
+    lines = [line.get_ydata().tolist() for ax in fig.axes for line in ax.get_lines()]
+    assert lines[0] == pytest.approx(history["train_loss"])
+    assert len(lines) == 4
+    assert png_std(fig) > NON_BLANK
+
+
+def test_show_images_one_panel_per_image():
+    images = np.random.default_rng(0).uniform(0, 1, (5, 3, 8, 8))
+    fig = viz.show_images(images, labels=list("abcde"), ncols=4)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 5 and [ax.get_title() for ax in drawn] == list("abcde")
+    np.testing.assert_allclose(drawn[0].images[0].get_array(), images[0].transpose(1, 2, 0)
+                               / images[0].max() - images[0].min() / images[0].max(), atol=0.02)
+    assert png_std(fig) > NON_BLANK
+
+
+@pytest.mark.parametrize("in_channels", [1, 3])
+def test_plot_filters_one_image_per_kernel(in_channels):
+    mc.manual_seed(0)
+    conv = nn.Conv2d(in_channels, 6, 5)
+    fig = viz.plot_filters(conv)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 6
+    assert drawn[0].images[0].get_array().shape[:2] == (5, 5)
+    assert png_std(fig) > NON_BLANK
+
+
+def test_plot_feature_maps_shows_the_layer_output():
+    mc.manual_seed(0)
+    model = models.lenet5()
+    x = mc.randn(1, 1, 28, 28, seed=0)
+    fig = viz.plot_feature_maps(model, x, "1")          # the ReLU after the first conv
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 6
+    with mc.no_grad():
+        first = model[1](model[0](x)).numpy()[0, 0]
+    shown = np.asarray(drawn[0].images[0].get_array())
+    np.testing.assert_allclose(shown, (first - first.min()) / (first.max() - first.min() + 1e-12),
+                               atol=1e-5)
+    assert png_std(fig) > NON_BLANK
+
+
+# --- saliency -----------------------------------------------------------------
+def test_saliency_of_a_linear_model_is_its_weights():
+    mc.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 2))
+    x = mc.randn(1, 3, 4, 4, seed=1)
+    s = viz.saliency(model, x, target=1)
+    expected = np.abs(model[1].weight.numpy()[1].reshape(3, 4, 4)).max(axis=0)
+    np.testing.assert_allclose(s, expected, rtol=1e-6)
+
+
+def test_saliency_is_zero_where_the_input_cannot_matter():
+    mc.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    weight = model[4].weight.numpy().reshape(3, 4, 4, 4)
+    weight[2, :, :, 2:] = 0         # class 2 reads only the left half of the pooled maps
+    x = mc.randn(1, 1, 8, 8, seed=2)
+    s = viz.saliency(model, x, target=2)
+    assert s.shape == (8, 8)
+    # pooled columns 0-1 come from input columns 0-3; the 3x3 conv reaches one more
+    assert np.all(s[:, 5:] == 0)
+    assert np.all(s[:, :4].max(axis=1) > 0)
+    fig = viz.plot_map(x, s, title="saliency")
+    assert png_std(fig) > NON_BLANK
+
+
+# --- class activation maps ----------------------------------------------------
+class PlusDetector(nn.Module):
+    """conv (channel 0 fires on a 3x3 plus, channel 1 is constant) -> pool -> GAP -> fc."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(2, 2)
+        plus = np.array([[-1, 1, -1], [1, 1, 1], [-1, 1, -1]], dtype=np.float32)
+        self.conv.weight.data[...] = 0
+        self.conv.weight.data[0, 0] = plus
+        self.conv.bias.data[...] = [-4.5, 0.1]    # only a whole plus (sum 5) passes the ReLU
+        self.fc.weight.data[...] = [[2.0, 0.0], [0.0, 1.0]]
+        self.fc.bias.data[...] = 0
+
+    def forward(self, x):
+        return self.fc(self.flatten(self.avgpool(self.pool(self.relu(self.conv(x))))))
+
+
+def _planted(row, col, size=16):
+    x = np.zeros((1, 1, size, size), dtype=np.float32)
+    x[0, 0, row - 1:row + 2, col] = 1
+    x[0, 0, row, col - 1:col + 2] = 1
+    return x
+
+
+@pytest.mark.parametrize("row, col", [(11, 4), (3, 12), (8, 8)])
+def test_cam_peaks_where_the_pattern_is(row, col):
+    model = PlusDetector()
+    x = _planted(row, col)
+    cam = viz.class_activation_map(model, mc.tensor(x), target=0)
+    assert cam.shape == (16, 16)
+    peak = np.unravel_index(cam.argmax(), cam.shape)
+    assert abs(peak[0] - row) <= 1 and abs(peak[1] - col) <= 1
+    assert cam.min() == 0 and cam.max() == pytest.approx(1.0)     # 2 * (5 - 4.5)
+    far = np.abs(np.arange(16)[:, None] - row) + np.abs(np.arange(16)[None, :] - col) > 5
+    assert np.all(cam[far] == 0)
+    assert png_std(viz.plot_map(x, cam, title="CAM")) > NON_BLANK
+
+
+def test_cam_of_a_constant_channel_is_flat():
+    cam = viz.class_activation_map(PlusDetector(), _planted(8, 8), target=1)
+    np.testing.assert_allclose(cam, 0.1, rtol=1e-6)
+
+
+def test_cam_needs_the_pooling_layer():
+    with pytest.raises(ValueError, match="no module named 'gap'"):
+        viz.class_activation_map(PlusDetector(), _planted(8, 8), target=0, pool="gap")
+
+
+def test_cam_of_nin_is_its_class_map():
+    mc.manual_seed(0)
+    model = models.nin(num_classes=4)
+    x = mc.randn(1, 3, 16, 16, seed=0)
+    cam = viz.class_activation_map(model, x, target=3)
+    assert cam.shape == (16, 16)
+    with mc.no_grad():
+        model.eval()
+        maps = model.features(x).numpy()[0, 3]
+    np.testing.assert_allclose(cam.mean(), maps.mean(), rtol=1e-4)
+
+
+@pytest.mark.parametrize("build, size", [
+    (lambda: models.resnet20(num_classes=5), 20),
+    (lambda: models.googlenet(aux_logits=False, variant="torchvision", num_classes=5), 40),
+])
+def test_cam_of_gap_zoo_models_has_the_input_size(build, size):
+    mc.manual_seed(0)
+    model = build()
+    x = mc.randn(1, 3, size, size, seed=0)
+    cam = viz.class_activation_map(model, x, target=2)
+    assert cam.shape == (size, size) and np.all(np.isfinite(cam)) and cam.std() > 0
+
+
+# --- confusion matrix ---------------------------------------------------------
+def test_confusion_counts_and_picture():
+    # inputs are one-hot, the model is the identity: it predicts the hot index
+    predicted = np.array([0, 0, 1, 2, 2, 2, 1, 0])
+    truth = np.array([0, 1, 1, 2, 0, 2, 1, 0])
+    images = np.eye(3, dtype=np.float32)[predicted].reshape(-1, 1, 1, 3)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3, 3))
+    model[1].weight.data[...] = np.eye(3)
+    model[1].bias.data[...] = 0
+    loader = DataLoader(TensorDataset(images, truth.astype(np.int64)), batch_size=3)
+    confusion = evaluate(model, loader, num_classes=3)["confusion"]
+    np.testing.assert_array_equal(confusion, [[2, 0, 1], [1, 2, 0], [0, 0, 2]])
+    fig = viz.plot_confusion(confusion, class_names=["a", "b", "c"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == [str(v) for v in confusion.ravel()]
+    assert png_std(fig) > NON_BLANK
+
+
+# --- autograd graph -----------------------------------------------------------
+def test_graph_edges_of_a_small_expression():
+    a = mc.tensor([1.0, 2.0], requires_grad=True)
+    b = mc.tensor([3.0, 4.0], requires_grad=True)
+    y = (a * b + a).sum()
+    edges = viz.graph_edges(y)
+    kind = {name: name.split("#")[0] for edge in edges for name in edge}
+    typed = collections.Counter((kind[p], kind[c]) for p, c in edges)
+    assert typed == collections.Counter({("Mul", "Add"): 1, ("Add", "Sum"): 1,
+                                         ("leaf 0 (2,)", "Add"): 1, ("leaf 0 (2,)", "Mul"): 1,
+                                         ("leaf 1 (2,)", "Mul"): 1})
+    # a feeds both Mul and Add: one node, two edges
+    assert len({p for p, c in edges if p.startswith("leaf")}) == 2
+    assert png_std(viz.plot_graph(y)) > NON_BLANK
+
+
+def test_graph_keeps_two_ops_of_one_type_apart():
+    a = mc.tensor([1.0], requires_grad=True)
+    y = (a * a) * a
+    assert sorted(viz.graph_edges(y)) == sorted([("Mul#1", "Mul#0"), ("leaf 0 (1,)", "Mul#0"),
+                                                 ("leaf 0 (1,)", "Mul#1"),
+                                                 ("leaf 0 (1,)", "Mul#1")])
+
+
+def test_plot_graph_without_a_graph_says_why():
+    y = (mc.tensor([1.0], requires_grad=True) * 2).sum()
+    y.backward()
+    with pytest.raises(ValueError, match="no graph"):
+        viz.plot_graph(y)
