@@ -66,7 +66,7 @@ def plot_filters(conv, ncols=8):
 def _output_of(model, x, layer):
     module = dict(model.named_modules())[layer]
     captured = {}
-    handle = module.register_forward_hook(lambda m, i, o: captured.setdefault("out", o))
+    handle = module.register_forward_hook(lambda m, i, o: captured.update(out=o))
     try:
         with no_grad():
             model.eval()
@@ -119,14 +119,15 @@ def class_activation_map(model, x, target, pool="avgpool"):
         raise ValueError(f"class_activation_map: the model has no module named {pool!r}; "
                          "pass pool= the name of its global average pooling")
     captured = {}
-    handle = modules[pool].register_forward_hook(lambda m, i, o: captured.setdefault("in", i[0]))
+    # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
+    handle = modules[pool].register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
     try:
         with no_grad():
             model.eval()
             model(x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)))
     finally:
         handle.remove()
-    features = captured["in"].numpy()[0]                     # (C, h, w)
+    features = captured["input"].numpy()[0]                     # (C, h, w)
     fc = [m for m in modules.values() if type(m).__name__ == "Linear"]
     if fc and fc[-1].weight.shape[1] == features.shape[0]:
         cam = np.tensordot(fc[-1].weight.numpy()[int(target)], features, axes=1)
