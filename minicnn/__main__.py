@@ -105,7 +105,7 @@ def summary_command(args):
 def convert_command(args):
     import os
     from .cli_train import UsageError
-    from .io import convert_weights
+    from .weights import convert_weights
     if not os.path.exists(args.src):
         raise UsageError(f"no such file {args.src!r}")
     convert_weights(args.src, args.dst)

@@ -22,23 +22,69 @@ def _pad(x, top, bottom, left, right, value=0):
     return out
 
 
+# Workspaces: the column matrices are 8-75 MB. Allocated fresh each call, glibc
+# returns them to the OS on free and every call page-faults them in again
+# (measured: as long as the GEMM itself), so each (role, shape, dtype) keeps
+# one buffer. A kernel uses a workspace only between its own lines and never
+# returns one, so sharing them between layers of equal shape is safe.
+_workspaces = {}
+_MAX_WORKSPACES = 16
+
+
+def workspace(role, shape, dtype, xp):
+    """A reusable uninitialised buffer (contents are whatever the last user left)."""
+    key = (role, tuple(shape), str(dtype), xp.__name__)
+    buf = _workspaces.pop(key, None)
+    if buf is None:
+        if len(_workspaces) >= _MAX_WORKSPACES:
+            _workspaces.pop(next(iter(_workspaces)))     # the least recently used
+        buf = xp.empty(shape, dtype=dtype)
+    _workspaces[key] = buf                               # most recently used last
+    return buf
+
+
+def _padded(x, ph, pw):
+    """x in a zero border, in a workspace: only the interior is written, the border stays 0."""
+    if ph == 0 and pw == 0:
+        return x
+    xp = backend.xp_of(x)
+    N, C, H, W = x.shape
+    # NOTE: the padding is part of the role: another padding of the same padded shape
+    # would leave its interior values in this one's border
+    role = ("pad", ph, pw)
+    shape = (N, C, H + 2 * ph, W + 2 * pw)
+    fresh = (role, shape, str(x.dtype), xp.__name__) not in _workspaces
+    out = workspace(role, shape, x.dtype, xp)
+    if fresh:
+        out.fill(0)
+    out[:, :, ph:ph + H, pw:pw + W] = x
+    return out
+
+
 def im2col(x, kernel_size, stride, padding, dilation):
     """The windows of x as columns: cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*sh + u*dh, j*sw + v*dw].
 
     A strided view picks every window without copying (as_strided: the view's
-    strides step through the padded array), then one reshape copies it into
-    the GEMM layout. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW)).
+    strides step through the padded array), then one copy writes it into the
+    GEMM layout, in a workspace. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW));
+    cols is valid until the next im2col of the same shape.
     """
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_out_size(H, KH, sh, ph, dh), conv_out_size(W, KW, sw, pw, dw)
-    xpad = _pad(x, ph, ph, pw, pw)
+    if KH == KW == 1 and sh == sw == 1 and ph == pw == 0:
+        cols = workspace("cols", (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
+        xp.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
+        return cols.reshape(C, N * H * W), (OH, OW)
+    xpad = _padded(x, ph, pw)
     sN, sC, sH, sW = xpad.strides
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(C, KH, KW, N, OH, OW),
         strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw))
-    return view.reshape(C * KH * KW, N * OH * OW), (OH, OW)
+    cols = workspace("cols", (C, KH, KW, N, OH, OW), x.dtype, xp)
+    xp.copyto(cols, view)
+    return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
 
 
 def col2im(cols, x_shape, stride, padding, dilation):
@@ -55,16 +101,22 @@ def col2im(cols, x_shape, stride, padding, dilation):
     C, KH, KW, N, OH, OW = cols.shape
     _, _, H, W = x_shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    gxpad = xp.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
+    if ph or pw:        # the padded sum is scratch: only its interior is returned (copied)
+        gxpad = workspace("col2im", (N, C, H + 2 * ph, W + 2 * pw), cols.dtype, xp)
+        gxpad.fill(0)
+    else:
+        gxpad = xp.zeros((N, C, H, W), dtype=cols.dtype)
     for u in range(KH):
         for v in range(KW):
             h0, w0 = u * dh, v * dw
             gxpad[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += \
                 cols[:, u, v].transpose(1, 0, 2, 3)
+    if not (ph or pw):
+        return gxpad
     return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W])
 
 
-def _per_group(a, b):
+def _per_group(a, b, out=None):
     """out[g] = a[g] @ b[g], one 2-D GEMM per group.
 
     A loop rather than one batched matmul: NumPy's batched matmul on a
@@ -72,7 +124,8 @@ def _per_group(a, b):
     takes in either orientation; depthwise convs loop over their C small GEMMs.
     """
     xp = backend.xp_of(a)
-    out = xp.empty((a.shape[0], a.shape[1], b.shape[2]), dtype=a.dtype)
+    if out is None:
+        out = xp.empty((a.shape[0], a.shape[1], b.shape[2]), dtype=a.dtype)
     for g in range(a.shape[0]):
         xp.matmul(a[g], b[g], out=out[g])
     return out
@@ -84,26 +137,36 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     N = x.shape[0]
     O, Cg, KH, KW = weight.shape
     cols, (OH, OW) = im2col(x, (KH, KW), stride, padding, dilation)
-    y = _per_group(weight.reshape(groups, O // groups, Cg * KH * KW),
-                   cols.reshape(groups, Cg * KH * KW, -1))
-    y = y.reshape(O, N, OH, OW).transpose(1, 0, 2, 3)
-    if bias is not None:
-        y = y + bias.reshape(1, O, 1, 1)
-    return xp.ascontiguousarray(y)
+    gemm = workspace("gemm", (groups, O // groups, N * OH * OW), x.dtype, xp)
+    _per_group(weight.reshape(groups, O // groups, Cg * KH * KW),
+               cols.reshape(groups, Cg * KH * KW, -1), out=gemm)
+    # NOTE: one pass turns (O, N, OH, OW) into NCHW and adds the bias on the way
+    y = xp.empty((N, O, OH, OW), dtype=x.dtype)
+    ynat = gemm.reshape(O, N, OH, OW).transpose(1, 0, 2, 3)
+    if bias is None:
+        xp.copyto(y, ynat)
+    else:
+        xp.add(ynat, bias.reshape(1, O, 1, 1), out=y)
+    return y
 
 
 def _gy_matrix(gy, groups):
-    """gy (N, O, OH, OW) -> (G, O/G, N*OH*OW), the layout of Y_g in the forward GEMM."""
+    """gy (N, O, OH, OW) -> (G, O/G, N*OH*OW), the layout of Y_g in the forward GEMM (a workspace)."""
+    xp = backend.xp_of(gy)
     N, O, OH, OW = gy.shape
-    return gy.transpose(1, 0, 2, 3).reshape(groups, O // groups, N * OH * OW)
+    out = workspace("gy", (O, N, OH * OW), gy.dtype, xp)
+    xp.copyto(out, gy.reshape(N, O, OH * OW).transpose(1, 0, 2))
+    return out.reshape(groups, O // groups, N * OH * OW)
 
 
 def input_grad_columns(gy, weight, groups):
-    """dcols_g = W_g^T @ gY_g, shaped (C, KH, KW, N, OH, OW) for col2im."""
+    """dcols_g = W_g^T @ gY_g, shaped (C, KH, KW, N, OH, OW) for col2im (a workspace)."""
+    xp = backend.xp_of(gy)
     N, O, OH, OW = gy.shape
     _, Cg, KH, KW = weight.shape
     w = weight.reshape(groups, O // groups, Cg * KH * KW)
-    gcols = _per_group(w.transpose(0, 2, 1), _gy_matrix(gy, groups))
+    out = workspace("gcols", (groups, Cg * KH * KW, N * OH * OW), gy.dtype, xp)
+    gcols = _per_group(w.transpose(0, 2, 1), _gy_matrix(gy, groups), out=out)
     return gcols.reshape(groups * Cg, KH, KW, N, OH, OW)
 
 

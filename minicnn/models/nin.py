@@ -35,6 +35,12 @@ class NIN(nn.Module):
             *_mlpconv(b[-1], tuple(c) + (num_classes,), 3, 1))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
+        # NOTE: nine ReLU layers and no FC: with the default (small) init the class maps
+        # start near zero and half dead, so the He init keeps the signal alive
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
 
     def forward(self, x):
         return self.flatten(self.avgpool(self.features(x)))

@@ -1,0 +1,130 @@
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import models, nn
+from minicnn.models.compare import compare, weight_depth
+from minicnn.weights import convert_weights, load_torchvision, read_safetensors, write_safetensors
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "fixtures"))
+from gen_torchvision import MODELS, fill_state  # noqa: E402  (NumPy only; torch is imported lazily)
+
+
+def _filled(name):
+    kwargs, _, seed = MODELS[name]
+    net = getattr(models, name)(**kwargs).eval()
+    state = net.state_dict()
+    values = fill_state([(k, v.shape) for k, v in state.items()], seed)
+    for key in state:
+        if key.endswith("num_batches_tracked"):
+            values[key] = state[key]
+    net.load_state_dict(values)
+    return net
+
+
+@pytest.mark.parametrize("name", [
+    "resnet18", "googlenet",
+    pytest.param("resnet50", marks=pytest.mark.slow),
+    pytest.param("alexnet", marks=pytest.mark.slow),
+    pytest.param("vgg11_bn", marks=pytest.mark.slow)])
+def test_logits_equal_torchvision_s(golden, name):
+    g = golden("torchvision")
+    net = _filled(name)
+    assert sum(p.numel() for p in net.parameters()) == int(g[f"{name}_params"])
+    with mc.no_grad():
+        y = net(mc.tensor(g[f"{name}_x"])).numpy()
+    np.testing.assert_allclose(y, g[f"{name}_logits"], rtol=1e-3, atol=1e-4)
+
+
+def test_compare_small_models():
+    rows = compare([("LeNet-5", lambda: models.lenet5("1998"), (1, 32, 32)),
+                    ("ResNet-20", models.resnet20(), (3, 32, 32))])
+    lenet, resnet = rows
+    assert lenet["year"] == 1998 and lenet["top5_error"] is None
+    assert lenet["weight_layers"] == 5 and lenet["conv_kernels"] == ["5x5"]
+    assert lenet["fc_layers"] == 2 and lenet["fc_sizes"] == [84, 10]
+    assert lenet["params"] == 60_850 and not lenet["dropout"] and not lenet["batch_norm"]
+    assert resnet["weight_layers"] == 20 and resnet["batch_norm"]
+    text = str(rows)
+    assert "LeNet-5" in text and "n/a" in text and "weight layers" in text
+
+
+@pytest.mark.slow
+def test_compare_alexnet_at_227():
+    (row,) = compare([("AlexNet", lambda: models.alexnet("paper"), (3, 227, 227))])
+    assert row["weight_layers"] == 8 and row["top5_error"] == 16.4
+    assert row["conv_kernels"] == ["11x11", "5x5", "3x3"]
+    assert row["fc_sizes"] == [4096, 4096, 1000] and row["dropout"] and row["lrn"]
+    assert row["params"] == 60_965_224
+    assert 0.6e9 < row["macs"] < 0.8e9                 # ~0.72G with the two towers
+
+
+def test_weight_depth_counts_the_longest_chain():
+    net = models.googlenet(variant="torchvision", aux_logits=False, num_classes=10).eval()
+    out = net(mc.tensor(np.zeros((1, 3, 32, 32), np.float32)))
+    assert weight_depth(out, list(net.parameters())) == 22         # the paper's 22 layers
+
+
+def test_safetensors_round_trip(tmp_path):
+    state = {"a.weight": np.arange(6, dtype=np.float32).reshape(2, 3),
+             "a.num_batches_tracked": np.array(3, dtype=np.int64),
+             "b": np.ones(4, dtype=np.float64)}
+    path = tmp_path / "w.safetensors"
+    write_safetensors(state, path)
+    back = load_torchvision(path)
+    assert list(back) == list(state)
+    for k in state:
+        assert back[k].dtype == state[k].dtype and back[k].shape == state[k].shape
+        np.testing.assert_array_equal(back[k], state[k])
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    assert raw[8:9] == b"{" and (8 + n) % 8 == 0
+
+
+def test_safetensors_bfloat16(tmp_path):
+    import json
+    values = np.array([1.0, -2.5, 0.15625], dtype=np.float32)
+    body = (values.view(np.uint32) >> 16).astype("<u2").tobytes()
+    header = json.dumps({"x": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 6]}}).encode()
+    path = tmp_path / "bf.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + body)
+    np.testing.assert_array_equal(read_safetensors(path)["x"], values)
+
+
+def test_convert_and_load_into_a_model(tmp_path):
+    net = models.lenet5()
+    np.savez(tmp_path / "a.npz", **net.state_dict())
+    assert convert_weights(tmp_path / "a.npz", tmp_path / "b.safetensors") == 10
+    other = models.lenet5()
+    other.load_state_dict(load_torchvision(tmp_path / "b.safetensors"))
+    np.testing.assert_array_equal(other.state_dict()["0.weight"], net.state_dict()["0.weight"])
+
+
+def test_bad_paths(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_torchvision(tmp_path / "missing.npz")
+    (tmp_path / "w.h5").write_bytes(b"x")
+    with pytest.raises(ValueError, match="expected .npz, .safetensors or .pth"):
+        load_torchvision(tmp_path / "w.h5")
+    (tmp_path / "w.safetensors").write_bytes(b"\xff" * 12)
+    with pytest.raises(ValueError, match="header length"):
+        load_torchvision(tmp_path / "w.safetensors")
+
+
+def test_pth_needs_torch_or_reads_it(tmp_path):
+    path = tmp_path / "w.pth"
+    path.write_bytes(b"not a pickle")
+    try:
+        import importlib.util
+        has_torch = importlib.util.find_spec("torch") is not None
+    except ValueError:
+        has_torch = False
+    if has_torch:
+        with pytest.raises(Exception):
+            load_torchvision(path)
+    else:
+        with pytest.raises(ImportError, match="convert-weights"):
+            load_torchvision(path)

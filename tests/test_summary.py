@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import models, nn
+from minicnn.summary import summary
+
+
+def test_lenet5_rows_params_and_macs():
+    s = summary(models.lenet5(), (1, 28, 28))
+    kinds = [r["kind"] for r in s.rows]
+    assert kinds[0] == "Conv2d" and kinds[-1] == "Linear"
+    assert s.rows[0]["output_shape"] == (1, 6, 28, 28)
+    assert s.rows[0]["params"] == 156
+    assert s.rows[0]["flops"] == 6 * 28 * 28 * 25
+    assert s.rows[0]["activation_bytes"] == 6 * 28 * 28 * 4
+    convs = [r for r in s.rows if r["kind"] == "Conv2d"]
+    assert convs[1]["flops"] == 16 * 10 * 10 * 6 * 25
+    assert s.total_params == 61_706 == sum(r["params"] for r in s.rows)
+    macs = 6 * 784 * 25 + 16 * 100 * 150 + 400 * 120 + 120 * 84 + 84 * 10
+    assert s.total_flops == macs
+
+
+def test_depth_one_lists_top_level_children():
+    s = summary(models.resnet20(), (3, 32, 32), depth=1)
+    assert [r["name"] for r in s.rows] == ["conv1", "bn1", "relu", "layer1", "layer2", "layer3",
+                                          "avgpool", "flatten", "fc"]
+    assert s.rows[3]["output_shape"] == (1, 16, 32, 32)
+    assert s.rows[5]["output_shape"] == (1, 64, 8, 8)
+    assert sum(r["params"] for r in s.rows) == s.total_params == 269_722
+
+
+def test_grouped_and_partial_convs_count_macs():
+    s = summary(models.lenet5("1998"), (1, 32, 32))
+    c3 = next(r for r in s.rows if r["name"] == "c3")
+    assert c3["flops"] == 10 * 10 * 25 * 60              # 60 connections of Table I
+    s = summary(models.mobilenet_v1(0.25, num_classes=10), (3, 32, 32))
+    dw = next(r for r in s.rows if r["name"] == "features.1.depthwise.0")
+    assert dw["flops"] == 8 * 16 * 16 * 9
+
+
+def test_table_prints_aligned_with_totals():
+    text = str(summary(models.lenet5(), (1, 28, 28)))
+    lines = text.splitlines()
+    assert lines[0].startswith("Layer") and "MACs" in lines[0]
+    assert "Total params: 61,706" in text and "Total MACs:" in text
+    assert len({len(l) for l in lines[2:5]}) == 1 or all(l.rstrip() for l in lines[2:5])
+
+
+def test_leaves_mode_and_restores_training_mode():
+    net = models.googlenet(variant="torchvision", num_classes=10)
+    net.train()
+    s = summary(net, (3, 32, 32))
+    assert net.training and net.inception3a.training
+    assert s.total_params == sum(r["params"] for r in s.rows) + sum(
+        p.numel() for name, p in net.named_parameters() if name.startswith("aux"))
+    assert s.rows[-1]["output_shape"] == (1, 10)
+
+
+def test_summary_runs_at_the_first_parameter_dtype():
+    s = summary(models.lenet5().double(), (1, 28, 28))
+    assert s.rows[0]["activation_bytes"] == 6 * 28 * 28 * 8
