@@ -18,8 +18,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from .parameter import Parameter
-
-IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+from .state_dict import StateDictMixin, _is_array
 
 
 class RemovableHandle:
@@ -41,16 +40,7 @@ class RemovableHandle:
         return False
 
 
-def _kind(dtype):
-    """float / int / bool: the dtype distinctions that a state-dict load refuses to cross."""
-    return {"f": "float", "i": "int", "u": "int", "b": "bool"}.get(np.dtype(dtype).kind, str(dtype))
-
-
-def _is_array(value):
-    return isinstance(value, np.ndarray) or backend.is_cupy_array(value)
-
-
-class Module:
+class Module(StateDictMixin):
     """Base class for layers and models: subclass it, assign layers and Parameters in
     ``__init__`` (after ``super().__init__()``), and write ``forward``."""
 
@@ -368,64 +358,6 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    # --- state dicts --------------------------------------------------------
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """An OrderedDict of parameters and persistent buffers under PyTorch's key names.
-
-        Values are NumPy copies (so a saved "best" state does not change as training
-        goes on); ``keep_vars=True`` gives the Tensors themselves.
-        """
-        out = collections.OrderedDict() if destination is None else destination
-        for name, t in self._parameters.items():
-            if t is not None:
-                out[prefix + name] = t if keep_vars else _numpy_copy(t.data)
-        for name, t in self._buffers.items():
-            if t is not None and name not in self._non_persistent_buffers:
-                out[prefix + name] = t if keep_vars else _numpy_copy(t.data)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(out, f"{prefix}{name}.", keep_vars)
-        return out
-
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays from ``state_dict`` into this module's parameters and buffers.
-
-        Checks every key first and copies nothing unless all agree: one RuntimeError
-        lists every missing key and unexpected key (when ``strict``) and every key
-        whose shape differs (always, with both shapes) or whose kind of dtype differs
-        (float / int / bool). Floats of another precision are cast, as PyTorch does.
-        Returns ``(missing_keys, unexpected_keys)``.
-        """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors, copies = [], []
-        for key, t in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else value
-            value = value if _is_array(value) else np.asarray(value)
-            if tuple(value.shape) != t.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(value.shape)} from checkpoint, the shape in current "
-                              f"model is {t.shape}.")
-            elif _kind(value.dtype) != _kind(t.dtype):
-                errors.append(f"dtype mismatch for {key}: the checkpoint holds {value.dtype}, "
-                              f"the model {t.dtype}.")
-            else:
-                copies.append((t, value))
-        if strict and unexpected:
-            errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
-        if strict and missing:
-            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        for t, value in copies:
-            t.data[...] = backend.to_device(value, t.device)   # casts as PyTorch's copy_ does
-        return IncompatibleKeys(missing, unexpected)
-
     # --- printing -----------------------------------------------------------
     def extra_repr(self):
         """The text inside the parentheses of this module's line, e.g. 'in_features=4, ...'."""
@@ -441,7 +373,3 @@ class Module:
         body = lines + children
         inner = "\n  " + "\n  ".join(body) + "\n" if body else ""
         return f"{type(self).__name__}({inner})"
-
-
-def _numpy_copy(array):
-    return array.get() if backend.is_cupy_array(array) else array.copy()
