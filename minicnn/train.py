@@ -11,7 +11,6 @@ continues exactly where an interrupted run stopped.
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np

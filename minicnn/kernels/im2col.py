@@ -177,10 +177,14 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
 
 def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups):
     """gW_g = gY_g @ im2col(x)_g^T (the columns are rebuilt from x rather than kept)."""
+    xp = backend.xp_of(x)
     O, Cg, KH, KW = weight_shape
     cols, _ = im2col(x, (KH, KW), stride, padding, dilation)
     cols = cols.reshape(groups, Cg * KH * KW, -1)
-    return _per_group(_gy_matrix(gy, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)
+    # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both
+    # operands OpenBLAS ran this 2x faster than gY @ cols^T
+    gwt = _per_group(cols, _gy_matrix(gy, groups).transpose(0, 2, 1))
+    return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(weight_shape)
 
 
 # --- pooling ----------------------------------------------------------------

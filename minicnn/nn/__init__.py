@@ -6,11 +6,11 @@
 from .parameter import Parameter
 from .module import Module, RemovableHandle
 from .containers import ModuleDict, ModuleList, Sequential
-from .layers import Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Flatten, Identity, Linear
 from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .loss import CrossEntropyLoss, MSELoss
-from .activation import LeakyReLU, PReLU, RReLU
+from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .dropout import DropConnect, Dropout, Dropout2d
 from .norm import BatchNorm1d, BatchNorm2d, LocalResponseNorm
 from . import init, utils

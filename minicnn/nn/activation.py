@@ -3,12 +3,79 @@
 ReLU, Tanh, Sigmoid, Softmax and LogSoftmax are defined beside Linear in
 layers.py and exported here too, so every activation can be found in this file.
 """
+import warnings
+
 import numpy as np
 
 from .. import functional as F
-from .layers import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
 from .module import Module
 from .parameter import Parameter
+
+
+class ReLU(Module):
+    """y = max(x, 0).
+
+    ``inplace`` is accepted so PyTorch model code runs unchanged, but the op always
+    makes a new array: backward needs the input's sign, and a graph-recording
+    engine keeps the clear rule that ops never overwrite their inputs.
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.relu(x)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Tanh(Module):
+    """y = tanh x."""
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + e^-x)."""
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.sigmoid(x)
+
+
+class Softmax(Module):
+    """y = e^x / sum e^x along ``dim``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.softmax(x, dim=_softmax_dim(self, x))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """y = x - log sum e^x along ``dim`` (computed stably, not as log of softmax)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        self._check_input(x)
+        return F.log_softmax(x, dim=_softmax_dim(self, x))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
 
 
 class LeakyReLU(Module):
@@ -69,3 +136,12 @@ class RReLU(Module):
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}"
+
+
+def _softmax_dim(layer, x):
+    if layer.dim is not None:
+        return layer.dim
+    # PyTorch's legacy choice when no dim is given (deprecated there too)
+    warnings.warn(f"{layer._label()}: implicit dimension choice for softmax is deprecated; "
+                  "pass dim= explicitly", UserWarning, stacklevel=3)
+    return 0 if x.ndim in (0, 1, 3) else 1

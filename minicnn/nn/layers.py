@@ -1,11 +1,10 @@
-"""Linear, the activations as layers, Flatten, Identity, Softmax and LogSoftmax.
+"""Linear, Flatten and Identity: the layers that are not convolutions, pooling, norms or activations.
 
 Each is a thin Module over ``minicnn.functional``: the math and its backward
 live there; a layer holds the weights, checks its input once, in words, and
 prints itself as PyTorch does.
 """
 import math
-import warnings
 
 import numpy as np
 
@@ -58,42 +57,6 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class ReLU(Module):
-    """y = max(x, 0).
-
-    ``inplace`` is accepted so PyTorch model code runs unchanged, but the op always
-    makes a new array: backward needs the input's sign, and a graph-recording
-    engine keeps the clear rule that ops never overwrite their inputs.
-    """
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x):
-        self._check_input(x)
-        return F.relu(x)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
-
-
-class Tanh(Module):
-    """y = tanh x."""
-
-    def forward(self, x):
-        self._check_input(x)
-        return F.tanh(x)
-
-
-class Sigmoid(Module):
-    """y = 1 / (1 + e^-x)."""
-
-    def forward(self, x):
-        self._check_input(x)
-        return F.sigmoid(x)
-
-
 class Identity(Module):
     """y = x; takes (and ignores) any arguments, as PyTorch's does, to stand in for a layer."""
 
@@ -122,42 +85,3 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-def _softmax_dim(layer, x):
-    if layer.dim is not None:
-        return layer.dim
-    # PyTorch's legacy choice when no dim is given (deprecated there too)
-    warnings.warn(f"{layer._label()}: implicit dimension choice for softmax is deprecated; "
-                  "pass dim= explicitly", UserWarning, stacklevel=3)
-    return 0 if x.ndim in (0, 1, 3) else 1
-
-
-class Softmax(Module):
-    """y = e^x / sum e^x along ``dim``."""
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x):
-        self._check_input(x)
-        return F.softmax(x, dim=_softmax_dim(self, x))
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Module):
-    """y = x - log sum e^x along ``dim`` (computed stably, not as log of softmax)."""
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x):
-        self._check_input(x)
-        return F.log_softmax(x, dim=_softmax_dim(self, x))
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

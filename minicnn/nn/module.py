@@ -10,7 +10,6 @@ A child also learns its own dotted name when it is registered (``_name``), so
 a layer can say which layer it is when it rejects an input:
 ``ValueError: Linear(fc1): x has 100 features but weight expects 84 ...``.
 """
-import collections
 import itertools
 
 import numpy as np
