@@ -125,6 +125,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 
     Shapes: x (N, C) or (N, C, H, W) -> y of the same shape.
     """
+    # running statistics may come as Tensors (buffers) or plain arrays; both are updated in place
+    running_mean, running_var = (t if t is None or isinstance(t, Tensor) else Tensor(t)
+                                 for t in (running_mean, running_var))
     check_batch_norm_input("batch_norm", x, running_mean, running_var, weight, bias, training)
     xp, c = backend.xp_of(x.data), x.shape[1]
     if weight is None:

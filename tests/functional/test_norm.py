@@ -234,3 +234,12 @@ def test_bad_input_to_modules_names_the_layer():
         nn.BatchNorm1d(0)
     with pytest.raises(ValueError, match="LocalResponseNorm: size must be a positive int"):
         nn.LocalResponseNorm(-1)
+
+
+def test_batch_norm_updates_plain_array_running_stats_in_place():
+    x = mc.tensor(np.random.default_rng(3).standard_normal((8, 4, 5, 5)))
+    mean, var = np.zeros(4), np.ones(4)
+    F.batch_norm(x, mean, var, training=True, momentum=0.5)
+    batch = x.numpy().transpose(1, 0, 2, 3).reshape(4, -1)
+    np.testing.assert_allclose(mean, 0.5 * batch.mean(1), rtol=1e-12)
+    np.testing.assert_allclose(var, 0.5 + 0.5 * batch.var(1, ddof=1), rtol=1e-12)

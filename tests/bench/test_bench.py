@@ -1,0 +1,112 @@
+"""The bench's own logic: options, timing statistics, cases, the report files. Never timings."""
+import json
+
+import numpy as np
+import pytest
+
+from minicnn.bench import __main__ as bench_main
+from minicnn.bench import cases, report, timing
+from minicnn.kernels import im2col
+
+
+def test_measure_reports_median_and_spread_of_timed_calls():
+    calls = []
+    t = timing.measure(lambda: calls.append(1), warmup=2, repeats=5, budget_s=10.0)
+    assert len(calls) == 7                       # warm-up calls are not timed
+    assert t["n"] == 5
+    assert t["min"] <= t["q1"] <= t["median"] <= t["q3"] <= t["max"]
+
+
+def test_measure_stops_after_min_repeats_once_the_budget_is_spent():
+    t = timing.measure(lambda: sum(range(1000)), warmup=0, repeats=50, min_repeats=3, budget_s=0.0)
+    assert t["n"] == 3
+
+
+def test_gemm_rate_is_a_positive_rate():
+    assert timing.gemm_rate(8, 8, 8, budget_s=0.01) > 0
+
+
+def test_conv_case_flops_and_gemm_shape():
+    case = next(c for c in cases.LAYERS if c["name"] == "conv3x3_64")
+    assert case["gemm"] == (64, 64 * 9, 32 * 32 * 32)
+    assert case["flops"] == 2.0 * 64 * 576 * 32768
+    alex = next(c for c in cases.LAYERS if c["name"] == "alexnet_conv1")
+    assert alex["gemm"] == (96, 363, 8 * 55 * 55)
+
+
+def test_every_layer_has_a_tiny_twin_for_the_reference_tier():
+    for case in cases.LAYERS:
+        tiny = cases.TINY[case["name"]]
+        assert tiny["op"] == case["op"] and np.prod(tiny["x"]) < np.prod(case["x"]) / 50
+
+
+@pytest.mark.parametrize("case", cases.LAYERS + list(cases.TINY.values()), ids=lambda c: c["name"])
+def test_layer_closures_run(case):
+    if np.prod(case["x"]) > 1e5:                      # big shapes: shrink the batch only
+        case = dict(case, x=(1,) + tuple(case["x"][1:]))
+    forward, forward_backward = cases.build_layer(case, "float64", "cpu")
+    forward()
+    forward_backward()
+
+
+def test_options_defaults_and_quick():
+    full = bench_main.options([])
+    assert [c["name"] for c in cases.LAYERS] == full["layers"]
+    assert list(cases.MODELS) == full["models"]
+    assert full["tiers"][:2] == ["reference", "numpy"] and full["memory"]
+    quick = bench_main.options(["--quick"])
+    assert quick["models"] == list(cases.QUICK_MODELS) and "reference" not in quick["tiers"]
+    assert quick["repeats"] < full["repeats"]
+    some = bench_main.options(["--layers", "relu", "--models", "none", "--tiers", "numpy",
+                               "--batch-size", "4", "--dtype", "float64", "--device", "cpu"])
+    assert some["layers"] == ["relu"] and some["models"] == [] and some["tiers"] == ["numpy"]
+    assert some["batch_size"] == 4 and some["dtype"] == "float64" and some["devices"] == ["cpu"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--layers", "conv9x9"], "unknown layers conv9x9"),
+    (["--models", "resnet9000"], "unknown models resnet9000"),
+    (["--tiers", "fortran"], "unknown tiers fortran"),
+    (["--device", "tpu"], "--device must be cpu, cuda or auto"),
+])
+def test_bad_options_name_what_is_wrong(argv, message):
+    with pytest.raises(SystemExit, match=message):
+        bench_main.options(argv)
+
+
+def test_a_small_run_prints_the_table_and_writes_json_and_png(tmp_path, capsys):
+    argv = ["--layers", "relu,maxpool3x3s2", "--models", "lenet5", "--batch-size", "2",
+            "--tiers", "numpy", "--repeats", "2", "--no-memory", "--out", str(tmp_path),
+            "--name", "t"]
+    assert bench_main.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "relu" in out and "lenet5" in out and "BLAS" in out
+    result = json.loads((tmp_path / "t.json").read_text())
+    assert [r["case"] for r in result["layers"]] == ["maxpool3x3s2", "relu"]
+    model = result["models"][0]
+    assert model["case"] == "lenet5" and model["batch"] == 2
+    assert model["train_images_per_s"] > 0 and model["infer_images_per_s"] > 0
+    assert "allocation" in result["environment"] and result["environment"]["numpy"] == np.__version__
+    assert (tmp_path / "t.png").stat().st_size > 1000
+
+
+def test_report_shows_ratios_and_gemm_share():
+    t = {"median": 0.02, "q1": 0.019, "q3": 0.021, "min": 0.018, "max": 0.03, "n": 5}
+    tt = dict(t, median=0.01)
+    row = {"case": "conv3x3_64", "tier": "numpy", "device": "cpu", "forward": t,
+           "forward_backward": t, "gflops_forward_backward": 360.0, "pct_of_gemm": 80.0,
+           "torch_forward_backward": tt, "ratio_forward_backward": 2.0}
+    line = report.layer_table([row])[2]
+    assert "20.00" in line and "80" in line and "2.00" in line and "10.00" in line
+
+
+def test_workspaces_are_reused_not_reallocated():
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
+    a, _ = im2col.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
+    b, _ = im2col.im2col(x + 1, (3, 3), (1, 1), (1, 1), (1, 1))
+    assert np.shares_memory(a, b)
+    # a padding of another size but the same padded shape must not see stale values
+    y = np.random.default_rng(1).standard_normal((2, 3, 4, 4))
+    cols, _ = im2col.im2col(y, (3, 3), (1, 1), (2, 2), (1, 1))
+    zero_padded = np.pad(y, ((0, 0), (0, 0), (2, 2), (2, 2)))
+    assert cols.reshape(3, 3, 3, 2, 6, 6)[0, 0, 0, 0, 0, 0] == zero_padded[0, 0, 0, 0] == 0
