@@ -14,6 +14,8 @@ from .gradcheck import gradcheck
 from .rng import manual_seed
 from .io import save, load
 from . import nn, optim
+from .summary import summary
+from . import weights
 
 __version__ = "0.1.0"
 

@@ -82,7 +82,8 @@ def _check_same_device(name, inputs):
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: inputs must be Tensors, got {type(t).__name__}")
-        this = backend.xp_of(t.data)
+        # NOTE: the ndarray test first: this runs for every op, and xp_of costs a string split
+        this = np if type(t.data) is np.ndarray else backend.xp_of(t.data)
         if xp is not None and this is not xp:
             devices = [t.device for t in inputs]
             raise TypeError(f"{name}: inputs are on different devices {devices}; "
@@ -250,6 +251,8 @@ class Tensor:
                 raise RuntimeError(f"backward(): grad can be implicit only for a scalar output, "
                                    f"got shape {self.shape}; pass grad= of that shape")
             gy = backend.xp_of(self.data).ones_like(self.data)
+        elif type(grad) is np.ndarray and type(self.data) is np.ndarray and grad.dtype == self.data.dtype:
+            gy = grad                       # the common case, without _as_array's device checks
         else:
             gy = _as_array(grad, self.dtype, self.device)
             if gy.shape != self.data.shape:

@@ -1,7 +1,7 @@
 """The classic-net comparison table, measured from the model objects themselves.
 
 Only year, ILSVRC top-5 error and data augmentation are quoted (from the
-papers: Krizhevsky 2012 Table 2, 16.4% with 1 CNN... 5 CNNs averaged;
+papers: Krizhevsky 2012 Table 2, 16.4% averaging five CNNs;
 Simonyan & Zisserman 2015 Table 7, 7.3% submitted; Szegedy 2015 Table 2,
 6.67%; He 2016 Table 4 / section 4.1, 3.57% ensemble). Everything else comes
 from walking modules and one forward pass on one image:

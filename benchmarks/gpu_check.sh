@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# GPU check, for a machine with an NVIDIA GPU (CuPy, Numba and PyTorch installed,
+# no network needed). From the repository root:
+#
+#     bash benchmarks/gpu_check.sh            # results under benchmarks/results/
+#     OUT=/some/dir bash benchmarks/gpu_check.sh
+#
+# 1. installs the working tree in place (no dependencies fetched);
+# 2. runs the GPU tests (every op and a ResNet-20 step on cuda against NumPy);
+# 3. runs the bench on cuda and on cpu with --compare torch, including ResNet-20
+#    training at batch 256 on both, and checks the GPU targets: ResNet-20 training
+#    at batch 256 at least 10x minicnn's own CPU images/s and at least a third of
+#    PyTorch's (cuDNN) images/s.
+# Each step has its own time limit so the whole script ends within 5 minutes.
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-benchmarks/results}
+mkdir -p "$OUT"
+LOG="$OUT/gpu_check.log"
+: > "$LOG"
+step() { echo "== $*" | tee -a "$LOG"; }
+status=0
+
+step "machine"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true
+  python -c "import cupy, numpy, numba, torch; print('cupy', cupy.__version__, 'numpy', numpy.__version__, \
+'numba', numba.__version__, 'torch', torch.__version__, 'torch cuda', torch.cuda.is_available())" 2>&1
+} | tee -a "$LOG"
+
+step "install the working tree"
+pip install --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 || {
+    echo "pip install failed; using the tree through PYTHONPATH" | tee -a "$LOG"
+    export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"; }
+
+step "GPU tests"
+timeout 80 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
+    | tee "$OUT/gpu_tests.txt" | tail -n 15 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+# The OpenBLAS tuning variables of some machines slow NumPy's GEMM: unset for the bench only.
+bench() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$1" python -m minicnn.bench \
+              --compare torch --out "$OUT" "${@:2}" 2>> "$LOG" | tee -a "$LOG" || status=1; }
+
+step "bench: ResNet-20 training, batch 256, cuda"
+bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --name cuda-resnet20-b256
+step "bench: ResNet-20 training, batch 256, cpu"
+bench 45 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
+      --no-memory --name cpu-resnet20-b256
+step "bench: layers and models, cuda"
+bench 60 --device cuda --repeats 5 --name cuda
+step "bench: layers and models, cpu (quick)"
+bench 40 --device cpu --quick --tiers numpy,numba --name cpu-quick
+
+step "GPU targets"
+python - "$OUT" <<'PY' 2>&1 | tee "$OUT/gpu_targets.txt" | tee -a "$LOG"
+import json, os, sys
+out = sys.argv[1]
+def rate(name, key):
+    try:
+        rows = json.load(open(os.path.join(out, name + ".json")))["models"]
+        return rows[0].get(key)
+    except (OSError, IndexError, KeyError, ValueError):
+        return None
+gpu, cpu = rate("cuda-resnet20-b256", "train_images_per_s"), rate("cpu-resnet20-b256", "train_images_per_s")
+torch_gpu = rate("cuda-resnet20-b256", "torch_train_images_per_s")
+print(f"ResNet-20 training, batch 256: cuda {gpu} img/s, cpu {cpu} img/s, PyTorch cuda {torch_gpu} img/s")
+if gpu and cpu:
+    print(f"cuda / cpu = {gpu / cpu:.1f}x (target >= 10x): {'PASS' if gpu >= 10 * cpu else 'FAIL'}")
+if gpu and torch_gpu:
+    print(f"cuda / PyTorch cuda = {gpu / torch_gpu:.2f} (target >= 0.33): "
+          f"{'PASS' if 3 * gpu >= torch_gpu else 'FAIL'}")
+PY
+step "done (status $status); results in $OUT"
+exit $status

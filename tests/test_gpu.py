@@ -1,0 +1,126 @@
+"""Every op and a ResNet-20 training step on device='cuda' (CuPy) against the NumPy result.
+
+float32 throughout: 1e-5 relative for elementwise ops, 1e-4 where long sums
+(convolution, pooling windows, normalizations, the model) are added in another order.
+Skipped cleanly on machines without CuPy and a GPU.
+"""
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.functional as F
+from minicnn import models, optim
+
+pytestmark = pytest.mark.gpu
+
+RTOL_ELEMENTWISE, RTOL_SUMS = 1e-5, 1e-4
+
+
+def _rng_arrays(shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+
+def _run(fn, arrays, device):
+    """fn on leaf tensors of ``arrays`` on device: (output, gradient of sum(output * r) per input)."""
+    ts = [mc.tensor(a, requires_grad=True, device=device) for a in arrays]
+    y = fn(*ts)
+    r = np.random.default_rng(99).standard_normal(y.shape).astype(np.float32)
+    (y * mc.tensor(r, device=device)).sum().backward()
+    return y.numpy(), [t.grad.numpy() for t in ts]
+
+
+OPS = {
+    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), [(2, 4, 9, 9), (6, 4, 3, 3), (6,)], RTOL_SUMS),
+    "conv2d_strided_grouped": (lambda x, w: F.conv2d(x, w, stride=2, padding=2, groups=2),
+                               [(2, 4, 11, 11), (6, 2, 5, 5)], RTOL_SUMS),
+    "conv2d_depthwise_dilated": (lambda x, w: F.conv2d(x, w, padding=2, dilation=2, groups=4),
+                                 [(2, 4, 8, 8), (4, 1, 3, 3)], RTOL_SUMS),
+    "conv2d_1x1": (lambda x, w: F.conv2d(x, w), [(2, 8, 5, 5), (4, 8, 1, 1)], RTOL_SUMS),
+    "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2), [(2, 3, 9, 9)], RTOL_ELEMENTWISE),
+    "max_pool2d_ceil_pad": (lambda x: F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True), [(2, 3, 8, 8)],
+                            RTOL_ELEMENTWISE),
+    "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, padding=1), [(2, 3, 9, 9)], RTOL_SUMS),
+    "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, 3), [(2, 3, 7, 7)], RTOL_SUMS),
+    "local_response_norm": (lambda x: F.local_response_norm(x, 5, 1e-2, 0.75, 2.0), [(2, 7, 4, 4)], RTOL_SUMS),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(4, 3, 5, 5), (3,), (3,)],
+                   RTOL_SUMS),
+    "relu": (F.relu, [(3, 4, 5)], RTOL_ELEMENTWISE),
+    "tanh": (F.tanh, [(3, 4, 5)], RTOL_ELEMENTWISE),
+    "sigmoid": (F.sigmoid, [(3, 4, 5)], RTOL_ELEMENTWISE),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.1), [(3, 4, 5)], RTOL_ELEMENTWISE),
+    "linear": (F.linear, [(4, 6), (3, 6), (3,)], RTOL_SUMS),
+    "matmul_add_mul": (lambda a, b, c: F.matmul(a, b) * c + c, [(3, 4), (4, 5), (5,)], RTOL_SUMS),
+    "exp_log_sqrt": (lambda x: F.log(F.exp(x) + 1.0) + F.sqrt(x * x + 1.0), [(3, 4)], RTOL_ELEMENTWISE),
+    "log_softmax": (lambda x: F.log_softmax(x, dim=1), [(4, 7)], RTOL_SUMS),
+    "sum_mean_max": (lambda x: x.sum(dim=1) + x.mean(dim=1) + x.max(dim=1), [(4, 7)], RTOL_SUMS),
+    "cat_reshape_transpose": (lambda a, b: mc.cat([a, b], dim=1).reshape(2, -1).transpose(0, 1),
+                              [(2, 3, 2), (2, 1, 2)], RTOL_ELEMENTWISE),
+    "getitem": (lambda x: x[:, 1:, ::2], [(2, 3, 5)], RTOL_ELEMENTWISE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_on_cuda_equals_numpy(name):
+    fn, shapes, rtol = OPS[name]
+    arrays = _rng_arrays(shapes)
+    if name.startswith("max_pool"):          # distinct values: no ties for the argmax
+        arrays = [np.random.default_rng(1).permutation(a.size).reshape(a.shape).astype(np.float32)]
+    y_cpu, g_cpu = _run(fn, arrays, "cpu")
+    y_gpu, g_gpu = _run(fn, arrays, "cuda")
+    np.testing.assert_allclose(y_gpu, y_cpu, rtol=rtol, atol=rtol)
+    for gg, gc in zip(g_gpu, g_cpu):
+        np.testing.assert_allclose(gg, gc, rtol=rtol, atol=rtol)
+
+
+def test_cross_entropy_on_cuda_equals_numpy():
+    logits, = _rng_arrays([(5, 10)])
+    labels = np.array([1, 0, 9, 3, 3])
+    out = {}
+    for device in ("cpu", "cuda"):
+        x = mc.tensor(logits, requires_grad=True, device=device)
+        loss = F.cross_entropy(x, mc.tensor(labels, device=device))
+        loss.backward()
+        out[device] = loss.item(), x.grad.numpy()
+    np.testing.assert_allclose(out["cuda"][0], out["cpu"][0], rtol=RTOL_ELEMENTWISE)
+    np.testing.assert_allclose(out["cuda"][1], out["cpu"][1], rtol=RTOL_SUMS, atol=1e-6)
+
+
+def test_resnet20_training_step_on_cuda_equals_numpy():
+    mc.manual_seed(0)
+    net_cpu = models.resnet20()
+    net_gpu = models.resnet20()
+    net_gpu.load_state_dict(net_cpu.state_dict())
+    net_gpu.to("cuda")
+    x, = _rng_arrays([(8, 3, 32, 32)])
+    labels = np.arange(8) % 10
+    results = {}
+    for device, net in (("cpu", net_cpu), ("cuda", net_gpu)):
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(2):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(mc.tensor(x, device=device)), mc.tensor(labels, device=device))
+            loss.backward()
+            opt.step()
+        results[device] = loss.item(), {k: v.numpy() for k, v in net.state_dict().items()}
+    np.testing.assert_allclose(results["cuda"][0], results["cpu"][0], rtol=RTOL_SUMS)
+    for key, value in results["cpu"][1].items():
+        np.testing.assert_allclose(results["cuda"][1][key], value, rtol=RTOL_SUMS, atol=1e-5,
+                                   err_msg=key)
+
+
+def test_cupy_kernels_match_the_xp_code():
+    import cupy as cp
+    from minicnn.kernels import cupy_gpu, im2col
+    cols = cp.asarray(_rng_arrays([(4, 3, 3, 2, 5, 5)])[0])
+    for stride, padding in (((1, 1), (1, 1)), ((2, 2), (0, 1))):
+        shape = (2, 4, (5 - 1) * stride[0] + 3 - 2 * padding[0], (5 - 1) * stride[1] + 3 - 2 * padding[1])
+        np.testing.assert_allclose(cp.asnumpy(cupy_gpu.col2im(cols, shape, stride, padding, (1, 1))),
+                                   cp.asnumpy(im2col.col2im(cols, shape, stride, padding, (1, 1))),
+                                   rtol=RTOL_ELEMENTWISE, atol=1e-6)
+    x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
+    _, argmax = im2col.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
+    gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
+    np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_backward(gy, argmax, x.shape)),
+                               cp.asnumpy(im2col.max_pool2d_backward(gy, argmax, x.shape)),
+                               rtol=RTOL_ELEMENTWISE, atol=1e-6)
