@@ -251,10 +251,11 @@ class Tensor:
                 raise RuntimeError(f"backward(): grad can be implicit only for a scalar output, "
                                    f"got shape {self.shape}; pass grad= of that shape")
             gy = backend.xp_of(self.data).ones_like(self.data)
-        elif type(grad) is np.ndarray and type(self.data) is np.ndarray and grad.dtype == self.data.dtype:
-            gy = grad                       # the common case, without _as_array's device checks
         else:
-            gy = _as_array(grad, self.dtype, self.device)
+            if type(grad) is np.ndarray and type(self.data) is np.ndarray and grad.dtype == self.data.dtype:
+                gy = grad                   # the common case, without _as_array's device checks
+            else:
+                gy = _as_array(grad, self.dtype, self.device)
             if gy.shape != self.data.shape:
                 raise RuntimeError(f"backward(): grad has shape {gy.shape}, tensor has {self.shape}")
         if self._fn is None:
