@@ -63,14 +63,30 @@ def plot_filters(conv, ncols=8):
     return show_images(shown, ncols=ncols, title=f"{w.shape[0]} filters of {tuple(w.shape[1:])}")
 
 
-def _output_of(model, x, layer):
-    module = dict(model.named_modules())[layer]
-    captured = {}
-    handle = module.register_forward_hook(lambda m, i, o: captured.update(out=o))
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
+
+
+def _run_eval(model, x):
+    """One forward pass in eval mode without a graph; the model's mode is restored after."""
+    was_training = model.training
     try:
         with no_grad():
             model.eval()
-            model(x)
+            return model(_as_tensor(x))
+    finally:
+        model.train(was_training)
+
+
+def _output_of(model, x, layer):
+    modules = dict(model.named_modules())
+    if layer not in modules:
+        raise ValueError(f"the model has no module named {layer!r}; "
+                         f"its modules are {', '.join(n for n in modules if n)}")
+    captured = {}
+    handle = modules[layer].register_forward_hook(lambda m, i, o: captured.update(out=o))
+    try:
+        _run_eval(model, x)
     finally:
         handle.remove()
     return captured["out"]
@@ -86,12 +102,22 @@ def saliency(model, x, target):
     """|d logit_target / d x|, max over channels: which pixels the prediction is most sensitive to.
 
     Simonyan et al. 2014, "Deep Inside Convolutional Networks". Returns (H, W).
+    Runs in eval mode; the parameters' gradients and the model's mode are left as they were.
     """
-    model.eval()
     x = Tensor(x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32),
                requires_grad=True)
-    logits = model(x)
-    logits[0, int(target)].backward()
+    params = [p for p in model.parameters() if p.requires_grad]
+    was_training = model.training
+    try:
+        for p in params:                 # only d/dx is wanted: no parameter gradients
+            p.requires_grad_(False)
+        model.eval()
+        logits = model(x)
+        logits[0, int(target)].backward()
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+        model.train(was_training)
     return np.abs(x.grad.numpy()[0]).max(axis=0)
 
 
@@ -122,9 +148,7 @@ def class_activation_map(model, x, target, pool="avgpool"):
     # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
     handle = modules[pool].register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
     try:
-        with no_grad():
-            model.eval()
-            model(x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)))
+        _run_eval(model, x)
     finally:
         handle.remove()
     features = captured["input"].numpy()[0]                     # (C, h, w)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import models, nn, optim
+from minicnn import models, optim
 from minicnn.data import DataLoader, TensorDataset
 from minicnn.finetune import extract_features, freeze, replace_head
 

@@ -65,7 +65,8 @@ def test_op_on_cuda_equals_numpy(name):
     fn, shapes, rtol = OPS[name]
     arrays = _rng_arrays(shapes)
     if name.startswith("max_pool"):          # distinct values: no ties for the argmax
-        arrays = [np.random.default_rng(1).permutation(a.size).reshape(a.shape).astype(np.float32)]
+        arrays = [np.random.default_rng(1).permutation(a.size).reshape(a.shape).astype(np.float32)
+                  for a in arrays]
     y_cpu, g_cpu = _run(fn, arrays, "cpu")
     y_gpu, g_gpu = _run(fn, arrays, "cuda")
     np.testing.assert_allclose(y_gpu, y_cpu, rtol=rtol, atol=rtol)

@@ -228,3 +228,20 @@ def test_plot_graph_without_a_graph_says_why():
     y.backward()
     with pytest.raises(ValueError, match="no graph"):
         viz.plot_graph(y)
+
+
+def test_viz_leaves_the_model_as_it_was():
+    mc.manual_seed(0)
+    model = PlusDetector()
+    model.train()
+    x = _planted(8, 8)
+    viz.saliency(model, x, target=0)
+    viz.class_activation_map(model, x, target=0)
+    plt.close(viz.plot_feature_maps(model, mc.tensor(x), "relu"))
+    assert model.training
+    assert all(p.grad is None and p.requires_grad for p in model.parameters())
+
+
+def test_feature_maps_of_an_unknown_layer_names_the_layers():
+    with pytest.raises(ValueError, match="no module named 'conv9'.*conv, relu"):
+        viz.plot_feature_maps(PlusDetector(), _planted(8, 8), "conv9")

@@ -1,16 +1,21 @@
 """Child process for system.peak_memory: ``python -m minicnn.bench.memory LIB MODEL BATCH DTYPE``.
 
-Prints one JSON line: {"baseline_mb", "peak_mb", "step_peak_mb"} (Linux ru_maxrss is in KB).
+Prints one JSON line: {"baseline_mb", "peak_mb", "step_peak_mb"}. The peak is
+the kernel's high-water mark of resident memory (VmHWM), reset after the model
+and batch are built where Linux allows it (``5`` into /proc/self/clear_refs).
+Not ru_maxrss: a child inherits its parent's maximum through fork.
 """
 import gc
 import json
-import resource
 import sys
 
 
-def _rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+def _status_mb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024          # kB
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def main(argv):
@@ -22,10 +27,15 @@ def main(argv):
         from .cases import model_step
         step = model_step(model, batch, dtype, "cpu")
     gc.collect()
-    baseline = _rss_mb()
+    baseline = _status_mb("VmRSS")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")                                     # reset the high-water mark
+    except OSError:
+        pass
     step()
-    step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    step()                  # the second step reuses what the first allocated (or does not)
+    peak = _status_mb("VmHWM")
     print(json.dumps({"baseline_mb": baseline, "peak_mb": peak, "step_peak_mb": peak - baseline}))
 
 

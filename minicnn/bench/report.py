@@ -33,7 +33,8 @@ def layer_table(rows):
             f"{'GF/s':>7} {'%GEMM':>6} {'torch f+b ms':>12} {'x torch':>8}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['case']:16} {r['tier']:9} {r['device']:4} {_ms(r['forward']):24} "
+        name = r["case"] + ("*" if r["tier"] == "reference" else "")
+        lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r['forward']):24} "
                      f"{_ms(r['forward_backward']):24} {r['gflops_forward_backward']:7.1f} "
                      f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
                      f"{_num(r['torch_forward_backward']['median'] * 1e3 if r.get('torch_forward_backward') else None):>12} "
@@ -46,6 +47,9 @@ def model_table(rows):
             f"{'torch train':>11} {'torch infer':>11} {'x torch train':>13} {'x torch infer':>13}")
     lines = [head, "-" * len(head)]
     for r in rows:
+        if "error" in r:
+            lines.append(f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} failed: {r['error']}")
+            continue
         lines.append(f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} "
                      f"{_num(r.get('train_images_per_s'), '{:.1f}'):>11} "
                      f"{_num(r.get('infer_images_per_s'), '{:.1f}'):>11} "
@@ -72,6 +76,8 @@ def text(result):
     if result["models"]:
         lines += model_table(result["models"]) + [""]
     lines += memory_lines(result.get("memory"))
+    if any(r["tier"] == "reference" for r in result["layers"]):
+        lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
     lines.append("x torch: minicnn time / PyTorch time in this run (lower is better); "
                  "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape.")
     return "\n".join(lines)

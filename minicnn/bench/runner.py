@@ -30,7 +30,7 @@ def _timings(fwd, fwdbwd, sync, opts, budget):
 
 
 def run_layers(opts, torch_twin):
-    rows, ceilings = [], {}
+    rows, cache = [], {}      # GEMM ceilings and torch timings, measured once
     for case in cases.LAYERS:
         if opts["layers"] is not None and case["name"] not in opts["layers"]:
             continue
@@ -50,20 +50,27 @@ def run_layers(opts, torch_twin):
                     else 2 * c["flops"] / tfb["median"] / 1e9
                 if c["gemm"]:
                     key = (device,) + tuple(c["gemm"])
-                    if key not in ceilings:
-                        ceilings[key] = gemm_rate(*c["gemm"], dtype=opts["dtype"], xp=_xp(device),
+                    if key not in cache:
+                        cache[key] = gemm_rate(*c["gemm"], dtype=opts["dtype"], xp=_xp(device),
                                                   sync=_sync(device))
-                    row["gemm_gflops"] = ceilings[key]
-                    row["pct_of_gemm"] = 100 * row["gflops_forward_backward"] / ceilings[key]
+                    row["gemm_gflops"] = cache[key]
+                    row["pct_of_gemm"] = 100 * row["gflops_forward_backward"] / cache[key]
                 if torch_twin is not None and tier != "reference":
-                    tfwd, tfb2 = torch_twin.build_layer(c, opts["dtype"], device)
-                    t1, t2 = _timings(tfwd, tfb2, torch_twin.sync_for(device), opts, opts["budget"])
+                    key = ("torch", c["name"], device)       # once per device, not per tier
+                    if key not in cache:
+                        tfwd, tfb2 = torch_twin.build_layer(c, opts["dtype"], device)
+                        cache[key] = _timings(tfwd, tfb2, torch_twin.sync_for(device), opts,
+                                                 opts["budget"])
+                    t1, t2 = cache[key]
                     row["torch_forward"], row["torch_forward_backward"] = t1, t2
                     row["ratio_forward"] = tf["median"] / t1["median"]
                     row["ratio_forward_backward"] = tfb["median"] / t2["median"]
                 rows.append(row)
                 gc.collect()
     return rows
+
+
+_torch_models = {}
 
 
 def _model_row(name, tier, device, batch, modes, opts, torch_twin):
@@ -80,10 +87,14 @@ def _model_row(name, tier, device, batch, modes, opts, torch_twin):
         row[mode] = t
         row[mode + "_images_per_s"] = batch / t["median"]
         if torch_twin is not None and tier != "reference":
-            build = torch_twin.torch_model_step if mode == "train" else torch_twin.torch_model_infer
-            fn = build(name, batch, opts["dtype"], device)
-            tt = measure(fn, sync=torch_twin.sync_for(device), warmup=opts["warmup"],
-                         repeats=opts["repeats"], budget_s=budget)
+            key = (name, device, batch, mode)               # once per device, not per tier
+            if key not in _torch_models:
+                build = torch_twin.torch_model_step if mode == "train" else torch_twin.torch_model_infer
+                fn = build(name, batch, opts["dtype"], device)
+                _torch_models[key] = measure(fn, sync=torch_twin.sync_for(device),
+                                             warmup=opts["warmup"], repeats=opts["repeats"],
+                                             budget_s=budget)
+            tt = _torch_models[key]
             row["torch_" + mode] = tt
             row["torch_" + mode + "_images_per_s"] = batch / tt["median"]
             row["ratio_" + mode] = t["median"] / tt["median"]
@@ -93,6 +104,7 @@ def _model_row(name, tier, device, batch, modes, opts, torch_twin):
 
 def run_models(opts, torch_twin):
     rows = []
+    _torch_models.clear()
     for name in opts["models"]:
         modes = cases.MODELS[name][3]
         for device in opts["devices"]:
@@ -104,7 +116,12 @@ def run_models(opts, torch_twin):
                 else:
                     batch = cases.model_batch(name, opts["batch_size"])
                 _log(f"model {name} {tier} {device} batch {batch}")
-                rows.append(_model_row(name, tier, device, batch, modes, opts, torch_twin))
+                try:
+                    rows.append(_model_row(name, tier, device, batch, modes, opts, torch_twin))
+                except Exception as err:       # one broken case must not lose the others
+                    _log(f"  failed: {type(err).__name__}: {err}")
+                    rows.append({"case": name, "tier": tier, "device": device, "batch": batch,
+                                 "error": f"{type(err).__name__}: {err}"})
     return rows
 
 

@@ -48,8 +48,11 @@ class _Block(tnn.Module):
         glb = dict(fn.__globals__, F=_F_SHIM)
         self._fwd = types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
         for key, value in vars(module).items():
-            if isinstance(value, (int, float, bool, str)) and not key.startswith("_"):
+            if (value is None or isinstance(value, (int, float, bool, str))) and not key.startswith("_"):
                 object.__setattr__(self, key, value)
+        for key, value in getattr(module, "_modules", {}).items():
+            if value is None:                    # e.g. a block without a downsample
+                object.__setattr__(self, key, None)
         for name, child in module.named_children():
             setattr(self, name, to_torch(child))
 
@@ -86,7 +89,7 @@ def to_torch(m):
         return tnn.Tanh()
     if isinstance(m, ShortcutA):
         return _ShortcutA(m.stride, m.pad)
-    if type(m) is nn.Sequential:
+    if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
         return tnn.Sequential(*[to_torch(c) for _, c in m.named_children()])
     return _Block(m)
 

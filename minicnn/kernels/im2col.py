@@ -24,39 +24,52 @@ def _pad(x, top, bottom, left, right, value=0):
 
 # Workspaces: the column matrices are 8-75 MB. Allocated fresh each call, glibc
 # returns them to the OS on free and every call page-faults them in again
-# (measured: as long as the GEMM itself), so each (role, shape, dtype) keeps
-# one buffer. A kernel uses a workspace only between its own lines and never
-# returns one, so sharing them between layers of equal shape is safe.
+# (measured: as long as the GEMM itself). So each role keeps one flat buffer,
+# grown to the largest request and sliced for smaller ones: the whole net
+# shares one column matrix the size of its largest. A kernel uses a workspace
+# only between its own lines, or hands it straight to the next kernel of the
+# same op (the input-gradient columns to col2im); layers run one at a time.
 _workspaces = {}
-_MAX_WORKSPACES = 16
+_pads = {}
+_MAX_PADS = 8
 
 
 def workspace(role, shape, dtype, xp):
-    """A reusable uninitialised buffer (contents are whatever the last user left)."""
-    key = (role, tuple(shape), str(dtype), xp.__name__)
-    buf = _workspaces.pop(key, None)
-    if buf is None:
-        if len(_workspaces) >= _MAX_WORKSPACES:
-            _workspaces.pop(next(iter(_workspaces)))     # the least recently used
-        buf = xp.empty(shape, dtype=dtype)
-    _workspaces[key] = buf                               # most recently used last
-    return buf
+    """A reusable uninitialised array of ``shape`` (contents are whatever the last user left)."""
+    size = 1
+    for n in shape:
+        size *= n
+    key = (role, xp.dtype(dtype).str, xp.__name__)
+    buf = _workspaces.get(key)
+    if buf is None or buf.size < size:
+        _workspaces.pop(key, None)                       # free the smaller one first
+        buf = _workspaces[key] = xp.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
+
+
+def release_workspaces():
+    """Free every workspace (they are rebuilt on the next call)."""
+    _workspaces.clear()
+    _pads.clear()
 
 
 def _padded(x, ph, pw):
-    """x in a zero border, in a workspace: only the interior is written, the border stays 0."""
+    """x in a zero border, kept per shape and padding: only the interior is rewritten.
+
+    NOTE: the padding is part of the key: another padding of the same padded shape
+    would leave its interior values in this one's border.
+    """
     if ph == 0 and pw == 0:
         return x
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
-    # NOTE: the padding is part of the role: another padding of the same padded shape
-    # would leave its interior values in this one's border
-    role = ("pad", ph, pw)
-    shape = (N, C, H + 2 * ph, W + 2 * pw)
-    fresh = (role, shape, str(x.dtype), xp.__name__) not in _workspaces
-    out = workspace(role, shape, x.dtype, xp)
-    if fresh:
-        out.fill(0)
+    key = (N, C, H, W, ph, pw, x.dtype.str, xp.__name__)
+    out = _pads.pop(key, None)
+    if out is None:
+        if len(_pads) >= _MAX_PADS:
+            _pads.pop(next(iter(_pads)))                 # the least recently used
+        out = xp.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
+    _pads[key] = out
     out[:, :, ph:ph + H, pw:pw + W] = x
     return out
 
@@ -165,7 +178,7 @@ def input_grad_columns(gy, weight, groups):
     N, O, OH, OW = gy.shape
     _, Cg, KH, KW = weight.shape
     w = weight.reshape(groups, O // groups, Cg * KH * KW)
-    out = workspace("gcols", (groups, Cg * KH * KW, N * OH * OW), gy.dtype, xp)
+    out = workspace("cols", (groups, Cg * KH * KW, N * OH * OW), gy.dtype, xp)   # as im2col's
     gcols = _per_group(w.transpose(0, 2, 1), _gy_matrix(gy, groups), out=out)
     return gcols.reshape(groups * Cg, KH, KW, N, OH, OW)
 
