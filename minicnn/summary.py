@@ -133,6 +133,15 @@ def run(model, input_size, depth=None, grad=False):
     from .tensor import tensor
     x = tensor(np.random.default_rng(0).standard_normal(shape).astype(dtype), device=device)
     rows, seen, handles = [], set(), []
+    # A row's MACs are those of every leaf module run inside it: a running count
+    # of leaf MACs, read when the row's module starts and when it ends.
+    done, started = [0], {}
+
+    def count_leaf(module, inputs, y):
+        done[0] += _macs(module, inputs[0], y)
+
+    def start(module, inputs):
+        started.setdefault(id(module), []).append(done[0])
 
     def hook(name):
         def record(module, inputs, y):
@@ -143,14 +152,18 @@ def run(model, input_size, depth=None, grad=False):
             has_children = any(True for _ in module.children())
             count = (own if depth is None and has_children else total) if first else 0
             rows.append(SummaryRow(name=name, kind=type(module).__name__, output_shape=_shape(y),
-                                   params=count, flops=_macs(module, inputs[0], y),
+                                   params=count, flops=done[0] - started[id(module)].pop(),
                                    activation_bytes=_bytes(y)))
         return record
 
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
+        for m in model.modules():
+            if not any(True for _ in m.children()):
+                handles.append(m.register_forward_hook(count_leaf))
         for name, m in _selected(model, depth):
+            handles.append(m.register_forward_pre_hook(start))
             handles.append(m.register_forward_hook(hook(name)))
         if grad:
             out = model(x)

@@ -60,3 +60,11 @@ def test_leaves_mode_and_restores_training_mode():
 def test_summary_runs_at_the_first_parameter_dtype():
     s = summary(models.lenet5().double(), (1, 28, 28))
     assert s.rows[0]["activation_bytes"] == 6 * 28 * 28 * 8
+
+
+def test_container_rows_count_the_macs_of_their_layers():
+    model = models.nin()
+    leaves = summary(model, (3, 32, 32))
+    top = summary(model, (3, 32, 32), depth=1)
+    assert top.total_flops == leaves.total_flops > 0
+    assert [r for r in top.rows if r["kind"] == "Sequential"][0]["flops"] > 0
