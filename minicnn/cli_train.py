@@ -14,7 +14,7 @@ from .train import evaluate, fit
 
 # model family -> defaults (epochs, batch size, optimizer, learning rate, augmentation)
 RECIPES = {
-    "lenet": dict(epochs=12, batch_size=64, optimizer="adam", lr=3e-3, augment=True,
+    "lenet": dict(epochs=16, batch_size=64, optimizer="adam", lr=3e-3, augment=True,
                   schedule="onecycle"),
     "default": dict(epochs=10, batch_size=64, optimizer="sgd", lr=0.05, augment=True,
                     schedule="onecycle"),
