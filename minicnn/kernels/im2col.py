@@ -114,19 +114,16 @@ def col2im(cols, x_shape, stride, padding, dilation):
     C, KH, KW, N, OH, OW = cols.shape
     _, _, H, W = x_shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    if ph or pw:        # the padded sum is scratch: only its interior is returned (copied)
-        gxpad = workspace("col2im", (N, C, H + 2 * ph, W + 2 * pw), cols.dtype, xp)
-        gxpad.fill(0)
-    else:
-        gxpad = xp.zeros((N, C, H, W), dtype=cols.dtype)
+    # NOTE: the sum is kept channel-major, (C, N, H, W) like the columns, so
+    # each slice addition reads and writes in the same order; one transpose at
+    # the end gives (N, C, H, W). Adding a transposed view 9 times was 7x slower.
+    gxpad = workspace("col2im", (C, N, H + 2 * ph, W + 2 * pw), cols.dtype, xp)
+    gxpad.fill(0)
     for u in range(KH):
         for v in range(KW):
             h0, w0 = u * dh, v * dw
-            gxpad[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += \
-                cols[:, u, v].transpose(1, 0, 2, 3)
-    if not (ph or pw):
-        return gxpad
-    return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W])
+            gxpad[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += cols[:, u, v]
+    return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
 
 
 def _per_group(a, b, out=None):

@@ -30,22 +30,25 @@ def _col2im_py(cols, ph, pw, sh, sw, dh, dw, gx):
     """gx[n, c, i*sh + u*dh - ph, j*sw + v*dw - pw] += cols[c, u, v, n, i, j], padding dropped.
 
     One channel per parallel iteration: channels never share a cell, so no two
-    threads add into the same place.
+    threads add into the same place. The (n, c) plane of gx stays in cache
+    while all KH*KW taps add into it, and the range of i and j that lands
+    inside the image is worked out once per tap, so the inner loop has no
+    branch and compiles to vector adds.
     """
     C, KH, KW, N, OH, OW = cols.shape
     H, W = gx.shape[2], gx.shape[3]
     for c in numba.prange(C):
-        for u in range(KH):
-            for v in range(KW):
-                for n in range(N):
-                    for i in range(OH):
+        for n in range(N):
+            for u in range(KH):
+                i_lo = max(0, -((u * dh - ph) // sh))          # first i with h >= 0
+                i_hi = min(OH, (H - 1 - u * dh + ph) // sh + 1)  # one past the last with h < H
+                for v in range(KW):
+                    j_lo = max(0, -((v * dw - pw) // sw))
+                    j_hi = min(OW, (W - 1 - v * dw + pw) // sw + 1)
+                    for i in range(i_lo, i_hi):
                         h = i * sh + u * dh - ph
-                        if h < 0 or h >= H:
-                            continue
-                        for j in range(OW):
-                            w = j * sw + v * dw - pw
-                            if 0 <= w < W:
-                                gx[n, c, h, w] += cols[c, u, v, n, i, j]
+                        for j in range(j_lo, j_hi):
+                            gx[n, c, h, j * sw + v * dw - pw] += cols[c, u, v, n, i, j]
 
 
 _col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
