@@ -1,5 +1,4 @@
 """Conv2d: the convolutional layer, a thin Module over ``F.conv2d``."""
-import math
 
 import numpy as np
 
@@ -52,11 +51,7 @@ class Conv2d(Module):
             self.to(device)
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_(self.weight, self.bias)
 
     def forward(self, x):
         self._check_input(x, self.weight)

@@ -4,7 +4,6 @@ Each is a thin Module over ``minicnn.functional``: the math and its backward
 live there; a layer holds the weights, checks its input once, in words, and
 prints itself as PyTorch does.
 """
-import math
 
 import numpy as np
 
@@ -39,11 +38,7 @@ class Linear(Module):
             self.to(device)
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_(self.weight, self.bias)
 
     def forward(self, x):
         self._check_input(x, self.weight)
