@@ -11,6 +11,8 @@
 #    training at batch 256 on both, and checks the GPU targets: ResNet-20 training
 #    at batch 256 at least 10x minicnn's own CPU images/s and at least a third of
 #    PyTorch's (cuDNN) images/s.
+# 4. on a machine with two or more GPUs, an NCCL all-reduce across two ranks;
+#    with one GPU it says so and skips it.
 # Each step has its own time limit so the whole script ends within 5 minutes.
 set -u
 cd "$(dirname "$0")/.."
@@ -50,6 +52,23 @@ step "bench: layers and models, cuda"
 bench 60 --device cuda --repeats 5 --name cuda
 step "bench: layers and models, cpu (quick)"
 bench 40 --device cpu --quick --tiers numpy,numba --name cpu-quick
+
+step "NCCL all-reduce"
+gpus=$(python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)
+if [ "$gpus" -ge 2 ] && python -c "import mpi4py" 2>/dev/null; then
+    timeout 30 mpiexec -n 2 python -c "
+import cupy
+from minicnn import distributed as dist
+dist.init('nccl')
+x = cupy.full(1000, dist.rank() + 1.0, dtype=cupy.float32)
+dist.all_reduce(x)
+assert float(x.min()) == float(x.max()) == 3.0, x
+print(f'rank {dist.rank()}: NCCL all-reduce of 2 GPUs ok')" 2>&1 | tee -a "$LOG"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+else
+    echo "skipped: this machine has $gpus GPU(s) (or no mpi4py); NCCL all-reduce needs two GPUs" \
+        | tee -a "$LOG"
+fi
 
 step "GPU targets"
 python - "$OUT" <<'PY' 2>&1 | tee "$OUT/gpu_targets.txt" | tee -a "$LOG"
