@@ -10,10 +10,9 @@ same state-dict keys and shapes, so its weights load unchanged:
 .npz and .safetensors are read with NumPy alone. A safetensors file is an
 8-byte little-endian header length, a JSON header ({name: {dtype, shape,
 data_offsets}}, plus an optional "__metadata__"), then the raw little-endian
-buffers. A .pth file is a pickle of torch tensors, readable only by torch:
-where torch happens to be installed it is used for that (the only place
-minicnn touches torch); ``convert_weights`` turns it into .npz once, so the
-machine that trains needs no torch.
+buffers. A .pth file (torch.save's zip format) is read without torch by
+``minicnn.pth``, a restricted unpickler; ``convert_weights`` turns any of
+them into .npz or .safetensors.
 """
 import collections
 import json
@@ -22,6 +21,8 @@ import pathlib
 import struct
 
 import numpy as np
+
+from .pth import read_pth
 
 _SAFETENSORS_DTYPES = {
     "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
@@ -84,25 +85,17 @@ def write_safetensors(state, path):
 
 
 def _read_pth(path):
-    try:
-        import torch
-    except ImportError:
-        raise ImportError(
-            f"{path}: a .pth file is a pickle of torch tensors and needs torch to read. "
-            "Convert it once where torch is installed (python -m minicnn convert-weights "
-            "a.pth a.npz), or download the .safetensors version of the weights.") from None
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+    obj = read_pth(path)
     for key in ("state_dict", "model"):      # checkpoints that wrap the state dict
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: expected a state dict, got {type(obj).__name__}")
-    return collections.OrderedDict(
-        (k, v.detach().cpu().numpy()) for k, v in obj.items() if isinstance(v, torch.Tensor))
+    return collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
 
 
 def load_torchvision(path):
-    """A state dict of NumPy arrays from .npz, .safetensors or (with torch installed) .pth/.pt.
+    """A state dict of NumPy arrays from .npz, .safetensors or .pth/.pt (no torch needed).
 
     Keys are kept as saved, so torchvision weights load into the minicnn
     model of the same name with ``model.load_state_dict(state)``.

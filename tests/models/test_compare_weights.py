@@ -1,3 +1,4 @@
+import os
 import pathlib
 import sys
 
@@ -114,17 +115,39 @@ def test_bad_paths(tmp_path):
         load_torchvision(tmp_path / "w.safetensors")
 
 
-def test_pth_needs_torch_or_reads_it(tmp_path):
-    path = tmp_path / "w.pth"
-    path.write_bytes(b"not a pickle")
-    try:
-        import importlib.util
-        has_torch = importlib.util.find_spec("torch") is not None
-    except ValueError:
-        has_torch = False
-    if has_torch:
-        with pytest.raises(Exception):
-            load_torchvision(path)
-    else:
-        with pytest.raises(ImportError, match="convert-weights"):
-            load_torchvision(path)
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+
+
+def test_pth_is_read_without_torch(golden):
+    """tiny_state.pth was written by torch.save (gen_pth.py): float32, a non-contiguous
+    float64, int64, float16 and bfloat16 tensors and a Parameter."""
+    state = load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))
+    expected = golden("pth")
+    assert list(state) == ["conv.weight", "fc.weight_t", "bn.num_batches_tracked", "half", "bf16"]
+    for key, value in expected.items():
+        assert state[key].dtype == (np.float32 if key == "bf16" else value.dtype), key
+        np.testing.assert_array_equal(state[key], value, err_msg=key)
+
+
+def test_pth_refuses_code_and_junk(tmp_path):
+    import pickle
+    import zipfile
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo owned",))
+
+    path = tmp_path / "evil.pth"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("evil/data.pkl", pickle.dumps({"w": Evil()}, protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load"):
+        load_torchvision(path)
+    (tmp_path / "w.pth").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a zip-format .pth"):
+        load_torchvision(tmp_path / "w.pth")
+
+
+def test_convert_weights_from_pth(tmp_path):
+    dst = tmp_path / "w.npz"
+    assert convert_weights(os.path.join(FIXTURES, "tiny_state.pth"), dst) == 5
+    assert load_torchvision(dst)["conv.weight"].shape == (4, 3, 3, 3)
