@@ -56,7 +56,7 @@ class Function:
         """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
         fn = cls()
         xp = _check_same_device(cls.__name__, inputs)
-        fn.needs_grad = tuple(t.requires_grad for t in inputs)
+        fn.needs_grad = tuple([t.requires_grad for t in inputs])
         y = fn.forward(*[t.data for t in inputs], **params)
         if xp is np and not isinstance(y, np.ndarray):
             y = np.asarray(y)           # NumPy reductions return scalars, not 0-d arrays
@@ -99,6 +99,8 @@ def _topological_order(root_fn):
     recursion limit): a node is appended once all its inputs' nodes are done,
     and the reversed list is the order in which gradients flow.
     """
+    if all(t._fn is None for t in root_fn.inputs):
+        return (root_fn,)                # one op on leaves: nothing to sort
     order, seen = [], {id(root_fn)}
     stack = [(root_fn, iter(root_fn.inputs))]
     while stack:
@@ -115,11 +117,10 @@ def _topological_order(root_fn):
     return reversed(order)
 
 
-def _check_grad(fn, i, x, gx):
-    if gx.shape != x.shape or gx.dtype != x.dtype:
-        raise RuntimeError(
-            f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
-            f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}")
+def _grad_mismatch(fn, i, x, gx):
+    raise RuntimeError(
+        f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
+        f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}")
 
 
 def run_backward(root, gy, retain_graph=False):
@@ -145,7 +146,8 @@ def run_backward(root, gy, retain_graph=False):
         for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
             if gx is None or not x.requires_grad:
                 continue
-            _check_grad(fn, i, x.data, gx)
+            if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
+                _grad_mismatch(fn, i, x.data, gx)
             if x._fn is None or x._retain_grad:
                 x._accumulate(gx)
             if x._fn is not None:
@@ -266,8 +268,8 @@ class Tensor:
     def _accumulate(self, g):
         if self.grad is None:
             self.grad = Tensor(g)
-        else:
-            self.grad = Tensor(self.grad.data + g)
+        else:       # a new array (g may be shared), kept in the same grad Tensor, as PyTorch
+            self.grad.data = self.grad.data + g
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient)."""
