@@ -17,7 +17,26 @@ def _index(i, n, what):
     return i % n
 
 
-class Sequential(Module):
+class _Numbered(Module):
+    """Children named "0", "1", ... in order: what Sequential and ModuleList share."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+
+class Sequential(_Numbered):
     """Modules applied one after another: ``Sequential(conv, relu, pool)`` or
     ``Sequential(OrderedDict(conv1=..., relu1=...))`` to name them."""
 
@@ -46,23 +65,8 @@ class Sequential(Module):
         key = list(self._modules)[_index(idx, len(self), "Sequential")]
         self.add_module(key, module)
 
-    def __len__(self):
-        return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_Numbered):
     """A list of modules whose parameters are registered (names "0", "1", ...); no forward."""
 
     def __init__(self, modules=None):
@@ -79,20 +83,6 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
 
     def insert(self, index, module):
         values = list(self._modules.values())
