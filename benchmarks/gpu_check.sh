@@ -35,7 +35,7 @@ pip install --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 || {
     export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"; }
 
 step "GPU tests"
-timeout 80 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
+timeout 120 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
     | tee "$OUT/gpu_tests.txt" | tail -n 15 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
@@ -46,12 +46,12 @@ bench() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$1" python -m mi
 step "bench: ResNet-20 training, batch 256, cuda"
 bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --name cuda-resnet20-b256
 step "bench: ResNet-20 training, batch 256, cpu"
-bench 45 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
+bench 60 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
       --no-memory --name cpu-resnet20-b256
 step "bench: layers and models, cuda"
 bench 60 --device cuda --repeats 5 --name cuda
 step "bench: layers and models, cpu (quick)"
-bench 40 --device cpu --quick --tiers numpy,numba --name cpu-quick
+bench 90 --device cpu --quick --tiers numpy,numba --name cpu-quick
 
 step "NCCL all-reduce"
 gpus=$(python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)

@@ -23,6 +23,7 @@ def _rng_arrays(shapes, seed=0):
 
 def _run(fn, arrays, device):
     """fn on leaf tensors of ``arrays`` on device: (output, gradient of sum(output * r) per input)."""
+    mc.manual_seed(0)                     # dropout draws the same mask on both devices
     ts = [mc.tensor(a, requires_grad=True, device=device) for a in arrays]
     y = fn(*ts)
     r = np.random.default_rng(99).standard_normal(y.shape).astype(np.float32)
@@ -57,6 +58,10 @@ OPS = {
     "cat_reshape_transpose": (lambda a, b: mc.cat([a, b], dim=1).reshape(2, -1).transpose(0, 1),
                               [(2, 3, 2), (2, 1, 2)], RTOL_ELEMENTWISE),
     "getitem": (lambda x: x[:, 1:, ::2], [(2, 3, 5)], RTOL_ELEMENTWISE),
+    "getitem_repeated_index": (lambda x: x[[0, 2, 0]], [(3, 4)], RTOL_ELEMENTWISE),
+    "dropout": (lambda x: F.dropout(x, 0.5), [(4, 6)], RTOL_ELEMENTWISE),
+    "avg_pool2d_ceil": (lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False),
+                        [(2, 3, 7, 7)], RTOL_SUMS),
 }
 
 
@@ -88,6 +93,7 @@ def test_cross_entropy_on_cuda_equals_numpy():
 
 
 def test_resnet20_training_step_on_cuda_equals_numpy():
+    import cupy
     mc.manual_seed(0)
     net_cpu = models.resnet20()
     net_gpu = models.resnet20()
@@ -103,7 +109,8 @@ def test_resnet20_training_step_on_cuda_equals_numpy():
             loss = F.cross_entropy(net(mc.tensor(x, device=device)), mc.tensor(labels, device=device))
             loss.backward()
             opt.step()
-        results[device] = loss.item(), {k: v.numpy() for k, v in net.state_dict().items()}
+        # state_dict holds raw arrays (NumPy or CuPy); cupy.asnumpy takes either
+        results[device] = loss.item(), {k: cupy.asnumpy(v) for k, v in net.state_dict().items()}
     np.testing.assert_allclose(results["cuda"][0], results["cpu"][0], rtol=RTOL_SUMS)
     for key, value in results["cpu"][1].items():
         np.testing.assert_allclose(results["cuda"][1][key], value, rtol=RTOL_SUMS, atol=1e-5,
@@ -125,3 +132,38 @@ def test_cupy_kernels_match_the_xp_code():
     np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_backward(gy, argmax, x.shape)),
                                cp.asnumpy(im2col.max_pool2d_backward(gy, argmax, x.shape)),
                                rtol=RTOL_ELEMENTWISE, atol=1e-6)
+
+
+def test_cuda_kernels_compile_here():
+    """The RawKernels must compile on a GPU machine: a silent fallback to the xp code would
+    leave the comparisons below comparing the xp code with itself."""
+    from minicnn.kernels import cupy_gpu
+    for source, name in ((cupy_gpu._COL2IM, "col2im_gather"), (cupy_gpu._MAXPOOL_BWD, "maxpool_bwd"),
+                         (cupy_gpu._LRN_FWD, "lrn_fwd"), (cupy_gpu._LRN_BWD, "lrn_bwd")):
+        for dtype in (np.float32, np.float64):
+            assert cupy_gpu._kernel(source, name, dtype) is not None, (name, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
+    import cupy as cp
+    from minicnn.kernels import cupy_gpu, im2col
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    rng = np.random.default_rng(3)
+    x, gy = (rng.standard_normal((2, 7, 6)).astype(dtype) for _ in range(2))
+    for size in (1, 4, 5, 9):
+        y, s = cupy_gpu.lrn_forward(cp.asarray(x), size, 0.3, 0.75, 2.0)
+        y_np, s_np = im2col.lrn_forward(x, size, 0.3, 0.75, 2.0)
+        np.testing.assert_allclose(cp.asnumpy(y), y_np, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(cp.asnumpy(s), s_np, rtol=rtol, atol=rtol)
+        gx = cupy_gpu.lrn_backward(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
+        np.testing.assert_allclose(cp.asnumpy(gx), im2col.lrn_backward(gy, x, s_np, size, 0.3, 0.75),
+                                   rtol=rtol, atol=rtol, err_msg=f"size {size}")
+    mean, invstd, w, b = (rng.standard_normal(7).astype(dtype) for _ in range(4))
+    on_gpu = cupy_gpu.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
+    for got, want in zip(on_gpu, im2col.batch_norm_apply(x, mean, invstd, w, b)):
+        np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)
+    xhat = on_gpu[1]
+    on_gpu = cupy_gpu.batch_norm_backward(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
+    for got, want in zip(on_gpu, im2col.batch_norm_backward(gy, cp.asnumpy(xhat), invstd, w)):
+        np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)

@@ -34,6 +34,9 @@ def layer_table(rows):
     lines = [head, "-" * len(head)]
     for r in rows:
         name = r["case"] + ("*" if r["tier"] == "reference" else "")
+        if "error" in r:
+            lines.append(f"{name:16} {r['tier']:9} {r['device']:4} failed: {r['error']}")
+            continue
         lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r['forward']):24} "
                      f"{_ms(r['forward_backward']):24} {r['gflops_forward_backward']:7.1f} "
                      f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "

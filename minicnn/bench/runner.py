@@ -38,10 +38,16 @@ def run_layers(opts, torch_twin):
             for tier in (opts["tiers"] if device == "cpu" else ["cuda"]):
                 c = cases.TINY[case["name"]] if tier == "reference" else case
                 _log(f"layer {c['name']} {tier} {device}")
-                with backend.use_kernels("auto" if tier == "cuda" else tier):
-                    fwd, fwdbwd = cases.build_layer(c, opts["dtype"], device)
-                    budget = opts["budget"] * (0.3 if tier == "reference" else 1)
-                    tf, tfb = _timings(fwd, fwdbwd, _sync(device), opts,  budget)
+                try:
+                    with backend.use_kernels("auto" if tier == "cuda" else tier):
+                        fwd, fwdbwd = cases.build_layer(c, opts["dtype"], device)
+                        budget = opts["budget"] * (0.3 if tier == "reference" else 1)
+                        tf, tfb = _timings(fwd, fwdbwd, _sync(device), opts, budget)
+                except Exception as err:       # one broken case must not lose the others
+                    _log(f"  failed: {type(err).__name__}: {err}")
+                    rows.append({"case": c["name"], "tier": tier, "device": device,
+                                 "error": f"{type(err).__name__}: {err}"})
+                    continue
                 row = {"case": c["name"], "x": c["x"], "tier": tier, "device": device,
                        "forward": tf, "forward_backward": tfb, "flops": c["flops"],
                        "gemm_shape": c["gemm"]}

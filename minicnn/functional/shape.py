@@ -27,7 +27,7 @@ class Permute(Function):
         return x.transpose(dims)
 
     def backward(self, gy):
-        return gy.transpose(np.argsort(self.dims))
+        return gy.transpose(tuple(np.argsort(self.dims).tolist()))
 
 
 class GetItem(Function):
@@ -60,7 +60,7 @@ class Cat(Function):
     def forward(self, *xs, dim=0):
         xp = backend.xp_of(xs[0])
         self.dim = dim
-        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1].tolist()
         return xp.concatenate(xs, axis=dim)
 
     def backward(self, gy):

@@ -115,10 +115,113 @@ def max_pool2d_backward(gy, argmax, x_shape):
 
 
 # --- local response normalization -------------------------------------------
-# None yet: LRN runs im2col.py's xp code on CuPy, `size` slice-adds over the
-# padded channel axis per pass plus a few elementwise ops. A fused
-# ElementwiseKernel for s^-beta and the backward's product would cut launches.
+# The xp code adds `size` shifted slices and runs a few elementwise passes (about
+# 10 launches a direction); here each direction is one kernel, a thread per
+# (n, c, m) cell summing its own channel window. x, s, gy are (N, C, M).
+
+_LRN_FWD = r"""
+extern "C" __global__ void lrn_fwd(const real* x, real* y, real* s, int C, int M, long long total,
+                                   int before, int after, real alpha_n, real beta, real k) {
+    long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total) return;
+    int c = (idx / M) % C;
+    long long base = idx - (long long)c * M;           // cell (n, 0, m)
+    real acc = 0;
+    for (int cc = max(c - before, 0); cc <= min(c + after, C - 1); ++cc) {
+        real v = x[base + (long long)cc * M];
+        acc += v * v;
+    }
+    real si = k + alpha_n * acc;
+    s[idx] = si;
+    y[idx] = x[idx] * pow(si, -beta);
+}
+"""
+
+_LRN_BWD = r"""
+extern "C" __global__ void lrn_bwd(const real* gy, const real* x, const real* s, real* gx,
+                                   int C, int M, long long total, int before, int after,
+                                   real coef, real beta) {
+    long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total) return;
+    int c = (idx / M) % C;
+    long long base = idx - (long long)c * M;
+    // the channels c' whose forward window holds c: the window mirrored
+    real acc = 0;
+    for (int cc = max(c - after, 0); cc <= min(c + before, C - 1); ++cc) {
+        long long j = base + (long long)cc * M;
+        acc += gy[j] * x[j] * pow(s[j], -beta - 1);
+    }
+    gx[idx] = gy[idx] * pow(s[idx], -beta) - coef * x[idx] * acc;
+}
+"""
+
+
+def _real(dtype, value):
+    """A scalar kernel argument in the kernel's float type."""
+    return np.dtype(dtype).type(value)
+
+
+def lrn_forward(x, size, alpha, beta, k):
+    """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2), one kernel.   Returns (y, s)."""
+    kernel = _kernel(_LRN_FWD, "lrn_fwd", x.dtype)
+    if kernel is None:
+        return im2col.lrn_forward(x, size, alpha, beta, k)
+    import cupy
+    x = cupy.ascontiguousarray(x)
+    y, s = cupy.empty_like(x), cupy.empty_like(x)
+    N, C, M = x.shape
+    kernel(_blocks(x.size), (_THREADS,),
+           (x, y, s, np.int32(C), np.int32(M), np.int64(x.size), np.int32(size // 2),
+            np.int32((size - 1) // 2), _real(x.dtype, alpha / size), _real(x.dtype, beta),
+            _real(x.dtype, k)))
+    return y, s
+
+
+def lrn_backward(gy, x, s, size, alpha, beta):
+    """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1)), one kernel."""
+    kernel = _kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
+    if kernel is None:
+        return im2col.lrn_backward(gy, x, s, size, alpha, beta)
+    import cupy
+    gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
+    gx = cupy.empty_like(gy)
+    N, C, M = gy.shape
+    kernel(_blocks(gy.size), (_THREADS,),
+           (gy, x, s, gx, np.int32(C), np.int32(M), np.int64(gy.size), np.int32(size // 2),
+            np.int32((size - 1) // 2), _real(gy.dtype, 2 * alpha * beta / size),
+            _real(gy.dtype, beta)))
+    return gx
+
 
 # --- batch normalization ----------------------------------------------------
-# None yet: BN runs im2col.py's xp reductions (cupy.sum over axes (0, 2)),
-# which already run as single reduction kernels on the GPU.
+# The per-channel sums stay cupy reductions (one kernel each); the elementwise
+# parts, four or five launches in the xp code, are fused into one
+# ElementwiseKernel each. Per-channel vectors broadcast as (C, 1) against (N, C, M).
+
+_elementwise = {}
+
+
+def _fused(name, in_params, out_params, body):
+    if name not in _elementwise:
+        import cupy
+        _elementwise[name] = cupy.ElementwiseKernel(in_params, out_params, body, name)
+    return _elementwise[name]
+
+
+def batch_norm_apply(x, mean, invstd, weight, bias):
+    """xhat = (x - mean) * invstd,  y = weight * xhat + bias, one kernel.   Returns (y, xhat)."""
+    apply = _fused("bn_apply", "T x, T mean, T invstd, T w, T b", "T y, T xhat",
+                   "xhat = (x - mean) * invstd; y = w * xhat + b")
+    return apply(x, mean[:, None], invstd[:, None], weight[:, None], bias[:, None])
+
+
+def batch_norm_backward(gy, xhat, invstd, weight):
+    """gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)): two sums, then one fused kernel."""
+    count = gy.shape[0] * gy.shape[2]
+    gbias = gy.sum(axis=(0, 2))
+    gweight = (gy * xhat).sum(axis=(0, 2))
+    grad = _fused("bn_backward", "T gy, T xhat, T scale, T mean_gy, T mean_gy_xhat", "T gx",
+                  "gx = scale * (gy - mean_gy - xhat * mean_gy_xhat)")
+    gx = grad(gy, xhat, (weight * invstd)[:, None], (gbias / count)[:, None],
+              (gweight / count)[:, None])
+    return gx, gweight, gbias
