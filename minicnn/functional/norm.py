@@ -41,11 +41,12 @@ class BatchNorm(Function):
     Eval: mean and var are the running constants, so gx = (gamma/sigma) gy."""
 
     def forward(self, x, weight, bias, mean=None, var=None, eps=1e-5, training=False):
-        xp, K = backend.xp_of(x), kernels.for_array(x)
+        K = kernels.for_array(x)
         self.training = training
-        self.invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype)
+        self.invstd = K.batch_norm_invstd(var.astype(x.dtype, copy=False), eps)
         self.weight = weight
-        y, self.xhat = K.batch_norm_apply(_as_ncm(x), mean.astype(x.dtype), self.invstd, weight, bias)
+        y, self.xhat = K.batch_norm_apply(_as_ncm(x), mean.astype(x.dtype, copy=False), self.invstd,
+                                          weight, bias)
         return y.reshape(x.shape)
 
     def backward(self, gy):
@@ -106,6 +107,8 @@ def check_batch_norm_input(name, x, running_mean, running_var, weight, bias, tra
     for what, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != x.dtype:
             raise TypeError(f"{name}: x is {x.dtype} but {what} is {t.dtype}; convert one of them")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{name}: give both running_mean and running_var, or neither")
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{name}: running_mean and running_var must be given in evaluation mode")
     if training and x.numel() // c <= 1:
@@ -135,12 +138,11 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     if bias is None:
         bias = Tensor(xp.zeros(c, dtype=x.dtype))
     if training:
-        mean, var = kernels.for_array(x.data).batch_norm_stats(_as_ncm(x.data))
-        n = x.numel() // c
-        for buf, stat in ((running_mean, mean), (running_var, var * (n / (n - 1)))):
-            if buf is not None:
-                buf.data[...] = (1 - momentum) * buf.data + momentum * stat.astype(buf.dtype)
+        K = kernels.for_array(x.data)
+        mean, var = K.batch_norm_stats(_as_ncm(x.data))
+        if running_mean is not None:
+            K.batch_norm_update_running(running_mean.data, running_var.data, mean, var, momentum,
+                                        x.numel() // c)
     else:
         mean, var = running_mean.data, running_var.data
-    return BatchNorm.apply(x, weight, bias, mean=mean, var=var.astype(x.dtype), eps=eps,
-                           training=training)
+    return BatchNorm.apply(x, weight, bias, mean=mean, var=var, eps=eps, training=training)

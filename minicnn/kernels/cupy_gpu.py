@@ -208,6 +208,21 @@ def _fused(name, in_params, out_params, body):
     return _elementwise[name]
 
 
+def batch_norm_invstd(var, eps):
+    """invstd = 1 / sqrt(var + eps), one kernel (the xp code is three)."""
+    invstd = _fused("bn_invstd", "T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)")
+    return invstd(var, var.dtype.type(eps))
+
+
+def batch_norm_update_running(running_mean, running_var, mean, var, momentum, count):
+    """In place: r = (1 - momentum) r + momentum stat (variance unbiased), one kernel for both."""
+    update = _fused("bn_running", "T mean, T var, T keep, T m, T m_unbiased", "T rm, T rv",
+                    "rm = rm * keep + m * mean; rv = rv * keep + m_unbiased * var")
+    t = running_mean.dtype.type
+    update(mean.astype(running_mean.dtype, copy=False), var.astype(running_mean.dtype, copy=False),
+           t(1 - momentum), t(momentum), t(momentum * count / (count - 1)), running_mean, running_var)
+
+
 def batch_norm_apply(x, mean, invstd, weight, bias):
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias, one kernel.   Returns (y, xhat)."""
     apply = _fused("bn_apply", "T x, T mean, T invstd, T w, T b", "T y, T xhat",
@@ -217,11 +232,12 @@ def batch_norm_apply(x, mean, invstd, weight, bias):
 
 def batch_norm_backward(gy, xhat, invstd, weight):
     """gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)): two sums, then one fused kernel."""
-    count = gy.shape[0] * gy.shape[2]
     gbias = gy.sum(axis=(0, 2))
     gweight = (gy * xhat).sum(axis=(0, 2))
-    grad = _fused("bn_backward", "T gy, T xhat, T scale, T mean_gy, T mean_gy_xhat", "T gx",
-                  "gx = scale * (gy - mean_gy - xhat * mean_gy_xhat)")
-    gx = grad(gy, xhat, (weight * invstd)[:, None], (gbias / count)[:, None],
-              (gweight / count)[:, None])
+    # NOTE: the per-channel factors are recomputed per element inside the kernel:
+    # cheaper than three more launches over C numbers
+    grad = _fused("bn_backward", "T gy, T xhat, T w, T invstd, T gb, T gw, T count", "T gx",
+                  "gx = (w * invstd) * (gy - gb / count - xhat * (gw / count))")
+    gx = grad(gy, xhat, weight[:, None], invstd[:, None], gbias[:, None], gweight[:, None],
+              gy.dtype.type(gy.shape[0] * gy.shape[2]))
     return gx, gweight, gbias

@@ -283,8 +283,21 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, co
     return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W])
 
 
+_adaptive_matrices = {}
+
+
 def _adaptive_matrix(xp, n, out, dtype):
-    """A (out, n): row i averages PyTorch's window [floor(i n/out), ceil((i+1) n/out))."""
+    """A (out, n): row i averages PyTorch's window [floor(i n/out), ceil((i+1) n/out)).
+
+    Kept per size: building one is eight small array ops, each a kernel launch on a GPU.
+    """
+    key = (xp.__name__, n, out, xp.dtype(dtype).str)
+    if key not in _adaptive_matrices:
+        _adaptive_matrices[key] = _build_adaptive_matrix(xp, n, out, dtype)
+    return _adaptive_matrices[key]
+
+
+def _build_adaptive_matrix(xp, n, out, dtype):
     i = xp.arange(out)[:, None]
     start, end = (i * n) // out, -(-((i + 1) * n) // out)
     cells = xp.arange(n)[None, :]
@@ -348,6 +361,21 @@ def batch_norm_stats(x):
     mean = x.mean(axis=(0, 2))
     d = x - mean[:, None]
     return mean, (d * d).mean(axis=(0, 2))
+
+
+def batch_norm_invstd(var, eps):
+    """invstd = 1 / sqrt(var + eps)."""
+    return 1 / backend.xp_of(var).sqrt(var + eps)
+
+
+def batch_norm_update_running(running_mean, running_var, mean, var, momentum, count):
+    """In place: r = (1 - momentum) r + momentum stat, with the unbiased variance var * count/(count - 1)."""
+    # NOTE: in-place updates and one folded scalar: a handful of passes over C numbers,
+    # which on a GPU cost a kernel launch each
+    running_mean *= 1 - momentum
+    running_mean += momentum * mean
+    running_var *= 1 - momentum
+    running_var += (momentum * count / (count - 1)) * var
 
 
 def batch_norm_apply(x, mean, invstd, weight, bias):

@@ -257,6 +257,21 @@ def batch_norm_stats(x):
     return mean, var
 
 
+def batch_norm_invstd(var, eps):
+    """invstd_c = 1 / sqrt(var_c + eps)."""
+    invstd = np.empty_like(var)
+    for ch in range(var.shape[0]):
+        invstd[ch] = 1 / np.sqrt(var[ch] + eps)
+    return invstd
+
+
+def batch_norm_update_running(running_mean, running_var, mean, var, momentum, count):
+    """In place: r = (1 - momentum) r + momentum stat, with the unbiased variance var * count/(count - 1)."""
+    for ch in range(mean.shape[0]):
+        running_mean[ch] = (1 - momentum) * running_mean[ch] + momentum * mean[ch]
+        running_var[ch] = (1 - momentum) * running_var[ch] + momentum * var[ch] * count / (count - 1)
+
+
 def batch_norm_apply(x, mean, invstd, weight, bias):
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias, per channel.   Returns (y, xhat)."""
     n, c, m = x.shape

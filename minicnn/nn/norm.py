@@ -91,7 +91,7 @@ class _BatchNorm(Module):
                                self.bias, use_batch)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked.data += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())
         # running stats are read in eval and updated in training; with none, neither

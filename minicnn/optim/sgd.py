@@ -44,6 +44,6 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = g.copy()
                 else:
                     buf *= momentum
-                    buf += (1 - dampening) * g
+                    buf += (1 - dampening) * g if dampening else g
                 g = g + momentum * buf if nesterov else buf
             p.data -= lr * g

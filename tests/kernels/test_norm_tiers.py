@@ -172,3 +172,35 @@ def test_xp_kernels_on_cupy_match_numpy(dtype):
     on_gpu = im2col.batch_norm_backward(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
     for got, want in zip(on_gpu, im2col.batch_norm_backward(gy, xhat, invstd, w)):
         _close(cp.asnumpy(got), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batch_norm_invstd_and_running_update_match_the_reference(dtype):
+    rng = np.random.default_rng(5)
+    mean, var = rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype)
+    _close(im2col.batch_norm_invstd(var, 1e-5), reference.batch_norm_invstd(var, 1e-5), dtype)
+    start = [rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype) + 0.5]
+    fast, ref = [a.copy() for a in start], [a.copy() for a in start]
+    im2col.batch_norm_update_running(*fast, mean, var, 0.1, 50)
+    reference.batch_norm_update_running(*ref, mean, var, 0.1, 50)
+    for got, want, old, stat in zip(fast, ref, start, (mean, var * 50 / 49)):
+        _close(got, want, dtype)
+        _close(want, (0.9 * old + 0.1 * stat).astype(dtype), dtype)     # the rule itself
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cupy_batch_norm_invstd_and_running_update_match_numpy(dtype):
+    from minicnn import backend
+    from minicnn.kernels import cupy_gpu
+    cp = backend.cupy()
+    rng = np.random.default_rng(6)
+    mean, var = rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype)
+    _close(cp.asnumpy(cupy_gpu.batch_norm_invstd(cp.asarray(var), 1e-5)),
+           im2col.batch_norm_invstd(var, 1e-5), dtype)
+    start = [rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype) + 0.5]
+    on_gpu = [cp.asarray(a) for a in start]
+    cupy_gpu.batch_norm_update_running(*on_gpu, cp.asarray(mean), cp.asarray(var), 0.1, 50)
+    im2col.batch_norm_update_running(*start, mean, var, 0.1, 50)
+    for got, want in zip(on_gpu, start):
+        _close(cp.asnumpy(got), want, dtype)
