@@ -33,6 +33,10 @@ CONV = {
     "groups2_dilated": ((1, 4, 7, 7), (4, 2, 3, 2), (2, 1), (0, 2), (2, 1), 2),
     "depthwise": ((2, 4, 5, 6), (4, 1, 3, 3), (1, 2), (1, 1), (1, 1), 4),
     "5x5_stride4x3": ((1, 2, 9, 9), (2, 2, 5, 5), (4, 3), (2, 2), (1, 1), 1),
+    # stride 1, where gX is computed as a convolution of gy
+    "stride1_groups_dilated": ((2, 4, 8, 7), (6, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
+    "1x1": ((2, 5, 4, 4), (3, 5, 1, 1), (1, 1), (0, 0), (1, 1), 1),
+    "stride1_pad_beyond_kernel": ((1, 2, 5, 5), (3, 2, 2, 2), (1, 1), (2, 2), (1, 1), 1),
 }
 # pool: (x shape, kernel_size, stride, padding, ceil_mode)
 POOL = {
@@ -96,6 +100,18 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype):
     close(K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out), dtype)
     gy = RNG.standard_normal(shape[:2] + out).astype(dtype)
     close(K.adaptive_avg_pool2d_backward(gy, shape), reference.adaptive_avg_pool2d_backward(gy, shape), dtype)
+
+
+def test_stride1_input_gradient_is_a_convolution_without_col2im(monkeypatch):
+    x, w, _, _, gy = conv_arrays("3x3_pad", np.float64)
+    want = reference.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:])
+
+    def no_col2im(*args):
+        raise AssertionError("col2im called at stride 1")
+    monkeypatch.setattr(im2col, "col2im", no_col2im)
+    close(im2col.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:]), want, np.float64)
+    with pytest.raises(AssertionError, match="col2im called"):      # stride 2 still scatters
+        im2col.conv2d_backward_input(gy, w, (2, 3, 11, 9), (2, 2), (1, 1), (1, 1), 1)
 
 
 def test_col2im_is_the_adjoint_of_im2col():
