@@ -282,6 +282,11 @@ def _bn_bwd_py(gy, xhat, invstd, weight, gx, gweight, gbias):
                                         - xhat[i, ch, j] * sum_gy_xhat / (n * m))
 
 
+# benchmarks/kernels.py, (16, 64, 3136) float32 on 2 cores: apply 3.9x and backward
+# 2.7x faster than the xp code (one pass instead of four or five); the statistics
+# only 1.1x, so they stay NumPy's
+USE_BY_DEFAULT |= {"batch_norm_apply", "batch_norm_backward"}
+
 _bn_stats = numba.njit(cache=True, parallel=True)(_bn_stats_py)
 _bn_apply = numba.njit(cache=True, parallel=True)(_bn_apply_py)
 _bn_bwd = numba.njit(cache=True, parallel=True)(_bn_bwd_py)

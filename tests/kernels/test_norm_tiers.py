@@ -140,15 +140,16 @@ def test_reference_lrn_backward_is_the_transpose_of_its_jacobian():
 
 
 @pytest.mark.numba
-def test_auto_tier_uses_only_the_lrn_kernels_from_numba():
+def test_auto_tier_takes_lrn_and_batch_norm_kernels_from_numba_but_not_the_statistics():
     import minicnn as mc
     from minicnn import kernels
     nb = _numba()
-    assert {"lrn_forward", "lrn_backward"} <= nb.USE_BY_DEFAULT
-    assert not {"batch_norm_stats", "batch_norm_apply", "batch_norm_backward"} & nb.USE_BY_DEFAULT
+    assert {"lrn_forward", "lrn_backward", "batch_norm_apply", "batch_norm_backward"} <= nb.USE_BY_DEFAULT
+    assert "batch_norm_stats" not in nb.USE_BY_DEFAULT
     with mc.use_kernels("auto"):
         K = kernels.for_array(np.zeros(1))
         assert K.lrn_forward is nb.lrn_forward
+        assert K.batch_norm_apply is nb.batch_norm_apply
         assert K.batch_norm_stats is im2col.batch_norm_stats
 
 
