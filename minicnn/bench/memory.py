@@ -1,6 +1,7 @@
 """Child process for system.peak_memory: ``python -m minicnn.bench.memory LIB MODEL BATCH DTYPE``.
 
-Prints one JSON line: {"baseline_mb", "peak_mb", "step_peak_mb"}. The peak is
+Prints one JSON line: {"baseline_mb", "peak_mb", "step_peak_mb"}. A step at batch 1
+runs before the baseline, so code loaded on first use is not counted. The peak is
 the kernel's high-water mark of resident memory (VmHWM), reset after the model
 and batch are built where Linux allows it (``5`` into /proc/self/clear_refs).
 Not ru_maxrss: a child inherits its parent's maximum through fork.
@@ -21,11 +22,14 @@ def _status_mb(field):
 def main(argv):
     library, model, batch, dtype = argv[0], argv[1], int(argv[2]), argv[3]
     if library == "torch":
-        from .twin import torch_model_step
-        step = torch_model_step(model, batch, dtype, "cpu")
+        from .twin import torch_model_step as build
     else:
-        from .cases import model_step
-        step = model_step(model, batch, dtype, "cpu")
+        from .cases import model_step as build
+    # NOTE: one step at batch 1 first, so that the libraries' lazily loaded code
+    # (Numba's compiler and cached kernels, PyTorch's kernels) is in the baseline
+    # and not counted as the step's memory
+    build(model, 1, dtype, "cpu")()
+    step = build(model, batch, dtype, "cpu")
     gc.collect()
     baseline = _status_mb("VmRSS")
     try:

@@ -196,14 +196,21 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     in/out channels swapped. Its column matrix (built from gy, size C*K*K by
     N*H*W) is written once and read once by the GEMM, where col2im's columns are
     written by the GEMM and then read again by KH*KW scatter passes: measured
-    about 2x faster on the 3x3 convolutions of ResNet-20.
+    1.5-1.8x faster on the 3x3 convolutions of ResNet-20 (batch 64, 2 cores).
     """
-    (KH, KW), (dh, dw), (ph, pw) = weight.shape[2:], dilation, padding
-    full_h, full_w = dh * (KH - 1) - ph, dw * (KW - 1) - pw
-    if stride == (1, 1) and full_h >= 0 and full_w >= 0:
+    full = full_padding(weight.shape, stride, padding, dilation)
+    if full is not None:
         return conv2d_forward(gy, flipped_transposed_weight(weight, groups), None, (1, 1),
-                              (full_h, full_w), dilation, groups)
+                              full, dilation, groups)
     return col2im(input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
+
+
+def full_padding(weight_shape, stride, padding, dilation):
+    """The padding d(K-1) - p that turns the input gradient into a convolution of gy,
+    or None where that does not apply (a stride above 1, or padding wider than the kernel)."""
+    (KH, KW), (dh, dw), (ph, pw) = weight_shape[2:], dilation, padding
+    full = (dh * (KH - 1) - ph, dw * (KW - 1) - pw)
+    return full if tuple(stride) == (1, 1) and min(full) >= 0 else None
 
 
 def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups):

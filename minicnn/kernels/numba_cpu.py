@@ -63,7 +63,12 @@ def col2im(cols, x_shape, stride, padding, dilation):
 
 
 def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted."""
+    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
+
+    At stride 1 the xp tier's convolution of gy needs no scatter at all, and is faster.
+    """
+    if im2col.full_padding(weight.shape, stride, padding, dilation) is not None:
+        return im2col.conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
     return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
 
