@@ -28,15 +28,12 @@ class Conv2d(Function):
         return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
     def backward(self, gy):
-        gx = gw = gb = None
-        if self.needs_grad[0]:
-            gx = self.K.conv2d_backward_input(gy, self.weight, self.x_shape, *self.geometry)
-        if self.needs_grad[1]:
-            gw = self.K.conv2d_backward_weight(gy, self.x, self.w_shape, *self.geometry)
+        gx, gw = self.K.conv2d_backward(gy, self.x, self.weight, self.x_shape, self.w_shape,
+                                        *self.geometry, need_input=self.needs_grad[0],
+                                        need_weight=self.needs_grad[1])
         if len(self.needs_grad) == 2:
             return gx, gw
-        if self.needs_grad[2]:
-            gb = gy.sum(axis=(0, 2, 3))
+        gb = gy.sum(axis=(0, 2, 3)) if self.needs_grad[2] else None
         return gx, gw, gb
 
 

@@ -96,6 +96,15 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
 
+def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
+                    need_input=True, need_weight=True):
+    """(gx, gW): gx through the gathering kernel above, gW through the xp code's GEMM."""
+    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
+            if need_input else None,
+            im2col.conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
+            if need_weight else None)
+
+
 # --- pooling ----------------------------------------------------------------
 # Max-pool backward as one kernel of atomic adds instead of the xp code's
 # bincount (which sorts/histograms in several launches, in float64).

@@ -143,15 +143,19 @@ def _per_group(a, b, out=None):
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias."""
-    xp = backend.xp_of(x)
-    N = x.shape[0]
+    cols, (OH, OW) = im2col(x, weight.shape[2:], stride, padding, dilation)
+    return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups)
+
+
+def _weight_times_columns(weight, cols, bias, N, OH, OW, groups):
+    """W_g @ cols_g for each group, plus the bias, as an (N, O, OH, OW) array."""
+    xp = backend.xp_of(cols)
     O, Cg, KH, KW = weight.shape
-    cols, (OH, OW) = im2col(x, (KH, KW), stride, padding, dilation)
-    gemm = workspace("gemm", (groups, O // groups, N * OH * OW), x.dtype, xp)
+    gemm = workspace("gemm", (groups, O // groups, N * OH * OW), cols.dtype, xp)
     _per_group(weight.reshape(groups, O // groups, Cg * KH * KW),
                cols.reshape(groups, Cg * KH * KW, -1), out=gemm)
     # NOTE: one pass turns (O, N, OH, OW) into NCHW and adds the bias on the way
-    y = xp.empty((N, O, OH, OW), dtype=x.dtype)
+    y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
     ynat = gemm.reshape(O, N, OH, OW).transpose(1, 0, 2, 3)
     if bias is None:
         xp.copyto(y, ynat)
@@ -203,6 +207,40 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
         return conv2d_forward(gy, flipped_transposed_weight(weight, groups), None, (1, 1),
                               full, dilation, groups)
     return col2im(input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
+
+
+def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
+                    need_input=True, need_weight=True):
+    """(gx, gW), each only when asked for (None otherwise).
+
+    At stride 1 both come from one column matrix, that of gy padded by d(K-1) - p:
+        gx = W' @ cols(gy)              W' the flipped kernel, in and out channels swapped
+        gW = flip(cols(gy) @ X^T)       X = x as a (C, N*H*W) matrix
+    because gW[o,c,u,v] = sum_{n,h,w} x[n,c,h,w] gy[n, o, h + p - u d, w + p - v d], and
+    that gy cell is row (o, K-1-u, K-1-v), column (n, h, w) of cols(gy). One im2col
+    where computing the two gradients apart needs two (of gy, and again of x).
+    """
+    full = full_padding(weight_shape, stride, padding, dilation)
+    if full is None:
+        return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
+                if need_input else None,
+                conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
+                if need_weight else None)
+    xp = backend.xp_of(gy)
+    (N, C, H, W), (O, Cg, KH, KW) = x_shape, weight_shape
+    cols, _ = im2col(gy, (KH, KW), (1, 1), full, dilation)        # (O*KH*KW, N*H*W)
+    gx = gw = None
+    if need_input:
+        gx = _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None,
+                                   N, H, W, groups)
+    if need_weight:
+        xmat = workspace("x", (C, N, H * W), x.dtype, xp)
+        xp.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2))
+        r = _per_group(cols.reshape(groups, (O // groups) * KH * KW, N * H * W),
+                       xmat.reshape(groups, Cg, N * H * W).transpose(0, 2, 1))
+        r = r.reshape(groups, O // groups, KH, KW, Cg)[:, :, ::-1, ::-1].transpose(0, 1, 4, 2, 3)
+        gw = xp.ascontiguousarray(r).reshape(weight_shape)
+    return gx, gw
 
 
 def full_padding(weight_shape, stride, padding, dilation):

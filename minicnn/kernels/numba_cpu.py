@@ -72,6 +72,18 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
 
+def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
+                    need_input=True, need_weight=True):
+    """(gx, gW): at stride 1 the xp tier's shared columns, else gx through the jitted col2im."""
+    if im2col.full_padding(weight_shape, stride, padding, dilation) is not None:
+        return im2col.conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding,
+                                      dilation, groups, need_input, need_weight)
+    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
+            if need_input else None,
+            im2col.conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
+            if need_weight else None)
+
+
 # --- pooling ----------------------------------------------------------------
 # Shapes: x (N, C, H, W) viewed as N*C planes; one plane per parallel
 # iteration, so the scatter-adds of backward never race.

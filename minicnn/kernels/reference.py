@@ -75,6 +75,15 @@ def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, group
     return gw
 
 
+def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
+                    need_input=True, need_weight=True):
+    """(gx, gW): the two loops above, each only when asked for (None otherwise)."""
+    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
+            if need_input else None,
+            conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
+            if need_weight else None)
+
+
 # --- pooling ----------------------------------------------------------------
 # Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
 # pairs. Each channel is pooled on its own.

@@ -71,6 +71,25 @@ def test_conv_tiers_equal_reference(name, tier, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("tier", FAST + ["reference"])
+@pytest.mark.parametrize("name", sorted(CONV))
+def test_conv_backward_gives_both_gradients_or_only_those_asked_for(name, tier, dtype):
+    K, params = kernels.get(tier), CONV[name][2:]
+    x, w, _, _, gy = conv_arrays(name, dtype)
+    want_gx = reference.conv2d_backward_input(gy, w, x.shape, *params)
+    want_gw = reference.conv2d_backward_weight(gy, x, w.shape, *params)
+    gx, gw = K.conv2d_backward(gy, x, w, x.shape, w.shape, *params)
+    close(gx, want_gx, dtype)
+    close(gw, want_gw, dtype)
+    gx, gw = K.conv2d_backward(gy, None, w, x.shape, w.shape, *params, need_weight=False)
+    assert gw is None
+    close(gx, want_gx, dtype)
+    gx, gw = K.conv2d_backward(gy, x, None, x.shape, w.shape, *params, need_input=False)
+    assert gx is None
+    close(gw, want_gw, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("tier", FAST)
 @pytest.mark.parametrize("name", sorted(POOL))
 def test_pool_tiers_equal_reference(name, tier, dtype):
@@ -110,6 +129,8 @@ def test_stride1_input_gradient_is_a_convolution_without_col2im(monkeypatch):
         raise AssertionError("col2im called at stride 1")
     monkeypatch.setattr(im2col, "col2im", no_col2im)
     close(im2col.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:]), want, np.float64)
+    close(im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *CONV["3x3_pad"][2:])[0], want,
+          np.float64)
     with pytest.raises(AssertionError, match="col2im called"):      # stride 2 still scatters
         im2col.conv2d_backward_input(gy, w, (2, 3, 11, 9), (2, 2), (1, 1), (1, 1), 1)
 
