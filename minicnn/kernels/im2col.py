@@ -193,7 +193,7 @@ def flipped_transposed_weight(weight, groups):
 
 
 def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gX = col2im(W^T @ gY), group by group; at stride 1, the same as a convolution.
+    """gX = col2im(W^T @ gY), group by group; for a "same" convolution, a convolution of gy.
 
     At stride 1, x cell h gets gy[i] * W[u] for every i + u*d = h + p: that is
     the convolution of gy, padded by p' = d(K-1) - p, with the flipped kernel and
@@ -213,7 +213,8 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
                     need_input=True, need_weight=True):
     """(gx, gW), each only when asked for (None otherwise).
 
-    At stride 1 both come from one column matrix, that of gy padded by d(K-1) - p:
+    For a "same" convolution (stride 1, padding d(K-1)/2) both come from one column
+    matrix, that of gy padded by d(K-1) - p:
         gx = W' @ cols(gy)              W' the flipped kernel, in and out channels swapped
         gW = flip(cols(gy) @ X^T)       X = x as a (C, N*H*W) matrix
     because gW[o,c,u,v] = sum_{n,h,w} x[n,c,h,w] gy[n, o, h + p - u d, w + p - v d], and
@@ -244,11 +245,17 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
 
 
 def full_padding(weight_shape, stride, padding, dilation):
-    """The padding d(K-1) - p that turns the input gradient into a convolution of gy,
-    or None where that does not apply (a stride above 1, or padding wider than the kernel)."""
+    """The padding d(K-1) - p that turns the input gradient into a convolution of gy, for
+    the "same" convolutions (stride 1, output as large as the input) and None for others.
+
+    NOTE: only "same": there gy's columns are exactly as large as x's. A convolution
+    without padding would need gy's columns over the whole input (LeNet's 5x5 conv:
+    about 3x the column matrix and twice the FLOPs of the weight gradient), and a
+    stride above 1 would need zeros between gy's cells.
+    """
     (KH, KW), (dh, dw), (ph, pw) = weight_shape[2:], dilation, padding
     full = (dh * (KH - 1) - ph, dw * (KW - 1) - pw)
-    return full if tuple(stride) == (1, 1) and min(full) >= 0 else None
+    return full if tuple(stride) == (1, 1) and full == (ph, pw) else None
 
 
 def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups):

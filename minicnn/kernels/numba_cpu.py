@@ -65,7 +65,7 @@ def col2im(cols, x_shape, stride, padding, dilation):
 def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
     """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
 
-    At stride 1 the xp tier's convolution of gy needs no scatter at all, and is faster.
+    For a "same" convolution the xp tier's convolution of gy needs no scatter, and is faster.
     """
     if im2col.full_padding(weight.shape, stride, padding, dilation) is not None:
         return im2col.conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
@@ -74,7 +74,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
 
 def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
                     need_input=True, need_weight=True):
-    """(gx, gW): at stride 1 the xp tier's shared columns, else gx through the jitted col2im."""
+    """(gx, gW): for a "same" convolution the xp tier's shared columns, else gx through the jitted col2im."""
     if im2col.full_padding(weight_shape, stride, padding, dilation) is not None:
         return im2col.conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding,
                                       dilation, groups, need_input, need_weight)

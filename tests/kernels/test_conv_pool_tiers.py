@@ -37,6 +37,7 @@ CONV = {
     "stride1_groups_dilated": ((2, 4, 8, 7), (6, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
     "1x1": ((2, 5, 4, 4), (3, 5, 1, 1), (1, 1), (0, 0), (1, 1), 1),
     "stride1_pad_beyond_kernel": ((1, 2, 5, 5), (3, 2, 2, 2), (1, 1), (2, 2), (1, 1), 1),
+    "stride1_5x5_unpadded": ((1, 2, 9, 8), (3, 2, 5, 5), (1, 1), (0, 0), (1, 1), 1),
 }
 # pool: (x shape, kernel_size, stride, padding, ceil_mode)
 POOL = {
@@ -121,18 +122,20 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype):
     close(K.adaptive_avg_pool2d_backward(gy, shape), reference.adaptive_avg_pool2d_backward(gy, shape), dtype)
 
 
-def test_stride1_input_gradient_is_a_convolution_without_col2im(monkeypatch):
+def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch):
     x, w, _, _, gy = conv_arrays("3x3_pad", np.float64)
     want = reference.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:])
 
     def no_col2im(*args):
-        raise AssertionError("col2im called at stride 1")
+        raise AssertionError("col2im called")
     monkeypatch.setattr(im2col, "col2im", no_col2im)
     close(im2col.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:]), want, np.float64)
     close(im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *CONV["3x3_pad"][2:])[0], want,
           np.float64)
     with pytest.raises(AssertionError, match="col2im called"):      # stride 2 still scatters
         im2col.conv2d_backward_input(gy, w, (2, 3, 11, 9), (2, 2), (1, 1), (1, 1), 1)
+    with pytest.raises(AssertionError, match="col2im called"):      # so does an unpadded conv
+        im2col.conv2d_backward_input(gy, w, (2, 3, 8, 7), (1, 1), (0, 0), (1, 1), 1)
 
 
 def test_col2im_is_the_adjoint_of_im2col():
