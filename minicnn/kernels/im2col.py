@@ -202,7 +202,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     written by the GEMM and then read again by KH*KW scatter passes: measured
     1.5-1.8x faster on the 3x3 convolutions of ResNet-20 (batch 64, 2 cores).
     """
-    full = full_padding(weight.shape, stride, padding, dilation)
+    full = full_padding(weight.shape, stride, padding, dilation, groups)
     if full is not None:
         return conv2d_forward(gy, flipped_transposed_weight(weight, groups), None, (1, 1),
                               full, dilation, groups)
@@ -221,7 +221,7 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
     that gy cell is row (o, K-1-u, K-1-v), column (n, h, w) of cols(gy). One im2col
     where computing the two gradients apart needs two (of gy, and again of x).
     """
-    full = full_padding(weight_shape, stride, padding, dilation)
+    full = full_padding(weight_shape, stride, padding, dilation, groups)
     if full is None:
         return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
                 if need_input else None,
@@ -244,18 +244,21 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
     return gx, gw
 
 
-def full_padding(weight_shape, stride, padding, dilation):
-    """The padding d(K-1) - p that turns the input gradient into a convolution of gy, for
-    the "same" convolutions (stride 1, output as large as the input) and None for others.
+def full_padding(weight_shape, stride, padding, dilation, groups):
+    """The padding d(K-1) - p that turns the input gradient into a convolution of gy, where
+    that pays: "same" convolutions (stride 1, output as large as the input) with no more
+    output than input channels per group. None for the others.
 
-    NOTE: only "same": there gy's columns are exactly as large as x's. A convolution
-    without padding would need gy's columns over the whole input (LeNet's 5x5 conv:
-    about 3x the column matrix and twice the FLOPs of the weight gradient), and a
-    stride above 1 would need zeros between gy's cells.
+    NOTE: there gy's column matrix (O/G*K*K rows per group) is no larger than x's
+    (Cg*K*K rows). A convolution without padding would need gy's columns over the whole
+    input; a widening one (LeNet's first conv, 1 -> 6 channels) more rows; a stride
+    above 1 zeros between gy's cells.
     """
-    (KH, KW), (dh, dw), (ph, pw) = weight_shape[2:], dilation, padding
+    (O, Cg, KH, KW), (dh, dw), (ph, pw) = weight_shape, dilation, padding
     full = (dh * (KH - 1) - ph, dw * (KW - 1) - pw)
-    return full if tuple(stride) == (1, 1) and full == (ph, pw) else None
+    if tuple(stride) == (1, 1) and full == (ph, pw) and O // groups <= Cg:
+        return full
+    return None
 
 
 def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups):

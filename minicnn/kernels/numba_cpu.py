@@ -67,7 +67,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
 
     For a "same" convolution the xp tier's convolution of gy needs no scatter, and is faster.
     """
-    if im2col.full_padding(weight.shape, stride, padding, dilation) is not None:
+    if im2col.full_padding(weight.shape, stride, padding, dilation, groups) is not None:
         return im2col.conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
     return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
@@ -75,7 +75,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
 def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
                     need_input=True, need_weight=True):
     """(gx, gW): for a "same" convolution the xp tier's shared columns, else gx through the jitted col2im."""
-    if im2col.full_padding(weight_shape, stride, padding, dilation) is not None:
+    if im2col.full_padding(weight_shape, stride, padding, dilation, groups) is not None:
         return im2col.conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding,
                                       dilation, groups, need_input, need_weight)
     return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)

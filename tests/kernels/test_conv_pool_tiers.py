@@ -33,9 +33,12 @@ CONV = {
     "groups2_dilated": ((1, 4, 7, 7), (4, 2, 3, 2), (2, 1), (0, 2), (2, 1), 2),
     "depthwise": ((2, 4, 5, 6), (4, 1, 3, 3), (1, 2), (1, 1), (1, 1), 4),
     "5x5_stride4x3": ((1, 2, 9, 9), (2, 2, 5, 5), (4, 3), (2, 2), (1, 1), 1),
-    # stride 1, where gX is computed as a convolution of gy
-    "stride1_groups_dilated": ((2, 4, 8, 7), (6, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
+    # "same" convolutions with no more output than input channels: gX as a convolution of gy
+    "same_3x3": ((2, 4, 6, 5), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    "same_groups_dilated": ((2, 4, 8, 7), (4, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
     "1x1": ((2, 5, 4, 4), (3, 5, 1, 1), (1, 1), (0, 0), (1, 1), 1),
+    # stride 1 but through col2im: widening, padding beyond the kernel, no padding
+    "stride1_widening_groups_dilated": ((2, 4, 8, 7), (6, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
     "stride1_pad_beyond_kernel": ((1, 2, 5, 5), (3, 2, 2, 2), (1, 1), (2, 2), (1, 1), 1),
     "stride1_5x5_unpadded": ((1, 2, 9, 8), (3, 2, 5, 5), (1, 1), (0, 0), (1, 1), 1),
 }
@@ -123,19 +126,20 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype):
 
 
 def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch):
-    x, w, _, _, gy = conv_arrays("3x3_pad", np.float64)
-    want = reference.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:])
+    x, w, _, _, gy = conv_arrays("same_3x3", np.float64)
+    params = CONV["same_3x3"][2:]
+    want = reference.conv2d_backward_input(gy, w, x.shape, *params)
 
     def no_col2im(*args):
         raise AssertionError("col2im called")
     monkeypatch.setattr(im2col, "col2im", no_col2im)
-    close(im2col.conv2d_backward_input(gy, w, x.shape, *CONV["3x3_pad"][2:]), want, np.float64)
-    close(im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *CONV["3x3_pad"][2:])[0], want,
-          np.float64)
-    with pytest.raises(AssertionError, match="col2im called"):      # stride 2 still scatters
-        im2col.conv2d_backward_input(gy, w, (2, 3, 11, 9), (2, 2), (1, 1), (1, 1), 1)
-    with pytest.raises(AssertionError, match="col2im called"):      # so does an unpadded conv
-        im2col.conv2d_backward_input(gy, w, (2, 3, 8, 7), (1, 1), (0, 0), (1, 1), 1)
+    close(im2col.conv2d_backward_input(gy, w, x.shape, *params), want, np.float64)
+    close(im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *params)[0], want, np.float64)
+    for x_shape, w_, stride, padding in (((2, 4, 11, 9), w, (2, 2), (1, 1)),   # strided
+                                         ((2, 4, 8, 7), w, (1, 1), (0, 0)),    # unpadded
+                                         ((2, 2, 6, 5), w[:, :2], (1, 1), (1, 1))):   # widening
+        with pytest.raises(AssertionError, match="col2im called"):
+            im2col.conv2d_backward_input(gy, w_, x_shape, stride, padding, (1, 1), 1)
 
 
 def test_col2im_is_the_adjoint_of_im2col():
