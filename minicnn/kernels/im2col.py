@@ -5,6 +5,7 @@ cover the GPU path's logic.
 """
 from .. import backend
 from .sizes import conv_out_size
+from .workspaces import padded, workspace
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
@@ -19,58 +20,6 @@ def _pad(x, top, bottom, left, right, value=0):
     N, C, H, W = x.shape
     out = xp.full((N, C, top + H + bottom, left + W + right), value, dtype=x.dtype)
     out[:, :, top:top + H, left:left + W] = x
-    return out
-
-
-# Workspaces: the column matrices are 8-75 MB. Allocated fresh each call, glibc
-# returns them to the OS on free and every call page-faults them in again
-# (measured: as long as the GEMM itself). So each role keeps one flat buffer,
-# grown to the largest request and sliced for smaller ones: the whole net
-# shares one column matrix the size of its largest. A kernel uses a workspace
-# only between its own lines, or hands it straight to the next kernel of the
-# same op (the input-gradient columns to col2im); layers run one at a time.
-_workspaces = {}
-_pads = {}
-_MAX_PADS = 8
-
-
-def workspace(role, shape, dtype, xp):
-    """A reusable uninitialised array of ``shape`` (contents are whatever the last user left)."""
-    size = 1
-    for n in shape:
-        size *= n
-    key = (role, xp.dtype(dtype).str, xp.__name__)
-    buf = _workspaces.get(key)
-    if buf is None or buf.size < size:
-        _workspaces.pop(key, None)                       # free the smaller one first
-        buf = _workspaces[key] = xp.empty(size, dtype=dtype)
-    return buf[:size].reshape(shape)
-
-
-def release_workspaces():
-    """Free every workspace (they are rebuilt on the next call)."""
-    _workspaces.clear()
-    _pads.clear()
-
-
-def _padded(x, ph, pw):
-    """x in a zero border, kept per shape and padding: only the interior is rewritten.
-
-    NOTE: the padding is part of the key: another padding of the same padded shape
-    would leave its interior values in this one's border.
-    """
-    if ph == 0 and pw == 0:
-        return x
-    xp = backend.xp_of(x)
-    N, C, H, W = x.shape
-    key = (N, C, H, W, ph, pw, x.dtype.str, xp.__name__)
-    out = _pads.pop(key, None)
-    if out is None:
-        if len(_pads) >= _MAX_PADS:
-            _pads.pop(next(iter(_pads)))                 # the least recently used
-        out = xp.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
-    _pads[key] = out
-    out[:, :, ph:ph + H, pw:pw + W] = x
     return out
 
 
@@ -90,7 +39,7 @@ def im2col(x, kernel_size, stride, padding, dilation):
         cols = workspace("cols", (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
         xp.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
         return cols.reshape(C, N * H * W), (OH, OW)
-    xpad = _padded(x, ph, pw)
+    xpad = padded(x, ph, pw)
     sN, sC, sH, sW = xpad.strides
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(C, KH, KW, N, OH, OW),

@@ -1,0 +1,55 @@
+"""Reusable buffers for the xp kernels (NumPy or CuPy arrays alike).
+
+The column matrices are 8-75 MB. Allocated fresh each call, glibc returns
+them to the OS on free and every call page-faults them in again (measured: as
+long as the GEMM itself). So each role keeps one flat buffer, grown to the
+largest request and sliced for smaller ones: the whole net shares one column
+matrix the size of its largest. A kernel uses a workspace only between its own
+lines, or hands it straight to the next kernel of the same op (the
+input-gradient columns to col2im); layers run one at a time.
+"""
+from .. import backend
+
+_workspaces = {}
+_pads = {}
+_MAX_PADS = 8
+
+
+def workspace(role, shape, dtype, xp):
+    """A reusable uninitialised array of ``shape`` (contents are whatever the last user left)."""
+    size = 1
+    for n in shape:
+        size *= n
+    key = (role, xp.dtype(dtype).str, xp.__name__)
+    buf = _workspaces.get(key)
+    if buf is None or buf.size < size:
+        _workspaces.pop(key, None)                       # free the smaller one first
+        buf = _workspaces[key] = xp.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
+
+
+def release_workspaces():
+    """Free every workspace (they are rebuilt on the next call)."""
+    _workspaces.clear()
+    _pads.clear()
+
+
+def padded(x, ph, pw):
+    """x in a zero border, kept per shape and padding: only the interior is rewritten.
+
+    NOTE: the padding is part of the key: another padding of the same padded shape
+    would leave its interior values in this one's border.
+    """
+    if ph == 0 and pw == 0:
+        return x
+    xp = backend.xp_of(x)
+    N, C, H, W = x.shape
+    key = (N, C, H, W, ph, pw, x.dtype.str, xp.__name__)
+    out = _pads.pop(key, None)
+    if out is None:
+        if len(_pads) >= _MAX_PADS:
+            _pads.pop(next(iter(_pads)))                 # the least recently used
+        out = xp.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
+    _pads[key] = out
+    out[:, :, ph:ph + H, pw:pw + W] = x
+    return out
