@@ -146,7 +146,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
 
     At stride 1, x cell h gets gy[i] * W[u] for every i + u*d = h + p: that is
     the convolution of gy, padded by p' = d(K-1) - p, with the flipped kernel and
-    in/out channels swapped. Its column matrix (built from gy, size C*K*K by
+    in/out channels swapped. Its column matrix (built from gy, size O*K*K by
     N*H*W) is written once and read once by the GEMM, where col2im's columns are
     written by the GEMM and then read again by KH*KW scatter passes: measured
     1.5-1.8x faster on the 3x3 convolutions of ResNet-20 (batch 64, 2 cores).
