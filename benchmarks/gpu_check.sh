@@ -11,6 +11,7 @@
 #    training at batch 256 on both, and checks the GPU targets: ResNet-20 training
 #    at batch 256 at least 10x minicnn's own CPU images/s and at least a third of
 #    PyTorch's (cuDNN) images/s.
+#    A phase-by-phase timing of that step says whether the GPU or Python is the limit.
 # 4. on a machine with two or more GPUs, an NCCL all-reduce across two ranks;
 #    with one GPU it says so and skips it.
 # Each step has its own time limit so the whole script ends within 5 minutes.
@@ -48,6 +49,8 @@ bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeat
 step "bench: ResNet-20 training, batch 256, cpu"
 bench 60 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
       --no-memory --name cpu-resnet20-b256
+step "ResNet-20 step, batch 256, cuda: device or Python"
+timeout 60 python benchmarks/gpu_step.py 2>&1 | tee -a "$LOG" || status=1
 step "bench: layers and models, cuda"
 bench 60 --device cuda --repeats 5 --name cuda
 step "bench: layers and models, cpu (quick)"
