@@ -1,33 +1,10 @@
-"""Arithmetic, elementwise math, activations and linear: the registry checks and bad input.
-
-Every spec of tests/fixtures/gen_basic.py in these families is gradient-checked
-in float64, compared with PyTorch's golden arrays, and run in float32 and float64
-to see that the dtype is kept through forward and backward.
-"""
+"""Arithmetic, elementwise math, activations and linear: behaviour beyond the registry
+(whose specs test_registry.py checks against gradients, PyTorch and both dtypes)."""
 import numpy as np
 import pytest
 
 import minicnn as mc
 import minicnn.functional as F
-from fixtures.gen_basic import check_dtype, check_golden, check_gradcheck, family
-
-SPECS = family("arith", "elementwise", "linear")
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_gradcheck(spec):
-    check_gradcheck(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_matches_pytorch(spec, golden):
-    check_golden(spec, golden("basic"))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_dtype_is_kept(spec, dtype):
-    check_dtype(spec, dtype)
 
 
 # --- behaviour beyond the registry ------------------------------------------------

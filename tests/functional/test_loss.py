@@ -1,7 +1,6 @@
 """Softmax, log-softmax, cross-entropy (with label smoothing) and MSE.
 
-The registry specs are gradient-checked in float64, compared with PyTorch's
-golden arrays and run in both float dtypes; the tests after them cover
+The registry specs are checked in test_registry.py; these tests cover
 numerical stability and the errors bad targets get.
 """
 import numpy as np
@@ -9,25 +8,6 @@ import pytest
 
 import minicnn as mc
 import minicnn.functional as F
-from fixtures.gen_basic import check_dtype, check_golden, check_gradcheck, family
-
-SPECS = family("loss")
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_gradcheck(spec):
-    check_gradcheck(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_matches_pytorch(spec, golden):
-    check_golden(spec, golden("basic"))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_dtype_is_kept(spec, dtype):
-    check_dtype(spec, dtype)
 
 
 def test_softmax_of_huge_logits_is_finite_and_sums_to_one():

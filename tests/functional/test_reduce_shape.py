@@ -1,32 +1,12 @@
 """Reductions (sum, mean, max, min) and the ops that move elements (reshape ... cat, stack).
 
-The registry specs of these families are gradient-checked in float64, compared
-with PyTorch's golden arrays, and run in both float dtypes; the tests after
-them pin down ties, repeated indices and bad input.
+The registry specs of these families are checked in test_registry.py; these
+tests pin down ties, repeated indices and bad input.
 """
 import numpy as np
 import pytest
 
 import minicnn as mc
-from fixtures.gen_basic import check_dtype, check_golden, check_gradcheck, family
-
-SPECS = family("reduce", "shape")
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_gradcheck(spec):
-    check_gradcheck(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_matches_pytorch(spec, golden):
-    check_golden(spec, golden("basic"))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_dtype_is_kept(spec, dtype):
-    check_dtype(spec, dtype)
 
 
 # --- reductions -------------------------------------------------------------------
