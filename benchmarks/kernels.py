@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from minicnn import backend
-from minicnn.kernels import im2col
+from minicnn.kernels import im2col, xp_norm, xp_pool
 
 SECTIONS = {}
 
@@ -34,7 +34,8 @@ def best_of(fn, *args, repeats=5):
 
 
 def tiers():
-    found = {"numpy": im2col}
+    from minicnn import kernels
+    found = {"numpy": kernels.get("numpy")}
     if backend.numba_available():
         from minicnn.kernels import numba_cpu
         found["numba"] = numba_cpu
@@ -87,9 +88,9 @@ def pool(dtype=np.float32):
     for shape, with_reference in (((2, 4, 8, 8), True), ((32, 64, 32, 32), False)):
         x = rng.standard_normal(shape).astype(dtype)
         overlap, tiles = ((3, 3), (2, 2), (0, 0), False), ((2, 2), (2, 2), (0, 0), False)
-        y, argmax = im2col.max_pool2d_forward(x, *overlap)
+        y, argmax = xp_pool.max_pool2d_forward(x, *overlap)
         gy = np.ones_like(y)
-        gy_avg = np.ones_like(im2col.avg_pool2d_forward(x, *tiles, True))
+        gy_avg = np.ones_like(xp_pool.avg_pool2d_forward(x, *tiles, True))
         _time_all(rows, shape, (("max_pool2d_forward", (x,) + overlap),
                                 ("max_pool2d_backward", (gy, argmax, shape)),
                                 ("avg_pool2d_forward", (x,) + tiles + (True,)),
@@ -106,7 +107,7 @@ def lrn(dtype=np.float32):
     shape = (32, 96, 27 * 27)
     x, gy = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     size, alpha, beta, k = 5, 1e-4, 0.75, 2.0
-    _, s = im2col.lrn_forward(x, size, alpha, beta, k)
+    _, s = xp_norm.lrn_forward(x, size, alpha, beta, k)
     fwd = {name: best_of(K.lrn_forward, x, size, alpha, beta, k) for name, K in tiers().items()}
     bwd = {name: best_of(K.lrn_backward, gy, x, s, size, alpha, beta) for name, K in tiers().items()}
     return [("lrn_forward", shape, fwd), ("lrn_backward", shape, bwd)]
@@ -120,10 +121,10 @@ def bn(dtype=np.float32):
     rng = np.random.default_rng(0)
     shape = (16, 64, 56 * 56)
     x, gy = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
-    mean, var = im2col.batch_norm_stats(x)
+    mean, var = xp_norm.batch_norm_stats(x)
     invstd = (1 / np.sqrt(var + 1e-5)).astype(dtype)
     w, b = np.ones(64, dtype), np.zeros(64, dtype)
-    _, xhat = im2col.batch_norm_apply(x, mean, invstd, w, b)
+    _, xhat = xp_norm.batch_norm_apply(x, mean, invstd, w, b)
     rows = []
     for name, args in (("batch_norm_stats", (x,)),
                        ("batch_norm_apply", (x, mean, invstd, w, b)),

@@ -119,7 +119,7 @@ def test_resnet20_training_step_on_cuda_equals_numpy():
 
 def test_cupy_kernels_match_the_xp_code():
     import cupy as cp
-    from minicnn.kernels import cupy_gpu, im2col
+    from minicnn.kernels import cupy_gpu, im2col, xp_pool
     cols = cp.asarray(_rng_arrays([(4, 3, 3, 2, 5, 5)])[0])
     for stride, padding in (((1, 1), (1, 1)), ((2, 2), (0, 1))):
         shape = (2, 4, (5 - 1) * stride[0] + 3 - 2 * padding[0], (5 - 1) * stride[1] + 3 - 2 * padding[1])
@@ -127,10 +127,10 @@ def test_cupy_kernels_match_the_xp_code():
                                    cp.asnumpy(im2col.col2im(cols, shape, stride, padding, (1, 1))),
                                    rtol=RTOL_ELEMENTWISE, atol=1e-6)
     x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
-    _, argmax = im2col.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
+    _, argmax = xp_pool.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
     gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
     np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_backward(gy, argmax, x.shape)),
-                               cp.asnumpy(im2col.max_pool2d_backward(gy, argmax, x.shape)),
+                               cp.asnumpy(xp_pool.max_pool2d_backward(gy, argmax, x.shape)),
                                rtol=RTOL_ELEMENTWISE, atol=1e-6)
 
 
@@ -147,23 +147,23 @@ def test_cuda_kernels_compile_here():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
     import cupy as cp
-    from minicnn.kernels import cupy_gpu, im2col
+    from minicnn.kernels import cupy_gpu, xp_norm
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     rng = np.random.default_rng(3)
     x, gy = (rng.standard_normal((2, 7, 6)).astype(dtype) for _ in range(2))
     for size in (1, 4, 5, 9):
         y, s = cupy_gpu.lrn_forward(cp.asarray(x), size, 0.3, 0.75, 2.0)
-        y_np, s_np = im2col.lrn_forward(x, size, 0.3, 0.75, 2.0)
+        y_np, s_np = xp_norm.lrn_forward(x, size, 0.3, 0.75, 2.0)
         np.testing.assert_allclose(cp.asnumpy(y), y_np, rtol=rtol, atol=rtol)
         np.testing.assert_allclose(cp.asnumpy(s), s_np, rtol=rtol, atol=rtol)
         gx = cupy_gpu.lrn_backward(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
-        np.testing.assert_allclose(cp.asnumpy(gx), im2col.lrn_backward(gy, x, s_np, size, 0.3, 0.75),
+        np.testing.assert_allclose(cp.asnumpy(gx), xp_norm.lrn_backward(gy, x, s_np, size, 0.3, 0.75),
                                    rtol=rtol, atol=rtol, err_msg=f"size {size}")
     mean, invstd, w, b = (rng.standard_normal(7).astype(dtype) for _ in range(4))
     on_gpu = cupy_gpu.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
-    for got, want in zip(on_gpu, im2col.batch_norm_apply(x, mean, invstd, w, b)):
+    for got, want in zip(on_gpu, xp_norm.batch_norm_apply(x, mean, invstd, w, b)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)
     xhat = on_gpu[1]
     on_gpu = cupy_gpu.batch_norm_backward(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
-    for got, want in zip(on_gpu, im2col.batch_norm_backward(gy, cp.asnumpy(xhat), invstd, w)):
+    for got, want in zip(on_gpu, xp_norm.batch_norm_backward(gy, cp.asnumpy(xhat), invstd, w)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)

@@ -11,7 +11,7 @@ from .. import backend
 
 ALLOCATION = ("NumPy/CuPy default allocators; the im2col column matrix, GEMM output and col2im "
               "scratch are workspaces, one flat buffer per role grown to the largest layer and "
-              "reused from step to step (kernels/im2col.py), so a step does not page-fault "
+              "reused from step to step (kernels/workspaces.py), so a step does not page-fault "
               "fresh 8-75 MB buffers")
 
 

@@ -1,7 +1,9 @@
 """Array-level kernels, one module per tier, and the one table that picks among them.
 
     reference.py  plain loops: the readable spec every other tier is tested against
-    im2col.py     vectorized xp code (NumPy, and the same lines on CuPy): the default
+    im2col.py     vectorized xp code (NumPy, and the same lines on CuPy): the default;
+    xp_pool.py    im2col.py holds convolution (strided.py its phase split), xp_pool.py
+    xp_norm.py    pooling, xp_norm.py LRN and batch norm
     numba_cpu.py  jitted loops for what NumPy does badly (scatter-adds, windows)
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
@@ -14,11 +16,12 @@ import importlib
 from .. import backend
 
 # tier -> modules searched in order for a kernel
+_XP = ("im2col", "xp_pool", "xp_norm")
 _CHAINS = {
     "reference": ("reference",),
-    "numpy": ("im2col", "reference"),
-    "numba": ("numba_cpu", "im2col", "reference"),
-    "cuda": ("cupy_gpu", "im2col"),
+    "numpy": _XP + ("reference",),
+    "numba": ("numba_cpu",) + _XP + ("reference",),
+    "cuda": ("cupy_gpu",) + _XP,
 }
 
 

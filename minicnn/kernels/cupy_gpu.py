@@ -1,6 +1,6 @@
 """CUDA kernels (CuPy ElementwiseKernel / RawKernel) where the xp code launches
 too many small kernels. Anything not defined here runs the shared xp code of
-im2col.py on CuPy arrays.
+im2col.py, xp_pool.py and xp_norm.py on CuPy arrays.
 """
 
 # --- convolution ------------------------------------------------------------
@@ -12,7 +12,7 @@ im2col.py on CuPy arrays.
 
 import numpy as np
 
-from . import im2col
+from . import im2col, xp_norm, xp_pool
 
 _COL2IM = r"""
 extern "C" __global__ void col2im_gather(
@@ -108,13 +108,13 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
 # --- pooling ----------------------------------------------------------------
 # Max-pool backward as one kernel of atomic adds instead of the xp code's
 # bincount (which sorts/histograms in several launches, in float64).
-# Everything else runs im2col.py's xp code on CuPy.
+# Everything else runs xp_pool.py's xp code on CuPy.
 
 def max_pool2d_backward(gy, argmax, x_shape):
     """gx = gy added at each window's argmax."""
     kernel = _kernel(_MAXPOOL_BWD, "maxpool_bwd", gy.dtype)
     if kernel is None:
-        return im2col.max_pool2d_backward(gy, argmax, x_shape)
+        return xp_pool.max_pool2d_backward(gy, argmax, x_shape)
     import cupy
     gy, argmax = cupy.ascontiguousarray(gy), cupy.ascontiguousarray(argmax, dtype=cupy.int64)
     gx = cupy.zeros(x_shape, dtype=gy.dtype)
@@ -174,7 +174,7 @@ def lrn_forward(x, size, alpha, beta, k):
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2), one kernel.   Returns (y, s)."""
     kernel = _kernel(_LRN_FWD, "lrn_fwd", x.dtype)
     if kernel is None:
-        return im2col.lrn_forward(x, size, alpha, beta, k)
+        return xp_norm.lrn_forward(x, size, alpha, beta, k)
     import cupy
     x = cupy.ascontiguousarray(x)
     y, s = cupy.empty_like(x), cupy.empty_like(x)
@@ -190,7 +190,7 @@ def lrn_backward(gy, x, s, size, alpha, beta):
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1)), one kernel."""
     kernel = _kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
     if kernel is None:
-        return im2col.lrn_backward(gy, x, s, size, alpha, beta)
+        return xp_norm.lrn_backward(gy, x, s, size, alpha, beta)
     import cupy
     gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
     gx = cupy.empty_like(gy)

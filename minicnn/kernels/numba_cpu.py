@@ -11,7 +11,7 @@ import os
 import numba
 import numpy as np
 
-from . import im2col
+from . import im2col, strided
 from .sizes import conv_out_size
 
 USE_BY_DEFAULT = set()
@@ -62,20 +62,25 @@ def col2im(cols, x_shape, stride, padding, dilation):
     return gx
 
 
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
+def _xp_tier_is_faster(weight_shape, stride, padding, dilation, groups):
+    """Where im2col.py needs no direct col2im: a "same" convolution (a convolution of gy)
+    or a strided one (the phase split adds whole runs)."""
+    return (im2col.full_padding(weight_shape, stride, padding, dilation, groups) is not None
+            or strided.applies(weight_shape[2:], stride))
 
-    For a "same" convolution the xp tier's convolution of gy needs no scatter, and is faster.
-    """
-    if im2col.full_padding(weight.shape, stride, padding, dilation, groups) is not None:
+
+def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
+    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted (where the xp tier
+    has no faster way)."""
+    if _xp_tier_is_faster(weight.shape, stride, padding, dilation, groups):
         return im2col.conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
     return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
 
 def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
                     need_input=True, need_weight=True):
-    """(gx, gW): for a "same" convolution the xp tier's shared columns, else gx through the jitted col2im."""
-    if im2col.full_padding(weight_shape, stride, padding, dilation, groups) is not None:
+    """(gx, gW): the xp tier's where it is faster, else gx through the jitted col2im."""
+    if _xp_tier_is_faster(weight_shape, stride, padding, dilation, groups):
         return im2col.conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding,
                                       dilation, groups, need_input, need_weight)
     return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)

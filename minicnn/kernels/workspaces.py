@@ -11,8 +11,8 @@ input-gradient columns to col2im); layers run one at a time.
 from .. import backend
 
 _workspaces = {}
-_pads = {}
-_MAX_PADS = 8
+_zeroed = {}
+_MAX_ZEROED = 8
 
 
 def workspace(role, shape, dtype, xp):
@@ -31,7 +31,23 @@ def workspace(role, shape, dtype, xp):
 def release_workspaces():
     """Free every workspace (they are rebuilt on the next call)."""
     _workspaces.clear()
-    _pads.clear()
+    _zeroed.clear()
+
+
+def zeroed(key, shape, dtype, xp):
+    """A zero-filled array kept under ``key``: what a caller writes stays until it writes again.
+
+    For buffers whose caller rewrites the same cells on every call and relies on
+    the others staying zero (a padded copy's border), so the zeros are written once.
+    """
+    key = (key, xp.dtype(dtype).str, xp.__name__)
+    out = _zeroed.pop(key, None)
+    if out is None:
+        if len(_zeroed) >= _MAX_ZEROED:
+            _zeroed.pop(next(iter(_zeroed)))                 # the least recently used
+        out = xp.zeros(shape, dtype=dtype)
+    _zeroed[key] = out
+    return out
 
 
 def padded(x, ph, pw):
@@ -44,12 +60,6 @@ def padded(x, ph, pw):
         return x
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
-    key = (N, C, H, W, ph, pw, x.dtype.str, xp.__name__)
-    out = _pads.pop(key, None)
-    if out is None:
-        if len(_pads) >= _MAX_PADS:
-            _pads.pop(next(iter(_pads)))                 # the least recently used
-        out = xp.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
-    _pads[key] = out
+    out = zeroed(("padded", x.shape, ph, pw), (N, C, H + 2 * ph, W + 2 * pw), x.dtype, xp)
     out[:, :, ph:ph + H, pw:pw + W] = x
     return out

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from minicnn import kernels
-from minicnn.kernels import im2col, reference, sizes
+from minicnn.kernels import im2col, reference, sizes, strided, xp_pool
 
 FAST = ["numpy", pytest.param("numba", marks=pytest.mark.numba)]
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}
@@ -33,6 +33,11 @@ CONV = {
     "groups2_dilated": ((1, 4, 7, 7), (4, 2, 3, 2), (2, 1), (0, 2), (2, 1), 2),
     "depthwise": ((2, 4, 5, 6), (4, 1, 3, 3), (1, 2), (1, 1), (1, 1), 4),
     "5x5_stride4x3": ((1, 2, 9, 9), (2, 2, 5, 5), (4, 3), (2, 2), (1, 1), 1),
+    # strided, through the phase split: AlexNet's conv1 shrunk, padding beyond the stride
+    # with rows no window reaches, and a 1x1 (which keeps the direct im2col)
+    "11x11_stride4": ((2, 3, 31, 29), (4, 3, 11, 11), (4, 4), (0, 0), (1, 1), 1),
+    "3x3_stride3_pad2": ((1, 2, 11, 10), (3, 2, 3, 3), (3, 3), (2, 2), (1, 1), 1),
+    "1x1_stride2": ((2, 4, 7, 6), (3, 4, 1, 1), (2, 2), (0, 0), (1, 1), 1),
     # "same" convolutions with no more output than input channels: gX as a convolution of gy
     "same_3x3": ((2, 4, 6, 5), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
     "same_groups_dilated": ((2, 4, 8, 7), (4, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
@@ -135,8 +140,7 @@ def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch):
     monkeypatch.setattr(im2col, "col2im", no_col2im)
     close(im2col.conv2d_backward_input(gy, w, x.shape, *params), want, np.float64)
     close(im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *params)[0], want, np.float64)
-    for x_shape, w_, stride, padding in (((2, 4, 11, 9), w, (2, 2), (1, 1)),   # strided
-                                         ((2, 4, 8, 7), w, (1, 1), (0, 0)),    # unpadded
+    for x_shape, w_, stride, padding in (((2, 4, 8, 7), w, (1, 1), (0, 0)),    # unpadded
                                          ((2, 2, 6, 5), w[:, :2], (1, 1), (1, 1))):   # widening
         with pytest.raises(AssertionError, match="col2im called"):
             im2col.conv2d_backward_input(gy, w_, x_shape, stride, padding, (1, 1), 1)
@@ -150,6 +154,55 @@ def test_col2im_is_the_adjoint_of_im2col():
     c = RNG.standard_normal(cols.shape)
     back = im2col.col2im(c.reshape(3, 3, 2, 2, oh, ow), x.shape, s, p, d)
     assert np.isclose((cols * c).sum(), (x * back).sum(), rtol=1e-12)
+
+
+# (x shape, kernel_size, stride, padding, dilation)
+PHASE_SPLIT = [((2, 3, 31, 29), (11, 11), (4, 4), (0, 0), (1, 1)),
+               ((1, 2, 11, 10), (3, 3), (3, 3), (2, 2), (1, 1)),
+               ((2, 3, 9, 12), (3, 2), (2, 3), (1, 2), (2, 3)),
+               ((1, 2, 8, 9), (5, 3), (1, 2), (2, 0), (1, 1))]
+
+
+@pytest.mark.parametrize("x_shape, k, s, p, d", PHASE_SPLIT)
+def test_phase_split_columns_are_im2col_plus_extra_columns(x_shape, k, s, p, d):
+    x = RNG.standard_normal(x_shape)
+    want, (oh, ow) = im2col.im2col(x, k, s, p, d)
+    want = want.copy()
+    cols, (oh2, ow2, width) = strided.columns(x, k, s, p, d)
+    assert (oh2, ow2) == (oh, ow) and width >= ow
+    wide = cols.reshape(-1, x_shape[0], oh, width)
+    np.testing.assert_array_equal(wide[..., :ow].reshape(want.shape), want)
+
+
+@pytest.mark.parametrize("x_shape, k, s, p, d", PHASE_SPLIT)
+def test_phase_split_col2im_is_the_adjoint_of_its_columns(x_shape, k, s, p, d):
+    """<columns(x), c> = <x, col2im(c)>, with c zero in the extra columns (as W^T @ gY makes them)."""
+    x = RNG.standard_normal(x_shape)
+    cols, (oh, ow, width) = strided.columns(x, k, s, p, d)
+    cols = cols.copy()
+    c = RNG.standard_normal(cols.shape).reshape(-1, x_shape[0], oh, width)
+    c[..., ow:] = 0
+    back = strided.col2im(c.reshape(cols.shape), x_shape, k, s, p, d)
+    assert back.shape == x_shape
+    assert np.isclose((cols * c.reshape(cols.shape)).sum(), (x * back).sum(), rtol=1e-12)
+
+
+def test_strided_convolutions_take_the_phase_split(monkeypatch):
+    x, w, _, _, gy = conv_arrays("11x11_stride4", np.float64)
+    params = CONV["11x11_stride4"][2:]
+
+    def refuse(*args):
+        raise AssertionError("direct im2col called")
+    monkeypatch.setattr(im2col, "im2col", refuse)
+    monkeypatch.setattr(im2col, "col2im", refuse)
+    close(im2col.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params),
+          np.float64)
+    gx, gw = im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *params)
+    close(gx, reference.conv2d_backward_input(gy, w, x.shape, *params), np.float64)
+    close(gw, reference.conv2d_backward_weight(gy, x, w.shape, *params), np.float64)
+    x1, w1, _, _, _ = conv_arrays("1x1_stride2", np.float64)
+    with pytest.raises(AssertionError, match="direct im2col called"):
+        im2col.conv2d_forward(x1, w1, None, *CONV["1x1_stride2"][2:])
 
 
 # --- the shared size formula ------------------------------------------------
@@ -210,8 +263,9 @@ def test_auto_uses_only_listed_numba_kernels():
     for name in numba_cpu.USE_BY_DEFAULT:
         assert callable(getattr(numba_cpu, name)), name
     auto = kernels.get("auto")
-    for name in ("conv2d_backward_input", "max_pool2d_forward", "avg_pool2d_backward"):
-        expected = numba_cpu if name in numba_cpu.USE_BY_DEFAULT else im2col
+    for name, xp_module in (("conv2d_backward_input", im2col), ("max_pool2d_forward", xp_pool),
+                            ("avg_pool2d_backward", xp_pool)):
+        expected = numba_cpu if name in numba_cpu.USE_BY_DEFAULT else xp_module
         assert getattr(auto, name) is getattr(expected, name)
 
 
@@ -240,17 +294,17 @@ def test_pool_on_cupy_equals_numpy(name):
     x = distinct(shape, np.float64)
     K = kernels.for_array(cp.asarray(x))
     y, argmax = K.max_pool2d_forward(cp.asarray(x), *window)
-    y_np, argmax_np = im2col.max_pool2d_forward(x, *window)
+    y_np, argmax_np = xp_pool.max_pool2d_forward(x, *window)
     np.testing.assert_array_equal(cp.asnumpy(y), y_np)
     np.testing.assert_array_equal(cp.asnumpy(argmax), argmax_np)
     gy = RNG.standard_normal(y_np.shape)
     close(cp.asnumpy(K.max_pool2d_backward(cp.asarray(gy), argmax, shape)),
-          im2col.max_pool2d_backward(gy, argmax_np, shape), np.float64)
+          xp_pool.max_pool2d_backward(gy, argmax_np, shape), np.float64)
     for cip in (True, False):
         close(cp.asnumpy(K.avg_pool2d_forward(cp.asarray(x), *window, cip)),
-              im2col.avg_pool2d_forward(x, *window, cip), np.float64)
+              xp_pool.avg_pool2d_forward(x, *window, cip), np.float64)
         close(cp.asnumpy(K.avg_pool2d_backward(cp.asarray(gy), shape, *window, cip)),
-              im2col.avg_pool2d_backward(gy, shape, *window, cip), np.float64)
+              xp_pool.avg_pool2d_backward(gy, shape, *window, cip), np.float64)
     out = (2, 3)
     close(cp.asnumpy(K.adaptive_avg_pool2d_forward(cp.asarray(x), out)),
-          im2col.adaptive_avg_pool2d_forward(x, out), np.float64)
+          xp_pool.adaptive_avg_pool2d_forward(x, out), np.float64)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minicnn.kernels import im2col, reference
+from minicnn.kernels import reference, xp_norm
 
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}
 SHAPE = (2, 6, 7)                  # (N, C, M)
@@ -69,7 +69,7 @@ def _plain_numba():
 
 
 TIERS = {
-    "numpy": lambda: im2col,
+    "numpy": lambda: xp_norm,
     "numba": pytest.param(lambda: _numba(), marks=pytest.mark.numba),
     "numba_py": pytest.param(_plain_numba, marks=pytest.mark.numba),
 }
@@ -150,7 +150,7 @@ def test_auto_tier_takes_lrn_and_batch_norm_kernels_from_numba_but_not_the_stati
         K = kernels.for_array(np.zeros(1))
         assert K.lrn_forward is nb.lrn_forward
         assert K.batch_norm_apply is nb.batch_norm_apply
-        assert K.batch_norm_stats is im2col.batch_norm_stats
+        assert K.batch_norm_stats is xp_norm.batch_norm_stats
 
 
 @pytest.mark.gpu
@@ -159,19 +159,19 @@ def test_xp_kernels_on_cupy_match_numpy(dtype):
     from minicnn import backend
     cp = backend.cupy()
     x, gy = _arrays(dtype, seed=4)
-    y, s = im2col.lrn_forward(x, 5, 0.3, 0.75, 2.0)
-    y_gpu, s_gpu = im2col.lrn_forward(cp.asarray(x), 5, 0.3, 0.75, 2.0)
+    y, s = xp_norm.lrn_forward(x, 5, 0.3, 0.75, 2.0)
+    y_gpu, s_gpu = xp_norm.lrn_forward(cp.asarray(x), 5, 0.3, 0.75, 2.0)
     _close(cp.asnumpy(y_gpu), y, dtype)
-    _close(cp.asnumpy(im2col.lrn_backward(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
-           im2col.lrn_backward(gy, x, s, 5, 0.3, 0.75), dtype)
-    mean, var = im2col.batch_norm_stats(x)
-    mean_gpu, var_gpu = im2col.batch_norm_stats(cp.asarray(x))
+    _close(cp.asnumpy(xp_norm.lrn_backward(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
+           xp_norm.lrn_backward(gy, x, s, 5, 0.3, 0.75), dtype)
+    mean, var = xp_norm.batch_norm_stats(x)
+    mean_gpu, var_gpu = xp_norm.batch_norm_stats(cp.asarray(x))
     _close(cp.asnumpy(mean_gpu), mean, dtype)
     _close(cp.asnumpy(var_gpu), var, dtype)
     invstd, w = (1 / np.sqrt(var + 1e-5)).astype(dtype), np.linspace(0.5, 1.5, SHAPE[1]).astype(dtype)
-    _, xhat = im2col.batch_norm_apply(x, mean, invstd, w, w)
-    on_gpu = im2col.batch_norm_backward(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
-    for got, want in zip(on_gpu, im2col.batch_norm_backward(gy, xhat, invstd, w)):
+    _, xhat = xp_norm.batch_norm_apply(x, mean, invstd, w, w)
+    on_gpu = xp_norm.batch_norm_backward(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
+    for got, want in zip(on_gpu, xp_norm.batch_norm_backward(gy, xhat, invstd, w)):
         _close(cp.asnumpy(got), want, dtype)
 
 
@@ -179,10 +179,10 @@ def test_xp_kernels_on_cupy_match_numpy(dtype):
 def test_batch_norm_invstd_and_running_update_match_the_reference(dtype):
     rng = np.random.default_rng(5)
     mean, var = rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype)
-    _close(im2col.batch_norm_invstd(var, 1e-5), reference.batch_norm_invstd(var, 1e-5), dtype)
+    _close(xp_norm.batch_norm_invstd(var, 1e-5), reference.batch_norm_invstd(var, 1e-5), dtype)
     start = [rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype) + 0.5]
     fast, ref = [a.copy() for a in start], [a.copy() for a in start]
-    im2col.batch_norm_update_running(*fast, mean, var, 0.1, 50)
+    xp_norm.batch_norm_update_running(*fast, mean, var, 0.1, 50)
     reference.batch_norm_update_running(*ref, mean, var, 0.1, 50)
     for got, want, old, stat in zip(fast, ref, start, (mean, var * 50 / 49)):
         _close(got, want, dtype)
@@ -198,10 +198,10 @@ def test_cupy_batch_norm_invstd_and_running_update_match_numpy(dtype):
     rng = np.random.default_rng(6)
     mean, var = rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype)
     _close(cp.asnumpy(cupy_gpu.batch_norm_invstd(cp.asarray(var), 1e-5)),
-           im2col.batch_norm_invstd(var, 1e-5), dtype)
+           xp_norm.batch_norm_invstd(var, 1e-5), dtype)
     start = [rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype) + 0.5]
     on_gpu = [cp.asarray(a) for a in start]
     cupy_gpu.batch_norm_update_running(*on_gpu, cp.asarray(mean), cp.asarray(var), 0.1, 50)
-    im2col.batch_norm_update_running(*start, mean, var, 0.1, 50)
+    xp_norm.batch_norm_update_running(*start, mean, var, 0.1, 50)
     for got, want in zip(on_gpu, start):
         _close(cp.asnumpy(got), want, dtype)

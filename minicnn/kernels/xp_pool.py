@@ -1,0 +1,138 @@
+"""Pooling kernels of the xp tier: vectorized code on ``xp`` (NumPy, and the same lines on CuPy).
+
+Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
+pairs. x is padded on the top/left by the padding and on the bottom/right by
+whatever the last (ceil_mode) window needs, so every window is whole.
+"""
+from .. import backend
+from .sizes import conv_out_size
+
+
+def _pad(x, top, bottom, left, right, value=0):
+    """x inside a border of ``value`` (always a new, C-contiguous array)."""
+    xp = backend.xp_of(x)
+    N, C, H, W = x.shape
+    out = xp.full((N, C, top + H + bottom, left + W + right), value, dtype=x.dtype)
+    out[:, :, top:top + H, left:left + W] = x
+    return out
+
+
+def _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode):
+    """(OH, OW) and the bottom/right padding that makes every window fit."""
+    _, _, H, W = x_shape
+    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    OH = conv_out_size(H, KH, sh, ph, 1, ceil_mode)
+    OW = conv_out_size(W, KW, sw, pw, 1, ceil_mode)
+    bottom = max((OH - 1) * sh + KH - H - ph, 0)
+    right = max((OW - 1) * sw + KW - W - pw, 0)
+    return OH, OW, bottom, right
+
+
+def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
+    """y = max over each window of the -inf-padded x.   Returns (y, argmax), argmax = h*W + w in x."""
+    xp = backend.xp_of(x)
+    N, C, H, W = x.shape
+    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    OH, OW, bottom, right = _pool_geometry(x.shape, kernel_size, stride, padding, ceil_mode)
+    xpad = _pad(x, ph, bottom, pw, right, value=-xp.inf)
+    sN, sC, sH, sW = xpad.strides
+    windows = xp.lib.stride_tricks.as_strided(
+        xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW))
+    windows = windows.reshape(N, C, OH, OW, KH * KW)
+    tap = windows.argmax(axis=-1)           # the first maximum, as PyTorch picks on ties
+    y = xp.take_along_axis(windows, tap[..., None], axis=-1)[..., 0]
+    h = (xp.arange(OH) * sh - ph)[:, None] + tap // KW
+    w = (xp.arange(OW) * sw - pw)[None, :] + tap % KW
+    return y, (h * W + w).astype(xp.int64)
+
+
+def max_pool2d_backward(gy, argmax, x_shape):
+    """gx = gy added at each window's argmax (one bincount: windows may share a maximum)."""
+    xp = backend.xp_of(gy)
+    N, C, H, W = x_shape
+    plane = xp.arange(N * C).reshape(N, C, 1, 1) * (H * W)
+    gx = xp.bincount((argmax + plane).ravel(), weights=gy.ravel(), minlength=N * C * H * W)
+    return gx.astype(gy.dtype).reshape(x_shape)
+
+
+def _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_include_pad, dtype):
+    """divisor[i, j] of every window, PyTorch's rule (see reference.avg_pool_divisor), as one array."""
+    _, _, H, W = x_shape
+    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    h0, w0 = xp.arange(OH) * sh - ph, xp.arange(OW) * sw - pw
+    h1, w1 = xp.minimum(h0 + KH, H + ph), xp.minimum(w0 + KW, W + pw)
+    if not count_include_pad:
+        h0, w0 = xp.maximum(h0, 0), xp.maximum(w0, 0)
+        h1, w1 = xp.minimum(h1, H), xp.minimum(w1, W)
+    return ((h1 - h0)[:, None] * (w1 - w0)[None, :]).astype(dtype)
+
+
+def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad):
+    """y = (sum over each window of the zero-padded x) / divisor: KH*KW strided-slice additions."""
+    xp = backend.xp_of(x)
+    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    OH, OW, bottom, right = _pool_geometry(x.shape, kernel_size, stride, padding, ceil_mode)
+    xpad = _pad(x, ph, bottom, pw, right)
+    total = xp.zeros(x.shape[:2] + (OH, OW), dtype=x.dtype)
+    for u in range(KH):
+        for v in range(KW):
+            total += xpad[:, :, u:u + sh * (OH - 1) + 1:sh, v:v + sw * (OW - 1) + 1:sw]
+    return total / _avg_divisors(xp, x.shape, kernel_size, stride, padding, OH, OW,
+                                 count_include_pad, x.dtype)
+
+
+def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+    """gx = each window's gy / divisor added over its cells: the forward's slices, as in col2im."""
+    xp = backend.xp_of(gy)
+    N, C, H, W = x_shape
+    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    _, _, OH, OW = gy.shape
+    _, _, bottom, right = _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode)
+    share = gy / _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW,
+                               count_include_pad, gy.dtype)
+    gxpad = xp.zeros((N, C, ph + H + bottom, pw + W + right), dtype=gy.dtype)
+    for u in range(KH):
+        for v in range(KW):
+            # NOTE: += because overlapping windows (stride < kernel) share cells
+            gxpad[:, :, u:u + sh * (OH - 1) + 1:sh, v:v + sw * (OW - 1) + 1:sw] += share
+    return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W])
+
+
+_adaptive_matrices = {}
+
+
+def _adaptive_matrix(xp, n, out, dtype):
+    """A (out, n): row i averages PyTorch's window [floor(i n/out), ceil((i+1) n/out)).
+
+    Kept per size: building one is eight small array ops, each a kernel launch on a GPU.
+    """
+    key = (xp.__name__, n, out, xp.dtype(dtype).str)
+    if key not in _adaptive_matrices:
+        _adaptive_matrices[key] = _build_adaptive_matrix(xp, n, out, dtype)
+    return _adaptive_matrices[key]
+
+
+def _build_adaptive_matrix(xp, n, out, dtype):
+    i = xp.arange(out)[:, None]
+    start, end = (i * n) // out, -(-((i + 1) * n) // out)
+    cells = xp.arange(n)[None, :]
+    inside = (cells >= start) & (cells < end)
+    return (inside / (end - start)).astype(dtype)
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    """y = A_h x A_w^T per channel: the windows are a product of row and column windows."""
+    xp = backend.xp_of(x)
+    _, _, H, W = x.shape
+    a_h = _adaptive_matrix(xp, H, output_size[0], x.dtype)
+    a_w = _adaptive_matrix(xp, W, output_size[1], x.dtype)
+    return xp.ascontiguousarray(a_h @ x @ a_w.T)
+
+
+def adaptive_avg_pool2d_backward(gy, x_shape):
+    """gx = A_h^T gy A_w, the transpose of the forward map."""
+    xp = backend.xp_of(gy)
+    _, _, H, W = x_shape
+    a_h = _adaptive_matrix(xp, H, gy.shape[2], gy.dtype)
+    a_w = _adaptive_matrix(xp, W, gy.shape[3], gy.dtype)
+    return xp.ascontiguousarray(a_h.T @ gy @ a_w)
