@@ -1,8 +1,4 @@
-import numpy as np
-import pytest
-
-import minicnn as mc
-from minicnn import models, nn
+from minicnn import models
 from minicnn.summary import summary
 
 

@@ -13,11 +13,13 @@ class ReLU(Function):
     """y = max(x, 0).   gx = gy where x > 0, else 0."""
 
     def forward(self, x):
-        self.mask = x > 0
-        return x * self.mask
+        # NOTE: y > 0 exactly where x > 0, so y is kept instead of a mask: the next
+        # layer keeps y anyway, and the mask was one more array per ReLU
+        self.y = backend.xp_of(x).maximum(x, 0)
+        return self.y
 
     def backward(self, gy):
-        return gy * self.mask
+        return gy * (self.y > 0)
 
 
 class Tanh(Function):

@@ -72,7 +72,7 @@ def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
     if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype):
         dtypes = f"x {x.dtype}, weight {weight.dtype}" + ("" if bias is None else f", bias {bias.dtype}")
         raise TypeError(f"{name}: x, weight and bias must share one dtype, got {dtypes}")
-    (N, C, H, W), (O, Cg, KH, KW) = x.shape, weight.shape
+    (_, C, H, W), (O, Cg, KH, KW) = x.shape, weight.shape
     if C % groups or O % groups:
         raise ValueError(f"{name}: groups={groups} must divide both in_channels ({C}) and "
                          f"out_channels ({O}); x {x.shape}, weight {weight.shape}")

@@ -5,7 +5,6 @@ Rank 0 prints one line ``RESULT {json}`` for the test to check.
 import json
 import os
 import sys
-import tempfile
 
 import numpy as np
 

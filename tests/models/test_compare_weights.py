@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import models, nn
+from minicnn import models
 from minicnn.models.compare import compare, weight_depth
 from minicnn.weights import convert_weights, load_torchvision, read_safetensors, write_safetensors
 

@@ -1,9 +1,8 @@
-import numpy as np
 import pytest
 
 from minicnn import models, nn
 
-from zoo_helpers import count, forward_shape, images, train_steps
+from zoo_helpers import count, forward_shape, train_steps
 
 
 def test_mobilenet_v1_has_4_2m_parameters():
