@@ -34,14 +34,38 @@ def measure(fn, sync=None, warmup=1, repeats=5, min_repeats=3, budget_s=2.0):
     return _quantiles(times)
 
 
-def gemm_rate(m, k, n, dtype="float32", xp=np, sync=None, budget_s=0.5):
-    """GFLOP/s of this machine's (m, k) @ (k, n) GEMM: the ceiling of an im2col convolution.
+def measure_pair(fn_a, fn_b, sync=None, warmup=1, repeats=5, min_repeats=3, budget_s=2.0):
+    """``measure`` for two functions called in turn, a, b, a, b, ...: both see the
+    machine in the same state.
 
-    The output buffer is reused so the figure is BLAS alone, not page faults.
+    NOTE: on a shared machine the speed drifts over seconds (one GEMM shape ran at
+    74 GFLOP/s in one run of the bench and 146 in another); timed minutes apart, a
+    layer's share of the GEMM rate moved by a third, timed in turn it does not.
+    Returns (quantiles of fn_a, quantiles of fn_b).
     """
+    sync = sync or (lambda: None)
+    for _ in range(warmup):
+        fn_a()
+        fn_b()
+    sync()
+    times_a, times_b, spent = [], [], 0.0
+    for i in range(repeats):
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            t0 = time.perf_counter()
+            fn()
+            sync()
+            times.append(time.perf_counter() - t0)
+            spent += times[-1]
+        if i + 1 >= min_repeats and spent > budget_s:
+            break
+    return _quantiles(times_a), _quantiles(times_b)
+
+
+def gemm_call(m, k, n, dtype="float32", xp=np):
+    """A closure computing this machine's (m, k) @ (k, n) GEMM, the ceiling of an im2col
+    convolution, into a reused output buffer (so its time is BLAS alone, not page faults)."""
     rng = np.random.default_rng(0)
     a = xp.asarray(rng.standard_normal((m, k)).astype(dtype))
     b = xp.asarray(rng.standard_normal((k, n)).astype(dtype))
     out = xp.empty((m, n), dtype=dtype)
-    t = measure(lambda: xp.matmul(a, b, out=out), sync=sync, warmup=1, repeats=7, budget_s=budget_s)
-    return 2.0 * m * k * n / t["median"] / 1e9
+    return lambda: xp.matmul(a, b, out=out)

@@ -22,8 +22,19 @@ def test_measure_stops_after_min_repeats_once_the_budget_is_spent():
     assert t["n"] == 3
 
 
-def test_gemm_rate_is_a_positive_rate():
-    assert timing.gemm_rate(8, 8, 8, budget_s=0.01) > 0
+def test_gemm_call_computes_the_product_into_one_buffer():
+    gemm = timing.gemm_call(3, 4, 5)
+    first = gemm()
+    assert first.shape == (3, 5) and first.dtype == np.float32
+    assert gemm() is first                      # the output buffer is reused
+
+
+def test_measure_pair_calls_the_two_in_turn():
+    calls = []
+    ta, tb = timing.measure_pair(lambda: calls.append("a"), lambda: calls.append("b"),
+                                 warmup=1, repeats=4, budget_s=10.0)
+    assert calls == ["a", "b"] * 5              # one warm-up round, then four timed ones
+    assert ta["n"] == tb["n"] == 4 and ta["min"] <= ta["median"] <= ta["max"]
 
 
 def test_conv_case_flops_and_gemm_shape():
