@@ -82,7 +82,8 @@ def text(result):
     if any(r["tier"] == "reference" for r in result["layers"]):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
     lines.append("x torch: minicnn time / PyTorch time in this run (lower is better); "
-                 "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape.")
+                 "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
+                 "timed in turn with the layer.")
     return "\n".join(lines)
 
 
