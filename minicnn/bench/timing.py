@@ -11,6 +11,26 @@ def _quantiles(times):
             "n": int(t.size)}
 
 
+def _timed_rounds(fns, sync, warmup, repeats, min_repeats, budget_s):
+    """Seconds of each call of each function, called in turn in every round: one list per function."""
+    sync = sync or (lambda: None)
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    sync()
+    times, spent = [[] for _ in fns], 0.0
+    for i in range(repeats):
+        for fn, t in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            sync()
+            t.append(time.perf_counter() - t0)
+            spent += t[-1]
+        if i + 1 >= min_repeats and spent > budget_s:
+            break
+    return times
+
+
 def measure(fn, sync=None, warmup=1, repeats=5, min_repeats=3, budget_s=2.0):
     """Seconds per call of ``fn``: warm-up calls first (JIT compiles, caches fill), then up to
     ``repeats`` timed calls, stopping after ``min_repeats`` once ``budget_s`` is spent.
@@ -18,20 +38,7 @@ def measure(fn, sync=None, warmup=1, repeats=5, min_repeats=3, budget_s=2.0):
     ``sync`` (e.g. a CUDA synchronize) runs before each clock read, so GPU work is counted.
     Returns {"median", "q1", "q3", "min", "max", "n"} in seconds.
     """
-    sync = sync or (lambda: None)
-    for _ in range(warmup):
-        fn()
-    sync()
-    times, spent = [], 0.0
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - t0)
-        spent += times[-1]
-        if i + 1 >= min_repeats and spent > budget_s:
-            break
-    return _quantiles(times)
+    return _quantiles(_timed_rounds([fn], sync, warmup, repeats, min_repeats, budget_s)[0])
 
 
 def measure_pair(fn_a, fn_b, sync=None, warmup=1, repeats=5, min_repeats=3, budget_s=2.0):
@@ -43,21 +50,7 @@ def measure_pair(fn_a, fn_b, sync=None, warmup=1, repeats=5, min_repeats=3, budg
     layer's share of the GEMM rate moved by a third, timed in turn it does not.
     Returns (quantiles of fn_a, quantiles of fn_b).
     """
-    sync = sync or (lambda: None)
-    for _ in range(warmup):
-        fn_a()
-        fn_b()
-    sync()
-    times_a, times_b, spent = [], [], 0.0
-    for i in range(repeats):
-        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            times.append(time.perf_counter() - t0)
-            spent += times[-1]
-        if i + 1 >= min_repeats and spent > budget_s:
-            break
+    times_a, times_b = _timed_rounds([fn_a, fn_b], sync, warmup, repeats, min_repeats, budget_s)
     return _quantiles(times_a), _quantiles(times_b)
 
 
