@@ -1,0 +1,149 @@
+"""The claims ledger: its statistics, and the committed notebooks/claims.json with the lines quoting it."""
+import importlib.util
+import json
+import math
+import pathlib
+
+import numpy as np
+import pytest
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+
+REQUIRED = (
+    "relu_faster_than_tanh", "dropout_reduces_overfitting", "augmentation_helps", "lrn_helps",
+    "lrn_vs_constant_scale", "overlapping_pool_helps", "deeper_plain_degrades",
+    "residual_fixes_degradation", "batchnorm_allows_higher_lr", "finetune_beats_scratch_few_labels",
+    "deep_features_beat_handcrafted", "leaky_relu_fewer_dead_units", "dropconnect_vs_dropout",
+    "bn_before_vs_after_relu", "highway_vs_residual", "depthwise_separable_cheaper",
+    "resnet1202_trains", "lenet_vs_classical",
+)
+# the ablations whose majority must be shown (lrn_vs_constant_scale is a control, not counted)
+CORE = ("relu_faster_than_tanh", "dropout_reduces_overfitting", "augmentation_helps", "lrn_helps",
+        "overlapping_pool_helps", "deeper_plain_degrades", "residual_fixes_degradation",
+        "batchnorm_allows_higher_lr", "finetune_beats_scratch_few_labels",
+        "deep_features_beat_handcrafted", "leaky_relu_fewer_dead_units")
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    spec = importlib.util.spec_from_file_location("ledger", NOTEBOOKS / "ledger.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_t_quantiles_match_the_table_and_the_normal_limit(ledger):
+    assert ledger.t975(4) == pytest.approx(2.776)
+    # the expansion used between table entries agrees with the table where both exist
+    z = 1.959964
+    expansion = lambda df: z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+    assert expansion(30) == pytest.approx(ledger.t975(30), abs=1e-3)
+    assert ledger.t975(10_000) == pytest.approx(1.96, abs=1e-3)
+    with pytest.raises(ValueError, match="degree"):
+        ledger.t975(0)
+
+
+def test_paired_interval_by_hand(ledger):
+    base, treat = [10.0, 12.0, 11.0], [7.0, 10.0, 7.0]        # differences -3, -2, -4
+    effect, (low, high) = ledger.paired_interval(base, treat)
+    half = 4.303 * 1.0 / math.sqrt(3)                           # sd of (-3, -2, -4) is 1
+    assert effect == pytest.approx(-3.0)
+    assert (low, high) == pytest.approx((-3.0 - half, -3.0 + half))
+
+
+def test_pairing_removes_the_between_seed_spread(ledger):
+    rng = np.random.default_rng(11)
+    seed_level = rng.normal(0, 10, size=5)                     # large differences between seeds
+    base, treat = seed_level, seed_level - 1.0 + rng.normal(0, 0.01, size=5)
+    _, ci95 = ledger.paired_interval(base, treat)
+    assert ledger.verdict(ci95, "treatment_lower") == "shown"
+
+
+@pytest.mark.parametrize("ci95, expected, verdict", [
+    ((-3.0, -1.0), "treatment_lower", "shown"),
+    ((1.0, 3.0), "treatment_lower", "reversed"),
+    ((-1.0, 1.0), "treatment_lower", "not shown"),
+    ((1.0, 3.0), "treatment_higher", "shown"),
+    ((-3.0, -1.0), "treatment_higher", "reversed"),
+    ((0.0, 2.0), "treatment_higher", "not shown"),
+])
+def test_verdict_follows_from_the_interval(ledger, ci95, expected, verdict):
+    assert ledger.verdict(ci95, expected) == verdict
+
+
+def test_entries_refuse_chosen_seeds_and_unpaired_values(ledger):
+    kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_lower")
+    with pytest.raises(ValueError, match="seeds must be 0..n-1"):
+        ledger.make_entry("c", baseline=("a", [1, 2, 3]), treatment=("b", [0, 1, 2]),
+                          seeds=[0, 2, 5], **kwargs)
+    with pytest.raises(ValueError, match="equal lengths"):
+        ledger.make_entry("c", baseline=("a", [1, 2, 3]), treatment=("b", [0, 1]), **kwargs)
+
+
+def test_fast_runs_write_a_scratch_ledger(ledger, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINICNN_FAST", "1")
+    monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "scratch.json"))
+    entry = ledger.record("c", notebook="x", essay="e", setup="s", metric="m",
+                          baseline=("a", [3, 4, 5]), treatment=("b", [1, 2, 2]),
+                          expected="treatment_lower")
+    assert ledger.ledger_path() != ledger.LEDGER
+    assert json.loads((tmp_path / "scratch.json").read_text()) == [entry]
+    again = ledger.record("c", notebook="x", essay="e", setup="s", metric="m",
+                          baseline=("a", [3, 4, 5]), treatment=("b", [4, 5, 6]),
+                          expected="treatment_lower")
+    assert ledger.load() == [again] and again["verdict"] == "reversed"
+
+
+# --- the committed ledger -------------------------------------------------------------------
+
+def _committed():
+    path = NOTEBOOKS / "claims.json"
+    assert path.exists(), "notebooks/claims.json is missing: run `python notebooks/run_all.py`"
+    return json.loads(path.read_text())
+
+
+def test_committed_ledger_holds_every_required_claim():
+    ids = [e["id"] for e in _committed()]
+    assert len(ids) == len(set(ids)), "a claim id appears twice"
+    missing = sorted(set(REQUIRED) - set(ids))
+    assert not missing, f"claims.json lacks {missing}"
+
+
+def test_committed_entries_are_consistent(ledger):
+    for e in _committed():
+        base, treat = e["baseline"]["values"], e["treatment"]["values"]
+        assert e["seeds"] == list(range(len(base))) and len(base) == len(treat) >= 3, e["id"]
+        effect, ci95 = ledger.paired_interval(base, treat)
+        assert e["effect"] == pytest.approx(effect, rel=1e-9, abs=1e-12), e["id"]
+        assert e["ci95"] == pytest.approx(list(ci95), rel=1e-9, abs=1e-12), e["id"]
+        assert e["verdict"] == ledger.verdict(ci95, e["expected"]), e["id"]
+        if e["verdict"] != "shown":
+            assert e.get("why_not_shown"), f"{e['id']}: a claim not shown says why"
+        assert (NOTEBOOKS / f"{e['notebook']}.ipynb").exists(), e["id"]
+
+
+def test_most_core_claims_are_shown():
+    verdicts = {e["id"]: e["verdict"] for e in _committed()}
+    shown = [c for c in CORE if verdicts.get(c) == "shown"]
+    assert len(shown) >= 8, f"only {len(shown)} of {len(CORE)} core claims shown: {verdicts}"
+
+
+def test_notebooks_quote_the_ledger():
+    """Every `claim ID: ...` line a committed notebook printed equals the ledger's line for ID."""
+    import nbformat
+    spec = importlib.util.spec_from_file_location("ledger", NOTEBOOKS / "ledger.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    lines = {e["id"]: module.describe(e) for e in _committed()}
+    quoted = set()
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for out in cell.get("outputs", []):
+                text = out.get("text", "") or out.get("data", {}).get("text/plain", "")
+                text += out.get("data", {}).get("text/markdown", "")
+                for line in text.splitlines():
+                    if line.startswith("claim "):
+                        claim_id = line.split(":")[0][len("claim "):]
+                        assert line == lines.get(claim_id), f"{path.name} quotes {line!r}"
+                        quoted.add(claim_id)
+    assert quoted == set(lines), f"claims never quoted: {sorted(set(lines) - quoted)}"
