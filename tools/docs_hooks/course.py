@@ -154,8 +154,9 @@ def on_page_markdown(text, page, config, files):
 _EXTERNAL = re.compile(
     r'<script src="[^"]*">\s*</script>'                       # MathJax, from the CDN
     r'|<script type="text/x-mathjax-config">.*?</script>'     # its configuration
-    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>',   # mermaid.js, from a CDN
-    re.S)
+    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>'    # mermaid.js, from a CDN
+    r'|<!-- (?:Load mathjax|MathJax configuration|End of (?:mathjax|mermaid) configuration) -->',
+    re.S | re.I)
 _H2 = re.compile(r"(<h2 id=\"[^\"]*\">)(.*?)(</h2>)", re.S)
 
 

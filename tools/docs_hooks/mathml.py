@@ -27,9 +27,13 @@ _CODE = re.compile(r"(<pre.*?</pre>|<code.*?</code>)", re.S)
 _NB_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
 
 
+# latex2mathml wraps \mathrel{...}'s group as <mo><mrow>...</mrow></mo>, which browsers drop
+_MO_GROUP = re.compile(r"<mo>(<mrow>(?:(?!</?mo>).|<mo>[^<]*</mo>)*?</mrow>)</mo>", re.S)
+
+
 def _mathml(tex, display, page):
     try:
-        return convert(tex.strip(), display="block" if display else "inline")
+        return _MO_GROUP.sub(r"\1", convert(tex.strip(), display="block" if display else "inline"))
     except Exception as e:      # latex2mathml raises several types; any is a build problem
         log.warning(f"mathml hook: {page.file.src_uri}: cannot convert {tex!r}: {e}")
         return html.escape(tex)
