@@ -33,7 +33,7 @@ _state = {"notebooks": [], "chapters": {}, "exercise_pages": {}}
 
 
 def _notebooks(config):
-    """(chapter key "01", file name) for every notebook, in course order."""
+    """(chapter key "01", path) for every notebook, in course order."""
     root = os.path.dirname(config.config_file_path)
     paths = sorted(glob.glob(os.path.join(root, "notebooks", "[0-9][0-9]_*.ipynb")))
     return [(os.path.basename(p)[:2], p) for p in paths]
@@ -113,9 +113,14 @@ def _syllabus_md(files):
         out.append(f"- **Notebook:** [{os.path.basename(path)}]({_rel(nb, SYLLABUS)})")
         if ch.get("time"):
             out.append(f"- **Time:** about {ch['time']}")
-        for section, pages in (ch.get("sections") or {}).items():
+        sections = ch.get("sections") or {}
+        if sections:
+            out.append("- **Op pages**, by section of the notebook:\n")
+        for section, pages in sections.items():
             links = ", ".join(f"[{_title(files, p)}]({_rel(p, SYLLABUS)})" for p in pages)
-            out.append(f"- **{section}:** {links}")
+            out.append(f"    - {section[0].upper() + section[1:]}: {links}")
+        if sections:
+            out.append("")
         for paper in ch.get("papers") or []:
             out.append(f"- **Paper:** {paper}")
         out.append(f"- **Exercises:** {_exercises_md(ch.get('exercises'), SYLLABUS)}")
@@ -146,7 +151,7 @@ def on_page_markdown(text, page, config, files):
     box = _op_box_md(src, files)
     if box:
         # after the page's title line
-        head, sep, rest = text.partition("\n")
+        head, _, rest = text.partition("\n")
         return f"{head}\n\n{box}\n{rest}" if head.startswith("# ") else f"{box}\n{text}"
     return text
 
@@ -156,8 +161,8 @@ _EXTERNAL = re.compile(
     r'|<script type="text/x-mathjax-config">.*?</script>'     # its configuration
     r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>'    # mermaid.js, from a CDN
     r'|<!-- (?:Load mathjax|MathJax configuration|End of (?:mathjax|mermaid) configuration) -->',
-    re.S | re.I)
-_H2 = re.compile(r"(<h2 id=\"[^\"]*\">)(.*?)(</h2>)", re.S)
+    re.DOTALL | re.IGNORECASE)
+_H2 = re.compile(r"(<h2 id=\"[^\"]*\">)(.*?)(</h2>)", re.DOTALL)
 
 
 def _nb_key(page):
@@ -173,44 +178,45 @@ def on_page_content(content, page, config, files):
         return content
     content = _EXTERNAL.sub("", content)
     ch = _state["chapters"].get(key, {})
-    src = page.file.src_uri
-
-    def link(p):
-        return f'<a href="{html.escape(_rel(_url_src(files, p), _url_src(files, src)))}">' \
-               f"{html.escape(_title(files, p))}</a>"
-
     sections = ch.get("sections") or {}
+    here = _built(files, page.file.src_uri)
+
+    def href(target):
+        return html.escape(posixpath.relpath(_built(files, target), posixpath.dirname(here)))
+
+    def link(target):
+        return f'<a href="{href(target)}">{html.escape(_title(files, target))}</a>'
 
     def add_links(m):
-        heading = re.sub(r"<[^>]+>", "", m.group(2))
-        pages = [p for s, ps in sections.items() if s.lower() in heading.lower() for p in ps]
+        heading = re.sub(r"<[^>]+>", "", m.group(2)).lower()
+        pages = dict.fromkeys(p for s, ps in sections.items() if s.lower() in heading for p in ps)
         if not pages:
             return m.group(0)
-        unique = list(dict.fromkeys(pages))
-        return m.group(0) + '\n<p class="course-read">Read alongside: ' + \
-            ", ".join(link(p) for p in unique) + "</p>"
+        return (m.group(0) + '\n<p class="course-read">Read alongside: '
+                + ", ".join(link(p) for p in pages) + "</p>")
 
     content = _H2.sub(add_links, content)
-    header = [f"Chapter {int(key)} of the <a href=\"{_rel(_url_src(files, SYLLABUS), _url_src(files, src))}\">"
-              "course</a>" + (f", about {html.escape(ch['time'])}." if ch.get("time") else ".")]
-    pages = list(dict.fromkeys(p for ps in sections.values() for p in ps))
+    time = f", about {html.escape(ch['time'])}" if ch.get("time") else ""
+    header = [f'Chapter {int(key)} of the <a href="{href(SYLLABUS)}">course</a>{time}.']
+    pages = dict.fromkeys(p for ps in sections.values() for p in ps)
     if pages:
         header.append("Op pages: " + ", ".join(link(p) for p in pages) + ".")
     for paper in ch.get("papers") or []:
-        header.append("Paper: " + markdown.markdown(paper)[3:-4] + ".")
-    ex = _exercises_md(ch.get("exercises"), src)
-    ex_html = markdown.markdown(ex.replace(_rel("exercises.md", src),
-                                           _rel(_url_src(files, "exercises.md"), _url_src(files, src))))
-    header.append("Exercises: " + ex_html[3:-4] + ".")
+        header.append("Paper: " + markdown.markdown(paper)[len("<p>"):-len("</p>")] + ".")
+    names = ch.get("exercises")
+    exercises = (", ".join(f"<code>{html.escape(n)}</code>" for n in names)
+                 + f' (<a href="{href("exercises.md")}">how to check them</a>)' if names
+                 else f'see the <a href="{href("exercises.md")}">exercise list</a>')
+    header.append(f"Exercises: {exercises}.")
     box = ('<div class="admonition info course-header"><p class="admonition-title">In the course</p>'
            + "".join(f"<p>{h}</p>" for h in header) + "</div>\n")
     at = content.find("</h1>")         # under the notebook's title, where a reader starts
     return box + content if at < 0 else content[:at + 5] + "\n" + box + content[at + 5:]
 
 
-def _url_src(files, src):
-    """The built page of a docs file, as a path that relative links can be computed between:
-    course/01_x.ipynb and ops/conv2d.md become course/01_x/index.html and ops/conv2d/index.html."""
+def _built(files, src):
+    """Where a docs file's page is written, so that relative links can be computed between
+    pages: ops/conv2d.md -> ops/conv2d/index.html, notebooks/01_x.ipynb -> notebooks/01_x/index.html."""
     f = files.get_file_from_path(src)
     url = f.url if f is not None else src
     return url + "index.html" if url.endswith("/") or url == "" else url

@@ -21,20 +21,25 @@ from latex2mathml.converter import convert
 
 log = logging.getLogger("mkdocs.hooks.mathml")
 
-_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
-_MD_CELL = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.S)
-_CODE = re.compile(r"(<pre.*?</pre>|<code.*?</code>)", re.S)
-_NB_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
+_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.DOTALL)
+_MD_CELL = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+_CODE = re.compile(r"(<pre.*?</pre>|<code.*?</code>)", re.DOTALL)
+_NB_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
 
 
-# latex2mathml wraps \mathrel{...}'s group as <mo><mrow>...</mrow></mo>, which browsers drop
-_MO_GROUP = re.compile(r"<mo>(<mrow>(?:(?!</?mo>).|<mo>[^<]*</mo>)*?</mrow>)</mo>", re.S)
+# latex2mathml writes \mathrel{+=} as <mo><mrow><mo>+</mo><mo>=</mo></mrow></mo>, an <mo> that
+# browsers do not draw; a group of operators becomes one <mo> (one relation, spaced as one)
+_MO_GROUP = re.compile(r"<mo><mrow>((?:<mo>[^<]*</mo>)+)</mrow></mo>")
+
+
+def _tidy(mathml):
+    return _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
 
 
 def _mathml(tex, display, page):
     try:
-        return _MO_GROUP.sub(r"\1", convert(tex.strip(), display="block" if display else "inline"))
-    except Exception as e:      # latex2mathml raises several types; any is a build problem
+        return _tidy(convert(tex.strip(), display="block" if display else "inline"))
+    except Exception as e:  # noqa: BLE001 (latex2mathml raises several types; any is a build problem)
         log.warning(f"mathml hook: {page.file.src_uri}: cannot convert {tex!r}: {e}")
         return html.escape(tex)
 
@@ -63,7 +68,7 @@ def _notebook_math(segment, page):
 
 def _fence(line):
     stripped = line.lstrip()
-    return stripped.startswith("```") or stripped.startswith("~~~")
+    return stripped.startswith(("```", "~~~"))
 
 
 def on_page_markdown(markdown, page, config, files):
