@@ -1,5 +1,10 @@
-"""The documentation site builds in strict mode (every link, every API page) and has its pages."""
+"""The documentation site builds in strict mode, works with no network, and holds the course.
+
+One build (strict: every link, every API page, every formula) feeds all the checks below.
+"""
+import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -8,39 +13,122 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGES = ("index.html", "install/index.html", "tutorial/index.html", "engine/index.html",
          "ops/conv2d/index.html", "ops/pooling/index.html", "ops/batchnorm/index.html",
-         "models/resnet/index.html", "performance/index.html", "api/tensor/index.html")
+         "ops/slicing/index.html", "ops/reductions/index.html", "ops/reshape/index.html",
+         "ops/optimizers/index.html", "ops/init/index.html",
+         "models/resnet/index.html", "performance/index.html", "api/tensor/index.html",
+         "course/index.html", "course/prerequisites/index.html", "exercises/index.html")
+NOTEBOOKS = sorted(os.path.splitext(os.path.basename(p))[0]
+                   for p in glob.glob(os.path.join(ROOT, "notebooks", "[0-9][0-9]_*.ipynb")))
+
+# A resource fetched from another host: a script or stylesheet link, a CSS import or url().
+EXTERNAL = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
+                      r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
+                      r"""|@import\s+(?:url\()?\s*["']?(?:https?:)?//"""
+                      r"""|url\(\s*["']?(?:https?:)?//""", re.IGNORECASE)
+CODE = re.compile(r"<(pre|code|script|style)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    pytest.importorskip("mkdocs")
-    pytest.importorskip("material")
-    pytest.importorskip("mkdocstrings_handlers.python")
+    for package in ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter",
+                    "latex2mathml"):
+        pytest.importorskip(package)
     out = tmp_path_factory.mktemp("site")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    return out, result
-
-
-def test_strict_build_succeeds(site):
-    out, result = site
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return out
+
+
+def _read(site, page):
+    with open(os.path.join(site, page), encoding="utf-8") as f:
+        return f.read()
+
+
+def _article(html):
+    """The page's own content (mkdocs-material's <article>), without the nav and TOC."""
+    start = html.find("<article")
+    return html[start:html.find("</article>", start)]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_is_built(site, page):
-    out, result = site
-    assert result.returncode == 0, result.stderr
-    assert os.path.isfile(os.path.join(out, page)), f"{page} missing from the built site"
+    assert os.path.isfile(os.path.join(site, page)), f"{page} missing from the built site"
 
 
 def test_api_pages_hold_docstrings(site):
-    out, result = site
-    assert result.returncode == 0, result.stderr
-    with open(os.path.join(out, "api", "tensor", "index.html"), encoding="utf-8") as f:
-        html = f.read()
-    assert 'id="minicnn.tensor.Tensor"' in html      # mkdocstrings rendered the class
-    with open(os.path.join(out, "ops", "conv2d", "index.html"), encoding="utf-8") as f:
-        html = f.read()
-    assert "col2im" in html and "arithmatex" in html   # the derivation, with its math
+    assert 'id="minicnn.tensor.Tensor"' in _read(site, "api/tensor/index.html")
+    assert "col2im" in _read(site, "ops/conv2d/index.html")
+
+
+def test_nothing_is_loaded_from_another_host(site):
+    offenders = []
+    for path in glob.glob(os.path.join(site, "**", "*"), recursive=True):
+        if path.endswith((".html", ".css", ".js")):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for m in EXTERNAL.finditer(f.read()):
+                    offenders.append(f"{os.path.relpath(path, site)}: {m.group(0)}")
+    assert not offenders, "external resources:\n" + "\n".join(offenders[:20])
+
+
+def test_external_pattern_catches_what_the_old_site_had():
+    assert EXTERNAL.search('<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js">')
+    assert EXTERNAL.search('<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">')
+    assert EXTERNAL.search("@import url(//fonts.googleapis.com/css)")
+    assert EXTERNAL.search("src: url('https://fonts.gstatic.com/x.woff2')")
+    assert not EXTERNAL.search('<script src="../assets/javascripts/bundle.js">')
+    assert not EXTERNAL.search('<a href="https://arxiv.org/abs/1512.03385">')
+
+
+def test_conv_formulas_arrive_typeset(site):
+    article = _article(_read(site, "ops/conv2d/index.html"))
+    assert article.count("<math") >= 40
+    assert article.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"') >= 10
+    text = CODE.sub("", article)
+    for raw in ("\\(", "\\)", "\\[", "\\]", "\\frac", "\\sum"):
+        assert raw not in text, f"raw TeX {raw!r} left on the conv page"
+
+
+@pytest.mark.parametrize("page", ["ops/batchnorm/index.html", "ops/optimizers/index.html",
+                                  "course/prerequisites/index.html"])
+def test_other_pages_have_no_raw_tex(site, page):
+    text = CODE.sub("", _read(site, page))
+    assert "<math" in text
+    for raw in ("\\(", "\\[", "\\frac"):
+        assert raw not in text, f"raw TeX {raw!r} left on {page}"
+
+
+def test_course_holds_every_notebook(site):
+    assert len(NOTEBOOKS) >= 9
+    syllabus = _read(site, "course/index.html")
+    for name in NOTEBOOKS:
+        page = f"notebooks/{name}/index.html"
+        html = _read(site, page)
+        assert "jp-Notebook" in html and "jp-OutputArea" in html, f"{page}: not a rendered notebook"
+        assert f"../notebooks/{name}/" in syllabus, f"the syllabus does not link {name}"
+        # nav: the Course section lists it (the nav is on every page)
+        assert re.search(rf'href="[./]*notebooks/{name}/"', syllabus), f"{name} missing from the nav"
+
+
+def test_notebook_math_is_typeset_and_its_scripts_stripped(site):
+    article = _article(_read(site, f"notebooks/{NOTEBOOKS[0]}/index.html"))
+    assert "<math" in article
+    scripts = " ".join(re.findall(r"<script\b.*?</script>", article, re.DOTALL))
+    assert "mathjax" not in scripts.lower() and "mermaid" not in scripts.lower()
+    assert not re.search(r"<script\b[^>]*\bsrc=", article)
+    for m in re.finditer(r'jp-RenderedMarkdown[^>]*>(.*?)</div>', article, re.DOTALL):
+        assert not re.search(r"\$[^$\s][^$]*\$", CODE.sub("", m.group(1))), "raw $...$ math left"
+
+
+def test_links_run_both_ways(site):
+    # notebook -> op pages, through the header under its title
+    html = _article(_read(site, "notebooks/02_convolution_im2col/index.html"))
+    assert "In the course" in html and "../../ops/conv2d/index.html" in html
+    assert "Read alongside" in html                     # a section heading's own links
+    # op page -> its notebook and its exercises
+    for page in sorted(glob.glob(os.path.join(site, "ops", "*", "index.html"))):
+        name = os.path.relpath(page, site)
+        article = _article(_read(site, name))
+        assert re.search(r'href="[./]*notebooks/\d\d_', article), f"{name} links no notebook"
+        assert re.search(r'href="[./]*exercises/"', article), f"{name} links no exercises"

@@ -1,0 +1,101 @@
+"""mkdocs hook: TeX becomes MathML at build time, so no page needs a script (or a network) to show it.
+
+- Markdown pages: pymdownx.arithmatex (generic mode) wraps each formula as
+  ``<span class="arithmatex">\\(...\\)</span>`` or ``<div class="arithmatex">\\[...\\]</div>``;
+  the TeX inside is replaced with the MathML that latex2mathml makes from it.
+- Notebook pages: nbconvert leaves ``$...$`` and ``$$...$$`` untouched in markdown cells;
+  those are converted the same way (code spans and blocks are left alone).
+
+A display formula written as its own lines inside a paragraph (``text\n\\[\n...\n\\]\ntext``) is
+given blank lines around it first: arithmatex reads ``\\[...\\]`` only as a block of its own,
+and would otherwise leave the brackets as escaped text.
+
+A formula latex2mathml cannot read is a build warning naming the page, so ``mkdocs build
+--strict`` fails on it rather than shipping raw TeX.
+"""
+import html
+import logging
+import re
+
+from latex2mathml.converter import convert
+
+log = logging.getLogger("mkdocs.hooks.mathml")
+
+_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.DOTALL)
+_MD_CELL = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+_CODE = re.compile(r"(<pre.*?</pre>|<code.*?</code>)", re.DOTALL)
+_NB_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
+
+
+# latex2mathml writes \mathrel{+=} as <mo><mrow><mo>+</mo><mo>=</mo></mrow></mo>, an <mo> that
+# browsers do not draw; a group of operators becomes one <mo> (one relation, spaced as one)
+_MO_GROUP = re.compile(r"<mo><mrow>((?:<mo>[^<]*</mo>)+)</mrow></mo>")
+
+
+def _tidy(mathml):
+    return _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
+
+
+def _mathml(tex, display, page):
+    try:
+        return _tidy(convert(tex.strip(), display="block" if display else "inline"))
+    except Exception as e:  # noqa: BLE001 (latex2mathml raises several types; any is a build problem)
+        log.warning(f"mathml hook: {page.file.src_uri}: cannot convert {tex!r}: {e}")
+        return html.escape(tex)
+
+
+def _arithmatex(m, page):
+    tag, body = m.group(1), html.unescape(m.group(2)).strip()
+    display = body.startswith("\\[")
+    if body[:2] not in ("\\(", "\\[") or body[-2:] not in ("\\)", "\\]"):
+        log.warning(f"mathml hook: {page.file.src_uri}: unexpected arithmatex body {body[:40]!r}")
+        return m.group(0)
+    return f'<{tag} class="arithmatex">{_mathml(body[2:-2], display, page)}</{tag}>'
+
+
+def _notebook_math(segment, page):
+    def one(m):
+        block, inline = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        tex = html.unescape(block if block is not None else inline)
+        if block is not None:
+            # a span: the formula may sit inside a <p>, and <math display="block"> breaks the line
+            return f'<span class="arithmatex">{_mathml(tex, True, page)}</span>'
+        return f'<span class="arithmatex">{_mathml(tex, False, page)}</span>'
+
+    parts = _CODE.split(segment)
+    return "".join(p if i % 2 else _NB_MATH.sub(one, p) for i, p in enumerate(parts))
+
+
+def _fence(line):
+    stripped = line.lstrip()
+    return stripped.startswith(("```", "~~~"))
+
+
+def on_page_markdown(markdown, page, config, files):
+    lines, out, in_code, i = markdown.split("\n"), [], False, 0
+    while i < len(lines):
+        line = lines[i]
+        if _fence(line):
+            in_code = not in_code
+        if in_code or not line.strip().startswith("\\["):
+            out.append(line)
+            i += 1
+            continue
+        end = i
+        while end < len(lines) - 1 and not lines[end].rstrip().endswith("\\]"):
+            end += 1
+        if out and out[-1].strip():
+            out.append("")
+        out.extend(lines[i:end + 1])
+        if end + 1 < len(lines) and lines[end + 1].strip():
+            out.append("")
+        i = end + 1
+    return "\n".join(out)
+
+
+def on_page_content(content, page, config, files):
+    content = _ARITHMATEX.sub(lambda m: _arithmatex(m, page), content)
+    if page.file.src_uri.endswith(".ipynb"):
+        content = _MD_CELL.sub(lambda m: m.group(1) + _notebook_math(m.group(2), page) + m.group(3),
+                               content)
+    return content
