@@ -44,6 +44,10 @@ def check_stream(data, error, where):
         raise error(f"{where}: not a readable pickle (truncated or corrupt): {describe(e)}") from None
 
 
+class Refused(pickle.UnpicklingError):
+    """Raised by a stand-in given arguments its format never uses; reported as the file's error."""
+
+
 class _StandIn:
     """What ``find_class`` returns for an admitted global: calling it calls minicnn's own function."""
 
@@ -56,14 +60,15 @@ class _StandIn:
         return self.fn(*args, **kwargs)
 
     def __setstate__(self, state):
-        raise pickle.UnpicklingError(f"the pickle tries to set the state of {self.name}")
+        raise Refused(f"the pickle tries to set the state of {self.name}")
 
 
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler over bytes that admits only ``self.admitted``: {(module, name): function}.
 
     Subclasses set ``admitted`` and ``refusal`` (the end of the message for a
-    refused global) and may define ``persistent_load``.
+    refused global) and may define ``persistent_load``. The admitted functions
+    raise ``Refused`` for arguments their format never passes.
     """
 
     admitted = {}
@@ -86,6 +91,8 @@ class RestrictedUnpickler(pickle.Unpickler):
             return super().load()
         except self.error:
             raise
+        except Refused as e:
+            raise self.error(f"{self.where}: {e}") from None
         except Exception as e:    # a damaged pickle trips the unpickler in many ways
             raise self.error(f"{self.where}: cannot unpickle (truncated or corrupt): "
                              f"{describe(e)}") from None

@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from ..filecheck import check_claim, file_kind, open_regular
-from ..safepickle import RestrictedUnpickler, describe
+from ..safepickle import Refused, RestrictedUnpickler, describe
 from .dataset import TensorDataset
 
 IDX_IMAGES, IDX_LABELS = 2051, 2049
@@ -148,13 +148,13 @@ class FashionMNIST(MNIST):
 
 
 def _ndarray(*args):
-    raise DataFileError("numpy.ndarray is admitted only as the class numpy's _reconstruct receives")
+    raise Refused("numpy.ndarray is admitted only as the class numpy's _reconstruct receives")
 
 
 def _reconstruct(cls, shape, typecode):
     """numpy's ``_reconstruct(ndarray, (0,), b"b")``: an empty array that BUILD then fills."""
     if getattr(cls, "fn", None) is not _ndarray:
-        raise DataFileError("numpy's _reconstruct is admitted only for numpy.ndarray")
+        raise Refused("numpy's _reconstruct is admitted only for numpy.ndarray")
     return _UInt8Array()
 
 
@@ -169,15 +169,15 @@ class _UInt8Array:
 
     def __setstate__(self, state):
         if not isinstance(state, tuple) or len(state) not in (4, 5):
-            raise DataFileError("a pickled array's state is not numpy's (version, shape, dtype, order, data)")
+            raise Refused("a pickled array's state is not numpy's (version, shape, dtype, order, data)")
         shape, dtype, fortran, raw = state[-4:]
         if not isinstance(dtype, _UInt8):
-            raise DataFileError("a pickled array whose dtype is not uint8")
+            raise Refused("a pickled array whose dtype is not uint8")
         if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)
                 and isinstance(fortran, bool) and isinstance(raw, bytes)):
-            raise DataFileError("a pickled uint8 array with a malformed shape, order or data")
+            raise Refused("a pickled uint8 array with a malformed shape, order or data")
         if math.prod(shape) != len(raw):
-            raise DataFileError(f"a pickled array of shape {shape} holds {len(raw)} bytes")
+            raise Refused(f"a pickled array of shape {shape} holds {len(raw)} bytes")
         self.array = np.frombuffer(raw, np.uint8).reshape(shape, order="F" if fortran else "C")
 
 
@@ -186,19 +186,19 @@ class _UInt8:
 
     def __init__(self, code, align=False, copy=True):
         if code not in ("u1", b"u1"):
-            raise DataFileError(f"a pickled dtype {code!r}; a CIFAR-10 batch holds only uint8")
+            raise Refused(f"a pickled dtype {code!r:.40}; a CIFAR-10 batch holds only uint8")
 
     def __setstate__(self, state):
         # (3, byte order, subarray, names, fields, itemsize, alignment, flags): plain bytes only
         if not isinstance(state, tuple) or len(state) < 5 or state[1] not in ("|", b"|") \
                 or state[2:5] != (None, None, None):
-            raise DataFileError("a pickled uint8 dtype with an unexpected state")
+            raise Refused("a pickled uint8 dtype with an unexpected state")
 
 
 def _latin1(text, encoding):
     """``_codecs.encode(text, "latin1")``: how Python 3 pickles bytes for protocol 2 and lower."""
     if not isinstance(text, str) or encoding != "latin1":
-        raise DataFileError("_codecs.encode is admitted only to make bytes from a latin1 str")
+        raise Refused("_codecs.encode is admitted only to make bytes from a latin1 str")
     return text.encode("latin1")
 
 
