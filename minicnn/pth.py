@@ -96,7 +96,7 @@ class _Unpickler(RestrictedUnpickler):
 
     def _claim(self, nbytes, what):
         """Count ``nbytes`` more against the read limit, for storages and tensors together."""
-        check_claim(self.allocated + nbytes, f"{what}, with what was read before,", self.path,
+        check_claim(self.allocated + nbytes, f"{what} (with all read before it)", self.path,
                     CheckpointError)
         self.allocated += nbytes
 
