@@ -117,7 +117,7 @@ def _decode(node, arrays):
     if kind in ("list", "tuple"):
         items = [_decode(v, arrays) for v in value]
         return tuple(items) if kind == "tuple" else items
-    raise CheckpointError(f"unknown entry {kind!r} in the checkpoint's structure")
+    raise ValueError(f"unknown entry {kind!r:.40} in the checkpoint's structure")
 
 
 # --- the file ----------------------------------------------------------------
@@ -251,9 +251,9 @@ def read_npz(path, who="mc.load"):
 
 def _read_npy(archive, member, path, who):
     """One ``.npy`` entry of the zip: header first, then exactly the bytes it promises."""
-    name = member.filename
-    if not name.endswith(".npy"):
-        raise CheckpointError(f"{who}: {path} holds {name!r}, which is not an .npy array")
+    name = f"{member.filename!r:.80}"
+    if not member.filename.endswith(".npy"):
+        raise CheckpointError(f"{who}: {path} holds {name}, which is not an .npy array")
     with archive.open(member) as f:
         version = np.lib.format.read_magic(f)
         if version not in ((1, 0), (2, 0)):
@@ -261,7 +261,11 @@ def _read_npy(archive, member, path, who):
                                   "which minicnn does not read")
         read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                        else np.lib.format.read_array_header_2_0)
-        shape, fortran, dtype = read_header(f)
+        try:
+            shape, fortran, dtype = read_header(f)
+        except Exception as e:      # numpy parses the header with ast and tokenize: their errors too
+            raise CheckpointError(f"{who}: {path}: {name} has a damaged .npy header: "
+                                  f"{describe(e)}") from None
         if dtype.hasobject or dtype.itemsize == 0:
             raise CheckpointError(f"{who}: {path}: {name} has dtype {dtype}, which a checkpoint "
                                   "never holds (object arrays would need pickle)")

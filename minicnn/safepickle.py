@@ -21,6 +21,7 @@ caller's error type with one line naming the file.
 import io
 import pickle
 import pickletools
+import warnings
 
 _MEMO_PUTS = ("PUT", "BINPUT", "LONG_BINPUT")
 
@@ -34,10 +35,12 @@ def describe(err):
 def check_stream(data, error, where):
     """Raise ``error`` unless ``data`` parses as one pickle whose lengths and memo indices are sane."""
     try:
-        for count, (op, arg, _) in enumerate(pickletools.genops(data)):
-            if op.name in _MEMO_PUTS and not 0 <= arg <= count:
-                raise error(f"{where}: the pickle stores to memo slot {arg} after {count} "
-                            "opcodes; the file is corrupt")
+        with warnings.catch_warnings():        # genops warns of bad escapes in protocol 0 strings
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for count, (op, arg, _) in enumerate(pickletools.genops(data)):
+                if op.name in _MEMO_PUTS and not 0 <= arg <= count:
+                    raise error(f"{where}: the pickle stores to memo slot {arg} after {count} "
+                                "opcodes; the file is corrupt")
     except error:
         raise
     except Exception as e:       # genops raises ValueError, EOFError, struct.error, ... on damage
@@ -82,7 +85,9 @@ class RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         fn = self.admitted.get((module, name))
         if fn is None:
-            raise self.error(f"{self.where}: refusing to load {module}.{name}: {self.refusal}")
+            shown = f"{module}.{name}"
+            shown = shown if shown.isprintable() and len(shown) <= 80 else f"{shown!r:.80}"
+            raise self.error(f"{self.where}: refusing to load {shown}: {self.refusal}")
         return _StandIn(f"{module}.{name}", fn)
 
     def load(self):
