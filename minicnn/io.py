@@ -132,7 +132,7 @@ def save(obj, path):
     tree = _encode(obj, [], arrays)      # type errors surface before any file is touched
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
-    write_atomic(path, lambda f: write_npz(f, arrays), who="mc.save")
+    write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save")
 
 
 def write_atomic(path, write, who="write_atomic"):
@@ -212,7 +212,12 @@ def _fsync_folder(folder):
         os.close(fd)
 
 
-def write_npz(f, arrays):
+def write_arrays(path, arrays, who="write_arrays"):
+    """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically."""
+    write_atomic(path, lambda f: _write_npz(f, arrays), who=who)
+
+
+def _write_npz(f, arrays):
     """np.savez's format, written entry by entry (savez would take names such as 'file' as its own)."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, array in arrays.items():

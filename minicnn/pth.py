@@ -195,7 +195,8 @@ def read_pth(path):
         try:
             if not zipfile.is_zipfile(f):
                 raise CheckpointError(f"{path}: not a zip-format .pth file (PyTorch >= 1.6 writes "
-                                      "those); re-save it with a current torch, or convert it to .safetensors")
+                                      "those); re-save it with a current torch, or convert it to "
+                                      ".safetensors")
             with zipfile.ZipFile(f) as archive:
                 pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
                 if len(pickles) != 1:

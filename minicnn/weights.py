@@ -31,7 +31,7 @@ import struct
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import CheckpointError, read_npz, write_atomic, write_npz
+from .io import CheckpointError, read_npz, write_arrays, write_atomic
 from .pth import read_pth
 from .safepickle import describe
 
@@ -185,7 +185,7 @@ def convert_weights(src, dst):
         raise ValueError(f"convert_weights: cannot write {dst!r}; use .npz or .safetensors")
     state = load_torchvision(src)
     if suffix == ".npz":
-        write_atomic(dst, lambda f: write_npz(f, state), who="convert_weights")
+        write_arrays(dst, state, who="convert_weights")
     else:
         write_safetensors(state, dst)
     return len(state)

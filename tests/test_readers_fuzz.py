@@ -36,16 +36,11 @@ EXTREMES = [0, 1, 0x7F, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 40, (
 
 # --- valid files -------------------------------------------------------------------------------
 
-def _npz():
+def _npz(tmp_path):
     mc.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    out = pyio.BytesIO()
-    mc.io.write_npz(out, {"model/w": net.state_dict()["0.weight"], "epoch": np.asarray(3),
-                          mc.io.FORMAT_KEY: np.asarray(1),
-                          mc.io.TREE_KEY: np.asarray(json.dumps(
-                              {"dict": [["model", {"dict": [["w", {"array": "model/w"}]]}],
-                                        ["epoch", {"scalar": "epoch"}]]}))})
-    return out.getvalue()
+    mc.save({"model": net.state_dict(), "epoch": 3, "best": (0.5, None)}, tmp_path / "seed.npz")
+    return (tmp_path / "seed.npz").read_bytes()
 
 
 def _safetensors(tmp_path):
@@ -100,7 +95,7 @@ READERS = {
 
 def _seed(kind, tmp_path):
     if kind == "npz":
-        return _npz()
+        return _npz(tmp_path)
     if kind == "pth":
         return (ROOT / "tests" / "fixtures" / "tiny_state.pth").read_bytes()
     if kind == "safetensors":
