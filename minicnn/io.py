@@ -291,7 +291,7 @@ def load(path):
     file is not a readable checkpoint (truncated by a crash, corrupt, or another format).
     """
     path = os.fspath(path)
-    if not os.path.lexists(path):
+    if not os.path.exists(path):
         raise FileNotFoundError(f"mc.load: no checkpoint at {path!r}")
     arrays = read_npz(path)
     if FORMAT_KEY not in arrays:

@@ -111,10 +111,10 @@ class _Unpickler(RestrictedUnpickler):
             dtype = np.dtype(_STORAGE_DTYPES[kind.name])
             member = self.archive.getinfo(f"{self.prefix}data/{key}")
             if numel < 0 or member.file_size != numel * dtype.itemsize:
-                raise CheckpointError(f"{self.path}: storage {key} should hold {numel} x "
+                raise CheckpointError(f"{self.path}: storage {key!r:.40} should hold {numel} x "
                                       f"{dtype.itemsize} bytes, but its entry holds {member.file_size}")
             bf16 = kind.name == "BFloat16Storage"
-            self._claim(numel * (4 if bf16 else dtype.itemsize), f"storage {key}")
+            self._claim(numel * (4 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
             raw = self.archive.read(member)
             array = np.frombuffer(raw, dtype=dtype)
             self.storages[key] = _Storage(key, _bfloat16_to_float32(array) if bf16 else array)
@@ -140,7 +140,7 @@ class _Unpickler(RestrictedUnpickler):
                 raise CheckpointError(f"{where} has an impossible size {shape}") from None
         last = offset + sum((n - 1) * s for n, s in zip(size, stride))
         if last >= storage.size:
-            raise CheckpointError(f"{where} reaches element {last} of storage {t.storage.key}, which "
+            raise CheckpointError(f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
                                   f"holds {storage.size} {shape}")
         self._claim(numel * storage.itemsize, f"tensor {name}")
         # a dimension of size 1 is never stepped along: its stride may be anything, so use 0
@@ -179,7 +179,7 @@ def _check_byteorder(archive, prefix, path):
     """torch writes storages in the machine's byte order and says which in ``byteorder``."""
     name = prefix + "byteorder"
     if name not in archive.namelist():
-        return                                  # files from before torch 2.1: little-endian
+        return                                  # older files have none, and are little-endian
     if archive.getinfo(name).file_size > 16 or archive.read(name).strip() != b"little":
         raise CheckpointError(f"{path}: its storages are not little-endian, which minicnn does not read")
 

@@ -67,13 +67,13 @@ def test_the_hand_written_pth_reads_as_torch_would(tmp_path):
 
 
 @pytest.mark.parametrize("offset, size, stride, match", [
-    (0, (2, 3), (1 << 60, 1), r"reaches element 1152921504606846978 of storage 0, which holds 6"),
-    (0, (2, 3), (1 << 200, 1), r"reaches element \d+ of storage 0, which holds 6"),
+    (0, (2, 3), (1 << 60, 1), r"reaches element 1152921504606846978 of storage '0', which holds 6"),
+    (0, (2, 3), (1 << 200, 1), r"reaches element \d+ of storage '0', which holds 6"),
     (0, (2, 3), (-3, 1), r"negative size, stride or offset"),
     (0, (2, -3), (3, 1), r"negative size, stride or offset"),
     (-1, (2,), (1,), r"negative size, stride or offset"),
-    (5, (2, 3), (3, 1), r"reaches element 10 of storage 0"),
-    (6, (), (), r"reaches element 6 of storage 0"),
+    (5, (2, 3), (3, 1), r"reaches element 10 of storage '0'"),
+    (6, (), (), r"reaches element 6 of storage '0'"),
     (7, (0,), (1,), r"starts past the end of its storage of 6 elements"),
     (0, (2, 3), (3,), r"malformed offset, size or stride"),
     (0, (1 << 40, 1 << 40), (0, 0), r"more than the read limit"),       # fits, but the copy would not
@@ -89,7 +89,7 @@ def test_a_tensor_that_does_not_fit_its_storage_is_refused_by_name(tmp_path, off
 def test_storages_are_checked_against_their_entries(tmp_path):
     path = tmp_path / "evil.pth"
     _write_pth(path, {"w": ("0", "FloatStorage", 60, 0, (2, 3), (3, 1))}, {"0": SIX})
-    with pytest.raises(CheckpointError, match=r"storage 0 should hold 60 x 4 bytes, but its entry holds 24"):
+    with pytest.raises(CheckpointError, match=r"storage '0' should hold 60 x 4 bytes, but its entry holds 24"):
         load_torchvision(path)
     _write_pth(path, {"w": ("9", "FloatStorage", 6, 0, (6,), (1,))}, {"0": SIX})
     with pytest.raises(CheckpointError, match=r"evil\.pth: cannot unpickle .*archive/data/9"):

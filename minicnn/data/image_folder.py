@@ -70,7 +70,7 @@ class ImageFolder(TensorDataset):
         shapes = sorted({a.shape[:2] for a in images})
         if len(shapes) > 1:
             raise DataFileError(f"ImageFolder: images in {root} have {len(shapes)} different sizes "
-                             f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them")
+                                f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them")
         x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255
         y = np.array([label for _, label in self.samples], dtype=np.int64)
         super().__init__(x, y, classes=classes)
