@@ -89,7 +89,8 @@ def test_a_tensor_that_does_not_fit_its_storage_is_refused_by_name(tmp_path, off
 def test_storages_are_checked_against_their_entries(tmp_path):
     path = tmp_path / "evil.pth"
     _write_pth(path, {"w": ("0", "FloatStorage", 60, 0, (2, 3), (3, 1))}, {"0": SIX})
-    with pytest.raises(CheckpointError, match=r"storage '0' should hold 60 x 4 bytes, but its entry holds 24"):
+    with pytest.raises(CheckpointError, match=r"storage '0' should hold 60 x 4 bytes, but its entry "
+                                              r"holds 24"):
         load_torchvision(path)
     _write_pth(path, {"w": ("9", "FloatStorage", 6, 0, (6,), (1,))}, {"0": SIX})
     with pytest.raises(CheckpointError, match=r"evil\.pth: cannot unpickle .*archive/data/9"):
