@@ -14,17 +14,40 @@ an optimizer's state, tuples, OrderedDicts), goes into one JSON entry, so
 weights) loads as a flat dict.
 
 The write is atomic: the file is written to a temporary name in the same folder
-and then renamed over ``path`` (``os.replace``), so a crash or a full disk midway
-leaves the previous checkpoint as it was.
+(``.NAME.minicnn-PID.tmp``), flushed to disk and renamed over ``path``
+(``os.replace``), and the folder is flushed too, so a crash or a full disk
+midway leaves the previous checkpoint as it was. A temporary file left by a
+save that was killed (its process no longer alive) is removed by the next save
+into that folder.
+
+Reading is safe against files from elsewhere: no pickle, and each array's
+``.npy`` header (shape and dtype) is checked against the zip entry's size and
+against the read limit (``read_limit()``, ``set_read_limit(nbytes)``, or the
+environment variable ``MINICNN_MAX_READ_BYTES``; see ``minicnn.filecheck``)
+before the array is allocated, so neither a header claiming terabytes nor a
+zip bomb can exhaust memory.
+
+Errors: ``load`` raises FileNotFoundError when there is no file, and
+``CheckpointError`` (a ValueError) with one line naming the file for anything
+wrong with a file that is there: not a regular file (a folder, a FIFO),
+truncated, corrupt, not an ``.npz``, over the read limit, or holding object
+arrays. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
 import collections
 import json
+import lzma
+import math
 import os
+import re
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 
 from . import backend
+from .filecheck import check_claim, open_regular, read_limit, set_read_limit  # noqa: F401
+from .safepickle import describe
 from .tensor import Tensor
 
 FORMAT_KEY = "__minicnn_format__"
@@ -94,7 +117,7 @@ def _decode(node, arrays):
     if kind in ("list", "tuple"):
         items = [_decode(v, arrays) for v in value]
         return tuple(items) if kind == "tuple" else items
-    raise CheckpointError(f"unknown entry {kind!r} in the checkpoint's structure")
+    raise ValueError(f"unknown entry {kind!r:.40} in the checkpoint's structure")
 
 
 # --- the file ----------------------------------------------------------------
@@ -115,13 +138,16 @@ def save(obj, path):
 def write_atomic(path, write, who="write_atomic"):
     """Write a file all or nothing: into a temporary name beside it, then renamed over it.
 
-    ``write`` is bytes, or a function that writes to the open binary file.
+    ``write`` is bytes, or a function that writes to the open binary file. The
+    temporary file is removed if anything goes wrong (even KeyboardInterrupt);
+    temporary files of killed saves in the same folder are removed first.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    _remove_stale_temps(folder)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.minicnn-{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
             if callable(write):
@@ -135,6 +161,60 @@ def write_atomic(path, write, who="write_atomic"):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    _fsync_folder(folder)
+
+
+_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)\.tmp$")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)                     # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:                 # it exists, owned by someone else
+        return True
+    except (OverflowError, OSError):        # no such pid can exist
+        return False
+    return True
+
+
+def _remove_stale_temps(folder):
+    """Remove the temporary files of saves into ``folder`` whose process is no longer alive."""
+    if os.name != "posix":                  # NOTE: os.kill(pid, 0) would end the process on Windows
+        return
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMP_NAME.match(name)
+        if match and not _pid_alive(int(match.group(1))):
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError:                 # another save removed it first, or it is not ours to remove
+                pass
+
+
+def _fsync_folder(folder):
+    """Flush the folder's entry list, so that the rename itself survives a power cut."""
+    if os.name != "posix":                  # Windows cannot open a folder as a file
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:                         # NOTE: some filesystems cannot fsync a folder
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_arrays(path, arrays, who="write_arrays"):
+    """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically."""
+    write_atomic(path, lambda f: _write_npz(f, arrays), who=who)
 
 
 def _write_npz(f, arrays):
@@ -143,6 +223,65 @@ def _write_npz(f, arrays):
         for name, array in arrays.items():
             with zf.open(name + ".npy", "w", force_zip64=True) as out:
                 np.lib.format.write_array(out, np.asarray(array), allow_pickle=False)
+
+
+# --- reading .npz files safely ----------------------------------------------
+
+# what zipfile and numpy's header parser raise on a damaged file
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, struct.error,
+               OSError, EOFError, ValueError, KeyError, IndexError, TypeError, OverflowError,
+               NotImplementedError, RuntimeError, UnicodeError)
+
+
+def read_npz(path, who="mc.load"):
+    """{name: array} from an ``.npz`` file, in the file's order, each array checked before it is
+    allocated (see the module docstring). Raises CheckpointError for anything wrong."""
+    path = os.fspath(path)
+    with open_regular(path, CheckpointError) as f:
+        try:
+            if f.read(6) == b"\x93NUMPY":
+                raise CheckpointError(f"{who}: {path} holds a single .npy array, not a checkpoint")
+            f.seek(0)
+            with zipfile.ZipFile(f) as archive:
+                members = archive.infolist()
+                check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path,
+                            CheckpointError)
+                return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}
+        except CheckpointError:
+            raise
+        except _ZIP_ERRORS as e:
+            raise CheckpointError(f"{who}: {path} is not a readable checkpoint (truncated, corrupt "
+                                  f"or not an .npz file): {describe(e)}") from None
+
+
+def _read_npy(archive, member, path, who):
+    """One ``.npy`` entry of the zip: header first, then exactly the bytes it promises."""
+    name = f"{member.filename!r:.80}"
+    if not member.filename.endswith(".npy"):
+        raise CheckpointError(f"{who}: {path} holds {name}, which is not an .npy array")
+    with archive.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            raise CheckpointError(f"{who}: {path}: {name} has .npy format version {version}, "
+                                  "which minicnn does not read")
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        try:
+            shape, fortran, dtype = read_header(f)
+        except Exception as e:      # numpy parses the header with ast and tokenize: their errors too
+            raise CheckpointError(f"{who}: {path}: {name} has a damaged .npy header: "
+                                  f"{describe(e)}") from None
+        if dtype.hasobject or dtype.itemsize == 0:
+            raise CheckpointError(f"{who}: {path}: {name} has dtype {dtype}, which a checkpoint "
+                                  "never holds (object arrays would need pickle)")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if f.tell() + nbytes != member.file_size:
+            raise CheckpointError(f"{who}: {path}: {name} claims shape {shape} {dtype} = {nbytes} "
+                                  f"bytes, but its entry holds {member.file_size - f.tell()}")
+        buffer = bytearray(nbytes)
+        if f.readinto(buffer) != nbytes:
+            raise CheckpointError(f"{who}: {path}: {name} is truncated")
+    return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
 
 
 def load(path):
@@ -154,26 +293,18 @@ def load(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"mc.load: no checkpoint at {path!r}")
-    try:
-        f = np.load(path, allow_pickle=False)
-        if not hasattr(f, "files"):
-            raise CheckpointError(f"mc.load: {path!r} holds a single .npy array, not a checkpoint")
-        with f:
-            arrays = {name: f[name] for name in f.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
-        if isinstance(err, CheckpointError):
-            raise
-        raise CheckpointError(f"mc.load: {path!r} is not a readable checkpoint (truncated, corrupt "
-                              f"or not an .npz file): {type(err).__name__}: {err}") from err
+    arrays = read_npz(path)
     if FORMAT_KEY not in arrays:
         return dict(arrays)
-    version = int(arrays.pop(FORMAT_KEY))
-    if version > FORMAT_VERSION:
-        raise CheckpointError(f"mc.load: {path!r} has checkpoint format {version}, newer than this "
-                              f"minicnn reads ({FORMAT_VERSION}); upgrade minicnn")
     try:
-        tree = json.loads(str(arrays.pop(TREE_KEY)))
-        return _decode(tree, arrays)
-    except (KeyError, ValueError, TypeError) as err:
+        tree, version = arrays.pop(TREE_KEY), int(arrays.pop(FORMAT_KEY))
+        if version > FORMAT_VERSION:
+            raise CheckpointError(f"mc.load: {path!r} has checkpoint format {version}, newer than "
+                                  f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn")
+        return _decode(json.loads(str(tree)), arrays)
+    except CheckpointError:
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, OverflowError,
+            RecursionError) as err:
         raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: "
-                              f"{type(err).__name__}: {err}") from err
+                              f"{describe(err)}") from None

@@ -1,100 +1,215 @@
-"""Read PyTorch's ``.pth`` files with NumPy alone.
+"""Read PyTorch's ``.pth`` files with NumPy alone, safely.
 
 Since PyTorch 1.6, ``torch.save`` writes a zip archive: ``<name>/data.pkl`` is
 a pickle of the object, and every tensor's storage is a separate raw file
 ``<name>/data/<key>``. In the pickle a tensor appears as a call
 ``torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)`` whose
-storage is a "persistent id" naming its key and type.
+storage is a "persistent id" naming its key, type and element count.
 
-The unpickler below allows exactly those few names (an OrderedDict, the
-rebuild functions, the storage types) and refuses any other, so a file cannot
-run code, as ``torch.load(weights_only=True)`` refuses it.
+A file from elsewhere can neither run code nor read memory it does not own:
+
+- the pickle goes through ``minicnn.safepickle``, admitting exactly the names a
+  state dict needs (an OrderedDict, the rebuild functions, the storage types),
+  as ``torch.load(weights_only=True)`` does;
+- each storage's entry must hold exactly its element count times the item size,
+  and storages and tensors together must fit the read limit
+  (``minicnn.io.read_limit()``) before they are read or copied;
+- each tensor's size, stride and offset are checked against its storage with
+  Python's exact integers before any view is made: non-negative, and the
+  furthest element it reaches, ``offset + sum((size_i - 1) * stride_i)``, inside
+  the storage.
+
+Every problem is a ``minicnn.io.CheckpointError`` with one line naming the file
+and, for a tensor that does not fit, the tensor's key.
 """
 import collections
-import pickle
+import math
+import os
 import zipfile
 
 import numpy as np
 
+from .filecheck import check_claim, open_regular
+from .io import _ZIP_ERRORS, CheckpointError
+from .safepickle import Refused, RestrictedUnpickler, describe
+
 _STORAGE_DTYPES = {
     "FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2",
-    "BFloat16Storage": "bfloat16", "LongStorage": "<i8", "IntStorage": "<i4",
+    "BFloat16Storage": "<u2", "LongStorage": "<i8", "IntStorage": "<i4",
     "ShortStorage": "<i2", "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?",
 }
+MAX_DEPTH = 32      # how deeply a .pth may nest dicts and lists around its tensors
 
 
 class _StorageType:
+    """Stands for ``torch.FloatStorage`` and kin: only named in a persistent id, never called."""
+
     def __init__(self, name):
         self.name = name
+
+    def __call__(self, *args):
+        raise Refused(f"the pickle calls torch.{self.name}, which a .pth never does")
+
+
+class _Storage:
+    def __init__(self, key, array):
+        self.key, self.array = key, array
+
+
+class _Tensor:
+    """A tensor as the pickle describes it; an array only once ``_Unpickler.array`` has checked it."""
+
+    def __init__(self, storage, offset, size, stride):
+        self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
 
 
 def _rebuild_tensor_v2(storage, offset, size, stride, requires_grad=False, hooks=None,
                        metadata=None):
-    """The tensor viewing ``storage`` from ``offset`` with ``size`` and ``stride`` (in elements)."""
-    if not size:
-        return np.array(storage[offset])          # a 0-d array, as a 0-d tensor
-    view = np.lib.stride_tricks.as_strided(
-        storage[offset:], shape=tuple(size), strides=tuple(s * storage.itemsize for s in stride))
-    return np.ascontiguousarray(view)
+    if not isinstance(storage, _Storage):
+        raise Refused(f"a tensor whose storage is a {type(storage).__name__}")
+    return _Tensor(storage, offset, size, stride)
 
 
 def _rebuild_parameter(data, requires_grad=False, hooks=None, state=None):
+    if not isinstance(data, _Tensor):
+        raise Refused(f"a Parameter whose data is a {type(data).__name__}")
     return data
 
 
-_ALLOWED = {
-    ("collections", "OrderedDict"): collections.OrderedDict,
-    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
-    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-    ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-}
-
-
-def _bfloat16_to_float32(raw):
+def _bfloat16_to_float32(bits):
     """bfloat16 is the top half of a float32: shift its 16 bits up."""
-    return (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+    return (bits.astype(np.uint32) << 16).view(np.float32)
 
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, archive, prefix):
-        super().__init__(file)
-        self.archive, self.prefix, self.storages = archive, prefix, {}
+class _Unpickler(RestrictedUnpickler):
+    admitted = {("collections", "OrderedDict"): collections.OrderedDict,
+                ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+                ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+                ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+                **{("torch", name): _StorageType(name) for name in _STORAGE_DTYPES}}
+    refusal = "a .pth is read only for its tensors, parameters and dicts"
 
-    def find_class(self, module, name):
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _StorageType(name)
-        if (module, name) in _ALLOWED:
-            return _ALLOWED[(module, name)]
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a .pth file: "
-                                     "only tensors, parameters and dicts are read")
+    def __init__(self, data, archive, prefix, path):
+        super().__init__(data, CheckpointError, path)
+        self.archive, self.prefix, self.path = archive, prefix, path
+        self.storages, self.allocated = {}, 0
+
+    def _claim(self, nbytes, what):
+        """Count ``nbytes`` more against the read limit, for storages and tensors together."""
+        check_claim(self.allocated + nbytes, f"{what} (with all read before it)", self.path,
+                    CheckpointError)
+        self.allocated += nbytes
 
     def persistent_load(self, pid):
-        kind, storage_type, key, _location, _numel = pid
-        if kind != "storage":
-            raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise CheckpointError(f"{self.path}: unknown persistent id in the pickle")
+        _, storage_type, key, _location, numel = pid
+        kind = getattr(storage_type, "fn", None)
+        if not isinstance(kind, _StorageType) or not isinstance(key, str) or type(numel) is not int:
+            raise CheckpointError(f"{self.path}: malformed storage reference {key!r:.60}")
         if key not in self.storages:
-            name = storage_type.name if isinstance(storage_type, _StorageType) else str(storage_type)
-            if name not in _STORAGE_DTYPES:
-                raise pickle.UnpicklingError(f"unsupported storage type {name!r}")
-            raw = self.archive.read(f"{self.prefix}data/{key}")
-            dtype = _STORAGE_DTYPES[name]
-            self.storages[key] = (_bfloat16_to_float32(raw) if dtype == "bfloat16"
-                                  else np.frombuffer(raw, dtype=dtype))
+            dtype = np.dtype(_STORAGE_DTYPES[kind.name])
+            member = self.archive.getinfo(f"{self.prefix}data/{key}")
+            if numel < 0 or member.file_size != numel * dtype.itemsize:
+                raise CheckpointError(f"{self.path}: storage {key!r:.40} should hold {numel} x "
+                                      f"{dtype.itemsize} bytes, but its entry holds {member.file_size}")
+            bf16 = kind.name == "BFloat16Storage"
+            self._claim(numel * (4 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
+            raw = self.archive.read(member)
+            array = np.frombuffer(raw, dtype=dtype)
+            self.storages[key] = _Storage(key, _bfloat16_to_float32(array) if bf16 else array)
         return self.storages[key]
+
+    def array(self, t, name):
+        """The checked copy of tensor ``t`` (named ``name`` in messages)."""
+        storage, offset, size, stride = t.storage.array, t.offset, t.size, t.stride
+        where = f"{self.path}: tensor {name}"
+        if not (type(offset) is int and _ints(size) and _ints(stride) and len(size) == len(stride)):
+            raise CheckpointError(f"{where} has a malformed offset, size or stride")
+        shape = f"(size {tuple(size)}, stride {tuple(stride)}, offset {offset})"
+        if offset < 0 or min(size, default=0) < 0 or min(stride, default=0) < 0:
+            raise CheckpointError(f"{where} has a negative size, stride or offset {shape}")
+        numel = math.prod(size)
+        if numel == 0:
+            if offset > storage.size:
+                raise CheckpointError(f"{where} starts past the end of its storage of "
+                                      f"{storage.size} elements {shape}")
+            try:
+                return np.empty(size, storage.dtype)
+            except (ValueError, OverflowError):
+                raise CheckpointError(f"{where} has an impossible size {shape}") from None
+        last = offset + sum((n - 1) * s for n, s in zip(size, stride))
+        if last >= storage.size:
+            raise CheckpointError(f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
+                                  f"holds {storage.size} {shape}")
+        self._claim(numel * storage.itemsize, f"tensor {name}")
+        # a dimension of size 1 is never stepped along: its stride may be anything, so use 0
+        strides = tuple(s * storage.itemsize if n > 1 else 0 for n, s in zip(size, stride))
+        view = np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size), strides=strides)
+        return view.copy(order="C")
+
+
+def _ints(values):
+    return isinstance(values, (tuple, list)) and all(type(v) is int for v in values)
+
+
+def _with_arrays(obj, reader, path="", depth=0, done=None):
+    """``obj`` with every tensor replaced by its checked array, named by its key path."""
+    done = {} if done is None else done
+    if id(obj) in done:                   # shared (memoized) objects are converted once
+        return done[id(obj)]
+    if isinstance(obj, (set, frozenset)) and any(isinstance(v, _Tensor) for v in obj):
+        raise CheckpointError(f"{reader.path}: tensors inside a set at {path or 'the top level'}")
+    if isinstance(obj, _Tensor):
+        result = reader.array(obj, repr(path[:100]) if path else "at the top level")
+    elif isinstance(obj, (dict, list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise CheckpointError(f"{reader.path}: nested more than {MAX_DEPTH} levels deep")
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        pairs = [(k, _with_arrays(v, reader, f"{path}/{k}" if path else str(k), depth + 1, done))
+                 for k, v in items]
+        result = type(obj)(pairs if isinstance(obj, dict) else (v for _, v in pairs))
+    else:
+        return obj
+    done[id(obj)] = result
+    return result
+
+
+def _check_byteorder(archive, prefix, path):
+    """torch writes storages in the machine's byte order and says which in ``byteorder``."""
+    name = prefix + "byteorder"
+    if name not in archive.namelist():
+        return                                  # older files have none, and are little-endian
+    if archive.getinfo(name).file_size > 16 or archive.read(name).strip() != b"little":
+        raise CheckpointError(f"{path}: its storages are not little-endian, which minicnn does not read")
 
 
 def read_pth(path):
     """The object saved by ``torch.save`` (a state dict, typically), with NumPy arrays for tensors.
 
-    Raises ValueError for files in PyTorch's legacy (pre-1.6, non-zip) format.
+    Raises CheckpointError for anything wrong with the file, including PyTorch's
+    legacy (pre-1.6, non-zip) format.
     """
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path}: not a zip-format .pth file (PyTorch >= 1.6 writes those); "
-                         "re-save it with a current torch, or convert it to .safetensors")
-    with zipfile.ZipFile(path) as archive:
-        pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
-        if len(pickles) != 1:
-            raise ValueError(f"{path}: expected one data.pkl in the archive, found {len(pickles)}")
-        prefix = pickles[0][:-len("data.pkl")]
-        with archive.open(pickles[0]) as f:
-            return _Unpickler(f, archive, prefix).load()
+    path = os.fspath(path)
+    with open_regular(path, CheckpointError) as f:
+        try:
+            if not zipfile.is_zipfile(f):
+                raise CheckpointError(f"{path}: not a zip-format .pth file (PyTorch >= 1.6 writes "
+                                      "those); re-save it with a current torch, or convert it to "
+                                      ".safetensors")
+            with zipfile.ZipFile(f) as archive:
+                pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
+                if len(pickles) != 1:
+                    raise CheckpointError(f"{path}: expected one data.pkl in the archive, "
+                                          f"found {len(pickles)}")
+                prefix = pickles[0][:-len("data.pkl")]
+                _check_byteorder(archive, prefix, path)
+                member = archive.getinfo(pickles[0])
+                check_claim(member.file_size, "its data.pkl", path, CheckpointError)
+                reader = _Unpickler(archive.read(member), archive, prefix, path)
+                return _with_arrays(reader.load(), reader)
+        except CheckpointError:
+            raise
+        except _ZIP_ERRORS as e:
+            raise CheckpointError(f"{path}: not a readable .pth file (truncated or corrupt): "
+                                  f"{describe(e)}") from None

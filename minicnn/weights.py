@@ -13,16 +13,27 @@ data_offsets}}, plus an optional "__metadata__"), then the raw little-endian
 buffers. A .pth file (torch.save's zip format) is read without torch by
 ``minicnn.pth``, a restricted unpickler; ``convert_weights`` turns any of
 them into .npz or .safetensors.
+
+Every reader checks a file before it allocates (see ``minicnn.filecheck``): a
+safetensors header must be a JSON object of known dtypes whose data_offsets
+lie in the file, do not overlap, match each shape, and together cover the data
+exactly. Anything wrong with a weights file that is there is a
+``minicnn.io.CheckpointError`` (a ValueError) with one line naming the file;
+a missing file is a FileNotFoundError. Writes are atomic (``io.write_atomic``).
 """
 import collections
 import json
+import math
 import os
 import pathlib
 import struct
 
 import numpy as np
 
+from .filecheck import check_claim, open_regular
+from .io import CheckpointError, read_npz, write_arrays, write_atomic
 from .pth import read_pth
+from .safepickle import describe
 
 _SAFETENSORS_DTYPES = {
     "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
@@ -30,34 +41,83 @@ _SAFETENSORS_DTYPES = {
 }
 
 
+MAX_HEADER_BYTES = 100 << 20     # the safetensors reference reader's limit on the JSON header
+
+
 def read_safetensors(path):
-    """{name: array} from a .safetensors file (bfloat16 becomes float32)."""
-    data = pathlib.Path(path).read_bytes()
-    if len(data) < 8:
-        raise ValueError(f"{path}: too short to be a safetensors file ({len(data)} bytes)")
-    (n,) = struct.unpack("<Q", data[:8])
-    if 8 + n > len(data):
-        raise ValueError(f"{path}: header length {n} runs past the end of the file "
-                         f"({len(data)} bytes); not a safetensors file?")
-    header = json.loads(data[8:8 + n].decode("utf-8"))
-    body = memoryview(data)[8 + n:]
-    out = collections.OrderedDict()
-    entries = sorted(((k, v) for k, v in header.items() if k != "__metadata__"),
-                     key=lambda kv: kv[1]["data_offsets"][0])
-    for name, info in entries:
-        start, end = info["data_offsets"]
-        dtype, shape = info["dtype"], tuple(info["shape"])
-        raw = body[start:end]
-        if dtype == "BF16":
-            # NOTE: bfloat16 is the top half of a float32: shift it back up
-            bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-            array = bits.view(np.float32)
-        elif dtype in _SAFETENSORS_DTYPES:
-            array = np.frombuffer(raw, dtype=_SAFETENSORS_DTYPES[dtype])
-        else:
-            raise ValueError(f"{path}: tensor {name!r} has dtype {dtype}, which minicnn cannot read")
-        out[name] = array.reshape(shape).astype(array.dtype.newbyteorder("="))
+    """{name: array} from a .safetensors file (bfloat16 becomes float32), in the order of the data."""
+    path = os.fspath(path)
+    with open_regular(path, CheckpointError) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 8:
+            raise CheckpointError(f"{path}: too short to be a safetensors file ({size} bytes)")
+        (n,) = struct.unpack("<Q", f.read(8))
+        if n > min(MAX_HEADER_BYTES, size - 8):
+            raise CheckpointError(f"{path}: header length {n} runs past the end of the file "
+                                  f"({size} bytes) or over {MAX_HEADER_BYTES}; not a safetensors file?")
+        try:
+            header = json.loads(f.read(n).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            raise CheckpointError(f"{path}: the header is not JSON ({describe(e)})") from None
+        entries = _check_header(header, size - 8 - n, path)
+        # bfloat16 doubles in size as it becomes float32
+        check_claim(sum((end - begin) * (2 if code == "BF16" else 1) for _, code, _, begin, end in entries),
+                    "its tensors", path, CheckpointError)
+        out = collections.OrderedDict()
+        for name, code, shape, begin, end in entries:
+            f.seek(8 + n + begin)
+            buffer = bytearray(end - begin)
+            if f.readinto(buffer) != len(buffer):
+                raise CheckpointError(f"{path}: tensor {name!r:.80} is cut short (the file shrank?)")
+            if code == "BF16":
+                # NOTE: bfloat16 is the top half of a float32: shift it back up
+                bits = np.frombuffer(buffer, dtype="<u2").astype(np.uint32) << 16
+                array = bits.view(np.float32)
+            else:
+                array = np.frombuffer(buffer, dtype=_SAFETENSORS_DTYPES[code])
+            out[name] = array.reshape(shape).astype(array.dtype.newbyteorder("="), copy=False)
     return out
+
+
+def _check_header(header, data_bytes, path):
+    """[(name, dtype code, shape, begin, end)] sorted by offset, after checking every field."""
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{path}: the header is a JSON {type(header).__name__}, not an object")
+    if not isinstance(header.get("__metadata__", {}), dict):
+        raise CheckpointError(f"{path}: the header's __metadata__ is not a JSON object")
+    entries = []
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        where = f"{path}: tensor {name!r:.80}"
+        if not isinstance(info, dict):
+            raise CheckpointError(f"{where} is described by a JSON {type(info).__name__}, not an object")
+        code, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+        if not isinstance(code, str) or (code not in _SAFETENSORS_DTYPES and code != "BF16"):
+            raise CheckpointError(f"{where} has dtype {code!r:.20}, which minicnn cannot read")
+        if not (isinstance(shape, list) and all(type(v) is int and v >= 0 for v in shape)):
+            raise CheckpointError(f"{where} has shape {shape!r:.60}, not a list of sizes")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(v) is int for v in offsets)):
+            raise CheckpointError(f"{where} has data_offsets {offsets!r:.60}, not [begin, end]")
+        begin, end = offsets
+        if not 0 <= begin <= end <= data_bytes:
+            raise CheckpointError(f"{where} has data_offsets [{begin}, {end}] outside the "
+                                  f"{data_bytes} bytes of data")
+        itemsize = 2 if code == "BF16" else np.dtype(_SAFETENSORS_DTYPES[code]).itemsize
+        if end - begin != math.prod(shape) * itemsize:
+            raise CheckpointError(f"{where} has shape {tuple(shape)} {code}, "
+                                  f"{math.prod(shape) * itemsize} bytes, but data_offsets span {end - begin}")
+        entries.append((name, code, tuple(shape), begin, end))
+    entries.sort(key=lambda e: (e[3], e[4]))
+    position = 0
+    for name, _, _, begin, end in entries:
+        if begin != position:
+            what = "overlaps the tensor before it" if begin < position else "leaves a gap before it"
+            raise CheckpointError(f"{path}: tensor {name!r:.80} at [{begin}, {end}] {what}")
+        position = end
+    if position != data_bytes:
+        raise CheckpointError(f"{path}: the tensors cover {position} of the {data_bytes} bytes of data")
+    return entries
 
 
 def write_safetensors(state, path):
@@ -76,12 +136,13 @@ def write_safetensors(state, path):
         offset += len(raw)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)            # buffers start 8-byte aligned
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as f:
+
+    def write(f):
         f.write(struct.pack("<Q", len(text)) + text)
         for raw in chunks:
             f.write(raw)
-    os.replace(tmp, path)
+
+    write_atomic(path, write, who="write_safetensors")
 
 
 def _read_pth(path):
@@ -90,7 +151,7 @@ def _read_pth(path):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     if not isinstance(obj, dict):
-        raise ValueError(f"{path}: expected a state dict, got {type(obj).__name__}")
+        raise CheckpointError(f"{path}: expected a state dict, got {type(obj).__name__}")
     return collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
 
 
@@ -105,8 +166,7 @@ def load_torchvision(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_torchvision: no such file {path!r}")
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as f:
-            return collections.OrderedDict((k, f[k]) for k in f.files)
+        return collections.OrderedDict(read_npz(path, who="load_torchvision"))
     if suffix == ".safetensors":
         return read_safetensors(path)
     if suffix in (".pth", ".pt", ".bin"):
@@ -120,14 +180,12 @@ def convert_weights(src, dst):
 
     Returns the number of arrays written. Used by ``python -m minicnn convert-weights``.
     """
-    state = load_torchvision(src)
     suffix = pathlib.Path(str(dst)).suffix.lower()
-    if suffix == ".npz":
-        tmp = f"{dst}.tmp.npz"
-        np.savez(tmp, **state)
-        os.replace(tmp, dst)
-    elif suffix == ".safetensors":
-        write_safetensors(state, dst)
-    else:
+    if suffix not in (".npz", ".safetensors"):
         raise ValueError(f"convert_weights: cannot write {dst!r}; use .npz or .safetensors")
+    state = load_torchvision(src)
+    if suffix == ".npz":
+        write_arrays(dst, state, who="convert_weights")
+    else:
+        write_safetensors(state, dst)
     return len(state)

@@ -180,3 +180,166 @@ def test_a_write_that_dies_midway_leaves_the_previous_checkpoint(tmp_path, monke
     monkeypatch.undo()
     assert_same(mc.load(path), {"epoch": 1, "w": np.ones(3)})
     assert os.listdir(tmp_path) == ["ckpt.npz"]
+
+
+def _npz_with(path, members, compression=zipfile.ZIP_STORED):
+    """An .npz of raw members {name: bytes} (for files np.savez would never write)."""
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _npy_header(shape, descr="<f8"):
+    out = __import__("io").BytesIO()
+    np.lib.format.write_array_header_1_0(out, {"descr": descr, "fortran_order": False, "shape": shape})
+    return out.getvalue()
+
+
+def test_an_npy_header_claiming_terabytes_is_a_checkpoint_error_not_a_memory_error(tmp_path):
+    path = tmp_path / "huge.npz"
+    _npz_with(path, {"w.npy": _npy_header((1 << 39,)) + b"\0" * 64})          # 4 TiB of float64
+    with pytest.raises(io.CheckpointError, match=r"'w\.npy' claims shape \(549755813888,\) float64 = "
+                                                  r"4398046511104 bytes, but its entry holds 64"):
+        mc.load(path)
+    _npz_with(path, {"w.npy": _npy_header((3,)) + b"\0" * 32})                # too long: 32 != 24
+    with pytest.raises(io.CheckpointError, match="claims shape .* = 24 bytes, but its entry holds 32"):
+        mc.load(path)
+
+
+def test_the_read_limit_stops_zip_bombs_before_inflating(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("w.npy", "w") as f:
+            f.write(_npy_header((8 << 20,), "|u1"))
+            for _ in range(8):
+                f.write(bytes(1 << 20))
+    assert path.stat().st_size < 100_000                                   # 8 MiB in a few KB
+    io.set_read_limit(1 << 20)
+    try:
+        with pytest.raises(io.CheckpointError, match=r"bomb\.npz: its arrays, unpacked, would take "
+                                                      r"8\.0 MiB, more than the read limit of 1\.0 MiB"):
+            mc.load(path)
+        with pytest.raises(io.CheckpointError, match="more than the read limit"):
+            mc.weights.load_torchvision(path)
+    finally:
+        io.set_read_limit(None)
+    assert mc.load(path)["w"].shape == (8 << 20,)
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", "1000")
+    with pytest.raises(io.CheckpointError, match="read limit of 1000 bytes"):
+        mc.load(path)
+
+
+def test_the_read_limit_is_configurable_and_checked(monkeypatch):
+    monkeypatch.delenv("MINICNN_MAX_READ_BYTES", raising=False)
+    assert 0 < io.read_limit() <= 4 << 30
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", "12345")
+    assert io.read_limit() == 12345
+    io.set_read_limit(99)
+    try:
+        assert io.read_limit() == 99                        # the call wins over the environment
+    finally:
+        io.set_read_limit(None)
+    assert io.read_limit() == 12345
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", "lots")
+    with pytest.raises(ValueError, match="MINICNN_MAX_READ_BYTES must be a positive number"):
+        io.read_limit()
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="set_read_limit: nbytes must be a positive int"):
+            io.set_read_limit(bad)
+
+
+def test_object_arrays_and_foreign_members_are_refused(tmp_path):
+    path = tmp_path / "obj.npz"
+    np.savez(tmp_path / "pickled.npz", x=np.array([1, None], dtype=object))
+    with pytest.raises(io.CheckpointError, match=r"'x\.npy' has dtype object"):
+        mc.load(tmp_path / "pickled.npz")
+    _npz_with(path, {"a.npy": _npy_header((1,)) + bytes(8), "notes.txt": b"hello"})
+    with pytest.raises(io.CheckpointError, match=r"holds 'notes\.txt', which is not an \.npy array"):
+        mc.load(path)
+
+
+def test_special_files_are_refused_before_any_read(tmp_path):
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(io.CheckpointError, match=r"folder\.npz: is a folder, not a regular file"):
+        mc.load(tmp_path / "folder.npz")
+    if hasattr(os, "mkfifo"):              # a plain open() of a FIFO waits forever for a writer
+        os.mkfifo(tmp_path / "fifo.npz")
+        with pytest.raises(io.CheckpointError, match=r"fifo\.npz: is a FIFO \(named pipe\)"):
+            mc.load(tmp_path / "fifo.npz")
+        for suffix in (".pth", ".safetensors", ".npz"):
+            os.mkfifo(tmp_path / f"w{suffix}")
+            with pytest.raises(io.CheckpointError, match="is a FIFO"):
+                mc.weights.load_torchvision(tmp_path / f"w{suffix}")
+
+
+def test_a_damaged_structure_entry_is_a_checkpoint_error(tmp_path):
+    for tree in ('{"dict": 3}', '[[[[', "[" * 100_000 + "]" * 100_000, '{"list": [{"array": "nope"}]}'):
+        path = tmp_path / "bad.npz"
+        np.savez(path, **{io.FORMAT_KEY: np.asarray(1), io.TREE_KEY: np.asarray(tree)})
+        with pytest.raises(io.CheckpointError, match="damaged structure entry"):
+            mc.load(path)
+
+
+def _dead_pid():
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_the_next_save_removes_temporary_files_of_killed_saves(tmp_path):
+    dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
+    other_dead = tmp_path / f".metrics.json.minicnn-{_dead_pid()}.tmp"
+    live = tmp_path / f".other.npz.minicnn-{os.getpid()}.tmp"
+    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}.tmp"     # a save in progress elsewhere
+    unrelated = tmp_path / ".notes.123.tmp"
+    for p in (dead, other_dead, live, alive, unrelated):
+        p.write_bytes(b"x" * 100)
+    mc.save({"a": 1}, tmp_path / "ckpt.npz")
+    # POSIX only: on Windows, asking whether a pid is alive with os.kill would end the process
+    assert dead.exists() == other_dead.exists() == (os.name != "posix")
+    assert live.exists() and alive.exists() and unrelated.exists()
+
+
+def test_saves_fsync_the_file_and_then_its_folder(tmp_path, monkeypatch):
+    import stat
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(stat.S_ISDIR(os.fstat(fd).st_mode)),
+                                                 real_fsync(fd)))
+    mc.save({"a": 1}, tmp_path / "ckpt.npz")
+    assert synced == ([False, True] if os.name == "posix" else [False])
+
+
+def test_weights_writers_leave_no_temporary_file_on_error(tmp_path, monkeypatch):
+    from minicnn import weights
+    good = {"w": np.ones(3, np.float32)}
+    weights.write_safetensors(good, tmp_path / "w.safetensors")
+    np.savez(tmp_path / "w.npz", **good)
+    before = sorted(os.listdir(tmp_path))
+
+    def full_disk(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="disk full"):
+        weights.write_safetensors({"w": np.zeros(3, np.float32)}, tmp_path / "w.safetensors")
+    with pytest.raises(OSError, match="disk full"):
+        weights.convert_weights(tmp_path / "w.npz", tmp_path / "w.safetensors")
+    with pytest.raises(OSError, match="disk full"):
+        weights.convert_weights(tmp_path / "w.safetensors", tmp_path / "c.npz")
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path)) == before
+    np.testing.assert_array_equal(weights.read_safetensors(tmp_path / "w.safetensors")["w"], np.ones(3))
+
+
+def test_every_truncation_of_a_checkpoint_is_a_checkpoint_error(tmp_path):
+    good = tmp_path / "good.npz"
+    mc.save({"model": model().state_dict(), "epoch": 2}, good)
+    data = good.read_bytes()
+    bad = tmp_path / "bad.npz"
+    for n in range(0, len(data), 7):
+        bad.write_bytes(data[:n])
+        with pytest.raises(io.CheckpointError, match="bad.npz"):
+            mc.load(bad)

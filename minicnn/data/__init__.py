@@ -7,15 +7,21 @@ int64); the DataLoader yields ``(x, y)`` minicnn Tensors.
 - from files you have: ``MNIST``, ``FashionMNIST``, ``CIFAR10``, ``ImageFolder``
 - generated: ``SyntheticShapes``
 - building blocks: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``
+
+Errors: a missing dataset file is a FileNotFoundError (as is an ImageFolder
+class folder with no images, as in torchvision); a file that is there but
+cannot be read safely (corrupt, truncated, not a regular file, a pickle holding
+code, sizes over ``minicnn.io.read_limit()``) is a ``DataFileError`` (a
+ValueError) with one line naming the file.
 """
 from . import transforms
 from .bundled import digits, mnist5k
 from .dataset import Dataset, Subset, TensorDataset, random_split
-from .files import CIFAR10, MNIST, FashionMNIST, read_idx
+from .files import CIFAR10, MNIST, DataFileError, FashionMNIST, read_idx
 from .image_folder import ImageFolder
 from .loader import DataLoader
 from .synthetic import SHAPES, SyntheticShapes
 
 __all__ = ["transforms", "digits", "mnist5k", "Dataset", "Subset", "TensorDataset",
-           "random_split", "CIFAR10", "MNIST", "FashionMNIST", "read_idx", "ImageFolder",
-           "DataLoader", "SHAPES", "SyntheticShapes"]
+           "random_split", "CIFAR10", "MNIST", "FashionMNIST", "DataFileError", "read_idx",
+           "ImageFolder", "DataLoader", "SHAPES", "SyntheticShapes"]

@@ -1,62 +1,110 @@
 """Datasets read from files the user already has: MNIST, Fashion-MNIST, CIFAR-10.
 
 Nothing is downloaded. A missing file raises FileNotFoundError listing the
-file names expected and where the dataset is published; a truncated or
-corrupt file raises ValueError saying what is wrong with it.
+file names expected and where the dataset is published. Anything wrong with
+a file that is there (truncated, corrupt, not a regular file, holding code,
+or claiming more memory than ``minicnn.io.read_limit()``) raises
+``DataFileError``, a ValueError, with one line naming the file and what is
+wrong; no other error comes out of these readers.
 
 IDX format (MNIST, Fashion-MNIST): a big-endian header ``0, 0, type, ndim``
 (type 0x08 = unsigned byte), then ``ndim`` big-endian uint32 sizes, then the
 values row-major. Images have magic 2051 (ndim 3), labels 2049 (ndim 1).
 CIFAR-10 "python version": pickled dicts with b"data" (10000, 3072) uint8,
 each row the 1024 red, then green, then blue values of a 32x32 image, and
-b"labels" (10000,) ints.
+b"labels" (10000,) ints. The batches are unpickled by ``_CifarUnpickler``,
+which admits only what a batch holds (see there), so a batch cannot run code.
 """
 import gzip
+import math
 import os
-import pickle
 
 import numpy as np
 
+from ..filecheck import check_claim, file_kind, open_regular
+from ..safepickle import Refused, RestrictedUnpickler, describe
 from .dataset import TensorDataset
 
 IDX_IMAGES, IDX_LABELS = 2051, 2049
 
 
+class DataFileError(ValueError):
+    """A dataset file that is there but cannot be read safely: corrupt, truncated, too large,
+    not a regular file, or (a pickle) holding anything but data."""
+
+
 def _find(name, root, filenames, folders, published, expected):
-    """First existing path among ``folders`` x ``filenames``, else a FileNotFoundError."""
+    """First existing path among ``folders`` x ``filenames``, else a FileNotFoundError.
+
+    A name that exists but is not a regular file (a folder, a FIFO) is a DataFileError.
+    """
     for folder in folders:
         for filename in filenames:
             path = os.path.join(root, folder, filename)
-            if os.path.isfile(path):
-                return path
+            try:
+                kind = file_kind(os.stat(path).st_mode)
+            except OSError:
+                continue
+            if kind is not None:
+                raise DataFileError(f"{name}: {path} is {kind}, not a regular file")
+            return path
     where = ", ".join(os.path.normpath(os.path.join(root, f)) for f in folders)
     raise FileNotFoundError(f"{name}: {' or '.join(filenames)} not found in {where}; the dataset "
                             f"expects the files {', '.join(expected)}, as published on "
                             f"{published} (no download is attempted)")
 
 
+def _read_exactly(f, nbytes, path):
+    """``nbytes`` from ``f`` into a new uint8 array, and a check that nothing follows."""
+    out = np.empty(nbytes, np.uint8)
+    view, done = memoryview(out), 0
+    while done < nbytes:
+        got = f.readinto(view[done:])
+        if not got:
+            break
+        done += got
+    if done < nbytes:
+        raise DataFileError(f"{path}: the header promises {nbytes} bytes of data, but the file "
+                            f"holds {done} (truncated or corrupt)")
+    if f.read(1):
+        raise DataFileError(f"{path}: the file holds more data than its header's shape "
+                            f"({nbytes} bytes); corrupt, or not this kind of IDX file")
+    return out
+
+
 def read_idx(path, magic):
-    """The array of one IDX file (raw or gzipped), checking magic number and size."""
-    try:
-        opener = gzip.open if path.endswith(".gz") else open
-        with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as e:
-        raise ValueError(f"{path}: cannot read the IDX file ({e})") from e
+    """The array of one IDX file (raw or gzipped), checking magic number and size.
+
+    The header is read first; its shape is checked against the read limit (and,
+    for a raw file, against the file's size) before the data is allocated.
+    """
+    path = os.fspath(path)
     ndim = {IDX_IMAGES: 3, IDX_LABELS: 1}[magic]
-    found = int.from_bytes(raw[:4], "big")
-    if found != magic:
-        raise ValueError(f"{path}: IDX magic number is {found} but {magic} was expected "
-                         f"({'images' if magic == IDX_IMAGES else 'labels'}, unsigned bytes, "
-                         f"{ndim}-D); not an IDX file of this kind, or corrupt")
-    if len(raw) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: {len(raw)} bytes is shorter than an IDX header")
-    shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    body = len(raw) - 4 - 4 * ndim
-    if body != int(np.prod(shape)):
-        raise ValueError(f"{path}: header says shape {shape} = {int(np.prod(shape))} bytes of "
-                         f"data, but the file holds {body} (truncated or corrupt)")
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    with open_regular(path, DataFileError) as raw:
+        size = os.fstat(raw.fileno()).st_size
+        try:
+            with (gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw) as f:
+                header = f.read(4 + 4 * ndim)
+                found = int.from_bytes(header[:4], "big")
+                if found != magic:
+                    raise DataFileError(
+                        f"{path}: IDX magic number is {found} but {magic} was expected "
+                        f"({'images' if magic == IDX_IMAGES else 'labels'}, unsigned bytes, "
+                        f"{ndim}-D); not an IDX file of this kind, or corrupt")
+                if len(header) < 4 + 4 * ndim:
+                    raise DataFileError(f"{path}: {len(header)} bytes is shorter than an IDX header")
+                shape = tuple(int.from_bytes(header[i:i + 4], "big") for i in range(4, len(header), 4))
+                nbytes = math.prod(shape)
+                check_claim(nbytes, f"the IDX data of shape {shape}", path, DataFileError)
+                if f is raw and size != len(header) + nbytes:
+                    raise DataFileError(f"{path}: header says shape {shape} = {nbytes} bytes of "
+                                        f"data, but the file holds {size - len(header)} "
+                                        "(truncated or corrupt)")
+                return _read_exactly(f, nbytes, path).reshape(shape)
+        except DataFileError:
+            raise
+        except (OSError, EOFError, ValueError) as e:     # gzip's complaints about a damaged stream
+            raise DataFileError(f"{path}: cannot read the IDX file ({describe(e)})") from None
 
 
 class MNIST(TensorDataset):
@@ -83,9 +131,9 @@ class MNIST(TensorDataset):
                                          self.published, expected), magic)
         images, labels = found["images-idx3"], found["labels-idx1"]
         if len(images) != len(labels):
-            raise ValueError(f"{name}: {len(images)} images but {len(labels)} labels in {root}")
+            raise DataFileError(f"{name}: {len(images)} images but {len(labels)} labels in {root}")
         if labels.size and labels.max() >= len(self.classes):
-            raise ValueError(f"{name}: labels must be 0..{len(self.classes) - 1}, "
+            raise DataFileError(f"{name}: labels must be 0..{len(self.classes) - 1}, "
                              f"found {labels.max()} in {root}")
         super().__init__((images.astype(np.float32) / 255)[:, None], labels.astype(np.int64),
                          classes=self.classes)
@@ -99,16 +147,100 @@ class FashionMNIST(MNIST):
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
+def _ndarray(*args):
+    raise Refused("numpy.ndarray is admitted only as the class numpy's _reconstruct receives")
+
+
+def _reconstruct(cls, shape, typecode):
+    """numpy's ``_reconstruct(ndarray, (0,), b"b")``: an empty array that BUILD then fills."""
+    if getattr(cls, "fn", None) is not _ndarray:
+        raise Refused("numpy's _reconstruct is admitted only for numpy.ndarray")
+    return _UInt8Array()
+
+
+class _UInt8Array:
+    """A pickled numpy array, rebuilt from its state only if it is uint8 bytes of the right length.
+
+    numpy pickles an array as ``_reconstruct(...)`` then BUILD with the state
+    ``(version, shape, dtype, fortran_order, raw_bytes)``.
+    """
+
+    array = None
+
+    def __setstate__(self, state):
+        if not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise Refused("a pickled array's state is not numpy's (version, shape, dtype, order, data)")
+        shape, dtype, fortran, raw = state[-4:]
+        if not isinstance(dtype, _UInt8):
+            raise Refused("a pickled array whose dtype is not uint8")
+        if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)
+                and isinstance(fortran, bool) and isinstance(raw, bytes)):
+            raise Refused("a pickled uint8 array with a malformed shape, order or data")
+        if math.prod(shape) != len(raw):
+            raise Refused(f"a pickled array of shape {shape} holds {len(raw)} bytes")
+        self.array = np.frombuffer(raw, np.uint8).reshape(shape, order="F" if fortran else "C")
+
+
+class _UInt8:
+    """Stands for ``numpy.dtype("u1")``, the only dtype a CIFAR batch holds."""
+
+    def __init__(self, code, align=False, copy=True):
+        if code not in ("u1", b"u1"):
+            raise Refused(f"a pickled dtype {code!r:.40}; a CIFAR-10 batch holds only uint8")
+
+    def __setstate__(self, state):
+        # (3, byte order, subarray, names, fields, itemsize, alignment, flags): plain bytes only
+        if not isinstance(state, tuple) or len(state) < 5 or state[1] not in ("|", b"|") \
+                or state[2:5] != (None, None, None):
+            raise Refused("a pickled uint8 dtype with an unexpected state")
+
+
+def _latin1(text, encoding):
+    """``_codecs.encode(text, "latin1")``: how Python 3 pickles bytes for protocol 2 and lower."""
+    if not isinstance(text, str) or encoding != "latin1":
+        raise Refused("_codecs.encode is admitted only to make bytes from a latin1 str")
+    return text.encode("latin1")
+
+
+class _CifarUnpickler(RestrictedUnpickler):
+    """Admits what the CIFAR-10 batches hold: dicts, lists, strings, bytes, ints (no globals
+    needed) and uint8 arrays, pickled by numpy as ``numpy.core.multiarray._reconstruct``,
+    ``numpy.ndarray`` and ``numpy.dtype`` (``numpy._core`` from NumPy 2 on; ``_codecs.encode``
+    when Python 3 wrote bytes at protocol 2)."""
+
+    admitted = {("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+                ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+                ("numpy", "ndarray"): _ndarray, ("numpy", "dtype"): _UInt8, ("_codecs", "encode"): _latin1}
+    refusal = "a CIFAR-10 batch holds only dicts, lists, strings, numbers and uint8 arrays"
+
+
 def _unpickle(path):
-    try:
-        with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-    except Exception as e:       # pickle raises many kinds on a damaged file
-        raise ValueError(f"{path}: cannot unpickle this CIFAR-10 batch "
-                         f"({type(e).__name__}: {e}); the file is truncated or corrupt") from e
+    """The dict of one CIFAR-10 batch, keys as str and the pickled array as a NumPy array."""
+    with open_regular(path, DataFileError) as f:
+        size = os.fstat(f.fileno()).st_size
+        check_claim(size, "the CIFAR-10 batch", path, DataFileError)
+        data = f.read(size + 1)
+    batch = _CifarUnpickler(data, DataFileError, f"{path} (CIFAR-10 batch)", encoding="bytes").load()
     if not isinstance(batch, dict):
-        raise ValueError(f"{path}: expected a pickled dict, got {type(batch).__name__}")
-    return {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
+        raise DataFileError(f"{path}: expected a pickled dict, got {type(batch).__name__}")
+    out = {}
+    for key, value in batch.items():
+        if isinstance(value, _UInt8Array):
+            if value.array is None:
+                raise DataFileError(f"{path}: a pickled array without its data")
+            value = value.array
+        out[key.decode("latin1") if isinstance(key, bytes) else key] = value
+    return out
+
+
+def _labels(path, labels, n):
+    """The batch's labels as int64, checked to be N ints in 0..9."""
+    if not isinstance(labels, list) or len(labels) != n or any(type(v) is not int for v in labels):
+        got = f"{len(labels)} labels" if isinstance(labels, list) else type(labels).__name__
+        raise DataFileError(f"{path}: expected 'labels', a list of {n} ints; got {got}")
+    if n and not all(0 <= v <= 9 for v in labels):
+        raise DataFileError(f"{path}: labels must be 0..9, found {min(labels)}..{max(labels)}")
+    return np.array(labels, dtype=np.int64)
 
 
 class CIFAR10(TensorDataset):
@@ -133,16 +265,12 @@ class CIFAR10(TensorDataset):
         for filename in names:
             path = _find("CIFAR10", root, (filename,), folders, self.published, expected)
             batch = _unpickle(path)
-            data, y = batch.get("data"), np.asarray(batch.get("labels", []), dtype=np.int64)
-            if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072 \
-                    or len(data) != len(y):
+            data = batch.get("data")
+            if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072:
                 shape = getattr(data, "shape", None)
-                raise ValueError(f"{path}: expected 'data' (N, 3072) uint8 and N 'labels'; "
-                                 f"got data {shape} and {len(y)} labels")
+                raise DataFileError(f"{path}: expected 'data' (N, 3072) uint8; got data {shape}")
             images.append(data.reshape(-1, 3, 32, 32))
-            labels.append(y)
+            labels.append(_labels(path, batch.get("labels"), len(data)))
         labels = np.concatenate(labels)
-        if labels.size and (labels.min() < 0 or labels.max() > 9):
-            raise ValueError(f"CIFAR10: labels must be 0..9, found {labels.min()}..{labels.max()}")
         super().__init__(np.concatenate(images).astype(np.float32) / 255, labels,
                          classes=self.classes)

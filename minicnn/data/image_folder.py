@@ -5,12 +5,23 @@
 
 Class names are the sub-folder names in sorted order, labels their indices.
 Images are decoded with Pillow (the ``data`` extra) and held in memory.
+
+As in torchvision, a class folder without images is a FileNotFoundError. An
+image that cannot be decoded, is not a regular file, or is too large is a
+``DataFileError`` naming it: each image's size is read from its header and
+checked against ``minicnn.io.read_limit()`` before it is decoded, and Pillow's
+decompression-bomb warning (an image over ``PIL.Image.MAX_IMAGE_PIXELS``) is
+an error, not a warning.
 """
 import os
+import warnings
 
 import numpy as np
 
+from ..filecheck import check_claim, open_regular
+from ..safepickle import describe
 from .dataset import TensorDataset
+from .files import DataFileError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".tif", ".tiff", ".webp")
 
@@ -47,22 +58,42 @@ class ImageFolder(TensorDataset):
         if not self.samples:
             raise FileNotFoundError(f"ImageFolder: no images ({', '.join(EXTENSIONS)}) in class "
                                     f"sub-folders of {root} (found {len(classes)} sub-folder(s))")
+        used = {label for _, label in self.samples}
+        empty = [c for i, c in enumerate(classes) if i not in used]
+        if empty:
+            raise FileNotFoundError(f"ImageFolder: class folder(s) {', '.join(map(repr, empty))} in "
+                                    f"{root} hold no images ({', '.join(EXTENSIONS)}); add images "
+                                    "or remove the folder(s)")
         if size is not None:
             size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
-        images = []
-        for path, _ in self.samples:
-            try:
-                with Image.open(path) as im:
-                    im = im.convert("RGB")
-                    if size is not None and im.size != (size[1], size[0]):
-                        im = im.resize((size[1], size[0]), Image.BILINEAR)  # Pillow: (w, h)
-                    images.append(np.asarray(im, dtype=np.uint8))
-            except OSError as e:
-                raise ValueError(f"ImageFolder: cannot decode {path} ({e})") from e
+        images = [_decode(Image, path, size) for path, _ in self.samples]
         shapes = sorted({a.shape[:2] for a in images})
         if len(shapes) > 1:
-            raise ValueError(f"ImageFolder: images in {root} have {len(shapes)} different sizes "
-                             f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them")
+            raise DataFileError(f"ImageFolder: images in {root} have {len(shapes)} different sizes "
+                                f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them")
         x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255
         y = np.array([label for _, label in self.samples], dtype=np.int64)
         super().__init__(x, y, classes=classes)
+
+
+def _decode(Image, path, size):
+    """One image as uint8 (H, W, 3), resized to ``size`` (h, w) if given; checked before decoding."""
+    with open_regular(path, DataFileError) as f:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(f) as im:
+                    w, h = im.size
+                    # NOTE: 12 bytes a pixel bounds every mode Pillow decodes to and the float32 RGB
+                    check_claim(w * h * 12, f"the {w}x{h} image", path, DataFileError)
+                    im = im.convert("RGB")
+                    if size is not None and im.size != (size[1], size[0]):
+                        im = im.resize((size[1], size[0]), Image.BILINEAR)  # Pillow: (w, h)
+                    return np.asarray(im, dtype=np.uint8)
+        except DataFileError:
+            raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+            raise DataFileError(f"ImageFolder: {path} is too large to decode safely, a possible "
+                                f"decompression bomb ({describe(e)})") from None
+        except Exception as e:      # Pillow's decoders fail on damaged files in many ways
+            raise DataFileError(f"ImageFolder: cannot decode {path} ({describe(e)})") from None

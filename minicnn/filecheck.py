@@ -1,0 +1,129 @@
+"""What every file reader checks before it reads: a regular file, and sizes within a limit.
+
+A file is data from elsewhere, and its header says how much memory to set
+aside. Every reader in minicnn (checkpoints, weights, datasets, images)
+compares each size a file claims with the file's real size and with one read
+limit before it allocates, so a header claiming 4 TiB, or a small zip that
+inflates to gigabytes, gets a clear error instead of a MemoryError.
+
+The limit, in bytes, is the first of:
+
+1. ``set_read_limit(nbytes)`` (``set_read_limit(None)`` forgets it),
+2. the environment variable ``MINICNN_MAX_READ_BYTES``,
+3. a quarter of the machine's physical memory, at most 4 GiB.
+
+Each reader raises its own documented error type (``minicnn.io.CheckpointError``
+for checkpoints and weights, ``minicnn.data.DataFileError`` for dataset files);
+the helpers here take that type as an argument.
+"""
+import os
+import stat
+
+ENV_VAR = "MINICNN_MAX_READ_BYTES"
+_DEFAULT_CAP = 4 << 30
+_limit = None
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):      # not POSIX: no way to ask without extras
+        return None
+
+
+def default_read_limit():
+    """A quarter of physical memory, at most 4 GiB (4 GiB where memory cannot be asked)."""
+    memory = _physical_memory()
+    return _DEFAULT_CAP if not memory or memory <= 0 else min(_DEFAULT_CAP, memory // 4)
+
+
+def set_read_limit(nbytes):
+    """Set the most bytes one file may make a reader allocate; None restores the default."""
+    global _limit
+    if nbytes is not None and (isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < 1):
+        raise ValueError(f"set_read_limit: nbytes must be a positive int or None, got {nbytes!r}")
+    _limit = nbytes
+
+
+def read_limit():
+    """The read limit in bytes now in force (see the module docstring for where it comes from)."""
+    if _limit is not None:
+        return _limit
+    text = os.environ.get(ENV_VAR, "").strip()
+    if text:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ValueError(f"{ENV_VAR} must be a positive number of bytes, got {text!r}")
+        return value
+    return default_read_limit()
+
+
+def check_claim(nbytes, what, path, error):
+    """Raise ``error`` when ``nbytes`` (what a file says it holds) is over the read limit."""
+    limit = read_limit()
+    if nbytes > limit:
+        raise error(f"{path}: {what} would take {_human(nbytes)}, more than the read limit of "
+                    f"{_human(limit)}; if the file is trusted, raise the limit with "
+                    f"minicnn.io.set_read_limit(nbytes) or {ENV_VAR}")
+
+
+def _human(nbytes):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes} bytes" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def file_kind(mode):
+    """'a folder', 'a FIFO (named pipe)', ... for a non-regular ``st_mode``; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_regular(path, error):
+    """Raise ``error`` when ``path`` exists but is not a regular file (FileNotFoundError if absent)."""
+    kind = file_kind(os.stat(path).st_mode)
+    if kind is not None:
+        raise error(f"{path}: is {kind}, not a regular file")
+
+
+def open_regular(path, error):
+    """``path`` opened for binary reading, after checking that it is a regular file.
+
+    The file is opened without blocking and checked on the open descriptor, so a
+    FIFO is refused instead of waiting forever for a writer, and a file swapped
+    between a check and the open is still caught. FileNotFoundError passes
+    through; any other failure to open becomes ``error``.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        kind = None
+        try:
+            kind = file_kind(os.stat(path).st_mode)
+        except OSError:
+            pass
+        why = f"is {kind}, not a regular file" if kind else f"cannot be opened ({e.strerror or e})"
+        raise error(f"{path}: {why}") from None
+    try:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise error(f"{path}: is {kind}, not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

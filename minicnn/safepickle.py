@@ -1,0 +1,103 @@
+"""Unpickling that admits only named globals, for the pickle-based formats minicnn reads.
+
+Two formats that minicnn reads are pickles: CIFAR-10's python batches and the
+``data.pkl`` inside a PyTorch ``.pth``. A pickle is a small program: its
+GLOBAL opcodes name any importable callable (``os.system``) and REDUCE calls it.
+``RestrictedUnpickler`` runs such a program with the callables replaced:
+
+- ``find_class`` answers only for the (module, name) pairs a format admits, and
+  hands back minicnn's own stand-in for each, never the named object itself;
+  anything else is refused before it is imported, so its code never runs;
+- a stand-in is fresh per lookup, so BUILD (which sets attributes) cannot alter it;
+- before the first opcode runs, ``check_stream`` walks the whole stream with
+  ``pickletools.genops`` (which only parses): every length must lie within the
+  data and every memo index must be one the stream could have filled. The C
+  unpickler sets aside memory for a length or a memo index before reading, so
+  unchecked they would let a few bytes claim gigabytes.
+
+Every failure, however the damaged stream trips the unpickler, becomes the
+caller's error type with one line naming the file.
+"""
+import io
+import pickle
+import pickletools
+import warnings
+
+_MEMO_PUTS = ("PUT", "BINPUT", "LONG_BINPUT")
+
+
+def describe(err):
+    """``TypeName: message`` on one line and at most 200 characters, for wrapping a foreign error."""
+    text = " ".join(f"{type(err).__name__}: {err}".split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def check_stream(data, error, where):
+    """Raise ``error`` unless ``data`` parses as one pickle whose lengths and memo indices are sane."""
+    try:
+        with warnings.catch_warnings():        # genops warns of bad escapes in protocol 0 strings
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for count, (op, arg, _) in enumerate(pickletools.genops(data)):
+                if op.name in _MEMO_PUTS and not 0 <= arg <= count:
+                    raise error(f"{where}: the pickle stores to memo slot {arg} after {count} "
+                                "opcodes; the file is corrupt")
+    except error:
+        raise
+    except Exception as e:       # genops raises ValueError, EOFError, struct.error, ... on damage
+        raise error(f"{where}: not a readable pickle (truncated or corrupt): {describe(e)}") from None
+
+
+class Refused(pickle.UnpicklingError):
+    """Raised by a stand-in given arguments its format never uses; reported as the file's error."""
+
+
+class _StandIn:
+    """What ``find_class`` returns for an admitted global: calling it calls minicnn's own function."""
+
+    __slots__ = ("name", "fn")
+
+    def __init__(self, name, fn):
+        self.name, self.fn = name, fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __setstate__(self, state):
+        raise Refused(f"the pickle tries to set the state of {self.name}")
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler over bytes that admits only ``self.admitted``: {(module, name): function}.
+
+    Subclasses set ``admitted`` and ``refusal`` (the end of the message for a
+    refused global) and may define ``persistent_load``. The admitted functions
+    raise ``Refused`` for arguments their format never passes.
+    """
+
+    admitted = {}
+    refusal = "the format admits nothing else"
+
+    def __init__(self, data, error, where, encoding="ASCII"):
+        check_stream(data, error, where)
+        super().__init__(io.BytesIO(data), encoding=encoding)
+        self.error, self.where = error, where
+
+    def find_class(self, module, name):
+        fn = self.admitted.get((module, name))
+        if fn is None:
+            shown = f"{module}.{name}"
+            shown = shown if shown.isprintable() and len(shown) <= 80 else f"{shown!r:.80}"
+            raise self.error(f"{self.where}: refusing to load {shown}: {self.refusal}")
+        return _StandIn(f"{module}.{name}", fn)
+
+    def load(self):
+        """The unpickled object; any failure is ``self.error`` naming the file."""
+        try:
+            return super().load()
+        except self.error:
+            raise
+        except Refused as e:
+            raise self.error(f"{self.where}: {e}") from None
+        except Exception as e:    # a damaged pickle trips the unpickler in many ways
+            raise self.error(f"{self.where}: cannot unpickle (truncated or corrupt): "
+                             f"{describe(e)}") from None
