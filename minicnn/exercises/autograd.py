@@ -31,13 +31,13 @@ def _make_topo(rng, kind, n=0):
         return "x", {"x": []}
     if kind == "notebook":
         return "sum", {k: list(v) for k, v in NOTEBOOK_GRAPH.items()}
-    # a random DAG: node i reads 1 to 3 nodes of higher index; node n-1 ends every path, and one
-    # node ("unused") is in the dict but not reachable from the root
+    # a random DAG: node i reads node i+1 and up to two more of higher index (so every node is
+    # reachable); "unused" is in the dict but the root does not depend on it
     names = [f"n{i}" for i in range(n)]
     inputs = {"unused": [names[-1]]}
     for i, name in enumerate(names[:-1]):
-        picks = rng.choice(np.arange(i + 1, n), size=min(n - i - 1, int(rng.integers(1, 4))), replace=False)
-        inputs[name] = [names[j] for j in sorted(picks)]
+        more = rng.choice(np.arange(i + 1, n), size=min(n - i - 1, int(rng.integers(1, 4))), replace=False)
+        inputs[name] = [names[j] for j in sorted({i + 1, *more.tolist()})]
     inputs[names[-1]] = []
     return names[0], inputs
 

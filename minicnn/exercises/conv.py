@@ -12,9 +12,9 @@ from .grading import Case, Exercise, Mistake
 
 NB = "02_convolution_im2col"
 
-# (N, C, H, W, O, k, stride, padding): overlapping windows, stride > 1 with padding, a batch of 1
-# with C == O (where a missing channel swap still fits), non-square inputs, 1x1, leftover rows
-SHAPES = [(2, 3, 5, 5, 4, 3, 1, 0), (2, 3, 7, 5, 4, 3, 2, 1), (1, 2, 6, 4, 2, 2, 2, 0),
+# (N, C, H, W, O, k, stride, padding): overlapping windows with C == O (where a missing channel swap
+# still fits), stride > 1 with padding, a batch of 1, non-square inputs, 1x1, leftover rows
+SHAPES = [(2, 3, 5, 5, 3, 3, 1, 0), (2, 3, 7, 5, 4, 3, 2, 1), (1, 2, 6, 4, 2, 2, 2, 0),
           (3, 1, 4, 6, 2, 3, 1, 2), (1, 4, 5, 5, 3, 1, 1, 0), (2, 2, 8, 6, 3, 4, 3, 1)]
 CONV_CASES = [Case(100 + i, dict(zip("NCHWOksp", s))) for i, s in enumerate(SHAPES)]
 

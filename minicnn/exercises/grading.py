@@ -140,7 +140,7 @@ def compare(name, got, want):
         return f"{name} has dtype {g.dtype}; expected {w.dtype} (an integer array rounds every value)"
     if g.dtype.itemsize < w.dtype.itemsize:
         return f"{name} has dtype {g.dtype}; expected {w.dtype} like the inputs (keep the inputs' dtype)"
-    bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL)
+    bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
     if not bad.any():
         return None
     excess = np.abs(g - w) - (ATOL + RTOL * np.abs(w))
