@@ -78,6 +78,7 @@ def _your_turn(nb):
 
 def test_every_exercise_has_a_stub_and_a_check_in_its_notebook():
     import nbformat
+
     from minicnn import exercises
     seen = []
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):

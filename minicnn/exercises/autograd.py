@@ -120,7 +120,8 @@ TOPO_SORT = Exercise(
 
 # --- activations --------------------------------------------------------------------------------
 
-ACTIVATION_CASES = [Case(10, dict(shape=(5,))), Case(11, dict(shape=(3, 4))), Case(12, dict(shape=(2, 3, 4, 5)))]
+ACTIVATION_CASES = [Case(10, dict(shape=(5,))), Case(11, dict(shape=(3, 4))),
+                    Case(12, dict(shape=(2, 3, 4, 5)))]
 
 
 def _make_activation(f):

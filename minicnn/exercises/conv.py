@@ -177,16 +177,19 @@ CONV_BACKWARD = Exercise(
     notebook=NB,
     teaches="the conv layer's backward: gx is a full convolution of gy with the 180-degree-rotated kernel",
     doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k) -> (gx, gw, gb) of the shapes of x, w, b.
-    gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v];  gb[o] = sum gy[:, o]
-    gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel (i*stride + u - padding, j*stride + v - padding).""",
+    gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v]
+    gb[o] = sum of gy[:, o];  gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel
+    (i*stride + u - padding, j*stride + v - padding).""",
     make=_make_conv_backward, expected=_conv_backward, cases=CONV_CASES,
     mistakes=[
         Mistake("gx uses the kernel unflipped: the input gradient is a full convolution of gy with the "
-                "kernel rotated by 180 degrees, w[:, :, ::-1, ::-1]", _with_gx(lambda w: w[:, :, ::-1, ::-1])),
+                "kernel rotated by 180 degrees, w[:, :, ::-1, ::-1]",
+                _with_gx(lambda w: w[:, :, ::-1, ::-1])),
         Mistake("gx: the kernel is transposed (u and v swapped) where it must be rotated by 180 degrees "
                 "(w[:, :, ::-1, ::-1])", _with_gx(lambda w: w.transpose(0, 1, 3, 2)[:, :, ::-1, ::-1])),
         Mistake("gx: the kernel's in and out channels are not swapped. gy has O channels and gx has C, so "
-                "the full convolution uses w.transpose(1, 0, 2, 3)", _with_gx(lambda w: w.transpose(1, 0, 2, 3))),
+                "the full convolution uses w.transpose(1, 0, 2, 3)",
+                _with_gx(lambda w: w.transpose(1, 0, 2, 3))),
         Mistake("gw is the wrong transpose: gy_mat (O, N*OH*OW) @ cols.T gives (O, C*k*k); you reshaped "
                 "the transposed product (C*k*k, O)", _gw_transposed),
         Mistake("gb: the bias gradient is the SUM of gy over the batch and the positions, not the mean",
@@ -237,7 +240,8 @@ MACS = Exercise(
     teaches="a convolution's cost in multiply-adds, the figure that predicts its time",
     doc="""The number of multiply-adds of conv2d_forward (an int), bias not counted:
     every one of the N*O*OH*OW outputs is a sum of C*k*k products.""",
-    make=_make_macs, expected=_macs, cases=CONV_CASES + [Case(160, dict(zip("NCHWOksp", (8, 64, 56, 56, 64, 3, 1, 1))))],
+    make=_make_macs, expected=_macs,
+    cases=CONV_CASES + [Case(160, dict(zip("NCHWOksp", (8, 64, 56, 56, 64, 3, 1, 1))))],
     mistakes=[
         Mistake("the count is for one image: multiply by the batch size N",
                 lambda xs, ws, s, p: _macs((1,) + tuple(xs[1:]), ws, s, p)),

@@ -13,7 +13,8 @@ from .grading import Case, Exercise, ExerciseFailed, Mistake, call
 
 # the student's parameter names -> the index of the layer in models.lenet5() (an nn.Sequential)
 LAYERS = {"conv1": 0, "conv2": 3, "fc1": 7, "fc2": 9, "fc3": 11}
-SHAPES = {"conv1.weight": (6, 1, 5, 5), "conv1.bias": (6,), "conv2.weight": (16, 6, 5, 5), "conv2.bias": (16,),
+SHAPES = {"conv1.weight": (6, 1, 5, 5), "conv1.bias": (6,),
+          "conv2.weight": (16, 6, 5, 5), "conv2.bias": (16,),
           "fc1.weight": (120, 400), "fc1.bias": (120,), "fc2.weight": (84, 120), "fc2.bias": (84,),
           "fc3.weight": (10, 84), "fc3.bias": (10,)}
 EPOCHS, LR, MOMENTUM, BATCH = 6, 0.05, 0.9, 32      # SGD, the lr annealed to 0 (cosine)
@@ -27,7 +28,9 @@ def _model_name(name):
 
 
 def _make(rng, N):
-    params = {name: rng.standard_normal(shape) * (2 / np.prod(shape[1:])) ** 0.5 for name, shape in SHAPES.items()}
+    # Kaiming-scaled weights, so that the activations of the small cases neither vanish nor explode
+    params = {name: rng.standard_normal(shape) * (2 / np.prod(shape[1:])) ** 0.5
+              for name, shape in SHAPES.items()}
     return params, rng.random((N, 1, 28, 28)), rng.integers(0, 10, N)
 
 
@@ -87,7 +90,8 @@ def _train(fn):
         total += len(y)
     if correct / total <= TARGET:
         raise ExerciseFailed(f"lenet5_forward_backward: after {EPOCHS} epochs of SGD (lr {LR} "
-                             f"annealed, momentum {MOMENTUM}) the test accuracy is {correct / total:.2%}; it must pass "
+                             f"annealed, momentum {MOMENTUM}) the test accuracy is {correct / total:.2%}; "
+                             f"it must pass "
                              f"{TARGET:.0%}. Your gradients matched on the small cases; training "
                              f"feeds float32 batches of 64, so check that nothing depends on float64 "
                              f"or on a batch of 1 or 3")

@@ -115,7 +115,8 @@ ADAM = Exercise(
     teaches="Adam's moments and why their bias correction matters in the first steps",
     doc="""Step t (1, 2, ...) of torch.optim.Adam; m, v are the moments after step t - 1 (zeros at t = 1).
     m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  m_hat = m / (1 - beta1^t),
-    v_hat = v / (1 - beta2^t);  new_param = param - lr m_hat / (sqrt(v_hat) + eps). Return (new_param, m, v).""",
+    v_hat = v / (1 - beta2^t);  new_param = param - lr m_hat / (sqrt(v_hat) + eps).
+    Return (new_param, m, v).""",
     make=_make_adam, expected=_adam,
     cases=[Case(710, dict(shape=(3, 4), t=1, lr=1e-3)), Case(711, dict(shape=(5,), t=2, lr=1e-2)),
            Case(712, dict(shape=(2, 3, 3, 3), t=10, lr=1e-3)), Case(713, dict(shape=(4,), t=1000, lr=1e-3))],

@@ -6,7 +6,6 @@ nothing imported from minicnn's kernels. Each passes ``exercises.check``;
 """
 import numpy as np
 
-
 # --- 1. autograd -------------------------------------------------------------
 
 def topo_sort(root, inputs):
@@ -65,7 +64,8 @@ def col2im(cols, x_shape, kernel_size, stride, padding):
     for u in range(k):
         for v in range(k):
             # += : overlapping windows read the same pixel, so their gradients add up
-            gx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] += cols[:, u, v].transpose(1, 0, 2, 3)
+            taps = cols[:, u, v].transpose(1, 0, 2, 3)
+            gx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] += taps
     return gx[:, :, padding:padding + H, padding:padding + W]
 
 
@@ -110,7 +110,8 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride):
     gx = np.zeros(x_shape, dtype=gy.dtype)
     for i in range(gy.shape[2]):
         for j in range(gy.shape[3]):
-            gx[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += gy[:, :, i:i + 1, j:j + 1] / (k * k)
+            share = gy[:, :, i:i + 1, j:j + 1] / (k * k)
+            gx[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += share
     return gx
 
 

@@ -44,7 +44,8 @@ def test_stub_exits_1_not_implemented(student_file, capsys):
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["check", "col2imm", "minicnn/exercises/solutions.py"], "no exercise 'col2imm'; choose one of topo_sort"),
+    (["check", "col2imm", "minicnn/exercises/solutions.py"],
+     "no exercise 'col2imm'; choose one of topo_sort"),
     (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
 ])
 def test_bad_arguments_exit_2(argv, says, capsys):

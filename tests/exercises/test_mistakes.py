@@ -40,7 +40,8 @@ def test_col2im_with_assignment_looping_over_taps():
         gx = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
         for u in range(k):
             for v in range(k):
-                gx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] = cols[:, u, v].transpose(1, 0, 2, 3)
+                taps = cols[:, u, v].transpose(1, 0, 2, 3)
+                gx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] = taps
         return gx[:, :, padding:padding + H, padding:padding + W]
     assert "overlapping windows" in hint("col2im", col2im)
 
@@ -51,7 +52,8 @@ def test_cross_entropy_not_divided_by_batch():
         p /= p.sum(axis=1, keepdims=True)
         p[np.arange(len(labels)), labels] -= 1
         return p
-    assert "not divided by the batch size" in hint("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+    message = hint("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+    assert "not divided by the batch size" in message
 
 
 def test_batch_norm_with_constant_statistics():
@@ -71,7 +73,8 @@ def test_max_pool_to_every_tied_maximum():
             for j in range(gy.shape[3]):
                 window = x[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
                 mask = window == window.max(axis=(2, 3), keepdims=True)
-                gx[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += mask * gy[:, :, i:i + 1, j:j + 1]
+                share = mask * gy[:, :, i:i + 1, j:j + 1]
+                gx[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += share
         return gx
     assert "every tied maximum" in hint("max_pool2d_backward", max_pool2d_backward)
 
@@ -178,7 +181,8 @@ def test_cross_entropy_overflow():
             p = p / p.sum(axis=1, keepdims=True)
         p[np.arange(len(labels)), labels] -= 1
         return p / len(labels)
-    assert "subtract each row's maximum" in hint("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+    message = hint("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+    assert "subtract each row's maximum" in message
 
 
 def test_dropout_without_scaling():
@@ -189,7 +193,8 @@ def test_lrn_denominator_as_a_constant():
     def lrn_backward(gy, x, size, alpha, beta, k):
         C, s = x.shape[1], np.empty_like(x)
         for c in range(C):
-            s[:, c] = k + alpha / size * (x[:, max(c - size // 2, 0):c + (size - 1) // 2 + 1] ** 2).sum(axis=1)
+            window = x[:, max(c - size // 2, 0):c + (size - 1) // 2 + 1]
+            s[:, c] = k + alpha / size * (window ** 2).sum(axis=1)
         return gy * s ** -beta
     assert "treated as a constant" in hint("lrn_backward", lrn_backward)
 
@@ -209,7 +214,8 @@ def test_batch_norm_with_unbiased_variance():
         invstd = 1 / np.sqrt(x.var(axis=axes, ddof=1, keepdims=True) + eps)
         xhat = (x - mean) * invstd
         g = gy * gamma[None, :, None, None]
-        gx = invstd * (g - g.mean(axis=axes, keepdims=True) - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - 1))
+        gx = invstd * (g - g.mean(axis=axes, keepdims=True)
+                       - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - 1))
         return gx, (gy * xhat).sum(axis=axes), gy.sum(axis=axes)
     assert "biased one" in hint("batch_norm_backward", batch_norm_backward)
 

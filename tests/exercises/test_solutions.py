@@ -59,3 +59,12 @@ def test_unknown_exercise_lists_the_names():
 
 def test_failure_is_an_assertion_error():
     assert issubclass(exercises.ExerciseFailed, AssertionError)
+
+
+def test_the_docs_page_lists_every_exercise():
+    import pathlib
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "exercises.md").read_text()
+    for name in NAMES:
+        ex = exercises.info(name)
+        assert f"`{name}{ex.signature}`" in page and f"python -m minicnn check {name} mine.py" in page
+        assert f"notebooks/{ex.notebook}.ipynb" in page
