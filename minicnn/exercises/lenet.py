@@ -19,7 +19,7 @@ SHAPES = {"conv1.weight": (6, 1, 5, 5), "conv1.bias": (6,),
           "fc3.weight": (10, 84), "fc3.bias": (10,)}
 EPOCHS, LR, MOMENTUM, BATCH = 6, 0.05, 0.9, 32      # SGD, the lr annealed to 0 (cosine)
 TARGET = 0.95
-MAX_MINUTES = 8          # a pure-loop convolution would need hours: say so after a few batches
+MAX_MINUTES = 20         # a convolution in Python loops would need hours: say so after a few batches
 
 
 def _model_name(name):
