@@ -7,6 +7,7 @@
     python -m minicnn summary --compare             # the classic-net comparison table
     python -m minicnn convert-weights resnet18.pth resnet18.npz
     python -m minicnn bench --quick
+    python -m minicnn check col2im mine.py          # grade an exercise
 
 Bad arguments print one line and exit with status 2.
 """
@@ -55,6 +56,8 @@ def _parser():
     c.add_argument("dst")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)
+    from .cli_check import add_parser as add_check_parser
+    add_check_parser(sub)
     return p
 
 
@@ -119,9 +122,10 @@ def main(argv=None):
         from .bench.__main__ import main as bench_main
         return bench_main(argv[1:])
     args = _parser().parse_args(argv)
+    from .cli_check import check_command
     from .cli_train import UsageError, eval_command, train_command
     commands = {"train": train_command, "eval": eval_command, "summary": summary_command,
-                "convert-weights": convert_command}
+                "convert-weights": convert_command, "check": check_command}
     try:
         return commands[args.command](args)
     except UsageError as err:

@@ -9,6 +9,12 @@ notebooks folder as working directory and the repository root on PYTHONPATH,
 so a clone runs without ``pip install``. A failing cell stops that notebook
 and is reported; the others still run. The exit status is the number of
 notebooks that failed.
+
+The "Your turn" cells run with the reference solutions filled in: each cell
+tagged ``exercise-stub`` runs ``from minicnn.exercises.solutions import NAME``
+instead of its stub, so the check cells pass and the cells after them run.
+A saved notebook keeps the stubs' source, and its "Your turn" cells are
+stored without outputs (a "passed" under a stub would mislead a reader).
 """
 import argparse
 import os
@@ -28,12 +34,40 @@ def notebooks(patterns=()):
     return found
 
 
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def fill_in_solutions(nb):
+    """Point every exercise stub at its reference solution; returns {cell index: the stub's source}."""
+    stubs = {}
+    for i, cell in enumerate(nb.cells):
+        if "exercise-stub" in _tags(cell):
+            stubs[i] = cell.source
+            cell.source = f"from minicnn.exercises.solutions import {cell.metadata['exercise']}"
+    return stubs
+
+
+def for_saving(nb, stubs):
+    """A copy of the executed notebook with the stubs' source back and no outputs in "Your turn" cells."""
+    import copy
+    saved = copy.deepcopy(nb)
+    for i, source in stubs.items():
+        saved.cells[i].source = source
+    for cell in saved.cells:
+        if "your-turn" in _tags(cell) and cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    return saved
+
+
 def execute(path, fast, timeout=1800, save=True):
-    """Run one notebook top to bottom; returns the executed NotebookNode."""
+    """Run one notebook top to bottom, the exercises solved; returns the executed NotebookNode."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    stubs = fill_in_solutions(nb)
     env = {"MINICNN_FAST": "1" if fast else "0",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     previous = {k: os.environ.get(k) for k in env}
@@ -49,7 +83,7 @@ def execute(path, fast, timeout=1800, save=True):
             else:
                 os.environ[k] = v
         if save:
-            nbformat.write(nb, path)
+            nbformat.write(for_saving(nb, stubs), path)
     return nb
 
 

@@ -58,6 +58,63 @@ def test_notebook_runs_in_fast_mode(name):
     assert re.search(KEY_OUTPUT[name], text), f"{name}: expected a line matching {KEY_OUTPUT[name]!r}"
     assert images >= 1, f"{name}: no figure was drawn"
     assert "Traceback" not in text
+    checks = [c for c in nb.cells if "your-turn" in _tags(c) and "exercises.check(" in c.source]
+    assert checks, f"{name}: no exercise check cell"
+    for cell in checks:
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert re.fullmatch(r"[a-z0-9_]+: passed \(\d+ cases.*\)\n", printed), (name, cell.source, printed)
+
+
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _your_turn(nb):
+    """The notebook's "Your turn" cells; they are its last cells, after the chapter's own."""
+    first = next(i for i, c in enumerate(nb.cells) if "your-turn" in _tags(c))
+    assert all("your-turn" in _tags(c) for c in nb.cells[first:]), "Your turn cells must come last"
+    return nb.cells[first:]
+
+
+def test_every_exercise_has_a_stub_and_a_check_in_its_notebook():
+    import nbformat
+
+    from minicnn import exercises
+    seen = []
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        cells = _your_turn(nbformat.read(path, as_version=4))
+        stubs = [c for c in cells if "exercise-stub" in _tags(c)]
+        assert stubs, path.name
+        for stub in stubs:
+            name = stub.metadata["exercise"]
+            assert exercises.info(name).notebook == path.stem
+            namespace = {}
+            exec(stub.source, namespace)                  # the stub as stored: it must fail clearly
+            with pytest.raises(exercises.NotImplementedYet, match=f"{name}: not implemented yet"):
+                exercises.check(name, namespace[name], quick=True)
+            assert any(f'exercises.check("{name}", {name}' in c.source for c in cells), name
+            seen.append(name)
+        questions = [c for c in cells if c.cell_type == "markdown" and c.source.startswith("### Questions")]
+        assert len(questions) == 1 and questions[0].source.count("\n1. ") == 1, path.name
+        assert all(not c.get("outputs") for c in cells if c.cell_type == "code"), path.name
+    assert sorted(seen) == sorted(exercises.names())
+
+
+def test_a_saved_notebook_keeps_the_stubs():
+    """The run fills the solutions in; what is written back shows the stubs, without outputs."""
+    import nbformat
+    run_all = _run_all()
+    nb = nbformat.read(NOTEBOOKS / "02_convolution_im2col.ipynb", as_version=4)
+    stored = [c.source for c in nb.cells]
+    stubs = run_all.fill_in_solutions(nb)
+    assert [nb.cells[i].source for i in stubs][0] == "from minicnn.exercises.solutions import im2col"
+    for cell in nb.cells:
+        if "your-turn" in _tags(cell) and cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", text="im2col: passed (6 cases)\n")]
+    saved = run_all.for_saving(nb, stubs)
+    assert [c.source for c in saved.cells] == stored
+    assert not any(c.get("outputs") for c in saved.cells if "your-turn" in _tags(c))
+    assert any(c.get("outputs") for c in saved.cells if "your-turn" not in _tags(c))
 
 
 def test_committed_notebooks_carry_their_outputs():

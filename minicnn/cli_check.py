@@ -1,0 +1,50 @@
+"""``python -m minicnn check NAME FILE.py``: grade the function NAME defined in the student's FILE.py.
+
+Exit status 0 on a pass, 1 on a failure (the grader's message, no traceback),
+2 when the file, the function or the exercise does not exist. Loading FILE.py
+runs its top-level code, as ``python FILE.py`` would: it is the student's own file.
+"""
+import importlib.util
+import os
+import sys
+
+from .cli_train import UsageError
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location("_exercise_file", path)
+    module = importlib.util.module_from_spec(spec)
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)          # so the file can import its neighbours, as when run directly
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:            # the student's file: report its error in one line
+        raise UsageError(f"{path} failed to load: {type(err).__name__}: {err}") from None
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def check_command(args):
+    from . import exercises
+    if args.name not in exercises.names():
+        raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(exercises.names())}")
+    if not os.path.isfile(args.file):
+        raise UsageError(f"no such file {args.file!r}")
+    fn = getattr(_load(args.file), args.name, None)
+    if not callable(fn):
+        raise UsageError(f"{args.file} defines no function {args.name!r}")
+    try:
+        exercises.check(args.name, fn, quick=args.quick)
+    except exercises.ExerciseFailed as err:
+        print(err)
+        return 1
+    return 0
+
+
+def add_parser(sub):
+    c = sub.add_parser("check", help="grade an exercise: the function NAME in FILE.py")
+    c.add_argument("name", help="the exercise, e.g. col2im (python -c 'from minicnn import exercises; "
+                                "print(exercises.names())')")
+    c.add_argument("file", help="the Python file that defines it")
+    c.add_argument("--quick", action="store_true", help="skip the slow part (LeNet-5's training)")

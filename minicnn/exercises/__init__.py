@@ -1,0 +1,57 @@
+"""Exercises with diagnostic grading: write a forward or backward pass, and be told what is wrong.
+
+    from minicnn import exercises
+    exercises.names()                              # in course order
+    exercises.check("col2im", my_col2im)           # prints "col2im: passed (6 cases)"
+
+A failure raises ``ExerciseFailed`` (an AssertionError) naming the failing
+case (shapes, stride, padding), the worst element's index, the expected and
+the got value, and, when the answer equals a known mistake's, a hint naming
+that mistake. From a shell: ``python -m minicnn check col2im mine.py``.
+Reference solutions, for instructors: ``minicnn/exercises/solutions.py``.
+"""
+from . import autograd, conv, layers, lenet, optim, pooling
+from .grading import ExerciseFailed, NotImplementedYet, grade
+
+__all__ = ["names", "check", "info", "stub_source", "ExerciseFailed", "NotImplementedYet"]
+
+COURSE = ["01_autograd_from_scratch", "02_convolution_im2col", "03_lenet5_mnist", "04_alexnet_tricks",
+          "05_deeper_vgg_nin_googlenet", "06_resnet_and_batchnorm", "07_finetuning_and_deep_features",
+          "08_visualizing_cnns", "09_cpu_vs_gpu"]
+
+_LISTED = (autograd.EXERCISES + conv.EXERCISES + pooling.EXERCISES + layers.EXERCISES[:1] + optim.EXERCISES
+           + lenet.EXERCISES + layers.EXERCISES[1:] + autograd.LATER + optim.LATER)
+# course order: by notebook, and within a notebook in the order listed above (stable sort)
+_EXERCISES = {ex.name: ex for ex in sorted(_LISTED, key=lambda ex: COURSE.index(ex.notebook))}
+
+
+def names():
+    """The exercises' names in course order."""
+    return list(_EXERCISES)
+
+
+def info(name):
+    """The exercise ``name``: its signature, returns, notebook, what it teaches and its docstring."""
+    if name not in _EXERCISES:
+        raise KeyError(f"no exercise {name!r}; the exercises are: {', '.join(_EXERCISES)}")
+    return _EXERCISES[name]
+
+
+def check(name, fn, quick=False):
+    """Grade ``fn`` on every case of exercise ``name``; prints ``name: passed (k cases)``.
+
+    Raises ExerciseFailed with the failing case, the worst element and a hint.
+    ``quick=True`` skips an exercise's slow part (lenet5_forward_backward's training).
+    """
+    ex = info(name)
+    passed = grade(ex, fn, quick=quick)
+    skipped = "; training skipped (quick)" if quick and ex.slow is not None else ""
+    print(f"{name}: passed ({passed} cases{skipped})")
+
+
+def stub_source(name):
+    """The starting point a student fills in: the signature, the docstring, a NotImplementedError."""
+    ex = info(name)
+    return (f"def {name}{ex.signature}:\n"
+            f'    """{ex.doc}\n\n    Returns {", ".join(ex.returns)}.\n    """\n'
+            f'    raise NotImplementedError("{name}: not implemented yet")\n')

@@ -1,0 +1,199 @@
+"""The grader: run a student's function on fixed cases and say what went wrong, in words.
+
+An ``Exercise`` holds its cases (each drawn from its own seed), the expected
+outputs (computed by minicnn's reference kernels or its autograd) and the
+known mistakes, each a wrong variant computed here: when the student's output
+equals a wrong variant's, the message names that mistake.
+"""
+import copy
+import dataclasses
+import inspect
+import traceback
+from typing import Callable
+
+import numpy as np
+
+# float64 results computed in another order agree to about 1e-13; a real bug is far larger.
+RTOL, ATOL = 1e-6, 1e-8
+
+
+class ExerciseFailed(AssertionError):
+    """An exercise's check failed; the message says which case, where and why."""
+
+
+class NotImplementedYet(ExerciseFailed):
+    """The student's function still raises NotImplementedError (the stub)."""
+
+
+@dataclasses.dataclass
+class Case:
+    """One graded input: ``make(rng, **params)`` builds the arguments from ``seed``."""
+    seed: int
+    params: dict
+
+
+@dataclasses.dataclass
+class Mistake:
+    """A known wrong answer: ``compute(*args)`` gives what that mistake returns."""
+    hint: str
+    compute: Callable
+
+
+@dataclasses.dataclass
+class Exercise:
+    name: str
+    signature: str            # "(x, w, b, stride, padding)"
+    returns: tuple            # names of the outputs, e.g. ("gx", "gw", "gb"); one name: one array
+    teaches: str              # one line: what writing it teaches
+    notebook: str             # the course notebook it belongs to
+    doc: str                  # the stub's docstring: the math the student implements
+    make: Callable            # make(rng, **params) -> tuple of arguments
+    expected: Callable        # expected(*args) -> outputs
+    cases: list
+    mistakes: list = dataclasses.field(default_factory=list)
+    judge: Callable = None    # judge(args, got) -> None or a reason: replaces comparing outputs
+    slow: Callable = None     # slow(fn) -> number of extra checks passed; raises ExerciseFailed
+
+    @property
+    def arg_names(self):
+        return [a.strip().split("=")[0] for a in self.signature.strip("()").split(",")]
+
+
+def describe(names, args):
+    """'x (2, 3, 7, 5), w (4, 3, 3, 3), stride 2, padding 1': the case in words."""
+    parts = []
+    for name, a in zip(names, args):
+        if isinstance(a, np.ndarray):
+            parts.append(f"{name} {tuple(a.shape)}" + ("" if a.dtype == np.float64 else f" {a.dtype}"))
+        elif isinstance(a, dict):
+            parts.append(f"{name} ({len(a)} entries)")
+        else:
+            parts.append(f"{name} {a!r}")
+    return ", ".join(parts)
+
+
+def _student_line(err):
+    """'at line 12 of mine.py: y[n] = ...': the deepest frame outside NumPy and this package."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if "numpy" not in f.filename and "minicnn/exercises/grading" not in f.filename]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"\n  at line {f.lineno} of {f.filename}: {(f.line or '').strip()}"
+
+
+def call(ex, fn, args, where):
+    """fn(*args) on copies of args; a NotImplementedError or any other error becomes ExerciseFailed."""
+    try:
+        return fn(*copy.deepcopy(args))
+    except NotImplementedError:
+        raise NotImplementedYet(
+            f"{ex.name}: not implemented yet: the function still raises NotImplementedError. "
+            f"Write its body, then check again.") from None
+    except Exception as err:        # the student's code: any error is reported with its case
+        raise ExerciseFailed(f"{ex.name} raised {type(err).__name__} {where}: {err}"
+                             f"{_student_line(err)}") from None
+
+
+def parts(ex, out):
+    """The outputs as a list of (name, value), or a sentence saying why they cannot be read."""
+    if len(ex.returns) == 1:
+        return [(ex.returns[0], out)], None
+    if not isinstance(out, (tuple, list)) or len(out) != len(ex.returns):
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
+                                            else "")
+        return None, f"expected a tuple ({', '.join(ex.returns)}), got {got}"
+    return list(zip(ex.returns, out)), None
+
+
+def compare(name, got, want):
+    """None when got equals want (shape, dtype kind and values); else a sentence saying how not."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return f"{name} should be a dict with keys {sorted(want)}, got {type(got).__name__}"
+        if set(got) != set(want):
+            return (f"{name} has keys {sorted(got)}; expected {sorted(want)}")
+        for key in want:
+            why = compare(f"{name}[{key!r}]", got[key], want[key])
+            if why:
+                return why
+        return None
+    if isinstance(want, (list, tuple)) and not isinstance(want, np.ndarray):
+        got_list = list(got) if isinstance(got, (list, tuple, np.ndarray)) else None
+        if got_list != list(want):
+            return f"{name}: expected {list(want)}, got {got!r}"
+        return None
+    if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
+        if not isinstance(got, (int, np.integer)) or int(got) != int(want):
+            return f"{name}: expected {int(want)}, got {got!r}"
+        return None
+    if got is None:
+        return f"{name} is None; expected an array of shape {np.shape(want)}"
+    try:
+        g = np.asarray(got)
+    except Exception:        # a ragged list, an object NumPy cannot read
+        return f"{name} is a {type(got).__name__} that NumPy cannot read as an array"
+    w = np.asarray(want)
+    if g.shape != w.shape:
+        return f"{name} has shape {g.shape}; expected {w.shape}"
+    if g.dtype.kind not in "fc":
+        return f"{name} has dtype {g.dtype}; expected {w.dtype} (an integer array rounds every value)"
+    if g.dtype.itemsize < w.dtype.itemsize:
+        return f"{name} has dtype {g.dtype}; expected {w.dtype} like the inputs (keep the inputs' dtype)"
+    bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
+    if not bad.any():
+        return None
+    excess = np.abs(g - w) - (ATOL + RTOL * np.abs(w))
+    excess = np.where(np.isnan(excess), np.inf, excess)
+    idx = np.unravel_index(int(np.argmax(excess)), w.shape) if w.ndim else ()
+    at = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if w.ndim else name
+    return (f"{int(bad.sum())} of {bad.size} elements of {name} differ; the worst is {at}: "
+            f"expected {float(w[idx]):.6g}, got {float(g[idx]):.6g}")
+
+
+def _matches(out, wrong, ex):
+    got, _ = parts(ex, out)
+    bad, _ = parts(ex, wrong)
+    return got is not None and bad is not None and all(
+        compare(n, g, b) is None for (n, g), (_, b) in zip(got, bad))
+
+
+def hint_for(ex, args, out):
+    """The hint of the first known mistake whose wrong answer equals the student's, or ''."""
+    for mistake in ex.mistakes:
+        try:
+            with np.errstate(all="ignore"):
+                wrong = mistake.compute(*copy.deepcopy(args))
+        except Exception:          # this variant does not apply to this case (e.g. shapes)
+            continue
+        if _matches(out, wrong, ex):
+            return f"\n  hint: {mistake.hint}"
+    return ""
+
+
+def grade(ex, fn, quick=False):
+    """Run every case; returns the number of cases passed or raises ExerciseFailed."""
+    if not callable(fn):
+        raise ExerciseFailed(f"{ex.name}: expected a function, got {type(fn).__name__}")
+    try:
+        inspect.signature(fn).bind(*ex.arg_names)
+    except TypeError:
+        raise ExerciseFailed(f"{ex.name}: the function must take {ex.signature}, "
+                             f"but yours takes {inspect.signature(fn)}") from None
+    except ValueError:       # builtins without a signature: let the call decide
+        pass
+    for k, case in enumerate(ex.cases, 1):
+        args = ex.make(np.random.default_rng(case.seed), **case.params)
+        where = f"on case {k} of {len(ex.cases)} ({describe(ex.arg_names, args)})"
+        out = call(ex, fn, args, where)
+        if ex.judge is not None:
+            why = ex.judge(args, out)
+        else:
+            got, why = parts(ex, out)
+            if got is not None:
+                want, _ = parts(ex, ex.expected(*copy.deepcopy(args)))
+                why = next(filter(None, (compare(n, g, w) for (n, g), (_, w) in zip(got, want))), None)
+        if why:
+            raise ExerciseFailed(f"{ex.name} failed {where}:\n  {why}{hint_for(ex, args, out)}")
+    extra = 0 if quick or ex.slow is None else ex.slow(fn)
+    return len(ex.cases) + extra

@@ -1,0 +1,131 @@
+"""Exercises on optimizers: one step of SGD with momentum and weight decay, one step of Adam.
+
+Expected values come from minicnn's optimizers (PyTorch's rules, step for step),
+run on one parameter whose state is set to the case's buffers.
+"""
+import numpy as np
+
+from .. import optim
+from ..nn import Parameter
+from ..tensor import tensor
+from .grading import Case, Exercise, Mistake
+
+
+def _parameter(param, grad):
+    p = Parameter(tensor(param.copy()))
+    p.grad = tensor(grad.copy())
+    return p
+
+
+# --- SGD with momentum ----------------------------------------------------------------------------
+
+def _make_sgd(rng, shape, first, lr, momentum, weight_decay):
+    buf = None if first else rng.standard_normal(shape)
+    return rng.standard_normal(shape), rng.standard_normal(shape), buf, lr, momentum, weight_decay
+
+
+def _sgd(param, grad, buf, lr, momentum, weight_decay):
+    p = _parameter(param, grad)
+    opt = optim.SGD([p], lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if buf is not None:
+        opt.state[p] = {"momentum_buffer": buf.copy()}
+    opt.step()
+    return p.data.copy(), opt.state[p]["momentum_buffer"].copy()
+
+
+def _decay_after_momentum(param, grad, buf, lr, momentum, weight_decay):
+    buf = grad.copy() if buf is None else momentum * buf + grad
+    return param - lr * (buf + weight_decay * param), buf
+
+
+def _ema(first_scaled):
+    def wrong(param, grad, buf, lr, momentum, weight_decay):
+        g = grad + weight_decay * param
+        if buf is None:
+            buf = (1 - momentum) * g if first_scaled else g.copy()
+        else:
+            buf = momentum * buf + (1 - momentum) * g
+        return param - lr * buf, buf
+    return wrong
+
+
+def _velocity(param, grad, buf, lr, momentum, weight_decay):
+    g = grad + weight_decay * param
+    v = lr * g if buf is None else momentum * buf + lr * g
+    return param - v, v
+
+
+EMA_HINT = ("PyTorch's buffer is b = momentum * b + g (no (1 - momentum) factor, dampening 0), "
+            "and b = g on the first step")
+
+SGD = Exercise(
+    name="sgd_momentum_step", signature="(param, grad, buf, lr, momentum, weight_decay)",
+    returns=("new_param", "new_buf"), notebook="03_lenet5_mnist",
+    teaches="PyTorch's SGD: weight decay enters the gradient, momentum accumulates gradients",
+    doc="""One step of torch.optim.SGD(lr, momentum, weight_decay), dampening 0, no Nesterov:
+    g = grad + weight_decay * param;  buf = g on the first step (buf is None), else momentum * buf + g;
+    new_param = param - lr * buf. Return (new_param, new_buf); do not change the arguments.""",
+    make=_make_sgd, expected=_sgd,
+    cases=[Case(700, dict(shape=(3, 4), first=True, lr=0.1, momentum=0.9, weight_decay=0.0)),
+           Case(701, dict(shape=(5,), first=True, lr=0.05, momentum=0.9, weight_decay=0.1)),
+           Case(702, dict(shape=(3, 4), first=False, lr=0.1, momentum=0.9, weight_decay=0.0)),
+           Case(703, dict(shape=(2, 3, 3, 3), first=False, lr=0.01, momentum=0.5, weight_decay=0.05))],
+    mistakes=[
+        Mistake("weight decay was added after momentum. PyTorch adds weight_decay * param to the gradient "
+                "BEFORE the momentum buffer: g = grad + wd * param; buf = momentum * buf + g",
+                _decay_after_momentum),
+        Mistake(EMA_HINT, _ema(first_scaled=True)),
+        Mistake(EMA_HINT, _ema(first_scaled=False)),
+        Mistake("the buffer holds gradients, not steps: buf = momentum * buf + g, then param -= lr * buf "
+                "(lr multiplies at the end)", _velocity),
+    ])
+
+
+# --- Adam -------------------------------------------------------------------------------------------
+
+def _make_adam(rng, shape, t, lr):
+    m = np.zeros(shape) if t == 1 else rng.standard_normal(shape) * 0.1
+    v = np.zeros(shape) if t == 1 else rng.random(shape) * 0.01
+    return rng.standard_normal(shape), rng.standard_normal(shape), m, v, t, lr, 0.9, 0.999, 1e-8
+
+
+def _adam(param, grad, m, v, t, lr, beta1, beta2, eps):
+    p = _parameter(param, grad)
+    opt = optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+    opt.state[p] = {"step": t - 1, "exp_avg": m.copy(), "exp_avg_sq": v.copy()}
+    opt.step()
+    state = opt.state[p]
+    return p.data.copy(), state["exp_avg"].copy(), state["exp_avg_sq"].copy()
+
+
+def _adam_variant(correct_m, correct_v, eps_inside=False):
+    def wrong(param, grad, m, v, t, lr, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        m_hat = m / (1 - beta1 ** t) if correct_m else m
+        v_hat = v / (1 - beta2 ** t) if correct_v else v
+        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        return param - lr * m_hat / denom, m, v
+    return wrong
+
+
+ADAM = Exercise(
+    name="adam_step", signature="(param, grad, m, v, t, lr, beta1, beta2, eps)",
+    returns=("new_param", "new_m", "new_v"), notebook="07_finetuning_and_deep_features",
+    teaches="Adam's moments and why their bias correction matters in the first steps",
+    doc="""Step t (1, 2, ...) of torch.optim.Adam; m, v are the moments after step t - 1 (zeros at t = 1).
+    m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  m_hat = m / (1 - beta1^t),
+    v_hat = v / (1 - beta2^t);  new_param = param - lr m_hat / (sqrt(v_hat) + eps).
+    Return (new_param, m, v).""",
+    make=_make_adam, expected=_adam,
+    cases=[Case(710, dict(shape=(3, 4), t=1, lr=1e-3)), Case(711, dict(shape=(5,), t=2, lr=1e-2)),
+           Case(712, dict(shape=(2, 3, 3, 3), t=10, lr=1e-3)), Case(713, dict(shape=(4,), t=1000, lr=1e-3))],
+    mistakes=[
+        Mistake("no bias correction: m and v start at zero, so early on they underestimate; divide by "
+                "(1 - beta1^t) and (1 - beta2^t)", _adam_variant(False, False)),
+        Mistake("only m is bias-corrected: v_hat = v / (1 - beta2^t) too", _adam_variant(True, False)),
+        Mistake("eps goes outside the square root: sqrt(v_hat) + eps", _adam_variant(True, True, True)),
+    ])
+
+EXERCISES = [SGD]
+LATER = [ADAM]

@@ -1,0 +1,75 @@
+"""python -m minicnn check NAME FILE.py: exit 0 on a pass, 1 on a failure, 2 on bad arguments."""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from minicnn.__main__ import main
+
+WRONG_COL2IM = textwrap.dedent("""
+    import numpy as np
+    from minicnn.exercises.solutions import col2im as right
+
+    def col2im(cols, x_shape, kernel_size, stride, padding):
+        return right(cols, x_shape, kernel_size, stride, padding) * 2
+""")
+
+
+@pytest.fixture
+def student_file(tmp_path):
+    def write(text):
+        path = tmp_path / "mine.py"
+        path.write_text(text)
+        return str(path)
+    return write
+
+
+def test_pass_exits_0(capsys):
+    assert main(["check", "col2im", "minicnn/exercises/solutions.py"]) == 0
+    assert capsys.readouterr().out == "col2im: passed (6 cases)\n"
+
+
+def test_failure_exits_1_with_the_message(student_file, capsys):
+    assert main(["check", "col2im", student_file(WRONG_COL2IM)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("col2im failed on case 1 of 6 (cols (27, 18), x_shape (2, 3, 5, 5)")
+    assert "Traceback" not in out
+
+
+def test_stub_exits_1_not_implemented(student_file, capsys):
+    from minicnn import exercises
+    assert main(["check", "im2col", student_file(exercises.stub_source("im2col"))]) == 1
+    assert "im2col: not implemented yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["check", "col2imm", "minicnn/exercises/solutions.py"],
+     "no exercise 'col2imm'; choose one of topo_sort"),
+    (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
+])
+def test_bad_arguments_exit_2(argv, says, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"python -m minicnn check: error: {says}" + err.split(says, 1)[1]
+    assert err.count("\n") == 1
+
+
+def test_missing_function_exits_2(student_file, capsys):
+    assert main(["check", "im2col", student_file(WRONG_COL2IM)]) == 2
+    assert "defines no function 'im2col'" in capsys.readouterr().err
+
+
+def test_a_file_that_fails_to_load_exits_2(student_file, capsys):
+    assert main(["check", "im2col", student_file("def im2col(x:\n")]) == 2
+    err = capsys.readouterr().err
+    assert "failed to load: SyntaxError" in err and err.count("\n") == 1
+
+
+def test_from_a_shell(student_file):
+    """The real command: the failure message on stdout, status 1, no traceback anywhere."""
+    done = subprocess.run([sys.executable, "-m", "minicnn", "check", "col2im", student_file(WRONG_COL2IM)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "elements of gx differ" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

@@ -1,0 +1,86 @@
+"""What a failure says: the case, the worst element, expected and got, shapes, dtypes, errors."""
+import numpy as np
+import pytest
+
+from minicnn import exercises
+from minicnn.exercises import solutions
+
+
+def failure(name, fn):
+    with pytest.raises(exercises.ExerciseFailed) as info:
+        exercises.check(name, fn)
+    return str(info.value)
+
+
+def test_names_the_case_and_the_worst_element():
+    def conv2d_forward(x, w, b, stride, padding):
+        y = solutions.conv2d_forward(x, w, b, stride, padding)
+        if stride == 2:
+            y[0, 1, 2, 1] += 1.0           # one wrong element, only on strided cases
+        return y
+
+    message = failure("conv2d_forward", conv2d_forward)
+    assert "case 2 of 6 (x (2, 3, 7, 5), w (4, 3, 3, 3), b (4,), stride 2, padding 1)" in message
+    assert "1 of 96 elements of y differ; the worst is y[0, 1, 2, 1]" in message
+    rng = np.random.default_rng(101)                  # the case's own seed: the expected value is known
+    x, w, b = rng.standard_normal((2, 3, 7, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    want = solutions.conv2d_forward(x, w, b, 2, 1)[0, 1, 2, 1]
+    assert f"expected {want:.6g}, got {want + 1:.6g}" in message
+    assert "hint" not in message
+
+
+def test_wrong_shape_is_said_in_words():
+    message = failure("im2col", lambda x, k, s, p: solutions.im2col(x, k, s, p).T)
+    assert "cols has shape (18, 27); expected (27, 18)" in message
+
+
+def test_wrong_dtype_is_said_in_words():
+    message = failure("col2im", lambda *args: solutions.col2im(*args).astype(np.float32))
+    assert "gx has dtype float32; expected float64" in message
+    message = failure("col2im", lambda *args: solutions.col2im(*args).astype(np.int64))
+    assert "gx has dtype int64" in message
+
+
+def test_wrong_number_of_outputs():
+    message = failure("conv2d_backward", lambda gy, x, w, s, p: solutions.conv2d_backward(gy, x, w, s, p)[:2])
+    assert "expected a tuple (gx, gw, gb), got a tuple of length 2" in message
+
+
+def test_none_returned():
+    def col2im(cols, x_shape, kernel_size, stride, padding):
+        gx = np.zeros(x_shape)
+        gx += 0                           # forgot the return
+    assert "gx is None; expected an array of shape (2, 3, 5, 5)" in failure("col2im", col2im)
+
+
+def test_an_error_inside_the_function_is_reported_with_its_case_and_line():
+    def max_pool2d_backward(gy, x, kernel_size, stride):
+        gx = np.zeros_like(x)
+        gx[0, 0, x.shape[2], 0] = gy[0, 0, 0, 0]        # off by one
+        return gx
+
+    message = failure("max_pool2d_backward", max_pool2d_backward)
+    assert message.startswith("max_pool2d_backward raised IndexError on case 1 of 6 (gy (2, 3, 3, 3)")
+    assert "gx[0, 0, x.shape[2], 0] = gy[0, 0, 0, 0]" in message
+    assert "Traceback" not in message
+
+
+def test_a_wrong_signature_is_reported():
+    message = failure("col2im", lambda cols, x_shape: None)
+    assert "must take (cols, x_shape, kernel_size, stride, padding)" in message
+
+
+def test_the_students_arrays_are_copies():
+    """A function that writes into its inputs cannot change the expected values or the next case."""
+    def softmax_cross_entropy_backward(logits, labels):
+        out = solutions.softmax_cross_entropy_backward(logits, labels)
+        logits[:] = 0
+        return out
+    exercises.check("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+
+
+def test_topo_sort_messages():
+    message = failure("topo_sort", lambda root, inputs: [root] + [n for n in inputs if n != root])
+    assert "case 4 of 5" in message and "['unused'] should not be listed" in message
+    message = failure("topo_sort", lambda root, inputs: [root, root] if len(inputs) == 1 else [])
+    assert "'x' appears 2 times" in message

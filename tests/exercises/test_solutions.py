@@ -1,0 +1,70 @@
+"""Every reference solution passes its exercise; every stub fails saying it is not implemented yet."""
+import re
+
+import pytest
+
+from minicnn import exercises
+from minicnn.exercises import solutions
+
+NAMES = exercises.names()
+
+
+def test_at_least_sixteen_exercises_in_course_order():
+    assert len(NAMES) >= 16 and len(set(NAMES)) == len(NAMES)
+    notebooks = [exercises.info(n).notebook for n in NAMES]
+    assert notebooks == sorted(notebooks)
+    assert NAMES.index("im2col") < NAMES.index("col2im") < NAMES.index("conv2d_backward")
+
+
+def test_the_eight_required_signatures():
+    required = {"conv2d_forward": "(x, w, b, stride, padding)",
+                "conv2d_backward": "(gy, x, w, stride, padding)",
+                "im2col": "(x, kernel_size, stride, padding)",
+                "col2im": "(cols, x_shape, kernel_size, stride, padding)",
+                "max_pool2d_backward": "(gy, x, kernel_size, stride)",
+                "batch_norm_backward": "(gy, x, gamma, eps)",
+                "softmax_cross_entropy_backward": "(logits, labels)",
+                "sgd_momentum_step": "(param, grad, buf, lr, momentum, weight_decay)"}
+    for name, signature in required.items():
+        assert exercises.info(name).signature == signature
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_passes(name, capsys):
+    exercises.check(name, getattr(solutions, name), quick=True)
+    assert re.fullmatch(rf"{name}: passed \(\d+ cases.*\)\n", capsys.readouterr().out)
+
+
+@pytest.mark.slow
+def test_lenet5_solution_trains_past_95_percent(capsys):
+    exercises.check("lenet5_forward_backward", solutions.lenet5_forward_backward)
+    out = capsys.readouterr().out
+    accuracy = float(re.search(r"test accuracy (\d+\.\d+)%", out).group(1))
+    assert accuracy > 95
+    assert "lenet5_forward_backward: passed (3 cases)" in out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stub_fails_as_not_implemented(name):
+    namespace = {}
+    exec(exercises.stub_source(name), namespace)
+    with pytest.raises(exercises.NotImplementedYet, match=f"^{name}: not implemented yet"):
+        exercises.check(name, namespace[name])
+
+
+def test_unknown_exercise_lists_the_names():
+    with pytest.raises(KeyError, match="col2im"):
+        exercises.check("col2imm", solutions.col2im)
+
+
+def test_failure_is_an_assertion_error():
+    assert issubclass(exercises.ExerciseFailed, AssertionError)
+
+
+def test_the_docs_page_lists_every_exercise():
+    import pathlib
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "exercises.md").read_text()
+    for name in NAMES:
+        ex = exercises.info(name)
+        assert f"`{name}{ex.signature}`" in page and f"python -m minicnn check {name} mine.py" in page
+        assert f"notebooks/{ex.notebook}.ipynb" in page
