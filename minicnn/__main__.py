@@ -35,8 +35,13 @@ def _train_parser(t):
 
     def recipe(key):
         lenet, other = RECIPES["lenet"][key], RECIPES["default"][key]
+        if lenet == other:
+            return f"(default: {lenet})"
         return f"(default: the model's recipe: {lenet} for the LeNets, {other} for the others)"
 
+    t.description = ("Train a model, validating each epoch on a share of the training images "
+                     "held out, and evaluate it once on the test split. With --resume, a flag "
+                     "left out takes the checkpoint's value.")
     t.add_argument("model", help="the model to train; one of the models listed below")
     t.add_argument("--data", help=f"{' | '.join(DATA)} (default: mnist5k)")
     t.add_argument("--epochs", type=positive_int, metavar="N", help=recipe("epochs"))
@@ -177,7 +182,10 @@ def main(argv=None):
     if argv[:1] == ["bench"]:
         from .bench.__main__ import main as bench_main
         return bench_main(argv[1:])
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:        # --help, or a bad argument (already said in one line)
+        return done.code
     who = f"{PROG} {args.command}"
     refusal, rank = _not_under_mpi(args)
     if refusal:

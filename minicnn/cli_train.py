@@ -180,13 +180,15 @@ def train_command(args):
                 os.remove(os.path.join(out, name))
     meta = {"model": args.model, "settings": s, "resumed": resumed}
     try:
-        history = fit(model, train_loader, optimizer, s["epochs"], val_loader=val_loader,
-                      scheduler=scheduler, scheduler_step="batch", device=args.device, out=out,
-                      resume=checkpoint or False, progress=not args.quiet,
-                      distributed=args.distributed, meta=meta)
+        # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            history = fit(model, train_loader, optimizer, s["epochs"], val_loader=val_loader,
+                          scheduler=scheduler, scheduler_step="batch", device=args.device,
+                          out=out, resume=checkpoint or False, progress=not args.quiet,
+                          distributed=args.distributed, meta=meta)
     except NonFiniteError as err:
         kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
-        raise RuntimeError(f"training diverged at {err}; {kept}") from err
+        raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}") from err
     test_loader = data.DataLoader(test_set, batch_size=500)
     result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
     if not lead:                      # same weights and result on every rank
