@@ -194,34 +194,35 @@ def main(argv=None):
         return 2
     if args.debug:
         return COMMANDS[args.command](args)
-    code = _run(who, args)
-    if code and getattr(args, "distributed", False):
+    code, message = _run(args)
+    joined = False
+    if getattr(args, "distributed", False):
         from .distributed import comm
-        if comm.world_size() > 1:      # the other ranks would wait for this one in a collective
-            comm.abort(code)
+        joined = comm.world_size() > 1
+    if message and (rank == 0 or joined):   # before joining, every rank fails alike: one speaks
+        print(f"{who}: {message}" if not joined else f"{who} [rank {rank}]: {message}",
+              file=sys.stderr)
+    if code and joined:               # the other ranks would wait for this one in a collective
+        comm.abort(code)
     return code
 
 
-def _run(who, args):
-    """The command's exit status, its error printed as one line."""
+def _run(args):
+    """(exit status, the line to print or None) of the command."""
     from .cli_common import UsageError
     from .train import Interrupted
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command](args), None
     except Interrupted as stop:
         kept = (f"the checkpoint of epoch {stop.kept} is kept; resume with --resume" if stop.kept
                 else "no epoch had finished, so there is no checkpoint to resume from")
-        print(f"{who}: interrupted in epoch {stop.epoch}; {kept}", file=sys.stderr)
-        return 130
+        return 130, f"interrupted in epoch {stop.epoch}; {kept}"
     except KeyboardInterrupt:
-        print(f"{who}: interrupted", file=sys.stderr)
-        return 130
+        return 130, "interrupted"
     except (UsageError,) + _USAGE as err:
-        print(f"{who}: error: {_one_line(err)}", file=sys.stderr)
-        return 2
+        return 2, f"error: {_one_line(err)}"
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
-        print(f"{who}: error: {_one_line(err)}", file=sys.stderr)
-        return 1
+        return 1, f"error: {_one_line(err)}"
 
 
 def _one_line(err):

@@ -146,10 +146,10 @@ def scenario_fail():
     return {"unreachable": True}
 
 
-def scenario_silent(who="1"):
-    """Rank ``who`` never reaches the collective the other waits in (it sleeps far past the
-    two-second timeout)."""
-    if dist.rank() == int(who):
+def scenario_silent():
+    """Rank ``sys.argv[2]`` never reaches the collective the other waits in (it sleeps far past
+    the two-second timeout)."""
+    if dist.rank() == int(sys.argv[2]):
         time.sleep(50)
     dist.all_reduce(np.ones(3))
     return {"unreachable": True}
@@ -157,6 +157,6 @@ def scenario_silent(who="1"):
 
 if __name__ == "__main__":
     dist.init(timeout=2.0 if sys.argv[1] == "silent" else 300.0)
-    result = globals()[f"scenario_{sys.argv[1]}"](*sys.argv[2:])
+    result = globals()[f"scenario_{sys.argv[1]}"]()
     if dist.rank() == 0:
         print("RESULT " + json.dumps(result), flush=True)
