@@ -52,7 +52,7 @@ def restore(state, model, optimizer, scheduler):
                              f"{type(scheduler).__name__}")
         now = scheduler.state_dict()
         for key, value in state["scheduler"].items():
-            if key not in _COUNTERS and key in now and _same(now[key], value):
+            if key not in _COUNTERS and key in now and not _same(now[key], value):
                 raise ValueError(f"resume: the checkpoint's {saved} has {key}={value!r}, this "
                                  f"run's {now[key]!r}; build the schedule as the checkpoint's")
     model.load_state_dict(state["model"])

@@ -197,9 +197,10 @@ def check_fits(model, input_size, batch_size=1, device="cpu", per_image=None):
         per_image = max(estimate_activation_bytes(model, input_size), 4 * c * h * w)
     need = per_image * batch_size
     if need > have:
+        each = f" ({human(per_image)} per image)" if batch_size > 1 else ""
         raise MemoryError(f"a forward pass on {batch_size} x {(c, h, w)} would hold about "
-                          f"{human(need)} of activations ({human(per_image)} per image), more "
-                          f"than the {human(have)} of memory available; not run")
+                          f"{human(need)} of activations{each}, more than the {human(have)} of "
+                          "memory available; not run")
 
 
 def run(model, input_size, depth=None, grad=False):

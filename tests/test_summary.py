@@ -97,7 +97,7 @@ def test_check_fits_refuses_with_the_estimate(monkeypatch):
     monkeypatch.setattr(module, "available_memory", lambda device="cpu": 2**30)
     check_fits(models.lenet5(), (1, 28, 28), batch_size=64)              # about 1.5 MB: fits
     with pytest.raises(MemoryError, match=r"on 1 x \(3, 4096, 4096\) would hold about .* GB of "
-                                          r"activations .* more than the 1.0 GB of memory"):
+                                          r"activations, more than the 1.0 GB of memory"):
         check_fits(models.resnet18(), (3, 4096, 4096))
 
 

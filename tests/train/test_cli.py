@@ -13,7 +13,7 @@ from minicnn.__main__ import main
 
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "minicnn", *args], capture_output=True,
-                          text=True, timeout=300)
+                          check=False, text=True, timeout=300)
 
 
 def one_error_line(capsys, command="train"):
@@ -199,8 +199,8 @@ def test_resume_with_more_epochs_rebuilds_the_schedule_and_says_so(capsys, one_e
     shutil.copytree(one_epoch_run, out)
     assert main(["train", "lenet5", "--resume", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
     said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("resuming")]
-    assert said == [f"resuming {out}/ after epoch 1 of 2; --epochs 2 (was 1): the learning-rate "
-                    "schedule is rebuilt for them"]
+    assert said == [(f"resuming {out}/ after epoch 1 of 2; --epochs 2 (was 1): the learning-rate "
+                     "schedule is rebuilt for them")]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 2 and metrics["settings"]["epochs"] == 2
     assert metrics["resumed"] == [{"after_epoch": 1, "changes": {"epochs": [1, 2]}}]
@@ -321,7 +321,8 @@ def test_train_help_lists_defaults_and_models(capsys):
 
 def test_subpackages_are_reachable_from_the_top():
     code = "import minicnn as mc; print(mc.models.lenet5, mc.data.DataLoader, mc.optim.SGD)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False, text=True,
+                          timeout=60)
     assert done.returncode == 0, done.stderr
     assert "lenet5" in done.stdout and "DataLoader" in done.stdout and "SGD" in done.stdout
 
@@ -330,3 +331,9 @@ def test_summary_prints_a_table(capsys):
     assert main(["summary", "lenet5"]) == 0
     out = capsys.readouterr().out
     assert "61,706" in out or "61706" in out
+
+
+def test_readme_tells_of_the_checkpoint_resume_and_overwrite():
+    import pathlib
+    text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "checkpoint.npz" in text and "--resume" in text and "--overwrite" in text

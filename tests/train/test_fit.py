@@ -8,8 +8,15 @@ import pytest
 import minicnn as mc
 from minicnn import data, io, nn, optim
 from minicnn.progress import Progress, epoch_line
-from minicnn.train import (Interrupted, NonFiniteLossError, NonFiniteParameterError, evaluate,
-                           fit, predict, read_checkpoint)
+from minicnn.train import (
+    Interrupted,
+    NonFiniteLossError,
+    NonFiniteParameterError,
+    evaluate,
+    fit,
+    predict,
+    read_checkpoint,
+)
 
 
 def blobs(n=240, seed=0):
@@ -202,7 +209,7 @@ def test_weights_turning_nan_on_an_epochs_last_step_stop_before_the_checkpoint(t
 
 def test_resume_refuses_another_optimizer_or_schedule(tmp_path):
     run(tmp_path, epochs=1)
-    train, val = loaders()
+    train, _ = loaders()
     model = small_net()
     adam = optim.Adam(model.parameters(), lr=0.01)
     with pytest.raises(ValueError, match="trained with SGD, this run's optimizer is Adam"):
