@@ -19,6 +19,16 @@ from . import weights
 
 __version__ = "0.1.0"
 
+# imported on first use (``mc.models.resnet18()``), so ``import minicnn`` stays light
+_LAZY = ("models", "data", "distributed", "train", "viz")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'minicnn' has no attribute {name!r}")
+
 
 def devices():
     """The devices this machine can use: always 'cpu', and 'cuda' when CuPy sees a GPU."""

@@ -1,6 +1,7 @@
 """The command line: ``python -m minicnn {train,eval,summary,convert-weights,bench}``.
 
     python -m minicnn train lenet5                  # LeNet-5 on the bundled MNIST digits
+    python -m minicnn train lenet5 --resume         # continue runs/lenet5-mnist5k/checkpoint.npz
     mpirun -n 2 python -m minicnn train lenet5 --distributed    # data-parallel, 2 processes
     python -m minicnn eval runs/lenet5-mnist5k/model.npz --data mnist5k
     python -m minicnn summary resnet18 --input 3,224,224
@@ -9,41 +10,90 @@
     python -m minicnn bench --quick
     python -m minicnn check col2im mine.py          # grade an exercise
 
-Bad arguments print one line and exit with status 2.
+Every error is one line, ``python -m minicnn CMD: error: ...``, with exit
+status 2 for bad arguments or data and 1 for a failure while running (a
+diverged run, too little memory, a missing extra); ``--debug`` shows the
+traceback instead. Ctrl-C exits with 130.
 """
 import argparse
+import os
 import sys
 
+PROG = "python -m minicnn"
 
-def _parser():
-    p = argparse.ArgumentParser(prog="python -m minicnn", description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train a model and report its test accuracy")
-    t.add_argument("model", help="a model name, e.g. lenet5, resnet20 (see `summary --list`)")
-    t.add_argument("--data", default="mnist5k",
-                   help="mnist5k | digits | shapes | mnist:PATH | fashion-mnist:PATH | cifar10:PATH")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float)
-    t.add_argument("--optimizer", choices=("sgd", "adam"))
-    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
-    t.add_argument("--device", default="cpu")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--out", help="output folder (default runs/MODEL-DATA)")
-    t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line like every other error of the CLI."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _train_parser(t):
+    from . import models
+    from .cli_common import DATA, KERNELS, fraction, non_negative_int, positive_float, positive_int
+    from .cli_train import RECIPES
+
+    def recipe(key):
+        lenet, other = RECIPES["lenet"][key], RECIPES["default"][key]
+        if lenet == other:
+            return f"(default: {lenet})"
+        return f"(default: the model's recipe: {lenet} for the LeNets, {other} for the others)"
+
+    t.description = ("Train a model, validating each epoch on a share of the training images "
+                     "held out, and evaluate it once on the test split. With --resume, a flag "
+                     "left out takes the checkpoint's value.")
+    t.add_argument("model", help="the model to train; one of the models listed below")
+    t.add_argument("--data", help=f"{' | '.join(DATA)} (default: mnist5k)")
+    t.add_argument("--epochs", type=positive_int, metavar="N", help=recipe("epochs"))
+    t.add_argument("--batch-size", type=positive_int, metavar="N", help=recipe("batch_size"))
+    t.add_argument("--lr", type=positive_float, help="peak learning rate of the one-cycle "
+                                                     "schedule " + recipe("lr"))
+    t.add_argument("--optimizer", choices=("sgd", "adam"), help=recipe("optimizer"))
+    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random translations (crops and flips for colour) (default: on)")
+    t.add_argument("--val-fraction", type=fraction, metavar="F",
+                   help="share of each class held out of training for the per-epoch "
+                        "validation (default: 0.1)")
+    t.add_argument("--seed", type=non_negative_int, help="seeds the weights, the shuffling "
+                                                         "and the validation split (default: 0)")
+    t.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
+    t.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: "
+                                                                      "%(default)s)")
+    t.add_argument("--out", help="output folder (default: runs/MODEL-DATA)")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its checkpoint.npz")
+    t.add_argument("--overwrite", action="store_true", help="replace the run in --out")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     t.add_argument("--distributed", action="store_true",
                    help="data-parallel over the ranks of mpirun: mpirun -n 2 python -m minicnn "
                         "train lenet5 --distributed (each rank trains on half of each batch)")
+    t.add_argument("--dist-timeout", type=positive_float, default=300.0, metavar="SECONDS",
+                   help="with --distributed: abort the job when a rank is silent this long "
+                        "in a collective (default: %(default)s)")
+    t.epilog = "models: " + ", ".join(models.list_models())
 
-    e = sub.add_parser("eval", help="evaluate saved weights on a dataset's test split")
+
+def _parser():
+    from .cli_common import KERNELS
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    p = _Parser(prog=PROG, description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    _train_parser(sub.add_parser("train", parents=[debug],
+                                 help="train a model and report its test accuracy"))
+
+    e = sub.add_parser("eval", parents=[debug],
+                       help="evaluate saved weights (model.npz or checkpoint.npz) on a test split")
     e.add_argument("weights")
-    e.add_argument("--data", default="mnist5k")
-    e.add_argument("--model", help="model name (read from metrics.json beside the weights if absent)")
+    e.add_argument("--data", help="default: the run's data (from the checkpoint or metrics.json)")
+    e.add_argument("--model", help="model name (default: from the checkpoint or metrics.json)")
     e.add_argument("--device", default="cpu")
+    e.add_argument("--kernels", choices=KERNELS, default="auto")
 
-    s = sub.add_parser("summary", help="per-layer shapes, parameters and multiply-adds")
+    s = sub.add_parser("summary", parents=[debug],
+                       help="per-layer shapes, parameters and multiply-adds")
     s.add_argument("model", nargs="?")
     s.add_argument("--input", help="C,H,W (default: the model's native size)")
     s.add_argument("--depth", type=int)
@@ -51,34 +101,21 @@ def _parser():
     s.add_argument("--compare", action="store_true", help="the classic-net comparison table")
     s.add_argument("--list", action="store_true", help="list the models")
 
-    c = sub.add_parser("convert-weights", help="torchvision weights (.pth/.safetensors) -> .npz")
+    c = sub.add_parser("convert-weights", parents=[debug],
+                       help="torchvision weights (.pth/.safetensors) -> .npz")
     c.add_argument("src")
     c.add_argument("dst")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)
     from .cli_check import add_parser as add_check_parser
-    add_check_parser(sub)
+    add_check_parser(sub, parents=[debug])
     return p
-
-
-def native_input_size(name):
-    """The input each model was designed for (C, H, W)."""
-    if name == "lenet1989":
-        return (1, 16, 16)
-    if name.startswith("lenet"):
-        return (1, 28, 28)
-    if name == "alexnet":
-        return (3, 227, 227)
-    if name.endswith("_cifar") or name in ("alexnet_small", "nin") or (
-            name.startswith("resnet") and int(name[6:]) % 6 == 2):
-        return (3, 32, 32)
-    return (3, 224, 224)
 
 
 def summary_command(args):
     from . import models
-    from .cli_train import UsageError
-    from .summary import summary
+    from .cli_common import UsageError, check_model
+    from .summary import check_fits, summary
     if args.list:
         print("\n".join(models.list_models()))
         return 0
@@ -87,8 +124,7 @@ def summary_command(args):
         return 0
     if args.model is None:
         raise UsageError("summary needs a model name (or --compare, --list)")
-    if args.model not in models.list_models():
-        raise UsageError(f"unknown model {args.model!r}; choose one of {', '.join(models.list_models())}")
+    check_model(args.model)
     kwargs = {"num_classes": args.num_classes} if args.num_classes else {}
     model = models.get(args.model, **kwargs)
     if args.input:
@@ -96,24 +132,57 @@ def summary_command(args):
             size = tuple(int(v) for v in args.input.split(","))
         except ValueError:
             raise UsageError(f"--input must look like 3,224,224, got {args.input!r}") from None
+        if len(size) != 3 or min(size) < 1:
+            raise UsageError(f"--input must be three positive sizes C,H,W, got {args.input!r}")
     else:
-        size = native_input_size(args.model)
-    try:
-        print(summary(model, size, depth=args.depth))
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+        size = models.input_size(args.model)
+    check_fits(model, size)
+    print(summary(model, size, depth=args.depth))
     return 0
 
 
 def convert_command(args):
-    import os
-    from .cli_train import UsageError
+    from .cli_common import UsageError
     from .weights import convert_weights
-    if not os.path.exists(args.src):
+    if not os.path.isfile(args.src):
         raise UsageError(f"no such file {args.src!r}")
     convert_weights(args.src, args.dst)
     print(f"wrote {args.dst}")
     return 0
+
+
+def _train(args):
+    from .cli_train import train_command
+    return train_command(args)
+
+
+def _eval(args):
+    from .cli_eval import eval_command
+    return eval_command(args)
+
+
+def _check(args):
+    from .cli_check import check_command
+    return check_command(args)
+
+
+COMMANDS = {"train": _train, "eval": _eval, "summary": summary_command,
+            "convert-weights": convert_command, "check": _check}
+
+# errors that mean "bad arguments or data" (exit 2); any other is a failure while running (1)
+_USAGE = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+          PermissionError)
+
+
+def _not_under_mpi(args):
+    """One line instead of N identical runs when mpiexec starts the CLI without --distributed."""
+    from .distributed.comm import launched_by
+    size, rank = launched_by()
+    if size > 1 and not getattr(args, "distributed", False):
+        return (f"started by an MPI launcher as {size} processes without --distributed: each "
+                "would run the same job into the same folder; add --distributed to train "
+                "data-parallel, or run without mpiexec"), rank
+    return None, rank
 
 
 def main(argv=None):
@@ -121,16 +190,58 @@ def main(argv=None):
     if argv[:1] == ["bench"]:
         from .bench.__main__ import main as bench_main
         return bench_main(argv[1:])
-    args = _parser().parse_args(argv)
-    from .cli_check import check_command
-    from .cli_train import UsageError, eval_command, train_command
-    commands = {"train": train_command, "eval": eval_command, "summary": summary_command,
-                "convert-weights": convert_command, "check": check_command}
     try:
-        return commands[args.command](args)
-    except UsageError as err:
-        print(f"python -m minicnn {args.command}: error: {err}", file=sys.stderr)
+        args = _parser().parse_args(argv)
+    except SystemExit as done:        # --help, or a bad argument (already said in one line)
+        return done.code
+    who = f"{PROG} {args.command}"
+    refusal, rank = _not_under_mpi(args)
+    if refusal:
+        if rank == 0:
+            print(f"{who}: error: {refusal}", file=sys.stderr)
         return 2
+    if args.debug:
+        return COMMANDS[args.command](args)
+    code, message = _run(args)
+    joined = False
+    if getattr(args, "distributed", False):
+        from .distributed import comm
+        joined = comm.world_size() > 1
+    if message and (rank == 0 or joined):   # before joining, every rank fails alike: one speaks
+        print(f"{who}: {message}" if not joined else f"{who} [rank {rank}]: {message}",
+              file=sys.stderr)
+    if code and joined:               # the other ranks would wait for this one in a collective
+        comm.abort(code)
+    return code
+
+
+def _run(args):
+    """(exit status, the line to print or None) of the command."""
+    from .cli_common import UsageError
+    from .train import Interrupted
+    try:
+        return COMMANDS[args.command](args), None
+    except Interrupted as stop:
+        kept = (f"the checkpoint of epoch {stop.kept} is kept; resume with --resume" if stop.kept
+                else "no epoch had finished, so there is no checkpoint to resume from")
+        return 130, f"interrupted in epoch {stop.epoch}; {kept}"
+    except KeyboardInterrupt:
+        return 130, "interrupted"
+    except (UsageError,) + _USAGE as err:
+        return 2, f"error: {_one_line(err)}"
+    except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
+        return 1, f"error: {_one_line(err)}"
+
+
+def _one_line(err):
+    """The error's message on one line; its type too where the message alone says little."""
+    from .cli_common import UsageError
+    text = " ".join(str(err).split())
+    plain = (UsageError, ValueError, TypeError, OSError, ImportError, MemoryError, RuntimeError,
+             FloatingPointError)
+    if text and isinstance(err, plain):
+        return text
+    return f"{type(err).__name__}: {text} (--debug shows where)"
 
 
 if __name__ == "__main__":

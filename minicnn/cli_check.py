@@ -8,7 +8,7 @@ import importlib.util
 import os
 import sys
 
-from .cli_train import UsageError
+from .cli_common import UsageError
 
 
 def _load(path):
@@ -42,8 +42,8 @@ def check_command(args):
     return 0
 
 
-def add_parser(sub):
-    c = sub.add_parser("check", help="grade an exercise: the function NAME in FILE.py")
+def add_parser(sub, parents=()):
+    c = sub.add_parser("check", parents=list(parents), help="grade an exercise: the function NAME in FILE.py")
     c.add_argument("name", help="the exercise, e.g. col2im (python -c 'from minicnn import exercises; "
                                 "print(exercises.names())')")
     c.add_argument("file", help="the Python file that defines it")

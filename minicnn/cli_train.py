@@ -1,76 +1,129 @@
-"""``python -m minicnn train`` and ``eval``: data by name, a recipe per model, outputs in a folder.
+"""``python -m minicnn train``: data by name, a recipe per model, outputs in a folder.
 
 A recipe is the set of defaults that trains a model well on a CPU in little
-time; any flag given on the command line overrides it.
+time; any flag given on the command line overrides it. A tenth of the
+training images (``--val-fraction``) is held out for the per-epoch
+validation; the test split is evaluated once, at the end.
+
+A folder that holds a run is never written over silently: ``--resume``
+continues it from ``checkpoint.npz`` and ``--overwrite`` replaces it. On resume,
+a flag left out takes the checkpoint's value; one given with another value is
+either honoured (epochs, batch size, learning rate, augmentation: the schedule
+is rebuilt for them) and said in one line, or refused before any step (data,
+optimizer, seed, validation fraction: they would change what the run is).
 """
 import json
 import os
-import time
+import sys
 
 import numpy as np
 
 from . import data, io, models, optim, rng
-from .train import evaluate, fit
+from .cli_common import (
+    UsageError,
+    augmentation,
+    build_model,
+    check_data,
+    check_device,
+    check_model,
+    check_out_folder,
+    load_data,
+    use_kernels,
+    validation_split,
+)
+from .train import NonFiniteError, evaluate, fit, read_checkpoint
 
-# model family -> defaults (epochs, batch size, optimizer, learning rate, augmentation)
+# model family (the file it is defined in) -> defaults
 RECIPES = {
-    "lenet": dict(epochs=16, batch_size=64, optimizer="adam", lr=3e-3, augment=True,
-                  schedule="onecycle"),
-    "default": dict(epochs=10, batch_size=64, optimizer="sgd", lr=0.05, augment=True,
-                    schedule="onecycle"),
+    "lenet": {"epochs": 16, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "augment": True},
+    "default": {"epochs": 10, "batch_size": 64, "optimizer": "sgd", "lr": 0.05, "augment": True},
 }
-DATA = ("mnist5k", "digits", "shapes", "mnist:PATH", "fashion-mnist:PATH", "cifar10:PATH")
-
-
-class UsageError(Exception):
-    """A bad command-line argument: printed as one line, exit status 2."""
+DEFAULTS = {"data": "mnist5k", "seed": 0, "val_fraction": 0.1}
+SETTINGS = ("data", "epochs", "batch_size", "optimizer", "lr", "augment", "seed", "val_fraction")
+# settings a resume may not change: each would make the checkpoint another run's
+FIXED = {"data": "the metrics would mix two data sets",
+         "optimizer": "its state (momentum, moments) does not carry over",
+         "seed": "the shuffling and the validation split follow the seed",
+         "val_fraction": "validation images would become training images"}
+OUTPUTS = ("checkpoint.npz", "model.npz", "metrics.json", "history.json", "curves.png")
 
 
 def recipe_for(model_name):
-    return RECIPES["lenet"] if model_name.startswith("lenet") else RECIPES["default"]
+    return dict(RECIPES.get(models.family(model_name), RECIPES["default"]), **DEFAULTS)
 
 
-def load_data(spec, seed=0):
-    """'mnist5k' | 'digits' | 'shapes' | 'mnist:PATH' | ... -> (train, test) datasets."""
-    kind, _, path = spec.partition(":")
-    if kind in ("mnist", "fashion-mnist", "cifar10"):
-        if not path:
-            raise UsageError(f"--data {kind} needs a folder: --data {kind}:PATH")
-        if not os.path.isdir(path):
-            raise UsageError(f"--data {spec}: no such folder {path!r}")
-        cls = {"mnist": data.MNIST, "fashion-mnist": data.FashionMNIST, "cifar10": data.CIFAR10}[kind]
-        return cls(path, train=True), cls(path, train=False)
-    if kind == "mnist5k":
-        return data.mnist5k("train"), data.mnist5k("test")
-    if kind == "digits":
-        return data.digits("train", size=28), data.digits("test", size=28)
-    if kind == "shapes":
-        return data.SyntheticShapes(10000, seed=seed), data.SyntheticShapes(2000, seed=seed + 1)
-    raise UsageError(f"unknown data {spec!r}; choose one of {', '.join(DATA)}")
+def _flag(key):
+    return "--" + key.replace("_", "-")
 
 
-def augmentation(image_shape):
-    """Small translations for digits; crops and flips for colour images."""
-    from .data import transforms as T
-    channels, size = image_shape[0], image_shape[-1]
-    if channels == 1:
-        return T.RandomTranslate(2)
-    return T.Compose([T.RandomCrop(size, padding=size // 8), T.RandomHorizontalFlip()])
+def _prior_run(out, args):
+    """The checkpoint to resume from (None for a new run), after refusing to touch a run
+    that neither --resume nor --overwrite names."""
+    if args.resume and args.overwrite:
+        raise UsageError("--resume continues the run in --out and --overwrite replaces it: "
+                         "give one of them")
+    found = [name for name in OUTPUTS if os.path.exists(os.path.join(out, name))]
+    if args.resume:
+        path = os.path.join(out, "checkpoint.npz")
+        if not os.path.exists(path):
+            raise UsageError(f"--resume: there is no checkpoint.npz in {out}/ to resume from")
+        return read_checkpoint(path)
+    if found and not args.overwrite:
+        raise UsageError(f"{out}/ already holds a run ({', '.join(found)}); add --resume to "
+                         "continue it or --overwrite to replace it")
+    return None
 
 
-def build_model(name, num_classes, image_shape):
-    if name not in models.list_models():
-        raise UsageError(f"unknown model {name!r}; choose one of {', '.join(models.list_models())}")
-    model = models.get(name, num_classes=num_classes)
-    from .tensor import Tensor, no_grad
-    model.eval()
-    try:
-        with no_grad():
-            model(Tensor(np.zeros((1,) + tuple(image_shape), dtype=np.float32)))
-    except ValueError as err:
-        raise UsageError(f"model {name} cannot take this data's images of shape "
-                         f"{tuple(image_shape)}: {err}") from None
-    return model
+def resolve_settings(args, checkpoint):
+    """(settings, changes): the recipe, under the checkpoint's settings, under the flags
+    given; ``changes`` maps each honoured change on resume to (checkpoint's, now)."""
+    given = {k: getattr(args, k) for k in SETTINGS if getattr(args, k, None) is not None}
+    settings = recipe_for(args.model)
+    if checkpoint is None:
+        return {**settings, **given}, {}
+    meta = checkpoint["meta"]
+    if "settings" not in meta:
+        raise UsageError("--resume: the checkpoint keeps no record of its run's settings; "
+                         "start again with --overwrite")
+    if meta.get("model") != args.model:
+        raise UsageError(f"--resume: the checkpoint is of model {meta.get('model')}, not "
+                         f"{args.model}; give the model it holds, or start again with --overwrite")
+    saved = meta["settings"]
+    settings = {**settings, **saved, **given}
+    done, changes = int(checkpoint["epoch"]), {}
+    for key in SETTINGS:
+        old, new = saved.get(key), settings[key]
+        if old == new:
+            continue
+        if key in FIXED:
+            raise UsageError(f"--resume: {_flag(key)} {new} differs from the checkpoint's {old} "
+                             f"({FIXED[key]}); leave it out, or start again with --overwrite")
+        if key == "epochs" and new < done:
+            raise UsageError(f"--resume: --epochs {new} is fewer than the {done} epochs the "
+                             "checkpoint has done")
+        changes[key] = (old, new)
+    return settings, changes
+
+
+def _resume_line(out, done, settings, changes):
+    said = ", ".join(f"{_flag(k)} {new} (was {old})" for k, (old, new) in changes.items())
+    line = f"resuming {out}/ after epoch {done} of {settings['epochs']}"
+    if done >= settings["epochs"]:
+        line += " (all done: the test split is evaluated again)"
+    if said:
+        line += f"; {said}: the learning-rate schedule is rebuilt for them"
+    return line
+
+
+def one_cycle(optimizer, lr, epochs, steps_per_epoch, done):
+    """OneCycleLR over ``epochs`` epochs, moved on to the end of epoch ``done`` (its closed
+    form gives the same rates as stepping there, for any epochs, batch size or lr)."""
+    sched = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr,
+                                          total_steps=epochs * steps_per_epoch)
+    if done:
+        sched.last_epoch = done * steps_per_epoch - 1
+        sched.step()
+    return sched
 
 
 def make_optimizer(name, params, lr):
@@ -82,51 +135,90 @@ def make_optimizer(name, params, lr):
 
 
 def train_command(args):
-    recipe = dict(recipe_for(args.model))
-    for key in ("epochs", "batch_size", "optimizer", "lr", "augment"):
-        if getattr(args, key) is not None:
-            recipe[key] = getattr(args, key)
-    rng.manual_seed(args.seed)
-    train_set, test_set = load_data(args.data, seed=args.seed)
+    check_model(args.model)
+    check_device(args.device)
+    use_kernels(args.kernels)
+    out = args.out or os.path.join("runs", f"{args.model}-{(args.data or 'mnist5k').split(':')[0]}")
+    check_out_folder(out)
+    checkpoint = _prior_run(out, args)
+    s, changes = resolve_settings(args, checkpoint)
+    done = int(checkpoint["epoch"]) if checkpoint else 0
+
+    rng.manual_seed(s["seed"])
+    train_set, test_set = load_data(s["data"], seed=s["seed"])
+    check_data(s["data"], train_set, test_set)
+    fit_set, val_set = validation_split(train_set, s["val_fraction"], s["seed"])
     num_classes = int(np.max(train_set.labels)) + 1
     image_shape = train_set.images.shape[1:]
-    model = build_model(args.model, num_classes, image_shape)
-    transform = augmentation(image_shape) if recipe["augment"] else None
-    train_loader = data.DataLoader(train_set, batch_size=recipe["batch_size"], shuffle=True,
-                                   seed=args.seed, transform=transform)
-    test_loader = data.DataLoader(test_set, batch_size=500)
-    distributed = getattr(args, "distributed", False)
-    if distributed:                 # each rank: its shard, batch_size / world_size per step
+    model = build_model(args.model, num_classes, image_shape, s["batch_size"], args.device)
+    train_loader = data.DataLoader(fit_set, batch_size=s["batch_size"], shuffle=True,
+                                   seed=s["seed"], transform=augmentation(image_shape) if s["augment"] else None)
+    val_loader = data.DataLoader(val_set, batch_size=500) if val_set is not None else None
+    lead = True
+    if args.distributed:              # each rank: its shard, batch_size / world_size per step
         from . import distributed as dist
-        dist.init()
+        dist.init(timeout=args.dist_timeout)
+        lead = dist.rank() == 0
         try:
             train_loader = dist.shard_loader(train_loader)
         except ValueError as err:
             raise UsageError(f"--distributed: {err}") from None
-    optimizer = make_optimizer(recipe["optimizer"], model.parameters(), recipe["lr"])
-    scheduler = optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=recipe["lr"], total_steps=recipe["epochs"] * len(train_loader))
-    out = args.out or os.path.join("runs", f"{args.model}-{args.data.split(':')[0]}")
-    began = time.perf_counter()
-    history = fit(model, train_loader, optimizer, recipe["epochs"], val_loader=test_loader,
-                  scheduler=scheduler, scheduler_step="batch", device=args.device, out=out,
-                  resume=args.resume, progress=not args.quiet, distributed=distributed)
-    seconds = time.perf_counter() - began
-    result = evaluate(model, test_loader, device=args.device)
-    if distributed and dist.rank() != 0:      # same weights and result on every rank
+    optimizer = make_optimizer(s["optimizer"], model.parameters(), s["lr"])
+    scheduler = one_cycle(optimizer, s["lr"], s["epochs"], len(train_loader), done)
+    resumed = list(checkpoint["meta"].get("resumed", [])) if checkpoint else []
+    if checkpoint:
+        # this run's hyperparameters (the rebuilt schedule's), the checkpoint's buffers
+        for saved, group in zip(checkpoint["optimizer"]["param_groups"], optimizer.param_groups):
+            saved.update({k: v for k, v in group.items() if k != "params"})
+        checkpoint.pop("scheduler", None)
+        resumed.append({"after_epoch": done, "changes": {k: list(v) for k, v in changes.items()}})
+        if lead:
+            print(_resume_line(out, done, s, changes), file=sys.stderr)
+    elif args.overwrite and lead:
+        for name in OUTPUTS:
+            if os.path.exists(os.path.join(out, name)):
+                os.remove(os.path.join(out, name))
+    meta = {"model": args.model, "settings": s, "resumed": resumed}
+    try:
+        # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            history = fit(model, train_loader, optimizer, s["epochs"], val_loader=val_loader,
+                          scheduler=scheduler, scheduler_step="batch", device=args.device,
+                          out=out, resume=checkpoint or False, progress=not args.quiet,
+                          distributed=args.distributed, meta=meta)
+    except NonFiniteError as err:
+        kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
+        raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}") from err
+    test_loader = data.DataLoader(test_set, batch_size=500)
+    result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
+    if not lead:                      # same weights and result on every rank
         return 0
-    io.save(model.state_dict(), os.path.join(out, "model.npz"))
-    history.to_json(os.path.join(out, "history.json"))
-    metrics = {"model": args.model, "data": args.data, "test_accuracy": result["accuracy"],
-               "test_loss": result["loss"], "epochs": recipe["epochs"], "seconds": seconds,
-               "images_per_second": float(np.mean(history["images_per_second"] or [0])),
-               "recipe": recipe, "seed": args.seed,
-               "processes": dist.world_size() if distributed else 1}
-    io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
-    _plot_curves(history, os.path.join(out, "curves.png"))
+    _write_outputs(out, model, history, result, meta, args)
     print(f"outputs in {out}/")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0
+
+
+def _write_outputs(out, model, history, result, meta, args):
+    io.save(model.state_dict(), os.path.join(out, "model.npz"))
+    history.to_json(os.path.join(out, "history.json"))
+    s, last = meta["settings"], history.last()
+    seconds = float(sum(history["seconds"]))
+    metrics = {"model": meta["model"], "data": s["data"], "epochs": s["epochs"],
+               "test_accuracy": result["accuracy"], "test_loss": result["loss"],
+               "val_accuracy": last.get("val_acc"), "val_loss": last.get("val_loss"),
+               "seconds": seconds, "images_per_second": float(np.mean(history["images_per_second"])),
+               "settings": s, "seed": s["seed"], "resumed": meta["resumed"],
+               "processes": _world_size(args)}
+    io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
+    _plot_curves(history, os.path.join(out, "curves.png"))
+
+
+def _world_size(args):
+    if not args.distributed:
+        return 1
+    from . import distributed as dist
+    return dist.world_size()
 
 
 def _plot_curves(history, path):
@@ -136,23 +228,3 @@ def _plot_curves(history, path):
     except ImportError:
         return
     fig.savefig(path, dpi=100)
-
-
-def eval_command(args):
-    if not os.path.exists(args.weights):
-        raise UsageError(f"no such file {args.weights!r}")
-    metrics_path = os.path.join(os.path.dirname(args.weights), "metrics.json")
-    name = args.model
-    if name is None and os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            name = json.load(f)["model"]
-    if name is None:
-        raise UsageError("cannot tell which model these weights are for: pass --model NAME")
-    _, test_set = load_data(args.data)
-    num_classes = int(np.max(test_set.labels)) + 1
-    model = build_model(name, num_classes, test_set.images.shape[1:])
-    model.load_state_dict(io.load(args.weights))
-    result = evaluate(model, data.DataLoader(test_set, batch_size=500), device=args.device)
-    print(f"test loss: {result['loss']:.4f}")
-    print(f"test accuracy: {result['accuracy']:.4f}")
-    return 0

@@ -14,7 +14,14 @@ Multiply-adds (MACs), per image:
     elementwise work is small beside the convolutions' and is left out, as
     the papers' "multiply-adds" leave it out.
 ``activation_bytes`` is the size of the layer's output.
+
+Before running, ``estimate_activation_bytes`` tells what the table's total
+would be from a pass on a smaller image, so a huge input is refused with the
+estimate (``check_fits``) instead of exhausting the machine's memory.
 """
+import math
+import os
+
 import numpy as np
 
 from .tensor import Tensor, no_grad
@@ -115,11 +122,85 @@ class Summary:
     __repr__ = __str__
 
 
-def _human(n):
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
+def human(n):
+    """A byte count for people: 1536 -> '1.5 KB'."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
+
+
+_human = human
+
+
+def available_memory(device="cpu"):
+    """Bytes this process could still allocate on ``device`` (None where it cannot be told):
+    MemAvailable of /proc/meminfo on Linux, the free memory CUDA reports on a GPU."""
+    if str(device).startswith("cuda"):
+        from .backend import cupy
+        return int(cupy().cuda.runtime.memGetInfo()[0])
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+PROBE_PIXELS = 256 * 256      # inputs larger than this are estimated from a pass at about this size
+
+
+def estimate_activation_bytes(model, input_size):
+    """About ``summary(model, input_size).total_activation_bytes``, without the pass at that size.
+
+    A convolutional net's activations grow with the image's area, so a pass on
+    the input shrunk by an integer factor s in height and width, scaled back by
+    the ratio of the areas, estimates them. Where the smaller pass fails (a
+    fully connected layer wants the full size), the layers it did run give a
+    lower bound. Inputs of at most PROBE_PIXELS are run as they are.
+    """
+    shape = tuple(input_size)[-3:]
+    c, h, w = shape
+    s = max(1, math.ceil(math.sqrt(h * w / PROBE_PIXELS)))
+    probe = (c, -(-h // s), -(-w // s))
+    done = []
+
+    def record(module, inputs, y):
+        done.append(_bytes(y))
+
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
+    handles = [m.register_forward_hook(record) for m in leaves]
+    try:
+        run(model, probe)
+    except ValueError:
+        pass
+    finally:
+        for handle in handles:
+            handle.remove()
+    return int(sum(done) * (h * w) / (probe[1] * probe[2]))
+
+
+def check_fits(model, input_size, batch_size=1, device="cpu", per_image=None):
+    """MemoryError, with the estimate, when the activations of ``batch_size`` inputs alone would
+    not fit in the memory available. ``per_image``: the bytes per image where already known
+    (a summary's ``total_activation_bytes``), else ``estimate_activation_bytes``."""
+    have = available_memory(device)
+    if have is None:
+        return
+    c, h, w = tuple(input_size)[-3:]
+    if per_image is None:
+        per_image = max(estimate_activation_bytes(model, input_size), 4 * c * h * w)
+    need = per_image * batch_size
+    if need > have:
+        each = f" ({human(per_image)} per image)" if batch_size > 1 else ""
+        raise MemoryError(f"a forward pass on {batch_size} x {(c, h, w)} would hold about "
+                          f"{human(need)} of activations{each}, more than the {human(have)} of "
+                          "memory available; not run")
 
 
 def run(model, input_size, depth=None, grad=False):

@@ -3,10 +3,12 @@
     history = fit(model, train_loader, optim.SGD(model.parameters(), lr=0.05),
                   epochs=10, val_loader=test_loader, out="runs/lenet5")
 
-Each epoch: forward, loss, backward, (clip), step, one progress line; at the
-end of the epoch a checkpoint (model, optimizer, scheduler, random state,
-history) is written atomically to ``out/checkpoint.npz``, so ``resume=True``
-continues exactly where an interrupted run stopped.
+Each epoch: forward, loss, backward, (clip), step, a check that every weight
+and gradient is still finite, then one progress line; at the end of the epoch
+a checkpoint (model, optimizer, scheduler, random state, history) is written
+atomically to ``out/checkpoint.npz``, so ``resume=True`` continues exactly
+where an interrupted run stopped. A run whose weights turn NaN stops at that
+step, before anything is written: the last checkpoint stays the last finite one.
 """
 import json
 import math
@@ -15,15 +17,49 @@ import time
 
 import numpy as np
 
+from . import backend, io
 from . import functional as F
-from . import io, rng
+from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .nn.utils import clip_grad_norm_
-from .tensor import Tensor, no_grad
 from .progress import Progress
+from .tensor import Tensor, no_grad
+
+__all__ = [
+    "History",
+    "Interrupted",
+    "NonFiniteError",
+    "NonFiniteLossError",
+    "NonFiniteParameterError",
+    "evaluate",
+    "fit",
+    "predict",
+    "read_checkpoint",
+    "train_epoch",
+]
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteError(FloatingPointError):
+    """Training diverged: a loss, weight or gradient became NaN or infinite. Raised by ``fit``,
+    ``kept`` is the number of epochs in the checkpoint left on disk (0 when there is none)."""
+
+    kept = 0
+
+
+class NonFiniteLossError(NonFiniteError):
     """The loss became NaN or infinite."""
+
+
+class NonFiniteParameterError(NonFiniteError):
+    """A weight or its gradient became NaN or infinite after an optimizer step."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during ``fit``: ``epoch`` is the epoch that was running (1-based), ``kept`` the
+    number of epochs in the checkpoint left on disk (0 when there is none)."""
+
+    def __init__(self, epoch, kept):
+        super().__init__(f"interrupted in epoch {epoch}")
+        self.epoch, self.kept = epoch, kept
 
 
 class History:
@@ -77,30 +113,69 @@ def _first_nonfinite_module(model, x):
 
 
 def _logits(output):
-    """GoogLeNet returns (logits, aux1, aux2) in training; the loss is then their weighted sum."""
+    """A model whose forward returns a tuple (auxiliary heads in training) puts the logits first."""
     return output[0] if isinstance(output, tuple) else output
 
 
-def _loss_of(loss, output, y):
-    if isinstance(output, tuple):         # main head + auxiliary heads (weight 0.3 each, as the paper)
-        return loss(output[0], y) + sum(loss(aux, y) * 0.3 for aux in output[1:])
+def _loss_of(model, loss, output, y):
+    """``model.training_loss(output, y, loss)`` where the model defines one (it combines
+    auxiliary outputs as its paper says), else ``loss(output, y)``."""
+    own = getattr(model, "training_loss", None)
+    if own is not None:
+        return own(output, y, loss)
+    if isinstance(output, tuple):
+        raise TypeError(f"{type(model).__name__} returned a tuple of {len(output)} in training; "
+                        "give it a training_loss(output, target, loss) method that combines them")
     return loss(output, y)
 
 
+def _param_names(model):
+    names = {id(p): n for n, p in model.named_parameters()}
+    if hasattr(model, "sync_gradients"):          # DistributedDataParallel: the model's own names
+        names = {k: n.removeprefix("module.") for k, n in names.items()}
+    return names
+
+
+def _check_finite(optimizer, names, where):
+    """Raise NonFiniteParameterError naming the first parameter whose weights or gradient
+    hold a NaN or an infinity. One sum per array first: a sum is finite when every entry is
+    (barring an overflow, which the exact test below then clears)."""
+    arrays = [(p, kind, a) for g in optimizer.param_groups for p in g["params"]
+              for kind, a in (("gradient", None if p.grad is None else p.grad.data),
+                              ("weights", p.data)) if a is not None]
+    if all(math.isfinite(float(a.sum())) for _, _, a in arrays):
+        return
+    for p, kind, a in arrays:
+        xp = backend.xp_of(a)
+        if not bool(xp.isfinite(a).all()):
+            bad = a[~xp.isfinite(a)].ravel()[0]
+            raise NonFiniteParameterError(
+                f"{where}: the {kind} of parameter {names.get(id(p), '?')!r} "
+                f"{tuple(p.shape)} became {float(bad)}. Try a smaller learning rate or "
+                "gradient clipping.")
+
+
 def train_epoch(model, loader, optimizer, loss=F.cross_entropy, device="cpu", scheduler=None,
-                scheduler_step="epoch", clip_grad_norm=None, progress=None):
-    """One pass over ``loader``; returns (mean loss, accuracy, images)."""
+                scheduler_step="epoch", clip_grad_norm=None, progress=None, epoch=None):
+    """One pass over ``loader``; returns (mean loss, accuracy, images).
+
+    After every step the weights and gradients must be finite, else
+    NonFiniteParameterError names the step and the parameter (``epoch``, if
+    given, goes into that message).
+    """
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
-    for x, y in loader:
+    names = _param_names(model)
+    for step, (x, y) in enumerate(loader, 1):
+        where = f"step {step} of {len(loader)}" + (f" in epoch {epoch}" if epoch else "")
         x, y = _batch_to(x, y, device)
         output = model(x)
-        value = _loss_of(loss, output, y)
+        value = _loss_of(model, loss, output, y)
         if not math.isfinite(value.item()):
-            where = _first_nonfinite_module(model, x)
+            culprit = _first_nonfinite_module(model, x)
             raise NonFiniteLossError(
-                f"loss became {value.item()} after {seen} images of this epoch; "
-                + (f"the first module with a non-finite output is {where!r}" if where else
+                f"{where}: the loss became {value.item()}; "
+                + (f"the first module with a non-finite output is {culprit!r}" if culprit else
                    "every module's output was finite, so the loss itself overflowed")
                 + ". Try a smaller learning rate or gradient clipping.")
         optimizer.zero_grad()
@@ -110,6 +185,7 @@ def train_epoch(model, loader, optimizer, loss=F.cross_entropy, device="cpu", sc
         if clip_grad_norm:
             clip_grad_norm_(model.parameters(), clip_grad_norm)
         optimizer.step()
+        _check_finite(optimizer, names, where)
         if scheduler is not None and scheduler_step == "batch":
             scheduler.step()
         n = len(y)
@@ -156,27 +232,26 @@ def predict(model, data, device="cpu", batch_size=256):
     return np.concatenate(out)
 
 
-def _checkpoint(model, optimizer, scheduler, history, epoch):
-    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "epoch": epoch, "history": json.dumps(history.epochs),
-             "random": json.dumps(rng.get_state())}
-    if scheduler is not None:
-        state["scheduler"] = scheduler.state_dict()
-    return state
-
-
 def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
         loss=F.cross_entropy, device="cpu", callbacks=(), out=None, resume=False,
-        clip_grad_norm=None, scheduler_step="epoch", progress=True, distributed=False):
+        clip_grad_norm=None, scheduler_step="epoch", progress=True, distributed=False,
+        meta=None):
     """Train ``model`` for ``epochs`` epochs and return its History.
 
     Args:
+        val_loader: evaluated after every epoch (``val_loss``, ``val_acc``):
+            a split held out from the training data, not the test set.
         scheduler: stepped once per epoch, or once per batch with
             ``scheduler_step="batch"`` (OneCycleLR).
         callbacks: functions ``cb(epoch, row, model)`` called after each epoch;
             one that returns True stops training.
         out: folder for ``checkpoint.npz`` (every epoch, written atomically).
-        resume: continue from ``out/checkpoint.npz`` if it exists.
+        resume: True continues from ``out/checkpoint.npz`` if it exists; a
+            dict is a checkpoint already read (``read_checkpoint``), loaded as
+            it is (drop its "scheduler" entry to keep a schedule rebuilt for a
+            new length). A checkpoint of another optimizer or schedule class,
+            or of a schedule built with other settings, is refused (ValueError)
+            before any step.
         clip_grad_norm: clip the global gradient norm to this value.
         distributed: data-parallel training on every rank of ``mpirun``
             (``minicnn.distributed``): each rank trains a replica on its shard
@@ -184,6 +259,10 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
             still sees batch_size images), gradients averaged after backward;
             rank 0 alone shows progress and writes ``out``. Every rank
             evaluates ``val_loader`` whole, with identical weights.
+        meta: a JSON-able dict stored in each checkpoint (``read_checkpoint``
+            gives it back), e.g. the settings of the run.
+    Raises NonFiniteError when the loss, a weight or a gradient stops being
+    finite (nothing is written for that epoch), and Interrupted on Ctrl-C.
     """
     model.to(device)
     lead, trained = True, model
@@ -197,45 +276,62 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
     path = os.path.join(out, "checkpoint.npz") if out else None
     if out:
         os.makedirs(out, exist_ok=True)
-    if resume and path and os.path.exists(path):
-        state = io.load(path)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and "scheduler" in state:
-            scheduler.load_state_dict(state["scheduler"])
-        rng.set_state(json.loads(state["random"]))
-        history = History(json.loads(state["history"]))
-        start = int(state["epoch"])
+    if resume is True and path and os.path.exists(path):
+        resume = read_checkpoint(path)
+    if isinstance(resume, dict):
+        rows, start = restore(resume, model, optimizer, scheduler)
+        history = History(rows)
     if distributed:
         trained = dist.DistributedDataParallel(model)     # rank 0's weights on every rank
-    for epoch in range(start, epochs):
-        if hasattr(train_loader, "set_epoch"):
-            train_loader.set_epoch(epoch)
-        lr = optimizer.param_groups[0]["lr"]
-        bar = Progress(total=_dataset_size(train_loader), desc=f"epoch {epoch + 1}/{epochs}",
-                       enabled=progress)
-        began = time.perf_counter()
+    kept = start if path else 0
+    epoch = start
+    try:
+        for epoch in range(start, epochs):
+            row = _epoch(trained, model, train_loader, val_loader, optimizer, scheduler,
+                         scheduler_step, loss, device, clip_grad_norm, epoch, epochs, progress,
+                         distributed)
+            history.append(row)
+            if path and lead:
+                io.save(checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1,
+                                         meta), path)
+                kept = epoch + 1
+            Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
+            if any(cb(epoch, row, model) for cb in callbacks):
+                break
+    except NonFiniteError as err:
+        err.kept = kept                   # the epochs in the checkpoint, which stays as it was
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(epoch + 1, kept) from None
+    return history
+
+
+def _epoch(trained, model, train_loader, val_loader, optimizer, scheduler, scheduler_step,
+           loss, device, clip_grad_norm, epoch, epochs, progress, distributed):
+    """Train one epoch and validate: the epoch's row of the History."""
+    if hasattr(train_loader, "set_epoch"):
+        train_loader.set_epoch(epoch)
+    lr = optimizer.param_groups[0]["lr"]
+    bar = Progress(total=_dataset_size(train_loader), desc=f"epoch {epoch + 1}/{epochs}",
+                   enabled=progress)
+    began = time.perf_counter()
+    try:
         train_loss, train_acc, seen = train_epoch(
             trained, train_loader, optimizer, loss, device, scheduler, scheduler_step,
-            clip_grad_norm, bar)
-        seconds = time.perf_counter() - began
-        if distributed:
-            train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
-        row = {"epoch": epoch + 1, "train_loss": train_loss, "train_acc": train_acc,
-               "seconds": seconds, "images_per_second": seen / max(seconds, 1e-9), "lr": lr}
-        if val_loader is not None:
-            result = evaluate(model, val_loader, loss, device)
-            row.update(val_loss=result["loss"], val_acc=result["accuracy"])
-        if scheduler is not None and scheduler_step == "epoch":
-            scheduler.step()
-        history.append(row)
-        bar.close(**{k: v for k, v in row.items() if k in ("train_loss", "train_acc", "val_loss",
-                                                              "val_acc", "images_per_second")})
-        if path and lead:
-            io.save(_checkpoint(model, optimizer, scheduler, history, epoch + 1), path)
-        if any(cb(epoch, row, model) for cb in callbacks):
-            break
-    return history
+            clip_grad_norm, bar, epoch=epoch + 1)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - began
+    if distributed:
+        train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
+    row = {"epoch": epoch + 1, "train_loss": train_loss, "train_acc": train_acc,
+           "seconds": seconds, "images_per_second": seen / max(seconds, 1e-9), "lr": lr}
+    if val_loader is not None:
+        result = evaluate(model, val_loader, loss, device)
+        row.update(val_loss=result["loss"], val_acc=result["accuracy"])
+    if scheduler is not None and scheduler_step == "epoch":
+        scheduler.step()
+    return row
 
 
 def _over_ranks(mean_loss, accuracy, seen):

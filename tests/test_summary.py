@@ -1,5 +1,7 @@
+import pytest
+
 from minicnn import models
-from minicnn.summary import summary
+from minicnn.summary import available_memory, check_fits, estimate_activation_bytes, summary
 
 
 def test_lenet5_rows_params_and_macs():
@@ -64,3 +66,41 @@ def test_container_rows_count_the_macs_of_their_layers():
     top = summary(model, (3, 32, 32), depth=1)
     assert top.total_flops == leaves.total_flops > 0
     assert [r for r in top.rows if r["kind"] == "Sequential"][0]["flops"] > 0
+
+
+def test_every_model_registers_the_input_it_was_designed_for():
+    assert models.input_size("lenet1989") == (1, 16, 16)
+    assert models.input_size("lenet5") == (1, 28, 28)
+    assert models.input_size("alexnet") == (3, 227, 227)
+    assert models.input_size("resnet56") == (3, 32, 32) == models.input_size("vgg11_bn_cifar")
+    assert models.input_size("resnet50") == (3, 224, 224) == models.input_size("googlenet")
+    assert all(len(models.input_size(name)) == 3 for name in models.list_models())
+
+
+def test_activation_estimate_matches_the_summary_it_stands_for():
+    net = models.resnet20()
+    small = summary(net, (3, 32, 32)).total_activation_bytes
+    assert estimate_activation_bytes(net, (3, 32, 32)) == small         # small inputs: run as given
+    big = summary(net, (3, 512, 512)).total_activation_bytes
+    assert estimate_activation_bytes(net, (3, 512, 512)) == pytest.approx(big, rel=0.02)
+
+
+def test_a_model_that_needs_its_full_size_still_gets_a_lower_bound():
+    # LeNet-5's classifier wants 28x28: the shrunk pass fails there, after the convolutions
+    estimate = estimate_activation_bytes(models.lenet5(), (1, 2800, 2800))
+    assert estimate >= 6 * 2800 * 2800 * 4                               # conv1's output at least
+
+
+def test_check_fits_refuses_with_the_estimate(monkeypatch):
+    import importlib
+    module = importlib.import_module("minicnn.summary")
+    monkeypatch.setattr(module, "available_memory", lambda device="cpu": 2**30)
+    check_fits(models.lenet5(), (1, 28, 28), batch_size=64)              # about 1.5 MB: fits
+    with pytest.raises(MemoryError, match=r"on 1 x \(3, 4096, 4096\) would hold about .* GB of "
+                                          r"activations, more than the 1.0 GB of memory"):
+        check_fits(models.resnet18(), (3, 4096, 4096))
+
+
+def test_available_memory_is_a_positive_byte_count():
+    have = available_memory()
+    assert have is None or have > 2**20

@@ -10,9 +10,16 @@ two collectives that data-parallel training needs, ``all_reduce`` and ``broadcas
 Without ``init`` (or with one process and no MPI) the group is this process
 alone: rank 0 of a world of 1, and the collectives leave their argument as it
 is, so the same script runs unchanged with and without ``mpirun``.
+
+A collective that some rank never reaches (stuck, or dead without a word)
+would leave the others waiting forever; instead each collective waits at most
+``timeout`` seconds (``init(timeout=...)``), then the job is aborted with a
+line naming the silent rank(s). To know who is silent, every rank tells rank 0
+when it arrives at a collective, a small message beside the collective itself.
 """
 import os
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -25,6 +32,11 @@ OPS = ("sum", "prod", "min", "max", "avg")
 # set by the MPI launchers (MPICH/Hydra, Open MPI, Slurm): a world bigger than one without mpi4py
 # would silently train one model per process, so init refuses instead
 _LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS")
+# (size, rank) variables that mpiexec / mpirun themselves set (MPICH's Hydra, Open MPI, PMIx)
+_LAUNCHER_VARS = (("PMI_SIZE", "PMI_RANK"), ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"),
+                  ("MPI_LOCALNRANKS", "MPI_LOCALRANKID"), ("PMIX_SIZE", "PMIX_RANK"))
+DEFAULT_TIMEOUT = 300.0           # seconds a rank waits in a collective for the others
+_ARRIVED = 7001                   # the tag of the "I have reached collective n" notes to rank 0
 
 
 class _Single:
@@ -51,15 +63,17 @@ class _MPI:
 
     name = "mpi"
 
-    def __init__(self, MPI):
+    def __init__(self, MPI, timeout=DEFAULT_TIMEOUT):
         self.MPI, self.comm = MPI, MPI.COMM_WORLD
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         self.ops = {"sum": MPI.SUM, "prod": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,
                     "avg": MPI.SUM}
+        self.timeout, self.count = float(timeout), 0
 
     def all_reduce(self, array, op):
         host = to_device(array, "cpu")
-        self.comm.Allreduce(self.MPI.IN_PLACE, host, op=self.ops[op])
+        self._wait(lambda: self.comm.Iallreduce(self.MPI.IN_PLACE, host, op=self.ops[op]),
+                   "all_reduce")
         if op == "avg":
             host /= self.size
         if host is not array:
@@ -68,13 +82,48 @@ class _MPI:
 
     def broadcast(self, array, root):
         host = to_device(array, "cpu")
-        self.comm.Bcast(host, root=root)
+        self._wait(lambda: self.comm.Ibcast(host, root=root), "broadcast")
         if host is not array:
             array[...] = to_device(host, "cuda")
         return array
 
     def barrier(self):
-        self.comm.Barrier()
+        self._wait(self.comm.Ibarrier, "barrier")
+
+    def _wait(self, start, what):
+        """Run a non-blocking collective to its end, or abort the job past the timeout.
+
+        Rank 0 learns who has arrived from the notes; it names the silent ranks when
+        its time is up. The others wait a little longer, so that rank 0 speaks first,
+        and name rank 0 if it never does.
+        """
+        self.count += 1
+        note = np.array([self.count], dtype=np.int64)
+        if self.rank == 0:
+            heard = np.zeros((self.size, 1), dtype=np.int64)
+            notes = [self.comm.Irecv(heard[r], source=r, tag=_ARRIVED) for r in range(1, self.size)]
+        else:
+            notes = [self.comm.Isend(note, dest=0, tag=_ARRIVED)]
+        request = start()
+        grace = 0.0 if self.rank == 0 else min(self.timeout, 10.0)
+        deadline, spins = time.monotonic() + self.timeout + grace, 0
+        while not request.Test():
+            spins += 1
+            if spins > 1000:          # NOTE: spin first (a collective is short), then sleep
+                time.sleep(1e-4 if spins < 10000 else 1e-3)
+            if time.monotonic() > deadline:
+                if self.rank == 0:
+                    silent = [r for r, n in zip(range(1, self.size), notes) if not n.Test()]
+                    who = (f"rank(s) {', '.join(map(str, silent))} never reached it" if silent else
+                           "every rank reached it, yet it did not complete")
+                else:
+                    who = "no word from rank 0, which names the silent ranks: it never reached it"
+                sys.stderr.write(f"[rank {self.rank} of {self.size}] minicnn.distributed: {what} "
+                                 f"#{self.count} waited {self.timeout:g} s; {who}. Aborting the "
+                                 "job (init(timeout=...) or train --dist-timeout sets the wait)\n")
+                sys.stderr.flush()
+                self.abort(1)
+        self.MPI.Request.Waitall(notes)
 
     def abort(self, code):
         self.comm.Abort(code)
@@ -89,6 +138,16 @@ def _launched_size():
         if os.environ.get(var, "").isdigit():
             return int(os.environ[var])
     return 1
+
+
+def launched_by():
+    """(size, rank) of the job an MPI launcher started this process in, as its environment
+    variables tell before MPI is imported; (1, 0) for a process started on its own."""
+    for size_var, rank_var in _LAUNCHER_VARS:
+        size, rank = os.environ.get(size_var, ""), os.environ.get(rank_var, "0")
+        if size.isdigit():
+            return int(size), int(rank) if rank.isdigit() else 0
+    return 1, 0
 
 
 def _import_mpi():
@@ -106,13 +165,15 @@ def _import_mpi():
     return MPI
 
 
-def init(backend="mpi"):
+def init(backend="mpi", timeout=DEFAULT_TIMEOUT):
     """Join the process group started by ``mpirun`` / ``mpiexec``; returns ``world_size()``.
 
     Args:
         backend: "mpi" (mpi4py; NumPy or CuPy arrays, the latter through host
             memory) or "nccl" (CuPy arrays on GPUs, one GPU per rank: rank r uses
             GPU r mod the number of GPUs; mpi4py still starts the ranks).
+        timeout: seconds an MPI collective waits for every rank before the job
+            is aborted with the silent ranks named.
 
     Calling it again is a no-op. It also installs an exception hook: a rank that
     dies with an uncaught exception prints its traceback and aborts the whole
@@ -121,11 +182,14 @@ def init(backend="mpi"):
     if backend not in BACKENDS:
         raise ValueError(f"minicnn.distributed.init: backend must be one of {BACKENDS}, "
                          f"got {backend!r}")
+    if not float(timeout) > 0:
+        raise ValueError(f"minicnn.distributed.init: timeout must be a number of seconds above 0, "
+                         f"got {timeout!r}")
     if _initialized[0]:
         return _group[0].size
     MPI = _import_mpi()
     if MPI is not None:
-        group = _MPI(MPI)
+        group = _MPI(MPI, timeout)
         if backend == "nccl":
             from .nccl import NCCLGroup
             group = NCCLGroup(group)
@@ -143,6 +207,13 @@ def _abort_on_exception(kind, value, tb):
     sys.stderr.flush()
     sys.stdout.flush()
     _group[0].abort(1)
+
+
+def abort(code=1):
+    """End every rank of the job now, with exit status ``code`` (after saying why)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _group[0].abort(code)
 
 
 def is_initialized():

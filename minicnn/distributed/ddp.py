@@ -76,6 +76,11 @@ class DistributedDataParallel(Module):
             self._broadcast([b.data for b in self.module.buffers()])
         return self.module(*args, **kwargs)
 
+    def training_loss(self, output, target, loss):
+        """The wrapped model's ``training_loss`` where it has one, else ``loss(output, target)``."""
+        own = getattr(self.module, "training_loss", None)
+        return own(output, target, loss) if own is not None else loss(output, target)
+
     def _broadcast(self, arrays):
         if comm.world_size() == 1:
             return

@@ -16,7 +16,9 @@ branch uses a 3x3 kernel, the final dropout is 0.2, the aux head pools
 adaptively to 4x4: 6,624,904 parameters without the aux heads.
 
 In training mode with ``aux_logits=True`` the net returns
-``(logits, aux1, aux2)``; in eval mode the logits only. Top-level children
+``(logits, aux1, aux2)``; in eval mode the logits only. ``training_loss``
+combines the three as the paper does (each auxiliary loss weighted 0.3), so a
+trainer needs to know nothing of the heads. Top-level children
 carry torchvision's names (``conv1`` ... ``inception5b``, ``aux1``, ``aux2``).
 """
 from .. import functional as F
@@ -148,6 +150,15 @@ class GoogLeNet(nn.Module):
         x = self.inception5b(self.inception5a(x))
         x = self.fc(self.dropout(self.flatten(self.avgpool(x))))
         return (x, aux1, aux2) if aux else x
+
+    def training_loss(self, output, target, loss=F.cross_entropy):
+        """The loss to minimize for ``output = self(x)``: with auxiliary heads,
+        loss(logits) + 0.3 loss(aux1) + 0.3 loss(aux2) (section 5: "their loss is added to
+        the total loss of the network with a discount weight (0.3)")."""
+        if not isinstance(output, tuple):
+            return loss(output, target)
+        logits, *aux = output
+        return loss(logits, target) + sum(loss(a, target) * 0.3 for a in aux)
 
 
 def googlenet(aux_logits=True, variant="paper", num_classes=1000):

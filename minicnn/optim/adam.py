@@ -1,6 +1,6 @@
 """Adam (Kingma & Ba 2015), its AMSGrad variant, and AdamW's decoupled weight decay."""
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_setting
 
 
 class Adam(Optimizer):
@@ -18,15 +18,11 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
-        if lr < 0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_setting("Invalid learning rate", lr)
+        check_setting("Invalid epsilon value", eps)
         for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if weight_decay < 0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            check_setting(f"Invalid beta parameter at index {i}", beta, below=1.0)
+        check_setting("Invalid weight_decay value", weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))

@@ -10,6 +10,7 @@ from each parameter to its buffers (momentum, Adam's moments, the step count).
 built over the same parameters in the same order.
 """
 import copy
+import math
 
 from .. import backend
 from ..tensor import Tensor, no_grad
@@ -21,6 +22,18 @@ class _Required:
 
 
 required = _Required()
+
+
+def check_setting(message, value, below=None):
+    """Refuse a hyperparameter that is NaN, infinite, negative or (if given) not ``< below``,
+    with PyTorch's words: ``check_setting("Invalid learning rate", lr)`` -> "Invalid learning
+    rate: nan". NaN fails every comparison, so ``lr < 0`` alone would let it through."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}: {value!r} (expected a number)") from None
+    if not math.isfinite(number) or number < 0 or (below is not None and number >= below):
+        raise ValueError(f"{message}: {value}")
 
 
 def _is_array(value):

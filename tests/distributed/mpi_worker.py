@@ -5,6 +5,7 @@ Rank 0 prints one line ``RESULT {json}`` for the test to check.
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -145,8 +146,17 @@ def scenario_fail():
     return {"unreachable": True}
 
 
+def scenario_silent():
+    """Rank ``sys.argv[2]`` never reaches the collective the other waits in (it sleeps far past
+    the two-second timeout)."""
+    if dist.rank() == int(sys.argv[2]):
+        time.sleep(50)
+    dist.all_reduce(np.ones(3))
+    return {"unreachable": True}
+
+
 if __name__ == "__main__":
-    dist.init()
+    dist.init(timeout=2.0 if sys.argv[1] == "silent" else 300.0)
     result = globals()[f"scenario_{sys.argv[1]}"]()
     if dist.rank() == 0:
         print("RESULT " + json.dumps(result), flush=True)

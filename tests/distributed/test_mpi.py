@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -74,3 +75,24 @@ def test_a_failing_rank_ends_the_job_with_its_error():
     assert "rank one failed on purpose" in out
     assert "[rank 1 of 2]" in out
     assert "RESULT" not in out
+
+
+@pytest.mark.parametrize("silent, speaker", [("1", 0), ("0", 1)])
+def test_a_silent_rank_is_named_after_the_timeout(silent, speaker):
+    began = time.monotonic()
+    code, out = launch(os.path.join(HERE, "mpi_worker.py"), "silent", silent)
+    assert code != 0 and "RESULT" not in out
+    assert time.monotonic() - began < 40           # the silent rank sleeps 50 s: not waited for
+    line = next(line for line in out.splitlines() if "waited 2 s" in line)
+    assert line.startswith(f"[rank {speaker} of 2]") and "all_reduce #1" in line
+    assert (f"rank(s) {silent} never reached it" if speaker == 0 else "no word from rank 0") in line
+
+
+def test_the_cli_under_mpiexec_without_distributed_refuses_in_one_line(tmp_path):
+    code, out = launch("-m", "minicnn", "train", "lenet5", "--data", "digits", "--epochs", "1",
+                       "--out", str(tmp_path / "run"))
+    assert code == 2
+    lines = out.strip().splitlines()
+    assert len(lines) == 1 and "without --distributed" in lines[0], out
+    assert lines[0].startswith("python -m minicnn train: error:")
+    assert not (tmp_path / "run").exists()

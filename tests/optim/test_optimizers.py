@@ -202,3 +202,20 @@ def test_adamw_decays_weights_even_without_gradient_signal():
     opt.step()
     np.testing.assert_allclose(p.data, 2.0 * (1 - 0.1 * 0.5))     # zero gradient: only the decay
     assert opt.defaults["decoupled_weight_decay"] is True
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("build, message", [
+    (lambda p, v: optim.SGD([p], lr=v), "Invalid learning rate"),
+    (lambda p, v: optim.SGD([p], lr=0.1, momentum=v), "Invalid momentum value"),
+    (lambda p, v: optim.SGD([p], lr=0.1, weight_decay=v), "Invalid weight_decay value"),
+    (lambda p, v: optim.Adam([p], lr=v), "Invalid learning rate"),
+    (lambda p, v: optim.Adam([p], betas=(v, 0.999)), "Invalid beta parameter at index 0"),
+    (lambda p, v: optim.Adam([p], betas=(0.9, v)), "Invalid beta parameter at index 1"),
+    (lambda p, v: optim.Adam([p], eps=v), "Invalid epsilon value"),
+    (lambda p, v: optim.AdamW([p], weight_decay=v), "Invalid weight_decay value"),
+])
+def test_nan_and_infinite_settings_are_refused(build, message, bad):
+    p = nn.Parameter(np.zeros(2))
+    with pytest.raises(ValueError, match=f"{message}: {bad}"):
+        build(p, bad)

@@ -7,7 +7,16 @@ import pytest
 
 import minicnn as mc
 from minicnn import data, io, nn, optim
-from minicnn.train import NonFiniteLossError, evaluate, fit, predict
+from minicnn.progress import Progress, epoch_line
+from minicnn.train import (
+    Interrupted,
+    NonFiniteLossError,
+    NonFiniteParameterError,
+    evaluate,
+    fit,
+    predict,
+    read_checkpoint,
+)
 
 
 def blobs(n=240, seed=0):
@@ -123,4 +132,150 @@ def test_progress_prints_one_line_per_epoch_when_not_a_terminal(capsys):
     model = small_net()
     fit(model, train, optim.SGD(model.parameters(), lr=0.1), epochs=2)
     lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("epoch")]
-    assert len(lines) == 2 and "train_loss" in lines[0] and "img/s" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ") and "img/s" in lines[0]
+
+
+def test_epoch_line_fits_80_columns():
+    row = {"train_loss": 12.3456, "train_acc": 0.9612, "val_loss": 0.0832, "val_acc": 0.974,
+           "images_per_second": 12345.6}
+    line = epoch_line("epoch 16/16", row)
+    assert line == "epoch 16/16  loss 12.3456 acc 0.9612  val loss 0.0832 acc 0.9740  12,346 img/s"
+    assert len(line) <= 80
+    long = epoch_line("epoch 1000/1000", dict(row, train_loss=123456.0))
+    assert len(long) <= 80 and "val loss 0.0832 acc 0.9740" in long and "img/s" not in long
+
+
+class FakeTerminal:
+    """A stream that says it is a terminal and keeps what is written (carriage returns too)."""
+
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def test_with_a_tqdm_bar_the_screen_stays_within_80_columns():
+    pytest.importorskip("tqdm")
+    stream = FakeTerminal()
+    bar = Progress(total=640, desc="epoch 12/16", stream=stream)
+    assert bar.bar is not None
+    for _ in range(10):
+        bar.update(64, loss=123.456789, acc=0.987654)
+    bar.close()
+    row = {"train_loss": 0.1234, "train_acc": 0.9612, "val_loss": 0.0832, "val_acc": 0.974,
+           "images_per_second": 1234.5}
+    Progress.line("epoch 12/16", row, stream=stream)
+    screens = [part for chunk in stream.text.split("\n") for part in chunk.split("\r")]
+    assert max(len(part.replace("\x1b[A", "")) for part in screens) <= 80
+    assert "epoch 12/16  loss 0.1234 acc 0.9612  val loss 0.0832 acc 0.9740  1,234 img/s" in screens
+
+
+class PoisonedSGD(optim.SGD):
+    """SGD that writes a NaN into the first layer's weights at step ``at`` (counted from 1)."""
+
+    def __init__(self, params, at=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.at, self.steps = at, 0
+
+    def step(self, closure=None):
+        super().step(closure)
+        self.steps += 1
+        if self.steps == self.at:
+            self.param_groups[0]["params"][0].data[0, 0, 0, 0] = np.nan
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_weights_turning_nan_on_an_epochs_last_step_stop_before_the_checkpoint(tmp_path):
+    train, val = loaders()
+    model = small_net()
+    steps = len(train)
+    opt = PoisonedSGD(model.parameters(), at=2 * steps, lr=0.05)
+    with pytest.raises(NonFiniteParameterError) as caught:
+        fit(model, train, opt, 3, val_loader=val, out=str(tmp_path), progress=False)
+    assert str(caught.value).startswith(f"step {steps} of {steps} in epoch 2: the weights of "
+                                        "parameter '0.weight' (4, 1, 3, 3) became nan")
+    assert caught.value.kept == 1
+    state = read_checkpoint(tmp_path / "checkpoint.npz")
+    assert state["epoch"] == 1
+    assert all(np.isfinite(v).all() for v in state["model"].values())
+
+
+def test_resume_refuses_another_optimizer_or_schedule(tmp_path):
+    run(tmp_path, epochs=1)
+    train, _ = loaders()
+    model = small_net()
+    adam = optim.Adam(model.parameters(), lr=0.01)
+    with pytest.raises(ValueError, match="trained with SGD, this run's optimizer is Adam"):
+        fit(model, train, adam, 2, out=str(tmp_path), resume=True, progress=False)
+    sgd = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    longer = optim.lr_scheduler.StepLR(sgd, step_size=2, gamma=0.7)
+    with pytest.raises(ValueError, match="StepLR has step_size=1, this run's 2"):
+        fit(model, train, sgd, 2, scheduler=longer, out=str(tmp_path), resume=True, progress=False)
+    assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 1
+
+
+def test_ctrl_c_raises_interrupted_with_the_epoch_and_the_checkpoint_kept(tmp_path):
+    def stop(epoch, row, model):
+        if epoch == 1:
+            raise KeyboardInterrupt
+    train, _ = loaders()
+    model = small_net()
+    with pytest.raises(Interrupted) as caught:
+        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, out=str(tmp_path),
+            callbacks=(stop,), progress=False)
+    assert (caught.value.epoch, caught.value.kept) == (2, 2)     # stopped after epoch 2's save
+    with pytest.raises(Interrupted) as caught:
+        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, callbacks=(stop,),
+            progress=False)
+    assert caught.value.kept == 0                                 # no out: nothing kept
+
+
+class WithAuxHead(nn.Module):
+    """In training, (logits, aux logits) with its own training_loss, as GoogLeNet does."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = small_net()
+        self.aux = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+        self.calls = 0
+
+    def forward(self, x):
+        logits = self.body(x)
+        return (logits, self.aux(x)) if self.training else logits
+
+    def training_loss(self, output, target, loss):
+        self.calls += 1
+        logits, aux = output
+        return loss(logits, target) + 0.3 * loss(aux, target)
+
+
+def test_models_with_auxiliary_outputs_give_their_own_training_loss():
+    train, val = loaders()
+    model = WithAuxHead()
+    history = fit(model, train, optim.SGD(model.parameters(), lr=0.1, momentum=0.9), 2,
+                  val_loader=val, progress=False)
+    assert model.calls == 2 * len(train) and history["val_acc"][-1] > 0.8
+    plain = WithAuxHead()
+    plain.training_loss = None                    # as a model without the method
+    with pytest.raises(TypeError, match="returned a tuple of 2 in training; give it a training_loss"):
+        fit(plain, train, optim.SGD(plain.parameters(), lr=0.1), 1, progress=False)
+
+
+def test_googlenet_weights_its_auxiliary_losses_by_0_3():
+    import minicnn.functional as F
+    from minicnn import models
+    rng = np.random.default_rng(3)
+    net = models.googlenet(variant="torchvision", num_classes=3)
+    outputs = tuple(mc.tensor(rng.standard_normal((2, 3)).astype(np.float32)) for _ in range(3))
+    target = mc.tensor(np.array([0, 2]))
+    expected = sum(w * F.cross_entropy(o, target).item() for w, o in zip((1, 0.3, 0.3), outputs))
+    assert net.training_loss(outputs, target).item() == pytest.approx(expected, rel=1e-6)
+    assert net.training_loss(outputs[0], target).item() == pytest.approx(
+        F.cross_entropy(outputs[0], target).item())

@@ -1,0 +1,168 @@
+"""What ``train`` and ``eval`` share: checked values, data by name, models that fit the data.
+
+Every check here runs before any data is loaded or any step is taken, and
+fails with a ``UsageError``: one line, exit status 2.
+"""
+import argparse
+import math
+import os
+
+import numpy as np
+
+from . import data, models
+from .data.dataset import stratified_split
+
+DATA = ("mnist5k", "digits", "shapes", "mnist:PATH", "fashion-mnist:PATH", "cifar10:PATH")
+KERNELS = ("auto", "numpy", "numba", "reference")
+
+
+class UsageError(Exception):
+    """A bad command-line argument or data set: printed as one line, exit status 2."""
+
+
+# --- argparse types: a bad value is refused as the flag is read ------------------
+
+def _number(kind, text):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'},"
+                                         f" got {text!r}") from None
+
+
+def positive_int(text):
+    value = _number(int, text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text):
+    value = _number(int, text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def positive_float(text):
+    value = _number(float, text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
+
+
+def fraction(text):
+    value = _number(float, text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text}")
+    return value
+
+
+# --- the machine ----------------------------------------------------------------
+
+def check_device(device):
+    """'cpu' or 'cuda' (with a GPU that CuPy sees), else one line saying what is missing."""
+    from . import backend
+    try:
+        kind = backend.normalize_device(device)
+        if kind == "cuda":
+            backend.cupy()
+    except (ValueError, RuntimeError) as err:
+        raise UsageError(f"--device {device}: {err}") from None
+
+
+def use_kernels(tier):
+    from . import backend
+    backend.use_kernels(tier)
+
+
+def check_out_folder(out):
+    """``out`` is, or can become, a folder this process may write into."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out}: is a file, not a folder")
+    parent = out
+    while not os.path.exists(parent):
+        parent = os.path.dirname(os.path.abspath(parent))
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: cannot write into {parent!r}")
+
+
+# --- data ---------------------------------------------------------------------
+
+def load_data(spec, seed=0):
+    """'mnist5k' | 'digits' | 'shapes' | 'mnist:PATH' | ... -> (train, test) datasets."""
+    kind, _, path = spec.partition(":")
+    if kind in ("mnist", "fashion-mnist", "cifar10"):
+        if not path:
+            raise UsageError(f"--data {kind} needs a folder: --data {kind}:PATH")
+        if not os.path.isdir(path):
+            raise UsageError(f"--data {spec}: no such folder {path!r}")
+        cls = {"mnist": data.MNIST, "fashion-mnist": data.FashionMNIST, "cifar10": data.CIFAR10}[kind]
+        return cls(path, train=True), cls(path, train=False)
+    if kind == "mnist5k":
+        return data.mnist5k("train"), data.mnist5k("test")
+    if kind == "digits":
+        return data.digits("train", size=28), data.digits("test", size=28)
+    if kind == "shapes":
+        return data.SyntheticShapes(10000, seed=seed), data.SyntheticShapes(2000, seed=seed + 1)
+    raise UsageError(f"unknown data {spec!r}; choose one of {', '.join(DATA)}")
+
+
+def check_data(spec, train, test):
+    """Refuse data that cannot train a classifier, or whose test classes training never sees."""
+    if len(train) == 0:
+        raise UsageError(f"--data {spec}: the training split holds no images")
+    if len(test) == 0:
+        raise UsageError(f"--data {spec}: the test split holds no images")
+    classes = np.unique(train.labels)
+    if len(classes) < 2:
+        raise UsageError(f"--data {spec}: every training image has label {classes[0]}; "
+                         "a classifier needs at least two classes")
+    unseen = np.setdiff1d(np.unique(test.labels), classes)
+    if len(unseen):
+        raise UsageError(f"--data {spec}: the test split has classes {unseen.tolist()} that "
+                         "no training image has")
+
+
+def validation_split(train, fraction, seed):
+    """(train, val) Subsets: ``fraction`` of each class held out, chosen from ``seed``."""
+    if fraction == 0:
+        return train, None
+    fit_idx, val_idx = stratified_split(
+        train.labels, lambda n: round(n * fraction), seed)
+    if len(fit_idx) == 0 or len(val_idx) == 0:
+        raise UsageError(f"--val-fraction {fraction}: leaves {len(fit_idx)} training and "
+                         f"{len(val_idx)} validation images of {len(train)}")
+    return data.Subset(train, np.sort(fit_idx)), data.Subset(train, np.sort(val_idx))
+
+
+# --- models -------------------------------------------------------------------
+
+def check_model(name):
+    if name not in models.list_models():
+        raise UsageError(f"unknown model {name!r}; choose one of {', '.join(models.list_models())}")
+
+
+def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
+    """The model, after one forward pass on one image of the data's shape (its summary);
+    refused when it cannot take the images, or when ``batch_size`` images' activations
+    alone would not fit in the memory available."""
+    from .summary import check_fits, run
+    check_model(name)
+    model = models.get(name, num_classes=num_classes)
+    try:
+        table = run(model, tuple(image_shape))
+    except ValueError as err:
+        raise UsageError(f"model {name} cannot take this data's images of shape "
+                         f"{tuple(image_shape)}: {err}") from None
+    check_fits(model, image_shape, batch_size, device, per_image=table.total_activation_bytes)
+    return model
+
+
+def augmentation(image_shape):
+    """Small translations for digits; crops and flips for colour images."""
+    from .data import transforms as T
+    channels, size = image_shape[0], image_shape[-1]
+    if channels == 1:
+        return T.RandomTranslate(2)
+    return T.Compose([T.RandomCrop(size, padding=size // 8), T.RandomHorizontalFlip()])

@@ -1,0 +1,83 @@
+"""``python -m minicnn eval``: saved weights (``model.npz``, or a run's ``checkpoint.npz``)
+on a data set's test split.
+
+The model's name and data come from the flags, else from the checkpoint or
+the ``metrics.json`` beside the weights; the number of classes comes from the
+weights themselves (the classifier's rows), never from the test labels.
+"""
+import json
+import os
+
+import numpy as np
+
+from . import data, io, models
+from .cli_common import UsageError, build_model, check_device, check_model, load_data, use_kernels
+from .train import evaluate
+
+
+def _is_checkpoint(obj):
+    return isinstance(obj, dict) and {"model", "optimizer", "epoch"} <= set(obj)
+
+
+def _run_notes(path, loaded):
+    """What the run that made the weights wrote down: its model and data, where known."""
+    if _is_checkpoint(loaded):
+        meta = json.loads(loaded.get("meta", "{}"))
+        return {"model": meta.get("model"), "data": meta.get("settings", {}).get("data")}
+    beside = os.path.join(os.path.dirname(path), "metrics.json")
+    if os.path.exists(beside):
+        with open(beside) as f:
+            metrics = json.load(f)
+        return {"model": metrics.get("model"), "data": metrics.get("data")}
+    return {}
+
+
+def num_classes_of(name, state):
+    """The class count the weights were trained for: build the model for 10 classes, and read
+    the count from the entries whose first axis differs (the classifier's, and only theirs)."""
+    probe = models.get(name, num_classes=10).state_dict()
+    counts = set()
+    for key, value in probe.items():
+        if key not in state:
+            raise ValueError(f"these weights are not {name}'s: they lack {key!r}")
+        got = tuple(np.shape(state[key]))
+        if got != value.shape:
+            if got[1:] != value.shape[1:] or not got:
+                raise ValueError(f"these weights are not {name}'s: {key!r} is {got}, "
+                                 f"{name} has {value.shape}")
+            counts.add(got[0])
+    if len(counts) > 1:
+        raise ValueError(f"these weights are not {name}'s: their classifier entries disagree "
+                         f"on the class count ({sorted(counts)})")
+    return counts.pop() if counts else 10
+
+
+def eval_command(args):
+    check_device(args.device)
+    use_kernels(args.kernels)
+    if not os.path.isfile(args.weights):
+        what = "a folder, not a file" if os.path.isdir(args.weights) else "no such file"
+        raise UsageError(f"{args.weights!r}: {what}")
+    loaded = io.load(args.weights)
+    notes = _run_notes(args.weights, loaded)
+    state = loaded["model"] if _is_checkpoint(loaded) else loaded
+    name = args.model or notes.get("model")
+    if name is None:
+        raise UsageError("cannot tell which model these weights are for: pass --model NAME")
+    check_model(name)
+    num_classes = num_classes_of(name, state)
+    spec = args.data or notes.get("data") or "mnist5k"
+    _, test_set = load_data(spec)
+    if len(test_set) == 0:
+        raise UsageError(f"--data {spec}: the test split holds no images")
+    top = int(np.max(test_set.labels))
+    if top >= num_classes:
+        raise UsageError(f"--data {spec}: the test labels go up to {top}, but the weights "
+                         f"classify {num_classes} classes")
+    model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
+    model.load_state_dict(state)
+    result = evaluate(model, data.DataLoader(test_set, batch_size=500), device=args.device,
+                      num_classes=num_classes)
+    print(f"test loss: {result['loss']:.4f}")
+    print(f"test accuracy: {result['accuracy']:.4f}")
+    return 0
