@@ -31,7 +31,7 @@ import struct
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import CheckpointError, read_npz, write_arrays, write_atomic
+from .io import FORMAT_KEY, CheckpointError, load, read_npz, write_arrays, write_atomic
 from .pth import read_pth
 from .safepickle import describe
 
@@ -166,13 +166,26 @@ def load_torchvision(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_torchvision: no such file {path!r}")
     if suffix == ".npz":
-        return collections.OrderedDict(read_npz(path, who="load_torchvision"))
+        arrays = read_npz(path, who="load_torchvision")
+        if FORMAT_KEY in arrays:          # written by mc.save: a state dict, or a checkpoint holding one
+            return _state_of_checkpoint(path)
+        return collections.OrderedDict(arrays)
     if suffix == ".safetensors":
         return read_safetensors(path)
     if suffix in (".pth", ".pt", ".bin"):
         return _read_pth(path)
     raise ValueError(f"load_torchvision: {path!r} has suffix {suffix!r}; "
                      "expected .npz, .safetensors or .pth")
+
+
+def _state_of_checkpoint(path):
+    """The state dict in a file of ``mc.save``: the file itself, or a training checkpoint's "model"."""
+    obj = load(path)
+    if isinstance(obj, dict) and isinstance(obj.get("model"), dict):
+        obj = obj["model"]
+    if not (isinstance(obj, dict) and all(isinstance(v, np.ndarray) for v in obj.values())):
+        raise CheckpointError(f"{path}: holds no state dict (name -> array) of model weights")
+    return collections.OrderedDict(obj)
 
 
 def convert_weights(src, dst):

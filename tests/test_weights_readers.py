@@ -194,3 +194,20 @@ def test_safetensors_zero_size_tensors_and_metadata_read(tmp_path):
                  struct.pack("<q", -7) + b"\x05")
     state = read_safetensors(path)
     assert state["e"].shape == (0, 4) and state["a"].tolist() == [-7] and state["z"] == 5
+
+
+def test_weights_of_a_minicnn_checkpoint_load_and_convert(tmp_path):
+    """A state dict or a training checkpoint written by mc.save gives its weights, not its structure keys."""
+    import minicnn as mc
+    from minicnn.weights import convert_weights, load_torchvision
+
+    rng = np.random.default_rng(41)
+    state = {"conv.weight": rng.standard_normal((2, 1, 3, 3)), "conv.bias": rng.standard_normal(2)}
+    mc.save(state, tmp_path / "state.npz")
+    mc.save({"model": state, "epoch": 3}, tmp_path / "checkpoint.npz")
+    for name in ("state.npz", "checkpoint.npz"):
+        loaded = load_torchvision(tmp_path / name)
+        assert list(loaded) == list(state)
+        assert all(np.array_equal(loaded[k], state[k]) for k in state)
+    assert convert_weights(tmp_path / "checkpoint.npz", tmp_path / "out.safetensors") == 2
+    assert np.array_equal(load_torchvision(tmp_path / "out.safetensors")["conv.bias"], state["conv.bias"])
