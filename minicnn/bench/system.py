@@ -61,16 +61,18 @@ def torch_environment(torch):
             "torch_cuda": torch.cuda.is_available()}
 
 
-def peak_memory(library, model, batch, dtype="float32", timeout=600):
-    """Peak resident-memory growth (MB) of two training steps, measured in a fresh process.
+def peak_memory(library, model, batch, dtype="float32", timeout=600, env=None):
+    """Peak resident-memory growth (MB) of two training steps, measured in a fresh process
+    (started with ``env``, e.g. the fair bench's thread variables).
 
     The child records its RSS after building the model and the batch, runs two steps
-    (the second reuses what the first allocated), and reports ru_maxrss minus that RSS.
-    Returns None when the child fails (e.g. torch missing).
+    (the second reuses what the first allocated), and reports its high-water mark minus
+    that RSS. Returns None when the child fails (e.g. torch missing).
     """
     cmd = [sys.executable, "-m", "minicnn.bench.memory", library, model, str(batch), dtype]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True,
+                             env=env)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError):
         return None
