@@ -134,8 +134,8 @@ def run(opts, log=print):
                 try:
                     for mode in ("forward", "forward_backward"):
                         log(f"layer {case['name']} {mode} {tier} {device}: minicnn and torch in turn")
-                        build = dict(kind="layer", case=case["name"], mode=mode, tier=tier,
-                                     dtype=dtype, device=device)
+                        build = {"kind": "layer", "case": case["name"], "mode": mode, "tier": tier,
+                                 "dtype": dtype, "device": device}
                         _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
                 except WorkerError as err:          # one broken case must not lose the others
                     log(f"  failed: {err}")
@@ -152,8 +152,8 @@ def run(opts, log=print):
                     for mode in cases.MODELS[name][3]:
                         log(f"model {name} {mode} {tier} {device} batch {batch}: "
                             "minicnn and torch in turn")
-                        build = dict(kind="model", case=name, mode=mode, tier=tier, batch=batch,
-                                     dtype=dtype, device=device)
+                        build = {"kind": "model", "case": name, "mode": mode, "tier": tier,
+                                 "batch": batch, "dtype": dtype, "device": device}
                         _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
                         row[mode + "_images_per_s"] = batch / row[mode]["median"]
                         row["torch_" + mode + "_images_per_s"] = batch / row["torch_" + mode]["median"]

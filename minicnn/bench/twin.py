@@ -11,7 +11,6 @@ The twin keeps PyTorch's own initialisation: only the speed is compared.
 from collections import OrderedDict
 
 import numpy as np
-
 import torch
 import torch.nn as tnn
 
