@@ -14,6 +14,7 @@ from .. import backend
 from . import cases, fair, report, runner
 
 TIERS = ["reference", "numpy", "numba", "auto"]
+MODES = ["forward", "forward_backward", "train", "infer"]
 
 
 def _csv(text):
@@ -40,6 +41,9 @@ def parser():
                         "torch.set_num_threads; default: every core)")
     p.add_argument("--rounds", type=int, default=None,
                    help="with --compare: alternating rounds per case (default 7, quick 3)")
+    p.add_argument("--modes", default=None,
+                   help="with --compare: a comma list of forward,forward_backward (layers) and "
+                        "train,infer (models); default all")
     p.add_argument("--repeats", type=int, default=None,
                    help="timed calls per case (at most), or per round with --compare")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
@@ -95,6 +99,7 @@ def options(argv):
     for flag, value in (("--threads", a.threads), ("--rounds", a.rounds), ("--repeats", a.repeats)):
         if value is not None and value < 1:
             raise SystemExit(f"minicnn.bench: {flag} must be at least 1, got {value}")
+    opts["modes"] = _names(a.modes, MODES, MODES, "modes")
     opts["threads"] = a.threads or os.cpu_count() or 1
     opts["rounds"] = a.rounds or (3 if quick else 7)
     if a.compare == "torch" and a.repeats is None:

@@ -32,9 +32,12 @@ def torch_installed():
 
 
 def thread_env(threads, base=None):
-    """The environment both workers start with: every pool sized to ``threads``."""
+    """The environment every child starts with: each thread pool sized to ``threads``, and
+    this minicnn first on the path (so a child imports the same package as its parent)."""
     env = dict(os.environ if base is None else base)
     env.update({k: str(threads) for k in THREAD_VARS})
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
 
 
@@ -122,6 +125,7 @@ def run(opts, log=print):
     """
     from . import cases
     threads, dtype, rounds, calls = opts["threads"], opts["dtype"], opts["rounds"], opts["repeats"]
+    modes = opts.get("modes") or ("forward", "forward_backward", "train", "infer")
     mc, pt = WorkerProcess("minicnn", threads), WorkerProcess("torch", threads)
     layers, models, info = [], [], {}
     try:
@@ -132,7 +136,7 @@ def run(opts, log=print):
                 row = {"case": case["name"], "x": case["x"], "tier": tier, "device": device,
                        "flops": case["flops"], "gemm_shape": case["gemm"]}
                 try:
-                    for mode in ("forward", "forward_backward"):
+                    for mode in [m for m in ("forward", "forward_backward") if m in modes]:
                         log(f"layer {case['name']} {mode} {tier} {device}: minicnn and torch in turn")
                         build = {"kind": "layer", "case": case["name"], "mode": mode, "tier": tier,
                                  "dtype": dtype, "device": device}
@@ -141,15 +145,17 @@ def run(opts, log=print):
                     log(f"  failed: {err}")
                     layers.append(dict(row, error=str(err)))
                     continue
-                row["gflops_forward"] = case["flops"] / row["forward"]["median"] / 1e9
-                row["gflops_forward_backward"] = (3 if case["gemm"] else 2) * case["flops"] / \
-                    row["forward_backward"]["median"] / 1e9
+                if "forward" in row:
+                    row["gflops_forward"] = case["flops"] / row["forward"]["median"] / 1e9
+                if "forward_backward" in row:
+                    row["gflops_forward_backward"] = (3 if case["gemm"] else 2) * case["flops"] / \
+                        row["forward_backward"]["median"] / 1e9
                 layers.append(row)
             for name in opts["models"]:
                 batch = cases.model_batch(name, opts["batch_size"])
                 row = {"case": name, "tier": tier, "device": device, "batch": batch}
                 try:
-                    for mode in cases.MODELS[name][3]:
+                    for mode in [m for m in cases.MODELS[name][3] if m in modes]:
                         log(f"model {name} {mode} {tier} {device} batch {batch}: "
                             "minicnn and torch in turn")
                         build = {"kind": "model", "case": name, "mode": mode, "tier": tier,

@@ -63,8 +63,9 @@ def layer_table(rows):
         if "error" in r:
             lines.append(f"{name:16} {r['tier']:9} {r['device']:4} failed: {r['error']}")
             continue
-        lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r['forward']):24} "
-                     f"{_ms(r['forward_backward']):24} {r['gflops_forward_backward']:7.1f} "
+        lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r.get('forward')):24} "
+                     f"{_ms(r.get('forward_backward')):24} "
+                     f"{_num(r.get('gflops_forward_backward'), '{:.1f}'):>7} "
                      f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
                      f"{_num(r['torch_forward_backward']['median'] * 1e3 if r.get('torch_forward_backward') else None):>12} "
                      f"{_ratio(r, 'forward_backward'):>8}")

@@ -1,5 +1,6 @@
 """The fair comparison's logic (fair.py, worker.py) with stand-in workers: never torch, never timings."""
 import json
+import os
 import sys
 
 import pytest
@@ -50,8 +51,11 @@ def test_summary_is_the_median_of_round_medians_and_the_spread_of_round_ratios()
 
 
 def test_thread_env_sizes_every_pool_alike():
-    env = fair.thread_env(2, base={"PATH": "/bin", "OMP_NUM_THREADS": "8"})
+    env = fair.thread_env(2, base={"PATH": "/bin", "OMP_NUM_THREADS": "8", "PYTHONPATH": "/x"})
     assert env["PATH"] == "/bin"
+    import minicnn
+    root = os.path.dirname(os.path.dirname(os.path.abspath(minicnn.__file__)))
+    assert env["PYTHONPATH"] == root + os.pathsep + "/x"       # the children import this minicnn
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         assert env[var] == "2"
 
@@ -69,8 +73,11 @@ def test_compare_options_default_to_auto_kernels_and_rounds(monkeypatch):
     opts = bench_main.options(["--compare", "torch", "--threads", "2"])
     assert opts["tiers"] == ["auto"] and opts["threads"] == 2
     assert opts["rounds"] == 7 and opts["repeats"] == 5
-    some = bench_main.options(["--kernels", "numpy,auto", "--rounds", "4"])
-    assert some["tiers"] == ["numpy", "auto"] and some["rounds"] == 4
+    assert opts["modes"] == ["forward", "forward_backward", "train", "infer"]
+    some = bench_main.options(["--kernels", "numpy,auto", "--rounds", "4", "--modes", "train"])
+    assert some["tiers"] == ["numpy", "auto"] and some["rounds"] == 4 and some["modes"] == ["train"]
+    with pytest.raises(SystemExit, match="unknown modes step"):
+        bench_main.options(["--modes", "step"])
     with pytest.raises(SystemExit, match="--threads must be at least 1"):
         bench_main.options(["--threads", "0"])
 
@@ -114,7 +121,7 @@ def test_a_worker_that_dies_is_named():
 
 def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     log = []
-    sides = {"minicnn": [[0.02, 0.03, 0.04]] * 4, "torch": [[0.01, 0.01, 0.02]] * 4}
+    sides = {"minicnn": [[0.02, 0.03, 0.04]] * 6, "torch": [[0.01, 0.01, 0.02]] * 6}
     monkeypatch.setattr(fair, "WorkerProcess",
                         lambda lib, threads: type("W", (FakeWorker,), {"close": lambda self: None})(
                             lib, sides[lib], log))
@@ -122,9 +129,13 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
         fair.summarize([a.time(calls) for _ in range(rounds)], [b.time(calls) for _ in range(rounds)]),
         load_1min=[0.0] * rounds))
     opts = {"threads": 2, "dtype": "float32", "rounds": 2, "repeats": 3, "tiers": ["reference", "auto"],
-            "devices": ["cpu"], "layers": ["relu"], "models": [], "batch_size": None}
+            "devices": ["cpu"], "layers": ["relu"], "models": ["lenet5"], "batch_size": None,
+            "modes": ["forward", "forward_backward", "train"]}
     layers, models, info = fair.run(opts, log=lambda msg: None)
-    assert models == [] and info == {"minicnn": {"version": "minicnn"}, "torch": {"version": "torch"}}
+    assert info == {"minicnn": {"version": "minicnn"}, "torch": {"version": "torch"}}
+    (model,) = models                                 # trained, not timed for inference
+    assert "train" in model and "infer" not in model and model["ratio_train"] == pytest.approx(3.0)
+    assert model["train_images_per_s"] == pytest.approx(64 / 0.03)
     (row,) = layers                                   # the reference tier is not compared
     assert row["tier"] == "auto" and row["ratio_forward"] == pytest.approx(3.0)
     assert row["ratio_forward_backward_rounds"]["max"] == pytest.approx(3.0)
