@@ -1,10 +1,11 @@
 """A/B of a kernel module: the same case with and without it, each side in its own process.
 
-    python benchmarks/ab_kernels.py --without numba_depthwise --model mobilenet_v1
-    python benchmarks/ab_kernels.py --without winograd --layer conv3x3_64 --mode forward_backward
+    python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1
+    python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1 --mode infer
 
-Side A runs minicnn as it is; side B drops the module named by --without from every
-kernel chain (kernels._CHAINS) before anything is built. The two are timed in
+Side A has the module named by --kernel in the Numba chain, right after numba_cpu
+(where "auto" takes every kernel it has), side B has it in no chain
+(kernels._CHAINS is edited before anything is built). The two are timed in
 alternating rounds (minicnn.bench.fair), with the same thread variables, and the
 script prints each side's median of per-round medians, the ratio A/B and the spread
 of the per-round ratios. Writes the summary as JSON with --out.
@@ -17,11 +18,15 @@ import sys
 from minicnn.bench import fair, worker
 
 
-def child(without, threads):
-    """A worker (bench/worker.py protocol) whose kernel chains lack ``without``."""
+def child(module, side, threads):
+    """A worker (bench/worker.py protocol) whose kernel chains have ``module`` or lack it."""
     from minicnn import kernels
     for tier, chain in kernels._CHAINS.items():
-        kernels._CHAINS[tier] = tuple(m for m in chain if m != without)
+        chain = tuple(m for m in chain if m != module)
+        if side == "with" and "numba_cpu" in chain:
+            i = chain.index("numba_cpu") + 1
+            chain = chain[:i] + (module,) + chain[i:]
+        kernels._CHAINS[tier] = chain
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
 
@@ -33,7 +38,7 @@ def child(without, threads):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--without", required=True, help="kernel module left out on side B")
+    p.add_argument("--kernel", required=True, help="the kernel module (in minicnn/kernels/) compared")
     p.add_argument("--model")
     p.add_argument("--layer")
     p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
@@ -45,31 +50,30 @@ def main():
     p.add_argument("--rounds", type=int, default=9)
     p.add_argument("--calls", type=int, default=5)
     p.add_argument("--out")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=["with", "without"], help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
-        return child(a.without, a.threads)
+        return child(a.kernel, a.child, a.threads)
     kind, case = ("model", a.model) if a.model else ("layer", a.layer)
     mode = a.mode or ("train" if kind == "model" else "forward_backward")
     here = os.path.dirname(os.path.abspath(__file__))
     env = fair.thread_env(a.threads)
     if a.numba_threads:
         env["NUMBA_NUM_THREADS"] = str(a.numba_threads)
-    with_it = fair.WorkerProcess("minicnn", a.threads, env=env)
-    without = fair.WorkerProcess("minicnn", a.threads, env=env, command=[
-        sys.executable, os.path.join(here, "ab_kernels.py"), "--child", "--without", a.without,
-        "--threads", str(a.threads)])
+    sides = [fair.WorkerProcess("minicnn", a.threads, env=env, command=[
+        sys.executable, os.path.join(here, "ab_kernels.py"), "--child", side, "--kernel", a.kernel,
+        "--threads", str(a.threads)]) for side in ("with", "without")]
     try:
         build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
-        s = fair.compare_case(with_it, without, build, a.rounds, a.calls)
+        s = fair.compare_case(*sides, build, a.rounds, a.calls)
     finally:
-        with_it.close()
-        without.close()
-    s.update(case=case, mode=mode, tier=a.tier, threads=a.threads, without=a.without,
+        for w in sides:
+            w.close()
+    s.update(case=case, mode=mode, tier=a.tier, threads=a.threads, kernel=a.kernel,
              numba_threads=env["NUMBA_NUM_THREADS"],
              load_after=os.getloadavg())
     r = s["ratio_rounds"]
-    print(f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.without} "
+    print(f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.kernel} "
           f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, "
           f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
           f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}")

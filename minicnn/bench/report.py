@@ -22,7 +22,9 @@ def _ratio(row, mode):
 
 
 def environment_lines(env):
-    lines = [f"CPU: {env['cpu']} ({env['cpu_count']} cores)   GPU: {env.get('gpu') or 'none'}",
+    load = env.get("load_average")
+    lines = [f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env.get('memory_gb')} GB)   "
+             f"GPU: {env.get('gpu') or 'none'}   load average {_num(load[0] if load else None)}",
              f"Python {env['python']}  NumPy {env['numpy']}  Numba {env.get('numba')}  "
              f"CuPy {env.get('cupy')}  PyTorch {env.get('torch', '-')}"]
     for lib in env["blas"]:

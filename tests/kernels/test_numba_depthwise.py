@@ -5,9 +5,9 @@ import pytest
 
 pytest.importorskip("numba")
 
-import minicnn as mc  # noqa: E402
-from minicnn import functional as F  # noqa: E402
-from minicnn.kernels import im2col, numba_depthwise, reference  # noqa: E402
+import minicnn as mc
+from minicnn import functional as F
+from minicnn.kernels import im2col, numba_depthwise, reference
 
 pytestmark = pytest.mark.numba
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}
