@@ -27,13 +27,7 @@ def child(module, side, threads):
             i = chain.index("numba_cpu") + 1
             chain = chain[:i] + (module,) + chain[i:]
         kernels._CHAINS[tier] = chain
-    channel = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-
-    def reply(obj):
-        channel.write(json.dumps(obj) + "\n")
-        channel.flush()
-    worker.serve(worker.Worker("minicnn", threads), sys.stdin, reply)
+    worker.serve_stdio(worker.Worker("minicnn", threads))
 
 
 def main():

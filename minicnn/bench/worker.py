@@ -128,6 +128,11 @@ def main(argv=None):
     p.add_argument("library", choices=["minicnn", "torch"])
     p.add_argument("--threads", type=int, required=True)
     a = p.parse_args(argv)
+    serve_stdio(Worker(a.library, a.threads))
+
+
+def serve_stdio(worker):
+    """serve() over this process's stdin and stdout."""
     # NOTE: the protocol owns stdout; anything a library prints goes to stderr
     channel = os.fdopen(os.dup(1), "w")
     sys.stdout.flush()
@@ -136,7 +141,7 @@ def main(argv=None):
     def reply(obj):
         channel.write(json.dumps(obj) + "\n")
         channel.flush()
-    serve(Worker(a.library, a.threads), sys.stdin, reply)
+    serve(worker, sys.stdin, reply)
 
 
 if __name__ == "__main__":
