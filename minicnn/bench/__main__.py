@@ -2,15 +2,19 @@
 
     python -m minicnn.bench                          # every layer and model, every tier
     python -m minicnn.bench --quick                  # a few cases, fewer repeats
-    python -m minicnn.bench --compare torch --out benchmarks/results/
-    python -m minicnn.bench --layers conv3x3_64 --models resnet20 --tiers numpy,numba
+    python -m minicnn.bench --compare torch --threads 2 --out benchmarks/results/ --name cpu-fair
+    python -m minicnn.bench --layers conv3x3_64 --models resnet20 --kernels numpy,numba
     python -m minicnn.bench --device cuda --models resnet20 --batch-size 256 --layers none
 """
 import argparse
+import os
 import sys
 
 from .. import backend
-from . import cases, report, runner
+from . import cases, fair, report, runner
+
+TIERS = ["reference", "numpy", "numba", "auto"]
+MODES = ["forward", "forward_backward", "train", "infer"]
 
 
 def _csv(text):
@@ -26,11 +30,22 @@ def parser():
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     p.add_argument("--batch-size", type=int, default=None, help="batch of every model (default: each its own)")
     p.add_argument("--compare", choices=["torch", "none"], default="none",
-                   help="time PyTorch on the same cases (torch imported only then)")
-    p.add_argument("--tiers", default=None,
-                   help="kernel tiers on CPU: reference,numpy,numba (default: all available; "
-                        "reference runs only on shrunken cases)")
-    p.add_argument("--repeats", type=int, default=None, help="timed calls per case (at most)")
+                   help="time PyTorch on the same cases, each library in a process of its own, "
+                        "in alternating rounds (needs the compare extra)")
+    p.add_argument("--kernels", "--tiers", dest="tiers", default=None,
+                   help="kernel tiers on CPU, a comma list of reference,numpy,numba,auto (default: "
+                        "reference,numpy,numba as available, or auto with --compare; reference "
+                        "runs only on shrunken cases)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="with --compare: threads of both libraries (BLAS, OpenMP, Numba, "
+                        "torch.set_num_threads; default: every core)")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="with --compare: alternating rounds per case (default 7, quick 3)")
+    p.add_argument("--modes", default=None,
+                   help="with --compare: a comma list of forward,forward_backward (layers) and "
+                        "train,infer (models); default all")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="timed calls per case (at most), or per round with --compare")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--out", default=None, help="directory for <name>.json and <name>.png")
     p.add_argument("--name", default=None, help="file stem under --out (default: the device list)")
@@ -74,9 +89,21 @@ def options(argv):
     tiers = ["numpy"] + (["numba"] if backend.numba_available() else [])
     if not quick:
         tiers = ["reference"] + tiers
-    opts["tiers"] = _names(a.tiers, ["reference", "numpy", "numba"], tiers, "tiers")
+    if a.compare == "torch":
+        tiers = ["auto"]
+    opts["tiers"] = _names(a.tiers, TIERS, tiers, "tiers")
     if "numba" in opts["tiers"] and not backend.numba_available():
         raise SystemExit("minicnn.bench: tier numba needs Numba: pip install -e \".[numba]\"")
+    if a.compare == "torch" and not fair.torch_installed():
+        raise SystemExit(fair.MISSING_TORCH)
+    for flag, value in (("--threads", a.threads), ("--rounds", a.rounds), ("--repeats", a.repeats)):
+        if value is not None and value < 1:
+            raise SystemExit(f"minicnn.bench: {flag} must be at least 1, got {value}")
+    opts["modes"] = _names(a.modes, MODES, MODES, "modes")
+    opts["threads"] = a.threads or os.cpu_count() or 1
+    opts["rounds"] = a.rounds or (3 if quick else 7)
+    if a.compare == "torch" and a.repeats is None:
+        opts["repeats"] = 3 if quick else 5
     opts["out"], opts["name"] = a.out, a.name or "-".join(opts["devices"])
     return opts
 

@@ -13,8 +13,18 @@ def _num(v, fmt="{:.2f}"):
     return "-" if v is None else fmt.format(v)
 
 
+def _ratio(row, mode):
+    """'1.29' or, from alternating rounds, '1.29 [1.20-1.35]' (the per-round ratios' min-max)."""
+    r, spread = row.get("ratio_" + mode), row.get("ratio_" + mode + "_rounds")
+    if r is None or spread is None:
+        return _num(r)
+    return f"{r:.2f} [{spread['min']:.2f}-{spread['max']:.2f}]"
+
+
 def environment_lines(env):
-    lines = [f"CPU: {env['cpu']} ({env['cpu_count']} cores)   GPU: {env.get('gpu') or 'none'}",
+    load = env.get("load_average")
+    lines = [f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env.get('memory_gb')} GB)   "
+             f"GPU: {env.get('gpu') or 'none'}   load average {_num(load[0] if load else None)}",
              f"Python {env['python']}  NumPy {env['numpy']}  Numba {env.get('numba')}  "
              f"CuPy {env.get('cupy')}  PyTorch {env.get('torch', '-')}"]
     for lib in env["blas"]:
@@ -28,6 +38,24 @@ def environment_lines(env):
     return lines
 
 
+def fair_lines(fair):
+    """How --compare torch was timed, and each worker's threads and BLAS."""
+    if not fair:
+        return []
+    lines = [f"--compare torch: each library in a process of its own, {fair['rounds']} alternating "
+             f"rounds of {fair['calls_per_round']} calls, {fair['threads']} threads each "
+             f"({', '.join(f'{k}={v}' for k, v in fair['thread_env'].items())}); load average "
+             f"{fair['load_before'][0]:.2f} before, {fair['load_after'][0]:.2f} after"]
+    for name, w in fair.get("workers", {}).items():
+        blas = "; ".join(f"{b.get('internal_api')} {b.get('architecture') or ''} {b.get('num_threads')} "
+                         f"threads" for b in w.get("blas", []) if "note" not in b)
+        extra = (f"numba threads {w.get('numba_threads')}, tier {w.get('tier')}" if name == "minicnn"
+                 else f"torch threads {w.get('threads')} (interop {w.get('interop_threads')}), "
+                      f"CPU capability {w.get('cpu_capability')}")
+        lines.append(f"  {name} {w.get('version')}: {extra}; thread pools: {blas}")
+    return lines
+
+
 def layer_table(rows):
     head = (f"{'layer':16} {'tier':9} {'dev':4} {'fwd ms [IQR]':24} {'fwd+bwd ms [IQR]':24} "
             f"{'GF/s':>7} {'%GEMM':>6} {'torch f+b ms':>12} {'x torch':>8}")
@@ -37,11 +65,12 @@ def layer_table(rows):
         if "error" in r:
             lines.append(f"{name:16} {r['tier']:9} {r['device']:4} failed: {r['error']}")
             continue
-        lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r['forward']):24} "
-                     f"{_ms(r['forward_backward']):24} {r['gflops_forward_backward']:7.1f} "
+        lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r.get('forward')):24} "
+                     f"{_ms(r.get('forward_backward')):24} "
+                     f"{_num(r.get('gflops_forward_backward'), '{:.1f}'):>7} "
                      f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
                      f"{_num(r['torch_forward_backward']['median'] * 1e3 if r.get('torch_forward_backward') else None):>12} "
-                     f"{_num(r.get('ratio_forward_backward')):>8}")
+                     f"{_ratio(r, 'forward_backward'):>8}")
     return lines
 
 
@@ -58,7 +87,7 @@ def model_table(rows):
                      f"{_num(r.get('infer_images_per_s'), '{:.1f}'):>11} "
                      f"{_num(r.get('torch_train_images_per_s'), '{:.1f}'):>11} "
                      f"{_num(r.get('torch_infer_images_per_s'), '{:.1f}'):>11} "
-                     f"{_num(r.get('ratio_train')):>13} {_num(r.get('ratio_infer')):>13}")
+                     f"{_ratio(r, 'train'):>13} {_ratio(r, 'infer'):>13}")
     return lines
 
 
@@ -73,7 +102,7 @@ def memory_lines(mem):
 
 def text(result):
     """The whole report as printed: environment, layers, models, memory."""
-    lines = environment_lines(result["environment"]) + [""]
+    lines = environment_lines(result["environment"]) + fair_lines(result.get("fair")) + [""]
     if result["layers"]:
         lines += layer_table(result["layers"]) + [""]
     if result["models"]:
@@ -81,7 +110,8 @@ def text(result):
     lines += memory_lines(result.get("memory"))
     if any(r["tier"] == "reference" for r in result["layers"]):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
-    lines.append("x torch: minicnn time / PyTorch time in this run (lower is better); "
+    lines.append("x torch: minicnn time / PyTorch time in this run (lower is better; with "
+                 "alternating rounds, medians of per-round medians, [min-max] of the per-round ratios); "
                  "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
                  "timed in turn with the layer.")
     return "\n".join(lines)
@@ -105,7 +135,8 @@ def plot(result, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    ratios = _ratio_bars(result)
+    fig, axes = plt.subplots(1, 3 if ratios else 2, figsize=(20 if ratios else 14, 5))
     for ax, rows, key, label in ((axes[0], result["layers"], "forward_backward", "fwd+bwd ms (log)"),
                                  (axes[1], result["models"], "train", "training step ms (log)")):
         series = {}
@@ -129,7 +160,30 @@ def plot(result, path):
         ax.legend(fontsize=8)
     axes[1].set_title("models (training step; inference where no training is timed)")
     axes[0].set_title("layers")
+    if ratios:
+        names, mid, lo, hi = zip(*ratios)
+        axes[2].bar(range(len(names)), mid, yerr=[[m - a for m, a in zip(mid, lo)],
+                                                  [b - m for m, b in zip(mid, hi)]], capsize=4)
+        axes[2].axhline(1.0, color="k", linestyle="--", linewidth=1)
+        axes[2].set_xticks(range(len(names)))
+        axes[2].set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+        axes[2].set_ylabel("minicnn time / PyTorch time")
+        axes[2].set_title("x torch: median of rounds, bars from min to max round")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return True
+
+
+def _ratio_bars(result):
+    """(label, ratio, lowest round, highest round) of each row timed in alternating rounds."""
+    bars = []
+    for rows, mode in ((result["layers"], "forward_backward"), (result["models"], "train")):
+        for r in rows:
+            spread = r.get("ratio_" + mode + "_rounds") or r.get("ratio_infer_rounds")
+            if spread is None:
+                continue
+            key = mode if ("ratio_" + mode) in r else "infer"
+            label = f"{r['case']} {'fwd+bwd' if key == 'forward_backward' else key} ({r['tier']})"
+            bars.append((label, r["ratio_" + key], spread["min"], spread["max"]))
+    return bars

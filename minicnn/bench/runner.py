@@ -1,12 +1,14 @@
 """Runs the cases for every tier and device asked for, and collects one result dict."""
 import gc
+import os
 import sys
 
 import numpy as np
 
 from .. import backend
-from . import cases, system
+from . import cases, fair, system
 from .timing import gemm_call, measure, measure_pair
+from .worker import THREAD_VARS
 
 
 def _sync(device):
@@ -29,8 +31,8 @@ def _timings(fwd, fwdbwd, sync, opts, budget):
     return measure(fwd, **kw), measure(fwdbwd, **kw)
 
 
-def run_layers(opts, torch_twin):
-    rows, cache = [], {}      # torch timings, measured once
+def run_layers(opts):
+    rows = []
     for case in cases.LAYERS:
         if opts["layers"] is not None and case["name"] not in opts["layers"]:
             continue
@@ -68,25 +70,12 @@ def run_layers(opts, torch_twin):
                     row["gemm"] = tg
                     row["gemm_gflops"] = 2.0 * m * k * n / tg["median"] / 1e9
                     row["pct_of_gemm"] = 100 * row["gflops_forward_backward"] / row["gemm_gflops"]
-                if torch_twin is not None and tier != "reference":
-                    key = ("torch", c["name"], device)       # once per device, not per tier
-                    if key not in cache:
-                        tfwd, tfb2 = torch_twin.build_layer(c, opts["dtype"], device)
-                        cache[key] = _timings(tfwd, tfb2, torch_twin.sync_for(device), opts,
-                                                 opts["budget"])
-                    t1, t2 = cache[key]
-                    row["torch_forward"], row["torch_forward_backward"] = t1, t2
-                    row["ratio_forward"] = tf["median"] / t1["median"]
-                    row["ratio_forward_backward"] = tfb["median"] / t2["median"]
                 rows.append(row)
                 gc.collect()
     return rows
 
 
-_torch_models = {}
-
-
-def _model_row(name, tier, device, batch, modes, opts, torch_twin):
+def _model_row(name, tier, device, batch, modes, opts):
     row = {"case": name, "tier": tier, "device": device, "batch": batch}
     budget = opts["budget"] * 2
     for mode in modes:
@@ -99,25 +88,12 @@ def _model_row(name, tier, device, batch, modes, opts, torch_twin):
         del fn
         row[mode] = t
         row[mode + "_images_per_s"] = batch / t["median"]
-        if torch_twin is not None and tier != "reference":
-            key = (name, device, batch, mode)               # once per device, not per tier
-            if key not in _torch_models:
-                build = torch_twin.torch_model_step if mode == "train" else torch_twin.torch_model_infer
-                fn = build(name, batch, opts["dtype"], device)
-                _torch_models[key] = measure(fn, sync=torch_twin.sync_for(device),
-                                             warmup=opts["warmup"], repeats=opts["repeats"],
-                                             budget_s=budget)
-            tt = _torch_models[key]
-            row["torch_" + mode] = tt
-            row["torch_" + mode + "_images_per_s"] = batch / tt["median"]
-            row["ratio_" + mode] = t["median"] / tt["median"]
         gc.collect()
     return row
 
 
-def run_models(opts, torch_twin):
+def run_models(opts):
     rows = []
-    _torch_models.clear()
     for name in opts["models"]:
         modes = cases.MODELS[name][3]
         for device in opts["devices"]:
@@ -130,7 +106,7 @@ def run_models(opts, torch_twin):
                     batch = cases.model_batch(name, opts["batch_size"])
                 _log(f"model {name} {tier} {device} batch {batch}")
                 try:
-                    rows.append(_model_row(name, tier, device, batch, modes, opts, torch_twin))
+                    rows.append(_model_row(name, tier, device, batch, modes, opts))
                 except Exception as err:       # one broken case must not lose the others
                     _log(f"  failed: {type(err).__name__}: {err}")
                     rows.append({"case": name, "tier": tier, "device": device, "batch": batch,
@@ -139,27 +115,34 @@ def run_models(opts, torch_twin):
 
 
 def run(opts):
-    """Everything the options ask for, as one JSON-ready dict."""
-    torch_twin = None
-    if opts["compare"] == "torch":
-        try:
-            from . import twin as torch_twin
-        except ImportError:
-            _log("--compare torch: PyTorch is not installed; timing minicnn alone")
+    """Everything the options ask for, as one JSON-ready dict.
+
+    With ``--compare torch`` every case is timed by fair.py (minicnn and PyTorch each in a
+    worker process of its own, in alternating rounds); otherwise here, in this process.
+    """
     result = {"options": {k: v for k, v in opts.items()},
               "environment": system.environment(opts["devices"])}
-    if torch_twin is not None:
-        result["environment"].update(system.torch_environment(torch_twin.torch))
     np.seterr(all="ignore")
-    result["layers"] = run_layers(opts, torch_twin) if opts["layers"] != [] else []
-    result["models"] = run_models(opts, torch_twin)
+    env = None
+    if opts["compare"] == "torch":
+        env = fair.thread_env(opts["threads"])
+        before = os.getloadavg()
+        result["layers"], result["models"], workers = fair.run(opts, log=_log)
+        result["fair"] = {"threads": opts["threads"], "rounds": opts["rounds"],
+                          "calls_per_round": opts["repeats"], "pause_s": fair.PAUSE_S,
+                          "thread_env": {k: env[k] for k in THREAD_VARS},
+                          "load_before": before, "load_after": os.getloadavg(), "workers": workers}
+        result["environment"]["torch"] = workers.get("torch", {}).get("version")
+    else:
+        result["layers"] = run_layers(opts) if opts["layers"] != [] else []
+        result["models"] = run_models(opts)
     if opts["memory"] and "cpu" in opts["devices"]:
         _log("peak memory of a resnet20 training step (subprocesses)")
         batch = cases.model_batch("resnet20", opts["batch_size"])
         mem = {"model": "resnet20", "batch": batch,
-               "minicnn": system.peak_memory("minicnn", "resnet20", batch, opts["dtype"])}
-        if torch_twin is not None:
-            mem["torch"] = system.peak_memory("torch", "resnet20", batch, opts["dtype"])
+               "minicnn": system.peak_memory("minicnn", "resnet20", batch, opts["dtype"], env=env)}
+        if opts["compare"] == "torch":
+            mem["torch"] = system.peak_memory("torch", "resnet20", batch, opts["dtype"], env=env)
             if mem["minicnn"] and mem["torch"] and mem["torch"]["step_peak_mb"] > 0:
                 mem["ratio"] = mem["minicnn"]["step_peak_mb"] / mem["torch"]["step_peak_mb"]
         result["memory"] = mem

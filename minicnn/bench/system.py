@@ -26,6 +26,15 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
+def memory_gb():
+    """Total RAM in GB (from /proc/meminfo; None where there is none)."""
+    try:
+        with open("/proc/meminfo") as f:
+            return round(int(f.readline().split()[1]) / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def blas_info():
     """The BLAS libraries NumPy loaded: name, version, kernel (internal_api/architecture), threads."""
     try:
@@ -39,7 +48,8 @@ def blas_info():
 def environment(devices):
     """A dict describing the machine and the libraries."""
     env = {"python": sys.version.split()[0], "numpy": np.__version__, "cpu": cpu_name(),
-           "cpu_count": os.cpu_count(), "blas": blas_info(), "allocation": ALLOCATION,
+           "cpu_count": os.cpu_count(), "memory_gb": memory_gb(), "load_average": os.getloadavg(),
+           "blas": blas_info(), "allocation": ALLOCATION,
            "openblas_env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                                             "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}}
     try:
@@ -61,16 +71,18 @@ def torch_environment(torch):
             "torch_cuda": torch.cuda.is_available()}
 
 
-def peak_memory(library, model, batch, dtype="float32", timeout=600):
-    """Peak resident-memory growth (MB) of two training steps, measured in a fresh process.
+def peak_memory(library, model, batch, dtype="float32", timeout=600, env=None):
+    """Peak resident-memory growth (MB) of two training steps, measured in a fresh process
+    (started with ``env``, e.g. the fair bench's thread variables).
 
     The child records its RSS after building the model and the batch, runs two steps
-    (the second reuses what the first allocated), and reports ru_maxrss minus that RSS.
-    Returns None when the child fails (e.g. torch missing).
+    (the second reuses what the first allocated), and reports its high-water mark minus
+    that RSS. Returns None when the child fails (e.g. torch missing).
     """
     cmd = [sys.executable, "-m", "minicnn.bench.memory", library, model, str(batch), dtype]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True,
+                             env=env)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError):
         return None

@@ -1,24 +1,28 @@
-"""PyTorch twins of the benchmark cases, for ``--compare torch``.
+"""PyTorch twins of the benchmark cases, for ``--compare torch`` (run by worker.py).
 
 PyTorch is imported here only, and only when asked for: it is never a minicnn
-dependency. A model's twin is built from the minicnn model itself: each layer
-becomes its torch.nn counterpart with the same hyperparameters, and each custom
-block keeps its own ``forward`` code, run on the twin with ``F`` pointing at a
-small shim of torch functions (the blocks use only F.relu and F.cat).
+dependency. A model's twin is a plain torch.nn model read off the minicnn model,
+which serves as its description:
+    a layer (Conv2d, BatchNorm2d, ...)   -> its torch.nn counterpart, same hyperparameters
+    a chain of children (CHAINS)         -> tnn.Sequential of their twins, in that order
+    a residual or branching block        -> a torch.nn class of this file, written in torch
+The twin keeps PyTorch's own initialisation: only the speed is compared.
 """
-import types
+from collections import OrderedDict
 
 import numpy as np
-
 import torch
 import torch.nn as tnn
 
 from .. import nn
-from ..models.resnet_cifar import ShortcutA
+from ..models.alexnet import AlexNet
+from ..models.googlenet import BasicConv2d, GoogLeNet, Inception, InceptionAux
+from ..models.mobilenet import DepthwiseSeparable, MobileNetV1
+from ..models.nin import NIN
+from ..models.resnet import BasicBlock, Bottleneck, ResNet
+from ..models.resnet_cifar import BasicBlockA, CifarResNet, ShortcutA
+from ..models.vgg import VGG
 from . import cases
-
-_F_SHIM = types.SimpleNamespace(relu=torch.relu, cat=lambda ts, dim=0: torch.cat(list(ts), dim),
-                                dropout=torch.nn.functional.dropout)
 
 
 def _device(device):
@@ -29,39 +33,10 @@ def sync_for(device):
     return torch.cuda.synchronize if device == "cuda" else None
 
 
-class _ShortcutA(tnn.Module):
-    def __init__(self, stride, pad):
-        super().__init__()
-        self.stride, self.pad = stride, pad
+# --- layers -------------------------------------------------------------------
 
-    def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
-        return torch.nn.functional.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-
-
-class _Block(tnn.Module):
-    """A custom minicnn block: torch children, the minicnn forward code."""
-
-    def __init__(self, module):
-        super().__init__()
-        fn = type(module).forward
-        glb = dict(fn.__globals__, F=_F_SHIM)
-        self._fwd = types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
-        for key, value in vars(module).items():
-            if (value is None or isinstance(value, (int, float, bool, str))) and not key.startswith("_"):
-                object.__setattr__(self, key, value)
-        for key, value in getattr(module, "_modules", {}).items():
-            if value is None:                    # e.g. a block without a downsample
-                object.__setattr__(self, key, None)
-        for name, child in module.named_children():
-            setattr(self, name, to_torch(child))
-
-    def forward(self, *args):
-        return self._fwd(self, *args)
-
-
-def to_torch(m):
-    """The torch.nn twin of a minicnn module (same layers and hyperparameters, own init)."""
+def _layer(m):
+    """The torch.nn twin of a minicnn layer, or None when m is not a plain layer."""
     if isinstance(m, nn.Conv2d):
         return tnn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
                           m.dilation, m.groups, bias=m.bias is not None)
@@ -69,8 +44,6 @@ def to_torch(m):
         return tnn.Linear(m.in_features, m.out_features, bias=m.bias is not None)
     if isinstance(m, nn.BatchNorm2d):
         return tnn.BatchNorm2d(m.num_features, m.eps, m.momentum)
-    if isinstance(m, nn.ReLU):
-        return tnn.ReLU()
     if isinstance(m, nn.MaxPool2d):
         return tnn.MaxPool2d(m.kernel_size, m.stride, m.padding, ceil_mode=m.ceil_mode)
     if isinstance(m, nn.AvgPool2d):
@@ -83,16 +56,130 @@ def to_torch(m):
         return tnn.Dropout(m.p)
     if isinstance(m, nn.Flatten):
         return tnn.Flatten(m.start_dim, m.end_dim)
-    if isinstance(m, nn.Identity):
-        return tnn.Identity()
-    if isinstance(m, nn.Tanh):
-        return tnn.Tanh()
-    if isinstance(m, ShortcutA):
-        return _ShortcutA(m.stride, m.pad)
-    if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
-        return tnn.Sequential(*[to_torch(c) for _, c in m.named_children()])
-    return _Block(m)
+    for cls in ("ReLU", "Tanh", "Identity"):
+        if isinstance(m, getattr(nn, cls)):
+            return getattr(tnn, cls)()
+    return None
 
+
+# --- blocks that are not chains ---------------------------------------------
+
+class TorchShortcutA(tnn.Module):
+    """Option A shortcut of the CIFAR ResNets: subsample, zero channels on both sides."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.stride, self.pad = m.stride, m.pad
+
+    def forward(self, x):
+        x = x[:, :, ::self.stride, ::self.stride]
+        return tnn.functional.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+
+
+class TorchBasicBlockA(tnn.Module):
+    """relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x)); no shortcut when plain."""
+
+    def __init__(self, m):
+        super().__init__()
+        for name in ("conv1", "bn1", "relu", "conv2", "bn2"):
+            setattr(self, name, to_torch(getattr(m, name)))
+        self.shortcut = None if m.plain else to_torch(m.shortcut)
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        if self.shortcut is not None:
+            out = out + self.shortcut(x)
+        return self.relu(out)
+
+
+class TorchResidual(tnn.Module):
+    """torchvision's BasicBlock and Bottleneck: relu(body(x) + downsample(x) or x)."""
+
+    def __init__(self, m, names):
+        super().__init__()
+        layers = []
+        for name in names:
+            layers.append((name, to_torch(getattr(m, name))))
+            if name.startswith("bn") and name != names[-1]:
+                layers.append((name.replace("bn", "relu"), tnn.ReLU()))
+        self.body = tnn.Sequential(OrderedDict(layers))
+        self.downsample = None if m.downsample is None else to_torch(m.downsample)
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        return torch.relu(self.body(x) + identity)
+
+
+class TorchInception(tnn.Module):
+    """Four branches on the same input, joined on channels."""
+
+    def __init__(self, m):
+        super().__init__()
+        for name in ("branch1", "branch2", "branch3", "branch4"):
+            setattr(self, name, to_torch(getattr(m, name)))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+
+
+def _sequential(m, names, relu_after=()):
+    """tnn.Sequential of m's children ``names`` (those m has), a ReLU after each in relu_after."""
+    layers = []
+    for name in names:
+        child = getattr(m, name, None)
+        if child is not None:
+            layers.append((name, to_torch(child)))
+            if name in relu_after:
+                layers.append((name + "_relu", tnn.ReLU()))
+    return tnn.Sequential(OrderedDict(layers))
+
+
+_GOOGLENET = ("conv1", "maxpool1", "norm1", "conv2", "conv3", "norm2", "maxpool2", "inception3a",
+              "inception3b", "maxpool3", "inception4a", "inception4b", "inception4c", "inception4d",
+              "inception4e", "maxpool4", "inception5a", "inception5b", "avgpool", "flatten",
+              "dropout", "fc")
+
+# minicnn block -> how its twin is built; a tuple is a chain of children, in the order
+# its forward calls them (a child the block lacks, e.g. GoogLeNet's LRN, is skipped)
+CHAINS = {
+    CifarResNet: ("conv1", "bn1", "relu", "layer1", "layer2", "layer3", "avgpool", "flatten", "fc"),
+    ResNet: ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool",
+             "flatten", "fc"),
+    MobileNetV1: ("features", "avgpool", "flatten", "fc"),
+    DepthwiseSeparable: ("depthwise", "pointwise"),
+    NIN: ("features", "avgpool", "flatten"),
+    VGG: ("features", "avgpool", "flatten", "classifier"),
+    AlexNet: ("features", "avgpool", "flatten", "classifier"),
+    GoogLeNet: _GOOGLENET,
+}
+BLOCKS = {
+    ShortcutA: TorchShortcutA,
+    BasicBlockA: TorchBasicBlockA,
+    BasicBlock: lambda m: TorchResidual(m, ("conv1", "bn1", "conv2", "bn2")),
+    Bottleneck: lambda m: TorchResidual(m, ("conv1", "bn1", "conv2", "bn2", "conv3", "bn3")),
+    Inception: TorchInception,
+    BasicConv2d: lambda m: _sequential(m, ("conv", "bn"), relu_after=("bn" if m.batch_norm else "conv",)),
+    InceptionAux: lambda m: _sequential(m, ("pool", "conv", "flatten", "fc1", "dropout", "fc2"),
+                                        relu_after=("fc1",)),
+}
+
+
+def to_torch(m):
+    """The torch.nn twin of a minicnn module (same layers and hyperparameters, own init)."""
+    layer = _layer(m)
+    if layer is not None:
+        return layer
+    if type(m) in BLOCKS:
+        return BLOCKS[type(m)](m)
+    if type(m) in CHAINS:
+        return _sequential(m, CHAINS[type(m)])
+    if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
+        return tnn.Sequential(OrderedDict((n, to_torch(c)) for n, c in m.named_children()))
+    raise TypeError(f"minicnn.bench: no PyTorch twin for {type(m).__name__}; "
+                    "add it to CHAINS or BLOCKS in minicnn/bench/twin.py")
+
+
+# --- the cases ------------------------------------------------------------------
 
 def _dtype(dtype):
     return getattr(torch, np.dtype(dtype).name)

@@ -1,0 +1,80 @@
+"""A/B of a kernel module: the same case with and without it, each side in its own process.
+
+    python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1
+    python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1 --mode infer
+
+Side A has the module named by --kernel in the Numba chain, right after numba_cpu
+(where "auto" takes every kernel it has), side B has it in no chain
+(kernels._CHAINS is edited before anything is built). The two are timed in
+alternating rounds (minicnn.bench.fair), with the same thread variables, and the
+script prints each side's median of per-round medians, the ratio A/B and the spread
+of the per-round ratios. Writes the summary as JSON with --out.
+"""
+import argparse
+import json
+import os
+import sys
+
+from minicnn.bench import fair, worker
+
+
+def child(module, side, threads):
+    """A worker (bench/worker.py protocol) whose kernel chains have ``module`` or lack it."""
+    from minicnn import kernels
+    for tier, chain in kernels._CHAINS.items():
+        chain = tuple(m for m in chain if m != module)
+        if side == "with" and "numba_cpu" in chain:
+            i = chain.index("numba_cpu") + 1
+            chain = chain[:i] + (module,) + chain[i:]
+        kernels._CHAINS[tier] = chain
+    worker.serve_stdio(worker.Worker("minicnn", threads))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--kernel", required=True, help="the kernel module (in minicnn/kernels/) compared")
+    p.add_argument("--model")
+    p.add_argument("--layer")
+    p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--tier", default="auto")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--numba-threads", type=int, default=None,
+                   help="NUMBA_NUM_THREADS of both sides (default: --threads)")
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--calls", type=int, default=5)
+    p.add_argument("--out")
+    p.add_argument("--child", choices=["with", "without"], help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.child:
+        return child(a.kernel, a.child, a.threads)
+    kind, case = ("model", a.model) if a.model else ("layer", a.layer)
+    mode = a.mode or ("train" if kind == "model" else "forward_backward")
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = fair.thread_env(a.threads)
+    if a.numba_threads:
+        env["NUMBA_NUM_THREADS"] = str(a.numba_threads)
+    sides = [fair.WorkerProcess("minicnn", a.threads, env=env, command=[
+        sys.executable, os.path.join(here, "ab_kernels.py"), "--child", side, "--kernel", a.kernel,
+        "--threads", str(a.threads)]) for side in ("with", "without")]
+    try:
+        build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
+        s = fair.compare_case(*sides, build, a.rounds, a.calls)
+    finally:
+        for w in sides:
+            w.close()
+    s.update(case=case, mode=mode, tier=a.tier, threads=a.threads, kernel=a.kernel,
+             numba_threads=env["NUMBA_NUM_THREADS"],
+             load_after=os.getloadavg())
+    r = s["ratio_rounds"]
+    print(f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.kernel} "
+          f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, "
+          f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
+          f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}")
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(s, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

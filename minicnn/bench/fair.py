@@ -1,0 +1,190 @@
+"""minicnn against PyTorch, each in a process of its own, timed in alternating rounds.
+
+Timed in one process, the two libraries share thread pools that spin after each
+call (OpenBLAS's, Numba's, PyTorch's OpenMP team) and the order of the blocks
+decides who pays. Here each library runs in its own worker (worker.py), both
+started with the same thread variables, and they are asked in turn:
+
+    round r:  A times K calls, pause, B times K calls, pause      (A B A B ...)
+
+Each side's time is the median over rounds of its per-round medians; the ratio
+is A's over B's, and its spread is that of the per-round ratios (min, IQR, max),
+which says how far one round's machine state moved the comparison.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from .worker import THREAD_VARS
+
+PAUSE_S = 0.2       # after each turn: long enough for the spinning threads to go to sleep
+MISSING_TORCH = ("minicnn.bench: --compare torch needs PyTorch, which is not installed: "
+                 "pip install -e \".[compare]\" (or pip install torch)")
+
+
+def torch_installed():
+    import importlib.util
+    return importlib.util.find_spec("torch") is not None
+
+
+def thread_env(threads, base=None):
+    """The environment every child starts with: each thread pool sized to ``threads``, and
+    this minicnn first on the path (so a child imports the same package as its parent)."""
+    env = dict(os.environ if base is None else base)
+    env.update({k: str(threads) for k in THREAD_VARS})
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+class WorkerProcess:
+    """The coordinator's handle on one worker: a request is one JSON line out, one back."""
+
+    def __init__(self, library, threads, env=None, command=None):
+        self.library = library
+        cmd = command or [sys.executable, "-m", "minicnn.bench.worker", library,
+                          "--threads", str(threads)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=thread_env(threads) if env is None else env, text=True)
+
+    def request(self, cmd, **msg):
+        self.proc.stdin.write(json.dumps(dict(msg, cmd=cmd)) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise WorkerError(f"the {self.library} worker ended (exit status {self.proc.wait()})")
+        out = json.loads(line)
+        if "error" in out:
+            raise WorkerError(f"{self.library} worker: {out['error']}")
+        return out
+
+    def time(self, calls):
+        return self.request("time", calls=calls)["times"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.request("quit")
+            except (WorkerError, OSError, ValueError):
+                pass
+        self.proc.wait(timeout=30)
+
+
+def quantiles(values):
+    v = np.sort(np.asarray(values, dtype=float))
+    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)),
+            "q3": float(np.percentile(v, 75)), "min": float(v[0]), "max": float(v[-1]),
+            "n": int(v.size)}
+
+
+def summarize(rounds_a, rounds_b):
+    """Per-round call times of both sides -> each side's median of medians, the ratio a/b and
+    the spread of the per-round ratios."""
+    med_a = [float(np.median(t)) for t in rounds_a]
+    med_b = [float(np.median(t)) for t in rounds_b]
+    a, b = quantiles(med_a), quantiles(med_b)
+    ratios = [x / y for x, y in zip(med_a, med_b)]
+    return {"a": a, "b": b, "ratio": a["median"] / b["median"], "ratio_rounds": quantiles(ratios),
+            "round_medians_a": med_a, "round_medians_b": med_b}
+
+
+def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg):
+    """Rounds of ``calls`` timed calls, a then b, with a pause after each turn so that the
+    threads of the side that just ran stop spinning. ``a`` and ``b`` have ``time(calls)``
+    returning seconds per call. Returns summarize(...) plus the 1-minute load per round."""
+    times_a, times_b, loads = [], [], []
+    for _ in range(rounds):
+        loads.append(load()[0])
+        times_a.append(a.time(calls))
+        sleep(pause_s)
+        times_b.append(b.time(calls))
+        sleep(pause_s)
+    return dict(summarize(times_a, times_b), load_1min=loads)
+
+
+def compare_case(mc, pt, build, rounds, calls, pause_s=PAUSE_S):
+    """Build one case on both workers (each warms up), then alternate; {} keys as summarize."""
+    for w in (mc, pt):
+        w.request("build", **build)
+    return alternate(mc, pt, rounds, calls, pause_s)
+
+
+def run(opts, log=print):
+    """Every layer and model case asked for, minicnn worker against torch worker.
+
+    Returns (layer rows, model rows, {"minicnn": info, "torch": info}) in the shapes
+    report.py prints.
+    """
+    from . import cases
+    threads, dtype, rounds, calls = opts["threads"], opts["dtype"], opts["rounds"], opts["repeats"]
+    modes = opts.get("modes") or ("forward", "forward_backward", "train", "infer")
+    mc, pt = WorkerProcess("minicnn", threads), WorkerProcess("torch", threads)
+    layers, models, info = [], [], {}
+    try:
+        for device, tier in _runs(opts):
+            for case in cases.LAYERS:
+                if case["name"] not in opts["layers"]:
+                    continue
+                row = {"case": case["name"], "x": case["x"], "tier": tier, "device": device,
+                       "flops": case["flops"], "gemm_shape": case["gemm"]}
+                try:
+                    for mode in [m for m in ("forward", "forward_backward") if m in modes]:
+                        log(f"layer {case['name']} {mode} {tier} {device}: minicnn and torch in turn")
+                        build = {"kind": "layer", "case": case["name"], "mode": mode, "tier": tier,
+                                 "dtype": dtype, "device": device}
+                        _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
+                except WorkerError as err:          # one broken case must not lose the others
+                    log(f"  failed: {err}")
+                    layers.append(dict(row, error=str(err)))
+                    continue
+                if "forward" in row:
+                    row["gflops_forward"] = case["flops"] / row["forward"]["median"] / 1e9
+                if "forward_backward" in row:
+                    row["gflops_forward_backward"] = (3 if case["gemm"] else 2) * case["flops"] / \
+                        row["forward_backward"]["median"] / 1e9
+                layers.append(row)
+            for name in opts["models"]:
+                batch = cases.model_batch(name, opts["batch_size"])
+                row = {"case": name, "tier": tier, "device": device, "batch": batch}
+                try:
+                    for mode in [m for m in cases.MODELS[name][3] if m in modes]:
+                        log(f"model {name} {mode} {tier} {device} batch {batch}: "
+                            "minicnn and torch in turn")
+                        build = {"kind": "model", "case": name, "mode": mode, "tier": tier,
+                                 "batch": batch, "dtype": dtype, "device": device}
+                        _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
+                        row[mode + "_images_per_s"] = batch / row[mode]["median"]
+                        row["torch_" + mode + "_images_per_s"] = batch / row["torch_" + mode]["median"]
+                except WorkerError as err:
+                    log(f"  failed: {err}")
+                    row["error"] = str(err)
+                models.append(row)
+        info = {"minicnn": mc.request("info"), "torch": pt.request("info")}
+    finally:
+        mc.close()
+        pt.close()
+    return layers, models, info
+
+
+def _runs(opts):
+    """(device, tier) pairs: each CPU tier asked for (the reference tier has no place here: it
+    runs on shrunken cases only), and the GPU with its own kernels."""
+    for device in opts["devices"]:
+        if device == "cuda":
+            yield device, "auto"
+        else:
+            yield from ((device, t) for t in opts["tiers"] if t != "reference")
+
+
+def _fill(row, mode, s):
+    row[mode], row["torch_" + mode] = s["a"], s["b"]
+    row["ratio_" + mode], row["ratio_" + mode + "_rounds"] = s["ratio"], s["ratio_rounds"]
+    row["load_1min_" + mode] = s["load_1min"]

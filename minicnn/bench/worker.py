@@ -1,0 +1,148 @@
+"""A timing process of its own: ``python -m minicnn.bench.worker {minicnn,torch} --threads N``.
+
+``--compare torch`` runs one worker per library and asks them in turn (fair.py), so
+neither library's spinning BLAS or OpenMP threads sit in the other's process. The
+protocol is one JSON object per line, each request answered by one line:
+
+    {"cmd": "build", "kind": "layer"|"model", "case": NAME, "mode": MODE, "tier": TIER,
+     "batch": N|null, "dtype": "float32", "device": "cpu", "warmup": 1}   -> {"build_s": s}
+    {"cmd": "time", "calls": K}     -> {"times": [K seconds]}  (after one untimed call)
+    {"cmd": "info"}                 -> {"library", "version", "threads", "blas", ...}
+    {"cmd": "quit"}                 -> {} and the process ends
+
+MODE is "forward" or "forward_backward" for a layer, "train" or "infer" for a model.
+A failed request answers {"error": "Type: message"} and the worker carries on.
+"""
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+ALLOCATOR_VARS = ("MALLOC_ARENA_MAX", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_",
+                  "MALLOC_TOP_PAD_", "LD_PRELOAD", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+class Worker:
+    """One library's side: builds a case, times calls of it, describes its threads."""
+
+    def __init__(self, library, threads):
+        self.library, self.threads, self.fn, self.sync = library, threads, None, None
+        if library == "torch":
+            import torch
+            torch.set_num_threads(threads)
+            self.torch = torch
+
+    def build(self, kind, case, mode, tier="auto", batch=None, dtype="float32", device="cpu",
+              warmup=1):
+        self.fn = None
+        gc.collect()
+        t0 = time.perf_counter()
+        if self.library == "torch":
+            from . import twin
+            self.sync = twin.sync_for(device)
+            self.fn = _build(twin.build_layer, twin.torch_model_step, twin.torch_model_infer,
+                             kind, case, mode, batch, dtype, device)
+        else:
+            from .. import backend
+            from . import cases
+            backend.use_kernels(tier)
+            self.sync = None if device == "cpu" else backend.cupy().cuda.Device().synchronize
+            self.fn = _build(cases.build_layer, cases.model_step, cases.model_infer,
+                             kind, case, mode, batch, dtype, device)
+        for _ in range(warmup):
+            self._call()
+        return {"build_s": time.perf_counter() - t0}
+
+    def _call(self):
+        self.fn()
+        if self.sync is not None:
+            self.sync()
+
+    def time(self, calls):
+        """One untimed call (the other library just ran: caches and pages are cold), then K timed."""
+        self._call()
+        times = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            self._call()
+            times.append(time.perf_counter() - t0)
+        return {"times": times}
+
+    def info(self):
+        from . import system
+        out = {"library": self.library, "pid": os.getpid(), "blas": system.blas_info(),
+               "env": {k: os.environ.get(k) for k in THREAD_VARS + ALLOCATOR_VARS}}
+        if self.library == "torch":
+            torch = self.torch
+            out.update(version=torch.__version__, threads=torch.get_num_threads(),
+                       interop_threads=torch.get_num_interop_threads(),
+                       cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                       mkldnn=torch.backends.mkldnn.is_available(),
+                       config=[line.strip() for line in torch.__config__.show().splitlines()
+                               if "BLAS_INFO" in line or "LAPACK_INFO" in line],
+                       allocator="c10 DefaultCPUAllocator over glibc malloc (posix_memalign)")
+        else:
+            from .. import __version__, backend
+            out.update(version=__version__, threads=self.threads, tier=backend.kernel_tier(),
+                       allocator=system.ALLOCATION)
+            try:
+                import numba
+                out["numba_threads"] = numba.get_num_threads()
+            except ImportError:
+                out["numba_threads"] = None
+        return out
+
+
+def _build(layer, step, infer, kind, case, mode, batch, dtype, device):
+    from . import cases
+    if kind == "layer":
+        spec = next((c for c in cases.LAYERS if c["name"] == case), None)
+        if spec is None:
+            raise ValueError(f"no layer case {case!r}")
+        fwd, fwdbwd = layer(spec, dtype, device)
+        return fwd if mode == "forward" else fwdbwd
+    return (step if mode == "train" else infer)(case, batch, dtype, device)
+
+
+def serve(worker, lines, reply):
+    """Answer each request line with ``reply(dict)`` until "quit" or the end of the input."""
+    for line in lines:
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        cmd = msg.pop("cmd")
+        if cmd == "quit":
+            reply({})
+            return
+        try:
+            reply(getattr(worker, cmd)(**msg))
+        except Exception as err:              # the coordinator reports it and goes on
+            reply({"error": f"{type(err).__name__}: {err}"})
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m minicnn.bench.worker")
+    p.add_argument("library", choices=["minicnn", "torch"])
+    p.add_argument("--threads", type=int, required=True)
+    a = p.parse_args(argv)
+    serve_stdio(Worker(a.library, a.threads))
+
+
+def serve_stdio(worker):
+    """serve() over this process's stdin and stdout."""
+    # NOTE: the protocol owns stdout; anything a library prints goes to stderr
+    channel = os.fdopen(os.dup(1), "w")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+
+    def reply(obj):
+        channel.write(json.dumps(obj) + "\n")
+        channel.flush()
+    serve(worker, sys.stdin, reply)
+
+
+if __name__ == "__main__":
+    main()

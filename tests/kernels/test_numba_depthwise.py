@@ -1,0 +1,115 @@
+"""The Numba depthwise convolution equals the reference loops, jitted and as plain Python,
+passes the gradient check through F.conv2d, and leaves other convolutions to im2col.py."""
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+import minicnn as mc
+from minicnn import functional as F
+from minicnn.kernels import im2col, numba_depthwise, reference
+
+pytestmark = pytest.mark.numba
+RTOL = {np.float64: 1e-10, np.float32: 1e-5}
+
+# (x shape, kernel (KH, KW), stride, padding, dilation)
+CASES = {
+    "3x3_same": ((2, 4, 6, 5), (3, 3), (1, 1), (1, 1), (1, 1)),
+    "3x3_stride2": ((2, 3, 7, 8), (3, 3), (2, 2), (1, 1), (1, 1)),
+    "mixed_stride_dilated": ((1, 2, 9, 8), (3, 2), (1, 2), (2, 0), (2, 1)),
+    "pad_beyond_kernel": ((1, 3, 5, 6), (2, 2), (3, 1), (0, 3), (1, 2)),
+    "one_pixel": ((3, 5, 1, 1), (3, 3), (1, 1), (1, 1), (1, 1)),
+}
+
+
+def close(got, want, dtype):
+    assert got.dtype == want.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
+
+
+def _inputs(seed, x_shape, k, dtype):
+    rng = np.random.default_rng(seed)
+    C = x_shape[1]
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((C, 1) + k).astype(dtype)
+    b = rng.standard_normal(C).astype(dtype)
+    return rng, x, w, b
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(CASES))
+def test_depthwise_equals_the_reference(name, dtype):
+    x_shape, k, s, p, d = CASES[name]
+    rng, x, w, b = _inputs(7, x_shape, k, dtype)
+    C = x_shape[1]
+    y = numba_depthwise.conv2d_forward(x, w, b, s, p, d, C)
+    close(y, reference.conv2d_forward(x, w, b, s, p, d, C), dtype)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    gx, gw = numba_depthwise.conv2d_backward(gy, x, w, x.shape, w.shape, s, p, d, C)
+    gx_ref, gw_ref = reference.conv2d_backward(gy, x, w, x.shape, w.shape, s, p, d, C)
+    close(gx, gx_ref, dtype)
+    close(gw, gw_ref, dtype)
+
+
+def test_the_plain_python_loops_equal_the_jitted_ones():
+    x_shape, k, s, p, d = CASES["mixed_stride_dilated"]
+    rng, x, w, b = _inputs(11, x_shape, k, np.float64)
+    N, C, H, W = x_shape
+    geometry = (s[0], s[1], p[0], p[1], d[0], d[1])
+    y_jit = numba_depthwise.conv2d_forward(x, w, b, s, p, d, C)
+    y_py = np.empty_like(y_jit)
+    numba_depthwise._dw_forward_py(x.reshape(N * C, H, W), w.reshape(C, *k), b, *geometry,
+                                   y_py.reshape(N * C, *y_jit.shape[2:]))
+    np.testing.assert_array_equal(y_py, y_jit)
+    gy = rng.standard_normal(y_jit.shape)
+    gx_jit, gw_jit = numba_depthwise.conv2d_backward(gy, x, w, x.shape, w.shape, s, p, d, C)
+    gx_py, gw_py = np.zeros_like(x), np.empty_like(w)
+    numba_depthwise._dw_backward_input_py(gy.reshape(N * C, *gy.shape[2:]), w.reshape(C, *k),
+                                          *geometry, gx_py.reshape(N * C, H, W))
+    numba_depthwise._dw_backward_weight_py(gy, x, *geometry, gw_py.reshape(C, *k))
+    np.testing.assert_allclose(gx_py, gx_jit, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw_py, gw_jit, rtol=1e-12, atol=1e-12)
+
+
+def test_only_the_asked_gradients_are_computed():
+    x_shape, k, s, p, d = CASES["3x3_same"]
+    rng, x, w, _ = _inputs(3, x_shape, k, np.float64)
+    gy = rng.standard_normal((2, 4, 6, 5))
+    gx, gw = numba_depthwise.conv2d_backward(gy, x, w, x.shape, w.shape, s, p, d, 4,
+                                             need_input=False)
+    assert gx is None and gw.shape == w.shape
+    gx, gw = numba_depthwise.conv2d_backward(gy, None, w, x.shape, w.shape, s, p, d, 4,
+                                             need_weight=False)
+    assert gw is None and gx.shape == x.shape
+
+
+@pytest.mark.parametrize("tier", ["auto", "numba"])
+def test_gradcheck_through_conv2d(tier):
+    rng = np.random.default_rng(5)
+    x = mc.tensor(rng.standard_normal((2, 3, 5, 6)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True)
+    b = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    with mc.use_kernels(tier):
+        assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, groups=3),
+                           [x, w, b])
+
+
+def test_applies_to_one_filter_per_channel_only():
+    assert numba_depthwise.applies((2, 8, 5, 5), (8, 1, 3, 3), 8)
+    assert not numba_depthwise.applies((2, 8, 5, 5), (16, 1, 3, 3), 8)      # channel multiplier 2
+    assert not numba_depthwise.applies((2, 8, 5, 5), (8, 4, 3, 3), 2)
+    assert not numba_depthwise.applies((2, 8, 5, 5), (8, 8, 3, 3), 1)
+
+
+def test_other_convolutions_go_to_the_xp_tier():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 4, 6, 6))
+    w = rng.standard_normal((6, 2, 3, 3))
+    args = ((1, 1), (1, 1), (1, 1), 2)
+    y = numba_depthwise.conv2d_forward(x, w, None, *args)
+    np.testing.assert_array_equal(y, im2col.conv2d_forward(x, w, None, *args))
+    gy = rng.standard_normal(y.shape)
+    got = numba_depthwise.conv2d_backward(gy, x, w, x.shape, w.shape, *args)
+    want = im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *args)
+    for g, h in zip(got, want):
+        np.testing.assert_array_equal(g, h)
