@@ -266,9 +266,17 @@ class Tensor:
         run_backward(self, gy, retain_graph=retain_graph)
 
     def _accumulate(self, g):
+        """Add ``g`` into ``.grad``, which then owns its array.
+
+        NOTE: g may be the very array another input got (Add hands gy to both
+        sides) or a live node's gradient, so the first one is copied: a user who
+        writes ``p.grad.data *= 0.5`` changes this tensor's gradient and no other.
+        Only leaves (and retained non-leaves) pay for the copy; gradients flowing
+        between nodes are never copied.
+        """
         if self.grad is None:
-            self.grad = Tensor(g)
-        else:       # a new array (g may be shared), kept in the same grad Tensor, as PyTorch
+            self.grad = Tensor(g.copy())
+        else:       # a new array, kept in the same grad Tensor, as PyTorch
             self.grad.data = self.grad.data + g
 
     def retain_grad(self):
