@@ -93,7 +93,7 @@ def col2im(cols, x_shape, stride, padding, dilation):
 
 def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
     """gX = col2im(W^T @ gY): the GEMM in cuBLAS, the gather in one kernel."""
-    return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
+    return col2im(im2col._input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
 
 def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,

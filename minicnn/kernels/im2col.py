@@ -6,7 +6,7 @@ array modules, so the CPU tests cover the GPU path's logic.
 from .. import backend
 from . import strided
 from .sizes import conv_out_size
-from .workspaces import padded, workspace
+from .workspaces import new_or_workspace, padded, workspace
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
@@ -22,15 +22,21 @@ def im2col(x, kernel_size, stride, padding, dilation):
 
     A strided view picks every window without copying (as_strided: the view's
     strides step through the padded array), then one copy writes it into the
-    GEMM layout, in a workspace. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW));
-    cols is valid until the next im2col of the same shape.
+    GEMM layout. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW)); cols is a
+    new array, the caller's to keep.
     """
+    return _im2col_into(x, kernel_size, stride, padding, dilation, role=None)
+
+
+def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
+    """im2col written into the workspace of ``role`` (a new array for None): the
+    convolution kernels' private copy, valid until their next call."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_out_size(H, KH, sh, ph, dh), conv_out_size(W, KW, sw, pw, dw)
     if KH == KW == 1 and sh == sw == 1 and ph == pw == 0:
-        cols = workspace("cols", (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
+        cols = new_or_workspace(role, (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
         xp.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
         return cols.reshape(C, N * H * W), (OH, OW)
     xpad = padded(x, ph, pw)
@@ -38,7 +44,7 @@ def im2col(x, kernel_size, stride, padding, dilation):
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(C, KH, KW, N, OH, OW),
         strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw))
-    cols = workspace("cols", (C, KH, KW, N, OH, OW), x.dtype, xp)
+    cols = new_or_workspace(role, (C, KH, KW, N, OH, OW), x.dtype, xp)
     xp.copyto(cols, view)
     return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
 
@@ -66,7 +72,9 @@ def col2im(cols, x_shape, stride, padding, dilation):
         for v in range(KW):
             h0, w0 = u * dh, v * dw
             gxpad[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += cols[:, u, v]
-    return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
+    gx = xp.empty((N, C, H, W), dtype=cols.dtype)          # a new array: the sum is a workspace
+    xp.copyto(gx, gxpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
+    return gx
 
 
 def _per_group(a, b, out=None):
@@ -100,9 +108,9 @@ def _strided(x, kernel_size, stride):
 def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias."""
     if _strided(x, weight.shape[2:], stride):
-        cols, (OH, OW, width) = strided.columns(x, weight.shape[2:], stride, padding, dilation)
+        cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
-        cols, (OH, OW) = im2col(x, weight.shape[2:], stride, padding, dilation)
+        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation)
         width = OW
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
 
@@ -150,7 +158,7 @@ def _gy_matrix(gy, groups, width=None):
     return out.reshape(groups, O // groups, N * OH * width)
 
 
-def input_grad_columns(gy, weight, groups, gy_matrix=None):
+def _input_grad_columns(gy, weight, groups, gy_matrix=None):
     """dcols_g = W_g^T @ gY_g, shaped (C, KH, KW, N, OH, OW) for col2im (a workspace).
 
     ``gy_matrix``: gy already in the GEMM layout (_gy_matrix), possibly with wide
@@ -198,7 +206,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     if gy_matrix is None:
         width = _width(gy, x_shape, weight.shape[2:], stride, padding, dilation)
         gy_matrix = _gy_matrix(gy, groups, width)
-    gcols = input_grad_columns(gy, weight, groups, gy_matrix)
+    gcols = _input_grad_columns(gy, weight, groups, gy_matrix)
     if _strided(gy, weight.shape[2:], stride):
         return strided.col2im(gcols, x_shape, weight.shape[2:], stride, padding, dilation)
     return col2im(gcols, x_shape, stride, padding, dilation)
@@ -227,7 +235,7 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
                 if need_weight else None)
     xp = backend.xp_of(gy)
     (N, C, H, W), (O, Cg, KH, KW) = x_shape, weight_shape
-    cols, _ = im2col(gy, (KH, KW), (1, 1), full, dilation)        # (O*KH*KW, N*H*W)
+    cols, _ = _im2col_into(gy, (KH, KW), (1, 1), full, dilation)        # (O*KH*KW, N*H*W)
     gx = gw = None
     if need_input:
         gx = _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None,
@@ -267,9 +275,9 @@ def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, group
     xp = backend.xp_of(x)
     O, Cg, KH, KW = weight_shape
     if _strided(x, (KH, KW), stride):
-        cols, _ = strided.columns(x, (KH, KW), stride, padding, dilation)
+        cols, _ = strided._columns_into(x, (KH, KW), stride, padding, dilation)
     else:
-        cols, _ = im2col(x, (KH, KW), stride, padding, dilation)
+        cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation)
     if gy_matrix is None:
         gy_matrix = _gy_matrix(gy, groups, _width(gy, x.shape, (KH, KW), stride, padding, dilation))
     cols = cols.reshape(groups, Cg * KH * KW, -1)

@@ -74,7 +74,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     has no faster way)."""
     if _xp_tier_is_faster(weight.shape, stride, padding, dilation, groups):
         return im2col.conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-    return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
+    return col2im(im2col._input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
 
 
 def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,

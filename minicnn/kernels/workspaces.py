@@ -28,6 +28,11 @@ def workspace(role, shape, dtype, xp):
     return buf[:size].reshape(shape)
 
 
+def new_or_workspace(role, shape, dtype, xp):
+    """A new array when ``role`` is None (what a public kernel returns), else ``workspace(role, ...)``."""
+    return xp.empty(shape, dtype=dtype) if role is None else workspace(role, shape, dtype, xp)
+
+
 def release_workspaces():
     """Free every workspace (they are rebuilt on the next call)."""
     _workspaces.clear()
