@@ -43,7 +43,9 @@ class Function:
     Subclasses write ``forward(self, *arrays, **params) -> array`` and
     ``backward(self, gy) -> tuple`` with one gradient (or None) per input.
     ``self.needs_grad[i]`` says whether input i wants a gradient, so backward
-    computes only those. Anything backward needs is stored on ``self``.
+    computes only those. An optional input (a conv's bias) may be None: forward
+    gets None and ``needs_grad`` is False there. Anything backward needs is
+    stored on ``self``.
     """
 
     def __init__(self):
@@ -56,8 +58,8 @@ class Function:
         """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
         fn = cls()
         xp = _check_same_device(cls.__name__, inputs)
-        fn.needs_grad = tuple([t.requires_grad for t in inputs])
-        y = fn.forward(*[t.data for t in inputs], **params)
+        fn.needs_grad = tuple([t is not None and t.requires_grad for t in inputs])
+        y = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if xp is np and not isinstance(y, np.ndarray):
             y = np.asarray(y)           # NumPy reductions return scalars, not 0-d arrays
         if not (_grad_enabled[0] and any(fn.needs_grad)):
@@ -80,6 +82,8 @@ class Function:
 def _check_same_device(name, inputs):
     xp = None
     for t in inputs:
+        if t is None:
+            continue
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: inputs must be Tensors, got {type(t).__name__}")
         # NOTE: the ndarray test first: this runs for every op, and xp_of costs a string split
@@ -99,14 +103,14 @@ def _topological_order(root_fn):
     recursion limit): a node is appended once all its inputs' nodes are done,
     and the reversed list is the order in which gradients flow.
     """
-    if all(t._fn is None for t in root_fn.inputs):
+    if all(t is None or t._fn is None for t in root_fn.inputs):
         return (root_fn,)                # one op on leaves: nothing to sort
     order, seen = [], {id(root_fn)}
     stack = [(root_fn, iter(root_fn.inputs))]
     while stack:
         fn, children = stack[-1]
         for t in children:
-            child = t._fn
+            child = None if t is None else t._fn
             if child is not None and id(child) not in seen:
                 seen.add(id(child))
                 stack.append((child, iter(child.inputs)))
@@ -144,7 +148,7 @@ def run_backward(root, gy, retain_graph=False):
             raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
                                f"for {len(fn.inputs)} inputs")
         for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
-            if gx is None or not x.requires_grad:
+            if gx is None or x is None or not x.requires_grad:
                 continue
             if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
                 _grad_mismatch(fn, i, x.data, gx)

@@ -129,8 +129,8 @@ def test_cupy_kernels_match_the_xp_code():
     x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
     _, argmax = xp_pool.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
     gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
-    np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_backward(gy, argmax, x.shape)),
-                               cp.asnumpy(xp_pool.max_pool2d_backward(gy, argmax, x.shape)),
+    np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_input_grad(gy, argmax, x.shape)),
+                               cp.asnumpy(xp_pool.max_pool2d_input_grad(gy, argmax, x.shape)),
                                rtol=RTOL_ELEMENTWISE, atol=1e-6)
 
 
@@ -156,14 +156,14 @@ def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
         y_np, s_np = xp_norm.lrn_forward(x, size, 0.3, 0.75, 2.0)
         np.testing.assert_allclose(cp.asnumpy(y), y_np, rtol=rtol, atol=rtol)
         np.testing.assert_allclose(cp.asnumpy(s), s_np, rtol=rtol, atol=rtol)
-        gx = cupy_gpu.lrn_backward(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
-        np.testing.assert_allclose(cp.asnumpy(gx), xp_norm.lrn_backward(gy, x, s_np, size, 0.3, 0.75),
+        gx = cupy_gpu.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
+        np.testing.assert_allclose(cp.asnumpy(gx), xp_norm.lrn_input_grad(gy, x, s_np, size, 0.3, 0.75),
                                    rtol=rtol, atol=rtol, err_msg=f"size {size}")
     mean, invstd, w, b = (rng.standard_normal(7).astype(dtype) for _ in range(4))
     on_gpu = cupy_gpu.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
     for got, want in zip(on_gpu, xp_norm.batch_norm_apply(x, mean, invstd, w, b)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)
     xhat = on_gpu[1]
-    on_gpu = cupy_gpu.batch_norm_backward(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
-    for got, want in zip(on_gpu, xp_norm.batch_norm_backward(gy, cp.asnumpy(xhat), invstd, w)):
+    on_gpu = cupy_gpu.batch_norm_grads(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
+    for got, want in zip(on_gpu, xp_norm.batch_norm_grads(gy, cp.asnumpy(xhat), invstd, w)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)

@@ -188,7 +188,7 @@ class Abs(Function):
 class Clamp(Function):
     """y = min(max(x, lo), hi).   gx = gy where lo <= x <= hi, else 0."""
 
-    def forward(self, x, min=None, max=None):
+    def forward(self, x, *, min, max):
         xp = backend.xp_of(x)
         self.mask = xp.ones(x.shape, dtype=bool)
         if min is not None:
@@ -204,7 +204,7 @@ class Clamp(Function):
 class Cast(Function):
     """y = x as another dtype.   gx = gy cast back."""
 
-    def forward(self, x, dtype=None):
+    def forward(self, x, *, dtype):
         self.dtype = x.dtype
         return x.astype(dtype)
 
@@ -215,7 +215,7 @@ class Cast(Function):
 class ToDevice(Function):
     """y = x copied to another device.   gx = gy copied back."""
 
-    def forward(self, x, device=None):
+    def forward(self, x, *, device):
         self.device = backend.device_of(x)
         return backend.to_device(x, device)
 

@@ -25,7 +25,7 @@ def _keep(gy, shape, axes):
 class Sum(Function):
     """y = sum of x over axes.   gx = gy broadcast back over those axes."""
 
-    def forward(self, x, axes=None, keepdim=False):
+    def forward(self, x, *, axes, keepdim):
         self.shape, self.axes = x.shape, axes
         return x.sum(axis=axes, keepdims=keepdim)
 
@@ -36,7 +36,7 @@ class Sum(Function):
 class Mean(Function):
     """y = sum of x over axes / n.   gx = gy / n broadcast back."""
 
-    def forward(self, x, axes=None, keepdim=False):
+    def forward(self, x, *, axes, keepdim):
         self.shape, self.axes = x.shape, axes
         self.n = 1
         for a in axes:
@@ -53,7 +53,7 @@ class Max(Function):
 
     reduce = "max"
 
-    def forward(self, x, axes=None, keepdim=False):
+    def forward(self, x, *, axes, keepdim):
         self.x, self.axes = x, axes
         y = getattr(x, self.reduce)(axis=axes, keepdims=True)
         self.y = y

@@ -11,7 +11,7 @@ from ..tensor import Function, Tensor
 class Reshape(Function):
     """y = x with a new shape.   gx = gy with x's shape."""
 
-    def forward(self, x, shape=None):
+    def forward(self, x, *, shape):
         self.shape = x.shape
         return x.reshape(shape)
 
@@ -22,7 +22,7 @@ class Reshape(Function):
 class Permute(Function):
     """y = x with axes reordered.   gx = gy with the inverse order."""
 
-    def forward(self, x, dims=None):
+    def forward(self, x, *, dims):
         self.dims = dims
         return x.transpose(dims)
 
@@ -33,7 +33,7 @@ class Permute(Function):
 class GetItem(Function):
     """y = x[index].   gx = zeros with gy added at the indexed places."""
 
-    def forward(self, x, index=None):
+    def forward(self, x, *, index):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
         return x[index]
 
@@ -57,7 +57,7 @@ def _is_basic(index):
 class Cat(Function):
     """y = [x1, x2, ...] joined along dim.   gx_i = the slice of gy that came from x_i."""
 
-    def forward(self, *xs, dim=0):
+    def forward(self, *xs, dim):
         xp = backend.xp_of(xs[0])
         self.dim = dim
         self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1].tolist()
@@ -71,7 +71,7 @@ class Cat(Function):
 class Stack(Function):
     """y = x1, x2, ... stacked on a new axis dim.   gx_i = gy taken at index i of dim."""
 
-    def forward(self, *xs, dim=0):
+    def forward(self, *xs, dim):
         self.dim = dim
         return backend.xp_of(xs[0]).stack(xs, axis=dim)
 

@@ -91,18 +91,10 @@ def col2im(cols, x_shape, stride, padding, dilation):
     return gx
 
 
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
+def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     """gX = col2im(W^T @ gY): the GEMM in cuBLAS, the gather in one kernel."""
-    return col2im(im2col._input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
-
-
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW): gx through the gathering kernel above, gW through the xp code's GEMM."""
-    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-            if need_input else None,
-            im2col.conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
-            if need_weight else None)
+    gcols = im2col._input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
+    return col2im(gcols, x_shape, stride, padding, dilation)
 
 
 # --- pooling ----------------------------------------------------------------
@@ -110,11 +102,11 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
 # bincount (which sorts/histograms in several launches, in float64).
 # Everything else runs xp_pool.py's xp code on CuPy.
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy, argmax, x_shape):
     """gx = gy added at each window's argmax."""
     kernel = _kernel(_MAXPOOL_BWD, "maxpool_bwd", gy.dtype)
     if kernel is None:
-        return xp_pool.max_pool2d_backward(gy, argmax, x_shape)
+        return xp_pool.max_pool2d_input_grad(gy, argmax, x_shape)
     import cupy
     gy, argmax = cupy.ascontiguousarray(gy), cupy.ascontiguousarray(argmax, dtype=cupy.int64)
     gx = cupy.zeros(x_shape, dtype=gy.dtype)
@@ -186,11 +178,11 @@ def lrn_forward(x, size, alpha, beta, k):
     return y, s
 
 
-def lrn_backward(gy, x, s, size, alpha, beta):
+def lrn_input_grad(gy, x, s, size, alpha, beta):
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1)), one kernel."""
     kernel = _kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
     if kernel is None:
-        return xp_norm.lrn_backward(gy, x, s, size, alpha, beta)
+        return xp_norm.lrn_input_grad(gy, x, s, size, alpha, beta)
     import cupy
     gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
     gx = cupy.empty_like(gy)
@@ -239,8 +231,9 @@ def batch_norm_apply(x, mean, invstd, weight, bias):
     return apply(x, mean[:, None], invstd[:, None], weight[:, None], bias[:, None])
 
 
-def batch_norm_backward(gy, xhat, invstd, weight):
-    """gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)): two sums, then one fused kernel."""
+def batch_norm_grads(gy, xhat, invstd, weight):
+    """Training mode's (gx, gweight, gbias): the two sums (cupy reductions), then
+    gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)) in one fused kernel."""
     gbias = gy.sum(axis=(0, 2))
     gweight = (gy * xhat).sum(axis=(0, 2))
     # NOTE: the per-channel factors are recomputed per element inside the kernel:

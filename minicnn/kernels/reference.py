@@ -39,7 +39,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     return y
 
 
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
+def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     """gx[n, g*Cg + c, h, w] = sum over every (o, i, j, u, v) whose tap lands on (h, w) of W[o,c,u,v] gy[n,o,i,j]."""
     N, C, H, W = x_shape
     O, Cg, KH, KW = weight.shape
@@ -57,7 +57,7 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     return gx
 
 
-def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups):
+def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     """gW[o,c,u,v] = sum_{n,i,j} gy[n,o,i,j] x[n, g*Cg + c, i*sh - ph + u*dh, j*sw - pw + v*dw]."""
     N, C, H, W = x.shape
     O, Cg, KH, KW = weight_shape
@@ -73,15 +73,6 @@ def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, group
                             for v, w in _taps(j, KW, stride[1], padding[1], dilation[1], W):
                                 gw[o, c, u, v] += gy[n, o, i, j] * x[n, g * Cg + c, h, w]
     return gw
-
-
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW): the two loops above, each only when asked for (None otherwise)."""
-    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-            if need_input else None,
-            conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
-            if need_weight else None)
 
 
 # --- pooling ----------------------------------------------------------------
@@ -112,7 +103,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
     return y, argmax
 
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy, argmax, x_shape):
     """gx[n,c,h,w] = sum of gy[n,c,i,j] over the windows whose maximum was x[n,c,h,w]."""
     N, C, H, W = x_shape
     _, _, OH, OW = gy.shape
@@ -157,7 +148,7 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include
     return y
 
 
-def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_input_grad(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
     """gx[n,c,h,w] = sum of gy[n,c,i,j] / divisor(i, j) over the windows that contain (h, w)."""
     N, C, H, W = x_shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -197,7 +188,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
     return y
 
 
-def adaptive_avg_pool2d_backward(gy, x_shape):
+def adaptive_avg_pool2d_input_grad(gy, x_shape):
     """gx[n,c,h,w] = sum of gy[n,c,i,j] / |window(i, j)| over the windows that contain (h, w)."""
     N, C, H, W = x_shape
     rows, cols = adaptive_windows(H, gy.shape[2]), adaptive_windows(W, gy.shape[3])
@@ -228,7 +219,7 @@ def lrn_forward(x, size, alpha, beta, k):
     return x * s ** -beta, s
 
 
-def lrn_backward(gy, x, s, size, alpha, beta):
+def lrn_input_grad(gy, x, s, size, alpha, beta):
     """gx_c = gy_c s_c^-beta - (2 alpha beta/size) x_c sum_{c': c in win(c')} gy_c' x_c' s_c'^(-beta-1)."""
     n, c, m = x.shape
     gx = np.empty_like(x)
@@ -293,9 +284,9 @@ def batch_norm_apply(x, mean, invstd, weight, bias):
     return y, xhat
 
 
-def batch_norm_backward(gy, xhat, invstd, weight):
-    """Training mode: gx = (weight*invstd) (gy - mean(gy) - xhat mean(gy xhat)) per channel;
-    gweight = sum(gy xhat), gbias = sum(gy).   Returns (gx, gweight, gbias)."""
+def batch_norm_grads(gy, xhat, invstd, weight):
+    """Training mode's (gx, gweight, gbias), per channel: gweight = sum(gy xhat), gbias = sum(gy),
+    gx = (weight*invstd) (gy - mean(gy) - xhat mean(gy xhat))."""
     n, c, m = gy.shape
     gx = np.empty_like(gy)
     gweight = np.zeros(c, dtype=gy.dtype)

@@ -15,8 +15,7 @@ products are dropped, and the gradients feed zeros through them).
 
 Why: the direct im2col copies AlexNet's conv1 windows as runs of 55 cells that
 step 4 apart, and its col2im adds into every 4th cell; here each tap is one run
-of 55*57 cells. Measured on 2 cores: the copy 1.1-1.6x faster, col2im 3.5x
-(6.5 against 22.9 ms), for 4% more GEMM columns.
+of 55*57 cells, for 4% more GEMM columns (benchmarks/README.md has the timings).
 """
 from .. import backend
 from .sizes import conv_out_size

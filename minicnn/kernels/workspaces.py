@@ -1,8 +1,8 @@
 """Reusable buffers for the xp kernels (NumPy or CuPy arrays alike).
 
-The column matrices are 8-75 MB. Allocated fresh each call, glibc returns
-them to the OS on free and every call page-faults them in again (measured: as
-long as the GEMM itself). So each role keeps one flat buffer, grown to the
+The column matrices run to tens of megabytes. Allocated fresh each call, glibc
+returns them to the OS on free and every call page-faults them in again, which
+costs about as much as the GEMM itself. So each role keeps one flat buffer, grown to the
 largest request and sliced for smaller ones: the whole net shares one column
 matrix the size of its largest. A kernel uses a workspace only between its own
 lines, or hands it straight to the next kernel of the same op (the
@@ -11,6 +11,7 @@ input-gradient columns to col2im); layers run one at a time.
 from .. import backend
 
 _workspaces = {}
+_handed_out = {}        # role -> how many times a workspace of that role was handed out
 _zeroed = {}
 _MAX_ZEROED = 8
 
@@ -20,12 +21,19 @@ def workspace(role, shape, dtype, xp):
     size = 1
     for n in shape:
         size *= n
+    _handed_out[role] = _handed_out.get(role, 0) + 1
     key = (role, xp.dtype(dtype).str, xp.__name__)
     buf = _workspaces.get(key)
     if buf is None or buf.size < size:
         _workspaces.pop(key, None)                       # free the smaller one first
         buf = _workspaces[key] = xp.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
+
+
+def handed_out(role):
+    """How many times a workspace of ``role`` was handed out: what it holds is still what
+    the last caller wrote while this number has not moved."""
+    return _handed_out.get(role, 0)
 
 
 def new_or_workspace(role, shape, dtype, xp):

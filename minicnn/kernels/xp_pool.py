@@ -46,7 +46,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
     return y, (h * W + w).astype(xp.int64)
 
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy, argmax, x_shape):
     """gx = gy added at each window's argmax (one bincount: windows may share a maximum)."""
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
@@ -81,7 +81,7 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include
                                  count_include_pad, x.dtype)
 
 
-def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_input_grad(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
     """gx = each window's gy / divisor added over its cells: the forward's slices, as in col2im."""
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
@@ -129,7 +129,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
     return xp.ascontiguousarray(a_h @ x @ a_w.T)
 
 
-def adaptive_avg_pool2d_backward(gy, x_shape):
+def adaptive_avg_pool2d_input_grad(gy, x_shape):
     """gx = A_h^T gy A_w, the transpose of the forward map."""
     xp = backend.xp_of(gy)
     _, _, H, W = x_shape

@@ -10,7 +10,7 @@ import minicnn.functional as F
 from minicnn import nn
 
 RNG = np.random.default_rng(1998)
-TIERS = ["reference", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
+TIERS = ["reference", "numpy-simple", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
 GOLDEN_CASES = sorted({k.split("/")[0] for k in
                        np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "conv.npz").files})
 
@@ -173,9 +173,9 @@ ERRORS = {
     "bias_shape": (lambda: F.conv2d(_x(1, 1, 5, 5), _x(2, 1, 3, 3), _x(3)), ValueError,
                    r"conv2d: bias must have shape \(2,\)"),
     "integer_input": (lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.int64), _x(1, 1, 3, 3)), TypeError,
-                      r"conv2d: x must be floating point, got dtype int64"),
+                      r"conv2d: x must be a floating-point tensor, got dtype int64"),
     "dtype_mismatch": (lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.float32), _x(1, 1, 3, 3)),
-                       TypeError, r"conv2d: .*x float32, weight float64"),
+                       TypeError, r"conv2d: x is float32 but weight is float64"),
     "module_stride": (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError,
                       r"Conv2d: stride must be positive"),
     "module_padding": (lambda: nn.Conv2d(3, 4, 3, padding=-1), ValueError,
@@ -196,3 +196,14 @@ def test_bad_input(name):
     call, err, pattern = ERRORS[name]
     with pytest.raises(err, match=pattern):
         call()
+
+
+def test_a_missing_bias_is_an_explicit_none_input():
+    from minicnn.functional.conv import Conv2d
+    rng = np.random.default_rng(81)
+    x, w = t(rng.standard_normal((1, 2, 4, 4)), True), t(rng.standard_normal((3, 2, 3, 3)), True)
+    y = Conv2d.apply(x, w, None, stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=1)
+    assert y.grad_fn.needs_grad == (True, True, False)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1).numpy())

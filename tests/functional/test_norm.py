@@ -245,3 +245,18 @@ def test_batch_norm_updates_plain_array_running_stats_in_place():
     batch = x.numpy().transpose(1, 0, 2, 3).reshape(4, -1)
     np.testing.assert_allclose(mean, 0.5 * batch.mean(1), rtol=1e-12)
     np.testing.assert_allclose(var, 0.5 + 0.5 * batch.var(1, ddof=1), rtol=1e-12)
+
+
+def test_the_batch_norm_function_computes_its_own_statistics():
+    """Its backward differentiates through the batch mean and variance it computed itself."""
+    from minicnn.functional.norm import BatchNorm
+    rng = np.random.default_rng(71)
+    x = mc.tensor(rng.standard_normal((4, 3, 2, 2)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    b = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    params = dict(running_mean=None, running_var=None, training=True, momentum=0.1, eps=1e-5)
+    assert mc.gradcheck(lambda x, w, b: BatchNorm.apply(x, w, b, **params), [x, w, b])
+    y = BatchNorm.apply(x, w, b, **params).numpy()
+    xhat = (y - b.numpy()[:, None, None]) / w.numpy()[:, None, None]
+    np.testing.assert_allclose(xhat.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(xhat.var(axis=(0, 2, 3)), 1, rtol=1e-4)

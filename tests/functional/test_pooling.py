@@ -178,7 +178,7 @@ ERRORS = {
     "padding_over_half": (lambda: F.max_pool2d(_x(1, 1, 6, 6), 3, padding=2), ValueError,
                           r"max_pool2d: padding should be at most half of kernel_size"),
     "integer_input": (lambda: F.max_pool2d(_x(1, 1, 4, 4, dtype=np.int64), 2), TypeError,
-                      r"max_pool2d: x must be floating point, got dtype int64"),
+                      r"max_pool2d: x must be a floating-point tensor, got dtype int64"),
     "adaptive_zero": (lambda: F.adaptive_avg_pool2d(_x(1, 1, 4, 4), (0, 2)), ValueError,
                       r"adaptive_avg_pool2d: output_size must be positive"),
     "module_stride": (lambda: nn.MaxPool2d(2, stride=0), ValueError, r"MaxPool2d: stride must be positive"),
