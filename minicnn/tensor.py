@@ -175,6 +175,9 @@ def _as_array(data, dtype, device):
             array = array.astype(np.float32)
         elif dtype is None and array.dtype.kind in "iu":
             array = array.astype(np.int64)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: expected numbers (bool, int, float or complex), got an array of "
+                        f"dtype {array.dtype}")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return backend.to_device(array, device) if xp is not backend.xp_of(array) else array

@@ -223,11 +223,27 @@ class ToDevice(Function):
         return backend.to_device(gy, self.device)
 
 
+def _same_float_dtype(name, a, b):
+    """(a, b) ready for one op: a float and a non-float Tensor meet in the float's dtype
+    (the non-float one carries no gradient); two float dtypes are a TypeError, as NumPy's
+    silent promotion would hand float64 gradients to a float32 tensor."""
+    ka, kb = a.dtype.kind, b.dtype.kind
+    if a.dtype == b.dtype or (ka != "f" and kb != "f"):
+        return a, b
+    if ka == "f" and kb == "f":
+        raise TypeError(f"{name}: the tensors are {a.dtype} and {b.dtype}; convert one of them "
+                        "(t.float() / t.double())")
+    if ka == "f":
+        return a, Tensor(b.data.astype(a.dtype))
+    return Tensor(a.data.astype(b.dtype)), b
+
+
 def _binary(cls, a, b, reverse=False):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
     b = as_tensor(b, a)
+    a, b = _same_float_dtype(cls.__name__.lower(), a, b)
     return cls.apply(b, a) if reverse else cls.apply(a, b)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from minicnn import kernels
+from minicnn.functional.checks import pair
 from minicnn.kernels import im2col, reference, sizes, strided, xp_pool
 
 FAST = ["numpy-simple", "numpy", pytest.param("numba", marks=pytest.mark.numba),
@@ -224,11 +225,11 @@ def test_conv_out_size_as_pytorch(n, k, s, p, d, ceil_mode, expected):
 
 
 def test_pair():
-    assert sizes.pair(3) == (3, 3) and sizes.pair((2, 5)) == (2, 5) and sizes.pair([1, 4]) == (1, 4)
+    assert pair(3) == (3, 3) and pair((2, 5)) == (2, 5) and pair([1, 4]) == (1, 4)
     with pytest.raises(TypeError, match=r"stride must be an int or a pair of ints, got \(1, 2, 3\)"):
-        sizes.pair((1, 2, 3), "stride")
+        pair((1, 2, 3), "stride")
     with pytest.raises(TypeError, match=r"got 1.5"):
-        sizes.pair(1.5)
+        pair(1.5)
 
 
 # --- Numba: the plain-Python twins, and what "auto" uses ---------------------
