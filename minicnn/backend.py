@@ -13,14 +13,19 @@ jitted loops, ``"auto"`` the fastest available) is a global setting here;
 """
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
+
+Array = Any                 # a NumPy or a CuPy ndarray (the two share one array API)
+Pair = tuple[int, int]      # (height, width)
+Shape = tuple[int, ...]
 
 DEVICES = ("cpu", "cuda")
 KERNEL_TIERS = ("reference", "numpy-simple", "numpy", "numba", "auto")
 
 _cupy = None          # the cupy module once imported, False if it cannot be
-_said = set()         # messages already printed once
+_said: set[str] = set()         # messages already printed once
 
 
 class MissingExtraWarning(UserWarning):

@@ -93,7 +93,7 @@ def test_no_grad_as_decorator():
 def test_no_grad_restores_after_an_exception():
     with pytest.raises(ZeroDivisionError):
         with mc.no_grad():
-            1 / 0
+            _ = 1 / 0
     assert mc.is_grad_enabled()
 
 

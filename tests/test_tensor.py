@@ -4,7 +4,6 @@ import pytest
 
 import minicnn as mc
 
-
 # --- creation and dtypes -----------------------------------------------------------
 
 @pytest.mark.parametrize("data, dtype", [

@@ -87,7 +87,19 @@ def check_pool_args(name: str, kernel_size: Any, stride: Any,
     return kernel_size, stride, padding
 
 
+def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
+    """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
+    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
+    if len(size) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
+                                 for s in size):
+        raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
+    if any(s is not None and s < 1 for s in size):
+        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    oh, ow = (None if s is None else int(s) for s in size)
+    return oh, ow
+
+
 def check_p(name: str, p: Any) -> None:
     """p must be a probability (dropout)."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= float(p) <= 1:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p!r}")

@@ -142,6 +142,11 @@ def batch_norm(x: Tensor, running_mean: Any, running_var: Any, weight: Tensor | 
     Tensors (a module's buffers), arrays, or None (training only).
 
     Shapes: x (N, C) or (N, C, H, W) -> y of the same shape.
+
+    >>> import numpy as np, minicnn as mc, minicnn.functional as F
+    >>> x = mc.tensor(np.array([[1.0], [3.0]]))
+    >>> F.batch_norm(x, None, None, training=True).numpy().round(3).tolist()
+    [[-1.0], [1.0]]
     """
     check_batch_norm_input(name, x, running_mean, running_var, weight, bias, training)
     xp, c = backend.xp_of(x.data), x.shape[1]

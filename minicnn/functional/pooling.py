@@ -8,13 +8,12 @@ average pooling of Network in Network, GoogLeNet and ResNet.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from .. import kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import check_nchw, check_pool_args
+from .checks import check_nchw, check_output_size, check_pool_args
 
 
 class MaxPool2d(Function):
@@ -82,6 +81,15 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
         (ceil with ceil_mode, dropping a last window that starts in the padding).
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> x = mc.tensor([[[[1.0, 2.0], [4.0, 3.0]]]], requires_grad=True)
+    >>> y = F.max_pool2d(x, 2)
+    >>> y.tolist()
+    [[[[4.0]]]]
+    >>> y.sum().backward()
+    >>> x.grad.tolist()              # the gradient goes to the maximum alone
+    [[[[0.0, 0.0], [1.0, 0.0]]]]
     """
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
@@ -107,17 +115,6 @@ def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
                            ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
 
 
-def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
-    """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
-    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
-    if len(size) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
-                                 for s in size):
-        raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
-    if any(s is not None and s < 1 for s in size):
-        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
-    return tuple(None if s is None else int(s) for s in size)
-
-
 def adaptive_avg_pool2d(x: Tensor, output_size: Any, *,
                         name: str = "adaptive_avg_pool2d") -> Tensor:
     """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
@@ -130,6 +127,6 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any, *,
         y (N, C, OH, OW); window i along H spans [floor(i*H/OH), ceil((i+1)*H/OH)).
     """
     check_nchw(name, x)
-    size = check_output_size(name, output_size)
-    size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
+    oh, ow = check_output_size(name, output_size)
+    size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
     return AdaptiveAvgPool2d.apply(x, output_size=size)

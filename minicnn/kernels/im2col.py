@@ -4,6 +4,7 @@ The default tier (with xp_pool.py and xp_norm.py): the same lines run on both
 array modules, so the CPU tests cover the GPU path's logic.
 """
 from .. import backend
+from ..backend import Array, Pair, Shape
 from . import strided
 from .sizes import conv_out_size
 from .workspaces import handed_out, new_or_workspace, padded, workspace
@@ -17,7 +18,7 @@ from .workspaces import handed_out, new_or_workspace, padded, workspace
 # on NumPy takes its columns from strided.py's phase split instead: the same
 # rows, with a few extra ("wide") columns per output row.
 
-def im2col(x, kernel_size, stride, padding, dilation):
+def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> tuple[Array, Pair]:
     """The windows of x as columns: cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*sh + u*dh, j*sw + v*dw].
 
     A strided view picks every window without copying (as_strided: the view's
@@ -49,7 +50,7 @@ def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
     return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
 
 
-def col2im(cols, x_shape, stride, padding, dilation):
+def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col: add every column entry back onto the input cell it was read from.
 
     cols has shape (C, KH, KW, N, OH, OW). For each tap (u, v) the cells read
@@ -106,7 +107,8 @@ def _strided(x, kernel_size, stride):
     return strided.applies(kernel_size, stride) and not backend.is_cupy_array(x)
 
 
-def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
+def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair,
+                   groups: int) -> Array:
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias."""
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
@@ -116,7 +118,8 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
 
 
-def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
+def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                      groups: int) -> Array:
     """gX = col2im(W_g^T @ gY_g) for each group, computed by one of three algorithms:
 
     - a "same" convolution (``full_padding``): gX is itself a convolution, of gy
@@ -141,7 +144,8 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     return col2im(gcols, x_shape, stride, padding, dilation)
 
 
-def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
+def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                       groups: int) -> Array:
     """gW_g = gY_g @ im2col(x)_g^T (the columns rebuilt from x rather than kept from forward).
 
     For a "same" convolution it reuses the input gradient's cols(gy) instead:
@@ -173,7 +177,8 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(weight_shape)
 
 
-def full_padding(weight_shape, stride, padding, dilation, groups):
+def full_padding(weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                 groups: int) -> Pair | None:
     """The padding d(K-1) - p that turns the input gradient into a convolution of gy, where
     that pays: "same" convolutions (stride 1, output as large as the input) with no more
     output than input channels per group. None for the others.
@@ -245,7 +250,7 @@ def _input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups):
     return gcols.reshape(groups * Cg, KH, KW, N, OH, -1)
 
 
-def flipped_transposed_weight(weight, groups):
+def flipped_transposed_weight(weight: Array, groups: int) -> Array:
     """W'[c, o, u, v] = W[o, c, KH-1-u, KW-1-v] within each group: (C, O/G, KH, KW)."""
     xp = backend.xp_of(weight)
     O, Cg, KH, KW = weight.shape

@@ -11,6 +11,7 @@ import os
 import numba
 import numpy as np
 
+from ..backend import Array, Pair, Shape
 from . import im2col, strided
 from .sizes import conv_out_size
 
@@ -67,7 +68,7 @@ def _col2im_py(cols, ph, pw, sh, sw, dh, dw, gx):
 _col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
 
 
-def col2im(cols, x_shape, stride, padding, dilation):
+def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col (see im2col.col2im), as one jitted scatter-add."""
     gx = np.zeros(x_shape, dtype=cols.dtype)
     with _cores_shared_with_blas():
@@ -76,7 +77,8 @@ def col2im(cols, x_shape, stride, padding, dilation):
     return gx
 
 
-def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
+def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                      groups: int) -> Array:
     """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
 
     Where the xp tier needs no direct col2im, its kernel runs instead: a "same"
@@ -149,7 +151,8 @@ def _planes(a):
     return np.ascontiguousarray(a).reshape(-1, a.shape[2], a.shape[3])
 
 
-def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
+def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+                       ceil_mode: bool) -> tuple[Array, Array]:
     """y = max of each window.   Returns (y, argmax), argmax = h*W + w in x."""
     N, C, H, W = x.shape
     OH = conv_out_size(H, kernel_size[0], stride[0], padding[0], 1, ceil_mode)
@@ -161,7 +164,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
     return y.reshape(N, C, OH, OW), argmax.reshape(N, C, OH, OW)
 
 
-def max_pool2d_input_grad(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     gx = np.zeros(x_shape, dtype=gy.dtype)
     with _cores_shared_with_blas():
@@ -169,7 +172,8 @@ def max_pool2d_input_grad(gy, argmax, x_shape):
     return gx
 
 
-def avg_pool2d_input_grad(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
+                          ceil_mode: bool, count_include_pad: bool) -> Array:
     """gx = each window's gy / divisor added over its cells."""
     gx = np.zeros(x_shape, dtype=gy.dtype)
     with _cores_shared_with_blas():
@@ -235,7 +239,7 @@ _lrn_fwd = numba.njit(cache=True, parallel=True)(_lrn_fwd_py)
 _lrn_bwd = numba.njit(cache=True, parallel=True)(_lrn_bwd_py)
 
 
-def lrn_forward(x, size, alpha, beta, k):
+def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2).   Returns (y, s)."""
     x = np.ascontiguousarray(x)
     y, s = np.empty_like(x), np.empty_like(x)
@@ -244,7 +248,7 @@ def lrn_forward(x, size, alpha, beta, k):
     return y, s
 
 
-def lrn_input_grad(gy, x, s, size, alpha, beta):
+def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1))."""
     gy, x, s = (np.ascontiguousarray(a) for a in (gy, x, s))
     p, t, gx = np.empty_like(x), np.empty_like(x), np.empty_like(x)
@@ -309,7 +313,7 @@ _bn_apply = numba.njit(cache=True, parallel=True)(_bn_apply_py)
 _bn_bwd = numba.njit(cache=True, parallel=True, fastmath=_SUMS)(_bn_bwd_py)
 
 
-def batch_norm_stats(x):
+def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance, each channel's two passes fused in one loop."""
     x = np.ascontiguousarray(x)
     mean, var = np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], x.dtype)
@@ -318,7 +322,7 @@ def batch_norm_stats(x):
     return mean, var
 
 
-def batch_norm_apply(x, mean, invstd, weight, bias):
+def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias.   Returns (y, xhat)."""
     x = np.ascontiguousarray(x)
     y, xhat = np.empty_like(x), np.empty_like(x)
@@ -327,7 +331,7 @@ def batch_norm_apply(x, mean, invstd, weight, bias):
     return y, xhat
 
 
-def batch_norm_grads(gy, xhat, invstd, weight):
+def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tuple[Array, Array, Array]:
     """Training mode's (gx, gweight, gbias): gweight = sum gy xhat, gbias = sum gy (one pass for
     both) and gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)) (one more)."""
     gy, xhat = np.ascontiguousarray(gy), np.ascontiguousarray(xhat)

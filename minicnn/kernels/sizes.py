@@ -12,7 +12,7 @@ Conv layers, pooling layers, error messages and the model summary all use this.
 """
 
 
-def conv_out_size(n, k, s, p, d=1, ceil_mode=False):
+def conv_out_size(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> int:
     """Number of window positions along one axis (may be <= 0 when the window does not fit)."""
     span = n + 2 * p - d * (k - 1) - 1
     if not ceil_mode:
@@ -23,7 +23,7 @@ def conv_out_size(n, k, s, p, d=1, ceil_mode=False):
     return out
 
 
-def formula(n, k, s, p, d=1, ceil_mode=False):
+def formula(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> str:
     """The size formula with its numbers filled in, for error messages."""
     rounding = "ceil" if ceil_mode else "floor"
     return (f"{rounding}(({n} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = "

@@ -8,15 +8,18 @@ matrix the size of its largest. A kernel uses a workspace only between its own
 lines, or hands it straight to the next kernel of the same op (the
 input-gradient columns to col2im); layers run one at a time.
 """
-from .. import backend
+from typing import Any
 
-_workspaces = {}
-_handed_out = {}        # role -> how many times a workspace of that role was handed out
-_zeroed = {}
+from .. import backend
+from ..backend import Array, Shape
+
+_workspaces: dict = {}
+_handed_out: dict[str, int] = {}    # role -> how many times a workspace of that role was handed out
+_zeroed: dict = {}
 _MAX_ZEROED = 8
 
 
-def workspace(role, shape, dtype, xp):
+def workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
     """A reusable uninitialised array of ``shape`` (contents are whatever the last user left)."""
     size = 1
     for n in shape:
@@ -30,24 +33,24 @@ def workspace(role, shape, dtype, xp):
     return buf[:size].reshape(shape)
 
 
-def handed_out(role):
+def handed_out(role: str) -> int:
     """How many times a workspace of ``role`` was handed out: what it holds is still what
     the last caller wrote while this number has not moved."""
     return _handed_out.get(role, 0)
 
 
-def new_or_workspace(role, shape, dtype, xp):
+def new_or_workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
     """A new array when ``role`` is None (what a public kernel returns), else ``workspace(role, ...)``."""
     return xp.empty(shape, dtype=dtype) if role is None else workspace(role, shape, dtype, xp)
 
 
-def release_workspaces():
+def release_workspaces() -> None:
     """Free every workspace (they are rebuilt on the next call)."""
     _workspaces.clear()
     _zeroed.clear()
 
 
-def zeroed(key, shape, dtype, xp):
+def zeroed(key: Any, shape: Shape, dtype: Any, xp: Any) -> Array:
     """A zero-filled array kept under ``key``: what a caller writes stays until it writes again.
 
     For buffers whose caller rewrites the same cells on every call and relies on
@@ -63,7 +66,7 @@ def zeroed(key, shape, dtype, xp):
     return out
 
 
-def padded(x, ph, pw):
+def padded(x: Array, ph: int, pw: int) -> Array:
     """x in a zero border, kept per shape and padding: only the interior is rewritten.
 
     NOTE: the padding is part of the key: another padding of the same padded shape

@@ -38,7 +38,7 @@ class BatchNorm(Module):
     batches so far (factor 1/num_batches_tracked), as PyTorch.
     """
 
-    ranks = (2, 3, 4, 5)                            # accepted input ndims
+    ranks: tuple[int, ...] = (2, 3, 4, 5)          # accepted input ndims
     shapes = "(N, C) or (N, C, ...) up to 5-D"      # how to say them in an error
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):

@@ -1,7 +1,6 @@
 """Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
 from .. import functional as F
-from ..functional.checks import check_pool_args, pair
-from ..functional.pooling import check_output_size
+from ..functional.checks import check_output_size, check_pool_args, pair
 from .module import Module
 
 

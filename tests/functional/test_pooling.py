@@ -27,7 +27,9 @@ def distinct(shape):
 
 def pool_call(name, g):
     """The functional call a golden case describes, as fn(x)."""
-    ints = lambda key: tuple(int(v) for v in g[key])  # noqa: E731
+    def ints(key):
+        return tuple(int(v) for v in g[key])
+
     if name.startswith("adaptive_"):
         return lambda x: F.adaptive_avg_pool2d(x, ints("output_size"))
     window = dict(kernel_size=ints("kernel_size"), stride=ints("stride"), padding=ints("padding"),

@@ -114,7 +114,8 @@ def test_pool_tiers_equal_reference(name, tier, dtype):
     np.testing.assert_array_equal(y, y_ref)             # a maximum is picked, not computed
     np.testing.assert_array_equal(argmax, argmax_ref)
     gy = RNG.standard_normal(y.shape).astype(dtype)
-    close(K.max_pool2d_input_grad(gy, argmax, shape), reference.max_pool2d_input_grad(gy, argmax, shape), dtype)
+    close(K.max_pool2d_input_grad(gy, argmax, shape),
+          reference.max_pool2d_input_grad(gy, argmax, shape), dtype)
     for count_include_pad in (True, False):
         close(K.avg_pool2d_forward(x, *window, count_include_pad),
               reference.avg_pool2d_forward(x, *window, count_include_pad), dtype)
@@ -131,7 +132,8 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype):
     x = RNG.standard_normal(shape).astype(dtype)
     close(K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out), dtype)
     gy = RNG.standard_normal(shape[:2] + out).astype(dtype)
-    close(K.adaptive_avg_pool2d_input_grad(gy, shape), reference.adaptive_avg_pool2d_input_grad(gy, shape), dtype)
+    close(K.adaptive_avg_pool2d_input_grad(gy, shape),
+          reference.adaptive_avg_pool2d_input_grad(gy, shape), dtype)
 
 
 def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch):

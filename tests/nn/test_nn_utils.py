@@ -4,8 +4,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import nn
-from minicnn.nn.utils import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                              vector_to_parameters)
+from minicnn.nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
 
 def params_with_grads(*grads):
