@@ -18,8 +18,8 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()
-        self.size, self.alpha, self.beta, self.k = positive_int("LocalResponseNorm", "size", size), \
-            alpha, beta, k
+        self.size = positive_int("LocalResponseNorm", "size", size)
+        self.alpha, self.beta, self.k = alpha, beta, k
 
     def forward(self, x):
         return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k, name=self._label())
