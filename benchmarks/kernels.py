@@ -5,7 +5,7 @@
 
 Each section is a function returning rows (kernel, shape, {tier: seconds}); the
 table prints the best of a few repeats and each tier's speed-up over "numpy".
-These numbers decide which Numba kernels go into ``numba_cpu.USE_BY_DEFAULT``.
+These numbers decide which Numba kernels go into ``minicnn.kernels.AUTO``.
 """
 import sys
 import time
@@ -37,8 +37,7 @@ def tiers():
     from minicnn import kernels
     found = {"numpy": kernels.get("numpy")}
     if backend.numba_available():
-        from minicnn.kernels import numba_cpu
-        found["numba"] = numba_cpu
+        found["numba"] = kernels.get("numba")
     return found
 
 
@@ -72,8 +71,8 @@ def conv(dtype=np.float32):
         b = np.zeros(channels, dtype)
         gy = im2col.conv2d_forward(x, w, b, *geometry)
         _time_all(rows, shape, (("conv2d_forward", (x, w, b) + geometry),
-                                ("conv2d_backward_input", (gy, w, x.shape) + geometry),
-                                ("conv2d_backward_weight", (gy, x, w.shape) + geometry)),
+                                ("conv2d_input_grad", (gy, w, x.shape) + geometry),
+                                ("conv2d_weight_grad", (gy, x, w.shape) + geometry)),
                   with_reference)
     return rows
 
@@ -92,9 +91,9 @@ def pool(dtype=np.float32):
         gy = np.ones_like(y)
         gy_avg = np.ones_like(xp_pool.avg_pool2d_forward(x, *tiles, True))
         _time_all(rows, shape, (("max_pool2d_forward", (x,) + overlap),
-                                ("max_pool2d_backward", (gy, argmax, shape)),
+                                ("max_pool2d_input_grad", (gy, argmax, shape)),
                                 ("avg_pool2d_forward", (x,) + tiles + (True,)),
-                                ("avg_pool2d_backward", (gy_avg, shape) + tiles + (True,))),
+                                ("avg_pool2d_input_grad", (gy_avg, shape) + tiles + (True,))),
                   with_reference)
     return rows
 
@@ -109,8 +108,8 @@ def lrn(dtype=np.float32):
     size, alpha, beta, k = 5, 1e-4, 0.75, 2.0
     _, s = xp_norm.lrn_forward(x, size, alpha, beta, k)
     fwd = {name: best_of(K.lrn_forward, x, size, alpha, beta, k) for name, K in tiers().items()}
-    bwd = {name: best_of(K.lrn_backward, gy, x, s, size, alpha, beta) for name, K in tiers().items()}
-    return [("lrn_forward", shape, fwd), ("lrn_backward", shape, bwd)]
+    bwd = {name: best_of(K.lrn_input_grad, gy, x, s, size, alpha, beta) for name, K in tiers().items()}
+    return [("lrn_forward", shape, fwd), ("lrn_input_grad", shape, bwd)]
 
 
 # --- batch normalization ----------------------------------------------------
@@ -128,7 +127,7 @@ def bn(dtype=np.float32):
     rows = []
     for name, args in (("batch_norm_stats", (x,)),
                        ("batch_norm_apply", (x, mean, invstd, w, b)),
-                       ("batch_norm_backward", (gy, xhat, invstd, w))):
+                       ("batch_norm_grads", (gy, xhat, invstd, w))):
         rows.append((name, shape, {t: best_of(getattr(K, name), *args) for t, K in tiers().items()}))
     return rows
 

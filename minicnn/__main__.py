@@ -120,7 +120,8 @@ def summary_command(args):
         print("\n".join(models.list_models()))
         return 0
     if args.compare:
-        print(models.compare())
+        from .compare import compare
+        print(compare())
         return 0
     if args.model is None:
         raise UsageError("summary needs a model name (or --compare, --list)")

@@ -5,20 +5,27 @@ imported only when a GPU is asked for, so minicnn runs on NumPy alone. Ops never
 ask "is this CuPy?": they call ``xp_of(array)`` once and write ``xp.exp``,
 ``xp.zeros`` ... so the same lines run on both.
 
-The kernel tier (``"reference"`` plain loops, ``"numpy"`` vectorized im2col,
-``"numba"`` jitted loops, ``"auto"`` the fastest available) is a global setting
-here; ``minicnn.kernels.for_array`` turns it into a kernel module.
+The kernel tier (``"reference"`` plain loops, ``"numpy-simple"`` the plain
+im2col + GEMM convolution, ``"numpy"`` the vectorized xp code, ``"numba"``
+jitted loops, ``"auto"`` the fastest available) is a global setting here;
+``minicnn.kernels.for_array`` turns it into a set of kernels, and
+``minicnn.kernels.which(name)`` names the function that runs.
 """
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 
+Array = Any                 # a NumPy or a CuPy ndarray (the two share one array API)
+Pair = tuple[int, int]      # (height, width)
+Shape = tuple[int, ...]
+
 DEVICES = ("cpu", "cuda")
-KERNEL_TIERS = ("reference", "numpy", "numba", "auto")
+KERNEL_TIERS = ("reference", "numpy-simple", "numpy", "numba", "auto")
 
 _cupy = None          # the cupy module once imported, False if it cannot be
-_said = set()         # messages already printed once
+_said: set[str] = set()         # messages already printed once
 
 
 class MissingExtraWarning(UserWarning):
@@ -114,8 +121,13 @@ def kernel_tier():
 class use_kernels:
     """Switch the kernel tier for every op, globally or for a ``with`` block.
 
-    >>> mc.use_kernels("reference")          # from now on: plain loops
-    >>> with mc.use_kernels("numba"): ...    # only inside the block
+    ``mc.use_kernels("reference")`` switches from now on;
+    ``with mc.use_kernels("numpy-simple"): ...`` only inside the block.
+
+    >>> import minicnn as mc
+    >>> with mc.use_kernels("reference"):
+    ...     mc.backend.kernel_tier()
+    'reference'
     """
 
     def __init__(self, tier):

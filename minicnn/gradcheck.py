@@ -79,14 +79,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0,
         original = data.copy()
         if mode == "full":
             numeric = np.zeros(t.shape)
-            flat = data.reshape(-1)
-            for i in range(flat.size):
-                flat[i] = original.reshape(-1)[i] + eps
+            # NOTE: indexed cell by cell, not through data.reshape(-1): for a transposed,
+            # Fortran-ordered or sliced array that reshape is a copy, and the nudge would
+            # never reach the tensor
+            for i in np.ndindex(*t.shape):
+                data[i] = original[i] + eps
                 plus = _loss(fn, inputs, weights)
-                flat[i] = original.reshape(-1)[i] - eps
+                data[i] = original[i] - eps
                 minus = _loss(fn, inputs, weights)
-                flat[i] = original.reshape(-1)[i]
-                numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+                data[i] = original[i]
+                numeric[i] = (plus - minus) / (2 * eps)
             bad = np.abs(ga - numeric) > atol + rtol * np.abs(numeric)
             if bad.any():
                 err = np.abs(ga - numeric) / np.maximum(np.abs(numeric), 1e-12)

@@ -6,7 +6,18 @@ The graph is built as the code runs (define-by-run). ``loss.backward()`` visits
 the nodes in reverse topological order, so each node's output gradient is
 complete (all its uses summed) before its own ``backward`` runs, and frees the
 graph as it goes unless ``retain_graph=True``.
+
+>>> import minicnn as mc
+>>> x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()            # y = sum x^2, so dy/dx = 2x
+>>> y.backward()
+>>> x.grad.tolist()
+[2.0, 4.0, 6.0]
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import backend
@@ -33,7 +44,7 @@ class no_grad:
         return wrapped
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     return _grad_enabled[0]
 
 
@@ -43,8 +54,12 @@ class Function:
     Subclasses write ``forward(self, *arrays, **params) -> array`` and
     ``backward(self, gy) -> tuple`` with one gradient (or None) per input.
     ``self.needs_grad[i]`` says whether input i wants a gradient, so backward
-    computes only those. Anything backward needs is stored on ``self``.
+    computes only those. An optional input (a conv's bias) may be None: forward
+    gets None and ``needs_grad`` is False there. Anything backward needs is
+    stored on ``self``.
     """
+
+    xp: Any                 # the array module of the inputs, set by apply
 
     def __init__(self):
         self.inputs = ()
@@ -52,12 +67,12 @@ class Function:
         self.freed = False
 
     @classmethod
-    def apply(cls, *inputs, **params):
+    def apply(cls, *inputs: Tensor | None, **params: Any) -> Tensor:
         """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
         fn = cls()
         xp = _check_same_device(cls.__name__, inputs)
-        fn.needs_grad = tuple([t.requires_grad for t in inputs])
-        y = fn.forward(*[t.data for t in inputs], **params)
+        fn.needs_grad = tuple([t is not None and t.requires_grad for t in inputs])
+        y = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if xp is np and not isinstance(y, np.ndarray):
             y = np.asarray(y)           # NumPy reductions return scalars, not 0-d arrays
         if not (_grad_enabled[0] and any(fn.needs_grad)):
@@ -80,6 +95,8 @@ class Function:
 def _check_same_device(name, inputs):
     xp = None
     for t in inputs:
+        if t is None:
+            continue
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: inputs must be Tensors, got {type(t).__name__}")
         # NOTE: the ndarray test first: this runs for every op, and xp_of costs a string split
@@ -99,14 +116,14 @@ def _topological_order(root_fn):
     recursion limit): a node is appended once all its inputs' nodes are done,
     and the reversed list is the order in which gradients flow.
     """
-    if all(t._fn is None for t in root_fn.inputs):
+    if all(t is None or t._fn is None for t in root_fn.inputs):
         return (root_fn,)                # one op on leaves: nothing to sort
     order, seen = [], {id(root_fn)}
     stack = [(root_fn, iter(root_fn.inputs))]
     while stack:
         fn, children = stack[-1]
         for t in children:
-            child = t._fn
+            child = None if t is None else t._fn
             if child is not None and id(child) not in seen:
                 seen.add(id(child))
                 stack.append((child, iter(child.inputs)))
@@ -123,7 +140,7 @@ def _grad_mismatch(fn, i, x, gx):
         f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}")
 
 
-def run_backward(root, gy, retain_graph=False):
+def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
     """Send ``gy`` (the gradient of the output w.r.t. root) back through the graph."""
     grads = {id(root._fn): gy}          # node -> gradient of its output, summed over uses
     for fn in _topological_order(root._fn):
@@ -144,7 +161,7 @@ def run_backward(root, gy, retain_graph=False):
             raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
                                f"for {len(fn.inputs)} inputs")
         for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
-            if gx is None or not x.requires_grad:
+            if gx is None or x is None or not x.requires_grad:
                 continue
             if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
                 _grad_mismatch(fn, i, x.data, gx)
@@ -171,12 +188,15 @@ def _as_array(data, dtype, device):
             array = array.astype(np.float32)
         elif dtype is None and array.dtype.kind in "iu":
             array = array.astype(np.int64)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: expected numbers (bool, int, float or complex), got an array of "
+                        f"dtype {array.dtype}")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return backend.to_device(array, device) if xp is not backend.xp_of(array) else array
 
 
-def tensor(data, requires_grad=False, dtype=None, device="cpu"):
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu") -> Tensor:
     """A new leaf Tensor holding a copy of ``data``.
 
     Python floats and lists become float32 (ints int64); NumPy arrays keep
@@ -224,13 +244,13 @@ class Tensor:
     is_leaf = property(lambda self: self._fn is None)
     grad_fn = property(lambda self: self._fn)
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> Any:
         return self.shape if dim is None else self.shape[dim]
 
     def dim(self):
         return self.ndim
 
-    def numel(self):
+    def numel(self) -> int:
         return int(self.data.size)
 
     def __len__(self):
@@ -244,7 +264,7 @@ class Tensor:
         return f"tensor({body}{device}{grad})"
 
     # --- gradients ----------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Gradients of this tensor w.r.t. every leaf that requires them, into ``.grad``."""
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
@@ -266,23 +286,31 @@ class Tensor:
         run_backward(self, gy, retain_graph=retain_graph)
 
     def _accumulate(self, g):
+        """Add ``g`` into ``.grad``, which then owns its array.
+
+        NOTE: g may be the very array another input got (Add hands gy to both
+        sides) or a live node's gradient, so the first one is copied: a user who
+        writes ``p.grad.data *= 0.5`` changes this tensor's gradient and no other.
+        Only leaves (and retained non-leaves) pay for the copy; gradients flowing
+        between nodes are never copied.
+        """
         if self.grad is None:
-            self.grad = Tensor(g)
-        else:       # a new array (g may be shared), kept in the same grad Tensor, as PyTorch
+            self.grad = Tensor(g.copy())
+        else:       # a new array, kept in the same grad Tensor, as PyTorch
             self.grad.data = self.grad.data + g
 
-    def retain_grad(self):
+    def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient)."""
         self._retain_grad = True
         return self
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
         self.requires_grad = flag
         return self
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same array, cut from the graph."""
         return Tensor(self.data)
 
@@ -300,19 +328,19 @@ class Tensor:
         return self
 
     # --- leaving and moving -------------------------------------------------
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied from the GPU when needed)."""
         return backend.to_device(self.data, "cpu")
 
-    def item(self):
+    def item(self) -> Any:
         if self.data.size != 1:
             raise ValueError(f"item(): only one-element tensors, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self.numpy().tolist()
 
-    def to(self, device=None, dtype=None):
+    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
         """A copy on another device and/or of another dtype; the gradient flows back."""
         from .functional import basic
         out = self
@@ -342,4 +370,4 @@ class Tensor:
 
 # The arithmetic, reductions and shape methods are defined in functional/ and
 # attached to Tensor there, so each op's math lives in exactly one place.
-from . import functional  # noqa: E402,F401  (attaches the Tensor methods)
+from . import functional  # noqa: F401  (attaches the Tensor methods)

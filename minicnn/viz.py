@@ -216,6 +216,8 @@ def graph_edges(tensor):
             continue
         seen.add(id(fn))
         for t in fn.inputs:
+            if t is None:                   # an optional input left out (a conv without bias)
+                continue
             if t._fn is None:
                 name = leaves.setdefault(id(t), f"leaf {len(leaves)} {tuple(t.shape)}")
                 edges.append((name, op_name(fn)))

@@ -1,8 +1,10 @@
 import pathlib
+import zlib
 
 import numpy as np
 import pytest
 
+import minicnn as mc
 from minicnn import backend
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -20,6 +22,38 @@ def load_golden(family):
 @pytest.fixture
 def golden():
     return load_golden
+
+
+@pytest.fixture
+def rng(request):
+    """A generator seeded from the test case's own id: its inputs do not depend on which tests
+    ran before it, and the same case always draws the same numbers."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+# --- helpers the test files share, as fixtures --------------------------------------------------
+
+def _tensor(a, grad=False, dtype=np.float64):
+    return mc.tensor(np.asarray(a, dtype=dtype), requires_grad=grad)
+
+
+@pytest.fixture
+def t():
+    """t(a, grad=False, dtype=float64): a leaf Tensor of ``a``, requiring grad when asked."""
+    return _tensor
+
+
+def _distinct(rng, shape, dtype=np.float64, spacing=None):
+    size = int(np.prod(shape))
+    spacing = 4.0 / size if spacing is None else spacing
+    return ((rng.permutation(size) - size / 2) * spacing).reshape(shape).astype(dtype)
+
+
+@pytest.fixture
+def distinct():
+    """distinct(rng, shape, dtype=float64, spacing=4/size): shuffled values ``spacing`` apart,
+    centred on zero: no ties in a pooling window, so every kernel picks the same argmax."""
+    return _distinct
 
 
 def pytest_collection_modifyitems(config, items):

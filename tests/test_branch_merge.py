@@ -8,11 +8,9 @@ import minicnn as mc
 import minicnn.functional as F
 from minicnn import nn
 
-RNG = np.random.default_rng(21)
 
-
-def x64(shape, grad=True):
-    x = RNG.standard_normal(shape)
+def x64(rng, shape, grad=True):
+    x = rng.standard_normal(shape)
     x = np.where(np.abs(x) < 0.05, 0.3, x)             # away from the leaky ReLU's kink
     return mc.tensor(x, requires_grad=grad)
 
@@ -22,46 +20,46 @@ def inception_like(x):
     return mc.cat([x * 2.0, F.tanh(x), F.leaky_relu(x, 0.1), x * x], dim=1)
 
 
-def test_inception_like_block_gradient_by_hand():
-    x = x64((2, 3, 2, 2))
+def test_inception_like_block_gradient_by_hand(rng):
+    x = x64(rng, (2, 3, 2, 2))
     y = inception_like(x)
     assert y.shape == (2, 12, 2, 2)
-    r = RNG.standard_normal(y.shape)
+    r = rng.standard_normal(y.shape)
     (y * mc.tensor(r)).sum().backward()
     r1, r2, r3, r4 = np.split(r, 4, axis=1)
     a = x.numpy()
     expected = 2 * r1 + (1 - np.tanh(a) ** 2) * r2 + np.where(a > 0, 1, 0.1) * r3 + 2 * a * r4
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
-    assert mc.gradcheck(inception_like, [x64((2, 3, 2, 2))])
+    assert mc.gradcheck(inception_like, [x64(rng, (2, 3, 2, 2))])
 
 
-def test_shared_intermediate_used_by_two_branches():
-    x = x64((2, 4))
+def test_shared_intermediate_used_by_two_branches(rng):
+    x = x64(rng, (2, 4))
     h = F.tanh(x)
     y = mc.cat([h, h * h], dim=1)
-    r = RNG.standard_normal(y.shape)
+    r = rng.standard_normal(y.shape)
     (y * mc.tensor(r)).sum().backward()
     hv = np.tanh(x.numpy())
     np.testing.assert_allclose(x.grad.numpy(), (1 - hv ** 2) * (r[:, :4] + 2 * hv * r[:, 4:]),
                                rtol=1e-12)
 
 
-def test_residual_add_gradient_by_hand():
-    x, w = x64((3, 4)), x64((4,))
+def test_residual_add_gradient_by_hand(rng):
+    x, w = x64(rng, (3, 4)), x64(rng, (4,))
 
     def block(x, w):
         return F.tanh(x) * w + x                       # y = f(x) + x
     y = block(x, w)
-    r = RNG.standard_normal(y.shape)
+    r = rng.standard_normal(y.shape)
     (y * mc.tensor(r)).sum().backward()
     a, wv = x.numpy(), w.numpy()
     np.testing.assert_allclose(x.grad.numpy(), r * (wv * (1 - np.tanh(a) ** 2) + 1), rtol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), (r * np.tanh(a)).sum(0), rtol=1e-12)
-    assert mc.gradcheck(block, [x64((3, 4)), x64((4,))])
+    assert mc.gradcheck(block, [x64(rng, (3, 4)), x64(rng, (4,))])
 
 
 @pytest.mark.parametrize("training", [True, False])
-def test_normalized_branches_and_residual_gradcheck(training):
+def test_normalized_branches_and_residual_gradcheck(training, rng):
     """Branches with LRN, batch norm, PReLU and dropout, then a residual add on top."""
     c = 3
     bn = nn.BatchNorm2d(c).double()
@@ -74,6 +72,6 @@ def test_normalized_branches_and_residual_gradcheck(training):
                     F.dropout(x, 0.3, training=training)]
         y = mc.cat(branches, dim=1)
         return y + mc.cat([x] * 4, dim=1)              # residual: f(x) + x, widths matched
-    x = x64((2, c, 2, 3))
+    x = x64(rng, (2, c, 2, 3))
     assert mc.gradcheck(block, [x])
-    assert mc.gradcheck(lambda x: prelu(x) + x, [x64((2, c, 2, 3))])
+    assert mc.gradcheck(lambda x: prelu(x) + x, [x64(rng, (2, c, 2, 3))])

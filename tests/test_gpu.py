@@ -32,7 +32,8 @@ def _run(fn, arrays, device):
 
 
 OPS = {
-    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), [(2, 4, 9, 9), (6, 4, 3, 3), (6,)], RTOL_SUMS),
+    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1),
+               [(2, 4, 9, 9), (6, 4, 3, 3), (6,)], RTOL_SUMS),
     "conv2d_strided_grouped": (lambda x, w: F.conv2d(x, w, stride=2, padding=2, groups=2),
                                [(2, 4, 11, 11), (6, 2, 5, 5)], RTOL_SUMS),
     "conv2d_depthwise_dilated": (lambda x, w: F.conv2d(x, w, padding=2, dilation=2, groups=4),
@@ -43,8 +44,10 @@ OPS = {
                             RTOL_ELEMENTWISE),
     "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, padding=1), [(2, 3, 9, 9)], RTOL_SUMS),
     "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, 3), [(2, 3, 7, 7)], RTOL_SUMS),
-    "local_response_norm": (lambda x: F.local_response_norm(x, 5, 1e-2, 0.75, 2.0), [(2, 7, 4, 4)], RTOL_SUMS),
-    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(4, 3, 5, 5), (3,), (3,)],
+    "local_response_norm": (lambda x: F.local_response_norm(x, 5, 1e-2, 0.75, 2.0), [(2, 7, 4, 4)],
+                            RTOL_SUMS),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                   [(4, 3, 5, 5), (3,), (3,)],
                    RTOL_SUMS),
     "relu": (F.relu, [(3, 4, 5)], RTOL_ELEMENTWISE),
     "tanh": (F.tanh, [(3, 4, 5)], RTOL_ELEMENTWISE),
@@ -119,6 +122,7 @@ def test_resnet20_training_step_on_cuda_equals_numpy():
 
 def test_cupy_kernels_match_the_xp_code():
     import cupy as cp
+
     from minicnn.kernels import cupy_gpu, im2col, xp_pool
     cols = cp.asarray(_rng_arrays([(4, 3, 3, 2, 5, 5)])[0])
     for stride, padding in (((1, 1), (1, 1)), ((2, 2), (0, 1))):
@@ -129,8 +133,8 @@ def test_cupy_kernels_match_the_xp_code():
     x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
     _, argmax = xp_pool.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
     gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
-    np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_backward(gy, argmax, x.shape)),
-                               cp.asnumpy(xp_pool.max_pool2d_backward(gy, argmax, x.shape)),
+    np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_input_grad(gy, argmax, x.shape)),
+                               cp.asnumpy(xp_pool.max_pool2d_input_grad(gy, argmax, x.shape)),
                                rtol=RTOL_ELEMENTWISE, atol=1e-6)
 
 
@@ -147,6 +151,7 @@ def test_cuda_kernels_compile_here():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
     import cupy as cp
+
     from minicnn.kernels import cupy_gpu, xp_norm
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     rng = np.random.default_rng(3)
@@ -156,14 +161,14 @@ def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
         y_np, s_np = xp_norm.lrn_forward(x, size, 0.3, 0.75, 2.0)
         np.testing.assert_allclose(cp.asnumpy(y), y_np, rtol=rtol, atol=rtol)
         np.testing.assert_allclose(cp.asnumpy(s), s_np, rtol=rtol, atol=rtol)
-        gx = cupy_gpu.lrn_backward(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
-        np.testing.assert_allclose(cp.asnumpy(gx), xp_norm.lrn_backward(gy, x, s_np, size, 0.3, 0.75),
+        gx = cupy_gpu.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
+        np.testing.assert_allclose(cp.asnumpy(gx), xp_norm.lrn_input_grad(gy, x, s_np, size, 0.3, 0.75),
                                    rtol=rtol, atol=rtol, err_msg=f"size {size}")
     mean, invstd, w, b = (rng.standard_normal(7).astype(dtype) for _ in range(4))
     on_gpu = cupy_gpu.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
     for got, want in zip(on_gpu, xp_norm.batch_norm_apply(x, mean, invstd, w, b)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)
     xhat = on_gpu[1]
-    on_gpu = cupy_gpu.batch_norm_backward(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
-    for got, want in zip(on_gpu, xp_norm.batch_norm_backward(gy, cp.asnumpy(xhat), invstd, w)):
+    on_gpu = cupy_gpu.batch_norm_grads(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
+    for got, want in zip(on_gpu, xp_norm.batch_norm_grads(gy, cp.asnumpy(xhat), invstd, w)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)

@@ -132,3 +132,16 @@ def test_float32_module_parameter_is_refused_with_its_name():
     module.weight = mc.tensor(np.ones(3, np.float32), requires_grad=True)
     with pytest.raises(TypeError, match="gradcheck: parameter 'weight' is float32"):
         mc.gradcheck(module, [mc.tensor(np.ones(3))])
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "transposed", "sliced"])
+def test_non_contiguous_inputs_are_perturbed_in_place(layout):
+    a = np.random.default_rng(31).standard_normal((4, 6))
+    data = {"C": np.ascontiguousarray(a), "F": np.asfortranarray(a), "transposed": a.T,
+            "sliced": a[::2, 1::2]}[layout]
+    x = mc.Tensor(data, requires_grad=True)       # the array itself, not a contiguous copy
+    assert mc.gradcheck(lambda t: (t * t).sum(), [x])
+    assert mc.gradcheck(lambda t: (t * t).sum(), [mc.tensor(data, requires_grad=True)])
+    np.testing.assert_array_equal(x.data, data)    # and restored afterwards
+    with pytest.raises(GradcheckError):
+        mc.gradcheck(BuggySquare.apply, [x])

@@ -93,7 +93,7 @@ def test_no_grad_as_decorator():
 def test_no_grad_restores_after_an_exception():
     with pytest.raises(ZeroDivisionError):
         with mc.no_grad():
-            1 / 0
+            _ = 1 / 0
     assert mc.is_grad_enabled()
 
 
@@ -219,3 +219,31 @@ def test_a_custom_function_records_itself_only_when_needed():
     assert not y.requires_grad and y.grad_fn is None
     z = WrongShape.apply(leaf([1.0]))
     assert isinstance(z.grad_fn, WrongShape) and z.grad_fn.needs_grad == (True,)
+
+
+def test_leaves_never_share_a_gradient_array():
+    rng = np.random.default_rng(41)
+    x, y = (mc.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2))
+    (x + y).sum().backward()                       # Add hands the same gy to both inputs
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    x.grad.data *= 10
+    np.testing.assert_array_equal(y.grad.numpy(), np.ones(3))
+
+
+def test_a_leaf_gradient_is_not_a_live_nodes_gradient():
+    rng = np.random.default_rng(42)
+    x, w = (mc.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2))
+    h = (w * 2).retain_grad()
+    (h + x).sum().backward()                        # x and the node h both receive gy
+    assert not np.shares_memory(x.grad.data, h.grad.data)
+    x.grad.data *= 10
+    np.testing.assert_array_equal(h.grad.numpy(), np.ones(3))
+    np.testing.assert_array_equal(w.grad.numpy(), np.full(3, 2.0))
+
+
+def test_backward_on_a_leaf_copies_the_given_gradient():
+    x = mc.tensor(np.zeros(2), requires_grad=True)
+    g = np.ones(2)
+    x.backward(g)
+    g[0] = 5.0
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(2))

@@ -4,7 +4,6 @@ import pytest
 
 import minicnn as mc
 
-
 # --- creation and dtypes -----------------------------------------------------------
 
 @pytest.mark.parametrize("data, dtype", [
@@ -152,3 +151,29 @@ def test_in_place_setters():
     assert (x.numpy() == 1).all() and x.dtype == np.float32
     x.zero_()
     assert (x.numpy() == 0).all()
+
+
+@pytest.mark.parametrize("data", [np.array(["a", "b"]), np.array([object(), 1], dtype=object),
+                                  ["x", "y"], np.array([b"a"])])
+def test_tensor_of_strings_or_objects_is_a_type_error(data):
+    with pytest.raises(TypeError, match="tensor: expected numbers.*got an array of dtype"):
+        mc.tensor(data)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "matmul"])
+def test_two_float_dtypes_in_one_op_is_a_type_error_naming_both(op):
+    import minicnn.functional as F
+    a = mc.tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    b = mc.tensor(np.ones((2, 2), np.float64), requires_grad=True)
+    with pytest.raises(TypeError, match=f"{op}: the tensors are float32 and float64"):
+        getattr(F, op)(a, b)
+
+
+def test_an_integer_tensor_meets_a_float_tensor_in_its_dtype():
+    a = mc.tensor(np.arange(1.0, 4.0, dtype=np.float32), requires_grad=True)
+    mask = mc.tensor(np.array([1, 0, 2]))
+    y = a * mask + mask
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert a.grad.dtype == np.float32
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 0.0, 2.0])

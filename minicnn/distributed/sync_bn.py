@@ -6,15 +6,11 @@ SyncBatchNorm all-reduces them, so the layer computes exactly what BatchNorm
 computes on the global batch in one process, forward and backward.
 """
 from ..backend import xp_of
-from ..functional.norm import check_batch_norm_input
-from ..kernels import for_array
-from ..nn.norm import _BatchNorm
-from ..tensor import Function, Tensor
+from ..functional.norm import BatchNorm as BatchNormFn
+from ..functional.norm import as_ncm, check_batch_norm_input
+from ..nn.norm import BatchNorm
+from ..tensor import Tensor
 from . import comm
-
-
-def _as_ncm(x):
-    return x.reshape(x.shape[0], x.shape[1], -1)
 
 
 def global_stats(x3):
@@ -40,21 +36,26 @@ def global_stats(x3):
     return mean, m2 / n, int(round(float(n)))
 
 
-class SyncBatchNormFn(Function):
-    """xhat = (x - mean) / sqrt(var + eps), y = gamma xhat + beta, mean and var over all ranks;
-    gx = (gamma/sigma)(gy - mean(gy) - xhat mean(gy xhat)), both means all-reduced over ranks;
-    ggamma = sum gy xhat, gbeta = sum gy over this rank's slice (DDP then averages them)."""
+class SyncBatchNormFn(BatchNormFn):
+    """Batch norm in training whose statistics and gx span all ranks:
+    mean, var over the global batch;  gx = (gamma/sigma)(gy - mean(gy) - xhat mean(gy xhat)),
+    both means all-reduced over ranks;  ggamma = sum gy xhat, gbeta = sum gy over this rank's
+    slice (DDP then averages them)."""
 
-    def forward(self, x, weight, bias, mean=None, var=None, count=None, eps=1e-5):
-        xp = xp_of(x)
-        self.invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype)
-        self.weight, self.count = weight, count
-        y, self.xhat = for_array(x).batch_norm_apply(_as_ncm(x), mean.astype(x.dtype),
-                                                     self.invstd, weight, bias)
-        return y.reshape(x.shape)
+    def forward(self, x, weight, bias, *, name, **params):
+        self.name, self.x_shape = name, x.shape
+        return super().forward(x, weight, bias, **params)
+
+    def statistics(self, x3):
+        mean, var, n = global_stats(x3)
+        if n <= 1:
+            raise ValueError(f"{self.name}: Expected more than 1 value per channel when training, "
+                             f"got {n} over all ranks; x {self.x_shape} on this rank")
+        self.count = n
+        return mean, var.astype(x3.dtype), n
 
     def backward(self, gy):
-        xp, gy3 = self.xp, _as_ncm(gy)
+        xp, gy3 = self.xp, as_ncm(gy)
         C = gy3.shape[1]
         sums = xp.concatenate([gy3.sum(axis=(0, 2)), (gy3 * self.xhat).sum(axis=(0, 2))])
         gb, gw = sums[:C].copy(), sums[C:].copy()      # this rank's: DDP averages parameter grads
@@ -67,7 +68,7 @@ class SyncBatchNormFn(Function):
                 gb if self.needs_grad[2] else None)
 
 
-class SyncBatchNorm(_BatchNorm):
+class SyncBatchNorm(BatchNorm):
     """BatchNorm over (N, C, ...) input whose training statistics are those of the
     global batch, all ranks together; in eval mode it is a plain BatchNorm.
 
@@ -75,42 +76,28 @@ class SyncBatchNorm(_BatchNorm):
     call it the same number of times per step (each call all-reduces).
     Shapes: (N, C, ...) -> the same.
     """
-    ranks, shapes = (2, 3, 4, 5), "(N, C) or (N, C, ...) up to 5-D"
 
     def forward(self, x):
-        if not (self.training or self.running_mean is None):
+        if not self.uses_batch_stats():
             return super().forward(x)          # running statistics: nothing to synchronise
-        self._check_input(x, self.weight)
+        self.check_rank(x)
         label = self._label()
-        if x.ndim not in self.ranks:
-            raise ValueError(f"{label}: expected {self.shapes} input, got {x.ndim}-D input of "
-                             f"shape {x.shape}")
-        if x.shape[1] != self.num_features:
-            raise ValueError(f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
-                             f"for num_features={self.num_features}; x {x.shape}")
         check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight,
                                self.bias, True)
         xp, c = xp_of(x.data), x.shape[1]
-        mean, var, n = global_stats(_as_ncm(x.data))
-        if n <= 1:
-            raise ValueError(f"{label}: Expected more than 1 value per channel when training, "
-                             f"got {n} over all ranks; x {x.shape} on this rank")
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
-            momentum = (1.0 / float(self.num_batches_tracked.item()) if self.momentum is None
-                        else self.momentum)
-            for buf, stat in ((self.running_mean, mean), (self.running_var, var * (n / (n - 1)))):
-                buf.data[...] = (1 - momentum) * buf.data + momentum * stat.astype(buf.dtype)
-        weight = self.weight if self.weight is not None else _const(xp, c, 1, x.dtype)
-        bias = self.bias if self.bias is not None else _const(xp, c, 0, x.dtype)
-        return SyncBatchNormFn.apply(x, weight, bias, mean=mean, var=var.astype(x.dtype),
-                                     count=n, eps=self.eps)
+        weight = self.weight if self.weight is not None else Tensor(xp.ones(c, dtype=x.dtype))
+        bias = self.bias if self.bias is not None else Tensor(xp.zeros(c, dtype=x.dtype))
+        running = {"running_mean": None, "running_var": None}
+        if self.track_running_stats and self.running_mean is not None:
+            running = {"running_mean": self.running_mean.data, "running_var": self.running_var.data}
+        return SyncBatchNormFn.apply(x, weight, bias, name=label, training=True,
+                                     momentum=self.next_momentum(), eps=self.eps, **running)
 
     @classmethod
     def convert_sync_batchnorm(cls, module):
         """Replace every BatchNorm1d/2d in ``module`` by a SyncBatchNorm holding the same
         parameters, buffers and mode; returns the module (a new one if it was a BatchNorm)."""
-        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+        if isinstance(module, BatchNorm) and not isinstance(module, SyncBatchNorm):
             sync = cls(module.num_features, module.eps, module.momentum, module.affine,
                        module.track_running_stats)
             for name in ("weight", "bias"):
@@ -127,7 +114,3 @@ class SyncBatchNorm(_BatchNorm):
                 if new is not child:
                     module.add_module(name, new)       # same key, same place in the order
         return module
-
-
-def _const(xp, c, value, dtype):
-    return Tensor(xp.full(c, value, dtype=dtype))

@@ -4,9 +4,12 @@ ReLU is AlexNet's choice: piecewise linear, so forward and backward are a
 comparison and a mask, and it does not saturate for large inputs as tanh and
 the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
 """
+from __future__ import annotations
+
 from .. import backend, rng
-from ..tensor import Function
+from ..tensor import Function, Tensor
 from .basic import unbroadcast
+from .checks import check_float
 
 
 class ReLU(Function):
@@ -47,15 +50,21 @@ class Sigmoid(Function):
         return gy * self.y * (1 - self.y)
 
 
-def relu(x):
+def relu(x: Tensor, *, name: str = "relu") -> Tensor:
+    """y = max(x, 0)."""
+    check_float(name, "x", x)
     return ReLU.apply(x)
 
 
-def tanh(x):
+def tanh(x: Tensor, *, name: str = "tanh") -> Tensor:
+    """y = tanh x."""
+    check_float(name, "x", x)
     return Tanh.apply(x)
 
 
-def sigmoid(x):
+def sigmoid(x: Tensor, *, name: str = "sigmoid") -> Tensor:
+    """y = 1 / (1 + e^-x)."""
+    check_float(name, "x", x)
     return Sigmoid.apply(x)
 
 
@@ -64,7 +73,7 @@ def sigmoid(x):
 class LeakyReLU(Function):
     """y = x if x > 0 else a x (a fixed; PReLU learns it; RReLU draws it).   gx = gy * (1 or a)."""
 
-    def forward(self, x, negative_slope=0.01):
+    def forward(self, x, *, negative_slope):
         self.slope = backend.xp_of(x).where(x > 0, 1, negative_slope).astype(x.dtype)
         return x * self.slope
 
@@ -101,7 +110,7 @@ class PReLU(Function):
 class RReLU(Function):
     """y = x if x > 0 else a x, a drawn per element beforehand.   gx = gy * (1 or a), the same a."""
 
-    def forward(self, x, slopes=None):
+    def forward(self, x, *, slopes):
         self.slope = backend.xp_of(x).where(x > 0, 1, slopes).astype(x.dtype)
         return x * self.slope
 
@@ -109,32 +118,34 @@ class RReLU(Function):
         return gy * self.slope
 
 
-def _check_float(name, x):
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
-
-
-def leaky_relu(x, negative_slope=0.01):
-    _check_float("leaky_relu", x)
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, *, name: str = "leaky_relu") -> Tensor:
+    """y = x if x > 0 else negative_slope * x."""
+    check_float(name, "x", x)
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
-def prelu(x, weight):
+def prelu(x: Tensor, weight: Tensor, *, name: str = "prelu") -> Tensor:
     """y = max(0, x) + weight * min(0, x); weight has 1 value or one per channel (dim 1)."""
-    _check_float("prelu", x)
+    check_float(name, "x", x)
+    check_float(name, "weight", weight)
     channels = x.shape[1] if x.ndim > 1 else (x.shape[0] if x.ndim == 1 else 1)
     if weight.ndim != 1 or weight.shape[0] not in (1, channels):
-        raise ValueError(f"prelu: weight must have 1 value or one per channel ({channels}); "
-                         f"x {x.shape}, weight {weight.shape}")
+        raise ValueError(f"{name}: x has {channels} channel(s) but weight has {weight.shape[0]} "
+                         f"value(s); it must have 1 or one per channel; x {x.shape}, "
+                         f"weight {weight.shape}")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"{name}: x is {x.dtype} but weight is {weight.dtype}; convert one of them "
+                        "(x.float() / x.double(), model.float() / model.double())")
     return PReLU.apply(x, weight)
 
 
-def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False):
+def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, *,
+          name: str = "rrelu") -> Tensor:
     """Randomized leaky ReLU (Xu et al. 2015): slope ~ U(lower, upper) per element when
     training, the mean (lower + upper) / 2 in evaluation."""
-    _check_float("rrelu", x)
+    check_float(name, "x", x)
     if not 0 <= lower <= upper:
-        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
+        raise ValueError(f"{name}: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
     if not training:
         return LeakyReLU.apply(x, negative_slope=(lower + upper) / 2)
     slopes = rng.default_generator().uniform(lower, upper, x.shape)

@@ -4,13 +4,18 @@ When an input was broadcast in the forward pass (a bias (C,) added to (N, C)),
 each of its elements was used many times, so its gradient is the sum of gy
 over the broadcast axes: ``unbroadcast`` does that sum.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from .. import backend
+from ..backend import Array, Shape
 from ..tensor import Function, Tensor
 
 
-def unbroadcast(g, shape):
+def unbroadcast(g: Array, shape: Shape) -> Array:
     """Sum ``g`` down to ``shape``: the gradient of a broadcast is a sum."""
     if g.shape == shape:
         return g
@@ -20,7 +25,7 @@ def unbroadcast(g, shape):
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def as_tensor(value, like):
+def as_tensor(value: Any, like: Tensor) -> Tensor:
     """A number or array as a constant Tensor of ``like``'s dtype and device."""
     if isinstance(value, Tensor):
         return value
@@ -188,7 +193,7 @@ class Abs(Function):
 class Clamp(Function):
     """y = min(max(x, lo), hi).   gx = gy where lo <= x <= hi, else 0."""
 
-    def forward(self, x, min=None, max=None):
+    def forward(self, x, *, min, max):
         xp = backend.xp_of(x)
         self.mask = xp.ones(x.shape, dtype=bool)
         if min is not None:
@@ -204,7 +209,7 @@ class Clamp(Function):
 class Cast(Function):
     """y = x as another dtype.   gx = gy cast back."""
 
-    def forward(self, x, dtype=None):
+    def forward(self, x, *, dtype):
         self.dtype = x.dtype
         return x.astype(dtype)
 
@@ -215,7 +220,7 @@ class Cast(Function):
 class ToDevice(Function):
     """y = x copied to another device.   gx = gy copied back."""
 
-    def forward(self, x, device=None):
+    def forward(self, x, *, device):
         self.device = backend.device_of(x)
         return backend.to_device(x, device)
 
@@ -223,68 +228,90 @@ class ToDevice(Function):
         return backend.to_device(gy, self.device)
 
 
+def _same_float_dtype(name, a, b):
+    """(a, b) ready for one op: a float and a non-float Tensor meet in the float's dtype
+    (the non-float one carries no gradient); two float dtypes are a TypeError, as NumPy's
+    silent promotion would hand float64 gradients to a float32 tensor."""
+    ka, kb = a.dtype.kind, b.dtype.kind
+    if a.dtype == b.dtype or (ka != "f" and kb != "f"):
+        return a, b
+    if ka == "f" and kb == "f":
+        raise TypeError(f"{name}: the tensors are {a.dtype} and {b.dtype}; convert one of them "
+                        "(t.float() / t.double())")
+    if ka == "f":
+        return a, Tensor(b.data.astype(a.dtype))
+    return Tensor(a.data.astype(b.dtype)), b
+
+
 def _binary(cls, a, b, reverse=False):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
     b = as_tensor(b, a)
+    a, b = _same_float_dtype(cls.__name__.lower(), a, b)
     return cls.apply(b, a) if reverse else cls.apply(a, b)
 
 
-def add(a, b):
+def add(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a + b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(Add, a, b)
 
 
-def sub(a, b):
+def sub(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a - b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(Sub, a, b)
 
 
-def mul(a, b):
+def mul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a * b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(Mul, a, b)
 
 
-def div(a, b):
+def div(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a / b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(Div, a, b)
 
 
-def pow(a, b):
+def pow(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a ** b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(Pow, a, b)
 
 
-def matmul(a, b):
+def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a @ b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(MatMul, a, b)
 
 
-def neg(x):
+def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
 
 
-def exp(x):
+def exp(x: Tensor) -> Tensor:
     return Exp.apply(x)
 
 
-def log(x):
+def log(x: Tensor) -> Tensor:
     return Log.apply(x)
 
 
-def sqrt(x):
+def sqrt(x: Tensor) -> Tensor:
     return Sqrt.apply(x)
 
 
-def abs(x):  # noqa: A001 (mirrors torch.abs)
+def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
     return Abs.apply(x)
 
 
-def clamp(x, min=None, max=None):  # noqa: A002
+def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """Clip to [min, max]; the gradient passes where x is inside (bounds included)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(x, min=min, max=max)
 
 
-def cast(x, dtype):
+def cast(x: Tensor, dtype: Any) -> Tensor:
     return Cast.apply(x, dtype=np.dtype(dtype))
 
 
-def to_device(x, device):
+def to_device(x: Tensor, device: str) -> Tensor:
     return ToDevice.apply(x, device=device)

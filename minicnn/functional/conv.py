@@ -8,10 +8,24 @@ into one matrix product, and its gradients into two more:
 
 Groups split the channels into independent convolutions: AlexNet's two-GPU
 halves (groups=2) and depthwise convolution (groups = channels).
+
+The kernels: ``kernels/simple.py`` computes exactly these three lines
+(``mc.use_kernels("numpy-simple")``); ``kernels/reference.py`` the same sums as
+loops. The default tier (``kernels/im2col.py``) computes the same numbers by
+faster routes: strided convolutions take their columns from a phase split
+(``kernels/strided.py``: each tap reads one phase of x at stride 1), and the
+input gradient of a "same" convolution (stride 1, output as large as the input)
+is itself a convolution, of gy with the flipped kernel, in and out channels
+swapped. ``minicnn.kernels.which("conv2d_input_grad")`` names the one that runs.
 """
+from __future__ import annotations
+
+from typing import Any
+
 from .. import kernels
-from ..kernels.sizes import conv_out_size, formula, pair
-from ..tensor import Function
+from ..kernels.sizes import conv_out_size, formula
+from ..tensor import Function, Tensor
+from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
 
 
 class Conv2d(Function):
@@ -19,7 +33,7 @@ class Conv2d(Function):
     gx = col2im(W_g^T @ gY_g),  gW_g = gY_g @ im2col(x)_g^T,  gb = sum of gy over N, OH, OW.
     """
 
-    def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    def forward(self, x, weight, bias, *, stride, padding, dilation, groups):
         self.K = kernels.for_array(x)
         self.geometry = stride, padding, dilation, groups
         self.x_shape, self.w_shape = x.shape, weight.shape
@@ -28,50 +42,25 @@ class Conv2d(Function):
         return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
     def backward(self, gy):
-        gx, gw = self.K.conv2d_backward(gy, self.x, self.weight, self.x_shape, self.w_shape,
-                                        *self.geometry, need_input=self.needs_grad[0],
-                                        need_weight=self.needs_grad[1])
-        if len(self.needs_grad) == 2:
-            return gx, gw
-        gb = gy.sum(axis=(0, 2, 3)) if self.needs_grad[2] else None
+        gx = gw = gb = None
+        if self.needs_grad[0]:
+            gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
+        if self.needs_grad[1]:
+            gw = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
+        if self.needs_grad[2]:
+            gb = gy.sum(axis=(0, 2, 3))
         return gx, gw, gb
-
-
-def check_conv_args(name, stride, padding, dilation, groups):
-    """Validate the hyperparameters; returns (stride, padding, dilation) as pairs."""
-    stride, padding = pair(stride, f"{name}: stride"), pair(padding, f"{name}: padding")
-    dilation = pair(dilation, f"{name}: dilation")
-    if min(stride) <= 0:
-        raise ValueError(f"{name}: stride must be positive, got {stride}")
-    if min(padding) < 0:
-        raise ValueError(f"{name}: padding must be non-negative, got {padding}")
-    if min(dilation) < 1:
-        raise ValueError(f"{name}: dilation must be at least 1, got {dilation}")
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-    return stride, padding, dilation
-
-
-def check_float(name, what, t):
-    if t.dtype.kind != "f":
-        raise TypeError(f"{name}: {what} must be floating point, got dtype {t.dtype}")
-
-
-def check_nchw(name, x):
-    if x.ndim != 4:
-        raise ValueError(f"{name}: expected x of shape (N, C, H, W), got shape {x.shape}")
-    check_float(name, "x", x)
 
 
 def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups):
     check_nchw(name, x)
     check_float(name, "weight", weight)
+    if bias is not None:
+        check_float(name, "bias", bias)
+    check_same_dtype(name, x, weight=weight, bias=bias)
     if weight.ndim != 4:
         raise ValueError(f"{name}: expected weight of shape (out_channels, in_channels/groups, "
                          f"kH, kW), got shape {weight.shape}")
-    if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype):
-        dtypes = f"x {x.dtype}, weight {weight.dtype}" + ("" if bias is None else f", bias {bias.dtype}")
-        raise TypeError(f"{name}: x, weight and bias must share one dtype, got {dtypes}")
     (_, C, H, W), (O, Cg, KH, KW) = x.shape, weight.shape
     if C % groups or O % groups:
         raise ValueError(f"{name}: groups={groups} must divide both in_channels ({C}) and "
@@ -90,7 +79,8 @@ def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
                              f"output {axis} {formula(n, k, s, p, d)}; x {x.shape}, weight {weight.shape}")
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, name="conv2d"):
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1, *, name: str = "conv2d") -> Tensor:
     """2-D convolution of a batch of images, as ``torch.nn.functional.conv2d``.
 
     Args:
@@ -103,10 +93,12 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, n
     Shapes:
         y (N, C_out, H_out, W_out),
         H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1, same for W_out.
+
+    >>> import numpy as np, minicnn as mc, minicnn.functional as F
+    >>> F.conv2d(mc.zeros(2, 3, 8, 8), mc.zeros(4, 3, 3, 3), padding=1).shape
+    (2, 4, 8, 8)
     """
     stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups)
     _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
-    params = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    if bias is None:
-        return Conv2d.apply(x, weight, **params)
-    return Conv2d.apply(x, weight, bias, **params)
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                        groups=groups)

@@ -5,28 +5,22 @@ Inverted dropout: during training each element is kept with probability
 is unchanged and evaluation is the identity (no rescaling at test time).
 Random numbers come from the generator that ``mc.manual_seed`` resets.
 """
-import numpy as np
+from __future__ import annotations
 
 from .. import backend, rng
 from ..tensor import Function, Tensor
+from .checks import check_float, check_p
 
 
 class Dropout(Function):
     """y = x * m / (1 - p), m ~ Bernoulli(1 - p) drawn once.   gx = gy * m / (1 - p) (the same m)."""
 
-    def forward(self, x, keep=None):
+    def forward(self, x, *, keep):
         self.keep = keep            # mask already scaled by 1/(1 - p), in x's dtype
         return x * keep
 
     def backward(self, gy):
         return gy * self.keep
-
-
-def check_p(name, p):
-    """p must be a probability; checked at construction and at each call."""
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p!r}")
 
 
 def _scaled_mask(x, p, shape):
@@ -37,36 +31,30 @@ def _scaled_mask(x, p, shape):
     return backend.to_device(mask, x.device)
 
 
-def _check_float(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
-
-
-def dropout(x, p=0.5, training=True):
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "dropout") -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1 - p) (training only).
 
     Identity when ``training`` is False or p == 0. Shapes: any -> the same.
     """
-    check_p("dropout", p)
-    _check_float("dropout", x)
+    check_p(name, p)
+    check_float(name, "x", x)
     if not training or p == 0:
         return x
     return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape))
 
 
-def dropout2d(x, p=0.5, training=True):
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, *,
+              name: str = "dropout2d") -> Tensor:
     """Zero whole channels: each (n, c) feature map is kept or dropped as one.
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping
     single pixels barely regularizes a conv layer (Tompson et al. 2015).
     Shapes: (N, C, H, W) or unbatched (C, H, W) -> the same.
     """
-    check_p("dropout2d", p)
-    _check_float("dropout2d", x)
+    check_p(name, p)
+    check_float(name, "x", x)
     if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
+        raise ValueError(f"{name}: expected (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
     if not training or p == 0:
         return x
     return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape[:-2] + (1, 1)))

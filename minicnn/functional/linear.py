@@ -1,5 +1,8 @@
 """The fully connected layer as one op."""
-from ..tensor import Function
+from __future__ import annotations
+
+from ..tensor import Function, Tensor
+from .checks import check_float, check_same_dtype
 
 
 class Linear(Function):
@@ -8,7 +11,7 @@ class Linear(Function):
     Shapes: x (N, in) or (..., in), W (out, in) as PyTorch, b (out,).
     """
 
-    def forward(self, x, weight, bias=None):
+    def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
         y = x @ weight.T
         if bias is not None:
@@ -21,16 +24,21 @@ class Linear(Function):
         gw = gb = None
         if self.needs_grad[1]:
             gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1])
-        if len(self.needs_grad) > 2 and self.needs_grad[2]:
+        if self.needs_grad[2]:
             gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
-        return (gx, gw, gb) if len(self.needs_grad) > 2 else (gx, gw)
+        return gx, gw, gb
 
 
-def linear(x, weight, bias=None):
-    """y = x @ weight.T + bias, weight of shape (out_features, in_features)."""
-    if x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: x has {x.shape[-1]} features but weight expects "
-                         f"{weight.shape[1]}; x {x.shape}, weight {weight.shape}")
-    if bias is None:
-        return Linear.apply(x, weight)
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *,
+           name: str = "linear") -> Tensor:
+    """y = x @ weight.T + bias, weight of shape (out_features, in_features).
+
+    Shapes: x (*, in_features) -> y (*, out_features).
+    """
+    check_float(name, "x", x)
+    check_same_dtype(name, x, weight=weight, bias=bias)
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        got = f"{x.shape[-1]} features" if x.ndim else "a scalar"
+        raise ValueError(f"{name}: x has {got} but weight expects {weight.shape[1]}; "
+                         f"x {x.shape}, weight {weight.shape}")
     return Linear.apply(x, weight, bias)

@@ -3,8 +3,13 @@
 Cross-entropy is log-softmax followed by picking the target's entry, but it is
 written as one op because its gradient is so simple: softmax(x) - onehot(t).
 """
+from __future__ import annotations
+
+from typing import Any
+
 from .. import backend
 from ..tensor import Function, Tensor
+from .checks import check_float, check_same_dtype
 
 
 def _log_softmax(x, axis):
@@ -17,7 +22,7 @@ def _log_softmax(x, axis):
 class LogSoftmax(Function):
     """y = x - log sum exp x.   gx = gy - softmax(x) * sum(gy)."""
 
-    def forward(self, x, dim=-1):
+    def forward(self, x, *, dim):
         self.dim = dim
         self.y = _log_softmax(x, dim)
         return self.y
@@ -30,7 +35,7 @@ class LogSoftmax(Function):
 class Softmax(Function):
     """y = e^x / sum e^x.   gx = y * (gy - sum(gy * y))."""
 
-    def forward(self, x, dim=-1):
+    def forward(self, x, *, dim):
         self.dim = dim
         self.y = backend.xp_of(x).exp(_log_softmax(x, dim))
         return self.y
@@ -46,7 +51,7 @@ class CrossEntropy(Function):
     gx = (p - q) / N, q the smoothed one-hot target ((1-s) onehot + s/C).
     """
 
-    def forward(self, x, target=None, label_smoothing=0.0):
+    def forward(self, x, *, target, label_smoothing):
         xp = backend.xp_of(x)
         n, c = x.shape
         logp = _log_softmax(x, 1)
@@ -71,35 +76,44 @@ class MSELoss(Function):
         return (gx if self.needs_grad[0] else None, -gx if self.needs_grad[1] else None)
 
 
-def log_softmax(x, dim=-1):
+def log_softmax(x: Tensor, dim: int = -1, *, name: str = "log_softmax") -> Tensor:
+    """y = x - log sum e^x along ``dim`` (computed stably, not as the log of softmax)."""
+    check_float(name, "x", x)
     return LogSoftmax.apply(x, dim=dim)
 
 
-def softmax(x, dim=-1):
+def softmax(x: Tensor, dim: int = -1, *, name: str = "softmax") -> Tensor:
+    """y = e^x / sum e^x along ``dim``."""
+    check_float(name, "x", x)
     return Softmax.apply(x, dim=dim)
 
 
-def cross_entropy(input, target, label_smoothing=0.0):
+def cross_entropy(input: Tensor, target: Any, label_smoothing: float = 0.0, *,
+                  name: str = "cross_entropy") -> Tensor:
     """Mean softmax cross-entropy of logits (N, C) against integer classes (N,)."""
+    check_float(name, "input", input)
     t = target.data if isinstance(target, Tensor) else target
     t = backend.xp_of(input.data).asarray(t)
     if input.ndim != 2:
-        raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {input.shape}")
+        raise ValueError(f"{name}: expected logits of shape (N, C), got {input.shape}")
     if t.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: target must hold integer class indices, got dtype {t.dtype}")
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
     if t.shape != (input.shape[0],):
-        raise ValueError(f"cross_entropy: target shape {t.shape} does not match logits "
+        raise ValueError(f"{name}: target shape {t.shape} does not match logits "
                          f"{input.shape}; expected ({input.shape[0]},)")
     if t.size and (int(t.min()) < 0 or int(t.max()) >= input.shape[1]):
-        raise ValueError(f"cross_entropy: target classes must lie in [0, {input.shape[1]}), "
+        raise ValueError(f"{name}: target classes must lie in [0, {input.shape[1]}), "
                          f"got min {int(t.min())}, max {int(t.max())}")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     return CrossEntropy.apply(input, target=t, label_smoothing=label_smoothing)
 
 
-def mse_loss(input, target):
+def mse_loss(input: Tensor, target: Tensor, *, name: str = "mse_loss") -> Tensor:
     """Mean squared error over all elements."""
+    check_float(name, "input", input)
+    check_float(name, "target", target)
     if input.shape != target.shape:
-        raise ValueError(f"mse_loss: input {input.shape} and target {target.shape} differ")
+        raise ValueError(f"{name}: input {input.shape} and target {target.shape} differ")
+    check_same_dtype(name, input, target=target)
     return MSELoss.apply(input, target)

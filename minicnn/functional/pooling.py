@@ -6,12 +6,14 @@ pooling spreads each gradient evenly over its window. Adaptive average pooling
 picks the windows that give a requested output size; output 1 is the global
 average pooling of Network in Network, GoogLeNet and ResNet.
 """
-import numbers
+from __future__ import annotations
+
+from typing import Any
 
 from .. import kernels
-from ..kernels.sizes import conv_out_size, formula, pair
-from ..tensor import Function
-from .conv import check_nchw
+from ..kernels.sizes import conv_out_size, formula
+from ..tensor import Function, Tensor
+from .checks import check_nchw, check_output_size, check_pool_args
 
 
 class MaxPool2d(Function):
@@ -19,14 +21,13 @@ class MaxPool2d(Function):
     gx: each gy routed back to its window's argmax (summed where windows share one).
     """
 
-    def forward(self, x, kernel_size=None, stride=None, padding=None, ceil_mode=False):
-        K = kernels.for_array(x)
-        y, self.argmax = K.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode)
-        self.K, self.x_shape = K, x.shape
+    def forward(self, x, *, kernel_size, stride, padding, ceil_mode):
+        self.K, self.x_shape = kernels.for_array(x), x.shape
+        y, self.argmax = self.K.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode)
         return y
 
     def backward(self, gy):
-        return self.K.max_pool2d_backward(gy, self.argmax, self.x_shape)
+        return self.K.max_pool2d_input_grad(gy, self.argmax, self.x_shape)
 
 
 class AvgPool2d(Function):
@@ -34,14 +35,13 @@ class AvgPool2d(Function):
     gx: each gy / divisor added to every cell of its window.
     """
 
-    def forward(self, x, kernel_size=None, stride=None, padding=None, ceil_mode=False,
-                count_include_pad=True):
+    def forward(self, x, *, kernel_size, stride, padding, ceil_mode, count_include_pad):
         self.K, self.x_shape = kernels.for_array(x), x.shape
         self.params = kernel_size, stride, padding, ceil_mode, count_include_pad
         return self.K.avg_pool2d_forward(x, *self.params)
 
     def backward(self, gy):
-        return self.K.avg_pool2d_backward(gy, self.x_shape, *self.params)
+        return self.K.avg_pool2d_input_grad(gy, self.x_shape, *self.params)
 
 
 class AdaptiveAvgPool2d(Function):
@@ -49,30 +49,12 @@ class AdaptiveAvgPool2d(Function):
     gx: each gy / window size added to every cell of its window.
     """
 
-    def forward(self, x, output_size=None):
+    def forward(self, x, *, output_size):
         self.K, self.x_shape = kernels.for_array(x), x.shape
         return self.K.adaptive_avg_pool2d_forward(x, output_size)
 
     def backward(self, gy):
-        return self.K.adaptive_avg_pool2d_backward(gy, self.x_shape)
-
-
-def check_pool_args(name, kernel_size, stride, padding):
-    """Validate the hyperparameters; returns (kernel_size, stride, padding) as pairs."""
-    kernel_size = pair(kernel_size, f"{name}: kernel_size")
-    stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
-    padding = pair(padding, f"{name}: padding")
-    if min(kernel_size) <= 0:
-        raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
-    if min(stride) <= 0:
-        raise ValueError(f"{name}: stride must be positive, got {stride}")
-    if min(padding) < 0:
-        raise ValueError(f"{name}: padding must be non-negative, got {padding}")
-    if padding[0] > kernel_size[0] // 2 or padding[1] > kernel_size[1] // 2:
-        # NOTE: PyTorch's rule; more padding would allow windows of padding alone
-        raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding "
-                         f"{padding} for kernel_size {kernel_size}")
-    return kernel_size, stride, padding
+        return self.K.adaptive_avg_pool2d_input_grad(gy, self.x_shape)
 
 
 def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
@@ -85,7 +67,8 @@ def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
                              f"{formula(n, k, s, p, 1, ceil_mode)}; x {x.shape}")
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, name="max_pool2d"):
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, *, name: str = "max_pool2d") -> Tensor:
     """Max over each window, as ``torch.nn.functional.max_pool2d``.
 
     Args:
@@ -98,6 +81,15 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, name=
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
         (ceil with ceil_mode, dropping a last window that starts in the padding).
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> x = mc.tensor([[[[1.0, 2.0], [4.0, 3.0]]]], requires_grad=True)
+    >>> y = F.max_pool2d(x, 2)
+    >>> y.tolist()
+    [[[[4.0]]]]
+    >>> y.sum().backward()
+    >>> x.grad.tolist()              # the gradient goes to the maximum alone
+    [[[[0.0, 0.0], [1.0, 0.0]]]]
     """
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
@@ -105,8 +97,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, name=
                            ceil_mode=bool(ceil_mode))
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, *,
-               name="avg_pool2d"):
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True, *,
+               name: str = "avg_pool2d") -> Tensor:
     """Mean over each window, as ``torch.nn.functional.avg_pool2d``.
 
     Args:
@@ -122,18 +115,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
                            ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
 
 
-def check_output_size(name, output_size):
-    """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
-    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
-    if len(size) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
-                                 for s in size):
-        raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
-    if any(s is not None and s < 1 for s in size):
-        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
-    return tuple(None if s is None else int(s) for s in size)
-
-
-def adaptive_avg_pool2d(x, output_size, *, name="adaptive_avg_pool2d"):
+def adaptive_avg_pool2d(x: Tensor, output_size: Any, *,
+                        name: str = "adaptive_avg_pool2d") -> Tensor:
     """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
 
     Args:
@@ -143,7 +126,7 @@ def adaptive_avg_pool2d(x, output_size, *, name="adaptive_avg_pool2d"):
     Shapes:
         y (N, C, OH, OW); window i along H spans [floor(i*H/OH), ceil((i+1)*H/OH)).
     """
-    size = check_output_size(name, output_size)
     check_nchw(name, x)
-    size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
+    oh, ow = check_output_size(name, output_size)
+    size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
     return AdaptiveAvgPool2d.apply(x, output_size=size)

@@ -4,7 +4,11 @@ The gradient of a reduction spreads gy back over the elements that were
 reduced: all of them equally for sum (mean divides by their count), only the
 largest one(s) for max.
 """
-from ..tensor import Function
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Function, Tensor
 
 
 def _axes(ndim, dim):
@@ -25,7 +29,7 @@ def _keep(gy, shape, axes):
 class Sum(Function):
     """y = sum of x over axes.   gx = gy broadcast back over those axes."""
 
-    def forward(self, x, axes=None, keepdim=False):
+    def forward(self, x, *, axes, keepdim):
         self.shape, self.axes = x.shape, axes
         return x.sum(axis=axes, keepdims=keepdim)
 
@@ -36,7 +40,7 @@ class Sum(Function):
 class Mean(Function):
     """y = sum of x over axes / n.   gx = gy / n broadcast back."""
 
-    def forward(self, x, axes=None, keepdim=False):
+    def forward(self, x, *, axes, keepdim):
         self.shape, self.axes = x.shape, axes
         self.n = 1
         for a in axes:
@@ -53,7 +57,7 @@ class Max(Function):
 
     reduce = "max"
 
-    def forward(self, x, axes=None, keepdim=False):
+    def forward(self, x, *, axes, keepdim):
         self.x, self.axes = x, axes
         y = getattr(x, self.reduce)(axis=axes, keepdims=True)
         self.y = y
@@ -78,17 +82,18 @@ def _reduce(cls, x, dim, keepdim, axis):
     return cls.apply(x, axes=_axes(x.ndim, dim), keepdim=keepdim)
 
 
-def sum(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (mirrors torch.sum)
-    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too."""
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too.
+    (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
     return _reduce(Sum, x, dim, keepdim, axis)
 
 
-def mean(x, dim=None, keepdim=False, axis=None):
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
     """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too."""
     return _reduce(Mean, x, dim, keepdim, axis)
 
 
-def max(x, dim=None, keepdim=False, axis=None):  # noqa: A001
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
     """Largest value over ``dim``.
 
     Unlike ``torch.max(x, dim)``, this returns the values only, not a
@@ -97,6 +102,6 @@ def max(x, dim=None, keepdim=False, axis=None):  # noqa: A001
     return _reduce(Max, x, dim, keepdim, axis)
 
 
-def min(x, dim=None, keepdim=False, axis=None):  # noqa: A001
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
     """Smallest value over ``dim``; values only, as ``max``."""
     return _reduce(Min, x, dim, keepdim, axis)

@@ -2,6 +2,11 @@
 
 Each backward puts every gradient element back where its forward element came from.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import backend
@@ -11,7 +16,7 @@ from ..tensor import Function, Tensor
 class Reshape(Function):
     """y = x with a new shape.   gx = gy with x's shape."""
 
-    def forward(self, x, shape=None):
+    def forward(self, x, *, shape):
         self.shape = x.shape
         return x.reshape(shape)
 
@@ -22,7 +27,7 @@ class Reshape(Function):
 class Permute(Function):
     """y = x with axes reordered.   gx = gy with the inverse order."""
 
-    def forward(self, x, dims=None):
+    def forward(self, x, *, dims):
         self.dims = dims
         return x.transpose(dims)
 
@@ -33,7 +38,7 @@ class Permute(Function):
 class GetItem(Function):
     """y = x[index].   gx = zeros with gy added at the indexed places."""
 
-    def forward(self, x, index=None):
+    def forward(self, x, *, index):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
         return x[index]
 
@@ -57,7 +62,7 @@ def _is_basic(index):
 class Cat(Function):
     """y = [x1, x2, ...] joined along dim.   gx_i = the slice of gy that came from x_i."""
 
-    def forward(self, *xs, dim=0):
+    def forward(self, *xs, dim):
         xp = backend.xp_of(xs[0])
         self.dim = dim
         self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1].tolist()
@@ -71,7 +76,7 @@ class Cat(Function):
 class Stack(Function):
     """y = x1, x2, ... stacked on a new axis dim.   gx_i = gy taken at index i of dim."""
 
-    def forward(self, *xs, dim=0):
+    def forward(self, *xs, dim):
         self.dim = dim
         return backend.xp_of(xs[0]).stack(xs, axis=dim)
 
@@ -85,45 +90,46 @@ def _dims(x, dims):
     return tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
 
 
-def reshape(x, *shape):
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape (one entry may be -1); ``x.view`` is the same op."""
     return Reshape.apply(x, shape=_dims(x, shape))
 
 
 view = reshape
 
 
-def permute(x, *dims):
+def permute(x: Tensor, *dims: Any) -> Tensor:
     dims = tuple(d % x.ndim for d in _dims(x, dims))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} axes")
     return Permute.apply(x, dims=dims)
 
 
-def transpose(x, dim0, dim1):
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two axes (PyTorch's transpose; ``x.T`` reverses all axes)."""
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return Permute.apply(x, dims=tuple(dims))
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (nn.Flatten uses start_dim=1)."""
     start, end = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
     shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
     return Reshape.apply(x, shape=shape)
 
 
-def squeeze(x, dim=None):
+def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or (dim is not None and i != dim % x.ndim))
     return Reshape.apply(x, shape=shape)
 
 
-def unsqueeze(x, dim):
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
     dim = dim % (x.ndim + 1)
     return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
 
 
-def getitem(x, index):
+def getitem(x: Tensor, index: Any) -> Tensor:
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, tuple):
@@ -131,14 +137,14 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis (Inception joins its branches on dim=1)."""
     tensors = list(tensors)
     _check_joinable("cat", tensors, dim, same_axis=False)
     return Cat.apply(*tensors, dim=dim % tensors[0].ndim)
 
 
-def stack(tensors, dim=0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
     tensors = list(tensors)
     _check_joinable("stack", tensors, dim, same_axis=True)

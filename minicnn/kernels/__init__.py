@@ -1,24 +1,61 @@
 """Array-level kernels, one module per tier, and the one table that picks among them.
 
     reference.py  plain loops: the readable spec every other tier is tested against
+    simple.py     the plain im2col + GEMM convolution, to read and step through
     im2col.py     vectorized xp code (NumPy, and the same lines on CuPy): the default;
     xp_pool.py    im2col.py holds convolution (strided.py its phase split), xp_pool.py
     xp_norm.py    pooling, xp_norm.py LRN and batch norm
     numba_cpu.py  jitted loops for what NumPy does badly (scatter-adds, windows)
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
-Every kernel is arrays in, arrays out; names are ``<op>_forward`` and
-``<op>_backward`` (or a more specific suffix). A tier need not define every
-kernel: a missing one is taken from the next tier in its chain below.
+Every kernel is arrays in, arrays out, and its result is the caller's (no later
+call writes into it). ``KERNELS`` lists the names every tier answers; a module
+need not define them all: a missing one is taken from the next module of its
+tier in ``TIERS``. ``which(name)`` says which function runs now:
+
+>>> import minicnn as mc
+>>> from minicnn import kernels
+>>> with mc.use_kernels("numpy"):
+...     kernels.which("max_pool2d_forward")
+'minicnn.kernels.xp_pool.max_pool2d_forward'
 """
+from __future__ import annotations
+
 import importlib
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 from .. import backend
 
-# tier -> modules searched in order for a kernel
+# The interface: what an op may ask a kernel set for. Forward kernels are named
+# for the op, backward ones for the gradient they compute.
+KERNELS = (
+    "conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad",
+    "max_pool2d_forward", "max_pool2d_input_grad",
+    "avg_pool2d_forward", "avg_pool2d_input_grad",
+    "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_input_grad",
+    "lrn_forward", "lrn_input_grad",
+    "batch_norm_stats", "batch_norm_invstd", "batch_norm_update_running", "batch_norm_apply",
+    "batch_norm_grads",
+)
+
+# What "auto" takes from each fast module, in the order they are searched; the rest
+# comes from the xp tier. Each entry beat the xp code in benchmarks/kernels.py (the
+# figures are in benchmarks/README.md); a module whose package is missing is skipped.
+# NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
+# its bincount. Both read the same argmax (h*W + w), so forward and backward mix.
+AUTO = {
+    "numba_cpu": ("max_pool2d_forward", "lrn_forward", "lrn_input_grad",
+                  "batch_norm_stats", "batch_norm_apply", "batch_norm_grads"),
+}
+
 _XP = ("im2col", "xp_pool", "xp_norm")
-_CHAINS = {
+
+# tier -> the modules searched in order for a kernel
+TIERS = {
     "reference": ("reference",),
+    "numpy-simple": ("simple",) + _XP + ("reference",),
     "numpy": _XP + ("reference",),
     "numba": ("numba_cpu",) + _XP + ("reference",),
     "cuda": ("cupy_gpu",) + _XP,
@@ -26,55 +63,89 @@ _CHAINS = {
 
 
 class KernelSet:
-    """Looks a kernel up along a chain of tier modules (first one that has it wins)."""
+    """The kernels of one tier, looked up once: ``K.conv2d_forward`` is a plain function.
 
-    def __init__(self, tier, names, only_first=None):
+    ``chain`` is a list of (module name, names it lends or None for all it has);
+    for each kernel the first module that lends it wins.
+    """
+
+    def __init__(self, tier: str, chain: list[tuple[str, tuple[str, ...] | None]]):
         self.tier = tier
-        self.modules = [importlib.import_module(f"{__name__}.{n}") for n in names]
-        # In "auto" mode the Numba module lends only the kernels that beat NumPy.
-        self.only_first = only_first
-        self._cache = {}
+        self.chain = chain
+        self.choices: dict[str, Callable[..., Any]] = {}
+        modules = [(_module(name), lends) for name, lends in chain]
+        for kernel in KERNELS:
+            for module, lends in modules:
+                fn = getattr(module, kernel, None)
+                if fn is not None and (lends is None or kernel in lends):
+                    self.choices[kernel] = fn
+                    setattr(self, kernel, fn)
+                    break
 
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        for i, module in enumerate(self.modules):
-            if i == 0 and self.only_first is not None and name not in self.only_first:
-                continue
-            fn = getattr(module, name, None)
-            if fn is not None:
-                self.__dict__[name] = fn
-                return fn
-        raise AttributeError(f"no kernel {name!r} in tier {self.tier!r}")
+    def which(self, name: str) -> str:
+        """The qualified name of the function that runs for kernel ``name``."""
+        if name not in self.choices:
+            raise KeyError(f"no kernel {name!r} in tier {self.tier!r}; kernels: {', '.join(KERNELS)}")
+        fn = self.choices[name]
+        return f"{fn.__module__}.{fn.__qualname__}"
 
-    def __repr__(self):
-        return f"KernelSet({self.tier!r})"
-
-
-_sets = {}
-
-
-def get(tier):
-    """The KernelSet for a tier name ('reference', 'numpy', 'numba', 'auto' or 'cuda')."""
-    if tier == "auto":
-        if not backend.numba_available():
-            return get("numpy")
-        key = "auto"
-    else:
-        key = tier
-    if key not in _sets:
-        if key == "auto":
-            from . import numba_cpu
-            _sets[key] = KernelSet("auto", _CHAINS["numba"], only_first=numba_cpu.USE_BY_DEFAULT)
-        else:
-            if key == "numba" and not backend.numba_available():
-                raise RuntimeError("kernel tier 'numba' needs Numba: pip install -e \".[numba]\"")
-            _sets[key] = KernelSet(key, _CHAINS[key])
-    return _sets[key]
+    def __repr__(self) -> str:
+        width = max(len(k) for k in self.choices)
+        rows = "".join(f"\n  {k:<{width}}  {self.which(k)}" for k in self.choices)
+        return f"KernelSet({self.tier!r}):{rows}"
 
 
-def for_array(x):
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def _chain(tier: str) -> list[tuple[str, tuple[str, ...] | None]]:
+    """The (module, names lent) chain of a tier; "auto" is the AUTO table over the numpy tier."""
+    if tier != "auto":
+        return [(name, None) for name in TIERS[tier]]
+    fast = [(name, names) for name, names in AUTO.items() if _importable(name)]
+    return fast + [(name, None) for name in TIERS["numpy"]]
+
+
+def _importable(name: str) -> bool:
+    if name.startswith("numba") and not backend.numba_available():
+        return False
+    try:
+        _module(name)
+        return True
+    except ImportError:
+        return False
+
+
+_sets: dict[str, KernelSet] = {}
+
+
+def get(tier: str) -> KernelSet:
+    """The KernelSet of a tier: one of ``backend.KERNEL_TIERS`` or "cuda"."""
+    found = _sets.get(tier)
+    if found is None:
+        if tier == "numba" and not backend.numba_available():
+            raise RuntimeError("kernel tier 'numba' needs Numba: pip install -e \".[numba]\"")
+        if tier != "auto" and tier not in TIERS:
+            raise ValueError(f"unknown kernel tier {tier!r}; expected one of "
+                             f"{backend.KERNEL_TIERS + ('cuda',)}")
+        chain = _chain(tier)
+        # without any fast module, "auto" is the numpy tier, and says so
+        found = get("numpy") if tier == "auto" and len(chain) == len(TIERS["numpy"]) \
+            else KernelSet(tier, chain)
+        _sets[tier] = found
+    return found
+
+
+def for_array(x: Any) -> KernelSet:
     """The kernels for an array: the chosen tier on CPU, the CUDA chain for CuPy arrays."""
     if backend.is_cupy_array(x):
         return get("cuda")
     return get(backend.kernel_tier())
+
+
+def which(name: str, device: str = "cpu") -> str:
+    """The qualified name of the function that runs now for kernel ``name`` on ``device``
+    (the tier set by ``mc.use_kernels`` on CPU; the CUDA chain on "cuda")."""
+    tier = "cuda" if backend.normalize_device(device) == "cuda" else backend.kernel_tier()
+    return get(tier).which(name)

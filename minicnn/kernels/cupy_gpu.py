@@ -12,6 +12,7 @@ im2col.py, xp_pool.py and xp_norm.py on CuPy arrays.
 
 import numpy as np
 
+from ..backend import Array, Pair, Shape
 from . import im2col, xp_norm, xp_pool
 
 _COL2IM = r"""
@@ -51,7 +52,7 @@ extern "C" __global__ void maxpool_bwd(const real* gy, const long long* argmax, 
 }
 """
 
-_compiled = {}
+_compiled: dict = {}
 _THREADS = 256
 
 
@@ -76,7 +77,7 @@ def _blocks(total):
     return ((total + _THREADS - 1) // _THREADS,)
 
 
-def col2im(cols, x_shape, stride, padding, dilation):
+def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col (see im2col.col2im), as one gathering kernel."""
     kernel = _kernel(_COL2IM, "col2im_gather", cols.dtype)
     if kernel is None:
@@ -91,18 +92,11 @@ def col2im(cols, x_shape, stride, padding, dilation):
     return gx
 
 
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
+def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                      groups: int) -> Array:
     """gX = col2im(W^T @ gY): the GEMM in cuBLAS, the gather in one kernel."""
-    return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
-
-
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW): gx through the gathering kernel above, gW through the xp code's GEMM."""
-    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-            if need_input else None,
-            im2col.conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
-            if need_weight else None)
+    gcols = im2col._input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
+    return col2im(gcols, x_shape, stride, padding, dilation)
 
 
 # --- pooling ----------------------------------------------------------------
@@ -110,11 +104,11 @@ def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilat
 # bincount (which sorts/histograms in several launches, in float64).
 # Everything else runs xp_pool.py's xp code on CuPy.
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     kernel = _kernel(_MAXPOOL_BWD, "maxpool_bwd", gy.dtype)
     if kernel is None:
-        return xp_pool.max_pool2d_backward(gy, argmax, x_shape)
+        return xp_pool.max_pool2d_input_grad(gy, argmax, x_shape)
     import cupy
     gy, argmax = cupy.ascontiguousarray(gy), cupy.ascontiguousarray(argmax, dtype=cupy.int64)
     gx = cupy.zeros(x_shape, dtype=gy.dtype)
@@ -170,7 +164,7 @@ def _real(dtype, value):
     return np.dtype(dtype).type(value)
 
 
-def lrn_forward(x, size, alpha, beta, k):
+def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2), one kernel.   Returns (y, s)."""
     kernel = _kernel(_LRN_FWD, "lrn_fwd", x.dtype)
     if kernel is None:
@@ -186,11 +180,11 @@ def lrn_forward(x, size, alpha, beta, k):
     return y, s
 
 
-def lrn_backward(gy, x, s, size, alpha, beta):
+def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1)), one kernel."""
     kernel = _kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
     if kernel is None:
-        return xp_norm.lrn_backward(gy, x, s, size, alpha, beta)
+        return xp_norm.lrn_input_grad(gy, x, s, size, alpha, beta)
     import cupy
     gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
     gx = cupy.empty_like(gy)
@@ -207,7 +201,7 @@ def lrn_backward(gy, x, s, size, alpha, beta):
 # parts, four or five launches in the xp code, are fused into one
 # ElementwiseKernel each. Per-channel vectors broadcast as (C, 1) against (N, C, M).
 
-_elementwise = {}
+_elementwise: dict = {}
 
 
 def _fused(name, in_params, out_params, body):
@@ -217,13 +211,14 @@ def _fused(name, in_params, out_params, body):
     return _elementwise[name]
 
 
-def batch_norm_invstd(var, eps):
+def batch_norm_invstd(var: Array, eps: float) -> Array:
     """invstd = 1 / sqrt(var + eps), one kernel (the xp code is three)."""
     invstd = _fused("bn_invstd", "T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)")
     return invstd(var, var.dtype.type(eps))
 
 
-def batch_norm_update_running(running_mean, running_var, mean, var, momentum, count):
+def batch_norm_update_running(running_mean: Array, running_var: Array, mean: Array, var: Array,
+                              momentum: float, count: int) -> None:
     """In place: r = (1 - momentum) r + momentum stat (variance unbiased), one kernel for both."""
     update = _fused("bn_running", "T mean, T var, T keep, T m, T m_unbiased", "T rm, T rv",
                     "rm = rm * keep + m * mean; rv = rv * keep + m_unbiased * var")
@@ -232,15 +227,16 @@ def batch_norm_update_running(running_mean, running_var, mean, var, momentum, co
            t(1 - momentum), t(momentum), t(momentum * count / (count - 1)), running_mean, running_var)
 
 
-def batch_norm_apply(x, mean, invstd, weight, bias):
+def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias, one kernel.   Returns (y, xhat)."""
     apply = _fused("bn_apply", "T x, T mean, T invstd, T w, T b", "T y, T xhat",
                    "xhat = (x - mean) * invstd; y = w * xhat + b")
     return apply(x, mean[:, None], invstd[:, None], weight[:, None], bias[:, None])
 
 
-def batch_norm_backward(gy, xhat, invstd, weight):
-    """gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)): two sums, then one fused kernel."""
+def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """Training mode's (gx, gweight, gbias): the two sums (cupy reductions), then
+    gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)) in one fused kernel."""
     gbias = gy.sum(axis=(0, 2))
     gweight = (gy * xhat).sum(axis=(0, 2))
     # NOTE: the per-channel factors are recomputed per element inside the kernel:

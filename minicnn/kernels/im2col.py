@@ -4,33 +4,40 @@ The default tier (with xp_pool.py and xp_norm.py): the same lines run on both
 array modules, so the CPU tests cover the GPU path's logic.
 """
 from .. import backend
+from ..backend import Array, Pair, Shape
 from . import strided
 from .sizes import conv_out_size
-from .workspaces import padded, workspace
+from .workspaces import handed_out, new_or_workspace, padded, workspace
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
 # stride, padding, dilation are (height, width) pairs. The column matrix is
 # laid out (C*KH*KW, N*OH*OW): one row per weight tap, so each group's
 # convolution is one GEMM  W_g (O/G, Cg*KH*KW) @ cols_g (Cg*KH*KW, N*OH*OW)
-# (measured about 2x faster than the transposed layout). A strided convolution
+# (BLAS ran it faster than the transposed layout). A strided convolution
 # on NumPy takes its columns from strided.py's phase split instead: the same
 # rows, with a few extra ("wide") columns per output row.
 
-def im2col(x, kernel_size, stride, padding, dilation):
+def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> tuple[Array, Pair]:
     """The windows of x as columns: cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*sh + u*dh, j*sw + v*dw].
 
     A strided view picks every window without copying (as_strided: the view's
     strides step through the padded array), then one copy writes it into the
-    GEMM layout, in a workspace. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW));
-    cols is valid until the next im2col of the same shape.
+    GEMM layout. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW)); cols is a
+    new array, the caller's to keep.
     """
+    return _im2col_into(x, kernel_size, stride, padding, dilation, role=None)
+
+
+def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
+    """im2col written into the workspace of ``role`` (a new array for None): the
+    convolution kernels' private copy, valid until their next call."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_out_size(H, KH, sh, ph, dh), conv_out_size(W, KW, sw, pw, dw)
     if KH == KW == 1 and sh == sw == 1 and ph == pw == 0:
-        cols = workspace("cols", (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
+        cols = new_or_workspace(role, (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
         xp.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
         return cols.reshape(C, N * H * W), (OH, OW)
     xpad = padded(x, ph, pw)
@@ -38,12 +45,12 @@ def im2col(x, kernel_size, stride, padding, dilation):
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(C, KH, KW, N, OH, OW),
         strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw))
-    cols = workspace("cols", (C, KH, KW, N, OH, OW), x.dtype, xp)
+    cols = new_or_workspace(role, (C, KH, KW, N, OH, OW), x.dtype, xp)
     xp.copyto(cols, view)
     return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
 
 
-def col2im(cols, x_shape, stride, padding, dilation):
+def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col: add every column entry back onto the input cell it was read from.
 
     cols has shape (C, KH, KW, N, OH, OW). For each tap (u, v) the cells read
@@ -59,24 +66,27 @@ def col2im(cols, x_shape, stride, padding, dilation):
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     # NOTE: the sum is kept channel-major, (C, N, H, W) like the columns, so
     # each slice addition reads and writes in the same order; one transpose at
-    # the end gives (N, C, H, W). Adding a transposed view 9 times was 7x slower.
+    # the end gives (N, C, H, W), where adding into a transposed view strides
+    # through memory KH*KW times.
     gxpad = workspace("col2im", (C, N, H + 2 * ph, W + 2 * pw), cols.dtype, xp)
     gxpad.fill(0)
     for u in range(KH):
         for v in range(KW):
             h0, w0 = u * dh, v * dw
             gxpad[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += cols[:, u, v]
-    return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
+    gx = xp.empty((N, C, H, W), dtype=cols.dtype)          # a new array: the sum is a workspace
+    xp.copyto(gx, gxpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
+    return gx
 
 
 def _per_group(a, b, out=None):
     """out[g] = a[g] @ b[g], one 2-D GEMM per group.
 
     A loop rather than one batched matmul: NumPy's batched matmul on a
-    transposed operand was measured 2x slower than the 2-D GEMM, which BLAS
-    takes in either orientation; depthwise convs loop over their C small GEMMs.
-    On CuPy each GEMM is a kernel launch, so there the groups go to one batched
-    matmul (a depthwise conv of 1,024 channels: one launch instead of 1,024).
+    transposed operand does not reach BLAS's 2-D GEMM, which takes either
+    orientation; depthwise convs loop over their C small GEMMs. On CuPy each
+    GEMM is a kernel launch, so there the groups go to one batched matmul (a
+    depthwise conv of 1,024 channels: one launch instead of 1,024).
     """
     xp = backend.xp_of(a)
     if out is None:
@@ -97,18 +107,159 @@ def _strided(x, kernel_size, stride):
     return strided.applies(kernel_size, stride) and not backend.is_cupy_array(x)
 
 
-def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
+def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair,
+                   groups: int) -> Array:
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias."""
     if _strided(x, weight.shape[2:], stride):
-        cols, (OH, OW, width) = strided.columns(x, weight.shape[2:], stride, padding, dilation)
+        cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
-        cols, (OH, OW) = im2col(x, weight.shape[2:], stride, padding, dilation)
+        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation)
         width = OW
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
 
 
+def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                      groups: int) -> Array:
+    """gX = col2im(W_g^T @ gY_g) for each group, computed by one of three algorithms:
+
+    - a "same" convolution (``full_padding``): gX is itself a convolution, of gy
+      padded by d(K-1) - p with the flipped kernel, in and out channels swapped:
+      gX = W' @ cols(gy). At stride 1, x cell h gets gy[i] W[u] for every
+      i + u d = h + p. cols(gy) is written once and read once by the GEMM, where
+      col2im's columns are written by the GEMM and read again by KH*KW scatters.
+    - a strided convolution (on NumPy): the phase split's col2im (strided.py), whose
+      scatter adds whole contiguous runs instead of every s-th cell;
+    - otherwise col2im(W^T @ gY) as written.
+    """
+    full = full_padding(weight.shape, stride, padding, dilation, groups)
+    if full is not None:
+        N, _, H, W = x_shape
+        cols = _shared_gy(gy, ("cols", full, dilation, weight.shape[2:]), "cols",
+                          lambda: _im2col_into(gy, weight.shape[2:], (1, 1), full, dilation)[0])
+        return _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None,
+                                     N, H, W, groups)
+    gcols = _input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
+    if _strided(gy, weight.shape[2:], stride):
+        return strided.col2im(gcols, x_shape, weight.shape[2:], stride, padding, dilation)
+    return col2im(gcols, x_shape, stride, padding, dilation)
+
+
+def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                       groups: int) -> Array:
+    """gW_g = gY_g @ im2col(x)_g^T (the columns rebuilt from x rather than kept from forward).
+
+    For a "same" convolution it reuses the input gradient's cols(gy) instead:
+        gW = flip(cols(gy) @ X^T)       X = x as a (C, N*H*W) matrix
+    because gW[o,c,u,v] = sum_{n,h,w} x[n,c,h,w] gy[n, o, h + p - u d, w + p - v d],
+    and that gy cell is row (o, K-1-u, K-1-v), column (n, h, w) of cols(gy).
+    """
+    xp = backend.xp_of(x)
+    (N, C, H, W), (O, Cg, KH, KW) = x.shape, weight_shape
+    full = full_padding(weight_shape, stride, padding, dilation, groups)
+    if full is not None:
+        cols = _shared_gy(gy, ("cols", full, dilation, (KH, KW)), "cols",
+                          lambda: _im2col_into(gy, (KH, KW), (1, 1), full, dilation)[0])
+        xmat = workspace("x", (C, N, H * W), x.dtype, xp)
+        xp.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2))
+        r = _per_group(cols.reshape(groups, (O // groups) * KH * KW, N * H * W),
+                       xmat.reshape(groups, Cg, N * H * W).transpose(0, 2, 1))
+        r = r.reshape(groups, O // groups, KH, KW, Cg)[:, :, ::-1, ::-1].transpose(0, 1, 4, 2, 3)
+        return xp.ascontiguousarray(r).reshape(weight_shape)
+    if _strided(x, (KH, KW), stride):
+        cols, _ = strided._columns_into(x, (KH, KW), stride, padding, dilation)
+    else:
+        cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation)
+    gym = _gy_matrix(gy, x.shape, weight_shape, stride, padding, dilation, groups)
+    cols = cols.reshape(groups, Cg * KH * KW, -1)
+    # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both
+    # operands OpenBLAS runs it faster than gY @ cols^T
+    gwt = _per_group(cols, gym.transpose(0, 2, 1))
+    return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(weight_shape)
+
+
+def full_padding(weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                 groups: int) -> Pair | None:
+    """The padding d(K-1) - p that turns the input gradient into a convolution of gy, where
+    that pays: "same" convolutions (stride 1, output as large as the input) with no more
+    output than input channels per group. None for the others.
+
+    NOTE: there gy's column matrix (O/G*K*K rows per group) is no larger than x's
+    (Cg*K*K rows). A convolution without padding would need gy's columns over the whole
+    input; a widening one (LeNet's first conv, 1 -> 6 channels) more rows; a stride
+    above 1 zeros between gy's cells.
+    """
+    (O, Cg, KH, KW), (dh, dw), (ph, pw) = weight_shape, dilation, padding
+    full = (dh * (KH - 1) - ph, dw * (KW - 1) - pw)
+    if tuple(stride) == (1, 1) and full == (ph, pw) and O // groups <= Cg:
+        return full
+    return None
+
+
+# --- the helpers of the GEMMs -----------------------------------------------
+
+# Both gradients of a convolution read gy rearranged the same way: as the GEMM
+# operand gY, or as its own column matrix for a "same" convolution. Whichever of
+# the two kernels runs first builds it (in a workspace) and the other reuses it:
+# one entry, used only for the very same gy array and geometry, and only while
+# no other call has handed that workspace out again. Kernels never write into gy.
+_shared = [None]
+
+
+def _shared_gy(gy, key, role, build):
+    """build() of gy, or the entry the other gradient kernel left for this gy and key."""
+    entry = _shared[0]
+    if entry is not None and entry[0] is gy and entry[1] == key and entry[2] == handed_out(role):
+        return entry[3]
+    value = build()
+    _shared[0] = (gy, key, handed_out(role), value)
+    return value
+
+
+def _gy_matrix(gy, x_shape, weight_shape, stride, padding, dilation, groups):
+    """gy (N, O, OH, OW) -> (G, O/G, N*OH*width), the layout of Y_g in the forward GEMM
+    (a workspace, shared by the two gradient kernels).
+
+    width is OW, or the phase split's wider rows, whose extra columns are zeros.
+    """
+    width = gy.shape[3]
+    if _strided(gy, weight_shape[2:], stride):
+        width = strided.geometry(x_shape, weight_shape[2:], stride, padding, dilation)[3]
+
+    def build():
+        xp = backend.xp_of(gy)
+        N, O, OH, OW = gy.shape
+        out = workspace("gy", (O, N, OH, width), gy.dtype, xp)
+        if width == OW:
+            xp.copyto(out.reshape(O, N, OH * OW), gy.reshape(N, O, OH * OW).transpose(1, 0, 2))
+        else:
+            out[..., OW:] = 0
+            xp.copyto(out[..., :OW], gy.transpose(1, 0, 2, 3))
+        return out.reshape(groups, O // groups, N * OH * width)
+    return _shared_gy(gy, ("matrix", width, groups), "gy", build)
+
+
+def _input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups):
+    """dcols_g = W_g^T @ gY_g, shaped (C, KH, KW, N, OH, width) for col2im (a workspace)."""
+    xp = backend.xp_of(gy)
+    N, O, OH, OW = gy.shape
+    _, Cg, KH, KW = weight.shape
+    gym = _gy_matrix(gy, x_shape, weight.shape, stride, padding, dilation, groups)
+    w = weight.reshape(groups, O // groups, Cg * KH * KW)
+    out = workspace("cols", (groups, Cg * KH * KW, gym.shape[2]), gy.dtype, xp)   # as im2col's
+    gcols = _per_group(w.transpose(0, 2, 1), gym, out=out)
+    return gcols.reshape(groups * Cg, KH, KW, N, OH, -1)
+
+
+def flipped_transposed_weight(weight: Array, groups: int) -> Array:
+    """W'[c, o, u, v] = W[o, c, KH-1-u, KW-1-v] within each group: (C, O/G, KH, KW)."""
+    xp = backend.xp_of(weight)
+    O, Cg, KH, KW = weight.shape
+    w = weight.reshape(groups, O // groups, Cg, KH, KW)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    return xp.ascontiguousarray(w).reshape(groups * Cg, O // groups, KH, KW)
+
+
 def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
-    """W_g @ cols_g for each group, plus the bias, as an (N, O, OH, OW) array.
+    """W_g @ cols_g for each group, plus the bias, as a new (N, O, OH, OW) array.
 
     ``width``: columns per output row in cols (more than OW for wide columns, whose
     extra products are dropped here).
@@ -127,153 +278,7 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
         # NOTE: one pass turns (O, N, OH, OW) into NCHW and adds the bias on the way
         xp.add(ynat, bias.reshape(1, O, 1, 1), out=y)
     else:
-        # from wide columns, copying first and adding after was measured 1.5x faster
+        # from wide columns a strided add is slower than a copy followed by a contiguous add
         xp.copyto(y, ynat)
         y += bias.reshape(1, O, 1, 1)
     return y
-
-
-def _gy_matrix(gy, groups, width=None):
-    """gy (N, O, OH, OW) -> (G, O/G, N*OH*width), the layout of Y_g in the forward GEMM (a workspace).
-
-    With ``width`` > OW (wide columns), the extra columns of each row are zeros.
-    """
-    xp = backend.xp_of(gy)
-    N, O, OH, OW = gy.shape
-    width = OW if width is None else width
-    out = workspace("gy", (O, N, OH, width), gy.dtype, xp)
-    if width == OW:
-        xp.copyto(out.reshape(O, N, OH * OW), gy.reshape(N, O, OH * OW).transpose(1, 0, 2))
-    else:
-        out[..., OW:] = 0
-        xp.copyto(out[..., :OW], gy.transpose(1, 0, 2, 3))
-    return out.reshape(groups, O // groups, N * OH * width)
-
-
-def input_grad_columns(gy, weight, groups, gy_matrix=None):
-    """dcols_g = W_g^T @ gY_g, shaped (C, KH, KW, N, OH, OW) for col2im (a workspace).
-
-    ``gy_matrix``: gy already in the GEMM layout (_gy_matrix), possibly with wide
-    columns; the result then has its width.
-    """
-    xp = backend.xp_of(gy)
-    N, O, OH, OW = gy.shape
-    _, Cg, KH, KW = weight.shape
-    gym = _gy_matrix(gy, groups) if gy_matrix is None else gy_matrix
-    w = weight.reshape(groups, O // groups, Cg * KH * KW)
-    out = workspace("cols", (groups, Cg * KH * KW, gym.shape[2]), gy.dtype, xp)   # as im2col's
-    gcols = _per_group(w.transpose(0, 2, 1), gym, out=out)
-    return gcols.reshape(groups * Cg, KH, KW, N, OH, -1)
-
-
-def flipped_transposed_weight(weight, groups):
-    """W'[c, o, u, v] = W[o, c, KH-1-u, KW-1-v] within each group: (C, O/G, KH, KW)."""
-    xp = backend.xp_of(weight)
-    O, Cg, KH, KW = weight.shape
-    w = weight.reshape(groups, O // groups, Cg, KH, KW)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
-    return xp.ascontiguousarray(w).reshape(groups * Cg, O // groups, KH, KW)
-
-
-def _width(gy, x_shape, kernel_size, stride, padding, dilation):
-    """Columns per output row of this convolution's column matrix (wide after a phase split)."""
-    if _strided(gy, kernel_size, stride):
-        return strided.geometry(x_shape, kernel_size, stride, padding, dilation)[3]
-    return gy.shape[3]
-
-
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups, gy_matrix=None):
-    """gX = col2im(W^T @ gY), group by group; for a "same" convolution, a convolution of gy.
-
-    At stride 1, x cell h gets gy[i] * W[u] for every i + u*d = h + p: that is
-    the convolution of gy, padded by p' = d(K-1) - p, with the flipped kernel and
-    in/out channels swapped. Its column matrix (built from gy, size O*K*K by
-    N*H*W) is written once and read once by the GEMM, where col2im's columns are
-    written by the GEMM and then read again by KH*KW scatter passes: measured
-    1.5-1.8x faster on the 3x3 convolutions of ResNet-20 (batch 64, 2 cores).
-    """
-    full = full_padding(weight.shape, stride, padding, dilation, groups)
-    if full is not None:
-        return conv2d_forward(gy, flipped_transposed_weight(weight, groups), None, (1, 1),
-                              full, dilation, groups)
-    if gy_matrix is None:
-        width = _width(gy, x_shape, weight.shape[2:], stride, padding, dilation)
-        gy_matrix = _gy_matrix(gy, groups, width)
-    gcols = input_grad_columns(gy, weight, groups, gy_matrix)
-    if _strided(gy, weight.shape[2:], stride):
-        return strided.col2im(gcols, x_shape, weight.shape[2:], stride, padding, dilation)
-    return col2im(gcols, x_shape, stride, padding, dilation)
-
-
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW), each only when asked for (None otherwise).
-
-    For a "same" convolution (stride 1, padding d(K-1)/2) both come from one column
-    matrix, that of gy padded by d(K-1) - p:
-        gx = W' @ cols(gy)              W' the flipped kernel, in and out channels swapped
-        gW = flip(cols(gy) @ X^T)       X = x as a (C, N*H*W) matrix
-    because gW[o,c,u,v] = sum_{n,h,w} x[n,c,h,w] gy[n, o, h + p - u d, w + p - v d], and
-    that gy cell is row (o, K-1-u, K-1-v), column (n, h, w) of cols(gy). One im2col
-    where computing the two gradients apart needs two (of gy, and again of x).
-    """
-    full = full_padding(weight_shape, stride, padding, dilation, groups)
-    if full is None:
-        # both gradients read gy in the forward GEMM's layout: one copy serves them
-        width = _width(gy, x_shape, weight_shape[2:], stride, padding, dilation)
-        gym = _gy_matrix(gy, groups, width)
-        return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups, gym)
-                if need_input else None,
-                conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups, gym)
-                if need_weight else None)
-    xp = backend.xp_of(gy)
-    (N, C, H, W), (O, Cg, KH, KW) = x_shape, weight_shape
-    cols, _ = im2col(gy, (KH, KW), (1, 1), full, dilation)        # (O*KH*KW, N*H*W)
-    gx = gw = None
-    if need_input:
-        gx = _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None,
-                                   N, H, W, groups)
-    if need_weight:
-        xmat = workspace("x", (C, N, H * W), x.dtype, xp)
-        xp.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2))
-        r = _per_group(cols.reshape(groups, (O // groups) * KH * KW, N * H * W),
-                       xmat.reshape(groups, Cg, N * H * W).transpose(0, 2, 1))
-        r = r.reshape(groups, O // groups, KH, KW, Cg)[:, :, ::-1, ::-1].transpose(0, 1, 4, 2, 3)
-        gw = xp.ascontiguousarray(r).reshape(weight_shape)
-    return gx, gw
-
-
-def full_padding(weight_shape, stride, padding, dilation, groups):
-    """The padding d(K-1) - p that turns the input gradient into a convolution of gy, where
-    that pays: "same" convolutions (stride 1, output as large as the input) with no more
-    output than input channels per group. None for the others.
-
-    NOTE: there gy's column matrix (O/G*K*K rows per group) is no larger than x's
-    (Cg*K*K rows). A convolution without padding would need gy's columns over the whole
-    input; a widening one (LeNet's first conv, 1 -> 6 channels) more rows; a stride
-    above 1 zeros between gy's cells.
-    """
-    (O, Cg, KH, KW), (dh, dw), (ph, pw) = weight_shape, dilation, padding
-    full = (dh * (KH - 1) - ph, dw * (KW - 1) - pw)
-    if tuple(stride) == (1, 1) and full == (ph, pw) and O // groups <= Cg:
-        return full
-    return None
-
-
-def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups, gy_matrix=None):
-    """gW_g = gY_g @ im2col(x)_g^T (the columns are rebuilt from x rather than kept).
-
-    ``gy_matrix``: gy already in the GEMM layout, as conv2d_backward_input's.
-    """
-    xp = backend.xp_of(x)
-    O, Cg, KH, KW = weight_shape
-    if _strided(x, (KH, KW), stride):
-        cols, _ = strided.columns(x, (KH, KW), stride, padding, dilation)
-    else:
-        cols, _ = im2col(x, (KH, KW), stride, padding, dilation)
-    if gy_matrix is None:
-        gy_matrix = _gy_matrix(gy, groups, _width(gy, x.shape, (KH, KW), stride, padding, dilation))
-    cols = cols.reshape(groups, Cg * KH * KW, -1)
-    # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both
-    # operands OpenBLAS ran this 2x faster than gY @ cols^T
-    gwt = _per_group(cols, gy_matrix.transpose(0, 2, 1))
-    return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(weight_shape)

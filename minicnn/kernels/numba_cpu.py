@@ -2,26 +2,40 @@
 
 Each kernel is a plain Python function first (``_name_py``), so tests can run
 it without compiling, and jitted second (``cache=True``; ``parallel=True``
-where it pays). Only the kernels listed in USE_BY_DEFAULT (each measured at
-least 2x faster than the NumPy tier) are used by ``use_kernels("auto")``;
-``use_kernels("numba")`` uses them all.
+where it pays). ``use_kernels("numba")`` uses them all; ``"auto"`` only those
+listed in ``kernels.AUTO`` (the ones that beat the xp tier).
 """
+import contextlib
 import os
 
 import numba
 import numpy as np
 
+from ..backend import Array, Pair, Shape
 from . import im2col, strided
 from .sizes import conv_out_size
 
-USE_BY_DEFAULT = set()
 
-# NOTE: a parallel loop that starts right after a multithreaded GEMM finds
-# OpenBLAS's threads still spinning on the same cores; on 2 cores that made a
-# LeNet-5 training step 42 ms instead of 22 ms. So the jitted loops get half
-# the cores and BLAS keeps the rest, unless NUMBA_NUM_THREADS says otherwise.
-if "NUMBA_NUM_THREADS" not in os.environ:
-    numba.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
+@contextlib.contextmanager
+def _cores_shared_with_blas():
+    """Run the jitted loops on half the cores, then give Numba its setting back.
+
+    NOTE: a parallel loop that starts right after a multithreaded GEMM finds
+    OpenBLAS's threads still spinning on the same cores, and the two fight; so
+    the loops take half the cores and BLAS keeps the rest. Set per call, not at
+    import, so that importing minicnn leaves Numba's own setting alone; an
+    explicit NUMBA_NUM_THREADS is obeyed as it is.
+    """
+    if "NUMBA_NUM_THREADS" in os.environ:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(previous, max(1, (os.cpu_count() or 2) // 2)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
 
 # --- convolution ------------------------------------------------------------
 # The GEMMs stay in BLAS (im2col.py); only col2im's scatter-add is a loop here.
@@ -54,39 +68,27 @@ def _col2im_py(cols, ph, pw, sh, sw, dh, dw, gx):
 _col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
 
 
-def col2im(cols, x_shape, stride, padding, dilation):
+def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col (see im2col.col2im), as one jitted scatter-add."""
     gx = np.zeros(x_shape, dtype=cols.dtype)
-    _col2im(np.ascontiguousarray(cols), padding[0], padding[1], stride[0], stride[1],
-            dilation[0], dilation[1], gx)
+    with _cores_shared_with_blas():
+        _col2im(np.ascontiguousarray(cols), padding[0], padding[1], stride[0], stride[1],
+                dilation[0], dilation[1], gx)
     return gx
 
 
-def _xp_tier_is_faster(weight_shape, stride, padding, dilation, groups):
-    """Where im2col.py needs no direct col2im: a "same" convolution (a convolution of gy)
-    or a strided one (the phase split adds whole runs)."""
-    return (im2col.full_padding(weight_shape, stride, padding, dilation, groups) is not None
-            or strided.applies(weight_shape[2:], stride))
+def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                      groups: int) -> Array:
+    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
 
-
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted (where the xp tier
-    has no faster way)."""
-    if _xp_tier_is_faster(weight.shape, stride, padding, dilation, groups):
-        return im2col.conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-    return col2im(im2col.input_grad_columns(gy, weight, groups), x_shape, stride, padding, dilation)
-
-
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW): the xp tier's where it is faster, else gx through the jitted col2im."""
-    if _xp_tier_is_faster(weight_shape, stride, padding, dilation, groups):
-        return im2col.conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding,
-                                      dilation, groups, need_input, need_weight)
-    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-            if need_input else None,
-            im2col.conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
-            if need_weight else None)
+    Where the xp tier needs no direct col2im, its kernel runs instead: a "same"
+    convolution (a convolution of gy) or a strided one (the phase split adds whole runs).
+    """
+    if (im2col.full_padding(weight.shape, stride, padding, dilation, groups) is not None
+            or strided.applies(weight.shape[2:], stride)):
+        return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
+    gcols = im2col._input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
+    return col2im(gcols, x_shape, stride, padding, dilation)
 
 
 # --- pooling ----------------------------------------------------------------
@@ -139,12 +141,6 @@ def _avgpool_bwd_py(gy, KH, KW, sh, sw, ph, pw, count_include_pad, gx):
                         gx[p, h, w] += share
 
 
-# benchmarks/kernels.py, float32 32x64x32x32: max-pool forward 2-5x the NumPy
-# tier (which copies every window to take its argmax); col2im, max-pool and
-# avg-pool backward were within 0.6-1.5x of their NumPy slices, so "auto"
-# keeps NumPy for those.
-USE_BY_DEFAULT |= {"max_pool2d_forward"}
-
 _maxpool_fwd = numba.njit(cache=True, parallel=True)(_maxpool_fwd_py)
 _maxpool_bwd = numba.njit(cache=True, parallel=True)(_maxpool_bwd_py)
 _avgpool_bwd = numba.njit(cache=True, parallel=True)(_avgpool_bwd_py)
@@ -155,29 +151,34 @@ def _planes(a):
     return np.ascontiguousarray(a).reshape(-1, a.shape[2], a.shape[3])
 
 
-def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
+def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+                       ceil_mode: bool) -> tuple[Array, Array]:
     """y = max of each window.   Returns (y, argmax), argmax = h*W + w in x."""
     N, C, H, W = x.shape
     OH = conv_out_size(H, kernel_size[0], stride[0], padding[0], 1, ceil_mode)
     OW = conv_out_size(W, kernel_size[1], stride[1], padding[1], 1, ceil_mode)
     y = np.empty((N * C, OH, OW), dtype=x.dtype)
     argmax = np.empty((N * C, OH, OW), dtype=np.int64)
-    _maxpool_fwd(_planes(x), *kernel_size, *stride, *padding, y, argmax)
+    with _cores_shared_with_blas():
+        _maxpool_fwd(_planes(x), *kernel_size, *stride, *padding, y, argmax)
     return y.reshape(N, C, OH, OW), argmax.reshape(N, C, OH, OW)
 
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     gx = np.zeros(x_shape, dtype=gy.dtype)
-    _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2], x_shape[3]))
+    with _cores_shared_with_blas():
+        _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2], x_shape[3]))
     return gx
 
 
-def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
+                          ceil_mode: bool, count_include_pad: bool) -> Array:
     """gx = each window's gy / divisor added over its cells."""
     gx = np.zeros(x_shape, dtype=gy.dtype)
-    _avgpool_bwd(_planes(gy), *kernel_size, *stride, *padding, bool(count_include_pad),
-                 gx.reshape(-1, x_shape[2], x_shape[3]))
+    with _cores_shared_with_blas():
+        _avgpool_bwd(_planes(gy), *kernel_size, *stride, *padding, bool(count_include_pad),
+                     gx.reshape(-1, x_shape[2], x_shape[3]))
     return gx
 
 
@@ -209,7 +210,7 @@ def _lrn_fwd_py(x, size, alpha, beta, k, y, s):
             for j in range(m):
                 s[i, ch, j] = k + alpha / size * s[i, ch, j]
         # NOTE: a separate loop for the power keeps the window loops above simple
-        # enough for LLVM to vectorize (fused, the kernel ran about 6x slower)
+        # enough for LLVM to vectorize (fused, they were not)
         for ch in range(c):
             for j in range(m):
                 y[i, ch, j] = x[i, ch, j] * _neg_pow(s[i, ch, j], beta)
@@ -238,25 +239,22 @@ _lrn_fwd = numba.njit(cache=True, parallel=True)(_lrn_fwd_py)
 _lrn_bwd = numba.njit(cache=True, parallel=True)(_lrn_bwd_py)
 
 
-def lrn_forward(x, size, alpha, beta, k):
+def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2).   Returns (y, s)."""
     x = np.ascontiguousarray(x)
     y, s = np.empty_like(x), np.empty_like(x)
-    _lrn_fwd(x, size, float(alpha), float(beta), float(k), y, s)
+    with _cores_shared_with_blas():
+        _lrn_fwd(x, size, float(alpha), float(beta), float(k), y, s)
     return y, s
 
 
-def lrn_backward(gy, x, s, size, alpha, beta):
+def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1))."""
     gy, x, s = (np.ascontiguousarray(a) for a in (gy, x, s))
     p, t, gx = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    _lrn_bwd(gy, x, s, size, float(alpha), float(beta), p, t, gx)
+    with _cores_shared_with_blas():
+        _lrn_bwd(gy, x, s, size, float(alpha), float(beta), p, t, gx)
     return gx
-
-
-# Measured with benchmarks/kernels.py on 32x96x27x27 float32 (AlexNet's norm1),
-# 2 cores: forward 2.3-7.7x and backward 4.7-6.3x the xp tier.
-USE_BY_DEFAULT |= {"lrn_forward", "lrn_backward"}
 
 
 # --- batch normalization ----------------------------------------------------
@@ -305,40 +303,40 @@ def _bn_bwd_py(gy, xhat, invstd, weight, gx, gweight, gbias):
 
 # NOTE: a sum in a loop is a chain of dependent adds, which the compiler may not
 # reorder unless allowed: "reassoc" lets it keep several partial sums in vector
-# registers (the statistics went from 1.1x to 3.9x NumPy's speed). It assumes
-# nothing about NaN or infinity, so they still propagate.
+# registers (without it the statistics barely beat NumPy's). It assumes nothing
+# about NaN or infinity, so they still propagate. The kernels make one pass, or
+# two, where the xp code makes four or five.
 _SUMS = {"reassoc", "contract"}
-
-# benchmarks/kernels.py, (16, 64, 3136) float32 on 2 cores: statistics 3.9x, apply
-# 3.9-5.3x and backward 4.8x faster than the xp code (one pass, or two, instead of
-# four or five; without "reassoc" the statistics were 1.1x and the backward 2.7x)
-USE_BY_DEFAULT |= {"batch_norm_stats", "batch_norm_apply", "batch_norm_backward"}
 
 _bn_stats = numba.njit(cache=True, parallel=True, fastmath=_SUMS)(_bn_stats_py)
 _bn_apply = numba.njit(cache=True, parallel=True)(_bn_apply_py)
 _bn_bwd = numba.njit(cache=True, parallel=True, fastmath=_SUMS)(_bn_bwd_py)
 
 
-def batch_norm_stats(x):
+def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance, each channel's two passes fused in one loop."""
     x = np.ascontiguousarray(x)
     mean, var = np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], x.dtype)
-    _bn_stats(x, mean, var)
+    with _cores_shared_with_blas():
+        _bn_stats(x, mean, var)
     return mean, var
 
 
-def batch_norm_apply(x, mean, invstd, weight, bias):
+def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias.   Returns (y, xhat)."""
     x = np.ascontiguousarray(x)
     y, xhat = np.empty_like(x), np.empty_like(x)
-    _bn_apply(x, mean, invstd, weight, bias, y, xhat)
+    with _cores_shared_with_blas():
+        _bn_apply(x, mean, invstd, weight, bias, y, xhat)
     return y, xhat
 
 
-def batch_norm_backward(gy, xhat, invstd, weight):
-    """gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)); one pass for both sums, one for gx."""
+def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """Training mode's (gx, gweight, gbias): gweight = sum gy xhat, gbias = sum gy (one pass for
+    both) and gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)) (one more)."""
     gy, xhat = np.ascontiguousarray(gy), np.ascontiguousarray(xhat)
     gx = np.empty_like(gy)
     gweight, gbias = np.empty(gy.shape[1], gy.dtype), np.empty(gy.shape[1], gy.dtype)
-    _bn_bwd(gy, xhat, invstd, weight, gx, gweight, gbias)
+    with _cores_shared_with_blas():
+        _bn_bwd(gy, xhat, invstd, weight, gx, gweight, gbias)
     return gx, gweight, gbias

@@ -6,6 +6,7 @@ faster tier is tested against these.
 """
 import numpy as np
 
+from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
 
 # --- convolution ------------------------------------------------------------
@@ -18,7 +19,8 @@ def _taps(i, k, s, p, d, n):
     return [(u, i * s - p + u * d) for u in range(k) if 0 <= i * s - p + u * d < n]
 
 
-def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
+def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair,
+                   groups: int) -> Array:
     """y[n,o,i,j] = b[o] + sum_{c,u,v} W[o,c,u,v] x[n, g*Cg + c, i*sh - ph + u*dh, j*sw - pw + v*dw]."""
     N, C, H, W = x.shape
     O, Cg, KH, KW = weight.shape
@@ -39,8 +41,10 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     return y
 
 
-def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gx[n, g*Cg + c, h, w] = sum over every (o, i, j, u, v) whose tap lands on (h, w) of W[o,c,u,v] gy[n,o,i,j]."""
+def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                      groups: int) -> Array:
+    """gx[n, g*Cg + c, h, w] = sum of W[o,c,u,v] gy[n,o,i,j] over every (o, i, j, u, v)
+    whose tap lands on (h, w)."""
     N, C, H, W = x_shape
     O, Cg, KH, KW = weight.shape
     _, _, OH, OW = gy.shape
@@ -57,7 +61,8 @@ def conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups
     return gx
 
 
-def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups):
+def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
+                       groups: int) -> Array:
     """gW[o,c,u,v] = sum_{n,i,j} gy[n,o,i,j] x[n, g*Cg + c, i*sh - ph + u*dh, j*sw - pw + v*dw]."""
     N, C, H, W = x.shape
     O, Cg, KH, KW = weight_shape
@@ -75,20 +80,12 @@ def conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, group
     return gw
 
 
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW): the two loops above, each only when asked for (None otherwise)."""
-    return (conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation, groups)
-            if need_input else None,
-            conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation, groups)
-            if need_weight else None)
-
-
 # --- pooling ----------------------------------------------------------------
 # Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
 # pairs. Each channel is pooled on its own.
 
-def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
+def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+                       ceil_mode: bool) -> tuple[Array, Array]:
     """y[n,c,i,j] = max of the window at (i*sh - ph, j*sw - pw); padded cells count as -inf.
 
     Returns (y, argmax): argmax[n,c,i,j] = h*W + w of the (first) maximum, for backward.
@@ -112,7 +109,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
     return y, argmax
 
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx[n,c,h,w] = sum of gy[n,c,i,j] over the windows whose maximum was x[n,c,h,w]."""
     N, C, H, W = x_shape
     _, _, OH, OW = gy.shape
@@ -126,7 +123,8 @@ def max_pool2d_backward(gy, argmax, x_shape):
     return gx
 
 
-def avg_pool_divisor(i, j, H, W, kernel_size, stride, padding, count_include_pad):
+def avg_pool_divisor(i: int, j: int, H: int, W: int, kernel_size: Pair, stride: Pair, padding: Pair,
+                     count_include_pad: bool) -> int:
     """PyTorch's divisor of window (i, j): its cells inside the padded input (count_include_pad)
     or inside the input itself; ceil_mode's last window is clipped at the padded edge."""
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -137,7 +135,8 @@ def avg_pool_divisor(i, j, H, W, kernel_size, stride, padding, count_include_pad
     return (min(h1, H) - max(h0, 0)) * (min(w1, W) - max(w0, 0))
 
 
-def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool,
+                       count_include_pad: bool) -> Array:
     """y[n,c,i,j] = (sum of the window's cells inside x) / divisor(i, j); padding adds zeros."""
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -157,7 +156,8 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include
     return y
 
 
-def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
+                          ceil_mode: bool, count_include_pad: bool) -> Array:
     """gx[n,c,h,w] = sum of gy[n,c,i,j] / divisor(i, j) over the windows that contain (h, w)."""
     N, C, H, W = x_shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -175,12 +175,12 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, co
     return gx
 
 
-def adaptive_windows(n, out):
+def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
     """PyTorch's adaptive windows along one axis: [floor(i n / out), ceil((i+1) n / out))."""
     return [(i * n // out, -(-(i + 1) * n // out)) for i in range(out)]
 
 
-def adaptive_avg_pool2d_forward(x, output_size):
+def adaptive_avg_pool2d_forward(x: Array, output_size: Pair) -> Array:
     """y[n,c,i,j] = mean of x[n, c, h0(i):h1(i), w0(j):w1(j)] over the adaptive windows."""
     N, C, H, W = x.shape
     rows, cols = adaptive_windows(H, output_size[0]), adaptive_windows(W, output_size[1])
@@ -197,7 +197,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
     return y
 
 
-def adaptive_avg_pool2d_backward(gy, x_shape):
+def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
     """gx[n,c,h,w] = sum of gy[n,c,i,j] / |window(i, j)| over the windows that contain (h, w)."""
     N, C, H, W = x_shape
     rows, cols = adaptive_windows(H, gy.shape[2]), adaptive_windows(W, gy.shape[3])
@@ -214,7 +214,7 @@ def adaptive_avg_pool2d_backward(gy, x_shape):
 # Shapes: x (N, C, M), M the flattened spatial size. Channel c's window is
 # c - size//2 .. c + (size-1)//2 (PyTorch's padding), clipped to 0..C-1.
 
-def lrn_forward(x, size, alpha, beta, k):
+def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y_c = x_c * s_c^-beta,  s_c = k + alpha/size * sum_{c' in win(c)} x_c'^2.   Returns (y, s)."""
     n, c, m = x.shape
     s = np.empty_like(x)
@@ -228,7 +228,7 @@ def lrn_forward(x, size, alpha, beta, k):
     return x * s ** -beta, s
 
 
-def lrn_backward(gy, x, s, size, alpha, beta):
+def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
     """gx_c = gy_c s_c^-beta - (2 alpha beta/size) x_c sum_{c': c in win(c')} gy_c' x_c' s_c'^(-beta-1)."""
     n, c, m = x.shape
     gx = np.empty_like(x)
@@ -247,7 +247,7 @@ def lrn_backward(gy, x, s, size, alpha, beta):
 # --- batch normalization ----------------------------------------------------
 # Shapes: x (N, C, M); statistics are per channel, over N and M (Ioffe & Szegedy 2015).
 
-def batch_norm_stats(x):
+def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """mean_c = (1/NM) sum x,  var_c = (1/NM) sum (x - mean_c)^2 (biased, used to normalise)."""
     n, c, m = x.shape
     mean = np.zeros(c, dtype=x.dtype)
@@ -266,7 +266,7 @@ def batch_norm_stats(x):
     return mean, var
 
 
-def batch_norm_invstd(var, eps):
+def batch_norm_invstd(var: Array, eps: float) -> Array:
     """invstd_c = 1 / sqrt(var_c + eps)."""
     invstd = np.empty_like(var)
     for ch in range(var.shape[0]):
@@ -274,14 +274,15 @@ def batch_norm_invstd(var, eps):
     return invstd
 
 
-def batch_norm_update_running(running_mean, running_var, mean, var, momentum, count):
+def batch_norm_update_running(running_mean: Array, running_var: Array, mean: Array, var: Array,
+                              momentum: float, count: int) -> None:
     """In place: r = (1 - momentum) r + momentum stat, with the unbiased variance var * count/(count - 1)."""
     for ch in range(mean.shape[0]):
         running_mean[ch] = (1 - momentum) * running_mean[ch] + momentum * mean[ch]
         running_var[ch] = (1 - momentum) * running_var[ch] + momentum * var[ch] * count / (count - 1)
 
 
-def batch_norm_apply(x, mean, invstd, weight, bias):
+def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias, per channel.   Returns (y, xhat)."""
     n, c, m = x.shape
     y, xhat = np.empty_like(x), np.empty_like(x)
@@ -293,9 +294,9 @@ def batch_norm_apply(x, mean, invstd, weight, bias):
     return y, xhat
 
 
-def batch_norm_backward(gy, xhat, invstd, weight):
-    """Training mode: gx = (weight*invstd) (gy - mean(gy) - xhat mean(gy xhat)) per channel;
-    gweight = sum(gy xhat), gbias = sum(gy).   Returns (gx, gweight, gbias)."""
+def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """Training mode's (gx, gweight, gbias), per channel: gweight = sum(gy xhat), gbias = sum(gy),
+    gx = (weight*invstd) (gy - mean(gy) - xhat mean(gy xhat))."""
     n, c, m = gy.shape
     gx = np.empty_like(gy)
     gweight = np.zeros(c, dtype=gy.dtype)

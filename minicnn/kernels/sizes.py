@@ -1,4 +1,4 @@
-"""The one output-size formula of convolution and pooling, and ``pair``.
+"""The one output-size formula of convolution and pooling.
 
 A window of k taps spaced d apart spans d(k-1)+1 input cells. Sliding it by s
 over n cells with p cells of padding on each side fits
@@ -10,20 +10,9 @@ covers the cells floor would drop, but PyTorch keeps that window only if it
 starts inside the input or the left padding (never in the right padding alone).
 Conv layers, pooling layers, error messages and the model summary all use this.
 """
-import numbers
 
 
-def pair(v, name="value"):
-    """An int or a pair of ints -> a (height, width) tuple of ints."""
-    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
-        return int(v), int(v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
-            isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in v):
-        return int(v[0]), int(v[1])
-    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
-
-
-def conv_out_size(n, k, s, p, d=1, ceil_mode=False):
+def conv_out_size(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> int:
     """Number of window positions along one axis (may be <= 0 when the window does not fit)."""
     span = n + 2 * p - d * (k - 1) - 1
     if not ceil_mode:
@@ -34,7 +23,7 @@ def conv_out_size(n, k, s, p, d=1, ceil_mode=False):
     return out
 
 
-def formula(n, k, s, p, d=1, ceil_mode=False):
+def formula(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> str:
     """The size formula with its numbers filled in, for error messages."""
     rounding = "ceil" if ceil_mode else "floor"
     return (f"{rounding}(({n} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = "

@@ -15,15 +15,15 @@ products are dropped, and the gradients feed zeros through them).
 
 Why: the direct im2col copies AlexNet's conv1 windows as runs of 55 cells that
 step 4 apart, and its col2im adds into every 4th cell; here each tap is one run
-of 55*57 cells. Measured on 2 cores: the copy 1.1-1.6x faster, col2im 3.5x
-(6.5 against 22.9 ms), for 4% more GEMM columns.
+of 55*57 cells, for 4% more GEMM columns (benchmarks/README.md has the timings).
 """
 from .. import backend
+from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
-from .workspaces import workspace, zeroed
+from .workspaces import new_or_workspace, workspace, zeroed
 
 
-def applies(kernel_size, stride):
+def applies(kernel_size: Pair, stride: Pair) -> bool:
     """Whether a convolution takes this path: a stride above 1 and a window of more than one cell."""
     return tuple(stride) != (1, 1) and tuple(kernel_size) != (1, 1)
 
@@ -33,7 +33,8 @@ def _taps(k, s, d):
     return [divmod(u * d, s)[::-1] for u in range(k)]
 
 
-def geometry(x_shape, kernel_size, stride, padding, dilation):
+def geometry(x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
+             dilation: Pair) -> tuple[int, int, int, int]:
     """(OH, OW, Hs, Ws): the output size and each phase grid's (Hs rows, Ws columns).
 
     Hs has one row beyond the largest shift: the last tap's run of OH*Ws cells
@@ -67,11 +68,17 @@ def _phase_views(x_shape, kernel_size, stride, padding, dilation, Hs, Ws):
                        (slice(x0, x0 + sh * (nh - 1) + 1, sh), slice(y0, y0 + sw * (nw - 1) + 1, sw)))
 
 
-def columns(x, kernel_size, stride, padding, dilation):
-    """The wide column matrix (C*KH*KW, N*OH*Ws) of x (a workspace) and (OH, OW, Ws).
+def columns(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+            dilation: Pair) -> tuple[Array, tuple[int, int, int]]:
+    """The wide column matrix (C*KH*KW, N*OH*Ws) of x (a new array) and (OH, OW, Ws).
 
     cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*s + u*d, j*s + v*d] for j < OW.
     """
+    return _columns_into(x, kernel_size, stride, padding, dilation, role=None)
+
+
+def _columns_into(x, kernel_size, stride, padding, dilation, role="cols"):
+    """``columns`` written into the workspace of ``role`` (the convolution kernels' private copy)."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (dh, dw) = kernel_size, stride, dilation
@@ -84,7 +91,7 @@ def columns(x, kernel_size, stride, padding, dilation):
     for r, q, grid, image in _phase_views(x.shape, kernel_size, stride, padding, dilation, Hs, Ws):
         xs[(slice(None), r, q, slice(None)) + grid] = xc[(slice(None), slice(None)) + image]
     flat = xs.reshape(C, sh, sw, N, Hs * Ws)
-    cols = workspace("cols", (C, KH, KW, N, OH * Ws), x.dtype, xp)
+    cols = new_or_workspace(role, (C, KH, KW, N, OH * Ws), x.dtype, xp)
     for u, (r, a) in enumerate(_taps(KH, sh, dh)):
         for v, (q, b) in enumerate(_taps(KW, sw, dw)):
             start = a * Ws + b
@@ -92,7 +99,8 @@ def columns(x, kernel_size, stride, padding, dilation):
     return cols.reshape(C * KH * KW, N * OH * Ws), (OH, OW, Ws)
 
 
-def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+def col2im(cols: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
+           dilation: Pair) -> Array:
     """The adjoint of ``columns``: add each wide column entry back onto the cell it was read from.
 
     cols has shape (C*KH*KW, N*OH*Ws); its extra columns must be zero (they are

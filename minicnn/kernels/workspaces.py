@@ -1,25 +1,30 @@
 """Reusable buffers for the xp kernels (NumPy or CuPy arrays alike).
 
-The column matrices are 8-75 MB. Allocated fresh each call, glibc returns
-them to the OS on free and every call page-faults them in again (measured: as
-long as the GEMM itself). So each role keeps one flat buffer, grown to the
+The column matrices run to tens of megabytes. Allocated fresh each call, glibc
+returns them to the OS on free and every call page-faults them in again, which
+costs about as much as the GEMM itself. So each role keeps one flat buffer, grown to the
 largest request and sliced for smaller ones: the whole net shares one column
 matrix the size of its largest. A kernel uses a workspace only between its own
 lines, or hands it straight to the next kernel of the same op (the
 input-gradient columns to col2im); layers run one at a time.
 """
-from .. import backend
+from typing import Any
 
-_workspaces = {}
-_zeroed = {}
+from .. import backend
+from ..backend import Array, Shape
+
+_workspaces: dict = {}
+_handed_out: dict[str, int] = {}    # role -> how many times a workspace of that role was handed out
+_zeroed: dict = {}
 _MAX_ZEROED = 8
 
 
-def workspace(role, shape, dtype, xp):
+def workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
     """A reusable uninitialised array of ``shape`` (contents are whatever the last user left)."""
     size = 1
     for n in shape:
         size *= n
+    _handed_out[role] = _handed_out.get(role, 0) + 1
     key = (role, xp.dtype(dtype).str, xp.__name__)
     buf = _workspaces.get(key)
     if buf is None or buf.size < size:
@@ -28,13 +33,24 @@ def workspace(role, shape, dtype, xp):
     return buf[:size].reshape(shape)
 
 
-def release_workspaces():
+def handed_out(role: str) -> int:
+    """How many times a workspace of ``role`` was handed out: what it holds is still what
+    the last caller wrote while this number has not moved."""
+    return _handed_out.get(role, 0)
+
+
+def new_or_workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
+    """A new array when ``role`` is None (what a public kernel returns), else ``workspace(role, ...)``."""
+    return xp.empty(shape, dtype=dtype) if role is None else workspace(role, shape, dtype, xp)
+
+
+def release_workspaces() -> None:
     """Free every workspace (they are rebuilt on the next call)."""
     _workspaces.clear()
     _zeroed.clear()
 
 
-def zeroed(key, shape, dtype, xp):
+def zeroed(key: Any, shape: Shape, dtype: Any, xp: Any) -> Array:
     """A zero-filled array kept under ``key``: what a caller writes stays until it writes again.
 
     For buffers whose caller rewrites the same cells on every call and relies on
@@ -50,7 +66,7 @@ def zeroed(key, shape, dtype, xp):
     return out
 
 
-def padded(x, ph, pw):
+def padded(x: Array, ph: int, pw: int) -> Array:
     """x in a zero border, kept per shape and padding: only the interior is rewritten.
 
     NOTE: the padding is part of the key: another padding of the same padded shape

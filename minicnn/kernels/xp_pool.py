@@ -5,6 +5,7 @@ pairs. x is padded on the top/left by the padding and on the bottom/right by
 whatever the last (ceil_mode) window needs, so every window is whole.
 """
 from .. import backend
+from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
 
 
@@ -28,7 +29,8 @@ def _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode):
     return OH, OW, bottom, right
 
 
-def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
+def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+                       ceil_mode: bool) -> tuple[Array, Array]:
     """y = max over each window of the -inf-padded x.   Returns (y, argmax), argmax = h*W + w in x."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
@@ -46,7 +48,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode):
     return y, (h * W + w).astype(xp.int64)
 
 
-def max_pool2d_backward(gy, argmax, x_shape):
+def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax (one bincount: windows may share a maximum)."""
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
@@ -67,7 +69,8 @@ def _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_inclu
     return ((h1 - h0)[:, None] * (w1 - w0)[None, :]).astype(dtype)
 
 
-def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool,
+                       count_include_pad: bool) -> Array:
     """y = (sum over each window of the zero-padded x) / divisor: KH*KW strided-slice additions."""
     xp = backend.xp_of(x)
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -81,7 +84,8 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include
                                  count_include_pad, x.dtype)
 
 
-def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
+                          ceil_mode: bool, count_include_pad: bool) -> Array:
     """gx = each window's gy / divisor added over its cells: the forward's slices, as in col2im."""
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
@@ -98,7 +102,7 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, ceil_mode, co
     return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W])
 
 
-_adaptive_matrices = {}
+_adaptive_matrices: dict = {}
 
 
 def _adaptive_matrix(xp, n, out, dtype):
@@ -120,7 +124,7 @@ def _build_adaptive_matrix(xp, n, out, dtype):
     return (inside / (end - start)).astype(dtype)
 
 
-def adaptive_avg_pool2d_forward(x, output_size):
+def adaptive_avg_pool2d_forward(x: Array, output_size: Pair) -> Array:
     """y = A_h x A_w^T per channel: the windows are a product of row and column windows."""
     xp = backend.xp_of(x)
     _, _, H, W = x.shape
@@ -129,7 +133,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
     return xp.ascontiguousarray(a_h @ x @ a_w.T)
 
 
-def adaptive_avg_pool2d_backward(gy, x_shape):
+def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
     """gx = A_h^T gy A_w, the transpose of the forward map."""
     xp = backend.xp_of(gy)
     _, _, H, W = x_shape

@@ -15,7 +15,6 @@ from .resnet import resnet18, resnet34, resnet50, resnet101, resnet152
 from .resnet_cifar import resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202
 from .vgg import (vgg11, vgg11_bn, vgg11_bn_cifar, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19,
                   vgg19_bn)
-from .compare import compare
 
 _MNIST, _ZIP_CODE, _CIFAR, _IMAGENET = (1, 28, 28), (1, 16, 16), (3, 32, 32), (3, 224, 224)
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .. import functional as F
+from ..functional.checks import positive_int
 from .module import Module
 from .parameter import Parameter
 
@@ -25,8 +26,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        self._check_input(x)
-        return F.relu(x)
+        return F.relu(x, name=self._label())
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -36,16 +36,14 @@ class Tanh(Module):
     """y = tanh x."""
 
     def forward(self, x):
-        self._check_input(x)
-        return F.tanh(x)
+        return F.tanh(x, name=self._label())
 
 
 class Sigmoid(Module):
     """y = 1 / (1 + e^-x)."""
 
     def forward(self, x):
-        self._check_input(x)
-        return F.sigmoid(x)
+        return F.sigmoid(x, name=self._label())
 
 
 class Softmax(Module):
@@ -56,8 +54,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        self._check_input(x)
-        return F.softmax(x, dim=_softmax_dim(self, x))
+        return F.softmax(x, dim=_softmax_dim(self, x), name=self._label())
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -71,8 +68,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        self._check_input(x)
-        return F.log_softmax(x, dim=_softmax_dim(self, x))
+        return F.log_softmax(x, dim=_softmax_dim(self, x), name=self._label())
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -86,8 +82,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        self._check_input(x)
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, name=self._label())
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -102,19 +97,11 @@ class PReLU(Module):
 
     def __init__(self, num_parameters=1, init=0.25):
         super().__init__()
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) \
-                or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
-        self.num_parameters = int(num_parameters)
+        self.num_parameters = positive_int("PReLU", "num_parameters", num_parameters)
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=np.float32))
 
     def forward(self, x):
-        self._check_input(x, self.weight)
-        channels = x.shape[1] if x.ndim > 1 else (x.shape[0] if x.ndim == 1 else 1)
-        if self.num_parameters not in (1, channels):
-            raise ValueError(f"{self._label()}: x has {channels} channel(s) but num_parameters="
-                             f"{self.num_parameters}; x {x.shape}, weight {self.weight.shape}")
-        return F.prelu(x, self.weight)
+        return F.prelu(x, self.weight, name=self._label())
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
@@ -131,8 +118,7 @@ class RReLU(Module):
         self.lower, self.upper = lower, upper
 
     def forward(self, x):
-        self._check_input(x)
-        return F.rrelu(x, self.lower, self.upper, self.training)
+        return F.rrelu(x, self.lower, self.upper, self.training, name=self._label())
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}"

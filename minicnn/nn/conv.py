@@ -3,17 +3,10 @@
 import numpy as np
 
 from .. import functional as F
-from ..functional.conv import check_conv_args
-from ..kernels.sizes import pair
+from ..functional.checks import check_conv_args, pair, positive_int
 from . import init
 from .module import Module
 from .parameter import Parameter
-
-
-def _positive_int(name, what, n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name}: {what} must be a positive int, got {n!r}")
-    return int(n)
 
 
 class Conv2d(Module):
@@ -29,8 +22,8 @@ class Conv2d(Module):
                  groups=1, bias=True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _positive_int(name, "in_channels", in_channels)
-        self.out_channels = _positive_int(name, "out_channels", out_channels)
+        self.in_channels = positive_int(name, "in_channels", in_channels)
+        self.out_channels = positive_int(name, "out_channels", out_channels)
         self.kernel_size = pair(kernel_size, f"{name}: kernel_size")
         if min(self.kernel_size) < 1:
             raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
@@ -54,7 +47,6 @@ class Conv2d(Module):
         init.default_(self.weight, self.bias)
 
     def forward(self, x):
-        self._check_input(x, self.weight)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups, name=self._label())
 

@@ -1,6 +1,6 @@
 """Dropout layers: Dropout, Dropout2d and DropConnect."""
 from .. import functional as F
-from ..functional.dropout import check_p
+from ..functional.checks import check_p
 from .module import Module
 
 
@@ -17,8 +17,7 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x):
-        check_p(self._label(), self.p)
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, name=self._label())
 
     def extra_repr(self):
         return f"p={self.p}"
@@ -31,8 +30,7 @@ class Dropout2d(Dropout):
     """
 
     def forward(self, x):
-        check_p(self._label(), self.p)
-        return F.dropout2d(x, self.p, self.training)
+        return F.dropout2d(x, self.p, self.training, name=self._label())
 
 
 class DropConnect(Module):
@@ -57,8 +55,8 @@ class DropConnect(Module):
         self.linear, self.p = linear, p
 
     def forward(self, x):
-        weight = F.dropout(self.linear.weight, self.p, self.training)
-        return F.linear(x, weight, self.linear.bias)
+        weight = F.dropout(self.linear.weight, self.p, self.training, name=self._label())
+        return F.linear(x, weight, self.linear.bias, name=self._label())
 
     def extra_repr(self):
         return f"p={self.p}"

@@ -74,7 +74,7 @@ def _fill(tensor, draw):
     """Write ``draw(shape)`` (float64 values) into the tensor's array in place; returns the tensor."""
     array = tensor.data if isinstance(tensor, Tensor) else tensor
     if array.size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op")
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return tensor
     values = np.asarray(draw(array.shape), dtype=np.float64)
     array[...] = backend.to_device(values.astype(array.dtype), backend.device_of(array))

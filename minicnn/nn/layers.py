@@ -41,15 +41,11 @@ class Linear(Module):
         init.default_(self.weight, self.bias)
 
     def forward(self, x):
-        self._check_input(x, self.weight)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            got = f"{x.shape[-1]} features" if x.ndim else "a scalar"
-            raise ValueError(f"{self._label()}: x has {got} but weight expects {self.in_features}; "
-                             f"x {x.shape}, weight {self.weight.shape}")
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, self.weight, self.bias, name=self._label())
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
 
 
 class Identity(Module):

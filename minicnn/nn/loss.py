@@ -28,8 +28,8 @@ class CrossEntropyLoss(Module):
         self.reduction = _check_reduction("CrossEntropyLoss", reduction)
 
     def forward(self, input, target):
-        self._check_input(input)
-        loss = F.cross_entropy(input, target, label_smoothing=self.label_smoothing)
+        loss = F.cross_entropy(input, target, label_smoothing=self.label_smoothing,
+                               name=self._label())
         return loss * input.shape[0] if self.reduction == "sum" else loss
 
     def extra_repr(self):
@@ -44,6 +44,5 @@ class MSELoss(Module):
         self.reduction = _check_reduction("MSELoss", reduction)
 
     def forward(self, input, target):
-        self._check_input(input)
-        loss = F.mse_loss(input, target)
+        loss = F.mse_loss(input, target, name=self._label())
         return loss * input.numel() if self.reduction == "sum" else loss

@@ -147,17 +147,6 @@ class Module(StateDictMixin):
         """'Linear(fc1)' once registered as a child, 'Linear' for a root: the start of an error."""
         return f"{type(self).__name__}({self._name})" if self._name else type(self).__name__
 
-    def _check_input(self, x, weight=None):
-        """Reject, naming this layer, an input that is not a floating Tensor or whose dtype
-        differs from ``weight``'s (NumPy would silently promote, and backward would then fail)."""
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{self._label()}: expected a Tensor, got {type(x).__name__}")
-        if x.dtype.kind != "f":
-            raise TypeError(f"{self._label()}: expected floating-point input, got dtype {x.dtype}")
-        if weight is not None and x.dtype != weight.dtype:
-            raise TypeError(f"{self._label()}: x is {x.dtype} but weight is {weight.dtype}; "
-                            "convert one of them (x.float() / x.double(), model.float() / model.double())")
-
     def _forget(self, name):
         self.__dict__.pop(name, None)
         for table in (self._parameters, self._buffers, self._modules):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import functional as F
-from ..functional.norm import check_batch_norm_input, check_lrn_input
+from ..functional.checks import positive_int
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
@@ -18,21 +18,19 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-            raise ValueError(f"LocalResponseNorm: size must be a positive int, got {size!r}")
-        self.size, self.alpha, self.beta, self.k = int(size), alpha, beta, k
+        self.size = positive_int("LocalResponseNorm", "size", size)
+        self.alpha, self.beta, self.k = alpha, beta, k
 
     def forward(self, x):
-        self._check_input(x)
-        check_lrn_input(self._label(), x, self.size)
-        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k, name=self._label())
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
-class _BatchNorm(Module):
-    """Shared by BatchNorm1d and BatchNorm2d, which differ only in the input ranks they take.
+class BatchNorm(Module):
+    """The batch normalization layer of any rank: BatchNorm1d, BatchNorm2d and SyncBatchNorm
+    differ only in the input ranks they take (and where Sync's statistics come from).
 
     Buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked``;
     parameters ``weight`` (1) and ``bias`` (0) when ``affine``. With
@@ -40,15 +38,13 @@ class _BatchNorm(Module):
     batches so far (factor 1/num_batches_tracked), as PyTorch.
     """
 
-    ranks = ()          # accepted input ndims
-    shapes = ""         # how to say them in an error
+    ranks: tuple[int, ...] = (2, 3, 4, 5)          # accepted input ndims
+    shapes = "(N, C) or (N, C, ...) up to 5-D"      # how to say them in an error
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
-                or num_features < 1:
-            raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
+        num_features = positive_int(name, "num_features", num_features)
         if eps <= 0:
             raise ValueError(f"{name}: eps must be positive, got {eps}")
         if momentum is not None and not 0 <= momentum <= 1:
@@ -76,34 +72,45 @@ class _BatchNorm(Module):
             self.running_var.fill_(1)
             self.num_batches_tracked.fill_(0)
 
-    def forward(self, x):
-        self._check_input(x, self.weight)
+    def check_rank(self, x):
+        """x must have one of this layer's ranks and ``num_features`` channels."""
         label = self._label()
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{label}: expected a Tensor, got {type(x).__name__}")
         if x.ndim not in self.ranks:
             raise ValueError(f"{label}: expected {self.shapes} input, got {x.ndim}-D input of "
                              f"shape {x.shape}")
         if x.shape[1] != self.num_features:
             raise ValueError(f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
                              f"for num_features={self.num_features}; x {x.shape}")
-        # batch statistics in training, and always when there are no running ones to use
-        use_batch = self.training or self.running_mean is None
-        check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight,
-                               self.bias, use_batch)
+
+    def uses_batch_stats(self):
+        """Batch statistics in training, and always when there are no running ones to use."""
+        return self.training or self.running_mean is None
+
+    def next_momentum(self):
+        """Count one more training batch; the factor of this batch in the running statistics
+        (``momentum``, or 1/num_batches_tracked for the cumulative average when it is None)."""
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.item())
+        return momentum
+
+    def forward(self, x):
+        self.check_rank(x)
         # running stats are read in eval and updated in training; with none, neither
-        mean, var = self.running_mean, self.running_var
-        return F.batch_norm(x, mean, var, self.weight, self.bias, use_batch, momentum, self.eps)
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.uses_batch_stats(), self.next_momentum(), self.eps,
+                            name=self._label())
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
-class BatchNorm1d(_BatchNorm):
+class BatchNorm1d(BatchNorm):
     """Batch normalization of (N, C) or (N, C, L) input, statistics per feature C.
 
     Shapes: (N, C) or (N, C, L) -> the same.
@@ -111,7 +118,7 @@ class BatchNorm1d(_BatchNorm):
     ranks, shapes = (2, 3), "2-D (N, C) or 3-D (N, C, L)"
 
 
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(BatchNorm):
     """Batch normalization of (N, C, H, W) input, statistics per channel over N, H, W.
 
     Shapes: (N, C, H, W) -> the same.

@@ -1,7 +1,6 @@
 """Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
 from .. import functional as F
-from ..functional.pooling import check_output_size, check_pool_args
-from ..kernels.sizes import pair
+from ..functional.checks import check_output_size, check_pool_args, pair
 from .module import Module
 
 
@@ -27,7 +26,6 @@ class MaxPool2d(Module):
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
-        self._check_input(x)
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             name=self._label())
 
@@ -53,7 +51,6 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x):
-        self._check_input(x)
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, name=self._label())
 
@@ -73,7 +70,6 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, x):
-        self._check_input(x)
         return F.adaptive_avg_pool2d(x, self.output_size, name=self._label())
 
     def extra_repr(self):

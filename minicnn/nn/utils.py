@@ -15,7 +15,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     total = || (||g_1||, ||g_2||, ...) ||  (the norm of all gradients as one vector);
     each g becomes g * min(1, max_norm / (total + 1e-6)), as PyTorch computes it.
-    The gradients are replaced by new arrays (a gradient array may be shared).
+    The gradients are replaced by new arrays; whoever holds an old one keeps it.
     Returns the total norm before clipping, as a 0-d Tensor.
     """
     params = [p for p in _as_list(parameters) if p.grad is not None]

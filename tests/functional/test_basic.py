@@ -6,7 +6,6 @@ import pytest
 import minicnn as mc
 import minicnn.functional as F
 
-
 # --- behaviour beyond the registry ------------------------------------------------
 
 def test_numpy_array_on_the_left_gives_a_tensor():

@@ -9,14 +9,9 @@ import minicnn as mc
 import minicnn.functional as F
 from minicnn import nn
 
-RNG = np.random.default_rng(1998)
-TIERS = ["reference", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
+TIERS = ["reference", "numpy-simple", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
 GOLDEN_CASES = sorted({k.split("/")[0] for k in
                        np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "conv.npz").files})
-
-
-def t(a, grad=False, dtype=np.float64):
-    return mc.tensor(np.asarray(a, dtype=dtype), requires_grad=grad)
 
 
 def case(golden, name):
@@ -41,11 +36,11 @@ GRADCHECK = {
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", sorted(GRADCHECK))
-def test_gradcheck(name, tier):
+def test_gradcheck(name, tier, rng, t):
     xs, ws, params, bias = GRADCHECK[name]
-    inputs = [t(RNG.standard_normal(xs), True), t(RNG.standard_normal(ws), True)]
+    inputs = [t(rng.standard_normal(xs), True), t(rng.standard_normal(ws), True)]
     if bias:
-        inputs.append(t(RNG.standard_normal(ws[0]), True))
+        inputs.append(t(rng.standard_normal(ws[0]), True))
     with mc.use_kernels(tier):
         assert mc.gradcheck(lambda x, w, *b: F.conv2d(x, w, *b, **params), inputs)
 
@@ -54,7 +49,7 @@ def test_gradcheck(name, tier):
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", GOLDEN_CASES)
-def test_matches_pytorch(golden, name, tier):
+def test_matches_pytorch(golden, name, tier, t):
     g = case(golden, name)
     x, w = t(g["x"], True), t(g["weight"], True)
     b = t(g["bias"], True) if "bias" in g else None
@@ -68,7 +63,7 @@ def test_matches_pytorch(golden, name, tier):
         np.testing.assert_allclose(b.grad.numpy(), g["gbias"], rtol=1e-7, atol=1e-10)
 
 
-def test_float32_stays_float32_and_near_pytorch(golden):
+def test_float32_stays_float32_and_near_pytorch(golden, t):
     g = case(golden, "groups2")
     x, w, b = (t(g[k], True, np.float32) for k in ("x", "weight", "bias"))
     y = F.conv2d(x, w, b, **hyper(g))
@@ -78,31 +73,31 @@ def test_float32_stays_float32_and_near_pytorch(golden):
         np.testing.assert_allclose(got.numpy(), want, rtol=5e-3, atol=5e-4)
 
 
-def test_only_requested_gradients_are_computed():
-    x, w = t(RNG.standard_normal((1, 2, 5, 5))), t(RNG.standard_normal((3, 2, 3, 3)), True)
+def test_only_requested_gradients_are_computed(rng, t):
+    x, w = t(rng.standard_normal((1, 2, 5, 5))), t(rng.standard_normal((3, 2, 3, 3)), True)
     F.conv2d(x, w).sum().backward()
     assert x.grad is None and w.grad.shape == (3, 2, 3, 3)
 
 
 # --- memory layouts: views give the same numbers as contiguous arrays --------
 
-def _views(shape):
+def _views(rng, shape):
     """(name, array view of ``shape``) for several non-contiguous layouts."""
     n, c, h, w = shape
     return [
-        ("transposed", RNG.standard_normal((n, c, w, h)).transpose(0, 1, 3, 2)),
-        ("channels_last", RNG.standard_normal((n, h, w, c)).transpose(0, 3, 1, 2)),
-        ("reversed", RNG.standard_normal(shape)[:, ::-1, ::-1, ::-1]),
-        ("strided", RNG.standard_normal((n, 2 * c, 2 * h, 3 * w))[:, ::2, 1::2, ::3]),
+        ("transposed", rng.standard_normal((n, c, w, h)).transpose(0, 1, 3, 2)),
+        ("channels_last", rng.standard_normal((n, h, w, c)).transpose(0, 3, 1, 2)),
+        ("reversed", rng.standard_normal(shape)[:, ::-1, ::-1, ::-1]),
+        ("strided", rng.standard_normal((n, 2 * c, 2 * h, 3 * w))[:, ::2, 1::2, ::3]),
     ]
 
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("layout", range(4))
-def test_non_contiguous_inputs(layout, tier):
-    name, xv = _views((2, 4, 5, 6))[layout]
-    _, wv = _views((6, 2, 3, 3))[layout]
-    _, gyv = _views((2, 6, 3, 3))[layout]
+def test_non_contiguous_inputs(layout, tier, rng):
+    name, xv = _views(rng, (2, 4, 5, 6))[layout]
+    _, wv = _views(rng, (6, 2, 3, 3))[layout]
+    _, gyv = _views(rng, (2, 6, 3, 3))[layout]
     assert not xv.flags.c_contiguous, name
     results = []
     for xa, wa, gya in ((xv, wv, gyv), (xv.copy(), wv.copy(), gyv.copy())):
@@ -137,9 +132,9 @@ def test_module_repr_and_parameters():
     assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
 
 
-def test_module_gradcheck_and_shape():
+def test_module_gradcheck_and_shape(rng, t):
     m = nn.Conv2d(2, 4, 3, stride=2, padding=1, groups=2).double()
-    x = t(RNG.standard_normal((2, 2, 5, 4)), True)
+    x = t(rng.standard_normal((2, 2, 5, 4)), True)
     assert m(x).shape == (2, 4, 3, 2)
     assert mc.gradcheck(m, [x])
 
@@ -173,9 +168,9 @@ ERRORS = {
     "bias_shape": (lambda: F.conv2d(_x(1, 1, 5, 5), _x(2, 1, 3, 3), _x(3)), ValueError,
                    r"conv2d: bias must have shape \(2,\)"),
     "integer_input": (lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.int64), _x(1, 1, 3, 3)), TypeError,
-                      r"conv2d: x must be floating point, got dtype int64"),
+                      r"conv2d: x must be a floating-point tensor, got dtype int64"),
     "dtype_mismatch": (lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.float32), _x(1, 1, 3, 3)),
-                       TypeError, r"conv2d: .*x float32, weight float64"),
+                       TypeError, r"conv2d: x is float32 but weight is float64"),
     "module_stride": (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError,
                       r"Conv2d: stride must be positive"),
     "module_padding": (lambda: nn.Conv2d(3, 4, 3, padding=-1), ValueError,
@@ -196,3 +191,14 @@ def test_bad_input(name):
     call, err, pattern = ERRORS[name]
     with pytest.raises(err, match=pattern):
         call()
+
+
+def test_a_missing_bias_is_an_explicit_none_input(t):
+    from minicnn.functional.conv import Conv2d
+    rng = np.random.default_rng(81)
+    x, w = t(rng.standard_normal((1, 2, 4, 4)), True), t(rng.standard_normal((3, 2, 3, 3)), True)
+    y = Conv2d.apply(x, w, None, stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=1)
+    assert y.grad_fn.needs_grad == (True, True, False)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1).numpy())

@@ -4,8 +4,7 @@ import pytest
 
 import minicnn as mc
 import minicnn.functional as F
-from minicnn import nn
-from minicnn import manual_seed
+from minicnn import manual_seed, nn
 
 
 def ones(*shape, grad=False):

@@ -6,13 +6,6 @@ import minicnn as mc
 import minicnn.functional as F
 from minicnn import nn
 
-RNG = np.random.default_rng(7)
-
-
-def t(a, grad=False):
-    return mc.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
-
-
 # --- registry: op specs for gradcheck ---------------------------------------
 
 def _lrn(size, alpha=0.3, beta=0.75, k=1.0):
@@ -20,19 +13,22 @@ def _lrn(size, alpha=0.3, beta=0.75, k=1.0):
 
 
 def _bn(training, affine, c):
-    rm, rv = t(RNG.standard_normal(c) * 0.1), t(RNG.uniform(0.5, 2, c))
+    """A maker of the op: the running statistics are drawn from the test case's generator."""
+    def make(rng):
+        rm, rv = mc.tensor(rng.standard_normal(c) * 0.1), mc.tensor(rng.uniform(0.5, 2, c))
 
-    def fn(x, *wb):
-        w, b = wb if affine else (None, None)
-        return F.batch_norm(x, rm, rv, w, b, training=training)
-    return fn
+        def fn(x, *wb):
+            w, b = wb if affine else (None, None)
+            return F.batch_norm(x, rm, rv, w, b, training=training)
+        return fn
+    return make
 
 
 GRADCHECK = {
-    "lrn_size3": (_lrn(3), [(2, 5, 2, 3)]),
-    "lrn_size5": (_lrn(5, beta=0.6, k=2.0), [(2, 7, 2, 2)]),
-    "lrn_size_gt_channels": (_lrn(7, alpha=1.0), [(1, 3, 2, 2)]),
-    "lrn_3d_input": (_lrn(4), [(2, 5, 3)]),
+    "lrn_size3": (lambda rng: _lrn(3), [(2, 5, 2, 3)]),
+    "lrn_size5": (lambda rng: _lrn(5, beta=0.6, k=2.0), [(2, 7, 2, 2)]),
+    "lrn_size_gt_channels": (lambda rng: _lrn(7, alpha=1.0), [(1, 3, 2, 2)]),
+    "lrn_3d_input": (lambda rng: _lrn(4), [(2, 5, 3)]),
     "bn4d_train_affine": (_bn(True, True, 3), [(3, 3, 2, 2), (3,), (3,)]),
     "bn4d_train_plain": (_bn(True, False, 3), [(2, 3, 2, 3)]),
     "bn4d_eval_affine": (_bn(False, True, 3), [(2, 3, 2, 2), (3,), (3,)]),
@@ -42,20 +38,21 @@ GRADCHECK = {
 
 
 @pytest.mark.parametrize("name", sorted(GRADCHECK))
-def test_gradcheck(name):
-    fn, shapes = GRADCHECK[name]
-    inputs = [t(RNG.standard_normal(s) * 1.5 + 0.2, grad=True) for s in shapes]
+def test_gradcheck(name, rng, t):
+    make, shapes = GRADCHECK[name]
+    fn = make(rng)
+    inputs = [t(rng.standard_normal(s) * 1.5 + 0.2, grad=True) for s in shapes]
     assert mc.gradcheck(fn, inputs)
 
 
 @pytest.mark.parametrize("training", [True, False])
-def test_gradcheck_batchnorm_module_parameters(training):
+def test_gradcheck_batchnorm_module_parameters(training, rng, t):
     bn = nn.BatchNorm2d(3).double()
-    bn.weight.data[...] = RNG.uniform(0.5, 2, 3)
-    bn.bias.data[...] = RNG.standard_normal(3)
-    bn.running_var.data[...] = RNG.uniform(0.5, 2, 3)
+    bn.weight.data[...] = rng.uniform(0.5, 2, 3)
+    bn.bias.data[...] = rng.standard_normal(3)
+    bn.running_var.data[...] = rng.uniform(0.5, 2, 3)
     bn.train(training)
-    assert mc.gradcheck(bn, [t(RNG.standard_normal((2, 3, 2, 2)), grad=True)])
+    assert mc.gradcheck(bn, [t(rng.standard_normal((2, 3, 2, 2)), grad=True)])
 
 
 # --- against PyTorch --------------------------------------------------------
@@ -66,7 +63,7 @@ LRN_GOLDEN = {"lrn_s3": (3, 0.1, 0.75, 1.0), "lrn_s5": (5, 0.2, 0.75, 2.0),
 
 @pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
 @pytest.mark.parametrize("name", sorted(LRN_GOLDEN))
-def test_lrn_matches_pytorch(golden, name, tier):
+def test_lrn_matches_pytorch(golden, name, tier, t):
     g = golden("norm")
     size, alpha, beta, k = LRN_GOLDEN[name]
     x = t(g[f"{name}_x"], grad=True)
@@ -83,7 +80,7 @@ BN_GOLDEN = {"bn2d_train": (True, True), "bn2d_train_noaffine": (True, False),
 
 
 @pytest.mark.parametrize("name", sorted(BN_GOLDEN))
-def test_batch_norm_matches_pytorch_over_two_steps(golden, name):
+def test_batch_norm_matches_pytorch_over_two_steps(golden, name, t):
     g = golden("norm")
     training, affine = BN_GOLDEN[name]
     rm, rv = t(g[f"{name}_rm0"]), t(g[f"{name}_rv0"])
@@ -102,7 +99,7 @@ def test_batch_norm_matches_pytorch_over_two_steps(golden, name):
             np.testing.assert_allclose(b.grad.numpy(), g[f"{p}_gb"], rtol=1e-7, atol=1e-12)
 
 
-def test_batchnorm2d_module_matches_pytorch(golden):
+def test_batchnorm2d_module_matches_pytorch(golden, t):
     g = golden("norm")
     bn = nn.BatchNorm2d(4).double()
     bn.weight.data[...] = g["bn2d_train_w"]
@@ -118,7 +115,7 @@ def test_batchnorm2d_module_matches_pytorch(golden):
 
 # --- semantics --------------------------------------------------------------
 
-def test_lrn_is_exact_on_a_hand_example():
+def test_lrn_is_exact_on_a_hand_example(t):
     # one pixel, 3 channels, size 3: s_c = k + alpha/3 * (x_{c-1}^2 + x_c^2 + x_{c+1}^2)
     x = np.array([1.0, 2.0, 3.0]).reshape(1, 3, 1, 1)
     y = F.local_response_norm(t(x), 3, alpha=0.3, beta=0.5, k=1.0).numpy().ravel()
@@ -126,8 +123,8 @@ def test_lrn_is_exact_on_a_hand_example():
     np.testing.assert_allclose(y, [1, 2, 3] / np.sqrt(s), rtol=1e-14)
 
 
-def test_non_contiguous_inputs_give_the_contiguous_answer():
-    base = RNG.standard_normal((3, 2, 5, 4))
+def test_non_contiguous_inputs_give_the_contiguous_answer(rng, t):
+    base = rng.standard_normal((3, 2, 5, 4))
     view = t(base).permute(1, 0, 3, 2)              # (2, 3, 4, 5), not contiguous
     assert not view.data.flags.c_contiguous
     dense = t(np.ascontiguousarray(view.data))
@@ -141,27 +138,27 @@ def test_non_contiguous_inputs_give_the_contiguous_answer():
                                        rtol=1e-12, atol=1e-14)
 
 
-def test_batch_norm_float32_close_to_float64():
-    x = RNG.standard_normal((4, 3, 5, 5)) * 3 + 1
+def test_batch_norm_float32_close_to_float64(rng, t):
+    x = rng.standard_normal((4, 3, 5, 5)) * 3 + 1
     y64 = F.batch_norm(t(x), None, None, training=True).numpy()
     y32 = F.batch_norm(mc.tensor(x.astype(np.float32)), None, None, training=True)
     assert y32.dtype == np.float32
     np.testing.assert_allclose(y32.numpy(), y64, rtol=5e-3, atol=5e-4)
 
 
-def test_training_normalises_each_channel():
-    x = t(RNG.standard_normal((8, 3, 4, 4)) * 5 + 2)
+def test_training_normalises_each_channel(rng, t):
+    x = t(rng.standard_normal((8, 3, 4, 4)) * 5 + 2)
     y = F.batch_norm(x, None, None, training=True).numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, rtol=1e-4)
 
 
-def test_eval_mode_uses_running_stats_and_scales_the_gradient():
+def test_eval_mode_uses_running_stats_and_scales_the_gradient(rng, t):
     bn = nn.BatchNorm1d(3).double()
     bn.running_mean.data[...] = [1.0, 2.0, 3.0]
     bn.running_var.data[...] = [4.0, 1.0, 0.25]
     bn.eval()
-    x = t(RNG.standard_normal((5, 3)), grad=True)
+    x = t(rng.standard_normal((5, 3)), grad=True)
     y = bn(x)
     sigma = np.sqrt(np.array([4, 1, 0.25]) + 1e-5)
     np.testing.assert_allclose(y.numpy(), (x.numpy() - [1, 2, 3]) / sigma, rtol=1e-12)
@@ -170,9 +167,9 @@ def test_eval_mode_uses_running_stats_and_scales_the_gradient():
     assert int(bn.num_batches_tracked.item()) == 0
 
 
-def test_momentum_none_is_a_cumulative_average():
+def test_momentum_none_is_a_cumulative_average(rng, t):
     bn = nn.BatchNorm1d(2, momentum=None).double()
-    xs = [RNG.standard_normal((6, 2)) + i for i in range(3)]
+    xs = [rng.standard_normal((6, 2)) + i for i in range(3)]
     for x in xs:
         bn(t(x))
     np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-12)
@@ -226,7 +223,8 @@ def test_bad_input():
 
 def test_bad_input_to_modules_names_the_layer():
     net = nn.Sequential(nn.BatchNorm2d(3))
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(0\): expected 4-D .* got 2-D input of shape \(2, 3\)"):
+    with pytest.raises(ValueError,
+                       match=r"BatchNorm2d\(0\): expected 4-D .* got 2-D input of shape \(2, 3\)"):
         net(mc.randn(2, 3))
     with pytest.raises(ValueError, match=r"BatchNorm2d\(0\): x has 4 channel\(s\).*num_features=3"):
         net(mc.randn(2, 4, 3, 3))
@@ -245,3 +243,18 @@ def test_batch_norm_updates_plain_array_running_stats_in_place():
     batch = x.numpy().transpose(1, 0, 2, 3).reshape(4, -1)
     np.testing.assert_allclose(mean, 0.5 * batch.mean(1), rtol=1e-12)
     np.testing.assert_allclose(var, 0.5 + 0.5 * batch.var(1, ddof=1), rtol=1e-12)
+
+
+def test_the_batch_norm_function_computes_its_own_statistics():
+    """Its backward differentiates through the batch mean and variance it computed itself."""
+    from minicnn.functional.norm import BatchNorm
+    rng = np.random.default_rng(71)
+    x = mc.tensor(rng.standard_normal((4, 3, 2, 2)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    b = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    params = dict(running_mean=None, running_var=None, training=True, momentum=0.1, eps=1e-5)
+    assert mc.gradcheck(lambda x, w, b: BatchNorm.apply(x, w, b, **params), [x, w, b])
+    y = BatchNorm.apply(x, w, b, **params).numpy()
+    xhat = (y - b.numpy()[:, None, None]) / w.numpy()[:, None, None]
+    np.testing.assert_allclose(xhat.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(xhat.var(axis=(0, 2, 3)), 1, rtol=1e-4)

@@ -9,25 +9,16 @@ import minicnn as mc
 import minicnn.functional as F
 from minicnn import nn
 
-RNG = np.random.default_rng(2013)
 TIERS = ["reference", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
 GOLDEN_CASES = sorted({k.split("/")[0] for k in
                        np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "pool.npz").files})
 
 
-def t(a, grad=False, dtype=np.float64):
-    return mc.tensor(np.asarray(a, dtype=dtype), requires_grad=grad)
-
-
-def distinct(shape):
-    """Shuffled values at least 0.05 apart: no ties, and a 1e-6 nudge never changes a maximum."""
-    size = int(np.prod(shape))
-    return (RNG.permutation(size) * 0.05 - 0.025 * size).reshape(shape)
-
-
 def pool_call(name, g):
     """The functional call a golden case describes, as fn(x)."""
-    ints = lambda key: tuple(int(v) for v in g[key])  # noqa: E731
+    def ints(key):
+        return tuple(int(v) for v in g[key])
+
     if name.startswith("adaptive_"):
         return lambda x: F.adaptive_avg_pool2d(x, ints("output_size"))
     window = dict(kernel_size=ints("kernel_size"), stride=ints("stride"), padding=ints("padding"),
@@ -54,17 +45,17 @@ GRADCHECK = {
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", sorted(GRADCHECK))
-def test_gradcheck(name, tier):
+def test_gradcheck(name, tier, rng, t, distinct):
     fn, shape = GRADCHECK[name]
     with mc.use_kernels(tier):
-        assert mc.gradcheck(fn, [t(distinct(shape), True)])
+        assert mc.gradcheck(fn, [t(distinct(rng, shape, spacing=0.05), True)])
 
 
 # --- against PyTorch --------------------------------------------------------
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", GOLDEN_CASES)
-def test_matches_pytorch(golden, name, tier):
+def test_matches_pytorch(golden, name, tier, t):
     g = {k.split("/")[1]: v for k, v in golden("pool").items() if k.startswith(name + "/")}
     x = t(g["x"], True)
     with mc.use_kernels(tier):
@@ -75,7 +66,7 @@ def test_matches_pytorch(golden, name, tier):
 
 
 @pytest.mark.parametrize("name", ["max_pad1_ceil", "avg_pad1_ceil_without_pad", "adaptive_6x9_to_4x2"])
-def test_float32_stays_float32(golden, name):
+def test_float32_stays_float32(golden, name, t):
     g = {k.split("/")[1]: v for k, v in golden("pool").items() if k.startswith(name + "/")}
     x = t(g["x"], True, np.float32)
     y = pool_call(name, g)(x)
@@ -85,14 +76,14 @@ def test_float32_stays_float32(golden, name):
     np.testing.assert_allclose(x.grad.numpy(), g["gx"], rtol=1e-4, atol=1e-5)
 
 
-def test_max_pool_gradient_goes_to_the_maximum_only():
+def test_max_pool_gradient_goes_to_the_maximum_only(t):
     x = t([[[[1.0, 5.0, 2.0], [0.0, 3.0, 4.0], [7.0, 6.0, 8.0]]]], True)
     F.max_pool2d(x, 2, 1).sum().backward()            # windows' maxima: 5, 5, 7, 8
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 0, 0], [1, 0, 1]])
 
 
-def test_global_average_pooling_is_the_mean():
-    x = RNG.standard_normal((2, 3, 5, 7))
+def test_global_average_pooling_is_the_mean(rng, t):
+    x = rng.standard_normal((2, 3, 5, 7))
     y = F.adaptive_avg_pool2d(t(x), 1)
     np.testing.assert_allclose(y.numpy(), x.mean(axis=(2, 3), keepdims=True), rtol=1e-12)
 
@@ -115,14 +106,14 @@ OPS = {
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("op", sorted(OPS))
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_non_contiguous_inputs(layout, op, tier):
-    xa = distinct((2, 3, 6, 7))
+def test_non_contiguous_inputs(layout, op, tier, rng, distinct):
+    xa = distinct(rng, (2, 3, 6, 7), spacing=0.05)
     view = LAYOUTS[layout](xa)
     assert not view.flags.c_contiguous and np.array_equal(view, xa)
     x1, x2 = mc.Tensor(view, requires_grad=True), mc.Tensor(xa, requires_grad=True)
     with mc.use_kernels(tier):
         y1, y2 = OPS[op](x1), OPS[op](x2)
-        gy = RNG.standard_normal(y1.shape)
+        gy = rng.standard_normal(y1.shape)
         y1.backward(LAYOUTS[layout](gy))      # a non-contiguous output gradient too
         y2.backward(gy)
     np.testing.assert_array_equal(y1.numpy(), y2.numpy())
@@ -131,21 +122,22 @@ def test_non_contiguous_inputs(layout, op, tier):
 
 # --- the Modules ------------------------------------------------------------
 
-def test_modules_repr_and_forward():
+def test_modules_repr_and_forward(rng, t, distinct):
     assert repr(nn.MaxPool2d(3, stride=2)) == \
         "MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
     assert repr(nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
-    x = t(distinct((2, 3, 13, 13)))                        # AlexNet's conv5 grid
+    x = t(distinct(rng, (2, 3, 13, 13), spacing=0.05))          # AlexNet's conv5 grid
     assert nn.MaxPool2d(3, 2)(x).shape == (2, 3, 6, 6)
-    assert nn.MaxPool2d(3, 2, ceil_mode=True)(t(distinct((1, 1, 14, 14)))).shape == (1, 1, 7, 7)
+    x14 = t(distinct(rng, (1, 1, 14, 14), spacing=0.05))
+    assert nn.MaxPool2d(3, 2, ceil_mode=True)(x14).shape == (1, 1, 7, 7)
     assert nn.AvgPool2d(3, 1, 1)(x).shape == (2, 3, 13, 13)
     assert nn.AdaptiveAvgPool2d((6, None))(x).shape == (2, 3, 6, 13)
     assert list(nn.MaxPool2d(2).parameters()) == []
 
 
-def test_module_matches_functional():
-    x = t(distinct((1, 2, 7, 6)))
+def test_module_matches_functional(rng, t, distinct):
+    x = t(distinct(rng, (1, 2, 7, 6), spacing=0.05))
     np.testing.assert_array_equal(nn.AvgPool2d(3, 2, 1, True, False)(x).numpy(),
                                   F.avg_pool2d(x, 3, 2, 1, True, False).numpy())
     np.testing.assert_array_equal(nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x).numpy(),
@@ -178,7 +170,7 @@ ERRORS = {
     "padding_over_half": (lambda: F.max_pool2d(_x(1, 1, 6, 6), 3, padding=2), ValueError,
                           r"max_pool2d: padding should be at most half of kernel_size"),
     "integer_input": (lambda: F.max_pool2d(_x(1, 1, 4, 4, dtype=np.int64), 2), TypeError,
-                      r"max_pool2d: x must be floating point, got dtype int64"),
+                      r"max_pool2d: x must be a floating-point tensor, got dtype int64"),
     "adaptive_zero": (lambda: F.adaptive_avg_pool2d(_x(1, 1, 4, 4), (0, 2)), ValueError,
                       r"adaptive_avg_pool2d: output_size must be positive"),
     "module_stride": (lambda: nn.MaxPool2d(2, stride=0), ValueError, r"MaxPool2d: stride must be positive"),

@@ -8,7 +8,6 @@ import pytest
 
 import minicnn as mc
 
-
 # --- reductions -------------------------------------------------------------------
 
 def test_axis_is_an_alias_of_dim():

@@ -6,7 +6,6 @@ test_reduce_shape.py.
 """
 import numpy as np
 import pytest
-
 from fixtures.gen_basic import family, gradcheck_passes, run_minicnn
 
 SPECS = family("arith", "elementwise", "linear", "loss", "reduce", "shape")

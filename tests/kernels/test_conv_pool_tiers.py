@@ -8,22 +8,17 @@ import numpy as np
 import pytest
 
 from minicnn import kernels
+from minicnn.functional.checks import pair
 from minicnn.kernels import im2col, reference, sizes, strided, xp_pool
 
-FAST = ["numpy", pytest.param("numba", marks=pytest.mark.numba)]
+FAST = ["numpy-simple", "numpy", pytest.param("numba", marks=pytest.mark.numba),
+        pytest.param("auto", marks=pytest.mark.numba)]
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}
-RNG = np.random.default_rng(1989)
 
 
 def close(got, want, dtype):
     assert got.dtype == want.dtype == dtype and got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
-
-
-def distinct(shape, dtype):
-    """No ties within a pooling window, so every tier picks the same argmax."""
-    size = int(np.prod(shape))
-    return (RNG.permutation(size) * (4.0 / size) - 2.0).reshape(shape).astype(dtype)
 
 
 # --- registries -------------------------------------------------------------
@@ -58,100 +53,105 @@ ADAPTIVE = {"7x7_to_3": ((1, 2, 7, 7), (3, 3)), "6x9_to_5x2": ((2, 1, 6, 9), (5,
 DTYPES = [np.float64, np.float32]
 
 
-def conv_arrays(name, dtype):
+def conv_arrays(rng, name, dtype):
     xs, ws, *_ = CONV[name]
-    x, w, b = (RNG.standard_normal(s).astype(dtype) for s in (xs, ws, ws[:1]))
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in (xs, ws, ws[:1]))
     y = reference.conv2d_forward(x, w, b, *CONV[name][2:])
-    return x, w, b, y, RNG.standard_normal(y.shape).astype(dtype)
+    return x, w, b, y, rng.standard_normal(y.shape).astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("tier", FAST)
 @pytest.mark.parametrize("name", sorted(CONV))
-def test_conv_tiers_equal_reference(name, tier, dtype):
+def test_conv_tiers_equal_reference(name, tier, dtype, rng):
     K, params = kernels.get(tier), CONV[name][2:]
-    x, w, b, y, gy = conv_arrays(name, dtype)
+    x, w, b, y, gy = conv_arrays(rng, name, dtype)
     close(K.conv2d_forward(x, w, b, *params), y, dtype)
     close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
-    close(K.conv2d_backward_input(gy, w, x.shape, *params),
-          reference.conv2d_backward_input(gy, w, x.shape, *params), dtype)
-    close(K.conv2d_backward_weight(gy, x, w.shape, *params),
-          reference.conv2d_backward_weight(gy, x, w.shape, *params), dtype)
+    close(K.conv2d_input_grad(gy, w, x.shape, *params),
+          reference.conv2d_input_grad(gy, w, x.shape, *params), dtype)
+    close(K.conv2d_weight_grad(gy, x, w.shape, *params),
+          reference.conv2d_weight_grad(gy, x, w.shape, *params), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("tier", FAST + ["reference"])
 @pytest.mark.parametrize("name", sorted(CONV))
-def test_conv_backward_gives_both_gradients_or_only_those_asked_for(name, tier, dtype):
+def test_conv_gradients_in_either_order_alone_or_for_a_new_gy(name, tier, dtype, rng):
+    """The xp tier's two gradient kernels share gy's layout: it must never leak into another
+    gy, even one of the same shape, nor survive a convolution that reuses its workspace."""
     K, params = kernels.get(tier), CONV[name][2:]
-    x, w, _, _, gy = conv_arrays(name, dtype)
-    want_gx = reference.conv2d_backward_input(gy, w, x.shape, *params)
-    want_gw = reference.conv2d_backward_weight(gy, x, w.shape, *params)
-    gx, gw = K.conv2d_backward(gy, x, w, x.shape, w.shape, *params)
-    close(gx, want_gx, dtype)
-    close(gw, want_gw, dtype)
-    gx, gw = K.conv2d_backward(gy, None, w, x.shape, w.shape, *params, need_weight=False)
-    assert gw is None
-    close(gx, want_gx, dtype)
-    gx, gw = K.conv2d_backward(gy, x, None, x.shape, w.shape, *params, need_input=False)
-    assert gx is None
-    close(gw, want_gw, dtype)
+    x, w, _, _, gy = conv_arrays(rng, name, dtype)
+    want_gx = reference.conv2d_input_grad(gy, w, x.shape, *params)
+    want_gw = reference.conv2d_weight_grad(gy, x, w.shape, *params)
+    close(K.conv2d_input_grad(gy, w, x.shape, *params), want_gx, dtype)
+    close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)
+    close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)      # weight first
+    close(K.conv2d_input_grad(gy, w, x.shape, *params), want_gx, dtype)
+    other = (-2 * gy).astype(dtype)
+    close(K.conv2d_weight_grad(other, x, w.shape, *params), -2 * want_gw, dtype)
+    close(K.conv2d_input_grad(gy, w, x.shape, *params), want_gx, dtype)
+    K.conv2d_forward(x, w, None, *params)                                   # reuses the workspaces
+    close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("tier", FAST)
 @pytest.mark.parametrize("name", sorted(POOL))
-def test_pool_tiers_equal_reference(name, tier, dtype):
+def test_pool_tiers_equal_reference(name, tier, dtype, rng, distinct):
     K = kernels.get(tier)
     shape, *window = POOL[name]
-    x = distinct(shape, dtype)
+    x = distinct(rng, shape, dtype)
     y, argmax = K.max_pool2d_forward(x, *window)
     y_ref, argmax_ref = reference.max_pool2d_forward(x, *window)
     np.testing.assert_array_equal(y, y_ref)             # a maximum is picked, not computed
     np.testing.assert_array_equal(argmax, argmax_ref)
-    gy = RNG.standard_normal(y.shape).astype(dtype)
-    close(K.max_pool2d_backward(gy, argmax, shape), reference.max_pool2d_backward(gy, argmax, shape), dtype)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    close(K.max_pool2d_input_grad(gy, argmax, shape),
+          reference.max_pool2d_input_grad(gy, argmax, shape), dtype)
     for count_include_pad in (True, False):
         close(K.avg_pool2d_forward(x, *window, count_include_pad),
               reference.avg_pool2d_forward(x, *window, count_include_pad), dtype)
-        close(K.avg_pool2d_backward(gy, shape, *window, count_include_pad),
-              reference.avg_pool2d_backward(gy, shape, *window, count_include_pad), dtype)
+        close(K.avg_pool2d_input_grad(gy, shape, *window, count_include_pad),
+              reference.avg_pool2d_input_grad(gy, shape, *window, count_include_pad), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("tier", FAST)
 @pytest.mark.parametrize("name", sorted(ADAPTIVE))
-def test_adaptive_tiers_equal_reference(name, tier, dtype):
+def test_adaptive_tiers_equal_reference(name, tier, dtype, rng):
     K = kernels.get(tier)
     shape, out = ADAPTIVE[name]
-    x = RNG.standard_normal(shape).astype(dtype)
+    x = rng.standard_normal(shape).astype(dtype)
     close(K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out), dtype)
-    gy = RNG.standard_normal(shape[:2] + out).astype(dtype)
-    close(K.adaptive_avg_pool2d_backward(gy, shape), reference.adaptive_avg_pool2d_backward(gy, shape), dtype)
+    gy = rng.standard_normal(shape[:2] + out).astype(dtype)
+    close(K.adaptive_avg_pool2d_input_grad(gy, shape),
+          reference.adaptive_avg_pool2d_input_grad(gy, shape), dtype)
 
 
-def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch):
-    x, w, _, _, gy = conv_arrays("same_3x3", np.float64)
+def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch, rng):
+    x, w, _, _, gy = conv_arrays(rng, "same_3x3", np.float64)
     params = CONV["same_3x3"][2:]
-    want = reference.conv2d_backward_input(gy, w, x.shape, *params)
+    want = reference.conv2d_input_grad(gy, w, x.shape, *params)
 
     def no_col2im(*args):
         raise AssertionError("col2im called")
     monkeypatch.setattr(im2col, "col2im", no_col2im)
-    close(im2col.conv2d_backward_input(gy, w, x.shape, *params), want, np.float64)
-    close(im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *params)[0], want, np.float64)
+    close(im2col.conv2d_input_grad(gy, w, x.shape, *params), want, np.float64)
+    close(im2col.conv2d_weight_grad(gy, x, w.shape, *params),
+          reference.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
     for x_shape, w_, stride, padding in (((2, 4, 8, 7), w, (1, 1), (0, 0)),    # unpadded
                                          ((2, 2, 6, 5), w[:, :2], (1, 1), (1, 1))):   # widening
         with pytest.raises(AssertionError, match="col2im called"):
-            im2col.conv2d_backward_input(gy, w_, x_shape, stride, padding, (1, 1), 1)
+            im2col.conv2d_input_grad(gy, w_, x_shape, stride, padding, (1, 1), 1)
 
 
-def test_col2im_is_the_adjoint_of_im2col():
+def test_col2im_is_the_adjoint_of_im2col(rng):
     """<im2col(x), c> = <x, col2im(c)> for every x and c: the defining property of backward."""
-    x = RNG.standard_normal((2, 3, 7, 6))
+    x = rng.standard_normal((2, 3, 7, 6))
     k, s, p, d = (3, 2), (2, 1), (1, 2), (2, 1)
     cols, (oh, ow) = im2col.im2col(x, k, s, p, d)
-    c = RNG.standard_normal(cols.shape)
+    c = rng.standard_normal(cols.shape)
     back = im2col.col2im(c.reshape(3, 3, 2, 2, oh, ow), x.shape, s, p, d)
     assert np.isclose((cols * c).sum(), (x * back).sum(), rtol=1e-12)
 
@@ -164,8 +164,8 @@ PHASE_SPLIT = [((2, 3, 31, 29), (11, 11), (4, 4), (0, 0), (1, 1)),
 
 
 @pytest.mark.parametrize("x_shape, k, s, p, d", PHASE_SPLIT)
-def test_phase_split_columns_are_im2col_plus_extra_columns(x_shape, k, s, p, d):
-    x = RNG.standard_normal(x_shape)
+def test_phase_split_columns_are_im2col_plus_extra_columns(x_shape, k, s, p, d, rng):
+    x = rng.standard_normal(x_shape)
     want, (oh, ow) = im2col.im2col(x, k, s, p, d)
     want = want.copy()
     cols, (oh2, ow2, width) = strided.columns(x, k, s, p, d)
@@ -175,32 +175,33 @@ def test_phase_split_columns_are_im2col_plus_extra_columns(x_shape, k, s, p, d):
 
 
 @pytest.mark.parametrize("x_shape, k, s, p, d", PHASE_SPLIT)
-def test_phase_split_col2im_is_the_adjoint_of_its_columns(x_shape, k, s, p, d):
+def test_phase_split_col2im_is_the_adjoint_of_its_columns(x_shape, k, s, p, d, rng):
     """<columns(x), c> = <x, col2im(c)>, with c zero in the extra columns (as W^T @ gY makes them)."""
-    x = RNG.standard_normal(x_shape)
+    x = rng.standard_normal(x_shape)
     cols, (oh, ow, width) = strided.columns(x, k, s, p, d)
     cols = cols.copy()
-    c = RNG.standard_normal(cols.shape).reshape(-1, x_shape[0], oh, width)
+    c = rng.standard_normal(cols.shape).reshape(-1, x_shape[0], oh, width)
     c[..., ow:] = 0
     back = strided.col2im(c.reshape(cols.shape), x_shape, k, s, p, d)
     assert back.shape == x_shape
     assert np.isclose((cols * c.reshape(cols.shape)).sum(), (x * back).sum(), rtol=1e-12)
 
 
-def test_strided_convolutions_take_the_phase_split(monkeypatch):
-    x, w, _, _, gy = conv_arrays("11x11_stride4", np.float64)
+def test_strided_convolutions_take_the_phase_split(monkeypatch, rng):
+    x, w, _, _, gy = conv_arrays(rng, "11x11_stride4", np.float64)
     params = CONV["11x11_stride4"][2:]
 
-    def refuse(*args):
+    def refuse(*args, **kwargs):
         raise AssertionError("direct im2col called")
-    monkeypatch.setattr(im2col, "im2col", refuse)
+    monkeypatch.setattr(im2col, "_im2col_into", refuse)
     monkeypatch.setattr(im2col, "col2im", refuse)
     close(im2col.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params),
           np.float64)
-    gx, gw = im2col.conv2d_backward(gy, x, w, x.shape, w.shape, *params)
-    close(gx, reference.conv2d_backward_input(gy, w, x.shape, *params), np.float64)
-    close(gw, reference.conv2d_backward_weight(gy, x, w.shape, *params), np.float64)
-    x1, w1, _, _, _ = conv_arrays("1x1_stride2", np.float64)
+    close(im2col.conv2d_input_grad(gy, w, x.shape, *params),
+          reference.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
+    close(im2col.conv2d_weight_grad(gy, x, w.shape, *params),
+          reference.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
+    x1, w1, _, _, _ = conv_arrays(rng, "1x1_stride2", np.float64)
     with pytest.raises(AssertionError, match="direct im2col called"):
         im2col.conv2d_forward(x1, w1, None, *CONV["1x1_stride2"][2:])
 
@@ -219,21 +220,22 @@ def test_conv_out_size_as_pytorch(n, k, s, p, d, ceil_mode, expected):
 
 
 def test_pair():
-    assert sizes.pair(3) == (3, 3) and sizes.pair((2, 5)) == (2, 5) and sizes.pair([1, 4]) == (1, 4)
+    assert pair(3) == (3, 3) and pair((2, 5)) == (2, 5) and pair([1, 4]) == (1, 4)
     with pytest.raises(TypeError, match=r"stride must be an int or a pair of ints, got \(1, 2, 3\)"):
-        sizes.pair((1, 2, 3), "stride")
+        pair((1, 2, 3), "stride")
     with pytest.raises(TypeError, match=r"got 1.5"):
-        sizes.pair(1.5)
+        pair(1.5)
 
 
 # --- Numba: the plain-Python twins, and what "auto" uses ---------------------
 
 @pytest.mark.numba
-def test_numba_kernels_as_plain_python_equal_jitted():
+def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
     from minicnn.kernels import numba_cpu as nb
-    x, w, _, y, gy = conv_arrays("groups2_dilated", np.float64)
+    x, w, _, y, gy = conv_arrays(rng, "groups2_dilated", np.float64)
     params = CONV["groups2_dilated"][2:]
-    cols = im2col.input_grad_columns(gy, w, params[3])
+    (N, C, _, _), (_, _, KH, KW), (_, _, OH, OW) = x.shape, w.shape, gy.shape
+    cols = rng.standard_normal((C, KH, KW, N, OH, OW))
     out_py, out_jit = np.zeros(x.shape), np.zeros(x.shape)
     nb._col2im_py(cols, *params[1], *params[0], *params[2], out_py)
     nb._col2im(cols, *params[1], *params[0], *params[2], out_jit)
@@ -241,7 +243,7 @@ def test_numba_kernels_as_plain_python_equal_jitted():
     close(out_py, im2col.col2im(cols, x.shape, *params[:3]), np.float64)
 
     shape, k, s, p, ceil_mode = POOL["pad_ceil"]
-    planes = distinct(shape, np.float64).reshape(-1, *shape[2:])
+    planes = distinct(rng, shape, np.float64).reshape(-1, *shape[2:])
     oh = sizes.conv_out_size(shape[2], k[0], s[0], p[0], 1, ceil_mode)
     ow = sizes.conv_out_size(shape[3], k[1], s[1], p[1], 1, ceil_mode)
     results = []
@@ -258,53 +260,54 @@ def test_numba_kernels_as_plain_python_equal_jitted():
 
 
 @pytest.mark.numba
-def test_auto_uses_only_listed_numba_kernels():
+def test_auto_takes_from_numba_only_what_its_table_lists():
     from minicnn.kernels import numba_cpu
-    for name in numba_cpu.USE_BY_DEFAULT:
-        assert callable(getattr(numba_cpu, name)), name
     auto = kernels.get("auto")
-    for name, xp_module in (("conv2d_backward_input", im2col), ("max_pool2d_forward", xp_pool),
-                            ("avg_pool2d_backward", xp_pool)):
-        expected = numba_cpu if name in numba_cpu.USE_BY_DEFAULT else xp_module
-        assert getattr(auto, name) is getattr(expected, name)
+    for name in kernels.AUTO["numba_cpu"]:
+        assert getattr(auto, name) is getattr(numba_cpu, name), name
+        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_cpu.{name}"
+    for name, xp_module in (("conv2d_input_grad", im2col), ("max_pool2d_input_grad", xp_pool),
+                            ("avg_pool2d_input_grad", xp_pool)):
+        assert name not in kernels.AUTO["numba_cpu"]
+        assert getattr(auto, name) is getattr(xp_module, name)
 
 
 # --- the xp code on CuPy ----------------------------------------------------
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", sorted(CONV))
-def test_conv_on_cupy_equals_numpy(name):
+def test_conv_on_cupy_equals_numpy(name, rng):
     import cupy as cp
-    x, w, b, _, gy = conv_arrays(name, np.float64)
+    x, w, b, _, gy = conv_arrays(rng, name, np.float64)
     params = CONV[name][2:]
     K = kernels.for_array(cp.asarray(x))
     close(cp.asnumpy(K.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), *params)),
           im2col.conv2d_forward(x, w, b, *params), np.float64)
-    close(cp.asnumpy(K.conv2d_backward_input(cp.asarray(gy), cp.asarray(w), x.shape, *params)),
-          im2col.conv2d_backward_input(gy, w, x.shape, *params), np.float64)
-    close(cp.asnumpy(K.conv2d_backward_weight(cp.asarray(gy), cp.asarray(x), w.shape, *params)),
-          im2col.conv2d_backward_weight(gy, x, w.shape, *params), np.float64)
+    close(cp.asnumpy(K.conv2d_input_grad(cp.asarray(gy), cp.asarray(w), x.shape, *params)),
+          im2col.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
+    close(cp.asnumpy(K.conv2d_weight_grad(cp.asarray(gy), cp.asarray(x), w.shape, *params)),
+          im2col.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", sorted(POOL))
-def test_pool_on_cupy_equals_numpy(name):
+def test_pool_on_cupy_equals_numpy(name, rng, distinct):
     import cupy as cp
     shape, *window = POOL[name]
-    x = distinct(shape, np.float64)
+    x = distinct(rng, shape, np.float64)
     K = kernels.for_array(cp.asarray(x))
     y, argmax = K.max_pool2d_forward(cp.asarray(x), *window)
     y_np, argmax_np = xp_pool.max_pool2d_forward(x, *window)
     np.testing.assert_array_equal(cp.asnumpy(y), y_np)
     np.testing.assert_array_equal(cp.asnumpy(argmax), argmax_np)
-    gy = RNG.standard_normal(y_np.shape)
-    close(cp.asnumpy(K.max_pool2d_backward(cp.asarray(gy), argmax, shape)),
-          xp_pool.max_pool2d_backward(gy, argmax_np, shape), np.float64)
+    gy = rng.standard_normal(y_np.shape)
+    close(cp.asnumpy(K.max_pool2d_input_grad(cp.asarray(gy), argmax, shape)),
+          xp_pool.max_pool2d_input_grad(gy, argmax_np, shape), np.float64)
     for cip in (True, False):
         close(cp.asnumpy(K.avg_pool2d_forward(cp.asarray(x), *window, cip)),
               xp_pool.avg_pool2d_forward(x, *window, cip), np.float64)
-        close(cp.asnumpy(K.avg_pool2d_backward(cp.asarray(gy), shape, *window, cip)),
-              xp_pool.avg_pool2d_backward(gy, shape, *window, cip), np.float64)
+        close(cp.asnumpy(K.avg_pool2d_input_grad(cp.asarray(gy), shape, *window, cip)),
+              xp_pool.avg_pool2d_input_grad(gy, shape, *window, cip), np.float64)
     out = (2, 3)
     close(cp.asnumpy(K.adaptive_avg_pool2d_forward(cp.asarray(x), out)),
           xp_pool.adaptive_avg_pool2d_forward(x, out), np.float64)

@@ -42,7 +42,7 @@ def _plain_numba():
             return y, s
 
         @staticmethod
-        def lrn_backward(gy, x, s, size, alpha, beta):
+        def lrn_input_grad(gy, x, s, size, alpha, beta):
             p, t, gx = np.empty_like(x), np.empty_like(x), np.empty_like(x)
             nb._lrn_bwd_py(gy, x, s, size, alpha, beta, p, t, gx)
             return gx
@@ -60,7 +60,7 @@ def _plain_numba():
             return y, xhat
 
         @staticmethod
-        def batch_norm_backward(gy, xhat, invstd, weight):
+        def batch_norm_grads(gy, xhat, invstd, weight):
             gx = np.empty_like(gy)
             gw, gb = np.empty(gy.shape[1], gy.dtype), np.empty(gy.shape[1], gy.dtype)
             nb._bn_bwd_py(gy, xhat, invstd, weight, gx, gw, gb)
@@ -87,11 +87,11 @@ def test_lrn_kernels_match_reference(tier, params, dtype, noncontiguous):
     if noncontiguous and K.__name__ == "Plain":     # the twins get what the wrappers hand them
         x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     y_ref, s_ref = reference.lrn_forward(x, *params)
-    gx_ref = reference.lrn_backward(gy, x, s_ref, *params[:3])
+    gx_ref = reference.lrn_input_grad(gy, x, s_ref, *params[:3])
     y, s = K.lrn_forward(x, *params)
     _close(y, y_ref, dtype)
     _close(s, s_ref, dtype)
-    _close(K.lrn_backward(gy, x, s, *params[:3]), gx_ref, dtype)
+    _close(K.lrn_input_grad(gy, x, s, *params[:3]), gx_ref, dtype)
 
 
 @pytest.mark.parametrize("noncontiguous", [False, True])
@@ -117,18 +117,18 @@ def test_batch_norm_kernels_match_reference(tier, dtype, noncontiguous):
     _close(y, y_ref, dtype)
     _close(xhat, xhat_ref, dtype)
 
-    for got, want in zip(K.batch_norm_backward(gy, xhat_ref, invstd, weight),
-                         reference.batch_norm_backward(gy, xhat_ref, invstd, weight)):
+    for got, want in zip(K.batch_norm_grads(gy, xhat_ref, invstd, weight),
+                         reference.batch_norm_grads(gy, xhat_ref, invstd, weight)):
         _close(got, want, dtype)
 
 
-def test_reference_lrn_backward_is_the_transpose_of_its_jacobian():
+def test_reference_lrn_input_grad_is_the_transpose_of_its_jacobian():
     # finite differences of the plain-loop forward agree with the plain-loop backward
     rng = np.random.default_rng(3)
     x, gy = rng.standard_normal((1, 4, 2)), rng.standard_normal((1, 4, 2))
     size, alpha, beta, k = 3, 0.5, 0.75, 1.0
     _, s = reference.lrn_forward(x, size, alpha, beta, k)
-    gx = reference.lrn_backward(gy, x, s, size, alpha, beta)
+    gx = reference.lrn_input_grad(gy, x, s, size, alpha, beta)
     numeric = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         e = np.zeros_like(x)
@@ -144,9 +144,9 @@ def test_auto_tier_takes_lrn_and_batch_norm_kernels_from_numba():
     import minicnn as mc
     from minicnn import kernels
     nb = _numba()
-    listed = {"lrn_forward", "lrn_backward", "batch_norm_stats", "batch_norm_apply",
-              "batch_norm_backward"}
-    assert listed <= nb.USE_BY_DEFAULT
+    listed = {"lrn_forward", "lrn_input_grad", "batch_norm_stats", "batch_norm_apply",
+              "batch_norm_grads"}
+    assert listed <= set(kernels.AUTO["numba_cpu"])
     with mc.use_kernels("auto"):
         K = kernels.for_array(np.zeros(1))
         for name in listed:
@@ -164,16 +164,16 @@ def test_xp_kernels_on_cupy_match_numpy(dtype):
     y, s = xp_norm.lrn_forward(x, 5, 0.3, 0.75, 2.0)
     y_gpu, s_gpu = xp_norm.lrn_forward(cp.asarray(x), 5, 0.3, 0.75, 2.0)
     _close(cp.asnumpy(y_gpu), y, dtype)
-    _close(cp.asnumpy(xp_norm.lrn_backward(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
-           xp_norm.lrn_backward(gy, x, s, 5, 0.3, 0.75), dtype)
+    _close(cp.asnumpy(xp_norm.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
+           xp_norm.lrn_input_grad(gy, x, s, 5, 0.3, 0.75), dtype)
     mean, var = xp_norm.batch_norm_stats(x)
     mean_gpu, var_gpu = xp_norm.batch_norm_stats(cp.asarray(x))
     _close(cp.asnumpy(mean_gpu), mean, dtype)
     _close(cp.asnumpy(var_gpu), var, dtype)
     invstd, w = (1 / np.sqrt(var + 1e-5)).astype(dtype), np.linspace(0.5, 1.5, SHAPE[1]).astype(dtype)
     _, xhat = xp_norm.batch_norm_apply(x, mean, invstd, w, w)
-    on_gpu = xp_norm.batch_norm_backward(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
-    for got, want in zip(on_gpu, xp_norm.batch_norm_backward(gy, xhat, invstd, w)):
+    on_gpu = xp_norm.batch_norm_grads(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
+    for got, want in zip(on_gpu, xp_norm.batch_norm_grads(gy, xhat, invstd, w)):
         _close(cp.asnumpy(got), want, dtype)
 
 

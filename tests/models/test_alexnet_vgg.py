@@ -1,8 +1,7 @@
 import pytest
+from zoo_helpers import count, forward_shape, images, train_steps
 
 from minicnn import models, nn
-
-from zoo_helpers import count, forward_shape, images, train_steps
 
 
 @pytest.mark.slow

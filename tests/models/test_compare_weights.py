@@ -7,7 +7,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import models
-from minicnn.models.compare import compare, weight_depth
+from minicnn.compare import compare, weight_depth
 from minicnn.weights import convert_weights, load_torchvision, read_safetensors, write_safetensors
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "fixtures"))

@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
+from zoo_helpers import count, forward_shape, images, train_steps
 
 import minicnn as mc
 from minicnn import models
 from minicnn.models.lenet import C3_TABLE, H2_TABLE, PartialConv2d
-
-from zoo_helpers import count, forward_shape, images, train_steps
 
 
 def test_lenet1989_has_the_papers_9760_free_parameters():

@@ -1,8 +1,7 @@
 import pytest
+from zoo_helpers import count, forward_shape, train_steps
 
 from minicnn import models, nn
-
-from zoo_helpers import count, forward_shape, train_steps
 
 
 def test_mobilenet_v1_has_4_2m_parameters():

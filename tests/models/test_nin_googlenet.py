@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
+from zoo_helpers import count, forward_shape, images, train_steps
 
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import models, nn
 from minicnn.models.googlenet import Inception, InceptionAux
 from minicnn.models.nin import NIN
-
-from zoo_helpers import count, forward_shape, images, train_steps
 
 
 def test_nin_has_no_fully_connected_layer():

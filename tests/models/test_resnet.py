@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
+from zoo_helpers import count, forward_shape, images, train_steps
 
 import minicnn as mc
 from minicnn import models, nn
 from minicnn.models.resnet import BasicBlock, Bottleneck, ResNet
 from minicnn.models.resnet_cifar import CifarResNet
-
-from zoo_helpers import count, forward_shape, images, train_steps
 
 
 @pytest.mark.parametrize("build, params", [(models.resnet18, 11_689_512),

@@ -91,7 +91,7 @@ def test_registration_errors():
     with pytest.raises(TypeError, match="not a Module"):
         lin.add_module("x", 3)
     with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
-        lin.nope
+        _ = lin.nope
 
 
 def test_none_parameter_and_module_slots():
@@ -188,7 +188,8 @@ def test_non_strict_load_reports_keys_but_still_refuses_wrong_shapes():
     result = net.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["fc1.bias"] and result.unexpected_keys == ["extra"]
     sd["fc1.weight"] = np.zeros((1, 1), dtype=np.float32)
-    with pytest.raises(RuntimeError, match=r"size mismatch for fc1\.weight: copying a param with shape \(1, 1\)"):
+    with pytest.raises(RuntimeError,
+                       match=r"size mismatch for fc1\.weight: copying a param with shape \(1, 1\)"):
         net.load_state_dict(sd, strict=False)
 
 

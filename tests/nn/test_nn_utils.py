@@ -4,8 +4,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import nn
-from minicnn.nn.utils import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                              vector_to_parameters)
+from minicnn.nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
 
 def params_with_grads(*grads):
@@ -25,7 +24,7 @@ def test_clip_grad_norm_scales_all_gradients_together():
     coef = 1.0 / (5.0 + 1e-6)                    # PyTorch's formula
     np.testing.assert_allclose(ps[0].grad.data, [3 * coef, 0.0], rtol=1e-15)
     np.testing.assert_allclose(ps[1].grad.data, [[4 * coef], [0.0]], rtol=1e-15)
-    assert old.tolist() == [3.0, 0.0]            # a new array: the old one may be shared
+    assert old.tolist() == [3.0, 0.0]            # a new array: a holder of the old one keeps it
 
 
 def test_clip_grad_norm_leaves_small_gradients_and_skips_missing_ones():

@@ -12,9 +12,9 @@ from walking modules and one forward pass on one image:
     kernel sizes, FC layers (those run at inference), dropout / LRN / BN /
     Inception modules / 1x1 convs present, parameters, multiply-adds.
 """
-from .. import nn
-from ..summary import run
-from ..tensor import Tensor
+from . import nn
+from .summary import run
+from .tensor import Tensor
 
 CITED = {
     # name: (year, top-5 error %, data augmentation)
@@ -27,7 +27,7 @@ CITED = {
 
 
 def _default_models():
-    from . import alexnet, googlenet, lenet5, resnet152, vgg16
+    from .models import alexnet, googlenet, lenet5, resnet152, vgg16
     return [("LeNet-5", lambda: lenet5("1998"), (1, 32, 32)),
             ("AlexNet", lambda: alexnet("paper"), (3, 227, 227)),
             ("VGG-16", vgg16, (3, 224, 224)),
@@ -37,6 +37,11 @@ def _default_models():
             ("ResNet-152", resnet152, (3, 224, 224))]
 
 
+def _inputs(fn):
+    """The Tensors a node read (an optional input left out is None)."""
+    return [t for t in fn.inputs if t is not None]
+
+
 def weight_depth(output, params):
     """Longest chain of ops that consume a weight (a Parameter with ndim >= 2) in the graph."""
     weights = {id(p) for p in params if p.ndim >= 2}
@@ -44,21 +49,21 @@ def weight_depth(output, params):
     while stack:                          # iterative: ResNet-1202's graph is deep
         fn = stack.pop()
         order.append(fn)
-        for t in fn.inputs:
+        for t in _inputs(fn):
             if t._fn is not None and id(t._fn) not in seen:
                 seen.add(id(t._fn))
                 stack.append(t._fn)
-    pending = {id(fn): sum(t._fn is not None for t in fn.inputs) for fn in order}
+    pending = {id(fn): sum(t._fn is not None for t in _inputs(fn)) for fn in order}
     ready = [fn for fn in order if pending[id(fn)] == 0]
     consumers = {}
     for fn in order:
-        for t in fn.inputs:
+        for t in _inputs(fn):
             if t._fn is not None:
                 consumers.setdefault(id(t._fn), []).append(fn)
     while ready:                          # topological order, producers first
         fn = ready.pop()
-        below = max((depth[id(t._fn)] for t in fn.inputs if t._fn is not None), default=0)
-        depth[id(fn)] = below + any(id(t) in weights for t in fn.inputs)
+        below = max((depth[id(t._fn)] for t in _inputs(fn) if t._fn is not None), default=0)
+        depth[id(fn)] = below + any(id(t) in weights for t in _inputs(fn))
         for c in consumers.get(id(fn), []):
             pending[id(c)] -= 1
             if pending[id(c)] == 0:

@@ -1,0 +1,105 @@
+"""The argument checks the ops share: each raises, naming the layer, what it expected and what it got.
+
+``F.*`` runs them on every call, before any arithmetic; a Module runs the
+hyperparameter ones once, in its constructor, and passes its own name to
+``F.*`` (``name=``) so that an error names the layer, not the function.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from ..tensor import Tensor
+
+
+def pair(v: Any, name: str = "value") -> tuple[int, int]:
+    """An int or a pair of ints -> a (height, width) tuple of ints."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return int(v), int(v)
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
+            isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in v):
+        return int(v[0]), int(v[1])
+    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+
+
+def positive_int(name: str, what: str, n: Any) -> int:
+    """n as an int, or a ValueError when it is not a positive integer."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{name}: {what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def check_float(name: str, what: str, t: Any) -> None:
+    """t must be a floating-point Tensor."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: {what} must be a Tensor, got {type(t).__name__}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"{name}: {what} must be a floating-point tensor, got dtype {t.dtype}")
+
+
+def check_same_dtype(name: str, x: Tensor, **others: Tensor | None) -> None:
+    """Every given tensor has x's dtype (NumPy would promote silently, and backward then fail)."""
+    for what, t in others.items():
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{name}: x is {x.dtype} but {what} is {t.dtype}; convert one of them "
+                            "(x.float() / x.double(), model.float() / model.double())")
+
+
+def check_nchw(name: str, x: Any) -> None:
+    """x must be a floating-point (N, C, H, W) Tensor."""
+    check_float(name, "x", x)
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected x of shape (N, C, H, W), got shape {x.shape}")
+
+
+def check_conv_args(name: str, stride: Any, padding: Any, dilation: Any,
+                    groups: Any) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Validate a convolution's hyperparameters; returns (stride, padding, dilation) as pairs."""
+    stride, padding = pair(stride, f"{name}: stride"), pair(padding, f"{name}: padding")
+    dilation = pair(dilation, f"{name}: dilation")
+    if min(stride) <= 0:
+        raise ValueError(f"{name}: stride must be positive, got {stride}")
+    if min(padding) < 0:
+        raise ValueError(f"{name}: padding must be non-negative, got {padding}")
+    if min(dilation) < 1:
+        raise ValueError(f"{name}: dilation must be at least 1, got {dilation}")
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    return stride, padding, dilation
+
+
+def check_pool_args(name: str, kernel_size: Any, stride: Any,
+                    padding: Any) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Validate a pooling's hyperparameters; returns (kernel_size, stride, padding) as pairs."""
+    kernel_size = pair(kernel_size, f"{name}: kernel_size")
+    stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
+    padding = pair(padding, f"{name}: padding")
+    if min(kernel_size) <= 0:
+        raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
+    if min(stride) <= 0:
+        raise ValueError(f"{name}: stride must be positive, got {stride}")
+    if min(padding) < 0:
+        raise ValueError(f"{name}: padding must be non-negative, got {padding}")
+    if padding[0] > kernel_size[0] // 2 or padding[1] > kernel_size[1] // 2:
+        # NOTE: PyTorch's rule; more padding would allow windows of padding alone
+        raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding "
+                         f"{padding} for kernel_size {kernel_size}")
+    return kernel_size, stride, padding
+
+
+def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
+    """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
+    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
+    if len(size) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
+                                 for s in size):
+        raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
+    if any(s is not None and s < 1 for s in size):
+        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    oh, ow = (None if s is None else int(s) for s in size)
+    return oh, ow
+
+
+def check_p(name: str, p: Any) -> None:
+    """p must be a probability (dropout)."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= float(p) <= 1:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p!r}")
