@@ -150,11 +150,11 @@ def _make_conv_backward(rng, N, C, H, W, O, k, s, p):
 
 
 def _gx(gy, x, w, s, p):
-    return ref.conv2d_backward_input(gy, w, x.shape, *_pairs(s, p), 1)
+    return ref.conv2d_input_grad(gy, w, x.shape, *_pairs(s, p), 1)
 
 
 def _conv_backward(gy, x, w, s, p):
-    gw = ref.conv2d_backward_weight(gy, x, w.shape, *_pairs(s, p), 1)
+    gw = ref.conv2d_weight_grad(gy, x, w.shape, *_pairs(s, p), 1)
     return _gx(gy, x, w, s, p), gw, gy.sum(axis=(0, 2, 3))
 
 

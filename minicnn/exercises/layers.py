@@ -87,7 +87,7 @@ def _make_lrn(rng, N, C, H, W, size):
 def _lrn(gy, x, size, alpha, beta, k):
     ncm = (x.shape[0], x.shape[1], -1)
     _, s = ref.lrn_forward(x.reshape(ncm), size, alpha, beta, k)
-    return ref.lrn_backward(gy.reshape(ncm), x.reshape(ncm), s, size, alpha, beta).reshape(x.shape)
+    return ref.lrn_input_grad(gy.reshape(ncm), x.reshape(ncm), s, size, alpha, beta).reshape(x.shape)
 
 
 def _lrn_s_constant(gy, x, size, alpha, beta, k):
@@ -121,7 +121,7 @@ def _bn(gy, x, gamma, eps):
     mean, var = ref.batch_norm_stats(x.reshape(ncm))
     invstd = ref.batch_norm_invstd(var, eps)
     _, xhat = ref.batch_norm_apply(x.reshape(ncm), mean, invstd, gamma, np.zeros_like(gamma))
-    gx, ggamma, gbeta = ref.batch_norm_backward(gy.reshape(ncm), xhat, invstd, gamma)
+    gx, ggamma, gbeta = ref.batch_norm_grads(gy.reshape(ncm), xhat, invstd, gamma)
     return gx.reshape(x.shape), ggamma, gbeta
 
 

@@ -40,7 +40,7 @@ def _make_max(rng, N, C, H, W, k, s, values):
 
 def _max_backward(gy, x, k, s):
     _, argmax = ref.max_pool2d_forward(x, (k, k), (s, s), (0, 0), False)
-    return ref.max_pool2d_backward(gy, argmax, x.shape)
+    return ref.max_pool2d_input_grad(gy, argmax, x.shape)
 
 
 def _max_variant(ties, accumulate=True):
@@ -88,7 +88,7 @@ def _make_avg(rng, N, C, H, W, k, s, values):
 
 
 def _avg_backward(gy, x_shape, k, s):
-    return ref.avg_pool2d_backward(gy, x_shape, (k, k), (s, s), (0, 0), False, True)
+    return ref.avg_pool2d_input_grad(gy, x_shape, (k, k), (s, s), (0, 0), False, True)
 
 
 def _avg_assign(gy, x_shape, k, s):
