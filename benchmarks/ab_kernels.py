@@ -5,7 +5,7 @@
 
 Side A has the module named by --kernel in the Numba chain, right after numba_cpu
 (where "auto" takes every kernel it has), side B has it in no chain
-(kernels._CHAINS is edited before anything is built). The two are timed in
+(kernels.TIERS and kernels.AUTO are edited before anything is built). The two are timed in
 alternating rounds (minicnn.bench.fair), with the same thread variables, and the
 script prints each side's median of per-round medians, the ratio A/B and the spread
 of the per-round ratios. Writes the summary as JSON with --out.
@@ -19,14 +19,17 @@ from minicnn.bench import fair, worker
 
 
 def child(module, side, threads):
-    """A worker (bench/worker.py protocol) whose kernel chains have ``module`` or lack it."""
+    """A worker (bench/worker.py protocol) whose numba and auto tiers have ``module`` or lack it."""
+    import importlib
+
     from minicnn import kernels
-    for tier, chain in kernels._CHAINS.items():
-        chain = tuple(m for m in chain if m != module)
-        if side == "with" and "numba_cpu" in chain:
-            i = chain.index("numba_cpu") + 1
-            chain = chain[:i] + (module,) + chain[i:]
-        kernels._CHAINS[tier] = chain
+    for tier, chain in kernels.TIERS.items():
+        kernels.TIERS[tier] = tuple(m for m in chain if m != module)
+    kernels.AUTO.pop(module, None)
+    if side == "with":
+        lent = importlib.import_module(f"minicnn.kernels.{module}")
+        kernels.TIERS["numba"] = ("numba_cpu", module) + kernels.TIERS["numba"][1:]
+        kernels.AUTO[module] = tuple(n for n in kernels.KERNELS if hasattr(lent, n))
     worker.serve_stdio(worker.Worker("minicnn", threads))
 
 

@@ -143,24 +143,25 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     return y
 
 
-def conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding, dilation, groups,
-                    need_input=True, need_weight=True):
-    """(gx, gW) of a depthwise convolution, each only when asked for; others: im2col.py."""
-    if not applies(x_shape, weight_shape, groups):
-        return im2col.conv2d_backward(gy, x, weight, x_shape, weight_shape, stride, padding,
-                                      dilation, groups, need_input, need_weight)
+def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
+    """gx of a depthwise convolution (see the module docstring); other convolutions: im2col.py."""
+    if not applies(x_shape, weight.shape, groups):
+        return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
     N, C, H, W = x_shape
     _, _, OH, OW = gy.shape
-    gy = np.ascontiguousarray(gy)
-    geometry = _geometry(stride, padding, dilation)
-    gx = gw = None
-    if need_input:
-        gx = np.zeros(x_shape, dtype=gy.dtype)
-        _dw_backward_input(gy.reshape(N * C, OH, OW),
-                           np.ascontiguousarray(weight).reshape(C, *weight_shape[2:]), *geometry,
-                           gx.reshape(N * C, H, W))
-    if need_weight:
-        gw = np.empty(weight_shape, dtype=gy.dtype)
-        _dw_backward_weight(gy, np.ascontiguousarray(x), *geometry,
-                            gw.reshape(C, *weight_shape[2:]))
-    return gx, gw
+    gx = np.zeros(x_shape, dtype=gy.dtype)
+    _dw_backward_input(np.ascontiguousarray(gy).reshape(N * C, OH, OW),
+                       np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]),
+                       *_geometry(stride, padding, dilation), gx.reshape(N * C, H, W))
+    return gx
+
+
+def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
+    """gW of a depthwise convolution (see the module docstring); other convolutions: im2col.py."""
+    if not applies(x.shape, weight_shape, groups):
+        return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
+    C = weight_shape[0]
+    gw = np.empty(weight_shape, dtype=gy.dtype)
+    _dw_backward_weight(np.ascontiguousarray(gy), np.ascontiguousarray(x),
+                        *_geometry(stride, padding, dilation), gw.reshape(C, *weight_shape[2:]))
+    return gw

@@ -106,6 +106,9 @@ def test_device_cuda_without_a_gpu_is_one_line(capsys):
 
 def test_a_missing_extra_is_one_line_naming_it(capsys, monkeypatch, tmp_path):
     import importlib.util
+
+    from minicnn.data import bundled
+    monkeypatch.setattr(bundled, "_cache", {})          # digits loaded by an earlier test
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "mlxtend" else real(name, *a))
