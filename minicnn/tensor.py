@@ -16,6 +16,7 @@ graph as it goes unless ``retain_graph=True``.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,7 @@ class Function:
             y = np.asarray(y)           # NumPy reductions return scalars, not 0-d arrays
         if not (_grad_enabled[0] and any(fn.needs_grad)):
             return Tensor(y)
-        fn.inputs = inputs
+        fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp
         return Tensor(y, requires_grad=True, _fn=fn)
 
@@ -90,6 +91,36 @@ class Function:
     def free(self):
         """Drop the inputs and everything saved for backward."""
         self.__dict__ = {"freed": True, "inputs": ()}
+
+
+class _NodeInput:
+    """What a node keeps of an input made by another node: not the Tensor, only its link.
+
+    Backward reads of such an input only the node that made it, whether it wants a
+    gradient, and its shape and dtype (to check the gradient). Keeping the Tensor
+    would keep its array alive until backward reaches this node, although most ops
+    never read it again (what a backward needs, the forward saved on the node): a
+    ReLU after a batch norm would hold the batch norm's output through the whole
+    forward pass. A weak reference still finds the Tensor while the user holds it,
+    for ``retain_grad()``.
+    """
+
+    __slots__ = ("_fn", "requires_grad", "shape", "dtype", "_tensor")
+
+    def __init__(self, t):
+        self._fn, self.requires_grad = t._fn, t.requires_grad
+        self.shape, self.dtype = t.data.shape, t.data.dtype
+        self._tensor = weakref.ref(t)
+
+    @property
+    def _retain_grad(self):
+        t = self._tensor()
+        return t is not None and t._retain_grad
+
+    def _accumulate(self, g):
+        t = self._tensor()
+        if t is not None:
+            t._accumulate(g)
 
 
 def _check_same_device(name, inputs):
@@ -163,8 +194,8 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
         for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
             if gx is None or x is None or not x.requires_grad:
                 continue
-            if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
-                _grad_mismatch(fn, i, x.data, gx)
+            if gx.shape != x.shape or gx.dtype != x.dtype:
+                _grad_mismatch(fn, i, x, gx)
             if x._fn is None or x._retain_grad:
                 x._accumulate(gx)
             if x._fn is not None:

@@ -247,3 +247,29 @@ def test_backward_on_a_leaf_copies_the_given_gradient():
     x.backward(g)
     g[0] = 5.0
     np.testing.assert_array_equal(x.grad.numpy(), np.ones(2))
+
+
+def test_a_node_does_not_keep_the_array_of_an_input_made_by_another_node():
+    import gc
+    import weakref
+    rng = np.random.default_rng(43)
+    x = mc.tensor(rng.standard_normal((4, 5)), requires_grad=True)
+    h = x * 2.0                                     # made by a node, read again by no backward
+    alive = weakref.ref(h.data)
+    y = (h + 1.0).sum()
+    del h
+    gc.collect()
+    assert alive() is None, "the graph kept an intermediate array its backward never reads"
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((4, 5), 2.0))
+
+
+def test_retain_grad_after_the_tensor_was_used_still_keeps_its_gradient():
+    rng = np.random.default_rng(44)
+    x = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    h = x * 3.0
+    y = (h * h).sum()
+    h.retain_grad()                                  # asked for after h entered the graph
+    y.backward()
+    np.testing.assert_allclose(h.grad.numpy(), 2 * h.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), 18 * x.numpy())
