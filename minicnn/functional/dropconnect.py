@@ -14,6 +14,8 @@ and the layer's output E[a(u_n)] is estimated from ``samples`` draws of that
 Gaussian through the activation a. (The paper keeps unscaled masks and writes
 mean = (1 - p) W v; scaling the mask moves that factor into training.)
 """
+import numpy as np
+
 from .. import backend, rng
 from ..tensor import Function, Tensor
 
@@ -28,7 +30,7 @@ class DropConnectLinear(Function):
     def forward(self, x, weight, bias=None, mask=None):
         xp = backend.xp_of(x)
         self.x, self.mask, self.thinned = x, mask, mask * weight        # (N, out, in)
-        y = xp.einsum("noi,ni->no", self.thinned, x)
+        y = xp.einsum("noi,ni->no", self.thinned, x)      # one small matrix-vector product per example
         if bias is not None:
             y += bias
         return y
@@ -38,7 +40,7 @@ class DropConnectLinear(Function):
         gx = xp.einsum("noi,no->ni", self.thinned, gy) if self.needs_grad[0] else None
         gw = None
         if self.needs_grad[1]:
-            gw = (self.mask * (gy[:, :, None] * self.x[:, None, :])).sum(axis=0)
+            gw = xp.einsum("noi,no,ni->oi", self.mask, gy, self.x)
         if len(self.needs_grad) > 2:
             return gx, gw, (gy.sum(axis=0) if self.needs_grad[2] else None)
         return gx, gw
@@ -73,10 +75,12 @@ def dropconnect_linear(x, weight, bias=None, p=0.5, mask=None):
     xp = backend.xp_of(x.data)
     shape = (x.shape[0],) + tuple(weight.shape)
     if mask is None:
-        mask = backend.to_device(rng.default_generator().random(shape) >= p, x.device)
+        # NOTE: float32 draws: one number per example and weight makes the draws the layer's main cost
+        mask = backend.to_device(rng.default_generator().random(shape, dtype=np.float32) >= p, x.device)
     if tuple(mask.shape) != shape:
         raise ValueError(f"dropconnect_linear: mask must have shape {shape}, got {tuple(mask.shape)}")
-    mask = (xp.asarray(mask) / (1.0 - p)).astype(x.dtype)
+    mask = xp.asarray(mask).astype(x.dtype)
+    mask *= 1.0 / (1.0 - p)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return DropConnectLinear.apply(*inputs, mask=mask)
 
@@ -104,10 +108,11 @@ def dropconnect_gaussian(x, weight, bias=None, p=0.5, activation=None, samples=1
     g = rng.get_generator(generator)
     std = xp.sqrt(var)
     act = activation or (lambda u: u)
+    draw_dtype = np.float32 if mean.dtype == np.float32 else np.float64
     total = xp.zeros_like(mean)
     step = max(1, chunk // max(1, mean.size))       # bounds the temporary draws' memory
     for start in range(0, samples, step):
         k = min(step, samples - start)
-        z = xp.asarray(g.standard_normal((k,) + mean.shape)).astype(mean.dtype)
+        z = xp.asarray(g.standard_normal((k,) + mean.shape, dtype=draw_dtype))
         total += act(mean + std * z).sum(axis=0)
     return Tensor(total / samples)
