@@ -240,3 +240,24 @@ def conv2d_macs(x_shape, w_shape, stride, padding):
     O, _, KH, KW = w_shape
     OH, OW = (H + 2 * padding - KH) // stride + 1, (W + 2 * padding - KW) // stride + 1
     return N * O * OH * OW * C * KH * KW
+
+
+# --- 10. dead units, DropConnect, depth and cost -----------------------------
+
+def leaky_relu_backward(gy, x, negative_slope):
+    return gy * np.where(x > 0, 1.0, negative_slope)      # x = 0 takes the negative slope, as PyTorch
+
+
+def dropconnect_forward(x, w, b, p, u):
+    y = np.empty((x.shape[0], w.shape[0]), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        thinned = (u[n] >= p) * w / (1 - p)               # example n's own mask over the weights
+        y[n] = thinned @ x[n] + b
+    return y
+
+
+def depthwise_separable_cost(c_in, c_out, k, h, w):
+    standard = c_out * c_in * k * k
+    separable = c_in * k * k + c_in * c_out               # one k x k filter per channel, then the 1x1
+    # stride 1 and padding k // 2 keep the output h x w; each weight is used once per output pixel
+    return (standard, separable), (standard * h * w, separable * h * w)
