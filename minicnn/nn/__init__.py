@@ -12,5 +12,6 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .loss import CrossEntropyLoss, MSELoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .dropout import DropConnect, Dropout, Dropout2d
+from .dropconnect import DropConnectLinear
 from .norm import BatchNorm1d, BatchNorm2d, LocalResponseNorm
 from . import init, utils

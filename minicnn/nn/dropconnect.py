@@ -10,6 +10,7 @@ a(u) over samples, which cannot be split from the linear part.
 import numpy as np
 
 from .. import functional as F
+from ..functional.checks import check_float, check_same_dtype
 from ..functional.dropconnect import check_dropconnect_p, dropconnect_gaussian, dropconnect_linear
 from . import init
 from .module import Module
@@ -47,7 +48,8 @@ class DropConnectLinear(Module):
         init.default_(self.weight, self.bias)
 
     def forward(self, x):
-        self._check_input(x, self.weight)
+        check_float(self._label(), "x", x)
+        check_same_dtype(self._label(), x, weight=self.weight, bias=self.bias)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"{self._label()}: expected x of shape (N, {self.in_features}), "
                              f"got {x.shape}")

@@ -90,3 +90,17 @@ def test_wrong_input_width_names_the_layer():
     layer = DropConnectLinear(4, 3)
     with pytest.raises(ValueError, match=r"DropConnectLinear: expected x of shape \(N, 4\)"):
         layer(mc.tensor(np.zeros((2, 5), dtype=np.float32)))
+
+
+def test_layer_is_exported_from_nn():
+    from minicnn import nn
+    assert nn.DropConnectLinear is DropConnectLinear
+    assert "DropConnectLinear(in_features=4, out_features=3, p=0.5" in repr(nn.DropConnectLinear(4, 3))
+
+
+def test_input_of_another_dtype_names_the_layer():
+    layer = DropConnectLinear(4, 3)                           # float32 weights
+    with pytest.raises(TypeError, match="DropConnectLinear: x is float64 but weight is float32"):
+        layer(mc.tensor(np.zeros((2, 4))))
+    with pytest.raises(TypeError, match="DropConnectLinear: x must be a Tensor, got ndarray"):
+        layer(np.zeros((2, 4), dtype=np.float32))
