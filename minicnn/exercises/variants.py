@@ -131,7 +131,8 @@ def _separable(c_in, c_out, k):
 COST = Exercise(
     name="depthwise_separable_cost", signature="(c_in, c_out, k, h, w)", returns=("params", "macs"),
     notebook=NB,
-    teaches="why MobileNet's depthwise + pointwise pair costs about 1/c_out + 1/k^2 of a full convolution",
+    teaches=("MobileNet's depthwise + pointwise pair costs about 1/c_out + 1/k^2 of the convolution it "
+             "replaces"),
     doc="""Standard: one k x k convolution from c_in to c_out channels, stride 1, padding k // 2, no bias,
     on an h x w input (so the output is h x w). Depthwise-separable (MobileNet): a k x k convolution with
     one filter per channel (groups = c_in), then a 1x1 convolution from c_in to c_out, no biases.
