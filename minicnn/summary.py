@@ -66,7 +66,10 @@ def _bytes(y):
 
 def _selected(model, depth):
     """(name, module) to list: the leaves (plus modules holding parameters of their own)
-    when depth is None, else the modules exactly ``depth`` levels below the root."""
+    when depth is None, else the modules exactly ``depth`` levels below the root. A bare
+    layer (a root without children) is its own only row."""
+    if not any(True for _ in model.children()):
+        return [(type(model).__name__, model)]
     out = []
     for name, m in model.named_modules():
         if not name:

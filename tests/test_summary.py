@@ -104,3 +104,11 @@ def test_check_fits_refuses_with_the_estimate(monkeypatch):
 def test_available_memory_is_a_positive_byte_count():
     have = available_memory()
     assert have is None or have > 2**20
+
+
+def test_a_bare_layer_is_its_own_row():
+    from minicnn import nn
+    s = summary(nn.Conv2d(3, 8, 3, padding=1), (3, 10, 12))
+    assert len(s) == 1 and s[0].kind == "Conv2d"
+    assert s[0].params == 8 * 3 * 9 + 8
+    assert s[0].flops == 8 * 3 * 9 * 10 * 12 and s[0].output_shape == (1, 8, 10, 12)
