@@ -10,6 +10,7 @@ alternating rounds (minicnn.bench.fair), with the same thread variables, and the
 script prints each side's median of per-round medians, the ratio A/B and the spread
 of the per-round ratios. Writes the summary as JSON with --out.
 """
+
 import argparse
 import json
 import os
@@ -23,6 +24,7 @@ def child(module, side, threads):
     import importlib
 
     from minicnn import kernels
+
     for tier, chain in kernels.TIERS.items():
         kernels.TIERS[tier] = tuple(m for m in chain if m != module)
     kernels.AUTO.pop(module, None)
@@ -42,8 +44,9 @@ def main():
     p.add_argument("--batch", type=int, default=None)
     p.add_argument("--tier", default="auto")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--numba-threads", type=int, default=None,
-                   help="NUMBA_NUM_THREADS of both sides (default: --threads)")
+    p.add_argument(
+        "--numba-threads", type=int, default=None, help="NUMBA_NUM_THREADS of both sides (default: --threads)"
+    )
     p.add_argument("--rounds", type=int, default=9)
     p.add_argument("--calls", type=int, default=5)
     p.add_argument("--out")
@@ -57,23 +60,46 @@ def main():
     env = fair.thread_env(a.threads)
     if a.numba_threads:
         env["NUMBA_NUM_THREADS"] = str(a.numba_threads)
-    sides = [fair.WorkerProcess("minicnn", a.threads, env=env, command=[
-        sys.executable, os.path.join(here, "ab_kernels.py"), "--child", side, "--kernel", a.kernel,
-        "--threads", str(a.threads)]) for side in ("with", "without")]
+    sides = [
+        fair.WorkerProcess(
+            "minicnn",
+            a.threads,
+            env=env,
+            command=[
+                sys.executable,
+                os.path.join(here, "ab_kernels.py"),
+                "--child",
+                side,
+                "--kernel",
+                a.kernel,
+                "--threads",
+                str(a.threads),
+            ],
+        )
+        for side in ("with", "without")
+    ]
     try:
         build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
         s = fair.compare_case(*sides, build, a.rounds, a.calls)
     finally:
         for w in sides:
             w.close()
-    s.update(case=case, mode=mode, tier=a.tier, threads=a.threads, kernel=a.kernel,
-             numba_threads=env["NUMBA_NUM_THREADS"],
-             load_after=os.getloadavg())
+    s.update(
+        case=case,
+        mode=mode,
+        tier=a.tier,
+        threads=a.threads,
+        kernel=a.kernel,
+        numba_threads=env["NUMBA_NUM_THREADS"],
+        load_after=os.getloadavg(),
+    )
     r = s["ratio_rounds"]
-    print(f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.kernel} "
-          f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, "
-          f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
-          f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}")
+    print(
+        f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.kernel} "
+        f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, "
+        f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
+        f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+    )
     if a.out:
         with open(a.out, "w") as f:
             json.dump(s, f, indent=1)

@@ -7,6 +7,7 @@ shortcuts), start from the same seed and see the same batches. Writes the
 training-error curves (per step, smoothed) to results/degradation_shapes.png
 and the figures to results/degradation_shapes.json.
 """
+
 import argparse
 import json
 import os
@@ -39,11 +40,17 @@ def train(plain, train_set, test_set, epochs, seed):
             opt.step()
             sched.step()
             errors.append(float((logits.data.argmax(1) != y.data).mean()))
-        print(f"{'plain' if plain else 'resnet'}-20 epoch {epoch + 1}: training error "
-              f"{np.mean(errors[-len(loader):]):.3f}", flush=True)
+        print(
+            f"{'plain' if plain else 'resnet'}-20 epoch {epoch + 1}: training error "
+            f"{np.mean(errors[-len(loader) :]):.3f}",
+            flush=True,
+        )
     test = evaluate(model, data.DataLoader(test_set, batch_size=500))
-    return {"train_error_per_step": errors, "test_accuracy": test["accuracy"],
-            "seconds": time.perf_counter() - began}
+    return {
+        "train_error_per_step": errors,
+        "test_accuracy": test["accuracy"],
+        "seconds": time.perf_counter() - began,
+    }
 
 
 def main():
@@ -54,21 +61,28 @@ def main():
     args = p.parse_args()
     train_set = data.SyntheticShapes(args.n, seed=args.seed)
     test_set = data.SyntheticShapes(2000, seed=args.seed + 1)
-    runs = {name: train(name == "plain-20", train_set, test_set, args.epochs, args.seed)
-            for name in ("resnet-20", "plain-20")}
+    runs = {
+        name: train(name == "plain-20", train_set, test_set, args.epochs, args.seed)
+        for name in ("resnet-20", "plain-20")
+    }
     out = os.path.join(HERE, "results")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "degradation_shapes.json"), "w") as f:
         json.dump({"epochs": args.epochs, "n": args.n, "runs": runs}, f)
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for name, run in runs.items():
         e = np.asarray(run["train_error_per_step"])
         smooth = np.convolve(e, np.ones(25) / 25, mode="valid")
-        ax.plot(np.arange(len(smooth)) * args.epochs / len(e), smooth,
-                label=f"{name} (test accuracy {run['test_accuracy']:.3f})")
+        ax.plot(
+            np.arange(len(smooth)) * args.epochs / len(e),
+            smooth,
+            label=f"{name} (test accuracy {run['test_accuracy']:.3f})",
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("training error (25-step mean)")
     ax.set_title(f"SyntheticShapes, {args.n} images: plain vs residual, 20 layers")

@@ -8,6 +8,7 @@ BLAS thread, so "2 processes" means 2 cores. Scaling efficiency is
 (images/s with 2) / (2 x images/s with 1). The time inside sync_gradients
 (the all-reduce) is reported apart. Writes results/distributed_cpu.json.
 """
+
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ def worker():
     import minicnn.distributed as dist
     import minicnn.functional as F
     from minicnn import models, optim
+
     dist.init()
     r, world = dist.rank(), dist.world_size()
     mc.manual_seed(0)
@@ -51,37 +53,68 @@ def worker():
     dist.barrier()
     seconds = time.perf_counter() - began
     if r == 0:
-        print("RESULT " + json.dumps({"processes": world, "seconds": seconds,
-                                      "images_per_second": STEPS * BATCH / seconds,
-                                      "sync_seconds": sync}), flush=True)
+        print(
+            "RESULT "
+            + json.dumps(
+                {
+                    "processes": world,
+                    "seconds": seconds,
+                    "images_per_second": STEPS * BATCH / seconds,
+                    "sync_seconds": sync,
+                }
+            ),
+            flush=True,
+        )
 
 
 def run(n):
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     mpiexec = mpiexec if os.path.exists(mpiexec) else shutil.which("mpiexec")
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([mpiexec, "-n", str(n), sys.executable, __file__, "--worker"],
-                         env=env, capture_output=True, text=True, timeout=600, check=True).stdout
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    out = subprocess.run(
+        [mpiexec, "-n", str(n), sys.executable, __file__, "--worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
     return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
 
 
 def main():
-    load = os.getloadavg()             # other work on the machine skews both runs
+    load = os.getloadavg()  # other work on the machine skews both runs
     runs = [run(1), run(2)]
     one, two = runs[0]["images_per_second"], runs[1]["images_per_second"]
-    result = {"model": "lenet5 (modern)", "global_batch": BATCH, "steps": STEPS,
-              "runs": runs, "speedup": two / one, "scaling_efficiency": two / (2 * one),
-              "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                          "python": platform.python_version(),
-                          "load_average_before": load}}
+    result = {
+        "model": "lenet5 (modern)",
+        "global_batch": BATCH,
+        "steps": STEPS,
+        "runs": runs,
+        "speedup": two / one,
+        "scaling_efficiency": two / (2 * one),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_average_before": load,
+        },
+    }
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     path = os.path.join(HERE, "results", "distributed_cpu.json")
     with open(path, "w") as f:
         json.dump(result, f, indent=1)
     for r in runs:
-        print(f"{r['processes']} process(es): {r['images_per_second']:8.1f} images/s "
-              f"({r['sync_seconds'] / r['seconds']:.1%} of the time in sync_gradients)")
+        print(
+            f"{r['processes']} process(es): {r['images_per_second']:8.1f} images/s "
+            f"({r['sync_seconds'] / r['seconds']:.1%} of the time in sync_gradients)"
+        )
     print(f"speed-up {two / one:.2f}x, scaling efficiency {two / (2 * one):.0%}; wrote {path}")
 
 

@@ -9,6 +9,7 @@ is near zero, the GPU is waiting for Python: the step costs one kernel launch
 per array operation, and fewer operations (fused kernels) make it faster,
 not a faster GPU. Needs CuPy and a GPU.
 """
+
 import argparse
 import time
 
@@ -27,7 +28,7 @@ def main():
     p.add_argument("--steps", type=int, default=10)
     args = p.parse_args()
     sync = backend.cupy().cuda.Device().synchronize
-    build, chw = MODELS[args.model][:2]               # the bench's models and input sizes
+    build, chw = MODELS[args.model][:2]  # the bench's models and input sizes
     net = build().to("cuda")
     rng = np.random.default_rng(0)
     x = mc.tensor(rng.standard_normal((args.batch_size,) + chw).astype(np.float32), device="cuda")
@@ -51,9 +52,11 @@ def main():
         phases()
     forward, backward, update = np.median([phases() for _ in range(args.steps)], axis=0) * 1e3
     total = forward + backward + update
-    print(f"{args.model}, batch {args.batch_size}, cuda: forward {forward:.2f} ms, backward "
-          f"{backward:.2f} ms, update {update:.2f} ms; {total:.2f} ms a step, "
-          f"{args.batch_size / total * 1e3:.0f} img/s")
+    print(
+        f"{args.model}, batch {args.batch_size}, cuda: forward {forward:.2f} ms, backward "
+        f"{backward:.2f} ms, update {update:.2f} ms; {total:.2f} ms a step, "
+        f"{args.batch_size / total * 1e3:.0f} img/s"
+    )
     began = time.perf_counter()
     for _ in range(args.steps):
         opt.zero_grad()
@@ -62,8 +65,10 @@ def main():
     issued = time.perf_counter()
     sync()
     drained = time.perf_counter()
-    print(f"issuing a step: {(issued - began) / args.steps * 1e3:.2f} ms of host time; "
-          f"the GPU finished {(drained - issued) * 1e3:.2f} ms after the last call returned")
+    print(
+        f"issuing a step: {(issued - began) / args.steps * 1e3:.2f} ms of host time; "
+        f"the GPU finished {(drained - issued) * 1e3:.2f} ms after the last call returned"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Each section is a function returning rows (kernel, shape, {tier: seconds}); the
 table prints the best of a few repeats and each tier's speed-up over "numpy".
 These numbers decide which Numba kernels go into ``minicnn.kernels.AUTO``.
 """
+
 import sys
 import time
 
@@ -24,7 +25,7 @@ def section(fn):
 
 
 def best_of(fn, *args, repeats=5):
-    fn(*args)                                  # warm-up (and Numba compile)
+    fn(*args)  # warm-up (and Numba compile)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -35,6 +36,7 @@ def best_of(fn, *args, repeats=5):
 
 def tiers():
     from minicnn import kernels
+
     found = {"numpy": kernels.get("numpy")}
     if backend.numba_available():
         found["numba"] = kernels.get("numba")
@@ -43,19 +45,26 @@ def tiers():
 
 # --- convolution ------------------------------------------------------------
 
+
 def _kernel_sets(with_reference):
     """Tier name -> KernelSet (a tier lacking a kernel lends it from the next in its chain)."""
     from minicnn import kernels
-    names = (["reference"] if with_reference else []) + ["numpy"] + (
-        ["numba"] if backend.numba_available() else [])
+
+    names = (
+        (["reference"] if with_reference else [])
+        + ["numpy"]
+        + (["numba"] if backend.numba_available() else [])
+    )
     return {name: kernels.get(name) for name in names}
 
 
 def _time_all(rows, shape, calls, with_reference=False):
     """calls: (kernel name, args); appends a row per kernel with each tier's best time."""
     for name, args in calls:
-        times = {t: best_of(getattr(K, name), *args, repeats=1 if t == "reference" else 5)
-                 for t, K in _kernel_sets(with_reference).items()}
+        times = {
+            t: best_of(getattr(K, name), *args, repeats=1 if t == "reference" else 5)
+            for t, K in _kernel_sets(with_reference).items()
+        }
         rows.append((name, shape, times))
 
 
@@ -63,21 +72,28 @@ def _time_all(rows, shape, calls, with_reference=False):
 def conv(dtype=np.float32):
     """A VGG/ResNet 3x3 conv, 64 -> 64 channels on 32x32, batch 32; the reference on a tiny one."""
     rng = np.random.default_rng(0)
-    geometry = ((1, 1), (1, 1), (1, 1), 1)          # stride, padding, dilation, groups
+    geometry = ((1, 1), (1, 1), (1, 1), 1)  # stride, padding, dilation, groups
     rows = []
     for shape, channels, with_reference in (((2, 4, 8, 8), 4, True), ((32, 64, 32, 32), 64, False)):
         x = rng.standard_normal(shape).astype(dtype)
         w = rng.standard_normal((channels, shape[1], 3, 3)).astype(dtype)
         b = np.zeros(channels, dtype)
         gy = im2col.conv2d_forward(x, w, b, *geometry)
-        _time_all(rows, shape, (("conv2d_forward", (x, w, b) + geometry),
-                                ("conv2d_input_grad", (gy, w, x.shape) + geometry),
-                                ("conv2d_weight_grad", (gy, x, w.shape) + geometry)),
-                  with_reference)
+        _time_all(
+            rows,
+            shape,
+            (
+                ("conv2d_forward", (x, w, b) + geometry),
+                ("conv2d_input_grad", (gy, w, x.shape) + geometry),
+                ("conv2d_weight_grad", (gy, x, w.shape) + geometry),
+            ),
+            with_reference,
+        )
     return rows
 
 
 # --- pooling ----------------------------------------------------------------
+
 
 @section
 def pool(dtype=np.float32):
@@ -90,14 +106,22 @@ def pool(dtype=np.float32):
         y, argmax = xp_pool.max_pool2d_forward(x, *overlap)
         gy = np.ones_like(y)
         gy_avg = np.ones_like(xp_pool.avg_pool2d_forward(x, *tiles, True))
-        _time_all(rows, shape, (("max_pool2d_forward", (x,) + overlap),
-                                ("max_pool2d_input_grad", (gy, argmax, shape)),
-                                ("avg_pool2d_forward", (x,) + tiles + (True,)),
-                                ("avg_pool2d_input_grad", (gy_avg, shape) + tiles + (True,))),
-                  with_reference)
+        _time_all(
+            rows,
+            shape,
+            (
+                ("max_pool2d_forward", (x,) + overlap),
+                ("max_pool2d_input_grad", (gy, argmax, shape)),
+                ("avg_pool2d_forward", (x,) + tiles + (True,)),
+                ("avg_pool2d_input_grad", (gy_avg, shape) + tiles + (True,)),
+            ),
+            with_reference,
+        )
     return rows
 
+
 # --- local response normalization -------------------------------------------
+
 
 @section
 def lrn(dtype=np.float32):
@@ -114,6 +138,7 @@ def lrn(dtype=np.float32):
 
 # --- batch normalization ----------------------------------------------------
 
+
 @section
 def bn(dtype=np.float32):
     """A ResNet stage-1 batch norm: 64 channels of 56x56, batch 16."""
@@ -125,9 +150,11 @@ def bn(dtype=np.float32):
     w, b = np.ones(64, dtype), np.zeros(64, dtype)
     _, xhat = xp_norm.batch_norm_apply(x, mean, invstd, w, b)
     rows = []
-    for name, args in (("batch_norm_stats", (x,)),
-                       ("batch_norm_apply", (x, mean, invstd, w, b)),
-                       ("batch_norm_grads", (gy, xhat, invstd, w))):
+    for name, args in (
+        ("batch_norm_stats", (x,)),
+        ("batch_norm_apply", (x, mean, invstd, w, b)),
+        ("batch_norm_grads", (gy, xhat, invstd, w)),
+    ):
         rows.append((name, shape, {t: best_of(getattr(K, name), *args) for t, K in tiers().items()}))
     return rows
 

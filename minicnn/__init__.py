@@ -1,10 +1,11 @@
 """minicnn: a deep-learning engine written from scratch on NumPy, Numba and CuPy.
 
-    import minicnn as mc
-    x = mc.tensor([[1.0, 2.0]], requires_grad=True)
-    y = (x * x).sum()
-    y.backward()          # x.grad == 2 * x
+import minicnn as mc
+x = mc.tensor([[1.0, 2.0]], requires_grad=True)
+y = (x * x).sum()
+y.backward()          # x.grad == 2 * x
 """
+
 from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 from .functional import cat, flatten, stack
@@ -26,6 +27,7 @@ _LAZY = ("models", "data", "distributed", "train", "viz")
 def __getattr__(name):
     if name in _LAZY:
         import importlib
+
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'minicnn' has no attribute {name!r}")
 
@@ -37,18 +39,21 @@ def devices():
 
 def zeros(*shape, dtype="float32", device="cpu", requires_grad=False):
     import numpy as np
+
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
 def ones(*shape, dtype="float32", device="cpu", requires_grad=False):
     import numpy as np
+
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     return tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
 def randn(*shape, dtype="float32", device="cpu", requires_grad=False, seed=None):
     import numpy as np
+
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     data = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     return tensor(data, requires_grad=requires_grad, device=device)

@@ -15,6 +15,7 @@ status 2 for bad arguments or data and 1 for a failure while running (a
 diverged run, too little memory, a missing extra); ``--debug`` shows the
 traceback instead. Ctrl-C exits with 130.
 """
+
 import argparse
 import os
 import sys
@@ -40,60 +41,79 @@ def _train_parser(t):
             return f"(default: {lenet})"
         return f"(default: the model's recipe: {lenet} for the LeNets, {other} for the others)"
 
-    t.description = ("Train a model, validating each epoch on a share of the training images "
-                     "held out, and evaluate it once on the test split. With --resume, a flag "
-                     "left out takes the checkpoint's value.")
+    t.description = (
+        "Train a model, validating each epoch on a share of the training images "
+        "held out, and evaluate it once on the test split. With --resume, a flag "
+        "left out takes the checkpoint's value."
+    )
     t.add_argument("model", help="the model to train; one of the models listed below")
     t.add_argument("--data", help=f"{' | '.join(DATA)} (default: mnist5k)")
     t.add_argument("--epochs", type=positive_int, metavar="N", help=recipe("epochs"))
     t.add_argument("--batch-size", type=positive_int, metavar="N", help=recipe("batch_size"))
-    t.add_argument("--lr", type=positive_float, help="peak learning rate of the one-cycle "
-                                                     "schedule " + recipe("lr"))
+    t.add_argument(
+        "--lr", type=positive_float, help="peak learning rate of the one-cycle schedule " + recipe("lr")
+    )
     t.add_argument("--optimizer", choices=("sgd", "adam"), help=recipe("optimizer"))
-    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random translations (crops and flips for colour) (default: on)")
-    t.add_argument("--val-fraction", type=fraction, metavar="F",
-                   help="share of each class held out of training for the per-epoch "
-                        "validation (default: 0.1)")
-    t.add_argument("--seed", type=non_negative_int, help="seeds the weights, the shuffling "
-                                                         "and the validation split (default: 0)")
+    t.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="random translations (crops and flips for colour) (default: on)",
+    )
+    t.add_argument(
+        "--val-fraction",
+        type=fraction,
+        metavar="F",
+        help="share of each class held out of training for the per-epoch validation (default: 0.1)",
+    )
+    t.add_argument(
+        "--seed",
+        type=non_negative_int,
+        help="seeds the weights, the shuffling and the validation split (default: 0)",
+    )
     t.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
-    t.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: "
-                                                                      "%(default)s)")
+    t.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: %(default)s)")
     t.add_argument("--out", help="output folder (default: runs/MODEL-DATA)")
-    t.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its checkpoint.npz")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint.npz")
     t.add_argument("--overwrite", action="store_true", help="replace the run in --out")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
-    t.add_argument("--distributed", action="store_true",
-                   help="data-parallel over the ranks of mpirun: mpirun -n 2 python -m minicnn "
-                        "train lenet5 --distributed (each rank trains on half of each batch)")
-    t.add_argument("--dist-timeout", type=positive_float, default=300.0, metavar="SECONDS",
-                   help="with --distributed: abort the job when a rank is silent this long "
-                        "in a collective (default: %(default)s)")
+    t.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the ranks of mpirun: mpirun -n 2 python -m minicnn "
+        "train lenet5 --distributed (each rank trains on half of each batch)",
+    )
+    t.add_argument(
+        "--dist-timeout",
+        type=positive_float,
+        default=300.0,
+        metavar="SECONDS",
+        help="with --distributed: abort the job when a rank is silent this long "
+        "in a collective (default: %(default)s)",
+    )
     t.epilog = "models: " + ", ".join(models.list_models())
 
 
 def _parser():
     from .cli_common import KERNELS
+
     debug = argparse.ArgumentParser(add_help=False)
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
     p = _Parser(prog=PROG, description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    _train_parser(sub.add_parser("train", parents=[debug],
-                                 help="train a model and report its test accuracy"))
+    _train_parser(sub.add_parser("train", parents=[debug], help="train a model and report its test accuracy"))
 
-    e = sub.add_parser("eval", parents=[debug],
-                       help="evaluate saved weights (model.npz or checkpoint.npz) on a test split")
+    e = sub.add_parser(
+        "eval", parents=[debug], help="evaluate saved weights (model.npz or checkpoint.npz) on a test split"
+    )
     e.add_argument("weights")
     e.add_argument("--data", help="default: the run's data (from the checkpoint or metrics.json)")
     e.add_argument("--model", help="model name (default: from the checkpoint or metrics.json)")
     e.add_argument("--device", default="cpu")
     e.add_argument("--kernels", choices=KERNELS, default="auto")
 
-    s = sub.add_parser("summary", parents=[debug],
-                       help="per-layer shapes, parameters and multiply-adds")
+    s = sub.add_parser("summary", parents=[debug], help="per-layer shapes, parameters and multiply-adds")
     s.add_argument("model", nargs="?")
     s.add_argument("--input", help="C,H,W (default: the model's native size)")
     s.add_argument("--depth", type=int)
@@ -101,13 +121,15 @@ def _parser():
     s.add_argument("--compare", action="store_true", help="the classic-net comparison table")
     s.add_argument("--list", action="store_true", help="list the models")
 
-    c = sub.add_parser("convert-weights", parents=[debug],
-                       help="torchvision weights (.pth/.safetensors) -> .npz")
+    c = sub.add_parser(
+        "convert-weights", parents=[debug], help="torchvision weights (.pth/.safetensors) -> .npz"
+    )
     c.add_argument("src")
     c.add_argument("dst")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)
     from .cli_check import add_parser as add_check_parser
+
     add_check_parser(sub, parents=[debug])
     return p
 
@@ -116,11 +138,13 @@ def summary_command(args):
     from . import models
     from .cli_common import UsageError, check_model
     from .summary import check_fits, summary
+
     if args.list:
         print("\n".join(models.list_models()))
         return 0
     if args.compare:
         from .compare import compare
+
         print(compare())
         return 0
     if args.model is None:
@@ -145,6 +169,7 @@ def summary_command(args):
 def convert_command(args):
     from .cli_common import UsageError
     from .weights import convert_weights
+
     if not os.path.isfile(args.src):
         raise UsageError(f"no such file {args.src!r}")
     convert_weights(args.src, args.dst)
@@ -154,35 +179,45 @@ def convert_command(args):
 
 def _train(args):
     from .cli_train import train_command
+
     return train_command(args)
 
 
 def _eval(args):
     from .cli_eval import eval_command
+
     return eval_command(args)
 
 
 def _check(args):
     from .cli_check import check_command
+
     return check_command(args)
 
 
-COMMANDS = {"train": _train, "eval": _eval, "summary": summary_command,
-            "convert-weights": convert_command, "check": _check}
+COMMANDS = {
+    "train": _train,
+    "eval": _eval,
+    "summary": summary_command,
+    "convert-weights": convert_command,
+    "check": _check,
+}
 
 # errors that mean "bad arguments or data" (exit 2); any other is a failure while running (1)
-_USAGE = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
-          PermissionError)
+_USAGE = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
 def _not_under_mpi(args):
     """One line instead of N identical runs when mpiexec starts the CLI without --distributed."""
     from .distributed.comm import launched_by
+
     size, rank = launched_by()
     if size > 1 and not getattr(args, "distributed", False):
-        return (f"started by an MPI launcher as {size} processes without --distributed: each "
-                "would run the same job into the same folder; add --distributed to train "
-                "data-parallel, or run without mpiexec"), rank
+        return (
+            f"started by an MPI launcher as {size} processes without --distributed: each "
+            "would run the same job into the same folder; add --distributed to train "
+            "data-parallel, or run without mpiexec"
+        ), rank
     return None, rank
 
 
@@ -190,10 +225,11 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:
         from .bench.__main__ import main as bench_main
+
         return bench_main(argv[1:])
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as done:        # --help, or a bad argument (already said in one line)
+    except SystemExit as done:  # --help, or a bad argument (already said in one line)
         return done.code
     who = f"{PROG} {args.command}"
     refusal, rank = _not_under_mpi(args)
@@ -207,11 +243,11 @@ def main(argv=None):
     joined = False
     if getattr(args, "distributed", False):
         from .distributed import comm
+
         joined = comm.world_size() > 1
-    if message and (rank == 0 or joined):   # before joining, every rank fails alike: one speaks
-        print(f"{who}: {message}" if not joined else f"{who} [rank {rank}]: {message}",
-              file=sys.stderr)
-    if code and joined:               # the other ranks would wait for this one in a collective
+    if message and (rank == 0 or joined):  # before joining, every rank fails alike: one speaks
+        print(f"{who}: {message}" if not joined else f"{who} [rank {rank}]: {message}", file=sys.stderr)
+    if code and joined:  # the other ranks would wait for this one in a collective
         comm.abort(code)
     return code
 
@@ -220,11 +256,15 @@ def _run(args):
     """(exit status, the line to print or None) of the command."""
     from .cli_common import UsageError
     from .train import Interrupted
+
     try:
         return COMMANDS[args.command](args), None
     except Interrupted as stop:
-        kept = (f"the checkpoint of epoch {stop.kept} is kept; resume with --resume" if stop.kept
-                else "no epoch had finished, so there is no checkpoint to resume from")
+        kept = (
+            f"the checkpoint of epoch {stop.kept} is kept; resume with --resume"
+            if stop.kept
+            else "no epoch had finished, so there is no checkpoint to resume from"
+        )
         return 130, f"interrupted in epoch {stop.epoch}; {kept}"
     except KeyboardInterrupt:
         return 130, "interrupted"
@@ -237,9 +277,18 @@ def _run(args):
 def _one_line(err):
     """The error's message on one line; its type too where the message alone says little."""
     from .cli_common import UsageError
+
     text = " ".join(str(err).split())
-    plain = (UsageError, ValueError, TypeError, OSError, ImportError, MemoryError, RuntimeError,
-             FloatingPointError)
+    plain = (
+        UsageError,
+        ValueError,
+        TypeError,
+        OSError,
+        ImportError,
+        MemoryError,
+        RuntimeError,
+        FloatingPointError,
+    )
     if text and isinstance(err, plain):
         return text
     return f"{type(err).__name__}: {text} (--debug shows where)"

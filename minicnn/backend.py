@@ -11,21 +11,22 @@ jitted loops, ``"auto"`` the fastest available) is a global setting here;
 ``minicnn.kernels.for_array`` turns it into a set of kernels, and
 ``minicnn.kernels.which(name)`` names the function that runs.
 """
+
 import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
-Array = Any                 # a NumPy or a CuPy ndarray (the two share one array API)
-Pair = tuple[int, int]      # (height, width)
+Array = Any  # a NumPy or a CuPy ndarray (the two share one array API)
+Pair = tuple[int, int]  # (height, width)
 Shape = tuple[int, ...]
 
 DEVICES = ("cpu", "cuda")
 KERNEL_TIERS = ("reference", "numpy-simple", "numpy", "numba", "auto")
 
-_cupy = None          # the cupy module once imported, False if it cannot be
-_said: set[str] = set()         # messages already printed once
+_cupy = None  # the cupy module once imported, False if it cannot be
+_said: set[str] = set()  # messages already printed once
 
 
 class MissingExtraWarning(UserWarning):
@@ -45,6 +46,7 @@ def cupy():
     if _cupy is None:
         try:
             import cupy as cp
+
             cp.cuda.runtime.getDeviceCount()
             _cupy = cp
         except Exception as err:  # ImportError, or CUDA finding no driver/GPU
@@ -54,8 +56,9 @@ def cupy():
         raise RuntimeError(
             "device 'cuda' needs CuPy and an NVIDIA GPU, and this machine has "
             f"none usable ({_cupy_error[0]}). Install the gpu extra with "
-            "`pip install -e \".[gpu]\"` (CuPy for CUDA 12) on a machine with a GPU, "
-            "or keep device='cpu'.")
+            '`pip install -e ".[gpu]"` (CuPy for CUDA 12) on a machine with a GPU, '
+            "or keep device='cpu'."
+        )
     return _cupy
 
 
@@ -146,13 +149,17 @@ class use_kernels:
 
 def numba_available():
     """True when Numba imports; says once what it would add when it does not."""
-    if sys.modules.get("numba") is not None:      # None there means "blocked", not "imported"
+    if sys.modules.get("numba") is not None:  # None there means "blocked", not "imported"
         return True
     try:
         import numba  # noqa: F401
+
         return True
     except ImportError:
-        say_once("numba", "Numba is not installed: minicnn uses its vectorized NumPy kernels. "
-                          "`pip install -e \".[numba]\"` adds jitted kernels for col2im, "
-                          "pooling and LRN.")
+        say_once(
+            "numba",
+            "Numba is not installed: minicnn uses its vectorized NumPy kernels. "
+            '`pip install -e ".[numba]"` adds jitted kernels for col2im, '
+            "pooling and LRN.",
+        )
         return False

@@ -6,6 +6,7 @@ done, the optimizer's and scheduler's class names (a resume with another
 optimizer is refused, not crashed into) and ``meta``, the caller's notes
 (``python -m minicnn train`` keeps the run's settings there).
 """
+
 import json
 
 from . import io, rng
@@ -16,10 +17,15 @@ _COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs")
 
 def checkpoint_state(model, optimizer, scheduler, history, epoch, meta):
     """What ``fit`` saves after each epoch (``history``: the list of epoch rows)."""
-    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "optimizer_class": type(optimizer).__name__,
-             "epoch": epoch, "history": json.dumps(history),
-             "random": json.dumps(rng.get_state()), "meta": json.dumps(meta or {})}
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "optimizer_class": type(optimizer).__name__,
+        "epoch": epoch,
+        "history": json.dumps(history),
+        "random": json.dumps(rng.get_state()),
+        "meta": json.dumps(meta or {}),
+    }
     if scheduler is not None:
         state["scheduler"] = scheduler.state_dict()
         state["scheduler_class"] = type(scheduler).__name__
@@ -30,8 +36,9 @@ def read_checkpoint(path):
     """The checkpoint ``fit`` wrote at ``path``, with ``meta`` (the caller's notes) decoded."""
     state = io.load(path)
     if not isinstance(state, dict) or not {"model", "optimizer", "epoch"} <= set(state):
-        raise io.CheckpointError(f"{path!r} is not a training checkpoint (it lacks the model, "
-                                 "optimizer and epoch that fit writes)")
+        raise io.CheckpointError(
+            f"{path!r} is not a training checkpoint (it lacks the model, optimizer and epoch that fit writes)"
+        )
     state["meta"] = json.loads(state.get("meta", "{}"))
     return state
 
@@ -43,18 +50,23 @@ def restore(state, model, optimizer, scheduler):
     """
     saved = state.get("optimizer_class", type(optimizer).__name__)
     if saved != type(optimizer).__name__:
-        raise ValueError(f"resume: the checkpoint was trained with {saved}, this run's optimizer "
-                         f"is {type(optimizer).__name__}; their states do not carry over")
+        raise ValueError(
+            f"resume: the checkpoint was trained with {saved}, this run's optimizer "
+            f"is {type(optimizer).__name__}; their states do not carry over"
+        )
     if scheduler is not None and "scheduler" in state:
         saved = state.get("scheduler_class", type(scheduler).__name__)
         if saved != type(scheduler).__name__:
-            raise ValueError(f"resume: the checkpoint's schedule is {saved}, this run's "
-                             f"{type(scheduler).__name__}")
+            raise ValueError(
+                f"resume: the checkpoint's schedule is {saved}, this run's {type(scheduler).__name__}"
+            )
         now = scheduler.state_dict()
         for key, value in state["scheduler"].items():
             if key not in _COUNTERS and key in now and not _same(now[key], value):
-                raise ValueError(f"resume: the checkpoint's {saved} has {key}={value!r}, this "
-                                 f"run's {now[key]!r}; build the schedule as the checkpoint's")
+                raise ValueError(
+                    f"resume: the checkpoint's {saved} has {key}={value!r}, this "
+                    f"run's {now[key]!r}; build the schedule as the checkpoint's"
+                )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None and "scheduler" in state:

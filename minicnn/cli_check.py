@@ -4,6 +4,7 @@ Exit status 0 on a pass, 1 on a failure (the grader's message, no traceback),
 2 when the file, the function or the exercise does not exist. Loading FILE.py
 runs its top-level code, as ``python FILE.py`` would: it is the student's own file.
 """
+
 import importlib.util
 import os
 import sys
@@ -15,10 +16,10 @@ def _load(path):
     spec = importlib.util.spec_from_file_location("_exercise_file", path)
     module = importlib.util.module_from_spec(spec)
     folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)          # so the file can import its neighbours, as when run directly
+    sys.path.insert(0, folder)  # so the file can import its neighbours, as when run directly
     try:
         spec.loader.exec_module(module)
-    except Exception as err:            # the student's file: report its error in one line
+    except Exception as err:  # the student's file: report its error in one line
         raise UsageError(f"{path} failed to load: {type(err).__name__}: {err}") from None
     finally:
         sys.path.remove(folder)
@@ -27,6 +28,7 @@ def _load(path):
 
 def check_command(args):
     from . import exercises
+
     if args.name not in exercises.names():
         raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(exercises.names())}")
     if not os.path.isfile(args.file):
@@ -44,7 +46,10 @@ def check_command(args):
 
 def add_parser(sub, parents=()):
     c = sub.add_parser("check", parents=list(parents), help="grade an exercise: the function NAME in FILE.py")
-    c.add_argument("name", help="the exercise, e.g. col2im (python -c 'from minicnn import exercises; "
-                                "print(exercises.names())')")
+    c.add_argument(
+        "name",
+        help="the exercise, e.g. col2im (python -c 'from minicnn import exercises; "
+        "print(exercises.names())')",
+    )
     c.add_argument("file", help="the Python file that defines it")
     c.add_argument("--quick", action="store_true", help="skip the slow part (LeNet-5's training)")

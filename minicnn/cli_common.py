@@ -3,6 +3,7 @@
 Every check here runs before any data is loaded or any step is taken, and
 fails with a ``UsageError``: one line, exit status 2.
 """
+
 import argparse
 import math
 import os
@@ -22,12 +23,14 @@ class UsageError(Exception):
 
 # --- argparse types: a bad value is refused as the flag is read ------------------
 
+
 def _number(kind, text):
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'},"
-                                         f" got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected {'an integer' if kind is int else 'a number'}, got {text!r}"
+        ) from None
 
 
 def positive_int(text):
@@ -60,9 +63,11 @@ def fraction(text):
 
 # --- the machine ----------------------------------------------------------------
 
+
 def check_device(device):
     """'cpu' or 'cuda' (with a GPU that CuPy sees), else one line saying what is missing."""
     from . import backend
+
     try:
         kind = backend.normalize_device(device)
         if kind == "cuda":
@@ -73,6 +78,7 @@ def check_device(device):
 
 def use_kernels(tier):
     from . import backend
+
     backend.use_kernels(tier)
 
 
@@ -88,6 +94,7 @@ def check_out_folder(out):
 
 
 # --- data ---------------------------------------------------------------------
+
 
 def load_data(spec, seed=0):
     """'mnist5k' | 'digits' | 'shapes' | 'mnist:PATH' | ... -> (train, test) datasets."""
@@ -116,27 +123,32 @@ def check_data(spec, train, test):
         raise UsageError(f"--data {spec}: the test split holds no images")
     classes = np.unique(train.labels)
     if len(classes) < 2:
-        raise UsageError(f"--data {spec}: every training image has label {classes[0]}; "
-                         "a classifier needs at least two classes")
+        raise UsageError(
+            f"--data {spec}: every training image has label {classes[0]}; "
+            "a classifier needs at least two classes"
+        )
     unseen = np.setdiff1d(np.unique(test.labels), classes)
     if len(unseen):
-        raise UsageError(f"--data {spec}: the test split has classes {unseen.tolist()} that "
-                         "no training image has")
+        raise UsageError(
+            f"--data {spec}: the test split has classes {unseen.tolist()} that no training image has"
+        )
 
 
 def validation_split(train, fraction, seed):
     """(train, val) Subsets: ``fraction`` of each class held out, chosen from ``seed``."""
     if fraction == 0:
         return train, None
-    fit_idx, val_idx = stratified_split(
-        train.labels, lambda n: round(n * fraction), seed)
+    fit_idx, val_idx = stratified_split(train.labels, lambda n: round(n * fraction), seed)
     if len(fit_idx) == 0 or len(val_idx) == 0:
-        raise UsageError(f"--val-fraction {fraction}: leaves {len(fit_idx)} training and "
-                         f"{len(val_idx)} validation images of {len(train)}")
+        raise UsageError(
+            f"--val-fraction {fraction}: leaves {len(fit_idx)} training and "
+            f"{len(val_idx)} validation images of {len(train)}"
+        )
     return data.Subset(train, np.sort(fit_idx)), data.Subset(train, np.sort(val_idx))
 
 
 # --- models -------------------------------------------------------------------
+
 
 def check_model(name):
     if name not in models.list_models():
@@ -148,13 +160,15 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
     refused when it cannot take the images, or when ``batch_size`` images' activations
     alone would not fit in the memory available."""
     from .summary import check_fits, run
+
     check_model(name)
     model = models.get(name, num_classes=num_classes)
     try:
         table = run(model, tuple(image_shape))
     except ValueError as err:
-        raise UsageError(f"model {name} cannot take this data's images of shape "
-                         f"{tuple(image_shape)}: {err}") from None
+        raise UsageError(
+            f"model {name} cannot take this data's images of shape {tuple(image_shape)}: {err}"
+        ) from None
     check_fits(model, image_shape, batch_size, device, per_image=table.total_activation_bytes)
     return model
 
@@ -162,6 +176,7 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
 def augmentation(image_shape):
     """Small translations for digits; crops and flips for colour images."""
     from .data import transforms as T
+
     channels, size = image_shape[0], image_shape[-1]
     if channels == 1:
         return T.RandomTranslate(2)

@@ -5,6 +5,7 @@ The model's name and data come from the flags, else from the checkpoint or
 the ``metrics.json`` beside the weights; the number of classes comes from the
 weights themselves (the classifier's rows), never from the test labels.
 """
+
 import json
 import os
 
@@ -43,12 +44,15 @@ def num_classes_of(name, state):
         got = tuple(np.shape(state[key]))
         if got != value.shape:
             if got[1:] != value.shape[1:] or not got:
-                raise ValueError(f"these weights are not {name}'s: {key!r} is {got}, "
-                                 f"{name} has {value.shape}")
+                raise ValueError(
+                    f"these weights are not {name}'s: {key!r} is {got}, {name} has {value.shape}"
+                )
             counts.add(got[0])
     if len(counts) > 1:
-        raise ValueError(f"these weights are not {name}'s: their classifier entries disagree "
-                         f"on the class count ({sorted(counts)})")
+        raise ValueError(
+            f"these weights are not {name}'s: their classifier entries disagree "
+            f"on the class count ({sorted(counts)})"
+        )
     return counts.pop() if counts else 10
 
 
@@ -72,12 +76,14 @@ def eval_command(args):
         raise UsageError(f"--data {spec}: the test split holds no images")
     top = int(np.max(test_set.labels))
     if top >= num_classes:
-        raise UsageError(f"--data {spec}: the test labels go up to {top}, but the weights "
-                         f"classify {num_classes} classes")
+        raise UsageError(
+            f"--data {spec}: the test labels go up to {top}, but the weights classify {num_classes} classes"
+        )
     model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
     model.load_state_dict(state)
-    result = evaluate(model, data.DataLoader(test_set, batch_size=500), device=args.device,
-                      num_classes=num_classes)
+    result = evaluate(
+        model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes
+    )
     print(f"test loss: {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0

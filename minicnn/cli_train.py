@@ -12,6 +12,7 @@ either honoured (epochs, batch size, learning rate, augmentation: the schedule
 is rebuilt for them) and said in one line, or refused before any step (data,
 optimizer, seed, validation fraction: they would change what the run is).
 """
+
 import json
 import os
 import sys
@@ -41,10 +42,12 @@ RECIPES = {
 DEFAULTS = {"data": "mnist5k", "seed": 0, "val_fraction": 0.1}
 SETTINGS = ("data", "epochs", "batch_size", "optimizer", "lr", "augment", "seed", "val_fraction")
 # settings a resume may not change: each would make the checkpoint another run's
-FIXED = {"data": "the metrics would mix two data sets",
-         "optimizer": "its state (momentum, moments) does not carry over",
-         "seed": "the shuffling and the validation split follow the seed",
-         "val_fraction": "validation images would become training images"}
+FIXED = {
+    "data": "the metrics would mix two data sets",
+    "optimizer": "its state (momentum, moments) does not carry over",
+    "seed": "the shuffling and the validation split follow the seed",
+    "val_fraction": "validation images would become training images",
+}
 OUTPUTS = ("checkpoint.npz", "model.npz", "metrics.json", "history.json", "curves.png")
 
 
@@ -60,8 +63,7 @@ def _prior_run(out, args):
     """The checkpoint to resume from (None for a new run), after refusing to touch a run
     that neither --resume nor --overwrite names."""
     if args.resume and args.overwrite:
-        raise UsageError("--resume continues the run in --out and --overwrite replaces it: "
-                         "give one of them")
+        raise UsageError("--resume continues the run in --out and --overwrite replaces it: give one of them")
     found = [name for name in OUTPUTS if os.path.exists(os.path.join(out, name))]
     if args.resume:
         path = os.path.join(out, "checkpoint.npz")
@@ -69,8 +71,10 @@ def _prior_run(out, args):
             raise UsageError(f"--resume: there is no checkpoint.npz in {out}/ to resume from")
         return read_checkpoint(path)
     if found and not args.overwrite:
-        raise UsageError(f"{out}/ already holds a run ({', '.join(found)}); add --resume to "
-                         "continue it or --overwrite to replace it")
+        raise UsageError(
+            f"{out}/ already holds a run ({', '.join(found)}); add --resume to "
+            "continue it or --overwrite to replace it"
+        )
     return None
 
 
@@ -83,11 +87,14 @@ def resolve_settings(args, checkpoint):
         return {**settings, **given}, {}
     meta = checkpoint["meta"]
     if "settings" not in meta:
-        raise UsageError("--resume: the checkpoint keeps no record of its run's settings; "
-                         "start again with --overwrite")
+        raise UsageError(
+            "--resume: the checkpoint keeps no record of its run's settings; start again with --overwrite"
+        )
     if meta.get("model") != args.model:
-        raise UsageError(f"--resume: the checkpoint is of model {meta.get('model')}, not "
-                         f"{args.model}; give the model it holds, or start again with --overwrite")
+        raise UsageError(
+            f"--resume: the checkpoint is of model {meta.get('model')}, not "
+            f"{args.model}; give the model it holds, or start again with --overwrite"
+        )
     saved = meta["settings"]
     settings = {**settings, **saved, **given}
     done, changes = int(checkpoint["epoch"]), {}
@@ -96,11 +103,14 @@ def resolve_settings(args, checkpoint):
         if old == new:
             continue
         if key in FIXED:
-            raise UsageError(f"--resume: {_flag(key)} {new} differs from the checkpoint's {old} "
-                             f"({FIXED[key]}); leave it out, or start again with --overwrite")
+            raise UsageError(
+                f"--resume: {_flag(key)} {new} differs from the checkpoint's {old} "
+                f"({FIXED[key]}); leave it out, or start again with --overwrite"
+            )
         if key == "epochs" and new < done:
-            raise UsageError(f"--resume: --epochs {new} is fewer than the {done} epochs the "
-                             "checkpoint has done")
+            raise UsageError(
+                f"--resume: --epochs {new} is fewer than the {done} epochs the checkpoint has done"
+            )
         changes[key] = (old, new)
     return settings, changes
 
@@ -118,8 +128,7 @@ def _resume_line(out, done, settings, changes):
 def one_cycle(optimizer, lr, epochs, steps_per_epoch, done):
     """OneCycleLR over ``epochs`` epochs, moved on to the end of epoch ``done`` (its closed
     form gives the same rates as stepping there, for any epochs, batch size or lr)."""
-    sched = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr,
-                                          total_steps=epochs * steps_per_epoch)
+    sched = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
     if done:
         sched.last_epoch = done * steps_per_epoch - 1
         sched.step()
@@ -151,12 +160,18 @@ def train_command(args):
     num_classes = int(np.max(train_set.labels)) + 1
     image_shape = train_set.images.shape[1:]
     model = build_model(args.model, num_classes, image_shape, s["batch_size"], args.device)
-    train_loader = data.DataLoader(fit_set, batch_size=s["batch_size"], shuffle=True,
-                                   seed=s["seed"], transform=augmentation(image_shape) if s["augment"] else None)
+    train_loader = data.DataLoader(
+        fit_set,
+        batch_size=s["batch_size"],
+        shuffle=True,
+        seed=s["seed"],
+        transform=augmentation(image_shape) if s["augment"] else None,
+    )
     val_loader = data.DataLoader(val_set, batch_size=500) if val_set is not None else None
     lead = True
-    if args.distributed:              # each rank: its shard, batch_size / world_size per step
+    if args.distributed:  # each rank: its shard, batch_size / world_size per step
         from . import distributed as dist
+
         dist.init(timeout=args.dist_timeout)
         lead = dist.rank() == 0
         try:
@@ -182,16 +197,27 @@ def train_command(args):
     try:
         # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            history = fit(model, train_loader, optimizer, s["epochs"], val_loader=val_loader,
-                          scheduler=scheduler, scheduler_step="batch", device=args.device,
-                          out=out, resume=checkpoint or False, progress=not args.quiet,
-                          distributed=args.distributed, meta=meta)
+            history = fit(
+                model,
+                train_loader,
+                optimizer,
+                s["epochs"],
+                val_loader=val_loader,
+                scheduler=scheduler,
+                scheduler_step="batch",
+                device=args.device,
+                out=out,
+                resume=checkpoint or False,
+                progress=not args.quiet,
+                distributed=args.distributed,
+                meta=meta,
+            )
     except NonFiniteError as err:
         kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
         raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}") from err
     test_loader = data.DataLoader(test_set, batch_size=500)
     result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
-    if not lead:                      # same weights and result on every rank
+    if not lead:  # same weights and result on every rank
         return 0
     _write_outputs(out, model, history, result, meta, args)
     print(f"outputs in {out}/")
@@ -204,12 +230,21 @@ def _write_outputs(out, model, history, result, meta, args):
     history.to_json(os.path.join(out, "history.json"))
     s, last = meta["settings"], history.last()
     seconds = float(sum(history["seconds"]))
-    metrics = {"model": meta["model"], "data": s["data"], "epochs": s["epochs"],
-               "test_accuracy": result["accuracy"], "test_loss": result["loss"],
-               "val_accuracy": last.get("val_acc"), "val_loss": last.get("val_loss"),
-               "seconds": seconds, "images_per_second": float(np.mean(history["images_per_second"])),
-               "settings": s, "seed": s["seed"], "resumed": meta["resumed"],
-               "processes": _world_size(args)}
+    metrics = {
+        "model": meta["model"],
+        "data": s["data"],
+        "epochs": s["epochs"],
+        "test_accuracy": result["accuracy"],
+        "test_loss": result["loss"],
+        "val_accuracy": last.get("val_acc"),
+        "val_loss": last.get("val_loss"),
+        "seconds": seconds,
+        "images_per_second": float(np.mean(history["images_per_second"])),
+        "settings": s,
+        "seed": s["seed"],
+        "resumed": meta["resumed"],
+        "processes": _world_size(args),
+    }
     io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
     _plot_curves(history, os.path.join(out, "curves.png"))
 
@@ -218,12 +253,14 @@ def _world_size(args):
     if not args.distributed:
         return 1
     from . import distributed as dist
+
     return dist.world_size()
 
 
 def _plot_curves(history, path):
     try:
         from . import viz
+
         fig = viz.plot_history(history)
     except ImportError:
         return

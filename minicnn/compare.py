@@ -12,6 +12,7 @@ from walking modules and one forward pass on one image:
     kernel sizes, FC layers (those run at inference), dropout / LRN / BN /
     Inception modules / 1x1 convs present, parameters, multiply-adds.
 """
+
 from . import nn
 from .summary import run
 from .tensor import Tensor
@@ -28,13 +29,16 @@ CITED = {
 
 def _default_models():
     from .models import alexnet, googlenet, lenet5, resnet152, vgg16
-    return [("LeNet-5", lambda: lenet5("1998"), (1, 32, 32)),
-            ("AlexNet", lambda: alexnet("paper"), (3, 227, 227)),
-            ("VGG-16", vgg16, (3, 224, 224)),
-            # the auxiliary heads help only in training and are dropped at inference,
-            # so the parameters counted are the deployed net's (about 7M, as the paper says)
-            ("GoogLeNet", lambda: googlenet(aux_logits=False, variant="paper"), (3, 224, 224)),
-            ("ResNet-152", resnet152, (3, 224, 224))]
+
+    return [
+        ("LeNet-5", lambda: lenet5("1998"), (1, 32, 32)),
+        ("AlexNet", lambda: alexnet("paper"), (3, 227, 227)),
+        ("VGG-16", vgg16, (3, 224, 224)),
+        # the auxiliary heads help only in training and are dropped at inference,
+        # so the parameters counted are the deployed net's (about 7M, as the paper says)
+        ("GoogLeNet", lambda: googlenet(aux_logits=False, variant="paper"), (3, 224, 224)),
+        ("ResNet-152", resnet152, (3, 224, 224)),
+    ]
 
 
 def _inputs(fn):
@@ -46,7 +50,7 @@ def weight_depth(output, params):
     """Longest chain of ops that consume a weight (a Parameter with ndim >= 2) in the graph."""
     weights = {id(p) for p in params if p.ndim >= 2}
     depth, order, stack, seen = {}, [], [output._fn], {id(output._fn)}
-    while stack:                          # iterative: ResNet-1202's graph is deep
+    while stack:  # iterative: ResNet-1202's graph is deep
         fn = stack.pop()
         order.append(fn)
         for t in _inputs(fn):
@@ -60,7 +64,7 @@ def weight_depth(output, params):
         for t in _inputs(fn):
             if t._fn is not None:
                 consumers.setdefault(id(t._fn), []).append(fn)
-    while ready:                          # topological order, producers first
+    while ready:  # topological order, producers first
         fn = ready.pop()
         below = max((depth[id(t._fn)] for t in _inputs(fn) if t._fn is not None), default=0)
         depth[id(fn)] = below + any(id(t) in weights for t in _inputs(fn))
@@ -77,23 +81,31 @@ def describe(name, model, input_size):
     out = result.output[0] if isinstance(result.output, tuple) else result.output
     depth = weight_depth(out, list(model.parameters())) if isinstance(out, Tensor) else None
     modules = list(model.modules())
-    kernels = sorted({tuple(m.weight.shape[2:]) for m in modules if type(m).__name__ == "Conv2d"}
-                     | {(m.kernel_size, m.kernel_size) for m in modules
-                        if type(m).__name__ == "PartialConv2d"}, reverse=True)
+    kernels = sorted(
+        {tuple(m.weight.shape[2:]) for m in modules if type(m).__name__ == "Conv2d"}
+        | {(m.kernel_size, m.kernel_size) for m in modules if type(m).__name__ == "PartialConv2d"},
+        reverse=True,
+    )
     fcs = [r["output_shape"][-1] for r in result.rows if r["kind"] == "Linear"]
     year, top5, augment = CITED.get(name, (None, None, None))
     return {
-        "model": name, "year": year, "top5_error": top5, "input": tuple(input_size),
+        "model": name,
+        "year": year,
+        "top5_error": top5,
+        "input": tuple(input_size),
         "weight_layers": depth,
         "conv_kernels": [f"{h}x{w}" for h, w in kernels],
-        "fc_layers": len(fcs), "fc_sizes": fcs,
+        "fc_layers": len(fcs),
+        "fc_sizes": fcs,
         "dropout": any(isinstance(m, nn.Dropout) for m in modules),
         "lrn": any(isinstance(m, nn.LocalResponseNorm) for m in modules),
         "batch_norm": any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in modules),
         "inception": any(type(m).__name__ == "Inception" for m in modules),
-        "conv_1x1": any(type(m).__name__ == "Conv2d" and tuple(m.weight.shape[2:]) == (1, 1)
-                        for m in modules),
-        "params": result.total_params, "macs": result.total_flops,
+        "conv_1x1": any(
+            type(m).__name__ == "Conv2d" and tuple(m.weight.shape[2:]) == (1, 1) for m in modules
+        ),
+        "params": result.total_params,
+        "macs": result.total_flops,
         "augmentation": augment,
     }
 
@@ -101,12 +113,23 @@ def describe(name, model, input_size):
 class Comparison(list):
     """The rows of ``compare``; ``str()`` prints them as a table, one model per column."""
 
-    FIELDS = (("year", "year"), ("top5_error", "ILSVRC top-5 error (%)"), ("input", "input"),
-              ("weight_layers", "weight layers (depth)"), ("conv_kernels", "conv kernels"),
-              ("fc_layers", "FC layers"), ("fc_sizes", "FC sizes"), ("dropout", "dropout"),
-              ("lrn", "LRN"), ("batch_norm", "batch norm"), ("inception", "Inception"),
-              ("conv_1x1", "1x1 convs"), ("params", "parameters"), ("macs", "multiply-adds"),
-              ("augmentation", "data augmentation"))
+    FIELDS = (
+        ("year", "year"),
+        ("top5_error", "ILSVRC top-5 error (%)"),
+        ("input", "input"),
+        ("weight_layers", "weight layers (depth)"),
+        ("conv_kernels", "conv kernels"),
+        ("fc_layers", "FC layers"),
+        ("fc_sizes", "FC sizes"),
+        ("dropout", "dropout"),
+        ("lrn", "LRN"),
+        ("batch_norm", "batch norm"),
+        ("inception", "Inception"),
+        ("conv_1x1", "1x1 convs"),
+        ("params", "parameters"),
+        ("macs", "multiply-adds"),
+        ("augmentation", "data augmentation"),
+    )
 
     def __str__(self):
         def cell(key, v):
@@ -121,11 +144,11 @@ class Comparison(list):
             if isinstance(v, list):
                 return ", ".join(str(a) for a in v)
             return str(v)
+
         table = [[""] + [r["model"] for r in self]]
         table += [[label] + [cell(key, r[key]) for r in self] for key, label in self.FIELDS]
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-                         for row in table)
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table)
 
     __repr__ = __str__
 
@@ -138,7 +161,7 @@ def compare(models=None):
             list of (name, model or callable that builds it, (C, H, W)).
     """
     rows = Comparison()
-    for name, build, size in (models if models is not None else _default_models()):
+    for name, build, size in models if models is not None else _default_models():
         model = build() if not isinstance(build, nn.Module) else build
         rows.append(describe(name, model, size))
     return rows

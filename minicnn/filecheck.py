@@ -16,6 +16,7 @@ Each reader raises its own documented error type (``minicnn.io.CheckpointError``
 for checkpoints and weights, ``minicnn.data.DataFileError`` for dataset files);
 the helpers here take that type as an argument.
 """
+
 import os
 import stat
 
@@ -27,7 +28,7 @@ _limit = None
 def _physical_memory():
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):      # not POSIX: no way to ask without extras
+    except (AttributeError, ValueError, OSError):  # not POSIX: no way to ask without extras
         return None
 
 
@@ -65,9 +66,11 @@ def check_claim(nbytes, what, path, error):
     """Raise ``error`` when ``nbytes`` (what a file says it holds) is over the read limit."""
     limit = read_limit()
     if nbytes > limit:
-        raise error(f"{path}: {what} would take {_human(nbytes)}, more than the read limit of "
-                    f"{_human(limit)}; if the file is trusted, raise the limit with "
-                    f"minicnn.io.set_read_limit(nbytes) or {ENV_VAR}")
+        raise error(
+            f"{path}: {what} would take {_human(nbytes)}, more than the read limit of "
+            f"{_human(limit)}; if the file is trusted, raise the limit with "
+            f"minicnn.io.set_read_limit(nbytes) or {ENV_VAR}"
+        )
 
 
 def _human(nbytes):
@@ -77,9 +80,13 @@ def _human(nbytes):
         nbytes /= 1024
 
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def file_kind(mode):

@@ -8,6 +8,7 @@ These work on every model of the zoo: the head is the last ``Linear``
 (``fc``, ``classifier.6``, LeNet's ``output``) or, for NIN, which has none,
 its last 1x1 ``Conv2d`` (one map per class before global average pooling).
 """
+
 import numpy as np
 
 from . import nn
@@ -27,8 +28,10 @@ def extract_features(model, loader, layer="avgpool"):
     """
     modules = dict(model.named_modules())
     if layer not in modules or not layer:
-        raise ValueError(f"extract_features: the model has no module named {layer!r}; "
-                         f"its modules are {', '.join(_module_names(model))}")
+        raise ValueError(
+            f"extract_features: the model has no module named {layer!r}; "
+            f"its modules are {', '.join(_module_names(model))}"
+        )
     captured = []
     handle = modules[layer].register_forward_hook(lambda m, i, o: captured.append(o.numpy()))
     features, labels = [], []
@@ -74,10 +77,16 @@ def replace_head(model, num_classes):
     if isinstance(old, nn.Linear):
         new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
     else:
-        new = nn.Conv2d(old.in_channels, num_classes, old.kernel_size, stride=old.stride,
-                        padding=old.padding, bias=old.bias is not None)
+        new = nn.Conv2d(
+            old.in_channels,
+            num_classes,
+            old.kernel_size,
+            stride=old.stride,
+            padding=old.padding,
+            bias=old.bias is not None,
+        )
     new.to(old.weight.device, old.weight.dtype)
-    setattr(parent, attr, new)            # same slot: a Sequential keeps its order
+    setattr(parent, attr, new)  # same slot: a Sequential keeps its order
     return model
 
 
@@ -91,8 +100,10 @@ def freeze(model, until=None):
     """
     children = [name for name, _ in model.named_children()]
     if until is not None and until not in children:
-        raise ValueError(f"freeze: {type(model).__name__} has no top-level child {until!r}; "
-                         f"its children are {', '.join(children)}")
+        raise ValueError(
+            f"freeze: {type(model).__name__} has no top-level child {until!r}; "
+            f"its children are {', '.join(children)}"
+        )
     frozen = []
     for name, child in model.named_children():
         child.requires_grad_(False)

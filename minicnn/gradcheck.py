@@ -10,6 +10,7 @@ For large inputs, checking every element costs two forward passes each; the
 random-direction mode checks one directional derivative instead:
 (L(x + eps v) - L(x - eps v)) / (2 eps)  against  <grad L, v>.
 """
+
 import numpy as np
 
 from .tensor import Tensor, no_grad
@@ -29,8 +30,9 @@ def _loss(fn, inputs, weights):
     return sum(float((o.numpy() * w).sum()) for o, w in zip(outs, weights))
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0,
-              directions=3, raise_exception=True):
+def gradcheck(
+    fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0, directions=3, raise_exception=True
+):
     """Compare ``backward()`` with central differences for every floating input that requires grad.
 
     Args:
@@ -55,8 +57,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0,
                 names.append(f"parameter {name!r}")
     for name, t in zip(names, checked):
         if t.dtype != np.float64:
-            raise TypeError(f"gradcheck: {name} is {t.dtype}; finite differences need float64 "
-                            "(use .double() on tensors and modules)")
+            raise TypeError(
+                f"gradcheck: {name} is {t.dtype}; finite differences need float64 "
+                "(use .double() on tensors and modules)"
+            )
     rng = np.random.default_rng(seed)
 
     # Analytic gradient of L = sum(out * w) for random weights w.
@@ -69,13 +73,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0,
     if not isinstance(total, Tensor):
         raise GradcheckError("gradcheck: no output depends on an input that requires grad")
     total.backward()
-    analytic = [np.zeros(t.shape) if t.grad is None else t.grad.numpy().astype(np.float64)
-                for t in checked]
+    analytic = [np.zeros(t.shape) if t.grad is None else t.grad.numpy().astype(np.float64) for t in checked]
     for t, g in zip(checked, saved_grads):
-        t.grad = g                       # leave the caller's gradients as they were
+        t.grad = g  # leave the caller's gradients as they were
 
     for name, t, ga in zip(names, checked, analytic):
-        data = t.data      # perturbed in place, then restored
+        data = t.data  # perturbed in place, then restored
         original = data.copy()
         if mode == "full":
             numeric = np.zeros(t.shape)
@@ -93,10 +96,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0,
             if bad.any():
                 err = np.abs(ga - numeric) / np.maximum(np.abs(numeric), 1e-12)
                 worst = np.unravel_index(np.argmax(np.where(bad, err, -1)), t.shape)
-                message = (f"gradcheck failed for {name} of shape {t.shape}: {int(bad.sum())} of "
-                           f"{bad.size} elements differ; worst at index {tuple(int(i) for i in worst)}: "
-                           f"backward {ga[worst]:.10g}, finite difference {numeric[worst]:.10g}, "
-                           f"relative error {err[worst]:.3g}")
+                message = (
+                    f"gradcheck failed for {name} of shape {t.shape}: {int(bad.sum())} of "
+                    f"{bad.size} elements differ; worst at index {tuple(int(i) for i in worst)}: "
+                    f"backward {ga[worst]:.10g}, finite difference {numeric[worst]:.10g}, "
+                    f"relative error {err[worst]:.3g}"
+                )
                 return _fail(message, raise_exception)
         else:
             for k in range(directions):
@@ -109,10 +114,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0,
                 numeric = (plus - minus) / (2 * eps)
                 exact = float((ga * v).sum())
                 if abs(exact - numeric) > atol + rtol * abs(numeric):
-                    message = (f"gradcheck failed for {name} of shape {t.shape} along random "
-                               f"direction {k}: backward {exact:.10g}, finite difference "
-                               f"{numeric:.10g}, relative error "
-                               f"{abs(exact - numeric) / max(abs(numeric), 1e-12):.3g}")
+                    message = (
+                        f"gradcheck failed for {name} of shape {t.shape} along random "
+                        f"direction {k}: backward {exact:.10g}, finite difference "
+                        f"{numeric:.10g}, relative error "
+                        f"{abs(exact - numeric) / max(abs(numeric), 1e-12):.3g}"
+                    )
                     return _fail(message, raise_exception)
     return True
 

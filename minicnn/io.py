@@ -33,6 +33,7 @@ wrong with a file that is there: not a regular file (a folder, a FIFO),
 truncated, corrupt, not an ``.npz``, over the read limit, or holding object
 arrays. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
+
 import collections
 import json
 import lzma
@@ -61,6 +62,7 @@ class CheckpointError(ValueError):
 
 # --- encoding: object -> (tree of JSON, arrays by name) ----------------------
 
+
 def _encode(obj, path, arrays):
     where = "/".join(str(p) for p in path) or "the top level"
     if isinstance(obj, Tensor):
@@ -75,24 +77,29 @@ def _encode(obj, path, arrays):
         items = []
         for key, value in obj.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(f"mc.save: dict keys must be str or int, got {key!r} "
-                                f"({type(key).__name__}) at {where}")
+                raise TypeError(
+                    f"mc.save: dict keys must be str or int, got {key!r} ({type(key).__name__}) at {where}"
+                )
             items.append([key, _encode(value, path + [key], arrays)])
         kind = "ordered" if isinstance(obj, collections.OrderedDict) else "dict"
         return {kind: items}
     if isinstance(obj, (list, tuple)):
         kind = "tuple" if isinstance(obj, tuple) else "list"
         return {kind: [_encode(v, path + [i], arrays) for i, v in enumerate(obj)]}
-    raise TypeError(f"mc.save: cannot store a {type(obj).__name__} at {where}; a checkpoint holds "
-                    "arrays, Tensors, numbers, strings, bools, None, and dicts, lists and tuples "
-                    "of them (use module.state_dict(), not the module)")
+    raise TypeError(
+        f"mc.save: cannot store a {type(obj).__name__} at {where}; a checkpoint holds "
+        "arrays, Tensors, numbers, strings, bools, None, and dicts, lists and tuples "
+        "of them (use module.state_dict(), not the module)"
+    )
 
 
 def _add_array(array, path, arrays):
     array = backend.to_device(array, "cpu")
     if array.dtype.hasobject:
-        raise TypeError(f"mc.save: array at {'/'.join(map(str, path))} has dtype object, which "
-                        "cannot be stored without pickle")
+        raise TypeError(
+            f"mc.save: array at {'/'.join(map(str, path))} has dtype object, which "
+            "cannot be stored without pickle"
+        )
     name = "/".join(str(p) for p in path) or "array"
     base, n = name, 1
     while name in arrays or name in (FORMAT_KEY, TREE_KEY):
@@ -104,7 +111,7 @@ def _add_array(array, path, arrays):
 def _decode(node, arrays):
     if "tensor" in node:
         return Tensor(arrays[node["tensor"]], requires_grad=node.get("requires_grad", False))
-    (kind, value), = node.items()
+    ((kind, value),) = node.items()
     if kind == "value":
         return value
     if kind == "array":
@@ -122,6 +129,7 @@ def _decode(node, arrays):
 
 # --- the file ----------------------------------------------------------------
 
+
 def save(obj, path):
     """Write ``obj`` (a state dict or nested dicts of them) to ``path`` atomically.
 
@@ -129,7 +137,7 @@ def save(obj, path):
     """
     path = os.fspath(path)
     arrays = {}
-    tree = _encode(obj, [], arrays)      # type errors surface before any file is touched
+    tree = _encode(obj, [], arrays)  # type errors surface before any file is touched
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
     write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save")
@@ -169,19 +177,19 @@ _TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)\.tmp$")
 
 def _pid_alive(pid):
     try:
-        os.kill(pid, 0)                     # signal 0: only asks whether the process exists
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:                 # it exists, owned by someone else
+    except PermissionError:  # it exists, owned by someone else
         return True
-    except (OverflowError, OSError):        # no such pid can exist
+    except (OverflowError, OSError):  # no such pid can exist
         return False
     return True
 
 
 def _remove_stale_temps(folder):
     """Remove the temporary files of saves into ``folder`` whose process is no longer alive."""
-    if os.name != "posix":                  # NOTE: os.kill(pid, 0) would end the process on Windows
+    if os.name != "posix":  # NOTE: os.kill(pid, 0) would end the process on Windows
         return
     try:
         names = os.listdir(folder)
@@ -192,13 +200,13 @@ def _remove_stale_temps(folder):
         if match and not _pid_alive(int(match.group(1))):
             try:
                 os.remove(os.path.join(folder, name))
-            except OSError:                 # another save removed it first, or it is not ours to remove
+            except OSError:  # another save removed it first, or it is not ours to remove
                 pass
 
 
 def _fsync_folder(folder):
     """Flush the folder's entry list, so that the rename itself survives a power cut."""
-    if os.name != "posix":                  # Windows cannot open a folder as a file
+    if os.name != "posix":  # Windows cannot open a folder as a file
         return
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -206,7 +214,7 @@ def _fsync_folder(folder):
         return
     try:
         os.fsync(fd)
-    except OSError:                         # NOTE: some filesystems cannot fsync a folder
+    except OSError:  # NOTE: some filesystems cannot fsync a folder
         pass
     finally:
         os.close(fd)
@@ -228,9 +236,23 @@ def _write_npz(f, arrays):
 # --- reading .npz files safely ----------------------------------------------
 
 # what zipfile and numpy's header parser raise on a damaged file
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, struct.error,
-               OSError, EOFError, ValueError, KeyError, IndexError, TypeError, OverflowError,
-               NotImplementedError, RuntimeError, UnicodeError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeError,
+)
 
 
 def read_npz(path, who="mc.load"):
@@ -244,14 +266,15 @@ def read_npz(path, who="mc.load"):
             f.seek(0)
             with zipfile.ZipFile(f) as archive:
                 members = archive.infolist()
-                check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path,
-                            CheckpointError)
+                check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path, CheckpointError)
                 return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}
         except CheckpointError:
             raise
         except _ZIP_ERRORS as e:
-            raise CheckpointError(f"{who}: {path} is not a readable checkpoint (truncated, corrupt "
-                                  f"or not an .npz file): {describe(e)}") from None
+            raise CheckpointError(
+                f"{who}: {path} is not a readable checkpoint (truncated, corrupt "
+                f"or not an .npz file): {describe(e)}"
+            ) from None
 
 
 def _read_npy(archive, member, path, who):
@@ -262,22 +285,27 @@ def _read_npy(archive, member, path, who):
     with archive.open(member) as f:
         version = np.lib.format.read_magic(f)
         if version not in ((1, 0), (2, 0)):
-            raise CheckpointError(f"{who}: {path}: {name} has .npy format version {version}, "
-                                  "which minicnn does not read")
-        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                       else np.lib.format.read_array_header_2_0)
+            raise CheckpointError(
+                f"{who}: {path}: {name} has .npy format version {version}, which minicnn does not read"
+            )
+        read_header = (
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        )
         try:
             shape, fortran, dtype = read_header(f)
-        except Exception as e:      # numpy parses the header with ast and tokenize: their errors too
-            raise CheckpointError(f"{who}: {path}: {name} has a damaged .npy header: "
-                                  f"{describe(e)}") from None
+        except Exception as e:  # numpy parses the header with ast and tokenize: their errors too
+            raise CheckpointError(f"{who}: {path}: {name} has a damaged .npy header: {describe(e)}") from None
         if dtype.hasobject or dtype.itemsize == 0:
-            raise CheckpointError(f"{who}: {path}: {name} has dtype {dtype}, which a checkpoint "
-                                  "never holds (object arrays would need pickle)")
+            raise CheckpointError(
+                f"{who}: {path}: {name} has dtype {dtype}, which a checkpoint "
+                "never holds (object arrays would need pickle)"
+            )
         nbytes = math.prod(shape) * dtype.itemsize
         if f.tell() + nbytes != member.file_size:
-            raise CheckpointError(f"{who}: {path}: {name} claims shape {shape} {dtype} = {nbytes} "
-                                  f"bytes, but its entry holds {member.file_size - f.tell()}")
+            raise CheckpointError(
+                f"{who}: {path}: {name} claims shape {shape} {dtype} = {nbytes} "
+                f"bytes, but its entry holds {member.file_size - f.tell()}"
+            )
         buffer = bytearray(nbytes)
         if f.readinto(buffer) != nbytes:
             raise CheckpointError(f"{who}: {path}: {name} is truncated")
@@ -299,12 +327,20 @@ def load(path):
     try:
         tree, version = arrays.pop(TREE_KEY), int(arrays.pop(FORMAT_KEY))
         if version > FORMAT_VERSION:
-            raise CheckpointError(f"mc.load: {path!r} has checkpoint format {version}, newer than "
-                                  f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn")
+            raise CheckpointError(
+                f"mc.load: {path!r} has checkpoint format {version}, newer than "
+                f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
+            )
         return _decode(json.loads(str(tree)), arrays)
     except CheckpointError:
         raise
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError, OverflowError,
-            RecursionError) as err:
-        raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: "
-                              f"{describe(err)}") from None
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OverflowError,
+        RecursionError,
+    ) as err:
+        raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: {describe(err)}") from None

@@ -6,6 +6,7 @@ epoch ends with one line of at most 80 columns:
 
     epoch 3/16  loss 0.1234 acc 0.9612  val loss 0.0832 acc 0.9740  1,234 img/s
 """
+
 import sys
 
 from . import backend
@@ -16,10 +17,14 @@ WIDTH = 80
 def _tqdm():
     try:
         from tqdm import tqdm
+
         return tqdm
     except ImportError:
-        backend.say_once("tqdm", "tqdm is not installed: progress is printed as one line per "
-                                 "epoch. `pip install tqdm` adds a live progress bar.")
+        backend.say_once(
+            "tqdm",
+            "tqdm is not installed: progress is printed as one line per "
+            "epoch. `pip install tqdm` adds a live progress bar.",
+        )
         return None
 
 
@@ -56,8 +61,9 @@ class Progress:
         if enabled and _is_terminal(self.stream):
             tqdm = _tqdm()
             if tqdm is not None:
-                self.bar = tqdm(total=total, desc=desc, unit="img", leave=False, file=self.stream,
-                                ncols=WIDTH)
+                self.bar = tqdm(
+                    total=total, desc=desc, unit="img", leave=False, file=self.stream, ncols=WIDTH
+                )
 
     def update(self, n, **metrics):
         if self.bar is not None:

@@ -22,6 +22,7 @@ A file from elsewhere can neither run code nor read memory it does not own:
 Every problem is a ``minicnn.io.CheckpointError`` with one line naming the file
 and, for a tensor that does not fit, the tensor's key.
 """
+
 import collections
 import math
 import os
@@ -34,11 +35,18 @@ from .io import _ZIP_ERRORS, CheckpointError
 from .safepickle import Refused, RestrictedUnpickler, describe
 
 _STORAGE_DTYPES = {
-    "FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2",
-    "BFloat16Storage": "<u2", "LongStorage": "<i8", "IntStorage": "<i4",
-    "ShortStorage": "<i2", "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?",
+    "FloatStorage": "<f4",
+    "DoubleStorage": "<f8",
+    "HalfStorage": "<f2",
+    "BFloat16Storage": "<u2",
+    "LongStorage": "<i8",
+    "IntStorage": "<i4",
+    "ShortStorage": "<i2",
+    "CharStorage": "i1",
+    "ByteStorage": "u1",
+    "BoolStorage": "?",
 }
-MAX_DEPTH = 32      # how deeply a .pth may nest dicts and lists around its tensors
+MAX_DEPTH = 32  # how deeply a .pth may nest dicts and lists around its tensors
 
 
 class _StorageType:
@@ -63,8 +71,7 @@ class _Tensor:
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
 
 
-def _rebuild_tensor_v2(storage, offset, size, stride, requires_grad=False, hooks=None,
-                       metadata=None):
+def _rebuild_tensor_v2(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
     if not isinstance(storage, _Storage):
         raise Refused(f"a tensor whose storage is a {type(storage).__name__}")
     return _Tensor(storage, offset, size, stride)
@@ -82,11 +89,13 @@ def _bfloat16_to_float32(bits):
 
 
 class _Unpickler(RestrictedUnpickler):
-    admitted = {("collections", "OrderedDict"): collections.OrderedDict,
-                ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
-                ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-                ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-                **{("torch", name): _StorageType(name) for name in _STORAGE_DTYPES}}
+    admitted = {
+        ("collections", "OrderedDict"): collections.OrderedDict,
+        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+        **{("torch", name): _StorageType(name) for name in _STORAGE_DTYPES},
+    }
     refusal = "a .pth is read only for its tensors, parameters and dicts"
 
     def __init__(self, data, archive, prefix, path):
@@ -96,8 +105,7 @@ class _Unpickler(RestrictedUnpickler):
 
     def _claim(self, nbytes, what):
         """Count ``nbytes`` more against the read limit, for storages and tensors together."""
-        check_claim(self.allocated + nbytes, f"{what} (with all read before it)", self.path,
-                    CheckpointError)
+        check_claim(self.allocated + nbytes, f"{what} (with all read before it)", self.path, CheckpointError)
         self.allocated += nbytes
 
     def persistent_load(self, pid):
@@ -111,8 +119,10 @@ class _Unpickler(RestrictedUnpickler):
             dtype = np.dtype(_STORAGE_DTYPES[kind.name])
             member = self.archive.getinfo(f"{self.prefix}data/{key}")
             if numel < 0 or member.file_size != numel * dtype.itemsize:
-                raise CheckpointError(f"{self.path}: storage {key!r:.40} should hold {numel} x "
-                                      f"{dtype.itemsize} bytes, but its entry holds {member.file_size}")
+                raise CheckpointError(
+                    f"{self.path}: storage {key!r:.40} should hold {numel} x "
+                    f"{dtype.itemsize} bytes, but its entry holds {member.file_size}"
+                )
             bf16 = kind.name == "BFloat16Storage"
             self._claim(numel * (4 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
             raw = self.archive.read(member)
@@ -132,16 +142,19 @@ class _Unpickler(RestrictedUnpickler):
         numel = math.prod(size)
         if numel == 0:
             if offset > storage.size:
-                raise CheckpointError(f"{where} starts past the end of its storage of "
-                                      f"{storage.size} elements {shape}")
+                raise CheckpointError(
+                    f"{where} starts past the end of its storage of {storage.size} elements {shape}"
+                )
             try:
                 return np.empty(size, storage.dtype)
             except (ValueError, OverflowError):
                 raise CheckpointError(f"{where} has an impossible size {shape}") from None
         last = offset + sum((n - 1) * s for n, s in zip(size, stride))
         if last >= storage.size:
-            raise CheckpointError(f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
-                                  f"holds {storage.size} {shape}")
+            raise CheckpointError(
+                f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
+                f"holds {storage.size} {shape}"
+            )
         self._claim(numel * storage.itemsize, f"tensor {name}")
         # a dimension of size 1 is never stepped along: its stride may be anything, so use 0
         strides = tuple(s * storage.itemsize if n > 1 else 0 for n, s in zip(size, stride))
@@ -156,7 +169,7 @@ def _ints(values):
 def _with_arrays(obj, reader, path="", depth=0, done=None):
     """``obj`` with every tensor replaced by its checked array, named by its key path."""
     done = {} if done is None else done
-    if id(obj) in done:                   # shared (memoized) objects are converted once
+    if id(obj) in done:  # shared (memoized) objects are converted once
         return done[id(obj)]
     if isinstance(obj, (set, frozenset)) and any(isinstance(v, _Tensor) for v in obj):
         raise CheckpointError(f"{reader.path}: tensors inside a set at {path or 'the top level'}")
@@ -166,8 +179,9 @@ def _with_arrays(obj, reader, path="", depth=0, done=None):
         if depth >= MAX_DEPTH:
             raise CheckpointError(f"{reader.path}: nested more than {MAX_DEPTH} levels deep")
         items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-        pairs = [(k, _with_arrays(v, reader, f"{path}/{k}" if path else str(k), depth + 1, done))
-                 for k, v in items]
+        pairs = [
+            (k, _with_arrays(v, reader, f"{path}/{k}" if path else str(k), depth + 1, done)) for k, v in items
+        ]
         result = type(obj)(pairs if isinstance(obj, dict) else (v for _, v in pairs))
     else:
         return obj
@@ -179,7 +193,7 @@ def _check_byteorder(archive, prefix, path):
     """torch writes storages in the machine's byte order and says which in ``byteorder``."""
     name = prefix + "byteorder"
     if name not in archive.namelist():
-        return                                  # older files have none, and are little-endian
+        return  # older files have none, and are little-endian
     if archive.getinfo(name).file_size > 16 or archive.read(name).strip() != b"little":
         raise CheckpointError(f"{path}: its storages are not little-endian, which minicnn does not read")
 
@@ -194,15 +208,18 @@ def read_pth(path):
     with open_regular(path, CheckpointError) as f:
         try:
             if not zipfile.is_zipfile(f):
-                raise CheckpointError(f"{path}: not a zip-format .pth file (PyTorch >= 1.6 writes "
-                                      "those); re-save it with a current torch, or convert it to "
-                                      ".safetensors")
+                raise CheckpointError(
+                    f"{path}: not a zip-format .pth file (PyTorch >= 1.6 writes "
+                    "those); re-save it with a current torch, or convert it to "
+                    ".safetensors"
+                )
             with zipfile.ZipFile(f) as archive:
                 pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
                 if len(pickles) != 1:
-                    raise CheckpointError(f"{path}: expected one data.pkl in the archive, "
-                                          f"found {len(pickles)}")
-                prefix = pickles[0][:-len("data.pkl")]
+                    raise CheckpointError(
+                        f"{path}: expected one data.pkl in the archive, found {len(pickles)}"
+                    )
+                prefix = pickles[0][: -len("data.pkl")]
                 _check_byteorder(archive, prefix, path)
                 member = archive.getinfo(pickles[0])
                 check_claim(member.file_size, "its data.pkl", path, CheckpointError)
@@ -211,5 +228,6 @@ def read_pth(path):
         except CheckpointError:
             raise
         except _ZIP_ERRORS as e:
-            raise CheckpointError(f"{path}: not a readable .pth file (truncated or corrupt): "
-                                  f"{describe(e)}") from None
+            raise CheckpointError(
+                f"{path}: not a readable .pth file (truncated or corrupt): {describe(e)}"
+            ) from None

@@ -9,9 +9,10 @@ keeps one NumPy ``Generator`` here that ``mc.manual_seed`` resets, so
 Draws are made on the CPU in float64 and then cast and copied to the tensor's
 dtype and device, so a seed gives the same weights on NumPy and CuPy.
 """
+
 import numpy as np
 
-_default = [np.random.default_rng()]   # fresh entropy until someone seeds it
+_default = [np.random.default_rng()]  # fresh entropy until someone seeds it
 
 
 def manual_seed(seed):
@@ -35,8 +36,9 @@ def get_generator(generator=None):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be None, an int seed or a numpy.random.Generator, "
-                    f"got {type(generator).__name__}")
+    raise TypeError(
+        f"generator must be None, an int seed or a numpy.random.Generator, got {type(generator).__name__}"
+    )
 
 
 def get_state():

@@ -18,10 +18,12 @@ GLOBAL opcodes name any importable callable (``os.system``) and REDUCE calls it.
 Every failure, however the damaged stream trips the unpickler, becomes the
 caller's error type with one line naming the file.
 """
+
 import io
 import pickle
 import pickletools
 import warnings
+from collections.abc import Callable
 
 _MEMO_PUTS = ("PUT", "BINPUT", "LONG_BINPUT")
 
@@ -35,15 +37,17 @@ def describe(err):
 def check_stream(data, error, where):
     """Raise ``error`` unless ``data`` parses as one pickle whose lengths and memo indices are sane."""
     try:
-        with warnings.catch_warnings():        # genops warns of bad escapes in protocol 0 strings
+        with warnings.catch_warnings():  # genops warns of bad escapes in protocol 0 strings
             warnings.simplefilter("ignore", DeprecationWarning)
             for count, (op, arg, _) in enumerate(pickletools.genops(data)):
                 if op.name in _MEMO_PUTS and not 0 <= arg <= count:
-                    raise error(f"{where}: the pickle stores to memo slot {arg} after {count} "
-                                "opcodes; the file is corrupt")
+                    raise error(
+                        f"{where}: the pickle stores to memo slot {arg} after {count} "
+                        "opcodes; the file is corrupt"
+                    )
     except error:
         raise
-    except Exception as e:       # genops raises ValueError, EOFError, struct.error, ... on damage
+    except Exception as e:  # genops raises ValueError, EOFError, struct.error, ... on damage
         raise error(f"{where}: not a readable pickle (truncated or corrupt): {describe(e)}") from None
 
 
@@ -74,7 +78,7 @@ class RestrictedUnpickler(pickle.Unpickler):
     raise ``Refused`` for arguments their format never passes.
     """
 
-    admitted = {}
+    admitted: dict[tuple[str, str], Callable[..., object]] = {}
     refusal = "the format admits nothing else"
 
     def __init__(self, data, error, where, encoding="ASCII"):
@@ -98,6 +102,5 @@ class RestrictedUnpickler(pickle.Unpickler):
             raise
         except Refused as e:
             raise self.error(f"{self.where}: {e}") from None
-        except Exception as e:    # a damaged pickle trips the unpickler in many ways
-            raise self.error(f"{self.where}: cannot unpickle (truncated or corrupt): "
-                             f"{describe(e)}") from None
+        except Exception as e:  # a damaged pickle trips the unpickler in many ways
+            raise self.error(f"{self.where}: cannot unpickle (truncated or corrupt): {describe(e)}") from None

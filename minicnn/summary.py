@@ -19,6 +19,7 @@ Before running, ``estimate_activation_bytes`` tells what the table's total
 would be from a pass on a smaller image, so a huge input is refused with the
 estimate (``check_fits``) instead of exhausting the machine's memory.
 """
+
 import math
 import os
 
@@ -29,6 +30,7 @@ from .tensor import Tensor, no_grad
 
 class SummaryRow(dict):
     """One row: name, kind, output_shape, params, flops (MACs), activation_bytes."""
+
     __getattr__ = dict.__getitem__
 
 
@@ -106,20 +108,33 @@ class Summary:
 
     def __str__(self):
         head = ("Layer", "Kind", "Output shape", "Params", "MACs", "Act. memory")
-        body = [(r["name"], r["kind"], str(r["output_shape"]), f"{r['params']:,}",
-                 f"{r['flops']:,}", _human(r["activation_bytes"])) for r in self.rows]
+        body = [
+            (
+                r["name"],
+                r["kind"],
+                str(r["output_shape"]),
+                f"{r['params']:,}",
+                f"{r['flops']:,}",
+                _human(r["activation_bytes"]),
+            )
+            for r in self.rows
+        ]
         widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
         right = (False, False, False, True, True, True)
 
         def line(cells):
-            return "  ".join(c.rjust(w) if r else c.ljust(w)
-                             for c, w, r in zip(cells, widths, right)).rstrip()
+            return "  ".join(
+                c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)
+            ).rstrip()
+
         rule = "-" * len(line(head))
         lines = [line(head), rule] + [line(b) for b in body] + [rule]
-        lines += [f"Input: {self.input_shape}",
-                  f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)",
-                  f"Total MACs: {self.total_flops:,} ({self.total_flops / 1e9:.3f} G)",
-                  f"Activation memory (listed layers): {_human(self.total_activation_bytes)}"]
+        lines += [
+            f"Input: {self.input_shape}",
+            f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)",
+            f"Total MACs: {self.total_flops:,} ({self.total_flops / 1e9:.3f} G)",
+            f"Activation memory (listed layers): {_human(self.total_activation_bytes)}",
+        ]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -141,6 +156,7 @@ def available_memory(device="cpu"):
     MemAvailable of /proc/meminfo on Linux, the free memory CUDA reports on a GPU."""
     if str(device).startswith("cuda"):
         from .backend import cupy
+
         return int(cupy().cuda.runtime.memGetInfo()[0])
     try:
         with open("/proc/meminfo") as f:
@@ -155,7 +171,7 @@ def available_memory(device="cpu"):
         return None
 
 
-PROBE_PIXELS = 256 * 256      # inputs larger than this are estimated from a pass at about this size
+PROBE_PIXELS = 256 * 256  # inputs larger than this are estimated from a pass at about this size
 
 
 def estimate_activation_bytes(model, input_size):
@@ -201,9 +217,11 @@ def check_fits(model, input_size, batch_size=1, device="cpu", per_image=None):
     need = per_image * batch_size
     if need > have:
         each = f" ({human(per_image)} per image)" if batch_size > 1 else ""
-        raise MemoryError(f"a forward pass on {batch_size} x {(c, h, w)} would hold about "
-                          f"{human(need)} of activations{each}, more than the {human(have)} of "
-                          "memory available; not run")
+        raise MemoryError(
+            f"a forward pass on {batch_size} x {(c, h, w)} would hold about "
+            f"{human(need)} of activations{each}, more than the {human(have)} of "
+            "memory available; not run"
+        )
 
 
 def run(model, input_size, depth=None, grad=False):
@@ -215,6 +233,7 @@ def run(model, input_size, depth=None, grad=False):
     dtype = params[0].dtype if params else np.float32
     device = params[0].device if params else "cpu"
     from .tensor import tensor
+
     x = tensor(np.random.default_rng(0).standard_normal(shape).astype(dtype), device=device)
     rows, seen, handles = [], set(), []
     # A row's MACs are those of every leaf module run inside it: a running count
@@ -235,9 +254,17 @@ def run(model, input_size, depth=None, grad=False):
             total = sum(int(p.numel()) for p in module.parameters())
             has_children = any(True for _ in module.children())
             count = (own if depth is None and has_children else total) if first else 0
-            rows.append(SummaryRow(name=name, kind=type(module).__name__, output_shape=_shape(y),
-                                   params=count, flops=done[0] - started[id(module)].pop(),
-                                   activation_bytes=_bytes(y)))
+            rows.append(
+                SummaryRow(
+                    name=name,
+                    kind=type(module).__name__,
+                    output_shape=_shape(y),
+                    params=count,
+                    flops=done[0] - started[id(module)].pop(),
+                    activation_bytes=_bytes(y),
+                )
+            )
+
         return record
 
     modes = [(m, m.training) for m in model.modules()]

@@ -14,6 +14,7 @@ graph as it goes unless ``retain_graph=True``.
 >>> x.grad.tolist()
 [2.0, 4.0, 6.0]
 """
+
 from __future__ import annotations
 
 import weakref
@@ -41,6 +42,7 @@ class no_grad:
         def wrapped(*args, **kwargs):
             with no_grad():
                 return fn(*args, **kwargs)
+
         wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
         return wrapped
 
@@ -60,7 +62,7 @@ class Function:
     stored on ``self``.
     """
 
-    xp: Any                 # the array module of the inputs, set by apply
+    xp: Any  # the array module of the inputs, set by apply
 
     def __init__(self):
         self.inputs = ()
@@ -75,7 +77,7 @@ class Function:
         fn.needs_grad = tuple([t is not None and t.requires_grad for t in inputs])
         y = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if xp is np and not isinstance(y, np.ndarray):
-            y = np.asarray(y)           # NumPy reductions return scalars, not 0-d arrays
+            y = np.asarray(y)  # NumPy reductions return scalars, not 0-d arrays
         if not (_grad_enabled[0] and any(fn.needs_grad)):
             return Tensor(y)
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
@@ -134,8 +136,9 @@ def _check_same_device(name, inputs):
         this = np if type(t.data) is np.ndarray else backend.xp_of(t.data)
         if xp is not None and this is not xp:
             devices = [t.device for t in inputs]
-            raise TypeError(f"{name}: inputs are on different devices {devices}; "
-                            "move them with .to(device) first")
+            raise TypeError(
+                f"{name}: inputs are on different devices {devices}; move them with .to(device) first"
+            )
         xp = this
     return xp
 
@@ -148,7 +151,7 @@ def _topological_order(root_fn):
     and the reversed list is the order in which gradients flow.
     """
     if all(t is None or t._fn is None for t in root_fn.inputs):
-        return (root_fn,)                # one op on leaves: nothing to sort
+        return (root_fn,)  # one op on leaves: nothing to sort
     order, seen = [], {id(root_fn)}
     stack = [(root_fn, iter(root_fn.inputs))]
     while stack:
@@ -168,20 +171,22 @@ def _topological_order(root_fn):
 def _grad_mismatch(fn, i, x, gx):
     raise RuntimeError(
         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
-        f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}")
+        f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}"
+    )
 
 
 def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
     """Send ``gy`` (the gradient of the output w.r.t. root) back through the graph."""
-    grads = {id(root._fn): gy}          # node -> gradient of its output, summed over uses
+    grads = {id(root._fn): gy}  # node -> gradient of its output, summed over uses
     for fn in _topological_order(root._fn):
         if fn.freed:
             raise RuntimeError(
                 "Trying to backward through the graph a second time: its saved arrays were "
                 "freed after the first backward(). Pass retain_graph=True to the first call "
-                "if you need to.")
+                "if you need to."
+            )
         gy = grads.pop(id(fn), None)
-        if gy is None:          # no gradient reached this node (e.g. only integer inputs)
+        if gy is None:  # no gradient reached this node (e.g. only integer inputs)
             if not retain_graph:
                 fn.free()
             continue
@@ -189,8 +194,9 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
         if len(gxs) != len(fn.inputs):
-            raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
-                               f"for {len(fn.inputs)} inputs")
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs"
+            )
         for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
             if gx is None or x is None or not x.requires_grad:
                 continue
@@ -220,8 +226,9 @@ def _as_array(data, dtype, device):
         elif dtype is None and array.dtype.kind in "iu":
             array = array.astype(np.int64)
     if array.dtype.kind not in "biufc":
-        raise TypeError(f"tensor: expected numbers (bool, int, float or complex), got an array of "
-                        f"dtype {array.dtype}")
+        raise TypeError(
+            f"tensor: expected numbers (bool, int, float or complex), got an array of dtype {array.dtype}"
+        )
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return backend.to_device(array, device) if xp is not backend.xp_of(array) else array
@@ -258,7 +265,7 @@ def _needs_float(name, t):
 class Tensor:
     """An array with a gradient and a link to the op that made it."""
 
-    __array_priority__ = 1000    # so ndarray + Tensor calls Tensor.__radd__
+    __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, _fn=None):
         self.data = data
@@ -288,8 +295,11 @@ class Tensor:
         return self.shape[0]
 
     def __repr__(self):
-        grad = f", grad_fn=<{type(self._fn).__name__}>" if self._fn else (
-            ", requires_grad=True" if self.requires_grad else "")
+        grad = (
+            f", grad_fn=<{type(self._fn).__name__}>"
+            if self._fn
+            else (", requires_grad=True" if self.requires_grad else "")
+        )
         device = ", device='cuda'" if self.device == "cuda" else ""
         body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
         return f"tensor({body}{device}{grad})"
@@ -301,12 +311,14 @@ class Tensor:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
         if grad is None:
             if self.data.size != 1:
-                raise RuntimeError(f"backward(): grad can be implicit only for a scalar output, "
-                                   f"got shape {self.shape}; pass grad= of that shape")
+                raise RuntimeError(
+                    f"backward(): grad can be implicit only for a scalar output, "
+                    f"got shape {self.shape}; pass grad= of that shape"
+                )
             gy = backend.xp_of(self.data).ones_like(self.data)
         else:
             if type(grad) is np.ndarray and type(self.data) is np.ndarray and grad.dtype == self.data.dtype:
-                gy = grad                   # the common case, without _as_array's device checks
+                gy = grad  # the common case, without _as_array's device checks
             else:
                 gy = _as_array(grad, self.dtype, self.device)
             if gy.shape != self.data.shape:
@@ -327,7 +339,7 @@ class Tensor:
         """
         if self.grad is None:
             self.grad = Tensor(g.copy())
-        else:       # a new array, kept in the same grad Tensor, as PyTorch
+        else:  # a new array, kept in the same grad Tensor, as PyTorch
             self.grad.data = self.grad.data + g
 
     def retain_grad(self) -> Tensor:
@@ -374,9 +386,10 @@ class Tensor:
     def to(self, device: Any = None, dtype: Any = None) -> Tensor:
         """A copy on another device and/or of another dtype; the gradient flows back."""
         from .functional import basic
+
         out = self
         if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
-            device, dtype = None, device      # x.to(np.float64), x.to("float32")
+            device, dtype = None, device  # x.to(np.float64), x.to("float32")
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = basic.cast(out, dtype)
         if device is not None and backend.normalize_device(device) != self.device:

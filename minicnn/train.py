@@ -10,6 +10,7 @@ atomically to ``out/checkpoint.npz``, so ``resume=True`` continues exactly
 where an interrupted run stopped. A run whose weights turn NaN stops at that
 step, before anything is written: the last checkpoint stays the last finite one.
 """
+
 import json
 import math
 import os
@@ -97,8 +98,7 @@ def _first_nonfinite_module(model, x):
 
     def hook(module, inputs, output):
         outs = output if isinstance(output, (tuple, list)) else (output,)
-        if not found and any(isinstance(o, Tensor) and not np.all(np.isfinite(o.numpy()))
-                             for o in outs):
+        if not found and any(isinstance(o, Tensor) and not np.all(np.isfinite(o.numpy())) for o in outs):
             found.append(module)
 
     handles = [m.register_forward_hook(hook) for _, m in model.named_modules() if _ != ""]
@@ -124,14 +124,16 @@ def _loss_of(model, loss, output, y):
     if own is not None:
         return own(output, y, loss)
     if isinstance(output, tuple):
-        raise TypeError(f"{type(model).__name__} returned a tuple of {len(output)} in training; "
-                        "give it a training_loss(output, target, loss) method that combines them")
+        raise TypeError(
+            f"{type(model).__name__} returned a tuple of {len(output)} in training; "
+            "give it a training_loss(output, target, loss) method that combines them"
+        )
     return loss(output, y)
 
 
 def _param_names(model):
     names = {id(p): n for n, p in model.named_parameters()}
-    if hasattr(model, "sync_gradients"):          # DistributedDataParallel: the model's own names
+    if hasattr(model, "sync_gradients"):  # DistributedDataParallel: the model's own names
         names = {k: n.removeprefix("module.") for k, n in names.items()}
     return names
 
@@ -140,9 +142,13 @@ def _check_finite(optimizer, names, where):
     """Raise NonFiniteParameterError naming the first parameter whose weights or gradient
     hold a NaN or an infinity. One sum per array first: a sum is finite when every entry is
     (barring an overflow, which the exact test below then clears)."""
-    arrays = [(p, kind, a) for g in optimizer.param_groups for p in g["params"]
-              for kind, a in (("gradient", None if p.grad is None else p.grad.data),
-                              ("weights", p.data)) if a is not None]
+    arrays = [
+        (p, kind, a)
+        for g in optimizer.param_groups
+        for p in g["params"]
+        for kind, a in (("gradient", None if p.grad is None else p.grad.data), ("weights", p.data))
+        if a is not None
+    ]
     if all(math.isfinite(float(a.sum())) for _, _, a in arrays):
         return
     for p, kind, a in arrays:
@@ -152,11 +158,22 @@ def _check_finite(optimizer, names, where):
             raise NonFiniteParameterError(
                 f"{where}: the {kind} of parameter {names.get(id(p), '?')!r} "
                 f"{tuple(p.shape)} became {float(bad)}. Try a smaller learning rate or "
-                "gradient clipping.")
+                "gradient clipping."
+            )
 
 
-def train_epoch(model, loader, optimizer, loss=F.cross_entropy, device="cpu", scheduler=None,
-                scheduler_step="epoch", clip_grad_norm=None, progress=None, epoch=None):
+def train_epoch(
+    model,
+    loader,
+    optimizer,
+    loss=F.cross_entropy,
+    device="cpu",
+    scheduler=None,
+    scheduler_step="epoch",
+    clip_grad_norm=None,
+    progress=None,
+    epoch=None,
+):
     """One pass over ``loader``; returns (mean loss, accuracy, images).
 
     After every step the weights and gradients must be finite, else
@@ -175,12 +192,16 @@ def train_epoch(model, loader, optimizer, loss=F.cross_entropy, device="cpu", sc
             culprit = _first_nonfinite_module(model, x)
             raise NonFiniteLossError(
                 f"{where}: the loss became {value.item()}; "
-                + (f"the first module with a non-finite output is {culprit!r}" if culprit else
-                   "every module's output was finite, so the loss itself overflowed")
-                + ". Try a smaller learning rate or gradient clipping.")
+                + (
+                    f"the first module with a non-finite output is {culprit!r}"
+                    if culprit
+                    else "every module's output was finite, so the loss itself overflowed"
+                )
+                + ". Try a smaller learning rate or gradient clipping."
+            )
         optimizer.zero_grad()
         value.backward()
-        if hasattr(model, "sync_gradients"):       # DistributedDataParallel: average over ranks
+        if hasattr(model, "sync_gradients"):  # DistributedDataParallel: average over ranks
             model.sync_gradients()
         if clip_grad_norm:
             clip_grad_norm_(model.parameters(), clip_grad_norm)
@@ -213,8 +234,7 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     k = num_classes or int(max(preds.max(), trues.max())) + 1
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (trues, preds), 1)
-    return {"loss": total / max(seen, 1), "accuracy": float((preds == trues).mean()),
-            "confusion": confusion}
+    return {"loss": total / max(seen, 1), "accuracy": float((preds == trues).mean()), "confusion": confusion}
 
 
 def predict(model, data, device="cpu", batch_size=256):
@@ -224,7 +244,7 @@ def predict(model, data, device="cpu", batch_size=256):
         batches = (x for x, _ in data)
     else:
         array = data.numpy() if isinstance(data, Tensor) else np.asarray(data, dtype=np.float32)
-        batches = (Tensor(array[i:i + batch_size]) for i in range(0, len(array), batch_size))
+        batches = (Tensor(array[i : i + batch_size]) for i in range(0, len(array), batch_size))
     out = []
     with no_grad():
         for x in batches:
@@ -232,10 +252,24 @@ def predict(model, data, device="cpu", batch_size=256):
     return np.concatenate(out)
 
 
-def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
-        loss=F.cross_entropy, device="cpu", callbacks=(), out=None, resume=False,
-        clip_grad_norm=None, scheduler_step="epoch", progress=True, distributed=False,
-        meta=None):
+def fit(
+    model,
+    train_loader,
+    optimizer,
+    epochs,
+    val_loader=None,
+    scheduler=None,
+    loss=F.cross_entropy,
+    device="cpu",
+    callbacks=(),
+    out=None,
+    resume=False,
+    clip_grad_norm=None,
+    scheduler_step="epoch",
+    progress=True,
+    distributed=False,
+    meta=None,
+):
     """Train ``model`` for ``epochs`` epochs and return its History.
 
     Args:
@@ -268,6 +302,7 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
     lead, trained = True, model
     if distributed:
         from . import distributed as dist
+
         dist.init()
         train_loader = dist.shard_loader(train_loader)
         lead = dist.rank() == 0
@@ -282,50 +317,90 @@ def fit(model, train_loader, optimizer, epochs, val_loader=None, scheduler=None,
         rows, start = restore(resume, model, optimizer, scheduler)
         history = History(rows)
     if distributed:
-        trained = dist.DistributedDataParallel(model)     # rank 0's weights on every rank
+        trained = dist.DistributedDataParallel(model)  # rank 0's weights on every rank
     kept = start if path else 0
     epoch = start
     try:
         for epoch in range(start, epochs):
-            row = _epoch(trained, model, train_loader, val_loader, optimizer, scheduler,
-                         scheduler_step, loss, device, clip_grad_norm, epoch, epochs, progress,
-                         distributed)
+            row = _epoch(
+                trained,
+                model,
+                train_loader,
+                val_loader,
+                optimizer,
+                scheduler,
+                scheduler_step,
+                loss,
+                device,
+                clip_grad_norm,
+                epoch,
+                epochs,
+                progress,
+                distributed,
+            )
             history.append(row)
             if path and lead:
-                io.save(checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1,
-                                         meta), path)
+                io.save(checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta), path)
                 kept = epoch + 1
             Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
             if any(cb(epoch, row, model) for cb in callbacks):
                 break
     except NonFiniteError as err:
-        err.kept = kept                   # the epochs in the checkpoint, which stays as it was
+        err.kept = kept  # the epochs in the checkpoint, which stays as it was
         raise
     except KeyboardInterrupt:
         raise Interrupted(epoch + 1, kept) from None
     return history
 
 
-def _epoch(trained, model, train_loader, val_loader, optimizer, scheduler, scheduler_step,
-           loss, device, clip_grad_norm, epoch, epochs, progress, distributed):
+def _epoch(
+    trained,
+    model,
+    train_loader,
+    val_loader,
+    optimizer,
+    scheduler,
+    scheduler_step,
+    loss,
+    device,
+    clip_grad_norm,
+    epoch,
+    epochs,
+    progress,
+    distributed,
+):
     """Train one epoch and validate: the epoch's row of the History."""
     if hasattr(train_loader, "set_epoch"):
         train_loader.set_epoch(epoch)
     lr = optimizer.param_groups[0]["lr"]
-    bar = Progress(total=_dataset_size(train_loader), desc=f"epoch {epoch + 1}/{epochs}",
-                   enabled=progress)
+    bar = Progress(total=_dataset_size(train_loader), desc=f"epoch {epoch + 1}/{epochs}", enabled=progress)
     began = time.perf_counter()
     try:
         train_loss, train_acc, seen = train_epoch(
-            trained, train_loader, optimizer, loss, device, scheduler, scheduler_step,
-            clip_grad_norm, bar, epoch=epoch + 1)
+            trained,
+            train_loader,
+            optimizer,
+            loss,
+            device,
+            scheduler,
+            scheduler_step,
+            clip_grad_norm,
+            bar,
+            epoch=epoch + 1,
+        )
     finally:
         bar.close()
     seconds = time.perf_counter() - began
     if distributed:
         train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
-    row = {"epoch": epoch + 1, "train_loss": train_loss, "train_acc": train_acc,
-           "seconds": seconds, "images_per_second": seen / max(seconds, 1e-9), "lr": lr}
+    row = {
+        "epoch": epoch + 1,
+        "train_loss": train_loss,
+        "train_acc": train_acc,
+        "seconds": seconds,
+        "images_per_second": seen / max(seconds, 1e-9),
+        "lr": lr,
+    }
     if val_loader is not None:
         result = evaluate(model, val_loader, loss, device)
         row.update(val_loss=result["loss"], val_acc=result["accuracy"])
@@ -337,6 +412,7 @@ def _epoch(trained, model, train_loader, val_loader, optimizer, scheduler, sched
 def _over_ranks(mean_loss, accuracy, seen):
     """The epoch's loss, accuracy and image count over all ranks' shards."""
     from . import distributed as dist
+
     totals = np.array([mean_loss * seen, accuracy * seen, seen], dtype=np.float64)
     dist.all_reduce(totals)
     return totals[0] / max(totals[2], 1), totals[1] / max(totals[2], 1), int(totals[2])

@@ -3,6 +3,7 @@
 Every ``plot_*`` function returns the matplotlib Figure; ``saliency`` and
 ``class_activation_map`` return the map as an array and ``plot_map`` draws it.
 """
+
 import numpy as np
 
 from .tensor import Tensor, no_grad
@@ -11,9 +12,10 @@ from .tensor import Tensor, no_grad
 def _plt():
     try:
         import matplotlib.pyplot as plt
+
         return plt
     except ImportError:
-        raise ImportError("minicnn.viz needs matplotlib: pip install -e \".[viz]\"") from None
+        raise ImportError('minicnn.viz needs matplotlib: pip install -e ".[viz]"') from None
 
 
 def plot_history(history, keys=(("train_loss", "val_loss"), ("train_acc", "val_acc"))):
@@ -81,8 +83,9 @@ def _run_eval(model, x):
 def _output_of(model, x, layer):
     modules = dict(model.named_modules())
     if layer not in modules:
-        raise ValueError(f"the model has no module named {layer!r}; "
-                         f"its modules are {', '.join(n for n in modules if n)}")
+        raise ValueError(
+            f"the model has no module named {layer!r}; its modules are {', '.join(n for n in modules if n)}"
+        )
     captured = {}
     handle = modules[layer].register_forward_hook(lambda m, i, o: captured.update(out=o))
     try:
@@ -104,12 +107,11 @@ def saliency(model, x, target):
     Simonyan et al. 2014, "Deep Inside Convolutional Networks". Returns (H, W).
     Runs in eval mode; the parameters' gradients and the model's mode are left as they were.
     """
-    x = Tensor(x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32),
-               requires_grad=True)
+    x = Tensor(x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32), requires_grad=True)
     params = [p for p in model.parameters() if p.requires_grad]
     was_training = model.training
     try:
-        for p in params:                 # only d/dx is wanted: no parameter gradients
+        for p in params:  # only d/dx is wanted: no parameter gradients
             p.requires_grad_(False)
         model.eval()
         logits = model(x)
@@ -142,8 +144,10 @@ def class_activation_map(model, x, target, pool="avgpool"):
     """
     modules = dict(model.named_modules())
     if pool not in modules:
-        raise ValueError(f"class_activation_map: the model has no module named {pool!r}; "
-                         "pass pool= the name of its global average pooling")
+        raise ValueError(
+            f"class_activation_map: the model has no module named {pool!r}; "
+            "pass pool= the name of its global average pooling"
+        )
     captured = {}
     # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
     handle = modules[pool].register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
@@ -151,7 +155,7 @@ def class_activation_map(model, x, target, pool="avgpool"):
         _run_eval(model, x)
     finally:
         handle.remove()
-    features = captured["input"].numpy()[0]                     # (C, h, w)
+    features = captured["input"].numpy()[0]  # (C, h, w)
     fc = [m for m in modules.values() if type(m).__name__ == "Linear"]
     if fc and fc[-1].weight.shape[1] == features.shape[0]:
         cam = np.tensordot(fc[-1].weight.numpy()[int(target)], features, axes=1)
@@ -184,8 +188,15 @@ def plot_confusion(confusion, class_names=None):
     ax.imshow(confusion, cmap="Blues")
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
-                    color="white" if confusion[i, j] > confusion.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(confusion[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if confusion[i, j] > confusion.max() / 2 else "black",
+            )
     names = class_names or list(range(k))
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)
@@ -216,7 +227,7 @@ def graph_edges(tensor):
             continue
         seen.add(id(fn))
         for t in fn.inputs:
-            if t is None:                   # an optional input left out (a conv without bias)
+            if t is None:  # an optional input left out (a conv without bias)
                 continue
             if t._fn is None:
                 name = leaves.setdefault(id(t), f"leaf {len(leaves)} {tuple(t.shape)}")
@@ -232,12 +243,14 @@ def plot_graph(tensor):
     plt = _plt()
     edges = graph_edges(tensor)
     if not edges:
-        raise ValueError(f"plot_graph: the tensor of shape {tuple(tensor.shape)} has no graph "
-                         "behind it (a leaf, made under no_grad, or freed by backward(); "
-                         "plot before backward or pass retain_graph=True)")
+        raise ValueError(
+            f"plot_graph: the tensor of shape {tuple(tensor.shape)} has no graph "
+            "behind it (a leaf, made under no_grad, or freed by backward(); "
+            "plot before backward or pass retain_graph=True)"
+        )
     nodes = list(dict.fromkeys([a for a, _ in edges] + [b for _, b in edges]))
     depth = {n: 0 for n in nodes}
-    for _ in nodes:                  # longest path from a leaf: enough passes for a small graph
+    for _ in nodes:  # longest path from a leaf: enough passes for a small graph
         for a, b in edges:
             depth[b] = max(depth[b], depth[a] + 1)
     columns = {}
@@ -248,8 +261,14 @@ def plot_graph(tensor):
     for a, b in edges:
         ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="->", color="gray"))
     for n, (x, y) in pos.items():
-        ax.text(x, y, n.split("#")[0], ha="center", va="center",
-                bbox=dict(boxstyle="round", fc="lightyellow" if n.startswith("leaf") else "lightblue"))
+        ax.text(
+            x,
+            y,
+            n.split("#")[0],
+            ha="center",
+            va="center",
+            bbox=dict(boxstyle="round", fc="lightyellow" if n.startswith("leaf") else "lightblue"),
+        )
     ax.set_xlim(-0.7, max(columns) + 0.7)
     ax.set_ylim(-max(map(len, columns.values())), 1)
     ax.axis("off")

@@ -21,6 +21,7 @@ exactly. Anything wrong with a weights file that is there is a
 ``minicnn.io.CheckpointError`` (a ValueError) with one line naming the file;
 a missing file is a FileNotFoundError. Writes are atomic (``io.write_atomic``).
 """
+
 import collections
 import json
 import math
@@ -36,12 +37,22 @@ from .pth import read_pth
 from .safepickle import describe
 
 _SAFETENSORS_DTYPES = {
-    "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
-    "I8": "i1", "U8": "u1", "U16": "<u2", "U32": "<u4", "U64": "<u8", "BOOL": "?",
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U8": "u1",
+    "U16": "<u2",
+    "U32": "<u4",
+    "U64": "<u8",
+    "BOOL": "?",
 }
 
 
-MAX_HEADER_BYTES = 100 << 20     # the safetensors reference reader's limit on the JSON header
+MAX_HEADER_BYTES = 100 << 20  # the safetensors reference reader's limit on the JSON header
 
 
 def read_safetensors(path):
@@ -53,16 +64,22 @@ def read_safetensors(path):
             raise CheckpointError(f"{path}: too short to be a safetensors file ({size} bytes)")
         (n,) = struct.unpack("<Q", f.read(8))
         if n > min(MAX_HEADER_BYTES, size - 8):
-            raise CheckpointError(f"{path}: header length {n} runs past the end of the file "
-                                  f"({size} bytes) or over {MAX_HEADER_BYTES}; not a safetensors file?")
+            raise CheckpointError(
+                f"{path}: header length {n} runs past the end of the file "
+                f"({size} bytes) or over {MAX_HEADER_BYTES}; not a safetensors file?"
+            )
         try:
             header = json.loads(f.read(n).decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             raise CheckpointError(f"{path}: the header is not JSON ({describe(e)})") from None
         entries = _check_header(header, size - 8 - n, path)
         # bfloat16 doubles in size as it becomes float32
-        check_claim(sum((end - begin) * (2 if code == "BF16" else 1) for _, code, _, begin, end in entries),
-                    "its tensors", path, CheckpointError)
+        check_claim(
+            sum((end - begin) * (2 if code == "BF16" else 1) for _, code, _, begin, end in entries),
+            "its tensors",
+            path,
+            CheckpointError,
+        )
         out = collections.OrderedDict()
         for name, code, shape, begin, end in entries:
             f.seek(8 + n + begin)
@@ -101,12 +118,15 @@ def _check_header(header, data_bytes, path):
             raise CheckpointError(f"{where} has data_offsets {offsets!r:.60}, not [begin, end]")
         begin, end = offsets
         if not 0 <= begin <= end <= data_bytes:
-            raise CheckpointError(f"{where} has data_offsets [{begin}, {end}] outside the "
-                                  f"{data_bytes} bytes of data")
+            raise CheckpointError(
+                f"{where} has data_offsets [{begin}, {end}] outside the {data_bytes} bytes of data"
+            )
         itemsize = 2 if code == "BF16" else np.dtype(_SAFETENSORS_DTYPES[code]).itemsize
         if end - begin != math.prod(shape) * itemsize:
-            raise CheckpointError(f"{where} has shape {tuple(shape)} {code}, "
-                                  f"{math.prod(shape) * itemsize} bytes, but data_offsets span {end - begin}")
+            raise CheckpointError(
+                f"{where} has shape {tuple(shape)} {code}, "
+                f"{math.prod(shape) * itemsize} bytes, but data_offsets span {end - begin}"
+            )
         entries.append((name, code, tuple(shape), begin, end))
     entries.sort(key=lambda e: (e[3], e[4]))
     position = 0
@@ -125,17 +145,20 @@ def write_safetensors(state, path):
     names = {np.dtype(v).str.lstrip("<|="): k for k, v in _SAFETENSORS_DTYPES.items()}
     header, chunks, offset = {}, [], 0
     for name, value in state.items():
-        array = np.asarray(value)            # tobytes() below writes C order
+        array = np.asarray(value)  # tobytes() below writes C order
         code = names.get(array.dtype.newbyteorder("<").str.lstrip("<|"))
         if code is None:
             raise ValueError(f"write_safetensors: {name!r} has dtype {array.dtype}, not supported")
         raw = array.astype(array.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": code, "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
+        header[name] = {
+            "dtype": code,
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
         chunks.append(raw)
         offset += len(raw)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)            # buffers start 8-byte aligned
+    text += b" " * (-len(text) % 8)  # buffers start 8-byte aligned
 
     def write(f):
         f.write(struct.pack("<Q", len(text)) + text)
@@ -147,7 +170,7 @@ def write_safetensors(state, path):
 
 def _read_pth(path):
     obj = read_pth(path)
-    for key in ("state_dict", "model"):      # checkpoints that wrap the state dict
+    for key in ("state_dict", "model"):  # checkpoints that wrap the state dict
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     if not isinstance(obj, dict):
@@ -167,15 +190,14 @@ def load_torchvision(path):
         raise FileNotFoundError(f"load_torchvision: no such file {path!r}")
     if suffix == ".npz":
         arrays = read_npz(path, who="load_torchvision")
-        if FORMAT_KEY in arrays:          # written by mc.save: a state dict, or a checkpoint holding one
+        if FORMAT_KEY in arrays:  # written by mc.save: a state dict, or a checkpoint holding one
             return _state_of_checkpoint(path)
         return collections.OrderedDict(arrays)
     if suffix == ".safetensors":
         return read_safetensors(path)
     if suffix in (".pth", ".pt", ".bin"):
         return _read_pth(path)
-    raise ValueError(f"load_torchvision: {path!r} has suffix {suffix!r}; "
-                     "expected .npz, .safetensors or .pth")
+    raise ValueError(f"load_torchvision: {path!r} has suffix {suffix!r}; expected .npz, .safetensors or .pth")
 
 
 def _state_of_checkpoint(path):

@@ -33,6 +33,7 @@ def rng(request):
 
 # --- helpers the test files share, as fixtures --------------------------------------------------
 
+
 def _tensor(a, grad=False, dtype=np.float64):
     return mc.tensor(np.asarray(a, dtype=dtype), requires_grad=grad)
 
@@ -61,6 +62,7 @@ def pytest_collection_modifyitems(config, items):
     has_gpu = backend.cuda_available()
     try:
         import numba  # noqa: F401
+
         has_numba = True
     except ImportError:
         has_numba = False

@@ -1,4 +1,5 @@
 """Devices, array modules, kernel tiers, and running with no optional package at all."""
+
 import pathlib
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def test_device_names_are_normalized():
 
 # --- kernel tiers ------------------------------------------------------------------------
 
+
 def test_use_kernels_as_context_manager_restores_the_previous_tier():
     before = backend.kernel_tier()
     with mc.use_kernels("reference"):
@@ -88,6 +90,7 @@ def test_kernel_sets_follow_the_tier():
 
 # --- mixing devices ----------------------------------------------------------------------------
 
+
 class FakeCupyArray:
     """Looks like a CuPy array to backend.is_cupy_array, holds a NumPy array."""
 
@@ -105,8 +108,11 @@ def test_mixing_numpy_and_cuda_tensors_names_both_devices(monkeypatch):
     cpu = mc.tensor(np.ones(3), requires_grad=True)
     gpu = mc.Tensor(FakeCupyArray(np.ones(3)))
     assert gpu.device == "cuda"
-    with pytest.raises(TypeError, match=r"Add: inputs are on different devices \['cpu', 'cuda'\]; "
-                                        r"move them with \.to\(device\) first"):
+    with pytest.raises(
+        TypeError,
+        match=r"Add: inputs are on different devices \['cpu', 'cuda'\]; "
+        r"move them with \.to\(device\) first",
+    ):
         cpu + gpu
     with pytest.raises(TypeError, match=r"Mul: inputs are on different devices \['cuda', 'cpu'\]"):
         gpu * cpu
@@ -141,8 +147,9 @@ WITHOUT_EXTRAS = textwrap.dedent("""
 
 
 def test_runs_without_numba_matplotlib_tqdm_and_warns_once():
-    root = pathlib.Path(mc.__file__).parents[1]          # so the child imports this minicnn
-    done = subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS], capture_output=True, text=True,
-                          timeout=60, cwd=root)
+    root = pathlib.Path(mc.__file__).parents[1]  # so the child imports this minicnn
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRAS], capture_output=True, text=True, timeout=60, cwd=root
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

@@ -1,6 +1,7 @@
 """Graphs that fork and join: an Inception-like block (branches joined by mc.cat on
 the channel dim) and a residual add. One input feeds several ops, so its gradient is
 the sum of what each branch sends back; these tests check that sum by hand."""
+
 import numpy as np
 import pytest
 
@@ -11,7 +12,7 @@ from minicnn import nn
 
 def x64(rng, shape, grad=True):
     x = rng.standard_normal(shape)
-    x = np.where(np.abs(x) < 0.05, 0.3, x)             # away from the leaky ReLU's kink
+    x = np.where(np.abs(x) < 0.05, 0.3, x)  # away from the leaky ReLU's kink
     return mc.tensor(x, requires_grad=grad)
 
 
@@ -40,15 +41,15 @@ def test_shared_intermediate_used_by_two_branches(rng):
     r = rng.standard_normal(y.shape)
     (y * mc.tensor(r)).sum().backward()
     hv = np.tanh(x.numpy())
-    np.testing.assert_allclose(x.grad.numpy(), (1 - hv ** 2) * (r[:, :4] + 2 * hv * r[:, 4:]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), (1 - hv**2) * (r[:, :4] + 2 * hv * r[:, 4:]), rtol=1e-12)
 
 
 def test_residual_add_gradient_by_hand(rng):
     x, w = x64(rng, (3, 4)), x64(rng, (4,))
 
     def block(x, w):
-        return F.tanh(x) * w + x                       # y = f(x) + x
+        return F.tanh(x) * w + x  # y = f(x) + x
+
     y = block(x, w)
     r = rng.standard_normal(y.shape)
     (y * mc.tensor(r)).sum().backward()
@@ -67,11 +68,16 @@ def test_normalized_branches_and_residual_gradcheck(training, rng):
     prelu = nn.PReLU(c).double()
 
     def block(x):
-        mc.manual_seed(0)                              # dropout draws the same mask each time
-        branches = [F.local_response_norm(x, 3, alpha=0.5), bn(x), prelu(x),
-                    F.dropout(x, 0.3, training=training)]
+        mc.manual_seed(0)  # dropout draws the same mask each time
+        branches = [
+            F.local_response_norm(x, 3, alpha=0.5),
+            bn(x),
+            prelu(x),
+            F.dropout(x, 0.3, training=training),
+        ]
         y = mc.cat(branches, dim=1)
-        return y + mc.cat([x] * 4, dim=1)              # residual: f(x) + x, widths matched
+        return y + mc.cat([x] * 4, dim=1)  # residual: f(x) + x, widths matched
+
     x = x64(rng, (2, c, 2, 3))
     assert mc.gradcheck(block, [x])
     assert mc.gradcheck(lambda x: prelu(x) + x, [x64(rng, (2, c, 2, 3))])

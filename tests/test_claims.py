@@ -1,4 +1,5 @@
 """The claims ledger: its statistics, and the committed notebooks/claims.json with the lines quoting it."""
+
 import importlib.util
 import json
 import math
@@ -10,18 +11,39 @@ import pytest
 NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 
 REQUIRED = (
-    "relu_faster_than_tanh", "dropout_reduces_overfitting", "augmentation_helps", "lrn_helps",
-    "lrn_vs_constant_scale", "overlapping_pool_helps", "deeper_plain_degrades",
-    "residual_fixes_degradation", "batchnorm_allows_higher_lr", "finetune_beats_scratch_few_labels",
-    "deep_features_beat_handcrafted", "leaky_relu_fewer_dead_units", "dropconnect_vs_dropout",
-    "bn_before_vs_after_relu", "highway_vs_residual", "depthwise_separable_cheaper",
-    "resnet1202_trains", "lenet_vs_classical",
+    "relu_faster_than_tanh",
+    "dropout_reduces_overfitting",
+    "augmentation_helps",
+    "lrn_helps",
+    "lrn_vs_constant_scale",
+    "overlapping_pool_helps",
+    "deeper_plain_degrades",
+    "residual_fixes_degradation",
+    "batchnorm_allows_higher_lr",
+    "finetune_beats_scratch_few_labels",
+    "deep_features_beat_handcrafted",
+    "leaky_relu_fewer_dead_units",
+    "dropconnect_vs_dropout",
+    "bn_before_vs_after_relu",
+    "highway_vs_residual",
+    "depthwise_separable_cheaper",
+    "resnet1202_trains",
+    "lenet_vs_classical",
 )
 # the ablations whose majority must be shown (lrn_vs_constant_scale is a control, not counted)
-CORE = ("relu_faster_than_tanh", "dropout_reduces_overfitting", "augmentation_helps", "lrn_helps",
-        "overlapping_pool_helps", "deeper_plain_degrades", "residual_fixes_degradation",
-        "batchnorm_allows_higher_lr", "finetune_beats_scratch_few_labels",
-        "deep_features_beat_handcrafted", "leaky_relu_fewer_dead_units")
+CORE = (
+    "relu_faster_than_tanh",
+    "dropout_reduces_overfitting",
+    "augmentation_helps",
+    "lrn_helps",
+    "overlapping_pool_helps",
+    "deeper_plain_degrades",
+    "residual_fixes_degradation",
+    "batchnorm_allows_higher_lr",
+    "finetune_beats_scratch_few_labels",
+    "deep_features_beat_handcrafted",
+    "leaky_relu_fewer_dead_units",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +66,32 @@ def test_t_quantiles_match_the_table_and_the_normal_limit(ledger):
 
 
 def test_paired_interval_by_hand(ledger):
-    base, treat = [10.0, 12.0, 11.0], [7.0, 10.0, 7.0]        # differences -3, -2, -4
+    base, treat = [10.0, 12.0, 11.0], [7.0, 10.0, 7.0]  # differences -3, -2, -4
     effect, (low, high) = ledger.paired_interval(base, treat)
-    half = 4.303 * 1.0 / math.sqrt(3)                           # sd of (-3, -2, -4) is 1
+    half = 4.303 * 1.0 / math.sqrt(3)  # sd of (-3, -2, -4) is 1
     assert effect == pytest.approx(-3.0)
     assert (low, high) == pytest.approx((-3.0 - half, -3.0 + half))
 
 
 def test_pairing_removes_the_between_seed_spread(ledger):
     rng = np.random.default_rng(11)
-    seed_level = rng.normal(0, 10, size=5)                     # large differences between seeds
+    seed_level = rng.normal(0, 10, size=5)  # large differences between seeds
     base, treat = seed_level, seed_level - 1.0 + rng.normal(0, 0.01, size=5)
     _, ci95 = ledger.paired_interval(base, treat)
     assert ledger.verdict(ci95, "treatment_lower") == "shown"
 
 
-@pytest.mark.parametrize("ci95, expected, verdict", [
-    ((-3.0, -1.0), "treatment_lower", "shown"),
-    ((1.0, 3.0), "treatment_lower", "reversed"),
-    ((-1.0, 1.0), "treatment_lower", "not shown"),
-    ((1.0, 3.0), "treatment_higher", "shown"),
-    ((-3.0, -1.0), "treatment_higher", "reversed"),
-    ((0.0, 2.0), "treatment_higher", "not shown"),
-])
+@pytest.mark.parametrize(
+    "ci95, expected, verdict",
+    [
+        ((-3.0, -1.0), "treatment_lower", "shown"),
+        ((1.0, 3.0), "treatment_lower", "reversed"),
+        ((-1.0, 1.0), "treatment_lower", "not shown"),
+        ((1.0, 3.0), "treatment_higher", "shown"),
+        ((-3.0, -1.0), "treatment_higher", "reversed"),
+        ((0.0, 2.0), "treatment_higher", "not shown"),
+    ],
+)
 def test_verdict_follows_from_the_interval(ledger, ci95, expected, verdict):
     assert ledger.verdict(ci95, expected) == verdict
 
@@ -74,8 +99,9 @@ def test_verdict_follows_from_the_interval(ledger, ci95, expected, verdict):
 def test_entries_refuse_chosen_seeds_and_unpaired_values(ledger):
     kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_lower")
     with pytest.raises(ValueError, match="seeds must be 0..n-1"):
-        ledger.make_entry("c", baseline=("a", [1, 2, 3]), treatment=("b", [0, 1, 2]),
-                          seeds=[0, 2, 5], **kwargs)
+        ledger.make_entry(
+            "c", baseline=("a", [1, 2, 3]), treatment=("b", [0, 1, 2]), seeds=[0, 2, 5], **kwargs
+        )
     with pytest.raises(ValueError, match="equal lengths"):
         ledger.make_entry("c", baseline=("a", [1, 2, 3]), treatment=("b", [0, 1]), **kwargs)
 
@@ -83,18 +109,33 @@ def test_entries_refuse_chosen_seeds_and_unpaired_values(ledger):
 def test_fast_runs_write_a_scratch_ledger(ledger, tmp_path, monkeypatch):
     monkeypatch.setenv("MINICNN_FAST", "1")
     monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "scratch.json"))
-    entry = ledger.record("c", notebook="x", essay="e", setup="s", metric="m",
-                          baseline=("a", [3, 4, 5]), treatment=("b", [1, 2, 2]),
-                          expected="treatment_lower")
+    entry = ledger.record(
+        "c",
+        notebook="x",
+        essay="e",
+        setup="s",
+        metric="m",
+        baseline=("a", [3, 4, 5]),
+        treatment=("b", [1, 2, 2]),
+        expected="treatment_lower",
+    )
     assert ledger.ledger_path() != ledger.LEDGER
     assert json.loads((tmp_path / "scratch.json").read_text()) == [entry]
-    again = ledger.record("c", notebook="x", essay="e", setup="s", metric="m",
-                          baseline=("a", [3, 4, 5]), treatment=("b", [4, 5, 6]),
-                          expected="treatment_lower")
+    again = ledger.record(
+        "c",
+        notebook="x",
+        essay="e",
+        setup="s",
+        metric="m",
+        baseline=("a", [3, 4, 5]),
+        treatment=("b", [4, 5, 6]),
+        expected="treatment_lower",
+    )
     assert ledger.load() == [again] and again["verdict"] == "reversed"
 
 
 # --- the committed ledger -------------------------------------------------------------------
+
 
 def _committed():
     path = NOTEBOOKS / "claims.json"
@@ -131,6 +172,7 @@ def test_most_core_claims_are_shown():
 def test_notebooks_quote_the_ledger():
     """Every `claim ID: ...` line a committed notebook printed equals the ledger's line for ID."""
     import nbformat
+
     spec = importlib.util.spec_from_file_location("ledger", NOTEBOOKS / "ledger.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -143,7 +185,7 @@ def test_notebooks_quote_the_ledger():
                 text += out.get("data", {}).get("text/markdown", "")
                 for line in text.splitlines():
                     if line.startswith("claim "):
-                        claim_id = line.split(":")[0][len("claim "):]
+                        claim_id = line.split(":")[0][len("claim ") :]
                         assert line == lines.get(claim_id), f"{path.name} quotes {line!r}"
                         quoted.add(claim_id)
     assert quoted == set(lines), f"claims never quoted: {sorted(set(lines) - quoted)}"

@@ -2,6 +2,7 @@
 
 One build (strict: every link, every API page, every formula) feeds all the checks below.
 """
+
 import glob
 import os
 import re
@@ -11,32 +12,57 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PAGES = ("index.html", "install/index.html", "tutorial/index.html", "engine/index.html",
-         "ops/conv2d/index.html", "ops/pooling/index.html", "ops/batchnorm/index.html",
-         "ops/slicing/index.html", "ops/reductions/index.html", "ops/reshape/index.html",
-         "ops/optimizers/index.html", "ops/init/index.html",
-         "models/resnet/index.html", "performance/index.html", "api/tensor/index.html",
-         "course/index.html", "course/prerequisites/index.html", "exercises/index.html")
-NOTEBOOKS = sorted(os.path.splitext(os.path.basename(p))[0]
-                   for p in glob.glob(os.path.join(ROOT, "notebooks", "[0-9][0-9]_*.ipynb")))
+PAGES = (
+    "index.html",
+    "install/index.html",
+    "tutorial/index.html",
+    "engine/index.html",
+    "ops/conv2d/index.html",
+    "ops/pooling/index.html",
+    "ops/batchnorm/index.html",
+    "ops/slicing/index.html",
+    "ops/reductions/index.html",
+    "ops/reshape/index.html",
+    "ops/optimizers/index.html",
+    "ops/init/index.html",
+    "models/resnet/index.html",
+    "performance/index.html",
+    "api/tensor/index.html",
+    "course/index.html",
+    "course/prerequisites/index.html",
+    "exercises/index.html",
+)
+NOTEBOOKS = sorted(
+    os.path.splitext(os.path.basename(p))[0]
+    for p in glob.glob(os.path.join(ROOT, "notebooks", "[0-9][0-9]_*.ipynb"))
+)
 
 # A resource fetched from another host: a script or stylesheet link, a CSS import or url().
-EXTERNAL = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
-                      r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
-                      r"""|@import\s+(?:url\()?\s*["']?(?:https?:)?//"""
-                      r"""|url\(\s*["']?(?:https?:)?//""", re.IGNORECASE)
+EXTERNAL = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?\s*["']?(?:https?:)?//"""
+    r"""|url\(\s*["']?(?:https?:)?//""",
+    re.IGNORECASE,
+)
 CODE = re.compile(r"<(pre|code|script|style)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    for package in ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter",
-                    "latex2mathml"):
+    for package in ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "latex2mathml"):
         pytest.importorskip(package)
     out = tmp_path_factory.mktemp("site")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     return out
 
@@ -49,7 +75,7 @@ def _read(site, page):
 def _article(html):
     """The page's own content (mkdocs-material's <article>), without the nav and TOC."""
     start = html.find("<article")
-    return html[start:html.find("</article>", start)]
+    return html[start : html.find("</article>", start)]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -90,8 +116,9 @@ def test_conv_formulas_arrive_typeset(site):
         assert raw not in text, f"raw TeX {raw!r} left on the conv page"
 
 
-@pytest.mark.parametrize("page", ["ops/batchnorm/index.html", "ops/optimizers/index.html",
-                                  "course/prerequisites/index.html"])
+@pytest.mark.parametrize(
+    "page", ["ops/batchnorm/index.html", "ops/optimizers/index.html", "course/prerequisites/index.html"]
+)
 def test_other_pages_have_no_raw_tex(site, page):
     text = CODE.sub("", _read(site, page))
     assert "<math" in text
@@ -117,7 +144,7 @@ def test_notebook_math_is_typeset_and_its_scripts_stripped(site):
     scripts = " ".join(re.findall(r"<script\b.*?</script>", article, re.DOTALL))
     assert "mathjax" not in scripts.lower() and "mermaid" not in scripts.lower()
     assert not re.search(r"<script\b[^>]*\bsrc=", article)
-    for m in re.finditer(r'jp-RenderedMarkdown[^>]*>(.*?)</div>', article, re.DOTALL):
+    for m in re.finditer(r"jp-RenderedMarkdown[^>]*>(.*?)</div>", article, re.DOTALL):
         assert not re.search(r"\$[^$\s][^$]*\$", CODE.sub("", m.group(1))), "raw $...$ math left"
 
 
@@ -125,7 +152,7 @@ def test_links_run_both_ways(site):
     # notebook -> op pages, through the header under its title
     html = _article(_read(site, "notebooks/02_convolution_im2col/index.html"))
     assert "In the course" in html and "../../ops/conv2d/index.html" in html
-    assert "Read alongside" in html                     # a section heading's own links
+    assert "Read alongside" in html  # a section heading's own links
     # op page -> its notebook and its exercises
     for page in sorted(glob.glob(os.path.join(site, "ops", "*", "index.html"))):
         name = os.path.relpath(page, site)

@@ -1,4 +1,5 @@
 """The ``>>>`` examples in the engine's docstrings run and print what they say."""
+
 import doctest
 import importlib
 import pkgutil
@@ -10,11 +11,15 @@ import minicnn.functional
 import minicnn.kernels
 import minicnn.nn
 
-MODULES = ["minicnn.tensor", "minicnn.backend", "minicnn.gradcheck", "minicnn.compare"] + [
-    f"{package.__name__}.{info.name}"
-    for package in (minicnn.functional, minicnn.kernels, minicnn.nn)
-    for info in pkgutil.iter_modules(package.__path__)] + [
-    "minicnn.functional", "minicnn.kernels", "minicnn.nn"]
+MODULES = (
+    ["minicnn.tensor", "minicnn.backend", "minicnn.gradcheck", "minicnn.compare"]
+    + [
+        f"{package.__name__}.{info.name}"
+        for package in (minicnn.functional, minicnn.kernels, minicnn.nn)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    + ["minicnn.functional", "minicnn.kernels", "minicnn.nn"]
+)
 NEEDS = {"minicnn.kernels.numba_cpu": "numba"}
 
 
@@ -23,15 +28,21 @@ def test_docstring_examples(name):
     if name in NEEDS:
         pytest.importorskip(NEEDS[name])
     module = importlib.import_module(name)
-    with minicnn.use_kernels("numpy"):       # the examples name the numpy tier's kernels
+    with minicnn.use_kernels("numpy"):  # the examples name the numpy tier's kernels
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
 
 
 def test_the_engine_has_examples():
     counts = {}
-    for name in ("minicnn.tensor", "minicnn.kernels", "minicnn.functional.conv",
-                 "minicnn.functional.pooling", "minicnn.functional.norm", "minicnn.backend"):
+    for name in (
+        "minicnn.tensor",
+        "minicnn.kernels",
+        "minicnn.functional.conv",
+        "minicnn.functional.pooling",
+        "minicnn.functional.norm",
+        "minicnn.backend",
+    ):
         finder = doctest.DocTestFinder()
         counts[name] = sum(len(t.examples) for t in finder.find(importlib.import_module(name)))
     assert all(counts.values()), counts

@@ -1,4 +1,5 @@
 """extract_features, replace_head and freeze on models of the zoo."""
+
 import numpy as np
 import pytest
 
@@ -17,16 +18,19 @@ def _loader(n=6, shape=(1, 28, 28), seed=0):
 
 def test_extract_features_matches_forward_to_that_layer():
     mc.manual_seed(0)
-    model = models.lenet5()                    # Sequential: layer "10" is the ReLU after F6
+    model = models.lenet5()  # Sequential: layer "10" is the ReLU after F6
     loader = _loader()
     features, labels = extract_features(model, loader, layer="10")
     assert features.shape == (6, 84) and labels.tolist() == [0, 1, 2, 0, 1, 2]
     x = mc.tensor(loader.dataset.images)
     with mc.no_grad():
-        expected = model[10](model[9](model[8](model[7](model[6](
-            model[5](model[4](model[3](model[2](model[1](model[0](x)))))))))))
+        expected = model[10](
+            model[9](
+                model[8](model[7](model[6](model[5](model[4](model[3](model[2](model[1](model[0](x)))))))))
+            )
+        )
     np.testing.assert_allclose(features, expected.numpy(), rtol=1e-6, atol=1e-6)
-    assert model.training                      # mode restored
+    assert model.training  # mode restored
 
 
 def test_extract_features_flattens_gap_output():
@@ -41,13 +45,16 @@ def test_extract_features_unknown_layer_lists_the_names():
         extract_features(models.lenet5(), _loader(), layer="avgpool")
 
 
-@pytest.mark.parametrize("build, head, shape", [
-    (lambda: models.lenet5(), "11", (5, 84)),
-    (lambda: models.lenet5("1998"), "output", (5, 84)),
-    (lambda: models.resnet20(), "fc", (5, 64)),
-    (lambda: models.alexnet_small(), "classifier.6", (5, 1024)),
-    (lambda: models.nin(), "features.20", (5, 192, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "build, head, shape",
+    [
+        (lambda: models.lenet5(), "11", (5, 84)),
+        (lambda: models.lenet5("1998"), "output", (5, 84)),
+        (lambda: models.resnet20(), "fc", (5, 64)),
+        (lambda: models.alexnet_small(), "classifier.6", (5, 1024)),
+        (lambda: models.nin(), "features.20", (5, 192, 1, 1)),
+    ],
+)
 def test_replace_head_gives_new_outputs(build, head, shape):
     mc.manual_seed(0)
     model = build()
@@ -56,7 +63,7 @@ def test_replace_head_gives_new_outputs(build, head, shape):
     new = dict(model.named_parameters())
     assert new[f"{head}.weight"].shape == shape
     assert new[f"{head}.weight"] is not old[f"{head}.weight"]
-    assert set(new) == set(old)                # same names: the state dict layout is kept
+    assert set(new) == set(old)  # same names: the state dict layout is kept
 
 
 def test_replaced_head_predicts_new_classes():

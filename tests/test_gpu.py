@@ -4,6 +4,7 @@ float32 throughout: 1e-5 relative for elementwise ops, 1e-4 where long sums
 (convolution, pooling windows, normalizations, the model) are added in another order.
 Skipped cleanly on machines without CuPy and a GPU.
 """
+
 import numpy as np
 import pytest
 
@@ -23,7 +24,7 @@ def _rng_arrays(shapes, seed=0):
 
 def _run(fn, arrays, device):
     """fn on leaf tensors of ``arrays`` on device: (output, gradient of sum(output * r) per input)."""
-    mc.manual_seed(0)                     # dropout draws the same mask on both devices
+    mc.manual_seed(0)  # dropout draws the same mask on both devices
     ts = [mc.tensor(a, requires_grad=True, device=device) for a in arrays]
     y = fn(*ts)
     r = np.random.default_rng(99).standard_normal(y.shape).astype(np.float32)
@@ -32,23 +33,40 @@ def _run(fn, arrays, device):
 
 
 OPS = {
-    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1),
-               [(2, 4, 9, 9), (6, 4, 3, 3), (6,)], RTOL_SUMS),
-    "conv2d_strided_grouped": (lambda x, w: F.conv2d(x, w, stride=2, padding=2, groups=2),
-                               [(2, 4, 11, 11), (6, 2, 5, 5)], RTOL_SUMS),
-    "conv2d_depthwise_dilated": (lambda x, w: F.conv2d(x, w, padding=2, dilation=2, groups=4),
-                                 [(2, 4, 8, 8), (4, 1, 3, 3)], RTOL_SUMS),
+    "conv2d": (
+        lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1),
+        [(2, 4, 9, 9), (6, 4, 3, 3), (6,)],
+        RTOL_SUMS,
+    ),
+    "conv2d_strided_grouped": (
+        lambda x, w: F.conv2d(x, w, stride=2, padding=2, groups=2),
+        [(2, 4, 11, 11), (6, 2, 5, 5)],
+        RTOL_SUMS,
+    ),
+    "conv2d_depthwise_dilated": (
+        lambda x, w: F.conv2d(x, w, padding=2, dilation=2, groups=4),
+        [(2, 4, 8, 8), (4, 1, 3, 3)],
+        RTOL_SUMS,
+    ),
     "conv2d_1x1": (lambda x, w: F.conv2d(x, w), [(2, 8, 5, 5), (4, 8, 1, 1)], RTOL_SUMS),
     "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2), [(2, 3, 9, 9)], RTOL_ELEMENTWISE),
-    "max_pool2d_ceil_pad": (lambda x: F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True), [(2, 3, 8, 8)],
-                            RTOL_ELEMENTWISE),
+    "max_pool2d_ceil_pad": (
+        lambda x: F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True),
+        [(2, 3, 8, 8)],
+        RTOL_ELEMENTWISE,
+    ),
     "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, padding=1), [(2, 3, 9, 9)], RTOL_SUMS),
     "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, 3), [(2, 3, 7, 7)], RTOL_SUMS),
-    "local_response_norm": (lambda x: F.local_response_norm(x, 5, 1e-2, 0.75, 2.0), [(2, 7, 4, 4)],
-                            RTOL_SUMS),
-    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-                   [(4, 3, 5, 5), (3,), (3,)],
-                   RTOL_SUMS),
+    "local_response_norm": (
+        lambda x: F.local_response_norm(x, 5, 1e-2, 0.75, 2.0),
+        [(2, 7, 4, 4)],
+        RTOL_SUMS,
+    ),
+    "batch_norm": (
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        [(4, 3, 5, 5), (3,), (3,)],
+        RTOL_SUMS,
+    ),
     "relu": (F.relu, [(3, 4, 5)], RTOL_ELEMENTWISE),
     "tanh": (F.tanh, [(3, 4, 5)], RTOL_ELEMENTWISE),
     "sigmoid": (F.sigmoid, [(3, 4, 5)], RTOL_ELEMENTWISE),
@@ -58,13 +76,19 @@ OPS = {
     "exp_log_sqrt": (lambda x: F.log(F.exp(x) + 1.0) + F.sqrt(x * x + 1.0), [(3, 4)], RTOL_ELEMENTWISE),
     "log_softmax": (lambda x: F.log_softmax(x, dim=1), [(4, 7)], RTOL_SUMS),
     "sum_mean_max": (lambda x: x.sum(dim=1) + x.mean(dim=1) + x.max(dim=1), [(4, 7)], RTOL_SUMS),
-    "cat_reshape_transpose": (lambda a, b: mc.cat([a, b], dim=1).reshape(2, -1).transpose(0, 1),
-                              [(2, 3, 2), (2, 1, 2)], RTOL_ELEMENTWISE),
+    "cat_reshape_transpose": (
+        lambda a, b: mc.cat([a, b], dim=1).reshape(2, -1).transpose(0, 1),
+        [(2, 3, 2), (2, 1, 2)],
+        RTOL_ELEMENTWISE,
+    ),
     "getitem": (lambda x: x[:, 1:, ::2], [(2, 3, 5)], RTOL_ELEMENTWISE),
     "getitem_repeated_index": (lambda x: x[[0, 2, 0]], [(3, 4)], RTOL_ELEMENTWISE),
     "dropout": (lambda x: F.dropout(x, 0.5), [(4, 6)], RTOL_ELEMENTWISE),
-    "avg_pool2d_ceil": (lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False),
-                        [(2, 3, 7, 7)], RTOL_SUMS),
+    "avg_pool2d_ceil": (
+        lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False),
+        [(2, 3, 7, 7)],
+        RTOL_SUMS,
+    ),
 }
 
 
@@ -72,9 +96,10 @@ OPS = {
 def test_op_on_cuda_equals_numpy(name):
     fn, shapes, rtol = OPS[name]
     arrays = _rng_arrays(shapes)
-    if name.startswith("max_pool"):          # distinct values: no ties for the argmax
-        arrays = [np.random.default_rng(1).permutation(a.size).reshape(a.shape).astype(np.float32)
-                  for a in arrays]
+    if name.startswith("max_pool"):  # distinct values: no ties for the argmax
+        arrays = [
+            np.random.default_rng(1).permutation(a.size).reshape(a.shape).astype(np.float32) for a in arrays
+        ]
     y_cpu, g_cpu = _run(fn, arrays, "cpu")
     y_gpu, g_gpu = _run(fn, arrays, "cuda")
     np.testing.assert_allclose(y_gpu, y_cpu, rtol=rtol, atol=rtol)
@@ -83,7 +108,7 @@ def test_op_on_cuda_equals_numpy(name):
 
 
 def test_cross_entropy_on_cuda_equals_numpy():
-    logits, = _rng_arrays([(5, 10)])
+    (logits,) = _rng_arrays([(5, 10)])
     labels = np.array([1, 0, 9, 3, 3])
     out = {}
     for device in ("cpu", "cuda"):
@@ -97,12 +122,13 @@ def test_cross_entropy_on_cuda_equals_numpy():
 
 def test_resnet20_training_step_on_cuda_equals_numpy():
     import cupy
+
     mc.manual_seed(0)
     net_cpu = models.resnet20()
     net_gpu = models.resnet20()
     net_gpu.load_state_dict(net_cpu.state_dict())
     net_gpu.to("cuda")
-    x, = _rng_arrays([(8, 3, 32, 32)])
+    (x,) = _rng_arrays([(8, 3, 32, 32)])
     labels = np.arange(8) % 10
     results = {}
     for device, net in (("cpu", net_cpu), ("cuda", net_gpu)):
@@ -116,34 +142,45 @@ def test_resnet20_training_step_on_cuda_equals_numpy():
         results[device] = loss.item(), {k: cupy.asnumpy(v) for k, v in net.state_dict().items()}
     np.testing.assert_allclose(results["cuda"][0], results["cpu"][0], rtol=RTOL_SUMS)
     for key, value in results["cpu"][1].items():
-        np.testing.assert_allclose(results["cuda"][1][key], value, rtol=RTOL_SUMS, atol=1e-5,
-                                   err_msg=key)
+        np.testing.assert_allclose(results["cuda"][1][key], value, rtol=RTOL_SUMS, atol=1e-5, err_msg=key)
 
 
 def test_cupy_kernels_match_the_xp_code():
     import cupy as cp
 
     from minicnn.kernels import cupy_gpu, im2col, xp_pool
+
     cols = cp.asarray(_rng_arrays([(4, 3, 3, 2, 5, 5)])[0])
     for stride, padding in (((1, 1), (1, 1)), ((2, 2), (0, 1))):
         shape = (2, 4, (5 - 1) * stride[0] + 3 - 2 * padding[0], (5 - 1) * stride[1] + 3 - 2 * padding[1])
-        np.testing.assert_allclose(cp.asnumpy(cupy_gpu.col2im(cols, shape, stride, padding, (1, 1))),
-                                   cp.asnumpy(im2col.col2im(cols, shape, stride, padding, (1, 1))),
-                                   rtol=RTOL_ELEMENTWISE, atol=1e-6)
+        np.testing.assert_allclose(
+            cp.asnumpy(cupy_gpu.col2im(cols, shape, stride, padding, (1, 1))),
+            cp.asnumpy(im2col.col2im(cols, shape, stride, padding, (1, 1))),
+            rtol=RTOL_ELEMENTWISE,
+            atol=1e-6,
+        )
     x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
     _, argmax = xp_pool.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
     gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
-    np.testing.assert_allclose(cp.asnumpy(cupy_gpu.max_pool2d_input_grad(gy, argmax, x.shape)),
-                               cp.asnumpy(xp_pool.max_pool2d_input_grad(gy, argmax, x.shape)),
-                               rtol=RTOL_ELEMENTWISE, atol=1e-6)
+    np.testing.assert_allclose(
+        cp.asnumpy(cupy_gpu.max_pool2d_input_grad(gy, argmax, x.shape)),
+        cp.asnumpy(xp_pool.max_pool2d_input_grad(gy, argmax, x.shape)),
+        rtol=RTOL_ELEMENTWISE,
+        atol=1e-6,
+    )
 
 
 def test_cuda_kernels_compile_here():
     """The RawKernels must compile on a GPU machine: a silent fallback to the xp code would
     leave the comparisons below comparing the xp code with itself."""
     from minicnn.kernels import cupy_gpu
-    for source, name in ((cupy_gpu._COL2IM, "col2im_gather"), (cupy_gpu._MAXPOOL_BWD, "maxpool_bwd"),
-                         (cupy_gpu._LRN_FWD, "lrn_fwd"), (cupy_gpu._LRN_BWD, "lrn_bwd")):
+
+    for source, name in (
+        (cupy_gpu._COL2IM, "col2im_gather"),
+        (cupy_gpu._MAXPOOL_BWD, "maxpool_bwd"),
+        (cupy_gpu._LRN_FWD, "lrn_fwd"),
+        (cupy_gpu._LRN_BWD, "lrn_bwd"),
+    ):
         for dtype in (np.float32, np.float64):
             assert cupy_gpu._kernel(source, name, dtype) is not None, (name, dtype)
 
@@ -153,6 +190,7 @@ def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
     import cupy as cp
 
     from minicnn.kernels import cupy_gpu, xp_norm
+
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     rng = np.random.default_rng(3)
     x, gy = (rng.standard_normal((2, 7, 6)).astype(dtype) for _ in range(2))
@@ -162,8 +200,13 @@ def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
         np.testing.assert_allclose(cp.asnumpy(y), y_np, rtol=rtol, atol=rtol)
         np.testing.assert_allclose(cp.asnumpy(s), s_np, rtol=rtol, atol=rtol)
         gx = cupy_gpu.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
-        np.testing.assert_allclose(cp.asnumpy(gx), xp_norm.lrn_input_grad(gy, x, s_np, size, 0.3, 0.75),
-                                   rtol=rtol, atol=rtol, err_msg=f"size {size}")
+        np.testing.assert_allclose(
+            cp.asnumpy(gx),
+            xp_norm.lrn_input_grad(gy, x, s_np, size, 0.3, 0.75),
+            rtol=rtol,
+            atol=rtol,
+            err_msg=f"size {size}",
+        )
     mean, invstd, w, b = (rng.standard_normal(7).astype(dtype) for _ in range(4))
     on_gpu = cupy_gpu.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
     for got, want in zip(on_gpu, xp_norm.batch_norm_apply(x, mean, invstd, w, b)):

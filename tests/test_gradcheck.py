@@ -1,4 +1,5 @@
 """mc.gradcheck itself: it passes correct backward passes and catches wrong ones, saying where."""
+
 import re
 
 import numpy as np
@@ -54,15 +55,18 @@ def test_wrong_backward_is_caught_naming_input_index_and_both_values():
         mc.gradcheck(ScaleMul.apply, [a, b])
     message = str(info.value)
     assert "input 1 of shape (2, 3)" in message and "1 of 6 elements differ" in message
-    assert "worst at index (1, 1)" in message          # flat index 4 of a (2, 3) array
+    assert "worst at index (1, 1)" in message  # flat index 4 of a (2, 3) array
     found = re.search(r"backward (\S+), finite difference (\S+), relative error", message)
     backward, numeric = float(found[1].rstrip(",")), float(found[2].rstrip(","))
     assert backward - numeric == pytest.approx(1.0, abs=1e-6)
 
 
 def test_wrong_backward_is_caught_in_random_direction_mode():
-    with pytest.raises(GradcheckError, match=r"gradcheck failed for input 0 of shape \(4, 3\) along "
-                                             r"random direction 0: backward \S+, finite difference"):
+    with pytest.raises(
+        GradcheckError,
+        match=r"gradcheck failed for input 0 of shape \(4, 3\) along "
+        r"random direction 0: backward \S+, finite difference",
+    ):
         mc.gradcheck(BuggySquare.apply, [leaf(4, 3)], mode="random")
 
 
@@ -76,13 +80,12 @@ def test_gradcheck_error_is_an_assertion_error():
 
 def test_float32_input_is_refused():
     x = mc.tensor(np.ones(3, np.float32), requires_grad=True)
-    with pytest.raises(TypeError, match="gradcheck: input 0 is float32; finite differences need "
-                                        "float64"):
+    with pytest.raises(TypeError, match="gradcheck: input 0 is float32; finite differences need float64"):
         mc.gradcheck(Square.apply, [x])
 
 
 def test_inputs_without_requires_grad_are_not_checked():
-    x, c = leaf(3), mc.tensor(np.ones(3, np.float32))        # a float32 constant is fine
+    x, c = leaf(3), mc.tensor(np.ones(3, np.float32))  # a float32 constant is fine
     assert mc.gradcheck(lambda a, k: a * a * k.double(), [x, c])
 
 
@@ -137,11 +140,15 @@ def test_float32_module_parameter_is_refused_with_its_name():
 @pytest.mark.parametrize("layout", ["C", "F", "transposed", "sliced"])
 def test_non_contiguous_inputs_are_perturbed_in_place(layout):
     a = np.random.default_rng(31).standard_normal((4, 6))
-    data = {"C": np.ascontiguousarray(a), "F": np.asfortranarray(a), "transposed": a.T,
-            "sliced": a[::2, 1::2]}[layout]
-    x = mc.Tensor(data, requires_grad=True)       # the array itself, not a contiguous copy
+    data = {
+        "C": np.ascontiguousarray(a),
+        "F": np.asfortranarray(a),
+        "transposed": a.T,
+        "sliced": a[::2, 1::2],
+    }[layout]
+    x = mc.Tensor(data, requires_grad=True)  # the array itself, not a contiguous copy
     assert mc.gradcheck(lambda t: (t * t).sum(), [x])
     assert mc.gradcheck(lambda t: (t * t).sum(), [mc.tensor(data, requires_grad=True)])
-    np.testing.assert_array_equal(x.data, data)    # and restored afterwards
+    np.testing.assert_array_equal(x.data, data)  # and restored afterwards
     with pytest.raises(GradcheckError):
         mc.gradcheck(BuggySquare.apply, [x])

@@ -1,4 +1,5 @@
 """The autograd engine: how gradients flow, accumulate, and how the graph is freed."""
+
 import numpy as np
 import pytest
 
@@ -12,17 +13,18 @@ def leaf(values):
 
 # --- summing over uses -----------------------------------------------------------------
 
+
 def test_a_tensor_used_three_times_gets_the_sum_of_its_gradients():
     x = leaf([1.0, 2.0])
-    y = x * 2 + x * x + x          # dy/dx = 2 + 2x + 1
+    y = x * 2 + x * x + x  # dy/dx = 2 + 2x + 1
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [5.0, 7.0])
 
 
 def test_diamond_sums_both_paths_before_going_further():
     x = leaf([3.0])
-    h = x * x                      # h = 9, used twice below
-    y = h * 2 + h.exp() * 0        # only the first path counts
+    h = x * x  # h = 9, used twice below
+    y = h * 2 + h.exp() * 0  # only the first path counts
     z = (h + y).sum()
     z.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3 * 2 * 3.0])
@@ -50,25 +52,27 @@ def test_non_leaf_gradients_are_not_kept_unless_asked():
 
 # --- deep graphs ---------------------------------------------------------------------------
 
+
 def test_2000_layer_chain_backward_has_no_recursion_error():
     x = leaf([0.5])
     y = x
     for _ in range(2000):
         y = y * 1.0005
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [1.0005 ** 2000], rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), [1.0005**2000], rtol=1e-12)
 
 
 def test_2000_deep_chain_of_two_input_ops():
     x, b = leaf([0.0]), leaf([1.0])
     y = x
     for _ in range(2000):
-        y = y + b                  # b is used 2000 times, y chains through all of them
+        y = y + b  # b is used 2000 times, y chains through all of them
     y.sum().backward()
     assert x.grad.item() == 1.0 and b.grad.item() == 2000.0
 
 
 # --- no_grad --------------------------------------------------------------------------------
+
 
 def test_no_grad_records_nothing_and_restores():
     x = leaf([1.0])
@@ -85,6 +89,7 @@ def test_no_grad_as_decorator():
     def step(t):
         """doubles"""
         return t * 2
+
     y = step(leaf([1.0]))
     assert not y.requires_grad and mc.is_grad_enabled()
     assert step.__name__ == "step" and step.__doc__ == "doubles"
@@ -99,12 +104,12 @@ def test_no_grad_restores_after_an_exception():
 
 # --- freeing the graph -------------------------------------------------------------------------
 
+
 def test_second_backward_without_retain_graph_raises():
     x = leaf([1.0, 2.0])
     y = (x * x).sum()
     y.backward()
-    with pytest.raises(RuntimeError, match="backward through the graph a second time.*"
-                                           "retain_graph=True"):
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*retain_graph=True"):
         y.backward()
 
 
@@ -125,6 +130,7 @@ def test_backward_frees_saved_arrays():
 
 
 # --- what backward accepts -------------------------------------------------------------------------
+
 
 def test_backward_on_non_scalar_without_grad_names_the_shape():
     y = leaf(np.ones((2, 3))) * 2
@@ -162,6 +168,7 @@ def test_backward_on_a_leaf_sets_its_grad():
 
 # --- Functions that break the contract ----------------------------------------------------------
 
+
 class WrongShape(Function):
     """y = 2x, with a backward that forgets x's shape."""
 
@@ -190,15 +197,17 @@ class TooFew(Function):
 
 def test_a_wrong_shaped_gradient_names_the_function():
     y = WrongShape.apply(leaf(np.ones((2, 3))))
-    with pytest.raises(RuntimeError, match=r"WrongShape.backward returned a gradient of shape \(3,\) "
-                                           r"and dtype float64 for input 0, which has shape \(2, 3\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"WrongShape.backward returned a gradient of shape \(3,\) "
+        r"and dtype float64 for input 0, which has shape \(2, 3\)",
+    ):
         y.sum().backward()
 
 
 def test_a_wrong_dtype_gradient_names_the_function():
     y = WrongDtype.apply(leaf([1.0]))
-    with pytest.raises(RuntimeError, match="WrongDtype.backward returned .* dtype float32 .* "
-                                           "dtype float64"):
+    with pytest.raises(RuntimeError, match="WrongDtype.backward returned .* dtype float32 .* dtype float64"):
         y.sum().backward()
 
 
@@ -224,7 +233,7 @@ def test_a_custom_function_records_itself_only_when_needed():
 def test_leaves_never_share_a_gradient_array():
     rng = np.random.default_rng(41)
     x, y = (mc.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2))
-    (x + y).sum().backward()                       # Add hands the same gy to both inputs
+    (x + y).sum().backward()  # Add hands the same gy to both inputs
     assert not np.shares_memory(x.grad.data, y.grad.data)
     x.grad.data *= 10
     np.testing.assert_array_equal(y.grad.numpy(), np.ones(3))
@@ -234,7 +243,7 @@ def test_a_leaf_gradient_is_not_a_live_nodes_gradient():
     rng = np.random.default_rng(42)
     x, w = (mc.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2))
     h = (w * 2).retain_grad()
-    (h + x).sum().backward()                        # x and the node h both receive gy
+    (h + x).sum().backward()  # x and the node h both receive gy
     assert not np.shares_memory(x.grad.data, h.grad.data)
     x.grad.data *= 10
     np.testing.assert_array_equal(h.grad.numpy(), np.ones(3))
@@ -252,9 +261,10 @@ def test_backward_on_a_leaf_copies_the_given_gradient():
 def test_a_node_does_not_keep_the_array_of_an_input_made_by_another_node():
     import gc
     import weakref
+
     rng = np.random.default_rng(43)
     x = mc.tensor(rng.standard_normal((4, 5)), requires_grad=True)
-    h = x * 2.0                                     # made by a node, read again by no backward
+    h = x * 2.0  # made by a node, read again by no backward
     alive = weakref.ref(h.data)
     y = (h + 1.0).sum()
     del h
@@ -269,7 +279,7 @@ def test_retain_grad_after_the_tensor_was_used_still_keeps_its_gradient():
     x = mc.tensor(rng.standard_normal(3), requires_grad=True)
     h = x * 3.0
     y = (h * h).sum()
-    h.retain_grad()                                  # asked for after h entered the graph
+    h.retain_grad()  # asked for after h entered the graph
     y.backward()
     np.testing.assert_allclose(h.grad.numpy(), 2 * h.numpy())
     np.testing.assert_allclose(x.grad.numpy(), 18 * x.numpy())

@@ -1,4 +1,5 @@
 """mc.save / mc.load: exact round trips, plain .npz files, clear errors, and atomic writes."""
+
 import collections
 import math
 import os
@@ -42,7 +43,7 @@ def test_state_dict_round_trip_and_the_file_is_a_plain_npz(tmp_path):
     mc.save(net.state_dict(), path)
     loaded = mc.load(path)
     assert_same(net.state_dict(), loaded)
-    with np.load(path, allow_pickle=False) as f:      # readable without minicnn, and without pickle
+    with np.load(path, allow_pickle=False) as f:  # readable without minicnn, and without pickle
         assert "0.weight" in f.files and f["2.bias"].shape == (2,)
     twin = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     twin.load_state_dict(loaded)
@@ -57,11 +58,11 @@ def test_nested_checkpoint_with_optimizer_state_round_trips_exactly(tmp_path):
     opt.step()
     ckpt = {
         "model": net.state_dict(),
-        "optimizer": opt.state_dict(),           # int keys, tuples, bools, floats
+        "optimizer": opt.state_dict(),  # int keys, tuples, bools, floats
         "epoch": 3,
         "best": float("nan"),
         "history": {"loss": [2.5, 1.25], "tag": "run-1", "done": False, "note": None, "inf": math.inf},
-        "counts": np.int64(7),                   # a NumPy scalar stays one
+        "counts": np.int64(7),  # a NumPy scalar stays one
         "pair": (1, "two", [3.0]),
         "": np.zeros((0, 2), dtype=np.float32),  # empty names and empty arrays
         "flags": np.array([True, False]),
@@ -75,8 +76,15 @@ def test_nested_checkpoint_with_optimizer_state_round_trips_exactly(tmp_path):
 
 
 def test_awkward_names_do_not_collide(tmp_path):
-    obj = {"a/b": np.ones(1), "a": {"b": np.zeros(1)}, "file": np.ones(2), "allow_pickle": np.ones(3),
-           "__minicnn_tree__": np.ones(4), 5: np.ones(5), "5": np.zeros(5)}
+    obj = {
+        "a/b": np.ones(1),
+        "a": {"b": np.zeros(1)},
+        "file": np.ones(2),
+        "allow_pickle": np.ones(3),
+        "__minicnn_tree__": np.ones(4),
+        5: np.ones(5),
+        "5": np.zeros(5),
+    }
     mc.save(obj, tmp_path / "x.npz")
     assert_same(obj, mc.load(tmp_path / "x.npz"))
 
@@ -133,7 +141,7 @@ def test_a_flipped_byte_is_caught(tmp_path):
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("w.npy")
-    data[info.header_offset + 200] ^= 0xFF       # inside the array's bytes: the CRC no longer matches
+    data[info.header_offset + 200] ^= 0xFF  # inside the array's bytes: the CRC no longer matches
     path.write_bytes(bytes(data))
     with pytest.raises(io.CheckpointError):
         mc.load(path)
@@ -159,7 +167,7 @@ def test_a_failed_rename_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
         mc.save({"epoch": 2, "w": np.zeros(3)}, path)
     monkeypatch.undo()
     assert_same(mc.load(path), {"epoch": 1, "w": np.ones(3)})
-    assert os.listdir(tmp_path) == ["ckpt.npz"]      # the temporary file is gone too
+    assert os.listdir(tmp_path) == ["ckpt.npz"]  # the temporary file is gone too
 
 
 def test_a_write_that_dies_midway_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
@@ -171,7 +179,7 @@ def test_a_write_that_dies_midway_leaves_the_previous_checkpoint(tmp_path, monke
     def dies_on_second_array(fp, array, **kwargs):
         written.append(array)
         if len(written) == 2:
-            raise KeyboardInterrupt               # even an interrupt, not just an error
+            raise KeyboardInterrupt  # even an interrupt, not just an error
         return real_write(fp, array, **kwargs)
 
     monkeypatch.setattr(np.lib.format, "write_array", dies_on_second_array)
@@ -197,11 +205,14 @@ def _npy_header(shape, descr="<f8"):
 
 def test_an_npy_header_claiming_terabytes_is_a_checkpoint_error_not_a_memory_error(tmp_path):
     path = tmp_path / "huge.npz"
-    _npz_with(path, {"w.npy": _npy_header((1 << 39,)) + b"\0" * 64})          # 4 TiB of float64
-    with pytest.raises(io.CheckpointError, match=r"'w\.npy' claims shape \(549755813888,\) float64 = "
-                                                  r"4398046511104 bytes, but its entry holds 64"):
+    _npz_with(path, {"w.npy": _npy_header((1 << 39,)) + b"\0" * 64})  # 4 TiB of float64
+    with pytest.raises(
+        io.CheckpointError,
+        match=r"'w\.npy' claims shape \(549755813888,\) float64 = "
+        r"4398046511104 bytes, but its entry holds 64",
+    ):
         mc.load(path)
-    _npz_with(path, {"w.npy": _npy_header((3,)) + b"\0" * 32})                # too long: 32 != 24
+    _npz_with(path, {"w.npy": _npy_header((3,)) + b"\0" * 32})  # too long: 32 != 24
     with pytest.raises(io.CheckpointError, match="claims shape .* = 24 bytes, but its entry holds 32"):
         mc.load(path)
 
@@ -213,11 +224,14 @@ def test_the_read_limit_stops_zip_bombs_before_inflating(tmp_path, monkeypatch):
             f.write(_npy_header((8 << 20,), "|u1"))
             for _ in range(8):
                 f.write(bytes(1 << 20))
-    assert path.stat().st_size < 100_000                                   # 8 MiB in a few KB
+    assert path.stat().st_size < 100_000  # 8 MiB in a few KB
     io.set_read_limit(1 << 20)
     try:
-        with pytest.raises(io.CheckpointError, match=r"bomb\.npz: its arrays, unpacked, would take "
-                                                      r"8\.0 MiB, more than the read limit of 1\.0 MiB"):
+        with pytest.raises(
+            io.CheckpointError,
+            match=r"bomb\.npz: its arrays, unpacked, would take "
+            r"8\.0 MiB, more than the read limit of 1\.0 MiB",
+        ):
             mc.load(path)
         with pytest.raises(io.CheckpointError, match="more than the read limit"):
             mc.weights.load_torchvision(path)
@@ -236,7 +250,7 @@ def test_the_read_limit_is_configurable_and_checked(monkeypatch):
     assert io.read_limit() == 12345
     io.set_read_limit(99)
     try:
-        assert io.read_limit() == 99                        # the call wins over the environment
+        assert io.read_limit() == 99  # the call wins over the environment
     finally:
         io.set_read_limit(None)
     assert io.read_limit() == 12345
@@ -262,7 +276,7 @@ def test_special_files_are_refused_before_any_read(tmp_path):
     (tmp_path / "folder.npz").mkdir()
     with pytest.raises(io.CheckpointError, match=r"folder\.npz: is a folder, not a regular file"):
         mc.load(tmp_path / "folder.npz")
-    if hasattr(os, "mkfifo"):              # a plain open() of a FIFO waits forever for a writer
+    if hasattr(os, "mkfifo"):  # a plain open() of a FIFO waits forever for a writer
         os.mkfifo(tmp_path / "fifo.npz")
         with pytest.raises(io.CheckpointError, match=r"fifo\.npz: is a FIFO \(named pipe\)"):
             mc.load(tmp_path / "fifo.npz")
@@ -273,7 +287,7 @@ def test_special_files_are_refused_before_any_read(tmp_path):
 
 
 def test_a_damaged_structure_entry_is_a_checkpoint_error(tmp_path):
-    for tree in ('{"dict": 3}', '[[[[', "[" * 100_000 + "]" * 100_000, '{"list": [{"array": "nope"}]}'):
+    for tree in ('{"dict": 3}', "[[[[", "[" * 100_000 + "]" * 100_000, '{"list": [{"array": "nope"}]}'):
         path = tmp_path / "bad.npz"
         np.savez(path, **{io.FORMAT_KEY: np.asarray(1), io.TREE_KEY: np.asarray(tree)})
         with pytest.raises(io.CheckpointError, match="damaged structure entry"):
@@ -283,6 +297,7 @@ def test_a_damaged_structure_entry_is_a_checkpoint_error(tmp_path):
 def _dead_pid():
     import subprocess
     import sys
+
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
@@ -292,7 +307,7 @@ def test_the_next_save_removes_temporary_files_of_killed_saves(tmp_path):
     dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
     other_dead = tmp_path / f".metrics.json.minicnn-{_dead_pid()}.tmp"
     live = tmp_path / f".other.npz.minicnn-{os.getpid()}.tmp"
-    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}.tmp"     # a save in progress elsewhere
+    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}.tmp"  # a save in progress elsewhere
     unrelated = tmp_path / ".notes.123.tmp"
     for p in (dead, other_dead, live, alive, unrelated):
         p.write_bytes(b"x" * 100)
@@ -304,16 +319,19 @@ def test_the_next_save_removes_temporary_files_of_killed_saves(tmp_path):
 
 def test_saves_fsync_the_file_and_then_its_folder(tmp_path, monkeypatch):
     import stat
+
     synced = []
     real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(stat.S_ISDIR(os.fstat(fd).st_mode)),
-                                                 real_fsync(fd)))
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: (synced.append(stat.S_ISDIR(os.fstat(fd).st_mode)), real_fsync(fd))
+    )
     mc.save({"a": 1}, tmp_path / "ckpt.npz")
     assert synced == ([False, True] if os.name == "posix" else [False])
 
 
 def test_weights_writers_leave_no_temporary_file_on_error(tmp_path, monkeypatch):
     from minicnn import weights
+
     good = {"w": np.ones(3, np.float32)}
     weights.write_safetensors(good, tmp_path / "w.safetensors")
     np.savez(tmp_path / "w.npz", **good)

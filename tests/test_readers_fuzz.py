@@ -6,6 +6,7 @@ whose message is one line naming the file. Nothing else may escape: no
 MemoryError, no raw zipfile/pickle/struct error, and no crash of the
 interpreter, which a subset checks by reading its files in a child process.
 """
+
 import gzip
 import importlib.util
 import io as pyio
@@ -28,13 +29,13 @@ from minicnn.io import CheckpointError
 from minicnn.weights import load_torchvision, read_safetensors, write_safetensors
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CASES = 50              # mutations per format, in-process
-IN_CHILD = 8            # of those, how many are read again in a child process
-EXTREMES = [0, 1, 0x7F, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 40, (1 << 63) - 1,
-            (1 << 64) - 1]
+CASES = 50  # mutations per format, in-process
+IN_CHILD = 8  # of those, how many are read again in a child process
+EXTREMES = [0, 1, 0x7F, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 40, (1 << 63) - 1, (1 << 64) - 1]
 
 
 # --- valid files -------------------------------------------------------------------------------
+
 
 def _npz(tmp_path):
     mc.manual_seed(0)
@@ -45,15 +46,20 @@ def _npz(tmp_path):
 
 def _safetensors(tmp_path):
     path = tmp_path / "seed.safetensors"
-    write_safetensors({"a": np.arange(6, dtype=np.float32).reshape(2, 3),
-                       "b": np.array(7, dtype=np.int64), "c": np.ones(3, np.float16)}, path)
+    write_safetensors(
+        {
+            "a": np.arange(6, dtype=np.float32).reshape(2, 3),
+            "b": np.array(7, dtype=np.int64),
+            "c": np.ones(3, np.float16),
+        },
+        path,
+    )
     return path.read_bytes()
 
 
 def _idx():
     images = np.random.default_rng(1).integers(0, 256, (3, 5, 5), dtype=np.uint8)
-    return (2051).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in images.shape) + \
-        images.tobytes()
+    return (2051).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in images.shape) + images.tobytes()
 
 
 def _cifar(protocol):
@@ -70,11 +76,19 @@ def _png():
 
 # --- how each format is read, and where its file goes -------------------------------------------
 
+
 def _place(kind, folder, data):
     """Write ``data`` where the reader of ``kind`` looks for it; the path the message must name."""
-    name = {"npz": "ckpt.npz", "pth": "w.pth", "safetensors": "w.safetensors", "idx": "imgs-idx3-ubyte",
-            "idx.gz": "imgs-idx3-ubyte.gz", "cifar2": "test_batch", "cifar4": "test_batch",
-            "png": os.path.join("cat", "a.png")}[kind]
+    name = {
+        "npz": "ckpt.npz",
+        "pth": "w.pth",
+        "safetensors": "w.safetensors",
+        "idx": "imgs-idx3-ubyte",
+        "idx.gz": "imgs-idx3-ubyte.gz",
+        "cifar2": "test_batch",
+        "cifar4": "test_batch",
+        "png": os.path.join("cat", "a.png"),
+    }[kind]
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(data, mtime=0) if kind == "idx.gz" else data)
@@ -109,32 +123,33 @@ def _seed(kind, tmp_path):
 
 # --- mutations --------------------------------------------------------------------------------
 
+
 def _mutate_bytes(data, rng):
     data = bytearray(data)
     kind = int(rng.integers(6))
-    if kind == 0 or not data:                                  # flip a few bytes
+    if kind == 0 or not data:  # flip a few bytes
         for _ in range(int(rng.integers(1, 9))):
             if data:
                 data[int(rng.integers(len(data)))] ^= int(rng.integers(1, 256))
-    elif kind == 1:                                            # truncate
-        del data[int(rng.integers(len(data))):]
-    elif kind == 2:                                            # insert bytes
+    elif kind == 1:  # truncate
+        del data[int(rng.integers(len(data))) :]
+    elif kind == 2:  # insert bytes
         i = int(rng.integers(len(data) + 1))
         data[i:i] = rng.bytes(int(rng.integers(1, 64)))
-    elif kind == 3:                                            # delete a range
+    elif kind == 3:  # delete a range
         i = int(rng.integers(len(data)))
-        del data[i:i + int(rng.integers(1, 64))]
-    elif kind == 4:                                            # overwrite an integer field
+        del data[i : i + int(rng.integers(1, 64))]
+    elif kind == 4:  # overwrite an integer field
         width = int(rng.choice([2, 4, 8]))
         value = int(rng.choice(EXTREMES)) & ((1 << (8 * width)) - 1)
         top = max(1, len(data) - width)
-        i = int(rng.integers(min(top, 64) if rng.random() < 0.5 else top))     # headers come first
-        data[i:i + width] = value.to_bytes(width, "little" if rng.random() < 0.5 else "big")
-    else:                                                      # edit a number written as text
+        i = int(rng.integers(min(top, 64) if rng.random() < 0.5 else top))  # headers come first
+        data[i : i + width] = value.to_bytes(width, "little" if rng.random() < 0.5 else "big")
+    else:  # edit a number written as text
         runs = list(re.finditer(rb"\d+", bytes(data)))
         if runs:
             run = runs[int(rng.integers(len(runs)))]
-            data[run.start():run.end()] = str(int(rng.choice(EXTREMES)) + int(rng.integers(-1, 2))).encode()
+            data[run.start() : run.end()] = str(int(rng.choice(EXTREMES)) + int(rng.integers(-1, 2))).encode()
     return bytes(data)
 
 
@@ -161,6 +176,7 @@ def _cases(kind, tmp_path):
 
 # --- the checks -------------------------------------------------------------------------------
 
+
 def _read(kind, path):
     """None when the file loads; else the documented error (anything else propagates)."""
     read, error = READERS[kind]
@@ -182,7 +198,7 @@ def test_mutated_files_load_or_raise_only_the_documented_error(tmp_path, kind):
             message = str(err)
             assert "\n" not in message, f"case {i}: {message!r}"
             assert str(path.parent) in message or path.name in message, f"case {i}: {message!r}"
-    assert refused >= CASES // 3               # the mutations do reach the checks
+    assert refused >= CASES // 3  # the mutations do reach the checks
 
 
 CHILD = """
@@ -206,8 +222,12 @@ def test_mutated_files_never_crash_the_interpreter(tmp_path):
         for i, data in enumerate(_cases(kind, tmp_path)[:IN_CHILD]):
             jobs.append((kind, str(_place(kind, tmp_path / kind / f"case{i}", data))))
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "jobs.json"), str(ROOT),
-                           str(ROOT / "tests")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path / "jobs.json"), str(ROOT), str(ROOT / "tests")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # a negative return code is a signal (SIGSEGV, SIGBUS, SIGKILL from the OOM killer)
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stderr[-3000:]}"
     assert proc.stdout.strip() == "ok"

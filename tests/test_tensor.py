@@ -1,4 +1,5 @@
 """Tensor: creation and dtypes, leaving the graph (.item, .numpy, detach), moving, comparing."""
+
 import numpy as np
 import pytest
 
@@ -6,10 +7,20 @@ import minicnn as mc
 
 # --- creation and dtypes -----------------------------------------------------------
 
-@pytest.mark.parametrize("data, dtype", [
-    ([1.0, 2.0], np.float32), (3.5, np.float32), ([[1, 2], [3, 4]], np.int64), (7, np.int64),
-    ([True, False], np.bool_), (np.zeros(2), np.float64), (np.zeros(2, np.float32), np.float32),
-    (np.arange(3, dtype=np.int32), np.int32)])
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        ([1.0, 2.0], np.float32),
+        (3.5, np.float32),
+        ([[1, 2], [3, 4]], np.int64),
+        (7, np.int64),
+        ([True, False], np.bool_),
+        (np.zeros(2), np.float64),
+        (np.zeros(2, np.float32), np.float32),
+        (np.arange(3, dtype=np.int32), np.int32),
+    ],
+)
 def test_tensor_dtype_follows_pytorch(data, dtype):
     assert mc.tensor(data).dtype == dtype
 
@@ -43,14 +54,16 @@ def test_shape_queries():
 @pytest.mark.parametrize("data", [[1, 2], np.arange(3), [True]])
 def test_requires_grad_on_integer_data_raises_naming_the_dtype(data):
     dtype = str(mc.tensor(data).dtype)
-    with pytest.raises(TypeError, match=f"only floating-point tensors can require gradients, "
-                                        f"got dtype {dtype}"):
+    with pytest.raises(
+        TypeError, match=f"only floating-point tensors can require gradients, got dtype {dtype}"
+    ):
         mc.tensor(data, requires_grad=True)
     with pytest.raises(TypeError, match=f"got dtype {dtype}"):
         mc.tensor(data).requires_grad_()
 
 
 # --- leaving the graph ---------------------------------------------------------------
+
 
 def test_item_and_numpy():
     x = mc.tensor([[2.5]], requires_grad=True)
@@ -72,7 +85,7 @@ def test_detach_cuts_the_graph_and_shares_the_data():
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
     assert d.data is y.data
-    (d * x).sum().backward()        # only x's direct use carries a gradient
+    (d * x).sum().backward()  # only x's direct use carries a gradient
     np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])
 
 
@@ -83,6 +96,7 @@ def test_repr_shows_values_and_grad_fn():
 
 
 # --- moving and casting ----------------------------------------------------------------
+
 
 def test_to_cpu_keeps_values_and_graph():
     x = mc.tensor(np.arange(3.0), requires_grad=True)
@@ -120,12 +134,20 @@ def test_to_unknown_device_raises():
 
 # --- comparisons -----------------------------------------------------------------------
 
+
 def test_comparisons_give_boolean_tensors_without_graph():
     x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = mc.tensor([3.0, 2.0, 1.0])
-    for result, expected in [(x < y, [1, 0, 0]), (x <= y, [1, 1, 0]), (x > y, [0, 0, 1]),
-                             (x >= y, [0, 1, 1]), (x == y, [0, 1, 0]), (x != y, [1, 0, 1]),
-                             (x > 1.5, [0, 1, 1]), (x == 3, [0, 0, 1])]:
+    for result, expected in [
+        (x < y, [1, 0, 0]),
+        (x <= y, [1, 1, 0]),
+        (x > y, [0, 0, 1]),
+        (x >= y, [0, 1, 1]),
+        (x == y, [0, 1, 0]),
+        (x != y, [1, 0, 1]),
+        (x > 1.5, [0, 1, 1]),
+        (x == 3, [0, 0, 1]),
+    ]:
         assert result.dtype == np.bool_ and not result.requires_grad
         np.testing.assert_array_equal(result.numpy(), np.array(expected, bool))
 
@@ -143,6 +165,7 @@ def test_tensors_stay_hashable():
 
 # --- in-place setters --------------------------------------------------------------------
 
+
 def test_in_place_setters():
     x = mc.zeros(2, 2)
     x.fill_(3.0)
@@ -153,8 +176,9 @@ def test_in_place_setters():
     assert (x.numpy() == 0).all()
 
 
-@pytest.mark.parametrize("data", [np.array(["a", "b"]), np.array([object(), 1], dtype=object),
-                                  ["x", "y"], np.array([b"a"])])
+@pytest.mark.parametrize(
+    "data", [np.array(["a", "b"]), np.array([object(), 1], dtype=object), ["x", "y"], np.array([b"a"])]
+)
 def test_tensor_of_strings_or_objects_is_a_type_error(data):
     with pytest.raises(TypeError, match="tensor: expected numbers.*got an array of dtype"):
         mc.tensor(data)
@@ -163,6 +187,7 @@ def test_tensor_of_strings_or_objects_is_a_type_error(data):
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "matmul"])
 def test_two_float_dtypes_in_one_op_is_a_type_error_naming_both(op):
     import minicnn.functional as F
+
     a = mc.tensor(np.ones((2, 2), np.float32), requires_grad=True)
     b = mc.tensor(np.ones((2, 2), np.float64), requires_grad=True)
     with pytest.raises(TypeError, match=f"{op}: the tensors are float32 and float64"):

@@ -1,4 +1,5 @@
 """minicnn.viz: every picture renders to a non-blank PNG, and the data behind it is right."""
+
 import collections
 import io
 
@@ -31,8 +32,17 @@ NON_BLANK = 0.03
 
 # --- curves, images, filters, feature maps ------------------------------------
 def test_plot_history_draws_each_curve():
-    history = History([{"train_loss": 2.0 / e, "val_loss": 2.2 / e, "train_acc": 1 - 1 / (e + 1),
-                        "val_acc": 1 - 1.2 / (e + 1)} for e in range(1, 5)])
+    history = History(
+        [
+            {
+                "train_loss": 2.0 / e,
+                "val_loss": 2.2 / e,
+                "train_acc": 1 - 1 / (e + 1),
+                "val_acc": 1 - 1.2 / (e + 1),
+            }
+            for e in range(1, 5)
+        ]
+    )
     fig = viz.plot_history(history)
     lines = [line.get_ydata().tolist() for ax in fig.axes for line in ax.get_lines()]
     assert lines[0] == pytest.approx(history["train_loss"])
@@ -45,8 +55,11 @@ def test_show_images_one_panel_per_image():
     fig = viz.show_images(images, labels=list("abcde"), ncols=4)
     drawn = [ax for ax in fig.axes if ax.images]
     assert len(drawn) == 5 and [ax.get_title() for ax in drawn] == list("abcde")
-    np.testing.assert_allclose(drawn[0].images[0].get_array(), images[0].transpose(1, 2, 0)
-                               / images[0].max() - images[0].min() / images[0].max(), atol=0.02)
+    np.testing.assert_allclose(
+        drawn[0].images[0].get_array(),
+        images[0].transpose(1, 2, 0) / images[0].max() - images[0].min() / images[0].max(),
+        atol=0.02,
+    )
     assert png_std(fig) > NON_BLANK
 
 
@@ -65,14 +78,13 @@ def test_plot_feature_maps_shows_the_layer_output():
     mc.manual_seed(0)
     model = models.lenet5()
     x = mc.randn(1, 1, 28, 28, seed=0)
-    fig = viz.plot_feature_maps(model, x, "1")          # the ReLU after the first conv
+    fig = viz.plot_feature_maps(model, x, "1")  # the ReLU after the first conv
     drawn = [ax for ax in fig.axes if ax.images]
     assert len(drawn) == 6
     with mc.no_grad():
         first = model[1](model[0](x)).numpy()[0, 0]
     shown = np.asarray(drawn[0].images[0].get_array())
-    np.testing.assert_allclose(shown, (first - first.min()) / (first.max() - first.min() + 1e-12),
-                               atol=1e-5)
+    np.testing.assert_allclose(shown, (first - first.min()) / (first.max() - first.min() + 1e-12), atol=1e-5)
     assert png_std(fig) > NON_BLANK
 
 
@@ -88,10 +100,11 @@ def test_saliency_of_a_linear_model_is_its_weights():
 
 def test_saliency_is_zero_where_the_input_cannot_matter():
     mc.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3)
+    )
     weight = model[4].weight.numpy().reshape(3, 4, 4, 4)
-    weight[2, :, :, 2:] = 0         # class 2 reads only the left half of the pooled maps
+    weight[2, :, :, 2:] = 0  # class 2 reads only the left half of the pooled maps
     x = mc.randn(1, 1, 8, 8, seed=2)
     s = viz.saliency(model, x, target=2)
     assert s.shape == (8, 8)
@@ -117,7 +130,7 @@ class PlusDetector(nn.Module):
         plus = np.array([[-1, 1, -1], [1, 1, 1], [-1, 1, -1]], dtype=np.float32)
         self.conv.weight.data[...] = 0
         self.conv.weight.data[0, 0] = plus
-        self.conv.bias.data[...] = [-4.5, 0.1]    # only a whole plus (sum 5) passes the ReLU
+        self.conv.bias.data[...] = [-4.5, 0.1]  # only a whole plus (sum 5) passes the ReLU
         self.fc.weight.data[...] = [[2.0, 0.0], [0.0, 1.0]]
         self.fc.bias.data[...] = 0
 
@@ -127,8 +140,8 @@ class PlusDetector(nn.Module):
 
 def _planted(row, col, size=16):
     x = np.zeros((1, 1, size, size), dtype=np.float32)
-    x[0, 0, row - 1:row + 2, col] = 1
-    x[0, 0, row, col - 1:col + 2] = 1
+    x[0, 0, row - 1 : row + 2, col] = 1
+    x[0, 0, row, col - 1 : col + 2] = 1
     return x
 
 
@@ -169,10 +182,13 @@ def test_cam_of_nin_is_its_class_map():
     np.testing.assert_allclose(cam.mean(), maps.mean(), rtol=1e-4)
 
 
-@pytest.mark.parametrize("build, size", [
-    (lambda: models.resnet20(num_classes=5), 20),
-    (lambda: models.googlenet(aux_logits=False, variant="torchvision", num_classes=5), 64),
-])
+@pytest.mark.parametrize(
+    "build, size",
+    [
+        (lambda: models.resnet20(num_classes=5), 20),
+        (lambda: models.googlenet(aux_logits=False, variant="torchvision", num_classes=5), 64),
+    ],
+)
 def test_cam_of_gap_zoo_models_has_the_input_size(build, size):
     mc.manual_seed(0)
     model = build()
@@ -207,9 +223,15 @@ def test_graph_edges_of_a_small_expression():
     edges = viz.graph_edges(y)
     kind = {name: name.split("#")[0] for edge in edges for name in edge}
     typed = collections.Counter((kind[p], kind[c]) for p, c in edges)
-    assert typed == collections.Counter({("Mul", "Add"): 1, ("Add", "Sum"): 1,
-                                         ("leaf 0 (2,)", "Add"): 1, ("leaf 0 (2,)", "Mul"): 1,
-                                         ("leaf 1 (2,)", "Mul"): 1})
+    assert typed == collections.Counter(
+        {
+            ("Mul", "Add"): 1,
+            ("Add", "Sum"): 1,
+            ("leaf 0 (2,)", "Add"): 1,
+            ("leaf 0 (2,)", "Mul"): 1,
+            ("leaf 1 (2,)", "Mul"): 1,
+        }
+    )
     # a feeds both Mul and Add: one node, two edges
     assert len({p for p, c in edges if p.startswith("leaf")}) == 2
     assert png_std(viz.plot_graph(y)) > NON_BLANK
@@ -218,9 +240,9 @@ def test_graph_edges_of_a_small_expression():
 def test_graph_keeps_two_ops_of_one_type_apart():
     a = mc.tensor([1.0], requires_grad=True)
     y = (a * a) * a
-    assert sorted(viz.graph_edges(y)) == sorted([("Mul#1", "Mul#0"), ("leaf 0 (1,)", "Mul#0"),
-                                                 ("leaf 0 (1,)", "Mul#1"),
-                                                 ("leaf 0 (1,)", "Mul#1")])
+    assert sorted(viz.graph_edges(y)) == sorted(
+        [("Mul#1", "Mul#0"), ("leaf 0 (1,)", "Mul#0"), ("leaf 0 (1,)", "Mul#1"), ("leaf 0 (1,)", "Mul#1")]
+    )
 
 
 def test_plot_graph_without_a_graph_says_why():

@@ -1,4 +1,5 @@
 """Weights files from elsewhere (.pth, .safetensors) cannot run code or reach outside their data."""
+
 import json
 import os
 import pickle
@@ -16,6 +17,7 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 # --- .pth written by hand, opcode by opcode, as torch.save writes it (protocol 2) ------------
 
+
 def _str(s):
     b = s.encode()
     return b"X" + struct.pack("<I", len(b)) + b
@@ -23,7 +25,7 @@ def _str(s):
 
 def _int(n):
     enc = pickle.encode_long(n)
-    return b"\x8a" + bytes([len(enc)]) + enc                 # LONG1: any size, any sign
+    return b"\x8a" + bytes([len(enc)]) + enc  # LONG1: any size, any sign
 
 
 def _tuple(values):
@@ -36,7 +38,7 @@ def _write_pth(path, tensors, storages):
     for key, (skey, stype, numel, offset, size, stride) in tensors.items():
         p += _str(key) + b"ctorch._utils\n_rebuild_tensor_v2\n("
         p += b"(" + _str("storage") + f"ctorch\n{stype}\n".encode() + _str(skey) + _str("cpu")
-        p += _int(numel) + b"tQ"                              # the persistent id, then BINPERSID
+        p += _int(numel) + b"tQ"  # the persistent id, then BINPERSID
         p += _int(offset) + _tuple(size) + _tuple(stride) + b"\x89ccollections\nOrderedDict\n)RtR"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("archive/data.pkl", p + b"u.")
@@ -50,12 +52,18 @@ SIX = np.arange(6, dtype=np.float32).tobytes()
 
 def test_the_hand_written_pth_reads_as_torch_would(tmp_path):
     path = tmp_path / "ok.pth"
-    _write_pth(path, {"w": ("0", "FloatStorage", 6, 0, (2, 3), (3, 1)),
-                      "w_t": ("0", "FloatStorage", 6, 0, (3, 2), (1, 3)),      # a transposed view
-                      "tail": ("0", "FloatStorage", 6, 4, (2,), (1,)),
-                      "bcast": ("0", "FloatStorage", 6, 5, (2, 1), (0, 1 << 70)),  # size-1 dims: any stride
-                      "scalar": ("0", "FloatStorage", 6, 5, (), ()),
-                      "empty": ("0", "FloatStorage", 6, 6, (0, 3), (3, 1))}, {"0": SIX})
+    _write_pth(
+        path,
+        {
+            "w": ("0", "FloatStorage", 6, 0, (2, 3), (3, 1)),
+            "w_t": ("0", "FloatStorage", 6, 0, (3, 2), (1, 3)),  # a transposed view
+            "tail": ("0", "FloatStorage", 6, 4, (2,), (1,)),
+            "bcast": ("0", "FloatStorage", 6, 5, (2, 1), (0, 1 << 70)),  # size-1 dims: any stride
+            "scalar": ("0", "FloatStorage", 6, 5, (), ()),
+            "empty": ("0", "FloatStorage", 6, 6, (0, 3), (3, 1)),
+        },
+        {"0": SIX},
+    )
     state = load_torchvision(path)
     np.testing.assert_array_equal(state["w"], [[0, 1, 2], [3, 4, 5]])
     np.testing.assert_array_equal(state["w_t"], [[0, 3], [1, 4], [2, 5]])
@@ -66,19 +74,22 @@ def test_the_hand_written_pth_reads_as_torch_would(tmp_path):
     assert all(a.flags.c_contiguous and a.flags.writeable for a in state.values())
 
 
-@pytest.mark.parametrize("offset, size, stride, match", [
-    (0, (2, 3), (1 << 60, 1), r"reaches element 1152921504606846978 of storage '0', which holds 6"),
-    (0, (2, 3), (1 << 200, 1), r"reaches element \d+ of storage '0', which holds 6"),
-    (0, (2, 3), (-3, 1), r"negative size, stride or offset"),
-    (0, (2, -3), (3, 1), r"negative size, stride or offset"),
-    (-1, (2,), (1,), r"negative size, stride or offset"),
-    (5, (2, 3), (3, 1), r"reaches element 10 of storage '0'"),
-    (6, (), (), r"reaches element 6 of storage '0'"),
-    (7, (0,), (1,), r"starts past the end of its storage of 6 elements"),
-    (0, (2, 3), (3,), r"malformed offset, size or stride"),
-    (0, (1 << 40, 1 << 40), (0, 0), r"more than the read limit"),       # fits, but the copy would not
-    (0, (0, 1 << 70), (1, 1), r"impossible size"),
-])
+@pytest.mark.parametrize(
+    "offset, size, stride, match",
+    [
+        (0, (2, 3), (1 << 60, 1), r"reaches element 1152921504606846978 of storage '0', which holds 6"),
+        (0, (2, 3), (1 << 200, 1), r"reaches element \d+ of storage '0', which holds 6"),
+        (0, (2, 3), (-3, 1), r"negative size, stride or offset"),
+        (0, (2, -3), (3, 1), r"negative size, stride or offset"),
+        (-1, (2,), (1,), r"negative size, stride or offset"),
+        (5, (2, 3), (3, 1), r"reaches element 10 of storage '0'"),
+        (6, (), (), r"reaches element 6 of storage '0'"),
+        (7, (0,), (1,), r"starts past the end of its storage of 6 elements"),
+        (0, (2, 3), (3,), r"malformed offset, size or stride"),
+        (0, (1 << 40, 1 << 40), (0, 0), r"more than the read limit"),  # fits, but the copy would not
+        (0, (0, 1 << 70), (1, 1), r"impossible size"),
+    ],
+)
 def test_a_tensor_that_does_not_fit_its_storage_is_refused_by_name(tmp_path, offset, size, stride, match):
     path = tmp_path / "evil.pth"
     _write_pth(path, {"layer.weight": ("0", "FloatStorage", 6, offset, size, stride)}, {"0": SIX})
@@ -89,8 +100,11 @@ def test_a_tensor_that_does_not_fit_its_storage_is_refused_by_name(tmp_path, off
 def test_storages_are_checked_against_their_entries(tmp_path):
     path = tmp_path / "evil.pth"
     _write_pth(path, {"w": ("0", "FloatStorage", 60, 0, (2, 3), (3, 1))}, {"0": SIX})
-    with pytest.raises(CheckpointError, match=r"storage '0' should hold 60 x 4 bytes, but its entry "
-                                              r"holds 24"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"storage '0' should hold 60 x 4 bytes, but its entry "
+        r"holds 24",
+    ):
         load_torchvision(path)
     _write_pth(path, {"w": ("9", "FloatStorage", 6, 0, (6,), (1,))}, {"0": SIX})
     with pytest.raises(CheckpointError, match=r"evil\.pth: cannot unpickle .*archive/data/9"):
@@ -109,7 +123,7 @@ def test_pth_code_and_legacy_files_are_refused(tmp_path):
     with pytest.raises(CheckpointError, match=r"refusing to load builtins\.eval"):
         load_torchvision(path)
     assert not marker.exists()
-    with zipfile.ZipFile(path, "w") as z:           # BUILD on an admitted function would alter it
+    with zipfile.ZipFile(path, "w") as z:  # BUILD on an admitted function would alter it
         z.writestr("evil/data.pkl", b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n}b.")
     with pytest.raises(CheckpointError, match="tries to set the state of torch._utils._rebuild_tensor_v2"):
         load_torchvision(path)
@@ -120,12 +134,16 @@ def test_pth_code_and_legacy_files_are_refused(tmp_path):
 
 def test_the_torch_written_fixture_still_reads_under_a_tight_limit(tmp_path):
     from minicnn import io
+
     state = load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))
     assert state["conv.weight"].shape == (4, 3, 3, 3)
-    io.set_read_limit(1000)               # the storages (710 bytes as read) fit, their copies do not
+    io.set_read_limit(1000)  # the storages (710 bytes as read) fit, their copies do not
     try:
-        with pytest.raises(CheckpointError, match=r"tiny_state\.pth: tensor 'conv\.weight' \(with all "
-                                                  r"read before it\) would take"):
+        with pytest.raises(
+            CheckpointError,
+            match=r"tiny_state\.pth: tensor 'conv\.weight' \(with all "
+            r"read before it\) would take",
+        ):
             load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))
     finally:
         io.set_read_limit(None)
@@ -133,29 +151,43 @@ def test_the_torch_written_fixture_still_reads_under_a_tight_limit(tmp_path):
 
 # --- safetensors -----------------------------------------------------------------------------
 
+
 def _safetensors(path, header, body):
     text = json.dumps(header).encode()
     path.write_bytes(struct.pack("<Q", len(text)) + text + body)
 
 
-@pytest.mark.parametrize("header, body, match", [
-    ({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-      "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, 12, r"'b' at \[4, 12\] overlaps"),
-    ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}, 8, r"'a' at \[4, 8\] leaves a gap"),
-    ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, 8, r"cover 4 of the 8 bytes"),
-    ({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, 8, r"\[0, 16\] outside the 8 bytes"),
-    ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}}, 8, r"\[8, 4\] outside"),
-    ({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}, 8, r"\(3,\) F32, 12 bytes, but "
-                                                                      r"data_offsets span 8"),
-    ({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, 8, r"shape \[-2\], not a list"),
-    ({"a": {"dtype": "F32", "shape": [2.0], "data_offsets": [0, 8]}}, 8, r"not a list of sizes"),
-    ({"a": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}}, 8, r"dtype 'C64', which minicnn"),
-    ({"a": {"dtype": ["F32"], "shape": [1], "data_offsets": [0, 8]}}, 8, r"dtype \['F32'\]"),
-    ({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}}, 8, r"not \[begin, end\]"),
-    ({"a": [1, 2]}, 8, r"described by a JSON list"),
-    ([1, 2], 8, r"the header is a JSON list, not an object"),
-    ({"__metadata__": 3}, 0, r"__metadata__ is not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "header, body, match",
+    [
+        (
+            {
+                "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+            },
+            12,
+            r"'b' at \[4, 12\] overlaps",
+        ),
+        ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}, 8, r"'a' at \[4, 8\] leaves a gap"),
+        ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, 8, r"cover 4 of the 8 bytes"),
+        ({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, 8, r"\[0, 16\] outside the 8 bytes"),
+        ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}}, 8, r"\[8, 4\] outside"),
+        (
+            {"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}},
+            8,
+            r"\(3,\) F32, 12 bytes, but "
+            r"data_offsets span 8",
+        ),
+        ({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, 8, r"shape \[-2\], not a list"),
+        ({"a": {"dtype": "F32", "shape": [2.0], "data_offsets": [0, 8]}}, 8, r"not a list of sizes"),
+        ({"a": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}}, 8, r"dtype 'C64', which minicnn"),
+        ({"a": {"dtype": ["F32"], "shape": [1], "data_offsets": [0, 8]}}, 8, r"dtype \['F32'\]"),
+        ({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}}, 8, r"not \[begin, end\]"),
+        ({"a": [1, 2]}, 8, r"described by a JSON list"),
+        ([1, 2], 8, r"the header is a JSON list, not an object"),
+        ({"__metadata__": 3}, 0, r"__metadata__ is not a JSON object"),
+    ],
+)
 def test_safetensors_headers_are_checked(tmp_path, header, body, match):
     path = tmp_path / "w.safetensors"
     _safetensors(path, header, bytes(body))
@@ -176,6 +208,7 @@ def test_safetensors_header_lengths_and_sizes_are_checked(tmp_path):
         read_safetensors(path)
     write_safetensors({"w": np.ones(1000, np.float32)}, path)
     from minicnn import io
+
     io.set_read_limit(1000)
     try:
         with pytest.raises(CheckpointError, match="its tensors would take 3.9 KiB, more than the read limit"):
@@ -187,11 +220,16 @@ def test_safetensors_header_lengths_and_sizes_are_checked(tmp_path):
 
 def test_safetensors_zero_size_tensors_and_metadata_read(tmp_path):
     path = tmp_path / "w.safetensors"
-    _safetensors(path, {"__metadata__": {"format": "pt"},
-                        "e": {"dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]},
-                        "a": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]},
-                        "z": {"dtype": "U8", "shape": [], "data_offsets": [8, 9]}},
-                 struct.pack("<q", -7) + b"\x05")
+    _safetensors(
+        path,
+        {
+            "__metadata__": {"format": "pt"},
+            "e": {"dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]},
+            "a": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]},
+            "z": {"dtype": "U8", "shape": [], "data_offsets": [8, 9]},
+        },
+        struct.pack("<q", -7) + b"\x05",
+    )
     state = read_safetensors(path)
     assert state["e"].shape == (0, 4) and state["a"].tolist() == [-7] and state["z"] == 5
 

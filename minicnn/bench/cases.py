@@ -5,24 +5,38 @@ A layer case is a dict: the op, its input shape and parameters, its FLOPs (multi
 turns it into two closures, forward and forward+backward; ``model_step`` and
 ``model_infer`` do the same for a model's training step and inference.
 """
+
 import numpy as np
 
 from .. import backend, models, optim
 from .. import functional as F
-
 from ..tensor import no_grad, tensor
 
 
 def _conv(name, n, c, h, o, k, stride=1, padding=0):
     oh = (h + 2 * padding - k) // stride + 1
     gemm = (o, c * k * k, n * oh * oh)
-    return {"name": name, "op": "conv", "x": (n, c, h, h), "w": (o, c, k, k), "stride": stride,
-            "padding": padding, "flops": 2.0 * gemm[0] * gemm[1] * gemm[2], "gemm": gemm}
+    return {
+        "name": name,
+        "op": "conv",
+        "x": (n, c, h, h),
+        "w": (o, c, k, k),
+        "stride": stride,
+        "padding": padding,
+        "flops": 2.0 * gemm[0] * gemm[1] * gemm[2],
+        "gemm": gemm,
+    }
 
 
 def _elementwise(name, op, x, flops_per_element, **params):
-    return {"name": name, "op": op, "x": x, "flops": float(flops_per_element * np.prod(x)),
-            "gemm": None, **params}
+    return {
+        "name": name,
+        "op": op,
+        "x": x,
+        "flops": float(flops_per_element * np.prod(x)),
+        "gemm": None,
+        **params,
+    }
 
 
 LAYERS = [
@@ -74,8 +88,9 @@ def layer_inputs(case, dtype, seed=0):
         arrays["b"] = np.zeros(case["w"][0], dtype=dtype)
     if case["op"] == "bn":
         c = case["x"][1]
-        arrays.update(weight=np.ones(c, dtype), bias=np.zeros(c, dtype),
-                      mean=np.zeros(c, dtype), var=np.ones(c, dtype))
+        arrays.update(
+            weight=np.ones(c, dtype), bias=np.zeros(c, dtype), mean=np.zeros(c, dtype), var=np.ones(c, dtype)
+        )
     return arrays
 
 
@@ -137,6 +152,7 @@ def model_step(name, batch, dtype, device):
         loss = F.cross_entropy(model(x), labels)
         loss.backward()
         opt.step()
+
     return step
 
 
@@ -148,10 +164,9 @@ def model_infer(name, batch, dtype, device):
     def infer():
         with no_grad():
             model(x)
+
     return infer
 
 
 def model_batch(name, batch):
     return batch or MODELS[name][2]
-
-

@@ -11,6 +11,7 @@ Each side's time is the median over rounds of its per-round medians; the ratio
 is A's over B's, and its spread is that of the per-round ratios (min, IQR, max),
 which says how far one round's machine state moved the comparison.
 """
+
 import json
 import os
 import subprocess
@@ -21,13 +22,16 @@ import numpy as np
 
 from .worker import THREAD_VARS
 
-PAUSE_S = 0.2       # after each turn: long enough for the spinning threads to go to sleep
-MISSING_TORCH = ("minicnn.bench: --compare torch needs PyTorch, which is not installed: "
-                 "pip install -e \".[compare]\" (or pip install torch)")
+PAUSE_S = 0.2  # after each turn: long enough for the spinning threads to go to sleep
+MISSING_TORCH = (
+    "minicnn.bench: --compare torch needs PyTorch, which is not installed: "
+    'pip install -e ".[compare]" (or pip install torch)'
+)
 
 
 def torch_installed():
     import importlib.util
+
     return importlib.util.find_spec("torch") is not None
 
 
@@ -50,10 +54,14 @@ class WorkerProcess:
 
     def __init__(self, library, threads, env=None, command=None):
         self.library = library
-        cmd = command or [sys.executable, "-m", "minicnn.bench.worker", library,
-                          "--threads", str(threads)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env=thread_env(threads) if env is None else env, text=True)
+        cmd = command or [sys.executable, "-m", "minicnn.bench.worker", library, "--threads", str(threads)]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=thread_env(threads) if env is None else env,
+            text=True,
+        )
 
     def request(self, cmd, **msg):
         self.proc.stdin.write(json.dumps(dict(msg, cmd=cmd)) + "\n")
@@ -80,9 +88,14 @@ class WorkerProcess:
 
 def quantiles(values):
     v = np.sort(np.asarray(values, dtype=float))
-    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)),
-            "q3": float(np.percentile(v, 75)), "min": float(v[0]), "max": float(v[-1]),
-            "n": int(v.size)}
+    return {
+        "median": float(np.median(v)),
+        "q1": float(np.percentile(v, 25)),
+        "q3": float(np.percentile(v, 75)),
+        "min": float(v[0]),
+        "max": float(v[-1]),
+        "n": int(v.size),
+    }
 
 
 def summarize(rounds_a, rounds_b):
@@ -92,8 +105,14 @@ def summarize(rounds_a, rounds_b):
     med_b = [float(np.median(t)) for t in rounds_b]
     a, b = quantiles(med_a), quantiles(med_b)
     ratios = [x / y for x, y in zip(med_a, med_b)]
-    return {"a": a, "b": b, "ratio": a["median"] / b["median"], "ratio_rounds": quantiles(ratios),
-            "round_medians_a": med_a, "round_medians_b": med_b}
+    return {
+        "a": a,
+        "b": b,
+        "ratio": a["median"] / b["median"],
+        "ratio_rounds": quantiles(ratios),
+        "round_medians_a": med_a,
+        "round_medians_b": med_b,
+    }
 
 
 def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg):
@@ -124,6 +143,7 @@ def run(opts, log=print):
     report.py prints.
     """
     from . import cases
+
     threads, dtype, rounds, calls = opts["threads"], opts["dtype"], opts["rounds"], opts["repeats"]
     modes = opts.get("modes") or ("forward", "forward_backward", "train", "infer")
     mc, pt = WorkerProcess("minicnn", threads), WorkerProcess("torch", threads)
@@ -133,33 +153,52 @@ def run(opts, log=print):
             for case in cases.LAYERS:
                 if case["name"] not in opts["layers"]:
                     continue
-                row = {"case": case["name"], "x": case["x"], "tier": tier, "device": device,
-                       "flops": case["flops"], "gemm_shape": case["gemm"]}
+                row = {
+                    "case": case["name"],
+                    "x": case["x"],
+                    "tier": tier,
+                    "device": device,
+                    "flops": case["flops"],
+                    "gemm_shape": case["gemm"],
+                }
                 try:
                     for mode in [m for m in ("forward", "forward_backward") if m in modes]:
                         log(f"layer {case['name']} {mode} {tier} {device}: minicnn and torch in turn")
-                        build = {"kind": "layer", "case": case["name"], "mode": mode, "tier": tier,
-                                 "dtype": dtype, "device": device}
+                        build = {
+                            "kind": "layer",
+                            "case": case["name"],
+                            "mode": mode,
+                            "tier": tier,
+                            "dtype": dtype,
+                            "device": device,
+                        }
                         _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
-                except WorkerError as err:          # one broken case must not lose the others
+                except WorkerError as err:  # one broken case must not lose the others
                     log(f"  failed: {err}")
                     layers.append(dict(row, error=str(err)))
                     continue
                 if "forward" in row:
                     row["gflops_forward"] = case["flops"] / row["forward"]["median"] / 1e9
                 if "forward_backward" in row:
-                    row["gflops_forward_backward"] = (3 if case["gemm"] else 2) * case["flops"] / \
-                        row["forward_backward"]["median"] / 1e9
+                    row["gflops_forward_backward"] = (
+                        (3 if case["gemm"] else 2) * case["flops"] / row["forward_backward"]["median"] / 1e9
+                    )
                 layers.append(row)
             for name in opts["models"]:
                 batch = cases.model_batch(name, opts["batch_size"])
                 row = {"case": name, "tier": tier, "device": device, "batch": batch}
                 try:
                     for mode in [m for m in cases.MODELS[name][3] if m in modes]:
-                        log(f"model {name} {mode} {tier} {device} batch {batch}: "
-                            "minicnn and torch in turn")
-                        build = {"kind": "model", "case": name, "mode": mode, "tier": tier,
-                                 "batch": batch, "dtype": dtype, "device": device}
+                        log(f"model {name} {mode} {tier} {device} batch {batch}: minicnn and torch in turn")
+                        build = {
+                            "kind": "model",
+                            "case": name,
+                            "mode": mode,
+                            "tier": tier,
+                            "batch": batch,
+                            "dtype": dtype,
+                            "device": device,
+                        }
                         _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
                         row[mode + "_images_per_s"] = batch / row[mode]["median"]
                         row["torch_" + mode + "_images_per_s"] = batch / row["torch_" + mode]["median"]

@@ -6,6 +6,7 @@ the kernel's high-water mark of resident memory (VmHWM), reset after the model
 and batch are built where Linux allows it (``5`` into /proc/self/clear_refs).
 Not ru_maxrss: a child inherits its parent's maximum through fork.
 """
+
 import gc
 import json
 import sys
@@ -15,7 +16,7 @@ def _status_mb(field):
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024          # kB
+                return int(line.split()[1]) / 1024  # kB
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
@@ -34,11 +35,11 @@ def main(argv):
     baseline = _status_mb("VmRSS")
     try:
         with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")                                     # reset the high-water mark
+            f.write("5")  # reset the high-water mark
     except OSError:
         pass
     step()
-    step()                  # the second step reuses what the first allocated (or does not)
+    step()  # the second step reuses what the first allocated (or does not)
     peak = _status_mb("VmHWM")
     print(json.dumps({"baseline_mb": baseline, "peak_mb": peak, "step_peak_mb": peak - baseline}))
 

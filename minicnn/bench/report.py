@@ -1,4 +1,5 @@
 """The bench's outputs: one printed table, a JSON file and a PNG plot."""
+
 import json
 import os
 
@@ -23,16 +24,20 @@ def _ratio(row, mode):
 
 def environment_lines(env):
     load = env.get("load_average")
-    lines = [f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env.get('memory_gb')} GB)   "
-             f"GPU: {env.get('gpu') or 'none'}   load average {_num(load[0] if load else None)}",
-             f"Python {env['python']}  NumPy {env['numpy']}  Numba {env.get('numba')}  "
-             f"CuPy {env.get('cupy')}  PyTorch {env.get('torch', '-')}"]
+    lines = [
+        f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env.get('memory_gb')} GB)   "
+        f"GPU: {env.get('gpu') or 'none'}   load average {_num(load[0] if load else None)}",
+        f"Python {env['python']}  NumPy {env['numpy']}  Numba {env.get('numba')}  "
+        f"CuPy {env.get('cupy')}  PyTorch {env.get('torch', '-')}",
+    ]
     for lib in env["blas"]:
         if "note" in lib:
             lines.append(f"BLAS: {lib['note']}")
         else:
-            lines.append(f"BLAS: {lib['internal_api']} {lib['version']} kernel {lib['architecture']}, "
-                         f"{lib['num_threads']} threads ({lib['user_api']})")
+            lines.append(
+                f"BLAS: {lib['internal_api']} {lib['version']} kernel {lib['architecture']}, "
+                f"{lib['num_threads']} threads ({lib['user_api']})"
+            )
     lines.append(f"OpenBLAS env: {env['openblas_env']}")
     lines.append(f"Memory: {env['allocation']}")
     return lines
@@ -42,62 +47,84 @@ def fair_lines(fair):
     """How --compare torch was timed, and each worker's threads and BLAS."""
     if not fair:
         return []
-    lines = [f"--compare torch: each library in a process of its own, {fair['rounds']} alternating "
-             f"rounds of {fair['calls_per_round']} calls, {fair['threads']} threads each "
-             f"({', '.join(f'{k}={v}' for k, v in fair['thread_env'].items())}); load average "
-             f"{fair['load_before'][0]:.2f} before, {fair['load_after'][0]:.2f} after"]
+    lines = [
+        f"--compare torch: each library in a process of its own, {fair['rounds']} alternating "
+        f"rounds of {fair['calls_per_round']} calls, {fair['threads']} threads each "
+        f"({', '.join(f'{k}={v}' for k, v in fair['thread_env'].items())}); load average "
+        f"{fair['load_before'][0]:.2f} before, {fair['load_after'][0]:.2f} after"
+    ]
     for name, w in fair.get("workers", {}).items():
-        blas = "; ".join(f"{b.get('internal_api')} {b.get('architecture') or ''} {b.get('num_threads')} "
-                         f"threads" for b in w.get("blas", []) if "note" not in b)
-        extra = (f"numba threads {w.get('numba_threads')}, tier {w.get('tier')}" if name == "minicnn"
-                 else f"torch threads {w.get('threads')} (interop {w.get('interop_threads')}), "
-                      f"CPU capability {w.get('cpu_capability')}")
+        blas = "; ".join(
+            f"{b.get('internal_api')} {b.get('architecture') or ''} {b.get('num_threads')} threads"
+            for b in w.get("blas", [])
+            if "note" not in b
+        )
+        extra = (
+            f"numba threads {w.get('numba_threads')}, tier {w.get('tier')}"
+            if name == "minicnn"
+            else f"torch threads {w.get('threads')} (interop {w.get('interop_threads')}), "
+            f"CPU capability {w.get('cpu_capability')}"
+        )
         lines.append(f"  {name} {w.get('version')}: {extra}; thread pools: {blas}")
     return lines
 
 
 def layer_table(rows):
-    head = (f"{'layer':16} {'tier':9} {'dev':4} {'fwd ms [IQR]':24} {'fwd+bwd ms [IQR]':24} "
-            f"{'GF/s':>7} {'%GEMM':>6} {'torch f+b ms':>12} {'x torch':>8}")
+    head = (
+        f"{'layer':16} {'tier':9} {'dev':4} {'fwd ms [IQR]':24} {'fwd+bwd ms [IQR]':24} "
+        f"{'GF/s':>7} {'%GEMM':>6} {'torch f+b ms':>12} {'x torch':>8}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         name = r["case"] + ("*" if r["tier"] == "reference" else "")
         if "error" in r:
             lines.append(f"{name:16} {r['tier']:9} {r['device']:4} failed: {r['error']}")
             continue
-        lines.append(f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r.get('forward')):24} "
-                     f"{_ms(r.get('forward_backward')):24} "
-                     f"{_num(r.get('gflops_forward_backward'), '{:.1f}'):>7} "
-                     f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
-                     f"{_num(r['torch_forward_backward']['median'] * 1e3 if r.get('torch_forward_backward') else None):>12} "
-                     f"{_ratio(r, 'forward_backward'):>8}")
+        torch = r.get("torch_forward_backward")
+        torch_ms = torch["median"] * 1e3 if torch else None
+        lines.append(
+            f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r.get('forward')):24} "
+            f"{_ms(r.get('forward_backward')):24} "
+            f"{_num(r.get('gflops_forward_backward'), '{:.1f}'):>7} "
+            f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
+            f"{_num(torch_ms):>12} "
+            f"{_ratio(r, 'forward_backward'):>8}"
+        )
     return lines
 
 
 def model_table(rows):
-    head = (f"{'model':15} {'tier':9} {'dev':4} {'batch':>5} {'train img/s':>11} {'infer img/s':>11} "
-            f"{'torch train':>11} {'torch infer':>11} {'x torch train':>13} {'x torch infer':>13}")
+    head = (
+        f"{'model':15} {'tier':9} {'dev':4} {'batch':>5} {'train img/s':>11} {'infer img/s':>11} "
+        f"{'torch train':>11} {'torch infer':>11} {'x torch train':>13} {'x torch infer':>13}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         if "error" in r:
             lines.append(f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} failed: {r['error']}")
             continue
-        lines.append(f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} "
-                     f"{_num(r.get('train_images_per_s'), '{:.1f}'):>11} "
-                     f"{_num(r.get('infer_images_per_s'), '{:.1f}'):>11} "
-                     f"{_num(r.get('torch_train_images_per_s'), '{:.1f}'):>11} "
-                     f"{_num(r.get('torch_infer_images_per_s'), '{:.1f}'):>11} "
-                     f"{_ratio(r, 'train'):>13} {_ratio(r, 'infer'):>13}")
+        lines.append(
+            f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} "
+            f"{_num(r.get('train_images_per_s'), '{:.1f}'):>11} "
+            f"{_num(r.get('infer_images_per_s'), '{:.1f}'):>11} "
+            f"{_num(r.get('torch_train_images_per_s'), '{:.1f}'):>11} "
+            f"{_num(r.get('torch_infer_images_per_s'), '{:.1f}'):>11} "
+            f"{_ratio(r, 'train'):>13} {_ratio(r, 'infer'):>13}"
+        )
     return lines
 
 
 def memory_lines(mem):
     if not mem:
         return []
+
     def mb(side):
         return "-" if not mem.get(side) else f"{mem[side]['step_peak_mb']:.0f} MB"
-    return [f"Peak memory, {mem['model']} training step, batch {mem['batch']}: minicnn {mb('minicnn')}, "
-            f"PyTorch {mb('torch')}, ratio {_num(mem.get('ratio'))}"]
+
+    return [
+        f"Peak memory, {mem['model']} training step, batch {mem['batch']}: minicnn {mb('minicnn')}, "
+        f"PyTorch {mb('torch')}, ratio {_num(mem.get('ratio'))}"
+    ]
 
 
 def text(result):
@@ -110,10 +137,12 @@ def text(result):
     lines += memory_lines(result.get("memory"))
     if any(r["tier"] == "reference" for r in result["layers"]):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
-    lines.append("x torch: minicnn time / PyTorch time in this run (lower is better; with "
-                 "alternating rounds, medians of per-round medians, [min-max] of the per-round ratios); "
-                 "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
-                 "timed in turn with the layer.")
+    lines.append(
+        "x torch: minicnn time / PyTorch time in this run (lower is better; with "
+        "alternating rounds, medians of per-round medians, [min-max] of the per-round ratios); "
+        "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
+        "timed in turn with the layer."
+    )
     return "\n".join(lines)
 
 
@@ -131,14 +160,17 @@ def plot(result, path):
     """Bars: each layer's fwd+bwd ms and each model's training images/s, per tier (and torch)."""
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return False
     ratios = _ratio_bars(result)
     fig, axes = plt.subplots(1, 3 if ratios else 2, figsize=(20 if ratios else 14, 5))
-    for ax, rows, key, label in ((axes[0], result["layers"], "forward_backward", "fwd+bwd ms (log)"),
-                                 (axes[1], result["models"], "train", "training step ms (log)")):
+    for ax, rows, key, label in (
+        (axes[0], result["layers"], "forward_backward", "fwd+bwd ms (log)"),
+        (axes[1], result["models"], "train", "training step ms (log)"),
+    ):
         series = {}
         for r in rows:
             t = r.get(key) or r.get("infer")
@@ -162,8 +194,12 @@ def plot(result, path):
     axes[0].set_title("layers")
     if ratios:
         names, mid, lo, hi = zip(*ratios)
-        axes[2].bar(range(len(names)), mid, yerr=[[m - a for m, a in zip(mid, lo)],
-                                                  [b - m for m, b in zip(mid, hi)]], capsize=4)
+        axes[2].bar(
+            range(len(names)),
+            mid,
+            yerr=[[m - a for m, a in zip(mid, lo)], [b - m for m, b in zip(mid, hi)]],
+            capsize=4,
+        )
         axes[2].axhline(1.0, color="k", linestyle="--", linewidth=1)
         axes[2].set_xticks(range(len(names)))
         axes[2].set_xticklabels(names, rotation=30, ha="right", fontsize=8)

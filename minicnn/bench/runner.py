@@ -1,4 +1,5 @@
 """Runs the cases for every tier and device asked for, and collects one result dict."""
+
 import gc
 import os
 import sys
@@ -37,7 +38,7 @@ def run_layers(opts):
         if opts["layers"] is not None and case["name"] not in opts["layers"]:
             continue
         for device in opts["devices"]:
-            for tier in (opts["tiers"] if device == "cpu" else ["cuda"]):
+            for tier in opts["tiers"] if device == "cpu" else ["cuda"]:
                 c = cases.TINY[case["name"]] if tier == "reference" else case
                 _log(f"layer {c['name']} {tier} {device}")
                 try:
@@ -47,24 +48,50 @@ def run_layers(opts):
                         if c["gemm"]:
                             # the ceiling is timed in turn with the layer, in the same state
                             gemm = gemm_call(*c["gemm"], dtype=opts["dtype"], xp=_xp(device))
-                            tf = measure(fwd, sync=_sync(device), warmup=opts["warmup"],
-                                         repeats=opts["repeats"], budget_s=budget)
-                            tfb, tg = measure_pair(fwdbwd, gemm, sync=_sync(device),
-                                                   warmup=opts["warmup"],
-                                                   repeats=opts["repeats"], budget_s=budget)
+                            tf = measure(
+                                fwd,
+                                sync=_sync(device),
+                                warmup=opts["warmup"],
+                                repeats=opts["repeats"],
+                                budget_s=budget,
+                            )
+                            tfb, tg = measure_pair(
+                                fwdbwd,
+                                gemm,
+                                sync=_sync(device),
+                                warmup=opts["warmup"],
+                                repeats=opts["repeats"],
+                                budget_s=budget,
+                            )
                         else:
                             tf, tfb = _timings(fwd, fwdbwd, _sync(device), opts, budget)
-                except Exception as err:       # one broken case must not lose the others
+                except Exception as err:  # one broken case must not lose the others
                     _log(f"  failed: {type(err).__name__}: {err}")
-                    rows.append({"case": c["name"], "tier": tier, "device": device,
-                                 "error": f"{type(err).__name__}: {err}"})
+                    rows.append(
+                        {
+                            "case": c["name"],
+                            "tier": tier,
+                            "device": device,
+                            "error": f"{type(err).__name__}: {err}",
+                        }
+                    )
                     continue
-                row = {"case": c["name"], "x": c["x"], "tier": tier, "device": device,
-                       "forward": tf, "forward_backward": tfb, "flops": c["flops"],
-                       "gemm_shape": c["gemm"]}
+                row = {
+                    "case": c["name"],
+                    "x": c["x"],
+                    "tier": tier,
+                    "device": device,
+                    "forward": tf,
+                    "forward_backward": tfb,
+                    "flops": c["flops"],
+                    "gemm_shape": c["gemm"],
+                }
                 row["gflops_forward"] = c["flops"] / tf["median"] / 1e9
-                row["gflops_forward_backward"] = 3 * c["flops"] / tfb["median"] / 1e9 if c["gemm"] \
+                row["gflops_forward_backward"] = (
+                    3 * c["flops"] / tfb["median"] / 1e9
+                    if c["gemm"]
                     else 2 * c["flops"] / tfb["median"] / 1e9
+                )
                 if c["gemm"]:
                     m, k, n = c["gemm"]
                     row["gemm"] = tg
@@ -82,9 +109,14 @@ def _model_row(name, tier, device, batch, modes, opts):
         with backend.use_kernels("auto" if tier == "cuda" else tier):
             build = cases.model_step if mode == "train" else cases.model_infer
             fn = build(name, batch, opts["dtype"], device)
-            t = measure(fn, sync=_sync(device), warmup=opts["warmup"], repeats=opts["repeats"],
-                        budget_s=budget * (0.2 if tier == "reference" else 1),
-                        min_repeats=1 if tier == "reference" else 3)
+            t = measure(
+                fn,
+                sync=_sync(device),
+                warmup=opts["warmup"],
+                repeats=opts["repeats"],
+                budget_s=budget * (0.2 if tier == "reference" else 1),
+                min_repeats=1 if tier == "reference" else 3,
+            )
         del fn
         row[mode] = t
         row[mode + "_images_per_s"] = batch / t["median"]
@@ -97,7 +129,7 @@ def run_models(opts):
     for name in opts["models"]:
         modes = cases.MODELS[name][3]
         for device in opts["devices"]:
-            for tier in (opts["tiers"] if device == "cpu" else ["cuda"]):
+            for tier in opts["tiers"] if device == "cpu" else ["cuda"]:
                 if tier == "reference":
                     if name not in cases.REFERENCE_MODELS:
                         continue
@@ -107,10 +139,17 @@ def run_models(opts):
                 _log(f"model {name} {tier} {device} batch {batch}")
                 try:
                     rows.append(_model_row(name, tier, device, batch, modes, opts))
-                except Exception as err:       # one broken case must not lose the others
+                except Exception as err:  # one broken case must not lose the others
                     _log(f"  failed: {type(err).__name__}: {err}")
-                    rows.append({"case": name, "tier": tier, "device": device, "batch": batch,
-                                 "error": f"{type(err).__name__}: {err}"})
+                    rows.append(
+                        {
+                            "case": name,
+                            "tier": tier,
+                            "device": device,
+                            "batch": batch,
+                            "error": f"{type(err).__name__}: {err}",
+                        }
+                    )
     return rows
 
 
@@ -120,18 +159,23 @@ def run(opts):
     With ``--compare torch`` every case is timed by fair.py (minicnn and PyTorch each in a
     worker process of its own, in alternating rounds); otherwise here, in this process.
     """
-    result = {"options": {k: v for k, v in opts.items()},
-              "environment": system.environment(opts["devices"])}
+    result = {"options": {k: v for k, v in opts.items()}, "environment": system.environment(opts["devices"])}
     np.seterr(all="ignore")
     env = None
     if opts["compare"] == "torch":
         env = fair.thread_env(opts["threads"])
         before = os.getloadavg()
         result["layers"], result["models"], workers = fair.run(opts, log=_log)
-        result["fair"] = {"threads": opts["threads"], "rounds": opts["rounds"],
-                          "calls_per_round": opts["repeats"], "pause_s": fair.PAUSE_S,
-                          "thread_env": {k: env[k] for k in THREAD_VARS},
-                          "load_before": before, "load_after": os.getloadavg(), "workers": workers}
+        result["fair"] = {
+            "threads": opts["threads"],
+            "rounds": opts["rounds"],
+            "calls_per_round": opts["repeats"],
+            "pause_s": fair.PAUSE_S,
+            "thread_env": {k: env[k] for k in THREAD_VARS},
+            "load_before": before,
+            "load_after": os.getloadavg(),
+            "workers": workers,
+        }
         result["environment"]["torch"] = workers.get("torch", {}).get("version")
     else:
         result["layers"] = run_layers(opts) if opts["layers"] != [] else []
@@ -139,8 +183,11 @@ def run(opts):
     if opts["memory"] and "cpu" in opts["devices"]:
         _log("peak memory of a resnet20 training step (subprocesses)")
         batch = cases.model_batch("resnet20", opts["batch_size"])
-        mem = {"model": "resnet20", "batch": batch,
-               "minicnn": system.peak_memory("minicnn", "resnet20", batch, opts["dtype"], env=env)}
+        mem = {
+            "model": "resnet20",
+            "batch": batch,
+            "minicnn": system.peak_memory("minicnn", "resnet20", batch, opts["dtype"], env=env),
+        }
         if opts["compare"] == "torch":
             mem["torch"] = system.peak_memory("torch", "resnet20", batch, opts["dtype"], env=env)
             if mem["minicnn"] and mem["torch"] and mem["torch"]["step_peak_mb"] > 0:

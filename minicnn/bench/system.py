@@ -1,4 +1,5 @@
 """What the numbers were measured on: BLAS, threads, versions, CPU and GPU, memory."""
+
 import json
 import os
 import platform
@@ -9,10 +10,12 @@ import numpy as np
 
 from .. import backend
 
-ALLOCATION = ("NumPy/CuPy default allocators; the im2col column matrix, GEMM output and col2im "
-              "scratch are workspaces, one flat buffer per role grown to the largest layer and "
-              "reused from step to step (kernels/workspaces.py), so a step does not page-fault "
-              "fresh 8-75 MB buffers")
+ALLOCATION = (
+    "NumPy/CuPy default allocators; the im2col column matrix, GEMM output and col2im "
+    "scratch are workspaces, one flat buffer per role grown to the largest layer and "
+    "reused from step to step (kernels/workspaces.py), so a step does not page-fault "
+    "fresh 8-75 MB buffers"
+)
 
 
 def cpu_name():
@@ -47,13 +50,23 @@ def blas_info():
 
 def environment(devices):
     """A dict describing the machine and the libraries."""
-    env = {"python": sys.version.split()[0], "numpy": np.__version__, "cpu": cpu_name(),
-           "cpu_count": os.cpu_count(), "memory_gb": memory_gb(), "load_average": os.getloadavg(),
-           "blas": blas_info(), "allocation": ALLOCATION,
-           "openblas_env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                                            "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}}
+    env = {
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "memory_gb": memory_gb(),
+        "load_average": os.getloadavg(),
+        "blas": blas_info(),
+        "allocation": ALLOCATION,
+        "openblas_env": {
+            k: os.environ.get(k)
+            for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+        },
+    }
     try:
         import numba
+
         env["numba"] = numba.__version__
     except ImportError:
         env["numba"] = None
@@ -67,8 +80,11 @@ def environment(devices):
 
 
 def torch_environment(torch):
-    return {"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "torch_cuda": torch.cuda.is_available()}
+    return {
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "torch_cuda": torch.cuda.is_available(),
+    }
 
 
 def peak_memory(library, model, batch, dtype="float32", timeout=600, env=None):
@@ -81,8 +97,7 @@ def peak_memory(library, model, batch, dtype="float32", timeout=600, env=None):
     """
     cmd = [sys.executable, "-m", "minicnn.bench.memory", library, model, str(batch), dtype]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True,
-                             env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True, env=env)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError):
         return None

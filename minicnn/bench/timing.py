@@ -1,4 +1,5 @@
 """Timing: medians of repeated calls after warm-up, with their spread, and the GEMM ceiling."""
+
 import time
 
 import numpy as np
@@ -6,9 +7,14 @@ import numpy as np
 
 def _quantiles(times):
     t = np.sort(np.asarray(times))
-    return {"median": float(np.median(t)), "q1": float(np.percentile(t, 25)),
-            "q3": float(np.percentile(t, 75)), "min": float(t[0]), "max": float(t[-1]),
-            "n": int(t.size)}
+    return {
+        "median": float(np.median(t)),
+        "q1": float(np.percentile(t, 25)),
+        "q3": float(np.percentile(t, 75)),
+        "min": float(t[0]),
+        "max": float(t[-1]),
+        "n": int(t.size),
+    }
 
 
 def _timed_rounds(fns, sync, warmup, repeats, min_repeats, budget_s):

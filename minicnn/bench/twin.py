@@ -8,6 +8,7 @@ which serves as its description:
     a residual or branching block        -> a torch.nn class of this file, written in torch
 The twin keeps PyTorch's own initialisation: only the speed is compared.
 """
+
 from collections import OrderedDict
 
 import numpy as np
@@ -35,11 +36,20 @@ def sync_for(device):
 
 # --- layers -------------------------------------------------------------------
 
+
 def _layer(m):
     """The torch.nn twin of a minicnn layer, or None when m is not a plain layer."""
     if isinstance(m, nn.Conv2d):
-        return tnn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
-                          m.dilation, m.groups, bias=m.bias is not None)
+        return tnn.Conv2d(
+            m.in_channels,
+            m.out_channels,
+            m.kernel_size,
+            m.stride,
+            m.padding,
+            m.dilation,
+            m.groups,
+            bias=m.bias is not None,
+        )
     if isinstance(m, nn.Linear):
         return tnn.Linear(m.in_features, m.out_features, bias=m.bias is not None)
     if isinstance(m, nn.BatchNorm2d):
@@ -64,6 +74,7 @@ def _layer(m):
 
 # --- blocks that are not chains ---------------------------------------------
 
+
 class TorchShortcutA(tnn.Module):
     """Option A shortcut of the CIFAR ResNets: subsample, zero channels on both sides."""
 
@@ -72,7 +83,7 @@ class TorchShortcutA(tnn.Module):
         self.stride, self.pad = m.stride, m.pad
 
     def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
+        x = x[:, :, :: self.stride, :: self.stride]
         return tnn.functional.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
 
 
@@ -134,17 +145,48 @@ def _sequential(m, names, relu_after=()):
     return tnn.Sequential(OrderedDict(layers))
 
 
-_GOOGLENET = ("conv1", "maxpool1", "norm1", "conv2", "conv3", "norm2", "maxpool2", "inception3a",
-              "inception3b", "maxpool3", "inception4a", "inception4b", "inception4c", "inception4d",
-              "inception4e", "maxpool4", "inception5a", "inception5b", "avgpool", "flatten",
-              "dropout", "fc")
+_GOOGLENET = (
+    "conv1",
+    "maxpool1",
+    "norm1",
+    "conv2",
+    "conv3",
+    "norm2",
+    "maxpool2",
+    "inception3a",
+    "inception3b",
+    "maxpool3",
+    "inception4a",
+    "inception4b",
+    "inception4c",
+    "inception4d",
+    "inception4e",
+    "maxpool4",
+    "inception5a",
+    "inception5b",
+    "avgpool",
+    "flatten",
+    "dropout",
+    "fc",
+)
 
 # minicnn block -> how its twin is built; a tuple is a chain of children, in the order
 # its forward calls them (a child the block lacks, e.g. GoogLeNet's LRN, is skipped)
 CHAINS = {
     CifarResNet: ("conv1", "bn1", "relu", "layer1", "layer2", "layer3", "avgpool", "flatten", "fc"),
-    ResNet: ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool",
-             "flatten", "fc"),
+    ResNet: (
+        "conv1",
+        "bn1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+        "fc",
+    ),
     MobileNetV1: ("features", "avgpool", "flatten", "fc"),
     DepthwiseSeparable: ("depthwise", "pointwise"),
     NIN: ("features", "avgpool", "flatten"),
@@ -159,8 +201,9 @@ BLOCKS = {
     Bottleneck: lambda m: TorchResidual(m, ("conv1", "bn1", "conv2", "bn2", "conv3", "bn3")),
     Inception: TorchInception,
     BasicConv2d: lambda m: _sequential(m, ("conv", "bn"), relu_after=("bn" if m.batch_norm else "conv",)),
-    InceptionAux: lambda m: _sequential(m, ("pool", "conv", "flatten", "fc1", "dropout", "fc2"),
-                                        relu_after=("fc1",)),
+    InceptionAux: lambda m: _sequential(
+        m, ("pool", "conv", "flatten", "fc1", "dropout", "fc2"), relu_after=("fc1",)
+    ),
 }
 
 
@@ -175,11 +218,14 @@ def to_torch(m):
         return _sequential(m, CHAINS[type(m)])
     if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
         return tnn.Sequential(OrderedDict((n, to_torch(c)) for n, c in m.named_children()))
-    raise TypeError(f"minicnn.bench: no PyTorch twin for {type(m).__name__}; "
-                    "add it to CHAINS or BLOCKS in minicnn/bench/twin.py")
+    raise TypeError(
+        f"minicnn.bench: no PyTorch twin for {type(m).__name__}; "
+        "add it to CHAINS or BLOCKS in minicnn/bench/twin.py"
+    )
 
 
 # --- the cases ------------------------------------------------------------------
+
 
 def _dtype(dtype):
     return getattr(torch, np.dtype(dtype).name)
@@ -243,6 +289,7 @@ def torch_model_step(name, batch, dtype, device):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(x), labels).backward()
         opt.step()
+
     return step
 
 
@@ -253,4 +300,5 @@ def torch_model_infer(name, batch, dtype, device):
     def infer():
         with torch.no_grad():
             model(x)
+
     return infer

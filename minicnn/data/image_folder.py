@@ -13,6 +13,7 @@ checked against ``minicnn.io.read_limit()`` before it is decoded, and Pillow's
 decompression-bomb warning (an image over ``PIL.Image.MAX_IMAGE_PIXELS``) is
 an error, not a warning.
 """
+
 import os
 import warnings
 
@@ -30,8 +31,10 @@ def _pillow():
     try:
         from PIL import Image
     except ImportError as e:
-        raise ImportError("ImageFolder decodes images with Pillow, which is not installed; "
-                          "install the data extra: pip install -e \".[data]\"") from e
+        raise ImportError(
+            "ImageFolder decodes images with Pillow, which is not installed; "
+            'install the data extra: pip install -e ".[data]"'
+        ) from e
     return Image
 
 
@@ -48,29 +51,39 @@ class ImageFolder(TensorDataset):
     def __init__(self, root, size=None):
         Image = _pillow()
         if not os.path.isdir(root):
-            raise FileNotFoundError(f"ImageFolder: {root} is not a folder; expected one "
-                                    f"sub-folder of images per class")
+            raise FileNotFoundError(
+                f"ImageFolder: {root} is not a folder; expected one sub-folder of images per class"
+            )
         classes = sorted(d.name for d in os.scandir(root) if d.is_dir())
         self.class_to_idx = {c: i for i, c in enumerate(classes)}
-        self.samples = [(os.path.join(root, c, f), i) for i, c in enumerate(classes)
-                        for f in sorted(os.listdir(os.path.join(root, c)))
-                        if f.lower().endswith(EXTENSIONS)]
+        self.samples = [
+            (os.path.join(root, c, f), i)
+            for i, c in enumerate(classes)
+            for f in sorted(os.listdir(os.path.join(root, c)))
+            if f.lower().endswith(EXTENSIONS)
+        ]
         if not self.samples:
-            raise FileNotFoundError(f"ImageFolder: no images ({', '.join(EXTENSIONS)}) in class "
-                                    f"sub-folders of {root} (found {len(classes)} sub-folder(s))")
+            raise FileNotFoundError(
+                f"ImageFolder: no images ({', '.join(EXTENSIONS)}) in class "
+                f"sub-folders of {root} (found {len(classes)} sub-folder(s))"
+            )
         used = {label for _, label in self.samples}
         empty = [c for i, c in enumerate(classes) if i not in used]
         if empty:
-            raise FileNotFoundError(f"ImageFolder: class folder(s) {', '.join(map(repr, empty))} in "
-                                    f"{root} hold no images ({', '.join(EXTENSIONS)}); add images "
-                                    "or remove the folder(s)")
+            raise FileNotFoundError(
+                f"ImageFolder: class folder(s) {', '.join(map(repr, empty))} in "
+                f"{root} hold no images ({', '.join(EXTENSIONS)}); add images "
+                "or remove the folder(s)"
+            )
         if size is not None:
             size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
         images = [_decode(Image, path, size) for path, _ in self.samples]
         shapes = sorted({a.shape[:2] for a in images})
         if len(shapes) > 1:
-            raise DataFileError(f"ImageFolder: images in {root} have {len(shapes)} different sizes "
-                                f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them")
+            raise DataFileError(
+                f"ImageFolder: images in {root} have {len(shapes)} different sizes "
+                f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them"
+            )
         x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255
         y = np.array([label for _, label in self.samples], dtype=np.int64)
         super().__init__(x, y, classes=classes)
@@ -93,7 +106,9 @@ def _decode(Image, path, size):
         except DataFileError:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
-            raise DataFileError(f"ImageFolder: {path} is too large to decode safely, a possible "
-                                f"decompression bomb ({describe(e)})") from None
-        except Exception as e:      # Pillow's decoders fail on damaged files in many ways
+            raise DataFileError(
+                f"ImageFolder: {path} is too large to decode safely, a possible "
+                f"decompression bomb ({describe(e)})"
+            ) from None
+        except Exception as e:  # Pillow's decoders fail on damaged files in many ways
             raise DataFileError(f"ImageFolder: cannot decode {path} ({describe(e)})") from None

@@ -4,6 +4,7 @@ Epoch k draws its order (and the random numbers of its transform) from
 ``np.random.default_rng([seed, k])``, so a run can be repeated, or resumed at
 any epoch with ``set_epoch(k)``, and gives the same batches.
 """
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -30,14 +31,16 @@ class DataLoader:
     one epoch and moves the epoch counter on by one; ``set_epoch(k)`` sets it.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 transform=None, sampler=None):
+    def __init__(
+        self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, sampler=None
+    ):
         if int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, "
-                             f"got {batch_size!r}")
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if transform is not None and not callable(transform):
-            raise TypeError(f"DataLoader: transform must be callable as transform(batch, rng), "
-                            f"got {type(transform).__name__}")
+            raise TypeError(
+                f"DataLoader: transform must be callable as transform(batch, rng), "
+                f"got {type(transform).__name__}"
+            )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset, self.batch_size, self.sampler = dataset, int(batch_size), sampler
@@ -64,7 +67,7 @@ class DataLoader:
         else:
             order = rng.permutation(n) if self.shuffle else np.arange(n)
         for b in range(len(self)):
-            idx = order[b * self.batch_size:(b + 1) * self.batch_size]
+            idx = order[b * self.batch_size : (b + 1) * self.batch_size]
             x, y = self._gather(idx)
             if self.transform is not None:
                 x = self.transform(x, rng)
@@ -82,6 +85,8 @@ class DataLoader:
         return x.astype(np.float32, copy=False), y.astype(np.int64, copy=False)
 
     def __repr__(self):
-        return (f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
-                f"epoch={self.epoch})")
+        return (
+            f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
+            f"epoch={self.epoch})"
+        )

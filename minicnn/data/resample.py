@@ -4,6 +4,7 @@ Used by ``digits(size=28)``, ``transforms.Resize`` and ``RandomResizedCrop``.
 The pixel grid follows PyTorch's ``align_corners=False``: output pixel i of
 ``out`` samples the source at ``top + (i + 0.5) * h / out - 0.5``.
 """
+
 import numpy as np
 
 
@@ -11,7 +12,7 @@ def _axis(start, length, out, limit):
     """Source coordinates along one axis: (lo, hi, weight of hi), each (N, out)."""
     i = np.arange(out, dtype=np.float64)
     src = start[:, None] + (i + 0.5) * (length[:, None] / out) - 0.5
-    src = np.clip(src, 0, limit - 1)        # NOTE: edge pixels repeat beyond the border
+    src = np.clip(src, 0, limit - 1)  # NOTE: edge pixels repeat beyond the border
     lo = np.floor(src).astype(np.int64)
     hi = np.minimum(lo + 1, limit - 1)
     return lo, hi, src - lo

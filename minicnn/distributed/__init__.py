@@ -15,13 +15,27 @@ Model parallelism: each device holds part of the model (``split_towers``) and
 activations cross between them. Without ``mpirun`` everything runs as rank 0
 of a world of 1. See docs/parallelism.md.
 """
-from .comm import (all_reduce, backend_name, barrier, broadcast, init, is_initialized, rank,
-                   world_size)
+
+from .comm import all_reduce, backend_name, barrier, broadcast, init, is_initialized, rank, world_size
 from .ddp import DistributedDataParallel, shard_loader
 from .sampler import DistributedSampler
 from .sync_bn import SyncBatchNorm
 from .towers import TwoTowerNet, alexnet_two_tower, split_towers
 
-__all__ = ["init", "is_initialized", "rank", "world_size", "barrier", "all_reduce", "broadcast",
-           "backend_name", "DistributedDataParallel", "shard_loader", "DistributedSampler",
-           "SyncBatchNorm", "split_towers", "alexnet_two_tower", "TwoTowerNet"]
+__all__ = [
+    "init",
+    "is_initialized",
+    "rank",
+    "world_size",
+    "barrier",
+    "all_reduce",
+    "broadcast",
+    "backend_name",
+    "DistributedDataParallel",
+    "shard_loader",
+    "DistributedSampler",
+    "SyncBatchNorm",
+    "split_towers",
+    "alexnet_two_tower",
+    "TwoTowerNet",
+]

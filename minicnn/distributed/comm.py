@@ -17,6 +17,7 @@ would leave the others waiting forever; instead each collective waits at most
 line naming the silent rank(s). To know who is silent, every rank tells rank 0
 when it arrives at a collective, a small message beside the collective itself.
 """
+
 import os
 import sys
 import time
@@ -33,10 +34,14 @@ OPS = ("sum", "prod", "min", "max", "avg")
 # would silently train one model per process, so init refuses instead
 _LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS")
 # (size, rank) variables that mpiexec / mpirun themselves set (MPICH's Hydra, Open MPI, PMIx)
-_LAUNCHER_VARS = (("PMI_SIZE", "PMI_RANK"), ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"),
-                  ("MPI_LOCALNRANKS", "MPI_LOCALRANKID"), ("PMIX_SIZE", "PMIX_RANK"))
-DEFAULT_TIMEOUT = 300.0           # seconds a rank waits in a collective for the others
-_ARRIVED = 7001                   # the tag of the "I have reached collective n" notes to rank 0
+_LAUNCHER_VARS = (
+    ("PMI_SIZE", "PMI_RANK"),
+    ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"),
+    ("MPI_LOCALNRANKS", "MPI_LOCALRANKID"),
+    ("PMIX_SIZE", "PMIX_RANK"),
+)
+DEFAULT_TIMEOUT = 300.0  # seconds a rank waits in a collective for the others
+_ARRIVED = 7001  # the tag of the "I have reached collective n" notes to rank 0
 
 
 class _Single:
@@ -66,14 +71,12 @@ class _MPI:
     def __init__(self, MPI, timeout=DEFAULT_TIMEOUT):
         self.MPI, self.comm = MPI, MPI.COMM_WORLD
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        self.ops = {"sum": MPI.SUM, "prod": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,
-                    "avg": MPI.SUM}
+        self.ops = {"sum": MPI.SUM, "prod": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX, "avg": MPI.SUM}
         self.timeout, self.count = float(timeout), 0
 
     def all_reduce(self, array, op):
         host = to_device(array, "cpu")
-        self._wait(lambda: self.comm.Iallreduce(self.MPI.IN_PLACE, host, op=self.ops[op]),
-                   "all_reduce")
+        self._wait(lambda: self.comm.Iallreduce(self.MPI.IN_PLACE, host, op=self.ops[op]), "all_reduce")
         if op == "avg":
             host /= self.size
         if host is not array:
@@ -109,18 +112,23 @@ class _MPI:
         deadline, spins = time.monotonic() + self.timeout + grace, 0
         while not request.Test():
             spins += 1
-            if spins > 1000:          # NOTE: spin first (a collective is short), then sleep
+            if spins > 1000:  # NOTE: spin first (a collective is short), then sleep
                 time.sleep(1e-4 if spins < 10000 else 1e-3)
             if time.monotonic() > deadline:
                 if self.rank == 0:
                     silent = [r for r, n in zip(range(1, self.size), notes) if not n.Test()]
-                    who = (f"rank(s) {', '.join(map(str, silent))} never reached it" if silent else
-                           "every rank reached it, yet it did not complete")
+                    who = (
+                        f"rank(s) {', '.join(map(str, silent))} never reached it"
+                        if silent
+                        else "every rank reached it, yet it did not complete"
+                    )
                 else:
                     who = "no word from rank 0, which names the silent ranks: it never reached it"
-                sys.stderr.write(f"[rank {self.rank} of {self.size}] minicnn.distributed: {what} "
-                                 f"#{self.count} waited {self.timeout:g} s; {who}. Aborting the "
-                                 "job (init(timeout=...) or train --dist-timeout sets the wait)\n")
+                sys.stderr.write(
+                    f"[rank {self.rank} of {self.size}] minicnn.distributed: {what} "
+                    f"#{self.count} waited {self.timeout:g} s; {who}. Aborting the "
+                    "job (init(timeout=...) or train --dist-timeout sets the wait)\n"
+                )
                 sys.stderr.flush()
                 self.abort(1)
         self.MPI.Request.Waitall(notes)
@@ -158,9 +166,13 @@ def _import_mpi():
             raise RuntimeError(
                 f"minicnn.distributed.init: this process was started as one of "
                 f"{_launched_size()} by an MPI launcher, but mpi4py cannot be imported ({err}). "
-                "Install the dist extra: pip install -e \".[dist]\"") from None
-        say_once("mpi4py", "mpi4py is not installed: minicnn.distributed runs as a single "
-                                   "process (rank 0 of 1). Install the dist extra for mpirun.")
+                'Install the dist extra: pip install -e ".[dist]"'
+            ) from None
+        say_once(
+            "mpi4py",
+            "mpi4py is not installed: minicnn.distributed runs as a single "
+            "process (rank 0 of 1). Install the dist extra for mpirun.",
+        )
         return None
     return MPI
 
@@ -180,11 +192,11 @@ def init(backend="mpi", timeout=DEFAULT_TIMEOUT):
     job, instead of leaving the other ranks waiting forever in a collective.
     """
     if backend not in BACKENDS:
-        raise ValueError(f"minicnn.distributed.init: backend must be one of {BACKENDS}, "
-                         f"got {backend!r}")
+        raise ValueError(f"minicnn.distributed.init: backend must be one of {BACKENDS}, got {backend!r}")
     if not float(timeout) > 0:
-        raise ValueError(f"minicnn.distributed.init: timeout must be a number of seconds above 0, "
-                         f"got {timeout!r}")
+        raise ValueError(
+            f"minicnn.distributed.init: timeout must be a number of seconds above 0, got {timeout!r}"
+        )
     if _initialized[0]:
         return _group[0].size
     MPI = _import_mpi()
@@ -192,6 +204,7 @@ def init(backend="mpi", timeout=DEFAULT_TIMEOUT):
         group = _MPI(MPI, timeout)
         if backend == "nccl":
             from .nccl import NCCLGroup
+
             group = NCCLGroup(group)
         _group[0] = group
     _initialized[0] = True
@@ -231,7 +244,7 @@ def world_size():
 
 
 def backend_name():
-    """"single" without MPI, else the backend passed to ``init``."""
+    """ "single" without MPI, else the backend passed to ``init``."""
     return _group[0].name
 
 
@@ -245,8 +258,10 @@ def _array_of(name, x):
     if not (isinstance(array, np.ndarray) or is_cupy_array(array)):
         raise TypeError(f"{name}: expected a Tensor or an array, got {type(x).__name__}")
     if not array.flags.c_contiguous:
-        raise ValueError(f"{name}: works in place on a C-contiguous array; got a strided view of "
-                         f"shape {array.shape} (pass a contiguous copy and copy it back)")
+        raise ValueError(
+            f"{name}: works in place on a C-contiguous array; got a strided view of "
+            f"shape {array.shape} (pass a contiguous copy and copy it back)"
+        )
     return array
 
 

@@ -7,6 +7,7 @@ mean losses is the mean loss of the whole batch, so the averaged gradient is
 the one-process gradient of the global batch, and every rank applies the
 same update to the same weights: the replicas never drift apart.
 """
+
 from ..backend import device_of, xp_of
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -39,7 +40,7 @@ def _pieces(flat, arrays):
     """Views of ``flat`` shaped like each of ``arrays``, in order."""
     offset = 0
     for a in arrays:
-        yield flat[offset:offset + a.size].reshape(a.shape)
+        yield flat[offset : offset + a.size].reshape(a.shape)
         offset += a.size
 
 
@@ -63,8 +64,7 @@ class DistributedDataParallel(Module):
     def __init__(self, module, bucket_cap_mb=25, broadcast_buffers=True):
         super().__init__()
         if not isinstance(module, Module):
-            raise TypeError(f"DistributedDataParallel: expected a Module, "
-                            f"got {type(module).__name__}")
+            raise TypeError(f"DistributedDataParallel: expected a Module, got {type(module).__name__}")
         self.module = module
         self.cap_bytes = int(bucket_cap_mb * 2**20)
         self.broadcast_buffers = broadcast_buffers
@@ -99,8 +99,7 @@ class DistributedDataParallel(Module):
         if world == 1:
             return
         params = [p for p in self.module.parameters() if p.requires_grad]
-        grads = [p.grad.data if p.grad is not None else xp_of(p.data).zeros_like(p.data)
-                 for p in params]
+        grads = [p.grad.data if p.grad is not None else xp_of(p.data).zeros_like(p.data) for p in params]
         owner = {id(g): p for g, p in zip(grads, params)}
         for bucket in _buckets(grads, self.cap_bytes):
             flat = _flat(bucket)
@@ -123,19 +122,35 @@ def shard_loader(loader, num_replicas=None, rank=None):
     is returned as it is.
     """
     from ..data import DataLoader
+
     num_replicas = comm.world_size() if num_replicas is None else num_replicas
     rank = comm.rank() if rank is None else rank
     sampler = getattr(loader, "sampler", None)
     if isinstance(sampler, DistributedSampler):
         return loader
     if not isinstance(loader, DataLoader) or sampler is not None:
-        raise TypeError(f"shard_loader: expected a minicnn DataLoader without a sampler, got "
-                        f"{loader!r}; build it with sampler=DistributedSampler(dataset) instead")
+        raise TypeError(
+            f"shard_loader: expected a minicnn DataLoader without a sampler, got "
+            f"{loader!r}; build it with sampler=DistributedSampler(dataset) instead"
+        )
     if loader.batch_size % num_replicas:
-        raise ValueError(f"shard_loader: the batch size {loader.batch_size} does not split "
-                         f"evenly over {num_replicas} ranks")
-    sampler = DistributedSampler(loader.dataset, num_replicas, rank, shuffle=loader.shuffle,
-                                 seed=loader.seed, drop_last=loader.drop_last)
-    return DataLoader(loader.dataset, batch_size=loader.batch_size // num_replicas,
-                      drop_last=loader.drop_last, seed=loader.seed * num_replicas + rank,
-                      transform=loader.transform, sampler=sampler)
+        raise ValueError(
+            f"shard_loader: the batch size {loader.batch_size} does not split "
+            f"evenly over {num_replicas} ranks"
+        )
+    sampler = DistributedSampler(
+        loader.dataset,
+        num_replicas,
+        rank,
+        shuffle=loader.shuffle,
+        seed=loader.seed,
+        drop_last=loader.drop_last,
+    )
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size // num_replicas,
+        drop_last=loader.drop_last,
+        seed=loader.seed * num_replicas + rank,
+        transform=loader.transform,
+        sampler=sampler,
+    )

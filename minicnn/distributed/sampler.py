@@ -1,4 +1,5 @@
 """DistributedSampler: each rank's share of a dataset, a new shuffle every epoch."""
+
 import math
 
 import numpy as np
@@ -23,16 +24,18 @@ class DistributedSampler:
     ``len(sampler)`` is the size of one rank's shard.
     """
 
-    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
-                 drop_last=False):
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         num_replicas = comm.world_size() if num_replicas is None else num_replicas
         rank = comm.rank() if rank is None else rank
         if int(num_replicas) != num_replicas or num_replicas < 1:
-            raise ValueError(f"DistributedSampler: num_replicas must be a positive integer, "
-                             f"got {num_replicas!r}")
+            raise ValueError(
+                f"DistributedSampler: num_replicas must be a positive integer, got {num_replicas!r}"
+            )
         if int(rank) != rank or not 0 <= rank < num_replicas:
-            raise ValueError(f"DistributedSampler: invalid rank {rank!r}, rank should be in "
-                             f"the interval [0, {num_replicas - 1}]")
+            raise ValueError(
+                f"DistributedSampler: invalid rank {rank!r}, rank should be in "
+                f"the interval [0, {num_replicas - 1}]"
+            )
         self.dataset, self.num_replicas, self.rank = dataset, int(num_replicas), int(rank)
         self.shuffle, self.seed, self.drop_last = shuffle, int(seed), drop_last
         self.epoch = 0
@@ -53,15 +56,17 @@ class DistributedSampler:
             indices = np.random.default_rng([self.seed, self.epoch]).permutation(n)
         else:
             indices = np.arange(n)
-        if self.total_size > n:           # pad, repeating the start as often as needed
+        if self.total_size > n:  # pad, repeating the start as often as needed
             indices = np.resize(indices, self.total_size)
-        indices = indices[:self.total_size]
-        return iter(indices[self.rank::self.num_replicas].tolist())
+        indices = indices[: self.total_size]
+        return iter(indices[self.rank :: self.num_replicas].tolist())
 
     def __len__(self):
         return self.num_samples
 
     def __repr__(self):
-        return (f"DistributedSampler(n={len(self.dataset)}, num_replicas={self.num_replicas}, "
-                f"rank={self.rank}, shuffle={self.shuffle}, seed={self.seed}, "
-                f"drop_last={self.drop_last}, epoch={self.epoch})")
+        return (
+            f"DistributedSampler(n={len(self.dataset)}, num_replicas={self.num_replicas}, "
+            f"rank={self.rank}, shuffle={self.shuffle}, seed={self.seed}, "
+            f"drop_last={self.drop_last}, epoch={self.epoch})"
+        )

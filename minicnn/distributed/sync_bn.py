@@ -5,6 +5,7 @@ normalize with the statistics of that slice alone (the default, and often fine).
 SyncBatchNorm all-reduces them, so the layer computes exactly what BatchNorm
 computes on the global batch in one process, forward and backward.
 """
+
 from ..backend import xp_of
 from ..functional.norm import BatchNorm as BatchNormFn
 from ..functional.norm import as_ncm, check_batch_norm_input
@@ -27,9 +28,9 @@ def global_stats(x3):
     d = x3 - m_r[:, None]
     # NOTE: an all-gather written as an all-reduce: each rank fills its own row, zeros elsewhere
     table = xp.zeros((size, 2 * C + 1), dtype=x3.dtype)
-    table[r, :C], table[r, C:2 * C], table[r, -1] = m_r, (d * d).sum(axis=(0, 2)), n_r
+    table[r, :C], table[r, C : 2 * C], table[r, -1] = m_r, (d * d).sum(axis=(0, 2)), n_r
     comm.all_reduce(table, "sum")
-    means, m2s, counts = table[:, :C], table[:, C:2 * C], table[:, -1:]
+    means, m2s, counts = table[:, :C], table[:, C : 2 * C], table[:, -1:]
     n = counts.sum()
     mean = (counts * means).sum(axis=0) / n
     m2 = m2s.sum(axis=0) + (counts * (means - mean) ** 2).sum(axis=0)
@@ -49,8 +50,10 @@ class SyncBatchNormFn(BatchNormFn):
     def statistics(self, x3):
         mean, var, n = global_stats(x3)
         if n <= 1:
-            raise ValueError(f"{self.name}: Expected more than 1 value per channel when training, "
-                             f"got {n} over all ranks; x {self.x_shape} on this rank")
+            raise ValueError(
+                f"{self.name}: Expected more than 1 value per channel when training, "
+                f"got {n} over all ranks; x {self.x_shape} on this rank"
+            )
         self.count = n
         return mean, var.astype(x3.dtype), n
 
@@ -58,14 +61,17 @@ class SyncBatchNormFn(BatchNormFn):
         xp, gy3 = self.xp, as_ncm(gy)
         C = gy3.shape[1]
         sums = xp.concatenate([gy3.sum(axis=(0, 2)), (gy3 * self.xhat).sum(axis=(0, 2))])
-        gb, gw = sums[:C].copy(), sums[C:].copy()      # this rank's: DDP averages parameter grads
-        comm.all_reduce(sums, "sum")                   # the global batch's: for gx
+        gb, gw = sums[:C].copy(), sums[C:].copy()  # this rank's: DDP averages parameter grads
+        comm.all_reduce(sums, "sum")  # the global batch's: for gx
         mean_gy, mean_gy_xhat = sums[:C] / self.count, sums[C:] / self.count
         gx = (self.weight * self.invstd)[:, None] * (
-            gy3 - mean_gy[:, None] - self.xhat * mean_gy_xhat[:, None])
-        return (gx.reshape(gy.shape) if self.needs_grad[0] else None,
-                gw if self.needs_grad[1] else None,
-                gb if self.needs_grad[2] else None)
+            gy3 - mean_gy[:, None] - self.xhat * mean_gy_xhat[:, None]
+        )
+        return (
+            gx.reshape(gy.shape) if self.needs_grad[0] else None,
+            gw if self.needs_grad[1] else None,
+            gb if self.needs_grad[2] else None,
+        )
 
 
 class SyncBatchNorm(BatchNorm):
@@ -79,27 +85,28 @@ class SyncBatchNorm(BatchNorm):
 
     def forward(self, x):
         if not self.uses_batch_stats():
-            return super().forward(x)          # running statistics: nothing to synchronise
+            return super().forward(x)  # running statistics: nothing to synchronise
         self.check_rank(x)
         label = self._label()
-        check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight,
-                               self.bias, True)
+        check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight, self.bias, True)
         xp, c = xp_of(x.data), x.shape[1]
         weight = self.weight if self.weight is not None else Tensor(xp.ones(c, dtype=x.dtype))
         bias = self.bias if self.bias is not None else Tensor(xp.zeros(c, dtype=x.dtype))
         running = {"running_mean": None, "running_var": None}
         if self.track_running_stats and self.running_mean is not None:
             running = {"running_mean": self.running_mean.data, "running_var": self.running_var.data}
-        return SyncBatchNormFn.apply(x, weight, bias, name=label, training=True,
-                                     momentum=self.next_momentum(), eps=self.eps, **running)
+        return SyncBatchNormFn.apply(
+            x, weight, bias, name=label, training=True, momentum=self.next_momentum(), eps=self.eps, **running
+        )
 
     @classmethod
     def convert_sync_batchnorm(cls, module):
         """Replace every BatchNorm1d/2d in ``module`` by a SyncBatchNorm holding the same
         parameters, buffers and mode; returns the module (a new one if it was a BatchNorm)."""
         if isinstance(module, BatchNorm) and not isinstance(module, SyncBatchNorm):
-            sync = cls(module.num_features, module.eps, module.momentum, module.affine,
-                       module.track_running_stats)
+            sync = cls(
+                module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats
+            )
             for name in ("weight", "bias"):
                 if getattr(module, name) is not None:
                     setattr(sync, name, getattr(module, name))
@@ -112,5 +119,5 @@ class SyncBatchNorm(BatchNorm):
             if child is not None:
                 new = cls.convert_sync_batchnorm(child)
                 if new is not child:
-                    module.add_module(name, new)       # same key, same place in the order
+                    module.add_module(name, new)  # same key, same place in the order
         return module

@@ -18,6 +18,7 @@ Devices are "cpu", "cuda" or "cuda:N". minicnn does not place arrays on a
 chosen GPU yet: "cuda:0" and "cuda:1" both mean the current GPU, so on one
 machine everything lands on the same device (the split is still exact).
 """
+
 import copy
 
 import numpy as np
@@ -28,8 +29,7 @@ from ..functional import cat
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 
-_PER_TOWER = (nn.ReLU, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Dropout,
-              nn.Flatten, nn.Identity)
+_PER_TOWER = (nn.ReLU, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Dropout, nn.Flatten, nn.Identity)
 
 
 class TowerPair(Module):
@@ -47,18 +47,17 @@ class TowerPair(Module):
 
     def forward(self, h):
         d0, d1 = self.devices
-        if not isinstance(h, tuple):              # the input image: both towers read all of it
+        if not isinstance(h, tuple):  # the input image: both towers read all of it
             return self.tower0(h.to(d0)), self.tower1(h.to(d1))
         h0, h1 = h
         if self.kind == "each":
             return self.tower0(h0), self.tower1(h1)
         if self.kind == "gather":
-            return (self.tower0(cat([h0, h1.to(d0)], dim=1)),
-                    self.tower1(cat([h0.to(d1), h1], dim=1)))
-        before, after = self.halo           # LRN at map c reads maps c - before .. c + after
+            return (self.tower0(cat([h0, h1.to(d0)], dim=1)), self.tower1(cat([h0.to(d1), h1], dim=1)))
+        before, after = self.halo  # LRN at map c reads maps c - before .. c + after
         y0 = self.tower0(cat([h0, h1[:, :after].to(d0)], dim=1))
-        y1 = self.tower1(cat([h0[:, h0.shape[1] - before:].to(d1), h1], dim=1))
-        return y0[:, :h0.shape[1]], y1[:, y1.shape[1] - h1.shape[1]:]
+        y1 = self.tower1(cat([h0[:, h0.shape[1] - before :].to(d1), h1], dim=1))
+        return y0[:, : h0.shape[1]], y1[:, y1.shape[1] - h1.shape[1] :]
 
     def extra_repr(self):
         return f"{self.kind}, devices={self.devices}"
@@ -72,7 +71,7 @@ class TwoTowerNet(Module):
         self.stages = nn.ModuleList(stages)
         self.head = head.to(devices[0])
         self.devices = tuple(devices)
-        self._grouped = names         # grouped model's parameter name -> its pieces in order
+        self._grouped = names  # grouped model's parameter name -> its pieces in order
 
     def forward(self, x):
         h = x
@@ -83,14 +82,16 @@ class TwoTowerNet(Module):
 
     def grouped_state_dict(self):
         """The parameters as the grouped model names and shapes them (halves joined), NumPy."""
-        return {name: np.concatenate([p.numpy() for p in parts])
-                for name, parts in self._grouped.items()}
+        return {name: np.concatenate([p.numpy() for p in parts]) for name, parts in self._grouped.items()}
 
     def grouped_grads(self):
         """The gradients in the grouped model's layout (None where a part has none)."""
-        return {name: None if any(p.grad is None for p in parts)
-                else np.concatenate([p.grad.numpy() for p in parts])
-                for name, parts in self._grouped.items()}
+        return {
+            name: None
+            if any(p.grad is None for p in parts)
+            else np.concatenate([p.grad.numpy() for p in parts])
+            for name, parts in self._grouped.items()
+        }
 
 
 def _param(array):
@@ -105,17 +106,30 @@ def _halves(layer, label):
         raise ValueError(f"split_towers: {label} has {out} outputs, which do not split in two")
     if isinstance(layer, nn.Conv2d):
         if layer.groups not in (1, 2):
-            raise ValueError(f"split_towers: {label} has groups={layer.groups}; a tower "
-                             "split takes groups=1 (reads both towers) or 2 (one each)")
+            raise ValueError(
+                f"split_towers: {label} has groups={layer.groups}; a tower "
+                "split takes groups=1 (reads both towers) or 2 (one each)"
+            )
         kind = "each" if layer.groups == 2 else "gather"
-        inputs = layer.weight.shape[1]        # in_channels // groups: the half, or all
-        make = lambda: nn.Conv2d(inputs, out // 2, layer.kernel_size, layer.stride,  # noqa: E731
-                                 layer.padding, layer.dilation, bias=layer.bias is not None,
-                                 dtype=layer.weight.dtype)
+        inputs = layer.weight.shape[1]  # in_channels // groups: the half, or all
+        make = lambda: nn.Conv2d(
+            inputs,
+            out // 2,
+            layer.kernel_size,
+            layer.stride,  # noqa: E731
+            layer.padding,
+            layer.dilation,
+            bias=layer.bias is not None,
+            dtype=layer.weight.dtype,
+        )
     else:
         kind = "gather"
-        make = lambda: nn.Linear(layer.weight.shape[1], out // 2,  # noqa: E731
-                                 bias=layer.bias is not None, dtype=layer.weight.dtype)
+        make = lambda: nn.Linear(
+            layer.weight.shape[1],
+            out // 2,  # noqa: E731
+            bias=layer.bias is not None,
+            dtype=layer.weight.dtype,
+        )
     halves = []
     for t in (0, 1):
         half, rows = make(), slice(t * out // 2, (t + 1) * out // 2)
@@ -140,13 +154,14 @@ def split_towers(model, devices=("cuda:0", "cuda:1")):
         normalize_device(d)
     for part in ("features", "avgpool", "flatten", "classifier"):
         if not hasattr(model, part):
-            raise TypeError(f"split_towers: expected an AlexNet-like model with {part!r}, got "
-                            f"{type(model).__name__}")
+            raise TypeError(
+                f"split_towers: expected an AlexNet-like model with {part!r}, got {type(model).__name__}"
+            )
     names = {id(p): n for n, p in model.named_parameters()}
     layers = list(model.features) + [model.avgpool, model.flatten] + list(model.classifier)
     if not isinstance(layers[-1], nn.Linear):
         raise ValueError("split_towers: the classifier must end with a Linear layer")
-    state = rng.get_state()           # building the halves draws initial weights: undo that
+    state = rng.get_state()  # building the halves draws initial weights: undo that
     stages, grouped = [], {}
     try:
         for i, layer in enumerate(layers[:-1]):
@@ -155,11 +170,12 @@ def split_towers(model, devices=("cuda:0", "cuda:1")):
                 kind, a, b = _halves(layer, label)
                 for name in ("weight", "bias"):
                     if getattr(layer, name) is not None:
-                        grouped[names[id(getattr(layer, name))]] = [getattr(a, name),
-                                                                    getattr(b, name)]
+                        grouped[names[id(getattr(layer, name))]] = [getattr(a, name), getattr(b, name)]
             elif not stages:
-                raise ValueError(f"split_towers: the first layer must be a Conv2d or Linear "
-                                 f"(both towers read the whole input), got {label}")
+                raise ValueError(
+                    f"split_towers: the first layer must be a Conv2d or Linear "
+                    f"(both towers read the whole input), got {label}"
+                )
             elif isinstance(layer, nn.LocalResponseNorm):
                 kind, a, b = "halo", _clone(layer), _clone(layer)
             elif isinstance(layer, _PER_TOWER):
@@ -169,8 +185,9 @@ def split_towers(model, devices=("cuda:0", "cuda:1")):
             halo = (layer.size // 2, (layer.size - 1) // 2) if kind == "halo" else (0, 0)
             stages.append(TowerPair(kind, a, b, devices, halo))
         last = layers[-1]
-        head = nn.Linear(last.in_features, last.out_features, bias=last.bias is not None,
-                         dtype=last.weight.dtype)
+        head = nn.Linear(
+            last.in_features, last.out_features, bias=last.bias is not None, dtype=last.weight.dtype
+        )
         head.weight = _param(last.weight.numpy())
         grouped[names[id(last.weight)]] = [head.weight]
         if last.bias is not None:
@@ -191,4 +208,5 @@ def _clone(layer):
 def alexnet_two_tower(devices=("cuda:0", "cuda:1"), num_classes=1000):
     """The paper's AlexNet (``models.alexnet("paper")``) as two towers on ``devices``."""
     from ..models import alexnet
+
     return split_towers(alexnet("paper", num_classes=num_classes), devices)

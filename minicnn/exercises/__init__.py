@@ -10,17 +10,37 @@ the got value, and, when the answer equals a known mistake's, a hint naming
 that mistake. From a shell: ``python -m minicnn check col2im mine.py``.
 Reference solutions, for instructors: ``minicnn/exercises/solutions.py``.
 """
+
 from . import autograd, conv, layers, lenet, optim, pooling, variants
 from .grading import ExerciseFailed, NotImplementedYet, grade
 
 __all__ = ["names", "check", "info", "stub_source", "ExerciseFailed", "NotImplementedYet"]
 
-COURSE = ["01_autograd_from_scratch", "02_convolution_im2col", "03_lenet5_mnist", "04_alexnet_tricks",
-          "05_deeper_vgg_nin_googlenet", "06_resnet_and_batchnorm", "07_finetuning_and_deep_features",
-          "08_visualizing_cnns", "09_cpu_vs_gpu", "10_dead_units_dropconnect_depth_and_cost"]
+COURSE = [
+    "01_autograd_from_scratch",
+    "02_convolution_im2col",
+    "03_lenet5_mnist",
+    "04_alexnet_tricks",
+    "05_deeper_vgg_nin_googlenet",
+    "06_resnet_and_batchnorm",
+    "07_finetuning_and_deep_features",
+    "08_visualizing_cnns",
+    "09_cpu_vs_gpu",
+    "10_dead_units_dropconnect_depth_and_cost",
+]
 
-_LISTED = (autograd.EXERCISES + conv.EXERCISES + pooling.EXERCISES + layers.EXERCISES[:1] + optim.EXERCISES
-           + lenet.EXERCISES + layers.EXERCISES[1:] + autograd.LATER + optim.LATER + variants.EXERCISES)
+_LISTED = (
+    autograd.EXERCISES
+    + conv.EXERCISES
+    + pooling.EXERCISES
+    + layers.EXERCISES[:1]
+    + optim.EXERCISES
+    + lenet.EXERCISES
+    + layers.EXERCISES[1:]
+    + autograd.LATER
+    + optim.LATER
+    + variants.EXERCISES
+)
 # course order: by notebook, and within a notebook in the order listed above (stable sort)
 _EXERCISES = {ex.name: ex for ex in sorted(_LISTED, key=lambda ex: COURSE.index(ex.notebook))}
 
@@ -52,6 +72,8 @@ def check(name, fn, quick=False):
 def stub_source(name):
     """The starting point a student fills in: the signature, the docstring, a NotImplementedError."""
     ex = info(name)
-    return (f"def {name}{ex.signature}:\n"
-            f'    """{ex.doc}\n\n    Returns {", ".join(ex.returns)}.\n    """\n'
-            f'    raise NotImplementedError("{name}: not implemented yet")\n')
+    return (
+        f"def {name}{ex.signature}:\n"
+        f'    """{ex.doc}\n\n    Returns {", ".join(ex.returns)}.\n    """\n'
+        f'    raise NotImplementedError("{name}: not implemented yet")\n'
+    )

@@ -2,6 +2,7 @@
 
 Expected gradients come from minicnn's autograd (F.linear, F.relu, backward()).
 """
+
 import numpy as np
 
 from .. import functional as F
@@ -59,18 +60,25 @@ def _judge_topo(args, got):
     need = _reachable(root, inputs)
     for node in got:
         if got.count(node) > 1:
-            return (f"{node!r} appears {got.count(node)} times: a node reached along several paths is "
-                    f"listed once (keep a set of visited nodes)")
+            return (
+                f"{node!r} appears {got.count(node)} times: a node reached along several paths is "
+                f"listed once (keep a set of visited nodes)"
+            )
     if set(got) != need:
         missing, extra = sorted(need - set(got)), sorted(set(got) - need, key=str)
-        return (f"missing {missing}" if missing else "") + ("; " if missing and extra else "") + (
-            f"{extra} should not be listed: the root does not depend on them" if extra else "")
+        return (
+            (f"missing {missing}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"{extra} should not be listed: the root does not depend on them" if extra else "")
+        )
     where = {node: i for i, node in enumerate(got)}
     for node in got:
         for parent in inputs[node]:
             if where[parent] < where[node]:
-                return (f"{parent!r} is at position {where[parent]}, before {node!r} (position "
-                        f"{where[node]}), which uses it: its gradient would not be complete yet")
+                return (
+                    f"{parent!r} is at position {where[parent]}, before {node!r} (position "
+                    f"{where[node]}), which uses it: its gradient would not be complete yet"
+                )
     return None
 
 
@@ -95,39 +103,59 @@ def _preorder(root, inputs):
             order.append(node)
             for parent in inputs[node]:
                 visit(parent)
+
     visit(root)
     return order
 
 
 TOPO_SORT = Exercise(
-    name="topo_sort", signature="(root, inputs)", returns=("order",), notebook=NB,
+    name="topo_sort",
+    signature="(root, inputs)",
+    returns=("order",),
+    notebook=NB,
     teaches="why backward() visits the graph in reverse topological order",
     doc="""root: the output node; inputs: a dict, node -> the list of nodes it was computed from
     (a leaf maps to []). Return every node the root depends on (root included), each exactly once,
     ordered so that every node comes before all the nodes it was computed from.""",
-    make=_make_topo, expected=None, judge=_judge_topo,
-    cases=[Case(1, dict(kind="single")), Case(2, dict(kind="chain")), Case(3, dict(kind="notebook")),
-           Case(4, dict(kind="random", n=8)), Case(5, dict(kind="random", n=15))],
+    make=_make_topo,
+    expected=None,
+    judge=_judge_topo,
+    cases=[
+        Case(1, dict(kind="single")),
+        Case(2, dict(kind="chain")),
+        Case(3, dict(kind="notebook")),
+        Case(4, dict(kind="random", n=8)),
+        Case(5, dict(kind="random", n=15)),
+    ],
     mistakes=[
-        Mistake("breadth-first order puts a node before a consumer that lies further from the output. "
-                "Visit depth first, append a node after all its inputs (post-order), then reverse",
-                lambda root, inputs: _breadth_first(root, inputs)),
-        Mistake("depth-first PRE-order (a node appended before its inputs are visited) is not "
-                "topological: append after visiting the inputs (post-order), then reverse",
-                lambda root, inputs: _preorder(root, inputs)),
-    ])
+        Mistake(
+            "breadth-first order puts a node before a consumer that lies further from the output. "
+            "Visit depth first, append a node after all its inputs (post-order), then reverse",
+            lambda root, inputs: _breadth_first(root, inputs),
+        ),
+        Mistake(
+            "depth-first PRE-order (a node appended before its inputs are visited) is not "
+            "topological: append after visiting the inputs (post-order), then reverse",
+            lambda root, inputs: _preorder(root, inputs),
+        ),
+    ],
+)
 
 
 # --- activations --------------------------------------------------------------------------------
 
-ACTIVATION_CASES = [Case(10, dict(shape=(5,))), Case(11, dict(shape=(3, 4))),
-                    Case(12, dict(shape=(2, 3, 4, 5)))]
+ACTIVATION_CASES = [
+    Case(10, dict(shape=(5,))),
+    Case(11, dict(shape=(3, 4))),
+    Case(12, dict(shape=(2, 3, 4, 5))),
+]
 
 
 def _make_activation(f):
     def make(rng, shape):
         z = rng.standard_normal(shape) * 2
         return rng.standard_normal(shape), autograd_forward(f, z)
+
     return make
 
 
@@ -143,27 +171,47 @@ def _activation_grad(f, inverse):
 NO_GY = "the chain rule: multiply the local derivative by the incoming gradient gy"
 
 SIGMOID = Exercise(
-    name="sigmoid_backward", signature="(gy, y)", returns=("gx",), notebook=NB,
+    name="sigmoid_backward",
+    signature="(gy, y)",
+    returns=("gx",),
+    notebook=NB,
     teaches="a local derivative written from the forward's output: sigmoid' = y (1 - y)",
     doc="""y = sigmoid(x) = 1 / (1 + exp(-x)) was the forward's output; gy = dL/dy.
     Return gx = dL/dx, computed from y alone.""",
-    make=_make_activation(F.sigmoid), expected=_activation_grad(F.sigmoid, lambda y: np.log(y / (1 - y))),
+    make=_make_activation(F.sigmoid),
+    expected=_activation_grad(F.sigmoid, lambda y: np.log(y / (1 - y))),
     cases=ACTIVATION_CASES,
-    mistakes=[Mistake(NO_GY, lambda gy, y: y * (1 - y)),
-              Mistake("y is already sigmoid(x): the derivative is y (1 - y), with no second sigmoid",
-                      lambda gy, y: gy * (1 / (1 + np.exp(-y))) * (1 - 1 / (1 + np.exp(-y))))])
+    mistakes=[
+        Mistake(NO_GY, lambda gy, y: y * (1 - y)),
+        Mistake(
+            "y is already sigmoid(x): the derivative is y (1 - y), with no second sigmoid",
+            lambda gy, y: gy * (1 / (1 + np.exp(-y))) * (1 - 1 / (1 + np.exp(-y))),
+        ),
+    ],
+)
 
 TANH = Exercise(
-    name="tanh_backward", signature="(gy, y)", returns=("gx",), notebook=NB,
+    name="tanh_backward",
+    signature="(gy, y)",
+    returns=("gx",),
+    notebook=NB,
     teaches="tanh' = 1 - y^2, the saturating derivative AlexNet replaced with ReLU",
     doc="""y = tanh(x) was the forward's output; gy = dL/dy. Return gx = dL/dx, computed from y alone.""",
-    make=_make_activation(F.tanh), expected=_activation_grad(F.tanh, np.arctanh), cases=ACTIVATION_CASES,
-    mistakes=[Mistake(NO_GY, lambda gy, y: 1 - y * y),
-              Mistake("y is already tanh(x): the derivative is 1 - y^2, with no second tanh",
-                      lambda gy, y: gy * (1 - np.tanh(y) ** 2))])
+    make=_make_activation(F.tanh),
+    expected=_activation_grad(F.tanh, np.arctanh),
+    cases=ACTIVATION_CASES,
+    mistakes=[
+        Mistake(NO_GY, lambda gy, y: 1 - y * y),
+        Mistake(
+            "y is already tanh(x): the derivative is 1 - y^2, with no second tanh",
+            lambda gy, y: gy * (1 - np.tanh(y) ** 2),
+        ),
+    ],
+)
 
 
 # --- linear layer -------------------------------------------------------------------------------
+
 
 def _make_linear(rng, N, D, O):
     return rng.standard_normal((N, O)), rng.standard_normal((N, D)), rng.standard_normal((O, D))
@@ -175,25 +223,42 @@ def _linear_grads(gy, x, w):
 
 
 LINEAR = Exercise(
-    name="linear_backward", signature="(gy, x, w)", returns=("gx", "gw", "gb"), notebook=NB,
+    name="linear_backward",
+    signature="(gy, x, w)",
+    returns=("gx", "gw", "gb"),
+    notebook=NB,
     teaches="the matrix form of backprop: each gradient has the shape of what it is the gradient of",
     doc="""y = x @ w.T + b with x (N, D), w (O, D), b (O,); gy = dL/dy (N, O).
     Return (gx, gw, gb) of the shapes of x, w and b.""",
-    make=_make_linear, expected=_linear_grads,
+    make=_make_linear,
+    expected=_linear_grads,
     cases=[Case(20, dict(N=1, D=3, O=2)), Case(21, dict(N=5, D=3, O=4)), Case(22, dict(N=4, D=6, O=6))],
     mistakes=[
-        Mistake("gw is transposed: gw = gy.T @ x has w's shape (O, D)",
-                lambda gy, x, w: (gy @ w, x.T @ gy, gy.sum(0))),
-        Mistake("gb: the bias is added to every row, so its gradient is the SUM of gy over the batch, "
-                "not the mean", lambda gy, x, w: (gy @ w, gy.T @ x, gy.mean(0))),
-    ])
+        Mistake(
+            "gw is transposed: gw = gy.T @ x has w's shape (O, D)",
+            lambda gy, x, w: (gy @ w, x.T @ gy, gy.sum(0)),
+        ),
+        Mistake(
+            "gb: the bias is added to every row, so its gradient is the SUM of gy over the batch, "
+            "not the mean",
+            lambda gy, x, w: (gy @ w, gy.T @ x, gy.mean(0)),
+        ),
+    ],
+)
 
 
 # --- residual block -----------------------------------------------------------------------------
 
+
 def _make_residual(rng, N, D, H):
-    return (rng.standard_normal((N, D)), rng.standard_normal((N, D)), rng.standard_normal((H, D)),
-            rng.standard_normal(H), rng.standard_normal((D, H)), rng.standard_normal(D))
+    return (
+        rng.standard_normal((N, D)),
+        rng.standard_normal((N, D)),
+        rng.standard_normal((H, D)),
+        rng.standard_normal(H),
+        rng.standard_normal((D, H)),
+        rng.standard_normal(D),
+    )
 
 
 def _residual_forward(x, w1, b1, w2, b2):
@@ -211,25 +276,41 @@ def _residual_no_shortcut(gy, x, w1, b1, w2, b2):
 
 
 def _residual_no_relu_mask(gy, x, w1, b1, w2, b2):
-    gy_through = gy * np.ones_like(x)            # as if the last ReLU passed everything
-    return autograd(lambda x, w1, b1, w2, b2: x + F.linear(F.relu(F.linear(x, w1, b1)), w2, b2),
-                    gy_through, x, w1, b1, w2, b2)
+    gy_through = gy * np.ones_like(x)  # as if the last ReLU passed everything
+    return autograd(
+        lambda x, w1, b1, w2, b2: x + F.linear(F.relu(F.linear(x, w1, b1)), w2, b2),
+        gy_through,
+        x,
+        w1,
+        b1,
+        w2,
+        b2,
+    )
 
 
 RESIDUAL = Exercise(
-    name="residual_block_backward", signature="(gy, x, w1, b1, w2, b2)",
-    returns=("gx", "gw1", "gb1", "gw2", "gb2"), notebook="06_resnet_and_batchnorm",
+    name="residual_block_backward",
+    signature="(gy, x, w1, b1, w2, b2)",
+    returns=("gx", "gw1", "gb1", "gw2", "gb2"),
+    notebook="06_resnet_and_batchnorm",
     teaches="the identity shortcut hands the gradient straight to the block's input",
     doc="""y = relu(x + relu(x @ w1.T + b1) @ w2.T + b2), x (N, D), w1 (H, D), w2 (D, H); gy = dL/dy.
     Return (gx, gw1, gb1, gw2, gb2).""",
-    make=_make_residual, expected=_residual,
+    make=_make_residual,
+    expected=_residual,
     cases=[Case(30, dict(N=1, D=3, H=4)), Case(31, dict(N=6, D=4, H=3)), Case(32, dict(N=3, D=5, H=5))],
     mistakes=[
-        Mistake("gx is missing the shortcut's share: y = relu(x + F(x)), so x receives the gradient "
-                "through the identity as well as through the branch", _residual_no_shortcut),
-        Mistake("the last ReLU is skipped in backward: multiply gy by (z > 0), z = x + F(x), first",
-                _residual_no_relu_mask),
-    ])
+        Mistake(
+            "gx is missing the shortcut's share: y = relu(x + F(x)), so x receives the gradient "
+            "through the identity as well as through the branch",
+            _residual_no_shortcut,
+        ),
+        Mistake(
+            "the last ReLU is skipped in backward: multiply gy by (z > 0), z = x + F(x), first",
+            _residual_no_relu_mask,
+        ),
+    ],
+)
 
 EXERCISES = [TOPO_SORT, SIGMOID, TANH, LINEAR]
 LATER = [RESIDUAL]

@@ -3,6 +3,7 @@
 Expected values come from minicnn's kernels: the plain-loop reference tier
 for the convolution, the xp tier's im2col/col2im for the column layout.
 """
+
 import numpy as np
 
 from ..kernels import im2col as xp_tier
@@ -14,8 +15,14 @@ NB = "02_convolution_im2col"
 
 # (N, C, H, W, O, k, stride, padding): overlapping windows with C == O (where a missing channel swap
 # still fits), stride > 1 with padding, a batch of 1, non-square inputs, 1x1, leftover rows
-SHAPES = [(2, 3, 5, 5, 3, 3, 1, 0), (2, 3, 7, 5, 4, 3, 2, 1), (1, 2, 6, 4, 2, 2, 2, 0),
-          (3, 1, 4, 6, 2, 3, 1, 2), (1, 4, 5, 5, 3, 1, 1, 0), (2, 2, 8, 6, 3, 4, 3, 1)]
+SHAPES = [
+    (2, 3, 5, 5, 3, 3, 1, 0),
+    (2, 3, 7, 5, 4, 3, 2, 1),
+    (1, 2, 6, 4, 2, 2, 2, 0),
+    (3, 1, 4, 6, 2, 3, 1, 2),
+    (1, 4, 5, 5, 3, 1, 1, 0),
+    (2, 2, 8, 6, 3, 4, 3, 1),
+]
 CONV_CASES = [Case(100 + i, dict(zip("NCHWOksp", s))) for i, s in enumerate(SHAPES)]
 
 
@@ -29,13 +36,14 @@ def _pairs(s, p):
 
 # --- im2col -----------------------------------------------------------------
 
+
 def _make_im2col(rng, N, C, H, W, O, k, s, p):
     return rng.standard_normal((N, C, H, W)), k, s, p
 
 
 def _im2col(x, k, s, p):
     cols, _ = xp_tier.im2col(x, (k, k), *_pairs(s, p))
-    return cols.copy()                   # the kernel's result lives in a reused workspace
+    return cols.copy()  # the kernel's result lives in a reused workspace
 
 
 def _rows_uvc(x, k, s, p):
@@ -51,23 +59,38 @@ def _cols_ijn(x, k, s, p):
 
 
 IM2COL = Exercise(
-    name="im2col", signature="(x, kernel_size, stride, padding)", returns=("cols",), notebook=NB,
+    name="im2col",
+    signature="(x, kernel_size, stride, padding)",
+    returns=("cols",),
+    notebook=NB,
     teaches="every window of the input as one column, so a convolution becomes one matrix product",
     doc="""x (N, C, H, W) -> cols of shape (C*k*k, N*OH*OW), OH = (H + 2*padding - k)//stride + 1.
     cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*stride + u, j*stride + v]:
     rows ordered (c, u, v), columns ordered (n, i, j).""",
-    make=_make_im2col, expected=_im2col, cases=CONV_CASES,
+    make=_make_im2col,
+    expected=_im2col,
+    cases=CONV_CASES,
     mistakes=[
-        Mistake("the rows are ordered (u, v, c); the layout is (c, u, v), matching "
-                "w.reshape(O, C*k*k) so that W @ cols is the convolution", _rows_uvc),
-        Mistake("the columns are ordered (i, j, n); the layout is (n, i, j): image first, then the "
-                "output row and column", _cols_ijn),
-        Mistake("padding is ignored: pad x with `padding` zeros on each side first (np.pad)",
-                lambda x, k, s, p: _im2col(x, k, s, 0)),
-    ])
+        Mistake(
+            "the rows are ordered (u, v, c); the layout is (c, u, v), matching "
+            "w.reshape(O, C*k*k) so that W @ cols is the convolution",
+            _rows_uvc,
+        ),
+        Mistake(
+            "the columns are ordered (i, j, n); the layout is (n, i, j): image first, then the "
+            "output row and column",
+            _cols_ijn,
+        ),
+        Mistake(
+            "padding is ignored: pad x with `padding` zeros on each side first (np.pad)",
+            lambda x, k, s, p: _im2col(x, k, s, 0),
+        ),
+    ],
+)
 
 
 # --- col2im -----------------------------------------------------------------
+
 
 def _make_col2im(rng, N, C, H, W, O, k, s, p):
     OH, OW = _sizes(H, W, k, s, p)
@@ -82,6 +105,7 @@ def _col2im(cols, x_shape, k, s, p):
 
 def _col2im_assign(taps_outer):
     """col2im written with `=`: the last window to write a pixel wins (which one depends on the loops)."""
+
     def wrong(cols, x_shape, k, s, p):
         N, C, H, W = x_shape
         OH, OW = _sizes(H, W, k, s, p)
@@ -90,29 +114,39 @@ def _col2im_assign(taps_outer):
         if taps_outer:
             for u in range(k):
                 for v in range(k):
-                    gx[:, :, u:u + s * OH:s, v:v + s * OW:s] = c6[:, u, v].transpose(1, 0, 2, 3)
+                    gx[:, :, u : u + s * OH : s, v : v + s * OW : s] = c6[:, u, v].transpose(1, 0, 2, 3)
         else:
             for i in range(OH):
                 for j in range(OW):
-                    gx[:, :, i * s:i * s + k, j * s:j * s + k] = c6[..., i, j].transpose(3, 0, 1, 2)
-        return gx[:, :, p:p + H, p:p + W]
+                    gx[:, :, i * s : i * s + k, j * s : j * s + k] = c6[..., i, j].transpose(3, 0, 1, 2)
+        return gx[:, :, p : p + H, p : p + W]
+
     return wrong
 
 
-ASSIGN_HINT = ("overlapping windows: a pixel read by several windows must receive the sum of their "
-               "gradients. You wrote `=` where it must be `+=`, so the last window overwrote the others.")
+ASSIGN_HINT = (
+    "overlapping windows: a pixel read by several windows must receive the sum of their "
+    "gradients. You wrote `=` where it must be `+=`, so the last window overwrote the others."
+)
 
 COL2IM = Exercise(
-    name="col2im", signature="(cols, x_shape, kernel_size, stride, padding)", returns=("gx",), notebook=NB,
+    name="col2im",
+    signature="(cols, x_shape, kernel_size, stride, padding)",
+    returns=("gx",),
+    notebook=NB,
     teaches="the adjoint of im2col: every column entry added back onto the pixel it was read from",
     doc="""cols (C*k*k, N*OH*OW) laid out as im2col's -> an array of x_shape (N, C, H, W):
     gx[n, c, i*stride + u - padding, j*stride + v - padding] += cols[(c, u, v), (n, i, j)]
     for every entry whose pixel lies inside x (the padding's share is dropped).""",
-    make=_make_col2im, expected=_col2im, cases=CONV_CASES,
-    mistakes=[Mistake(ASSIGN_HINT, _col2im_assign(True)), Mistake(ASSIGN_HINT, _col2im_assign(False))])
+    make=_make_col2im,
+    expected=_col2im,
+    cases=CONV_CASES,
+    mistakes=[Mistake(ASSIGN_HINT, _col2im_assign(True)), Mistake(ASSIGN_HINT, _col2im_assign(False))],
+)
 
 
 # --- conv2d forward ----------------------------------------------------------
+
 
 def _make_conv(rng, N, C, H, W, O, k, s, p):
     return rng.standard_normal((N, C, H, W)), rng.standard_normal((O, C, k, k)), rng.standard_normal(O), s, p
@@ -123,30 +157,50 @@ def _conv(x, w, b, s, p):
 
 
 CONV_FORWARD = Exercise(
-    name="conv2d_forward", signature="(x, w, b, stride, padding)", returns=("y",), notebook=NB,
+    name="conv2d_forward",
+    signature="(x, w, b, stride, padding)",
+    returns=("y",),
+    notebook=NB,
     teaches="the convolution layer's forward pass (cross-correlation), with stride and zero padding",
     doc="""x (N, C, H, W), w (O, C, k, k), b (O,) -> y (N, O, OH, OW), OH = (H + 2*padding - k)//stride + 1.
     y[n, o, i, j] = b[o] + sum_{c,u,v} w[o, c, u, v] * x_padded[n, c, i*stride + u, j*stride + v].""",
-    make=_make_conv, expected=_conv, cases=CONV_CASES,
+    make=_make_conv,
+    expected=_conv,
+    cases=CONV_CASES,
     mistakes=[
-        Mistake("the kernel is flipped (a textbook convolution). CNN layers, PyTorch and minicnn "
-                "compute cross-correlation: w[o, c, u, v] multiplies x[.., i*s + u, j*s + v], no flip",
-                lambda x, w, b, s, p: _conv(x, w[:, :, ::-1, ::-1], b, s, p)),
-        Mistake("the bias is missing: add b[o] to every output of channel o",
-                lambda x, w, b, s, p: _conv(x, w, None, s, p)),
-        Mistake("padding is ignored: pad x with `padding` zeros on each side first",
-                lambda x, w, b, s, p: _conv(x, w, b, s, 0)),
-        Mistake("stride is ignored: window (i, j) starts at (i*stride, j*stride)",
-                lambda x, w, b, s, p: _conv(x, w, b, 1, p)),
-    ])
+        Mistake(
+            "the kernel is flipped (a textbook convolution). CNN layers, PyTorch and minicnn "
+            "compute cross-correlation: w[o, c, u, v] multiplies x[.., i*s + u, j*s + v], no flip",
+            lambda x, w, b, s, p: _conv(x, w[:, :, ::-1, ::-1], b, s, p),
+        ),
+        Mistake(
+            "the bias is missing: add b[o] to every output of channel o",
+            lambda x, w, b, s, p: _conv(x, w, None, s, p),
+        ),
+        Mistake(
+            "padding is ignored: pad x with `padding` zeros on each side first",
+            lambda x, w, b, s, p: _conv(x, w, b, s, 0),
+        ),
+        Mistake(
+            "stride is ignored: window (i, j) starts at (i*stride, j*stride)",
+            lambda x, w, b, s, p: _conv(x, w, b, 1, p),
+        ),
+    ],
+)
 
 
 # --- conv2d backward ---------------------------------------------------------
 
+
 def _make_conv_backward(rng, N, C, H, W, O, k, s, p):
     OH, OW = _sizes(H, W, k, s, p)
-    return (rng.standard_normal((N, O, OH, OW)), rng.standard_normal((N, C, H, W)),
-            rng.standard_normal((O, C, k, k)), s, p)
+    return (
+        rng.standard_normal((N, O, OH, OW)),
+        rng.standard_normal((N, C, H, W)),
+        rng.standard_normal((O, C, k, k)),
+        s,
+        p,
+    )
 
 
 def _gx(gy, x, w, s, p):
@@ -160,9 +214,11 @@ def _conv_backward(gy, x, w, s, p):
 
 def _with_gx(kernel_of):
     """The right gw and gb, with gx computed from a wrongly prepared kernel."""
+
     def wrong(gy, x, w, s, p):
         _, gw, gb = _conv_backward(gy, x, w, s, p)
         return _gx(gy, x, kernel_of(w), s, p), gw, gb
+
     return wrong
 
 
@@ -173,31 +229,49 @@ def _gw_transposed(gy, x, w, s, p):
 
 
 CONV_BACKWARD = Exercise(
-    name="conv2d_backward", signature="(gy, x, w, stride, padding)", returns=("gx", "gw", "gb"),
+    name="conv2d_backward",
+    signature="(gy, x, w, stride, padding)",
+    returns=("gx", "gw", "gb"),
     notebook=NB,
     teaches="the conv layer's backward: gx is a full convolution of gy with the 180-degree-rotated kernel",
     doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k) -> (gx, gw, gb) of the shapes of x, w, b.
     gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v]
     gb[o] = sum of gy[:, o];  gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel
     (i*stride + u - padding, j*stride + v - padding).""",
-    make=_make_conv_backward, expected=_conv_backward, cases=CONV_CASES,
+    make=_make_conv_backward,
+    expected=_conv_backward,
+    cases=CONV_CASES,
     mistakes=[
-        Mistake("gx uses the kernel unflipped: the input gradient is a full convolution of gy with the "
-                "kernel rotated by 180 degrees, w[:, :, ::-1, ::-1]",
-                _with_gx(lambda w: w[:, :, ::-1, ::-1])),
-        Mistake("gx: the kernel is transposed (u and v swapped) where it must be rotated by 180 degrees "
-                "(w[:, :, ::-1, ::-1])", _with_gx(lambda w: w.transpose(0, 1, 3, 2)[:, :, ::-1, ::-1])),
-        Mistake("gx: the kernel's in and out channels are not swapped. gy has O channels and gx has C, so "
-                "the full convolution uses w.transpose(1, 0, 2, 3)",
-                _with_gx(lambda w: w.transpose(1, 0, 2, 3))),
-        Mistake("gw is the wrong transpose: gy_mat (O, N*OH*OW) @ cols.T gives (O, C*k*k); you reshaped "
-                "the transposed product (C*k*k, O)", _gw_transposed),
-        Mistake("gb: the bias gradient is the SUM of gy over the batch and the positions, not the mean",
-                lambda gy, x, w, s, p: _conv_backward(gy, x, w, s, p)[:2] + (gy.mean(axis=(0, 2, 3)),)),
-    ])
+        Mistake(
+            "gx uses the kernel unflipped: the input gradient is a full convolution of gy with the "
+            "kernel rotated by 180 degrees, w[:, :, ::-1, ::-1]",
+            _with_gx(lambda w: w[:, :, ::-1, ::-1]),
+        ),
+        Mistake(
+            "gx: the kernel is transposed (u and v swapped) where it must be rotated by 180 degrees "
+            "(w[:, :, ::-1, ::-1])",
+            _with_gx(lambda w: w.transpose(0, 1, 3, 2)[:, :, ::-1, ::-1]),
+        ),
+        Mistake(
+            "gx: the kernel's in and out channels are not swapped. gy has O channels and gx has C, so "
+            "the full convolution uses w.transpose(1, 0, 2, 3)",
+            _with_gx(lambda w: w.transpose(1, 0, 2, 3)),
+        ),
+        Mistake(
+            "gw is the wrong transpose: gy_mat (O, N*OH*OW) @ cols.T gives (O, C*k*k); you reshaped "
+            "the transposed product (C*k*k, O)",
+            _gw_transposed,
+        ),
+        Mistake(
+            "gb: the bias gradient is the SUM of gy over the batch and the positions, not the mean",
+            lambda gy, x, w, s, p: _conv_backward(gy, x, w, s, p)[:2] + (gy.mean(axis=(0, 2, 3)),),
+        ),
+    ],
+)
 
 
 # --- 1x1 convolution (Network in Network, GoogLeNet's reductions) ------------------------------
+
 
 def _make_conv1x1(rng, N, C, H, W, O):
     return rng.standard_normal((N, C, H, W)), rng.standard_normal((O, C, 1, 1)), rng.standard_normal(O)
@@ -210,19 +284,33 @@ def _reshaped_without_transpose(x, w, b):
 
 
 CONV1X1 = Exercise(
-    name="conv1x1_forward", signature="(x, w, b)", returns=("y",), notebook="05_deeper_vgg_nin_googlenet",
+    name="conv1x1_forward",
+    signature="(x, w, b)",
+    returns=("y",),
+    notebook="05_deeper_vgg_nin_googlenet",
     teaches="a 1x1 convolution is one matrix product over the channels at every pixel (NIN, Inception)",
     doc="""x (N, C, H, W), w (O, C, 1, 1), b (O,) -> y (N, O, H, W).
     y[n, o, h, w] = b[o] + sum_c w[o, c, 0, 0] x[n, c, h, w]. Write it as one matrix product.""",
-    make=_make_conv1x1, expected=lambda x, w, b: _conv(x, w, b, 1, 0),
-    cases=[Case(150, dict(N=1, C=3, H=4, W=5, O=2)), Case(151, dict(N=2, C=3, H=4, W=4, O=5)),
-           Case(152, dict(N=3, C=8, H=2, W=3, O=4))],
-    mistakes=[Mistake("x.reshape(C, N*H*W) mixes images and channels when N > 1 (it happens to work for a "
-                      "batch of 1): move C to the front first, x.transpose(1, 0, 2, 3).reshape(C, -1), and "
-                      "transpose the product back", _reshaped_without_transpose)])
+    make=_make_conv1x1,
+    expected=lambda x, w, b: _conv(x, w, b, 1, 0),
+    cases=[
+        Case(150, dict(N=1, C=3, H=4, W=5, O=2)),
+        Case(151, dict(N=2, C=3, H=4, W=4, O=5)),
+        Case(152, dict(N=3, C=8, H=2, W=3, O=4)),
+    ],
+    mistakes=[
+        Mistake(
+            "x.reshape(C, N*H*W) mixes images and channels when N > 1 (it happens to work for a "
+            "batch of 1): move C to the front first, x.transpose(1, 0, 2, 3).reshape(C, -1), and "
+            "transpose the product back",
+            _reshaped_without_transpose,
+        )
+    ],
+)
 
 
 # --- the cost of a convolution ------------------------------------------------------------------
+
 
 def _make_macs(rng, N, C, H, W, O, k, s, p):
     return (N, C, H, W), (O, C, k, k), s, p
@@ -235,22 +323,34 @@ def _macs(x_shape, w_shape, s, p):
 
 
 MACS = Exercise(
-    name="conv2d_macs", signature="(x_shape, w_shape, stride, padding)", returns=("macs",),
+    name="conv2d_macs",
+    signature="(x_shape, w_shape, stride, padding)",
+    returns=("macs",),
     notebook="09_cpu_vs_gpu",
     teaches="a convolution's cost in multiply-adds, the figure that predicts its time",
     doc="""The number of multiply-adds of conv2d_forward (an int), bias not counted:
     every one of the N*O*OH*OW outputs is a sum of C*k*k products.""",
-    make=_make_macs, expected=_macs,
+    make=_make_macs,
+    expected=_macs,
     cases=CONV_CASES + [Case(160, dict(zip("NCHWOksp", (8, 64, 56, 56, 64, 3, 1, 1))))],
     mistakes=[
-        Mistake("the count is for one image: multiply by the batch size N",
-                lambda xs, ws, s, p: _macs((1,) + tuple(xs[1:]), ws, s, p)),
-        Mistake("the output size is OH = (H + 2*padding - k)//stride + 1, not the input's H",
-                lambda xs, ws, s, p: xs[0] * ws[0] * xs[2] * xs[3] * int(np.prod(ws[1:]))),
-        Mistake("each output sums over all C input channels as well as the k*k taps",
-                lambda xs, ws, s, p: _macs(xs, ws, s, p) // xs[1]),
-        Mistake("that is FLOPs (2 per multiply-add); count multiply-adds",
-                lambda xs, ws, s, p: 2 * _macs(xs, ws, s, p)),
-    ])
+        Mistake(
+            "the count is for one image: multiply by the batch size N",
+            lambda xs, ws, s, p: _macs((1,) + tuple(xs[1:]), ws, s, p),
+        ),
+        Mistake(
+            "the output size is OH = (H + 2*padding - k)//stride + 1, not the input's H",
+            lambda xs, ws, s, p: xs[0] * ws[0] * xs[2] * xs[3] * int(np.prod(ws[1:])),
+        ),
+        Mistake(
+            "each output sums over all C input channels as well as the k*k taps",
+            lambda xs, ws, s, p: _macs(xs, ws, s, p) // xs[1],
+        ),
+        Mistake(
+            "that is FLOPs (2 per multiply-add); count multiply-adds",
+            lambda xs, ws, s, p: 2 * _macs(xs, ws, s, p),
+        ),
+    ],
+)
 
 EXERCISES = [IM2COL, COL2IM, CONV_FORWARD, CONV_BACKWARD, CONV1X1, MACS]

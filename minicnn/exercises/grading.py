@@ -5,11 +5,12 @@ outputs (computed by minicnn's reference kernels or its autograd) and the
 known mistakes, each a wrong variant computed here: when the student's output
 equals a wrong variant's, the message names that mistake.
 """
+
 import copy
 import dataclasses
 import inspect
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,6 +29,7 @@ class NotImplementedYet(ExerciseFailed):
 @dataclasses.dataclass
 class Case:
     """One graded input: ``make(rng, **params)`` builds the arguments from ``seed``."""
+
     seed: int
     params: dict
 
@@ -35,6 +37,7 @@ class Case:
 @dataclasses.dataclass
 class Mistake:
     """A known wrong answer: ``compute(*args)`` gives what that mistake returns."""
+
     hint: str
     compute: Callable
 
@@ -42,17 +45,17 @@ class Mistake:
 @dataclasses.dataclass
 class Exercise:
     name: str
-    signature: str            # "(x, w, b, stride, padding)"
-    returns: tuple            # names of the outputs, e.g. ("gx", "gw", "gb"); one name: one array
-    teaches: str              # one line: what writing it teaches
-    notebook: str             # the course notebook it belongs to
-    doc: str                  # the stub's docstring: the math the student implements
-    make: Callable            # make(rng, **params) -> tuple of arguments
-    expected: Callable        # expected(*args) -> outputs
+    signature: str  # "(x, w, b, stride, padding)"
+    returns: tuple  # names of the outputs, e.g. ("gx", "gw", "gb"); one name: one array
+    teaches: str  # one line: what writing it teaches
+    notebook: str  # the course notebook it belongs to
+    doc: str  # the stub's docstring: the math the student implements
+    make: Callable  # make(rng, **params) -> tuple of arguments
+    expected: Callable  # expected(*args) -> outputs
     cases: list
     mistakes: list = dataclasses.field(default_factory=list)
-    judge: Callable = None    # judge(args, got) -> None or a reason: replaces comparing outputs
-    slow: Callable = None     # slow(fn) -> number of extra checks passed; raises ExerciseFailed
+    judge: Callable = None  # judge(args, got) -> None or a reason: replaces comparing outputs
+    slow: Callable = None  # slow(fn) -> number of extra checks passed; raises ExerciseFailed
 
     @property
     def arg_names(self):
@@ -74,8 +77,11 @@ def describe(names, args):
 
 def _student_line(err):
     """'at line 12 of mine.py: y[n] = ...': the deepest frame outside NumPy and this package."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__)
-              if "numpy" not in f.filename and "minicnn/exercises/grading" not in f.filename]
+    frames = [
+        f
+        for f in traceback.extract_tb(err.__traceback__)
+        if "numpy" not in f.filename and "minicnn/exercises/grading" not in f.filename
+    ]
     if not frames:
         return ""
     f = frames[-1]
@@ -89,10 +95,12 @@ def call(ex, fn, args, where):
     except NotImplementedError:
         raise NotImplementedYet(
             f"{ex.name}: not implemented yet: the function still raises NotImplementedError. "
-            f"Write its body, then check again.") from None
-    except Exception as err:        # the student's code: any error is reported with its case
-        raise ExerciseFailed(f"{ex.name} raised {type(err).__name__} {where}: {err}"
-                             f"{_student_line(err)}") from None
+            f"Write its body, then check again."
+        ) from None
+    except Exception as err:  # the student's code: any error is reported with its case
+        raise ExerciseFailed(
+            f"{ex.name} raised {type(err).__name__} {where}: {err}{_student_line(err)}"
+        ) from None
 
 
 def parts(ex, out):
@@ -100,8 +108,7 @@ def parts(ex, out):
     if len(ex.returns) == 1:
         return [(ex.returns[0], out)], None
     if not isinstance(out, (tuple, list)) or len(out) != len(ex.returns):
-        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
-                                            else "")
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
         return None, f"expected a tuple ({', '.join(ex.returns)}), got {got}"
     return list(zip(ex.returns, out)), None
 
@@ -112,7 +119,7 @@ def compare(name, got, want):
         if not isinstance(got, dict):
             return f"{name} should be a dict with keys {sorted(want)}, got {type(got).__name__}"
         if set(got) != set(want):
-            return (f"{name} has keys {sorted(got)}; expected {sorted(want)}")
+            return f"{name} has keys {sorted(got)}; expected {sorted(want)}"
         for key in want:
             why = compare(f"{name}[{key!r}]", got[key], want[key])
             if why:
@@ -131,7 +138,7 @@ def compare(name, got, want):
         return f"{name} is None; expected an array of shape {np.shape(want)}"
     try:
         g = np.asarray(got)
-    except Exception:        # a ragged list, an object NumPy cannot read
+    except Exception:  # a ragged list, an object NumPy cannot read
         return f"{name} is a {type(got).__name__} that NumPy cannot read as an array"
     w = np.asarray(want)
     if g.shape != w.shape:
@@ -147,15 +154,20 @@ def compare(name, got, want):
     excess = np.where(np.isnan(excess), np.inf, excess)
     idx = np.unravel_index(int(np.argmax(excess)), w.shape) if w.ndim else ()
     at = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if w.ndim else name
-    return (f"{int(bad.sum())} of {bad.size} elements of {name} differ; the worst is {at}: "
-            f"expected {float(w[idx]):.6g}, got {float(g[idx]):.6g}")
+    return (
+        f"{int(bad.sum())} of {bad.size} elements of {name} differ; the worst is {at}: "
+        f"expected {float(w[idx]):.6g}, got {float(g[idx]):.6g}"
+    )
 
 
 def _matches(out, wrong, ex):
     got, _ = parts(ex, out)
     bad, _ = parts(ex, wrong)
-    return got is not None and bad is not None and all(
-        compare(n, g, b) is None for (n, g), (_, b) in zip(got, bad))
+    return (
+        got is not None
+        and bad is not None
+        and all(compare(n, g, b) is None for (n, g), (_, b) in zip(got, bad))
+    )
 
 
 def hint_for(ex, args, out):
@@ -164,7 +176,7 @@ def hint_for(ex, args, out):
         try:
             with np.errstate(all="ignore"):
                 wrong = mistake.compute(*copy.deepcopy(args))
-        except Exception:          # this variant does not apply to this case (e.g. shapes)
+        except Exception:  # this variant does not apply to this case (e.g. shapes)
             continue
         if _matches(out, wrong, ex):
             return f"\n  hint: {mistake.hint}"
@@ -178,9 +190,10 @@ def grade(ex, fn, quick=False):
     try:
         inspect.signature(fn).bind(*ex.arg_names)
     except TypeError:
-        raise ExerciseFailed(f"{ex.name}: the function must take {ex.signature}, "
-                             f"but yours takes {inspect.signature(fn)}") from None
-    except ValueError:       # builtins without a signature: let the call decide
+        raise ExerciseFailed(
+            f"{ex.name}: the function must take {ex.signature}, but yours takes {inspect.signature(fn)}"
+        ) from None
+    except ValueError:  # builtins without a signature: let the call decide
         pass
     for k, case in enumerate(ex.cases, 1):
         args = ex.make(np.random.default_rng(case.seed), **case.params)

@@ -3,6 +3,7 @@
 Expected values come from minicnn's autograd (F.cross_entropy) and its
 reference tier (LRN, batch norm, convolution for the CAM).
 """
+
 import numpy as np
 
 from .. import functional as F
@@ -11,6 +12,7 @@ from ..tensor import tensor
 from .grading import Case, Exercise, Mistake
 
 # --- softmax cross-entropy ---------------------------------------------------------------------
+
 
 def _make_ce(rng, N, K, scale):
     return rng.standard_normal((N, K)) * scale, rng.integers(0, K, N)
@@ -35,50 +37,84 @@ def _naive_softmax_grad(logits, labels):
 
 
 CROSS_ENTROPY = Exercise(
-    name="softmax_cross_entropy_backward", signature="(logits, labels)", returns=("glogits",),
+    name="softmax_cross_entropy_backward",
+    signature="(logits, labels)",
+    returns=("glogits",),
     notebook="03_lenet5_mnist",
     teaches="the gradient that starts every backward pass: (softmax - one-hot) / N",
     doc="""logits (N, K), labels (N,) ints. L = mean over the batch of -log softmax(logits[n])[labels[n]].
     Return dL/dlogits (N, K).""",
-    make=_make_ce, expected=_ce_grad,
-    cases=[Case(300, dict(N=4, K=10, scale=1.0)), Case(301, dict(N=1, K=3, scale=1.0)),
-           Case(302, dict(N=6, K=5, scale=400.0)), Case(303, dict(N=3, K=7, scale=0.01))],
+    make=_make_ce,
+    expected=_ce_grad,
+    cases=[
+        Case(300, dict(N=4, K=10, scale=1.0)),
+        Case(301, dict(N=1, K=3, scale=1.0)),
+        Case(302, dict(N=6, K=5, scale=400.0)),
+        Case(303, dict(N=3, K=7, scale=0.01)),
+    ],
     mistakes=[
-        Mistake("not divided by the batch size: the loss is the MEAN over the batch, so each row's "
-                "gradient is (softmax - one-hot) / N", lambda z, y: _ce_grad(z, y) * len(y)),
-        Mistake("the one-hot target is not subtracted: dL/dz = (softmax(z) - onehot(label)) / N",
-                lambda z, y: _softmax(z) / len(y)),
-        Mistake("exp overflowed: subtract each row's maximum from the logits before exp (softmax does "
-                "not change, and exp never sees a large number)", _naive_softmax_grad),
-    ])
+        Mistake(
+            "not divided by the batch size: the loss is the MEAN over the batch, so each row's "
+            "gradient is (softmax - one-hot) / N",
+            lambda z, y: _ce_grad(z, y) * len(y),
+        ),
+        Mistake(
+            "the one-hot target is not subtracted: dL/dz = (softmax(z) - onehot(label)) / N",
+            lambda z, y: _softmax(z) / len(y),
+        ),
+        Mistake(
+            "exp overflowed: subtract each row's maximum from the logits before exp (softmax does "
+            "not change, and exp never sees a large number)",
+            _naive_softmax_grad,
+        ),
+    ],
+)
 
 
 # --- inverted dropout ---------------------------------------------------------------------------
+
 
 def _make_dropout(rng, shape, p):
     return rng.standard_normal(shape), p, rng.random(shape)
 
 
 DROPOUT = Exercise(
-    name="inverted_dropout", signature="(x, p, u)", returns=("y",), notebook="04_alexnet_tricks",
+    name="inverted_dropout",
+    signature="(x, p, u)",
+    returns=("y",),
+    notebook="04_alexnet_tricks",
     teaches="dropout at training time, scaled so that evaluation needs no change (inverted dropout)",
     doc="""x: the activations; p: the probability of dropping a unit; u: uniform [0, 1) numbers of x's shape.
     A unit is kept where u >= p. Return y: kept units scaled by 1 / (1 - p), dropped units 0.""",
-    make=_make_dropout, expected=lambda x, p, u: np.where(u >= p, x / (1 - p), 0.0),
-    cases=[Case(400, dict(shape=(4, 6), p=0.5)), Case(401, dict(shape=(2, 3, 4, 4), p=0.2)),
-           Case(402, dict(shape=(1, 10), p=0.0)), Case(403, dict(shape=(5, 5), p=0.9))],
+    make=_make_dropout,
+    expected=lambda x, p, u: np.where(u >= p, x / (1 - p), 0.0),
+    cases=[
+        Case(400, dict(shape=(4, 6), p=0.5)),
+        Case(401, dict(shape=(2, 3, 4, 4), p=0.2)),
+        Case(402, dict(shape=(1, 10), p=0.0)),
+        Case(403, dict(shape=(5, 5), p=0.9)),
+    ],
     mistakes=[
-        Mistake("the kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) so "
-                "that the expected activation is unchanged and evaluation needs no rescaling",
-                lambda x, p, u: np.where(u >= p, x, 0.0)),
-        Mistake("scaled by (1 - p) where it must be 1 / (1 - p): a unit kept with probability 1 - p "
-                "is scaled up", lambda x, p, u: np.where(u >= p, x * (1 - p), 0.0)),
-        Mistake("keep and drop are swapped: p is the probability of DROPPING a unit, so a unit is kept "
-                "where u >= p", lambda x, p, u: np.where(u < p, x / (1 - p), 0.0)),
-    ])
+        Mistake(
+            "the kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) so "
+            "that the expected activation is unchanged and evaluation needs no rescaling",
+            lambda x, p, u: np.where(u >= p, x, 0.0),
+        ),
+        Mistake(
+            "scaled by (1 - p) where it must be 1 / (1 - p): a unit kept with probability 1 - p is scaled up",
+            lambda x, p, u: np.where(u >= p, x * (1 - p), 0.0),
+        ),
+        Mistake(
+            "keep and drop are swapped: p is the probability of DROPPING a unit, so a unit is kept "
+            "where u >= p",
+            lambda x, p, u: np.where(u < p, x / (1 - p), 0.0),
+        ),
+    ],
+)
 
 
 # --- local response normalization ----------------------------------------------------------------
+
 
 def _make_lrn(rng, N, C, H, W, size):
     return rng.standard_normal((N, C, H, W)), rng.standard_normal((N, C, H, W)), size, 0.1, 0.75, 2.0
@@ -96,20 +132,34 @@ def _lrn_s_constant(gy, x, size, alpha, beta, k):
 
 
 LRN = Exercise(
-    name="lrn_backward", signature="(gy, x, size, alpha, beta, k)", returns=("gx",),
+    name="lrn_backward",
+    signature="(gy, x, size, alpha, beta, k)",
+    returns=("gx",),
     notebook="04_alexnet_tricks",
     teaches="a gradient that crosses channels: each x_c also appears in its neighbours' denominators",
     doc="""y_c = x_c / s_c^beta,  s_c = k + alpha/size * sum of x_c'^2 over the channels
     c' = c - size//2 .. c + (size-1)//2 that exist (PyTorch's window). x, gy (N, C, H, W); return gx.""",
-    make=_make_lrn, expected=_lrn,
-    cases=[Case(500, dict(N=2, C=5, H=3, W=3, size=5)), Case(501, dict(N=1, C=4, H=2, W=3, size=3)),
-           Case(502, dict(N=2, C=7, H=1, W=2, size=4)), Case(503, dict(N=1, C=3, H=2, W=2, size=5))],
-    mistakes=[Mistake("s_c was treated as a constant: it depends on x_c and on the neighbouring channels' "
-                      "x, so gx has a second term, -(2 alpha beta/size) x_c sum_c' gy_c' x_c' "
-                      "s_c'^(-beta-1) over the windows that contain c", _lrn_s_constant)])
+    make=_make_lrn,
+    expected=_lrn,
+    cases=[
+        Case(500, dict(N=2, C=5, H=3, W=3, size=5)),
+        Case(501, dict(N=1, C=4, H=2, W=3, size=3)),
+        Case(502, dict(N=2, C=7, H=1, W=2, size=4)),
+        Case(503, dict(N=1, C=3, H=2, W=2, size=5)),
+    ],
+    mistakes=[
+        Mistake(
+            "s_c was treated as a constant: it depends on x_c and on the neighbouring channels' "
+            "x, so gx has a second term, -(2 alpha beta/size) x_c sum_c' gy_c' x_c' "
+            "s_c'^(-beta-1) over the windows that contain c",
+            _lrn_s_constant,
+        )
+    ],
+)
 
 
 # --- batch normalization -----------------------------------------------------------------------
+
 
 def _make_bn(rng, N, C, H, W, eps, shift):
     x = rng.standard_normal((N, C, H, W)) * rng.uniform(0.5, 3, (1, C, 1, 1)) + shift
@@ -127,6 +177,7 @@ def _bn(gy, x, gamma, eps):
 
 def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False):
     """BN backward with statistics over other axes, an unbiased variance, or mean/var held constant."""
+
     def wrong(gy, x, gamma, eps):
         m = int(np.prod([x.shape[a] for a in axes]))
         mean = x.mean(axis=axes, keepdims=True)
@@ -135,39 +186,60 @@ def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False):
         g = gy * gamma[None, :, None, None]
         if constants:
             gx = g * invstd
-        else:                  # the staged-graph result, with m - ddof in the variance's derivative
-            gx = invstd * (g - g.mean(axis=axes, keepdims=True)
-                           - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - ddof))
+        else:  # the staged-graph result, with m - ddof in the variance's derivative
+            gx = invstd * (
+                g
+                - g.mean(axis=axes, keepdims=True)
+                - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - ddof)
+            )
         return gx, (gy * xhat).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
+
     return wrong
 
 
 BATCH_NORM = Exercise(
-    name="batch_norm_backward", signature="(gy, x, gamma, eps)", returns=("gx", "ggamma", "gbeta"),
+    name="batch_norm_backward",
+    signature="(gy, x, gamma, eps)",
+    returns=("gx", "ggamma", "gbeta"),
     notebook="06_resnet_and_batchnorm",
     teaches="backprop through batch statistics: every input moves the mean and variance of its channel",
     doc="""Training mode: per channel c, mean and biased variance over (N, H, W);
     xhat = (x - mean) / sqrt(var + eps); y = gamma[c] * xhat + beta[c]. x, gy (N, C, H, W), gamma (C,).
     Return (gx, ggamma, gbeta).""",
-    make=_make_bn, expected=_bn,
-    cases=[Case(600, dict(N=4, C=3, H=5, W=5, eps=1e-5, shift=0.0)),
-           Case(601, dict(N=1, C=2, H=3, W=4, eps=1e-5, shift=0.0)),
-           Case(602, dict(N=8, C=4, H=1, W=1, eps=1e-3, shift=0.0)),
-           Case(603, dict(N=2, C=3, H=4, W=6, eps=1e-5, shift=5.0))],
+    make=_make_bn,
+    expected=_bn,
+    cases=[
+        Case(600, dict(N=4, C=3, H=5, W=5, eps=1e-5, shift=0.0)),
+        Case(601, dict(N=1, C=2, H=3, W=4, eps=1e-5, shift=0.0)),
+        Case(602, dict(N=8, C=4, H=1, W=1, eps=1e-3, shift=0.0)),
+        Case(603, dict(N=2, C=3, H=4, W=6, eps=1e-5, shift=5.0)),
+    ],
     mistakes=[
-        Mistake("the batch mean and variance were treated as constants (gx = gamma * gy / sqrt(var + eps)). "
-                "They are computed from x, so gx = gamma/sqrt(var + eps) * (gy - mean(gy) - xhat * "
-                "mean(gy * xhat)), the means over (N, H, W)", _bn_variant(constants=True)),
-        Mistake("the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
-                "np.var's default)", _bn_variant(ddof=1)),
-        Mistake("the statistics are per channel over (N, H, W), all three axes; you used other axes",
-                _bn_variant(axes=(0,))),
-        Mistake("the statistics are per channel over (N, H, W), all three axes; you used other axes",
-                _bn_variant(axes=(2, 3))),
-    ])
+        Mistake(
+            "the batch mean and variance were treated as constants (gx = gamma * gy / sqrt(var + eps)). "
+            "They are computed from x, so gx = gamma/sqrt(var + eps) * (gy - mean(gy) - xhat * "
+            "mean(gy * xhat)), the means over (N, H, W)",
+            _bn_variant(constants=True),
+        ),
+        Mistake(
+            "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
+            "np.var's default)",
+            _bn_variant(ddof=1),
+        ),
+        Mistake(
+            "the statistics are per channel over (N, H, W), all three axes; you used other axes",
+            _bn_variant(axes=(0,)),
+        ),
+        Mistake(
+            "the statistics are per channel over (N, H, W), all three axes; you used other axes",
+            _bn_variant(axes=(2, 3)),
+        ),
+    ],
+)
 
 
 # --- class activation maps ---------------------------------------------------------------------
+
 
 def _make_cam(rng, N, K, H, W, classes):
     return rng.standard_normal((N, K, H, W)), rng.standard_normal((classes, K)), rng.integers(0, classes, N)
@@ -186,18 +258,27 @@ def _cam_normalised(features, weight, labels):
 
 
 CAM = Exercise(
-    name="class_activation_map", signature="(features, weight, labels)", returns=("cam",),
+    name="class_activation_map",
+    signature="(features, weight, labels)",
+    returns=("cam",),
     notebook="08_visualizing_cnns",
     teaches="where a GAP network finds its evidence: the classifier's weights applied at every pixel",
     doc="""features (N, K, H, W): the last conv layer's maps; weight (classes, K): the linear layer after
     global average pooling; labels (N,). cam[n, h, w] = sum_k weight[labels[n], k] features[n, k, h, w].""",
-    make=_make_cam, expected=_cam,
-    cases=[Case(800, dict(N=1, K=4, H=3, W=3, classes=3)), Case(801, dict(N=3, K=8, H=5, W=4, classes=10)),
-           Case(802, dict(N=4, K=2, H=2, W=6, classes=4))],
+    make=_make_cam,
+    expected=_cam,
+    cases=[
+        Case(800, dict(N=1, K=4, H=3, W=3, classes=3)),
+        Case(801, dict(N=3, K=8, H=5, W=4, classes=10)),
+        Case(802, dict(N=4, K=2, H=2, W=6, classes=4)),
+    ],
     mistakes=[
-        Mistake("every image used the first image's class: take weight[labels[n]] for image n",
-                lambda f, w, y: _cam(f, w, np.full_like(y, y[0]))),
+        Mistake(
+            "every image used the first image's class: take weight[labels[n]] for image n",
+            lambda f, w, y: _cam(f, w, np.full_like(y, y[0])),
+        ),
         Mistake("return the raw weighted sum; normalise to [0, 1] only to plot it", _cam_normalised),
-    ])
+    ],
+)
 
 EXERCISES = [CROSS_ENTROPY, DROPOUT, LRN, BATCH_NORM, CAM]

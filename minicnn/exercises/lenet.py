@@ -5,6 +5,7 @@ run by minicnn's autograd. The slow part trains: minicnn's DataLoader and SGD
 drive the student's function, which does every forward and backward pass;
 the test accuracy must pass ``TARGET``.
 """
+
 import time
 
 import numpy as np
@@ -13,13 +14,21 @@ from .grading import Case, Exercise, ExerciseFailed, Mistake, call
 
 # the student's parameter names -> the index of the layer in models.lenet5() (an nn.Sequential)
 LAYERS = {"conv1": 0, "conv2": 3, "fc1": 7, "fc2": 9, "fc3": 11}
-SHAPES = {"conv1.weight": (6, 1, 5, 5), "conv1.bias": (6,),
-          "conv2.weight": (16, 6, 5, 5), "conv2.bias": (16,),
-          "fc1.weight": (120, 400), "fc1.bias": (120,), "fc2.weight": (84, 120), "fc2.bias": (84,),
-          "fc3.weight": (10, 84), "fc3.bias": (10,)}
-EPOCHS, LR, MOMENTUM, BATCH = 6, 0.05, 0.9, 32      # SGD, the lr annealed to 0 (cosine)
+SHAPES = {
+    "conv1.weight": (6, 1, 5, 5),
+    "conv1.bias": (6,),
+    "conv2.weight": (16, 6, 5, 5),
+    "conv2.bias": (16,),
+    "fc1.weight": (120, 400),
+    "fc1.bias": (120,),
+    "fc2.weight": (84, 120),
+    "fc2.bias": (84,),
+    "fc3.weight": (10, 84),
+    "fc3.bias": (10,),
+}
+EPOCHS, LR, MOMENTUM, BATCH = 6, 0.05, 0.9, 32  # SGD, the lr annealed to 0 (cosine)
 TARGET = 0.95
-MAX_MINUTES = 20         # a convolution in Python loops would need hours: say so after a few batches
+MAX_MINUTES = 20  # a convolution in Python loops would need hours: say so after a few batches
 
 
 def _model_name(name):
@@ -29,8 +38,9 @@ def _model_name(name):
 
 def _make(rng, N):
     # Kaiming-scaled weights, so that the activations of the small cases neither vanish nor explode
-    params = {name: rng.standard_normal(shape) * (2 / np.prod(shape[1:])) ** 0.5
-              for name, shape in SHAPES.items()}
+    params = {
+        name: rng.standard_normal(shape) * (2 / np.prod(shape[1:])) ** 0.5 for name, shape in SHAPES.items()
+    }
     return params, rng.random((N, 1, 28, 28)), rng.integers(0, 10, N)
 
 
@@ -38,9 +48,10 @@ def _reference(params, x, labels, mean=True):
     from .. import functional as F
     from .. import models, use_kernels
     from ..tensor import tensor
+
     model = models.lenet5().double()
     model.load_state_dict({_model_name(k): v for k, v in params.items()})
-    with use_kernels("numpy"):         # the vectorized tier: no compilation before the first call
+    with use_kernels("numpy"):  # the vectorized tier: no compilation before the first call
         logits = model(tensor(x))
         F.cross_entropy(logits, labels).backward()
     named = dict(model.named_parameters())
@@ -52,6 +63,7 @@ def _train(fn):
     """Train with the student's function; returns 1 (one more check passed) or raises ExerciseFailed."""
     from .. import data, manual_seed, models, optim
     from ..tensor import tensor
+
     manual_seed(0)
     named = dict(models.lenet5().named_parameters())
     params = {k: named[_model_name(k)] for k in SHAPES}
@@ -65,13 +77,17 @@ def _train(fn):
             _, grads = call(LENET, fn, ({k: p.data for k, p in params.items()}, x.numpy(), y.numpy()), where)
             if not isinstance(grads, dict) or set(grads) != set(params):
                 got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-                raise ExerciseFailed(f"lenet5_forward_backward failed {where}: grads must be a dict "
-                                     f"with the keys {sorted(params)}; got {got}")
+                raise ExerciseFailed(
+                    f"lenet5_forward_backward failed {where}: grads must be a dict "
+                    f"with the keys {sorted(params)}; got {got}"
+                )
             for k, p in params.items():
                 g = np.asarray(grads[k], dtype=p.dtype)
                 if g.shape != p.shape:
-                    raise ExerciseFailed(f"lenet5_forward_backward failed {where}: grads[{k!r}] has "
-                                         f"shape {g.shape}; expected {p.shape}")
+                    raise ExerciseFailed(
+                        f"lenet5_forward_backward failed {where}: grads[{k!r}] has "
+                        f"shape {g.shape}; expected {p.shape}"
+                    )
                 p.grad = tensor(g)
             opt.step()
             schedule.step()
@@ -81,26 +97,35 @@ def _train(fn):
                     raise ExerciseFailed(
                         f"lenet5_forward_backward is too slow to train: {EPOCHS} epochs would take about "
                         f"{minutes:.0f} minutes. Use your im2col convolution (one matrix product per "
-                        f"layer) and pooling vectorized over the batch, not loops over every element")
+                        f"layer) and pooling vectorized over the batch, not loops over every element"
+                    )
     correct = total = 0
     for x, y in data.DataLoader(data.mnist5k("test"), batch_size=250):
-        logits, _ = call(LENET, fn, ({k: p.data for k, p in params.items()}, x.numpy(), None),
-                         "on the test set (labels None)")
+        logits, _ = call(
+            LENET,
+            fn,
+            ({k: p.data for k, p in params.items()}, x.numpy(), None),
+            "on the test set (labels None)",
+        )
         correct += int((np.asarray(logits).argmax(axis=1) == y.numpy()).sum())
         total += len(y)
     if correct / total <= TARGET:
-        raise ExerciseFailed(f"lenet5_forward_backward: after {EPOCHS} epochs of SGD (lr {LR} "
-                             f"annealed, momentum {MOMENTUM}) the test accuracy is {correct / total:.2%}; "
-                             f"it must pass "
-                             f"{TARGET:.0%}. Your gradients matched on the small cases; training "
-                             f"feeds float32 batches of 64, so check that nothing depends on float64 "
-                             f"or on a batch of 1 or 3")
+        raise ExerciseFailed(
+            f"lenet5_forward_backward: after {EPOCHS} epochs of SGD (lr {LR} "
+            f"annealed, momentum {MOMENTUM}) the test accuracy is {correct / total:.2%}; "
+            f"it must pass "
+            f"{TARGET:.0%}. Your gradients matched on the small cases; training "
+            f"feeds float32 batches of 64, so check that nothing depends on float64 "
+            f"or on a batch of 1 or 3"
+        )
     print(f"lenet5_forward_backward: trained {EPOCHS} epochs, test accuracy {correct / total:.2%}")
     return 1
 
 
 LENET = Exercise(
-    name="lenet5_forward_backward", signature="(params, x, labels)", returns=("logits", "grads"),
+    name="lenet5_forward_backward",
+    signature="(params, x, labels)",
+    returns=("logits", "grads"),
     notebook="03_lenet5_mnist",
     teaches="a whole network from your own pieces: LeNet-5 trained past 95% on real digits",
     doc="""LeNet-5 (modern): conv1 5x5 padding 2 -> relu -> maxpool 2 -> conv2 5x5 -> relu -> maxpool 2
@@ -109,9 +134,16 @@ LENET = Exercise(
     Return (logits (N, 10), grads): grads[name] = d(mean cross-entropy)/d params[name].
     When labels is None return (logits, None). Use your conv2d_forward, conv2d_backward,
     max_pool2d_backward, linear_backward and softmax_cross_entropy_backward.""",
-    make=_make, expected=_reference, cases=[Case(900, dict(N=1)), Case(901, dict(N=3))],
-    mistakes=[Mistake("the gradients are N times too large: the loss is the MEAN cross-entropy over the "
-                      "batch (divide the softmax gradient by N)",
-                      lambda params, x, labels: _reference(params, x, labels, mean=False))],
-    slow=lambda fn: _train(fn))
+    make=_make,
+    expected=_reference,
+    cases=[Case(900, dict(N=1)), Case(901, dict(N=3))],
+    mistakes=[
+        Mistake(
+            "the gradients are N times too large: the loss is the MEAN cross-entropy over the "
+            "batch (divide the softmax gradient by N)",
+            lambda params, x, labels: _reference(params, x, labels, mean=False),
+        )
+    ],
+    slow=lambda fn: _train(fn),
+)
 EXERCISES = [LENET]

@@ -3,6 +3,7 @@
 Expected values come from minicnn's optimizers (PyTorch's rules, step for step),
 run on one parameter whose state is set to the case's buffers.
 """
+
 import numpy as np
 
 from .. import optim
@@ -18,6 +19,7 @@ def _parameter(param, grad):
 
 
 # --- SGD with momentum ----------------------------------------------------------------------------
+
 
 def _make_sgd(rng, shape, first, lr, momentum, weight_decay):
     buf = None if first else rng.standard_normal(shape)
@@ -46,6 +48,7 @@ def _ema(first_scaled):
         else:
             buf = momentum * buf + (1 - momentum) * g
         return param - lr * buf, buf
+
     return wrong
 
 
@@ -55,33 +58,47 @@ def _velocity(param, grad, buf, lr, momentum, weight_decay):
     return param - v, v
 
 
-EMA_HINT = ("PyTorch's buffer is b = momentum * b + g (no (1 - momentum) factor, dampening 0), "
-            "and b = g on the first step")
+EMA_HINT = (
+    "PyTorch's buffer is b = momentum * b + g (no (1 - momentum) factor, dampening 0), "
+    "and b = g on the first step"
+)
 
 SGD = Exercise(
-    name="sgd_momentum_step", signature="(param, grad, buf, lr, momentum, weight_decay)",
-    returns=("new_param", "new_buf"), notebook="03_lenet5_mnist",
+    name="sgd_momentum_step",
+    signature="(param, grad, buf, lr, momentum, weight_decay)",
+    returns=("new_param", "new_buf"),
+    notebook="03_lenet5_mnist",
     teaches="PyTorch's SGD: weight decay enters the gradient, momentum accumulates gradients",
     doc="""One step of torch.optim.SGD(lr, momentum, weight_decay), dampening 0, no Nesterov:
     g = grad + weight_decay * param;  buf = g on the first step (buf is None), else momentum * buf + g;
     new_param = param - lr * buf. Return (new_param, new_buf); do not change the arguments.""",
-    make=_make_sgd, expected=_sgd,
-    cases=[Case(700, dict(shape=(3, 4), first=True, lr=0.1, momentum=0.9, weight_decay=0.0)),
-           Case(701, dict(shape=(5,), first=True, lr=0.05, momentum=0.9, weight_decay=0.1)),
-           Case(702, dict(shape=(3, 4), first=False, lr=0.1, momentum=0.9, weight_decay=0.0)),
-           Case(703, dict(shape=(2, 3, 3, 3), first=False, lr=0.01, momentum=0.5, weight_decay=0.05))],
+    make=_make_sgd,
+    expected=_sgd,
+    cases=[
+        Case(700, dict(shape=(3, 4), first=True, lr=0.1, momentum=0.9, weight_decay=0.0)),
+        Case(701, dict(shape=(5,), first=True, lr=0.05, momentum=0.9, weight_decay=0.1)),
+        Case(702, dict(shape=(3, 4), first=False, lr=0.1, momentum=0.9, weight_decay=0.0)),
+        Case(703, dict(shape=(2, 3, 3, 3), first=False, lr=0.01, momentum=0.5, weight_decay=0.05)),
+    ],
     mistakes=[
-        Mistake("weight decay was added after momentum. PyTorch adds weight_decay * param to the gradient "
-                "BEFORE the momentum buffer: g = grad + wd * param; buf = momentum * buf + g",
-                _decay_after_momentum),
+        Mistake(
+            "weight decay was added after momentum. PyTorch adds weight_decay * param to the gradient "
+            "BEFORE the momentum buffer: g = grad + wd * param; buf = momentum * buf + g",
+            _decay_after_momentum,
+        ),
         Mistake(EMA_HINT, _ema(first_scaled=True)),
         Mistake(EMA_HINT, _ema(first_scaled=False)),
-        Mistake("the buffer holds gradients, not steps: buf = momentum * buf + g, then param -= lr * buf "
-                "(lr multiplies at the end)", _velocity),
-    ])
+        Mistake(
+            "the buffer holds gradients, not steps: buf = momentum * buf + g, then param -= lr * buf "
+            "(lr multiplies at the end)",
+            _velocity,
+        ),
+    ],
+)
 
 
 # --- Adam -------------------------------------------------------------------------------------------
+
 
 def _make_adam(rng, shape, t, lr):
     m = np.zeros(shape) if t == 1 else rng.standard_normal(shape) * 0.1
@@ -102,30 +119,42 @@ def _adam_variant(correct_m, correct_v, eps_inside=False):
     def wrong(param, grad, m, v, t, lr, beta1, beta2, eps):
         m = beta1 * m + (1 - beta1) * grad
         v = beta2 * v + (1 - beta2) * grad * grad
-        m_hat = m / (1 - beta1 ** t) if correct_m else m
-        v_hat = v / (1 - beta2 ** t) if correct_v else v
+        m_hat = m / (1 - beta1**t) if correct_m else m
+        v_hat = v / (1 - beta2**t) if correct_v else v
         denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
         return param - lr * m_hat / denom, m, v
+
     return wrong
 
 
 ADAM = Exercise(
-    name="adam_step", signature="(param, grad, m, v, t, lr, beta1, beta2, eps)",
-    returns=("new_param", "new_m", "new_v"), notebook="07_finetuning_and_deep_features",
+    name="adam_step",
+    signature="(param, grad, m, v, t, lr, beta1, beta2, eps)",
+    returns=("new_param", "new_m", "new_v"),
+    notebook="07_finetuning_and_deep_features",
     teaches="Adam's moments and why their bias correction matters in the first steps",
     doc="""Step t (1, 2, ...) of torch.optim.Adam; m, v are the moments after step t - 1 (zeros at t = 1).
     m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  m_hat = m / (1 - beta1^t),
     v_hat = v / (1 - beta2^t);  new_param = param - lr m_hat / (sqrt(v_hat) + eps).
     Return (new_param, m, v).""",
-    make=_make_adam, expected=_adam,
-    cases=[Case(710, dict(shape=(3, 4), t=1, lr=1e-3)), Case(711, dict(shape=(5,), t=2, lr=1e-2)),
-           Case(712, dict(shape=(2, 3, 3, 3), t=10, lr=1e-3)), Case(713, dict(shape=(4,), t=1000, lr=1e-3))],
+    make=_make_adam,
+    expected=_adam,
+    cases=[
+        Case(710, dict(shape=(3, 4), t=1, lr=1e-3)),
+        Case(711, dict(shape=(5,), t=2, lr=1e-2)),
+        Case(712, dict(shape=(2, 3, 3, 3), t=10, lr=1e-3)),
+        Case(713, dict(shape=(4,), t=1000, lr=1e-3)),
+    ],
     mistakes=[
-        Mistake("no bias correction: m and v start at zero, so early on they underestimate; divide by "
-                "(1 - beta1^t) and (1 - beta2^t)", _adam_variant(False, False)),
+        Mistake(
+            "no bias correction: m and v start at zero, so early on they underestimate; divide by "
+            "(1 - beta1^t) and (1 - beta2^t)",
+            _adam_variant(False, False),
+        ),
         Mistake("only m is bias-corrected: v_hat = v / (1 - beta2^t) too", _adam_variant(True, False)),
         Mistake("eps goes outside the square root: sqrt(v_hat) + eps", _adam_variant(True, True, True)),
-    ])
+    ],
+)
 
 EXERCISES = [SGD]
 LATER = [ADAM]

@@ -3,6 +3,7 @@
 Expected values come from the reference tier (plain loops, PyTorch's rules:
 a tie sends the gradient to the first maximum in row-major window order).
 """
+
 import numpy as np
 
 from ..kernels import reference as ref
@@ -14,9 +15,19 @@ NB = "03_lenet5_mnist"
 
 # (N, C, H, W, k, stride, values): LeNet's 2x2/2, AlexNet's overlapping 3x3/2, stride 1, a batch of 1,
 # windows that leave rows over, and integer-valued inputs (ties) up to an all-zero input
-POOL_CASES = [Case(200 + i, dict(zip(("N", "C", "H", "W", "k", "s", "values"), c))) for i, c in enumerate([
-    (2, 3, 6, 6, 2, 2, "normal"), (1, 2, 7, 5, 3, 2, "ties"), (2, 1, 5, 6, 2, 1, "ties"),
-    (1, 1, 4, 4, 2, 2, "zeros"), (3, 2, 9, 7, 3, 3, "normal"), (2, 2, 7, 7, 3, 2, "normal")])]
+POOL_CASES = [
+    Case(200 + i, dict(zip(("N", "C", "H", "W", "k", "s", "values"), c)))
+    for i, c in enumerate(
+        [
+            (2, 3, 6, 6, 2, 2, "normal"),
+            (1, 2, 7, 5, 3, 2, "ties"),
+            (2, 1, 5, 6, 2, 1, "ties"),
+            (1, 1, 4, 4, 2, 2, "zeros"),
+            (3, 2, 9, 7, 3, 3, "normal"),
+            (2, 2, 7, 7, 3, 2, "normal"),
+        ]
+    )
+]
 
 
 def _out(x_shape, k, s):
@@ -33,6 +44,7 @@ def _x(rng, shape, values):
 
 # --- max pooling ------------------------------------------------------------
 
+
 def _make_max(rng, N, C, H, W, k, s, values):
     x = _x(rng, (N, C, H, W), values)
     return rng.standard_normal((N, C) + _out(x.shape, k, s)), x, k, s
@@ -45,6 +57,7 @@ def _max_backward(gy, x, k, s):
 
 def _max_variant(ties, accumulate=True):
     """A max-pool backward sending each gy to the 'first', 'last' or 'all' maxima; `=` if not accumulate."""
+
     def wrong(gy, x, k, s):
         gx = np.zeros_like(x)
         N, C, OH, OW = gy.shape
@@ -52,7 +65,7 @@ def _max_variant(ties, accumulate=True):
             for c in range(C):
                 for i in range(OH):
                     for j in range(OW):
-                        win = x[n, c, i * s:i * s + k, j * s:j * s + k]
+                        win = x[n, c, i * s : i * s + k, j * s : j * s + k]
                         hits = np.argwhere(win == win.max())
                         hits = {"first": hits[:1], "last": hits[-1:], "all": hits}[ties]
                         for u, v in hits:
@@ -61,27 +74,40 @@ def _max_variant(ties, accumulate=True):
                             else:
                                 gx[n, c, i * s + u, j * s + v] = gy[n, c, i, j]
         return gx
+
     return wrong
 
 
 MAX_POOL = Exercise(
-    name="max_pool2d_backward", signature="(gy, x, kernel_size, stride)", returns=("gx",), notebook=NB,
+    name="max_pool2d_backward",
+    signature="(gy, x, kernel_size, stride)",
+    returns=("gx",),
+    notebook=NB,
     teaches="max pooling routes each gradient to its window's maximum; overlapping windows add up",
     doc="""gy (N, C, OH, OW), x (N, C, H, W), no padding -> gx of x's shape.
     Each gy[n, c, i, j] goes to the maximum of window (i, j) of x[n, c]; a tie goes to the first
     maximum in row-major window order (as PyTorch); where windows overlap the gradients add.""",
-    make=_make_max, expected=_max_backward, cases=POOL_CASES,
+    make=_make_max,
+    expected=_max_backward,
+    cases=POOL_CASES,
     mistakes=[
-        Mistake("ties: the gradient went to every tied maximum. It goes to ONE element, the first "
-                "maximum in row-major window order (np.argmax does this), as PyTorch does",
-                _max_variant("all")),
-        Mistake("ties: the gradient went to the last tied maximum; it goes to the first in row-major "
-                "order (a strict `>` when scanning, or np.argmax)", _max_variant("last")),
+        Mistake(
+            "ties: the gradient went to every tied maximum. It goes to ONE element, the first "
+            "maximum in row-major window order (np.argmax does this), as PyTorch does",
+            _max_variant("all"),
+        ),
+        Mistake(
+            "ties: the gradient went to the last tied maximum; it goes to the first in row-major "
+            "order (a strict `>` when scanning, or np.argmax)",
+            _max_variant("last"),
+        ),
         Mistake(ASSIGN_HINT, _max_variant("first", accumulate=False)),
-    ])
+    ],
+)
 
 
 # --- average pooling ---------------------------------------------------------
+
 
 def _make_avg(rng, N, C, H, W, k, s, values):
     return rng.standard_normal((N, C) + _out((N, C, H, W), k, s)), (N, C, H, W), k, s
@@ -95,20 +121,28 @@ def _avg_assign(gy, x_shape, k, s):
     gx = np.zeros(x_shape)
     for i in range(gy.shape[2]):
         for j in range(gy.shape[3]):
-            gx[:, :, i * s:i * s + k, j * s:j * s + k] = gy[:, :, i:i + 1, j:j + 1] / (k * k)
+            gx[:, :, i * s : i * s + k, j * s : j * s + k] = gy[:, :, i : i + 1, j : j + 1] / (k * k)
     return gx
 
 
 AVG_POOL = Exercise(
-    name="avg_pool2d_backward", signature="(gy, x_shape, kernel_size, stride)", returns=("gx",), notebook=NB,
+    name="avg_pool2d_backward",
+    signature="(gy, x_shape, kernel_size, stride)",
+    returns=("gx",),
+    notebook=NB,
     teaches="average pooling (LeNet's subsampling) spreads each gradient evenly over its window",
     doc="""gy (N, C, OH, OW), x_shape (N, C, H, W), no padding -> gx of x_shape.
     Each gy[n, c, i, j] / (k*k) is added to every cell of window (i, j).""",
-    make=_make_avg, expected=_avg_backward, cases=POOL_CASES,
+    make=_make_avg,
+    expected=_avg_backward,
+    cases=POOL_CASES,
     mistakes=[
-        Mistake("each window's gradient must be divided by its k*k cells: y is their mean, "
-                "so dy/dx = 1/(k*k)", lambda gy, xs, k, s: _avg_backward(gy, xs, k, s) * (k * k)),
+        Mistake(
+            "each window's gradient must be divided by its k*k cells: y is their mean, so dy/dx = 1/(k*k)",
+            lambda gy, xs, k, s: _avg_backward(gy, xs, k, s) * (k * k),
+        ),
         Mistake(ASSIGN_HINT, _avg_assign),
-    ])
+    ],
+)
 
 EXERCISES = [MAX_POOL, AVG_POOL]

@@ -4,14 +4,16 @@ Written the way a student would write them: plain NumPy and a few loops,
 nothing imported from minicnn's kernels. Each passes ``exercises.check``;
 ``python -m minicnn check NAME minicnn/exercises/solutions.py`` grades one.
 """
+
 import numpy as np
 
 # --- 1. autograd -------------------------------------------------------------
 
+
 def topo_sort(root, inputs):
     order, seen = [], set()
 
-    def visit(node):                       # depth-first, a node after all its inputs
+    def visit(node):  # depth-first, a node after all its inputs
         if node in seen:
             return
         seen.add(node)
@@ -20,7 +22,7 @@ def topo_sort(root, inputs):
         order.append(node)
 
     visit(root)
-    return order[::-1]                     # reversed: each node before the nodes it was made from
+    return order[::-1]  # reversed: each node before the nodes it was made from
 
 
 def sigmoid_backward(gy, y):
@@ -37,6 +39,7 @@ def linear_backward(gy, x, w):
 
 # --- 2. convolution ----------------------------------------------------------
 
+
 def _out_size(n, k, stride, padding):
     return (n + 2 * padding - k) // stride + 1
 
@@ -50,7 +53,7 @@ def im2col(x, kernel_size, stride, padding):
     for u in range(k):
         for v in range(k):
             # tap (u, v) of every window: one strided slice of the padded input
-            window = xp[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride]
+            window = xp[:, :, u : u + stride * OH : stride, v : v + stride * OW : stride]
             cols[:, u, v] = window.transpose(1, 0, 2, 3)
     return cols.reshape(C * k * k, N * OH * OW)
 
@@ -65,8 +68,8 @@ def col2im(cols, x_shape, kernel_size, stride, padding):
         for v in range(k):
             # += : overlapping windows read the same pixel, so their gradients add up
             taps = cols[:, u, v].transpose(1, 0, 2, 3)
-            gx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] += taps
-    return gx[:, :, padding:padding + H, padding:padding + W]
+            gx[:, :, u : u + stride * OH : stride, v : v + stride * OW : stride] += taps
+    return gx[:, :, padding : padding + H, padding : padding + W]
 
 
 def conv2d_forward(x, w, b, stride, padding):
@@ -79,7 +82,7 @@ def conv2d_forward(x, w, b, stride, padding):
 
 def conv2d_backward(gy, x, w, stride, padding):
     O, _, k, _ = w.shape
-    gy_mat = gy.transpose(1, 0, 2, 3).reshape(O, -1)          # (O, N*OH*OW)
+    gy_mat = gy.transpose(1, 0, 2, 3).reshape(O, -1)  # (O, N*OH*OW)
     gw = (gy_mat @ im2col(x, k, stride, padding).T).reshape(w.shape)
     gx = col2im(w.reshape(O, -1).T @ gy_mat, x.shape, k, stride, padding)
     return gx, gw, gy.sum(axis=(0, 2, 3))
@@ -87,21 +90,27 @@ def conv2d_backward(gy, x, w, stride, padding):
 
 # --- 3. LeNet-5: pooling, the loss, SGD --------------------------------------
 
+
 def _taps(a, k, stride, OH, OW):
     """The k*k taps of every window: taps[u*k + v] = a[:, :, i*stride + u, j*stride + v] for all (i, j)."""
-    return np.stack([a[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride]
-                     for u in range(k) for v in range(k)])
+    return np.stack(
+        [
+            a[:, :, u : u + stride * OH : stride, v : v + stride * OW : stride]
+            for u in range(k)
+            for v in range(k)
+        ]
+    )
 
 
 def max_pool2d_backward(gy, x, kernel_size, stride):
     k = kernel_size
     OH, OW = gy.shape[2:]
-    first = np.argmax(_taps(x, k, stride, OH, OW), axis=0)   # argmax picks the first of tied maxima
+    first = np.argmax(_taps(x, k, stride, OH, OW), axis=0)  # argmax picks the first of tied maxima
     gx = np.zeros_like(x)
     for u in range(k):
         for v in range(k):
             # += : where windows overlap, one pixel can be the maximum of several
-            gx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] += gy * (first == u * k + v)
+            gx[:, :, u : u + stride * OH : stride, v : v + stride * OW : stride] += gy * (first == u * k + v)
     return gx
 
 
@@ -110,14 +119,14 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride):
     gx = np.zeros(x_shape, dtype=gy.dtype)
     for i in range(gy.shape[2]):
         for j in range(gy.shape[3]):
-            share = gy[:, :, i:i + 1, j:j + 1] / (k * k)
-            gx[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += share
+            share = gy[:, :, i : i + 1, j : j + 1] / (k * k)
+            gx[:, :, i * stride : i * stride + k, j * stride : j * stride + k] += share
     return gx
 
 
 def softmax_cross_entropy_backward(logits, labels):
     N = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True)         # exp of a large logit would overflow
+    z = logits - logits.max(axis=1, keepdims=True)  # exp of a large logit would overflow
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)
     p[np.arange(N), labels] -= 1
@@ -165,6 +174,7 @@ def lenet5_forward_backward(params, x, labels):
 
 # --- 4. AlexNet's tricks -----------------------------------------------------
 
+
 def inverted_dropout(x, p, u):
     return np.where(u >= p, x / (1 - p), 0.0)
 
@@ -175,7 +185,7 @@ def lrn_backward(gy, x, size, alpha, beta, k):
     for c in range(C):
         lo, hi = max(c - size // 2, 0), min(c + (size - 1) // 2 + 1, C)
         s[:, c] = k + alpha / size * (x[:, lo:hi] ** 2).sum(axis=1)
-    gx = gy * s ** -beta
+    gx = gy * s**-beta
     t = gy * x * s ** (-beta - 1)
     for c in range(C):
         # x_c sits in the windows of the channels c - (size-1)//2 .. c + size//2
@@ -186,14 +196,16 @@ def lrn_backward(gy, x, size, alpha, beta, k):
 
 # --- 5. deeper: 1x1 convolutions ---------------------------------------------
 
+
 def conv1x1_forward(x, w, b):
     N, C, H, W = x.shape
     O = w.shape[0]
-    y = w.reshape(O, C) @ x.transpose(1, 0, 2, 3).reshape(C, N * H * W)   # channels first, then reshape
+    y = w.reshape(O, C) @ x.transpose(1, 0, 2, 3).reshape(C, N * H * W)  # channels first, then reshape
     return y.reshape(O, N, H, W).transpose(1, 0, 2, 3) + b[None, :, None, None]
 
 
 # --- 6. ResNet and batch norm ------------------------------------------------
+
 
 def batch_norm_backward(gy, x, gamma, eps):
     axes = (0, 2, 3)
@@ -202,8 +214,9 @@ def batch_norm_backward(gy, x, gamma, eps):
     invstd = 1 / np.sqrt(var + eps)
     xhat = (x - mean) * invstd
     gxhat = gy * gamma[None, :, None, None]
-    gx = invstd * (gxhat - gxhat.mean(axis=axes, keepdims=True)
-                   - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
+    gx = invstd * (
+        gxhat - gxhat.mean(axis=axes, keepdims=True) - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)
+    )
     return gx, (gy * xhat).sum(axis=axes), gy.sum(axis=axes)
 
 
@@ -211,29 +224,32 @@ def residual_block_backward(gy, x, w1, b1, w2, b2):
     h = x @ w1.T + b1
     a = np.maximum(h, 0)
     z = x + a @ w2.T + b2
-    g = gy * (z > 0)                         # through the last ReLU
+    g = gy * (z > 0)  # through the last ReLU
     ga, gw2, gb2 = linear_backward(g, a, w2)
     gx_branch, gw1, gb1 = linear_backward(ga * (h > 0), x, w1)
-    return g + gx_branch, gw1, gb1, gw2, gb2     # the shortcut passes g straight to x
+    return g + gx_branch, gw1, gb1, gw2, gb2  # the shortcut passes g straight to x
 
 
 # --- 7. fine-tuning: Adam ----------------------------------------------------
 
+
 def adam_step(param, grad, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad * grad
-    m_hat = m / (1 - beta1 ** t)
-    v_hat = v / (1 - beta2 ** t)
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
     return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
 # --- 8. visualizing: class activation maps -----------------------------------
+
 
 def class_activation_map(features, weight, labels):
     return np.einsum("nk,nkhw->nhw", weight[labels], features)
 
 
 # --- 9. where the time goes --------------------------------------------------
+
 
 def conv2d_macs(x_shape, w_shape, stride, padding):
     N, C, H, W = x_shape
@@ -244,20 +260,21 @@ def conv2d_macs(x_shape, w_shape, stride, padding):
 
 # --- 10. dead units, DropConnect, depth and cost -----------------------------
 
+
 def leaky_relu_backward(gy, x, negative_slope):
-    return gy * np.where(x > 0, 1.0, negative_slope)      # x = 0 takes the negative slope, as PyTorch
+    return gy * np.where(x > 0, 1.0, negative_slope)  # x = 0 takes the negative slope, as PyTorch
 
 
 def dropconnect_forward(x, w, b, p, u):
     y = np.empty((x.shape[0], w.shape[0]), dtype=x.dtype)
     for n in range(x.shape[0]):
-        thinned = (u[n] >= p) * w / (1 - p)               # example n's own mask over the weights
+        thinned = (u[n] >= p) * w / (1 - p)  # example n's own mask over the weights
         y[n] = thinned @ x[n] + b
     return y
 
 
 def depthwise_separable_cost(c_in, c_out, k, h, w):
     standard = c_out * c_in * k * k
-    separable = c_in * k * k + c_in * c_out               # one k x k filter per channel, then the 1x1
+    separable = c_in * k * k + c_in * c_out  # one k x k filter per channel, then the 1x1
     # stride 1 and padding k // 2 keep the output h x w; each weight is used once per output pixel
     return (standard, separable), (standard * h * w, separable * h * w)

@@ -1,4 +1,5 @@
 """Ops as autograd Functions, one file per family (``import minicnn.functional as F``)."""
+
 from .activation import relu, sigmoid, tanh
 from .activation import leaky_relu, prelu, rrelu
 from .dropout import dropout, dropout2d

@@ -4,6 +4,7 @@ ReLU is AlexNet's choice: piecewise linear, so forward and backward are a
 comparison and a mask, and it does not saturate for large inputs as tanh and
 the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
 """
+
 from __future__ import annotations
 
 from .. import backend, rng
@@ -70,6 +71,7 @@ def sigmoid(x: Tensor, *, name: str = "sigmoid") -> Tensor:
 
 # --- leaky ReLUs: a small slope for x < 0, so negative units still learn ----
 
+
 class LeakyReLU(Function):
     """y = x if x > 0 else a x (a fixed; PReLU learns it; RReLU draws it).   gx = gy * (1 or a)."""
 
@@ -130,17 +132,22 @@ def prelu(x: Tensor, weight: Tensor, *, name: str = "prelu") -> Tensor:
     check_float(name, "weight", weight)
     channels = x.shape[1] if x.ndim > 1 else (x.shape[0] if x.ndim == 1 else 1)
     if weight.ndim != 1 or weight.shape[0] not in (1, channels):
-        raise ValueError(f"{name}: x has {channels} channel(s) but weight has {weight.shape[0]} "
-                         f"value(s); it must have 1 or one per channel; x {x.shape}, "
-                         f"weight {weight.shape}")
+        raise ValueError(
+            f"{name}: x has {channels} channel(s) but weight has {weight.shape[0]} "
+            f"value(s); it must have 1 or one per channel; x {x.shape}, "
+            f"weight {weight.shape}"
+        )
     if weight.dtype != x.dtype:
-        raise TypeError(f"{name}: x is {x.dtype} but weight is {weight.dtype}; convert one of them "
-                        "(x.float() / x.double(), model.float() / model.double())")
+        raise TypeError(
+            f"{name}: x is {x.dtype} but weight is {weight.dtype}; convert one of them "
+            "(x.float() / x.double(), model.float() / model.double())"
+        )
     return PReLU.apply(x, weight)
 
 
-def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, *,
-          name: str = "rrelu") -> Tensor:
+def rrelu(
+    x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, *, name: str = "rrelu"
+) -> Tensor:
     """Randomized leaky ReLU (Xu et al. 2015): slope ~ U(lower, upper) per element when
     training, the mean (lower + upper) / 2 in evaluation."""
     check_float(name, "x", x)
@@ -151,4 +158,3 @@ def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: b
     slopes = rng.default_generator().uniform(lower, upper, x.shape)
     slopes = backend.to_device(slopes.astype(x.dtype), x.device)
     return RReLU.apply(x, slopes=slopes)
-

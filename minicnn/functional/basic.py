@@ -4,6 +4,7 @@ When an input was broadcast in the forward pass (a bias (C,) added to (N, C)),
 each of its elements was used many times, so its gradient is the sum of gy
 over the broadcast axes: ``unbroadcast`` does that sum.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +22,8 @@ def unbroadcast(g: Array, shape: Shape) -> Array:
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
@@ -32,7 +34,7 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     xp = backend.xp_of(like.data)
     array = xp.asarray(value)
     if array.dtype.kind in "fiub" and like.dtype.kind == "f":
-        array = array.astype(like.dtype)   # keep float32 float32 when adding 0.5
+        array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
     return Tensor(array)
 
 
@@ -45,8 +47,10 @@ class Add(Function):
 
     def backward(self, gy):
         sa, sb = self.shapes
-        return (unbroadcast(gy, sa) if self.needs_grad[0] else None,
-                unbroadcast(gy, sb) if self.needs_grad[1] else None)
+        return (
+            unbroadcast(gy, sa) if self.needs_grad[0] else None,
+            unbroadcast(gy, sb) if self.needs_grad[1] else None,
+        )
 
 
 class Sub(Function):
@@ -58,8 +62,10 @@ class Sub(Function):
 
     def backward(self, gy):
         sa, sb = self.shapes
-        return (unbroadcast(gy, sa) if self.needs_grad[0] else None,
-                unbroadcast(-gy, sb) if self.needs_grad[1] else None)
+        return (
+            unbroadcast(gy, sa) if self.needs_grad[0] else None,
+            unbroadcast(-gy, sb) if self.needs_grad[1] else None,
+        )
 
 
 class Mul(Function):
@@ -71,8 +77,10 @@ class Mul(Function):
 
     def backward(self, gy):
         a, b = self.a, self.b
-        return (unbroadcast(gy * b, a.shape) if self.needs_grad[0] else None,
-                unbroadcast(gy * a, b.shape) if self.needs_grad[1] else None)
+        return (
+            unbroadcast(gy * b, a.shape) if self.needs_grad[0] else None,
+            unbroadcast(gy * a, b.shape) if self.needs_grad[1] else None,
+        )
 
 
 class Div(Function):
@@ -84,8 +92,10 @@ class Div(Function):
 
     def backward(self, gy):
         a, b = self.a, self.b
-        return (unbroadcast(gy / b, a.shape) if self.needs_grad[0] else None,
-                unbroadcast(-gy * a / (b * b), b.shape) if self.needs_grad[1] else None)
+        return (
+            unbroadcast(gy / b, a.shape) if self.needs_grad[0] else None,
+            unbroadcast(-gy * a / (b * b), b.shape) if self.needs_grad[1] else None,
+        )
 
 
 class Pow(Function):
@@ -93,7 +103,7 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = a ** b
+        self.y = a**b
         return self.y
 
     def backward(self, gy):
@@ -184,7 +194,7 @@ class Abs(Function):
 
     def forward(self, x):
         self.x = x
-        return backend.xp_of(x).abs(x)   # NOTE: not abs(x): this module's abs() shadows it
+        return backend.xp_of(x).abs(x)  # NOTE: not abs(x): this module's abs() shadows it
 
     def backward(self, gy):
         return gy * backend.xp_of(gy).sign(self.x)
@@ -236,8 +246,9 @@ def _same_float_dtype(name, a, b):
     if a.dtype == b.dtype or (ka != "f" and kb != "f"):
         return a, b
     if ka == "f" and kb == "f":
-        raise TypeError(f"{name}: the tensors are {a.dtype} and {b.dtype}; convert one of them "
-                        "(t.float() / t.double())")
+        raise TypeError(
+            f"{name}: the tensors are {a.dtype} and {b.dtype}; convert one of them (t.float() / t.double())"
+        )
     if ka == "f":
         return a, Tensor(b.data.astype(a.dtype))
     return Tensor(a.data.astype(b.dtype)), b

@@ -4,6 +4,7 @@
 hyperparameter ones once, in its constructor, and passes its own name to
 ``F.*`` (``name=``) so that an error names the layer, not the function.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -16,8 +17,11 @@ def pair(v: Any, name: str = "value") -> tuple[int, int]:
     """An int or a pair of ints -> a (height, width) tuple of ints."""
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
         return int(v), int(v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
-            isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in v):
+    if (
+        isinstance(v, (tuple, list))
+        and len(v) == 2
+        and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in v)
+    ):
         return int(v[0]), int(v[1])
     raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
 
@@ -41,8 +45,10 @@ def check_same_dtype(name: str, x: Tensor, **others: Tensor | None) -> None:
     """Every given tensor has x's dtype (NumPy would promote silently, and backward then fail)."""
     for what, t in others.items():
         if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{name}: x is {x.dtype} but {what} is {t.dtype}; convert one of them "
-                            "(x.float() / x.double(), model.float() / model.double())")
+            raise TypeError(
+                f"{name}: x is {x.dtype} but {what} is {t.dtype}; convert one of them "
+                "(x.float() / x.double(), model.float() / model.double())"
+            )
 
 
 def check_nchw(name: str, x: Any) -> None:
@@ -52,8 +58,9 @@ def check_nchw(name: str, x: Any) -> None:
         raise ValueError(f"{name}: expected x of shape (N, C, H, W), got shape {x.shape}")
 
 
-def check_conv_args(name: str, stride: Any, padding: Any, dilation: Any,
-                    groups: Any) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+def check_conv_args(
+    name: str, stride: Any, padding: Any, dilation: Any, groups: Any
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Validate a convolution's hyperparameters; returns (stride, padding, dilation) as pairs."""
     stride, padding = pair(stride, f"{name}: stride"), pair(padding, f"{name}: padding")
     dilation = pair(dilation, f"{name}: dilation")
@@ -68,8 +75,9 @@ def check_conv_args(name: str, stride: Any, padding: Any, dilation: Any,
     return stride, padding, dilation
 
 
-def check_pool_args(name: str, kernel_size: Any, stride: Any,
-                    padding: Any) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+def check_pool_args(
+    name: str, kernel_size: Any, stride: Any, padding: Any
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Validate a pooling's hyperparameters; returns (kernel_size, stride, padding) as pairs."""
     kernel_size = pair(kernel_size, f"{name}: kernel_size")
     stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
@@ -82,16 +90,19 @@ def check_pool_args(name: str, kernel_size: Any, stride: Any,
         raise ValueError(f"{name}: padding must be non-negative, got {padding}")
     if padding[0] > kernel_size[0] // 2 or padding[1] > kernel_size[1] // 2:
         # NOTE: PyTorch's rule; more padding would allow windows of padding alone
-        raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding "
-                         f"{padding} for kernel_size {kernel_size}")
+        raise ValueError(
+            f"{name}: padding should be at most half of kernel_size, got padding "
+            f"{padding} for kernel_size {kernel_size}"
+        )
     return kernel_size, stride, padding
 
 
 def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
     """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
     size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
-    if len(size) != 2 or not all(s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
-                                 for s in size):
+    if len(size) != 2 or not all(
+        s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool)) for s in size
+    ):
         raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
     if any(s is not None and s < 1 for s in size):
         raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")

@@ -18,6 +18,7 @@ input gradient of a "same" convolution (stride 1, output as large as the input)
 is itself a convolution, of gy with the flipped kernel, in and out channels
 swapped. ``minicnn.kernels.which("conv2d_input_grad")`` names the one that runs.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,7 +38,7 @@ class Conv2d(Function):
         self.K = kernels.for_array(x)
         self.geometry = stride, padding, dilation, groups
         self.x_shape, self.w_shape = x.shape, weight.shape
-        self.x = x if self.needs_grad[1] else None            # only gW needs x
+        self.x = x if self.needs_grad[1] else None  # only gW needs x
         self.weight = weight if self.needs_grad[0] else None  # only gx needs W
         return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
@@ -59,28 +60,46 @@ def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
         check_float(name, "bias", bias)
     check_same_dtype(name, x, weight=weight, bias=bias)
     if weight.ndim != 4:
-        raise ValueError(f"{name}: expected weight of shape (out_channels, in_channels/groups, "
-                         f"kH, kW), got shape {weight.shape}")
+        raise ValueError(
+            f"{name}: expected weight of shape (out_channels, in_channels/groups, "
+            f"kH, kW), got shape {weight.shape}"
+        )
     (_, C, H, W), (O, Cg, KH, KW) = x.shape, weight.shape
     if C % groups or O % groups:
-        raise ValueError(f"{name}: groups={groups} must divide both in_channels ({C}) and "
-                         f"out_channels ({O}); x {x.shape}, weight {weight.shape}")
+        raise ValueError(
+            f"{name}: groups={groups} must divide both in_channels ({C}) and "
+            f"out_channels ({O}); x {x.shape}, weight {weight.shape}"
+        )
     if C // groups != Cg:
-        raise ValueError(f"{name}: x has {C} channel(s) but weight expects {Cg * groups} "
-                         f"({Cg} per group x {groups} group(s)); x {x.shape}, weight {weight.shape}")
+        raise ValueError(
+            f"{name}: x has {C} channel(s) but weight expects {Cg * groups} "
+            f"({Cg} per group x {groups} group(s)); x {x.shape}, weight {weight.shape}"
+        )
     if bias is not None and bias.shape != (O,):
-        raise ValueError(f"{name}: bias must have shape ({O},) for weight {weight.shape}, "
-                         f"got {bias.shape}")
-    for axis, n, k, s, p, d in (("height", H, KH, stride[0], padding[0], dilation[0]),
-                                ("width", W, KW, stride[1], padding[1], dilation[1])):
+        raise ValueError(f"{name}: bias must have shape ({O},) for weight {weight.shape}, got {bias.shape}")
+    for axis, n, k, s, p, d in (
+        ("height", H, KH, stride[0], padding[0], dilation[0]),
+        ("width", W, KW, stride[1], padding[1], dilation[1]),
+    ):
         if conv_out_size(n, k, s, p, d) < 1:
-            raise ValueError(f"{name}: the {k}-tap kernel (dilation {d}, spanning {d * (k - 1) + 1}) "
-                             f"is larger than the padded input {axis} {n} + 2*{p} = {n + 2 * p}: "
-                             f"output {axis} {formula(n, k, s, p, d)}; x {x.shape}, weight {weight.shape}")
+            raise ValueError(
+                f"{name}: the {k}-tap kernel (dilation {d}, spanning {d * (k - 1) + 1}) "
+                f"is larger than the padded input {axis} {n} + 2*{p} = {n + 2 * p}: "
+                f"output {axis} {formula(n, k, s, p, d)}; x {x.shape}, weight {weight.shape}"
+            )
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1, groups: int = 1, *, name: str = "conv2d") -> Tensor:
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    name: str = "conv2d",
+) -> Tensor:
     """2-D convolution of a batch of images, as ``torch.nn.functional.conv2d``.
 
     Args:
@@ -100,5 +119,4 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     """
     stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups)
     _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
-                        groups=groups)
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)

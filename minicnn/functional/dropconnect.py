@@ -14,6 +14,7 @@ and the layer's output E[a(u_n)] is estimated from ``samples`` draws of that
 Gaussian through the activation a. (The paper keeps unscaled masks and writes
 mean = (1 - p) W v; scaling the mask moves that factor into training.)
 """
+
 import numpy as np
 
 from .. import backend, rng
@@ -29,8 +30,8 @@ class DropConnectLinear(Function):
 
     def forward(self, x, weight, bias=None, mask=None):
         xp = backend.xp_of(x)
-        self.x, self.mask, self.thinned = x, mask, mask * weight        # (N, out, in)
-        y = xp.einsum("noi,ni->no", self.thinned, x)      # one small matrix-vector product per example
+        self.x, self.mask, self.thinned = x, mask, mask * weight  # (N, out, in)
+        y = xp.einsum("noi,ni->no", self.thinned, x)  # one small matrix-vector product per example
         if bias is not None:
             y += bias
         return y
@@ -58,8 +59,10 @@ def _check(name, x, weight, p):
         shape = x.shape if isinstance(x, Tensor) else type(x).__name__
         raise ValueError(f"{name}: expected x of shape (N, in_features), got {shape}")
     if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"{name}: x has {x.shape[1]} features but weight expects {weight.shape[1]}; "
-                         f"x {x.shape}, weight {weight.shape}")
+        raise ValueError(
+            f"{name}: x has {x.shape[1]} features but weight expects {weight.shape[1]}; "
+            f"x {x.shape}, weight {weight.shape}"
+        )
 
 
 def dropconnect_linear(x, weight, bias=None, p=0.5, mask=None):
@@ -96,8 +99,9 @@ def dropconnect_moments(x, weight, bias=None, p=0.5):
     return mean, var
 
 
-def dropconnect_gaussian(x, weight, bias=None, p=0.5, activation=None, samples=1000, generator=None,
-                         chunk=2 ** 22):
+def dropconnect_gaussian(
+    x, weight, bias=None, p=0.5, activation=None, samples=1000, generator=None, chunk=2**22
+):
     """Inference by moment matching: E[activation(u)], u ~ N(mean, var), from ``samples`` draws.
 
     ``activation`` maps an array to an array (e.g. ``lambda u: np.maximum(u, 0)``); None is the
@@ -110,7 +114,7 @@ def dropconnect_gaussian(x, weight, bias=None, p=0.5, activation=None, samples=1
     act = activation or (lambda u: u)
     draw_dtype = np.float32 if mean.dtype == np.float32 else np.float64
     total = xp.zeros_like(mean)
-    step = max(1, chunk // max(1, mean.size))       # bounds the temporary draws' memory
+    step = max(1, chunk // max(1, mean.size))  # bounds the temporary draws' memory
     for start in range(0, samples, step):
         k = min(step, samples - start)
         z = xp.asarray(g.standard_normal((k,) + mean.shape, dtype=draw_dtype))

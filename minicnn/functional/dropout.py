@@ -5,6 +5,7 @@ Inverted dropout: during training each element is kept with probability
 is unchanged and evaluation is the identity (no rescaling at test time).
 Random numbers come from the generator that ``mc.manual_seed`` resets.
 """
+
 from __future__ import annotations
 
 from .. import backend, rng
@@ -16,7 +17,7 @@ class Dropout(Function):
     """y = x * m / (1 - p), m ~ Bernoulli(1 - p) drawn once.   gx = gy * m / (1 - p) (the same m)."""
 
     def forward(self, x, *, keep):
-        self.keep = keep            # mask already scaled by 1/(1 - p), in x's dtype
+        self.keep = keep  # mask already scaled by 1/(1 - p), in x's dtype
         return x * keep
 
     def backward(self, gy):
@@ -26,7 +27,7 @@ class Dropout(Function):
 def _scaled_mask(x, p, shape):
     """A Bernoulli(1 - p) mask of ``shape`` times 1/(1 - p), on x's device and in x's dtype."""
     keep = rng.default_generator().random(shape) >= p
-    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)      # p = 1 drops everything (as PyTorch)
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)  # p = 1 drops everything (as PyTorch)
     mask = (keep * scale).astype(x.dtype)
     return backend.to_device(mask, x.device)
 
@@ -43,8 +44,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "dr
     return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape))
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, *,
-              name: str = "dropout2d") -> Tensor:
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "dropout2d") -> Tensor:
     """Zero whole channels: each (n, c) feature map is kept or dropped as one.
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping

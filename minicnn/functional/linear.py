@@ -1,4 +1,5 @@
 """The fully connected layer as one op."""
+
 from __future__ import annotations
 
 from ..tensor import Function, Tensor
@@ -29,8 +30,7 @@ class Linear(Function):
         return gx, gw, gb
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *,
-           name: str = "linear") -> Tensor:
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, name: str = "linear") -> Tensor:
     """y = x @ weight.T + bias, weight of shape (out_features, in_features).
 
     Shapes: x (*, in_features) -> y (*, out_features).
@@ -39,6 +39,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *,
     check_same_dtype(name, x, weight=weight, bias=bias)
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         got = f"{x.shape[-1]} features" if x.ndim else "a scalar"
-        raise ValueError(f"{name}: x has {got} but weight expects {weight.shape[1]}; "
-                         f"x {x.shape}, weight {weight.shape}")
+        raise ValueError(
+            f"{name}: x has {got} but weight expects {weight.shape[1]}; x {x.shape}, weight {weight.shape}"
+        )
     return Linear.apply(x, weight, bias)

@@ -3,6 +3,7 @@
 Cross-entropy is log-softmax followed by picking the target's entry, but it is
 written as one op because its gradient is so simple: softmax(x) - onehot(t).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -88,8 +89,9 @@ def softmax(x: Tensor, dim: int = -1, *, name: str = "softmax") -> Tensor:
     return Softmax.apply(x, dim=dim)
 
 
-def cross_entropy(input: Tensor, target: Any, label_smoothing: float = 0.0, *,
-                  name: str = "cross_entropy") -> Tensor:
+def cross_entropy(
+    input: Tensor, target: Any, label_smoothing: float = 0.0, *, name: str = "cross_entropy"
+) -> Tensor:
     """Mean softmax cross-entropy of logits (N, C) against integer classes (N,)."""
     check_float(name, "input", input)
     t = target.data if isinstance(target, Tensor) else target
@@ -99,11 +101,15 @@ def cross_entropy(input: Tensor, target: Any, label_smoothing: float = 0.0, *,
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
     if t.shape != (input.shape[0],):
-        raise ValueError(f"{name}: target shape {t.shape} does not match logits "
-                         f"{input.shape}; expected ({input.shape[0]},)")
+        raise ValueError(
+            f"{name}: target shape {t.shape} does not match logits "
+            f"{input.shape}; expected ({input.shape[0]},)"
+        )
     if t.size and (int(t.min()) < 0 or int(t.max()) >= input.shape[1]):
-        raise ValueError(f"{name}: target classes must lie in [0, {input.shape[1]}), "
-                         f"got min {int(t.min())}, max {int(t.max())}")
+        raise ValueError(
+            f"{name}: target classes must lie in [0, {input.shape[1]}), "
+            f"got min {int(t.min())}, max {int(t.max())}"
+        )
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     return CrossEntropy.apply(input, target=t, label_smoothing=label_smoothing)

@@ -9,6 +9,7 @@ Both run on any (N, C, ...) layout by viewing the input as (N, C, M), M the
 flattened spatial size; the kernels work on that 3-D view (``kernels/xp_norm.py``,
 with the jitted loops of ``kernels/numba_cpu.py`` under the default tier).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -56,8 +57,7 @@ class BatchNorm(Function):
         if training:
             mean, var, count = self.statistics(x3)
             if running_mean is not None:
-                self.K.batch_norm_update_running(running_mean, running_var, mean, var, momentum,
-                                                 count)
+                self.K.batch_norm_update_running(running_mean, running_var, mean, var, momentum, count)
         else:
             mean = running_mean.astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
@@ -78,9 +78,11 @@ class BatchNorm(Function):
             gx = (self.weight * self.invstd)[:, None] * gy3 if self.needs_grad[0] else None
             gw = (gy3 * self.xhat).sum(axis=(0, 2)) if self.needs_grad[1] else None
             gb = gy3.sum(axis=(0, 2)) if self.needs_grad[2] else None
-        return (gx.reshape(gy.shape) if self.needs_grad[0] else None,
-                gw if self.needs_grad[1] else None,
-                gb if self.needs_grad[2] else None)
+        return (
+            gx.reshape(gy.shape) if self.needs_grad[0] else None,
+            gw if self.needs_grad[1] else None,
+            gb if self.needs_grad[2] else None,
+        )
 
 
 def check_lrn_input(name: str, x: Any, size: Any) -> None:
@@ -92,8 +94,15 @@ def check_lrn_input(name: str, x: Any, size: Any) -> None:
         raise ValueError(f"{name}: size must be a positive int, got {size!r}")
 
 
-def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
-                        k: float = 1.0, *, name: str = "local_response_norm") -> Tensor:
+def local_response_norm(
+    x: Tensor,
+    size: int,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 1.0,
+    *,
+    name: str = "local_response_norm",
+) -> Tensor:
     """Local response normalization across channels (PyTorch's definition).
 
     b_c = a_c / (k + alpha/size * sum_{c'} a_c'^2)^beta, the sum over channels
@@ -103,35 +112,51 @@ def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float =
     Shapes: x (N, C, ...) -> y of the same shape.
     """
     check_lrn_input(name, x, size)
-    return LocalResponseNorm.apply(x, size=int(size), alpha=float(alpha), beta=float(beta),
-                                   k=float(k))
+    return LocalResponseNorm.apply(x, size=int(size), alpha=float(alpha), beta=float(beta), k=float(k))
 
 
-def check_batch_norm_input(name: str, x: Any, running_mean: Any, running_var: Any, weight: Any,
-                           bias: Any, training: bool) -> None:
+def check_batch_norm_input(
+    name: str, x: Any, running_mean: Any, running_var: Any, weight: Any, bias: Any, training: bool
+) -> None:
     """The boundary checks of batch norm, before any arithmetic."""
     check_float(name, "x", x)
     if x.ndim < 2:
         raise ValueError(f"{name}: expected an input of shape (N, C) or (N, C, ...), got {x.shape}")
     c = x.shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
+    for what, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"{name}: x has {c} channel(s) but {what} has shape {tuple(t.shape)}, "
-                             f"expected ({c},); x {x.shape}")
+            raise ValueError(
+                f"{name}: x has {c} channel(s) but {what} has shape {tuple(t.shape)}, "
+                f"expected ({c},); x {x.shape}"
+            )
     check_same_dtype(name, x, weight=weight, bias=bias)
     if (running_mean is None) != (running_var is None):
         raise ValueError(f"{name}: give both running_mean and running_var, or neither")
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{name}: running_mean and running_var must be given in evaluation mode")
     if training and x.numel() // c <= 1:
-        raise ValueError(f"{name}: Expected more than 1 value per channel when training, "
-                         f"got input size {x.shape}")
+        raise ValueError(
+            f"{name}: Expected more than 1 value per channel when training, got input size {x.shape}"
+        )
 
 
-def batch_norm(x: Tensor, running_mean: Any, running_var: Any, weight: Tensor | None = None,
-               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
-               eps: float = 1e-5, *, name: str = "batch_norm") -> Tensor:
+def batch_norm(
+    x: Tensor,
+    running_mean: Any,
+    running_var: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+    *,
+    name: str = "batch_norm",
+) -> Tensor:
     """Batch normalization over the channel dim 1 of (N, C) or (N, C, H, W) input.
 
     Training normalises with the batch's mean and biased variance and updates
@@ -154,7 +179,14 @@ def batch_norm(x: Tensor, running_mean: Any, running_var: Any, weight: Tensor | 
         weight = Tensor(xp.ones(c, dtype=x.dtype))
     if bias is None:
         bias = Tensor(xp.zeros(c, dtype=x.dtype))
-    running_mean, running_var = (t.data if isinstance(t, Tensor) else t
-                                 for t in (running_mean, running_var))
-    return BatchNorm.apply(x, weight, bias, running_mean=running_mean, running_var=running_var,
-                           training=bool(training), momentum=momentum, eps=eps)
+    running_mean, running_var = (t.data if isinstance(t, Tensor) else t for t in (running_mean, running_var))
+    return BatchNorm.apply(
+        x,
+        weight,
+        bias,
+        running_mean=running_mean,
+        running_var=running_var,
+        training=bool(training),
+        momentum=momentum,
+        eps=eps,
+    )

@@ -6,6 +6,7 @@ pooling spreads each gradient evenly over its window. Adaptive average pooling
 picks the windows that give a requested output size; output 1 is the global
 average pooling of Network in Network, GoogLeNet and ResNet.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -59,16 +60,27 @@ class AdaptiveAvgPool2d(Function):
 
 def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
     check_nchw(name, x)
-    for axis, n, k, s, p in (("height", x.shape[2], kernel_size[0], stride[0], padding[0]),
-                             ("width", x.shape[3], kernel_size[1], stride[1], padding[1])):
+    for axis, n, k, s, p in (
+        ("height", x.shape[2], kernel_size[0], stride[0], padding[0]),
+        ("width", x.shape[3], kernel_size[1], stride[1], padding[1]),
+    ):
         if conv_out_size(n, k, s, p, 1, ceil_mode) < 1:
-            raise ValueError(f"{name}: the {k}-wide window is larger than the padded input {axis} "
-                             f"{n} + 2*{p} = {n + 2 * p}: output {axis} "
-                             f"{formula(n, k, s, p, 1, ceil_mode)}; x {x.shape}")
+            raise ValueError(
+                f"{name}: the {k}-wide window is larger than the padded input {axis} "
+                f"{n} + 2*{p} = {n + 2 * p}: output {axis} "
+                f"{formula(n, k, s, p, 1, ceil_mode)}; x {x.shape}"
+            )
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               ceil_mode: bool = False, *, name: str = "max_pool2d") -> Tensor:
+def max_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    *,
+    name: str = "max_pool2d",
+) -> Tensor:
     """Max over each window, as ``torch.nn.functional.max_pool2d``.
 
     Args:
@@ -93,13 +105,21 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
     """
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
-    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
-                           ceil_mode=bool(ceil_mode))
+    return MaxPool2d.apply(
+        x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=bool(ceil_mode)
+    )
 
 
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True, *,
-               name: str = "avg_pool2d") -> Tensor:
+def avg_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    *,
+    name: str = "avg_pool2d",
+) -> Tensor:
     """Mean over each window, as ``torch.nn.functional.avg_pool2d``.
 
     Args:
@@ -111,12 +131,17 @@ def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
     """
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
-    return AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding,
-                           ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
+    return AvgPool2d.apply(
+        x,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=bool(ceil_mode),
+        count_include_pad=bool(count_include_pad),
+    )
 
 
-def adaptive_avg_pool2d(x: Tensor, output_size: Any, *,
-                        name: str = "adaptive_avg_pool2d") -> Tensor:
+def adaptive_avg_pool2d(x: Tensor, output_size: Any, *, name: str = "adaptive_avg_pool2d") -> Tensor:
     """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
 
     Args:

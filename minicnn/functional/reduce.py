@@ -4,6 +4,7 @@ The gradient of a reduction spreads gy back over the elements that were
 reduced: all of them equally for sum (mean divides by their count), only the
 largest one(s) for max.
 """
+
 from __future__ import annotations
 
 from typing import Any

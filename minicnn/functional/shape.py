@@ -2,6 +2,7 @@
 
 Each backward puts every gradient element back where its forward element came from.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,7 +47,7 @@ class GetItem(Function):
         xp = self.xp
         gx = xp.zeros(self.shape, dtype=self.dtype)
         if _is_basic(self.index):
-            gx[self.index] = gy          # slices never repeat an element
+            gx[self.index] = gy  # slices never repeat an element
         else:
             # NOTE: an integer array may name one element twice (x[[0, 0]]):
             # add.at sums both uses, where gx[index] += gy would keep only one
@@ -81,8 +82,9 @@ class Stack(Function):
         return backend.xp_of(xs[0]).stack(xs, axis=dim)
 
     def backward(self, gy):
-        return tuple(self.xp.take(gy, i, axis=self.dim) if need else None
-                     for i, need in enumerate(self.needs_grad))
+        return tuple(
+            self.xp.take(gy, i, axis=self.dim) if need else None for i, need in enumerate(self.needs_grad)
+        )
 
 
 def _dims(x, dims):
@@ -115,7 +117,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (nn.Flatten uses start_dim=1)."""
     start, end = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    shape = x.shape[:start] + (-1,) + x.shape[end + 1 :]
     return Reshape.apply(x, shape=shape)
 
 
@@ -156,9 +158,13 @@ def _check_joinable(name, tensors, dim, same_axis):
         raise ValueError(f"{name}: expected a non-empty list of tensors")
     first = tensors[0].shape
     for t in tensors[1:]:
-        ok = t.shape == first if same_axis else (
-            t.ndim == len(first) and all(a == b for i, (a, b) in enumerate(zip(t.shape, first))
-                                         if i != dim % len(first)))
+        ok = (
+            t.shape == first
+            if same_axis
+            else (
+                t.ndim == len(first)
+                and all(a == b for i, (a, b) in enumerate(zip(t.shape, first)) if i != dim % len(first))
+            )
+        )
         if not ok:
-            raise ValueError(f"{name}: shapes {[t.shape for t in tensors]} do not match "
-                             f"outside dim {dim}")
+            raise ValueError(f"{name}: shapes {[t.shape for t in tensors]} do not match outside dim {dim}")

@@ -3,6 +3,7 @@
 Kept apart from tensor.py so that the math of every op lives in exactly one
 file and tensor.py holds only the engine.
 """
+
 from ..tensor import Tensor
 from . import activation, basic, reduce, shape
 

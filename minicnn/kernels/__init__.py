@@ -19,6 +19,7 @@ tier in ``TIERS``. ``which(name)`` says which function runs now:
 ...     kernels.which("max_pool2d_forward")
 'minicnn.kernels.xp_pool.max_pool2d_forward'
 """
+
 from __future__ import annotations
 
 import importlib
@@ -31,12 +32,21 @@ from .. import backend
 # The interface: what an op may ask a kernel set for. Forward kernels are named
 # for the op, backward ones for the gradient they compute.
 KERNELS = (
-    "conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad",
-    "max_pool2d_forward", "max_pool2d_input_grad",
-    "avg_pool2d_forward", "avg_pool2d_input_grad",
-    "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_input_grad",
-    "lrn_forward", "lrn_input_grad",
-    "batch_norm_stats", "batch_norm_invstd", "batch_norm_update_running", "batch_norm_apply",
+    "conv2d_forward",
+    "conv2d_input_grad",
+    "conv2d_weight_grad",
+    "max_pool2d_forward",
+    "max_pool2d_input_grad",
+    "avg_pool2d_forward",
+    "avg_pool2d_input_grad",
+    "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_input_grad",
+    "lrn_forward",
+    "lrn_input_grad",
+    "batch_norm_stats",
+    "batch_norm_invstd",
+    "batch_norm_update_running",
+    "batch_norm_apply",
     "batch_norm_grads",
 )
 
@@ -46,8 +56,14 @@ KERNELS = (
 # NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
 # its bincount. Both read the same argmax (h*W + w), so forward and backward mix.
 AUTO = {
-    "numba_cpu": ("max_pool2d_forward", "lrn_forward", "lrn_input_grad",
-                  "batch_norm_stats", "batch_norm_apply", "batch_norm_grads"),
+    "numba_cpu": (
+        "max_pool2d_forward",
+        "lrn_forward",
+        "lrn_input_grad",
+        "batch_norm_stats",
+        "batch_norm_apply",
+        "batch_norm_grads",
+    ),
 }
 
 _XP = ("im2col", "xp_pool", "xp_norm")
@@ -127,12 +143,14 @@ def get(tier: str) -> KernelSet:
         if tier == "numba" and not backend.numba_available():
             raise RuntimeError("kernel tier 'numba' needs Numba: pip install -e \".[numba]\"")
         if tier != "auto" and tier not in TIERS:
-            raise ValueError(f"unknown kernel tier {tier!r}; expected one of "
-                             f"{backend.KERNEL_TIERS + ('cuda',)}")
+            raise ValueError(
+                f"unknown kernel tier {tier!r}; expected one of {backend.KERNEL_TIERS + ('cuda',)}"
+            )
         chain = _chain(tier)
         # without any fast module, "auto" is the numpy tier, and says so
-        found = get("numpy") if tier == "auto" and len(chain) == len(TIERS["numpy"]) \
-            else KernelSet(tier, chain)
+        found = (
+            get("numpy") if tier == "auto" and len(chain) == len(TIERS["numpy"]) else KernelSet(tier, chain)
+        )
         _sets[tier] = found
     return found
 

@@ -61,6 +61,7 @@ def _kernel(source, name, dtype):
     key = (name, np.dtype(dtype).name)
     if key not in _compiled:
         import cupy
+
         real = {"float32": "float", "float64": "double"}.get(key[1])
         try:
             if real is None:
@@ -68,7 +69,7 @@ def _kernel(source, name, dtype):
             kernel = cupy.RawKernel(f"typedef {real} real;\n" + source, name)
             kernel.compile()
             _compiled[key] = kernel
-        except Exception:        # NVRTC missing or failing: keep the xp code
+        except Exception:  # NVRTC missing or failing: keep the xp code
             _compiled[key] = None
     return _compiled[key]
 
@@ -83,6 +84,7 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     if kernel is None:
         return im2col.col2im(cols, x_shape, stride, padding, dilation)
     import cupy
+
     C, KH, KW, N, OH, OW = cols.shape
     H, W = x_shape[2], x_shape[3]
     cols = cupy.ascontiguousarray(cols)
@@ -92,8 +94,9 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     return gx
 
 
-def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                      groups: int) -> Array:
+def conv2d_input_grad(
+    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """gX = col2im(W^T @ gY): the GEMM in cuBLAS, the gather in one kernel."""
     gcols = im2col._input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
     return col2im(gcols, x_shape, stride, padding, dilation)
@@ -104,12 +107,14 @@ def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, pa
 # bincount (which sorts/histograms in several launches, in float64).
 # Everything else runs xp_pool.py's xp code on CuPy.
 
+
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     kernel = _kernel(_MAXPOOL_BWD, "maxpool_bwd", gy.dtype)
     if kernel is None:
         return xp_pool.max_pool2d_input_grad(gy, argmax, x_shape)
     import cupy
+
     gy, argmax = cupy.ascontiguousarray(gy), cupy.ascontiguousarray(argmax, dtype=cupy.int64)
     gx = cupy.zeros(x_shape, dtype=gy.dtype)
     OHW, HW = gy.shape[2] * gy.shape[3], x_shape[2] * x_shape[3]
@@ -170,13 +175,27 @@ def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tup
     if kernel is None:
         return xp_norm.lrn_forward(x, size, alpha, beta, k)
     import cupy
+
     x = cupy.ascontiguousarray(x)
     y, s = cupy.empty_like(x), cupy.empty_like(x)
     N, C, M = x.shape
-    kernel(_blocks(x.size), (_THREADS,),
-           (x, y, s, np.int32(C), np.int32(M), np.int64(x.size), np.int32(size // 2),
-            np.int32((size - 1) // 2), _real(x.dtype, alpha / size), _real(x.dtype, beta),
-            _real(x.dtype, k)))
+    kernel(
+        _blocks(x.size),
+        (_THREADS,),
+        (
+            x,
+            y,
+            s,
+            np.int32(C),
+            np.int32(M),
+            np.int64(x.size),
+            np.int32(size // 2),
+            np.int32((size - 1) // 2),
+            _real(x.dtype, alpha / size),
+            _real(x.dtype, beta),
+            _real(x.dtype, k),
+        ),
+    )
     return y, s
 
 
@@ -186,13 +205,27 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
     if kernel is None:
         return xp_norm.lrn_input_grad(gy, x, s, size, alpha, beta)
     import cupy
+
     gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
     gx = cupy.empty_like(gy)
     N, C, M = gy.shape
-    kernel(_blocks(gy.size), (_THREADS,),
-           (gy, x, s, gx, np.int32(C), np.int32(M), np.int64(gy.size), np.int32(size // 2),
-            np.int32((size - 1) // 2), _real(gy.dtype, 2 * alpha * beta / size),
-            _real(gy.dtype, beta)))
+    kernel(
+        _blocks(gy.size),
+        (_THREADS,),
+        (
+            gy,
+            x,
+            s,
+            gx,
+            np.int32(C),
+            np.int32(M),
+            np.int64(gy.size),
+            np.int32(size // 2),
+            np.int32((size - 1) // 2),
+            _real(gy.dtype, 2 * alpha * beta / size),
+            _real(gy.dtype, beta),
+        ),
+    )
     return gx
 
 
@@ -207,6 +240,7 @@ _elementwise: dict = {}
 def _fused(name, in_params, out_params, body):
     if name not in _elementwise:
         import cupy
+
         _elementwise[name] = cupy.ElementwiseKernel(in_params, out_params, body, name)
     return _elementwise[name]
 
@@ -217,20 +251,36 @@ def batch_norm_invstd(var: Array, eps: float) -> Array:
     return invstd(var, var.dtype.type(eps))
 
 
-def batch_norm_update_running(running_mean: Array, running_var: Array, mean: Array, var: Array,
-                              momentum: float, count: int) -> None:
+def batch_norm_update_running(
+    running_mean: Array, running_var: Array, mean: Array, var: Array, momentum: float, count: int
+) -> None:
     """In place: r = (1 - momentum) r + momentum stat (variance unbiased), one kernel for both."""
-    update = _fused("bn_running", "T mean, T var, T keep, T m, T m_unbiased", "T rm, T rv",
-                    "rm = rm * keep + m * mean; rv = rv * keep + m_unbiased * var")
+    update = _fused(
+        "bn_running",
+        "T mean, T var, T keep, T m, T m_unbiased",
+        "T rm, T rv",
+        "rm = rm * keep + m * mean; rv = rv * keep + m_unbiased * var",
+    )
     t = running_mean.dtype.type
-    update(mean.astype(running_mean.dtype, copy=False), var.astype(running_mean.dtype, copy=False),
-           t(1 - momentum), t(momentum), t(momentum * count / (count - 1)), running_mean, running_var)
+    update(
+        mean.astype(running_mean.dtype, copy=False),
+        var.astype(running_mean.dtype, copy=False),
+        t(1 - momentum),
+        t(momentum),
+        t(momentum * count / (count - 1)),
+        running_mean,
+        running_var,
+    )
 
 
 def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias, one kernel.   Returns (y, xhat)."""
-    apply = _fused("bn_apply", "T x, T mean, T invstd, T w, T b", "T y, T xhat",
-                   "xhat = (x - mean) * invstd; y = w * xhat + b")
+    apply = _fused(
+        "bn_apply",
+        "T x, T mean, T invstd, T w, T b",
+        "T y, T xhat",
+        "xhat = (x - mean) * invstd; y = w * xhat + b",
+    )
     return apply(x, mean[:, None], invstd[:, None], weight[:, None], bias[:, None])
 
 
@@ -241,8 +291,19 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     gweight = (gy * xhat).sum(axis=(0, 2))
     # NOTE: the per-channel factors are recomputed per element inside the kernel:
     # cheaper than three more launches over C numbers
-    grad = _fused("bn_backward", "T gy, T xhat, T w, T invstd, T gb, T gw, T count", "T gx",
-                  "gx = (w * invstd) * (gy - gb / count - xhat * (gw / count))")
-    gx = grad(gy, xhat, weight[:, None], invstd[:, None], gbias[:, None], gweight[:, None],
-              gy.dtype.type(gy.shape[0] * gy.shape[2]))
+    grad = _fused(
+        "bn_backward",
+        "T gy, T xhat, T w, T invstd, T gb, T gw, T count",
+        "T gx",
+        "gx = (w * invstd) * (gy - gb / count - xhat * (gw / count))",
+    )
+    gx = grad(
+        gy,
+        xhat,
+        weight[:, None],
+        invstd[:, None],
+        gbias[:, None],
+        gweight[:, None],
+        gy.dtype.type(gy.shape[0] * gy.shape[2]),
+    )
     return gx, gweight, gbias

@@ -3,6 +3,7 @@
 The default tier (with xp_pool.py and xp_norm.py): the same lines run on both
 array modules, so the CPU tests cover the GPU path's logic.
 """
+
 from .. import backend
 from ..backend import Array, Pair, Shape
 from . import strided
@@ -17,6 +18,7 @@ from .workspaces import handed_out, new_or_workspace, padded, workspace
 # (BLAS ran it faster than the transposed layout). A strided convolution
 # on NumPy takes its columns from strided.py's phase split instead: the same
 # rows, with a few extra ("wide") columns per output row.
+
 
 def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> tuple[Array, Pair]:
     """The windows of x as columns: cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*sh + u*dh, j*sw + v*dw].
@@ -37,14 +39,14 @@ def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
     (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_out_size(H, KH, sh, ph, dh), conv_out_size(W, KW, sw, pw, dw)
     if KH == KW == 1 and sh == sw == 1 and ph == pw == 0:
-        cols = new_or_workspace(role, (C, N, H * W), x.dtype, xp)   # 1x1: the columns are x itself
+        cols = new_or_workspace(role, (C, N, H * W), x.dtype, xp)  # 1x1: the columns are x itself
         xp.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
         return cols.reshape(C, N * H * W), (OH, OW)
     xpad = padded(x, ph, pw)
     sN, sC, sH, sW = xpad.strides
     view = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(C, KH, KW, N, OH, OW),
-        strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw))
+        xpad, shape=(C, KH, KW, N, OH, OW), strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw)
+    )
     cols = new_or_workspace(role, (C, KH, KW, N, OH, OW), x.dtype, xp)
     xp.copyto(cols, view)
     return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
@@ -73,9 +75,9 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     for u in range(KH):
         for v in range(KW):
             h0, w0 = u * dh, v * dw
-            gxpad[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += cols[:, u, v]
-    gx = xp.empty((N, C, H, W), dtype=cols.dtype)          # a new array: the sum is a workspace
-    xp.copyto(gx, gxpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
+            gxpad[:, :, h0 : h0 + sh * (OH - 1) + 1 : sh, w0 : w0 + sw * (OW - 1) + 1 : sw] += cols[:, u, v]
+    gx = xp.empty((N, C, H, W), dtype=cols.dtype)  # a new array: the sum is a workspace
+    xp.copyto(gx, gxpad[:, :, ph : ph + H, pw : pw + W].transpose(1, 0, 2, 3))
     return gx
 
 
@@ -107,8 +109,9 @@ def _strided(x, kernel_size, stride):
     return strided.applies(kernel_size, stride) and not backend.is_cupy_array(x)
 
 
-def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair,
-                   groups: int) -> Array:
+def conv2d_forward(
+    x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias."""
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
@@ -118,8 +121,9 @@ def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, pa
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
 
 
-def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                      groups: int) -> Array:
+def conv2d_input_grad(
+    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """gX = col2im(W_g^T @ gY_g) for each group, computed by one of three algorithms:
 
     - a "same" convolution (``full_padding``): gX is itself a convolution, of gy
@@ -134,18 +138,22 @@ def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, pa
     full = full_padding(weight.shape, stride, padding, dilation, groups)
     if full is not None:
         N, _, H, W = x_shape
-        cols = _shared_gy(gy, ("cols", full, dilation, weight.shape[2:]), "cols",
-                          lambda: _im2col_into(gy, weight.shape[2:], (1, 1), full, dilation)[0])
-        return _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None,
-                                     N, H, W, groups)
+        cols = _shared_gy(
+            gy,
+            ("cols", full, dilation, weight.shape[2:]),
+            "cols",
+            lambda: _im2col_into(gy, weight.shape[2:], (1, 1), full, dilation)[0],
+        )
+        return _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None, N, H, W, groups)
     gcols = _input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
     if _strided(gy, weight.shape[2:], stride):
         return strided.col2im(gcols, x_shape, weight.shape[2:], stride, padding, dilation)
     return col2im(gcols, x_shape, stride, padding, dilation)
 
 
-def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                       groups: int) -> Array:
+def conv2d_weight_grad(
+    gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """gW_g = gY_g @ im2col(x)_g^T (the columns rebuilt from x rather than kept from forward).
 
     For a "same" convolution it reuses the input gradient's cols(gy) instead:
@@ -157,12 +165,18 @@ def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, p
     (N, C, H, W), (O, Cg, KH, KW) = x.shape, weight_shape
     full = full_padding(weight_shape, stride, padding, dilation, groups)
     if full is not None:
-        cols = _shared_gy(gy, ("cols", full, dilation, (KH, KW)), "cols",
-                          lambda: _im2col_into(gy, (KH, KW), (1, 1), full, dilation)[0])
+        cols = _shared_gy(
+            gy,
+            ("cols", full, dilation, (KH, KW)),
+            "cols",
+            lambda: _im2col_into(gy, (KH, KW), (1, 1), full, dilation)[0],
+        )
         xmat = workspace("x", (C, N, H * W), x.dtype, xp)
         xp.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2))
-        r = _per_group(cols.reshape(groups, (O // groups) * KH * KW, N * H * W),
-                       xmat.reshape(groups, Cg, N * H * W).transpose(0, 2, 1))
+        r = _per_group(
+            cols.reshape(groups, (O // groups) * KH * KW, N * H * W),
+            xmat.reshape(groups, Cg, N * H * W).transpose(0, 2, 1),
+        )
         r = r.reshape(groups, O // groups, KH, KW, Cg)[:, :, ::-1, ::-1].transpose(0, 1, 4, 2, 3)
         return xp.ascontiguousarray(r).reshape(weight_shape)
     if _strided(x, (KH, KW), stride):
@@ -177,8 +191,9 @@ def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, p
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(weight_shape)
 
 
-def full_padding(weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                 groups: int) -> Pair | None:
+def full_padding(
+    weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Pair | None:
     """The padding d(K-1) - p that turns the input gradient into a convolution of gy, where
     that pays: "same" convolutions (stride 1, output as large as the input) with no more
     output than input channels per group. None for the others.
@@ -235,6 +250,7 @@ def _gy_matrix(gy, x_shape, weight_shape, stride, padding, dilation, groups):
             out[..., OW:] = 0
             xp.copyto(out[..., :OW], gy.transpose(1, 0, 2, 3))
         return out.reshape(groups, O // groups, N * OH * width)
+
     return _shared_gy(gy, ("matrix", width, groups), "gy", build)
 
 
@@ -245,7 +261,7 @@ def _input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups):
     _, Cg, KH, KW = weight.shape
     gym = _gy_matrix(gy, x_shape, weight.shape, stride, padding, dilation, groups)
     w = weight.reshape(groups, O // groups, Cg * KH * KW)
-    out = workspace("cols", (groups, Cg * KH * KW, gym.shape[2]), gy.dtype, xp)   # as im2col's
+    out = workspace("cols", (groups, Cg * KH * KW, gym.shape[2]), gy.dtype, xp)  # as im2col's
     gcols = _per_group(w.transpose(0, 2, 1), gym, out=out)
     return gcols.reshape(groups * Cg, KH, KW, N, OH, -1)
 
@@ -268,8 +284,9 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
     O, Cg, KH, KW = weight.shape
     width = OW if width is None else width
     gemm = workspace("gemm", (groups, O // groups, N * OH * width), cols.dtype, xp)
-    _per_group(weight.reshape(groups, O // groups, Cg * KH * KW),
-               cols.reshape(groups, Cg * KH * KW, -1), out=gemm)
+    _per_group(
+        weight.reshape(groups, O // groups, Cg * KH * KW), cols.reshape(groups, Cg * KH * KW, -1), out=gemm
+    )
     y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
     ynat = gemm.reshape(O, N, OH, width)[..., :OW].transpose(1, 0, 2, 3)
     if bias is None:

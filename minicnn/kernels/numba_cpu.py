@@ -5,6 +5,7 @@ it without compiling, and jitted second (``cache=True``; ``parallel=True``
 where it pays). ``use_kernels("numba")`` uses them all; ``"auto"`` only those
 listed in ``kernels.AUTO`` (the ones that beat the xp tier).
 """
+
 import contextlib
 import os
 
@@ -40,6 +41,7 @@ def _cores_shared_with_blas():
 # --- convolution ------------------------------------------------------------
 # The GEMMs stay in BLAS (im2col.py); only col2im's scatter-add is a loop here.
 
+
 def _col2im_py(cols, ph, pw, sh, sw, dh, dw, gx):
     """gx[n, c, i*sh + u*dh - ph, j*sw + v*dw - pw] += cols[c, u, v, n, i, j], padding dropped.
 
@@ -54,7 +56,7 @@ def _col2im_py(cols, ph, pw, sh, sw, dh, dw, gx):
     for c in numba.prange(C):
         for n in range(N):
             for u in range(KH):
-                i_lo = max(0, -((u * dh - ph) // sh))          # first i with h >= 0
+                i_lo = max(0, -((u * dh - ph) // sh))  # first i with h >= 0
                 i_hi = min(OH, (H - 1 - u * dh + ph) // sh + 1)  # one past the last with h < H
                 for v in range(KW):
                     j_lo = max(0, -((v * dw - pw) // sw))
@@ -72,20 +74,30 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     """The adjoint of im2col (see im2col.col2im), as one jitted scatter-add."""
     gx = np.zeros(x_shape, dtype=cols.dtype)
     with _cores_shared_with_blas():
-        _col2im(np.ascontiguousarray(cols), padding[0], padding[1], stride[0], stride[1],
-                dilation[0], dilation[1], gx)
+        _col2im(
+            np.ascontiguousarray(cols),
+            padding[0],
+            padding[1],
+            stride[0],
+            stride[1],
+            dilation[0],
+            dilation[1],
+            gx,
+        )
     return gx
 
 
-def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                      groups: int) -> Array:
+def conv2d_input_grad(
+    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
 
     Where the xp tier needs no direct col2im, its kernel runs instead: a "same"
     convolution (a convolution of gy) or a strided one (the phase split adds whole runs).
     """
-    if (im2col.full_padding(weight.shape, stride, padding, dilation, groups) is not None
-            or strided.applies(weight.shape[2:], stride)):
+    if im2col.full_padding(weight.shape, stride, padding, dilation, groups) is not None or strided.applies(
+        weight.shape[2:], stride
+    ):
         return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
     gcols = im2col._input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
     return col2im(gcols, x_shape, stride, padding, dilation)
@@ -94,6 +106,7 @@ def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, pa
 # --- pooling ----------------------------------------------------------------
 # Shapes: x (N, C, H, W) viewed as N*C planes; one plane per parallel
 # iteration, so the scatter-adds of backward never race.
+
 
 def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
     """y = max of each window (padding skipped, i.e. -inf); argmax = h*W + w of the first maximum."""
@@ -151,8 +164,9 @@ def _planes(a):
     return np.ascontiguousarray(a).reshape(-1, a.shape[2], a.shape[3])
 
 
-def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
-                       ceil_mode: bool) -> tuple[Array, Array]:
+def max_pool2d_forward(
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool
+) -> tuple[Array, Array]:
     """y = max of each window.   Returns (y, argmax), argmax = h*W + w in x."""
     N, C, H, W = x.shape
     OH = conv_out_size(H, kernel_size[0], stride[0], padding[0], 1, ceil_mode)
@@ -172,13 +186,26 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     return gx
 
 
-def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
-                          ceil_mode: bool, count_include_pad: bool) -> Array:
+def avg_pool2d_input_grad(
+    gy: Array,
+    x_shape: Shape,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    ceil_mode: bool,
+    count_include_pad: bool,
+) -> Array:
     """gx = each window's gy / divisor added over its cells."""
     gx = np.zeros(x_shape, dtype=gy.dtype)
     with _cores_shared_with_blas():
-        _avgpool_bwd(_planes(gy), *kernel_size, *stride, *padding, bool(count_include_pad),
-                     gx.reshape(-1, x_shape[2], x_shape[3]))
+        _avgpool_bwd(
+            _planes(gy),
+            *kernel_size,
+            *stride,
+            *padding,
+            bool(count_include_pad),
+            gx.reshape(-1, x_shape[2], x_shape[3]),
+        )
     return gx
 
 
@@ -186,12 +213,13 @@ def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: 
 # Shapes: x (N, C, M), contiguous. Each window sum runs over whole rows of M
 # values (unit stride), in the reference loop's order; images run in parallel.
 
+
 def _neg_pow_py(s, beta):
     """s^-beta; for AlexNet's beta = 3/4 two square roots and a division, much cheaper than pow."""
     if beta == 0.75:
         r = np.sqrt(s)
         return 1.0 / (r * np.sqrt(r))
-    return s ** -beta
+    return s**-beta
 
 
 _neg_pow = numba.njit(cache=True, inline="always")(_neg_pow_py)
@@ -223,7 +251,7 @@ def _lrn_bwd_py(gy, x, s, size, alpha, beta, p, t, gx):
     for i in numba.prange(n):
         for ch in range(c):
             for j in range(m):
-                p[i, ch, j] = _neg_pow(s[i, ch, j], beta)      # one power per element, reused
+                p[i, ch, j] = _neg_pow(s[i, ch, j], beta)  # one power per element, reused
                 t[i, ch, j] = gy[i, ch, j] * x[i, ch, j] * p[i, ch, j] / s[i, ch, j]
         for ch in range(c):
             for j in range(m):
@@ -261,6 +289,7 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
 # Shapes: x (N, C, M), contiguous; one channel per parallel iteration, so the
 # per-channel sums need no reduction across threads.
 
+
 def _bn_stats_py(x, mean, var):
     n, c, m = x.shape
     for ch in numba.prange(c):
@@ -297,8 +326,9 @@ def _bn_bwd_py(gy, xhat, invstd, weight, gx, gweight, gbias):
         scale = weight[ch] * invstd[ch]
         for i in range(n):
             for j in range(m):
-                gx[i, ch, j] = scale * (gy[i, ch, j] - sum_gy / (n * m)
-                                        - xhat[i, ch, j] * sum_gy_xhat / (n * m))
+                gx[i, ch, j] = scale * (
+                    gy[i, ch, j] - sum_gy / (n * m) - xhat[i, ch, j] * sum_gy_xhat / (n * m)
+                )
 
 
 # NOTE: a sum in a loop is a chain of dependent adds, which the compiler may not

@@ -19,6 +19,7 @@ branch and, at stride 1, runs over contiguous memory.
 Any other convolution goes to the xp tier (im2col.py) unchanged. Each kernel is a
 plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py.
 """
+
 import numba
 import numpy as np
 
@@ -61,7 +62,7 @@ def _dw_forward_py(x, w, b, sh, sw, ph, pw, dh, dw, y):
                     off = v * dw - pw
                     lo, hi = _cols(OW, off, sw, W)
                     wt = w[c, u, v]
-                    if sw == 1:                   # contiguous: the loop vectorizes
+                    if sw == 1:  # contiguous: the loop vectorizes
                         for j in range(lo, hi):
                             yrow[j] += wt * xrow[j + off]
                     else:
@@ -103,7 +104,7 @@ def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gw):
         for u in range(KH):
             for v in range(KW):
                 lo, hi = _cols(OW, v * dw - pw, sw, W)
-                total = 0.0                   # NOTE: float64, the sum runs over N*OH*OW terms
+                total = 0.0  # NOTE: float64, the sum runs over N*OH*OW terms
                 for n in range(N):
                     for i in range(OH):
                         h = i * sh - ph + u * dh
@@ -114,15 +115,16 @@ def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gw):
                 gw[c, u, v] = total
 
 
-_JIT = {"cache": True, "parallel": True}
-_dw_forward = numba.njit(**_JIT)(_dw_forward_py)
-_dw_backward_input = numba.njit(**_JIT)(_dw_backward_input_py)
-_dw_backward_weight = numba.njit(**_JIT)(_dw_backward_weight_py)
+_dw_forward = numba.njit(cache=True, parallel=True)(_dw_forward_py)
+_dw_backward_input = numba.njit(cache=True, parallel=True)(_dw_backward_input_py)
+_dw_backward_weight = numba.njit(cache=True, parallel=True)(_dw_backward_weight_py)
 
 
 def _out_size(x_shape, weight_shape, stride, padding, dilation):
-    return (conv_out_size(x_shape[2], weight_shape[2], stride[0], padding[0], dilation[0]),
-            conv_out_size(x_shape[3], weight_shape[3], stride[1], padding[1], dilation[1]))
+    return (
+        conv_out_size(x_shape[2], weight_shape[2], stride[0], padding[0], dilation[0]),
+        conv_out_size(x_shape[3], weight_shape[3], stride[1], padding[1], dilation[1]),
+    )
 
 
 def _geometry(stride, padding, dilation):
@@ -137,9 +139,13 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     OH, OW = _out_size(x.shape, weight.shape, stride, padding, dilation)
     b = np.zeros(C, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
-    _dw_forward(np.ascontiguousarray(x).reshape(N * C, H, W),
-                np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]), b,
-                *_geometry(stride, padding, dilation), y.reshape(N * C, OH, OW))
+    _dw_forward(
+        np.ascontiguousarray(x).reshape(N * C, H, W),
+        np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]),
+        b,
+        *_geometry(stride, padding, dilation),
+        y.reshape(N * C, OH, OW),
+    )
     return y
 
 
@@ -150,9 +156,12 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     N, C, H, W = x_shape
     _, _, OH, OW = gy.shape
     gx = np.zeros(x_shape, dtype=gy.dtype)
-    _dw_backward_input(np.ascontiguousarray(gy).reshape(N * C, OH, OW),
-                       np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]),
-                       *_geometry(stride, padding, dilation), gx.reshape(N * C, H, W))
+    _dw_backward_input(
+        np.ascontiguousarray(gy).reshape(N * C, OH, OW),
+        np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]),
+        *_geometry(stride, padding, dilation),
+        gx.reshape(N * C, H, W),
+    )
     return gx
 
 
@@ -162,6 +171,10 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
         return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
     C = weight_shape[0]
     gw = np.empty(weight_shape, dtype=gy.dtype)
-    _dw_backward_weight(np.ascontiguousarray(gy), np.ascontiguousarray(x),
-                        *_geometry(stride, padding, dilation), gw.reshape(C, *weight_shape[2:]))
+    _dw_backward_weight(
+        np.ascontiguousarray(gy),
+        np.ascontiguousarray(x),
+        *_geometry(stride, padding, dilation),
+        gw.reshape(C, *weight_shape[2:]),
+    )
     return gw

@@ -4,6 +4,7 @@ Each function is the loop a student would write from the paper's formula,
 one output element at a time. Slow (use tiny inputs) and obvious; every
 faster tier is tested against these.
 """
+
 import numpy as np
 
 from ..backend import Array, Pair, Shape
@@ -14,13 +15,15 @@ from .sizes import conv_out_size
 # stride, padding and dilation are (height, width) pairs. Output channel o
 # sees only the input channels of its group, g = o // (O/groups).
 
+
 def _taps(i, k, s, p, d, n):
     """(tap, input index) of output position i's window along one axis, padding skipped."""
     return [(u, i * s - p + u * d) for u in range(k) if 0 <= i * s - p + u * d < n]
 
 
-def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair,
-                   groups: int) -> Array:
+def conv2d_forward(
+    x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """y[n,o,i,j] = b[o] + sum_{c,u,v} W[o,c,u,v] x[n, g*Cg + c, i*sh - ph + u*dh, j*sw - pw + v*dw]."""
     N, C, H, W = x.shape
     O, Cg, KH, KW = weight.shape
@@ -41,8 +44,9 @@ def conv2d_forward(x: Array, weight: Array, bias: Array | None, stride: Pair, pa
     return y
 
 
-def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                      groups: int) -> Array:
+def conv2d_input_grad(
+    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """gx[n, g*Cg + c, h, w] = sum of W[o,c,u,v] gy[n,o,i,j] over every (o, i, j, u, v)
     whose tap lands on (h, w)."""
     N, C, H, W = x_shape
@@ -61,8 +65,9 @@ def conv2d_input_grad(gy: Array, weight: Array, x_shape: Shape, stride: Pair, pa
     return gx
 
 
-def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair,
-                       groups: int) -> Array:
+def conv2d_weight_grad(
+    gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
     """gW[o,c,u,v] = sum_{n,i,j} gy[n,o,i,j] x[n, g*Cg + c, i*sh - ph + u*dh, j*sw - pw + v*dw]."""
     N, C, H, W = x.shape
     O, Cg, KH, KW = weight_shape
@@ -84,8 +89,10 @@ def conv2d_weight_grad(gy: Array, x: Array, weight_shape: Shape, stride: Pair, p
 # Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
 # pairs. Each channel is pooled on its own.
 
-def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
-                       ceil_mode: bool) -> tuple[Array, Array]:
+
+def max_pool2d_forward(
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool
+) -> tuple[Array, Array]:
     """y[n,c,i,j] = max of the window at (i*sh - ph, j*sw - pw); padded cells count as -inf.
 
     Returns (y, argmax): argmax[n,c,i,j] = h*W + w of the (first) maximum, for backward.
@@ -123,8 +130,9 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     return gx
 
 
-def avg_pool_divisor(i: int, j: int, H: int, W: int, kernel_size: Pair, stride: Pair, padding: Pair,
-                     count_include_pad: bool) -> int:
+def avg_pool_divisor(
+    i: int, j: int, H: int, W: int, kernel_size: Pair, stride: Pair, padding: Pair, count_include_pad: bool
+) -> int:
     """PyTorch's divisor of window (i, j): its cells inside the padded input (count_include_pad)
     or inside the input itself; ceil_mode's last window is clipped at the padded edge."""
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -135,8 +143,9 @@ def avg_pool_divisor(i: int, j: int, H: int, W: int, kernel_size: Pair, stride: 
     return (min(h1, H) - max(h0, 0)) * (min(w1, W) - max(w0, 0))
 
 
-def avg_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool,
-                       count_include_pad: bool) -> Array:
+def avg_pool2d_forward(
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool, count_include_pad: bool
+) -> Array:
     """y[n,c,i,j] = (sum of the window's cells inside x) / divisor(i, j); padding adds zeros."""
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -152,12 +161,20 @@ def avg_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
                         for _, w in _taps(j, KW, sw, pw, 1, W):
                             total += x[n, c, h, w]
                     y[n, c, i, j] = total / avg_pool_divisor(
-                        i, j, H, W, kernel_size, stride, padding, count_include_pad)
+                        i, j, H, W, kernel_size, stride, padding, count_include_pad
+                    )
     return y
 
 
-def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
-                          ceil_mode: bool, count_include_pad: bool) -> Array:
+def avg_pool2d_input_grad(
+    gy: Array,
+    x_shape: Shape,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    ceil_mode: bool,
+    count_include_pad: bool,
+) -> Array:
     """gx[n,c,h,w] = sum of gy[n,c,i,j] / divisor(i, j) over the windows that contain (h, w)."""
     N, C, H, W = x_shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -168,7 +185,8 @@ def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: 
             for i in range(OH):
                 for j in range(OW):
                     share = gy[n, c, i, j] / avg_pool_divisor(
-                        i, j, H, W, kernel_size, stride, padding, count_include_pad)
+                        i, j, H, W, kernel_size, stride, padding, count_include_pad
+                    )
                     for _, h in _taps(i, KH, sh, ph, 1, H):
                         for _, w in _taps(j, KW, sw, pw, 1, W):
                             gx[n, c, h, w] += share
@@ -214,6 +232,7 @@ def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
 # Shapes: x (N, C, M), M the flattened spatial size. Channel c's window is
 # c - size//2 .. c + (size-1)//2 (PyTorch's padding), clipped to 0..C-1.
 
+
 def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y_c = x_c * s_c^-beta,  s_c = k + alpha/size * sum_{c' in win(c)} x_c'^2.   Returns (y, s)."""
     n, c, m = x.shape
@@ -225,7 +244,7 @@ def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tup
                 for cc in range(max(ch - size // 2, 0), min(ch + (size - 1) // 2 + 1, c)):
                     total += x[i, cc, j] * x[i, cc, j]
                 s[i, ch, j] = k + alpha / size * total
-    return x * s ** -beta, s
+    return x * s**-beta, s
 
 
 def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
@@ -239,13 +258,15 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
                 # c is in win(c') exactly when c' runs from c - (size-1)//2 to c + size//2
                 for cc in range(max(ch - (size - 1) // 2, 0), min(ch + size // 2 + 1, c)):
                     total += gy[i, cc, j] * x[i, cc, j] * s[i, cc, j] ** (-beta - 1)
-                gx[i, ch, j] = (gy[i, ch, j] * s[i, ch, j] ** -beta
-                                - 2 * alpha * beta / size * x[i, ch, j] * total)
+                gx[i, ch, j] = (
+                    gy[i, ch, j] * s[i, ch, j] ** -beta - 2 * alpha * beta / size * x[i, ch, j] * total
+                )
     return gx
 
 
 # --- batch normalization ----------------------------------------------------
 # Shapes: x (N, C, M); statistics are per channel, over N and M (Ioffe & Szegedy 2015).
+
 
 def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """mean_c = (1/NM) sum x,  var_c = (1/NM) sum (x - mean_c)^2 (biased, used to normalise)."""
@@ -274,8 +295,9 @@ def batch_norm_invstd(var: Array, eps: float) -> Array:
     return invstd
 
 
-def batch_norm_update_running(running_mean: Array, running_var: Array, mean: Array, var: Array,
-                              momentum: float, count: int) -> None:
+def batch_norm_update_running(
+    running_mean: Array, running_var: Array, mean: Array, var: Array, momentum: float, count: int
+) -> None:
     """In place: r = (1 - momentum) r + momentum stat, with the unbiased variance var * count/(count - 1)."""
     for ch in range(mean.shape[0]):
         running_mean[ch] = (1 - momentum) * running_mean[ch] + momentum * mean[ch]
@@ -310,6 +332,9 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
         gweight[ch], gbias[ch] = sum_gy_xhat, sum_gy
         for i in range(n):
             for j in range(m):
-                gx[i, ch, j] = weight[ch] * invstd[ch] * (
-                    gy[i, ch, j] - sum_gy / (n * m) - xhat[i, ch, j] * sum_gy_xhat / (n * m))
+                gx[i, ch, j] = (
+                    weight[ch]
+                    * invstd[ch]
+                    * (gy[i, ch, j] - sum_gy / (n * m) - xhat[i, ch, j] * sum_gy_xhat / (n * m))
+                )
     return gx, gweight, gbias

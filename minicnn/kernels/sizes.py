@@ -17,8 +17,8 @@ def conv_out_size(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = 
     span = n + 2 * p - d * (k - 1) - 1
     if not ceil_mode:
         return span // s + 1
-    out = -(-span // s) + 1                 # ceil division
-    if (out - 1) * s >= n + p:              # last window would start in the right padding
+    out = -(-span // s) + 1  # ceil division
+    if (out - 1) * s >= n + p:  # last window would start in the right padding
         out -= 1
     return out
 
@@ -26,5 +26,6 @@ def conv_out_size(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = 
 def formula(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> str:
     """The size formula with its numbers filled in, for error messages."""
     rounding = "ceil" if ceil_mode else "floor"
-    return (f"{rounding}(({n} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = "
-            f"{conv_out_size(n, k, s, p, d, ceil_mode)}")
+    return (
+        f"{rounding}(({n} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {conv_out_size(n, k, s, p, d, ceil_mode)}"
+    )

@@ -17,6 +17,7 @@ Why: the direct im2col copies AlexNet's conv1 windows as runs of 55 cells that
 step 4 apart, and its col2im adds into every 4th cell; here each tap is one run
 of 55*57 cells, for 4% more GEMM columns (benchmarks/README.md has the timings).
 """
+
 from .. import backend
 from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
@@ -33,8 +34,9 @@ def _taps(k, s, d):
     return [divmod(u * d, s)[::-1] for u in range(k)]
 
 
-def geometry(x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
-             dilation: Pair) -> tuple[int, int, int, int]:
+def geometry(
+    x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair
+) -> tuple[int, int, int, int]:
     """(OH, OW, Hs, Ws): the output size and each phase grid's (Hs rows, Ws columns).
 
     Hs has one row beyond the largest shift: the last tap's run of OH*Ws cells
@@ -49,7 +51,7 @@ def geometry(x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
 def _overlap(n, s, p, phase, grid):
     """Where phase ``phase`` of an axis of n cells (padded by p) meets the image:
     (first grid index, first image index, count)."""
-    g0 = max(0, -((phase - p) // s))            # first grid cell at or past the padding
+    g0 = max(0, -((phase - p) // s))  # first grid cell at or past the padding
     x0 = g0 * s + phase - p
     count = min(grid - g0, max(0, -(-(n - x0) // s)))
     return g0, x0, count
@@ -64,12 +66,17 @@ def _phase_views(x_shape, kernel_size, stride, padding, dilation, Hs, Ws):
         for q in sorted({p for p, _ in _taps(KW, sw, dw)}):
             w0, y0, nw = _overlap(W, sw, pw, q, Ws)
             if nh > 0 and nw > 0:
-                yield (r, q, (slice(g0, g0 + nh), slice(w0, w0 + nw)),
-                       (slice(x0, x0 + sh * (nh - 1) + 1, sh), slice(y0, y0 + sw * (nw - 1) + 1, sw)))
+                yield (
+                    r,
+                    q,
+                    (slice(g0, g0 + nh), slice(w0, w0 + nw)),
+                    (slice(x0, x0 + sh * (nh - 1) + 1, sh), slice(y0, y0 + sw * (nw - 1) + 1, sw)),
+                )
 
 
-def columns(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
-            dilation: Pair) -> tuple[Array, tuple[int, int, int]]:
+def columns(
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair
+) -> tuple[Array, tuple[int, int, int]]:
     """The wide column matrix (C*KH*KW, N*OH*Ws) of x (a new array) and (OH, OW, Ws).
 
     cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*s + u*d, j*s + v*d] for j < OW.
@@ -85,8 +92,9 @@ def _columns_into(x, kernel_size, stride, padding, dilation, role="cols"):
     OH, OW, Hs, Ws = geometry(x.shape, kernel_size, stride, padding, dilation)
     # NOTE: cells no phase view writes (padding, rows no window reaches) stay zero
     # because the buffer is kept per shape and geometry
-    xs = zeroed(("phases", x.shape, kernel_size, stride, padding, dilation),
-                (C, sh, sw, N, Hs, Ws), x.dtype, xp)
+    xs = zeroed(
+        ("phases", x.shape, kernel_size, stride, padding, dilation), (C, sh, sw, N, Hs, Ws), x.dtype, xp
+    )
     xc = x.transpose(1, 0, 2, 3)
     for r, q, grid, image in _phase_views(x.shape, kernel_size, stride, padding, dilation, Hs, Ws):
         xs[(slice(None), r, q, slice(None)) + grid] = xc[(slice(None), slice(None)) + image]
@@ -95,12 +103,13 @@ def _columns_into(x, kernel_size, stride, padding, dilation, role="cols"):
     for u, (r, a) in enumerate(_taps(KH, sh, dh)):
         for v, (q, b) in enumerate(_taps(KW, sw, dw)):
             start = a * Ws + b
-            xp.copyto(cols[:, u, v], flat[:, r, q, :, start:start + OH * Ws])
+            xp.copyto(cols[:, u, v], flat[:, r, q, :, start : start + OH * Ws])
     return cols.reshape(C * KH * KW, N * OH * Ws), (OH, OW, Ws)
 
 
-def col2im(cols: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
-           dilation: Pair) -> Array:
+def col2im(
+    cols: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair
+) -> Array:
     """The adjoint of ``columns``: add each wide column entry back onto the cell it was read from.
 
     cols has shape (C*KH*KW, N*OH*Ws); its extra columns must be zero (they are
@@ -117,9 +126,9 @@ def col2im(cols: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding
     for u, (r, a) in enumerate(_taps(KH, sh, dh)):
         for v, (q, b) in enumerate(_taps(KW, sw, dw)):
             start = a * Ws + b
-            gs[:, r, q, :, start:start + OH * Ws] += cols[:, u, v]
+            gs[:, r, q, :, start : start + OH * Ws] += cols[:, u, v]
     gs = gs.reshape(C, sh, sw, N, Hs, Ws)
-    gx = xp.zeros(x_shape, dtype=cols.dtype)        # cells no window reads get no gradient
+    gx = xp.zeros(x_shape, dtype=cols.dtype)  # cells no window reads get no gradient
     gxc = gx.transpose(1, 0, 2, 3)
     for r, q, grid, image in _phase_views(x_shape, kernel_size, stride, padding, dilation, Hs, Ws):
         gxc[(slice(None), slice(None)) + image] = gs[(slice(None), r, q, slice(None)) + grid]

@@ -8,13 +8,14 @@ matrix the size of its largest. A kernel uses a workspace only between its own
 lines, or hands it straight to the next kernel of the same op (the
 input-gradient columns to col2im); layers run one at a time.
 """
+
 from typing import Any
 
 from .. import backend
 from ..backend import Array, Shape
 
 _workspaces: dict = {}
-_handed_out: dict[str, int] = {}    # role -> how many times a workspace of that role was handed out
+_handed_out: dict[str, int] = {}  # role -> how many times a workspace of that role was handed out
 _zeroed: dict = {}
 _MAX_ZEROED = 8
 
@@ -28,7 +29,7 @@ def workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
     key = (role, xp.dtype(dtype).str, xp.__name__)
     buf = _workspaces.get(key)
     if buf is None or buf.size < size:
-        _workspaces.pop(key, None)                       # free the smaller one first
+        _workspaces.pop(key, None)  # free the smaller one first
         buf = _workspaces[key] = xp.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
 
@@ -60,7 +61,7 @@ def zeroed(key: Any, shape: Shape, dtype: Any, xp: Any) -> Array:
     out = _zeroed.pop(key, None)
     if out is None:
         if len(_zeroed) >= _MAX_ZEROED:
-            _zeroed.pop(next(iter(_zeroed)))                 # the least recently used
+            _zeroed.pop(next(iter(_zeroed)))  # the least recently used
         out = xp.zeros(shape, dtype=dtype)
     _zeroed[key] = out
     return out
@@ -77,5 +78,5 @@ def padded(x: Array, ph: int, pw: int) -> Array:
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     out = zeroed(("padded", x.shape, ph, pw), (N, C, H + 2 * ph, W + 2 * pw), x.dtype, xp)
-    out[:, :, ph:ph + H, pw:pw + W] = x
+    out[:, :, ph : ph + H, pw : pw + W] = x
     return out

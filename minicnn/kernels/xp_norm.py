@@ -1,6 +1,7 @@
 """Normalization kernels of the xp tier (LRN, batch norm): vectorized code on ``xp``
 (NumPy, and the same lines on CuPy).
 """
+
 from .. import backend
 from ..backend import Array
 
@@ -9,6 +10,7 @@ from ..backend import Array
 # a zero-padded array added up: no Python loop over channels, and the terms
 # are added in the same order as the reference loop.
 
+
 def _channel_window_sum(a, before, after):
     """out_c = sum of a_c' for c' in c-before .. c+after (zero outside 0..C-1)."""
     xp = backend.xp_of(a)
@@ -16,14 +18,14 @@ def _channel_window_sum(a, before, after):
     padded = xp.pad(a, ((0, 0), (before, after), (0, 0)))
     out = padded[:, 0:c].copy()
     for offset in range(1, before + after + 1):
-        out += padded[:, offset:offset + c]
+        out += padded[:, offset : offset + c]
     return out
 
 
 def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2).   Returns (y, s)."""
     s = k + alpha / size * _channel_window_sum(x * x, size // 2, (size - 1) // 2)
-    return x * s ** -beta, s
+    return x * s**-beta, s
 
 
 def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
@@ -31,11 +33,12 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
     t = gy * x * s ** (-beta - 1)
     # NOTE: the backward window is the forward one mirrored (c in win(c') <=> c' in mirrored win(c))
     total = _channel_window_sum(t, (size - 1) // 2, size // 2)
-    return gy * s ** -beta - (2 * alpha * beta / size) * x * total
+    return gy * s**-beta - (2 * alpha * beta / size) * x * total
 
 
 # --- batch normalization ----------------------------------------------------
 # Shapes: x (N, C, M); per-channel reductions over axes (0, 2).
+
 
 def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance (two passes: no cancellation from E[x^2] - E[x]^2)."""
@@ -52,8 +55,9 @@ def batch_norm_invstd(var: Array, eps: float) -> Array:
     return 1 / backend.xp_of(var).sqrt(var + eps)
 
 
-def batch_norm_update_running(running_mean: Array, running_var: Array, mean: Array, var: Array,
-                              momentum: float, count: int) -> None:
+def batch_norm_update_running(
+    running_mean: Array, running_var: Array, mean: Array, var: Array, momentum: float, count: int
+) -> None:
     """In place: r = (1 - momentum) r + momentum stat, with the unbiased variance var * count/(count - 1)."""
     # NOTE: in-place updates and one folded scalar: a handful of passes over C numbers,
     # which on a GPU cost a kernel launch each
@@ -75,6 +79,5 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     count = gy.shape[0] * gy.shape[2]
     gbias = gy.sum(axis=(0, 2))
     gweight = (gy * xhat).sum(axis=(0, 2))
-    gx = (weight * invstd)[:, None] * (gy - (gbias / count)[:, None]
-                                       - xhat * (gweight / count)[:, None])
+    gx = (weight * invstd)[:, None] * (gy - (gbias / count)[:, None] - xhat * (gweight / count)[:, None])
     return gx, gweight, gbias

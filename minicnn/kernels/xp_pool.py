@@ -4,6 +4,7 @@ Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
 pairs. x is padded on the top/left by the padding and on the bottom/right by
 whatever the last (ceil_mode) window needs, so every window is whole.
 """
+
 from .. import backend
 from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
@@ -14,7 +15,7 @@ def _pad(x, top, bottom, left, right, value=0):
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     out = xp.full((N, C, top + H + bottom, left + W + right), value, dtype=x.dtype)
-    out[:, :, top:top + H, left:left + W] = x
+    out[:, :, top : top + H, left : left + W] = x
     return out
 
 
@@ -29,8 +30,9 @@ def _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode):
     return OH, OW, bottom, right
 
 
-def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
-                       ceil_mode: bool) -> tuple[Array, Array]:
+def max_pool2d_forward(
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool
+) -> tuple[Array, Array]:
     """y = max over each window of the -inf-padded x.   Returns (y, argmax), argmax = h*W + w in x."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
@@ -39,9 +41,10 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
     xpad = _pad(x, ph, bottom, pw, right, value=-xp.inf)
     sN, sC, sH, sW = xpad.strides
     windows = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW))
+        xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW)
+    )
     windows = windows.reshape(N, C, OH, OW, KH * KW)
-    tap = windows.argmax(axis=-1)           # the first maximum, as PyTorch picks on ties
+    tap = windows.argmax(axis=-1)  # the first maximum, as PyTorch picks on ties
     y = xp.take_along_axis(windows, tap[..., None], axis=-1)[..., 0]
     h = (xp.arange(OH) * sh - ph)[:, None] + tap // KW
     w = (xp.arange(OW) * sw - pw)[None, :] + tap % KW
@@ -69,8 +72,9 @@ def _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_inclu
     return ((h1 - h0)[:, None] * (w1 - w0)[None, :]).astype(dtype)
 
 
-def avg_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool,
-                       count_include_pad: bool) -> Array:
+def avg_pool2d_forward(
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool, count_include_pad: bool
+) -> Array:
     """y = (sum over each window of the zero-padded x) / divisor: KH*KW strided-slice additions."""
     xp = backend.xp_of(x)
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -79,27 +83,34 @@ def avg_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
     total = xp.zeros(x.shape[:2] + (OH, OW), dtype=x.dtype)
     for u in range(KH):
         for v in range(KW):
-            total += xpad[:, :, u:u + sh * (OH - 1) + 1:sh, v:v + sw * (OW - 1) + 1:sw]
-    return total / _avg_divisors(xp, x.shape, kernel_size, stride, padding, OH, OW,
-                                 count_include_pad, x.dtype)
+            total += xpad[:, :, u : u + sh * (OH - 1) + 1 : sh, v : v + sw * (OW - 1) + 1 : sw]
+    return total / _avg_divisors(
+        xp, x.shape, kernel_size, stride, padding, OH, OW, count_include_pad, x.dtype
+    )
 
 
-def avg_pool2d_input_grad(gy: Array, x_shape: Shape, kernel_size: Pair, stride: Pair, padding: Pair,
-                          ceil_mode: bool, count_include_pad: bool) -> Array:
+def avg_pool2d_input_grad(
+    gy: Array,
+    x_shape: Shape,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    ceil_mode: bool,
+    count_include_pad: bool,
+) -> Array:
     """gx = each window's gy / divisor added over its cells: the forward's slices, as in col2im."""
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
     _, _, OH, OW = gy.shape
     _, _, bottom, right = _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode)
-    share = gy / _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW,
-                               count_include_pad, gy.dtype)
+    share = gy / _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_include_pad, gy.dtype)
     gxpad = xp.zeros((N, C, ph + H + bottom, pw + W + right), dtype=gy.dtype)
     for u in range(KH):
         for v in range(KW):
             # NOTE: += because overlapping windows (stride < kernel) share cells
-            gxpad[:, :, u:u + sh * (OH - 1) + 1:sh, v:v + sw * (OW - 1) + 1:sw] += share
-    return xp.ascontiguousarray(gxpad[:, :, ph:ph + H, pw:pw + W])
+            gxpad[:, :, u : u + sh * (OH - 1) + 1 : sh, v : v + sw * (OW - 1) + 1 : sw] += share
+    return xp.ascontiguousarray(gxpad[:, :, ph : ph + H, pw : pw + W])
 
 
 _adaptive_matrices: dict = {}

@@ -1,11 +1,12 @@
 """The model zoo: the classic CNN line, each net in one file following its paper.
 
-    from minicnn import models
-    net = models.resnet18(num_classes=10)
-    net = models.get("lenet5", variant="1998")
-    models.list_models()
-    models.input_size("alexnet")        # (3, 227, 227): the input the paper designed it for
+from minicnn import models
+net = models.resnet18(num_classes=10)
+net = models.get("lenet5", variant="1998")
+models.list_models()
+models.input_size("alexnet")        # (3, 227, 227): the input the paper designed it for
 """
+
 from .alexnet import alexnet, alexnet_small
 from .googlenet import googlenet
 from .lenet import lenet1989, lenet5
@@ -13,22 +14,43 @@ from .mobilenet import mobilenet_v1
 from .nin import nin
 from .resnet import resnet18, resnet34, resnet50, resnet101, resnet152
 from .resnet_cifar import resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202
-from .vgg import (vgg11, vgg11_bn, vgg11_bn_cifar, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19,
-                  vgg19_bn)
+from .vgg import vgg11, vgg11_bn, vgg11_bn_cifar, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 _MNIST, _ZIP_CODE, _CIFAR, _IMAGENET = (1, 28, 28), (1, 16, 16), (3, 32, 32), (3, 224, 224)
 
 # name -> (builder, the input (C, H, W) each net was designed for), in the order of the curriculum
-_REGISTRY = {f.__name__: (f, size) for f, size in (
-    (lenet1989, _ZIP_CODE), (lenet5, _MNIST), (alexnet, (3, 227, 227)), (alexnet_small, _CIFAR),
-    (vgg11, _IMAGENET), (vgg13, _IMAGENET), (vgg16, _IMAGENET), (vgg19, _IMAGENET),
-    (vgg11_bn, _IMAGENET), (vgg13_bn, _IMAGENET), (vgg16_bn, _IMAGENET), (vgg19_bn, _IMAGENET),
-    (vgg11_bn_cifar, _CIFAR), (nin, _CIFAR), (googlenet, _IMAGENET),
-    (resnet18, _IMAGENET), (resnet34, _IMAGENET), (resnet50, _IMAGENET), (resnet101, _IMAGENET),
-    (resnet152, _IMAGENET),
-    (resnet20, _CIFAR), (resnet32, _CIFAR), (resnet44, _CIFAR), (resnet56, _CIFAR),
-    (resnet110, _CIFAR), (resnet1202, _CIFAR),
-    (mobilenet_v1, _IMAGENET))}
+_REGISTRY = {
+    f.__name__: (f, size)
+    for f, size in (
+        (lenet1989, _ZIP_CODE),
+        (lenet5, _MNIST),
+        (alexnet, (3, 227, 227)),
+        (alexnet_small, _CIFAR),
+        (vgg11, _IMAGENET),
+        (vgg13, _IMAGENET),
+        (vgg16, _IMAGENET),
+        (vgg19, _IMAGENET),
+        (vgg11_bn, _IMAGENET),
+        (vgg13_bn, _IMAGENET),
+        (vgg16_bn, _IMAGENET),
+        (vgg19_bn, _IMAGENET),
+        (vgg11_bn_cifar, _CIFAR),
+        (nin, _CIFAR),
+        (googlenet, _IMAGENET),
+        (resnet18, _IMAGENET),
+        (resnet34, _IMAGENET),
+        (resnet50, _IMAGENET),
+        (resnet101, _IMAGENET),
+        (resnet152, _IMAGENET),
+        (resnet20, _CIFAR),
+        (resnet32, _CIFAR),
+        (resnet44, _CIFAR),
+        (resnet56, _CIFAR),
+        (resnet110, _CIFAR),
+        (resnet1202, _CIFAR),
+        (mobilenet_v1, _IMAGENET),
+    )
+}
 
 
 def list_models():

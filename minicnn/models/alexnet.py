@@ -17,6 +17,7 @@ by n (as Caffe does), so the paper's net passes alpha = n * 1e-4 = 5e-4.
 no LRN, AdaptiveAvgPool2d(6), dropout before fc6 and fc7): 61,100,840 parameters,
 with its names (``features.N``, ``avgpool``, ``classifier.N``).
 """
+
 from .. import nn
 
 LRN_SIZE, LRN_ALPHA, LRN_BETA, LRN_K = 5, 1e-4, 0.75, 2.0
@@ -43,29 +44,59 @@ def _lrn():
 
 def _paper(num_classes):
     features = nn.Sequential(
-        nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2))
+        nn.Conv2d(3, 96, 11, stride=4),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 384, 3, padding=1, groups=2),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1, groups=2),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+    )
     classifier = nn.Sequential(
-        nn.Linear(256 * 6 * 6, 4096), nn.ReLU(), nn.Dropout(0.5),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
-        nn.Linear(4096, num_classes))
+        nn.Linear(256 * 6 * 6, 4096),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(4096, num_classes),
+    )
     return AlexNet(features, nn.Identity(), classifier)
 
 
 def _torchvision(num_classes, dropout=0.5):
     features = nn.Sequential(
-        nn.Conv2d(3, 64, 11, stride=4, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
+        nn.Conv2d(3, 64, 11, stride=4, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(64, 192, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(192, 384, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(256, 256, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+    )
     classifier = nn.Sequential(
-        nn.Dropout(dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(),
-        nn.Dropout(dropout), nn.Linear(4096, 4096), nn.ReLU(),
-        nn.Linear(4096, num_classes))
+        nn.Dropout(dropout),
+        nn.Linear(256 * 6 * 6, 4096),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Linear(4096, num_classes),
+    )
     return AlexNet(features, nn.AdaptiveAvgPool2d(6), classifier)
 
 
@@ -85,13 +116,29 @@ def alexnet_small(num_classes=10):
     3x3 convs -> 7 -> pool -> 3; then FC 2304 -> 1024 -> 1024 -> classes.
     """
     features = nn.Sequential(
-        nn.Conv2d(3, 64, 5, padding=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
+        nn.Conv2d(3, 64, 5, padding=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(64, 192, 5, padding=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(192, 384, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(256, 256, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+    )
     classifier = nn.Sequential(
-        nn.Dropout(0.5), nn.Linear(256 * 3 * 3, 1024), nn.ReLU(),
-        nn.Dropout(0.5), nn.Linear(1024, 1024), nn.ReLU(),
-        nn.Linear(1024, num_classes))
+        nn.Dropout(0.5),
+        nn.Linear(256 * 3 * 3, 1024),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(1024, 1024),
+        nn.ReLU(),
+        nn.Linear(1024, num_classes),
+    )
     return AlexNet(features, nn.Identity(), classifier)

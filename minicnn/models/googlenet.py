@@ -21,6 +21,7 @@ combines the three as the paper does (each auxiliary loss weighted 0.3), so a
 trainer needs to know nothing of the heads. Top-level children
 carry torchvision's names (``conv1`` ... ``inception5b``, ``aux1``, ``aux2``).
 """
+
 from .. import functional as F
 from .. import nn
 
@@ -58,18 +59,22 @@ class BasicConv2d(nn.Module):
 class Inception(nn.Module):
     """Four branches on the same input, joined on channels (Figure 2(b))."""
 
-    def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj,
-                 batch_norm=True, kernel5=5):
+    def __init__(
+        self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj, batch_norm=True, kernel5=5
+    ):
         super().__init__()
         bn = dict(batch_norm=batch_norm)
         self.branch1 = BasicConv2d(in_channels, ch1x1, 1, **bn)
-        self.branch2 = nn.Sequential(BasicConv2d(in_channels, ch3x3red, 1, **bn),
-                                     BasicConv2d(ch3x3red, ch3x3, 3, padding=1, **bn))
-        self.branch3 = nn.Sequential(BasicConv2d(in_channels, ch5x5red, 1, **bn),
-                                     BasicConv2d(ch5x5red, ch5x5, kernel5, padding=kernel5 // 2,
-                                                 **bn))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, padding=1, ceil_mode=True),
-                                     BasicConv2d(in_channels, pool_proj, 1, **bn))
+        self.branch2 = nn.Sequential(
+            BasicConv2d(in_channels, ch3x3red, 1, **bn), BasicConv2d(ch3x3red, ch3x3, 3, padding=1, **bn)
+        )
+        self.branch3 = nn.Sequential(
+            BasicConv2d(in_channels, ch5x5red, 1, **bn),
+            BasicConv2d(ch5x5red, ch5x5, kernel5, padding=kernel5 // 2, **bn),
+        )
+        self.branch4 = nn.Sequential(
+            nn.MaxPool2d(3, 1, padding=1, ceil_mode=True), BasicConv2d(in_channels, pool_proj, 1, **bn)
+        )
 
     def forward(self, x):
         return F.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
@@ -82,8 +87,9 @@ class InceptionAux(nn.Module):
     adaptively to 4x4. ``width`` and ``hidden`` shrink the head for tests.
     """
 
-    def __init__(self, in_channels, num_classes, batch_norm=True, adaptive=True, dropout=0.7,
-                 width=128, hidden=1024):
+    def __init__(
+        self, in_channels, num_classes, batch_norm=True, adaptive=True, dropout=0.7, width=128, hidden=1024
+    ):
         super().__init__()
         self.pool = nn.AdaptiveAvgPool2d(4) if adaptive else nn.AvgPool2d(5, 3)
         self.conv = BasicConv2d(in_channels, width, 1, batch_norm=batch_norm)
@@ -101,8 +107,7 @@ class GoogLeNet(nn.Module):
     def __init__(self, num_classes=1000, aux_logits=True, variant="paper"):
         super().__init__()
         if variant not in ("paper", "torchvision"):
-            raise ValueError(f"googlenet: unknown variant {variant!r}; "
-                             "expected 'paper' or 'torchvision'")
+            raise ValueError(f"googlenet: unknown variant {variant!r}; expected 'paper' or 'torchvision'")
         tv = variant == "torchvision"
         bn = dict(batch_norm=tv)
         self.variant, self.aux_logits = variant, aux_logits
@@ -121,8 +126,9 @@ class GoogLeNet(nn.Module):
             if name == "3b":
                 self.maxpool3 = nn.MaxPool2d(3, 2, ceil_mode=True)
             if name == "4e":
-                self.maxpool4 = nn.MaxPool2d(2, 2, ceil_mode=True) if tv else \
-                    nn.MaxPool2d(3, 2, ceil_mode=True)
+                self.maxpool4 = (
+                    nn.MaxPool2d(2, 2, ceil_mode=True) if tv else nn.MaxPool2d(3, 2, ceil_mode=True)
+                )
         if aux_logits:
             self.aux1 = InceptionAux(512, num_classes, adaptive=tv, **bn)
             self.aux2 = InceptionAux(528, num_classes, adaptive=tv, **bn)

@@ -24,6 +24,7 @@ parameters; here it is a Linear 84 -> 10 (850 parameters), the usual stand-in.
 ``variant="modern"`` is the form taught today (28x28, padding 2, ReLU, max
 pooling); ``variant="caffe"`` is Caffe's examples/mnist/lenet.prototxt.
 """
+
 import numpy as np
 
 from .. import functional as F
@@ -32,9 +33,24 @@ from ..functional.conv import conv2d
 from ..functional.pooling import avg_pool2d
 
 # Table I of the 1998 paper: the S2 maps each C3 map reads.
-C3_TABLE = ((0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
-            (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (0, 3, 4, 5), (0, 1, 4, 5), (0, 1, 2, 5),
-            (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5), (0, 1, 2, 3, 4, 5))
+C3_TABLE = (
+    (0, 1, 2),
+    (1, 2, 3),
+    (2, 3, 4),
+    (3, 4, 5),
+    (0, 4, 5),
+    (0, 1, 5),
+    (0, 1, 2, 3),
+    (1, 2, 3, 4),
+    (2, 3, 4, 5),
+    (0, 3, 4, 5),
+    (0, 1, 4, 5),
+    (0, 1, 2, 5),
+    (0, 1, 3, 4),
+    (1, 2, 4, 5),
+    (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
 
 # The 1989 net's H2: map j reads 8 consecutive H1 maps (an assumption, see above).
 H2_TABLE = tuple(tuple(sorted((j + k) % 12 for k in range(8))) for j in range(12))
@@ -64,7 +80,7 @@ class TrainableSubsampling(nn.Module):
     def __init__(self, channels, kernel_size=2):
         super().__init__()
         self.channels, self.kernel_size = channels, kernel_size
-        self.weight = nn.Parameter(np.full((channels,), 1.0 / kernel_size ** 2, dtype=np.float32))
+        self.weight = nn.Parameter(np.full((channels,), 1.0 / kernel_size**2, dtype=np.float32))
         self.bias = nn.Parameter(np.zeros((channels,), dtype=np.float32))
 
     def forward(self, x):
@@ -92,7 +108,7 @@ class PartialConv2d(nn.Module):
         super().__init__()
         self.table, self.kernel_size = tuple(tuple(t) for t in table), kernel_size
         self.stride, self.padding = stride, padding
-        self.runs = []                       # (first map, number of maps, fan-in)
+        self.runs = []  # (first map, number of maps, fan-in)
         for j, inputs in enumerate(self.table):
             if self.runs and len(inputs) == self.runs[-1][2]:
                 start, n, fan_in = self.runs[-1]
@@ -101,8 +117,8 @@ class PartialConv2d(nn.Module):
                 self.runs.append((j, 1, len(inputs)))
         self.in_channels = 1 + max(max(t) for t in self.table)
         self.out_channels = len(self.table)
-        for r, (start, n, fan_in) in enumerate(self.runs):
-            bound = 1.0 / np.sqrt(fan_in * kernel_size ** 2)
+        for r, (_, n, fan_in) in enumerate(self.runs):
+            bound = 1.0 / np.sqrt(fan_in * kernel_size**2)
             w = rng.default_generator().uniform(-bound, bound, (n, fan_in, kernel_size, kernel_size))
             setattr(self, f"weight{r}", nn.Parameter(w.astype(np.float32)))
         shape = (self.out_channels,) if bias == "map" else (self.out_channels,) + tuple(out_size)
@@ -111,30 +127,42 @@ class PartialConv2d(nn.Module):
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{self._label()}: expected input (N, {self.in_channels}, H, W), "
-                             f"got {x.shape}")
+            raise ValueError(f"{self._label()}: expected input (N, {self.in_channels}, H, W), got {x.shape}")
         outs = []
-        for r, (start, n, fan_in) in enumerate(self.runs):
+        for r, (start, n, _) in enumerate(self.runs):
             idx = np.array([c for j in range(start, start + n) for c in self.table[j]])
-            outs.append(conv2d(x[:, idx], getattr(self, f"weight{r}"), None, stride=self.stride,
-                               padding=self.padding, groups=n, name=self._label()))
+            outs.append(
+                conv2d(
+                    x[:, idx],
+                    getattr(self, f"weight{r}"),
+                    None,
+                    stride=self.stride,
+                    padding=self.padding,
+                    groups=n,
+                    name=self._label(),
+                )
+            )
         y = outs[0] if len(outs) == 1 else F.cat(outs, dim=1)
         if self.bias_per_unit:
             if y.shape[1:] != self.bias.shape:
-                raise ValueError(f"{self._label()}: output maps {y.shape[1:]} do not match "
-                                 f"the per-unit bias {self.bias.shape}; input {x.shape}")
+                raise ValueError(
+                    f"{self._label()}: output maps {y.shape[1:]} do not match "
+                    f"the per-unit bias {self.bias.shape}; input {x.shape}"
+                )
             return y + self.bias.reshape((1,) + self.bias.shape)
         return y + self.bias.reshape(1, -1, 1, 1)
 
     def macs(self, x_shape, y_shape):
         """Multiply-adds: each output unit reads fan-in * k * k inputs."""
-        per_map = y_shape[0] * y_shape[2] * y_shape[3] * self.kernel_size ** 2
+        per_map = y_shape[0] * y_shape[2] * y_shape[3] * self.kernel_size**2
         return sum(per_map * len(t) for t in self.table)
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, "
-                f"fan_in={[len(t) for t in self.table]}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, "
+            f"fan_in={[len(t) for t in self.table]}"
+        )
 
 
 class LocallyBiasedConv2d(nn.Module):
@@ -142,15 +170,18 @@ class LocallyBiasedConv2d(nn.Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, out_size):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
-                              padding=padding, bias=False)
+        self.conv = nn.Conv2d(
+            in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False
+        )
         self.bias = nn.Parameter(np.zeros((out_channels,) + tuple(out_size), dtype=np.float32))
 
     def forward(self, x):
         y = self.conv(x)
         if y.shape[1:] != self.bias.shape:
-            raise ValueError(f"{self._label()}: output maps {y.shape[1:]} do not match the "
-                             f"per-unit bias {self.bias.shape}; input {x.shape} (expected 16x16)")
+            raise ValueError(
+                f"{self._label()}: output maps {y.shape[1:]} do not match the "
+                f"per-unit bias {self.bias.shape}; input {x.shape} (expected 16x16)"
+            )
         return y + self.bias.reshape((1,) + self.bias.shape)
 
 
@@ -186,7 +217,7 @@ class LeNet5(nn.Module):
         self.act3 = ScaledTanh()
         self.s4 = TrainableSubsampling(16)
         self.act4 = ScaledTanh()
-        self.c5 = nn.Conv2d(16, 120, 5)     # 5x5 on 5x5 maps: fully connected, but a conv
+        self.c5 = nn.Conv2d(16, 120, 5)  # 5x5 on 5x5 maps: fully connected, but a conv
         self.act5 = ScaledTanh()
         self.flatten = nn.Flatten()
         self.f6 = nn.Linear(120, 84)
@@ -221,12 +252,19 @@ class LeNetCaffe(nn.Module):
 
 def _modern(num_classes):
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2, 2),
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, num_classes))
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, num_classes),
+    )
 
 
 def lenet1989(num_classes=10):

@@ -11,19 +11,42 @@ parameters, 569M multiply-adds; 4,231,976 parameters here).
 Five stride-2 layers take 224 to 7, and 32x32 (CIFAR) to 1x1; the average
 pool is adaptive, so both sizes work.
 """
+
 from .. import nn
 
 # (output channels, stride) of the 13 depthwise-separable layers -- Table 1
-LAYERS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
-          (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1))
+LAYERS = (
+    (64, 1),
+    (128, 2),
+    (128, 1),
+    (256, 2),
+    (256, 1),
+    (512, 2),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (1024, 2),
+    (1024, 1),
+)
 
 
 class ConvBNReLU(nn.Sequential):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, groups=1):
         super().__init__(
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
-                      padding=kernel_size // 2, groups=groups, bias=False),
-            nn.BatchNorm2d(out_channels), nn.ReLU())
+            nn.Conv2d(
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride=stride,
+                padding=kernel_size // 2,
+                groups=groups,
+                bias=False,
+            ),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(),
+        )
 
 
 class DepthwiseSeparable(nn.Module):

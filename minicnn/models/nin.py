@@ -10,29 +10,37 @@ positions), all with ReLU:
 then global average pooling of each class map: no fully connected layer.
 Sizes (32x32 input, ceil-mode pools as in Caffe): 32 -> 16 -> 8 -> 1.
 """
+
 from .. import nn
 
 
 def _mlpconv(in_channels, widths, kernel_size, padding):
     a, b, c = widths
-    return [nn.Conv2d(in_channels, a, kernel_size, padding=padding), nn.ReLU(),
-            nn.Conv2d(a, b, 1), nn.ReLU(),
-            nn.Conv2d(b, c, 1), nn.ReLU()]
+    return [
+        nn.Conv2d(in_channels, a, kernel_size, padding=padding),
+        nn.ReLU(),
+        nn.Conv2d(a, b, 1),
+        nn.ReLU(),
+        nn.Conv2d(b, c, 1),
+        nn.ReLU(),
+    ]
 
 
 class NIN(nn.Module):
     """``features`` (the three mlpconv blocks), ``avgpool`` (global), ``flatten``."""
 
-    def __init__(self, num_classes=10, dropout=0.5, widths=((192, 160, 96), (192, 192, 192),
-                                                             (192, 192))):
+    def __init__(self, num_classes=10, dropout=0.5, widths=((192, 160, 96), (192, 192, 192), (192, 192))):
         super().__init__()
-        a, b, c = widths           # the paper's by default; narrower ones make quick tests
+        a, b, c = widths  # the paper's by default; narrower ones make quick tests
         self.features = nn.Sequential(
             *_mlpconv(3, a, 5, 2),
-            nn.MaxPool2d(3, 2, ceil_mode=True), nn.Dropout(dropout),
+            nn.MaxPool2d(3, 2, ceil_mode=True),
+            nn.Dropout(dropout),
             *_mlpconv(a[-1], b, 5, 2),
-            nn.MaxPool2d(3, 2, ceil_mode=True), nn.Dropout(dropout),
-            *_mlpconv(b[-1], tuple(c) + (num_classes,), 3, 1))
+            nn.MaxPool2d(3, 2, ceil_mode=True),
+            nn.Dropout(dropout),
+            *_mlpconv(b[-1], tuple(c) + (num_classes,), 3, 1),
+        )
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         # NOTE: nine ReLU layers and no FC: with the default (small) init the class maps

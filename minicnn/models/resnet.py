@@ -13,6 +13,7 @@ first 1x1). ResNet-18: 11,689,512 parameters; ResNet-50: 25,557,032.
 ``zero_init_residual=True`` starts each block's last BN weight at 0, so every
 block begins as the identity (Goyal et al. 2017).
 """
+
 from .. import nn
 
 
@@ -26,6 +27,7 @@ def conv1x1(in_planes, out_planes, stride=1):
 
 class BasicBlock(nn.Module):
     """y = relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x))."""
+
     expansion = 1
 
     def __init__(self, inplanes, planes, stride=1, downsample=None):
@@ -49,6 +51,7 @@ class BasicBlock(nn.Module):
 
 class Bottleneck(nn.Module):
     """1x1 reduce -> 3x3 (carries the stride) -> 1x1 expand (x4), plus the shortcut."""
+
     expansion = 4
 
     def __init__(self, inplanes, planes, stride=1, downsample=None):
@@ -100,8 +103,10 @@ class ResNet(nn.Module):
         downsample = None
         if stride != 1 or self.inplanes != planes * block.expansion:
             # option B: a 1x1 projection where the shape changes
-            downsample = nn.Sequential(conv1x1(self.inplanes, planes * block.expansion, stride),
-                                       nn.BatchNorm2d(planes * block.expansion))
+            downsample = nn.Sequential(
+                conv1x1(self.inplanes, planes * block.expansion, stride),
+                nn.BatchNorm2d(planes * block.expansion),
+            )
         layers = [block(self.inplanes, planes, stride, downsample)]
         self.inplanes = planes * block.expansion
         layers += [block(self.inplanes, planes) for _ in range(1, blocks)]

@@ -12,9 +12,9 @@ parameters. ResNet-20: 0.27M parameters (269,722 here).
 ``plain=True`` drops the shortcuts: the plain nets of Figure 6, whose training
 error rises with depth (the degradation problem).
 """
-from .. import backend
+
+from .. import backend, nn
 from .. import functional as F
-from .. import nn
 from ..tensor import Tensor
 
 
@@ -26,7 +26,7 @@ class ShortcutA(nn.Module):
         self.stride, self.pad = stride, planes - in_planes
 
     def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
+        x = x[:, :, :: self.stride, :: self.stride]
         if self.pad == 0:
             return x
         n, _, h, w = x.shape
@@ -51,8 +51,11 @@ class BasicBlockA(nn.Module):
         self.bn2 = nn.BatchNorm2d(planes)
         self.plain = plain
         if not plain:
-            self.shortcut = ShortcutA(in_planes, planes, stride) if (
-                stride != 1 or in_planes != planes) else nn.Identity()
+            self.shortcut = (
+                ShortcutA(in_planes, planes, stride)
+                if (stride != 1 or in_planes != planes)
+                else nn.Identity()
+            )
 
     def forward(self, x):
         out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
@@ -92,6 +95,7 @@ class CifarResNet(nn.Module):
 def _cifar(n):
     def build(num_classes=10, plain=False):
         return CifarResNet(n, num_classes, plain)
+
     build.__name__ = f"resnet{6 * n + 2}"
     build.__doc__ = f"ResNet-{6 * n + 2} for 32x32 inputs (n={n}); plain=True for no shortcuts."
     return build

@@ -11,15 +11,36 @@ each conv (not in the paper; torchvision's). VGG-16: 138,357,544 parameters.
 ``vgg11_bn_cifar`` keeps configuration A with BN for 32x32 inputs: five pools
 leave 512 x 1 x 1, and the classifier is 512 -> 512 -> classes.
 """
+
 from .. import nn
 
 CONFIGS = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
-          512, 512, 512, "M"],
-    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
-          512, 512, 512, 512, "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    "E": [
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+    ],
 }
 
 
@@ -51,9 +72,14 @@ class VGG(nn.Module):
 
 def _vgg(config, batch_norm, num_classes, dropout=0.5):
     classifier = nn.Sequential(
-        nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(4096, num_classes))
+        nn.Linear(512 * 7 * 7, 4096),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(4096, num_classes),
+    )
     return VGG(make_features(CONFIGS[config], batch_norm), nn.AdaptiveAvgPool2d(7), classifier)
 
 
@@ -96,6 +122,6 @@ def vgg19_bn(num_classes=1000):
 def vgg11_bn_cifar(num_classes=10, dropout=0.5):
     """Configuration A with BN for 32x32 inputs; classifier on the 512 final features."""
     classifier = nn.Sequential(
-        nn.Linear(512, 512), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(512, num_classes))
+        nn.Linear(512, 512), nn.ReLU(), nn.Dropout(dropout), nn.Linear(512, num_classes)
+    )
     return VGG(make_features(CONFIGS["A"], batch_norm=True), nn.Identity(), classifier)

@@ -1,8 +1,9 @@
 """Layers and models as Modules (``from minicnn import nn``), mirroring ``torch.nn``.
 
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-    loss = nn.CrossEntropyLoss()(model(x), y)
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+loss = nn.CrossEntropyLoss()(model(x), y)
 """
+
 from .parameter import Parameter
 from .module import Module, RemovableHandle
 from .containers import ModuleDict, ModuleList, Sequential

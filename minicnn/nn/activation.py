@@ -3,6 +3,7 @@
 ReLU, Tanh, Sigmoid, Softmax and LogSoftmax are defined beside Linear in
 layers.py and exported here too, so every activation can be found in this file.
 """
+
 import warnings
 
 import numpy as np
@@ -128,6 +129,9 @@ def _softmax_dim(layer, x):
     if layer.dim is not None:
         return layer.dim
     # PyTorch's legacy choice when no dim is given (deprecated there too)
-    warnings.warn(f"{layer._label()}: implicit dimension choice for softmax is deprecated; "
-                  "pass dim= explicitly", UserWarning, stacklevel=3)
+    warnings.warn(
+        f"{layer._label()}: implicit dimension choice for softmax is deprecated; pass dim= explicitly",
+        UserWarning,
+        stacklevel=3,
+    )
     return 0 if x.ndim in (0, 1, 3) else 1

@@ -4,6 +4,7 @@ A plain Python list of layers is invisible to ``parameters()`` and ``state_dict`
 these containers register each entry as a child, named "0", "1", ... or by key,
 which gives the keys PyTorch uses (``features.0.weight``).
 """
+
 import collections
 import operator
 
@@ -56,7 +57,7 @@ class Sequential(_Numbered):
 
     def __getitem__(self, idx):
         items = list(self._modules.items())
-        if isinstance(idx, slice):       # keeps the names, as PyTorch does
+        if isinstance(idx, slice):  # keeps the names, as PyTorch does
             return type(self)(collections.OrderedDict(items[idx]))
         return items[_index(idx, len(items), "Sequential")][1]
 
@@ -82,7 +83,6 @@ class ModuleList(_Numbered):
 
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
-
 
     def insert(self, index, module):
         values = list(self._modules.values())

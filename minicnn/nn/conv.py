@@ -18,8 +18,19 @@ class Conv2d(Module):
     b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels/groups * kH * kW.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         self.in_channels = positive_int(name, "in_channels", in_channels)
@@ -29,8 +40,10 @@ class Conv2d(Module):
             raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
         self.stride, self.padding, self.dilation = check_conv_args(name, stride, padding, dilation, groups)
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: groups={groups} must divide both in_channels ({in_channels}) "
-                             f"and out_channels ({out_channels})")
+            raise ValueError(
+                f"{name}: groups={groups} must divide both in_channels ({in_channels}) "
+                f"and out_channels ({out_channels})"
+            )
         self.groups = groups
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         shape = (self.out_channels, self.in_channels // groups) + self.kernel_size
@@ -47,12 +60,19 @@ class Conv2d(Module):
         init.default_(self.weight, self.bias)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups, name=self._label())
+        return F.conv2d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            name=self._label(),
+        )
 
     def extra_repr(self):
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0, 0):
             s += f", padding={self.padding}"
         if self.dilation != (1, 1):

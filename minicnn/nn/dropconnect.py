@@ -7,6 +7,7 @@ Gaussian of each unit's input, sampled through the activation (the paper's
 Algorithm 2). The activation is part of the layer because inference averages
 a(u) over samples, which cannot be split from the linear part.
 """
+
 import numpy as np
 
 from .. import functional as F
@@ -16,9 +17,11 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-_ACTIVATIONS = {"relu": (F.relu, lambda u: np.maximum(u, 0)),
-                "tanh": (F.tanh, np.tanh),
-                "identity": (lambda t: t, None)}
+_ACTIVATIONS = {
+    "relu": (F.relu, lambda u: np.maximum(u, 0)),
+    "tanh": (F.tanh, np.tanh),
+    "identity": (lambda t: t, None),
+}
 
 
 class DropConnectLinear(Module):
@@ -37,8 +40,9 @@ class DropConnectLinear(Module):
         super().__init__()
         check_dropconnect_p("DropConnectLinear", p)
         if activation not in _ACTIVATIONS:
-            raise ValueError(f"DropConnectLinear: activation must be one of {sorted(_ACTIVATIONS)}, "
-                             f"got {activation!r}")
+            raise ValueError(
+                f"DropConnectLinear: activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
+            )
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
             raise ValueError(f"DropConnectLinear: samples must be a positive int, got {samples!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
@@ -51,13 +55,14 @@ class DropConnectLinear(Module):
         check_float(self._label(), "x", x)
         check_same_dtype(self._label(), x, weight=self.weight, bias=self.bias)
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"{self._label()}: expected x of shape (N, {self.in_features}), "
-                             f"got {x.shape}")
+            raise ValueError(f"{self._label()}: expected x of shape (N, {self.in_features}), got {x.shape}")
         train_act, eval_act = _ACTIVATIONS[self.activation]
         if self.training:
             return train_act(dropconnect_linear(x, self.weight, self.bias, self.p))
         return dropconnect_gaussian(x, self.weight, self.bias, self.p, eval_act, self.samples)
 
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, p={self.p}, "
-                f"activation={self.activation}, samples={self.samples}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, p={self.p}, "
+            f"activation={self.activation}, samples={self.samples}"
+        )

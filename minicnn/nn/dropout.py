@@ -1,4 +1,5 @@
 """Dropout layers: Dropout, Dropout2d and DropConnect."""
+
 from .. import functional as F
 from ..functional.checks import check_p
 from .module import Module
@@ -50,8 +51,9 @@ class DropConnect(Module):
         super().__init__()
         check_p(type(self).__name__, p)
         if not hasattr(linear, "weight") or getattr(linear.weight, "ndim", 0) != 2:
-            raise TypeError(f"DropConnect: expected a Linear layer with a 2-D weight, "
-                            f"got {type(linear).__name__}")
+            raise TypeError(
+                f"DropConnect: expected a Linear layer with a 2-D weight, got {type(linear).__name__}"
+            )
         self.linear, self.p = linear, p
 
     def forward(self, x):

@@ -13,6 +13,7 @@ Draws come from ``minicnn.manual_seed``'s generator unless ``generator`` (a
 ``numpy.random.Generator`` or an int seed) is given; they are made in float64 on
 the CPU and cast to the tensor's dtype and device.
 """
+
 import math
 import warnings
 
@@ -28,8 +29,15 @@ def calculate_gain(nonlinearity, param=None):
     linear, conv*, sigmoid: 1;  tanh: 5/3;  relu: sqrt(2);
     leaky_relu: sqrt(2 / (1 + slope^2)) with slope ``param`` (default 0.01);  selu: 3/4.
     """
-    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-              "conv_transpose2d", "conv_transpose3d")
+    linear = (
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+    )
     if nonlinearity in linear or nonlinearity == "sigmoid":
         return 1
     if nonlinearity == "tanh":
@@ -43,7 +51,7 @@ def calculate_gain(nonlinearity, param=None):
             slope = param
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
@@ -56,8 +64,10 @@ def _calculate_fan_in_and_fan_out(tensor):
     """
     shape = tensor.shape
     if len(shape) < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
-                         f"2 dimensions, got shape {tuple(shape)}")
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than "
+            f"2 dimensions, got shape {tuple(shape)}"
+        )
     receptive_field = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive_field, shape[0] * receptive_field
 
@@ -131,7 +141,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     nn.Conv2d use a = sqrt(5), which gives b = 1 / sqrt(fan_in)).
     """
     if _numel(tensor) == 0:
-        return _fill(tensor, None)        # warns, as PyTorch does, and leaves it
+        return _fill(tensor, None)  # warns, as PyTorch does, and leaves it
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)

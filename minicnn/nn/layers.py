@@ -44,8 +44,9 @@ class Linear(Module):
         return F.linear(x, self.weight, self.bias, name=self._label())
 
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 class Identity(Module):
@@ -70,8 +71,10 @@ class Flatten(Module):
         start = self.start_dim + n if self.start_dim < 0 else self.start_dim
         end = self.end_dim + n if self.end_dim < 0 else self.end_dim
         if not (0 <= start < n and 0 <= end < n and start <= end):
-            raise ValueError(f"{self._label()}: cannot flatten dims {self.start_dim}..{self.end_dim} "
-                             f"of x of shape {x.shape} ({n} dims)")
+            raise ValueError(
+                f"{self._label()}: cannot flatten dims {self.start_dim}..{self.end_dim} "
+                f"of x of shape {x.shape} ({n} dims)"
+            )
         return F.flatten(x, start, end)
 
     def extra_repr(self):

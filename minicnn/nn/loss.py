@@ -1,4 +1,5 @@
 """Losses as modules: CrossEntropyLoss (logits, not probabilities) and MSELoss."""
+
 from .. import functional as F
 from .module import Module
 
@@ -28,8 +29,7 @@ class CrossEntropyLoss(Module):
         self.reduction = _check_reduction("CrossEntropyLoss", reduction)
 
     def forward(self, input, target):
-        loss = F.cross_entropy(input, target, label_smoothing=self.label_smoothing,
-                               name=self._label())
+        loss = F.cross_entropy(input, target, label_smoothing=self.label_smoothing, name=self._label())
         return loss * input.shape[0] if self.reduction == "sum" else loss
 
     def extra_repr(self):

@@ -10,6 +10,7 @@ A child also learns its own dotted name when it is registered (``_name``), so
 a layer can say which layer it is when it rejects an input:
 ``ValueError: Linear(fc1): x has 100 features but weight expects 84 ...``.
 """
+
 import itertools
 
 import numpy as np
@@ -44,7 +45,7 @@ class Module(StateDictMixin):
     ``__init__`` (after ``super().__init__()``), and write ``forward``."""
 
     def __init__(self):
-        d = self.__dict__          # NOTE: not through __setattr__, which needs these tables
+        d = self.__dict__  # NOTE: not through __setattr__, which needs these tables
         d["training"] = True
         d["_parameters"] = {}
         d["_buffers"] = {}
@@ -52,7 +53,7 @@ class Module(StateDictMixin):
         d["_modules"] = {}
         d["_forward_pre_hooks"] = {}
         d["_forward_hooks"] = {}
-        d["_name"] = None          # dotted name inside the root module, set on registration
+        d["_name"] = None  # dotted name inside the root module, set on registration
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define it in the subclass")
@@ -86,12 +87,14 @@ class Module(StateDictMixin):
     # --- registration -------------------------------------------------------
     def _check_name(self, name, table, what):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot assign {what} before Module.__init__() call "
-                                 f"(call super().__init__() first in {type(self).__name__})")
+            raise AttributeError(
+                f"cannot assign {what} before Module.__init__() call "
+                f"(call super().__init__() first in {type(self).__name__})"
+            )
         if not isinstance(name, str):
             raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
         if name == "" or "." in name:
-            raise KeyError(f"{what} name can't be empty or contain \".\", got {name!r}")
+            raise KeyError(f'{what} name can\'t be empty or contain ".", got {name!r}')
         if hasattr(self, name) and name not in table:
             raise KeyError(f"attribute {name!r} already exists")
 
@@ -99,8 +102,10 @@ class Module(StateDictMixin):
         """Add a Parameter (or None, a declared but absent one such as ``bias=False``)."""
         self._check_name(name, self._parameters if "_parameters" in self.__dict__ else {}, "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign {type(param).__name__} object to parameter {name!r} "
-                            "(minicnn.nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign {type(param).__name__} object to parameter {name!r} "
+                "(minicnn.nn.Parameter or None required)"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -122,8 +127,10 @@ class Module(StateDictMixin):
             return value
         if _is_array(value):
             return Tensor(value)
-        raise TypeError(f"cannot assign {type(value).__name__} object to buffer {name!r} "
-                        "(a Tensor, an array or None required)")
+        raise TypeError(
+            f"cannot assign {type(value).__name__} object to buffer {name!r} "
+            "(a Tensor, an array or None required)"
+        )
 
     def add_module(self, name, module):
         """Add a child module under ``name`` (its parameters become ``name.*``)."""
@@ -163,8 +170,10 @@ class Module(StateDictMixin):
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
-                                "(minicnn.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} "
+                    "(minicnn.nn.Parameter or None expected)"
+                )
             params[name] = None
         elif isinstance(value, Module):
             if modules is None:
@@ -173,8 +182,10 @@ class Module(StateDictMixin):
             self.add_module(name, value)
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} "
-                                "(a Module or None expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module {name!r} "
+                    "(a Module or None expected)"
+                )
             modules[name] = None
         elif buffers is not None and name in buffers:
             buffers[name] = self._as_buffer(name, value)
@@ -209,8 +220,9 @@ class Module(StateDictMixin):
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                                remove_duplicate)
+                yield from module.named_modules(
+                    memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+                )
 
     def modules(self):
         for _, module in self.named_modules():
@@ -229,14 +241,17 @@ class Module(StateDictMixin):
 
     def _named_members(self, table, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
-            if recurse else [(prefix, self)]
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for module_prefix, module in modules:
             for name, t in getattr(module, table).items():
                 if t is None or id(t) in seen:
                     continue
                 if remove_duplicate:
-                    seen.add(id(t))      # NOTE: by id: Tensor's == is elementwise
+                    seen.add(id(t))  # NOTE: by id: Tensor's == is elementwise
                 yield (f"{module_prefix}.{name}" if module_prefix else name), t
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
@@ -301,15 +316,17 @@ class Module(StateDictMixin):
 
         ``model.to("cuda")``, ``model.to(np.float64)``, ``model.to("cpu", "float32")``.
         """
-        if device is not None and not (isinstance(device, str) and
-                                       (device == "cpu" or device.startswith("cuda"))):
-            device, dtype = None, device          # model.to(np.float64)
+        if device is not None and not (
+            isinstance(device, str) and (device == "cpu" or device.startswith("cuda"))
+        ):
+            device, dtype = None, device  # model.to(np.float64)
         if dtype is not None:
             try:
                 dtype = np.dtype(dtype)
             except TypeError:
-                raise ValueError(f"Module.to: {dtype!r} is neither a device ('cpu', 'cuda') "
-                                 "nor a dtype") from None
+                raise ValueError(
+                    f"Module.to: {dtype!r} is neither a device ('cpu', 'cuda') nor a dtype"
+                ) from None
             if dtype.kind != "f":
                 raise TypeError(f"Module.to only accepts floating-point dtypes, got {dtype}")
             self._convert(lambda a: a.astype(dtype, copy=False), floating_only=True)
@@ -354,8 +371,9 @@ class Module(StateDictMixin):
     def __repr__(self):
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []
-        children = [f"({name}): " + repr(module).replace("\n", "\n  ")
-                    for name, module in self._modules.items()]
+        children = [
+            f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()
+        ]
         if len(lines) == 1 and not children:
             return f"{type(self).__name__}({lines[0]})"
         body = lines + children

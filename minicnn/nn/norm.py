@@ -1,4 +1,5 @@
 """Normalization layers: LocalResponseNorm (AlexNet) and BatchNorm1d/2d."""
+
 import numpy as np
 
 from .. import functional as F
@@ -38,8 +39,8 @@ class BatchNorm(Module):
     batches so far (factor 1/num_batches_tracked), as PyTorch.
     """
 
-    ranks: tuple[int, ...] = (2, 3, 4, 5)          # accepted input ndims
-    shapes = "(N, C) or (N, C, ...) up to 5-D"      # how to say them in an error
+    ranks: tuple[int, ...] = (2, 3, 4, 5)  # accepted input ndims
+    shapes = "(N, C) or (N, C, ...) up to 5-D"  # how to say them in an error
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
         super().__init__()
@@ -78,11 +79,14 @@ class BatchNorm(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{label}: expected a Tensor, got {type(x).__name__}")
         if x.ndim not in self.ranks:
-            raise ValueError(f"{label}: expected {self.shapes} input, got {x.ndim}-D input of "
-                             f"shape {x.shape}")
+            raise ValueError(
+                f"{label}: expected {self.shapes} input, got {x.ndim}-D input of shape {x.shape}"
+            )
         if x.shape[1] != self.num_features:
-            raise ValueError(f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
-                             f"for num_features={self.num_features}; x {x.shape}")
+            raise ValueError(
+                f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
+                f"for num_features={self.num_features}; x {x.shape}"
+            )
 
     def uses_batch_stats(self):
         """Batch statistics in training, and always when there are no running ones to use."""
@@ -101,13 +105,23 @@ class BatchNorm(Module):
     def forward(self, x):
         self.check_rank(x)
         # running stats are read in eval and updated in training; with none, neither
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.uses_batch_stats(), self.next_momentum(), self.eps,
-                            name=self._label())
+        return F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.uses_batch_stats(),
+            self.next_momentum(),
+            self.eps,
+            name=self._label(),
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(BatchNorm):
@@ -115,6 +129,7 @@ class BatchNorm1d(BatchNorm):
 
     Shapes: (N, C) or (N, C, L) -> the same.
     """
+
     ranks, shapes = (2, 3), "2-D (N, C) or 3-D (N, C, L)"
 
 
@@ -123,4 +138,5 @@ class BatchNorm2d(BatchNorm):
 
     Shapes: (N, C, H, W) -> the same.
     """
+
     ranks, shapes = (4,), "4-D (N, C, H, W)"

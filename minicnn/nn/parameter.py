@@ -1,4 +1,5 @@
 """Parameter: a Tensor that a Module registers as learnable."""
+
 import numpy as np
 
 from .. import backend
@@ -19,7 +20,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             array = data.data
         elif isinstance(data, np.ndarray) or backend.is_cupy_array(data):
-            array = data                  # stays on its device, dtype kept
+            array = data  # stays on its device, dtype kept
         else:
             array = _as_array(data, None, "cpu")
         super().__init__(array)

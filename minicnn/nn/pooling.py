@@ -1,4 +1,5 @@
 """Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
+
 from .. import functional as F
 from ..functional.checks import check_output_size, check_pool_args, pair
 from .module import Module
@@ -12,8 +13,9 @@ class MaxPool2d(Module):
     order; only their defaults are supported.
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
         super().__init__()
         name = type(self).__name__
         check_pool_args(name, kernel_size, stride, padding)
@@ -21,17 +23,22 @@ class MaxPool2d(Module):
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
         if pair(dilation, f"{name}: dilation") != (1, 1) or return_indices:
-            raise ValueError(f"{name}: dilation != 1 and return_indices=True are not supported, "
-                             f"got dilation={dilation!r}, return_indices={return_indices!r}")
+            raise ValueError(
+                f"{name}: dilation != 1 and return_indices=True are not supported, "
+                f"got dilation={dilation!r}, return_indices={return_indices!r}"
+            )
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            name=self._label())
+        return F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, name=self._label()
+        )
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool2d(Module):
@@ -51,8 +58,15 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, name=self._label())
+        return F.avg_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            name=self._label(),
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

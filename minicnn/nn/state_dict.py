@@ -3,6 +3,7 @@
 Kept apart from module.py (the tree of parameters, buffers and children) since
 this is the one part that speaks to files and to other frameworks.
 """
+
 import collections
 
 import numpy as np
@@ -20,7 +21,6 @@ def _kind(dtype):
 
 def _is_array(value):
     return isinstance(value, np.ndarray) or backend.is_cupy_array(value)
-
 
 
 class StateDictMixin:
@@ -64,24 +64,29 @@ class StateDictMixin:
             value = value.data if isinstance(value, Tensor) else value
             value = value if _is_array(value) else np.asarray(value)
             if tuple(value.shape) != t.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(value.shape)} from checkpoint, the shape in current "
-                              f"model is {t.shape}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape "
+                    f"{tuple(value.shape)} from checkpoint, the shape in current "
+                    f"model is {t.shape}."
+                )
             elif _kind(value.dtype) != _kind(t.dtype):
-                errors.append(f"dtype mismatch for {key}: the checkpoint holds {value.dtype}, "
-                              f"the model {t.dtype}.")
+                errors.append(
+                    f"dtype mismatch for {key}: the checkpoint holds {value.dtype}, the model {t.dtype}."
+                )
             else:
                 copies.append((t, value))
         if strict and unexpected:
-            errors.insert(0, "Unexpected key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            errors.insert(
+                0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + "."
+            )
         if strict and missing:
             errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+            )
         for t, value in copies:
-            t.data[...] = backend.to_device(value, t.device)   # casts as PyTorch's copy_ does
+            t.data[...] = backend.to_device(value, t.device)  # casts as PyTorch's copy_ does
         return IncompatibleKeys(missing, unexpected)
 
 

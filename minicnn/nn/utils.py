@@ -1,4 +1,5 @@
 """Gradient clipping and flattening parameters into one vector."""
+
 import numpy as np
 
 from .. import backend
@@ -30,9 +31,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         norms = [float((abs(g.astype(np.float64)) ** norm_type).sum()) ** (1 / norm_type) for g in grads]
         total = float(np.linalg.norm(np.asarray(norms), ord=norm_type))
     if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients "
-                           f"is {total}, so they cannot be clipped; pass error_if_nonfinite=False "
-                           "to clip anyway")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients "
+            f"is {total}, so they cannot be clipped; pass error_if_nonfinite=False "
+            "to clip anyway"
+        )
     coef = min(max_norm / (total + 1e-6), 1.0)
     for p, g in zip(params, grads):
         p.grad = Tensor(g * g.dtype.type(coef))
@@ -57,10 +60,11 @@ def vector_to_parameters(vec, parameters):
     params = _as_list(parameters)
     total = sum(p.numel() for p in params)
     if data.ndim != 1 or data.size != total:
-        raise ValueError(f"vector_to_parameters: vec has shape {tuple(data.shape)}, the parameters "
-                         f"hold {total} elements")
+        raise ValueError(
+            f"vector_to_parameters: vec has shape {tuple(data.shape)}, the parameters hold {total} elements"
+        )
     offset = 0
     for p in params:
         n = p.numel()
-        p.data[...] = data[offset:offset + n].reshape(p.shape)
+        p.data[...] = data[offset : offset + n].reshape(p.shape)
         offset += n

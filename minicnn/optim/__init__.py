@@ -1,8 +1,9 @@
 """Optimizers and learning-rate schedules (``from minicnn import optim``), mirroring ``torch.optim``.
 
-    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-    sched = optim.lr_scheduler.StepLR(opt, step_size=30)
+opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+sched = optim.lr_scheduler.StepLR(opt, step_size=30)
 """
+
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW

@@ -1,4 +1,5 @@
 """Adam (Kingma & Ba 2015), its AMSGrad variant, and AdamW's decoupled weight decay."""
+
 from .. import backend
 from .optimizer import Optimizer, check_setting
 
@@ -16,16 +17,35 @@ class Adam(Optimizer):
     The (1 - beta^t) factors undo the bias of m and v towards their zero start.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        decoupled_weight_decay=False,
+    ):
         check_setting("Invalid learning rate", lr)
         check_setting("Invalid epsilon value", eps)
         for i, beta in enumerate(betas):
             check_setting(f"Invalid beta parameter at index {i}", beta, below=1.0)
         check_setting("Invalid weight_decay value", weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize,
-                                      decoupled_weight_decay=decoupled_weight_decay))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+                decoupled_weight_decay=decoupled_weight_decay,
+            ),
+        )
 
     def _update(self, group):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
@@ -46,13 +66,13 @@ class Adam(Optimizer):
                 if group["decoupled_weight_decay"]:
                     p.data *= 1 - lr * weight_decay
                 else:
-                    g = g + weight_decay * p.data      # a new array: never touch .grad
+                    g = g + weight_decay * p.data  # a new array: never touch .grad
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)                 # NOTE: PyTorch's lerp form of beta1 m + (1-beta1) g
+            m += (1 - beta1) * (g - m)  # NOTE: PyTorch's lerp form of beta1 m + (1-beta1) g
             v *= beta2
             v += (1 - beta2) * g * g
-            step_size = lr / (1 - beta1 ** step)
-            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            step_size = lr / (1 - beta1**step)
+            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
             if group["amsgrad"]:
                 v_max = state.setdefault("max_exp_avg_sq", xp.zeros_like(p.data))
                 xp.maximum(v_max, v, out=v_max)
@@ -65,7 +85,17 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter 2019): the decay shrinks the
     weights directly, p = p (1 - lr wd), instead of entering m and v through the gradient."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+    ):
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+        )

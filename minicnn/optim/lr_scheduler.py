@@ -12,6 +12,7 @@ Building a scheduler sets each group's lr to its value at step 0 and records
 ``initial_lr`` in the group. ``state_dict()`` holds numbers, lists and strings
 only, so ``mc.save`` stores it as it is.
 """
+
 import collections
 import copy
 import math
@@ -32,9 +33,11 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                                   "resuming a scheduler with last_epoch >= 0; load the optimizer's "
-                                   "state dict first")
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                        "resuming a scheduler with last_epoch >= 0; load the optimizer's "
+                        "state dict first"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -96,8 +99,7 @@ class MultiStepLR(LRScheduler):
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
-        self.milestones = collections.Counter(
-            {int(k): v for k, v in dict(self.milestones).items()})
+        self.milestones = collections.Counter({int(k): v for k, v in dict(self.milestones).items()})
 
 
 class LinearLR(LRScheduler):
@@ -106,8 +108,10 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
-                             f"less or equal to 1, got {start_factor}")
+            raise ValueError(
+                "Starting multiplicative factor expected to be greater than 0 and "
+                f"less or equal to 1, got {start_factor}"
+            )
         if end_factor > 1.0 or end_factor < 0:
             raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1, got {end_factor}")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
@@ -120,7 +124,9 @@ class LinearLR(LRScheduler):
             return self._current()
         # NOTE: PyTorch's recursive form: the ratio of this step's factor to the last one's
         ratio = 1.0 + (self.end_factor - self.start_factor) / (
-            self.total_iters * self.start_factor + (self.last_epoch - 1) * (self.end_factor - self.start_factor))
+            self.total_iters * self.start_factor
+            + (self.last_epoch - 1) * (self.end_factor - self.start_factor)
+        )
         return [lr * ratio for lr in self._current()]
 
 
@@ -139,17 +145,23 @@ class CosineAnnealingLR(LRScheduler):
         if self._step_count == 1 and t > 0:
             return [lo + (base - lo) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs]
         if (t - 1 - T) % (2 * T) == 0:
-            return [lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2
-                    for base, lr in zip(self.base_lrs, self._current())]
-        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - lo) + lo
-                for lr in self._current()]
+            return [
+                lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2
+                for base, lr in zip(self.base_lrs, self._current())
+            ]
+        return [
+            (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - lo) + lo
+            for lr in self._current()
+        ]
 
 
 def _per_group(name, optimizer, value):
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have one value per param group: {len(value)} given, "
-                             f"{len(optimizer.param_groups)} groups")
+            raise ValueError(
+                f"{name} must have one value per param group: {len(value)} given, "
+                f"{len(optimizer.param_groups)} groups"
+            )
         return list(value)
     return [value] * len(optimizer.param_groups)
 
@@ -166,10 +178,23 @@ class OneCycleLR(LRScheduler):
     momentum for an SGD built with momentum=0).
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         if total_steps is not None:
@@ -186,23 +211,52 @@ class OneCycleLR(LRScheduler):
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
         self.anneal_strategy = anneal_strategy
         up = float(pct_start * self.total_steps) - 1
         if three_phase:
             self._schedule_phases = [
-                dict(end_step=up, start_lr="initial_lr", end_lr="max_lr",
-                     start_momentum="max_momentum", end_momentum="base_momentum"),
-                dict(end_step=float(2 * pct_start * self.total_steps) - 2, start_lr="max_lr",
-                     end_lr="initial_lr", start_momentum="base_momentum", end_momentum="max_momentum"),
-                dict(end_step=self.total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
-                     start_momentum="max_momentum", end_momentum="max_momentum")]
+                dict(
+                    end_step=up,
+                    start_lr="initial_lr",
+                    end_lr="max_lr",
+                    start_momentum="max_momentum",
+                    end_momentum="base_momentum",
+                ),
+                dict(
+                    end_step=float(2 * pct_start * self.total_steps) - 2,
+                    start_lr="max_lr",
+                    end_lr="initial_lr",
+                    start_momentum="base_momentum",
+                    end_momentum="max_momentum",
+                ),
+                dict(
+                    end_step=self.total_steps - 1,
+                    start_lr="initial_lr",
+                    end_lr="min_lr",
+                    start_momentum="max_momentum",
+                    end_momentum="max_momentum",
+                ),
+            ]
         else:
             self._schedule_phases = [
-                dict(end_step=up, start_lr="initial_lr", end_lr="max_lr",
-                     start_momentum="max_momentum", end_momentum="base_momentum"),
-                dict(end_step=self.total_steps - 1, start_lr="max_lr", end_lr="min_lr",
-                     start_momentum="base_momentum", end_momentum="max_momentum")]
+                dict(
+                    end_step=up,
+                    start_lr="initial_lr",
+                    end_lr="max_lr",
+                    start_momentum="max_momentum",
+                    end_momentum="base_momentum",
+                ),
+                dict(
+                    end_step=self.total_steps - 1,
+                    start_lr="max_lr",
+                    end_lr="min_lr",
+                    start_momentum="base_momentum",
+                    end_momentum="max_momentum",
+                ),
+            ]
         if last_epoch == -1:
             for lr, group in zip(_per_group("max_lr", optimizer, max_lr), optimizer.param_groups):
                 group["initial_lr"] = lr / div_factor
@@ -211,12 +265,16 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+                raise ValueError(
+                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+                )
             self.use_beta1 = "betas" in optimizer.defaults
             if last_epoch == -1:
-                for m_max, m_base, group in zip(_per_group("max_momentum", optimizer, max_momentum),
-                                                _per_group("base_momentum", optimizer, base_momentum),
-                                                optimizer.param_groups):
+                for m_max, m_base, group in zip(
+                    _per_group("max_momentum", optimizer, max_momentum),
+                    _per_group("base_momentum", optimizer, base_momentum),
+                    optimizer.param_groups,
+                ):
                     self._set_momentum(group, m_max)
                     group["max_momentum"], group["base_momentum"] = m_max, m_base
         super().__init__(optimizer, last_epoch)
@@ -235,8 +293,9 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"Tried to step {step} times. The specified number of total steps is "
-                             f"{self.total_steps}")
+            raise ValueError(
+                f"Tried to step {step} times. The specified number of total steps is {self.total_steps}"
+            )
         lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0
@@ -246,8 +305,10 @@ class OneCycleLR(LRScheduler):
                     pct = (step - start) / (end - start)
                     lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
                     if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(group[phase["start_momentum"]],
-                                                               group[phase["end_momentum"]], pct))
+                        self._set_momentum(
+                            group,
+                            self._anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct),
+                        )
                     break
                 start = phase["end_step"]
         return lrs

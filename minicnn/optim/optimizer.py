@@ -9,6 +9,7 @@ from each parameter to its buffers (momentum, Adam's moments, the step count).
 (0, 1, 2 ...), as PyTorch does, so it can be loaded into a fresh optimizer
 built over the same parameters in the same order.
 """
+
 import copy
 import math
 
@@ -45,11 +46,13 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state = {}            # Parameter -> dict of its buffers (keyed by the object)
+        self.state = {}  # Parameter -> dict of its buffers (keyed by the object)
         self.param_groups = []
         if isinstance(params, Tensor):
-            raise TypeError("params given to an optimizer must be an iterable of Tensors or of "
-                            "dicts, got a single Tensor; pass [tensor] or model.parameters()")
+            raise TypeError(
+                "params given to an optimizer must be an iterable of Tensors or of "
+                "dicts, got a single Tensor; pass [tensor] or model.parameters()"
+            )
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -59,7 +62,10 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
-        """Add a group, e.g. a newly unfrozen layer with its own ``lr``; missing settings take the defaults."""
+        """Add a group, e.g. a newly unfrozen layer with its own ``lr``.
+
+        Settings the group leaves out take the optimizer's defaults.
+        """
         if not isinstance(param_group, dict):
             raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
         group = dict(param_group)
@@ -67,22 +73,28 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__name__}")
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}"
+                )
             if not p.is_leaf:
-                raise ValueError("can't optimize a non-leaf Tensor (one made by an op); "
-                                 "optimize the leaves it was computed from")
+                raise ValueError(
+                    "can't optimize a non-leaf Tensor (one made by an op); "
+                    "optimize the leaves it was computed from"
+                )
         group["params"] = params
         for key, value in self.defaults.items():
             if value is required and key not in group:
-                raise ValueError(f"parameter group didn't specify a value of required "
-                                 f"optimization parameter {key}")
+                raise ValueError(
+                    f"parameter group didn't specify a value of required optimization parameter {key}"
+                )
             group.setdefault(key, value)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         ids = [id(p) for p in params]
         if len(set(ids)) != len(ids) or seen.intersection(ids):
-            raise ValueError("some parameters appear more than once (in one group or in two); "
-                             "each would then be stepped twice")
+            raise ValueError(
+                "some parameters appear more than once (in one group or in two); "
+                "each would then be stepped twice"
+            )
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
@@ -124,8 +136,11 @@ class Optimizer:
             packed["params"] = ids
             groups.append(packed)
             start += len(ids)
-        state = {index[id(p)]: {k: _export(v) for k, v in s.items()}
-                 for p, s in self.state.items() if id(p) in index}
+        state = {
+            index[id(p)]: {k: _export(v) for k, v in s.items()}
+            for p, s in self.state.items()
+            if id(p) in index
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -135,13 +150,17 @@ class Optimizer:
         """
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
-                             f"the optimizer {len(self.param_groups)}")
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, "
+                f"the optimizer {len(self.param_groups)}"
+            )
         by_index = {}
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if len(group["params"]) != len(saved["params"]):
-                raise ValueError(f"loaded state dict's parameter group {i} has {len(saved['params'])} "
-                                 f"parameters, the optimizer's has {len(group['params'])}")
+                raise ValueError(
+                    f"loaded state dict's parameter group {i} has {len(saved['params'])} "
+                    f"parameters, the optimizer's has {len(group['params'])}"
+                )
             by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
         state = {}
         for key, values in state_dict["state"].items():
@@ -176,7 +195,7 @@ def _import(value, param):
         return copy.deepcopy(value)
     array = backend.to_device(value, param.device)
     if array.dtype.kind == "f":
-        array = array.astype(param.dtype)       # astype copies: the state owns its arrays
+        array = array.astype(param.dtype)  # astype copies: the state owns its arrays
     else:
         array = array.copy()
     return array

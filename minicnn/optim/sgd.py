@@ -1,4 +1,5 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
+
 from .optimizer import Optimizer, check_setting
 
 
@@ -15,15 +16,25 @@ class SGD(Optimizer):
     end (Sutskever et al. 2013), unlike v = mu v - lr g; the two agree for a constant lr.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 *, maximize=False):
+    def __init__(
+        self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False
+    ):
         check_setting("Invalid learning rate", lr)
         check_setting("Invalid momentum value", momentum)
         check_setting("Invalid weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def _update(self, group):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
@@ -33,7 +44,7 @@ class SGD(Optimizer):
                 continue
             g = -p.grad.data if group["maximize"] else p.grad.data
             if weight_decay != 0:
-                g = g + weight_decay * p.data          # a new array: never touch .grad
+                g = g + weight_decay * p.data  # a new array: never touch .grad
             if momentum != 0:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")

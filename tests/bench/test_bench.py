@@ -1,4 +1,5 @@
 """The bench's own logic: options, timing statistics, cases, the report files. Never timings."""
+
 import json
 
 import numpy as np
@@ -12,7 +13,7 @@ from minicnn.kernels import im2col
 def test_measure_reports_median_and_spread_of_timed_calls():
     calls = []
     t = timing.measure(lambda: calls.append(1), warmup=2, repeats=5, budget_s=10.0)
-    assert len(calls) == 7                       # warm-up calls are not timed
+    assert len(calls) == 7  # warm-up calls are not timed
     assert t["n"] == 5
     assert t["min"] <= t["q1"] <= t["median"] <= t["q3"] <= t["max"]
 
@@ -26,14 +27,15 @@ def test_gemm_call_computes_the_product_into_one_buffer():
     gemm = timing.gemm_call(3, 4, 5)
     first = gemm()
     assert first.shape == (3, 5) and first.dtype == np.float32
-    assert gemm() is first                      # the output buffer is reused
+    assert gemm() is first  # the output buffer is reused
 
 
 def test_measure_pair_calls_the_two_in_turn():
     calls = []
-    ta, tb = timing.measure_pair(lambda: calls.append("a"), lambda: calls.append("b"),
-                                 warmup=1, repeats=4, budget_s=10.0)
-    assert calls == ["a", "b"] * 5              # one warm-up round, then four timed ones
+    ta, tb = timing.measure_pair(
+        lambda: calls.append("a"), lambda: calls.append("b"), warmup=1, repeats=4, budget_s=10.0
+    )
+    assert calls == ["a", "b"] * 5  # one warm-up round, then four timed ones
     assert ta["n"] == tb["n"] == 4 and ta["min"] <= ta["median"] <= ta["max"]
 
 
@@ -53,7 +55,7 @@ def test_every_layer_has_a_tiny_twin_for_the_reference_tier():
 
 @pytest.mark.parametrize("case", cases.LAYERS + list(cases.TINY.values()), ids=lambda c: c["name"])
 def test_layer_closures_run(case):
-    if np.prod(case["x"]) > 1e5:                      # big shapes: shrink the batch only
+    if np.prod(case["x"]) > 1e5:  # big shapes: shrink the batch only
         case = dict(case, x=(1,) + tuple(case["x"][1:]))
     forward, forward_backward = cases.build_layer(case, "float64", "cpu")
     forward()
@@ -68,27 +70,58 @@ def test_options_defaults_and_quick():
     quick = bench_main.options(["--quick"])
     assert quick["models"] == list(cases.QUICK_MODELS) and "reference" not in quick["tiers"]
     assert quick["repeats"] < full["repeats"]
-    some = bench_main.options(["--layers", "relu", "--models", "none", "--tiers", "numpy",
-                               "--batch-size", "4", "--dtype", "float64", "--device", "cpu"])
+    some = bench_main.options(
+        [
+            "--layers",
+            "relu",
+            "--models",
+            "none",
+            "--tiers",
+            "numpy",
+            "--batch-size",
+            "4",
+            "--dtype",
+            "float64",
+            "--device",
+            "cpu",
+        ]
+    )
     assert some["layers"] == ["relu"] and some["models"] == [] and some["tiers"] == ["numpy"]
     assert some["batch_size"] == 4 and some["dtype"] == "float64" and some["devices"] == ["cpu"]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--layers", "conv9x9"], "unknown layers conv9x9"),
-    (["--models", "resnet9000"], "unknown models resnet9000"),
-    (["--tiers", "fortran"], "unknown tiers fortran"),
-    (["--device", "tpu"], "--device must be cpu, cuda or auto"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--layers", "conv9x9"], "unknown layers conv9x9"),
+        (["--models", "resnet9000"], "unknown models resnet9000"),
+        (["--tiers", "fortran"], "unknown tiers fortran"),
+        (["--device", "tpu"], "--device must be cpu, cuda or auto"),
+    ],
+)
 def test_bad_options_name_what_is_wrong(argv, message):
     with pytest.raises(SystemExit, match=message):
         bench_main.options(argv)
 
 
 def test_a_small_run_prints_the_table_and_writes_json_and_png(tmp_path, capsys):
-    argv = ["--layers", "relu,maxpool3x3s2", "--models", "lenet5", "--batch-size", "2",
-            "--tiers", "numpy", "--repeats", "2", "--no-memory", "--out", str(tmp_path),
-            "--name", "t"]
+    argv = [
+        "--layers",
+        "relu,maxpool3x3s2",
+        "--models",
+        "lenet5",
+        "--batch-size",
+        "2",
+        "--tiers",
+        "numpy",
+        "--repeats",
+        "2",
+        "--no-memory",
+        "--out",
+        str(tmp_path),
+        "--name",
+        "t",
+    ]
     assert bench_main.main(argv) == 0
     out = capsys.readouterr().out
     assert "relu" in out and "lenet5" in out and "BLAS" in out
@@ -104,16 +137,24 @@ def test_a_small_run_prints_the_table_and_writes_json_and_png(tmp_path, capsys):
 def test_report_shows_ratios_and_gemm_share():
     t = {"median": 0.02, "q1": 0.019, "q3": 0.021, "min": 0.018, "max": 0.03, "n": 5}
     tt = dict(t, median=0.01)
-    row = {"case": "conv3x3_64", "tier": "numpy", "device": "cpu", "forward": t,
-           "forward_backward": t, "gflops_forward_backward": 360.0, "pct_of_gemm": 80.0,
-           "torch_forward_backward": tt, "ratio_forward_backward": 2.0}
+    row = {
+        "case": "conv3x3_64",
+        "tier": "numpy",
+        "device": "cpu",
+        "forward": t,
+        "forward_backward": t,
+        "gflops_forward_backward": 360.0,
+        "pct_of_gemm": 80.0,
+        "torch_forward_backward": tt,
+        "ratio_forward_backward": 2.0,
+    }
     line = report.layer_table([row])[2]
     assert "20.00" in line and "80" in line and "2.00" in line and "10.00" in line
 
 
 def test_workspaces_are_reused_not_reallocated():
     x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
-    a, _ = im2col._im2col_into(x, (3, 3), (1, 1), (1, 1), (1, 1))     # the conv kernels' private copy
+    a, _ = im2col._im2col_into(x, (3, 3), (1, 1), (1, 1), (1, 1))  # the conv kernels' private copy
     b, _ = im2col._im2col_into(x + 1, (3, 3), (1, 1), (1, 1), (1, 1))
     assert np.shares_memory(a, b)
     # a padding of another size but the same padded shape must not see stale values

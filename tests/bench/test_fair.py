@@ -1,4 +1,5 @@
 """The fair comparison's logic (fair.py, worker.py) with stand-in workers: never torch, never timings."""
+
 import json
 import os
 import sys
@@ -30,9 +31,15 @@ def test_alternate_asks_a_then_b_each_round_with_a_pause_after_each_turn():
     log, pauses, loads = [], [], iter([(1.5, 0, 0), (2.5, 0, 0), (0.5, 0, 0)])
     a = FakeWorker("a", [[1.0, 2.0, 3.0]] * 3, log)
     b = FakeWorker("b", [[1.0, 1.0, 1.0]] * 3, log)
-    s = fair.alternate(a, b, rounds=3, calls=3, pause_s=0.25,
-                       sleep=lambda t: log.append(("pause", t)) or pauses.append(t),
-                       load=lambda: next(loads))
+    s = fair.alternate(
+        a,
+        b,
+        rounds=3,
+        calls=3,
+        pause_s=0.25,
+        sleep=lambda t: log.append(("pause", t)) or pauses.append(t),
+        load=lambda: next(loads),
+    )
     assert log == [("a", 3), ("pause", 0.25), ("b", 3), ("pause", 0.25)] * 3
     assert s["load_1min"] == [1.5, 2.5, 0.5]
     assert s["round_medians_a"] == [2.0] * 3 and s["a"]["n"] == 3
@@ -44,7 +51,7 @@ def test_summary_is_the_median_of_round_medians_and_the_spread_of_round_ratios()
     rounds_b = [[2, 2, 2], [1, 2, 3], [3, 3, 3], [1, 1, 0], [5, 5, 5]]
     s = fair.summarize(rounds_a, rounds_b)
     assert s["a"]["median"] == 4.0 and s["b"]["median"] == 2.0
-    assert s["ratio"] == 2.0                           # 4 / 2, the medians' ratio
+    assert s["ratio"] == 2.0  # 4 / 2, the medians' ratio
     r = s["ratio_rounds"]
     assert (r["min"], r["q1"], r["median"], r["q3"], r["max"]) == (1.0, 1.0, 2.0, 3.0, 3.0)
     assert s["a"]["min"] == 2.0 and s["b"]["max"] == 5.0
@@ -54,8 +61,9 @@ def test_thread_env_sizes_every_pool_alike():
     env = fair.thread_env(2, base={"PATH": "/bin", "OMP_NUM_THREADS": "8", "PYTHONPATH": "/x"})
     assert env["PATH"] == "/bin"
     import minicnn
+
     root = os.path.dirname(os.path.dirname(os.path.abspath(minicnn.__file__)))
-    assert env["PYTHONPATH"] == root + os.pathsep + "/x"       # the children import this minicnn
+    assert env["PYTHONPATH"] == root + os.pathsep + "/x"  # the children import this minicnn
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         assert env[var] == "2"
 
@@ -89,9 +97,15 @@ def test_serve_answers_each_line_and_reports_errors_without_stopping():
 
         def build(self, **msg):
             raise KeyError(msg["case"])
+
     replies = []
-    lines = [json.dumps({"cmd": "build", "case": "nope"}), "", json.dumps({"cmd": "time", "calls": 2}),
-             json.dumps({"cmd": "quit"}), json.dumps({"cmd": "time", "calls": 9})]
+    lines = [
+        json.dumps({"cmd": "build", "case": "nope"}),
+        "",
+        json.dumps({"cmd": "time", "calls": 2}),
+        json.dumps({"cmd": "quit"}),
+        json.dumps({"cmd": "time", "calls": 9}),
+    ]
     worker.serve(Stub(), lines, replies.append)
     assert replies == [{"error": "KeyError: 'nope'"}, {"times": [0.5, 0.5]}, {}]
 
@@ -100,8 +114,12 @@ def test_a_worker_process_speaks_the_protocol_over_pipes():
     # a minicnn worker stands in for both sides: the protocol, not the library, is tested
     w = fair.WorkerProcess("minicnn", threads=1)
     try:
-        assert w.request("build", kind="layer", case="relu", mode="forward", tier="numpy",
-                         dtype="float64")["build_s"] >= 0
+        assert (
+            w.request("build", kind="layer", case="relu", mode="forward", tier="numpy", dtype="float64")[
+                "build_s"
+            ]
+            >= 0
+        )
         assert len(w.time(3)) == 3
         info = w.request("info")
         assert info["library"] == "minicnn" and info["tier"] == "numpy"
@@ -122,21 +140,37 @@ def test_a_worker_that_dies_is_named():
 def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     log = []
     sides = {"minicnn": [[0.02, 0.03, 0.04]] * 6, "torch": [[0.01, 0.01, 0.02]] * 6}
-    monkeypatch.setattr(fair, "WorkerProcess",
-                        lambda lib, threads: type("W", (FakeWorker,), {"close": lambda self: None})(
-                            lib, sides[lib], log))
-    monkeypatch.setattr(fair, "alternate", lambda a, b, rounds, calls, pause_s: dict(
-        fair.summarize([a.time(calls) for _ in range(rounds)], [b.time(calls) for _ in range(rounds)]),
-        load_1min=[0.0] * rounds))
-    opts = {"threads": 2, "dtype": "float32", "rounds": 2, "repeats": 3, "tiers": ["reference", "auto"],
-            "devices": ["cpu"], "layers": ["relu"], "models": ["lenet5"], "batch_size": None,
-            "modes": ["forward", "forward_backward", "train"]}
+    monkeypatch.setattr(
+        fair,
+        "WorkerProcess",
+        lambda lib, threads: type("W", (FakeWorker,), {"close": lambda self: None})(lib, sides[lib], log),
+    )
+    monkeypatch.setattr(
+        fair,
+        "alternate",
+        lambda a, b, rounds, calls, pause_s: dict(
+            fair.summarize([a.time(calls) for _ in range(rounds)], [b.time(calls) for _ in range(rounds)]),
+            load_1min=[0.0] * rounds,
+        ),
+    )
+    opts = {
+        "threads": 2,
+        "dtype": "float32",
+        "rounds": 2,
+        "repeats": 3,
+        "tiers": ["reference", "auto"],
+        "devices": ["cpu"],
+        "layers": ["relu"],
+        "models": ["lenet5"],
+        "batch_size": None,
+        "modes": ["forward", "forward_backward", "train"],
+    }
     layers, models, info = fair.run(opts, log=lambda msg: None)
     assert info == {"minicnn": {"version": "minicnn"}, "torch": {"version": "torch"}}
-    (model,) = models                                 # trained, not timed for inference
+    (model,) = models  # trained, not timed for inference
     assert "train" in model and "infer" not in model and model["ratio_train"] == pytest.approx(3.0)
     assert model["train_images_per_s"] == pytest.approx(64 / 0.03)
-    (row,) = layers                                   # the reference tier is not compared
+    (row,) = layers  # the reference tier is not compared
     assert row["tier"] == "auto" and row["ratio_forward"] == pytest.approx(3.0)
     assert row["ratio_forward_backward_rounds"]["max"] == pytest.approx(3.0)
     assert row["torch_forward_backward"]["median"] == pytest.approx(0.01)
@@ -145,12 +179,22 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
 
 
 def test_fair_lines_record_threads_load_and_each_side():
-    lines = report.fair_lines({"rounds": 7, "calls_per_round": 5, "threads": 2,
-                               "thread_env": {"OMP_NUM_THREADS": "2"}, "load_before": [1.25, 0, 0],
-                               "load_after": [2.5, 0, 0],
-                               "workers": {"torch": {"version": "2.x", "threads": 2, "blas": [
-                                   {"internal_api": "openblas", "architecture": "Haswell",
-                                    "num_threads": 2}]}}})
+    lines = report.fair_lines(
+        {
+            "rounds": 7,
+            "calls_per_round": 5,
+            "threads": 2,
+            "thread_env": {"OMP_NUM_THREADS": "2"},
+            "load_before": [1.25, 0, 0],
+            "load_after": [2.5, 0, 0],
+            "workers": {
+                "torch": {
+                    "version": "2.x",
+                    "threads": 2,
+                    "blas": [{"internal_api": "openblas", "architecture": "Haswell", "num_threads": 2}],
+                }
+            },
+        }
+    )
     assert "7 alternating rounds of 5 calls" in lines[0] and "1.25 before, 2.50 after" in lines[0]
     assert "openblas Haswell 2 threads" in lines[1] and "torch threads 2" in lines[1]
-

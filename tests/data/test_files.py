@@ -46,8 +46,11 @@ def test_fashion_mnist_in_torchvision_layout(tmp_path):
 
 
 def test_missing_idx_file_lists_expected_names_and_source(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte.*t10k-labels-idx1-ubyte"
-                                                r".*Yann LeCun's MNIST page"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"train-images-idx3-ubyte.*t10k-labels-idx1-ubyte"
+        r".*Yann LeCun's MNIST page",
+    ):
         MNIST(tmp_path)
     with pytest.raises(FileNotFoundError, match="Zalando's Fashion-MNIST repository"):
         FashionMNIST(tmp_path, train=False)
@@ -59,10 +62,9 @@ def test_truncated_and_wrong_idx_files_are_value_errors(tmp_path):
     path = tmp_path / "train-images-idx3-ubyte"
     data = path.read_bytes()
     path.write_bytes(data[:-100])
-    with pytest.raises(ValueError,
-                       match=r"header says shape \(4, 28, 28\) = 3136 bytes.*holds 3036"):
+    with pytest.raises(ValueError, match=r"header says shape \(4, 28, 28\) = 3136 bytes.*holds 3036"):
         MNIST(tmp_path)
-    path.write_bytes(_idx(np.zeros(4), 2049))              # a labels file where images belong
+    path.write_bytes(_idx(np.zeros(4), 2049))  # a labels file where images belong
     with pytest.raises(ValueError, match="IDX magic number is 2049 but 2051 was expected"):
         read_idx(str(path), 2051)
     gz = tmp_path / "bad.gz"
@@ -75,8 +77,11 @@ def _write_cifar(folder, names, n, rng):
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name in names:
-        batch = {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-                 b"labels": rng.integers(0, 10, n).tolist(), b"batch_label": name.encode()}
+        batch = {
+            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            b"labels": rng.integers(0, 10, n).tolist(),
+            b"batch_label": name.encode(),
+        }
         (folder / name).write_bytes(pickle.dumps(batch))
         out[name] = batch
     return out
@@ -84,8 +89,9 @@ def _write_cifar(folder, names, n, rng):
 
 def test_cifar10_reads_pickle_batches(tmp_path):
     names = [f"data_batch_{i}" for i in range(1, 6)]
-    batches = _write_cifar(tmp_path / "cifar-10-batches-py", names + ["test_batch"], 2,
-                           np.random.default_rng(3))
+    batches = _write_cifar(
+        tmp_path / "cifar-10-batches-py", names + ["test_batch"], 2, np.random.default_rng(3)
+    )
     train, test = CIFAR10(tmp_path), CIFAR10(tmp_path, train=False)
     assert train.images.shape == (10, 3, 32, 32) and test.images.shape == (2, 3, 32, 32)
     first = batches["data_batch_1"][b"data"][0]
@@ -97,8 +103,11 @@ def test_cifar10_reads_pickle_batches(tmp_path):
 
 
 def test_cifar10_missing_and_corrupt_batches(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"data_batch_1.*test_batch.*Alex Krizhevsky's "
-                                                r"CIFAR-10 page"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"data_batch_1.*test_batch.*Alex Krizhevsky's "
+        r"CIFAR-10 page",
+    ):
         CIFAR10(tmp_path)
     batches = _write_cifar(tmp_path, ["test_batch"], 2, np.random.default_rng(4))
     path = tmp_path / "test_batch"
@@ -136,6 +145,7 @@ def test_image_folder_reads_class_folders_of_pngs(tmp_path):
 
 def test_image_folder_without_pillow_names_the_extra(tmp_path, monkeypatch):
     import sys
+
     monkeypatch.setitem(sys.modules, "PIL", None)
     with pytest.raises(ImportError, match=r"Pillow.*pip install -e \"\.\[data\]\""):
         ImageFolder(tmp_path)
@@ -156,13 +166,17 @@ def test_a_cifar_batch_holding_code_is_refused_and_the_code_never_runs(tmp_path)
     batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1], b"evil": _RunsCode(marker)}
     for protocol in (0, 2, 4):
         (tmp_path / "test_batch").write_bytes(pickle.dumps(batch, protocol=protocol))
-        with pytest.raises(DataFileError, match=r"test_batch \(CIFAR-10 batch\): refusing to load "
-                                                r"(__builtin__|builtins)\.exec"):
+        with pytest.raises(
+            DataFileError,
+            match=r"test_batch \(CIFAR-10 batch\): refusing to load "
+            r"(__builtin__|builtins)\.exec",
+        ):
             CIFAR10(tmp_path, train=False)
     # by hand: eval of an expression that would create the marker
     code = f"open({str(marker)!r}, 'w')".encode()
-    (tmp_path / "test_batch").write_bytes(b"\x80\x02c__builtin__\neval\nX" + len(code).to_bytes(4, "little")
-                                          + code + b"\x85R.")
+    (tmp_path / "test_batch").write_bytes(
+        b"\x80\x02c__builtin__\neval\nX" + len(code).to_bytes(4, "little") + code + b"\x85R."
+    )
     with pytest.raises(DataFileError, match=r"refusing to load __builtin__\.eval"):
         CIFAR10(tmp_path, train=False)
     assert not marker.exists()
@@ -175,35 +189,46 @@ def test_cifar_batches_from_python2_and_numpy2_pickles_load(tmp_path):
     rng = np.random.default_rng(6)
     data = rng.integers(0, 256, (2, 3072), dtype=np.uint8)
     # The real batches were written by Python 2's cPickle: numpy.core.multiarray, bytes as str.
-    py2 = (b"\x80\x02}q\x01(U\x04dataq\x02cnumpy.core.multiarray\n_reconstruct\nq\x03cnumpy\nndarray\n"
-           b"q\x04K\x00\x85U\x01b\x87Rq\x05(K\x01K\x02M\x00\x0c\x86cnumpy\ndtype\nq\x06U\x02u1K\x00K\x01"
-           b"\x87Rq\x07(K\x03U\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89T\x00\x18\x00\x00"
-           + data.tobytes() + b"tbU\x06labelsq\x08]q\t(K\x07K\x02eu.")
+    py2 = (
+        b"\x80\x02}q\x01(U\x04dataq\x02cnumpy.core.multiarray\n_reconstruct\nq\x03cnumpy\nndarray\n"
+        b"q\x04K\x00\x85U\x01b\x87Rq\x05(K\x01K\x02M\x00\x0c\x86cnumpy\ndtype\nq\x06U\x02u1K\x00K\x01"
+        b"\x87Rq\x07(K\x03U\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89T\x00\x18\x00\x00"
+        + data.tobytes()
+        + b"tbU\x06labelsq\x08]q\t(K\x07K\x02eu."
+    )
     (tmp_path / "test_batch").write_bytes(py2)
     ds = CIFAR10(tmp_path, train=False)
     np.testing.assert_array_equal(ds.images * 255, data.reshape(2, 3, 32, 32))
     assert ds.labels.tolist() == [7, 2]
-    for protocol in (2, 3, 4):             # re-saved by Python 3 and NumPy 2, C or Fortran order
+    for protocol in (2, 3, 4):  # re-saved by Python 3 and NumPy 2, C or Fortran order
         batch = {b"data": np.asfortranarray(data), b"labels": [7, 2], b"batch_label": b"x"}
         (tmp_path / "test_batch").write_bytes(pickle.dumps(batch, protocol=protocol))
-        np.testing.assert_array_equal(CIFAR10(tmp_path, train=False).images * 255,
-                                      data.reshape(2, 3, 32, 32))
+        np.testing.assert_array_equal(CIFAR10(tmp_path, train=False).images * 255, data.reshape(2, 3, 32, 32))
 
 
-@pytest.mark.parametrize("data, match", [
-    (np.zeros((2, 3072), np.float64), r"dtype .*f8.*only uint8"),
-    (np.zeros((2, 3072), np.int64), r"dtype .*i8.*only uint8"),
-    (np.array([[1, None]], dtype=object), r"dtype .*O.*only uint8"),
-])
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (np.zeros((2, 3072), np.float64), r"dtype .*f8.*only uint8"),
+        (np.zeros((2, 3072), np.int64), r"dtype .*i8.*only uint8"),
+        (np.array([[1, None]], dtype=object), r"dtype .*O.*only uint8"),
+    ],
+)
 def test_cifar_arrays_other_than_uint8_are_refused(tmp_path, data, match):
     (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": data, b"labels": [0, 1]}))
     with pytest.raises(DataFileError, match=match):
         CIFAR10(tmp_path, train=False)
 
 
-@pytest.mark.parametrize("labels, match", [
-    ([0, 10], r"labels must be 0\.\.9, found 0\.\.10"), ([0], r"a list of 2 ints; got 1 labels"),
-    ([0, 1.5], "a list of 2 ints"), ("ab", "a list of 2 ints; got str")])
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        ([0, 10], r"labels must be 0\.\.9, found 0\.\.10"),
+        ([0], r"a list of 2 ints; got 1 labels"),
+        ([0, 1.5], "a list of 2 ints"),
+        ("ab", "a list of 2 ints; got str"),
+    ],
+)
 def test_cifar_labels_are_checked(tmp_path, labels, match):
     batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": labels}
     (tmp_path / "test_batch").write_bytes(pickle.dumps(batch))
@@ -213,10 +238,10 @@ def test_cifar_labels_are_checked(tmp_path, labels, match):
 
 def test_pickles_that_claim_huge_lengths_or_memo_slots_are_refused_before_allocating(tmp_path):
     path = tmp_path / "test_batch"
-    path.write_bytes(b"\x80\x04\x8e" + (1 << 40).to_bytes(8, "little") + b"abc.")   # BINBYTES8
+    path.write_bytes(b"\x80\x04\x8e" + (1 << 40).to_bytes(8, "little") + b"abc.")  # BINBYTES8
     with pytest.raises(DataFileError, match="expected 1099511627776 bytes in a bytes8"):
         CIFAR10(tmp_path, train=False)
-    path.write_bytes(b"\x80\x02}r\xff\xff\xff\x7f.")                                   # LONG_BINPUT
+    path.write_bytes(b"\x80\x02}r\xff\xff\xff\x7f.")  # LONG_BINPUT
     with pytest.raises(DataFileError, match="memo slot 2147483647 after 2 opcodes"):
         CIFAR10(tmp_path, train=False)
 
@@ -224,10 +249,10 @@ def test_pickles_that_claim_huge_lengths_or_memo_slots_are_refused_before_alloca
 def test_idx_headers_are_checked_against_the_file_and_the_read_limit(tmp_path, monkeypatch):
     path = tmp_path / "train-images-idx3-ubyte"
     header = (2051).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (60000, 4096, 4096))
-    path.write_bytes(header + b"\0" * 100)                  # claims 1 TB of pixels
+    path.write_bytes(header + b"\0" * 100)  # claims 1 TB of pixels
     with pytest.raises(DataFileError, match=r"shape \(60000, 4096, 4096\).*more than the read limit"):
         read_idx(str(path), 2051)
-    gz = tmp_path / "t.gz"                                    # a gzip bomb: 20 MB of zeros in 20 KB
+    gz = tmp_path / "t.gz"  # a gzip bomb: 20 MB of zeros in 20 KB
     small = (2051).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (1, 1, 1))
     gz.write_bytes(gzip.compress(small + b"\0" + b"\0" * (20 << 20)))
     with pytest.raises(DataFileError, match="holds more data than its header's shape"):
@@ -243,10 +268,11 @@ def test_idx_headers_are_checked_against_the_file_and_the_read_limit(tmp_path, m
 
 def test_special_files_are_refused_before_any_read(tmp_path):
     import os
+
     (tmp_path / "test_batch").mkdir()
     with pytest.raises(DataFileError, match=r"CIFAR10: .*test_batch is a folder, not a regular file"):
         CIFAR10(tmp_path, train=False)
-    if hasattr(os, "mkfifo"):              # a FIFO would block a plain open() forever
+    if hasattr(os, "mkfifo"):  # a FIFO would block a plain open() forever
         os.mkfifo(tmp_path / "t10k-images-idx3-ubyte")
         with pytest.raises(DataFileError, match="is a FIFO"):
             MNIST(tmp_path, train=False)
@@ -273,15 +299,15 @@ def test_image_folder_refuses_an_empty_class_folder(tmp_path):
 
 def test_image_folder_refuses_decompression_bombs_and_huge_images(tmp_path, monkeypatch):
     Image = _png_folder(tmp_path, ["cat", "dog"])
-    Image.new("L", (3000, 2000)).save(tmp_path / "dog" / "big.png")      # 6 MP of zeros: a few KB
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 4_000_000)            # only a warning from Pillow
+    Image.new("L", (3000, 2000)).save(tmp_path / "dog" / "big.png")  # 6 MP of zeros: a few KB
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 4_000_000)  # only a warning from Pillow
     with pytest.raises(DataFileError, match=r"big\.png is too large to decode safely.*decompression bomb"):
         ImageFolder(tmp_path)
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)            # Pillow's own error
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)  # Pillow's own error
     with pytest.raises(DataFileError, match=r"big\.png is too large to decode safely"):
         ImageFolder(tmp_path)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
-    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(10 << 20))         # 6 MP x 12 bytes is over
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(10 << 20))  # 6 MP x 12 bytes is over
     with pytest.raises(DataFileError, match=r"big\.png: the 3000x2000 image would take 68\.7 MiB"):
         ImageFolder(tmp_path)
     monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(100 << 20))
@@ -290,6 +316,7 @@ def test_image_folder_refuses_decompression_bombs_and_huge_images(tmp_path, monk
 
 def test_image_folder_refuses_special_files(tmp_path):
     import os
+
     _png_folder(tmp_path, ["cat", "dog"])
     (tmp_path / "dog" / "b.png").mkdir()
     with pytest.raises(DataFileError, match=r"b\.png: is a folder, not a regular file"):

@@ -45,8 +45,8 @@ def test_shuffle_is_reproducible_from_seed_and_differs_by_epoch():
     a, b = DataLoader(_ds(), 3, shuffle=True, seed=5), DataLoader(_ds(), 3, shuffle=True, seed=5)
     first, second = _order(a), _order(a)
     assert sorted(first) == list(range(10)) and first != list(range(10))
-    assert first != second                                   # epochs 0 and 1 differ
-    assert [_order(b), _order(b)] == [first, second]          # same seed, same run
+    assert first != second  # epochs 0 and 1 differ
+    assert [_order(b), _order(b)] == [first, second]  # same seed, same run
     b.set_epoch(1)
     assert _order(b) == second
     assert _order(DataLoader(_ds(), 3, shuffle=True, seed=6)) != first

@@ -8,9 +8,15 @@ def _batch(n=6, c=3, h=10, w=12, seed=0):
     return np.random.default_rng(seed).uniform(0, 1, (n, c, h, w)).astype(np.float32)
 
 
-RANDOM = [T.RandomCrop(8, padding=2), T.RandomHorizontalFlip(), T.RandomTranslate(2),
-          T.RandomResizedCrop((7, 9)), T.ColorJitter(0.4, 0.4, 0.4), T.PCALighting(0.1),
-          T.Compose([T.RandomCrop(8), T.RandomHorizontalFlip()])]
+RANDOM = [
+    T.RandomCrop(8, padding=2),
+    T.RandomHorizontalFlip(),
+    T.RandomTranslate(2),
+    T.RandomResizedCrop((7, 9)),
+    T.ColorJitter(0.4, 0.4, 0.4),
+    T.PCALighting(0.1),
+    T.Compose([T.RandomCrop(8), T.RandomHorizontalFlip()]),
+]
 
 
 @pytest.mark.parametrize("t", RANDOM, ids=lambda t: type(t).__name__)
@@ -24,11 +30,19 @@ def test_random_transforms_follow_the_seed_and_leave_input_alone(t):
     assert a.dtype == np.float32
 
 
-@pytest.mark.parametrize("t, shape", [
-    (T.RandomCrop(8, padding=2), (6, 3, 8, 8)), (T.RandomCrop((4, 12)), (6, 3, 4, 12)),
-    (T.CenterCrop(5), (6, 3, 5, 5)), (T.RandomTranslate(3), (6, 3, 10, 12)),
-    (T.RandomResizedCrop(16), (6, 3, 16, 16)), (T.Resize((5, 20)), (6, 3, 5, 20)),
-    (T.TenCrop((4, 6)), (10, 6, 3, 4, 6)), (T.Normalize([0.5] * 3, [0.2] * 3), (6, 3, 10, 12))])
+@pytest.mark.parametrize(
+    "t, shape",
+    [
+        (T.RandomCrop(8, padding=2), (6, 3, 8, 8)),
+        (T.RandomCrop((4, 12)), (6, 3, 4, 12)),
+        (T.CenterCrop(5), (6, 3, 5, 5)),
+        (T.RandomTranslate(3), (6, 3, 10, 12)),
+        (T.RandomResizedCrop(16), (6, 3, 16, 16)),
+        (T.Resize((5, 20)), (6, 3, 5, 20)),
+        (T.TenCrop((4, 6)), (10, 6, 3, 4, 6)),
+        (T.Normalize([0.5] * 3, [0.2] * 3), (6, 3, 10, 12)),
+    ],
+)
 def test_output_shapes(t, shape):
     assert t(_batch(), np.random.default_rng(0)).shape == shape
 
@@ -38,22 +52,26 @@ def test_crops_are_windows_of_the_padded_image():
     out = T.RandomCrop(8, padding=1)(x, np.random.default_rng(1))
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     for n in range(40):
-        hits = [(i, j) for i in range(5) for j in range(7)
-                if np.array_equal(padded[n, :, i:i + 8, j:j + 8], out[n])]
+        hits = [
+            (i, j)
+            for i in range(5)
+            for j in range(7)
+            if np.array_equal(padded[n, :, i : i + 8, j : j + 8], out[n])
+        ]
         assert hits, f"crop {n} is no window of its image"
     np.testing.assert_array_equal(T.CenterCrop((6, 8))(x), x[:, :, 2:8, 2:10])
 
 
 def test_translate_shifts_content_and_fills_zeros():
-    x = _batch(n=50) + 1                                     # no zero pixels of its own
+    x = _batch(n=50) + 1  # no zero pixels of its own
     out = T.RandomTranslate(2)(x, np.random.default_rng(3))
     for n in range(50):
         rows = np.flatnonzero(out[n, 0].any(axis=1))
         cols = np.flatnonzero(out[n, 0].any(axis=0))
         dy = 0 if len(rows) == 10 else (rows[0] if rows[0] > 0 else -(10 - len(rows)))
         dx = 0 if len(cols) == 12 else (cols[0] if cols[0] > 0 else -(12 - len(cols)))
-        src = x[n, :, max(0, -dy):10 - max(0, dy), max(0, -dx):12 - max(0, dx)]
-        np.testing.assert_array_equal(out[n, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], src)
+        src = x[n, :, max(0, -dy) : 10 - max(0, dy), max(0, -dx) : 12 - max(0, dx)]
+        np.testing.assert_array_equal(out[n, :, rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], src)
 
 
 def test_flip_probability_and_flip_twice_is_identity():
@@ -84,7 +102,8 @@ def test_random_resized_crop_boxes_respect_scale_and_ratio():
     assert np.all((area > 0.18) & (area < 0.63)) and np.all((w / h > 0.45) & (w / h < 2.2))
     # Impossible requests fall back to the central crop at the nearest allowed ratio.
     top, left, h, w = T.RandomResizedCrop(8, scale=(1, 1), ratio=(3, 3)).boxes(
-        3, 40, 60, np.random.default_rng(0))
+        3, 40, 60, np.random.default_rng(0)
+    )
     assert h.tolist() == [20] * 3 and w.tolist() == [60] * 3 and top.tolist() == [10] * 3
 
 
@@ -99,12 +118,11 @@ def test_color_jitter_range_and_its_three_parts():
     mid = (0.4 + 0.2 * x).astype(np.float64)
     luma = lambda a: np.tensordot(LUMA, a, axes=([0], [1]))
     bright = T.ColorJitter(brightness=0.6)(mid, np.random.default_rng(1))
-    ratio = bright / mid                                     # one factor per image
+    ratio = bright / mid  # one factor per image
     np.testing.assert_allclose(ratio, ratio[:, :1, :1, :1] * np.ones_like(ratio), rtol=1e-12)
     assert ratio[:, 0, 0, 0].std() > 0.1
     contrast = T.ColorJitter(contrast=0.9)(mid, np.random.default_rng(2))
-    np.testing.assert_allclose(luma(contrast).mean(axis=(1, 2)), luma(mid).mean(axis=(1, 2)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(luma(contrast).mean(axis=(1, 2)), luma(mid).mean(axis=(1, 2)), rtol=1e-12)
     saturation = T.ColorJitter(saturation=1)(mid, np.random.default_rng(3))
     np.testing.assert_allclose(luma(saturation), luma(mid), rtol=1e-12)
     assert not np.allclose(saturation, mid)
@@ -120,7 +138,7 @@ def test_pca_lighting_fit_and_zero_mean_offsets():
     x = np.full((4000, 3, 2, 2), 0.5, np.float32)
     out = t(x, np.random.default_rng(1))
     offsets = out[:, :, 0, 0] - 0.5
-    assert np.allclose(out, out[:, :, :1, :1])              # one colour offset per image
+    assert np.allclose(out, out[:, :, :1, :1])  # one colour offset per image
     assert np.all(np.abs(offsets.mean(axis=0)) < 4 * offsets.std(axis=0) / np.sqrt(4000))
     assert np.linalg.matrix_rank(offsets.astype(np.float64) - offsets.mean(0), tol=1e-3) == 1
 
@@ -135,14 +153,27 @@ def test_ten_crop_corners_centre_and_flips():
     np.testing.assert_array_equal(out[9], out[4][..., ::-1])
 
 
-@pytest.mark.parametrize("t, x, err, msg", [
-    (T.RandomCrop(20), _batch(), ValueError, r"RandomCrop: crop 20x20 is larger than the "
-                                              r"\(padded\) image 10x12"),
-    (T.CenterCrop(4), _batch()[0], ValueError, r"CenterCrop: expected a batch \(N, C, H, W\), "
-                                                r"got shape \(3, 10, 12\)"),
-    (T.RandomHorizontalFlip(), np.zeros((2, 3, 4, 4), np.uint8), TypeError, "dtype uint8"),
-    (T.PCALighting(), _batch(c=1), ValueError, r"PCALighting: expected RGB.*\(6, 1, 10, 12\)"),
-])
+@pytest.mark.parametrize(
+    "t, x, err, msg",
+    [
+        (
+            T.RandomCrop(20),
+            _batch(),
+            ValueError,
+            r"RandomCrop: crop 20x20 is larger than the "
+            r"\(padded\) image 10x12",
+        ),
+        (
+            T.CenterCrop(4),
+            _batch()[0],
+            ValueError,
+            r"CenterCrop: expected a batch \(N, C, H, W\), "
+            r"got shape \(3, 10, 12\)",
+        ),
+        (T.RandomHorizontalFlip(), np.zeros((2, 3, 4, 4), np.uint8), TypeError, "dtype uint8"),
+        (T.PCALighting(), _batch(c=1), ValueError, r"PCALighting: expected RGB.*\(6, 1, 10, 12\)"),
+    ],
+)
 def test_bad_batches_get_clear_errors(t, x, err, msg):
     with pytest.raises(err, match=msg):
         t(x, np.random.default_rng(0))

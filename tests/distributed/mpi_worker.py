@@ -2,6 +2,7 @@
 
 Rank 0 prints one line ``RESULT {json}`` for the test to check.
 """
+
 import json
 import os
 import sys
@@ -34,9 +35,16 @@ def lenet():
 
 
 def bn_net():
-    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
-                         nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
-                         nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Conv2d(4, 4, 3),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 4, 3),
+    )
 
 
 def train_steps(model, batches, lo, hi, wrap):
@@ -56,15 +64,14 @@ def train_steps(model, batches, lo, hi, wrap):
 def same_as_one_process(make, shape, classes, sync_bn):
     """Two ranks with B/2 each versus rank 0 alone with all B, from rank 0's start."""
     r = dist.rank()
-    mc.manual_seed(100 + r)                   # different starts: DDP must broadcast rank 0's
+    mc.manual_seed(100 + r)  # different starts: DDP must broadcast rank 0's
     model = make().to(np.float64)
     if sync_bn:
         model = dist.SyncBatchNorm.convert_sync_batchnorm(model)
-    gen = np.random.default_rng(0)            # the same global batches on every rank
-    batches = [(gen.standard_normal((B,) + shape), gen.integers(0, classes, B))
-               for _ in range(STEPS)]
+    gen = np.random.default_rng(0)  # the same global batches on every rank
+    batches = [(gen.standard_normal((B,) + shape), gen.integers(0, classes, B)) for _ in range(STEPS)]
     mc.manual_seed(100)
-    alone = make().to(np.float64)             # rank 0's initial weights, plain BatchNorm
+    alone = make().to(np.float64)  # rank 0's initial weights, plain BatchNorm
     before = flat_params(alone)
     half = B // dist.world_size()
     train_steps(model, batches, r * half, (r + 1) * half, wrap=True)
@@ -85,7 +92,7 @@ def scenario_lenet():
 def scenario_syncbn():
     result = same_as_one_process(bn_net, (3, 8, 8), 3, sync_bn=True)
     plain = same_as_one_process(bn_net, (3, 8, 8), 3, sync_bn=False)
-    if dist.rank() == 0:        # per-rank statistics of B/2 images: not the one-process result
+    if dist.rank() == 0:  # per-rank statistics of B/2 images: not the one-process result
         result["plain_bn_gap"] = plain["gap_to_one_process"]
     return result
 
@@ -94,7 +101,7 @@ def scenario_seeds():
     """Each rank its own data and seed; after every step the weights agree bit for bit."""
     r = dist.rank()
     mc.manual_seed(r)
-    model = dist.DistributedDataParallel(bn_net().to(np.float64))      # per-rank BatchNorm
+    model = dist.DistributedDataParallel(bn_net().to(np.float64))  # per-rank BatchNorm
     gen = np.random.default_rng(1000 + r)
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     gaps, data_gaps = [], []
@@ -116,25 +123,31 @@ def scenario_fit():
     """fit(distributed=True): shards, global metrics, identical weights, rank 0 writes."""
     r = dist.rank()
     gen = np.random.default_rng(0)
-    train = data.TensorDataset(gen.random((64, 1, 28, 28)).astype(np.float32),
-                               gen.integers(0, 10, 64))
+    train = data.TensorDataset(gen.random((64, 1, 28, 28)).astype(np.float32), gen.integers(0, 10, 64))
     out = os.path.join(sys.argv[2], f"rank{r}")
     mc.manual_seed(r)
     model = lenet()
-    history = fit(model, data.DataLoader(train, batch_size=16, shuffle=True, seed=3),
-                  optim.SGD(model.parameters(), lr=0.05), epochs=2, val_loader=
-                  data.DataLoader(train, batch_size=32), out=out, progress=True,
-                  distributed=True)
+    history = fit(
+        model,
+        data.DataLoader(train, batch_size=16, shuffle=True, seed=3),
+        optim.SGD(model.parameters(), lr=0.05),
+        epochs=2,
+        val_loader=data.DataLoader(train, batch_size=32),
+        out=out,
+        progress=True,
+        distributed=True,
+    )
     row = history.last()
-    result = {"weights_gap": max_gap_between_ranks(flat_params(model)),
-              "val_acc_gap": max_gap_between_ranks(np.array([row["val_acc"]])),
-              "train_loss_gap": max_gap_between_ranks(np.array([row["train_loss"]])),
-              "wrote": os.path.exists(os.path.join(out, "checkpoint.npz"))}
+    result = {
+        "weights_gap": max_gap_between_ranks(flat_params(model)),
+        "val_acc_gap": max_gap_between_ranks(np.array([row["val_acc"]])),
+        "train_loss_gap": max_gap_between_ranks(np.array([row["train_loss"]])),
+        "wrote": os.path.exists(os.path.join(out, "checkpoint.npz")),
+    }
     wrote = np.array([float(result["wrote"])] * 2)
-    wrote[1 - min(r, 1)] = 0                   # slot 0: rank 0 wrote, slot 1: another rank wrote
+    wrote[1 - min(r, 1)] = 0  # slot 0: rank 0 wrote, slot 1: another rank wrote
     dist.all_reduce(wrote, "max")
-    result.update(rank0_wrote=bool(wrote[0]), others_wrote=bool(wrote[1]),
-                  world=dist.world_size())
+    result.update(rank0_wrote=bool(wrote[0]), others_wrote=bool(wrote[1]), world=dist.world_size())
     return result
 
 

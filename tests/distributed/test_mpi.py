@@ -1,4 +1,5 @@
 """Two real ranks under mpiexec: data parallelism equals one process, and failures end the job."""
+
 import json
 import os
 import shutil
@@ -25,10 +26,21 @@ def mpiexec():
 
 def launch(*args, n=2):
     """Run ``args`` on n ranks; returns (exit status, stdout + stderr)."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    done = subprocess.run([mpiexec(), "-n", str(n), sys.executable, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    env = dict(
+        os.environ,
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    done = subprocess.run(
+        [mpiexec(), "-n", str(n), sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
@@ -36,13 +48,13 @@ def scenario(name, *extra):
     code, out = launch(os.path.join(HERE, "mpi_worker.py"), name, *extra)
     assert code == 0, out
     lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
-    assert len(lines) == 1, out            # rank 0 alone reports
-    return json.loads(lines[0][len("RESULT "):])
+    assert len(lines) == 1, out  # rank 0 alone reports
+    return json.loads(lines[0][len("RESULT ") :])
 
 
 def test_lenet5_two_ranks_equal_one_process_with_the_whole_batch():
     result = scenario("lenet")
-    assert result["moved"] > 1e-3          # the steps did change the weights
+    assert result["moved"] > 1e-3  # the steps did change the weights
     assert result["ranks_gap"] == 0.0
     assert result["gap_to_one_process"] < 1e-10
 
@@ -51,8 +63,8 @@ def test_sync_batchnorm_two_ranks_equal_one_process_with_the_whole_batch():
     result = scenario("syncbn")
     assert result["ranks_gap"] == 0.0
     assert result["gap_to_one_process"] < 1e-10
-    assert result["buffer_gap"] < 1e-10    # running mean and variance too
-    assert result["plain_bn_gap"] > 1e-6   # per-rank BatchNorm would not be the same
+    assert result["buffer_gap"] < 1e-10  # running mean and variance too
+    assert result["plain_bn_gap"] > 1e-6  # per-rank BatchNorm would not be the same
 
 
 def test_different_data_per_rank_but_identical_weights_after_every_step():
@@ -82,15 +94,25 @@ def test_a_silent_rank_is_named_after_the_timeout(silent, speaker):
     began = time.monotonic()
     code, out = launch(os.path.join(HERE, "mpi_worker.py"), "silent", silent)
     assert code != 0 and "RESULT" not in out
-    assert time.monotonic() - began < 40           # the silent rank sleeps 50 s: not waited for
+    assert time.monotonic() - began < 40  # the silent rank sleeps 50 s: not waited for
     line = next(line for line in out.splitlines() if "waited 2 s" in line)
     assert line.startswith(f"[rank {speaker} of 2]") and "all_reduce #1" in line
     assert (f"rank(s) {silent} never reached it" if speaker == 0 else "no word from rank 0") in line
 
 
 def test_the_cli_under_mpiexec_without_distributed_refuses_in_one_line(tmp_path):
-    code, out = launch("-m", "minicnn", "train", "lenet5", "--data", "digits", "--epochs", "1",
-                       "--out", str(tmp_path / "run"))
+    code, out = launch(
+        "-m",
+        "minicnn",
+        "train",
+        "lenet5",
+        "--data",
+        "digits",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert code == 2
     lines = out.strip().splitlines()
     assert len(lines) == 1 and "without --distributed" in lines[0], out

@@ -1,4 +1,5 @@
 """minicnn.distributed in one process (no mpiexec): defaults, sampler, SyncBatchNorm, DDP."""
+
 import numpy as np
 import pytest
 
@@ -29,18 +30,21 @@ def test_collective_errors_name_what_was_wrong():
         dist.init("gloo")
 
 
-@pytest.mark.parametrize("n, replicas, drop_last", [(10, 3, False), (10, 3, True), (9, 3, False),
-                                                    (2, 4, False)])
+@pytest.mark.parametrize(
+    "n, replicas, drop_last", [(10, 3, False), (10, 3, True), (9, 3, False), (2, 4, False)]
+)
 def test_sampler_shards_cover_the_dataset_once_per_epoch(n, replicas, drop_last):
-    shards = [list(dist.DistributedSampler(range(n), replicas, r, seed=5, drop_last=drop_last))
-              for r in range(replicas)]
+    shards = [
+        list(dist.DistributedSampler(range(n), replicas, r, seed=5, drop_last=drop_last))
+        for r in range(replicas)
+    ]
     sizes = {len(s) for s in shards}
-    assert len(sizes) == 1                                # every rank the same number of steps
+    assert len(sizes) == 1  # every rank the same number of steps
     seen = sorted(i for s in shards for i in s)
     if drop_last:
         assert len(seen) == n // replicas * replicas and len(set(seen)) == len(seen)
     else:
-        assert set(seen) == set(range(n))                 # padded by repeating, none missing
+        assert set(seen) == set(range(n))  # padded by repeating, none missing
         assert len(seen) == -(-n // replicas) * replicas
 
 
@@ -108,8 +112,16 @@ def test_sync_batchnorm_alone_is_batchnorm(cls, shape):
         xt = mc.tensor(x, requires_grad=True)
         y = m(xt)
         y.backward(gy)
-        outs.append((y.numpy(), xt.grad.numpy(), m.weight.grad.numpy(), m.bias.grad.numpy(),
-                     m.running_mean.numpy(), m.running_var.numpy()))
+        outs.append(
+            (
+                y.numpy(),
+                xt.grad.numpy(),
+                m.weight.grad.numpy(),
+                m.bias.grad.numpy(),
+                m.running_mean.numpy(),
+                m.running_var.numpy(),
+            )
+        )
     for a, b in zip(*outs):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
     sync.eval(), plain.eval()
@@ -123,8 +135,9 @@ def test_sync_batchnorm_gradcheck():
 
 
 def test_convert_sync_batchnorm_keeps_order_state_and_names():
-    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
-                        nn.Linear(2, 2), nn.BatchNorm1d(2))
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(2, 2), nn.BatchNorm1d(2)
+    )
     net[1].running_mean.data[...] = [3.0, 4.0]
     keys = list(net.state_dict())
     out = dist.SyncBatchNorm.convert_sync_batchnorm(net)
@@ -135,13 +148,19 @@ def test_convert_sync_batchnorm_keeps_order_state_and_names():
 
 def test_sync_batchnorm_errors_name_the_layer():
     net = dist.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3)))
-    with pytest.raises(ValueError, match=r"SyncBatchNorm\(0\): x has 2 channel\(s\) but the "
-                                         r"layer was built for num_features=3"):
+    with pytest.raises(
+        ValueError,
+        match=r"SyncBatchNorm\(0\): x has 2 channel\(s\) but the "
+        r"layer was built for num_features=3",
+    ):
         net(mc.tensor(np.zeros((2, 2, 4, 4), dtype=np.float32)))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         net(mc.tensor(np.zeros((1, 3, 1, 1), dtype=np.float32)))
-    with pytest.raises(ValueError, match=r"expected \(N, C\) or \(N, C, \.\.\.\) up to 5-D input, "
-                                         r"got 1-D"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected \(N, C\) or \(N, C, \.\.\.\) up to 5-D input, "
+        r"got 1-D",
+    ):
         net(mc.tensor(np.zeros(3, dtype=np.float32)))
 
 
@@ -162,6 +181,7 @@ def test_ddp_in_one_process_passes_forward_through_and_leaves_gradients():
 
 def test_buckets_respect_the_cap_and_keep_dtypes_apart():
     from minicnn.distributed.ddp import _buckets
+
     arrays = [np.zeros(100), np.zeros(100), np.zeros(100, np.float32), np.zeros(300)]
     buckets = list(_buckets(arrays, cap_bytes=1600))
     assert [[a.size for a in b] for b in buckets] == [[100, 100], [300], [100]]

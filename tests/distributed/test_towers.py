@@ -1,4 +1,5 @@
 """AlexNet's two-GPU split: the explicit two-tower net equals the grouped one-device net."""
+
 import numpy as np
 import pytest
 
@@ -12,14 +13,31 @@ def small_alexnet():
     """The paper's layer pattern at toy size: conv3 and the FCs read both towers,
     conv2/4/5 are groups=2, LRN after conv1 and conv2. Input (3, 51, 51)."""
     features = nn.Sequential(
-        nn.Conv2d(3, 8, 3, stride=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(8, 12, 3, padding=1, groups=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(12, 16, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(16, 16, 3, padding=1, groups=2), nn.ReLU(),
-        nn.Conv2d(16, 12, 3, padding=1, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2))
+        nn.Conv2d(3, 8, 3, stride=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(8, 12, 3, padding=1, groups=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(12, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, 3, padding=1, groups=2),
+        nn.ReLU(),
+        nn.Conv2d(16, 12, 3, padding=1, groups=2),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+    )
     classifier = nn.Sequential(
-        nn.Linear(12 * 2 * 2, 20), nn.ReLU(), nn.Dropout(0.5),
-        nn.Linear(20, 20), nn.ReLU(), nn.Dropout(0.5), nn.Linear(20, 5))
+        nn.Linear(12 * 2 * 2, 20),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(20, 20),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(20, 5),
+    )
     return AlexNet(features, nn.Identity(), classifier)
 
 
@@ -32,7 +50,7 @@ def _run(model, x, gy):
 
 def test_two_towers_give_the_grouped_models_logits_and_gradients():
     mc.manual_seed(0)
-    grouped = small_alexnet().to(np.float64).eval()      # eval: dropout draws no masks
+    grouped = small_alexnet().to(np.float64).eval()  # eval: dropout draws no masks
     towers = dist.split_towers(grouped, ("cpu", "cpu"))
     x = np.random.default_rng(0).standard_normal((2, 3, 51, 51))
     gy = np.random.default_rng(1).standard_normal((2, 5))
@@ -43,9 +61,8 @@ def test_two_towers_give_the_grouped_models_logits_and_gradients():
     weights, grads = towers.grouped_state_dict(), towers.grouped_grads()
     for name, p in grouped.named_parameters():
         np.testing.assert_array_equal(weights[name], p.numpy())
-        np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=1e-10, atol=1e-10,
-                                   err_msg=name)
-    assert len(list(towers.parameters())) == 2 * len(grads) - 2    # fc8 alone is not split
+        np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=1e-10, atol=1e-10, err_msg=name)
+    assert len(list(towers.parameters())) == 2 * len(grads) - 2  # fc8 alone is not split
 
 
 def test_the_lrn_halo_is_what_makes_the_split_exact():
@@ -54,7 +71,7 @@ def test_the_lrn_halo_is_what_makes_the_split_exact():
     towers = dist.split_towers(grouped, ("cpu", "cpu"))
     for stage in towers.stages:
         if stage.kind == "halo":
-            stage.halo = (0, 0)          # each tower normalizes alone, as the paper's GPUs did
+            stage.halo = (0, 0)  # each tower normalizes alone, as the paper's GPUs did
     x = mc.tensor(np.random.default_rng(0).standard_normal((1, 3, 51, 51)))
     assert np.abs(towers(x).numpy() - grouped(x).numpy()).max() > 1e-9
 
@@ -65,7 +82,7 @@ def test_split_leaves_the_model_and_the_random_stream_alone():
     before = {k: v.copy() for k, v in grouped.state_dict().items()}
     state = mc.rng.get_state()
     towers = dist.split_towers(grouped, ("cpu", "cpu"))
-    assert mc.rng.get_state() == state            # building the halves drew no numbers
+    assert mc.rng.get_state() == state  # building the halves drew no numbers
     for k, v in grouped.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
     towers.stages[0].tower0.weight.data[...] = 0  # the towers hold copies

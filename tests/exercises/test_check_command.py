@@ -1,4 +1,5 @@
 """python -m minicnn check NAME FILE.py: exit 0 on a pass, 1 on a failure, 2 on bad arguments."""
+
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,7 @@ def student_file(tmp_path):
         path = tmp_path / "mine.py"
         path.write_text(text)
         return str(path)
+
     return write
 
 
@@ -39,15 +41,21 @@ def test_failure_exits_1_with_the_message(student_file, capsys):
 
 def test_stub_exits_1_not_implemented(student_file, capsys):
     from minicnn import exercises
+
     assert main(["check", "im2col", student_file(exercises.stub_source("im2col"))]) == 1
     assert "im2col: not implemented yet" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["check", "col2imm", "minicnn/exercises/solutions.py"],
-     "no exercise 'col2imm'; choose one of topo_sort"),
-    (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (
+            ["check", "col2imm", "minicnn/exercises/solutions.py"],
+            "no exercise 'col2imm'; choose one of topo_sort",
+        ),
+        (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
+    ],
+)
 def test_bad_arguments_exit_2(argv, says, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -68,8 +76,12 @@ def test_a_file_that_fails_to_load_exits_2(student_file, capsys):
 
 def test_from_a_shell(student_file):
     """The real command: the failure message on stdout, status 1, no traceback anywhere."""
-    done = subprocess.run([sys.executable, "-m", "minicnn", "check", "col2im", student_file(WRONG_COL2IM)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "minicnn", "check", "col2im", student_file(WRONG_COL2IM)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "elements of gx differ" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr

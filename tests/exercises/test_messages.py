@@ -1,4 +1,5 @@
 """What a failure says: the case, the worst element, expected and got, shapes, dtypes, errors."""
+
 import numpy as np
 import pytest
 
@@ -16,13 +17,13 @@ def test_names_the_case_and_the_worst_element():
     def conv2d_forward(x, w, b, stride, padding):
         y = solutions.conv2d_forward(x, w, b, stride, padding)
         if stride == 2:
-            y[0, 1, 2, 1] += 1.0           # one wrong element, only on strided cases
+            y[0, 1, 2, 1] += 1.0  # one wrong element, only on strided cases
         return y
 
     message = failure("conv2d_forward", conv2d_forward)
     assert "case 2 of 6 (x (2, 3, 7, 5), w (4, 3, 3, 3), b (4,), stride 2, padding 1)" in message
     assert "1 of 96 elements of y differ; the worst is y[0, 1, 2, 1]" in message
-    rng = np.random.default_rng(101)                  # the case's own seed: the expected value is known
+    rng = np.random.default_rng(101)  # the case's own seed: the expected value is known
     x, w, b = rng.standard_normal((2, 3, 7, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     want = solutions.conv2d_forward(x, w, b, 2, 1)[0, 1, 2, 1]
     assert f"expected {want:.6g}, got {want + 1:.6g}" in message
@@ -49,14 +50,15 @@ def test_wrong_number_of_outputs():
 def test_none_returned():
     def col2im(cols, x_shape, kernel_size, stride, padding):
         gx = np.zeros(x_shape)
-        gx += 0                           # forgot the return
+        gx += 0  # forgot the return
+
     assert "gx is None; expected an array of shape (2, 3, 5, 5)" in failure("col2im", col2im)
 
 
 def test_an_error_inside_the_function_is_reported_with_its_case_and_line():
     def max_pool2d_backward(gy, x, kernel_size, stride):
         gx = np.zeros_like(x)
-        gx[0, 0, x.shape[2], 0] = gy[0, 0, 0, 0]        # off by one
+        gx[0, 0, x.shape[2], 0] = gy[0, 0, 0, 0]  # off by one
         return gx
 
     message = failure("max_pool2d_backward", max_pool2d_backward)
@@ -72,10 +74,12 @@ def test_a_wrong_signature_is_reported():
 
 def test_the_students_arrays_are_copies():
     """A function that writes into its inputs cannot change the expected values or the next case."""
+
     def softmax_cross_entropy_backward(logits, labels):
         out = solutions.softmax_cross_entropy_backward(logits, labels)
         logits[:] = 0
         return out
+
     exercises.check("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
 
 

@@ -1,4 +1,5 @@
 """Every reference solution passes its exercise; every stub fails saying it is not implemented yet."""
+
 import re
 
 import pytest
@@ -17,14 +18,16 @@ def test_at_least_sixteen_exercises_in_course_order():
 
 
 def test_the_eight_required_signatures():
-    required = {"conv2d_forward": "(x, w, b, stride, padding)",
-                "conv2d_backward": "(gy, x, w, stride, padding)",
-                "im2col": "(x, kernel_size, stride, padding)",
-                "col2im": "(cols, x_shape, kernel_size, stride, padding)",
-                "max_pool2d_backward": "(gy, x, kernel_size, stride)",
-                "batch_norm_backward": "(gy, x, gamma, eps)",
-                "softmax_cross_entropy_backward": "(logits, labels)",
-                "sgd_momentum_step": "(param, grad, buf, lr, momentum, weight_decay)"}
+    required = {
+        "conv2d_forward": "(x, w, b, stride, padding)",
+        "conv2d_backward": "(gy, x, w, stride, padding)",
+        "im2col": "(x, kernel_size, stride, padding)",
+        "col2im": "(cols, x_shape, kernel_size, stride, padding)",
+        "max_pool2d_backward": "(gy, x, kernel_size, stride)",
+        "batch_norm_backward": "(gy, x, gamma, eps)",
+        "softmax_cross_entropy_backward": "(logits, labels)",
+        "sgd_momentum_step": "(param, grad, buf, lr, momentum, weight_decay)",
+    }
     for name, signature in required.items():
         assert exercises.info(name).signature == signature
 
@@ -63,6 +66,7 @@ def test_failure_is_an_assertion_error():
 
 def test_the_docs_page_lists_every_exercise():
     import pathlib
+
     page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "exercises.md").read_text()
     for name in NAMES:
         ex = exercises.info(name)

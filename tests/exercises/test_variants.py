@@ -1,4 +1,5 @@
 """Chapter 10's exercises: each known mistake, written as a student would write it, gets its hint."""
+
 import numpy as np
 import pytest
 
@@ -24,9 +25,11 @@ def test_chapter_10_exercises_come_last_in_course_order():
 
 # --- leaky ReLU backward -------------------------------------------------------------------------
 
+
 def test_leaky_slope_on_the_wrong_side():
     def leaky_relu_backward(gy, x, negative_slope):
         return np.where(x > 0, negative_slope * gy, gy)
+
     assert "wrong side" in hint("leaky_relu_backward", leaky_relu_backward)
 
 
@@ -35,6 +38,7 @@ def test_leaky_slope_forgotten():
         gx = gy.copy()
         gx[x <= 0] = 0
         return gx
+
     assert "ReLU's backward" in hint("leaky_relu_backward", leaky_relu_backward)
 
 
@@ -45,6 +49,7 @@ def test_leaky_without_the_incoming_gradient():
 def test_leaky_kink_on_the_positive_side_fails_only_on_the_case_with_zeros():
     def leaky_relu_backward(gy, x, negative_slope):
         return np.where(x >= 0, gy, negative_slope * gy)
+
     with pytest.raises(exercises.ExerciseFailed, match="case 4 of 4"):
         exercises.check("leaky_relu_backward", leaky_relu_backward)
     assert "at x = 0" in hint("leaky_relu_backward", leaky_relu_backward)
@@ -52,34 +57,41 @@ def test_leaky_kink_on_the_positive_side_fails_only_on_the_case_with_zeros():
 
 # --- DropConnect forward -------------------------------------------------------------------------
 
+
 def test_dropconnect_one_mask_for_the_batch():
     def dropconnect_forward(x, w, b, p, u):
-        mask = u[0] >= p                                   # as if u were one (O, D) draw
+        mask = u[0] >= p  # as if u were one (O, D) draw
         return x @ (mask * w / (1 - p)).T + b
+
     assert "one mask PER EXAMPLE" in hint("dropconnect_forward", dropconnect_forward)
 
 
-@pytest.mark.parametrize("scale, says", [(lambda p: 1.0, "not scaled"),
-                                         (lambda p: 1 - p, "scaled by (1 - p)")])
+@pytest.mark.parametrize(
+    "scale, says", [(lambda p: 1.0, "not scaled"), (lambda p: 1 - p, "scaled by (1 - p)")]
+)
 def test_dropconnect_scaling(scale, says):
     def dropconnect_forward(x, w, b, p, u):
         return np.einsum("noi,ni->no", (u >= p) * w * scale(p), x) + b
+
     assert says in hint("dropconnect_forward", dropconnect_forward)
 
 
 def test_dropconnect_keep_and_drop_swapped():
     def dropconnect_forward(x, w, b, p, u):
         return np.stack([((u[n] < p) * w / (1 - p)) @ x[n] + b for n in range(len(x))])
+
     assert "swapped" in hint("dropconnect_forward", dropconnect_forward)
 
 
 def test_dropconnect_bias_scaled():
     def dropconnect_forward(x, w, b, p, u):
         return np.stack([((u[n] >= p) * w @ x[n] + b) / (1 - p) for n in range(len(x))])
+
     assert "bias was scaled" in hint("dropconnect_forward", dropconnect_forward)
 
 
 # --- the cost of a depthwise-separable convolution -----------------------------------------------
+
 
 def test_cost_expected_values_are_the_closed_form_for_mobilenets_stage():
     """The reference counts with real layers; on MobileNet's 14x14 stage they give c*(k*k + c)."""
@@ -92,7 +104,7 @@ def test_cost_reference_leaves_the_random_stream_alone():
     mc.manual_seed(7)
     want = rng.default_generator().random(3)
     mc.manual_seed(7)
-    variants._cost(4, 6, 3, 5, 5)                         # builds layers, which draws weights
+    variants._cost(4, 6, 3, 5, 5)  # builds layers, which draws weights
     assert np.array_equal(rng.default_generator().random(3), want)
 
 
@@ -101,6 +113,7 @@ def _cost_with(separable, positions=lambda h, w: h * w, per_mac=1, biases=False)
         standard, sep = c_out * c_in * k * k, separable(c_in, c_out, k)
         params = (standard + c_out, sep + c_in + c_out) if biases else (standard, sep)
         return params, (per_mac * standard * positions(h, w), per_mac * sep * positions(h, w))
+
     return depthwise_separable_cost
 
 
@@ -115,11 +128,14 @@ def test_cost_depthwise_as_a_full_convolution():
     assert "ONE k x k filter per channel" in message
 
 
-@pytest.mark.parametrize("options, says", [
-    (dict(biases=True), "biases were counted"),
-    (dict(positions=lambda h, w: 1), "once per output position"),
-    (dict(per_mac=2), "that is FLOPs"),
-])
+@pytest.mark.parametrize(
+    "options, says",
+    [
+        (dict(biases=True), "biases were counted"),
+        (dict(positions=lambda h, w: 1), "once per output position"),
+        (dict(per_mac=2), "that is FLOPs"),
+    ],
+)
 def test_cost_counting_mistakes(options, says):
     cost = _cost_with(lambda c_in, c_out, k: c_in * k * k + c_in * c_out, **options)
     assert says in hint("depthwise_separable_cost", cost)
@@ -128,6 +144,7 @@ def test_cost_counting_mistakes(options, says):
 def test_cost_returns_pairs_named_in_the_message():
     def depthwise_separable_cost(c_in, c_out, k, h, w):
         (ps, pd), macs = S.depthwise_separable_cost(c_in, c_out, k, h, w)
-        return (pd, ps), macs                             # standard and separable swapped
+        return (pd, ps), macs  # standard and separable swapped
+
     with pytest.raises(exercises.ExerciseFailed, match=r"params: expected \[432, 75\], got \(75, 432\)"):
         exercises.check("depthwise_separable_cost", depthwise_separable_cost)

@@ -1,4 +1,5 @@
 """Activations: gradients, PyTorch's numbers, the random slopes of RReLU, modules, bad input."""
+
 import collections
 
 import numpy as np
@@ -11,7 +12,7 @@ from minicnn import nn
 
 def away_from_kink(rng, shape):
     x = rng.standard_normal(shape)
-    return np.where(np.abs(x) < 0.05, 0.3, x)       # finite differences never straddle 0
+    return np.where(np.abs(x) < 0.05, 0.3, x)  # finite differences never straddle 0
 
 
 # --- registry: op -> (fn, input shapes) --------------------------------------
@@ -42,12 +43,14 @@ def test_gradcheck_prelu_module_and_rrelu_training(rng, t):
     x = t(away_from_kink(rng, (3, 5)), grad=True)
 
     def rrelu_train(x):
-        mc.manual_seed(0)        # the same slopes on every evaluation
+        mc.manual_seed(0)  # the same slopes on every evaluation
         return F.rrelu(x, training=True)
+
     assert mc.gradcheck(rrelu_train, [x])
 
 
 # --- against PyTorch --------------------------------------------------------
+
 
 @pytest.mark.parametrize("name, slope", [("leaky_default", None), ("leaky_02", 0.2)])
 def test_leaky_relu_matches_pytorch(golden, name, slope, t):
@@ -83,15 +86,16 @@ def test_rrelu_eval_matches_pytorch(golden, t):
 
 # --- semantics --------------------------------------------------------------
 
+
 def test_rrelu_slopes_in_training(t):
     mc.manual_seed(1)
     x = t(-np.ones(20_000), grad=True)
-    y = nn.RReLU(0.1, 0.3)(x)                 # modules start in training mode
+    y = nn.RReLU(0.1, 0.3)(x)  # modules start in training mode
     slopes = -y.numpy()
     assert slopes.min() >= 0.1 and slopes.max() <= 0.3
-    assert abs(slopes.mean() - 0.2) < 0.005 and slopes.std() > 0.05   # spread, not one value
+    assert abs(slopes.mean() - 0.2) < 0.005 and slopes.std() > 0.05  # spread, not one value
     y.backward(np.ones(20_000))
-    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-15)   # the same slopes backward
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-15)  # the same slopes backward
     positive = F.rrelu(t(np.ones(5)), training=True).numpy()
     np.testing.assert_array_equal(positive, 1)
 
@@ -114,10 +118,14 @@ def test_prelu_module_defaults_and_learning():
 
 def test_activation_modules_match_functional():
     x = mc.randn(2, 3, 4, seed=3)
-    pairs = [(nn.ReLU(), F.relu), (nn.Tanh(), F.tanh), (nn.Sigmoid(), F.sigmoid),
-             (nn.LeakyReLU(0.3), lambda x: F.leaky_relu(x, 0.3)),
-             (nn.Softmax(dim=2), lambda x: F.softmax(x, 2)),
-             (nn.LogSoftmax(dim=1), lambda x: F.log_softmax(x, 1))]
+    pairs = [
+        (nn.ReLU(), F.relu),
+        (nn.Tanh(), F.tanh),
+        (nn.Sigmoid(), F.sigmoid),
+        (nn.LeakyReLU(0.3), lambda x: F.leaky_relu(x, 0.3)),
+        (nn.Softmax(dim=2), lambda x: F.softmax(x, 2)),
+        (nn.LogSoftmax(dim=1), lambda x: F.log_softmax(x, 1)),
+    ]
     for module, fn in pairs:
         np.testing.assert_array_equal(module(x).numpy(), fn(x).numpy())
     assert repr(nn.LeakyReLU(0.3)) == "LeakyReLU(negative_slope=0.3)"
@@ -125,14 +133,18 @@ def test_activation_modules_match_functional():
 
 # --- bad input --------------------------------------------------------------
 
+
 def test_bad_input():
     ints = mc.tensor(np.ones((2, 3), dtype=np.int64))
     with pytest.raises(TypeError, match="leaky_relu: .*int64"):
         F.leaky_relu(ints)
     with pytest.raises(TypeError, match=r"LeakyReLU: x must be a floating-point tensor, got dtype int64"):
         nn.LeakyReLU()(ints)
-    with pytest.raises(ValueError, match=r"prelu: x has 3 channel\(s\) but weight has 4 value\(s\); "
-                                         r".*x \(2, 3\), weight \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"prelu: x has 3 channel\(s\) but weight has 4 value\(s\); "
+        r".*x \(2, 3\), weight \(4,\)",
+    ):
         F.prelu(mc.randn(2, 3), mc.randn(4))
     with pytest.raises(ValueError, match=r"PReLU\(act\): x has 3 channel\(s\) but weight has 4 value"):
         nn.Sequential(collections.OrderedDict(act=nn.PReLU(4)))(mc.randn(2, 3))
@@ -140,4 +152,3 @@ def test_bad_input():
         nn.RReLU(0.5, 0.1)
     with pytest.raises(ValueError, match="num_parameters must be a positive int"):
         nn.PReLU(0)
-

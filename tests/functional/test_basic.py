@@ -1,5 +1,6 @@
 """Arithmetic, elementwise math, activations and linear: behaviour beyond the registry
 (whose specs test_registry.py checks against gradients, PyTorch and both dtypes)."""
+
 import numpy as np
 import pytest
 
@@ -7,6 +8,7 @@ import minicnn as mc
 import minicnn.functional as F
 
 # --- behaviour beyond the registry ------------------------------------------------
+
 
 def test_numpy_array_on_the_left_gives_a_tensor():
     x = mc.tensor(np.array([1.0, 2.0]), requires_grad=True)
@@ -52,6 +54,9 @@ def test_clamp_without_bounds_raises():
 
 def test_linear_shape_mismatch_names_both_shapes():
     x, w = mc.randn(2, 5), mc.randn(3, 4)
-    with pytest.raises(ValueError, match=r"linear: x has 5 features but weight expects 4; "
-                                         r"x \(2, 5\), weight \(3, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"linear: x has 5 features but weight expects 4; "
+        r"x \(2, 5\), weight \(3, 4\)",
+    ):
         F.linear(x, w)

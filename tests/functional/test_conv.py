@@ -1,4 +1,5 @@
 """conv2d and nn.Conv2d: gradients, PyTorch's numbers on every tier, odd layouts, bad input."""
+
 import math
 import pathlib
 
@@ -10,8 +11,9 @@ import minicnn.functional as F
 from minicnn import nn
 
 TIERS = ["reference", "numpy-simple", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
-GOLDEN_CASES = sorted({k.split("/")[0] for k in
-                       np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "conv.npz").files})
+GOLDEN_CASES = sorted(
+    {k.split("/")[0] for k in np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "conv.npz").files}
+)
 
 
 def case(golden, name):
@@ -20,8 +22,12 @@ def case(golden, name):
 
 
 def hyper(g):
-    return dict(stride=tuple(int(v) for v in g["stride"]), padding=tuple(int(v) for v in g["padding"]),
-                dilation=tuple(int(v) for v in g["dilation"]), groups=int(g["groups"][0]))
+    return dict(
+        stride=tuple(int(v) for v in g["stride"]),
+        padding=tuple(int(v) for v in g["padding"]),
+        dilation=tuple(int(v) for v in g["dilation"]),
+        groups=int(g["groups"][0]),
+    )
 
 
 # --- registry: tiny configurations for gradient checks ----------------------
@@ -46,6 +52,7 @@ def test_gradcheck(name, tier, rng, t):
 
 
 # --- against PyTorch --------------------------------------------------------
+
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", GOLDEN_CASES)
@@ -81,6 +88,7 @@ def test_only_requested_gradients_are_computed(rng, t):
 
 # --- memory layouts: views give the same numbers as contiguous arrays --------
 
+
 def _views(rng, shape):
     """(name, array view of ``shape``) for several non-contiguous layouts."""
     n, c, h, w = shape
@@ -112,14 +120,15 @@ def test_non_contiguous_inputs(layout, tier, rng):
 
 # --- the Module -------------------------------------------------------------
 
+
 def test_module_init_follows_pytorch():
     m = nn.Conv2d(6, 8, 5, groups=2)
-    bound = 1 / math.sqrt(3 * 5 * 5)                  # fan_in = in_channels/groups * k * k
+    bound = 1 / math.sqrt(3 * 5 * 5)  # fan_in = in_channels/groups * k * k
     assert m.weight.shape == (8, 3, 5, 5) and m.bias.shape == (8,)
     assert m.weight.dtype == np.float32
     for p in (m.weight, m.bias):
         assert np.abs(p.numpy()).max() <= bound
-    assert np.abs(m.weight.numpy()).max() > 0.9 * bound   # uniform over the whole range
+    assert np.abs(m.weight.numpy()).max() > 0.9 * bound  # uniform over the whole range
     assert nn.Conv2d(1, 2, 3, bias=False).bias is None
 
 
@@ -127,8 +136,9 @@ def test_module_repr_and_parameters():
     m = nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2)
     assert repr(m) == "Conv2d(3, 64, kernel_size=(11, 11), stride=(4, 4), padding=(2, 2))"
     m2 = nn.Conv2d(4, 4, (1, 3), dilation=2, groups=4, bias=False)
-    assert repr(m2) == ("Conv2d(4, 4, kernel_size=(1, 3), stride=(1, 1), dilation=(2, 2), "
-                        "groups=4, bias=False)")
+    assert repr(m2) == (
+        "Conv2d(4, 4, kernel_size=(1, 3), stride=(1, 1), dilation=(2, 2), groups=4, bias=False)"
+    )
     assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
 
 
@@ -141,48 +151,96 @@ def test_module_gradcheck_and_shape(rng, t):
 
 # --- bad input --------------------------------------------------------------
 
+
 def _x(*shape, dtype=np.float64):
     return mc.Tensor(np.ones(shape, dtype=dtype))
 
 
 # name: (call, error type, message pattern)
 ERRORS = {
-    "3d_input": (lambda: F.conv2d(_x(3, 5, 5), _x(2, 3, 3, 3)), ValueError,
-                 r"conv2d: expected x of shape \(N, C, H, W\), got shape \(3, 5, 5\)"),
-    "channel_mismatch": (lambda: F.conv2d(_x(1, 2, 5, 5), _x(4, 3, 3, 3)), ValueError,
-                         r"conv2d: x has 2 channel\(s\) but weight expects 3.*"
-                         r"x \(1, 2, 5, 5\), weight \(4, 3, 3, 3\)"),
-    "window_too_large": (lambda: F.conv2d(_x(1, 1, 4, 9), _x(1, 1, 5, 5), padding=0), ValueError,
-                         r"conv2d: .*larger than the padded input height 4 \+ 2\*0 = 4.*"
-                         r"floor\(\(4 \+ 2\*0 - 1\*\(5-1\) - 1\) / 1\) \+ 1 = 0"),
-    "dilated_too_large": (lambda: F.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), dilation=3), ValueError,
-                          r"conv2d: the 3-tap kernel \(dilation 3, spanning 7\)"),
-    "stride_zero": (lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=0), ValueError,
-                    r"conv2d: stride must be positive, got \(0, 0\)"),
-    "padding_negative": (lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding=(0, -1)),
-                         ValueError, r"conv2d: padding must be non-negative, got \(0, -1\)"),
-    "dilation_zero": (lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), dilation=0), ValueError,
-                      r"conv2d: dilation must be at least 1"),
-    "groups_not_dividing": (lambda: F.conv2d(_x(1, 4, 5, 5), _x(3, 2, 3, 3), groups=2), ValueError,
-                            r"conv2d: groups=2 must divide both in_channels \(4\) and out_channels \(3\)"),
-    "bias_shape": (lambda: F.conv2d(_x(1, 1, 5, 5), _x(2, 1, 3, 3), _x(3)), ValueError,
-                   r"conv2d: bias must have shape \(2,\)"),
-    "integer_input": (lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.int64), _x(1, 1, 3, 3)), TypeError,
-                      r"conv2d: x must be a floating-point tensor, got dtype int64"),
-    "dtype_mismatch": (lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.float32), _x(1, 1, 3, 3)),
-                       TypeError, r"conv2d: x is float32 but weight is float64"),
-    "module_stride": (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError,
-                      r"Conv2d: stride must be positive"),
-    "module_padding": (lambda: nn.Conv2d(3, 4, 3, padding=-1), ValueError,
-                       r"Conv2d: padding must be non-negative"),
-    "module_dilation": (lambda: nn.Conv2d(3, 4, 3, dilation=0), ValueError,
-                        r"Conv2d: dilation must be at least 1"),
-    "module_groups": (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError,
-                      r"Conv2d: groups=2 must divide both in_channels \(3\) and out_channels \(4\)"),
-    "module_names_itself": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3))(mc.zeros(1, 2, 5, 5)),
-                            ValueError, r"Conv2d\(0\): x has 2 channel\(s\) but weight expects 3"),
-    "module_integer_input": (lambda: nn.Conv2d(1, 1, 3)(_x(1, 1, 5, 5, dtype=np.int32)), TypeError,
-                             r"Conv2d: .*int32"),
+    "3d_input": (
+        lambda: F.conv2d(_x(3, 5, 5), _x(2, 3, 3, 3)),
+        ValueError,
+        r"conv2d: expected x of shape \(N, C, H, W\), got shape \(3, 5, 5\)",
+    ),
+    "channel_mismatch": (
+        lambda: F.conv2d(_x(1, 2, 5, 5), _x(4, 3, 3, 3)),
+        ValueError,
+        r"conv2d: x has 2 channel\(s\) but weight expects 3.*"
+        r"x \(1, 2, 5, 5\), weight \(4, 3, 3, 3\)",
+    ),
+    "window_too_large": (
+        lambda: F.conv2d(_x(1, 1, 4, 9), _x(1, 1, 5, 5), padding=0),
+        ValueError,
+        r"conv2d: .*larger than the padded input height 4 \+ 2\*0 = 4.*"
+        r"floor\(\(4 \+ 2\*0 - 1\*\(5-1\) - 1\) / 1\) \+ 1 = 0",
+    ),
+    "dilated_too_large": (
+        lambda: F.conv2d(_x(1, 1, 6, 6), _x(1, 1, 3, 3), dilation=3),
+        ValueError,
+        r"conv2d: the 3-tap kernel \(dilation 3, spanning 7\)",
+    ),
+    "stride_zero": (
+        lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=0),
+        ValueError,
+        r"conv2d: stride must be positive, got \(0, 0\)",
+    ),
+    "padding_negative": (
+        lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding=(0, -1)),
+        ValueError,
+        r"conv2d: padding must be non-negative, got \(0, -1\)",
+    ),
+    "dilation_zero": (
+        lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), dilation=0),
+        ValueError,
+        r"conv2d: dilation must be at least 1",
+    ),
+    "groups_not_dividing": (
+        lambda: F.conv2d(_x(1, 4, 5, 5), _x(3, 2, 3, 3), groups=2),
+        ValueError,
+        r"conv2d: groups=2 must divide both in_channels \(4\) and out_channels \(3\)",
+    ),
+    "bias_shape": (
+        lambda: F.conv2d(_x(1, 1, 5, 5), _x(2, 1, 3, 3), _x(3)),
+        ValueError,
+        r"conv2d: bias must have shape \(2,\)",
+    ),
+    "integer_input": (
+        lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.int64), _x(1, 1, 3, 3)),
+        TypeError,
+        r"conv2d: x must be a floating-point tensor, got dtype int64",
+    ),
+    "dtype_mismatch": (
+        lambda: F.conv2d(_x(1, 1, 5, 5, dtype=np.float32), _x(1, 1, 3, 3)),
+        TypeError,
+        r"conv2d: x is float32 but weight is float64",
+    ),
+    "module_stride": (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError, r"Conv2d: stride must be positive"),
+    "module_padding": (
+        lambda: nn.Conv2d(3, 4, 3, padding=-1),
+        ValueError,
+        r"Conv2d: padding must be non-negative",
+    ),
+    "module_dilation": (
+        lambda: nn.Conv2d(3, 4, 3, dilation=0),
+        ValueError,
+        r"Conv2d: dilation must be at least 1",
+    ),
+    "module_groups": (
+        lambda: nn.Conv2d(3, 4, 3, groups=2),
+        ValueError,
+        r"Conv2d: groups=2 must divide both in_channels \(3\) and out_channels \(4\)",
+    ),
+    "module_names_itself": (
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3))(mc.zeros(1, 2, 5, 5)),
+        ValueError,
+        r"Conv2d\(0\): x has 2 channel\(s\) but weight expects 3",
+    ),
+    "module_integer_input": (
+        lambda: nn.Conv2d(1, 1, 3)(_x(1, 1, 5, 5, dtype=np.int32)),
+        TypeError,
+        r"Conv2d: .*int32",
+    ),
 }
 
 
@@ -195,6 +253,7 @@ def test_bad_input(name):
 
 def test_a_missing_bias_is_an_explicit_none_input(t):
     from minicnn.functional.conv import Conv2d
+
     rng = np.random.default_rng(81)
     x, w = t(rng.standard_normal((1, 2, 4, 4)), True), t(rng.standard_normal((3, 2, 3, 3)), True)
     y = Conv2d.apply(x, w, None, stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=1)

@@ -1,4 +1,5 @@
 """Dropout, Dropout2d and DropConnect: statistics, scaling, the mask in backward, bad p."""
+
 import numpy as np
 import pytest
 
@@ -26,7 +27,7 @@ def test_backward_uses_the_forward_mask():
     y = F.dropout(x, 0.3)
     gy = np.random.default_rng(1).standard_normal(y.shape)
     y.backward(gy)
-    scale = y.numpy() / x.numpy()          # 0 or 1/(1-p), element by element
+    scale = y.numpy() / x.numpy()  # 0 or 1/(1-p), element by element
     np.testing.assert_allclose(x.grad.numpy(), gy * scale, rtol=1e-12)
     assert set(np.round(np.unique(scale), 12)) == {0.0, round(1 / 0.7, 12)}
 
@@ -35,8 +36,9 @@ def test_gradcheck_with_a_fixed_mask():
     x = mc.tensor(np.random.default_rng(2).standard_normal((4, 5)), requires_grad=True)
 
     def fn(x):
-        manual_seed(3)          # the same mask on every finite-difference evaluation
+        manual_seed(3)  # the same mask on every finite-difference evaluation
         return F.dropout(x, 0.4)
+
     assert mc.gradcheck(fn, [x])
 
 
@@ -65,7 +67,7 @@ def test_dropout2d_zeroes_whole_channels():
     x = ones(16, 32, 5, 5, grad=True)
     y = nn.Dropout2d(0.5)(x)
     per_channel = y.numpy().reshape(16, 32, -1)
-    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))   # each map all 0 or all 2
+    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))  # each map all 0 or all 2
     assert set(np.unique(per_channel)) == {0.0, 2.0}
     assert 0.35 < (per_channel[:, :, 0] == 0).mean() < 0.65
     y.sum().backward()
@@ -77,7 +79,7 @@ def test_dropconnect_drops_weights_not_activations():
     linear = nn.Linear(30, 20).double()
     layer = nn.DropConnect(linear, p=0.5)
     x = mc.tensor(np.eye(30), requires_grad=False)
-    y = layer(x).numpy() - linear.bias.numpy()     # row i: column i of the thinned weight
+    y = layer(x).numpy() - linear.bias.numpy()  # row i: column i of the thinned weight
     w = linear.weight.numpy()
     kept = y.T != 0
     assert 0.4 < kept.mean() < 0.6
@@ -91,7 +93,7 @@ def test_dropconnect_gradient_reaches_only_kept_weights():
     linear = nn.Linear(6, 4).double()
     layer = nn.DropConnect(linear, p=0.5)
     x = mc.tensor(np.random.default_rng(0).standard_normal((3, 6)))
-    manual_seed(8)          # the mask is the first draw after seeding
+    manual_seed(8)  # the mask is the first draw after seeding
     layer(x).sum().backward()
     mask = np.random.default_rng(8).random((4, 6)) >= 0.5
     expected = np.broadcast_to(x.numpy().sum(0), (4, 6)) * mask * 2
@@ -110,7 +112,7 @@ def test_bad_p(p):
 
 def test_bad_input():
     m = nn.Dropout(0.5)
-    m.p = 2.0                            # changed after construction: caught at the call
+    m.p = 2.0  # changed after construction: caught at the call
     with pytest.raises(ValueError, match=r"Dropout: dropout probability .* got 2\.0"):
         m(mc.randn(3))
     with pytest.raises(TypeError, match="floating-point.*int64"):

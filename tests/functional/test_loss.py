@@ -3,6 +3,7 @@
 The registry specs are checked in test_registry.py; these tests cover
 numerical stability and the errors bad targets get.
 """
+
 import numpy as np
 import pytest
 
@@ -35,8 +36,9 @@ def test_cross_entropy_accepts_numpy_and_int32_targets():
 
 def test_cross_entropy_float_targets_raise_naming_the_dtype():
     x = mc.randn(2, 3)
-    with pytest.raises(TypeError, match="cross_entropy: target must hold integer class indices, "
-                                        "got dtype float32"):
+    with pytest.raises(
+        TypeError, match="cross_entropy: target must hold integer class indices, got dtype float32"
+    ):
         F.cross_entropy(x, mc.tensor([0.0, 1.0]))
 
 

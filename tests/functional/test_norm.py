@@ -1,4 +1,5 @@
 """LRN and batch norm: gradients, PyTorch's numbers, running statistics, modules, bad input."""
+
 import numpy as np
 import pytest
 
@@ -8,19 +9,23 @@ from minicnn import nn
 
 # --- registry: op specs for gradcheck ---------------------------------------
 
+
 def _lrn(size, alpha=0.3, beta=0.75, k=1.0):
     return lambda x: F.local_response_norm(x, size, alpha, beta, k)
 
 
 def _bn(training, affine, c):
     """A maker of the op: the running statistics are drawn from the test case's generator."""
+
     def make(rng):
         rm, rv = mc.tensor(rng.standard_normal(c) * 0.1), mc.tensor(rng.uniform(0.5, 2, c))
 
         def fn(x, *wb):
             w, b = wb if affine else (None, None)
             return F.batch_norm(x, rm, rv, w, b, training=training)
+
         return fn
+
     return make
 
 
@@ -57,8 +62,12 @@ def test_gradcheck_batchnorm_module_parameters(training, rng, t):
 
 # --- against PyTorch --------------------------------------------------------
 
-LRN_GOLDEN = {"lrn_s3": (3, 0.1, 0.75, 1.0), "lrn_s5": (5, 0.2, 0.75, 2.0),
-              "lrn_big": (6, 0.3, 0.6, 1.5), "lrn_3d": (4, 0.1, 1.0, 1.0)}
+LRN_GOLDEN = {
+    "lrn_s3": (3, 0.1, 0.75, 1.0),
+    "lrn_s5": (5, 0.2, 0.75, 2.0),
+    "lrn_big": (6, 0.3, 0.6, 1.5),
+    "lrn_3d": (4, 0.1, 1.0, 1.0),
+}
 
 
 @pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
@@ -74,9 +83,13 @@ def test_lrn_matches_pytorch(golden, name, tier, t):
     np.testing.assert_allclose(x.grad.numpy(), g[f"{name}_gx"], rtol=1e-7, atol=1e-12)
 
 
-BN_GOLDEN = {"bn2d_train": (True, True), "bn2d_train_noaffine": (True, False),
-             "bn2d_eval": (False, True), "bn1d_train": (True, True),
-             "bn1d_eval_noaffine": (False, False)}
+BN_GOLDEN = {
+    "bn2d_train": (True, True),
+    "bn2d_train_noaffine": (True, False),
+    "bn2d_eval": (False, True),
+    "bn1d_train": (True, True),
+    "bn1d_eval_noaffine": (False, False),
+}
 
 
 @pytest.mark.parametrize("name", sorted(BN_GOLDEN))
@@ -115,6 +128,7 @@ def test_batchnorm2d_module_matches_pytorch(golden, t):
 
 # --- semantics --------------------------------------------------------------
 
+
 def test_lrn_is_exact_on_a_hand_example(t):
     # one pixel, 3 channels, size 3: s_c = k + alpha/3 * (x_{c-1}^2 + x_c^2 + x_{c+1}^2)
     x = np.array([1.0, 2.0, 3.0]).reshape(1, 3, 1, 1)
@@ -125,17 +139,23 @@ def test_lrn_is_exact_on_a_hand_example(t):
 
 def test_non_contiguous_inputs_give_the_contiguous_answer(rng, t):
     base = rng.standard_normal((3, 2, 5, 4))
-    view = t(base).permute(1, 0, 3, 2)              # (2, 3, 4, 5), not contiguous
+    view = t(base).permute(1, 0, 3, 2)  # (2, 3, 4, 5), not contiguous
     assert not view.data.flags.c_contiguous
     dense = t(np.ascontiguousarray(view.data))
     for tier in ("reference", "numpy", "auto"):
         with mc.use_kernels(tier):
-            np.testing.assert_allclose(F.local_response_norm(view, 3, 0.5).numpy(),
-                                       F.local_response_norm(dense, 3, 0.5).numpy(), rtol=1e-12)
+            np.testing.assert_allclose(
+                F.local_response_norm(view, 3, 0.5).numpy(),
+                F.local_response_norm(dense, 3, 0.5).numpy(),
+                rtol=1e-12,
+            )
             rm, rv = t(np.zeros(3)), t(np.ones(3))
-            np.testing.assert_allclose(F.batch_norm(view, rm, rv, training=True).numpy(),
-                                       F.batch_norm(dense, rm, rv, training=True).numpy(),
-                                       rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                F.batch_norm(view, rm, rv, training=True).numpy(),
+                F.batch_norm(dense, rm, rv, training=True).numpy(),
+                rtol=1e-12,
+                atol=1e-14,
+            )
 
 
 def test_batch_norm_float32_close_to_float64(rng, t):
@@ -177,13 +197,12 @@ def test_momentum_none_is_a_cumulative_average(rng, t):
 
 def test_batchnorm_module_layout():
     bn = nn.BatchNorm2d(5)
-    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
-                                     "num_batches_tracked"]
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
     np.testing.assert_array_equal(bn.weight.numpy(), np.ones(5))
     np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(5))
     plain = nn.BatchNorm2d(5, affine=False, track_running_stats=False)
     assert list(plain.parameters()) == [] and list(plain.state_dict()) == []
-    plain.eval()                        # no running stats: batch statistics even in eval
+    plain.eval()  # no running stats: batch statistics even in eval
     y = plain(mc.randn(4, 5, 2, 2, seed=0)).numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
 
@@ -196,6 +215,7 @@ def test_local_response_norm_module():
 
 
 # --- bad input --------------------------------------------------------------
+
 
 def test_bad_input():
     x4 = mc.randn(2, 3, 4, 4)
@@ -223,8 +243,9 @@ def test_bad_input():
 
 def test_bad_input_to_modules_names_the_layer():
     net = nn.Sequential(nn.BatchNorm2d(3))
-    with pytest.raises(ValueError,
-                       match=r"BatchNorm2d\(0\): expected 4-D .* got 2-D input of shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"BatchNorm2d\(0\): expected 4-D .* got 2-D input of shape \(2, 3\)"
+    ):
         net(mc.randn(2, 3))
     with pytest.raises(ValueError, match=r"BatchNorm2d\(0\): x has 4 channel\(s\).*num_features=3"):
         net(mc.randn(2, 4, 3, 3))
@@ -248,6 +269,7 @@ def test_batch_norm_updates_plain_array_running_stats_in_place():
 def test_the_batch_norm_function_computes_its_own_statistics():
     """Its backward differentiates through the batch mean and variance it computed itself."""
     from minicnn.functional.norm import BatchNorm
+
     rng = np.random.default_rng(71)
     x = mc.tensor(rng.standard_normal((4, 3, 2, 2)), requires_grad=True)
     w = mc.tensor(rng.standard_normal(3), requires_grad=True)

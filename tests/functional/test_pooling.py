@@ -1,5 +1,6 @@
 """max_pool2d, avg_pool2d, adaptive_avg_pool2d and their Modules: gradients, PyTorch's
 numbers on every tier, odd layouts, bad input."""
+
 import pathlib
 
 import numpy as np
@@ -10,19 +11,25 @@ import minicnn.functional as F
 from minicnn import nn
 
 TIERS = ["reference", "numpy", pytest.param("numba", marks=pytest.mark.numba)]
-GOLDEN_CASES = sorted({k.split("/")[0] for k in
-                       np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "pool.npz").files})
+GOLDEN_CASES = sorted(
+    {k.split("/")[0] for k in np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "pool.npz").files}
+)
 
 
 def pool_call(name, g):
     """The functional call a golden case describes, as fn(x)."""
+
     def ints(key):
         return tuple(int(v) for v in g[key])
 
     if name.startswith("adaptive_"):
         return lambda x: F.adaptive_avg_pool2d(x, ints("output_size"))
-    window = dict(kernel_size=ints("kernel_size"), stride=ints("stride"), padding=ints("padding"),
-                  ceil_mode=bool(g["ceil_mode"][0]))
+    window = dict(
+        kernel_size=ints("kernel_size"),
+        stride=ints("stride"),
+        padding=ints("padding"),
+        ceil_mode=bool(g["ceil_mode"][0]),
+    )
     if name.startswith("max_"):
         return lambda x: F.max_pool2d(x, **window)
     return lambda x: F.avg_pool2d(x, count_include_pad=bool(g["count_include_pad"][0]), **window)
@@ -53,6 +60,7 @@ def test_gradcheck(name, tier, rng, t, distinct):
 
 # --- against PyTorch --------------------------------------------------------
 
+
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", GOLDEN_CASES)
 def test_matches_pytorch(golden, name, tier, t):
@@ -78,7 +86,7 @@ def test_float32_stays_float32(golden, name, t):
 
 def test_max_pool_gradient_goes_to_the_maximum_only(t):
     x = t([[[[1.0, 5.0, 2.0], [0.0, 3.0, 4.0], [7.0, 6.0, 8.0]]]], True)
-    F.max_pool2d(x, 2, 1).sum().backward()            # windows' maxima: 5, 5, 7, 8
+    F.max_pool2d(x, 2, 1).sum().backward()  # windows' maxima: 5, 5, 7, 8
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 0, 0], [1, 0, 1]])
 
 
@@ -114,7 +122,7 @@ def test_non_contiguous_inputs(layout, op, tier, rng, distinct):
     with mc.use_kernels(tier):
         y1, y2 = OPS[op](x1), OPS[op](x2)
         gy = rng.standard_normal(y1.shape)
-        y1.backward(LAYOUTS[layout](gy))      # a non-contiguous output gradient too
+        y1.backward(LAYOUTS[layout](gy))  # a non-contiguous output gradient too
         y2.backward(gy)
     np.testing.assert_array_equal(y1.numpy(), y2.numpy())
     np.testing.assert_allclose(x1.grad.numpy(), x2.grad.numpy(), rtol=1e-12, atol=1e-12)
@@ -122,12 +130,15 @@ def test_non_contiguous_inputs(layout, op, tier, rng, distinct):
 
 # --- the Modules ------------------------------------------------------------
 
+
 def test_modules_repr_and_forward(rng, t, distinct):
-    assert repr(nn.MaxPool2d(3, stride=2)) == \
-        "MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert (
+        repr(nn.MaxPool2d(3, stride=2))
+        == "MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    )
     assert repr(nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
     assert repr(nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
-    x = t(distinct(rng, (2, 3, 13, 13), spacing=0.05))          # AlexNet's conv5 grid
+    x = t(distinct(rng, (2, 3, 13, 13), spacing=0.05))  # AlexNet's conv5 grid
     assert nn.MaxPool2d(3, 2)(x).shape == (2, 3, 6, 6)
     x14 = t(distinct(rng, (1, 1, 14, 14), spacing=0.05))
     assert nn.MaxPool2d(3, 2, ceil_mode=True)(x14).shape == (1, 1, 7, 7)
@@ -138,13 +149,16 @@ def test_modules_repr_and_forward(rng, t, distinct):
 
 def test_module_matches_functional(rng, t, distinct):
     x = t(distinct(rng, (1, 2, 7, 6), spacing=0.05))
-    np.testing.assert_array_equal(nn.AvgPool2d(3, 2, 1, True, False)(x).numpy(),
-                                  F.avg_pool2d(x, 3, 2, 1, True, False).numpy())
-    np.testing.assert_array_equal(nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x).numpy(),
-                                  F.max_pool2d(x, 3, 2, 1, True).numpy())
+    np.testing.assert_array_equal(
+        nn.AvgPool2d(3, 2, 1, True, False)(x).numpy(), F.avg_pool2d(x, 3, 2, 1, True, False).numpy()
+    )
+    np.testing.assert_array_equal(
+        nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x).numpy(), F.max_pool2d(x, 3, 2, 1, True).numpy()
+    )
 
 
 # --- bad input --------------------------------------------------------------
+
 
 def _x(*shape, dtype=np.float64):
     return mc.Tensor(np.ones(shape, dtype=dtype))
@@ -152,39 +166,84 @@ def _x(*shape, dtype=np.float64):
 
 # name: (call, error type, message pattern)
 ERRORS = {
-    "max_3d": (lambda: F.max_pool2d(_x(3, 5, 5), 2), ValueError,
-               r"max_pool2d: expected x of shape \(N, C, H, W\), got shape \(3, 5, 5\)"),
-    "avg_5d": (lambda: F.avg_pool2d(_x(1, 1, 3, 5, 5), 2), ValueError,
-               r"avg_pool2d: expected x of shape \(N, C, H, W\), got shape \(1, 1, 3, 5, 5\)"),
-    "adaptive_2d": (lambda: F.adaptive_avg_pool2d(_x(5, 5), 2), ValueError,
-                    r"adaptive_avg_pool2d: expected x of shape \(N, C, H, W\), got shape \(5, 5\)"),
-    "window_too_large": (lambda: F.max_pool2d(_x(1, 1, 6, 3), 4), ValueError,
-                         r"max_pool2d: the 4-wide window is larger than the padded input width "
-                         r"3 \+ 2\*0 = 3: output width floor\(\(3 \+ 2\*0 - 1\*\(4-1\) - 1\) / 4\) \+ 1 = 0"),
-    "stride_zero": (lambda: F.avg_pool2d(_x(1, 1, 4, 4), 2, 0), ValueError,
-                    r"avg_pool2d: stride must be positive, got \(0, 0\)"),
-    "kernel_zero": (lambda: F.max_pool2d(_x(1, 1, 4, 4), 0), ValueError,
-                    r"max_pool2d: kernel_size must be positive"),
-    "padding_negative": (lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, padding=-1), ValueError,
-                         r"max_pool2d: padding must be non-negative, got \(-1, -1\)"),
-    "padding_over_half": (lambda: F.max_pool2d(_x(1, 1, 6, 6), 3, padding=2), ValueError,
-                          r"max_pool2d: padding should be at most half of kernel_size"),
-    "integer_input": (lambda: F.max_pool2d(_x(1, 1, 4, 4, dtype=np.int64), 2), TypeError,
-                      r"max_pool2d: x must be a floating-point tensor, got dtype int64"),
-    "adaptive_zero": (lambda: F.adaptive_avg_pool2d(_x(1, 1, 4, 4), (0, 2)), ValueError,
-                      r"adaptive_avg_pool2d: output_size must be positive"),
+    "max_3d": (
+        lambda: F.max_pool2d(_x(3, 5, 5), 2),
+        ValueError,
+        r"max_pool2d: expected x of shape \(N, C, H, W\), got shape \(3, 5, 5\)",
+    ),
+    "avg_5d": (
+        lambda: F.avg_pool2d(_x(1, 1, 3, 5, 5), 2),
+        ValueError,
+        r"avg_pool2d: expected x of shape \(N, C, H, W\), got shape \(1, 1, 3, 5, 5\)",
+    ),
+    "adaptive_2d": (
+        lambda: F.adaptive_avg_pool2d(_x(5, 5), 2),
+        ValueError,
+        r"adaptive_avg_pool2d: expected x of shape \(N, C, H, W\), got shape \(5, 5\)",
+    ),
+    "window_too_large": (
+        lambda: F.max_pool2d(_x(1, 1, 6, 3), 4),
+        ValueError,
+        r"max_pool2d: the 4-wide window is larger than the padded input width "
+        r"3 \+ 2\*0 = 3: output width floor\(\(3 \+ 2\*0 - 1\*\(4-1\) - 1\) / 4\) \+ 1 = 0",
+    ),
+    "stride_zero": (
+        lambda: F.avg_pool2d(_x(1, 1, 4, 4), 2, 0),
+        ValueError,
+        r"avg_pool2d: stride must be positive, got \(0, 0\)",
+    ),
+    "kernel_zero": (
+        lambda: F.max_pool2d(_x(1, 1, 4, 4), 0),
+        ValueError,
+        r"max_pool2d: kernel_size must be positive",
+    ),
+    "padding_negative": (
+        lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, padding=-1),
+        ValueError,
+        r"max_pool2d: padding must be non-negative, got \(-1, -1\)",
+    ),
+    "padding_over_half": (
+        lambda: F.max_pool2d(_x(1, 1, 6, 6), 3, padding=2),
+        ValueError,
+        r"max_pool2d: padding should be at most half of kernel_size",
+    ),
+    "integer_input": (
+        lambda: F.max_pool2d(_x(1, 1, 4, 4, dtype=np.int64), 2),
+        TypeError,
+        r"max_pool2d: x must be a floating-point tensor, got dtype int64",
+    ),
+    "adaptive_zero": (
+        lambda: F.adaptive_avg_pool2d(_x(1, 1, 4, 4), (0, 2)),
+        ValueError,
+        r"adaptive_avg_pool2d: output_size must be positive",
+    ),
     "module_stride": (lambda: nn.MaxPool2d(2, stride=0), ValueError, r"MaxPool2d: stride must be positive"),
-    "module_padding": (lambda: nn.AvgPool2d(2, padding=-1), ValueError,
-                       r"AvgPool2d: padding must be non-negative"),
-    "module_padding_half": (lambda: nn.MaxPool2d(2, padding=2), ValueError,
-                            r"MaxPool2d: padding should be at most half"),
+    "module_padding": (
+        lambda: nn.AvgPool2d(2, padding=-1),
+        ValueError,
+        r"AvgPool2d: padding must be non-negative",
+    ),
+    "module_padding_half": (
+        lambda: nn.MaxPool2d(2, padding=2),
+        ValueError,
+        r"MaxPool2d: padding should be at most half",
+    ),
     "module_dilation": (lambda: nn.MaxPool2d(2, dilation=2), ValueError, r"MaxPool2d: dilation"),
-    "module_output_size": (lambda: nn.AdaptiveAvgPool2d(-1), ValueError,
-                           r"AdaptiveAvgPool2d: output_size must be positive"),
-    "module_names_itself": (lambda: nn.Sequential(nn.Identity(), nn.MaxPool2d(5))(_x(1, 1, 4, 4)),
-                            ValueError, r"MaxPool2d\(1\): the 5-wide window is larger"),
-    "module_integer_input": (lambda: nn.AvgPool2d(2)(_x(1, 1, 4, 4, dtype=np.int32)), TypeError,
-                             r"AvgPool2d: .*int32"),
+    "module_output_size": (
+        lambda: nn.AdaptiveAvgPool2d(-1),
+        ValueError,
+        r"AdaptiveAvgPool2d: output_size must be positive",
+    ),
+    "module_names_itself": (
+        lambda: nn.Sequential(nn.Identity(), nn.MaxPool2d(5))(_x(1, 1, 4, 4)),
+        ValueError,
+        r"MaxPool2d\(1\): the 5-wide window is larger",
+    ),
+    "module_integer_input": (
+        lambda: nn.AvgPool2d(2)(_x(1, 1, 4, 4, dtype=np.int32)),
+        TypeError,
+        r"AvgPool2d: .*int32",
+    ),
 }
 
 

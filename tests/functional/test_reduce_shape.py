@@ -3,12 +3,14 @@
 The registry specs of these families are checked in test_registry.py; these
 tests pin down ties, repeated indices and bad input.
 """
+
 import numpy as np
 import pytest
 
 import minicnn as mc
 
 # --- reductions -------------------------------------------------------------------
+
 
 def test_axis_is_an_alias_of_dim():
     x = mc.randn(2, 3, 4, dtype="float64", seed=0)
@@ -41,6 +43,7 @@ def test_mean_gradient_is_one_over_count():
 
 # --- indexing ---------------------------------------------------------------------
 
+
 def test_repeated_indices_add_their_gradients():
     x = mc.tensor(np.arange(4.0), requires_grad=True)
     x[mc.tensor([0, 0, 3, 0])].sum().backward()
@@ -62,6 +65,7 @@ def test_boolean_mask_routes_gradient_to_chosen_elements():
 
 
 # --- shapes -----------------------------------------------------------------------
+
 
 def test_squeeze_of_a_dim_that_is_not_one_changes_nothing():
     x = mc.zeros(2, 1, 3)

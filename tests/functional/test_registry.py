@@ -4,6 +4,7 @@ through forward and backward. The behaviour beyond the registry is tested beside
 family: test_basic.py (arithmetic, elementwise math, linear), test_loss.py,
 test_reduce_shape.py.
 """
+
 import numpy as np
 import pytest
 from fixtures.gen_basic import family, gradcheck_passes, run_minicnn
@@ -22,15 +23,21 @@ def test_matches_pytorch(spec, golden):
     g = golden("basic")
     xs = [g[f"{spec.name}.x{i}"] for i in range(len(spec.draws))]
     for stored, fresh in zip(xs, spec.sample()):
-        np.testing.assert_array_equal(stored, fresh, err_msg=(
-            f"{spec.name}: basic.npz is older than its spec; run "
-            "python tests/fixtures/make_golden.py basic"))
+        np.testing.assert_array_equal(
+            stored,
+            fresh,
+            err_msg=(
+                f"{spec.name}: basic.npz is older than its spec; run "
+                "python tests/fixtures/make_golden.py basic"
+            ),
+        )
     y, grads = run_minicnn(spec, xs, weight=g[f"{spec.name}.w"])
     assert y.shape == g[f"{spec.name}.y"].shape, f"{spec.name}: output shape {y.shape}"
     np.testing.assert_allclose(y, g[f"{spec.name}.y"], rtol=1e-7, atol=1e-12, err_msg="output")
     for i, gx in enumerate(grads):
-        np.testing.assert_allclose(gx, g[f"{spec.name}.g{i}"], rtol=1e-7, atol=1e-12,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            gx, g[f"{spec.name}.g{i}"], rtol=1e-7, atol=1e-12, err_msg=f"gradient of input {i}"
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -4,6 +4,7 @@ Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to
 the array's largest value. Also: the shared size formula, the Numba kernels
 as plain Python before jitting, and the xp code on CuPy arrays.
 """
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,12 @@ from minicnn import kernels
 from minicnn.functional.checks import pair
 from minicnn.kernels import im2col, reference, sizes, strided, xp_pool
 
-FAST = ["numpy-simple", "numpy", pytest.param("numba", marks=pytest.mark.numba),
-        pytest.param("auto", marks=pytest.mark.numba)]
+FAST = [
+    "numpy-simple",
+    "numpy",
+    pytest.param("numba", marks=pytest.mark.numba),
+    pytest.param("auto", marks=pytest.mark.numba),
+]
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}
 
 
@@ -68,10 +73,16 @@ def test_conv_tiers_equal_reference(name, tier, dtype, rng):
     x, w, b, y, gy = conv_arrays(rng, name, dtype)
     close(K.conv2d_forward(x, w, b, *params), y, dtype)
     close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
-    close(K.conv2d_input_grad(gy, w, x.shape, *params),
-          reference.conv2d_input_grad(gy, w, x.shape, *params), dtype)
-    close(K.conv2d_weight_grad(gy, x, w.shape, *params),
-          reference.conv2d_weight_grad(gy, x, w.shape, *params), dtype)
+    close(
+        K.conv2d_input_grad(gy, w, x.shape, *params),
+        reference.conv2d_input_grad(gy, w, x.shape, *params),
+        dtype,
+    )
+    close(
+        K.conv2d_weight_grad(gy, x, w.shape, *params),
+        reference.conv2d_weight_grad(gy, x, w.shape, *params),
+        dtype,
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -86,12 +97,12 @@ def test_conv_gradients_in_either_order_alone_or_for_a_new_gy(name, tier, dtype,
     want_gw = reference.conv2d_weight_grad(gy, x, w.shape, *params)
     close(K.conv2d_input_grad(gy, w, x.shape, *params), want_gx, dtype)
     close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)
-    close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)      # weight first
+    close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)  # weight first
     close(K.conv2d_input_grad(gy, w, x.shape, *params), want_gx, dtype)
     other = (-2 * gy).astype(dtype)
     close(K.conv2d_weight_grad(other, x, w.shape, *params), -2 * want_gw, dtype)
     close(K.conv2d_input_grad(gy, w, x.shape, *params), want_gx, dtype)
-    K.conv2d_forward(x, w, None, *params)                                   # reuses the workspaces
+    K.conv2d_forward(x, w, None, *params)  # reuses the workspaces
     close(K.conv2d_weight_grad(gy, x, w.shape, *params), want_gw, dtype)
 
 
@@ -104,16 +115,23 @@ def test_pool_tiers_equal_reference(name, tier, dtype, rng, distinct):
     x = distinct(rng, shape, dtype)
     y, argmax = K.max_pool2d_forward(x, *window)
     y_ref, argmax_ref = reference.max_pool2d_forward(x, *window)
-    np.testing.assert_array_equal(y, y_ref)             # a maximum is picked, not computed
+    np.testing.assert_array_equal(y, y_ref)  # a maximum is picked, not computed
     np.testing.assert_array_equal(argmax, argmax_ref)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    close(K.max_pool2d_input_grad(gy, argmax, shape),
-          reference.max_pool2d_input_grad(gy, argmax, shape), dtype)
+    close(
+        K.max_pool2d_input_grad(gy, argmax, shape), reference.max_pool2d_input_grad(gy, argmax, shape), dtype
+    )
     for count_include_pad in (True, False):
-        close(K.avg_pool2d_forward(x, *window, count_include_pad),
-              reference.avg_pool2d_forward(x, *window, count_include_pad), dtype)
-        close(K.avg_pool2d_input_grad(gy, shape, *window, count_include_pad),
-              reference.avg_pool2d_input_grad(gy, shape, *window, count_include_pad), dtype)
+        close(
+            K.avg_pool2d_forward(x, *window, count_include_pad),
+            reference.avg_pool2d_forward(x, *window, count_include_pad),
+            dtype,
+        )
+        close(
+            K.avg_pool2d_input_grad(gy, shape, *window, count_include_pad),
+            reference.avg_pool2d_input_grad(gy, shape, *window, count_include_pad),
+            dtype,
+        )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -125,8 +143,11 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype, rng):
     x = rng.standard_normal(shape).astype(dtype)
     close(K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out), dtype)
     gy = rng.standard_normal(shape[:2] + out).astype(dtype)
-    close(K.adaptive_avg_pool2d_input_grad(gy, shape),
-          reference.adaptive_avg_pool2d_input_grad(gy, shape), dtype)
+    close(
+        K.adaptive_avg_pool2d_input_grad(gy, shape),
+        reference.adaptive_avg_pool2d_input_grad(gy, shape),
+        dtype,
+    )
 
 
 def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch, rng):
@@ -136,12 +157,18 @@ def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch, r
 
     def no_col2im(*args):
         raise AssertionError("col2im called")
+
     monkeypatch.setattr(im2col, "col2im", no_col2im)
     close(im2col.conv2d_input_grad(gy, w, x.shape, *params), want, np.float64)
-    close(im2col.conv2d_weight_grad(gy, x, w.shape, *params),
-          reference.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
-    for x_shape, w_, stride, padding in (((2, 4, 8, 7), w, (1, 1), (0, 0)),    # unpadded
-                                         ((2, 2, 6, 5), w[:, :2], (1, 1), (1, 1))):   # widening
+    close(
+        im2col.conv2d_weight_grad(gy, x, w.shape, *params),
+        reference.conv2d_weight_grad(gy, x, w.shape, *params),
+        np.float64,
+    )
+    for x_shape, w_, stride, padding in (
+        ((2, 4, 8, 7), w, (1, 1), (0, 0)),  # unpadded
+        ((2, 2, 6, 5), w[:, :2], (1, 1), (1, 1)),
+    ):  # widening
         with pytest.raises(AssertionError, match="col2im called"):
             im2col.conv2d_input_grad(gy, w_, x_shape, stride, padding, (1, 1), 1)
 
@@ -157,10 +184,12 @@ def test_col2im_is_the_adjoint_of_im2col(rng):
 
 
 # (x shape, kernel_size, stride, padding, dilation)
-PHASE_SPLIT = [((2, 3, 31, 29), (11, 11), (4, 4), (0, 0), (1, 1)),
-               ((1, 2, 11, 10), (3, 3), (3, 3), (2, 2), (1, 1)),
-               ((2, 3, 9, 12), (3, 2), (2, 3), (1, 2), (2, 3)),
-               ((1, 2, 8, 9), (5, 3), (1, 2), (2, 0), (1, 1))]
+PHASE_SPLIT = [
+    ((2, 3, 31, 29), (11, 11), (4, 4), (0, 0), (1, 1)),
+    ((1, 2, 11, 10), (3, 3), (3, 3), (2, 2), (1, 1)),
+    ((2, 3, 9, 12), (3, 2), (2, 3), (1, 2), (2, 3)),
+    ((1, 2, 8, 9), (5, 3), (1, 2), (2, 0), (1, 1)),
+]
 
 
 @pytest.mark.parametrize("x_shape, k, s, p, d", PHASE_SPLIT)
@@ -193,14 +222,22 @@ def test_strided_convolutions_take_the_phase_split(monkeypatch, rng):
 
     def refuse(*args, **kwargs):
         raise AssertionError("direct im2col called")
+
     monkeypatch.setattr(im2col, "_im2col_into", refuse)
     monkeypatch.setattr(im2col, "col2im", refuse)
-    close(im2col.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params),
-          np.float64)
-    close(im2col.conv2d_input_grad(gy, w, x.shape, *params),
-          reference.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
-    close(im2col.conv2d_weight_grad(gy, x, w.shape, *params),
-          reference.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
+    close(
+        im2col.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), np.float64
+    )
+    close(
+        im2col.conv2d_input_grad(gy, w, x.shape, *params),
+        reference.conv2d_input_grad(gy, w, x.shape, *params),
+        np.float64,
+    )
+    close(
+        im2col.conv2d_weight_grad(gy, x, w.shape, *params),
+        reference.conv2d_weight_grad(gy, x, w.shape, *params),
+        np.float64,
+    )
     x1, w1, _, _, _ = conv_arrays(rng, "1x1_stride2", np.float64)
     with pytest.raises(AssertionError, match="direct im2col called"):
         im2col.conv2d_forward(x1, w1, None, *CONV["1x1_stride2"][2:])
@@ -208,13 +245,22 @@ def test_strided_convolutions_take_the_phase_split(monkeypatch, rng):
 
 # --- the shared size formula ------------------------------------------------
 
-@pytest.mark.parametrize("n, k, s, p, d, ceil_mode, expected", [
-    (7, 3, 2, 0, 1, False, 3), (7, 3, 2, 0, 1, True, 3), (6, 3, 2, 1, 1, True, 4),
-    (5, 2, 2, 1, 1, True, 3),        # ceil would give 4, but that window starts in the padding
-    (8, 2, 3, 1, 1, True, 3), (11, 5, 4, 2, 1, True, 4), (9, 3, 1, 2, 2, False, 9),
-    (227, 11, 4, 0, 1, False, 55),   # AlexNet conv1
-    (5, 5, 1, 0, 1, False, 1), (4, 5, 1, 0, 1, False, 0),
-])
+
+@pytest.mark.parametrize(
+    "n, k, s, p, d, ceil_mode, expected",
+    [
+        (7, 3, 2, 0, 1, False, 3),
+        (7, 3, 2, 0, 1, True, 3),
+        (6, 3, 2, 1, 1, True, 4),
+        (5, 2, 2, 1, 1, True, 3),  # ceil would give 4, but that window starts in the padding
+        (8, 2, 3, 1, 1, True, 3),
+        (11, 5, 4, 2, 1, True, 4),
+        (9, 3, 1, 2, 2, False, 9),
+        (227, 11, 4, 0, 1, False, 55),  # AlexNet conv1
+        (5, 5, 1, 0, 1, False, 1),
+        (4, 5, 1, 0, 1, False, 0),
+    ],
+)
 def test_conv_out_size_as_pytorch(n, k, s, p, d, ceil_mode, expected):
     assert sizes.conv_out_size(n, k, s, p, d, ceil_mode) == expected
 
@@ -229,9 +275,11 @@ def test_pair():
 
 # --- Numba: the plain-Python twins, and what "auto" uses ---------------------
 
+
 @pytest.mark.numba
 def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
     from minicnn.kernels import numba_cpu as nb
+
     x, w, _, y, gy = conv_arrays(rng, "groups2_dilated", np.float64)
     params = CONV["groups2_dilated"][2:]
     (N, C, _, _), (_, _, KH, KW), (_, _, OH, OW) = x.shape, w.shape, gy.shape
@@ -247,8 +295,10 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
     oh = sizes.conv_out_size(shape[2], k[0], s[0], p[0], 1, ceil_mode)
     ow = sizes.conv_out_size(shape[3], k[1], s[1], p[1], 1, ceil_mode)
     results = []
-    for fwd, bwd, avg in ((nb._maxpool_fwd_py, nb._maxpool_bwd_py, nb._avgpool_bwd_py),
-                          (nb._maxpool_fwd, nb._maxpool_bwd, nb._avgpool_bwd)):
+    for fwd, bwd, avg in (
+        (nb._maxpool_fwd_py, nb._maxpool_bwd_py, nb._avgpool_bwd_py),
+        (nb._maxpool_fwd, nb._maxpool_bwd, nb._avgpool_bwd),
+    ):
         yp, arg = np.empty((planes.shape[0], oh, ow)), np.empty((planes.shape[0], oh, ow), np.int64)
         fwd(planes, *k, *s, *p, yp, arg)
         gmax, gavg = np.zeros_like(planes), np.zeros_like(planes)
@@ -262,37 +312,53 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
 @pytest.mark.numba
 def test_auto_takes_from_numba_only_what_its_table_lists():
     from minicnn.kernels import numba_cpu
+
     auto = kernels.get("auto")
     for name in kernels.AUTO["numba_cpu"]:
         assert getattr(auto, name) is getattr(numba_cpu, name), name
         assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_cpu.{name}"
-    for name, xp_module in (("conv2d_input_grad", im2col), ("max_pool2d_input_grad", xp_pool),
-                            ("avg_pool2d_input_grad", xp_pool)):
+    for name, xp_module in (
+        ("conv2d_input_grad", im2col),
+        ("max_pool2d_input_grad", xp_pool),
+        ("avg_pool2d_input_grad", xp_pool),
+    ):
         assert name not in kernels.AUTO["numba_cpu"]
         assert getattr(auto, name) is getattr(xp_module, name)
 
 
 # --- the xp code on CuPy ----------------------------------------------------
 
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", sorted(CONV))
 def test_conv_on_cupy_equals_numpy(name, rng):
     import cupy as cp
+
     x, w, b, _, gy = conv_arrays(rng, name, np.float64)
     params = CONV[name][2:]
     K = kernels.for_array(cp.asarray(x))
-    close(cp.asnumpy(K.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), *params)),
-          im2col.conv2d_forward(x, w, b, *params), np.float64)
-    close(cp.asnumpy(K.conv2d_input_grad(cp.asarray(gy), cp.asarray(w), x.shape, *params)),
-          im2col.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
-    close(cp.asnumpy(K.conv2d_weight_grad(cp.asarray(gy), cp.asarray(x), w.shape, *params)),
-          im2col.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
+    close(
+        cp.asnumpy(K.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), *params)),
+        im2col.conv2d_forward(x, w, b, *params),
+        np.float64,
+    )
+    close(
+        cp.asnumpy(K.conv2d_input_grad(cp.asarray(gy), cp.asarray(w), x.shape, *params)),
+        im2col.conv2d_input_grad(gy, w, x.shape, *params),
+        np.float64,
+    )
+    close(
+        cp.asnumpy(K.conv2d_weight_grad(cp.asarray(gy), cp.asarray(x), w.shape, *params)),
+        im2col.conv2d_weight_grad(gy, x, w.shape, *params),
+        np.float64,
+    )
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", sorted(POOL))
 def test_pool_on_cupy_equals_numpy(name, rng, distinct):
     import cupy as cp
+
     shape, *window = POOL[name]
     x = distinct(rng, shape, np.float64)
     K = kernels.for_array(cp.asarray(x))
@@ -301,13 +367,25 @@ def test_pool_on_cupy_equals_numpy(name, rng, distinct):
     np.testing.assert_array_equal(cp.asnumpy(y), y_np)
     np.testing.assert_array_equal(cp.asnumpy(argmax), argmax_np)
     gy = rng.standard_normal(y_np.shape)
-    close(cp.asnumpy(K.max_pool2d_input_grad(cp.asarray(gy), argmax, shape)),
-          xp_pool.max_pool2d_input_grad(gy, argmax_np, shape), np.float64)
+    close(
+        cp.asnumpy(K.max_pool2d_input_grad(cp.asarray(gy), argmax, shape)),
+        xp_pool.max_pool2d_input_grad(gy, argmax_np, shape),
+        np.float64,
+    )
     for cip in (True, False):
-        close(cp.asnumpy(K.avg_pool2d_forward(cp.asarray(x), *window, cip)),
-              xp_pool.avg_pool2d_forward(x, *window, cip), np.float64)
-        close(cp.asnumpy(K.avg_pool2d_input_grad(cp.asarray(gy), shape, *window, cip)),
-              xp_pool.avg_pool2d_input_grad(gy, shape, *window, cip), np.float64)
+        close(
+            cp.asnumpy(K.avg_pool2d_forward(cp.asarray(x), *window, cip)),
+            xp_pool.avg_pool2d_forward(x, *window, cip),
+            np.float64,
+        )
+        close(
+            cp.asnumpy(K.avg_pool2d_input_grad(cp.asarray(gy), shape, *window, cip)),
+            xp_pool.avg_pool2d_input_grad(gy, shape, *window, cip),
+            np.float64,
+        )
     out = (2, 3)
-    close(cp.asnumpy(K.adaptive_avg_pool2d_forward(cp.asarray(x), out)),
-          xp_pool.adaptive_avg_pool2d_forward(x, out), np.float64)
+    close(
+        cp.asnumpy(K.adaptive_avg_pool2d_forward(cp.asarray(x), out)),
+        xp_pool.adaptive_avg_pool2d_forward(x, out),
+        np.float64,
+    )

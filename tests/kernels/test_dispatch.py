@@ -1,4 +1,5 @@
 """Which kernel runs: ``kernels.which``, a kernel set's repr, and an op keeping its forward's set."""
+
 import subprocess
 import sys
 import textwrap
@@ -70,9 +71,11 @@ NO_SIDE_EFFECTS = textwrap.dedent("""
 @pytest.mark.numba
 def test_importing_and_running_leave_numbas_thread_count_alone():
     import os
+
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
-    done = subprocess.run([sys.executable, "-c", NO_SIDE_EFFECTS], capture_output=True, text=True,
-                          timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_SIDE_EFFECTS], capture_output=True, text=True, timeout=120, env=env
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
 
@@ -81,14 +84,17 @@ def _refuse(*args, **kwargs):
     raise AssertionError("backward switched kernel sets")
 
 
-@pytest.mark.parametrize("op, kernel", [
-    (lambda x: F.conv2d(x, mc.tensor(np.ones((2, 3, 3, 3))), padding=1), "conv2d_input_grad"),
-    (lambda x: F.max_pool2d(x, 2), "max_pool2d_input_grad"),
-    (lambda x: F.avg_pool2d(x, 2), "avg_pool2d_input_grad"),
-    (lambda x: F.adaptive_avg_pool2d(x, 1), "adaptive_avg_pool2d_input_grad"),
-    (lambda x: F.local_response_norm(x, 3), "lrn_input_grad"),
-    (lambda x: F.batch_norm(x, None, None, training=True), "batch_norm_grads"),
-])
+@pytest.mark.parametrize(
+    "op, kernel",
+    [
+        (lambda x: F.conv2d(x, mc.tensor(np.ones((2, 3, 3, 3))), padding=1), "conv2d_input_grad"),
+        (lambda x: F.max_pool2d(x, 2), "max_pool2d_input_grad"),
+        (lambda x: F.avg_pool2d(x, 2), "avg_pool2d_input_grad"),
+        (lambda x: F.adaptive_avg_pool2d(x, 1), "adaptive_avg_pool2d_input_grad"),
+        (lambda x: F.local_response_norm(x, 3), "lrn_input_grad"),
+        (lambda x: F.batch_norm(x, None, None, training=True), "batch_norm_grads"),
+    ],
+)
 def test_backward_uses_the_kernel_set_of_its_forward(op, kernel, monkeypatch):
     x = mc.tensor(np.random.default_rng(61).standard_normal((2, 3, 4, 4)), requires_grad=True)
     with mc.use_kernels("numpy"):

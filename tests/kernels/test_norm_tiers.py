@@ -1,17 +1,19 @@
 """Every LRN and batch-norm kernel against the reference loops, float64 and float32."""
+
 import numpy as np
 import pytest
 
 from minicnn.kernels import reference, xp_norm
 
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}
-SHAPE = (2, 6, 7)                  # (N, C, M)
-LRN_PARAMS = [(3, 0.4, 0.75, 1.0), (5, 0.2, 0.6, 2.0), (8, 1.0, 0.75, 1.0)]   # last: size > C
+SHAPE = (2, 6, 7)  # (N, C, M)
+LRN_PARAMS = [(3, 0.4, 0.75, 1.0), (5, 0.2, 0.6, 2.0), (8, 1.0, 0.75, 1.0)]  # last: size > C
 
 
 def _numba():
     pytest.importorskip("numba")
     from minicnn.kernels import numba_cpu
+
     return numba_cpu
 
 
@@ -24,7 +26,7 @@ def _close(a, b, dtype):
 def _arrays(dtype, seed=0, noncontiguous=False):
     rng = np.random.default_rng(seed)
     arrays = [rng.standard_normal(SHAPE).astype(dtype) * 1.5 for _ in range(2)]
-    if noncontiguous:      # same values, strided memory
+    if noncontiguous:  # same values, strided memory
         arrays = [np.ascontiguousarray(a.transpose(0, 2, 1)).transpose(0, 2, 1) for a in arrays]
         assert not arrays[0].flags.c_contiguous
     return arrays
@@ -65,6 +67,7 @@ def _plain_numba():
             gw, gb = np.empty(gy.shape[1], gy.dtype), np.empty(gy.shape[1], gy.dtype)
             nb._bn_bwd_py(gy, xhat, invstd, weight, gx, gw, gb)
             return gx, gw, gb
+
     return Plain
 
 
@@ -84,7 +87,7 @@ TIER_IDS = list(TIERS)
 def test_lrn_kernels_match_reference(tier, params, dtype, noncontiguous):
     K = tier()
     x, gy = _arrays(dtype, noncontiguous=noncontiguous)
-    if noncontiguous and K.__name__ == "Plain":     # the twins get what the wrappers hand them
+    if noncontiguous and K.__name__ == "Plain":  # the twins get what the wrappers hand them
         x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     y_ref, s_ref = reference.lrn_forward(x, *params)
     gx_ref = reference.lrn_input_grad(gy, x, s_ref, *params[:3])
@@ -101,7 +104,7 @@ def test_batch_norm_kernels_match_reference(tier, dtype, noncontiguous):
     K = tier()
     x, gy = _arrays(dtype, seed=1, noncontiguous=noncontiguous)
     x = x * 3 + 1
-    if noncontiguous and K.__name__ == "Plain":     # the twins get what the wrappers hand them
+    if noncontiguous and K.__name__ == "Plain":  # the twins get what the wrappers hand them
         x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
     rng = np.random.default_rng(2)
     weight, bias = (rng.standard_normal(SHAPE[1]).astype(dtype) for _ in range(2))
@@ -117,8 +120,10 @@ def test_batch_norm_kernels_match_reference(tier, dtype, noncontiguous):
     _close(y, y_ref, dtype)
     _close(xhat, xhat_ref, dtype)
 
-    for got, want in zip(K.batch_norm_grads(gy, xhat_ref, invstd, weight),
-                         reference.batch_norm_grads(gy, xhat_ref, invstd, weight)):
+    for got, want in zip(
+        K.batch_norm_grads(gy, xhat_ref, invstd, weight),
+        reference.batch_norm_grads(gy, xhat_ref, invstd, weight),
+    ):
         _close(got, want, dtype)
 
 
@@ -143,9 +148,9 @@ def test_reference_lrn_input_grad_is_the_transpose_of_its_jacobian():
 def test_auto_tier_takes_lrn_and_batch_norm_kernels_from_numba():
     import minicnn as mc
     from minicnn import kernels
+
     nb = _numba()
-    listed = {"lrn_forward", "lrn_input_grad", "batch_norm_stats", "batch_norm_apply",
-              "batch_norm_grads"}
+    listed = {"lrn_forward", "lrn_input_grad", "batch_norm_stats", "batch_norm_apply", "batch_norm_grads"}
     assert listed <= set(kernels.AUTO["numba_cpu"])
     with mc.use_kernels("auto"):
         K = kernels.for_array(np.zeros(1))
@@ -159,13 +164,17 @@ def test_auto_tier_takes_lrn_and_batch_norm_kernels_from_numba():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_xp_kernels_on_cupy_match_numpy(dtype):
     from minicnn import backend
+
     cp = backend.cupy()
     x, gy = _arrays(dtype, seed=4)
     y, s = xp_norm.lrn_forward(x, 5, 0.3, 0.75, 2.0)
     y_gpu, s_gpu = xp_norm.lrn_forward(cp.asarray(x), 5, 0.3, 0.75, 2.0)
     _close(cp.asnumpy(y_gpu), y, dtype)
-    _close(cp.asnumpy(xp_norm.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
-           xp_norm.lrn_input_grad(gy, x, s, 5, 0.3, 0.75), dtype)
+    _close(
+        cp.asnumpy(xp_norm.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s_gpu, 5, 0.3, 0.75)),
+        xp_norm.lrn_input_grad(gy, x, s, 5, 0.3, 0.75),
+        dtype,
+    )
     mean, var = xp_norm.batch_norm_stats(x)
     mean_gpu, var_gpu = xp_norm.batch_norm_stats(cp.asarray(x))
     _close(cp.asnumpy(mean_gpu), mean, dtype)
@@ -188,7 +197,7 @@ def test_batch_norm_invstd_and_running_update_match_the_reference(dtype):
     reference.batch_norm_update_running(*ref, mean, var, 0.1, 50)
     for got, want, old, stat in zip(fast, ref, start, (mean, var * 50 / 49)):
         _close(got, want, dtype)
-        _close(want, (0.9 * old + 0.1 * stat).astype(dtype), dtype)     # the rule itself
+        _close(want, (0.9 * old + 0.1 * stat).astype(dtype), dtype)  # the rule itself
 
 
 @pytest.mark.gpu
@@ -196,11 +205,15 @@ def test_batch_norm_invstd_and_running_update_match_the_reference(dtype):
 def test_cupy_batch_norm_invstd_and_running_update_match_numpy(dtype):
     from minicnn import backend
     from minicnn.kernels import cupy_gpu
+
     cp = backend.cupy()
     rng = np.random.default_rng(6)
     mean, var = rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype)
-    _close(cp.asnumpy(cupy_gpu.batch_norm_invstd(cp.asarray(var), 1e-5)),
-           xp_norm.batch_norm_invstd(var, 1e-5), dtype)
+    _close(
+        cp.asnumpy(cupy_gpu.batch_norm_invstd(cp.asarray(var), 1e-5)),
+        xp_norm.batch_norm_invstd(var, 1e-5),
+        dtype,
+    )
     start = [rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype) + 0.5]
     on_gpu = [cp.asarray(a) for a in start]
     cupy_gpu.batch_norm_update_running(*on_gpu, cp.asarray(mean), cp.asarray(var), 0.1, 50)

@@ -1,5 +1,6 @@
 """The Numba depthwise convolution equals the reference loops, jitted and as plain Python,
 passes the gradient check through F.conv2d, and leaves other convolutions to im2col.py."""
+
 import numpy as np
 import pytest
 
@@ -45,10 +46,16 @@ def test_depthwise_equals_the_reference(name, dtype):
     y = numba_depthwise.conv2d_forward(x, w, b, s, p, d, C)
     close(y, reference.conv2d_forward(x, w, b, s, p, d, C), dtype)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    close(numba_depthwise.conv2d_input_grad(gy, w, x.shape, s, p, d, C),
-          reference.conv2d_input_grad(gy, w, x.shape, s, p, d, C), dtype)
-    close(numba_depthwise.conv2d_weight_grad(gy, x, w.shape, s, p, d, C),
-          reference.conv2d_weight_grad(gy, x, w.shape, s, p, d, C), dtype)
+    close(
+        numba_depthwise.conv2d_input_grad(gy, w, x.shape, s, p, d, C),
+        reference.conv2d_input_grad(gy, w, x.shape, s, p, d, C),
+        dtype,
+    )
+    close(
+        numba_depthwise.conv2d_weight_grad(gy, x, w.shape, s, p, d, C),
+        reference.conv2d_weight_grad(gy, x, w.shape, s, p, d, C),
+        dtype,
+    )
 
 
 def test_the_plain_python_loops_equal_the_jitted_ones():
@@ -58,15 +65,17 @@ def test_the_plain_python_loops_equal_the_jitted_ones():
     geometry = (s[0], s[1], p[0], p[1], d[0], d[1])
     y_jit = numba_depthwise.conv2d_forward(x, w, b, s, p, d, C)
     y_py = np.empty_like(y_jit)
-    numba_depthwise._dw_forward_py(x.reshape(N * C, H, W), w.reshape(C, *k), b, *geometry,
-                                   y_py.reshape(N * C, *y_jit.shape[2:]))
+    numba_depthwise._dw_forward_py(
+        x.reshape(N * C, H, W), w.reshape(C, *k), b, *geometry, y_py.reshape(N * C, *y_jit.shape[2:])
+    )
     np.testing.assert_array_equal(y_py, y_jit)
     gy = rng.standard_normal(y_jit.shape)
     gx_jit = numba_depthwise.conv2d_input_grad(gy, w, x.shape, s, p, d, C)
     gw_jit = numba_depthwise.conv2d_weight_grad(gy, x, w.shape, s, p, d, C)
     gx_py, gw_py = np.zeros_like(x), np.empty_like(w)
-    numba_depthwise._dw_backward_input_py(gy.reshape(N * C, *gy.shape[2:]), w.reshape(C, *k),
-                                          *geometry, gx_py.reshape(N * C, H, W))
+    numba_depthwise._dw_backward_input_py(
+        gy.reshape(N * C, *gy.shape[2:]), w.reshape(C, *k), *geometry, gx_py.reshape(N * C, H, W)
+    )
     numba_depthwise._dw_backward_weight_py(gy, x, *geometry, gw_py.reshape(C, *k))
     np.testing.assert_allclose(gx_py, gx_jit, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(gw_py, gw_jit, rtol=1e-12, atol=1e-12)
@@ -79,13 +88,12 @@ def test_gradcheck_through_conv2d(tier):
     w = mc.tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True)
     b = mc.tensor(rng.standard_normal(3), requires_grad=True)
     with mc.use_kernels(tier):
-        assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, groups=3),
-                           [x, w, b])
+        assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, groups=3), [x, w, b])
 
 
 def test_applies_to_one_filter_per_channel_only():
     assert numba_depthwise.applies((2, 8, 5, 5), (8, 1, 3, 3), 8)
-    assert not numba_depthwise.applies((2, 8, 5, 5), (16, 1, 3, 3), 8)      # channel multiplier 2
+    assert not numba_depthwise.applies((2, 8, 5, 5), (16, 1, 3, 3), 8)  # channel multiplier 2
     assert not numba_depthwise.applies((2, 8, 5, 5), (8, 4, 3, 3), 2)
     assert not numba_depthwise.applies((2, 8, 5, 5), (8, 8, 3, 3), 1)
 
@@ -98,7 +106,11 @@ def test_other_convolutions_go_to_the_xp_tier():
     y = numba_depthwise.conv2d_forward(x, w, None, *args)
     np.testing.assert_array_equal(y, im2col.conv2d_forward(x, w, None, *args))
     gy = rng.standard_normal(y.shape)
-    np.testing.assert_array_equal(numba_depthwise.conv2d_input_grad(gy, w, x.shape, *args),
-                                  im2col.conv2d_input_grad(gy, w, x.shape, *args))
-    np.testing.assert_array_equal(numba_depthwise.conv2d_weight_grad(gy, x, w.shape, *args),
-                                  im2col.conv2d_weight_grad(gy, x, w.shape, *args))
+    np.testing.assert_array_equal(
+        numba_depthwise.conv2d_input_grad(gy, w, x.shape, *args),
+        im2col.conv2d_input_grad(gy, w, x.shape, *args),
+    )
+    np.testing.assert_array_equal(
+        numba_depthwise.conv2d_weight_grad(gy, x, w.shape, *args),
+        im2col.conv2d_weight_grad(gy, x, w.shape, *args),
+    )

@@ -1,4 +1,5 @@
 """A kernel's result is the caller's: no later call, of any shape, overwrites it."""
+
 import numpy as np
 import pytest
 
@@ -14,8 +15,9 @@ def test_im2col_result_survives_later_calls_of_other_shapes():
     kept = cols.copy()
     for shape in [(2, 3, 6, 6), (1, 2, 5, 5), (4, 3, 8, 8)]:
         im2col.im2col(rng.standard_normal(shape), *GEOMETRY)
-    im2col.conv2d_forward(rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)),
-                          None, (1, 1), (1, 1), (1, 1), 1)
+    im2col.conv2d_forward(
+        rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)), None, (1, 1), (1, 1), (1, 1), 1
+    )
     np.testing.assert_array_equal(cols, kept)
 
 
@@ -44,6 +46,7 @@ def test_strided_columns_result_survives_later_calls():
     cols, _ = strided.columns(rng.standard_normal((2, 3, 9, 9)), *args)
     kept = cols.copy()
     strided.columns(rng.standard_normal((2, 3, 9, 9)), *args)
-    im2col.conv2d_forward(rng.standard_normal((2, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)),
-                          None, *args[1:], 1)
+    im2col.conv2d_forward(
+        rng.standard_normal((2, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)), None, *args[1:], 1
+    )
     np.testing.assert_array_equal(cols, kept)

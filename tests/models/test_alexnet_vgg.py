@@ -30,16 +30,26 @@ def test_alexnet_native_forward(variant, size):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("build, params", [
-    (models.vgg11, 132_863_336), (models.vgg13, 133_047_848), (models.vgg16, 138_357_544),
-    (models.vgg19, 143_667_240), (models.vgg11_bn, 132_868_840), (models.vgg13_bn, 133_053_736),
-    (models.vgg16_bn, 138_365_992), (models.vgg19_bn, 143_678_248)])
+@pytest.mark.parametrize(
+    "build, params",
+    [
+        (models.vgg11, 132_863_336),
+        (models.vgg13, 133_047_848),
+        (models.vgg16, 138_357_544),
+        (models.vgg19, 143_667_240),
+        (models.vgg11_bn, 132_868_840),
+        (models.vgg13_bn, 133_053_736),
+        (models.vgg16_bn, 138_365_992),
+        (models.vgg19_bn, 143_678_248),
+    ],
+)
 def test_vgg_counts(build, params):
     assert count(build()) == params
 
 
 def test_vgg_configs_follow_table_one():
     from minicnn.models.vgg import CONFIGS
+
     convs = {k: sum(v != "M" for v in c) for k, c in CONFIGS.items()}
     assert convs == {"A": 8, "B": 10, "D": 13, "E": 16}
     assert all(c.count("M") == 5 for c in CONFIGS.values())
@@ -53,20 +63,26 @@ def test_small_nets_shapes():
 def test_alexnet_family_trains():
     """AlexNet's code path (LRN, overlapping pools, dropout) at a width that trains in seconds."""
     from minicnn.models.alexnet import AlexNet, _lrn
-    features = nn.Sequential(nn.Conv2d(3, 8, 5, padding=2), nn.ReLU(), _lrn(), nn.MaxPool2d(3, 2),
-                             nn.Conv2d(8, 16, 3, padding=1, groups=2), nn.ReLU(), _lrn(),
-                             nn.MaxPool2d(3, 2))
-    classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(16 * 3 * 3, 32), nn.ReLU(),
-                               nn.Linear(32, 10))
-    before, after = train_steps(AlexNet(features, nn.Identity(), classifier), (8, 3, 16, 16), 10,
-                                lr=0.1)
+
+    features = nn.Sequential(
+        nn.Conv2d(3, 8, 5, padding=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(8, 16, 3, padding=1, groups=2),
+        nn.ReLU(),
+        _lrn(),
+        nn.MaxPool2d(3, 2),
+    )
+    classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(16 * 3 * 3, 32), nn.ReLU(), nn.Linear(32, 10))
+    before, after = train_steps(AlexNet(features, nn.Identity(), classifier), (8, 3, 16, 16), 10, lr=0.1)
     assert after < 0.8 * before
 
 
 def test_vgg_family_trains():
     from minicnn.models.vgg import VGG, make_features
-    classifier = nn.Sequential(nn.Linear(16 * 4 * 4, 32), nn.ReLU(), nn.Dropout(0.5),
-                               nn.Linear(32, 10))
+
+    classifier = nn.Sequential(nn.Linear(16 * 4 * 4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10))
     net = VGG(make_features([8, "M", 16, 16, "M"], batch_norm=True), nn.Identity(), classifier)
     before, after = train_steps(net, (8, 3, 16, 16), 10, lr=0.05)
     assert after < 0.8 * before

@@ -26,11 +26,16 @@ def _filled(name):
     return net
 
 
-@pytest.mark.parametrize("name", [
-    "resnet18", "googlenet",
-    pytest.param("resnet50", marks=pytest.mark.slow),
-    pytest.param("alexnet", marks=pytest.mark.slow),
-    pytest.param("vgg11_bn", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "resnet18",
+        "googlenet",
+        pytest.param("resnet50", marks=pytest.mark.slow),
+        pytest.param("alexnet", marks=pytest.mark.slow),
+        pytest.param("vgg11_bn", marks=pytest.mark.slow),
+    ],
+)
 def test_logits_equal_torchvision_s(golden, name):
     g = golden("torchvision")
     net = _filled(name)
@@ -41,8 +46,12 @@ def test_logits_equal_torchvision_s(golden, name):
 
 
 def test_compare_small_models():
-    rows = compare([("LeNet-5", lambda: models.lenet5("1998"), (1, 32, 32)),
-                    ("ResNet-20", models.resnet20(), (3, 32, 32))])
+    rows = compare(
+        [
+            ("LeNet-5", lambda: models.lenet5("1998"), (1, 32, 32)),
+            ("ResNet-20", models.resnet20(), (3, 32, 32)),
+        ]
+    )
     lenet, resnet = rows
     assert lenet["year"] == 1998 and lenet["top5_error"] is None
     assert lenet["weight_layers"] == 5 and lenet["conv_kernels"] == ["5x5"]
@@ -60,19 +69,21 @@ def test_compare_alexnet_at_227():
     assert row["conv_kernels"] == ["11x11", "5x5", "3x3"]
     assert row["fc_sizes"] == [4096, 4096, 1000] and row["dropout"] and row["lrn"]
     assert row["params"] == 60_965_224
-    assert 0.6e9 < row["macs"] < 0.8e9                 # ~0.72G with the two towers
+    assert 0.6e9 < row["macs"] < 0.8e9  # ~0.72G with the two towers
 
 
 def test_weight_depth_counts_the_longest_chain():
     net = models.googlenet(variant="torchvision", aux_logits=False, num_classes=10).eval()
     out = net(mc.tensor(np.zeros((1, 3, 32, 32), np.float32)))
-    assert weight_depth(out, list(net.parameters())) == 22         # the paper's 22 layers
+    assert weight_depth(out, list(net.parameters())) == 22  # the paper's 22 layers
 
 
 def test_safetensors_round_trip(tmp_path):
-    state = {"a.weight": np.arange(6, dtype=np.float32).reshape(2, 3),
-             "a.num_batches_tracked": np.array(3, dtype=np.int64),
-             "b": np.ones(4, dtype=np.float64)}
+    state = {
+        "a.weight": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "a.num_batches_tracked": np.array(3, dtype=np.int64),
+        "b": np.ones(4, dtype=np.float64),
+    }
     path = tmp_path / "w.safetensors"
     write_safetensors(state, path)
     back = load_torchvision(path)
@@ -87,6 +98,7 @@ def test_safetensors_round_trip(tmp_path):
 
 def test_safetensors_bfloat16(tmp_path):
     import json
+
     values = np.array([1.0, -2.5, 0.15625], dtype=np.float32)
     body = (values.view(np.uint32) >> 16).astype("<u2").tobytes()
     header = json.dumps({"x": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 6]}}).encode()

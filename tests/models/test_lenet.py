@@ -31,7 +31,7 @@ def test_c3_table_is_table_one():
     uses = np.zeros((6, 16), int)
     for j, inputs in enumerate(C3_TABLE):
         uses[list(inputs), j] = 1
-    assert uses.sum() == 60                      # 60 connections in Table I
+    assert uses.sum() == 60  # 60 connections in Table I
     assert list(uses[:, 15]) == [1] * 6
 
 
@@ -52,12 +52,15 @@ def test_lenet5_variant_counts(variant, params):
     assert count(models.lenet5(variant)) == params
 
 
-@pytest.mark.parametrize("build, shape", [
-    (models.lenet1989, (2, 1, 16, 16)),
-    (lambda: models.lenet5("modern"), (2, 1, 28, 28)),
-    (lambda: models.lenet5("1998"), (2, 1, 32, 32)),
-    (lambda: models.lenet5("caffe"), (2, 1, 28, 28)),
-])
+@pytest.mark.parametrize(
+    "build, shape",
+    [
+        (models.lenet1989, (2, 1, 16, 16)),
+        (lambda: models.lenet5("modern"), (2, 1, 28, 28)),
+        (lambda: models.lenet5("1998"), (2, 1, 32, 32)),
+        (lambda: models.lenet5("caffe"), (2, 1, 28, 28)),
+    ],
+)
 def test_output_shapes(build, shape):
     assert forward_shape(build(), shape) == (2, 10)
 
@@ -79,11 +82,14 @@ def test_lenet1989_gradcheck():
     assert mc.gradcheck(net, [images((1, 1, 16, 16), seed=2, dtype=np.float64)], mode="random")
 
 
-@pytest.mark.parametrize("build, shape, lr", [
-    (lambda: models.lenet5("modern"), (8, 1, 28, 28), 0.1),
-    (lambda: models.lenet5("1998"), (8, 1, 32, 32), 0.05),
-    (models.lenet1989, (8, 1, 16, 16), 0.05),
-])
+@pytest.mark.parametrize(
+    "build, shape, lr",
+    [
+        (lambda: models.lenet5("modern"), (8, 1, 28, 28), 0.1),
+        (lambda: models.lenet5("1998"), (8, 1, 32, 32), 0.05),
+        (models.lenet1989, (8, 1, 16, 16), 0.05),
+    ],
+)
 def test_training_lowers_the_loss(build, shape, lr):
     before, after = train_steps(build(), shape, 10, lr=lr)
     assert after < 0.8 * before

@@ -29,8 +29,9 @@ def test_forward_at_224():
 def test_mobilenet_trains():
     # NOTE: plain SGD: with momentum 0.9 these 10 steps on one batch of 4 (batch norm
     # over 4 values in the last layers) overshoot for some seeds and float32 roundings
-    before, after = train_steps(models.mobilenet_v1(0.125, num_classes=10), (4, 3, 16, 16), 10,
-                                steps=10, lr=0.1, momentum=0.0)
+    before, after = train_steps(
+        models.mobilenet_v1(0.125, num_classes=10), (4, 3, 16, 16), 10, steps=10, lr=0.1, momentum=0.0
+    )
     assert after < 0.8 * before
 
 

@@ -14,13 +14,21 @@ def test_nin_has_no_fully_connected_layer():
     assert not any(isinstance(m, nn.Linear) for m in net.modules())
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert [m.weight.shape[:2] for m in convs] == [
-        (192, 3), (160, 192), (96, 160), (192, 96), (192, 192), (192, 192),
-        (192, 192), (192, 192), (10, 192)]
+        (192, 3),
+        (160, 192),
+        (96, 160),
+        (192, 96),
+        (192, 192),
+        (192, 192),
+        (192, 192),
+        (192, 192),
+        (10, 192),
+    ]
     assert count(net) == 966_986
     assert forward_shape(net, (2, 3, 32, 32)) == (2, 10)
 
 
-THIN = ((8, 6, 4), (8, 8, 8), (8, 8))     # the same net, narrower, for quick checks
+THIN = ((8, 6, 4), (8, 8, 8), (8, 8))  # the same net, narrower, for quick checks
 
 
 def test_nin_gradcheck():
@@ -47,8 +55,20 @@ def test_googlenet_torchvision_counts():
 def test_googlenet_paper_structure():
     net = models.googlenet(variant="paper")
     names = [n for n, _ in net.named_children()]
-    for name in ("conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception5b",
-                 "avgpool", "dropout", "fc", "aux1", "aux2"):
+    for name in (
+        "conv1",
+        "maxpool1",
+        "conv2",
+        "conv3",
+        "maxpool2",
+        "inception3a",
+        "inception5b",
+        "avgpool",
+        "dropout",
+        "fc",
+        "aux1",
+        "aux2",
+    ):
         assert name in names
     assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules())
     assert sum(isinstance(m, nn.LocalResponseNorm) for m in net.modules()) == 2
@@ -78,8 +98,9 @@ class Tiny(nn.Module):
     def __init__(self, tv, num_classes=3, dropout=0.0):
         super().__init__()
         self.inception = Inception(4, 2, 2, 3, 1, 2, 2, batch_norm=tv, kernel5=3 if tv else 5)
-        self.aux = InceptionAux(9, num_classes, batch_norm=tv, adaptive=tv, dropout=dropout,
-                                width=2, hidden=5)
+        self.aux = InceptionAux(
+            9, num_classes, batch_norm=tv, adaptive=tv, dropout=dropout, width=2, hidden=5
+        )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(9, num_classes)
 
@@ -95,7 +116,7 @@ def test_inception_with_aux_head_gradcheck(variant):
     net = Tiny(tv).double()
     if tv:
         net.eval()
-    size = 6 if tv else 14              # 5x5/3 average pool: 14 -> 4
+    size = 6 if tv else 14  # 5x5/3 average pool: 14 -> 4
     x = images((2, 4, size, size), seed=4, dtype=np.float64).requires_grad_()
     assert mc.gradcheck(net, [x], mode="random")
 
@@ -107,6 +128,7 @@ def test_inception_net_trains_with_aux_loss():
     def loss(out):
         logits, aux = out
         return F.cross_entropy(logits, y) + 0.3 * F.cross_entropy(aux, y)
+
     before, after = train_steps(net, (8, 4, 8, 8), 10, lr=0.1, loss_fn=loss)
     assert after < 0.8 * before
 

@@ -8,16 +8,16 @@ from minicnn.models.resnet import BasicBlock, Bottleneck, ResNet
 from minicnn.models.resnet_cifar import CifarResNet
 
 
-@pytest.mark.parametrize("build, params", [(models.resnet18, 11_689_512),
-                                           (models.resnet50, 25_557_032)])
+@pytest.mark.parametrize("build, params", [(models.resnet18, 11_689_512), (models.resnet50, 25_557_032)])
 def test_resnet_counts(build, params):
     assert count(build()) == params
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("build, params", [(models.resnet34, 21_797_672),
-                                           (models.resnet101, 44_549_160),
-                                           (models.resnet152, 60_192_808)])
+@pytest.mark.parametrize(
+    "build, params",
+    [(models.resnet34, 21_797_672), (models.resnet101, 44_549_160), (models.resnet152, 60_192_808)],
+)
 def test_deep_resnet_counts(build, params):
     assert count(build()) == params
 
@@ -57,7 +57,7 @@ def test_bottleneck_with_downsample_gradcheck():
 
 
 def test_one_block_cifar_resnet_gradcheck():
-    net = CifarResNet(1, num_classes=3).double()          # 8 layers: one block per stage
+    net = CifarResNet(1, num_classes=3).double()  # 8 layers: one block per stage
     assert mc.gradcheck(net, [images((2, 3, 8, 8), seed=6, dtype=np.float64)], mode="random")
 
 
@@ -74,15 +74,16 @@ def test_one_block_resnet_trains():
 
 def test_cifar_resnet20_matches_the_paper():
     net = models.resnet20()
-    assert count(net) == 269_722                      # "0.27M"
+    assert count(net) == 269_722  # "0.27M"
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
-    assert len(convs) + 1 == 20                       # 6n + 2 with the fc
-    assert not any("shortcut" in k for k in net.state_dict())   # option A: no parameters
+    assert len(convs) + 1 == 20  # 6n + 2 with the fc
+    assert not any("shortcut" in k for k in net.state_dict())  # option A: no parameters
     assert forward_shape(net, (2, 3, 32, 32)) == (2, 10)
 
 
-@pytest.mark.parametrize("build, n", [(models.resnet32, 5), (models.resnet44, 7),
-                                      (models.resnet56, 9), (models.resnet110, 18)])
+@pytest.mark.parametrize(
+    "build, n", [(models.resnet32, 5), (models.resnet44, 7), (models.resnet56, 9), (models.resnet110, 18)]
+)
 def test_cifar_depths(build, n):
     net = build()
     assert sum(isinstance(m, nn.Conv2d) for m in net.modules()) + 1 == 6 * n + 2
@@ -90,6 +91,7 @@ def test_cifar_depths(build, n):
 
 def test_option_a_shortcut_subsamples_and_pads_zeros():
     from minicnn.models.resnet_cifar import ShortcutA
+
     x = images((1, 16, 8, 8), seed=7)
     y = ShortcutA(16, 32, 2)(x).numpy()
     assert y.shape == (1, 32, 4, 4)

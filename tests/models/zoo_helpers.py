@@ -1,4 +1,5 @@
 """Shared helpers of the model tests: parameter counts, forwards, a short training run."""
+
 import numpy as np
 
 import minicnn as mc
@@ -34,6 +35,7 @@ def train_steps(model, shape, num_classes, steps=20, lr=0.05, loss_fn=None, seed
                 m.train()
         with mc.no_grad():
             return float(F.cross_entropy(model(x), y).item())
+
     before = eval_loss()
     model.train()
     velocity = {}

@@ -1,4 +1,5 @@
 """DropConnect as Wan et al. 2013: a weight mask per example, moment-matched Gaussian inference."""
+
 import math
 
 import numpy as np
@@ -30,7 +31,7 @@ def test_gradients_match_finite_differences():
 def test_masks_differ_between_examples_of_one_batch():
     mc.manual_seed(2)
     w = mc.tensor(np.random.default_rng(2).standard_normal((6, 8)))
-    x = mc.tensor(np.ones((2, 8)))                          # two identical examples
+    x = mc.tensor(np.ones((2, 8)))  # two identical examples
     y = dropconnect_linear(x, w, None, p=0.5).numpy()
     assert not np.allclose(y[0], y[1])
 
@@ -41,7 +42,7 @@ def test_moments_match_the_masks_they_summarise():
     p = 0.4
     mean, var = dropconnect_moments(mc.tensor(x), mc.tensor(w), mc.tensor(b), p)
     masks = rng.random((20000, 3, 30)) >= p
-    draws = np.einsum("koi,ni->kno", masks * w / (1 - p), x) + b       # (draws, N, out)
+    draws = np.einsum("koi,ni->kno", masks * w / (1 - p), x) + b  # (draws, N, out)
     np.testing.assert_allclose(draws.mean(0), mean, atol=0.05 * np.sqrt(var).max())
     np.testing.assert_allclose(draws.var(0), var, rtol=0.05)
 
@@ -58,8 +59,9 @@ def test_gaussian_inference_estimates_the_rectified_mean():
     rng = np.random.default_rng(4)
     x, w = mc.tensor(rng.standard_normal((2, 10))), mc.tensor(rng.standard_normal((3, 10)))
     mean, var = dropconnect_moments(x, w, None, 0.5)
-    est = dropconnect_gaussian(x, w, None, 0.5, lambda u: np.maximum(u, 0), samples=200000,
-                               generator=5).numpy()
+    est = dropconnect_gaussian(
+        x, w, None, 0.5, lambda u: np.maximum(u, 0), samples=200000, generator=5
+    ).numpy()
     np.testing.assert_allclose(est, _rectified_gaussian_mean(mean, var), atol=0.01 * np.sqrt(var).max())
 
 
@@ -77,10 +79,15 @@ def test_layer_trains_stochastically_and_evaluates_by_sampling():
     np.testing.assert_allclose(out, _rectified_gaussian_mean(mean, var), atol=0.01 * np.sqrt(var).max())
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"p": 1.0}, r"\[0, 1\)"), ({"p": -0.1}, r"\[0, 1\)"),
-    ({"activation": "gelu"}, "activation"), ({"samples": 0}, "samples"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"p": 1.0}, r"\[0, 1\)"),
+        ({"p": -0.1}, r"\[0, 1\)"),
+        ({"activation": "gelu"}, "activation"),
+        ({"samples": 0}, "samples"),
+    ],
+)
 def test_bad_arguments_are_refused_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DropConnectLinear(4, 3, **kwargs)
@@ -94,12 +101,13 @@ def test_wrong_input_width_names_the_layer():
 
 def test_layer_is_exported_from_nn():
     from minicnn import nn
+
     assert nn.DropConnectLinear is DropConnectLinear
     assert "DropConnectLinear(in_features=4, out_features=3, p=0.5" in repr(nn.DropConnectLinear(4, 3))
 
 
 def test_input_of_another_dtype_names_the_layer():
-    layer = DropConnectLinear(4, 3)                           # float32 weights
+    layer = DropConnectLinear(4, 3)  # float32 weights
     with pytest.raises(TypeError, match="DropConnectLinear: x is float64 but weight is float32"):
         layer(mc.tensor(np.zeros((2, 4))))
     with pytest.raises(TypeError, match="DropConnectLinear: x must be a Tensor, got ndarray"):

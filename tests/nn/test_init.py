@@ -1,4 +1,5 @@
 """nn.init: PyTorch's gains and fans, and sample statistics of each initialiser."""
+
 import math
 
 import numpy as np
@@ -18,7 +19,7 @@ def test_calculate_gain_table():
     assert init.calculate_gain("sigmoid") == 1
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
-    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01 ** 2)))
+    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))
     assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
     assert init.calculate_gain("selu") == 0.75
     with pytest.raises(ValueError, match="Unsupported nonlinearity"):
@@ -34,9 +35,9 @@ def test_fans_of_linear_and_conv_weights():
 
 # (shape, initialiser, kwargs, expected std, bound or None) on a large tensor, so that the
 # sample std is within 1% (its own error is about 0.2%); a wrong fan or gain is off by far more
-SHAPE = (256, 64, 3, 3)                      # fan_in 576, fan_out 2304
+SHAPE = (256, 64, 3, 3)  # fan_in 576, fan_out 2304
 CASES = [
-    ("kaiming_normal_", {}, math.sqrt(2) / math.sqrt(576), None),                     # leaky_relu, a=0
+    ("kaiming_normal_", {}, math.sqrt(2) / math.sqrt(576), None),  # leaky_relu, a=0
     ("kaiming_normal_", dict(mode="fan_out", nonlinearity="relu"), math.sqrt(2 / 2304), None),
     ("kaiming_uniform_", dict(a=math.sqrt(5)), 1 / math.sqrt(3 * 576), 1 / math.sqrt(576)),
     ("kaiming_uniform_", dict(nonlinearity="relu"), math.sqrt(2 / 576), math.sqrt(6 / 576)),
@@ -68,7 +69,7 @@ def test_constant_initialisers_and_raw_arrays():
     init.zeros_(w)
     assert (w.data == 0).all()
     raw = np.zeros((2, 2))
-    init.normal_(raw, std=3.0, generator=1)       # works on a bare array too, in place
+    init.normal_(raw, std=3.0, generator=1)  # works on a bare array too, in place
     assert raw.std() > 0
 
 
@@ -82,7 +83,7 @@ def test_generators_seeds_and_the_default_stream():
     mc.manual_seed(5)
     init.xavier_uniform_(b)
     np.testing.assert_array_equal(a.data, b.data)
-    init.xavier_uniform_(b)                         # the default stream moved on
+    init.xavier_uniform_(b)  # the default stream moved on
     assert not np.array_equal(a.data, b.data)
     with pytest.raises(TypeError, match="seed must be an int"):
         mc.manual_seed(1.5)

@@ -1,4 +1,5 @@
 """nn.Linear, the simple layers and the loss modules: golden values from PyTorch, gradient checks, errors."""
+
 import math
 
 import numpy as np
@@ -48,11 +49,11 @@ def test_small_mlp_gradcheck():
 def test_linear_default_init_is_pytorchs():
     mc.manual_seed(0)
     lin = nn.Linear(400, 300)
-    bound = 1 / math.sqrt(400)          # kaiming_uniform_(a=sqrt(5)) reduces to this bound
+    bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=sqrt(5)) reduces to this bound
     w, b = lin.weight.data, lin.bias.data
     assert w.dtype == np.float32 and w.shape == (300, 400) and b.shape == (300,)
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
-    np.testing.assert_allclose(w.std(), bound / math.sqrt(3), rtol=0.01)   # U(-b, b): std b/sqrt(3)
+    np.testing.assert_allclose(w.std(), bound / math.sqrt(3), rtol=0.01)  # U(-b, b): std b/sqrt(3)
     assert abs(w.mean()) < 3 * bound / math.sqrt(3) / math.sqrt(w.size)
     assert np.abs(w).max() > 0.99 * bound
 
@@ -62,7 +63,7 @@ def test_manual_seed_makes_construction_reproducible():
     a = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     mc.manual_seed(123)
     b = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
-    c = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))     # the stream moved on
+    c = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))  # the stream moved on
     for (k, va), vb, vc in zip(a.state_dict().items(), b.state_dict().values(), c.state_dict().values()):
         np.testing.assert_array_equal(va, vb, err_msg=k)
         assert not np.array_equal(va, vc)
@@ -80,8 +81,9 @@ def test_linear_rejects_bad_input_naming_the_layer_and_both_shapes():
     head = LeNetHead()
     with pytest.raises(ValueError) as err:
         head(mc.tensor(np.zeros((8, 100), dtype=np.float32)))
-    assert str(err.value) == ("Linear(fc1): x has 100 features but weight expects 84; "
-                              "x (8, 100), weight (10, 84)")
+    assert str(err.value) == (
+        "Linear(fc1): x has 100 features but weight expects 84; x (8, 100), weight (10, 84)"
+    )
     with pytest.raises(TypeError, match=r"Linear\(fc1\): x must be a floating-point tensor, got dtype int64"):
         head(mc.tensor(np.zeros((8, 84), dtype=np.int64)))
     with pytest.raises(TypeError, match=r"Linear\(fc1\): x is float64 but weight is float32"):
@@ -111,7 +113,7 @@ def test_softmax_layers(t):
     np.testing.assert_allclose(nn.Softmax(dim=1)(x).data, p, rtol=1e-12)
     np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(x).data, np.log(p), rtol=1e-12)
     with pytest.warns(UserWarning, match="implicit dimension"):
-        np.testing.assert_allclose(nn.Softmax()(x).data, p, rtol=1e-12)     # 2-D: dim 1, as PyTorch
+        np.testing.assert_allclose(nn.Softmax()(x).data, p, rtol=1e-12)  # 2-D: dim 1, as PyTorch
     assert repr(nn.LogSoftmax(dim=1)) == "LogSoftmax(dim=1)"
 
 

@@ -1,4 +1,5 @@
 """nn.Module semantics: registration, dotted names, buffers, state dicts, modes, dtypes, hooks, repr."""
+
 import collections
 import copy
 
@@ -40,15 +41,30 @@ def x64(*shape, seed=0):
 
 # --- registration and names -------------------------------------------------
 
+
 def test_parameters_modules_and_buffers_are_registered_by_assignment():
     net = Net()
     names = [n for n, _ in net.named_parameters()]
-    assert names == ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
-                     "bn.weight", "fc1.weight", "fc1.bias"]
+    assert names == [
+        "features.0.weight",
+        "features.0.bias",
+        "features.2.weight",
+        "features.2.bias",
+        "bn.weight",
+        "fc1.weight",
+        "fc1.bias",
+    ]
     assert [n for n, _ in net.named_buffers()] == ["bn.running_mean", "bn.num_batches_tracked", "bn.scratch"]
     assert [n for n, _ in net.named_children()] == ["features", "bn", "fc1"]
-    assert [n for n, _ in net.named_modules()] == ["", "features", "features.0", "features.1",
-                                                   "features.2", "bn", "fc1"]
+    assert [n for n, _ in net.named_modules()] == [
+        "",
+        "features",
+        "features.0",
+        "features.1",
+        "features.2",
+        "bn",
+        "fc1",
+    ]
     assert len(list(net.parameters())) == 7 and len(list(net.modules())) == 7
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
 
@@ -57,7 +73,7 @@ def test_buffers_are_tensors_without_grad_holding_the_array():
     bn = Stats(3)
     assert isinstance(bn.running_mean, mc.Tensor) and not bn.running_mean.requires_grad
     assert isinstance(bn.running_mean.data, np.ndarray) and bn.running_mean.data.shape == (3,)
-    bn.running_mean = np.full(3, 2.0)          # assigning to a buffer's name replaces the buffer
+    bn.running_mean = np.full(3, 2.0)  # assigning to a buffer's name replaces the buffer
     assert "running_mean" in bn._buffers and bn.running_mean.data.tolist() == [2.0] * 3
     with pytest.raises(TypeError, match="buffer 'running_mean'"):
         bn.running_mean = "nope"
@@ -70,6 +86,7 @@ def test_shared_parameters_are_listed_once():
             self.a = nn.Linear(3, 3)
             self.b = nn.Linear(3, 3)
             self.b.weight = self.a.weight
+
     tied = Tied()
     assert [n for n, _ in tied.named_parameters()] == ["a.weight", "a.bias", "b.bias"]
     assert len(list(tied.named_parameters(remove_duplicate=False))) == 4
@@ -78,12 +95,13 @@ def test_shared_parameters_are_listed_once():
 def test_registration_errors():
     class Early(nn.Module):
         def __init__(self):
-            self.w = nn.Parameter(np.ones(2))        # before super().__init__()
+            self.w = nn.Parameter(np.ones(2))  # before super().__init__()
+
     with pytest.raises(AttributeError, match="before Module.__init__"):
         Early()
     lin = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="as parameter 'weight'"):
-        lin.weight = mc.tensor(np.ones((2, 2)))      # a plain Tensor is not a Parameter
+        lin.weight = mc.tensor(np.ones((2, 2)))  # a plain Tensor is not a Parameter
     with pytest.raises(KeyError, match="contain"):
         lin.register_parameter("a.b", None)
     with pytest.raises(KeyError, match="already exists"):
@@ -107,12 +125,15 @@ def test_children_learn_their_dotted_names_even_when_nested_later():
     inner = nn.Sequential(nn.Linear(2, 2))
     assert inner[0]._name == "0"
     outer = nn.Module()
-    outer.features = inner                       # renamed once it becomes a child
+    outer.features = inner  # renamed once it becomes a child
     assert inner._name == "features" and inner[0]._name == "features.0"
     assert inner[0]._label() == "Linear(features.0)" and nn.Linear(1, 1)._label() == "Linear"
     net = Net()
-    with pytest.raises(ValueError, match=r"^Linear\(features\.0\): x has 7 features but weight expects 4; "
-                                         r"x \(2, 7\), weight \(6, 4\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Linear\(features\.0\): x has 7 features but weight expects 4; "
+        r"x \(2, 7\), weight \(6, 4\)$",
+    ):
         net(mc.tensor(np.ones((2, 7), dtype=np.float32)))
 
 
@@ -129,16 +150,26 @@ def test_get_submodule_and_apply():
 
 # --- state dicts --------------------------------------------------------------
 
+
 def test_state_dict_keys_order_and_copies():
     net = Net()
     sd = net.state_dict()
     assert isinstance(sd, collections.OrderedDict)
-    assert list(sd) == ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
-                        "bn.weight", "bn.running_mean", "bn.num_batches_tracked", "fc1.weight", "fc1.bias"]
+    assert list(sd) == [
+        "features.0.weight",
+        "features.0.bias",
+        "features.2.weight",
+        "features.2.bias",
+        "bn.weight",
+        "bn.running_mean",
+        "bn.num_batches_tracked",
+        "fc1.weight",
+        "fc1.bias",
+    ]
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     assert sd["bn.num_batches_tracked"].dtype == np.int64 and sd["bn.num_batches_tracked"].shape == ()
     before = sd["fc1.weight"].copy()
-    net.fc1.weight.data += 1                     # the saved dict must not follow training
+    net.fc1.weight.data += 1  # the saved dict must not follow training
     np.testing.assert_array_equal(sd["fc1.weight"], before)
     assert net.state_dict(keep_vars=True)["fc1.weight"] is net.fc1.weight
 
@@ -154,7 +185,7 @@ def test_load_state_dict_round_trip():
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     np.testing.assert_array_equal(a(x).data, b(x).data)
-    assert b.fc1.weight.data is weight_array     # copied in place: optimizers keep their arrays
+    assert b.fc1.weight.data is weight_array  # copied in place: optimizers keep their arrays
 
 
 def test_strict_load_lists_every_missing_unexpected_and_misshaped_key():
@@ -172,8 +203,10 @@ def test_strict_load_lists_every_missing_unexpected_and_misshaped_key():
     assert msg.startswith("Error(s) in loading state_dict for Net:")
     assert 'Missing key(s) in state_dict: "bn.running_mean", "fc1.bias".' in msg
     assert 'Unexpected key(s) in state_dict: "fc2.weight".' in msg
-    assert ("size mismatch for features.0.weight: copying a param with shape (6, 7) from checkpoint, "
-            "the shape in current model is (6, 4).") in msg
+    assert (
+        "size mismatch for features.0.weight: copying a param with shape (6, 7) from checkpoint, "
+        "the shape in current model is (6, 4)."
+    ) in msg
     assert "size mismatch for fc1.weight: copying a param with shape (10, 84)" in msg
     assert "the shape in current model is (3, 5)" in msg
     # nothing is copied when anything is wrong
@@ -188,8 +221,9 @@ def test_non_strict_load_reports_keys_but_still_refuses_wrong_shapes():
     result = net.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["fc1.bias"] and result.unexpected_keys == ["extra"]
     sd["fc1.weight"] = np.zeros((1, 1), dtype=np.float32)
-    with pytest.raises(RuntimeError,
-                       match=r"size mismatch for fc1\.weight: copying a param with shape \(1, 1\)"):
+    with pytest.raises(
+        RuntimeError, match=r"size mismatch for fc1\.weight: copying a param with shape \(1, 1\)"
+    ):
         net.load_state_dict(sd, strict=False)
 
 
@@ -201,18 +235,21 @@ def test_load_casts_float_precision_but_refuses_another_kind_of_dtype():
     assert net.fc1.weight.dtype == np.float32
     np.testing.assert_allclose(net.fc1.weight.data, sd["fc1.weight"], rtol=1e-6)
     sd["bn.num_batches_tracked"] = np.array(1.5)
-    with pytest.raises(RuntimeError, match="dtype mismatch for bn.num_batches_tracked: the checkpoint "
-                                           "holds float64, the model int64"):
+    with pytest.raises(
+        RuntimeError,
+        match="dtype mismatch for bn.num_batches_tracked: the checkpoint holds float64, the model int64",
+    ):
         net.load_state_dict(sd)
 
 
 def test_non_persistent_buffers_stay_out_of_state_dict():
     bn = Stats(2)
     assert "scratch" not in bn.state_dict()
-    bn.load_state_dict(bn.state_dict())          # and are not asked for
+    bn.load_state_dict(bn.state_dict())  # and are not asked for
 
 
 # --- modes, dtypes, devices, gradients ----------------------------------------
+
 
 def test_train_and_eval_reach_every_module():
     net = Net()
@@ -232,7 +269,7 @@ def test_double_and_float_convert_parameters_and_float_buffers_in_place():
     assert net.double() is net
     assert net.fc1.weight is w and w.dtype == np.float64 and w.grad.dtype == np.float64
     assert net.bn.running_mean.dtype == np.float64
-    assert net.bn.num_batches_tracked.dtype == np.int64          # integer buffers keep their dtype
+    assert net.bn.num_batches_tracked.dtype == np.int64  # integer buffers keep their dtype
     assert net(mc.tensor(np.ones((2, 4)))).dtype == np.float64
     net.float()
     assert all(p.dtype == np.float32 for p in net.parameters())
@@ -265,6 +302,7 @@ def test_deepcopy_gives_an_independent_model():
 
 # --- hooks ---------------------------------------------------------------------
 
+
 def test_forward_hooks_see_inputs_and_outputs_and_can_be_removed():
     lin = nn.Linear(3, 2).double()
     calls = []
@@ -275,7 +313,7 @@ def test_forward_hooks_see_inputs_and_outputs_and_can_be_removed():
     handle.remove()
     lin(x)
     assert len(calls) == 1
-    with lin.register_forward_hook(lambda m, i, o: o * 2):     # a hook may replace the output
+    with lin.register_forward_hook(lambda m, i, o: o * 2):  # a hook may replace the output
         np.testing.assert_allclose(lin(x).data, 2 * y.data)
     np.testing.assert_allclose(lin(x).data, y.data)
     pre = lin.register_forward_pre_hook(lambda m, inputs: (inputs[0] * 0,))
@@ -287,9 +325,13 @@ def test_hooks_find_the_first_module_whose_output_is_not_finite():
     net = Net().double()
     net.features[2].weight.data[0, 0] = np.inf
     bad = []
-    handles = [m.register_forward_hook(
-        lambda m, i, o, name=name: bad.append(name) if not np.isfinite(o.data).all() else None)
-        for name, m in net.named_modules() if name]
+    handles = [
+        m.register_forward_hook(
+            lambda m, i, o, name=name: bad.append(name) if not np.isfinite(o.data).all() else None
+        )
+        for name, m in net.named_modules()
+        if name
+    ]
     with np.errstate(invalid="ignore", over="ignore"):
         net(x64(2, 4))
     for h in handles:
@@ -298,6 +340,7 @@ def test_hooks_find_the_first_module_whose_output_is_not_finite():
 
 
 # --- printing --------------------------------------------------------------------
+
 
 def test_repr_matches_pytorch_layout():
     net = Net()
@@ -310,12 +353,14 @@ def test_repr_matches_pytorch_layout():
         "  )\n"
         "  (bn): Stats()\n"
         "  (fc1): Linear(in_features=5, out_features=3, bias=True)\n"
-        ")")
+        ")"
+    )
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
 
 
 # --- containers ------------------------------------------------------------------
+
 
 def test_sequential_indexing_slicing_and_names():
     seq = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
@@ -327,7 +372,7 @@ def test_sequential_indexing_slicing_and_names():
     seq.append(nn.Sigmoid())
     assert list(seq._modules) == ["0", "1", "2", "3"]
     new = nn.Linear(3, 7)
-    seq[2] = new                                 # swap a head, as in fine-tuning
+    seq[2] = new  # swap a head, as in fine-tuning
     assert seq[2] is new and [n for n, _ in seq.named_parameters()][-1] == "2.bias"
     x = mc.tensor(np.ones((5, 4), dtype=np.float32))
     assert seq(x).shape == (5, 7)

@@ -1,4 +1,5 @@
 """nn.utils: clip_grad_norm_ / clip_grad_value_ and parameters <-> one vector."""
+
 import numpy as np
 import pytest
 
@@ -21,10 +22,10 @@ def test_clip_grad_norm_scales_all_gradients_together():
     old = ps[0].grad.data
     total = clip_grad_norm_(ps, max_norm=1.0)
     assert isinstance(total, mc.Tensor) and total.item() == pytest.approx(5.0)
-    coef = 1.0 / (5.0 + 1e-6)                    # PyTorch's formula
+    coef = 1.0 / (5.0 + 1e-6)  # PyTorch's formula
     np.testing.assert_allclose(ps[0].grad.data, [3 * coef, 0.0], rtol=1e-15)
     np.testing.assert_allclose(ps[1].grad.data, [[4 * coef], [0.0]], rtol=1e-15)
-    assert old.tolist() == [3.0, 0.0]            # a new array: a holder of the old one keeps it
+    assert old.tolist() == [3.0, 0.0]  # a new array: a holder of the old one keeps it
 
 
 def test_clip_grad_norm_leaves_small_gradients_and_skips_missing_ones():
@@ -55,7 +56,7 @@ def test_parameters_to_vector_and_back():
     vec = parameters_to_vector(lin.parameters())
     assert vec.shape == (8,)
     np.testing.assert_array_equal(vec.data[:6], lin.weight.data.ravel())
-    (vec * mc.tensor(np.arange(8.0))).sum().backward()       # the gradient flows to the parameters
+    (vec * mc.tensor(np.arange(8.0))).sum().backward()  # the gradient flows to the parameters
     np.testing.assert_array_equal(lin.bias.grad.data, [6.0, 7.0])
     vector_to_parameters(mc.tensor(np.arange(8.0)), lin.parameters())
     assert lin.weight.data.tolist() == [[0, 1, 2], [3, 4, 5]] and lin.bias.data.tolist() == [6, 7]

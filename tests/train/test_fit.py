@@ -1,4 +1,5 @@
 """fit / evaluate / predict on tiny problems: learning, checkpoints, resume, non-finite loss."""
+
 import json
 import os
 
@@ -30,25 +31,41 @@ def blobs(n=240, seed=0):
 
 def small_net(seed=0, dropout=0.0):
     mc.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Dropout(dropout),
-                         nn.Flatten(), nn.Linear(64, 2))
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Dropout(dropout), nn.Flatten(), nn.Linear(64, 2)
+    )
 
 
 def loaders(seed=0):
-    return (data.DataLoader(blobs(), batch_size=32, shuffle=True, seed=seed),
-            data.DataLoader(blobs(120, seed=1), batch_size=60))
+    return (
+        data.DataLoader(blobs(), batch_size=32, shuffle=True, seed=seed),
+        data.DataLoader(blobs(120, seed=1), batch_size=60),
+    )
 
 
 def test_fit_learns_a_tiny_problem():
     train, val = loaders()
     model = small_net()
-    history = fit(model, train, optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=4,
-                  val_loader=val, progress=False)
+    history = fit(
+        model,
+        train,
+        optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+        epochs=4,
+        val_loader=val,
+        progress=False,
+    )
     assert len(history) == 4
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert history["val_acc"][-1] >= 0.95
-    assert set(history.last()) >= {"train_loss", "train_acc", "val_loss", "val_acc", "seconds",
-                                    "images_per_second", "lr"}
+    assert set(history.last()) >= {
+        "train_loss",
+        "train_acc",
+        "val_loss",
+        "val_acc",
+        "seconds",
+        "images_per_second",
+        "lr",
+    }
 
 
 def test_evaluate_confusion_and_predict():
@@ -71,13 +88,25 @@ def run(tmp_path, epochs, resume=False, stop_after=None):
     sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
     callbacks = ()
     if stop_after is not None:
+
         def crash(epoch, row, model):
             if epoch + 1 == stop_after:
-                raise KeyboardInterrupt   # as if the run were killed after this checkpoint
+                raise KeyboardInterrupt  # as if the run were killed after this checkpoint
+
         callbacks = (crash,)
     try:
-        fit(model, train, opt, epochs, val_loader=val, scheduler=sched, out=str(tmp_path),
-            resume=resume, callbacks=callbacks, progress=False)
+        fit(
+            model,
+            train,
+            opt,
+            epochs,
+            val_loader=val,
+            scheduler=sched,
+            out=str(tmp_path),
+            resume=resume,
+            callbacks=callbacks,
+            progress=False,
+        )
     except KeyboardInterrupt:
         pass
     return model
@@ -136,8 +165,13 @@ def test_progress_prints_one_line_per_epoch_when_not_a_terminal(capsys):
 
 
 def test_epoch_line_fits_80_columns():
-    row = {"train_loss": 12.3456, "train_acc": 0.9612, "val_loss": 0.0832, "val_acc": 0.974,
-           "images_per_second": 12345.6}
+    row = {
+        "train_loss": 12.3456,
+        "train_acc": 0.9612,
+        "val_loss": 0.0832,
+        "val_acc": 0.974,
+        "images_per_second": 12345.6,
+    }
     line = epoch_line("epoch 16/16", row)
     assert line == "epoch 16/16  loss 12.3456 acc 0.9612  val loss 0.0832 acc 0.9740  12,346 img/s"
     assert len(line) <= 80
@@ -169,8 +203,13 @@ def test_with_a_tqdm_bar_the_screen_stays_within_80_columns():
     for _ in range(10):
         bar.update(64, loss=123.456789, acc=0.987654)
     bar.close()
-    row = {"train_loss": 0.1234, "train_acc": 0.9612, "val_loss": 0.0832, "val_acc": 0.974,
-           "images_per_second": 1234.5}
+    row = {
+        "train_loss": 0.1234,
+        "train_acc": 0.9612,
+        "val_loss": 0.0832,
+        "val_acc": 0.974,
+        "images_per_second": 1234.5,
+    }
     Progress.line("epoch 12/16", row, stream=stream)
     screens = [part for chunk in stream.text.split("\n") for part in chunk.split("\r")]
     assert max(len(part.replace("\x1b[A", "")) for part in screens) <= 80
@@ -199,8 +238,9 @@ def test_weights_turning_nan_on_an_epochs_last_step_stop_before_the_checkpoint(t
     opt = PoisonedSGD(model.parameters(), at=2 * steps, lr=0.05)
     with pytest.raises(NonFiniteParameterError) as caught:
         fit(model, train, opt, 3, val_loader=val, out=str(tmp_path), progress=False)
-    assert str(caught.value).startswith(f"step {steps} of {steps} in epoch 2: the weights of "
-                                        "parameter '0.weight' (4, 1, 3, 3) became nan")
+    assert str(caught.value).startswith(
+        f"step {steps} of {steps} in epoch 2: the weights of parameter '0.weight' (4, 1, 3, 3) became nan"
+    )
     assert caught.value.kept == 1
     state = read_checkpoint(tmp_path / "checkpoint.npz")
     assert state["epoch"] == 1
@@ -225,16 +265,23 @@ def test_ctrl_c_raises_interrupted_with_the_epoch_and_the_checkpoint_kept(tmp_pa
     def stop(epoch, row, model):
         if epoch == 1:
             raise KeyboardInterrupt
+
     train, _ = loaders()
     model = small_net()
     with pytest.raises(Interrupted) as caught:
-        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, out=str(tmp_path),
-            callbacks=(stop,), progress=False)
-    assert (caught.value.epoch, caught.value.kept) == (2, 2)     # stopped after epoch 2's save
+        fit(
+            model,
+            train,
+            optim.SGD(model.parameters(), lr=0.1),
+            4,
+            out=str(tmp_path),
+            callbacks=(stop,),
+            progress=False,
+        )
+    assert (caught.value.epoch, caught.value.kept) == (2, 2)  # stopped after epoch 2's save
     with pytest.raises(Interrupted) as caught:
-        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, callbacks=(stop,),
-            progress=False)
-    assert caught.value.kept == 0                                 # no out: nothing kept
+        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, callbacks=(stop,), progress=False)
+    assert caught.value.kept == 0  # no out: nothing kept
 
 
 class WithAuxHead(nn.Module):
@@ -259,11 +306,12 @@ class WithAuxHead(nn.Module):
 def test_models_with_auxiliary_outputs_give_their_own_training_loss():
     train, val = loaders()
     model = WithAuxHead()
-    history = fit(model, train, optim.SGD(model.parameters(), lr=0.1, momentum=0.9), 2,
-                  val_loader=val, progress=False)
+    history = fit(
+        model, train, optim.SGD(model.parameters(), lr=0.1, momentum=0.9), 2, val_loader=val, progress=False
+    )
     assert model.calls == 2 * len(train) and history["val_acc"][-1] > 0.8
     plain = WithAuxHead()
-    plain.training_loss = None                    # as a model without the method
+    plain.training_loss = None  # as a model without the method
     with pytest.raises(TypeError, match="returned a tuple of 2 in training; give it a training_loss"):
         fit(plain, train, optim.SGD(plain.parameters(), lr=0.1), 1, progress=False)
 
@@ -271,6 +319,7 @@ def test_models_with_auxiliary_outputs_give_their_own_training_loss():
 def test_googlenet_weights_its_auxiliary_losses_by_0_3():
     import minicnn.functional as F
     from minicnn import models
+
     rng = np.random.default_rng(3)
     net = models.googlenet(variant="torchvision", num_classes=3)
     outputs = tuple(mc.tensor(rng.standard_normal((2, 3)).astype(np.float32)) for _ in range(3))
@@ -278,4 +327,5 @@ def test_googlenet_weights_its_auxiliary_losses_by_0_3():
     expected = sum(w * F.cross_entropy(o, target).item() for w, o in zip((1, 0.3, 0.3), outputs))
     assert net.training_loss(outputs, target).item() == pytest.approx(expected, rel=1e-6)
     assert net.training_loss(outputs[0], target).item() == pytest.approx(
-        F.cross_entropy(outputs[0], target).item())
+        F.cross_entropy(outputs[0], target).item()
+    )

@@ -10,6 +10,7 @@
 - Notebook pages lose the scripts nbconvert's template adds (MathJax and mermaid.js from a
   CDN): the site loads nothing from another host, and its math is typeset at build time.
 """
+
 import glob
 import html
 import json
@@ -25,7 +26,7 @@ from mkdocs.utils import meta
 
 log = logging.getLogger("mkdocs.hooks.course")
 
-COURSE_DIR = "notebooks"   # the notebooks' path in the site, as in the repository
+COURSE_DIR = "notebooks"  # the notebooks' path in the site, as in the repository
 SYLLABUS = "course/index.md"
 MARKER = "<!-- chapters -->"
 
@@ -62,8 +63,14 @@ def on_config(config):
     for item in config.nav or []:
         if isinstance(item, dict) and "Course" in item:
             section = item["Course"]
-            at = next((i + 1 for i, e in enumerate(section)
-                       if isinstance(e, dict) and "course/prerequisites.md" in e.values()), 1)
+            at = next(
+                (
+                    i + 1
+                    for i, e in enumerate(section)
+                    if isinstance(e, dict) and "course/prerequisites.md" in e.values()
+                ),
+                1,
+            )
             section[at:at] = entries
             break
     else:
@@ -71,12 +78,18 @@ def on_config(config):
     return config
 
 
-@event_priority(50)          # before mkdocs-jupyter's on_files, which claims the .ipynb files
+@event_priority(50)  # before mkdocs-jupyter's on_files, which claims the .ipynb files
 def on_files(files, config):
     root = os.path.dirname(config.config_file_path)
     for _, path, _ in _state["notebooks"]:
-        files.append(File(f"{COURSE_DIR}/{os.path.basename(path)}", src_dir=root,
-                          dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls))
+        files.append(
+            File(
+                f"{COURSE_DIR}/{os.path.basename(path)}",
+                src_dir=root,
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+            )
+        )
     return files
 
 
@@ -132,16 +145,20 @@ def _op_box_md(page_src, files):
     """The "In the course" box for an op page: the chapters that read it, its exercises."""
     uses = []
     for key, path, title in _state["notebooks"]:
-        sections = [s for s, pages in (_state["chapters"].get(key, {}).get("sections") or {}).items()
-                    if page_src in pages]
+        sections = [
+            s
+            for s, pages in (_state["chapters"].get(key, {}).get("sections") or {}).items()
+            if page_src in pages
+        ]
         if sections:
             nb = f"{COURSE_DIR}/{os.path.basename(path)}"
             uses.append(f"[{title}]({_rel(nb, page_src)}) (" + "; ".join(sections) + ")")
     if not uses:
         return ""
     exercises = _exercises_md(_state["exercise_pages"].get(page_src), page_src)
-    return ('!!! info "In the course"\n    Notebook: ' + ", ".join(uses) + ".\n\n"
-            f"    Exercises: {exercises}.\n")
+    return (
+        '!!! info "In the course"\n    Notebook: ' + ", ".join(uses) + f".\n\n    Exercises: {exercises}.\n"
+    )
 
 
 def on_page_markdown(text, page, config, files):
@@ -157,11 +174,12 @@ def on_page_markdown(text, page, config, files):
 
 
 _EXTERNAL = re.compile(
-    r'<script src="[^"]*">\s*</script>'                       # MathJax, from the CDN
-    r'|<script type="text/x-mathjax-config">.*?</script>'     # its configuration
-    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>'    # mermaid.js, from a CDN
-    r'|<!-- (?:Load mathjax|MathJax configuration|End of (?:mathjax|mermaid) configuration) -->',
-    re.DOTALL | re.IGNORECASE)
+    r'<script src="[^"]*">\s*</script>'  # MathJax, from the CDN
+    r'|<script type="text/x-mathjax-config">.*?</script>'  # its configuration
+    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>'  # mermaid.js, from a CDN
+    r"|<!-- (?:Load mathjax|MathJax configuration|End of (?:mathjax|mermaid) configuration) -->",
+    re.DOTALL | re.IGNORECASE,
+)
 _H2 = re.compile(r"(<h2 id=\"[^\"]*\">)(.*?)(</h2>)", re.DOTALL)
 
 
@@ -192,8 +210,12 @@ def on_page_content(content, page, config, files):
         pages = dict.fromkeys(p for s, ps in sections.items() if s.lower() in heading for p in ps)
         if not pages:
             return m.group(0)
-        return (m.group(0) + '\n<p class="course-read">Read alongside: '
-                + ", ".join(link(p) for p in pages) + "</p>")
+        return (
+            m.group(0)
+            + '\n<p class="course-read">Read alongside: '
+            + ", ".join(link(p) for p in pages)
+            + "</p>"
+        )
 
     content = _H2.sub(add_links, content)
     time = f", about {html.escape(ch['time'])}" if ch.get("time") else ""
@@ -202,16 +224,22 @@ def on_page_content(content, page, config, files):
     if pages:
         header.append("Op pages: " + ", ".join(link(p) for p in pages) + ".")
     for paper in ch.get("papers") or []:
-        header.append("Paper: " + markdown.markdown(paper)[len("<p>"):-len("</p>")] + ".")
+        header.append("Paper: " + markdown.markdown(paper)[len("<p>") : -len("</p>")] + ".")
     names = ch.get("exercises")
-    exercises = (", ".join(f"<code>{html.escape(n)}</code>" for n in names)
-                 + f' (<a href="{href("exercises.md")}">how to check them</a>)' if names
-                 else f'see the <a href="{href("exercises.md")}">exercise list</a>')
+    exercises = (
+        ", ".join(f"<code>{html.escape(n)}</code>" for n in names)
+        + f' (<a href="{href("exercises.md")}">how to check them</a>)'
+        if names
+        else f'see the <a href="{href("exercises.md")}">exercise list</a>'
+    )
     header.append(f"Exercises: {exercises}.")
-    box = ('<div class="admonition info course-header"><p class="admonition-title">In the course</p>'
-           + "".join(f"<p>{h}</p>" for h in header) + "</div>\n")
-    at = content.find("</h1>")         # under the notebook's title, where a reader starts
-    return box + content if at < 0 else content[:at + 5] + "\n" + box + content[at + 5:]
+    box = (
+        '<div class="admonition info course-header"><p class="admonition-title">In the course</p>'
+        + "".join(f"<p>{h}</p>" for h in header)
+        + "</div>\n"
+    )
+    at = content.find("</h1>")  # under the notebook's title, where a reader starts
+    return box + content if at < 0 else content[: at + 5] + "\n" + box + content[at + 5 :]
 
 
 def _built(files, src):

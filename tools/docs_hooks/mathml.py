@@ -13,6 +13,7 @@ and would otherwise leave the brackets as escaped text.
 A formula latex2mathml cannot read is a build warning naming the page, so ``mkdocs build
 --strict`` fails on it rather than shipping raw TeX.
 """
+
 import html
 import logging
 import re
@@ -86,7 +87,7 @@ def on_page_markdown(markdown, page, config, files):
             end += 1
         if out and out[-1].strip():
             out.append("")
-        out.extend(lines[i:end + 1])
+        out.extend(lines[i : end + 1])
         if end + 1 < len(lines) and lines[end + 1].strip():
             out.append("")
         i = end + 1
@@ -96,6 +97,5 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(content, page, config, files):
     content = _ARITHMATEX.sub(lambda m: _arithmatex(m, page), content)
     if page.file.src_uri.endswith(".ipynb"):
-        content = _MD_CELL.sub(lambda m: m.group(1) + _notebook_math(m.group(2), page) + m.group(3),
-                               content)
+        content = _MD_CELL.sub(lambda m: m.group(1) + _notebook_math(m.group(2), page) + m.group(3), content)
     return content

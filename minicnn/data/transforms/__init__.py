@@ -10,10 +10,29 @@ never modified in place.
     train_tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(),
                           T.Normalize(mean, std)])
 """
+
 from .base import Compose
 from .color import ColorJitter, Normalize, PCALighting
-from .geometric import (CenterCrop, RandomCrop, RandomHorizontalFlip, RandomResizedCrop,
-                        RandomTranslate, Resize, TenCrop)
+from .geometric import (
+    CenterCrop,
+    RandomCrop,
+    RandomHorizontalFlip,
+    RandomResizedCrop,
+    RandomTranslate,
+    Resize,
+    TenCrop,
+)
 
-__all__ = ["Compose", "Normalize", "ColorJitter", "PCALighting", "CenterCrop", "RandomCrop",
-           "RandomHorizontalFlip", "RandomResizedCrop", "RandomTranslate", "Resize", "TenCrop"]
+__all__ = [
+    "Compose",
+    "Normalize",
+    "ColorJitter",
+    "PCALighting",
+    "CenterCrop",
+    "RandomCrop",
+    "RandomHorizontalFlip",
+    "RandomResizedCrop",
+    "RandomTranslate",
+    "Resize",
+    "TenCrop",
+]

@@ -1,4 +1,5 @@
 """What every transform shares: checking the batch, the generator, and Compose."""
+
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 """Pixel-value transforms: normalization and colour augmentation."""
+
 import numpy as np
 
 from .base import Transform
@@ -10,9 +11,9 @@ LUMA = np.array([0.299, 0.587, 0.114])
 # reimplementations of AlexNet's lighting noise (fb.resnet.torch): eigenvalues,
 # and eigenvectors as columns.
 IMAGENET_EIGVAL = np.array([0.2175, 0.0188, 0.0045])
-IMAGENET_EIGVEC = np.array([[-0.5675, 0.7192, 0.4009],
-                            [-0.5808, -0.0045, -0.8140],
-                            [-0.5836, -0.6948, 0.4203]])
+IMAGENET_EIGVEC = np.array(
+    [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]]
+)
 
 
 class Normalize(Transform):
@@ -22,13 +23,17 @@ class Normalize(Transform):
         self.mean = np.asarray(mean, dtype=np.float64).reshape(-1)
         self.std = np.asarray(std, dtype=np.float64).reshape(-1)
         if self.mean.shape != self.std.shape or np.any(self.std <= 0):
-            raise ValueError(f"Normalize: mean and std need one value per channel and std > 0; "
-                             f"got mean {self.mean.tolist()}, std {self.std.tolist()}")
+            raise ValueError(
+                f"Normalize: mean and std need one value per channel and std > 0; "
+                f"got mean {self.mean.tolist()}, std {self.std.tolist()}"
+            )
 
     def apply(self, x, rng):
         if x.shape[1] != len(self.mean):
-            raise ValueError(f"Normalize: batch {tuple(x.shape)} has {x.shape[1]} channel(s) but "
-                             f"mean/std have {len(self.mean)}")
+            raise ValueError(
+                f"Normalize: batch {tuple(x.shape)} has {x.shape[1]} channel(s) but "
+                f"mean/std have {len(self.mean)}"
+            )
         shape = (1, -1, 1, 1)
         return ((x - self.mean.reshape(shape)) / self.std.reshape(shape)).astype(x.dtype)
 
@@ -56,8 +61,7 @@ class ColorJitter(Transform):
     """
 
     def __init__(self, brightness=0, contrast=0, saturation=0):
-        for name, v in (("brightness", brightness), ("contrast", contrast),
-                        ("saturation", saturation)):
+        for name, v in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation)):
             if v < 0:
                 raise ValueError(f"ColorJitter: {name} must be >= 0, got {v}")
         self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
@@ -70,8 +74,7 @@ class ColorJitter(Transform):
         if self.brightness:
             out = _blend(out, 0, factor(self.brightness))
         if self.contrast:
-            out = _blend(out, _gray(out).mean(axis=(1, 2, 3), keepdims=True),
-                         factor(self.contrast))
+            out = _blend(out, _gray(out).mean(axis=(1, 2, 3), keepdims=True), factor(self.contrast))
         if self.saturation:
             out = _blend(out, _gray(out), factor(self.saturation))
         return out.copy() if out is x else out
@@ -94,8 +97,10 @@ class PCALighting(Transform):
         self.eigval = np.asarray(IMAGENET_EIGVAL if eigval is None else eigval, dtype=np.float64)
         self.eigvec = np.asarray(IMAGENET_EIGVEC if eigvec is None else eigvec, dtype=np.float64)
         if self.eigval.shape != (3,) or self.eigvec.shape != (3, 3):
-            raise ValueError(f"PCALighting: expected eigval (3,) and eigvec (3, 3) (eigenvectors "
-                             f"as columns), got {self.eigval.shape} and {self.eigvec.shape}")
+            raise ValueError(
+                f"PCALighting: expected eigval (3,) and eigvec (3, 3) (eigenvectors "
+                f"as columns), got {self.eigval.shape} and {self.eigvec.shape}"
+            )
 
     def fit(self, images):
         """Set eigval/eigvec from the 3x3 covariance of all RGB pixels of ``images``; returns self.
@@ -104,25 +109,25 @@ class PCALighting(Transform):
         """
         images = np.asarray(images)
         if images.ndim != 4 or images.shape[1] != 3:
-            raise ValueError(f"PCALighting.fit: expected RGB images (N, 3, H, W), "
-                             f"got shape {tuple(images.shape)}")
+            raise ValueError(
+                f"PCALighting.fit: expected RGB images (N, 3, H, W), got shape {tuple(images.shape)}"
+            )
         # Sums over chunks of images, so 50,000 CIFAR images need no float64 copy.
         total, outer, count = np.zeros(3), np.zeros((3, 3)), 0
         for start in range(0, len(images), 1024):
-            pixels = images[start:start + 1024].transpose(1, 0, 2, 3).reshape(3, -1)
+            pixels = images[start : start + 1024].transpose(1, 0, 2, 3).reshape(3, -1)
             pixels = pixels.astype(np.float64)
             total, outer = total + pixels.sum(axis=1), outer + pixels @ pixels.T
             count += pixels.shape[1]
         mean = total / count
         eigval, eigvec = np.linalg.eigh(outer / count - np.outer(mean, mean))
-        order = np.argsort(eigval)[::-1]                 # largest component first
+        order = np.argsort(eigval)[::-1]  # largest component first
         self.eigval, self.eigvec = np.maximum(eigval[order], 0), eigvec[:, order]
         return self
 
     def apply(self, x, rng):
         if x.shape[1] != 3:
-            raise ValueError(f"PCALighting: expected RGB images (N, 3, H, W), "
-                             f"got batch {tuple(x.shape)}")
+            raise ValueError(f"PCALighting: expected RGB images (N, 3, H, W), got batch {tuple(x.shape)}")
         alpha = rng.normal(0, self.alphastd, size=(len(x), 3))
-        offset = (alpha * self.eigval) @ self.eigvec.T      # (N, 3): eigvec @ (alpha * eigval)
+        offset = (alpha * self.eigval) @ self.eigvec.T  # (N, 3): eigvec @ (alpha * eigval)
         return (x + offset[:, :, None, None]).astype(x.dtype)

@@ -1,4 +1,5 @@
 """Crops, flips, shifts and resizing: where each image's pixels come from."""
+
 import math
 
 import numpy as np
@@ -12,18 +13,20 @@ def crops(x, top, left, h, w):
 
     One fancy index for the whole batch; ``top``/``left`` are (N,) ints.
     """
-    rows = top[:, None] + np.arange(h)                      # (N, h)
-    cols = left[:, None] + np.arange(w)                     # (N, w)
+    rows = top[:, None] + np.arange(h)  # (N, h)
+    cols = left[:, None] + np.arange(w)  # (N, w)
     k = np.arange(len(x))[:, None, None]
-    out = x[k, :, rows[:, :, None], cols[:, None, :]]       # (N, h, w, C)
+    out = x[k, :, rows[:, :, None], cols[:, None, :]]  # (N, h, w, C)
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
 def _fits(name, x, h, w, pad=0):
     H, W = x.shape[2] + 2 * pad, x.shape[3] + 2 * pad
     if h > H or w > W:
-        raise ValueError(f"{name}: crop {h}x{w} is larger than the (padded) image {H}x{W}; "
-                         f"batch {tuple(x.shape)}, padding {pad}")
+        raise ValueError(
+            f"{name}: crop {h}x{w} is larger than the (padded) image {H}x{W}; "
+            f"batch {tuple(x.shape)}, padding {pad}"
+        )
     return H, W
 
 
@@ -61,7 +64,7 @@ class CenterCrop(Transform):
         h, w = self.size
         H, W = _fits("CenterCrop", x, h, w)
         top, left = int(round((H - h) / 2)), int(round((W - w) / 2))
-        return x[:, :, top:top + h, left:left + w].copy()
+        return x[:, :, top : top + h, left : left + w].copy()
 
 
 class RandomHorizontalFlip(Transform):
@@ -120,19 +123,20 @@ class RandomResizedCrop(Transform):
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
         self.size = pair("RandomResizedCrop", size)
         if not (0 < scale[0] <= scale[1] and 0 < ratio[0] <= ratio[1]):
-            raise ValueError(f"RandomResizedCrop: need 0 < scale[0] <= scale[1] and 0 < ratio[0] "
-                             f"<= ratio[1], got scale={scale}, ratio={ratio}")
+            raise ValueError(
+                f"RandomResizedCrop: need 0 < scale[0] <= scale[1] and 0 < ratio[0] "
+                f"<= ratio[1], got scale={scale}, ratio={ratio}"
+            )
         self.scale, self.ratio = tuple(scale), tuple(ratio)
 
     def boxes(self, n, H, W, rng, tries=10):
         """(top, left, h, w) int arrays of shape (n,): the boxes ``apply`` would resize."""
         area = H * W * rng.uniform(*self.scale, size=(n, tries))
-        aspect = np.exp(rng.uniform(math.log(self.ratio[0]), math.log(self.ratio[1]),
-                                    size=(n, tries)))
+        aspect = np.exp(rng.uniform(math.log(self.ratio[0]), math.log(self.ratio[1]), size=(n, tries)))
         w = np.round(np.sqrt(area * aspect)).astype(np.int64)
         h = np.round(np.sqrt(area / aspect)).astype(np.int64)
         ok = (w > 0) & (h > 0) & (w <= W) & (h <= H)
-        first = np.argmax(ok, axis=1)                       # the first try that fits
+        first = np.argmax(ok, axis=1)  # the first try that fits
         pick = np.arange(n), first
         h, w, found = h[pick], w[pick], ok[pick]
         # Fallback: the whole image, cut down to the nearest allowed aspect ratio.
@@ -162,7 +166,12 @@ class TenCrop(Transform):
     def apply(self, x, rng):
         h, w = self.size
         H, W = _fits("TenCrop", x, h, w)
-        corners = [(0, 0), (0, W - w), (H - h, 0), (H - h, W - w),
-                   (int(round((H - h) / 2)), int(round((W - w) / 2)))]
-        out = [img[:, :, t:t + h, l:l + w] for img in (x, x[:, :, :, ::-1]) for t, l in corners]
+        corners = [
+            (0, 0),
+            (0, W - w),
+            (H - h, 0),
+            (H - h, W - w),
+            (int(round((H - h) / 2)), int(round((W - w) / 2))),
+        ]
+        out = [img[:, :, t : t + h, l : l + w] for img in (x, x[:, :, :, ::-1]) for t, l in corners]
         return np.stack(out)
