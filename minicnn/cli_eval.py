@@ -13,6 +13,7 @@ import numpy as np
 
 from . import data, io, models
 from .cli_common import UsageError, build_model, check_device, check_model, load_data, use_kernels
+from .filecheck import check_regular
 from .train import evaluate
 
 
@@ -59,9 +60,9 @@ def num_classes_of(name, state):
 def eval_command(args):
     check_device(args.device)
     use_kernels(args.kernels)
-    if not os.path.isfile(args.weights):
-        what = "a folder, not a file" if os.path.isdir(args.weights) else "no such file"
-        raise UsageError(f"{args.weights!r}: {what}")
+    if not os.path.exists(args.weights):
+        raise UsageError(f"{args.weights!r}: no such file")
+    check_regular(args.weights, UsageError)
     loaded = io.load(args.weights)
     notes = _run_notes(args.weights, loaded)
     state = loaded["model"] if _is_checkpoint(loaded) else loaded
