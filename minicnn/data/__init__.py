@@ -5,7 +5,8 @@ int64); the DataLoader yields ``(x, y)`` minicnn Tensors.
 
 - bundled with pip packages (the ``data`` extra): ``mnist5k``, ``digits``
 - from files you have: ``MNIST``, ``FashionMNIST``, ``CIFAR10``, ``ImageFolder``
-- generated: ``SyntheticShapes``
+- generated: ``SyntheticShapes`` (``preset="easy"`` or ``"hard"``)
+- for experiments: ``cifar10_or_shapes`` (CIFAR-10 if ``$MINICNN_CIFAR10`` is set, else hard shapes)
 - building blocks: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``
 """
 from . import transforms
@@ -14,8 +15,9 @@ from .dataset import Dataset, Subset, TensorDataset, random_split
 from .files import CIFAR10, MNIST, FashionMNIST, read_idx
 from .image_folder import ImageFolder
 from .loader import DataLoader
+from .natural import cifar10_or_shapes
 from .synthetic import SHAPES, SyntheticShapes
 
 __all__ = ["transforms", "digits", "mnist5k", "Dataset", "Subset", "TensorDataset",
            "random_split", "CIFAR10", "MNIST", "FashionMNIST", "read_idx", "ImageFolder",
-           "DataLoader", "SHAPES", "SyntheticShapes"]
+           "DataLoader", "SHAPES", "SyntheticShapes", "cifar10_or_shapes"]
