@@ -37,15 +37,16 @@ def balanced_indices(labels, n, rng):
     return rng.permutation(chosen)
 
 
-def _cifar_subset(dataset, n, size, rng):
-    index = balanced_indices(dataset.labels, n, rng)
+def _cifar_subset(dataset, n, size, classes, rng):
+    kept = np.flatnonzero(dataset.labels < classes)
+    index = kept[balanced_indices(dataset.labels[kept], n, rng)]
     images = dataset.images[index]
     if size != images.shape[-1]:
         images = resize(images, size)
-    return TensorDataset(images, dataset.labels[index], classes=dataset.classes)
+    return TensorDataset(images, dataset.labels[index], classes=dataset.classes[:classes])
 
 
-def cifar10_or_shapes(n_train, n_test, size=32, seed=0):
+def cifar10_or_shapes(n_train, n_test, size=32, seed=0, classes=10):
     """(train, test, description): CIFAR-10 from ``$MINICNN_CIFAR10`` if set, else hard shapes.
 
     Args:
@@ -53,10 +54,13 @@ def cifar10_or_shapes(n_train, n_test, size=32, seed=0):
             CIFAR-10's 50,000 training and 10,000 test images).
         size: image side; CIFAR-10's 32x32 images are resized bilinearly.
         seed: which images (CIFAR-10), or which shapes are drawn.
-    Both splits are float32 (N, 3, size, size) in [0, 1] with 10 classes.
+        classes: the first ``classes`` classes of either (2..10).
+    Both splits are float32 (N, 3, size, size) in [0, 1].
     If the variable is set but the folder lacks the files, the shapes are
     used, with a warning and the reason in the description.
     """
+    if not 2 <= classes <= 10:
+        raise ValueError(f"cifar10_or_shapes: classes must be 2..10, got {classes}")
     root = os.environ.get(ENV)
     reason = f"{ENV} is not set"
     if root:
@@ -67,12 +71,17 @@ def cifar10_or_shapes(n_train, n_test, size=32, seed=0):
             warnings.warn(f"cifar10_or_shapes: {reason}; using SyntheticShapes(preset='hard')")
         else:
             rng = np.random.default_rng(seed)
-            train, test = _cifar_subset(train, n_train, size, rng), _cifar_subset(test, n_test, size, rng)
+            train = _cifar_subset(train, n_train, size, classes, rng)
+            test = _cifar_subset(test, n_test, size, classes, rng)
             return train, test, (f"CIFAR-10 from {root}: {n_train} training and {n_test} test images "
-                                 f"(class-balanced), {size}x{size}")
+                                 f"(class-balanced), {size}x{size}, {_classes(train)}")
     train_seed, test_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2))
-    train = SyntheticShapes(n_train, size, seed=train_seed, preset="hard")
-    test = SyntheticShapes(n_test, size, seed=test_seed, preset="hard")
+    train = SyntheticShapes(n_train, size, seed=train_seed, classes=classes, preset="hard")
+    test = SyntheticShapes(n_test, size, seed=test_seed, classes=classes, preset="hard")
     return train, test, (f"SyntheticShapes, hard preset: {n_train} training and {n_test} test images, "
-                         f"{size}x{size}, 10 classes ({reason}; set it to a folder holding "
+                         f"{size}x{size}, {_classes(train)} ({reason}; set it to a folder holding "
                          f"cifar-10-batches-py to use CIFAR-10)")
+
+
+def _classes(dataset):
+    return f"{len(dataset.classes)} classes ({', '.join(dataset.classes)})"

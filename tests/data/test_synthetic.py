@@ -134,6 +134,9 @@ def test_without_cifar_the_hard_shapes_are_used(monkeypatch):
     train, test, said = cifar10_or_shapes(40, 20, size=16, seed=3)
     assert "SyntheticShapes, hard preset" in said and "MINICNN_CIFAR10 is not set" in said
     assert train.images.shape == (40, 3, 16, 16) and test.images.shape == (20, 3, 16, 16)
+    assert train.classes == list(SHAPES) and cifar10_or_shapes(8, 4, 16, classes=4)[0].classes == list(SHAPES[:4])
+    with pytest.raises(ValueError, match="classes must be 2..10"):
+        cifar10_or_shapes(8, 4, 16, classes=11)
     assert not np.array_equal(train.images[:20], test.images)       # two different draws
     again, _, _ = cifar10_or_shapes(40, 20, size=16, seed=3)
     np.testing.assert_array_equal(again.images, train.images)
@@ -156,6 +159,9 @@ def test_cifar_is_used_when_the_variable_points_at_it(tmp_path, monkeypatch):
     assert train.images.shape == (30, 3, 16, 16) and test.images.shape == (10, 3, 16, 16)
     assert np.bincount(train.labels, minlength=10).tolist() == [3] * 10
     assert np.bincount(test.labels, minlength=10).tolist() == [1] * 10
+    five, five_test, said = cifar10_or_shapes(15, 10, size=16, seed=0, classes=5)
+    assert five.classes == ["airplane", "automobile", "bird", "cat", "deer"] and "5 classes" in said
+    assert np.bincount(five.labels).tolist() == [3] * 5 and np.bincount(five_test.labels).tolist() == [2] * 5
     full, _, _ = cifar10_or_shapes(30, 10, size=32, seed=0)          # unresized: CIFAR's own pixels
     pixels = np.concatenate([pickle.loads((folder / f"data_batch_{i}").read_bytes())[b"data"]
                              for i in range(1, 6)]).reshape(-1, 3, 32, 32).astype(np.float32) / 255
