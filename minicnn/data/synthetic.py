@@ -133,9 +133,10 @@ def _render_hard(rng, labels, names, size):
 
     Painted back to front: a textured background (base colour, four gratings
     up to fine stripes), three soft blobs of clutter, two smaller distractor
-    shapes of random classes, the labelled shape (the largest one, any size
-    from a fifth to two fifths of the image), and in two images of three an
-    occluding bar across part of it; then pixel noise.
+    shapes of random classes, the labelled shape (the largest one: its
+    radius 0.25 to 0.42 of the image side, the distractors' 0.3 to 0.5 of
+    that), and in half of the images an occluding bar across part of it;
+    then pixel noise.
     """
     n, f32 = len(labels), np.float32
     yy, xx = _grid(size)
@@ -186,9 +187,9 @@ class SyntheticShapes(TensorDataset):
         preset: ``"easy"``, one shape on a gently textured background in a
             colour far from it; or ``"hard"``, hard the way natural images
             are: a textured, cluttered background, smaller distractor
-            shapes, random colours (near the background's allowed), a wider
-            range of scales, and partial occlusion. The labelled shape is
-            always the largest.
+            shapes, random colours (closer to the background's than the
+            easy preset allows), a wider range of scales, and partial
+            occlusion. The labelled shape is always the largest.
     Labels int64 (n,) index ``self.classes``.
     """
 
