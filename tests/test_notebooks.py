@@ -19,7 +19,7 @@ KEY_OUTPUT = {
     "03_lenet5_mnist": r"LeNet-5 \(modern\) test accuracy: \d+\.\d+%",
     "04_alexnet_tricks": r"groups=1 614,656 parameters, groups=2 307,456",
     "05_deeper_vgg_nin_googlenet": r"multiply-adds: naive 303M, reduced 128M",
-    "06_resnet_and_batchnorm": r"ResNet-8 +last-epoch training error 0\.\d+",
+    "06_resnet_and_batchnorm": r"plain-\d+ +training error \d+\.\d+%",
     "07_finetuning_and_deep_features": r"deep features \+ linear classifier: \d+\.\d+%",
     "08_visualizing_cnns": r"test accuracy after \d+ epochs: \d+\.\d+%",
     "09_cpu_vs_gpu": r"one multiply of a 1-element tensor .*: [\d.]+ us",
