@@ -5,7 +5,8 @@ int64); the DataLoader yields ``(x, y)`` minicnn Tensors.
 
 - bundled with pip packages (the ``data`` extra): ``mnist5k``, ``digits``
 - from files you have: ``MNIST``, ``FashionMNIST``, ``CIFAR10``, ``ImageFolder``
-- generated: ``SyntheticShapes``
+- generated: ``SyntheticShapes`` (``preset="easy"`` or ``"hard"``)
+- for experiments: ``cifar10_or_shapes`` (CIFAR-10 if ``$MINICNN_CIFAR10`` is set, else hard shapes)
 - building blocks: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``
 
 Errors: a missing dataset file is a FileNotFoundError (as is an ImageFolder
@@ -14,14 +15,32 @@ cannot be read safely (corrupt, truncated, not a regular file, a pickle holding
 code, sizes over ``minicnn.io.read_limit()``) is a ``DataFileError`` (a
 ValueError) with one line naming the file.
 """
+
 from . import transforms
 from .bundled import digits, mnist5k
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .files import CIFAR10, MNIST, DataFileError, FashionMNIST, read_idx
 from .image_folder import ImageFolder
 from .loader import DataLoader
+from .natural import cifar10_or_shapes
 from .synthetic import SHAPES, SyntheticShapes
 
-__all__ = ["transforms", "digits", "mnist5k", "Dataset", "Subset", "TensorDataset",
-           "random_split", "CIFAR10", "MNIST", "FashionMNIST", "DataFileError", "read_idx",
-           "ImageFolder", "DataLoader", "SHAPES", "SyntheticShapes"]
+__all__ = [
+    "transforms",
+    "digits",
+    "mnist5k",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "random_split",
+    "CIFAR10",
+    "MNIST",
+    "FashionMNIST",
+    "DataFileError",
+    "read_idx",
+    "ImageFolder",
+    "DataLoader",
+    "SHAPES",
+    "SyntheticShapes",
+    "cifar10_or_shapes",
+]
