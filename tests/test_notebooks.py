@@ -21,7 +21,7 @@ KEY_OUTPUT = {
     "04_alexnet_tricks": r"groups=1 614,656 parameters, groups=2 307,456",
     "05_deeper_vgg_nin_googlenet": r"multiply-adds: naive 303M, reduced 128M",
     "06_resnet_and_batchnorm": r"plain-\d+ +training error \d+\.\d+%",
-    "07_finetuning_and_deep_features": r"claim finetune_beats_scratch_few_labels: (shown|not shown|reversed);",
+    "07_finetuning_and_deep_features": r"claim finetune_beats_scratch_few_labels: (shown|not shown|reversed)",
     "08_visualizing_cnns": r"test accuracy after \d+ epochs: \d+\.\d+%",
     "09_cpu_vs_gpu": r"one multiply of a 1-element tensor .*: [\d.]+ us",
     "10_dead_units_dropconnect_depth_and_cost": r"claim resnet1202_trains: (shown|not shown|reversed);",

@@ -69,7 +69,7 @@ def cifar10_or_shapes(n_train, n_test, size=32, seed=0, classes=10):
             train, test = CIFAR10(root, train=True), CIFAR10(root, train=False)
         except (FileNotFoundError, ValueError) as e:
             reason = f"{ENV}={root} gave no CIFAR-10 ({e})"
-            warnings.warn(f"cifar10_or_shapes: {reason}; using SyntheticShapes(preset='hard')")
+            warnings.warn(f"cifar10_or_shapes: {reason}; using SyntheticShapes(preset='hard')", stacklevel=2)
         else:
             rng = np.random.default_rng(seed)
             train = _cifar_subset(train, n_train, size, classes, rng)
