@@ -106,8 +106,9 @@ def local_response_norm(
     """Local response normalization across channels (PyTorch's definition).
 
     b_c = a_c / (k + alpha/size * sum_{c'} a_c'^2)^beta, the sum over channels
-    c - size//2 .. c + (size-1)//2 that exist (zero padding). AlexNet used
-    size=5, alpha=1e-4, beta=0.75, k=2.
+    c - size//2 .. c + (size-1)//2 that exist (zero padding). AlexNet's
+    alpha=1e-4 multiplies the sum itself, so here it is alpha=5e-4 (size=5,
+    beta=0.75, k=2).
 
     Shapes: x (N, C, ...) -> y of the same shape.
     """

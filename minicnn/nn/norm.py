@@ -12,8 +12,9 @@ from .parameter import Parameter
 class LocalResponseNorm(Module):
     """Local response normalization across channels, as ``F.local_response_norm``.
 
-    AlexNet (section 3.3) used ``LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2)``
-    after the ReLUs of conv1 and conv2.
+    AlexNet (section 3.3) used n=5, alpha=1e-4 on the *sum* of squares, beta=0.75, k=2
+    after the ReLUs of conv1 and conv2. This layer, like PyTorch's, divides alpha by
+    ``size``, so AlexNet's is ``LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2)``.
     Shapes: (N, C, ...) -> the same.
     """
 
