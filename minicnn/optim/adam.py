@@ -66,7 +66,7 @@ class Adam(Optimizer):
                 if group["decoupled_weight_decay"]:
                     p.data *= 1 - lr * weight_decay
                 else:
-                    g = g + weight_decay * p.data  # a new array: never touch .grad
+                    g = g + weight_decay * p.data  # a new array: .grad stays the gradient
             m, v = state["exp_avg"], state["exp_avg_sq"]
             m += (1 - beta1) * (g - m)  # NOTE: PyTorch's lerp form of beta1 m + (1-beta1) g
             v *= beta2

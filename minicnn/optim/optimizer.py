@@ -111,7 +111,7 @@ class Optimizer:
 
         ``closure`` (optional) re-evaluates the model and returns the loss; it runs
         with gradients on, the update itself under ``no_grad``, in place on ``p.data``.
-        Gradient arrays are read, never written (one may be shared by two tensors).
+        Gradient arrays are read, never written: after a step, .grad is still the gradient.
         """
         loss = closure() if closure is not None else None
         with no_grad():

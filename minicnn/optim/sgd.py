@@ -44,7 +44,7 @@ class SGD(Optimizer):
                 continue
             g = -p.grad.data if group["maximize"] else p.grad.data
             if weight_decay != 0:
-                g = g + weight_decay * p.data  # a new array: never touch .grad
+                g = g + weight_decay * p.data  # a new array: .grad stays the gradient
             if momentum != 0:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
