@@ -45,7 +45,10 @@ def main():
     p.add_argument("--tier", default="auto")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
-        "--numba-threads", type=int, default=None, help="NUMBA_NUM_THREADS of both sides (default: --threads)"
+        "--numba-threads",
+        type=int,
+        default=None,
+        help="NUMBA_NUM_THREADS of both sides (default: half of --threads)",
     )
     p.add_argument("--rounds", type=int, default=9)
     p.add_argument("--calls", type=int, default=5)

@@ -36,10 +36,17 @@ def torch_installed():
 
 
 def thread_env(threads, base=None):
-    """The environment every child starts with: each thread pool sized to ``threads``, and
-    this minicnn first on the path (so a child imports the same package as its parent)."""
+    """The environment every child starts with: the BLAS and OpenMP pools sized to ``threads``,
+    Numba's to half of them, and this minicnn first on the path (so a child imports the
+    same package as its parent).
+
+    NOTE: minicnn runs its jitted loops on half the cores BLAS has, as it does by default
+    (numba_cpu._cores_shared_with_blas): a loop that starts right after a GEMM finds the
+    BLAS threads still spinning, and two full pools would fight over the same cores.
+    """
     env = dict(os.environ if base is None else base)
     env.update({k: str(threads) for k in THREAD_VARS})
+    env["NUMBA_NUM_THREADS"] = str(max(1, threads // 2))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
