@@ -1,0 +1,190 @@
+"""Winograd F(2x2, 3x3) convolution (kernels/winograd.py, and numba_winograd.py's jitted
+transforms): equal to the reference loops, exactly im2col.py's result where it does not
+apply, and through F.conv2d a passing gradient check.
+
+Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the array's
+largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+"""
+
+import importlib
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.functional as F
+from minicnn import kernels
+from minicnn.kernels import im2col, reference, winograd
+
+RTOL = {np.float64: 1e-10, np.float32: 1e-5}
+MODULES = ["winograd", pytest.param("numba_winograd", marks=pytest.mark.numba)]
+
+# (seed, x shape (N, C, H, W), out channels, padding)
+SHAPES = {
+    "even_pad1": (1, (2, 3, 6, 8), 4, (1, 1)),
+    "odd_pad1": (2, (2, 3, 7, 5), 4, (1, 1)),
+    "even_pad0": (3, (2, 3, 8, 6), 2, (0, 0)),
+    "odd_pad0": (4, (1, 2, 9, 7), 3, (0, 0)),
+    "batch1_one_channel_in": (5, (1, 1, 5, 6), 3, (1, 1)),
+    "one_channel_out": (6, (3, 4, 6, 5), 1, (1, 1)),
+    "one_to_one": (7, (2, 1, 4, 4), 1, (0, 0)),
+    "non_square_mixed_padding": (8, (2, 3, 4, 11), 5, (0, 1)),
+    "one_pixel_out": (9, (2, 3, 3, 3), 2, (0, 0)),
+    "one_pixel_in": (10, (2, 3, 1, 1), 2, (1, 1)),
+    "pad2": (11, (1, 2, 5, 4), 3, (2, 2)),
+    "wide_channels": (12, (2, 24, 6, 6), 16, (1, 1)),
+}
+ONE = ((1, 1), (1, 1))  # stride, dilation
+
+
+def module(name):
+    if name.startswith("numba"):
+        pytest.importorskip("numba")
+    return importlib.import_module(f"minicnn.kernels.{name}")
+
+
+def close(got, want, dtype):
+    assert got.dtype == want.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
+
+
+def arrays(seed, x_shape, out_channels, padding, dtype):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((out_channels, x_shape[1], 3, 3)).astype(dtype)
+    b = rng.standard_normal(out_channels).astype(dtype)
+    y_shape = (x_shape[0], out_channels, x_shape[2] + 2 * padding[0] - 2, x_shape[3] + 2 * padding[1] - 2)
+    return x, w, b, rng.standard_normal(y_shape).astype(dtype)
+
+
+def test_the_transforms_compute_a_correlation_in_one_and_two_dimensions():
+    """A^T [(G g) ⊙ (B^T d)] is y[a] = sum_u g[u] d[a + u], and the 2-D nesting its square."""
+    rng = np.random.default_rng(20)
+    B_T, G, A_T = (np.array(m, dtype=float) for m in (winograd.B_T, winograd.G, winograd.A_T))
+    d, g = rng.standard_normal(4), rng.standard_normal(3)
+    np.testing.assert_allclose(A_T @ ((G @ g) * (B_T @ d)), [d[0:3] @ g, d[1:4] @ g], rtol=1e-14)
+    d2, g2 = rng.standard_normal((4, 4)), rng.standard_normal((3, 3))
+    want = [[np.sum(d2[a : a + 3, b : b + 3] * g2) for b in range(2)] for a in range(2)]
+    np.testing.assert_allclose(A_T @ ((G @ g2 @ G.T) * (B_T @ d2 @ B_T.T)) @ A_T.T, want, rtol=1e-13)
+    # F(3, 2), the weight gradient's: G^T [(A y) ⊙ (B^T d)] is gW[u] = sum_a y[a] d[a + u]
+    y = rng.standard_normal(2)
+    np.testing.assert_allclose(G.T @ ((A_T.T @ y) * (B_T @ d)), [y @ d[u : u + 2] for u in range(3)])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mod", MODULES)
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_equals_the_reference(name, mod, dtype):
+    K = module(mod)
+    seed, x_shape, out_channels, padding = SHAPES[name]
+    x, w, b, gy = arrays(seed, x_shape, out_channels, padding, dtype)
+    params = ((1, 1), padding, (1, 1), 1)
+    close(K.conv2d_forward(x, w, b, *params), reference.conv2d_forward(x, w, b, *params), dtype)
+    close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
+    close(
+        K.conv2d_input_grad(gy, w, x.shape, *params), reference.conv2d_input_grad(gy, w, x.shape, *params), dtype
+    )
+    close(
+        K.conv2d_weight_grad(gy, x, w.shape, *params),
+        reference.conv2d_weight_grad(gy, x, w.shape, *params),
+        dtype,
+    )
+
+
+# (x shape, weight shape, stride, padding, dilation, groups): where Winograd does not apply
+FALLBACK = {
+    "stride2": ((2, 3, 7, 8), (4, 3, 3, 3), (2, 2), (1, 1), (1, 1), 1),
+    "stride_1x2": ((2, 3, 7, 8), (4, 3, 3, 3), (1, 2), (1, 1), (1, 1), 1),
+    "5x5": ((2, 3, 9, 8), (4, 3, 5, 5), (1, 1), (2, 2), (1, 1), 1),
+    "3x1": ((2, 3, 6, 5), (4, 3, 3, 1), (1, 1), (1, 0), (1, 1), 1),
+    "groups2": ((2, 4, 6, 7), (4, 2, 3, 3), (1, 1), (1, 1), (1, 1), 2),
+    "dilation2": ((2, 3, 9, 8), (4, 3, 3, 3), (1, 1), (2, 2), (2, 2), 1),
+}
+
+
+@pytest.mark.parametrize("mod", MODULES)
+@pytest.mark.parametrize("name", sorted(FALLBACK))
+def test_other_convolutions_give_exactly_the_im2col_result(name, mod):
+    K = module(mod)
+    rng = np.random.default_rng(30)
+    xs, ws, *params = FALLBACK[name]
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    assert not winograd.applies(ws, params[0], params[2], params[3])
+    y = K.conv2d_forward(x, w, b, *params)
+    np.testing.assert_array_equal(y, im2col.conv2d_forward(x, w, b, *params))
+    gy = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(
+        K.conv2d_input_grad(gy, w, x.shape, *params), im2col.conv2d_input_grad(gy, w, x.shape, *params)
+    )
+    np.testing.assert_array_equal(
+        K.conv2d_weight_grad(gy, x, w.shape, *params), im2col.conv2d_weight_grad(gy, x, w.shape, *params)
+    )
+
+
+@pytest.mark.parametrize("mod", MODULES)
+def test_input_gradient_beyond_padding_2_is_the_im2col_one(mod, monkeypatch):
+    """Padding 3 would need the gradient's convolution padded by 2 - 3 < 0: im2col.py computes it."""
+    K = module(mod)
+    x, w, b, gy = arrays(40, (2, 3, 5, 4), 4, (3, 3), np.float64)
+    params = ((1, 1), (3, 3), (1, 1), 1)
+    close(K.conv2d_forward(x, w, b, *params), reference.conv2d_forward(x, w, b, *params), np.float64)
+    want = im2col.conv2d_input_grad(gy, w, x.shape, *params)
+    monkeypatch.setattr(winograd, "convolve", None)  # the Winograd path is not taken
+    np.testing.assert_array_equal(K.conv2d_input_grad(gy, w, x.shape, *params), want)
+
+
+@pytest.mark.parametrize("mod", MODULES)
+def test_results_are_new_arrays_not_workspaces(mod):
+    K = module(mod)
+    x, w, b, gy = arrays(50, (2, 3, 6, 5), 4, (1, 1), np.float64)
+    params = ((1, 1), (1, 1), (1, 1), 1)
+    y, gx, gw = (
+        K.conv2d_forward(x, w, b, *params),
+        K.conv2d_input_grad(gy, w, x.shape, *params),
+        K.conv2d_weight_grad(gy, x, w.shape, *params),
+    )
+    kept = [a.copy() for a in (y, gx, gw)]
+    K.conv2d_forward(-x, w, b, *params)
+    K.conv2d_input_grad(-gy, w, x.shape, *params)
+    K.conv2d_weight_grad(-gy, x, w.shape, *params)
+    for got, want in zip((y, gx, gw), kept):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.numba
+def test_the_plain_python_transforms_equal_the_jitted_ones():
+    nw = module("numba_winograd")
+    rng = np.random.default_rng(60)
+    th, tw = 2, 3
+    xpad = rng.standard_normal((2, 3, 2 * th + 2, 2 * tw + 2))
+    V_jit, V_py = np.empty((16, 2 * th * tw, 3)), np.empty((16, 2 * th * tw, 3))
+    nw._data_tiles(xpad, th, tw, V_jit)
+    nw._data_tiles_py(xpad, th, tw, V_py)
+    np.testing.assert_allclose(V_py, V_jit, rtol=1e-14, atol=1e-14)
+    M, bias = rng.standard_normal((16, 2 * th * tw, 4)), rng.standard_normal(4)
+    y_jit, y_py = np.empty((2, 4, 2 * th - 1, 2 * tw)), np.empty((2, 4, 2 * th - 1, 2 * tw))
+    nw._output_tiles(M, bias, th, tw, y_jit)
+    nw._output_tiles_py(M, bias, th, tw, y_py)
+    np.testing.assert_allclose(y_py, y_jit, rtol=1e-14, atol=1e-14)
+    gy = rng.standard_normal((2, 4, 2 * th, 2 * tw - 1))
+    GY_jit, GY_py = np.empty((16, 2 * th * tw, 4)), np.empty((16, 2 * th * tw, 4))
+    nw._gy_tiles(gy, th, tw, GY_jit)
+    nw._gy_tiles_py(gy, th, tw, GY_py)
+    np.testing.assert_allclose(GY_py, GY_jit, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("mod", MODULES)
+@pytest.mark.parametrize("padding", [0, 1])
+def test_gradcheck_through_conv2d(mod, padding, monkeypatch):
+    module(mod)
+    # the numpy tier with this module in front of it, so F.conv2d runs all three of its kernels
+    chain = [(mod, None)] + [(name, None) for name in kernels.TIERS["numpy"]]
+    monkeypatch.setitem(kernels._sets, "numpy", kernels.KernelSet("numpy", chain))
+    rng = np.random.default_rng(70 + padding)
+    x = mc.tensor(rng.standard_normal((2, 3, 5, 6)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    b = mc.tensor(rng.standard_normal(4), requires_grad=True)
+    with mc.use_kernels("numpy"):
+        for kernel in ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"):
+            assert kernels.which(kernel) == f"minicnn.kernels.{mod}.{kernel}"
+        assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding), [x, w, b])
