@@ -82,7 +82,9 @@ def test_equals_the_reference(name, mod, dtype):
     close(K.conv2d_forward(x, w, b, *params), reference.conv2d_forward(x, w, b, *params), dtype)
     close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
     close(
-        K.conv2d_input_grad(gy, w, x.shape, *params), reference.conv2d_input_grad(gy, w, x.shape, *params), dtype
+        K.conv2d_input_grad(gy, w, x.shape, *params),
+        reference.conv2d_input_grad(gy, w, x.shape, *params),
+        dtype,
     )
     close(
         K.conv2d_weight_grad(gy, x, w.shape, *params),
