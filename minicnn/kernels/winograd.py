@@ -15,10 +15,11 @@ cells, so they overlap by 2; the tile grid is ceil(OH/2) x ceil(OW/2), and an od
 output size reads one more row or column of zero padding, whose outputs are
 dropped. Both transforms are linear, so the sum over input channels moves inside:
 
-    M[k,l] = U[k,l] @ V[k,l]    U = G g G^T as (16, O, C),  V = B^T d B as (16, C, tiles)
+    M[k,l] = V[k,l] @ U[k,l]    V = B^T d B as (16, tiles, C),  U = G g G^T as (16, C, O)
 
-16 GEMMs of (O x C) @ (C x tiles), each (k, l) entry of the 4x4 transformed tile on
-its own, then Y = A^T M A per tile. B^T and A^T hold only 0 and ±1: their
+16 GEMMs of (tiles x C) @ (C x O), each (k, l) entry of the 4x4 transformed tile on
+its own, then Y = A^T M A per tile. (Tiles are laid out channel-last, so V and M
+are the GEMMs' operands as they stand.) B^T and A^T hold only 0 and ±1: their
 transforms are additions of shifted views of the arrays, written once in ``_combine``.
 
 The gradients:
@@ -31,11 +32,11 @@ The gradients:
       gW = G^T [ sum over batch and tiles of (A gy A^T) ⊙ (B^T d B) ] G
 
   where gy's 2x2 tiles meet x's 4x4 tiles: 16 GEMMs of (O x tiles) @ (tiles x C).
+  (A holds only 0 and ±1 too.)
 
 Every other convolution (another size, stride, dilation, groups; gx when p > 2) goes
 to im2col.py unchanged. The transforms here are written against ``xp`` (the same
 lines run on CuPy); numba_winograd.py runs the same pipeline with jitted ones.
-Tiles are laid out channel-last, (16, tiles, channels): each GEMM is (tiles x C) @ (C x O).
 """
 
 from .. import backend
