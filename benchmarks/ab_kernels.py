@@ -2,9 +2,10 @@
 
     python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1
     python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1 --mode infer
+    python benchmarks/ab_kernels.py --kernel numba_winograd --only conv2d_forward --model resnet20
 
 Side A has the module named by --kernel in the Numba chain, right after numba_cpu
-(where "auto" takes every kernel it has), side B has it in no chain
+(where "auto" takes every kernel it has, or those named by --only), side B has it in no chain
 (kernels.TIERS and kernels.AUTO are edited before anything is built). The two are timed in
 alternating rounds (minicnn.bench.fair), with the same thread variables, and the
 script prints each side's median of per-round medians, the ratio A/B and the spread
@@ -19,7 +20,7 @@ import sys
 from minicnn.bench import fair, worker
 
 
-def child(module, side, threads):
+def child(module, side, threads, only=None):
     """A worker (bench/worker.py protocol) whose numba and auto tiers have ``module`` or lack it."""
     import importlib
 
@@ -31,13 +32,15 @@ def child(module, side, threads):
     if side == "with":
         lent = importlib.import_module(f"minicnn.kernels.{module}")
         kernels.TIERS["numba"] = ("numba_cpu", module) + kernels.TIERS["numba"][1:]
-        kernels.AUTO[module] = tuple(n for n in kernels.KERNELS if hasattr(lent, n))
+        names = only or kernels.KERNELS
+        kernels.AUTO[module] = tuple(n for n in names if hasattr(lent, n))
     worker.serve_stdio(worker.Worker("minicnn", threads))
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--kernel", required=True, help="the kernel module (in minicnn/kernels/) compared")
+    p.add_argument("--only", default="", help="comma-separated kernels side A takes (default: all)")
     p.add_argument("--model")
     p.add_argument("--layer")
     p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
@@ -56,7 +59,7 @@ def main():
     p.add_argument("--child", choices=["with", "without"], help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
-        return child(a.kernel, a.child, a.threads)
+        return child(a.kernel, a.child, a.threads, [n for n in a.only.split(",") if n])
     kind, case = ("model", a.model) if a.model else ("layer", a.layer)
     mode = a.mode or ("train" if kind == "model" else "forward_backward")
     here = os.path.dirname(os.path.abspath(__file__))
@@ -77,6 +80,8 @@ def main():
                 a.kernel,
                 "--threads",
                 str(a.threads),
+                "--only",
+                a.only,
             ],
         )
         for side in ("with", "without")

@@ -6,6 +6,9 @@
     xp_pool.py    im2col.py holds convolution (strided.py its phase split), xp_pool.py
     xp_norm.py    pooling, xp_norm.py LRN and batch norm
     numba_cpu.py  jitted loops for what NumPy does badly (scatter-adds, windows)
+    winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
+                  the same with jitted tile transforms (its forward is in "auto")
+    numba_depthwise.py  depthwise convolution as loop nests (its gradients are in "auto")
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
@@ -55,7 +58,13 @@ KERNELS = (
 # figures are in benchmarks/README.md); a module whose package is missing is skipped.
 # NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
 # its bincount. Both read the same argmax (h*W + w), so forward and backward mix.
+# Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
+# to im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
+# share gy's columns (benchmarks/ab_winograd.py). The depthwise loops lend only
+# the gradients: their forward did not beat one GEMM per channel (ab_kernels.py).
 AUTO = {
+    "numba_winograd": ("conv2d_forward",),
+    "numba_depthwise": ("conv2d_input_grad", "conv2d_weight_grad"),
     "numba_cpu": (
         "max_pool2d_forward",
         "lrn_forward",

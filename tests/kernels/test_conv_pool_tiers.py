@@ -10,7 +10,7 @@ import pytest
 
 from minicnn import kernels
 from minicnn.functional.checks import pair
-from minicnn.kernels import im2col, reference, sizes, strided, xp_pool
+from minicnn.kernels import im2col, reference, sizes, strided, xp_norm, xp_pool
 
 FAST = [
     "numpy-simple",
@@ -310,19 +310,23 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
 
 
 @pytest.mark.numba
-def test_auto_takes_from_numba_only_what_its_table_lists():
-    from minicnn.kernels import numba_cpu
+def test_auto_takes_from_each_fast_module_only_what_its_table_lists():
+    import importlib
 
     auto = kernels.get("auto")
-    for name in kernels.AUTO["numba_cpu"]:
-        assert getattr(auto, name) is getattr(numba_cpu, name), name
-        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_cpu.{name}"
+    lent = set()
+    for module_name, names in kernels.AUTO.items():
+        module = importlib.import_module(f"minicnn.kernels.{module_name}")
+        for name in names:
+            assert getattr(auto, name) is getattr(module, name), name
+            assert auto.which(name) == f"minicnn.kernels.{module_name}.{name}"
+        lent.update(names)
     for name, xp_module in (
-        ("conv2d_input_grad", im2col),
         ("max_pool2d_input_grad", xp_pool),
         ("avg_pool2d_input_grad", xp_pool),
+        ("batch_norm_invstd", xp_norm),
     ):
-        assert name not in kernels.AUTO["numba_cpu"]
+        assert name not in lent
         assert getattr(auto, name) is getattr(xp_module, name)
 
 
