@@ -1,6 +1,7 @@
 """The bench's outputs: one printed table, a JSON file and a PNG plot."""
 
 import json
+import math
 import os
 
 
@@ -188,6 +189,11 @@ def plot(result, path):
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(names))])
         ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
         ax.set_yscale("log")
+        # bars on a log axis start at its bottom: a decade below the smallest keeps their
+        # heights comparable instead of starting at the smallest bar's top
+        smallest = min((v for values in series.values() for v in values.values()), default=None)
+        if smallest:
+            ax.set_ylim(bottom=10 ** math.floor(math.log10(smallest)))
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
     axes[1].set_title("models (training step; inference where no training is timed)")
