@@ -293,7 +293,10 @@ RESIDUAL = Exercise(
     signature="(gy, x, w1, b1, w2, b2)",
     returns=("gx", "gw1", "gb1", "gw2", "gb2"),
     notebook="06_resnet_and_batchnorm",
-    teaches="the identity shortcut hands the gradient straight to the block's input",
+    teaches=(
+        "past the ReLU after the addition, the identity shortcut hands the gradient to the block's input "
+        "unchanged"
+    ),
     doc="""y = relu(x + relu(x @ w1.T + b1) @ w2.T + b2), x (N, D), w1 (H, D), w2 (D, H); gy = dL/dy.
     Return (gx, gw1, gb1, gw2, gb2).""",
     make=_make_residual,
