@@ -318,26 +318,54 @@ def fit(
         history = History(rows)
     if distributed:
         trained = dist.DistributedDataParallel(model)  # rank 0's weights on every rank
+
+    def run_epoch(epoch):
+        """Train one epoch and validate: the epoch's row of the History."""
+        if hasattr(train_loader, "set_epoch"):
+            train_loader.set_epoch(epoch)
+        lr = optimizer.param_groups[0]["lr"]
+        bar = Progress(
+            total=_dataset_size(train_loader), desc=f"epoch {epoch + 1}/{epochs}", enabled=progress
+        )
+        began = time.perf_counter()
+        try:
+            train_loss, train_acc, seen = train_epoch(
+                trained,
+                train_loader,
+                optimizer,
+                loss,
+                device,
+                scheduler,
+                scheduler_step,
+                clip_grad_norm,
+                bar,
+                epoch=epoch + 1,
+            )
+        finally:
+            bar.close()
+        seconds = time.perf_counter() - began
+        if distributed:
+            train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": train_loss,
+            "train_acc": train_acc,
+            "seconds": seconds,
+            "images_per_second": seen / max(seconds, 1e-9),
+            "lr": lr,
+        }
+        if val_loader is not None:
+            result = evaluate(model, val_loader, loss, device)
+            row.update(val_loss=result["loss"], val_acc=result["accuracy"])
+        if scheduler is not None and scheduler_step == "epoch":
+            scheduler.step()
+        return row
+
     kept = start if path else 0
     epoch = start
     try:
         for epoch in range(start, epochs):
-            row = _epoch(
-                trained,
-                model,
-                train_loader,
-                val_loader,
-                optimizer,
-                scheduler,
-                scheduler_step,
-                loss,
-                device,
-                clip_grad_norm,
-                epoch,
-                epochs,
-                progress,
-                distributed,
-            )
+            row = run_epoch(epoch)
             history.append(row)
             if path and lead:
                 io.save(checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta), path)
@@ -351,62 +379,6 @@ def fit(
     except KeyboardInterrupt:
         raise Interrupted(epoch + 1, kept) from None
     return history
-
-
-def _epoch(
-    trained,
-    model,
-    train_loader,
-    val_loader,
-    optimizer,
-    scheduler,
-    scheduler_step,
-    loss,
-    device,
-    clip_grad_norm,
-    epoch,
-    epochs,
-    progress,
-    distributed,
-):
-    """Train one epoch and validate: the epoch's row of the History."""
-    if hasattr(train_loader, "set_epoch"):
-        train_loader.set_epoch(epoch)
-    lr = optimizer.param_groups[0]["lr"]
-    bar = Progress(total=_dataset_size(train_loader), desc=f"epoch {epoch + 1}/{epochs}", enabled=progress)
-    began = time.perf_counter()
-    try:
-        train_loss, train_acc, seen = train_epoch(
-            trained,
-            train_loader,
-            optimizer,
-            loss,
-            device,
-            scheduler,
-            scheduler_step,
-            clip_grad_norm,
-            bar,
-            epoch=epoch + 1,
-        )
-    finally:
-        bar.close()
-    seconds = time.perf_counter() - began
-    if distributed:
-        train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
-    row = {
-        "epoch": epoch + 1,
-        "train_loss": train_loss,
-        "train_acc": train_acc,
-        "seconds": seconds,
-        "images_per_second": seen / max(seconds, 1e-9),
-        "lr": lr,
-    }
-    if val_loader is not None:
-        result = evaluate(model, val_loader, loss, device)
-        row.update(val_loss=result["loss"], val_acc=result["accuracy"])
-    if scheduler is not None and scheduler_step == "epoch":
-        scheduler.step()
-    return row
 
 
 def _over_ranks(mean_loss, accuracy, seen):
