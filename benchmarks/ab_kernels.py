@@ -3,6 +3,7 @@
     python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1
     python benchmarks/ab_kernels.py --kernel numba_depthwise --model mobilenet_v1 --mode infer
     python benchmarks/ab_kernels.py --kernel numba_winograd --only conv2d_forward --model resnet20
+    python benchmarks/ab_kernels.py --kernel numba_cpu --only max_pool2d_input_grad --extend --model lenet5
 
 Side A has the module named by --kernel in the Numba chain, right after numba_cpu
 (where "auto" takes every kernel it has, or those named by --only), side B has it in no chain
@@ -10,6 +11,9 @@ Side A has the module named by --kernel in the Numba chain, right after numba_cp
 alternating rounds (minicnn.bench.fair), with the same thread variables, and the
 script prints each side's median of per-round medians, the ratio A/B and the spread
 of the per-round ratios. Writes the summary as JSON with --out.
+
+With --extend the module keeps what "auto" already takes from it on both sides, and
+side A takes the kernels named by --only as well: the A/B of lending one more kernel.
 """
 
 import argparse
@@ -20,12 +24,17 @@ import sys
 from minicnn.bench import fair, worker
 
 
-def child(module, side, threads, only=None):
-    """A worker (bench/worker.py protocol) whose numba and auto tiers have ``module`` or lack it."""
+def child(module, side, threads, only=None, extend=False):
+    """A worker (bench/worker.py protocol) whose numba and auto tiers have ``module`` or lack it
+    (with ``extend``: whose auto tier takes the ``only`` kernels from it as well, or does not)."""
     import importlib
 
     from minicnn import kernels
 
+    if extend:
+        lent = tuple(n for n in kernels.AUTO.get(module, ()) if n not in only)
+        kernels.AUTO[module] = lent + (tuple(only) if side == "with" else ())
+        return worker.serve_stdio(worker.Worker("minicnn", threads))
     for tier, chain in kernels.TIERS.items():
         kernels.TIERS[tier] = tuple(m for m in chain if m != module)
     kernels.AUTO.pop(module, None)
@@ -43,6 +52,7 @@ def main():
     p.add_argument("--only", default="", help="comma-separated kernels side A takes (default: all)")
     p.add_argument("--model")
     p.add_argument("--layer")
+    p.add_argument("--extend", action="store_true", help="side A adds --only to what auto takes from it")
     p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
     p.add_argument("--batch", type=int, default=None)
     p.add_argument("--tier", default="auto")
@@ -59,7 +69,7 @@ def main():
     p.add_argument("--child", choices=["with", "without"], help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
-        return child(a.kernel, a.child, a.threads, [n for n in a.only.split(",") if n])
+        return child(a.kernel, a.child, a.threads, [n for n in a.only.split(",") if n], a.extend)
     kind, case = ("model", a.model) if a.model else ("layer", a.layer)
     mode = a.mode or ("train" if kind == "model" else "forward_backward")
     here = os.path.dirname(os.path.abspath(__file__))
@@ -82,7 +92,8 @@ def main():
                 str(a.threads),
                 "--only",
                 a.only,
-            ],
+            ]
+            + (["--extend"] if a.extend else []),
         )
         for side in ("with", "without")
     ]

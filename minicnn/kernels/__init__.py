@@ -57,7 +57,7 @@ KERNELS = (
 # comes from the xp tier. Each entry beat the xp code in benchmarks/kernels.py (the
 # figures are in benchmarks/README.md); a module whose package is missing is skipped.
 # NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
-# its bincount. Both read the same argmax (h*W + w), so forward and backward mix.
+# its add.at. Both read the same argmax (h*W + w), so forward and backward mix.
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
 # to im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py). The depthwise loops lend only

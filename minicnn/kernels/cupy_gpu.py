@@ -104,7 +104,7 @@ def conv2d_input_grad(
 
 # --- pooling ----------------------------------------------------------------
 # Max-pool backward as one kernel of atomic adds instead of the xp code's
-# bincount (which sorts/histograms in several launches, in float64).
+# add.at (a general scatter, with the index arithmetic in separate launches).
 # Everything else runs xp_pool.py's xp code on CuPy.
 
 

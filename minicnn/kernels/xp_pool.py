@@ -52,12 +52,17 @@ def max_pool2d_forward(
 
 
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
-    """gx = gy added at each window's argmax (one bincount: windows may share a maximum)."""
+    """gx = gy added at each window's argmax.
+
+    ``add.at`` rather than ``gx[index] = gy``: overlapping windows (3x3 at stride 2) may
+    share a maximum, and an unbuffered add counts it once per window.
+    """
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
     plane = xp.arange(N * C).reshape(N, C, 1, 1) * (H * W)
-    gx = xp.bincount((argmax + plane).ravel(), weights=gy.ravel(), minlength=N * C * H * W)
-    return gx.astype(gy.dtype).reshape(x_shape)
+    gx = xp.zeros(N * C * H * W, dtype=gy.dtype)
+    xp.add.at(gx, (argmax + plane).ravel(), gy.ravel())
+    return gx.reshape(x_shape)
 
 
 def _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_include_pad, dtype):
