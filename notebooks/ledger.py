@@ -23,6 +23,7 @@ Full-mode runs (MINICNN_FAST unset or 0) write ``notebooks/claims.json``; fast
 runs write a scratch ledger (``$MINICNN_LEDGER``, or one in the temp folder),
 so a smoke run never overwrites measured results.
 """
+
 import json
 import math
 import os
@@ -35,9 +36,30 @@ EXPECTED = ("treatment_lower", "treatment_higher")
 VERDICTS = ("shown", "not shown", "reversed")
 
 # two-sided 95% quantiles of Student's t, by degrees of freedom
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-         9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131,
-         16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 25: 2.060, 30: 2.042}
+_T975 = {
+    1: 12.706,
+    2: 4.303,
+    3: 3.182,
+    4: 2.776,
+    5: 2.571,
+    6: 2.447,
+    7: 2.365,
+    8: 2.306,
+    9: 2.262,
+    10: 2.228,
+    11: 2.201,
+    12: 2.179,
+    13: 2.160,
+    14: 2.145,
+    15: 2.131,
+    16: 2.120,
+    17: 2.110,
+    18: 2.101,
+    19: 2.093,
+    20: 2.086,
+    25: 2.060,
+    30: 2.042,
+}
 
 
 def t975(df):
@@ -49,7 +71,7 @@ def t975(df):
     # NOTE: Cornish-Fisher expansion around the normal quantile; within 1e-3 of
     # the exact value from df = 21 on, and the table covers what lies below
     z = 1.959964
-    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
 def paired_interval(baseline, treatment):
@@ -87,8 +109,9 @@ def ledger_path():
     """notebooks/claims.json in full mode; a scratch file in fast mode."""
     if not fast_mode():
         return LEDGER
-    return pathlib.Path(os.environ.get("MINICNN_LEDGER") or
-                        pathlib.Path(tempfile.gettempdir()) / "minicnn-claims-fast.json")
+    return pathlib.Path(
+        os.environ.get("MINICNN_LEDGER") or pathlib.Path(tempfile.gettempdir()) / "minicnn-claims-fast.json"
+    )
 
 
 def load(path=None):
@@ -112,8 +135,20 @@ def _write(entries, path):
             tmp.unlink()
 
 
-def make_entry(claim_id, *, notebook, essay, setup, metric, baseline, treatment, expected,
-               seeds=None, why_not_shown=None, extra=None):
+def make_entry(
+    claim_id,
+    *,
+    notebook,
+    essay,
+    setup,
+    metric,
+    baseline,
+    treatment,
+    expected,
+    seeds=None,
+    why_not_shown=None,
+    extra=None,
+):
     """One ledger entry (a dict) from per-seed values; see the module docstring."""
     (base_name, base_values), (treat_name, treat_values) = baseline, treatment
     base_values = [float(v) for v in base_values]
@@ -122,11 +157,20 @@ def make_entry(claim_id, *, notebook, essay, setup, metric, baseline, treatment,
     if seeds != list(range(len(seeds))) or len(seeds) != len(base_values):
         raise ValueError(f"{claim_id}: seeds must be 0..n-1, one per value, got {seeds}")
     effect, ci95 = paired_interval(base_values, treat_values)
-    entry = {"id": claim_id, "notebook": notebook, "essay": essay, "setup": setup, "metric": metric,
-             "baseline": {"name": base_name, "values": base_values},
-             "treatment": {"name": treat_name, "values": treat_values},
-             "expected": expected, "seeds": seeds, "effect": effect, "ci95": list(ci95),
-             "verdict": verdict(ci95, expected)}
+    entry = {
+        "id": claim_id,
+        "notebook": notebook,
+        "essay": essay,
+        "setup": setup,
+        "metric": metric,
+        "baseline": {"name": base_name, "values": base_values},
+        "treatment": {"name": treat_name, "values": treat_values},
+        "expected": expected,
+        "seeds": seeds,
+        "effect": effect,
+        "ci95": list(ci95),
+        "verdict": verdict(ci95, expected),
+    }
     if entry["verdict"] != "shown":
         entry["why_not_shown"] = why_not_shown or ""
     if extra:
@@ -148,6 +192,9 @@ def record(claim_id, **kwargs):
 def describe(entry):
     """The one line a notebook prints for an entry; the test suite compares it with the ledger."""
     low, high = entry["ci95"]
-    return (f"claim {entry['id']}: {entry['verdict']}; {entry['treatment']['name']} - "
-            f"{entry['baseline']['name']} = {entry['effect']:.4g} {entry['metric']} "
-            f"(95% CI {low:.4g} to {high:.4g}, {len(entry['seeds'])} seeds)")
+    effect = entry["effect"] if abs(entry["effect"]) > 1e-9 else 0.0  # a difference of rounding only
+    return (
+        f"claim {entry['id']}: {entry['verdict']}; {entry['treatment']['name']} - "
+        f"{entry['baseline']['name']} = {effect:.4g} {entry['metric']} "
+        f"(95% CI {low:.4g} to {high:.4g}, {len(entry['seeds'])} seeds)"
+    )

@@ -92,6 +92,20 @@ def test_entries_refuse_chosen_seeds_and_unpaired_values(ledger):
         ledger.make_entry("c", baseline=("a", [1, 2, 3]), treatment=("b", [0, 1]), **kwargs)
 
 
+def test_describe_prints_a_rounding_only_difference_as_zero(ledger):
+    kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_lower")
+    # 0.1 + 0.2 - 0.3 is 5.6e-17, not 0: equal arms must not print as an effect
+    same = ledger.make_entry(
+        "c", baseline=("a", [0.3, 0.5, 0.4]), treatment=("b", [0.1 + 0.2, 0.5, 0.4]), **kwargs
+    )
+    assert same["effect"] != 0
+    assert " = 0 m (95% CI" in ledger.describe(same)
+    real = ledger.make_entry(
+        "c", baseline=("a", [1.0, 2.0, 3.0]), treatment=("b", [1.5, 2.25, 3.5]), **kwargs
+    )
+    assert " = 0.4167 m (95% CI" in ledger.describe(real)
+
+
 def test_fast_runs_write_a_scratch_ledger(ledger, tmp_path, monkeypatch):
     monkeypatch.setenv("MINICNN_FAST", "1")
     monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "scratch.json"))
