@@ -55,7 +55,8 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax.
 
     ``add.at`` rather than ``gx[index] = gy``: overlapping windows (3x3 at stride 2) may
-    share a maximum, and an unbuffered add counts it once per window.
+    share a maximum, which must receive the gy of every such window; an assignment with
+    repeated indices keeps only one of them.
     """
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
