@@ -7,6 +7,7 @@ as plain Python before jitting, and the xp code on CuPy arrays.
 
 import numpy as np
 import pytest
+from kernel_checks import close, conv_kernels_equal_reference
 
 from minicnn import kernels
 from minicnn.functional.checks import pair
@@ -18,14 +19,6 @@ FAST = [
     pytest.param("numba", marks=pytest.mark.numba),
     pytest.param("auto", marks=pytest.mark.numba),
 ]
-RTOL = {np.float64: 1e-10, np.float32: 1e-5}
-
-
-def close(got, want, dtype):
-    assert got.dtype == want.dtype == dtype and got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
-
-
 # --- registries -------------------------------------------------------------
 # conv: (x shape, weight shape, stride, padding, dilation, groups)
 CONV = {
@@ -70,19 +63,8 @@ def conv_arrays(rng, name, dtype):
 @pytest.mark.parametrize("name", sorted(CONV))
 def test_conv_tiers_equal_reference(name, tier, dtype, rng):
     K, params = kernels.get(tier), CONV[name][2:]
-    x, w, b, y, gy = conv_arrays(rng, name, dtype)
-    close(K.conv2d_forward(x, w, b, *params), y, dtype)
-    close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
-    close(
-        K.conv2d_input_grad(gy, w, x.shape, *params),
-        reference.conv2d_input_grad(gy, w, x.shape, *params),
-        dtype,
-    )
-    close(
-        K.conv2d_weight_grad(gy, x, w.shape, *params),
-        reference.conv2d_weight_grad(gy, x, w.shape, *params),
-        dtype,
-    )
+    x, w, b, _, gy = conv_arrays(rng, name, dtype)
+    conv_kernels_equal_reference(K, x, w, b, gy, params, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -6,12 +6,13 @@ import pytest
 
 pytest.importorskip("numba")
 
+from kernel_checks import conv_kernels_equal_reference
+
 import minicnn as mc
 from minicnn import functional as F
 from minicnn.kernels import im2col, numba_depthwise, reference
 
 pytestmark = pytest.mark.numba
-RTOL = {np.float64: 1e-10, np.float32: 1e-5}
 
 # (x shape, kernel (KH, KW), stride, padding, dilation)
 CASES = {
@@ -21,11 +22,6 @@ CASES = {
     "pad_beyond_kernel": ((1, 3, 5, 6), (2, 2), (3, 1), (0, 3), (1, 2)),
     "one_pixel": ((3, 5, 1, 1), (3, 3), (1, 1), (1, 1), (1, 1)),
 }
-
-
-def close(got, want, dtype):
-    assert got.dtype == want.dtype == dtype and got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
 
 
 def _inputs(seed, x_shape, k, dtype):
@@ -42,20 +38,9 @@ def _inputs(seed, x_shape, k, dtype):
 def test_depthwise_equals_the_reference(name, dtype):
     x_shape, k, s, p, d = CASES[name]
     rng, x, w, b = _inputs(7, x_shape, k, dtype)
-    C = x_shape[1]
-    y = numba_depthwise.conv2d_forward(x, w, b, s, p, d, C)
-    close(y, reference.conv2d_forward(x, w, b, s, p, d, C), dtype)
-    gy = rng.standard_normal(y.shape).astype(dtype)
-    close(
-        numba_depthwise.conv2d_input_grad(gy, w, x.shape, s, p, d, C),
-        reference.conv2d_input_grad(gy, w, x.shape, s, p, d, C),
-        dtype,
-    )
-    close(
-        numba_depthwise.conv2d_weight_grad(gy, x, w.shape, s, p, d, C),
-        reference.conv2d_weight_grad(gy, x, w.shape, s, p, d, C),
-        dtype,
-    )
+    params = (s, p, d, x_shape[1])
+    gy = rng.standard_normal(reference.conv2d_forward(x, w, b, *params).shape).astype(dtype)
+    conv_kernels_equal_reference(numba_depthwise, x, w, b, gy, params, dtype)
 
 
 def test_the_plain_python_loops_equal_the_jitted_ones():

@@ -10,13 +10,13 @@ import importlib
 
 import numpy as np
 import pytest
+from kernel_checks import close, conv_kernels_equal_reference
 
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import kernels
 from minicnn.kernels import im2col, reference, winograd
 
-RTOL = {np.float64: 1e-10, np.float32: 1e-5}
 MODULES = ["winograd", pytest.param("numba_winograd", marks=pytest.mark.numba)]
 
 # (seed, x shape (N, C, H, W), out channels, padding)
@@ -41,11 +41,6 @@ def module(name):
     if name.startswith("numba"):
         pytest.importorskip("numba")
     return importlib.import_module(f"minicnn.kernels.{name}")
-
-
-def close(got, want, dtype):
-    assert got.dtype == want.dtype == dtype and got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
 
 
 def arrays(seed, x_shape, out_channels, padding, dtype):
@@ -78,19 +73,7 @@ def test_equals_the_reference(name, mod, dtype):
     K = module(mod)
     seed, x_shape, out_channels, padding = SHAPES[name]
     x, w, b, gy = arrays(seed, x_shape, out_channels, padding, dtype)
-    params = ((1, 1), padding, (1, 1), 1)
-    close(K.conv2d_forward(x, w, b, *params), reference.conv2d_forward(x, w, b, *params), dtype)
-    close(K.conv2d_forward(x, w, None, *params), reference.conv2d_forward(x, w, None, *params), dtype)
-    close(
-        K.conv2d_input_grad(gy, w, x.shape, *params),
-        reference.conv2d_input_grad(gy, w, x.shape, *params),
-        dtype,
-    )
-    close(
-        K.conv2d_weight_grad(gy, x, w.shape, *params),
-        reference.conv2d_weight_grad(gy, x, w.shape, *params),
-        dtype,
-    )
+    conv_kernels_equal_reference(K, x, w, b, gy, ((1, 1), padding, (1, 1), 1), dtype)
 
 
 # (x shape, weight shape, stride, padding, dilation, groups): where Winograd does not apply
