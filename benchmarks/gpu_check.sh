@@ -13,10 +13,13 @@
 #    the targets: ResNet-20 training at batch 256 at least 10x minicnn's own CPU
 #    images/s and at least PyTorch's (cuDNN) images/s; MobileNet v1 at least half
 #    PyTorch's; ResNet-20 on every CPU core within 2x PyTorch's time on as many threads.
-#    A phase-by-phase timing of that step says whether the GPU or Python is the limit.
+#    On every core it also runs an A/B (benchmarks/ab_env.py): Numba's loops on all cores
+#    with the workqueue layer, whose idle threads sleep, against the default (half the
+#    cores, OpenMP). A phase-by-phase timing of that step says whether the GPU or Python
+#    is the limit.
 # 4. on a machine with two or more GPUs, an NCCL all-reduce across two ranks;
 #    with one GPU it says so and skips it.
-# Each step has its own time limit so the whole script ends within 8 minutes.
+# Each step has its own time limit; together they come to 8 minutes.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results}
@@ -38,7 +41,7 @@ pip install --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 || {
     export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"; }
 
 step "GPU tests"
-timeout 120 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
+timeout 60 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
     | tee "$OUT/gpu_tests.txt" | tail -n 15 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
@@ -49,25 +52,30 @@ bench() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$1" python -m mi
 step "bench: ResNet-20 training, batch 256, cuda"
 bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --name cuda-resnet20-b256
 step "bench: ResNet-20 training, batch 256, cpu"
-bench 60 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
+bench 50 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
       --no-memory --name cpu-resnet20-b256
 step "bench: MobileNet v1 training, batch 64, cuda"
-bench 60 --device cuda --layers none --models mobilenet_v1 --modes train --no-memory \
+bench 45 --device cuda --layers none --models mobilenet_v1 --modes train --no-memory \
       --name cuda-mobilenet
 step "bench: ResNet-20 training, batch 64, cpu, every core"
-bench 120 --device cpu --layers none --models resnet20 --modes train --threads "$(nproc)" \
+bench 75 --device cpu --layers none --models resnet20 --modes train --threads "$(nproc)" \
       --rounds 5 --repeats 3 --no-memory --name cpu-all-cores-resnet20
+step "A/B, every core: Numba's loops on every core with idle threads that sleep, against the default"
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
+    --threads "$(nproc)" --rounds 5 --calls 3 \
+    --a "NUMBA_NUM_THREADS=$(nproc) NUMBA_THREADING_LAYER=workqueue" \
+    --out "$OUT/cpu-all-cores-numba-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
 step "ResNet-20 step, batch 256, cuda: device or Python"
-timeout 60 python benchmarks/gpu_step.py 2>&1 | tee -a "$LOG" || status=1
+timeout 40 python benchmarks/gpu_step.py 2>&1 | tee -a "$LOG" || status=1
 step "bench: layers and models, cuda"
-bench 60 --device cuda --repeats 5 --name cuda
+bench 45 --device cuda --repeats 5 --name cuda
 step "bench: layers and models, cpu (quick)"
-bench 90 --device cpu --quick --tiers numpy,numba --name cpu-quick
+bench 60 --device cpu --quick --tiers numpy,numba --name cpu-quick
 
 step "NCCL all-reduce"
 gpus=$(python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)
 if [ "$gpus" -ge 2 ] && python -c "import mpi4py" 2>/dev/null; then
-    timeout 30 mpiexec -n 2 python -c "
+    timeout 20 mpiexec -n 2 python -c "
 import cupy
 from minicnn import distributed as dist
 dist.init('nccl')

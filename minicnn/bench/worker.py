@@ -31,6 +31,8 @@ ALLOCATOR_VARS = (
     "OPENBLAS_CORETYPE",
     "OPENBLAS_L2_SIZE",
 )
+# read once when a library loads; they decide whether idle threads spin or sleep
+SPIN_VARS = ("NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")
 
 
 class Worker:
@@ -98,7 +100,7 @@ class Worker:
             "library": self.library,
             "pid": os.getpid(),
             "blas": system.blas_info(),
-            "env": {k: os.environ.get(k) for k in THREAD_VARS + ALLOCATOR_VARS},
+            "env": {k: os.environ.get(k) for k in THREAD_VARS + ALLOCATOR_VARS + SPIN_VARS},
         }
         if self.library == "torch":
             torch = self.torch
@@ -128,9 +130,18 @@ class Worker:
                 import numba
 
                 out["numba_threads"] = numba.get_num_threads()
+                out["numba_threading_layer"] = _numba_layer(numba)
             except ImportError:
-                out["numba_threads"] = None
+                out["numba_threads"] = out["numba_threading_layer"] = None
         return out
+
+
+def _numba_layer(numba):
+    """The threading layer Numba's parallel loops run on, or None before the first has run."""
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return None
 
 
 def _build(layer, step, infer, kind, case, mode, batch, dtype, device):

@@ -199,3 +199,55 @@ def test_fair_lines_record_threads_load_and_each_side():
     )
     assert "7 alternating rounds of 5 calls" in lines[0] and "1.25 before, 2.50 after" in lines[0]
     assert "openblas Haswell 2 threads" in lines[1] and "torch threads 2" in lines[1]
+
+
+def test_ab_env_gives_side_a_its_variables_and_records_what_each_process_saw(tmp_path):
+    import subprocess
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "ab_env.py")
+    out = tmp_path / "ab.json"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            script,
+            "--layer",
+            "relu",
+            "--tier",
+            "numpy",
+            "--threads",
+            "1",
+            "--rounds",
+            "1",
+            "--calls",
+            "1",
+            "--a",
+            "OMP_WAIT_POLICY=passive",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    s = json.loads(out.read_text())
+    assert s["info_a"]["env"]["OMP_WAIT_POLICY"] == "passive"
+    assert s["info_b"]["env"]["OMP_WAIT_POLICY"] is None
+    assert s["info_a"]["env"]["OPENBLAS_NUM_THREADS"] == s["info_b"]["env"]["OPENBLAS_NUM_THREADS"] == "1"
+    assert "A [OMP_WAIT_POLICY=passive]" in done.stdout
+
+
+def test_ab_env_names_a_word_that_is_not_an_assignment():
+    import subprocess
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "ab_env.py")
+    done = subprocess.run(
+        [sys.executable, script, "--layer", "relu", "--a", "NUMBA_NUM_THREADS"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1] == "ab_env.py: expected NAME=VALUE, got 'NUMBA_NUM_THREADS'"

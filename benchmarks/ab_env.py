@@ -1,0 +1,81 @@
+"""A/B of an environment setting: the same minicnn case under two environments, each in its own process.
+
+    python benchmarks/ab_env.py --model resnet20 --a "NUMBA_NUM_THREADS=2 NUMBA_THREADING_LAYER=workqueue"
+    python benchmarks/ab_env.py --model lenet5 --threads 16 --a "NUMBA_NUM_THREADS=16 OMP_WAIT_POLICY=passive"
+
+Both sides start from the bench's thread variables (``fair.thread_env``: BLAS and OpenMP
+on --threads, Numba on half of them); side A then sets the variables given by --a, side B
+those given by --b (none by default). Variables read when a library loads (Numba's
+threading layer, OpenMP's wait policy, OpenBLAS's) can only be compared this way: a
+process cannot change them after start. The rounds alternate as in ``--compare torch``
+(minicnn.bench.fair); the script prints each side's median of per-round medians, the
+ratio A/B and the spread of the per-round ratios, and writes them as JSON with --out,
+with what each process reported it ran with (its variables, Numba's threading layer).
+"""
+
+import argparse
+import json
+import os
+
+from minicnn.bench import fair
+
+
+def parse_assignments(text):
+    """ "A=1 B=x" -> {"A": "1", "B": "x"}; a word without "=" is an error."""
+    out = {}
+    for word in text.split():
+        name, eq, value = word.partition("=")
+        if not eq or not name:
+            raise SystemExit(f"ab_env.py: expected NAME=VALUE, got {word!r}")
+        out[name] = value
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--a", required=True, help='side A\'s variables, "NAME=VALUE NAME=VALUE"')
+    p.add_argument("--b", default="", help="side B's variables (default: none beyond the bench's)")
+    p.add_argument("--model")
+    p.add_argument("--layer")
+    p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--tier", default="auto")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--calls", type=int, default=5)
+    p.add_argument("--out")
+    a = p.parse_args()
+    if not (a.model or a.layer):
+        raise SystemExit("ab_env.py: give --model or --layer")
+    kind, case = ("model", a.model) if a.model else ("layer", a.layer)
+    mode = a.mode or ("train" if kind == "model" else "forward_backward")
+    envs = {
+        side: dict(fair.thread_env(a.threads), **parse_assignments(text))
+        for side, text in (("a", a.a), ("b", a.b))
+    }
+    sides = [fair.WorkerProcess("minicnn", a.threads, env=envs[side]) for side in ("a", "b")]
+    try:
+        build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
+        s = fair.compare_case(*sides, build, a.rounds, a.calls)
+        # what each process ran with: the variables as it saw them, Numba's layer and threads
+        s["info_a"], s["info_b"] = (w.request("info") for w in sides)
+    finally:
+        for w in sides:
+            w.close()
+    s.update(
+        case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b, load_after=os.getloadavg()
+    )
+    r = s["ratio_rounds"]
+    print(
+        f"{case} {mode} ({a.tier}, {a.threads} threads): A [{a.a}] {s['a']['median'] * 1e3:.2f} ms, "
+        f"B [{a.b or 'bench defaults'}] {s['b']['median'] * 1e3:.2f} ms, ratio {s['ratio']:.3f} "
+        f"(rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
+        f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+    )
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(s, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
