@@ -47,7 +47,7 @@ timeout 60 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
 
 # The OpenBLAS tuning variables of some machines slow NumPy's GEMM: unset for the bench only.
 bench() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$1" python -m minicnn.bench \
-              --compare torch --out "$OUT" "${@:2}" 2>> "$LOG" | tee -a "$LOG" || status=1; }
+              --compare torch --out "$OUT" --overwrite "${@:2}" 2>> "$LOG" | tee -a "$LOG" || status=1; }
 
 step "bench: ResNet-20 training, batch 256, cuda"
 bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --name cuda-resnet20-b256

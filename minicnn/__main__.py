@@ -20,14 +20,9 @@ import argparse
 import os
 import sys
 
+from .cli_common import OneLineParser, one_line
+
 PROG = "python -m minicnn"
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors in one line like every other error of the CLI."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _train_parser(t):
@@ -99,8 +94,8 @@ def _parser():
 
     debug = argparse.ArgumentParser(add_help=False)
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    p = _Parser(prog=PROG, description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = OneLineParser(prog=PROG, description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     _train_parser(sub.add_parser("train", parents=[debug], help="train a model and report its test accuracy"))
 
@@ -113,11 +108,23 @@ def _parser():
     e.add_argument("--device", default="cpu")
     e.add_argument("--kernels", choices=KERNELS, default="auto")
 
+    from .cli_common import positive_int
+
     s = sub.add_parser("summary", parents=[debug], help="per-layer shapes, parameters and multiply-adds")
     s.add_argument("model", nargs="?")
     s.add_argument("--input", help="C,H,W (default: the model's native size)")
-    s.add_argument("--depth", type=int)
-    s.add_argument("--num-classes", type=int)
+    s.add_argument(
+        "--depth",
+        type=positive_int,
+        metavar="N",
+        help="list the modules N levels down, and the layers above them (default: every layer)",
+    )
+    s.add_argument(
+        "--num-classes",
+        type=positive_int,
+        metavar="N",
+        help="the classifier's outputs (default: the model's)",
+    )
     s.add_argument("--compare", action="store_true", help="the classic-net comparison table")
     s.add_argument("--list", action="store_true", help="list the models")
 
@@ -126,6 +133,7 @@ def _parser():
     )
     c.add_argument("src")
     c.add_argument("dst")
+    c.add_argument("--overwrite", action="store_true", help="replace dst if it exists")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)
     from .cli_check import add_parser as add_check_parser
@@ -135,9 +143,11 @@ def _parser():
 
 
 def summary_command(args):
+    import inspect
+
     from . import models
     from .cli_common import UsageError, check_model
-    from .summary import check_fits, summary
+    from .summary import check_classes, check_fits, summary
 
     if args.list:
         print("\n".join(models.list_models()))
@@ -150,8 +160,6 @@ def summary_command(args):
     if args.model is None:
         raise UsageError("summary needs a model name (or --compare, --list)")
     check_model(args.model)
-    kwargs = {"num_classes": args.num_classes} if args.num_classes else {}
-    model = models.get(args.model, **kwargs)
     if args.input:
         try:
             size = tuple(int(v) for v in args.input.split(","))
@@ -161,17 +169,36 @@ def summary_command(args):
             raise UsageError(f"--input must be three positive sizes C,H,W, got {args.input!r}")
     else:
         size = models.input_size(args.model)
+    kwargs = {}
+    if args.num_classes is not None:
+        kwargs["num_classes"] = n = args.num_classes
+        shipped = inspect.signature(getattr(models, args.model)).parameters["num_classes"].default
+        if n > shipped:  # no larger than the model as shipped: nothing to fear
+            try:
+                check_classes(lambda k: models.get(args.model, num_classes=k), n)
+            except MemoryError as err:
+                raise MemoryError(f"--num-classes {n}: {err}") from None
+    model = models.get(args.model, **kwargs)
     check_fits(model, size)
     print(summary(model, size, depth=args.depth))
     return 0
 
 
 def convert_command(args):
-    from .cli_common import UsageError
+    from .cli_common import UsageError, check_input_file
     from .weights import convert_weights
 
-    if not os.path.isfile(args.src):
-        raise UsageError(f"no such file {args.src!r}")
+    check_input_file(args.src)
+    if os.path.lexists(args.dst):
+        if os.path.exists(args.src) and os.path.samefile(args.src, args.dst):
+            raise UsageError(f"{args.dst} is the file to convert; write the .npz under another name")
+        if os.path.isdir(args.dst):
+            raise UsageError(f"{args.dst} is a folder; give the .npz file's name")
+        if not args.overwrite:
+            raise UsageError(f"{args.dst} exists; add --overwrite to replace it")
+    folder = os.path.dirname(os.path.abspath(args.dst))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{args.dst}: no such folder {folder!r}")
     convert_weights(args.src, args.dst)
     print(f"wrote {args.dst}")
     return 0
@@ -260,38 +287,20 @@ def _run(args):
     try:
         return COMMANDS[args.command](args), None
     except Interrupted as stop:
-        kept = (
-            f"the checkpoint of epoch {stop.kept} is kept; resume with --resume"
-            if stop.kept
-            else "no epoch had finished, so there is no checkpoint to resume from"
-        )
+        if stop.kept:
+            kept = f"the checkpoint of epoch {stop.kept} is kept; resume with --resume"
+        elif getattr(stop, "restored", None):  # --overwrite stopped before the new run had a checkpoint
+            kept = f"no epoch had finished; {stop.restored}, unchanged"
+        else:
+            kept = "no epoch had finished, so there is no checkpoint to resume from"
         return 130, f"interrupted in epoch {stop.epoch}; {kept}"
     except KeyboardInterrupt:
         return 130, "interrupted"
     except (UsageError,) + _USAGE as err:
-        return 2, f"error: {_one_line(err)}"
+        return 2, f"error: {one_line(err)}"
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
-        return 1, f"error: {_one_line(err)}"
-
-
-def _one_line(err):
-    """The error's message on one line; its type too where the message alone says little."""
-    from .cli_common import UsageError
-
-    text = " ".join(str(err).split())
-    plain = (
-        UsageError,
-        ValueError,
-        TypeError,
-        OSError,
-        ImportError,
-        MemoryError,
-        RuntimeError,
-        FloatingPointError,
-    )
-    if text and isinstance(err, plain):
-        return text
-    return f"{type(err).__name__}: {text} (--debug shows where)"
+        back = f"; {err.restored}" if getattr(err, "restored", None) else ""  # train --overwrite
+        return 1, f"error: {one_line(err)}{back}"
 
 
 if __name__ == "__main__":

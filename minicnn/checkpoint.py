@@ -9,6 +9,8 @@ optimizer is refused, not crashed into) and ``meta``, the caller's notes
 
 import json
 
+import numpy as np
+
 from . import io, rng
 
 # scheduler entries that count steps; every other entry is a setting that must match on resume
@@ -39,8 +41,37 @@ def read_checkpoint(path):
         raise io.CheckpointError(
             f"{path!r} is not a training checkpoint (it lacks the model, optimizer and epoch that fit writes)"
         )
-    state["meta"] = json.loads(state.get("meta", "{}"))
+    epoch = state["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        raise io.CheckpointError(f"{path}: its epoch is {epoch!r}; expected a count of epochs, 0 or more")
+    state["meta"] = decode_meta(path, state.get("meta", "{}"))
     return state
+
+
+# what train writes into meta, and the type each must have when present
+_META_TYPES = {"model": str, "settings": dict, "resumed": list}
+
+
+def _a(noun):
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def decode_meta(path, raw):
+    """A checkpoint's ``meta``: JSON text of an object, read with its known fields' types checked."""
+    if not isinstance(raw, str):
+        raise io.CheckpointError(f"{path}: its meta is {_a(type(raw).__name__)}, not JSON text")
+    try:
+        meta = json.loads(raw)
+    except ValueError as err:
+        raise io.CheckpointError(f"{path}: its meta is not JSON ({err})") from None
+    if not isinstance(meta, dict):
+        raise io.CheckpointError(f"{path}: its meta is a JSON {type(meta).__name__}, not an object")
+    for key, kind in _META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise io.CheckpointError(
+                f"{path}: its meta's {key!r} is {_a(type(meta[key]).__name__)}, not {_a(kind.__name__)}"
+            )
+    return meta
 
 
 def restore(state, model, optimizer, scheduler):
@@ -67,12 +98,27 @@ def restore(state, model, optimizer, scheduler):
                     f"resume: the checkpoint's {saved} has {key}={value!r}, this "
                     f"run's {now[key]!r}; build the schedule as the checkpoint's"
                 )
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
+    parts = [("model", lambda: model.load_state_dict(state["model"]))]
+    parts.append(("optimizer state", lambda: optimizer.load_state_dict(state["optimizer"])))
     if scheduler is not None and "scheduler" in state:
-        scheduler.load_state_dict(state["scheduler"])
-    rng.set_state(json.loads(state["random"]))
-    return json.loads(state["history"]), int(state["epoch"])
+        parts.append(("schedule", lambda: scheduler.load_state_dict(state["scheduler"])))
+    parts.append(("random state", lambda: rng.set_state(json.loads(state["random"]))))
+    parts.append(("history", lambda: _rows(json.loads(state["history"]))))
+    loaded = {}
+    for what, load in parts:
+        try:
+            loaded[what] = load()
+        except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as err:
+            raise ValueError(
+                f"resume: the checkpoint's {what} does not load: {' '.join(str(err).split())}"
+            ) from None
+    return loaded["history"], int(state["epoch"])
+
+
+def _rows(history):
+    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
+        raise ValueError(f"expected a list of epoch rows, got a JSON {type(history).__name__}")
+    return history
 
 
 def _same(a, b):

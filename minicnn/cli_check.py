@@ -3,13 +3,15 @@
 Exit status 0 on a pass, 1 on a failure (the grader's message, no traceback),
 2 when the file, the function or the exercise does not exist. Loading FILE.py
 runs its top-level code, as ``python FILE.py`` would: it is the student's own file.
+The function must be the student's own NumPy code: one that calls minicnn's or
+PyTorch's code while it is graded fails (``exercises.check(..., own_code=True)``).
 """
 
 import importlib.util
 import os
 import sys
 
-from .cli_common import UsageError
+from .cli_common import UsageError, check_input_file
 
 
 def _load(path):
@@ -21,6 +23,8 @@ def _load(path):
         spec.loader.exec_module(module)
     except Exception as err:  # the student's file: report its error in one line
         raise UsageError(f"{path} failed to load: {type(err).__name__}: {err}") from None
+    except SystemExit as err:  # sys.exit() at the top of the file: nothing was graded
+        raise UsageError(f"{path} called sys.exit({err.code!r}) while loading; nothing was graded") from None
     finally:
         sys.path.remove(folder)
     return module
@@ -31,13 +35,16 @@ def check_command(args):
 
     if args.name not in exercises.names():
         raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(exercises.names())}")
-    if not os.path.isfile(args.file):
-        raise UsageError(f"no such file {args.file!r}")
+    check_input_file(args.file)
     fn = getattr(_load(args.file), args.name, None)
     if not callable(fn):
         raise UsageError(f"{args.file} defines no function {args.name!r}")
+    defined_in = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    if defined_in is None or not os.path.samefile(defined_in, args.file):
+        where = f"from {defined_in}" if defined_in else "from elsewhere"
+        raise UsageError(f"{args.file} does not define {args.name!r} itself: it comes {where}")
     try:
-        exercises.check(args.name, fn, quick=args.quick)
+        exercises.check(args.name, fn, quick=args.quick, own_code=True)
     except exercises.ExerciseFailed as err:
         print(err)
         return 1

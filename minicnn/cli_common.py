@@ -7,11 +7,13 @@ fails with a ``UsageError``: one line, exit status 2.
 import argparse
 import math
 import os
+import tempfile
 
 import numpy as np
 
 from . import data, models
 from .data.dataset import stratified_split
+from .filecheck import file_kind
 
 DATA = ("mnist5k", "digits", "shapes", "mnist:PATH", "fashion-mnist:PATH", "cifar10:PATH")
 KERNELS = ("auto", "numpy", "numba", "reference")
@@ -19,6 +21,31 @@ KERNELS = ("auto", "numpy", "numba", "reference")
 
 class UsageError(Exception):
     """A bad command-line argument or data set: printed as one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors in one line like every other error of the CLI."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def one_line(err):
+    """The error's message on one line; its type too where the message alone says little."""
+    text = " ".join(str(err).split())
+    plain = (
+        UsageError,
+        ValueError,
+        TypeError,
+        OSError,
+        ImportError,
+        MemoryError,
+        RuntimeError,
+        FloatingPointError,
+    )
+    if text and isinstance(err, plain):
+        return text
+    return f"{type(err).__name__}: {text} (--debug shows where)"
 
 
 # --- argparse types: a bad value is refused as the flag is read ------------------
@@ -82,6 +109,15 @@ def use_kernels(tier):
     backend.use_kernels(tier)
 
 
+def check_input_file(path):
+    """``path`` is a regular file: a UsageError that says what it is otherwise."""
+    if not os.path.lexists(path):
+        raise UsageError(f"no such file {path!r}")
+    kind = file_kind(os.stat(path).st_mode) if os.path.exists(path) else "a broken link"
+    if kind is not None:
+        raise UsageError(f"{path!r} is {kind}, not a regular file")
+
+
 def check_out_folder(out):
     """``out`` is, or can become, a folder this process may write into."""
     if os.path.exists(out) and not os.path.isdir(out):
@@ -91,6 +127,11 @@ def check_out_folder(out):
         parent = os.path.dirname(os.path.abspath(parent))
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: cannot write into {parent!r}")
+    try:  # NOTE: os.access trusts permission bits; a read-only mount or /sys says yes too
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as err:
+        raise UsageError(f"--out {out}: cannot write into {parent!r}: {err.strerror}") from None
 
 
 # --- data ---------------------------------------------------------------------

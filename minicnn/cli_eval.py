@@ -12,9 +12,12 @@ import os
 import numpy as np
 
 from . import data, io, models
+from .checkpoint import decode_meta
 from .cli_common import UsageError, build_model, check_device, check_model, load_data, use_kernels
-from .filecheck import check_regular
+from .filecheck import check_regular, open_regular
 from .train import evaluate
+
+METRICS_BYTES = 1 << 20  # a metrics.json that train writes is a few hundred bytes
 
 
 def _is_checkpoint(obj):
@@ -24,14 +27,25 @@ def _is_checkpoint(obj):
 def _run_notes(path, loaded):
     """What the run that made the weights wrote down: its model and data, where known."""
     if _is_checkpoint(loaded):
-        meta = json.loads(loaded.get("meta", "{}"))
+        meta = decode_meta(path, loaded.get("meta", "{}"))
         return {"model": meta.get("model"), "data": meta.get("settings", {}).get("data")}
     beside = os.path.join(os.path.dirname(path), "metrics.json")
-    if os.path.exists(beside):
-        with open(beside) as f:
-            metrics = json.load(f)
-        return {"model": metrics.get("model"), "data": metrics.get("data")}
-    return {}
+    if not os.path.lexists(beside):
+        return {}
+    with open_regular(beside, UsageError) as f:
+        text = f.read(METRICS_BYTES + 1)
+    try:
+        if len(text) > METRICS_BYTES:
+            raise ValueError(f"it is over {METRICS_BYTES} bytes")
+        metrics = json.loads(text)
+        if not isinstance(metrics, dict):
+            raise ValueError(f"it holds a JSON {type(metrics).__name__}, not an object")
+    except ValueError as err:
+        raise UsageError(
+            f"{beside} (read for the model and data of {path}): {err}; pass --model and --data instead"
+        ) from None
+    notes = {key: metrics.get(key) for key in ("model", "data")}
+    return {key: value if isinstance(value, str) else None for key, value in notes.items()}
 
 
 def num_classes_of(name, state):
@@ -64,8 +78,16 @@ def eval_command(args):
         raise UsageError(f"{args.weights!r}: no such file")
     check_regular(args.weights, UsageError)
     loaded = io.load(args.weights)
-    notes = _run_notes(args.weights, loaded)
+    if not isinstance(loaded, dict):
+        kind = type(loaded).__name__
+        raise UsageError(
+            f"{args.weights}: holds {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not a model's weights"
+        )
+    # the flags win: the run's notes are read only for what they leave out
+    notes = _run_notes(args.weights, loaded) if not (args.model and args.data) else {}
     state = loaded["model"] if _is_checkpoint(loaded) else loaded
+    if not isinstance(state, dict):
+        raise UsageError(f"{args.weights}: its model entry is a {type(state).__name__}, not weights")
     name = args.model or notes.get("model")
     if name is None:
         raise UsageError("cannot tell which model these weights are for: pass --model NAME")
@@ -81,10 +103,15 @@ def eval_command(args):
             f"--data {spec}: the test labels go up to {top}, but the weights classify {num_classes} classes"
         )
     model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
-    model.load_state_dict(state)
-    result = evaluate(
-        model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes
-    )
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, ValueError, TypeError, KeyError) as err:
+        raise UsageError(f"{args.weights}: {' '.join(str(err).split())}") from None
+    # NOTE: weights with NaN give a NaN loss, said below, not in NumPy's warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = evaluate(
+            model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes
+        )
     print(f"test loss: {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0

@@ -13,9 +13,13 @@ is rebuilt for them) and said in one line, or refused before any step (data,
 optimizer, seed, validation fraction: they would change what the run is).
 """
 
+import argparse
+import io as bytes_io
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 
@@ -28,7 +32,11 @@ from .cli_common import (
     check_device,
     check_model,
     check_out_folder,
+    fraction,
     load_data,
+    non_negative_int,
+    positive_float,
+    positive_int,
     use_kernels,
     validation_split,
 )
@@ -49,6 +57,45 @@ FIXED = {
     "val_fraction": "validation images would become training images",
 }
 OUTPUTS = ("checkpoint.npz", "model.npz", "metrics.json", "history.json", "curves.png")
+
+
+def _one_of(*choices):
+    def check(value):
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(map(repr, choices))}")
+        return value
+
+    return check
+
+
+def _string(value):
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a name")
+    return value
+
+
+def _number(check):
+    """The flag's own check, for a value read from JSON (a bool is not a number there)."""
+
+    def number(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("must be a number")
+        return check(str(value))
+
+    return number
+
+
+# what a checkpoint's settings may hold: the same checks as the flags that set them
+SETTING_CHECKS = {
+    "data": _string,
+    "epochs": _number(positive_int),
+    "batch_size": _number(positive_int),
+    "optimizer": _one_of("sgd", "adam"),
+    "lr": _number(positive_float),
+    "augment": _one_of(True, False),
+    "seed": _number(non_negative_int),
+    "val_fraction": _number(fraction),
+}
 
 
 def recipe_for(model_name):
@@ -96,6 +143,19 @@ def resolve_settings(args, checkpoint):
             f"{args.model}; give the model it holds, or start again with --overwrite"
         )
     saved = meta["settings"]
+    for key in SETTINGS:
+        if key not in saved:
+            raise UsageError(
+                f"--resume: the checkpoint's settings lack {key!r}; start again with --overwrite"
+            )
+        try:
+            SETTING_CHECKS[key](saved[key])
+        except (ValueError, argparse.ArgumentTypeError) as err:
+            why = str(err).split(", got")[0]
+            raise UsageError(
+                f"--resume: the checkpoint's {key} is {saved[key]!r:.40}, which {why}; "
+                "start again with --overwrite"
+            ) from None
     settings = {**settings, **saved, **given}
     done, changes = int(checkpoint["epoch"]), {}
     for key in SETTINGS:
@@ -189,10 +249,16 @@ def train_command(args):
         resumed.append({"after_epoch": done, "changes": {k: list(v) for k, v in changes.items()}})
         if lead:
             print(_resume_line(out, done, s, changes), file=sys.stderr)
-    elif args.overwrite and lead:
-        for name in OUTPUTS:
-            if os.path.exists(os.path.join(out, name)):
-                os.remove(os.path.join(out, name))
+    # --overwrite: the old run steps aside until the new one has a checkpoint, so that a run
+    # stopped or failed before its first epoch ends leaves the old one as it was
+    aside = _set_aside(out) if args.overwrite and lead and not checkpoint else None
+
+    def replaced(epoch, row, model):  # after each checkpoint; the first makes the old run go
+        nonlocal aside
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+            aside = None
+
     meta = {"model": args.model, "settings": s, "resumed": resumed}
     try:
         # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
@@ -211,10 +277,17 @@ def train_command(args):
                 progress=not args.quiet,
                 distributed=args.distributed,
                 meta=meta,
+                callbacks=(replaced,),
             )
-    except NonFiniteError as err:
-        kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
-        raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}") from err
+    except BaseException as err:
+        if aside is not None:
+            _put_back(out, aside)
+            err.restored = f"the run that was in {out}/ is back in place"
+        if isinstance(err, NonFiniteError):
+            kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
+            back = f"; {err.restored}" if aside is not None else ""
+            raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}{back}") from err
+        raise
     test_loader = data.DataLoader(test_set, batch_size=500)
     result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
     if not lead:  # same weights and result on every rank
@@ -249,6 +322,27 @@ def _write_outputs(out, model, history, result, meta, args):
     _plot_curves(history, os.path.join(out, "curves.png"))
 
 
+def _set_aside(out):
+    """Move the outputs of the run in ``out`` into a new hidden folder there; its path, or None."""
+    names = [name for name in OUTPUTS if os.path.lexists(os.path.join(out, name))]
+    if not names:
+        return None
+    aside = tempfile.mkdtemp(prefix=".replaced-", dir=out)
+    for name in names:
+        os.replace(os.path.join(out, name), os.path.join(aside, name))
+    return aside
+
+
+def _put_back(out, aside):
+    """Undo _set_aside: what the new run wrote goes, the old outputs return."""
+    for name in os.listdir(aside):
+        target = os.path.join(out, name)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        os.replace(os.path.join(aside, name), target)
+    os.rmdir(aside)
+
+
 def _world_size(args):
     if not args.distributed:
         return 1
@@ -264,4 +358,7 @@ def _plot_curves(history, path):
         fig = viz.plot_history(history)
     except ImportError:
         return
-    fig.savefig(path, dpi=100)
+    png = bytes_io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
+    viz._plt().close(fig)
+    io.write_atomic(path, png.getvalue(), who="train")

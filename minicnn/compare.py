@@ -138,6 +138,8 @@ class Comparison(list):
             if isinstance(v, bool):
                 return "yes" if v else "no"
             if key in ("params", "macs"):
+                if v < 1e6:  # LeNet-5's 60,850 would read 0.1M
+                    return f"{v / 1e3:,.1f}K"
                 return f"{v / 1e6:,.1f}M" if v < 1e9 else f"{v / 1e9:,.2f}G"
             if key == "input":
                 return "x".join(str(n) for n in v[1:])

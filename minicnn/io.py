@@ -148,7 +148,9 @@ def write_atomic(path, write, who="write_atomic"):
 
     ``write`` is bytes, or a function that writes to the open binary file. The
     temporary file is removed if anything goes wrong (even KeyboardInterrupt);
-    temporary files of killed saves in the same folder are removed first.
+    temporary files of killed saves in the same folder are removed first. A failure
+    of the file system (full disk, read-only folder, a folder in the way) is an
+    OSError naming ``path``, not the temporary name.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -165,9 +167,14 @@ def write_atomic(path, write, who="write_atomic"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and err.strerror:
+            why = "a folder is in the way" if os.path.isdir(path) else err.strerror.lower()
+            failed = OSError(f"{who}: could not write {path}: {why}")
+            failed.errno = err.errno  # kept for callers; the message stays one plain line
+            raise failed from None
         raise
     _fsync_folder(folder)
 

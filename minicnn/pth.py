@@ -208,6 +208,11 @@ def read_pth(path):
     with open_regular(path, CheckpointError) as f:
         try:
             if not zipfile.is_zipfile(f):
+                f.seek(0)
+                if f.read(4) == b"PK\x03\x04":  # a zip's first entry, but no directory at the end
+                    raise CheckpointError(
+                        f"{path}: a zip file cut short or damaged (no directory at its end)"
+                    )
                 raise CheckpointError(
                     f"{path}: not a zip-format .pth file (PyTorch >= 1.6 writes "
                     "those); re-save it with a current torch, or convert it to "

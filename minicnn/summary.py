@@ -17,10 +17,11 @@ Multiply-adds (MACs), per image:
 
 Before running, ``estimate_activation_bytes`` tells what the table's total
 would be from a pass on a smaller image, so a huge input is refused with the
-estimate (``check_fits``) instead of exhausting the machine's memory.
+estimate (``check_fits``) instead of exhausting the machine's memory;
+``check_classes`` does the same, before building, for a classifier of very
+many classes.
 """
 
-import math
 import os
 
 import numpy as np
@@ -68,7 +69,8 @@ def _bytes(y):
 
 def _selected(model, depth):
     """(name, module) to list: the leaves (plus modules holding parameters of their own)
-    when depth is None, else the modules exactly ``depth`` levels below the root. A bare
+    when depth is None, else the modules exactly ``depth`` levels below the root and the
+    leaves above that level, so that each leaf's work lands in exactly one row. A bare
     layer (a root without children) is its own only row."""
     if not any(True for _ in model.children()):
         return [(type(model).__name__, model)]
@@ -76,11 +78,12 @@ def _selected(model, depth):
     for name, m in model.named_modules():
         if not name:
             continue
+        leaf = not any(True for _ in m.children())
         if depth is None:
             own = any(p is not None for p in m._parameters.values())
-            if not any(True for _ in m.children()) or own:
+            if leaf or own:
                 out.append((name, m))
-        elif name.count(".") + 1 == depth:
+        elif name.count(".") + 1 == depth or (leaf and name.count(".") + 1 < depth):
             out.append((name, m))
     return out
 
@@ -142,6 +145,8 @@ class Summary:
 
 def human(n):
     """A byte count for people: 1536 -> '1.5 KB'."""
+    if n >= 2**1000:  # past what a float holds: the power of two is all that means anything
+        return f"about 2**{int(n).bit_length() - 1} B"
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if n < 1024 or unit == "TB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -171,22 +176,29 @@ def available_memory(device="cpu"):
         return None
 
 
-PROBE_PIXELS = 256 * 256  # inputs larger than this are estimated from a pass at about this size
+PROBE_SIDE = 256  # a side longer than this is estimated from a pass shrunk to at most this
+
+
+def _dtype(model):
+    params = list(model.parameters())
+    return np.dtype(params[0].dtype) if params else np.dtype(np.float32)
 
 
 def estimate_activation_bytes(model, input_size):
     """About ``summary(model, input_size).total_activation_bytes``, without the pass at that size.
 
     A convolutional net's activations grow with the image's area, so a pass on
-    the input shrunk by an integer factor s in height and width, scaled back by
-    the ratio of the areas, estimates them. Where the smaller pass fails (a
-    fully connected layer wants the full size), the layers it did run give a
-    lower bound. Inputs of at most PROBE_PIXELS are run as they are.
+    the input shrunk by an integer factor in height and one in width, each side
+    to at most PROBE_SIDE, scaled back by the ratio of the areas, estimates
+    them. The sides shrink independently so that the probe stays small whatever
+    the aspect ratio (a 1 x 10**11 input is probed at 1 x 256). Where the
+    smaller pass fails (a fully connected layer wants the full size), the
+    layers it did run give a lower bound. Inputs whose sides are all at most
+    PROBE_SIDE are run as they are.
     """
-    shape = tuple(input_size)[-3:]
-    c, h, w = shape
-    s = max(1, math.ceil(math.sqrt(h * w / PROBE_PIXELS)))
-    probe = (c, -(-h // s), -(-w // s))
+    c, h, w = tuple(input_size)[-3:]
+    sh, sw = -(-h // PROBE_SIDE), -(-w // PROBE_SIDE)
+    probe = (c, -(-h // sh), -(-w // sw))
     done = []
 
     def record(module, inputs, y):
@@ -201,26 +213,64 @@ def estimate_activation_bytes(model, input_size):
     finally:
         for handle in handles:
             handle.remove()
-    return int(sum(done) * (h * w) / (probe[1] * probe[2]))
+    return sum(done) * h * w // (probe[1] * probe[2])
 
 
 def check_fits(model, input_size, batch_size=1, device="cpu", per_image=None):
     """MemoryError, with the estimate, when the activations of ``batch_size`` inputs alone would
     not fit in the memory available. ``per_image``: the bytes per image where already known
-    (a summary's ``total_activation_bytes``), else ``estimate_activation_bytes``."""
+    (a summary's ``total_activation_bytes``), else ``estimate_activation_bytes``, or the
+    input's own size where that alone is too much (then nothing is run at all)."""
     have = available_memory(device)
     if have is None:
         return
     c, h, w = tuple(input_size)[-3:]
-    if per_image is None:
-        per_image = max(estimate_activation_bytes(model, input_size), 4 * c * h * w)
+    alone = _dtype(model).itemsize * c * h * w
+    notes = []
+    if per_image is None and alone * batch_size > have:
+        per_image = alone  # too much already: no probe is built
+        notes.append("counting the input alone")
+    elif per_image is None:
+        per_image = max(estimate_activation_bytes(model, input_size), alone)
     need = per_image * batch_size
     if need > have:
-        each = f" ({human(per_image)} per image)" if batch_size > 1 else ""
+        if batch_size > 1:
+            notes.insert(0, f"{human(per_image)} per image")
+        each = f" ({', '.join(notes)})" if notes else ""
         raise MemoryError(
             f"a forward pass on {batch_size} x {(c, h, w)} would hold about "
             f"{human(need)} of activations{each}, more than the {human(have)} of "
             "memory available; not run"
+        )
+
+
+def check_classes(build, num_classes, device="cpu"):
+    """MemoryError, with the estimate, when ``build(num_classes)`` would not fit in the memory
+    available, found without building it: builds with 1 and 2 classes give the parameters
+    each class adds to the classifier(s), and so the count at ``num_classes``. The estimate
+    adds the float64 draws (and their cast) that ``nn.init`` fills those weights from.
+    A count whose output alone (one float32 per class) would not fit is refused first,
+    before any build."""
+    have = available_memory(device)
+    if have is None:
+        return
+    if 4 * num_classes > have:
+        raise MemoryError(
+            f"{num_classes:,} classes: the model's output alone would hold at least "
+            f"{human(4 * num_classes)}, more than the {human(have)} of memory available; not built"
+        )
+    counts = []
+    for n in (1, 2):
+        model = build(n)
+        counts.append(sum(int(p.numel()) for p in model.parameters()))
+    per_class, itemsize = counts[1] - counts[0], _dtype(model).itemsize
+    total = counts[0] + (num_classes - 1) * per_class
+    need = itemsize * total + 12 * per_class * num_classes
+    if need > have:
+        raise MemoryError(
+            f"{num_classes:,} classes would give the model {total:,} parameters, about "
+            f"{human(itemsize * total)} ({human(need)} while they are initialised), more "
+            f"than the {human(have)} of memory available; not built"
         )
 
 
@@ -229,12 +279,17 @@ def run(model, input_size, depth=None, grad=False):
     shape = tuple(input_size)
     if len(shape) == 3:
         shape = (1,) + shape
+    if depth is not None and not (isinstance(depth, int) and depth >= 1):
+        raise ValueError(f"summary: depth must be None (the leaves) or at least 1, got {depth!r}")
     params = list(model.parameters())
-    dtype = params[0].dtype if params else np.float32
+    dtype = _dtype(model)
     device = params[0].device if params else "cpu"
     from .tensor import tensor
 
-    x = tensor(np.random.default_rng(0).standard_normal(shape).astype(dtype), device=device)
+    # NOTE: drawn at the model's dtype where NumPy can, so no float64 copy of the input sits beside it
+    draw = np.float32 if dtype == np.float32 else np.float64
+    x = np.random.default_rng(0).standard_normal(shape, dtype=draw)
+    x = tensor(x.astype(dtype, copy=False), device=device)
     rows, seen, handles = [], set(), []
     # A row's MACs are those of every leaf module run inside it: a running count
     # of leaf MACs, read when the row's module starts and when it ends.
@@ -254,13 +309,16 @@ def run(model, input_size, depth=None, grad=False):
             total = sum(int(p.numel()) for p in module.parameters())
             has_children = any(True for _ in module.children())
             count = (own if depth is None and has_children else total) if first else 0
+            inside = done[0] - started[id(module)].pop()
+            # NOTE: listing the leaves, a module with weights of its own and children (1989's
+            # LocallyBiasedConv2d) keeps only its own parameters: its children's MACs are theirs
             rows.append(
                 SummaryRow(
                     name=name,
                     kind=type(module).__name__,
                     output_shape=_shape(y),
                     params=count,
-                    flops=done[0] - started[id(module)].pop(),
+                    flops=0 if depth is None and has_children else inside,
                     activation_bytes=_bytes(y),
                 )
             )
@@ -295,8 +353,9 @@ def summary(model, input_size, depth=None):
     Args:
         model: a Module.
         input_size: (C, H, W) of one image (or (1, C, H, W)).
-        depth: None lists the leaf modules; 1 the top-level children; k the
-            modules k levels down.
+        depth: None lists the leaf modules; 1 the top-level children; k >= 1 the
+            modules k levels down, and the leaves above that level, so the
+            totals are the whole model's at every depth.
     Returns a ``Summary``: ``.rows`` (dicts with name, kind, output_shape,
     params, flops, activation_bytes), ``.total_params``, ``.total_flops``;
     ``print`` it for the table.

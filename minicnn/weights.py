@@ -28,6 +28,7 @@ import math
 import os
 import pathlib
 import struct
+import sys
 
 import numpy as np
 
@@ -127,6 +128,8 @@ def _check_header(header, data_bytes, path):
                 f"{where} has shape {tuple(shape)} {code}, "
                 f"{math.prod(shape) * itemsize} bytes, but data_offsets span {end - begin}"
             )
+        if math.prod(max(n, 1) for n in shape) * itemsize > sys.maxsize:  # empty, but still impossible
+            raise CheckpointError(f"{where} has an impossible shape {tuple(shape)}: no array is that large")
         entries.append((name, code, tuple(shape), begin, end))
     entries.sort(key=lambda e: (e[3], e[4]))
     position = 0

@@ -172,6 +172,9 @@ def make_entry(
         "verdict": verdict(ci95, expected),
     }
     if entry["verdict"] != "shown":
+        # one reason, or one per verdict ({"not shown": ..., "reversed": ...}) written before the run
+        if isinstance(why_not_shown, dict):
+            why_not_shown = why_not_shown.get(entry["verdict"])
         entry["why_not_shown"] = why_not_shown or ""
     if extra:
         entry["extra"] = extra

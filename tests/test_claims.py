@@ -106,6 +106,23 @@ def test_describe_prints_a_rounding_only_difference_as_zero(ledger):
     assert " = 0.4167 m (95% CI" in ledger.describe(real)
 
 
+def test_a_reason_per_verdict_keeps_the_one_that_came_out(ledger):
+    kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_higher")
+    why = {"not shown": "no better", "reversed": "worse"}
+    worse = ledger.make_entry(
+        "c", baseline=("a", [5.0, 6.0, 7.0]), treatment=("b", [1.0, 2.1, 2.9]), why_not_shown=why, **kwargs
+    )
+    tie = ledger.make_entry(
+        "c", baseline=("a", [5.0, 6.0, 7.0]), treatment=("b", [6.0, 5.0, 7.1]), why_not_shown=why, **kwargs
+    )
+    better = ledger.make_entry(
+        "c", baseline=("a", [1.0, 2.1, 2.9]), treatment=("b", [5.0, 6.0, 7.0]), why_not_shown=why, **kwargs
+    )
+    assert (worse["verdict"], worse["why_not_shown"]) == ("reversed", "worse")
+    assert (tie["verdict"], tie["why_not_shown"]) == ("not shown", "no better")
+    assert better["verdict"] == "shown" and "why_not_shown" not in better
+
+
 def test_fast_runs_write_a_scratch_ledger(ledger, tmp_path, monkeypatch):
     monkeypatch.setenv("MINICNN_FAST", "1")
     monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "scratch.json"))

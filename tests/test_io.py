@@ -361,3 +361,13 @@ def test_every_truncation_of_a_checkpoint_is_a_checkpoint_error(tmp_path):
         bad.write_bytes(data[:n])
         with pytest.raises(io.CheckpointError, match="bad.npz"):
             mc.load(bad)
+
+
+def test_a_failed_write_names_the_file_not_its_temporary_and_leaves_nothing(tmp_path):
+    target = tmp_path / "model.npz"
+    target.mkdir()  # a folder where the file should go
+    with pytest.raises(OSError) as info:
+        io.write_atomic(target, b"data", who="mc.save")
+    assert str(info.value) == f"mc.save: could not write {target}: a folder is in the way"
+    assert info.value.errno is not None and ".tmp" not in str(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]

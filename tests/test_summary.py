@@ -127,3 +127,91 @@ def test_a_bare_layer_is_its_own_row():
     assert len(s) == 1 and s[0].kind == "Conv2d"
     assert s[0].params == 8 * 3 * 9 + 8
     assert s[0].flops == 8 * 3 * 9 * 10 * 12 and s[0].output_shape == (1, 8, 10, 12)
+
+
+def _summary_module():
+    import importlib
+
+    return importlib.import_module("minicnn.summary")  # the package's `summary` is the function
+
+
+def test_the_probe_stays_small_whatever_the_aspect_ratio(monkeypatch, rng):
+    module = _summary_module()
+    probes, real_run = [], module.run
+    monkeypatch.setattr(module, "run", lambda model, size, **kw: probes.append(size) or real_run(model, size))
+    side = int(rng.integers(10**10, 10**12))
+    for shape in [(1, side, 1), (1, 1, side), (1, side, int(rng.integers(2, 300)))]:
+        estimate = estimate_activation_bytes(models.lenet5(), shape)
+        c, h, w = probes[-1]
+        assert c == 1 and h <= module.PROBE_SIDE and w <= module.PROBE_SIDE, (shape, probes[-1])
+        assert estimate > 0
+    # a 1-wide input: conv1 (padding 2 keeps the size) and its ReLU run, then pooling fails
+    assert estimate_activation_bytes(models.lenet5(), (1, side, 1)) == 2 * 6 * 4 * side
+
+
+def test_an_input_too_big_by_itself_is_refused_before_any_probe(monkeypatch, rng):
+    module = _summary_module()
+    monkeypatch.setattr(module, "available_memory", lambda device="cpu": 2**30)
+    monkeypatch.setattr(module, "run", lambda *a, **kw: pytest.fail("a probe was built"))
+    side = int(rng.integers(10**9, 10**18)) * 100
+    with pytest.raises(MemoryError, match=rf"on 1 x \(1, {side}, 1\) would hold .* input alone.* not run"):
+        check_fits(models.lenet5(), (1, side, 1))
+
+
+def test_depth_below_one_is_refused():
+    for depth in (0, -1):
+        with pytest.raises(ValueError, match=f"depth must be None .* or at least 1, got {depth}"):
+            summary(models.resnet20(), (3, 32, 32), depth=depth)
+
+
+def test_totals_are_the_whole_models_at_every_depth():
+    net = models.resnet20()
+    leaves = summary(net, (3, 32, 32))
+    for depth in (1, 2, 3, 4, 9):  # conv1 and fc sit at depth 1; the blocks' convs at depth 3
+        s = summary(net, (3, 32, 32), depth=depth)
+        assert s.total_flops == leaves.total_flops == 40_551_040, depth
+        assert sum(r.params for r in s.rows) == s.total_params, depth
+    assert [r.name for r in summary(net, (3, 32, 32), depth=2)][:3] == ["conv1", "bn1", "relu"]
+
+
+def test_a_module_with_weights_and_children_is_not_counted_twice():
+    # 1989's H1 holds a per-unit bias beside its conv: listed with the leaves, its row keeps
+    # only that bias, and the conv's MACs stay in the conv's row
+    net = models.lenet1989()
+    macs = 12 * 8 * 8 * 25 + 12 * 4 * 4 * 8 * 25 + 192 * 30 + 30 * 10
+    assert summary(net, (1, 16, 16)).total_flops == macs == summary(net, (1, 16, 16), depth=1).total_flops
+
+
+def test_check_classes_counts_the_parameters_without_building_them(monkeypatch, rng):
+    module = _summary_module()
+    monkeypatch.setattr(module, "available_memory", lambda device="cpu": 2**30)
+    built = []
+
+    def build(n):
+        built.append(n)
+        return models.lenet5(num_classes=n)
+
+    classes = int(rng.integers(10**7, 10**8))
+    total = 61_706 + 85 * (classes - 10)  # LeNet-5's last layer: 84 weights and a bias per class
+    with pytest.raises(MemoryError, match=f"{classes:,} classes would give the model {total:,} parameters"):
+        module.check_classes(build, classes)
+    assert built == [1, 2]
+    module.check_classes(build, int(rng.integers(11, 1000)))  # fits: nothing said
+
+
+def test_check_classes_refuses_a_count_whose_output_alone_is_too_big(monkeypatch, rng):
+    module = _summary_module()
+    monkeypatch.setattr(module, "available_memory", lambda device="cpu": 2**30)
+    classes = int(rng.integers(2**28 + 1, 10**12))
+    with pytest.raises(MemoryError, match="output alone would hold at least .* not built"):
+        module.check_classes(lambda n: pytest.fail("built a model"), classes)
+
+
+@pytest.mark.parametrize("name", ["lenet1989", "lenet5", "nin", "resnet20", "googlenet", "mobilenet_v1"])
+def test_each_class_adds_the_same_parameters(name, rng):
+    # what check_classes rests on: the count is linear in the number of classes
+    def count(n):
+        return sum(int(p.numel()) for p in models.get(name, num_classes=n).parameters())
+
+    n = int(rng.integers(3, 40))
+    assert count(n) == count(1) + (n - 1) * (count(2) - count(1))

@@ -186,6 +186,11 @@ def _safetensors(path, header, body):
         ({"a": [1, 2]}, 8, r"described by a JSON list"),
         ([1, 2], 8, r"the header is a JSON list, not an object"),
         ({"__metadata__": 3}, 0, r"__metadata__ is not a JSON object"),
+        (
+            {"a": {"dtype": "F32", "shape": [0, 1 << 62, 1 << 62], "data_offsets": [0, 0]}},
+            0,
+            r"impossible shape \(0, 4611686018427387904, 4611686018427387904\): no array is that large",
+        ),
     ],
 )
 def test_safetensors_headers_are_checked(tmp_path, header, body, match):
@@ -249,3 +254,14 @@ def test_weights_of_a_minicnn_checkpoint_load_and_convert(tmp_path):
         assert all(np.array_equal(loaded[k], state[k]) for k in state)
     assert convert_weights(tmp_path / "checkpoint.npz", tmp_path / "out.safetensors") == 2
     assert np.array_equal(load_torchvision(tmp_path / "out.safetensors")["conv.bias"], state["conv.bias"])
+
+
+def test_a_pth_cut_short_is_called_cut_short_not_an_old_format(tmp_path):
+    whole = tmp_path / "whole.pth"
+    with zipfile.ZipFile(whole, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+    (tmp_path / "cut.pth").write_bytes(whole.read_bytes()[:-30])  # the central directory lost
+    with pytest.raises(
+        CheckpointError, match=r"cut\.pth: a zip file cut short or damaged \(no directory at its end\)"
+    ):
+        load_torchvision(tmp_path / "cut.pth")

@@ -1,19 +1,27 @@
-"""``python -m minicnn.bench``: per-layer and per-model speed, beside the GEMM ceiling and PyTorch.
+"""``python -m minicnn bench``: per-layer and per-model speed, beside the GEMM ceiling and PyTorch.
 
-python -m minicnn.bench                          # every layer and model, every tier
-python -m minicnn.bench --quick                  # a few cases, fewer repeats
-python -m minicnn.bench --compare torch --threads 2 --out benchmarks/results/ --name cpu-fair
-python -m minicnn.bench --layers conv3x3_64 --models resnet20 --kernels numpy,numba
-python -m minicnn.bench --device cuda --models resnet20 --batch-size 256 --layers none
+python -m minicnn bench                          # every layer and model, every tier
+python -m minicnn bench --quick                  # a few cases, fewer repeats
+python -m minicnn bench --compare torch --threads 2 --out benchmarks/results/ --name cpu-fair --overwrite
+python -m minicnn bench --layers conv3x3_64 --models resnet20 --kernels numpy,numba
+python -m minicnn bench --device cuda --models resnet20 --batch-size 256 --layers none
+
+(``python -m minicnn.bench`` is the same command.) Every option is checked before
+any case runs: a bad one is refused in one line, ``python -m minicnn bench:
+error: ...``, with exit status 2, and so is an ``--out`` that cannot be written
+or that already holds ``<name>.json`` or ``<name>.png`` (``--overwrite``
+replaces them). A failure while running is one line with exit status 1;
+``--debug`` shows the traceback instead.
 """
 
-import argparse
 import os
 import sys
 
 from .. import backend
+from ..cli_common import OneLineParser, UsageError, check_device, check_out_folder, one_line, positive_int
 from . import cases, fair, report, runner
 
+PROG = "python -m minicnn bench"
 TIERS = ["reference", "numpy", "numba", "auto"]
 MODES = ["forward", "forward_backward", "train", "infer"]
 
@@ -22,15 +30,19 @@ def _csv(text):
     return [s for s in text.split(",") if s]
 
 
-def parser():
-    p = argparse.ArgumentParser(prog="python -m minicnn.bench", description=__doc__.split("\n")[0])
+def parser(prog=PROG):
+    p = OneLineParser(prog=prog, description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="few cases and repeats (a smoke run)")
     p.add_argument("--layers", help=f"comma list or 'none'; from {','.join(c['name'] for c in cases.LAYERS)}")
     p.add_argument("--models", help=f"comma list or 'none'; from {','.join(cases.MODELS)}")
     p.add_argument("--device", default="auto", help="cpu, cuda, or auto (cpu, and cuda when CuPy sees a GPU)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     p.add_argument(
-        "--batch-size", type=int, default=None, help="batch of every model (default: each its own)"
+        "--batch-size",
+        type=positive_int,
+        metavar="N",
+        default=None,
+        help="batch of every model (default: each its own)",
     )
     p.add_argument(
         "--compare",
@@ -50,14 +62,16 @@ def parser():
     )
     p.add_argument(
         "--threads",
-        type=int,
+        type=positive_int,
+        metavar="N",
         default=None,
         help="with --compare: threads of both libraries (BLAS, OpenMP, Numba, "
         "torch.set_num_threads; default: every core)",
     )
     p.add_argument(
         "--rounds",
-        type=int,
+        type=positive_int,
+        metavar="N",
         default=None,
         help="with --compare: alternating rounds per case (default 7, quick 3)",
     )
@@ -69,13 +83,18 @@ def parser():
     )
     p.add_argument(
         "--repeats",
-        type=int,
+        type=positive_int,
+        metavar="N",
         default=None,
         help="timed calls per case (at most), or per round with --compare",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
-    p.add_argument("--out", default=None, help="directory for <name>.json and <name>.png")
+    p.add_argument("--out", default=None, help="folder for <name>.json and <name>.png")
     p.add_argument("--name", default=None, help="file stem under --out (default: the device list)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace <name>.json and <name>.png already in --out"
+    )
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return p
 
 
@@ -87,13 +106,18 @@ def _names(arg, known, default, what):
     names = _csv(arg)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"minicnn.bench: unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
+        raise UsageError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
     return names
 
 
-def options(argv):
-    """Parsed command line -> the options dict that runner.run takes."""
-    a = parser().parse_args(argv)
+def options(argv, prog=PROG):
+    """Command line -> the options dict that runner.run takes, every option checked."""
+    return from_args(parser(prog).parse_args(argv))
+
+
+def from_args(a):
+    """Parsed arguments -> the options dict; UsageError (one line) for anything that would fail
+    later, before any case runs."""
     layer_names = [c["name"] for c in cases.LAYERS]
     quick = a.quick
     opts = {
@@ -114,42 +138,109 @@ def options(argv):
     if a.device == "auto":
         opts["devices"] = ["cpu"] + (["cuda"] if backend.cuda_available() else [])
     elif a.device in ("cpu", "cuda"):
-        if a.device == "cuda" and not backend.cuda_available():
-            raise SystemExit("minicnn.bench: --device cuda needs CuPy and a GPU; none is usable here")
+        check_device(a.device)
         opts["devices"] = [a.device]
     else:
-        raise SystemExit(f"minicnn.bench: --device must be cpu, cuda or auto, got {a.device!r}")
+        raise UsageError(f"--device must be cpu, cuda or auto, got {a.device!r}")
     tiers = ["numpy"] + (["numba"] if backend.numba_available() else [])
     if not quick:
         tiers = ["reference"] + tiers
     if a.compare == "torch":
         tiers = ["auto"]
     opts["tiers"] = _names(a.tiers, TIERS, tiers, "tiers")
-    if "numba" in opts["tiers"] and not backend.numba_available():
-        raise SystemExit('minicnn.bench: tier numba needs Numba: pip install -e ".[numba]"')
-    if a.compare == "torch" and not fair.torch_installed():
-        raise SystemExit(fair.MISSING_TORCH)
-    for flag, value in (("--threads", a.threads), ("--rounds", a.rounds), ("--repeats", a.repeats)):
-        if value is not None and value < 1:
-            raise SystemExit(f"minicnn.bench: {flag} must be at least 1, got {value}")
     opts["modes"] = _names(a.modes, MODES, MODES, "modes")
+    if a.name is not None and (not a.name or os.path.basename(a.name) != a.name):
+        raise UsageError(f"--name must be a file name without a folder, got {a.name!r}")
     opts["threads"] = a.threads or os.cpu_count() or 1
     opts["rounds"] = a.rounds or (3 if quick else 7)
     if a.compare == "torch" and a.repeats is None:
         opts["repeats"] = 3 if quick else 5
     opts["out"], opts["name"] = a.out, a.name or "-".join(opts["devices"])
+    opts["overwrite"] = a.overwrite
+    check_outputs(opts)
+    # a missing extra is a failure of this machine, not of the arguments: status 1
+    if "numba" in opts["tiers"] and not backend.numba_available():
+        raise RuntimeError('tier numba needs Numba: pip install -e ".[numba]"')
+    if a.compare == "torch" and not fair.torch_installed():
+        raise RuntimeError(fair.MISSING_TORCH.removeprefix("minicnn.bench: "))
+    check_batch_fits(opts)
     return opts
 
 
-def main(argv=None):
-    opts = options(sys.argv[1:] if argv is None else argv)
+def check_outputs(opts):
+    """--out is a folder this process can write into, and holds no result of this --name
+    unless --overwrite asks to replace it."""
+    out = opts["out"]
+    if out is None:
+        return
+    check_out_folder(out)
+    there = [p for p in report.paths(out, opts["name"]) if os.path.lexists(p)]
+    odd = [p for p in there if not os.path.isfile(p)]
+    if odd:
+        raise UsageError(f"--out {out}: {odd[0]} is there and is not a regular file; choose another --name")
+    if there and not opts["overwrite"]:
+        raise UsageError(
+            f"--out {out}: {' and '.join(os.path.basename(p) for p in there)} already there; "
+            "add --overwrite to replace them, or choose another --name"
+        )
+
+
+def check_batch_fits(opts):
+    """Refuse a --batch-size whose activations alone would not fit in the memory available
+    (summary.check_fits: a floor, a training step needs more), before any case runs."""
+    batch = opts["batch_size"]
+    if batch is None:
+        return
+    from ..summary import check_fits
+
+    runs = [(name, device) for name in opts["models"] for device in opts["devices"]]
+    if opts["memory"] and "cpu" in opts["devices"]:
+        runs.append(("resnet20", "cpu"))  # the peak-memory child runs resnet20 at this batch
+    built = {}
+    for name, device in runs:
+        if name not in built:
+            builder, chw, _, _ = cases.MODELS[name]
+            built[name] = (builder().to(dtype=opts["dtype"]), chw)
+        model, chw = built[name]
+        try:
+            check_fits(model, chw, batch, device)
+        except MemoryError as err:
+            raise UsageError(f"--batch-size {batch} is too large for {name} on {device}: {err}") from None
+
+
+def bench(opts):
+    """Run, print the table, write the files; the exit status."""
     result = runner.run(opts)
-    print(report.text(result))
+    print(report.text(result), flush=True)
     if opts["out"]:
+        check_outputs(opts)  # NOTE: another run may have written them meanwhile
         paths = report.write(result, opts["out"], opts["name"])
         print("wrote " + ", ".join(p for p in paths if p))
     return 0
 
 
+def main(argv=None, prog=PROG):
+    """The command: one line and status 2 for bad arguments, 1 for a failure while running,
+    130 for Ctrl-C; the traceback only with --debug."""
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser(prog).parse_args(argv)
+    except SystemExit as done:  # --help, or a bad argument (already said in one line)
+        return done.code
+    if args.debug:
+        return bench(from_args(args))
+    try:
+        return bench(from_args(args))
+    except KeyboardInterrupt:
+        code, message = 130, "interrupted"
+    except UsageError as err:
+        code, message = 2, f"error: {one_line(err)}"
+    except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
+        code, message = 1, f"error: {one_line(err)}"
+    print(f"{prog}: {message}", file=sys.stderr)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m minicnn.bench"))

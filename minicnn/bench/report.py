@@ -4,6 +4,8 @@ import json
 import math
 import os
 
+from .. import io
+
 
 def _ms(t):
     if not t:
@@ -147,18 +149,58 @@ def text(result):
     return "\n".join(lines)
 
 
+def paths(out_dir, stem):
+    """(<out_dir>/<stem>.json, <out_dir>/<stem>.png): the files ``write`` makes."""
+    return os.path.join(out_dir, stem + ".json"), os.path.join(out_dir, stem + ".png")
+
+
 def write(result, out_dir, stem):
-    """<out_dir>/<stem>.json and <stem>.png; returns their paths."""
+    """<out_dir>/<stem>.json and <stem>.png, each written whole or not at all (io.write_atomic);
+    returns their paths, None for a plot not drawn (no matplotlib, or nothing timed)."""
     os.makedirs(out_dir, exist_ok=True)
-    json_path = os.path.join(out_dir, stem + ".json")
-    with open(json_path, "w") as f:
-        json.dump(result, f, indent=1, default=str)
-    png_path = os.path.join(out_dir, stem + ".png")
-    return json_path, (png_path if plot(result, png_path) else None)
+    json_path, png_path = paths(out_dir, stem)
+    io.write_atomic(json_path, json.dumps(result, indent=1, default=str).encode(), who="--out")
+    if plot(result, png_path):
+        return json_path, png_path
+    if os.path.exists(png_path):  # a plot of another run must not sit beside this JSON
+        os.remove(png_path)
+    return json_path, None
+
+
+def _series(rows, key):
+    """{"tier/device": {case: ms}} of the rows timed in ``key`` (or inference), PyTorch's
+    too; reference rows (shrunken shapes) and failed ones are left out."""
+    series = {}
+    for r in rows:
+        t = r.get(key) or r.get("infer")
+        if t is None or r["tier"] == "reference":
+            continue
+        series.setdefault(f"{r['tier']}/{r['device']}", {})[r["case"]] = t["median"] * 1e3
+        tt = r.get("torch_" + key) or r.get("torch_infer")
+        if tt is not None:
+            series.setdefault(f"torch/{r['device']}", {})[r["case"]] = tt["median"] * 1e3
+    return series
 
 
 def plot(result, path):
-    """Bars: each layer's fwd+bwd ms and each model's training images/s, per tier (and torch)."""
+    """Bars: each layer's fwd+bwd ms and each model's training-step ms, per tier (and torch),
+    a panel for each that has a case timed; False (no file) without matplotlib or any."""
+    panels = []  # NOTE: an empty panel would be drawn with a legend of nothing, and warn
+    for title, rows, key, label in (
+        ("layers", result["layers"], "forward_backward", "fwd+bwd ms (log)"),
+        (
+            "models (training step; inference where no training is timed)",
+            result["models"],
+            "train",
+            "training step ms (log)",
+        ),
+    ):
+        series = _series(rows, key)
+        if series:
+            panels.append((title, rows, series, label))
+    ratios = _ratio_bars(result)
+    if not panels and not ratios:
+        return False
     try:
         import matplotlib
 
@@ -166,23 +208,12 @@ def plot(result, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    ratios = _ratio_bars(result)
-    fig, axes = plt.subplots(1, 3 if ratios else 2, figsize=(20 if ratios else 14, 5))
-    for ax, rows, key, label in (
-        (axes[0], result["layers"], "forward_backward", "fwd+bwd ms (log)"),
-        (axes[1], result["models"], "train", "training step ms (log)"),
-    ):
-        series = {}
-        for r in rows:
-            t = r.get(key) or r.get("infer")
-            if t is None or r["tier"] == "reference":
-                continue
-            series.setdefault(f"{r['tier']}/{r['device']}", {})[r["case"]] = t["median"] * 1e3
-            tt = r.get("torch_" + key) or r.get("torch_infer")
-            if tt is not None:
-                series.setdefault(f"torch/{r['device']}", {})[r["case"]] = tt["median"] * 1e3
+    count = len(panels) + bool(ratios)
+    fig, axes = plt.subplots(1, count, figsize=(7 * count, 5), squeeze=False)
+    axes = axes[0]
+    for ax, (title, rows, series, label) in zip(axes, panels):
         names = sorted({c for s in series.values() for c in s}, key=[r["case"] for r in rows].index)
-        width = 0.8 / max(len(series), 1)
+        width = 0.8 / len(series)
         for i, (tier, values) in enumerate(series.items()):
             xs = [j + i * width for j, n in enumerate(names) if n in values]
             ax.bar(xs, [values[n] for n in names if n in values], width, label=tier)
@@ -191,29 +222,31 @@ def plot(result, path):
         ax.set_yscale("log")
         # bars on a log axis start at its bottom: a decade below the smallest keeps their
         # heights comparable instead of starting at the smallest bar's top
-        smallest = min((v for values in series.values() for v in values.values()), default=None)
-        if smallest:
+        smallest = min(v for values in series.values() for v in values.values())
+        if smallest > 0:
             ax.set_ylim(bottom=10 ** math.floor(math.log10(smallest)))
         ax.set_ylabel(label)
+        ax.set_title(title)
         ax.legend(fontsize=8)
-    axes[1].set_title("models (training step; inference where no training is timed)")
-    axes[0].set_title("layers")
     if ratios:
+        ax = axes[-1]
         names, mid, lo, hi = zip(*ratios)
-        axes[2].bar(
+        ax.bar(
             range(len(names)),
             mid,
             yerr=[[m - a for m, a in zip(mid, lo)], [b - m for m, b in zip(mid, hi)]],
             capsize=4,
         )
-        axes[2].axhline(1.0, color="k", linestyle="--", linewidth=1)
-        axes[2].set_xticks(range(len(names)))
-        axes[2].set_xticklabels(names, rotation=30, ha="right", fontsize=8)
-        axes[2].set_ylabel("minicnn time / PyTorch time")
-        axes[2].set_title("x torch: median of rounds, bars from min to max round")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+        ax.axhline(1.0, color="k", linestyle="--", linewidth=1)
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("minicnn time / PyTorch time")
+        ax.set_title("x torch: median of rounds, bars from min to max round")
+    try:
+        fig.tight_layout()
+        io.write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=90), who="--out")
+    finally:
+        plt.close(fig)
     return True
 
 

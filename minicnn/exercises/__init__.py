@@ -57,14 +57,17 @@ def info(name):
     return _EXERCISES[name]
 
 
-def check(name, fn, quick=False):
+def check(name, fn, quick=False, own_code=False):
     """Grade ``fn`` on every case of exercise ``name``; prints ``name: passed (k cases)``.
 
     Raises ExerciseFailed with the failing case, the worst element and a hint.
     ``quick=True`` skips an exercise's slow part (lenet5_forward_backward's training).
+    ``own_code=True`` also fails ``fn`` when it calls minicnn's or PyTorch's code (as
+    ``python -m minicnn check`` grades a submission); each call of ``fn`` on one case
+    has ``grading.CASE_SECONDS`` to finish.
     """
     ex = info(name)
-    passed = grade(ex, fn, quick=quick)
+    passed = grade(ex, fn, quick=quick, own_code=own_code)
     skipped = "; training skipped (quick)" if quick and ex.slow is not None else ""
     print(f"{name}: passed ({passed} cases{skipped})")
 

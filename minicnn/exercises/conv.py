@@ -233,7 +233,7 @@ CONV_BACKWARD = Exercise(
     signature="(gy, x, w, stride, padding)",
     returns=("gx", "gw", "gb"),
     notebook=NB,
-    teaches="the conv layer's backward: gx is a full convolution of gy with the 180-degree-rotated kernel",
+    teaches="the conv layer's backward: gx is the forward op on fully padded gy, with the kernel turned 180°",
     doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k) -> (gx, gw, gb) of the shapes of x, w, b.
     gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v]
     gb[o] = sum of gy[:, o];  gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel
@@ -243,8 +243,8 @@ CONV_BACKWARD = Exercise(
     cases=CONV_CASES,
     mistakes=[
         Mistake(
-            "gx uses the kernel unflipped: the input gradient is a full convolution of gy with the "
-            "kernel rotated by 180 degrees, w[:, :, ::-1, ::-1]",
+            "gx uses the kernel unflipped: the input gradient is a full cross-correlation (the forward "
+            "op) of gy with the kernel rotated by 180 degrees, w[:, :, ::-1, ::-1]",
             _with_gx(lambda w: w[:, :, ::-1, ::-1]),
         ),
         Mistake(
@@ -254,7 +254,7 @@ CONV_BACKWARD = Exercise(
         ),
         Mistake(
             "gx: the kernel's in and out channels are not swapped. gy has O channels and gx has C, so "
-            "the full convolution uses w.transpose(1, 0, 2, 3)",
+            "the full cross-correlation uses w.transpose(1, 0, 2, 3)",
             _with_gx(lambda w: w.transpose(1, 0, 2, 3)),
         ),
         Mistake(

@@ -6,9 +6,14 @@ known mistakes, each a wrong variant computed here: when the student's output
 equals a wrong variant's, the message names that mistake.
 """
 
+import contextlib
 import copy
 import dataclasses
 import inspect
+import os
+import signal
+import sys
+import threading
 import traceback
 from collections.abc import Callable
 
@@ -16,6 +21,13 @@ import numpy as np
 
 # float64 results computed in another order agree to about 1e-13; a real bug is far larger.
 RTOL, ATOL = 1e-6, 1e-8
+# one call of the student's function on one case; an endless loop ends here instead of never
+CASE_SECONDS = 60
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
+_HERE = os.path.abspath(__file__)
+_own_code_only = [None]  # grade(own_code=True) sets the graded function's file for its calls
 
 
 class ExerciseFailed(AssertionError):
@@ -76,11 +88,11 @@ def describe(names, args):
 
 
 def _student_line(err):
-    """'at line 12 of mine.py: y[n] = ...': the deepest frame outside NumPy and this package."""
+    """'at line 12 of mine.py: y[n] = ...': the deepest frame outside NumPy and this module."""
     frames = [
         f
         for f in traceback.extract_tb(err.__traceback__)
-        if "numpy" not in f.filename and "minicnn/exercises/grading" not in f.filename
+        if not os.path.abspath(f.filename).startswith(_NUMPY) and os.path.abspath(f.filename) != _HERE
     ]
     if not frames:
         return ""
@@ -88,19 +100,101 @@ def _student_line(err):
     return f"\n  at line {f.lineno} of {f.filename}: {(f.line or '').strip()}"
 
 
-def call(ex, fn, args, where):
-    """fn(*args) on copies of args; a NotImplementedError or any other error becomes ExerciseFailed."""
+class _TookTooLong(BaseException):
+    """Not an Exception, so that a student's ``except Exception`` cannot swallow it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise _TookTooLong inside the block after ``seconds`` (a SIGALRM timer; where there is none,
+    or off the main thread, no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _TookTooLong
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return fn(*copy.deepcopy(args))
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _watch_for_library_code(found, own_file):
+    """Append to ``found`` the first function of minicnn or PyTorch that runs inside the block,
+    other than those of ``own_file`` (the graded function's own file).
+
+    A profile hook sees every Python and C function called. The exercises ask for the student's
+    own NumPy: a function that hands the work to minicnn's kernels or solutions, or to PyTorch,
+    has not written it.
+    """
+
+    library = {own_file: False}  # file name -> whether it is minicnn's or PyTorch's
+
+    def hook(frame, event, arg):
+        if found:
+            return
+        if event == "call":
+            name = frame.f_code.co_filename
+            if name not in library:
+                path = os.path.abspath(name)
+                mine = path == _HERE  # this module's own frames (the context manager leaving)
+                library[name] = not mine and (path.startswith(_PACKAGE) or f"{os.sep}torch{os.sep}" in path)
+            if library[name]:
+                found.append(f"{frame.f_code.co_name} ({os.path.abspath(name)})")
+        elif event == "c_call":
+            module = str(getattr(arg, "__module__", None) or "")
+            if module.split(".")[0] in ("torch", "minicnn"):
+                found.append(f"{module}.{getattr(arg, '__name__', '?')}")
+
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+
+
+def call(ex, fn, args, where):
+    """fn(*args) on copies of args; a NotImplementedError, any other error, sys.exit, a call that
+    runs past CASE_SECONDS or (when grading own code) one into minicnn or PyTorch becomes ExerciseFailed."""
+    args, found = copy.deepcopy(args), []
+    try:
+        with _time_limit(CASE_SECONDS):
+            if _own_code_only[0] is not None:
+                with _watch_for_library_code(found, _own_code_only[0]):
+                    out = fn(*args)
+            else:
+                out = fn(*args)
     except NotImplementedError:
         raise NotImplementedYet(
             f"{ex.name}: not implemented yet: the function still raises NotImplementedError. "
             f"Write its body, then check again."
         ) from None
+    except _TookTooLong:
+        raise ExerciseFailed(
+            f"{ex.name} did not finish {where} within {CASE_SECONDS} s: an endless loop, or loops "
+            f"over every element where the exercise wants whole-array operations"
+        ) from None
+    except SystemExit as err:
+        raise ExerciseFailed(
+            f"{ex.name} called sys.exit({err.code!r}) {where}: return the result instead"
+        ) from None
     except Exception as err:  # the student's code: any error is reported with its case
         raise ExerciseFailed(
             f"{ex.name} raised {type(err).__name__} {where}: {err}{_student_line(err)}"
         ) from None
+    if found:
+        raise ExerciseFailed(
+            f"{ex.name} called library code {where}: {found[0]}. Write it yourself, with NumPy: "
+            f"the exercise is the code, and minicnn's or PyTorch's does not count"
+        )
+    return out
 
 
 def parts(ex, out):
@@ -129,22 +223,32 @@ def compare(name, got, want):
         got_list = list(got) if isinstance(got, (list, tuple, np.ndarray)) else None
         if got_list != list(want):
             return f"{name}: expected {list(want)}, got {got!r}"
+        for i, (g, w) in enumerate(zip(got_list, want)):
+            why = _not_an_int(f"{name}[{i}]", g, w)
+            if why:
+                return why
         return None
     if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
         if not isinstance(got, (int, np.integer)) or int(got) != int(want):
-            return f"{name}: expected {int(want)}, got {got!r}"
+            return _not_an_int(name, got, want) or f"{name}: expected {int(want)}, got {got!r}"
         return None
     if got is None:
         return f"{name} is None; expected an array of shape {np.shape(want)}"
+    if type(got).__module__.split(".")[0] in ("minicnn", "torch"):
+        return f"{name} is a {type(got).__module__.split('.')[0]} {type(got).__name__}; return a NumPy array"
     try:
         g = np.asarray(got)
     except Exception:  # a ragged list, an object NumPy cannot read
         return f"{name} is a {type(got).__name__} that NumPy cannot read as an array"
     w = np.asarray(want)
+    if g.dtype.kind == "O":
+        return f"{name} is an array of Python objects (dtype object); return a NumPy array of {w.dtype}"
     if g.shape != w.shape:
         return f"{name} has shape {g.shape}; expected {w.shape}"
     if g.dtype.kind not in "fc":
         return f"{name} has dtype {g.dtype}; expected {w.dtype} (an integer array rounds every value)"
+    if g.dtype.kind == "c" and w.dtype.kind != "c":
+        return f"{name} has the complex dtype {g.dtype}; expected {w.dtype}: the answer is real"
     if g.dtype.itemsize < w.dtype.itemsize:
         return f"{name} has dtype {g.dtype}; expected {w.dtype} like the inputs (keep the inputs' dtype)"
     bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
@@ -158,6 +262,14 @@ def compare(name, got, want):
         f"{int(bad.sum())} of {bad.size} elements of {name} differ; the worst is {at}: "
         f"expected {float(w[idx]):.6g}, got {float(g[idx]):.6g}"
     )
+
+
+def _not_an_int(name, got, want):
+    """A sentence when ``want`` is an int and ``got`` is a number of another type (1458.0), else None."""
+    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
+    if is_int(want) and not is_int(got) and isinstance(got, (float, complex, np.number, bool)):
+        return f"{name} must be an int, like {int(want)}; got the {type(got).__name__} {got!r}"
+    return None
 
 
 def _matches(out, wrong, ex):
@@ -183,8 +295,21 @@ def hint_for(ex, args, out):
     return ""
 
 
-def grade(ex, fn, quick=False):
-    """Run every case; returns the number of cases passed or raises ExerciseFailed."""
+def grade(ex, fn, quick=False, own_code=False):
+    """Run every case; returns the number of cases passed or raises ExerciseFailed.
+
+    ``own_code=True`` (``python -m minicnn check``) also fails a function that calls minicnn's
+    or PyTorch's code while it runs, other than the code of its own file.
+    """
+    code = getattr(fn, "__code__", None)
+    _own_code_only[0] = (code.co_filename if code is not None else "") if own_code else None
+    try:
+        return _grade(ex, fn, quick)
+    finally:
+        _own_code_only[0] = None
+
+
+def _grade(ex, fn, quick):
     if not callable(fn):
         raise ExerciseFailed(f"{ex.name}: expected a function, got {type(fn).__name__}")
     try:

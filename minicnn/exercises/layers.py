@@ -74,8 +74,11 @@ CROSS_ENTROPY = Exercise(
 # --- inverted dropout ---------------------------------------------------------------------------
 
 
-def _make_dropout(rng, shape, p):
-    return rng.standard_normal(shape), p, rng.random(shape)
+def _make_dropout(rng, shape, p, ties=False):
+    u = rng.random(shape)
+    if ties:  # some u exactly p: the keep rule's edge, which random draws never hit
+        u.flat[::3] = p
+    return rng.standard_normal(shape), p, u
 
 
 DROPOUT = Exercise(
@@ -93,6 +96,7 @@ DROPOUT = Exercise(
         Case(401, dict(shape=(2, 3, 4, 4), p=0.2)),
         Case(402, dict(shape=(1, 10), p=0.0)),
         Case(403, dict(shape=(5, 5), p=0.9)),
+        Case(404, dict(shape=(3, 7), p=0.5, ties=True)),
     ],
     mistakes=[
         Mistake(
@@ -108,6 +112,10 @@ DROPOUT = Exercise(
             "keep and drop are swapped: p is the probability of DROPPING a unit, so a unit is kept "
             "where u >= p",
             lambda x, p, u: np.where(u < p, x / (1 - p), 0.0),
+        ),
+        Mistake(
+            "the units with u exactly p were dropped: a unit is kept where u >= p, not u > p",
+            lambda x, p, u: np.where(u > p, x / (1 - p), 0.0),
         ),
     ],
 )
@@ -175,8 +183,10 @@ def _bn(gy, x, gamma, eps):
     return gx.reshape(x.shape), ggamma, gbeta
 
 
-def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False):
-    """BN backward with statistics over other axes, an unbiased variance, or mean/var held constant."""
+def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False, grad_ddof=None):
+    """BN backward with statistics over other axes, an unbiased variance (in the normalization,
+    and in the derivative unless grad_ddof says otherwise), or mean/var held constant."""
+    grad_ddof = ddof if grad_ddof is None else grad_ddof
 
     def wrong(gy, x, gamma, eps):
         m = int(np.prod([x.shape[a] for a in axes]))
@@ -190,7 +200,7 @@ def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False):
             gx = invstd * (
                 g
                 - g.mean(axis=axes, keepdims=True)
-                - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - ddof)
+                - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - grad_ddof)
             )
         return gx, (gy * xhat).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
 
@@ -225,6 +235,11 @@ BATCH_NORM = Exercise(
             "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
             "np.var's default)",
             _bn_variant(ddof=1),
+        ),
+        Mistake(
+            "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
+            "np.var's default, not ddof=1)",
+            _bn_variant(ddof=1, grad_ddof=0),
         ),
         Mistake(
             "the statistics are per channel over (N, H, W), all three axes; you used other axes",

@@ -100,10 +100,11 @@ SGD = Exercise(
 # --- Adam -------------------------------------------------------------------------------------------
 
 
-def _make_adam(rng, shape, t, lr):
+def _make_adam(rng, shape, t, lr, grad_scale=1.0):
     m = np.zeros(shape) if t == 1 else rng.standard_normal(shape) * 0.1
     v = np.zeros(shape) if t == 1 else rng.random(shape) * 0.01
-    return rng.standard_normal(shape), rng.standard_normal(shape), m, v, t, lr, 0.9, 0.999, 1e-8
+    grad = rng.standard_normal(shape) * grad_scale
+    return rng.standard_normal(shape), grad, m, v, t, lr, 0.9, 0.999, 1e-8
 
 
 def _adam(param, grad, m, v, t, lr, beta1, beta2, eps):
@@ -144,6 +145,8 @@ ADAM = Exercise(
         Case(711, dict(shape=(5,), t=2, lr=1e-2)),
         Case(712, dict(shape=(2, 3, 3, 3), t=10, lr=1e-3)),
         Case(713, dict(shape=(4,), t=1000, lr=1e-3)),
+        # gradients of 1e-5: sqrt(v_hat) is then near eps, where eps's place matters
+        Case(714, dict(shape=(6,), t=1, lr=1e-3, grad_scale=1e-5)),
     ],
     mistakes=[
         Mistake(

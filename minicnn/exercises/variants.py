@@ -72,9 +72,12 @@ LEAKY = Exercise(
 # --- DropConnect's training forward ------------------------------------------------------------
 
 
-def _make_dropconnect(rng, N, D, O, p):
+def _make_dropconnect(rng, N, D, O, p, ties=False):
     x, w, b = rng.standard_normal((N, D)), rng.standard_normal((O, D)), rng.standard_normal(O)
-    return x, w, b, p, rng.random((N, O, D))
+    u = rng.random((N, O, D))
+    if ties:  # some u exactly p: the keep rule's edge, which random draws never hit
+        u.flat[::3] = p
+    return x, w, b, p, u
 
 
 def _dropconnect(x, w, b, p, u):
@@ -106,6 +109,7 @@ DROPCONNECT = Exercise(
         Case(1011, dict(N=1, D=5, O=4, p=0.3)),
         Case(1012, dict(N=8, D=3, O=5, p=0.8)),
         Case(1013, dict(N=3, D=7, O=2, p=0.0)),
+        Case(1014, dict(N=3, D=4, O=3, p=0.25, ties=True)),
     ],
     mistakes=[
         Mistake(
@@ -131,6 +135,10 @@ DROPCONNECT = Exercise(
         Mistake(
             "the bias was scaled too: only the masked weights are scaled by 1 / (1 - p); b is added as it is",
             _thinned(lambda u, p: u >= p, lambda p: 1 / (1 - p), scale_bias=True),
+        ),
+        Mistake(
+            "the weights with u exactly p were dropped: a weight is kept where u >= p, not u > p",
+            _thinned(lambda u, p: u > p, lambda p: 1 / (1 - p)),
         ),
     ],
 )

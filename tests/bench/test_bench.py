@@ -7,6 +7,7 @@ import pytest
 
 from minicnn.bench import __main__ as bench_main
 from minicnn.bench import cases, report, timing
+from minicnn.cli_common import UsageError
 from minicnn.kernels import im2col
 
 
@@ -100,7 +101,7 @@ def test_options_defaults_and_quick():
     ],
 )
 def test_bad_options_name_what_is_wrong(argv, message):
-    with pytest.raises(SystemExit, match=message):
+    with pytest.raises(UsageError, match=message):
         bench_main.options(argv)
 
 

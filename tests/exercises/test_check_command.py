@@ -10,10 +10,9 @@ from minicnn.__main__ import main
 
 WRONG_COL2IM = textwrap.dedent("""
     import numpy as np
-    from minicnn.exercises.solutions import col2im as right
 
     def col2im(cols, x_shape, kernel_size, stride, padding):
-        return right(cols, x_shape, kernel_size, stride, padding) * 2
+        return np.zeros(x_shape)
 """)
 
 
@@ -85,3 +84,57 @@ def test_from_a_shell(student_file):
     assert done.returncode == 1
     assert "elements of gx differ" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_the_reference_solutions_file_passes_as_a_submission(capsys):
+    """Its functions are its own code: the library rule exempts the graded function's own file."""
+    assert main(["check", "lenet5_forward_backward", "minicnn/exercises/solutions.py", "--quick"]) == 0
+    assert capsys.readouterr().out.startswith("lenet5_forward_backward: passed (2 cases")
+
+
+def test_a_function_imported_from_minicnn_is_refused(student_file, capsys):
+    path = student_file("from minicnn.exercises.solutions import col2im\n")
+    assert main(["check", "col2im", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"python -m minicnn check: error: {path} does not define 'col2im' itself: it comes from "
+    )
+    assert err.rstrip().endswith("solutions.py") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "body, called",
+    [
+        (
+            "from minicnn.exercises import solutions\n    return solutions.sigmoid_backward(gy, y)",
+            "sigmoid_backward (",
+        ),
+        (
+            "import minicnn as mc\n    z = mc.tensor(np.log(y / (1 - y)), requires_grad=True)\n"
+            "    (mc.functional.sigmoid(z) * mc.tensor(gy)).sum().backward()\n    return z.grad.numpy()",
+            "tensor (",
+        ),
+    ],
+)
+def test_a_function_that_calls_minicnn_fails(body, called, student_file, capsys):
+    path = student_file(f"import numpy as np\n\ndef sigmoid_backward(gy, y):\n    {body}\n")
+    assert main(["check", "sigmoid_backward", path]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("sigmoid_backward called library code on case 1 of 3 (gy (5,), y (5,)): ")
+    assert called in out and "Write it yourself, with NumPy" in out
+
+
+def test_sys_exit_in_the_function_is_a_failure_not_a_pass(student_file, capsys):
+    path = student_file("import sys\n\ndef sigmoid_backward(gy, y):\n    sys.exit(0)\n")
+    assert main(["check", "sigmoid_backward", path]) == 1
+    assert "sigmoid_backward called sys.exit(0) on case 1 of 3" in capsys.readouterr().out
+
+
+def test_sys_exit_while_loading_exits_2(student_file, capsys):
+    path = student_file("import sys\nsys.exit(3)\n")
+    assert main(["check", "sigmoid_backward", path]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"python -m minicnn check: error: {path} called sys.exit(3) while loading; nothing was graded\n"
+    )

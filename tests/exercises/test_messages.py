@@ -5,6 +5,7 @@ import pytest
 
 from minicnn import exercises
 from minicnn.exercises import solutions
+from minicnn.tensor import tensor
 
 
 def failure(name, fn):
@@ -88,3 +89,80 @@ def test_topo_sort_messages():
     assert "case 4 of 5" in message and "['unused'] should not be listed" in message
     message = failure("topo_sort", lambda root, inputs: [root, root] if len(inputs) == 1 else [])
     assert "'x' appears 2 times" in message
+
+
+def test_an_endless_loop_ends_at_the_time_limit_even_inside_except_exception(monkeypatch):
+    from minicnn.exercises import grading
+
+    monkeypatch.setattr(grading, "CASE_SECONDS", 0.3)
+
+    def sigmoid_backward(gy, y):
+        while True:
+            try:
+                pass
+            except Exception:  # a student's catch-all must not swallow the time limit
+                pass
+
+    message = failure("sigmoid_backward", sigmoid_backward)
+    assert message.startswith("sigmoid_backward did not finish on case 1 of 3 (gy (5,), y (5,)) within 0.3 s")
+
+
+def test_own_code_is_off_by_default_and_on_when_asked():
+    import minicnn as mc
+
+    def sigmoid_backward(gy, y):
+        mc.tensor(y)  # any call into minicnn
+        return gy * y * (1 - y)
+
+    exercises.check("sigmoid_backward", sigmoid_backward)
+    with pytest.raises(exercises.ExerciseFailed, match="called library code on case 1 of 3"):
+        exercises.check("sigmoid_backward", sigmoid_backward, own_code=True)
+
+
+@pytest.mark.parametrize(
+    "name, fn, says",
+    [
+        (
+            "sigmoid_backward",
+            lambda gy, y: tensor(gy * y * (1 - y)),
+            "gx is a minicnn Tensor; return a NumPy array",
+        ),
+        (
+            "sigmoid_backward",
+            lambda gy, y: np.array([object()] * len(y)),
+            "gx is an array of Python objects (dtype object); return a NumPy array of float64",
+        ),
+        (
+            "tanh_backward",
+            lambda gy, y: (gy * (1 - y * y)).astype(complex),
+            "gx has the complex dtype complex128; expected float64: the answer is real",
+        ),
+        (
+            "conv2d_macs",
+            lambda *a: float(solutions.conv2d_macs(*a)),
+            "macs must be an int, like 1458; got the float 1458.0",
+        ),
+        (
+            "depthwise_separable_cost",
+            lambda *a: [tuple(float(v) for v in pair) for pair in solutions.depthwise_separable_cost(*a)],
+            "params[0] must be an int, like 432; got the float 432.0",
+        ),
+    ],
+)
+def test_a_wrong_kind_of_answer_is_named(name, fn, says):
+    assert failure(name, fn).endswith(says)
+
+
+def test_the_student_line_is_found_in_a_folder_named_numpy(tmp_path):
+    folder = tmp_path / "numpy_course"
+    folder.mkdir()
+    (folder / "mine.py").write_text(
+        "def sigmoid_backward(gy, y):\n    return gy * y * (1 - y) + undefined_name\n"
+    )
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mine_in_numpy_folder", folder / "mine.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    message = failure("sigmoid_backward", module.sigmoid_backward)
+    assert f"at line 2 of {folder / 'mine.py'}: return gy * y * (1 - y) + undefined_name" in message

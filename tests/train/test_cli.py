@@ -269,6 +269,74 @@ def test_overwrite_replaces_the_run(one_epoch_run, tmp_path):
     )
     assert io.load(out / "checkpoint.npz")["epoch"] == 1
     assert json.loads((out / "metrics.json").read_text())["seed"] == 3
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # the old run is gone, all of it
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, MemoryError])
+def test_overwrite_stopped_before_its_first_checkpoint_puts_the_old_run_back(
+    stop, one_epoch_run, tmp_path, capsys, monkeypatch
+):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "model.npz").unlink()
+    (out / "model.npz").mkdir()  # even a folder in an output's place steps aside and comes back
+    calls = []
+
+    def step(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # the third step of the first epoch
+            raise stop
+        return real_step(self, *args, **kwargs)
+
+    real_step = optim.Adam.step
+    monkeypatch.setattr(optim.Adam, "step", step)
+    code = main(["train", "lenet5", *DIGITS, "--epochs", "2", "--overwrite", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    if stop is KeyboardInterrupt:
+        assert code == 130
+        assert err == (
+            f"python -m minicnn train: interrupted in epoch 1; no epoch had finished; the run that was in "
+            f"{out}/ is back in place, unchanged"
+        )
+    else:
+        assert code == 1 and err.startswith("python -m minicnn train: error: ")
+        assert err.endswith(f"; the run that was in {out}/ is back in place")
+    assert (out / "model.npz").is_dir()
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == {
+        k: v for k, v in before.items() if k != "model.npz"
+    }
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_the_curves_are_written_all_or_nothing(tmp_path, monkeypatch):
+    written = []
+    real = io.write_atomic
+
+    def record(path, write, who="write_atomic"):
+        written.append(str(path))
+        return real(path, write, who)
+
+    monkeypatch.setattr(io, "write_atomic", record)
+    out = tmp_path / "run"
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 0
+    assert str(out / "curves.png") in written and (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_an_out_folder_the_file_system_refuses_is_named_before_training(tmp_path, capsys, monkeypatch):
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    assert main(["train", "lenet5", *DIGITS, "--out", str(tmp_path / "run")]) == 2
+    assert one_error_line(capsys).endswith(
+        f"--out {tmp_path / 'run'}: cannot write into {str(tmp_path)!r}: Read-only file system"
+    )
 
 
 def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp_path):
@@ -323,11 +391,14 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_exits_130(tmp_path):
             break
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130
+    # NOTE: on a busy machine more epochs may end before the signal lands: the message must
+    # still name the checkpoint on disk, whichever it is
+    kept = io.load(out / "checkpoint.npz")["epoch"]
+    assert 1 <= kept < 4
     assert err.strip() == (
-        "python -m minicnn train: interrupted in epoch 2; the checkpoint of "
-        "epoch 1 is kept; resume with --resume"
+        f"python -m minicnn train: interrupted in epoch {kept + 1}; the checkpoint of "
+        f"epoch {kept} is kept; resume with --resume"
     )
-    assert io.load(out / "checkpoint.npz")["epoch"] == 1
 
 
 def test_a_diverging_resume_exits_1_and_keeps_the_finite_checkpoint(capsys, one_epoch_run, tmp_path):
@@ -404,3 +475,155 @@ def test_readme_tells_of_the_checkpoint_resume_and_overwrite():
 
     text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "checkpoint.npz" in text and "--resume" in text and "--overwrite" in text
+
+
+# --- what a damaged run folder says ------------------------------------------------------------
+
+
+def _damaged_checkpoint(run, tmp_path, **changes):
+    """A copy of the run whose checkpoint has ``changes`` written over its entries."""
+    import shutil
+
+    out = tmp_path / "damaged"
+    shutil.copytree(run, out)
+    state = io.load(out / "checkpoint.npz")
+    state.update(changes)
+    io.save(state, out / "checkpoint.npz")
+    return out
+
+
+@pytest.mark.parametrize(
+    "changes, says",
+    [
+        ({"meta": "{not json"}, "its meta is not JSON (Expecting property name"),
+        ({"meta": 5}, "its meta is an int, not JSON text"),
+        ({"meta": "[]"}, "its meta is a JSON list, not an object"),
+        (
+            {"meta": json.dumps({"model": "lenet5", "settings": 5})},
+            "its meta's 'settings' is an int, not a dict",
+        ),
+        ({"epoch": "abc"}, "its epoch is 'abc'; expected a count of epochs, 0 or more"),
+        ({"epoch": -5}, "its epoch is -5; expected a count of epochs, 0 or more"),
+    ],
+)
+def test_a_damaged_checkpoint_is_named_in_one_line(changes, says, one_epoch_run, tmp_path, capsys):
+    out = _damaged_checkpoint(one_epoch_run, tmp_path, **changes)
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--out", str(out)]) == 2
+    assert f"error: {out / 'checkpoint.npz'}: {says}" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "key, value, says",
+    [
+        ("batch_size", -3, "the checkpoint's batch_size is -3, which must be at least 1"),
+        ("lr", "fast", "the checkpoint's lr is 'fast', which must be a number"),
+        (
+            "optimizer",
+            "rmsprop",
+            "the checkpoint's optimizer is 'rmsprop', which must be one of 'sgd', 'adam'",
+        ),
+        ("data", None, "the checkpoint's settings lack 'data'"),
+    ],
+)
+def test_a_checkpoint_setting_is_checked_as_its_flag_would_be(
+    key, value, says, one_epoch_run, tmp_path, capsys
+):
+    meta = io.load(one_epoch_run / "checkpoint.npz")["meta"]
+    meta = json.loads(meta)
+    if value is None:
+        del meta["settings"][key]
+    else:
+        meta["settings"][key] = value
+    out = _damaged_checkpoint(one_epoch_run, tmp_path, meta=json.dumps(meta))
+    assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(out)]) == 2
+    assert one_error_line(capsys).endswith(f"error: --resume: {says}; start again with --overwrite")
+
+
+@pytest.mark.parametrize(
+    "changes, part",
+    [
+        ({"history": "{bad"}, "history"),
+        ({"random": json.dumps({"bit_generator": "MT19937"})}, "random state"),
+    ],
+)
+def test_a_checkpoint_part_that_does_not_load_is_named(changes, part, one_epoch_run, tmp_path, capsys):
+    out = _damaged_checkpoint(one_epoch_run, tmp_path, **changes)
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--epochs", "2", "--out", str(out)]) == 2
+    assert f"error: resume: the checkpoint's {part} does not load: " in one_error_line(capsys)
+
+
+def test_eval_reads_metrics_json_only_for_what_the_flags_leave_out(one_epoch_run, tmp_path, capsys):
+    import os
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    (out / "metrics.json").unlink()
+    os.mkfifo(out / "metrics.json")  # reading it would wait forever
+    assert main(["eval", str(out / "model.npz"), "--model", "lenet5", "--data", "digits"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out / "model.npz")]) == 2
+    assert one_error_line(capsys, "eval").endswith(
+        f"{out / 'metrics.json'}: is a FIFO (named pipe), not a regular file"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [("{bad", "Expecting property name"), ("[1, 2]", "it holds a JSON list, not an object")],
+)
+def test_eval_names_a_bad_metrics_json(text, says, one_epoch_run, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    (out / "metrics.json").write_text(text)
+    assert main(["eval", str(out / "model.npz")]) == 2
+    line = one_error_line(capsys, "eval")
+    assert f"{out / 'metrics.json'} (read for the model and data of {out / 'model.npz'}): " in line
+    assert says in line and line.endswith("pass --model and --data instead")
+
+
+def test_eval_of_a_file_that_holds_no_weights_is_one_line(tmp_path, capsys):
+    io.save(5, tmp_path / "five.npz")
+    assert main(["eval", str(tmp_path / "five.npz"), "--model", "lenet5", "--data", "digits"]) == 2
+    assert one_error_line(capsys, "eval").endswith(
+        f"{tmp_path / 'five.npz'}: holds an int, not a model's weights"
+    )
+
+
+# --- convert-weights ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def weights_file(tmp_path):
+    path = tmp_path / "w.npz"
+    mc_state = models.lenet5().state_dict()
+    io.save(mc_state, path)
+    return path
+
+
+def test_convert_weights_refuses_to_replace_a_file_unless_asked(weights_file, tmp_path, capsys):
+    dst = tmp_path / "keep.npz"
+    dst.write_bytes(b"precious")
+    assert main(["convert-weights", str(weights_file), str(dst)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(f"{dst} exists; add --overwrite to replace it")
+    assert dst.read_bytes() == b"precious"
+    assert main(["convert-weights", str(weights_file), str(dst), "--overwrite"]) == 0
+    assert set(io.load(dst)) == set(models.lenet5().state_dict())
+
+
+@pytest.mark.parametrize(
+    "src, dst, says",
+    [
+        ("w.npz", "w.npz", "w.npz is the file to convert; write the .npz under another name"),
+        ("w.npz", ".", ". is a folder; give the .npz file's name"),
+        (".", "out.npz", "'.' is a folder, not a regular file"),
+    ],
+)
+def test_convert_weights_names_what_is_wrong_with_its_paths(
+    src, dst, says, weights_file, capsys, monkeypatch
+):
+    monkeypatch.chdir(weights_file.parent)
+    assert main(["convert-weights", src, dst, "--overwrite"]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(f"error: {says}")

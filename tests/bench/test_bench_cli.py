@@ -1,0 +1,318 @@
+"""The bench's command line at its boundary: every refusal in one line before any case runs,
+exit statuses like the other commands', result files never overwritten unasked and
+written whole. The runner is a stand-in wherever the cases themselves do not matter."""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+from minicnn.__main__ import main as cli_main
+from minicnn.bench import __main__ as bench_main
+from minicnn.bench import report, runner
+from minicnn.cli_common import UsageError
+
+summary = importlib.import_module("minicnn.summary")  # the module; minicnn.summary is the function
+
+PREFIX = "python -m minicnn bench: error: "
+SMALL = ["--quick", "--layers", "relu", "--models", "none", "--kernels", "numpy", "--device", "cpu"]
+ENV = {
+    "cpu": "a CPU",
+    "cpu_count": 2,
+    "memory_gb": 1.0,
+    "gpu": None,
+    "load_average": [0.5, 0.5, 0.5],
+    "python": "3",
+    "numpy": "2",
+    "numba": None,
+    "cupy": None,
+    "blas": [],
+    "openblas_env": {},
+    "allocation": "default",
+}
+
+
+def _timing(rng):
+    t = sorted(rng.uniform(1e-3, 1e-2, 5))
+    return {"median": t[2], "q1": t[1], "q3": t[3], "min": t[0], "max": t[4], "n": 5}
+
+
+def _result(rng, layers=True, models=True):
+    layer = {"case": "relu", "tier": "numpy", "device": "cpu", "forward": _timing(rng)}
+    layer["forward_backward"] = _timing(rng)
+    model = {"case": "lenet5", "tier": "numpy", "device": "cpu", "batch": 2, "infer": _timing(rng)}
+    model["train"] = _timing(rng)
+    return {
+        "options": {},
+        "environment": ENV,
+        "layers": [layer] if layers else [],
+        "models": [model] if models else [],
+    }
+
+
+@pytest.fixture
+def fake_run(monkeypatch, rng):
+    """runner.run replaced by a stand-in that records each call and returns a small result."""
+    calls = []
+
+    def run(opts):
+        calls.append(opts)
+        return _result(rng)
+
+    monkeypatch.setattr(runner, "run", run)
+    return calls
+
+
+def _one_error_line(err):
+    assert err.startswith(PREFIX) and err.count("\n") == 1 and "Traceback" not in err, err
+    return err[len(PREFIX) :].strip()
+
+
+# --- defect 1: --out is checked before anything runs ---------------------------------
+
+
+def test_an_out_that_is_a_file_is_refused_before_any_case_runs(tmp_path, fake_run, capsys):
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"kept")
+    assert cli_main(["bench"] + SMALL + ["--out", str(afile)]) == 2
+    message = _one_error_line(capsys.readouterr().err)
+    assert message == f"--out {afile}: is a file, not a folder"
+    assert fake_run == [] and afile.read_bytes() == b"kept"
+
+
+def test_an_out_inside_a_file_is_refused(tmp_path, fake_run, capsys):
+    (tmp_path / "afile").write_bytes(b"")
+    assert bench_main.main(SMALL + ["--out", str(tmp_path / "afile" / "sub")]) == 2
+    assert "cannot write into" in _one_error_line(capsys.readouterr().err) and fake_run == []
+
+
+def test_an_out_that_cannot_be_written_is_refused(tmp_path, fake_run, capsys, monkeypatch):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    real_access = os.access
+    # NOTE: a read-only file system as access(2) reports it (chmod does not stop root)
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(folder) else real_access(p, mode)
+    )
+    for out in (folder, folder / "new" / "deeper"):
+        assert bench_main.main(SMALL + ["--out", str(out)]) == 2
+        message = _one_error_line(capsys.readouterr().err)
+        assert message == f"--out {out}: cannot write into {str(folder)!r}"
+    assert fake_run == [] and os.listdir(folder) == []
+
+
+def test_an_out_not_there_yet_is_made_and_written(tmp_path, fake_run, capsys):
+    out = tmp_path / "a" / "b"
+    assert bench_main.main(SMALL + ["--out", str(out), "--name", "run"]) == 0
+    assert len(fake_run) == 1
+    assert json.loads((out / "run.json").read_text())["layers"][0]["case"] == "relu"
+    assert sorted(os.listdir(out)) == ["run.json", "run.png"]  # no temporary file left
+    assert capsys.readouterr().out.rstrip().endswith(f"wrote {out / 'run.json'}, {out / 'run.png'}")
+
+
+def test_a_name_with_a_folder_in_it_is_refused(tmp_path, fake_run, capsys):
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "sub/run"]) == 2
+    assert "--name must be a file name without a folder" in _one_error_line(capsys.readouterr().err)
+    assert fake_run == []
+
+
+# --- defect 2: numbers are checked as they are read, batch sizes against memory ------------
+
+
+@pytest.mark.parametrize("flag", ["--batch-size", "--threads", "--rounds", "--repeats"])
+def test_counts_below_one_or_not_integers_are_refused(flag, rng, fake_run, capsys):
+    bad = int(rng.integers(-(10**6), 1))
+    assert bench_main.main(SMALL + [flag, str(bad)]) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith(
+        f"argument {flag}: must be at least 1, got {bad}"
+    )
+    assert bench_main.main(SMALL + [flag, "2.5"]) == 2
+    assert f"argument {flag}: expected an integer, got '2.5'" in _one_error_line(capsys.readouterr().err)
+    assert fake_run == []
+
+
+def test_a_batch_that_cannot_fit_is_refused_before_running(rng, fake_run, capsys, monkeypatch):
+    monkeypatch.setattr(summary, "available_memory", lambda device="cpu": 10 * 2**20)
+    batch = int(rng.integers(10**4, 10**9))  # lenet5 holds about 60 KB of activations per image
+    argv = ["--quick", "--layers", "none", "--models", "lenet5", "--device", "cpu", "--batch-size"]
+    assert bench_main.main(argv + [str(batch)]) == 2
+    message = _one_error_line(capsys.readouterr().err)
+    assert message.startswith(f"--batch-size {batch} is too large for lenet5 on cpu: ")
+    assert "of memory available; not run" in message and fake_run == []
+    assert bench_main.main(argv + [str(int(rng.integers(1, 33)))]) == 0 and len(fake_run) == 1
+
+
+def test_the_peak_memory_run_counts_in_the_batch_check(rng, monkeypatch):
+    monkeypatch.setattr(summary, "available_memory", lambda device="cpu": 10 * 2**20)
+    batch = str(int(rng.integers(10**4, 10**6)))
+    argv = ["--layers", "none", "--models", "none", "--kernels", "numpy", "--device", "cpu", "--batch-size"]
+    with pytest.raises(UsageError, match="too large for resnet20 on cpu"):
+        bench_main.options(argv + [batch])
+    assert bench_main.options(argv + [batch, "--no-memory"])["batch_size"] == int(batch)
+
+
+# --- defect 3: results are not overwritten unasked, and are written whole -----------------
+
+
+@pytest.mark.parametrize("there", [["run.json"], ["run.png"], ["run.json", "run.png"]])
+def test_results_already_there_are_kept_unless_overwrite(there, tmp_path, fake_run, capsys):
+    for name in there:
+        (tmp_path / name).write_bytes(b"earlier run")
+    argv = SMALL + ["--out", str(tmp_path), "--name", "run"]
+    assert bench_main.main(argv) == 2
+    message = _one_error_line(capsys.readouterr().err)
+    assert message == (
+        f"--out {tmp_path}: {' and '.join(there)} already there; "
+        "add --overwrite to replace them, or choose another --name"
+    )
+    assert fake_run == [] and all((tmp_path / n).read_bytes() == b"earlier run" for n in there)
+    assert bench_main.main(argv + ["--overwrite"]) == 0
+    assert json.loads((tmp_path / "run.json").read_text())["environment"] == ENV
+    assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_folder_in_the_way_is_refused_even_with_overwrite(tmp_path, fake_run, capsys):
+    (tmp_path / "run.json").mkdir()
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "run", "--overwrite"]) == 2
+    assert "run.json is there and is not a regular file" in _one_error_line(capsys.readouterr().err)
+    assert fake_run == []
+
+
+def test_a_result_that_appears_while_running_is_not_overwritten(tmp_path, monkeypatch, rng, capsys):
+    def run(opts):  # another run writes the same name meanwhile
+        (tmp_path / "run.json").write_bytes(b"the other run")
+        return _result(rng)
+
+    monkeypatch.setattr(runner, "run", run)
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "run"]) == 2
+    assert "run.json already there" in _one_error_line(capsys.readouterr().err)
+    assert (tmp_path / "run.json").read_bytes() == b"the other run"
+
+
+def test_a_failed_write_leaves_the_earlier_files_whole(tmp_path, monkeypatch, rng):
+    for name in ("run.json", "run.png"):
+        (tmp_path / name).write_bytes(b"earlier run")
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="(?i)no space left"):
+        report.write(_result(rng), str(tmp_path), "run")
+    assert (tmp_path / "run.json").read_bytes() == b"earlier run"
+    matplotlib_figure = pytest.importorskip("matplotlib.figure")
+
+    def half_a_png(self, f, **kw):
+        f.write(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.undo()
+    monkeypatch.setattr(matplotlib_figure.Figure, "savefig", half_a_png)
+    with pytest.raises(OSError, match="(?i)no space left"):
+        report.write(_result(rng), str(tmp_path), "run")
+    assert json.loads((tmp_path / "run.json").read_text())["layers"][0]["case"] == "relu"
+    assert (tmp_path / "run.png").read_bytes() == b"earlier run"
+    assert sorted(os.listdir(tmp_path)) == ["run.json", "run.png"]  # no temporary files left
+
+
+def test_a_plot_of_an_earlier_run_is_removed_when_this_one_draws_none(tmp_path, rng):
+    (tmp_path / "run.png").write_bytes(b"earlier run")
+    result = _result(rng, layers=False, models=False)
+    assert report.write(result, str(tmp_path), "run") == (str(tmp_path / "run.json"), None)
+    assert sorted(os.listdir(tmp_path)) == ["run.json"]
+
+
+# --- defect 4: errors and exit statuses like the other commands' --------------------------
+
+
+def test_argparse_errors_are_one_line_with_status_2(fake_run, capsys):
+    assert cli_main(["bench", "--no-such-flag"]) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith("unrecognized arguments: --no-such-flag")
+    assert bench_main.main(["--dtype", "float16"]) == 2
+    assert "argument --dtype: invalid choice: 'float16'" in _one_error_line(capsys.readouterr().err)
+    assert fake_run == []
+
+
+def test_bad_names_are_one_line_with_status_2(fake_run, capsys):
+    assert bench_main.main(["--layers", "conv9x9"]) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith("unknown layers conv9x9; known: ")
+    assert fake_run == []
+
+
+def test_the_module_entry_names_itself(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"")
+    done = subprocess.run(
+        [sys.executable, "-m", "minicnn.bench", "--quick", "--out", str(afile)],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"python -m minicnn.bench: error: --out {afile}: is a file, not a folder\n"
+
+
+def test_debug_shows_the_traceback_of_a_usage_error(fake_run):
+    with pytest.raises(UsageError, match="unknown layers conv9x9"):
+        bench_main.main(["--layers", "conv9x9", "--debug"])
+
+
+def test_a_failure_while_running_is_one_line_with_status_1(monkeypatch, capsys):
+    def run(opts):
+        raise KeyError("lost")
+
+    monkeypatch.setattr(runner, "run", run)
+    assert cli_main(["bench"] + SMALL) == 1
+    assert _one_error_line(capsys.readouterr().err) == "KeyError: 'lost' (--debug shows where)"
+    with pytest.raises(KeyError, match="lost"):
+        cli_main(["bench"] + SMALL + ["--debug"])
+
+
+def test_ctrl_c_is_one_line_with_status_130(monkeypatch, capsys):
+    def run(opts):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run", run)
+    assert bench_main.main(SMALL) == 130
+    assert capsys.readouterr().err == "python -m minicnn bench: interrupted\n"
+
+
+def test_a_missing_numba_is_a_failure_of_the_machine(monkeypatch, fake_run, capsys):
+    from minicnn import backend
+
+    monkeypatch.setattr(backend, "numba_available", lambda: False)
+    assert bench_main.main(SMALL[:-4] + ["--kernels", "numba", "--device", "cpu"]) == 1
+    assert "tier numba needs Numba" in _one_error_line(capsys.readouterr().err) and fake_run == []
+
+
+# --- defect 5: the plot raises no warnings ----------------------------------------------
+
+
+@pytest.mark.parametrize("layers, models", [(True, False), (False, True), (True, True)])
+def test_the_plot_draws_a_panel_per_part_timed_without_warnings(layers, models, tmp_path, rng):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "p.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert report.plot(_result(rng, layers, models), str(path))
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_nothing_timed_draws_no_plot(tmp_path, rng):
+    result = _result(rng, layers=False, models=False)
+    result["layers"] = [{"case": "relu", "tier": "numpy", "device": "cpu", "error": "ValueError: x"}]
+    assert not report.plot(result, str(tmp_path / "p.png"))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_small_real_run_warns_of_nothing(tmp_path, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        argv = SMALL + ["--repeats", "1", "--out", str(tmp_path), "--name", "run"]
+        assert bench_main.main(argv) == 0
+    err = capsys.readouterr().err
+    assert "Warning" not in err and (tmp_path / "run.png").stat().st_size > 1000

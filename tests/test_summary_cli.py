@@ -1,0 +1,92 @@
+"""python -m minicnn summary: bad sizes, depths and class counts get one line before any arithmetic."""
+
+import importlib
+
+import pytest
+
+from minicnn import models
+from minicnn.__main__ import main
+
+summary_module = importlib.import_module("minicnn.summary")  # the package's `summary` is the function
+
+
+def one_error_line(capsys):
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and not captured.out, (err, captured.out)
+    assert err[0].startswith("python -m minicnn summary: error: "), err
+    return err[0]
+
+
+@pytest.fixture
+def one_gigabyte(monkeypatch):
+    """The machine has 1 GB free, whatever this one has."""
+    monkeypatch.setattr(summary_module, "available_memory", lambda device="cpu": 2**30)
+
+
+def test_a_long_thin_input_is_refused_without_running_anything(capsys, monkeypatch, one_gigabyte, rng):
+    monkeypatch.setattr(summary_module, "run", lambda *a, **kw: pytest.fail("a forward pass was run"))
+    side = int(rng.integers(10**9, 10**12))
+    assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 1
+    line = one_error_line(capsys)
+    assert f"(1, {side}, 1) would hold about" in line and "(counting the input alone)" in line
+    assert line.endswith("1.0 GB of memory available; not run"), line
+
+
+def test_an_input_no_machine_could_hold_is_refused_in_one_line(capsys, rng):
+    side = int(rng.integers(10**9, 10**18)) * 10**11  # past NumPy's largest array dimension
+    assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 1
+    line = one_error_line(capsys)
+    assert "(counting the input alone)" in line and line.endswith("not run"), line
+
+
+@pytest.mark.parametrize("depth", ["0", "-1"])
+def test_a_depth_below_one_is_a_usage_error(capsys, depth):
+    assert main(["summary", "resnet20", "--depth", depth]) == 2
+    assert f"argument --depth: must be at least 1, got {depth}" in one_error_line(capsys)
+
+
+def test_every_depth_prints_the_whole_models_totals(capsys, rng):
+    assert main(["summary", "resnet20"]) == 0
+    totals = capsys.readouterr().out.splitlines()[-3:]
+    assert "Total MACs: 40,551,040" in totals[1]
+    depth = str(rng.integers(2, 6))
+    assert main(["summary", "resnet20", "--depth", depth]) == 0
+    assert capsys.readouterr().out.splitlines()[-3:-1] == totals[:2], depth
+
+
+@pytest.mark.parametrize("classes", ["0", "-3", "ten"])
+def test_a_class_count_below_one_is_a_usage_error(capsys, classes):
+    assert main(["summary", "lenet5", "--num-classes", classes]) == 2
+    assert "argument --num-classes:" in one_error_line(capsys)
+
+
+def test_the_class_count_reaches_the_model(capsys, rng):
+    classes = int(rng.integers(2, 10_000))
+    assert main(["summary", "lenet5", "--num-classes", str(classes)]) == 0
+    out = capsys.readouterr().out
+    assert f"(1, {classes})" in out
+    assert f"Total params: {61_706 + 85 * (classes - 10):,}" in out
+
+
+def test_too_many_classes_are_refused_before_the_model_is_built(capsys, monkeypatch, one_gigabyte, rng):
+    real_get = models.get
+
+    def get(name, **kwargs):
+        assert kwargs.get("num_classes", 0) <= 2, f"built {name} with {kwargs}"
+        return real_get(name, **kwargs)
+
+    monkeypatch.setattr(models, "get", get)
+    classes = int(rng.integers(10**7, 10**8))  # the output fits in 1 GB, 85 weights a class do not
+    assert main(["summary", "lenet5", "--num-classes", str(classes)]) == 1
+    line = one_error_line(capsys)
+    assert f"--num-classes {classes}: {classes:,} classes would give the model" in line
+    assert line.endswith("not built"), line
+
+
+def test_a_class_count_no_machine_could_hold_is_refused_at_once(capsys, monkeypatch, rng):
+    monkeypatch.setattr(models, "get", lambda name, **kw: pytest.fail(f"built {name} with {kw}"))
+    classes = int(rng.integers(10**14, 10**18))
+    assert main(["summary", "vgg16", "--num-classes", str(classes)]) == 1
+    line = one_error_line(capsys)
+    assert f"--num-classes {classes}: " in line and "output alone would hold at least" in line
