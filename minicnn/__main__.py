@@ -96,6 +96,7 @@ def _parser():
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
     p = OneLineParser(prog=PROG, description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    p.commands = sub.choices  # name -> its parser, which names itself in its errors
 
     _train_parser(sub.add_parser("train", parents=[debug], help="train a model and report its test accuracy"))
 
@@ -255,7 +256,10 @@ def main(argv=None):
 
         return bench_main(argv[1:])
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the command's own parser: "python -m minicnn train: error: ..."
+            parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as done:  # --help, or a bad argument (already said in one line)
         return done.code
     who = f"{PROG} {args.command}"

@@ -147,6 +147,8 @@ def load_data(spec, seed=0):
             raise UsageError(f"--data {spec}: no such folder {path!r}")
         cls = {"mnist": data.MNIST, "fashion-mnist": data.FashionMNIST, "cifar10": data.CIFAR10}[kind]
         return cls(path, train=True), cls(path, train=False)
+    if path and kind in ("mnist5k", "digits", "shapes"):
+        raise UsageError(f"--data {spec}: {kind} is built in and takes no path; give --data {kind}")
     if kind == "mnist5k":
         return data.mnist5k("train"), data.mnist5k("test")
     if kind == "digits":
@@ -210,7 +212,12 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
         raise UsageError(
             f"model {name} cannot take this data's images of shape {tuple(image_shape)}: {err}"
         ) from None
-    check_fits(model, image_shape, batch_size, device, per_image=table.total_activation_bytes)
+    try:
+        check_fits(model, image_shape, batch_size, device, per_image=table.total_activation_bytes)
+    except MemoryError as err:
+        if batch_size == 1:  # one image is too much: no flag of this command would help
+            raise
+        raise UsageError(f"--batch-size {batch_size}: {err}") from None
     return model
 
 

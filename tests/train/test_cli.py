@@ -105,6 +105,9 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
         (["eval", "/dev/null"], "is a character device, not a regular file"),
         (["summary", "nonet"], "unknown model 'nonet'"),
         (["summary", "lenet5", "--input", "1,28"], "three positive sizes"),
+        (["train", "lenet5", "--bogus"], "unrecognized arguments: --bogus"),
+        (["train", "lenet5", "--data", "mnist5k:junk"], "mnist5k is built in and takes no path"),
+        (["eval", "model.npz", "--what", "x"], "unrecognized arguments: --what x"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
@@ -164,9 +167,9 @@ def test_a_batch_too_big_for_memory_stops_first_with_the_estimate(capsys, monkey
     monkeypatch.setattr(
         importlib.import_module("minicnn.summary"), "available_memory", lambda device="cpu": 10_000_000
     )
-    assert main(["train", "lenet5", *DIGITS, "--batch-size", "512", "--out", str(tmp_path / "run")]) == 1
+    assert main(["train", "lenet5", *DIGITS, "--batch-size", "512", "--out", str(tmp_path / "run")]) == 2
     line = one_error_line(capsys)
-    assert "a forward pass on 512 x (1, 28, 28)" in line and "per image" in line
+    assert "error: --batch-size 512: a forward pass on 512 x (1, 28, 28)" in line and "per image" in line
     assert "9.5 MB of memory available; not run" in line
 
 
