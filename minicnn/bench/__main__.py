@@ -151,6 +151,9 @@ def from_args(a):
     opts["modes"] = _names(a.modes, MODES, MODES, "modes")
     if a.name is not None and (not a.name or os.path.basename(a.name) != a.name):
         raise UsageError(f"--name must be a file name without a folder, got {a.name!r}")
+    if a.compare != "torch" and (a.threads or a.rounds):  # without --compare: one process, no rounds
+        given = " and ".join(f for f, v in (("--threads", a.threads), ("--rounds", a.rounds)) if v)
+        raise UsageError(f"{given} apply to --compare torch; add it, or leave them out")
     opts["threads"] = a.threads or os.cpu_count() or 1
     opts["rounds"] = a.rounds or (3 if quick else 7)
     if a.compare == "torch" and a.repeats is None:
@@ -216,6 +219,10 @@ def bench(opts):
         check_outputs(opts)  # NOTE: another run may have written them meanwhile
         paths = report.write(result, opts["out"], opts["name"])
         print("wrote " + ", ".join(p for p in paths if p))
+    rows = result.get("layers", []) + result.get("models", [])
+    failed = [r for r in rows if r.get("error")]
+    if failed:  # the others are printed and recorded; a script still learns that some are missing
+        raise RuntimeError(f"{len(failed)} of {len(rows)} cases failed (their rows above say why)")
     return 0
 
 

@@ -316,3 +316,33 @@ def test_a_small_real_run_warns_of_nothing(tmp_path, capsys):
         assert bench_main.main(argv) == 0
     err = capsys.readouterr().err
     assert "Warning" not in err and (tmp_path / "run.png").stat().st_size > 1000
+
+
+def test_a_case_that_failed_makes_the_status_1_after_the_rest_is_written(tmp_path, monkeypatch, rng, capsys):
+    result = _result(rng)
+    result["models"][0] = {
+        "case": "lenet5",
+        "tier": "numpy",
+        "device": "cpu",
+        "batch": 2,
+        "error": "MemoryError: x",
+    }
+    monkeypatch.setattr(runner, "run", lambda opts: result)
+    assert cli_main(["bench"] + SMALL + ["--out", str(tmp_path), "--name", "r"]) == 1
+    captured = capsys.readouterr()
+    assert _one_error_line(captured.err) == "1 of 2 cases failed (their rows above say why)"
+    assert "failed: MemoryError: x" in captured.out
+    assert json.loads((tmp_path / "r.json").read_text())["models"][0]["error"] == "MemoryError: x"
+
+
+@pytest.mark.parametrize(
+    "flags, says",
+    [
+        (["--threads", "2"], "--threads apply"),
+        (["--threads", "2", "--rounds", "3"], "--threads and --rounds apply"),
+    ],
+)
+def test_threads_and_rounds_without_compare_are_refused(flags, says, fake_run, capsys):
+    assert cli_main(["bench"] + SMALL + flags) == 2
+    assert _one_error_line(capsys.readouterr().err) == f"{says} to --compare torch; add it, or leave them out"
+    assert fake_run == []

@@ -84,7 +84,9 @@ def test_compare_options_default_to_auto_kernels_and_rounds(monkeypatch):
     assert opts["tiers"] == ["auto"] and opts["threads"] == 2
     assert opts["rounds"] == 7 and opts["repeats"] == 5
     assert opts["modes"] == ["forward", "forward_backward", "train", "infer"]
-    some = bench_main.options(["--kernels", "numpy,auto", "--rounds", "4", "--modes", "train"])
+    some = bench_main.options(
+        ["--compare", "torch", "--kernels", "numpy,auto", "--rounds", "4", "--modes", "train"]
+    )
     assert some["tiers"] == ["numpy", "auto"] and some["rounds"] == 4 and some["modes"] == ["train"]
     with pytest.raises(UsageError, match="unknown modes step"):
         bench_main.options(["--modes", "step"])
