@@ -124,6 +124,17 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _library_folders():
+    """minicnn's folder, and PyTorch's where it is installed (found without importing it)."""
+    if not hasattr(_library_folders, "found"):
+        import importlib.util
+
+        spec = importlib.util.find_spec("torch")
+        torch = [os.path.abspath(p) + os.sep for p in (spec.submodule_search_locations or [])] if spec else []
+        _library_folders.found = (_PACKAGE, *torch)
+    return _library_folders.found
+
+
 @contextlib.contextmanager
 def _watch_for_library_code(found, own_file):
     """Append to ``found`` the first function of minicnn or PyTorch that runs inside the block,
@@ -144,7 +155,7 @@ def _watch_for_library_code(found, own_file):
             if name not in library:
                 path = os.path.abspath(name)
                 mine = path == _HERE  # this module's own frames (the context manager leaving)
-                library[name] = not mine and (path.startswith(_PACKAGE) or f"{os.sep}torch{os.sep}" in path)
+                library[name] = not mine and path.startswith(_library_folders())
             if library[name]:
                 found.append(f"{frame.f_code.co_name} ({os.path.abspath(name)})")
         elif event == "c_call":

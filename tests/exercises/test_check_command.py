@@ -138,3 +138,14 @@ def test_sys_exit_while_loading_exits_2(student_file, capsys):
         err
         == f"python -m minicnn check: error: {path} called sys.exit(3) while loading; nothing was graded\n"
     )
+
+
+def test_own_helpers_in_a_folder_named_torch_are_the_students_code(tmp_path, capsys):
+    folder = tmp_path / "torch"
+    folder.mkdir()
+    (folder / "helpers.py").write_text("def local_gradient(y):\n    return y * (1 - y)\n")
+    (folder / "mine.py").write_text(
+        "from helpers import local_gradient\n\n\ndef sigmoid_backward(gy, y):\n    return gy * local_gradient(y)\n"
+    )
+    assert main(["check", "sigmoid_backward", str(folder / "mine.py")]) == 0
+    assert capsys.readouterr().out == "sigmoid_backward: passed (3 cases)\n"
