@@ -145,7 +145,8 @@ def test_own_helpers_in_a_folder_named_torch_are_the_students_code(tmp_path, cap
     folder.mkdir()
     (folder / "helpers.py").write_text("def local_gradient(y):\n    return y * (1 - y)\n")
     (folder / "mine.py").write_text(
-        "from helpers import local_gradient\n\n\ndef sigmoid_backward(gy, y):\n    return gy * local_gradient(y)\n"
+        "from helpers import local_gradient\n\n\n"
+        "def sigmoid_backward(gy, y):\n    return gy * local_gradient(y)\n"
     )
     assert main(["check", "sigmoid_backward", str(folder / "mine.py")]) == 0
     assert capsys.readouterr().out == "sigmoid_backward: passed (3 cases)\n"
