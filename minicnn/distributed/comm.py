@@ -130,13 +130,13 @@ class _MPI:
                     "job (init(timeout=...) or train --dist-timeout sets the wait)\n"
                 )
                 sys.stderr.flush()
-                # NOTE: the launcher forwards a rank's stderr on its own schedule, and Abort
-                # kills the job at once: a pause lets this line reach the user first
-                time.sleep(1.0)
                 self.abort(1)
         self.MPI.Request.Waitall(notes)
 
     def abort(self, code):
+        # NOTE: the launcher forwards a rank's stderr on its own schedule, and Abort kills the
+        # job at once: a pause lets the lines this rank just wrote (its error) reach the user
+        time.sleep(1.0)
         self.comm.Abort(code)
 
 
