@@ -14,7 +14,6 @@ with what each process reported it ran with (its variables, Numba's threading la
 """
 
 import argparse
-import json
 import os
 
 from minicnn.bench import fair
@@ -35,27 +34,18 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--a", required=True, help='side A\'s variables, "NAME=VALUE NAME=VALUE"')
     p.add_argument("--b", default="", help="side B's variables (default: none beyond the bench's)")
-    p.add_argument("--model")
-    p.add_argument("--layer")
-    p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
-    p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--tier", default="auto")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=9)
-    p.add_argument("--calls", type=int, default=5)
-    p.add_argument("--out")
+    fair.add_case_arguments(p)
     a = p.parse_args()
     if not (a.model or a.layer):
         raise SystemExit("ab_env.py: give --model or --layer")
-    kind, case = ("model", a.model) if a.model else ("layer", a.layer)
-    mode = a.mode or ("train" if kind == "model" else "forward_backward")
+    build = fair.case_of(a)
+    case, mode = build["case"], build["mode"]
     envs = {
         side: dict(fair.thread_env(a.threads), **parse_assignments(text))
         for side, text in (("a", a.a), ("b", a.b))
     }
     sides = [fair.WorkerProcess("minicnn", a.threads, env=envs[side]) for side in ("a", "b")]
     try:
-        build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
         s = fair.compare_case(*sides, build, a.rounds, a.calls)
         # what each process ran with: the variables as it saw them, Numba's layer and threads
         s["info_a"], s["info_b"] = (w.request("info") for w in sides)
@@ -65,16 +55,12 @@ def main():
     s.update(
         case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b, load_after=os.getloadavg()
     )
-    r = s["ratio_rounds"]
     print(
         f"{case} {mode} ({a.tier}, {a.threads} threads): A [{a.a}] {s['a']['median'] * 1e3:.2f} ms, "
-        f"B [{a.b or 'bench defaults'}] {s['b']['median'] * 1e3:.2f} ms, ratio {s['ratio']:.3f} "
-        f"(rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
-        f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+        f"B [{a.b or 'bench defaults'}] {s['b']['median'] * 1e3:.2f} ms, {fair.spread_line(s)}"
     )
     if a.out:
-        with open(a.out, "w") as f:
-            json.dump(s, f, indent=1)
+        fair.write_summary(a.out, s)
 
 
 if __name__ == "__main__":

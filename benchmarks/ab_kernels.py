@@ -17,7 +17,6 @@ side A takes the kernels named by --only as well: the A/B of lending one more ke
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -50,28 +49,20 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--kernel", required=True, help="the kernel module (in minicnn/kernels/) compared")
     p.add_argument("--only", default="", help="comma-separated kernels side A takes (default: all)")
-    p.add_argument("--model")
-    p.add_argument("--layer")
     p.add_argument("--extend", action="store_true", help="side A adds --only to what auto takes from it")
-    p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
-    p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--tier", default="auto")
-    p.add_argument("--threads", type=int, default=2)
+    fair.add_case_arguments(p)
     p.add_argument(
         "--numba-threads",
         type=int,
         default=None,
         help="NUMBA_NUM_THREADS of both sides (default: half of --threads)",
     )
-    p.add_argument("--rounds", type=int, default=9)
-    p.add_argument("--calls", type=int, default=5)
-    p.add_argument("--out")
     p.add_argument("--child", choices=["with", "without"], help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
         return child(a.kernel, a.child, a.threads, [n for n in a.only.split(",") if n], a.extend)
-    kind, case = ("model", a.model) if a.model else ("layer", a.layer)
-    mode = a.mode or ("train" if kind == "model" else "forward_backward")
+    build = fair.case_of(a)
+    case, mode = build["case"], build["mode"]
     here = os.path.dirname(os.path.abspath(__file__))
     env = fair.thread_env(a.threads)
     if a.numba_threads:
@@ -98,7 +89,6 @@ def main():
         for side in ("with", "without")
     ]
     try:
-        build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
         s = fair.compare_case(*sides, build, a.rounds, a.calls)
     finally:
         for w in sides:
@@ -112,16 +102,12 @@ def main():
         numba_threads=env["NUMBA_NUM_THREADS"],
         load_after=os.getloadavg(),
     )
-    r = s["ratio_rounds"]
     print(
         f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.kernel} "
-        f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, "
-        f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
-        f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+        f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, {fair.spread_line(s)}"
     )
     if a.out:
-        with open(a.out, "w") as f:
-            json.dump(s, f, indent=1)
+        fair.write_summary(a.out, s)
 
 
 if __name__ == "__main__":

@@ -234,3 +234,42 @@ def _fill(row, mode, s):
     row[mode], row["torch_" + mode] = s["a"], s["b"]
     row["ratio_" + mode], row["ratio_" + mode + "_rounds"] = s["ratio"], s["ratio_rounds"]
     row["load_1min_" + mode] = s["load_1min"]
+
+
+# --- the A/B scripts of benchmarks/ (ab_kernels.py, ab_env.py) share these -------------
+
+
+def add_case_arguments(p):
+    """The case and protocol flags of an A/B: --model or --layer, mode, batch, tier, threads, rounds."""
+    p.add_argument("--model")
+    p.add_argument("--layer")
+    p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--tier", default="auto")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--calls", type=int, default=5)
+    p.add_argument("--out", help="write the summary as JSON")
+
+
+def case_of(a):
+    """The build request of an A/B's flags (mode defaults: train for a model, fwd+bwd for a layer)."""
+    kind, case = ("model", a.model) if a.model else ("layer", a.layer)
+    mode = a.mode or ("train" if kind == "model" else "forward_backward")
+    return {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
+
+
+def spread_line(s):
+    """'ratio 0.912 (rounds 0.85-1.02, IQR 0.88-0.95); load 1.1-1.3' of a compare_case summary."""
+    r = s["ratio_rounds"]
+    return (
+        f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
+        f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+    )
+
+
+def write_summary(path, s):
+    """The summary as JSON at ``path``, all or nothing."""
+    from .. import io
+
+    io.write_atomic(path, json.dumps(s, indent=1).encode(), who="A/B")
