@@ -52,14 +52,15 @@ def read_checkpoint(path):
 _META_TYPES = {"model": str, "settings": dict, "resumed": list}
 
 
-def _a(noun):
+def a_or_an(noun):
+    """'an int', 'a dict': the noun with its article, for messages."""
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def decode_meta(path, raw):
     """A checkpoint's ``meta``: JSON text of an object, read with its known fields' types checked."""
     if not isinstance(raw, str):
-        raise io.CheckpointError(f"{path}: its meta is {_a(type(raw).__name__)}, not JSON text")
+        raise io.CheckpointError(f"{path}: its meta is {a_or_an(type(raw).__name__)}, not JSON text")
     try:
         meta = json.loads(raw)
     except ValueError as err:
@@ -68,9 +69,8 @@ def decode_meta(path, raw):
         raise io.CheckpointError(f"{path}: its meta is a JSON {type(meta).__name__}, not an object")
     for key, kind in _META_TYPES.items():
         if key in meta and not isinstance(meta[key], kind):
-            raise io.CheckpointError(
-                f"{path}: its meta's {key!r} is {_a(type(meta[key]).__name__)}, not {_a(kind.__name__)}"
-            )
+            found = a_or_an(type(meta[key]).__name__)
+            raise io.CheckpointError(f"{path}: its meta's {key!r} is {found}, not {a_or_an(kind.__name__)}")
     return meta
 
 

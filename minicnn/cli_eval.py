@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from . import data, io, models
-from .checkpoint import decode_meta
+from .checkpoint import a_or_an, decode_meta
 from .cli_common import UsageError, build_model, check_device, check_model, load_data, use_kernels
 from .filecheck import check_regular, open_regular
 from .train import evaluate
@@ -79,10 +79,7 @@ def eval_command(args):
     check_regular(args.weights, UsageError)
     loaded = io.load(args.weights)
     if not isinstance(loaded, dict):
-        kind = type(loaded).__name__
-        raise UsageError(
-            f"{args.weights}: holds {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not a model's weights"
-        )
+        raise UsageError(f"{args.weights}: holds {a_or_an(type(loaded).__name__)}, not a model's weights")
     # the flags win: the run's notes are read only for what they leave out
     notes = _run_notes(args.weights, loaded) if not (args.model and args.data) else {}
     state = loaded["model"] if _is_checkpoint(loaded) else loaded
