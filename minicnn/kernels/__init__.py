@@ -8,7 +8,7 @@
     numba_cpu.py  jitted loops for what NumPy does badly (scatter-adds, windows)
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same with jitted tile transforms (its forward is in "auto")
-    numba_depthwise.py  depthwise convolution as loop nests (its gradients are in "auto")
+    numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
@@ -60,11 +60,11 @@ KERNELS = (
 # its add.at. Both read the same argmax (h*W + w), so forward and backward mix.
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
 # to im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
-# share gy's columns (benchmarks/ab_winograd.py). The depthwise loops lend only
-# the gradients: their forward did not beat one GEMM per channel (ab_kernels.py).
+# share gy's columns (benchmarks/ab_winograd.py). The depthwise loops come first
+# and send every other convolution on: the forward to Winograd, the gradients to im2col.
 AUTO = {
+    "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
-    "numba_depthwise": ("conv2d_input_grad", "conv2d_weight_grad"),
     "numba_cpu": (
         "max_pool2d_forward",
         "lrn_forward",

@@ -270,6 +270,9 @@ def flipped_transposed_weight(weight: Array, groups: int) -> Array:
     """W'[c, o, u, v] = W[o, c, KH-1-u, KW-1-v] within each group: (C, O/G, KH, KW)."""
     xp = backend.xp_of(weight)
     O, Cg, KH, KW = weight.shape
+    if KH == KW == 1 and groups == 1:
+        # a 1x1 kernel has nothing to flip: W^T as a view, which the GEMM reads transposed
+        return weight.reshape(O, Cg).T.reshape(Cg, O, 1, 1)
     w = weight.reshape(groups, O // groups, Cg, KH, KW)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
     return xp.ascontiguousarray(w).reshape(groups * Cg, O // groups, KH, KW)
 

@@ -1,29 +1,40 @@
 """Depthwise convolution as Numba loops (MobileNet's 3x3 layers: groups = in = out channels).
 
 Every channel is convolved with its own KH x KW filter, so a depthwise layer is C
-independent plane convolutions. The xp tier turns it into C GEMMs of one row each
-(W_c of shape (1, KH*KW) times that channel's columns), a Python call per channel
-and a column matrix KH*KW times the input; here each plane is one loop nest over
-the input itself, parallel over planes:
+independent plane convolutions:
 
     y[n,c,i,j]  = b[c] + sum_{u,v} W[c,0,u,v] x[n, c, i*sh - ph + u*dh, j*sw - pw + v*dw]
     gx[n,c,h,w] = sum over the (i, j, u, v) whose tap lands on (h, w) of W[c,0,u,v] gy[n,c,i,j]
     gW[c,0,u,v] = sum_{n,i,j} gy[n,c,i,j] x[n, c, i*sh - ph + u*dh, j*sw - pw + v*dw]
 
-(taps in the zero padding are skipped). The forward and input-gradient loops run
-over (n, c) planes, which share no cell; the weight gradient runs over channels,
-each summing its own filter over the batch. For each tap the range of output
-columns that lands inside the image is worked out once, so the inner loop has no
-branch and, at stride 1, runs over contiguous memory.
+(taps in the zero padding are skipped). The xp tier turns a depthwise layer into C
+GEMMs of one row each (W_c of shape (1, KH*KW) times that channel's columns): a
+Python call per channel and a column matrix KH*KW times the input, for a layer
+with only 2*KH*KW flops per output cell.
 
-Any other convolution goes to the xp tier (im2col.py) unchanged. Each kernel is a
-plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py.
+Here each image is first copied channels-last, (H, W, C), into a small buffer, so
+that every sum above becomes, for one output cell (i, j) and one tap (u, v), a
+loop over the channels: contiguous, independent per channel, and compiled to
+vector instructions. The plane-by-plane loop nest (one plane per (n, c)) vectorizes
+along rows instead, and MobileNet's planes are 16x16 down to 1x1: its rows are too
+short for vectors, and the loop overhead per row dominates.
+
+The batch is cut into one chunk per Numba thread (the parallel loop); each chunk
+keeps its own channels-last buffers, and for the weight gradient its own float64
+sum, so no two threads write the same place and the result does not depend on
+the order in which threads finish.
+
+Any other convolution goes on: the forward to ``numba_winograd.py`` (3x3
+stride-1 layers; it sends the rest to im2col.py), the gradients to ``im2col.py``.
+Each kernel is a plain Python function first (``_name_py``) and jitted second, as
+in numba_cpu.py.
 """
 
 import numba
 import numpy as np
 
-from . import im2col
+from . import im2col, numba_winograd
+from .numba_cpu import _cores_shared_with_blas
 from .sizes import conv_out_size
 
 
@@ -32,87 +43,113 @@ def applies(x_shape, weight_shape, groups):
     return weight_shape[1] == 1 and groups == x_shape[1] == weight_shape[0]
 
 
-def _cols_py(j_count, v_off, sw, width):
-    """(first, one past the last) output column j whose input column j*sw + v_off is in [0, width)."""
-    lo = max(0, -(v_off // sw))
-    hi = min(j_count, (width - 1 - v_off) // sw + 1)
-    return lo, hi
+def _channels_last_py(a, out):
+    """out[h, w, c] = a[c, h, w]."""
+    C, H, W = a.shape
+    for c in range(C):
+        for h in range(H):
+            for w in range(W):
+                out[h, w, c] = a[c, h, w]
 
 
-# jitted first: the loops call it, jitted or plain
-_cols = numba.njit(cache=True)(_cols_py)
+def _channels_first_py(a, out):
+    """out[c, h, w] = a[h, w, c]."""
+    H, W, C = a.shape
+    for c in range(C):
+        for h in range(H):
+            for w in range(W):
+                out[c, h, w] = a[h, w, c]
 
 
-def _dw_forward_py(x, w, b, sh, sw, ph, pw, dh, dw, y):
-    """y[p] = b[c] + the plane x[p] convolved with W[c], for every plane p = n*C + c."""
-    P, H, W = x.shape
-    C, KH, KW = w.shape
-    OH, OW = y.shape[1], y.shape[2]
-    for p in numba.prange(P):
-        c = p % C
-        for i in range(OH):
-            for j in range(OW):
-                y[p, i, j] = b[c]
-            for u in range(KH):
-                h = i * sh - ph + u * dh
-                if h < 0 or h >= H:
-                    continue
-                yrow, xrow = y[p, i], x[p, h]
-                for v in range(KW):
-                    off = v * dw - pw
-                    lo, hi = _cols(OW, off, sw, W)
-                    wt = w[c, u, v]
-                    if sw == 1:  # contiguous: the loop vectorizes
-                        for j in range(lo, hi):
-                            yrow[j] += wt * xrow[j + off]
-                    else:
-                        for j in range(lo, hi):
-                            yrow[j] += wt * xrow[j * sw + off]
+# jitted first: the loops below call them, jitted or plain
+_channels_last = numba.njit(cache=True)(_channels_last_py)
+_channels_first = numba.njit(cache=True)(_channels_first_py)
 
 
-def _dw_backward_input_py(gy, w, sh, sw, ph, pw, dh, dw, gx):
-    """gx[p] += W[c][u, v] gy[p, i, j] at every tap: the forward's loop, scattering."""
-    P, H, W = gx.shape
-    C, KH, KW = w.shape
-    OH, OW = gy.shape[1], gy.shape[2]
-    for p in numba.prange(P):
-        c = p % C
-        for i in range(OH):
-            for u in range(KH):
-                h = i * sh - ph + u * dh
-                if h < 0 or h >= H:
-                    continue
-                gxrow, gyrow = gx[p, h], gy[p, i]
-                for v in range(KW):
-                    off = v * dw - pw
-                    lo, hi = _cols(OW, off, sw, W)
-                    wt = w[c, u, v]
-                    if sw == 1:
-                        for j in range(lo, hi):
-                            gxrow[j + off] += wt * gyrow[j]
-                    else:
-                        for j in range(lo, hi):
-                            gxrow[j * sw + off] += wt * gyrow[j]
+def _dw_forward_py(x, wt, b, sh, sw, ph, pw, dh, dw, xt, yt, y):
+    """y[n] = b + x[n] convolved with wt (KH, KW, C), channel by channel, for every image n.
 
-
-def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gw):
-    """gW[c, u, v] = sum over the batch and output cells of gy times the tap's input cell."""
-    N, C, OH, OW = gy.shape
-    H, W = x.shape[2], x.shape[3]
-    KH, KW = gw.shape[1], gw.shape[2]
-    for c in numba.prange(C):
-        for u in range(KH):
-            for v in range(KW):
-                lo, hi = _cols(OW, v * dw - pw, sw, W)
-                total = 0.0  # NOTE: float64, the sum runs over N*OH*OW terms
-                for n in range(N):
-                    for i in range(OH):
+    xt (T, H, W, C) and yt (T, OH, OW, C): one channels-last buffer pair per chunk.
+    """
+    N, C, H, W = x.shape
+    KH, KW = wt.shape[0], wt.shape[1]
+    OH, OW = y.shape[2], y.shape[3]
+    T = xt.shape[0]
+    for t in numba.prange(T):
+        xn, yn = xt[t], yt[t]
+        for n in range(t * N // T, (t + 1) * N // T):
+            _channels_last(x[n], xn)
+            for i in range(OH):
+                for j in range(OW):
+                    acc = yn[i, j]
+                    acc[:] = b
+                    for u in range(KH):
                         h = i * sh - ph + u * dh
                         if h < 0 or h >= H:
                             continue
-                        for j in range(lo, hi):
-                            total += gy[n, c, i, j] * x[n, c, h, j * sw + v * dw - pw]
-                gw[c, u, v] = total
+                        for v in range(KW):
+                            w = j * sw - pw + v * dw
+                            if w < 0 or w >= W:
+                                continue
+                            for c in range(C):  # contiguous: the loop vectorizes
+                                acc[c] += wt[u, v, c] * xn[h, w, c]
+            _channels_first(yn, y[n])
+
+
+def _dw_backward_input_py(gy, wt, sh, sw, ph, pw, dh, dw, gyt, gxt, gx):
+    """gx[n] += wt[u, v] * gy[n, :, i, j] at every in-image tap: the forward's loop, scattering."""
+    N, C, OH, OW = gy.shape
+    H, W = gx.shape[2], gx.shape[3]
+    KH, KW = wt.shape[0], wt.shape[1]
+    T = gyt.shape[0]
+    for t in numba.prange(T):
+        gyn, gxn = gyt[t], gxt[t]
+        for n in range(t * N // T, (t + 1) * N // T):
+            _channels_last(gy[n], gyn)
+            gxn[:] = 0
+            for i in range(OH):
+                for j in range(OW):
+                    g = gyn[i, j]
+                    for u in range(KH):
+                        h = i * sh - ph + u * dh
+                        if h < 0 or h >= H:
+                            continue
+                        for v in range(KW):
+                            w = j * sw - pw + v * dw
+                            if w < 0 or w >= W:
+                                continue
+                            for c in range(C):
+                                gxn[h, w, c] += wt[u, v, c] * g[c]
+            _channels_first(gxn, gx[n])
+
+
+def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gyt, xt, part):
+    """part[t, u, v, c] = chunk t's sum over its images and output cells of gy times the tap's input.
+
+    The float64 sums of the chunks are added by the caller: gW = part.sum(0).
+    """
+    N, C, OH, OW = gy.shape
+    H, W = x.shape[2], x.shape[3]
+    KH, KW = part.shape[1], part.shape[2]
+    T = part.shape[0]
+    for t in numba.prange(T):
+        gyn, xn, sums = gyt[t], xt[t], part[t]
+        for n in range(t * N // T, (t + 1) * N // T):
+            _channels_last(gy[n], gyn)
+            _channels_last(x[n], xn)
+            for i in range(OH):
+                for j in range(OW):
+                    g = gyn[i, j]
+                    for u in range(KH):
+                        h = i * sh - ph + u * dh
+                        if h < 0 or h >= H:
+                            continue
+                        for v in range(KW):
+                            w = j * sw - pw + v * dw
+                            if w < 0 or w >= W:
+                                continue
+                            for c in range(C):
+                                sums[u, v, c] += np.float64(g[c]) * xn[h, w, c]
 
 
 _dw_forward = numba.njit(cache=True, parallel=True)(_dw_forward_py)
@@ -131,50 +168,75 @@ def _geometry(stride, padding, dilation):
     return stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]
 
 
+def _filters_last(weight):
+    """W (C, 1, KH, KW) as wt (KH, KW, C): each tap's C weights side by side."""
+    return np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0))
+
+
+def _chunks(N):
+    """How many chunks to cut a batch of N into: one per thread, at most one per image."""
+    return max(1, min(N, numba.get_num_threads()))
+
+
 def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
-    """y = the depthwise convolution (see the module docstring); other convolutions: im2col.py."""
+    """y = the depthwise convolution (see the module docstring); others: numba_winograd.py."""
     if not applies(x.shape, weight.shape, groups):
-        return im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
+        return numba_winograd.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     OH, OW = _out_size(x.shape, weight.shape, stride, padding, dilation)
     b = np.zeros(C, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
-    _dw_forward(
-        np.ascontiguousarray(x).reshape(N * C, H, W),
-        np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]),
-        b,
-        *_geometry(stride, padding, dilation),
-        y.reshape(N * C, OH, OW),
-    )
+    with _cores_shared_with_blas():
+        T = _chunks(N)
+        _dw_forward(
+            np.ascontiguousarray(x),
+            _filters_last(weight),
+            b,
+            *_geometry(stride, padding, dilation),
+            np.empty((T, H, W, C), dtype=x.dtype),
+            np.empty((T, OH, OW, C), dtype=x.dtype),
+            y,
+        )
     return y
 
 
 def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gx of a depthwise convolution (see the module docstring); other convolutions: im2col.py."""
+    """gx of a depthwise convolution (see the module docstring); others: im2col.py."""
     if not applies(x_shape, weight.shape, groups):
         return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
     N, C, H, W = x_shape
-    _, _, OH, OW = gy.shape
-    gx = np.zeros(x_shape, dtype=gy.dtype)
-    _dw_backward_input(
-        np.ascontiguousarray(gy).reshape(N * C, OH, OW),
-        np.ascontiguousarray(weight).reshape(C, *weight.shape[2:]),
-        *_geometry(stride, padding, dilation),
-        gx.reshape(N * C, H, W),
-    )
+    OH, OW = gy.shape[2], gy.shape[3]
+    gx = np.empty(x_shape, dtype=gy.dtype)
+    with _cores_shared_with_blas():
+        T = _chunks(N)
+        _dw_backward_input(
+            np.ascontiguousarray(gy),
+            _filters_last(weight),
+            *_geometry(stride, padding, dilation),
+            np.empty((T, OH, OW, C), dtype=gy.dtype),
+            np.empty((T, H, W, C), dtype=gy.dtype),
+            gx,
+        )
     return gx
 
 
 def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
-    """gW of a depthwise convolution (see the module docstring); other convolutions: im2col.py."""
+    """gW of a depthwise convolution (see the module docstring); others: im2col.py."""
     if not applies(x.shape, weight_shape, groups):
         return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
-    C = weight_shape[0]
-    gw = np.empty(weight_shape, dtype=gy.dtype)
-    _dw_backward_weight(
-        np.ascontiguousarray(gy),
-        np.ascontiguousarray(x),
-        *_geometry(stride, padding, dilation),
-        gw.reshape(C, *weight_shape[2:]),
-    )
-    return gw
+    N, C, H, W = x.shape
+    OH, OW = gy.shape[2], gy.shape[3]
+    KH, KW = weight_shape[2], weight_shape[3]
+    with _cores_shared_with_blas():
+        T = _chunks(N)
+        part = np.zeros((T, KH, KW, C))  # NOTE: float64, each sum runs over N*OH*OW terms
+        _dw_backward_weight(
+            np.ascontiguousarray(gy),
+            np.ascontiguousarray(x),
+            *_geometry(stride, padding, dilation),
+            np.empty((T, OH, OW, C), dtype=gy.dtype),
+            np.empty((T, H, W, C), dtype=x.dtype),
+            part,
+        )
+    gw = part.sum(axis=0).transpose(2, 0, 1).astype(gy.dtype)
+    return gw.reshape(weight_shape)

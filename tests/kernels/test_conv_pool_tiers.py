@@ -155,6 +155,23 @@ def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch, r
             im2col.conv2d_input_grad(gy, w_, x_shape, stride, padding, (1, 1), 1)
 
 
+@pytest.mark.parametrize(
+    "shape, groups", [((6, 4, 3, 2), 1), ((6, 2, 3, 3), 3), ((5, 3, 1, 1), 1), ((4, 2, 1, 1), 2)]
+)
+def test_flipped_transposed_weight(shape, groups, rng):
+    """W'[c, o, u, v] = W[o, c, KH-1-u, KW-1-v] within each group; a 1x1 kernel's is a view of W."""
+    w = rng.standard_normal(shape)
+    O, Cg, KH, KW = shape
+    want = np.empty((groups * Cg, O // groups, KH, KW))
+    for g in range(groups):
+        for o in range(O // groups):
+            for c in range(Cg):
+                want[g * Cg + c, o] = w[g * (O // groups) + o, c, ::-1, ::-1]
+    got = im2col.flipped_transposed_weight(w, groups)
+    np.testing.assert_array_equal(got, want)
+    assert np.shares_memory(got, w) == (KH == KW == 1 and groups == 1)
+
+
 def test_col2im_is_the_adjoint_of_im2col(rng):
     """<im2col(x), c> = <x, col2im(c)> for every x and c: the defining property of backward."""
     x = rng.standard_normal((2, 3, 7, 6))
@@ -297,9 +314,9 @@ def test_auto_takes_from_each_fast_module_only_what_its_table_lists():
 
     auto = kernels.get("auto")
     lent = set()
-    for module_name, names in kernels.AUTO.items():
+    for module_name, names in kernels.AUTO.items():  # the first module listing a kernel wins
         module = importlib.import_module(f"minicnn.kernels.{module_name}")
-        for name in names:
+        for name in set(names) - lent:
             assert getattr(auto, name) is getattr(module, name), name
             assert auto.which(name) == f"minicnn.kernels.{module_name}.{name}"
         lent.update(names)

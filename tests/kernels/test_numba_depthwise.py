@@ -1,5 +1,5 @@
 """The Numba depthwise convolution equals the reference loops, jitted and as plain Python,
-passes the gradient check through F.conv2d, and leaves other convolutions to im2col.py."""
+passes the gradient check through F.conv2d, and sends other convolutions on."""
 
 import numpy as np
 import pytest
@@ -10,7 +10,8 @@ from kernel_checks import conv_kernels_equal_reference
 
 import minicnn as mc
 from minicnn import functional as F
-from minicnn.kernels import im2col, numba_depthwise, reference
+from minicnn import kernels
+from minicnn.kernels import im2col, numba_depthwise, numba_winograd, reference
 
 pytestmark = pytest.mark.numba
 
@@ -43,27 +44,45 @@ def test_depthwise_equals_the_reference(name, dtype):
     conv_kernels_equal_reference(numba_depthwise, x, w, b, gy, params, dtype)
 
 
-def test_the_plain_python_loops_equal_the_jitted_ones():
+@pytest.mark.parametrize("chunks", [1, 2, 3])
+def test_the_plain_python_loops_equal_the_jitted_ones(chunks):
+    """The loops run as plain Python (prange is range) give the jitted kernels' numbers,
+    whatever the number of chunks the batch is cut into."""
     x_shape, k, s, p, d = CASES["mixed_stride_dilated"]
-    rng, x, w, b = _inputs(11, x_shape, k, np.float64)
-    N, C, H, W = x_shape
+    rng, x, w, b = _inputs(11 + chunks, (3,) + x_shape[1:], k, np.float64)
+    N, C, H, W = x.shape
     geometry = (s[0], s[1], p[0], p[1], d[0], d[1])
+    wt = numba_depthwise._filters_last(w)
     y_jit = numba_depthwise.conv2d_forward(x, w, b, s, p, d, C)
+    OH, OW = y_jit.shape[2:]
     y_py = np.empty_like(y_jit)
     numba_depthwise._dw_forward_py(
-        x.reshape(N * C, H, W), w.reshape(C, *k), b, *geometry, y_py.reshape(N * C, *y_jit.shape[2:])
+        x, wt, b, *geometry, np.empty((chunks, H, W, C)), np.empty((chunks, OH, OW, C)), y_py
     )
     np.testing.assert_array_equal(y_py, y_jit)
     gy = rng.standard_normal(y_jit.shape)
     gx_jit = numba_depthwise.conv2d_input_grad(gy, w, x.shape, s, p, d, C)
     gw_jit = numba_depthwise.conv2d_weight_grad(gy, x, w.shape, s, p, d, C)
-    gx_py, gw_py = np.zeros_like(x), np.empty_like(w)
+    gx_py, part = np.empty_like(x), np.zeros((chunks,) + k + (C,))
     numba_depthwise._dw_backward_input_py(
-        gy.reshape(N * C, *gy.shape[2:]), w.reshape(C, *k), *geometry, gx_py.reshape(N * C, H, W)
+        gy, wt, *geometry, np.empty((chunks, OH, OW, C)), np.empty((chunks, H, W, C)), gx_py
     )
-    numba_depthwise._dw_backward_weight_py(gy, x, *geometry, gw_py.reshape(C, *k))
+    numba_depthwise._dw_backward_weight_py(
+        gy, x, *geometry, np.empty((chunks, OH, OW, C)), np.empty((chunks, H, W, C)), part
+    )
+    gw_py = part.sum(axis=0).transpose(2, 0, 1).reshape(w.shape)
     np.testing.assert_allclose(gx_py, gx_jit, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(gw_py, gw_jit, rtol=1e-12, atol=1e-12)
+
+
+def test_channels_last_round_trip():
+    a = np.random.default_rng(13).standard_normal((3, 4, 5))
+    last = np.empty((4, 5, 3))
+    numba_depthwise._channels_last_py(a, last)
+    np.testing.assert_array_equal(last, a.transpose(1, 2, 0))
+    back = np.empty_like(a)
+    numba_depthwise._channels_first(last, back)
+    np.testing.assert_array_equal(back, a)
 
 
 @pytest.mark.parametrize("tier", ["auto", "numba"])
@@ -83,19 +102,28 @@ def test_applies_to_one_filter_per_channel_only():
     assert not numba_depthwise.applies((2, 8, 5, 5), (8, 8, 3, 3), 1)
 
 
-def test_other_convolutions_go_to_the_xp_tier():
+def test_other_convolutions_go_on_to_winograd_and_im2col():
+    """The forward of any other convolution is numba_winograd's (which itself sends all but
+    3x3 stride-1 layers to im2col.py); the gradients are im2col's."""
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 4, 6, 6))
-    w = rng.standard_normal((6, 2, 3, 3))
-    args = ((1, 1), (1, 1), (1, 1), 2)
-    y = numba_depthwise.conv2d_forward(x, w, None, *args)
-    np.testing.assert_array_equal(y, im2col.conv2d_forward(x, w, None, *args))
-    gy = rng.standard_normal(y.shape)
-    np.testing.assert_array_equal(
-        numba_depthwise.conv2d_input_grad(gy, w, x.shape, *args),
-        im2col.conv2d_input_grad(gy, w, x.shape, *args),
-    )
-    np.testing.assert_array_equal(
-        numba_depthwise.conv2d_weight_grad(gy, x, w.shape, *args),
-        im2col.conv2d_weight_grad(gy, x, w.shape, *args),
-    )
+    for w, args in (
+        (rng.standard_normal((6, 2, 3, 3)), ((1, 1), (1, 1), (1, 1), 2)),
+        (rng.standard_normal((5, 4, 3, 3)), ((1, 1), (1, 1), (1, 1), 1)),
+    ):
+        y = numba_depthwise.conv2d_forward(x, w, None, *args)
+        np.testing.assert_array_equal(y, numba_winograd.conv2d_forward(x, w, None, *args))
+        gy = rng.standard_normal(y.shape)
+        np.testing.assert_array_equal(
+            numba_depthwise.conv2d_input_grad(gy, w, x.shape, *args),
+            im2col.conv2d_input_grad(gy, w, x.shape, *args),
+        )
+        np.testing.assert_array_equal(
+            numba_depthwise.conv2d_weight_grad(gy, x, w.shape, *args),
+            im2col.conv2d_weight_grad(gy, x, w.shape, *args),
+        )
+
+
+def test_auto_takes_all_three_depthwise_kernels():
+    for name in ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"):
+        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_depthwise.{name}"
