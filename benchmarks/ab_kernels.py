@@ -5,8 +5,8 @@
     python benchmarks/ab_kernels.py --kernel numba_winograd --only conv2d_forward --model resnet20
     python benchmarks/ab_kernels.py --kernel numba_cpu --only max_pool2d_input_grad --extend --model lenet5
 
-Side A has the module named by --kernel in the Numba chain, right after numba_cpu
-(where "auto" takes every kernel it has, or those named by --only), side B has it in no chain
+Side A has the module named by --kernel in the Numba chain, right after numba_cpu, and
+first in "auto" (which takes every kernel it has, or those named by --only), side B has it in no chain
 (kernels.TIERS and kernels.AUTO are edited before anything is built). The two are timed in
 alternating rounds (minicnn.bench.fair), with the same thread variables, and the
 script prints each side's median of per-round medians, the ratio A/B and the spread
@@ -41,7 +41,11 @@ def child(module, side, threads, only=None, extend=False):
         lent = importlib.import_module(f"minicnn.kernels.{module}")
         kernels.TIERS["numba"] = ("numba_cpu", module) + kernels.TIERS["numba"][1:]
         names = only or kernels.KERNELS
+        # first in the table: where another module lends the same kernel, side A takes this one
+        rest = dict(kernels.AUTO)
+        kernels.AUTO.clear()
         kernels.AUTO[module] = tuple(n for n in names if hasattr(lent, n))
+        kernels.AUTO.update(rest)
     worker.serve_stdio(worker.Worker("minicnn", threads))
 
 

@@ -127,3 +127,23 @@ def test_other_convolutions_go_on_to_winograd_and_im2col():
 def test_auto_takes_all_three_depthwise_kernels():
     for name in ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"):
         assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_depthwise.{name}"
+
+
+def test_every_thread_count_gives_the_reference(monkeypatch):
+    """The batch is cut into one chunk per Numba thread; with as many threads as Numba has,
+    the parallel loops still equal the reference."""
+    import numba
+
+    x_shape, k, s, p, d = CASES["3x3_stride2"]
+    rng, x, w, b = _inputs(17, (5,) + x_shape[1:], k, np.float64)
+    params = (s, p, d, x.shape[1])
+    gy = rng.standard_normal(reference.conv2d_forward(x, w, b, *params).shape)
+    monkeypatch.setenv("NUMBA_NUM_THREADS", str(numba.config.NUMBA_NUM_THREADS))  # obeyed as set
+    previous = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            assert numba_depthwise._chunks(x.shape[0]) == min(threads, x.shape[0])
+            conv_kernels_equal_reference(numba_depthwise, x, w, b, gy, params, np.float64)
+    finally:
+        numba.set_num_threads(previous)
