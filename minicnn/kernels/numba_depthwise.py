@@ -16,13 +16,14 @@ Here each image is first copied channels-last, (H, W, C), into a small buffer, s
 that every sum above becomes, for one output cell (i, j) and one tap (u, v), a
 loop over the channels: contiguous, independent per channel, and compiled to
 vector instructions. The plane-by-plane loop nest (one plane per (n, c)) vectorizes
-along rows instead, and MobileNet's planes are 16x16 down to 1x1: its rows are too
-short for vectors, and the loop overhead per row dominates.
+along rows instead, and MobileNet's planes on 32x32 images are 16x16 down to 1x1: their
+rows are too short for vectors, and the loop overhead per row dominates.
 
 The batch is cut into one chunk per Numba thread (the parallel loop); each chunk
 keeps its own channels-last buffers, and for the weight gradient its own float64
 sum, so no two threads write the same place and the result does not depend on
-the order in which threads finish.
+the order in which threads finish. (The weight gradient's float64 sums are added per
+chunk, so its last bits may differ with the number of threads.)
 
 Any other convolution goes on: the forward to ``numba_winograd.py`` (3x3
 stride-1 layers; it sends the rest to im2col.py), the gradients to ``im2col.py``.
@@ -66,22 +67,23 @@ _channels_last = numba.njit(cache=True)(_channels_last_py)
 _channels_first = numba.njit(cache=True)(_channels_first_py)
 
 
-def _dw_forward_py(x, wt, b, sh, sw, ph, pw, dh, dw, xt, yt, y):
+def _depthwise_forward_py(x, wt, b, sh, sw, ph, pw, dh, dw, xt, yt, y):
     """y[n] = b + x[n] convolved with wt (KH, KW, C), channel by channel, for every image n.
 
-    xt (T, H, W, C) and yt (T, OH, OW, C): one channels-last buffer pair per chunk.
+    Geometry: sh, sw the strides, ph, pw the padding, dh, dw the dilation (height, width).
+    xt (T, H, W, C) and yt (T, OH, OW, C): one channels-last buffer pair per chunk t.
     """
     N, C, H, W = x.shape
     KH, KW = wt.shape[0], wt.shape[1]
     OH, OW = y.shape[2], y.shape[3]
     T = xt.shape[0]
     for t in numba.prange(T):
-        xn, yn = xt[t], yt[t]
+        x_last, y_last = xt[t], yt[t]
         for n in range(t * N // T, (t + 1) * N // T):
-            _channels_last(x[n], xn)
+            _channels_last(x[n], x_last)
             for i in range(OH):
                 for j in range(OW):
-                    acc = yn[i, j]
+                    acc = y_last[i, j]
                     acc[:] = b
                     for u in range(KH):
                         h = i * sh - ph + u * dh
@@ -92,24 +94,25 @@ def _dw_forward_py(x, wt, b, sh, sw, ph, pw, dh, dw, xt, yt, y):
                             if w < 0 or w >= W:
                                 continue
                             for c in range(C):  # contiguous: the loop vectorizes
-                                acc[c] += wt[u, v, c] * xn[h, w, c]
-            _channels_first(yn, y[n])
+                                acc[c] += wt[u, v, c] * x_last[h, w, c]
+            _channels_first(y_last, y[n])
 
 
-def _dw_backward_input_py(gy, wt, sh, sw, ph, pw, dh, dw, gyt, gxt, gx):
-    """gx[n] += wt[u, v] * gy[n, :, i, j] at every in-image tap: the forward's loop, scattering."""
+def _depthwise_input_grad_py(gy, wt, sh, sw, ph, pw, dh, dw, gyt, gxt, gx):
+    """gx[n, :, h, w] += wt[u, v, :] * gy[n, :, i, j] for every tap (u, v) of every output cell
+    (i, j) whose input cell (h, w) is in the image: the forward's loop, scattering."""
     N, C, OH, OW = gy.shape
     H, W = gx.shape[2], gx.shape[3]
     KH, KW = wt.shape[0], wt.shape[1]
     T = gyt.shape[0]
     for t in numba.prange(T):
-        gyn, gxn = gyt[t], gxt[t]
+        gy_last, gx_last = gyt[t], gxt[t]
         for n in range(t * N // T, (t + 1) * N // T):
-            _channels_last(gy[n], gyn)
-            gxn[:] = 0
+            _channels_last(gy[n], gy_last)
+            gx_last[:] = 0
             for i in range(OH):
                 for j in range(OW):
-                    g = gyn[i, j]
+                    g = gy_last[i, j]
                     for u in range(KH):
                         h = i * sh - ph + u * dh
                         if h < 0 or h >= H:
@@ -119,11 +122,11 @@ def _dw_backward_input_py(gy, wt, sh, sw, ph, pw, dh, dw, gyt, gxt, gx):
                             if w < 0 or w >= W:
                                 continue
                             for c in range(C):
-                                gxn[h, w, c] += wt[u, v, c] * g[c]
-            _channels_first(gxn, gx[n])
+                                gx_last[h, w, c] += wt[u, v, c] * g[c]
+            _channels_first(gx_last, gx[n])
 
 
-def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gyt, xt, part):
+def _depthwise_weight_grad_py(gy, x, sh, sw, ph, pw, dh, dw, gyt, xt, part):
     """part[t, u, v, c] = chunk t's sum over its images and output cells of gy times the tap's input.
 
     The float64 sums of the chunks are added by the caller: gW = part.sum(0).
@@ -133,13 +136,13 @@ def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gyt, xt, part):
     KH, KW = part.shape[1], part.shape[2]
     T = part.shape[0]
     for t in numba.prange(T):
-        gyn, xn, sums = gyt[t], xt[t], part[t]
+        gy_last, x_last, sums = gyt[t], xt[t], part[t]
         for n in range(t * N // T, (t + 1) * N // T):
-            _channels_last(gy[n], gyn)
-            _channels_last(x[n], xn)
+            _channels_last(gy[n], gy_last)
+            _channels_last(x[n], x_last)
             for i in range(OH):
                 for j in range(OW):
-                    g = gyn[i, j]
+                    g = gy_last[i, j]
                     for u in range(KH):
                         h = i * sh - ph + u * dh
                         if h < 0 or h >= H:
@@ -149,12 +152,12 @@ def _dw_backward_weight_py(gy, x, sh, sw, ph, pw, dh, dw, gyt, xt, part):
                             if w < 0 or w >= W:
                                 continue
                             for c in range(C):
-                                sums[u, v, c] += np.float64(g[c]) * xn[h, w, c]
+                                sums[u, v, c] += np.float64(g[c]) * x_last[h, w, c]
 
 
-_dw_forward = numba.njit(cache=True, parallel=True)(_dw_forward_py)
-_dw_backward_input = numba.njit(cache=True, parallel=True)(_dw_backward_input_py)
-_dw_backward_weight = numba.njit(cache=True, parallel=True)(_dw_backward_weight_py)
+_depthwise_forward = numba.njit(cache=True, parallel=True)(_depthwise_forward_py)
+_depthwise_input_grad = numba.njit(cache=True, parallel=True)(_depthwise_input_grad_py)
+_depthwise_weight_grad = numba.njit(cache=True, parallel=True)(_depthwise_weight_grad_py)
 
 
 def _out_size(x_shape, weight_shape, stride, padding, dilation):
@@ -188,7 +191,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
     with _cores_shared_with_blas():
         T = _chunks(N)
-        _dw_forward(
+        _depthwise_forward(
             np.ascontiguousarray(x),
             _filters_last(weight),
             b,
@@ -209,7 +212,7 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     gx = np.empty(x_shape, dtype=gy.dtype)
     with _cores_shared_with_blas():
         T = _chunks(N)
-        _dw_backward_input(
+        _depthwise_input_grad(
             np.ascontiguousarray(gy),
             _filters_last(weight),
             *_geometry(stride, padding, dilation),
@@ -230,7 +233,7 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     with _cores_shared_with_blas():
         T = _chunks(N)
         part = np.zeros((T, KH, KW, C))  # NOTE: float64, each sum runs over N*OH*OW terms
-        _dw_backward_weight(
+        _depthwise_weight_grad(
             np.ascontiguousarray(gy),
             np.ascontiguousarray(x),
             *_geometry(stride, padding, dilation),
@@ -238,5 +241,5 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
             np.empty((T, H, W, C), dtype=x.dtype),
             part,
         )
-    gw = part.sum(axis=0).transpose(2, 0, 1).astype(gy.dtype)
+    gw = part.sum(axis=0).transpose(2, 0, 1).astype(gy.dtype, order="C")
     return gw.reshape(weight_shape)
