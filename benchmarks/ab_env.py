@@ -8,8 +8,9 @@ on --threads, Numba on half of them); side A then sets the variables given by --
 those given by --b (none by default). Variables read when a library loads (Numba's
 threading layer, OpenMP's wait policy, OpenBLAS's) can only be compared this way: a
 process cannot change them after start. The rounds alternate as in ``--compare torch``
-(minicnn.bench.fair); the script prints each side's median of per-round medians, the
-ratio A/B and the spread of the per-round ratios, and writes them as JSON with --out,
+(minicnn.bench.fair), on --pairs pairs of fresh processes; the script prints each side's
+median of per-round medians, the ratio A/B and the spread of the per-round ratios, and
+writes them as JSON with --out,
 with what each process reported it ran with (its variables, Numba's threading layer).
 """
 
@@ -44,14 +45,17 @@ def main():
         side: dict(fair.thread_env(a.threads), **parse_assignments(text))
         for side, text in (("a", a.a), ("b", a.b))
     }
-    sides = [fair.WorkerProcess("minicnn", a.threads, env=envs[side]) for side in ("a", "b")]
-    try:
-        s = fair.compare_case(*sides, build, a.rounds, a.calls)
-        # what each process ran with: the variables as it saw them, Numba's layer and threads
-        s["info_a"], s["info_b"] = (w.request("info") for w in sides)
-    finally:
-        for w in sides:
-            w.close()
+    infos = []
+
+    def start(side):
+        return lambda: fair.WorkerProcess("minicnn", a.threads, env=envs[side])
+
+    def seen(wa, wb):  # what each process ran with: the variables as it saw them, Numba's layer
+        if not infos:
+            infos.extend(w.request("info") for w in (wa, wb))
+
+    s = fair.compare_case(start("a"), start("b"), build, a.rounds, a.calls, a.pairs, seen=seen)
+    s["info_a"], s["info_b"] = infos
     s.update(
         case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b, load_after=os.getloadavg()
     )

@@ -8,9 +8,10 @@
 Side A has the module named by --kernel in the Numba chain, right after numba_cpu, and
 first in "auto" (which takes every kernel it has, or those named by --only), side B has it in no chain
 (kernels.TIERS and kernels.AUTO are edited before anything is built). The two are timed in
-alternating rounds (minicnn.bench.fair), with the same thread variables, and the
-script prints each side's median of per-round medians, the ratio A/B and the spread
-of the per-round ratios. Writes the summary as JSON with --out.
+alternating rounds (minicnn.bench.fair) on --pairs pairs of fresh processes, with the
+same thread variables, and the script prints each side's median of per-round medians,
+the ratio A/B, the spread of the per-round ratios and each pair's ratio. Writes the
+summary as JSON with --out.
 
 With --extend the module keeps what "auto" already takes from it on both sides, and
 side A takes the kernels named by --only as well: the A/B of lending one more kernel.
@@ -71,32 +72,13 @@ def main():
     env = fair.thread_env(a.threads)
     if a.numba_threads:
         env["NUMBA_NUM_THREADS"] = str(a.numba_threads)
-    sides = [
-        fair.WorkerProcess(
-            "minicnn",
-            a.threads,
-            env=env,
-            command=[
-                sys.executable,
-                os.path.join(here, "ab_kernels.py"),
-                "--child",
-                side,
-                "--kernel",
-                a.kernel,
-                "--threads",
-                str(a.threads),
-                "--only",
-                a.only,
-            ]
-            + (["--extend"] if a.extend else []),
-        )
-        for side in ("with", "without")
-    ]
-    try:
-        s = fair.compare_case(*sides, build, a.rounds, a.calls)
-    finally:
-        for w in sides:
-            w.close()
+
+    def start(side):
+        command = [sys.executable, os.path.join(here, "ab_kernels.py"), "--child", side, "--kernel", a.kernel]
+        command += ["--threads", str(a.threads), "--only", a.only] + (["--extend"] if a.extend else [])
+        return lambda: fair.WorkerProcess("minicnn", a.threads, env=env, command=command)
+
+    s = fair.compare_case(start("with"), start("without"), build, a.rounds, a.calls, a.pairs)
     s.update(
         case=case,
         mode=mode,

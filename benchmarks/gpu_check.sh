@@ -50,25 +50,26 @@ bench() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$1" python -m mi
               --compare torch --out "$OUT" --overwrite "${@:2}" 2>> "$LOG" | tee -a "$LOG" || status=1; }
 
 step "bench: ResNet-20 training, batch 256, cuda"
-bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --name cuda-resnet20-b256
+bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --pairs 1 \
+      --name cuda-resnet20-b256
 step "bench: ResNet-20 training, batch 256, cpu"
 bench 50 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
-      --no-memory --name cpu-resnet20-b256
+      --pairs 1 --no-memory --name cpu-resnet20-b256
 step "bench: MobileNet v1 training, batch 64, cuda"
-bench 45 --device cuda --layers none --models mobilenet_v1 --modes train --no-memory \
+bench 45 --device cuda --layers none --models mobilenet_v1 --modes train --pairs 1 --no-memory \
       --name cuda-mobilenet
 step "bench: ResNet-20 training, batch 64, cpu, every core"
 bench 75 --device cpu --layers none --models resnet20 --modes train --threads "$(nproc)" \
-      --rounds 5 --repeats 3 --no-memory --name cpu-all-cores-resnet20
+      --pairs 2 --rounds 3 --repeats 3 --no-memory --name cpu-all-cores-resnet20
 step "A/B, every core: Numba's loops on every core with idle threads that sleep, against the default"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
-    --threads "$(nproc)" --rounds 5 --calls 3 \
+    --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 \
     --a "NUMBA_NUM_THREADS=$(nproc) NUMBA_THREADING_LAYER=workqueue" \
     --out "$OUT/cpu-all-cores-numba-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
 step "ResNet-20 step, batch 256, cuda: device or Python"
 timeout 40 python benchmarks/gpu_step.py 2>&1 | tee -a "$LOG" || status=1
 step "bench: layers and models, cuda"
-bench 45 --device cuda --repeats 5 --name cuda
+bench 45 --device cuda --repeats 5 --pairs 1 --name cuda
 step "bench: layers and models, cpu (quick)"
 bench 60 --device cpu --quick --tiers numpy,numba --name cpu-quick
 

@@ -73,7 +73,14 @@ def parser(prog=PROG):
         type=positive_int,
         metavar="N",
         default=None,
-        help="with --compare: alternating rounds per case (default 7, quick 3)",
+        help="with --compare: alternating rounds per pair of processes (default 5, quick 3)",
+    )
+    p.add_argument(
+        "--pairs",
+        type=positive_int,
+        metavar="N",
+        default=None,
+        help="with --compare: pairs of fresh processes per case, their rounds pooled (default 3, quick 1)",
     )
     p.add_argument(
         "--modes",
@@ -151,11 +158,13 @@ def from_args(a):
     opts["modes"] = _names(a.modes, MODES, MODES, "modes")
     if a.name is not None and (not a.name or os.path.basename(a.name) != a.name):
         raise UsageError(f"--name must be a file name without a folder, got {a.name!r}")
-    if a.compare != "torch" and (a.threads or a.rounds):  # without --compare: one process, no rounds
-        given = " and ".join(f for f, v in (("--threads", a.threads), ("--rounds", a.rounds)) if v)
+    if a.compare != "torch" and (a.threads or a.rounds or a.pairs):  # without --compare: one process
+        flags = (("--threads", a.threads), ("--rounds", a.rounds), ("--pairs", a.pairs))
+        given = " and ".join(f for f, v in flags if v)
         raise UsageError(f"{given} apply to --compare torch; add it, or leave them out")
     opts["threads"] = a.threads or os.cpu_count() or 1
-    opts["rounds"] = a.rounds or (3 if quick else 7)
+    opts["rounds"] = a.rounds or (3 if quick else 5)
+    opts["pairs"] = a.pairs or (1 if quick else 3)
     if a.compare == "torch" and a.repeats is None:
         opts["repeats"] = 3 if quick else 5
     opts["out"], opts["name"] = a.out, a.name or "-".join(opts["devices"])

@@ -3,13 +3,20 @@
 Timed in one process, the two libraries share thread pools that spin after each
 call (OpenBLAS's, Numba's, PyTorch's OpenMP team) and the order of the blocks
 decides who pays. Here each library runs in its own worker (worker.py), both
-started with the same thread variables, and they are asked in turn:
+started with the same thread variables, and they are asked in turn, the side
+that goes first changing from round to round:
 
-    round r:  A times K calls, pause, B times K calls, pause      (A B A B ...)
+    round r:  A times K calls, pause, B times K calls, pause      (r even)
+              B times K calls, pause, A times K calls, pause      (r odd)
 
-Each side's time is the median over rounds of its per-round medians; the ratio
-is A's over B's, and its spread is that of the per-round ratios (min, IQR, max),
-which says how far one round's machine state moved the comparison.
+A process also carries a speed of its own: the same code in two fresh processes
+ran a LeNet-5 step 12% faster in one than in the other, in every round, and which
+one won changed from pair to pair (where its arrays land in memory is one
+suspect). So a case is timed on several pairs of fresh processes, and the rounds
+of all pairs are pooled. Each side's time is the median over rounds of its
+per-round medians; the ratio is A's over B's, and its spread is that of the
+per-round ratios (min, IQR, max), which says how far one round's machine state
+moved the comparison; each pair's own ratio is kept too.
 """
 
 import json
@@ -123,24 +130,46 @@ def summarize(rounds_a, rounds_b):
 
 
 def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg):
-    """Rounds of ``calls`` timed calls, a then b, with a pause after each turn so that the
-    threads of the side that just ran stop spinning. ``a`` and ``b`` have ``time(calls)``
-    returning seconds per call. Returns summarize(...) plus the 1-minute load per round."""
+    """Rounds of ``calls`` timed calls by each side, a first in even rounds and b first in odd
+    ones, with a pause after each turn so that the threads of the side that just ran stop
+    spinning. ``a`` and ``b`` have ``time(calls)`` returning seconds per call. Returns
+    summarize(...) plus the raw times of each side and the 1-minute load per round."""
     times_a, times_b, loads = [], [], []
-    for _ in range(rounds):
+    for r in range(rounds):
         loads.append(load()[0])
-        times_a.append(a.time(calls))
-        sleep(pause_s)
-        times_b.append(b.time(calls))
-        sleep(pause_s)
-    return dict(summarize(times_a, times_b), load_1min=loads)
+        turns = ((a, times_a), (b, times_b))
+        for side, times in turns if r % 2 == 0 else turns[::-1]:
+            times.append(side.time(calls))
+            sleep(pause_s)
+    return dict(summarize(times_a, times_b), times_a=times_a, times_b=times_b, load_1min=loads)
 
 
-def compare_case(mc, pt, build, rounds, calls, pause_s=PAUSE_S):
-    """Build one case on both workers (each warms up), then alternate; {} keys as summarize."""
-    for w in (mc, pt):
-        w.request("build", **build)
-    return alternate(mc, pt, rounds, calls, pause_s)
+def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_S, seen=None):
+    """One case on ``pairs`` pairs of fresh workers: each pair is started (``start_a()``,
+    ``start_b()``), builds the case (each warms up), alternates ``rounds`` rounds and is
+    closed. Returns summarize(...) of all the pairs' rounds pooled, with "pair_ratios"
+    (each pair's ratio of medians) and the load per round. ``seen(a, b)``, if given, is
+    called with each pair's workers before they close (to ask them what they ran with)."""
+    times_a, times_b, loads, pair_ratios = [], [], [], []
+    for _ in range(pairs):
+        a = start_a()
+        try:
+            b = start_b()
+            try:
+                for w in (a, b):
+                    w.request("build", **build)
+                s = alternate(a, b, rounds, calls, pause_s)
+                if seen is not None:
+                    seen(a, b)
+            finally:
+                b.close()
+        finally:
+            a.close()
+        times_a += s["times_a"]
+        times_b += s["times_b"]
+        loads += s["load_1min"]
+        pair_ratios.append(s["ratio"])
+    return dict(summarize(times_a, times_b), pair_ratios=pair_ratios, load_1min=loads)
 
 
 def run(opts, log=print):
@@ -152,71 +181,77 @@ def run(opts, log=print):
     from . import cases
 
     threads, dtype, rounds, calls = opts["threads"], opts["dtype"], opts["rounds"], opts["repeats"]
+    pairs = opts.get("pairs", 1)
     modes = opts.get("modes") or ("forward", "forward_backward", "train", "infer")
-    mc, pt = WorkerProcess("minicnn", threads), WorkerProcess("torch", threads)
     layers, models, info = [], [], {}
-    try:
-        for device, tier in _runs(opts):
-            for case in cases.LAYERS:
-                if case["name"] not in opts["layers"]:
-                    continue
-                row = {
-                    "case": case["name"],
-                    "x": case["x"],
-                    "tier": tier,
-                    "device": device,
-                    "flops": case["flops"],
-                    "gemm_shape": case["gemm"],
-                }
-                try:
-                    for mode in [m for m in ("forward", "forward_backward") if m in modes]:
-                        log(f"layer {case['name']} {mode} {tier} {device}: minicnn and torch in turn")
-                        build = {
-                            "kind": "layer",
-                            "case": case["name"],
-                            "mode": mode,
-                            "tier": tier,
-                            "dtype": dtype,
-                            "device": device,
-                        }
-                        _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
-                except WorkerError as err:  # one broken case must not lose the others
-                    log(f"  failed: {err}")
-                    layers.append(dict(row, error=str(err)))
-                    continue
-                if "forward" in row:
-                    row["gflops_forward"] = case["flops"] / row["forward"]["median"] / 1e9
-                if "forward_backward" in row:
-                    row["gflops_forward_backward"] = (
-                        (3 if case["gemm"] else 2) * case["flops"] / row["forward_backward"]["median"] / 1e9
-                    )
-                layers.append(row)
-            for name in opts["models"]:
-                batch = cases.model_batch(name, opts["batch_size"])
-                row = {"case": name, "tier": tier, "device": device, "batch": batch}
-                try:
-                    for mode in [m for m in cases.MODELS[name][3] if m in modes]:
-                        log(f"model {name} {mode} {tier} {device} batch {batch}: minicnn and torch in turn")
-                        build = {
-                            "kind": "model",
-                            "case": name,
-                            "mode": mode,
-                            "tier": tier,
-                            "batch": batch,
-                            "dtype": dtype,
-                            "device": device,
-                        }
-                        _fill(row, mode, compare_case(mc, pt, build, rounds, calls))
-                        row[mode + "_images_per_s"] = batch / row[mode]["median"]
-                        row["torch_" + mode + "_images_per_s"] = batch / row["torch_" + mode]["median"]
-                except WorkerError as err:
-                    log(f"  failed: {err}")
-                    row["error"] = str(err)
-                models.append(row)
-        info = {"minicnn": mc.request("info"), "torch": pt.request("info")}
-    finally:
-        mc.close()
-        pt.close()
+
+    def start(library):
+        return lambda: WorkerProcess(library, threads)
+
+    def seen(mc, pt):  # what the workers ran with, from the first pair
+        if not info:
+            info.update(minicnn=mc.request("info"), torch=pt.request("info"))
+
+    def compare(build):
+        return compare_case(start("minicnn"), start("torch"), build, rounds, calls, pairs, seen=seen)
+
+    for device, tier in _runs(opts):
+        for case in cases.LAYERS:
+            if case["name"] not in opts["layers"]:
+                continue
+            row = {
+                "case": case["name"],
+                "x": case["x"],
+                "tier": tier,
+                "device": device,
+                "flops": case["flops"],
+                "gemm_shape": case["gemm"],
+            }
+            try:
+                for mode in [m for m in ("forward", "forward_backward") if m in modes]:
+                    log(f"layer {case['name']} {mode} {tier} {device}: minicnn and torch in turn")
+                    build = {
+                        "kind": "layer",
+                        "case": case["name"],
+                        "mode": mode,
+                        "tier": tier,
+                        "dtype": dtype,
+                        "device": device,
+                    }
+                    _fill(row, mode, compare(build))
+            except WorkerError as err:  # one broken case must not lose the others
+                log(f"  failed: {err}")
+                layers.append(dict(row, error=str(err)))
+                continue
+            if "forward" in row:
+                row["gflops_forward"] = case["flops"] / row["forward"]["median"] / 1e9
+            if "forward_backward" in row:
+                row["gflops_forward_backward"] = (
+                    (3 if case["gemm"] else 2) * case["flops"] / row["forward_backward"]["median"] / 1e9
+                )
+            layers.append(row)
+        for name in opts["models"]:
+            batch = cases.model_batch(name, opts["batch_size"])
+            row = {"case": name, "tier": tier, "device": device, "batch": batch}
+            try:
+                for mode in [m for m in cases.MODELS[name][3] if m in modes]:
+                    log(f"model {name} {mode} {tier} {device} batch {batch}: minicnn and torch in turn")
+                    build = {
+                        "kind": "model",
+                        "case": name,
+                        "mode": mode,
+                        "tier": tier,
+                        "batch": batch,
+                        "dtype": dtype,
+                        "device": device,
+                    }
+                    _fill(row, mode, compare(build))
+                    row[mode + "_images_per_s"] = batch / row[mode]["median"]
+                    row["torch_" + mode + "_images_per_s"] = batch / row["torch_" + mode]["median"]
+            except WorkerError as err:
+                log(f"  failed: {err}")
+                row["error"] = str(err)
+            models.append(row)
     return layers, models, info
 
 
@@ -233,6 +268,7 @@ def _runs(opts):
 def _fill(row, mode, s):
     row[mode], row["torch_" + mode] = s["a"], s["b"]
     row["ratio_" + mode], row["ratio_" + mode + "_rounds"] = s["ratio"], s["ratio_rounds"]
+    row["ratio_" + mode + "_pairs"] = s["pair_ratios"]
     row["load_1min_" + mode] = s["load_1min"]
 
 
@@ -247,8 +283,9 @@ def add_case_arguments(p):
     p.add_argument("--batch", type=int, default=None)
     p.add_argument("--tier", default="auto")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--rounds", type=int, default=9, help="alternating rounds per pair of processes")
     p.add_argument("--calls", type=int, default=5)
+    p.add_argument("--pairs", type=int, default=3, help="pairs of fresh processes (their rounds pooled)")
     p.add_argument("--out", help="write the summary as JSON")
 
 
@@ -260,11 +297,13 @@ def case_of(a):
 
 
 def spread_line(s):
-    """'ratio 0.912 (rounds 0.85-1.02, IQR 0.88-0.95); load 1.1-1.3' of a compare_case summary."""
+    """'ratio 0.912 (rounds 0.85-1.02, IQR 0.88-0.95; pairs 0.90, 0.93); load 1.1-1.3' of a
+    compare_case summary."""
     r = s["ratio_rounds"]
+    pairs = ", ".join(f"{x:.3f}" for x in s.get("pair_ratios", []))
     return (
-        f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}); "
-        f"load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+        f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}"
+        f"{'; pairs ' + pairs if pairs else ''}); load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
     )
 
 

@@ -51,8 +51,9 @@ def fair_lines(fair):
     if not fair:
         return []
     lines = [
-        f"--compare torch: each library in a process of its own, {fair['rounds']} alternating "
-        f"rounds of {fair['calls_per_round']} calls, {fair['threads']} threads each "
+        f"--compare torch: each library in a process of its own, {fair.get('pairs', 1)} pair(s) of "
+        f"fresh processes per case, each {fair['rounds']} alternating rounds of "
+        f"{fair['calls_per_round']} calls, {fair['threads']} threads each "
         f"({', '.join(f'{k}={v}' for k, v in fair['thread_env'].items())}); load average "
         f"{fair['load_before'][0]:.2f} before, {fair['load_after'][0]:.2f} after"
     ]

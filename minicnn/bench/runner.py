@@ -168,6 +168,7 @@ def run(opts):
         result["layers"], result["models"], workers = fair.run(opts, log=_log)
         result["fair"] = {
             "threads": opts["threads"],
+            "pairs": opts["pairs"],
             "rounds": opts["rounds"],
             "calls_per_round": opts["repeats"],
             "pause_s": fair.PAUSE_S,

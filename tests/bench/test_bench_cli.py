@@ -123,7 +123,7 @@ def test_a_name_with_a_folder_in_it_is_refused(tmp_path, fake_run, capsys):
 # --- defect 2: numbers are checked as they are read, batch sizes against memory ------------
 
 
-@pytest.mark.parametrize("flag", ["--batch-size", "--threads", "--rounds", "--repeats"])
+@pytest.mark.parametrize("flag", ["--batch-size", "--threads", "--rounds", "--pairs", "--repeats"])
 def test_counts_below_one_or_not_integers_are_refused(flag, rng, fake_run, capsys):
     bad = int(rng.integers(-(10**6), 1))
     assert bench_main.main(SMALL + [flag, str(bad)]) == 2
@@ -340,6 +340,7 @@ def test_a_case_that_failed_makes_the_status_1_after_the_rest_is_written(tmp_pat
     [
         (["--threads", "2"], "--threads apply"),
         (["--threads", "2", "--rounds", "3"], "--threads and --rounds apply"),
+        (["--pairs", "2"], "--pairs apply"),
     ],
 )
 def test_threads_and_rounds_without_compare_are_refused(flags, says, fake_run, capsys):

@@ -28,7 +28,7 @@ class FakeWorker:
         return {"version": self.name} if cmd == "info" else {}
 
 
-def test_alternate_asks_a_then_b_each_round_with_a_pause_after_each_turn():
+def test_alternate_changes_who_goes_first_each_round_with_a_pause_after_each_turn():
     log, pauses, loads = [], [], iter([(1.5, 0, 0), (2.5, 0, 0), (0.5, 0, 0)])
     a = FakeWorker("a", [[1.0, 2.0, 3.0]] * 3, log)
     b = FakeWorker("b", [[1.0, 1.0, 1.0]] * 3, log)
@@ -41,9 +41,63 @@ def test_alternate_asks_a_then_b_each_round_with_a_pause_after_each_turn():
         sleep=lambda t: log.append(("pause", t)) or pauses.append(t),
         load=lambda: next(loads),
     )
-    assert log == [("a", 3), ("pause", 0.25), ("b", 3), ("pause", 0.25)] * 3
+    a_first = [("a", 3), ("pause", 0.25), ("b", 3), ("pause", 0.25)]
+    b_first = [("b", 3), ("pause", 0.25), ("a", 3), ("pause", 0.25)]
+    assert log == a_first + b_first + a_first
     assert s["load_1min"] == [1.5, 2.5, 0.5]
     assert s["round_medians_a"] == [2.0] * 3 and s["a"]["n"] == 3
+    assert s["times_a"] == [[1.0, 2.0, 3.0]] * 3
+
+
+def test_compare_case_pools_the_rounds_of_fresh_pairs_of_workers():
+    """Each pair is started, builds the case, is timed and closed before the next starts;
+    the summary pools every round, and each pair's own ratio is kept."""
+    log = []
+    # pair 1: a 2 s, b 1 s per call (ratio 2); pair 2: a 3 s, b 1 s (ratio 3)
+    script = {("a", 0): [[2.0]] * 2, ("b", 0): [[1.0]] * 2, ("a", 1): [[3.0]] * 2, ("b", 1): [[1.0]] * 2}
+    started = {"a": 0, "b": 0}
+
+    def start(name):
+        def make():
+            w = FakeWorker(name, script[name, started[name]], log)
+            started[name] += 1
+            w.close = lambda: log.append((name, "close"))
+            return w
+
+        return make
+
+    seen = []
+    s = fair.compare_case(
+        start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0, seen=lambda *w: seen.append(w)
+    )
+    assert started == {"a": 2, "b": 2} and len(seen) == 2
+    assert log.count(("a", "build")) == 2 and log.count(("b", "close")) == 2
+    # the second pair is built only after the first is closed
+    assert log.index(("a", "close")) < len(log) - 1 - log[::-1].index(("a", "build"))
+    assert s["pair_ratios"] == [2.0, 3.0]
+    assert s["a"]["n"] == 4 and s["a"]["median"] == 2.5 and s["b"]["median"] == 1.0
+    assert s["ratio_rounds"]["min"] == 2.0 and s["ratio_rounds"]["max"] == 3.0
+    assert len(s["load_1min"]) == 4
+
+
+def test_compare_case_closes_both_workers_when_a_build_fails():
+    log = []
+
+    class Broken(FakeWorker):
+        def request(self, cmd, **msg):
+            raise fair.WorkerError("torch worker: KeyError: 'x'")
+
+    def make(cls, name):
+        def start():
+            w = cls(name, [], log)
+            w.close = lambda: log.append((name, "close"))
+            return w
+
+        return start
+
+    with pytest.raises(fair.WorkerError):
+        fair.compare_case(make(FakeWorker, "a"), make(Broken, "b"), {"case": "x"}, rounds=1, calls=1)
+    assert ("a", "close") in log and ("b", "close") in log
 
 
 def test_summary_is_the_median_of_round_medians_and_the_spread_of_round_ratios():
@@ -82,7 +136,7 @@ def test_compare_options_default_to_auto_kernels_and_rounds(monkeypatch):
     monkeypatch.setattr(fair, "torch_installed", lambda: True)
     opts = bench_main.options(["--compare", "torch", "--threads", "2"])
     assert opts["tiers"] == ["auto"] and opts["threads"] == 2
-    assert opts["rounds"] == 7 and opts["repeats"] == 5
+    assert opts["rounds"] == 5 and opts["pairs"] == 3 and opts["repeats"] == 5
     assert opts["modes"] == ["forward", "forward_backward", "train", "infer"]
     some = bench_main.options(
         ["--compare", "torch", "--kernels", "numpy,auto", "--rounds", "4", "--modes", "train"]
@@ -147,18 +201,13 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
         "WorkerProcess",
         lambda lib, threads: type("W", (FakeWorker,), {"close": lambda self: None})(lib, sides[lib], log),
     )
-    monkeypatch.setattr(
-        fair,
-        "alternate",
-        lambda a, b, rounds, calls, pause_s: dict(
-            fair.summarize([a.time(calls) for _ in range(rounds)], [b.time(calls) for _ in range(rounds)]),
-            load_1min=[0.0] * rounds,
-        ),
-    )
+    alternate = fair.alternate
+    monkeypatch.setattr(fair, "alternate", lambda *args: alternate(*args, sleep=lambda t: None))
     opts = {
         "threads": 2,
         "dtype": "float32",
-        "rounds": 2,
+        "rounds": 1,
+        "pairs": 2,
         "repeats": 3,
         "tiers": ["reference", "auto"],
         "devices": ["cpu"],
@@ -176,6 +225,7 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     assert row["tier"] == "auto" and row["ratio_forward"] == pytest.approx(3.0)
     assert row["ratio_forward_backward_rounds"]["max"] == pytest.approx(3.0)
     assert row["torch_forward_backward"]["median"] == pytest.approx(0.01)
+    assert row["ratio_forward_backward_pairs"] == pytest.approx([3.0, 3.0])
     text = "\n".join(report.layer_table(layers))
     assert "3.00 [3.00-3.00]" in text
 
