@@ -14,9 +14,11 @@ ran a LeNet-5 step 12% faster in one than in the other, in every round, and whic
 one won changed from pair to pair (where its arrays land in memory is one
 suspect). So a case is timed on several pairs of fresh processes, and the rounds
 of all pairs are pooled. Each side's time is the median over rounds of its
-per-round medians; the ratio is A's over B's, and its spread is that of the
-per-round ratios (min, IQR, max), which says how far one round's machine state
-moved the comparison; each pair's own ratio is kept too.
+per-round medians. Each round's ratio is A's median over B's, and the ratio reported
+is the median of those, each taken between two turns a few seconds apart (pooled over
+pairs, the two sides' median times may come from different pairs, and their ratio
+from no pair at all). The spread of the per-round ratios (min, IQR, max) says how far
+one round's machine state moved the comparison; each pair's own ratio is kept too.
 """
 
 import json
@@ -113,8 +115,8 @@ def quantiles(values):
 
 
 def summarize(rounds_a, rounds_b):
-    """Per-round call times of both sides -> each side's median of medians, the ratio a/b and
-    the spread of the per-round ratios."""
+    """Per-round call times of both sides -> each side's median of medians, the ratio a/b (the
+    median of the per-round ratios) and their spread."""
     med_a = [float(np.median(t)) for t in rounds_a]
     med_b = [float(np.median(t)) for t in rounds_b]
     a, b = quantiles(med_a), quantiles(med_b)
@@ -122,7 +124,7 @@ def summarize(rounds_a, rounds_b):
     return {
         "a": a,
         "b": b,
-        "ratio": a["median"] / b["median"],
+        "ratio": float(np.median(ratios)),
         "ratio_rounds": quantiles(ratios),
         "round_medians_a": med_a,
         "round_medians_b": med_b,

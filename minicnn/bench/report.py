@@ -143,7 +143,8 @@ def text(result):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
     lines.append(
         "x torch: minicnn time / PyTorch time in this run (lower is better; with "
-        "alternating rounds, medians of per-round medians, [min-max] of the per-round ratios); "
+        "alternating rounds, the median of the per-round ratios and [their min-max]; the ms "
+        "columns are medians of per-round medians); "
         "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
         "timed in turn with the layer."
     )
@@ -242,7 +243,7 @@ def plot(result, path):
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("minicnn time / PyTorch time")
-        ax.set_title("x torch: median of rounds, bars from min to max round")
+        ax.set_title("x torch: median of per-round ratios, bars from min to max round")
     try:
         fig.tight_layout()
         io.write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=90), who="--out")

@@ -53,8 +53,8 @@ def test_compare_case_pools_the_rounds_of_fresh_pairs_of_workers():
     """Each pair is started, builds the case, is timed and closed before the next starts;
     the summary pools every round, and each pair's own ratio is kept."""
     log = []
-    # pair 1: a 2 s, b 1 s per call (ratio 2); pair 2: a 3 s, b 1 s (ratio 3)
-    script = {("a", 0): [[2.0]] * 2, ("b", 0): [[1.0]] * 2, ("a", 1): [[3.0]] * 2, ("b", 1): [[1.0]] * 2}
+    # pair 1: a 2 s, b 1 s per call (ratio 2); pair 2: a 6 s, b 4 s (ratio 1.5)
+    script = {("a", 0): [[2.0]] * 2, ("b", 0): [[1.0]] * 2, ("a", 1): [[6.0]] * 2, ("b", 1): [[4.0]] * 2}
     started = {"a": 0, "b": 0}
 
     def start(name):
@@ -74,9 +74,11 @@ def test_compare_case_pools_the_rounds_of_fresh_pairs_of_workers():
     assert log.count(("a", "build")) == 2 and log.count(("b", "close")) == 2
     # the second pair is built only after the first is closed
     assert log.index(("a", "close")) < len(log) - 1 - log[::-1].index(("a", "build"))
-    assert s["pair_ratios"] == [2.0, 3.0]
-    assert s["a"]["n"] == 4 and s["a"]["median"] == 2.5 and s["b"]["median"] == 1.0
-    assert s["ratio_rounds"]["min"] == 2.0 and s["ratio_rounds"]["max"] == 3.0
+    assert s["pair_ratios"] == [2.0, 1.5]
+    assert s["a"]["n"] == 4 and s["a"]["median"] == 4.0 and s["b"]["median"] == 2.5
+    # the median of the four per-round ratios (2, 2, 1.5, 1.5), not 4.0 / 2.5 from no pair
+    assert s["ratio"] == 1.75
+    assert s["ratio_rounds"]["min"] == 1.5 and s["ratio_rounds"]["max"] == 2.0
     assert len(s["load_1min"]) == 4
 
 
@@ -106,7 +108,7 @@ def test_summary_is_the_median_of_round_medians_and_the_spread_of_round_ratios()
     rounds_b = [[2, 2, 2], [1, 2, 3], [3, 3, 3], [1, 1, 0], [5, 5, 5]]
     s = fair.summarize(rounds_a, rounds_b)
     assert s["a"]["median"] == 4.0 and s["b"]["median"] == 2.0
-    assert s["ratio"] == 2.0  # 4 / 2, the medians' ratio
+    assert s["ratio"] == 2.0  # the median of the per-round ratios
     r = s["ratio_rounds"]
     assert (r["min"], r["q1"], r["median"], r["q3"], r["max"]) == (1.0, 1.0, 2.0, 3.0, 3.0)
     assert s["a"]["min"] == 2.0 and s["b"]["max"] == 5.0
