@@ -160,8 +160,9 @@ def from_args(a):
         raise UsageError(f"--name must be a file name without a folder, got {a.name!r}")
     if a.compare != "torch" and (a.threads or a.rounds or a.pairs):  # without --compare: one process
         flags = (("--threads", a.threads), ("--rounds", a.rounds), ("--pairs", a.pairs))
-        given = " and ".join(f for f, v in flags if v)
-        raise UsageError(f"{given} apply to --compare torch; add it, or leave them out")
+        given = [f for f, v in flags if v]
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{' and '.join(given)} {verb} to --compare torch; add it, or leave them out")
     opts["threads"] = a.threads or os.cpu_count() or 1
     opts["rounds"] = a.rounds or (3 if quick else 5)
     opts["pairs"] = a.pairs or (1 if quick else 3)

@@ -279,15 +279,19 @@ def _fill(row, mode, s):
 
 def add_case_arguments(p):
     """The case and protocol flags of an A/B: --model or --layer, mode, batch, tier, threads, rounds."""
+    from ..cli_common import positive_int
+
     p.add_argument("--model")
     p.add_argument("--layer")
     p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
-    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--batch", type=positive_int, default=None)
     p.add_argument("--tier", default="auto")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=9, help="alternating rounds per pair of processes")
-    p.add_argument("--calls", type=int, default=5)
-    p.add_argument("--pairs", type=int, default=3, help="pairs of fresh processes (their rounds pooled)")
+    p.add_argument("--threads", type=positive_int, default=2)
+    p.add_argument("--rounds", type=positive_int, default=9, help="alternating rounds per pair of processes")
+    p.add_argument("--calls", type=positive_int, default=5)
+    p.add_argument(
+        "--pairs", type=positive_int, default=3, help="pairs of fresh processes (their rounds pooled)"
+    )
     p.add_argument("--out", help="write the summary as JSON")
 
 

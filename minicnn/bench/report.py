@@ -46,14 +46,19 @@ def environment_lines(env):
     return lines
 
 
+def _count(n, noun):
+    """'1 pair', '3 pairs'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def fair_lines(fair):
     """How --compare torch was timed, and each worker's threads and BLAS."""
     if not fair:
         return []
     lines = [
-        f"--compare torch: each library in a process of its own, {fair.get('pairs', 1)} pair(s) of "
-        f"fresh processes per case, each {fair['rounds']} alternating rounds of "
-        f"{fair['calls_per_round']} calls, {fair['threads']} threads each "
+        f"--compare torch: each library in a process of its own, {_count(fair.get('pairs', 1), 'pair')} "
+        f"of fresh processes per case, each {_count(fair['rounds'], 'alternating round')} of "
+        f"{_count(fair['calls_per_round'], 'call')}, {fair['threads']} threads each "
         f"({', '.join(f'{k}={v}' for k, v in fair['thread_env'].items())}); load average "
         f"{fair['load_before'][0]:.2f} before, {fair['load_after'][0]:.2f} after"
     ]
@@ -143,8 +148,9 @@ def text(result):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
     lines.append(
         "x torch: minicnn time / PyTorch time in this run (lower is better; with "
-        "alternating rounds, the median of the per-round ratios and [their min-max]; the ms "
-        "columns are medians of per-round medians); "
+        "alternating rounds, the median of the per-round ratios and [their min-max], over every "
+        "round of every pair of processes; times and images/s come from medians of per-round "
+        "medians); "
         "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
         "timed in turn with the layer."
     )

@@ -338,9 +338,9 @@ def test_a_case_that_failed_makes_the_status_1_after_the_rest_is_written(tmp_pat
 @pytest.mark.parametrize(
     "flags, says",
     [
-        (["--threads", "2"], "--threads apply"),
+        (["--threads", "2"], "--threads applies"),
         (["--threads", "2", "--rounds", "3"], "--threads and --rounds apply"),
-        (["--pairs", "2"], "--pairs apply"),
+        (["--pairs", "2"], "--pairs applies"),
     ],
 )
 def test_threads_and_rounds_without_compare_are_refused(flags, says, fake_run, capsys):

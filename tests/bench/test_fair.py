@@ -250,8 +250,21 @@ def test_fair_lines_record_threads_load_and_each_side():
             },
         }
     )
-    assert "7 alternating rounds of 5 calls" in lines[0] and "1.25 before, 2.50 after" in lines[0]
+    assert "1 pair of fresh processes per case, each 7 alternating rounds of 5 calls" in lines[0]
+    assert "1.25 before, 2.50 after" in lines[0]
     assert "openblas Haswell 2 threads" in lines[1] and "torch threads 2" in lines[1]
+    one = report.fair_lines(
+        {
+            "pairs": 3,
+            "rounds": 1,
+            "calls_per_round": 1,
+            "threads": 2,
+            "thread_env": {},
+            "load_before": [0, 0, 0],
+            "load_after": [0, 0, 0],
+        }
+    )
+    assert "3 pairs of fresh processes per case, each 1 alternating round of 1 call," in one[0]
 
 
 def test_ab_env_gives_side_a_its_variables_and_records_what_each_process_saw(tmp_path):
@@ -304,3 +317,15 @@ def test_ab_env_names_a_word_that_is_not_an_assignment():
     )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines()[-1] == "ab_env.py: expected NAME=VALUE, got 'NUMBA_NUM_THREADS'"
+
+
+@pytest.mark.parametrize("flag", ["--pairs", "--rounds", "--calls", "--threads", "--batch"])
+def test_the_ab_scripts_refuse_counts_below_one_before_any_work(flag, capsys):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="ab_env.py")
+    fair.add_case_arguments(p)
+    with pytest.raises(SystemExit) as stop:
+        p.parse_args(["--model", "lenet5", flag, "0"])
+    assert stop.value.code == 2
+    assert f"argument {flag}: must be at least 1, got 0" in capsys.readouterr().err
