@@ -150,8 +150,9 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
     """One case on ``pairs`` pairs of fresh workers: each pair is started (``start_a()``,
     ``start_b()``), builds the case (each warms up), alternates ``rounds`` rounds and is
     closed. Returns summarize(...) of all the pairs' rounds pooled, with "pair_ratios"
-    (each pair's own ratio, the median of its rounds' ratios) and the load per round. ``seen(a, b)``, if given, is
-    called with each pair's workers before they close (to ask them what they ran with)."""
+    (each pair's own ratio, the median of its rounds' ratios) and the load per round.
+    ``seen(a, b)``, if given, is called with each pair's workers before they close (to ask
+    them what they ran with)."""
     times_a, times_b, loads, pair_ratios = [], [], [], []
     for _ in range(pairs):
         a = start_a()
