@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..kernels.workspaces import new_zeros
 from ..tensor import Function, Tensor
 
 
@@ -45,7 +46,7 @@ class GetItem(Function):
 
     def backward(self, gy):
         xp = self.xp
-        gx = xp.zeros(self.shape, dtype=self.dtype)
+        gx = new_zeros(self.shape, self.dtype, xp)
         if _is_basic(self.index):
             gx[self.index] = gy  # slices never repeat an element
         else:

@@ -15,6 +15,7 @@ import numpy as np
 from ..backend import Array, Pair, Shape
 from . import im2col, strided
 from .sizes import conv_out_size
+from .workspaces import new_zeros
 
 
 @contextlib.contextmanager
@@ -72,7 +73,7 @@ _col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
 
 def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col (see im2col.col2im), as one jitted scatter-add."""
-    gx = np.zeros(x_shape, dtype=cols.dtype)
+    gx = new_zeros(x_shape, cols.dtype, np)
     with _cores_shared_with_blas():
         _col2im(
             np.ascontiguousarray(cols),
@@ -180,7 +181,7 @@ def max_pool2d_forward(
 
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
-    gx = np.zeros(x_shape, dtype=gy.dtype)
+    gx = new_zeros(x_shape, gy.dtype, np)
     with _cores_shared_with_blas():
         _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2], x_shape[3]))
     return gx
@@ -196,7 +197,7 @@ def avg_pool2d_input_grad(
     count_include_pad: bool,
 ) -> Array:
     """gx = each window's gy / divisor added over its cells."""
-    gx = np.zeros(x_shape, dtype=gy.dtype)
+    gx = new_zeros(x_shape, gy.dtype, np)
     with _cores_shared_with_blas():
         _avgpool_bwd(
             _planes(gy),

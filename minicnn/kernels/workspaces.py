@@ -45,6 +45,20 @@ def new_or_workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
     return xp.empty(shape, dtype=dtype) if role is None else workspace(role, shape, dtype, xp)
 
 
+def new_zeros(shape: Shape, dtype: Any, xp: Any) -> Array:
+    """A new zero-filled array (the caller's to keep), zeroed by a fill.
+
+    NOTE: not ``xp.zeros``: on NumPy that is calloc, which takes a large array as pages
+    fresh from the OS, already zero, each of which faults in when first written; and
+    that on every call, as glibc gives large blocks back when they are freed. ``empty``
+    is malloc, which reuses the blocks the last step freed, and the fill writes them
+    in one pass (figures in benchmarks/README.md).
+    """
+    out = xp.empty(shape, dtype=dtype)
+    out.fill(0)
+    return out
+
+
 def release_workspaces() -> None:
     """Free every workspace (they are rebuilt on the next call)."""
     _workspaces.clear()

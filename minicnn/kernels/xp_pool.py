@@ -8,6 +8,7 @@ whatever the last (ceil_mode) window needs, so every window is whole.
 from .. import backend
 from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
+from .workspaces import new_zeros
 
 
 def _pad(x, top, bottom, left, right, value=0):
@@ -61,7 +62,7 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
     plane = xp.arange(N * C).reshape(N, C, 1, 1) * (H * W)
-    gx = xp.zeros(N * C * H * W, dtype=gy.dtype)
+    gx = new_zeros(N * C * H * W, gy.dtype, xp)
     xp.add.at(gx, (argmax + plane).ravel(), gy.ravel())
     return gx.reshape(x_shape)
 
@@ -86,7 +87,7 @@ def avg_pool2d_forward(
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
     OH, OW, bottom, right = _pool_geometry(x.shape, kernel_size, stride, padding, ceil_mode)
     xpad = _pad(x, ph, bottom, pw, right)
-    total = xp.zeros(x.shape[:2] + (OH, OW), dtype=x.dtype)
+    total = new_zeros(x.shape[:2] + (OH, OW), x.dtype, xp)
     for u in range(KH):
         for v in range(KW):
             total += xpad[:, :, u : u + sh * (OH - 1) + 1 : sh, v : v + sw * (OW - 1) + 1 : sw]
@@ -111,7 +112,7 @@ def avg_pool2d_input_grad(
     _, _, OH, OW = gy.shape
     _, _, bottom, right = _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode)
     share = gy / _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_include_pad, gy.dtype)
-    gxpad = xp.zeros((N, C, ph + H + bottom, pw + W + right), dtype=gy.dtype)
+    gxpad = new_zeros((N, C, ph + H + bottom, pw + W + right), gy.dtype, xp)
     for u in range(KH):
         for v in range(KW):
             # NOTE: += because overlapping windows (stride < kernel) share cells

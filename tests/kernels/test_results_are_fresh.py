@@ -50,3 +50,44 @@ def test_strided_columns_result_survives_later_calls():
         rng.standard_normal((2, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)), None, *args[1:], 1
     )
     np.testing.assert_array_equal(cols, kept)
+
+
+def test_new_zeros_is_zero_where_freed_memory_held_other_values():
+    """new_zeros takes memory with malloc (empty), which hands back blocks just freed."""
+    from minicnn.kernels.workspaces import new_zeros
+
+    for _ in range(3):
+        junk = np.full((64, 6, 28, 28), np.nan, dtype=np.float32)
+        del junk
+        out = new_zeros((64, 6, 28, 28), np.float32, np)
+        assert out.dtype == np.float32 and out.shape == (64, 6, 28, 28)
+        assert not np.any(out)
+    assert new_zeros((3,), np.float64, np) is not new_zeros((3,), np.float64, np)
+
+
+@pytest.mark.parametrize("module", ["xp_pool", "numba_cpu"])
+def test_pool_gradients_start_from_zero_after_freed_junk(module):
+    """The pooling gradients add into a new_zeros array: no value of freed memory gets in."""
+    if module == "numba_cpu":
+        pytest.importorskip("numba")
+    import importlib
+
+    from minicnn.kernels import reference
+
+    K = importlib.import_module(f"minicnn.kernels.{module}")
+    rng = np.random.default_rng(55)
+    x = rng.standard_normal((8, 6, 28, 28)).astype(np.float32)
+    y, argmax = K.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), False)
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    _, rarg = reference.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), False)
+    want = reference.max_pool2d_input_grad(gy, rarg, x.shape)
+    for _ in range(2):
+        junk = np.full(x.shape, np.nan, dtype=np.float32)
+        del junk
+        np.testing.assert_array_equal(K.max_pool2d_input_grad(gy, argmax, x.shape), want)
+        args = ((2, 2), (2, 2), (0, 0), False, True)
+        np.testing.assert_allclose(
+            K.avg_pool2d_input_grad(gy, x.shape, *args),
+            reference.avg_pool2d_input_grad(gy, x.shape, *args),
+            rtol=1e-6,
+        )
