@@ -6,6 +6,10 @@ y = (x * x).sum()
 y.backward()          # x.grad == 2 * x
 """
 
+from . import interrupts
+
+interrupts.during_startup()  # only when this process is ``python -m minicnn ...``
+
 from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 from .functional import cat, flatten, stack

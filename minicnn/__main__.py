@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 
+from . import interrupts
 from .cli_common import OneLineParser, one_line
 
 PROG = "python -m minicnn"
@@ -268,6 +269,7 @@ def main(argv=None):
         if rank == 0:
             print(f"{who}: error: {refusal}", file=sys.stderr)
         return 2
+    interrupts.command_started()  # from here a Ctrl-C is the command's to report
     if args.debug:
         return COMMANDS[args.command](args)
     code, message = _run(args)
@@ -308,4 +310,4 @@ def _run(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    interrupts.exit(main())

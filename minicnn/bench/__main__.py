@@ -17,7 +17,7 @@ replaces them). A failure while running is one line with exit status 1;
 import os
 import sys
 
-from .. import backend
+from .. import backend, interrupts
 from ..cli_common import OneLineParser, UsageError, check_device, check_out_folder, one_line, positive_int
 from . import cases, fair, report, runner
 
@@ -239,12 +239,12 @@ def bench(opts):
 def main(argv=None, prog=PROG):
     """The command: one line and status 2 for bad arguments, 1 for a failure while running,
     130 for Ctrl-C; the traceback only with --debug."""
-
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser(prog).parse_args(argv)
     except SystemExit as done:  # --help, or a bad argument (already said in one line)
         return done.code
+    interrupts.command_started()  # from here a Ctrl-C is the command's to report
     if args.debug:
         return bench(from_args(args))
     try:
@@ -260,4 +260,4 @@ def main(argv=None, prog=PROG):
 
 
 if __name__ == "__main__":
-    sys.exit(main(prog="python -m minicnn.bench"))
+    interrupts.exit(main(prog="python -m minicnn.bench"))
