@@ -13,14 +13,15 @@
 #    the targets: ResNet-20 training at batch 256 at least 10x minicnn's own CPU
 #    images/s and at least PyTorch's (cuDNN) images/s; MobileNet v1 at least half
 #    PyTorch's; ResNet-20 on every CPU core within 2x PyTorch's time on as many threads.
-#    On every core it also runs an A/B (benchmarks/ab_env.py): Numba's loops on all cores
-#    with the workqueue layer, whose idle threads sleep, against the default (half the
-#    cores, OpenMP). A phase-by-phase timing of the batch-256 step says whether the GPU
+#    On every core it also runs two A/Bs (benchmarks/ab_env.py): Numba's loops on all
+#    cores with the workqueue layer, whose idle threads sleep, against the default (half
+#    the cores, OpenMP); and the large copies on one thread against the default (split
+#    over half the cores, kernels/threads.py). A phase-by-phase timing of the batch-256 step says whether the GPU
 #    or Python is the limit; the same step recorded once as a CUDA graph and replayed
 #    says what it costs without Python's launches (gpu-step.json).
 # 4. on a machine with two or more GPUs, an NCCL all-reduce across two ranks;
 #    with one GPU it says so and skips it.
-# Each step has its own time limit; together they come to about 8 minutes.
+# Each step has its own time limit; together they come to about 9 minutes.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results}
@@ -67,6 +68,10 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env
     --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 \
     --a "NUMBA_NUM_THREADS=$(nproc) NUMBA_THREADING_LAYER=workqueue" \
     --out "$OUT/cpu-all-cores-numba-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
+step "A/B, every core: large copies on one thread, against the default (split over half the cores)"
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
+    --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 --a "MINICNN_COPY_THREADS=1" \
+    --out "$OUT/cpu-all-cores-copies-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
 step "ResNet-20 step, batch 256, cuda: device or Python"
 timeout 50 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG" || status=1
 step "bench: layers and models, cuda"

@@ -6,7 +6,7 @@ array modules, so the CPU tests cover the GPU path's logic.
 
 from .. import backend
 from ..backend import Array, Pair, Shape
-from . import strided
+from . import strided, threads
 from .sizes import conv_out_size
 from .workspaces import handed_out, new_or_workspace, padded, workspace
 
@@ -40,7 +40,7 @@ def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
     OH, OW = conv_out_size(H, KH, sh, ph, dh), conv_out_size(W, KW, sw, pw, dw)
     if KH == KW == 1 and sh == sw == 1 and ph == pw == 0:
         cols = new_or_workspace(role, (C, N, H * W), x.dtype, xp)  # 1x1: the columns are x itself
-        xp.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
+        threads.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2), xp)
         return cols.reshape(C, N * H * W), (OH, OW)
     xpad = padded(x, ph, pw)
     sN, sC, sH, sW = xpad.strides
@@ -48,7 +48,7 @@ def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
         xpad, shape=(C, KH, KW, N, OH, OW), strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw)
     )
     cols = new_or_workspace(role, (C, KH, KW, N, OH, OW), x.dtype, xp)
-    xp.copyto(cols, view)
+    threads.copyto(cols, view, xp)
     return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
 
 
@@ -77,7 +77,7 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
             h0, w0 = u * dh, v * dw
             gxpad[:, :, h0 : h0 + sh * (OH - 1) + 1 : sh, w0 : w0 + sw * (OW - 1) + 1 : sw] += cols[:, u, v]
     gx = xp.empty((N, C, H, W), dtype=cols.dtype)  # a new array: the sum is a workspace
-    xp.copyto(gx, gxpad[:, :, ph : ph + H, pw : pw + W].transpose(1, 0, 2, 3))
+    threads.copyto(gx, gxpad[:, :, ph : ph + H, pw : pw + W].transpose(1, 0, 2, 3), xp)
     return gx
 
 
@@ -172,7 +172,7 @@ def conv2d_weight_grad(
             lambda: _im2col_into(gy, (KH, KW), (1, 1), full, dilation)[0],
         )
         xmat = workspace("x", (C, N, H * W), x.dtype, xp)
-        xp.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2))
+        threads.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2), xp)
         r = _per_group(
             cols.reshape(groups, (O // groups) * KH * KW, N * H * W),
             xmat.reshape(groups, Cg, N * H * W).transpose(0, 2, 1),
@@ -245,7 +245,7 @@ def _gy_matrix(gy, x_shape, weight_shape, stride, padding, dilation, groups):
         N, O, OH, OW = gy.shape
         out = workspace("gy", (O, N, OH, width), gy.dtype, xp)
         if width == OW:
-            xp.copyto(out.reshape(O, N, OH * OW), gy.reshape(N, O, OH * OW).transpose(1, 0, 2))
+            threads.copyto(out.reshape(O, N, OH * OW), gy.reshape(N, O, OH * OW).transpose(1, 0, 2), xp)
         else:
             out[..., OW:] = 0
             xp.copyto(out[..., :OW], gy.transpose(1, 0, 2, 3))
@@ -293,12 +293,13 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
     y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
     ynat = gemm.reshape(O, N, OH, width)[..., :OW].transpose(1, 0, 2, 3)
     if bias is None:
-        xp.copyto(y, ynat)
+        threads.copyto(y, ynat, xp)
     elif width == OW:
         # NOTE: one pass turns (O, N, OH, OW) into NCHW and adds the bias on the way
-        xp.add(ynat, bias.reshape(1, O, 1, 1), out=y)
+        b = bias.reshape(1, O, 1, 1)
+        threads.split(lambda part, src: xp.add(src, b, out=part), y, ynat)
     else:
         # from wide columns a strided add is slower than a copy followed by a contiguous add
-        xp.copyto(y, ynat)
+        threads.copyto(y, ynat, xp)
         y += bias.reshape(1, O, 1, 1)
     return y

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import im2col, winograd
+from . import im2col, threads, winograd
 from .numba_cpu import _cores_shared_with_blas
 from .workspaces import workspace, zeroed
 
@@ -137,7 +137,7 @@ def data_tiles(x: Array, padding: Pair, th: int, tw: int) -> Array:
     N, C, H, W = x.shape
     ph, pw = padding
     xpad = zeroed(("winograd x", x.shape, ph, pw), (N, C, 2 * th + 2, 2 * tw + 2), x.dtype, np)
-    xpad[:, :, ph : ph + H, pw : pw + W] = x
+    threads.copyto(xpad[:, :, ph : ph + H, pw : pw + W], x)
     V = workspace("winograd v", (16, N * th * tw, C), x.dtype, np)
     with _cores_shared_with_blas():
         _data_tiles(xpad, th, tw, V)

@@ -62,7 +62,7 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     xp = backend.xp_of(gy)
     N, C, H, W = x_shape
     plane = xp.arange(N * C).reshape(N, C, 1, 1) * (H * W)
-    gx = new_zeros(N * C * H * W, gy.dtype, xp)
+    gx = new_zeros((N * C * H * W,), gy.dtype, xp)
     xp.add.at(gx, (argmax + plane).ravel(), gy.ravel())
     return gx.reshape(x_shape)
 

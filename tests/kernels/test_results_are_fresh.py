@@ -62,7 +62,7 @@ def test_new_zeros_is_zero_where_freed_memory_held_other_values():
         out = new_zeros((64, 6, 28, 28), np.float32, np)
         assert out.dtype == np.float32 and out.shape == (64, 6, 28, 28)
         assert not np.any(out)
-    assert new_zeros((3,), np.float64, np) is not new_zeros((3,), np.float64, np)
+    assert not np.shares_memory(new_zeros((3,), np.float64, np), new_zeros((3,), np.float64, np))
 
 
 @pytest.mark.parametrize("module", ["xp_pool", "numba_cpu"])

@@ -1,0 +1,119 @@
+"""kernels/threads.py: copies and elementwise passes split over threads equal the whole call."""
+
+import numpy as np
+import pytest
+
+from minicnn.kernels import threads
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Split even small arrays, over 3 threads."""
+    monkeypatch.setattr(threads, "MIN_BYTES", 0)
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "3")
+
+
+@pytest.mark.parametrize("shape", [(7, 5, 4), (2, 9), (3, 1, 1), (1, 6), (64, 16, 3, 3)])
+def test_split_copy_equals_one_copy(split_everything, shape):
+    rng = np.random.default_rng(70 + len(shape))
+    src = rng.standard_normal(shape[::-1]).astype(np.float32).T  # a transposed, strided view
+    want = np.empty(shape, np.float32)
+    np.copyto(want, src)
+    out = np.full(shape, np.nan, np.float32)
+    threads.copyto(out, src)
+    np.testing.assert_array_equal(out, want)
+
+
+def test_each_part_runs_once_on_its_own_rows(split_everything):
+    calls = []
+
+    def fn(part, a):
+        calls.append((part.shape[0], float(a[0, 0])))
+        part[...] = a + 1
+
+    a = np.arange(20.0).reshape(10, 2)
+    out = np.zeros_like(a)
+    threads.split(fn, out, a)
+    np.testing.assert_array_equal(out, a + 1)
+    assert sorted(calls) == [(3, 0.0), (3, 6.0), (4, 12.0)]
+
+
+def test_an_elementwise_pass_split_is_bitwise_the_whole(split_everything):
+    rng = np.random.default_rng(71)
+    x = rng.standard_normal((8, 3, 5, 5)).astype(np.float32)
+    b = rng.standard_normal((1, 3, 1, 1)).astype(np.float32)
+    out = np.empty_like(x)
+    threads.split(lambda part, src: np.add(src, b, out=part), out, x)
+    np.testing.assert_array_equal(out, x + b)
+
+
+def test_a_failing_part_raises_after_the_others_finish(split_everything):
+    finished = []
+
+    def fn(part, a):
+        if a[0] == 3:
+            raise RuntimeError("part failed")
+        finished.append(int(a[0]))
+
+    with pytest.raises(RuntimeError, match="part failed"):
+        threads.split(fn, np.zeros(9), np.arange(9.0))
+    assert sorted(finished) == [0, 6]
+
+
+def test_small_arrays_and_one_thread_are_one_call(monkeypatch):
+    seen = []
+
+    def fn(part, a):
+        seen.append(part.shape)
+
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "4")
+    threads.split(fn, np.zeros((16, 4)), np.zeros((16, 4)))  # 512 bytes: under MIN_BYTES
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "1")
+    monkeypatch.setattr(threads, "MIN_BYTES", 0)
+    threads.split(fn, np.zeros((16, 4)), np.zeros((16, 4)))
+    assert seen == [(16, 4), (16, 4)]
+
+
+def test_thread_count_default_is_half_the_cores(monkeypatch):
+    monkeypatch.delenv("MINICNN_COPY_THREADS", raising=False)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 16)
+    assert threads.count() == 8
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 1)
+    assert threads.count() == 1
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "two", "1.5"])
+def test_a_bad_thread_count_is_one_clear_error(monkeypatch, text):
+    monkeypatch.setenv("MINICNN_COPY_THREADS", text)
+    with pytest.raises(ValueError, match="^MINICNN_COPY_THREADS: expected"):
+        threads.count()
+
+
+def test_convolution_kernels_equal_with_and_without_split(monkeypatch):
+    """The im2col tier's copies all go through the split: same numbers, bit for bit."""
+    from minicnn.kernels import im2col
+
+    rng = np.random.default_rng(72)
+    x = rng.standard_normal((4, 3, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+    geometry = ((1, 1), (1, 1), (1, 1), 1)
+
+    def run():
+        y = im2col.conv2d_forward(x, w, b, *geometry)
+        gy = rng.standard_normal(y.shape).astype(np.float32)
+        return (
+            y,
+            im2col.conv2d_input_grad(gy, w, x.shape, *geometry),
+            im2col.conv2d_weight_grad(gy, x, w.shape, *geometry),
+        )
+
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "1")
+    rng = np.random.default_rng(73)
+    whole = run()
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "3")
+    monkeypatch.setattr(threads, "MIN_BYTES", 0)
+    rng = np.random.default_rng(73)
+    split = run()
+    for a, c in zip(whole, split):
+        np.testing.assert_array_equal(a, c)
