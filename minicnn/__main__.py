@@ -310,4 +310,4 @@ def _run(args):
 
 
 if __name__ == "__main__":
-    interrupts.exit(main())
+    sys.exit(main())

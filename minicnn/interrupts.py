@@ -1,17 +1,12 @@
-"""Ctrl-C in the commands (``python -m minicnn ...``): one line and exit status 130, always.
+"""Ctrl-C while a command (``python -m minicnn ...``) is still starting up: one line, status 130.
 
-The commands catch KeyboardInterrupt around the work they run (``__main__.py``), but two
-moments lie outside that:
-
-- while the package itself is being imported, before any command code runs, Python
-  would print the traceback of whichever import it stopped;
-- a Ctrl-C that lands inside some libraries' imports (Numba's, SciPy's) makes Python
-  kill itself with SIGINT as it exits, even though the command caught it and said so:
-  the status then reads -2, not 130.
-
-So ``during_startup()`` (called first thing by the package when this process is the
-command) takes Ctrl-C as that one line until ``command_started()`` gives Python its own
-handler back, and ``exit(code)`` leaves by ``os._exit`` after a Ctrl-C.
+The commands catch KeyboardInterrupt around the work they run (``__main__.py``), but
+not while the package itself is being imported, before any command code runs: there
+Python would print the traceback of whichever import it stopped. So the package calls
+``during_startup()`` first thing, which, only in a process started as one of the
+commands, takes Ctrl-C as that one line until the command calls ``command_started()``
+and Python's own handler is back. A program of one's own that imports minicnn keeps
+its Ctrl-C as it was.
 """
 
 import os
@@ -20,42 +15,42 @@ import sys
 import threading
 
 STATUS = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
+COMMANDS = ("minicnn", "minicnn.bench")
 
 
 def command() -> str | None:
-    """ "python -m minicnn" (or "python -m minicnn.X") when that started this process, else None."""
-    argv = getattr(sys, "orig_argv", [])
-    for flag, name in zip(argv, argv[1:]):
-        if flag == "-m" and name.split(".")[0] == "minicnn":
-            return f"python -m {name}"
+    """How this process was started, when as one of the commands: "python -m minicnn",
+    "python -m minicnn.bench" or "minicnn" (the installed script); else None.
+
+    NOTE: while Python imports the package that ``-m`` runs, sys.argv[0] is "-m" and
+    sys.argv the command's own arguments, so the module is the entry of sys.orig_argv
+    just before them; an "-m minicnn" among a script's own arguments is not it.
+    """
+    argv, orig = sys.argv, getattr(sys, "orig_argv", [])
+    if argv[:1] == ["-m"] and len(orig) >= len(argv) and orig[-len(argv)] in COMMANDS:
+        return f"python -m {orig[-len(argv)]}"
+    if argv and os.path.basename(argv[0]) == "minicnn":
+        return "minicnn"
     return None
 
 
 def _stop_quietly(signum, frame):
-    print(f"{command()}: interrupted", file=sys.stderr)
+    print(f"{command() or 'minicnn'}: interrupted", file=sys.stderr)
     raise SystemExit(STATUS)
 
 
 def during_startup() -> None:
-    """Ctrl-C exits with one line and status 130, until command_started(); only in the command."""
-    if command() and threading.current_thread() is threading.main_thread():
+    """Ctrl-C exits with one line and status 130, until command_started(): only in a command,
+    and only where Ctrl-C has Python's own handler (one that was ignored stays ignored)."""
+    if threading.current_thread() is not threading.main_thread() or command() is None:
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _stop_quietly)
 
 
 def command_started() -> None:
-    """Give Ctrl-C back to Python (a KeyboardInterrupt the command catches), if it was taken."""
+    """Give Ctrl-C back to Python's handler (a KeyboardInterrupt the command catches), if
+    during_startup() took it."""
     if threading.current_thread() is threading.main_thread():
         if signal.getsignal(signal.SIGINT) is _stop_quietly:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def exit(code) -> None:
-    """sys.exit(code); after a Ctrl-C, os._exit(130) once the output is flushed (see above)."""
-    if code == STATUS:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(STATUS)
-    sys.exit(code)

@@ -14,35 +14,60 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize(
-    "argv, want",
+    "orig, argv, want",
     [
-        (["python", "-m", "minicnn", "train", "lenet5"], "python -m minicnn"),
-        (["python", "-m", "minicnn.bench", "--quick"], "python -m minicnn.bench"),
-        (["python", "-m", "pytest", "tests"], None),
-        (["python", "train.py", "-m", "minicnnx"], None),
-        (["python", "-c", "import minicnn"], None),
+        (["python", "-m", "minicnn", "train", "lenet5"], ["-m", "train", "lenet5"], "python -m minicnn"),
+        (["python", "-X", "dev", "-m", "minicnn"], ["-m"], "python -m minicnn"),
+        (["python", "-m", "minicnn.bench", "--quick"], ["-m", "--quick"], "python -m minicnn.bench"),
+        (["/venv/bin/python", "/venv/bin/minicnn", "train"], ["/venv/bin/minicnn", "train"], "minicnn"),
+        # a worker of the bench, another program's package, a script's own arguments
+        (["python", "-m", "minicnn.bench.worker", "torch"], ["-m", "torch"], None),
+        (["python", "-m", "mypackage", "-m", "minicnn"], ["-m", "-m", "minicnn"], None),
+        (["python", "-m", "pytest", "-m", "minicnn"], ["-m", "-m", "minicnn"], None),
+        (["python", "train.py", "-m", "minicnn"], ["train.py", "-m", "minicnn"], None),
+        (["python", "-c", "import minicnn"], ["-c"], None),
     ],
 )
-def test_command_is_read_off_the_command_line(monkeypatch, argv, want):
-    monkeypatch.setattr(sys, "orig_argv", argv)
+def test_command_is_read_off_the_command_line(monkeypatch, orig, argv, want):
+    monkeypatch.setattr(sys, "orig_argv", orig)
+    monkeypatch.setattr(sys, "argv", argv)
     assert interrupts.command() == want
 
 
 def test_an_import_in_a_program_of_ones_own_leaves_ctrl_c_alone(monkeypatch):
     monkeypatch.setattr(sys, "orig_argv", ["python", "-m", "mypackage"])
+    monkeypatch.setattr(sys, "argv", ["-m"])
     before = signal.getsignal(signal.SIGINT)
     interrupts.during_startup()
     assert signal.getsignal(signal.SIGINT) is before
 
 
-def test_startup_takes_ctrl_c_until_the_command_starts(monkeypatch):
+def _as_command(monkeypatch):
     monkeypatch.setattr(sys, "orig_argv", ["python", "-m", "minicnn", "train", "lenet5"])
-    before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(sys, "argv", ["-m", "train", "lenet5"])
+
+
+def test_startup_takes_ctrl_c_until_the_command_starts(monkeypatch):
+    _as_command(monkeypatch)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         interrupts.during_startup()
         assert signal.getsignal(signal.SIGINT) is interrupts._stop_quietly
         interrupts.command_started()
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_an_ignored_ctrl_c_stays_ignored(monkeypatch):
+    """Started with SIGINT ignored (a background job): neither call makes it deadly again."""
+    _as_command(monkeypatch)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        interrupts.during_startup()
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        interrupts.command_started()
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
 
@@ -57,23 +82,6 @@ def test_command_started_leaves_a_handler_it_did_not_set():
         assert signal.getsignal(signal.SIGINT) is mine
     finally:
         signal.signal(signal.SIGINT, before)
-
-
-def test_exit_after_ctrl_c_leaves_by_os_exit_with_130(monkeypatch):
-    left = []
-
-    def fake_exit(code):
-        left.append(code)
-        raise RuntimeError("left")
-
-    monkeypatch.setattr(os, "_exit", fake_exit)
-    with pytest.raises(RuntimeError, match="left"):
-        interrupts.exit(130)
-    assert left == [130]
-    for code in (0, 1, 2):
-        with pytest.raises(SystemExit) as done:
-            interrupts.exit(code)
-        assert done.value.code == code
 
 
 def test_ctrl_c_while_the_package_imports_is_one_line_and_130(tmp_path):

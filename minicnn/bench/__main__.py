@@ -260,4 +260,4 @@ def main(argv=None, prog=PROG):
 
 
 if __name__ == "__main__":
-    interrupts.exit(main(prog="python -m minicnn.bench"))
+    sys.exit(main(prog="python -m minicnn.bench"))

@@ -71,12 +71,17 @@ class WorkerProcess:
     def __init__(self, library, threads, env=None, command=None):
         self.library = library
         cmd = command or [sys.executable, "-m", "minicnn.bench.worker", library, "--threads", str(threads)]
+        # NOTE: a session of its own, so that Ctrl-C in the terminal reaches only the
+        # coordinator, which says so in one line and closes its workers; each worker
+        # would print a traceback of its own. A worker whose coordinator is gone reads
+        # the end of its input and exits.
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=thread_env(threads) if env is None else env,
             text=True,
+            start_new_session=True,
         )
 
     def request(self, cmd, **msg):

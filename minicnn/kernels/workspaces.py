@@ -49,11 +49,10 @@ def new_or_workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
 def new_zeros(shape: Shape, dtype: Any, xp: Any) -> Array:
     """A new zero-filled array (the caller's to keep), zeroed by a fill.
 
-    NOTE: not ``xp.zeros``: on NumPy that is calloc, which takes a large array as pages
-    fresh from the OS, already zero, each of which faults in when first written; and
-    that on every call, as glibc gives large blocks back when they are freed. ``empty``
-    is malloc, which reuses the blocks the last step freed, and the fill writes them
-    in one pass (figures in benchmarks/README.md).
+    NOTE: not ``xp.zeros``, which is calloc: where its block is fresh from the OS it is
+    left unwritten, and the kernel's scattered writes then fault its pages in one by
+    one. Filled in one pass first, the same LeNet-5 max-pool backward took fewer page
+    faults and less time (figures in benchmarks/README.md).
     """
     out = xp.empty(shape, dtype=dtype)
     out.fill(0)

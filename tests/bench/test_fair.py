@@ -329,3 +329,13 @@ def test_the_ab_scripts_refuse_counts_below_one_before_any_work(flag, capsys):
         p.parse_args(["--model", "lenet5", flag, "0"])
     assert stop.value.code == 2
     assert f"argument {flag}: must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_a_worker_runs_in_a_session_of_its_own():
+    """Ctrl-C in the terminal goes to the coordinator's process group only: one line, not
+    one traceback per worker."""
+    w = fair.WorkerProcess("minicnn", 1, command=[sys.executable, "-c", "import time; time.sleep(1)"])
+    try:
+        assert os.getsid(w.proc.pid) == w.proc.pid != os.getsid(0)
+    finally:
+        w.close()
