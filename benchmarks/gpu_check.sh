@@ -73,7 +73,8 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env
     --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 --a "MINICNN_COPY_THREADS=1" \
     --out "$OUT/cpu-all-cores-copies-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
 step "ResNet-20 step, batch 256, cuda: device or Python"
-timeout 50 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG" || status=1
+timeout 50 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1  # a failed capture, or replays that disagree
 step "bench: layers and models, cuda"
 bench 45 --device cuda --repeats 5 --pairs 1 --name cuda
 step "bench: layers and models, cpu (quick)"

@@ -19,7 +19,10 @@ well. Needs CuPy and a GPU.
 """
 
 import argparse
+import contextlib
+import functools
 import json
+import sys
 import time
 
 import numpy as np
@@ -87,20 +90,15 @@ def main():
         "host_ms_per_step": (issued - began) / args.steps * 1e3,
         "drain_ms": (drained - issued) * 1e3,
     }
-    onehot = mc.tensor(np.eye(10, dtype=np.float32)[labels], device="cuda")
-
-    def step():
-        opt.zero_grad()
-        loss = -(F.log_softmax(net(x), dim=1) * onehot).sum() * (1.0 / args.batch_size)
-        loss.backward()
-        opt.step()
-
-    def state():  # what a step writes in place: the parameters and the momentum buffers
-        params = [q.data for q in net.parameters()]
-        return params + [opt.state[q]["momentum_buffer"] for q in net.parameters() if q in opt.state]
-
+    _write(args.out, figures)  # now, in case the capture below never ends
+    with mc.no_grad():
+        classes = net(x).shape[1]
+    onehot = mc.tensor(np.eye(classes, dtype=np.float32)[labels], device="cuda")
+    sync()  # the copy ran on the default stream; the capture's stream does not wait for it
     try:
-        graph = graph_replay(backend.cupy(), step, state, args.steps)
+        graph = graph_replay(
+            backend.cupy(), training_step(net, opt, x, onehot), lambda: step_state(net, opt), args.steps
+        )
     except Exception as err:  # noqa: BLE001 -- a failed capture is a finding to report
         graph = {"error": f"{type(err).__name__}: {' '.join(str(err).split())}"}
         print(f"CUDA graph: failed: {graph['error']}")
@@ -109,12 +107,47 @@ def main():
             f"CUDA graph: {graph['replay_ms']:.2f} ms a step replayed against {graph['eager_ms']:.2f} ms "
             f"issued op by op ({args.batch_size / graph['replay_ms'] * 1e3:.0f} against "
             f"{args.batch_size / graph['eager_ms'] * 1e3:.0f} img/s); after {args.steps} steps the "
-            f"parameters differ by at most {graph['max_abs_difference']:.3g}"
+            f"parameters and buffers differ by at most {graph['max_abs_difference']:.3g} "
+            f"({'agree' if graph['agree'] else 'DO NOT AGREE'})"
         )
     figures["cuda_graph"] = graph
-    if args.out:
-        with open(args.out, "w") as f:
+    _write(args.out, figures)
+    return 0 if graph.get("agree") else 1
+
+
+def _write(path, figures):
+    if path:
+        with open(path, "w") as f:
             json.dump(figures, f, indent=1)
+
+
+def written_out_loss(logits, onehot):
+    """The mean cross-entropy, -sum(onehot * log_softmax(logits)) / N, with no check of the
+    targets on the host (F.cross_entropy checks their range there, which a capture cannot
+    wait for)."""
+    return -(F.log_softmax(logits, dim=1) * onehot).sum() * (1.0 / logits.shape[0])
+
+
+def training_step(net, opt, x, onehot):
+    """One SGD step of ``net`` on the fixed batch (x, onehot), as a function of nothing."""
+
+    def step():
+        opt.zero_grad()
+        written_out_loss(net(x), onehot).backward()
+        opt.step()
+
+    return step
+
+
+def step_state(net, opt):
+    """The arrays a training step writes in place: parameters, momentum buffers, and the
+    module's buffers (batch norm's running statistics and step count)."""
+    params = list(net.parameters())
+    momentum = [opt.state[q]["momentum_buffer"] for q in params if "momentum_buffer" in opt.state.get(q, {})]
+    return [q.data for q in params] + momentum + [b.data for b in net.buffers()]
+
+
+TOLERANCE = 1e-5  # replays and ordinary steps run the same kernels: they agree to rounding
 
 
 def graph_replay(cp, step, state, steps, warmup=3):
@@ -122,15 +155,16 @@ def graph_replay(cp, step, state, steps, warmup=3):
 
     ``step()`` runs a step on fixed input tensors; ``state()`` lists the arrays it
     updates in place. Returns the milliseconds per replayed step and per ordinary
-    step (each run back to back, timed to the last synchronize) and the largest
+    step (each run back to back, timed to the last synchronize), the largest
     difference between the arrays after the replays and after as many ordinary
-    steps from the same start.
+    steps from the same start, and whether that is within TOLERANCE.
 
     NOTE: the graph keeps the addresses of every array the step touched, its
-    temporaries too, so those blocks come from a memory pool of its own that
-    nothing else allocates from while it lives; warm-up steps on the capture
-    stream compile every kernel and fill that pool, since CuPy's pool keeps
-    freed blocks per stream. A capture records launches without running them.
+    temporaries too, so those blocks come from a memory pool of its own, which
+    nothing else allocates from while the graph may still be replayed; warm-up
+    steps on the capture stream compile every kernel and fill that pool, since
+    CuPy's pool keeps freed blocks per stream. A capture records launches without
+    running them; a failed one is ended and its own error raised.
     """
     stream = cp.cuda.Stream(non_blocking=True)
     pool = cp.cuda.MemoryPool()
@@ -139,11 +173,22 @@ def graph_replay(cp, step, state, steps, warmup=3):
             step()
         stream.synchronize()
         start = [a.copy() for a in state()]
+
+        def restart():
+            for a, a0 in zip(state(), start):
+                a[...] = a0
+
         stream.begin_capture()
         try:
             step()
-        finally:
-            graph = stream.end_capture()
+        except BaseException:
+            with contextlib.suppress(Exception):  # an invalidated capture fails to end too
+                stream.end_capture()
+            raise
+        graph = stream.end_capture()
+        graph.launch(stream)  # untimed: the first launch also uploads the graph
+        stream.synchronize()
+        restart()
 
         def run(one):
             stream.synchronize()
@@ -153,14 +198,20 @@ def graph_replay(cp, step, state, steps, warmup=3):
             stream.synchronize()
             return (time.perf_counter() - began) / steps * 1e3
 
-        replay_ms = run(lambda: graph.launch(stream))
+        replay_ms = run(functools.partial(graph.launch, stream))
         replayed = [a.copy() for a in state()]
-        for a, a0 in zip(state(), start):
-            a[...] = a0
+        graph = None  # no replay after this, so the ordinary steps may take its blocks
+        restart()
         eager_ms = run(step)
         difference = max(float(abs(a - b).max()) for a, b in zip(state(), replayed))
-    return {"replay_ms": replay_ms, "eager_ms": eager_ms, "max_abs_difference": difference, "steps": steps}
+    return {
+        "replay_ms": replay_ms,
+        "eager_ms": eager_ms,
+        "max_abs_difference": difference,
+        "agree": difference <= TOLERANCE,
+        "steps": steps,
+    }
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -22,6 +22,7 @@ class _Stream:
     def __init__(self, non_blocking=False):
         self.recording = None
         self.captures = 0
+        self.invalidated = False  # as CUDA does when an operation fails in a capture
 
     def __enter__(self):
         return self
@@ -38,6 +39,8 @@ class _Stream:
 
     def end_capture(self):
         calls, self.recording = self.recording, None
+        if self.invalidated:
+            raise RuntimeError("cudaErrorStreamCaptureInvalidated: capture invalidated")
         return _Graph(calls)
 
 
@@ -92,6 +95,7 @@ def _sgd_problem(cp, fail_in_capture=False, seed=0):
         stream = cp.streams[-1]
         if stream.recording is not None:
             if fail_in_capture:
+                stream.invalidated = True
                 raise RuntimeError("operation not permitted when stream is capturing")
             stream.recording.append(work)
         else:
@@ -104,14 +108,15 @@ def test_replays_and_ordinary_steps_start_alike_and_agree():
     gpu_step, cp = _gpu_step(), _FakeCuPy()
     step, state, ran = _sgd_problem(cp, seed=60)
     out = gpu_step.graph_replay(cp, step, state, steps=4, warmup=2)
-    assert out["max_abs_difference"] == 0.0
+    assert out["max_abs_difference"] == 0.0 and out["agree"]
     assert out["steps"] == 4 and out["replay_ms"] > 0 and out["eager_ms"] > 0
-    assert len(ran) == 2 + 4 + 4  # warm-up, replays, ordinary steps: the capture ran nothing
+    # warm-up, one untimed launch, replays, ordinary steps: the capture itself ran nothing
+    assert len(ran) == 2 + 1 + 4 + 4
     assert cp.streams[-1].captures == 1
 
 
-def test_a_replay_that_skipped_the_restore_would_show(monkeypatch):
-    """The comparison sees a difference when the two runs do not start from the same state."""
+def test_replays_that_do_other_work_than_the_steps_disagree(monkeypatch):
+    """The comparison can fail: replays that run the step twice land elsewhere."""
     gpu_step, cp = _gpu_step(), _FakeCuPy()
     step, state, _ = _sgd_problem(cp, seed=61)
     original = _Graph.launch
@@ -122,12 +127,54 @@ def test_a_replay_that_skipped_the_restore_would_show(monkeypatch):
 
     monkeypatch.setattr(_Graph, "launch", launch_twice)
     out = gpu_step.graph_replay(cp, step, state, steps=3, warmup=1)
-    assert out["max_abs_difference"] > 1e-6
+    assert out["max_abs_difference"] > 1e-3 and not out["agree"]
 
 
-def test_a_step_that_cannot_be_captured_ends_the_capture_and_raises():
+def test_a_step_that_cannot_be_captured_ends_the_capture_and_raises_its_own_error():
+    """Not the "capture invalidated" that ending the spoiled capture raises in turn."""
     gpu_step, cp = _gpu_step(), _FakeCuPy()
     step, state, _ = _sgd_problem(cp, fail_in_capture=True, seed=62)
-    with pytest.raises(RuntimeError, match="capturing"):
+    with pytest.raises(RuntimeError, match="not permitted when stream is capturing"):
         gpu_step.graph_replay(cp, step, state, steps=2, warmup=1)
     assert cp.streams[-1].recording is None  # end_capture ran
+
+
+def test_the_written_out_loss_is_the_cross_entropy():
+    import minicnn as mc
+    import minicnn.functional as F
+
+    rng = np.random.default_rng(63)
+    logits = mc.tensor(rng.standard_normal((6, 4)), requires_grad=True)
+    labels = rng.integers(0, 4, 6)
+    onehot = mc.tensor(np.eye(4)[labels])
+    mine = _gpu_step().written_out_loss(logits, onehot)
+    want = F.cross_entropy(logits, mc.tensor(labels))
+    np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=1e-12)
+    mine.backward()
+    g = logits.grad.numpy().copy()
+    logits.grad = None
+    want.backward()
+    np.testing.assert_allclose(g, logits.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_the_step_state_holds_every_array_a_step_writes():
+    """Parameters, momentum buffers and batch norm's running statistics and count, each
+    written in place by a training step (so a replay that skipped one would show)."""
+    import minicnn as mc
+    from minicnn import nn, optim
+
+    gpu_step = _gpu_step()
+    net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(48, 5))
+    opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(64)
+    x = mc.tensor(rng.standard_normal((4, 2, 4, 4)).astype(np.float32))
+    onehot = mc.tensor(np.eye(5, dtype=np.float32)[rng.integers(0, 5, 4)])
+    step = gpu_step.training_step(net, opt, x, onehot)
+    step()
+    state = gpu_step.step_state(net, opt)
+    assert len(state) == 6 + 6 + 3  # parameters, their momentum, BN's mean, var and count
+    before = [a.copy() for a in state]
+    step()
+    after = gpu_step.step_state(net, opt)
+    assert all(a is b for a, b in zip(after, state))  # the same arrays, written in place
+    assert all(not np.array_equal(a, b) for a, b in zip(after, before))
