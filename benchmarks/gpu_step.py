@@ -19,8 +19,6 @@ well. Needs CuPy and a GPU.
 """
 
 import argparse
-import contextlib
-import functools
 import json
 import sys
 import time
@@ -31,6 +29,7 @@ import minicnn as mc
 import minicnn.functional as F
 from minicnn import backend, optim
 from minicnn.bench.cases import MODELS
+from minicnn.bench.graph import capture, written_out_cross_entropy
 
 
 def main():
@@ -121,19 +120,12 @@ def _write(path, figures):
             json.dump(figures, f, indent=1)
 
 
-def written_out_loss(logits, onehot):
-    """The mean cross-entropy, -sum(onehot * log_softmax(logits)) / N, with no check of the
-    targets on the host (F.cross_entropy checks their range there, which a capture cannot
-    wait for)."""
-    return -(F.log_softmax(logits, dim=1) * onehot).sum() * (1.0 / logits.shape[0])
-
-
 def training_step(net, opt, x, onehot):
     """One SGD step of ``net`` on the fixed batch (x, onehot), as a function of nothing."""
 
     def step():
         opt.zero_grad()
-        written_out_loss(net(x), onehot).backward()
+        written_out_cross_entropy(net(x), onehot).backward()
         opt.step()
 
     return step
@@ -151,59 +143,42 @@ TOLERANCE = 1e-5  # replays and ordinary steps run the same kernels: they agree 
 
 
 def graph_replay(cp, step, state, steps, warmup=3):
-    """One training step recorded as a CUDA graph, then replayed ``steps`` times.
+    """One training step recorded as a CUDA graph (minicnn.bench.graph.capture), replayed
+    ``steps`` times.
 
     ``step()`` runs a step on fixed input tensors; ``state()`` lists the arrays it
     updates in place. Returns the milliseconds per replayed step and per ordinary
     step (each run back to back, timed to the last synchronize), the largest
     difference between the arrays after the replays and after as many ordinary
     steps from the same start, and whether that is within TOLERANCE.
-
-    NOTE: the graph keeps the addresses of every array the step touched, its
-    temporaries too, so those blocks come from a memory pool of its own, which
-    nothing else allocates from while the graph may still be replayed; warm-up
-    steps on the capture stream compile every kernel and fill that pool, since
-    CuPy's pool keeps freed blocks per stream. A capture records launches without
-    running them; a failed one is ended and its own error raised.
     """
-    stream = cp.cuda.Stream(non_blocking=True)
-    pool = cp.cuda.MemoryPool()
-    with cp.cuda.using_allocator(pool.malloc), stream:
-        for _ in range(warmup):
-            step()
-        stream.synchronize()
-        start = [a.copy() for a in state()]
+    replay = capture(step, cp, warmup)  # runs the warm-up steps; the capture itself runs nothing
+    sync = cp.cuda.Device().synchronize
+    sync()
+    start = [a.copy() for a in state()]
 
-        def restart():
-            for a, a0 in zip(state(), start):
-                a[...] = a0
+    def restart():
+        for a, a0 in zip(state(), start):
+            a[...] = a0
 
-        stream.begin_capture()
-        try:
-            step()
-        except BaseException:
-            with contextlib.suppress(Exception):  # an invalidated capture fails to end too
-                stream.end_capture()
-            raise
-        graph = stream.end_capture()
-        graph.launch(stream)  # untimed: the first launch also uploads the graph
-        stream.synchronize()
-        restart()
+    replay()  # untimed: the first launch also uploads the graph
+    sync()
+    restart()
 
-        def run(one):
-            stream.synchronize()
-            began = time.perf_counter()
-            for _ in range(steps):
-                one()
-            stream.synchronize()
-            return (time.perf_counter() - began) / steps * 1e3
+    def run(one):
+        sync()
+        began = time.perf_counter()
+        for _ in range(steps):
+            one()
+        sync()
+        return (time.perf_counter() - began) / steps * 1e3
 
-        replay_ms = run(functools.partial(graph.launch, stream))
-        replayed = [a.copy() for a in state()]
-        graph = None  # no replay after this, so the ordinary steps may take its blocks
-        restart()
-        eager_ms = run(step)
-        difference = max(float(abs(a - b).max()) for a, b in zip(state(), replayed))
+    replay_ms = run(replay)
+    replayed = [a.copy() for a in state()]
+    replay = None  # no replay after this
+    restart()
+    eager_ms = run(step)
+    difference = max(float(abs(a - b).max()) for a, b in zip(state(), replayed))
     return {
         "replay_ms": replay_ms,
         "eager_ms": eager_ms,

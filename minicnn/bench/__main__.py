@@ -96,6 +96,12 @@ def parser(prog=PROG):
         help="timed calls per case (at most), or per round with --compare",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    p.add_argument(
+        "--cuda-graph",
+        action="store_true",
+        help="on cuda, time minicnn's training steps as replays of a CUDA graph recorded once "
+        "(PyTorch's stay eager)",
+    )
     p.add_argument("--out", default=None, help="folder for <name>.json and <name>.png")
     p.add_argument("--name", default=None, help="file stem under --out (default: the device list)")
     p.add_argument(
@@ -149,6 +155,9 @@ def from_args(a):
         opts["devices"] = [a.device]
     else:
         raise UsageError(f"--device must be cpu, cuda or auto, got {a.device!r}")
+    if a.cuda_graph and "cuda" not in opts["devices"]:
+        raise UsageError(f"--cuda-graph records steps on the GPU: add --device cuda (got {a.device})")
+    opts["cuda_graph"] = a.cuda_graph
     tiers = ["numpy"] + (["numba"] if backend.numba_available() else [])
     if not quick:
         tiers = ["reference"] + tiers

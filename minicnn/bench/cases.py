@@ -141,8 +141,14 @@ def _model_and_batch(name, batch, dtype, device, seed=0):
     return model, x, labels
 
 
-def model_step(name, batch, dtype, device):
-    """A closure running one SGD training step (forward, cross-entropy, backward, update)."""
+def model_step(name, batch, dtype, device, graph=False):
+    """A closure running one SGD training step (forward, cross-entropy, backward, update).
+
+    ``graph``: on cuda, the step recorded once as a CUDA graph (graph.py) and the closure
+    its replay, with the cross-entropy written out against one-hot targets.
+    """
+    if graph and device != "cuda":
+        raise ValueError(f"a CUDA graph needs device cuda, got {device!r}")
     model, x, labels = _model_and_batch(name, batch, dtype, device)
     model.train()
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -153,7 +159,20 @@ def model_step(name, batch, dtype, device):
         loss.backward()
         opt.step()
 
-    return step
+    if not graph:
+        return step
+    from . import graph as cuda_graph
+
+    with no_grad():
+        classes = model(x).shape[1]
+    onehot = tensor(np.eye(classes, dtype=dtype)[labels.numpy()], device=device)
+
+    def written_out_step():
+        opt.zero_grad()
+        cuda_graph.written_out_cross_entropy(model(x), onehot).backward()
+        opt.step()
+
+    return cuda_graph.capture(written_out_step, backend.cupy())
 
 
 def model_infer(name, batch, dtype, device):

@@ -144,6 +144,8 @@ def text(result):
     if result["models"]:
         lines += model_table(result["models"]) + [""]
     lines += memory_lines(result.get("memory"))
+    if result.get("options", {}).get("cuda_graph"):
+        lines.append("cuda training steps: minicnn's replay a CUDA graph recorded once; PyTorch's run eager.")
     if any(r["tier"] == "reference" for r in result["layers"]):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
     lines.append(

@@ -102,13 +102,20 @@ def run_layers(opts):
     return rows
 
 
+def _graph(opts, device):
+    """Whether a training step on ``device`` is timed as a CUDA graph's replay (--cuda-graph)."""
+    return bool(opts.get("cuda_graph")) and device == "cuda"
+
+
 def _model_row(name, tier, device, batch, modes, opts):
     row = {"case": name, "tier": tier, "device": device, "batch": batch}
     budget = opts["budget"] * 2
     for mode in modes:
         with backend.use_kernels("auto" if tier == "cuda" else tier):
-            build = cases.model_step if mode == "train" else cases.model_infer
-            fn = build(name, batch, opts["dtype"], device)
+            if mode == "train":
+                fn = cases.model_step(name, batch, opts["dtype"], device, graph=_graph(opts, device))
+            else:
+                fn = cases.model_infer(name, batch, opts["dtype"], device)
             t = measure(
                 fn,
                 sync=_sync(device),

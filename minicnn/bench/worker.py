@@ -5,7 +5,8 @@ neither library's spinning BLAS or OpenMP threads sit in the other's process. Th
 protocol is one JSON object per line, each request answered by one line:
 
     {"cmd": "build", "kind": "layer"|"model", "case": NAME, "mode": MODE, "tier": TIER,
-     "batch": N|null, "dtype": "float32", "device": "cpu", "warmup": 1}   -> {"build_s": s}
+     "batch": N|null, "dtype": "float32", "device": "cpu", "warmup": 1,
+     "graph": false}                 -> {"build_s": s}   (graph: minicnn's cuda step as a CUDA graph)
     {"cmd": "time", "calls": K}     -> {"times": [K seconds]}  (after one untimed call)
     {"cmd": "info"}                 -> {"library", "version", "threads", "blas", ...}
     {"cmd": "quit"}                 -> {} and the process ends
@@ -46,7 +47,10 @@ class Worker:
             torch.set_num_threads(threads)
             self.torch = torch
 
-    def build(self, kind, case, mode, tier="auto", batch=None, dtype="float32", device="cpu", warmup=1):
+    def build(
+        self, kind, case, mode, tier="auto", batch=None, dtype="float32", device="cpu", warmup=1, graph=False
+    ):
+        """Make the closure to time. ``graph``: minicnn's training step as a CUDA graph (cuda only)."""
         self.fn = None
         gc.collect()
         t0 = time.perf_counter()
@@ -71,8 +75,12 @@ class Worker:
 
             backend.use_kernels(tier)
             self.sync = None if device == "cpu" else backend.cupy().cuda.Device().synchronize
+
+            def step(*args):
+                return cases.model_step(*args, graph=graph)
+
             self.fn = _build(
-                cases.build_layer, cases.model_step, cases.model_infer, kind, case, mode, batch, dtype, device
+                cases.build_layer, step, cases.model_infer, kind, case, mode, batch, dtype, device
             )
         for _ in range(warmup):
             self._call()

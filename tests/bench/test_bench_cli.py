@@ -347,3 +347,22 @@ def test_threads_and_rounds_without_compare_are_refused(flags, says, fake_run, c
     assert cli_main(["bench"] + SMALL + flags) == 2
     assert _one_error_line(capsys.readouterr().err) == f"{says} to --compare torch; add it, or leave them out"
     assert fake_run == []
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_cuda_graph_without_the_gpu_is_one_line_with_status_2(device, fake_run, capsys, monkeypatch):
+    monkeypatch.setattr(bench_main.backend, "cuda_available", lambda: False)
+    argv = ["--cuda-graph", "--device", device, "--models", "resnet20", "--layers", "none"]
+    assert bench_main.main(argv) == 2
+    assert _one_error_line(capsys.readouterr().err) == (
+        f"--cuda-graph records steps on the GPU: add --device cuda (got {device})"
+    )
+    assert fake_run == []
+
+
+def test_the_report_says_when_cuda_steps_were_graph_replays(rng):
+    result = _result(rng)
+    assert "CUDA graph" not in report.text(result)
+    result["options"] = {"cuda_graph": True}
+    said = "cuda training steps: minicnn's replay a CUDA graph recorded once; PyTorch's run eager."
+    assert said in report.text(result)

@@ -339,3 +339,36 @@ def test_a_worker_runs_in_a_session_of_its_own():
         assert os.getsid(w.proc.pid) == w.proc.pid != os.getsid(0)
     finally:
         w.close()
+
+
+@pytest.mark.parametrize(
+    "device, graph_asked, want", [("cuda", True, True), ("cuda", False, False), ("cpu", True, False)]
+)
+def test_only_cuda_training_steps_are_built_as_graphs(monkeypatch, device, graph_asked, want):
+    """--cuda-graph reaches the build request of a cuda training step, and nothing else."""
+    builds = []
+
+    def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=0, seen=None):
+        builds.append(dict(build))
+        s = {"median": 0.01, "q1": 0.01, "q3": 0.01, "min": 0.01, "max": 0.01, "n": 1}
+        return {"a": s, "b": s, "ratio": 1.0, "ratio_rounds": s, "pair_ratios": [1.0], "load_1min": [0.0]}
+
+    monkeypatch.setattr(fair, "compare_case", compare_case)
+    opts = {
+        "threads": 1,
+        "dtype": "float32",
+        "rounds": 1,
+        "repeats": 1,
+        "pairs": 1,
+        "modes": ("train", "infer"),
+        "devices": [device],
+        "tiers": ["auto"],
+        "layers": [],
+        "models": ["resnet20"],
+        "batch_size": 4,
+        "cuda_graph": graph_asked,
+    }
+    fair.run(opts, log=lambda *a: None)
+    by_mode = {b["mode"]: b for b in builds}
+    assert by_mode["train"].get("graph", False) is want
+    assert "graph" not in by_mode["infer"]

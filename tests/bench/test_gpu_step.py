@@ -1,5 +1,6 @@
-"""benchmarks/gpu_step.py's CUDA-graph experiment, its bookkeeping run on NumPy with a
-stand-in for CuPy's stream capture (a capture records the step; a replay runs it)."""
+"""CUDA graphs of a training step (minicnn/bench/graph.py, benchmarks/gpu_step.py): their
+bookkeeping run on NumPy with a stand-in for CuPy's stream capture (a capture records the
+step; a replay runs it)."""
 
 import contextlib
 import importlib.util
@@ -67,12 +68,19 @@ class _FakeCuPy:
             def malloc(self, n):
                 return None
 
+        streams = self.streams
+
+        class Device:
+            def synchronize(self):
+                assert all(s.recording is None for s in streams), "a capture cannot wait for the device"
+
         self.cuda = type(
             "cuda",
             (),
             {
                 "Stream": staticmethod(stream),
                 "MemoryPool": Pool,
+                "Device": Device,
                 "using_allocator": staticmethod(lambda malloc: contextlib.nullcontext()),
             },
         )
@@ -147,7 +155,9 @@ def test_the_written_out_loss_is_the_cross_entropy():
     logits = mc.tensor(rng.standard_normal((6, 4)), requires_grad=True)
     labels = rng.integers(0, 4, 6)
     onehot = mc.tensor(np.eye(4)[labels])
-    mine = _gpu_step().written_out_loss(logits, onehot)
+    from minicnn.bench.graph import written_out_cross_entropy
+
+    mine = written_out_cross_entropy(logits, onehot)
     want = F.cross_entropy(logits, mc.tensor(labels))
     np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=1e-12)
     mine.backward()
@@ -182,3 +192,26 @@ def test_the_step_state_holds_every_array_a_step_writes():
     after = gpu_step.step_state(net, opt)
     assert all(a is b for a, b in zip(after, state))  # the same arrays, written in place
     assert all(not np.array_equal(a, b) for a, b in zip(after, before))
+
+
+def test_capture_warms_up_records_once_and_replays_the_recording():
+    from minicnn.bench import graph
+
+    cp = _FakeCuPy()
+    step, state, ran = _sgd_problem(cp, seed=65)
+    w0 = state()[0].copy()
+    replay = graph.capture(step, cp, warmup=2)
+    assert len(ran) == 2 and cp.streams[-1].captures == 1
+    after_warmup = state()[0].copy()
+    assert not np.array_equal(after_warmup, w0)
+    replay()
+    replay()
+    assert len(ran) == 4 and not np.array_equal(state()[0], after_warmup)
+    assert replay.stream is cp.streams[-1]
+
+
+def test_a_graph_step_needs_the_gpu():
+    from minicnn.bench import cases
+
+    with pytest.raises(ValueError, match="needs device cuda, got 'cpu'"):
+        cases.model_step("lenet5", 2, "float32", "cpu", graph=True)
