@@ -163,3 +163,18 @@ def test_workspaces_are_reused_not_reallocated():
     cols, _ = im2col.im2col(y, (3, 3), (1, 1), (2, 2), (1, 1))
     zero_padded = np.pad(y, ((0, 0), (0, 0), (2, 2), (2, 2)))
     assert cols.reshape(3, 3, 3, 2, 6, 6)[0, 0, 0, 0, 0, 0] == zero_padded[0, 0, 0, 0] == 0
+
+
+@pytest.mark.parametrize(
+    "device, asked, want", [("cuda", True, True), ("cuda", False, False), ("cpu", True, False)]
+)
+def test_the_one_process_run_builds_graph_steps_only_on_cuda(monkeypatch, device, asked, want):
+    from minicnn.bench import runner
+
+    seen = []
+    monkeypatch.setattr(cases, "model_step", lambda *a, graph=False: seen.append(graph) or (lambda: None))
+    monkeypatch.setattr(cases, "model_infer", lambda *a: lambda: None)
+    monkeypatch.setattr(runner, "_sync", lambda device: None)
+    opts = {"budget": 0.01, "dtype": "float32", "warmup": 0, "repeats": 1, "cuda_graph": asked}
+    runner._model_row("lenet5", "auto", device, 2, ("train", "infer"), opts)
+    assert seen == [want]
