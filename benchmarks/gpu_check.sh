@@ -16,8 +16,8 @@
 #    PyTorch's; ResNet-20 on every CPU core within 2x PyTorch's time on as many threads.
 #    On every core it also runs two A/Bs (benchmarks/ab_env.py): Numba's loops on all
 #    cores with the workqueue layer, whose idle threads sleep, against the default (half
-#    the cores, OpenMP); and the large copies on one thread against the default (split
-#    over half the cores, kernels/threads.py). A phase-by-phase timing of the batch-256 step says whether the GPU
+#    the cores, OpenMP); and the large copies and ReLU on one thread against the default
+#    (split over half the cores, kernels/threads.py). A phase-by-phase timing of the batch-256 step says whether the GPU
 #    or Python is the limit; the same step recorded once as a CUDA graph and replayed
 #    says what it costs without Python's launches (gpu-step.json).
 # 4. on a machine with two or more GPUs, an NCCL all-reduce across two ranks;
@@ -72,7 +72,7 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env
     --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 \
     --a "NUMBA_NUM_THREADS=$(nproc) NUMBA_THREADING_LAYER=workqueue" \
     --out "$OUT/cpu-all-cores-numba-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
-step "A/B, every core: large copies on one thread, against the default (split over half the cores)"
+step "A/B, every core: large copies and ReLU on one thread, against the default (split over half the cores)"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
     --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 --a "MINICNN_COPY_THREADS=1" \
     --out "$OUT/cpu-all-cores-copies-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1

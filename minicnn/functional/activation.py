@@ -8,6 +8,7 @@ the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
 from __future__ import annotations
 
 from .. import backend, rng
+from ..kernels import threads
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_float
@@ -18,12 +19,18 @@ class ReLU(Function):
 
     def forward(self, x):
         # NOTE: y > 0 exactly where x > 0, so y is kept instead of a mask: the next
-        # layer keeps y anyway, and the mask was one more array per ReLU
-        self.y = backend.xp_of(x).maximum(x, 0)
+        # layer keeps y anyway, and the mask was one more array per ReLU.
+        # threads.elementwise(f, ...) is f(...), computed in slices over threads on many cores
+        self.y = threads.elementwise(backend.xp_of(x).maximum, x, 0)
         return self.y
 
     def backward(self, gy):
-        return gy * (self.y > 0)
+        return threads.elementwise(_where_positive, gy, self.y)
+
+
+def _where_positive(gy, y, out=None):
+    """gy where y > 0, else 0."""
+    return backend.xp_of(gy).multiply(gy, y > 0, out=out)
 
 
 class Tanh(Function):

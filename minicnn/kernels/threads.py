@@ -44,27 +44,48 @@ def _executor(workers):
     return _pool[0]
 
 
+def _threads_for(out) -> int:
+    """How many parts ``out`` is written in: 1 for a small, 0-d or CuPy array."""
+    if not isinstance(out, np.ndarray) or out.ndim == 0 or out.nbytes < MIN_BYTES:
+        return 1
+    return min(count(), out.shape[0])
+
+
 def split(fn, out, *inputs) -> None:
     """fn(out[part], *(a[part] for a in inputs)) for parts of the first axis, one per thread.
 
-    Every input has ``out``'s first axis. With one thread, or a small or NumPy-less
-    (CuPy) ``out``, it is one call, fn(out, *inputs).
+    Inputs that are arrays have ``out``'s first axis; others (numbers) go to every part
+    as they are. With one thread, or a small or CuPy ``out``, it is one call, fn(out, *inputs).
     """
-    n = out.shape[0] if out.ndim else 0
-    threads = min(count(), n)
-    if threads < 2 or out.nbytes < MIN_BYTES or not isinstance(out, np.ndarray):
+    threads = _threads_for(out)
+    if threads < 2:
         fn(out, *inputs)
         return
+    n = out.shape[0]
     bounds = [n * i // threads for i in range(threads + 1)]
     parts = [slice(bounds[i], bounds[i + 1]) for i in range(threads)]
+
+    def sliced(p):
+        return [a[p] if getattr(a, "ndim", 0) else a for a in inputs]
+
     pool = _executor(threads - 1)
     # NOTE: the calling thread takes the first part itself rather than waiting idle
-    pending = [pool.submit(fn, out[p], *(a[p] for a in inputs)) for p in parts[1:]]
+    pending = [pool.submit(fn, out[p], *sliced(p)) for p in parts[1:]]
     try:
-        fn(out[parts[0]], *(a[parts[0]] for a in inputs))
+        fn(out[parts[0]], *sliced(parts[0]))
     finally:
         for job in pending:
             job.result()
+
+
+def elementwise(fn, x, *inputs):
+    """fn(x, *inputs) for a ufunc-like fn (one taking ``out=``), as a new array of x's shape
+    and dtype written in parts along the first axis; where nothing splits, fn(x, *inputs)."""
+    if _threads_for(x) < 2:
+        return fn(x, *inputs)
+    out = np.empty_like(x)
+    split(lambda part, *parts: fn(*parts, out=part), out, x, *inputs)
+    return out
 
 
 def copyto(out, src, xp=np) -> None:

@@ -117,3 +117,44 @@ def test_convolution_kernels_equal_with_and_without_split(monkeypatch):
     split = run()
     for a, c in zip(whole, split):
         np.testing.assert_array_equal(a, c)
+
+
+def test_elementwise_passes_numbers_whole_and_slices_arrays(split_everything):
+    rng = np.random.default_rng(74)
+    x = rng.standard_normal((7, 3)).astype(np.float32)
+    out = threads.elementwise(np.maximum, x, 0)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    y = rng.standard_normal((7, 3)).astype(np.float32)
+    np.testing.assert_array_equal(threads.elementwise(np.multiply, x, y), x * y)
+
+
+def test_elementwise_on_one_thread_is_the_plain_call(monkeypatch):
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "1")
+    monkeypatch.setattr(threads, "MIN_BYTES", 0)
+    marker = object()
+    assert threads.elementwise(lambda x, *a: marker, np.zeros((4, 4))) is marker
+
+
+def test_relu_forward_and_backward_split_are_bitwise_the_whole(monkeypatch):
+    import minicnn as mc
+    import minicnn.functional as F
+
+    rng = np.random.default_rng(75)
+    x0 = rng.standard_normal((6, 3, 5, 5)).astype(np.float32)
+    gy = rng.standard_normal(x0.shape).astype(np.float32)
+
+    def run():
+        x = mc.tensor(x0, requires_grad=True)
+        y = F.relu(x)
+        y.backward(mc.tensor(gy))
+        return y.numpy(), x.grad.numpy()
+
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "1")
+    whole = run()
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "4")
+    monkeypatch.setattr(threads, "MIN_BYTES", 0)
+    split = run()
+    for a, b in zip(whole, split):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(whole[1], gy * (x0 > 0))
