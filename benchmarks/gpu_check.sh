@@ -17,9 +17,12 @@
 #    On every core it also runs two A/Bs (benchmarks/ab_env.py): Numba's loops on all
 #    cores with the workqueue layer, whose idle threads sleep, against the default (half
 #    the cores, OpenMP); and the large copies and ReLU on one thread against the default
-#    (split over half the cores, kernels/threads.py). A phase-by-phase timing of the batch-256 step says whether the GPU
-#    or Python is the limit; the same step recorded once as a CUDA graph and replayed
-#    says what it costs without Python's launches (gpu-step.json).
+#    (split over half the cores, kernels/threads.py). A phase-by-phase timing of the
+#    batch-256 step says whether the GPU or Python is the limit; the same step recorded
+#    once as a CUDA graph and replayed, checked against ordinary steps, says what it costs
+#    without Python's launches (gpu-step.json).
+# A step that fails or runs past its limit makes the script exit 1; its result file is
+# removed before it starts, so none from an earlier run is read as its own.
 # 4. on a machine with two or more GPUs, an NCCL all-reduce across two ranks;
 #    with one GPU it says so and skips it.
 # Each step has its own time limit; together they come to under 10 minutes.
@@ -49,40 +52,53 @@ timeout 60 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # The OpenBLAS tuning variables of some machines slow NumPy's GEMM: unset for the bench only.
-bench() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$1" python -m minicnn.bench \
-              --compare torch --out "$OUT" --overwrite "${@:2}" 2>> "$LOG" | tee -a "$LOG" || status=1; }
+# bench SECONDS NAME FLAGS...: NAME.json is removed first, so a run that fails or times out
+# leaves no earlier result to be read as this one's.
+bench() {
+    local seconds=$1 name=$2
+    shift 2
+    rm -f "$OUT/$name.json" "$OUT/$name.png"
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout "$seconds" python -m minicnn.bench \
+        --compare torch --out "$OUT" --overwrite --name "$name" "$@" 2>> "$LOG" | tee -a "$LOG"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+# ab OUTFILE FLAGS...: benchmarks/ab_env.py on ResNet-20, every core, likewise
+ab() {
+    local out=$1
+    shift
+    rm -f "$out"
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
+        --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 --out "$out" "$@" 2>> "$LOG" | tee -a "$LOG"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
 
 step "bench: ResNet-20 training, batch 256, cuda"
-bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --pairs 1 \
-      --name cuda-resnet20-b256
+bench 40 cuda-resnet20-b256 --device cuda --layers none --models resnet20 --batch-size 256 \
+      --repeats 5 --pairs 1
 step "bench: ResNet-20 training, batch 256, cuda, minicnn's step replayed as a CUDA graph"
-bench 40 --device cuda --layers none --models resnet20 --batch-size 256 --repeats 5 --pairs 1 \
-      --modes train --cuda-graph --no-memory --name cuda-resnet20-b256-graph
+bench 40 cuda-resnet20-b256-graph --device cuda --layers none --models resnet20 --batch-size 256 \
+      --repeats 5 --pairs 1 --modes train --cuda-graph --no-memory
 step "bench: ResNet-20 training, batch 256, cpu"
-bench 50 --device cpu --layers none --models resnet20 --batch-size 256 --tiers numpy --repeats 3 \
-      --pairs 1 --no-memory --name cpu-resnet20-b256
+bench 50 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
+      --tiers numpy --repeats 3 --pairs 1 --no-memory
 step "bench: MobileNet v1 training, batch 64, cuda"
-bench 45 --device cuda --layers none --models mobilenet_v1 --modes train --pairs 1 --no-memory \
-      --name cuda-mobilenet
+bench 45 cuda-mobilenet --device cuda --layers none --models mobilenet_v1 --modes train \
+      --pairs 1 --no-memory
 step "bench: ResNet-20 training, batch 64, cpu, every core"
-bench 75 --device cpu --layers none --models resnet20 --modes train --threads "$(nproc)" \
-      --pairs 2 --rounds 3 --repeats 3 --no-memory --name cpu-all-cores-resnet20
+bench 75 cpu-all-cores-resnet20 --device cpu --layers none --models resnet20 --modes train \
+      --threads "$(nproc)" --pairs 2 --rounds 3 --repeats 3 --no-memory
 step "A/B, every core: Numba's loops on every core with idle threads that sleep, against the default"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
-    --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 \
-    --a "NUMBA_NUM_THREADS=$(nproc) NUMBA_THREADING_LAYER=workqueue" \
-    --out "$OUT/cpu-all-cores-numba-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
+ab "$OUT/cpu-all-cores-numba-ab.json" --a "NUMBA_NUM_THREADS=$(nproc) NUMBA_THREADING_LAYER=workqueue"
 step "A/B, every core: large copies and ReLU on one thread, against the default (split over half the cores)"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 45 python benchmarks/ab_env.py --model resnet20 \
-    --threads "$(nproc)" --pairs 2 --rounds 3 --calls 3 --a "MINICNN_COPY_THREADS=1" \
-    --out "$OUT/cpu-all-cores-copies-ab.json" 2>> "$LOG" | tee -a "$LOG" || status=1
+ab "$OUT/cpu-all-cores-copies-ab.json" --a "MINICNN_COPY_THREADS=1"
 step "ResNet-20 step, batch 256, cuda: device or Python"
+rm -f "$OUT/gpu-step.json"
 timeout 50 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1  # a failed capture, or replays that disagree
 step "bench: layers and models, cuda"
-bench 45 --device cuda --repeats 5 --pairs 1 --name cuda
+bench 45 cuda --device cuda --repeats 5 --pairs 1
 step "bench: layers and models, cpu (quick)"
-bench 60 --device cpu --quick --tiers numpy,numba --name cpu-quick
+bench 60 cpu-quick --device cpu --quick --tiers numpy,numba
 
 step "NCCL all-reduce"
 gpus=$(python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)
@@ -119,10 +135,14 @@ print(f"ResNet-20 training, batch 256: cuda {gpu} img/s, as a CUDA graph {graph}
       f"PyTorch cuda {torch_gpu} and {torch_graph} img/s")
 if gpu and cpu:
     print(f"cuda / cpu = {gpu / cpu:.1f}x (target >= 10x): {'PASS' if gpu >= 10 * cpu else 'FAIL'}")
+# NOTE: op by op, minicnn's step uses F.cross_entropy, as a graph the loss written out
+# (graph.py); gpu_step.py times the two ways of one and the same step
 for how, mine, theirs in (("op by op", gpu, torch_gpu), ("as a CUDA graph", graph, torch_graph)):
     if mine and theirs:
         print(f"cuda {how} / PyTorch cuda = {mine / theirs:.2f} (target >= 1.0): "
               f"{'PASS' if mine >= theirs else 'FAIL'}")
+    else:
+        print(f"cuda {how} / PyTorch cuda: MISSING (a run failed or timed out; see the log): FAIL")
 mob, torch_mob = rate("cuda-mobilenet", "train_images_per_s"), rate("cuda-mobilenet", "torch_train_images_per_s")
 if mob and torch_mob:
     print(f"MobileNet v1 training, cuda: {mob:.0f} img/s, PyTorch {torch_mob:.0f}; ratio {mob / torch_mob:.2f} "

@@ -29,7 +29,7 @@ import minicnn as mc
 import minicnn.functional as F
 from minicnn import backend, optim
 from minicnn.bench.cases import MODELS
-from minicnn.bench.graph import capture, written_out_cross_entropy
+from minicnn.bench.graph import capture, training_step
 
 
 def main():
@@ -120,17 +120,6 @@ def _write(path, figures):
             json.dump(figures, f, indent=1)
 
 
-def training_step(net, opt, x, onehot):
-    """One SGD step of ``net`` on the fixed batch (x, onehot), as a function of nothing."""
-
-    def step():
-        opt.zero_grad()
-        written_out_cross_entropy(net(x), onehot).backward()
-        opt.step()
-
-    return step
-
-
 def step_state(net, opt):
     """The arrays a training step writes in place: parameters, momentum buffers, and the
     module's buffers (batch norm's running statistics and step count)."""
@@ -156,6 +145,7 @@ def graph_replay(cp, step, state, steps, warmup=3):
     sync = cp.cuda.Device().synchronize
     sync()
     start = [a.copy() for a in state()]
+    sync()  # the copies, on the default stream, before the replay changes the arrays
 
     def restart():
         for a, a0 in zip(state(), start):

@@ -145,6 +145,34 @@ def test_resnet20_training_step_on_cuda_equals_numpy():
         np.testing.assert_allclose(results["cuda"][1][key], value, rtol=RTOL_SUMS, atol=1e-5, err_msg=key)
 
 
+def test_resnet20_step_replayed_as_a_cuda_graph_equals_ordinary_steps():
+    """bench --cuda-graph: three replays of a captured ResNet-20 step (batch 8) leave the
+    parameters, momentum and batch-norm statistics where three ordinary steps from the same
+    start do."""
+    import cupy
+
+    from minicnn.bench import graph
+
+    (x,) = _rng_arrays([(8, 3, 32, 32)], seed=5)
+    onehot = np.eye(10, dtype=np.float32)[np.arange(8) % 10]
+    results = []
+    for replayed in (True, False):
+        mc.manual_seed(5)
+        net = models.resnet20().to("cuda")
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        step = graph.training_step(net, opt, mc.tensor(x, device="cuda"), mc.tensor(onehot, device="cuda"))
+        if replayed:
+            step = graph.capture(step, cupy, warmup=1)  # the warm-up is a step too
+        else:
+            step()
+        for _ in range(3):
+            step()
+        cupy.cuda.Device().synchronize()
+        results.append({k: cupy.asnumpy(v) for k, v in net.state_dict().items()})
+    for key, value in results[1].items():
+        np.testing.assert_allclose(results[0][key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
 def test_cupy_kernels_match_the_xp_code():
     import cupy as cp
 

@@ -165,6 +165,8 @@ def from_args(a):
         tiers = ["auto"]
     opts["tiers"] = _names(a.tiers, TIERS, tiers, "tiers")
     opts["modes"] = _names(a.modes, MODES, MODES, "modes")
+    if a.cuda_graph:
+        check_graph_models(opts)
     if a.name is not None and (not a.name or os.path.basename(a.name) != a.name):
         raise UsageError(f"--name must be a file name without a folder, got {a.name!r}")
     if a.compare != "torch" and (a.threads or a.rounds or a.pairs):  # without --compare: one process
@@ -187,6 +189,22 @@ def from_args(a):
         raise RuntimeError(fair.MISSING_TORCH.removeprefix("minicnn.bench: "))
     check_batch_fits(opts)
     return opts
+
+
+def check_graph_models(opts):
+    """--cuda-graph has training steps to record, and none that draws random numbers on the
+    host (a graph would replay one draw): else a UsageError naming them."""
+    from . import graph
+
+    trained = [m for m in opts["models"] if "train" in cases.MODELS[m][3]]
+    if "train" not in opts["modes"] or not trained:
+        raise UsageError("--cuda-graph records training steps: ask for a model's train mode")
+    drawing = [m for m in trained if graph.random_layers(cases.MODELS[m][0]())]
+    if drawing:
+        raise UsageError(
+            f"--cuda-graph: {', '.join(drawing)} draw random numbers each step (dropout), which a "
+            "graph would replay unchanged; leave them out of --models"
+        )
 
 
 def check_outputs(opts):

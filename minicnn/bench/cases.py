@@ -163,16 +163,18 @@ def model_step(name, batch, dtype, device, graph=False):
         return step
     from . import graph as cuda_graph
 
+    drawn = cuda_graph.random_layers(model)
+    if drawn:
+        raise ValueError(
+            f"{name} has layers that draw random numbers each step ({', '.join(drawn)}); "
+            "a CUDA graph would replay one draw"
+        )
+    model.eval()  # the number of classes, without moving batch norm's statistics
     with no_grad():
         classes = model(x).shape[1]
+    model.train()
     onehot = tensor(np.eye(classes, dtype=dtype)[labels.numpy()], device=device)
-
-    def written_out_step():
-        opt.zero_grad()
-        cuda_graph.written_out_cross_entropy(model(x), onehot).backward()
-        opt.step()
-
-    return cuda_graph.capture(written_out_step, backend.cupy())
+    return cuda_graph.capture(cuda_graph.training_step(model, opt, x, onehot), backend.cupy())
 
 
 def model_infer(name, batch, dtype, device):

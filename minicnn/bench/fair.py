@@ -254,7 +254,7 @@ def run(opts, log=print):
                         "device": device,
                     }
                     if opts.get("cuda_graph") and device == "cuda" and mode == "train":
-                        build["graph"] = True  # minicnn's side only: PyTorch's step stays eager
+                        build["graph"] = row["graph"] = True  # minicnn's side: PyTorch's stays eager
                     _fill(row, mode, compare(build))
                     row[mode + "_images_per_s"] = batch / row[mode]["median"]
                     row["torch_" + mode + "_images_per_s"] = batch / row["torch_" + mode]["median"]

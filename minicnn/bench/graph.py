@@ -12,6 +12,15 @@ same parameters, in place, as the captured step did.
 import contextlib
 
 from .. import functional as F
+from .. import nn
+
+# layers that draw random numbers on the host each step: a graph would replay one draw
+RANDOM_LAYERS = (nn.Dropout, nn.DropConnect, nn.DropConnectLinear, nn.RReLU)
+
+
+def random_layers(model):
+    """The names of ``model``'s layers that draw random numbers on the host (see RANDOM_LAYERS)."""
+    return [name for name, m in model.named_modules() if isinstance(m, RANDOM_LAYERS)]
 
 
 def written_out_cross_entropy(logits, onehot):
@@ -22,6 +31,18 @@ def written_out_cross_entropy(logits, onehot):
     targets as one-hot rows, checked once when they are made.
     """
     return -(F.log_softmax(logits, dim=1) * onehot).sum() * (1.0 / logits.shape[0])
+
+
+def training_step(model, opt, x, onehot):
+    """One SGD step of ``model`` on the fixed batch (x, one-hot targets), as a function of nothing:
+    the step a graph records."""
+
+    def step():
+        opt.zero_grad()
+        written_out_cross_entropy(model(x), onehot).backward()
+        opt.step()
+
+    return step
 
 
 def capture(step, cp, warmup=3):
@@ -36,6 +57,7 @@ def capture(step, cp, warmup=3):
     cannot hold (it waits for the device), the capture is ended and the step's own error
     raised.
     """
+    cp.cuda.get_current_stream().synchronize()  # the inputs, copied there, are on the device
     stream = cp.cuda.Stream(non_blocking=True)
     pool = cp.cuda.MemoryPool()
     with cp.cuda.using_allocator(pool.malloc), stream:

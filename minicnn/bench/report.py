@@ -144,8 +144,10 @@ def text(result):
     if result["models"]:
         lines += model_table(result["models"]) + [""]
     lines += memory_lines(result.get("memory"))
-    if result.get("options", {}).get("cuda_graph"):
-        lines.append("cuda training steps: minicnn's replay a CUDA graph recorded once; PyTorch's run eager.")
+    if any(r.get("graph") and "train" in r for r in result["models"]):
+        said = "cuda training steps: minicnn's replay a CUDA graph recorded once"
+        compared = any("torch_train" in r for r in result["models"])
+        lines.append(said + ("; PyTorch's run eager." if compared else "."))
     if any(r["tier"] == "reference" for r in result["layers"]):
         lines.append("* reference tier (plain loops) on a shrunken shape: see the JSON for its x.")
     lines.append(

@@ -114,6 +114,8 @@ def _model_row(name, tier, device, batch, modes, opts):
         with backend.use_kernels("auto" if tier == "cuda" else tier):
             if mode == "train":
                 fn = cases.model_step(name, batch, opts["dtype"], device, graph=_graph(opts, device))
+                if _graph(opts, device):
+                    row["graph"] = True
             else:
                 fn = cases.model_infer(name, batch, opts["dtype"], device)
             t = measure(

@@ -363,6 +363,36 @@ def test_cuda_graph_without_the_gpu_is_one_line_with_status_2(device, fake_run, 
 def test_the_report_says_when_cuda_steps_were_graph_replays(rng):
     result = _result(rng)
     assert "CUDA graph" not in report.text(result)
-    result["options"] = {"cuda_graph": True}
+    result["models"][0]["graph"] = True
+    assert "cuda training steps: minicnn's replay a CUDA graph recorded once." in report.text(result)
+    result["models"][0]["torch_train"] = _timing(rng)
     said = "cuda training steps: minicnn's replay a CUDA graph recorded once; PyTorch's run eager."
     assert said in report.text(result)
+    del result["models"][0]["train"]  # a failed row: nothing was replayed
+    assert "CUDA graph" not in report.text(result)
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    monkeypatch.setattr(bench_main.backend, "cuda_available", lambda: True)
+    monkeypatch.setattr(bench_main, "check_device", lambda device: None)
+
+
+def test_cuda_graph_reaches_the_options(fake_gpu):
+    argv = ["--cuda-graph", "--device", "cuda", "--models", "resnet20", "--layers", "none", "--no-memory"]
+    assert bench_main.options(argv)["cuda_graph"] is True
+    assert bench_main.options(argv[1:])["cuda_graph"] is False
+
+
+@pytest.mark.parametrize(
+    "extra, said",
+    [
+        (["--models", "resnet20,nin"], "--cuda-graph: nin draw random numbers each step (dropout)"),
+        (["--models", "resnet20", "--modes", "infer"], "--cuda-graph records training steps"),
+        (["--models", "googlenet"], "--cuda-graph records training steps"),
+    ],
+)
+def test_cuda_graph_refuses_what_it_cannot_record(fake_gpu, fake_run, capsys, extra, said):
+    assert bench_main.main(["--cuda-graph", "--device", "cuda", "--layers", "none", *extra]) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith(said)
+    assert fake_run == []

@@ -372,3 +372,14 @@ def test_only_cuda_training_steps_are_built_as_graphs(monkeypatch, device, graph
     by_mode = {b["mode"]: b for b in builds}
     assert by_mode["train"].get("graph", False) is want
     assert "graph" not in by_mode["infer"]
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_the_worker_builds_the_graph_step_when_asked(monkeypatch, graph):
+    from minicnn.bench import cases
+
+    seen = []
+    monkeypatch.setattr(cases, "model_step", lambda *a, graph=False: seen.append(graph) or (lambda: None))
+    w = worker.Worker("minicnn", 1)
+    w.build("model", "lenet5", "train", tier="auto", batch=2, device="cpu", warmup=0, graph=graph)
+    assert seen == [graph]

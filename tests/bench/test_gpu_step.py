@@ -20,15 +20,16 @@ def _gpu_step():
 
 
 class _Stream:
-    def __init__(self, non_blocking=False):
-        self.recording = None
-        self.captures = 0
+    def __init__(self, cp, non_blocking=False):
+        self.cp, self.recording, self.captures, self.launched = cp, None, 0, []
         self.invalidated = False  # as CUDA does when an operation fails in a capture
 
     def __enter__(self):
+        self.cp.current.append(self)
         return self
 
     def __exit__(self, *exc):
+        self.cp.current.pop()
         return False
 
     def synchronize(self):
@@ -50,30 +51,40 @@ class _Graph:
         self.calls = calls
 
     def launch(self, stream=None):
+        stream.launched.append(self)  # replayed on the stream it is given
         for call in self.calls:
             call()
 
 
 class _FakeCuPy:
-    """What graph_replay uses of cupy: Stream, MemoryPool, using_allocator."""
+    """What graph.capture and graph_replay use of cupy, with the current stream and allocator
+    tracked: Stream, MemoryPool, using_allocator, get_current_stream, Device."""
 
     def __init__(self):
-        self.streams = []
+        self.streams, self.current, self.allocators = [], [], []
+        cp = self
 
         def stream(non_blocking=False):
-            self.streams.append(_Stream(non_blocking))
+            self.streams.append(_Stream(cp, non_blocking))
             return self.streams[-1]
 
         class Pool:
             def malloc(self, n):
                 return None
 
-        streams = self.streams
+        @contextlib.contextmanager
+        def using_allocator(malloc):
+            cp.allocators.append(malloc)
+            try:
+                yield
+            finally:
+                cp.allocators.pop()
 
         class Device:
             def synchronize(self):
-                assert all(s.recording is None for s in streams), "a capture cannot wait for the device"
+                assert all(s.recording is None for s in cp.streams), "a capture cannot wait for the device"
 
+        default = _Stream(cp)
         self.cuda = type(
             "cuda",
             (),
@@ -81,12 +92,23 @@ class _FakeCuPy:
                 "Stream": staticmethod(stream),
                 "MemoryPool": Pool,
                 "Device": Device,
-                "using_allocator": staticmethod(lambda malloc: contextlib.nullcontext()),
+                "using_allocator": staticmethod(using_allocator),
+                "get_current_stream": staticmethod(lambda: cp.current[-1] if cp.current else default),
             },
         )
 
+    def on_graph_stream_and_pool(self):
+        """Whether work issued now goes to the capture's stream and its own pool."""
+        stream = self.streams[-1]
+        return (
+            bool(self.current)
+            and self.current[-1] is stream
+            and bool(self.allocators)
+            and getattr(self.allocators[-1], "__self__", None) is not None
+        )
 
-def _sgd_problem(cp, fail_in_capture=False, seed=0):
+
+def _sgd_problem(cp, fail_in_capture=False, seed=0, warmup=0):
     """A step of SGD with momentum on fixed data, in place, that a capture records."""
     rng = np.random.default_rng(seed)
     w, buf = rng.standard_normal(5), np.zeros(5)
@@ -101,6 +123,9 @@ def _sgd_problem(cp, fail_in_capture=False, seed=0):
 
     def step():
         stream = cp.streams[-1]
+        if stream.recording is not None or len(ran) < warmup:
+            # warm-up and capture run on the graph's stream and pool
+            assert cp.on_graph_stream_and_pool()
         if stream.recording is not None:
             if fail_in_capture:
                 stream.invalidated = True
@@ -114,7 +139,7 @@ def _sgd_problem(cp, fail_in_capture=False, seed=0):
 
 def test_replays_and_ordinary_steps_start_alike_and_agree():
     gpu_step, cp = _gpu_step(), _FakeCuPy()
-    step, state, ran = _sgd_problem(cp, seed=60)
+    step, state, ran = _sgd_problem(cp, seed=60, warmup=2)
     out = gpu_step.graph_replay(cp, step, state, steps=4, warmup=2)
     assert out["max_abs_difference"] == 0.0 and out["agree"]
     assert out["steps"] == 4 and out["replay_ms"] > 0 and out["eager_ms"] > 0
@@ -126,12 +151,12 @@ def test_replays_and_ordinary_steps_start_alike_and_agree():
 def test_replays_that_do_other_work_than_the_steps_disagree(monkeypatch):
     """The comparison can fail: replays that run the step twice land elsewhere."""
     gpu_step, cp = _gpu_step(), _FakeCuPy()
-    step, state, _ = _sgd_problem(cp, seed=61)
+    step, state, _ = _sgd_problem(cp, seed=61, warmup=1)
     original = _Graph.launch
 
     def launch_twice(self, stream=None):  # a replay doing the work twice: the results differ
-        original(self)
-        original(self)
+        original(self, stream)
+        original(self, stream)
 
     monkeypatch.setattr(_Graph, "launch", launch_twice)
     out = gpu_step.graph_replay(cp, step, state, steps=3, warmup=1)
@@ -141,7 +166,7 @@ def test_replays_that_do_other_work_than_the_steps_disagree(monkeypatch):
 def test_a_step_that_cannot_be_captured_ends_the_capture_and_raises_its_own_error():
     """Not the "capture invalidated" that ending the spoiled capture raises in turn."""
     gpu_step, cp = _gpu_step(), _FakeCuPy()
-    step, state, _ = _sgd_problem(cp, fail_in_capture=True, seed=62)
+    step, state, _ = _sgd_problem(cp, fail_in_capture=True, seed=62, warmup=1)
     with pytest.raises(RuntimeError, match="not permitted when stream is capturing"):
         gpu_step.graph_replay(cp, step, state, steps=2, warmup=1)
     assert cp.streams[-1].recording is None  # end_capture ran
@@ -198,7 +223,7 @@ def test_capture_warms_up_records_once_and_replays_the_recording():
     from minicnn.bench import graph
 
     cp = _FakeCuPy()
-    step, state, ran = _sgd_problem(cp, seed=65)
+    step, state, ran = _sgd_problem(cp, seed=65, warmup=2)
     w0 = state()[0].copy()
     replay = graph.capture(step, cp, warmup=2)
     assert len(ran) == 2 and cp.streams[-1].captures == 1
@@ -208,6 +233,7 @@ def test_capture_warms_up_records_once_and_replays_the_recording():
     replay()
     assert len(ran) == 4 and not np.array_equal(state()[0], after_warmup)
     assert replay.stream is cp.streams[-1]
+    assert len(cp.streams[-1].launched) == 2  # each replay on the capture's stream
 
 
 def test_a_graph_step_needs_the_gpu():
@@ -215,3 +241,34 @@ def test_a_graph_step_needs_the_gpu():
 
     with pytest.raises(ValueError, match="needs device cuda, got 'cpu'"):
         cases.model_step("lenet5", 2, "float32", "cpu", graph=True)
+
+
+def test_the_recorded_step_is_an_sgd_step_on_the_cross_entropy():
+    """graph.training_step moves the weights as a step on F.cross_entropy does."""
+    import minicnn as mc
+    import minicnn.functional as F
+    from minicnn import nn, optim
+    from minicnn.bench import graph
+
+    rng = np.random.default_rng(66)
+    x = mc.tensor(rng.standard_normal((5, 4)))
+    labels = rng.integers(0, 3, 5)
+    weights = []
+    for written_out in (True, False):
+        mc.manual_seed(66)
+        net = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).double()
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        if written_out:
+            step = graph.training_step(net, opt, x, mc.tensor(np.eye(3)[labels]))
+        else:
+
+            def step(net=net, opt=opt):
+                opt.zero_grad()
+                F.cross_entropy(net(x), mc.tensor(labels)).backward()
+                opt.step()
+
+        for _ in range(3):
+            step()
+        weights.append([p.numpy().copy() for p in net.parameters()])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
