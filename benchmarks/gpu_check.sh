@@ -79,7 +79,7 @@ step "bench: ResNet-20 training, batch 256, cuda, minicnn's step replayed as a C
 bench 40 cuda-resnet20-b256-graph --device cuda --layers none --models resnet20 --batch-size 256 \
       --repeats 5 --pairs 1 --modes train --cuda-graph --no-memory
 step "bench: ResNet-20 training, batch 256, cpu"
-bench 50 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
+bench 45 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
       --tiers numpy --repeats 3 --pairs 1 --no-memory
 step "bench: MobileNet v1 training, batch 64, cuda"
 bench 45 cuda-mobilenet --device cuda --layers none --models mobilenet_v1 --modes train \
@@ -98,7 +98,7 @@ timeout 50 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -
 step "bench: layers and models, cuda"
 bench 45 cuda --device cuda --repeats 5 --pairs 1
 step "bench: layers and models, cpu (quick)"
-bench 60 cpu-quick --device cpu --quick --tiers numpy,numba
+bench 40 cpu-quick --device cpu --quick --tiers numpy,numba
 
 step "NCCL all-reduce"
 gpus=$(python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)
