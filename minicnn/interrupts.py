@@ -34,16 +34,21 @@ def command() -> str | None:
     return None
 
 
+_started_as = ["minicnn"]  # the command's name, read while sys.argv still tells it
+
+
 def _stop_quietly(signum, frame):
-    print(f"{command() or 'minicnn'}: interrupted", file=sys.stderr)
+    print(f"{_started_as[0]}: interrupted", file=sys.stderr)
     raise SystemExit(STATUS)
 
 
 def during_startup() -> None:
     """Ctrl-C exits with one line and status 130, until command_started(): only in a command,
     and only where Ctrl-C has Python's own handler (one that was ignored stays ignored)."""
-    if threading.current_thread() is not threading.main_thread() or command() is None:
+    name = command()
+    if threading.current_thread() is not threading.main_thread() or name is None:
         return
+    _started_as[0] = name  # NOTE: once runpy runs the module, sys.argv[0] no longer says "-m"
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _stop_quietly)
 

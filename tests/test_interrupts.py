@@ -114,3 +114,33 @@ def test_ctrl_c_while_the_package_imports_is_one_line_and_130(tmp_path):
     assert done.returncode == 130
     assert done.stderr == "python -m minicnn: interrupted\n"
     assert done.stdout == ""
+
+
+def test_ctrl_c_after_the_package_import_still_names_the_command(tmp_path):
+    """Once runpy runs minicnn.bench's __main__, sys.argv[0] is its path: the line still says
+    python -m minicnn.bench."""
+    (tmp_path / "sitecustomize.py").write_text(
+        textwrap.dedent(
+            """
+            import os, signal, sys
+
+            class Interrupt:
+                def find_spec(self, name, path=None, target=None):
+                    if name == "minicnn.cli_common":  # imported by the module runpy runs
+                        os.kill(os.getpid(), signal.SIGINT)
+                    return None
+
+            sys.meta_path.insert(0, Interrupt())
+            """
+        )
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), ROOT]))
+    done = subprocess.run(
+        [sys.executable, "-m", "minicnn.bench", "--quick"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (130, "python -m minicnn.bench: interrupted\n")

@@ -46,8 +46,8 @@ def torch_installed():
 
 def thread_env(threads, base=None):
     """The environment every child starts with: the BLAS and OpenMP pools sized to ``threads``,
-    Numba's to half of them, and this minicnn first on the path (so a child imports the
-    same package as its parent).
+    Numba's and minicnn's copy threads (kernels/threads.py) to half of them, and this
+    minicnn first on the path (so a child imports the same package as its parent).
 
     NOTE: minicnn runs its jitted loops on half the cores BLAS has, as it does by default
     (numba_cpu._cores_shared_with_blas): a loop that starts right after a GEMM finds the
@@ -55,7 +55,7 @@ def thread_env(threads, base=None):
     """
     env = dict(os.environ if base is None else base)
     env.update({k: str(threads) for k in THREAD_VARS})
-    env["NUMBA_NUM_THREADS"] = str(max(1, threads // 2))
+    env["NUMBA_NUM_THREADS"] = env["MINICNN_COPY_THREADS"] = str(max(1, threads // 2))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
@@ -104,7 +104,11 @@ class WorkerProcess:
                 self.request("quit")
             except (WorkerError, OSError, ValueError):
                 pass
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # stuck in a call: in a session of its own, no one else ends it
+            self.proc.kill()
+            self.proc.wait()
 
 
 def quantiles(values):

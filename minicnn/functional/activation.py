@@ -19,8 +19,8 @@ class ReLU(Function):
 
     def forward(self, x):
         # NOTE: y > 0 exactly where x > 0, so y is kept instead of a mask: the next
-        # layer keeps y anyway, and the mask was one more array per ReLU.
-        # threads.elementwise(f, ...) is f(...), computed in slices over threads on many cores
+        # layer keeps y anyway, and the mask was one more array per ReLU. NumPy runs a
+        # ufunc on one core; threads.elementwise(f, ...) is f(...) in slices over threads
         self.y = threads.elementwise(backend.xp_of(x).maximum, x, 0)
         return self.y
 

@@ -6,24 +6,28 @@ Python threads at once; the slices share no element, so the result is the one
 the whole call gives, bit for bit. BLAS has its own threads for the GEMMs and the
 Numba loops theirs; this is for the rest: im2col's column copies, ReLU.
 
-How many threads: ``MINICNN_COPY_THREADS`` if set, else half the cores, as the
-Numba loops take (numba_cpu._cores_shared_with_blas); on 2 cores that is one, and
+How many threads: ``MINICNN_COPY_THREADS`` if set (the fair bench sets it as it sets
+the BLAS and Numba threads), else half the cores this process may run on, as the Numba
+loops take by default (numba_cpu._cores_shared_with_blas); on 2 cores that is one, and
 every call runs whole on the calling thread. Arrays under ``MIN_BYTES`` never split:
 handing work to another thread costs more than such a copy.
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
 MIN_BYTES = 1 << 20
 
-_pool: list = [None, 0]  # the executor, and how many workers it has
+_lock = threading.Lock()  # callers on several Python threads share one pool
+_pool = None
+_pool_workers = 0
 
 
 def count() -> int:
-    """The threads a split uses: MINICNN_COPY_THREADS, else half the cores (at least 1)."""
+    """The threads a split uses: MINICNN_COPY_THREADS, else half the usable cores (at least 1)."""
     text = os.environ.get("MINICNN_COPY_THREADS")
     if text is not None:
         try:
@@ -33,15 +37,19 @@ def count() -> int:
         if n < 1:
             raise ValueError(f"MINICNN_COPY_THREADS: expected at least 1, got {n}")
         return n
-    return max(1, (os.cpu_count() or 2) // 2)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (usable or 2) // 2)
 
 
 def _executor(workers):
-    if _pool[1] != workers:
-        if _pool[0] is not None:
-            _pool[0].shutdown(wait=True)
-        _pool[0], _pool[1] = ThreadPoolExecutor(workers, thread_name_prefix="minicnn-copy"), workers
-    return _pool[0]
+    """The shared pool, with ``workers`` threads: rebuilt only when the count changes."""
+    global _pool, _pool_workers
+    with _lock:
+        if _pool_workers != workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)  # jobs already given to it still finish
+            _pool, _pool_workers = ThreadPoolExecutor(workers, thread_name_prefix="minicnn-copy"), workers
+        return _pool
 
 
 def _threads_for(out) -> int:
@@ -62,32 +70,39 @@ def split(fn, out, *inputs) -> None:
         fn(out, *inputs)
         return
     n = out.shape[0]
+    for a in inputs:
+        if getattr(a, "ndim", 0) and a.shape[0] != n:
+            raise ValueError(f"threads.split: an input of shape {a.shape} for an output of shape {out.shape}")
     bounds = [n * i // threads for i in range(threads + 1)]
     parts = [slice(bounds[i], bounds[i + 1]) for i in range(threads)]
 
     def sliced(p):
         return [a[p] if getattr(a, "ndim", 0) else a for a in inputs]
 
-    pool = _executor(threads - 1)
+    pool = _executor(count() - 1)
     # NOTE: the calling thread takes the first part itself rather than waiting idle
     pending = [pool.submit(fn, out[p], *sliced(p)) for p in parts[1:]]
     try:
         fn(out[parts[0]], *sliced(parts[0]))
     finally:
-        for job in pending:
-            job.result()
-
-
-def elementwise(fn, x, *inputs):
-    """fn(x, *inputs) for a ufunc-like fn (one taking ``out=``), as a new array of x's shape
-    and dtype written in parts along the first axis; where nothing splits, fn(x, *inputs)."""
-    if _threads_for(x) < 2:
-        return fn(x, *inputs)
-    out = np.empty_like(x)
-    split(lambda part, *parts: fn(*parts, out=part), out, x, *inputs)
-    return out
+        wait(pending)  # no part may still be writing into out once this returns or raises
+    for job in pending:  # an error of another part (the first part's own was raised above)
+        job.result()
 
 
 def copyto(out, src, xp=np) -> None:
     """xp.copyto(out, src), split over threads (src of out's shape)."""
     split(xp.copyto, out, src)
+
+
+def elementwise(fn, x, *inputs):
+    """fn(x, *inputs) for a ufunc-like fn (one taking ``out=``) whose result has x's shape and
+    dtype, written in parts along the first axis; where nothing splits, fn(x, *inputs).
+
+    Arrays among the inputs must have x's shape to be split; with any other, it is one call.
+    """
+    if _threads_for(x) < 2 or any(getattr(a, "shape", x.shape) != x.shape for a in inputs):
+        return fn(x, *inputs)
+    out = np.empty_like(x)
+    split(lambda part, *parts: fn(*parts, out=part), out, x, *inputs)
+    return out

@@ -38,6 +38,65 @@ def test_each_part_runs_once_on_its_own_rows(split_everything):
     assert sorted(calls) == [(3, 0.0), (3, 6.0), (4, 12.0)]
 
 
+def test_the_parts_run_on_more_than_one_thread(split_everything):
+    import threading
+    import time
+
+    seen = set()
+
+    def fn(part, a):
+        seen.add(threading.get_ident())
+        time.sleep(0.05)  # so that one thread cannot take every part in turn
+        part[...] = a
+
+    threads.split(fn, np.zeros((6, 2)), np.ones((6, 2)))
+    assert len(seen) == 3
+
+
+def test_one_pool_serves_every_size_and_several_calling_threads(split_everything):
+    """Arrays of different first axes, split from two Python threads at once, share one pool."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads.copyto(np.zeros((5, 3)), np.ones((5, 3)))
+    pool = threads._pool
+    rng = np.random.default_rng(76)
+    srcs = [rng.standard_normal((n, 50)) for n in (2, 3, 64, 7) * 10]
+
+    def copy(src):
+        out = np.empty_like(src)
+        threads.copyto(out, src)
+        return np.array_equal(out, src)
+
+    with ThreadPoolExecutor(2) as callers:
+        assert all(callers.map(copy, srcs))
+    assert threads._pool is pool
+
+
+def test_an_input_of_another_first_axis_is_refused_not_misread(split_everything):
+    with pytest.raises(ValueError, match="an input of shape \\(3,\\) for an output of shape \\(4, 3\\)"):
+        threads.split(np.copyto, np.zeros((4, 3)), np.ones(3))
+    x = np.arange(9.0).reshape(3, 3)
+    a = np.array([10.0, 20.0, 30.0])  # broadcast along rows: not split, the whole call
+    np.testing.assert_array_equal(threads.elementwise(np.add, x, a), x + a)
+
+
+def test_the_first_parts_error_is_the_one_raised_once_all_parts_are_done(split_everything):
+    import time
+
+    done = []
+
+    def fn(part, a):
+        if a[0] == 0:
+            raise RuntimeError("first part")
+        time.sleep(0.05)
+        done.append(int(a[0]))
+        raise RuntimeError("a later part")
+
+    with pytest.raises(RuntimeError, match="first part"):
+        threads.split(fn, np.zeros(9), np.arange(9.0))
+    assert sorted(done) == [3, 6]  # the others had finished by then
+
+
 def test_an_elementwise_pass_split_is_bitwise_the_whole(split_everything):
     rng = np.random.default_rng(71)
     x = rng.standard_normal((8, 3, 5, 5)).astype(np.float32)
@@ -74,11 +133,12 @@ def test_small_arrays_and_one_thread_are_one_call(monkeypatch):
     assert seen == [(16, 4), (16, 4)]
 
 
-def test_thread_count_default_is_half_the_cores(monkeypatch):
+def test_thread_count_default_is_half_the_cores_this_process_may_use(monkeypatch):
     monkeypatch.delenv("MINICNN_COPY_THREADS", raising=False)
-    monkeypatch.setattr(threads.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
     assert threads.count() == 8
-    monkeypatch.setattr(threads.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert threads.count() == 1
 
 
@@ -158,3 +218,44 @@ def test_relu_forward_and_backward_split_are_bitwise_the_whole(monkeypatch):
     for a, b in zip(whole, split):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(whole[1], gy * (x0 > 0))
+
+
+@pytest.mark.parametrize(
+    "w_shape, stride, padding, bias",
+    [
+        ((5, 3, 3, 3), 1, 1, False),
+        ((5, 3, 1, 1), 1, 0, True),
+        ((5, 3, 3, 3), 2, 1, True),
+        ((2, 3, 3, 3), 1, 0, True),
+    ],
+)
+def test_every_split_copy_of_the_convolutions_equals_the_whole(monkeypatch, w_shape, stride, padding, bias):
+    """The 1x1 columns, the weight gradient's x matrix, the output without a bias, the wide
+    (phase-split) columns, and Winograd's padded input: split or whole, the same bits."""
+    import minicnn as mc
+    from minicnn import kernels
+
+    rng = np.random.default_rng(77 + stride + padding + w_shape[2])
+    x = rng.standard_normal((6, 3, 10, 10)).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    b = rng.standard_normal(w_shape[0]).astype(np.float32) if bias else None
+    geometry = ((stride, stride), (padding, padding), (1, 1), 1)
+
+    def run():
+        out = []
+        for tier in ("numpy", "auto"):
+            with mc.use_kernels(tier):
+                K = kernels.for_array(x)
+                y = K.conv2d_forward(x, w, b, *geometry)
+                gy = np.random.default_rng(78).standard_normal(y.shape).astype(np.float32)
+                out.append(y)
+                out.append(K.conv2d_input_grad(gy, w, x.shape, *geometry))
+                out.append(K.conv2d_weight_grad(gy, x, w.shape, *geometry))
+        return out
+
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "1")
+    whole = run()
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "3")
+    monkeypatch.setattr(threads, "MIN_BYTES", 0)
+    for a, c in zip(whole, run()):
+        np.testing.assert_array_equal(a, c)
