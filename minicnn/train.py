@@ -362,7 +362,7 @@ def fit(
         return row
 
     kept = start if path else 0
-    epoch = start
+    done = start  # epochs finished, each with its checkpoint written
     try:
         for epoch in range(start, epochs):
             row = run_epoch(epoch)
@@ -370,6 +370,7 @@ def fit(
             if path and lead:
                 io.save(checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta), path)
                 kept = epoch + 1
+            done = epoch + 1
             Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
             if any(cb(epoch, row, model) for cb in callbacks):
                 break
@@ -377,7 +378,10 @@ def fit(
         err.kept = kept  # the epochs in the checkpoint, which stays as it was
         raise
     except KeyboardInterrupt:
-        raise Interrupted(epoch + 1, kept) from None
+        # NOTE: the epoch cut short is the one after the last finished: Ctrl-C can land
+        # after an epoch's checkpoint is written (while its line prints, in a callback),
+        # and that epoch is done. max(): it can land between the two assignments above.
+        raise Interrupted(max(done, kept) + 1, kept) from None
     return history
 
 

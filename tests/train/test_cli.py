@@ -358,7 +358,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp
     assert main(args + ["--out", str(tmp_path / "cut")]) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == (
-        "python -m minicnn train: interrupted in epoch 1; the checkpoint of epoch 1 "
+        "python -m minicnn train: interrupted in epoch 2; the checkpoint of epoch 1 "
         "is kept; resume with --resume"
     )
     monkeypatch.undo()

@@ -278,10 +278,12 @@ def test_ctrl_c_raises_interrupted_with_the_epoch_and_the_checkpoint_kept(tmp_pa
             callbacks=(stop,),
             progress=False,
         )
-    assert (caught.value.epoch, caught.value.kept) == (2, 2)  # stopped after epoch 2's save
+    # stopped after epoch 2's save: epoch 2 is done, the one cut short is 3
+    assert (caught.value.epoch, caught.value.kept) == (3, 2)
+    assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 2
     with pytest.raises(Interrupted) as caught:
         fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, callbacks=(stop,), progress=False)
-    assert caught.value.kept == 0  # no out: nothing kept
+    assert (caught.value.epoch, caught.value.kept) == (3, 0)  # no out: nothing kept
 
 
 class WithAuxHead(nn.Module):
