@@ -2,6 +2,7 @@
 
     python benchmarks/ab_env.py --model resnet20 --a "NUMBA_NUM_THREADS=2 NUMBA_THREADING_LAYER=workqueue"
     python benchmarks/ab_env.py --model lenet5 --threads 16 --a "NUMBA_NUM_THREADS=16 OMP_WAIT_POLICY=passive"
+    python benchmarks/ab_env.py --model lenet5 --a "" --b "PYTHONPATH=<another checkout>"  # two versions
 
 Both sides start from the bench's thread variables (``fair.thread_env``: BLAS and OpenMP
 on --threads, Numba on half of them); side A then sets the variables given by --a, side B
@@ -11,7 +12,9 @@ process cannot change them after start. The rounds alternate as in ``--compare t
 (minicnn.bench.fair), on --pairs pairs of fresh processes; the script prints each side's
 median of per-round medians, the ratio A/B and the spread of the per-round ratios, and
 writes them as JSON with --out,
-with what each process reported it ran with (its variables, Numba's threading layer).
+with what each process reported it ran with (its variables, Numba's threading layer,
+where it imported minicnn from: the workers start outside the working directory, so
+PYTHONPATH decides).
 """
 
 import argparse
@@ -63,6 +66,8 @@ def main():
         f"{case} {mode} ({a.tier}, {a.threads} threads): A [{a.a}] {s['a']['median'] * 1e3:.2f} ms, "
         f"B [{a.b or 'bench defaults'}] {s['b']['median'] * 1e3:.2f} ms, {fair.spread_line(s)}"
     )
+    for side, info in (("A", s["info_a"]), ("B", s["info_b"])):
+        print(f"  {side} imported minicnn from {info.get('package', 'a version that does not say')}")
     if a.out:
         fair.write_summary(a.out, s)
 

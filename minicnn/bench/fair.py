@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -75,6 +76,9 @@ class WorkerProcess:
         # coordinator, which says so in one line and closes its workers; each worker
         # would print a traceback of its own. A worker whose coordinator is gone reads
         # the end of its input and exits.
+        # NOTE: started outside the working directory: ``python -m`` puts its directory
+        # first on the path, and in a checkout that would import the checkout's minicnn
+        # whatever PYTHONPATH says (so an A/B of two versions would time one twice).
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -82,6 +86,7 @@ class WorkerProcess:
             env=thread_env(threads) if env is None else env,
             text=True,
             start_new_session=True,
+            cwd=tempfile.gettempdir(),
         )
 
     def request(self, cmd, **msg):

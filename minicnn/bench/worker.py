@@ -136,6 +136,7 @@ class Worker:
 
             out.update(
                 version=__version__,
+                package=os.path.dirname(os.path.abspath(backend.__file__)),  # which checkout ran
                 threads=self.threads,
                 tier=backend.kernel_tier(),
                 allocator=system.ALLOCATION,

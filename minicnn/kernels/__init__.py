@@ -5,7 +5,8 @@
     im2col.py     vectorized xp code (NumPy, and the same lines on CuPy): the default;
     xp_pool.py    im2col.py holds convolution (strided.py its phase split), xp_pool.py
     xp_norm.py    pooling, xp_norm.py LRN and batch norm
-    numba_cpu.py  jitted loops for what NumPy does badly (scatter-adds, windows)
+    numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm)
+    numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same with jitted tile transforms (its forward is in "auto")
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
@@ -59,12 +60,14 @@ KERNELS = (
 # NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
 # its add.at. Both read the same argmax (h*W + w), so forward and backward mix.
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
-# to im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
+# to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py). The depthwise loops come first
-# and send every other convolution on: the forward to Winograd, the gradients to im2col.
+# and send every other convolution on: the forward to Winograd, the gradients to
+# numba_im2col (im2col.py's with jitted copies).
 AUTO = {
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
+    "numba_im2col": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_cpu": (
         "max_pool2d_forward",
         "lrn_forward",
@@ -82,7 +85,7 @@ TIERS = {
     "reference": ("reference",),
     "numpy-simple": ("simple",) + _XP + ("reference",),
     "numpy": _XP + ("reference",),
-    "numba": ("numba_cpu",) + _XP + ("reference",),
+    "numba": ("numba_im2col", "numba_cpu") + _XP + ("reference",),
     "cuda": ("cupy_gpu",) + _XP,
 }
 

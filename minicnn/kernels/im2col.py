@@ -23,17 +23,32 @@ from .workspaces import handed_out, new_or_workspace, padded, workspace
 def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> tuple[Array, Pair]:
     """The windows of x as columns: cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*sh + u*dh, j*sw + v*dw].
 
-    A strided view picks every window without copying (as_strided: the view's
-    strides step through the padded array), then one copy writes it into the
-    GEMM layout. Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW)); cols is a
-    new array, the caller's to keep.
+    Returns (cols of shape (C*KH*KW, N*OH*OW), (OH, OW)); cols is a new array, the
+    caller's to keep (``copy_windows`` writes it).
     """
     return _im2col_into(x, kernel_size, stride, padding, dilation, role=None)
 
 
-def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
+def copy_windows(xpad: Array, cols: Array, stride: Pair, dilation: Pair) -> None:
+    """cols[c, u, v, n, i, j] = xpad[n, c, i*sh + u*dh, j*sw + v*dw] for cols (C, KH, KW, N, OH, OW).
+
+    A strided view picks every window without copying (as_strided: the view's
+    strides step through the padded array), then one copy writes it into the
+    GEMM layout. (numba_im2col.py has the same copy as a jitted loop.)
+    """
+    xp = backend.xp_of(xpad)
+    (sh, sw), (dh, dw) = stride, dilation
+    sN, sC, sH, sW = xpad.strides
+    view = xp.lib.stride_tricks.as_strided(
+        xpad, shape=cols.shape, strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw)
+    )
+    threads.copyto(cols, view, xp)
+
+
+def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols", windows=copy_windows):
     """im2col written into the workspace of ``role`` (a new array for None): the
-    convolution kernels' private copy, valid until their next call."""
+    convolution kernels' private copy, valid until their next call. ``windows``
+    copies the windows of the padded x into the columns (``copy_windows``' arguments)."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
@@ -42,13 +57,8 @@ def _im2col_into(x, kernel_size, stride, padding, dilation, role="cols"):
         cols = new_or_workspace(role, (C, N, H * W), x.dtype, xp)  # 1x1: the columns are x itself
         threads.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2), xp)
         return cols.reshape(C, N * H * W), (OH, OW)
-    xpad = padded(x, ph, pw)
-    sN, sC, sH, sW = xpad.strides
-    view = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(C, KH, KW, N, OH, OW), strides=(sC, sH * dh, sW * dw, sN, sH * sh, sW * sw)
-    )
     cols = new_or_workspace(role, (C, KH, KW, N, OH, OW), x.dtype, xp)
-    threads.copyto(cols, view, xp)
+    windows(padded(x, ph, pw), cols, stride, dilation)
     return cols.reshape(C * KH * KW, N * OH * OW), (OH, OW)
 
 
@@ -110,19 +120,36 @@ def _strided(x, kernel_size, stride):
 
 
 def conv2d_forward(
-    x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
+    x: Array,
+    weight: Array,
+    bias: Array | None,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+    *,
+    windows=copy_windows,
 ) -> Array:
-    """Y_g = W_g @ im2col(x)_g for each group g, plus the bias."""
+    """Y_g = W_g @ im2col(x)_g for each group g, plus the bias. (``windows``: see ``_im2col_into``.)"""
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
-        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation)
+        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation, windows=windows)
         width = OW
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
 
 
 def conv2d_input_grad(
-    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+    gy: Array,
+    weight: Array,
+    x_shape: Shape,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+    *,
+    windows=copy_windows,
+    scatter=None,
 ) -> Array:
     """gX = col2im(W_g^T @ gY_g) for each group, computed by one of three algorithms:
 
@@ -134,6 +161,9 @@ def conv2d_input_grad(
     - a strided convolution (on NumPy): the phase split's col2im (strided.py), whose
       scatter adds whole contiguous runs instead of every s-th cell;
     - otherwise col2im(W^T @ gY) as written.
+
+    ``windows`` and ``scatter`` (col2im's arguments; this module's when None) copy
+    the windows into columns and add the columns back.
     """
     full = full_padding(weight.shape, stride, padding, dilation, groups)
     if full is not None:
@@ -142,17 +172,25 @@ def conv2d_input_grad(
             gy,
             ("cols", full, dilation, weight.shape[2:]),
             "cols",
-            lambda: _im2col_into(gy, weight.shape[2:], (1, 1), full, dilation)[0],
+            lambda: _im2col_into(gy, weight.shape[2:], (1, 1), full, dilation, windows=windows)[0],
         )
         return _weight_times_columns(flipped_transposed_weight(weight, groups), cols, None, N, H, W, groups)
     gcols = _input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
     if _strided(gy, weight.shape[2:], stride):
         return strided.col2im(gcols, x_shape, weight.shape[2:], stride, padding, dilation)
-    return col2im(gcols, x_shape, stride, padding, dilation)
+    return (scatter or col2im)(gcols, x_shape, stride, padding, dilation)
 
 
 def conv2d_weight_grad(
-    gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+    gy: Array,
+    x: Array,
+    weight_shape: Shape,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+    *,
+    windows=copy_windows,
 ) -> Array:
     """gW_g = gY_g @ im2col(x)_g^T (the columns rebuilt from x rather than kept from forward).
 
@@ -169,7 +207,7 @@ def conv2d_weight_grad(
             gy,
             ("cols", full, dilation, (KH, KW)),
             "cols",
-            lambda: _im2col_into(gy, (KH, KW), (1, 1), full, dilation)[0],
+            lambda: _im2col_into(gy, (KH, KW), (1, 1), full, dilation, windows=windows)[0],
         )
         xmat = workspace("x", (C, N, H * W), x.dtype, xp)
         threads.copyto(xmat, x.reshape(N, C, H * W).transpose(1, 0, 2), xp)
@@ -182,7 +220,7 @@ def conv2d_weight_grad(
     if _strided(x, (KH, KW), stride):
         cols, _ = strided._columns_into(x, (KH, KW), stride, padding, dilation)
     else:
-        cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation)
+        cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
     gym = _gy_matrix(gy, x.shape, weight_shape, stride, padding, dilation, groups)
     cols = cols.reshape(groups, Cg * KH * KW, -1)
     # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both

@@ -2,8 +2,9 @@
 
 Each kernel is a plain Python function first (``_name_py``), so tests can run
 it without compiling, and jitted second (``cache=True``; ``parallel=True``
-where it pays). ``use_kernels("numba")`` uses them all; ``"auto"`` only those
-listed in ``kernels.AUTO`` (the ones that beat the xp tier).
+where it pays). ``use_kernels("numba")`` uses them all, with numba_im2col.py's
+convolution; ``"auto"`` only those listed in ``kernels.AUTO`` (the ones that beat the
+xp tier).
 """
 
 import contextlib
@@ -13,7 +14,6 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import im2col, strided
 from .sizes import conv_out_size
 from .workspaces import new_zeros
 
@@ -37,71 +37,6 @@ def _cores_shared_with_blas():
         yield
     finally:
         numba.set_num_threads(previous)
-
-
-# --- convolution ------------------------------------------------------------
-# The GEMMs stay in BLAS (im2col.py); only col2im's scatter-add is a loop here.
-
-
-def _col2im_py(cols, ph, pw, sh, sw, dh, dw, gx):
-    """gx[n, c, i*sh + u*dh - ph, j*sw + v*dw - pw] += cols[c, u, v, n, i, j], padding dropped.
-
-    One channel per parallel iteration: channels never share a cell, so no two
-    threads add into the same place. The (n, c) plane of gx stays in cache
-    while all KH*KW taps add into it, and the range of i and j that lands
-    inside the image is worked out once per tap, so the inner loop has no
-    branch and compiles to vector adds.
-    """
-    C, KH, KW, N, OH, OW = cols.shape
-    H, W = gx.shape[2], gx.shape[3]
-    for c in numba.prange(C):
-        for n in range(N):
-            for u in range(KH):
-                i_lo = max(0, -((u * dh - ph) // sh))  # first i with h >= 0
-                i_hi = min(OH, (H - 1 - u * dh + ph) // sh + 1)  # one past the last with h < H
-                for v in range(KW):
-                    j_lo = max(0, -((v * dw - pw) // sw))
-                    j_hi = min(OW, (W - 1 - v * dw + pw) // sw + 1)
-                    for i in range(i_lo, i_hi):
-                        h = i * sh + u * dh - ph
-                        for j in range(j_lo, j_hi):
-                            gx[n, c, h, j * sw + v * dw - pw] += cols[c, u, v, n, i, j]
-
-
-_col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
-
-
-def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
-    """The adjoint of im2col (see im2col.col2im), as one jitted scatter-add."""
-    gx = new_zeros(x_shape, cols.dtype, np)
-    with _cores_shared_with_blas():
-        _col2im(
-            np.ascontiguousarray(cols),
-            padding[0],
-            padding[1],
-            stride[0],
-            stride[1],
-            dilation[0],
-            dilation[1],
-            gx,
-        )
-    return gx
-
-
-def conv2d_input_grad(
-    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
-) -> Array:
-    """gX = col2im(W^T @ gY): the GEMM in BLAS, the scatter-add jitted.
-
-    Where the xp tier needs no direct col2im, its kernel runs instead: a "same"
-    convolution (a convolution of gy) or a strided one (the phase split adds whole runs).
-    """
-    if im2col.full_padding(weight.shape, stride, padding, dilation, groups) is not None or strided.applies(
-        weight.shape[2:], stride
-    ):
-        return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
-    gcols = im2col._input_grad_columns(gy, weight, x_shape, stride, padding, dilation, groups)
-    return col2im(gcols, x_shape, stride, padding, dilation)
 
 
 # --- pooling ----------------------------------------------------------------

@@ -26,7 +26,8 @@ the order in which threads finish. (The weight gradient's float64 sums are added
 chunk, so its last bits may differ with the number of threads.)
 
 Any other convolution goes on: the forward to ``numba_winograd.py`` (3x3
-stride-1 layers; it sends the rest to im2col.py), the gradients to ``im2col.py``.
+stride-1 layers; it sends the rest to numba_im2col.py), the gradients to
+``numba_im2col.py`` (im2col.py's, with jitted copies).
 Each kernel is a plain Python function first (``_name_py``) and jitted second, as
 in numba_cpu.py.
 """
@@ -34,7 +35,7 @@ in numba_cpu.py.
 import numba
 import numpy as np
 
-from . import im2col, numba_winograd
+from . import numba_im2col, numba_winograd
 from .numba_cpu import _cores_shared_with_blas
 from .sizes import conv_out_size
 
@@ -204,9 +205,9 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
 
 
 def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
-    """gx of a depthwise convolution (see the module docstring); others: im2col.py."""
+    """gx of a depthwise convolution (see the module docstring); others: numba_im2col.py."""
     if not applies(x_shape, weight.shape, groups):
-        return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
+        return numba_im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
     N, C, H, W = x_shape
     OH, OW = gy.shape[2], gy.shape[3]
     gx = np.empty(x_shape, dtype=gy.dtype)
@@ -224,9 +225,9 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
 
 
 def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
-    """gW of a depthwise convolution (see the module docstring); others: im2col.py."""
+    """gW of a depthwise convolution (see the module docstring); others: numba_im2col.py."""
     if not applies(x.shape, weight_shape, groups):
-        return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
+        return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     OH, OW = gy.shape[2], gy.shape[3]
     KH, KW = weight_shape[2], weight_shape[3]

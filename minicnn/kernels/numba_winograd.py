@@ -13,14 +13,15 @@ Each 4-vector product with B^T, A^T or A is one small function of its entries
 (``_bt``, ``_at``, ``_a``): a tile's transform is that function down its columns,
 then along its rows. One row of tiles (n, i) per parallel iteration: rows of tiles
 share no output. Each loop is a plain Python function first (``_name_py``) and
-jitted second, as in numba_cpu.py.
+jitted second, as in numba_cpu.py. Convolutions that winograd.py sends to im2col.py
+go to numba_im2col.py here: the same code with jitted copies.
 """
 
 import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import im2col, threads, winograd
+from . import numba_im2col, threads, winograd
 from .numba_cpu import _cores_shared_with_blas
 from .workspaces import workspace, zeroed
 
@@ -170,7 +171,7 @@ def conv2d_forward(
 ) -> Array:
     """winograd.conv2d_forward with jitted transforms."""
     if not winograd.applies(weight.shape, stride, dilation, groups):
-        return im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
+        return numba_im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
     return winograd.convolve(x, weight, bias, padding, data_tiles, output_tiles)
 
 
@@ -179,7 +180,7 @@ def conv2d_input_grad(
 ) -> Array:
     """winograd.conv2d_input_grad with jitted transforms."""
     if not winograd.applies(weight.shape, stride, dilation, groups) or max(padding) > 2:
-        return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
+        return numba_im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
     return winograd.convolve(
         gy, *winograd.input_grad_as_convolution(weight, padding), data_tiles, output_tiles
     )
@@ -190,5 +191,5 @@ def conv2d_weight_grad(
 ) -> Array:
     """winograd.conv2d_weight_grad with jitted transforms."""
     if not winograd.applies(weight_shape, stride, dilation, groups):
-        return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
+        return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
     return winograd.weight_gradient(gy, x, padding, data_tiles, gy_tiles)

@@ -385,3 +385,27 @@ def test_the_worker_builds_the_graph_step_when_asked(monkeypatch, graph):
     w = worker.Worker("minicnn", 1)
     w.build("model", "lenet5", "train", tier="auto", batch=2, device="cpu", warmup=0, graph=graph)
     assert seen == [graph]
+
+
+def test_a_worker_imports_the_minicnn_its_pythonpath_names_even_from_a_checkout(tmp_path, monkeypatch):
+    """An A/B of two versions sets PYTHONPATH on one side; run from a checkout, ``python -m``
+    would put the checkout first and both sides would time the same code."""
+    import shutil
+
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    other = tmp_path / "other"
+    shutil.copytree(
+        os.path.join(here, "minicnn"), other / "minicnn", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    monkeypatch.chdir(here)  # a directory with a minicnn package in it
+    env = dict(fair.thread_env(1), PYTHONPATH=str(other))
+    w = fair.WorkerProcess("minicnn", 1, env=env)
+    try:
+        assert w.request("info")["package"] == str(other / "minicnn")
+    finally:
+        w.close()
+    w = fair.WorkerProcess("minicnn", 1)  # by default: this checkout's minicnn
+    try:
+        assert w.request("info")["package"] == os.path.join(here, "minicnn")
+    finally:
+        w.close()

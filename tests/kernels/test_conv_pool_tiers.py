@@ -278,16 +278,27 @@ def test_pair():
 @pytest.mark.numba
 def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
     from minicnn.kernels import numba_cpu as nb
+    from minicnn.kernels import numba_im2col
 
-    x, w, _, y, gy = conv_arrays(rng, "groups2_dilated", np.float64)
-    params = CONV["groups2_dilated"][2:]
-    (N, C, _, _), (_, _, KH, KW), (_, _, OH, OW) = x.shape, w.shape, gy.shape
+    # the window copy and col2im at stride 1: a padded image, a 5x3 kernel
+    (N, C, H, W), (KH, KW), (ph, pw) = (2, 3, 6, 7), (5, 3), (2, 1)
+    x = rng.standard_normal((N, C, H, W))
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    OH, OW = H + 2 * ph - KH + 1, W + 2 * pw - KW + 1
+    geometry = ((1, 1), (ph, pw), (1, 1))
+    want, _ = im2col.im2col(x, (KH, KW), *geometry)
+    for windows in (numba_im2col._windows_py, numba_im2col._windows):
+        cols = np.full((C, KH, KW, N, OH, OW), np.nan)
+        windows(xpad, cols)
+        np.testing.assert_array_equal(cols.reshape(want.shape), want)
     cols = rng.standard_normal((C, KH, KW, N, OH, OW))
-    out_py, out_jit = np.zeros(x.shape), np.zeros(x.shape)
-    nb._col2im_py(cols, *params[1], *params[0], *params[2], out_py)
-    nb._col2im(cols, *params[1], *params[0], *params[2], out_jit)
-    close(out_py, out_jit, np.float64)
-    close(out_py, im2col.col2im(cols, x.shape, *params[:3]), np.float64)
+    sums = []
+    for col2im in (numba_im2col._col2im_py, numba_im2col._col2im):
+        gxpad = np.zeros(xpad.shape)
+        col2im(cols, gxpad)
+        sums.append(gxpad[:, :, ph : ph + H, pw : pw + W])
+    np.testing.assert_array_equal(sums[0], sums[1])
+    close(sums[0], im2col.col2im(cols, x.shape, *geometry), np.float64)
 
     shape, k, s, p, ceil_mode = POOL["pad_ceil"]
     planes = distinct(rng, shape, np.float64).reshape(-1, *shape[2:])
@@ -306,6 +317,44 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
         results.append((yp, arg, gmax, gavg))
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize(
+    "name, jitted",
+    [("stride1_5x5_unpadded", True), ("3x3_pad", True), ("groups2_dilated", False), ("11x11_stride4", False)],
+)
+def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted, monkeypatch, rng):
+    """Every convolution that is neither depthwise nor Winograd's reaches numba_im2col.py; its
+    loops copy at stride 1 and dilation 1, the rest keep im2col.py's copies."""
+    from minicnn.kernels import numba_im2col
+
+    calls = []
+    for loop in ("_windows", "_col2im"):
+        original = getattr(numba_im2col, loop)
+        monkeypatch.setattr(
+            numba_im2col, loop, lambda *a, loop=loop, original=original: calls.append(loop) or original(*a)
+        )
+    params = CONV[name][2:]
+    x, w, b, y, gy = conv_arrays(rng, name, np.float64)
+    K = kernels.get("auto")
+    close(K.conv2d_forward(x, w, b, *params), y, np.float64)
+    close(
+        K.conv2d_input_grad(gy, w, x.shape, *params),
+        reference.conv2d_input_grad(gy, w, x.shape, *params),
+        np.float64,
+    )
+    close(
+        K.conv2d_weight_grad(gy, x, w.shape, *params),
+        reference.conv2d_weight_grad(gy, x, w.shape, *params),
+        np.float64,
+    )
+    if not jitted:
+        assert calls == []
+    elif name == "3x3_pad":  # forward by Winograd, widening: gx by col2im, gW from x's windows
+        assert calls == ["_col2im", "_windows"]
+    else:  # forward and gW from x's windows, gx by col2im
+        assert calls == ["_windows", "_col2im", "_windows"]
 
 
 @pytest.mark.numba

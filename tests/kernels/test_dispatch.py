@@ -32,7 +32,7 @@ def test_which_follows_the_auto_table():
         assert kernels.which("max_pool2d_input_grad") == "minicnn.kernels.xp_pool.max_pool2d_input_grad"
     with mc.use_kernels("numba"):
         assert kernels.which("max_pool2d_input_grad") == "minicnn.kernels.numba_cpu.max_pool2d_input_grad"
-        assert kernels.which("conv2d_weight_grad") == "minicnn.kernels.im2col.conv2d_weight_grad"
+        assert kernels.which("conv2d_weight_grad") == "minicnn.kernels.numba_im2col.conv2d_weight_grad"
 
 
 def test_every_tier_answers_every_kernel_and_its_repr_lists_them():

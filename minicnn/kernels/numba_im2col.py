@@ -1,0 +1,117 @@
+"""im2col.py's convolution with its two copies as jitted loops (stride 1, dilation 1).
+
+The GEMMs, the workspaces and the choice of algorithm are im2col.py's; only the
+copies between images and columns are loops here:
+
+    cols[c, u, v, n, i, j]  = xpad[n, c, i + u, j + v]      the windows (im2col)
+    gxpad[n, c, i + u, j + v] += cols[c, u, v, n, i, j]      their adjoint (col2im)
+
+NumPy makes the first one copy through a six-axis strided view, and the second
+KH*KW strided slice additions; both move rows of only OW values at a time (10 in
+LeNet-5's second convolution), and pay NumPy's per-row overhead on each. The loops
+run the same rows as vector moves. The index into the padded image never goes
+below zero, so Numba needs no wraparound check there and the inner loop compiles to
+vector loads and stores. Strided and dilated convolutions keep im2col.py's copies
+(on NumPy the strided ones take the phase split, strided.py). One channel per
+parallel iteration: channels share no cell, so no two threads add into the same
+place. Each loop is a plain Python function first (``_name_py``) and jitted
+second, as in numba_cpu.py.
+"""
+
+import numba
+import numpy as np
+
+from ..backend import Array, Pair, Shape
+from . import im2col
+from .numba_cpu import _cores_shared_with_blas
+from .workspaces import workspace
+
+
+def _windows_py(xpad, cols):
+    """cols[c, u, v, n, i, j] = xpad[n, c, i + u, j + v]: every stride-1 window, as columns."""
+    C, KH, KW, N, OH, OW = cols.shape
+    for c in numba.prange(C):
+        for u in range(KH):
+            for v in range(KW):
+                for n in range(N):
+                    for i in range(OH):
+                        for j in range(OW):
+                            cols[c, u, v, n, i, j] = xpad[n, c, i + u, j + v]
+
+
+def _col2im_py(cols, gxpad):
+    """gxpad[n, c, i + u, j + v] += cols[c, u, v, n, i, j]: each column entry back onto its cell.
+
+    ``+=``: neighbouring windows overlap, and every read of a cell sends it a gradient.
+    The (n, c) plane stays in cache while all KH*KW taps add into it.
+    """
+    C, KH, KW, N, OH, OW = cols.shape
+    for c in numba.prange(C):
+        for n in range(N):
+            for u in range(KH):
+                for v in range(KW):
+                    for i in range(OH):
+                        for j in range(OW):
+                            gxpad[n, c, i + u, j + v] += cols[c, u, v, n, i, j]
+
+
+_windows = numba.njit(cache=True, parallel=True)(_windows_py)
+_col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
+
+
+def _plain(stride: Pair, dilation: Pair) -> bool:
+    return tuple(stride) == tuple(dilation) == (1, 1)
+
+
+def copy_windows(xpad: Array, cols: Array, stride: Pair, dilation: Pair) -> None:
+    """im2col.copy_windows, as a jitted loop at stride 1 and dilation 1."""
+    if not _plain(stride, dilation):
+        im2col.copy_windows(xpad, cols, stride, dilation)
+        return
+    with _cores_shared_with_blas():
+        _windows(np.ascontiguousarray(xpad), cols)
+
+
+def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
+    """im2col.col2im, as a jitted loop at stride 1 and dilation 1: a new (N, C, H, W) array.
+
+    The sum goes into a zeroed padded image (a workspace), so every column entry has a
+    cell; the border, the gradient of the padding, is dropped at the end.
+    """
+    if not _plain(stride, dilation):
+        return im2col.col2im(cols, x_shape, stride, padding, dilation)
+    N, C, H, W = x_shape
+    (ph, pw) = padding
+    gxpad = workspace("col2im", (N, C, H + 2 * ph, W + 2 * pw), cols.dtype, np)  # OH + KH - 1 rows
+    gxpad.fill(0)
+    with _cores_shared_with_blas():
+        _col2im(np.ascontiguousarray(cols), gxpad)
+    return np.ascontiguousarray(gxpad[:, :, ph : ph + H, pw : pw + W])
+
+
+# --- the kernels ------------------------------------------------------------
+
+
+def conv2d_forward(
+    x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
+    """im2col.conv2d_forward with the windows copied by a jitted loop."""
+    return im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, windows=copy_windows)
+
+
+def conv2d_input_grad(
+    gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
+    """im2col.conv2d_input_grad with gy's windows copied and col2im's sum added by jitted loops."""
+    return im2col.conv2d_input_grad(
+        gy, weight, x_shape, stride, padding, dilation, groups, windows=copy_windows, scatter=col2im
+    )
+
+
+def conv2d_weight_grad(
+    gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> Array:
+    """im2col.conv2d_weight_grad with the windows of x (or of gy) copied by a jitted loop."""
+    return im2col.conv2d_weight_grad(
+        gy, x, weight_shape, stride, padding, dilation, groups, windows=copy_windows
+    )
