@@ -24,12 +24,15 @@ from minicnn.bench import fair
 
 
 def parse_assignments(text):
-    """ "A=1 B=x" -> {"A": "1", "B": "x"}; a word without "=" is an error."""
+    """ "A=1 B=x" -> {"A": "1", "B": "x"}; a word without "=" is an error. PYTHONPATH's
+    folders are made absolute: the workers start in a directory of their own."""
     out = {}
     for word in text.split():
         name, eq, value = word.partition("=")
         if not eq or not name:
             raise SystemExit(f"ab_env.py: expected NAME=VALUE, got {word!r}")
+        if name == "PYTHONPATH":
+            value = os.pathsep.join(os.path.abspath(p) for p in value.split(os.pathsep) if p)
         out[name] = value
     return out
 

@@ -5,9 +5,11 @@
     python benchmarks/ab_kernels.py --kernel numba_winograd --only conv2d_forward --model resnet20
     python benchmarks/ab_kernels.py --kernel numba_cpu --only max_pool2d_input_grad --extend --model lenet5
 
-Side A has the module named by --kernel in the Numba chain, right after numba_cpu, and
-first in "auto" (which takes every kernel it has, or those named by --only), side B has it in no chain
-(kernels.TIERS and kernels.AUTO are edited before anything is built). The two are timed in
+Side A has the module named by --kernel first in the Numba chain and first in "auto"
+(which takes every kernel it has, or those named by --only), side B has it in no chain
+(kernels.TIERS and kernels.AUTO are edited before anything is built). A module that
+others call directly (numba_im2col, the fallback of the depthwise and Winograd modules)
+cannot be taken out this way: compare two checkouts with ab_env.py instead. The two are timed in
 alternating rounds (minicnn.bench.fair) on --pairs pairs of fresh processes, with the
 same thread variables, and the script prints each side's median of per-round medians,
 the ratio A/B, the spread of the per-round ratios and each pair's ratio. Writes the
@@ -27,27 +29,33 @@ from minicnn.bench import fair, worker
 def child(module, side, threads, only=None, extend=False):
     """A worker (bench/worker.py protocol) whose numba and auto tiers have ``module`` or lack it
     (with ``extend``: whose auto tier takes the ``only`` kernels from it as well, or does not)."""
-    import importlib
-
     from minicnn import kernels
 
+    edit_tables(kernels, module, side, only, extend)
+    worker.serve_stdio(worker.Worker("minicnn", threads))
+
+
+def edit_tables(kernels, module, side, only=None, extend=False):
+    """Edit ``kernels.TIERS`` and ``kernels.AUTO`` in place for one side (see the docstring)."""
+    import importlib
+
+    only = only or ()
     if extend:
         lent = tuple(n for n in kernels.AUTO.get(module, ()) if n not in only)
         kernels.AUTO[module] = lent + (tuple(only) if side == "with" else ())
-        return worker.serve_stdio(worker.Worker("minicnn", threads))
+        return
     for tier, chain in kernels.TIERS.items():
         kernels.TIERS[tier] = tuple(m for m in chain if m != module)
     kernels.AUTO.pop(module, None)
     if side == "with":
         lent = importlib.import_module(f"minicnn.kernels.{module}")
-        kernels.TIERS["numba"] = ("numba_cpu", module) + kernels.TIERS["numba"][1:]
+        kernels.TIERS["numba"] = (module,) + kernels.TIERS["numba"]
         names = only or kernels.KERNELS
         # first in the table: where another module lends the same kernel, side A takes this one
         rest = dict(kernels.AUTO)
         kernels.AUTO.clear()
         kernels.AUTO[module] = tuple(n for n in names if hasattr(lent, n))
         kernels.AUTO.update(rest)
-    worker.serve_stdio(worker.Worker("minicnn", threads))
 
 
 def main():

@@ -299,6 +299,8 @@ def _run(args):
             kept = f"no epoch had finished; {stop.restored}, unchanged"
         else:
             kept = "no epoch had finished, so there is no checkpoint to resume from"
+        if stop.epoch is None:  # every epoch had finished and its checkpoint is written
+            return 130, f"interrupted after the last epoch; the checkpoint of epoch {stop.kept} is kept"
         return 130, f"interrupted in epoch {stop.epoch}; {kept}"
     except KeyboardInterrupt:
         return 130, "interrupted"

@@ -56,10 +56,13 @@ class NonFiniteParameterError(NonFiniteError):
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during ``fit``: ``epoch`` is the epoch that was running (1-based), ``kept`` the
-    number of epochs in the checkpoint left on disk (0 when there is none)."""
+    number of epochs in the checkpoint left on disk (0 when there is none). ``epoch`` is None
+    when every epoch had finished (Ctrl-C came as the last one's line printed)."""
 
     def __init__(self, epoch, kept):
-        super().__init__(f"interrupted in epoch {epoch}")
+        super().__init__(
+            "interrupted after the last epoch" if epoch is None else f"interrupted in epoch {epoch}"
+        )
         self.epoch, self.kept = epoch, kept
 
 
@@ -367,8 +370,11 @@ def fit(
         for epoch in range(start, epochs):
             row = run_epoch(epoch)
             history.append(row)
-            if path and lead:
-                io.save(checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta), path)
+            if path:
+                if lead:  # one rank writes the checkpoint; every rank knows what it holds
+                    io.save(
+                        checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta), path
+                    )
                 kept = epoch + 1
             done = epoch + 1
             Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
@@ -381,7 +387,8 @@ def fit(
         # NOTE: the epoch cut short is the one after the last finished: Ctrl-C can land
         # after an epoch's checkpoint is written (while its line prints, in a callback),
         # and that epoch is done. max(): it can land between the two assignments above.
-        raise Interrupted(max(done, kept) + 1, kept) from None
+        running = max(done, kept) + 1
+        raise Interrupted(running if running <= epochs else None, kept) from None
     return history
 
 

@@ -76,9 +76,10 @@ class WorkerProcess:
         # coordinator, which says so in one line and closes its workers; each worker
         # would print a traceback of its own. A worker whose coordinator is gone reads
         # the end of its input and exits.
-        # NOTE: started outside the working directory: ``python -m`` puts its directory
-        # first on the path, and in a checkout that would import the checkout's minicnn
-        # whatever PYTHONPATH says (so an A/B of two versions would time one twice).
+        # NOTE: started in an empty directory of its own: ``python -m`` puts the working
+        # directory first on the path, and in a checkout that would import the checkout's
+        # minicnn whatever PYTHONPATH says (so an A/B of two versions would time one twice)
+        self._cwd = tempfile.TemporaryDirectory(prefix="minicnn-worker-")
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -86,7 +87,7 @@ class WorkerProcess:
             env=thread_env(threads) if env is None else env,
             text=True,
             start_new_session=True,
-            cwd=tempfile.gettempdir(),
+            cwd=self._cwd.name,
         )
 
     def request(self, cmd, **msg):
@@ -114,6 +115,7 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:  # stuck in a call: in a session of its own, no one else ends it
             self.proc.kill()
             self.proc.wait()
+        self._cwd.cleanup()
 
 
 def quantiles(values):

@@ -63,11 +63,10 @@ KERNELS = (
 # to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py). The depthwise loops come first
 # and send every other convolution on: the forward to Winograd, the gradients to
-# numba_im2col (im2col.py's with jitted copies).
+# numba_im2col (im2col.py's with jitted copies), so numba_im2col needs no entry here.
 AUTO = {
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
-    "numba_im2col": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_cpu": (
         "max_pool2d_forward",
         "lrn_forward",

@@ -45,28 +45,35 @@ def _cores_shared_with_blas():
 
 
 def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
-    """y = max of each window (padding skipped, i.e. -inf); argmax = h*W + w of the first maximum."""
+    """y = max of each window (padding skipped, i.e. -inf); argmax = h*W + w of the first maximum
+    (a NaN is the maximum; a window of -inf points at its first cell), as reference.py."""
     P, H, W = x.shape
     OH, OW = y.shape[1], y.shape[2]
     for p in numba.prange(P):
         for i in range(OH):
+            h0 = max(i * sh - ph, 0)
             for j in range(OW):
-                best, where = -np.inf, -1
-                for h in range(max(i * sh - ph, 0), min(i * sh - ph + KH, H)):
-                    for w in range(max(j * sw - pw, 0), min(j * sw - pw + KW, W)):
-                        if x[p, h, w] > best:
-                            best, where = x[p, h, w], h * W + w
+                w0 = max(j * sw - pw, 0)
+                best, where = -np.inf, h0 * W + w0
+                for h in range(h0, min(i * sh - ph + KH, H)):
+                    for w in range(w0, min(j * sw - pw + KW, W)):
+                        v = x[p, h, w]
+                        if v > best or (np.isnan(v) and not np.isnan(best)):
+                            best, where = v, h * W + w
                 y[p, i, j], argmax[p, i, j] = best, where
 
 
 def _maxpool_bwd_py(gy, argmax, gx):
-    """gx[argmax] += gy, window by window."""
+    """gx[p, argmax] += gy, window by window, into gx as (planes, H*W).
+
+    NOTE: the index is made unsigned: argmax is never negative, and a signed index would
+    cost Numba a wraparound check (and the split into row and column a division) per cell.
+    """
     P, OH, OW = gy.shape
-    W = gx.shape[2]
     for p in numba.prange(P):
         for i in range(OH):
             for j in range(OW):
-                gx[p, argmax[p, i, j] // W, argmax[p, i, j] % W] += gy[p, i, j]
+                gx[p, np.uint64(argmax[p, i, j])] += gy[p, i, j]
 
 
 def _avgpool_bwd_py(gy, KH, KW, sh, sw, ph, pw, count_include_pad, gx):
@@ -118,7 +125,7 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     gx = new_zeros(x_shape, gy.dtype, np)
     with _cores_shared_with_blas():
-        _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2], x_shape[3]))
+        _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2] * x_shape[3]))
     return gx
 
 

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import im2col
+from . import im2col, threads
 from .numba_cpu import _cores_shared_with_blas
 from .workspaces import workspace
 
@@ -86,7 +86,9 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     gxpad.fill(0)
     with _cores_shared_with_blas():
         _col2im(np.ascontiguousarray(cols), gxpad)
-    return np.ascontiguousarray(gxpad[:, :, ph : ph + H, pw : pw + W])
+    gx = np.empty(x_shape, dtype=cols.dtype)  # a new array: gxpad is a workspace
+    threads.copyto(gx, gxpad[:, :, ph : ph + H, pw : pw + W])
+    return gx
 
 
 # --- the kernels ------------------------------------------------------------

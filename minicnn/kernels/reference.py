@@ -96,6 +96,8 @@ def max_pool2d_forward(
     """y[n,c,i,j] = max of the window at (i*sh - ph, j*sw - pw); padded cells count as -inf.
 
     Returns (y, argmax): argmax[n,c,i,j] = h*W + w of the (first) maximum, for backward.
+    As PyTorch: a NaN in the window is its maximum (the first NaN here; PyTorch takes the
+    last), and a window of -inf points at its first cell inside the image.
     """
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -107,11 +109,13 @@ def max_pool2d_forward(
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    best, where = -np.inf, -1
-                    for _, h in _taps(i, KH, sh, ph, 1, H):
-                        for _, w in _taps(j, KW, sw, pw, 1, W):
-                            if x[n, c, h, w] > best:
-                                best, where = x[n, c, h, w], h * W + w
+                    rows, cols = _taps(i, KH, sh, ph, 1, H), _taps(j, KW, sw, pw, 1, W)
+                    best, where = -np.inf, rows[0][1] * W + cols[0][1]
+                    for _, h in rows:
+                        for _, w in cols:
+                            v = x[n, c, h, w]
+                            if v > best or (np.isnan(v) and not np.isnan(best)):
+                                best, where = v, h * W + w
                     y[n, c, i, j], argmax[n, c, i, j] = best, where
     return y, argmax
 

@@ -45,10 +45,13 @@ def max_pool2d_forward(
         xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW)
     )
     windows = windows.reshape(N, C, OH, OW, KH * KW)
-    tap = windows.argmax(axis=-1)  # the first maximum, as PyTorch picks on ties
+    tap = windows.argmax(axis=-1)  # the first maximum, as PyTorch picks on ties (and the first NaN)
     y = xp.take_along_axis(windows, tap[..., None], axis=-1)[..., 0]
-    h = (xp.arange(OH) * sh - ph)[:, None] + tap // KW
-    w = (xp.arange(OW) * sw - pw)[None, :] + tap % KW
+    # NOTE: a tap in the padding is a window whose cells are all -inf, the padding's value,
+    # and its first tap (argmax takes the first of equals): clipped, that is the window's
+    # first cell inside the image, where reference.py points
+    h = xp.clip((xp.arange(OH) * sh - ph)[:, None] + tap // KW, 0, H - 1)
+    w = xp.clip((xp.arange(OW) * sw - pw)[None, :] + tap % KW, 0, W - 1)
     return y, (h * W + w).astype(xp.int64)
 
 

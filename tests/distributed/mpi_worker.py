@@ -151,6 +151,35 @@ def scenario_fit():
     return result
 
 
+def scenario_interrupt():
+    """Ctrl-C on every rank after epoch 1's checkpoint: each rank knows what rank 0 kept."""
+    from minicnn.train import Interrupted
+
+    def stop(epoch, row, model):
+        raise KeyboardInterrupt
+
+    gen = np.random.default_rng(0)
+    train = data.TensorDataset(gen.random((32, 1, 28, 28)).astype(np.float32), gen.integers(0, 10, 32))
+    model = lenet()
+    try:
+        fit(
+            model,
+            data.DataLoader(train, batch_size=16),
+            optim.SGD(model.parameters(), lr=0.05),
+            epochs=3,
+            out=sys.argv[2],
+            callbacks=(stop,),
+            progress=False,
+            distributed=True,
+        )
+    except Interrupted as caught:
+        seen = np.array([caught.epoch, caught.kept], dtype=float)
+    low, high = seen.copy(), seen.copy()
+    dist.all_reduce(low, "min")
+    dist.all_reduce(high, "max")
+    return {"epoch": [low[0], high[0]], "kept": [low[1], high[1]]}
+
+
 def scenario_fail():
     """Rank 1 dies before a collective that rank 0 waits in."""
     if dist.rank() == 1:

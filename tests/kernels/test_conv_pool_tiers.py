@@ -39,6 +39,7 @@ CONV = {
     "stride1_widening_groups_dilated": ((2, 4, 8, 7), (6, 2, 3, 3), (1, 1), (2, 1), (2, 1), 2),
     "stride1_pad_beyond_kernel": ((1, 2, 5, 5), (3, 2, 2, 2), (1, 1), (2, 2), (1, 1), 1),
     "stride1_5x5_unpadded": ((1, 2, 9, 8), (3, 2, 5, 5), (1, 1), (0, 0), (1, 1), 1),
+    "stride1_widening_groups": ((2, 4, 8, 7), (6, 2, 3, 3), (1, 1), (2, 1), (1, 1), 2),
 }
 # pool: (x shape, kernel_size, stride, padding, ceil_mode)
 POOL = {
@@ -272,6 +273,26 @@ def test_pair():
         pair(1.5)
 
 
+@pytest.mark.parametrize("tier", FAST + ["reference"])
+def test_max_pool_takes_nan_as_the_maximum_and_points_a_window_of_minus_inf_at_its_first_cell(tier):
+    """PyTorch's values: a NaN wins its window; a window of -inf (padding counts as -inf) gives
+    -inf, and its gradient goes to its first cell inside the image, never into the padding.
+    (With several NaNs PyTorch points at the last, these kernels at the first.)"""
+    K = kernels.get(tier)
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = x[0, 0, 2, 3] = x[0, 0, 3, 2] = np.nan
+    y, argmax = K.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), False)
+    np.testing.assert_array_equal(y.ravel(), [np.nan, 7, 13, np.nan])
+    np.testing.assert_array_equal(argmax.ravel(), [1, 7, 13, 11])
+    x = np.full((1, 1, 4, 4), -np.inf)
+    x[0, 0, 3, 3] = 1
+    y, argmax = K.max_pool2d_forward(x, (3, 3), (2, 2), (1, 1), True)
+    np.testing.assert_array_equal(y.ravel(), [-np.inf, -np.inf, -np.inf, -np.inf, 1, 1, -np.inf, 1, 1])
+    np.testing.assert_array_equal(argmax.ravel(), [0, 1, 3, 4, 15, 15, 12, 15, 15])
+    gx = K.max_pool2d_input_grad(np.ones(y.shape), argmax, x.shape)
+    np.testing.assert_array_equal(gx.ravel(), [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 4])
+
+
 # --- Numba: the plain-Python twins, and what "auto" uses ---------------------
 
 
@@ -312,7 +333,7 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
         yp, arg = np.empty((planes.shape[0], oh, ow)), np.empty((planes.shape[0], oh, ow), np.int64)
         fwd(planes, *k, *s, *p, yp, arg)
         gmax, gavg = np.zeros_like(planes), np.zeros_like(planes)
-        bwd(yp, arg, gmax)
+        bwd(yp, arg, gmax.reshape(len(planes), -1))
         avg(yp, *k, *s, *p, False, gavg)
         results.append((yp, arg, gmax, gavg))
     for a, b in zip(*results):
@@ -322,7 +343,13 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
 @pytest.mark.numba
 @pytest.mark.parametrize(
     "name, jitted",
-    [("stride1_5x5_unpadded", True), ("3x3_pad", True), ("groups2_dilated", False), ("11x11_stride4", False)],
+    [
+        ("stride1_5x5_unpadded", True),
+        ("3x3_pad", True),
+        ("stride1_widening_groups", True),
+        ("groups2_dilated", False),
+        ("11x11_stride4", False),
+    ],
 )
 def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted, monkeypatch, rng):
     """Every convolution that is neither depthwise nor Winograd's reaches numba_im2col.py; its
@@ -337,6 +364,9 @@ def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted
         )
     params = CONV[name][2:]
     x, w, b, y, gy = conv_arrays(rng, name, np.float64)
+    strided_x = np.empty(x.shape[:-1] + (2 * x.shape[-1],))[..., ::2]  # not contiguous
+    strided_x[...] = x
+    x = strided_x
     K = kernels.get("auto")
     close(K.conv2d_forward(x, w, b, *params), y, np.float64)
     close(
@@ -351,8 +381,11 @@ def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted
     )
     if not jitted:
         assert calls == []
-    elif name == "3x3_pad":  # forward by Winograd, widening: gx by col2im, gW from x's windows
-        assert calls == ["_col2im", "_windows"]
+    elif name in ("3x3_pad", "stride1_widening_groups"):  # forward by Winograd (one group) or
+        # im2col; widening: gx by col2im, gW from x's windows
+        assert calls[-2:] == ["_col2im", "_windows"] and calls[:-2] == (
+            [] if name == "3x3_pad" else ["_windows"]
+        )
     else:  # forward and gW from x's windows, gx by col2im
         assert calls == ["_windows", "_col2im", "_windows"]
 

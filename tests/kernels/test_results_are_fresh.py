@@ -29,15 +29,28 @@ def test_1x1_im2col_result_is_fresh_too():
     np.testing.assert_array_equal(cols, kept)
 
 
-@pytest.mark.parametrize("n", [1, 2])
-def test_col2im_result_is_never_its_workspace(n):
-    """With one image and no padding the transposed sum is already contiguous: still a copy."""
+def _col2im_modules():
+    yield im2col
+    pytest.importorskip("numba")
+    from minicnn.kernels import numba_im2col
+
+    yield numba_im2col
+
+
+@pytest.mark.parametrize("n, padding", [(1, (0, 0)), (2, (0, 0)), (1, (1, 0))])
+def test_col2im_result_is_never_its_workspace(n, padding):
+    """With no padding (or one image and no padding along the rows) the sum cut from its
+    padded workspace is already contiguous: still a copy."""
     rng = np.random.default_rng(53)
-    x_shape, geometry = (n, 2, 5, 5), ((1, 1), (0, 0), (1, 1))
-    gx = im2col.col2im(rng.standard_normal((2, 3, 3, n, 3, 3)), x_shape, *geometry)
-    kept = gx.copy()
-    im2col.col2im(rng.standard_normal((2, 3, 3, n, 3, 3)), x_shape, *geometry)
-    np.testing.assert_array_equal(gx, kept)
+    x_shape = (n, 1 if padding[0] else 2, 5, 5)
+    geometry = ((1, 1), padding, (1, 1))
+    oh = 5 + 2 * padding[0] - 3 + 1
+    for module in _col2im_modules():
+        cols = (x_shape[1], 3, 3, n, oh, 3)
+        gx = module.col2im(rng.standard_normal(cols), x_shape, *geometry)
+        kept = gx.copy()
+        module.col2im(rng.standard_normal(cols), x_shape, *geometry)
+        np.testing.assert_array_equal(gx, kept, err_msg=module.__name__)
 
 
 def test_strided_columns_result_survives_later_calls():

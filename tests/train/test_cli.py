@@ -368,6 +368,24 @@ def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp
         np.testing.assert_array_equal(whole[name], cut[name], err_msg=name)
 
 
+def test_ctrl_c_after_the_last_epoch_says_the_run_is_whole(capsys, monkeypatch, tmp_path):
+    from minicnn import progress
+
+    line = progress.Progress.line
+
+    def stop_after_epoch_1(desc, row, enabled=True, stream=None):
+        line(desc, row, enabled, stream)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(progress.Progress, "line", staticmethod(stop_after_epoch_1))
+    args = ["train", "lenet5", "--data", "digits", "--epochs", "1", "--no-augment", "--out", str(tmp_path)]
+    assert main(args) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "python -m minicnn train: interrupted after the last epoch; the checkpoint of epoch 1 is kept"
+    )
+    assert io.load(tmp_path / "checkpoint.npz")["epoch"] == 1
+
+
 def test_ctrl_c_keeps_the_last_checkpoint_and_exits_130(tmp_path):
     out = tmp_path / "run"
     p = subprocess.Popen(

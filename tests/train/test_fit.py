@@ -284,6 +284,9 @@ def test_ctrl_c_raises_interrupted_with_the_epoch_and_the_checkpoint_kept(tmp_pa
     with pytest.raises(Interrupted) as caught:
         fit(model, train, optim.SGD(model.parameters(), lr=0.1), 4, callbacks=(stop,), progress=False)
     assert (caught.value.epoch, caught.value.kept) == (3, 0)  # no out: nothing kept
+    with pytest.raises(Interrupted) as caught:  # after the last epoch: none was cut short
+        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 2, callbacks=(stop,), progress=False)
+    assert (caught.value.epoch, str(caught.value)) == (None, "interrupted after the last epoch")
 
 
 class WithAuxHead(nn.Module):

@@ -1,0 +1,46 @@
+"""benchmarks/ab_kernels.py: what each side's kernel tables hold (no timing)."""
+
+import importlib.util
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from minicnn import kernels
+
+pytestmark = pytest.mark.numba
+
+
+def ab_kernels():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "ab_kernels.py")
+    spec = importlib.util.spec_from_file_location("ab_kernels", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tables():
+    return SimpleNamespace(TIERS=dict(kernels.TIERS), AUTO=dict(kernels.AUTO), KERNELS=kernels.KERNELS)
+
+
+@pytest.mark.parametrize("module", ["numba_cpu", "numba_winograd"])
+def test_side_a_has_the_module_first_and_side_b_nowhere_the_rest_untouched(module):
+    edit = ab_kernels().edit_tables
+    a, b = tables(), tables()
+    edit(a, module, "with")
+    edit(b, module, "without")
+    rest = tuple(m for m in kernels.TIERS["numba"] if m != module)
+    assert a.TIERS["numba"] == (module,) + rest and b.TIERS["numba"] == rest
+    assert all(module not in chain for chain in b.TIERS.values()) and module not in b.AUTO
+    assert next(iter(a.AUTO)) == module
+    assert {k: v for k, v in a.AUTO.items() if k != module} == b.AUTO
+
+
+def test_extend_lends_one_more_kernel_on_side_a_only():
+    edit = ab_kernels().edit_tables
+    a, b = tables(), tables()
+    for side, t in (("with", a), ("without", b)):
+        edit(t, "numba_cpu", side, only=["max_pool2d_input_grad"], extend=True)
+    assert a.AUTO["numba_cpu"] == kernels.AUTO["numba_cpu"] + ("max_pool2d_input_grad",)
+    assert b.AUTO["numba_cpu"] == kernels.AUTO["numba_cpu"]
+    assert a.TIERS == b.TIERS == kernels.TIERS
