@@ -46,20 +46,31 @@ def _cores_shared_with_blas():
 
 def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
     """y = max of each window (padding skipped, i.e. -inf); argmax = h*W + w of the first maximum
-    (a NaN is the maximum; a window of -inf points at its first cell), as reference.py."""
+    (a NaN is the maximum; a window of -inf points at its first cell), as reference.py.
+
+    NOTE: the loop compares with ``>`` alone, which passes over NaN, and sums the window on
+    the way: a NaN makes the sum NaN, and only then is the window read again for its first
+    NaN (an isnan test on every cell made the loop three times slower).
+    """
     P, H, W = x.shape
     OH, OW = y.shape[1], y.shape[2]
     for p in numba.prange(P):
         for i in range(OH):
-            h0 = max(i * sh - ph, 0)
+            h0, h1 = max(i * sh - ph, 0), min(i * sh - ph + KH, H)
             for j in range(OW):
-                w0 = max(j * sw - pw, 0)
-                best, where = -np.inf, h0 * W + w0
-                for h in range(h0, min(i * sh - ph + KH, H)):
-                    for w in range(w0, min(j * sw - pw + KW, W)):
-                        v = x[p, h, w]
-                        if v > best or (np.isnan(v) and not np.isnan(best)):
-                            best, where = v, h * W + w
+                w0, w1 = max(j * sw - pw, 0), min(j * sw - pw + KW, W)
+                best, where, total = -np.inf, h0 * W + w0, 0.0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        total += x[p, h, w]
+                        if x[p, h, w] > best:
+                            best, where = x[p, h, w], h * W + w
+                if total != total:  # a NaN, or +inf and -inf, in the window
+                    for q in range((h1 - h0) * (w1 - w0)):
+                        h, w = h0 + q // (w1 - w0), w0 + q % (w1 - w0)
+                        if x[p, h, w] != x[p, h, w]:
+                            best, where = x[p, h, w], h * W + w
+                            break
                 y[p, i, j], argmax[p, i, j] = best, where
 
 

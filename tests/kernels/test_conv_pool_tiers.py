@@ -291,6 +291,9 @@ def test_max_pool_takes_nan_as_the_maximum_and_points_a_window_of_minus_inf_at_i
     np.testing.assert_array_equal(argmax.ravel(), [0, 1, 3, 4, 15, 15, 12, 15, 15])
     gx = K.max_pool2d_input_grad(np.ones(y.shape), argmax, x.shape)
     np.testing.assert_array_equal(gx.ravel(), [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 4])
+    x = np.array([[[[1.0, -np.inf], [np.inf, 2.0]]]])  # no NaN, though inf - inf is one
+    y, argmax = K.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), False)
+    assert (y.item(), argmax.item()) == (np.inf, 2)
 
 
 # --- Numba: the plain-Python twins, and what "auto" uses ---------------------
