@@ -20,7 +20,7 @@ PYTHONPATH decides).
 import argparse
 import os
 
-from minicnn.bench import fair
+from minicnn.bench import fair, system
 
 
 def parse_assignments(text):
@@ -65,6 +65,7 @@ def main():
     s.update(
         case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b, load_after=os.getloadavg()
     )
+    s["machine"] = {"cpu": system.cpu_name(), "cores": os.cpu_count(), "blas": system.blas_info()}
     print(
         f"{case} {mode} ({a.tier}, {a.threads} threads): A [{a.a}] {s['a']['median'] * 1e3:.2f} ms, "
         f"B [{a.b or 'bench defaults'}] {s['b']['median'] * 1e3:.2f} ms, {fair.spread_line(s)}"

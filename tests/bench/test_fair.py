@@ -305,6 +305,7 @@ def test_ab_env_gives_side_a_its_variables_and_records_what_each_process_saw(tmp
     assert s["info_b"]["env"]["OMP_WAIT_POLICY"] is None
     assert s["info_a"]["env"]["OPENBLAS_NUM_THREADS"] == s["info_b"]["env"]["OPENBLAS_NUM_THREADS"] == "1"
     assert "A [OMP_WAIT_POLICY=passive]" in done.stdout
+    assert s["machine"]["cores"] == os.cpu_count() and s["machine"]["cpu"]  # where it ran
 
 
 def test_ab_env_names_a_word_that_is_not_an_assignment():
