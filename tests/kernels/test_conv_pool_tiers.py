@@ -366,31 +366,17 @@ def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted
             numba_im2col, loop, lambda *a, loop=loop, original=original: calls.append(loop) or original(*a)
         )
     params = CONV[name][2:]
-    x, w, b, y, gy = conv_arrays(rng, name, np.float64)
+    x, w, b, _, gy = conv_arrays(rng, name, np.float64)
     strided_x = np.empty(x.shape[:-1] + (2 * x.shape[-1],))[..., ::2]  # not contiguous
     strided_x[...] = x
     x = strided_x
-    K = kernels.get("auto")
-    close(K.conv2d_forward(x, w, b, *params), y, np.float64)
-    close(
-        K.conv2d_input_grad(gy, w, x.shape, *params),
-        reference.conv2d_input_grad(gy, w, x.shape, *params),
-        np.float64,
-    )
-    close(
-        K.conv2d_weight_grad(gy, x, w.shape, *params),
-        reference.conv2d_weight_grad(gy, x, w.shape, *params),
-        np.float64,
-    )
+    conv_kernels_equal_reference(kernels.get("auto"), x, w, b, gy, params, np.float64)
     if not jitted:
         assert calls == []
-    elif name in ("3x3_pad", "stride1_widening_groups"):  # forward by Winograd (one group) or
-        # im2col; widening: gx by col2im, gW from x's windows
-        assert calls[-2:] == ["_col2im", "_windows"] and calls[:-2] == (
-            [] if name == "3x3_pad" else ["_windows"]
-        )
-    else:  # forward and gW from x's windows, gx by col2im
-        assert calls == ["_windows", "_col2im", "_windows"]
+    else:  # the forward twice (with and without bias): im2col's windows, or Winograd (3x3_pad);
+        # then gx by col2im (these convolutions are not "same") and gW from x's windows
+        forward = [] if name == "3x3_pad" else ["_windows"]
+        assert calls == 2 * forward + ["_col2im", "_windows"]
 
 
 @pytest.mark.numba
