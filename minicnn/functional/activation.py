@@ -29,8 +29,12 @@ class ReLU(Function):
 
 
 def _where_positive(gy, y, out=None):
-    """gy where y > 0, else 0."""
-    return backend.xp_of(gy).multiply(gy, y > 0, out=out)
+    """gy where y = max(x, 0) is not 0, else 0.
+
+    NOTE: ``y != 0`` rather than ``y > 0``: the two differ only where x is NaN, and there
+    PyTorch passes the gradient through (its mask is y <= 0, false for NaN).
+    """
+    return backend.xp_of(gy).multiply(gy, y != 0, out=out)
 
 
 class Tanh(Function):
@@ -102,7 +106,7 @@ class PReLU(Function):
         if weight.size > 1:
             shape[1 if x.ndim > 1 else 0] = weight.size
         self.a = weight.reshape(shape)
-        self.negative = x <= 0
+        self.negative = ~(x > 0)  # NaN takes the slope's branch, as in LeakyReLU and PyTorch
         return xp.where(self.negative, self.a * x, x)
 
     def backward(self, gy):

@@ -190,14 +190,14 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|.   gx = gy * sign(x) (0 at x = 0, as PyTorch)."""
+    """y = |x|.   gx = gy * sign(x) (0 at x = 0 and at NaN, as PyTorch)."""
 
     def forward(self, x):
         self.x = x
         return backend.xp_of(x).abs(x)  # NOTE: not abs(x): this module's abs() shadows it
 
     def backward(self, gy):
-        return gy * backend.xp_of(gy).sign(self.x)
+        return gy * ((self.x > 0).astype(gy.dtype) - (self.x < 0))  # sign(NaN) would be NaN
 
 
 class Clamp(Function):

@@ -39,6 +39,10 @@ def check_float(name: str, what: str, t: Any) -> None:
         raise TypeError(f"{name}: {what} must be a Tensor, got {type(t).__name__}")
     if t.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be a floating-point tensor, got dtype {t.dtype}")
+    if t.dtype.itemsize not in (4, 8):  # the kernels are written and tested for these two
+        raise TypeError(
+            f"{name}: {what} must be float32 or float64, got {t.dtype} (convert with .float() or .double())"
+        )
 
 
 def check_same_dtype(name: str, x: Tensor, **others: Tensor | None) -> None:

@@ -59,7 +59,9 @@ class CrossEntropy(Function):
         q = xp.full(x.shape, label_smoothing / c, dtype=x.dtype)
         q[xp.arange(n), target] += 1 - label_smoothing
         self.p, self.q = xp.exp(logp), q
-        return xp.asarray(-(q * logp).sum() / n, dtype=x.dtype)
+        # NOTE: a class with no weight in q adds nothing, even where its logit is -inf
+        # (a masked class): 0 * log 0 would be NaN
+        return xp.asarray(-(q * xp.where(q > 0, logp, 0)).sum() / n, dtype=x.dtype)
 
     def backward(self, gy):
         return (gy * (self.p - self.q) / self.p.shape[0]).astype(self.p.dtype)

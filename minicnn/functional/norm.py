@@ -175,6 +175,8 @@ def batch_norm(
     [[-1.0], [1.0]]
     """
     check_batch_norm_input(name, x, running_mean, running_var, weight, bias, training)
+    if training and not eps > 0:  # a channel of equal values would divide by zero
+        raise ValueError(f"{name}: eps must be positive in training, got {eps}")
     xp, c = backend.xp_of(x.data), x.shape[1]
     if weight is None:
         weight = Tensor(xp.ones(c, dtype=x.dtype))

@@ -8,7 +8,7 @@ faster tier is tested against these.
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from .sizes import conv_out_size
+from .sizes import adaptive_windows, conv_out_size
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW).
@@ -195,11 +195,6 @@ def avg_pool2d_input_grad(
                         for _, w in _taps(j, KW, sw, pw, 1, W):
                             gx[n, c, h, w] += share
     return gx
-
-
-def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
-    """PyTorch's adaptive windows along one axis: [floor(i n / out), ceil((i+1) n / out))."""
-    return [(i * n // out, -(-(i + 1) * n // out)) for i in range(out)]
 
 
 def adaptive_avg_pool2d_forward(x: Array, output_size: Pair) -> Array:

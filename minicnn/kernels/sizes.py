@@ -29,3 +29,8 @@ def formula(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False)
     return (
         f"{rounding}(({n} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {conv_out_size(n, k, s, p, d, ceil_mode)}"
     )
+
+
+def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows along one axis: [floor(i n / out), ceil((i+1) n / out))."""
+    return [(i * n // out, -(-(i + 1) * n // out)) for i in range(out)]

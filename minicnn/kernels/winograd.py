@@ -35,8 +35,10 @@ The gradients:
   (A holds only 0 and ±1 too.)
 
 Every other convolution (another size, stride, dilation, groups; gx when p > 2) goes
-to im2col.py unchanged. The transforms here are written against ``xp`` (the same
-lines run on CuPy); numba_winograd.py runs the same pipeline with jitted ones.
+to im2col.py unchanged. The transforms subtract neighbouring cells, so an inf in x can
+give NaN (inf - inf) where the direct sum gives ±inf (docs/ops/conv2d.md). The transforms
+here are written against ``xp`` (the same lines run on CuPy); numba_winograd.py runs the
+same pipeline with jitted ones.
 """
 
 from .. import backend

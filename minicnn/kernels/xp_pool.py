@@ -7,7 +7,7 @@ whatever the last (ceil_mode) window needs, so every window is whole.
 
 from .. import backend
 from ..backend import Array, Pair, Shape
-from .sizes import conv_out_size
+from .sizes import adaptive_windows, conv_out_size
 from .workspaces import new_zeros
 
 
@@ -123,41 +123,51 @@ def avg_pool2d_input_grad(
     return xp.ascontiguousarray(gxpad[:, :, ph : ph + H, pw : pw + W])
 
 
-_adaptive_matrices: dict = {}
-
-
-def _adaptive_matrix(xp, n, out, dtype):
-    """A (out, n): row i averages PyTorch's window [floor(i n/out), ceil((i+1) n/out)).
-
-    Kept per size: building one is eight small array ops, each a kernel launch on a GPU.
-    """
-    key = (xp.__name__, n, out, xp.dtype(dtype).str)
-    if key not in _adaptive_matrices:
-        _adaptive_matrices[key] = _build_adaptive_matrix(xp, n, out, dtype)
-    return _adaptive_matrices[key]
-
-
-def _build_adaptive_matrix(xp, n, out, dtype):
-    i = xp.arange(out)[:, None]
-    start, end = (i * n) // out, -(-((i + 1) * n) // out)
-    cells = xp.arange(n)[None, :]
-    inside = (cells >= start) & (cells < end)
-    return (inside / (end - start)).astype(dtype)
-
-
 def adaptive_avg_pool2d_forward(x: Array, output_size: Pair) -> Array:
-    """y = A_h x A_w^T per channel: the windows are a product of row and column windows."""
-    xp = backend.xp_of(x)
-    _, _, H, W = x.shape
-    a_h = _adaptive_matrix(xp, H, output_size[0], x.dtype)
-    a_w = _adaptive_matrix(xp, W, output_size[1], x.dtype)
-    return xp.ascontiguousarray(a_h @ x @ a_w.T)
+    """y = the mean of each window: the windows are products of row and column windows, so the
+    mean is taken along the rows (axis 2), then along the columns (axis 3)."""
+    (OH, OW) = output_size
+    return _axis_means(_axis_means(x, 2, OH), 3, OW)
 
 
 def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
-    """gx = A_h^T gy A_w, the transpose of the forward map."""
-    xp = backend.xp_of(gy)
+    """gx = gy / |window| spread over each window's cells: the forward's two steps, adjoint, in
+    the other order."""
     _, _, H, W = x_shape
-    a_h = _adaptive_matrix(xp, H, gy.shape[2], gy.dtype)
-    a_w = _adaptive_matrix(xp, W, gy.shape[3], gy.dtype)
-    return xp.ascontiguousarray(a_h.T @ gy @ a_w)
+    return _axis_spread(_axis_spread(gy, 3, W), 2, H)
+
+
+# NOTE: a window at a time, not one matrix product y = A_h x A_w^T: the product multiplies
+# every cell by the zeros of the other windows, and 0 * inf or 0 * NaN is NaN, so one
+# overflowed cell would make every output NaN where PyTorch's stays in its own window.
+
+
+def _axis_means(x, axis, out):
+    """The means of PyTorch's ``out`` adaptive windows along ``axis`` (sizes.adaptive_windows)."""
+    xp = backend.xp_of(x)
+    n = x.shape[axis]
+    if n % out == 0:  # equal windows side by side: one reshape, one mean
+        shape = x.shape[:axis] + (out, n // out) + x.shape[axis + 1 :]
+        return x.reshape(shape).mean(axis=axis + 1)
+    cut = [slice(None)] * x.ndim
+    means = []
+    for start, end in adaptive_windows(n, out):
+        cut[axis] = slice(start, end)
+        means.append(x[tuple(cut)].mean(axis=axis))
+    return xp.stack(means, axis=axis)
+
+
+def _axis_spread(g, axis, n):
+    """The adjoint of _axis_means: each window's g / its size added onto its cells (windows
+    overlap where n is not a multiple of out)."""
+    xp = backend.xp_of(g)
+    out = g.shape[axis]
+    if n % out == 0:
+        return xp.repeat(g / (n // out), n // out, axis=axis)
+    shape = g.shape[:axis] + (n,) + g.shape[axis + 1 :]
+    gx = xp.zeros(shape, dtype=g.dtype)
+    cut, one = [slice(None)] * g.ndim, [slice(None)] * g.ndim
+    for i, (start, end) in enumerate(adaptive_windows(n, out)):
+        cut[axis], one[axis] = slice(start, end), slice(i, i + 1)
+        gx[tuple(cut)] += g[tuple(one)] / (end - start)
+    return gx

@@ -152,3 +152,20 @@ def test_bad_input():
         nn.RReLU(0.5, 0.1)
     with pytest.raises(ValueError, match="num_parameters must be a positive int"):
         nn.PReLU(0)
+
+
+@pytest.mark.parametrize(
+    "op, want",
+    [
+        (F.relu, [1, 1, 0, 0]),
+        (lambda t: F.leaky_relu(t, 0.1), [0.1, 1, 0.1, 0.1]),
+        (lambda t: F.prelu(t, mc.tensor(np.array([0.25]))), [0.25, 1, 0.25, 0.25]),
+        (mc.Tensor.abs, [0, 1, -1, 0]),
+    ],
+)
+def test_gradient_at_nan_and_zero_is_pytorchs(op, want):
+    """At x = [nan, 1, -1, 0] PyTorch gives these gradients (its masks are x <= 0 and x > 0,
+    both false for NaN, and sign(nan) = 0)."""
+    x = mc.tensor(np.array([np.nan, 1.0, -1.0, 0.0]), requires_grad=True)
+    op(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), want)

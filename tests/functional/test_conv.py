@@ -261,3 +261,29 @@ def test_a_missing_bias_is_an_explicit_none_input(t):
     y.sum().backward()
     assert x.grad.shape == x.shape and w.grad.shape == w.shape
     np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1).numpy())
+
+
+@pytest.mark.parametrize(
+    "op", [F.relu, lambda x: F.conv2d(x, mc.zeros(2, 1, 3, 3, dtype="float16")), lambda x: F.max_pool2d(x, 2)]
+)
+def test_half_precision_is_refused_in_one_line(op):
+    """The kernels are written and checked for float32 and float64; float16 would fail deep in
+    a jitted loop on one tier and lose digits silently on another."""
+    x = mc.tensor(np.ones((1, 1, 4, 4), dtype=np.float16))
+    with pytest.raises(TypeError, match=r"^\w+: x must be float32 or float64, got float16 \(convert with"):
+        op(x)
+
+
+@pytest.mark.parametrize("tier", ["numpy-simple", "reference"])
+def test_the_plain_tiers_keep_a_nan_to_the_taps_that_read_it(tier):
+    """docs/ops/conv2d.md sends a reader here to find where a NaN came from: as PyTorch, a NaN
+    in a corner of x reaches only the 4 taps of a 3x3 kernel (padding 1) that read the corner
+    (h = i + u - 1 = 0 for u = 0 or 1 only)."""
+    rng = np.random.default_rng(81)
+    x = rng.standard_normal((1, 2, 4, 4))
+    x[0, 0, 0, 0] = np.nan
+    w = mc.tensor(rng.standard_normal((2, 2, 3, 3)), requires_grad=True)
+    with mc.use_kernels(tier):
+        F.conv2d(mc.tensor(x), w, padding=1).sum().backward()
+    np.testing.assert_array_equal(np.isnan(w.grad.numpy()[:, 0]), [[[1, 1, 0], [1, 1, 0], [0, 0, 0]]] * 2)
+    assert not np.isnan(w.grad.numpy()[:, 1]).any()

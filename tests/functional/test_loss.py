@@ -61,3 +61,15 @@ def test_cross_entropy_checks_shapes_and_smoothing():
 def test_mse_loss_shape_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=r"mse_loss: input \(2, 3\) and target \(3, 2\) differ"):
         F.mse_loss(mc.randn(2, 3), mc.randn(3, 2))
+
+
+def test_cross_entropy_with_a_masked_class_is_finite_as_pytorchs():
+    """A logit of -inf (a class masked out) has probability 0 and adds nothing to the loss:
+    PyTorch gives log(1 + e) here, and the gradient softmax - onehot."""
+    x = mc.tensor(np.array([[0.0, -np.inf, 1.0]]), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0]))
+    loss.backward()
+    np.testing.assert_allclose(loss.item(), np.log1p(np.e), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), [[1 / (1 + np.e) - 1, 0, np.e / (1 + np.e)]], rtol=1e-12)
+    # with smoothing the masked class has weight s/C in q: the loss is inf, as PyTorch's
+    assert F.cross_entropy(x, np.array([0]), label_smoothing=0.1).item() == np.inf

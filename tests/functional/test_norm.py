@@ -233,6 +233,10 @@ def test_bad_input():
         nn.BatchNorm2d(3)(mc.randn(1, 3, 1, 1))
     with pytest.raises(ValueError, match="running_mean and running_var must be given"):
         F.batch_norm(x4, None, None, training=False)
+    with pytest.raises(ValueError, match="batch_norm: eps must be positive in training, got 0"):
+        F.batch_norm(x4, None, None, training=True, eps=0)
+    y = F.batch_norm(x4, mc.zeros(3), mc.ones(3), training=False, eps=0)  # eval: as PyTorch, allowed
+    np.testing.assert_array_equal(y.numpy(), x4.numpy())
     with pytest.raises(ValueError, match="give both running_mean and running_var, or neither"):
         F.batch_norm(mc.randn(2, 3), mc.zeros(3), None, training=True)
     with pytest.raises(TypeError, match="batch_norm: x is float32 but weight is float64"):

@@ -133,6 +133,29 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype, rng):
     )
 
 
+@pytest.mark.parametrize("tier", FAST)
+@pytest.mark.parametrize("name", sorted(ADAPTIVE))
+def test_adaptive_pooling_keeps_inf_and_nan_in_their_own_windows(name, tier, rng):
+    """As PyTorch and the reference loops: an overflowed cell reaches only the outputs whose
+    window holds it (a matrix product would multiply it by the zeros of every other window)."""
+    K = kernels.get(tier)
+    shape, out = ADAPTIVE[name]
+    x = rng.standard_normal(shape)
+    x[0, 0, 1, 2], x[-1, -1, -1, 0] = np.inf, np.nan
+    y, want = K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out)
+    np.testing.assert_array_equal(np.isfinite(y), np.isfinite(want))
+    np.testing.assert_allclose(y, want, rtol=1e-10, equal_nan=True)
+    gy = rng.standard_normal(shape[:2] + out)
+    gy[0, 0, 0, 0] = np.nan
+    gx, want = (
+        K.adaptive_avg_pool2d_input_grad(gy, shape),
+        reference.adaptive_avg_pool2d_input_grad(gy, shape),
+    )
+    np.testing.assert_array_equal(np.isnan(gx), np.isnan(want))
+    assert np.isnan(want).sum() < want.size  # the test means something: not all NaN
+    np.testing.assert_allclose(gx, want, rtol=1e-10, equal_nan=True)
+
+
 def test_same_conv_input_gradient_is_a_convolution_without_col2im(monkeypatch, rng):
     x, w, _, _, gy = conv_arrays(rng, "same_3x3", np.float64)
     params = CONV["same_3x3"][2:]
