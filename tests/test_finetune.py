@@ -59,11 +59,13 @@ def test_replace_head_gives_new_outputs(build, head, shape):
     mc.manual_seed(0)
     model = build()
     old = dict(model.named_parameters())
+    layers = [name for name, _ in model.named_modules()]
     replace_head(model, 5)
     new = dict(model.named_parameters())
+    assert [name for name, _ in model.named_modules()] == layers  # the head runs where the old one ran
     assert new[f"{head}.weight"].shape == shape
     assert new[f"{head}.weight"] is not old[f"{head}.weight"]
-    assert set(new) == set(old)  # same names: the state dict layout is kept
+    assert list(new) == list(old)  # same names in the same order: the layout and the forward are kept
 
 
 def test_replaced_head_predicts_new_classes():

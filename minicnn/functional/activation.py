@@ -15,7 +15,7 @@ from .checks import check_float
 
 
 class ReLU(Function):
-    """y = max(x, 0).   gx = gy where x > 0, else 0."""
+    """y = max(x, 0).   gx = gy where not x <= 0 (x > 0, or NaN as in PyTorch), else 0."""
 
     def forward(self, x):
         # NOTE: y > 0 exactly where x > 0, so y is kept instead of a mask: the next
@@ -96,7 +96,7 @@ class LeakyReLU(Function):
 
 class PReLU(Function):
     """y = x if x > 0 else a_c x, one learned a per channel (dim 1) or one for all (He et al. 2015).
-    gx = gy * (1 or a_c),  ga_c = sum over everything but the channel of gy * x where x <= 0."""
+    gx = gy * (1 or a_c),  ga_c = sum over everything but the channel of gy * x where not x > 0."""
 
     def forward(self, x, weight):
         xp = backend.xp_of(x)

@@ -154,10 +154,14 @@ class Module(StateDictMixin):
         """'Linear(fc1)' once registered as a child, 'Linear' for a root: the start of an error."""
         return f"{type(self).__name__}({self._name})" if self._name else type(self).__name__
 
-    def _forget(self, name):
+    def _forget(self, name, keep=None):
+        """Drop ``name`` from every table but ``keep``: a Parameter or module assigned over one
+        of its own kind takes the old one's place in its table, so a Sequential keeps its
+        order and state_dict its keys' order (as PyTorch does)."""
         self.__dict__.pop(name, None)
         for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __setattr__(self, name, value):
@@ -166,7 +170,7 @@ class Module(StateDictMixin):
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=params)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -178,7 +182,7 @@ class Module(StateDictMixin):
         elif isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=modules)
             self.add_module(name, value)
         elif modules is not None and name in modules:
             if value is not None:
@@ -329,6 +333,8 @@ class Module(StateDictMixin):
                 ) from None
             if dtype.kind != "f":
                 raise TypeError(f"Module.to only accepts floating-point dtypes, got {dtype}")
+            if dtype.itemsize not in (4, 8):  # what every layer computes in (functional/checks.py)
+                raise TypeError(f"Module.to: minicnn computes in float32 or float64, got {dtype}")
             self._convert(lambda a: a.astype(dtype, copy=False), floating_only=True)
         if device is not None:
             backend.normalize_device(device)

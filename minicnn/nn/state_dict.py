@@ -54,7 +54,11 @@ class StateDictMixin:
         Returns ``(missing_keys, unexpected_keys)``.
         """
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        # NOTE: checkpoints from before BatchNorm counted its batches (older PyTorch, or
+        # dicts rebuilt without that key) lack num_batches_tracked: PyTorch then sets it to
+        # 0 rather than refusing the file, and so does this
+        uncounted = [k for k in own if k not in state_dict and k.rpartition(".")[2] == "num_batches_tracked"]
+        missing = [k for k in own if k not in state_dict and k not in uncounted]
         unexpected = [k for k in state_dict if k not in own]
         errors, copies = [], []
         for key, t in own.items():
@@ -87,6 +91,8 @@ class StateDictMixin:
             )
         for t, value in copies:
             t.data[...] = backend.to_device(value, t.device)  # casts as PyTorch's copy_ does
+        for key in uncounted:
+            own[key].data[...] = 0
         return IncompatibleKeys(missing, unexpected)
 
 

@@ -24,12 +24,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not params:
         return Tensor(np.asarray(0.0, dtype=np.float32))
     grads = [p.grad.data for p in params]
-    if norm_type == np.inf:
-        norms = [float(abs(g).max()) if g.size else 0.0 for g in grads]
-        total = max(norms)
-    else:
-        norms = [float((abs(g.astype(np.float64)) ** norm_type).sum()) ** (1 / norm_type) for g in grads]
-        total = float(np.linalg.norm(np.asarray(norms), ord=norm_type))
+    # each gradient's norm, then the norm of those norms (PyTorch's order, which matters for
+    # the orders that are not p-norms: inf is the largest |g|, -inf the smallest, 0 counts)
+    norms = [
+        float(backend.xp_of(g).linalg.norm(g.ravel().astype(np.float64), ord=norm_type)) if g.size else 0.0
+        for g in grads
+    ]
+    total = float(np.linalg.norm(np.asarray(norms), ord=norm_type))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients "

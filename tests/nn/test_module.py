@@ -392,3 +392,36 @@ def test_module_list_and_module_dict():
     assert list(heads.state_dict()) == ["cls.weight", "cls.bias", "box.weight", "box.bias"]
     del heads["cls"]
     assert list(heads.keys()) == ["box"]
+
+
+def test_assigning_over_a_child_or_parameter_keeps_its_place():
+    """As PyTorch: a Sequential runs its slots in order, so a layer assigned over slot 0 must
+    stay first (it once moved to the end, after the ReLU); state_dict keeps its key order."""
+    s = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    setattr(s, "0", nn.Linear(2, 3))
+    assert list(s._modules) == ["0", "1"] and isinstance(s[0], nn.Linear)
+    x = mc.tensor(np.array([[1.0, -2.0]], dtype=np.float32))
+    assert (s(x).numpy() >= 0).all()  # the ReLU still runs last
+    lin = nn.Linear(2, 3)
+    lin.weight = nn.Parameter(np.zeros((3, 2), np.float32))
+    assert list(lin.state_dict()) == ["weight", "bias"]
+
+
+def test_a_checkpoint_without_batch_norms_counter_loads_with_the_counter_at_zero():
+    """Checkpoints from before BatchNorm counted its batches lack num_batches_tracked;
+    PyTorch fills it with 0 instead of refusing the file."""
+    bn = nn.BatchNorm2d(3)
+    bn(mc.randn(4, 3, 2, 2, seed=0))
+    assert int(bn.num_batches_tracked.data) == 1
+    state = {k: v for k, v in nn.BatchNorm2d(3).state_dict().items() if k != "num_batches_tracked"}
+    state["running_mean"] = np.full(3, 0.5, np.float32)
+    assert bn.load_state_dict(state) == ([], [])
+    assert int(bn.num_batches_tracked.data) == 0
+    np.testing.assert_array_equal(bn.running_mean.numpy(), 0.5)
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "running_var"'):
+        bn.load_state_dict({k: v for k, v in state.items() if k != "running_var"})
+
+
+def test_half_precision_is_refused_when_a_model_is_cast():
+    with pytest.raises(TypeError, match="Module.to: minicnn computes in float32 or float64, got float16"):
+        nn.Linear(2, 2).to(np.float16)

@@ -45,6 +45,15 @@ def test_clip_grad_norm_inf_norm_and_nonfinite():
         clip_grad_norm_(bad, 1.0, error_if_nonfinite=True)
 
 
+def test_clip_grad_norm_orders_that_are_not_p_norms_as_pytorch():
+    """PyTorch takes each gradient's norm, then the norm of those: -inf is the smallest |g|
+    (0 here, so nothing is clipped), 0 counts the gradients with a non-zero entry."""
+    ps = params_with_grads([0.0, -6.0], [2.0])
+    assert clip_grad_norm_(ps, max_norm=1.0, norm_type=-np.inf).item() == 0.0
+    np.testing.assert_array_equal(ps[0].grad.data, [0.0, -6.0])
+    assert clip_grad_norm_(params_with_grads([0.0, -6.0], [2.0], [0.0]), 10.0, norm_type=0).item() == 2.0
+
+
 def test_clip_grad_value_():
     ps = params_with_grads([-5.0, 0.5, 5.0])
     clip_grad_value_(ps, 1.0)
