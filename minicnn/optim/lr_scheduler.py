@@ -1,4 +1,4 @@
-"""Learning-rate schedules: StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, OneCycleLR.
+"""Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR.
 
 Each follows PyTorch's code, including its recursive ("chainable") forms, so
 the sequence of learning rates equals PyTorch's to the last bit or two:
@@ -100,6 +100,19 @@ class MultiStepLR(LRScheduler):
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
         self.milestones = collections.Counter({int(k): v for k, v in dict(self.milestones).items()})
+
+
+class ExponentialLR(LRScheduler):
+    """lr = initial_lr * gamma ** epoch: the same factor every step."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return self._current()
+        return [lr * self.gamma for lr in self._current()]
 
 
 class LinearLR(LRScheduler):
