@@ -1,4 +1,5 @@
-"""Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR.
+"""Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR,
+OneCycleLR, and ReduceLROnPlateau (stepped with the number it watches).
 
 Each follows PyTorch's code, including its recursive ("chainable") forms, so
 the sequence of learning rates equals PyTorch's to the last bit or two:
@@ -325,3 +326,73 @@ class OneCycleLR(LRScheduler):
                     break
                 start = phase["end_step"]
         return lrs
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Divide the lr when a watched number stops improving: ``sched.step(val_loss)`` once per
+    epoch, and after more than ``patience`` epochs without improvement each lr becomes
+    max(lr * factor, min_lr), then ``cooldown`` epochs pass before counting again.
+
+    Improvement ("min" mode, "rel" threshold): metric < best * (1 - threshold); "abs":
+    metric < best - threshold; "max" mode the same the other way. A change smaller than
+    ``eps`` is not made. As PyTorch's, it reads no ``initial_lr``.
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if factor >= 1.0:
+            raise ValueError("Factor should be < 1.0.")
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode {mode} is unknown!")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
+        self.optimizer = optimizer
+        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+        self._last_lr = self._current()
+
+    def step(self, metrics):
+        """One epoch's value of the watched number (a float, or a 0-d Tensor or array)."""
+        current = float(metrics.item() if hasattr(metrics, "item") else metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # epochs in cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new = max(group["lr"] * self.factor, min_lr)
+                if group["lr"] - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = self._current()
+
+    def _is_better(self, a):
+        if self.mode == "min":
+            return a < (
+                self.best * (1 - self.threshold)
+                if self.threshold_mode == "rel"
+                else self.best - self.threshold
+            )
+        return a > (
+            self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
+        )

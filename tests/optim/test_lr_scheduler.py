@@ -103,3 +103,48 @@ def test_onecycle_refuses_to_step_past_its_end_and_bad_settings():
         lr_scheduler.LinearLR(optim.SGD(p, lr=0.1), start_factor=0)
     with pytest.raises(KeyError, match="initial_lr"):
         lr_scheduler.StepLR(optim.SGD(p, lr=0.1), step_size=1, last_epoch=4)
+
+
+PLATEAUS = json.loads(str(GOLDEN["plateaus"]))
+
+
+def plateau(cfg):
+    params = [nn.Parameter(np.zeros(1)) for _ in cfg["lrs"]]
+    opt = optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, cfg["lrs"])])
+    return opt, lr_scheduler.ReduceLROnPlateau(opt, **cfg["kwargs"])
+
+
+@pytest.mark.parametrize("name", list(PLATEAUS))
+def test_reduce_on_plateau_matches_pytorch(name):
+    """Patience, cooldown, per-group min_lr, rel and abs thresholds, min and max modes."""
+    cfg = PLATEAUS[name]
+    opt, sched = plateau(cfg)
+    lrs = [sched.get_last_lr()]
+    for metric in cfg["metrics"]:
+        opt.step()
+        sched.step(mc.tensor(np.asarray(metric)) if len(lrs) % 2 else metric)  # a Tensor or a float
+        lrs.append(sched.get_last_lr())
+    np.testing.assert_allclose(lrs, GOLDEN[f"plateau.{name}.lr"], rtol=1e-15)
+
+
+def test_reduce_on_plateau_resumes_from_its_state_dict_and_refuses_bad_settings(tmp_path):
+    cfg = PLATEAUS["plateau_min_rel"]
+    opt, sched = plateau(cfg)
+    half = len(cfg["metrics"]) // 2
+    for metric in cfg["metrics"][:half]:
+        sched.step(metric)
+    mc.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "s.npz")
+    saved = mc.load(tmp_path / "s.npz")
+    opt2, sched2 = plateau(cfg)
+    opt2.load_state_dict(saved["optimizer"])
+    sched2.load_state_dict(saved["scheduler"])
+    for metric in cfg["metrics"][half:]:
+        sched.step(metric)
+        sched2.step(metric)
+        assert sched2.get_last_lr() == sched.get_last_lr()
+    with pytest.raises(ValueError, match="Factor should be < 1.0."):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+    with pytest.raises(ValueError, match="mode sideways is unknown"):
+        lr_scheduler.ReduceLROnPlateau(opt, mode="sideways")
+    with pytest.raises(ValueError, match="min_lr must have one value per param group"):
+        lr_scheduler.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2, 0.3])
