@@ -202,3 +202,41 @@ def test_an_integer_tensor_meets_a_float_tensor_in_its_dtype():
     y.sum().backward()
     assert a.grad.dtype == np.float32
     np.testing.assert_array_equal(a.grad.numpy(), [1.0, 0.0, 2.0])
+
+
+def test_a_one_element_tensor_is_a_python_number():
+    """if loss > 0, float(loss), f"{loss:.3f}", range(n): as with PyTorch's tensors."""
+    t = mc.tensor([-1.0, -2.0])
+    assert not (t.sum() > 0) and bool(t.sum() < 0)
+    assert bool(mc.tensor([0.0])) is False
+    assert float(t.sum()) == -3.0 and int(mc.tensor([3.7])) == 3
+    assert f"{t.sum():.2f}" == "-3.00" and f"{t}" == repr(t)
+    assert list(range(mc.tensor(3))) == [0, 1, 2]
+    with pytest.raises(RuntimeError, match=r"Boolean value of Tensor with more than one value is ambiguous"):
+        bool(t)
+    with pytest.raises(TypeError, match="only integer tensors of a single element can be used as an index"):
+        [0, 1][mc.tensor(1.0)]
+
+
+def test_in_place_arithmetic_updates_the_array_where_no_gradient_is_recorded():
+    """A hand-written SGD step (w -= lr * w.grad under no_grad) keeps w the same leaf."""
+    w = mc.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    data = w.data
+    (w * w).sum().backward()
+    with mc.no_grad():
+        w -= 0.25 * w.grad
+        w *= 2
+        w /= 4
+        w += 1
+    assert w.data is data and w.is_leaf and w.requires_grad and w.dtype == np.float32
+    np.testing.assert_allclose(w.numpy(), [1.25, 1.5])
+    with pytest.raises(
+        RuntimeError, match=r"a leaf Tensor that requires grad is used in an in-place operation \(\+=\)"
+    ):
+        w += 1
+    y = w * 2
+    with pytest.raises(RuntimeError, match="write x = x - y"):
+        y -= 1
+    c = mc.tensor([1.0, 2.0])  # needs no gradient: in place anywhere
+    c += mc.tensor([1.0, 1.0])
+    np.testing.assert_array_equal(c.numpy(), [2.0, 3.0])

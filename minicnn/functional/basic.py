@@ -210,7 +210,9 @@ class Clamp(Function):
             self.mask &= x >= min
         if max is not None:
             self.mask &= x <= max
-        return xp.clip(x, min, max)
+        # NOTE: the bounds in x's dtype: a NumPy float64 bound would make a float32 x float64
+        lo, hi = (None if v is None else x.dtype.type(v) for v in (min, max))
+        return xp.clip(x, lo, hi)
 
     def backward(self, gy):
         return gy * self.mask

@@ -118,3 +118,15 @@ def check_p(name: str, p: Any) -> None:
     """p must be a probability (dropout)."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= float(p) <= 1:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p!r}")
+
+
+def wrap_dim(name: str, dim: int, ndim: int) -> int:
+    """dim in 0..ndim-1 (a negative one counts from the end), or PyTorch's IndexError: a
+    dimension past the end is an error, not a wrap-around to another axis. A 0-d tensor
+    takes dims -1 and 0, as in PyTorch."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{name}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n

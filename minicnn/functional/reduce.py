@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Function, Tensor
+from .checks import wrap_dim
 
 
-def _axes(ndim, dim):
+def _axes(ndim, dim, name="reduce"):
     if dim is None:
         return tuple(range(ndim))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    return tuple(sorted(d % ndim for d in dims)) if ndim else ()
+    axes = tuple(sorted(wrap_dim(name, d, ndim) for d in dims))
+    return axes if ndim else ()
 
 
 def _keep(gy, shape, axes):
@@ -80,7 +82,7 @@ class Min(Max):
 
 def _reduce(cls, x, dim, keepdim, axis):
     dim = axis if dim is None else dim
-    return cls.apply(x, axes=_axes(x.ndim, dim), keepdim=keepdim)
+    return cls.apply(x, axes=_axes(x.ndim, dim, cls.__name__.lower()), keepdim=keepdim)
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:

@@ -13,6 +13,7 @@ import numpy as np
 from .. import backend
 from ..kernels.workspaces import new_zeros
 from ..tensor import Function, Tensor
+from .checks import wrap_dim
 
 
 class Reshape(Function):
@@ -102,7 +103,7 @@ view = reshape
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
-    dims = tuple(d % x.ndim for d in _dims(x, dims))
+    dims = tuple(wrap_dim("permute", d, x.ndim) for d in _dims(x, dims))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} axes")
     return Permute.apply(x, dims=dims)
@@ -111,24 +112,29 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two axes (PyTorch's transpose; ``x.T`` reverses all axes)."""
     dims = list(range(x.ndim))
+    dim0, dim1 = wrap_dim("transpose", dim0, x.ndim), wrap_dim("transpose", dim1, x.ndim)
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return Permute.apply(x, dims=tuple(dims))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (nn.Flatten uses start_dim=1)."""
-    start, end = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
+    start, end = wrap_dim("flatten", start_dim, x.ndim), wrap_dim("flatten", end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
     shape = x.shape[:start] + (-1,) + x.shape[end + 1 :]
     return Reshape.apply(x, shape=shape)
 
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
-    shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or (dim is not None and i != dim % x.ndim))
+    if dim is not None:
+        dim = wrap_dim("squeeze", dim, x.ndim)
+    shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or (dim is not None and i != dim))
     return Reshape.apply(x, shape=shape)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    dim = dim % (x.ndim + 1)
+    dim = wrap_dim("unsqueeze", dim, x.ndim + 1)
     return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
 
 
@@ -144,14 +150,14 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis (Inception joins its branches on dim=1)."""
     tensors = list(tensors)
     _check_joinable("cat", tensors, dim, same_axis=False)
-    return Cat.apply(*tensors, dim=dim % tensors[0].ndim)
+    return Cat.apply(*tensors, dim=wrap_dim("cat", dim, tensors[0].ndim))
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
     tensors = list(tensors)
     _check_joinable("stack", tensors, dim, same_axis=True)
-    return Stack.apply(*tensors, dim=dim % (tensors[0].ndim + 1))
+    return Stack.apply(*tensors, dim=wrap_dim("stack", dim, tensors[0].ndim + 1))
 
 
 def _check_joinable(name, tensors, dim, same_axis):

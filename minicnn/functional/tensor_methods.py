@@ -4,7 +4,8 @@ Kept apart from tensor.py so that the math of every op lives in exactly one
 file and tensor.py holds only the engine.
 """
 
-from ..tensor import Tensor
+from .. import backend
+from ..tensor import Tensor, is_grad_enabled
 from . import activation, basic, reduce, shape
 
 
@@ -68,3 +69,36 @@ Tensor.__le__ = _compare(lambda a, b: a <= b)
 Tensor.__gt__ = _compare(lambda a, b: a > b)
 Tensor.__ge__ = _compare(lambda a, b: a >= b)
 Tensor.__hash__ = object.__hash__
+
+
+def _in_place(symbol, ufunc):
+    """x op= y writing into x's array, as PyTorch does where no gradient is recorded: under
+    ``no_grad`` (a hand-written SGD step, ``w -= lr * w.grad``) or on a tensor that needs none.
+
+    NOTE: minicnn records no in-place operations in a graph (an op's backward may read the
+    array it would overwrite), so where a gradient would be recorded it refuses in one line.
+    """
+
+    def method(self, other):
+        if is_grad_enabled() and self.requires_grad:
+            plain = symbol[:-1]
+            if self.is_leaf:
+                raise RuntimeError(
+                    f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
+                    f"update it under mc.no_grad(), as an optimizer step does"
+                )
+            raise RuntimeError(
+                f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
+                f"operations; write x = x {plain} y"
+            )
+        value = other.data if isinstance(other, Tensor) else other
+        getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
+        return self
+
+    return method
+
+
+Tensor.__iadd__ = _in_place("+=", "add")
+Tensor.__isub__ = _in_place("-=", "subtract")
+Tensor.__imul__ = _in_place("*=", "multiply")
+Tensor.__itruediv__ = _in_place("/=", "true_divide")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
+import minicnn.functional as F
 
 # --- reductions -------------------------------------------------------------------
 
@@ -105,3 +106,38 @@ def test_cat_gradient_reaches_only_inputs_that_want_it():
     (mc.cat([a, b]) * 3).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [[3, 3]])
     assert b.grad is None
+
+
+@pytest.mark.parametrize(
+    "call, name, bounds, got",
+    [
+        (lambda x: x.sum(3), "sum", "[-3, 2]", 3),
+        (lambda x: x.mean(-4), "mean", "[-3, 2]", -4),
+        (lambda x: x.max(dim=(0, 5)), "max", "[-3, 2]", 5),
+        (lambda x: x.unsqueeze(4), "unsqueeze", "[-4, 3]", 4),
+        (lambda x: x.squeeze(3), "squeeze", "[-3, 2]", 3),
+        (lambda x: x.permute(0, 1, 5), "permute", "[-3, 2]", 5),
+        (lambda x: x.transpose(0, 3), "transpose", "[-3, 2]", 3),
+        (lambda x: x.flatten(0, 5), "flatten", "[-3, 2]", 5),
+        (lambda x: F.cat([x, x], dim=3), "cat", "[-3, 2]", 3),
+        (lambda x: F.stack([x, x], dim=-5), "stack", "[-4, 3]", -5),
+        (lambda x: mc.tensor(1.0).sum(1), "sum", "[-1, 0]", 1),
+    ],
+)
+def test_a_dimension_past_the_end_is_an_error_not_another_axis(call, name, bounds, got):
+    """As PyTorch: x.sum(3) on a 3-D x once summed axis 0 (3 % 3)."""
+    x = mc.randn(1, 2, 3, seed=3)
+    with pytest.raises(
+        IndexError,
+        match=rf"^{name}: dimension out of range \(expected to be in range of \{bounds}, but got {got}\)$",
+    ):
+        call(x)
+
+
+def test_flatten_refuses_a_start_after_its_end_and_clamp_keeps_float32():
+    x = mc.randn(1, 2, 3, seed=4)
+    with pytest.raises(ValueError, match=r"flatten: start_dim \(2\) cannot come after end_dim \(1\)"):
+        x.flatten(2, 1)
+    assert mc.tensor(2.0).sum(0).shape == () and x.sum(-1).shape == (1, 2)
+    y = x.clamp(min=np.float64(-0.5), max=np.float64(0.5))
+    assert y.dtype == np.float32
