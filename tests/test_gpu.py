@@ -75,7 +75,7 @@ OPS = {
     "matmul_add_mul": (lambda a, b, c: F.matmul(a, b) * c + c, [(3, 4), (4, 5), (5,)], RTOL_SUMS),
     "exp_log_sqrt": (lambda x: F.log(F.exp(x) + 1.0) + F.sqrt(x * x + 1.0), [(3, 4)], RTOL_ELEMENTWISE),
     "log_softmax": (lambda x: F.log_softmax(x, dim=1), [(4, 7)], RTOL_SUMS),
-    "sum_mean_max": (lambda x: x.sum(dim=1) + x.mean(dim=1) + x.max(dim=1), [(4, 7)], RTOL_SUMS),
+    "sum_mean_max": (lambda x: x.sum(dim=1) + x.mean(dim=1) + x.amax(dim=1), [(4, 7)], RTOL_SUMS),
     "cat_reshape_transpose": (
         lambda a, b: mc.cat([a, b], dim=1).reshape(2, -1).transpose(0, 1),
         [(2, 3, 2), (2, 1, 2)],

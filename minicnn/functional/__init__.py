@@ -9,6 +9,6 @@ from .linear import linear
 from .conv import conv2d
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .loss import cross_entropy, log_softmax, mse_loss, softmax
-from .reduce import max, mean, min, sum
+from .reduce import amax, amin, max, mean, min, sum
 from .shape import cat, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze, view
 from . import tensor_methods  # gives Tensor its operators and methods

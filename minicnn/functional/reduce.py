@@ -1,14 +1,15 @@
-"""Reductions over dims: sum, mean, max, min.
+"""Reductions over dims: sum, mean, amax, amin, and max and min as PyTorch has them.
 
 The gradient of a reduction spreads gy back over the elements that were
 reduced: all of them equally for sum (mean divides by their count), only the
-largest one(s) for max.
+largest one(s) for amax, the one whose index it returns for max(x, dim).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
+from .. import backend
 from ..tensor import Function, Tensor
 from .checks import wrap_dim
 
@@ -80,9 +81,9 @@ class Min(Max):
     reduce = "min"
 
 
-def _reduce(cls, x, dim, keepdim, axis):
+def _reduce(cls, x, dim, keepdim, axis, name=None):
     dim = axis if dim is None else dim
-    return cls.apply(x, axes=_axes(x.ndim, dim, cls.__name__.lower()), keepdim=keepdim)
+    return cls.apply(x, axes=_axes(x.ndim, dim, name or cls.__name__.lower()), keepdim=keepdim)
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
@@ -96,15 +97,73 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) ->
     return _reduce(Mean, x, dim, keepdim, axis)
 
 
-def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Largest value over ``dim``.
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Largest value over ``dim`` (an int, a tuple, or None for all); ties share the gradient."""
+    return _reduce(Max, x, dim, keepdim, axis, "amax")
 
-    Unlike ``torch.max(x, dim)``, this returns the values only, not a
-    (values, indices) pair; use ``x.argmax(dim)`` for the indices.
+
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Smallest value over ``dim``; ties share the gradient, as ``amax``."""
+    return _reduce(Min, x, dim, keepdim, axis, "amin")
+
+
+class MaxResult(NamedTuple):
+    """What max(x, dim) returns, as PyTorch's: it unpacks, as in _, pred = out.max(1)."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class MinResult(NamedTuple):
+    """What min(x, dim) returns."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class ValueAt(Function):
+    """y = x at ``index`` along ``dim`` (index: x's shape with dim of size 1).
+    gx = gy at that index and 0 elsewhere: the whole gradient goes where the index points."""
+
+    def forward(self, x, *, dim, index, keepdim):
+        self.shape, self.dim, self.index = x.shape, dim, index
+        y = backend.xp_of(x).take_along_axis(x, index, axis=dim)
+        return y if keepdim else y.squeeze(axis=dim)
+
+    def backward(self, gy):
+        xp = backend.xp_of(gy)
+        cells = xp.arange(self.shape[self.dim]).reshape(
+            [-1 if i == self.dim else 1 for i in range(len(self.shape))]
+        )
+        gy = gy.reshape(self.index.shape)  # dim back as size 1 (a no-op with keepdim)
+        return ((cells == self.index) * gy).astype(gy.dtype)
+
+
+def _along(pick, result, name, x, dim, keepdim, axis):
+    dim = axis if dim is None else dim
+    if dim is None:  # over everything, as torch.max(x): the value alone
+        return _reduce(Max if pick == "argmax" else Min, x, None, keepdim, None)
+    if not isinstance(dim, int):
+        raise TypeError(f"{name}: dim must be one int, got {dim!r}; for several dims use a{name}")
+    dim = wrap_dim(name, dim, x.ndim)
+    # the first largest (smallest) value, or the first NaN, as PyTorch's CPU kernels pick
+    index = backend.xp_of(x.data).expand_dims(getattr(x.data, pick)(axis=dim), dim)
+    values = ValueAt.apply(x, dim=dim, index=index, keepdim=keepdim)
+    return result(values, Tensor(index if keepdim else index.squeeze(axis=dim)))
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
+    """The largest value: of everything (a Tensor), or along one ``dim`` as PyTorch's
+    ``torch.max(x, dim)``, a pair (values, indices) whose gradient goes to those indices.
+
+    >>> import minicnn as mc
+    >>> _, pred = mc.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1]]).max(1)
+    >>> pred.tolist()
+    [1, 0]
     """
-    return _reduce(Max, x, dim, keepdim, axis)
+    return _along("argmax", MaxResult, "max", x, dim, keepdim, axis)
 
 
-def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Smallest value over ``dim``; values only, as ``max``."""
-    return _reduce(Min, x, dim, keepdim, axis)
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
+    """The smallest value: of everything, or along one ``dim`` a pair (values, indices)."""
+    return _along("argmin", MinResult, "min", x, dim, keepdim, axis)

@@ -41,6 +41,8 @@ Tensor.sum = reduce.sum
 Tensor.mean = reduce.mean
 Tensor.max = reduce.max
 Tensor.min = reduce.min
+Tensor.amax = reduce.amax
+Tensor.amin = reduce.amin
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view

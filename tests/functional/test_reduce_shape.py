@@ -15,17 +15,33 @@ import minicnn.functional as F
 
 def test_axis_is_an_alias_of_dim():
     x = mc.randn(2, 3, 4, dtype="float64", seed=0)
-    for name in ("sum", "mean", "max", "min"):
+    for name in ("sum", "mean", "amax", "amin"):
         by_dim = getattr(x, name)(dim=(0, 2), keepdim=True)
         by_axis = getattr(x, name)(axis=(0, 2), keepdim=True)
         assert by_axis.shape == by_dim.shape == (1, 3, 1)
         np.testing.assert_array_equal(by_axis.numpy(), by_dim.numpy())
 
 
-def test_max_ties_share_the_gradient_evenly():
+def test_amax_ties_share_the_gradient_evenly():
     x = mc.tensor(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]), requires_grad=True)
-    x.max(dim=1).sum().backward()
+    x.amax(dim=1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [0.5, 0, 0.5]])
+
+
+def test_max_along_a_dim_is_pytorchs_values_and_indices():
+    """torch.max(x, dim): a (values, indices) pair that unpacks, as in _, pred = out.max(1);
+    the gradient goes whole to the index returned: the first of tied maxima, or a NaN."""
+    x = mc.tensor(np.array([[1.0, 3.0, 3.0], [np.nan, 0.0, 2.0]]), requires_grad=True)
+    values, indices = x.max(1)
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    np.testing.assert_array_equal(values.numpy(), [3.0, np.nan])
+    (values * mc.tensor([1.0, 2.0], dtype="float64")).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [2, 0, 0]])
+    low = mc.min(mc.tensor([[3.0, 1.0], [0.0, 5.0]]), dim=0, keepdim=True)
+    assert low.values.shape == low.indices.shape == (1, 2) and low.indices.tolist() == [[1, 0]]
+    assert mc.tensor([3.0, 7.0]).max().item() == 7.0  # over everything: the value alone
+    with pytest.raises(TypeError, match=r"max: dim must be one int, got \(0, 1\); for several dims use amax"):
+        x.max(dim=(0, 1))
 
 
 def test_min_over_everything_is_a_scalar():
@@ -113,7 +129,8 @@ def test_cat_gradient_reaches_only_inputs_that_want_it():
     [
         (lambda x: x.sum(3), "sum", "[-3, 2]", 3),
         (lambda x: x.mean(-4), "mean", "[-3, 2]", -4),
-        (lambda x: x.max(dim=(0, 5)), "max", "[-3, 2]", 5),
+        (lambda x: x.amax(dim=(0, 5)), "amax", "[-3, 2]", 5),
+        (lambda x: x.max(3), "max", "[-3, 2]", 3),
         (lambda x: x.unsqueeze(4), "unsqueeze", "[-4, 3]", 4),
         (lambda x: x.squeeze(3), "squeeze", "[-3, 2]", 3),
         (lambda x: x.permute(0, 1, 5), "permute", "[-3, 2]", 5),
