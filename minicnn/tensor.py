@@ -383,30 +383,6 @@ class Tensor:
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
-    # Python's own conversions, as PyTorch's: a one-element tensor is a number
-    def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape})"
-            )
-        return bool(self.item())
-
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
-    def __index__(self):
-        if self.dtype.kind not in "iu":
-            raise TypeError(
-                f"only integer tensors of a single element can be used as an index, got {self.dtype}"
-            )
-        return int(self.item())
-
-    def __format__(self, spec):
-        return format(self.item(), spec) if spec and self.data.size == 1 else format(repr(self), spec)
-
     def to(self, device: Any = None, dtype: Any = None) -> Tensor:
         """A copy on another device and/or of another dtype; the gradient flows back."""
         from .functional import basic

@@ -73,6 +73,32 @@ Tensor.__ge__ = _compare(lambda a, b: a >= b)
 Tensor.__hash__ = object.__hash__
 
 
+# --- Python's own conversions, as PyTorch's: a one-element tensor is a number ----
+
+
+def _bool(self):
+    if self.data.size != 1:
+        raise RuntimeError(
+            f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape})"
+        )
+    return bool(self.item())
+
+
+def _index(self):
+    if self.dtype.kind not in "iu":
+        raise TypeError(f"only integer tensors of a single element can be used as an index, got {self.dtype}")
+    return int(self.item())
+
+
+Tensor.__bool__ = _bool
+Tensor.__float__ = lambda self: float(self.item())
+Tensor.__int__ = lambda self: int(self.item())
+Tensor.__index__ = _index
+Tensor.__format__ = lambda self, spec: (
+    format(self.item(), spec) if spec and self.data.size == 1 else format(repr(self), spec)
+)
+
+
 def _in_place(symbol, ufunc):
     """x op= y writing into x's array, as PyTorch does where no gradient is recorded: under
     ``no_grad`` (a hand-written SGD step, ``w -= lr * w.grad``) or on a tensor that needs none.
