@@ -4,11 +4,12 @@ from .activation import relu, sigmoid, tanh
 from .activation import leaky_relu, prelu, rrelu
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
-from .basic import abs, add, cast, clamp, div, exp, log, matmul, mul, neg, pow, sqrt, sub, to_device
+from .basic import abs, add, cast, clamp, div, exp, log, matmul, mul, neg, pow, sqrt, sub, to_device, where
 from .linear import linear
 from .conv import conv2d
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .loss import cross_entropy, log_softmax, mse_loss, softmax
-from .reduce import amax, amin, max, mean, min, sum
-from .shape import cat, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze, view
+from .reduce import amax, amin, max, mean, min, std, sum, var
+from .shape import cat, chunk, expand, flatten, getitem, permute, repeat, reshape, split, squeeze, stack
+from .shape import transpose, unsqueeze, view
 from . import tensor_methods  # gives Tensor its operators and methods

@@ -240,6 +240,22 @@ class ToDevice(Function):
         return backend.to_device(gy, self.device)
 
 
+class Where(Function):
+    """y = a where cond, else b.   ga = gy where cond (summed back to a's shape), gb = gy elsewhere."""
+
+    def forward(self, a, b, *, cond):
+        self.cond, self.shapes = cond, (a.shape, b.shape)
+        return backend.xp_of(a).where(cond, a, b)
+
+    def backward(self, gy):
+        zero = gy.dtype.type(0)
+        xp = backend.xp_of(gy)
+        return (
+            unbroadcast(xp.where(self.cond, gy, zero), self.shapes[0]),
+            unbroadcast(xp.where(self.cond, zero, gy), self.shapes[1]),
+        )
+
+
 def _same_float_dtype(name, a, b):
     """(a, b) ready for one op: a float and a non-float Tensor meet in the float's dtype
     (the non-float one carries no gradient); two float dtypes are a TypeError, as NumPy's
@@ -328,3 +344,19 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
 
 def to_device(x: Tensor, device: str) -> Tensor:
     return ToDevice.apply(x, device=device)
+
+
+def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
+    torch.where(condition, a, b); numbers take the other operand's dtype."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    if getattr(cond, "dtype", None) is None or cond.dtype != bool:
+        raise TypeError(
+            f"where: condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond).__name__)}"
+        )
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("where: at least one of a and b must be a Tensor")
+    a = a if isinstance(a, Tensor) else as_tensor(a, b)
+    b = b if isinstance(b, Tensor) else as_tensor(b, a)
+    a, b = _same_float_dtype("where", a, b)
+    return Where.apply(a, b, cond=cond)

@@ -7,10 +7,12 @@ largest one(s) for amax, the one whose index it returns for max(x, dim).
 
 from __future__ import annotations
 
+from builtins import max as builtins_max
 from typing import Any, NamedTuple
 
 from .. import backend
 from ..tensor import Function, Tensor
+from . import basic
 from .checks import wrap_dim
 
 
@@ -167,3 +169,31 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
     """The smallest value: of everything, or along one ``dim`` a pair (values, indices)."""
     return _along("argmin", MinResult, "min", x, dim, keepdim, axis)
+
+
+def var(
+    x: Tensor, dim: Any = None, keepdim: bool = False, *, correction: int = 1, unbiased: Any = None
+) -> Tensor:
+    """Variance over ``dim``: sum (x - mean)^2 / (n - correction), n the count reduced.
+
+    PyTorch's default correction=1 is the unbiased estimate (Bessel's n - 1); correction=0
+    divides by n, as batch normalization does. ``unbiased=False`` is correction=0. Written
+    with sum and mean, so its gradient is theirs: gx = 2 (x - mean) gy / (n - correction).
+    """
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    axes = _axes(x.ndim, dim, "var")
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    deviation = basic.sub(x, mean(x, dim=axes, keepdim=True))
+    return basic.div(
+        sum(basic.mul(deviation, deviation), dim=axes, keepdim=keepdim), builtins_max(n - correction, 0)
+    )
+
+
+def std(
+    x: Tensor, dim: Any = None, keepdim: bool = False, *, correction: int = 1, unbiased: Any = None
+) -> Tensor:
+    """Standard deviation: the square root of ``var`` (same arguments)."""
+    return basic.sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))

@@ -89,6 +89,35 @@ class Stack(Function):
         )
 
 
+class Expand(Function):
+    """y = x broadcast to a larger shape (a view, as PyTorch's).   gx = gy summed over the
+    broadcast axes (unbroadcast)."""
+
+    def forward(self, x, *, shape):
+        self.shape = x.shape
+        return backend.xp_of(x).broadcast_to(x, shape)
+
+    def backward(self, gy):
+        from .basic import unbroadcast
+
+        return unbroadcast(gy, self.shape)
+
+
+class Repeat(Function):
+    """y = x tiled ``reps`` times along each axis.   gx = the sum of gy over the copies."""
+
+    def forward(self, x, *, reps):
+        self.shape = x.shape
+        self.padded = (1,) * (len(reps) - x.ndim) + x.shape
+        return backend.xp_of(x).tile(x.reshape(self.padded), reps)
+
+    def backward(self, gy):
+        # gy axis i holds reps[i] copies of size padded[i] in a row: split each axis into
+        # (copy, cell) and sum over the copies
+        split = [n for pair in zip(gy.shape, self.padded) for n in (pair[0] // pair[1], pair[1])]
+        return gy.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(self.shape)
+
+
 def _dims(x, dims):
     """Accept both f(x, 0, 1) and f(x, (0, 1))."""
     return tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
@@ -175,3 +204,56 @@ def _check_joinable(name, tensors, dim, same_axis):
         )
         if not ok:
             raise ValueError(f"{name}: shapes {[t.shape for t in tensors]} do not match outside dim {dim}")
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """x broadcast to ``sizes`` (-1 keeps an axis; new axes go in front), as PyTorch's."""
+    sizes = _dims(x, sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a {x.ndim}-D tensor of shape {x.shape}")
+    shape = tuple(n if n != -1 else x.shape[i - lead] for i, n in enumerate(sizes))
+    for i, n in enumerate(x.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise ValueError(
+                f"expand: axis {i} of shape {x.shape} has size {n}, neither 1 nor {shape[lead + i]}"
+            )
+    return Expand.apply(x, shape=shape)
+
+
+def repeat(x: Tensor, *reps: Any) -> Tensor:
+    """x tiled ``reps`` times along each axis (at least x.ndim counts), as PyTorch's repeat."""
+    reps = _dims(x, reps)
+    if len(reps) < x.ndim:
+        raise ValueError(f"repeat: {len(reps)} counts for a {x.ndim}-D tensor; give at least {x.ndim}")
+    return Repeat.apply(x, reps=tuple(reps))
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or of the
+    listed sizes, as PyTorch's; each is a slice, so the gradients flow back."""
+    dim = wrap_dim("split", dim, x.ndim)
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - start) for start in range(0, n, size)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, not the size {n} of dim {dim}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * dim + (slice(start, start + size),)
+        pieces.append(getitem(x, index))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when they run out), as PyTorch's."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = x.shape[wrap_dim("chunk", dim, x.ndim)]
+    return split(x, max(-(-n // chunks), 1), dim)

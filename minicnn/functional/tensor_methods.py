@@ -43,6 +43,8 @@ Tensor.max = reduce.max
 Tensor.min = reduce.min
 Tensor.amax = reduce.amax
 Tensor.amin = reduce.amin
+Tensor.var = reduce.var
+Tensor.std = reduce.std
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view
@@ -51,6 +53,11 @@ Tensor.transpose = shape.transpose
 Tensor.flatten = shape.flatten
 Tensor.squeeze = shape.squeeze
 Tensor.unsqueeze = shape.unsqueeze
+Tensor.expand = shape.expand
+Tensor.repeat = shape.repeat
+Tensor.split = shape.split
+Tensor.chunk = shape.chunk
+Tensor.clone = lambda self: basic.mul(self, 1)  # a new array, the gradient passed through
 Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
 
 
@@ -63,7 +70,24 @@ def _compare(op):
     return lambda self, other: Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
 
 
+def _argmin(self, dim=None, keepdim=False):
+    """Index of the smallest value (no gradient)."""
+    return Tensor(self.data.argmin(axis=dim, keepdims=keepdim))
+
+
+def _logical(op):
+    """&, |, ^ of bool tensors (no gradient), as PyTorch's."""
+    return lambda self, other: Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+
+
 Tensor.argmax = _argmax
+Tensor.argmin = _argmin
+Tensor.any = lambda self, dim=None, keepdim=False: Tensor(self.data.any(axis=dim, keepdims=keepdim))
+Tensor.all = lambda self, dim=None, keepdim=False: Tensor(self.data.all(axis=dim, keepdims=keepdim))
+Tensor.__and__ = _logical(lambda a, b: a & b)
+Tensor.__or__ = _logical(lambda a, b: a | b)
+Tensor.__xor__ = _logical(lambda a, b: a ^ b)
+Tensor.__invert__ = lambda self: Tensor(~self.data)
 Tensor.__eq__ = _compare(lambda a, b: a == b)
 Tensor.__ne__ = _compare(lambda a, b: a != b)
 Tensor.__lt__ = _compare(lambda a, b: a < b)

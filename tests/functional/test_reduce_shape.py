@@ -158,3 +158,33 @@ def test_flatten_refuses_a_start_after_its_end_and_clamp_keeps_float32():
     assert mc.tensor(2.0).sum(0).shape == () and x.sum(-1).shape == (1, 2)
     y = x.clamp(min=np.float64(-0.5), max=np.float64(0.5))
     assert y.dtype == np.float32
+
+
+def test_masks_and_indices_as_pytorch():
+    """The parts without a gradient: argmin, any, all, &, |, ^, ~ on bool tensors."""
+    t = mc.tensor([[1.0, 5.0], [3.0, 2.0]])
+    assert t.argmin(1).tolist() == [0, 1] and t.argmin().item() == 0
+    assert (t > 4).any().item() and not (t > 4).all().item()
+    assert (t > 0).all(dim=1).tolist() == [True, True]
+    assert ((t > 1) & (t < 5)).tolist() == [[False, False], [True, True]]
+    assert ((t > 4) | (t < 2)).tolist() == [[True, True], [False, False]]
+    assert ((t > 1) ^ (t > 2)).tolist() == [[False, False], [False, True]]
+    assert (~(t > 2)).tolist() == [[True, False], [False, True]]
+
+
+def test_clone_split_expand_repeat_and_where_refuse_in_one_line():
+    x = mc.randn(2, 3, seed=5, requires_grad=True)
+    c = x.clone()
+    assert c.data is not x.data and np.array_equal(c.numpy(), x.numpy()) and c.requires_grad
+    assert [p.shape for p in x.split(2, dim=1)] == [(2, 2), (2, 1)] and len(x.chunk(5, dim=1)) == 3
+    assert x.var(1, unbiased=False).shape == (2,) and mc.var(x).shape == ()
+    with pytest.raises(ValueError, match=r"split: sizes \[1, 1\] add up to 2, not the size 3 of dim 1"):
+        x.split([1, 1], dim=1)
+    with pytest.raises(ValueError, match=r"expand: axis 1 of shape \(2, 3\) has size 3, neither 1 nor 4"):
+        x.expand(2, 4)
+    with pytest.raises(ValueError, match="repeat: 1 counts for a 2-D tensor; give at least 2"):
+        x.repeat(2)
+    with pytest.raises(TypeError, match="where: condition must be a bool tensor, got float32"):
+        mc.where(x, x, x)
+    with pytest.raises(TypeError, match="where: the tensors are float32 and float64"):
+        mc.where(x > 0, x, x.double())
