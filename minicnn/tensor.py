@@ -323,10 +323,10 @@ class Tensor:
                 gy = _as_array(grad, self.dtype, self.device)
             if gy.shape != self.data.shape:
                 raise RuntimeError(f"backward(): grad has shape {gy.shape}, tensor has {self.shape}")
-        if self._fn is None:
+        if self._fn is None or self._retain_grad:  # a leaf, or a root that keeps its .grad
             self._accumulate(gy)
-            return
-        run_backward(self, gy, retain_graph=retain_graph)
+        if self._fn is not None:
+            run_backward(self, gy, retain_graph=retain_graph)
 
     def _accumulate(self, g):
         """Add ``g`` into ``.grad``, which then owns its array.

@@ -240,3 +240,11 @@ def test_in_place_arithmetic_updates_the_array_where_no_gradient_is_recorded():
     c = mc.tensor([1.0, 2.0])  # needs no gradient: in place anywhere
     c += mc.tensor([1.0, 1.0])
     np.testing.assert_array_equal(c.numpy(), [2.0, 3.0])
+
+
+def test_retain_grad_on_the_root_keeps_its_gradient_of_one():
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum().retain_grad()
+    y.backward()
+    assert y.grad.item() == 1.0
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
