@@ -23,6 +23,7 @@ from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .nn.utils import clip_grad_norm_
 from .progress import Progress
+from .stops import Interrupted, NonFiniteError, NonFiniteLossError, NonFiniteParameterError
 from .tensor import Tensor, no_grad
 
 __all__ = [
@@ -37,33 +38,6 @@ __all__ = [
     "read_checkpoint",
     "train_epoch",
 ]
-
-
-class NonFiniteError(FloatingPointError):
-    """Training diverged: a loss, weight or gradient became NaN or infinite. Raised by ``fit``,
-    ``kept`` is the number of epochs in the checkpoint left on disk (0 when there is none)."""
-
-    kept = 0
-
-
-class NonFiniteLossError(NonFiniteError):
-    """The loss became NaN or infinite."""
-
-
-class NonFiniteParameterError(NonFiniteError):
-    """A weight or its gradient became NaN or infinite after an optimizer step."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during ``fit``: ``epoch`` is the epoch that was running (1-based), ``kept`` the
-    number of epochs in the checkpoint left on disk (0 when there is none). ``epoch`` is None
-    when every epoch had finished (Ctrl-C came as the last one's line printed)."""
-
-    def __init__(self, epoch, kept):
-        super().__init__(
-            "interrupted after the last epoch" if epoch is None else f"interrupted in epoch {epoch}"
-        )
-        self.epoch, self.kept = epoch, kept
 
 
 class History:
