@@ -26,12 +26,8 @@ from .progress import Progress
 from .stops import Interrupted, NonFiniteError, NonFiniteLossError, NonFiniteParameterError
 from .tensor import Tensor, no_grad
 
-__all__ = [
+__all__ = [  # Interrupted and the NonFinite errors are minicnn.stops's, importable from here too
     "History",
-    "Interrupted",
-    "NonFiniteError",
-    "NonFiniteLossError",
-    "NonFiniteParameterError",
     "evaluate",
     "fit",
     "predict",

@@ -248,3 +248,13 @@ def test_retain_grad_on_the_root_keeps_its_gradient_of_one():
     y.backward()
     assert y.grad.item() == 1.0
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_in_place_with_a_right_side_that_needs_a_gradient_records_the_op():
+    """tot += loss accumulates a graph, as in PyTorch (Python falls back to tot = tot + loss)."""
+    w = mc.tensor([1.0, 2.0], requires_grad=True)
+    tot = mc.tensor(0.0)
+    tot += (w * w).sum()
+    tot.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+    assert f"{mc.tensor(2.5)}" == "2.5"  # a 0-d tensor formats as its number

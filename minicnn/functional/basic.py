@@ -210,12 +210,22 @@ class Clamp(Function):
             self.mask &= x >= min
         if max is not None:
             self.mask &= x <= max
-        # NOTE: the bounds in x's dtype: a NumPy float64 bound would make a float32 x float64
-        lo, hi = (None if v is None else x.dtype.type(v) for v in (min, max))
-        return xp.clip(x, lo, hi)
+        if x.dtype.kind == "f":  # NOTE: a NumPy float64 bound would make a float32 x float64
+            min, max = (None if v is None else x.dtype.type(v) for v in (min, max))
+        return xp.clip(x, min, max)
 
     def backward(self, gy):
         return gy * self.mask
+
+
+class Clone(Function):
+    """y = a copy of x (its own array, x's dtype).   gx = gy."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
 
 
 class Cast(Function):
@@ -360,3 +370,8 @@ def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
     b = b if isinstance(b, Tensor) else as_tensor(b, a)
     a, b = _same_float_dtype("where", a, b)
     return Where.apply(a, b, cond=cond)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own array; the gradient flows back unchanged."""
+    return Clone.apply(x)

@@ -7,6 +7,7 @@ largest one(s) for amax, the one whose index it returns for max(x, dim).
 
 from __future__ import annotations
 
+import operator
 from builtins import max as builtins_max
 from typing import Any, NamedTuple
 
@@ -145,9 +146,11 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
         return _reduce(Max if pick == "argmax" else Min, x, None, keepdim, None)
-    if not isinstance(dim, int):
+    if isinstance(dim, (tuple, list, bool)):
         raise TypeError(f"{name}: dim must be one int, got {dim!r}; for several dims use a{name}")
-    dim = wrap_dim(name, dim, x.ndim)
+    dim = wrap_dim(name, operator.index(dim), x.ndim)
+    if x.ndim == 0:  # as PyTorch: the value itself, at index 0
+        return result(basic.clone(x), Tensor(backend.xp_of(x.data).zeros((), dtype="int64")))
     # the first largest (smallest) value, or the first NaN, as PyTorch's CPU kernels pick
     index = backend.xp_of(x.data).expand_dims(getattr(x.data, pick)(axis=dim), dim)
     values = ValueAt.apply(x, dim=dim, index=index, keepdim=keepdim)
@@ -172,16 +175,18 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
 
 
 def var(
-    x: Tensor, dim: Any = None, keepdim: bool = False, *, correction: int = 1, unbiased: Any = None
+    x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> Tensor:
     """Variance over ``dim``: sum (x - mean)^2 / (n - correction), n the count reduced.
 
-    PyTorch's default correction=1 is the unbiased estimate (Bessel's n - 1); correction=0
-    divides by n, as batch normalization does. ``unbiased=False`` is correction=0. Written
+    PyTorch's arguments and default: correction=1, the unbiased estimate (Bessel's n - 1);
+    correction=0, or ``unbiased=False``, divides by n, as batch normalization does. Written
     with sum and mean, so its gradient is theirs: gx = 2 (x - mean) gy / (n - correction).
     """
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
+    if unbiased is not None and correction is not None:
+        raise ValueError("var: give unbiased or correction, not both")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
     axes = _axes(x.ndim, dim, "var")
     n = 1
     for a in axes:
@@ -193,7 +198,7 @@ def var(
 
 
 def std(
-    x: Tensor, dim: Any = None, keepdim: bool = False, *, correction: int = 1, unbiased: Any = None
+    x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> Tensor:
     """Standard deviation: the square root of ``var`` (same arguments)."""
-    return basic.sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))
+    return basic.sqrt(var(x, dim, unbiased, keepdim, correction=correction))

@@ -178,8 +178,11 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis (Inception joins its branches on dim=1)."""
     tensors = list(tensors)
+    if tensors and tensors[0].ndim == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be joined along an axis; use stack")
+    dim = wrap_dim("cat", dim, tensors[0].ndim) if tensors else dim
     _check_joinable("cat", tensors, dim, same_axis=False)
-    return Cat.apply(*tensors, dim=wrap_dim("cat", dim, tensors[0].ndim))
+    return Cat.apply(*tensors, dim=dim)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -199,7 +202,7 @@ def _check_joinable(name, tensors, dim, same_axis):
             if same_axis
             else (
                 t.ndim == len(first)
-                and all(a == b for i, (a, b) in enumerate(zip(t.shape, first)) if i != dim % len(first))
+                and all(a == b for i, (a, b) in enumerate(zip(t.shape, first)) if i != dim)
             )
         )
         if not ok:
@@ -212,6 +215,11 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: {len(sizes)} sizes for a {x.ndim}-D tensor of shape {x.shape}")
+    for i, n in enumerate(sizes):
+        if n < -1 or (n == -1 and i < lead):
+            raise ValueError(
+                f"expand: size {n} at position {i} for shape {x.shape} (-1 keeps an existing axis only)"
+            )
     shape = tuple(n if n != -1 else x.shape[i - lead] for i, n in enumerate(sizes))
     for i, n in enumerate(x.shape):
         if n != 1 and n != shape[lead + i]:

@@ -57,7 +57,7 @@ Tensor.expand = shape.expand
 Tensor.repeat = shape.repeat
 Tensor.split = shape.split
 Tensor.chunk = shape.chunk
-Tensor.clone = lambda self: basic.mul(self, 1)  # a new array, the gradient passed through
+Tensor.clone = basic.clone
 Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
 
 
@@ -119,7 +119,9 @@ Tensor.__float__ = lambda self: float(self.item())
 Tensor.__int__ = lambda self: int(self.item())
 Tensor.__index__ = _index
 Tensor.__format__ = lambda self, spec: (
-    format(self.item(), spec) if spec and self.data.size == 1 else format(repr(self), spec)
+    format(self.item(), spec)
+    if self.ndim == 0 or (spec and self.data.size == 1)
+    else format(repr(self), spec)
 )
 
 
@@ -132,6 +134,8 @@ def _in_place(symbol, ufunc):
     """
 
     def method(self, other):
+        if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
+            return NotImplemented  # Python falls back to x = x op y, which records the op
         if is_grad_enabled() and self.requires_grad:
             plain = symbol[:-1]
             if self.is_leaf:

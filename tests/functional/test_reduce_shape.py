@@ -188,3 +188,24 @@ def test_clone_split_expand_repeat_and_where_refuse_in_one_line():
         mc.where(x, x, x)
     with pytest.raises(TypeError, match="where: the tensors are float32 and float64"):
         mc.where(x > 0, x, x.double())
+
+
+def test_the_new_ops_take_pytorchs_positional_arguments_and_edge_inputs():
+    x = mc.randn(3, 4, seed=6, dtype="float64")
+    n = 4
+    biased = ((x.numpy() - x.numpy().mean(1, keepdims=True)) ** 2).sum(1) / n
+    np.testing.assert_allclose(x.var(1, False).numpy(), biased)  # var(dim, unbiased)
+    np.testing.assert_allclose(x.std(1, True, True).numpy()[:, 0], np.sqrt(biased * n / (n - 1)))
+    with pytest.raises(ValueError, match="var: give unbiased or correction, not both"):
+        x.var(1, True, correction=0)
+    values, index = mc.tensor(4.0).max(0)  # 0-d: the value, at index 0
+    assert (values.item(), index.item()) == (4.0, 0)
+    assert x.max(np.int64(1)).indices.shape == (3,)
+    m = mc.tensor([True, False])
+    assert m.clone().dtype == np.bool_ and (~m.clone()).tolist() == [False, True]
+    np.testing.assert_array_equal(mc.tensor([0, 1, 2]).clamp(min=0.5).numpy(), [0.5, 1, 2])
+    with pytest.raises(ValueError, match=r"expand: size -1 at position 0 for shape \(3,\)"):
+        mc.tensor([1.0, 2.0, 3.0]).expand(-1, 3)
+    assert mc.tensor(5.0).expand(2, 3).shape == (2, 3)
+    with pytest.raises(ValueError, match="cat: zero-dimensional tensors cannot be joined"):
+        F.cat([mc.tensor(1.0), mc.tensor(2.0)])
