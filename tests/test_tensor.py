@@ -234,6 +234,8 @@ def test_in_place_arithmetic_updates_the_array_where_no_gradient_is_recorded():
         RuntimeError, match=r"a leaf Tensor that requires grad is used in an in-place operation \(\+=\)"
     ):
         w += 1
+    with pytest.raises(RuntimeError, match=r"in an in-place operation \(\*\*=\)"):
+        w **= 2
     y = w * 2
     with pytest.raises(RuntimeError, match="write x = x - y"):
         y -= 1
