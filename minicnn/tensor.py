@@ -257,11 +257,6 @@ def _is_dtype(name):
         return False
 
 
-def _needs_float(name, t):
-    if t.data.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {t.data.dtype}")
-
-
 class Tensor:
     """An array with a gradient and a link to the op that made it."""
 
