@@ -7,4 +7,6 @@ sched = optim.lr_scheduler.StepLR(opt, step_size=30)
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
+from .rmsprop import RMSprop
+from .adagrad import Adagrad
 from . import lr_scheduler

@@ -1,5 +1,5 @@
-"""Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR,
-OneCycleLR, and ReduceLROnPlateau (stepped with the number it watches).
+"""Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, LambdaLR, MultiplicativeLR,
+CosineAnnealingLR, LinearLR, OneCycleLR, and ReduceLROnPlateau (stepped with the number it watches).
 
 Each follows PyTorch's code, including its recursive ("chainable") forms, so
 the sequence of learning rates equals PyTorch's to the last bit or two:
@@ -17,6 +17,7 @@ only, so ``mc.save`` stores it as it is.
 import collections
 import copy
 import math
+import types
 
 from .optimizer import Optimizer
 
@@ -114,6 +115,82 @@ class ExponentialLR(LRScheduler):
         if self.last_epoch == 0:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
+
+
+class LambdaLR(LRScheduler):
+    """lr = initial_lr * lr_lambda(epoch): any schedule written as a function of the step,
+    e.g. a warm-up ``lambda epoch: min(1.0, (epoch + 1) / 5)``; one function, or one per group.
+
+    ``state_dict()`` keeps what a callable object holds (its ``__dict__``), not a plain function
+    or lambda, which cannot be saved: rebuild the scheduler with the same function, then load.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _lambdas("lr_lambda", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        return _state_without_lambdas(self)
+
+    def load_state_dict(self, state_dict):
+        _load_without_lambdas(self, state_dict)
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr = lr * lr_lambda(epoch) at every step after the first: the factor of each step given
+    by a function (or one per group); ``lambda epoch: 0.95`` is ExponentialLR(gamma=0.95)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _lambdas("lr_lambda", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch <= 0:
+            return self._current()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current())]
+
+    def state_dict(self):
+        return _state_without_lambdas(self)
+
+    def load_state_dict(self, state_dict):
+        _load_without_lambdas(self, state_dict)
+
+
+def _lambdas(name, optimizer, value):
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"Expected {groups} lr_lambdas, but got {len(value)}")
+        fns = list(value)
+    else:
+        fns = [value] * groups
+    for f in fns:
+        if not callable(f):
+            raise TypeError(
+                f"{name} must be a function of the step (or a list of them), got {type(f).__name__}"
+            )
+    return fns
+
+
+def _state_without_lambdas(sched):
+    """PyTorch's layout: the functions left out, a callable object's attributes kept."""
+    state = {k: copy.deepcopy(v) for k, v in sched.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+    state["lr_lambdas"] = [
+        None if isinstance(f, types.FunctionType) else copy.deepcopy(f.__dict__) for f in sched.lr_lambdas
+    ]
+    return state
+
+
+def _load_without_lambdas(sched, state_dict):
+    state = copy.deepcopy(dict(state_dict))
+    saved = state.pop("lr_lambdas", [None] * len(sched.lr_lambdas))
+    sched.__dict__.update(state)
+    for f, attributes in zip(sched.lr_lambdas, saved):
+        if attributes is not None:
+            f.__dict__.update(attributes)
 
 
 class LinearLR(LRScheduler):

@@ -5,6 +5,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from fixtures.gen_optim import scheduler_kwargs
 
 import minicnn as mc
 from minicnn import nn, optim
@@ -23,7 +24,7 @@ def build(cfg):
     opt = getattr(optim, ocfg["cls"])(
         [{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], **ocfg["kwargs"]
     )
-    return opt, getattr(lr_scheduler, cfg["cls"])(opt, **cfg["kwargs"])
+    return opt, getattr(lr_scheduler, cfg["cls"])(opt, **scheduler_kwargs(cfg["kwargs"]))
 
 
 def momenta(opt):
@@ -103,6 +104,42 @@ def test_onecycle_refuses_to_step_past_its_end_and_bad_settings():
         lr_scheduler.LinearLR(optim.SGD(p, lr=0.1), start_factor=0)
     with pytest.raises(KeyError, match="initial_lr"):
         lr_scheduler.StepLR(optim.SGD(p, lr=0.1), step_size=1, last_epoch=4)
+
+
+class Halving:
+    """A callable object: its attributes are what LambdaLR's state_dict keeps."""
+
+    def __init__(self, every):
+        self.every = every
+
+    def __call__(self, epoch):
+        return 0.5 ** (epoch // self.every)
+
+
+def test_lambda_lr_saves_a_callable_objects_attributes_not_a_function(tmp_path):
+    opt, sched = build({"cls": "LambdaLR", "kwargs": {"lr_lambda": "warmup"}})
+    assert sched.state_dict()["lr_lambdas"] == [None]  # a lambda cannot be saved
+    p = [nn.Parameter(np.zeros(1))]
+    halving = Halving(every=2)
+    sched = lr_scheduler.LambdaLR(optim.SGD(p, lr=0.8), halving)
+    run(sched.optimizer, sched, 3)
+    halving.every = 1  # changed during training: the state dict carries it
+    mc.save(sched.state_dict(), tmp_path / "l.npz")
+    other = Halving(every=2)
+    sched2 = lr_scheduler.LambdaLR(optim.SGD([nn.Parameter(np.zeros(1))], lr=0.8), other)
+    sched2.load_state_dict(mc.load(tmp_path / "l.npz"))
+    assert other.every == 1 and sched2.last_epoch == 3
+    sched2.step()
+    assert sched2.get_last_lr() == [0.8 * 0.5**4]
+
+
+def test_lambda_schedulers_refuse_a_wrong_number_of_functions():
+    p = [nn.Parameter(np.zeros(1)), nn.Parameter(np.zeros(1))]
+    opt = optim.SGD([{"params": [p[0]]}, {"params": [p[1]]}], lr=0.1)
+    with pytest.raises(ValueError, match="Expected 2 lr_lambdas, but got 1"):
+        lr_scheduler.LambdaLR(opt, [lambda e: 1.0])
+    with pytest.raises(TypeError, match="lr_lambda must be a function"):
+        lr_scheduler.MultiplicativeLR(opt, 0.9)
 
 
 PLATEAUS = json.loads(str(GOLDEN["plateaus"]))

@@ -1,4 +1,5 @@
-"""SGD, Adam, AdamW: PyTorch's trajectories to 1e-7, state dicts that resume exactly, bad settings.
+"""SGD, Adam, AdamW, RMSprop, Adagrad: PyTorch's trajectories to 1e-7, state dicts that resume
+exactly, bad settings.
 
 The golden file (tests/fixtures/gen_optim.py) trains a 4-8-3 tanh MLP in float64
 for a few steps with each configuration; here the same configuration, replayed
@@ -229,9 +230,37 @@ def test_adamw_decays_weights_even_without_gradient_signal():
         (lambda p, v: optim.Adam([p], betas=(0.9, v)), "Invalid beta parameter at index 1"),
         (lambda p, v: optim.Adam([p], eps=v), "Invalid epsilon value"),
         (lambda p, v: optim.AdamW([p], weight_decay=v), "Invalid weight_decay value"),
+        (lambda p, v: optim.RMSprop([p], alpha=v), "Invalid alpha value"),
+        (lambda p, v: optim.RMSprop([p], momentum=v), "Invalid momentum value"),
+        (lambda p, v: optim.RMSprop([p], eps=v), "Invalid epsilon value"),
+        (lambda p, v: optim.Adagrad([p], lr_decay=v), "Invalid lr_decay value"),
+        (
+            lambda p, v: optim.Adagrad([p], initial_accumulator_value=v),
+            "Invalid initial_accumulator_value value",
+        ),
     ],
 )
 def test_nan_and_infinite_settings_are_refused(build, message, bad):
     p = nn.Parameter(np.zeros(2))
     with pytest.raises(ValueError, match=f"{message}: {bad}"):
         build(p, bad)
+
+
+def test_rmsprop_and_adagrad_state_has_pytorchs_names_and_first_steps():
+    """The state a PyTorch checkpoint would hold, and the first step worked by hand:
+    RMSprop moves each weight by lr g / (sqrt((1 - alpha) g^2) + eps), Adagrad by lr g / (|g| + eps)."""
+    g = np.array([0.5, -2.0, 0.0])
+    p = nn.Parameter(np.zeros(3))
+    rms = optim.RMSprop([p], lr=0.1, alpha=0.9, momentum=0.5, centered=True)
+    p.grad = mc.tensor(g)
+    rms.step()
+    assert set(rms.state[p]) == {"step", "square_avg", "momentum_buffer", "grad_avg"}
+    # centered: v - a^2 = 0.1 g^2 - 0.01 g^2
+    np.testing.assert_allclose(p.data, -0.1 * g / (np.sqrt(0.09 * g * g) + 1e-8), rtol=1e-12)
+    q = nn.Parameter(np.zeros(3))
+    ada = optim.Adagrad([q], lr=0.1)
+    q.grad = mc.tensor(g)
+    ada.step()
+    assert set(ada.state[q]) == {"step", "sum"} and ada.state_dict()["state"][0]["step"] == 1
+    np.testing.assert_allclose(q.data, -0.1 * g / (np.abs(g) + 1e-10), rtol=1e-12)
+    np.testing.assert_array_equal(ada.state[q]["sum"], g * g)

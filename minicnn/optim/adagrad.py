@@ -1,0 +1,67 @@
+"""Adagrad (Duchi, Hazan & Singer 2011): each weight's step divided by the root of the sum of
+all its squared gradients so far."""
+
+from .. import backend
+from .optimizer import Optimizer, check_setting
+
+
+class Adagrad(Optimizer):
+    """PyTorch's Adagrad, step for step (its documented pseudo-code):
+
+        t = t + 1
+        g = grad (+ weight_decay * p)
+        lr_t = lr / (1 + (t - 1) lr_decay)
+        S = S + g^2                              every squared gradient so far ("sum")
+        p = p - lr_t g / (sqrt(S) + eps)
+
+    S starts at ``initial_accumulator_value``. S only grows, so every weight's step only
+    shrinks: rare features (small S) keep large steps, and the method can stall on long
+    runs, which RMSprop's decaying average fixes.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        *,
+        maximize=False,
+    ):
+        check_setting("Invalid learning rate", lr)
+        check_setting("Invalid lr_decay value", lr_decay)
+        check_setting("Invalid weight_decay value", weight_decay)
+        check_setting("Invalid initial_accumulator_value value", initial_accumulator_value)
+        check_setting("Invalid epsilon value", eps)
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                eps=eps,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                maximize=maximize,
+            ),
+        )
+
+    def _update(self, group):
+        lr, lr_decay, eps, weight_decay = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            xp = backend.xp_of(p.data)
+            g = -p.grad.data if group["maximize"] else p.grad.data
+            state = self.state.setdefault(p, {})
+            if not state:
+                state["step"] = 0
+                state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["step"] += 1
+            if weight_decay != 0:
+                g = g + weight_decay * p.data  # a new array: .grad stays the gradient
+            clr = lr / (1 + (state["step"] - 1) * lr_decay)
+            S = state["sum"]
+            S += g * g
+            p.data -= clr * g / (xp.sqrt(S) + eps)
