@@ -13,7 +13,23 @@ interrupts.during_startup()  # only when this process is ``python -m minicnn ...
 from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 from .functional import cat, flatten, stack
-from .functional import abs, amax, amin, clamp, exp, log, max, mean, min, sqrt, std, sum, var, where
+from .functional import (
+    abs,
+    amax,
+    amin,
+    clamp,
+    exp,
+    floor_divide,
+    log,
+    max,
+    mean,
+    min,
+    sqrt,
+    std,
+    sum,
+    var,
+    where,
+)
 from .functional import relu, sigmoid, tanh
 from .gradcheck import gradcheck
 from .rng import manual_seed

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
+import minicnn.functional as F
 
 # --- creation and dtypes -----------------------------------------------------------
 
@@ -125,6 +126,54 @@ def test_float_and_to_dtype():
     assert x.type("float32").dtype == np.float32
     x.float().sum().backward()
     assert x.grad.dtype == np.float64
+
+
+def test_integers_meet_python_floats_in_float32_as_in_pytorch():
+    """NumPy would promote an int64 tensor and 0.5 to float64, and divide integers into float64;
+    PyTorch gives its default float dtype, float32, and so does minicnn."""
+    labels = mc.tensor([1, 2, 3])
+    flags = mc.tensor([True, False, True])
+    for y in (
+        labels * 0.5,
+        0.5 * labels,
+        labels - np.float64(0.5),
+        1.5 - labels,
+        labels**0.5,
+        labels / 2,
+        2 / labels,
+        labels / labels,
+        flags * 0.5,
+        labels.clamp(0.5, 2.5),
+        F.where(flags, labels, 0.5),
+        F.where(flags, 1.0, 0.0),
+    ):
+        assert y.dtype == np.float32, y
+    np.testing.assert_array_equal((labels / 2).numpy(), [0.5, 1.0, 1.5])
+    np.testing.assert_array_equal(labels.clamp(0.5, 2.5).numpy(), [1.0, 2.0, 2.5])
+    np.testing.assert_array_equal(F.where(flags, 1, 0).numpy(), [1, 0, 1])
+    assert F.where(flags, 1, 0).dtype == np.int64 and labels.clamp(1, 2).dtype == np.int64
+    assert (labels + 1).dtype == np.int64 and (labels * 2).dtype == np.int64
+    assert (labels * np.array([0.5, 1.0, 2.0])).dtype == np.float64  # an array keeps its dtype
+    assert (mc.tensor(np.ones(3)) * 0.5).dtype == np.float64  # a float tensor keeps its own
+
+
+def test_floor_division_as_python_without_a_gradient_and_bool_of_an_empty_tensor():
+    a = mc.tensor([7, -8])
+    assert (a // 2).tolist() == [3, -4] and (7 // mc.tensor([2, 3])).tolist() == [3, 2]
+    assert (a // 2.5).dtype == np.float32 and (a // 2.5).tolist() == [2.0, -4.0]
+    assert (mc.tensor([1.5, -2.5]) // 1).tolist() == [1.0, -3.0]
+    a //= 2
+    assert a.tolist() == [3, -4]
+    w = mc.tensor([1.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"floor division \(//\) has no gradient"):
+        w // 1
+    with pytest.raises(RuntimeError, match="a leaf Tensor that requires grad is used in an in-place"):
+        w //= 2
+    with mc.no_grad():
+        assert (w // 1).tolist() == [1.0]
+    assert (w.detach() // 1).tolist() == [1.0]
+    with pytest.raises(RuntimeError, match="Boolean value of Tensor with no values is ambiguous"):
+        bool(mc.tensor([]))
 
 
 def test_to_unknown_device_raises():

@@ -4,7 +4,8 @@ from .activation import relu, sigmoid, tanh
 from .activation import leaky_relu, prelu, rrelu
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
-from .basic import abs, add, cast, clamp, div, exp, log, matmul, mul, neg, pow, sqrt, sub, to_device, where
+from .basic import abs, add, cast, clamp, div, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
+from .basic import to_device, where
 from .linear import linear
 from .conv import conv2d
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import Array, Shape
-from ..tensor import Function, Tensor
+from ..tensor import Function, Tensor, is_grad_enabled, tensor
 
 
 def unbroadcast(g: Array, shape: Shape) -> Array:
@@ -28,13 +28,19 @@ def unbroadcast(g: Array, shape: Shape) -> Array:
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
-    """A number or array as a constant Tensor of ``like``'s dtype and device."""
+    """A number or array as a constant Tensor of ``like``'s dtype and device.
+
+    Beside an integer or bool tensor a Python float becomes float32, PyTorch's default
+    float dtype (NumPy would make it float64): ``labels * 0.5`` is float32, as in PyTorch.
+    """
     if isinstance(value, Tensor):
         return value
     xp = backend.xp_of(like.data)
     array = xp.asarray(value)
     if array.dtype.kind in "fiub" and like.dtype.kind == "f":
         array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
+    elif array.dtype.kind == "f" and not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
+        array = array.astype(np.float32)  # a number or list (np.float64 is a Python float too)
     return Tensor(array)
 
 
@@ -288,6 +294,9 @@ def _binary(cls, a, b, reverse=False):
         reverse = not reverse
     b = as_tensor(b, a)
     a, b = _same_float_dtype(cls.__name__.lower(), a, b)
+    if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
+        # true division of integers gives PyTorch's default float dtype, not NumPy's float64
+        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
     return cls.apply(b, a) if reverse else cls.apply(a, b)
 
 
@@ -307,13 +316,27 @@ def mul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 
 def div(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a / b, broadcasting as NumPy; either side may be a number or an array."""
+    """a / b, broadcasting as NumPy; either side may be a number or an array. Integers
+    divide truly, into float32 (PyTorch's default float dtype)."""
     return _binary(Div, a, b)
 
 
 def pow(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     """a ** b, broadcasting as NumPy; either side may be a number or an array."""
     return _binary(Pow, a, b)
+
+
+def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a // b, rounded towards minus infinity as Python's ``//`` (and torch's). It has no
+    gradient (a step function: zero almost everywhere, undefined at each jump), so it is
+    refused where one would be recorded: apply it to ``x.detach()`` or under ``mc.no_grad()``."""
+    if not isinstance(a, Tensor):
+        return floor_divide(as_tensor(a, b), b)
+    b = as_tensor(b, a)
+    if is_grad_enabled() and (a.requires_grad or b.requires_grad):
+        raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
+    a, b = _same_float_dtype("floor_divide", a, b)
+    return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
 
 
 def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
@@ -345,6 +368,8 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """Clip to [min, max]; the gradient passes where x is inside (bounds included)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if x.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        x = cast(x, np.float32)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)
 
 
@@ -358,14 +383,16 @@ def to_device(x: Tensor, device: str) -> Tensor:
 
 def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
     """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
-    torch.where(condition, a, b); numbers take the other operand's dtype."""
+    torch.where(condition, a, b); a number takes the other operand's dtype (a float beside an
+    integer tensor: float32), two numbers the dtype ``mc.tensor`` gives them."""
     cond = condition.data if isinstance(condition, Tensor) else condition
     if getattr(cond, "dtype", None) is None or cond.dtype != bool:
         raise TypeError(
             f"where: condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond).__name__)}"
         )
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("where: at least one of a and b must be a Tensor")
+        # two numbers: the first as a tensor would be (float32 or int64), on cond's device
+        a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
     a = a if isinstance(a, Tensor) else as_tensor(a, b)
     b = b if isinstance(b, Tensor) else as_tensor(b, a)
     a, b = _same_float_dtype("where", a, b)

@@ -18,9 +18,11 @@ from .checks import wrap_dim
 
 
 def _axes(ndim, dim, name="reduce"):
-    if dim is None:
-        return tuple(range(ndim))
+    """The sorted axes a reduction sums over; None, and as in PyTorch an empty tuple, mean all
+    (NumPy's ``axis=()`` would reduce nothing)."""
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if dim is None or not dims:
+        return tuple(range(ndim))
     axes = tuple(sorted(wrap_dim(name, d, ndim) for d in dims))
     return axes if ndim else ()
 

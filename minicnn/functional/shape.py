@@ -112,6 +112,8 @@ class Repeat(Function):
         return backend.xp_of(x).tile(x.reshape(self.padded), reps)
 
     def backward(self, gy):
+        if 0 in self.padded:  # x has no elements: its gradient has none either
+            return backend.xp_of(gy).zeros(self.shape, dtype=gy.dtype)
         # gy axis i holds reps[i] copies of size padded[i] in a row: split each axis into
         # (copy, cell) and sum over the copies
         split = [n for pair in zip(gy.shape, self.padded) for n in (pair[0] // pair[1], pair[1])]
@@ -246,9 +248,11 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
         size = split_size_or_sections
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [min(size, n - start) for start in range(0, n, size)]
+        sizes = [min(size, n - start) for start in range(0, n, size)] or [0]  # empty: one empty piece
     else:
         sizes = list(split_size_or_sections)
+        if any(size < 0 for size in sizes):
+            raise ValueError(f"split: sizes must not be negative, got {sizes}")
         if sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, not the size {n} of dim {dim}")
     pieces, start = [], 0
@@ -264,4 +268,6 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[wrap_dim("chunk", dim, x.ndim)]
-    return split(x, max(-(-n // chunks), 1), dim)
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)

@@ -25,6 +25,8 @@ Tensor.__pow__ = basic.pow
 Tensor.__rpow__ = _reflected(basic.pow)
 Tensor.__matmul__ = basic.matmul
 Tensor.__rmatmul__ = _reflected(basic.matmul)
+Tensor.__floordiv__ = basic.floor_divide
+Tensor.__rfloordiv__ = _reflected(basic.floor_divide)
 Tensor.__neg__ = basic.neg
 Tensor.__getitem__ = shape.getitem
 
@@ -101,6 +103,8 @@ Tensor.__hash__ = object.__hash__
 
 
 def _bool(self):
+    if self.data.size == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
     if self.data.size != 1:
         raise RuntimeError(
             f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape})"
@@ -159,3 +163,4 @@ Tensor.__isub__ = _in_place("-=", "subtract")
 Tensor.__imul__ = _in_place("*=", "multiply")
 Tensor.__itruediv__ = _in_place("/=", "true_divide")
 Tensor.__ipow__ = _in_place("**=", "power")
+Tensor.__ifloordiv__ = _in_place("//=", "floor_divide")

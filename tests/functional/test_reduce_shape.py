@@ -209,3 +209,18 @@ def test_the_new_ops_take_pytorchs_positional_arguments_and_edge_inputs():
     assert mc.tensor(5.0).expand(2, 3).shape == (2, 3)
     with pytest.raises(ValueError, match="cat: zero-dimensional tensors cannot be joined"):
         F.cat([mc.tensor(1.0), mc.tensor(2.0)])
+
+
+def test_empty_and_negative_pieces_and_reductions_over_no_dims_as_pytorch():
+    empty = mc.zeros(0, 3)
+    assert [p.shape for p in empty.split(2)] == [(0, 3)]  # one empty piece
+    assert [p.shape for p in empty.chunk(3)] == [(0, 3)] * 3
+    with pytest.raises(ValueError, match=r"split: sizes must not be negative, got \[3, -1, 3\]"):
+        mc.tensor(np.arange(5.0)).split([3, -1, 3])
+    leaf = mc.zeros(0, 3, requires_grad=True)
+    leaf.repeat(2, 1).sum().backward()  # divided by the empty axis's size before
+    assert leaf.grad.shape == (0, 3)
+    x = mc.tensor(np.arange(6.0).reshape(2, 3))
+    # dim=() reduces every axis in PyTorch (NumPy's axis=() reduces none)
+    assert x.sum(dim=()).item() == 15.0 and x.mean(dim=[]).item() == 2.5
+    assert x.var(dim=()).item() == 3.5 and x.amax(dim=()).item() == 5.0
