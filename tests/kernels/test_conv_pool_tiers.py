@@ -47,6 +47,8 @@ POOL = {
     "pad_ceil": ((1, 2, 6, 7), (3, 3), (2, 2), (1, 1), True),
     "pairs_ceil_drop": ((2, 1, 8, 9), (2, 3), (3, 2), (1, 0), True),
     "tiles": ((1, 2, 5, 5), (2, 2), (2, 2), (0, 0), False),
+    "tiles_even": ((2, 3, 6, 8), (2, 2), (2, 2), (0, 0), False),
+    "tiles_ceil": ((1, 2, 5, 7), (2, 2), (2, 2), (0, 0), True),  # partial windows: the general loop
 }
 ADAPTIVE = {
     "7x7_to_3": ((1, 2, 7, 7), (3, 3)),
@@ -369,6 +371,18 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
         results.append((yp, arg, gmax, gavg))
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+    # the 2x2 stride-2 loop, plain and jitted, against the general one, NaN and -inf included
+    planes = distinct(rng, (3, 6, 9), np.float64)
+    planes[0, 0, 1] = planes[1, 3, 2] = planes[1, 2, 3] = planes[2, 5, 5] = np.nan
+    planes[2, :2, :2] = -np.inf
+    want_y, want_arg = np.empty((3, 3, 4)), np.empty((3, 3, 4), np.int64)
+    nb._maxpool_fwd_py(planes, 2, 2, 2, 2, 0, 0, want_y, want_arg)
+    for fwd in (nb._maxpool2x2_fwd_py, nb._maxpool2x2_fwd):
+        yp, arg = np.empty((3, 3, 4)), np.empty((3, 3, 4), np.int64)
+        fwd(planes, yp, arg)
+        np.testing.assert_array_equal(yp, want_y)
+        np.testing.assert_array_equal(arg, want_arg)
 
 
 @pytest.mark.numba
