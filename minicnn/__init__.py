@@ -72,8 +72,9 @@ def ones(*shape, dtype="float32", device="cpu", requires_grad=False):
 
 
 def randn(*shape, dtype="float32", device="cpu", requires_grad=False, seed=None):
-    import numpy as np
+    from . import rng
 
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    data = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    # the default generator unless a seed is given, so mc.manual_seed makes it repeatable
+    data = rng.get_generator(seed).standard_normal(shape).astype(dtype)
     return tensor(data, requires_grad=requires_grad, device=device)

@@ -13,8 +13,9 @@ import numpy as np
 
 from . import io, rng
 
-# scheduler entries that count steps; every other entry is a setting that must match on resume
-_COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs")
+# scheduler entries that count steps, or are state (a LambdaLR's callable objects); every
+# other entry is a setting that must match on resume
+_COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs", "lr_lambdas")
 
 
 def checkpoint_state(model, optimizer, scheduler, history, epoch, meta):

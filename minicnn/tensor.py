@@ -217,8 +217,8 @@ def _as_array(data, dtype, device):
     xp = backend.get_xp(device)
     if isinstance(data, Tensor):
         data = data.data
-    if backend.is_cupy_array(data) or isinstance(data, np.ndarray):
-        array = data
+    if backend.is_cupy_array(data) or isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data) if isinstance(data, np.generic) else data  # np.float64(3) stays float64
     else:
         array = np.asarray(data)
         if dtype is None and array.dtype.kind == "f":
@@ -257,13 +257,28 @@ def _is_dtype(name):
         return False
 
 
+class _Data:
+    """``t.data``, the array. Assigning a Tensor stores its array (``w.data = pretrained``, as
+    in PyTorch); anything but an array is refused in one line, where storing it would break
+    a later op far from the mistake. Reading is not slowed: with no ``__get__`` here, Python
+    finds the array in the instance's ``__dict__`` as for a plain attribute."""
+
+    def __set__(self, t, value):
+        if isinstance(value, Tensor):
+            value = value.data
+        if not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
+            raise TypeError(f"Tensor.data must be an array or a Tensor, got {type(value).__name__}")
+        t.__dict__["data"] = value
+
+
 class Tensor:
     """An array with a gradient and a link to the op that made it."""
 
     __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
+    data: Any = _Data()  # the array (Any: NumPy or CuPy)
 
     def __init__(self, data, requires_grad=False, _fn=None):
-        self.data = data
+        self.__dict__["data"] = data  # ops hand over arrays: no check on this path
         self.grad = None
         self.requires_grad = requires_grad
         self._fn = _fn
@@ -277,17 +292,11 @@ class Tensor:
     is_leaf = property(lambda self: self._fn is None)
     grad_fn = property(lambda self: self._fn)
 
-    def size(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
-
     def dim(self):
         return self.ndim
 
     def numel(self) -> int:
         return int(self.data.size)
-
-    def __len__(self):
-        return self.shape[0]
 
     def __repr__(self):
         grad = (
@@ -343,6 +352,11 @@ class Tensor:
         return self
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
+        if not flag and self._fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf tensors; to use a computed "
+                "tensor without its graph, use t.detach()"
+            )
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
         self.requires_grad = flag

@@ -176,6 +176,116 @@ def test_floor_division_as_python_without_a_gradient_and_bool_of_an_empty_tensor
         bool(mc.tensor([]))
 
 
+def test_data_takes_a_tensors_array_and_refuses_anything_but_an_array():
+    layer = mc.nn.Linear(2, 2)
+    layer.weight.data = mc.ones(2, 2)  # the pretrained-weights idiom
+    assert isinstance(layer.weight.data, np.ndarray)
+    np.testing.assert_array_equal(layer.state_dict()["weight"], np.ones((2, 2)))
+    with pytest.raises(TypeError, match="Tensor.data must be an array or a Tensor, got list"):
+        layer.weight.data = [1.0, 2.0]
+    w = mc.nn.Parameter(np.ones(3))
+    w.grad = mc.tensor(np.full(3, 2.0))
+    with mc.no_grad():
+        w.data -= 0.5 * w.grad  # NumPy hands this to the Tensor: the result is stored unwrapped
+    assert isinstance(w.data, np.ndarray) and w.data.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_numpy_reads_a_tensor_as_its_array():
+    t = mc.tensor([1.0, 2.0])
+    assert np.asarray(t).dtype == np.float32 and np.asarray(t).tolist() == [1.0, 2.0]
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    assert mc.tensor([mc.tensor(1.0), mc.tensor(2.0)]).tolist() == [1.0, 2.0]
+    assert isinstance(np.ones(2) + t, mc.Tensor)  # operators still go to the Tensor
+
+
+def test_randn_follows_manual_seed_and_its_own_seed():
+    mc.manual_seed(0)
+    a = mc.randn(3)
+    mc.manual_seed(0)
+    assert mc.randn(3).tolist() == a.tolist()
+    assert mc.randn(3, seed=7).tolist() == mc.randn(3, seed=7).tolist()
+
+
+def test_requires_grad_false_on_a_computed_tensor_and_zero_grad_in_place():
+    x = mc.tensor([1.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf tensors"):
+        y.requires_grad_(False)
+    assert y.requires_grad_(True) is y
+    layer = mc.nn.Linear(1, 1)
+    layer(mc.ones(1, 1)).sum().backward()
+    grad = layer.weight.grad
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad is grad and grad.tolist() == [[0.0]]
+    opt = mc.optim.SGD(layer.parameters(), lr=0.1)
+    layer(mc.ones(1, 1)).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert layer.weight.grad is grad and grad.tolist() == [[0.0]]
+
+
+def test_narrow_integers_keep_their_dtype_and_integer_division_by_zero_is_refused():
+    a = mc.tensor(np.array([7, -7], dtype=np.int32))
+    assert (a + 1).dtype == np.int32 and (a // 2).dtype == np.int32
+    assert F.where(mc.tensor([True, False]), a, 2).dtype == np.int32
+    assert (mc.tensor(np.array([255], dtype=np.uint8)) + 1).tolist() == [0]  # wraps, as PyTorch
+    with pytest.raises(ZeroDivisionError, match="floor_divide: integer division by zero"):
+        a // mc.tensor(np.array([1, 0], dtype=np.int32))
+    with pytest.raises(ZeroDivisionError, match="//=: integer division by zero"):
+        a //= 0
+    assert (mc.tensor([1.0, -1.0]) // 0).tolist() == [np.inf, -np.inf]
+    b = mc.tensor([4, 9])
+    assert b.sqrt().dtype == b.exp().dtype == b.log().dtype == np.float32
+    assert b.sqrt().tolist() == [2.0, 3.0] and b.clamp(min=np.float32(0.5)).dtype == np.float32
+    assert [p.shape for p in mc.zeros(0, 2).split(0)] == [(0, 2)]
+    with pytest.raises(ValueError, match="split_size must be positive"):
+        mc.zeros(3).split(0)
+
+
+def test_pytorch_edges_of_comparison_size_len_and_numpy_scalars():
+    x = mc.tensor([[1.0, 2.0, 3.0]])
+    assert (x == None) is False and (x != None) is True  # noqa: E711 (the idiom under test)
+    assert mc.tensor(np.float64(3.0)).dtype == np.float64 and mc.tensor(np.int32(3)).dtype == np.int32
+    assert mc.tensor(3.0).dtype == np.float32  # a Python float: float32
+    assert x.size(-1) == 3 and x.size() == (1, 3)
+    with pytest.raises(
+        IndexError, match=r"size: dim 2 is out of range for a 2-D tensor \(expected one in \[-2, 1\]\)"
+    ):
+        x.size(2)
+    with pytest.raises(IndexError, match="a 0-d tensor has no dimensions"):
+        mc.tensor(1.0).size(0)
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(mc.tensor(1.0))
+    with pytest.raises(
+        TypeError, match=r"for the elementwise maximum of two tensors use mc.where\(a >= b, a, b\)"
+    ):
+        mc.max(x, x)
+
+
+def test_mean_and_var_of_integers_are_refused_as_in_pytorch():
+    hits = mc.tensor([1, 0, 1]) == 1
+    with pytest.raises(
+        TypeError, match=r"mean: expected a floating-point tensor, got bool .* x.float\(\).mean\(\)"
+    ):
+        hits.mean()
+    with pytest.raises(TypeError, match="var: expected a floating-point tensor, got int64"):
+        mc.tensor([1, 2]).var()
+    assert hits.float().mean().item() == pytest.approx(2 / 3)
+
+
+def test_normal_and_uniform_refill_in_place_from_the_seeded_generator():
+    w = mc.zeros(1000)
+    mc.manual_seed(5)
+    assert w.normal_(2.0, 0.5) is w
+    first = w.numpy().copy()
+    assert abs(first.mean() - 2.0) < 0.1 and abs(first.std() - 0.5) < 0.05 and w.dtype == np.float32
+    mc.manual_seed(5)
+    np.testing.assert_array_equal(w.normal_(2.0, 0.5).numpy(), first)
+    w.uniform_(-1.0, 1.0)
+    assert -1.0 <= w.numpy().min() and w.numpy().max() < 1.0 and w.numpy().std() > 0.5
+    with pytest.raises(TypeError, match="normal_: expected a floating-point tensor, got int64"):
+        mc.tensor([1, 2]).normal_()
+
+
 def test_to_unknown_device_raises():
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         mc.tensor([1.0]).to(device="tpu")

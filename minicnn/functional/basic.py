@@ -39,6 +39,8 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     array = xp.asarray(value)
     if array.dtype.kind in "fiub" and like.dtype.kind == "f":
         array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
+    elif like.dtype.kind in "iu" and isinstance(value, (bool, int, np.integer)):
+        array = array.astype(like.dtype)  # int32 + 1 stays int32 (uint8 wraps, as in PyTorch)
     elif array.dtype.kind == "f" and not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
         array = array.astype(np.float32)  # a number or list (np.float64 is a Python float too)
     return Tensor(array)
@@ -336,7 +338,16 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
     a, b = _same_float_dtype("floor_divide", a, b)
-    return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
+    check_integer_divisor("floor_divide", a, b.data)
+    with np.errstate(divide="ignore", invalid="ignore"):  # x // 0.0 is inf or NaN, silently
+        return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
+
+
+def check_integer_divisor(name: str, a: Tensor, divisor: Any) -> None:
+    """Refuse an integer division by zero, which NumPy answers with 0 and a warning."""
+    if a.dtype.kind in "iub" and getattr(divisor, "dtype", np.dtype(float)).kind in "iub":
+        if not backend.xp_of(divisor).all(divisor):
+            raise ZeroDivisionError(f"{name}: integer division by zero")
 
 
 def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
@@ -348,16 +359,21 @@ def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
 
 
+def _floating(x: Tensor) -> Tensor:
+    """x, or an integer x as float32: exp, log and sqrt of integers are PyTorch's float32."""
+    return x if x.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
+
+
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(x)
+    return Exp.apply(_floating(x))
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(x)
+    return Log.apply(_floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(x)
+    return Sqrt.apply(_floating(x))
 
 
 def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
@@ -368,7 +384,7 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """Clip to [min, max]; the gradient passes where x is inside (bounds included)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    if x.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+    if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = cast(x, np.float32)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)
 

@@ -6,7 +6,10 @@ written as one op because its gradient is so simple: softmax(x) - onehot(t).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
@@ -47,81 +50,162 @@ class Softmax(Function):
 
 
 class CrossEntropy(Function):
-    """L = mean_i [ -(1-s) log p_i[t_i] - s/C sum_c log p_i[c] ],  p = softmax(x_i).
+    """Per sample i:  l_i = -sum_c q_ic log p_ic,  p_i = softmax(x_i),
+    q_ic = (1-s) w[t_i] onehot(t_i)_c + (s/C) w[c]   (0 for a sample whose target is ignored),
+    w the class weights (all 1 by default), s the label smoothing. Reduced as PyTorch:
+    'none' gives l, 'sum' sum_i l_i, 'mean' sum_i l_i / sum_i w[t_i] (over the kept samples).
 
-    gx = (p - q) / N, q the smoothed one-hot target ((1-s) onehot + s/C).
+    gx_i = gl_i (p_i Q_i - q_i),  Q_i = sum_c q_ic  (= 1 without weights: p - q),
+    gl_i the gradient of the loss w.r.t. l_i (1/divisor for 'mean', 1 for 'sum').
     """
 
-    def forward(self, x, *, target, label_smoothing):
+    def forward(self, x, *, target, weight, ignore_index, reduction, label_smoothing):
         xp = backend.xp_of(x)
         n, c = x.shape
+        w = xp.ones(c, dtype=x.dtype) if weight is None else weight
+        kept = target != ignore_index
+        rows, classes = xp.arange(n)[kept], target[kept]
         logp = _log_softmax(x, 1)
-        q = xp.full(x.shape, label_smoothing / c, dtype=x.dtype)
-        q[xp.arange(n), target] += 1 - label_smoothing
-        self.p, self.q = xp.exp(logp), q
+        q = xp.zeros(x.shape, dtype=x.dtype)
+        q[kept] = (label_smoothing / c) * w
+        q[rows, classes] += (1 - label_smoothing) * w[classes]
+        self.p, self.q, self.reduction = xp.exp(logp), q, reduction
         # NOTE: a class with no weight in q adds nothing, even where its logit is -inf
         # (a masked class): 0 * log 0 would be NaN
-        return xp.asarray(-(q * xp.where(q > 0, logp, 0)).sum() / n, dtype=x.dtype)
+        losses = (q * xp.where(q > 0, -logp, 0)).sum(axis=1)
+        self.divisor = w[classes].sum()  # for 'mean'; 0 when every sample is ignored: NaN
+        if reduction == "none":
+            return losses.astype(x.dtype)
+        total = losses.sum()
+        with np.errstate(invalid="ignore"):  # every sample ignored: 0 / 0, NaN as in PyTorch
+            return xp.asarray(total / self.divisor if reduction == "mean" else total, dtype=x.dtype)
 
     def backward(self, gy):
-        return (gy * (self.p - self.q) / self.p.shape[0]).astype(self.p.dtype)
+        if self.reduction == "none":
+            gl = gy[:, None]
+        else:
+            gl = gy / self.divisor if self.reduction == "mean" else gy
+        q = self.q
+        return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
 
 
 class MSELoss(Function):
-    """L = mean (x - y)^2.   gx = 2 (x - y) / n,  gy_target = -gx."""
+    """l = (x - y)^2 elementwise, then 'mean' (L = sum l / n), 'sum' or 'none' (l itself).
+    gx = 2 (x - y) gl,  g_target = -gx,  gl = g / n, g, or the upstream array."""
 
-    def forward(self, x, y):
-        self.diff = x - y
-        return (self.diff * self.diff).mean()
+    def forward(self, x, y, *, reduction):
+        self.diff, self.reduction = x - y, reduction
+        squared = self.diff * self.diff
+        if reduction == "none":
+            return squared
+        xp = backend.xp_of(x)
+        # NOTE: a sum, then one division: mean() and sum() = mean * n differ in the last digits
+        total = squared.sum()
+        return xp.asarray(total / squared.size if reduction == "mean" else total, dtype=x.dtype)
 
     def backward(self, g):
-        gx = 2 * g * self.diff / self.diff.size
+        gl = g / self.diff.size if self.reduction == "mean" else g
+        gx = (2 * gl * self.diff).astype(self.diff.dtype)
         return (gx if self.needs_grad[0] else None, -gx if self.needs_grad[1] else None)
 
 
-def log_softmax(x: Tensor, dim: int = -1, *, name: str = "log_softmax") -> Tensor:
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(name: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def log_softmax(x: Tensor, dim: int | None = None, *, name: str = "log_softmax") -> Tensor:
     """y = x - log sum e^x along ``dim`` (computed stably, not as the log of softmax)."""
     check_float(name, "x", x)
-    return LogSoftmax.apply(x, dim=dim)
+    return LogSoftmax.apply(x, dim=implicit_dim(name, x, dim))
 
 
-def softmax(x: Tensor, dim: int = -1, *, name: str = "softmax") -> Tensor:
+def softmax(x: Tensor, dim: int | None = None, *, name: str = "softmax") -> Tensor:
     """y = e^x / sum e^x along ``dim``."""
     check_float(name, "x", x)
-    return Softmax.apply(x, dim=dim)
+    return Softmax.apply(x, dim=implicit_dim(name, x, dim))
+
+
+def implicit_dim(name: str, x: Tensor, dim: int | None) -> int:
+    """``dim``, or where none is given PyTorch's legacy choice, with its warning: dim 0 of a
+    0-, 1- or 3-D x, else dim 1 (the classes of an (N, C) or (N, C, H, W) batch)."""
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"{name}: implicit dimension choice is deprecated (as in PyTorch); pass dim= explicitly",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if x.ndim in (0, 1, 3) else 1
 
 
 def cross_entropy(
-    input: Tensor, target: Any, label_smoothing: float = 0.0, *, name: str = "cross_entropy"
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    *,
+    name: str = "cross_entropy",
 ) -> Tensor:
-    """Mean softmax cross-entropy of logits (N, C) against integer classes (N,)."""
+    """Softmax cross-entropy of logits (N, C) against integer classes (N,), as
+    ``torch.nn.functional.cross_entropy``: ``weight`` (C,) scales each class's loss,
+    samples whose target is ``ignore_index`` count for nothing, ``reduction`` is 'mean'
+    (divided by the kept samples' total weight), 'sum' or 'none' (one loss per sample),
+    and ``label_smoothing`` s mixes the one-hot target with the uniform one."""
     check_float(name, "input", input)
     t = target.data if isinstance(target, Tensor) else target
     t = backend.xp_of(input.data).asarray(t)
     if input.ndim != 2:
         raise ValueError(f"{name}: expected logits of shape (N, C), got {input.shape}")
+    n, c = input.shape
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != (input.shape[0],):
+    if t.shape != (n,):
         raise ValueError(
-            f"{name}: target shape {t.shape} does not match logits "
-            f"{input.shape}; expected ({input.shape[0]},)"
+            f"{name}: target shape {t.shape} does not match logits {input.shape}; expected ({n},)"
         )
-    if t.size and (int(t.min()) < 0 or int(t.max()) >= input.shape[1]):
+    kept = t[t != ignore_index]
+    if kept.size and (int(kept.min()) < 0 or int(kept.max()) >= c):
         raise ValueError(
-            f"{name}: target classes must lie in [0, {input.shape[1]}), "
-            f"got min {int(t.min())}, max {int(t.max())}"
+            f"{name}: target classes must lie in [0, {c}) (or be ignore_index={ignore_index}), "
+            f"got min {int(kept.min())}, max {int(kept.max())}"
         )
+    check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropy.apply(input, target=t, label_smoothing=label_smoothing)
+    w = None
+    if weight is not None:
+        check_float(name, "weight", weight)
+        check_same_dtype(name, input, weight=weight)
+        if weight.shape != (c,):
+            raise ValueError(
+                f"{name}: weight must hold one value per class, shape ({c},), got {weight.shape}"
+            )
+        if weight.requires_grad:
+            raise ValueError(f"{name}: class weights are constants; pass weight.detach()")
+        w = weight.data
+    return CrossEntropy.apply(
+        input,
+        target=t,
+        weight=w,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
 
 
-def mse_loss(input: Tensor, target: Tensor, *, name: str = "mse_loss") -> Tensor:
-    """Mean squared error over all elements."""
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", *, name: str = "mse_loss") -> Tensor:
+    """Squared error (input - target)^2, averaged over all elements ('mean'), summed ('sum')
+    or kept elementwise ('none')."""
     check_float(name, "input", input)
     check_float(name, "target", target)
     if input.shape != target.shape:
         raise ValueError(f"{name}: input {input.shape} and target {target.shape} differ")
     check_same_dtype(name, input, target=target)
-    return MSELoss.apply(input, target)
+    check_reduction(name, reduction)
+    return MSELoss.apply(input, target, reduction=reduction)

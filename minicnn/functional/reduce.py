@@ -98,8 +98,18 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too."""
+    """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too.
+    Floats only, as in PyTorch: ``(pred == y).float().mean()`` for an accuracy."""
+    _check_floating("mean", x)
     return _reduce(Mean, x, dim, keepdim, axis)
+
+
+def _check_floating(name: str, x: Tensor) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: expected a floating-point tensor, got {x.dtype} (NumPy would pick float64); "
+            f"convert it first, e.g. x.float().{name}()"
+        )
 
 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
@@ -159,6 +169,15 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     return result(values, Tensor(index if keepdim else index.squeeze(axis=dim)))
 
 
+def _no_second_tensor(name: str, dim: Any) -> None:
+    if isinstance(dim, Tensor):
+        sign = ">=" if name == "max" else "<="
+        raise TypeError(
+            f"{name}: the second argument is a dim, got a Tensor; for the elementwise {name}imum "
+            f"of two tensors use mc.where(a {sign} b, a, b)"
+        )
+
+
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
     """The largest value: of everything (a Tensor), or along one ``dim`` as PyTorch's
     ``torch.max(x, dim)``, a pair (values, indices) whose gradient goes to those indices.
@@ -168,11 +187,13 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
     >>> pred.tolist()
     [1, 0]
     """
+    _no_second_tensor("max", dim)
     return _along("argmax", MaxResult, "max", x, dim, keepdim, axis)
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
     """The smallest value: of everything, or along one ``dim`` a pair (values, indices)."""
+    _no_second_tensor("min", dim)
     return _along("argmin", MinResult, "min", x, dim, keepdim, axis)
 
 
@@ -185,6 +206,7 @@ def var(
     correction=0, or ``unbiased=False``, divides by n, as batch normalization does. Written
     with sum and mean, so its gradient is theirs: gx = 2 (x - mean) gy / (n - correction).
     """
+    _check_floating("var", x)
     if unbiased is not None and correction is not None:
         raise ValueError("var: give unbiased or correction, not both")
     if correction is None:

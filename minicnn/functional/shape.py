@@ -246,9 +246,9 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [min(size, n - start) for start in range(0, n, size)] or [0]  # empty: one empty piece
+        if size < 0 or (size == 0 and n > 0):
+            raise ValueError(f"split: split_size must be positive (0 only for an empty axis), got {size}")
+        sizes = [min(size, n - start) for start in range(0, n, size)] if n else [0]  # empty: one piece
     else:
         sizes = list(split_size_or_sections)
         if any(size < 0 for size in sizes):

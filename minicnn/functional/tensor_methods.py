@@ -4,7 +4,7 @@ Kept apart from tensor.py so that the math of every op lives in exactly one
 file and tensor.py holds only the engine.
 """
 
-from .. import backend
+from .. import backend, rng
 from ..tensor import Tensor, is_grad_enabled
 from . import activation, basic, reduce, shape
 
@@ -68,8 +68,16 @@ def _argmax(self, dim=None, keepdim=False):
     return Tensor(self.data.argmax(axis=dim, keepdims=keepdim))
 
 
-def _compare(op):
-    return lambda self, other: Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+def _compare(op, with_none=None):
+    """A comparison, elementwise into a bool Tensor; ``x == None`` is False (``!=``: True), as
+    in PyTorch, where NumPy would compare every element with None."""
+
+    def compare(self, other):
+        if other is None and with_none is not None:
+            return with_none
+        return Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+
+    return compare
 
 
 def _argmin(self, dim=None, keepdim=False):
@@ -90,8 +98,8 @@ Tensor.__and__ = _logical(lambda a, b: a & b)
 Tensor.__or__ = _logical(lambda a, b: a | b)
 Tensor.__xor__ = _logical(lambda a, b: a ^ b)
 Tensor.__invert__ = lambda self: Tensor(~self.data)
-Tensor.__eq__ = _compare(lambda a, b: a == b)
-Tensor.__ne__ = _compare(lambda a, b: a != b)
+Tensor.__eq__ = _compare(lambda a, b: a == b, with_none=False)
+Tensor.__ne__ = _compare(lambda a, b: a != b, with_none=True)
 Tensor.__lt__ = _compare(lambda a, b: a < b)
 Tensor.__le__ = _compare(lambda a, b: a <= b)
 Tensor.__gt__ = _compare(lambda a, b: a > b)
@@ -118,6 +126,54 @@ def _index(self):
     return int(self.item())
 
 
+def _array(self, dtype=None, copy=None):
+    """``np.asarray(t)``, ``np.array(list_of_tensors)``: the data as a NumPy array."""
+    array = self.numpy()
+    return array if dtype is None else array.astype(dtype, copy=False)
+
+
+Tensor.__array__ = _array
+
+
+def _random_fill(draw):
+    def fill(self, a=0.0, b=1.0, *, generator=None):
+        if self.dtype.kind != "f":
+            raise TypeError(f"{draw}_: expected a floating-point tensor, got {self.dtype}")
+        values = getattr(rng.get_generator(generator), draw)(a, b, self.shape)
+        self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
+        return self
+
+    return fill
+
+
+# t.normal_(mean, std), t.uniform_(low, high): refill in place from minicnn's generator
+# (mc.manual_seed repeats them), as PyTorch's; on a parameter, under mc.no_grad()
+Tensor.normal_ = _random_fill("normal")
+Tensor.uniform_ = _random_fill("uniform")
+
+
+def _size(self, dim=None):
+    """The shape, or the length of one dim, as PyTorch's ``t.size()``."""
+    if dim is None:
+        return self.shape
+    if not -self.ndim <= dim < self.ndim:
+        raise IndexError(
+            f"size: dim {dim} is out of range for a {self.ndim}-D tensor "
+            f"(expected one in [{-self.ndim}, {self.ndim - 1}])"
+            if self.ndim
+            else f"size: dim {dim} given, but a 0-d tensor has no dimensions"
+        )
+    return self.shape[dim]
+
+
+def _len(self):
+    if self.ndim == 0:
+        raise TypeError("len() of a 0-d tensor")
+    return self.shape[0]
+
+
+Tensor.size = _size
+Tensor.__len__ = _len
 Tensor.__bool__ = _bool
 Tensor.__float__ = lambda self: float(self.item())
 Tensor.__int__ = lambda self: int(self.item())
@@ -152,6 +208,8 @@ def _in_place(symbol, ufunc):
                 f"operations; write x = x {plain} y"
             )
         value = other.data if isinstance(other, Tensor) else other
+        if ufunc == "floor_divide":
+            basic.check_integer_divisor("//=", self, backend.xp_of(self.data).asarray(value))
         getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
         return self
 

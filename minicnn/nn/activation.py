@@ -4,12 +4,11 @@ ReLU, Tanh, Sigmoid, Softmax and LogSoftmax are defined beside Linear in
 layers.py and exported here too, so every activation can be found in this file.
 """
 
-import warnings
-
 import numpy as np
 
 from .. import functional as F
 from ..functional.checks import positive_int
+from ..functional.loss import implicit_dim
 from .module import Module
 from .parameter import Parameter
 
@@ -126,12 +125,4 @@ class RReLU(Module):
 
 
 def _softmax_dim(layer, x):
-    if layer.dim is not None:
-        return layer.dim
-    # PyTorch's legacy choice when no dim is given (deprecated there too)
-    warnings.warn(
-        f"{layer._label()}: implicit dimension choice for softmax is deprecated; pass dim= explicitly",
-        UserWarning,
-        stacklevel=3,
-    )
-    return 0 if x.ndim in (0, 1, 3) else 1
+    return implicit_dim(layer._label(), x, layer.dim)

@@ -356,12 +356,12 @@ class Module(StateDictMixin):
         return self.to(dtype=np.float32)
 
     def zero_grad(self, set_to_none=True):
-        """Forget the gradients: ``.grad = None`` (or a new zero array with set_to_none=False)."""
+        """Forget the gradients: ``.grad = None`` (or, with set_to_none=False, zeroed in place)."""
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor(backend.xp_of(p.data).zeros_like(p.data))
+                p.grad.data[...] = 0  # in place, as PyTorch: a reference to .grad sees the zeros
 
     def requires_grad_(self, requires_grad=True):
         """Freeze (False) or unfreeze every parameter, e.g. a pretrained backbone."""

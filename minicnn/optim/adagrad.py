@@ -16,7 +16,8 @@ class Adagrad(Optimizer):
 
     S starts at ``initial_accumulator_value``. S only grows, so every weight's step only
     shrinks: rare features (small S) keep large steps, and the method can stall on long
-    runs, which RMSprop's decaying average fixes.
+    runs, which RMSprop's decaying average fixes. As in PyTorch, every parameter's state
+    (t = 0 and S) is made when the optimizer is built, from the value given here.
     """
 
     def __init__(
@@ -46,6 +47,14 @@ class Adagrad(Optimizer):
                 maximize=maximize,
             ),
         )
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._new_state(p)
+
+    def _new_state(self, p):
+        xp = backend.xp_of(p.data)
+        initial = self.defaults["initial_accumulator_value"]
+        return self.state.setdefault(p, {"step": 0, "sum": xp.full_like(p.data, initial)})
 
     def _update(self, group):
         lr, lr_decay, eps, weight_decay = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
@@ -54,10 +63,7 @@ class Adagrad(Optimizer):
                 continue
             xp = backend.xp_of(p.data)
             g = -p.grad.data if group["maximize"] else p.grad.data
-            state = self.state.setdefault(p, {})
-            if not state:
-                state["step"] = 0
-                state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state = self._new_state(p)  # made when built; here for a group added later
             state["step"] += 1
             if weight_decay != 0:
                 g = g + weight_decay * p.data  # a new array: .grad stays the gradient

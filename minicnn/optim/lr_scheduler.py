@@ -10,8 +10,9 @@ the sequence of learning rates equals PyTorch's to the last bit or two:
         sched.step()                # after the optimizer, once per epoch (or per batch)
 
 Building a scheduler sets each group's lr to its value at step 0 and records
-``initial_lr`` in the group. ``state_dict()`` holds numbers, lists and strings
-only, so ``mc.save`` stores it as it is.
+``initial_lr`` in the group. ``state_dict()`` holds numbers, lists, strings and None
+(and, for LambdaLR and MultiplicativeLR, each callable object's attributes), so
+``mc.save`` stores it as it is, unless such an object holds a function.
 """
 
 import collections
@@ -112,7 +113,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0:
+        if self._is_initial:  # built (or resumed with last_epoch): the lr as it stands
             return self._current()
         return [lr * self.gamma for lr in self._current()]
 
@@ -123,6 +124,7 @@ class LambdaLR(LRScheduler):
 
     ``state_dict()`` keeps what a callable object holds (its ``__dict__``), not a plain function
     or lambda, which cannot be saved: rebuild the scheduler with the same function, then load.
+    (``mc.save`` stores the attributes if they are numbers, strings, lists, dicts or arrays.)
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -148,7 +150,7 @@ class MultiplicativeLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch <= 0:
+        if self._is_initial:  # built (or resumed with last_epoch): the lr as it stands
             return self._current()
         return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current())]
 

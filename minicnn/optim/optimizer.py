@@ -104,7 +104,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = Tensor(backend.xp_of(p.data).zeros_like(p.data))
+                    p.grad.data[...] = 0  # in place, as PyTorch: a reference to .grad sees the zeros
 
     def step(self, closure=None):
         """Update every parameter that has a gradient.

@@ -44,7 +44,7 @@ def test_cross_entropy_float_targets_raise_naming_the_dtype():
 
 @pytest.mark.parametrize("bad, seen", [([0, 3], "min 0, max 3"), ([-1, 2], "min -1, max 2")])
 def test_cross_entropy_out_of_range_classes_raise(bad, seen):
-    with pytest.raises(ValueError, match=rf"target classes must lie in \[0, 3\), got {seen}"):
+    with pytest.raises(ValueError, match=rf"target classes must lie in \[0, 3\) .*, got {seen}"):
         F.cross_entropy(mc.randn(2, 3), mc.tensor(bad))
 
 
@@ -73,3 +73,48 @@ def test_cross_entropy_with_a_masked_class_is_finite_as_pytorchs():
     np.testing.assert_allclose(x.grad.numpy(), [[1 / (1 + np.e) - 1, 0, np.e / (1 + np.e)]], rtol=1e-12)
     # with smoothing the masked class has weight s/C in q: the loss is inf, as PyTorch's
     assert F.cross_entropy(x, np.array([0]), label_smoothing=0.1).item() == np.inf
+
+
+def test_cross_entropy_weight_ignore_index_and_reduction_as_pytorch():
+    """PyTorch's rules, worked by hand: 'none' gives one loss per sample (0 where ignored),
+    'mean' divides the sum by the kept samples' total class weight."""
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((4, 3))
+    target = np.array([2, -100, 0, 2])
+    w = np.array([1.0, 3.0, 0.5])
+    logp = x - np.log(np.exp(x).sum(1, keepdims=True))
+    per_sample = np.array([-w[2] * logp[0, 2], 0.0, -w[0] * logp[2, 0], -w[2] * logp[3, 2]])
+    none = F.cross_entropy(mc.tensor(x), mc.tensor(target), mc.tensor(w), reduction="none")
+    np.testing.assert_allclose(none.numpy(), per_sample, rtol=1e-12)
+    assert none.numpy()[1] == 0.0 and not np.signbit(none.numpy()[1])
+    mean = F.cross_entropy(mc.tensor(x), mc.tensor(target), weight=mc.tensor(w))
+    np.testing.assert_allclose(mean.item(), per_sample.sum() / (0.5 + 1.0 + 0.5), rtol=1e-12)
+    every = mc.tensor(np.full(4, 7))
+    assert np.isnan(F.cross_entropy(mc.tensor(x), every, ignore_index=7).item())  # 0 / 0, as PyTorch
+    assert F.cross_entropy(mc.tensor(x), every, ignore_index=7, reduction="sum").item() == 0.0
+    loss = mc.nn.CrossEntropyLoss(mc.tensor(w), ignore_index=-100, reduction="sum")
+    assert list(loss.state_dict()) == ["weight"]  # a buffer, as PyTorch's
+    np.testing.assert_allclose(loss(mc.tensor(x), mc.tensor(target)).item(), per_sample.sum(), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"weight must hold one value per class, shape \(3,\), got \(2,\)"):
+        F.cross_entropy(mc.tensor(x), mc.tensor(target), mc.tensor(np.array([1.0, 2.0])))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        F.cross_entropy(mc.tensor(x), mc.tensor(target), reduction="avg")
+
+
+def test_mse_loss_sums_exactly_and_keeps_elements_with_none():
+    rng = np.random.default_rng(22)
+    a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    squares = (a - b) ** 2
+    assert F.mse_loss(mc.tensor(a), mc.tensor(b), "sum").item() == squares.sum()  # not mean * n
+    np.testing.assert_array_equal(F.mse_loss(mc.tensor(a), mc.tensor(b), reduction="none").numpy(), squares)
+    assert F.mse_loss(mc.zeros(0), mc.zeros(0), "sum").item() == 0.0
+
+
+def test_softmax_without_dim_takes_pytorchs_legacy_choice_and_warns():
+    x = mc.randn(2, 3, 4, 5, seed=23)  # 4-D: dim 1, the channels
+    with pytest.warns(UserWarning, match="softmax: implicit dimension choice is deprecated"):
+        y = F.softmax(x)
+    np.testing.assert_allclose(y.numpy().sum(axis=1), 1.0, rtol=1e-6)
+    with pytest.warns(UserWarning, match="log_softmax: implicit dimension"):
+        z = F.log_softmax(mc.randn(3, 4, seed=24))  # 2-D: dim 1
+    np.testing.assert_allclose(np.exp(z.numpy()).sum(axis=1), 1.0, rtol=1e-6)

@@ -151,4 +151,6 @@ def test_losses_gradcheck_and_sum_reduction(t):
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         nn.CrossEntropyLoss(label_smoothing=1.5)
     with pytest.raises(ValueError, match="reduction must be one of"):
-        nn.MSELoss(reduction="none")
+        nn.MSELoss(reduction="avg")
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.CrossEntropyLoss(reduction="elementwise")

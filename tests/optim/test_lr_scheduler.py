@@ -142,6 +142,21 @@ def test_lambda_schedulers_refuse_a_wrong_number_of_functions():
         lr_scheduler.MultiplicativeLR(opt, 0.9)
 
 
+def test_schedules_built_with_last_epoch_start_from_the_lr_as_it_stands():
+    """Resuming by hand (initial_lr in the groups, last_epoch given) sets no extra factor;
+    PyTorch's values: ExponentialLR and MultiplicativeLR keep 0.1, then multiply."""
+    for build in (
+        lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.9, last_epoch=3),
+        lambda opt: lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.9, last_epoch=3),
+    ):
+        opt = optim.SGD([{"params": [nn.Parameter(np.zeros(1))], "initial_lr": 1.0}], lr=0.1)
+        sched = build(opt)
+        assert sched.get_last_lr() == [0.1]
+        opt.step()
+        sched.step()
+        assert sched.get_last_lr() == [pytest.approx(0.09, rel=1e-15)]
+
+
 PLATEAUS = json.loads(str(GOLDEN["plateaus"]))
 
 

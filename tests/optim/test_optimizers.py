@@ -264,3 +264,17 @@ def test_rmsprop_and_adagrad_state_has_pytorchs_names_and_first_steps():
     assert set(ada.state[q]) == {"step", "sum"} and ada.state_dict()["state"][0]["step"] == 1
     np.testing.assert_allclose(q.data, -0.1 * g / (np.abs(g) + 1e-10), rtol=1e-12)
     np.testing.assert_array_equal(ada.state[q]["sum"], g * g)
+
+
+def test_adagrad_builds_every_state_when_made_from_the_constructors_value():
+    """As PyTorch: state for every parameter at once (a state dict before any step), and
+    initial_accumulator_value taken from the constructor, not from a group."""
+    a, b = nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(2))
+    opt = optim.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 3.0}], lr=1.0)
+    state = opt.state_dict()["state"]
+    assert sorted(state) == [0, 1] and state[1]["step"] == 0
+    np.testing.assert_array_equal(state[1]["sum"], [0.0, 0.0])
+    b.grad = mc.tensor(np.ones(2))
+    opt.step()
+    np.testing.assert_allclose(b.data, [-1.0, -1.0])  # 1 / sqrt(0 + 1)
+    assert opt.state[a]["step"] == 0  # no gradient: not stepped

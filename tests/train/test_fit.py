@@ -261,6 +261,33 @@ def test_resume_refuses_another_optimizer_or_schedule(tmp_path):
     assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 1
 
 
+class Warmup:
+    """A callable object with state of its own: LambdaLR saves its attributes."""
+
+    def __init__(self, steps):
+        self.steps, self.seen = steps, 0
+
+    def __call__(self, epoch):
+        self.seen += 1
+        return min(1.0, (epoch + 1) / self.steps)
+
+
+def test_resume_with_a_lambda_schedule_restores_its_callable_objects_state(tmp_path):
+    train, _ = loaders()
+
+    def build():
+        model = small_net()
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        return model, opt, optim.lr_scheduler.LambdaLR(opt, Warmup(4))
+
+    model, opt, sched = build()
+    fit(model, train, opt, 1, scheduler=sched, out=str(tmp_path), progress=False)
+    seen = sched.lr_lambdas[0].seen
+    model, opt, sched = build()  # a fresh object: seen = 0 until the checkpoint is loaded
+    fit(model, train, opt, 2, scheduler=sched, out=str(tmp_path), resume=True, progress=False)
+    assert sched.lr_lambdas[0].seen > seen > 0 and sched.last_epoch == 2
+
+
 def test_ctrl_c_raises_interrupted_with_the_epoch_and_the_checkpoint_kept(tmp_path):
     def stop(epoch, row, model):
         if epoch == 1:
