@@ -217,8 +217,8 @@ def _as_array(data, dtype, device):
     xp = backend.get_xp(device)
     if isinstance(data, Tensor):
         data = data.data
-    if backend.is_cupy_array(data) or isinstance(data, (np.ndarray, np.generic)):
-        array = np.asarray(data) if isinstance(data, np.generic) else data  # np.float64(3) stays float64
+    if backend.is_cupy_array(data) or isinstance(data, np.ndarray):
+        array = data
     else:
         array = np.asarray(data)
         if dtype is None and array.dtype.kind == "f":
@@ -266,6 +266,8 @@ class _Data:
     def __set__(self, t, value):
         if isinstance(value, Tensor):
             value = value.data
+        if isinstance(value, np.generic):  # what NumPy gives for 0-d arithmetic
+            value = np.asarray(value)
         if not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
             raise TypeError(f"Tensor.data must be an array or a Tensor, got {type(value).__name__}")
         t.__dict__["data"] = value
@@ -341,10 +343,11 @@ class Tensor:
         Only leaves (and retained non-leaves) pay for the copy; gradients flowing
         between nodes are never copied.
         """
+        xp = backend.xp_of(g)
         if self.grad is None:
-            self.grad = Tensor(g.copy())
-        else:  # a new array, kept in the same grad Tensor, as PyTorch
-            self.grad.data = self.grad.data + g
+            self.grad = Tensor(xp.array(g, copy=True))  # an array even for 0-d (g.copy() of a
+        else:  # NumPy scalar is a scalar); a new array, kept in the same grad Tensor, as PyTorch
+            self.grad.data = xp.asarray(self.grad.data + g)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient)."""

@@ -194,6 +194,11 @@ def test_numpy_reads_a_tensor_as_its_array():
     t = mc.tensor([1.0, 2.0])
     assert np.asarray(t).dtype == np.float32 and np.asarray(t).tolist() == [1.0, 2.0]
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    snapshot = np.array(t)  # a copy: a later update does not reach it
+    t.data[0] = 5.0
+    assert snapshot.tolist() == [1.0, 2.0] and np.shares_memory(np.asarray(t), t.data)
+    with pytest.raises(ValueError, match="needs a copy"):
+        np.array(t, dtype=np.float64, copy=False)
     assert mc.tensor([mc.tensor(1.0), mc.tensor(2.0)]).tolist() == [1.0, 2.0]
     assert isinstance(np.ones(2) + t, mc.Tensor)  # operators still go to the Tensor
 
@@ -237,6 +242,11 @@ def test_narrow_integers_keep_their_dtype_and_integer_division_by_zero_is_refuse
     assert b.sqrt().dtype == b.exp().dtype == b.log().dtype == np.float32
     assert b.sqrt().tolist() == [2.0, 3.0] and b.clamp(min=np.float32(0.5)).dtype == np.float32
     assert [p.shape for p in mc.zeros(0, 2).split(0)] == [(0, 2)]
+    assert mc.tensor(np.array([5, -5], np.int16)).clamp(min=np.int64(2)).dtype == np.int16
+    assert (mc.tensor(np.zeros(0, np.int64)) // 0).shape == (0,)  # nothing to divide
+    f = mc.tensor([1.0, 2.0])
+    f //= 0.0
+    assert f.tolist() == [np.inf, np.inf]
     with pytest.raises(ValueError, match="split_size must be positive"):
         mc.zeros(3).split(0)
 
@@ -244,7 +254,6 @@ def test_narrow_integers_keep_their_dtype_and_integer_division_by_zero_is_refuse
 def test_pytorch_edges_of_comparison_size_len_and_numpy_scalars():
     x = mc.tensor([[1.0, 2.0, 3.0]])
     assert (x == None) is False and (x != None) is True  # noqa: E711 (the idiom under test)
-    assert mc.tensor(np.float64(3.0)).dtype == np.float64 and mc.tensor(np.int32(3)).dtype == np.int32
     assert mc.tensor(3.0).dtype == np.float32  # a Python float: float32
     assert x.size(-1) == 3 and x.size() == (1, 3)
     with pytest.raises(
@@ -272,6 +281,19 @@ def test_mean_and_var_of_integers_are_refused_as_in_pytorch():
     assert hits.float().mean().item() == pytest.approx(2 / 3)
 
 
+def test_a_scalar_leaf_used_twice_accumulates_its_gradient():
+    """x^2 + 3x at 2: NumPy's 0-d arithmetic gives scalars, the gradient stays an array."""
+    x = mc.tensor(2.0, requires_grad=True)
+    (x * x + 3 * x).backward()
+    assert x.grad.item() == 7.0 and isinstance(x.grad.data, np.ndarray)
+    (x * x).backward()  # accumulates
+    assert x.grad.item() == 11.0
+    p = mc.nn.Parameter(mc.tensor(3.0))
+    (p * 2).backward()
+    mc.optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
+    assert p.grad.item() == 0.0
+
+
 def test_normal_and_uniform_refill_in_place_from_the_seeded_generator():
     w = mc.zeros(1000)
     mc.manual_seed(5)
@@ -284,6 +306,16 @@ def test_normal_and_uniform_refill_in_place_from_the_seeded_generator():
     assert -1.0 <= w.numpy().min() and w.numpy().max() < 1.0 and w.numpy().std() > 0.5
     with pytest.raises(TypeError, match="normal_: expected a floating-point tensor, got int64"):
         mc.tensor([1, 2]).normal_()
+    assert w.normal_(mean=0.0, std=0.02) is w and w.uniform_(from_=-0.1, to=0.1) is w  # PyTorch's names
+    leaf = mc.tensor([0.0, 1.0], requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match=r"a leaf Tensor that requires grad is used in an in-place operation \(normal_\)"
+    ):
+        leaf.normal_()
+    with pytest.raises(RuntimeError, match="uniform_ on a Tensor inside an autograd graph"):
+        leaf.exp().uniform_()  # Exp saved its output: refilling it would falsify the gradient
+    with mc.no_grad():
+        leaf.normal_()
 
 
 def test_to_unknown_device_raises():

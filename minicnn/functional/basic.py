@@ -218,7 +218,8 @@ class Clamp(Function):
             self.mask &= x >= min
         if max is not None:
             self.mask &= x <= max
-        if x.dtype.kind == "f":  # NOTE: a NumPy float64 bound would make a float32 x float64
+        if x.dtype.kind in "fiu":  # (an integer x meets integer bounds only: clamp() saw to it)
+            # NOTE: a NumPy float64 bound would make a float32 x float64, an int64 one int16 int64
             min, max = (None if v is None else x.dtype.type(v) for v in (min, max))
         return xp.clip(x, min, max)
 
@@ -345,7 +346,7 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 def check_integer_divisor(name: str, a: Tensor, divisor: Any) -> None:
     """Refuse an integer division by zero, which NumPy answers with 0 and a warning."""
-    if a.dtype.kind in "iub" and getattr(divisor, "dtype", np.dtype(float)).kind in "iub":
+    if a.dtype.kind in "iub" and a.data.size and getattr(divisor, "dtype", np.dtype(float)).kind in "iub":
         if not backend.xp_of(divisor).all(divisor):
             raise ZeroDivisionError(f"{name}: integer division by zero")
 

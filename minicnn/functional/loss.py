@@ -72,7 +72,7 @@ class CrossEntropy(Function):
         self.p, self.q, self.reduction = xp.exp(logp), q, reduction
         # NOTE: a class with no weight in q adds nothing, even where its logit is -inf
         # (a masked class): 0 * log 0 would be NaN
-        losses = (q * xp.where(q > 0, -logp, 0)).sum(axis=1)
+        losses = (q * xp.where(q != 0, -logp, 0)).sum(axis=1)
         self.divisor = w[classes].sum()  # for 'mean'; 0 when every sample is ignored: NaN
         if reduction == "none":
             return losses.astype(x.dtype)
@@ -83,8 +83,10 @@ class CrossEntropy(Function):
     def backward(self, gy):
         if self.reduction == "none":
             gl = gy[:, None]
+        elif self.reduction == "sum" or self.divisor == 0:  # every sample ignored: q = 0, gx = 0
+            gl = gy
         else:
-            gl = gy / self.divisor if self.reduction == "mean" else gy
+            gl = gy / self.divisor
         q = self.q
         return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
 
@@ -101,7 +103,8 @@ class MSELoss(Function):
         xp = backend.xp_of(x)
         # NOTE: a sum, then one division: mean() and sum() = mean * n differ in the last digits
         total = squared.sum()
-        return xp.asarray(total / squared.size if reduction == "mean" else total, dtype=x.dtype)
+        with np.errstate(invalid="ignore"):  # an empty input's mean: NaN, silently as PyTorch
+            return xp.asarray(total / squared.size if reduction == "mean" else total, dtype=x.dtype)
 
     def backward(self, g):
         gl = g / self.diff.size if self.reduction == "mean" else g
@@ -146,10 +149,10 @@ def cross_entropy(
     input: Tensor,
     target: Any,
     weight: Tensor | None = None,
+    *,
     ignore_index: int = -100,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
-    *,
     name: str = "cross_entropy",
 ) -> Tensor:
     """Softmax cross-entropy of logits (N, C) against integer classes (N,), as
@@ -180,7 +183,14 @@ def cross_entropy(
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     w = None
     if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"{name}: weight must be a Tensor of class weights, got {type(weight).__name__}")
         check_float(name, "weight", weight)
+        if backend.device_of(weight.data) != backend.device_of(input.data):
+            raise ValueError(
+                f"{name}: input is on {backend.device_of(input.data)} but weight on "
+                f"{backend.device_of(weight.data)}; move the loss with .to(device)"
+            )
         check_same_dtype(name, input, weight=weight)
         if weight.shape != (c,):
             raise ValueError(
@@ -199,7 +209,7 @@ def cross_entropy(
     )
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", *, name: str = "mse_loss") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean", name: str = "mse_loss") -> Tensor:
     """Squared error (input - target)^2, averaged over all elements ('mean'), summed ('sum')
     or kept elementwise ('none')."""
     check_float(name, "input", input)

@@ -225,4 +225,5 @@ def std(
     x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> Tensor:
     """Standard deviation: the square root of ``var`` (same arguments)."""
+    _check_floating("std", x)
     return basic.sqrt(var(x, dim, unbiased, keepdim, correction=correction))

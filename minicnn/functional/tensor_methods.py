@@ -4,6 +4,8 @@ Kept apart from tensor.py so that the math of every op lives in exactly one
 file and tensor.py holds only the engine.
 """
 
+import numpy as np
+
 from .. import backend, rng
 from ..tensor import Tensor, is_grad_enabled
 from . import activation, basic, reduce, shape
@@ -127,29 +129,42 @@ def _index(self):
 
 
 def _array(self, dtype=None, copy=None):
-    """``np.asarray(t)``, ``np.array(list_of_tensors)``: the data as a NumPy array."""
+    """``np.asarray(t)``, ``np.array(t)``: the data as a NumPy array (NumPy's protocol: a copy
+    with copy=True, an error with copy=False where a copy cannot be avoided)."""
     array = self.numpy()
-    return array if dtype is None else array.astype(dtype, copy=False)
+    if dtype is not None and np.dtype(dtype) != array.dtype:
+        if copy is False:
+            raise ValueError(f"Tensor.__array__: a {dtype} view of {array.dtype} data needs a copy")
+        return array.astype(dtype)
+    return array.copy() if copy else array
 
 
 Tensor.__array__ = _array
 
 
-def _random_fill(draw):
-    def fill(self, a=0.0, b=1.0, *, generator=None):
-        if self.dtype.kind != "f":
-            raise TypeError(f"{draw}_: expected a floating-point tensor, got {self.dtype}")
-        values = getattr(rng.get_generator(generator), draw)(a, b, self.shape)
-        self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
-        return self
+def _refill(self, name, draw, generator):
+    """Write draw(generator) into t in place, under the in-place rules of ``_in_place``."""
+    if self.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
+    _check_in_place(self, name)
+    values = draw(rng.get_generator(generator))
+    self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
+    return self
 
-    return fill
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
+    repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
+    return _refill(self, "normal_", lambda g: g.normal(mean, std, self.shape), generator)
 
 
-# t.normal_(mean, std), t.uniform_(low, high): refill in place from minicnn's generator
-# (mc.manual_seed repeats them), as PyTorch's; on a parameter, under mc.no_grad()
-Tensor.normal_ = _random_fill("normal")
-Tensor.uniform_ = _random_fill("uniform")
+def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
+    return _refill(self, "uniform_", lambda g: g.uniform(from_, to, self.shape), generator)
+
+
+Tensor.normal_ = _normal_
+Tensor.uniform_ = _uniform_
 
 
 def _size(self, dim=None):
@@ -196,24 +211,30 @@ def _in_place(symbol, ufunc):
     def method(self, other):
         if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
             return NotImplemented  # Python falls back to x = x op y, which records the op
-        if is_grad_enabled() and self.requires_grad:
-            plain = symbol[:-1]
-            if self.is_leaf:
-                raise RuntimeError(
-                    f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
-                    f"update it under mc.no_grad(), as an optimizer step does"
-                )
-            raise RuntimeError(
-                f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
-                f"operations; write x = x {plain} y"
-            )
+        _check_in_place(self, symbol, f"write x = x {symbol[:-1]} y")
         value = other.data if isinstance(other, Tensor) else other
         if ufunc == "floor_divide":
             basic.check_integer_divisor("//=", self, backend.xp_of(self.data).asarray(value))
-        getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x //= 0.0: inf, as x // 0.0
+            getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
         return self
 
     return method
+
+
+def _check_in_place(t, symbol, instead="compute a new tensor instead"):
+    """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
+    (outside no_grad), or a node of a graph (an op's backward may read its array)."""
+    if is_grad_enabled() and t.requires_grad:
+        if t.is_leaf:
+            raise RuntimeError(
+                f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
+                f"update it under mc.no_grad(), as an optimizer step does"
+            )
+        raise RuntimeError(
+            f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
+            f"operations; {instead}"
+        )
 
 
 Tensor.__iadd__ = _in_place("+=", "add")

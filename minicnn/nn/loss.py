@@ -28,9 +28,9 @@ class CrossEntropyLoss(Module):
             input,
             target,
             self.weight,
-            self.ignore_index,
-            self.reduction,
-            self.label_smoothing,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
             name=self._label(),
         )
 
@@ -48,4 +48,4 @@ class MSELoss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
-        return F.mse_loss(input, target, self.reduction, name=self._label())
+        return F.mse_loss(input, target, reduction=self.reduction, name=self._label())

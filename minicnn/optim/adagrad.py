@@ -54,7 +54,17 @@ class Adagrad(Optimizer):
     def _new_state(self, p):
         xp = backend.xp_of(p.data)
         initial = self.defaults["initial_accumulator_value"]
-        return self.state.setdefault(p, {"step": 0, "sum": xp.full_like(p.data, initial)})
+        self.state[p] = {"step": 0, "sum": xp.full_like(p.data, initial)}
+        return self.state[p]
+
+    def _state_of(self, p):
+        """p's state, made now for a group added later, and moved to p's device and dtype
+        if the model moved since the optimizer was built (``fit`` moves it to the device)."""
+        state = self.state.get(p) or self._new_state(p)
+        S = state["sum"]
+        if backend.device_of(S) != p.device or S.dtype != p.dtype:
+            state["sum"] = backend.to_device(S, p.device).astype(p.dtype)
+        return state
 
     def _update(self, group):
         lr, lr_decay, eps, weight_decay = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
@@ -63,7 +73,7 @@ class Adagrad(Optimizer):
                 continue
             xp = backend.xp_of(p.data)
             g = -p.grad.data if group["maximize"] else p.grad.data
-            state = self._new_state(p)  # made when built; here for a group added later
+            state = self._state_of(p)
             state["step"] += 1
             if weight_decay != 0:
                 g = g + weight_decay * p.data  # a new array: .grad stays the gradient

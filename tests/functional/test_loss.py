@@ -90,7 +90,12 @@ def test_cross_entropy_weight_ignore_index_and_reduction_as_pytorch():
     mean = F.cross_entropy(mc.tensor(x), mc.tensor(target), weight=mc.tensor(w))
     np.testing.assert_allclose(mean.item(), per_sample.sum() / (0.5 + 1.0 + 0.5), rtol=1e-12)
     every = mc.tensor(np.full(4, 7))
-    assert np.isnan(F.cross_entropy(mc.tensor(x), every, ignore_index=7).item())  # 0 / 0, as PyTorch
+    logits = mc.tensor(x, requires_grad=True)
+    nothing = F.cross_entropy(logits, every, ignore_index=7)
+    nothing.backward()
+    assert np.isnan(nothing.item()) and not logits.grad.numpy().any()  # NaN loss, zero gradient
+    with pytest.raises(TypeError, match="weight must be a Tensor of class weights, got float"):
+        F.cross_entropy(mc.tensor(x), mc.tensor(target), 0.1)  # label_smoothing is a keyword
     assert F.cross_entropy(mc.tensor(x), every, ignore_index=7, reduction="sum").item() == 0.0
     loss = mc.nn.CrossEntropyLoss(mc.tensor(w), ignore_index=-100, reduction="sum")
     assert list(loss.state_dict()) == ["weight"]  # a buffer, as PyTorch's
@@ -105,9 +110,9 @@ def test_mse_loss_sums_exactly_and_keeps_elements_with_none():
     rng = np.random.default_rng(22)
     a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
     squares = (a - b) ** 2
-    assert F.mse_loss(mc.tensor(a), mc.tensor(b), "sum").item() == squares.sum()  # not mean * n
+    assert F.mse_loss(mc.tensor(a), mc.tensor(b), reduction="sum").item() == squares.sum()  # not mean * n
     np.testing.assert_array_equal(F.mse_loss(mc.tensor(a), mc.tensor(b), reduction="none").numpy(), squares)
-    assert F.mse_loss(mc.zeros(0), mc.zeros(0), "sum").item() == 0.0
+    assert F.mse_loss(mc.zeros(0), mc.zeros(0), reduction="sum").item() == 0.0
 
 
 def test_softmax_without_dim_takes_pytorchs_legacy_choice_and_warns():
@@ -118,3 +123,15 @@ def test_softmax_without_dim_takes_pytorchs_legacy_choice_and_warns():
     with pytest.warns(UserWarning, match="log_softmax: implicit dimension"):
         z = F.log_softmax(mc.randn(3, 4, seed=24))  # 2-D: dim 1
     np.testing.assert_allclose(np.exp(z.numpy()).sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_cross_entropy_with_a_negative_class_weight_as_pytorch():
+    """A class weight may be negative (PyTorch does not refuse it): every nonzero q counts."""
+    x = np.array([[0.3, -1.2, 2.0]])
+    w = np.array([1.0, -1.0, 0.5])
+    logp = x - np.log(np.exp(x).sum())
+    q = (0.2 / 3 * w)[None, :]
+    q[0, 1] += 0.8 * w[1]
+    want = -(q * logp).sum() / w[1]
+    got = F.cross_entropy(mc.tensor(x), mc.tensor([1]), mc.tensor(w), label_smoothing=0.2)
+    np.testing.assert_allclose(got.item(), want, rtol=1e-12)

@@ -278,3 +278,14 @@ def test_adagrad_builds_every_state_when_made_from_the_constructors_value():
     opt.step()
     np.testing.assert_allclose(b.data, [-1.0, -1.0])  # 1 / sqrt(0 + 1)
     assert opt.state[a]["step"] == 0  # no gradient: not stepped
+
+
+def test_adagrad_state_follows_the_parameters_when_the_model_moves_after_it_is_built():
+    model = mlp().float()
+    opt = optim.Adagrad(model.parameters(), lr=0.1)
+    model.double()  # as fit() moves a model after its optimizer exists
+    x, y = mc.tensor(GOLDEN["init.x"]), mc.tensor(GOLDEN["init.y"])
+    nn.CrossEntropyLoss()(model(x), y).backward()
+    opt.step()
+    assert all(opt.state[p]["sum"].dtype == np.float64 for p in model.parameters())
+    assert all(p.dtype == np.float64 for p in model.parameters())
