@@ -31,6 +31,7 @@ from .functional import (
     where,
 )
 from .functional import relu, sigmoid, tanh
+from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import gradcheck
 from .rng import manual_seed
 from .io import save, load
@@ -57,24 +58,8 @@ def devices():
     return ["cpu", "cuda"] if cuda_available() else ["cpu"]
 
 
-def zeros(*shape, dtype="float32", device="cpu", requires_grad=False):
-    import numpy as np
-
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
-
-
-def ones(*shape, dtype="float32", device="cpu", requires_grad=False):
-    import numpy as np
-
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad, device=device)
-
-
-def randn(*shape, dtype="float32", device="cpu", requires_grad=False, seed=None):
-    from . import rng
-
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    # the default generator unless a seed is given, so mc.manual_seed makes it repeatable
-    data = rng.get_generator(seed).standard_normal(shape).astype(dtype)
-    return tensor(data, requires_grad=requires_grad, device=device)
+# dtype names, as PyTorch's (``mc.tensor(x, dtype=mc.float32)``, ``t.to(mc.long)``); defined
+# last, since ``float``, ``int`` and ``bool`` shadow the builtins in this module from here on
+float32, float64, int32, int64, uint8 = "float32", "float64", "int32", "int64", "uint8"
+double, long = float64, int64
+float, int, bool = float32, int32, "bool"  # noqa: A001 (PyTorch's names)

@@ -391,7 +391,12 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
 
 
 def cast(x: Tensor, dtype: Any) -> Tensor:
-    return Cast.apply(x, dtype=np.dtype(dtype))
+    """x as ``dtype``; the gradient flows back through a float dtype, none to an integer one
+    (``x.long()`` leaves the graph, as in PyTorch: integers carry no gradient)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return Tensor(x.data.astype(dtype))
+    return Cast.apply(x, dtype=dtype)
 
 
 def to_device(x: Tensor, device: str) -> Tensor:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend, rng
 from ..tensor import Tensor, is_grad_enabled
-from . import activation, basic, reduce, shape
+from . import activation, basic, loss, reduce, shape
 
 
 def _reflected(fn):
@@ -32,12 +32,36 @@ Tensor.__rfloordiv__ = _reflected(basic.floor_divide)
 Tensor.__neg__ = basic.neg
 Tensor.__getitem__ = shape.getitem
 
+
+def _setitem(self, index, value):
+    """``x[index] = value`` in place (``x[mask] = 0``), where no gradient is recorded: under
+    ``no_grad``, or on a tensor that needs none. Refused where it would be (minicnn records
+    no in-place operation): write ``mc.where(mask, value, x)`` instead."""
+    if is_grad_enabled() and isinstance(value, Tensor) and value.requires_grad:
+        raise RuntimeError(
+            "x[index] = value with a value that requires grad: minicnn records no in-place "
+            "operations; build the result with mc.where or mc.cat instead"
+        )
+    _check_in_place(self, "x[index] = value", "write x = mc.where(mask, value, x) instead")
+    index = index.data if isinstance(index, Tensor) else index
+    if isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    self.data[index] = value.data if isinstance(value, Tensor) else value
+
+
+Tensor.__setitem__ = _setitem
+
 Tensor.exp = basic.exp
 Tensor.log = basic.log
 Tensor.sqrt = basic.sqrt
 Tensor.abs = basic.abs
 Tensor.clamp = basic.clamp
 Tensor.relu = activation.relu
+Tensor.softmax = lambda self, dim: loss.softmax(self, dim)
+Tensor.log_softmax = lambda self, dim: loss.log_softmax(self, dim)
+Tensor.long = lambda self: self.to(dtype=np.int64)
+Tensor.int = lambda self: self.to(dtype=np.int32)
+Tensor.bool = lambda self: self.to(dtype=np.bool_)
 Tensor.tanh = activation.tanh
 Tensor.sigmoid = activation.sigmoid
 
@@ -52,6 +76,7 @@ Tensor.std = reduce.std
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view
+Tensor.view_as = lambda self, other: shape.reshape(self, other.shape)
 Tensor.permute = shape.permute
 Tensor.transpose = shape.transpose
 Tensor.flatten = shape.flatten

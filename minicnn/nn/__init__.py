@@ -15,4 +15,4 @@ from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Soft
 from .dropout import DropConnect, Dropout, Dropout2d
 from .dropconnect import DropConnectLinear
 from .norm import BatchNorm1d, BatchNorm2d, LocalResponseNorm
-from . import init, utils
+from . import functional, init, utils

@@ -1,0 +1,86 @@
+"""The tensor factories and PyTorch's conveniences: arange, full, rand, *_like, from_numpy,
+dtype names, long/int/bool, softmax as a method, view_as, x[index] = value, nn.functional."""
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+
+
+def test_arange_and_full_pick_pytorchs_dtypes():
+    assert mc.arange(5).tolist() == [0, 1, 2, 3, 4] and mc.arange(5).dtype == np.int64
+    assert mc.arange(2, 10, 3).tolist() == [2, 5, 8]
+    quarter = mc.arange(0, 1, 0.25)
+    assert quarter.dtype == np.float32 and quarter.tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert mc.arange(3, dtype=mc.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="arange: step must be nonzero"):
+        mc.arange(0, 3, 0)
+    assert mc.full((2, 2), 7).dtype == np.int64 and mc.full((2,), 0.5).dtype == np.float32
+    assert (
+        mc.full(3, True).tolist() == [True, True, True]
+        and mc.full(2, 1, dtype=mc.float64).dtype == np.float64
+    )
+
+
+def test_rand_is_seeded_uniform_and_the_like_factories_copy_shape_dtype():
+    mc.manual_seed(3)
+    a = mc.rand(1000)
+    mc.manual_seed(3)
+    assert mc.rand(1000).tolist() == a.tolist() and a.dtype == np.float32
+    assert 0.0 <= a.numpy().min() and a.numpy().max() < 1.0 and abs(a.numpy().mean() - 0.5) < 0.05
+    x = mc.randn(2, 3, seed=4, dtype="float64")
+    assert mc.zeros_like(x).dtype == np.float64 and mc.zeros_like(x).shape == (2, 3)
+    assert mc.ones_like(x, dtype=mc.int64).tolist() == [[1, 1, 1], [1, 1, 1]]
+
+
+def test_from_numpy_shares_memory_where_tensor_copies():
+    array = np.zeros(3, dtype=np.float32)
+    shared, copied = mc.from_numpy(array), mc.tensor(array)
+    array[0] = 5.0
+    assert shared.tolist() == [5.0, 0.0, 0.0] and copied.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(TypeError, match="from_numpy: expected a numpy.ndarray, got list"):
+        mc.from_numpy([1.0])
+
+
+def test_dtype_names_and_integer_conversions_leave_the_graph():
+    assert mc.tensor([1.0], dtype=mc.float64).dtype == np.float64 and mc.float == mc.float32
+    assert (mc.long, mc.int, mc.bool, mc.double) == ("int64", "int32", "bool", "float64")
+    x = mc.tensor([1.5, -2.5], requires_grad=True)
+    assert x.long().tolist() == [1, -2] and x.long().dtype == np.int64 and not x.long().requires_grad
+    assert x.int().dtype == np.int32 and x.bool().tolist() == [True, True]
+    assert x.to(mc.double).requires_grad  # a float cast stays in the graph
+
+
+def test_softmax_methods_and_view_as():
+    x = mc.randn(2, 3, seed=5)
+    np.testing.assert_allclose(x.softmax(1).numpy().sum(1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(np.exp(x.log_softmax(-1).numpy()), x.softmax(-1).numpy(), rtol=1e-5)
+    assert x.view_as(mc.zeros(3, 2)).shape == (3, 2)
+
+
+def test_setitem_writes_in_place_where_no_gradient_is_recorded():
+    y = mc.tensor([1.0, -2.0, 3.0])
+    y[y < 0] = 0
+    y[0] = mc.tensor(9.0)
+    assert y.tolist() == [9.0, 0.0, 3.0]
+    grid = mc.zeros(2, 3)
+    grid[:, mc.tensor([0, 2])] = 1.0
+    assert grid.tolist() == [[1, 0, 1], [1, 0, 1]]
+    w = mc.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"leaf Tensor that requires grad .* \(x\[index\] = value\)"):
+        w[0] = 5.0
+    with mc.no_grad():
+        w[0] = 5.0
+    assert w.tolist() == [5.0, 2.0]
+    with pytest.raises(RuntimeError, match=r"inside an autograd graph.*mc.where\(mask, value, x\)"):
+        (w * 2)[0] = 1.0
+    with pytest.raises(RuntimeError, match="a value that requires grad"):
+        y[1] = w[0]
+
+
+def test_nn_functional_is_minicnn_functional():
+    import minicnn.functional
+    import minicnn.nn.functional as F
+
+    assert F.conv2d is minicnn.functional.conv2d and F.cross_entropy is minicnn.functional.cross_entropy
+    assert mc.nn.functional.relu is minicnn.functional.relu
