@@ -9,7 +9,8 @@ from .basic import to_device, where
 from .linear import linear
 from .conv import conv2d
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .loss import cross_entropy, log_softmax, mse_loss, softmax
+from .loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax
+from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 from .reduce import amax, amin, max, mean, min, std, sum, var
 from .shape import cat, chunk, expand, flatten, getitem, permute, repeat, reshape, split, squeeze, stack
 from .shape import transpose, unsqueeze, view

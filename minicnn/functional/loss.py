@@ -91,6 +91,41 @@ class CrossEntropy(Function):
         return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
 
 
+class NLLLoss(Function):
+    """l_i = -w[t_i] x[i, t_i]  (0 for an ignored sample), reduced as CrossEntropy.
+    gx[i, t_i] = -w[t_i] gl_i, zero elsewhere: the loss reads one entry per row."""
+
+    def forward(self, x, *, target, weight, ignore_index, reduction):
+        xp = backend.xp_of(x)
+        n, c = x.shape
+        w = xp.ones(c, dtype=x.dtype) if weight is None else weight
+        kept = target != ignore_index
+        self.rows, self.classes = xp.arange(n)[kept], target[kept]
+        self.scale = -w[self.classes]  # d l_i / d x[i, t_i]
+        self.shape, self.reduction = x.shape, reduction
+        losses = xp.zeros(n, dtype=x.dtype)
+        losses[self.rows] = self.scale * x[self.rows, self.classes]
+        losses += 0.0  # -w * 0 is -0.0; PyTorch prints 0
+        self.divisor = w[self.classes].sum()
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        with np.errstate(invalid="ignore"):  # every sample ignored: 0 / 0, NaN as in PyTorch
+            return xp.asarray(total / self.divisor if reduction == "mean" else total, dtype=x.dtype)
+
+    def backward(self, gy):
+        xp = self.xp
+        if self.reduction == "none":
+            gl = gy[self.rows]
+        elif self.reduction == "sum" or self.divisor == 0:
+            gl = gy
+        else:
+            gl = gy / self.divisor
+        gx = xp.zeros(self.shape, dtype=gy.dtype)
+        gx[self.rows, self.classes] = self.scale * gl
+        return gx
+
+
 class MSELoss(Function):
     """l = (x - y)^2 elementwise, then 'mean' (L = sum l / n), 'sum' or 'none' (l itself).
     gx = 2 (x - y) gl,  g_target = -gx,  gl = g / n, g, or the upstream array."""
@@ -160,45 +195,9 @@ def cross_entropy(
     samples whose target is ``ignore_index`` count for nothing, ``reduction`` is 'mean'
     (divided by the kept samples' total weight), 'sum' or 'none' (one loss per sample),
     and ``label_smoothing`` s mixes the one-hot target with the uniform one."""
-    check_float(name, "input", input)
-    t = target.data if isinstance(target, Tensor) else target
-    t = backend.xp_of(input.data).asarray(t)
-    if input.ndim != 2:
-        raise ValueError(f"{name}: expected logits of shape (N, C), got {input.shape}")
-    n, c = input.shape
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != (n,):
-        raise ValueError(
-            f"{name}: target shape {t.shape} does not match logits {input.shape}; expected ({n},)"
-        )
-    kept = t[t != ignore_index]
-    if kept.size and (int(kept.min()) < 0 or int(kept.max()) >= c):
-        raise ValueError(
-            f"{name}: target classes must lie in [0, {c}) (or be ignore_index={ignore_index}), "
-            f"got min {int(kept.min())}, max {int(kept.max())}"
-        )
-    check_reduction(name, reduction)
+    t, w = _class_targets(name, input, target, weight, ignore_index, reduction, "logits")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    w = None
-    if weight is not None:
-        if not isinstance(weight, Tensor):
-            raise TypeError(f"{name}: weight must be a Tensor of class weights, got {type(weight).__name__}")
-        check_float(name, "weight", weight)
-        if backend.device_of(weight.data) != backend.device_of(input.data):
-            raise ValueError(
-                f"{name}: input is on {backend.device_of(input.data)} but weight on "
-                f"{backend.device_of(weight.data)}; move the loss with .to(device)"
-            )
-        check_same_dtype(name, input, weight=weight)
-        if weight.shape != (c,):
-            raise ValueError(
-                f"{name}: weight must hold one value per class, shape ({c},), got {weight.shape}"
-            )
-        if weight.requires_grad:
-            raise ValueError(f"{name}: class weights are constants; pass weight.detach()")
-        w = weight.data
     return CrossEntropy.apply(
         input,
         target=t,
@@ -207,6 +206,62 @@ def cross_entropy(
         reduction=reduction,
         label_smoothing=label_smoothing,
     )
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    name: str = "nll_loss",
+) -> Tensor:
+    """The negative log-likelihood of log-probabilities (N, C), e.g. ``F.log_softmax(x, 1)``,
+    against integer classes (N,): l_i = -w[t_i] input[i, t_i]; ``weight``, ``ignore_index``
+    and ``reduction`` as in ``cross_entropy``, which is ``nll_loss(log_softmax(x, 1), t)``."""
+    t, w = _class_targets(name, input, target, weight, ignore_index, reduction, "log-probabilities")
+    return NLLLoss.apply(input, target=t, weight=w, ignore_index=ignore_index, reduction=reduction)
+
+
+def _class_targets(name, input, target, weight, ignore_index, reduction, what):
+    """The target as an integer array and the class weights' array (or None), checked: (N, C)
+    scores, (N,) classes in [0, C) or ignore_index, (C,) constant weights of input's dtype."""
+    check_float(name, "input", input)
+    t = target.data if isinstance(target, Tensor) else target
+    t = backend.xp_of(input.data).asarray(t)
+    if input.ndim != 2:
+        raise ValueError(f"{name}: expected {what} of shape (N, C), got {input.shape}")
+    n, c = input.shape
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
+    if t.shape != (n,):
+        raise ValueError(
+            f"{name}: target shape {t.shape} does not match {what} {input.shape}; expected ({n},)"
+        )
+    kept = t[t != ignore_index]
+    if kept.size and (int(kept.min()) < 0 or int(kept.max()) >= c):
+        raise ValueError(
+            f"{name}: target classes must lie in [0, {c}) (or be ignore_index={ignore_index}), "
+            f"got min {int(kept.min())}, max {int(kept.max())}"
+        )
+    check_reduction(name, reduction)
+    if weight is None:
+        return t, None
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: weight must be a Tensor of class weights, got {type(weight).__name__}")
+    check_float(name, "weight", weight)
+    if backend.device_of(weight.data) != backend.device_of(input.data):
+        raise ValueError(
+            f"{name}: input is on {backend.device_of(input.data)} but weight on "
+            f"{backend.device_of(weight.data)}; move the loss with .to(device)"
+        )
+    check_same_dtype(name, input, weight=weight)
+    if weight.shape != (c,):
+        raise ValueError(f"{name}: weight must hold one value per class, shape ({c},), got {weight.shape}")
+    if weight.requires_grad:
+        raise ValueError(f"{name}: class weights are constants; pass weight.detach()")
+    return t, weight.data
 
 
 def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean", name: str = "mse_loss") -> Tensor:

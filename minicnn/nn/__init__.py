@@ -10,7 +10,7 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Flatten, Identity, Linear
 from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from .loss import CrossEntropyLoss, MSELoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .dropout import DropConnect, Dropout, Dropout2d
 from .dropconnect import DropConnectLinear

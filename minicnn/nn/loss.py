@@ -1,4 +1,5 @@
-"""Losses as modules: CrossEntropyLoss (logits, not probabilities) and MSELoss."""
+"""Losses as modules: CrossEntropyLoss (logits, not probabilities), NLLLoss (log-probabilities),
+BCEWithLogitsLoss and BCELoss (yes/no targets), MSELoss."""
 
 from .. import functional as F
 from ..functional.loss import check_reduction
@@ -49,3 +50,62 @@ class MSELoss(Module):
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction, name=self._label())
+
+
+class NLLLoss(Module):
+    """L = the mean over the batch of -w[t_i] input[i, t_i], for log-probabilities (N, C)
+    (``nn.LogSoftmax(dim=1)`` before it: together they are CrossEntropyLoss)."""
+
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
+        super().__init__()
+        check_reduction("NLLLoss", reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index, self.reduction = ignore_index, reduction
+
+    def forward(self, input, target):
+        return F.nll_loss(
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            name=self._label(),
+        )
+
+
+class BCEWithLogitsLoss(Module):
+    """L = the mean of (1 - y) x + (1 + (pos_weight - 1) y) log(1 + e^-x): binary cross-entropy
+    of logits x (no sigmoid before it) against targets y in [0, 1] of x's shape."""
+
+    def __init__(self, weight=None, *, reduction="mean", pos_weight=None):
+        super().__init__()
+        check_reduction("BCEWithLogitsLoss", reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(
+            input,
+            target,
+            self.weight,
+            reduction=self.reduction,
+            pos_weight=self.pos_weight,
+            name=self._label(),
+        )
+
+
+class BCELoss(Module):
+    """L = the mean of -(y log p + (1 - y) log(1 - p)) for probabilities p (after a sigmoid);
+    BCEWithLogitsLoss on the logits is the stable form."""
+
+    def __init__(self, weight=None, *, reduction="mean"):
+        super().__init__()
+        check_reduction("BCELoss", reduction)
+        self.register_buffer("weight", weight)
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(
+            input, target, self.weight, reduction=self.reduction, name=self._label()
+        )

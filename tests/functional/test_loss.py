@@ -135,3 +135,32 @@ def test_cross_entropy_with_a_negative_class_weight_as_pytorch():
     want = -(q * logp).sum() / w[1]
     got = F.cross_entropy(mc.tensor(x), mc.tensor([1]), mc.tensor(w), label_smoothing=0.2)
     np.testing.assert_allclose(got.item(), want, rtol=1e-12)
+
+
+def test_nll_of_log_softmax_is_cross_entropy_and_the_binary_losses_modules():
+    rng = np.random.default_rng(25)
+    x = mc.tensor(rng.standard_normal((5, 4)))
+    t = mc.tensor([0, 3, -100, 1, 2])
+    w = mc.tensor(rng.uniform(0.5, 2.0, 4))
+    np.testing.assert_allclose(
+        mc.nn.NLLLoss(w)(F.log_softmax(x, 1), t).item(), F.cross_entropy(x, t, w).item(), rtol=1e-12
+    )
+    y = mc.tensor((rng.random((5, 4)) > 0.5).astype(np.float64))
+    logits = mc.nn.BCEWithLogitsLoss(pos_weight=mc.tensor(np.full(4, 2.0)))
+    assert list(logits.state_dict()) == ["pos_weight"]  # buffers, as PyTorch's
+    # pos_weight 2 doubles the positive term: -(2 y log p + (1 - y) log(1 - p))
+    p = 1 / (1 + np.exp(-x.numpy()))
+    want = -(2 * y.numpy() * np.log(p) + (1 - y.numpy()) * np.log(1 - p)).mean()
+    np.testing.assert_allclose(logits(x, y).item(), want, rtol=1e-12)
+    np.testing.assert_allclose(mc.nn.BCELoss()(x.sigmoid(), y).item(), mc.nn.BCEWithLogitsLoss()(x, y).item())
+    with pytest.raises(ValueError, match=r"BCELoss: input must hold probabilities in \[0, 1\]"):
+        mc.nn.BCELoss()(x, y)
+    with pytest.raises(ValueError, match=r"target \(5, 3\) must have the input's shape \(5, 4\)"):
+        F.binary_cross_entropy_with_logits(x, mc.zeros(5, 3, dtype="float64"))
+    with pytest.raises(ValueError, match=r"pos_weight \(3,\) does not broadcast to the input's \(5, 4\)"):
+        F.binary_cross_entropy_with_logits(x, y, pos_weight=mc.tensor(np.ones(3)))
+    with pytest.raises(ValueError, match=r"expected log-probabilities of shape \(N, C\)"):
+        F.nll_loss(mc.randn(5, seed=1), t)
+    # large logits stay finite: log(1 + e^-x) is never formed as the log of a sigmoid
+    big = mc.tensor(np.array([800.0, -800.0]))
+    assert F.binary_cross_entropy_with_logits(big, mc.tensor(np.array([0.0, 1.0]))).item() == 800.0
