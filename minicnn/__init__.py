@@ -60,6 +60,12 @@ def devices():
 
 # dtype names, as PyTorch's (``mc.tensor(x, dtype=mc.float32)``, ``t.to(mc.long)``); defined
 # last, since ``float``, ``int`` and ``bool`` shadow the builtins in this module from here on
-float32, float64, int32, int64, uint8 = "float32", "float64", "int32", "int64", "uint8"
-double, long = float64, int64
-float, int, bool = float32, int32, "bool"  # noqa: A001 (PyTorch's names)
+# (NumPy dtypes: ``t.dtype == mc.float32``, ``t.dtype is mc.float32`` and ``{mc.float32: ...}``
+# all work, as in PyTorch)
+import numpy as _np
+
+float32, float64, int8, int16, int32, int64, uint8 = map(
+    _np.dtype, ("float32", "float64", "int8", "int16", "int32", "int64", "uint8")
+)
+double, long, short = float64, int64, int16
+float, int, bool = float32, int32, _np.dtype("bool")  # noqa: A001 (PyTorch's names)

@@ -84,3 +84,29 @@ def test_nn_functional_is_minicnn_functional():
 
     assert F.conv2d is minicnn.functional.conv2d and F.cross_entropy is minicnn.functional.cross_entropy
     assert mc.nn.functional.relu is minicnn.functional.relu
+
+
+def test_review_edges_of_the_factories_and_dtype_names():
+    assert mc.float32 is np.dtype("float32") and mc.tensor([1.0]).dtype in {mc.float32, mc.float64}
+    assert {mc.float32: "single"}[mc.tensor([1.0]).dtype] == "single" and mc.short == np.int16
+    mc.manual_seed(15)  # a seed whose 2**22 float64 draws include one that float32 rounds to 1.0
+    assert float(mc.rand(2**22).numpy().max()) < 1.0
+    w = mc.zeros(2**22)
+    mc.manual_seed(15)
+    assert float(w.uniform_().numpy().max()) < 1.0
+    with pytest.raises(ValueError, match="arange: the step 1 leads from 3 away from 1"):
+        mc.arange(3, 1)
+    assert mc.arange(end=3).tolist() == [0, 1, 2] and mc.arange(True, 3).dtype == np.int64
+    with pytest.raises(TypeError, match="rand: draws are floats; dtype int64"):
+        mc.rand(3, dtype=mc.long)
+    assert mc.randn(2, generator=1).tolist() == mc.randn(2, seed=1).tolist()
+    with pytest.raises(TypeError, match="full: fill_value must be a number, got list"):
+        mc.full((2,), [1.0, 2.0])
+    with pytest.raises(TypeError, match="byte order"):
+        mc.from_numpy(np.zeros(2, dtype=">f4"))
+    frozen = np.zeros(2)
+    frozen.flags.writeable = False
+    with pytest.warns(UserWarning, match="read-only"):
+        mc.from_numpy(frozen)
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    assert x.to(np.complex64).requires_grad and not x.long().requires_grad

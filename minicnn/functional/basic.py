@@ -394,7 +394,7 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     """x as ``dtype``; the gradient flows back through a float dtype, none to an integer one
     (``x.long()`` leaves the graph, as in PyTorch: integers carry no gradient)."""
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
+    if dtype.kind in "biu":
         return Tensor(x.data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 

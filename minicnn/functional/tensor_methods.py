@@ -7,6 +7,7 @@ file and tensor.py holds only the engine.
 import numpy as np
 
 from .. import backend, rng
+from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import activation, basic, loss, reduce, shape
 
@@ -46,7 +47,9 @@ def _setitem(self, index, value):
     index = index.data if isinstance(index, Tensor) else index
     if isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    self.data[index] = value.data if isinstance(value, Tensor) else value
+    if isinstance(value, Tensor):
+        value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
+    self.data[index] = value
 
 
 Tensor.__setitem__ = _setitem
@@ -57,11 +60,23 @@ Tensor.sqrt = basic.sqrt
 Tensor.abs = basic.abs
 Tensor.clamp = basic.clamp
 Tensor.relu = activation.relu
-Tensor.softmax = lambda self, dim: loss.softmax(self, dim)
-Tensor.log_softmax = lambda self, dim: loss.log_softmax(self, dim)
-Tensor.long = lambda self: self.to(dtype=np.int64)
-Tensor.int = lambda self: self.to(dtype=np.int32)
-Tensor.bool = lambda self: self.to(dtype=np.bool_)
+Tensor.softmax = loss.softmax
+Tensor.log_softmax = loss.log_softmax
+
+
+def _long(self):
+    return self.to(dtype=np.int64)
+
+
+def _int(self):
+    return self.to(dtype=np.int32)
+
+
+def _bool_cast(self):
+    return self.to(dtype=np.bool_)
+
+
+Tensor.long, Tensor.int, Tensor.bool = _long, _int, _bool_cast
 Tensor.tanh = activation.tanh
 Tensor.sigmoid = activation.sigmoid
 
@@ -185,7 +200,13 @@ def _normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
     """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
-    return _refill(self, "uniform_", lambda g: g.uniform(from_, to, self.shape), generator)
+    # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
+    return _refill(
+        self,
+        "uniform_",
+        lambda g: from_ + (to - from_) * below_one(g.random(self.shape), self.dtype),
+        generator,
+    )
 
 
 Tensor.normal_ = _normal_
