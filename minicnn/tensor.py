@@ -248,15 +248,6 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: st
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _is_dtype(name):
-    """True for a dtype name ("float32"); False for "cpu", "cuda:0" or an unknown device."""
-    try:
-        np.dtype(name)
-        return True
-    except TypeError:
-        return False
-
-
 class _Data:
     """``t.data``, the array. Assigning a Tensor stores its array (``w.data = pretrained``, as
     in PyTorch); anything but an array is refused in one line, where storing it would break
@@ -394,34 +385,6 @@ class Tensor:
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
-
-    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
-        """A copy on another device and/or of another dtype; the gradient flows back."""
-        from .functional import basic
-
-        out = self
-        if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
-            device, dtype = None, device  # x.to(np.float64), x.to("float32")
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = basic.cast(out, dtype)
-        if device is not None and backend.normalize_device(device) != self.device:
-            out = basic.to_device(out, device)
-        return out
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def float(self):
-        return self.to(dtype=np.float32)
-
-    def double(self):
-        return self.to(dtype=np.float64)
-
-    def type(self, dtype):
-        return self.to(dtype=dtype)
 
 
 # The arithmetic, reductions and shape methods are defined in functional/ and

@@ -14,6 +14,7 @@ import numpy as np
 from .. import backend
 from ..backend import Array, Shape
 from ..tensor import Function, Tensor, is_grad_enabled, tensor
+from .promotion import as_tensor, check_integer_divisor, floating, same_float_dtype
 
 
 def unbroadcast(g: Array, shape: Shape) -> Array:
@@ -25,25 +26,6 @@ def unbroadcast(g: Array, shape: Shape) -> Array:
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
     return g.sum(axis=axes, keepdims=True).reshape(shape)
-
-
-def as_tensor(value: Any, like: Tensor) -> Tensor:
-    """A number or array as a constant Tensor of ``like``'s dtype and device.
-
-    Beside an integer or bool tensor a Python float becomes float32, PyTorch's default
-    float dtype (NumPy would make it float64): ``labels * 0.5`` is float32, as in PyTorch.
-    """
-    if isinstance(value, Tensor):
-        return value
-    xp = backend.xp_of(like.data)
-    array = xp.asarray(value)
-    if array.dtype.kind in "fiub" and like.dtype.kind == "f":
-        array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
-    elif like.dtype.kind in "iu" and isinstance(value, (bool, int, np.integer)):
-        array = array.astype(like.dtype)  # int32 + 1 stays int32 (uint8 wraps, as in PyTorch)
-    elif array.dtype.kind == "f" and not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
-        array = array.astype(np.float32)  # a number or list (np.float64 is a Python float too)
-    return Tensor(array)
 
 
 class Add(Function):
@@ -275,28 +257,12 @@ class Where(Function):
         )
 
 
-def _same_float_dtype(name, a, b):
-    """(a, b) ready for one op: a float and a non-float Tensor meet in the float's dtype
-    (the non-float one carries no gradient); two float dtypes are a TypeError, as NumPy's
-    silent promotion would hand float64 gradients to a float32 tensor."""
-    ka, kb = a.dtype.kind, b.dtype.kind
-    if a.dtype == b.dtype or (ka != "f" and kb != "f"):
-        return a, b
-    if ka == "f" and kb == "f":
-        raise TypeError(
-            f"{name}: the tensors are {a.dtype} and {b.dtype}; convert one of them (t.float() / t.double())"
-        )
-    if ka == "f":
-        return a, Tensor(b.data.astype(a.dtype))
-    return Tensor(a.data.astype(b.dtype)), b
-
-
 def _binary(cls, a, b, reverse=False):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
     b = as_tensor(b, a)
-    a, b = _same_float_dtype(cls.__name__.lower(), a, b)
+    a, b = same_float_dtype(cls.__name__.lower(), a, b)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
         # true division of integers gives PyTorch's default float dtype, not NumPy's float64
         a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
@@ -338,17 +304,10 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     b = as_tensor(b, a)
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
-    a, b = _same_float_dtype("floor_divide", a, b)
+    a, b = same_float_dtype("floor_divide", a, b)
     check_integer_divisor("floor_divide", a, b.data)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0.0 is inf or NaN, silently
         return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
-
-
-def check_integer_divisor(name: str, a: Tensor, divisor: Any) -> None:
-    """Refuse an integer division by zero, which NumPy answers with 0 and a warning."""
-    if a.dtype.kind in "iub" and a.data.size and getattr(divisor, "dtype", np.dtype(float)).kind in "iub":
-        if not backend.xp_of(divisor).all(divisor):
-            raise ZeroDivisionError(f"{name}: integer division by zero")
 
 
 def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
@@ -360,21 +319,16 @@ def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
 
 
-def _floating(x: Tensor) -> Tensor:
-    """x, or an integer x as float32: exp, log and sqrt of integers are PyTorch's float32."""
-    return x if x.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
-
-
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(_floating(x))
+    return Exp.apply(floating(x))
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(_floating(x))
+    return Log.apply(floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(_floating(x))
+    return Sqrt.apply(floating(x))
 
 
 def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
@@ -417,7 +371,7 @@ def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
         a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
     a = a if isinstance(a, Tensor) else as_tensor(a, b)
     b = b if isinstance(b, Tensor) else as_tensor(b, a)
-    a, b = _same_float_dtype("where", a, b)
+    a, b = same_float_dtype("where", a, b)
     return Where.apply(a, b, cond=cond)
 
 

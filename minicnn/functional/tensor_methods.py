@@ -233,6 +233,54 @@ def _len(self):
     return self.shape[0]
 
 
+# --- moving and casting: one Function each (basic.cast, basic.to_device) -----------
+
+
+def _is_dtype(name):
+    """True for a dtype name ("float32"); False for "cpu", "cuda:0" or an unknown device."""
+    try:
+        np.dtype(name)
+        return True
+    except TypeError:
+        return False
+
+
+def _to(self, device=None, dtype=None):
+    """A copy on another device and/or of another dtype; the gradient flows back."""
+    out = self
+    if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
+        device, dtype = None, device  # x.to(np.float64), x.to("float32")
+    if dtype is not None and np.dtype(dtype) != self.dtype:
+        out = basic.cast(out, dtype)
+    if device is not None and backend.normalize_device(device) != self.device:
+        out = basic.to_device(out, device)
+    return out
+
+
+def _cpu(self):
+    return self.to("cpu")
+
+
+def _cuda(self):
+    return self.to("cuda")
+
+
+def _float(self):
+    return self.to(dtype=np.float32)
+
+
+def _double(self):
+    return self.to(dtype=np.float64)
+
+
+def _type(self, dtype):
+    return self.to(dtype=dtype)
+
+
+Tensor.to, Tensor.cpu, Tensor.cuda = _to, _cpu, _cuda
+Tensor.float, Tensor.double, Tensor.type = _float, _double, _type
+
+
 Tensor.size = _size
 Tensor.__len__ = _len
 Tensor.__bool__ = _bool
