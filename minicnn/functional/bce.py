@@ -30,7 +30,8 @@ def _reduce(xp, losses, reduction, dtype):
 
 def _upstream(gy, reduction, size):
     """d L / d l per element: gy itself ('none'), gy ('sum') or gy / n ('mean')."""
-    return gy / size if reduction == "mean" else gy
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty input's mean: NaN
+        return gy / size if reduction == "mean" else gy
 
 
 class BCEWithLogits(Function):
@@ -68,7 +69,8 @@ class BCEWithLogits(Function):
 class BCE(Function):
     """l = -w (y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch's (so
     p = 0 or 1 gives a large loss, not inf).
-    gp = w (p - y) / max(p (1 - p), 1e-12) gl,   gy = w (log(1 - p) - log p) gl   (clamped logs).
+    gp = w (p - y) / max(p (1 - p), 1e-12) gl,   gy = w (log(1 - p) - log p) gl   (the logs not
+    clamped here, as PyTorch: +-inf at p = 0 or 1).
     """
 
     def forward(self, p, y, *, weight, reduction):
@@ -88,7 +90,8 @@ class BCE(Function):
         if self.weight is not None:
             gl = gl * self.weight
         gp = (p - y) / xp.maximum(p * (1 - p), 1e-12) * gl
-        gt = (self.log_q - self.log_p) * gl
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gt = (xp.log(1 - p) - xp.log(p)) * gl
         return (
             unbroadcast(gp, p.shape).astype(p.dtype) if self.needs_grad[0] else None,
             unbroadcast(gt, y.shape).astype(y.dtype) if self.needs_grad[1] else None,
@@ -112,11 +115,11 @@ def _check(name, input, target, weight, reduction, pos_weight=None):
         check_float(name, label, t)
         check_same_dtype(name, input, **{label: t})
         try:
-            np.broadcast_shapes(t.shape, input.shape)
+            fits = np.broadcast_shapes(t.shape, input.shape) == input.shape
         except ValueError:
-            raise ValueError(
-                f"{name}: {label} {t.shape} does not broadcast to the input's {input.shape}"
-            ) from None
+            fits = False
+        if not fits:  # a weight with more axes would make the loss larger than the input
+            raise ValueError(f"{name}: {label} {t.shape} does not broadcast to the input's {input.shape}")
         if t.requires_grad:
             raise ValueError(f"{name}: {label} is a constant; pass {label}.detach()")
         arrays.append(t.data)
@@ -153,7 +156,7 @@ def binary_cross_entropy(
     the stable one."""
     w, _ = _check(name, input, target, weight, reduction)
     p = input.data
-    if ((p < 0) | (p > 1)).any():
+    if (~((p >= 0) & (p <= 1))).any():  # NaN fails both
         raise ValueError(
             f"{name}: input must hold probabilities in [0, 1] (for logits use "
             f"binary_cross_entropy_with_logits); got min {float(p.min())}, max {float(p.max())}"

@@ -74,6 +74,7 @@ class CrossEntropy(Function):
         # (a masked class): 0 * log 0 would be NaN
         losses = (q * xp.where(q != 0, -logp, 0)).sum(axis=1)
         self.divisor = w[classes].sum()  # for 'mean'; 0 when every sample is ignored: NaN
+        self.kept = classes.size > 0
         if reduction == "none":
             return losses.astype(x.dtype)
         total = losses.sum()
@@ -83,12 +84,13 @@ class CrossEntropy(Function):
     def backward(self, gy):
         if self.reduction == "none":
             gl = gy[:, None]
-        elif self.reduction == "sum" or self.divisor == 0:  # every sample ignored: q = 0, gx = 0
+        elif self.reduction == "sum" or not self.kept:  # every sample ignored: q = 0, gx = 0
             gl = gy
         else:
-            gl = gy / self.divisor
+            gl = gy / self.divisor if self.divisor else gy * np.nan  # kept weights summing to 0: NaN
         q = self.q
-        return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
+        with np.errstate(invalid="ignore"):  # NaN times 0 where a class has no weight
+            return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
 
 
 class NLLLoss(Function):
@@ -117,12 +119,13 @@ class NLLLoss(Function):
         xp = self.xp
         if self.reduction == "none":
             gl = gy[self.rows]
-        elif self.reduction == "sum" or self.divisor == 0:
+        elif self.reduction == "sum" or self.rows.size == 0:  # every sample ignored: gx = 0
             gl = gy
         else:
-            gl = gy / self.divisor
+            gl = gy / self.divisor if self.divisor else gy * np.nan  # kept weights summing to 0: NaN
         gx = xp.zeros(self.shape, dtype=gy.dtype)
-        gx[self.rows, self.classes] = self.scale * gl
+        with np.errstate(invalid="ignore"):  # NaN times a zero weight
+            gx[self.rows, self.classes] = self.scale * gl
         return gx
 
 

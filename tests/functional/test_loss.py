@@ -164,3 +164,28 @@ def test_nll_of_log_softmax_is_cross_entropy_and_the_binary_losses_modules():
     # large logits stay finite: log(1 + e^-x) is never formed as the log of a sigmoid
     big = mc.tensor(np.array([800.0, -800.0]))
     assert F.binary_cross_entropy_with_logits(big, mc.tensor(np.array([0.0, 1.0]))).item() == 800.0
+
+
+def test_binary_and_class_losses_at_their_edges_as_pytorch():
+    zeros = mc.tensor(np.zeros((4, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"weight \(2, 4, 3\) does not broadcast to the input's \(4, 3\)"):
+        F.binary_cross_entropy_with_logits(zeros, mc.tensor(np.zeros((4, 3))), mc.tensor(np.ones((2, 4, 3))))
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\].*got min nan"):
+        F.binary_cross_entropy(mc.tensor([np.nan, 0.5]), mc.tensor([0.0, 1.0]))
+    # the target's gradient uses the logs unclamped, as PyTorch: +-inf at p = 0 and 1
+    p = mc.tensor(np.array([0.0, 0.5, 1.0]))
+    y = mc.tensor(np.full(3, 0.3), requires_grad=True)
+    F.binary_cross_entropy(p, y, reduction="sum").backward()
+    assert y.grad.tolist() == [np.inf, 0.0, -np.inf]
+    # kept samples whose class weights sum to 0: NaN loss and NaN gradient there, as PyTorch
+    logp = mc.tensor(np.log(0.5) * np.ones((2, 2)), requires_grad=True)
+    loss = F.nll_loss(logp, mc.tensor([0, 0]), mc.tensor(np.array([0.0, 1.0])))
+    loss.backward()
+    assert (
+        np.isnan(loss.item())
+        and np.isnan(logp.grad.numpy()[:, 0]).all()
+        and not logp.grad.numpy()[:, 1].any()
+    )
+    empty = mc.tensor(np.zeros(0), requires_grad=True)
+    F.binary_cross_entropy_with_logits(empty, mc.tensor(np.zeros(0))).backward()  # no division warning
+    assert empty.grad.shape == (0,)
