@@ -265,7 +265,7 @@ def _binary(cls, a, b, reverse=False):
     a, b = same_float_dtype(cls.__name__.lower(), a, b)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
         # true division of integers gives PyTorch's default float dtype, not NumPy's float64
-        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
+        a, b = floating(a), floating(b)
     return cls.apply(b, a) if reverse else cls.apply(a, b)
 
 
@@ -340,7 +340,7 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
-        x = cast(x, np.float32)  # an integer tensor clamped to a float bound: float32, as PyTorch
+        x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)
 
 
