@@ -1,19 +1,24 @@
-"""Winograd F(2x2, 3x3) convolution (winograd.py) with its tile transforms as Numba loops.
+"""Winograd F(2x2, 3x3) convolution (winograd.py) run a few images at a time, with its
+tile transforms as Numba loops.
 
-The GEMMs, the weight transform and the choice of which convolutions take this
-path are winograd.py's; only the three transforms between arrays and tiles are
-loops here, one tile at a time, in place of winograd.py's xp additions (which pass
-over memory once per stage, and once more to turn x channel-last):
+The algebra, the weight transform and the choice of which convolutions take this
+path are winograd.py's. What differs is the order of the work. winograd.py makes
+the transformed tiles V of the whole batch, then the 16 GEMMs' products M, then y:
+V and M are each 4x the size of x (a 4x4 tile every 2x2 cells), so every stage
+streams tens of megabytes through memory. Here one block of images at a time goes
+through all three stages, and its V and M (about ``BLOCK_BYTES``) stay in the
+caches:
 
     V[4k + l, tile, c]  = (B^T d B)[k, l]     d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]
+    M[k]                = V[k] @ U[k]          the 16 GEMMs, (tiles x C) @ (C x O)
     y[n, o, 2i+a, 2j+b] = (A^T m A)[a, b] + bias[o]     m = M[:, tile, o]
-    GY[4k + l, tile, o] = (A g A^T)[k, l]     g = gy[n, o, 2i : 2i+2, 2j : 2j+2]
 
-Each 4-vector product with B^T, A^T or A is one small function of its entries
-(``_bt``, ``_at``, ``_a``): a tile's transform is that function down its columns,
-then along its rows. One row of tiles (n, i) per parallel iteration: rows of tiles
-share no output. Each loop is a plain Python function first (``_name_py``) and
-jitted second, as in numba_cpu.py. Convolutions that winograd.py sends to im2col.py
+(the tiles of a block numbered (b*th + i)*tw + j for its b-th image). The loops
+keep channels last and split even columns from odd ones, so that each line of a
+transform is one loop over a contiguous run of tw*C values, which the compiler
+turns into vector instructions (``_sub``, ``_add``, ``_at_pair``). Each loop is a
+plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py;
+one image per parallel iteration. Convolutions that winograd.py sends to im2col.py
 go to numba_im2col.py here: the same code with jitted copies.
 """
 
@@ -21,19 +26,39 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import numba_im2col, threads, winograd
+from . import im2col, numba_im2col, winograd
 from .numba_cpu import _cores_shared_with_blas
-from .workspaces import workspace, zeroed
+from .sizes import conv_out_size
+from .workspaces import workspace
+
+# The bytes of one block's transformed tiles (V or M): a few images, so that the
+# GEMMs read V and the output transform reads M from the caches, not from memory.
+BLOCK_BYTES = 1 << 20
 
 
-def _bt_py(d0, d1, d2, d3):
-    """B^T d for a column d of 4."""
-    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+def _sub_py(a, b, out):
+    """out = a - b, over a run of values."""
+    for e in range(out.shape[0]):
+        out[e] = a[e] - b[e]
 
 
-def _at_py(m0, m1, m2, m3):
-    """A^T m for a column m of 4."""
-    return m0 + m1 + m2, m1 - m2 - m3
+def _add_py(a, b, out):
+    """out = a + b, over a run of values."""
+    for e in range(out.shape[0]):
+        out[e] = a[e] + b[e]
+
+
+def _at_pair_py(m0, m1, m2, m3, out0, out1):
+    """(out0, out1) = A^T (m0, m1, m2, m3) = (m0 + m1 + m2, m1 - m2 - m3), over a run of values."""
+    for e in range(out0.shape[0]):
+        out0[e] = m0[e] + m1[e] + m2[e]
+        out1[e] = m1[e] - m2[e] - m3[e]
+
+
+# jitted first: the loops call them, jitted or plain
+_sub = numba.njit(cache=True, inline="always")(_sub_py)
+_add = numba.njit(cache=True, inline="always")(_add_py)
+_at_pair = numba.njit(cache=True, inline="always")(_at_pair_py)
 
 
 def _a_py(g0, g1):
@@ -41,63 +66,80 @@ def _a_py(g0, g1):
     return g0, g0 + g1, g0 - g1, -g1
 
 
-# jitted first: the loops call them, jitted or plain
-_bt = numba.njit(cache=True, inline="always")(_bt_py)
-_at = numba.njit(cache=True, inline="always")(_at_py)
 _a = numba.njit(cache=True, inline="always")(_a_py)
 
 
-def _data_tiles_py(xpad, th, tw, V):
-    """V[4k + l, (n*th + i)*tw + j, c] = (B^T d B)[k, l] for d = xpad[n, c, 2i : 2i+4, 2j : 2j+4].
+def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
+    """V[4k + l, (b*th + i)*tw + j, c] = (B^T d B)[k, l] for d = x padded [n0 + b, c, 2i : 2i+4, 2j : 2j+4].
 
-    Per row of tiles, B^T goes down the columns first, read along x's rows and kept
-    channel-last (t[k, w, c]); then along each tile's rows with the channels innermost,
-    so the loads and V's 16 rows run over C contiguous values.
+    Each image is first copied into a zero border, channel-last, its even and odd
+    columns apart: xs[h, s, w*C + c] = x padded [n, c, h, 2w + s]. The 4 columns
+    2j .. 2j+3 of every tile of a row are then xs[., 0, j], xs[., 1, j], xs[., 0, j+1],
+    xs[., 1, j+1], so B^T goes down the columns of the whole row of tiles in runs of
+    (tw+1)*C values, and B along its rows in runs of tw*C (columns j and j+1 are
+    C values apart).
     """
-    N, C, _, Wp = xpad.shape
-    for q in numba.prange(N * th):
-        n, h = q // th, 2 * (q % th)
-        t = np.empty((4, Wp, C), dtype=xpad.dtype)
-        for c in range(C):
-            for w in range(Wp):
-                col = _bt(xpad[n, c, h, w], xpad[n, c, h + 1, w], xpad[n, c, h + 2, w], xpad[n, c, h + 3, w])
-                for k in range(4):
-                    t[k, w, c] = col[k]
-        for j in range(tw):
-            p, w = q * tw + j, 2 * j
-            for k in range(4):  # row k of B^T d, times B
+    _, C, H, W = x.shape
+    run = tw * C
+    Vf = V.reshape(16, V.shape[1] * C)
+    for b in numba.prange(nb):
+        n = n0 + b
+        xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
+        for h in range(H):
+            for w in range(W):
+                s, half = (w + pw) % 2, (w + pw) // 2
+                cell = xs[h + ph, s, half * C : half * C + C]
                 for c in range(C):
-                    v = _bt(t[k, w, c], t[k, w + 1, c], t[k, w + 2, c], t[k, w + 3, c])
-                    for l in range(4):
-                        V[4 * k + l, p, c] = v[l]
+                    cell[c] = x[n, c, h, w]
+        t = np.empty((4, 2, run + C), dtype=x.dtype)
+        for i in range(th):
+            d0, d1, d2, d3 = xs[2 * i], xs[2 * i + 1], xs[2 * i + 2], xs[2 * i + 3]
+            for s in range(2):  # B^T d, down the columns
+                _sub(d0[s], d2[s], t[0, s])
+                _add(d1[s], d2[s], t[1, s])
+                _sub(d2[s], d1[s], t[2, s])
+                _sub(d1[s], d3[s], t[3, s])
+            p = (b * th + i) * run
+            for k in range(4):  # row k of B^T d, times B: columns 2j, 2j+1, 2j+2, 2j+3
+                c0, c1, c2, c3 = t[k, 0, :run], t[k, 1, :run], t[k, 0, C:], t[k, 1, C:]
+                _sub(c0, c2, Vf[4 * k, p : p + run])
+                _add(c1, c2, Vf[4 * k + 1, p : p + run])
+                _sub(c2, c1, Vf[4 * k + 2, p : p + run])
+                _sub(c1, c3, Vf[4 * k + 3, p : p + run])
 
 
-def _output_tiles_py(M, bias, th, tw, y):
-    """y[n, o, 2i + a, 2j + b] = (A^T m A)[a, b] + bias[o] for m = M[:, (n*th + i)*tw + j, o],
+def _output_tiles_py(M, bias, n0, nb, th, tw, y):
+    """y[n0 + b, o, 2i + a, 2j + s] = (A^T m A)[a, s] + bias[o] for m = M[:, (b*th + i)*tw + j, o],
     the cells past an odd output size dropped.
 
-    Per row of tiles, A^T goes down the columns with the channels innermost (the loads
-    run over O contiguous values), kept as r[a, o, 2*tw]; then along the rows, one
-    output row at a time.
+    Per row of tiles, A^T goes down the columns of all its tiles at once (r[a, l], runs
+    of tw*O values, channels last), then A along the rows, which gives an output row's
+    even and odd columns apart (ys[s, j*O + o]); those are written into y's planes last.
     """
-    N, O, OH, OW = y.shape
-    for q in numba.prange(N * th):
-        n, h = q // th, 2 * (q % th)
-        r = np.empty((2, 4, tw, O), dtype=M.dtype)
-        for j in range(tw):
-            p = q * tw + j
-            for l in range(4):
+    _, O, OH, OW = y.shape
+    run = tw * O
+    Mf = M.reshape(16, M.shape[1] * O)
+    for b in numba.prange(nb):
+        n = n0 + b
+        r = np.empty((2, 4, run), dtype=M.dtype)
+        ys = np.empty((2, run), dtype=M.dtype)
+        for i in range(th):
+            p = (b * th + i) * run
+            for l in range(4):  # A^T m, down the columns (rows l, 4 + l, 8 + l, 12 + l of M)
+                m0, m1, m2, m3 = (
+                    Mf[l, p : p + run],
+                    Mf[4 + l, p : p + run],
+                    Mf[8 + l, p : p + run],
+                    Mf[12 + l, p : p + run],
+                )
+                _at_pair(m0, m1, m2, m3, r[0, l], r[1, l])
+            for a in range(min(2, OH - 2 * i)):  # row a of A^T m, times A
+                _at_pair(r[a, 0], r[a, 1], r[a, 2], r[a, 3], ys[0], ys[1])
                 for o in range(O):
-                    col = _at(M[l, p, o], M[4 + l, p, o], M[8 + l, p, o], M[12 + l, p, o])
-                    r[0, l, j, o] = col[0]
-                    r[1, l, j, o] = col[1]
-        for a in range(min(2, OH - h)):  # row a of A^T m, times A
-            for o in range(O):
-                for j in range(tw):
-                    out = _at(r[a, 0, j, o], r[a, 1, j, o], r[a, 2, j, o], r[a, 3, j, o])
-                    y[n, o, h + a, 2 * j] = out[0] + bias[o]
-                    if 2 * j + 1 < OW:
-                        y[n, o, h + a, 2 * j + 1] = out[1] + bias[o]
+                    row = y[n, o, 2 * i + a]
+                    for s in range(2):  # columns 2j + s, those past OW dropped
+                        for j in range((OW - s + 1) // 2):
+                            row[2 * j + s] = ys[s, j * O + o] + bias[o]
 
 
 def _gy_tiles_py(gy, th, tw, GY):
@@ -126,32 +168,41 @@ _output_tiles = numba.njit(cache=True, parallel=True)(_output_tiles_py)
 _gy_tiles = numba.njit(cache=True, parallel=True)(_gy_tiles_py)
 
 
-# --- the transforms, as winograd.py's pipeline takes them -------------------
+# --- the pipeline -----------------------------------------------------------
+
+
+def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Array:
+    """winograd.convolve, a block of images at a time: a new (N, O, OH, OW).
+
+    A block holds as many images as keep its V or M within ``BLOCK_BYTES`` (at least one).
+    """
+    N, C, H, W = x.shape
+    O = weight.shape[0]
+    OH, OW = conv_out_size(H, 3, 1, padding[0]), conv_out_size(W, 3, 1, padding[1])
+    th, tw = winograd.tile_grid(OH, OW)
+    U = winograd.weight_tiles(weight)
+    y = np.empty((N, O, OH, OW), dtype=x.dtype)
+    b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
+    per_image = 16 * th * tw * max(C, O) * x.itemsize
+    block = max(1, min(N, BLOCK_BYTES // per_image))
+    with _cores_shared_with_blas():
+        for n0 in range(0, N, block):
+            nb = min(block, N - n0)
+            V = workspace("winograd v", (16, nb * th * tw, C), x.dtype, np)
+            M = workspace("winograd m", (16, nb * th * tw, O), x.dtype, np)
+            _data_tiles(x, n0, nb, *padding, th, tw, V)
+            im2col._per_group(V, U, out=M)
+            _output_tiles(M, b, n0, nb, th, tw, y)
+    return y
 
 
 def data_tiles(x: Array, padding: Pair, th: int, tw: int) -> Array:
-    """V = B^T d B of every 4x4 tile of x padded: (16, N*th*tw, C), a workspace.
-
-    x is copied into a zero border deep enough for th x tw whole tiles (kept per
-    shape, so only its interior is rewritten).
-    """
-    N, C, H, W = x.shape
-    ph, pw = padding
-    xpad = zeroed(("winograd x", x.shape, ph, pw), (N, C, 2 * th + 2, 2 * tw + 2), x.dtype, np)
-    threads.copyto(xpad[:, :, ph : ph + H, pw : pw + W], x)
+    """V = B^T d B of every 4x4 tile of x padded: (16, N*th*tw, C), a workspace."""
+    N, C = x.shape[:2]
     V = workspace("winograd v", (16, N * th * tw, C), x.dtype, np)
     with _cores_shared_with_blas():
-        _data_tiles(xpad, th, tw, V)
+        _data_tiles(x, 0, N, *padding, th, tw, V)
     return V
-
-
-def output_tiles(M: Array, bias: Array | None, y_shape: Shape, th: int, tw: int) -> Array:
-    """y (a new array) from the tiles M (16, N*th*tw, O): A^T m A per tile, plus the bias."""
-    y = np.empty(y_shape, dtype=M.dtype)
-    b = np.zeros(y_shape[1], dtype=M.dtype) if bias is None else np.ascontiguousarray(bias)
-    with _cores_shared_with_blas():
-        _output_tiles(M, b, th, tw, y)
-    return y
 
 
 def gy_tiles(gy: Array, th: int, tw: int) -> Array:
@@ -169,27 +220,25 @@ def gy_tiles(gy: Array, th: int, tw: int) -> Array:
 def conv2d_forward(
     x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_forward with jitted transforms."""
+    """winograd.conv2d_forward, a block of images at a time."""
     if not winograd.applies(weight.shape, stride, dilation, groups):
         return numba_im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
-    return winograd.convolve(x, weight, bias, padding, data_tiles, output_tiles)
+    return convolve(x, weight, bias, padding)
 
 
 def conv2d_input_grad(
     gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_input_grad with jitted transforms."""
+    """winograd.conv2d_input_grad (gx as a convolution of gy), a block of images at a time."""
     if not winograd.applies(weight.shape, stride, dilation, groups) or max(padding) > 2:
         return numba_im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
-    return winograd.convolve(
-        gy, *winograd.input_grad_as_convolution(weight, padding), data_tiles, output_tiles
-    )
+    return convolve(gy, *winograd.input_grad_as_convolution(weight, padding))
 
 
 def conv2d_weight_grad(
     gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_weight_grad with jitted transforms."""
+    """winograd.conv2d_weight_grad with jitted transforms (the whole batch at once)."""
     if not winograd.applies(weight_shape, stride, dilation, groups):
         return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
     return winograd.weight_gradient(gy, x, padding, data_tiles, gy_tiles)

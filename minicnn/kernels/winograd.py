@@ -38,7 +38,7 @@ Every other convolution (another size, stride, dilation, groups; gx when p > 2) 
 to im2col.py unchanged. The transforms subtract neighbouring cells, so an inf in x can
 give NaN (inf - inf) where the direct sum gives ±inf (docs/ops/conv2d.md). The transforms
 here are written against ``xp`` (the same lines run on CuPy); numba_winograd.py runs the
-same pipeline with jitted ones.
+same pipeline a few images at a time, with jitted transforms.
 """
 
 from .. import backend

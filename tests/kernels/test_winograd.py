@@ -114,7 +114,7 @@ def test_input_gradient_beyond_padding_2_is_the_im2col_one(mod, monkeypatch):
     params = ((1, 1), (3, 3), (1, 1), 1)
     close(K.conv2d_forward(x, w, b, *params), reference.conv2d_forward(x, w, b, *params), np.float64)
     want = im2col.conv2d_input_grad(gy, w, x.shape, *params)
-    monkeypatch.setattr(winograd, "convolve", None)  # the Winograd path is not taken
+    monkeypatch.setattr(K, "convolve", None)  # the Winograd path is not taken
     np.testing.assert_array_equal(K.conv2d_input_grad(gy, w, x.shape, *params), want)
 
 
@@ -141,21 +141,40 @@ def test_the_plain_python_transforms_equal_the_jitted_ones():
     nw = module("numba_winograd")
     rng = np.random.default_rng(60)
     th, tw = 2, 3
-    xpad = rng.standard_normal((2, 3, 2 * th + 2, 2 * tw + 2))
+    x = rng.standard_normal((3, 3, 2 * th + 1, 2 * tw))  # padding (1, 0): an odd row count
     V_jit, V_py = np.empty((16, 2 * th * tw, 3)), np.empty((16, 2 * th * tw, 3))
-    nw._data_tiles(xpad, th, tw, V_jit)
-    nw._data_tiles_py(xpad, th, tw, V_py)
+    nw._data_tiles(x, 1, 2, 1, 0, th, tw, V_jit)  # images 1 and 2
+    nw._data_tiles_py(x, 1, 2, 1, 0, th, tw, V_py)
     np.testing.assert_allclose(V_py, V_jit, rtol=1e-14, atol=1e-14)
     M, bias = rng.standard_normal((16, 2 * th * tw, 4)), rng.standard_normal(4)
-    y_jit, y_py = np.empty((2, 4, 2 * th - 1, 2 * tw)), np.empty((2, 4, 2 * th - 1, 2 * tw))
-    nw._output_tiles(M, bias, th, tw, y_jit)
-    nw._output_tiles_py(M, bias, th, tw, y_py)
+    y_jit, y_py = np.zeros((3, 4, 2 * th - 1, 2 * tw - 1)), np.zeros((3, 4, 2 * th - 1, 2 * tw - 1))
+    nw._output_tiles(M, bias, 1, 2, th, tw, y_jit)
+    nw._output_tiles_py(M, bias, 1, 2, th, tw, y_py)
     np.testing.assert_allclose(y_py, y_jit, rtol=1e-14, atol=1e-14)
+    assert not y_jit[0].any() and y_jit[1:].all()  # only images 1 and 2 written
     gy = rng.standard_normal((2, 4, 2 * th, 2 * tw - 1))
     GY_jit, GY_py = np.empty((16, 2 * th * tw, 4)), np.empty((16, 2 * th * tw, 4))
     nw._gy_tiles(gy, th, tw, GY_jit)
     nw._gy_tiles_py(gy, th, tw, GY_py)
     np.testing.assert_allclose(GY_py, GY_jit, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize("images_per_block", [1, 2, 5])
+def test_blocks_of_images_give_the_whole_batch_result(images_per_block, monkeypatch):
+    """numba_winograd runs a few images at a time; any block size, the last one short
+    or not, gives the same convolution and input gradient as winograd.py's whole batch."""
+    nw = module("numba_winograd")
+    x, w, b, gy = arrays(61, (5, 3, 7, 6), 4, (1, 1), np.float64)
+    th, tw = winograd.tile_grid(7, 6)
+    monkeypatch.setattr(nw, "BLOCK_BYTES", images_per_block * 16 * th * tw * 4 * 8)
+    params = ((1, 1), (1, 1), (1, 1), 1)
+    close(nw.conv2d_forward(x, w, b, *params), winograd.conv2d_forward(x, w, b, *params), np.float64)
+    close(
+        nw.conv2d_input_grad(gy, w, x.shape, *params),
+        winograd.conv2d_input_grad(gy, w, x.shape, *params),
+        np.float64,
+    )
 
 
 @pytest.mark.parametrize("mod", MODULES)
