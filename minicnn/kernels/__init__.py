@@ -62,9 +62,10 @@ KERNELS = (
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
 # to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
-# images at a time, as its forward, made no measurable gain on a ResNet-20 step. The depthwise loops come first
-# and send every other convolution on: the forward to Winograd, the gradients to
-# numba_im2col (im2col.py's with jitted copies), so numba_im2col needs no entry here.
+# images at a time, as its forward, made no measurable gain on a ResNet-20 step.
+# The depthwise loops come first and send every other convolution on: the forward
+# to Winograd, the gradients to numba_im2col (im2col.py's with jitted copies), so
+# numba_im2col needs no entry here.
 AUTO = {
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
