@@ -31,8 +31,8 @@ from .numba_cpu import _cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import workspace
 
-# The bytes of one block's transformed tiles (V or M): a few images, so that the
-# GEMMs read V and the output transform reads M from the caches, not from memory.
+# The bytes of one block's transformed tiles (V or M) per thread: a few images, so that
+# the GEMMs read V and the output transform reads M from the caches, not from memory.
 BLOCK_BYTES = 1 << 20
 
 
@@ -174,7 +174,8 @@ _gy_tiles = numba.njit(cache=True, parallel=True)(_gy_tiles_py)
 def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Array:
     """winograd.convolve, a block of images at a time: a new (N, O, OH, OW).
 
-    A block holds as many images as keep its V or M within ``BLOCK_BYTES`` (at least one).
+    A block holds as many images as keep its V or M within ``BLOCK_BYTES`` per thread of
+    the loops (at least one).
     """
     N, C, H, W = x.shape
     O = weight.shape[0]
@@ -184,8 +185,9 @@ def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Arra
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
     b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     per_image = 16 * th * tw * max(C, O) * x.itemsize
-    block = max(1, min(N, BLOCK_BYTES // per_image))
     with _cores_shared_with_blas():
+        # one image per parallel iteration: at least one image for every thread
+        block = max(1, min(N, numba.get_num_threads() * BLOCK_BYTES // per_image))
         for n0 in range(0, N, block):
             nb = min(block, N - n0)
             V = workspace("winograd v", (16, nb * th * tw, C), x.dtype, np)
