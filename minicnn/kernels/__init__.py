@@ -53,6 +53,11 @@ KERNELS = (
     "batch_norm_apply",
     "batch_norm_grads",
 )
+# Kernels a tier may lack. Where no module of its chain lends one, the set holds None
+# and the op goes its usual way: conv2d_grads(gy, x, weight, ...) gives a convolution's
+# input and weight gradients together (or None for a convolution it has no joint
+# algorithm for), where the pair of gradient kernels would each rebuild what they share.
+OPTIONAL = ("conv2d_grads",)
 
 # What "auto" takes from each fast module, in the order they are searched; the rest
 # comes from the xp tier. Each entry beat the xp code in benchmarks/kernels.py (the
@@ -65,10 +70,11 @@ KERNELS = (
 # images at a time, as its forward, made no measurable gain on a ResNet-20 step.
 # The depthwise loops come first and send every other convolution on: the forward
 # to Winograd, the gradients to numba_im2col (im2col.py's with jitted copies), so
-# numba_im2col needs no entry here.
+# numba_im2col lends only its joint gradients of "same" convolutions on large maps.
 AUTO = {
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
+    "numba_im2col": ("conv2d_grads",),
     "numba_cpu": (
         "max_pool2d_forward",
         "lrn_forward",
@@ -103,7 +109,8 @@ class KernelSet:
         self.chain = chain
         self.choices: dict[str, Callable[..., Any]] = {}
         modules = [(_module(name), lends) for name, lends in chain]
-        for kernel in KERNELS:
+        for kernel in KERNELS + OPTIONAL:
+            setattr(self, kernel, None)
             for module, lends in modules:
                 fn = getattr(module, kernel, None)
                 if fn is not None and (lends is None or kernel in lends):

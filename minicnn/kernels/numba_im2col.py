@@ -24,7 +24,13 @@ import numpy as np
 from ..backend import Array, Pair, Shape
 from . import im2col, threads
 from .numba_cpu import _cores_shared_with_blas
-from .workspaces import workspace
+from .workspaces import padded, workspace
+
+# conv2d_grads' images at a time pay only from maps of MIN_PIXELS cells (on smaller ones,
+# ResNet-20's 8x8, the per-image GEMMs are too small for BLAS to run them well) and up
+# to COLUMN_BYTES of columns per image (beyond, they no longer stay in the caches).
+MIN_PIXELS = 256
+COLUMN_BYTES = 1 << 20
 
 
 def _windows_py(xpad, cols):
@@ -117,3 +123,44 @@ def conv2d_weight_grad(
     return im2col.conv2d_weight_grad(
         gy, x, weight_shape, stride, padding, dilation, groups, windows=copy_windows
     )
+
+
+def conv2d_grads(
+    gy: Array, x: Array, weight: Array, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> tuple[Array, Array] | None:
+    """(gx, gW) of a "same" convolution (im2col.full_padding) together, an image at a time:
+
+        cols_n = the columns of gy[n] padded by K - 1 - p       (O*KH*KW, H*W)
+        gx[n]  = W' @ cols_n      W' the kernel flipped, in/out channels swapped: (C, O*KH*KW)
+        gW'   += cols_n @ x[n]^T    summed over the images, then gW = gW' flipped back
+
+    the same sums as im2col.py's two gradients, which build gy's columns for the whole
+    batch (38 MB for a stage-1 layer of ResNet-20 at batch 64) and read them back from
+    memory in both GEMMs; an image's columns stay in the caches between its writing and
+    both reads. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing is
+    transposed either. None for other convolutions (groups, strides, dilations), for maps
+    under MIN_PIXELS cells and for columns over COLUMN_BYTES an image: the caller then
+    runs the two gradient kernels.
+    """
+    full = im2col.full_padding(weight.shape, stride, padding, dilation, groups)
+    N, C, H, W = x.shape
+    if full is None or groups != 1 or not _plain(stride, dilation) or H * W < MIN_PIXELS:
+        return None
+    O, _, KH, KW = weight.shape
+    if O * KH * KW * H * W * gy.itemsize > COLUMN_BYTES:
+        return None
+    w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW)
+    gpad = np.ascontiguousarray(padded(gy, *full))
+    cols = workspace("cols", (O, KH, KW, 1, H, W), gy.dtype, np)
+    cols_n = cols.reshape(O * KH * KW, H * W)
+    gx = np.empty(x.shape, dtype=gy.dtype)
+    gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
+    part = np.empty_like(gw_flipped)
+    with _cores_shared_with_blas():
+        for n in range(N):
+            _windows(gpad[n : n + 1], cols)
+            np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
+            np.matmul(cols_n, x[n].reshape(C, H * W).T, out=part)
+            gw_flipped += part
+    gw = gw_flipped.reshape(O, KH, KW, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
+    return gx, np.ascontiguousarray(gw)

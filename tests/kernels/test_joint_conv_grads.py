@@ -1,0 +1,189 @@
+"""A convolution's two gradients together (the optional kernel ``conv2d_grads``,
+numba_im2col.py's): equal to the reference loops where it answers, None where it
+does not, and taken by F.conv2d's backward only where both gradients are wanted.
+
+Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
+array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+"""
+
+import numpy as np
+import pytest
+from kernel_checks import close
+
+import minicnn as mc
+import minicnn.functional as F
+from minicnn import kernels
+from minicnn.kernels import reference
+
+pytestmark = pytest.mark.numba
+
+# (seed, x shape, weight shape, padding): "same" convolutions, no more output than input channels
+SAME = {
+    "3x3": (1, (3, 4, 6, 5), (4, 4, 3, 3), (1, 1)),
+    "3x3_narrowing": (2, (2, 6, 5, 7), (3, 6, 3, 3), (1, 1)),
+    "5x5": (3, (2, 3, 7, 6), (2, 3, 5, 5), (2, 2)),
+    "3x5": (4, (1, 2, 5, 8), (2, 2, 3, 5), (1, 2)),
+    "1x1": (5, (2, 5, 4, 3), (3, 5, 1, 1), (0, 0)),
+    "one_image_one_channel": (6, (1, 1, 4, 4), (1, 1, 3, 3), (1, 1)),
+}
+ONE = ((1, 1), (1, 1), 1)  # stride, dilation, groups
+
+
+@pytest.fixture
+def numba_im2col():
+    from minicnn.kernels import numba_im2col
+
+    return numba_im2col
+
+
+def arrays(seed, x_shape, w_shape, padding, dtype):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    y = reference.conv2d_forward(x, w, None, (1, 1), padding, (1, 1), 1)
+    return x, w, rng.standard_normal(y.shape).astype(dtype)
+
+
+def reference_grads(gy, x, w, padding):
+    stride, dilation, groups = ONE
+    return (
+        reference.conv2d_input_grad(gy, w, x.shape, stride, padding, dilation, groups),
+        reference.conv2d_weight_grad(gy, x, w.shape, stride, padding, dilation, groups),
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(SAME))
+def test_joint_gradients_equal_the_reference(name, dtype, numba_im2col, monkeypatch):
+    monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)  # these maps are small
+    seed, x_shape, w_shape, padding = SAME[name]
+    x, w, gy = arrays(seed, x_shape, w_shape, padding, dtype)
+    gx, gw = numba_im2col.conv2d_grads(gy, x, w, (1, 1), padding, (1, 1), 1)
+    want_gx, want_gw = reference_grads(gy, x, w, padding)
+    assert gx.dtype == gw.dtype == dtype and gx.flags.c_contiguous and gw.flags.c_contiguous
+    close(gx, want_gx, dtype)
+    close(gw, want_gw, dtype)
+
+
+def test_a_map_of_min_pixels_and_strided_arrays_take_it_unpatched(numba_im2col):
+    """16 x 16 cells (MIN_PIXELS) answer as they are; x and gy may be views with strides."""
+    x, w, gy = arrays(10, (3, 4, 16, 16), (4, 4, 3, 3), (1, 1), np.float64)
+    wide = np.zeros((2,) + x.shape)
+    wide[1] = x
+    x_view, gy_view = wide[1], np.asfortranarray(gy)
+    got = numba_im2col.conv2d_grads(gy_view, x_view, w, (1, 1), (1, 1), (1, 1), 1)
+    assert got is not None
+    for a, b in zip(got, reference_grads(gy, x, w, (1, 1))):
+        close(a, b, np.float64)
+
+
+# (x shape, weight shape, stride, padding, dilation, groups): the pair of kernels computes these
+DECLINED = {
+    "groups2": ((2, 4, 16, 16), (4, 2, 3, 3), (1, 1), (1, 1), (1, 1), 2),
+    "depthwise": ((2, 4, 16, 16), (4, 1, 3, 3), (1, 1), (1, 1), (1, 1), 4),
+    "dilated": ((2, 4, 16, 16), (4, 4, 3, 3), (1, 1), (2, 2), (2, 2), 1),
+    "stride2": ((2, 4, 16, 16), (4, 4, 3, 3), (2, 2), (1, 1), (1, 1), 1),
+    "widening": ((2, 4, 16, 16), (8, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    "not_same": ((2, 4, 16, 16), (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    "small_map": ((2, 4, 15, 17), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLINED))
+def test_other_convolutions_are_declined(name, numba_im2col):
+    x_shape, w_shape, *params = DECLINED[name]
+    rng = np.random.default_rng(20)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    y = reference.conv2d_forward(x, w, None, *params)
+    assert numba_im2col.conv2d_grads(rng.standard_normal(y.shape), x, w, *params) is None
+
+
+def test_columns_beyond_column_bytes_are_declined(numba_im2col, monkeypatch):
+    x, w, gy = arrays(30, (2, 4, 16, 16), (4, 4, 3, 3), (1, 1), np.float32)
+    columns = 4 * 3 * 3 * 16 * 16 * 4  # bytes of one image's columns
+    monkeypatch.setattr(numba_im2col, "COLUMN_BYTES", columns)
+    assert numba_im2col.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1) is not None
+    monkeypatch.setattr(numba_im2col, "COLUMN_BYTES", columns - 1)
+    assert numba_im2col.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1) is None
+
+
+def test_only_tiers_that_lend_it_hold_it():
+    for tier in ("reference", "numpy-simple", "numpy"):
+        K = kernels.get(tier)
+        assert K.conv2d_grads is None and "conv2d_grads" not in K.choices
+        with pytest.raises(KeyError, match="no kernel 'conv2d_grads'"):
+            K.which("conv2d_grads")
+    for tier in ("numba", "auto"):
+        assert kernels.get(tier).which("conv2d_grads") == "minicnn.kernels.numba_im2col.conv2d_grads"
+
+
+def spy(monkeypatch, K, calls):
+    """Record which convolution-gradient kernels of K run."""
+    for name in ("conv2d_grads", "conv2d_input_grad", "conv2d_weight_grad"):
+        original = getattr(K, name)
+        monkeypatch.setattr(
+            K, name, lambda *a, name=name, original=original: calls.append(name) or original(*a)
+        )
+
+
+@pytest.mark.parametrize("tier", ["numba", "auto"])
+@pytest.mark.parametrize(
+    "wanted, expected_calls",
+    [
+        ((True, True), ["conv2d_grads"]),
+        ((False, True), ["conv2d_weight_grad"]),
+        ((True, False), ["conv2d_input_grad"]),
+    ],
+)
+def test_backward_takes_the_joint_kernel_only_for_both_gradients(tier, wanted, expected_calls, monkeypatch):
+    rng = np.random.default_rng(40)
+    x = mc.tensor(rng.standard_normal((2, 3, 16, 16)), requires_grad=wanted[0])
+    w = mc.tensor(rng.standard_normal((3, 3, 3, 3)), requires_grad=wanted[1])
+    calls = []
+    spy(monkeypatch, kernels.get(tier), calls)
+    with mc.use_kernels(tier):
+        F.conv2d(x, w, padding=1).sum().backward()
+    assert calls == expected_calls
+    gy = np.ones((2, 3, 16, 16))
+    want_gx, want_gw = reference_grads(gy, x.numpy(), w.numpy(), (1, 1))
+    if wanted[0]:
+        close(x.grad.numpy(), want_gx, np.float64)
+    if wanted[1]:
+        close(w.grad.numpy(), want_gw, np.float64)
+
+
+def test_backward_falls_back_to_the_pair_where_the_joint_kernel_declines(monkeypatch):
+    rng = np.random.default_rng(50)
+    x = mc.tensor(rng.standard_normal((2, 4, 16, 16)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal((4, 2, 3, 3)), requires_grad=True)  # two groups
+    calls = []
+    spy(monkeypatch, kernels.get("numba"), calls)
+    with mc.use_kernels("numba"):
+        F.conv2d(x, w, padding=1, groups=2).sum().backward()
+    assert calls == ["conv2d_grads", "conv2d_input_grad", "conv2d_weight_grad"]
+    gy = np.ones((2, 4, 16, 16))
+    close(
+        x.grad.numpy(),
+        reference.conv2d_input_grad(gy, w.numpy(), x.shape, (1, 1), (1, 1), (1, 1), 2),
+        np.float64,
+    )
+    close(
+        w.grad.numpy(),
+        reference.conv2d_weight_grad(gy, x.numpy(), w.shape, (1, 1), (1, 1), (1, 1), 2),
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+def test_gradcheck_through_conv2d(padding, numba_im2col, monkeypatch):
+    monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)
+    rng = np.random.default_rng(60 + padding)
+    x = mc.tensor(rng.standard_normal((2, 3, 5, 6)), requires_grad=True)
+    k = 2 * padding + 1  # "same"
+    w = mc.tensor(rng.standard_normal((3, 3, k, k)), requires_grad=True)
+    b = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    calls = []
+    spy(monkeypatch, kernels.get("numba"), calls)
+    with mc.use_kernels("numba"):
+        assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding), [x, w, b])
+    assert "conv2d_grads" in calls and "conv2d_input_grad" not in calls
