@@ -61,8 +61,24 @@ def _col2im_py(cols, gxpad):
                             gxpad[n, c, i + u, j + v] += cols[c, u, v, n, i, j]
 
 
+def _image_windows_py(xpad, cols):
+    """cols[c, u, v, i, j] = xpad[c, i + u, j + v]: _windows of one padded image, a serial loop.
+
+    For conv2d_grads, which calls it once per image: a parallel loop's start costs as much
+    as copying one image's columns.
+    """
+    C, KH, KW, OH, OW = cols.shape
+    for c in range(C):
+        for u in range(KH):
+            for v in range(KW):
+                for i in range(OH):
+                    for j in range(OW):
+                        cols[c, u, v, i, j] = xpad[c, i + u, j + v]
+
+
 _windows = numba.njit(cache=True, parallel=True)(_windows_py)
 _col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
+_image_windows = numba.njit(cache=True)(_image_windows_py)
 
 
 def _plain(stride: Pair, dilation: Pair) -> bool:
@@ -151,14 +167,14 @@ def conv2d_grads(
         return None
     w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW)
     gpad = np.ascontiguousarray(padded(gy, *full))
-    cols = workspace("cols", (O, KH, KW, 1, H, W), gy.dtype, np)
+    cols = workspace("cols", (O, KH, KW, H, W), gy.dtype, np)
     cols_n = cols.reshape(O * KH * KW, H * W)
     gx = np.empty(x.shape, dtype=gy.dtype)
     gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
     part = np.empty_like(gw_flipped)
     with _cores_shared_with_blas():
         for n in range(N):
-            _windows(gpad[n : n + 1], cols)
+            _image_windows(gpad[n], cols)
             np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
             np.matmul(cols_n, x[n].reshape(C, H * W).T, out=part)
             gw_flipped += part

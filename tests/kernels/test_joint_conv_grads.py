@@ -13,7 +13,7 @@ from kernel_checks import close
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import kernels
-from minicnn.kernels import reference
+from minicnn.kernels import im2col, reference
 
 pytestmark = pytest.mark.numba
 
@@ -63,6 +63,17 @@ def test_joint_gradients_equal_the_reference(name, dtype, numba_im2col, monkeypa
     assert gx.dtype == gw.dtype == dtype and gx.flags.c_contiguous and gw.flags.c_contiguous
     close(gx, want_gx, dtype)
     close(gw, want_gw, dtype)
+
+
+def test_one_images_windows_plain_and_jitted_are_its_im2col(numba_im2col):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 3, 5, 6))
+    xpad = np.pad(x[0], ((0, 0), (1, 1), (2, 2)))  # a 3x5 kernel, "same"
+    want, _ = im2col.im2col(x, (3, 5), (1, 1), (1, 2), (1, 1))
+    for windows in (numba_im2col._image_windows_py, numba_im2col._image_windows):
+        cols = np.full((3, 3, 5, 5, 6), np.nan)
+        windows(xpad, cols)
+        np.testing.assert_array_equal(cols.reshape(want.shape), want)
 
 
 def test_a_map_of_min_pixels_and_strided_arrays_take_it_unpatched(numba_im2col):
