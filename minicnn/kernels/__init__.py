@@ -121,7 +121,8 @@ class KernelSet:
     def which(self, name: str) -> str:
         """The qualified name of the function that runs for kernel ``name``."""
         if name not in self.choices:
-            raise KeyError(f"no kernel {name!r} in tier {self.tier!r}; kernels: {', '.join(KERNELS)}")
+            known = ", ".join(KERNELS + OPTIONAL)
+            raise KeyError(f"no kernel {name!r} in tier {self.tier!r}; kernels: {known} (the last optional)")
         fn = self.choices[name]
         return f"{fn.__module__}.{fn.__qualname__}"
 

@@ -6,8 +6,8 @@ path are winograd.py's. What differs is the order of the work. winograd.py makes
 the transformed tiles V of the whole batch, then the 16 GEMMs' products M, then y:
 V and M are each 4x the size of x (a 4x4 tile every 2x2 cells), so every stage
 streams tens of megabytes through memory. Here one block of images at a time goes
-through all three stages, and its V and M (about ``BLOCK_BYTES``) stay in the
-caches:
+through all three stages, and its V and M (about ``BLOCK_BYTES`` per thread) stay in
+the caches:
 
     V[4k + l, tile, c]  = (B^T d B)[k, l]     d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]
     M[k]                = V[k] @ U[k]          the 16 GEMMs, (tiles x C) @ (C x O)
@@ -15,7 +15,7 @@ caches:
 
 (the tiles of a block numbered (b*th + i)*tw + j for its b-th image). The loops
 keep channels last and split even columns from odd ones, so that each line of a
-transform is one loop over a contiguous run of tw*C values, which the compiler
+transform is one loop over a contiguous run of (tw+1)*C or tw*C values, which the compiler
 turns into vector instructions (``_sub``, ``_add``, ``_at_pair``). Each loop is a
 plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py;
 one image per parallel iteration. Convolutions that winograd.py sends to im2col.py
@@ -186,8 +186,10 @@ def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Arra
     b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     per_image = 16 * th * tw * max(C, O) * x.itemsize
     with _cores_shared_with_blas():
-        # one image per parallel iteration: at least one image for every thread
-        block = max(1, min(N, numba.get_num_threads() * BLOCK_BYTES // per_image))
+        # one image per parallel iteration: at least one image for every thread, even
+        # where an image's tiles alone are over BLOCK_BYTES
+        threads = numba.get_num_threads()
+        block = max(1, min(N, max(threads, threads * BLOCK_BYTES // per_image)))
         for n0 in range(0, N, block):
             nb = min(block, N - n0)
             V = workspace("winograd v", (16, nb * th * tw, C), x.dtype, np)

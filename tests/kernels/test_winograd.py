@@ -179,6 +179,24 @@ def test_blocks_of_images_give_the_whole_batch_result(images_per_block, monkeypa
     close(gx, winograd.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
 
 
+@pytest.mark.numba
+def test_a_block_holds_an_image_for_every_thread_however_large_the_images(monkeypatch):
+    from types import SimpleNamespace
+
+    nw = module("numba_winograd")
+    x, w, b, _ = arrays(62, (5, 3, 7, 6), 4, (1, 1), np.float64)
+    monkeypatch.setattr(nw, "BLOCK_BYTES", 1)  # no image fits
+    monkeypatch.setattr(nw, "numba", SimpleNamespace(get_num_threads=lambda: 4))
+    blocks = []
+    original = nw._data_tiles
+    monkeypatch.setattr(
+        nw, "_data_tiles", lambda x, n0, nb, *rest: blocks.append(nb) or original(x, n0, nb, *rest)
+    )
+    y = nw.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1)
+    assert blocks == [4, 1]
+    close(y, winograd.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1), np.float64)
+
+
 @pytest.mark.parametrize("mod", MODULES)
 @pytest.mark.parametrize("padding", [0, 1])
 def test_gradcheck_through_conv2d(mod, padding, monkeypatch):
