@@ -44,15 +44,12 @@ class Conv2d(Function):
 
     def backward(self, gy):
         gx = gw = gb = None
-        both = None
         if self.needs_grad[0] and self.needs_grad[1] and self.K.conv2d_grads is not None:
             # a kernel set may compute the two together (kernels.OPTIONAL); None where it cannot
-            both = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry)
-        if both is not None:
-            gx, gw = both
-        if self.needs_grad[0] and both is None:
+            gx, gw = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
+        if self.needs_grad[0] and gx is None:
             gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
-        if self.needs_grad[1] and both is None:
+        if self.needs_grad[1] and gw is None:
             gw = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
         if self.needs_grad[2]:
             gb = gy.sum(axis=(0, 2, 3))

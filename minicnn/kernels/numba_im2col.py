@@ -16,6 +16,9 @@ vector loads and stores. Strided and dilated convolutions keep im2col.py's copie
 parallel iteration: channels share no cell, so no two threads add into the same
 place. Each loop is a plain Python function first (``_name_py``) and jitted
 second, as in numba_cpu.py.
+
+``conv2d_grads`` (an optional kernel, kernels.OPTIONAL) gives both gradients of a
+"same" convolution on larger maps together, an image at a time, with the same GEMMs.
 """
 
 import numba
