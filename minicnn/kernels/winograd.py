@@ -64,7 +64,7 @@ def conv2d_forward(
     """y = A^T [ U ⊙ V ] A per 2x2 output tile, U = G g G^T, V = B^T d B, summed over channels."""
     if not applies(weight.shape, stride, dilation, groups):
         return im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
-    return convolve(x, weight, bias, padding, data_tiles, output_tiles)
+    return convolve(x, weight, bias, padding)
 
 
 def conv2d_input_grad(
@@ -73,7 +73,7 @@ def conv2d_input_grad(
     """gx = gy convolved with W'[c, o, u, v] = W[o, c, 2-u, 2-v], padding 2 - p (the full correlation)."""
     if not applies(weight.shape, stride, dilation, groups) or max(padding) > 2:
         return im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
-    return convolve(gy, *input_grad_as_convolution(weight, padding), data_tiles, output_tiles)
+    return convolve(gy, *input_grad_as_convolution(weight, padding))
 
 
 def conv2d_weight_grad(
@@ -88,7 +88,9 @@ def conv2d_weight_grad(
 # --- the pipeline: transforms, 16 GEMMs, transform back --------------------
 # ``data_tiles(x, padding, th, tw)`` gives V (16, N*th*tw, C); ``output_tiles(M, bias,
 # y_shape, th, tw)`` the new y from M (16, N*th*tw, O); ``gy_tiles(gy, th, tw)`` gives
-# (A gy A^T) as (16, N*th*tw, O). Tile (n, i, j) is row (n*th + i)*tw + j.
+# (A gy A^T) as (16, N*th*tw, O). Tile (n, i, j) is row (n*th + i)*tw + j. weight_gradient
+# takes its two transforms as arguments: numba_winograd.py passes jitted ones (its
+# convolution runs a pipeline of its own, a few images at a time).
 
 
 def tile_grid(OH: int, OW: int) -> Pair:
@@ -96,7 +98,7 @@ def tile_grid(OH: int, OW: int) -> Pair:
     return -(-OH // 2), -(-OW // 2)
 
 
-def convolve(x, weight, bias, padding, data_tiles, output_tiles):
+def convolve(x, weight, bias, padding):
     """The 3x3 stride-1 convolution of x (N, C, H, W) by weight (O, C, 3, 3): a new (N, O, OH, OW)."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
