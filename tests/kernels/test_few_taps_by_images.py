@@ -1,0 +1,90 @@
+"""Convolutions whose filters have few taps (C*KH*KW <= im2col.FEW_TAPS) run their
+forward GEMM and their weight gradient image by image: equal to the reference loops,
+and taken exactly where im2col._by_images says.
+
+Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
+array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+"""
+
+import numpy as np
+import pytest
+from kernel_checks import close
+
+from minicnn.kernels import im2col, reference
+
+# (seed, x shape, weight shape, stride, padding)
+FEW = {
+    "lenet5_conv1": (1, (2, 1, 16, 16), (6, 1, 5, 5), (1, 1), (2, 2)),
+    "rgb_3x3": (2, (2, 3, 9, 8), (4, 3, 3, 3), (1, 1), (1, 1)),
+    "1x1_widening_32_channels": (3, (2, 32, 5, 4), (40, 32, 1, 1), (1, 1), (0, 0)),
+    "dilated_3x3": (4, (2, 2, 9, 9), (3, 2, 3, 3), (1, 1), (2, 2)),
+}
+
+
+def arrays(seed, x_shape, w_shape, stride, padding, dtype, dilation=(1, 1)):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    y = reference.conv2d_forward(x, w, None, stride, padding, dilation, 1)
+    return x, w, b, rng.standard_normal(y.shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(FEW))
+def test_few_taps_by_images_equal_the_reference(name, dtype, monkeypatch):
+    seed, x_shape, w_shape, stride, padding = FEW[name]
+    dilation = (2, 2) if name.startswith("dilated") else (1, 1)
+    x, w, b, gy = arrays(seed, x_shape, w_shape, stride, padding, dtype, dilation)
+    taken = _spy_both(monkeypatch)
+    geometry = (stride, padding, dilation, 1)
+    y = im2col.conv2d_forward(x, w, b, *geometry)
+    gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
+    assert taken == ["_forward_by_images", "_weight_grad_by_images"]
+    close(y, reference.conv2d_forward(x, w, b, *geometry), dtype)
+    close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *geometry), dtype)
+
+
+def _spy_both(monkeypatch):
+    """The names of the by-images functions, in the order they are called."""
+    taken = []
+    for name in ("_forward_by_images", "_weight_grad_by_images"):
+        fn = getattr(im2col, name)
+
+        def spied(*args, _fn=fn, _name=name):
+            taken.append(_name)
+            return _fn(*args)
+
+        monkeypatch.setattr(im2col, name, spied)
+    return taken
+
+
+@pytest.mark.parametrize(
+    "taps, groups, expected",
+    [
+        (25, 1, True),
+        (im2col.FEW_TAPS, 1, True),
+        (im2col.FEW_TAPS + 1, 1, False),
+        (150, 1, False),
+        (8, 2, False),
+    ],
+)
+def test_by_images_only_for_few_taps_and_one_group(taps, groups, expected):
+    assert im2col._by_images(np.zeros(1), taps, groups) is expected
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_many_taps_and_strided_keep_the_one_gemm(dtype, monkeypatch):
+    """LeNet-5's second convolution (150 taps) and a strided one (the phase split's
+    columns) go the one-GEMM way, and still equal the reference."""
+    called = _spy_both(monkeypatch)
+    for seed, x_shape, w_shape, stride, padding in [
+        (5, (1, 6, 9, 9), (16, 6, 5, 5), (1, 1), (0, 0)),
+        (6, (2, 3, 9, 9), (4, 3, 3, 3), (2, 2), (1, 1)),
+    ]:
+        x, w, b, gy = arrays(seed, x_shape, w_shape, stride, padding, dtype)
+        geometry = (stride, padding, (1, 1), 1)
+        close(im2col.conv2d_forward(x, w, b, *geometry), reference.conv2d_forward(x, w, b, *geometry), dtype)
+        gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
+        close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *geometry), dtype)
+    assert called == []
