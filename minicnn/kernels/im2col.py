@@ -10,9 +10,9 @@ from . import strided, threads
 from .sizes import conv_out_size
 from .workspaces import handed_out, new_or_workspace, padded, workspace
 
-# Filters of at most this many taps (C*KH*KW) run their forward GEMM and their weight
-# gradient image by image (_by_images).
-FEW_TAPS = 32
+# Filters of at most this many taps (C*KH*KW: LeNet-5's first has 25, 3x3 on RGB 27) run
+# their forward GEMM and their weight gradient image by image (_by_images).
+FEW_TAPS = 27
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
@@ -241,12 +241,12 @@ def _by_images(x, taps, groups):
     (C*KH*KW), one group, on NumPy.
 
     NOTE: the weight gradient's one GEMM then has a long inner axis (N*OH*OW) and a tiny
-    (O, C*KH*KW) result, a shape OpenBLAS ran at a fraction of its rate: LeNet-5's first
-    (6 x 25 over 50,176 columns) took 3-4x as long as the 64 per-image GEMMs of the same
-    sums, RGB 3x3 filters (27 taps) about 2x. With 64 taps (a 1x1 convolution of 64
-    channels) the per-image sums were slower, and from 144 taps clearly so. The forward's
-    per-image GEMMs write y in place, where the one GEMM's result is copied into NCHW.
-    CuPy keeps the one GEMM: there each image would be a kernel launch.
+    (O, C*KH*KW) result, a shape OpenBLAS ran slowly: image by image, LeNet-5's first
+    (6 x 25 over 50,176 columns) took 0.58 of the time, a 3x3 filter on RGB (27 taps)
+    0.80-0.88; from 32 taps it gained nothing or lost (benchmarks/few_taps.py). The
+    forward's per-image GEMMs write y in place, where the one GEMM's result is copied
+    into NCHW; on RGB 3x3 filters that did not pay (1.0-1.1x), and "auto" runs those by
+    Winograd. CuPy keeps the one GEMM: there each image would be a kernel launch.
     """
     return taps <= FEW_TAPS and groups == 1 and not backend.is_cupy_array(x)
 

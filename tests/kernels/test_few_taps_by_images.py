@@ -16,7 +16,7 @@ from minicnn.kernels import im2col, reference
 FEW = {
     "lenet5_conv1": (1, (2, 1, 16, 16), (6, 1, 5, 5), (1, 1), (2, 2)),
     "rgb_3x3": (2, (2, 3, 9, 8), (4, 3, 3, 3), (1, 1), (1, 1)),
-    "1x1_widening_32_channels": (3, (2, 32, 5, 4), (40, 32, 1, 1), (1, 1), (0, 0)),
+    "1x1_widening_27_channels": (3, (2, 27, 5, 4), (40, 27, 1, 1), (1, 1), (0, 0)),
     "dilated_3x3": (4, (2, 2, 9, 9), (3, 2, 3, 3), (1, 1), (2, 2)),
 }
 
@@ -73,10 +73,36 @@ def test_by_images_only_for_few_taps_and_one_group(taps, groups, expected):
     assert im2col._by_images(np.zeros(1), taps, groups) is expected
 
 
+def test_cupy_arrays_keep_the_one_gemm():
+    """On CuPy each image would be a kernel launch: an array of the cupy module is never
+    taken image by image."""
+    cupy_like = type("ndarray", (), {"__module__": "cupy._core.core"})()
+    assert im2col._by_images(cupy_like, 9, 1) is False
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "seed, x_shape, w_shape, padding",
+    [(7, (2, 3, 6, 5), (3, 3, 3, 3), (1, 1)), (8, (1, 32, 4, 5), (16, 32, 1, 1), (0, 0))],
+)
+def test_same_input_gradient_of_few_output_taps_by_images(
+    seed, x_shape, w_shape, padding, dtype, monkeypatch
+):
+    """A "same" convolution's input gradient is the convolution of gy with the flipped,
+    transposed kernel (O*KH*KW taps: 27, and 16 through a 1x1's transposed view): it goes
+    image by image too, and equals the reference."""
+    x, w, _, gy = arrays(seed, x_shape, w_shape, (1, 1), padding, dtype)
+    taken = _spy_both(monkeypatch)
+    geometry = ((1, 1), padding, (1, 1), 1)
+    gx = im2col.conv2d_input_grad(gy, w, x.shape, *geometry)
+    assert taken == ["_forward_by_images"]
+    close(gx, reference.conv2d_input_grad(gy, w, x.shape, *geometry), dtype)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_many_taps_and_strided_keep_the_one_gemm(dtype, monkeypatch):
-    """LeNet-5's second convolution (150 taps) and a strided one (the phase split's
-    columns) go the one-GEMM way, and still equal the reference."""
+    """LeNet-5's second convolution (150 taps) and a 3x3 one at stride 2 (the phase split's
+    wide columns) go the one-GEMM way, and still equal the reference."""
     called = _spy_both(monkeypatch)
     for seed, x_shape, w_shape, stride, padding in [
         (5, (1, 6, 9, 9), (16, 6, 5, 5), (1, 1), (0, 0)),

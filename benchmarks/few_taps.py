@@ -1,0 +1,113 @@
+"""im2col.py's forward and weight gradient with one GEMM per image against the one GEMM, in one process.
+
+    OPENBLAS_NUM_THREADS=2 python benchmarks/few_taps.py --rounds 5 --out benchmarks/results/few-taps.json
+
+Each shape is N,C,O,S,K,P: x (N, C, S, S), weight (O, C, K, K), padding P, stride 1,
+float32, with a bias. Both ways run the same kernels of ``minicnn.kernels.im2col``: "one
+GEMM" with ``im2col.FEW_TAPS`` set to 0, so that no convolution goes image by image,
+"by images" with it set above every shape's taps, so that each one does. They alternate
+round by round (median of ``--calls`` calls a round); printed and written per shape and
+kernel: the medians of both ways and the median and range of the per-round ratios
+(by images / one GEMM).
+"""
+
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+from minicnn.bench import system
+from minicnn.kernels import im2col
+
+SHAPES = [
+    "64,1,6,28,5,2",  # LeNet-5's first convolution
+    "64,3,16,32,3,1",  # 3x3 on RGB (ResNet-20's first)
+    "64,3,32,32,3,1",
+    "64,32,64,32,1,0",  # 1x1 on 32 channels (MobileNet's first pointwise)
+    "64,64,128,16,1,0",  # 1x1 on 64 channels
+    "64,16,16,32,3,1",  # 144 taps
+]
+
+
+def median_ms(fn, calls):
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) * 1e3
+
+
+def measure(shape, rounds, calls):
+    N, C, O, S, K, P = shape
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((N, C, S, S), dtype=np.float32)
+    w = rng.standard_normal((O, C, K, K), dtype=np.float32)
+    b = rng.standard_normal(O, dtype=np.float32)
+    geometry = ((1, 1), (P, P), (1, 1), 1)
+    gy = rng.standard_normal(im2col.conv2d_forward(x, w, b, *geometry).shape, dtype=np.float32)
+    kernels = {
+        "forward": lambda: im2col.conv2d_forward(x, w, b, *geometry),
+        "weight_grad": lambda: im2col.conv2d_weight_grad(gy, x, w.shape, *geometry),
+    }
+    ways = {"one_gemm": 0, "by_images": C * K * K}
+    times = {(k, way): [] for k in kernels for way in ways}
+    saved = im2col.FEW_TAPS
+    try:
+        for _ in range(rounds):
+            for name, fn in kernels.items():
+                for way, limit in ways.items():
+                    im2col.FEW_TAPS = limit
+                    fn()  # warm: workspaces and caches
+                    times[name, way].append(median_ms(fn, calls))
+    finally:
+        im2col.FEW_TAPS = saved
+    out = {}
+    for name in kernels:
+        ratios = np.array(times[name, "by_images"]) / np.array(times[name, "one_gemm"])
+        out[name] = {
+            "one_gemm_ms": float(np.median(times[name, "one_gemm"])),
+            "by_images_ms": float(np.median(times[name, "by_images"])),
+            "ratio": float(np.median(ratios)),
+            "ratio_range": [float(ratios.min()), float(ratios.max())],
+        }
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", nargs="+", default=SHAPES, help="N,C,O,S,K,P each")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=15)
+    parser.add_argument("--out", help="write the results as JSON")
+    args = parser.parse_args()
+    results = []
+    for text in args.shapes:
+        shape = tuple(int(v) for v in text.split(","))
+        N, C, O, S, K, P = shape
+        row = measure(shape, args.rounds, args.calls)
+        results.append({"shape": text, "taps": C * K * K, **row})
+        for name, r in row.items():
+            print(
+                f"{N}x{C}x{S}x{S} -> {O}, {K}x{K} ({C * K * K} taps) {name}: "
+                f"{r['one_gemm_ms']:.2f} -> {r['by_images_ms']:.2f} ms, ratio {r['ratio']:.2f} "
+                f"({r['ratio_range'][0]:.2f}-{r['ratio_range'][1]:.2f})",
+                flush=True,
+            )
+    if args.out:
+        record = {
+            "machine": {"cpu": system.cpu_name(), "cores": os.cpu_count(), "blas": system.blas_info()},
+            "numpy": np.__version__,
+            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "rounds": args.rounds,
+            "calls": args.calls,
+            "results": results,
+        }
+        with open(args.out, "x") as f:
+            json.dump(record, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
