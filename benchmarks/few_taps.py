@@ -25,7 +25,7 @@ SHAPES = [
     "64,1,6,28,5,2",  # LeNet-5's first convolution
     "64,3,16,32,3,1",  # 3x3 on RGB (ResNet-20's first)
     "64,3,32,32,3,1",
-    "64,32,64,32,1,0",  # 1x1 on 32 channels (MobileNet's first pointwise)
+    "64,32,64,32,1,0",  # 1x1 on 32 channels
     "64,64,128,16,1,0",  # 1x1 on 64 channels
     "64,16,16,32,3,1",  # 144 taps
 ]
