@@ -1,17 +1,21 @@
-"""im2col.py's forward and weight gradient with one GEMM per image against the one GEMM, in one process.
+"""im2col.py's convolution kernels with one GEMM per image against the one GEMM, in one process.
 
     OPENBLAS_NUM_THREADS=2 python benchmarks/few_taps.py --rounds 5 --out benchmarks/results/few-taps.json
 
 Each shape is N,C,O,S,K,P: x (N, C, S, S), weight (O, C, K, K), padding P, stride 1,
 float32, with a bias. Both ways run the same kernels of ``minicnn.kernels.im2col``: "one
-GEMM" with ``im2col.FEW_TAPS`` set to 0, so that no convolution goes image by image,
-"by images" with it set above every shape's taps, so that each one does. They alternate
-round by round (median of ``--calls`` calls a round); printed and written per shape and
-kernel: the medians of both ways and the median and range of the per-round ratios
-(by images / one GEMM).
+GEMM" with ``im2col.FEW_TAPS`` set to 0 and ``POINTWISE_CELLS`` above every map, so that
+no convolution goes image by image; "by images" with FEW_TAPS set to the shape's taps and
+the pointwise limits (``POINTWISE_CELLS``, ``POINTWISE_READS``) out of the way, so that
+every kernel that has a way by images takes it: a 1x1 convolution on x itself (its
+weight gradient only where S*S >= C, else by its columns), the others by their columns.
+The ways alternate round by round (median of ``--calls`` calls a round); printed and
+written per shape and kernel: the medians of both ways and the median and range of the
+per-round ratios (by images / one GEMM).
 """
 
 import argparse
+import itertools
 import json
 import os
 import time
@@ -28,6 +32,18 @@ SHAPES = [
     "64,32,64,32,1,0",  # 1x1 on 32 channels
     "64,64,128,16,1,0",  # 1x1 on 64 channels
     "64,16,16,32,3,1",  # 144 taps
+    # MobileNet v1's 1x1 layers on 32x32 images (16x16 maps down to 2x2)
+    "64,32,64,16,1,0",
+    "64,64,128,8,1,0",
+    "64,128,128,8,1,0",
+    "64,128,256,4,1,0",
+    "64,256,256,4,1,0",
+    "64,256,512,2,1,0",
+    "64,512,512,2,1,0",
+    # GoogLeNet's 1x1 reductions (at a smaller batch), and 512 x 512 weights on a 14x14 map
+    "32,192,64,28,1,0",
+    "32,480,192,14,1,0",
+    "16,512,512,14,1,0",
 ]
 
 
@@ -48,22 +64,32 @@ def measure(shape, rounds, calls):
     b = rng.standard_normal(O, dtype=np.float32)
     geometry = ((1, 1), (P, P), (1, 1), 1)
     gy = rng.standard_normal(im2col.conv2d_forward(x, w, b, *geometry).shape, dtype=np.float32)
+    # NOTE: two gy arrays in turn: the gradient kernels reuse gy's columns (or matrix) for the
+    # very same gy array, which one array call after call would give them for free
+    gys = itertools.cycle([gy, gy.copy()])
     kernels = {
         "forward": lambda: im2col.conv2d_forward(x, w, b, *geometry),
-        "weight_grad": lambda: im2col.conv2d_weight_grad(gy, x, w.shape, *geometry),
+        "input_grad": lambda: im2col.conv2d_input_grad(next(gys), w, x.shape, *geometry),
+        "weight_grad": lambda: im2col.conv2d_weight_grad(next(gys), x, w.shape, *geometry),
     }
-    ways = {"one_gemm": 0, "by_images": C * K * K}
+    never = S * S + 1  # a map size no shape reaches
+    ways = {
+        "one_gemm": {"FEW_TAPS": 0, "POINTWISE_CELLS": never},
+        "by_images": {"FEW_TAPS": C * K * K, "POINTWISE_CELLS": 0, "POINTWISE_READS": O * C},
+    }
     times = {(k, way): [] for k in kernels for way in ways}
-    saved = im2col.FEW_TAPS
+    saved = {name: getattr(im2col, name) for name in ("FEW_TAPS", "POINTWISE_CELLS", "POINTWISE_READS")}
     try:
         for _ in range(rounds):
             for name, fn in kernels.items():
-                for way, limit in ways.items():
-                    im2col.FEW_TAPS = limit
+                for way, limits in ways.items():
+                    for limit, value in {**saved, **limits}.items():
+                        setattr(im2col, limit, value)
                     fn()  # warm: workspaces and caches
                     times[name, way].append(median_ms(fn, calls))
     finally:
-        im2col.FEW_TAPS = saved
+        for limit, value in saved.items():
+            setattr(im2col, limit, value)
     out = {}
     for name in kernels:
         ratios = np.array(times[name, "by_images"]) / np.array(times[name, "one_gemm"])

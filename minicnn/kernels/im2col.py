@@ -13,6 +13,12 @@ from .workspaces import handed_out, new_or_workspace, padded, workspace
 # Filters of at most this many taps (C*KH*KW: LeNet-5's first has 25, 3x3 on RGB 27) run
 # their forward GEMM and their weight gradient image by image (_by_images).
 FEW_TAPS = 27
+# Pointwise convolutions (1x1, stride 1, no padding) run image by image on x itself
+# (_pointwise) on maps of at least POINTWISE_CELLS cells, where the weight (O*C values,
+# read again for each image) is at most POINTWISE_READS times the values an image's
+# copies would move ((C + O) * H * W: its columns and its output's transposition).
+POINTWISE_CELLS = 16
+POINTWISE_READS = 6
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
@@ -135,6 +141,9 @@ def conv2d_forward(
     windows=copy_windows,
 ) -> Array:
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias. (``windows``: see ``_im2col_into``.)"""
+    if _pointwise(x, weight.shape, stride, padding, groups):
+        N, C, H, W = x.shape
+        return _forward_by_images(weight, x.reshape(N, C, H * W), bias, H, W)
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
@@ -168,7 +177,13 @@ def conv2d_input_grad(
 
     ``windows`` and ``scatter`` (col2im's arguments; this module's when None) copy
     the windows into columns and add the columns back.
+
+    A pointwise convolution (``_pointwise``) takes none of them: gx[n] = W^T @ gy[n], its
+    input gradient is a pointwise convolution of gy by the transposed weight.
     """
+    if _pointwise(gy, weight.shape, stride, padding, groups):
+        N, O, H, W = gy.shape
+        return _forward_by_images(flipped_transposed_weight(weight, 1), gy.reshape(N, O, H * W), None, H, W)
     full = full_padding(weight.shape, stride, padding, dilation, groups)
     if full is not None:
         N, _, H, W = x_shape
@@ -205,6 +220,10 @@ def conv2d_weight_grad(
     """
     xp = backend.xp_of(x)
     (N, C, H, W), (O, Cg, KH, KW) = x.shape, weight_shape
+    # NOTE: image by image each image's (O, C) product is written and summed: that pays
+    # where it is no larger than the columns and gy's matrix it spares, from H*W >= C
+    if _pointwise(x, weight_shape, stride, padding, groups) and H * W >= C:
+        return _weight_grad_by_images(gy, x.reshape(N, C, H * W), weight_shape)
     full = full_padding(weight_shape, stride, padding, dilation, groups)
     if full is not None:
         cols = _shared_gy(
@@ -226,7 +245,7 @@ def conv2d_weight_grad(
     else:
         cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
         if _by_images(x, Cg * KH * KW, groups):
-            return _weight_grad_by_images(gy, cols, weight_shape)
+            return _weight_grad_by_images(gy, _images(cols, N), weight_shape)
     gym = _gy_matrix(gy, x.shape, weight_shape, stride, padding, dilation, groups)
     cols = cols.reshape(groups, Cg * KH * KW, -1)
     # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both
@@ -251,26 +270,59 @@ def _by_images(x, taps, groups):
     return taps <= FEW_TAPS and groups == 1 and not backend.is_cupy_array(x)
 
 
-def _forward_by_images(weight, cols, bias, N, OH, OW):
-    """Y[n] = W @ cols[:, n] plus the bias: one GEMM per image, written straight into
-    y's NCHW layout (the one GEMM's (O, N*OH*OW) result needs a transposing copy)."""
+def _pointwise(x, weight_shape, stride, padding, groups):
+    """Whether a convolution is pointwise and runs image by image on x itself
+    (``_forward_by_images``, ``_weight_grad_by_images``): a 1x1 filter at stride 1 without
+    padding, one group, on NumPy, within POINTWISE_CELLS and POINTWISE_READS.
+
+    NOTE: there image n's column matrix is x[n] as it lies, (C, H*W): y[n] = W @ x[n] and
+    gx[n] = W^T @ gy[n] need neither columns nor a copy into NCHW. On MobileNet's and
+    GoogLeNet's 1x1 layers that took 0.3-0.8 of the one GEMM's time (benchmarks/few_taps.py).
+    But each image's GEMM reads all of W again: 512 -> 512 channels on 2x2 maps (W 64 times
+    the values spared) ran 2-3x slower; 256 -> 256 on 4x4 maps (8 times) gained in one run
+    and lost in another; 128 -> 256 on 4x4 (5.3 times) gained. CuPy keeps the one GEMM.
+    """
+    O, C, KH, KW = weight_shape
+    cells = x.shape[2] * x.shape[3]
+    return (
+        KH == KW == 1
+        and tuple(stride) == (1, 1)
+        and tuple(padding) == (0, 0)
+        and groups == 1
+        and cells >= POINTWISE_CELLS
+        and O * C <= POINTWISE_READS * (C + O) * cells
+        and not backend.is_cupy_array(x)
+    )
+
+
+def _images(cols, N):
+    """Columns (taps, N*OH*OW) viewed as (N, taps, OH*OW): image n's column matrix at [n]."""
+    return cols.reshape(cols.shape[0], N, -1).transpose(1, 0, 2)
+
+
+def _forward_by_images(weight, cols, bias, OH, OW):
+    """Y[n] = W @ cols[n] plus the bias: one GEMM per image, written straight into y's NCHW
+    layout (the one GEMM's (O, N*OH*OW) result needs a transposing copy).
+
+    cols: (N, taps, OH*OW), image n's column matrix at cols[n] (a view of the columns, or x).
+    """
     xp = backend.xp_of(cols)
-    O = weight.shape[0]
+    O, N = weight.shape[0], cols.shape[0]
     y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
-    xp.matmul(weight.reshape(O, -1), cols.reshape(-1, N, OH * OW).transpose(1, 0, 2), out=y.reshape(N, O, -1))
+    xp.matmul(weight.reshape(O, -1), cols, out=y.reshape(N, O, -1))
     if bias is not None:
         y += bias.reshape(1, O, 1, 1)
     return y
 
 
 def _weight_grad_by_images(gy, cols, weight_shape):
-    """gW = sum_n gY[n] @ cols[:, n]^T: one GEMM per image, straight from gy's NCHW layout
-    (gY[n] is gy[n] as an (O, OH*OW) matrix), so gy is not rearranged either."""
+    """gW = sum_n gY[n] @ cols[n]^T: one GEMM per image, straight from gy's NCHW layout
+    (gY[n] is gy[n] as an (O, OH*OW) matrix), so gy is not rearranged either.
+
+    cols: (N, taps, OH*OW), as ``_forward_by_images``' cols.
+    """
     N, O, OH, OW = gy.shape
-    taps = cols.shape[0]
-    per_image = backend.xp_of(gy).matmul(
-        gy.reshape(N, O, OH * OW), cols.reshape(taps, N, OH * OW).transpose(1, 2, 0)
-    )
+    per_image = backend.xp_of(gy).matmul(gy.reshape(N, O, OH * OW), cols.transpose(0, 2, 1))
     return per_image.sum(axis=0).reshape(weight_shape)
 
 
@@ -370,7 +422,7 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
     O, Cg, KH, KW = weight.shape
     width = OW if width is None else width
     if width == OW and _by_images(cols, Cg * KH * KW, groups):
-        return _forward_by_images(weight, cols, bias, N, OH, OW)
+        return _forward_by_images(weight, _images(cols, N), bias, OH, OW)
     gemm = workspace("gemm", (groups, O // groups, N * OH * width), cols.dtype, xp)
     _per_group(
         weight.reshape(groups, O // groups, Cg * KH * KW), cols.reshape(groups, Cg * KH * KW, -1), out=gemm

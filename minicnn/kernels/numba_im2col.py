@@ -158,12 +158,16 @@ def conv2d_grads(
     memory in both GEMMs; an image's columns stay in the caches between its writing and
     both reads. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing is
     transposed either. None for other convolutions (groups, strides, dilations), for maps
-    under MIN_PIXELS cells and for columns over COLUMN_BYTES an image: the caller then
-    runs the two gradient kernels.
+    under MIN_PIXELS cells and for columns over COLUMN_BYTES an image, and for the pointwise
+    convolutions that im2col.py runs on x and gy themselves (``im2col._pointwise``; there
+    the pair ran in 0.75-0.95 of this kernel's time, which copies each gy[n]): the caller
+    then runs the two gradient kernels.
     """
     full = im2col.full_padding(weight.shape, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     if full is None or groups != 1 or not _plain(stride, dilation) or H * W < MIN_PIXELS:
+        return None
+    if im2col._pointwise(x, weight.shape, stride, padding, groups):
         return None
     O, _, KH, KW = weight.shape
     if O * KH * KW * H * W * gy.itemsize > COLUMN_BYTES:
