@@ -6,9 +6,13 @@ Each shape is N,C,O,S,K,P: x (N, C, S, S), weight (O, C, K, K), padding P, strid
 float32, with a bias. Both ways run the same kernels of ``minicnn.kernels.im2col``: "one
 GEMM" with ``im2col.FEW_TAPS`` set to 0 and ``POINTWISE_CELLS`` above every map, so that
 no convolution goes image by image; "by images" with FEW_TAPS set to the shape's taps and
-the pointwise limits (``POINTWISE_CELLS``, ``POINTWISE_READS``) out of the way, so that
+the pointwise limits (``POINTWISE_CELLS``, ``POINTWISE_WEIGHT_RATIO``) out of the way, so that
 every kernel that has a way by images takes it: a 1x1 convolution on x itself (its
 weight gradient only where S*S >= C, else by its columns), the others by their columns.
+With Numba, a 1x1 shape also times "both_grads": what Conv2d.backward runs in the numba and
+auto tiers, ``conv2d_grads`` (the joint gradients of numba_im2col.py, which copy each gy[n]
+into columns) where it takes the convolution, else the two gradient kernels; the one-GEMM
+way has the pointwise paths off, so the joint kernel takes what it took before them.
 The ways alternate round by round (median of ``--calls`` calls a round); printed and
 written per shape and kernel: the medians of both ways and the median and range of the
 per-round ratios (by images / one GEMM).
@@ -22,7 +26,9 @@ import time
 
 import numpy as np
 
+from minicnn import backend
 from minicnn.bench import system
+from minicnn.kernels import get as kernels_of_tier
 from minicnn.kernels import im2col
 
 SHAPES = [
@@ -44,6 +50,12 @@ SHAPES = [
     "32,192,64,28,1,0",
     "32,480,192,14,1,0",
     "16,512,512,14,1,0",
+    # weights 10 and 16 times the values an image's copies move
+    "16,1024,1024,7,1,0",
+    "64,512,512,4,1,0",
+    # fewer output than input channels on 256 cells and more: the joint gradients took these
+    "32,256,128,28,1,0",
+    "64,64,32,16,1,0",
 ]
 
 
@@ -72,13 +84,27 @@ def measure(shape, rounds, calls):
         "input_grad": lambda: im2col.conv2d_input_grad(next(gys), w, x.shape, *geometry),
         "weight_grad": lambda: im2col.conv2d_weight_grad(next(gys), x, w.shape, *geometry),
     }
+    if K == 1 and backend.numba_available():
+        tier = kernels_of_tier("numba")
+
+        def both_grads():
+            g = next(gys)
+            joint = tier.conv2d_grads(g, x, w, *geometry)
+            if joint is not None:
+                return joint
+            gx = tier.conv2d_input_grad(g, w, x.shape, *geometry)
+            return gx, tier.conv2d_weight_grad(g, x, w.shape, *geometry)
+
+        kernels["both_grads"] = both_grads
     never = S * S + 1  # a map size no shape reaches
     ways = {
         "one_gemm": {"FEW_TAPS": 0, "POINTWISE_CELLS": never},
-        "by_images": {"FEW_TAPS": C * K * K, "POINTWISE_CELLS": 0, "POINTWISE_READS": O * C},
+        "by_images": {"FEW_TAPS": C * K * K, "POINTWISE_CELLS": 0, "POINTWISE_WEIGHT_RATIO": O * C},
     }
     times = {(k, way): [] for k in kernels for way in ways}
-    saved = {name: getattr(im2col, name) for name in ("FEW_TAPS", "POINTWISE_CELLS", "POINTWISE_READS")}
+    saved = {
+        name: getattr(im2col, name) for name in ("FEW_TAPS", "POINTWISE_CELLS", "POINTWISE_WEIGHT_RATIO")
+    }
     try:
         for _ in range(rounds):
             for name, fn in kernels.items():

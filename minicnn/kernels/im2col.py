@@ -15,10 +15,10 @@ from .workspaces import handed_out, new_or_workspace, padded, workspace
 FEW_TAPS = 27
 # Pointwise convolutions (1x1, stride 1, no padding) run image by image on x itself
 # (_pointwise) on maps of at least POINTWISE_CELLS cells, where the weight (O*C values,
-# read again for each image) is at most POINTWISE_READS times the values an image's
+# read again for each image) is at most POINTWISE_WEIGHT_RATIO times the values an image's
 # copies would move ((C + O) * H * W: its columns and its output's transposition).
 POINTWISE_CELLS = 16
-POINTWISE_READS = 6
+POINTWISE_WEIGHT_RATIO = 8
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
@@ -183,7 +183,8 @@ def conv2d_input_grad(
     """
     if _pointwise(gy, weight.shape, stride, padding, groups):
         N, O, H, W = gy.shape
-        return _forward_by_images(flipped_transposed_weight(weight, 1), gy.reshape(N, O, H * W), None, H, W)
+        w_t = weight.reshape(O, -1).T  # W^T, (C, O)
+        return _forward_by_images(w_t, gy.reshape(N, O, H * W), None, H, W)
     full = full_padding(weight.shape, stride, padding, dilation, groups)
     if full is not None:
         N, _, H, W = x_shape
@@ -220,9 +221,7 @@ def conv2d_weight_grad(
     """
     xp = backend.xp_of(x)
     (N, C, H, W), (O, Cg, KH, KW) = x.shape, weight_shape
-    # NOTE: image by image each image's (O, C) product is written and summed: that pays
-    # where it is no larger than the columns and gy's matrix it spares, from H*W >= C
-    if _pointwise(x, weight_shape, stride, padding, groups) and H * W >= C:
+    if pointwise_weight_grad(x, weight_shape, stride, padding, groups):
         return _weight_grad_by_images(gy, x.reshape(N, C, H * W), weight_shape)
     full = full_padding(weight_shape, stride, padding, dilation, groups)
     if full is not None:
@@ -245,7 +244,7 @@ def conv2d_weight_grad(
     else:
         cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
         if _by_images(x, Cg * KH * KW, groups):
-            return _weight_grad_by_images(gy, _images(cols, N), weight_shape)
+            return _weight_grad_by_images(gy, _columns_per_image(cols, N), weight_shape)
     gym = _gy_matrix(gy, x.shape, weight_shape, stride, padding, dilation, groups)
     cols = cols.reshape(groups, Cg * KH * KW, -1)
     # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both
@@ -271,16 +270,16 @@ def _by_images(x, taps, groups):
 
 
 def _pointwise(x, weight_shape, stride, padding, groups):
-    """Whether a convolution is pointwise and runs image by image on x itself
-    (``_forward_by_images``, ``_weight_grad_by_images``): a 1x1 filter at stride 1 without
-    padding, one group, on NumPy, within POINTWISE_CELLS and POINTWISE_READS.
+    """Whether a convolution is pointwise and its forward and input gradient run image by
+    image on x and gy themselves (``_forward_by_images``): a 1x1 filter at stride 1 without
+    padding, one group, on NumPy, within POINTWISE_CELLS and POINTWISE_WEIGHT_RATIO.
 
     NOTE: there image n's column matrix is x[n] as it lies, (C, H*W): y[n] = W @ x[n] and
     gx[n] = W^T @ gy[n] need neither columns nor a copy into NCHW. On MobileNet's and
-    GoogLeNet's 1x1 layers that took 0.3-0.8 of the one GEMM's time (benchmarks/few_taps.py).
-    But each image's GEMM reads all of W again: 512 -> 512 channels on 2x2 maps (W 64 times
-    the values spared) ran 2-3x slower; 256 -> 256 on 4x4 maps (8 times) gained in one run
-    and lost in another; 128 -> 256 on 4x4 (5.3 times) gained. CuPy keeps the one GEMM.
+    GoogLeNet's 1x1 layers that took 0.4-0.8 of the one GEMM's time (benchmarks/few_taps.py,
+    benchmarks/README.md). But each image's GEMM reads all of W again: with W 8 times the
+    values spared (256 -> 256 channels on 4x4 maps) it broke even, from 10 times
+    (1024 -> 1024 on 7x7) it lost, and on 2x2 maps 2-3x. CuPy keeps the one GEMM.
     """
     O, C, KH, KW = weight_shape
     cells = x.shape[2] * x.shape[3]
@@ -290,12 +289,23 @@ def _pointwise(x, weight_shape, stride, padding, groups):
         and tuple(padding) == (0, 0)
         and groups == 1
         and cells >= POINTWISE_CELLS
-        and O * C <= POINTWISE_READS * (C + O) * cells
+        and O * C <= POINTWISE_WEIGHT_RATIO * (C + O) * cells
         and not backend.is_cupy_array(x)
     )
 
 
-def _images(cols, N):
+def pointwise_weight_grad(x, weight_shape, stride, padding, groups):
+    """Whether a pointwise convolution's weight gradient runs image by image on x itself too
+    (``_weight_grad_by_images``): where H*W >= C.
+
+    NOTE: image by image, each image's (O, C) product is written and summed; that pays where
+    it is no larger than gy[n]'s (O, H*W) matrix that the one GEMM copies (about 0.5-0.8 of
+    its time there; 128 -> 256 channels on 4x4 maps, 1.4-1.7x slower).
+    """
+    return _pointwise(x, weight_shape, stride, padding, groups) and x.shape[2] * x.shape[3] >= x.shape[1]
+
+
+def _columns_per_image(cols, N):
     """Columns (taps, N*OH*OW) viewed as (N, taps, OH*OW): image n's column matrix at [n]."""
     return cols.reshape(cols.shape[0], N, -1).transpose(1, 0, 2)
 
@@ -422,7 +432,7 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
     O, Cg, KH, KW = weight.shape
     width = OW if width is None else width
     if width == OW and _by_images(cols, Cg * KH * KW, groups):
-        return _forward_by_images(weight, _images(cols, N), bias, OH, OW)
+        return _forward_by_images(weight, _columns_per_image(cols, N), bias, OH, OW)
     gemm = workspace("gemm", (groups, O // groups, N * OH * width), cols.dtype, xp)
     _per_group(
         weight.reshape(groups, O // groups, Cg * KH * KW), cols.reshape(groups, Cg * KH * KW, -1), out=gemm

@@ -159,15 +159,15 @@ def conv2d_grads(
     both reads. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing is
     transposed either. None for other convolutions (groups, strides, dilations), for maps
     under MIN_PIXELS cells and for columns over COLUMN_BYTES an image, and for the pointwise
-    convolutions that im2col.py runs on x and gy themselves (``im2col._pointwise``; there
-    the pair ran in 0.75-0.95 of this kernel's time, which copies each gy[n]): the caller
-    then runs the two gradient kernels.
+    convolutions whose two gradients im2col.py runs on x and gy themselves, with no copy
+    (``im2col.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
+    benchmarks/few_taps.py, "both_grads"): the caller then runs the two gradient kernels.
     """
     full = im2col.full_padding(weight.shape, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     if full is None or groups != 1 or not _plain(stride, dilation) or H * W < MIN_PIXELS:
         return None
-    if im2col._pointwise(x, weight.shape, stride, padding, groups):
+    if im2col.pointwise_weight_grad(x, weight.shape, stride, padding, groups):
         return None
     O, _, KH, KW = weight.shape
     if O * KH * KW * H * W * gy.itemsize > COLUMN_BYTES:

@@ -112,9 +112,9 @@ def test_strided_views_and_a_dilation_give_the_same_result(dtype):
         ((1, 8, 3, 5), (8, 8, 1, 1), ONE, ZERO, 1, False),  # 15 cells
         ((1, 8, 2, 8), (8, 8, 1, 1), ONE, ZERO, 1, True),  # 16 cells
         ((1, 128, 4, 4), (256, 128, 1, 1), ONE, ZERO, 1, True),  # W: 5.3 times (C + O)*H*W
-        ((1, 256, 4, 4), (256, 256, 1, 1), ONE, ZERO, 1, False),  # 8 times
-        ((1, 192, 2, 8), (192, 192, 1, 1), ONE, ZERO, 1, True),  # POINTWISE_READS (6) exactly
-        ((1, 193, 2, 8), (192, 193, 1, 1), ONE, ZERO, 1, False),
+        ((1, 256, 2, 8), (256, 256, 1, 1), ONE, ZERO, 1, True),  # POINTWISE_WEIGHT_RATIO (8) exactly
+        ((1, 257, 4, 4), (256, 257, 1, 1), ONE, ZERO, 1, False),
+        ((1, 512, 4, 4), (512, 512, 1, 1), ONE, ZERO, 1, False),  # 16 times
         ((1, 512, 14, 14), (512, 512, 1, 1), ONE, ZERO, 1, True),
         ((1, 8, 8, 8), (8, 8, 1, 1), (2, 2), ZERO, 1, False),
         ((1, 8, 8, 8), (8, 8, 1, 1), ONE, (1, 1), 1, False),
@@ -156,12 +156,34 @@ def test_gradcheck_through_conv2d(monkeypatch):
 
 
 def test_the_joint_gradient_kernel_leaves_pointwise_convolutions_to_the_pair():
-    """numba_im2col.conv2d_grads declines a 1x1 convolution that im2col.py runs on x and gy
-    themselves (a map it would otherwise take: 16x16, fewer output than input channels),
-    and still takes a 3x3 one of the same map."""
+    """numba_im2col.conv2d_grads declines a 1x1 convolution whose two gradients im2col.py runs
+    on x and gy themselves (a map it would otherwise take: 16x16, fewer output than input
+    channels), and still takes a 3x3 one of the same map, and a 1x1 one of more channels
+    than cells, whose weight gradient would build columns."""
     numba_im2col = pytest.importorskip("minicnn.kernels.numba_im2col")
     x, w, _, gy = arrays(8, (2, 12, 16, 16), (6, 12, 1, 1), np.float64)
+    assert im2col.pointwise_weight_grad(x, w.shape, ONE, ZERO, 1)
     assert numba_im2col.conv2d_grads(gy, x, w, ONE, ZERO, ONE, 1) is None
     w3 = np.random.default_rng(9).standard_normal((6, 12, 3, 3))
     gx, gw = numba_im2col.conv2d_grads(gy, x, w3, ONE, (1, 1), ONE, 1)
     close(gx, reference.conv2d_input_grad(gy, w3, x.shape, ONE, (1, 1), ONE, 1), np.float64)
+    close(gw, reference.conv2d_weight_grad(gy, x, w3.shape, ONE, (1, 1), ONE, 1), np.float64)
+    x, w, _, gy = arrays(10, (1, 300, 16, 16), (6, 300, 1, 1), np.float64)  # 256 cells < 300 channels
+    assert im2col._pointwise(x, w.shape, ONE, ZERO, 1) and not im2col.pointwise_weight_grad(
+        x, w.shape, ONE, ZERO, 1
+    )
+    gx, gw = numba_im2col.conv2d_grads(gy, x, w, ONE, ZERO, ONE, 1)
+    close(gx, reference.conv2d_input_grad(gy, w, x.shape, ONE, ZERO, ONE, 1), np.float64)
+    close(gw, reference.conv2d_weight_grad(gy, x, w.shape, ONE, ZERO, ONE, 1), np.float64)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, expected",
+    [
+        ((1, 16, 4, 4), (8, 16, 1, 1), True),  # 16 cells, 16 channels
+        ((1, 17, 4, 4), (8, 17, 1, 1), False),
+        ((1, 8, 3, 5), (8, 8, 1, 1), False),  # not pointwise at all: 15 cells
+    ],
+)
+def test_pointwise_weight_gradient_only_from_as_many_cells_as_channels(x_shape, w_shape, expected):
+    assert im2col.pointwise_weight_grad(np.zeros(x_shape), w_shape, ONE, ZERO, 1) is expected
