@@ -159,6 +159,15 @@ def bn(dtype=np.float32):
     return rows
 
 
+@section
+def relu(dtype=np.float32):
+    """ReLU's backward on a ResNet-20 stage-1 activation: 16 channels of 32x32, batch 64."""
+    rng = np.random.default_rng(0)
+    shape = (64, 16, 32, 32)
+    gy, y = rng.standard_normal(shape).astype(dtype), np.maximum(rng.standard_normal(shape), 0).astype(dtype)
+    return [("relu_input_grad", shape, {t: best_of(K.relu_input_grad, gy, y) for t, K in tiers().items()})]
+
+
 def main(names):
     for name in names or list(SECTIONS):
         for kernel, shape, times in SECTIONS[name]():

@@ -7,7 +7,7 @@ the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
 
 from __future__ import annotations
 
-from .. import backend, rng
+from .. import backend, kernels, rng
 from ..kernels import threads
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
@@ -21,20 +21,12 @@ class ReLU(Function):
         # NOTE: y > 0 exactly where x > 0, so y is kept instead of a mask: the next
         # layer keeps y anyway, and the mask was one more array per ReLU. NumPy runs a
         # ufunc on one core; threads.elementwise(f, ...) is f(...) in slices over threads
+        self.K = kernels.for_array(x)
         self.y = threads.elementwise(backend.xp_of(x).maximum, x, 0)
         return self.y
 
     def backward(self, gy):
-        return threads.elementwise(_where_positive, gy, self.y)
-
-
-def _where_positive(gy, y, out=None):
-    """gy where y = max(x, 0) is not 0, else 0.
-
-    NOTE: ``y != 0`` rather than ``y > 0``: the two differ only where x is NaN, and there
-    PyTorch passes the gradient through (its mask is y <= 0, false for NaN).
-    """
-    return backend.xp_of(gy).multiply(gy, y != 0, out=out)
+        return self.K.relu_input_grad(gy, self.y)
 
 
 class Tanh(Function):

@@ -2,10 +2,12 @@
 
     reference.py  plain loops: the readable spec every other tier is tested against
     simple.py     the plain im2col + GEMM convolution, to read and step through
-    im2col.py     vectorized xp code (NumPy, and the same lines on CuPy): the default;
-    xp_pool.py    im2col.py holds convolution (strided.py its phase split), xp_pool.py
-    xp_norm.py    pooling, xp_norm.py LRN and batch norm
-    numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm)
+    im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the default:
+    xp_pool.py      im2col.py convolution (strided.py its phase split), xp_pool.py
+    xp_norm.py      pooling, xp_norm.py LRN and batch norm, xp_activation.py ReLU's
+    xp_activation.py  backward mask
+    numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm,
+                  ReLU's backward)
     numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same a few images at a time, jitted transforms (its forward in "auto")
@@ -52,6 +54,7 @@ KERNELS = (
     "batch_norm_update_running",
     "batch_norm_apply",
     "batch_norm_grads",
+    "relu_input_grad",
 )
 # Kernels a tier may lack. Where no module of its chain lends one, the set holds None
 # and the op goes its usual way: conv2d_grads(gy, x, weight, ...) gives a convolution's
@@ -82,10 +85,11 @@ AUTO = {
         "batch_norm_stats",
         "batch_norm_apply",
         "batch_norm_grads",
+        "relu_input_grad",
     ),
 }
 
-_XP = ("im2col", "xp_pool", "xp_norm")
+_XP = ("im2col", "xp_pool", "xp_norm", "xp_activation")
 
 # tier -> the modules searched in order for a kernel
 TIERS = {

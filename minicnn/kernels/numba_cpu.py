@@ -363,3 +363,27 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     with _cores_shared_with_blas():
         _bn_bwd(gy, xhat, invstd, weight, gx, gweight, gbias)
     return gx, gweight, gbias
+
+
+# --- activations ------------------------------------------------------------
+
+
+def _relu_bwd_py(gy, y, gx):
+    for i in numba.prange(gy.size):
+        gx[i] = gy[i] if y[i] != 0 else 0
+
+
+_relu_bwd = numba.njit(cache=True, parallel=True)(_relu_bwd_py)
+
+
+def relu_input_grad(gy: Array, y: Array) -> Array:
+    """gx = gy where y = max(x, 0) is not 0, else 0, in one pass over flat arrays.
+
+    NOTE: xp_activation's multiply by the mask y != 0 writes that mask first and then
+    casts it element by element; this loop reads gy and y once (benchmarks/kernels.py).
+    """
+    gx = np.empty(gy.shape, gy.dtype)
+    gy, y = np.ascontiguousarray(gy), np.ascontiguousarray(y)  # (0-d arrays come back 1-d)
+    with _cores_shared_with_blas():
+        _relu_bwd(gy.reshape(-1), y.reshape(-1), gx.reshape(-1))
+    return gx

@@ -337,3 +337,15 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
                     * (gy[i, ch, j] - sum_gy / (n * m) - xhat[i, ch, j] * sum_gy_xhat / (n * m))
                 )
     return gx, gweight, gbias
+
+
+# --- activations ------------------------------------------------------------
+
+
+def relu_input_grad(gy: Array, y: Array) -> Array:
+    """gx[i] = gy[i] where y[i] = max(x[i], 0) is not 0 (NaN included), else 0."""
+    gx = np.zeros_like(gy)
+    for i in range(gy.size):
+        if y.flat[i] != 0:
+            gx.flat[i] = gy.flat[i]
+    return gx
