@@ -159,7 +159,7 @@ def numba_available():
         say_once(
             "numba",
             "Numba is not installed: minicnn uses its vectorized NumPy kernels. "
-            '`pip install -e ".[numba]"` adds jitted kernels for col2im, '
-            "pooling and LRN.",
+            '`pip install -e ".[numba]"` adds jitted kernels for convolution, '
+            "pooling, LRN, batch norm and ReLU.",
         )
         return False
