@@ -3,8 +3,9 @@
     OPENBLAS_NUM_THREADS=2 python benchmarks/few_taps.py --rounds 5 --out benchmarks/results/few-taps.json
 
 Each shape is N,C,O,S,K,P: x (N, C, S, S), weight (O, C, K, K), padding P, stride 1,
-float32, with a bias. Both ways run the same kernels of ``minicnn.kernels.im2col``: "one
-GEMM" with ``im2col.FEW_TAPS`` set to 0 and ``POINTWISE_CELLS`` above every map, so that
+float32, with a bias. Both ways run the same kernels of ``minicnn.kernels.im2col``, with
+the limits of ``minicnn.kernels.by_images`` set: "one GEMM" with ``FEW_TAPS`` at 0 and
+``POINTWISE_CELLS`` above every map, so that
 no convolution goes image by image; "by images" with FEW_TAPS set to the shape's taps and
 the pointwise limits (``POINTWISE_CELLS``, ``POINTWISE_WEIGHT_RATIO``) out of the way, so that
 every kernel that has a way by images takes it: a 1x1 convolution on x itself (its
@@ -28,8 +29,8 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.bench import system
+from minicnn.kernels import by_images, im2col
 from minicnn.kernels import get as kernels_of_tier
-from minicnn.kernels import im2col
 
 SHAPES = [
     "64,1,6,28,5,2",  # LeNet-5's first convolution
@@ -103,19 +104,19 @@ def measure(shape, rounds, calls):
     }
     times = {(k, way): [] for k in kernels for way in ways}
     saved = {
-        name: getattr(im2col, name) for name in ("FEW_TAPS", "POINTWISE_CELLS", "POINTWISE_WEIGHT_RATIO")
+        name: getattr(by_images, name) for name in ("FEW_TAPS", "POINTWISE_CELLS", "POINTWISE_WEIGHT_RATIO")
     }
     try:
         for _ in range(rounds):
             for name, fn in kernels.items():
                 for way, limits in ways.items():
                     for limit, value in {**saved, **limits}.items():
-                        setattr(im2col, limit, value)
+                        setattr(by_images, limit, value)
                     fn()  # warm: workspaces and caches
                     times[name, way].append(median_ms(fn, calls))
     finally:
         for limit, value in saved.items():
-            setattr(im2col, limit, value)
+            setattr(by_images, limit, value)
     out = {}
     for name in kernels:
         ratios = np.array(times[name, "by_images"]) / np.array(times[name, "one_gemm"])

@@ -6,6 +6,7 @@
     xp_pool.py      im2col.py convolution (strided.py its phase split), xp_pool.py
     xp_norm.py      pooling, xp_norm.py LRN and batch norm, xp_activation.py ReLU's
     xp_activation.py  backward mask
+    by_images.py  which of im2col.py's convolutions run one GEMM per image, and those GEMMs
     numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm,
                   ReLU's backward)
     numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")

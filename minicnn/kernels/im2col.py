@@ -6,19 +6,9 @@ array modules, so the CPU tests cover the GPU path's logic.
 
 from .. import backend
 from ..backend import Array, Pair, Shape
-from . import strided, threads
+from . import by_images, strided, threads
 from .sizes import conv_out_size
 from .workspaces import handed_out, new_or_workspace, padded, workspace
-
-# Filters of at most this many taps (C*KH*KW: LeNet-5's first has 25, 3x3 on RGB 27) run
-# their forward GEMM and their weight gradient image by image (_by_images).
-FEW_TAPS = 27
-# Pointwise convolutions (1x1, stride 1, no padding) run image by image on x itself
-# (_pointwise) on maps of at least POINTWISE_CELLS cells, where the weight (O*C values,
-# read again for each image) is at most POINTWISE_WEIGHT_RATIO times the values an image's
-# copies would move ((C + O) * H * W: its columns and its output's transposition).
-POINTWISE_CELLS = 16
-POINTWISE_WEIGHT_RATIO = 8
 
 # --- convolution ------------------------------------------------------------
 # Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW);
@@ -141,9 +131,9 @@ def conv2d_forward(
     windows=copy_windows,
 ) -> Array:
     """Y_g = W_g @ im2col(x)_g for each group g, plus the bias. (``windows``: see ``_im2col_into``.)"""
-    if _pointwise(x, weight.shape, stride, padding, groups):
+    if by_images.pointwise(x, weight.shape, stride, padding, groups):
         N, C, H, W = x.shape
-        return _forward_by_images(weight, x.reshape(N, C, H * W), bias, H, W)
+        return by_images.forward(weight, x.reshape(N, C, H * W), bias, H, W)
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
@@ -178,13 +168,13 @@ def conv2d_input_grad(
     ``windows`` and ``scatter`` (col2im's arguments; this module's when None) copy
     the windows into columns and add the columns back.
 
-    A pointwise convolution (``_pointwise``) takes none of them: gx[n] = W^T @ gy[n], its
+    A pointwise convolution (``by_images.pointwise``) takes none of them: gx[n] = W^T @ gy[n], its
     input gradient is a pointwise convolution of gy by the transposed weight.
     """
-    if _pointwise(gy, weight.shape, stride, padding, groups):
+    if by_images.pointwise(gy, weight.shape, stride, padding, groups):
         N, O, H, W = gy.shape
         w_t = weight.reshape(O, -1).T  # W^T, (C, O)
-        return _forward_by_images(w_t, gy.reshape(N, O, H * W), None, H, W)
+        return by_images.forward(w_t, gy.reshape(N, O, H * W), None, H, W)
     full = full_padding(weight.shape, stride, padding, dilation, groups)
     if full is not None:
         N, _, H, W = x_shape
@@ -221,8 +211,8 @@ def conv2d_weight_grad(
     """
     xp = backend.xp_of(x)
     (N, C, H, W), (O, Cg, KH, KW) = x.shape, weight_shape
-    if pointwise_weight_grad(x, weight_shape, stride, padding, groups):
-        return _weight_grad_by_images(gy, x.reshape(N, C, H * W), weight_shape)
+    if by_images.pointwise_weight_grad(x, weight_shape, stride, padding, groups):
+        return by_images.weight_grad(gy, x.reshape(N, C, H * W), weight_shape)
     full = full_padding(weight_shape, stride, padding, dilation, groups)
     if full is not None:
         cols = _shared_gy(
@@ -243,97 +233,14 @@ def conv2d_weight_grad(
         cols, _ = strided._columns_into(x, (KH, KW), stride, padding, dilation)
     else:
         cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
-        if _by_images(x, Cg * KH * KW, groups):
-            return _weight_grad_by_images(gy, _columns_per_image(cols, N), weight_shape)
+        if by_images.few_taps(x, Cg * KH * KW, groups):
+            return by_images.weight_grad(gy, by_images.columns_per_image(cols, N), weight_shape)
     gym = _gy_matrix(gy, x.shape, weight_shape, stride, padding, dilation, groups)
     cols = cols.reshape(groups, Cg * KH * KW, -1)
     # NOTE: computed as gW^T = cols @ gY^T: with the long N*OH*OW axis inner in both
     # operands OpenBLAS runs it faster than gY @ cols^T
     gwt = _per_group(cols, gym.transpose(0, 2, 1))
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(weight_shape)
-
-
-def _by_images(x, taps, groups):
-    """Whether a convolution's forward and weight gradient run one GEMM per image
-    (``_forward_by_images``, ``_weight_grad_by_images``): filters of at most FEW_TAPS taps
-    (C*KH*KW), one group, on NumPy.
-
-    NOTE: the weight gradient's one GEMM then has a long inner axis (N*OH*OW) and a tiny
-    (O, C*KH*KW) result, a shape OpenBLAS ran slowly: image by image, LeNet-5's first
-    (6 x 25 over 50,176 columns) took 0.58 of the time, a 3x3 filter on RGB (27 taps)
-    0.80-0.88; from 32 taps it gained nothing or lost (benchmarks/few_taps.py). The
-    forward's per-image GEMMs write y in place, where the one GEMM's result is copied
-    into NCHW; on RGB 3x3 filters that did not pay (1.0-1.1x), and "auto" runs those by
-    Winograd. CuPy keeps the one GEMM: there each image would be a kernel launch.
-    """
-    return taps <= FEW_TAPS and groups == 1 and not backend.is_cupy_array(x)
-
-
-def _pointwise(x, weight_shape, stride, padding, groups):
-    """Whether a convolution is pointwise and its forward and input gradient run image by
-    image on x and gy themselves (``_forward_by_images``): a 1x1 filter at stride 1 without
-    padding, one group, on NumPy, within POINTWISE_CELLS and POINTWISE_WEIGHT_RATIO.
-
-    NOTE: there image n's column matrix is x[n] as it lies, (C, H*W): y[n] = W @ x[n] and
-    gx[n] = W^T @ gy[n] need neither columns nor a copy into NCHW. On MobileNet's and
-    GoogLeNet's 1x1 layers that took 0.4-0.8 of the one GEMM's time (benchmarks/few_taps.py,
-    benchmarks/README.md). But each image's GEMM reads all of W again: with W 8 times the
-    values spared (256 -> 256 channels on 4x4 maps) it broke even, from 10 times
-    (1024 -> 1024 on 7x7) it lost, and on 2x2 maps 2-3x. CuPy keeps the one GEMM.
-    """
-    O, C, KH, KW = weight_shape
-    cells = x.shape[2] * x.shape[3]
-    return (
-        KH == KW == 1
-        and tuple(stride) == (1, 1)
-        and tuple(padding) == (0, 0)
-        and groups == 1
-        and cells >= POINTWISE_CELLS
-        and O * C <= POINTWISE_WEIGHT_RATIO * (C + O) * cells
-        and not backend.is_cupy_array(x)
-    )
-
-
-def pointwise_weight_grad(x, weight_shape, stride, padding, groups):
-    """Whether a pointwise convolution's weight gradient runs image by image on x itself too
-    (``_weight_grad_by_images``): where H*W >= C.
-
-    NOTE: image by image, each image's (O, C) product is written and summed; that pays where
-    it is no larger than gy[n]'s (O, H*W) matrix that the one GEMM copies (about 0.5-0.8 of
-    its time there; 128 -> 256 channels on 4x4 maps, 1.4-1.7x slower).
-    """
-    return _pointwise(x, weight_shape, stride, padding, groups) and x.shape[2] * x.shape[3] >= x.shape[1]
-
-
-def _columns_per_image(cols, N):
-    """Columns (taps, N*OH*OW) viewed as (N, taps, OH*OW): image n's column matrix at [n]."""
-    return cols.reshape(cols.shape[0], N, -1).transpose(1, 0, 2)
-
-
-def _forward_by_images(weight, cols, bias, OH, OW):
-    """Y[n] = W @ cols[n] plus the bias: one GEMM per image, written straight into y's NCHW
-    layout (the one GEMM's (O, N*OH*OW) result needs a transposing copy).
-
-    cols: (N, taps, OH*OW), image n's column matrix at cols[n] (a view of the columns, or x).
-    """
-    xp = backend.xp_of(cols)
-    O, N = weight.shape[0], cols.shape[0]
-    y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
-    xp.matmul(weight.reshape(O, -1), cols, out=y.reshape(N, O, -1))
-    if bias is not None:
-        y += bias.reshape(1, O, 1, 1)
-    return y
-
-
-def _weight_grad_by_images(gy, cols, weight_shape):
-    """gW = sum_n gY[n] @ cols[n]^T: one GEMM per image, straight from gy's NCHW layout
-    (gY[n] is gy[n] as an (O, OH*OW) matrix), so gy is not rearranged either.
-
-    cols: (N, taps, OH*OW), as ``_forward_by_images``' cols.
-    """
-    N, O, OH, OW = gy.shape
-    per_image = backend.xp_of(gy).matmul(gy.reshape(N, O, OH * OW), cols.transpose(0, 2, 1))
-    return per_image.sum(axis=0).reshape(weight_shape)
 
 
 def full_padding(
@@ -431,8 +338,8 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
     xp = backend.xp_of(cols)
     O, Cg, KH, KW = weight.shape
     width = OW if width is None else width
-    if width == OW and _by_images(cols, Cg * KH * KW, groups):
-        return _forward_by_images(weight, _columns_per_image(cols, N), bias, OH, OW)
+    if width == OW and by_images.few_taps(cols, Cg * KH * KW, groups):
+        return by_images.forward(weight, by_images.columns_per_image(cols, N), bias, OH, OW)
     gemm = workspace("gemm", (groups, O // groups, N * OH * width), cols.dtype, xp)
     _per_group(
         weight.reshape(groups, O // groups, Cg * KH * KW), cols.reshape(groups, Cg * KH * KW, -1), out=gemm

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import im2col, threads
+from . import by_images, im2col, threads
 from .numba_cpu import _cores_shared_with_blas
 from .workspaces import padded, workspace
 
@@ -160,14 +160,14 @@ def conv2d_grads(
     transposed either. None for other convolutions (groups, strides, dilations), for maps
     under MIN_PIXELS cells and for columns over COLUMN_BYTES an image, and for the pointwise
     convolutions whose two gradients im2col.py runs on x and gy themselves, with no copy
-    (``im2col.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
+    (``by_images.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
     benchmarks/few_taps.py, "both_grads"): the caller then runs the two gradient kernels.
     """
     full = im2col.full_padding(weight.shape, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     if full is None or groups != 1 or not _plain(stride, dilation) or H * W < MIN_PIXELS:
         return None
-    if im2col.pointwise_weight_grad(x, weight.shape, stride, padding, groups):
+    if by_images.pointwise_weight_grad(x, weight.shape, stride, padding, groups):
         return None
     O, _, KH, KW = weight.shape
     if O * KH * KW * H * W * gy.itemsize > COLUMN_BYTES:

@@ -20,8 +20,8 @@ def _gy_where_y_nonzero(gy, y, out=None):
     all zeros (+0.0).
 
     NOTE: not gy * (y != 0), which gives NaN where gy is inf or NaN at a dead unit (and -0.0
-    for a negative gy), where PyTorch gives 0; and not xp.where, whose branch on a mask of
-    random signs ran 7x slower than the multiply here, where this ran 1.7-2.0x slower.
+    for a negative gy), where PyTorch gives 0; and not xp.where, which branches on a mask of
+    random signs, several times slower than this (benchmarks/README.md, "ReLU's backward").
     """
     xp = backend.xp_of(gy)
     bits = xp.dtype(f"u{gy.itemsize}")  # an unsigned integer as wide as gy's floats

@@ -1,6 +1,6 @@
-"""Convolutions whose filters have few taps (C*KH*KW <= im2col.FEW_TAPS) run their
+"""Convolutions whose filters have few taps (C*KH*KW <= by_images.FEW_TAPS) run their
 forward GEMM and their weight gradient image by image: equal to the reference loops,
-and taken exactly where im2col._by_images says.
+and taken exactly where by_images.few_taps says.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
 array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from kernel_checks import close
 
-from minicnn.kernels import im2col, reference
+from minicnn.kernels import by_images, im2col, reference
 
 # (seed, x shape, weight shape, stride, padding)
 FEW = {
@@ -40,7 +40,7 @@ def test_few_taps_by_images_equal_the_reference(name, dtype, monkeypatch):
     geometry = (stride, padding, dilation, 1)
     y = im2col.conv2d_forward(x, w, b, *geometry)
     gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
-    assert taken == ["_forward_by_images", "_weight_grad_by_images"]
+    assert taken == ["forward", "weight_grad"]
     close(y, reference.conv2d_forward(x, w, b, *geometry), dtype)
     close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *geometry), dtype)
 
@@ -48,14 +48,14 @@ def test_few_taps_by_images_equal_the_reference(name, dtype, monkeypatch):
 def _spy_both(monkeypatch):
     """The names of the by-images functions, in the order they are called."""
     taken = []
-    for name in ("_forward_by_images", "_weight_grad_by_images"):
-        fn = getattr(im2col, name)
+    for name in ("forward", "weight_grad"):
+        fn = getattr(by_images, name)
 
         def spied(*args, _fn=fn, _name=name):
             taken.append(_name)
             return _fn(*args)
 
-        monkeypatch.setattr(im2col, name, spied)
+        monkeypatch.setattr(by_images, name, spied)
     return taken
 
 
@@ -63,21 +63,21 @@ def _spy_both(monkeypatch):
     "taps, groups, expected",
     [
         (25, 1, True),
-        (im2col.FEW_TAPS, 1, True),
-        (im2col.FEW_TAPS + 1, 1, False),
+        (by_images.FEW_TAPS, 1, True),
+        (by_images.FEW_TAPS + 1, 1, False),
         (150, 1, False),
         (8, 2, False),
     ],
 )
-def test_by_images_only_for_few_taps_and_one_group(taps, groups, expected):
-    assert im2col._by_images(np.zeros(1), taps, groups) is expected
+def test_few_taps_only_for_few_taps_and_one_group(taps, groups, expected):
+    assert by_images.few_taps(np.zeros(1), taps, groups) is expected
 
 
 def test_cupy_arrays_keep_the_one_gemm():
     """On CuPy each image would be a kernel launch: an array of the cupy module is never
     taken image by image."""
     cupy_like = type("ndarray", (), {"__module__": "cupy._core.core"})()
-    assert im2col._by_images(cupy_like, 9, 1) is False
+    assert by_images.few_taps(cupy_like, 9, 1) is False
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -95,7 +95,7 @@ def test_same_input_gradient_of_few_output_taps_by_images(
     taken = _spy_both(monkeypatch)
     geometry = ((1, 1), padding, (1, 1), 1)
     gx = im2col.conv2d_input_grad(gy, w, x.shape, *geometry)
-    assert taken == ["_forward_by_images"]
+    assert taken == ["forward"]
     close(gx, reference.conv2d_input_grad(gy, w, x.shape, *geometry), dtype)
 
 

@@ -13,7 +13,7 @@ from kernel_checks import close
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import kernels
-from minicnn.kernels import im2col, reference
+from minicnn.kernels import by_images, im2col, reference
 
 pytestmark = pytest.mark.numba
 
@@ -188,7 +188,7 @@ def test_backward_falls_back_to_the_pair_where_the_joint_kernel_declines(monkeyp
 @pytest.mark.parametrize("padding", [0, 1])
 def test_gradcheck_through_conv2d(padding, numba_im2col, monkeypatch):
     monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)
-    monkeypatch.setattr(im2col, "POINTWISE_CELLS", 10**9)  # the 1x1 one too, not on x itself
+    monkeypatch.setattr(by_images, "POINTWISE_CELLS", 10**9)  # the 1x1 one too, not on x itself
     rng = np.random.default_rng(60 + padding)
     x = mc.tensor(rng.standard_normal((2, 3, 5, 6)), requires_grad=True)
     k = 2 * padding + 1  # "same"

@@ -1,6 +1,6 @@
 """Pointwise convolutions (1x1, stride 1, no padding) run image by image on x itself:
 y[n] = W @ x[n], gx[n] = W^T @ gy[n] and, where H*W >= C, gW = sum_n gy[n] @ x[n]^T.
-Equal to the reference loops, taken exactly where im2col._pointwise says, and with no
+Equal to the reference loops, taken exactly where by_images.pointwise says, and with no
 columns built.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
@@ -14,11 +14,11 @@ from kernel_checks import close, conv_kernels_equal_reference
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import kernels
-from minicnn.kernels import im2col, reference
+from minicnn.kernels import by_images, im2col, reference
 
 ONE, ZERO = (1, 1), (0, 0)
-BY_IMAGES = ("_forward_by_images", "_weight_grad_by_images")
-COLUMNS = ("_im2col_into", "_gy_matrix", "_shared_gy")
+BY_IMAGES = ("forward", "weight_grad")  # of by_images
+COLUMNS = ("_im2col_into", "_gy_matrix", "_shared_gy")  # of im2col
 
 # (seed, x shape, weight shape): H*W >= POINTWISE_CELLS (16) everywhere
 POINTWISE = {
@@ -38,16 +38,17 @@ def arrays(seed, x_shape, w_shape, dtype):
 
 
 def spy(monkeypatch, names):
-    """The names of im2col's functions among ``names``, in the order they are called."""
+    """The names of by_images' and im2col's functions among ``names``, in the order called."""
     taken = []
     for name in names:
-        fn = getattr(im2col, name)
+        module = by_images if name in BY_IMAGES else im2col
+        fn = getattr(module, name)
 
         def spied(*args, _fn=fn, _name=name, **kwargs):
             taken.append(_name)
             return _fn(*args, **kwargs)
 
-        monkeypatch.setattr(im2col, name, spied)
+        monkeypatch.setattr(module, name, spied)
     return taken
 
 
@@ -63,8 +64,8 @@ def test_pointwise_by_images_equals_the_reference(name, dtype, monkeypatch):
     gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
     # the weight gradient goes image by image only where H*W >= C (square_map_4x4: 16 >= 16)
     gw_by_images = x_shape[2] * x_shape[3] >= x_shape[1]
-    assert taken[:2] == ["_forward_by_images", "_forward_by_images"]
-    assert ("_weight_grad_by_images" in taken) is gw_by_images
+    assert taken[:2] == ["forward", "forward"]
+    assert ("weight_grad" in taken) is gw_by_images
     assert ("_im2col_into" in taken) is not gw_by_images  # the one GEMM builds x's columns
     close(y, reference.conv2d_forward(x, w, b, *geometry), dtype)
     close(gx, reference.conv2d_input_grad(gy, w, x.shape, *geometry), dtype)
@@ -79,7 +80,7 @@ def test_weight_gradient_of_more_channels_than_cells_keeps_the_one_gemm(dtype, m
     geometry = (ONE, ZERO, ONE, 1)
     taken = spy(monkeypatch, BY_IMAGES + COLUMNS)
     gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
-    assert "_weight_grad_by_images" not in taken and "_im2col_into" in taken
+    assert "weight_grad" not in taken and "_im2col_into" in taken
     close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *geometry), dtype)
 
 
@@ -91,7 +92,7 @@ def test_strided_views_and_a_dilation_give_the_same_result(dtype):
     xt = np.ascontiguousarray(x.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)
     geometry = (ONE, ZERO, (2, 3), 1)
     gy2 = np.repeat(gy, 2, axis=0)[::2]
-    assert im2col._pointwise(xt, w.shape, ONE, ZERO, 1) and not gy2.flags.c_contiguous
+    assert by_images.pointwise(xt, w.shape, ONE, ZERO, 1) and not gy2.flags.c_contiguous
     conv_kernels_equal_reference(im2col, xt, w, b, gy2, geometry, dtype)
 
 
@@ -115,14 +116,14 @@ def test_strided_views_and_a_dilation_give_the_same_result(dtype):
 def test_pointwise_only_for_1x1_stride_1_unpadded_one_group(
     x_shape, w_shape, stride, padding, groups, expected
 ):
-    assert im2col._pointwise(np.zeros(x_shape), w_shape, stride, padding, groups) is expected
+    assert by_images.pointwise(np.zeros(x_shape), w_shape, stride, padding, groups) is expected
 
 
 def test_cupy_arrays_keep_the_one_gemm():
     """On CuPy each image would be a GEMM of its own: an array of the cupy module is never
     taken image by image."""
     cupy_like = type("ndarray", (), {"__module__": "cupy._core.core", "shape": (1, 8, 8, 8)})()
-    assert im2col._pointwise(cupy_like, (8, 8, 1, 1), ONE, ZERO, 1) is False
+    assert by_images.pointwise(cupy_like, (8, 8, 1, 1), ONE, ZERO, 1) is False
 
 
 @pytest.mark.parametrize("tier", ["numpy", "numba", "auto"])
@@ -152,14 +153,14 @@ def test_the_joint_gradient_kernel_leaves_pointwise_convolutions_to_the_pair():
     than cells, whose weight gradient would build columns."""
     numba_im2col = pytest.importorskip("minicnn.kernels.numba_im2col")
     x, w, _, gy = arrays(8, (2, 12, 16, 16), (6, 12, 1, 1), np.float64)
-    assert im2col.pointwise_weight_grad(x, w.shape, ONE, ZERO, 1)
+    assert by_images.pointwise_weight_grad(x, w.shape, ONE, ZERO, 1)
     assert numba_im2col.conv2d_grads(gy, x, w, ONE, ZERO, ONE, 1) is None
     w3 = np.random.default_rng(9).standard_normal((6, 12, 3, 3))
     gx, gw = numba_im2col.conv2d_grads(gy, x, w3, ONE, (1, 1), ONE, 1)
     close(gx, reference.conv2d_input_grad(gy, w3, x.shape, ONE, (1, 1), ONE, 1), np.float64)
     close(gw, reference.conv2d_weight_grad(gy, x, w3.shape, ONE, (1, 1), ONE, 1), np.float64)
     x, w, _, gy = arrays(10, (1, 300, 16, 16), (6, 300, 1, 1), np.float64)  # 256 cells < 300 channels
-    assert im2col._pointwise(x, w.shape, ONE, ZERO, 1) and not im2col.pointwise_weight_grad(
+    assert by_images.pointwise(x, w.shape, ONE, ZERO, 1) and not by_images.pointwise_weight_grad(
         x, w.shape, ONE, ZERO, 1
     )
     gx, gw = numba_im2col.conv2d_grads(gy, x, w, ONE, ZERO, ONE, 1)
@@ -176,4 +177,4 @@ def test_the_joint_gradient_kernel_leaves_pointwise_convolutions_to_the_pair():
     ],
 )
 def test_pointwise_weight_gradient_only_from_as_many_cells_as_channels(x_shape, w_shape, expected):
-    assert im2col.pointwise_weight_grad(np.zeros(x_shape), w_shape, ONE, ZERO, 1) is expected
+    assert by_images.pointwise_weight_grad(np.zeros(x_shape), w_shape, ONE, ZERO, 1) is expected
