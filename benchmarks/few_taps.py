@@ -1,15 +1,17 @@
 """im2col.py's convolution kernels with one GEMM per image against the one GEMM, in one process.
 
-    OPENBLAS_NUM_THREADS=2 python benchmarks/few_taps.py --rounds 5 --out benchmarks/results/few-taps.json
+    OPENBLAS_NUM_THREADS=2 python benchmarks/few_taps.py --rounds 5 --out benchmarks/results/NAME.json
+
+(the latest record: results/few-taps-pointwise-2.json; --out never overwrites a file).
 
 Each shape is N,C,O,S,K,P: x (N, C, S, S), weight (O, C, K, K), padding P, stride 1,
 float32, with a bias. Both ways run the same kernels of ``minicnn.kernels.im2col``, with
 the limits of ``minicnn.kernels.by_images`` set: "one GEMM" with ``FEW_TAPS`` at 0 and
-``POINTWISE_CELLS`` above every map, so that
-no convolution goes image by image; "by images" with FEW_TAPS set to the shape's taps and
-the pointwise limits (``POINTWISE_CELLS``, ``POINTWISE_WEIGHT_RATIO``) out of the way, so that
-every kernel that has a way by images takes it: a 1x1 convolution on x itself (its
-weight gradient only where S*S >= C, else by its columns), the others by their columns.
+``POINTWISE_CELLS`` above every map, so that no convolution goes image by image; "by
+images" with FEW_TAPS set to the shape's taps and the pointwise limits
+(``POINTWISE_CELLS``, ``POINTWISE_WEIGHT_RATIO``) out of the way, so that every kernel
+that has a way by images takes it: a 1x1 convolution on x itself (its weight gradient only
+where S*S >= C, else by its columns), the others by their columns.
 With Numba, a 1x1 shape also times "both_grads": what Conv2d.backward runs in the numba and
 auto tiers, ``conv2d_grads`` (the joint gradients of numba_im2col.py, which copy each gy[n]
 into columns) where it takes the convolution, else the two gradient kernels; the one-GEMM

@@ -379,8 +379,8 @@ _relu_bwd = numba.njit(cache=True, parallel=True)(_relu_bwd_py)
 def relu_input_grad(gy: Array, y: Array) -> Array:
     """gx = gy where y = max(x, 0) is not 0, else 0, in one pass over flat arrays.
 
-    NOTE: xp_activation's multiply by the mask y != 0 writes that mask first and then
-    casts it element by element; this loop reads gy and y once (benchmarks/kernels.py).
+    NOTE: xp_activation's selection writes the mask y != 0, widens it to words and ANDs
+    them with gy's bits, a pass each; this loop reads gy and y once (benchmarks/kernels.py).
     """
     gx = np.empty(gy.shape, gy.dtype)
     gy, y = np.ascontiguousarray(gy), np.ascontiguousarray(y)  # (0-d arrays come back 1-d)

@@ -1,5 +1,7 @@
 """Activation kernels of the xp tier: ReLU's backward mask, on ``xp`` (NumPy or CuPy)."""
 
+import numpy as np
+
 from .. import backend
 from ..backend import Array
 from . import threads
@@ -24,7 +26,7 @@ def _gy_where_y_nonzero(gy, y, out=None):
     random signs, several times slower than this (benchmarks/README.md, "ReLU's backward").
     """
     xp = backend.xp_of(gy)
-    bits = xp.dtype(f"u{gy.itemsize}")  # an unsigned integer as wide as gy's floats
+    bits = np.dtype(f"u{gy.itemsize}")  # an unsigned integer as wide as gy's floats
     keep = xp.asarray(y != 0, dtype=bits)
     xp.negative(keep, out=keep)  # 1 -> all ones, 0 -> 0
     if out is None:
