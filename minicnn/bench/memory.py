@@ -21,6 +21,11 @@ def _status_mb(field):
 
 
 def main(argv):
+    if len(argv) != 4 or not argv[2].isdigit():
+        got = " ".join(argv) or "nothing"
+        example = "e.g. minicnn resnet20 64 float32"
+        print(f"minicnn.bench.memory: expected LIB MODEL BATCH DTYPE ({example}), got {got}", file=sys.stderr)
+        sys.exit(2)
     library, model, batch, dtype = argv[0], argv[1], int(argv[2]), argv[3]
     if library == "torch":
         from .twin import torch_model_step as build

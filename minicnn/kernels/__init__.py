@@ -7,6 +7,7 @@
     xp_norm.py      pooling, xp_norm.py LRN and batch norm, xp_activation.py ReLU's
     xp_activation.py  backward mask
     by_images.py  which of im2col.py's convolutions run one GEMM per image, and those GEMMs
+    kept_columns.py  x's columns, kept by im2col.py's forward for its weight gradient
     numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm,
                   ReLU's backward)
     numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")

@@ -6,7 +6,7 @@ array modules, so the CPU tests cover the GPU path's logic.
 
 from .. import backend
 from ..backend import Array, Pair, Shape
-from . import by_images, strided, threads
+from . import by_images, kept_columns, strided, threads
 from .sizes import conv_out_size
 from .workspaces import handed_out, new_or_workspace, padded, workspace
 
@@ -137,9 +137,20 @@ def conv2d_forward(
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
-        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation, windows=windows)
+        keep = _columns_kept(x, weight.shape, stride, padding, dilation, groups)
+        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation, keep or "cols", windows)
+        if keep:
+            kept_columns.remember(x, keep, cols)
         width = OW
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
+
+
+def _columns_kept(x, weight_shape, stride, padding, dilation, groups):
+    """The workspace role in which the forward keeps x's columns for the weight gradient,
+    or None where that gradient reads other columns (gy's, for a "same" convolution)."""
+    if full_padding(weight_shape, stride, padding, dilation, groups) is not None:
+        return None
+    return kept_columns.role(x, weight_shape[2:], stride, padding, dilation)
 
 
 def conv2d_input_grad(
@@ -202,7 +213,8 @@ def conv2d_weight_grad(
     *,
     windows=copy_windows,
 ) -> Array:
-    """gW_g = gY_g @ im2col(x)_g^T (the columns rebuilt from x rather than kept from forward).
+    """gW_g = gY_g @ im2col(x)_g^T (the forward's columns where it kept them, kept_columns.py,
+    else rebuilt from x).
 
     For a "same" convolution it reuses the input gradient's cols(gy) instead:
         gW = flip(cols(gy) @ X^T)       X = x as a (C, N*H*W) matrix
@@ -232,7 +244,10 @@ def conv2d_weight_grad(
     if _strided(x, (KH, KW), stride):
         cols, _ = strided._columns_into(x, (KH, KW), stride, padding, dilation)
     else:
-        cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
+        # the forward's columns where it kept them (kept_columns.py), else built again
+        cols = kept_columns.recall(x, _columns_kept(x, weight_shape, stride, padding, dilation, groups))
+        if cols is None:
+            cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
         if by_images.few_taps(x, Cg * KH * KW, groups):
             return by_images.weight_grad(gy, by_images.columns_per_image(cols, N), weight_shape)
     gym = _gy_matrix(gy, x.shape, weight_shape, stride, padding, dilation, groups)

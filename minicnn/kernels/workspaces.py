@@ -6,7 +6,10 @@ costs about as much as the GEMM itself. So each role keeps one flat buffer, grow
 largest request and sliced for smaller ones: the whole net shares one column
 matrix the size of its largest. A kernel uses a workspace only between its own
 lines, or hands it straight to the next kernel of the same op (the
-input-gradient columns to col2im); layers run one at a time. ``new_zeros`` is the
+input-gradient columns to col2im); layers run one at a time. Two reads come
+later, each checked by ``handed_out``: gy's columns, shared by a convolution's two
+gradient kernels (im2col.py), and x's columns, kept by its forward for its weight
+gradient in a workspace per layer geometry (kept_columns.py). ``new_zeros`` is the
 one exception: a new array the caller keeps, made so that it reuses freed memory.
 """
 

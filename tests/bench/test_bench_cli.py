@@ -396,3 +396,14 @@ def test_cuda_graph_refuses_what_it_cannot_record(fake_gpu, fake_run, capsys, ex
     assert bench_main.main(["--cuda-graph", "--device", "cuda", "--layers", "none", *extra]) == 2
     assert _one_error_line(capsys.readouterr().err).startswith(said)
     assert fake_run == []
+
+
+@pytest.mark.parametrize("argv", [[], ["minicnn", "lenet5"], ["minicnn", "lenet5", "many", "float32"]])
+def test_the_memory_child_refuses_bad_arguments_in_one_line(argv, capsys):
+    from minicnn.bench import memory
+
+    with pytest.raises(SystemExit) as stop:
+        memory.main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expected LIB MODEL BATCH DTYPE" in err
