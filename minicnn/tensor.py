@@ -57,7 +57,8 @@ class Function:
     Subclasses write ``forward(self, *arrays, **params) -> array`` and
     ``backward(self, gy) -> tuple`` with one gradient (or None) per input.
     ``self.needs_grad[i]`` says whether input i wants a gradient, so backward
-    computes only those. An optional input (a conv's bias) may be None: forward
+    computes only those (all False under ``no_grad``, where no backward will run, so
+    forward saves nothing for it). An optional input (a conv's bias) may be None: forward
     gets None and ``needs_grad`` is False there. Anything backward needs is
     stored on ``self``.
     """
@@ -74,11 +75,11 @@ class Function:
         """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
         fn = cls()
         xp = _check_same_device(cls.__name__, inputs)
-        fn.needs_grad = tuple([t is not None and t.requires_grad for t in inputs])
+        fn.needs_grad = tuple([_grad_enabled[0] and t is not None and t.requires_grad for t in inputs])
         y = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if xp is np and not isinstance(y, np.ndarray):
             y = np.asarray(y)  # NumPy reductions return scalars, not 0-d arrays
-        if not (_grad_enabled[0] and any(fn.needs_grad)):
+        if not any(fn.needs_grad):
             return Tensor(y)
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp

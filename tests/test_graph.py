@@ -283,3 +283,24 @@ def test_retain_grad_after_the_tensor_was_used_still_keeps_its_gradient():
     y.backward()
     np.testing.assert_allclose(h.grad.numpy(), 2 * h.numpy())
     np.testing.assert_allclose(x.grad.numpy(), 18 * x.numpy())
+
+
+def test_under_no_grad_an_op_is_told_no_input_wants_a_gradient():
+    """So a forward saves nothing for a backward that will not run (a conv keeps neither x nor
+    its columns)."""
+    seen = []
+
+    class Spy(Function):
+        def forward(self, x):
+            seen.append(self.needs_grad)
+            return x * 1
+
+        def backward(self, gy):
+            return (gy,)
+
+    x = mc.tensor(np.ones(3), requires_grad=True)
+    with mc.no_grad():
+        y = Spy.apply(x)
+    z = Spy.apply(x)
+    assert seen == [(False,), (True,)]
+    assert y.grad_fn is None and z.grad_fn is not None

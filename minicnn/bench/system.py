@@ -14,7 +14,8 @@ ALLOCATION = (
     "NumPy/CuPy default allocators; the im2col column matrix, GEMM output and col2im "
     "scratch are workspaces, one flat buffer per role grown to the largest layer and "
     "reused from step to step (kernels/workspaces.py), so a step does not page-fault "
-    "fresh 8-75 MB buffers"
+    "fresh 8-75 MB buffers; in training, x's columns kept for the weight gradient take "
+    "one more per layer geometry, at most 8 (kernels/kept_columns.py)"
 )
 
 

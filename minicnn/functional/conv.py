@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import kernels
+from ..kernels import kept_columns
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
@@ -40,7 +41,9 @@ class Conv2d(Function):
         self.x_shape, self.w_shape = x.shape, weight.shape
         self.x = x if self.needs_grad[1] else None  # only gW needs x
         self.weight = weight if self.needs_grad[0] else None  # only gx needs W
-        return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
+        # gW reads the columns of x that the forward builds, if it keeps them (kept_columns.py)
+        with kept_columns.keeping(self.needs_grad[1]):
+            return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
     def backward(self, gy):
         gx = gw = gb = None

@@ -137,17 +137,19 @@ def conv2d_forward(
     if _strided(x, weight.shape[2:], stride):
         cols, (OH, OW, width) = strided._columns_into(x, weight.shape[2:], stride, padding, dilation)
     else:
-        keep = _columns_kept(x, weight.shape, stride, padding, dilation, groups)
-        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation, keep or "cols", windows)
-        if keep:
-            kept_columns.remember(x, keep, cols)
+        kept_role = _kept_role(x, weight.shape, stride, padding, dilation, groups)
+        role = kept_role or "cols"
+        cols, (OH, OW) = _im2col_into(x, weight.shape[2:], stride, padding, dilation, role, windows)
+        if kept_role:
+            kept_columns.remember(x, kept_role, cols)
         width = OW
     return _weight_times_columns(weight, cols, bias, x.shape[0], OH, OW, groups, width)
 
 
-def _columns_kept(x, weight_shape, stride, padding, dilation, groups):
-    """The workspace role in which the forward keeps x's columns for the weight gradient,
-    or None where that gradient reads other columns (gy's, for a "same" convolution)."""
+def _kept_role(x, weight_shape, stride, padding, dilation, groups):
+    """The workspace role in which the forward keeps x's columns for the weight gradient:
+    None unless its caller asked (kept_columns.keeping), and where that gradient reads other
+    columns (gy's, for a "same" convolution)."""
     if full_padding(weight_shape, stride, padding, dilation, groups) is not None:
         return None
     return kept_columns.role(x, weight_shape[2:], stride, padding, dilation)
@@ -245,7 +247,7 @@ def conv2d_weight_grad(
         cols, _ = strided._columns_into(x, (KH, KW), stride, padding, dilation)
     else:
         # the forward's columns where it kept them (kept_columns.py), else built again
-        cols = kept_columns.recall(x, _columns_kept(x, weight_shape, stride, padding, dilation, groups))
+        cols = kept_columns.recall(x, (KH, KW), stride, padding, dilation)
         if cols is None:
             cols, _ = _im2col_into(x, (KH, KW), stride, padding, dilation, windows=windows)
         if by_images.few_taps(x, Cg * KH * KW, groups):

@@ -4,16 +4,19 @@ The column matrices run to tens of megabytes. Allocated fresh each call, glibc
 returns them to the OS on free and every call page-faults them in again, which
 costs about as much as the GEMM itself. So each role keeps one flat buffer, grown to the
 largest request and sliced for smaller ones: the whole net shares one column
-matrix the size of its largest. A kernel uses a workspace only between its own
-lines, or hands it straight to the next kernel of the same op (the
-input-gradient columns to col2im); layers run one at a time. Two reads come
-later, each checked by ``handed_out``: gy's columns, shared by a convolution's two
-gradient kernels (im2col.py), and x's columns, kept by its forward for its weight
-gradient in a workspace per layer geometry (kept_columns.py). ``new_zeros`` is the
+matrix the size of its largest (and, in training, one more per layer geometry whose
+forward keeps x's columns for the weight gradient: kept_columns.py). A kernel uses a
+workspace only between its own lines, or hands it straight to the next kernel of the
+same op (the input-gradient columns to col2im); layers run one at a time. Two reads
+come later, each checked by ``handed_out``: gy's columns, shared by a convolution's two
+gradient kernels (im2col.py), and those kept columns of x. ``new_zeros`` is the
 one exception: a new array the caller keeps, made so that it reuses freed memory.
 """
 
+import math
 from typing import Any
+
+import numpy as np
 
 from .. import backend
 from ..backend import Array, Shape
@@ -37,6 +40,20 @@ def workspace(role: str, shape: Shape, dtype: Any, xp: Any) -> Array:
         _workspaces.pop(key, None)  # free the smaller one first
         buf = _workspaces[key] = xp.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
+
+
+def peek(role: str, shape: Shape, dtype: Any) -> Array | None:
+    """The NumPy workspace of ``role`` as its last user left it, viewed as ``shape``, without
+    handing it out; None if it is gone (released) or smaller."""
+    buf = _workspaces.get((role, np.dtype(dtype).str, np.__name__))
+    size = math.prod(shape)
+    return None if buf is None or buf.size < size else buf[:size].reshape(shape)
+
+
+def release(role: str) -> None:
+    """Free the workspaces of ``role`` (of every dtype and array module)."""
+    for key in [key for key in _workspaces if key[0] == role]:
+        del _workspaces[key]
 
 
 def handed_out(role: str) -> int:

@@ -1,6 +1,7 @@
-"""The forward keeps x's columns for the weight gradient (kernels/kept_columns.py): the
-weight gradient reads them instead of rebuilding them exactly where they are still x's,
-and gives the reference's result whether it reads them or rebuilds them.
+"""The forward keeps x's columns for the weight gradient when asked (kernels/kept_columns.py,
+as Conv2d.forward asks when the weight needs a gradient): the weight gradient reads them
+instead of rebuilding them exactly where they are still x's, and gives the reference's
+result whether it reads them or rebuilds them.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the array's
 largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
@@ -12,7 +13,7 @@ from kernel_checks import close
 
 import minicnn as mc
 from minicnn import kernels
-from minicnn.kernels import im2col, kept_columns, reference
+from minicnn.kernels import im2col, kept_columns, reference, workspaces
 
 TIERS = ["numpy"] + (["numba"] if mc.backend.numba_available() else [])
 
@@ -21,7 +22,7 @@ TIERS = ["numpy"] + (["numba"] if mc.backend.numba_available() else [])
 KEPT = {
     "lenet5_conv1": (1, (3, 1, 16, 16), (6, 1, 5, 5), (1, 1), (2, 2), 1),
     "lenet5_conv2": (2, (3, 6, 14, 14), (16, 6, 5, 5), (1, 1), (0, 0), 1),
-    "widening_3x3_same": (3, (2, 4, 9, 8), (8, 4, 3, 3), (1, 1), (1, 1), 1),
+    "widening_3x3_padded": (3, (2, 4, 9, 8), (8, 4, 3, 3), (1, 1), (1, 1), 1),  # O > C: not "same"
     "two_groups_valid": (4, (2, 4, 7, 7), (6, 2, 3, 3), (1, 1), (0, 0), 2),
 }
 
@@ -56,7 +57,8 @@ def test_weight_grad_reads_the_forward_columns(name, dtype, tier, monkeypatch):
     geometry = (stride, padding, (1, 1), groups)
     K = kernels.get(tier)
     built = columns_built(monkeypatch)
-    y = K.conv2d_forward(x, w, None, *geometry)
+    with kept_columns.keeping(True):
+        y = K.conv2d_forward(x, w, None, *geometry)
     gw = K.conv2d_weight_grad(gy, x, w.shape, *geometry)
     assert [b is x for b in built] == [True]  # built once, by the forward
     close(y, reference.conv2d_forward(x, w, None, *geometry), dtype)
@@ -73,8 +75,9 @@ def test_another_forward_of_the_same_geometry_makes_the_weight_grad_rebuild(tier
     geometry = (stride, padding, (1, 1), groups)
     K = kernels.get(tier)
     built = columns_built(monkeypatch)
-    K.conv2d_forward(x1, w, None, *geometry)
-    K.conv2d_forward(x2, w, None, *geometry)
+    with kept_columns.keeping(True):
+        K.conv2d_forward(x1, w, None, *geometry)
+        K.conv2d_forward(x2, w, None, *geometry)
     gw1 = K.conv2d_weight_grad(gy, x1, w.shape, *geometry)
     gw2 = K.conv2d_weight_grad(gy, x2, w.shape, *geometry)
     # x1's columns built again (into another workspace); x2's still kept
@@ -90,7 +93,8 @@ def test_an_array_with_equal_values_is_not_the_same_array(monkeypatch):
     x, w, gy = arrays(seed, x_shape, w_shape, stride, padding, groups, np.float64)
     geometry = (stride, padding, (1, 1), groups)
     built = columns_built(monkeypatch)
-    im2col.conv2d_forward(x, w, None, *geometry)
+    with kept_columns.keeping(True):
+        im2col.conv2d_forward(x, w, None, *geometry)
     x_changed = x.copy()
     x_changed[0, 0, 3, 3] += 1.0
     gw = im2col.conv2d_weight_grad(gy, x_changed, w.shape, *geometry)
@@ -101,13 +105,14 @@ def test_an_array_with_equal_values_is_not_the_same_array(monkeypatch):
 def test_a_smaller_batch_then_the_first_again(monkeypatch):
     """A forward on a smaller batch of the same geometry reuses the buffer: the first
     array's weight gradient then rebuilds, and the smaller batch's reads its own."""
-    seed, x_shape, w_shape, stride, padding, groups = KEPT["widening_3x3_same"]
+    seed, x_shape, w_shape, stride, padding, groups = KEPT["widening_3x3_padded"]
     x, w, gy = arrays(seed, x_shape, w_shape, stride, padding, groups, np.float32)
     small, _, gy_small = arrays(seed + 1, (1,) + x_shape[1:], w_shape, stride, padding, groups, np.float32)
     geometry = (stride, padding, (1, 1), groups)
     built = columns_built(monkeypatch)
-    im2col.conv2d_forward(x, w, None, *geometry)
-    im2col.conv2d_forward(small, w, None, *geometry)
+    with kept_columns.keeping(True):
+        im2col.conv2d_forward(x, w, None, *geometry)
+        im2col.conv2d_forward(small, w, None, *geometry)
     gw_small = im2col.conv2d_weight_grad(gy_small, small, w.shape, *geometry)
     gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
     assert [b is x for b in built] == [True, False, True]
@@ -126,15 +131,74 @@ def test_a_smaller_batch_then_the_first_again(monkeypatch):
 def test_no_columns_kept_where_the_weight_grad_reads_others(x_shape, w_shape, stride, padding):
     rng = np.random.default_rng(sum(x_shape) + sum(w_shape))
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
-    before = dict(kept_columns._kept)
-    im2col.conv2d_forward(x, w, None, stride, padding, (1, 1), 1)
-    assert kept_columns._kept == before
+    before = {role: entry[0]() for role, entry in kept_columns._kept.items()}
+    with kept_columns.keeping(True):
+        im2col.conv2d_forward(x, w, None, stride, padding, (1, 1), 1)
+    assert {role: entry[0]() for role, entry in kept_columns._kept.items()} == before
 
 
 def test_cupy_arrays_keep_nothing():
     cupy_like = type("ndarray", (), {"__module__": "cupy._core.core", "shape": (1, 1, 4, 4)})()
-    assert kept_columns.role(cupy_like, (3, 3), (1, 1), (0, 0), (1, 1)) is None
-    assert kept_columns.recall(cupy_like, None) is None
+    with kept_columns.keeping(True):
+        assert kept_columns.role(cupy_like, (3, 3), (1, 1), (0, 0), (1, 1)) is None
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_forward_not_asked_keeps_nothing(tier, monkeypatch):
+    """Called as a plain kernel (or under no_grad, or for a weight without a gradient), the
+    forward keeps nothing, so a caller may change x before the weight gradient."""
+    seed, x_shape, w_shape, stride, padding, groups = KEPT["lenet5_conv2"]
+    x, w, gy = arrays(seed + 10, x_shape, w_shape, stride, padding, groups, np.float64)
+    geometry = (stride, padding, (1, 1), groups)
+    K = kernels.get(tier)
+    built = columns_built(monkeypatch)
+    K.conv2d_forward(x, w, None, *geometry)
+    x *= 2
+    gw = K.conv2d_weight_grad(gy, x, w.shape, *geometry)
+    assert [b is x for b in built] == [True, True]
+    close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *geometry), np.float64)
+
+
+def test_the_module_asks_only_when_the_weight_needs_a_gradient(monkeypatch):
+    asked = []
+    real = kept_columns.role
+    monkeypatch.setattr(kept_columns, "role", lambda *a: asked.append(kept_columns._asked.wanted) or real(*a))
+    conv = mc.nn.Conv2d(2, 4, 3)
+    x = mc.tensor(np.random.default_rng(12).standard_normal((2, 2, 6, 6)).astype(np.float32))
+    with mc.use_kernels("numpy"):
+        conv(x)
+        with mc.no_grad():
+            conv(x)
+        conv.weight.requires_grad = False
+        conv(x)
+    assert asked == [True, False, False]
+
+
+def test_at_most_max_kept_geometries_hold_a_buffer():
+    """Images of ever new sizes: the oldest kept geometry's entry and buffer are freed."""
+    rng = np.random.default_rng(13)
+    w = rng.standard_normal((2, 1, 3, 3))
+    sizes = range(5, 5 + kept_columns.MAX_KEPT + 3)
+    with kept_columns.keeping(True):
+        for size in sizes:
+            im2col.conv2d_forward(rng.standard_normal((1, 1, size, size)), w, None, (1, 1), (0, 0), (1, 1), 1)
+    roles = [f"x columns (1, {n}, {n}) (3, 3) (1, 1) (0, 0) (1, 1)" for n in sizes]
+    assert [role in kept_columns._kept for role in roles] == [False] * 3 + [True] * kept_columns.MAX_KEPT
+    buffers = {key[0] for key in workspaces._workspaces}
+    assert [role in buffers for role in roles] == [False] * 3 + [True] * kept_columns.MAX_KEPT
+
+
+def test_released_workspaces_are_rebuilt_not_read(monkeypatch):
+    seed, x_shape, w_shape, stride, padding, groups = KEPT["lenet5_conv1"]
+    x, w, gy = arrays(seed + 20, x_shape, w_shape, stride, padding, groups, np.float32)
+    geometry = (stride, padding, (1, 1), groups)
+    built = columns_built(monkeypatch)
+    with kept_columns.keeping(True):
+        im2col.conv2d_forward(x, w, None, *geometry)
+    workspaces.release_workspaces()
+    gw = im2col.conv2d_weight_grad(gy, x, w.shape, *geometry)
+    assert [b is x for b in built] == [True, True]
+    close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *geometry), np.float32)
 
 
 def test_the_entry_does_not_hold_x():
@@ -142,8 +206,9 @@ def test_the_entry_does_not_hold_x():
     seed, x_shape, w_shape, stride, padding, groups = KEPT["lenet5_conv2"]
     x, w, _ = arrays(seed, x_shape, w_shape, stride, padding, groups, np.float64)
     geometry = (stride, padding, (1, 1), groups)
-    im2col.conv2d_forward(x, w, None, *geometry)
-    role = im2col._columns_kept(x, w.shape, *geometry)
+    with kept_columns.keeping(True):
+        im2col.conv2d_forward(x, w, None, *geometry)
+        role = im2col._kept_role(x, w.shape, *geometry)
     ref = kept_columns._kept[role][0]
     assert ref() is x
     del x
