@@ -109,12 +109,17 @@ def layer_forward(case, t):
 
 
 def build_layer(case, dtype, device):
-    """(forward, forward+backward) closures for a layer case in minicnn."""
+    """(forward, forward+backward) closures for a layer case in minicnn.
+
+    The backward takes two gy arrays in turn (as twin.build_layer does): a kernel may reuse
+    what it derived from the very same gy array (im2col.py's columns of gy, shared by a
+    convolution's two gradients), which a training step, with a new gy each time, never can.
+    """
     arrays = layer_inputs(case, dtype)
     grads = {"x", "w", "b", "weight", "bias"}
     t = {k: tensor(a, requires_grad=k in grads, device=device) for k, a in arrays.items()}
     leaves = [v for k, v in t.items() if k in grads]
-    gy = {}
+    gys = []
 
     def forward():
         with no_grad():
@@ -124,9 +129,10 @@ def build_layer(case, dtype, device):
         for leaf in leaves:
             leaf.grad = None
         y = layer_forward(case, t)
-        if "g" not in gy:
-            gy["g"] = backend.xp_of(y.data).ones_like(y.data)
-        y.backward(gy["g"])
+        if not gys:
+            gys.extend(backend.xp_of(y.data).ones_like(y.data) for _ in range(2))
+        y.backward(gys[0])
+        gys.reverse()  # the other array next call, as every training step brings a new gy
 
     return forward, forward_backward
 

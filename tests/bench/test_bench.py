@@ -63,6 +63,20 @@ def test_layer_closures_run(case):
     forward_backward()
 
 
+def test_a_layer_backward_takes_two_gradient_arrays_in_turn(monkeypatch):
+    """A kernel may reuse what it derived from the very same gy array (im2col.py's columns of
+    gy); a training step brings a new gy every time, so the bench must not repeat one."""
+    from minicnn.tensor import Tensor
+
+    seen = []
+    real = Tensor.backward
+    monkeypatch.setattr(Tensor, "backward", lambda self, g=None: seen.append(g) or real(self, g))
+    _, forward_backward = cases.build_layer(cases.TINY["conv3x3_64"], "float64", "cpu")
+    for _ in range(3):
+        forward_backward()
+    assert seen[0] is not seen[1] and seen[0] is seen[2]
+
+
 def test_options_defaults_and_quick():
     full = bench_main.options([])
     assert [c["name"] for c in cases.LAYERS] == full["layers"]
