@@ -29,11 +29,11 @@ from . import by_images, im2col, threads
 from .numba_cpu import _cores_shared_with_blas
 from .workspaces import padded, workspace
 
-# conv2d_grads' images at a time pay only from maps of MIN_PIXELS cells (on smaller ones,
-# ResNet-20's 8x8, the per-image GEMMs are too small for BLAS to run them well) and up
-# to COLUMN_BYTES of columns per image (beyond, they no longer stay in the caches).
+# conv2d_grads' images at a time pay only from maps of MIN_PIXELS cells: on smaller ones,
+# ResNet-20's 8x8, the per-image GEMMs are too small for BLAS to run them well. (Columns
+# larger than the caches still paid: each is read twice right after it is written, where
+# the pair of gradient kernels writes the whole batch's and reads them back from memory.)
 MIN_PIXELS = 256
-COLUMN_BYTES = 1 << 20
 
 
 def _windows_py(xpad, cols):
@@ -158,7 +158,7 @@ def conv2d_grads(
     memory in both GEMMs; an image's columns stay in the caches between its writing and
     both reads. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing is
     transposed either. None for other convolutions (groups, strides, dilations), for maps
-    under MIN_PIXELS cells and for columns over COLUMN_BYTES an image, and for the pointwise
+    under MIN_PIXELS cells, and for the pointwise
     convolutions whose two gradients im2col.py runs on x and gy themselves, with no copy
     (``by_images.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
     benchmarks/few_taps.py, "both_grads"): the caller then runs the two gradient kernels.
@@ -170,8 +170,6 @@ def conv2d_grads(
     if by_images.pointwise_weight_grad(x, weight.shape, stride, padding, groups):
         return None
     O, _, KH, KW = weight.shape
-    if O * KH * KW * H * W * gy.itemsize > COLUMN_BYTES:
-        return None
     w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW)
     gpad = np.ascontiguousarray(padded(gy, *full))
     cols = workspace("cols", (O, KH, KW, H, W), gy.dtype, np)
