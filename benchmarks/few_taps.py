@@ -23,14 +23,11 @@ per-round ratios (by images / one GEMM).
 
 import argparse
 import itertools
-import json
-import os
-import time
 
 import numpy as np
+from kernel_records import compare, median_ms, refuse_existing, write
 
 from minicnn import backend
-from minicnn.bench import system
 from minicnn.kernels import by_images, im2col
 from minicnn.kernels import get as kernels_of_tier
 
@@ -60,15 +57,6 @@ SHAPES = [
     "32,256,128,28,1,0",
     "64,64,32,16,1,0",
 ]
-
-
-def median_ms(fn, calls):
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
 
 
 def measure(shape, rounds, calls):
@@ -119,16 +107,10 @@ def measure(shape, rounds, calls):
     finally:
         for limit, value in saved.items():
             setattr(by_images, limit, value)
-    out = {}
-    for name in kernels:
-        ratios = np.array(times[name, "by_images"]) / np.array(times[name, "one_gemm"])
-        out[name] = {
-            "one_gemm_ms": float(np.median(times[name, "one_gemm"])),
-            "by_images_ms": float(np.median(times[name, "by_images"])),
-            "ratio": float(np.median(ratios)),
-            "ratio_range": [float(ratios.min()), float(ratios.max())],
-        }
-    return out
+    return {
+        name: compare(times[name, "one_gemm"], times[name, "by_images"], "one_gemm", "by_images")
+        for name in kernels
+    }
 
 
 def main():
@@ -138,6 +120,7 @@ def main():
     parser.add_argument("--calls", type=int, default=15)
     parser.add_argument("--out", help="write the results as JSON")
     args = parser.parse_args()
+    refuse_existing(args.out, "few_taps.py")
     results = []
     for text in args.shapes:
         shape = tuple(int(v) for v in text.split(","))
@@ -152,16 +135,7 @@ def main():
                 flush=True,
             )
     if args.out:
-        record = {
-            "machine": {"cpu": system.cpu_name(), "cores": os.cpu_count(), "blas": system.blas_info()},
-            "numpy": np.__version__,
-            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-            "rounds": args.rounds,
-            "calls": args.calls,
-            "results": results,
-        }
-        with open(args.out, "x") as f:
-            json.dump(record, f, indent=1)
+        write(args.out, args.rounds, args.calls, results)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,10 @@ image's columns, and the median and range of the per-round ratios (joint / pair)
 """
 
 import argparse
-import json
-import os
-import time
 
 import numpy as np
+from kernel_records import compare, median_ms, refuse_existing, write
 
-from minicnn.bench import system
 from minicnn.kernels import numba_im2col
 
 SHAPES = [
@@ -39,15 +36,6 @@ SHAPES = [
     "4,128,128,56",
 ]
 GEOMETRY = ((1, 1), (1, 1), (1, 1), 1)  # stride, padding, dilation, groups
-
-
-def median_ms(fn, calls):
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
 
 
 def measure(shape, rounds, calls):
@@ -76,14 +64,10 @@ def measure(shape, rounds, calls):
     for _ in range(rounds):
         for name, fn in (("pair", pair), ("joint", joint)):
             timed[name].append(median_ms(fn, calls))
-    ratios = np.array(timed["joint"]) / np.array(timed["pair"])
     return {
         "shape": ",".join(map(str, shape)),
         "column_mb_per_image": O * 9 * S * S * 4 / 1e6,
-        "pair_ms": float(np.median(timed["pair"])),
-        "joint_ms": float(np.median(timed["joint"])),
-        "ratio": float(np.median(ratios)),
-        "ratio_range": [float(ratios.min()), float(ratios.max())],
+        **compare(timed["pair"], timed["joint"], "pair", "joint"),
     }
 
 
@@ -94,8 +78,7 @@ def main():
     parser.add_argument("--calls", type=int, default=5)
     parser.add_argument("--out", help="write the results as JSON (never over an existing file)")
     args = parser.parse_args()
-    if args.out and os.path.exists(args.out):
-        raise SystemExit(f"joint_grads.py: {args.out} exists; name another file")
+    refuse_existing(args.out, "joint_grads.py")
     results = []
     for text in args.shapes:
         row = measure(tuple(int(v) for v in text.split(",")), args.rounds, args.calls)
@@ -108,15 +91,7 @@ def main():
         )
         results.append(row)
     if args.out:
-        record = {
-            "machine": {"cpu": system.cpu_name(), "cores": os.cpu_count(), "blas": system.blas_info()},
-            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-            "rounds": args.rounds,
-            "calls": args.calls,
-            "results": results,
-        }
-        with open(args.out, "x") as f:
-            json.dump(record, f, indent=1)
+        write(args.out, args.rounds, args.calls, results)
 
 
 if __name__ == "__main__":
