@@ -83,8 +83,9 @@ def measure(shape, rounds, calls):
             joint = tier.conv2d_grads(g, x, w, *geometry)
             if joint is not None:
                 return joint
-            gx = tier.conv2d_input_grad(g, w, x.shape, *geometry)
-            return gx, tier.conv2d_weight_grad(g, x, w.shape, *geometry)
+            with im2col.sharing(g):  # as Conv2d.backward runs them
+                gx = tier.conv2d_input_grad(g, w, x.shape, *geometry)
+                return gx, tier.conv2d_weight_grad(g, x, w.shape, *geometry)
 
         kernels["both_grads"] = both_grads
     never = S * S + 1  # a map size no shape reaches

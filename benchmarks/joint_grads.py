@@ -3,15 +3,16 @@ gradient kernels, on 3x3 "same" convolutions, in one process.
 
     OPENBLAS_NUM_THREADS=2 python benchmarks/joint_grads.py --rounds 4 --out benchmarks/results/NAME.json
 
-(the latest record: results/joint-grads-large-columns.json; --out never overwrites a file).
+(the latest records: results/joint-grads-large-columns.json and -2.json, VGG's large maps;
+--out never overwrites a file).
 
 Each shape is N,C,O,S: x (N, C, S, S), weight (O, C, 3, 3), padding 1, float32. "pair" is
 what Conv2d.backward runs where the joint kernel declines: numba_im2col's input gradient,
-then its weight gradient on the same gy (the two share gy's columns, built for the whole
-batch); "joint" is conv2d_grads. Consecutive calls alternate between two gy arrays, so no
-call reuses what the one before built for its gy. The two alternate round by round (median
-of --calls calls a round); printed and written per shape: both medians, the size of one
-image's columns, and the median and range of the per-round ratios (joint / pair).
+then its weight gradient on the same gy, in ``im2col.sharing(gy)`` as Conv2d.backward runs
+them (the two share gy's columns, built for the whole batch); "joint" is conv2d_grads.
+Consecutive calls alternate between two gy arrays. The two ways alternate round by round
+(median of --calls calls a round); printed and written per shape: both medians, the size
+of one image's columns, and the median and range of the per-round ratios (joint / pair).
 """
 
 import argparse
@@ -19,7 +20,7 @@ import argparse
 import numpy as np
 from kernel_records import compare, median_ms, refuse_existing, write
 
-from minicnn.kernels import numba_im2col
+from minicnn.kernels import im2col, numba_im2col
 
 SHAPES = [
     "64,16,16,32",  # ResNet-20's first stage
@@ -52,8 +53,9 @@ def measure(shape, rounds, calls):
 
     def pair():
         gy = next_gy()
-        numba_im2col.conv2d_input_grad(gy, w, x.shape, *GEOMETRY)
-        numba_im2col.conv2d_weight_grad(gy, x, w.shape, *GEOMETRY)
+        with im2col.sharing(gy):  # as Conv2d.backward runs them
+            numba_im2col.conv2d_input_grad(gy, w, x.shape, *GEOMETRY)
+            numba_im2col.conv2d_weight_grad(gy, x, w.shape, *GEOMETRY)
 
     def joint():
         if numba_im2col.conv2d_grads(next_gy(), x, w, *GEOMETRY) is None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import kernels
-from ..kernels import kept_columns
+from ..kernels import im2col, kept_columns
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
@@ -50,10 +50,12 @@ class Conv2d(Function):
         if self.needs_grad[0] and self.needs_grad[1] and self.K.conv2d_grads is not None:
             # a kernel set may compute the two together (kernels.OPTIONAL); None where it cannot
             gx, gw = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
-        if self.needs_grad[0] and gx is None:
-            gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
-        if self.needs_grad[1] and gw is None:
-            gw = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
+        # the two gradient kernels may share what they build from gy (im2col.py), in this call only
+        with im2col.sharing(gy):
+            if self.needs_grad[0] and gx is None:
+                gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
+            if self.needs_grad[1] and gw is None:
+                gw = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
         if self.needs_grad[2]:
             gb = gy.sum(axis=(0, 2, 3))
         return gx, gw, gb

@@ -4,6 +4,9 @@ The default tier (with xp_pool.py and xp_norm.py): the same lines run on both
 array modules, so the CPU tests cover the GPU path's logic.
 """
 
+import threading
+from contextlib import contextmanager
+
 from .. import backend
 from ..backend import Array, Pair, Shape
 from . import by_images, kept_columns, strided, threads
@@ -282,15 +285,32 @@ def full_padding(
 # --- the helpers of the GEMMs -----------------------------------------------
 
 # Both gradients of a convolution read gy rearranged the same way: as the GEMM
-# operand gY, or as its own column matrix for a "same" convolution. Whichever of
-# the two kernels runs first builds it (in a workspace) and the other reuses it:
-# one entry, used only for the very same gy array and geometry, and only while
-# no other call has handed that workspace out again. Kernels never write into gy.
+# operand gY, or as its own column matrix for a "same" convolution. Within one
+# backward (``sharing``, as Conv2d.backward runs its two kernels), whichever runs
+# first builds it (in a workspace) and the other reuses it: one entry, used only for
+# the very same gy array and geometry, and only while no other call has handed that
+# workspace out again. Kernels never write into gy; a caller may, between two
+# backwards, which is why the entry lasts one backward only.
 _shared = [None]
+_sharing = threading.local()  # the gy of the backward running on this thread
+
+
+@contextmanager
+def sharing(gy):
+    """Within the block, the gradient kernels may share what they build from this gy array;
+    outside it each call builds its own."""
+    _sharing.gy = gy
+    try:
+        yield
+    finally:
+        _sharing.gy = None
+        _shared[0] = None  # nor is gy held past its backward
 
 
 def _shared_gy(gy, key, role, build):
     """build() of gy, or the entry the other gradient kernel left for this gy and key."""
+    if getattr(_sharing, "gy", None) is not gy:
+        return build()
     entry = _shared[0]
     if entry is not None and entry[0] is gy and entry[1] == key and entry[2] == handed_out(role):
         return entry[3]

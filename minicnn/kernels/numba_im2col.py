@@ -30,9 +30,10 @@ from .numba_cpu import _cores_shared_with_blas
 from .workspaces import padded, workspace
 
 # conv2d_grads' images at a time pay only from maps of MIN_PIXELS cells: on smaller ones,
-# ResNet-20's 8x8, the per-image GEMMs are too small for BLAS to run them well. (Columns
-# larger than the caches still paid: each is read twice right after it is written, where
-# the pair of gradient kernels writes the whole batch's and reads them back from memory.)
+# ResNet-20's 8x8, the per-image GEMMs are too small for BLAS to run them well. Large
+# images are taken too: their columns leave the caches, yet each image's are read right
+# after they are written, and only one image's are held where the pair of gradient kernels
+# holds the whole batch's (measured per shape: benchmarks/README.md, "Both gradients").
 MIN_PIXELS = 256
 
 
@@ -155,11 +156,11 @@ def conv2d_grads(
 
     the same sums as im2col.py's two gradients, which build gy's columns for the whole
     batch (38 MB for a stage-1 layer of ResNet-20 at batch 64) and read them back from
-    memory in both GEMMs; an image's columns stay in the caches between its writing and
-    both reads. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing is
-    transposed either. None for other convolutions (groups, strides, dilations), for maps
-    under MIN_PIXELS cells, and for the pointwise
-    convolutions whose two gradients im2col.py runs on x and gy themselves, with no copy
+    memory in both GEMMs; an image's columns are read right after they are written (on
+    ResNet-20's maps, from the caches). gx[n] and x[n] are (C, H*W) matrices as they lie
+    in NCHW, so nothing is transposed either. None for other convolutions (groups, strides,
+    dilations), for maps under MIN_PIXELS cells, and for the pointwise convolutions whose
+    two gradients im2col.py runs on x and gy themselves, with no copy
     (``by_images.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
     benchmarks/few_taps.py, "both_grads"): the caller then runs the two gradient kernels.
     """
