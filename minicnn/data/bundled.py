@@ -22,7 +22,7 @@ from .resample import resize
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
 SPLIT_SEED = 0  # the fixed train/test split of both datasets
-_cache = {}
+_cache: dict[str, dict] = {}
 
 
 def _bundled_file(package, relative, caller):

@@ -17,7 +17,7 @@ class Dataset:
 
     images = None
     labels = None
-    classes = None
+    classes: list[str] | None = None
 
     def __len__(self):
         raise NotImplementedError

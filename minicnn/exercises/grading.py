@@ -63,11 +63,11 @@ class Exercise:
     notebook: str  # the course notebook it belongs to
     doc: str  # the stub's docstring: the math the student implements
     make: Callable  # make(rng, **params) -> tuple of arguments
-    expected: Callable  # expected(*args) -> outputs
+    expected: Callable | None  # expected(*args) -> outputs; None where ``judge`` decides
     cases: list
     mistakes: list = dataclasses.field(default_factory=list)
-    judge: Callable = None  # judge(args, got) -> None or a reason: replaces comparing outputs
-    slow: Callable = None  # slow(fn) -> number of extra checks passed; raises ExerciseFailed
+    judge: Callable | None = None  # judge(args, got) -> None or a reason: replaces comparing outputs
+    slow: Callable | None = None  # slow(fn) -> number of extra checks passed; raises ExerciseFailed
 
     @property
     def arg_names(self):
