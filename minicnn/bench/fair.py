@@ -71,6 +71,7 @@ class WorkerProcess:
 
     def __init__(self, library, threads, env=None, command=None):
         self.library = library
+        self.faults = []  # the minor page faults a call of each turn (worker.minor_faults)
         cmd = command or [sys.executable, "-m", "minicnn.bench.worker", library, "--threads", str(threads)]
         # NOTE: a session of its own, so that Ctrl-C in the terminal reaches only the
         # coordinator, which says so in one line and closes its workers; each worker
@@ -102,7 +103,9 @@ class WorkerProcess:
         return out
 
     def time(self, calls):
-        return self.request("time", calls=calls)["times"]
+        out = self.request("time", calls=calls)
+        self.faults.append(out.get("minor_faults"))
+        return out["times"]
 
     def close(self):
         if self.proc.poll() is None:
@@ -166,10 +169,13 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
     """One case on ``pairs`` pairs of fresh workers: each pair is started (``start_a()``,
     ``start_b()``), builds the case (each warms up), alternates ``rounds`` rounds and is
     closed. Returns summarize(...) of all the pairs' rounds pooled, with "pair_ratios"
-    (each pair's own ratio, the median of its rounds' ratios) and the load per round.
+    (each pair's own ratio, the median of its rounds' ratios), the load per round and
+    "faults_per_call" (each side's median over turns of its minor page faults a call, None
+    where a worker does not count them; "faults_per_turn" has every turn's count).
     ``seen(a, b)``, if given, is called with each pair's workers before they close (to ask
     them what they ran with)."""
     times_a, times_b, loads, pair_ratios = [], [], [], []
+    faults = {"a": [], "b": []}
     for _ in range(pairs):
         a = start_a()
         try:
@@ -184,11 +190,24 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
                 b.close()
         finally:
             a.close()
+        faults["a"] += getattr(a, "faults", [])
+        faults["b"] += getattr(b, "faults", [])
         times_a += s["times_a"]
         times_b += s["times_b"]
         loads += s["load_1min"]
         pair_ratios.append(s["ratio"])
-    return dict(summarize(times_a, times_b), pair_ratios=pair_ratios, load_1min=loads)
+    return dict(
+        summarize(times_a, times_b),
+        pair_ratios=pair_ratios,
+        load_1min=loads,
+        faults_per_call={side: _median_or_none(f) for side, f in faults.items()},
+        faults_per_turn=faults,
+    )
+
+
+def _median_or_none(values):
+    counted = [v for v in values if v is not None]
+    return float(np.median(counted)) if counted else None
 
 
 def run(opts, log=print):
@@ -291,6 +310,8 @@ def _fill(row, mode, s):
     row["ratio_" + mode], row["ratio_" + mode + "_rounds"] = s["ratio"], s["ratio_rounds"]
     row["ratio_" + mode + "_pairs"] = s["pair_ratios"]
     row["load_1min_" + mode] = s["load_1min"]
+    faults = s.get("faults_per_call") or {}
+    row["faults_" + mode], row["torch_faults_" + mode] = faults.get("a"), faults.get("b")
 
 
 # --- the A/B scripts of benchmarks/ (ab_kernels.py, ab_env.py) share these -------------
@@ -322,13 +343,16 @@ def case_of(a):
 
 
 def spread_line(s):
-    """'ratio 0.912 (rounds 0.85-1.02, IQR 0.88-0.95; pairs 0.90, 0.93); load 1.1-1.3' of a
-    compare_case summary."""
+    """'ratio 0.912 (rounds 0.85-1.02, IQR 0.88-0.95; pairs 0.90, 0.93); load 1.1-1.3; page
+    faults a call 850 and 278' of a compare_case summary (the faults where both sides counted)."""
     r = s["ratio_rounds"]
     pairs = ", ".join(f"{x:.3f}" for x in s.get("pair_ratios", []))
+    faults = s.get("faults_per_call") or {}
+    counted = faults.get("a") is not None and faults.get("b") is not None
     return (
         f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}"
         f"{'; pairs ' + pairs if pairs else ''}); load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
+        + (f"; page faults a call {faults['a']:.0f} and {faults['b']:.0f}" if counted else "")
     )
 
 

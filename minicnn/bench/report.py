@@ -123,6 +123,18 @@ def model_table(rows):
     return lines
 
 
+def fault_lines(rows):
+    """Minor page faults a timed call of each side, where the workers counted them: memory the
+    allocator took fresh from the OS, zeroed page by page (worker.minor_faults)."""
+    cells = []
+    for r in rows:
+        for mode in ("forward_backward", "train"):
+            ours, theirs = r.get("faults_" + mode), r.get("torch_faults_" + mode)
+            if ours is not None and theirs is not None:
+                cells.append(f"{r['case']} {mode.replace('_', '+')} {ours:.0f} against {theirs:.0f}")
+    return ["Minor page faults a call, minicnn against PyTorch: " + "; ".join(cells)] if cells else []
+
+
 def memory_lines(mem):
     if not mem:
         return []
@@ -143,6 +155,7 @@ def text(result):
         lines += layer_table(result["layers"]) + [""]
     if result["models"]:
         lines += model_table(result["models"]) + [""]
+    lines += fault_lines(result["layers"] + result["models"])
     lines += memory_lines(result.get("memory"))
     if any(r.get("graph") and "train" in r for r in result["models"]):
         said = "cuda training steps: minicnn's replay a CUDA graph recorded once"

@@ -7,7 +7,8 @@ protocol is one JSON object per line, each request answered by one line:
     {"cmd": "build", "kind": "layer"|"model", "case": NAME, "mode": MODE, "tier": TIER,
      "batch": N|null, "dtype": "float32", "device": "cpu", "warmup": 1,
      "graph": false}                 -> {"build_s": s}   (graph: minicnn's cuda step as a CUDA graph)
-    {"cmd": "time", "calls": K}     -> {"times": [K seconds]}  (after one untimed call)
+    {"cmd": "time", "calls": K}     -> {"times": [K seconds], "minor_faults": f}
+                                       (after one untimed call; f: page faults a timed call, or null)
     {"cmd": "info"}                 -> {"library", "version", "threads", "blas", ...}
     {"cmd": "quit"}                 -> {} and the process ends
 
@@ -98,14 +99,17 @@ class Worker:
             self.sync()
 
     def time(self, calls):
-        """One untimed call (the other library just ran: caches and pages are cold), then K timed."""
+        """One untimed call (the other library just ran: caches and pages are cold), then K timed,
+        with the minor page faults they took (``minor_faults``, per call)."""
         self._call()
         times = []
+        before = minor_faults()
         for _ in range(calls):
             t0 = time.perf_counter()
             self._call()
             times.append(time.perf_counter() - t0)
-        return {"times": times}
+        after = minor_faults()
+        return {"times": times, "minor_faults": None if before is None else (after - before) / calls}
 
     def info(self):
         from . import system
@@ -149,6 +153,24 @@ class Worker:
             except ImportError:
                 out["numba_threads"] = out["numba_threading_layer"] = None
         return out
+
+
+def minor_faults():
+    """The page faults this process has taken that read nothing from disk, or None where the
+    platform does not count them (no ``resource`` module: Windows).
+
+    NOTE: most are first touches of memory the allocator has just taken from the operating
+    system, which zeroes each page then. glibc gives freed blocks back when enough lies free
+    at the top of its heap, so whether a step faults its arrays in again can change with the
+    order of allocations alone: two versions of minicnn that differ in no kernel a LeNet-5
+    step runs took 278 and 850 faults a step (benchmarks/README.md). An A/B that differs in
+    faults may be measuring the allocator, not the change.
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _numba_layer(numba):

@@ -1,6 +1,8 @@
 """The fair comparison's logic (fair.py, worker.py) with stand-in workers: never torch, never timings."""
 
+import importlib.util
 import json
+import mmap
 import os
 import sys
 
@@ -80,6 +82,49 @@ def test_compare_case_pools_the_rounds_of_fresh_pairs_of_workers():
     assert s["ratio"] == 1.75
     assert s["ratio_rounds"]["min"] == 1.5 and s["ratio_rounds"]["max"] == 2.0
     assert len(s["load_1min"]) == 4
+
+
+def test_compare_case_reports_each_sides_median_page_faults_a_call():
+    """Fault counts per turn pooled over pairs; None where a side did not count them."""
+    counts = {("a", 0): [10.0, 30.0], ("a", 1): [20.0, None], ("b", 0): [None, None], ("b", 1): [None]}
+    started = {"a": 0, "b": 0}
+
+    def start(name):
+        def make():
+            w = FakeWorker(name, [[1.0]] * 2, [])
+            w.faults = counts[name, started[name]]
+            started[name] += 1
+            w.close = lambda: None
+            return w
+
+        return make
+
+    s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0)
+    assert s["faults_per_call"] == {"a": 20.0, "b": None}
+    assert s["faults_per_turn"] == {"a": [10.0, 30.0, 20.0, None], "b": [None, None, None]}
+    assert "page faults" not in fair.spread_line(s)  # only where both sides counted
+    s["faults_per_call"]["b"] = 278.4
+    assert fair.spread_line(s).endswith("; page faults a call 20 and 278")
+
+
+def test_a_workers_time_counts_the_page_faults_of_its_timed_calls():
+    pages = 256
+
+    def touch_fresh_pages():  # an anonymous mapping: the OS hands over each page at its first write
+        memory = mmap.mmap(-1, pages * mmap.PAGESIZE)
+        for i in range(pages):
+            memory[i * mmap.PAGESIZE] = 1
+        memory.close()
+
+    w = worker.Worker("minicnn", threads=1)
+    w.fn = touch_fresh_pages
+    out = w.time(4)
+    if importlib.util.find_spec("resource") is None:  # Windows counts none
+        assert out["minor_faults"] is None
+        return
+    assert pages <= out["minor_faults"] < pages + 50
+    w.fn = lambda: None
+    assert w.time(4)["minor_faults"] < 50
 
 
 def test_compare_case_closes_both_workers_when_a_build_fails():
@@ -232,6 +277,12 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     assert row["ratio_forward_backward_pairs"] == pytest.approx([3.0, 3.0])
     text = "\n".join(report.layer_table(layers))
     assert "3.00 [3.00-3.00]" in text
+    assert model["faults_train"] is None  # the stand-ins count no faults: nothing printed
+    assert report.fault_lines(layers + models) == []
+    model["faults_train"], model["torch_faults_train"] = 850.0, 505.2
+    assert report.fault_lines(layers + models) == [
+        "Minor page faults a call, minicnn against PyTorch: lenet5 train 850 against 505"
+    ]
 
 
 def test_fair_lines_record_threads_load_and_each_side():
