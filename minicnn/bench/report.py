@@ -124,8 +124,9 @@ def model_table(rows):
 
 
 def fault_lines(rows):
-    """Minor page faults a timed call of each side, where the workers counted them: memory the
-    allocator took fresh from the OS, zeroed page by page (worker.minor_faults)."""
+    """Minor page faults a timed call of each side (fwd+bwd for a layer, a training step for a
+    model), where both workers counted them: memory the allocator took fresh from the OS,
+    zeroed page by page (worker.minor_faults)."""
     cells = []
     for r in rows:
         for mode in ("forward_backward", "train"):

@@ -161,10 +161,9 @@ def minor_faults():
 
     NOTE: most are first touches of memory the allocator has just taken from the operating
     system, which zeroes each page then. glibc gives freed blocks back when enough lies free
-    at the top of its heap, so whether a step faults its arrays in again can change with the
-    order of allocations alone: two versions of minicnn that differ in no kernel a LeNet-5
-    step runs took 278 and 850 faults a step (benchmarks/README.md). An A/B that differs in
-    faults may be measuring the allocator, not the change.
+    at the top of its heap, so how many a step takes can change with the order and lifetime
+    of its allocations alone, and two versions of the same arithmetic can differ in them
+    (benchmarks/README.md, "Page faults in an A/B of two versions").
     """
     try:
         import resource

@@ -110,7 +110,7 @@ def test_compare_case_reports_each_sides_median_page_faults_a_call():
 def test_a_workers_time_counts_the_page_faults_of_its_timed_calls():
     pages = 256
 
-    def touch_fresh_pages():  # an anonymous mapping: the OS hands over each page at its first write
+    def touch_fresh_pages():  # a shared anonymous mapping: the OS hands over pages at first write
         memory = mmap.mmap(-1, pages * mmap.PAGESIZE)
         for i in range(pages):
             memory[i * mmap.PAGESIZE] = 1
@@ -122,7 +122,8 @@ def test_a_workers_time_counts_the_page_faults_of_its_timed_calls():
     if importlib.util.find_spec("resource") is None:  # Windows counts none
         assert out["minor_faults"] is None
         return
-    assert pages <= out["minor_faults"] < pages + 50
+    # at most one fault a page; fewer where the kernel maps several pages at one fault
+    assert pages // 4 <= out["minor_faults"] < pages + 50
     w.fn = lambda: None
     assert w.time(4)["minor_faults"] < 50
 
