@@ -37,12 +37,16 @@ def parse_assignments(text):
     return out
 
 
-def main():
+def parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--a", required=True, help='side A\'s variables, "NAME=VALUE NAME=VALUE"')
     p.add_argument("--b", default="", help="side B's variables (default: none beyond the bench's)")
     fair.add_case_arguments(p)
-    a = p.parse_args()
+    return p
+
+
+def main(argv=None):
+    a = parser().parse_args(argv)
     if not (a.model or a.layer):
         raise SystemExit("ab_env.py: give --model or --layer")
     build = fair.case_of(a)

@@ -32,13 +32,17 @@ from minicnn.bench.cases import MODELS
 from minicnn.bench.graph import capture, training_step
 
 
-def main():
+def parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="resnet20", choices=sorted(MODELS))
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--out", help="also write the figures to this JSON file")
-    args = p.parse_args()
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
     sync = backend.cupy().cuda.Device().synchronize
     build, chw = MODELS[args.model][:2]  # the bench's models and input sizes
     net = build().to("cuda")
