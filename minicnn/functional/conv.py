@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Any
 
 from .. import kernels
-from ..kernels import im2col, kept_columns
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
@@ -42,7 +41,7 @@ class Conv2d(Function):
         self.x = x if self.needs_grad[1] else None  # only gW needs x
         self.weight = weight if self.needs_grad[0] else None  # only gx needs W
         # gW reads the columns of x that the forward builds, if it keeps them (kept_columns.py)
-        with kept_columns.keeping(self.needs_grad[1]):
+        with self.K.keeping_columns(self.needs_grad[1]):
             return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
     def backward(self, gy):
@@ -51,7 +50,7 @@ class Conv2d(Function):
             # a kernel set may compute the two together (kernels.OPTIONAL); None where it cannot
             gx, gw = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
         # the two gradient kernels may share what they build from gy (im2col.py), in this call only
-        with im2col.sharing(gy):
+        with self.K.sharing_gy(gy):
             if self.needs_grad[0] and gx is None:
                 gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
             if self.needs_grad[1] and gw is None:

@@ -36,6 +36,7 @@ from types import ModuleType
 from typing import Any
 
 from .. import backend
+from . import im2col, kept_columns
 
 # The interface: what an op may ask a kernel set for. Forward kernels are named
 # for the op, backward ones for the gradient they compute.
@@ -123,6 +124,19 @@ class KernelSet:
                     self.choices[kernel] = fn
                     setattr(self, kernel, fn)
                     break
+
+    # The two scopes a convolution opens around its kernels, so that its forward may keep
+    # x's columns for the weight gradient and its two gradient kernels may share gy's
+    # columns: for one op's calls only, where each kernel alone could not tell.
+    @staticmethod
+    def keeping_columns(wanted: bool) -> Any:
+        """Within the block, forwards keep x's columns where ``wanted`` (kept_columns.py)."""
+        return kept_columns.keeping(wanted)
+
+    @staticmethod
+    def sharing_gy(gy: Any) -> Any:
+        """Within the block, the gradient kernels may share what they build from gy (im2col.py)."""
+        return im2col.sharing(gy)
 
     def which(self, name: str) -> str:
         """The qualified name of the function that runs for kernel ``name``."""
