@@ -36,6 +36,9 @@ from types import ModuleType
 from typing import Any
 
 from .. import backend
+
+# NOTE: imported before this package's own names exist: neither may import from it
+# (``from . import get``) at import time.
 from . import im2col, kept_columns
 
 # The interface: what an op may ask a kernel set for. Forward kernels are named

@@ -1,6 +1,6 @@
-"""benchmarks/gpu_check.sh runs once, on a machine lent for minutes: a flag that a command no
+"""benchmarks/gpu_check.sh runs rarely, on a GPU machine, in one go: a flag that a command no
 longer takes would lose that run. Each bench, A/B and capture command the script runs is
-parsed here, on the CPU, by the same option checks, the GPU and PyTorch stood in for."""
+parsed here, on the CPU, by the same option checks, the GPU, Numba and PyTorch stood in for."""
 
 import importlib.util
 import os
@@ -26,19 +26,25 @@ def _script():
 
 
 def _calls(helper):
-    """The argument lists of each call of the shell function ``helper`` in the script."""
+    """The argument lists of each call of the shell function ``helper`` in the script, wherever
+    on its line the call stands (after ``&&``, ``then``, ...), up to the next ``;``, ``&&``,
+    ``||`` or pipe."""
     calls = []
     for line in _script().splitlines():
-        words = line.strip()
-        if words.startswith(helper + " "):
-            calls.append(shlex.split(words)[1:])
+        if line.lstrip().startswith("#") or line.lstrip().startswith(helper + "()"):
+            continue
+        found = re.search(rf"(?:^|\s){helper} ", line)
+        if found:
+            command = re.split(r"\s(?:&&|\|\||;|\|)\s", line[found.start() :].strip() + " ")[0]
+            calls.append(shlex.split(command)[1:])
     return calls
 
 
-def _fixed_flags(command):
-    """The flags a helper's body passes to ``command`` before its caller's ("$@")."""
-    body = _script().split(command, 1)[1].split("2>>", 1)[0]
-    words = shlex.split(body.replace('"$@"', ""))
+def _fixed_flags(helper, command):
+    """The flags the body of the shell function ``helper`` passes to ``command`` before its
+    caller's ("$@"); the words that are shell variables ($out, $name, ...) left out."""
+    body = _script().split(helper + "() {", 1)[1].split("\n}", 1)[0]
+    words = shlex.split(body.split(command, 1)[1].split("2>>", 1)[0].replace('"$@"', ""))
     return [w for w in words if not w.startswith("$")]
 
 
@@ -51,10 +57,11 @@ def _module(name):
 
 @pytest.fixture
 def gpu_and_torch(monkeypatch):
-    """The checks that need a GPU or PyTorch answer as on the device machine."""
+    """The checks that need a GPU, Numba or PyTorch answer as on a GPU machine with all three."""
     monkeypatch.setattr(bench_main, "check_device", lambda device: None)
     monkeypatch.setattr(bench_main.backend, "cuda_available", lambda: True)
     monkeypatch.setattr(fair, "torch_installed", lambda: True)
+    monkeypatch.setattr(bench_main.backend, "numba_available", lambda: True)  # the quick run times it
     check_fits = summary.check_fits  # the GPU's memory cannot be asked here; the CPU's still is
 
     def fits(model, chw, batch, device):
@@ -64,10 +71,11 @@ def gpu_and_torch(monkeypatch):
 
 
 def test_every_bench_command_of_the_script_passes_the_benchs_option_checks(gpu_and_torch, tmp_path):
-    fixed = _fixed_flags("python -m minicnn.bench")
+    fixed = _fixed_flags("bench", "python -m minicnn.bench")
     assert fixed[:2] == ["--compare", "torch"] and "--overwrite" in fixed
     calls = _calls("bench")
-    assert len(calls) == 7  # as many as the script has: a call this parsing misses fails here
+    # as many as the script has: one this parsing stops finding fails here, and one added is parsed
+    assert len(calls) == 7
     for seconds, name, *flags in calls:
         assert int(seconds) > 0
         # the --out and --name values are shell variables: here a folder and the call's name
@@ -82,9 +90,9 @@ def test_every_bench_command_of_the_script_passes_the_benchs_option_checks(gpu_a
 
 def test_every_ab_command_of_the_script_passes_its_parser():
     ab_env = _module("ab_env")
-    fixed = [w for w in _fixed_flags("python benchmarks/ab_env.py") if w != "--out"]
+    fixed = [w for w in _fixed_flags("ab", "python benchmarks/ab_env.py") if w != "--out"]
     calls = _calls("ab")
-    assert len(calls) >= 2
+    assert len(calls) == 2
     for out, *flags in calls:
         a = ab_env.parser().parse_args(fixed + flags + ["--out", out])
         assert a.model == "resnet20" and a.threads == int(CORES) and a.a

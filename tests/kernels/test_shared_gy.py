@@ -75,3 +75,30 @@ def test_kernels_share_inside_one_backward_only(name, monkeypatch):
     outside = count[0] - inside
     assert im2col._shared[0] is None  # nothing, gy included, held after the backward
     assert (inside, outside) == (1, 2)
+
+
+@pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
+def test_conv2d_opens_its_scopes_through_its_kernel_set(tier, monkeypatch):
+    """Conv2d asks its kernel set for the two scopes (kernels.KernelSet), and names no kernel
+    module itself: every tier's set hands out the same ones."""
+    opened = []
+    real_keeping, real_sharing = kernels.KernelSet.keeping_columns, kernels.KernelSet.sharing_gy
+    monkeypatch.setattr(
+        kernels.KernelSet,
+        "keeping_columns",
+        staticmethod(lambda w: opened.append(("keep", w)) or real_keeping(w)),
+    )
+    monkeypatch.setattr(
+        kernels.KernelSet,
+        "sharing_gy",
+        staticmethod(lambda gy: opened.append(("share", gy)) or real_sharing(gy)),
+    )
+    rng = np.random.default_rng(7)
+    x = mc.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=False)
+    with mc.use_kernels(tier):
+        y = F.conv2d(x, w, padding=1)
+        g = rng.standard_normal(y.shape)
+        y.backward(g)
+    assert opened[0] == ("keep", False)  # a frozen weight: no columns kept for its gradient
+    assert opened[1][0] == "share" and opened[1][1] is g
