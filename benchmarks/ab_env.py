@@ -66,9 +66,8 @@ def main(argv=None):
 
     s = fair.compare_case(start("a"), start("b"), build, a.rounds, a.calls, a.pairs, seen=seen)
     s["info_a"], s["info_b"] = infos
-    s.update(
-        case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b, load_after=os.getloadavg()
-    )
+    s.update(case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b)
+    s.update(pairs=a.pairs, rounds=a.rounds, calls=a.calls, load_after=os.getloadavg())
     s["machine"] = {"cpu": system.cpu_name(), "cores": os.cpu_count(), "blas": system.blas_info()}
     print(
         f"{case} {mode} ({a.tier}, {a.threads} threads): A [{a.a}] {s['a']['median'] * 1e3:.2f} ms, "

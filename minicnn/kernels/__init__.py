@@ -14,6 +14,7 @@
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same a few images at a time, jitted transforms (its forward in "auto")
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
+    numba_direct.py  the forward of single-channel images summed tap by tap (in "auto")
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
@@ -69,18 +70,21 @@ KERNELS = (
 OPTIONAL = ("conv2d_grads",)
 
 # What "auto" takes from each fast module, in the order they are searched; the rest
-# comes from the xp tier. Each entry beat the xp code in benchmarks/kernels.py (the
-# figures are in benchmarks/README.md); a module whose package is missing is skipped.
+# comes from the xp tier. Each entry beat the xp code, alone (benchmarks/kernels.py) or
+# on whole training steps (A/Bs, each side in its own process); the figures are in
+# benchmarks/README.md. A module whose package is missing is skipped.
 # NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
 # its add.at. Both read the same argmax (h*W + w), so forward and backward mix.
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
 # to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
 # images at a time, as its forward, made no measurable gain on a ResNet-20 step.
-# The depthwise loops come first and send every other convolution on: the forward
-# to Winograd, the gradients to numba_im2col (im2col.py's with jitted copies), so
-# numba_im2col lends only its joint gradients of "same" convolutions on large maps.
+# The single-channel forward comes first and sends every other convolution to the
+# depthwise loops, which send theirs on: the forward to Winograd, the gradients to
+# numba_im2col (im2col.py's with jitted copies), so numba_im2col lends only its joint
+# gradients of "same" convolutions on large maps.
 AUTO = {
+    "numba_direct": ("conv2d_forward",),
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
     "numba_im2col": ("conv2d_grads",),

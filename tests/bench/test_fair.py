@@ -341,6 +341,8 @@ def test_ab_env_gives_side_a_its_variables_and_records_what_each_process_saw(tmp
             "1",
             "--calls",
             "1",
+            "--pairs",
+            "1",
             "--a",
             "OMP_WAIT_POLICY=passive",
             "--out",
@@ -358,6 +360,7 @@ def test_ab_env_gives_side_a_its_variables_and_records_what_each_process_saw(tmp
     assert s["info_a"]["env"]["OPENBLAS_NUM_THREADS"] == s["info_b"]["env"]["OPENBLAS_NUM_THREADS"] == "1"
     assert "A [OMP_WAIT_POLICY=passive]" in done.stdout
     assert s["machine"]["cores"] == os.cpu_count() and s["machine"]["cpu"]  # where it ran
+    assert (s["pairs"], s["rounds"], s["calls"]) == (1, 1, 1)  # how long each side ran
 
 
 def test_ab_env_names_a_word_that_is_not_an_assignment():

@@ -147,9 +147,12 @@ def test_other_convolutions_go_on_to_winograd_and_im2col():
         )
 
 
-def test_auto_takes_all_three_depthwise_kernels():
-    for name in ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"):
+def test_auto_takes_the_depthwise_kernels():
+    """The gradients directly; the forward through numba_direct.py, which sends every
+    convolution of more than one input channel here."""
+    for name in ("conv2d_input_grad", "conv2d_weight_grad"):
         assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_depthwise.{name}"
+    assert kernels.get("auto").which("conv2d_forward") == "minicnn.kernels.numba_direct.conv2d_forward"
 
 
 def test_every_thread_count_gives_the_reference(monkeypatch):
