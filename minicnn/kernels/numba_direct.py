@@ -3,8 +3,8 @@ layer on MNIST).
 
 With one input channel, im2col's column matrix has only KH*KW rows (25 for a 5x5 kernel):
 the GEMM multiplies (O x 25) by (25 x OH*OW) per image, and copying the windows into
-columns costs about as much as that small GEMM. Here each output plane is summed tap by tap from the
-padded image itself (stride 1, no dilation, one group):
+columns costs about as much as that small GEMM. Here each output plane is summed tap by
+tap from the padded image itself (stride 1, no dilation, one group):
 
     y[n,o,i,j] = b[o] + sum_{u,v} W[o,0,u,v] xp[n, i+u, j+v]      (xp: x with its zero padding)
 
@@ -39,7 +39,7 @@ from .numba_cpu import _cores_shared_with_blas
 from .sizes import conv_out_size
 
 
-def applies(x_shape, weight_shape, stride, dilation, groups):
+def applies(x_shape, stride, dilation, groups):
     """One input channel, one group, stride 1 and no dilation."""
     return x_shape[1] == 1 and groups == 1 and tuple(stride) == (1, 1) and tuple(dilation) == (1, 1)
 
@@ -111,7 +111,7 @@ def _forward(KW):
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     """y = the direct sum above for single-channel images; others: numba_depthwise.py."""
-    if not applies(x.shape, weight.shape, stride, dilation, groups):
+    if not applies(x.shape, stride, dilation, groups):
         return numba_depthwise.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
     N = x.shape[0]
     O, _, KH, KW = weight.shape
