@@ -30,6 +30,7 @@ import time
 
 import numpy as np
 
+from . import system
 from .worker import THREAD_VARS
 
 PAUSE_S = 0.2  # after each turn: long enough for the spinning threads to go to sleep
@@ -150,19 +151,26 @@ def summarize(rounds_a, rounds_b):
     }
 
 
-def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg):
+def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg, cpu=None):
     """Rounds of ``calls`` timed calls by each side, a first in even rounds and b first in odd
     ones, with a pause after each turn so that the threads of the side that just ran stop
     spinning. ``a`` and ``b`` have ``time(calls)`` returning seconds per call. Returns
-    summarize(...) plus the raw times of each side and the 1-minute load per round."""
+    summarize(...) plus the raw times of each side, the 1-minute load per round and the
+    share of CPU time the host took during each side's turns ("stolen": {"a": [...],
+    "b": [...]}, None per turn where the machine does not say; ``cpu`` defaults to
+    system.cpu_times)."""
+    cpu = cpu or system.cpu_times
     times_a, times_b, loads = [], [], []
+    stolen: dict[str, list] = {"a": [], "b": []}
     for r in range(rounds):
         loads.append(load()[0])
-        turns = ((a, times_a), (b, times_b))
-        for side, times in turns if r % 2 == 0 else turns[::-1]:
+        turns = (("a", a, times_a), ("b", b, times_b))
+        for name, side, times in turns if r % 2 == 0 else turns[::-1]:
+            before = cpu()
             times.append(side.time(calls))
+            stolen[name].append(system.stolen_share(before, cpu()))
             sleep(pause_s)
-    return dict(summarize(times_a, times_b), times_a=times_a, times_b=times_b, load_1min=loads)
+    return dict(summarize(times_a, times_b), times_a=times_a, times_b=times_b, load_1min=loads, stolen=stolen)
 
 
 def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_S, seen=None):
@@ -175,7 +183,8 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
     ``seen(a, b)``, if given, is called with each pair's workers before they close (to ask
     them what they ran with)."""
     times_a, times_b, loads, pair_ratios = [], [], [], []
-    faults = {"a": [], "b": []}
+    faults: dict[str, list] = {"a": [], "b": []}
+    stolen: dict[str, list] = {"a": [], "b": []}
     for _ in range(pairs):
         a = start_a()
         try:
@@ -195,6 +204,8 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
         times_a += s["times_a"]
         times_b += s["times_b"]
         loads += s["load_1min"]
+        for side in stolen:
+            stolen[side] += s["stolen"][side]
         pair_ratios.append(s["ratio"])
     return dict(
         summarize(times_a, times_b),
@@ -202,6 +213,7 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
         load_1min=loads,
         faults_per_call={side: _median_or_none(f) for side, f in faults.items()},
         faults_per_turn=faults,
+        stolen=stolen,
     )
 
 
@@ -310,6 +322,7 @@ def _fill(row, mode, s):
     row["ratio_" + mode], row["ratio_" + mode + "_rounds"] = s["ratio"], s["ratio_rounds"]
     row["ratio_" + mode + "_pairs"] = s["pair_ratios"]
     row["load_1min_" + mode] = s["load_1min"]
+    row["stolen_" + mode] = s.get("stolen")
     faults = s.get("faults_per_call") or {}
     row["faults_" + mode], row["torch_faults_" + mode] = faults.get("a"), faults.get("b")
 
@@ -344,7 +357,8 @@ def case_of(a):
 
 def spread_line(s):
     """'ratio 0.912 (rounds 0.85-1.02, IQR 0.88-0.95; pairs 0.90, 0.93); load 1.1-1.3; page
-    faults a call 850 and 278' of a compare_case summary (the faults where both sides counted)."""
+    faults a call 850 and 278; CPU time stolen 0-3%' of a compare_case summary (the faults
+    where both sides counted, the stolen share where the machine says)."""
     r = s["ratio_rounds"]
     pairs = ", ".join(f"{x:.3f}" for x in s.get("pair_ratios", []))
     faults = s.get("faults_per_call") or {}
@@ -353,6 +367,7 @@ def spread_line(s):
         f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}"
         f"{'; pairs ' + pairs if pairs else ''}); load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
         + (f"; page faults a call {faults['a']:.0f} and {faults['b']:.0f}" if counted else "")
+        + (f"; CPU time stolen {system.stolen_range(s)}" if system.stolen_range(s) else "")
     )
 
 

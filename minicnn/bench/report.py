@@ -5,6 +5,7 @@ import math
 import os
 
 from .. import io
+from . import system
 
 
 def _ms(t):
@@ -136,6 +137,19 @@ def fault_lines(rows):
     return ["Minor page faults a call, minicnn against PyTorch: " + "; ".join(cells)] if cells else []
 
 
+def stolen_lines(rows):
+    """The share of CPU time the host took during the timed turns (least-most over the turns
+    of both sides), where the machine is a virtual one that says (system.cpu_times): a
+    side whose cores were taken away for part of a turn ran slower for it."""
+    cells = []
+    for r in rows:
+        for mode in ("forward", "forward_backward", "train", "infer"):
+            shares = system.stolen_range({"stolen": r.get("stolen_" + mode)})
+            if shares and r.get("ratio_" + mode) is not None:
+                cells.append(f"{r['case']} {mode.replace('_', '+')} {shares}")
+    return ["CPU time stolen by the host during the turns: " + "; ".join(cells)] if cells else []
+
+
 def memory_lines(mem):
     if not mem:
         return []
@@ -157,6 +171,7 @@ def text(result):
     if result["models"]:
         lines += model_table(result["models"]) + [""]
     lines += fault_lines(result["layers"] + result["models"])
+    lines += stolen_lines(result["layers"] + result["models"])
     lines += memory_lines(result.get("memory"))
     if any(r.get("graph") and "train" in r for r in result["models"]):
         said = "cuda training steps: minicnn's replay a CUDA graph recorded once"

@@ -39,6 +39,35 @@ def memory_gb():
         return None
 
 
+def cpu_times(path="/proc/stat"):
+    """(stolen, total): the CPU time of all CPUs since boot, in ticks, and the part of it
+    stolen: where this machine is a virtual one, the time its CPUs were ready to run while
+    the host ran something else (the 8th field of /proc/stat's "cpu" line). None where
+    there is no /proc/stat."""
+    try:
+        with open(path) as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(ticks) < 8:
+        return None
+    return ticks[7], sum(ticks)
+
+
+def stolen_share(before, after):
+    """The share of the CPU time between two cpu_times() readings that the host took, or None."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
+def stolen_range(s):
+    """'3-12%': the least and most share of CPU time the host took in any turn of a summary
+    (either side), or None where the machine did not say."""
+    shares = [v for side in (s.get("stolen") or {}).values() for v in side if v is not None]
+    return f"{100 * min(shares):.0f}-{100 * max(shares):.0f}%" if shares else None
+
+
 def blas_info():
     """The BLAS libraries NumPy loaded: name, version, kernel (internal_api/architecture), threads."""
     try:

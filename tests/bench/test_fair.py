@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from minicnn.bench import __main__ as bench_main
-from minicnn.bench import fair, report, worker
+from minicnn.bench import fair, report, system, worker
 from minicnn.cli_common import UsageError
 
 
@@ -84,7 +84,7 @@ def test_compare_case_pools_the_rounds_of_fresh_pairs_of_workers():
     assert len(s["load_1min"]) == 4
 
 
-def test_compare_case_reports_each_sides_median_page_faults_a_call():
+def test_compare_case_reports_each_sides_median_page_faults_a_call(monkeypatch):
     """Fault counts per turn pooled over pairs; None where a side did not count them."""
     counts = {("a", 0): [10.0, 30.0], ("a", 1): [20.0, None], ("b", 0): [None, None], ("b", 1): [None]}
     started = {"a": 0, "b": 0}
@@ -99,12 +99,56 @@ def test_compare_case_reports_each_sides_median_page_faults_a_call():
 
         return make
 
+    monkeypatch.setattr(fair.system, "cpu_times", lambda: None)  # a machine that does not say
     s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0)
     assert s["faults_per_call"] == {"a": 20.0, "b": None}
     assert s["faults_per_turn"] == {"a": [10.0, 30.0, 20.0, None], "b": [None, None, None]}
     assert "page faults" not in fair.spread_line(s)  # only where both sides counted
     s["faults_per_call"]["b"] = 278.4
     assert fair.spread_line(s).endswith("; page faults a call 20 and 278")
+
+
+def test_alternate_records_the_share_of_cpu_time_stolen_during_each_sides_turns():
+    """(stolen, total) ticks read before and after each turn; a turn the machine does not
+    report on (no reading, or no tick passed) is None."""
+    readings = iter([(0, 100), (10, 200), (10, 200), (10, 400), (10, 400), None, (50, 500), (50, 500)])
+    a = FakeWorker("a", [[1.0]] * 2, [])
+    b = FakeWorker("b", [[1.0]] * 2, [])
+    s = fair.alternate(a, b, rounds=2, calls=1, pause_s=0, sleep=lambda t: None, cpu=lambda: next(readings))
+    # round 0: a then b; round 1: b then a
+    assert s["stolen"] == {"a": [0.1, None], "b": [0.0, None]}
+    assert system.stolen_range(s) == "0-10%"
+    assert system.stolen_range({"stolen": {"a": [None], "b": []}}) is None
+    assert system.stolen_range({}) is None
+
+
+def test_compare_case_pools_the_stolen_shares_and_the_line_gives_their_range(monkeypatch):
+    readings = iter([(0, 100), (5, 200)] * 4 + [(0, 100), (30, 200)] * 4)
+    monkeypatch.setattr(fair.system, "cpu_times", lambda: next(readings))
+
+    def start(name):
+        def make():
+            w = FakeWorker(name, [[1.0]] * 2, [])
+            w.close = lambda: None
+            return w
+
+        return make
+
+    s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0)
+    assert s["stolen"] == {"a": [0.05, 0.05, 0.3, 0.3], "b": [0.05, 0.05, 0.3, 0.3]}
+    assert fair.spread_line(s).endswith("; CPU time stolen 5-30%")
+
+
+def test_cpu_times_reads_the_steal_field_of_proc_stat(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 1 20 300 4 0 5 70 0 0\ncpu0 50 0 10 150 2 0 2 35 0 0\n")
+    assert system.cpu_times(str(stat)) == (70, 500)
+    stat.write_text("cpu  100 1 20 300\n")  # an old kernel without the field
+    assert system.cpu_times(str(stat)) is None
+    assert system.cpu_times(str(tmp_path / "none")) is None
+    assert system.stolen_share((70, 500), (80, 600)) == 0.1
+    assert system.stolen_share((70, 500), (70, 500)) is None  # no tick passed
+    assert system.stolen_share(None, (70, 500)) is None
 
 
 def test_a_workers_time_counts_the_page_faults_of_its_timed_calls():
@@ -252,7 +296,9 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
         lambda lib, threads: type("W", (FakeWorker,), {"close": lambda self: None})(lib, sides[lib], log),
     )
     alternate = fair.alternate
-    monkeypatch.setattr(fair, "alternate", lambda *args: alternate(*args, sleep=lambda t: None))
+    monkeypatch.setattr(
+        fair, "alternate", lambda *args: alternate(*args, sleep=lambda t: None, cpu=lambda: None)
+    )
     opts = {
         "threads": 2,
         "dtype": "float32",
@@ -283,6 +329,16 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     model["faults_train"], model["torch_faults_train"] = 850.0, 505.2
     assert report.fault_lines(layers + models) == [
         "Minor page faults a call, minicnn against PyTorch: lenet5 train 850 against 505"
+    ]
+    assert model["stolen_train"] == {
+        "a": [None, None],
+        "b": [None, None],
+    }  # the stand-in machine says nothing
+    assert report.stolen_lines(layers + models) == []
+    model["stolen_train"] = {"a": [0.02, None], "b": [0.25]}
+    row["stolen_forward"] = {"a": [None], "b": [None]}  # not said: left out
+    assert report.stolen_lines(layers + models) == [
+        "CPU time stolen by the host during the turns: lenet5 train 2-25%"
     ]
 
 
