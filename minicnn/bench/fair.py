@@ -363,11 +363,12 @@ def spread_line(s):
     pairs = ", ".join(f"{x:.3f}" for x in s.get("pair_ratios", []))
     faults = s.get("faults_per_call") or {}
     counted = faults.get("a") is not None and faults.get("b") is not None
+    stolen = system.stolen_range(s)
     return (
         f"ratio {s['ratio']:.3f} (rounds {r['min']:.3f}-{r['max']:.3f}, IQR {r['q1']:.3f}-{r['q3']:.3f}"
         f"{'; pairs ' + pairs if pairs else ''}); load {s['load_1min'][0]:.1f}-{max(s['load_1min']):.1f}"
         + (f"; page faults a call {faults['a']:.0f} and {faults['b']:.0f}" if counted else "")
-        + (f"; CPU time stolen {system.stolen_range(s)}" if system.stolen_range(s) else "")
+        + (f"; CPU time stolen {stolen}" if stolen else "")
     )
 
 

@@ -17,6 +17,10 @@ from ..backend import Array, Pair, Shape
 from .sizes import conv_out_size
 from .workspaces import new_zeros
 
+# read once: the count does not change while a process runs, and os.cpu_count() reads
+# /sys on every call, a cost every kernel paid (benchmarks/README.md, "Figures behind comments")
+HALF_THE_CORES = max(1, (os.cpu_count() or 2) // 2)
+
 
 @contextlib.contextmanager
 def _cores_shared_with_blas():
@@ -28,11 +32,11 @@ def _cores_shared_with_blas():
     import, so that importing minicnn leaves Numba's own setting alone; an
     explicit NUMBA_NUM_THREADS is obeyed as it is.
     """
-    if "NUMBA_NUM_THREADS" in os.environ:
-        yield
-        return
     previous = numba.get_num_threads()
-    numba.set_num_threads(min(previous, max(1, (os.cpu_count() or 2) // 2)))
+    if previous <= HALF_THE_CORES or "NUMBA_NUM_THREADS" in os.environ:
+        yield  # nothing to change: a small step runs a few dozen of these
+        return
+    numba.set_num_threads(HALF_THE_CORES)
     try:
         yield
     finally:

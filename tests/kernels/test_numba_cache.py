@@ -1,5 +1,5 @@
-"""Numba's on-disk cache knows a jitted loop by its Python function alone, not by the
-options it was jitted with: two jitted copies of one function (say one parallel, one
+"""Numba's on-disk cache knows a jitted loop by its Python source, name and signature, not
+by the options it was jitted with: two jitted copies of one function (say one parallel, one
 ``nogil``) would load each other's machine code. So each plain loop is jitted once."""
 
 import importlib
