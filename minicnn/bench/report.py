@@ -292,7 +292,8 @@ def plot(result, path):
 
 
 def _ratio_bars(result):
-    """(label, ratio, lowest round, highest round) of each row timed in alternating rounds."""
+    """(label, ratio, lowest round, highest round) of each row timed in alternating rounds; the
+    label ends with the range of CPU time the host stole in the turns, where recorded."""
     bars = []
     for rows, mode in ((result["layers"], "forward_backward"), (result["models"], "train")):
         for r in rows:
@@ -301,5 +302,7 @@ def _ratio_bars(result):
                 continue
             key = mode if ("ratio_" + mode) in r else "infer"
             label = f"{r['case']} {'fwd+bwd' if key == 'forward_backward' else key} ({r['tier']})"
+            stolen = system.stolen_range({"stolen": r.get("stolen_" + key)})
+            label += f"\nstolen {stolen}" if stolen else ""
             bars.append((label, r["ratio_" + key], spread["min"], spread["max"]))
     return bars

@@ -340,6 +340,8 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     assert report.stolen_lines(layers + models) == [
         "CPU time stolen by the host during the turns: lenet5 train 2-25%"
     ]
+    bars = report._ratio_bars({"layers": layers, "models": models})
+    assert [label for label, *_ in bars] == ["relu fwd+bwd (auto)", "lenet5 train (auto)\nstolen 2-25%"]
 
 
 def test_fair_lines_record_threads_load_and_each_side():
