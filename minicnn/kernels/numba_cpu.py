@@ -18,7 +18,8 @@ from .sizes import conv_out_size
 from .workspaces import new_zeros
 
 # read once: the count does not change while a process runs, and os.cpu_count() reads
-# /sys on every call, a cost every kernel paid (benchmarks/README.md, "Figures behind comments")
+# /sys on every call, a cost every jitted kernel paid where NUMBA_NUM_THREADS is not set
+# (benchmarks/README.md, "Figures behind comments")
 HALF_THE_CORES = max(1, (os.cpu_count() or 2) // 2)
 
 
@@ -32,9 +33,12 @@ def _cores_shared_with_blas():
     import, so that importing minicnn leaves Numba's own setting alone; an
     explicit NUMBA_NUM_THREADS is obeyed as it is.
     """
+    if "NUMBA_NUM_THREADS" in os.environ:
+        yield
+        return
     previous = numba.get_num_threads()
-    if previous <= HALF_THE_CORES or "NUMBA_NUM_THREADS" in os.environ:
-        yield  # nothing to change: a small step runs a few dozen of these
+    if previous <= HALF_THE_CORES:
+        yield  # nothing to change (a LeNet-5 step makes about 20 of these calls)
         return
     numba.set_num_threads(HALF_THE_CORES)
     try:

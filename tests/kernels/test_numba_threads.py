@@ -13,6 +13,7 @@ needs_two = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs
 def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypatch):
     monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", 1)
+    found = numba.get_num_threads()
     numba.set_num_threads(2)
     try:
         with numba_cpu._cores_shared_with_blas():
@@ -22,7 +23,7 @@ def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypat
             raise RuntimeError("a kernel failed")
         assert numba.get_num_threads() == 2  # given back on an error too
     finally:
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        numba.set_num_threads(found)
 
 
 @pytest.mark.parametrize("why", ["at half already", "NUMBA_NUM_THREADS set"])
