@@ -97,7 +97,8 @@ def conv(dtype=np.float32):
 
 @section
 def pool(dtype=np.float32):
-    """AlexNet's overlapping 3x3/2 max pool and a 2x2/2 average pool on 32x64x32x32."""
+    """AlexNet's overlapping 3x3/2 max pool and a 2x2/2 average pool on 32x64x32x32; LeNet-5's
+    first max pool (2x2 tiles)."""
     rng = np.random.default_rng(0)
     rows = []
     for shape, with_reference in (((2, 4, 8, 8), True), ((32, 64, 32, 32), False)):
@@ -117,6 +118,16 @@ def pool(dtype=np.float32):
             ),
             with_reference,
         )
+    # LeNet-5's first pooling, 2x2 tiles on a ReLU's output (half zeros, so ties)
+    shape, tiles = (64, 6, 28, 28), ((2, 2), (2, 2), (0, 0), False)
+    x = np.maximum(rng.standard_normal(shape).astype(dtype), 0)
+    y, argmax = xp_pool.max_pool2d_forward(x, *tiles)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    _time_all(
+        rows,
+        shape,
+        (("max_pool2d_forward", (x,) + tiles), ("max_pool2d_input_grad", (gy, argmax, shape))),
+    )
     return rows
 
 

@@ -83,36 +83,32 @@ def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
 
 
 def _maxpool2x2_fwd_py(x, y, argmax):
-    """_maxpool_fwd_py for 2x2 windows at stride 2 without padding (LeNet's, VGG's), each
-    window's four cells compared in a fixed order with no inner loops, so that the compiler
-    runs a row of windows in vector registers. The same results: the first maximum; a NaN
-    wins, the first in the window (checked last to first, so the first one checked last wins).
+    """_maxpool_fwd_py for 2x2 windows at stride 2 without padding (LeNet's, VGG's), with the
+    same results: the first maximum; a NaN wins, the first in the window.
+
+    The window's maximum first (NaN if the window holds one: a sum with a NaN in it is NaN),
+    then the first of its four cells that is that maximum, or is a NaN, taken last to first.
+
+    NOTE: each choice is a select, not a branch. After a ReLU half the cells are zeros and
+    which cell wins a window is a coin toss, so a branch per cell was mispredicted often:
+    the branching loop took twice as long on LeNet-5's poolings (benchmarks/README.md,
+    "Max pooling on 2x2 tiles").
     """
     P, OH, OW = y.shape
     W = x.shape[2]
     for p in numba.prange(P):
         for i in range(OH):
-            top, bottom = x[p, 2 * i], x[p, 2 * i + 1]
-            y_row, argmax_row = y[p, i], argmax[p, i]
-            at = 2 * i * W  # argmax of the window's top-left cell, less 2j
             for j in range(OW):
-                a, b, c, d = top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]
-                best, where = a, at + 2 * j
-                if b > best:
-                    best, where = b, at + 2 * j + 1
-                if c > best:
-                    best, where = c, at + W + 2 * j
-                if d > best:
-                    best, where = d, at + W + 2 * j + 1
-                if d != d:
-                    best, where = d, at + W + 2 * j + 1
-                if c != c:
-                    best, where = c, at + W + 2 * j
-                if b != b:
-                    best, where = b, at + 2 * j + 1
-                if a != a:
-                    best, where = a, at + 2 * j
-                y_row[j], argmax_row[j] = best, where
+                a, b = x[p, 2 * i, 2 * j], x[p, 2 * i, 2 * j + 1]
+                c, d = x[p, 2 * i + 1, 2 * j], x[p, 2 * i + 1, 2 * j + 1]
+                best = max(max(a, b), max(c, d))
+                any_nan = (a != a) | (b != b) | (c != c) | (d != d)
+                best = a + b + c + d if any_nan else best
+                is_c, is_b, is_a = (c == best) | (c != c), (b == best) | (b != b), (a == best) | (a != a)
+                value = a if is_a else (b if is_b else (c if is_c else d))
+                where = 0 if is_a else (1 if is_b else (W if is_c else W + 1))
+                y[p, i, j] = value  # the cell itself: a -0.0 stays -0.0
+                argmax[p, i, j] = 2 * i * W + 2 * j + where
 
 
 def _maxpool_bwd_py(gy, argmax, gx):

@@ -372,16 +372,21 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
-    # the 2x2 stride-2 loop, plain and jitted, against the general one, NaN and -inf included
-    planes = distinct(rng, (3, 6, 9), np.float64)
+    # the 2x2 stride-2 loop, plain and jitted, against the general one, on an odd-sized
+    # image (its last row and column lie in no window): NaN, -inf, ties and -0.0 included
+    planes = distinct(rng, (3, 7, 9), np.float64)
     planes[0, 0, 1] = planes[1, 3, 2] = planes[1, 2, 3] = planes[2, 5, 5] = np.nan
     planes[2, :2, :2] = -np.inf
+    planes[0, 2:4, 2:4] = [[-0.0, 0.0], [0.0, -1.0]]  # a tie of zeros: the first, -0.0, wins
+    planes[0, 4:6, 4:6] = [[1.0, 2.0], [2.0, 2.0]]  # a tie of maxima: the first wins
+    planes[1, 4:6, 4:6] = [[-1.0, 0.0], [-0.0, -2.0]]  # and its value is the first's, 0.0
     want_y, want_arg = np.empty((3, 3, 4)), np.empty((3, 3, 4), np.int64)
     nb._maxpool_fwd_py(planes, 2, 2, 2, 2, 0, 0, want_y, want_arg)
     for fwd in (nb._maxpool2x2_fwd_py, nb._maxpool2x2_fwd):
         yp, arg = np.empty((3, 3, 4)), np.empty((3, 3, 4), np.int64)
         fwd(planes, yp, arg)
         np.testing.assert_array_equal(yp, want_y)
+        np.testing.assert_array_equal(np.signbit(yp), np.signbit(want_y))
         np.testing.assert_array_equal(arg, want_arg)
 
 
