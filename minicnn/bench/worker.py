@@ -136,14 +136,15 @@ class Worker:
                 allocator="c10 DefaultCPUAllocator over glibc malloc (posix_memalign)",
             )
         else:
-            from .. import __version__, backend
+            from .. import __version__, backend, kernels
+            from ..kernels import malloc
 
             out.update(
                 version=__version__,
                 package=os.path.dirname(os.path.abspath(backend.__file__)),  # which checkout ran
                 threads=self.threads,
                 tier=backend.kernel_tier(),
-                allocator=system.ALLOCATION,
+                allocator=system.ALLOCATION + "; " + malloc.describe(kernels.FREED_MEMORY_KEPT),
             )
             try:
                 import numba

@@ -15,6 +15,7 @@
                   the same a few images at a time, jitted transforms (its forward in "auto")
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
     numba_direct.py  the forward of single-channel images summed tap by tap (in "auto")
+    malloc.py     glibc's malloc told at import to keep freed memory for the next step
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
@@ -40,7 +41,11 @@ from .. import backend
 
 # NOTE: imported before this package's own names exist: neither may import from it
 # (``from . import get``) at import time.
-from . import im2col, kept_columns
+from . import im2col, kept_columns, malloc
+
+# once per process, before a first step allocates: the memory a step frees stays for the
+# next one instead of being page-faulted in again (malloc.py)
+FREED_MEMORY_KEPT = malloc.keep_freed_memory()
 
 # The interface: what an op may ask a kernel set for. Forward kernels are named
 # for the op, backward ones for the gradient they compute.
