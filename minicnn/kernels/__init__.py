@@ -14,7 +14,8 @@
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same a few images at a time, jitted transforms (its forward in "auto")
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
-    numba_direct.py  the forward of single-channel images summed tap by tap (in "auto")
+    numba_direct.py  the forward and weight gradient of single-channel images without
+                  im2col's columns (in "auto")
     malloc.py     glibc's malloc told at import to keep freed memory for the next step
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
@@ -84,12 +85,12 @@ OPTIONAL = ("conv2d_grads",)
 # to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
 # images at a time, as its forward, made no measurable gain on a ResNet-20 step.
-# The single-channel forward comes first and sends every other convolution to the
-# depthwise loops, which send theirs on: the forward to Winograd, the gradients to
+# The single-channel forward and weight gradient come first and send every other
+# convolution to the depthwise loops, which send theirs on: the forward to Winograd, the gradients to
 # numba_im2col (im2col.py's with jitted copies), so numba_im2col lends only its joint
 # gradients of "same" convolutions on large maps.
 AUTO = {
-    "numba_direct": ("conv2d_forward",),
+    "numba_direct": ("conv2d_forward", "conv2d_weight_grad"),
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
     "numba_winograd": ("conv2d_forward",),
     "numba_im2col": ("conv2d_grads",),

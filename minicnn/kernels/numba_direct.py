@@ -1,5 +1,5 @@
-"""The forward of a convolution of single-channel images as a Numba loop (LeNet-5's first
-layer on MNIST).
+"""The forward and weight gradient of a convolution of single-channel images (LeNet-5's
+first layer on MNIST), without im2col's columns.
 
 With one input channel, im2col's column matrix has only KH*KW rows (25 for a 5x5 kernel):
 the GEMM multiplies (O x 25) by (25 x OH*OW) per image, and copying the windows into
@@ -22,11 +22,27 @@ fixed (one compiled copy per kernel width): the compiler unrolls it, keeps each 
 running sum in a register across the row's taps, and vectorizes the loop over q around it.
 
 The batch is cut into one chunk per Numba thread, each with its own padded image and
-output plane, as in numba_depthwise.py. Other convolutions go on to numba_depthwise.py
-(and from there to Winograd and im2col). The gradients stay im2col's: a weight gradient
-written the same way (KH*KW dot products per output plane) was faster alone but made a
-LeNet-5 step slower than rebuilding the columns for the per-image GEMMs, and a first layer's
-input needs no gradient (benchmarks/README.md, "Single-channel images").
+output plane, as in numba_depthwise.py.
+
+The weight gradient sums, for each tap (u, v), gy times the padded image shifted by (u, v):
+
+    gW[o,0,u,v] = sum_{n,i,j} gy[n,o,i,j] xp[n, i+u, j+v]
+
+im2col's columns hold all KH*KW shifted images (25 copies of each image for a 5x5 kernel,
+5 MB for LeNet-5's first layer at batch 64). Here only the KW column shifts are copied,
+
+    S[n, v, r, j] = xp[n, r, j+v]        r < Hp, j < OW   (the image shifted left by v)
+
+and a row shift is an offset: rows u .. u+OH-1 of S[n, v], flattened, are OH*OW contiguous
+cells that line up with gy[n, o] flattened. So for each kernel row u
+
+    gW[:, 0, u, :] = sum_n  gy[n] @ S[n, :, u:u+OH, :]^T       (O x OH*OW) @ (OH*OW x KW)
+
+one GEMM per image (rows v of S[n] lie Hp*OW cells apart, a stride BLAS takes as it is),
+summed over the images. The first layer's input needs no gradient; its input gradient,
+where asked for, stays im2col's.
+
+Other convolutions go on to numba_depthwise.py (and from there to Winograd and im2col).
 """
 
 from typing import Any
@@ -37,6 +53,7 @@ import numpy as np
 from . import numba_depthwise
 from .numba_cpu import _cores_shared_with_blas
 from .sizes import conv_out_size
+from .workspaces import workspace
 
 
 def applies(x_shape, stride, dilation, groups):
@@ -109,6 +126,25 @@ def _forward(KW):
     return _forwards[KW]
 
 
+def _shifted_py(x, ph, pw, out):
+    """out[n, v, r, j] = xp[n, r, j + v]: each padded image shifted left by v = 0 .. KW-1 and
+    cut to the output's OW columns (xp: x[n, 0] with ph rows and pw columns of zeros)."""
+    N, _, H, W = x.shape
+    KW, OW = out.shape[1], out.shape[3]
+    for n in numba.prange(N):
+        for v in range(KW):
+            plane = out[n, v]
+            plane[:] = 0
+            # the columns j that read the image itself, not its padding: 0 <= j + v - pw < W
+            j0, j1 = max(0, pw - v), min(OW, W + pw - v)
+            if j0 < j1:
+                for h in range(H):
+                    plane[ph + h, j0:j1] = x[n, 0, h, j0 + v - pw : j1 + v - pw]
+
+
+_shifted = numba.njit(cache=True, parallel=True)(_shifted_py)
+
+
 def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     """y = the direct sum above for single-channel images; others: numba_depthwise.py."""
     if not applies(x.shape, stride, dilation, groups):
@@ -132,3 +168,23 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
             y,
         )
     return y
+
+
+def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
+    """gW by the shifted copies above for single-channel images; others: numba_depthwise.py."""
+    if not applies(x.shape, stride, dilation, groups):
+        return numba_depthwise.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
+    N, O, OH, OW = gy.shape
+    _, _, KH, KW = weight_shape
+    Hp = x.shape[2] + 2 * padding[0]
+    # the shared column workspace: a fresh 1 MB array each step was page-faulted in anew
+    shifted = workspace("cols", (N, KW, Hp, OW), gy.dtype, np)
+    with _cores_shared_with_blas():
+        _shifted(np.ascontiguousarray(x), padding[0], padding[1], shifted)
+    rows = shifted.reshape(N, KW, Hp * OW)
+    g = np.ascontiguousarray(gy).reshape(N, O, OH * OW)
+    gw = np.empty((O, KH, KW), dtype=gy.dtype)
+    for u in range(KH):
+        # image n's rows u .. u + OH - 1 of its KW shifted copies, a (KW, OH*OW) matrix
+        gw[:, u, :] = np.matmul(g, rows[:, :, u * OW : (u + OH) * OW].transpose(0, 2, 1)).sum(axis=0)
+    return gw.reshape(weight_shape)
