@@ -75,7 +75,7 @@ def fair_lines(fair):
             else f"torch threads {w.get('threads')} (interop {w.get('interop_threads')}), "
             f"CPU capability {w.get('cpu_capability')}"
         )
-        lines.append(f"  {name} {w.get('version')}: {extra}; thread pools: {blas}")
+        lines.append(f"  {name} {w.get('version')}: {extra}; thread pools: {blas}; {w.get('malloc')}")
     return lines
 
 

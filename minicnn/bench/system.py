@@ -8,7 +8,8 @@ import sys
 
 import numpy as np
 
-from .. import backend
+from .. import backend, kernels
+from ..kernels import malloc
 
 ALLOCATION = (
     "NumPy/CuPy default allocators; the im2col column matrix, GEMM output and col2im "
@@ -88,7 +89,7 @@ def environment(devices):
         "memory_gb": memory_gb(),
         "load_average": os.getloadavg(),
         "blas": blas_info(),
-        "allocation": ALLOCATION,
+        "allocation": ALLOCATION + "; " + malloc.describe(kernels.FREED_MEMORY_KEPT),
         "openblas_env": {
             k: os.environ.get(k)
             for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")

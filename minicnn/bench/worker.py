@@ -112,6 +112,8 @@ class Worker:
         return {"times": times, "minor_faults": None if before is None else (after - before) / calls}
 
     def info(self):
+        from .. import kernels
+        from ..kernels import malloc
         from . import system
 
         out = {
@@ -119,6 +121,10 @@ class Worker:
             "pid": os.getpid(),
             "blas": system.blas_info(),
             "env": {k: os.environ.get(k) for k in THREAD_VARS + ALLOCATOR_VARS + SPIN_VARS},
+            # NOTE: the PyTorch worker too: it runs this module, whose import of minicnn sets
+            # glibc's thresholds there as well, so both libraries run with the same allocator
+            # settings, as with the same threads and BLAS (kernels/malloc.py)
+            "malloc": malloc.describe(kernels.FREED_MEMORY_KEPT),
         }
         if self.library == "torch":
             torch = self.torch
@@ -136,15 +142,14 @@ class Worker:
                 allocator="c10 DefaultCPUAllocator over glibc malloc (posix_memalign)",
             )
         else:
-            from .. import __version__, backend, kernels
-            from ..kernels import malloc
+            from .. import __version__, backend
 
             out.update(
                 version=__version__,
                 package=os.path.dirname(os.path.abspath(backend.__file__)),  # which checkout ran
                 threads=self.threads,
                 tier=backend.kernel_tier(),
-                allocator=system.ALLOCATION + "; " + malloc.describe(kernels.FREED_MEMORY_KEPT),
+                allocator=system.ALLOCATION,
             )
             try:
                 import numba

@@ -358,6 +358,7 @@ def test_fair_lines_record_threads_load_and_each_side():
                     "version": "2.x",
                     "threads": 2,
                     "blas": [{"internal_api": "openblas", "architecture": "Haswell", "num_threads": 2}],
+                    "malloc": "glibc malloc thresholds set at import",
                 }
             },
         }
@@ -365,6 +366,7 @@ def test_fair_lines_record_threads_load_and_each_side():
     assert "1 pair of fresh processes per case, each 7 alternating rounds of 5 calls" in lines[0]
     assert "1.25 before, 2.50 after" in lines[0]
     assert "openblas Haswell 2 threads" in lines[1] and "torch threads 2" in lines[1]
+    assert lines[1].endswith("; glibc malloc thresholds set at import")
     one = report.fair_lines(
         {
             "pairs": 3,
@@ -515,7 +517,13 @@ def test_a_worker_imports_the_minicnn_its_pythonpath_names_even_from_a_checkout(
     env = dict(fair.thread_env(1), PYTHONPATH=str(other))
     w = fair.WorkerProcess("minicnn", 1, env=env)
     try:
-        assert w.request("info")["package"] == str(other / "minicnn")
+        info = w.request("info")
+        assert info["package"] == str(other / "minicnn")
+        # what its import of minicnn did to glibc's thresholds, as in this process
+        from minicnn import kernels
+        from minicnn.kernels import malloc
+
+        assert info["malloc"] == malloc.describe(kernels.FREED_MEMORY_KEPT)
     finally:
         w.close()
     w = fair.WorkerProcess("minicnn", 1)  # by default: this checkout's minicnn
