@@ -312,4 +312,7 @@ def _run(args):
 
 
 if __name__ == "__main__":
+    from .kernels import malloc
+
+    malloc.keep_freed_memory()  # this process is minicnn's own (kernels/malloc.py)
     sys.exit(main())

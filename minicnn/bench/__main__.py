@@ -287,4 +287,7 @@ def main(argv=None, prog=PROG):
 
 
 if __name__ == "__main__":
+    from ..kernels import malloc
+
+    malloc.keep_freed_memory()  # this process is minicnn's own (kernels/malloc.py)
     sys.exit(main(prog="python -m minicnn.bench"))

@@ -50,4 +50,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from ..kernels import malloc
+
+    malloc.keep_freed_memory()  # as the bench's workers (worker.serve_stdio), for both libraries
     main(sys.argv[1:])

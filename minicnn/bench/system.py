@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from .. import backend, kernels
+from .. import backend
 from ..kernels import malloc
 
 ALLOCATION = (
@@ -89,7 +89,7 @@ def environment(devices):
         "memory_gb": memory_gb(),
         "load_average": os.getloadavg(),
         "blas": blas_info(),
-        "allocation": ALLOCATION + "; " + malloc.describe(kernels.FREED_MEMORY_KEPT),
+        "allocation": ALLOCATION + "; " + malloc.describe(),
         "openblas_env": {
             k: os.environ.get(k)
             for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")

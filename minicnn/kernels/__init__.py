@@ -16,7 +16,8 @@
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
     numba_direct.py  the forward and weight gradient of single-channel images without
                   im2col's columns (in "auto")
-    malloc.py     glibc's malloc told at import to keep freed memory for the next step
+    malloc.py     glibc's malloc told to keep freed memory for the next step (by the
+                  command line and the bench's workers)
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
@@ -42,11 +43,7 @@ from .. import backend
 
 # NOTE: imported before this package's own names exist: neither may import from it
 # (``from . import get``) at import time.
-from . import im2col, kept_columns, malloc
-
-# once per process, before a first step allocates: the memory a step frees stays for the
-# next one instead of being page-faulted in again (malloc.py)
-FREED_MEMORY_KEPT = malloc.keep_freed_memory()
+from . import im2col, kept_columns
 
 # The interface: what an op may ask a kernel set for. Forward kernels are named
 # for the op, backward ones for the gradient they compute.

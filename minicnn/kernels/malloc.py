@@ -1,4 +1,4 @@
-"""glibc's malloc, told at import to keep the memory a training step frees for the next one.
+"""glibc's malloc, told to keep the memory a training step frees for the next one.
 
 A training step allocates its activations and gradients afresh and frees them by its end.
 glibc serves a request of M_MMAP_THRESHOLD bytes or more with a mapping of its own, which
@@ -19,6 +19,12 @@ variables MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864 would:
 under 32 MiB come from the heap, and up to 64 MiB freed at its top stay with the process.
 It changes nothing where either variable is set (the user's setting stands) or where the C
 library is not glibc.
+
+The processes minicnn runs itself call it: the command line (``python -m minicnn``) and the
+bench's workers, PyTorch's as well as minicnn's, so that both libraries are timed with the
+same allocator settings, as with the same threads. Importing minicnn does not: the
+allocator's settings are the process's, as Numba's thread count is. In a notebook or a
+script, call it first, or set the two variables.
 """
 
 import ctypes
@@ -38,22 +44,28 @@ def glibc() -> bool:
         return False
 
 
+kept = False  # whether keep_freed_memory set them in this process
+
+
 def keep_freed_memory() -> bool:
     """Set glibc's two thresholds as above; True where they were set."""
+    global kept
     if any(name in os.environ for name in VARIABLES) or not glibc():
         return False
     mallopt = ctypes.CDLL(None).mallopt
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     # mallopt returns 1 on success
-    return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+    kept = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+    return kept
 
 
-def describe(kept: bool) -> str:
+def describe() -> str:
     """One line for a benchmark record: what this process's malloc does with freed memory."""
     if kept:
         return (
-            f"glibc malloc thresholds set at import (kernels/malloc.py): mmap {MMAP_THRESHOLD >> 20} MiB, "
+            f"glibc malloc thresholds set (kernels/malloc.py): mmap {MMAP_THRESHOLD >> 20} MiB, "
             f"trim {TRIM_THRESHOLD >> 20} MiB"
         )
     set_here = {name: os.environ[name] for name in VARIABLES if name in os.environ}
-    return f"malloc thresholds not set by minicnn ({set_here or 'not glibc'})"
+    why = set_here or ("glibc's defaults" if glibc() else "not glibc")
+    return f"malloc thresholds not set by minicnn ({why})"

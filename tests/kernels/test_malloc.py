@@ -1,5 +1,6 @@
-"""Importing minicnn sets glibc's malloc thresholds so that memory a step frees serves the
-next step without page faults; a user's own MALLOC_* setting stands."""
+"""keep_freed_memory sets glibc's malloc thresholds so that memory a step frees serves the
+next step without page faults; minicnn's own processes (the command line, the bench's
+workers) call it, importing minicnn does not, and a user's own MALLOC_* setting stands."""
 
 import os
 import subprocess
@@ -15,10 +16,13 @@ from minicnn.kernels import malloc
 STEP_FAULTS = """
 import resource, sys
 import numpy as np
-if sys.argv[1] == "minicnn":
+if sys.argv[1] == "import":
     import minicnn
-    from minicnn import kernels
-    print(kernels.FREED_MEMORY_KEPT)
+    from minicnn.kernels import malloc
+    print(malloc.kept)
+elif sys.argv[1] == "keep":
+    from minicnn.kernels import malloc
+    print(malloc.keep_freed_memory())
 else:
     print(None)
 def faults():
@@ -50,12 +54,39 @@ def _run(library, **env):
 
 
 @needs_glibc
-def test_a_step_that_faults_at_glibcs_defaults_does_not_after_importing_minicnn():
+def test_a_step_that_faults_at_glibcs_defaults_does_not_once_freed_memory_is_kept():
     kept, faults_numpy = _run("numpy")
     assert faults_numpy > 4 * 200  # most of the four arrays' 293 pages each
-    kept, faults_minicnn = _run("minicnn")
+    kept, faults_kept = _run("keep")
     assert kept == "True"
-    assert faults_minicnn < 10
+    assert faults_kept < 10
+
+
+@needs_glibc
+def test_importing_minicnn_leaves_the_allocator_alone():
+    kept, faults = _run("import")
+    assert kept == "False"
+    assert faults > 4 * 200
+
+
+@needs_glibc
+@pytest.mark.parametrize("module", ["minicnn", "minicnn.bench"])
+def test_the_command_line_keeps_freed_memory(module):
+    """``python -m minicnn`` and ``python -m minicnn.bench`` set the thresholds before they run
+    (here with --help, which ends the command at once)."""
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['{module}', '--help']\n"
+        "try:\n"
+        f"    runpy.run_module('{module}', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "from minicnn.kernels import malloc\n"
+        "print(malloc.kept)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k not in malloc.VARIABLES}
+    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
+    assert out.stdout.split()[-1] == "True"
 
 
 @needs_glibc
@@ -63,22 +94,22 @@ def test_a_step_that_faults_at_glibcs_defaults_does_not_after_importing_minicnn(
 def test_a_users_malloc_variable_stands(variable):
     """With either variable set (here to glibc's starting values), minicnn sets nothing."""
     value = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}[variable]
-    kept, faults = _run("minicnn", **{variable: value})
+    kept, faults = _run("keep", **{variable: value})
     assert kept == "False"
     assert faults > 4 * 200
 
 
 def test_nothing_is_set_where_a_variable_is_set_or_the_library_is_not_glibc(monkeypatch):
+    monkeypatch.setattr(malloc, "kept", False)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
     assert malloc.keep_freed_memory() is False
-    assert "MALLOC_TRIM_THRESHOLD_" in malloc.describe(False)
+    assert "MALLOC_TRIM_THRESHOLD_" in malloc.describe()
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
     monkeypatch.setattr(malloc, "glibc", lambda: False)
     assert malloc.keep_freed_memory() is False
-    assert "not glibc" in malloc.describe(False)
+    assert "not glibc" in malloc.describe()
 
 
-def test_the_record_line_names_the_thresholds():
-    assert malloc.describe(True) == (
-        "glibc malloc thresholds set at import (kernels/malloc.py): mmap 32 MiB, trim 64 MiB"
-    )
+def test_the_record_line_names_the_thresholds(monkeypatch):
+    monkeypatch.setattr(malloc, "kept", True)
+    assert malloc.describe() == "glibc malloc thresholds set (kernels/malloc.py): mmap 32 MiB, trim 64 MiB"
