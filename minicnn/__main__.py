@@ -251,6 +251,9 @@ def _not_under_mpi(args):
 
 
 def main(argv=None):
+    from .kernels import malloc
+
+    malloc.keep_freed_memory()  # a command's process is minicnn's own (kernels/malloc.py)
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:
         from .bench.__main__ import main as bench_main
@@ -312,7 +315,4 @@ def _run(args):
 
 
 if __name__ == "__main__":
-    from .kernels import malloc
-
-    malloc.keep_freed_memory()  # this process is minicnn's own (kernels/malloc.py)
     sys.exit(main())

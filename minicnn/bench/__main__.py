@@ -266,6 +266,9 @@ def bench(opts):
 def main(argv=None, prog=PROG):
     """The command: one line and status 2 for bad arguments, 1 for a failure while running,
     130 for Ctrl-C; the traceback only with --debug."""
+    from ..kernels import malloc
+
+    malloc.keep_freed_memory()  # a command's process is minicnn's own (kernels/malloc.py)
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser(prog).parse_args(argv)
@@ -287,7 +290,4 @@ def main(argv=None, prog=PROG):
 
 
 if __name__ == "__main__":
-    from ..kernels import malloc
-
-    malloc.keep_freed_memory()  # this process is minicnn's own (kernels/malloc.py)
     sys.exit(main(prog="python -m minicnn.bench"))

@@ -75,7 +75,8 @@ def fair_lines(fair):
             else f"torch threads {w.get('threads')} (interop {w.get('interop_threads')}), "
             f"CPU capability {w.get('cpu_capability')}"
         )
-        lines.append(f"  {name} {w.get('version')}: {extra}; thread pools: {blas}; {w.get('malloc')}")
+        malloc = w.get("malloc", "malloc not recorded")
+        lines.append(f"  {name} {w.get('version')}: {extra}; thread pools: {blas}; {malloc}")
     return lines
 
 

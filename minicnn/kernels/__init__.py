@@ -83,9 +83,9 @@ OPTIONAL = ("conv2d_grads",)
 # share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
 # images at a time, as its forward, made no measurable gain on a ResNet-20 step.
 # The single-channel forward and weight gradient come first and send every other
-# convolution to the depthwise loops, which send theirs on: the forward to Winograd, the gradients to
-# numba_im2col (im2col.py's with jitted copies), so numba_im2col lends only its joint
-# gradients of "same" convolutions on large maps.
+# convolution to the depthwise loops, which send theirs on: the forward to Winograd,
+# the gradients to numba_im2col (im2col.py's with jitted copies), so numba_im2col
+# lends only its joint gradients of "same" convolutions on large maps.
 AUTO = {
     "numba_direct": ("conv2d_forward", "conv2d_weight_grad"),
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),

@@ -8,17 +8,16 @@ one page fault per 4 KiB page, each page zeroed by the kernel.
 
 glibc starts the first threshold at 128 KiB and raises it, with the second at twice it, only
 when free() unmaps a block larger than it: the thresholds then follow the largest block freed
-so far. So whether a net's steps take page faults depended on the order in which its
-buffers happened to be freed: LeNet-5 took none while one of its workspaces was regrown
-once, early on, and over a thousand a step once a change made that workspace smaller
-(benchmarks/README.md, "glibc's thresholds").
+so far. So whether a net's steps take page faults depends on what the process happened to
+free first: LeNet-5's took none while one of its workspaces was regrown once, early on, and
+took them again when it no longer was (benchmarks/README.md, "glibc's thresholds").
 
 ``keep_freed_memory`` sets both thresholds where glibc's own rule would take them after
 freeing a block of its largest mapped size (32 MiB on 64-bit systems), as the environment
 variables MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864 would: blocks
 under 32 MiB come from the heap, and up to 64 MiB freed at its top stay with the process.
-It changes nothing where either variable is set (the user's setting stands) or where the C
-library is not glibc.
+It changes nothing where either variable, or a malloc threshold in GLIBC_TUNABLES, is set
+(the user's setting stands), or where the C library is not glibc.
 
 The processes minicnn runs itself call it: the command line (``python -m minicnn``) and the
 bench's workers, PyTorch's as well as minicnn's, so that both libraries are timed with the
@@ -34,6 +33,7 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # the parameter numbers of glibc's 
 MMAP_THRESHOLD = 32 * 2**20  # glibc's ceiling for it on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX)
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # where glibc's own rule puts it beside that
 VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+TUNABLES = ("glibc.malloc.mmap_threshold", "glibc.malloc.trim_threshold")  # in GLIBC_TUNABLES
 
 
 def glibc() -> bool:
@@ -47,14 +47,23 @@ def glibc() -> bool:
 kept = False  # whether keep_freed_memory set them in this process
 
 
+def users_setting() -> dict[str, str]:
+    """The malloc thresholds this process's environment sets (the variables, or GLIBC_TUNABLES)."""
+    found = {name: os.environ[name] for name in VARIABLES if name in os.environ}
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if any(name in tunables for name in TUNABLES):
+        found["GLIBC_TUNABLES"] = tunables
+    return found
+
+
 def keep_freed_memory() -> bool:
-    """Set glibc's two thresholds as above; True where they were set."""
+    """Set glibc's two thresholds as above; True where both were set."""
     global kept
-    if any(name in os.environ for name in VARIABLES) or not glibc():
+    if users_setting() or not glibc():
         return False
     mallopt = ctypes.CDLL(None).mallopt
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    # mallopt returns 1 on success
+    # mallopt returns 1 on success; it refuses an mmap threshold over glibc's ceiling only
     kept = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
     return kept
 
@@ -66,6 +75,5 @@ def describe() -> str:
             f"glibc malloc thresholds set (kernels/malloc.py): mmap {MMAP_THRESHOLD >> 20} MiB, "
             f"trim {TRIM_THRESHOLD >> 20} MiB"
         )
-    set_here = {name: os.environ[name] for name in VARIABLES if name in os.environ}
-    why = set_here or ("glibc's defaults" if glibc() else "not glibc")
+    why = users_setting() or ("glibc's defaults" if glibc() else "not glibc")
     return f"malloc thresholds not set by minicnn ({why})"

@@ -86,13 +86,13 @@ def _maxpool2x2_fwd_py(x, y, argmax):
     """_maxpool_fwd_py for 2x2 windows at stride 2 without padding (LeNet's, VGG's), with the
     same results: the first maximum; a NaN wins, the first in the window.
 
-    The window's maximum first (NaN if the window holds one: a sum with a NaN in it is NaN),
-    then the first of its four cells that is that maximum, or is a NaN, taken last to first.
+    The window's maximum first, made NaN where the window holds one (the four cells' sum, a
+    NaN in x's own dtype), then the first of its four cells, in row order, that equals it or
+    is a NaN: its index and its own value (a -0.0 stays -0.0).
 
     NOTE: each choice is a select, not a branch. After a ReLU half the cells are zeros and
-    which cell wins a window is a coin toss, so a branch per cell was mispredicted often:
-    the branching loop took twice as long on LeNet-5's poolings (benchmarks/README.md,
-    "Max pooling on 2x2 tiles").
+    which cell wins a window is a coin toss, so a branch per cell was mispredicted often
+    (benchmarks/README.md, "Max pooling on 2x2 tiles").
     """
     P, OH, OW = y.shape
     W = x.shape[2]
@@ -107,7 +107,7 @@ def _maxpool2x2_fwd_py(x, y, argmax):
                 is_c, is_b, is_a = (c == best) | (c != c), (b == best) | (b != b), (a == best) | (a != a)
                 value = a if is_a else (b if is_b else (c if is_c else d))
                 where = 0 if is_a else (1 if is_b else (W if is_c else W + 1))
-                y[p, i, j] = value  # the cell itself: a -0.0 stays -0.0
+                y[p, i, j] = value
                 argmax[p, i, j] = 2 * i * W + 2 * j + where
 
 

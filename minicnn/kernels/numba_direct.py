@@ -39,8 +39,9 @@ cells that line up with gy[n, o] flattened. So for each kernel row u
     gW[:, 0, u, :] = sum_n  gy[n] @ S[n, :, u:u+OH, :]^T       (O x OH*OW) @ (OH*OW x KW)
 
 one GEMM per image (rows v of S[n] lie Hp*OW cells apart, a stride BLAS takes as it is),
-summed over the images. The first layer's input needs no gradient; its input gradient,
-where asked for, stays im2col's.
+summed over the images. The first layer's input needs no gradient. Where it does, the input
+gradient stays im2col's, and on "same" maps of 256 cells and more numba_im2col's joint kernel
+(conv2d_grads) takes both gradients, so this one is not called.
 
 Other convolutions go on to numba_depthwise.py (and from there to Winograd and im2col).
 """

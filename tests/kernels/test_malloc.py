@@ -41,10 +41,17 @@ print((faults() - before) / 10)
 needs_glibc = pytest.mark.skipif(not malloc.glibc(), reason="glibc's malloc only")
 
 
-def _run(library, **env):
-    environ = {k: v for k, v in os.environ.items() if k not in malloc.VARIABLES}
+def _clean_environ():
+    """This process's environment without the user's malloc settings."""
+    return {k: v for k, v in os.environ.items() if k not in malloc.VARIABLES + ("GLIBC_TUNABLES",)}
+
+
+def _run(mode, **env):
+    """(what the child printed of its thresholds, its faults a step); mode "numpy": NumPy alone,
+    "import": after importing minicnn, "keep": after keep_freed_memory()."""
+    environ = _clean_environ()
     out = subprocess.run(
-        [sys.executable, "-c", STEP_FAULTS, library],
+        [sys.executable, "-c", STEP_FAULTS, mode],
         env={**environ, **env},
         capture_output=True,
         text=True,
@@ -70,23 +77,41 @@ def test_importing_minicnn_leaves_the_allocator_alone():
 
 
 @needs_glibc
-@pytest.mark.parametrize("module", ["minicnn", "minicnn.bench"])
+@pytest.mark.parametrize("module", ["minicnn.__main__", "minicnn.bench.__main__"])
 def test_the_command_line_keeps_freed_memory(module):
-    """``python -m minicnn`` and ``python -m minicnn.bench`` set the thresholds before they run
-    (here with --help, which ends the command at once)."""
+    """The commands' main(), which both ``python -m`` and the installed ``minicnn`` script
+    run, sets the thresholds first (here with --help, which ends the command at once)."""
     code = (
-        "import runpy, sys\n"
-        f"sys.argv = ['{module}', '--help']\n"
-        "try:\n"
-        f"    runpy.run_module('{module}', run_name='__main__', alter_sys=True)\n"
-        "except SystemExit:\n"
-        "    pass\n"
+        f"from {module} import main\n"
+        "main(['--help'])\n"
         "from minicnn.kernels import malloc\n"
         "print(malloc.kept)\n"
     )
-    environ = {k: v for k, v in os.environ.items() if k not in malloc.VARIABLES}
-    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code], env=_clean_environ(), capture_output=True, text=True)
     assert out.stdout.split()[-1] == "True"
+
+
+@needs_glibc
+def test_a_bench_worker_keeps_freed_memory_whatever_its_library():
+    """serve_stdio, the loop of every bench worker (PyTorch's as well as minicnn's), sets the
+    thresholds before it serves: both libraries are timed with the same allocator settings."""
+    code = (
+        "import sys\n"
+        "from minicnn.bench import worker\n"
+        "from minicnn.kernels import malloc\n"
+        "worker.serve_stdio(object())  # no request comes: the loop ends at once\n"
+        "print(malloc.kept, file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_clean_environ(), input="", capture_output=True, text=True
+    )
+    assert out.stderr.split()[-1] == "True"
+
+
+@needs_glibc
+def test_a_malloc_tunable_stands():
+    kept, faults = _run("keep", GLIBC_TUNABLES="glibc.malloc.trim_threshold=131072")
+    assert kept == "False"
 
 
 @needs_glibc
@@ -101,6 +126,8 @@ def test_a_users_malloc_variable_stands(variable):
 
 def test_nothing_is_set_where_a_variable_is_set_or_the_library_is_not_glibc(monkeypatch):
     monkeypatch.setattr(malloc, "kept", False)
+    for name in malloc.VARIABLES + ("GLIBC_TUNABLES",):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
     assert malloc.keep_freed_memory() is False
     assert "MALLOC_TRIM_THRESHOLD_" in malloc.describe()

@@ -92,7 +92,9 @@ def test_gradcheck_through_conv2d():
     w = mc.tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True)
     b = mc.tensor(rng.standard_normal(3), requires_grad=True)
     with mc.use_kernels("auto"):
-        assert kernels.which("conv2d_weight_grad") == "minicnn.kernels.numba_depthwise.conv2d_weight_grad"
+        # numba_direct.py's weight gradient, which sends every convolution of more than one
+        # input channel here
+        assert kernels.which("conv2d_weight_grad") == "minicnn.kernels.numba_direct.conv2d_weight_grad"
         assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, groups=3), [x, w, b])
 
 
@@ -148,11 +150,12 @@ def test_other_convolutions_go_on_to_winograd_and_im2col():
 
 
 def test_auto_takes_the_depthwise_kernels():
-    """The gradients directly; the forward through numba_direct.py, which sends every
-    convolution of more than one input channel here."""
-    for name in ("conv2d_input_grad", "conv2d_weight_grad"):
-        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_depthwise.{name}"
-    assert kernels.get("auto").which("conv2d_forward") == "minicnn.kernels.numba_direct.conv2d_forward"
+    """The input gradient directly; the forward and the weight gradient through numba_direct.py,
+    which sends every convolution of more than one input channel here."""
+    auto = kernels.get("auto")
+    assert auto.which("conv2d_input_grad") == "minicnn.kernels.numba_depthwise.conv2d_input_grad"
+    for name in ("conv2d_forward", "conv2d_weight_grad"):
+        assert auto.which(name) == f"minicnn.kernels.numba_direct.{name}"
 
 
 def test_every_thread_count_gives_the_reference(monkeypatch):
