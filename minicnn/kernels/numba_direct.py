@@ -178,7 +178,7 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     N, O, OH, OW = gy.shape
     _, _, KH, KW = weight_shape
     Hp = x.shape[2] + 2 * padding[0]
-    # the shared column workspace: a fresh 1 MB array each step was page-faulted in anew
+    # the shared column workspace: a fresh array each step would be page-faulted in anew
     shifted = workspace("cols", (N, KW, Hp, OW), gy.dtype, np)
     with _cores_shared_with_blas():
         _shifted(np.ascontiguousarray(x), padding[0], padding[1], shifted)
