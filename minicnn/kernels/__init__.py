@@ -76,8 +76,8 @@ OPTIONAL = ("conv2d_grads",)
 # comes from the xp tier. Each entry beat the xp code, alone (benchmarks/kernels.py) or
 # on whole training steps (A/Bs, each side in its own process); the figures are in
 # benchmarks/README.md. A module whose package is missing is skipped.
-# NOTE: max-pool's backward stays in the xp tier: the jitted scatter did not beat
-# its add.at. Both read the same argmax (h*W + w), so forward and backward mix.
+# Max-pool's forward and backward read and write the same argmax (h*W + w), so a
+# kernel of one tier and its pair of another mix.
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
 # to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
@@ -93,6 +93,7 @@ AUTO = {
     "numba_im2col": ("conv2d_grads",),
     "numba_cpu": (
         "max_pool2d_forward",
+        "max_pool2d_input_grad",
         "lrn_forward",
         "lrn_input_grad",
         "batch_norm_stats",

@@ -29,7 +29,8 @@ def test_which_names_the_function_of_the_current_tier():
 def test_which_follows_the_auto_table():
     with mc.use_kernels("auto"):
         assert kernels.which("max_pool2d_forward") == "minicnn.kernels.numba_cpu.max_pool2d_forward"
-        assert kernels.which("max_pool2d_input_grad") == "minicnn.kernels.xp_pool.max_pool2d_input_grad"
+        assert kernels.which("max_pool2d_input_grad") == "minicnn.kernels.numba_cpu.max_pool2d_input_grad"
+        assert kernels.which("avg_pool2d_forward") == "minicnn.kernels.xp_pool.avg_pool2d_forward"
     with mc.use_kernels("numba"):
         assert kernels.which("max_pool2d_input_grad") == "minicnn.kernels.numba_cpu.max_pool2d_input_grad"
         assert kernels.which("conv2d_weight_grad") == "minicnn.kernels.numba_im2col.conv2d_weight_grad"
