@@ -17,6 +17,7 @@ summary as JSON with --out.
 
 With --extend the module keeps what "auto" already takes from it on both sides, and
 side A takes the kernels named by --only as well: the A/B of lending one more kernel.
+For a kernel "auto" already takes, side B goes without it: the A/B of keeping it.
 """
 
 import argparse
