@@ -77,7 +77,7 @@ OPTIONAL = ("conv2d_grads",)
 # on whole training steps (A/Bs, each side in its own process); the figures are in
 # benchmarks/README.md. A module whose package is missing is skipped.
 # Max-pool's forward writes, and its backward reads, the argmax in one layout (h*W + w),
-# so the two may come from different tiers (the cuda tier's do).
+# so the two may come from different modules (the cuda tier's do).
 # Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
 # to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
 # share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
