@@ -13,6 +13,7 @@ import contextlib
 
 from .. import functional as F
 from .. import nn
+from ..kernels import cublas_direct, gemm
 
 # layers that draw random numbers on the host each step: a graph would replay one draw
 RANDOM_LAYERS = (nn.Dropout, nn.DropConnect, nn.DropConnectLinear, nn.RReLU)
@@ -55,12 +56,14 @@ def capture(step, cp, warmup=3):
     compile every kernel and fill that pool (CuPy keeps freed blocks per stream). A
     capture records launches without running them. If the step does something a capture
     cannot hold (it waits for the device), the capture is ended and the step's own error
-    raised.
+    raised. The GEMMs of the warm-up and captured steps go to cuBLAS directly
+    (kernels/gemm.py), whose handle and workspace are made here, before the capture.
     """
     cp.cuda.get_current_stream().synchronize()  # the inputs, copied there, are on the device
+    cublas_direct.prepare(cp)
     stream = cp.cuda.Stream(non_blocking=True)
     pool = cp.cuda.MemoryPool()
-    with cp.cuda.using_allocator(pool.malloc), stream:
+    with cp.cuda.using_allocator(pool.malloc), stream, gemm.direct():
         for _ in range(warmup):
             step()
         stream.synchronize()

@@ -115,6 +115,10 @@ class Worker:
         from ..kernels import malloc
         from . import system
 
+        if self.library == "minicnn":
+            from .. import backend, kernels
+
+            kernels.get(backend.kernel_tier())  # BLAS's threads as minicnn sets them (kernels/threads.py)
         out = {
             "library": self.library,
             "pid": os.getpid(),

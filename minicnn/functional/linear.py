@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kernels.gemm import matmul
 from ..tensor import Function, Tensor
 from .checks import check_float, check_same_dtype
 
@@ -9,22 +10,23 @@ from .checks import check_float, check_same_dtype
 class Linear(Function):
     """y = x W^T + b.   gx = gy W,  gW = gy^T x,  gb = sum of gy over the batch.
 
-    Shapes: x (N, in) or (..., in), W (out, in) as PyTorch, b (out,).
+    Shapes: x (N, in) or (..., in), W (out, in) as PyTorch, b (out,). The products go
+    through kernels/gemm.py, which a CUDA graph's capture can record.
     """
 
     def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
-        y = x @ weight.T
+        y = matmul(x, weight.T)
         if bias is not None:
             y += bias
         return y
 
     def backward(self, gy):
         x, w = self.x, self.weight
-        gx = gy @ w if self.needs_grad[0] else None
+        gx = matmul(gy, w) if self.needs_grad[0] else None
         gw = gb = None
         if self.needs_grad[1]:
-            gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+            gw = matmul(gy.reshape(-1, gy.shape[-1]).T, x.reshape(-1, x.shape[-1]))
         if self.needs_grad[2]:
             gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
         return gx, gw, gb

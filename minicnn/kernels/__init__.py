@@ -204,6 +204,10 @@ def get(tier: str) -> KernelSet:
             get("numpy") if tier == "auto" and len(chain) == len(TIERS["numpy"]) else KernelSet(tier, chain)
         )
         _sets[tier] = found
+        # once, after the kernels' modules loaded theirs (Numba loads SciPy's BLAS)
+        from . import threads
+
+        threads.share_cores_with_blas()
     return found
 
 

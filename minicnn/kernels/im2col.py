@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from .. import backend
 from ..backend import Array, Pair, Shape
-from . import by_images, kept_columns, strided, threads
+from . import by_images, gemm, kept_columns, strided, threads
 from .sizes import conv_out_size
 from .workspaces import handed_out, new_or_workspace, padded, workspace
 
@@ -107,9 +107,9 @@ def _per_group(a, b, out=None):
     if out is None:
         out = xp.empty((a.shape[0], a.shape[1], b.shape[2]), dtype=a.dtype)
     if a.shape[0] > 1 and backend.is_cupy_array(a):
-        return xp.matmul(a, b, out=out)
+        return gemm.matmul(a, b, out=out)
     for g in range(a.shape[0]):
-        xp.matmul(a[g], b[g], out=out[g])
+        gemm.matmul(a[g], b[g], out=out[g])
     return out
 
 

@@ -11,6 +11,14 @@ the BLAS and Numba threads), else half the cores this process may run on, as the
 loops take by default (numba_cpu._cores_shared_with_blas); on 2 cores that is one, and
 every call runs whole on the calling thread. Arrays under ``MIN_BYTES`` never split:
 handing work to another thread costs more than such a copy.
+
+BLAS keeps the other half (``share_cores_with_blas``, once, when minicnn first computes):
+its pool, all the cores by default, is cut to half where it has more than 2 threads.
+Every pool's idle threads spin for a while before they sleep, so pools that together
+ask for more threads than there are cores take turns on cores the others still spin on;
+on 16 cores that made a ResNet-20 step several times slower (benchmarks/thread_settings.py,
+benchmarks/README.md). On 2 cores BLAS keeps both: one GEMM thread was slower there.
+``MINICNN_BLAS_THREADS`` sets BLAS's threads instead.
 """
 
 import os
@@ -18,6 +26,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
+
+from .. import backend
 
 MIN_BYTES = 1 << 20
 
@@ -30,15 +40,57 @@ def count() -> int:
     """The threads a split uses: MINICNN_COPY_THREADS, else half the usable cores (at least 1)."""
     text = os.environ.get("MINICNN_COPY_THREADS")
     if text is not None:
-        try:
-            n = int(text)
-        except ValueError:
-            raise ValueError(f"MINICNN_COPY_THREADS: expected a whole number, got {text!r}") from None
-        if n < 1:
-            raise ValueError(f"MINICNN_COPY_THREADS: expected at least 1, got {n}")
-        return n
+        return _whole_number("MINICNN_COPY_THREADS", text)
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, (usable or 2) // 2)
+
+
+def _whole_number(name, text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise ValueError(f"{name}: expected at least 1, got {n}")
+    return n
+
+
+def blas_threads(pool: int) -> int:
+    """The threads BLAS is given, its pool having ``pool``: MINICNN_BLAS_THREADS if set, else
+    half the pool where it has more than 2, else the pool as it is."""
+    text = os.environ.get("MINICNN_BLAS_THREADS")
+    if text is not None:
+        return _whole_number("MINICNN_BLAS_THREADS", text)
+    return pool // 2 if pool > 2 else pool
+
+
+_shared = False
+
+
+def share_cores_with_blas() -> None:
+    """Once per process: BLAS's pool set to ``blas_threads`` of it (through threadpoolctl).
+
+    Without threadpoolctl, where BLAS may have more than 2 threads, it says once what
+    installing it would give.
+    """
+    global _shared
+    if _shared:
+        return
+    _shared = True
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        if (os.cpu_count() or 1) > 2:
+            backend.say_once(
+                "threadpoolctl",
+                "minicnn: BLAS keeps a thread on every core beside the Numba loops and copies, which "
+                'slows a step on many cores; pip install -e ".[numba]" (threadpoolctl) lets minicnn '
+                "give BLAS half of them",
+            )
+        return
+    pools = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
+    if pools and blas_threads(max(pools)) != max(pools):
+        threadpool_limits(limits=blas_threads(max(pools)), user_api="blas")  # every BLAS loaded
 
 
 def _executor(workers):

@@ -75,7 +75,7 @@ def test_every_bench_command_of_the_script_passes_the_benchs_option_checks(gpu_a
     assert fixed[:2] == ["--compare", "torch"] and "--overwrite" in fixed
     calls = _calls("bench")
     # as many as the script has: one this parsing stops finding fails here, and one added is parsed
-    assert len(calls) == 7
+    assert len(calls) == 8
     for seconds, name, *flags in calls:
         assert int(seconds) > 0
         # the --out and --name values are shell variables: here a folder and the call's name

@@ -9,6 +9,8 @@ import os
 import numpy as np
 import pytest
 
+from minicnn.kernels import gemm
+
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "gpu_step.py")
 
 
@@ -108,6 +110,19 @@ class _FakeCuPy:
         )
 
 
+@pytest.fixture(autouse=True)
+def cublas_prepared(monkeypatch):
+    """cublas_direct.prepare records its calls here instead of opening cuBLAS; each call notes
+    whether a capture was under way."""
+    from minicnn.kernels import cublas_direct
+
+    calls = []
+    monkeypatch.setattr(
+        cublas_direct, "prepare", lambda cp: calls.append(any(s.recording is not None for s in cp.streams))
+    )
+    return calls
+
+
 def _sgd_problem(cp, fail_in_capture=False, seed=0, warmup=0):
     """A step of SGD with momentum on fixed data, in place, that a capture records."""
     rng = np.random.default_rng(seed)
@@ -124,8 +139,9 @@ def _sgd_problem(cp, fail_in_capture=False, seed=0, warmup=0):
     def step():
         stream = cp.streams[-1]
         if stream.recording is not None or len(ran) < warmup:
-            # warm-up and capture run on the graph's stream and pool
-            assert cp.on_graph_stream_and_pool()
+            # warm-up and capture run on the graph's stream and pool, their products by
+            # cuBLAS called directly (kernels/gemm.py)
+            assert cp.on_graph_stream_and_pool() and gemm._direct
         if stream.recording is not None:
             if fail_in_capture:
                 stream.invalidated = True
@@ -137,7 +153,7 @@ def _sgd_problem(cp, fail_in_capture=False, seed=0, warmup=0):
     return step, lambda: [w, buf], ran
 
 
-def test_replays_and_ordinary_steps_start_alike_and_agree():
+def test_replays_and_ordinary_steps_start_alike_and_agree(cublas_prepared):
     gpu_step, cp = _gpu_step(), _FakeCuPy()
     step, state, ran = _sgd_problem(cp, seed=60, warmup=2)
     out = gpu_step.graph_replay(cp, step, state, steps=4, warmup=2)
@@ -146,6 +162,7 @@ def test_replays_and_ordinary_steps_start_alike_and_agree():
     # warm-up, one untimed launch, replays, ordinary steps: the capture itself ran nothing
     assert len(ran) == 2 + 1 + 4 + 4
     assert cp.streams[-1].captures == 1
+    assert cublas_prepared == [False], "cuBLAS's handle is made once, before the capture"
 
 
 def test_replays_that_do_other_work_than_the_steps_disagree(monkeypatch):

@@ -1,5 +1,7 @@
 """kernels/threads.py: copies and elementwise passes split over threads equal the whole call."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -259,3 +261,76 @@ def test_every_split_copy_of_the_convolutions_equals_the_whole(monkeypatch, w_sh
     monkeypatch.setattr(threads, "MIN_BYTES", 0)
     for a, c in zip(whole, run()):
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("pool, wanted", [(1, 1), (2, 2), (3, 1), (8, 4), (16, 8)])
+def test_blas_keeps_half_its_pool_where_it_has_more_than_two(monkeypatch, pool, wanted):
+    monkeypatch.delenv("MINICNN_BLAS_THREADS", raising=False)
+    assert threads.blas_threads(pool) == wanted
+
+
+def test_minicnn_blas_threads_is_obeyed_and_checked(monkeypatch):
+    monkeypatch.setenv("MINICNN_BLAS_THREADS", "16")
+    assert threads.blas_threads(16) == 16
+    monkeypatch.setenv("MINICNN_BLAS_THREADS", "0")
+    with pytest.raises(ValueError, match="MINICNN_BLAS_THREADS: expected at least 1, got 0"):
+        threads.blas_threads(16)
+
+
+def _fake_threadpoolctl(monkeypatch, pools):
+    """threadpoolctl with BLAS pools of the given sizes; returns the limits set, in order."""
+    import sys
+    import types
+
+    limits_set = []
+    fake = types.ModuleType("threadpoolctl")
+    fake.threadpool_info = lambda: (
+        [{"user_api": "blas", "num_threads": n} for n in pools] + [{"user_api": "openmp", "num_threads": 64}]
+    )
+    fake.threadpool_limits = lambda limits=None, user_api=None: limits_set.append((limits, user_api))
+    monkeypatch.setitem(sys.modules, "threadpoolctl", fake)
+    monkeypatch.setattr(threads, "_shared", False)
+    monkeypatch.delenv("MINICNN_BLAS_THREADS", raising=False)
+    return limits_set
+
+
+def test_sharing_cores_cuts_every_blas_pool_to_half_once(monkeypatch):
+    limits = _fake_threadpoolctl(monkeypatch, [16, 4])
+    threads.share_cores_with_blas()
+    threads.share_cores_with_blas()
+    assert limits == [(8, "blas")]
+
+
+def test_sharing_cores_leaves_a_pool_of_two_alone(monkeypatch):
+    limits = _fake_threadpoolctl(monkeypatch, [2])
+    threads.share_cores_with_blas()
+    assert limits == []
+
+
+def test_without_threadpoolctl_on_many_cores_it_says_once_what_the_extra_gives(monkeypatch):
+    import sys
+
+    from minicnn import backend
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails
+    monkeypatch.setattr(threads, "_shared", False)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(backend, "_said", set())
+    with pytest.warns(backend.MissingExtraWarning, match="threadpoolctl"):
+        threads.share_cores_with_blas()
+    monkeypatch.setattr(threads, "_shared", False)  # asked again: said already, not again
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        threads.share_cores_with_blas()
+    assert caught == []
+
+
+def test_the_first_kernel_lookup_shares_the_cores(monkeypatch):
+    from minicnn import kernels
+
+    calls = []
+    monkeypatch.setattr(threads, "share_cores_with_blas", lambda: calls.append(1))
+    monkeypatch.setattr(kernels, "_sets", {})
+    kernels.get("numpy")
+    kernels.get("numpy")
+    assert calls == [1]

@@ -1,0 +1,47 @@
+"""Matrix products: ``xp.matmul``, save on CuPy while a CUDA graph is being recorded.
+
+CuPy refuses to call cuBLAS while its stream is captured into a graph ("calling cuBLAS
+API during stream capture is currently unsupported"), and a training step without its
+GEMMs is no step. So while a capture is under way, and inside ``direct()`` (a capture's
+warm-up steps, which must allocate as the captured step does: bench/graph.py), the
+products go to cublas_direct.py: cuBLAS called through ctypes, with a handle and a
+workspace of its own, made before the capture began. Everywhere else this is
+``xp.matmul`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .. import backend
+
+_direct = 0  # the depth of direct() blocks
+
+
+def matmul(a: Any, b: Any, out: Any = None) -> Any:
+    """a @ b, written into ``out`` when given; on CuPy inside ``direct()`` or a capture, for
+    2-D or 3-D arrays (a 3-D side is a batch of matrices) by cublas_direct.py."""
+    if backend.is_cupy_array(a) and (_direct or capturing()):
+        from . import cublas_direct
+
+        return cublas_direct.matmul(a, b, out)
+    xp = backend.xp_of(a)
+    return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+
+
+@contextmanager
+def direct() -> Iterator[None]:
+    """Within the block, CuPy's products go to cublas_direct.py as during a capture."""
+    global _direct
+    _direct += 1
+    try:
+        yield
+    finally:
+        _direct -= 1
+
+
+def capturing() -> bool:
+    """Whether CuPy's current stream is being captured into a CUDA graph."""
+    return bool(backend.cupy().cuda.get_current_stream().is_capturing())
