@@ -51,6 +51,7 @@ def main(argv=None):
         raise SystemExit("ab_env.py: give --model or --layer")
     build = fair.case_of(a)
     case, mode = build["case"], build["mode"]
+    fair.end_workers_on_sigterm()
     envs = {
         side: dict(fair.thread_env(a.threads), **parse_assignments(text))
         for side, text in (("a", a.a), ("b", a.b))

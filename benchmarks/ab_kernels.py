@@ -77,6 +77,7 @@ def main():
         return child(a.kernel, a.child, a.threads, [n for n in a.only.split(",") if n], a.extend)
     build = fair.case_of(a)
     case, mode = build["case"], build["mode"]
+    fair.end_workers_on_sigterm()
     here = os.path.dirname(os.path.abspath(__file__))
     env = fair.thread_env(a.threads)
     if a.numba_threads:

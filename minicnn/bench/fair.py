@@ -23,6 +23,7 @@ one round's machine state moved the comparison; each pair's own ratio is kept to
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,26 @@ class WorkerError(RuntimeError):
     pass
 
 
+_live: set = set()  # the workers started and not yet closed
+
+
+def end_workers_on_sigterm():
+    """On SIGTERM (``timeout``, a job scheduler), kill every live worker, then exit with status 143.
+
+    NOTE: the workers run in sessions of their own, so the signal reaches only the
+    coordinator, and Python's default action ends it without its ``finally`` blocks: a
+    worker in the middle of a timed call would run on, on the cores the next measurement
+    is given, until it found no one to answer.
+    """
+
+    def end(signum, frame):
+        for worker in list(_live):
+            worker.proc.kill()
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, end)
+
+
 class WorkerProcess:
     """The coordinator's handle on one worker: a request is one JSON line out, one back."""
 
@@ -91,6 +112,7 @@ class WorkerProcess:
             start_new_session=True,
             cwd=self._cwd.name,
         )
+        _live.add(self)
 
     def request(self, cmd, **msg):
         self.proc.stdin.write(json.dumps(dict(msg, cmd=cmd)) + "\n")
@@ -109,6 +131,7 @@ class WorkerProcess:
         return out["times"]
 
     def close(self):
+        _live.discard(self)
         if self.proc.poll() is None:
             try:
                 self.request("quit")

@@ -543,3 +543,41 @@ def test_ab_env_makes_a_relative_pythonpath_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     got = ab_env.parse_assignments(f"PYTHONPATH=old{os.pathsep}/abs/new OMP_WAIT_POLICY=passive")
     assert got == {"PYTHONPATH": f"{tmp_path / 'old'}{os.pathsep}/abs/new", "OMP_WAIT_POLICY": "passive"}
+
+
+def test_sigterm_to_the_coordinator_kills_a_worker_in_the_middle_of_a_call(tmp_path):
+    """``timeout`` ends a bench with SIGTERM: its workers, in sessions of their own, must not run
+    on into the next measurement."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    coordinator = textwrap.dedent(
+        """
+        import sys
+        from minicnn.bench import fair
+        busy = [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(120)"]
+        worker = fair.WorkerProcess("minicnn", 1, command=busy)
+        fair.end_workers_on_sigterm()
+        print(worker.proc.pid, flush=True)
+        worker.request("time", calls=1)  # the worker never answers
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", coordinator], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(proc.stdout.readline())
+    time.sleep(0.5)  # the coordinator waits in request()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{worker_pid}/stat") as f:
+                if f.read().split(") ")[1][0] == "Z":  # a zombie: ended, not yet reaped
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the worker {worker_pid} still runs after its coordinator ended")

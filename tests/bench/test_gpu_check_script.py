@@ -1,8 +1,9 @@
 """benchmarks/gpu_check.sh runs rarely, on a GPU machine, in one go: a flag that a command no
-longer takes would lose that run. Each bench, A/B and capture command the script runs is
-parsed here, on the CPU, by the same option checks, the GPU, Numba and PyTorch stood in for."""
+longer takes would lose that run. Each bench, thread-settings and capture command the script
+runs is parsed here, on the CPU, by the same option checks, the GPU, Numba and PyTorch stood in for."""
 
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -75,7 +76,7 @@ def test_every_bench_command_of_the_script_passes_the_benchs_option_checks(gpu_a
     assert fixed[:2] == ["--compare", "torch"] and "--overwrite" in fixed
     calls = _calls("bench")
     # as many as the script has: one this parsing stops finding fails here, and one added is parsed
-    assert len(calls) == 8
+    assert len(calls) == 7
     for seconds, name, *flags in calls:
         assert int(seconds) > 0
         # the --out and --name values are shell variables: here a folder and the call's name
@@ -88,15 +89,12 @@ def test_every_bench_command_of_the_script_passes_the_benchs_option_checks(gpu_a
             assert opts["threads"] == int(CORES), name
 
 
-def test_every_ab_command_of_the_script_passes_its_parser():
-    ab_env = _module("ab_env")
-    fixed = [w for w in _fixed_flags("ab", "python benchmarks/ab_env.py") if w != "--out"]
-    calls = _calls("ab")
-    assert len(calls) == 2
-    for out, *flags in calls:
-        a = ab_env.parser().parse_args(fixed + flags + ["--out", out])
-        assert a.model == "resnet20" and a.threads == int(CORES) and a.a
-        ab_env.parse_assignments(a.a)  # each word NAME=VALUE
+def test_the_step_limits_add_up_to_under_ten_minutes():
+    """The script runs in one call of at most 10 minutes on the device machine."""
+    text = _script()
+    limits = [int(n) for n in re.findall(r"(?:^|\s)(?:bench|timeout) (\d+) ", text, re.M)]
+    assert len(limits) >= len(_calls("bench")) + 3  # the benches, the tests, the threads and the capture
+    assert sum(limits) < 600, limits
 
 
 def test_the_scripts_capture_and_test_commands_name_what_exists():
@@ -104,8 +102,47 @@ def test_the_scripts_capture_and_test_commands_name_what_exists():
     (step,) = re.findall(r"python benchmarks/gpu_step\.py (.*?) 2>&1", text)
     args = _module("gpu_step").parser().parse_args(shlex.split(step.replace('"$OUT', '"out')))
     assert args.model == "resnet20" and args.out == "out/gpu-step.json"
+    (settings,) = re.findall(r"python benchmarks/thread_settings\.py (.*?) 2>&1", text)
+    words = shlex.split(settings.replace('"$OUT', '"out'))
+    assert words[words.index("--threads") + 1] == CORES and "--out" in words
     (tests,) = re.findall(r"python -m pytest (.*?) -m gpu", text)
     for path in tests.split():
         assert os.path.exists(os.path.join(ROOT, path)), path
     with open(os.path.join(ROOT, "setup.cfg")) as f:
         assert re.search(r"^\s+gpu: ", f.read(), re.M), "the gpu marker is registered"
+
+
+def _result(folder, name, **row):
+    with open(os.path.join(folder, name + ".json"), "w") as f:
+        json.dump({"models": [row]}, f)
+
+
+def test_the_targets_are_read_off_the_result_files_and_written_as_json(tmp_path, capsys):
+    targets = _module("gpu_targets")
+    _result(tmp_path, "cuda-resnet20-b256", train_images_per_s=6000.0, torch_train_images_per_s=20000.0)
+    _result(tmp_path, "cpu-resnet20-b256", train_images_per_s=200.0)
+    _result(tmp_path, "cuda-mobilenet-graph", train_images_per_s=20000.0, torch_train_images_per_s=6000.0)
+    _result(tmp_path, "cpu-all-cores-resnet20", ratio_train=1.5)
+    out = tmp_path / "gpu.json"
+    assert targets.main([str(tmp_path), "--json", str(out)]) == 1  # not every target passes
+    rows = {r["what"].split(":")[0]: r for r in json.loads(out.read_text())["targets"]}
+    by_file = {tuple(r["files"]): r for r in rows.values()}
+    assert by_file[("cuda-resnet20-b256.json", "cpu-resnet20-b256.json")]["ratio"] == 30.0
+    assert by_file[("cuda-resnet20-b256.json", "cpu-resnet20-b256.json")]["verdict"] == "PASS"
+    op_by_op = [r for r in rows.values() if r["files"] == ["cuda-resnet20-b256.json"]][0]
+    assert op_by_op["ratio"] == 0.3 and op_by_op["verdict"] == "FAIL"
+    assert by_file[("cuda-mobilenet-graph.json",)]["verdict"] == "PASS"
+    assert by_file[("cuda-mobilenet.json",)]["verdict"] == "MISSING"  # no such file
+    assert by_file[("cpu-all-cores-resnet20.json",)]["ratio"] == 1.5
+    assert by_file[("cpu-all-cores-resnet20.json",)]["verdict"] == "PASS"  # a time ratio: at most 2
+    printed = capsys.readouterr().out
+    assert "MISSING (its step failed or ran past its limit" in printed and printed.count("\n") == len(rows)
+
+
+def test_every_target_met_is_status_0(tmp_path):
+    targets = _module("gpu_targets")
+    for name in ("cuda-resnet20-b256", "cuda-resnet20-b256-graph", "cuda-mobilenet", "cuda-mobilenet-graph"):
+        _result(tmp_path, name, train_images_per_s=2.0, torch_train_images_per_s=1.0)
+    _result(tmp_path, "cpu-resnet20-b256", train_images_per_s=0.1)
+    _result(tmp_path, "cpu-all-cores-resnet20", ratio_train=2.0)
+    assert targets.main([str(tmp_path)]) == 0
