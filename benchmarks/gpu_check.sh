@@ -26,7 +26,7 @@
 # 5. checks the targets (benchmarks/gpu_targets.py, gpu_targets.txt and gpu.json).
 # A step that fails or runs past its limit makes the script exit 1; its result file is
 # removed before it starts, so none from an earlier run is read as its own.
-# Each step has its own time limit; together they come to under 10 minutes.
+# Every command has its own time limit; together they come to under 10 minutes.
 set -u
 # want NAME: whether step NAME runs (all of them when the script is given no names)
 STEPS=" $* "
@@ -44,13 +44,13 @@ step() { echo "== $*" | tee -a "$LOG"; }
 status=0
 
 step "machine"
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true
-  python -c "import cupy, numpy, numba, torch; print('cupy', cupy.__version__, 'numpy', numpy.__version__, \
+{ timeout 5 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true
+  timeout 20 python -c "import cupy, numpy, numba, torch; print('cupy', cupy.__version__, 'numpy', numpy.__version__, \
 'numba', numba.__version__, 'torch', torch.__version__, 'torch cuda', torch.cuda.is_available())" 2>&1
 } | tee -a "$LOG"
 
 step "install the working tree"
-pip install --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 \
+timeout 30 pip install --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 \
     || echo "pip install failed; the tree is imported through PYTHONPATH" | tee -a "$LOG"
 # the scripts under benchmarks/ import the tree from here, however pip installed it
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
@@ -75,56 +75,56 @@ bench() {
 }
 if want cuda-b256; then
 step "bench: ResNet-20 training, batch 256, cuda"
-bench 40 cuda-resnet20-b256 --device cuda --layers none --models resnet20 --batch-size 256 \
+bench 35 cuda-resnet20-b256 --device cuda --layers none --models resnet20 --batch-size 256 \
       --repeats 5 --pairs 1
 fi
 if want cuda-graph; then
 step "bench: ResNet-20 training, batch 256, cuda, minicnn's step replayed as a CUDA graph"
-bench 40 cuda-resnet20-b256-graph --device cuda --layers none --models resnet20 --batch-size 256 \
+bench 35 cuda-resnet20-b256-graph --device cuda --layers none --models resnet20 --batch-size 256 \
       --repeats 5 --pairs 1 --modes train --cuda-graph --no-memory
 fi
 if want cpu-b256; then
 step "bench: ResNet-20 training, batch 256, cpu"
-bench 70 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
+bench 60 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
       --modes train --rounds 3 --repeats 2 --pairs 1 --no-memory
 fi
 if want cuda-mobilenet; then
 step "bench: MobileNet v1 training, batch 64, cuda"
-bench 45 cuda-mobilenet --device cuda --layers none --models mobilenet_v1 --modes train \
+bench 40 cuda-mobilenet --device cuda --layers none --models mobilenet_v1 --modes train \
       --pairs 1 --no-memory
 fi
 if want cuda-mobilenet-graph; then
 step "bench: MobileNet v1 training, batch 64, cuda, minicnn's step replayed as a CUDA graph"
-bench 45 cuda-mobilenet-graph --device cuda --layers none --models mobilenet_v1 --modes train \
+bench 40 cuda-mobilenet-graph --device cuda --layers none --models mobilenet_v1 --modes train \
       --pairs 1 --cuda-graph --no-memory
 fi
 if want cpu-all-cores; then
 step "bench: ResNet-20 training, batch 64, cpu, every core"
-bench 70 cpu-all-cores-resnet20 --device cpu --layers none --models resnet20 --modes train \
+bench 60 cpu-all-cores-resnet20 --device cpu --layers none --models resnet20 --modes train \
       --threads "$(nproc)" --pairs 2 --rounds 3 --repeats 3 --no-memory
 fi
 if want threads; then
 step "ResNet-20 training, batch 64, cpu, every core: thread settings, kernel by kernel"
 rm -f "$OUT/cpu-thread-settings.json"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 80 python benchmarks/thread_settings.py \
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 70 python benchmarks/thread_settings.py \
     --threads "$(nproc)" --rounds 1 --steps 3 --timeout 40 --out "$OUT/cpu-thread-settings.json" 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if want gpu-step; then
 step "ResNet-20 step, batch 256, cuda: device or Python"
 rm -f "$OUT/gpu-step.json"
-timeout 50 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG"
+timeout 40 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1  # a failed capture, or replays that disagree
 fi
 if want cuda-all; then
 step "bench: layers and models, cuda"
-bench 45 cuda --device cuda --layers conv3x3_64 --models lenet5,resnet20,vgg11_bn_cifar \
+bench 35 cuda --device cuda --layers conv3x3_64 --models lenet5,resnet20,vgg11_bn_cifar \
       --modes forward_backward,train --repeats 5 --pairs 1 --no-memory
 fi
 if want nccl; then
 step "NCCL all-reduce"
-gpus=$(python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)
-if [ "$gpus" -ge 2 ] && python -c "import mpi4py" 2>/dev/null; then
+gpus=$(timeout 5 python -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 0)
+if [ "$gpus" -ge 2 ] && timeout 5 python -c "import mpi4py" 2>/dev/null; then
     timeout 20 mpiexec -n 2 python -c "
 import cupy
 from minicnn import distributed as dist
@@ -142,6 +142,6 @@ fi
 fi
 step "GPU targets"
 rm -f "$OUT/gpu.json"
-python benchmarks/gpu_targets.py "$OUT" --json "$OUT/gpu.json" 2>&1 | tee "$OUT/gpu_targets.txt" | tee -a "$LOG"
+timeout 5 python benchmarks/gpu_targets.py "$OUT" --json "$OUT/gpu.json" 2>&1 | tee "$OUT/gpu_targets.txt" | tee -a "$LOG"
 step "done (status $status); results in $OUT"
 exit $status

@@ -17,6 +17,7 @@ script prints each one's median step and where its time went.
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -82,11 +83,11 @@ def child(model, batch, steps, tier):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--model", default="resnet20")
+    p.add_argument("--model", default="resnet20", help="a model of the bench (minicnn.bench.cases.MODELS)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--steps", type=int, default=4)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--tier", default="auto")
+    p.add_argument("--tier", default="auto", help="the kernel tier (mc.use_kernels)")
     p.add_argument("--only", help="comma-separated names of SETTINGS (default: all)")
     p.add_argument("--timeout", type=float, default=120, help="seconds a process may take")
     p.add_argument("--out", help="also write the figures to this JSON file")
@@ -96,12 +97,15 @@ def main(argv=None):
         child(a.model, a.batch_size, a.steps, a.tier)
         return 0
     from minicnn.bench import fair, system
+    from minicnn.bench.cases import MODELS
 
+    if a.model not in MODELS:
+        raise SystemExit(f"thread_settings.py: no model {a.model!r}; models: {', '.join(sorted(MODELS))}")
     names = a.only.split(",") if a.only else list(SETTINGS)
     unknown = [n for n in names if n not in SETTINGS]
     if unknown:
         raise SystemExit(f"thread_settings.py: no setting {unknown}; settings: {', '.join(SETTINGS)}")
-    counts = {"all": a.threads, "half": max(1, a.threads // 2), "quarter": max(1, a.threads // 4)}
+    counts = {"all": a.threads, "quarter": max(1, a.threads // 4)}
     results = {n: {"env": SETTINGS[n].format(**counts), "step_ms": [], "kernels_ms": []} for n in names}
     command = [sys.executable, os.path.abspath(__file__), "--child", "--model", a.model]
     command += ["--batch-size", str(a.batch_size), "--steps", str(a.steps), "--tier", a.tier]
@@ -115,28 +119,32 @@ def main(argv=None):
                 print(f"{n}: over {a.timeout:.0f} s", flush=True)
                 continue
             if done.returncode != 0:
-                print(f"{n}: failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
+                last = done.stderr.strip().splitlines()[-1:] or ["no message"]
+                print(f"{n}: failed: {last[0]}", flush=True)
                 continue
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             results[n]["step_ms"] += figures["step_ms"]
             results[n]["kernels_ms"].append(figures["kernels_ms"])
-            middle = sorted(figures["step_ms"])[len(figures["step_ms"]) // 2]
-            print(f"{n} (round {r + 1}): step {middle:.0f} ms", flush=True)
+            results[n]["median_step_ms"] = statistics.median(results[n]["step_ms"])
+            print(f"{n} (round {r + 1}): step {statistics.median(figures['step_ms']):.0f} ms", flush=True)
+            _write(a, system, results)  # after each process, so a run cut short keeps what it measured
     print(f"\n{a.model}, batch {a.batch_size}, {a.threads} threads (the bench's variables, then those shown)")
     for n, res in results.items():
         if not res["step_ms"]:
             continue
-        steps = sorted(res["step_ms"])
-        res["median_step_ms"] = steps[len(steps) // 2]
         last = res["kernels_ms"][-1]
         top = ", ".join(f"{k} {v:.0f}" for k, v in list(last.items())[:6])
         print(f"  {n:<20} {res['median_step_ms']:8.0f} ms   {res['env'] or '(as the bench)'}")
         print(f"      ms a step in: {top}")
-    if a.out:
-        with open(a.out, "w") as f:
-            json.dump({"machine": system.environment(["cpu"]), "threads": a.threads, "model": a.model,
-                       "batch": a.batch_size, "settings": results}, f, indent=1)  # fmt: skip
     return 0
+
+
+def _write(a, system, results):
+    if a.out:
+        figures = {"machine": system.environment(["cpu"]), "threads": a.threads, "model": a.model}
+        figures.update(batch=a.batch_size, settings=results)
+        with open(a.out, "w") as f:
+            json.dump(figures, f, indent=1)
 
 
 if __name__ == "__main__":

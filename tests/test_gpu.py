@@ -192,7 +192,8 @@ def test_cublas_called_directly_multiplies_as_cupy_also_inside_a_captured_graph(
         (draw(4, 9).T, draw(4, 6)),
         (draw(4, 2, 9), draw(4, 9, 11)),
         (draw(3, 5), draw(6, 5, 2)),
-        (draw(10, 4)[::2], draw(4, 3)),
+        (draw(10, 4)[::2], draw(4, 3)),  # every other row: read in place, a wider leading dimension
+        (draw(3, 4), draw(4, 5)[:, ::-1]),  # reversed columns: copied, inside the capture too
     ]
     tol = 1e-5 if dtype == np.float32 else 1e-12
     cublas_direct.prepare()
@@ -202,6 +203,7 @@ def test_cublas_called_directly_multiplies_as_cupy_also_inside_a_captured_graph(
         )
     stream = cp.cuda.Stream(non_blocking=True)
     outs = [cp.empty(cp.matmul(a, b).shape, dtype=dtype) for a, b in pairs]
+    outs[0] = cp.empty(outs[0].shape[:-1] + (2 * outs[0].shape[-1],), dtype=dtype)[..., ::2]  # strided out
     cp.cuda.Device().synchronize()
     with stream:
         for (a, b), out in zip(pairs, outs):  # the copies' blocks, cached for this stream
@@ -211,6 +213,9 @@ def test_cublas_called_directly_multiplies_as_cupy_also_inside_a_captured_graph(
         for (a, b), out in zip(pairs, outs):
             cublas_direct.matmul(a, b, out)
         recorded = stream.end_capture()
+    for out in outs:  # what the warm-up wrote: only the replay may write the products again
+        out.fill(np.nan)
+    cp.cuda.Device().synchronize()
     recorded.launch(stream)
     stream.synchronize()
     for (a, b), out in zip(pairs, outs):

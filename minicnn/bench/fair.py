@@ -81,11 +81,18 @@ def end_workers_on_sigterm():
     """
 
     def end(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this short
         for worker in list(_live):
-            worker.proc.kill()
+            try:
+                os.killpg(worker.proc.pid, signal.SIGKILL)  # its session: the worker and anything it started
+            except ProcessLookupError:
+                pass
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, end)
+    try:
+        signal.signal(signal.SIGTERM, end)
+    except ValueError:  # not the main thread, which alone may set handlers: the default stays
+        pass
 
 
 class WorkerProcess:
@@ -131,7 +138,6 @@ class WorkerProcess:
         return out["times"]
 
     def close(self):
-        _live.discard(self)
         if self.proc.poll() is None:
             try:
                 self.request("quit")
@@ -142,6 +148,7 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:  # stuck in a call: in a session of its own, no one else ends it
             self.proc.kill()
             self.proc.wait()
+        _live.discard(self)  # only now: a SIGTERM while it was closing still kills it
         self._cwd.cleanup()
 
 

@@ -13,7 +13,7 @@ import contextlib
 
 from .. import functional as F
 from .. import nn
-from ..kernels import cublas_direct, gemm
+from ..kernels import cublas_direct, gemm, workspaces
 
 # layers that draw random numbers on the host each step: a graph would replay one draw
 RANDOM_LAYERS = (nn.Dropout, nn.DropConnect, nn.DropConnectLinear, nn.RReLU)
@@ -58,9 +58,14 @@ def capture(step, cp, warmup=3):
     cannot hold (it waits for the device), the capture is ended and the step's own error
     raised. The GEMMs of the warm-up and captured steps go to cuBLAS directly
     (kernels/gemm.py), whose handle and workspace are made here, before the capture.
+    The kernels' workspaces (kernels/workspaces.py), kept from step to step, are let go
+    first, so that the warm-up makes them in the graph's pool too: one made before, from
+    the default pool, could be freed and handed to other arrays while the graph still
+    writes into it.
     """
     cp.cuda.get_current_stream().synchronize()  # the inputs, copied there, are on the device
     cublas_direct.prepare(cp)
+    workspaces.release_workspaces()
     stream = cp.cuda.Stream(non_blocking=True)
     pool = cp.cuda.MemoryPool()
     with cp.cuda.using_allocator(pool.malloc), stream, gemm.direct():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..kernels.gemm import matmul
+from ..kernels import gemm
 from ..tensor import Function, Tensor
 from .checks import check_float, check_same_dtype
 
@@ -16,17 +16,18 @@ class Linear(Function):
 
     def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
-        y = matmul(x, weight.T)
+        # one GEMM over every leading axis: (..., in) -> (rows, in)
+        y = gemm.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(*x.shape[:-1], weight.shape[0])
         if bias is not None:
             y += bias
         return y
 
     def backward(self, gy):
         x, w = self.x, self.weight
-        gx = matmul(gy, w) if self.needs_grad[0] else None
+        gx = gemm.matmul(gy.reshape(-1, gy.shape[-1]), w).reshape(x.shape) if self.needs_grad[0] else None
         gw = gb = None
         if self.needs_grad[1]:
-            gw = matmul(gy.reshape(-1, gy.shape[-1]).T, x.reshape(-1, x.shape[-1]))
+            gw = gemm.matmul(gy.reshape(-1, gy.shape[-1]).T, x.reshape(-1, x.shape[-1]))
         if self.needs_grad[2]:
             gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
         return gx, gw, gb

@@ -204,7 +204,7 @@ def get(tier: str) -> KernelSet:
             get("numpy") if tier == "auto" and len(chain) == len(TIERS["numpy"]) else KernelSet(tier, chain)
         )
         _sets[tier] = found
-        # once, after the kernels' modules loaded theirs (Numba loads SciPy's BLAS)
+        # once, after the kernels' modules are imported (a library among them may load a BLAS)
         from . import threads
 
         threads.share_cores_with_blas()

@@ -3,7 +3,7 @@
 CuPy will not call cuBLAS while a stream is captured; cuBLAS itself records into a
 graph, given a handle bound to the capturing stream and a workspace it need not
 allocate during the capture. ``prepare()`` makes both before a capture; ``matmul``
-then multiplies as ``xp.matmul`` does, on the current stream.
+then multiplies 2-D and 3-D arrays as ``xp.matmul`` does, on the current stream.
 
 cuBLAS is column-major, and a row-major matrix's memory is its transpose in column-major
 order. So the row-major product C = A @ B, (m, k) @ (k, n), is asked of cuBLAS as
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 from typing import Any
 
 from .. import backend
@@ -25,6 +26,7 @@ OP_N, OP_T = 0, 1  # cublasOperation_t
 WORKSPACE_BYTES = 32 << 20  # cuBLAS's own default for Hopper, at most
 
 _state: dict[int, Any] = {}  # device id -> (library, handle, workspace)
+_lock = threading.Lock()  # a handle's stream and its GEMM are set and run by one thread at a time
 
 
 def prepare(cp: Any = None) -> None:
@@ -49,16 +51,26 @@ def matmul(a: Any, b: Any, out: Any = None) -> Any:
     found = _state.get(cp.cuda.Device().id)
     if found is None:
         raise RuntimeError("cublas_direct.matmul: call cublas_direct.prepare() before the capture begins")
-    lib, handle, _ = found
-    _check(lib.cublasSetStream_v2(handle, cp.cuda.get_current_stream().ptr), "cublasSetStream")
-    return product(a, b, out, cp, lambda *args: _gemm(lib, handle, a.dtype, *args), _pointer)
+    lib, handle, workspace = found
+
+    def gemm(*args):
+        with _lock:
+            _check(lib.cublasSetStream_v2(handle, cp.cuda.get_current_stream().ptr), "cublasSetStream")
+            # NOTE: setting the stream also sets cuBLAS back to its own workspace pool
+            status = lib.cublasSetWorkspace_v2(handle, workspace.data.ptr, WORKSPACE_BYTES)
+            _check(status, "cublasSetWorkspace")
+            _gemm(lib, handle, a.dtype, *args)
+
+    return product(a, b, out, cp, gemm, _pointer)
 
 
 def product(a, b, out, xp, gemm, pointer):
     """a @ b written into ``out`` (made when None) by ``gemm(*args)``, whose arguments are those
     of cublas<t>gemmStridedBatched after the handle; ``pointer(array)`` is an array's address.
 
-    Arrays neither contiguous nor the transpose of a contiguous one are copied first.
+    A side whose matrices have neither their rows nor their columns contiguous (``a[:, ::2]``,
+    reversed axes) or whose batch runs backwards is copied first; an empty product makes
+    no call.
     """
     who = "cublas_direct.matmul"
     if a.ndim not in (2, 3) or b.ndim not in (2, 3):
@@ -67,13 +79,18 @@ def product(a, b, out, xp, gemm, pointer):
         raise ValueError(f"{who}: expected two float32 or two float64 arrays, got {a.dtype} and {b.dtype}")
     (m, k), (k2, n) = a.shape[-2:], b.shape[-2:]
     batch_a, batch_b = (a.shape[0] if a.ndim == 3 else 1), (b.shape[0] if b.ndim == 3 else 1)
-    batch = max(batch_a, batch_b)
-    if k != k2 or batch_a not in (1, batch) or batch_b not in (1, batch):
+    batch = batch_b if batch_a == 1 else batch_a  # a batch of 1 goes with any other, 0 too
+    if k != k2 or batch_b not in (1, batch):
         raise ValueError(f"{who}: shapes {a.shape} and {b.shape} do not multiply")
     shape = ((batch,) if max(a.ndim, b.ndim) == 3 else ()) + (m, n)
     if out is not None and (out.shape != shape or out.dtype != a.dtype):
         raise ValueError(f"{who}: out is {out.shape} {out.dtype}, the product {shape} {a.dtype}")
     target = out if out is not None and out.flags.c_contiguous else xp.empty(shape, dtype=a.dtype)
+    if 0 in (batch, m, n, k):  # nothing to multiply: cuBLAS refuses the sizes, the sum of none is 0
+        target[...] = 0
+        if target is not out and out is not None:
+            out[...] = target
+        return target if out is None else out
     a, (op_a, ld_a) = _readable(a, xp)
     b, (op_b, ld_b) = _readable(b, xp)
     # C^T (n, m) = op(B's memory) @ op(A's memory): B's memory read as B^T, A's as A^T
@@ -98,7 +115,7 @@ def _readable(m, xp):
     item = m.itemsize
     rows, cols = m.shape[-2:]
     s_row, s_col = m.strides[-2], m.strides[-1]
-    batch_ok = m.ndim == 2 or m.shape[0] == 1 or m.strides[0] % item == 0
+    batch_ok = m.ndim == 2 or m.shape[0] == 1 or (m.strides[0] >= 0 and m.strides[0] % item == 0)
     if batch_ok and (s_col == item or cols == 1) and s_row % item == 0 and s_row // item >= max(cols, 1):
         return m, (OP_N, s_row // item)
     if batch_ok and (s_row == item or rows == 1) and s_col % item == 0 and s_col // item >= max(rows, 1):
@@ -149,11 +166,14 @@ def _library():
     """The libcublas CuPy loaded (so both use one copy), else the system's."""
     from cupy_backends.cuda.libs import cublas  # noqa: F401 -- loads CuPy's libcublas
 
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            path = line.split()[-1]
-            if "/libcublas.so" in path:
-                return ctypes.CDLL(path)
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1]
+                if "/libcublas.so" in path:
+                    return ctypes.CDLL(path)
+    except OSError:  # no /proc here: the system's
+        pass
     name = ctypes.util.find_library("cublas")
     if name is None:
         raise RuntimeError("cublas_direct: libcublas was not found")

@@ -377,12 +377,11 @@ def _weight_times_columns(weight, cols, bias, N, OH, OW, groups, width=None):
     width = OW if width is None else width
     if width == OW and by_images.few_taps(cols, Cg * KH * KW, groups):
         return by_images.forward(weight, by_images.columns_per_image(cols, N), bias, OH, OW)
-    gemm = workspace("gemm", (groups, O // groups, N * OH * width), cols.dtype, xp)
-    _per_group(
-        weight.reshape(groups, O // groups, Cg * KH * KW), cols.reshape(groups, Cg * KH * KW, -1), out=gemm
-    )
+    products = workspace("gemm", (groups, O // groups, N * OH * width), cols.dtype, xp)
+    w = weight.reshape(groups, O // groups, Cg * KH * KW)
+    _per_group(w, cols.reshape(groups, Cg * KH * KW, -1), out=products)
     y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
-    ynat = gemm.reshape(O, N, OH, width)[..., :OW].transpose(1, 0, 2, 3)
+    ynat = products.reshape(O, N, OH, width)[..., :OW].transpose(1, 0, 2, 3)
     if bias is None:
         threads.copyto(y, ynat, xp)
     elif width == OW:

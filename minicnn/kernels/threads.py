@@ -41,8 +41,13 @@ def count() -> int:
     text = os.environ.get("MINICNN_COPY_THREADS")
     if text is not None:
         return _whole_number("MINICNN_COPY_THREADS", text)
+    return max(1, _usable_cores() // 2)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (usable or 2) // 2)
+    return usable or 2
 
 
 def _whole_number(name, text):
@@ -68,7 +73,8 @@ _shared = False
 
 
 def share_cores_with_blas() -> None:
-    """Once per process: BLAS's pool set to ``blas_threads`` of it (through threadpoolctl).
+    """Once per process: each BLAS library's pool set to ``blas_threads`` of it (through
+    threadpoolctl).
 
     Without threadpoolctl, where BLAS may have more than 2 threads, it says once what
     installing it would give.
@@ -80,7 +86,7 @@ def share_cores_with_blas() -> None:
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
-        if (os.cpu_count() or 1) > 2:
+        if _usable_cores() > 2:
             backend.say_once(
                 "threadpoolctl",
                 "minicnn: BLAS keeps a thread on every core beside the Numba loops and copies, which "
@@ -88,9 +94,13 @@ def share_cores_with_blas() -> None:
                 "give BLAS half of them",
             )
         return
-    pools = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
-    if pools and blas_threads(max(pools)) != max(pools):
-        threadpool_limits(limits=blas_threads(max(pools)), user_api="blas")  # every BLAS loaded
+    limits = {
+        p["prefix"]: blas_threads(p["num_threads"])
+        for p in threadpool_info()
+        if p.get("user_api") == "blas" and blas_threads(p["num_threads"]) != p["num_threads"]
+    }
+    if limits:
+        threadpool_limits(limits=limits)
 
 
 def _executor(workers):

@@ -141,7 +141,7 @@ def _sgd_problem(cp, fail_in_capture=False, seed=0, warmup=0):
         if stream.recording is not None or len(ran) < warmup:
             # warm-up and capture run on the graph's stream and pool, their products by
             # cuBLAS called directly (kernels/gemm.py)
-            assert cp.on_graph_stream_and_pool() and gemm._direct
+            assert cp.on_graph_stream_and_pool() and gemm.depth()
         if stream.recording is not None:
             if fail_in_capture:
                 stream.invalidated = True

@@ -52,7 +52,12 @@ CASES = {
     "one matrix against a batch": lambda: _arrays(4, (3, 5), (6, 5, 2)),
     "a batch against one matrix": lambda: _arrays(5, (6, 3, 5), (5, 2)),
     "transposed batches": lambda: (lambda a, b: (a.transpose(0, 2, 1), b))(*_arrays(6, (3, 5, 4), (3, 5, 2))),
-    "strided rows, copied": lambda: (lambda a, b: (a[::2], b[:, ::-1]))(*_arrays(7, (10, 4), (4, 3))),
+    "every other row in place, reversed columns copied": lambda: (lambda a, b: (a[::2], b[:, ::-1]))(
+        *_arrays(7, (10, 4), (4, 3))
+    ),
+    "a batch running backwards, copied": lambda: (lambda a, b: (a[::-1], b))(
+        *_arrays(11, (3, 4, 5), (3, 5, 2))
+    ),
     "a row and a column": lambda: _arrays(8, (1, 5), (5, 1)),
     "a column of a wider array": lambda: (lambda a, b: (a[:, :3], b[:3, :]))(*_arrays(9, (4, 8), (5, 6))),
     "float32": lambda: _arrays(10, (6, 8), (8, 5), dtype=np.float32),
@@ -101,3 +106,15 @@ def test_an_out_of_another_shape_is_refused():
     a, b = _arrays(12, (2, 3), (3, 4))
     with pytest.raises(ValueError, match=r"out is \(4, 2\)"):
         _product(a, b, np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize(
+    "a_shape, b_shape", [((0, 3), (3, 4)), ((2, 3), (3, 0)), ((2, 0), (0, 4)), ((0, 2, 3), (3, 4))]
+)
+def test_an_empty_product_makes_no_call_and_sums_nothing_to_zero(a_shape, b_shape):
+    def gemm(*args):
+        raise AssertionError("cuBLAS called: it refuses these sizes")
+
+    a, b = np.ones(a_shape), np.ones(b_shape)
+    got = cublas_direct.product(a, b, None, np, gemm, lambda array: array.ctypes.data)
+    np.testing.assert_array_equal(got, np.matmul(a, b))

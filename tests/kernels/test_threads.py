@@ -285,7 +285,8 @@ def _fake_threadpoolctl(monkeypatch, pools):
     limits_set = []
     fake = types.ModuleType("threadpoolctl")
     fake.threadpool_info = lambda: (
-        [{"user_api": "blas", "num_threads": n} for n in pools] + [{"user_api": "openmp", "num_threads": 64}]
+        [{"user_api": "blas", "prefix": f"libblas{i}", "num_threads": n} for i, n in enumerate(pools)]
+        + [{"user_api": "openmp", "prefix": "libgomp", "num_threads": 64}]
     )
     fake.threadpool_limits = lambda limits=None, user_api=None: limits_set.append((limits, user_api))
     monkeypatch.setitem(sys.modules, "threadpoolctl", fake)
@@ -294,11 +295,11 @@ def _fake_threadpoolctl(monkeypatch, pools):
     return limits_set
 
 
-def test_sharing_cores_cuts_every_blas_pool_to_half_once(monkeypatch):
-    limits = _fake_threadpoolctl(monkeypatch, [16, 4])
+def test_sharing_cores_cuts_each_blas_pool_to_half_of_its_own_once(monkeypatch):
+    limits = _fake_threadpoolctl(monkeypatch, [16, 4, 2])
     threads.share_cores_with_blas()
     threads.share_cores_with_blas()
-    assert limits == [(8, "blas")]
+    assert limits == [({"libblas0": 8, "libblas1": 2}, None)]  # the pool of 2 and OpenMP's untouched
 
 
 def test_sharing_cores_leaves_a_pool_of_two_alone(monkeypatch):
@@ -314,7 +315,7 @@ def test_without_threadpoolctl_on_many_cores_it_says_once_what_the_extra_gives(m
 
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails
     monkeypatch.setattr(threads, "_shared", False)
-    monkeypatch.setattr(threads.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(threads, "_usable_cores", lambda: 16)
     monkeypatch.setattr(backend, "_said", set())
     with pytest.warns(backend.MissingExtraWarning, match="threadpoolctl"):
         threads.share_cores_with_blas()
