@@ -25,6 +25,7 @@ import time
 SETTINGS = {
     "minicnn's default": "",
     "BLAS on every core": "MINICNN_BLAS_THREADS={all}",
+    "BLAS on half the cores": "MINICNN_BLAS_THREADS={half}",
     "Numba on every core": "NUMBA_NUM_THREADS={all}",
     "idle threads sleep": "OMP_WAIT_POLICY=passive OPENBLAS_THREAD_TIMEOUT=4 NUMBA_THREADING_LAYER=workqueue",
     "a quarter each": "MINICNN_BLAS_THREADS={quarter} NUMBA_NUM_THREADS={quarter} "
@@ -105,7 +106,7 @@ def main(argv=None):
     unknown = [n for n in names if n not in SETTINGS]
     if unknown:
         raise SystemExit(f"thread_settings.py: no setting {unknown}; settings: {', '.join(SETTINGS)}")
-    counts = {"all": a.threads, "quarter": max(1, a.threads // 4)}
+    counts = {"all": a.threads, "half": max(1, a.threads // 2), "quarter": max(1, a.threads // 4)}
     results = {n: {"env": SETTINGS[n].format(**counts), "step_ms": [], "kernels_ms": []} for n in names}
     command = [sys.executable, os.path.abspath(__file__), "--child", "--model", a.model]
     command += ["--batch-size", str(a.batch_size), "--steps", str(a.steps), "--tier", a.tier]

@@ -17,7 +17,8 @@ its pool, all the cores by default, is cut to half where it has more than 2 thre
 Every pool's idle threads spin for a while before they sleep, so pools that together
 ask for more threads than there are cores take turns on cores the others still spin on;
 on 16 cores that made a ResNet-20 step several times slower (benchmarks/thread_settings.py,
-benchmarks/README.md). On 2 cores BLAS keeps both: one GEMM thread was slower there.
+benchmarks/README.md). On 2 cores BLAS keeps both: one GEMM thread was slower there
+(benchmarks/results/cpu-thread-settings-2-cores.json).
 ``MINICNN_BLAS_THREADS`` sets BLAS's threads instead.
 """
 
