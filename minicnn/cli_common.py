@@ -24,7 +24,13 @@ class UsageError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, with its errors in one line like every other error of the CLI."""
+    """argparse, with its errors in one line like every other error of the CLI, and flags
+    taken whole: argparse would read ``--over`` as ``--overwrite``, and a flag added later
+    could change what an old command line means."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -234,6 +234,8 @@ def test_argparse_errors_are_one_line_with_status_2(fake_run, capsys):
     assert _one_error_line(capsys.readouterr().err).startswith("unrecognized arguments: --no-such-flag")
     assert bench_main.main(["--dtype", "float16"]) == 2
     assert "argument --dtype: invalid choice: 'float16'" in _one_error_line(capsys.readouterr().err)
+    assert bench_main.main(["--overwr"]) == 2  # a prefix is not --overwrite
+    assert _one_error_line(capsys.readouterr().err).startswith("unrecognized arguments: --overwr")
     assert fake_run == []
 
 

@@ -106,6 +106,9 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
         (["summary", "nonet"], "unknown model 'nonet'"),
         (["summary", "lenet5", "--input", "1,28"], "three positive sizes"),
         (["train", "lenet5", "--bogus"], "unrecognized arguments: --bogus"),
+        # flags are taken whole: a prefix is not read as --overwrite or --epochs
+        (["train", "lenet5", "--over"], "unrecognized arguments: --over"),
+        (["train", "lenet5", "--epoch", "3"], "unrecognized arguments: --epoch 3"),
         (["train", "lenet5", "--data", "mnist5k:junk"], "mnist5k is built in and takes no path"),
         (["eval", "model.npz", "--what", "x"], "unrecognized arguments: --what x"),
     ],
