@@ -18,7 +18,10 @@
                   im2col's columns (in "auto")
     malloc.py     glibc's malloc told to keep freed memory for the next step (by the
                   command line and the bench's workers)
+    threads.py    large copies split over threads; BLAS's threads beside them and the loops
     cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
+    gemm.py       the matrix products of im2col.py and Linear: xp.matmul, or while a CUDA
+                  graph is captured, cublas_direct.py (cuBLAS through ctypes)
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
 call writes into it). ``KERNELS`` lists the names every tier answers; a module
