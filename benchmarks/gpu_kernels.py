@@ -1,0 +1,118 @@
+"""Which GPU kernels one training step runs, and how long each takes (with Nsight Compute).
+
+A step replayed as a CUDA graph issues no Python; what it still takes is the GPU's own
+work. To see how that divides among kernels, Nsight Compute times each kernel of one
+step, issued as the graph records it (the loss written out, the products by
+kernels/cublas_direct.py), after warm-up steps it does not profile:
+
+    ncu --profile-from-start off --clock-control none --metrics gpu__time_duration.sum \\
+        --csv --print-units base python benchmarks/gpu_kernels.py profile > kernels.csv
+    python benchmarks/gpu_kernels.py summary kernels.csv [--json kernels.json]
+
+``summary`` adds up the durations by kernel name and prints the largest, with their
+share of the step and how many launches each made. Nsight Compute runs each kernel
+alone, so the sum is the kernels' own time, without the gaps between them.
+"""
+
+import argparse
+import csv
+import json
+import sys
+
+METRIC = "gpu__time_duration.sum"
+
+
+def profile(model, batch, warmup):
+    """Run ``warmup`` steps, then one between cudaProfilerStart and cudaProfilerStop."""
+    import numpy as np
+
+    import minicnn as mc
+    from minicnn import backend, optim
+    from minicnn.bench.cases import MODELS
+    from minicnn.bench.graph import training_step
+    from minicnn.kernels import cublas_direct, gemm
+
+    cp = backend.cupy()
+    build, chw = MODELS[model][:2]
+    net = build().to("cuda")
+    rng = np.random.default_rng(0)
+    x = mc.tensor(rng.standard_normal((batch,) + chw).astype(np.float32), device="cuda")
+    with mc.no_grad():
+        classes = net(x).shape[1]
+    onehot = mc.tensor(np.eye(classes, dtype=np.float32)[rng.integers(0, classes, batch)], device="cuda")
+    step = training_step(net, optim.SGD(net.parameters(), lr=0.01, momentum=0.9), x, onehot)
+    cublas_direct.prepare(cp)
+    with gemm.direct():
+        for _ in range(warmup):
+            step()
+        cp.cuda.Device().synchronize()
+        cp.cuda.profiler.start()
+        step()
+        cp.cuda.Device().synchronize()
+        cp.cuda.profiler.stop()
+
+
+def read(lines):
+    """{kernel name: (total nanoseconds, launches)} from Nsight Compute's --csv output, whose
+    rows follow a header line starting with "ID"; other lines (the program's own output,
+    Nsight Compute's ==PROF== messages) are skipped."""
+    lines = list(lines)
+    start = next((i for i, line in enumerate(lines) if line.startswith('"ID"')), None)
+    if start is None:
+        raise ValueError('no Nsight Compute CSV rows found (a header line starting with "ID")')
+    kernels = {}
+    for row in csv.DictReader(line for line in lines[start:] if line.startswith('"')):
+        if row.get("Metric Name") != METRIC:
+            continue
+        if row.get("Metric Unit") not in ("nsecond", "ns"):
+            raise ValueError(
+                f"expected durations in nanoseconds (--print-units base), got {row.get('Metric Unit')!r}"
+            )
+        name = row["Kernel Name"]
+        total, launches = kernels.get(name, (0.0, 0))
+        kernels[name] = (total + float(row["Metric Value"].replace(",", "")), launches + 1)
+    if not kernels:
+        raise ValueError(f"no {METRIC} rows: was Nsight Compute run with --metrics {METRIC}?")
+    return kernels
+
+
+def summary(kernels, top=25):
+    """Lines of the largest kernels by total time, and the step's total."""
+    total = sum(t for t, _ in kernels.values())
+    launches = sum(n for _, n in kernels.values())
+    out = [f"{launches} kernel launches, {total / 1e6:.2f} ms of GPU time in all"]
+    for name, (t, n) in sorted(kernels.items(), key=lambda kv: -kv[1][0])[:top]:
+        shown = name if len(name) <= 70 else name[:67] + "..."
+        out.append(f"  {t / 1e6:8.3f} ms {t / total:6.1%} {n:5d} launch{'es' if n != 1 else ''}  {shown}")
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("profile", help="the step to run under Nsight Compute")
+    run.add_argument("--model", default="resnet20")
+    run.add_argument("--batch-size", type=int, default=256)
+    run.add_argument("--warmup", type=int, default=3)
+    read_out = sub.add_parser("summary", help="add up Nsight Compute's CSV by kernel")
+    read_out.add_argument("csv", help="the file Nsight Compute's --csv output went to")
+    read_out.add_argument("--json", help="also write {kernel: [ms, launches]} to this file")
+    a = p.parse_args(argv)
+    if a.command == "profile":
+        try:
+            profile(a.model, a.batch_size, a.warmup)
+        except RuntimeError as err:  # no GPU here: the one line that says so
+            print(f"gpu_kernels.py profile: {err}", file=sys.stderr)
+            return 1
+        return 0
+    with open(a.csv) as f:
+        kernels = read(f.read().splitlines())
+    print("\n".join(summary(kernels)))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({name: [t / 1e6, n] for name, (t, n) in kernels.items()}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
