@@ -88,9 +88,7 @@ def product(a, b, out, xp, gemm, pointer):
     target = out if out is not None and out.flags.c_contiguous else xp.empty(shape, dtype=a.dtype)
     if 0 in (batch, m, n, k):  # nothing to multiply: cuBLAS refuses the sizes, the sum of none is 0
         target[...] = 0
-        if target is not out and out is not None:
-            out[...] = target
-        return target if out is None else out
+        return _into(out, target)
     a, (op_a, ld_a) = _readable(a, xp)
     b, (op_b, ld_b) = _readable(b, xp)
     # C^T (n, m) = op(B's memory) @ op(A's memory): B's memory read as B^T, A's as A^T
@@ -100,9 +98,17 @@ def product(a, b, out, xp, gemm, pointer):
         pointer(a), ld_a, _batch_stride(a, batch_a),
         pointer(target), n, m * n, batch,
     )  # fmt: skip
-    if target is not out and out is not None:
+    return _into(out, target)
+
+
+def _into(out, target):
+    """The product: ``target`` itself, or copied into the ``out`` asked for where that was not
+    contiguous."""
+    if out is None:
+        return target
+    if target is not out:
         out[...] = target
-    return target if out is None else out
+    return out
 
 
 def _readable(m, xp):
