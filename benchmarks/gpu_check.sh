@@ -6,13 +6,15 @@
 #     OUT=/some/dir bash benchmarks/gpu_check.sh
 #     bash benchmarks/gpu_check.sh cuda-graph gpu-step    # only the steps named
 #
-# Steps: tests, cuda-b256, cuda-graph, cpu-b256, cuda-mobilenet, cuda-mobilenet-graph,
+# Steps: tests, kernels, cuda-b256, cuda-graph, cpu-b256, cuda-mobilenet, cuda-mobilenet-graph,
 # cpu-all-cores, threads, gpu-step, cuda-all, nccl. The machine's description, the install
 # and the targets (read off whichever result files are there) always run.
 #
 # 1. installs the working tree in place (no dependencies fetched);
 # 2. runs the GPU tests (every op and a ResNet-20 step on cuda against NumPy, a step
-#    recorded as a CUDA graph against ordinary steps);
+#    recorded as a CUDA graph against ordinary steps), then lists the kernels of a
+#    ResNet-20 step at batch 256 replayed as a graph and of PyTorch's step, with the time
+#    each takes (benchmarks/gpu_kernels.py table, gpu-kernels.txt and .json);
 # 3. runs the bench with --compare torch (each library in its own process, alternating
 #    rounds): ResNet-20 training at batch 256 on cuda (op by op, and minicnn's step
 #    replayed as a CUDA graph) and on the CPU; MobileNet v1 training on cuda (op by op and
@@ -31,7 +33,7 @@ set -u
 # want NAME: whether step NAME runs (all of them when the script is given no names)
 STEPS=" $* "
 want() { [ "$STEPS" = "  " ] || [[ "$STEPS" == *" $1 "* ]]; }
-KNOWN=" tests cuda-b256 cuda-graph cpu-b256 cuda-mobilenet cuda-mobilenet-graph cpu-all-cores threads gpu-step cuda-all nccl "
+KNOWN=" tests kernels cuda-b256 cuda-graph cpu-b256 cuda-mobilenet cuda-mobilenet-graph cpu-all-cores threads gpu-step cuda-all nccl "
 for name in "$@"; do
     [[ "$KNOWN" == *" $name "* ]] || { echo "gpu_check.sh: no step '$name'; steps:$KNOWN" >&2; exit 2; }
 done
@@ -57,8 +59,16 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 if want tests; then
 step "GPU tests"
-timeout 90 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
+timeout 105 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
     | tee "$OUT/gpu_tests.txt" | tail -n 15 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+
+if want kernels; then
+step "the kernels of a ResNet-20 step, batch 256, cuda: minicnn's graph replay and PyTorch's step"
+rm -f "$OUT/gpu-kernels.json"
+timeout 40 python benchmarks/gpu_kernels.py table --json "$OUT/gpu-kernels.json" 2>&1 \
+    | grep -v -i "warn" | tee "$OUT/gpu-kernels.txt" | head -n 30 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 
@@ -85,12 +95,12 @@ bench 35 cuda-resnet20-b256-graph --device cuda --layers none --models resnet20 
 fi
 if want cpu-b256; then
 step "bench: ResNet-20 training, batch 256, cpu"
-bench 60 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
+bench 50 cpu-resnet20-b256 --device cpu --layers none --models resnet20 --batch-size 256 \
       --modes train --rounds 3 --repeats 2 --pairs 1 --no-memory
 fi
 if want cuda-mobilenet; then
 step "bench: MobileNet v1 training, batch 64, cuda"
-bench 40 cuda-mobilenet --device cuda --layers none --models mobilenet_v1 --modes train \
+bench 35 cuda-mobilenet --device cuda --layers none --models mobilenet_v1 --modes train \
       --pairs 1 --no-memory
 fi
 if want cuda-mobilenet-graph; then
@@ -100,25 +110,25 @@ bench 40 cuda-mobilenet-graph --device cuda --layers none --models mobilenet_v1 
 fi
 if want cpu-all-cores; then
 step "bench: ResNet-20 training, batch 64, cpu, every core"
-bench 60 cpu-all-cores-resnet20 --device cpu --layers none --models resnet20 --modes train \
+bench 50 cpu-all-cores-resnet20 --device cpu --layers none --models resnet20 --modes train \
       --threads "$(nproc)" --pairs 2 --rounds 3 --repeats 3 --no-memory
 fi
 if want threads; then
 step "ResNet-20 training, batch 64, cpu, every core: thread settings, kernel by kernel"
 rm -f "$OUT/cpu-thread-settings.json"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 70 python benchmarks/thread_settings.py \
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE timeout 60 python benchmarks/thread_settings.py \
     --threads "$(nproc)" --rounds 1 --steps 3 --timeout 40 --out "$OUT/cpu-thread-settings.json" 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if want gpu-step; then
 step "ResNet-20 step, batch 256, cuda: device or Python"
 rm -f "$OUT/gpu-step.json"
-timeout 40 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG"
+timeout 35 python benchmarks/gpu_step.py --out "$OUT/gpu-step.json" 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1  # a failed capture, or replays that disagree
 fi
 if want cuda-all; then
 step "bench: layers and models, cuda"
-bench 35 cuda --device cuda --layers conv3x3_64 --models lenet5,resnet20,vgg11_bn_cifar \
+bench 25 cuda --device cuda --layers conv3x3_64 --models lenet5,resnet20,vgg11_bn_cifar \
       --modes forward_backward,train --repeats 5 --pairs 1 --no-memory
 fi
 if want nccl; then

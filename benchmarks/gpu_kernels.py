@@ -12,6 +12,14 @@ kernels/cublas_direct.py), after warm-up steps it does not profile:
 ``summary`` adds up the durations by kernel name and prints the largest, with their
 share of the step and how many launches each made. Nsight Compute runs each kernel
 alone, so the sum is the kernels' own time, without the gaps between them.
+
+Where Nsight Compute is missing (or slow: it replays every kernel), PyTorch's profiler
+records the kernels of any library in its process through CUPTI, as they run:
+
+    python benchmarks/gpu_kernels.py table [--json kernels.json]
+
+times two steps of minicnn's graph replay and two of PyTorch's eager step (its
+defaults) and prints the same table for each.
 """
 
 import argparse
@@ -22,17 +30,15 @@ import sys
 METRIC = "gpu__time_duration.sum"
 
 
-def profile(model, batch, warmup):
-    """Run ``warmup`` steps, then one between cudaProfilerStart and cudaProfilerStop."""
+def _step(model, batch):
+    """minicnn's SGD step of ``model`` on one fixed batch (graph.training_step), on cuda."""
     import numpy as np
 
     import minicnn as mc
-    from minicnn import backend, optim
+    from minicnn import optim
     from minicnn.bench.cases import MODELS
     from minicnn.bench.graph import training_step
-    from minicnn.kernels import cublas_direct, gemm
 
-    cp = backend.cupy()
     build, chw = MODELS[model][:2]
     net = build().to("cuda")
     rng = np.random.default_rng(0)
@@ -40,7 +46,16 @@ def profile(model, batch, warmup):
     with mc.no_grad():
         classes = net(x).shape[1]
     onehot = mc.tensor(np.eye(classes, dtype=np.float32)[rng.integers(0, classes, batch)], device="cuda")
-    step = training_step(net, optim.SGD(net.parameters(), lr=0.01, momentum=0.9), x, onehot)
+    return training_step(net, optim.SGD(net.parameters(), lr=0.01, momentum=0.9), x, onehot)
+
+
+def profile(model, batch, warmup):
+    """Run ``warmup`` steps, then one between cudaProfilerStart and cudaProfilerStop."""
+    from minicnn import backend
+    from minicnn.kernels import cublas_direct, gemm
+
+    cp = backend.cupy()
+    step = _step(model, batch)
     cublas_direct.prepare(cp)
     with gemm.direct():
         for _ in range(warmup):
@@ -50,6 +65,50 @@ def profile(model, batch, warmup):
         step()
         cp.cuda.Device().synchronize()
         cp.cuda.profiler.stop()
+
+
+def from_profiler(events, steps):
+    """{kernel name: (nanoseconds a step, launches a step)} from PyTorch's profiler's
+    ``key_averages()`` of ``steps`` steps (events with ``key``, ``count`` and the device
+    time in microseconds, ``device_time_total`` or, in older versions, ``cuda_time_total``)."""
+    kernels = {}
+    for e in events:
+        us = getattr(e, "device_time_total", None)
+        if us is None:
+            us = e.cuda_time_total
+        if us > 0:
+            kernels[e.key] = (us * 1e3 / steps, e.count // steps)
+    if not kernels:
+        raise ValueError("the profiler recorded no kernel time (was CUDA activity profiled?)")
+    return kernels
+
+
+def table(model, batch, warmup, steps=2):
+    """Both libraries' kernels a step, recorded by PyTorch's profiler: {library: kernels}."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    from minicnn import backend
+    from minicnn.bench import twin
+    from minicnn.bench.graph import capture
+
+    cp = backend.cupy()
+    out = {}
+    for library, fn in (
+        ("minicnn (CUDA graph)", capture(_step(model, batch), cp, warmup)),
+        ("torch (eager)", twin.torch_model_step(model, batch, "float32", "cuda")),
+    ):
+        for _ in range(warmup):
+            fn()
+        cp.cuda.Device().synchronize()
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            for _ in range(steps):
+                fn()
+            cp.cuda.Device().synchronize()
+            torch.cuda.synchronize()
+        out[library] = from_profiler(prof.key_averages(), steps)
+    return out
 
 
 def read(lines):
@@ -94,6 +153,11 @@ def main(argv=None):
     run.add_argument("--model", default="resnet20")
     run.add_argument("--batch-size", type=int, default=256)
     run.add_argument("--warmup", type=int, default=3)
+    both = sub.add_parser("table", help="both libraries' kernels, by PyTorch's profiler")
+    both.add_argument("--model", default="resnet20")
+    both.add_argument("--batch-size", type=int, default=256)
+    both.add_argument("--warmup", type=int, default=3)
+    both.add_argument("--json", help="also write {library: {kernel: [ms, launches]}} to this file")
     read_out = sub.add_parser("summary", help="add up Nsight Compute's CSV by kernel")
     read_out.add_argument("csv", help="the file Nsight Compute's --csv output went to")
     read_out.add_argument("--json", help="also write {kernel: [ms, launches]} to this file")
@@ -105,13 +169,29 @@ def main(argv=None):
             print(f"gpu_kernels.py profile: {err}", file=sys.stderr)
             return 1
         return 0
+    if a.command == "table":
+        try:
+            tables = table(a.model, a.batch_size, a.warmup)
+        except RuntimeError as err:  # no GPU here: the one line that says so
+            print(f"gpu_kernels.py table: {err}", file=sys.stderr)
+            return 1
+        for library, kernels in tables.items():
+            print(f"{library}, {a.model}, batch {a.batch_size}: " + "\n".join(summary(kernels)))
+        _write_json(a.json, tables)
+        return 0
     with open(a.csv) as f:
         kernels = read(f.read().splitlines())
     print("\n".join(summary(kernels)))
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump({name: [t / 1e6, n] for name, (t, n) in kernels.items()}, f, indent=1)
+    _write_json(a.json, {"kernels": kernels})
     return 0
+
+
+def _write_json(path, tables):
+    """{name: {kernel: [ms, launches]}} to ``path`` (nothing when path is None)."""
+    if path:
+        with open(path, "w") as f:
+            ms = {name: {k: [t / 1e6, n] for k, (t, n) in ks.items()} for name, ks in tables.items()}
+            json.dump(ms, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -236,6 +236,13 @@ def test_cupy_kernels_match_the_xp_code():
             rtol=RTOL_ELEMENTWISE,
             atol=1e-6,
         )
+    xpad = cp.asarray(_rng_arrays([(3, 4, 11, 12)], seed=1)[0])
+    for stride, dilation in (((1, 1), (1, 1)), ((2, 1), (1, 2)), ((3, 2), (2, 1))):
+        OH, OW = ((s - d * 2 - 1) // st + 1 for s, st, d in zip((11, 12), stride, dilation))
+        got, want = (cp.full((4, 3, 3, 3, OH, OW), cp.nan, dtype=cp.float32) for _ in range(2))
+        cupy_gpu.copy_windows(xpad, got, stride, dilation)
+        im2col.copy_windows(xpad, want, stride, dilation)
+        np.testing.assert_array_equal(cp.asnumpy(got), cp.asnumpy(want), err_msg=f"{stride} {dilation}")
     x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
     _, argmax = xp_pool.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
     gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
@@ -247,16 +254,36 @@ def test_cupy_kernels_match_the_xp_code():
     )
 
 
+def test_cupy_relu_input_grad_selects_as_the_xp_code():
+    """gy where y is not 0, else +0.0: also where gy is inf or NaN at a dead unit, and -0.0 is
+    never made from a negative gy (compared bit for bit)."""
+    import cupy as cp
+
+    from minicnn.kernels import cupy_gpu, xp_activation
+
+    rng = np.random.default_rng(4)
+    y = np.maximum(rng.standard_normal((3, 50)), 0).astype(np.float32)
+    y[0, :3] = np.nan
+    gy = rng.standard_normal((3, 50)).astype(np.float32)
+    gy[1, :4] = [np.inf, -np.inf, np.nan, -0.0]
+    y[1, :4] = 0
+    got = cp.asnumpy(cupy_gpu.relu_input_grad(cp.asarray(gy), cp.asarray(y)))
+    want = xp_activation.relu_input_grad(gy, y)
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
 def test_cuda_kernels_compile_here():
     """The RawKernels must compile on a GPU machine: a silent fallback to the xp code would
     leave the comparisons below comparing the xp code with itself."""
-    from minicnn.kernels import cupy_gpu
+    from minicnn.kernels import cupy_gpu, cupy_norm
 
     for source, name in (
+        (cupy_gpu._IM2COL, "im2col_gather"),
         (cupy_gpu._COL2IM, "col2im_gather"),
         (cupy_gpu._MAXPOOL_BWD, "maxpool_bwd"),
-        (cupy_gpu._LRN_FWD, "lrn_fwd"),
-        (cupy_gpu._LRN_BWD, "lrn_bwd"),
+        (cupy_norm._LRN_FWD, "lrn_fwd"),
+        (cupy_norm._LRN_BWD, "lrn_bwd"),
+        (cupy_norm._CHANNEL_SUMS, "channel_sums"),
     ):
         for dtype in (np.float32, np.float64):
             assert cupy_gpu._kernel(source, name, dtype) is not None, (name, dtype)
@@ -266,17 +293,17 @@ def test_cuda_kernels_compile_here():
 def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
     import cupy as cp
 
-    from minicnn.kernels import cupy_gpu, xp_norm
+    from minicnn.kernels import cupy_norm, xp_norm
 
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     rng = np.random.default_rng(3)
     x, gy = (rng.standard_normal((2, 7, 6)).astype(dtype) for _ in range(2))
     for size in (1, 4, 5, 9):
-        y, s = cupy_gpu.lrn_forward(cp.asarray(x), size, 0.3, 0.75, 2.0)
+        y, s = cupy_norm.lrn_forward(cp.asarray(x), size, 0.3, 0.75, 2.0)
         y_np, s_np = xp_norm.lrn_forward(x, size, 0.3, 0.75, 2.0)
         np.testing.assert_allclose(cp.asnumpy(y), y_np, rtol=rtol, atol=rtol)
         np.testing.assert_allclose(cp.asnumpy(s), s_np, rtol=rtol, atol=rtol)
-        gx = cupy_gpu.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
+        gx = cupy_norm.lrn_input_grad(cp.asarray(gy), cp.asarray(x), s, size, 0.3, 0.75)
         np.testing.assert_allclose(
             cp.asnumpy(gx),
             xp_norm.lrn_input_grad(gy, x, s_np, size, 0.3, 0.75),
@@ -285,10 +312,33 @@ def test_cupy_lrn_and_batch_norm_kernels_match_the_xp_code(dtype):
             err_msg=f"size {size}",
         )
     mean, invstd, w, b = (rng.standard_normal(7).astype(dtype) for _ in range(4))
-    on_gpu = cupy_gpu.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
+    on_gpu = cupy_norm.batch_norm_apply(*(cp.asarray(a) for a in (x, mean, invstd, w, b)))
     for got, want in zip(on_gpu, xp_norm.batch_norm_apply(x, mean, invstd, w, b)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)
     xhat = on_gpu[1]
-    on_gpu = cupy_gpu.batch_norm_grads(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
+    on_gpu = cupy_norm.batch_norm_grads(cp.asarray(gy), xhat, cp.asarray(invstd), cp.asarray(w))
     for got, want in zip(on_gpu, xp_norm.batch_norm_grads(gy, cp.asnumpy(xhat), invstd, w)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 7, 6), (37, 5, 300), (64, 3, 1024)])
+def test_cupy_batch_norm_sums_match_the_xp_code(dtype, shape):
+    """The per-channel sums split among threads (one block of them, several, and a last
+    round that only some threads reach) against xp_norm's reductions; x off-centre, so the
+    variance's second pass matters."""
+    import cupy as cp
+
+    from minicnn.kernels import cupy_norm, xp_norm
+
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    rng = np.random.default_rng(sum(shape))
+    x = (rng.standard_normal(shape) * 3 + 5).astype(dtype)
+    gy = rng.standard_normal(shape).astype(dtype)
+    for got, want in zip(cupy_norm.batch_norm_stats(cp.asarray(x)), xp_norm.batch_norm_stats(x)):
+        np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol)
+    invstd, w = rng.random(shape[1]).astype(dtype) + 0.5, rng.standard_normal(shape[1]).astype(dtype)
+    xhat = ((x - x.mean(axis=(0, 2))[:, None]) * invstd[:, None]).astype(dtype)
+    on_gpu = cupy_norm.batch_norm_grads(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
+    for got, want in zip(on_gpu, xp_norm.batch_norm_grads(gy, xhat, invstd, w)):
+        np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol * 10)

@@ -134,6 +134,11 @@ class Worker:
                 interop_threads=torch.get_num_interop_threads(),
                 cpu_capability=torch.backends.cpu.get_cpu_capability(),
                 mkldnn=torch.backends.mkldnn.is_available(),
+                # PyTorch's defaults, left as they are: cuDNN's convolutions may use TF32
+                # (tensor cores, a 10-bit mantissa), its matmuls not; no autotuning
+                cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+                matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+                cudnn_benchmark=torch.backends.cudnn.benchmark,
                 config=[
                     line.strip()
                     for line in torch.__config__.show().splitlines()

@@ -19,7 +19,9 @@
     malloc.py     glibc's malloc told to keep freed memory for the next step (by the
                   command line and the bench's workers)
     threads.py    large copies split over threads; BLAS's threads beside them and the loops
-    cupy_gpu.py   CUDA kernels where the xp code launches too many small kernels
+    cupy_gpu.py   CUDA kernels for convolution's copies, max-pool's backward and ReLU's,
+                  where the xp code copies slowly or launches too many small kernels;
+                  cupy_norm.py the same for LRN and batch norm
     gemm.py       the matrix products of im2col.py and Linear: xp.matmul, or while a CUDA
                   graph is captured, cublas_direct.py (cuBLAS through ctypes)
 
@@ -114,7 +116,7 @@ TIERS = {
     "numpy-simple": ("simple",) + _XP + ("reference",),
     "numpy": _XP + ("reference",),
     "numba": ("numba_im2col", "numba_cpu") + _XP + ("reference",),
-    "cuda": ("cupy_gpu",) + _XP,
+    "cuda": ("cupy_gpu", "cupy_norm") + _XP,
 }
 
 

@@ -63,7 +63,7 @@ def test_the_summary_gives_the_total_and_each_kernels_share(tmp_path, capsys):
     gemm = next(line for line in printed if "xmma_gemm" in line)
     assert "44.4%" in col2im and "2 launches" in col2im and "44.4%" in gemm and " 1 launch " in gemm
     assert "11.1%" in printed[-1] and "cupy_copy" in printed[-1]  # the smallest last
-    assert json.loads(out.read_text())["col2im_gather"] == [0.004, 2]
+    assert json.loads(out.read_text())["kernels"]["col2im_gather"] == [0.004, 2]
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,24 @@ def test_the_summary_gives_the_total_and_each_kernels_share(tmp_path, capsys):
 def test_output_it_cannot_read_is_refused_with_what_was_expected(lines, message):
     with pytest.raises(ValueError, match=message):
         _module().read(lines)
+
+
+class _Event:
+    def __init__(self, key, count, device_us, old_name=False):
+        self.key, self.count = key, count
+        setattr(self, "cuda_time_total" if old_name else "device_time_total", device_us)
+
+
+def test_profiler_events_become_kernels_a_step():
+    """Two steps' events: times in microseconds to nanoseconds a step; host-only events
+    (no device time) dropped; the older attribute name read too."""
+    events = [
+        _Event("col2im_gather", 36, 3600.0),
+        _Event("cudaLaunchKernel", 500, 0.0),
+        _Event("sm80_xmma_gemm", 24, 2000.0, old_name=True),
+    ]
+    kernels = _module().from_profiler(events, steps=2)
+    assert kernels == {"col2im_gather": (1.8e6, 18), "sm80_xmma_gemm": (1e6, 12)}
+    assert _module().summary(kernels)[0] == "30 kernel launches, 2.80 ms of GPU time in all"
+    with pytest.raises(ValueError, match="no kernel time"):
+        _module().from_profiler([_Event("cudaLaunchKernel", 5, 0.0)], steps=1)

@@ -204,19 +204,19 @@ def test_batch_norm_invstd_and_running_update_match_the_reference(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_cupy_batch_norm_invstd_and_running_update_match_numpy(dtype):
     from minicnn import backend
-    from minicnn.kernels import cupy_gpu
+    from minicnn.kernels import cupy_norm
 
     cp = backend.cupy()
     rng = np.random.default_rng(6)
     mean, var = rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype)
     _close(
-        cp.asnumpy(cupy_gpu.batch_norm_invstd(cp.asarray(var), 1e-5)),
+        cp.asnumpy(cupy_norm.batch_norm_invstd(cp.asarray(var), 1e-5)),
         xp_norm.batch_norm_invstd(var, 1e-5),
         dtype,
     )
     start = [rng.standard_normal(6).astype(dtype), rng.random(6).astype(dtype) + 0.5]
     on_gpu = [cp.asarray(a) for a in start]
-    cupy_gpu.batch_norm_update_running(*on_gpu, cp.asarray(mean), cp.asarray(var), 0.1, 50)
+    cupy_norm.batch_norm_update_running(*on_gpu, cp.asarray(mean), cp.asarray(var), 0.1, 50)
     xp_norm.batch_norm_update_running(*start, mean, var, 0.1, 50)
     for got, want in zip(on_gpu, start):
         _close(cp.asnumpy(got), want, dtype)

@@ -1,0 +1,268 @@
+"""CUDA kernels (CuPy RawKernel / ElementwiseKernel) for local response normalization and
+batch norm. Whatever is not defined here runs xp_norm.py's xp code on CuPy arrays.
+"""
+
+import numpy as np
+
+from ..backend import Array
+from . import xp_norm
+from .cupy_gpu import _GRID_MAX, _INT_MAX, _THREADS, _blocks, _kernel
+
+# --- local response normalization -------------------------------------------
+# The xp code adds `size` shifted slices and runs a few elementwise passes (about
+# 10 launches a direction); here each direction is one kernel, a thread per
+# (n, c, m) cell summing its own channel window. x, s, gy are (N, C, M).
+
+_LRN_FWD = r"""
+extern "C" __global__ void lrn_fwd(const real* x, real* y, real* s, int C, int M, long long total,
+                                   int before, int after, real alpha_n, real beta, real k) {
+    long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total) return;
+    int c = (idx / M) % C;
+    long long base = idx - (long long)c * M;           // cell (n, 0, m)
+    real acc = 0;
+    for (int cc = max(c - before, 0); cc <= min(c + after, C - 1); ++cc) {
+        real v = x[base + (long long)cc * M];
+        acc += v * v;
+    }
+    real si = k + alpha_n * acc;
+    s[idx] = si;
+    y[idx] = x[idx] * pow(si, -beta);
+}
+"""
+
+_LRN_BWD = r"""
+extern "C" __global__ void lrn_bwd(const real* gy, const real* x, const real* s, real* gx,
+                                   int C, int M, long long total, int before, int after,
+                                   real coef, real beta) {
+    long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total) return;
+    int c = (idx / M) % C;
+    long long base = idx - (long long)c * M;
+    // the channels c' whose forward window holds c: the window mirrored
+    real acc = 0;
+    for (int cc = max(c - after, 0); cc <= min(c + before, C - 1); ++cc) {
+        long long j = base + (long long)cc * M;
+        acc += gy[j] * x[j] * pow(s[j], -beta - 1);
+    }
+    gx[idx] = gy[idx] * pow(s[idx], -beta) - coef * x[idx] * acc;
+}
+"""
+
+
+def _real(dtype, value):
+    """A scalar kernel argument in the kernel's float type."""
+    return np.dtype(dtype).type(value)
+
+
+def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
+    """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2), one kernel.   Returns (y, s)."""
+    kernel = _kernel(_LRN_FWD, "lrn_fwd", x.dtype)
+    if kernel is None:
+        return xp_norm.lrn_forward(x, size, alpha, beta, k)
+    import cupy
+
+    x = cupy.ascontiguousarray(x)
+    y, s = cupy.empty_like(x), cupy.empty_like(x)
+    N, C, M = x.shape
+    kernel(
+        _blocks(x.size),
+        (_THREADS,),
+        (
+            x,
+            y,
+            s,
+            np.int32(C),
+            np.int32(M),
+            np.int64(x.size),
+            np.int32(size // 2),
+            np.int32((size - 1) // 2),
+            _real(x.dtype, alpha / size),
+            _real(x.dtype, beta),
+            _real(x.dtype, k),
+        ),
+    )
+    return y, s
+
+
+def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
+    """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1)), one kernel."""
+    kernel = _kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
+    if kernel is None:
+        return xp_norm.lrn_input_grad(gy, x, s, size, alpha, beta)
+    import cupy
+
+    gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
+    gx = cupy.empty_like(gy)
+    N, C, M = gy.shape
+    kernel(
+        _blocks(gy.size),
+        (_THREADS,),
+        (
+            gy,
+            x,
+            s,
+            gx,
+            np.int32(C),
+            np.int32(M),
+            np.int64(gy.size),
+            np.int32(size // 2),
+            np.int32((size - 1) // 2),
+            _real(gy.dtype, 2 * alpha * beta / size),
+            _real(gy.dtype, beta),
+        ),
+    )
+    return gx
+
+
+# --- batch normalization ----------------------------------------------------
+# Shapes: x, gy, xhat (N, C, M); per-channel sums over axes (0, 2).
+#
+# Each channel's N*M values are split among many threads, each adding every P-th value
+# into a partial sum, and CuPy adds the P partials per channel (a reduction along the
+# last, contiguous axis). The backward's two sums share one pass over gy; the variance
+# adds the squared differences without writing them out. CuPy's own reductions over
+# axes (0, 2), with the differences written out, took 4.5 ms of a ResNet-20 step's
+# kernels at batch 256 on an H200, these 0.7 ms (benchmarks/README.md, "Third
+# results"). The elementwise parts, four or five launches in the xp code, are one
+# ElementwiseKernel each.
+
+_CHANNEL_SUMS = r"""
+extern "C" __global__ void channel_sums(const real* a, const real* b, const real* shift,
+                                        real* partial, int N, int C, int M, int mode) {
+    // thread p of the P = gridDim.x * blockDim.x threads of channel c adds the values
+    // k = p, p + P, p + 2P, ... of its N*M and writes partial[c, p] (and partial[C + c, p]):
+    //   mode 0: sum a      mode 1: sum (a - shift[c])^2      mode 2: sum a and sum a*b
+    int c = blockIdx.y;
+    int P = gridDim.x * blockDim.x, p = blockIdx.x * blockDim.x + threadIdx.x;
+    int count = N * M;
+    real mu = mode == 1 ? shift[c] : 0;
+    real s0 = 0, s1 = 0;
+    for (int k = p; k < count; k += P) {
+        int n = k / M;
+        long long at = ((long long)n * C + c) * M + (k - n * M);
+        real v = a[at];
+        if (mode == 0) {
+            s0 += v;
+        } else if (mode == 1) {
+            real d = v - mu;
+            s0 += d * d;
+        } else {
+            s0 += v;
+            s1 += v * b[at];
+        }
+    }
+    partial[(long long)c * P + p] = s0;
+    if (mode == 2) partial[((long long)C + c) * P + p] = s1;
+}
+"""
+_VALUES_PER_THREAD = 32  # enough that each thread's loads overlap; few enough to keep many threads
+
+
+def _channel_sums(mode, a, b=None, shift=None):
+    """Per-channel sums of a (N, C, M) as the kernel's ``mode`` says: an array (1 or 2, C),
+    or None where the kernel does not apply (then the caller runs the xp code)."""
+    N, C, M = a.shape
+    count = N * M
+    blocks = max(1, min(64, count // (_THREADS * _VALUES_PER_THREAD)))
+    kernel = _kernel(_CHANNEL_SUMS, "channel_sums", a.dtype)
+    if kernel is None or C > _GRID_MAX or count + blocks * _THREADS > _INT_MAX:
+        return None
+    import cupy
+
+    a = cupy.ascontiguousarray(a)
+    b = a if b is None else cupy.ascontiguousarray(b, dtype=a.dtype)
+    shift = a if shift is None else cupy.ascontiguousarray(shift, dtype=a.dtype)
+    partial = cupy.empty((2 if mode == 2 else 1, C, blocks * _THREADS), dtype=a.dtype)
+    args = (a, b, shift, partial, np.int32(N), np.int32(C), np.int32(M), np.int32(mode))
+    kernel((blocks, C), (_THREADS,), args)
+    return partial.sum(axis=2)
+
+
+def batch_norm_stats(x: Array) -> tuple[Array, Array]:
+    """Per-channel mean and biased variance, two passes (xp_norm.batch_norm_stats): the sum,
+    then the sum of squared differences from the mean."""
+    sums = _channel_sums(0, x)
+    if sums is None:
+        return xp_norm.batch_norm_stats(x)
+    count = x.shape[0] * x.shape[2]
+    mean = sums[0] / count
+    return mean, _channel_sums(1, x, shift=mean)[0] / count
+
+
+_elementwise: dict = {}
+
+
+def _fused(name, in_params, out_params, body):
+    if name not in _elementwise:
+        import cupy
+
+        _elementwise[name] = cupy.ElementwiseKernel(in_params, out_params, body, name)
+    return _elementwise[name]
+
+
+def batch_norm_invstd(var: Array, eps: float) -> Array:
+    """invstd = 1 / sqrt(var + eps), one kernel (the xp code is three)."""
+    invstd = _fused("bn_invstd", "T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)")
+    return invstd(var, var.dtype.type(eps))
+
+
+def batch_norm_update_running(
+    running_mean: Array, running_var: Array, mean: Array, var: Array, momentum: float, count: int
+) -> None:
+    """In place: r = (1 - momentum) r + momentum stat (variance unbiased), one kernel for both."""
+    update = _fused(
+        "bn_running",
+        "T mean, T var, T keep, T m, T m_unbiased",
+        "T rm, T rv",
+        "rm = rm * keep + m * mean; rv = rv * keep + m_unbiased * var",
+    )
+    t = running_mean.dtype.type
+    update(
+        mean.astype(running_mean.dtype, copy=False),
+        var.astype(running_mean.dtype, copy=False),
+        t(1 - momentum),
+        t(momentum),
+        t(momentum * count / (count - 1)),
+        running_mean,
+        running_var,
+    )
+
+
+def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
+    """xhat = (x - mean) * invstd,  y = weight * xhat + bias, one kernel.   Returns (y, xhat)."""
+    apply = _fused(
+        "bn_apply",
+        "T x, T mean, T invstd, T w, T b",
+        "T y, T xhat",
+        "xhat = (x - mean) * invstd; y = w * xhat + b",
+    )
+    return apply(x, mean[:, None], invstd[:, None], weight[:, None], bias[:, None])
+
+
+def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """Training mode's (gx, gweight, gbias): the two sums in one pass over gy, then
+    gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)) in one fused kernel."""
+    sums = _channel_sums(2, gy, xhat)
+    if sums is None:
+        gbias, gweight = gy.sum(axis=(0, 2)), (gy * xhat).sum(axis=(0, 2))
+    else:
+        gbias, gweight = sums
+    # NOTE: the per-channel factors are recomputed per element inside the kernel:
+    # cheaper than three more launches over C numbers
+    grad = _fused(
+        "bn_backward",
+        "T gy, T xhat, T w, T invstd, T gb, T gw, T count",
+        "T gx",
+        "gx = (w * invstd) * (gy - gb / count - xhat * (gw / count))",
+    )
+    gx = grad(
+        gy,
+        xhat,
+        weight[:, None],
+        invstd[:, None],
+        gbias[:, None],
+        gweight[:, None],
+        gy.dtype.type(gy.shape[0] * gy.shape[2]),
+    )
+    return gx, gweight, gbias
