@@ -77,7 +77,7 @@ def from_profiler(events, steps):
         if us is None:
             us = e.cuda_time_total
         if us > 0:
-            kernels[e.key] = (us * 1e3 / steps, e.count // steps)
+            kernels[e.key] = (us * 1e3 / steps, round(e.count / steps))
     if not kernels:
         raise ValueError("the profiler recorded no kernel time (was CUDA activity profiled?)")
     return kernels
@@ -86,7 +86,6 @@ def from_profiler(events, steps):
 def table(model, batch, warmup, steps=2):
     """Both libraries' kernels a step, recorded by PyTorch's profiler: {library: kernels}."""
     import torch
-    from torch.profiler import ProfilerActivity, profile
 
     from minicnn import backend
     from minicnn.bench import twin
@@ -102,7 +101,7 @@ def table(model, batch, warmup, steps=2):
             fn()
         cp.cuda.Device().synchronize()
         torch.cuda.synchronize()
-        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
             for _ in range(steps):
                 fn()
             cp.cuda.Device().synchronize()

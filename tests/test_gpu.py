@@ -222,27 +222,71 @@ def test_cublas_called_directly_multiplies_as_cupy_also_inside_a_captured_graph(
         np.testing.assert_allclose(cp.asnumpy(out), cp.asnumpy(cp.matmul(a, b)), rtol=tol, atol=tol)
 
 
-def test_cupy_kernels_match_the_xp_code():
+# (stride, padding, dilation, kernel size) of col2im's and im2col's checks: strides with and
+# without a division, paddings past the window, dilations, kernels not square
+GEOMETRIES = [
+    ((1, 1), (1, 1), (1, 1), (3, 3)),
+    ((2, 2), (0, 1), (1, 1), (3, 3)),
+    ((2, 1), (2, 1), (2, 1), (3, 2)),
+    ((3, 2), (1, 0), (1, 2), (2, 3)),
+    ((1, 1), (3, 2), (2, 3), (3, 3)),
+]
+
+
+def _geometry(stride, padding, dilation, kernel_size, H=9, W=8):
+    KH, KW = kernel_size
+    OH = (H + 2 * padding[0] - dilation[0] * (KH - 1) - 1) // stride[0] + 1
+    OW = (W + 2 * padding[1] - dilation[1] * (KW - 1) - 1) // stride[1] + 1
+    return (2, 4, H, W), (4, KH, KW, 2, OH, OW)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_cupy_im2col_and_col2im_kernels_match_the_xp_code(geometry):
+    """Both copies equal the xp code's bit for bit: im2col copies, and col2im adds the same
+    terms in the same order. x comes padded and as a transposed (non-contiguous) view too."""
     import cupy as cp
 
-    from minicnn.kernels import cupy_gpu, im2col, xp_pool
+    from minicnn.kernels import cupy_gpu, im2col
 
-    cols = cp.asarray(_rng_arrays([(4, 3, 3, 2, 5, 5)])[0])
-    for stride, padding in (((1, 1), (1, 1)), ((2, 2), (0, 1))):
-        shape = (2, 4, (5 - 1) * stride[0] + 3 - 2 * padding[0], (5 - 1) * stride[1] + 3 - 2 * padding[1])
-        np.testing.assert_allclose(
-            cp.asnumpy(cupy_gpu.col2im(cols, shape, stride, padding, (1, 1))),
-            cp.asnumpy(im2col.col2im(cols, shape, stride, padding, (1, 1))),
-            rtol=RTOL_ELEMENTWISE,
-            atol=1e-6,
-        )
-    xpad = cp.asarray(_rng_arrays([(3, 4, 11, 12)], seed=1)[0])
-    for stride, dilation in (((1, 1), (1, 1)), ((2, 1), (1, 2)), ((3, 2), (2, 1))):
-        OH, OW = ((s - d * 2 - 1) // st + 1 for s, st, d in zip((11, 12), stride, dilation))
-        got, want = (cp.full((4, 3, 3, 3, OH, OW), cp.nan, dtype=cp.float32) for _ in range(2))
-        cupy_gpu.copy_windows(xpad, got, stride, dilation)
-        im2col.copy_windows(xpad, want, stride, dilation)
-        np.testing.assert_array_equal(cp.asnumpy(got), cp.asnumpy(want), err_msg=f"{stride} {dilation}")
+    stride, padding, dilation, kernel_size = geometry
+    x_shape, cols_shape = _geometry(*geometry)
+    rng = np.random.default_rng(sum(map(sum, geometry)))
+    cols = cp.asarray(rng.standard_normal(cols_shape).astype(np.float32))
+    np.testing.assert_array_equal(
+        cp.asnumpy(cupy_gpu.col2im(cols, x_shape, stride, padding, dilation)),
+        cp.asnumpy(im2col.col2im(cols, x_shape, stride, padding, dilation)),
+    )
+    N, C, H, W = x_shape
+    xpad = rng.standard_normal((N, C, H + 2 * padding[0], W + 2 * padding[1])).astype(np.float32)
+    for x in (cp.asarray(xpad), cp.asarray(xpad.transpose(1, 0, 2, 3).copy()).transpose(1, 0, 2, 3)):
+        got, want = (cp.full(cols_shape, cp.nan, dtype=cp.float32) for _ in range(2))
+        cupy_gpu.copy_windows(x, got, stride, dilation)
+        im2col.copy_windows(x, want, stride, dilation)
+        np.testing.assert_array_equal(cp.asnumpy(got), cp.asnumpy(want))
+
+
+def test_cupy_convolution_copies_fall_back_to_the_xp_code_beyond_the_grid(monkeypatch):
+    """Where CUDA's grid cannot hold the images or channels, the xp code runs (same values)."""
+    import cupy as cp
+
+    from minicnn.kernels import cupy_gpu, im2col
+
+    stride, padding, dilation, kernel_size = GEOMETRIES[2]
+    x_shape, cols_shape = _geometry(*GEOMETRIES[2])
+    cols = cp.asarray(_rng_arrays([cols_shape], seed=7)[0])
+    want = cp.asnumpy(cupy_gpu.col2im(cols, x_shape, stride, padding, dilation))
+    calls = []
+    monkeypatch.setattr(cupy_gpu, "GRID_MAX", 1)
+    monkeypatch.setattr(im2col, "col2im", lambda *a, f=im2col.col2im: calls.append("col2im") or f(*a))
+    np.testing.assert_array_equal(cp.asnumpy(cupy_gpu.col2im(cols, x_shape, stride, padding, dilation)), want)
+    assert calls == ["col2im"]
+
+
+def test_cupy_max_pool_backward_matches_the_xp_code():
+    import cupy as cp
+
+    from minicnn.kernels import cupy_gpu, xp_pool
+
     x = cp.asarray(np.random.default_rng(2).permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32))
     _, argmax = xp_pool.max_pool2d_forward(x, (3, 3), (2, 2), (0, 0), False)
     gy = cp.asarray(_rng_arrays([(2, 3, 4, 4)])[0])
@@ -275,7 +319,7 @@ def test_cupy_relu_input_grad_selects_as_the_xp_code():
 def test_cuda_kernels_compile_here():
     """The RawKernels must compile on a GPU machine: a silent fallback to the xp code would
     leave the comparisons below comparing the xp code with itself."""
-    from minicnn.kernels import cupy_gpu, cupy_norm
+    from minicnn.kernels import cupy_compile, cupy_gpu, cupy_norm
 
     for source, name in (
         (cupy_gpu._IM2COL, "im2col_gather"),
@@ -286,7 +330,7 @@ def test_cuda_kernels_compile_here():
         (cupy_norm._CHANNEL_SUMS, "channel_sums"),
     ):
         for dtype in (np.float32, np.float64):
-            assert cupy_gpu._kernel(source, name, dtype) is not None, (name, dtype)
+            assert cupy_compile.kernel(source, name, dtype) is not None, (name, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -21,7 +21,8 @@
     threads.py    large copies split over threads; BLAS's threads beside them and the loops
     cupy_gpu.py   CUDA kernels for convolution's copies, max-pool's backward and ReLU's,
                   where the xp code copies slowly or launches too many small kernels;
-                  cupy_norm.py the same for LRN and batch norm
+                  cupy_norm.py the same for LRN and batch norm; cupy_compile.py compiles
+                  their CUDA C once per dtype
     gemm.py       the matrix products of im2col.py and Linear: xp.matmul, or while a CUDA
                   graph is captured, cublas_direct.py (cuBLAS through ctypes)
 

@@ -5,42 +5,15 @@ xp_pool.py, xp_norm.py and xp_activation.py on CuPy arrays.
 
 No kernel here uses shared memory, nor atomics except where windows overlap (max-pool's
 backward). Index arithmetic is in 32-bit ints where the sizes allow (checked on the host,
-else the xp code runs). If NVRTC cannot compile (no toolkit headers, an old driver), the
-xp code runs.
+else the xp code runs); where a kernel cannot be compiled (cupy_compile.py), the xp code
+runs.
 """
 
 import numpy as np
 
 from ..backend import Array, Pair, Shape
 from . import im2col, xp_activation, xp_pool
-
-_compiled: dict = {}
-_THREADS = 256
-_INT_MAX = 2**31 - 1
-_GRID_MAX = 65535  # CUDA's limit on gridDim.y and gridDim.z
-
-
-def _kernel(source, name, dtype):
-    """The RawKernel for this dtype, or None when it cannot be compiled here."""
-    key = (name, np.dtype(dtype).name)
-    if key not in _compiled:
-        import cupy
-
-        real = {"float32": "float", "float64": "double"}.get(key[1])
-        try:
-            if real is None:
-                raise TypeError(f"no CUDA kernel for dtype {key[1]}")
-            kernel = cupy.RawKernel(f"typedef {real} real;\n" + source, name)
-            kernel.compile()
-            _compiled[key] = kernel
-        except Exception:  # NVRTC missing or failing: keep the xp code
-            _compiled[key] = None
-    return _compiled[key]
-
-
-def _blocks(total):
-    return ((total + _THREADS - 1) // _THREADS,)
-
+from .cupy_compile import GRID_MAX, INT_MAX, THREADS, blocks, elementwise, kernel
 
 # --- convolution ------------------------------------------------------------
 # The GEMMs go to cuBLAS through im2col.py's code (which also picks the algorithm:
@@ -52,15 +25,13 @@ def _blocks(total):
 #     gx[n, c, h, w] = sum of the column entries that read cell (h, w)    (col2im)
 #
 # The grid is (cells of one image, N, C): a block works out n and c from where it
-# is, and a thread only splits its cell number into a row and a column, once (a
+# is, and a thread only splits its cell number into a row and a column, once: a
 # division by a number known only at run time costs a GPU tens of instructions, and
-# a copy does little else). im2col's thread copies its whole window, one store into
-# each row (c, u, v) that its warp's neighbours continue. A first version, a thread
-# per column value working out all six indices, took 4.4 times as long in a ResNet-20
-# step, longer than CuPy's copy of the six-axis view (benchmarks/README.md, "Third
-# results"). col2im gathers: a thread per input cell sums the entries that read it, so
-# no two threads write one place and no atomics are needed; it adds them in
-# im2col.col2im's order.
+# a copy does little else. im2col's thread copies its whole window, one store into
+# each row (c, u, v) that its warp's neighbours continue (what a first version, a
+# thread per column value, took: benchmarks/README.md, "Third results"). col2im
+# gathers: a thread per input cell sums the entries that read it, so no two threads
+# write one place and no atomics are needed; it adds them in im2col.col2im's order.
 
 _IM2COL = r"""
 extern "C" __global__ void im2col_gather(
@@ -110,45 +81,46 @@ extern "C" __global__ void col2im_gather(
 """
 
 
-def _image_grid(cells, N, C):
+def _image_grid(cells, N, C, plane):
     """(grid, block) for a thread per cell of each of N images of C channels, or None where
-    CUDA's grid cannot hold N or C."""
-    if N > _GRID_MAX or C > _GRID_MAX or cells > _INT_MAX:
+    CUDA's grid cannot hold N or C, or a 32-bit int cannot index ``cells`` or the
+    largest image ``plane`` (a thread's number runs up to a block past the cells)."""
+    if N > GRID_MAX or C > GRID_MAX or max(cells, plane) > INT_MAX - THREADS:
         return None
-    threads = min(_THREADS, -(-cells // 32) * 32)  # small maps: no block mostly idle
+    threads = min(THREADS, -(-cells // 32) * 32)  # small maps: no block mostly idle
     return (-(-cells // threads), N, C), (threads,)
 
 
 def copy_windows(xpad: Array, cols: Array, stride: Pair, dilation: Pair) -> None:
     """im2col.copy_windows as one kernel: cols (C, KH, KW, N, OH, OW) from the padded x."""
     C, KH, KW, N, OH, OW = cols.shape
-    kernel = _kernel(_IM2COL, "im2col_gather", cols.dtype)
-    launch = _image_grid(OH * OW, N, C)
-    if kernel is None or launch is None or not cols.flags.c_contiguous:
+    HP, WP = xpad.shape[2:]
+    gather = kernel(_IM2COL, "im2col_gather", cols.dtype)
+    launch = _image_grid(OH * OW, N, C, HP * WP)
+    if gather is None or launch is None or not cols.flags.c_contiguous:
         im2col.copy_windows(xpad, cols, stride, dilation)
         return
     import cupy
 
     xpad = cupy.ascontiguousarray(xpad)
-    HP, WP = xpad.shape[2:]
     args = [np.int32(a) for a in (N, C, HP, WP, KH, KW, OH, OW, *stride, *dilation)]
-    kernel(*launch, (xpad, cols, *args))
+    gather(*launch, (xpad, cols, *args))
 
 
 def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """The adjoint of im2col (see im2col.col2im), as one gathering kernel: a new (N, C, H, W) array."""
     C, KH, KW, N, OH, OW = cols.shape
     H, W = x_shape[2], x_shape[3]
-    kernel = _kernel(_COL2IM, "col2im_gather", cols.dtype)
-    launch = _image_grid(H * W, N, C)
-    if kernel is None or launch is None:
+    gather = kernel(_COL2IM, "col2im_gather", cols.dtype)
+    launch = _image_grid(H * W, N, C, OH * OW)
+    if gather is None or launch is None:
         return im2col.col2im(cols, x_shape, stride, padding, dilation)
     import cupy
 
     cols = cupy.ascontiguousarray(cols)
     gx = cupy.empty(x_shape, dtype=cols.dtype)
     args = [np.int32(a) for a in (N, C, H, W, KH, KW, OH, OW, *stride, *padding, *dilation)]
-    kernel(*launch, (cols, gx, *args))
+    gather(*launch, (cols, gx, *args))
     return gx
 
 
@@ -196,15 +168,15 @@ extern "C" __global__ void maxpool_bwd(const real* gy, const long long* argmax, 
 
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
-    kernel = _kernel(_MAXPOOL_BWD, "maxpool_bwd", gy.dtype)
-    if kernel is None:
+    scatter = kernel(_MAXPOOL_BWD, "maxpool_bwd", gy.dtype)
+    if scatter is None:
         return xp_pool.max_pool2d_input_grad(gy, argmax, x_shape)
     import cupy
 
     gy, argmax = cupy.ascontiguousarray(gy), cupy.ascontiguousarray(argmax, dtype=cupy.int64)
     gx = cupy.zeros(x_shape, dtype=gy.dtype)
     OHW, HW = gy.shape[2] * gy.shape[3], x_shape[2] * x_shape[3]
-    kernel(_blocks(gy.size), (_THREADS,), (gy, argmax, gx, np.int64(gy.size), np.int32(OHW), np.int32(HW)))
+    scatter(blocks(gy.size), (THREADS,), (gy, argmax, gx, np.int64(gy.size), np.int32(OHW), np.int32(HW)))
     return gx
 
 
@@ -212,17 +184,10 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
 # The xp code selects on the bits (a mask, its negation, an AND: four launches on
 # CuPy); a GPU selects without branching, so here it is one elementwise kernel.
 
-_relu_grad: list = []
-
 
 def relu_input_grad(gy: Array, y: Array) -> Array:
     """gx = gy where y = max(x, 0) is not 0, else +0 (xp_activation.relu_input_grad), one kernel."""
     if gy.dtype != y.dtype or gy.dtype.kind != "f":
         return xp_activation.relu_input_grad(gy, y)
-    if not _relu_grad:
-        import cupy
-
-        _relu_grad.append(
-            cupy.ElementwiseKernel("T gy, T y", "T gx", "gx = y != 0 ? gy : (T)0", "relu_input_grad")
-        )
-    return _relu_grad[0](gy, y)
+    select = elementwise("relu_input_grad", "T gy, T y", "T gx", "gx = y != 0 ? gy : (T)0")
+    return select(gy, y)

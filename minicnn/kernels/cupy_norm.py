@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import Array
 from . import xp_norm
-from .cupy_gpu import _GRID_MAX, _INT_MAX, _THREADS, _blocks, _kernel
+from .cupy_compile import GRID_MAX, INT_MAX, THREADS, blocks, elementwise, kernel, real
 
 # --- local response normalization -------------------------------------------
 # The xp code adds `size` shifted slices and runs a few elementwise passes (about
@@ -50,24 +50,19 @@ extern "C" __global__ void lrn_bwd(const real* gy, const real* x, const real* s,
 """
 
 
-def _real(dtype, value):
-    """A scalar kernel argument in the kernel's float type."""
-    return np.dtype(dtype).type(value)
-
-
 def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tuple[Array, Array]:
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2), one kernel.   Returns (y, s)."""
-    kernel = _kernel(_LRN_FWD, "lrn_fwd", x.dtype)
-    if kernel is None:
+    window_sums = kernel(_LRN_FWD, "lrn_fwd", x.dtype)
+    if window_sums is None:
         return xp_norm.lrn_forward(x, size, alpha, beta, k)
     import cupy
 
     x = cupy.ascontiguousarray(x)
     y, s = cupy.empty_like(x), cupy.empty_like(x)
     N, C, M = x.shape
-    kernel(
-        _blocks(x.size),
-        (_THREADS,),
+    window_sums(
+        blocks(x.size),
+        (THREADS,),
         (
             x,
             y,
@@ -77,9 +72,9 @@ def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tup
             np.int64(x.size),
             np.int32(size // 2),
             np.int32((size - 1) // 2),
-            _real(x.dtype, alpha / size),
-            _real(x.dtype, beta),
-            _real(x.dtype, k),
+            real(x.dtype, alpha / size),
+            real(x.dtype, beta),
+            real(x.dtype, k),
         ),
     )
     return y, s
@@ -87,17 +82,17 @@ def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tup
 
 def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta: float) -> Array:
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1)), one kernel."""
-    kernel = _kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
-    if kernel is None:
+    window_sums = kernel(_LRN_BWD, "lrn_bwd", gy.dtype)
+    if window_sums is None:
         return xp_norm.lrn_input_grad(gy, x, s, size, alpha, beta)
     import cupy
 
     gy, x, s = (cupy.ascontiguousarray(a) for a in (gy, x, s))
     gx = cupy.empty_like(gy)
     N, C, M = gy.shape
-    kernel(
-        _blocks(gy.size),
-        (_THREADS,),
+    window_sums(
+        blocks(gy.size),
+        (THREADS,),
         (
             gy,
             x,
@@ -108,8 +103,8 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
             np.int64(gy.size),
             np.int32(size // 2),
             np.int32((size - 1) // 2),
-            _real(gy.dtype, 2 * alpha * beta / size),
-            _real(gy.dtype, beta),
+            real(gy.dtype, 2 * alpha * beta / size),
+            real(gy.dtype, beta),
         ),
     )
     return gx
@@ -121,18 +116,19 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
 # Each channel's N*M values are split among many threads, each adding every P-th value
 # into a partial sum, and CuPy adds the P partials per channel (a reduction along the
 # last, contiguous axis). The backward's two sums share one pass over gy; the variance
-# adds the squared differences without writing them out. CuPy's own reductions over
-# axes (0, 2), with the differences written out, took 4.5 ms of a ResNet-20 step's
-# kernels at batch 256 on an H200, these 0.7 ms (benchmarks/README.md, "Third
-# results"). The elementwise parts, four or five launches in the xp code, are one
-# ElementwiseKernel each.
+# adds the squared differences without writing them out. In a ResNet-20 step at batch
+# 256 on an H200, CuPy's own sums over axes (0, 2) took 4.5 ms of kernels and the arrays
+# written for them 0.75 ms more; these sums, with their partials and divisions, 0.73 ms
+# (benchmarks/README.md, "Third results"). The elementwise parts, four or five launches in
+# the xp code, are one ElementwiseKernel each.
 
 _CHANNEL_SUMS = r"""
 extern "C" __global__ void channel_sums(const real* a, const real* b, const real* shift,
                                         real* partial, int N, int C, int M, int mode) {
     // thread p of the P = gridDim.x * blockDim.x threads of channel c adds the values
     // k = p, p + P, p + 2P, ... of its N*M and writes partial[c, p] (and partial[C + c, p]):
-    //   mode 0: sum a      mode 1: sum (a - shift[c])^2      mode 2: sum a and sum a*b
+    //   mode 0 (SUM): sum a      1 (CENTRED_SQUARES): sum (a - shift[c])^2
+    //   mode 2 (SUM_AND_PRODUCT): sum a and sum a*b
     int c = blockIdx.y;
     int P = gridDim.x * blockDim.x, p = blockIdx.x * blockDim.x + threadIdx.x;
     int count = N * M;
@@ -156,54 +152,50 @@ extern "C" __global__ void channel_sums(const real* a, const real* b, const real
     if (mode == 2) partial[((long long)C + c) * P + p] = s1;
 }
 """
-_VALUES_PER_THREAD = 32  # enough that each thread's loads overlap; few enough to keep many threads
+# what channel_sums adds: its ``mode``
+SUM, CENTRED_SQUARES, SUM_AND_PRODUCT = 0, 1, 2
+# each thread adds at least this many values, on at most 64 blocks a channel (chosen so
+# that a thread's loads overlap and a large channel still has thousands of threads; not tuned)
+VALUES_PER_THREAD = 32
 
 
 def _channel_sums(mode, a, b=None, shift=None):
-    """Per-channel sums of a (N, C, M) as the kernel's ``mode`` says: an array (1 or 2, C),
-    or None where the kernel does not apply (then the caller runs the xp code)."""
+    """Per-channel sums of a (N, C, M) as ``mode`` says: an array (1 or 2, C), or None where
+    the kernel does not apply (then the caller runs the xp code).
+
+        SUM: sum a      CENTRED_SQUARES: sum (a - shift)^2      SUM_AND_PRODUCT: sum a, sum a*b
+    """
     N, C, M = a.shape
     count = N * M
-    blocks = max(1, min(64, count // (_THREADS * _VALUES_PER_THREAD)))
-    kernel = _kernel(_CHANNEL_SUMS, "channel_sums", a.dtype)
-    if kernel is None or C > _GRID_MAX or count + blocks * _THREADS > _INT_MAX:
+    per_channel = max(1, min(64, count // (THREADS * VALUES_PER_THREAD)))
+    sums = kernel(_CHANNEL_SUMS, "channel_sums", a.dtype)
+    if sums is None or C > GRID_MAX or count + per_channel * THREADS > INT_MAX:
         return None
     import cupy
 
     a = cupy.ascontiguousarray(a)
     b = a if b is None else cupy.ascontiguousarray(b, dtype=a.dtype)
     shift = a if shift is None else cupy.ascontiguousarray(shift, dtype=a.dtype)
-    partial = cupy.empty((2 if mode == 2 else 1, C, blocks * _THREADS), dtype=a.dtype)
-    args = (a, b, shift, partial, np.int32(N), np.int32(C), np.int32(M), np.int32(mode))
-    kernel((blocks, C), (_THREADS,), args)
+    partial = cupy.empty((2 if mode == SUM_AND_PRODUCT else 1, C, per_channel * THREADS), dtype=a.dtype)
+    sizes = (np.int32(N), np.int32(C), np.int32(M), np.int32(mode))
+    sums((per_channel, C), (THREADS,), (a, b, shift, partial, *sizes))
     return partial.sum(axis=2)
 
 
 def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance, two passes (xp_norm.batch_norm_stats): the sum,
     then the sum of squared differences from the mean."""
-    sums = _channel_sums(0, x)
+    sums = _channel_sums(SUM, x)
     if sums is None:
         return xp_norm.batch_norm_stats(x)
     count = x.shape[0] * x.shape[2]
     mean = sums[0] / count
-    return mean, _channel_sums(1, x, shift=mean)[0] / count
-
-
-_elementwise: dict = {}
-
-
-def _fused(name, in_params, out_params, body):
-    if name not in _elementwise:
-        import cupy
-
-        _elementwise[name] = cupy.ElementwiseKernel(in_params, out_params, body, name)
-    return _elementwise[name]
+    return mean, _channel_sums(CENTRED_SQUARES, x, shift=mean)[0] / count
 
 
 def batch_norm_invstd(var: Array, eps: float) -> Array:
     """invstd = 1 / sqrt(var + eps), one kernel (the xp code is three)."""
-    invstd = _fused("bn_invstd", "T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)")
+    invstd = elementwise("bn_invstd", "T var, T eps", "T invstd", "invstd = 1 / sqrt(var + eps)")
     return invstd(var, var.dtype.type(eps))
 
 
@@ -211,7 +203,7 @@ def batch_norm_update_running(
     running_mean: Array, running_var: Array, mean: Array, var: Array, momentum: float, count: int
 ) -> None:
     """In place: r = (1 - momentum) r + momentum stat (variance unbiased), one kernel for both."""
-    update = _fused(
+    update = elementwise(
         "bn_running",
         "T mean, T var, T keep, T m, T m_unbiased",
         "T rm, T rv",
@@ -231,7 +223,7 @@ def batch_norm_update_running(
 
 def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: Array) -> tuple[Array, Array]:
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias, one kernel.   Returns (y, xhat)."""
-    apply = _fused(
+    apply = elementwise(
         "bn_apply",
         "T x, T mean, T invstd, T w, T b",
         "T y, T xhat",
@@ -243,14 +235,14 @@ def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: 
 def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tuple[Array, Array, Array]:
     """Training mode's (gx, gweight, gbias): the two sums in one pass over gy, then
     gx = (weight*invstd)(gy - mean(gy) - xhat mean(gy xhat)) in one fused kernel."""
-    sums = _channel_sums(2, gy, xhat)
+    sums = _channel_sums(SUM_AND_PRODUCT, gy, xhat)
     if sums is None:
         gbias, gweight = gy.sum(axis=(0, 2)), (gy * xhat).sum(axis=(0, 2))
     else:
         gbias, gweight = sums
     # NOTE: the per-channel factors are recomputed per element inside the kernel:
     # cheaper than three more launches over C numbers
-    grad = _fused(
+    grad = elementwise(
         "bn_backward",
         "T gy, T xhat, T w, T invstd, T gb, T gw, T count",
         "T gx",
