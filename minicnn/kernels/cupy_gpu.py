@@ -29,9 +29,10 @@ from .cupy_compile import GRID_MAX, INT_MAX, THREADS, blocks, elementwise, kerne
 # division by a number known only at run time costs a GPU tens of instructions, and
 # a copy does little else. im2col's thread copies its whole window, one store into
 # each row (c, u, v) that its warp's neighbours continue (what a first version, a
-# thread per column value, took: benchmarks/README.md, "Third results"). col2im
-# gathers: a thread per input cell sums the entries that read it, so no two threads
-# write one place and no atomics are needed; it adds them in im2col.col2im's order.
+# thread per column value, took: benchmarks/README.md, "Figures behind comments in the
+# kernels"). col2im gathers: a thread per input cell sums the entries that read it, so
+# no two threads write one place and no atomics are needed; it adds them in
+# im2col.col2im's order.
 
 _IM2COL = r"""
 extern "C" __global__ void im2col_gather(

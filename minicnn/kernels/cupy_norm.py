@@ -116,11 +116,10 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
 # Each channel's N*M values are split among many threads, each adding every P-th value
 # into a partial sum, and CuPy adds the P partials per channel (a reduction along the
 # last, contiguous axis). The backward's two sums share one pass over gy; the variance
-# adds the squared differences without writing them out. In a ResNet-20 step at batch
-# 256 on an H200, CuPy's own sums over axes (0, 2) took 4.5 ms of kernels and the arrays
-# written for them 0.75 ms more; these sums, with their partials and divisions, 0.73 ms
-# (benchmarks/README.md, "Third results"). The elementwise parts, four or five launches in
-# the xp code, are one ElementwiseKernel each.
+# adds the squared differences without writing them out. CuPy's own sums over axes
+# (0, 2), with the arrays written for them, took a ResNet-20 step several times as long
+# (benchmarks/README.md, "Figures behind comments in the kernels"). The elementwise parts,
+# four or five launches in the xp code, are one ElementwiseKernel each.
 
 _CHANNEL_SUMS = r"""
 extern "C" __global__ void channel_sums(const real* a, const real* b, const real* shift,
