@@ -6,7 +6,8 @@ On a machine of many cores, which pool makes minicnn's step slow or fast: BLAS's
 threads, Numba's loops, minicnn's copy threads (kernels/threads.py), or their spinning
 against each other. Each setting starts from the bench's environment for --threads
 (fair.thread_env: BLAS and OpenMP on all of them, Numba and the copies on half; minicnn
-then gives BLAS half, kernels/threads.py) and changes some variables; its process
+then gives BLAS half, kernels/threads.py; glibc's malloc thresholds set as the bench's
+workers set them, kernels/malloc.py) and changes some variables; its process
 times --steps training steps after two untimed ones and adds up the time inside each
 kernel (kernels.KernelSet's functions, and the products of kernels/gemm.py, which the
 convolution kernels call: their time is inside the convolutions' too). The settings run
@@ -42,8 +43,9 @@ def child(model, batch, steps, tier):
     import minicnn.functional as F
     from minicnn import kernels, optim
     from minicnn.bench.cases import MODELS
-    from minicnn.kernels import gemm
+    from minicnn.kernels import gemm, malloc
 
+    malloc.keep_freed_memory()  # as the bench's workers: freed memory kept for the next step
     spent = {}
 
     def timed(name, fn):
@@ -78,7 +80,8 @@ def child(model, batch, steps, tier):
             opt.step()
             times.append(time.perf_counter() - began)
     per_step = {k: v / steps * 1e3 for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
-    print(json.dumps({"step_ms": [t * 1e3 for t in times[2:]], "kernels_ms": per_step}))
+    figures = {"step_ms": [t * 1e3 for t in times[2:]], "kernels_ms": per_step, "malloc": malloc.describe()}
+    print(json.dumps(figures))
 
 
 def main(argv=None):
@@ -126,6 +129,7 @@ def main(argv=None):
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             results[n]["step_ms"] += figures["step_ms"]
             results[n]["kernels_ms"].append(figures["kernels_ms"])
+            results[n]["malloc"] = figures["malloc"]
             results[n]["median_step_ms"] = statistics.median(results[n]["step_ms"])
             print(f"{n} (round {r + 1}): step {statistics.median(figures['step_ms']):.0f} ms", flush=True)
             _write(a, system, results)  # after each process, so a run cut short keeps what it measured
