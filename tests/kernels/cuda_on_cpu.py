@@ -8,8 +8,10 @@ long as its threads share nothing but the arrays (no shared memory, no
 ``__syncthreads``: none of these kernels uses them). So its index arithmetic, its bounds
 and its order of additions are checked on machines without a GPU; its speed is not.
 
-``cupy_on_numpy`` is a stand-in for the ``cupy`` module made of NumPy's functions, so the
-kernels' host code (the launch sizes, the fallbacks) runs as it is, on NumPy arrays.
+``elementwise`` does the same for an ElementwiseKernel: its one-line body in a loop over
+the elements. ``cupy_on_numpy`` is a stand-in for the ``cupy`` module made of NumPy's
+functions, so the kernels' host code (the launch sizes, the fallbacks) runs as it is, on
+NumPy arrays.
 """
 
 import ctypes
@@ -33,15 +35,16 @@ template <typename T> T atomicAdd(T* at, T v) { T old = *at; *at += v; return ol
 """
 
 _LAUNCHER = """
-extern "C" void launch(unsigned grid_x_, unsigned grid_y_, unsigned grid_z_, unsigned block_x_, {params}) {{
-    gridDim = {{grid_x_, grid_y_, grid_z_}};
-    blockDim = {{block_x_, 1, 1}};
-    for (unsigned z_ = 0; z_ < grid_z_; ++z_)
-        for (unsigned y_ = 0; y_ < grid_y_; ++y_)
-            for (unsigned x_ = 0; x_ < grid_x_; ++x_)
-                for (unsigned t_ = 0; t_ < block_x_; ++t_) {{
-                    blockIdx = {{x_, y_, z_}};
-                    threadIdx = {{t_, 0, 0}};
+extern "C" void launch(unsigned launch_gx, unsigned launch_gy, unsigned launch_gz, unsigned launch_bx,
+                       {params}) {{
+    gridDim = {{launch_gx, launch_gy, launch_gz}};
+    blockDim = {{launch_bx, 1, 1}};
+    for (unsigned launch_z = 0; launch_z < launch_gz; ++launch_z)
+        for (unsigned launch_y = 0; launch_y < launch_gy; ++launch_y)
+            for (unsigned launch_x = 0; launch_x < launch_gx; ++launch_x)
+                for (unsigned launch_t = 0; launch_t < launch_bx; ++launch_t) {{
+                    blockIdx = {{launch_x, launch_y, launch_z}};
+                    threadIdx = {{launch_t, 0, 0}};
                     {name}({args});
                 }}
 }}
@@ -98,6 +101,48 @@ def _c_value(a):
     kinds = {np.int32: ctypes.c_int, np.int64: ctypes.c_longlong}
     kinds.update({np.float32: ctypes.c_float, np.float64: ctypes.c_double})
     return kinds[type(a)](a.item())
+
+
+def elementwise(name, in_params, out_params, body):
+    """Like cupy_compile.elementwise: a callable ``(*inputs, *outputs)`` applying the
+    ElementwiseKernel's ``body`` (C++ over the parameters' names, of type T) to every element
+    on the CPU, its array arguments broadcast against each other as CuPy does. Outputs
+    given are written in place (and, as in CuPy, may be read first)."""
+    ins = [p.split()[-1] for p in in_params.split(",")]
+    outs = [p.split()[-1] for p in out_params.split(",")]
+
+    def run(*args):
+        T = next(a.dtype for a in args if isinstance(a, np.ndarray))
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        given = list(args[len(ins) :])
+        inputs = [
+            np.ascontiguousarray(np.broadcast_to(a, shape), T) if isinstance(a, np.ndarray) else a
+            for a in args[: len(ins)]
+        ]
+        results = [np.array(np.broadcast_to(g, shape), T) for g in given]
+        results += [np.empty(shape, T) for _ in outs[len(given) :]]
+        scalar = tuple(not isinstance(a, np.ndarray) for a in inputs)
+        key = ("elementwise", name, body, REAL[np.dtype(T).name], scalar)
+        if key not in _built:
+            params = [f"T {n}_" if s else f"const T* {n}_" for n, s in zip(ins, scalar)]
+            params += [f"T* {n}_" for n in outs]
+            loads = [f"T {n} = {n}_;" if s else f"T {n} = {n}_[i_];" for n, s in zip(ins, scalar)]
+            loads += [f"T& {n} = {n}_[i_];" for n in outs]
+            source = (
+                f'extern "C" __global__ void {name}(long long n_, {", ".join(params)}) {{\n'
+                f"    long long i_ = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
+                f"    if (i_ >= n_) return;\n    {' '.join(loads)}\n    {body};\n}}\n"
+            )
+            _built[key] = _compile("typedef real T;\n" + source, name, REAL[np.dtype(T).name])
+        size = int(np.prod(shape))
+        values = [np.dtype(T).type(a) if s else a for a, s in zip(inputs, scalar)]
+        _built[key]((max(1, size),), (1,), (np.int64(size), *values, *results))
+        for g, r in zip(given, results):
+            g[...] = r
+        return results[0] if len(results) == 1 else tuple(results)
+
+    return run
 
 
 def cupy_on_numpy():

@@ -10,10 +10,10 @@ import sys
 
 import numpy as np
 import pytest
-from cuda_on_cpu import compiler, cupy_on_numpy, kernel
+from cuda_on_cpu import compiler, cupy_on_numpy, elementwise, kernel
 from kernel_checks import close
 
-from minicnn.kernels import cupy_gpu, cupy_norm, im2col, reference, xp_norm, xp_pool
+from minicnn.kernels import cupy_gpu, cupy_norm, im2col, reference, xp_activation, xp_norm, xp_pool
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -31,12 +31,13 @@ GEOMETRIES = {
 
 @pytest.fixture
 def on_cpu(monkeypatch):
-    """cupy_gpu and cupy_norm with their RawKernels run on the CPU and ``cupy`` made of NumPy."""
+    """cupy_gpu and cupy_norm with their kernels run on the CPU and ``cupy`` made of NumPy."""
     if compiler() is None:
         pytest.skip("needs a C++ compiler (c++ or g++)")
     monkeypatch.setitem(sys.modules, "cupy", cupy_on_numpy())
-    monkeypatch.setattr(cupy_gpu, "kernel", kernel)
-    monkeypatch.setattr(cupy_norm, "kernel", kernel)
+    for module in (cupy_gpu, cupy_norm):
+        monkeypatch.setattr(module, "kernel", kernel)
+        monkeypatch.setattr(module, "elementwise", elementwise)
 
 
 def _shapes(stride, padding, dilation, kernel_size, N=2, C=4, H=9, W=8):
@@ -152,3 +153,46 @@ def test_max_pool_backward_kernel_equals_the_xp_code(dtype, on_cpu):
         xp_pool.max_pool2d_input_grad(gy, argmax, x.shape),
         rtol=RTOL[dtype],
     )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_backward_kernel_selects_as_the_xp_code(dtype, on_cpu):
+    """gy where y is not 0, else +0.0: also where gy is inf or NaN at a dead unit, and no -0.0
+    from a negative gy (bit for bit)."""
+    rng = np.random.default_rng(50)
+    y = np.maximum(rng.standard_normal((3, 50)), 0).astype(dtype)
+    y[0, :3] = np.nan
+    gy = rng.standard_normal((3, 50)).astype(dtype)
+    gy[1, :4] = [np.inf, -np.inf, np.nan, -0.0]
+    y[1, :4] = 0
+    bits = f"u{np.dtype(dtype).itemsize}"
+    np.testing.assert_array_equal(
+        cupy_gpu.relu_input_grad(gy, y).view(bits), xp_activation.relu_input_grad(gy, y).view(bits)
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_norm_elementwise_kernels_equal_the_xp_code(dtype, on_cpu):
+    """The normalisation, its backward (per-channel vectors broadcast against (N, C, M)),
+    1/sqrt(var + eps) and the running statistics updated in place."""
+    rng = np.random.default_rng(60)
+    x, gy = (rng.standard_normal((3, 5, 7)).astype(dtype) for _ in range(2))
+    mean, w, b = (rng.standard_normal(5).astype(dtype) for _ in range(3))
+    var = rng.random(5).astype(dtype) + 0.5
+    invstd = cupy_norm.batch_norm_invstd(var, 1e-5)
+    np.testing.assert_allclose(invstd, xp_norm.batch_norm_invstd(var, 1e-5), rtol=RTOL[dtype])
+    got = cupy_norm.batch_norm_apply(x, mean, invstd, w, b)
+    for g, want in zip(got, xp_norm.batch_norm_apply(x, mean, invstd, w, b)):
+        np.testing.assert_allclose(g, want, rtol=RTOL[dtype], atol=RTOL[dtype])
+    xhat = got[1]
+    for g, want in zip(
+        cupy_norm.batch_norm_grads(gy, xhat, invstd, w), xp_norm.batch_norm_grads(gy, xhat, invstd, w)
+    ):
+        np.testing.assert_allclose(g, want, rtol=RTOL[dtype], atol=RTOL[dtype] * 10)
+    start = [rng.standard_normal(5).astype(dtype), rng.random(5).astype(dtype) + 0.5]
+    running, expected = [a.copy() for a in start], [a.copy() for a in start]
+    cupy_norm.batch_norm_update_running(*running, mean, var, 0.1, 21)
+    xp_norm.batch_norm_update_running(*expected, mean, var, 0.1, 21)
+    for g, want, old in zip(running, expected, start):
+        np.testing.assert_allclose(g, want, rtol=RTOL[dtype])
+        assert not np.allclose(g, old)  # changed in place
