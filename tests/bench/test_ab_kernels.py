@@ -1,10 +1,9 @@
 """benchmarks/ab_kernels.py: what each side's kernel tables hold (no timing)."""
 
-import importlib.util
-import os
 from types import SimpleNamespace
 
 import pytest
+from bench_scripts import load
 
 from minicnn import kernels
 
@@ -12,11 +11,7 @@ pytestmark = pytest.mark.numba
 
 
 def ab_kernels():
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "ab_kernels.py")
-    spec = importlib.util.spec_from_file_location("ab_kernels", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("ab_kernels")
 
 
 def tables():

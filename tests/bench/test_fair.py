@@ -7,6 +7,7 @@ import os
 import sys
 
 import pytest
+from bench_scripts import load
 
 from minicnn.bench import __main__ as bench_main
 from minicnn.bench import fair, report, system, worker
@@ -534,12 +535,7 @@ def test_a_worker_imports_the_minicnn_its_pythonpath_names_even_from_a_checkout(
 
 def test_ab_env_makes_a_relative_pythonpath_absolute(tmp_path, monkeypatch):
     """The workers start in a directory of their own, where a relative folder names nothing."""
-    import importlib.util
-
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "ab_env.py")
-    spec = importlib.util.spec_from_file_location("ab_env", path)
-    ab_env = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ab_env)
+    ab_env = load("ab_env")
     monkeypatch.chdir(tmp_path)
     got = ab_env.parse_assignments(f"PYTHONPATH=old{os.pathsep}/abs/new OMP_WAIT_POLICY=passive")
     assert got == {"PYTHONPATH": f"{tmp_path / 'old'}{os.pathsep}/abs/new", "OMP_WAIT_POLICY": "passive"}

@@ -9,6 +9,7 @@ import re
 import shlex
 
 import pytest
+from bench_scripts import load
 
 from minicnn.bench import __main__ as bench_main
 from minicnn.bench import fair
@@ -50,10 +51,7 @@ def _fixed_flags(helper, command):
 
 
 def _module(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "benchmarks", name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load(name)
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """benchmarks/gpu_kernels.py's summary of Nsight Compute's CSV, read on the CPU from rows as
 Nsight Compute writes them."""
 
-import importlib.util
 import json
-import os
 
 import pytest
+from bench_scripts import load
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "gpu_kernels.py")
 HEADER = (
     '"ID","Process ID","Process Name","Host Name","Kernel Name","Context","Stream","Block Size",'
     '"Grid Size","Device","CC","Section Name","Metric Name","Metric Unit","Metric Value"'
@@ -15,10 +13,7 @@ HEADER = (
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("gpu_kernels", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("gpu_kernels")
 
 
 def _row(i, kernel, value, metric="gpu__time_duration.sum", unit="nsecond"):

@@ -3,22 +3,16 @@ bookkeeping run on NumPy with a stand-in for CuPy's stream capture (a capture re
 step; a replay runs it)."""
 
 import contextlib
-import importlib.util
-import os
 
 import numpy as np
 import pytest
+from bench_scripts import load
 
 from minicnn.kernels import gemm
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "gpu_step.py")
-
 
 def _gpu_step():
-    spec = importlib.util.spec_from_file_location("gpu_step", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("gpu_step")
 
 
 class _Stream:

@@ -1,18 +1,13 @@
 """benchmarks/thread_settings.py: each setting's process times a step kernel by kernel, with
 the bench's allocator settings, and the record says so."""
 
-import importlib.util
 import json
-import os
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "thread_settings.py")
+from bench_scripts import load
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("thread_settings", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("thread_settings")
 
 
 def test_one_setting_is_timed_kernel_by_kernel_with_the_bench_allocator(tmp_path, monkeypatch):
