@@ -9,6 +9,7 @@ xp tier).
 
 import contextlib
 import os
+import warnings
 
 import numba
 import numpy as np
@@ -23,6 +24,32 @@ from .workspaces import new_zeros
 HALF_THE_CORES = max(1, (os.cpu_count() or 2) // 2)
 
 
+class CoresWarning(UserWarning):
+    """A thread setting under which minicnn's training steps took several times as long."""
+
+
+_checked_users_setting = False  # whether an explicit NUMBA_NUM_THREADS was looked at
+
+
+def _check_users_setting():
+    """Once per process: warn where an explicit NUMBA_NUM_THREADS gives the loops more than
+    half the cores. OpenBLAS's threads spin on every core for a while after each GEMM, so the
+    loops and BLAS then take turns on the same cores: a LeNet-5 step on 2 cores took 6.3 times
+    as long, a ResNet-20 step on 16 cores 4.3 times (docs/performance.md, "Threads")."""
+    global _checked_users_setting
+    _checked_users_setting = True
+    threads = numba.get_num_threads()
+    if threads > HALF_THE_CORES:
+        warnings.warn(
+            f"minicnn: with NUMBA_NUM_THREADS set, the jitted loops run on {threads} threads on a "
+            f"machine of {os.cpu_count()} cores, beside BLAS's threads, which spin on them after each "
+            'product; training steps took several times as long so (docs/performance.md, "Threads"). '
+            "Unset it, and minicnn gives the loops half the cores.",
+            CoresWarning,
+            stacklevel=4,
+        )
+
+
 @contextlib.contextmanager
 def _cores_shared_with_blas():
     """Run the jitted loops on half the cores, then give Numba its setting back.
@@ -31,9 +58,12 @@ def _cores_shared_with_blas():
     OpenBLAS's threads still spinning on the same cores, and the two fight; so
     the loops take half the cores and BLAS keeps the rest. Set per call, not at
     import, so that importing minicnn leaves Numba's own setting alone; an
-    explicit NUMBA_NUM_THREADS is obeyed as it is.
+    explicit NUMBA_NUM_THREADS is obeyed as it is (and warned about once where it
+    asks for more than half the cores).
     """
     if "NUMBA_NUM_THREADS" in os.environ:
+        if not _checked_users_setting:
+            _check_users_setting()
         yield
         return
     previous = numba.get_num_threads()

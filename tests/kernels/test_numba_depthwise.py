@@ -158,6 +158,7 @@ def test_auto_takes_the_depthwise_kernels():
         assert auto.which(name) == f"minicnn.kernels.numba_direct.{name}"
 
 
+@pytest.mark.filterwarnings("ignore::minicnn.kernels.numba_cpu.CoresWarning")  # a speed warning
 def test_every_thread_count_gives_the_reference(monkeypatch):
     """The batch is cut into one chunk per Numba thread; with as many threads as Numba has,
     the parallel loops still equal the reference."""

@@ -1,5 +1,8 @@
 """numba_cpu._cores_shared_with_blas: the jitted loops on half the cores, Numba's own
-setting given back, and nothing touched where there is nothing to change."""
+setting given back, nothing touched where there is nothing to change, and a
+NUMBA_NUM_THREADS above half the cores warned about once."""
+
+import warnings
 
 import pytest
 
@@ -36,6 +39,47 @@ def test_nothing_is_set_where_nothing_changes(monkeypatch, why):
     else:
         monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
         monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", 0)  # so that only the variable stops it
+        monkeypatch.setattr(numba_cpu, "_checked_users_setting", True)  # (and no warning, below)
     with numba_cpu._cores_shared_with_blas():
         pass
     assert calls == []
+
+
+def _first_calls(monkeypatch, variable, threads, half):
+    """The CoresWarnings of two calls in a fresh process's state: NUMBA_NUM_THREADS set to
+    ``variable`` (None: unset), Numba on ``threads``, half the cores being ``half``."""
+    monkeypatch.setattr(numba_cpu, "_checked_users_setting", False)
+    monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", half)
+    if variable is None:
+        monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("NUMBA_NUM_THREADS", variable)
+    found = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                with numba_cpu._cores_shared_with_blas():
+                    pass
+    finally:
+        numba.set_num_threads(found)
+    return [w for w in caught if issubclass(w.category, numba_cpu.CoresWarning)]
+
+
+@needs_two
+def test_a_variable_giving_the_loops_more_than_half_the_cores_is_warned_about_once(monkeypatch):
+    caught = _first_calls(monkeypatch, "2", threads=2, half=1)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "NUMBA_NUM_THREADS" in message and "2 threads" in message and "docs/performance.md" in message
+
+
+@needs_two
+@pytest.mark.parametrize(
+    "variable, threads, half",
+    [("2", 2, 2), ("1", 1, 1), (None, 2, 1)],
+    ids=["at half the cores", "one thread", "unset"],
+)
+def test_no_warning_at_half_the_cores_or_below_or_without_the_variable(monkeypatch, variable, threads, half):
+    assert _first_calls(monkeypatch, variable, threads, half) == []
