@@ -112,33 +112,55 @@ def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
                 y[p, i, j], argmax[p, i, j] = best, where
 
 
+# _maxpool2x2_fwd's compiled first loop takes a row's windows this many at a time, in
+# vector instructions (benchmarks/README.md, "Max pooling on 2x2 tiles")
+VECTOR_WINDOWS = 8
+
+
 def _maxpool2x2_fwd_py(x, y, argmax):
     """_maxpool_fwd_py for 2x2 windows at stride 2 without padding (LeNet's, VGG's), with the
     same results: the first maximum; a NaN wins, the first in the window.
 
-    The window's maximum first, made NaN where the window holds one (the four cells' sum, a
-    NaN in x's own dtype), then the first of its four cells, in row order, that equals it or
-    is a NaN: its index and its own value (a -0.0 stays -0.0).
+    Each output row in two loops, the same choice written two ways. The first takes the row's
+    windows in whole blocks of VECTOR_WINDOWS: the window's maximum (NaN if it holds one),
+    then the first of its cells equal to it (or NaN), by selects, which the compiler turns
+    into vector instructions. The second takes the few windows left (all of them in rows
+    shorter than a block, as LeNet-5's 14 and 5) one at a time, where the compiler's
+    selects would become branches on which cell wins: after a ReLU half the cells are zeros
+    and that is a coin toss, mispredicted often. So it works out the first cell (a, b, c, d
+    in row order) equal to the maximum as arithmetic on the comparisons,
 
-    NOTE: each choice is a select, not a branch. After a ReLU half the cells are zeros and
-    which cell wins a window is a coin toss, so a branch per cell was mispredicted often
-    (benchmarks/README.md, "Max pooling on 2x2 tiles").
+        k = (1 - [a = max]) (1 + (1 - [b = max]) (2 - [c = max]))      [.] = 1 if true, else 0
+
+    and reads the winner back at k, so that its own value is kept (a -0.0 stays -0.0). Only
+    a window holding a NaN, which almost never happens, takes a branch to its first NaN.
     """
     P, OH, OW = y.shape
     W = x.shape[2]
+    blocks = OW - OW % VECTOR_WINDOWS
     for p in numba.prange(P):
         for i in range(OH):
-            for j in range(OW):
+            for j in range(blocks):
                 a, b = x[p, 2 * i, 2 * j], x[p, 2 * i, 2 * j + 1]
                 c, d = x[p, 2 * i + 1, 2 * j], x[p, 2 * i + 1, 2 * j + 1]
                 best = max(max(a, b), max(c, d))
                 any_nan = (a != a) | (b != b) | (c != c) | (d != d)
                 best = a + b + c + d if any_nan else best
                 is_c, is_b, is_a = (c == best) | (c != c), (b == best) | (b != b), (a == best) | (a != a)
-                value = a if is_a else (b if is_b else (c if is_c else d))
-                where = 0 if is_a else (1 if is_b else (W if is_c else W + 1))
-                y[p, i, j] = value
-                argmax[p, i, j] = 2 * i * W + 2 * j + where
+                y[p, i, j] = a if is_a else (b if is_b else (c if is_c else d))
+                argmax[p, i, j] = 2 * i * W + 2 * j + (0 if is_a else (1 if is_b else (W if is_c else W + 1)))
+            for j in range(blocks, OW):
+                a, b = x[p, 2 * i, 2 * j], x[p, 2 * i, 2 * j + 1]
+                c, d = x[p, 2 * i + 1, 2 * j], x[p, 2 * i + 1, 2 * j + 1]
+                if (a != a) | (b != b) | (c != c) | (d != d):
+                    k = 0 if a != a else (1 if b != b else (2 if c != c else 3))
+                else:
+                    best = max(max(a, b), max(c, d))
+                    a_max, b_max, c_max = np.int64(a == best), np.int64(b == best), np.int64(c == best)
+                    k = (1 - a_max) * (1 + (1 - b_max) * (2 - c_max))
+                row, col = k >> 1, k & 1
+                y[p, i, j] = x[p, 2 * i + row, 2 * j + col]
+                argmax[p, i, j] = (2 * i + row) * W + 2 * j + col
 
 
 def _maxpool_bwd_py(gy, argmax, gx):

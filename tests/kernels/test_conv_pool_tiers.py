@@ -391,6 +391,32 @@ def test_numba_kernels_as_plain_python_equal_jitted(rng, distinct):
 
 
 @pytest.mark.numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("width", [7, 16, 23, 39])
+def test_maxpool2x2_blocks_and_the_windows_left_equal_the_general_loop(dtype, width):
+    """numba_cpu._maxpool2x2_fwd's two loops, the blocks of windows and those left over (rows
+    of 3, 8, 11 and 19 windows: no block, blocks only, and both), plain and jitted, give the
+    general loop's maxima and argmax bit for bit, on cells drawn from zeros of both signs,
+    ties, infinities and NaNs of both signs."""
+    from minicnn.kernels import numba_cpu as nb
+
+    rng = np.random.default_rng(width)
+    values = np.array([0.0, -0.0, 1.0, 2.0, -1.0, np.inf, -np.inf, np.nan, -np.nan], dtype)
+    odds = np.array([20, 20, 15, 15, 10, 6, 6, 4, 4]) / 100
+    planes = rng.choice(values, size=(40, 6, width), p=odds)
+    out = (40, 3, width // 2)
+    want_y, want_arg = np.empty(out, dtype), np.empty(out, np.int64)
+    with np.errstate(invalid="ignore"):  # the plain loops add +inf to -inf, looking for NaNs
+        nb._maxpool_fwd_py(planes, 2, 2, 2, 2, 0, 0, want_y, want_arg)
+    for fwd in (nb._maxpool2x2_fwd_py, nb._maxpool2x2_fwd):
+        y, arg = np.empty(out, dtype), np.empty(out, np.int64)
+        with np.errstate(invalid="ignore"):
+            fwd(planes, y, arg)
+        np.testing.assert_array_equal(arg, want_arg)
+        assert y.tobytes() == want_y.tobytes()  # the winner's own bits: signs of zeros and NaNs
+
+
+@pytest.mark.numba
 @pytest.mark.parametrize(
     "name, jitted",
     [
