@@ -20,7 +20,7 @@ def thread_env(threads, base=None):
     minicnn first on the path (so a child imports the same package as its parent).
 
     NOTE: minicnn runs its jitted loops on half the cores BLAS has, as it does by default
-    (numba_cpu._cores_shared_with_blas): a loop that starts right after a GEMM finds the
+    (numba_threads.cores_shared_with_blas): a loop that starts right after a GEMM finds the
     BLAS threads still spinning, and two full pools would fight over the same cores.
     """
     env = dict(os.environ if base is None else base)

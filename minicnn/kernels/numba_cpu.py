@@ -7,75 +7,13 @@ convolution; ``"auto"`` only those listed in ``kernels.AUTO`` (the ones that bea
 xp tier).
 """
 
-import contextlib
-import os
-import warnings
-
 import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
+from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import new_zeros
-
-# read once: the count does not change while a process runs, and os.cpu_count() reads
-# /sys on every call, a cost every jitted kernel paid where NUMBA_NUM_THREADS is not set
-# (benchmarks/README.md, "Figures behind comments")
-HALF_THE_CORES = max(1, (os.cpu_count() or 2) // 2)
-
-
-class CoresWarning(UserWarning):
-    """A thread setting under which minicnn's training steps took several times as long."""
-
-
-_checked_users_setting = False  # whether an explicit NUMBA_NUM_THREADS was looked at
-
-
-def _check_users_setting():
-    """Once per process: warn where an explicit NUMBA_NUM_THREADS gives the loops more than
-    half the cores. OpenBLAS's threads spin on every core for a while after each GEMM, so the
-    loops and BLAS then take turns on the same cores: a LeNet-5 step on 2 cores took 6.3 times
-    as long, a ResNet-20 step on 16 cores 4.3 times (docs/performance.md, "Threads")."""
-    global _checked_users_setting
-    _checked_users_setting = True
-    threads = numba.get_num_threads()
-    if threads > HALF_THE_CORES:
-        warnings.warn(
-            f"minicnn: with NUMBA_NUM_THREADS set, the jitted loops run on {threads} threads on a "
-            f"machine of {os.cpu_count()} cores, beside BLAS's threads, which spin on them after each "
-            'product; training steps took several times as long so (docs/performance.md, "Threads"). '
-            "Unset it, and minicnn gives the loops half the cores.",
-            CoresWarning,
-            stacklevel=4,
-        )
-
-
-@contextlib.contextmanager
-def _cores_shared_with_blas():
-    """Run the jitted loops on half the cores, then give Numba its setting back.
-
-    NOTE: a parallel loop that starts right after a multithreaded GEMM finds
-    OpenBLAS's threads still spinning on the same cores, and the two fight; so
-    the loops take half the cores and BLAS keeps the rest. Set per call, not at
-    import, so that importing minicnn leaves Numba's own setting alone; an
-    explicit NUMBA_NUM_THREADS is obeyed as it is (and warned about once where it
-    asks for more than half the cores).
-    """
-    if "NUMBA_NUM_THREADS" in os.environ:
-        if not _checked_users_setting:
-            _check_users_setting()
-        yield
-        return
-    previous = numba.get_num_threads()
-    if previous <= HALF_THE_CORES:
-        yield  # nothing to change (a LeNet-5 step makes about 20 of these calls)
-        return
-    numba.set_num_threads(HALF_THE_CORES)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
-
 
 # --- pooling ----------------------------------------------------------------
 # Shapes: x (N, C, H, W) viewed as N*C planes; one plane per parallel
@@ -219,7 +157,7 @@ def max_pool2d_forward(
     argmax = np.empty((N * C, OH, OW), dtype=np.int64)
     # whole 2x2 windows at stride 2 (no padding; floor, or ceil on even sizes)
     tiles = kernel_size == stride == (2, 2) and padding == (0, 0) and 2 * OH <= H and 2 * OW <= W
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         if tiles:
             _maxpool2x2_fwd(_planes(x), y, argmax)
         else:
@@ -230,7 +168,7 @@ def max_pool2d_forward(
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     gx = new_zeros(x_shape, gy.dtype, np)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2] * x_shape[3]))
     return gx
 
@@ -246,7 +184,7 @@ def avg_pool2d_input_grad(
 ) -> Array:
     """gx = each window's gy / divisor added over its cells."""
     gx = new_zeros(x_shape, gy.dtype, np)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _avgpool_bwd(
             _planes(gy),
             *kernel_size,
@@ -320,7 +258,7 @@ def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tup
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2).   Returns (y, s)."""
     x = np.ascontiguousarray(x)
     y, s = np.empty_like(x), np.empty_like(x)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _lrn_fwd(x, size, float(alpha), float(beta), float(k), y, s)
     return y, s
 
@@ -329,7 +267,7 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1))."""
     gy, x, s = (np.ascontiguousarray(a) for a in (gy, x, s))
     p, t, gx = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _lrn_bwd(gy, x, s, size, float(alpha), float(beta), p, t, gx)
     return gx
 
@@ -396,7 +334,7 @@ def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance, each channel's two passes fused in one loop."""
     x = np.ascontiguousarray(x)
     mean, var = np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], x.dtype)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _bn_stats(x, mean, var)
     return mean, var
 
@@ -405,7 +343,7 @@ def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: 
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias.   Returns (y, xhat)."""
     x = np.ascontiguousarray(x)
     y, xhat = np.empty_like(x), np.empty_like(x)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _bn_apply(x, mean, invstd, weight, bias, y, xhat)
     return y, xhat
 
@@ -416,7 +354,7 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     gy, xhat = np.ascontiguousarray(gy), np.ascontiguousarray(xhat)
     gx = np.empty_like(gy)
     gweight, gbias = np.empty(gy.shape[1], gy.dtype), np.empty(gy.shape[1], gy.dtype)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _bn_bwd(gy, xhat, invstd, weight, gx, gweight, gbias)
     return gx, gweight, gbias
 
@@ -440,6 +378,6 @@ def relu_input_grad(gy: Array, y: Array) -> Array:
     """
     gx = np.empty(gy.shape, gy.dtype)
     gy, y = np.ascontiguousarray(gy), np.ascontiguousarray(y)  # (0-d arrays come back 1-d)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _relu_bwd(gy.reshape(-1), y.reshape(-1), gx.reshape(-1))
     return gx

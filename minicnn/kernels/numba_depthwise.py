@@ -36,7 +36,7 @@ import numba
 import numpy as np
 
 from . import numba_im2col, numba_winograd
-from .numba_cpu import _cores_shared_with_blas
+from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 
 
@@ -190,7 +190,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     OH, OW = _out_size(x.shape, weight.shape, stride, padding, dilation)
     b = np.zeros(C, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         T = _chunks(N)
         _depthwise_forward(
             np.ascontiguousarray(x),
@@ -211,7 +211,7 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     N, C, H, W = x_shape
     OH, OW = gy.shape[2], gy.shape[3]
     gx = np.empty(x_shape, dtype=gy.dtype)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         T = _chunks(N)
         _depthwise_input_grad(
             np.ascontiguousarray(gy),
@@ -231,7 +231,7 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     N, C, H, W = x.shape
     OH, OW = gy.shape[2], gy.shape[3]
     KH, KW = weight_shape[2], weight_shape[3]
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         T = _chunks(N)
         part = np.zeros((T, KH, KW, C))  # NOTE: float64, each sum runs over N*OH*OW terms
         _depthwise_weight_grad(

@@ -52,7 +52,7 @@ import numba
 import numpy as np
 
 from . import numba_depthwise
-from .numba_cpu import _cores_shared_with_blas
+from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import workspace
 
@@ -156,7 +156,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     Hp, Wp = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     OH, OW = conv_out_size(x.shape[2], KH, 1, padding[0]), conv_out_size(x.shape[3], KW, 1, padding[1])
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         T = numba_depthwise._chunks(N)
         _forward(KW)(
             np.ascontiguousarray(x),
@@ -180,7 +180,7 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     Hp = x.shape[2] + 2 * padding[0]
     # the shared column workspace: a fresh array each step would be page-faulted in anew
     shifted = workspace("cols", (N, KW, Hp, OW), gy.dtype, np)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _shifted(np.ascontiguousarray(x), padding[0], padding[1], shifted)
     rows = shifted.reshape(N, KW, Hp * OW)
     g = np.ascontiguousarray(gy).reshape(N, O, OH * OW)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..backend import Array, Pair, Shape
 from . import by_images, im2col, threads
-from .numba_cpu import _cores_shared_with_blas
+from .numba_threads import cores_shared_with_blas
 from .workspaces import padded, workspace
 
 # conv2d_grads' images at a time pay only from maps of MIN_PIXELS cells: on smaller ones,
@@ -94,7 +94,7 @@ def copy_windows(xpad: Array, cols: Array, stride: Pair, dilation: Pair) -> None
     if not _plain(stride, dilation):
         im2col.copy_windows(xpad, cols, stride, dilation)
         return
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _windows(np.ascontiguousarray(xpad), cols)
 
 
@@ -110,7 +110,7 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     (ph, pw) = padding
     gxpad = workspace("col2im", (N, C, H + 2 * ph, W + 2 * pw), cols.dtype, np)  # OH + KH - 1 rows
     gxpad.fill(0)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _col2im(np.ascontiguousarray(cols), gxpad)
     gx = np.empty(x_shape, dtype=cols.dtype)  # a new array: gxpad is a workspace
     threads.copyto(gx, gxpad[:, :, ph : ph + H, pw : pw + W])
@@ -178,7 +178,7 @@ def conv2d_grads(
     gx = np.empty(x.shape, dtype=gy.dtype)
     gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
     part = np.empty_like(gw_flipped)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         for n in range(N):
             _image_windows(gpad[n], cols)
             np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..backend import Array, Pair, Shape
 from . import im2col, numba_im2col, winograd
-from .numba_cpu import _cores_shared_with_blas
+from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import workspace
 
@@ -185,7 +185,7 @@ def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Arra
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
     b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     per_image = 16 * th * tw * max(C, O) * x.itemsize
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         # one image per parallel iteration: at least one image for every thread, even
         # where an image's tiles alone are over BLOCK_BYTES
         threads = numba.get_num_threads()
@@ -204,7 +204,7 @@ def data_tiles(x: Array, padding: Pair, th: int, tw: int) -> Array:
     """V = B^T d B of every 4x4 tile of x padded: (16, N*th*tw, C), a workspace."""
     N, C = x.shape[:2]
     V = workspace("winograd v", (16, N * th * tw, C), x.dtype, np)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _data_tiles(x, 0, N, *padding, th, tw, V)
     return V
 
@@ -213,7 +213,7 @@ def gy_tiles(gy: Array, th: int, tw: int) -> Array:
     """A g A^T of every 2x2 tile of gy: (16, N*th*tw, O), a workspace."""
     N, O = gy.shape[:2]
     GY = workspace("winograd gy", (16, N * th * tw, O), gy.dtype, np)
-    with _cores_shared_with_blas():
+    with cores_shared_with_blas():
         _gy_tiles(np.ascontiguousarray(gy), th, tw, GY)
     return GY
 

@@ -8,7 +8,7 @@ Numba loops theirs; this is for the rest: im2col's column copies, ReLU.
 
 How many threads: ``MINICNN_COPY_THREADS`` if set (the fair bench sets it as it sets
 the BLAS and Numba threads), else half the cores this process may run on, as the Numba
-loops take by default (numba_cpu._cores_shared_with_blas); on 2 cores that is one, and
+loops take by default (numba_threads.cores_shared_with_blas); on 2 cores that is one, and
 every call runs whole on the calling thread. Arrays under ``MIN_BYTES`` never split:
 handing work to another thread costs more than such a copy.
 

@@ -158,7 +158,7 @@ def test_auto_takes_the_depthwise_kernels():
         assert auto.which(name) == f"minicnn.kernels.numba_direct.{name}"
 
 
-@pytest.mark.filterwarnings("ignore::minicnn.kernels.numba_cpu.CoresWarning")  # a speed warning
+@pytest.mark.filterwarnings("ignore::minicnn.kernels.numba_threads.CoresWarning")  # a speed warning
 def test_every_thread_count_gives_the_reference(monkeypatch):
     """The batch is cut into one chunk per Numba thread; with as many threads as Numba has,
     the parallel loops still equal the reference."""
@@ -169,7 +169,7 @@ def test_every_thread_count_gives_the_reference(monkeypatch):
     params = (s, p, d, x.shape[1])
     gy = rng.standard_normal(reference.conv2d_forward(x, w, b, *params).shape)
     # with NUMBA_NUM_THREADS set, the kernels leave Numba's thread count as it is set here
-    # (numba_cpu._cores_shared_with_blas would otherwise halve it)
+    # (numba_threads.cores_shared_with_blas would otherwise halve it)
     monkeypatch.setenv("NUMBA_NUM_THREADS", str(numba.config.NUMBA_NUM_THREADS))
     previous = numba.get_num_threads()
     try:

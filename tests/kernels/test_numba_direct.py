@@ -151,7 +151,7 @@ def test_one_compiled_loop_per_kernel_width():
     assert numba_direct._forward(3) is not numba_direct._forward(5)
 
 
-@pytest.mark.filterwarnings("ignore::minicnn.kernels.numba_cpu.CoresWarning")  # a speed warning
+@pytest.mark.filterwarnings("ignore::minicnn.kernels.numba_threads.CoresWarning")  # a speed warning
 def test_every_thread_count_gives_the_reference(monkeypatch):
     import numba
 

@@ -1,4 +1,4 @@
-"""numba_cpu._cores_shared_with_blas: the jitted loops on half the cores, Numba's own
+"""numba_threads.cores_shared_with_blas: the jitted loops on half the cores, Numba's own
 setting given back, nothing touched where there is nothing to change, and a
 NUMBA_NUM_THREADS above half the cores warned about once."""
 
@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 numba = pytest.importorskip("numba")
-from minicnn.kernels import numba_cpu  # noqa: E402
+from minicnn.kernels import numba_threads  # noqa: E402
 
 needs_two = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 Numba threads")
 
@@ -15,14 +15,14 @@ needs_two = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs
 @needs_two
 def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypatch):
     monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
-    monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", 1)
+    monkeypatch.setattr(numba_threads, "HALF_THE_CORES", 1)
     found = numba.get_num_threads()
     numba.set_num_threads(2)
     try:
-        with numba_cpu._cores_shared_with_blas():
+        with numba_threads.cores_shared_with_blas():
             assert numba.get_num_threads() == 1
         assert numba.get_num_threads() == 2
-        with pytest.raises(RuntimeError), numba_cpu._cores_shared_with_blas():
+        with pytest.raises(RuntimeError), numba_threads.cores_shared_with_blas():
             raise RuntimeError("a kernel failed")
         assert numba.get_num_threads() == 2  # given back on an error too
     finally:
@@ -32,15 +32,15 @@ def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypat
 @pytest.mark.parametrize("why", ["at half already", "NUMBA_NUM_THREADS set"])
 def test_nothing_is_set_where_nothing_changes(monkeypatch, why):
     calls = []
-    monkeypatch.setattr(numba_cpu.numba, "set_num_threads", calls.append)
+    monkeypatch.setattr(numba_threads.numba, "set_num_threads", calls.append)
     if why == "at half already":
         monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
-        monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", numba.get_num_threads())
+        monkeypatch.setattr(numba_threads, "HALF_THE_CORES", numba.get_num_threads())
     else:
         monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
-        monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", 0)  # so that only the variable stops it
-        monkeypatch.setattr(numba_cpu, "_checked_users_setting", True)  # (and no warning, below)
-    with numba_cpu._cores_shared_with_blas():
+        monkeypatch.setattr(numba_threads, "HALF_THE_CORES", 0)  # so that only the variable stops it
+        monkeypatch.setattr(numba_threads, "_checked_users_setting", True)  # (and no warning, below)
+    with numba_threads.cores_shared_with_blas():
         pass
     assert calls == []
 
@@ -48,8 +48,8 @@ def test_nothing_is_set_where_nothing_changes(monkeypatch, why):
 def _first_calls(monkeypatch, variable, threads, half):
     """The CoresWarnings of two calls in a fresh process's state: NUMBA_NUM_THREADS set to
     ``variable`` (None: unset), Numba on ``threads``, half the cores being ``half``."""
-    monkeypatch.setattr(numba_cpu, "_checked_users_setting", False)
-    monkeypatch.setattr(numba_cpu, "HALF_THE_CORES", half)
+    monkeypatch.setattr(numba_threads, "_checked_users_setting", False)
+    monkeypatch.setattr(numba_threads, "HALF_THE_CORES", half)
     if variable is None:
         monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     else:
@@ -60,11 +60,11 @@ def _first_calls(monkeypatch, variable, threads, half):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for _ in range(2):
-                with numba_cpu._cores_shared_with_blas():
+                with numba_threads.cores_shared_with_blas():
                     pass
     finally:
         numba.set_num_threads(found)
-    return [w for w in caught if issubclass(w.category, numba_cpu.CoresWarning)]
+    return [w for w in caught if issubclass(w.category, numba_threads.CoresWarning)]
 
 
 @needs_two

@@ -1,0 +1,71 @@
+"""How many threads minicnn's jitted loops run on: half the cores, set for each call.
+
+NumPy's GEMMs run on OpenBLAS's threads, one per core, which keep spinning on their cores
+for a while after each GEMM. A parallel loop that starts then, on every core, finds them
+there and the two take turns (docs/performance.md, "Threads"); so every jitted kernel runs
+inside ``cores_shared_with_blas()``.
+"""
+
+import contextlib
+import os
+import warnings
+
+import numba
+
+# read once: the count does not change while a process runs, and os.cpu_count() reads
+# /sys on every call, a cost every jitted kernel paid where NUMBA_NUM_THREADS is not set
+# (benchmarks/README.md, "Figures behind comments")
+HALF_THE_CORES = max(1, (os.cpu_count() or 2) // 2)
+
+
+class CoresWarning(UserWarning):
+    """A thread setting under which minicnn's training steps took several times as long."""
+
+
+_checked_users_setting = False  # whether an explicit NUMBA_NUM_THREADS was looked at
+
+
+def _check_users_setting():
+    """Once per process: warn where an explicit NUMBA_NUM_THREADS gives the loops more than
+    half the cores. OpenBLAS's threads spin on every core for a while after each GEMM, so the
+    loops and BLAS then take turns on the same cores: a LeNet-5 step on 2 cores took 6.3 times
+    as long, a ResNet-20 step on 16 cores 4.3 times (docs/performance.md, "Threads")."""
+    global _checked_users_setting
+    _checked_users_setting = True
+    threads = numba.get_num_threads()
+    if threads > HALF_THE_CORES:
+        warnings.warn(
+            f"minicnn: with NUMBA_NUM_THREADS set, the jitted loops run on {threads} threads on a "
+            f"machine of {os.cpu_count()} cores, beside BLAS's threads, which spin on them after each "
+            'product; training steps took several times as long so (docs/performance.md, "Threads"). '
+            "Unset it, and minicnn gives the loops half the cores.",
+            CoresWarning,
+            stacklevel=4,
+        )
+
+
+@contextlib.contextmanager
+def cores_shared_with_blas():
+    """Run the jitted loops on half the cores, then give Numba its setting back.
+
+    NOTE: a parallel loop that starts right after a multithreaded GEMM finds
+    OpenBLAS's threads still spinning on the same cores, and the two fight; so
+    the loops take half the cores and BLAS keeps the rest. Set per call, not at
+    import, so that importing minicnn leaves Numba's own setting alone; an
+    explicit NUMBA_NUM_THREADS is obeyed as it is (and warned about once where it
+    asks for more than half the cores).
+    """
+    if "NUMBA_NUM_THREADS" in os.environ:
+        if not _checked_users_setting:
+            _check_users_setting()
+        yield
+        return
+    previous = numba.get_num_threads()
+    if previous <= HALF_THE_CORES:
+        yield  # nothing to change (a LeNet-5 step makes about 20 of these calls)
+        return
+    numba.set_num_threads(HALF_THE_CORES)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
