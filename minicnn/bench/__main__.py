@@ -45,6 +45,14 @@ def parser(prog=PROG):
         help="batch of every model (default: each its own)",
     )
     p.add_argument(
+        "--batches",
+        type=positive_int,
+        metavar="N",
+        default=cases.BATCHES,
+        help=f"different batches a model's step takes in turn (default {cases.BATCHES}; 1 repeats one "
+        "batch, which lets the CPU learn data-dependent branches)",
+    )
+    p.add_argument(
         "--compare",
         choices=["torch", "none"],
         default="none",
@@ -142,6 +150,7 @@ def from_args(a):
         ),
         "dtype": a.dtype,
         "batch_size": a.batch_size,
+        "batches": a.batches,
         "compare": a.compare,
         "warmup": 1,
         "repeats": a.repeats or (3 if quick else 7),

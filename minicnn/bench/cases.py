@@ -137,29 +137,64 @@ def build_layer(case, dtype, device):
     return forward, forward_backward
 
 
-def _model_and_batch(name, batch, dtype, device, seed=0):
-    builder, chw, default_batch, _ = MODELS[name]
+# Batches a timed step takes in turn. On one batch repeated, a kernel whose branches
+# depend on the data (which cell of a pooling window wins, which units ReLU kills) meets
+# the same branches every call and the CPU learns them, which a training run, with a new
+# batch every step, never lets it (benchmarks/README.md, "Max pooling on 2x2 tiles").
+BATCHES = 4
+
+
+def model_inputs(name, batch, dtype, batches=BATCHES, seed=0):
+    """``batches`` (x, labels) pairs of NumPy arrays for a model case, the same for minicnn and
+    PyTorch: drawn one after the other from one generator, so the first pair does not depend
+    on how many follow it."""
+    _, chw, default_batch, _ = MODELS[name]
     batch = batch or default_batch
-    model = builder().to(device=device, dtype=dtype)
     rng = np.random.default_rng(seed)
-    x = tensor(rng.standard_normal((batch,) + chw).astype(dtype), device=device)
-    labels = tensor(rng.integers(0, 10, batch), device=device)
-    return model, x, labels
+    pairs = []
+    for _ in range(batches):
+        x = rng.standard_normal((batch,) + chw).astype(dtype)
+        pairs.append((x, rng.integers(0, 10, batch)))
+    return pairs
 
 
-def model_step(name, batch, dtype, device, graph=False):
-    """A closure running one SGD training step (forward, cross-entropy, backward, update).
+def in_turn(items):
+    """A closure returning the items one after the other, round and round."""
+    turn = [-1]
+
+    def next_item():
+        turn[0] = (turn[0] + 1) % len(items)
+        return items[turn[0]]
+
+    return next_item
+
+
+def _model_and_batches(name, batch, dtype, device, batches):
+    model = MODELS[name][0]().to(device=device, dtype=dtype)
+    pairs = [
+        (tensor(x, device=device), tensor(labels, device=device))
+        for x, labels in model_inputs(name, batch, dtype, batches)
+    ]
+    return model, pairs
+
+
+def model_step(name, batch, dtype, device, graph=False, batches=BATCHES):
+    """A closure running one SGD training step (forward, cross-entropy, backward, update), on
+    ``batches`` batches in turn.
 
     ``graph``: on cuda, the step recorded once as a CUDA graph (graph.py) and the closure
-    its replay, with the cross-entropy written out against one-hot targets.
+    its replay, with the cross-entropy written out against one-hot targets. A graph reads
+    the buffers it was recorded with, so it replays the first batch only.
     """
     if graph and device != "cuda":
         raise ValueError(f"a CUDA graph needs device cuda, got {device!r}")
-    model, x, labels = _model_and_batch(name, batch, dtype, device)
+    model, pairs = _model_and_batches(name, batch, dtype, device, batches)
     model.train()
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    next_batch = in_turn(pairs)
 
     def step():
+        x, labels = next_batch()
         opt.zero_grad()
         loss = F.cross_entropy(model(x), labels)
         loss.backward()
@@ -175,6 +210,7 @@ def model_step(name, batch, dtype, device, graph=False):
             f"{name} has layers that draw random numbers each step ({', '.join(drawn)}); "
             "a CUDA graph would replay one draw"
         )
+    x, labels = pairs[0]
     model.eval()  # the number of classes, without moving batch norm's statistics
     with no_grad():
         classes = model(x).shape[1]
@@ -183,14 +219,15 @@ def model_step(name, batch, dtype, device, graph=False):
     return cuda_graph.capture(cuda_graph.training_step(model, opt, x, onehot), backend.cupy())
 
 
-def model_infer(name, batch, dtype, device):
-    """A closure running inference (eval mode, no graph)."""
-    model, x, _ = _model_and_batch(name, batch, dtype, device)
+def model_infer(name, batch, dtype, device, batches=BATCHES):
+    """A closure running inference (eval mode, no graph) on ``batches`` batches in turn."""
+    model, pairs = _model_and_batches(name, batch, dtype, device, batches)
     model.eval()
+    next_batch = in_turn(pairs)
 
     def infer():
         with no_grad():
-            model(x)
+            model(next_batch()[0])
 
     return infer
 

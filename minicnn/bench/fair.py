@@ -203,7 +203,8 @@ def run(opts, log=print):
             layers.append(row)
         for name in opts["models"]:
             batch = cases.model_batch(name, opts["batch_size"])
-            row = {"case": name, "tier": tier, "device": device, "batch": batch}
+            batches = opts.get("batches", cases.BATCHES)
+            row = {"case": name, "tier": tier, "device": device, "batch": batch, "batches": batches}
             try:
                 for mode in [m for m in cases.MODELS[name][3] if m in modes]:
                     log(f"model {name} {mode} {tier} {device} batch {batch}: minicnn and torch in turn")
@@ -215,6 +216,7 @@ def run(opts, log=print):
                         "batch": batch,
                         "dtype": dtype,
                         "device": device,
+                        "batches": batches,
                     }
                     if opts.get("cuda_graph") and device == "cuda" and mode == "train":
                         build["graph"] = row["graph"] = True  # minicnn's side: PyTorch's stays eager
@@ -259,6 +261,9 @@ def add_case_arguments(p):
     p.add_argument("--layer")
     p.add_argument("--mode", default=None, help="train/infer (model), forward/forward_backward (layer)")
     p.add_argument("--batch", type=positive_int, default=None)
+    p.add_argument(
+        "--batches", type=positive_int, default=None, help="a model's batches, taken in turn (default 4)"
+    )
     p.add_argument("--tier", default="auto")
     p.add_argument("--threads", type=positive_int, default=2)
     p.add_argument("--rounds", type=positive_int, default=9, help="alternating rounds per pair of processes")
@@ -273,7 +278,10 @@ def case_of(a):
     """The build request of an A/B's flags (mode defaults: train for a model, fwd+bwd for a layer)."""
     kind, case = ("model", a.model) if a.model else ("layer", a.layer)
     mode = a.mode or ("train" if kind == "model" else "forward_backward")
-    return {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
+    build = {"kind": kind, "case": case, "mode": mode, "tier": a.tier, "batch": a.batch}
+    if a.batches is not None:
+        build["batches"] = a.batches
+    return build
 
 
 def spread_line(s):

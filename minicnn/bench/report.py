@@ -164,18 +164,28 @@ def memory_lines(mem):
     ]
 
 
+def batches_lines(rows):
+    """How many batches the models' steps took in turn (rows from before the option: none)."""
+    counts = sorted({r["batches"] for r in rows if "batches" in r})
+    if not counts:
+        return []
+    if counts == [1]:
+        return ["each model case ran on one batch, repeated"]
+    return [f"each model case ran on {' or '.join(map(str, counts))} different batches, taken in turn"]
+
+
 def text(result):
     """The whole report as printed: environment, layers, models, memory."""
     lines = environment_lines(result["environment"]) + fair_lines(result.get("fair")) + [""]
     if result["layers"]:
         lines += layer_table(result["layers"]) + [""]
     if result["models"]:
-        lines += model_table(result["models"]) + [""]
+        lines += model_table(result["models"]) + batches_lines(result["models"]) + [""]
     lines += fault_lines(result["layers"] + result["models"])
     lines += stolen_lines(result["layers"] + result["models"])
     lines += memory_lines(result.get("memory"))
     if any(r.get("graph") and "train" in r for r in result["models"]):
-        said = "cuda training steps: minicnn's replay a CUDA graph recorded once"
+        said = "cuda training steps: minicnn's replay a CUDA graph recorded once, on its first batch"
         compared = any("torch_train" in r for r in result["models"])
         lines.append(said + ("; PyTorch's run eager." if compared else "."))
     if any(r["tier"] == "reference" for r in result["layers"]):

@@ -108,16 +108,18 @@ def _graph(opts, device):
 
 
 def _model_row(name, tier, device, batch, modes, opts):
-    row = {"case": name, "tier": tier, "device": device, "batch": batch}
+    batches = opts.get("batches", cases.BATCHES)
+    row = {"case": name, "tier": tier, "device": device, "batch": batch, "batches": batches}
     budget = opts["budget"] * 2
     for mode in modes:
         with backend.use_kernels("auto" if tier == "cuda" else tier):
             if mode == "train":
-                fn = cases.model_step(name, batch, opts["dtype"], device, graph=_graph(opts, device))
+                graph = _graph(opts, device)
+                fn = cases.model_step(name, batch, opts["dtype"], device, graph=graph, batches=batches)
                 if _graph(opts, device):
                     row["graph"] = True
             else:
-                fn = cases.model_infer(name, batch, opts["dtype"], device)
+                fn = cases.model_infer(name, batch, opts["dtype"], device, batches=batches)
             t = measure(
                 fn,
                 sync=_sync(device),

@@ -270,23 +270,25 @@ def build_layer(case, dtype, device):
     return forward, forward_backward
 
 
-def _model_and_batch(name, batch, dtype, device):
-    builder, chw, default_batch, _ = cases.MODELS[name]
+def _model_and_batches(name, batch, dtype, device, batches):
     dev = _device(device)
-    model = to_torch(builder()).to(device=dev, dtype=_dtype(dtype))
-    rng = np.random.default_rng(0)
-    batch = batch or default_batch
-    x = torch.tensor(rng.standard_normal((batch,) + chw).astype(dtype), device=dev)
-    labels = torch.tensor(rng.integers(0, 10, batch), device=dev)
-    return model, x, labels
+    model = to_torch(cases.MODELS[name][0]()).to(device=dev, dtype=_dtype(dtype))
+    pairs = [
+        (torch.tensor(x, device=dev), torch.tensor(labels, device=dev))
+        for x, labels in cases.model_inputs(name, batch, dtype, batches)
+    ]
+    return model, pairs
 
 
-def torch_model_step(name, batch, dtype, device):
-    model, x, labels = _model_and_batch(name, batch, dtype, device)
+def torch_model_step(name, batch, dtype, device, batches=cases.BATCHES):
+    """PyTorch's twin of cases.model_step, on the same batches in turn."""
+    model, pairs = _model_and_batches(name, batch, dtype, device, batches)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    next_batch = cases.in_turn(pairs)
 
     def step():
+        x, labels = next_batch()
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(x), labels).backward()
         opt.step()
@@ -294,12 +296,13 @@ def torch_model_step(name, batch, dtype, device):
     return step
 
 
-def torch_model_infer(name, batch, dtype, device):
-    model, x, _ = _model_and_batch(name, batch, dtype, device)
+def torch_model_infer(name, batch, dtype, device, batches=cases.BATCHES):
+    model, pairs = _model_and_batches(name, batch, dtype, device, batches)
     model.eval()
+    next_batch = cases.in_turn(pairs)
 
     def infer():
         with torch.no_grad():
-            model(x)
+            model(next_batch()[0])
 
     return infer

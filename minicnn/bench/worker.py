@@ -6,7 +6,8 @@ protocol is one JSON object per line, each request answered by one line:
 
     {"cmd": "build", "kind": "layer"|"model", "case": NAME, "mode": MODE, "tier": TIER,
      "batch": N|null, "dtype": "float32", "device": "cpu", "warmup": 1,
-     "graph": false}                 -> {"build_s": s}   (graph: minicnn's cuda step as a CUDA graph)
+     "graph": false, "batches": 4}   -> {"build_s": s}   (graph: minicnn's cuda step as a CUDA graph;
+                                                          batches: a model's inputs, taken in turn)
     {"cmd": "time", "calls": K}     -> {"times": [K seconds], "minor_faults": f}
                                        (after one untimed call; f: page faults a timed call, or null)
     {"cmd": "info"}                 -> {"library", "version", "threads", "blas", ...}
@@ -55,9 +56,20 @@ class Worker:
             self.torch = torch
 
     def build(
-        self, kind, case, mode, tier="auto", batch=None, dtype="float32", device="cpu", warmup=1, graph=False
+        self,
+        kind,
+        case,
+        mode,
+        tier="auto",
+        batch=None,
+        dtype="float32",
+        device="cpu",
+        warmup=1,
+        graph=False,
+        batches=None,
     ):
-        """Make the closure to time. ``graph``: minicnn's training step as a CUDA graph (cuda only)."""
+        """Make the closure to time. ``graph``: minicnn's training step as a CUDA graph (cuda only);
+        ``batches``: how many batches a model case takes in turn (default cases.BATCHES)."""
         self.fn = None
         gc.collect()
         t0 = time.perf_counter()
@@ -75,6 +87,7 @@ class Worker:
                 batch,
                 dtype,
                 device,
+                batches,
             )
         else:
             from .. import backend
@@ -83,11 +96,11 @@ class Worker:
             backend.use_kernels(tier)
             self.sync = None if device == "cpu" else backend.cupy().cuda.Device().synchronize
 
-            def step(*args):
-                return cases.model_step(*args, graph=graph)
+            def step(*args, **kw):
+                return cases.model_step(*args, graph=graph, **kw)
 
             self.fn = _build(
-                cases.build_layer, step, cases.model_infer, kind, case, mode, batch, dtype, device
+                cases.build_layer, step, cases.model_infer, kind, case, mode, batch, dtype, device, batches
             )
         for _ in range(warmup):
             self._call()
@@ -191,7 +204,7 @@ def _numba_layer(numba):
         return None
 
 
-def _build(layer, step, infer, kind, case, mode, batch, dtype, device):
+def _build(layer, step, infer, kind, case, mode, batch, dtype, device, batches=None):
     from . import cases
 
     if kind == "layer":
@@ -200,7 +213,8 @@ def _build(layer, step, infer, kind, case, mode, batch, dtype, device):
             raise ValueError(f"no layer case {case!r}")
         fwd, fwdbwd = layer(spec, dtype, device)
         return fwd if mode == "forward" else fwdbwd
-    return (step if mode == "train" else infer)(case, batch, dtype, device)
+    batches = cases.BATCHES if batches is None else batches
+    return (step if mode == "train" else infer)(case, batch, dtype, device, batches=batches)
 
 
 def serve(worker, lines, reply):

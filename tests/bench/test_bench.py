@@ -77,6 +77,46 @@ def test_a_layer_backward_takes_two_gradient_arrays_in_turn(monkeypatch):
     assert seen[0] is not seen[1] and seen[0] is seen[2]
 
 
+def test_model_inputs_draw_different_batches_and_the_first_does_not_depend_on_how_many():
+    """batches=1 gives the batch the bench always used, so older records can be re-run."""
+    four = cases.model_inputs("lenet5", 3, "float32", batches=4)
+    one = cases.model_inputs("lenet5", 3, "float32", batches=1)
+    assert len(four) == 4 and len(one) == 1
+    np.testing.assert_array_equal(four[0][0], one[0][0])
+    np.testing.assert_array_equal(four[0][1], one[0][1])
+    assert four[0][0].shape == (3, 1, 28, 28) and four[0][0].dtype == np.float32
+    assert not np.array_equal(four[0][0], four[1][0])
+    assert not np.array_equal(four[1][0], four[3][0])
+
+
+def test_in_turn_returns_the_items_round_and_round():
+    next_item = cases.in_turn(["a", "b", "c"])
+    assert [next_item() for _ in range(7)] == ["a", "b", "c", "a", "b", "c", "a"]
+
+
+@pytest.mark.parametrize("build, batches", [("model_step", 3), ("model_step", 1), ("model_infer", 2)])
+def test_a_model_case_takes_its_batches_in_turn(monkeypatch, build, batches):
+    """A kernel that branches on the data (max pooling, ReLU) runs faster on one batch repeated:
+    the CPU learns its branches. A training run brings a new batch every step."""
+    seen = []
+    builder, *rest = cases.MODELS["lenet5"]
+
+    def watched():
+        model = builder()
+        forward = model.forward
+        model.forward = lambda x: seen.append(x.numpy().copy()) or forward(x)
+        return model
+
+    monkeypatch.setitem(cases.MODELS, "lenet5", (watched, *rest))
+    fn = getattr(cases, build)("lenet5", 2, "float64", "cpu", batches=batches)
+    for _ in range(batches + 1):
+        fn()
+    assert len(seen) == batches + 1
+    want = [x for x, _ in cases.model_inputs("lenet5", 2, "float64", batches)]
+    for i, x in enumerate(seen):
+        np.testing.assert_array_equal(x, want[i % batches])
+
+
 def test_options_defaults_and_quick():
     full = bench_main.options([])
     assert [c["name"] for c in cases.LAYERS] == full["layers"]
@@ -85,6 +125,8 @@ def test_options_defaults_and_quick():
     quick = bench_main.options(["--quick"])
     assert quick["models"] == list(cases.QUICK_MODELS) and "reference" not in quick["tiers"]
     assert quick["repeats"] < full["repeats"]
+    assert full["batches"] == quick["batches"] == cases.BATCHES == 4
+    assert bench_main.options(["--batches", "1"])["batches"] == 1
     some = bench_main.options(
         [
             "--layers",
@@ -167,6 +209,14 @@ def test_report_shows_ratios_and_gemm_share():
     assert "20.00" in line and "80" in line and "2.00" in line and "10.00" in line
 
 
+def test_report_says_how_many_batches_the_models_took_in_turn():
+    assert report.batches_lines([{"case": "lenet5"}]) == []  # a record from before the option
+    assert report.batches_lines([{"batches": 4}, {"batches": 4}]) == [
+        "each model case ran on 4 different batches, taken in turn"
+    ]
+    assert report.batches_lines([{"batches": 1}]) == ["each model case ran on one batch, repeated"]
+
+
 def test_workspaces_are_reused_not_reallocated():
     x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
     a, _ = im2col._im2col_into(x, (3, 3), (1, 1), (1, 1), (1, 1))  # the conv kernels' private copy
@@ -186,9 +236,11 @@ def test_the_one_process_run_builds_graph_steps_only_on_cuda(monkeypatch, device
     from minicnn.bench import runner
 
     seen = []
-    monkeypatch.setattr(cases, "model_step", lambda *a, graph=False: seen.append(graph) or (lambda: None))
-    monkeypatch.setattr(cases, "model_infer", lambda *a: lambda: None)
+    monkeypatch.setattr(
+        cases, "model_step", lambda *a, graph=False, batches: seen.append((graph, batches)) or (lambda: None)
+    )
+    monkeypatch.setattr(cases, "model_infer", lambda *a, batches: seen.append(batches) or (lambda: None))
     monkeypatch.setattr(runner, "_sync", lambda device: None)
     opts = {"budget": 0.01, "dtype": "float32", "warmup": 0, "repeats": 1, "cuda_graph": asked}
     runner._model_row("lenet5", "auto", device, 2, ("train", "infer"), opts)
-    assert seen == [want]
+    assert seen == [(want, cases.BATCHES), cases.BATCHES]

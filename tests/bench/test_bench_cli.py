@@ -123,7 +123,9 @@ def test_a_name_with_a_folder_in_it_is_refused(tmp_path, fake_run, capsys):
 # --- defect 2: numbers are checked as they are read, batch sizes against memory ------------
 
 
-@pytest.mark.parametrize("flag", ["--batch-size", "--threads", "--rounds", "--pairs", "--repeats"])
+@pytest.mark.parametrize(
+    "flag", ["--batch-size", "--batches", "--threads", "--rounds", "--pairs", "--repeats"]
+)
 def test_counts_below_one_or_not_integers_are_refused(flag, rng, fake_run, capsys):
     bad = int(rng.integers(-(10**6), 1))
     assert bench_main.main(SMALL + [flag, str(bad)]) == 2
@@ -366,9 +368,10 @@ def test_the_report_says_when_cuda_steps_were_graph_replays(rng):
     result = _result(rng)
     assert "CUDA graph" not in report.text(result)
     result["models"][0]["graph"] = True
-    assert "cuda training steps: minicnn's replay a CUDA graph recorded once." in report.text(result)
+    said = "cuda training steps: minicnn's replay a CUDA graph recorded once, on its first batch"
+    assert said + "." in report.text(result)
     result["models"][0]["torch_train"] = _timing(rng)
-    said = "cuda training steps: minicnn's replay a CUDA graph recorded once; PyTorch's run eager."
+    said += "; PyTorch's run eager."
     assert said in report.text(result)
     del result["models"][0]["train"]  # a failed row: nothing was replayed
     assert "CUDA graph" not in report.text(result)

@@ -486,10 +486,12 @@ def test_only_cuda_training_steps_are_built_as_graphs(monkeypatch, device, graph
         "layers": [],
         "models": ["resnet20"],
         "batch_size": 4,
+        "batches": 2,
         "cuda_graph": graph_asked,
     }
     fair.run(opts, log=lambda *a: None)
     by_mode = {b["mode"]: b for b in builds}
+    assert by_mode["train"]["batches"] == by_mode["infer"]["batches"] == 2
     assert by_mode["train"].get("graph", False) is want
     assert "graph" not in by_mode["infer"]
 
@@ -499,10 +501,13 @@ def test_the_worker_builds_the_graph_step_when_asked(monkeypatch, graph):
     from minicnn.bench import cases
 
     seen = []
-    monkeypatch.setattr(cases, "model_step", lambda *a, graph=False: seen.append(graph) or (lambda: None))
+    monkeypatch.setattr(
+        cases, "model_step", lambda *a, graph=False, batches: seen.append((graph, batches)) or (lambda: None)
+    )
     w = worker.Worker("minicnn", 1)
     w.build("model", "lenet5", "train", tier="auto", batch=2, device="cpu", warmup=0, graph=graph)
-    assert seen == [graph]
+    w.build("model", "lenet5", "train", batch=2, device="cpu", warmup=0, graph=graph, batches=1)
+    assert seen == [(graph, cases.BATCHES), (graph, 1)]
 
 
 def test_a_worker_imports_the_minicnn_its_pythonpath_names_even_from_a_checkout(tmp_path, monkeypatch):
