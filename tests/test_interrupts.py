@@ -84,6 +84,13 @@ def test_command_started_leaves_a_handler_it_did_not_set():
         signal.signal(signal.SIGINT, before)
 
 
+def _sigint_at_its_default():
+    """Run in the child before Python starts: SIGINT at its default action, as in a terminal.
+    A suite started as a background job has SIGINT ignored, a child inherits that, and a
+    Python that starts with SIGINT ignored leaves it so: the Ctrl-C below would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_while_the_package_imports_is_one_line_and_130(tmp_path):
     """A Ctrl-C sent the moment minicnn.backend starts importing (inside the package's own
     import, before any command code): no traceback, one line, status 130."""
@@ -110,6 +117,7 @@ def test_ctrl_c_while_the_package_imports_is_one_line_and_130(tmp_path):
         env=env,
         cwd=tmp_path,
         timeout=60,
+        preexec_fn=_sigint_at_its_default,
     )
     assert done.returncode == 130
     assert done.stderr == "python -m minicnn: interrupted\n"
@@ -142,5 +150,6 @@ def test_ctrl_c_after_the_package_import_still_names_the_command(tmp_path):
         env=env,
         cwd=tmp_path,
         timeout=60,
+        preexec_fn=_sigint_at_its_default,
     )
     assert (done.returncode, done.stderr) == (130, "python -m minicnn.bench: interrupted\n")
