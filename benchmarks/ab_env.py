@@ -15,12 +15,17 @@ writes them as JSON with --out,
 with what each process reported it ran with (its variables, Numba's threading layer,
 where it imported minicnn from: the workers start outside the working directory, so
 PYTHONPATH decides).
+
+A model case takes cases.BATCHES batches in turn (--batches N). A checkout from before that
+option times its model steps on one batch and refuses the flag: against such a checkout
+the two sides do not time the same thing, and a model A/B against it measures the change
+of code and of protocol together.
 """
 
 import argparse
 import os
 
-from minicnn.bench import fair, system
+from minicnn.bench import cases, fair, system
 
 
 def parse_assignments(text):
@@ -69,6 +74,8 @@ def main(argv=None):
     s["info_a"], s["info_b"] = infos
     s.update(case=case, mode=mode, tier=a.tier, threads=a.threads, env_a=a.a, env_b=a.b)
     s.update(pairs=a.pairs, rounds=a.rounds, calls=a.calls, load_after=os.getloadavg())
+    if build["kind"] == "model":
+        s["batches"] = build.get("batches", cases.BATCHES)
     s["machine"] = {"cpu": system.cpu_name(), "cores": os.cpu_count(), "blas": system.blas_info()}
     print(
         f"{case} {mode} ({a.tier}, {a.threads} threads): A [{a.a}] {s['a']['median'] * 1e3:.2f} ms, "

@@ -24,7 +24,7 @@ import argparse
 import os
 import sys
 
-from minicnn.bench import fair, worker
+from minicnn.bench import cases, fair, worker
 
 
 def child(module, side, threads, only=None, extend=False):
@@ -98,6 +98,8 @@ def main():
         numba_threads=env["NUMBA_NUM_THREADS"],
         load_after=os.getloadavg(),
     )
+    if build["kind"] == "model":
+        s["batches"] = build.get("batches", cases.BATCHES)
     print(
         f"{case} {mode} ({a.tier}, {a.threads} threads, Numba {env['NUMBA_NUM_THREADS']}): with {a.kernel} "
         f"{s['a']['median'] * 1e3:.2f} ms, without {s['b']['median'] * 1e3:.2f} ms, {fair.spread_line(s)}"

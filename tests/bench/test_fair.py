@@ -425,6 +425,25 @@ def test_ab_env_gives_side_a_its_variables_and_records_what_each_process_saw(tmp
     assert (s["pairs"], s["rounds"], s["calls"]) == (1, 1, 1)  # how long each side ran
 
 
+def test_an_ab_of_a_model_takes_the_batches_asked_for_and_records_them(tmp_path):
+    """--batches reaches both sides' model steps; without it the build leaves the number to
+    the workers (cases.BATCHES), so a checkout from before the flag still answers."""
+    import argparse
+    import subprocess
+
+    p = argparse.ArgumentParser()
+    fair.add_case_arguments(p)
+    assert "batches" not in fair.case_of(p.parse_args(["--model", "lenet5"]))
+    assert fair.case_of(p.parse_args(["--model", "lenet5", "--batches", "3"]))["batches"] == 3
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "ab_env.py")
+    out = tmp_path / "ab.json"
+    argv = ["--model", "lenet5", "--batch", "2", "--batches", "2", "--tier", "numpy", "--threads", "1"]
+    argv += ["--rounds", "1", "--calls", "1", "--pairs", "1", "--a", "", "--out", str(out)]
+    done = subprocess.run([sys.executable, script, *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["batches"] == 2
+
+
 def test_ab_env_names_a_word_that_is_not_an_assignment():
     import subprocess
 
@@ -439,7 +458,7 @@ def test_ab_env_names_a_word_that_is_not_an_assignment():
     assert done.stderr.strip().splitlines()[-1] == "ab_env.py: expected NAME=VALUE, got 'NUMBA_NUM_THREADS'"
 
 
-@pytest.mark.parametrize("flag", ["--pairs", "--rounds", "--calls", "--threads", "--batch"])
+@pytest.mark.parametrize("flag", ["--pairs", "--rounds", "--calls", "--threads", "--batch", "--batches"])
 def test_the_ab_scripts_refuse_counts_below_one_before_any_work(flag, capsys):
     import argparse
 
