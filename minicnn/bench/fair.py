@@ -100,12 +100,14 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
     closed. Returns summarize(...) of all the pairs' rounds pooled, with "pair_ratios"
     (each pair's own ratio, the median of its rounds' ratios), the load per round and
     "faults_per_call" (each side's median over turns of its minor page faults a call, None
-    where a worker does not count them; "faults_per_turn" has every turn's count).
+    where a worker does not count them; "faults_per_turn" has every turn's count) and
+    "two_threads" (each side's system.two_threads_over_one after each of its turns).
     ``seen(a, b)``, if given, is called with each pair's workers before they close (to ask
     them what they ran with)."""
     times_a, times_b, loads, pair_ratios = [], [], [], []
     faults: dict[str, list] = {"a": [], "b": []}
     stolen: dict[str, list] = {"a": [], "b": []}
+    two_threads: dict[str, list] = {"a": [], "b": []}
     for _ in range(pairs):
         a = start_a()
         try:
@@ -122,6 +124,8 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
             a.close()
         faults["a"] += getattr(a, "faults", [])
         faults["b"] += getattr(b, "faults", [])
+        two_threads["a"] += getattr(a, "two_threads", [])
+        two_threads["b"] += getattr(b, "two_threads", [])
         times_a += s["times_a"]
         times_b += s["times_b"]
         loads += s["load_1min"]
@@ -135,6 +139,7 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
         faults_per_call={side: _median_or_none(f) for side, f in faults.items()},
         faults_per_turn=faults,
         stolen=stolen,
+        two_threads=two_threads,
     )
 
 
@@ -246,6 +251,7 @@ def _fill(row, mode, s):
     row["ratio_" + mode + "_pairs"] = s["pair_ratios"]
     row["load_1min_" + mode] = s["load_1min"]
     row["stolen_" + mode] = s.get("stolen")
+    row["two_threads_" + mode] = s.get("two_threads")
     faults = s.get("faults_per_call") or {}
     row["faults_" + mode], row["torch_faults_" + mode] = faults.get("a"), faults.get("b")
 

@@ -68,6 +68,7 @@ class WorkerProcess:
     def __init__(self, library, threads, env=None, command=None):
         self.library = library
         self.faults = []  # the minor page faults a call of each turn (worker.minor_faults)
+        self.two_threads = []  # each turn's system.two_threads_over_one, after its calls
         cmd = command or [sys.executable, "-m", "minicnn.bench.worker", library, "--threads", str(threads)]
         # NOTE: a session of its own, so that Ctrl-C in the terminal reaches only the
         # coordinator, which says so in one line and closes its workers; each worker
@@ -102,6 +103,7 @@ class WorkerProcess:
     def time(self, calls):
         out = self.request("time", calls=calls)
         self.faults.append(out.get("minor_faults"))
+        self.two_threads.append(out.get("two_threads"))
         return out["times"]
 
     def close(self):

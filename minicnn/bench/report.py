@@ -151,6 +151,29 @@ def stolen_lines(rows):
     return ["CPU time stolen by the host during the turns: " + "; ".join(cells)] if cells else []
 
 
+def two_threads_lines(rows):
+    """After each turn, each worker timed a GEMM on two BLAS threads and on one
+    (system.two_threads_over_one): per case, the range over the turns of both sides, and how
+    many turns found the two threads sharing less than two cores."""
+    cells = []
+    for r in rows:
+        for mode in ("forward", "forward_backward", "train", "infer"):
+            sides = r.get("two_threads_" + mode) or {}
+            shares = [v for side in ("a", "b") for v in sides.get(side, []) if v is not None]
+            if shares:
+                shared = sum(v > system.SHARED_ABOVE for v in shares)
+                cells.append(
+                    f"{r['case']} {mode.replace('_', '+')} {min(shares):.2f}-{max(shares):.2f}, "
+                    f"{shared} of {len(shares)} turns above {system.SHARED_ABOVE}"
+                )
+    if not cells:
+        return []
+    return [
+        "A GEMM's time on two threads over one, after each turn (about 0.55 with a core each, "
+        "towards 1 where the two share one): " + "; ".join(cells)
+    ]
+
+
 def memory_lines(mem):
     if not mem:
         return []
@@ -183,6 +206,7 @@ def text(result):
         lines += model_table(result["models"]) + batches_lines(result["models"]) + [""]
     lines += fault_lines(result["layers"] + result["models"])
     lines += stolen_lines(result["layers"] + result["models"])
+    lines += two_threads_lines(result["layers"] + result["models"])
     lines += memory_lines(result.get("memory"))
     if any(r.get("graph") and "train" in r for r in result["models"]):
         said = "cuda training steps: minicnn's replay a CUDA graph recorded once, on its first batch"

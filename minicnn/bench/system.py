@@ -5,6 +5,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -77,6 +78,42 @@ def blas_info():
         return [{"note": "threadpoolctl not installed: pip install threadpoolctl"}]
     keep = ("user_api", "internal_api", "version", "architecture", "num_threads", "filepath")
     return [{k: lib.get(k) for k in keep} for lib in threadpool_info()]
+
+
+# above this, two_threads_over_one says the two threads did not have a core each
+SHARED_ABOVE = 0.7
+
+
+def two_threads_over_one(n=256, calls=3):
+    """An n x n float32 GEMM's time on two BLAS threads over its time on one (best of ``calls``
+    each), or None without threadpoolctl or with fewer than two cores.
+
+    About 0.55 where the two threads have a core each; towards 1 where they share one. On
+    the 2-core virtual machine of benchmarks/README.md it gave 0.54-0.61 between the host's
+    slow spells and 0.76-0.95 in them, where each virtual CPU alone ran at full speed.
+    """
+    if (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    a = np.ones((n, n), np.float32)
+
+    def best():
+        a @ a  # wakes the threads
+        runs = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            a @ a
+            runs.append(time.perf_counter() - t0)
+        return min(runs)
+
+    with threadpool_limits(2, user_api="blas"):
+        two = best()
+    with threadpool_limits(1, user_api="blas"):
+        one = best()
+    return two / one
 
 
 def environment(devices):

@@ -8,8 +8,9 @@ protocol is one JSON object per line, each request answered by one line:
      "batch": N|null, "dtype": "float32", "device": "cpu", "warmup": 1,
      "graph": false, "batches": 4}   -> {"build_s": s}   (graph: minicnn's cuda step as a CUDA graph;
                                                           batches: a model's inputs, taken in turn)
-    {"cmd": "time", "calls": K}     -> {"times": [K seconds], "minor_faults": f}
-                                       (after one untimed call; f: page faults a timed call, or null)
+    {"cmd": "time", "calls": K}     -> {"times": [K seconds], "minor_faults": f, "two_threads": r}
+                                       (after one untimed call; f: page faults a timed call, or null;
+                                       r: system.two_threads_over_one() after the calls, or null)
     {"cmd": "info"}                 -> {"library", "version", "threads", "blas", ...}
     {"cmd": "quit"}                 -> {} and the process ends
 
@@ -40,6 +41,8 @@ ALLOCATOR_VARS = (
     "OPENBLAS_CORETYPE",
     "OPENBLAS_L2_SIZE",
 )
+# before the two-thread probe: the turn's own OpenMP threads spin a moment before they sleep
+PROBE_WAIT_S = 0.01
 # read once when a library loads; they decide whether idle threads spin or sleep
 SPIN_VARS = ("NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")
 
@@ -113,7 +116,15 @@ class Worker:
 
     def time(self, calls):
         """One untimed call (the other library just ran: caches and pages are cold), then K timed,
-        with the minor page faults they took (``minor_faults``, per call)."""
+        with the minor page faults they took (``minor_faults``, per call) and, once they are
+        done, whether two threads had a core each (``two_threads``, system.two_threads_over_one).
+
+        NOTE: the probe runs after the turn, not before it: its GEMM wakes NumPy's BLAS
+        threads, which then spin for a while, and in PyTorch's worker they would take cores
+        from PyTorch's own threads. The coordinator's pause after the turn outlasts the spin.
+        """
+        from . import system
+
         self._call()
         times = []
         before = minor_faults()
@@ -122,7 +133,12 @@ class Worker:
             self._call()
             times.append(time.perf_counter() - t0)
         after = minor_faults()
-        return {"times": times, "minor_faults": None if before is None else (after - before) / calls}
+        time.sleep(PROBE_WAIT_S)
+        return {
+            "times": times,
+            "minor_faults": None if before is None else (after - before) / calls,
+            "two_threads": system.two_threads_over_one(),
+        }
 
     def info(self):
         from ..kernels import malloc

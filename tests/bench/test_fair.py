@@ -141,6 +141,57 @@ def test_compare_case_pools_the_stolen_shares_and_the_line_gives_their_range(mon
     assert fair.spread_line(s).endswith("; CPU time stolen 5-30%")
 
 
+def test_compare_case_pools_each_sides_two_thread_probes_and_the_report_counts_shared_turns():
+    probes = {("a", 0): [0.55, 0.9], ("a", 1): [0.56, None], ("b", 0): [0.6, 0.8], ("b", 1): [0.57]}
+    started = {"a": 0, "b": 0}
+
+    def start(name):
+        def make():
+            w = FakeWorker(name, [[1.0]] * 2, [])
+            w.two_threads = probes[name, started[name]]
+            started[name] += 1
+            w.close = lambda: None
+            return w
+
+        return make
+
+    s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0)
+    assert s["two_threads"] == {"a": [0.55, 0.9, 0.56, None], "b": [0.6, 0.8, 0.57]}
+    row = {"case": "lenet5", "ratio_train": 1.0, "two_threads_train": s["two_threads"]}
+    (line,) = report.two_threads_lines([row])
+    assert line.endswith("lenet5 train 0.55-0.90, 2 of 6 turns above 0.7")
+    assert report.two_threads_lines([{"case": "lenet5", "two_threads_train": {"a": [None]}}]) == []
+
+
+def test_the_two_thread_probe_times_two_threads_then_one(monkeypatch):
+    """A GEMM timed with BLAS held to two threads and then to one; no answer on one core."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    asked = []
+    real = threadpoolctl.threadpool_limits
+
+    def limits(n, user_api=None):
+        asked.append((n, user_api))
+        return real(n, user_api=user_api)
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", limits)
+    monkeypatch.setattr(system.os, "cpu_count", lambda: 2)
+    ratio = system.two_threads_over_one(n=64, calls=2)
+    assert asked == [(2, "blas"), (1, "blas")]
+    assert ratio > 0
+    monkeypatch.setattr(system.os, "cpu_count", lambda: 1)
+    assert system.two_threads_over_one() is None
+
+
+def test_a_workers_time_reports_the_two_thread_probe_after_its_calls(monkeypatch):
+    seen = []
+    monkeypatch.setattr(system, "two_threads_over_one", lambda: seen.append(len(calls)) or 0.6)
+    calls = []
+    w = worker.Worker("minicnn", threads=1)
+    w.fn = lambda: calls.append(1)
+    assert w.time(3)["two_threads"] == 0.6
+    assert seen == [4]  # after the untimed call and the 3 timed ones
+
+
 def test_cpu_times_reads_the_steal_field_of_proc_stat(tmp_path):
     stat = tmp_path / "stat"
     stat.write_text("cpu  100 1 20 300 4 0 5 70 0 0\ncpu0 50 0 10 150 2 0 2 35 0 0\n")
