@@ -252,6 +252,7 @@ def _fill(row, mode, s):
     row["load_1min_" + mode] = s["load_1min"]
     row["stolen_" + mode] = s.get("stolen")
     row["two_threads_" + mode] = s.get("two_threads")
+    row["round_medians_" + mode] = {"a": s.get("round_medians_a"), "b": s.get("round_medians_b")}
     faults = s.get("faults_per_call") or {}
     row["faults_" + mode], row["torch_faults_" + mode] = faults.get("a"), faults.get("b")
 

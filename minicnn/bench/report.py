@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import statistics
 
 from .. import io
 from . import system
@@ -151,6 +152,24 @@ def stolen_lines(rows):
     return ["CPU time stolen by the host during the turns: " + "; ".join(cells)] if cells else []
 
 
+def _apart_ratio(sides, medians):
+    """', ratio 1.02 over the 9 rounds where both sides' threads had a core each' (the
+    median of those rounds' ratios; the one reported stays that of all rounds), or '' where
+    the rounds' times were not kept."""
+    a, b = (medians or {}).get("a"), (medians or {}).get("b")
+    if not a or not b or len(sides.get("a", [])) != len(a) or len(sides.get("b", [])) != len(b):
+        return ""
+    apart = [
+        x / y
+        for x, y, pa, pb in zip(a, b, sides["a"], sides["b"])
+        if pa is not None and pb is not None and max(pa, pb) <= system.SHARED_ABOVE
+    ]
+    if not apart:
+        return ", no round where both sides' threads had a core each"
+    where = "where both sides' threads had a core each"
+    return f", ratio {statistics.median(apart):.2f} over the {len(apart)} rounds {where}"
+
+
 def two_threads_lines(rows):
     """After each turn, each worker timed a GEMM on two BLAS threads and on one
     (system.two_threads_over_one): per case, the range over the turns of both sides, and how
@@ -165,6 +184,7 @@ def two_threads_lines(rows):
                 cells.append(
                     f"{r['case']} {mode.replace('_', '+')} {min(shares):.2f}-{max(shares):.2f}, "
                     f"{shared} of {len(shares)} turns above {system.SHARED_ABOVE}"
+                    + _apart_ratio(sides, r.get("round_medians_" + mode))
                 )
     if not cells:
         return []

@@ -161,6 +161,14 @@ def test_compare_case_pools_each_sides_two_thread_probes_and_the_report_counts_s
     (line,) = report.two_threads_lines([row])
     assert line.endswith("lenet5 train 0.55-0.90, 2 of 6 turns above 0.7")
     assert report.two_threads_lines([{"case": "lenet5", "two_threads_train": {"a": [None]}}]) == []
+    # with the rounds' times kept: the ratio over the rounds where neither side's probe was
+    # above the line (the 1st and 3rd here; the 2nd had a's 0.9, the 4th no probe from a)
+    row["round_medians_train"] = {"a": [2.0, 9.0, 3.0, 5.0], "b": [2.0, 3.0, 2.0, 1.0]}
+    s["two_threads"]["b"].append(0.5)
+    (line,) = report.two_threads_lines([row])
+    assert line.endswith(", ratio 1.25 over the 2 rounds where both sides' threads had a core each")
+    row["two_threads_train"] = {"a": [0.9] * 4, "b": [0.5] * 4}
+    assert report.two_threads_lines([row])[0].endswith(", no round where both sides' threads had a core each")
 
 
 def test_the_two_thread_probe_times_two_threads_then_one(monkeypatch):
