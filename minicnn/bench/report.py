@@ -166,8 +166,8 @@ def _apart_ratio(sides, medians):
     ]
     if not apart:
         return ", no round where both sides' threads had a core each"
-    where = "where both sides' threads had a core each"
-    return f", ratio {statistics.median(apart):.2f} over the {len(apart)} rounds {where}"
+    rounds = "the one round" if len(apart) == 1 else f"the {len(apart)} rounds"
+    return f", ratio {statistics.median(apart):.2f} over {rounds} where both sides' threads had a core each"
 
 
 def two_threads_lines(rows):

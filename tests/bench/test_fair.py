@@ -167,6 +167,14 @@ def test_compare_case_pools_each_sides_two_thread_probes_and_the_report_counts_s
     s["two_threads"]["b"].append(0.5)
     (line,) = report.two_threads_lines([row])
     assert line.endswith(", ratio 1.25 over the 2 rounds where both sides' threads had a core each")
+    s["two_threads"]["a"][1] = s["two_threads"]["b"][1] = 0.6  # now the 2nd round too, 9 / 3
+    assert report.two_threads_lines([row])[0].endswith(
+        ", ratio 1.50 over the 3 rounds where both sides' threads had a core each"
+    )
+    s["two_threads"]["a"][:3] = [0.9, 0.9, 0.6]  # the 3rd only
+    assert report.two_threads_lines([row])[0].endswith(
+        ", ratio 1.50 over the one round where both sides' threads had a core each"
+    )
     row["two_threads_train"] = {"a": [0.9] * 4, "b": [0.5] * 4}
     assert report.two_threads_lines([row])[0].endswith(", no round where both sides' threads had a core each")
 
