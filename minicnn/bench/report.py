@@ -170,6 +170,17 @@ def _apart_ratio(sides, medians):
     return f", ratio {statistics.median(apart):.2f} over {rounds} where both sides' threads had a core each"
 
 
+def _probes(sides):
+    """Both sides' system.two_threads_over_one, turn by turn, where a turn had one."""
+    return [v for side in ("a", "b") for v in (sides or {}).get(side, []) if v is not None]
+
+
+def _shared_turns(sides):
+    """'3/30': the turns whose two threads did not have a core each, of those probed; or None."""
+    shares = _probes(sides)
+    return f"{sum(v > system.SHARED_ABOVE for v in shares)}/{len(shares)}" if shares else None
+
+
 def two_threads_lines(rows):
     """After each turn, each worker timed a GEMM on two BLAS threads and on one
     (system.two_threads_over_one): per case, the range over the turns of both sides, and how
@@ -178,7 +189,7 @@ def two_threads_lines(rows):
     for r in rows:
         for mode in ("forward", "forward_backward", "train", "infer"):
             sides = r.get("two_threads_" + mode) or {}
-            shares = [v for side in ("a", "b") for v in sides.get(side, []) if v is not None]
+            shares = _probes(sides)
             if shares:
                 shared = sum(v > system.SHARED_ABOVE for v in shares)
                 cells.append(
@@ -348,7 +359,8 @@ def plot(result, path):
 
 def _ratio_bars(result):
     """(label, ratio, lowest round, highest round) of each row timed in alternating rounds; the
-    label ends with the range of CPU time the host stole in the turns, where recorded."""
+    label ends with the range of CPU time the host stole in the turns and the turns whose two
+    threads shared a core, where recorded."""
     bars = []
     for rows, mode in ((result["layers"], "forward_backward"), (result["models"], "train")):
         for r in rows:
@@ -359,5 +371,7 @@ def _ratio_bars(result):
             label = f"{r['case']} {'fwd+bwd' if key == 'forward_backward' else key} ({r['tier']})"
             stolen = system.stolen_range({"stolen": r.get("stolen_" + key)})
             label += f"\nstolen {stolen}" if stolen else ""
+            shared = _shared_turns(r.get("two_threads_" + key))
+            label += f", shared {shared}" if shared else ""
             bars.append((label, r["ratio_" + key], spread["min"], spread["max"]))
     return bars

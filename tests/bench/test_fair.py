@@ -411,6 +411,9 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     ]
     bars = report._ratio_bars({"layers": layers, "models": models})
     assert [label for label, *_ in bars] == ["relu fwd+bwd (auto)", "lenet5 train (auto)\nstolen 2-25%"]
+    model["two_threads_train"] = {"a": [0.55, 0.9], "b": [0.6, None]}
+    bars = report._ratio_bars({"layers": layers, "models": models})
+    assert bars[1][0] == "lenet5 train (auto)\nstolen 2-25%, shared 1/3"
 
 
 def test_fair_lines_record_threads_load_and_each_side():
