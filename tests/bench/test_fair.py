@@ -86,21 +86,28 @@ def test_compare_case_pools_the_rounds_of_fresh_pairs_of_workers():
     assert len(s["load_1min"]) == 4
 
 
-def test_compare_case_reports_each_sides_median_page_faults_a_call(monkeypatch):
-    """Fault counts per turn pooled over pairs; None where a side did not count them."""
-    counts = {("a", 0): [10.0, 30.0], ("a", 1): [20.0, None], ("b", 0): [None, None], ("b", 1): [None]}
+def _workers_reporting(attr, per_pair):
+    """start(name) for compare_case: stand-in workers of two rounds each whose ``attr`` (what
+    a WorkerProcess gathers turn by turn) is per_pair[name, k] in the k-th pair."""
     started = {"a": 0, "b": 0}
 
     def start(name):
         def make():
             w = FakeWorker(name, [[1.0]] * 2, [])
-            w.faults = counts[name, started[name]]
+            setattr(w, attr, per_pair[name, started[name]])
             started[name] += 1
             w.close = lambda: None
             return w
 
         return make
 
+    return start
+
+
+def test_compare_case_reports_each_sides_median_page_faults_a_call(monkeypatch):
+    """Fault counts per turn pooled over pairs; None where a side did not count them."""
+    counts = {("a", 0): [10.0, 30.0], ("a", 1): [20.0, None], ("b", 0): [None, None], ("b", 1): [None]}
+    start = _workers_reporting("faults", counts)
     monkeypatch.setattr(fair.system, "cpu_times", lambda: None)  # a machine that does not say
     s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0)
     assert s["faults_per_call"] == {"a": 20.0, "b": None}
@@ -143,18 +150,7 @@ def test_compare_case_pools_the_stolen_shares_and_the_line_gives_their_range(mon
 
 def test_compare_case_pools_each_sides_two_thread_probes_and_the_report_counts_shared_turns():
     probes = {("a", 0): [0.55, 0.9], ("a", 1): [0.56, None], ("b", 0): [0.6, 0.8], ("b", 1): [0.57]}
-    started = {"a": 0, "b": 0}
-
-    def start(name):
-        def make():
-            w = FakeWorker(name, [[1.0]] * 2, [])
-            w.two_threads = probes[name, started[name]]
-            started[name] += 1
-            w.close = lambda: None
-            return w
-
-        return make
-
+    start = _workers_reporting("two_threads", probes)
     s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 2, 1, pairs=2, pause_s=0)
     assert s["two_threads"] == {"a": [0.55, 0.9, 0.56, None], "b": [0.6, 0.8, 0.57]}
     row = {"case": "lenet5", "ratio_train": 1.0, "two_threads_train": s["two_threads"]}
