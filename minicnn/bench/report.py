@@ -175,10 +175,15 @@ def _probes(sides):
     return [v for side in ("a", "b") for v in (sides or {}).get(side, []) if v is not None]
 
 
+def _shared(shares):
+    """How many of the readings say the two threads did not have a core each."""
+    return sum(v > system.SHARED_ABOVE for v in shares)
+
+
 def _shared_turns(sides):
     """'3/30': the turns whose two threads did not have a core each, of those probed; or None."""
     shares = _probes(sides)
-    return f"{sum(v > system.SHARED_ABOVE for v in shares)}/{len(shares)}" if shares else None
+    return f"{_shared(shares)}/{len(shares)}" if shares else None
 
 
 def two_threads_lines(rows):
@@ -191,10 +196,9 @@ def two_threads_lines(rows):
             sides = r.get("two_threads_" + mode) or {}
             shares = _probes(sides)
             if shares:
-                shared = sum(v > system.SHARED_ABOVE for v in shares)
                 cells.append(
                     f"{r['case']} {mode.replace('_', '+')} {min(shares):.2f}-{max(shares):.2f}, "
-                    f"{shared} of {len(shares)} turns above {system.SHARED_ABOVE}"
+                    f"{_shared(shares)} of {len(shares)} turns above {system.SHARED_ABOVE}"
                     + _apart_ratio(sides, r.get("round_medians_" + mode))
                 )
     if not cells:
