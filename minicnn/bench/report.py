@@ -152,8 +152,11 @@ def stolen_lines(rows):
     return ["CPU time stolen by the host during the turns: " + "; ".join(cells)] if cells else []
 
 
+CLEAR = "where neither side's two threads slowed each other"
+
+
 def _apart_ratio(sides, medians):
-    """', ratio 1.02 over the 9 rounds where both sides' threads had a core each' (the
+    """', ratio 1.02 over the 9 rounds where neither side's two threads slowed each other' (the
     median of those rounds' ratios; the one reported stays that of all rounds), or '' where
     the rounds' times were not kept."""
     a, b = (medians or {}).get("a"), (medians or {}).get("b")
@@ -165,9 +168,9 @@ def _apart_ratio(sides, medians):
         if pa is not None and pb is not None and max(pa, pb) <= system.SHARED_ABOVE
     ]
     if not apart:
-        return ", no round where both sides' threads had a core each"
+        return f", no round {CLEAR}"
     rounds = "the one round" if len(apart) == 1 else f"the {len(apart)} rounds"
-    return f", ratio {statistics.median(apart):.2f} over {rounds} where both sides' threads had a core each"
+    return f", ratio {statistics.median(apart):.2f} over {rounds} {CLEAR}"
 
 
 def _probes(sides):
@@ -176,12 +179,12 @@ def _probes(sides):
 
 
 def _shared(shares):
-    """How many of the readings say the two threads did not have a core each."""
+    """How many of the readings say the two threads slowed each other."""
     return sum(v > system.SHARED_ABOVE for v in shares)
 
 
 def _shared_turns(sides):
-    """'3/30': the turns whose two threads did not have a core each, of those probed; or None."""
+    """'3/30': the turns whose two threads slowed each other, of those probed; or None."""
     shares = _probes(sides)
     return f"{_shared(shares)}/{len(shares)}" if shares else None
 
@@ -189,7 +192,7 @@ def _shared_turns(sides):
 def two_threads_lines(rows):
     """After each turn, each worker timed a GEMM on two BLAS threads and on one
     (system.two_threads_over_one): per case, the range over the turns of both sides, and how
-    many turns found the two threads sharing less than two cores."""
+    many turns found the two threads slowing each other."""
     cells = []
     for r in rows:
         for mode in ("forward", "forward_backward", "train", "infer"):
@@ -204,8 +207,8 @@ def two_threads_lines(rows):
     if not cells:
         return []
     return [
-        "A GEMM's time on two threads over one, after each turn (about 0.55 with a core each, "
-        "towards 1 where the two share one): " + "; ".join(cells)
+        "A GEMM's time on two threads over one, after each turn (about 0.55 where the two run at full "
+        "speed together, towards 1 where they slow each other): " + "; ".join(cells)
     ]
 
 
@@ -364,7 +367,7 @@ def plot(result, path):
 def _ratio_bars(result):
     """(label, ratio, lowest round, highest round) of each row timed in alternating rounds; the
     label ends with the range of CPU time the host stole in the turns and the turns whose two
-    threads shared a core, where recorded."""
+    threads slowed each other, where recorded."""
     bars = []
     for rows, mode in ((result["layers"], "forward_backward"), (result["models"], "train")):
         for r in rows:
@@ -376,6 +379,6 @@ def _ratio_bars(result):
             stolen = system.stolen_range({"stolen": r.get("stolen_" + key)})
             label += f"\nstolen {stolen}" if stolen else ""
             shared = _shared_turns(r.get("two_threads_" + key))
-            label += f", shared {shared}" if shared else ""
+            label += f", slowed {shared}" if shared else ""
             bars.append((label, r["ratio_" + key], spread["min"], spread["max"]))
     return bars

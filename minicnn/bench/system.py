@@ -80,7 +80,7 @@ def blas_info():
     return [{k: lib.get(k) for k in keep} for lib in threadpool_info()]
 
 
-# above this, two_threads_over_one says the two threads did not have a core each
+# above this, two_threads_over_one says the two threads slowed each other
 SHARED_ABOVE = 0.7
 
 
@@ -88,9 +88,12 @@ def two_threads_over_one(n=256, calls=3):
     """An n x n float32 GEMM's time on two BLAS threads over its time on one (best of ``calls``
     each), or None without threadpoolctl or with fewer than two cores.
 
-    About 0.55 where the two threads have a core each; towards 1 where they share one. On
-    the 2-core virtual machine of benchmarks/README.md it gave 0.54-0.61 between the host's
-    slow spells and 0.76-0.95 in them, where each virtual CPU alone ran at full speed.
+    About 0.55 where the two threads run at full speed together; towards 1 where they slow
+    each other. On the 2-core virtual machine of benchmarks/README.md it gave 0.54-0.61
+    between the host's slow spells and 0.76-0.95 in them, where each virtual CPU alone ran at
+    full speed but a cache line passed between the two cost many times more (a GEMM's threads
+    pass each other such lines; benchmarks/README.md, "Writing what another core has just
+    read").
     """
     if (os.cpu_count() or 1) < 2:
         return None

@@ -117,7 +117,7 @@ class Worker:
     def time(self, calls):
         """One untimed call (the other library just ran: caches and pages are cold), then K timed,
         with the minor page faults they took (``minor_faults``, per call) and, once they are
-        done, whether two threads had a core each (``two_threads``, system.two_threads_over_one).
+        done, whether two threads slowed each other (``two_threads``, system.two_threads_over_one).
 
         NOTE: the probe runs after the turn, not before it: its GEMM wakes NumPy's BLAS
         threads, which then spin for a while, and in PyTorch's worker they would take cores

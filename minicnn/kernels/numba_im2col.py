@@ -36,6 +36,10 @@ from .workspaces import padded, workspace
 # holds the whole batch's (measured per shape: benchmarks/README.md, "Both gradients").
 MIN_PIXELS = 256
 
+# conv2d_grads writes consecutive images' columns into a ring of buffers this large
+# together (at least two): see its docstring.
+RING_BYTES = 4 << 20
+
 
 def _windows_py(xpad, cols):
     """cols[c, u, v, n, i, j] = xpad[n, c, i + u, j + v]: every stride-1 window, as columns."""
@@ -145,6 +149,11 @@ def conv2d_weight_grad(
     )
 
 
+def ring_size(image_bytes: int, images: int) -> int:
+    """How many buffers conv2d_grads' ring has: RING_BYTES of them, at least 2 and at most one an image."""
+    return max(1, min(images, max(2, -(-RING_BYTES // image_bytes))))
+
+
 def conv2d_grads(
     gy: Array, x: Array, weight: Array, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> tuple[Array, Array] | None:
@@ -158,7 +167,14 @@ def conv2d_grads(
     batch (38 MB for a stage-1 layer of ResNet-20 at batch 64) and read them back from
     memory in both GEMMs; an image's columns are read right after they are written (on
     ResNet-20's maps, from the caches). gx[n] and x[n] are (C, H*W) matrices as they lie
-    in NCHW, so nothing is transposed either. None for other convolutions (groups, strides,
+    in NCHW, so nothing is transposed either.
+
+    Consecutive images' columns go into a ring of buffers (``ring_size``). Both GEMMs run
+    on every BLAS thread, so when the copy (on one core) writes the next image's columns,
+    the other cores' caches still hold what they read of the last images' columns, and
+    each such line would first be taken back from its core; the buffer written next was
+    read a few images earlier, and has mostly left those caches (benchmarks/README.md,
+    "Writing what another core has just read"). None for other convolutions (groups, strides,
     dilations), for maps under MIN_PIXELS cells, and for the pointwise convolutions whose
     two gradients im2col.py runs on x and gy themselves, with no copy
     (``by_images.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
@@ -173,14 +189,15 @@ def conv2d_grads(
     O, _, KH, KW = weight.shape
     w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW)
     gpad = np.ascontiguousarray(padded(gy, *full))
-    cols = workspace("cols", (O, KH, KW, H, W), gy.dtype, np)
-    cols_n = cols.reshape(O * KH * KW, H * W)
+    ring = ring_size(O * KH * KW * H * W * gy.itemsize, N)
+    buffers = workspace("cols", (ring, O * KH * KW, H * W), gy.dtype, np)
     gx = np.empty(x.shape, dtype=gy.dtype)
     gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
     part = np.empty_like(gw_flipped)
     with cores_shared_with_blas():
         for n in range(N):
-            _image_windows(gpad[n], cols)
+            cols_n = buffers[n % ring]
+            _image_windows(gpad[n], cols_n.reshape(O, KH, KW, H, W))
             np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
             np.matmul(cols_n, x[n].reshape(C, H * W).T, out=part)
             gw_flipped += part

@@ -162,17 +162,14 @@ def test_compare_case_pools_each_sides_two_thread_probes_and_the_report_counts_s
     row["round_medians_train"] = {"a": [2.0, 9.0, 3.0, 5.0], "b": [2.0, 3.0, 2.0, 1.0]}
     s["two_threads"]["b"].append(0.5)
     (line,) = report.two_threads_lines([row])
-    assert line.endswith(", ratio 1.25 over the 2 rounds where both sides' threads had a core each")
+    clear = "where neither side's two threads slowed each other"
+    assert line.endswith(", ratio 1.25 over the 2 rounds " + clear)
     s["two_threads"]["a"][1] = s["two_threads"]["b"][1] = 0.6  # now the 2nd round too, 9 / 3
-    assert report.two_threads_lines([row])[0].endswith(
-        ", ratio 1.50 over the 3 rounds where both sides' threads had a core each"
-    )
+    assert report.two_threads_lines([row])[0].endswith(", ratio 1.50 over the 3 rounds " + clear)
     s["two_threads"]["a"][:3] = [0.9, 0.9, 0.6]  # the 3rd only
-    assert report.two_threads_lines([row])[0].endswith(
-        ", ratio 1.50 over the one round where both sides' threads had a core each"
-    )
+    assert report.two_threads_lines([row])[0].endswith(", ratio 1.50 over the one round " + clear)
     row["two_threads_train"] = {"a": [0.9] * 4, "b": [0.5] * 4}
-    assert report.two_threads_lines([row])[0].endswith(", no round where both sides' threads had a core each")
+    assert report.two_threads_lines([row])[0].endswith(", no round " + clear)
 
 
 def test_the_two_thread_probe_times_two_threads_then_one(monkeypatch):
@@ -409,7 +406,7 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     assert [label for label, *_ in bars] == ["relu fwd+bwd (auto)", "lenet5 train (auto)\nstolen 2-25%"]
     model["two_threads_train"] = {"a": [0.55, 0.9], "b": [0.6, None]}
     bars = report._ratio_bars({"layers": layers, "models": models})
-    assert bars[1][0] == "lenet5 train (auto)\nstolen 2-25%, shared 1/3"
+    assert bars[1][0] == "lenet5 train (auto)\nstolen 2-25%, slowed 1/3"
 
 
 def test_fair_lines_record_threads_load_and_each_side():

@@ -65,6 +65,36 @@ def test_joint_gradients_equal_the_reference(name, dtype, numba_im2col, monkeypa
     close(gw, want_gw, dtype)
 
 
+def test_the_ring_holds_ring_bytes_at_least_two_buffers_at_most_one_an_image(numba_im2col):
+    ring_bytes = numba_im2col.RING_BYTES
+    assert numba_im2col.ring_size(ring_bytes // 4, 64) == 4
+    assert numba_im2col.ring_size(ring_bytes // 4 - 1, 64) == 5  # rounded up
+    assert numba_im2col.ring_size(ring_bytes, 64) == numba_im2col.ring_size(10 * ring_bytes, 64) == 2
+    assert numba_im2col.ring_size(1, 3) == 3 and numba_im2col.ring_size(10 * ring_bytes, 1) == 1
+
+
+@pytest.mark.parametrize("ring_bytes", [1, 3 * 2 * 9 * 4 * 5 * 8])  # rings of 2 and of 3 buffers
+def test_images_past_the_ring_reuse_its_buffers_and_equal_the_reference(
+    ring_bytes, numba_im2col, monkeypatch
+):
+    """7 images through a ring of 2 or 3 buffers (each image's columns 2*9 rows of 5*4 cells
+    in float64): each buffer is written again before the call ends, and the sums stay exact."""
+    monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)
+    monkeypatch.setattr(numba_im2col, "RING_BYTES", ring_bytes)
+    x, w, gy = arrays(70, (7, 3, 5, 4), (2, 3, 3, 3), (1, 1), np.float64)
+    written = []
+    real = numba_im2col._image_windows
+    monkeypatch.setattr(
+        numba_im2col, "_image_windows", lambda g, cols: written.append(cols.ctypes.data) or real(g, cols)
+    )
+    gx, gw = numba_im2col.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1)
+    ring = 2 if ring_bytes == 1 else 3
+    assert len(set(written)) == ring and written == [written[n % ring] for n in range(7)]
+    want_gx, want_gw = reference_grads(gy, x, w, (1, 1))
+    close(gx, want_gx, np.float64)
+    close(gw, want_gw, np.float64)
+
+
 def test_one_images_windows_plain_and_jitted_are_its_im2col(numba_im2col):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((1, 3, 5, 6))
