@@ -190,11 +190,18 @@ def bn(dtype=np.float32):
 
 @section
 def relu(dtype=np.float32):
-    """ReLU's backward on a ResNet-20 stage-1 activation: 16 channels of 32x32, batch 64."""
+    """ReLU's forward and backward on a ResNet-20 stage-1 activation (16 channels of 32x32,
+    batch 64), and its forward on LeNet-5's first (6 channels of 28x28)."""
     rng = np.random.default_rng(0)
     shape = (64, 16, 32, 32)
-    gy, y = rng.standard_normal(shape).astype(dtype), np.maximum(rng.standard_normal(shape), 0).astype(dtype)
-    return [("relu_input_grad", shape, {t: best_of(K.relu_input_grad, gy, y) for t, K in tiers().items()})]
+    x, gy = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    y = np.maximum(x, 0)
+    lenet = rng.standard_normal((64, 6, 28, 28)).astype(dtype)
+    return [
+        ("relu_forward", shape, {t: best_of(K.relu_forward, x) for t, K in tiers().items()}),
+        ("relu_forward", lenet.shape, {t: best_of(K.relu_forward, lenet) for t, K in tiers().items()}),
+        ("relu_input_grad", shape, {t: best_of(K.relu_input_grad, gy, y) for t, K in tiers().items()}),
+    ]
 
 
 def main(names):

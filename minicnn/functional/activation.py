@@ -8,7 +8,6 @@ the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
 from __future__ import annotations
 
 from .. import backend, kernels, rng
-from ..kernels import threads
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_float
@@ -19,10 +18,9 @@ class ReLU(Function):
 
     def forward(self, x):
         # NOTE: y > 0 exactly where x > 0, so y is kept instead of a mask: the next
-        # layer keeps y anyway, and the mask was one more array per ReLU. NumPy runs a
-        # ufunc on one core; threads.elementwise(f, ...) is f(...) in slices over threads
+        # layer keeps y anyway, and the mask was one more array per ReLU
         self.K = kernels.for_array(x)
-        self.y = threads.elementwise(backend.xp_of(x).maximum, x, 0)
+        self.y = self.K.relu_forward(x)
         return self.y
 
     def backward(self, gy):

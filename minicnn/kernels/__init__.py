@@ -70,6 +70,7 @@ KERNELS = (
     "batch_norm_update_running",
     "batch_norm_apply",
     "batch_norm_grads",
+    "relu_forward",
     "relu_input_grad",
 )
 # Kernels a tier may lack. Where no module of its chain lends one, the set holds None
@@ -105,6 +106,7 @@ AUTO = {
         "batch_norm_stats",
         "batch_norm_apply",
         "batch_norm_grads",
+        "relu_forward",
         "relu_input_grad",
     ),
 }

@@ -362,6 +362,29 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
 # --- activations ------------------------------------------------------------
 
 
+def _relu_fwd_py(x, y):
+    for i in numba.prange(x.size):
+        y[i] = 0 if x[i] <= 0 else x[i]  # NaN <= 0 is false: NaN passes, as in maximum(x, 0)
+
+
+_relu_fwd = numba.njit(cache=True, parallel=True)(_relu_fwd_py)
+
+
+def relu_forward(x: Array) -> Array:
+    """y = max(x, 0), as xp_activation's, in one pass over a flat array.
+
+    NOTE: NumPy's maximum(x, 0) took about 4 times as long as a copy of x on the AMD EPYC
+    of benchmarks/README.md (its loop against a scalar is not vectorized; against an array
+    of zeros it took 1.5 times), this loop about as long as the copy ("ReLU's forward as
+    one jitted pass").
+    """
+    y = np.empty(x.shape, x.dtype)
+    x = np.ascontiguousarray(x)
+    with cores_shared_with_blas():
+        _relu_fwd(x.reshape(-1), y.reshape(-1))
+    return y
+
+
 def _relu_bwd_py(gy, y, gx):
     for i in numba.prange(gy.size):
         gx[i] = gy[i] if y[i] != 0 else 0

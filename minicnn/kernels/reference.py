@@ -342,6 +342,15 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
 # --- activations ------------------------------------------------------------
 
 
+def relu_forward(x: Array) -> Array:
+    """y[i] = x[i] where x[i] > 0 or is NaN, else +0 (-0.0 included): NumPy's maximum(x, 0)."""
+    y = np.zeros_like(x)
+    for i in range(x.size):
+        if not x.flat[i] <= 0:
+            y.flat[i] = x.flat[i]
+    return y
+
+
 def relu_input_grad(gy: Array, y: Array) -> Array:
     """gx[i] = gy[i] where y[i] = max(x[i], 0) is not 0 (NaN included), else 0."""
     gx = np.zeros_like(gy)

@@ -1,10 +1,18 @@
-"""Activation kernels of the xp tier: ReLU's backward mask, on ``xp`` (NumPy or CuPy)."""
+"""Activation kernels of the xp tier: ReLU's forward and its backward mask, on ``xp`` (NumPy or CuPy)."""
 
 import numpy as np
 
 from .. import backend
 from ..backend import Array
 from . import threads
+
+
+def relu_forward(x: Array) -> Array:
+    """y = max(x, 0): NaN stays NaN, -0.0 becomes +0.
+
+    NumPy runs a ufunc on one core; threads.elementwise(f, ...) is f(...) in slices over threads.
+    """
+    return threads.elementwise(backend.xp_of(x).maximum, x, 0)
 
 
 def relu_input_grad(gy: Array, y: Array) -> Array:

@@ -1,4 +1,4 @@
-"""ReLU's backward kernel in every tier against the reference loop, float64 and float32."""
+"""ReLU's forward and backward kernels in every tier against the reference loops, float64 and float32."""
 
 import numpy as np
 import pytest
@@ -21,6 +21,56 @@ def _plain_numba(gy, y):
     gx = np.empty_like(gy).reshape(-1)
     _numba()._relu_bwd_py(np.ascontiguousarray(gy).reshape(-1), np.ascontiguousarray(y).reshape(-1), gx)
     return gx.reshape(gy.shape)
+
+
+def _plain_numba_forward(x):
+    """numba_cpu's forward loop as plain Python, run without compiling."""
+    y = np.empty_like(x).reshape(-1)
+    _numba()._relu_fwd_py(np.ascontiguousarray(x).reshape(-1), y)
+    return y.reshape(x.shape)
+
+
+FORWARD_TIERS = {
+    "xp": xp_activation.relu_forward,
+    "numba": lambda x: _numba().relu_forward(x),
+    "numba_plain": _plain_numba_forward,
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("tier", sorted(FORWARD_TIERS))
+def test_relu_forward_equals_the_reference(tier, dtype):
+    """max(x, 0) bit for bit: NaN and inf pass, -inf, negatives and -0.0 give +0."""
+    x = np.random.default_rng(4).standard_normal((2, 3, 4, 5)).astype(dtype)
+    x.reshape(-1)[:5] = [np.nan, -0.0, np.inf, -np.inf, 0.0]
+    want = reference.relu_forward(x)
+    got = FORWARD_TIERS[tier](x)
+    assert got.dtype == dtype and got.shape == x.shape and not np.shares_memory(got, x)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(want, np.where(x > 0, x, 0) + np.where(np.isnan(x), x, 0))
+    flat = got.reshape(-1)
+    assert np.isnan(flat[0]) and flat[2] == np.inf and not np.signbit(flat[[1, 3, 4]]).any()
+
+
+@pytest.mark.parametrize("tier", sorted(FORWARD_TIERS))
+def test_relu_forward_of_a_strided_array_and_a_scalar(tier):
+    x = np.random.default_rng(5).standard_normal((3, 4, 6)).astype(np.float32).transpose(2, 0, 1)
+    np.testing.assert_array_equal(FORWARD_TIERS[tier](x), reference.relu_forward(x))
+    assert FORWARD_TIERS[tier](np.full((), -2.5)).shape == () and FORWARD_TIERS[tier](np.full((), -2.5)) == 0
+    assert FORWARD_TIERS[tier](np.full((), 2.5)) == 2.5
+
+
+@pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
+def test_relu_runs_the_forward_kernel_of_its_tier(tier, monkeypatch):
+    x = mc.tensor(np.random.default_rng(6).standard_normal((2, 3, 4)))
+    K = kernels.get(tier)
+    calls = []
+    kernel = K.relu_forward
+    monkeypatch.setattr(K, "relu_forward", lambda a: calls.append(tier) or kernel(a))
+    with mc.use_kernels(tier):
+        y = F.relu(x)
+    assert calls == [tier]
+    np.testing.assert_array_equal(y.numpy(), np.maximum(x.numpy(), 0))
 
 
 TIERS = {
@@ -68,10 +118,11 @@ def test_strided_inputs_and_a_scalar(tier):
     assert TIERS[tier](g0, y0 + 1) == 2.5
 
 
-def test_auto_takes_the_jitted_loop_and_numpy_the_xp_mask():
+def test_auto_takes_the_jitted_loops_and_numpy_the_xp_code():
     _numba()
-    assert kernels.get("auto").which("relu_input_grad") == "minicnn.kernels.numba_cpu.relu_input_grad"
-    assert kernels.get("numpy").which("relu_input_grad") == "minicnn.kernels.xp_activation.relu_input_grad"
+    for name in ("relu_forward", "relu_input_grad"):
+        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_cpu.{name}"
+        assert kernels.get("numpy").which(name) == f"minicnn.kernels.xp_activation.{name}"
 
 
 @pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
