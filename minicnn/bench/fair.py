@@ -21,6 +21,7 @@ from no pair at all). The spread of the per-round ratios (min, IQR, max) says ho
 one round's machine state moved the comparison; each pair's own ratio is kept too.
 """
 
+import contextlib
 import json
 import os
 import time
@@ -96,32 +97,34 @@ def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.ge
 
 def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_S, seen=None):
     """One case on ``pairs`` pairs of fresh workers: each pair is started (``start_a()``,
-    ``start_b()``), builds the case (each warms up), alternates ``rounds`` rounds and is
-    closed. Returns summarize(...) of all the pairs' rounds pooled, with "pair_ratios"
-    (each pair's own ratio, the median of its rounds' ratios), the load per round and
-    "faults_per_call" (each side's median over turns of its minor page faults a call, None
-    where a worker does not count them; "faults_per_turn" has every turn's count) and
-    "two_threads" (each side's system.two_threads_over_one after each of its turns).
-    ``seen(a, b)``, if given, is called with each pair's workers before they close (to ask
-    them what they ran with)."""
+    ``start_b()``; a's first in even pairs, b's in odd ones), builds the case (each warms up,
+    in the same order), alternates ``rounds`` rounds and is closed. Returns summarize(...) of
+    all the pairs' rounds pooled, with "pair_ratios" (each pair's own ratio, the median of
+    its rounds' ratios), the load per round and "faults_per_call" (each side's median over
+    turns of its minor page faults a call, None where a worker does not count them;
+    "faults_per_turn" has every turn's count) and "two_threads" (each side's
+    system.two_threads_over_one after each of its turns). ``seen(a, b)``, if given, is called
+    with each pair's workers before they close (to ask them what they ran with)."""
     times_a, times_b, loads, pair_ratios = [], [], [], []
     faults: dict[str, list] = {"a": [], "b": []}
     stolen: dict[str, list] = {"a": [], "b": []}
     two_threads: dict[str, list] = {"a": [], "b": []}
-    for _ in range(pairs):
-        a = start_a()
-        try:
-            b = start_b()
-            try:
-                for w in (a, b):
-                    w.request("build", **build)
-                s = alternate(a, b, rounds, calls, pause_s)
-                if seen is not None:
-                    seen(a, b)
-            finally:
-                b.close()
-        finally:
-            a.close()
+    for pair in range(pairs):
+        # NOTE: the side started and built first alternates from pair to pair: with the same
+        # code on both sides, the side started first took longer (benchmarks/README.md, "The
+        # side started first")
+        order = (("a", start_a), ("b", start_b)) if pair % 2 == 0 else (("b", start_b), ("a", start_a))
+        workers = {}
+        with contextlib.ExitStack() as closing:  # both close, whatever fails
+            for name, start in order:
+                workers[name] = start()
+                closing.callback(workers[name].close)
+            for name, _ in order:
+                workers[name].request("build", **build)
+            a, b = workers["a"], workers["b"]
+            s = alternate(a, b, rounds, calls, pause_s)
+            if seen is not None:
+                seen(a, b)
         faults["a"] += getattr(a, "faults", [])
         faults["b"] += getattr(b, "faults", [])
         two_threads["a"] += getattr(a, "two_threads", [])

@@ -234,6 +234,26 @@ def test_a_workers_time_counts_the_page_faults_of_its_timed_calls():
     assert w.time(4)["minor_faults"] < 50
 
 
+def test_compare_case_starts_and_builds_a_first_in_even_pairs_and_b_first_in_odd_ones():
+    log = []
+
+    def start(name):
+        def make():
+            log.append((name, "start"))
+            w = FakeWorker(name, [[1.0]], log)
+            w.close = lambda: log.append((name, "close"))
+            return w
+
+        return make
+
+    fair.compare_case(start("a"), start("b"), {"case": "x"}, 1, 1, pairs=3, pause_s=0)
+    starts = [event for event in log if event[1] in ("start", "build")]
+    first = [("a", "start"), ("b", "start"), ("a", "build"), ("b", "build")]
+    second = [("b", "start"), ("a", "start"), ("b", "build"), ("a", "build")]
+    assert starts == first + second + first
+    assert log.count(("a", "close")) == log.count(("b", "close")) == 3
+
+
 def test_compare_case_closes_both_workers_when_a_build_fails():
     log = []
 
