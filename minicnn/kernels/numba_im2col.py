@@ -36,8 +36,8 @@ from .workspaces import padded, workspace
 # holds the whole batch's (measured per shape: benchmarks/README.md, "Both gradients").
 MIN_PIXELS = 256
 
-# conv2d_grads writes consecutive images' columns into a ring of buffers this large
-# together (at least two): see its docstring.
+# conv2d_grads writes consecutive images' columns into a ring of buffers about this large
+# together: see its docstring.
 RING_BYTES = 4 << 20
 
 
@@ -150,8 +150,11 @@ def conv2d_weight_grad(
 
 
 def ring_size(image_bytes: int, images: int) -> int:
-    """How many buffers conv2d_grads' ring has: RING_BYTES of them, at least 2 and at most one an image."""
-    return max(1, min(images, max(2, -(-RING_BYTES // image_bytes))))
+    """How many buffers conv2d_grads' ring has: enough for RING_BYTES (rounded up), at most
+    one an image. An image's columns of RING_BYTES or more take one buffer: the other cores'
+    caches hold a small part of them, and a second would cost their size again (116 MB an
+    image for a 64-channel layer at 224 x 224)."""
+    return max(1, min(images, -(-RING_BYTES // image_bytes)))
 
 
 def conv2d_grads(
