@@ -16,7 +16,7 @@ write nothing they read; and "copy alone" the copies with no GEMM. The copies of
 are also timed by themselves inside its loop ("copy in one", "copy in ring", "copy in
 beside"). Each round reads the two-thread probe
 (``system.two_threads_over_one``) first: above ``system.SHARED_ABOVE`` the two BLAS threads
-did not have a core each. Printed and written per shape: the medians of the rounds, and the
+slowed each other. Printed and written per shape: the medians of the rounds, and the
 ratio ring / one over all rounds and over the clear ones.
 """
 

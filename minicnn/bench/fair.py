@@ -73,21 +73,23 @@ def summarize(rounds_a, rounds_b):
     }
 
 
-def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg, cpu=None):
+def alternate(
+    a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.getloadavg, cpu=None, b_first=False
+):
     """Rounds of ``calls`` timed calls by each side, a first in even rounds and b first in odd
-    ones, with a pause after each turn so that the threads of the side that just ran stop
-    spinning. ``a`` and ``b`` have ``time(calls)`` returning seconds per call. Returns
-    summarize(...) plus the raw times of each side, the 1-minute load per round and the
-    share of CPU time the host took during each side's turns ("stolen": {"a": [...],
-    "b": [...]}, None per turn where the machine does not say; ``cpu`` defaults to
-    system.cpu_times)."""
+    ones (the other way round with ``b_first``), with a pause after each turn so that the
+    threads of the side that just ran stop spinning. ``a`` and ``b`` have ``time(calls)``
+    returning seconds per call. Returns summarize(...) plus the raw times of each side, the
+    1-minute load per round and the share of CPU time the host took during each side's turns
+    ("stolen": {"a": [...], "b": [...]}, None per turn where the machine does not say; ``cpu``
+    defaults to system.cpu_times)."""
     cpu = cpu or system.cpu_times
     times_a, times_b, loads = [], [], []
     stolen: dict[str, list] = {"a": [], "b": []}
     for r in range(rounds):
         loads.append(load()[0])
         turns = (("a", a, times_a), ("b", b, times_b))
-        for name, side, times in turns if r % 2 == 0 else turns[::-1]:
+        for name, side, times in turns if (r % 2 == 0) != b_first else turns[::-1]:
             before = cpu()
             times.append(side.time(calls))
             stolen[name].append(system.stolen_share(before, cpu()))
@@ -98,22 +100,25 @@ def alternate(a, b, rounds, calls, pause_s=PAUSE_S, sleep=time.sleep, load=os.ge
 def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_S, seen=None):
     """One case on ``pairs`` pairs of fresh workers: each pair is started (``start_a()``,
     ``start_b()``; a's first in even pairs, b's in odd ones), builds the case (each warms up,
-    in the same order), alternates ``rounds`` rounds and is closed. Returns summarize(...) of
+    in the same order), alternates ``rounds`` rounds, the first led by the side started first,
+    and is closed. "started_first" lists each pair's first side. Returns summarize(...) of
     all the pairs' rounds pooled, with "pair_ratios" (each pair's own ratio, the median of
     its rounds' ratios), the load per round and "faults_per_call" (each side's median over
     turns of its minor page faults a call, None where a worker does not count them;
     "faults_per_turn" has every turn's count) and "two_threads" (each side's
     system.two_threads_over_one after each of its turns). ``seen(a, b)``, if given, is called
     with each pair's workers before they close (to ask them what they ran with)."""
-    times_a, times_b, loads, pair_ratios = [], [], [], []
+    times_a, times_b, loads, pair_ratios, started_first = [], [], [], [], []
     faults: dict[str, list] = {"a": [], "b": []}
     stolen: dict[str, list] = {"a": [], "b": []}
     two_threads: dict[str, list] = {"a": [], "b": []}
     for pair in range(pairs):
         # NOTE: the side started and built first alternates from pair to pair: with the same
-        # code on both sides, the side started first took longer (benchmarks/README.md, "The
-        # side started first")
+        # code on both sides, the side started first came out slower in most pairs measured,
+        # a bias that alternating cancels over an even number of pairs (benchmarks/README.md,
+        # "The side started first")
         order = (("a", start_a), ("b", start_b)) if pair % 2 == 0 else (("b", start_b), ("a", start_a))
+        started_first.append(order[0][0])
         workers = {}
         with contextlib.ExitStack() as closing:  # both close, whatever fails
             for name, start in order:
@@ -122,7 +127,7 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
             for name, _ in order:
                 workers[name].request("build", **build)
             a, b = workers["a"], workers["b"]
-            s = alternate(a, b, rounds, calls, pause_s)
+            s = alternate(a, b, rounds, calls, pause_s, b_first=order[0][0] == "b")
             if seen is not None:
                 seen(a, b)
         faults["a"] += getattr(a, "faults", [])
@@ -138,6 +143,7 @@ def compare_case(start_a, start_b, build, rounds, calls, pairs=1, pause_s=PAUSE_
     return dict(
         summarize(times_a, times_b),
         pair_ratios=pair_ratios,
+        started_first=started_first,
         load_1min=loads,
         faults_per_call={side: _median_or_none(f) for side, f in faults.items()},
         faults_per_turn=faults,
@@ -252,6 +258,7 @@ def _fill(row, mode, s):
     row[mode], row["torch_" + mode] = s["a"], s["b"]
     row["ratio_" + mode], row["ratio_" + mode + "_rounds"] = s["ratio"], s["ratio_rounds"]
     row["ratio_" + mode + "_pairs"] = s["pair_ratios"]
+    row["started_first_" + mode] = s.get("started_first")
     row["load_1min_" + mode] = s["load_1min"]
     row["stolen_" + mode] = s.get("stolen")
     row["two_threads_" + mode] = s.get("two_threads")

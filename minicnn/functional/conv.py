@@ -57,7 +57,7 @@ class Conv2d(Function):
                 gw = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
         if self.needs_grad[2]:
             # the sum over N, H and W; NOTE: einsum's loop, not sum(axis=(0, 2, 3)), which
-            # took 2.8 times as long on LeNet-5's first layer (benchmarks/README.md)
+            # took 2.9 times as long on LeNet-5's first layer (benchmarks/README.md)
             gb = self.xp.einsum("nchw->c", gy)
         return gx, gw, gb
 

@@ -375,8 +375,8 @@ def relu_forward(x: Array) -> Array:
 
     NOTE: NumPy's maximum(x, 0) took about 4 times as long as a copy of x on the AMD EPYC
     of benchmarks/README.md (its loop against a scalar is not vectorized; against an array
-    of zeros it took 1.5 times), this loop about as long as the copy ("ReLU's forward as
-    one jitted pass").
+    of zeros it took 1.5 times), this loop 1.3 times (benchmarks/README.md, "ReLU's forward
+    as one jitted pass").
     """
     y = np.empty(x.shape, x.dtype)
     x = np.ascontiguousarray(x)

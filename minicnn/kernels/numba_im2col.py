@@ -176,12 +176,14 @@ def conv2d_grads(
     on every BLAS thread, so when the copy (on one core) writes the next image's columns,
     the other cores' caches still hold what they read of the last images' columns, and
     each such line would first be taken back from its core; the buffer written next was
-    read a few images earlier, and has mostly left those caches (benchmarks/README.md,
-    "Writing what another core has just read"). None for other convolutions (groups, strides,
-    dilations), for maps under MIN_PIXELS cells, and for the pointwise convolutions whose
-    two gradients im2col.py runs on x and gy themselves, with no copy
-    (``by_images.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
-    benchmarks/few_taps.py, "both_grads"): the caller then runs the two gradient kernels.
+    read a few images earlier, and fewer of its lines are still in those caches
+    (benchmarks/README.md, "Writing what another core has just read").
+
+    None for other convolutions (groups, strides, dilations), for maps under MIN_PIXELS cells,
+    and for the pointwise convolutions whose two gradients im2col.py runs on x and gy
+    themselves, with no copy (``by_images.pointwise_weight_grad``; this kernel copies each
+    gy[n] into columns; benchmarks/few_taps.py, "both_grads"): the caller then runs the two
+    gradient kernels.
     """
     full = im2col.full_padding(weight.shape, stride, padding, dilation, groups)
     N, C, H, W = x.shape

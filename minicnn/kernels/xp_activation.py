@@ -8,11 +8,13 @@ from . import threads
 
 
 def relu_forward(x: Array) -> Array:
-    """y = max(x, 0): NaN stays NaN, -0.0 becomes +0.
+    """y = max(x, 0): NaN stays NaN, -0.0 becomes +0 (NumPy's maximum, as the tests check;
+    CuPy's is not tested here). An array, 0-d included (a ufunc gives a 0-d input a scalar).
 
     NumPy runs a ufunc on one core; threads.elementwise(f, ...) is f(...) in slices over threads.
     """
-    return threads.elementwise(backend.xp_of(x).maximum, x, 0)
+    xp = backend.xp_of(x)
+    return xp.asarray(threads.elementwise(xp.maximum, x, 0))
 
 
 def relu_input_grad(gy: Array, y: Array) -> Array:

@@ -246,12 +246,31 @@ def test_compare_case_starts_and_builds_a_first_in_even_pairs_and_b_first_in_odd
 
         return make
 
-    fair.compare_case(start("a"), start("b"), {"case": "x"}, 1, 1, pairs=3, pause_s=0)
+    s = fair.compare_case(start("a"), start("b"), {"case": "x"}, 1, 1, pairs=3, pause_s=0)
     starts = [event for event in log if event[1] in ("start", "build")]
     first = [("a", "start"), ("b", "start"), ("a", "build"), ("b", "build")]
     second = [("b", "start"), ("a", "start"), ("b", "build"), ("a", "build")]
     assert starts == first + second + first
+    # each pair's one round is led by the side started first
+    assert [event[0] for event in log if event[1] == 1] == ["a", "b", "b", "a", "a", "b"]
+    assert s["started_first"] == ["a", "b", "a"]
     assert log.count(("a", "close")) == log.count(("b", "close")) == 3
+
+
+def test_compare_case_closes_the_first_worker_when_the_second_fails_to_start():
+    log = []
+
+    def first():
+        w = FakeWorker("a", [], log)
+        w.close = lambda: log.append(("a", "close"))
+        return w
+
+    def second():
+        raise fair.WorkerError("torch worker: no torch")
+
+    with pytest.raises(fair.WorkerError):
+        fair.compare_case(first, second, {"case": "x"}, rounds=1, calls=1)
+    assert log == [("a", "close")]
 
 
 def test_compare_case_closes_both_workers_when_a_build_fails():
@@ -379,7 +398,7 @@ def test_fair_run_fills_rows_that_the_report_prints(monkeypatch):
     )
     alternate = fair.alternate
     monkeypatch.setattr(
-        fair, "alternate", lambda *args: alternate(*args, sleep=lambda t: None, cpu=lambda: None)
+        fair, "alternate", lambda *args, **kw: alternate(*args, **kw, sleep=lambda t: None, cpu=lambda: None)
     )
     opts = {
         "threads": 2,
