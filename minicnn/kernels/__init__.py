@@ -5,11 +5,11 @@
     im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the default:
     xp_pool.py      im2col.py convolution (strided.py its phase split), xp_pool.py
     xp_norm.py      pooling, xp_norm.py LRN and batch norm, xp_activation.py ReLU's
-    xp_activation.py  backward mask
+    xp_activation.py  maximum and backward mask
     by_images.py  which of im2col.py's convolutions run one GEMM per image, and those GEMMs
     kept_columns.py  x's columns, kept by im2col.py's forward for its weight gradient
-    numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm,
-                  ReLU's backward)
+    numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm)
+    numba_activation.py  ReLU's forward and backward, one jitted pass each
     numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same a few images at a time, jitted transforms (its forward in "auto")
@@ -106,9 +106,8 @@ AUTO = {
         "batch_norm_stats",
         "batch_norm_apply",
         "batch_norm_grads",
-        "relu_forward",
-        "relu_input_grad",
     ),
+    "numba_activation": ("relu_forward", "relu_input_grad"),
 }
 
 _XP = ("im2col", "xp_pool", "xp_norm", "xp_activation")
@@ -118,7 +117,7 @@ TIERS = {
     "reference": ("reference",),
     "numpy-simple": ("simple",) + _XP + ("reference",),
     "numpy": _XP + ("reference",),
-    "numba": ("numba_im2col", "numba_cpu") + _XP + ("reference",),
+    "numba": ("numba_im2col", "numba_cpu", "numba_activation") + _XP + ("reference",),
     "cuda": ("cupy_gpu", "cupy_norm") + _XP,
 }
 

@@ -11,9 +11,9 @@ from minicnn.kernels import reference, xp_activation
 
 def _numba():
     pytest.importorskip("numba")
-    from minicnn.kernels import numba_cpu
+    from minicnn.kernels import numba_activation
 
-    return numba_cpu
+    return numba_activation
 
 
 def _plain_numba(gy, y):
@@ -122,7 +122,7 @@ def test_strided_inputs_and_a_scalar(tier):
 def test_auto_takes_the_jitted_loops_and_numpy_the_xp_code():
     _numba()
     for name in ("relu_forward", "relu_input_grad"):
-        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_cpu.{name}"
+        assert kernels.get("auto").which(name) == f"minicnn.kernels.numba_activation.{name}"
         assert kernels.get("numpy").which(name) == f"minicnn.kernels.xp_activation.{name}"
 
 

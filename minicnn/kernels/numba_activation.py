@@ -1,0 +1,56 @@
+"""ReLU's forward and backward as jitted passes over flat arrays (in "auto" and "numba").
+
+Each is a plain Python function first (``_name_py``), so tests can run it without
+compiling, and jitted second, as numba_cpu.py's loops. NumPy's ``maximum(x, 0)`` and
+xp_activation.py's bit selection each make more passes, or slower ones, than one loop.
+"""
+
+import numba
+import numpy as np
+
+from ..backend import Array
+from .numba_threads import cores_shared_with_blas
+
+
+def _relu_fwd_py(x, y):
+    for i in numba.prange(x.size):
+        y[i] = 0 if x[i] <= 0 else x[i]  # NaN <= 0 is false: NaN passes, as in maximum(x, 0)
+
+
+_relu_fwd = numba.njit(cache=True, parallel=True)(_relu_fwd_py)
+
+
+def relu_forward(x: Array) -> Array:
+    """y = max(x, 0), as xp_activation's, in one pass over a flat array.
+
+    NOTE: NumPy's maximum(x, 0) took about 4 times as long as a copy of x on the AMD EPYC
+    of benchmarks/README.md (its loop against a scalar is not vectorized; against an array
+    of zeros it took 1.5 times), this loop 1.3 times (benchmarks/README.md, "ReLU's forward
+    as one jitted pass").
+    """
+    y = np.empty(x.shape, x.dtype)
+    x = np.ascontiguousarray(x)
+    with cores_shared_with_blas():
+        _relu_fwd(x.reshape(-1), y.reshape(-1))
+    return y
+
+
+def _relu_bwd_py(gy, y, gx):
+    for i in numba.prange(gy.size):
+        gx[i] = gy[i] if y[i] != 0 else 0
+
+
+_relu_bwd = numba.njit(cache=True, parallel=True)(_relu_bwd_py)
+
+
+def relu_input_grad(gy: Array, y: Array) -> Array:
+    """gx = gy where y = max(x, 0) is not 0, else 0, in one pass over flat arrays.
+
+    NOTE: xp_activation's selection writes the mask y != 0, widens it to words and ANDs
+    them with gy's bits, a pass each; this loop reads gy and y once (benchmarks/kernels.py).
+    """
+    gx = np.empty(gy.shape, gy.dtype)
+    gy, y = np.ascontiguousarray(gy), np.ascontiguousarray(y)  # (0-d arrays come back 1-d)
+    with cores_shared_with_blas():
+        _relu_bwd(gy.reshape(-1), y.reshape(-1), gx.reshape(-1))
+    return gx
