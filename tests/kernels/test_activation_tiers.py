@@ -17,14 +17,14 @@ def _numba():
 
 
 def _plain_numba(gy, y):
-    """numba_cpu's loop as plain Python, run without compiling."""
+    """numba_activation's backward loop as plain Python, run without compiling."""
     gx = np.empty_like(gy).reshape(-1)
     _numba()._relu_bwd_py(np.ascontiguousarray(gy).reshape(-1), np.ascontiguousarray(y).reshape(-1), gx)
     return gx.reshape(gy.shape)
 
 
 def _plain_numba_forward(x):
-    """numba_cpu's forward loop as plain Python, run without compiling."""
+    """numba_activation's forward loop as plain Python, run without compiling."""
     y = np.empty_like(x).reshape(-1)
     _numba()._relu_fwd_py(np.ascontiguousarray(x).reshape(-1), y)
     return y.reshape(x.shape)
