@@ -69,6 +69,15 @@ def _a_py(g0, g1):
 _a = numba.njit(cache=True, inline="always")(_a_py)
 
 
+def _row_pitch_py(W):
+    """Values from one row of ``rows`` to the next: W rounded up to an odd number of
+    64-byte lines (of 16 float32), so that rows in turn start in different L1 sets."""
+    return 16 * ((-(-W // 16)) | 1)
+
+
+_row_pitch = numba.njit(cache=True, inline="always")(_row_pitch_py)
+
+
 def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
     """V[4k + l, (b*th + i)*tw + j, c] = (B^T d B)[k, l] for d = x padded [n0 + b, c, 2i : 2i+4, 2j : 2j+4].
 
@@ -78,19 +87,30 @@ def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
     xs[., 1, j+1], so B^T goes down the columns of the whole row of tiles in runs of
     (tw+1)*C values, and B along its rows in runs of tw*C (columns j and j+1 are
     C values apart).
+
+    The copy goes through ``rows``, row h of every channel: read straight from x, a
+    cell's C channels lie one plane apart, and where a plane's bytes are a multiple of
+    4 KiB (32 x 32 in float32) all C fall in one set of the L1 cache, which holds
+    fewer lines than that, so every read misses it. rows' pitch spreads them over the
+    sets (``_row_pitch``).
     """
     _, C, H, W = x.shape
     run = tw * C
     Vf = V.reshape(16, V.shape[1] * C)
+    pitch = _row_pitch(W)
     for b in numba.prange(nb):
         n = n0 + b
         xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
+        rows = np.empty((C, pitch), dtype=x.dtype)
         for h in range(H):
+            for c in range(C):  # row h of every channel, one line of rows each
+                for w in range(W):
+                    rows[c, w] = x[n, c, h, w]
             for w in range(W):
                 s, half = (w + pw) % 2, (w + pw) // 2
                 cell = xs[h + ph, s, half * C : half * C + C]
                 for c in range(C):
-                    cell[c] = x[n, c, h, w]
+                    cell[c] = rows[c, w]
         t = np.empty((4, 2, run + C), dtype=x.dtype)
         for i in range(th):
             d0, d1, d2, d3 = xs[2 * i], xs[2 * i + 1], xs[2 * i + 2], xs[2 * i + 3]

@@ -33,6 +33,7 @@ SHAPES = {
     "one_pixel_in": (10, (2, 3, 1, 1), 2, (1, 1)),
     "pad2": (11, (1, 2, 5, 4), 3, (2, 2)),
     "wide_channels": (12, (2, 24, 6, 6), 16, (1, 1)),
+    "rows_over_two_lines": (13, (1, 2, 3, 33), 2, (1, 1)),  # numba_winograd's row pitch: 48
 }
 ONE = ((1, 1), (1, 1))  # stride, dilation
 
@@ -157,6 +158,17 @@ def test_the_plain_python_transforms_equal_the_jitted_ones():
     nw._gy_tiles(gy, th, tw, GY_jit)
     nw._gy_tiles_py(gy, th, tw, GY_py)
     np.testing.assert_allclose(GY_py, GY_jit, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.numba
+def test_the_row_pitch_holds_a_row_in_an_odd_number_of_lines():
+    """numba_winograd copies x's rows into rows of this pitch: W values or more, an odd
+    number of 16-value lines, so that one row's start and the next fall in different L1 sets."""
+    nw = module("numba_winograd")
+    for W in range(1, 100):
+        pitch = nw._row_pitch(W)
+        assert pitch >= W and pitch % 16 == 0 and (pitch // 16) % 2 == 1
+        assert pitch < W + 32  # no more than one line beyond the rounding up
 
 
 @pytest.mark.numba
