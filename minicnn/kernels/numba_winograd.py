@@ -33,7 +33,10 @@ from .workspaces import workspace
 
 # The bytes of one block's transformed tiles (V or M) per thread: a few images, so that
 # the GEMMs read V and the output transform reads M from the caches, not from memory.
-BLOCK_BYTES = 1 << 20
+# NOTE: 2 MiB, not the 1 MiB first chosen on an Intel Xeon: on an AMD EPYC whole steps
+# ran faster so, though V and M then outgrow its 1 MiB L2 (benchmarks/README.md,
+# "Winograd's input a row at a time, in larger blocks")
+BLOCK_BYTES = 2 << 20
 
 
 def _sub_py(a, b, out):
