@@ -6,8 +6,8 @@ path are winograd.py's. What differs is the order of the work. winograd.py makes
 the transformed tiles V of the whole batch, then the 16 GEMMs' products M, then y:
 V and M are each 4x the size of x (a 4x4 tile every 2x2 cells), so every stage
 streams tens of megabytes through memory. Here one block of images at a time goes
-through all three stages, and its V and M (about ``BLOCK_BYTES`` per thread) stay in
-the caches:
+through all three stages, and its V and M (about ``BLOCK_BYTES`` per thread) are
+read back from the caches (on the AMD EPYC, from L3 rather than L2):
 
     V[4k + l, tile, c]  = (B^T d B)[k, l]     d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]
     M[k]                = V[k] @ U[k]          the 16 GEMMs, (tiles x C) @ (C x O)
@@ -34,8 +34,8 @@ from .workspaces import workspace
 # The bytes of one block's transformed tiles (V or M) per thread: a few images, so that
 # the GEMMs read V and the output transform reads M from the caches, not from memory.
 # NOTE: 2 MiB, not the 1 MiB first chosen on an Intel Xeon: on an AMD EPYC whole steps
-# ran faster so, though V and M then outgrow its 1 MiB L2 (benchmarks/README.md,
-# "Winograd's input a row at a time, in larger blocks")
+# ran faster so, though V and M then outgrow its 1 MiB L2 and are read from L3
+# (benchmarks/README.md, "Winograd's input a row at a time, in larger blocks")
 BLOCK_BYTES = 2 << 20
 
 
@@ -74,7 +74,8 @@ _a = numba.njit(cache=True, inline="always")(_a_py)
 
 def _row_pitch_py(W):
     """Values from one row of ``rows`` to the next: W rounded up to an odd number of
-    64-byte lines (of 16 float32), so that rows in turn start in different L1 sets."""
+    16-value lines, so that in float32 (16 values a 64-byte line) rows in turn start in
+    different L1 sets."""
     return 16 * ((-(-W // 16)) | 1)
 
 
@@ -93,9 +94,9 @@ def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
 
     The copy goes through ``rows``, row h of every channel: read straight from x, a
     cell's C channels lie one plane apart, and where a plane's bytes are a multiple of
-    4 KiB (32 x 32 in float32) all C fall in one set of the L1 cache, which holds
-    fewer lines than that, so every read misses it. rows' pitch spreads them over the
-    sets (``_row_pitch``).
+    4 KiB (32 x 32 in float32) all C fall in one set of the L1 cache; with more channels
+    than the set has ways, each line would be evicted before the next cell reads it.
+    rows' pitch spreads them over the sets (``_row_pitch``).
     """
     _, C, H, W = x.shape
     run = tw * C
@@ -106,7 +107,7 @@ def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
         xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
         rows = np.empty((C, pitch), dtype=x.dtype)
         for h in range(H):
-            for c in range(C):  # row h of every channel, one line of rows each
+            for c in range(C):  # row h of every channel, one row of rows each
                 for w in range(W):
                     rows[c, w] = x[n, c, h, w]
             for w in range(W):
