@@ -85,19 +85,19 @@ OPTIONAL = ("conv2d_grads",)
 # benchmarks/README.md. A module whose package is missing is skipped.
 # Max-pool's forward writes, and its backward reads, the argmax in one layout (h*W + w),
 # so the two may come from different modules (the cuda tier's do).
-# Winograd lends only the forward of 3x3 stride-1 convolutions (others fall back
-# to numba_im2col inside it): its gradients ran slower than im2col's, whose two GEMMs
-# share gy's columns (benchmarks/ab_winograd.py), and its input gradient run a few
-# images at a time, as its forward, made no measurable gain on a ResNet-20 step.
+# Winograd lends the forward of 3x3 stride-1 convolutions and, of "same" ones on large
+# maps, the two gradients together: gx by Winograd, gW from numba_im2col's columns of gy
+# (others fall back to numba_im2col inside it). Its gradients alone ran slower than
+# im2col's (benchmarks/ab_winograd.py), and its input gradient alone made no measurable
+# gain on a ResNet-20 step; beside gW's columns it did (benchmarks/README.md, "gx by
+# Winograd beside gW's columns").
 # The single-channel forward and weight gradient come first and send every other
 # convolution to the depthwise loops, which send theirs on: the forward to Winograd,
-# the gradients to numba_im2col (im2col.py's with jitted copies), so numba_im2col
-# lends only its joint gradients of "same" convolutions on large maps.
+# the gradients to numba_im2col (im2col.py's with jitted copies).
 AUTO = {
     "numba_direct": ("conv2d_forward", "conv2d_weight_grad"),
     "numba_depthwise": ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"),
-    "numba_winograd": ("conv2d_forward",),
-    "numba_im2col": ("conv2d_grads",),
+    "numba_winograd": ("conv2d_forward", "conv2d_grads"),
     "numba_cpu": (
         "max_pool2d_forward",
         "max_pool2d_input_grad",

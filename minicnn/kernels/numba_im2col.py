@@ -158,8 +158,15 @@ def ring_size(image_bytes: int, images: int) -> int:
 
 
 def conv2d_grads(
-    gy: Array, x: Array, weight: Array, stride: Pair, padding: Pair, dilation: Pair, groups: int
-) -> tuple[Array, Array] | None:
+    gy: Array,
+    x: Array,
+    weight: Array,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+    input_grad: bool = True,
+) -> tuple[Array | None, Array] | None:
     """(gx, gW) of a "same" convolution (im2col.full_padding) together, an image at a time:
 
         cols_n = the columns of gy[n] padded by K - 1 - p       (O*KH*KW, H*W)
@@ -179,6 +186,9 @@ def conv2d_grads(
     read a few images earlier, and fewer of its lines are still in those caches
     (benchmarks/README.md, "Writing what another core has just read").
 
+    With ``input_grad=False`` only gW is computed, (None, gW): numba_winograd takes gx by
+    its own algorithm.
+
     None for other convolutions (groups, strides, dilations), for maps under MIN_PIXELS cells,
     and for the pointwise convolutions whose two gradients im2col.py runs on x and gy
     themselves, with no copy (``by_images.pointwise_weight_grad``; this kernel copies each
@@ -196,14 +206,15 @@ def conv2d_grads(
     gpad = np.ascontiguousarray(padded(gy, *full))
     ring = ring_size(O * KH * KW * H * W * gy.itemsize, N)
     buffers = workspace("cols", (ring, O * KH * KW, H * W), gy.dtype, np)
-    gx = np.empty(x.shape, dtype=gy.dtype)
+    gx = np.empty(x.shape, dtype=gy.dtype) if input_grad else None
     gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
     part = np.empty_like(gw_flipped)
     with cores_shared_with_blas():
         for n in range(N):
             cols_n = buffers[n % ring]
             _image_windows(gpad[n], cols_n.reshape(O, KH, KW, H, W))
-            np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
+            if gx is not None:
+                np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
             np.matmul(cols_n, x[n].reshape(C, H * W).T, out=part)
             gw_flipped += part
     gw = gw_flipped.reshape(O, KH, KW, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)

@@ -263,6 +263,25 @@ def conv2d_input_grad(
     return convolve(gy, *winograd.input_grad_as_convolution(weight, padding))
 
 
+def conv2d_grads(
+    gy: Array, x: Array, weight: Array, stride: Pair, padding: Pair, dilation: Pair, groups: int
+) -> tuple[Array, Array] | None:
+    """(gx, gW) of a "same" 3x3 convolution: gx as a convolution of gy by Winograd
+    (``conv2d_input_grad``), gW from numba_im2col's columns of gy, an image at a time.
+
+    numba_im2col.conv2d_grads reads each image's columns of gy in two GEMMs, one for each
+    gradient; here they feed only gW's, and gx takes Winograd's 2.25x fewer
+    multiplications. Other convolutions, and those numba_im2col.conv2d_grads declines
+    (None), go to it unchanged.
+    """
+    if not winograd.applies(weight.shape, stride, dilation, groups) or max(padding) > 2:
+        return numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups)
+    grads = numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups, input_grad=False)
+    if grads is None:
+        return None
+    return convolve(gy, *winograd.input_grad_as_convolution(weight, padding)), grads[1]
+
+
 def conv2d_weight_grad(
     gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:

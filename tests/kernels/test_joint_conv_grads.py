@@ -1,6 +1,7 @@
 """A convolution's two gradients together (the optional kernel ``conv2d_grads``,
-numba_im2col.py's): equal to the reference loops where it answers, None where it
-does not, and taken by F.conv2d's backward only where both gradients are wanted.
+numba_im2col.py's, and numba_winograd.py's with gx by Winograd): equal to the reference
+loops where it answers, None where it does not, and taken by F.conv2d's backward only
+where both gradients are wanted.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
 array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
@@ -36,6 +37,14 @@ def numba_im2col():
     return numba_im2col
 
 
+@pytest.fixture(params=["numba_im2col", "numba_winograd"])
+def joint(request):
+    """Each module that lends conv2d_grads."""
+    import importlib
+
+    return importlib.import_module(f"minicnn.kernels.{request.param}")
+
+
 def arrays(seed, x_shape, w_shape, padding, dtype):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(x_shape).astype(dtype)
@@ -54,15 +63,28 @@ def reference_grads(gy, x, w, padding):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(SAME))
-def test_joint_gradients_equal_the_reference(name, dtype, numba_im2col, monkeypatch):
+def test_joint_gradients_equal_the_reference(name, dtype, joint, numba_im2col, monkeypatch):
     monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)  # these maps are small
     seed, x_shape, w_shape, padding = SAME[name]
     x, w, gy = arrays(seed, x_shape, w_shape, padding, dtype)
-    gx, gw = numba_im2col.conv2d_grads(gy, x, w, (1, 1), padding, (1, 1), 1)
+    gx, gw = joint.conv2d_grads(gy, x, w, (1, 1), padding, (1, 1), 1)
     want_gx, want_gw = reference_grads(gy, x, w, padding)
     assert gx.dtype == gw.dtype == dtype and gx.flags.c_contiguous and gw.flags.c_contiguous
     close(gx, want_gx, dtype)
     close(gw, want_gw, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_without_the_input_gradient_only_the_weight_gradient_is_computed(dtype, numba_im2col, monkeypatch):
+    """numba_winograd asks numba_im2col for gW alone: (None, gW), gW the reference's, and
+    one GEMM an image (gW's) where both gradients take two."""
+    monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)
+    x, w, gy = arrays(8, (3, 4, 6, 5), (4, 4, 3, 3), (1, 1), dtype)
+    products, real = [], np.matmul
+    monkeypatch.setattr(numba_im2col.np, "matmul", lambda *a, **k: products.append(1) or real(*a, **k))
+    gx, gw = numba_im2col.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1, input_grad=False)
+    assert gx is None and len(products) == 3
+    close(gw, reference_grads(gy, x, w, (1, 1))[1], dtype)
 
 
 def test_the_ring_holds_ring_bytes_rounded_up_at_most_one_buffer_an_image(numba_im2col):
@@ -130,12 +152,12 @@ DECLINED = {
 
 
 @pytest.mark.parametrize("name", sorted(DECLINED))
-def test_other_convolutions_are_declined(name, numba_im2col):
+def test_other_convolutions_are_declined(name, joint):
     x_shape, w_shape, *params = DECLINED[name]
     rng = np.random.default_rng(20)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     y = reference.conv2d_forward(x, w, None, *params)
-    assert numba_im2col.conv2d_grads(rng.standard_normal(y.shape), x, w, *params) is None
+    assert joint.conv2d_grads(rng.standard_normal(y.shape), x, w, *params) is None
 
 
 def test_columns_larger_than_the_caches_are_taken_too(numba_im2col):
@@ -158,8 +180,8 @@ def test_only_tiers_that_lend_it_hold_it():
         assert K.conv2d_grads is None and "conv2d_grads" not in K.choices
         with pytest.raises(KeyError, match="no kernel 'conv2d_grads'"):
             K.which("conv2d_grads")
-    for tier in ("numba", "auto"):
-        assert kernels.get(tier).which("conv2d_grads") == "minicnn.kernels.numba_im2col.conv2d_grads"
+    assert kernels.get("numba").which("conv2d_grads") == "minicnn.kernels.numba_im2col.conv2d_grads"
+    assert kernels.get("auto").which("conv2d_grads") == "minicnn.kernels.numba_winograd.conv2d_grads"
 
 
 def spy(monkeypatch, K, calls):
