@@ -89,8 +89,8 @@ OPTIONAL = ("conv2d_grads",)
 # maps, the two gradients together: gx by Winograd, gW from numba_im2col's columns of gy
 # (others fall back to numba_im2col inside it). Its gradients alone ran slower than
 # im2col's (benchmarks/ab_winograd.py), and its input gradient alone made no measurable
-# gain on a ResNet-20 step; beside gW's columns it did (benchmarks/README.md, "gx by
-# Winograd beside gW's columns").
+# gain on a ResNet-20 step; beside gW's columns no A/B put it behind (benchmarks/README.md,
+# "gx by Winograd beside gW's columns").
 # The single-channel forward and weight gradient come first and send every other
 # convolution to the depthwise loops, which send theirs on: the forward to Winograd,
 # the gradients to numba_im2col (im2col.py's with jitted copies).
