@@ -274,12 +274,12 @@ def conv2d_grads(
     multiplications. Other convolutions, and those numba_im2col.conv2d_grads declines
     (None), go to it unchanged.
     """
-    if not winograd.applies(weight.shape, stride, dilation, groups) or max(padding) > 2:
+    if not winograd.applies(weight.shape, stride, dilation, groups):
         return numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups)
     grads = numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups, input_grad=False)
     if grads is None:
         return None
-    return convolve(gy, *winograd.input_grad_as_convolution(weight, padding)), grads[1]
+    return conv2d_input_grad(gy, weight, x.shape, stride, padding, dilation, groups), grads[1]
 
 
 def conv2d_weight_grad(
