@@ -88,7 +88,8 @@ def parser(prog=PROG):
         type=positive_int,
         metavar="N",
         default=None,
-        help="with --compare: pairs of fresh processes per case, their rounds pooled (default 3, quick 1)",
+        help="with --compare: pairs of fresh processes per case, their rounds pooled (default 4: "
+        "an even number, so that each side is started first in half of them; quick 1)",
     )
     p.add_argument(
         "--modes",
@@ -185,7 +186,8 @@ def from_args(a):
         raise UsageError(f"{' and '.join(given)} {verb} to --compare torch; add it, or leave them out")
     opts["threads"] = a.threads or os.cpu_count() or 1
     opts["rounds"] = a.rounds or (3 if quick else 5)
-    opts["pairs"] = a.pairs or (1 if quick else 3)
+    # an even number of pairs: the side started first alternates (fair.compare_case)
+    opts["pairs"] = a.pairs or (1 if quick else 4)
     if a.compare == "torch" and a.repeats is None:
         opts["repeats"] = 3 if quick else 5
     opts["out"], opts["name"] = a.out, a.name or "-".join(opts["devices"])

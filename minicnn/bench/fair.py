@@ -286,7 +286,10 @@ def add_case_arguments(p):
     p.add_argument("--rounds", type=positive_int, default=9, help="alternating rounds per pair of processes")
     p.add_argument("--calls", type=positive_int, default=5)
     p.add_argument(
-        "--pairs", type=positive_int, default=3, help="pairs of fresh processes (their rounds pooled)"
+        "--pairs",
+        type=positive_int,
+        default=4,
+        help="pairs of fresh processes (their rounds pooled; even: each side started first in half)",
     )
     p.add_argument("--out", help="write the summary as JSON")
 

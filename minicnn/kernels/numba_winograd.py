@@ -38,6 +38,13 @@ from .workspaces import workspace
 # (benchmarks/README.md, "Winograd's input a row at a time, in larger blocks")
 BLOCK_BYTES = 2 << 20
 
+# conv2d_grads takes both gradients by Winograd on "same" maps from this many cells (8 x 8,
+# ResNet-20's third stage) up to numba_im2col.MIN_PIXELS, where numba_im2col's pair of
+# gradient kernels ran slower. On smaller maps (VGG-11's 4 x 4 and 2 x 2, 512 channels)
+# Winograd's gradients ran slower than that pair (benchmarks/README.md, "Both gradients by
+# Winograd on small maps")
+SMALL_MAP_CELLS = 64
+
 
 def _sub_py(a, b, out):
     """out = a - b, over a run of values."""
@@ -271,15 +278,29 @@ def conv2d_grads(
 
     numba_im2col.conv2d_grads reads each image's columns of gy in two GEMMs, one for each
     gradient; here they feed only gW's, and gx takes Winograd's 2.25x fewer
-    multiplications. Other convolutions, and those numba_im2col.conv2d_grads declines
-    (None), go to it unchanged.
+    multiplications. On maps numba_im2col declines as too small, down to SMALL_MAP_CELLS,
+    gW is Winograd's too (``conv2d_weight_grad``, F(3x3, 2x2)). Other convolutions go to
+    numba_im2col.conv2d_grads unchanged, and None from it (the caller then runs the pair of
+    gradient kernels) stays None.
     """
     if not winograd.applies(weight.shape, stride, dilation, groups):
         return numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups)
     grads = numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups, input_grad=False)
-    if grads is None:
+    if grads is not None:
+        gw = grads[1]
+    elif _small_same_map(x.shape, weight.shape, stride, padding, dilation, groups):
+        gw = conv2d_weight_grad(gy, x, weight.shape, stride, padding, dilation, groups)
+    else:
         return None
-    return conv2d_input_grad(gy, weight, x.shape, stride, padding, dilation, groups), grads[1]
+    return conv2d_input_grad(gy, weight, x.shape, stride, padding, dilation, groups), gw
+
+
+def _small_same_map(x_shape, weight_shape, stride, padding, dilation, groups):
+    """Whether a "same" convolution's map is from SMALL_MAP_CELLS to under numba_im2col's
+    MIN_PIXELS cells: where conv2d_grads takes both gradients by Winograd."""
+    cells = x_shape[2] * x_shape[3]
+    same = im2col.full_padding(weight_shape, stride, padding, dilation, groups) is not None
+    return same and SMALL_MAP_CELLS <= cells < numba_im2col.MIN_PIXELS
 
 
 def conv2d_weight_grad(

@@ -331,7 +331,7 @@ def test_compare_options_default_to_auto_kernels_and_rounds(monkeypatch):
     monkeypatch.setattr(fair, "torch_installed", lambda: True)
     opts = bench_main.options(["--compare", "torch", "--threads", "2"])
     assert opts["tiers"] == ["auto"] and opts["threads"] == 2
-    assert opts["rounds"] == 5 and opts["pairs"] == 3 and opts["repeats"] == 5
+    assert opts["rounds"] == 5 and opts["pairs"] == 4 and opts["repeats"] == 5
     assert opts["modes"] == ["forward", "forward_backward", "train", "infer"]
     some = bench_main.options(
         ["--compare", "torch", "--kernels", "numpy,auto", "--rounds", "4", "--modes", "train"]

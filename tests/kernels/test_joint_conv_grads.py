@@ -1,7 +1,7 @@
 """A convolution's two gradients together (the optional kernel ``conv2d_grads``,
-numba_im2col.py's, and numba_winograd.py's with gx by Winograd): equal to the reference
-loops where it answers, None where it does not, and taken by F.conv2d's backward only
-where both gradients are wanted.
+numba_im2col.py's, and numba_winograd.py's with gx by Winograd, and gW too on small maps):
+equal to the reference loops where it answers, None where it does not, and taken by
+F.conv2d's backward only where both gradients are wanted.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
 array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
@@ -151,13 +151,57 @@ DECLINED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(DECLINED))
-def test_other_convolutions_are_declined(name, joint):
-    x_shape, w_shape, *params = DECLINED[name]
+# declined by both modules too; numba_winograd takes "small_map" instead (both gradients by
+# Winograd: test_winograd_takes_small_same_maps_both_gradients_by_winograd)
+WINOGRAD_DECLINED = {
+    "under_small_map_cells": ((2, 4, 7, 9), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # 63 cells
+    "small_not_same": ((2, 4, 10, 10), (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+}
+DECLINED_BY = [("numba_im2col", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED)] + [
+    ("numba_winograd", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED) if name != "small_map"
+]
+
+
+@pytest.mark.parametrize("module, name", DECLINED_BY)
+def test_other_convolutions_are_declined(module, name):
+    import importlib
+
+    joint = importlib.import_module(f"minicnn.kernels.{module}")
+    x_shape, w_shape, *params = {**DECLINED, **WINOGRAD_DECLINED}[name]
     rng = np.random.default_rng(20)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     y = reference.conv2d_forward(x, w, None, *params)
     assert joint.conv2d_grads(rng.standard_normal(y.shape), x, w, *params) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("map_size", [(8, 8), (15, 17)])  # SMALL_MAP_CELLS, and MIN_PIXELS - 1
+def test_winograd_takes_small_same_maps_both_gradients_by_winograd(map_size, dtype, monkeypatch):
+    """Maps numba_im2col declines as too small, from SMALL_MAP_CELLS on: gx by Winograd and
+    gW by Winograd's F(3x3, 2x2) (its conv2d_weight_grad), both equal to the reference loops."""
+    from minicnn.kernels import numba_winograd
+
+    assert numba_winograd.SMALL_MAP_CELLS == 8 * 8
+    x, w, gy = arrays(80 + map_size[1], (3, 4) + map_size, (4, 4, 3, 3), (1, 1), dtype)
+    calls, real = [], numba_winograd.conv2d_weight_grad
+    monkeypatch.setattr(numba_winograd, "conv2d_weight_grad", lambda *a: calls.append(a[2]) or real(*a))
+    gx, gw = numba_winograd.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1)
+    assert calls == [w.shape]
+    want_gx, want_gw = reference_grads(gy, x, w, (1, 1))
+    close(gx, want_gx, dtype)
+    close(gw, want_gw, dtype)
+
+
+@pytest.mark.parametrize(
+    "map_size, small", [((7, 9), False), ((8, 8), True), ((15, 17), True), ((16, 16), False)]
+)
+def test_small_same_maps_run_from_small_map_cells_to_under_min_pixels(map_size, small):
+    from minicnn.kernels import numba_winograd
+
+    one = ((1, 1), (1, 1), (1, 1), 1)
+    assert numba_winograd._small_same_map((2, 4) + map_size, (4, 4, 3, 3), *one) == small
+    # not "same" (no padding): never
+    assert not numba_winograd._small_same_map((2, 4) + map_size, (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1)
 
 
 def test_columns_larger_than_the_caches_are_taken_too(numba_im2col):
