@@ -280,8 +280,8 @@ def conv2d_grads(
     gradient; here they feed only gW's, and gx takes Winograd's 2.25x fewer
     multiplications. On maps numba_im2col declines as too small, down to SMALL_MAP_CELLS,
     gW is Winograd's too (``conv2d_weight_grad``, F(3x3, 2x2)). Other convolutions go to
-    numba_im2col.conv2d_grads unchanged, and None from it (the caller then runs the pair of
-    gradient kernels) stays None.
+    numba_im2col.conv2d_grads unchanged, and outside those maps None from it (the caller then
+    runs the pair of gradient kernels) stays None.
     """
     if not winograd.applies(weight.shape, stride, dilation, groups):
         return numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups)

@@ -156,6 +156,7 @@ DECLINED = {
 WINOGRAD_DECLINED = {
     "under_small_map_cells": ((2, 4, 7, 9), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # 63 cells
     "small_not_same": ((2, 4, 10, 10), (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    "small_widening": ((2, 4, 8, 8), (8, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
 }
 DECLINED_BY = [("numba_im2col", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED)] + [
     ("numba_winograd", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED) if name != "small_map"
