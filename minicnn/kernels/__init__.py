@@ -88,9 +88,9 @@ OPTIONAL = ("conv2d_grads",)
 # Winograd lends the forward of 3x3 stride-1 convolutions and, of "same" ones on maps of
 # 8 x 8 and more, the two gradients together: gx by Winograd, gW from numba_im2col's
 # columns of gy, or by Winograd too on maps under numba_im2col's MIN_PIXELS (others fall
-# back to numba_im2col inside it). Its gradients alone ran slower than im2col's on
-# ResNet-20's larger maps (benchmarks/ab_winograd.py), and its input gradient alone made no
-# measurable gain on a ResNet-20 step; beside gW's columns no A/B put it behind, and on 8 x 8
+# back to numba_im2col inside it). Its gradients alone ran slower than im2col's when first
+# measured, on a loaded machine (benchmarks/ab_winograd.py), and its input gradient alone made
+# no measurable gain on a ResNet-20 step; beside gW's columns no A/B put it behind, and on 8 x 8
 # maps both together took about 0.75 of the pair's time (benchmarks/README.md, "gx by
 # Winograd beside gW's columns", "Both gradients by Winograd on small maps").
 # The single-channel forward and weight gradient come first and send every other
