@@ -93,6 +93,9 @@ OPTIONAL = ("conv2d_grads",)
 # no measurable gain on a ResNet-20 step; beside gW's columns no A/B put it behind, and on 8 x 8
 # maps both together took about 0.75 of the pair's time (benchmarks/README.md, "gx by
 # Winograd beside gW's columns", "Both gradients by Winograd on small maps").
+# Filters of few taps (3x3 on RGB) go from Winograd's forward to numba_im2col's per-image
+# GEMMs, which took a half to a third of its time on them (benchmarks/README.md, "Filters of
+# few taps").
 # The single-channel forward and weight gradient come first and send every other
 # convolution to the depthwise loops, which send theirs on: the forward to Winograd,
 # the gradients to numba_im2col (im2col.py's with jitted copies).

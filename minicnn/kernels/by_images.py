@@ -31,8 +31,10 @@ def few_taps(x, taps, groups):
     (6 x 25 over 50,176 columns) took 0.58 of the time, a 3x3 filter on RGB (27 taps)
     0.80-0.88; from 32 taps it gained nothing or lost (benchmarks/few_taps.py). The
     forward's per-image GEMMs write y in place, where the one GEMM's result is copied
-    into NCHW; on RGB 3x3 filters that did not pay (benchmarks/README.md), and "auto" runs
-    those by Winograd. CuPy keeps the one GEMM: there each image would be a kernel launch.
+    into NCHW; on RGB 3x3 filters that did not pay against the one GEMM on the Intel Xeon
+    (benchmarks/README.md), and on the AMD EPYC it took a half to a third of Winograd's
+    time, so "auto" runs them here (numba_winograd.conv2d_forward). CuPy keeps the one
+    GEMM: there each image would be a kernel launch.
     """
     return taps <= FEW_TAPS and groups == 1 and not backend.is_cupy_array(x)
 

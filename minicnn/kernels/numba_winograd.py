@@ -19,14 +19,15 @@ transform is one loop over a contiguous run of (tw+1)*C or tw*C values, which th
 turns into vector instructions (``_sub``, ``_add``, ``_at_pair``). Each loop is a
 plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py;
 one image per parallel iteration. Convolutions that winograd.py sends to im2col.py
-go to numba_im2col.py here: the same code with jitted copies.
+go to numba_im2col.py here: the same code with jitted copies; so do filters of few taps
+(3 input channels or fewer), whose forward is faster by im2col's per-image GEMMs.
 """
 
 import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import im2col, numba_im2col, winograd
+from . import by_images, im2col, numba_im2col, winograd
 from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import workspace
@@ -255,8 +256,11 @@ def gy_tiles(gy: Array, th: int, tw: int) -> Array:
 def conv2d_forward(
     x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_forward, a block of images at a time."""
-    if not winograd.applies(weight.shape, stride, dilation, groups):
+    """winograd.conv2d_forward, a block of images at a time; filters of few taps (an RGB
+    image's 3x3: 27) go to numba_im2col, whose per-image GEMMs (by_images.few_taps) took a
+    half to a third of Winograd's time on them (benchmarks/README.md, "Filters of few taps")."""
+    few_taps = by_images.few_taps(x, weight.shape[1] * 9, groups)
+    if not winograd.applies(weight.shape, stride, dilation, groups) or few_taps:
         return numba_im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
     return convolve(x, weight, bias, padding)
 

@@ -15,7 +15,7 @@ from kernel_checks import close, conv_kernels_equal_reference
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import kernels
-from minicnn.kernels import im2col, reference, winograd
+from minicnn.kernels import by_images, im2col, reference, winograd
 
 MODULES = ["winograd", pytest.param("numba_winograd", marks=pytest.mark.numba)]
 
@@ -36,6 +36,14 @@ SHAPES = {
     "rows_over_two_lines": (13, (1, 2, 3, 33), 2, (1, 1)),  # numba_winograd's row pitch: 48
 }
 ONE = ((1, 1), (1, 1))  # stride, dilation
+FEW_TAPS = by_images.FEW_TAPS
+
+
+@pytest.fixture(autouse=True)
+def winograd_on_few_taps(monkeypatch):
+    """numba_winograd's forward leaves filters of few taps (C*9 <= FEW_TAPS: 3 channels or
+    fewer, most shapes here) to numba_im2col; these tests take them through Winograd."""
+    monkeypatch.setattr(by_images, "FEW_TAPS", 0)
 
 
 def module(name):
@@ -224,3 +232,18 @@ def test_gradcheck_through_conv2d(mod, padding, monkeypatch):
         for kernel in ("conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"):
             assert kernels.which(kernel) == f"minicnn.kernels.{mod}.{kernel}"
         assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding), [x, w, b])
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize("channels, by_winograd", [(1, False), (3, False), (4, True)])
+def test_numba_winograd_leaves_filters_of_few_taps_to_numba_im2col(channels, by_winograd, monkeypatch):
+    """An RGB image's 3x3 filters (27 taps) and fewer go to numba_im2col's per-image GEMMs;
+    4 channels (36 taps) to Winograd. Both equal the reference loops."""
+    K = module("numba_winograd")
+    monkeypatch.setattr(by_images, "FEW_TAPS", FEW_TAPS)
+    x, w, b, _ = arrays(90 + channels, (2, channels, 6, 7), 5, (1, 1), np.float64)
+    calls, real = [], K.convolve
+    monkeypatch.setattr(K, "convolve", lambda *a: calls.append(1) or real(*a))
+    y = K.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1)
+    assert bool(calls) == by_winograd
+    close(y, reference.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1), np.float64)
