@@ -259,7 +259,8 @@ def conv2d_forward(
     """winograd.conv2d_forward, a block of images at a time; filters of few taps (an RGB
     image's 3x3: 27) go to numba_im2col, whose per-image GEMMs (by_images.few_taps) took a
     half to a third of Winograd's time on them (benchmarks/README.md, "Filters of few taps")."""
-    few_taps = by_images.few_taps(x, weight.shape[1] * 9, groups)
+    _, C, KH, KW = weight.shape
+    few_taps = by_images.few_taps(x, C * KH * KW, groups)
     if not winograd.applies(weight.shape, stride, dilation, groups) or few_taps:
         return numba_im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
     return convolve(x, weight, bias, padding)
