@@ -38,9 +38,9 @@ def compare(step, kernel_set, name, fn_a, fn_b, rounds, calls, probe=None):
     """Alternate turns of ``step()`` with ``kernel_set.<name>`` set to ``fn_a`` and to ``fn_b``.
 
     Returns minicnn.bench.fair.summarize of the per-call times, plus "clear_ratio" (the median
-    ratio over rounds whose probes after both turns read at most system.SHARED_ABOVE, or None)
-    and "probes" (``probe()`` after each turn: {"a": [...], "b": [...]}). The kernel the set
-    had is put back at the end, whatever happens.
+    ratio over rounds whose probes after both turns read at most system.SHARED_ABOVE, or None),
+    "clear_rounds" (how many there were) and "probes" (``probe()`` after each turn:
+    {"a": [...], "b": [...]}). The kernel the set had is put back at the end, whatever happens.
     """
     from minicnn.bench import fair, system
 
@@ -100,7 +100,7 @@ def main(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, choices=sorted(cases.MODELS))
-    p.add_argument("--kernel", required=True, help="the kernel swapped (a name in minicnn.kernels.KERNELS)")
+    p.add_argument("--kernel", required=True, help="the kernel swapped (minicnn.kernels.KERNELS, OPTIONAL)")
     p.add_argument("--from", dest="module", required=True, help="the module side A takes it from")
     p.add_argument("--batch", type=positive_int, default=64)
     p.add_argument("--rounds", type=positive_int, default=12)

@@ -51,11 +51,13 @@ def pooled(pairs, draws=10000, seed=0):
 
 
 def main(argv=None):
+    from minicnn.cli_common import positive_int
+
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("records", nargs="+", help="fair records (JSON written by --compare torch --out)")
     p.add_argument("--case", required=True, help="a model (lenet5) or a layer (conv3x3_64)")
     p.add_argument("--mode", choices=["train", "infer", "forward", "forward_backward"])
-    p.add_argument("--draws", type=int, default=10000)
+    p.add_argument("--draws", type=positive_int, default=10000, help="bootstrap draws")
     a = p.parse_args(argv)
     everything = []
     for path in a.records:

@@ -59,3 +59,11 @@ def test_a_record_that_cannot_be_read_is_one_line(tmp_path):
     with pytest.raises(SystemExit) as e:
         load("across_records").main(["--case", "resnet20", str(p)])
     assert str(e.value) == f"across_records: {p}: the record has no resnet20 row"
+
+
+def test_draws_must_be_a_positive_count(tmp_path, capsys):
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(record([0.9], [1.3])))
+    with pytest.raises(SystemExit):
+        load("across_records").main(["--case", "lenet5", "--draws", "0", str(p)])
+    assert "--draws: must be at least 1, got 0" in capsys.readouterr().err
