@@ -64,11 +64,7 @@ def compare(step, kernel_set, name, fn_a, fn_b, rounds, calls, probe=None):
     finally:
         setattr(kernel_set, name, before)
     s = fair.summarize(times["a"], times["b"])
-    clear = [
-        ra / rb
-        for ra, rb, pa, pb in zip(s["round_medians_a"], s["round_medians_b"], probes["a"], probes["b"])
-        if pa is not None and pb is not None and max(pa, pb) <= system.SHARED_ABOVE
-    ]
+    clear = system.clear_round_ratios(s["round_medians_a"], s["round_medians_b"], probes["a"], probes["b"])
     clear_ratio = float(np.median(clear)) if clear else None
     return dict(s, clear_ratio=clear_ratio, clear_rounds=len(clear), probes=probes)
 

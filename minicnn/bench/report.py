@@ -162,11 +162,7 @@ def _apart_ratio(sides, medians):
     a, b = (medians or {}).get("a"), (medians or {}).get("b")
     if not a or not b or len(sides.get("a", [])) != len(a) or len(sides.get("b", [])) != len(b):
         return ""
-    apart = [
-        x / y
-        for x, y, pa, pb in zip(a, b, sides["a"], sides["b"])
-        if pa is not None and pb is not None and max(pa, pb) <= system.SHARED_ABOVE
-    ]
+    apart = system.clear_round_ratios(a, b, sides["a"], sides["b"])
     if not apart:
         return f", no round {CLEAR}"
     rounds = "the one round" if len(apart) == 1 else f"the {len(apart)} rounds"

@@ -84,6 +84,17 @@ def blas_info():
 SHARED_ABOVE = 0.7
 
 
+def clear_round_ratios(medians_a, medians_b, probes_a, probes_b):
+    """The per-round ratios a/b of the rounds whose probes (two_threads_over_one after each
+    side's turn) both read at most SHARED_ABOVE: the rounds clear of the host's slow spells.
+    A round whose probe read nothing is not counted as clear."""
+    return [
+        x / y
+        for x, y, pa, pb in zip(medians_a, medians_b, probes_a, probes_b)
+        if pa is not None and pb is not None and max(pa, pb) <= SHARED_ABOVE
+    ]
+
+
 def two_threads_over_one(n=256, calls=3):
     """An n x n float32 GEMM's time on two BLAS threads over its time on one (best of ``calls``
     each), or None without threadpoolctl or with fewer than two cores.

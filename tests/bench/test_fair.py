@@ -703,3 +703,12 @@ def test_sigterm_to_the_coordinator_kills_a_worker_in_the_middle_of_a_call(tmp_p
         time.sleep(0.1)
     else:
         raise AssertionError(f"the worker {worker_pid} still runs after its coordinator ended")
+
+
+def test_clear_round_ratios_keep_rounds_whose_two_probes_are_at_most_the_line():
+    line = system.SHARED_ABOVE
+    ratios = system.clear_round_ratios(
+        [2.0, 3.0, 4.0, 6.0], [1.0, 1.0, 2.0, 2.0], [0.5, line, 0.5, None], [line, 0.5, line + 0.01, 0.5]
+    )
+    # the third round's b probe is over the line, the fourth's a probe read nothing
+    assert ratios == [2.0, 3.0]
