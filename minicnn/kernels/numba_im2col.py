@@ -202,18 +202,19 @@ def conv2d_grads(
     if by_images.pointwise_weight_grad(x, weight.shape, stride, padding, groups):
         return None
     O, _, KH, KW = weight.shape
-    w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW)
     gpad = np.ascontiguousarray(padded(gy, *full))
     ring = ring_size(O * KH * KW * H * W * gy.itemsize, N)
     buffers = workspace("cols", (ring, O * KH * KW, H * W), gy.dtype, np)
     gx = np.empty(x.shape, dtype=gy.dtype) if input_grad else None
+    # the kernel flipped only where gx is wanted
+    w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW) if input_grad else None
     gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
     part = np.empty_like(gw_flipped)
     with cores_shared_with_blas():
         for n in range(N):
             cols_n = buffers[n % ring]
             _image_windows(gpad[n], cols_n.reshape(O, KH, KW, H, W))
-            if gx is not None:
+            if gx is not None and w_flipped is not None:
                 np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
             np.matmul(cols_n, x[n].reshape(C, H * W).T, out=part)
             gw_flipped += part

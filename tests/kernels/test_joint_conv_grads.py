@@ -77,13 +77,18 @@ def test_joint_gradients_equal_the_reference(name, dtype, joint, numba_im2col, m
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_without_the_input_gradient_only_the_weight_gradient_is_computed(dtype, numba_im2col, monkeypatch):
     """numba_winograd asks numba_im2col for gW alone: (None, gW), gW the reference's, and
-    one GEMM an image (gW's) where both gradients take two."""
+    one GEMM an image (gW's) where both gradients take two; gx's flipped kernel is not built."""
     monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)
     x, w, gy = arrays(8, (3, 4, 6, 5), (4, 4, 3, 3), (1, 1), dtype)
     products, real = [], np.matmul
     monkeypatch.setattr(numba_im2col.np, "matmul", lambda *a, **k: products.append(1) or real(*a, **k))
+    flipped = []
+    real_flip = numba_im2col.im2col.flipped_transposed_weight
+    monkeypatch.setattr(
+        numba_im2col.im2col, "flipped_transposed_weight", lambda *a: flipped.append(1) or real_flip(*a)
+    )
     gx, gw = numba_im2col.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1, input_grad=False)
-    assert gx is None and len(products) == 3
+    assert gx is None and len(products) == 3 and not flipped
     close(gw, reference_grads(gy, x, w, (1, 1))[1], dtype)
 
 
