@@ -101,6 +101,15 @@ def check_pool_args(
     return kernel_size, stride, padding
 
 
+def check_max_pool_defaults(name: str, dilation: Any, return_indices: Any) -> None:
+    """Max pooling's dilation and return_indices: PyTorch's arguments, only their defaults supported."""
+    if pair(dilation, f"{name}: dilation") != (1, 1) or return_indices:
+        raise ValueError(
+            f"{name}: dilation != 1 and return_indices=True are not supported, "
+            f"got dilation={dilation!r}, return_indices={return_indices!r}"
+        )
+
+
 def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
     """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
     size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size

@@ -14,7 +14,7 @@ from typing import Any
 from .. import kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import check_nchw, check_output_size, check_pool_args
+from .checks import check_max_pool_defaults, check_nchw, check_output_size, check_pool_args
 
 
 class MaxPool2d(Function):
@@ -77,7 +77,9 @@ def max_pool2d(
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
+    dilation: Any = 1,
     ceil_mode: bool = False,
+    return_indices: bool = False,
     *,
     name: str = "max_pool2d",
 ) -> Tensor:
@@ -88,6 +90,8 @@ def max_pool2d(
         kernel_size: int or (kH, kW).
         stride: int or pair; None means kernel_size (windows side by side).
         padding: int or pair, at most half the kernel; padded cells never win.
+        dilation, return_indices: in PyTorch's order, so that its positional calls mean
+            the same here; only their defaults (1, False) are supported.
         ceil_mode: round the output size up (a last partial window), as PyTorch.
         name: the layer named in error messages.
     Shapes:
@@ -104,6 +108,7 @@ def max_pool2d(
     [[[[0.0, 0.0], [1.0, 0.0]]]]
     """
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
+    check_max_pool_defaults(name, dilation, return_indices)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
     return MaxPool2d.apply(
         x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=bool(ceil_mode)

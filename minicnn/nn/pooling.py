@@ -1,7 +1,7 @@
 """Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
 
 from .. import functional as F
-from ..functional.checks import check_output_size, check_pool_args, pair
+from ..functional.checks import check_max_pool_defaults, check_output_size, check_pool_args
 from .module import Module
 
 
@@ -22,16 +22,12 @@ class MaxPool2d(Module):
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
-        if pair(dilation, f"{name}: dilation") != (1, 1) or return_indices:
-            raise ValueError(
-                f"{name}: dilation != 1 and return_indices=True are not supported, "
-                f"got dilation={dilation!r}, return_indices={return_indices!r}"
-            )
+        check_max_pool_defaults(name, dilation, return_indices)
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
         return F.max_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, name=self._label()
+            x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode, name=self._label()
         )
 
     def extra_repr(self):

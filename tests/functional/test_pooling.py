@@ -153,8 +153,15 @@ def test_module_matches_functional(rng, t, distinct):
         nn.AvgPool2d(3, 2, 1, True, False)(x).numpy(), F.avg_pool2d(x, 3, 2, 1, True, False).numpy()
     )
     np.testing.assert_array_equal(
-        nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x).numpy(), F.max_pool2d(x, 3, 2, 1, True).numpy()
+        nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x).numpy(), F.max_pool2d(x, 3, 2, 1, 1, True).numpy()
     )
+
+
+def test_max_pool2d_takes_its_arguments_in_pytorchs_order(rng, t, distinct):
+    """(x, kernel_size, stride, padding, dilation, ceil_mode): a positional fifth is the dilation."""
+    x = t(distinct(rng, (1, 1, 5, 5), spacing=0.05))
+    assert F.max_pool2d(x, 2, 2, 0, 1).shape == (1, 1, 2, 2)
+    assert F.max_pool2d(x, 2, 2, 0, 1, True).shape == (1, 1, 3, 3)
 
 
 # --- bad input --------------------------------------------------------------
@@ -206,6 +213,16 @@ ERRORS = {
         lambda: F.max_pool2d(_x(1, 1, 6, 6), 3, padding=2),
         ValueError,
         r"max_pool2d: padding should be at most half of kernel_size",
+    ),
+    "max_dilation": (
+        lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, 2, 0, 2),
+        ValueError,
+        r"max_pool2d: dilation != 1 and return_indices=True are not supported, got dilation=2",
+    ),
+    "max_return_indices": (
+        lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, return_indices=True),
+        ValueError,
+        r"max_pool2d: .* got dilation=1, return_indices=True",
     ),
     "integer_input": (
         lambda: F.max_pool2d(_x(1, 1, 4, 4, dtype=np.int64), 2),
