@@ -303,24 +303,32 @@ class Tensor:
         return f"tensor({body}{device}{grad})"
 
     # --- gradients ----------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Gradients of this tensor w.r.t. every leaf that requires them, into ``.grad``."""
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Gradients of this tensor w.r.t. every leaf that requires them, into ``.grad``.
+
+        ``gradient`` is d(something)/d(this tensor), of its shape; it may be left out only for
+        a scalar, where it is 1 (PyTorch's name and rule).
+        """
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph")
-        if grad is None:
+        if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward(): grad can be implicit only for a scalar output, "
-                    f"got shape {self.shape}; pass grad= of that shape"
+                    f"backward(): gradient can be implicit only for a scalar output, "
+                    f"got shape {self.shape}; pass gradient= of that shape"
                 )
             gy = backend.xp_of(self.data).ones_like(self.data)
         else:
-            if type(grad) is np.ndarray and type(self.data) is np.ndarray and grad.dtype == self.data.dtype:
-                gy = grad  # the common case, without _as_array's device checks
+            if (
+                type(gradient) is np.ndarray
+                and type(self.data) is np.ndarray
+                and gradient.dtype == self.data.dtype
+            ):
+                gy = gradient  # the common case, without _as_array's device checks
             else:
-                gy = _as_array(grad, self.dtype, self.device)
+                gy = _as_array(gradient, self.dtype, self.device)
             if gy.shape != self.data.shape:
-                raise RuntimeError(f"backward(): grad has shape {gy.shape}, tensor has {self.shape}")
+                raise RuntimeError(f"backward(): gradient has shape {gy.shape}, tensor has {self.shape}")
         if self._fn is None or self._retain_grad:  # a leaf, or a root that keeps its .grad
             self._accumulate(gy)
         if self._fn is not None:

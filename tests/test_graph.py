@@ -147,12 +147,22 @@ def test_backward_with_an_explicit_grad():
     z = x * 3
     z.backward(mc.tensor(np.array([1.0, 1.0, 2.0])))
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 6.0])
+    x.grad = None
+    (x * 2).backward(gradient=np.array([1.0, -1.0, 0.5]))  # by PyTorch's keyword
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, -2.0, 1.0])
 
 
 def test_backward_with_a_wrong_shaped_grad_raises():
     y = leaf([1.0, 2.0]) * 2
-    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\), tensor has \(2,\)"):
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\), tensor has \(2,\)"):
         y.backward(np.ones(3))
+
+
+def test_backward_of_a_non_scalar_without_a_gradient_raises():
+    with pytest.raises(
+        RuntimeError, match=r"gradient can be implicit only for a scalar output, got shape \(2,\)"
+    ):
+        (leaf([1.0, 2.0]) * 2).backward()
 
 
 def test_backward_on_a_tensor_without_grad_raises():
