@@ -7,6 +7,11 @@ the nodes in reverse topological order, so each node's output gradient is
 complete (all its uses summed) before its own ``backward`` runs, and frees the
 graph as it goes unless ``retain_graph=True``.
 
+A node's backward reads arrays its forward kept, often its inputs' own arrays. A change
+to a Tensor's array in place (``x += 1`` under ``no_grad``, an optimizer step) is counted,
+as PyTorch's version counter does, and backward refuses a node whose kept arrays were
+changed after its forward: the gradient would be that of other numbers.
+
 >>> import minicnn as mc
 >>> x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
 >>> y = (x * x).sum()            # y = sum x^2, so dy/dx = 2x
@@ -25,6 +30,7 @@ import numpy as np
 from . import backend
 
 _grad_enabled = [True]
+_changes = [0]  # changes made in place so far, by any Tensor: a tick of the clock below
 
 
 class no_grad:
@@ -64,6 +70,8 @@ class Function:
     """
 
     xp: Any  # the array module of the inputs, set by apply
+    tick: int  # the count of changes in place when the forward ran, set by apply
+    output_changed_at: list  # the output's [tick of its last change in place], set by apply
 
     def __init__(self):
         self.inputs = ()
@@ -83,7 +91,9 @@ class Function:
             return Tensor(y)
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp
-        return Tensor(y, requires_grad=True, _fn=fn)
+        out = Tensor(y, requires_grad=True, _fn=fn)
+        fn.tick, fn.output_changed_at = _changes[0], out._changed_at
+        return out
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -108,12 +118,13 @@ class _NodeInput:
     for ``retain_grad()``.
     """
 
-    __slots__ = ("_fn", "requires_grad", "shape", "dtype", "_tensor")
+    __slots__ = ("_fn", "requires_grad", "shape", "dtype", "_tensor", "_changed_at")
 
     def __init__(self, t):
         self._fn, self.requires_grad = t._fn, t.requires_grad
         self.shape, self.dtype = t.data.shape, t.data.dtype
         self._tensor = weakref.ref(t)
+        self._changed_at = t._changed_at  # a change in place counts even after t is gone
 
     @property
     def _retain_grad(self):
@@ -124,6 +135,12 @@ class _NodeInput:
         t = self._tensor()
         if t is not None:
             t._accumulate(g)
+
+    @property
+    def data(self):
+        """The tensor's array while the user holds the tensor, else None."""
+        t = self._tensor()
+        return None if t is None else t.data
 
 
 def _check_same_device(name, inputs):
@@ -169,6 +186,43 @@ def _topological_order(root_fn):
     return reversed(order)
 
 
+def _kept_arrays(fn):
+    """The arrays a node keeps for its backward (attributes, and inside tuples and lists)."""
+    for v in vars(fn).values():
+        for a in v if isinstance(v, (tuple, list)) else (v,):
+            if isinstance(a, np.ndarray) or backend.is_cupy_array(a):
+                yield a
+
+
+def _check_unchanged(fn):
+    """Refuse to run a node's backward on arrays changed in place after its forward.
+
+    A changed input counts only where the node kept that array (or a view of it): Add keeps
+    nothing of x, and ``x += 1`` after ``y = x + 1`` leaves y's gradient right, as PyTorch
+    allows. An input no longer held by anyone, and the node's output, are not looked into:
+    any change to them is refused.
+    """
+    name = type(fn).__name__
+    changed = [i for i, t in enumerate(fn.inputs) if t is not None and t._changed_at[0] > fn.tick]
+    if fn.output_changed_at[0] > fn.tick:
+        what = f"the output of {name}"  # most ops that keep their output (exp, relu) keep it whole
+    else:
+        kept = list(_kept_arrays(fn))
+        what = None
+        for i in changed:
+            a = fn.inputs[i].data
+            if a is None or any(backend.xp_of(a).may_share_memory(a, k) for k in kept):
+                what = f"input {i} of {name}"
+                break
+        if what is None:
+            return
+    raise RuntimeError(
+        f"backward(): {what} was changed in place after the forward pass, which kept it for the "
+        f"gradient (an optimizer step before backward? x += ... under no_grad?); call backward "
+        f"first, or change a copy (x = x + ...)"
+    )
+
+
 def _grad_mismatch(fn, i, x, gx):
     raise RuntimeError(
         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
@@ -191,6 +245,8 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
             if not retain_graph:
                 fn.free()
             continue
+        if _changes[0] != fn.tick:  # something changed in place since this forward
+            _check_unchanged(fn)
         gxs = fn.backward(gy)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
@@ -277,6 +333,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self._fn = _fn
         self._retain_grad = False
+        self._changed_at = [0]  # the tick of the last change in place, shared with detach()
 
     # --- what it is ---------------------------------------------------------
     shape = property(lambda self: tuple(self.data.shape))
@@ -285,6 +342,11 @@ class Tensor:
     device = property(lambda self: backend.device_of(self.data))
     is_leaf = property(lambda self: self._fn is None)
     grad_fn = property(lambda self: self._fn)
+
+    def _changed_in_place(self) -> None:
+        """Count a change to the array in place: a node that kept it then refuses its backward."""
+        _changes[0] += 1
+        self._changed_at[0] = _changes[0]
 
     def dim(self):
         return self.ndim
@@ -366,21 +428,10 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """The same array, cut from the graph."""
-        return Tensor(self.data)
-
-    def zero_(self):
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value):
-        self.data[...] = value
-        return self
-
-    def copy_(self, other):
-        src = other.data if isinstance(other, Tensor) else other
-        self.data[...] = backend.to_device(backend.xp_of(src).asarray(src), self.device)
-        return self
+        """The same array, cut from the graph (a change to either is counted for both)."""
+        t = Tensor(self.data)
+        t._changed_at = self._changed_at
+        return t
 
     # --- leaving and moving -------------------------------------------------
     def numpy(self) -> np.ndarray:

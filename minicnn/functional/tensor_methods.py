@@ -50,6 +50,7 @@ def _setitem(self, index, value):
     if isinstance(value, Tensor):
         value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
     self.data[index] = value
+    self._changed_in_place()
 
 
 Tensor.__setitem__ = _setitem
@@ -189,6 +190,7 @@ def _refill(self, name, draw, generator):
     _check_in_place(self, name)
     values = draw(rng.get_generator(generator))
     self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
+    self._changed_in_place()
     return self
 
 
@@ -211,6 +213,31 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
 
 Tensor.normal_ = _normal_
 Tensor.uniform_ = _uniform_
+
+
+def _write(self, name, value):
+    """self[...] = value in place, under the in-place rules of ``_in_place``."""
+    _check_in_place(self, name)
+    self.data[...] = value
+    self._changed_in_place()
+    return self
+
+
+def _zero_(self):
+    return _write(self, "zero_()", 0)
+
+
+def _fill_(self, value):
+    return _write(self, "fill_()", value.item() if isinstance(value, Tensor) else value)
+
+
+def _copy_(self, other):
+    """Copy other's values into this tensor's array (cast to its dtype, moved to its device)."""
+    src = other.data if isinstance(other, Tensor) else other
+    return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device))
+
+
+Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
 
 
 def _size(self, dim=None):
@@ -311,6 +338,7 @@ def _in_place(symbol, ufunc):
             basic.check_integer_divisor("//=", self, backend.xp_of(self.data).asarray(value))
         with np.errstate(divide="ignore", invalid="ignore"):  # x //= 0.0: inf, as x // 0.0
             getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
+        self._changed_in_place()
         return self
 
     return method

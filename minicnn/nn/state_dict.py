@@ -91,8 +91,9 @@ class StateDictMixin:
             )
         for t, value in copies:
             t.data[...] = backend.to_device(value, t.device)  # casts as PyTorch's copy_ does
+            t._changed_in_place()
         for key in uncounted:
-            own[key].data[...] = 0
+            own[key].zero_()
         return IncompatibleKeys(missing, unexpected)
 
 

@@ -68,4 +68,5 @@ def vector_to_parameters(vec, parameters):
     for p in params:
         n = p.numel()
         p.data[...] = data[offset : offset + n].reshape(p.shape)
+        p._changed_in_place()
         offset += n

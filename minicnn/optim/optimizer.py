@@ -117,6 +117,9 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 self._update(group)
+                for p in group["params"]:
+                    if p.grad is not None:  # updated in place: a graph built before refuses backward
+                        p._changed_in_place()
         return loss
 
     def _update(self, group):
