@@ -2,8 +2,9 @@
 
 A dataset is anything with ``len(ds)`` and ``ds[i] -> (image array, label)``,
 as in PyTorch. The ones that hold their data in memory also expose
-``.images`` (N, C, H, W) float32 and ``.labels`` (N,) int64, so the DataLoader
-can gather a whole batch with one fancy index instead of N Python calls.
+``.images`` (N, C, H, W) and ``.labels`` (N,) int64 class indices (or float32
+targets, (N, ...), for a regression), so the DataLoader can gather a whole batch
+with one fancy index instead of N Python calls.
 """
 
 import numpy as np
@@ -26,6 +27,18 @@ class Dataset:
         raise NotImplementedError
 
 
+def as_labels(y, who):
+    """Labels as the DataLoader hands them out: integer class indices (and booleans) as int64,
+    real-valued targets as float32 (the images' dtype, so a loss can compare the two)."""
+    if y.dtype.kind in "biu":
+        return y.astype(np.int64, copy=False)
+    if y.dtype.kind == "f":
+        return y.astype(np.float32, copy=False)
+    raise TypeError(
+        f"{who}: labels must be numbers (integer class indices or real-valued targets), got dtype {y.dtype}"
+    )
+
+
 def _as_numpy(a):
     """NumPy array from an array or a minicnn Tensor (its ``.data``)."""
     data = getattr(a, "data", a)
@@ -42,21 +55,20 @@ class TensorDataset(Dataset):
 
     Args:
         x: (N, ...) array or Tensor of inputs (images are (N, C, H, W)).
-        y: (N,) array or Tensor of integer labels.
+        y: (N,) array or Tensor of integer labels (kept as int64), or (N, ...) real-valued
+            targets (kept as float32).
         classes: optional list of class names, ``classes[label]``.
     """
 
     def __init__(self, x, y, classes=None):
         x, y = _as_numpy(x), _as_numpy(y)
-        if x.ndim == 0 or y.ndim != 1 or len(x) != len(y):
+        if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
             raise ValueError(
-                f"TensorDataset: expected x (N, ...) and y (N,) of the same length N; "
+                f"TensorDataset: expected x (N, ...) and y (N, ...) of the same length N; "
                 f"got x {tuple(x.shape)}, y {tuple(y.shape)}"
             )
-        if y.dtype.kind not in "iu":
-            raise TypeError(f"TensorDataset: labels must be integers, got dtype {y.dtype}")
         self.images = x
-        self.labels = y.astype(np.int64, copy=False)
+        self.labels = as_labels(y, "TensorDataset")
         if classes is not None:
             self.classes = list(classes)
 

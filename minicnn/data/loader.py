@@ -8,14 +8,17 @@ any epoch with ``set_epoch(k)``, and gives the same batches.
 import numpy as np
 
 from ..tensor import Tensor
+from .dataset import _as_numpy, as_labels
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches of ``(x, y)`` Tensors, x float32 and y int64.
+    """Iterate over ``dataset`` in batches of ``(x, y)`` Tensors: x float32, y int64 class
+    indices (or float32 where the labels are real-valued targets).
 
     Args:
-        dataset: a Dataset; one with ``.images``/``.labels`` arrays is batched
-            by fancy indexing (one gather per batch), any other item by item.
+        dataset: anything with ``len`` and ``dataset[i] -> (x, y)`` (a Dataset, a list of
+            pairs); one with ``.images``/``.labels`` arrays is batched by fancy indexing
+            (one gather per batch), any other item by item.
         batch_size: items per batch; the last batch is smaller unless
             ``drop_last``.
         shuffle: a new random order every epoch.
@@ -74,15 +77,15 @@ class DataLoader:
             yield Tensor(np.ascontiguousarray(x, dtype=np.float32)), Tensor(y)
 
     def _gather(self, idx):
-        images, labels = self.dataset.images, self.dataset.labels
+        images, labels = getattr(self.dataset, "images", None), getattr(self.dataset, "labels", None)
         if images is not None and labels is not None:
             x, y = images[idx], labels[idx]
         else:
             items = [self.dataset[int(i)] for i in idx]
-            x = np.stack([np.asarray(item[0]) for item in items])
-            y = np.array([item[1] for item in items])
+            x = np.stack([_as_numpy(item[0]) for item in items])
+            y = np.stack([_as_numpy(item[1]) for item in items])
         # NOTE: float32 before the transform, so augmentation never works on uint8
-        return x.astype(np.float32, copy=False), y.astype(np.int64, copy=False)
+        return x.astype(np.float32, copy=False), as_labels(y, "DataLoader")
 
     def __repr__(self):
         return (

@@ -19,11 +19,21 @@ def test_tensor_dataset_items_and_arrays():
     assert label == 1
 
 
-def test_tensor_dataset_rejects_mismatched_lengths_and_float_labels():
+def test_tensor_dataset_rejects_mismatched_lengths_and_labels_that_are_not_numbers():
     with pytest.raises(ValueError, match=r"TensorDataset.*x \(5, 3\), y \(4,\)"):
         TensorDataset(np.zeros((5, 3)), np.zeros(4, dtype=np.int64))
-    with pytest.raises(TypeError, match="labels must be integers, got dtype float64"):
-        TensorDataset(np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match=r"TensorDataset.*x \(4, 3\), y \(\)"):
+        TensorDataset(np.zeros((4, 3)), np.int64(2))
+    with pytest.raises(TypeError, match="TensorDataset: labels must be numbers .* got dtype <U1"):
+        TensorDataset(np.zeros((2, 3)), np.array(["a", "b"]))
+
+
+def test_tensor_dataset_keeps_real_valued_targets_as_float32():
+    """A regression's targets, (N,) or (N, k): float32, their values unchanged."""
+    y = np.random.default_rng(4).normal(size=(5, 2))
+    ds = TensorDataset(np.zeros((5, 3)), y)
+    assert ds.labels.dtype == np.float32 and ds.labels.shape == (5, 2)
+    np.testing.assert_array_equal(ds.labels, y.astype(np.float32))
 
 
 def test_subset_gathers_items_and_arrays_in_index_order():

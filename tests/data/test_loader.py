@@ -74,6 +74,38 @@ def test_item_only_datasets_and_subsets():
     assert _order(DataLoader(Subset(_ds(), [9, 3, 1]), 2)) == [9, 3, 1]
 
 
+class RealTargets(Dataset):
+    """Item by item, real-valued targets: a regression's, or soft labels."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return np.full((1, 2, 2), float(i)), np.array([0.5 * i + 0.25, 1.0 - 0.1 * i])
+
+
+def test_real_valued_targets_keep_their_values_as_float32():
+    (_, y0), (_, y1) = DataLoader(RealTargets(), batch_size=2)
+    assert y0.dtype == np.float32 and y0.shape == (2, 2)
+    np.testing.assert_allclose(
+        np.concatenate([y0.data, y1.data]), [[0.25, 1.0], [0.75, 0.9], [1.25, 0.8], [1.75, 0.7]]
+    )
+
+
+def test_a_list_of_pairs_is_a_dataset_too():
+    """As PyTorch's DataLoader: anything with len and [i] -> (x, y), Tensors or arrays."""
+    pairs = [(Tensor(np.full((1, 2), float(i))), i % 2) for i in range(5)]
+    x, y = next(iter(DataLoader(pairs, batch_size=3)))
+    assert x.shape == (3, 1, 2) and x.dtype == np.float32 and y.data.tolist() == [0, 1, 0]
+    assert y.dtype == np.int64 and len(DataLoader(pairs, batch_size=3)) == 2
+
+
+def test_labels_that_are_not_numbers_are_refused_in_one_line():
+    pairs = [(np.zeros(2), "cat"), (np.zeros(2), "dog")]
+    with pytest.raises(TypeError, match="DataLoader: labels must be numbers .* got dtype <U3"):
+        next(iter(DataLoader(pairs, batch_size=2)))
+
+
 def test_ten_crop_batches_have_the_crop_axis_first():
     data = TensorDataset(np.zeros((5, 3, 8, 8)), np.zeros(5, int))
     x, y = next(iter(DataLoader(data, 4, transform=T.TenCrop(6))))
