@@ -321,15 +321,35 @@ class _Data:
         t.__dict__["data"] = value
 
 
+class _Grad:
+    """``t.grad``: None or a Tensor of t's shape, dtype and device, as PyTorch checks on
+    assignment; anything else is refused in one line, where an optimizer would otherwise
+    broadcast it into the update. Reading is not slowed (no ``__get__``, as ``_Data``)."""
+
+    def __set__(self, t, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"Tensor.grad must be None or a Tensor, got {type(value).__name__}")
+            for what, got, want in (
+                ("shape", value.shape, t.shape),
+                ("dtype", value.dtype, t.dtype),
+                ("device", value.device, t.device),
+            ):
+                if got != want:
+                    raise RuntimeError(f"assigned grad has {what} {got}, the tensor has {want}")
+        t.__dict__["grad"] = value
+
+
 class Tensor:
     """An array with a gradient and a link to the op that made it."""
 
     __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
     data: Any = _Data()  # the array (Any: NumPy or CuPy)
+    grad: Any = _Grad()  # None or a Tensor like this one
 
     def __init__(self, data, requires_grad=False, _fn=None):
         self.__dict__["data"] = data  # ops hand over arrays: no check on this path
-        self.grad = None
+        self.__dict__["grad"] = None
         self.requires_grad = requires_grad
         self._fn = _fn
         self._retain_grad = False
@@ -407,7 +427,7 @@ class Tensor:
         """
         xp = backend.xp_of(g)
         if self.grad is None:
-            self.grad = Tensor(xp.array(g, copy=True))  # an array even for 0-d (g.copy() of a
+            self.__dict__["grad"] = Tensor(xp.array(g, copy=True))  # an array even for 0-d (g.copy() of a
         else:  # NumPy scalar is a scalar); a new array, kept in the same grad Tensor, as PyTorch
             self.grad.data = xp.asarray(self.grad.data + g)
 

@@ -190,6 +190,35 @@ def test_data_takes_a_tensors_array_and_refuses_anything_but_an_array():
     assert isinstance(w.data, np.ndarray) and w.data.tolist() == [0.0, 0.0, 0.0]
 
 
+# name: (value assigned to the .grad of a float64 (3, 4) parameter, error type, message)
+BAD_GRADS = {
+    "shape": (
+        lambda: mc.tensor(np.ones(4)),
+        RuntimeError,
+        r"assigned grad has shape \(4,\), the tensor has \(3, 4\)",
+    ),
+    "dtype": (
+        lambda: mc.tensor(np.ones((3, 4), dtype=np.float32)),
+        RuntimeError,
+        "assigned grad has dtype float32, the tensor has float64",
+    ),
+    "array": (lambda: np.ones((3, 4)), TypeError, "Tensor.grad must be None or a Tensor, got ndarray"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_GRADS)
+def test_a_grad_that_does_not_fit_its_tensor_is_refused_on_assignment(case):
+    """As PyTorch: else an optimizer would broadcast a (4,) gradient into a (3, 4) weight."""
+    make, error, message = BAD_GRADS[case]
+    p = mc.nn.Parameter(np.zeros((3, 4)))
+    with pytest.raises(error, match=message):
+        p.grad = make()
+    assert p.grad is None
+    p.grad = mc.tensor(np.full((3, 4), 2.0))  # one that fits
+    p.grad = None
+    assert p.grad is None
+
+
 def test_numpy_reads_a_tensor_as_its_array():
     t = mc.tensor([1.0, 2.0])
     assert np.asarray(t).dtype == np.float32 and np.asarray(t).tolist() == [1.0, 2.0]
