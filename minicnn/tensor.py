@@ -270,12 +270,14 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
 
 
 def _as_array(data, dtype, device):
-    """Python numbers/lists -> float32 (ints stay int64); arrays keep their dtype."""
+    """Python numbers/lists -> float32 (ints int64); arrays and NumPy scalars keep their dtype."""
     xp = backend.get_xp(device)
     if isinstance(data, Tensor):
         data = data.data
     if backend.is_cupy_array(data) or isinstance(data, np.ndarray):
         array = data
+    elif isinstance(data, np.generic):  # np.float64(2.0) stays float64, as a 0-d array would
+        array = np.asarray(data)
     else:
         array = np.asarray(data)
         if dtype is None and array.dtype.kind == "f":

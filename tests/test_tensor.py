@@ -20,6 +20,9 @@ import minicnn.functional as F
         (np.zeros(2), np.float64),
         (np.zeros(2, np.float32), np.float32),
         (np.arange(3, dtype=np.int32), np.int32),
+        (np.float64(2.0), np.float64),  # NumPy scalars keep their dtype, as arrays do
+        (np.float32(2.0), np.float32),
+        (np.int32(2), np.int32),
     ],
 )
 def test_tensor_dtype_follows_pytorch(data, dtype):

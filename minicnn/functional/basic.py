@@ -89,7 +89,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """y = a ** b.   ga = gy * b * a^(b-1), gb = gy * y * log(a)."""
+    """y = a ** b.   ga = gy * b * a^(b-1), gb = gy * y * log(a).
+
+    As PyTorch: gb is NaN where a < 0 (log(a) is not real) and 0 where a == 0 and b >= 0,
+    the limit of y log(a) there."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -102,9 +105,9 @@ class Pow(Function):
         if self.needs_grad[0]:
             ga = unbroadcast(gy * b * a ** (b - 1), a.shape)
         if self.needs_grad[1]:
-            # NOTE: log(a) is undefined for a <= 0; torch gives 0 there when a == 0
-            log_a = xp.log(xp.where(a > 0, a, 1))
-            gb = unbroadcast(gy * self.y * log_a, b.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(a < 0) = NaN
+                y_log_a = self.y * xp.log(a)
+            gb = unbroadcast(gy * xp.where((a == 0) & (b >= 0), 0, y_log_a), b.shape)
         return ga, gb
 
 

@@ -26,6 +26,16 @@ def test_only_requested_gradients_are_computed():
     assert b.grad is None
 
 
+def test_the_exponents_gradient_at_bases_without_a_real_log_follows_pytorch():
+    """d(a**b)/db = a**b log(a): NaN where a < 0, 0 where a == 0 and b >= 0 (the limit),
+    and y log(0) = inf * -inf = -inf where a == 0 and b < 0."""
+    a = mc.tensor(np.array([-2.0, 0.0, 0.0, 2.0, 0.0]))
+    b = mc.tensor(np.array([2.0, 2.0, 0.0, 3.0, -1.0]), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (a**b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [np.nan, 0.0, 0.0, 8 * np.log(2.0), -np.inf])
+
+
 def test_clamp_passes_gradient_at_its_bounds():
     # PyTorch's rule: the bounds themselves are inside
     x = mc.tensor(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), requires_grad=True)
