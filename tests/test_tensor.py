@@ -296,6 +296,10 @@ def test_pytorch_edges_of_comparison_size_len_and_numpy_scalars():
         mc.tensor(1.0).size(0)
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
         len(mc.tensor(1.0))
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(mc.tensor(1.0))
+    rows = list(mc.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert len(rows) == 2 and rows[1].tolist() == [3.0, 4.0]
     with pytest.raises(
         TypeError, match=r"for the elementwise maximum of two tensors use mc.where\(a >= b, a, b\)"
     ):

@@ -260,6 +260,13 @@ def _len(self):
     return self.shape[0]
 
 
+def _iter(self):
+    """The rows t[0], t[1], ... (each an op of the graph, as t[i]); a 0-d tensor has none."""
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
 # --- moving and casting: one Function each (basic.cast, basic.to_device) -----------
 
 
@@ -310,6 +317,7 @@ Tensor.float, Tensor.double, Tensor.type = _float, _double, _type
 
 Tensor.size = _size
 Tensor.__len__ = _len
+Tensor.__iter__ = _iter
 Tensor.__bool__ = _bool
 Tensor.__float__ = lambda self: float(self.item())
 Tensor.__int__ = lambda self: int(self.item())
