@@ -36,6 +36,8 @@ def check_command(args):
     if args.name not in exercises.names():
         raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(exercises.names())}")
     check_input_file(args.file)
+    if not args.file.endswith(".py"):
+        raise UsageError(f"expected a Python file (.py) that defines {args.name!r}, got {args.file!r}")
     fn = getattr(_load(args.file), args.name, None)
     if not callable(fn):
         raise UsageError(f"{args.file} defines no function {args.name!r}")

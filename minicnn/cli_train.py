@@ -111,7 +111,18 @@ def _prior_run(out, args):
     that neither --resume nor --overwrite names."""
     if args.resume and args.overwrite:
         raise UsageError("--resume continues the run in --out and --overwrite replaces it: give one of them")
-    found = [name for name in OUTPUTS if os.path.exists(os.path.join(out, name))]
+    from .distributed.comm import launched_by
+
+    if launched_by()[1] == 0:  # one process of a distributed run looks after the folder
+        _recover_set_aside(out)
+    found = [name for name in OUTPUTS if os.path.lexists(os.path.join(out, name))]
+    for name in found:
+        path = os.path.join(out, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            # NOTE: --overwrite would remove it whole, and what the user keeps in it
+            raise UsageError(
+                f"{path} is a folder, where a run keeps its file {name}: move it away or choose another --out"
+            )
     if args.resume:
         path = os.path.join(out, "checkpoint.npz")
         if not os.path.exists(path):
@@ -331,6 +342,36 @@ def _set_aside(out):
     for name in names:
         os.replace(os.path.join(out, name), os.path.join(aside, name))
     return aside
+
+
+def _recover_set_aside(out):
+    """Tidy what an --overwrite killed outright (SIGKILL, a power cut) left in ``out``.
+
+    Such a run had moved the old run into a hidden ``.replaced-*`` folder there. Without a
+    checkpoint of its own it had not finished an epoch, and the old run comes back, as a
+    Ctrl-C would have brought it back; with one, it had replaced the old run, which goes.
+    """
+    if not os.path.isdir(out):
+        return
+    asides = sorted(
+        (os.path.join(out, name) for name in os.listdir(out) if name.startswith(".replaced-")),
+        key=os.path.getmtime,
+    )
+    if not asides:
+        return
+    if os.path.lexists(os.path.join(out, "checkpoint.npz")):
+        for aside in asides:
+            shutil.rmtree(aside, ignore_errors=True)
+        return
+    *older, newest = asides
+    for aside in older:
+        shutil.rmtree(aside, ignore_errors=True)
+    _put_back(out, newest)
+    print(
+        f"{out}/: an --overwrite run was stopped before its first epoch ended; the run it was "
+        "replacing is back in place",
+        file=sys.stderr,
+    )
 
 
 def _put_back(out, aside):

@@ -7,6 +7,11 @@ Python would print the traceback of whichever import it stopped. So the package 
 commands, takes Ctrl-C as that one line until the command calls ``command_started()``
 and Python's own handler is back. A program of one's own that imports minicnn keeps
 its Ctrl-C as it was.
+
+From ``command_started()`` on, a command also takes SIGTERM (what ``kill``, ``timeout``
+and job schedulers send) as a Ctrl-C: Python's default would end the process at once,
+where a Ctrl-C leaves a training run as it should be left (its checkpoint kept, the run
+that an ``--overwrite`` was replacing put back).
 """
 
 import os
@@ -35,6 +40,7 @@ def command() -> str | None:
 
 
 _started_as = ["minicnn"]  # the command's name, read while sys.argv still tells it
+_in_command = [False]  # whether this process was started as one of the commands
 
 
 def _stop_quietly(signum, frame):
@@ -49,13 +55,20 @@ def during_startup() -> None:
     if threading.current_thread() is not threading.main_thread() or name is None:
         return
     _started_as[0] = name  # NOTE: once runpy runs the module, sys.argv[0] no longer says "-m"
+    _in_command[0] = True
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _stop_quietly)
 
 
+def _stop_as_ctrl_c(signum, frame):
+    raise KeyboardInterrupt
+
+
 def command_started() -> None:
     """Give Ctrl-C back to Python's handler (a KeyboardInterrupt the command catches), if
-    during_startup() took it."""
+    during_startup() took it, and take SIGTERM as a Ctrl-C where it has its default action."""
     if threading.current_thread() is threading.main_thread():
         if signal.getsignal(signal.SIGINT) is _stop_quietly:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if _in_command[0] and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _stop_as_ctrl_c)

@@ -45,6 +45,15 @@ def test_an_import_in_a_program_of_ones_own_leaves_ctrl_c_alone(monkeypatch):
 def _as_command(monkeypatch):
     monkeypatch.setattr(sys, "orig_argv", ["python", "-m", "minicnn", "train", "lenet5"])
     monkeypatch.setattr(sys, "argv", ["-m", "train", "lenet5"])
+    monkeypatch.setattr(interrupts, "_in_command", [False])  # what during_startup() sets, undone after
+
+
+@pytest.fixture
+def sigterm_kept():
+    """SIGTERM's handler as it was before the test, put back after it."""
+    before = signal.getsignal(signal.SIGTERM)
+    yield before
+    signal.signal(signal.SIGTERM, before)
 
 
 def test_startup_takes_ctrl_c_until_the_command_starts(monkeypatch):
@@ -70,6 +79,29 @@ def test_an_ignored_ctrl_c_stays_ignored(monkeypatch):
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_a_started_command_takes_sigterm_as_ctrl_c(monkeypatch, sigterm_kept):
+    """kill, timeout and job schedulers stop with SIGTERM: the command's Ctrl-C path runs
+    (checkpoint kept, an --overwrite's old run put back) instead of an instant exit."""
+    _as_command(monkeypatch)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        interrupts.during_startup()
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # not during the imports
+        interrupts.command_started()
+        handler = signal.getsignal(signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt):
+            handler(signal.SIGTERM, None)
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_a_program_that_imports_minicnn_keeps_its_sigterm(sigterm_kept):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.command_started()
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
 def test_command_started_leaves_a_handler_it_did_not_set():

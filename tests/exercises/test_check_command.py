@@ -53,6 +53,10 @@ def test_stub_exits_1_not_implemented(student_file, capsys):
             "no exercise 'col2imm'; choose one of topo_sort",
         ),
         (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
+        (
+            ["check", "col2im", "README.md"],
+            "expected a Python file (.py) that defines 'col2im', got 'README.md'",
+        ),
     ],
 )
 def test_bad_arguments_exit_2(argv, says, capsys):

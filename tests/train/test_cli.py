@@ -287,8 +287,6 @@ def test_overwrite_stopped_before_its_first_checkpoint_puts_the_old_run_back(
     out = tmp_path / "run"
     shutil.copytree(one_epoch_run, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    (out / "model.npz").unlink()
-    (out / "model.npz").mkdir()  # even a folder in an output's place steps aside and comes back
     calls = []
 
     def step(self, *args, **kwargs):
@@ -310,11 +308,93 @@ def test_overwrite_stopped_before_its_first_checkpoint_puts_the_old_run_back(
     else:
         assert code == 1 and err.startswith("python -m minicnn train: error: ")
         assert err.endswith(f"; the run that was in {out}/ is back in place")
-    assert (out / "model.npz").is_dir()
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == {
-        k: v for k, v in before.items() if k != "model.npz"
-    }
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_folder_in_the_place_of_a_run_file_is_refused_not_removed(one_epoch_run, tmp_path, capsys):
+    """--overwrite replaces a run's files; a folder named as one of them is the user's."""
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    (out / "model.npz").unlink()
+    (out / "model.npz").mkdir()
+    (out / "model.npz" / "notes.txt").write_text("mine")
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--overwrite", "--out", str(out)]) == 2
+    assert one_error_line(capsys).endswith(
+        f"error: {out}/model.npz is a folder, where a run keeps its file model.npz: move it away or "
+        "choose another --out"
+    )
+    assert (out / "model.npz" / "notes.txt").read_text() == "mine"
+
+
+def _killed_overwrite(run, out):
+    """out as an --overwrite killed outright (SIGKILL) leaves it: the old run moved aside."""
+    import shutil
+
+    shutil.copytree(run, out / ".replaced-k1ll3d")
+    return {p.name: p.read_bytes() for p in (out / ".replaced-k1ll3d").iterdir()}
+
+
+def test_a_run_set_aside_by_a_killed_overwrite_comes_back_at_the_next_command(
+    one_epoch_run, tmp_path, capsys
+):
+    out = tmp_path / "run"
+    before = _killed_overwrite(one_epoch_run, out)
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == (
+        f"{out}/: an --overwrite run was stopped before its first epoch ended; the run it was "
+        "replacing is back in place"
+    )
+    assert "already holds a run" in err[1]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_run_set_aside_by_an_overwrite_killed_after_its_first_checkpoint_goes(
+    one_epoch_run, tmp_path, capsys
+):
+    """The new run had a checkpoint: it had replaced the old one, whose copy aside goes."""
+    import shutil
+
+    out = tmp_path / "run"
+    _killed_overwrite(one_epoch_run, out)
+    shutil.copy(one_epoch_run / "checkpoint.npz", out / "checkpoint.npz")
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 2
+    assert "already holds a run (checkpoint.npz)" in one_error_line(capsys)
+    assert [p.name for p in out.iterdir()] == ["checkpoint.npz"]
+
+
+def test_sigterm_during_an_overwrite_puts_the_old_run_back(one_epoch_run, tmp_path):
+    """kill or timeout in the first epoch of an --overwrite: as a Ctrl-C, the old run is back."""
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # a command process (SIGTERM is taken only there) whose third optimizer step sends it SIGTERM
+    script = f"""
+import os, signal, sys
+from minicnn import interrupts, optim
+from minicnn.__main__ import main
+interrupts._in_command[0] = True
+real, calls = optim.Adam.step, []
+def step(self, *a, **k):
+    calls.append(1)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return real(self, *a, **k)
+optim.Adam.step = step
+argv = ["train", "lenet5", "--data", "digits", "--quiet", "--epochs", "2", "--overwrite"]
+sys.exit(main(argv + ["--out", {str(out)!r}]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"python -m minicnn train: interrupted in epoch 1; no epoch had finished; the run that was in "
+        f"{out}/ is back in place, unchanged"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_the_curves_are_written_all_or_nothing(tmp_path, monkeypatch):
