@@ -1,4 +1,4 @@
-"""The command line: ``python -m minicnn {train,eval,summary,convert-weights,bench}``.
+"""The command line: ``python -m minicnn {train,eval,summary,convert-weights,bench,check}``.
 
     python -m minicnn train lenet5                  # LeNet-5 on the bundled MNIST digits
     python -m minicnn train lenet5 --resume         # continue runs/lenet5-mnist5k/checkpoint.npz

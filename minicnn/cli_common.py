@@ -217,6 +217,7 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
     except ValueError as err:
         raise UsageError(
             f"model {name} cannot take this data's images of shape {tuple(image_shape)}: {err}"
+            f"{_data_hint(name, image_shape)}"
         ) from None
     try:
         check_fits(model, image_shape, batch_size, device, per_image=table.total_activation_bytes)
@@ -225,6 +226,18 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
             raise
         raise UsageError(f"--batch-size {batch_size}: {err}") from None
     return model
+
+
+# the data this command reads, by the channels of its images
+DATA_BY_CHANNELS = {1: "--data mnist5k, digits or mnist:PATH", 3: "--data shapes (generated) or cifar10:PATH"}
+
+
+def _data_hint(name, image_shape):
+    """What to try instead: data of the channels the model takes, or the size it was made for."""
+    want = models.input_size(name)
+    if want[0] != image_shape[0] and want[0] in DATA_BY_CHANNELS:
+        return f"; it takes {want[0]}-channel images: try {DATA_BY_CHANNELS[want[0]]}"
+    return f"; it was designed for images of shape {want}"
 
 
 def augmentation(image_shape):

@@ -88,7 +88,18 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
         (["train", "lenet6"], "unknown model 'lenet6'"),
         (["train", "lenet5", "--data", "imagenet"], "unknown data 'imagenet'"),
         (["train", "lenet5", "--data", "mnist:/no/such/folder"], "no such folder"),
-        (["train", "resnet20", "--data", "digits"], "cannot take this data's images"),
+        (
+            ["train", "resnet20", "--data", "digits"],
+            "cannot take this data's images of shape (1, 28, 28): Conv2d(conv1): x has 1 channel(s) but "
+            "weight expects 3 (3 per group x 1 group(s)); x (1, 1, 28, 28), weight (16, 3, 3, 3); it takes "
+            "3-channel images: try --data shapes (generated) or cifar10:PATH",
+        ),
+        (
+            ["train", "lenet1989", "--data", "digits"],
+            "cannot take this data's images of shape (1, 28, 28): LocallyBiasedConv2d(h1): output maps "
+            "(12, 14, 14) do not match the per-unit bias (12, 8, 8); input (1, 1, 28, 28) (expected 16x16); "
+            "it was designed for images of shape (1, 16, 16)",
+        ),
         (["train", "lenet5", "--epochs", "0"], "--epochs: must be at least 1, got 0"),
         (["train", "lenet5", "--batch-size", "0"], "--batch-size: must be at least 1, got 0"),
         (["train", "lenet5", "--seed", "-1"], "--seed: must be 0 or more, got -1"),
