@@ -170,6 +170,15 @@ class Optimizer:
             if int(key) not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which no group lists")
             p = by_index[int(key)]
+            for (
+                name,
+                v,
+            ) in values.items():  # a buffer is the shape of its parameter (momentum, Adam's moments)
+                if _is_array(v) and v.ndim > 0 and tuple(v.shape) != p.shape:
+                    raise ValueError(
+                        f"loaded state dict's {name!r} of parameter {key} has shape {tuple(v.shape)}, "
+                        f"the parameter {p.shape}"
+                    )
             state[p] = {k: _import(v, p) for k, v in values.items()}
         groups = []
         for group, saved in zip(self.param_groups, saved_groups):

@@ -159,6 +159,22 @@ def test_load_state_dict_casts_to_the_parameters_and_checks_groups():
         optim.Adam(model.fc1.parameters()).load_state_dict(sd)
 
 
+def test_load_state_dict_refuses_a_buffer_of_another_shape_than_its_parameter():
+    """Before any step: a (3,) momentum would otherwise be broadcast into a (6, 5) weight."""
+    p = nn.Parameter(np.zeros((6, 5)))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = mc.tensor(np.ones((6, 5)))
+    opt.step()
+    sd = opt.state_dict()
+    sd["state"][0]["momentum_buffer"] = np.zeros(3)
+    fresh = optim.SGD([p], lr=0.1, momentum=0.9)
+    with pytest.raises(
+        ValueError, match=r"'momentum_buffer' of parameter 0 has shape \(3,\), the parameter \(6, 5\)"
+    ):
+        fresh.load_state_dict(sd)
+    assert fresh.state == {}
+
+
 def test_param_groups_take_defaults_and_add_param_group():
     model = mlp()
     opt = optim.SGD(model.fc1.parameters(), lr=0.1, momentum=0.5)
