@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from . import io, rng
+from . import backend, io, rng
 
 # scheduler entries that count steps, or are state (a LambdaLR's callable objects); every
 # other entry is a setting that must match on resume
@@ -113,7 +113,15 @@ def restore(state, model, optimizer, scheduler):
             raise ValueError(
                 f"resume: the checkpoint's {what} does not load: {' '.join(str(err).split())}"
             ) from None
-    return loaded["history"], int(state["epoch"])
+    epoch, history = int(state["epoch"]), loaded["history"]
+    if len(history) != epoch:
+        raise ValueError(
+            f"resume: the checkpoint says {epoch} epochs are done, its history holds {len(history)}"
+        )
+    for name, p in model.named_parameters():
+        if not np.isfinite(backend.to_device(p.data, "cpu")).all():
+            raise ValueError(f"resume: the checkpoint's weight {name} holds NaN or infinite values")
+    return history, epoch
 
 
 def _rows(history):

@@ -667,6 +667,47 @@ def test_a_checkpoint_part_that_does_not_load_is_named(changes, part, one_epoch_
     assert f"error: resume: the checkpoint's {part} does not load: " in one_error_line(capsys)
 
 
+def _with_momentum_of_shape(run, shape):
+    state = io.load(run / "checkpoint.npz")["optimizer"]
+    state["state"][0]["exp_avg"] = np.zeros(shape, dtype=np.float32)
+    return state
+
+
+def _with_a_nan_weight(run):
+    weights = io.load(run / "checkpoint.npz")["model"]
+    weights["0.weight"] = np.full_like(weights["0.weight"], np.nan)
+    return weights
+
+
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        (
+            lambda run: {"optimizer": _with_momentum_of_shape(run, (3,))},
+            "the checkpoint's optimizer state does not load: loaded state dict's 'exp_avg' of "
+            "parameter 0 has shape (3,), the parameter (6, 1, 5, 5)",
+        ),
+        (lambda run: {"epoch": 5}, "the checkpoint says 5 epochs are done, its history holds 1"),
+        (lambda run: {"model": _with_a_nan_weight(run)}, "the checkpoint's weight 0.weight holds NaN"),
+    ],
+    ids=["optimizer buffer", "epoch", "weights"],
+)
+def test_a_checkpoint_that_would_fail_midway_is_refused_before_any_step(
+    damage, says, one_epoch_run, tmp_path, capsys
+):
+    """Not an error from deep in a step, or a divergence blamed on the learning rate."""
+    out = _damaged_checkpoint(one_epoch_run, tmp_path, **damage(one_epoch_run))
+    steps = []
+    real_step = optim.Adam.step
+    optim.Adam.step = lambda self, *a, **k: steps.append(1) or real_step(self, *a, **k)
+    try:
+        code = main(["train", "lenet5", *DIGITS, "--resume", "--epochs", "8", "--out", str(out)])
+    finally:
+        optim.Adam.step = real_step
+    assert code == 2 and not steps
+    assert f"error: resume: {says}" in one_error_line(capsys)
+
+
 def test_eval_reads_metrics_json_only_for_what_the_flags_leave_out(one_epoch_run, tmp_path, capsys):
     import os
     import shutil
