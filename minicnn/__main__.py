@@ -268,6 +268,13 @@ def main(argv=None):
         return done.code
     who = f"{PROG} {args.command}"
     refusal, rank = _not_under_mpi(args)
+    if refusal is None:
+        from .filecheck import read_limit
+
+        try:  # the variable's own error, rather than a file blamed for it when one is read
+            read_limit()
+        except ValueError as err:
+            refusal = str(err)
     if refusal:
         if rank == 0:
             print(f"{who}: error: {refusal}", file=sys.stderr)
@@ -275,7 +282,10 @@ def main(argv=None):
     interrupts.command_started()  # from here a Ctrl-C is the command's to report
     if args.debug:
         return COMMANDS[args.command](args)
-    code, message = _run(args)
+    from .cli_common import one_line_warnings
+
+    with one_line_warnings(who):
+        code, message = _run(args)
     joined = False
     if getattr(args, "distributed", False):
         from .distributed import comm

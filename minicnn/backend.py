@@ -147,8 +147,9 @@ class use_kernels:
         return False
 
 
-def numba_available():
-    """True when Numba imports; says once what it would add when it does not."""
+def numba_available(quiet=False):
+    """True when Numba imports; says once what it would add when it does not (unless ``quiet``:
+    where the caller refuses to go on without it, "minicnn carries on" would be untrue)."""
     if sys.modules.get("numba") is not None:  # None there means "blocked", not "imported"
         return True
     try:
@@ -156,6 +157,8 @@ def numba_available():
 
         return True
     except ImportError:
+        if quiet:
+            return False
         say_once(
             "numba",
             "Numba is not installed: minicnn uses its vectorized NumPy kernels. "

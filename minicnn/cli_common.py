@@ -5,9 +5,11 @@ fails with a ``UsageError``: one line, exit status 2.
 """
 
 import argparse
+import contextlib
 import math
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -113,6 +115,18 @@ def use_kernels(tier):
     from . import backend
 
     backend.use_kernels(tier)
+
+
+@contextlib.contextmanager
+def one_line_warnings(who):
+    """Within: a warning is one line naming the command, as its errors are, not Python's two
+    lines with a file name and a line of minicnn's source (``--debug`` keeps those)."""
+    before = warnings.formatwarning
+    warnings.formatwarning = lambda message, *rest, **kw: f"{who}: warning: {message}\n"
+    try:
+        yield
+    finally:
+        warnings.formatwarning = before
 
 
 def check_input_file(path):

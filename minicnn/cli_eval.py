@@ -49,16 +49,19 @@ def _run_notes(path, loaded):
 
 
 def num_classes_of(name, state):
-    """The class count the weights were trained for: build the model for 10 classes, and read
-    the count from the entries whose first axis differs (the classifier's, and only theirs)."""
+    """The class count the weights were trained for: build the model for 10 classes and for 11,
+    which tells the classifier's entries (those that differ), and read the count from their
+    first axis; any other entry of another shape is not this model's."""
     probe = models.get(name, num_classes=10).state_dict()
+    other = models.get(name, num_classes=11).state_dict()
+    classifier = {key for key, value in probe.items() if value.shape != other[key].shape}
     counts = set()
     for key, value in probe.items():
         if key not in state:
             raise ValueError(f"these weights are not {name}'s: they lack {key!r}")
         got = tuple(np.shape(state[key]))
         if got != value.shape:
-            if got[1:] != value.shape[1:] or not got:
+            if key not in classifier or got[1:] != value.shape[1:] or not got:
                 raise ValueError(
                     f"these weights are not {name}'s: {key!r} is {got}, {name} has {value.shape}"
                 )

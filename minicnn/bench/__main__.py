@@ -18,7 +18,15 @@ import os
 import sys
 
 from .. import backend, interrupts
-from ..cli_common import OneLineParser, UsageError, check_device, check_out_folder, one_line, positive_int
+from ..cli_common import (
+    OneLineParser,
+    UsageError,
+    check_device,
+    check_out_folder,
+    one_line,
+    one_line_warnings,
+    positive_int,
+)
 from . import cases, fair, report, runner
 
 PROG = "python -m minicnn bench"
@@ -290,7 +298,8 @@ def main(argv=None, prog=PROG):
     if args.debug:
         return bench(from_args(args))
     try:
-        return bench(from_args(args))
+        with one_line_warnings(prog):
+            return bench(from_args(args))
     except KeyboardInterrupt:
         code, message = 130, "interrupted"
     except UsageError as err:

@@ -204,7 +204,7 @@ def get(tier: str) -> KernelSet:
     """The KernelSet of a tier: one of ``backend.KERNEL_TIERS`` or "cuda"."""
     found = _sets.get(tier)
     if found is None:
-        if tier == "numba" and not backend.numba_available():
+        if tier == "numba" and not backend.numba_available(quiet=True):
             raise RuntimeError("kernel tier 'numba' needs Numba: pip install -e \".[numba]\"")
         if tier != "auto" and tier not in TIERS:
             raise ValueError(

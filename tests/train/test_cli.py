@@ -151,6 +151,46 @@ def test_a_missing_extra_is_one_line_naming_it(capsys, monkeypatch, tmp_path):
     assert 'install the data extra: pip install -e ".[data]"' in one_error_line(capsys)
 
 
+def test_a_bad_read_limit_variable_is_named_not_the_file(monkeypatch, one_epoch_run, capsys):
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", "abc")
+    assert main(["eval", str(one_epoch_run / "model.npz")]) == 2
+    assert one_error_line(capsys, "eval").endswith(
+        "error: MINICNN_MAX_READ_BYTES must be a positive number of bytes, got 'abc'"
+    )
+
+
+def test_without_numba_the_numba_tier_is_one_error_line_and_no_warning(tmp_path):
+    """Not "minicnn uses its NumPy kernels" (a warning with a file and a line of source), then an
+    error that it does not: the tier asked for cannot run, and that is all that is said."""
+    script = (
+        "import sys; sys.modules['numba'] = None\n"
+        "from minicnn.__main__ import main\n"
+        "argv = ['train', 'lenet5', '--data', 'digits', '--kernels', 'numba']\n"
+        f"sys.exit(main(argv + ['--out', {str(tmp_path)!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "python -m minicnn train: error: kernel tier 'numba' needs Numba: pip install -e \".[numba]\"\n"
+    )
+
+
+def test_a_warning_in_a_command_is_one_line_naming_it(tmp_path):
+    """Without Numba, the default tier carries on with NumPy's kernels and says so once, in one line."""
+    script = (
+        "import sys; sys.modules['numba'] = None\n"
+        "from minicnn.__main__ import main\n"
+        "sys.exit(main(['summary', 'lenet5']))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "python -m minicnn summary: warning: Numba is not installed: minicnn uses its vectorized NumPy "
+        'kernels. `pip install -e ".[numba]"` adds jitted kernels for convolution, pooling, LRN, batch '
+        "norm and ReLU."
+    ]
+
+
 @pytest.mark.parametrize(
     "train_labels, test_labels, message",
     [
@@ -548,6 +588,14 @@ def test_eval_reads_the_class_count_from_the_weights(capsys, one_epoch_run, tmp_
     assert main(["eval", str(tmp_path / "narrow.npz"), "--model", "lenet5", "--data", "digits"]) == 2
     line = one_error_line(capsys, "eval")
     assert "test labels go up to 9, but the weights classify 5 classes" in line
+    # a first layer of another width is not another class count: these are not LeNet-5's weights
+    odd = models.lenet5().state_dict()
+    odd["0.weight"] = odd["0.weight"][:3]
+    io.save(odd, tmp_path / "odd.npz")
+    assert main(["eval", str(tmp_path / "odd.npz"), "--model", "lenet5", "--data", "digits"]) == 2
+    assert one_error_line(capsys, "eval").endswith(
+        "these weights are not lenet5's: '0.weight' is (3, 1, 5, 5), lenet5 has (6, 1, 5, 5)"
+    )
 
 
 def test_eval_of_a_broken_file_is_one_line(capsys, tmp_path):
