@@ -104,11 +104,11 @@ def _parser():
     e = sub.add_parser(
         "eval", parents=[debug], help="evaluate saved weights (model.npz or checkpoint.npz) on a test split"
     )
-    e.add_argument("weights")
+    e.add_argument("weights", help="a run's model.npz or checkpoint.npz, or converted weights")
     e.add_argument("--data", help="default: the run's data (from the checkpoint or metrics.json)")
     e.add_argument("--model", help="model name (default: from the checkpoint or metrics.json)")
-    e.add_argument("--device", default="cpu")
-    e.add_argument("--kernels", choices=KERNELS, default="auto")
+    e.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
+    e.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: %(default)s)")
 
     from .cli_common import positive_int
 
@@ -133,8 +133,10 @@ def _parser():
     c = sub.add_parser(
         "convert-weights", parents=[debug], help="torchvision weights (.pth/.safetensors) -> .npz"
     )
-    c.add_argument("src")
-    c.add_argument("dst")
+    c.add_argument(
+        "src", help="torchvision's weights: a .pth (read without running pickled code) or .safetensors"
+    )
+    c.add_argument("dst", help="the .npz to write, with minicnn's (torchvision's) parameter names")
     c.add_argument("--overwrite", action="store_true", help="replace dst if it exists")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)

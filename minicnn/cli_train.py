@@ -8,8 +8,8 @@ validation; the test split is evaluated once, at the end.
 A folder that holds a run is never written over silently: ``--resume``
 continues it from ``checkpoint.npz`` and ``--overwrite`` replaces it. On resume,
 a flag left out takes the checkpoint's value; one given with another value is
-either honoured (epochs, batch size, learning rate, augmentation: the schedule
-is rebuilt for them) and said in one line, or refused before any step (data,
+either honoured (epochs, batch size and learning rate, for which the schedule
+is rebuilt, and augmentation) and said in one line, or refused before any step (data,
 optimizer, seed, validation fraction: they would change what the run is).
 """
 
@@ -186,13 +186,29 @@ def resolve_settings(args, checkpoint):
     return settings, changes
 
 
+# the changes on resume that the one-cycle schedule is rebuilt for (augmentation is not one)
+RESCHEDULED = ("epochs", "batch_size", "lr")
+
+
+def _change(key, old, new):
+    """A setting's change as the flags give it: ``--epochs 2 (was 1)``, ``--no-augment (was --augment)``."""
+    if isinstance(new, bool):
+        flag = _flag(key)
+        no = "--no-" + key.replace("_", "-")
+        return f"{flag if new else no} (was {flag if old else no})"
+    return f"{_flag(key)} {new} (was {old})"
+
+
 def _resume_line(out, done, settings, changes):
-    said = ", ".join(f"{_flag(k)} {new} (was {old})" for k, (old, new) in changes.items())
     line = f"resuming {out}/ after epoch {done} of {settings['epochs']}"
     if done >= settings["epochs"]:
         line += " (all done: the test split is evaluated again)"
-    if said:
-        line += f"; {said}: the learning-rate schedule is rebuilt for them"
+    for keys, why in (
+        ([k for k in changes if k in RESCHEDULED], "the learning-rate schedule is rebuilt for them"),
+        ([k for k in changes if k not in RESCHEDULED], "from the next epoch on"),
+    ):
+        if keys:
+            line += f"; {', '.join(_change(k, *changes[k]) for k in keys)}: {why}"
     return line
 
 

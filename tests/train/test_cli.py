@@ -282,6 +282,21 @@ def test_resume_refuses_what_would_change_the_run(capsys, one_epoch_run, args, m
     assert (one_epoch_run / "checkpoint.npz").read_bytes() == before
 
 
+def test_a_resume_without_augmentation_says_so_as_the_flag_is_typed(capsys, one_epoch_run, tmp_path):
+    """--no-augment, not "--augment False"; and augmentation does not change the schedule."""
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    argv = ["train", "lenet5", "--resume", "--epochs", "2", "--lr", "0.002", "--no-augment", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("resuming")]
+    assert said == [
+        f"resuming {out}/ after epoch 1 of 2; --epochs 2 (was 1), --lr 0.002 (was 0.003): the learning-rate "
+        "schedule is rebuilt for them; --no-augment (was --augment): from the next epoch on"
+    ]
+
+
 def test_resume_with_more_epochs_rebuilds_the_schedule_and_says_so(capsys, one_epoch_run, tmp_path):
     import shutil
 
