@@ -235,6 +235,38 @@ def test_numpy_reads_a_tensor_as_its_array():
     assert isinstance(np.ones(2) + t, mc.Tensor)  # operators still go to the Tensor
 
 
+def test_a_numpy_ufunc_refuses_a_tensor_whose_gradient_it_would_lose():
+    """np.exp(x) gives an array no gradient reaches: refused where x requires grad, as PyTorch."""
+    x = mc.tensor(np.array([0.0, 1.0]), requires_grad=True)
+    with pytest.raises(TypeError, match=r"np.exp of a Tensor that requires grad: .* np.exp\(x.detach\(\)\)"):
+        np.exp(x)
+    np.testing.assert_allclose(np.exp(x.detach()), [1.0, np.e])
+    with mc.no_grad():
+        assert isinstance(np.exp(x), np.ndarray)  # no graph is recorded there anyway
+    assert np.exp(mc.tensor(np.zeros(2))).tolist() == [1.0, 1.0]  # a tensor without a gradient
+
+
+def test_numpy_operators_on_tensors_record_the_op():
+    """np.add(a, x), a * x and a < x run the Tensor's operators, with the graph."""
+    x = mc.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    a = np.array([3.0, 0.5])
+    y = np.add(a, x) * np.subtract(a, x) + np.multiply(x, a)  # (a + x)(a - x) + a x
+    assert isinstance(y, mc.Tensor)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), -2 * x.numpy() + a)
+    assert (a < x).tolist() == [False, True] and (np.less_equal(x, a)).tolist() == [True, False]
+
+
+def test_a_ufunc_writing_into_a_tensor_counts_as_a_change_in_place():
+    w = mc.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = mc.tensor(np.array([3.0, 4.0]))
+    y = (x * w).sum()
+    np.multiply(x, 2.0, out=x)
+    assert x.tolist() == [6.0, 8.0]
+    with pytest.raises(RuntimeError, match="input 0 of Mul was changed in place"):
+        y.backward()
+
+
 def test_randn_follows_manual_seed_and_its_own_seed():
     mc.manual_seed(0)
     a = mc.randn(3)
