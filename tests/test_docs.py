@@ -138,6 +138,29 @@ def test_course_holds_every_notebook(site):
         assert re.search(rf'href="[./]*notebooks/{name}/"', syllabus), f"{name} missing from the nav"
 
 
+def test_every_section_of_the_syllabus_names_a_heading_of_its_notebook():
+    """A section key the notebook's level-2 headings do not contain would drop its links silently."""
+    import json
+
+    import yaml
+
+    text = open(os.path.join(ROOT, "docs", "course", "index.md"), encoding="utf-8").read()
+    chapters = yaml.safe_load(text.split("---")[1])["chapters"]
+    for key, chapter in chapters.items():
+        (path,) = glob.glob(os.path.join(ROOT, "notebooks", f"{key}_*.ipynb"))
+        with open(path, encoding="utf-8") as f:
+            cells = json.load(f)["cells"]
+        headings = [
+            line[3:].lower()
+            for c in cells
+            if c["cell_type"] == "markdown"
+            for line in "".join(c["source"]).splitlines()
+            if line.startswith("## ")
+        ]
+        for section in chapter.get("sections") or {}:
+            assert any(section.lower() in h for h in headings), f"{key}: no heading holds {section!r}"
+
+
 def test_notebook_math_is_typeset_and_its_scripts_stripped(site):
     article = _article(_read(site, f"notebooks/{NOTEBOOKS[0]}/index.html"))
     assert "<math" in article
