@@ -123,11 +123,22 @@ def load(path=None):
         return json.load(f)
 
 
+def _finite_or_null(value):
+    """NaN and infinities (a diverged run's values) as JSON's null, which strict readers accept."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_null(v) for v in value]
+    return value
+
+
 def _write(entries, path):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(entries, f, indent=1)
+            json.dump(_finite_or_null(entries), f, indent=1, allow_nan=False)
             f.write("\n")
         os.replace(tmp, path)
     finally:

@@ -19,6 +19,7 @@ REQUIRED = (
     "overlapping_pool_helps",
     "deeper_plain_degrades",
     "residual_fixes_degradation",
+    "batchnorm_trains_faster",
     "batchnorm_allows_higher_lr",
     "finetune_beats_scratch_few_labels",
     "deep_features_beat_handcrafted",
@@ -151,13 +152,37 @@ def test_fast_runs_write_a_scratch_ledger(ledger, tmp_path, monkeypatch):
     assert ledger.load() == [again] and again["verdict"] == "reversed"
 
 
+def test_a_diverged_runs_nan_is_written_as_null(ledger, tmp_path, monkeypatch):
+    """Strict JSON has no NaN: an extra value of a diverged run is written as null."""
+    monkeypatch.setenv("MINICNN_FAST", "1")
+    monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "claims.json"))
+    ledger.record(
+        "c",
+        notebook="x",
+        essay="e",
+        setup="s",
+        metric="m",
+        baseline=("a", [1.0, 2.0, 3.0]),
+        treatment=("b", [0.0, 1.0, 2.5]),
+        expected="treatment_lower",
+        extra={"accuracy": [90.0, float("nan"), float("inf")]},
+    )
+    text = (tmp_path / "claims.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)[0]["extra"] == {"accuracy": [90.0, None, None]}
+
+
 # --- the committed ledger -------------------------------------------------------------------
 
 
 def _committed():
     path = NOTEBOOKS / "claims.json"
     assert path.exists(), "notebooks/claims.json is missing: run `python notebooks/run_all.py`"
-    return json.loads(path.read_text())
+
+    def refuse(constant):
+        raise ValueError(f"claims.json holds {constant}, which strict JSON readers refuse")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
 
 
 def test_committed_ledger_holds_every_required_claim():
