@@ -156,16 +156,10 @@ def test_a_diverged_runs_nan_is_written_as_null(ledger, tmp_path, monkeypatch):
     """Strict JSON has no NaN: an extra value of a diverged run is written as null."""
     monkeypatch.setenv("MINICNN_FAST", "1")
     monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "claims.json"))
+    kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_lower")
+    extra = {"accuracy": [90.0, float("nan"), float("inf")]}
     ledger.record(
-        "c",
-        notebook="x",
-        essay="e",
-        setup="s",
-        metric="m",
-        baseline=("a", [1.0, 2.0, 3.0]),
-        treatment=("b", [0.0, 1.0, 2.5]),
-        expected="treatment_lower",
-        extra={"accuracy": [90.0, float("nan"), float("inf")]},
+        "c", baseline=("a", [1.0, 2.0, 3.0]), treatment=("b", [0.0, 1.0, 2.5]), extra=extra, **kwargs
     )
     text = (tmp_path / "claims.json").read_text()
     assert "NaN" not in text and "Infinity" not in text
