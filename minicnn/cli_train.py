@@ -19,11 +19,10 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 import numpy as np
 
-from . import data, io, models, optim, rng
+from . import data, io, models, optim, rng, run_folder
 from .cli_common import (
     UsageError,
     augmentation,
@@ -56,7 +55,7 @@ FIXED = {
     "seed": "the shuffling and the validation split follow the seed",
     "val_fraction": "validation images would become training images",
 }
-OUTPUTS = ("checkpoint.npz", "model.npz", "metrics.json", "history.json", "curves.png")
+OUTPUTS = run_folder.OUTPUTS
 
 
 def _one_of(*choices):
@@ -114,7 +113,7 @@ def _prior_run(out, args):
     from .distributed.comm import launched_by
 
     if launched_by()[1] == 0:  # one process of a distributed run looks after the folder
-        _recover_set_aside(out)
+        run_folder.recover(out)
     found = [name for name in OUTPUTS if os.path.lexists(os.path.join(out, name))]
     for name in found:
         path = os.path.join(out, name)
@@ -278,7 +277,7 @@ def train_command(args):
             print(_resume_line(out, done, s, changes), file=sys.stderr)
     # --overwrite: the old run steps aside until the new one has a checkpoint, so that a run
     # stopped or failed before its first epoch ends leaves the old one as it was
-    aside = _set_aside(out) if args.overwrite and lead and not checkpoint else None
+    aside = run_folder.set_aside(out) if args.overwrite and lead and not checkpoint else None
 
     def replaced(epoch, row, model):  # after each checkpoint; the first makes the old run go
         nonlocal aside
@@ -308,7 +307,7 @@ def train_command(args):
             )
     except BaseException as err:
         if aside is not None:
-            _put_back(out, aside)
+            run_folder.put_back(out, aside)
             err.restored = f"the run that was in {out}/ is back in place"
         if isinstance(err, NonFiniteError):
             kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
@@ -347,57 +346,6 @@ def _write_outputs(out, model, history, result, meta, args):
     }
     io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
     _plot_curves(history, os.path.join(out, "curves.png"))
-
-
-def _set_aside(out):
-    """Move the outputs of the run in ``out`` into a new hidden folder there; its path, or None."""
-    names = [name for name in OUTPUTS if os.path.lexists(os.path.join(out, name))]
-    if not names:
-        return None
-    aside = tempfile.mkdtemp(prefix=".replaced-", dir=out)
-    for name in names:
-        os.replace(os.path.join(out, name), os.path.join(aside, name))
-    return aside
-
-
-def _recover_set_aside(out):
-    """Tidy what an --overwrite killed outright (SIGKILL, a power cut) left in ``out``.
-
-    Such a run had moved the old run into a hidden ``.replaced-*`` folder there. Without a
-    checkpoint of its own it had not finished an epoch, and the old run comes back, as a
-    Ctrl-C would have brought it back; with one, it had replaced the old run, which goes.
-    """
-    if not os.path.isdir(out):
-        return
-    asides = sorted(
-        (os.path.join(out, name) for name in os.listdir(out) if name.startswith(".replaced-")),
-        key=os.path.getmtime,
-    )
-    if not asides:
-        return
-    if os.path.lexists(os.path.join(out, "checkpoint.npz")):
-        for aside in asides:
-            shutil.rmtree(aside, ignore_errors=True)
-        return
-    *older, newest = asides
-    for aside in older:
-        shutil.rmtree(aside, ignore_errors=True)
-    _put_back(out, newest)
-    print(
-        f"{out}/: an --overwrite run was stopped before its first epoch ended; the run it was "
-        "replacing is back in place",
-        file=sys.stderr,
-    )
-
-
-def _put_back(out, aside):
-    """Undo _set_aside: what the new run wrote goes, the old outputs return."""
-    for name in os.listdir(aside):
-        target = os.path.join(out, name)
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target)
-        os.replace(os.path.join(aside, name), target)
-    os.rmdir(aside)
 
 
 def _world_size(args):

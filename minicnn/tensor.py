@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, in_place
 
 _grad_enabled = [True]
 _changes = [0]  # changes made in place so far, by any Tensor: a tick of the clock below
@@ -186,43 +186,6 @@ def _topological_order(root_fn):
     return reversed(order)
 
 
-def _kept_arrays(fn):
-    """The arrays a node keeps for its backward (attributes, and inside tuples and lists)."""
-    for v in vars(fn).values():
-        for a in v if isinstance(v, (tuple, list)) else (v,):
-            if isinstance(a, np.ndarray) or backend.is_cupy_array(a):
-                yield a
-
-
-def _check_unchanged(fn):
-    """Refuse to run a node's backward on arrays changed in place after its forward.
-
-    A changed input counts only where the node kept that array (or a view of it): Add keeps
-    nothing of x, and ``x += 1`` after ``y = x + 1`` leaves y's gradient right, as PyTorch
-    allows. An input no longer held by anyone, and the node's output, are not looked into:
-    any change to them is refused.
-    """
-    name = type(fn).__name__
-    changed = [i for i, t in enumerate(fn.inputs) if t is not None and t._changed_at[0] > fn.tick]
-    if fn.output_changed_at[0] > fn.tick:
-        what = f"the output of {name}"  # most ops that keep their output (exp, relu) keep it whole
-    else:
-        kept = list(_kept_arrays(fn))
-        what = None
-        for i in changed:
-            a = fn.inputs[i].data
-            if a is None or any(backend.xp_of(a).may_share_memory(a, k) for k in kept):
-                what = f"input {i} of {name}"
-                break
-        if what is None:
-            return
-    raise RuntimeError(
-        f"backward(): {what} was changed in place after the forward pass, which kept it for the "
-        f"gradient (an optimizer step before backward? x += ... under no_grad?); call backward "
-        f"first, or change a copy (x = x + ...)"
-    )
-
-
 def _grad_mismatch(fn, i, x, gx):
     raise RuntimeError(
         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
@@ -246,7 +209,7 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
                 fn.free()
             continue
         if _changes[0] != fn.tick:  # something changed in place since this forward
-            _check_unchanged(fn)
+            in_place.check_unchanged(fn)
         gxs = fn.backward(gy)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)

@@ -14,4 +14,4 @@ from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 from .reduce import amax, amin, max, mean, min, std, sum, var
 from .shape import cat, chunk, expand, flatten, getitem, permute, repeat, reshape, split, squeeze, stack
 from .shape import transpose, unsqueeze, view
-from . import tensor_methods  # gives Tensor its operators and methods
+from . import numpy_protocol, tensor_methods  # give Tensor its operators and methods
