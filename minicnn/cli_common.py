@@ -243,7 +243,10 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
 
 
 # the data this command reads, by the channels of its images
-DATA_BY_CHANNELS = {1: "--data mnist5k, digits or mnist:PATH", 3: "--data shapes (generated) or cifar10:PATH"}
+DATA_BY_CHANNELS = {
+    1: "--data mnist5k, digits, mnist:PATH or fashion-mnist:PATH",
+    3: "--data shapes (generated) or cifar10:PATH",
+}
 
 
 def _data_hint(name, image_shape):

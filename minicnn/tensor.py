@@ -308,7 +308,7 @@ class _Grad:
 class Tensor:
     """An array with a gradient and a link to the op that made it."""
 
-    __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
+    __array_priority__ = 1000  # NumPy defers to Tensor (ndarray + Tensor: functional/numpy_protocol.py)
     data: Any = _Data()  # the array (Any: NumPy or CuPy)
     grad: Any = _Grad()  # None or a Tensor like this one
 
