@@ -14,6 +14,7 @@ optimizer, seed, validation fraction: they would change what the run is).
 """
 
 import argparse
+import contextlib
 import io as bytes_io
 import json
 import os
@@ -286,6 +287,7 @@ def train_command(args):
             aside = None
 
     meta = {"model": args.model, "settings": s, "resumed": resumed}
+    fresh = not os.path.exists(out)  # fit makes the folder; one a failed run leaves empty goes again
     try:
         # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -309,6 +311,9 @@ def train_command(args):
         if aside is not None:
             run_folder.put_back(out, aside)
             err.restored = f"the run that was in {out}/ is back in place"
+        if fresh and lead:
+            with contextlib.suppress(OSError):  # only an empty folder: nothing of the run is lost
+                os.rmdir(out)
         if isinstance(err, NonFiniteError):
             kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
             back = f"; {err.restored}" if aside is not None else ""

@@ -571,6 +571,16 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_exits_130(tmp_path):
     )
 
 
+def test_a_new_run_that_writes_nothing_leaves_no_folder(tmp_path, capsys):
+    """ "nothing was written" is true of the folder too: the one the run made goes again."""
+    out = tmp_path / "new" / "run"
+    assert main(["train", "lenet5", *DIGITS, "--lr", "1e300", "--out", str(out)]) == 1
+    assert one_error_line(capsys).endswith(
+        "Try a smaller learning rate or gradient clipping; nothing was written"
+    )
+    assert not out.exists() and (tmp_path / "new").exists()  # a parent made on the way stays
+
+
 def test_a_diverging_resume_exits_1_and_keeps_the_finite_checkpoint(capsys, one_epoch_run, tmp_path):
     import shutil
 
