@@ -93,6 +93,11 @@ def eval_command(args):
         raise UsageError("cannot tell which model these weights are for: pass --model NAME")
     check_model(name)
     num_classes = num_classes_of(name, state)
+    for key, value in state.items():
+        if np.asarray(value).dtype.kind == "f" and not np.isfinite(value).all():
+            raise UsageError(
+                f"{args.weights}: its {key!r} holds NaN or infinite values: no image can be classified"
+            )
     spec = args.data or notes.get("data") or "mnist5k"
     _, test_set = load_data(spec)
     if len(test_set) == 0:
@@ -107,7 +112,7 @@ def eval_command(args):
         model.load_state_dict(state)
     except (RuntimeError, ValueError, TypeError, KeyError) as err:
         raise UsageError(f"{args.weights}: {' '.join(str(err).split())}") from None
-    # NOTE: weights with NaN give a NaN loss, said below, not in NumPy's warnings
+    # NOTE: finite weights can still overflow on some images: a NaN loss, said below, not in NumPy's warnings
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         result = evaluate(
             model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes

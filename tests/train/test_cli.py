@@ -623,6 +623,16 @@ def test_eval_reads_the_class_count_from_the_weights(capsys, one_epoch_run, tmp_
     )
 
 
+def test_eval_of_weights_holding_nan_is_one_line_not_a_nan_loss(capsys, one_epoch_run, tmp_path):
+    weights = io.load(one_epoch_run / "model.npz")
+    weights["3.weight"] = np.full_like(weights["3.weight"], np.inf)
+    io.save(weights, tmp_path / "inf.npz")
+    assert main(["eval", str(tmp_path / "inf.npz"), "--model", "lenet5", "--data", "digits"]) == 2
+    assert one_error_line(capsys, "eval").endswith(
+        "inf.npz: its '3.weight' holds NaN or infinite values: no image can be classified"
+    )
+
+
 def test_eval_of_a_broken_file_is_one_line(capsys, tmp_path):
     (tmp_path / "model.npz").write_bytes(b"PK\x03\x04 truncated")
     assert main(["eval", str(tmp_path / "model.npz"), "--model", "lenet5"]) == 2
