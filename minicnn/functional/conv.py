@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import kernels
+from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
@@ -38,6 +38,9 @@ class Conv2d(Function):
         self.K = kernels.for_array(x)
         self.geometry = stride, padding, dilation, groups
         self.x_shape, self.w_shape = x.shape, weight.shape
+        if x.shape[0] == 0:  # an empty batch, as PyTorch takes it: an empty output, zero gradients
+            sizes = [conv_out_size(*a) for a in zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)]
+            return backend.xp_of(x).zeros((0, weight.shape[0], *sizes), dtype=x.dtype)
         self.x = x if self.needs_grad[1] else None  # only gW needs x
         self.weight = weight if self.needs_grad[0] else None  # only gx needs W
         # gW reads the columns of x that the forward builds, if it keeps them (kept_columns.py)
@@ -46,7 +49,10 @@ class Conv2d(Function):
 
     def backward(self, gy):
         gx = gw = gb = None
-        if self.needs_grad[0] and self.needs_grad[1] and self.K.conv2d_grads is not None:
+        if self.x_shape[0] == 0:
+            zeros = backend.xp_of(gy).zeros
+            gx, gw = zeros(self.x_shape, dtype=gy.dtype), zeros(self.w_shape, dtype=gy.dtype)
+        elif self.needs_grad[0] and self.needs_grad[1] and self.K.conv2d_grads is not None:
             # a kernel set may compute the two together (kernels.OPTIONAL); None where it cannot
             gx, gw = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
         # the two gradient kernels may share what they build from gy (im2col.py), in this call only

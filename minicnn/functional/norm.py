@@ -12,6 +12,7 @@ with the jitted loops of ``kernels/numba_cpu.py`` under the default tier).
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -21,8 +22,9 @@ from .checks import check_float, check_same_dtype
 
 
 def as_ncm(x):
-    """An (N, C, ...) array viewed as (N, C, M), M the product of the other dims."""
-    return x.reshape(x.shape[0], x.shape[1], -1)
+    """An (N, C, ...) array viewed as (N, C, M), M the product of the other dims (named, not -1:
+    NumPy cannot infer a -1 beside an empty batch)."""
+    return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
 
 
 class LocalResponseNorm(Function):

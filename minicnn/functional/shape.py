@@ -5,6 +5,7 @@ Each backward puts every gradient element back where its forward element came fr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -153,7 +154,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = wrap_dim("flatten", start_dim, x.ndim), wrap_dim("flatten", end_dim, x.ndim)
     if start > end:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1 :]
+    # NOTE: the merged size named, not -1, which NumPy cannot infer beside an empty batch
+    shape = x.shape[:start] + (math.prod(x.shape[start : end + 1]),) + x.shape[end + 1 :]
     return Reshape.apply(x, shape=shape)
 
 

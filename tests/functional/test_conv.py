@@ -287,3 +287,36 @@ def test_the_plain_tiers_keep_a_nan_to_the_taps_that_read_it(tier):
         F.conv2d(mc.tensor(x), w, padding=1).sum().backward()
     np.testing.assert_array_equal(np.isnan(w.grad.numpy()[:, 0]), [[[1, 1, 0], [1, 1, 0], [0, 0, 0]]] * 2)
     assert not np.isnan(w.grad.numpy()[:, 1]).any()
+
+
+@pytest.mark.parametrize("tier", ["reference", "numpy", "auto"])
+def test_an_empty_batch_gives_an_empty_output_and_zero_gradients(tier):
+    """As PyTorch: a batch of 0 images has an output of 0 images, and adds nothing to gW."""
+    x = mc.tensor(np.zeros((0, 3, 9, 7)), requires_grad=True)
+    w = mc.tensor(np.random.default_rng(5).normal(size=(4, 3, 3, 3)), requires_grad=True)
+    b = mc.tensor(np.ones(4), requires_grad=True)
+    with mc.use_kernels(tier):
+        y = F.conv2d(x, w, b, stride=2, padding=1)
+        assert y.shape == (0, 4, 5, 4)
+        y.sum().backward()
+    assert x.grad.shape == (0, 3, 9, 7)
+    assert not w.grad.numpy().any() and not b.grad.numpy().any()
+
+
+def test_a_model_takes_an_empty_batch():
+    """Conv, pooling, flatten and linear, batch norm in eval and LRN: (0, ...) in, (0, ...) out."""
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.LocalResponseNorm(3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 4, 10),
+    ).double()
+    model.eval()
+    x = mc.tensor(np.zeros((0, 1, 8, 8)), requires_grad=True)
+    y = model(x)
+    assert y.shape == (0, 10)
+    y.sum().backward()
+    assert x.grad.shape == (0, 1, 8, 8) and not model[0].weight.grad.numpy().any()
