@@ -247,6 +247,8 @@ def compare(name, got, want):
         return f"{name} is None; expected an array of shape {np.shape(want)}"
     if type(got).__module__.split(".")[0] in ("minicnn", "torch"):
         return f"{name} is a {type(got).__module__.split('.')[0]} {type(got).__name__}; return a NumPy array"
+    if isinstance(got, (list, tuple)):
+        return f"{name} is a Python {type(got).__name__}; return a NumPy array of {np.asarray(want).dtype}"
     try:
         g = np.asarray(got)
     except Exception:  # a ragged list, an object NumPy cannot read

@@ -133,6 +133,11 @@ def test_own_code_is_off_by_default_and_on_when_asked():
             "gx is an array of Python objects (dtype object); return a NumPy array of float64",
         ),
         (
+            "sigmoid_backward",
+            lambda gy, y: (gy * y * (1 - y)).tolist(),
+            "gx is a Python list; return a NumPy array of float64",
+        ),
+        (
             "tanh_backward",
             lambda gy, y: (gy * (1 - y * y)).astype(complex),
             "gx has the complex dtype complex128; expected float64: the answer is real",
