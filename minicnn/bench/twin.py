@@ -142,6 +142,8 @@ def _sequential(m, names, relu_after=()):
             layers.append((name, to_torch(child)))
             if name in relu_after:
                 layers.append((name + "_relu", tnn.ReLU()))
+        elif name == "flatten":  # the nets that flatten in forward, as torchvision's
+            layers.append((name, tnn.Flatten()))
     return tnn.Sequential(OrderedDict(layers))
 
 
@@ -171,7 +173,8 @@ _GOOGLENET = (
 )
 
 # minicnn block -> how its twin is built; a tuple is a chain of children, in the order
-# its forward calls them (a child the block lacks, e.g. GoogLeNet's LRN, is skipped)
+# its forward calls them (a child the block lacks, e.g. GoogLeNet's LRN, is skipped, and a
+# "flatten" it does in forward becomes the twin's Flatten)
 CHAINS = {
     CifarResNet: ("conv1", "bn1", "relu", "layer1", "layer2", "layer3", "avgpool", "flatten", "fc"),
     ResNet: (

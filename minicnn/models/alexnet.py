@@ -18,6 +18,7 @@ no LRN, AdaptiveAvgPool2d(6), dropout before fc6 and fc7): 61,100,840 parameters
 with its names (``features.N``, ``avgpool``, ``classifier.N``).
 """
 
+from .. import functional as F
 from .. import nn
 
 LRN_SIZE, LRN_ALPHA, LRN_BETA, LRN_K = 5, 1e-4, 0.75, 2.0
@@ -30,11 +31,10 @@ class AlexNet(nn.Module):
         super().__init__()
         self.features = features
         self.avgpool = avgpool
-        self.flatten = nn.Flatten()
         self.classifier = classifier
 
     def forward(self, x):
-        return self.classifier(self.flatten(self.avgpool(self.features(x))))
+        return self.classifier(F.flatten(self.avgpool(self.features(x)), 1))  # as torchvision: no child
 
 
 def _lrn():

@@ -93,13 +93,12 @@ class InceptionAux(nn.Module):
         super().__init__()
         self.pool = nn.AdaptiveAvgPool2d(4) if adaptive else nn.AvgPool2d(5, 3)
         self.conv = BasicConv2d(in_channels, width, 1, batch_norm=batch_norm)
-        self.flatten = nn.Flatten()
         self.fc1 = nn.Linear(width * 4 * 4, hidden)
         self.dropout = nn.Dropout(dropout)
         self.fc2 = nn.Linear(hidden, num_classes)
 
     def forward(self, x):
-        x = self.flatten(self.conv(self.pool(x)))
+        x = F.flatten(self.conv(self.pool(x)), 1)  # in forward, as torchvision: no child
         return self.fc2(self.dropout(F.relu(self.fc1(x))))
 
 
@@ -133,7 +132,6 @@ class GoogLeNet(nn.Module):
             self.aux1 = InceptionAux(512, num_classes, adaptive=tv, **bn)
             self.aux2 = InceptionAux(528, num_classes, adaptive=tv, **bn)
         self.avgpool = nn.AdaptiveAvgPool2d(1) if tv else nn.AvgPool2d(7, 1)
-        self.flatten = nn.Flatten()
         self.dropout = nn.Dropout(0.2 if tv else 0.4)
         self.fc = nn.Linear(1024, num_classes)
 
@@ -154,7 +152,7 @@ class GoogLeNet(nn.Module):
         aux2 = self.aux2(x) if aux else None
         x = self.maxpool4(self.inception4e(x))
         x = self.inception5b(self.inception5a(x))
-        x = self.fc(self.dropout(self.flatten(self.avgpool(x))))
+        x = self.fc(self.dropout(F.flatten(self.avgpool(x), 1)))  # as torchvision: no flatten child
         return (x, aux1, aux2) if aux else x
 
     def training_loss(self, output, target, loss=F.cross_entropy):

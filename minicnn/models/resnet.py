@@ -14,6 +14,7 @@ first 1x1). ResNet-18: 11,689,512 parameters; ResNet-50: 25,557,032.
 block begins as the identity (Goyal et al. 2017).
 """
 
+from .. import functional as F
 from .. import nn
 
 
@@ -89,7 +90,6 @@ class ResNet(nn.Module):
         self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
         self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.flatten = nn.Flatten()
         self.fc = nn.Linear(512 * block.expansion, num_classes)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
@@ -115,7 +115,7 @@ class ResNet(nn.Module):
     def forward(self, x):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(self.flatten(self.avgpool(x)))
+        return self.fc(F.flatten(self.avgpool(x), 1))  # in forward, as torchvision: no child
 
 
 def resnet18(num_classes=1000, zero_init_residual=False):

@@ -12,6 +12,7 @@ each conv (not in the paper; torchvision's). VGG-16: 138,357,544 parameters.
 leave 512 x 1 x 1, and the classifier is 512 -> 512 -> classes.
 """
 
+from .. import functional as F
 from .. import nn
 
 CONFIGS = {
@@ -63,11 +64,10 @@ class VGG(nn.Module):
         super().__init__()
         self.features = features
         self.avgpool = avgpool
-        self.flatten = nn.Flatten()
         self.classifier = classifier
 
     def forward(self, x):
-        return self.classifier(self.flatten(self.avgpool(self.features(x))))
+        return self.classifier(F.flatten(self.avgpool(self.features(x)), 1))  # as torchvision: no child
 
 
 def _vgg(config, batch_norm, num_classes, dropout=0.5):

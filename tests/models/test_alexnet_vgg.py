@@ -104,3 +104,24 @@ def test_wrong_input_size_names_the_layer():
 def test_unknown_variant():
     with pytest.raises(ValueError, match="expected 'paper' or 'torchvision'"):
         models.alexnet("caffe")
+
+
+@pytest.mark.parametrize(
+    "build, size, features",
+    [
+        (lambda: models.resnet18(num_classes=10), 32, (2, 512, 1, 1)),
+        (lambda: models.vgg11(num_classes=10), 32, (2, 512, 7, 7)),
+        (lambda: models.alexnet_small(), 32, (2, 256, 3, 3)),
+        (
+            lambda: models.googlenet(num_classes=10, aux_logits=False, variant="torchvision"),
+            64,
+            (2, 1024, 1, 1),
+        ),
+    ],
+)
+def test_the_children_but_the_last_keep_the_pooled_maps_as_torchvisions(build, size, features):
+    """``nn.Sequential(*list(model.children())[:-1])``, the feature-extractor idiom: these nets
+    flatten in forward, as torchvision's, so no Flatten child sits before the classifier."""
+    model = build()
+    assert "flatten" not in dict(model.named_children())
+    assert forward_shape(nn.Sequential(*list(model.children())[:-1]), (2, 3, size, size)) == features
