@@ -141,8 +141,8 @@ def _halves(layer, label):
 
 
 def split_towers(model, devices=("cuda:0", "cuda:1")):
-    """The two-tower version of a grouped AlexNet (``features``, ``avgpool``, ``flatten``,
-    ``classifier``): tower t holds the t-th half of every layer's kernels on devices[t].
+    """The two-tower version of a grouped AlexNet (``features``, ``avgpool``, ``classifier``,
+    flattened between the last two): tower t holds the t-th half of every layer's kernels on devices[t].
 
     The result's ``grouped_state_dict()`` / ``grouped_grads()`` give its weights
     and gradients back in the grouped model's names and shapes. ``model`` is not
@@ -152,13 +152,13 @@ def split_towers(model, devices=("cuda:0", "cuda:1")):
         raise ValueError(f"split_towers: expected two devices, got {devices!r}")
     for d in devices:
         normalize_device(d)
-    for part in ("features", "avgpool", "flatten", "classifier"):
+    for part in ("features", "avgpool", "classifier"):
         if not hasattr(model, part):
             raise TypeError(
                 f"split_towers: expected an AlexNet-like model with {part!r}, got {type(model).__name__}"
             )
     names = {id(p): n for n, p in model.named_parameters()}
-    layers = list(model.features) + [model.avgpool, model.flatten] + list(model.classifier)
+    layers = list(model.features) + [model.avgpool, nn.Flatten()] + list(model.classifier)
     if not isinstance(layers[-1], nn.Linear):
         raise ValueError("split_towers: the classifier must end with a Linear layer")
     state = rng.get_state()  # building the halves draws initial weights: undo that
