@@ -6,15 +6,23 @@ afterwards (``x += 1`` under ``no_grad``, an optimizer step before ``backward()`
 the backward compute the gradient of other numbers than the forward used. PyTorch counts the
 changes of each tensor (its version counter) and refuses; so does minicnn.
 
-The count lives in tensor.py: a process-wide tick advanced by every change in place, each
-Tensor's tick of its last change (``_changed_at``, shared with its ``detach()``), and each
-node's tick at its forward (``fn.tick``). When no change happened since a node's forward, its
-backward runs at once; otherwise ``check_unchanged`` looks at what the node kept.
+The count: a process-wide tick (``changes``) advanced by every change in place, each Tensor's
+tick of its last change (``_changed_at``, shared with its ``detach()``), and each node's tick at
+its forward (``fn.tick``, set in tensor.py). When no change happened since a node's forward,
+its backward runs at once; otherwise ``check_unchanged`` looks at what the node kept.
 """
 
 import numpy as np
 
 from . import backend
+
+changes = [0]  # changes made in place so far, by any Tensor
+
+
+def count(changed_at):
+    """Count one change in place of the Tensor whose ``_changed_at`` this is."""
+    changes[0] += 1
+    changed_at[0] = changes[0]
 
 
 def kept_arrays(fn):

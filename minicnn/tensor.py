@@ -28,33 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, in_place
-
-_grad_enabled = [True]
-_changes = [0]  # changes made in place so far, by any Tensor: a tick of the clock below
-
-
-class no_grad:
-    """Context (and decorator) in which ops record no graph: for evaluation and updates."""
-
-    def __enter__(self):
-        self.previous = _grad_enabled[0]
-        _grad_enabled[0] = False
-
-    def __exit__(self, *exc):
-        _grad_enabled[0] = self.previous
-        return False
-
-    def __call__(self, fn):
-        def wrapped(*args, **kwargs):
-            with no_grad():
-                return fn(*args, **kwargs)
-
-        wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
-        return wrapped
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled[0]
+from .grad_mode import _grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 
 
 class Function:
@@ -92,7 +66,7 @@ class Function:
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp
         out = Tensor(y, requires_grad=True, _fn=fn)
-        fn.tick, fn.output_changed_at = _changes[0], out._changed_at
+        fn.tick, fn.output_changed_at = in_place.changes[0], out._changed_at
         return out
 
     def forward(self, *arrays, **params):
@@ -208,7 +182,7 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
             if not retain_graph:
                 fn.free()
             continue
-        if _changes[0] != fn.tick:  # something changed in place since this forward
+        if in_place.changes[0] != fn.tick:  # something changed in place since this forward
             in_place.check_unchanged(fn)
         gxs = fn.backward(gy)
         if not isinstance(gxs, tuple):
@@ -330,8 +304,7 @@ class Tensor:
 
     def _changed_in_place(self) -> None:
         """Count a change to the array in place: a node that kept it then refuses its backward."""
-        _changes[0] += 1
-        self._changed_at[0] = _changes[0]
+        in_place.count(self._changed_at)
 
     def dim(self):
         return self.ndim
