@@ -64,14 +64,28 @@ def check_nchw(name: str, x: Any) -> None:
 
 def check_conv_args(
     name: str, stride: Any, padding: Any, dilation: Any, groups: Any
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Validate a convolution's hyperparameters; returns (stride, padding, dilation) as pairs."""
-    stride, padding = pair(stride, f"{name}: stride"), pair(padding, f"{name}: padding")
-    dilation = pair(dilation, f"{name}: dilation")
+) -> tuple[tuple[int, int], tuple[int, int] | str, tuple[int, int]]:
+    """Validate a convolution's hyperparameters; returns (stride, padding, dilation) as pairs.
+
+    padding may also be PyTorch's "valid" (none) or "same" (the output as large
+    as the input, stride 1 only); those two come back as the string.
+    """
+    stride, dilation = pair(stride, f"{name}: stride"), pair(dilation, f"{name}: dilation")
     if min(stride) <= 0:
         raise ValueError(f"{name}: stride must be positive, got {stride}")
-    if min(padding) < 0:
-        raise ValueError(f"{name}: padding must be non-negative, got {padding}")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(
+                f"{name}: padding must be an int, a pair of ints, 'same' or 'valid', got {padding!r}"
+            )
+        if padding == "same" and stride != (1, 1):
+            raise ValueError(
+                f"{name}: padding='same' keeps the input's size, which a stride cannot; got stride {stride}"
+            )
+    else:
+        padding = pair(padding, f"{name}: padding")
+        if min(padding) < 0:
+            raise ValueError(f"{name}: padding must be non-negative, got {padding}")
     if min(dilation) < 1:
         raise ValueError(f"{name}: dilation must be at least 1, got {dilation}")
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:

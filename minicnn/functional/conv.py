@@ -122,6 +122,8 @@ def conv2d(
         weight: Tensor (C_out, C_in / groups, kH, kW).
         bias: optional Tensor (C_out,).
         stride, padding, dilation: int or (height, width) pair; padding adds zeros.
+            padding may also be "valid" (no zeros) or "same" (stride 1 only: y as
+            large as x, with d*(k-1) zeros per axis, the odd one after, as PyTorch).
         groups: split channels into this many independent convolutions.
         name: the layer named in error messages.
     Shapes:
@@ -133,5 +135,23 @@ def conv2d(
     (2, 4, 8, 8)
     """
     stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups)
+    crop = (0, 0)
+    if isinstance(padding, str):
+        check_float(name, "weight", weight)
+        padding, crop = _named_padding(padding, weight.shape[2:], dilation)
     _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    y = Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return y[:, :, crop[0] :, crop[1] :] if crop != (0, 0) else y
+
+
+def _named_padding(padding, kernel_size, dilation):
+    """PyTorch's padding "valid" and "same" as (padding on both sides, output rows and columns to crop).
+
+    "same" needs d*(k-1) zeros along an axis, half before the image and half after;
+    an odd count puts the extra zero after. Padding the larger half on both sides
+    makes one output too many at the start, which conv2d crops.
+    """
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+    return ((totals[0] + 1) // 2, (totals[1] + 1) // 2), (totals[0] % 2, totals[1] % 2)

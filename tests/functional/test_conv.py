@@ -22,9 +22,10 @@ def case(golden, name):
 
 
 def hyper(g):
+    named = [p for p in ("same", "valid") if f"padding_{p}" in g]
     return dict(
         stride=tuple(int(v) for v in g["stride"]),
-        padding=tuple(int(v) for v in g["padding"]),
+        padding=named[0] if named else tuple(int(v) for v in g["padding"]),
         dilation=tuple(int(v) for v in g["dilation"]),
         groups=int(g["groups"][0]),
     )
@@ -37,6 +38,7 @@ GRADCHECK = {
     "strided_dilated": ((2, 2, 5, 4), (2, 2, 2, 3), dict(stride=2, padding=(1, 0), dilation=(2, 1)), False),
     "groups_x2": ((1, 2, 4, 5), (4, 1, 3, 3), dict(padding=1, groups=2), True),
     "stride3_kernel1": ((1, 3, 5, 4), (2, 3, 1, 1), dict(stride=3), True),
+    "same_even_kernel": ((1, 2, 4, 5), (2, 2, 2, 3), dict(padding="same", dilation=(1, 2)), True),
 }
 
 
@@ -142,6 +144,17 @@ def test_module_repr_and_parameters():
     assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
 
 
+@pytest.mark.parametrize("kernel", [3, 4, (2, 5)])
+def test_module_padded_same_keeps_the_size_and_says_so(kernel):
+    m = nn.Conv2d(2, 3, kernel, padding="same")
+    assert m(mc.zeros(1, 2, 6, 7)).shape == (1, 3, 6, 7)
+    assert repr(m).endswith("stride=(1, 1), padding=same)")  # as PyTorch prints it
+    assert nn.Conv2d(2, 3, kernel, padding="valid")(mc.zeros(1, 2, 6, 7)).shape[2:] == (
+        7 - m.kernel_size[0],
+        8 - m.kernel_size[1],
+    )
+
+
 def test_module_gradcheck_and_shape(rng, t):
     m = nn.Conv2d(2, 4, 3, stride=2, padding=1, groups=2).double()
     x = t(rng.standard_normal((2, 2, 5, 4)), True)
@@ -189,6 +202,16 @@ ERRORS = {
         lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding=(0, -1)),
         ValueError,
         r"conv2d: padding must be non-negative, got \(0, -1\)",
+    ),
+    "padding_unknown_word": (
+        lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding="full"),
+        ValueError,
+        r"conv2d: padding must be an int, a pair of ints, 'same' or 'valid', got 'full'",
+    ),
+    "padding_same_strided": (
+        lambda: nn.Conv2d(1, 1, 3, stride=(1, 2), padding="same"),
+        ValueError,
+        r"Conv2d: padding='same' keeps the input's size, which a stride cannot; got stride \(1, 2\)",
     ),
     "dilation_zero": (
         lambda: F.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), dilation=0),
