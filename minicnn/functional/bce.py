@@ -36,7 +36,8 @@ def _upstream(gy, reduction, size):
 
 class BCEWithLogits(Function):
     """l = w [(1 - y) x + L softplus(-x)],  L = 1 + (pos_weight - 1) y   (w: weight, 1 if none).
-    gx = w (L sigmoid(x) - pos_weight y) gl,   gy = w (L' softplus(-x) - x) gl,  L' = pos_weight - 1.
+    gx = w (L sigmoid(x) - pos_weight y) gl,   gt = w (L' softplus(-x) - x) gl,  L' = pos_weight - 1,
+    gl the gradient of the loss per element, gt the target's.
     """
 
     def forward(self, x, y, *, weight, pos_weight, reduction):
@@ -69,8 +70,9 @@ class BCEWithLogits(Function):
 class BCE(Function):
     """l = -w (y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch's (so
     p = 0 or 1 gives a large loss, not inf).
-    gp = w (p - y) / max(p (1 - p), 1e-12) gl,   gy = w (log(1 - p) - log p) gl   (the logs not
-    clamped here, as PyTorch: +-inf at p = 0 or 1).
+    gp = w (p - y) / max(p (1 - p), 1e-12) gl,   gt = w (log(1 - p) - log p) gl   (gl the gradient
+    of the loss per element, gt the target's; the logs not clamped here, as PyTorch: +-inf at
+    p = 0 or 1).
     """
 
     def forward(self, p, y, *, weight, reduction):

@@ -11,12 +11,14 @@ halves (groups=2) and depthwise convolution (groups = channels).
 
 The kernels: ``kernels/simple.py`` computes exactly these three lines
 (``mc.use_kernels("numpy-simple")``); ``kernels/reference.py`` the same sums as
-loops. The default tier (``kernels/im2col.py``) computes the same numbers by
+loops. The "numpy" tier (``kernels/im2col.py``) computes the same numbers by
 faster routes: strided convolutions take their columns from a phase split
 (``kernels/strided.py``: each tap reads one phase of x at stride 1), and the
 input gradient of a "same" convolution (stride 1, output as large as the input)
 is itself a convolution, of gy with the flipped kernel, in and out channels
-swapped. ``minicnn.kernels.which("conv2d_input_grad")`` names the one that runs.
+swapped. The default, "auto", adds jitted kernels for the shapes they were
+written for (``kernels.AUTO``). ``with minicnn.kernels.trace() as ran:`` lists
+the kernels a block ran.
 """
 
 from __future__ import annotations
@@ -48,24 +50,24 @@ class Conv2d(Function):
             return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
     def backward(self, gy):
-        gx = gw = gb = None
+        gx = gW = gb = None
         if self.x_shape[0] == 0:
             zeros = backend.xp_of(gy).zeros
-            gx, gw = zeros(self.x_shape, dtype=gy.dtype), zeros(self.w_shape, dtype=gy.dtype)
+            gx, gW = zeros(self.x_shape, dtype=gy.dtype), zeros(self.w_shape, dtype=gy.dtype)
         elif self.needs_grad[0] and self.needs_grad[1] and self.K.conv2d_grads is not None:
             # a kernel set may compute the two together (kernels.OPTIONAL); None where it cannot
-            gx, gw = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
+            gx, gW = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
         # the two gradient kernels may share what they build from gy (im2col.py), in this call only
         with self.K.sharing_gy(gy):
             if self.needs_grad[0] and gx is None:
                 gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
-            if self.needs_grad[1] and gw is None:
-                gw = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
+            if self.needs_grad[1] and gW is None:
+                gW = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
         if self.needs_grad[2]:
-            # the sum over N, H and W; NOTE: einsum's loop, not sum(axis=(0, 2, 3)), which
-            # took 2.9 times as long on LeNet-5's first layer (benchmarks/README.md)
+            # the sum over N, H and W; NOTE: einsum's one pass, where sum(axis=(0, 2, 3))
+            # reduces the axes in a slower order (the timings: benchmarks/README.md)
             gb = self.xp.einsum("nchw->c", gy)
-        return gx, gw, gb
+        return gx, gW, gb
 
 
 def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups):

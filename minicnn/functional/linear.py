@@ -15,7 +15,9 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias):
-        self.x, self.weight = x, weight
+        self.x_shape = x.shape
+        self.x = x if self.needs_grad[1] else None  # only gW needs x
+        self.weight = weight if self.needs_grad[0] else None  # only gx needs W
         # one GEMM over every leading axis: (..., in) -> (rows, in)
         y = gemm.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(*x.shape[:-1], weight.shape[0])
         if bias is not None:
@@ -23,14 +25,15 @@ class Linear(Function):
         return y
 
     def backward(self, gy):
-        x, w = self.x, self.weight
-        gx = gemm.matmul(gy.reshape(-1, gy.shape[-1]), w).reshape(x.shape) if self.needs_grad[0] else None
-        gw = gb = None
+        gY = gy.reshape(-1, gy.shape[-1])  # every leading axis as rows, as in forward
+        gx = gW = gb = None
+        if self.needs_grad[0]:
+            gx = gemm.matmul(gY, self.weight).reshape(self.x_shape)
         if self.needs_grad[1]:
-            gw = gemm.matmul(gy.reshape(-1, gy.shape[-1]).T, x.reshape(-1, x.shape[-1]))
+            gW = gemm.matmul(gY.T, self.x.reshape(-1, self.x.shape[-1]))
         if self.needs_grad[2]:
-            gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
-        return gx, gw, gb
+            gb = gY.sum(axis=0)
+        return gx, gW, gb
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, name: str = "linear") -> Tensor:

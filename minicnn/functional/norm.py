@@ -7,7 +7,7 @@ channel over the batch, then rescales it with a learned gamma and beta.
 
 Both run on any (N, C, ...) layout by viewing the input as (N, C, M), M the
 flattened spatial size; the kernels work on that 3-D view (``kernels/xp_norm.py``,
-with the jitted loops of ``kernels/numba_cpu.py`` under the default tier).
+with the jitted loops of ``kernels/numba_cpu.py`` under "auto", the default tier).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def as_ncm(x):
 
 
 class LocalResponseNorm(Function):
-    """y_c = x_c s_c^-beta,  s_c = k + alpha/n sum_{c' in win(c)} x_c'^2 (window of n channels).
-    gx_c = gy_c s_c^-beta - (2 alpha beta/n) x_c sum_{c': c in win(c')} gy_c' x_c' s_c'^(-beta-1)."""
+    """y_c = x_c s_c^-beta,  s_c = k + alpha/size sum_{c' in win(c)} x_c'^2 (a window of size channels).
+    gx_c = gy_c s_c^-beta - (2 alpha beta/size) x_c sum_{c': c in win(c')} gy_c' x_c' s_c'^(-beta-1)."""
 
     def forward(self, x, *, size, alpha, beta, k):
         self.K = kernels.for_array(x)
@@ -44,10 +44,11 @@ class LocalResponseNorm(Function):
 
 
 class BatchNorm(Function):
-    """Training: xhat = (x - mean_B) / sqrt(var_B + eps), y = gamma xhat + beta, the batch's mean
-    and biased variance over N and the spatial dims, computed here;
-    gx = (gamma/sigma)(gy - mean(gy) - xhat mean(gy xhat)), ggamma = sum gy xhat, gbeta = sum gy.
-    Eval: mean and var are the running constants, so gx = (gamma/sigma) gy.
+    """Training: xhat = (x - mean_B) invstd, invstd = 1 / sqrt(var_B + eps), y = weight xhat + bias
+    (the paper's gamma and beta), the batch's mean and biased variance over N and the spatial
+    dims, computed here;
+    gx = weight invstd (gy - mean(gy) - xhat mean(gy xhat)),  gw = sum gy xhat,  gb = sum gy.
+    Eval: mean and var are the running constants, so gx = weight invstd gy.
 
     ``running_mean`` / ``running_var`` (arrays or None) are read in eval and, in training,
     updated in place: r = (1 - momentum) r + momentum stat (the variance unbiased).

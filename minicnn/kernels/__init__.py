@@ -2,7 +2,7 @@
 
     reference.py  plain loops: the readable spec every other tier is tested against
     simple.py     the plain im2col + GEMM convolution, to read and step through
-    im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the default:
+    im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the numpy tier:
     xp_pool.py      im2col.py convolution (strided.py its phase split), xp_pool.py
     xp_norm.py      pooling, xp_norm.py LRN and batch norm, xp_activation.py ReLU's
     xp_activation.py  maximum and backward mask
@@ -29,17 +29,21 @@
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
 call writes into it). ``KERNELS`` lists the names every tier answers; a module
 need not define them all: a missing one is taken from the next module of its
-tier in ``TIERS``. ``which(name)`` says which function runs now:
+tier in ``TIERS``. ``which(name)`` names the function an op calls now:
 
 >>> import minicnn as mc
 >>> from minicnn import kernels
 >>> with mc.use_kernels("numpy"):
 ...     kernels.which("max_pool2d_forward")
 'minicnn.kernels.xp_pool.max_pool2d_forward'
+
+Under "auto", a convolution's fast kernels pass the shapes they were not written
+for on to the next module; ``trace()`` (trace.py) records which ones a block ran.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from types import ModuleType
@@ -50,6 +54,7 @@ from .. import backend
 # NOTE: imported before this package's own names exist: neither may import from it
 # (``from . import get``) at import time.
 from . import im2col, kept_columns
+from .trace import trace
 
 # The interface: what an op may ask a kernel set for. Forward kernels are named
 # for the op, backward ones for the gradient they compute.
@@ -88,14 +93,12 @@ OPTIONAL = ("conv2d_grads",)
 # Winograd lends the forward of 3x3 stride-1 convolutions and, of "same" ones on maps of
 # 8 x 8 and more, the two gradients together: gx by Winograd, gW from numba_im2col's
 # columns of gy, or by Winograd too on maps under numba_im2col's MIN_PIXELS (others fall
-# back to numba_im2col inside it). Its gradients alone ran slower than im2col's when first
-# measured, on a loaded machine (benchmarks/ab_winograd.py), and its input gradient alone made
-# no measurable gain on a ResNet-20 step; beside gW's columns no A/B put it behind, and on 8 x 8
-# maps both together took about 0.75 of the pair's time (benchmarks/README.md, "gx by
-# Winograd beside gW's columns", "Both gradients by Winograd on small maps").
-# Filters of few taps (3x3 on RGB) go from Winograd's forward to numba_im2col's per-image
-# GEMMs, which took a half to a third of its time on them (benchmarks/README.md, "Filters of
-# few taps").
+# back to numba_im2col inside it): gx by Winograd alone gained nothing on a whole step,
+# beside gW's columns it did, and on small maps both by Winograd did better still
+# (benchmarks/README.md, "gx by Winograd beside gW's columns", "Both gradients by
+# Winograd on small maps"). Filters of few taps (3x3 on RGB) go from Winograd's forward
+# to numba_im2col's per-image GEMMs: with 27 taps, the transforms outweigh the products
+# Winograd saves (benchmarks/README.md, "Filters of few taps").
 # The single-channel forward and weight gradient come first and send every other
 # convolution to the depthwise loops, which send theirs on: the forward to Winograd,
 # the gradients to numba_im2col (im2col.py's with jitted copies).
@@ -127,6 +130,10 @@ TIERS = {
 }
 
 
+# the tiers written to be read: plain loops, and the three formulas as written
+PLAIN = ("reference", "numpy-simple")
+
+
 class KernelSet:
     """The kernels of one tier, looked up once: ``K.conv2d_forward`` is a plain function.
 
@@ -150,16 +157,15 @@ class KernelSet:
 
     # The two scopes a convolution opens around its kernels, so that its forward may keep
     # x's columns for the weight gradient and its two gradient kernels may share gy's
-    # columns: for one op's calls only, where each kernel alone could not tell.
-    @staticmethod
-    def keeping_columns(wanted: bool) -> Any:
+    # columns: for one op's calls only, where each kernel alone could not tell. The plain
+    # tiers share nothing, and a reader stepping through them enters neither.
+    def keeping_columns(self, wanted: bool) -> Any:
         """Within the block, forwards keep x's columns where ``wanted`` (kept_columns.py)."""
-        return kept_columns.keeping(wanted)
+        return contextlib.nullcontext() if self.tier in PLAIN else kept_columns.keeping(wanted)
 
-    @staticmethod
-    def sharing_gy(gy: Any) -> Any:
+    def sharing_gy(self, gy: Any) -> Any:
         """Within the block, the gradient kernels may share what they build from gy (im2col.py)."""
-        return im2col.sharing(gy)
+        return contextlib.nullcontext() if self.tier in PLAIN else im2col.sharing(gy)
 
     def which(self, name: str) -> str:
         """The qualified name of the function that runs for kernel ``name``."""

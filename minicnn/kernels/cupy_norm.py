@@ -117,7 +117,7 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
 # into a partial sum, and CuPy adds the P partials per channel (a reduction along the
 # last, contiguous axis). The backward's two sums share one pass over gy; the variance
 # adds the squared differences without writing them out. CuPy's own sums over axes
-# (0, 2), with the arrays written for them, took a ResNet-20 step several times as long
+# (0, 2) write an array for each and launch a kernel per step of the reduction
 # (benchmarks/README.md, "Figures behind comments in the kernels"). The elementwise parts,
 # four or five launches in the xp code, are one ElementwiseKernel each.
 

@@ -1,7 +1,11 @@
 """Convolution kernels of the xp tier: vectorized code on ``xp`` (NumPy on CPU, CuPy on GPU).
 
-The default tier (with xp_pool.py and xp_norm.py): the same lines run on both
-array modules, so the CPU tests cover the GPU path's logic.
+The "numpy" tier (with xp_pool.py, xp_norm.py and xp_activation.py), and what
+"auto" and the CUDA chain fall back to. The same lines run on both array
+modules, so the CPU tests cover the GPU path's logic, except for the few routes
+taken on one device only, each a condition in one place: the phase split
+(``_strided``) and the per-image GEMMs (by_images.py) on NumPy, kept columns
+(kept_columns.py) on NumPy, one batched matmul for groups on CuPy (``_per_group``).
 """
 
 import threading

@@ -23,10 +23,9 @@ _relu_fwd = numba.njit(cache=True, parallel=True)(_relu_fwd_py)
 def relu_forward(x: Array) -> Array:
     """y = max(x, 0), as xp_activation's, in one pass over a flat array.
 
-    NOTE: NumPy's maximum(x, 0) took about 4 times as long as a copy of x on the AMD EPYC
-    of benchmarks/README.md (its loop against a scalar is not vectorized; against an array
-    of zeros it took 1.5 times), this loop 1.3 times (benchmarks/README.md, "ReLU's forward
-    as one jitted pass").
+    NOTE: NumPy's loop of maximum(x, 0) against a scalar is not vectorized, so it runs
+    well behind a copy of x; this loop runs close to one (benchmarks/README.md, "ReLU's
+    forward as one jitted pass").
     """
     y = np.empty(x.shape, x.dtype)
     x = np.ascontiguousarray(x)

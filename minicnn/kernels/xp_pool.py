@@ -49,7 +49,9 @@ def max_pool2d_forward(
         xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW)
     )
     windows = windows.reshape(N, C, OH, OW, KH * KW)
-    tap = windows.argmax(axis=-1)  # the first maximum, as PyTorch picks on ties (and the first NaN)
+    tap = windows.argmax(
+        axis=-1
+    )  # the first maximum, as PyTorch picks on ties (the first NaN: see reference.py)
     y = xp.take_along_axis(windows, tap[..., None], axis=-1)[..., 0]
     # NOTE: a tap in the padding is a window whose cells are all -inf, the padding's value,
     # and its first tap (argmax takes the first of equals): clipped, that is the window's
@@ -159,7 +161,7 @@ def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
 # NOTE: the matrix product multiplies every cell by the zeros of the other windows, and
 # 0 * inf and 0 * NaN are NaN: one overflowed cell would make every output NaN, where
 # PyTorch's stays in its own window. So arrays holding inf or NaN go window by window
-# (slower on NumPy: AlexNet's 13x13 -> 6x6 pooling took 5x as long), and so does every
+# (slower on NumPy, a Python loop over the window's taps), and so does every
 # CuPy array: asking whether a GPU array is finite waits for the GPU, which a recorded
 # CUDA graph cannot do.
 

@@ -1,5 +1,6 @@
 """Which kernel runs: ``kernels.which``, a kernel set's repr, and an op keeping its forward's set."""
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -106,3 +107,55 @@ def test_backward_uses_the_kernel_set_of_its_forward(op, kernel, monkeypatch):
     with mc.use_kernels("reference"):
         y.sum().backward()
     assert x.grad is not None and x.grad.shape == x.shape
+
+
+def test_trace_lists_the_kernels_a_block_ran():
+    x, w = mc.zeros(2, 3, 6, 6, requires_grad=True), mc.zeros(4, 3, 3, 3, requires_grad=True)
+    with mc.use_kernels("numpy-simple"), kernels.trace() as ran:
+        F.max_pool2d(F.conv2d(x, w, padding=1), 2).sum().backward()
+    assert ran == [
+        "conv2d_forward: simple",
+        "max_pool2d_forward: xp_pool",
+        "max_pool2d_input_grad: xp_pool",
+        "conv2d_input_grad: simple",
+        "conv2d_weight_grad: simple",
+    ]
+    assert sys.getprofile() is None
+
+
+def test_trace_gives_the_profiler_back_after_an_error():
+    before = lambda *args: None  # noqa: E731
+    sys.setprofile(before)
+    try:
+        with pytest.raises(ValueError), kernels.trace():
+            F.conv2d(mc.zeros(1, 2, 5, 5), mc.zeros(1, 3, 3, 3))
+        assert sys.getprofile() is before
+    finally:
+        sys.setprofile(None)
+
+
+@pytest.mark.numba
+def test_trace_follows_auto_past_the_kernels_that_pass_a_call_on():
+    """which() names the first module of auto's convolution chain; trace() shows where each call ended."""
+    with mc.use_kernels("auto"):
+        assert kernels.which("conv2d_forward") == "minicnn.kernels.numba_direct.conv2d_forward"
+        x, w = mc.zeros(2, 16, 16, 16, requires_grad=True), mc.zeros(16, 16, 3, 3, requires_grad=True)
+        with kernels.trace() as ran:
+            F.conv2d(x, w, padding=1).sum().backward()
+        assert ran[0] == "conv2d_forward: numba_direct -> numba_depthwise -> numba_winograd"
+        assert ran[1].startswith("conv2d_grads: numba_winograd") and len(ran) == 2
+        x, w = mc.zeros(2, 1, 12, 12, requires_grad=True), mc.zeros(6, 1, 5, 5, requires_grad=True)
+        with kernels.trace() as ran:
+            F.conv2d(x, w).sum().backward()
+        assert ran[0] == "conv2d_forward: numba_direct"
+        assert ran[1].endswith("-> declined") and ran[-1] == "conv2d_weight_grad: numba_direct"
+
+
+def test_plain_tiers_open_no_sharing_scope():
+    """A reader stepping through the plain tiers never enters kept_columns or im2col's sharing."""
+    for tier in ("reference", "numpy-simple"):
+        K = kernels.get(tier)
+        assert isinstance(K.keeping_columns(True), contextlib.nullcontext), tier
+        assert isinstance(K.sharing_gy(np.zeros(1)), contextlib.nullcontext), tier
+    K = kernels.get("numpy")
+    assert not isinstance(K.keeping_columns(True), contextlib.nullcontext)
