@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, in_place
+from . import backend, checked_fields, in_place
 from .grad_mode import _grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 
 
@@ -230,12 +230,15 @@ def _as_array(data, dtype, device):
     return backend.to_device(array, device) if xp is not backend.xp_of(array) else array
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu") -> Tensor:
+def tensor(data: Any, *, dtype: Any = None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """A new leaf Tensor holding a copy of ``data``.
 
     Python floats and lists become float32 (ints int64); NumPy arrays keep
-    their dtype, so float64 stays float64 for gradient checks.
+    their dtype, so float64 stays float64 for gradient checks. As in PyTorch,
+    everything after ``data`` is named (``mc.tensor(a, mc.float64)`` is refused).
     """
+    if not isinstance(requires_grad, bool):
+        raise TypeError(f"tensor: requires_grad must be True or False, got {requires_grad!r}")
     array = _as_array(data, dtype, device)
     xp = backend.xp_of(array)
     array = xp.array(array, copy=True)
@@ -244,52 +247,18 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: st
     return Tensor(array, requires_grad=requires_grad)
 
 
-class _Data:
-    """``t.data``, the array. Assigning a Tensor stores its array (``w.data = pretrained``, as
-    in PyTorch); anything but an array is refused in one line, where storing it would break
-    a later op far from the mistake. Reading is not slowed: with no ``__get__`` here, Python
-    finds the array in the instance's ``__dict__`` as for a plain attribute."""
-
-    def __set__(self, t, value):
-        if isinstance(value, Tensor):
-            value = value.data
-        if isinstance(value, np.generic):  # what NumPy gives for 0-d arithmetic
-            value = np.asarray(value)
-        if not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
-            raise TypeError(f"Tensor.data must be an array or a Tensor, got {type(value).__name__}")
-        t.__dict__["data"] = value
-
-
-class _Grad:
-    """``t.grad``: None or a Tensor of t's shape, dtype and device, as PyTorch checks on
-    assignment; anything else is refused in one line, where an optimizer would otherwise
-    broadcast it into the update. Reading is not slowed (no ``__get__``, as ``_Data``)."""
-
-    def __set__(self, t, value):
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"Tensor.grad must be None or a Tensor, got {type(value).__name__}")
-            for what, got, want in (
-                ("shape", value.shape, t.shape),
-                ("dtype", value.dtype, t.dtype),
-                ("device", value.device, t.device),
-            ):
-                if got != want:
-                    raise RuntimeError(f"assigned grad has {what} {got}, the tensor has {want}")
-        t.__dict__["grad"] = value
-
-
 class Tensor:
     """An array with a gradient and a link to the op that made it."""
 
     __array_priority__ = 1000  # NumPy defers to Tensor (ndarray + Tensor: functional/numpy_protocol.py)
-    data: Any = _Data()  # the array (Any: NumPy or CuPy)
-    grad: Any = _Grad()  # None or a Tensor like this one
+    data: Any = checked_fields.Data()  # the array (Any: NumPy or CuPy)
+    grad: Any = checked_fields.Grad()  # None or a Tensor like this one
+    requires_grad: bool = checked_fields.RequiresGrad()  # type: ignore[assignment]
 
     def __init__(self, data, requires_grad=False, _fn=None):
         self.__dict__["data"] = data  # ops hand over arrays: no check on this path
         self.__dict__["grad"] = None
-        self.requires_grad = requires_grad
+        self.__dict__["requires_grad"] = requires_grad
         self._fn = _fn
         self._retain_grad = False
         self._changed_at = [0]  # the tick of the last change in place, shared with detach()
@@ -375,14 +344,7 @@ class Tensor:
         return self
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
-        if not flag and self._fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf tensors; to use a computed "
-                "tensor without its graph, use t.detach()"
-            )
-        if flag and self.data.dtype.kind != "f":
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
-        self.requires_grad = flag
+        self.requires_grad = flag  # checked (checked_fields.RequiresGrad)
         return self
 
     def detach(self) -> Tensor:

@@ -42,7 +42,8 @@ def test_a_parameter_stepped_before_backward_refuses_it():
     """opt.step() between the forward and backward: the gradient would be the new weight's."""
     layer = nn.Linear(3, 2)
     opt = optim.SGD(layer.parameters(), lr=0.1)
-    x = mc.tensor(np.random.default_rng(0).random((4, 3), dtype=np.float32))
+    # x requires grad, as a hidden layer's input does: Linear keeps W for gx = gy W
+    x = mc.tensor(np.random.default_rng(0).random((4, 3), dtype=np.float32), requires_grad=True)
     layer(x).sum().backward()
     loss = layer(x).sum()
     opt.step()
@@ -108,7 +109,7 @@ def test_a_changed_input_no_longer_held_still_refuses_backward():
 def test_a_retained_graph_refuses_a_second_backward_after_a_step():
     layer = nn.Linear(2, 1)
     opt = optim.SGD(layer.parameters(), lr=0.5)
-    loss = layer(mc.tensor(np.ones((3, 2), dtype=np.float32))).sum()
+    loss = layer(mc.tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)).sum()
     loss.backward(retain_graph=True)
     loss.backward(retain_graph=True)  # no change yet: gradients add up
     np.testing.assert_array_equal(layer.bias.grad.numpy(), [6.0])
@@ -119,9 +120,30 @@ def test_a_retained_graph_refuses_a_second_backward_after_a_step():
 
 def test_loading_weights_between_forward_and_backward_refuses_it():
     layer = nn.Linear(2, 2)
-    loss = layer(mc.tensor(np.ones((1, 2), dtype=np.float32))).sum()
+    loss = layer(mc.tensor(np.ones((1, 2), dtype=np.float32), requires_grad=True)).sum()
     layer.load_state_dict(nn.Linear(2, 2).state_dict())
     with pytest.raises(RuntimeError, match=CHANGED.format("input 1 of Linear")):
+        loss.backward()
+
+
+def test_a_first_layer_stepped_before_backward_is_allowed_as_in_pytorch():
+    """With x a constant, Linear needs W for no gradient and keeps nothing of it, so a step
+    between forward and backward changes nothing the backward reads (PyTorch allows it too)."""
+    layer = nn.Linear(2, 1)
+    x = mc.tensor(np.array([[1.0, 2.0]], dtype=np.float32))
+    loss = layer(x).sum()
+    with mc.no_grad():
+        layer.weight.fill_(5.0)
+    loss.backward()
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("init", ["constant_", "normal_", "kaiming_uniform_"])
+def test_nn_init_between_forward_and_backward_refuses_it(init):
+    p = nn.Parameter(mc.tensor(np.ones((2, 3))))
+    loss = (p * p).sum()
+    getattr(nn.init, init)(p, *([2.0] if init == "constant_" else []))
+    with pytest.raises(RuntimeError, match=CHANGED.format("input 0 of Mul")):
         loss.backward()
 
 

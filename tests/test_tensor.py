@@ -69,6 +69,29 @@ def test_requires_grad_on_integer_data_raises_naming_the_dtype(data):
 # --- leaving the graph ---------------------------------------------------------------
 
 
+def test_requires_grad_assigned_is_checked_as_requires_grad_():
+    t = mc.tensor([1, 2])
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients, got dtype int64"):
+        t.requires_grad = True
+    x = mc.ones(2)
+    with pytest.raises(TypeError, match="Tensor.requires_grad must be True or False, got 1"):
+        x.requires_grad = 1
+    x.requires_grad = True
+    y = x * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf tensors"):
+        y.requires_grad = False
+    assert x.requires_grad and y.requires_grad
+
+
+def test_tensor_takes_its_options_by_name_only():
+    """mc.tensor(a, mc.float64) would have read float64 as requires_grad; PyTorch refuses it too."""
+    with pytest.raises(TypeError, match="positional argument"):
+        mc.tensor([1.0, 2.0], mc.float64)
+    with pytest.raises(TypeError, match="tensor: requires_grad must be True or False"):
+        mc.tensor([1.0], requires_grad="yes")
+    assert mc.tensor([1.0, 2.0], dtype=mc.float64).dtype == np.float64
+
+
 def test_item_and_numpy():
     x = mc.tensor([[2.5]], requires_grad=True)
     y = x * 2

@@ -29,6 +29,7 @@ from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
+from .shape import getitem
 
 
 class Conv2d(Function):
@@ -143,7 +144,9 @@ def conv2d(
         padding, crop = _named_padding(padding, weight.shape[2:], dilation)
     _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
     y = Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    return y[:, :, crop[0] :, crop[1] :] if crop != (0, 0) else y
+    if any(crop):  # "same" with an odd number of zeros: drop the extra first row or column
+        y = getitem(y, (slice(None), slice(None), slice(crop[0], None), slice(crop[1], None)))
+    return y
 
 
 def _named_padding(padding, kernel_size, dilation):

@@ -186,14 +186,29 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise ValueError("cat: zero-dimensional tensors cannot be joined along an axis; use stack")
     dim = wrap_dim("cat", dim, tensors[0].ndim) if tensors else dim
     _check_joinable("cat", tensors, dim, same_axis=False)
-    return Cat.apply(*tensors, dim=dim)
+    return Cat.apply(*_one_dtype("cat", tensors), dim=dim)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
     tensors = list(tensors)
     _check_joinable("stack", tensors, dim, same_axis=True)
-    return Stack.apply(*tensors, dim=wrap_dim("stack", dim, tensors[0].ndim + 1))
+    return Stack.apply(*_one_dtype("stack", tensors), dim=wrap_dim("stack", dim, tensors[0].ndim + 1))
+
+
+def _one_dtype(name, tensors):
+    """The tensors in one dtype, by the rule of two operands (promotion.py): the
+    non-float ones take the float dtype, and two float dtypes are refused."""
+    floats = {t.dtype for t in tensors if t.dtype.kind == "f"}
+    if len(floats) > 1:
+        raise TypeError(
+            f"{name}: the tensors are {' and '.join(sorted(map(str, floats)))}; "
+            "convert them to one (t.float() / t.double())"
+        )
+    if not floats:
+        return tensors
+    (dtype,) = floats
+    return [t if t.dtype == dtype else Tensor(t.data.astype(dtype)) for t in tensors]
 
 
 def _check_joinable(name, tensors, dim, same_axis):

@@ -88,6 +88,8 @@ def _fill(tensor, draw):
         return tensor
     values = np.asarray(draw(array.shape), dtype=np.float64)
     array[...] = backend.to_device(values.astype(array.dtype), backend.device_of(array))
+    if isinstance(tensor, Tensor):
+        tensor._changed_in_place()  # a graph that kept the old values now refuses its backward
     return tensor
 
 

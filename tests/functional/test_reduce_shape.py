@@ -116,6 +116,19 @@ def test_stack_rejects_different_shapes_and_empty_lists():
         mc.cat([])
 
 
+@pytest.mark.parametrize("join", [mc.cat, mc.stack])
+def test_joining_keeps_the_float_dtype_and_refuses_two(join):
+    """An integer tensor takes the float one's dtype, as in any op of two operands; float32
+    beside float64 is refused, where NumPy would promote and backward then fail."""
+    w = mc.ones(1, 2, requires_grad=True)
+    y = join([w, mc.tensor([[1, 2]])])
+    assert y.dtype == np.float32
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[2, 2]])
+    with pytest.raises(TypeError, match=rf"{join.__name__}: the tensors are float32 and float64; convert"):
+        join([w, mc.tensor(np.ones((1, 2)))])
+
+
 def test_cat_gradient_reaches_only_inputs_that_want_it():
     a = mc.tensor(np.ones((1, 2)), requires_grad=True)
     b = mc.tensor(np.ones((2, 2)))

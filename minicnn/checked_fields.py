@@ -1,0 +1,69 @@
+"""The three Tensor attributes a user may assign, each checked as PyTorch checks it.
+
+``t.data``, ``t.grad`` and ``t.requires_grad`` are data descriptors with a ``__set__``
+and no ``__get__``: an assignment runs the check, and a read finds the value in the
+instance's ``__dict__`` as for a plain attribute, so reading is not slowed. The engine,
+which makes tensors by the million, writes the ``__dict__`` itself and skips the checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import backend
+
+
+class Data:
+    """``t.data``, the array. Assigning a Tensor stores its array (``w.data = pretrained``, as
+    in PyTorch); anything but an array is refused in one line, where storing it would break
+    a later op far from the mistake."""
+
+    def __set__(self, t: Any, value: Any) -> None:
+        from .tensor import Tensor
+
+        if isinstance(value, Tensor):
+            value = value.data
+        if isinstance(value, np.generic):  # what NumPy gives for 0-d arithmetic
+            value = np.asarray(value)
+        if not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
+            raise TypeError(f"Tensor.data must be an array or a Tensor, got {type(value).__name__}")
+        t.__dict__["data"] = value
+
+
+class Grad:
+    """``t.grad``: None or a Tensor of t's shape, dtype and device; anything else is refused
+    in one line, where an optimizer would otherwise broadcast it into the update."""
+
+    def __set__(self, t: Any, value: Any) -> None:
+        from .tensor import Tensor
+
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"Tensor.grad must be None or a Tensor, got {type(value).__name__}")
+            for what, got, want in (
+                ("shape", value.shape, t.shape),
+                ("dtype", value.dtype, t.dtype),
+                ("device", value.device, t.device),
+            ):
+                if got != want:
+                    raise RuntimeError(f"assigned grad has {what} {got}, the tensor has {want}")
+        t.__dict__["grad"] = value
+
+
+class RequiresGrad:
+    """``t.requires_grad = flag``: True or False; only a floating-point tensor can require
+    gradients, and only a leaf's flag can be switched off (a computed tensor's: ``detach()``)."""
+
+    def __set__(self, t: Any, flag: Any) -> None:
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"Tensor.requires_grad must be True or False, got {flag!r}")
+        if flag and t.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {t.data.dtype}")
+        if not flag and t._fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf tensors; to use a computed "
+                "tensor without its graph, use t.detach()"
+            )
+        t.__dict__["requires_grad"] = bool(flag)
