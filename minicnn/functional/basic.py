@@ -315,6 +315,10 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     """a @ b, broadcasting as NumPy; either side may be a number or an array."""
+    sa, sb = tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ()))
+    if sa and sb and sa[-1] != sb[-2 if len(sb) > 1 else 0]:  # the summed axes differ
+        k = sb[-2 if len(sb) > 1 else 0]
+        raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied ({sa[-1]} != {k})")
     return _binary(MatMul, a, b)
 
 

@@ -33,10 +33,24 @@ def positive_int(name: str, what: str, n: Any) -> int:
     return int(n)
 
 
+def type_name(v: Any) -> str:
+    """v's type as a user would write it: ``numpy.ndarray``, ``torch.Tensor``, ``list``."""
+    module = type(v).__module__.split(".")[0]
+    return ("" if module == "builtins" else module + ".") + type(v).__qualname__
+
+
+def check_tensor(name: str, what: str, t: Any) -> None:
+    """t must be a minicnn Tensor (an array is not: in minicnn ``t.data`` is the array itself)."""
+    if not isinstance(t, Tensor):
+        hint = ""
+        if hasattr(t, "__array__") or isinstance(t, (list, tuple)):
+            hint = "; wrap it with mc.tensor(...) (a minicnn Tensor's .data is an array)"
+        raise TypeError(f"{name}: {what} must be a minicnn Tensor, got {type_name(t)}{hint}")
+
+
 def check_float(name: str, what: str, t: Any) -> None:
     """t must be a floating-point Tensor."""
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{name}: {what} must be a Tensor, got {type(t).__name__}")
+    check_tensor(name, what, t)
     if t.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be a floating-point tensor, got dtype {t.dtype}")
     if t.dtype.itemsize not in (4, 8):  # the kernels are written and tested for these two

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_float, check_same_dtype
+from .checks import check_float, check_same_dtype, wrap_dim
 
 
 def _log_softmax(x, axis):
@@ -174,7 +174,7 @@ def implicit_dim(name: str, x: Tensor, dim: int | None) -> int:
     """``dim``, or where none is given PyTorch's legacy choice, with its warning: dim 0 of a
     0-, 1- or 3-D x, else dim 1 (the classes of an (N, C) or (N, C, H, W) batch)."""
     if dim is not None:
-        return dim
+        return wrap_dim(name, dim, x.ndim)
     warnings.warn(
         f"{name}: implicit dimension choice is deprecated (as in PyTorch); pass dim= explicitly",
         UserWarning,

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from .. import backend
 from ..tensor import Function, Tensor
 from . import basic
-from .checks import wrap_dim
+from .checks import check_tensor, wrap_dim
 
 
 def _axes(ndim, dim, name="reduce"):
@@ -155,6 +155,7 @@ class ValueAt(Function):
 
 
 def _along(pick, result, name, x, dim, keepdim, axis):
+    check_tensor(name, "x", x)
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
         return _reduce(Max if pick == "argmax" else Min, x, None, keepdim, None)

@@ -10,6 +10,7 @@ from .. import backend, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import activation, basic, loss, reduce, shape
+from .checks import wrap_dim
 
 
 def _reflected(fn):
@@ -108,6 +109,7 @@ Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.n
 
 def _argmax(self, dim=None, keepdim=False):
     """Index of the largest value (no gradient: indices are integers)."""
+    dim = None if dim is None else wrap_dim("argmax", dim, self.ndim)
     return Tensor(self.data.argmax(axis=dim, keepdims=keepdim))
 
 
@@ -125,6 +127,7 @@ def _compare(op, with_none=None):
 
 def _argmin(self, dim=None, keepdim=False):
     """Index of the smallest value (no gradient)."""
+    dim = None if dim is None else wrap_dim("argmin", dim, self.ndim)
     return Tensor(self.data.argmin(axis=dim, keepdims=keepdim))
 
 

@@ -237,3 +237,42 @@ def test_empty_and_negative_pieces_and_reductions_over_no_dims_as_pytorch():
     # dim=() reduces every axis in PyTorch (NumPy's axis=() reduces none)
     assert x.sum(dim=()).item() == 15.0 and x.mean(dim=[]).item() == 2.5
     assert x.var(dim=()).item() == 3.5 and x.amax(dim=()).item() == 5.0
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: mc.ones(2, 3) @ mc.ones(4, 5),
+            ValueError,
+            r"matmul: shapes \(2, 3\) and \(4, 5\) cannot",
+        ),
+        (lambda: mc.ones(3) @ mc.ones(4, 5), ValueError, r"multiplied \(3 != 4\)"),
+        (
+            lambda: mc.ones(4, 6).view(5, -1),
+            ValueError,
+            r"shape \(5, -1\) is invalid for x of 24 elem",
+        ),
+        (lambda: mc.ones(4, 6).view(-1, -1), ValueError, r"reshape: shape \(-1, -1\) is invalid"),
+        (lambda: mc.ones(4, 6).reshape(25), ValueError, r"reshape: shape \(25,\) is invalid"),
+        (lambda: F.softmax(mc.ones(2, 3), 2), IndexError, r"softmax: dimension out of range .* got 2"),
+        (lambda: F.log_softmax(mc.ones(2, 3), -3), IndexError, r"log_softmax: dimension out of range"),
+        (lambda: mc.ones(2, 3).argmax(2), IndexError, r"argmax: dimension out of range"),
+        (lambda: mc.ones(2, 3).argmin(-3), IndexError, r"argmin: dimension out of range"),
+        # out.data is the array in minicnn: torch.max(out.data, 1) has no counterpart
+        (
+            lambda: mc.max(mc.ones(2, 3).data, 1),
+            TypeError,
+            r"max: x must be a minicnn Tensor, got numpy.nd",
+        ),
+    ],
+)
+def test_shape_and_dim_errors_are_one_line_before_numpy(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_reshape_with_minus_one_still_infers():
+    assert mc.zeros(4, 6).view(-1).shape == (24,)
+    assert mc.zeros(4, 6).view(3, -1, 2).shape == (3, 4, 2)
+    assert mc.zeros(0, 3).view(-1, 3).shape == (0, 3)

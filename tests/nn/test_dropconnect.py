@@ -110,5 +110,8 @@ def test_input_of_another_dtype_names_the_layer():
     layer = DropConnectLinear(4, 3)  # float32 weights
     with pytest.raises(TypeError, match="DropConnectLinear: x is float64 but weight is float32"):
         layer(mc.tensor(np.zeros((2, 4))))
-    with pytest.raises(TypeError, match="DropConnectLinear: x must be a Tensor, got ndarray"):
+    with pytest.raises(
+        TypeError,
+        match="DropConnectLinear: x must be a minicnn Tensor, got numpy.ndarray; wrap",
+    ):
         layer(np.zeros((2, 4), dtype=np.float32))

@@ -88,7 +88,10 @@ def test_linear_rejects_bad_input_naming_the_layer_and_both_shapes():
         head(mc.tensor(np.zeros((8, 84), dtype=np.int64)))
     with pytest.raises(TypeError, match=r"Linear\(fc1\): x is float64 but weight is float32"):
         head(mc.tensor(np.zeros((8, 84))))
-    with pytest.raises(TypeError, match=r"Linear\(fc1\): x must be a Tensor, got ndarray"):
+    with pytest.raises(
+        TypeError,
+        match=r"Linear\(fc1\): x must be a minicnn Tensor, got numpy.ndarray; wrap",
+    ):
         head(np.zeros((8, 84), dtype=np.float32))
     with pytest.raises(ValueError, match="in_features must be a non-negative int"):
         nn.Linear(-1, 3)
