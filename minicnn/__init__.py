@@ -11,7 +11,8 @@ from . import interrupts
 interrupts.during_startup()  # only when this process is ``python -m minicnn ...``
 
 from .backend import cuda_available, use_kernels
-from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
+from .tensor import Function, Tensor, tensor
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .functional import cat, flatten, stack
 from .functional import (
     abs,
@@ -21,6 +22,7 @@ from .functional import (
     exp,
     floor_divide,
     log,
+    matmul,
     max,
     mean,
     min,
@@ -30,8 +32,12 @@ from .functional import (
     var,
     where,
 )
-from .functional import relu, sigmoid, tanh
-from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .functional import log_softmax, relu, sigmoid, softmax, tanh
+from .creation import arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like
+from .creation import rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like
+
+argmax = Tensor.argmax  # type: ignore[attr-defined]  # mc.argmax(x, dim), as torch.argmax
+argmin = Tensor.argmin  # type: ignore[attr-defined]
 from .gradcheck import gradcheck
 from .rng import manual_seed
 from .io import save, load

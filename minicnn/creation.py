@@ -1,5 +1,5 @@
-"""Tensor factories, as PyTorch's: zeros, ones, full, arange, rand, randn, the *_like ones,
-and from_numpy.
+"""Tensor factories, as PyTorch's: zeros, ones, empty, full, eye, arange, linspace, rand,
+randn, randint, randperm, the *_like ones, and from_numpy.
 
 Floats are float32 unless a dtype is given (arange of integers and full of an int:
 int64, as PyTorch); random draws come from minicnn's generator (rng.py), so
@@ -138,3 +138,76 @@ def from_numpy(array: np.ndarray) -> Tensor:
             stacklevel=2,
         )
     return Tensor(array)
+
+
+def empty(*shape: Any, dtype: Any = "float32", device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor to be written over: zeros here (PyTorch leaves whatever memory held)."""
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def eye(
+    n: int, m: Any = None, dtype: Any = "float32", device: str = "cpu", requires_grad: bool = False
+) -> Tensor:
+    """The n x m identity matrix (m = n unless given)."""
+    return tensor(np.eye(n, n if m is None else m, dtype=dtype), requires_grad=requires_grad, device=device)
+
+
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    dtype: Any = "float32",
+    device: str = "cpu",
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` evenly spaced values from start to end, both included."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    values = np.linspace(start, end, steps).astype(dtype)
+    return tensor(values, requires_grad=requires_grad, device=device)
+
+
+def randint(
+    low: int,
+    high: Any = None,
+    size: Any = None,
+    *,
+    dtype: Any = "int64",
+    device: str = "cpu",
+    generator: Any = None,
+) -> Tensor:
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: expected a size, as randint(high, size) or randint(low, high, size)")
+    if high <= low:
+        raise ValueError(f"randint: the range [{low}, {high}) is empty")
+    draws = rng.get_generator(generator).integers(
+        low, high, size=_shape((size,)) if np.ndim(size) else (size,)
+    )
+    return tensor(draws.astype(dtype), device=device)
+
+
+def randperm(n: int, *, dtype: Any = "int64", device: str = "cpu", generator: Any = None) -> Tensor:
+    """0 .. n-1 in a random order."""
+    return tensor(rng.get_generator(generator).permutation(n).astype(dtype), device=device)
+
+
+def full_like(
+    t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``fill_value`` in t's shape, dtype and device (unless given)."""
+    return full(
+        t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad
+    )
+
+
+def rand_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform draws from [0, 1) in t's shape, dtype and device (unless given)."""
+    return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal draws in t's shape, dtype and device (unless given)."""
+    return randn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)

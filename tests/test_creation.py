@@ -110,3 +110,46 @@ def test_review_edges_of_the_factories_and_dtype_names():
         mc.from_numpy(frozen)
     x = mc.tensor([1.0, 2.0], requires_grad=True)
     assert x.to(np.complex64).requires_grad and not x.long().requires_grad
+
+
+def test_more_factories_as_pytorch():
+    mc.manual_seed(3)
+    a = mc.randint(10, (50,))
+    mc.manual_seed(3)
+    assert a.dtype == np.int64 and a.tolist() == mc.randint(0, 10, (50,)).tolist()
+    assert 0 <= a.numpy().min() and a.numpy().max() < 10
+    assert mc.randint(3, 5, (2, 2)).shape == (2, 2) and set(mc.randint(3, 5, (40,)).tolist()) <= {3, 4}
+    with pytest.raises(ValueError, match=r"randint: the range \[5, 5\) is empty"):
+        mc.randint(5, 5, (2,))
+    assert sorted(mc.randperm(6).tolist()) == list(range(6)) and mc.randperm(6).dtype == np.int64
+    np.testing.assert_array_equal(mc.eye(2, 3).numpy(), [[1, 0, 0], [0, 1, 0]])
+    np.testing.assert_allclose(mc.linspace(0, 1, 5).numpy(), [0, 0.25, 0.5, 0.75, 1])
+    assert mc.linspace(0, 1, 5).dtype == np.float32
+    with pytest.raises(ValueError, match="linspace: steps must be a non-negative int"):
+        mc.linspace(0, 1, 2.5)
+    assert mc.empty(2, 3).shape == (2, 3) and not mc.empty(2).numpy().any()
+    like = mc.zeros(2, dtype=mc.float64)
+    assert mc.full_like(like, 7).tolist() == [7.0, 7.0] and mc.full_like(like, 7).dtype == np.float64
+    assert mc.rand_like(like).dtype == np.float64 and mc.randn_like(like).shape == (2,)
+
+
+def test_tensor_methods_under_pytorchs_names():
+    x = mc.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+    assert x.eq(1.0).tolist() == [[True, False], [False, False]] and x.ge(3).sum().item() == 2
+    assert x.lt(0).any().item() and x.ne(x).sum().item() == 0
+    np.testing.assert_array_equal(abs(x).numpy(), [[1, 2], [3, 4]])
+    assert +x is x and x.contiguous() is x
+    np.testing.assert_array_equal(x.t().numpy(), x.numpy().T)
+    with pytest.raises(ValueError, match=r"t: expects a tensor of at most 2 dims, got shape \(1, 1, 1\)"):
+        mc.zeros(1, 1, 1).t()
+    y = x.add(1).sub(1).mul(2).div(2).pow(2).matmul(mc.ones(2, 1)).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy())
+    assert mc.tensor([1.0, float("nan")]).isnan().tolist() == [False, True]
+    assert (
+        mc.ones(1, 2).expand_as(x).shape == (2, 2) and x.type_as(mc.zeros(1, dtype=mc.long)).dtype == np.int64
+    )
+    assert x.new_zeros(3).dtype == np.float32 and x.new_zeros(3).shape == (3,)
+    assert mc.argmax(mc.tensor([[1, 5], [7, 2]]), 1).tolist() == [1, 0]
+    assert mc.matmul(mc.ones(2, 3), mc.ones(3)).tolist() == [3.0, 3.0]
+    np.testing.assert_allclose(mc.softmax(mc.zeros(1, 4), 1).numpy(), 0.25)

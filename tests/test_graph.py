@@ -102,6 +102,30 @@ def test_no_grad_restores_after_an_exception():
     assert mc.is_grad_enabled()
 
 
+def test_enable_grad_inside_no_grad_and_set_grad_enabled_as_pytorch():
+    x = leaf([1.0])
+    with mc.no_grad():
+        with mc.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    with mc.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert mc.is_grad_enabled()
+
+    @mc.set_grad_enabled(False)  # as a decorator: at each call, not when decorating
+    def evaluate(t):
+        return t * 2
+
+    assert mc.is_grad_enabled() and not evaluate(x).requires_grad and mc.is_grad_enabled()
+    try:
+        mc.set_grad_enabled(False)  # a plain call sets it until set back
+        assert not (x * 2).requires_grad
+    finally:
+        mc.set_grad_enabled(True)
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False, got 0"):
+        mc.set_grad_enabled(0)
+
+
 # --- freeing the graph -------------------------------------------------------------------------
 
 

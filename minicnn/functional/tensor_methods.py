@@ -152,6 +152,37 @@ Tensor.__gt__ = _compare(lambda a, b: a > b)
 Tensor.__ge__ = _compare(lambda a, b: a >= b)
 Tensor.__hash__ = object.__hash__
 
+# PyTorch's method names for the operators and a few conveniences
+Tensor.eq, Tensor.ne = Tensor.__eq__, Tensor.__ne__
+Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge = Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__
+Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = basic.add, basic.sub, basic.mul, basic.div
+Tensor.pow, Tensor.matmul = basic.pow, basic.matmul
+Tensor.__abs__ = basic.abs
+Tensor.__pos__ = lambda self: self
+Tensor.isnan = lambda self: Tensor(backend.xp_of(self.data).isnan(self.data))
+Tensor.expand_as = lambda self, other: shape.expand(self, *other.shape)
+Tensor.type_as = lambda self, other: self.to(dtype=other.dtype)
+Tensor.new_zeros = lambda self, *size: Tensor(
+    backend.xp_of(self.data).zeros(shape._dims(self, size), self.dtype)
+)
+
+
+def _contiguous(self):
+    """self: minicnn's ops take arrays in any memory layout, so there is nothing to copy."""
+    return self
+
+
+def _t(self):
+    """The transpose of a matrix (a 0-D or 1-D tensor as it is), as PyTorch's ``t()``."""
+    if self.ndim > 2:
+        raise ValueError(
+            f"t: expects a tensor of at most 2 dims, got shape {self.shape}; use transpose or permute"
+        )
+    return self if self.ndim < 2 else shape.transpose(self, 0, 1)
+
+
+Tensor.contiguous, Tensor.t = _contiguous, _t
+
 
 # --- Python's own conversions, as PyTorch's: a one-element tensor is a number ----
 

@@ -36,6 +36,43 @@ class _Numbered(Module):
             self.append(module)
         return self
 
+    __iadd__ = extend  # seq += [layer]
+
+    def _renumber(self, modules):
+        """Hold ``modules`` as the children "0", "1", ..., as PyTorch renumbers after a
+        deletion or an insertion (a Sequential's own names go too)."""
+        self._modules.clear()
+        self.extend(modules)
+
+    def __delitem__(self, idx):
+        """``del seq[-1]``, ``del seq[2:]``: drop those children, renumber the rest."""
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            del values[idx]
+        else:
+            del values[_index(idx, len(values), type(self).__name__)]
+        self._renumber(values)
+
+    def pop(self, idx=-1):
+        """Remove the child at ``idx`` and return it."""
+        module = list(self._modules.values())[_index(idx, len(self), type(self).__name__)]
+        del self[idx]
+        return module
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index`` (as list.insert), renumbering the rest."""
+        values = list(self._modules.values())
+        values.insert(operator.index(index), module)
+        self._renumber(values)
+        return self
+
+    def __add__(self, other):
+        """A new container of both's children, in order."""
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        joined = type(self)()
+        return joined.extend([*self, *other])
+
 
 class Sequential(_Numbered):
     """Modules applied one after another: ``Sequential(conv, relu, pool)`` or
@@ -83,12 +120,6 @@ class ModuleList(_Numbered):
 
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
-
-    def insert(self, index, module):
-        values = list(self._modules.values())
-        values.insert(index, module)
-        self._modules.clear()
-        self.extend(values)
 
 
 class ModuleDict(Module):

@@ -362,6 +362,28 @@ def test_repr_matches_pytorch_layout():
 # --- containers ------------------------------------------------------------------
 
 
+def test_sequential_and_module_list_delete_pop_insert_and_join_as_pytorch():
+    """PyTorch renumbers the children after a deletion or an insertion."""
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.Tanh())
+    del seq[-1]
+    assert [type(m).__name__ for m in seq] == ["Linear", "ReLU", "Linear"]
+    assert isinstance(seq.pop(1), nn.ReLU)
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    seq.insert(1, nn.ReLU())
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    seq += [nn.Tanh()]
+    joined = seq + nn.Sequential(nn.ReLU())
+    assert len(seq) == 4 and len(joined) == 5 and isinstance(joined, nn.Sequential)
+    del seq[1:]
+    assert len(seq) == 1
+    with pytest.raises(IndexError, match="Sequential: index 3 is out of range for 1 modules"):
+        del seq[3]
+    layers = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Linear(1, 1)])
+    del layers[0]
+    assert [type(m).__name__ for m in layers] == ["Tanh", "Linear"] and "1.weight" in layers.state_dict()
+    assert len(layers + layers) == 4
+
+
 def test_sequential_indexing_slicing_and_names():
     seq = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
     assert len(seq) == 3 and seq[-1] is seq[2] and list(seq) == [seq[0], seq[1], seq[2]]
