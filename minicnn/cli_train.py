@@ -18,7 +18,6 @@ import contextlib
 import io as bytes_io
 import json
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -283,8 +282,10 @@ def train_command(args):
     def replaced(epoch, row, model):  # after each checkpoint; the first makes the old run go
         nonlocal aside
         if aside is not None:
-            shutil.rmtree(aside, ignore_errors=True)
-            aside = None
+            # NOTE: forgotten first, so that a stop during the removal puts nothing back
+            # beside the new checkpoint
+            doomed, aside = aside, None
+            run_folder.remove_aside(doomed)
 
     meta = {"model": args.model, "settings": s, "resumed": resumed}
     fresh = not os.path.exists(out)  # fit makes the folder; one a failed run leaves empty goes again

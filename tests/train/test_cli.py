@@ -1,6 +1,7 @@
 """python -m minicnn: train writes its outputs; every bad argument is one line with exit 2."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -394,12 +395,22 @@ def test_a_folder_in_the_place_of_a_run_file_is_refused_not_removed(one_epoch_ru
     assert (out / "model.npz" / "notes.txt").read_text() == "mine"
 
 
-def _killed_overwrite(run, out):
-    """out as an --overwrite killed outright (SIGKILL) leaves it: the old run moved aside."""
+def _ended_pid():
+    """The id of a process that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", ""])
+    child.wait()
+    return child.pid
+
+
+def _killed_overwrite(run, out, owner=None):
+    """out as an --overwrite killed outright (SIGKILL) leaves it: the old run moved aside, in a
+    folder marked with the id of the process that moved it."""
     import shutil
 
     shutil.copytree(run, out / ".replaced-k1ll3d")
-    return {p.name: p.read_bytes() for p in (out / ".replaced-k1ll3d").iterdir()}
+    before = {p.name: p.read_bytes() for p in (out / ".replaced-k1ll3d").iterdir()}
+    (out / ".replaced-k1ll3d" / ".owner").write_text(str(owner or _ended_pid()))
+    return before
 
 
 def test_a_run_set_aside_by_a_killed_overwrite_comes_back_at_the_next_command(
@@ -429,6 +440,55 @@ def test_a_run_set_aside_by_an_overwrite_killed_after_its_first_checkpoint_goes(
     assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 2
     assert "already holds a run (checkpoint.npz)" in one_error_line(capsys)
     assert [p.name for p in out.iterdir()] == ["checkpoint.npz"]
+
+
+def test_only_folders_an_overwrite_set_aside_and_left_are_touched(one_epoch_run, tmp_path, capsys):
+    """A link or a user's own folder named .replaced-*, and the folder of an --overwrite still
+    running in another process, are left as they are."""
+    import shutil
+
+    out, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    shutil.copytree(one_epoch_run, elsewhere)
+    out.mkdir()
+    (out / "notes").mkdir()
+    (out / "notes" / "mine.txt").write_text("mine")
+    (out / ".replaced-link").symlink_to(elsewhere)
+    (out / ".replaced-mine").mkdir()
+    (out / ".replaced-mine" / "model.npz").write_text("not a run")
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        aside = out / ".replaced-running"
+        aside.mkdir()
+        (aside / "checkpoint.npz").write_bytes(b"theirs")
+        (aside / ".owner").write_text(str(alive.pid))
+        assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    finally:
+        alive.kill()
+        alive.wait()
+    assert (out / "notes" / "mine.txt").read_text() == "mine"
+    assert sorted(p.name for p in elsewhere.iterdir()) == sorted(p.name for p in one_epoch_run.iterdir())
+    assert (out / ".replaced-mine" / "model.npz").read_text() == "not a run"
+    assert (aside / "checkpoint.npz").read_bytes() == b"theirs"
+    assert "is back in place" not in capsys.readouterr().err
+
+
+def test_put_back_returns_the_checkpoint_last(one_epoch_run, tmp_path, monkeypatch):
+    """Killed while putting the old run back, the next command still sees a run stopped before
+    its first epoch (no checkpoint.npz yet) and finishes putting it back."""
+    from minicnn import run_folder
+
+    out = tmp_path / "run"
+    _killed_overwrite(one_epoch_run, out)
+    moved, real = [], os.replace
+
+    def replace(source, target):
+        moved.append(os.path.basename(target))
+        real(source, target)
+
+    monkeypatch.setattr(run_folder.os, "replace", replace)
+    run_folder.put_back(str(out), str(out / ".replaced-k1ll3d"))
+    assert moved[-1] == "checkpoint.npz" and len(moved) == len(list(one_epoch_run.iterdir()))
+    assert not (out / ".replaced-k1ll3d").exists()
 
 
 def test_sigterm_during_an_overwrite_puts_the_old_run_back(one_epoch_run, tmp_path):
