@@ -12,6 +12,7 @@ import json
 import numpy as np
 
 from . import backend, io, rng
+from .optim.optimizer import check_layout
 
 # scheduler entries that count steps, or are state (a LambdaLR's callable objects); every
 # other entry is a setting that must match on resume
@@ -45,8 +46,26 @@ def read_checkpoint(path):
     epoch = state["epoch"]
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
         raise io.CheckpointError(f"{path}: its epoch is {epoch!r}; expected a count of epochs, 0 or more")
+    try:
+        check_layout(state["optimizer"])
+    except ValueError as err:
+        raise io.CheckpointError(f"{path}: its optimizer state does not load: {err}") from None
+    try:
+        _rows(_json(state.get("history", "[]")))
+    except ValueError as err:
+        raise io.CheckpointError(f"{path}: its history does not load: {err}") from None
     state["meta"] = decode_meta(path, state.get("meta", "{}"))
     return state
+
+
+def _json(raw):
+    """JSON text decoded; a ValueError for anything else, nesting too deep included."""
+    if not isinstance(raw, str):
+        raise ValueError(f"expected JSON text, got {a_or_an(type(raw).__name__)}")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("its JSON is nested too deeply") from None
 
 
 # what train writes into meta, and the type each must have when present
@@ -63,7 +82,7 @@ def decode_meta(path, raw):
     if not isinstance(raw, str):
         raise io.CheckpointError(f"{path}: its meta is {a_or_an(type(raw).__name__)}, not JSON text")
     try:
-        meta = json.loads(raw)
+        meta = _json(raw)
     except ValueError as err:
         raise io.CheckpointError(f"{path}: its meta is not JSON ({err})") from None
     if not isinstance(meta, dict):
@@ -124,9 +143,22 @@ def restore(state, model, optimizer, scheduler):
     return history, epoch
 
 
+# what fit writes in each epoch's row (validation figures where it had a validation set)
+_ROW = ("epoch", "train_loss", "train_acc", "seconds", "images_per_second", "lr")
+_ROW_OPTIONAL = ("val_loss", "val_acc")
+
+
 def _rows(history):
+    """The history's rows, each with fit's numbers, or a ValueError naming the first that is not."""
     if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
         raise ValueError(f"expected a list of epoch rows, got a JSON {type(history).__name__}")
+    for i, row in enumerate(history):
+        for key in _ROW + tuple(k for k in _ROW_OPTIONAL if k in row):
+            value = row.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"row {i + 1}'s {key} is {value!r}; expected a number")
+        if row["epoch"] != i + 1:
+            raise ValueError(f"row {i + 1} is epoch {row['epoch']!r}")
     return history
 
 

@@ -51,6 +51,9 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self._new_state(p)
 
+    def buffers(self, group):
+        return ("step", "sum")
+
     def _new_state(self, p):
         xp = backend.xp_of(p.data)
         initial = self.defaults["initial_accumulator_value"]

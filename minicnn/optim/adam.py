@@ -80,6 +80,9 @@ class Adam(Optimizer):
             denom = xp.sqrt(v) / bias_correction2_sqrt + eps
             p.data -= step_size * m / denom
 
+    def buffers(self, group):
+        return ("step", "exp_avg", "exp_avg_sq")  # amsgrad's maximum starts at zeros when absent
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter 2019): the decay shrinks the

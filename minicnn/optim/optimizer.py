@@ -12,6 +12,7 @@ built over the same parameters in the same order.
 
 import copy
 import math
+import numbers
 
 from .. import backend
 from ..tensor import Tensor, no_grad
@@ -151,6 +152,7 @@ class Optimizer:
 
         Floating state arrays are cast to each parameter's dtype and moved to its device.
         """
+        check_layout(state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -165,20 +167,13 @@ class Optimizer:
                     f"parameters, the optimizer's has {len(group['params'])}"
                 )
             by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
+        group_of = {int(k): saved for saved in saved_groups for k in saved["params"]}
         state = {}
         for key, values in state_dict["state"].items():
             if int(key) not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which no group lists")
             p = by_index[int(key)]
-            for (
-                name,
-                v,
-            ) in values.items():  # a buffer is the shape of its parameter (momentum, Adam's moments)
-                if _is_array(v) and v.ndim > 0 and tuple(v.shape) != p.shape:
-                    raise ValueError(
-                        f"loaded state dict's {name!r} of parameter {key} has shape {tuple(v.shape)}, "
-                        f"the parameter {p.shape}"
-                    )
+            _check_buffers(key, values, p, self.buffers(group_of[int(key)]) if values else ())
             state[p] = {k: _import(v, p) for k, v in values.items()}
         groups = []
         for group, saved in zip(self.param_groups, saved_groups):
@@ -187,12 +182,53 @@ class Optimizer:
             groups.append(new)
         self.state, self.param_groups = state, groups
 
+    def buffers(self, group):
+        """The names of the buffers a parameter of ``group`` holds once stepped (a loaded
+        state must have them all): none here; each optimizer names its own."""
+        return ()
+
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def check_layout(state_dict):
+    """{'state': {index: {name: value}}, 'param_groups': [{'params': [index, ...], ...}]}, or a
+    ValueError saying what is not so, before anything is read from it."""
+    expected = "expected {'state': {...}, 'param_groups': [{'params': [...], ...}, ...]}"
+    if not isinstance(state_dict, dict) or not isinstance(state_dict.get("state"), dict):
+        raise ValueError(f"loaded state dict is not an optimizer's: {expected}")
+    groups = state_dict.get("param_groups")
+    if not isinstance(groups, list) or not all(
+        isinstance(g, dict) and isinstance(g.get("params"), list) for g in groups
+    ):
+        raise ValueError(f"loaded state dict's param_groups are not a list of groups: {expected}")
+    for key, values in state_dict["state"].items():
+        if not isinstance(values, dict):
+            raise ValueError(f"loaded state dict's state of parameter {key} is not a dict of buffers")
+
+
+def _check_buffers(key, values, p, names):
+    """A parameter's saved buffers: each a finite float array of its shape, the step count a
+    whole number, and none of ``names`` missing; a ValueError naming the first that is not."""
+    what = f"loaded state dict's parameter {key}"
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise ValueError(f"{what} lacks {', '.join(map(repr, missing))}")
+    for name, v in values.items():
+        if name == "step":
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+                raise ValueError(f"{what}'s step is {v!r}; expected a count of steps, 0 or more")
+        elif not _is_array(v) or v.dtype.kind != "f":
+            found = f"dtype {v.dtype}" if _is_array(v) else type(v).__name__
+            raise ValueError(f"{what}'s {name!r} is {found}; expected a float array of the parameter's shape")
+        elif tuple(v.shape) != p.shape:  # momentum, Adam's moments: the shape of their parameter
+            raise ValueError(f"{what}'s {name!r} has shape {tuple(v.shape)}, the parameter {p.shape}")
+        elif not backend.xp_of(v).isfinite(v).all():
+            raise ValueError(f"{what}'s {name!r} holds NaN or infinite values")
 
 
 def _export(value):

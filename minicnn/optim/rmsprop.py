@@ -50,6 +50,12 @@ class RMSprop(Optimizer):
             ),
         )
 
+    def buffers(self, group):
+        optional = (("momentum_buffer",) if group.get("momentum", 0) > 0 else ()) + (
+            ("grad_avg",) if group.get("centered") else ()
+        )
+        return ("step", "square_avg", *optional)
+
     def _update(self, group):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         weight_decay, momentum = group["weight_decay"], group["momentum"]

@@ -169,10 +169,61 @@ def test_load_state_dict_refuses_a_buffer_of_another_shape_than_its_parameter():
     sd["state"][0]["momentum_buffer"] = np.zeros(3)
     fresh = optim.SGD([p], lr=0.1, momentum=0.9)
     with pytest.raises(
-        ValueError, match=r"'momentum_buffer' of parameter 0 has shape \(3,\), the parameter \(6, 5\)"
+        ValueError, match=r"parameter 0's 'momentum_buffer' has shape \(3,\), the parameter \(6, 5\)"
     ):
         fresh.load_state_dict(sd)
     assert fresh.state == {}
+
+
+def _stepped_adam_state(seed):
+    p = nn.Parameter(np.random.default_rng(seed).standard_normal((2, 3)))
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = mc.tensor(np.ones((2, 3)))
+    opt.step()
+    return p, opt.state_dict()
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda sd: sd["state"][0].update(exp_avg=np.float32(1.0)),
+            r"'exp_avg' has shape \(\), the parameter",
+        ),
+        (
+            lambda sd: sd["state"][0].update(exp_avg=np.ones((2, 3), int)),
+            r"'exp_avg' is dtype int64; expected",
+        ),
+        (lambda sd: sd["state"][0].update(exp_avg="x"), r"'exp_avg' is str; expected a float array"),
+        (lambda sd: sd["state"][0].pop("exp_avg"), r"parameter 0 lacks 'exp_avg'"),
+        (lambda sd: sd["state"][0].update(step="abc"), r"parameter 0's step is 'abc'; expected a count"),
+        (lambda sd: sd["state"][0].update(step=-1), r"step is -1; expected a count of steps"),
+        (lambda sd: sd["state"][0]["exp_avg_sq"].fill(np.nan), r"'exp_avg_sq' holds NaN or infinite values"),
+        (lambda sd: sd.update(param_groups=[1]), r"param_groups are not a list of groups"),
+        (lambda sd: sd.pop("param_groups"), r"param_groups are not a list of groups"),
+        (lambda sd: sd.update(state=[]), r"loaded state dict is not an optimizer's"),
+    ],
+)
+def test_load_state_dict_refuses_damaged_buffers_before_any_step(damage, message):
+    p, sd = _stepped_adam_state(seed=len(message))
+    damage(sd)
+    fresh = optim.Adam([p], lr=0.1)
+    with pytest.raises(ValueError, match=message):
+        fresh.load_state_dict(sd)
+    assert fresh.state == {}
+
+
+def test_each_optimizer_names_the_buffers_a_stepped_parameter_holds():
+    p = nn.Parameter(np.ones(2))
+    p.grad = mc.tensor(np.ones(2))
+    for opt in (
+        optim.Adam([p]),
+        optim.RMSprop([p], momentum=0.9, centered=True),
+        optim.Adagrad([p]),
+        optim.SGD([p], lr=0.1, momentum=0.9),
+    ):
+        opt.step()
+        assert set(opt.buffers(opt.param_groups[0])) <= set(opt.state[p]), type(opt).__name__
 
 
 def test_param_groups_take_defaults_and_add_param_group():

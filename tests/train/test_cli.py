@@ -762,6 +762,17 @@ def _damaged_checkpoint(run, tmp_path, **changes):
         ),
         ({"epoch": "abc"}, "its epoch is 'abc'; expected a count of epochs, 0 or more"),
         ({"epoch": -5}, "its epoch is -5; expected a count of epochs, 0 or more"),
+        ({"meta": "[" * 100_000 + "]" * 100_000}, "its meta is not JSON (its JSON is nested too deeply)"),
+        ({"history": "{bad"}, "its history does not load: Expecting property name"),
+        (
+            {"history": json.dumps([{"epoch": 1, "train_loss": "x", "train_acc": 0.5}])},
+            "its history does not load: row 1's train_loss is 'x'; expected a number",
+        ),
+        ({"optimizer": "x"}, "its optimizer state does not load: loaded state dict is not an optimizer's"),
+        (
+            {"optimizer": {"state": {}, "param_groups": [1]}},
+            "its optimizer state does not load: loaded state dict's param_groups are not a list of groups",
+        ),
     ],
 )
 def test_a_damaged_checkpoint_is_named_in_one_line(changes, says, one_epoch_run, tmp_path, capsys):
@@ -800,7 +811,6 @@ def test_a_checkpoint_setting_is_checked_as_its_flag_would_be(
 @pytest.mark.parametrize(
     "changes, part",
     [
-        ({"history": "{bad"}, "history"),
         ({"random": json.dumps({"bit_generator": "MT19937"})}, "random state"),
     ],
 )
@@ -816,6 +826,12 @@ def _with_momentum_of_shape(run, shape):
     return state
 
 
+def _with_nan_moments(run):
+    state = io.load(run / "checkpoint.npz")["optimizer"]
+    state["state"][0]["exp_avg_sq"] = np.full_like(state["state"][0]["exp_avg_sq"], np.nan)
+    return state
+
+
 def _with_a_nan_weight(run):
     weights = io.load(run / "checkpoint.npz")["model"]
     weights["0.weight"] = np.full_like(weights["0.weight"], np.nan)
@@ -827,13 +843,23 @@ def _with_a_nan_weight(run):
     [
         (
             lambda run: {"optimizer": _with_momentum_of_shape(run, (3,))},
-            "the checkpoint's optimizer state does not load: loaded state dict's 'exp_avg' of "
-            "parameter 0 has shape (3,), the parameter (6, 1, 5, 5)",
+            "the checkpoint's optimizer state does not load: loaded state dict's parameter 0's "
+            "'exp_avg' has shape (3,), the parameter (6, 1, 5, 5)",
+        ),
+        (
+            lambda run: {"optimizer": _with_momentum_of_shape(run, ())},
+            "the checkpoint's optimizer state does not load: loaded state dict's parameter 0's "
+            "'exp_avg' has shape (), the parameter (6, 1, 5, 5)",
+        ),
+        (
+            lambda run: {"optimizer": _with_nan_moments(run)},
+            "the checkpoint's optimizer state does not load: loaded state dict's parameter 0's "
+            "'exp_avg_sq' holds NaN or infinite values",
         ),
         (lambda run: {"epoch": 5}, "the checkpoint says 5 epochs are done, its history holds 1"),
         (lambda run: {"model": _with_a_nan_weight(run)}, "the checkpoint's weight 0.weight holds NaN"),
     ],
-    ids=["optimizer buffer", "epoch", "weights"],
+    ids=["optimizer buffer", "0-d buffer", "NaN buffer", "epoch", "weights"],
 )
 def test_a_checkpoint_that_would_fail_midway_is_refused_before_any_step(
     damage, says, one_epoch_run, tmp_path, capsys
