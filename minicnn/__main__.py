@@ -272,9 +272,11 @@ def main(argv=None):
     refusal, rank = _not_under_mpi(args)
     if refusal is None:
         from .filecheck import read_limit
+        from .kernels.threads import check_environment
 
-        try:  # the variable's own error, rather than a file blamed for it when one is read
+        try:  # the variables' own errors, rather than a file or a model blamed for them later
             read_limit()
+            check_environment()
         except ValueError as err:
             refusal = str(err)
     if refusal:

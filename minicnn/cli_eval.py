@@ -28,7 +28,8 @@ def _run_notes(path, loaded):
     """What the run that made the weights wrote down: its model and data, where known."""
     if _is_checkpoint(loaded):
         meta = decode_meta(path, loaded.get("meta", "{}"))
-        return {"model": meta.get("model"), "data": meta.get("settings", {}).get("data")}
+        notes = {"model": meta.get("model"), "data": meta.get("settings", {}).get("data")}
+        return {key: value if isinstance(value, str) else None for key, value in notes.items()}
     beside = os.path.join(os.path.dirname(path), "metrics.json")
     if not os.path.lexists(beside):
         return {}
@@ -37,7 +38,10 @@ def _run_notes(path, loaded):
     try:
         if len(text) > METRICS_BYTES:
             raise ValueError(f"it is over {METRICS_BYTES} bytes")
-        metrics = json.loads(text)
+        try:
+            metrics = json.loads(text)
+        except RecursionError:
+            raise ValueError("its JSON is nested too deeply") from None
         if not isinstance(metrics, dict):
             raise ValueError(f"it holds a JSON {type(metrics).__name__}, not an object")
     except ValueError as err:
@@ -109,9 +113,16 @@ def eval_command(args):
         )
     model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
     try:
-        model.load_state_dict(state)
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range: refused below
+            model.load_state_dict(state)
     except (RuntimeError, ValueError, TypeError, KeyError) as err:
         raise UsageError(f"{args.weights}: {' '.join(str(err).split())}") from None
+    for key, value in model.state_dict().items():
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise UsageError(
+                f"{args.weights}: its {key!r} holds values beyond {value.dtype}'s range, which the model "
+                "computes in: no image can be classified"
+            )
     # NOTE: finite weights can still overflow on some images: a NaN loss, said below, not in NumPy's warnings
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         result = evaluate(

@@ -51,14 +51,25 @@ def _usable_cores() -> int:
     return usable or 2
 
 
+MOST_THREADS = 4096  # more than any machine has cores, and less than a C int holds
+
+
 def _whole_number(name, text):
     try:
         n = int(text)
     except ValueError:
         raise ValueError(f"{name}: expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise ValueError(f"{name}: expected at least 1, got {n}")
+    if not 1 <= n <= MOST_THREADS:
+        raise ValueError(f"{name}: expected a thread count from 1 to {MOST_THREADS}, got {n}")
     return n
+
+
+def check_environment() -> None:
+    """Refuse a thread count set in the environment that is not one, before a command starts:
+    else the first op to read it fails, and its error is taken for that op's."""
+    for name in ("MINICNN_COPY_THREADS", "MINICNN_BLAS_THREADS", "NUMBA_NUM_THREADS"):
+        if name in os.environ:
+            _whole_number(name, os.environ[name])
 
 
 def blas_threads(pool: int) -> int:

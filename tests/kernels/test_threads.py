@@ -274,7 +274,7 @@ def test_minicnn_blas_threads_is_obeyed_and_checked(monkeypatch):
     monkeypatch.setenv("MINICNN_BLAS_THREADS", "16")
     assert threads.blas_threads(16) == 16
     monkeypatch.setenv("MINICNN_BLAS_THREADS", "0")
-    with pytest.raises(ValueError, match="MINICNN_BLAS_THREADS: expected at least 1, got 0"):
+    with pytest.raises(ValueError, match="BLAS_THREADS: expected a thread count from 1 to 4096, got 0"):
         threads.blas_threads(16)
 
 

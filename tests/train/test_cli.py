@@ -160,6 +160,21 @@ def test_a_bad_read_limit_variable_is_named_not_the_file(monkeypatch, one_epoch_
     )
 
 
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("MINICNN_BLAS_THREADS", "-3", "expected a thread count from 1 to 4096, got -3"),
+        ("NUMBA_NUM_THREADS", "0", "expected a thread count from 1 to 4096, got 0"),
+        ("MINICNN_BLAS_THREADS", "9" * 20, f"expected a thread count from 1 to 4096, got {'9' * 20}"),
+        ("MINICNN_COPY_THREADS", "many", "expected a whole number, got 'many'"),
+    ],
+)
+def test_a_bad_thread_variable_is_named_not_the_model(name, value, says, monkeypatch, one_epoch_run, capsys):
+    monkeypatch.setenv(name, value)
+    assert main(["eval", str(one_epoch_run / "model.npz")]) == 2
+    assert one_error_line(capsys, "eval").endswith(f"error: {name}: {says}")
+
+
 def test_without_numba_the_numba_tier_is_one_error_line_and_no_warning(tmp_path):
     """Not "minicnn uses its NumPy kernels" (a warning with a file and a line of source), then an
     error that it does not: the tier asked for cannot run, and that is all that is said."""
@@ -691,6 +706,42 @@ def test_eval_of_weights_holding_nan_is_one_line_not_a_nan_loss(capsys, one_epoc
     assert one_error_line(capsys, "eval").endswith(
         "inf.npz: its '3.weight' holds NaN or infinite values: no image can be classified"
     )
+
+
+def test_eval_of_float64_weights_beyond_float32_is_one_line(capsys, one_epoch_run, tmp_path):
+    """Finite in the file, infinite in the float32 model: refused, not a NaN loss."""
+    weights = io.load(one_epoch_run / "model.npz")
+    weights["3.weight"] = np.full(weights["3.weight"].shape, 1e300)
+    io.save(weights, tmp_path / "big.npz")
+    assert main(["eval", str(tmp_path / "big.npz"), "--model", "lenet5", "--data", "digits"]) == 2
+    assert one_error_line(capsys, "eval").endswith(
+        "big.npz: its '3.weight' holds values beyond float32's range, which the model computes in: "
+        "no image can be classified"
+    )
+
+
+@pytest.mark.parametrize("data", [5, ["digits"]])
+def test_eval_of_a_checkpoint_whose_data_is_not_a_name_uses_the_flag_default(
+    data, capsys, one_epoch_run, tmp_path
+):
+    meta = json.loads(io.load(one_epoch_run / "checkpoint.npz")["meta"])
+    meta["settings"]["data"] = data
+    out = _damaged_checkpoint(one_epoch_run, tmp_path, meta=json.dumps(meta))
+    assert main(["eval", str(out / "checkpoint.npz"), "--data", "digits"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out / "checkpoint.npz")]) == 0  # no data named: mnist5k, as for model.npz
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_eval_names_metrics_nested_too_deeply(capsys, one_epoch_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    (out / "metrics.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["eval", str(out / "model.npz")]) == 2
+    assert "metrics.json (read for the model and data of" in (line := one_error_line(capsys, "eval"))
+    assert "its JSON is nested too deeply; pass --model and --data instead" in line
 
 
 def test_eval_of_a_broken_file_is_one_line(capsys, tmp_path):
