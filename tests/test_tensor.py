@@ -542,3 +542,23 @@ def test_in_place_with_a_right_side_that_needs_a_gradient_records_the_op():
     tot.backward()
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
     assert f"{mc.tensor(2.5)}" == "2.5"  # a 0-d tensor formats as its number
+
+
+def test_a_0d_float_beside_a_tensor_takes_its_dtype_as_in_pytorch():
+    """PyTorch: a 0-d tensor does not promote a tensor of more dims; its gradient comes back
+    in its own dtype."""
+    x = mc.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    s = mc.tensor(np.float64(3.0), requires_grad=True)
+    y = (x * s).sum()
+    assert y.dtype == np.float32
+    y.backward()
+    assert s.grad.dtype == np.float64 and s.grad.item() == 2.0
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    with pytest.raises(TypeError, match="add: the tensors are float32 and float64"):
+        mc.tensor(np.float32(1.0)) + mc.tensor(np.float64(1.0))  # two scalars: no such rule
+
+
+def test_integer_and_bool_sums_are_int64_as_in_pytorch():
+    assert mc.tensor(np.array([200, 100], dtype=np.uint8)).sum().item() == 300
+    assert mc.tensor(np.array([200, 100], dtype=np.uint8)).sum().dtype == np.int64
+    assert mc.tensor([True, True, False]).sum(0).dtype == np.int64

@@ -265,7 +265,7 @@ def _binary(cls, a, b, reverse=False):
         a, b = b, a
         reverse = not reverse
     b = as_tensor(b, a)
-    a, b = same_float_dtype(cls.__name__.lower(), a, b)
+    a, b = same_float_dtype(cls.__name__.lower(), a, b, cast=cast)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
         # true division of integers gives PyTorch's default float dtype, not NumPy's float64
         a, b = floating(a), floating(b)

@@ -49,12 +49,17 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping
     single pixels barely regularizes a conv layer (Tompson et al. 2015).
-    Shapes: (N, C, H, W) or unbatched (C, H, W) -> the same.
+    Shapes: (N, C, H, W) -> the same.
     """
     check_p(name, p)
     check_float(name, "x", x)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{name}: expected (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
+    if x.ndim == 3:  # NOTE: PyTorch reads it as (N, C, L) and warns that this will change
+        raise ValueError(
+            f"{name}: expected (N, C, H, W), got shape {x.shape}; a 3-D input is ambiguous, an "
+            "unbatched (C, H, W) or a batch of (C, L): add the missing axis with unsqueeze"
+        )
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected (N, C, H, W) input, got shape {x.shape}")
     if not training or p == 0:
         return x
     return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape[:-2] + (1, 1)))

@@ -36,13 +36,17 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     return Tensor(array)
 
 
-def same_float_dtype(name, a, b):
+def same_float_dtype(name, a, b, cast=None):
     """(a, b) ready for one op: a float and a non-float Tensor meet in the float's dtype
     (the non-float one carries no gradient); two float dtypes are a TypeError, as NumPy's
-    silent promotion would hand float64 gradients to a float32 tensor."""
+    silent promotion would hand float64 gradients to a float32 tensor, except where one is a
+    0-d tensor beside a tensor of more dims: as in PyTorch, a scalar takes the other's dtype
+    (``cast(t, dtype)``, the op that carries its gradient back in its own)."""
     ka, kb = a.dtype.kind, b.dtype.kind
     if a.dtype == b.dtype or (ka != "f" and kb != "f"):
         return a, b
+    if ka == "f" and kb == "f" and cast is not None and (a.ndim == 0) != (b.ndim == 0):
+        return (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     if ka == "f" and kb == "f":
         raise TypeError(
             f"{name}: the tensors are {a.dtype} and {b.dtype}; convert one of them (t.float() / t.double())"

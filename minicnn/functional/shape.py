@@ -169,10 +169,11 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return Reshape.apply(x, shape=shape)
 
 
-def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
-    if dim is not None:
-        dim = wrap_dim("squeeze", dim, x.ndim)
-    shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or (dim is not None and i != dim))
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    """x without its axes of size 1: all of them, or those of ``dim`` (an int or a tuple) that are."""
+    dims = range(x.ndim) if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,)
+    dropped = {wrap_dim("squeeze", d, x.ndim) for d in dims}
+    shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or i not in dropped)
     return Reshape.apply(x, shape=shape)
 
 

@@ -119,5 +119,8 @@ def test_bad_input():
         F.dropout(mc.tensor(np.ones(3, dtype=np.int64)))
     with pytest.raises(ValueError, match=r"dropout2d: expected \(N, C, H, W\).*\(4, 5\)"):
         F.dropout2d(mc.randn(4, 5))
+    # (C, H, W) or (N, C, L)? PyTorch reads the second and warns it will change: refused here
+    with pytest.raises(ValueError, match=r"Dropout2d: expected \(N, C, H, W\), got shape \(4, 6, 5\); a 3-D"):
+        nn.Dropout2d(0.5)(mc.ones(4, 6, 5))
     with pytest.raises(TypeError, match="DropConnect: expected a Linear"):
         nn.DropConnect(nn.ReLU())

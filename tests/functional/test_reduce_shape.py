@@ -276,3 +276,11 @@ def test_reshape_with_minus_one_still_infers():
     assert mc.zeros(4, 6).view(-1).shape == (24,)
     assert mc.zeros(4, 6).view(3, -1, 2).shape == (3, 4, 2)
     assert mc.zeros(0, 3).view(-1, 3).shape == (0, 3)
+
+
+def test_squeeze_takes_a_tuple_of_dims_as_pytorch():
+    x = mc.zeros(1, 3, 1, 2)
+    assert x.squeeze((0, 2)).shape == (3, 2) and x.squeeze((1, -2)).shape == (1, 3, 2)
+    assert x.squeeze().shape == (3, 2) and x.squeeze(0).shape == (3, 1, 2)
+    with pytest.raises(IndexError, match="squeeze: dimension out of range"):
+        x.squeeze((0, 4))
