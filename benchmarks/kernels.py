@@ -205,6 +205,13 @@ def relu(dtype=np.float32):
 
 
 def main(names):
+    if {"-h", "--help"} & set(names):
+        print(__doc__.strip() + f"\n\nsections: {' '.join(SECTIONS)}")
+        return 0
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown:
+        print(f"kernels.py: no section {unknown[0]!r}; sections: {' '.join(SECTIONS)}", file=sys.stderr)
+        return 2
     for name in names or list(SECTIONS):
         for kernel, shape, times in SECTIONS[name]():
             base = times["numpy"]
@@ -213,4 +220,4 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -10,11 +10,12 @@ import numpy as np
 
 from .. import backend, models, optim
 from .. import functional as F
+from ..kernels.sizes import conv_out_size
 from ..tensor import no_grad, tensor
 
 
 def _conv(name, n, c, h, o, k, stride=1, padding=0):
-    oh = (h + 2 * padding - k) // stride + 1
+    oh = conv_out_size(h, k, stride, padding, 1)
     gemm = (o, c * k * k, n * oh * oh)
     return {
         "name": name,

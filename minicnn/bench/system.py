@@ -161,14 +161,6 @@ def environment(devices):
     return env
 
 
-def torch_environment(torch):
-    return {
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "torch_cuda": torch.cuda.is_available(),
-    }
-
-
 def peak_memory(library, model, batch, dtype="float32", timeout=600, env=None):
     """Peak resident-memory growth (MB) of two training steps, measured in a fresh process
     (started with ``env``, e.g. the fair bench's thread variables).

@@ -8,9 +8,8 @@ computes on the global batch in one process, forward and backward.
 
 from ..backend import xp_of
 from ..functional.norm import BatchNorm as BatchNormFn
-from ..functional.norm import as_ncm, check_batch_norm_input
+from ..functional.norm import affine_or_identity, as_ncm, check_batch_norm_input
 from ..nn.norm import BatchNorm
-from ..tensor import Tensor
 from . import comm
 
 
@@ -89,9 +88,7 @@ class SyncBatchNorm(BatchNorm):
         self.check_rank(x)
         label = self._label()
         check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight, self.bias, True)
-        xp, c = xp_of(x.data), x.shape[1]
-        weight = self.weight if self.weight is not None else Tensor(xp.ones(c, dtype=x.dtype))
-        bias = self.bias if self.bias is not None else Tensor(xp.zeros(c, dtype=x.dtype))
+        weight, bias = affine_or_identity(x, self.weight, self.bias)
         running = {"running_mean": None, "running_var": None}
         if self.track_running_stats and self.running_mean is not None:
             running = {"running_mean": self.running_mean.data, "running_var": self.running_var.data}

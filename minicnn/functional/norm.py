@@ -88,6 +88,15 @@ class BatchNorm(Function):
         )
 
 
+def affine_or_identity(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> tuple[Tensor, Tensor]:
+    """BN's weight and bias, or without them (``affine=False``) ones and zeros: y = xhat."""
+    xp, c = backend.xp_of(x.data), x.shape[1]
+    return (
+        weight if weight is not None else Tensor(xp.ones(c, dtype=x.dtype)),
+        bias if bias is not None else Tensor(xp.zeros(c, dtype=x.dtype)),
+    )
+
+
 def check_lrn_input(name: str, x: Any, size: Any) -> None:
     """The boundary checks of LRN."""
     check_float(name, "x", x)
@@ -180,11 +189,7 @@ def batch_norm(
     check_batch_norm_input(name, x, running_mean, running_var, weight, bias, training)
     if training and not eps > 0:  # a channel of equal values would divide by zero
         raise ValueError(f"{name}: eps must be positive in training, got {eps}")
-    xp, c = backend.xp_of(x.data), x.shape[1]
-    if weight is None:
-        weight = Tensor(xp.ones(c, dtype=x.dtype))
-    if bias is None:
-        bias = Tensor(xp.zeros(c, dtype=x.dtype))
+    weight, bias = affine_or_identity(x, weight, bias)
     running_mean, running_var = (t.data if isinstance(t, Tensor) else t for t in (running_mean, running_var))
     return BatchNorm.apply(
         x,

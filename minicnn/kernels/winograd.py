@@ -36,9 +36,10 @@ The gradients:
 
 Every other convolution (another size, stride, dilation, groups; gx when p > 2) goes
 to im2col.py unchanged. The transforms subtract neighbouring cells, so an inf in x can
-give NaN (inf - inf) where the direct sum gives ±inf (docs/ops/conv2d.md). The transforms
-here are written against ``xp`` (the same lines run on CuPy); numba_winograd.py runs the
-same pipeline a few images at a time, with jitted transforms.
+give NaN (inf - inf) where the direct sum gives ±inf (docs/ops/conv2d.md). This file is
+the pipeline to read, in ``xp`` code and tested against the reference loops; no tier
+calls it directly: numba_winograd.py runs the same pipeline a few images at a time, with
+jitted transforms, in "auto".
 """
 
 from .. import backend
