@@ -62,14 +62,15 @@ class Mul(Function):
     """y = a * b.   ga = gy * b, gb = gy * a."""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.shapes = a.shape, b.shape
+        self.a = a if self.needs_grad[1] else None  # gb needs a, ga needs b
+        self.b = b if self.needs_grad[0] else None
         return a * b
 
     def backward(self, gy):
-        a, b = self.a, self.b
         return (
-            unbroadcast(gy * b, a.shape) if self.needs_grad[0] else None,
-            unbroadcast(gy * a, b.shape) if self.needs_grad[1] else None,
+            unbroadcast(gy * self.b, self.shapes[0]) if self.needs_grad[0] else None,
+            unbroadcast(gy * self.a, self.shapes[1]) if self.needs_grad[1] else None,
         )
 
 
@@ -77,14 +78,16 @@ class Div(Function):
     """y = a / b.   ga = gy / b, gb = -gy * a / b^2."""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.shapes = a.shape, b.shape
+        self.a = a if self.needs_grad[1] else None  # only gb needs a; both need b
+        self.b = b
         return a / b
 
     def backward(self, gy):
-        a, b = self.a, self.b
+        b = self.b
         return (
-            unbroadcast(gy / b, a.shape) if self.needs_grad[0] else None,
-            unbroadcast(-gy * a / (b * b), b.shape) if self.needs_grad[1] else None,
+            unbroadcast(gy / b, self.shapes[0]) if self.needs_grad[0] else None,
+            unbroadcast(-gy * self.a / (b * b), self.shapes[1]) if self.needs_grad[1] else None,
         )
 
 
