@@ -22,6 +22,7 @@ from . import backend, io
 from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .nn.utils import clip_grad_norm_
+from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import Progress
 from .stops import Interrupted, NonFiniteError, NonFiniteLossError, NonFiniteParameterError
 from .tensor import Tensor, no_grad
@@ -153,8 +154,9 @@ def train_epoch(
     NonFiniteParameterError names the step and the parameter (``epoch``, if
     given, goes into that message).
     """
+    check_scheduler_step(scheduler, scheduler_step)
     model.train()
-    total_loss, correct, seen = 0.0, 0, 0
+    total_loss, correct, counted, seen = 0.0, 0, 0, 0
     names = _param_names(model)
     for step, (x, y) in enumerate(loader, 1):
         where = f"step {step} of {len(loader)}" + (f" in epoch {epoch}" if epoch else "")
@@ -184,45 +186,112 @@ def train_epoch(
             scheduler.step()
         n = len(y)
         total_loss += value.item() * n
-        correct += int((_logits(output).data.argmax(1) == y.data).sum())
-        seen += n
+        hits, labelled = _hits(_logits(output).data, y.data)
+        correct, counted, seen = correct + hits, counted + labelled, seen + n
         if progress is not None:
-            progress.update(n, loss=total_loss / seen, acc=correct / seen)
-    return total_loss / max(seen, 1), correct / max(seen, 1), seen
+            progress.update(n, loss=total_loss / seen, acc=_share(correct, counted))
+    if seen == 0:
+        raise ValueError(f"train_epoch: the loader gave no batches ({_sizes(loader)})")
+    return total_loss / seen, _share(correct, counted), seen
+
+
+def _class_targets(logits, y):
+    """Whether y holds class indices for these (N, classes) scores, rather than targets of
+    another kind (a regression's, one-hot, BCE's): only then is there an accuracy."""
+    return y.ndim == 1 and y.dtype.kind in "iu" and logits.ndim == 2
+
+
+def _hits(logits, y):
+    """(right, labelled): predictions equal to their class label, and how many labels name a
+    class; none where the targets are not class indices."""
+    if not _class_targets(logits, y):
+        return 0, 0
+    labelled = y >= 0  # NOTE: a negative label is ignore_index's (-100), no class
+    return int(((logits.argmax(1) == y) & labelled).sum()), int(labelled.sum())
+
+
+def _share(part, whole):
+    """part / whole, NaN where nothing was counted (no accuracy for targets that are not classes)."""
+    return part / whole if whole else float("nan")
+
+
+def _sizes(loader):
+    dataset = getattr(loader, "dataset", None)
+    if dataset is None:
+        return "an empty iterable"
+    return f"{len(dataset)} items, batch_size {loader.batch_size}" + (
+        ", drop_last=True" if getattr(loader, "drop_last", False) else ""
+    )
+
+
+def check_scheduler_step(scheduler, scheduler_step):
+    """scheduler_step is "epoch" or "batch"; a ReduceLROnPlateau steps on a loss, once an epoch."""
+    if scheduler_step not in ("epoch", "batch"):
+        raise ValueError(f'scheduler_step must be "epoch" or "batch", got {scheduler_step!r}')
+    if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
+        raise ValueError('ReduceLROnPlateau steps on an epoch\'s loss: use scheduler_step="epoch"')
 
 
 def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None):
-    """Mean loss, accuracy and confusion matrix (rows: true class, columns: predicted)."""
+    """Mean loss, accuracy and confusion matrix (rows: true class, columns: predicted).
+
+    Accuracy and confusion count the labels that name a class (not ignore_index's -100);
+    for targets that are not class indices (a regression) they are NaN and None. The
+    model is evaluated in eval mode and left in the mode it was in.
+    """
+    was_training = model.training
     model.eval()
     total, seen, preds, trues = 0.0, 0, [], []
-    with no_grad():
-        for x, y in loader:
-            x, y = _batch_to(x, y, device)
-            logits = _logits(model(x))
-            total += loss(logits, y).item() * len(y)
-            seen += len(y)
-            preds.append(logits.numpy().argmax(1))
-            trues.append(y.numpy())
+    try:
+        with no_grad():
+            for x, y in loader:
+                x, y = _batch_to(x, y, device)
+                logits = _logits(model(x))
+                total += loss(logits, y).item() * len(y)
+                seen += len(y)
+                if _class_targets(logits.data, y.data):
+                    labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
+                    preds.append(logits.numpy().argmax(1)[labelled])
+                    trues.append(y.numpy()[labelled])
+    finally:
+        model.train(was_training)
+    if seen == 0:
+        raise ValueError(f"evaluate: the loader gave no batches ({_sizes(loader)})")
+    if not preds:
+        return {"loss": total / seen, "accuracy": float("nan"), "confusion": None}
     preds, trues = np.concatenate(preds), np.concatenate(trues)
-    k = num_classes or int(max(preds.max(), trues.max())) + 1
+    k = num_classes or int(max(preds.max(initial=0), trues.max(initial=0))) + 1
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (trues, preds), 1)
-    return {"loss": total / max(seen, 1), "accuracy": float((preds == trues).mean()), "confusion": confusion}
+    return {
+        "loss": total / seen,
+        "accuracy": _share(int((preds == trues).sum()), len(trues)),
+        "confusion": confusion,
+    }
 
 
 def predict(model, data, device="cpu", batch_size=256):
-    """Class predictions for a loader, a Tensor or an array of images."""
-    model.eval()
-    if hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, Tensor)):
+    """Class predictions for a loader, a Dataset, a Tensor or an array of images (the model
+    left in the mode it was in)."""
+    from .data import DataLoader, Dataset
+
+    if isinstance(data, Dataset) or (isinstance(data, (list, tuple)) and data and isinstance(data[0], tuple)):
+        data = DataLoader(data, batch_size=batch_size)
+    if hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, Tensor, list, tuple)):
         batches = (x for x, _ in data)
     else:
         array = data.numpy() if isinstance(data, Tensor) else np.asarray(data, dtype=np.float32)
         batches = (Tensor(array[i : i + batch_size]) for i in range(0, len(array), batch_size))
+    was_training = model.training
+    model.eval()
     out = []
-    with no_grad():
-        for x in batches:
-            out.append(_logits(model(x.to(device))).numpy().argmax(1))
-    return np.concatenate(out)
+    try:
+        with no_grad():
+            for x in batches:
+                out.append(_logits(model(x.to(device))).numpy().argmax(1))
+    finally:
+        model.train(was_training)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 def fit(
@@ -271,6 +340,7 @@ def fit(
     Raises NonFiniteError when the loss, a weight or a gradient stops being
     finite (nothing is written for that epoch), and Interrupted on Ctrl-C.
     """
+    check_scheduler_step(scheduler, scheduler_step)
     model.to(device)
     lead, trained = True, model
     if distributed:
@@ -330,7 +400,9 @@ def fit(
         if val_loader is not None:
             result = evaluate(model, val_loader, loss, device)
             row.update(val_loss=result["loss"], val_acc=result["accuracy"])
-        if scheduler is not None and scheduler_step == "epoch":
+        if isinstance(scheduler, ReduceLROnPlateau):  # on the epoch's loss, held-out where there is one
+            scheduler.step(row.get("val_loss", row["train_loss"]))
+        elif scheduler is not None and scheduler_step == "epoch":
             scheduler.step()
         return row
 

@@ -27,6 +27,15 @@ class Dataset:
         raise NotImplementedError
 
 
+def items_are_its_arrays(dataset):
+    """Whether ``dataset[i]`` is ``(images[i], labels[i])``, so that a batch may be gathered
+    with one index: not where a subclass's own ``__getitem__`` makes its items."""
+    kind = type(dataset).__getitem__
+    if kind is Subset.__getitem__:
+        return items_are_its_arrays(dataset.dataset)
+    return kind is TensorDataset.__getitem__ and dataset.images is not None and dataset.labels is not None
+
+
 def as_labels(y, who):
     """Labels as the DataLoader hands them out: integer class indices (and booleans) as int64,
     real-valued targets as float32 (the images' dtype, so a loss can compare the two)."""
@@ -60,7 +69,7 @@ class TensorDataset(Dataset):
         classes: optional list of class names, ``classes[label]``.
     """
 
-    def __init__(self, x, y, classes=None):
+    def __init__(self, x, y, *, classes=None):
         x, y = _as_numpy(x), _as_numpy(y)
         if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
             raise ValueError(

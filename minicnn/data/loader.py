@@ -2,13 +2,17 @@
 
 Epoch k draws its order (and the random numbers of its transform) from
 ``np.random.default_rng([seed, k])``, so a run can be repeated, or resumed at
-any epoch with ``set_epoch(k)``, and gives the same batches.
+any epoch with ``set_epoch(k)``, and gives the same batches. Without a seed the
+loader draws one from minicnn's generator, so ``mc.manual_seed`` repeats it.
 """
+
+import inspect
 
 import numpy as np
 
+from .. import rng as random_state
 from ..tensor import Tensor
-from .dataset import _as_numpy, as_labels
+from .dataset import _as_numpy, as_labels, items_are_its_arrays
 
 
 class DataLoader:
@@ -23,9 +27,11 @@ class DataLoader:
             ``drop_last``.
         shuffle: a new random order every epoch.
         drop_last: drop the last, incomplete batch.
-        seed: the run's seed; None picks one at random (printed by ``repr``).
+        seed: the run's seed; None draws one from minicnn's generator where the loader
+            shuffles or transforms (``mc.manual_seed`` repeats it; ``repr`` prints it).
         transform: ``transform(batch, rng)`` on the NumPy (N, C, H, W) batch,
-            e.g. ``transforms.Compose([...])``, using the epoch's generator.
+            e.g. ``transforms.Compose([...])``, using the epoch's generator; a function
+            of the batch alone (``lambda x: x * 2``) is called without it.
         sampler: an iterable of dataset indices giving the order instead of
             ``shuffle`` (e.g. ``distributed.DistributedSampler``); one with
             ``set_epoch`` is told each epoch's number before it is drawn.
@@ -44,11 +50,16 @@ class DataLoader:
                 f"DataLoader: transform must be callable as transform(batch, rng), "
                 f"got {type(transform).__name__}"
             )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset, self.batch_size, self.sampler = dataset, int(batch_size), sampler
-        self.shuffle, self.drop_last, self.transform = shuffle, drop_last, transform
-        self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
+        self.shuffle, self.drop_last, self.transform = shuffle, drop_last, with_generator(transform)
+        if seed is None:  # drawn only where the loader draws at all: a fixed order uses none
+            random = shuffle or transform is not None
+            seed = int(random_state.default_generator().integers(2**63)) if random else 0
+        self.seed = int(seed)
         self.epoch = 0
 
     def __len__(self):
@@ -77,11 +88,14 @@ class DataLoader:
             yield Tensor(np.ascontiguousarray(x, dtype=np.float32)), Tensor(y)
 
     def _gather(self, idx):
-        images, labels = getattr(self.dataset, "images", None), getattr(self.dataset, "labels", None)
-        if images is not None and labels is not None:
-            x, y = images[idx], labels[idx]
+        if items_are_its_arrays(self.dataset):
+            x, y = self.dataset.images[idx], self.dataset.labels[idx]
         else:
             items = [self.dataset[int(i)] for i in idx]
+            for i, item in zip(idx, items):
+                if not isinstance(item, (tuple, list)) or len(item) != 2:
+                    got = f"{len(item)} values" if isinstance(item, (tuple, list)) else type(item).__name__
+                    raise TypeError(f"DataLoader: dataset[{int(i)}] must be a pair (x, y), got {got}")
             x = np.stack([_as_numpy(item[0]) for item in items])
             y = np.stack([_as_numpy(item[1]) for item in items])
         # NOTE: float32 before the transform, so augmentation never works on uint8
@@ -93,3 +107,18 @@ class DataLoader:
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
             f"epoch={self.epoch})"
         )
+
+
+def with_generator(transform):
+    """``transform`` as ``f(batch, rng)``: a torchvision-style function of the batch alone
+    (one parameter, as ``lambda x: x * 2``) is wrapped to ignore the generator."""
+    if transform is None:
+        return None
+    try:
+        params = inspect.signature(transform).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: taken as f(batch, rng)
+        return transform
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return lambda batch, rng: transform(batch)
+    return transform

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from minicnn import Tensor
+import minicnn as mc
+from minicnn import Tensor, data, rng
 from minicnn.data import DataLoader, Dataset, Subset, TensorDataset
 from minicnn.data import transforms as T
 
@@ -117,3 +118,51 @@ def test_bad_arguments():
         DataLoader(_ds(), batch_size=0)
     with pytest.raises(TypeError, match="transform must be callable"):
         DataLoader(_ds(), transform="flip")
+
+
+def test_a_dataset_that_makes_its_own_items_is_asked_for_them():
+    """One with .images/.labels but its own __getitem__ (a layout change, a scaling): the
+    loader calls it rather than gathering the raw arrays."""
+
+    class ChannelsLast(data.Dataset):
+        def __init__(self, images, labels):
+            self.images, self.labels = images, labels
+
+        def __len__(self):
+            return len(self.labels)
+
+        def __getitem__(self, i):
+            return self.images[i].transpose(2, 0, 1) / 255, self.labels[i]
+
+    raw = np.random.default_rng(21).integers(0, 256, (6, 4, 5, 3)).astype(np.uint8)
+    x, y = next(iter(data.DataLoader(ChannelsLast(raw, np.arange(6)), batch_size=6)))
+    assert x.shape == (6, 3, 4, 5) and x.numpy().max() <= 1.0
+    sub = data.Subset(ChannelsLast(raw, np.arange(6)), [1, 2])
+    assert next(iter(data.DataLoader(sub, batch_size=2)))[0].shape == (2, 3, 4, 5)
+
+
+def test_manual_seed_repeats_an_unseeded_loaders_order():
+    ds = data.TensorDataset(np.zeros((12, 1, 2, 2), np.float32), np.arange(12))
+    orders = []
+    for _ in range(2):
+        mc.manual_seed(22)
+        orders.append([y.tolist() for _, y in data.DataLoader(ds, batch_size=4, shuffle=True)])
+    assert orders[0] == orders[1] and orders[0] != [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+    state = rng.get_state()
+    data.DataLoader(ds, batch_size=4)  # a fixed order draws nothing from the generator
+    assert rng.get_state() == state
+
+
+def test_a_transform_of_the_batch_alone_is_called_without_the_generator():
+    ds = data.TensorDataset(np.ones((4, 1, 2, 2), np.float32), np.arange(4))
+    x, _ = next(iter(data.DataLoader(ds, batch_size=4, transform=lambda batch: batch * 3)))
+    assert x.numpy().max() == 3.0
+    composed = T.Compose([T.RandomHorizontalFlip(), lambda batch: batch - 1])
+    assert composed(np.ones((2, 1, 2, 2), np.float32), np.random.default_rng(23)).max() == 0.0
+
+
+def test_items_that_are_not_pairs_are_named():
+    with pytest.raises(TypeError, match=r"DataLoader: dataset\[0\] must be a pair \(x, y\), got 3 values"):
+        next(iter(data.DataLoader([(np.zeros((1, 2, 2)), 0, "extra")], batch_size=1)))
+    with pytest.raises(TypeError, match="positional argument"):
+        data.TensorDataset(np.zeros((2, 1, 2, 2)), np.arange(2), np.ones(2))  # classes is named

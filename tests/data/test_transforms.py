@@ -186,3 +186,25 @@ def test_bad_arguments_at_construction():
         T.RandomCrop(0)
     with pytest.raises(ValueError, match="std > 0"):
         T.Normalize([0.5], [0])
+
+
+def test_resize_of_an_int_sets_the_shorter_side_as_torchvision():
+    batch = np.random.default_rng(31).random((2, 3, 10, 14)).astype(np.float32)
+    assert T.Resize(5)(batch).shape == (2, 3, 5, 7)
+    assert T.Resize(5)(batch.transpose(0, 1, 3, 2).copy()).shape == (2, 3, 7, 5)
+    assert T.Resize((4, 6))(batch).shape == (2, 3, 4, 6)
+
+
+def test_color_jitter_takes_a_range_and_random_crop_names_its_padding():
+    batch = np.random.default_rng(32).random((4, 3, 6, 6)).astype(np.float32)
+    out = T.ColorJitter(brightness=(2.0, 2.0))(batch, np.random.default_rng(0))
+    np.testing.assert_allclose(out, np.clip(batch * 2, 0, 1), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"ColorJitter: brightness must be >= 0 or a pair 0 <= lo <= hi"):
+        T.ColorJitter(brightness=(1.2, 0.8))
+    with pytest.raises(ValueError, match=r"RandomCrop: padding must be an int >= 0 .*got \(2, 2\)"):
+        T.RandomCrop(6, padding=(2, 2))
+
+
+def test_a_channels_last_batch_is_named_not_flipped_across_its_colours():
+    with pytest.raises(ValueError, match=r"RandomHorizontalFlip: expected channels first .*\(2, 8, 8, 3\)"):
+        T.RandomHorizontalFlip(1.0)(np.zeros((2, 8, 8, 3), np.float32))

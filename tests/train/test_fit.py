@@ -361,3 +361,79 @@ def test_googlenet_weights_its_auxiliary_losses_by_0_3():
     assert net.training_loss(outputs[0], target).item() == pytest.approx(
         F.cross_entropy(outputs[0], target).item()
     )
+
+
+def test_real_valued_targets_train_without_an_accuracy():
+    """A regression or BCE's float targets: no accuracy (NaN), no confusion, and no crash."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, (40, 1, 4, 4)).astype(np.float32)
+    y = (x[:, :, :2, :2].mean(axis=(1, 2, 3)) > 0).astype(np.float32)[:, None]
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=20)
+    mc.manual_seed(11)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 1))
+    loss = mc.nn.functional.binary_cross_entropy_with_logits
+    history = fit(
+        model, loader, optim.SGD(model.parameters(), lr=0.1), 2, val_loader=loader, loss=loss, progress=False
+    )
+    assert np.isnan(history["train_acc"]).all() and np.isnan(history["val_acc"]).all()
+    assert history["val_loss"][1] < history["val_loss"][0]
+    result = evaluate(model, loader, loss=loss)
+    assert np.isnan(result["accuracy"]) and result["confusion"] is None
+
+
+def test_labels_ignored_by_the_loss_are_not_counted_in_the_accuracy():
+    x, y = np.zeros((4, 1, 2, 2), np.float32), np.array([0, -100, 0, -100])
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    with mc.no_grad():
+        model[1].weight.zero_()
+        model[1].bias.copy_(np.array([1.0, 0.0, 0.0], np.float32))  # predicts class 0
+    result = evaluate(model, data.DataLoader(data.TensorDataset(x, y), batch_size=4))
+    assert result["accuracy"] == 1.0 and result["confusion"].sum() == 2
+
+
+def test_reduce_on_plateau_steps_on_the_validation_loss():
+    train, val = loaders(seed=4)
+    model = small_net(seed=4)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    seen = []
+    real = plateau.step
+    plateau.step = lambda metrics: seen.append(metrics) or real(metrics)
+    history = fit(model, train, opt, 2, val_loader=val, scheduler=plateau, progress=False)
+    assert seen == history["val_loss"]
+    with pytest.raises(
+        ValueError, match='ReduceLROnPlateau steps on an epoch\'s loss: use scheduler_step="epoch"'
+    ):
+        fit(model, train, opt, 1, scheduler=plateau, scheduler_step="batch", progress=False)
+
+
+@pytest.mark.parametrize("step", ["step", "Batch", None])
+def test_a_scheduler_step_that_is_not_epoch_or_batch_is_refused(step):
+    train, _ = loaders(seed=5)
+    model = small_net(seed=5)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=rf'scheduler_step must be "epoch" or "batch", got {step!r}'):
+        fit(model, train, opt, 1, scheduler=optim.lr_scheduler.StepLR(opt, 1), scheduler_step=step)
+
+
+def test_an_empty_loader_is_named_not_a_zero_loss():
+    model = small_net(seed=6)
+    empty = data.DataLoader(blobs(20, seed=6), batch_size=64, drop_last=True)
+    with pytest.raises(
+        ValueError, match=r"train_epoch: the loader gave no batches \(20 items, batch_size 64, drop_last"
+    ):
+        fit(model, empty, optim.SGD(model.parameters(), lr=0.1), 1, progress=False)
+    with pytest.raises(ValueError, match="evaluate: the loader gave no batches"):
+        evaluate(model, empty)
+    assert predict(model, np.zeros((0, 1, 4, 4), np.float32)).shape == (0,)
+
+
+def test_predict_takes_a_dataset_and_both_leave_the_mode_as_it_was():
+    model = small_net(seed=7).train()
+    ds = blobs(30, seed=7)
+    loader = data.DataLoader(ds, batch_size=30)
+    np.testing.assert_array_equal(predict(model, ds), predict(model, loader))
+    assert model.training
+    evaluate(model, loader)
+    assert model.training
+    assert not predict(model.eval(), ds).size == 0 and not model.training

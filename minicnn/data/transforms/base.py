@@ -2,13 +2,16 @@
 
 import numpy as np
 
+from ... import rng as random_state
+
 
 class Transform:
-    """Base class: ``__call__(batch, rng=None)`` checks the batch, then calls ``apply``."""
+    """Base class: ``__call__(batch, rng=None)`` checks the batch, then calls ``apply``
+    (without a generator it draws from minicnn's, which ``mc.manual_seed`` seeds)."""
 
     def __call__(self, batch, rng=None):
         check_batch(type(self).__name__, batch)
-        return self.apply(batch, np.random.default_rng() if rng is None else rng)
+        return self.apply(batch, random_state.default_generator() if rng is None else rng)
 
     def apply(self, batch, rng):
         raise NotImplementedError
@@ -26,6 +29,11 @@ def check_batch(name, batch):
         raise ValueError(f"{name}: expected a batch (N, C, H, W), got shape {tuple(batch.shape)}")
     if batch.dtype.kind != "f":
         raise TypeError(f"{name}: expected floating-point pixels, got dtype {batch.dtype}")
+    if batch.shape[-1] in (1, 3) and batch.shape[1] not in (1, 3):  # channels last, as images are stored
+        raise ValueError(
+            f"{name}: expected channels first (N, C, H, W), got shape {tuple(batch.shape)}, which looks "
+            "like (N, H, W, C): batch.transpose(0, 3, 1, 2)"
+        )
 
 
 def pair(name, size):
@@ -40,14 +48,17 @@ class Compose(Transform):
     """Apply ``transforms`` in order, all with the same generator (torchvision's Compose)."""
 
     def __init__(self, transforms):
+        from ..loader import with_generator
+
         self.transforms = list(transforms)
         for t in self.transforms:
             if not callable(t):
                 raise TypeError(f"Compose: every transform must be callable, got {t!r}")
+        self._calls = [with_generator(t) for t in self.transforms]  # lambda x: ... too
 
     def __call__(self, batch, rng=None):
-        rng = np.random.default_rng() if rng is None else rng
-        for t in self.transforms:
+        rng = random_state.default_generator() if rng is None else rng
+        for t in self._calls:
             batch = t(batch, rng)
         return batch
 

@@ -54,7 +54,7 @@ def _blend(x, other, f):
 class ColorJitter(Transform):
     """Random brightness, contrast and saturation per image, as torchvision's ColorJitter.
 
-    Each factor f ~ U[max(0, 1 - v), 1 + v]: brightness blends with black,
+    Each factor f ~ U[max(0, 1 - v), 1 + v], or U[lo, hi] for a pair (lo, hi): brightness blends with black,
     contrast with the image's mean grey, saturation with its grey image; the
     three are applied in that fixed order and the result clipped to [0, 1].
     (A cheap stand-in for the lighting changes AlexNet models with PCALighting.)
@@ -62,14 +62,15 @@ class ColorJitter(Transform):
 
     def __init__(self, brightness=0, contrast=0, saturation=0):
         for name, v in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation)):
-            if v < 0:
-                raise ValueError(f"ColorJitter: {name} must be >= 0, got {v}")
+            lo, hi = _factor_range(v)
+            if not 0 <= lo <= hi:
+                raise ValueError(f"ColorJitter: {name} must be >= 0 or a pair 0 <= lo <= hi, got {v!r}")
         self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
 
     def apply(self, x, rng):
         if x.shape[1] not in (1, 3):
             raise ValueError(f"ColorJitter: expected 1 or 3 channels, got batch {tuple(x.shape)}")
-        factor = lambda v: rng.uniform(max(0.0, 1 - v), 1 + v, size=len(x))
+        factor = lambda v: rng.uniform(*_factor_range(v), size=len(x))
         out = x
         if self.brightness:
             out = _blend(out, 0, factor(self.brightness))
@@ -78,6 +79,13 @@ class ColorJitter(Transform):
         if self.saturation:
             out = _blend(out, _gray(out), factor(self.saturation))
         return out.copy() if out is x else out
+
+
+def _factor_range(v):
+    """torchvision's two forms: v -> [max(0, 1 - v), 1 + v]; a pair (lo, hi) as it is."""
+    if isinstance(v, (tuple, list)) and len(v) == 2:
+        return float(v[0]), float(v[1])
+    return max(0.0, 1 - v), 1 + v
 
 
 class PCALighting(Transform):

@@ -42,9 +42,11 @@ class RandomCrop(Transform):
     """
 
     def __init__(self, size, padding=0):
+        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+            raise ValueError(
+                f"RandomCrop: padding must be an int >= 0 (zeros on every side), got {padding!r}"
+            )
         self.size, self.padding = pair("RandomCrop", size), int(padding)
-        if self.padding < 0:
-            raise ValueError(f"RandomCrop: padding must be >= 0, got {padding}")
 
     def apply(self, x, rng):
         h, w = self.size
@@ -103,13 +105,22 @@ class RandomTranslate(Transform):
 
 
 class Resize(Transform):
-    """Every image resized bilinearly to ``size`` (align_corners=False, no antialiasing)."""
+    """Every image resized bilinearly to ``size`` (align_corners=False, no antialiasing).
+
+    ``size`` (h, w), or as torchvision an int: the shorter side becomes ``size`` and the
+    longer keeps the aspect ratio, ``int(size * long / short)``.
+    """
 
     def __init__(self, size):
-        self.size = pair("Resize", size)
+        self.size = pair("Resize", size) if not np.isscalar(size) else pair("Resize", size)[0]
 
     def apply(self, x, rng):
-        return resize(x, self.size)
+        if isinstance(self.size, tuple):
+            return resize(x, self.size)
+        H, W = x.shape[2:]
+        short, long = sorted((H, W))
+        other = int(self.size * long / short)
+        return resize(x, (self.size, other) if H <= W else (other, self.size))
 
 
 class RandomResizedCrop(Transform):
