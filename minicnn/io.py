@@ -13,12 +13,15 @@ an optimizer's state, tuples, OrderedDicts), goes into one JSON entry, so
 ``load`` gives back an equal object. A plain ``.npz`` of arrays (say, converted
 weights) loads as a flat dict.
 
-The write is atomic: the file is written to a temporary name in the same folder
-(``.NAME.minicnn-PID.tmp``), flushed to disk and renamed over ``path``
-(``os.replace``), and the folder is flushed too, so a crash or a full disk
-midway leaves the previous checkpoint as it was. A temporary file left by a
-save that was killed (its process no longer alive) is removed by the next save
-into that folder.
+The write is atomic: the file is written to a new temporary file in the same
+folder (``.NAME.minicnn-PID-RANDOM.tmp``, created only if no file or link has that
+name, so a link placed there is never written through), flushed to disk and
+renamed over ``path`` (``os.replace``), and the folder is flushed too, so a
+crash or a full disk midway leaves the previous checkpoint as it was. A
+temporary file left by a save that was killed (its process no longer alive) is
+removed by the next save into that folder. Names that a zip cannot hold and give
+back (a NUL character, a ".." part or a leading "/") are refused before anything
+is written.
 
 Reading is safe against files from elsewhere: no pickle, and each array's
 ``.npy`` header (shape and dtype) is checked against the zip entry's size and
@@ -35,11 +38,13 @@ arrays. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
 
 import collections
+import errno
 import json
 import lzma
 import math
 import os
 import re
+import secrets
 import struct
 import zipfile
 import zlib
@@ -138,9 +143,33 @@ def save(obj, path):
     path = os.fspath(path)
     arrays = {}
     tree = _encode(obj, [], arrays)  # type errors surface before any file is touched
+    check_names(arrays, "mc.save")
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
     write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save")
+
+
+def check_names(names, who, reserved=()):
+    """Refuse a name that a file could not hold and give back as it was, before anything is written.
+
+    Each name becomes a zip entry: zipfile cuts a name at a NUL, and a ".." part or a
+    leading "/" would unpack outside the folder with other unzip tools.
+    """
+    for name in names:
+        if not isinstance(name, str):
+            kind = type(name).__name__
+            raise TypeError(
+                f"{who}: key {name!r:.80} is of type {kind}, not str (a name such as 'fc.weight')"
+            )
+        if "\0" in name:
+            why = "holds a NUL character"
+        elif name in reserved:
+            why = "is a name the file format keeps for itself"
+        elif name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name):
+            why = "would unpack outside the folder (a '..' part or a leading '/')"
+        else:
+            continue
+        raise ValueError(f"{who}: key {name!r:.80} {why}, so the file could not give it back as it is")
 
 
 def write_atomic(path, write, who="write_atomic"):
@@ -157,9 +186,10 @@ def write_atomic(path, write, who="write_atomic"):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
     _remove_stale_temps(folder)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.minicnn-{os.getpid()}.tmp")
+    tmp = None
     try:
-        with open(tmp, "wb") as f:
+        tmp, fd = _create_temp(folder, os.path.basename(path))
+        with os.fdopen(fd, "wb") as f:
             if callable(write):
                 write(f)
             else:
@@ -168,7 +198,7 @@ def write_atomic(path, write, who="write_atomic"):
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as err:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
         if isinstance(err, OSError) and err.strerror:
             why = "a folder is in the way" if os.path.isdir(path) else err.strerror.lower()
@@ -179,7 +209,23 @@ def write_atomic(path, write, who="write_atomic"):
     _fsync_folder(folder)
 
 
-_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)\.tmp$")
+_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)(-[0-9a-f]+)?\.tmp$")  # older saves had no random part
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_temp(folder, name):
+    """(path, descriptor) of a new temporary file for ``name`` in ``folder``.
+
+    The name holds a random part, so no one can place a link there in advance, and
+    O_EXCL makes the open fail rather than follow a link or reuse a file that is there.
+    """
+    for _ in range(8):  # a name taken by chance: draw another
+        tmp = os.path.join(folder, f".{name}.minicnn-{os.getpid()}-{secrets.token_hex(8)}.tmp")
+        try:
+            return tmp, os.open(tmp, _NEW_FILE, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "every temporary name tried was taken")
 
 
 def _pid_alive(pid):
@@ -229,6 +275,7 @@ def _fsync_folder(folder):
 
 def write_arrays(path, arrays, who="write_arrays"):
     """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically."""
+    check_names(arrays, who, reserved=(FORMAT_KEY, TREE_KEY))
     write_atomic(path, lambda f: _write_npz(f, arrays), who=who)
 
 
