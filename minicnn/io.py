@@ -28,7 +28,9 @@ Reading is safe against files from elsewhere: no pickle, and each array's
 against the read limit (``read_limit()``, ``set_read_limit(nbytes)``, or the
 environment variable ``MINICNN_MAX_READ_BYTES``; see ``minicnn.filecheck``)
 before the array is allocated, so neither a header claiming terabytes nor a
-zip bomb can exhaust memory.
+zip bomb can exhaust memory. Entries are read a chunk at a time and never past
+the size they claim, and only stored or deflated entries are read (numpy writes
+those; zipfile unpacks bzip2 and LZMA with no bound on one read).
 
 Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
@@ -319,6 +321,7 @@ def read_npz(path, who="mc.load"):
                 raise CheckpointError(f"{who}: {path} holds a single .npy array, not a checkpoint")
             f.seek(0)
             with zipfile.ZipFile(f) as archive:
+                check_zip_methods(archive, f"{who}: {path}")
                 members = archive.infolist()
                 check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path, CheckpointError)
                 return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}
@@ -361,9 +364,55 @@ def _read_npy(archive, member, path, who):
                 f"bytes, but its entry holds {member.file_size - f.tell()}"
             )
         buffer = bytearray(nbytes)
-        if f.readinto(buffer) != nbytes:
+        if _fill(f, buffer) != nbytes:
             raise CheckpointError(f"{who}: {path}: {name} is truncated")
     return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
+
+
+_READ_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+_CHUNK = 1 << 20
+
+
+def check_zip_methods(archive, where):
+    """Refuse a zip holding any entry that is not stored or deflated, before reading one.
+
+    numpy and torch write only those two. zipfile unpacks a bzip2 or LZMA entry with
+    no bound on what one read gives back, so a small entry lying about its size could
+    fill memory before the size is checked.
+    """
+    for member in archive.infolist():
+        if member.compress_type not in _READ_METHODS:
+            method = _METHOD_NAMES.get(member.compress_type, f"method {member.compress_type}")
+            raise CheckpointError(
+                f"{where}: {member.filename!r:.80} is compressed with {method}; "
+                "expected stored or deflated entries, as numpy and torch write"
+            )
+
+
+def read_entry(archive, member, where):
+    """The bytes of one zip entry, as many as it claims, read a chunk at a time."""
+    buffer = bytearray(member.file_size)
+    with archive.open(member) as f:
+        if _fill(f, buffer) != len(buffer):
+            raise CheckpointError(f"{where}: {member.filename!r:.80} is truncated")
+    return buffer
+
+
+def _fill(f, buffer):
+    """Read ``f`` into ``buffer`` a chunk at a time; the number of bytes read.
+
+    One unbounded read would inflate a deflated entry whole before zipfile cuts it
+    at the size the entry claims; chunks keep memory at the claim. zipfile never
+    gives back more than the claim, and checks the CRC when it reaches it.
+    """
+    view, done = memoryview(buffer), 0
+    while done < len(buffer):
+        got = f.readinto(view[done : done + _CHUNK])
+        if not got:
+            break
+        done += got
+    return done
 
 
 def load(path):

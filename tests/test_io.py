@@ -374,6 +374,37 @@ def test_a_failed_write_names_the_file_not_its_temporary_and_leaves_nothing(tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
+def test_bzip2_and_lzma_entries_are_refused_before_they_inflate(tmp_path, rng, lying_zip):
+    head = _npy_header((int(rng.integers(2, 50)),), "<f4")
+    claimed = len(head) + int(rng.integers(0, 1000))  # header and a few values, it says
+    for method, name in ((zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")):
+        path = tmp_path / f"bomb_{name}.npz"
+        lying_zip(path, {"w.npy": (head + bytes(int(rng.integers(4, 8)) << 20), claimed)}, method)
+        assert path.stat().st_size < 20_000  # megabytes of zeros, said to be a few hundred bytes
+        with pytest.raises(io.CheckpointError, match=rf"{path.name}: 'w\.npy' is compressed with {name}; "):
+            mc.load(path)
+        with pytest.raises(io.CheckpointError, match=rf"load_torchvision: .*compressed with {name}"):
+            mc.weights.load_torchvision(path)
+
+
+def test_a_deflated_entry_is_read_no_further_than_the_size_it_claims(tmp_path, rng, lying_zip, peak_memory):
+    n = int(rng.integers(2, 50))
+    head = _npy_header((n,), "<f4")
+    big = int(rng.integers(16, 24)) << 20
+    path = tmp_path / "bomb.npz"
+    lying_zip(path, {"w.npy": (head + bytes(4 * n + big), len(head) + 4 * n)}, zipfile.ZIP_DEFLATED)
+
+    def load():
+        with pytest.raises(io.CheckpointError, match=r"bomb\.npz is not a readable checkpoint.*Bad CRC"):
+            mc.load(path)
+
+    assert peak_memory(load) < 4 << 20  # the rest was never inflated
+    w = rng.standard_normal(int(rng.integers(2, 3) << 20))  # an honest entry: one buffer, no copy
+    np.savez_compressed(tmp_path / "w.npz", w=w)
+    assert peak_memory(lambda: mc.load(tmp_path / "w.npz")) < w.nbytes * 1.25
+    np.testing.assert_array_equal(mc.load(tmp_path / "w.npz")["w"], w)
+
+
 def test_a_link_where_the_temporary_file_goes_is_never_written_through(tmp_path, rng, monkeypatch):
     if not hasattr(os, "symlink"):
         pytest.skip("no symbolic links here")

@@ -277,6 +277,40 @@ def test_a_pth_cut_short_is_called_cut_short_not_an_old_format(tmp_path):
         load_torchvision(tmp_path / "cut.pth")
 
 
+def _lying_pth(path, lying_zip, method, pickle_extra=0, storage_extra=0):
+    """A .pth of one tensor whose data.pkl and storage hold ``*_extra`` zeros more than they claim."""
+    pkl = _pth_pickle({"w": ("0", "FloatStorage", 6, 0, (6,), (1,))})
+    entries = {
+        "archive/data.pkl": (pkl + bytes(pickle_extra), len(pkl)),
+        "archive/data/0": (SIX + bytes(storage_extra), len(SIX)),
+    }
+    lying_zip(path, entries, method)
+
+
+def test_pth_entries_packed_with_bzip2_or_lzma_are_refused(tmp_path, rng, lying_zip):
+    path = tmp_path / "bomb.pth"
+    for method, name in ((zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")):
+        _lying_pth(path, lying_zip, method, pickle_extra=int(rng.integers(4, 8)) << 20)
+        assert path.stat().st_size < 20_000
+        match = rf"bomb\.pth: 'archive/data\.pkl' is compressed with {name}; expected stored or deflated"
+        with pytest.raises(CheckpointError, match=match):
+            load_torchvision(path)
+
+
+@pytest.mark.parametrize("entry", ["pickle", "storage"])
+def test_a_deflated_pth_entry_is_read_no_further_than_it_claims(tmp_path, rng, lying_zip, peak_memory, entry):
+    path = tmp_path / "bomb.pth"
+    _lying_pth(path, lying_zip, zipfile.ZIP_DEFLATED, **{f"{entry}_extra": int(rng.integers(16, 24)) << 20})
+
+    def load():
+        with pytest.raises(CheckpointError, match=r"bomb\.pth: .*Bad CRC-32 for file 'archive/data"):
+            load_torchvision(path)
+
+    assert peak_memory(load) < 4 << 20  # the rest was never inflated
+    _lying_pth(path, lying_zip, zipfile.ZIP_DEFLATED)  # the same file, honest, reads
+    np.testing.assert_array_equal(load_torchvision(path)["w"], np.arange(6))
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
 def test_convert_weights_refuses_keys_it_could_not_write_back(tmp_path, rng, suffix):
     from minicnn.weights import convert_weights
