@@ -30,7 +30,8 @@ environment variable ``MINICNN_MAX_READ_BYTES``; see ``minicnn.filecheck``)
 before the array is allocated, so neither a header claiming terabytes nor a
 zip bomb can exhaust memory. Entries are read a chunk at a time and never past
 the size they claim, and only stored or deflated entries are read (numpy writes
-those; zipfile unpacks bzip2 and LZMA with no bound on one read).
+those; zipfile unpacks bzip2 and LZMA with no bound on one read). The structure
+entry's JSON is counted against the limit too, as the objects it decodes to.
 
 Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
@@ -415,6 +416,23 @@ def _fill(f, buffer):
     return done
 
 
+# Python objects a character of the structure entry may become: '{"":{}}' is 8 characters
+# and two dicts of 184 and 64 bytes; the text of meta and history inside it is JSON once more
+_JSON_BYTES_PER_CHAR = 64
+
+
+def _tree_text(tree, arrays, path):
+    """The structure entry's JSON text, once what it decodes to is counted against the read limit."""
+    if tree.ndim != 0 or tree.dtype.kind != "U":
+        got = f"{tree.dtype} {tree.shape}"
+        raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: {got}, not text")
+    chars = tree.dtype.itemsize // 4  # numpy stores text as 4 bytes a character
+    held = sum(a.nbytes for a in arrays.values()) + tree.nbytes
+    what = "its arrays and structure, decoded,"
+    check_claim(held + chars * _JSON_BYTES_PER_CHAR, what, path, CheckpointError)
+    return str(tree)
+
+
 def load(path):
     """Read a checkpoint written by ``save`` (or any ``.npz`` of arrays, as a flat dict).
 
@@ -434,7 +452,7 @@ def load(path):
                 f"mc.load: {path!r} has checkpoint format {version}, newer than "
                 f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
             )
-        return _decode(json.loads(str(tree)), arrays)
+        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays)
     except CheckpointError:
         raise
     except (

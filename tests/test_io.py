@@ -405,6 +405,26 @@ def test_a_deflated_entry_is_read_no_further_than_the_size_it_claims(tmp_path, r
     np.testing.assert_array_equal(mc.load(tmp_path / "w.npz")["w"], w)
 
 
+def test_the_structure_entry_is_counted_as_the_objects_it_decodes_to(tmp_path, rng):
+    n = int(rng.integers(20_000, 30_000))
+    tree = '{"list":[' + ",".join(['{"list":[]}'] * n) + "]}"  # 12 characters, two lists each
+    path = tmp_path / "tree.npz"
+    np.savez(path, **{io.FORMAT_KEY: np.asarray(1), io.TREE_KEY: np.asarray(tree)})
+    assert path.stat().st_size < 2 * 4 * len(tree)  # it fits the limit below as read
+    io.set_read_limit(4 * 4 * len(tree))
+    try:
+        with pytest.raises(
+            io.CheckpointError, match=r"tree\.npz: its arrays and structure, decoded, would take .* more than"
+        ):
+            mc.load(path)
+        w = rng.standard_normal((64, 64))
+        mc.save({"model": {"w": w}, "epoch": 3, "history": "[]"}, tmp_path / "ckpt.npz")
+        assert mc.load(tmp_path / "ckpt.npz")["model"]["w"].tolist() == w.tolist()  # a real one still loads
+    finally:
+        io.set_read_limit(None)
+    assert len(mc.load(path)) == n
+
+
 def test_a_link_where_the_temporary_file_goes_is_never_written_through(tmp_path, rng, monkeypatch):
     if not hasattr(os, "symlink"):
         pytest.skip("no symbolic links here")
