@@ -13,19 +13,25 @@ an optimizer's state, tuples, OrderedDicts), goes into one JSON entry, so
 ``load`` gives back an equal object. A plain ``.npz`` of arrays (say, converted
 weights) loads as a flat dict.
 
-The write is atomic: the file is written to a temporary name in the same folder
-(``.NAME.minicnn-PID.tmp``), flushed to disk and renamed over ``path``
-(``os.replace``), and the folder is flushed too, so a crash or a full disk
-midway leaves the previous checkpoint as it was. A temporary file left by a
-save that was killed (its process no longer alive) is removed by the next save
-into that folder.
+The write is atomic: the file is written to a new temporary file in the same
+folder (``.NAME.minicnn-PID-RANDOM.tmp``, created only if no file or link has that
+name, so a link placed there is never written through), flushed to disk and
+renamed over ``path`` (``os.replace``), and the folder is flushed too, so a
+crash or a full disk midway leaves the previous checkpoint as it was. A
+temporary file left by a save that was killed (its process no longer alive) is
+removed by the next save into that folder. Names that a zip cannot hold and give
+back (a NUL character, a ".." part or a leading "/") are refused before anything
+is written.
 
 Reading is safe against files from elsewhere: no pickle, and each array's
 ``.npy`` header (shape and dtype) is checked against the zip entry's size and
 against the read limit (``read_limit()``, ``set_read_limit(nbytes)``, or the
 environment variable ``MINICNN_MAX_READ_BYTES``; see ``minicnn.filecheck``)
 before the array is allocated, so neither a header claiming terabytes nor a
-zip bomb can exhaust memory.
+zip bomb can exhaust memory. Entries are read a chunk at a time and never past
+the size they claim, and only stored or deflated entries are read (numpy writes
+those; zipfile unpacks bzip2 and LZMA with no bound on one read). The structure
+entry's JSON is counted against the limit too, as the objects it decodes to.
 
 Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
@@ -35,11 +41,13 @@ arrays. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
 
 import collections
+import errno
 import json
 import lzma
 import math
 import os
 import re
+import secrets
 import struct
 import zipfile
 import zlib
@@ -138,9 +146,33 @@ def save(obj, path):
     path = os.fspath(path)
     arrays = {}
     tree = _encode(obj, [], arrays)  # type errors surface before any file is touched
+    check_names(arrays, "mc.save")
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
     write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save")
+
+
+def check_names(names, who, reserved=()):
+    """Refuse a name that a file could not hold and give back as it was, before anything is written.
+
+    Each name becomes a zip entry: zipfile cuts a name at a NUL, and a ".." part or a
+    leading "/" would unpack outside the folder with other unzip tools.
+    """
+    for name in names:
+        if not isinstance(name, str):
+            kind = type(name).__name__
+            raise TypeError(
+                f"{who}: key {name!r:.80} is of type {kind}, not str (a name such as 'fc.weight')"
+            )
+        if "\0" in name:
+            why = "holds a NUL character"
+        elif name in reserved:
+            why = "is a name the file format keeps for itself"
+        elif name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name):
+            why = "would unpack outside the folder (a '..' part or a leading '/')"
+        else:
+            continue
+        raise ValueError(f"{who}: key {name!r:.80} {why}, so the file could not give it back as it is")
 
 
 def write_atomic(path, write, who="write_atomic"):
@@ -157,9 +189,10 @@ def write_atomic(path, write, who="write_atomic"):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
     _remove_stale_temps(folder)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.minicnn-{os.getpid()}.tmp")
+    tmp = None
     try:
-        with open(tmp, "wb") as f:
+        tmp, fd = _create_temp(folder, os.path.basename(path))
+        with os.fdopen(fd, "wb") as f:
             if callable(write):
                 write(f)
             else:
@@ -168,7 +201,7 @@ def write_atomic(path, write, who="write_atomic"):
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as err:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
         if isinstance(err, OSError) and err.strerror:
             why = "a folder is in the way" if os.path.isdir(path) else err.strerror.lower()
@@ -179,7 +212,23 @@ def write_atomic(path, write, who="write_atomic"):
     _fsync_folder(folder)
 
 
-_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)\.tmp$")
+_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)(-[0-9a-f]+)?\.tmp$")  # older saves had no random part
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_temp(folder, name):
+    """(path, descriptor) of a new temporary file for ``name`` in ``folder``.
+
+    The name holds a random part, so no one can place a link there in advance, and
+    O_EXCL makes the open fail rather than follow a link or reuse a file that is there.
+    """
+    for _ in range(8):  # a name taken by chance: draw another
+        tmp = os.path.join(folder, f".{name}.minicnn-{os.getpid()}-{secrets.token_hex(8)}.tmp")
+        try:
+            return tmp, os.open(tmp, _NEW_FILE, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "every temporary name tried was taken")
 
 
 def _pid_alive(pid):
@@ -229,6 +278,7 @@ def _fsync_folder(folder):
 
 def write_arrays(path, arrays, who="write_arrays"):
     """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically."""
+    check_names(arrays, who, reserved=(FORMAT_KEY, TREE_KEY))
     write_atomic(path, lambda f: _write_npz(f, arrays), who=who)
 
 
@@ -272,6 +322,7 @@ def read_npz(path, who="mc.load"):
                 raise CheckpointError(f"{who}: {path} holds a single .npy array, not a checkpoint")
             f.seek(0)
             with zipfile.ZipFile(f) as archive:
+                check_zip_methods(archive, f"{who}: {path}")
                 members = archive.infolist()
                 check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path, CheckpointError)
                 return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}
@@ -314,9 +365,72 @@ def _read_npy(archive, member, path, who):
                 f"bytes, but its entry holds {member.file_size - f.tell()}"
             )
         buffer = bytearray(nbytes)
-        if f.readinto(buffer) != nbytes:
+        if _fill(f, buffer) != nbytes:
             raise CheckpointError(f"{who}: {path}: {name} is truncated")
     return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
+
+
+_READ_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+_CHUNK = 1 << 20
+
+
+def check_zip_methods(archive, where):
+    """Refuse a zip holding any entry that is not stored or deflated, before reading one.
+
+    numpy and torch write only those two. zipfile unpacks a bzip2 or LZMA entry with
+    no bound on what one read gives back, so a small entry lying about its size could
+    fill memory before the size is checked.
+    """
+    for member in archive.infolist():
+        if member.compress_type not in _READ_METHODS:
+            method = _METHOD_NAMES.get(member.compress_type, f"method {member.compress_type}")
+            raise CheckpointError(
+                f"{where}: {member.filename!r:.80} is compressed with {method}; "
+                "expected stored or deflated entries, as numpy and torch write"
+            )
+
+
+def read_entry(archive, member, where):
+    """The bytes of one zip entry, as many as it claims, read a chunk at a time."""
+    buffer = bytearray(member.file_size)
+    with archive.open(member) as f:
+        if _fill(f, buffer) != len(buffer):
+            raise CheckpointError(f"{where}: {member.filename!r:.80} is truncated")
+    return buffer
+
+
+def _fill(f, buffer):
+    """Read ``f`` into ``buffer`` a chunk at a time; the number of bytes read.
+
+    One unbounded read would inflate a deflated entry whole before zipfile cuts it
+    at the size the entry claims; chunks keep memory at the claim. zipfile never
+    gives back more than the claim, and checks the CRC when it reaches it.
+    """
+    view, done = memoryview(buffer), 0
+    while done < len(buffer):
+        got = f.readinto(view[done : done + _CHUNK])
+        if not got:
+            break
+        done += got
+    return done
+
+
+# Python objects a character of the structure entry may become: '{"":{}}' is 8 characters
+# and two dicts of 184 and 64 bytes; the text of meta and history inside it is JSON once more
+_JSON_BYTES_PER_CHAR = 64
+
+
+def _tree_text(tree, arrays, path):
+    """The structure entry's JSON text, once what it decodes to is counted against the read limit."""
+    if tree.ndim != 0 or tree.dtype.kind != "U":
+        got = f"{tree.dtype} {tree.shape}"
+        raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: {got}, not text")
+    chars = tree.dtype.itemsize // 4  # numpy stores text as 4 bytes a character
+    held = sum(a.nbytes for a in arrays.values()) + tree.nbytes
+    what = "its arrays and structure, decoded,"
+    check_claim(held + chars * _JSON_BYTES_PER_CHAR, what, path, CheckpointError)
+    return str(tree)
 
 
 def load(path):
@@ -338,7 +452,7 @@ def load(path):
                 f"mc.load: {path!r} has checkpoint format {version}, newer than "
                 f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
             )
-        return _decode(json.loads(str(tree)), arrays)
+        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays)
     except CheckpointError:
         raise
     except (

@@ -14,6 +14,8 @@ A file from elsewhere can neither run code nor read memory it does not own:
 - each storage's entry must hold exactly its element count times the item size,
   and storages and tensors together must fit the read limit
   (``minicnn.io.read_limit()``) before they are read or copied;
+- only stored or deflated entries are read, a chunk at a time and never past
+  the size they claim, so an entry lying about its size cannot fill memory;
 - each tensor's size, stride and offset are checked against its storage with
   Python's exact integers before any view is made: non-negative, and the
   furthest element it reaches, ``offset + sum((size_i - 1) * stride_i)``, inside
@@ -31,7 +33,7 @@ import zipfile
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import _ZIP_ERRORS, CheckpointError
+from .io import _ZIP_ERRORS, CheckpointError, check_zip_methods, read_entry
 from .safepickle import Refused, RestrictedUnpickler, describe
 
 _STORAGE_DTYPES = {
@@ -125,8 +127,7 @@ class _Unpickler(RestrictedUnpickler):
                 )
             bf16 = kind.name == "BFloat16Storage"
             self._claim(numel * (4 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
-            raw = self.archive.read(member)
-            array = np.frombuffer(raw, dtype=dtype)
+            array = np.frombuffer(read_entry(self.archive, member, self.path), dtype=dtype)
             self.storages[key] = _Storage(key, _bfloat16_to_float32(array) if bf16 else array)
         return self.storages[key]
 
@@ -194,7 +195,8 @@ def _check_byteorder(archive, prefix, path):
     name = prefix + "byteorder"
     if name not in archive.namelist():
         return  # older files have none, and are little-endian
-    if archive.getinfo(name).file_size > 16 or archive.read(name).strip() != b"little":
+    member = archive.getinfo(name)
+    if member.file_size > 16 or read_entry(archive, member, path).strip() != b"little":
         raise CheckpointError(f"{path}: its storages are not little-endian, which minicnn does not read")
 
 
@@ -219,6 +221,7 @@ def read_pth(path):
                     ".safetensors"
                 )
             with zipfile.ZipFile(f) as archive:
+                check_zip_methods(archive, path)
                 pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
                 if len(pickles) != 1:
                     raise CheckpointError(
@@ -228,7 +231,7 @@ def read_pth(path):
                 _check_byteorder(archive, prefix, path)
                 member = archive.getinfo(pickles[0])
                 check_claim(member.file_size, "its data.pkl", path, CheckpointError)
-                reader = _Unpickler(archive.read(member), archive, prefix, path)
+                reader = _Unpickler(read_entry(archive, member, path), archive, prefix, path)
                 return _with_arrays(reader.load(), reader)
         except CheckpointError:
             raise

@@ -33,7 +33,7 @@ import sys
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import FORMAT_KEY, CheckpointError, load, read_npz, write_arrays, write_atomic
+from .io import FORMAT_KEY, TREE_KEY, CheckpointError, check_names, load, read_npz, write_arrays, write_atomic
 from .pth import read_pth
 from .safepickle import describe
 
@@ -217,11 +217,14 @@ def convert_weights(src, dst):
     """Convert a weights file (.pth, .safetensors or .npz) to .npz or .safetensors.
 
     Returns the number of arrays written. Used by ``python -m minicnn convert-weights``.
+    Every key must be a name either format holds and gives back as it was (see
+    ``io.check_names``); one that is not is refused, naming it, before anything is written.
     """
     suffix = pathlib.Path(str(dst)).suffix.lower()
     if suffix not in (".npz", ".safetensors"):
         raise ValueError(f"convert_weights: cannot write {dst!r}; use .npz or .safetensors")
     state = load_torchvision(src)
+    check_names(state, f"convert_weights: {src}", reserved=(FORMAT_KEY, TREE_KEY, "__metadata__"))
     if suffix == ".npz":
         write_arrays(dst, state, who="convert_weights")
     else:

@@ -1,4 +1,7 @@
 import pathlib
+import struct
+import tracemalloc
+import zipfile
 import zlib
 
 import numpy as np
@@ -55,6 +58,48 @@ def distinct():
     """distinct(rng, shape, dtype=float64, spacing=4/size): shuffled values ``spacing`` apart,
     centred on zero: no ties in a pooling window, so every kernel picks the same argmax."""
     return _distinct
+
+
+def _lying_zip(path, entries, method):
+    """A zip of {name: (data, claimed size)} packed with ``method``, each entry claiming its size.
+
+    zipfile writes the true sizes; they are then rewritten in the entry's local header
+    and in its record of the central directory, as a crafted file would have them.
+    """
+    with zipfile.ZipFile(path, "w", method) as zf:
+        for name, (data, _) in entries.items():
+            zf.writestr(name, data)
+        infos = zf.infolist()
+    raw = bytearray(pathlib.Path(path).read_bytes())
+    record = struct.unpack_from("<I", raw, raw.rfind(b"PK\x05\x06") + 16)[0]
+    for info in infos:
+        claimed = entries[info.filename][1]
+        struct.pack_into("<I", raw, info.header_offset + 22, claimed)
+        struct.pack_into("<I", raw, record + 24, claimed)
+        record += 46 + sum(struct.unpack_from("<3H", raw, record + 28))
+    pathlib.Path(path).write_bytes(bytes(raw))
+
+
+@pytest.fixture
+def lying_zip():
+    """lying_zip(path, {name: (data, claimed size)}, method): a zip whose entries lie about their size."""
+    return _lying_zip
+
+
+def _peak_memory(fn):
+    """The most bytes Python and NumPy allocated at once while ``fn()`` ran, counted by tracemalloc."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture
+def peak_memory():
+    """peak_memory(fn): the most bytes allocated at once while ``fn()`` ran."""
+    return _peak_memory
 
 
 def pytest_collection_modifyitems(config, items):

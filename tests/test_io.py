@@ -3,6 +3,7 @@
 import collections
 import math
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -305,7 +306,7 @@ def _dead_pid():
 
 def test_the_next_save_removes_temporary_files_of_killed_saves(tmp_path):
     dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
-    other_dead = tmp_path / f".metrics.json.minicnn-{_dead_pid()}.tmp"
+    other_dead = tmp_path / f".metrics.json.minicnn-{_dead_pid()}-0123456789abcdef.tmp"
     live = tmp_path / f".other.npz.minicnn-{os.getpid()}.tmp"
     alive = tmp_path / f".model.npz.minicnn-{os.getppid()}.tmp"  # a save in progress elsewhere
     unrelated = tmp_path / ".notes.123.tmp"
@@ -371,3 +372,107 @@ def test_a_failed_write_names_the_file_not_its_temporary_and_leaves_nothing(tmp_
     assert str(info.value) == f"mc.save: could not write {target}: a folder is in the way"
     assert info.value.errno is not None and ".tmp" not in str(info.value)
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_bzip2_and_lzma_entries_are_refused_before_they_inflate(tmp_path, rng, lying_zip):
+    head = _npy_header((int(rng.integers(2, 50)),), "<f4")
+    claimed = len(head) + int(rng.integers(0, 1000))  # header and a few values, it says
+    for method, name in ((zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")):
+        path = tmp_path / f"bomb_{name}.npz"
+        lying_zip(path, {"w.npy": (head + bytes(int(rng.integers(4, 8)) << 20), claimed)}, method)
+        assert path.stat().st_size < 20_000  # megabytes of zeros, said to be a few hundred bytes
+        with pytest.raises(io.CheckpointError, match=rf"{path.name}: 'w\.npy' is compressed with {name}; "):
+            mc.load(path)
+        with pytest.raises(io.CheckpointError, match=rf"load_torchvision: .*compressed with {name}"):
+            mc.weights.load_torchvision(path)
+
+
+def test_a_deflated_entry_is_read_no_further_than_the_size_it_claims(tmp_path, rng, lying_zip, peak_memory):
+    n = int(rng.integers(2, 50))
+    head = _npy_header((n,), "<f4")
+    big = int(rng.integers(16, 24)) << 20
+    path = tmp_path / "bomb.npz"
+    lying_zip(path, {"w.npy": (head + bytes(4 * n + big), len(head) + 4 * n)}, zipfile.ZIP_DEFLATED)
+
+    def load():
+        with pytest.raises(io.CheckpointError, match=r"bomb\.npz is not a readable checkpoint.*Bad CRC"):
+            mc.load(path)
+
+    assert peak_memory(load) < 4 << 20  # the rest was never inflated
+    w = rng.standard_normal(int(rng.integers(2, 3) << 20))  # an honest entry: one buffer, no copy
+    np.savez_compressed(tmp_path / "w.npz", w=w)
+    assert peak_memory(lambda: mc.load(tmp_path / "w.npz")) < w.nbytes * 1.25
+    np.testing.assert_array_equal(mc.load(tmp_path / "w.npz")["w"], w)
+
+
+def test_the_structure_entry_is_counted_as_the_objects_it_decodes_to(tmp_path, rng):
+    n = int(rng.integers(20_000, 30_000))
+    tree = '{"list":[' + ",".join(['{"list":[]}'] * n) + "]}"  # 12 characters, two lists each
+    path = tmp_path / "tree.npz"
+    np.savez(path, **{io.FORMAT_KEY: np.asarray(1), io.TREE_KEY: np.asarray(tree)})
+    assert path.stat().st_size < 2 * 4 * len(tree)  # it fits the limit below as read
+    io.set_read_limit(4 * 4 * len(tree))
+    try:
+        with pytest.raises(
+            io.CheckpointError, match=r"tree\.npz: its arrays and structure, decoded, would take .* more than"
+        ):
+            mc.load(path)
+        w = rng.standard_normal((64, 64))
+        mc.save({"model": {"w": w}, "epoch": 3, "history": "[]"}, tmp_path / "ckpt.npz")
+        assert mc.load(tmp_path / "ckpt.npz")["model"]["w"].tolist() == w.tolist()  # a real one still loads
+    finally:
+        io.set_read_limit(None)
+    assert len(mc.load(path)) == n
+
+
+def test_a_link_where_the_temporary_file_goes_is_never_written_through(tmp_path, rng, monkeypatch):
+    if not hasattr(os, "symlink"):
+        pytest.skip("no symbolic links here")
+    victim = tmp_path / "outside" / "victim.txt"
+    victim.parent.mkdir()
+    kept = rng.bytes(int(rng.integers(10, 100)))
+    victim.write_bytes(kept)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    target = folder / "ckpt.npz"
+    os.symlink(victim, folder / f".ckpt.npz.minicnn-{os.getpid()}.tmp")  # where earlier saves wrote
+    mc.save({"w": rng.standard_normal(5)}, target)
+    assert victim.read_bytes() == kept
+    import secrets
+
+    drawn = iter(["0" * 16, "1" * 16])  # the first name drawn is taken by a link too
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(drawn))
+    os.symlink(victim, folder / f".ckpt.npz.minicnn-{os.getpid()}-{'0' * 16}.tmp")
+    w = rng.standard_normal(5)
+    mc.save({"w": w}, target)
+    assert victim.read_bytes() == kept
+    assert not target.is_symlink() and mc.load(target)["w"].tolist() == w.tolist()
+    assert sorted(p.name for p in folder.iterdir() if not p.is_symlink()) == ["ckpt.npz"]
+
+
+def test_names_a_file_could_not_give_back_are_refused_before_writing(tmp_path, rng):
+    w = rng.standard_normal(3)
+    path = tmp_path / "w.npz"
+    bad = {
+        "a\0b": "holds a NUL character",
+        "../../x": r"would unpack outside the folder \(a '\.\.' part or a leading '/'\)",
+        "/etc/x": "would unpack outside the folder",
+        "a\\..\\b": "would unpack outside the folder",
+        io.FORMAT_KEY: "is a name the file format keeps for itself",
+        io.TREE_KEY: "is a name the file format keeps for itself",
+    }
+    for key, why in bad.items():
+        with pytest.raises(ValueError, match=rf"write_arrays: key {re.escape(repr(key))} {why}"):
+            io.write_arrays(path, {"ok": w, key: w})
+    for key in (1, (1, 2)):
+        with pytest.raises(
+            TypeError, match=rf"write_arrays: key {re.escape(repr(key))} is of type \w+, not str"
+        ):
+            io.write_arrays(path, {"ok": w, key: w})
+    with pytest.raises(ValueError, match=r"mc\.save: key 'model/\.\./\.\./x' would unpack outside"):
+        mc.save({"model": {"../../x": w}}, path)
+    with pytest.raises(ValueError, match=r"mc\.save: key 'a\\x00b' holds a NUL character"):
+        mc.save({"a\0b": w}, path)
+    assert os.listdir(tmp_path) == []
+    io.write_arrays(path, {"a..b": w, "..x/y": w})  # dots inside a name are only dots
+    assert sorted(mc.load(path)) == ["..x/y", "a..b"]

@@ -32,16 +32,26 @@ def _tuple(values):
     return b"(" + b"".join(_int(v) for v in values) + b"t"
 
 
-def _write_pth(path, tensors, storages):
-    """tensors: {key: (storage key, storage type, numel, offset, size, stride)}; storages: {key: bytes}."""
+def _key(key):
+    """A state dict's key as the pickle writes it: a str, or (as a crafted file may have) an int or tuple."""
+    return _str(key) if isinstance(key, str) else _tuple(key) if isinstance(key, tuple) else _int(key)
+
+
+def _pth_pickle(tensors):
+    """data.pkl of tensors: {key: (storage key, storage type, numel, offset, size, stride)}."""
     p = b"\x80\x02ccollections\nOrderedDict\n)R("
     for key, (skey, stype, numel, offset, size, stride) in tensors.items():
-        p += _str(key) + b"ctorch._utils\n_rebuild_tensor_v2\n("
+        p += _key(key) + b"ctorch._utils\n_rebuild_tensor_v2\n("
         p += b"(" + _str("storage") + f"ctorch\n{stype}\n".encode() + _str(skey) + _str("cpu")
         p += _int(numel) + b"tQ"  # the persistent id, then BINPERSID
         p += _int(offset) + _tuple(size) + _tuple(stride) + b"\x89ccollections\nOrderedDict\n)RtR"
+    return p + b"u."
+
+
+def _write_pth(path, tensors, storages):
+    """tensors: {key: (storage key, storage type, numel, offset, size, stride)}; storages: {key: bytes}."""
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("archive/data.pkl", p + b"u.")
+        z.writestr("archive/data.pkl", _pth_pickle(tensors))
         z.writestr("archive/byteorder", "little")
         for key, raw in storages.items():
             z.writestr(f"archive/data/{key}", raw)
@@ -265,3 +275,63 @@ def test_a_pth_cut_short_is_called_cut_short_not_an_old_format(tmp_path):
         CheckpointError, match=r"cut\.pth: a zip file cut short or damaged \(no directory at its end\)"
     ):
         load_torchvision(tmp_path / "cut.pth")
+
+
+def _lying_pth(path, lying_zip, method, pickle_extra=0, storage_extra=0):
+    """A .pth of one tensor whose data.pkl and storage hold ``*_extra`` zeros more than they claim."""
+    pkl = _pth_pickle({"w": ("0", "FloatStorage", 6, 0, (6,), (1,))})
+    entries = {
+        "archive/data.pkl": (pkl + bytes(pickle_extra), len(pkl)),
+        "archive/data/0": (SIX + bytes(storage_extra), len(SIX)),
+    }
+    lying_zip(path, entries, method)
+
+
+def test_pth_entries_packed_with_bzip2_or_lzma_are_refused(tmp_path, rng, lying_zip):
+    path = tmp_path / "bomb.pth"
+    for method, name in ((zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")):
+        _lying_pth(path, lying_zip, method, pickle_extra=int(rng.integers(4, 8)) << 20)
+        assert path.stat().st_size < 20_000
+        match = rf"bomb\.pth: 'archive/data\.pkl' is compressed with {name}; expected stored or deflated"
+        with pytest.raises(CheckpointError, match=match):
+            load_torchvision(path)
+
+
+@pytest.mark.parametrize("entry", ["pickle", "storage"])
+def test_a_deflated_pth_entry_is_read_no_further_than_it_claims(tmp_path, rng, lying_zip, peak_memory, entry):
+    path = tmp_path / "bomb.pth"
+    _lying_pth(path, lying_zip, zipfile.ZIP_DEFLATED, **{f"{entry}_extra": int(rng.integers(16, 24)) << 20})
+
+    def load():
+        with pytest.raises(CheckpointError, match=r"bomb\.pth: .*Bad CRC-32 for file 'archive/data"):
+            load_torchvision(path)
+
+    assert peak_memory(load) < 4 << 20  # the rest was never inflated
+    _lying_pth(path, lying_zip, zipfile.ZIP_DEFLATED)  # the same file, honest, reads
+    np.testing.assert_array_equal(load_torchvision(path)["w"], np.arange(6))
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_convert_weights_refuses_keys_it_could_not_write_back(tmp_path, rng, suffix):
+    from minicnn.weights import convert_weights
+
+    n = int(rng.integers(1, 7))
+    bad = {
+        1: r"key 1 is of type int, not str",
+        (1, 2): r"key \(1, 2\) is of type tuple, not str",
+        "a\0b": r"key 'a\\x00b' holds a NUL character",
+        "../../x": r"key '\.\./\.\./x' would unpack outside the folder",
+        "/abs": r"key '/abs' would unpack outside the folder",
+        "__minicnn_format__": r"key '__minicnn_format__' is a name the file format keeps for itself",
+        "__metadata__": r"key '__metadata__' is a name the file format keeps for itself",
+    }
+    for key, match in bad.items():
+        src = tmp_path / "src.pth"
+        tensors = {
+            "fc.weight": ("0", "FloatStorage", 6, 0, (n,), (1,)),
+            key: ("0", "FloatStorage", 6, 0, (6,), (1,)),
+        }
+        _write_pth(src, tensors, {"0": SIX})
+        with pytest.raises((ValueError, TypeError), match=rf"convert_weights: .*src\.pth: {match}"):
+            convert_weights(src, tmp_path / f"out{suffix}")
+        assert sorted(os.listdir(tmp_path)) == ["src.pth"]

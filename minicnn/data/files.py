@@ -79,11 +79,12 @@ def _read_exactly(f, nbytes, path):
     return out
 
 
-def read_idx(path, magic):
+def read_idx(path, magic, copy_dtype=None):
     """The array of one IDX file (raw or gzipped), checking magic number and size.
 
     The header is read first; its shape is checked against the read limit (and,
-    for a raw file, against the file's size) before the data is allocated.
+    for a raw file, against the file's size) before the data is allocated. With
+    ``copy_dtype``, the copy the caller will make in that dtype is counted too.
     """
     path = os.fspath(path)
     ndim = {IDX_IMAGES: 3, IDX_LABELS: 1}[magic]
@@ -103,7 +104,7 @@ def read_idx(path, magic):
                     raise DataFileError(f"{path}: {len(header)} bytes is shorter than an IDX header")
                 shape = tuple(int.from_bytes(header[i : i + 4], "big") for i in range(4, len(header), 4))
                 nbytes = math.prod(shape)
-                check_claim(nbytes, f"the IDX data of shape {shape}", path, DataFileError)
+                _check_idx_claim(nbytes, shape, copy_dtype, path)
                 if f is raw and size != len(header) + nbytes:
                     raise DataFileError(
                         f"{path}: header says shape {shape} = {nbytes} bytes of "
@@ -115,6 +116,16 @@ def read_idx(path, magic):
             raise
         except (OSError, EOFError, ValueError) as e:  # gzip's complaints about a damaged stream
             raise DataFileError(f"{path}: cannot read the IDX file ({describe(e)})") from None
+
+
+def _check_idx_claim(nbytes, shape, copy_dtype, path):
+    """The IDX data (a byte a value), with its copy in ``copy_dtype`` if any, against the read limit."""
+    if copy_dtype is None:
+        check_claim(nbytes, f"the IDX data of shape {shape}", path, DataFileError)
+    else:
+        copy = np.dtype(copy_dtype)
+        what = f"the IDX data of shape {shape} with its {copy.name} copy"
+        check_claim(nbytes * (1 + copy.itemsize), what, path, DataFileError)
 
 
 class MNIST(TensorDataset):
@@ -134,11 +145,11 @@ class MNIST(TensorDataset):
         name, folders = type(self).__name__, ("", os.path.join(type(self).__name__, "raw"))
         expected = [f"{p}-{k}-ubyte[.gz]" for p in ("train", "t10k") for k in ("images-idx3", "labels-idx1")]
         found = {}
-        for kind, magic in (("images-idx3", IDX_IMAGES), ("labels-idx1", IDX_LABELS)):
+        files = (("images-idx3", IDX_IMAGES, np.float32), ("labels-idx1", IDX_LABELS, np.int64))
+        for kind, magic, dtype in files:
             base = f"{prefix}-{kind}-ubyte"
-            found[kind] = read_idx(
-                _find(name, root, (base, base + ".gz"), folders, self.published, expected), magic
-            )
+            path = _find(name, root, (base, base + ".gz"), folders, self.published, expected)
+            found[kind] = read_idx(path, magic, copy_dtype=dtype)
         images, labels = found["images-idx3"], found["labels-idx1"]
         if len(images) != len(labels):
             raise DataFileError(f"{name}: {len(images)} images but {len(labels)} labels in {root}")
@@ -146,9 +157,9 @@ class MNIST(TensorDataset):
             raise DataFileError(
                 f"{name}: labels must be 0..{len(self.classes) - 1}, found {labels.max()} in {root}"
             )
-        super().__init__(
-            (images.astype(np.float32) / 255)[:, None], labels.astype(np.int64), classes=self.classes
-        )
+        x = images.astype(np.float32)
+        x /= 255  # in place: the uint8 data and this one copy are what read_idx counted
+        super().__init__(x[:, None], labels.astype(np.int64), classes=self.classes)
 
 
 class FashionMNIST(MNIST):

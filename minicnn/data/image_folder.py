@@ -9,9 +9,11 @@ Images are decoded with Pillow (the ``data`` extra) and held in memory.
 As in torchvision, a class folder without images is a FileNotFoundError. An
 image that cannot be decoded, is not a regular file, or is too large is a
 ``DataFileError`` naming it: each image's size is read from its header and
-checked against ``minicnn.io.read_limit()`` before it is decoded, and Pillow's
-decompression-bomb warning (an image over ``PIL.Image.MAX_IMAGE_PIXELS``) is
-an error, not a warning.
+checked against ``minicnn.io.read_limit()`` before it is decoded, together with
+what the images decoded so far and this one will take in the dataset, and
+Pillow's decompression-bomb warning (an image over ``PIL.Image.MAX_IMAGE_PIXELS``)
+is an error, not a warning. With ``size``, all the resized images are counted
+against the limit before any file is opened.
 """
 
 import os
@@ -76,21 +78,53 @@ class ImageFolder(TensorDataset):
                 "or remove the folder(s)"
             )
         if size is not None:
-            size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
-        images = [_decode(Image, path, size) for path, _ in self.samples]
+            size = _check_size(size, len(self.samples), root)
+        images, held = [], 0
+        for path, _ in self.samples:
+            images.append(_decode(Image, path, size, held))
+            held += images[-1].shape[0] * images[-1].shape[1] * _BYTES_KEPT
         shapes = sorted({a.shape[:2] for a in images})
         if len(shapes) > 1:
             raise DataFileError(
                 f"ImageFolder: images in {root} have {len(shapes)} different sizes "
                 f"(e.g. {shapes[0]} and {shapes[-1]}); pass size= to resize them"
             )
-        x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255
         y = np.array([label for _, label in self.samples], dtype=np.int64)
-        super().__init__(x, y, classes=classes)
+        super().__init__(_as_float(images), y, classes=classes)
 
 
-def _decode(Image, path, size):
-    """One image as uint8 (H, W, 3), resized to ``size`` (h, w) if given; checked before decoding."""
+# bytes a pixel takes in the dataset: its uint8 RGB as decoded, then its float32 copy
+_BYTES_KEPT = 3 + 12
+
+
+def _check_size(size, n, root):
+    """``size`` as (h, w) of positive ints, once ``n`` images of that size fit the read limit."""
+    try:
+        h, w = (int(size), int(size)) if np.isscalar(size) else map(int, size)
+    except (TypeError, ValueError):
+        h = w = 0
+    if h < 1 or w < 1:
+        raise ValueError(f"ImageFolder: size must be a positive int or (h, w) of them, got {size!r}")
+    what = f"{n} images resized to {w}x{h}"
+    check_claim(n * h * w * _BYTES_KEPT, what, f"ImageFolder: {root}", DataFileError)
+    return h, w
+
+
+def _as_float(images):
+    """(N, 3, H, W) float32 in [0, 1] from uint8 (H, W, 3) images, filled in place (no uint8 stack)."""
+    h, w = images[0].shape[:2]
+    x = np.empty((len(images), 3, h, w), np.float32)
+    for i, image in enumerate(images):
+        x[i] = image.transpose(2, 0, 1)
+    x /= 255
+    return x
+
+
+def _decode(Image, path, size, held):
+    """One image as uint8 (H, W, 3), resized to ``size`` (h, w) if given; checked before decoding.
+
+    ``held`` is what the images decoded before it will take in the dataset.
+    """
     with open_regular(path, DataFileError) as f:
         try:
             with warnings.catch_warnings():
@@ -99,6 +133,10 @@ def _decode(Image, path, size):
                     w, h = im.size
                     # NOTE: 12 bytes a pixel bounds every mode Pillow decodes to and the float32 RGB
                     check_claim(w * h * 12, f"the {w}x{h} image", path, DataFileError)
+                    out_h, out_w = size or (h, w)
+                    # decoding this image, and what the dataset keeps of it and of those before
+                    total = held + w * h * 12 + out_h * out_w * _BYTES_KEPT
+                    check_claim(total, "the images up to this one, decoded,", path, DataFileError)
                     im = im.convert("RGB")
                     if size is not None and im.size != (size[1], size[0]):
                         im = im.resize((size[1], size[0]), Image.BILINEAR)  # Pillow: (w, h)

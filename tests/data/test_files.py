@@ -326,3 +326,43 @@ def test_image_folder_refuses_special_files(tmp_path):
         os.mkfifo(tmp_path / "dog" / "b.png")
         with pytest.raises(DataFileError, match=r"b\.png: is a FIFO"):
             ImageFolder(tmp_path)
+
+
+def test_mnist_counts_its_float32_copy_against_the_read_limit(tmp_path, rng, monkeypatch):
+    n = int(rng.integers(200, 400))
+    _write_mnist(tmp_path, "t10k", n, rng, gz=True)
+    pixels = n * 28 * 28
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(2 * pixels))  # the bytes fit, their float32 copy not
+    with pytest.raises(
+        DataFileError,
+        match=rf"t10k-images-idx3-ubyte\.gz: the IDX data of shape \({n}, 28, 28\) with its float32 copy "
+        r"would take .* more than the read limit",
+    ):
+        MNIST(tmp_path, train=False)
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(5 * pixels))  # a byte and a float32 a pixel
+    assert MNIST(tmp_path, train=False).images.shape == (n, 1, 28, 28)
+
+
+def test_image_folder_counts_all_its_images_and_the_resized_size(tmp_path, rng, monkeypatch):
+    Image = pytest.importorskip("PIL.Image")
+    side, n = int(rng.integers(16, 32)), int(rng.integers(20, 30))
+    for i in range(n):
+        (tmp_path / f"c{i % 2}").mkdir(exist_ok=True)
+        image = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+        Image.fromarray(image).save(tmp_path / f"c{i % 2}" / f"{i:03}.png")
+    one = side * side * (12 + 15)  # decoding one image, and what the dataset keeps of it
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(4 * one))  # each image fits, all of them not
+    with pytest.raises(DataFileError, match=r"\.png: the images up to this one, decoded, would take"):
+        ImageFolder(tmp_path)
+    with pytest.raises(
+        DataFileError, match=rf"ImageFolder: .*: {n} images resized to 4000x3000 would take .* GiB"
+    ):
+        ImageFolder(tmp_path, size=(3000, 4000))
+    for size in (0, (8, -1), (8,), "big"):
+        with pytest.raises(ValueError, match=r"ImageFolder: size must be a positive int or \(h, w\)"):
+            ImageFolder(tmp_path, size=size)
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(n * one))
+    ds = ImageFolder(tmp_path)
+    assert ds.images.shape == (n, 3, side, side) and ds.images.dtype == np.float32
+    first = np.asarray(Image.open(tmp_path / "c0" / "000.png"))
+    np.testing.assert_array_equal(ds.images[0], first.transpose(2, 0, 1).astype(np.float32) / 255)
