@@ -9,9 +9,12 @@ These work on every model of the zoo: the head is the last ``Linear``
 its last 1x1 ``Conv2d`` (one map per class before global average pooling).
 """
 
+import numbers
+
 import numpy as np
 
 from . import nn
+from .data.dataset import as_labels
 from .tensor import no_grad
 
 
@@ -24,7 +27,7 @@ def extract_features(model, loader, layer="avgpool"):
 
     A forward hook captures the layer's output (eval mode, no graph); the rest
     of the forward pass still runs. Returns (features (N, D) float32 array,
-    labels (N,) int64 array).
+    labels (N,) array: int64 class indices, or float32 targets, as the DataLoader gives them).
     """
     modules = dict(model.named_modules())
     if layer not in modules or not layer:
@@ -47,7 +50,7 @@ def extract_features(model, loader, layer="avgpool"):
     finally:
         handle.remove()
         model.train(was_training)
-    return np.concatenate(features), np.concatenate(labels).astype(np.int64)
+    return np.concatenate(features), as_labels(np.concatenate(labels), "extract_features")
 
 
 def _head(model):
@@ -71,8 +74,9 @@ def replace_head(model, num_classes):
     -> Conv2d(in, num_classes, k) with the same stride and padding.
     The new layer's parameters require gradients. Returns the model.
     """
-    if not isinstance(num_classes, int) or num_classes < 1:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
         raise ValueError(f"replace_head: num_classes must be a positive int, got {num_classes!r}")
+    num_classes = int(num_classes)
     parent, attr, old = _head(model)
     if isinstance(old, nn.Linear):
         new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
@@ -99,6 +103,8 @@ def freeze(model, until=None):
     Returns the names of the frozen children.
     """
     children = [name for name, _ in model.named_children()]
+    if isinstance(until, int) and not isinstance(until, bool):
+        until = str(until)  # a Sequential's children are named "0", "1", ...
     if until is not None and until not in children:
         raise ValueError(
             f"freeze: {type(model).__name__} has no top-level child {until!r}; "

@@ -39,7 +39,10 @@ def show_images(images, labels=None, ncols=8, title=None):
     """A grid of images (N, C, H, W) in [0, 1] (or any range: each is rescaled)."""
     plt = _plt()
     images = images.numpy() if isinstance(images, Tensor) else np.asarray(images)
+    _check_images("show_images", images)
     n = len(images)
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"show_images: {len(labels)} labels for {n} images")
     nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.2, nrows * 1.3), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -58,8 +61,35 @@ def show_images(images, labels=None, ncols=8, title=None):
     return fig
 
 
+def _check_images(who, images):
+    """A batch (N, C, H, W) with 1 or 3 channels, the layout the grid draws."""
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        hint = (
+            " (channels last? use .transpose(0, 3, 1, 2))"
+            if images.ndim == 4 and images.shape[-1] in (1, 3)
+            else ""
+        )
+        raise ValueError(
+            f"{who}: expected images (N, C, H, W) with 1 or 3 channels, got shape {images.shape}{hint}"
+        )
+
+
+def _check_target(who, logits, target):
+    """A class index the model's output has; the first image of the batch is the one explained."""
+    classes = logits.shape[1]
+    if not 0 <= int(target) < classes:
+        raise ValueError(f"{who}: target {target} is not a class of this model's {classes}")
+
+
+def _check_one_image(who, x):
+    if tuple(x.shape[:1]) != (1,) or len(x.shape) != 4:
+        raise ValueError(f"{who}: expected one image (1, C, H, W), got shape {tuple(x.shape)}")
+
+
 def plot_filters(conv, ncols=8):
     """The kernels of a Conv2d: one small image per output channel (RGB when in_channels is 3)."""
+    if getattr(conv, "weight", None) is None or conv.weight.ndim != 4:
+        raise ValueError(f"plot_filters: expected a Conv2d, got {type(conv).__name__}")
     w = conv.weight.numpy()
     shown = w if w.shape[1] == 3 else w[:, :1]
     return show_images(shown, ncols=ncols, title=f"{w.shape[0]} filters of {tuple(w.shape[1:])}")
@@ -97,7 +127,11 @@ def _output_of(model, x, layer):
 
 def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
     """The activation maps one input (1, C, H, W) produces at the named layer."""
-    maps = _output_of(model, x, layer).numpy()[0][:max_maps]
+    _check_one_image("plot_feature_maps", x)
+    out = _output_of(model, x, layer)
+    if out.ndim != 4:
+        raise ValueError(f"plot_feature_maps: {layer!r} gives shape {out.shape}, not maps (1, C, H, W)")
+    maps = out.numpy()[0][:max_maps]
     return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {layer}")
 
 
@@ -108,6 +142,7 @@ def saliency(model, x, target):
     Runs in eval mode; the parameters' gradients and the model's mode are left as they were.
     """
     x = Tensor(x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32), requires_grad=True)
+    _check_one_image("saliency", x)
     params = [p for p in model.parameters() if p.requires_grad]
     was_training = model.training
     try:
@@ -115,6 +150,7 @@ def saliency(model, x, target):
             p.requires_grad_(False)
         model.eval()
         logits = model(x)
+        _check_target("saliency", logits, target)
         logits[0, int(target)].backward()
     finally:
         for p in params:
@@ -142,6 +178,7 @@ def class_activation_map(model, x, target, pool="avgpool"):
     CAM = sum_c w[target, c] F_c, upsampled to the input's size. For NIN,
     whose last conv already has one map per class, CAM = F_target.
     """
+    _check_one_image("class_activation_map", x)
     modules = dict(model.named_modules())
     if pool not in modules:
         raise ValueError(
@@ -152,7 +189,7 @@ def class_activation_map(model, x, target, pool="avgpool"):
     # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
     handle = modules[pool].register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
     try:
-        _run_eval(model, x)
+        _check_target("class_activation_map", _run_eval(model, x), target)
     finally:
         handle.remove()
     features = captured["input"].numpy()[0]  # (C, h, w)
@@ -168,6 +205,8 @@ def plot_map(image, heat, title=None, alpha=0.5):
     """An image with a heat map (saliency or CAM) over it."""
     plt = _plt()
     image = image.numpy() if isinstance(image, Tensor) else np.asarray(image)
+    if image.ndim not in (3, 4) or (image.ndim == 4 and len(image) != 1):
+        raise ValueError(f"plot_map: expected one image (C, H, W) or (1, C, H, W), got shape {image.shape}")
     image = image.reshape(image.shape[-3:])
     fig, ax = plt.subplots(figsize=(3.5, 3.5))
     img = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
@@ -183,7 +222,11 @@ def plot_confusion(confusion, class_names=None):
     """A confusion matrix (rows: true class, columns: predicted) with its counts."""
     plt = _plt()
     confusion = np.asarray(confusion)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f"plot_confusion: expected a square (k, k) matrix, got shape {confusion.shape}")
     k = len(confusion)
+    if class_names is not None and len(class_names) != k:
+        raise ValueError(f"plot_confusion: {len(class_names)} class names for {k} classes")
     fig, ax = plt.subplots(figsize=(0.5 * k + 2, 0.5 * k + 1.5))
     ax.imshow(confusion, cmap="Blues")
     for i in range(k):
@@ -197,7 +240,7 @@ def plot_confusion(confusion, class_names=None):
                 fontsize=7,
                 color="white" if confusion[i, j] > confusion.max() / 2 else "black",
             )
-    names = class_names or list(range(k))
+    names = list(range(k)) if class_names is None else list(class_names)
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")

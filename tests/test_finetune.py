@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import models, optim
+from minicnn import models, nn, optim
 from minicnn.data import DataLoader, TensorDataset
 from minicnn.finetune import extract_features, freeze, replace_head
 
@@ -112,3 +112,11 @@ def test_freeze_then_replace_head_trains_only_the_head():
     replace_head(model, 2)
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable == ["11.weight", "11.bias"]
+
+
+def test_replace_head_and_freeze_take_numpy_ints_and_child_positions():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    replace_head(model, np.int64(5))
+    assert model[2].out_features == 5
+    assert freeze(model, until=0) == ["0"]
+    assert not model[0].weight.requires_grad and model[2].weight.requires_grad

@@ -267,3 +267,43 @@ def test_viz_leaves_the_model_as_it_was():
 def test_feature_maps_of_an_unknown_layer_names_the_layers():
     with pytest.raises(ValueError, match="no module named 'conv9'.*conv, relu"):
         viz.plot_feature_maps(PlusDetector(), _planted(8, 8), "conv9")
+
+
+def _tiny_classifier(seed):
+    mc.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Flatten(), nn.Linear(2 * 4 * 4, 5))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda m: viz.show_images(np.zeros((4, 8, 8))), r"show_images: expected images \(N, C, H, W\)"),
+        (lambda m: viz.show_images(np.zeros((2, 8, 8, 3))), r"got shape \(2, 8, 8, 3\) \(channels last\?"),
+        (lambda m: viz.show_images(np.zeros((3, 1, 4, 4)), labels=[0]), "show_images: 1 labels for 3 images"),
+        (lambda m: viz.plot_confusion(np.eye(3), class_names=np.array(["a", "b"])), "2 class names for 3"),
+        (lambda m: viz.plot_filters(m[2]), "plot_filters: expected a Conv2d, got Linear"),
+        (
+            lambda m: viz.plot_feature_maps(m, np.zeros((1, 1, 4, 4)), "2"),
+            r"'2' gives shape \(1, 5\), not maps",
+        ),
+        (
+            lambda m: viz.saliency(m, np.zeros((1, 1, 4, 4)), 7),
+            "saliency: target 7 is not a class of this model's 5",
+        ),
+        (
+            lambda m: viz.saliency(m, np.zeros((3, 1, 4, 4)), 0),
+            r"saliency: expected one image \(1, C, H, W\)",
+        ),
+        (lambda m: viz.plot_map(np.zeros((3, 1, 4, 4)), np.zeros((4, 4))), r"plot_map: expected one image"),
+    ],
+)
+def test_viz_names_a_wrong_input_before_drawing(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(_tiny_classifier(seed=len(message)))
+    plt.close("all")
+
+
+def test_plot_confusion_takes_class_names_as_an_array():
+    fig = viz.plot_confusion(np.eye(2, dtype=int), class_names=np.array(["cat", "dog"]))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["cat", "dog"]
+    plt.close(fig)
