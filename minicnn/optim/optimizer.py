@@ -15,6 +15,7 @@ import math
 import numbers
 
 from .. import backend
+from ..functional.checks import type_name
 from ..tensor import Tensor, no_grad
 
 
@@ -39,7 +40,12 @@ def check_setting(message, value, below=None):
 
 
 def _is_array(value):
-    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor)
+    """A NumPy or CuPy array (not a Tensor, nor another library's tensor, whose dtype is its own)."""
+    return (
+        hasattr(value, "shape")
+        and hasattr(getattr(value, "dtype", None), "kind")
+        and not isinstance(value, Tensor)
+    )
 
 
 class Optimizer:
@@ -72,6 +78,10 @@ class Optimizer:
         group = dict(param_group)
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params):
+            # model.named_parameters(), as PyTorch takes it: the names go into the state dict
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -223,8 +233,11 @@ def _check_buffers(key, values, p, names):
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
                 raise ValueError(f"{what}'s step is {v!r}; expected a count of steps, 0 or more")
         elif not _is_array(v) or v.dtype.kind != "f":
-            found = f"dtype {v.dtype}" if _is_array(v) else type(v).__name__
-            raise ValueError(f"{what}'s {name!r} is {found}; expected a float array of the parameter's shape")
+            found = f"dtype {v.dtype}" if _is_array(v) else type_name(v)
+            hint = " (convert it with .numpy())" if hasattr(v, "numpy") and not _is_array(v) else ""
+            raise ValueError(
+                f"{what}'s {name!r} is {found}; expected a float array of the parameter's shape{hint}"
+            )
         elif tuple(v.shape) != p.shape:  # momentum, Adam's moments: the shape of their parameter
             raise ValueError(f"{what}'s {name!r} has shape {tuple(v.shape)}, the parameter {p.shape}")
         elif not backend.xp_of(v).isfinite(v).all():

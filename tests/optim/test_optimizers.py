@@ -356,3 +356,25 @@ def test_adagrad_state_follows_the_parameters_when_the_model_moves_after_it_is_b
     opt.step()
     assert all(opt.state[p]["sum"].dtype == np.float64 for p in model.parameters())
     assert all(p.dtype == np.float64 for p in model.parameters())
+
+
+def test_an_optimizer_takes_named_parameters_and_keeps_the_names_as_pytorch():
+    layer = nn.Linear(2, 2)
+    opt = optim.SGD(layer.named_parameters(), lr=0.1)
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    assert opt.param_groups[0]["params"] == [layer.weight, layer.bias]
+
+
+def test_a_buffer_of_another_library_is_named_with_a_hint():
+    class ForeignTensor:  # what a torch optimizer's state dict holds
+        shape, dtype = (2, 3), object()
+
+        def numpy(self):
+            return np.zeros(self.shape)
+
+    p, sd = _stepped_adam_state(seed=41)
+    sd["state"][0]["exp_avg"] = ForeignTensor()
+    with pytest.raises(
+        ValueError, match=r"'exp_avg' is .*ForeignTensor; expected .* \(convert it with \.numpy\(\)\)"
+    ):
+        optim.Adam([p], lr=0.1).load_state_dict(sd)
