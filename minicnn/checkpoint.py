@@ -16,7 +16,7 @@ from .optim.optimizer import check_layout
 
 # scheduler entries that count steps, or are state (a LambdaLR's callable objects); every
 # other entry is a setting that must match on resume
-_COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs", "lr_lambdas")
+_COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs", "lr_lambdas", "_schedulers")
 
 
 def checkpoint_state(model, optimizer, scheduler, history, epoch, meta):

@@ -1,5 +1,6 @@
 """Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, LambdaLR, MultiplicativeLR,
-CosineAnnealingLR, LinearLR, OneCycleLR, and ReduceLROnPlateau (stepped with the number it watches).
+CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR (sequential_lr.py), and ReduceLROnPlateau
+(stepped with the number it watches).
 
 Each follows PyTorch's code, including its recursive ("chainable") forms, so
 the sequence of learning rates equals PyTorch's to the last bit or two:
@@ -329,5 +330,7 @@ class ReduceLROnPlateau(LRScheduler):
         )
 
 
-# defined in one_cycle.py (its schedule is a file's worth), named here as in torch.optim.lr_scheduler
+# defined in one_cycle.py and sequential_lr.py (each a file's worth, built on the classes
+# above), named here as in torch.optim.lr_scheduler
 from .one_cycle import OneCycleLR  # noqa: E402,F401
+from .sequential_lr import SequentialLR  # noqa: E402,F401

@@ -24,7 +24,7 @@ def build(cfg):
     opt = getattr(optim, ocfg["cls"])(
         [{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], **ocfg["kwargs"]
     )
-    return opt, getattr(lr_scheduler, cfg["cls"])(opt, **scheduler_kwargs(cfg["kwargs"]))
+    return opt, getattr(lr_scheduler, cfg["cls"])(opt, **scheduler_kwargs(cfg["kwargs"], lr_scheduler, opt))
 
 
 def momenta(opt):
@@ -200,3 +200,40 @@ def test_reduce_on_plateau_resumes_from_its_state_dict_and_refuses_bad_settings(
         lr_scheduler.ReduceLROnPlateau(opt, mode="sideways")
     with pytest.raises(ValueError, match="min_lr must have one value per param group"):
         lr_scheduler.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2, 0.3])
+
+
+def test_sequential_lr_refuses_what_it_cannot_chain():
+    opt, first = build({"cls": "StepLR", "kwargs": {"step_size": 2}})
+    other, _ = build({"cls": "StepLR", "kwargs": {"step_size": 2}})
+    with pytest.raises(ValueError, match="SequentialLR: 2 schedulers need 1 milestones, got 0"):
+        lr_scheduler.SequentialLR(opt, [first, lr_scheduler.ExponentialLR(opt, 0.9)], milestones=[])
+    with pytest.raises(ValueError, match=r"schedulers\[1\] drives another optimizer"):
+        lr_scheduler.SequentialLR(opt, [first, lr_scheduler.ExponentialLR(other, 0.9)], milestones=[3])
+    with pytest.raises(
+        TypeError, match=r"schedulers\[1\] must be a schedule of steps, got ReduceLROnPlateau"
+    ):
+        lr_scheduler.SequentialLR(opt, [first, lr_scheduler.ReduceLROnPlateau(opt)], milestones=[3])
+
+
+def test_fit_resumes_a_sequential_schedule(tmp_path):
+    from minicnn import data
+    from minicnn.train import fit
+
+    rng = np.random.default_rng(51)
+    ds = data.TensorDataset(rng.random((16, 1, 2, 2)).astype(np.float32), rng.integers(0, 2, 16))
+
+    def run(epochs, resume):
+        mc.manual_seed(51)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        warm = lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+        sched = lr_scheduler.SequentialLR(opt, [warm, lr_scheduler.StepLR(opt, 1, 0.5)], milestones=[2])
+        loader = data.DataLoader(ds, batch_size=8, shuffle=True, seed=51)
+        return fit(
+            model, loader, opt, epochs, scheduler=sched, out=tmp_path / "run", resume=resume, progress=False
+        )
+
+    whole = run(4, resume=False)["lr"]
+    (tmp_path / "run" / "checkpoint.npz").unlink()
+    run(2, resume=False)
+    assert run(4, resume=True)["lr"] == whole

@@ -1,0 +1,91 @@
+"""SequentialLR: one schedule after another, as PyTorch's (a warm-up, then the schedule proper).
+
+    warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+    cosine = CosineAnnealingLR(opt, T_max=85)
+    sched = SequentialLR(opt, [warmup, cosine], milestones=[5])
+
+At step ``milestones[i - 1]`` schedule i starts from its own step 0. A schedule with a
+closed form (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR) starts from
+the initial lr, as PyTorch computes it there; the others (LambdaLR, MultiplicativeLR,
+OneCycleLR) from their step 0 as they define it.
+"""
+
+import bisect
+
+from .lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
+
+_CLOSED_FORM = (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR)
+
+
+class SequentialLR(LRScheduler):
+    """``schedulers[i]`` sets the lr from step ``milestones[i - 1]`` (from 0 for the first)."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        schedulers, milestones = list(schedulers), list(milestones)
+        if not schedulers:
+            raise ValueError("SequentialLR expects at least one scheduler")
+        for i, s in enumerate(schedulers):
+            if not isinstance(s, LRScheduler) or isinstance(s, ReduceLROnPlateau):
+                raise TypeError(
+                    f"SequentialLR: schedulers[{i}] must be a schedule of steps, got {type(s).__name__}"
+                )
+            if s.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR: schedulers[{i}] drives another optimizer than the one given")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR: {len(schedulers)} schedulers need {len(schedulers) - 1} milestones, "
+                f"got {len(milestones)}"
+            )
+        self.optimizer, self._schedulers, self._milestones = optimizer, schedulers, milestones
+        self.last_epoch, self._step_count = last_epoch + 1, 1
+        # each schedule took a step when it was built; undo them, and start the first again
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        for s in schedulers:
+            s.last_epoch -= 1
+        _start(schedulers[0])
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def step(self):
+        self._step_count += 1
+        self.last_epoch += 1
+        i = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[i]
+        if i > 0 and self._milestones[i - 1] == self.last_epoch:
+            _start(scheduler, at_zero=True)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        for s, saved in zip(self._schedulers, state.pop("_schedulers")):
+            s.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
+def _start(scheduler, at_zero=False):
+    """A schedule's first step: step 0 (a milestone's restart) or the step after the last."""
+    if at_zero:
+        scheduler.last_epoch = -1
+        if isinstance(scheduler, _CLOSED_FORM):
+            for group, base in zip(scheduler.optimizer.param_groups, scheduler.base_lrs):
+                group["lr"] = base
+    scheduler._is_initial = True  # the lr as it stands where a schedule does not move at step 0
+    try:
+        scheduler.step()
+    finally:
+        scheduler._is_initial = False
