@@ -313,7 +313,7 @@ def _run(args):
         if stop.kept:
             kept = f"the checkpoint of epoch {stop.kept} is kept; resume with --resume"
         elif getattr(stop, "restored", None):  # --overwrite stopped before the new run had a checkpoint
-            kept = f"no epoch had finished; {stop.restored}, unchanged"
+            kept = f"no epoch had finished; {stop.restored}"
         else:
             kept = "no epoch had finished, so there is no checkpoint to resume from"
         if stop.epoch is None:  # every epoch had finished and its checkpoint is written

@@ -8,6 +8,7 @@ optimizer is refused, not crashed into) and ``meta``, the caller's notes
 """
 
 import json
+import math
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from .optim.optimizer import check_layout
 
 # scheduler entries that count steps, or are state (a LambdaLR's callable objects); every
 # other entry is a setting that must match on resume
+MOST_EPOCHS = 10**6  # more than any run; a larger count is damage, not a long run
 _COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs", "lr_lambdas", "_schedulers")
 
 
@@ -44,8 +46,10 @@ def read_checkpoint(path):
             f"{path!r} is not a training checkpoint (it lacks the model, optimizer and epoch that fit writes)"
         )
     epoch = state["epoch"]
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-        raise io.CheckpointError(f"{path}: its epoch is {epoch!r}; expected a count of epochs, 0 or more")
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 0 <= epoch <= MOST_EPOCHS:
+        raise io.CheckpointError(
+            f"{path}: its epoch is {epoch!r}; expected a count of epochs, 0 to {MOST_EPOCHS}"
+        )
     try:
         check_layout(state["optimizer"])
     except ValueError as err:
@@ -128,7 +132,7 @@ def restore(state, model, optimizer, scheduler):
     for what, load in parts:
         try:
             loaded[what] = load()
-        except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as err:
+        except (ValueError, TypeError, KeyError, RuntimeError, AttributeError, OverflowError) as err:
             raise ValueError(
                 f"resume: the checkpoint's {what} does not load: {' '.join(str(err).split())}"
             ) from None
@@ -155,11 +159,19 @@ def _rows(history):
     for i, row in enumerate(history):
         for key in _ROW + tuple(k for k in _ROW_OPTIONAL if k in row):
             value = row.get(key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"row {i + 1}'s {key} is {value!r}; expected a number")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _float_or_nan(value):
+                raise ValueError(f"row {i + 1}'s {key} is {value!r:.40}; expected a finite number (or NaN)")
         if row["epoch"] != i + 1:
             raise ValueError(f"row {i + 1} is epoch {row['epoch']!r}")
     return history
+
+
+def _float_or_nan(value):
+    """Whether a number is a float's, finite or NaN (an accuracy with no class labels)."""
+    try:
+        return not math.isinf(float(value))
+    except OverflowError:
+        return False
 
 
 def _same(a, b):

@@ -14,7 +14,6 @@ optimizer, seed, validation fraction: they would change what the run is).
 """
 
 import argparse
-import contextlib
 import io as bytes_io
 import json
 import os
@@ -112,7 +111,7 @@ def _prior_run(out, args):
         raise UsageError("--resume continues the run in --out and --overwrite replaces it: give one of them")
     from .distributed.comm import launched_by
 
-    if launched_by()[1] == 0:  # one process of a distributed run looks after the folder
+    if launched_by()[1] == 0:  # the process that holds the folder (run_folder.held)
         run_folder.recover(out)
     found = [name for name in OUTPUTS if os.path.lexists(os.path.join(out, name))]
     for name in found:
@@ -235,6 +234,15 @@ def train_command(args):
     use_kernels(args.kernels)
     out = args.out or os.path.join("runs", f"{args.model}-{(args.data or 'mnist5k').split(':')[0]}")
     check_out_folder(out)
+    from .distributed.comm import launched_by
+
+    if launched_by()[1] != 0:  # one process of a distributed run looks after the folder
+        return _train(args, out)
+    with run_folder.held(out, UsageError):
+        return _train(args, out)
+
+
+def _train(args, out):
     checkpoint = _prior_run(out, args)
     s, changes = resolve_settings(args, checkpoint)
     done = int(checkpoint["epoch"]) if checkpoint else 0
@@ -288,7 +296,6 @@ def train_command(args):
             run_folder.remove_aside(doomed)
 
     meta = {"model": args.model, "settings": s, "resumed": resumed}
-    fresh = not os.path.exists(out)  # fit makes the folder; one a failed run leaves empty goes again
     try:
         # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -309,15 +316,18 @@ def train_command(args):
                 callbacks=(replaced,),
             )
     except BaseException as err:
-        if aside is not None:
-            run_folder.put_back(out, aside)
-            err.restored = f"the run that was in {out}/ is back in place"
-        if fresh and lead:
-            with contextlib.suppress(OSError):  # only an empty folder: nothing of the run is lost
-                os.rmdir(out)
+        if aside is not None and os.path.lexists(os.path.join(out, "checkpoint.npz")):
+            # stopped between this run's first checkpoint and the old run's removal: the new stays
+            run_folder.remove_aside(aside)
+        elif aside is not None:
+            err.restored = (
+                f"the run that was in {out}/ is back in place, unchanged"
+                if run_folder.put_back(out, aside)
+                else f"the run that was in {out}/ could not be put back: its files are in {aside}/"
+            )
         if isinstance(err, NonFiniteError):
             kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
-            back = f"; {err.restored}" if aside is not None else ""
+            back = f"; {err.restored}" if getattr(err, "restored", None) else ""
             raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}{back}") from err
         raise
     test_loader = data.DataLoader(test_set, batch_size=500)

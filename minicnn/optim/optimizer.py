@@ -14,6 +14,8 @@ import copy
 import math
 import numbers
 
+import numpy as np
+
 from .. import backend
 from ..functional.checks import type_name
 from ..tensor import Tensor, no_grad
@@ -184,7 +186,9 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which no group lists")
             p = by_index[int(key)]
             _check_buffers(key, values, p, self.buffers(group_of[int(key)]) if values else ())
-            state[p] = {k: _import(v, p) for k, v in values.items()}
+            with np.errstate(over="ignore"):  # a float64 beyond the parameter's float32: refused below
+                state[p] = {k: _import(v, p) for k, v in values.items()}
+            _check_values(key, state[p])
         groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
@@ -230,8 +234,8 @@ def _check_buffers(key, values, p, names):
         raise ValueError(f"{what} lacks {', '.join(map(repr, missing))}")
     for name, v in values.items():
         if name == "step":
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
-                raise ValueError(f"{what}'s step is {v!r}; expected a count of steps, 0 or more")
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v <= MOST_STEPS:
+                raise ValueError(f"{what}'s step is {v!r}; expected a count of steps, 0 to {MOST_STEPS}")
         elif not _is_array(v) or v.dtype.kind != "f":
             found = f"dtype {v.dtype}" if _is_array(v) else type_name(v)
             hint = " (convert it with .numpy())" if hasattr(v, "numpy") and not _is_array(v) else ""
@@ -240,8 +244,24 @@ def _check_buffers(key, values, p, names):
             )
         elif tuple(v.shape) != p.shape:  # momentum, Adam's moments: the shape of their parameter
             raise ValueError(f"{what}'s {name!r} has shape {tuple(v.shape)}, the parameter {p.shape}")
-        elif not backend.xp_of(v).isfinite(v).all():
-            raise ValueError(f"{what}'s {name!r} holds NaN or infinite values")
+
+
+MOST_STEPS = 2**53  # a count a float still holds exactly, where Adam's bias correction uses it
+SQUARES = ("exp_avg_sq", "max_exp_avg_sq", "square_avg", "sum")  # sums of squared gradients
+
+
+def _check_values(key, buffers):
+    """The buffers as the parameter holds them (its dtype): finite, and sums of squares not
+    negative (their square roots divide the step)."""
+    what = f"loaded state dict's parameter {key}"
+    for name, v in buffers.items():
+        if not _is_array(v):
+            continue
+        xp = backend.xp_of(v)
+        if not xp.isfinite(v).all():
+            raise ValueError(f"{what}'s {name!r} holds NaN or infinite values in the parameter's {v.dtype}")
+        if name in SQUARES and (v < 0).any():
+            raise ValueError(f"{what}'s {name!r} holds negative values, where it sums squares")
 
 
 def _export(value):
@@ -251,7 +271,10 @@ def _export(value):
 
 
 def _import(value, param):
-    """A saved state value, as an array on the parameter's device (floats in its dtype)."""
+    """A saved state value, as an array on the parameter's device (floats in its dtype); a
+    step count as a Python int (a uint8 would wrap at 256)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
     if not _is_array(value):
         return copy.deepcopy(value)
     array = backend.to_device(value, param.device)

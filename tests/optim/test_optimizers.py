@@ -176,9 +176,9 @@ def test_load_state_dict_refuses_a_buffer_of_another_shape_than_its_parameter():
 
 
 def _stepped_adam_state(seed):
-    p = nn.Parameter(np.random.default_rng(seed).standard_normal((2, 3)))
+    p = nn.Parameter(np.random.default_rng(seed).standard_normal((2, 3)).astype(np.float32))
     opt = optim.Adam([p], lr=0.1)
-    p.grad = mc.tensor(np.ones((2, 3)))
+    p.grad = mc.tensor(np.ones((2, 3), np.float32))
     opt.step()
     return p, opt.state_dict()
 
@@ -199,6 +199,12 @@ def _stepped_adam_state(seed):
         (lambda sd: sd["state"][0].update(step="abc"), r"parameter 0's step is 'abc'; expected a count"),
         (lambda sd: sd["state"][0].update(step=-1), r"step is -1; expected a count of steps"),
         (lambda sd: sd["state"][0]["exp_avg_sq"].fill(np.nan), r"'exp_avg_sq' holds NaN or infinite values"),
+        (lambda sd: sd["state"][0]["exp_avg_sq"].__imul__(-1), r"'exp_avg_sq' holds negative values"),
+        (lambda sd: sd["state"][0].update(step=2**60), r"step is 1152921504606846976; expected a count"),
+        (
+            lambda sd: sd["state"][0].update(exp_avg=np.full((2, 3), 1e300)),
+            r"'exp_avg' holds NaN or infinite values in the parameter's float32",
+        ),
         (lambda sd: sd.update(param_groups=[1]), r"param_groups are not a list of groups"),
         (lambda sd: sd.pop("param_groups"), r"param_groups are not a list of groups"),
         (lambda sd: sd.update(state=[]), r"loaded state dict is not an optimizer's"),
@@ -378,3 +384,13 @@ def test_a_buffer_of_another_library_is_named_with_a_hint():
         ValueError, match=r"'exp_avg' is .*ForeignTensor; expected .* \(convert it with \.numpy\(\)\)"
     ):
         optim.Adam([p], lr=0.1).load_state_dict(sd)
+
+
+def test_a_step_count_saved_as_a_small_integer_type_does_not_wrap():
+    p, sd = _stepped_adam_state(seed=42)
+    sd["state"][0]["step"] = np.uint8(255)
+    opt = optim.Adam([p], lr=0.1)
+    opt.load_state_dict(sd)
+    p.grad = mc.tensor(np.ones((2, 3), np.float32))
+    opt.step()
+    assert opt.state[p]["step"] == 256 and type(opt.state[p]["step"]) is int

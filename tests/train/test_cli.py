@@ -389,7 +389,7 @@ def test_overwrite_stopped_before_its_first_checkpoint_puts_the_old_run_back(
         )
     else:
         assert code == 1 and err.startswith("python -m minicnn train: error: ")
-        assert err.endswith(f"; the run that was in {out}/ is back in place")
+        assert err.endswith(f"; the run that was in {out}/ is back in place, unchanged")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
@@ -458,8 +458,8 @@ def test_a_run_set_aside_by_an_overwrite_killed_after_its_first_checkpoint_goes(
 
 
 def test_only_folders_an_overwrite_set_aside_and_left_are_touched(one_epoch_run, tmp_path, capsys):
-    """A link or a user's own folder named .replaced-*, and the folder of an --overwrite still
-    running in another process, are left as they are."""
+    """A link or a user's own folder named .replaced-*, or one whose mark is a link or a pipe,
+    is left as it is (and a pipe is never opened: the command does not hang on it)."""
     import shutil
 
     out, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
@@ -470,21 +470,65 @@ def test_only_folders_an_overwrite_set_aside_and_left_are_touched(one_epoch_run,
     (out / ".replaced-link").symlink_to(elsewhere)
     (out / ".replaced-mine").mkdir()
     (out / ".replaced-mine" / "model.npz").write_text("not a run")
-    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        aside = out / ".replaced-running"
+    for kind in ("pipe", "linked"):
+        aside = out / f".replaced-{kind}"
         aside.mkdir()
         (aside / "checkpoint.npz").write_bytes(b"theirs")
-        (aside / ".owner").write_text(str(alive.pid))
-        assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--quiet", "--out", str(out)]) == 0
-    finally:
-        alive.kill()
-        alive.wait()
+        if kind == "pipe":
+            os.mkfifo(aside / ".owner")
+        else:
+            (aside / ".owner").symlink_to(elsewhere / "metrics.json")
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--quiet", "--out", str(out)]) == 0
     assert (out / "notes" / "mine.txt").read_text() == "mine"
     assert sorted(p.name for p in elsewhere.iterdir()) == sorted(p.name for p in one_epoch_run.iterdir())
     assert (out / ".replaced-mine" / "model.npz").read_text() == "not a run"
-    assert (aside / "checkpoint.npz").read_bytes() == b"theirs"
+    assert (out / ".replaced-pipe" / "checkpoint.npz").read_bytes() == b"theirs"
     assert "is back in place" not in capsys.readouterr().err
+
+
+def test_a_second_command_into_a_folder_in_use_is_refused(one_epoch_run, tmp_path, capsys):
+    """Two runs into one folder would mix their files; the second is refused while the first holds it."""
+    import shutil
+
+    from minicnn import run_folder
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with run_folder.held(str(out)):
+        for extra in ([], ["--overwrite"], ["--resume"]):
+            assert main(["train", "lenet5", *DIGITS, "--epochs", "2", "--out", str(out), *extra]) == 2
+            assert one_error_line(capsys).endswith(
+                f"error: {out}/: another command is writing a run into this folder; wait for it to end, "
+                "or choose another --out"
+            )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "2", "--out", str(out), "--resume", "--quiet"]) == 0
+
+
+def test_a_stop_right_after_the_first_checkpoint_keeps_the_new_run(
+    one_epoch_run, tmp_path, monkeypatch, capsys
+):
+    """Stopped between the new run's first checkpoint and the old run's removal (while the
+    epoch's line prints): the new checkpoint is what the stop line says is kept, so the old
+    run goes rather than come back over it."""
+    import shutil
+
+    from minicnn.progress import Progress
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    old = (out / "checkpoint.npz").read_bytes()
+
+    def line(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Progress, "line", staticmethod(line))
+    args = ["train", "lenet5", *DIGITS, "--epochs", "2", "--seed", "5", "--overwrite", "--out", str(out)]
+    assert main(args) == 130
+    assert "the checkpoint of epoch 1 is kept" in capsys.readouterr().err
+    assert (out / "checkpoint.npz").read_bytes() != old
+    assert not [p for p in out.iterdir() if p.name.startswith(".replaced-")]
 
 
 def test_put_back_returns_the_checkpoint_last(one_epoch_run, tmp_path, monkeypatch):
@@ -496,9 +540,9 @@ def test_put_back_returns_the_checkpoint_last(one_epoch_run, tmp_path, monkeypat
     _killed_overwrite(one_epoch_run, out)
     moved, real = [], os.replace
 
-    def replace(source, target):
+    def replace(source, target, **dir_fds):
         moved.append(os.path.basename(target))
-        real(source, target)
+        real(source, target, **dir_fds)
 
     monkeypatch.setattr(run_folder.os, "replace", replace)
     run_folder.put_back(str(out), str(out / ".replaced-k1ll3d"))
@@ -811,13 +855,18 @@ def _damaged_checkpoint(run, tmp_path, **changes):
             {"meta": json.dumps({"model": "lenet5", "settings": 5})},
             "its meta's 'settings' is an int, not a dict",
         ),
-        ({"epoch": "abc"}, "its epoch is 'abc'; expected a count of epochs, 0 or more"),
-        ({"epoch": -5}, "its epoch is -5; expected a count of epochs, 0 or more"),
+        ({"epoch": "abc"}, "its epoch is 'abc'; expected a count of epochs, 0 to 1000000"),
+        ({"epoch": -5}, "its epoch is -5; expected a count of epochs, 0 to 1000000"),
+        ({"epoch": 10**30}, "its epoch is 1000000000000000000000000000000; expected a count of epochs"),
+        (
+            {"history": json.dumps([{"epoch": 1, "train_loss": 1.0, "train_acc": 0.5, "seconds": 10**400}])},
+            "its history does not load: row 1's seconds is 1000000000",
+        ),
         ({"meta": "[" * 100_000 + "]" * 100_000}, "its meta is not JSON (its JSON is nested too deeply)"),
         ({"history": "{bad"}, "its history does not load: Expecting property name"),
         (
             {"history": json.dumps([{"epoch": 1, "train_loss": "x", "train_acc": 0.5}])},
-            "its history does not load: row 1's train_loss is 'x'; expected a number",
+            "its history does not load: row 1's train_loss is 'x'; expected a finite number (or NaN)",
         ),
         ({"optimizer": "x"}, "its optimizer state does not load: loaded state dict is not an optimizer's"),
         (
