@@ -249,12 +249,36 @@ DATA_BY_CHANNELS = {
 }
 
 
+# the image shapes the --data choices give, and which give them
+DATA_BY_SHAPE = {
+    (1, 28, 28): "--data mnist5k, digits, mnist:PATH or fashion-mnist:PATH",
+    (3, 32, 32): "--data shapes (generated) or cifar10:PATH",
+}
+
+
 def _data_hint(name, image_shape):
-    """What to try instead: data of the channels the model takes, or the size it was made for."""
-    want = models.input_size(name)
+    """What to try instead: data of the channels the model takes, or the size it was made for,
+    and where no --data gives that size, how to train it anyway."""
+    want = tuple(models.input_size(name))
     if want[0] != image_shape[0] and want[0] in DATA_BY_CHANNELS:
         return f"; it takes {want[0]}-channel images: try {DATA_BY_CHANNELS[want[0]]}"
-    return f"; it was designed for images of shape {want}"
+    if want in DATA_BY_SHAPE:
+        return f"; it was designed for images of shape {want}: try {DATA_BY_SHAPE[want]}"
+    return (
+        f"; it was designed for images of shape {want}, which no --data gives: build it in Python "
+        f"(minicnn.models.get({name!r})) and train it with minicnn.train.fit on images of that size"
+    )
+
+
+def check_data_spec(spec):
+    """The text of --data, checked before anything is read or any folder named after it."""
+    kind, _, path = spec.partition(":")
+    if kind not in {d.partition(":")[0] for d in DATA}:
+        raise UsageError(f"unknown data {spec!r}; choose one of {', '.join(DATA)}")
+    if path and kind in ("mnist5k", "digits", "shapes"):
+        raise UsageError(f"--data {spec}: {kind} is built in and takes no path; give --data {kind}")
+    if not path and kind in ("mnist", "fashion-mnist", "cifar10"):
+        raise UsageError(f"--data {kind} needs a folder: --data {kind}:PATH")
 
 
 def augmentation(image_shape):

@@ -103,6 +103,9 @@ def eval_command(args):
                 f"{args.weights}: its {key!r} holds NaN or infinite values: no image can be classified"
             )
     spec = args.data or notes.get("data") or "mnist5k"
+    recorded = (
+        "" if args.data or notes.get("data") else " (no data is recorded with these weights; --data chooses)"
+    )
     _, test_set = load_data(spec)
     if len(test_set) == 0:
         raise UsageError(f"--data {spec}: the test split holds no images")
@@ -128,6 +131,7 @@ def eval_command(args):
         result = evaluate(
             model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes
         )
+    print(f"data: {spec}{recorded}")
     print(f"test loss: {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0

@@ -27,6 +27,7 @@ from .cli_common import (
     augmentation,
     build_model,
     check_data,
+    check_data_spec,
     check_device,
     check_model,
     check_out_folder,
@@ -104,6 +105,22 @@ def _flag(key):
     return "--" + key.replace("_", "-")
 
 
+def _other_runs(out, args):
+    """Where a resume might have meant, when --out was left to its default: the model's other
+    runs (the default folder is named after --data, which a resume may have left out)."""
+    if args.out is not None:
+        return ""
+    runs = sorted(
+        name
+        for name in (os.listdir("runs") if os.path.isdir("runs") else [])
+        if name.startswith(f"{args.model}-") and os.path.exists(os.path.join("runs", name, "checkpoint.npz"))
+    )
+    if not runs:
+        return ""
+    found = ", ".join(f"runs/{name}/" for name in runs)
+    return f"; the default --out is named after --data, and {found} holds one"
+
+
 def _prior_run(out, args):
     """The checkpoint to resume from (None for a new run), after refusing to touch a run
     that neither --resume nor --overwrite names."""
@@ -124,7 +141,9 @@ def _prior_run(out, args):
     if args.resume:
         path = os.path.join(out, "checkpoint.npz")
         if not os.path.exists(path):
-            raise UsageError(f"--resume: there is no checkpoint.npz in {out}/ to resume from")
+            raise UsageError(
+                f"--resume: there is no checkpoint.npz in {out}/ to resume from{_other_runs(out, args)}"
+            )
         return read_checkpoint(path)
     if found and not args.overwrite:
         raise UsageError(
@@ -232,6 +251,10 @@ def train_command(args):
     check_model(args.model)
     check_device(args.device)
     use_kernels(args.kernels)
+    if args.data is not None:
+        check_data_spec(args.data)
+    if args.out == "":
+        raise UsageError("--out: expected a folder, got an empty name")
     out = args.out or os.path.join("runs", f"{args.model}-{(args.data or 'mnist5k').split(':')[0]}")
     check_out_folder(out)
     from .distributed.comm import launched_by

@@ -1052,3 +1052,49 @@ def test_convert_weights_names_what_is_wrong_with_its_paths(
     monkeypatch.chdir(weights_file.parent)
     assert main(["convert-weights", src, dst, "--overwrite"]) == 2
     assert one_error_line(capsys, "convert-weights").endswith(f"error: {says}")
+
+
+def test_a_data_typo_is_named_before_any_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "lenet5", "--resume", "--data", "digit"]) == 2
+    assert one_error_line(capsys).endswith(
+        "error: unknown data 'digit'; choose one of mnist5k, digits, shapes, "
+        "mnist:PATH, fashion-mnist:PATH, cifar10:PATH"
+    )
+    assert main(["train", "lenet5", "--data", "digits:foo"]) == 2
+    assert "digits is built in and takes no path" in one_error_line(capsys)
+    assert main(["train", "lenet5", "--out", ""]) == 2
+    assert one_error_line(capsys).endswith("error: --out: expected a folder, got an empty name")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_resume_of_the_default_folder_names_the_models_other_runs(
+    one_epoch_run, tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(one_epoch_run, tmp_path / "runs" / "lenet5-digits")
+    assert main(["train", "lenet5", "--resume"]) == 2
+    assert one_error_line(capsys).endswith(
+        "--resume: there is no checkpoint.npz in runs/lenet5-mnist5k/ to resume from; the default --out is "
+        "named after --data, and runs/lenet5-digits/ holds one"
+    )
+
+
+def test_eval_says_which_data_it_used(one_epoch_run, tmp_path, capsys):
+    import shutil
+
+    shutil.copy(one_epoch_run / "model.npz", tmp_path / "lone.npz")
+    assert main(["eval", str(tmp_path / "lone.npz"), "--model", "lenet5", "--data", "digits"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "data: digits"
+    assert main(["eval", str(tmp_path / "lone.npz"), "--model", "lenet5"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("data: mnist5k (no")
+
+
+def test_a_model_no_data_fits_says_how_to_train_it(capsys):
+    assert main(["train", "lenet1989", "--data", "digits", "--epochs", "1"]) == 2
+    assert one_error_line(capsys).endswith(
+        "it was designed for images of shape (1, 16, 16), which no --data gives: build it in Python "
+        "(minicnn.models.get('lenet1989')) and train it with minicnn.train.fit on images of that size"
+    )
