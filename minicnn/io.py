@@ -116,7 +116,13 @@ def _add_array(array, path, arrays):
     return name
 
 
-def _decode(node, arrays):
+def _decode(node, arrays, scalars):
+    """The object of one structure node; ``scalars`` holds each scalar already made, by array name.
+
+    An array or tensor node hands out the array itself, but a scalar is a new object
+    (a 0-d text array becomes a str as long as its text), so each array becomes a
+    scalar once: a structure naming it many times cannot copy it many times over.
+    """
     if "tensor" in node:
         return Tensor(arrays[node["tensor"]], requires_grad=node.get("requires_grad", False))
     ((kind, value),) = node.items()
@@ -125,12 +131,14 @@ def _decode(node, arrays):
     if kind == "array":
         return arrays[value]
     if kind == "scalar":
-        return arrays[value][()]
+        if value not in scalars:
+            scalars[value] = arrays[value][()]
+        return scalars[value]
     if kind in ("dict", "ordered"):
-        pairs = [(k, _decode(v, arrays)) for k, v in value]
+        pairs = [(k, _decode(v, arrays, scalars)) for k, v in value]
         return collections.OrderedDict(pairs) if kind == "ordered" else dict(pairs)
     if kind in ("list", "tuple"):
-        items = [_decode(v, arrays) for v in value]
+        items = [_decode(v, arrays, scalars) for v in value]
         return tuple(items) if kind == "tuple" else items
     raise ValueError(f"unknown entry {kind!r:.40} in the checkpoint's structure")
 
@@ -427,7 +435,8 @@ def _tree_text(tree, arrays, path):
         got = f"{tree.dtype} {tree.shape}"
         raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: {got}, not text")
     chars = tree.dtype.itemsize // 4  # numpy stores text as 4 bytes a character
-    held = sum(a.nbytes for a in arrays.values()) + tree.nbytes
+    # a 0-d array may be decoded once more as a scalar (a str or bytes as long as its text)
+    held = sum(a.nbytes * (2 if a.ndim == 0 else 1) for a in arrays.values()) + tree.nbytes
     what = "its arrays and structure, decoded,"
     check_claim(held + chars * _JSON_BYTES_PER_CHAR, what, path, CheckpointError)
     return str(tree)
@@ -452,7 +461,7 @@ def load(path):
                 f"mc.load: {path!r} has checkpoint format {version}, newer than "
                 f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
             )
-        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays)
+        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays, {})
     except CheckpointError:
         raise
     except (
