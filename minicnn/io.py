@@ -163,8 +163,9 @@ def save(obj, path):
 def check_names(names, who, reserved=()):
     """Refuse a name that a file could not hold and give back as it was, before anything is written.
 
-    Each name becomes a zip entry: zipfile cuts a name at a NUL, and a ".." part or a
-    leading "/" would unpack outside the folder with other unzip tools.
+    Each name becomes a zip entry: zipfile cuts a name at a NUL, cannot write one that is
+    not UTF-8, and a ".." part or a leading "/" would unpack outside the folder with other
+    unzip tools.
     """
     for name in names:
         if not isinstance(name, str):
@@ -174,6 +175,8 @@ def check_names(names, who, reserved=()):
             )
         if "\0" in name:
             why = "holds a NUL character"
+        elif not _is_utf8(name):
+            why = "holds a character that UTF-8 cannot encode (a lone surrogate)"
         elif name in reserved:
             why = "is a name the file format keeps for itself"
         elif name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name):
@@ -181,6 +184,15 @@ def check_names(names, who, reserved=()):
         else:
             continue
         raise ValueError(f"{who}: key {name!r:.80} {why}, so the file could not give it back as it is")
+
+
+def _is_utf8(name):
+    """Whether ``name`` can be written as UTF-8, as zip entry names and JSON files are."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def write_atomic(path, write, who="write_atomic"):

@@ -495,3 +495,19 @@ def test_a_scalar_named_many_times_is_decoded_once(tmp_path, rng, peak_memory):
             mc.load(path)
     finally:
         io.set_read_limit(None)
+
+
+def test_a_key_utf8_cannot_encode_is_refused_by_name_before_writing(tmp_path, rng):
+    w = rng.standard_normal(int(rng.integers(2, 9)))
+    key = "fc." + chr(int(rng.integers(0xD800, 0xE000)))  # a lone surrogate
+    shown = re.escape(repr(key)[1:-1])  # as the message quotes it: fc.\udXXX
+    why = "holds a character that UTF-8 cannot encode"
+    with pytest.raises(ValueError, match=rf"write_arrays: key '{shown}' {why}"):
+        io.write_arrays(tmp_path / "w.npz", {key: w})
+    with pytest.raises(ValueError, match=rf"mc\.save: key 'model/{shown}' {why}"):
+        mc.save({"model": {key: w}}, tmp_path / "c.npz")
+    safetensors = tmp_path / "w.safetensors"
+    mc.weights.write_safetensors({key: w}, safetensors)  # its JSON header escapes the character
+    with pytest.raises(ValueError, match=rf"convert_weights: .*w\.safetensors: key '{shown}' {why}"):
+        mc.weights.convert_weights(safetensors, tmp_path / "w.npz")
+    assert os.listdir(tmp_path) == ["w.safetensors"]
