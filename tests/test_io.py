@@ -304,18 +304,61 @@ def _dead_pid():
     return proc.pid
 
 
-def test_the_next_save_removes_temporary_files_of_killed_saves(tmp_path):
-    dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
-    other_dead = tmp_path / f".metrics.json.minicnn-{_dead_pid()}-0123456789abcdef.tmp"
-    live = tmp_path / f".other.npz.minicnn-{os.getpid()}.tmp"
-    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}.tmp"  # a save in progress elsewhere
+def test_the_next_save_removes_temporary_files_no_save_holds_locked(tmp_path, rng):
+    fcntl = pytest.importorskip("fcntl")
+    token = rng.bytes(8).hex()
+    left = [
+        tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp",
+        tmp_path / f".metrics.json.minicnn-{_dead_pid()}-{token}.tmp",
+        tmp_path / f".other.npz.minicnn-{os.getpid()}-{token}.tmp",  # a pid alive here says nothing
+    ]
+    # a save in progress in another container or on another machine: its pid means nothing here
+    writing = tmp_path / f".model.npz.minicnn-{_dead_pid()}-{token}.tmp"
     unrelated = tmp_path / ".notes.123.tmp"
-    for p in (dead, other_dead, live, alive, unrelated):
+    for p in (*left, writing, unrelated):
+        p.write_bytes(rng.bytes(100))
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"kept")
+    link = tmp_path / f".link.npz.minicnn-{_dead_pid()}-{token}.tmp"
+    os.symlink(victim, link)
+    fifo = tmp_path / f".fifo.npz.minicnn-{_dead_pid()}-{token}.tmp"
+    os.mkfifo(fifo)
+    with open(writing, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        mc.save({"a": 1}, tmp_path / "ckpt.npz")
+    assert not any(p.exists() for p in left)
+    assert writing.exists() and unrelated.exists() and victim.read_bytes() == b"kept"
+    assert link.is_symlink() and fifo.exists()
+
+
+def test_without_flock_a_temporary_file_is_left_over_when_its_process_is_gone(tmp_path, monkeypatch):
+    dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
+    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}-0123456789abcdef.tmp"
+    for p in (dead, alive):
         p.write_bytes(b"x" * 100)
+    monkeypatch.setattr(io, "fcntl", None)
     mc.save({"a": 1}, tmp_path / "ckpt.npz")
     # POSIX only: on Windows, asking whether a pid is alive with os.kill would end the process
-    assert dead.exists() == other_dead.exists() == (os.name != "posix")
-    assert live.exists() and alive.exists() and unrelated.exists()
+    assert dead.exists() == (os.name != "posix") and alive.exists()
+    assert mc.load(tmp_path / "ckpt.npz") == {"a": 1}
+
+
+def test_a_temporary_file_removed_before_its_save_locks_it_is_drawn_again(tmp_path, rng, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    real_flock, removed = fcntl.flock, []
+
+    def cleaner_first(fd, how):  # another save finds the new file still unlocked and removes it
+        if not removed:
+            removed.extend(p.name for p in tmp_path.iterdir() if ".minicnn-" in p.name)
+            for name in removed:
+                os.remove(tmp_path / name)
+        real_flock(fd, how)
+
+    monkeypatch.setattr(fcntl, "flock", cleaner_first)
+    w = rng.standard_normal(int(rng.integers(3, 30)))
+    mc.save({"w": w}, tmp_path / "ckpt.npz")
+    assert len(removed) == 1 and os.listdir(tmp_path) == ["ckpt.npz"]
+    assert mc.load(tmp_path / "ckpt.npz")["w"].tolist() == w.tolist()
 
 
 def test_saves_fsync_the_file_and_then_its_folder(tmp_path, monkeypatch):
