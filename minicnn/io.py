@@ -32,10 +32,12 @@ Reading is safe against files from elsewhere: no pickle, and each array's
 against the read limit (``read_limit()``, ``set_read_limit(nbytes)``, or the
 environment variable ``MINICNN_MAX_READ_BYTES``; see ``minicnn.filecheck``)
 before the array is allocated, so neither a header claiming terabytes nor a
-zip bomb can exhaust memory. Entries are read a chunk at a time and never past
-the size they claim, and only stored or deflated entries are read (numpy writes
-those; zipfile unpacks bzip2 and LZMA with no bound on one read). The structure
-entry's JSON is counted against the limit too, as the objects it decodes to.
+zip bomb can exhaust memory; what zipfile makes of the zip's directory (a
+million empty entries would be gigabytes of it) is counted first. Entries are
+read a chunk at a time and never past the size they claim, and only stored or
+deflated entries are read (numpy writes those; zipfile unpacks bzip2 and LZMA
+with no bound on one read). The structure entry's JSON is counted against the
+limit too, as the objects it decodes to.
 
 Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
@@ -423,11 +425,12 @@ def read_npz(path, who="mc.load"):
         try:
             if f.read(6) == b"\x93NUMPY":
                 raise CheckpointError(f"{who}: {path} holds a single .npy array, not a checkpoint")
-            f.seek(0)
+            directory = check_zip_directory(f, path)
             with zipfile.ZipFile(f) as archive:
                 check_zip_methods(archive, f"{who}: {path}")
                 members = archive.infolist()
-                check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path, CheckpointError)
+                unpacked = directory + sum(m.file_size for m in members)
+                check_claim(unpacked, "its arrays, unpacked,", path, CheckpointError)
                 return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}
         except CheckpointError:
             raise
@@ -471,6 +474,46 @@ def _read_npy(archive, member, path, who):
         if _fill(f, buffer) != nbytes:
             raise CheckpointError(f"{who}: {path}: {name} is truncated")
     return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
+
+
+# zipfile makes a ZipInfo of about 560 bytes of each record of the central directory, which
+# takes 46 bytes and its name: at most 13 bytes a byte of directory (a name of n bytes makes
+# two str of at most 2n), and the directory itself is read whole
+_BYTES_PER_DIRECTORY_BYTE = 16
+_END_RECORD = struct.Struct("<4s4H2LH")  # the end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
+
+
+def check_zip_directory(f, path):
+    """The bytes ``zipfile.ZipFile(f)`` will make of the zip's central directory, checked
+    against the read limit: a zip of a million empty entries would fill memory inside
+    ZipFile, before any other check.
+
+    The directory's size is read from the end record (and the zip64 one, if any) found as
+    zipfile finds it, taking the larger where both are there; no directory is larger than the file.
+    """
+    size = f.seek(0, 2)
+    start = max(0, size - _END_RECORD.size - 0xFFFF)  # the record ends a comment of at most 64 KiB
+    f.seek(start)
+    tail = f.read()
+    at = len(tail) - _END_RECORD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _END_RECORD.size > len(tail):
+        f.seek(0)
+        return 0  # no end record: zipfile refuses the file without reading further
+    directory = _END_RECORD.unpack_from(tail, at)[5]
+    locator = start + at - _ZIP64_LOCATOR.size
+    if locator >= _ZIP64_END_RECORD.size:  # zipfile reads a zip64 record just before its locator
+        f.seek(locator - _ZIP64_END_RECORD.size)
+        record = f.read(_ZIP64_END_RECORD.size + _ZIP64_LOCATOR.size)
+        if record[:4] == b"PK\x06\x06" and record[-_ZIP64_LOCATOR.size :][:4] == b"PK\x06\x07":
+            directory = max(directory, _ZIP64_END_RECORD.unpack_from(record)[8])
+    f.seek(0)
+    parsed = min(directory, size) * _BYTES_PER_DIRECTORY_BYTE
+    check_claim(parsed, "its zip directory, parsed,", path, CheckpointError)
+    return parsed
 
 
 _READ_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)

@@ -178,7 +178,10 @@ def _read_pth(path):
             obj = obj[key]
     if not isinstance(obj, dict):
         raise CheckpointError(f"{path}: expected a state dict, got {type(obj).__name__}")
-    return collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
+    state = collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
+    if not state:
+        raise CheckpointError(f"{path}: expected a state dict of tensors, got a dict holding none")
+    return state
 
 
 def load_torchvision(path):

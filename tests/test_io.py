@@ -554,3 +554,45 @@ def test_a_key_utf8_cannot_encode_is_refused_by_name_before_writing(tmp_path, rn
     with pytest.raises(ValueError, match=rf"convert_weights: .*w\.safetensors: key '{shown}' {why}"):
         mc.weights.convert_weights(safetensors, tmp_path / "w.npz")
     assert os.listdir(tmp_path) == ["w.safetensors"]
+
+
+def test_a_zip_of_many_empty_entries_is_refused_before_its_directory_is_parsed(tmp_path, rng, peak_memory):
+    n = int(rng.integers(20_000, 30_000))
+    for name in ("many.npz", "many.pth"):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as zf:
+            for i in range(n):
+                zf.writestr(f"{i}.npy", b"")
+        io.set_read_limit(2 * path.stat().st_size)  # the file fits, what zipfile would make of it not
+
+        def read(path=path):
+            with pytest.raises(
+                io.CheckpointError, match=rf"{path.name}: its zip directory, parsed, would take"
+            ):
+                mc.weights.load_torchvision(path)
+
+        try:
+            assert peak_memory(read) < path.stat().st_size
+        finally:
+            io.set_read_limit(None)
+    with pytest.raises(io.CheckpointError, match=r"many\.npz is not a readable checkpoint .*magic string"):
+        mc.load(tmp_path / "many.npz")  # without a limit in the way, the entries themselves are refused
+
+
+def test_the_zip64_end_record_counts_when_the_plain_one_understates_the_directory(tmp_path, rng):
+    import struct
+
+    n = int(rng.integers(1 << 16, (1 << 16) + 5000))  # more entries than the plain record holds
+    path = tmp_path / "wide.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(n):
+            zf.writestr(str(i), b"")
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<L", raw, raw.rfind(b"PK\x05\x06") + 12, 46)  # one record, says the plain one
+    path.write_bytes(bytes(raw))
+    io.set_read_limit(2 * len(raw))
+    try:
+        with pytest.raises(io.CheckpointError, match=r"wide\.npz: its zip directory, parsed, would take"):
+            mc.load(path)
+    finally:
+        io.set_read_limit(None)
