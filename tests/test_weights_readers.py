@@ -226,16 +226,16 @@ def test_safetensors_header_lengths_and_sizes_are_checked(tmp_path):
     path.write_bytes(struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000)
     with pytest.raises(CheckpointError, match="the header is not JSON"):
         read_safetensors(path)
-    write_safetensors({"w": np.ones(1000, np.float32)}, path)
+    write_safetensors({"w": np.ones(2000, np.float32)}, path)
     from minicnn import io
 
-    io.set_read_limit(1000)
+    io.set_read_limit(5000)  # the header's 64 bytes, as objects, fit
     try:
-        with pytest.raises(CheckpointError, match="its tensors would take 3.9 KiB, more than the read limit"):
+        with pytest.raises(CheckpointError, match="its tensors would take 7.8 KiB, more than the read limit"):
             read_safetensors(path)
     finally:
         io.set_read_limit(None)
-    np.testing.assert_array_equal(read_safetensors(path)["w"], np.ones(1000))
+    np.testing.assert_array_equal(read_safetensors(path)["w"], np.ones(2000))
 
 
 def test_safetensors_zero_size_tensors_and_metadata_read(tmp_path):
@@ -396,6 +396,46 @@ def test_a_pth_holding_no_tensors_is_refused_and_nothing_is_written(tmp_path, rn
     with pytest.raises(CheckpointError, match=match):
         convert_weights(src, tmp_path / "out.npz")
     assert os.listdir(tmp_path) == ["empty.pth"]
+
+
+def test_bfloat16_safetensors_read_within_what_they_claim(tmp_path, rng, peak_memory):
+    from minicnn import io
+
+    sizes = [int(v) for v in rng.integers(1 << 18, 1 << 19, 3)]
+    values = [rng.standard_normal(n).astype(np.float32) for n in sizes]
+    bits = [(v.view(np.uint32) >> 16).astype("<u2") for v in values]  # bfloat16: the top halves
+    header, offset = {}, 0
+    for i, b in enumerate(bits):
+        header[f"t{i}"] = {"dtype": "BF16", "shape": [b.size], "data_offsets": [offset, offset + b.nbytes]}
+        offset += b.nbytes
+    path = tmp_path / "bf16.safetensors"
+    _safetensors(path, header, b"".join(b.tobytes() for b in bits))
+    claimed = 4 * sum(sizes) + 2 * max(sizes)  # every float32, and the largest one's bfloat16 beside it
+    state = []
+    assert peak_memory(lambda: state.append(read_safetensors(path))) < claimed + (64 << 10)
+    for i, b in enumerate(bits):
+        np.testing.assert_array_equal(state[0][f"t{i}"], (b.astype(np.uint32) << 16).view(np.float32))
+    io.set_read_limit(claimed - 1)
+    try:
+        with pytest.raises(CheckpointError, match=r"bf16\.safetensors: its tensors would take"):
+            read_safetensors(path)
+    finally:
+        io.set_read_limit(None)
+
+
+def test_a_safetensors_header_is_counted_as_the_objects_it_parses_to(tmp_path, rng):
+    from minicnn import io
+
+    n = int(rng.integers(2000, 4000))
+    path = tmp_path / "meta.safetensors"
+    _safetensors(path, {"__metadata__": {f"k{i}": "" for i in range(n)}}, b"")
+    assert read_safetensors(path) == {}
+    io.set_read_limit(16 * path.stat().st_size)
+    try:
+        with pytest.raises(CheckpointError, match=r"meta\.safetensors: its header, parsed, would take"):
+            read_safetensors(path)
+    finally:
+        io.set_read_limit(None)
 
 
 def test_a_bfloat16_pth_storage_is_widened_without_a_second_copy(tmp_path, rng, peak_memory):
