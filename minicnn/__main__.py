@@ -242,7 +242,10 @@ def _not_under_mpi(args):
     """One line instead of N identical runs when mpiexec starts the CLI without --distributed."""
     from .distributed.comm import launched_by
 
-    size, rank = launched_by()
+    try:
+        size, rank = launched_by()
+    except ValueError as err:  # the launcher's variables are wrong: no rank to leave the word to
+        return str(err), 0
     if size > 1 and not getattr(args, "distributed", False):
         return (
             f"started by an MPI launcher as {size} processes without --distributed: each "

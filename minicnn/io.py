@@ -17,21 +17,27 @@ The write is atomic: the file is written to a new temporary file in the same
 folder (``.NAME.minicnn-PID-RANDOM.tmp``, created only if no file or link has that
 name, so a link placed there is never written through), flushed to disk and
 renamed over ``path`` (``os.replace``), and the folder is flushed too, so a
-crash or a full disk midway leaves the previous checkpoint as it was. A
-temporary file left by a save that was killed (its process no longer alive) is
-removed by the next save into that folder. Names that a zip cannot hold and give
-back (a NUL character, a ".." part or a leading "/") are refused before anything
-is written.
+crash or a full disk midway leaves the previous checkpoint as it was. The save
+holds an exclusive lock (``flock``) on its temporary file until the rename, and a
+temporary file that nobody holds locked, left by a save that was killed, is removed
+by the next save into that folder: a save in progress is never removed, even one
+by another machine or container sharing the folder, which a process id could not
+tell. Where there is no ``flock`` (Windows), the next save removes a temporary file
+whose process is no longer alive (POSIX) or that has not changed for a day. Names
+that a zip cannot hold and give back (a NUL character, a character UTF-8 cannot
+encode, a ".." part or a leading "/") are refused before anything is written.
 
 Reading is safe against files from elsewhere: no pickle, and each array's
 ``.npy`` header (shape and dtype) is checked against the zip entry's size and
 against the read limit (``read_limit()``, ``set_read_limit(nbytes)``, or the
 environment variable ``MINICNN_MAX_READ_BYTES``; see ``minicnn.filecheck``)
 before the array is allocated, so neither a header claiming terabytes nor a
-zip bomb can exhaust memory. Entries are read a chunk at a time and never past
-the size they claim, and only stored or deflated entries are read (numpy writes
-those; zipfile unpacks bzip2 and LZMA with no bound on one read). The structure
-entry's JSON is counted against the limit too, as the objects it decodes to.
+zip bomb can exhaust memory; what zipfile makes of the zip's directory (a
+million empty entries would be gigabytes of it) is counted first. Entries are
+read a chunk at a time and never past the size they claim, and only stored or
+deflated entries are read (numpy writes those; zipfile unpacks bzip2 and LZMA
+with no bound on one read). The structure entry's JSON is counted against the
+limit too, as the objects it decodes to.
 
 Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
@@ -48,11 +54,18 @@ import math
 import os
 import re
 import secrets
+import stat
 import struct
+import time
 import zipfile
 import zlib
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 from . import backend
 from .filecheck import check_claim, open_regular, read_limit, set_read_limit  # noqa: F401
@@ -116,7 +129,13 @@ def _add_array(array, path, arrays):
     return name
 
 
-def _decode(node, arrays):
+def _decode(node, arrays, scalars):
+    """The object of one structure node; ``scalars`` holds each scalar already made, by array name.
+
+    An array or tensor node hands out the array itself, but a scalar is a new object
+    (a 0-d text array becomes a str as long as its text), so each array becomes a
+    scalar once: a structure naming it many times cannot copy it many times over.
+    """
     if "tensor" in node:
         return Tensor(arrays[node["tensor"]], requires_grad=node.get("requires_grad", False))
     ((kind, value),) = node.items()
@@ -125,12 +144,14 @@ def _decode(node, arrays):
     if kind == "array":
         return arrays[value]
     if kind == "scalar":
-        return arrays[value][()]
+        if value not in scalars:
+            scalars[value] = arrays[value][()]
+        return scalars[value]
     if kind in ("dict", "ordered"):
-        pairs = [(k, _decode(v, arrays)) for k, v in value]
+        pairs = [(k, _decode(v, arrays, scalars)) for k, v in value]
         return collections.OrderedDict(pairs) if kind == "ordered" else dict(pairs)
     if kind in ("list", "tuple"):
-        items = [_decode(v, arrays) for v in value]
+        items = [_decode(v, arrays, scalars) for v in value]
         return tuple(items) if kind == "tuple" else items
     raise ValueError(f"unknown entry {kind!r:.40} in the checkpoint's structure")
 
@@ -155,8 +176,9 @@ def save(obj, path):
 def check_names(names, who, reserved=()):
     """Refuse a name that a file could not hold and give back as it was, before anything is written.
 
-    Each name becomes a zip entry: zipfile cuts a name at a NUL, and a ".." part or a
-    leading "/" would unpack outside the folder with other unzip tools.
+    Each name becomes a zip entry: zipfile cuts a name at a NUL, cannot write one that is
+    not UTF-8, and a ".." part or a leading "/" would unpack outside the folder with other
+    unzip tools.
     """
     for name in names:
         if not isinstance(name, str):
@@ -166,6 +188,8 @@ def check_names(names, who, reserved=()):
             )
         if "\0" in name:
             why = "holds a NUL character"
+        elif not _is_utf8(name):
+            why = "holds a character that UTF-8 cannot encode (a lone surrogate)"
         elif name in reserved:
             why = "is a name the file format keeps for itself"
         elif name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name):
@@ -175,14 +199,23 @@ def check_names(names, who, reserved=()):
         raise ValueError(f"{who}: key {name!r:.80} {why}, so the file could not give it back as it is")
 
 
+def _is_utf8(name):
+    """Whether ``name`` can be written as UTF-8, as zip entry names and JSON files are."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def write_atomic(path, write, who="write_atomic"):
     """Write a file all or nothing: into a temporary name beside it, then renamed over it.
 
     ``write`` is bytes, or a function that writes to the open binary file. The
     temporary file is removed if anything goes wrong (even KeyboardInterrupt);
-    temporary files of killed saves in the same folder are removed first. A failure
-    of the file system (full disk, read-only folder, a folder in the way) is an
-    OSError naming ``path``, not the temporary name.
+    temporary files of killed saves in the same folder are removed first (see the
+    module docstring). A failure of the file system (full disk, read-only folder,
+    a folder in the way) is an OSError naming ``path``, not the temporary name.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -199,7 +232,10 @@ def write_atomic(path, write, who="write_atomic"):
                 f.write(write)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            if fcntl is not None:  # renamed while still locked, so no cleaner takes it first
+                os.replace(tmp, path)
+        if fcntl is None:  # Windows renames a file only once it is closed
+            os.replace(tmp, path)
     except BaseException as err:
         if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
@@ -217,18 +253,46 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) 
 
 
 def _create_temp(folder, name):
-    """(path, descriptor) of a new temporary file for ``name`` in ``folder``.
+    """(path, descriptor) of a new temporary file for ``name`` in ``folder``, locked where it can be.
 
     The name holds a random part, so no one can place a link there in advance, and
     O_EXCL makes the open fail rather than follow a link or reuse a file that is there.
     """
-    for _ in range(8):  # a name taken by chance: draw another
+    for _ in range(8):  # a name taken by chance, or removed before it was locked: draw another
         tmp = os.path.join(folder, f".{name}.minicnn-{os.getpid()}-{secrets.token_hex(8)}.tmp")
         try:
-            return tmp, os.open(tmp, _NEW_FILE, 0o666)
+            fd = os.open(tmp, _NEW_FILE, 0o666)
         except FileExistsError:
             continue
+        if _lock_own(fd, tmp):
+            return tmp, fd
     raise FileExistsError(errno.EEXIST, "every temporary name tried was taken")
+
+
+def _lock_own(fd, tmp):
+    """Lock the new temporary file ``fd``; False (and closed) if a cleaner removed it first.
+
+    Between the open and the lock another save may find the file unlocked and remove it;
+    it does so while holding the lock, so once this lock is held the name says whether it did.
+    """
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks: cleaners cannot lock it either, so they leave it
+        pass
+    if _same_file(tmp, fd):
+        return True
+    os.close(fd)
+    return False
+
+
+def _same_file(path, fd):
+    """Whether ``path`` (not followed if a link) is still the file open as ``fd``."""
+    try:
+        return os.path.samestat(os.lstat(path), os.fstat(fd))
+    except OSError:
+        return False
 
 
 def _pid_alive(pid):
@@ -243,21 +307,62 @@ def _pid_alive(pid):
     return True
 
 
+_OPEN_TO_LOCK = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_STALE_SECONDS = 24 * 3600  # without flock or pids: a temporary file unchanged this long is left over
+
+
 def _remove_stale_temps(folder):
-    """Remove the temporary files of saves into ``folder`` whose process is no longer alive."""
-    if os.name != "posix":  # NOTE: os.kill(pid, 0) would end the process on Windows
-        return
+    """Remove the temporary files of saves into ``folder`` that no save is writing any more."""
     try:
         names = os.listdir(folder)
     except OSError:
         return
     for name in names:
         match = _TEMP_NAME.match(name)
-        if match and not _pid_alive(int(match.group(1))):
-            try:
-                os.remove(os.path.join(folder, name))
-            except OSError:  # another save removed it first, or it is not ours to remove
-                pass
+        if match:
+            path = os.path.join(folder, name)
+            if fcntl is not None:
+                _remove_if_unlocked(path)
+            elif _left_over(path, int(match.group(1))):
+                try:
+                    os.remove(path)
+                except OSError:  # another save removed it first, or it is not ours to remove
+                    pass
+
+
+def _remove_if_unlocked(path):
+    """Remove the temporary file ``path`` if it is a regular file that no save holds locked.
+
+    It is removed while this lock is held, so a save that has just created it sees it gone
+    when its own lock comes (``_lock_own``). A link is not followed, a FIFO does not block.
+    """
+    try:
+        fd = os.open(path, _OPEN_TO_LOCK)
+    except OSError:  # a link, gone, or not ours to open
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a save is writing it
+            return
+        if _same_file(path, fd):
+            os.remove(path)
+    except OSError:  # another save removed it first, or it is not ours to remove
+        pass
+    finally:
+        os.close(fd)
+
+
+def _left_over(path, pid):
+    """Without flock: the process that wrote ``path`` is gone (POSIX), or it is a day old."""
+    if os.name == "posix":
+        return not _pid_alive(pid)
+    try:  # NOTE: os.kill(pid, 0) would end the process on Windows
+        return time.time() - os.lstat(path).st_mtime > _STALE_SECONDS
+    except OSError:
+        return False
 
 
 def _fsync_folder(folder):
@@ -320,11 +425,12 @@ def read_npz(path, who="mc.load"):
         try:
             if f.read(6) == b"\x93NUMPY":
                 raise CheckpointError(f"{who}: {path} holds a single .npy array, not a checkpoint")
-            f.seek(0)
+            directory = check_zip_directory(f, path)
             with zipfile.ZipFile(f) as archive:
                 check_zip_methods(archive, f"{who}: {path}")
                 members = archive.infolist()
-                check_claim(sum(m.file_size for m in members), "its arrays, unpacked,", path, CheckpointError)
+                unpacked = directory + sum(m.file_size for m in members)
+                check_claim(unpacked, "its arrays, unpacked,", path, CheckpointError)
                 return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}
         except CheckpointError:
             raise
@@ -368,6 +474,46 @@ def _read_npy(archive, member, path, who):
         if _fill(f, buffer) != nbytes:
             raise CheckpointError(f"{who}: {path}: {name} is truncated")
     return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
+
+
+# zipfile makes a ZipInfo of about 560 bytes of each record of the central directory, which
+# takes 46 bytes and its name: at most 13 bytes a byte of directory (a name of n bytes makes
+# two str of at most 2n), and the directory itself is read whole
+_BYTES_PER_DIRECTORY_BYTE = 16
+_END_RECORD = struct.Struct("<4s4H2LH")  # the end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
+
+
+def check_zip_directory(f, path):
+    """The bytes ``zipfile.ZipFile(f)`` will make of the zip's central directory, checked
+    against the read limit: a zip of a million empty entries would fill memory inside
+    ZipFile, before any other check.
+
+    The directory's size is read from the end record (and the zip64 one, if any) found as
+    zipfile finds it, taking the larger where both are there; no directory is larger than the file.
+    """
+    size = f.seek(0, 2)
+    start = max(0, size - _END_RECORD.size - 0xFFFF)  # the record ends a comment of at most 64 KiB
+    f.seek(start)
+    tail = f.read()
+    at = len(tail) - _END_RECORD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _END_RECORD.size > len(tail):
+        f.seek(0)
+        return 0  # no end record: zipfile refuses the file without reading further
+    directory = _END_RECORD.unpack_from(tail, at)[5]
+    locator = start + at - _ZIP64_LOCATOR.size
+    if locator >= _ZIP64_END_RECORD.size:  # zipfile reads a zip64 record just before its locator
+        f.seek(locator - _ZIP64_END_RECORD.size)
+        record = f.read(_ZIP64_END_RECORD.size + _ZIP64_LOCATOR.size)
+        if record[:4] == b"PK\x06\x06" and record[-_ZIP64_LOCATOR.size :][:4] == b"PK\x06\x07":
+            directory = max(directory, _ZIP64_END_RECORD.unpack_from(record)[8])
+    f.seek(0)
+    parsed = min(directory, size) * _BYTES_PER_DIRECTORY_BYTE
+    check_claim(parsed, "its zip directory, parsed,", path, CheckpointError)
+    return parsed
 
 
 _READ_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -427,7 +573,8 @@ def _tree_text(tree, arrays, path):
         got = f"{tree.dtype} {tree.shape}"
         raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: {got}, not text")
     chars = tree.dtype.itemsize // 4  # numpy stores text as 4 bytes a character
-    held = sum(a.nbytes for a in arrays.values()) + tree.nbytes
+    # a 0-d array may be decoded once more as a scalar (a str or bytes as long as its text)
+    held = sum(a.nbytes * (2 if a.ndim == 0 else 1) for a in arrays.values()) + tree.nbytes
     what = "its arrays and structure, decoded,"
     check_claim(held + chars * _JSON_BYTES_PER_CHAR, what, path, CheckpointError)
     return str(tree)
@@ -452,7 +599,7 @@ def load(path):
                 f"mc.load: {path!r} has checkpoint format {version}, newer than "
                 f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
             )
-        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays)
+        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays, {})
     except CheckpointError:
         raise
     except (

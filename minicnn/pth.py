@@ -12,8 +12,10 @@ A file from elsewhere can neither run code nor read memory it does not own:
   state dict needs (an OrderedDict, the rebuild functions, the storage types),
   as ``torch.load(weights_only=True)`` does;
 - each storage's entry must hold exactly its element count times the item size,
-  and storages and tensors together must fit the read limit
-  (``minicnn.io.read_limit()``) before they are read or copied;
+  and the pickle's objects, storages and tensors together must fit the read
+  limit (``minicnn.io.read_limit()``) before they are made, read or copied: an
+  OrderedDict counts its items each time it is built, as the pickle may build
+  any number of them from one list of pairs;
 - only stored or deflated entries are read, a chunk at a time and never past
   the size they claim, so an entry lying about its size cannot fill memory;
 - each tensor's size, stride and offset are checked against its storage with
@@ -33,7 +35,7 @@ import zipfile
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import _ZIP_ERRORS, CheckpointError, check_zip_methods, read_entry
+from .io import _ZIP_ERRORS, CheckpointError, check_zip_directory, check_zip_methods, read_entry
 from .safepickle import Refused, RestrictedUnpickler, describe
 
 _STORAGE_DTYPES = {
@@ -49,6 +51,9 @@ _STORAGE_DTYPES = {
     "BoolStorage": "?",
 }
 MAX_DEPTH = 32  # how deeply a .pth may nest dicts and lists around its tensors
+# An OrderedDict's item: about 100 bytes in a small one, and as much again in the copy that
+# holds arrays for tensors, with the (key, value) pair that copy is made from
+_ITEM_BYTES = 256
 
 
 class _StorageType:
@@ -85,14 +90,19 @@ def _rebuild_parameter(data, requires_grad=False, hooks=None, state=None):
     return data
 
 
-def _bfloat16_to_float32(bits):
-    """bfloat16 is the top half of a float32: shift its 16 bits up."""
-    return (bits.astype(np.uint32) << 16).view(np.float32)
+def bfloat16_to_float32(bits):
+    """float32 of bfloat16 ``bits`` (uint16): a bfloat16 is the top half of a float32.
+
+    The bits are widened to one new array and shifted up in place, so the only memory
+    taken beside the 2 bytes a value read is the 4 bytes a value returned.
+    """
+    wide = bits.astype(np.uint32)
+    wide <<= 16
+    return wide.view(np.float32)
 
 
 class _Unpickler(RestrictedUnpickler):
     admitted = {
-        ("collections", "OrderedDict"): collections.OrderedDict,
         ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
         ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
         ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
@@ -100,15 +110,18 @@ class _Unpickler(RestrictedUnpickler):
     }
     refusal = "a .pth is read only for its tensors, parameters and dicts"
 
-    def __init__(self, data, archive, prefix, path):
-        super().__init__(data, CheckpointError, path)
+    def __init__(self, data, archive, prefix, path, held):
+        super().__init__(data, CheckpointError, path, held=held)
+        self.admitted = {**self.admitted, ("collections", "OrderedDict"): self._ordered_dict}
         self.archive, self.prefix, self.path = archive, prefix, path
-        self.storages, self.allocated = {}, 0
+        self.storages = {}
 
-    def _claim(self, nbytes, what):
-        """Count ``nbytes`` more against the read limit, for storages and tensors together."""
-        check_claim(self.allocated + nbytes, f"{what} (with all read before it)", self.path, CheckpointError)
-        self.allocated += nbytes
+    def _ordered_dict(self, items=()):
+        """``collections.OrderedDict(items)``, its items counted against the read limit."""
+        if not isinstance(items, (list, tuple, dict)):
+            raise Refused(f"an OrderedDict made from a {type(items).__name__}")
+        self.claim(len(items) * _ITEM_BYTES, "its dicts")
+        return collections.OrderedDict(items)
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
@@ -126,9 +139,10 @@ class _Unpickler(RestrictedUnpickler):
                     f"{dtype.itemsize} bytes, but its entry holds {member.file_size}"
                 )
             bf16 = kind.name == "BFloat16Storage"
-            self._claim(numel * (4 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
+            # bfloat16 is read as 2 bytes, then widened to a float32 beside them
+            self.claim(numel * (6 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
             array = np.frombuffer(read_entry(self.archive, member, self.path), dtype=dtype)
-            self.storages[key] = _Storage(key, _bfloat16_to_float32(array) if bf16 else array)
+            self.storages[key] = _Storage(key, bfloat16_to_float32(array) if bf16 else array)
         return self.storages[key]
 
     def array(self, t, name):
@@ -156,7 +170,7 @@ class _Unpickler(RestrictedUnpickler):
                 f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
                 f"holds {storage.size} {shape}"
             )
-        self._claim(numel * storage.itemsize, f"tensor {name}")
+        self.claim(numel * storage.itemsize, f"tensor {name}")
         # a dimension of size 1 is never stepped along: its stride may be anything, so use 0
         strides = tuple(s * storage.itemsize if n > 1 else 0 for n, s in zip(size, stride))
         view = np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size), strides=strides)
@@ -220,6 +234,7 @@ def read_pth(path):
                     "those); re-save it with a current torch, or convert it to "
                     ".safetensors"
                 )
+            directory = check_zip_directory(f, path)
             with zipfile.ZipFile(f) as archive:
                 check_zip_methods(archive, path)
                 pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
@@ -230,8 +245,9 @@ def read_pth(path):
                 prefix = pickles[0][: -len("data.pkl")]
                 _check_byteorder(archive, prefix, path)
                 member = archive.getinfo(pickles[0])
-                check_claim(member.file_size, "its data.pkl", path, CheckpointError)
-                reader = _Unpickler(read_entry(archive, member, path), archive, prefix, path)
+                what = "its zip directory and data.pkl"
+                check_claim(directory + member.file_size, what, path, CheckpointError)
+                reader = _Unpickler(read_entry(archive, member, path), archive, prefix, path, directory)
                 return _with_arrays(reader.load(), reader)
         except CheckpointError:
             raise

@@ -13,7 +13,12 @@ GLOBAL opcodes name any importable callable (``os.system``) and REDUCE calls it.
   ``pickletools.genops`` (which only parses): every length must lie within the
   data and every memo index must be one the stream could have filled. The C
   unpickler sets aside memory for a length or a memo index before reading, so
-  unchecked they would let a few bytes claim gigabytes.
+  unchecked they would let a few bytes claim gigabytes;
+- what the stream can make is counted against the read limit before it runs
+  (each opcode at most one object, or one string as long as its own text), and
+  an admitted function that builds something a memoised argument can make big
+  (a dict of a list of pairs, bytes of a str) counts it with ``claim`` each call,
+  since the stream can pass one argument any number of times for a few bytes.
 
 Every failure, however the damaged stream trips the unpickler, becomes the
 caller's error type with one line naming the file.
@@ -22,10 +27,17 @@ caller's error type with one line naming the file.
 import io
 import pickle
 import pickletools
+import sys
 import warnings
 from collections.abc import Callable
 
+from .filecheck import check_claim
+
 _MEMO_PUTS = ("PUT", "BINPUT", "LONG_BINPUT")
+# The most memory one opcode makes, besides a string's text: an empty set is 216 bytes,
+# about 240 with its slot in a list and the list's spare room; twice that leaves room for
+# the copy minicnn.pth makes of the dicts and lists around the tensors
+OPCODE_BYTES = 512
 
 
 def describe(err):
@@ -35,7 +47,11 @@ def describe(err):
 
 
 def check_stream(data, error, where):
-    """Raise ``error`` unless ``data`` parses as one pickle whose lengths and memo indices are sane."""
+    """The most bytes unpickling ``data`` can make before any admitted function runs.
+
+    Raises ``error`` unless ``data`` parses as one pickle whose lengths and memo indices are sane.
+    """
+    made = 0
     try:
         with warnings.catch_warnings():  # genops warns of bad escapes in protocol 0 strings
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -45,6 +61,9 @@ def check_stream(data, error, where):
                         f"{where}: the pickle stores to memo slot {arg} after {count} "
                         "opcodes; the file is corrupt"
                     )
+                # genops decodes a string as the unpickler will, so its size is the real one
+                made += OPCODE_BYTES + (0 if arg is None else sys.getsizeof(arg))
+        return made
     except error:
         raise
     except Exception as e:  # genops raises ValueError, EOFError, struct.error, ... on damage
@@ -76,15 +95,25 @@ class RestrictedUnpickler(pickle.Unpickler):
     Subclasses set ``admitted`` and ``refusal`` (the end of the message for a
     refused global) and may define ``persistent_load``. The admitted functions
     raise ``Refused`` for arguments their format never passes.
+
+    ``held`` is what the caller already holds, in bytes: the data, what the stream
+    makes and all that ``claim`` counts are added to it and checked against the read limit.
     """
 
     admitted: dict[tuple[str, str], Callable[..., object]] = {}
     refusal = "the format admits nothing else"
 
-    def __init__(self, data, error, where, encoding="ASCII"):
-        check_stream(data, error, where)
+    def __init__(self, data, error, where, encoding="ASCII", held=0):
+        made = check_stream(data, error, where)
         super().__init__(io.BytesIO(data), encoding=encoding)
-        self.error, self.where = error, where
+        copied = 0 if isinstance(data, bytes) else len(data)  # BytesIO copies all but bytes
+        self.error, self.where, self.held = error, where, held + len(data) + copied
+        self.claim(made, "the objects its pickle makes")
+
+    def claim(self, nbytes, what):
+        """Count ``nbytes`` more against the read limit, with everything counted before."""
+        check_claim(self.held + nbytes, f"{what} (with all read before it)", self.where, self.error)
+        self.held += nbytes
 
     def find_class(self, module, name):
         fn = self.admitted.get((module, name))

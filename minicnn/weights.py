@@ -34,7 +34,7 @@ import numpy as np
 
 from .filecheck import check_claim, open_regular
 from .io import FORMAT_KEY, TREE_KEY, CheckpointError, check_names, load, read_npz, write_arrays, write_atomic
-from .pth import read_pth
+from .pth import bfloat16_to_float32, read_pth
 from .safepickle import describe
 
 _SAFETENSORS_DTYPES = {
@@ -54,6 +54,9 @@ _SAFETENSORS_DTYPES = {
 
 
 MAX_HEADER_BYTES = 100 << 20  # the safetensors reference reader's limit on the JSON header
+# Python objects a character of the header may become: '{"":{}}' is 8 characters and two dicts
+# of 184 and 64 bytes, and a short string of ASCII text is 50 bytes and more
+_JSON_BYTES_PER_CHAR = 64
 
 
 def read_safetensors(path):
@@ -69,32 +72,42 @@ def read_safetensors(path):
                 f"{path}: header length {n} runs past the end of the file "
                 f"({size} bytes) or over {MAX_HEADER_BYTES}; not a safetensors file?"
             )
-        try:
-            header = json.loads(f.read(n).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as e:
-            raise CheckpointError(f"{path}: the header is not JSON ({describe(e)})") from None
-        entries = _check_header(header, size - 8 - n, path)
-        # bfloat16 doubles in size as it becomes float32
-        check_claim(
-            sum((end - begin) * (2 if code == "BF16" else 1) for _, code, _, begin, end in entries),
-            "its tensors",
-            path,
-            CheckpointError,
-        )
+        # the header's objects are gone once checked, before any tensor is read
+        entries = _check_header(_read_header(f, n, path), size - 8 - n, path)
+        check_claim(_memory_of(entries), "its tensors", path, CheckpointError)
         out = collections.OrderedDict()
         for name, code, shape, begin, end in entries:
             f.seek(8 + n + begin)
-            buffer = bytearray(end - begin)
-            if f.readinto(buffer) != len(buffer):
-                raise CheckpointError(f"{path}: tensor {name!r:.80} is cut short (the file shrank?)")
-            if code == "BF16":
-                # NOTE: bfloat16 is the top half of a float32: shift it back up
-                bits = np.frombuffer(buffer, dtype="<u2").astype(np.uint32) << 16
-                array = bits.view(np.float32)
-            else:
-                array = np.frombuffer(buffer, dtype=_SAFETENSORS_DTYPES[code])
-            out[name] = array.reshape(shape).astype(array.dtype.newbyteorder("="), copy=False)
+            out[name] = _read_tensor(f, end - begin, code, path, name).reshape(shape)
     return out
+
+
+def _read_header(f, n, path):
+    """The JSON header of ``n`` bytes, parsed once what it may become fits the read limit."""
+    check_claim(n * _JSON_BYTES_PER_CHAR, "its header, parsed,", path, CheckpointError)
+    try:
+        return json.loads(f.read(n).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise CheckpointError(f"{path}: the header is not JSON ({describe(e)})") from None
+
+
+def _read_tensor(f, nbytes, code, path, name):
+    """The next ``nbytes`` of ``f`` as a flat array of safetensors dtype ``code``, in native byte order."""
+    buffer = bytearray(nbytes)
+    if f.readinto(buffer) != nbytes:
+        raise CheckpointError(f"{path}: tensor {name!r:.80} is cut short (the file shrank?)")
+    if code == "BF16":
+        return bfloat16_to_float32(np.frombuffer(buffer, dtype="<u2"))
+    array = np.frombuffer(buffer, dtype=_SAFETENSORS_DTYPES[code])
+    return array.astype(array.dtype.newbyteorder("="), copy=False)
+
+
+def _memory_of(entries):
+    """The most bytes reading ``entries`` holds at once: every array kept, and the bytes of the
+    largest bfloat16 tensor beside its float32 (bfloat16 doubles in size as it becomes float32)."""
+    kept = sum((end - begin) * (2 if code == "BF16" else 1) for _, code, _, begin, end in entries)
+    read = max((end - begin for _, code, _, begin, end in entries if code == "BF16"), default=0)
+    return kept + read
 
 
 def _check_header(header, data_bytes, path):
@@ -178,7 +191,10 @@ def _read_pth(path):
             obj = obj[key]
     if not isinstance(obj, dict):
         raise CheckpointError(f"{path}: expected a state dict, got {type(obj).__name__}")
-    return collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
+    state = collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
+    if not state:
+        raise CheckpointError(f"{path}: expected a state dict of tensors, got a dict holding none")
+    return state
 
 
 def load_torchvision(path):

@@ -304,18 +304,61 @@ def _dead_pid():
     return proc.pid
 
 
-def test_the_next_save_removes_temporary_files_of_killed_saves(tmp_path):
-    dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
-    other_dead = tmp_path / f".metrics.json.minicnn-{_dead_pid()}-0123456789abcdef.tmp"
-    live = tmp_path / f".other.npz.minicnn-{os.getpid()}.tmp"
-    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}.tmp"  # a save in progress elsewhere
+def test_the_next_save_removes_temporary_files_no_save_holds_locked(tmp_path, rng):
+    fcntl = pytest.importorskip("fcntl")
+    token = rng.bytes(8).hex()
+    left = [
+        tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp",
+        tmp_path / f".metrics.json.minicnn-{_dead_pid()}-{token}.tmp",
+        tmp_path / f".other.npz.minicnn-{os.getpid()}-{token}.tmp",  # a pid alive here says nothing
+    ]
+    # a save in progress in another container or on another machine: its pid means nothing here
+    writing = tmp_path / f".model.npz.minicnn-{_dead_pid()}-{token}.tmp"
     unrelated = tmp_path / ".notes.123.tmp"
-    for p in (dead, other_dead, live, alive, unrelated):
+    for p in (*left, writing, unrelated):
+        p.write_bytes(rng.bytes(100))
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"kept")
+    link = tmp_path / f".link.npz.minicnn-{_dead_pid()}-{token}.tmp"
+    os.symlink(victim, link)
+    fifo = tmp_path / f".fifo.npz.minicnn-{_dead_pid()}-{token}.tmp"
+    os.mkfifo(fifo)
+    with open(writing, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        mc.save({"a": 1}, tmp_path / "ckpt.npz")
+    assert not any(p.exists() for p in left)
+    assert writing.exists() and unrelated.exists() and victim.read_bytes() == b"kept"
+    assert link.is_symlink() and fifo.exists()
+
+
+def test_without_flock_a_temporary_file_is_left_over_when_its_process_is_gone(tmp_path, monkeypatch):
+    dead = tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp"
+    alive = tmp_path / f".model.npz.minicnn-{os.getppid()}-0123456789abcdef.tmp"
+    for p in (dead, alive):
         p.write_bytes(b"x" * 100)
+    monkeypatch.setattr(io, "fcntl", None)
     mc.save({"a": 1}, tmp_path / "ckpt.npz")
     # POSIX only: on Windows, asking whether a pid is alive with os.kill would end the process
-    assert dead.exists() == other_dead.exists() == (os.name != "posix")
-    assert live.exists() and alive.exists() and unrelated.exists()
+    assert dead.exists() == (os.name != "posix") and alive.exists()
+    assert mc.load(tmp_path / "ckpt.npz") == {"a": 1}
+
+
+def test_a_temporary_file_removed_before_its_save_locks_it_is_drawn_again(tmp_path, rng, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    real_flock, removed = fcntl.flock, []
+
+    def cleaner_first(fd, how):  # another save finds the new file still unlocked and removes it
+        if not removed:
+            removed.extend(p.name for p in tmp_path.iterdir() if ".minicnn-" in p.name)
+            for name in removed:
+                os.remove(tmp_path / name)
+        real_flock(fd, how)
+
+    monkeypatch.setattr(fcntl, "flock", cleaner_first)
+    w = rng.standard_normal(int(rng.integers(3, 30)))
+    mc.save({"w": w}, tmp_path / "ckpt.npz")
+    assert len(removed) == 1 and os.listdir(tmp_path) == ["ckpt.npz"]
+    assert mc.load(tmp_path / "ckpt.npz")["w"].tolist() == w.tolist()
 
 
 def test_saves_fsync_the_file_and_then_its_folder(tmp_path, monkeypatch):
@@ -476,3 +519,80 @@ def test_names_a_file_could_not_give_back_are_refused_before_writing(tmp_path, r
     assert os.listdir(tmp_path) == []
     io.write_arrays(path, {"a..b": w, "..x/y": w})  # dots inside a name are only dots
     assert sorted(mc.load(path)) == ["..x/y", "a..b"]
+
+
+def test_a_scalar_named_many_times_is_decoded_once(tmp_path, rng, peak_memory):
+    chars, refs = int(rng.integers(200_000, 300_000)), int(rng.integers(60, 90))
+    text = "\U00010000" * chars  # 4 bytes a character in numpy and in Python alike
+    tree = {"list": [{"scalar": "s"}] * refs + [{"array": "w"}] * refs}
+    w = rng.standard_normal(int(rng.integers(100, 200)))
+    path = tmp_path / "many.npz"
+    arrays = {"s": np.asarray(text), "w": w, io.FORMAT_KEY: np.asarray(1)}
+    np.savez(path, **arrays, **{io.TREE_KEY: np.asarray(__import__("json").dumps(tree))})
+    got = []
+    assert peak_memory(lambda: got.append(mc.load(path))) < 5 * 4 * chars  # not one str a reference
+    assert all(s == text for s in got[0][:refs]) and all(a is got[0][refs] for a in got[0][refs:])
+    io.set_read_limit(path.stat().st_size + 4 * chars // 2)  # the file, but not the str made of it
+    try:
+        with pytest.raises(io.CheckpointError, match=r"many\.npz: its arrays and structure, decoded,"):
+            mc.load(path)
+    finally:
+        io.set_read_limit(None)
+
+
+def test_a_key_utf8_cannot_encode_is_refused_by_name_before_writing(tmp_path, rng):
+    w = rng.standard_normal(int(rng.integers(2, 9)))
+    key = "fc." + chr(int(rng.integers(0xD800, 0xE000)))  # a lone surrogate
+    shown = re.escape(repr(key)[1:-1])  # as the message quotes it: fc.\udXXX
+    why = "holds a character that UTF-8 cannot encode"
+    with pytest.raises(ValueError, match=rf"write_arrays: key '{shown}' {why}"):
+        io.write_arrays(tmp_path / "w.npz", {key: w})
+    with pytest.raises(ValueError, match=rf"mc\.save: key 'model/{shown}' {why}"):
+        mc.save({"model": {key: w}}, tmp_path / "c.npz")
+    safetensors = tmp_path / "w.safetensors"
+    mc.weights.write_safetensors({key: w}, safetensors)  # its JSON header escapes the character
+    with pytest.raises(ValueError, match=rf"convert_weights: .*w\.safetensors: key '{shown}' {why}"):
+        mc.weights.convert_weights(safetensors, tmp_path / "w.npz")
+    assert os.listdir(tmp_path) == ["w.safetensors"]
+
+
+def test_a_zip_of_many_empty_entries_is_refused_before_its_directory_is_parsed(tmp_path, rng, peak_memory):
+    n = int(rng.integers(20_000, 30_000))
+    for name in ("many.npz", "many.pth"):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as zf:
+            for i in range(n):
+                zf.writestr(f"{i}.npy", b"")
+        io.set_read_limit(2 * path.stat().st_size)  # the file fits, what zipfile would make of it not
+
+        def read(path=path):
+            with pytest.raises(
+                io.CheckpointError, match=rf"{path.name}: its zip directory, parsed, would take"
+            ):
+                mc.weights.load_torchvision(path)
+
+        try:
+            assert peak_memory(read) < path.stat().st_size
+        finally:
+            io.set_read_limit(None)
+    with pytest.raises(io.CheckpointError, match=r"many\.npz is not a readable checkpoint .*magic string"):
+        mc.load(tmp_path / "many.npz")  # without a limit in the way, the entries themselves are refused
+
+
+def test_the_zip64_end_record_counts_when_the_plain_one_understates_the_directory(tmp_path, rng):
+    import struct
+
+    n = int(rng.integers(1 << 16, (1 << 16) + 5000))  # more entries than the plain record holds
+    path = tmp_path / "wide.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(n):
+            zf.writestr(str(i), b"")
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<L", raw, raw.rfind(b"PK\x05\x06") + 12, 46)  # one record, says the plain one
+    path.write_bytes(bytes(raw))
+    io.set_read_limit(2 * len(raw))
+    try:
+        with pytest.raises(io.CheckpointError, match=r"wide\.npz: its zip directory, parsed, would take"):
+            mc.load(path)
+    finally:
+        io.set_read_limit(None)

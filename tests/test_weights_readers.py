@@ -144,10 +144,15 @@ def test_pth_code_and_legacy_files_are_refused(tmp_path):
 
 def test_the_torch_written_fixture_still_reads_under_a_tight_limit(tmp_path):
     from minicnn import io
+    from minicnn.safepickle import check_stream
 
     state = load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))
     assert state["conv.weight"].shape == (4, 3, 3, 3)
-    io.set_read_limit(1000)  # the storages (710 bytes as read) fit, their copies do not
+    with open(os.path.join(FIXTURES, "tiny_state.pth"), "rb") as f, zipfile.ZipFile(f) as z:
+        pickled = z.read("tiny_state/data.pkl")
+        made = io.check_zip_directory(f, "tiny_state.pth") + 2 * len(pickled)  # read, and copied to unpickle
+    made += check_stream(pickled, CheckpointError, "tiny_state.pth")
+    io.set_read_limit(made + 1000)  # the pickle and the storages (710 bytes as read) fit, their copies do not
     try:
         with pytest.raises(
             CheckpointError,
@@ -221,16 +226,16 @@ def test_safetensors_header_lengths_and_sizes_are_checked(tmp_path):
     path.write_bytes(struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000)
     with pytest.raises(CheckpointError, match="the header is not JSON"):
         read_safetensors(path)
-    write_safetensors({"w": np.ones(1000, np.float32)}, path)
+    write_safetensors({"w": np.ones(2000, np.float32)}, path)
     from minicnn import io
 
-    io.set_read_limit(1000)
+    io.set_read_limit(5000)  # the header's 64 bytes, as objects, fit
     try:
-        with pytest.raises(CheckpointError, match="its tensors would take 3.9 KiB, more than the read limit"):
+        with pytest.raises(CheckpointError, match="its tensors would take 7.8 KiB, more than the read limit"):
             read_safetensors(path)
     finally:
         io.set_read_limit(None)
-    np.testing.assert_array_equal(read_safetensors(path)["w"], np.ones(1000))
+    np.testing.assert_array_equal(read_safetensors(path)["w"], np.ones(2000))
 
 
 def test_safetensors_zero_size_tensors_and_metadata_read(tmp_path):
@@ -335,3 +340,111 @@ def test_convert_weights_refuses_keys_it_could_not_write_back(tmp_path, rng, suf
         with pytest.raises((ValueError, TypeError), match=rf"convert_weights: .*src\.pth: {match}"):
             convert_weights(src, tmp_path / f"out{suffix}")
         assert sorted(os.listdir(tmp_path)) == ["src.pth"]
+
+
+def _pth_of_pickle(path, pickled):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", pickled)
+        z.writestr("archive/byteorder", "little")
+
+
+def test_ordereddicts_built_from_one_memoised_list_count_every_build(tmp_path, rng, peak_memory):
+    from minicnn import io
+
+    pairs, builds = int(rng.integers(2000, 3000)), int(rng.integers(200, 300))
+    p = b"\x80\x02ccollections\nOrderedDict\nq\x00]("
+    p += b"".join(_str(f"k{i}") + b"N\x86" for i in range(pairs))
+    p += b"eq\x01}("  # the list of pairs, kept in memo 1, then the dict of its copies
+    p += b"".join(_str(f"d{j}") + b"h\x00h\x01\x85R" for j in range(builds)) + b"u."
+    path = tmp_path / "dicts.pth"
+    _pth_of_pickle(path, p)
+    io.set_read_limit(600 * len(p))  # the pickle's own objects fit, its builds do not
+
+    def read():
+        match = r"dicts\.pth: its dicts \(with all read before it\) would take"
+        with pytest.raises(CheckpointError, match=match):
+            load_torchvision(path)
+
+    try:
+        assert peak_memory(read) < 600 * len(p)
+    finally:
+        io.set_read_limit(None)
+
+
+def test_a_pickle_of_many_small_objects_is_counted_before_it_runs(tmp_path, rng):
+    from minicnn import io
+
+    n = int(rng.integers(20_000, 40_000))
+    path = tmp_path / "sets.pth"
+    _pth_of_pickle(path, b"\x80\x04](" + b"\x8f" * n + b"e.")  # a byte of pickle, an empty set of 216 bytes
+    io.set_read_limit(100 * n)
+    try:
+        with pytest.raises(CheckpointError, match=r"sets\.pth: the objects its pickle makes .* would take"):
+            load_torchvision(path)
+    finally:
+        io.set_read_limit(None)
+
+
+def test_a_pth_holding_no_tensors_is_refused_and_nothing_is_written(tmp_path, rng):
+    from minicnn.weights import convert_weights
+
+    src = tmp_path / "empty.pth"
+    keys = [f"k{i}" for i in range(int(rng.integers(0, 5)))]
+    items = b"".join(_str(k) + b"N" for k in keys)
+    _pth_of_pickle(src, b"\x80\x02ccollections\nOrderedDict\n)R(" + items + b"u.")
+    match = r"empty\.pth: expected a state dict of tensors, got a dict holding none"
+    with pytest.raises(CheckpointError, match=match):
+        convert_weights(src, tmp_path / "out.npz")
+    assert os.listdir(tmp_path) == ["empty.pth"]
+
+
+def test_bfloat16_safetensors_read_within_what_they_claim(tmp_path, rng, peak_memory):
+    from minicnn import io
+
+    sizes = [int(v) for v in rng.integers(1 << 18, 1 << 19, 3)]
+    values = [rng.standard_normal(n).astype(np.float32) for n in sizes]
+    bits = [(v.view(np.uint32) >> 16).astype("<u2") for v in values]  # bfloat16: the top halves
+    header, offset = {}, 0
+    for i, b in enumerate(bits):
+        header[f"t{i}"] = {"dtype": "BF16", "shape": [b.size], "data_offsets": [offset, offset + b.nbytes]}
+        offset += b.nbytes
+    path = tmp_path / "bf16.safetensors"
+    _safetensors(path, header, b"".join(b.tobytes() for b in bits))
+    claimed = 4 * sum(sizes) + 2 * max(sizes)  # every float32, and the largest one's bfloat16 beside it
+    state = []
+    assert peak_memory(lambda: state.append(read_safetensors(path))) < claimed + (64 << 10)
+    for i, b in enumerate(bits):
+        np.testing.assert_array_equal(state[0][f"t{i}"], (b.astype(np.uint32) << 16).view(np.float32))
+    io.set_read_limit(claimed - 1)
+    try:
+        with pytest.raises(CheckpointError, match=r"bf16\.safetensors: its tensors would take"):
+            read_safetensors(path)
+    finally:
+        io.set_read_limit(None)
+
+
+def test_a_safetensors_header_is_counted_as_the_objects_it_parses_to(tmp_path, rng):
+    from minicnn import io
+
+    n = int(rng.integers(2000, 4000))
+    path = tmp_path / "meta.safetensors"
+    _safetensors(path, {"__metadata__": {f"k{i}": "" for i in range(n)}}, b"")
+    assert read_safetensors(path) == {}
+    io.set_read_limit(16 * path.stat().st_size)
+    try:
+        with pytest.raises(CheckpointError, match=r"meta\.safetensors: its header, parsed, would take"):
+            read_safetensors(path)
+    finally:
+        io.set_read_limit(None)
+
+
+def test_a_bfloat16_pth_storage_is_widened_without_a_second_copy(tmp_path, rng, peak_memory):
+    n = int(rng.integers(1 << 19, 1 << 20))
+    values = rng.standard_normal(n).astype(np.float32)
+    bits = (values.view(np.uint32) >> 16).astype("<u2")
+    path = tmp_path / "bf16.pth"
+    _write_pth(path, {"w": ("0", "BFloat16Storage", n, 0, (n,), (1,))}, {"0": bits.tobytes()})
+    state = []
+    # the 2 bytes read and their float32, then the float32 and the tensor's copy of it
+    assert peak_memory(lambda: state.append(load_torchvision(path))) < 8.5 * n
+    np.testing.assert_array_equal(state[0]["w"], (bits.astype(np.uint32) << 16).view(np.float32))

@@ -236,13 +236,6 @@ class _UInt8:
             raise Refused("a pickled uint8 dtype with an unexpected state")
 
 
-def _latin1(text, encoding):
-    """``_codecs.encode(text, "latin1")``: how Python 3 pickles bytes for protocol 2 and lower."""
-    if not isinstance(text, str) or encoding != "latin1":
-        raise Refused("_codecs.encode is admitted only to make bytes from a latin1 str")
-    return text.encode("latin1")
-
-
 class _CifarUnpickler(RestrictedUnpickler):
     """Admits what the CIFAR-10 batches hold: dicts, lists, strings, bytes, ints (no globals
     needed) and uint8 arrays, pickled by numpy as ``numpy.core.multiarray._reconstruct``,
@@ -254,18 +247,34 @@ class _CifarUnpickler(RestrictedUnpickler):
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy", "ndarray"): _ndarray,
         ("numpy", "dtype"): _UInt8,
-        ("_codecs", "encode"): _latin1,
     }
     refusal = "a CIFAR-10 batch holds only dicts, lists, strings, numbers and uint8 arrays"
 
+    def __init__(self, data, where, held):
+        super().__init__(data, DataFileError, where, encoding="bytes", held=held)
+        self.admitted = {**self.admitted, ("_codecs", "encode"): self._latin1}
 
-def _unpickle(path):
-    """The dict of one CIFAR-10 batch, keys as str and the pickled array as a NumPy array."""
+    def _latin1(self, text, encoding):
+        """``_codecs.encode(text, "latin1")``: how Python 3 pickles bytes for protocol 2 and lower.
+
+        Each call makes new bytes, counted: the pickle can pass one memoised str any number of times.
+        """
+        if not isinstance(text, str) or encoding != "latin1":
+            raise Refused("_codecs.encode is admitted only to make bytes from a latin1 str")
+        self.claim(len(text), "the bytes it makes")
+        return text.encode("latin1")
+
+
+def _unpickle(path, held):
+    """The dict of one CIFAR-10 batch, keys as str and the pickled array as a NumPy array.
+
+    ``held`` is the bytes of the batches read before it, counted with this one's.
+    """
     with open_regular(path, DataFileError) as f:
         size = os.fstat(f.fileno()).st_size
-        check_claim(size, "the CIFAR-10 batch", path, DataFileError)
+        check_claim(held + size, "the CIFAR-10 batch (with those read before it)", path, DataFileError)
         data = f.read(size + 1)
-    batch = _CifarUnpickler(data, DataFileError, f"{path} (CIFAR-10 batch)", encoding="bytes").load()
+    batch = _CifarUnpickler(data, f"{path} (CIFAR-10 batch)", held).load()
     if not isinstance(batch, dict):
         raise DataFileError(f"{path}: expected a pickled dict, got {type(batch).__name__}")
     out = {}
@@ -295,7 +304,8 @@ class CIFAR10(TensorDataset):
         root: folder holding ``cifar-10-batches-py/`` as unpacked from
             ``cifar-10-python.tar.gz``.
         train: data_batch_1..5 (50,000 images), else test_batch (10,000).
-    Images float32 (N, 3, 32, 32) in [0, 1]; labels int64 (N,).
+    Images float32 (N, 3, 32, 32) in [0, 1]; labels int64 (N,). The batches read and
+    their float32 copy are counted together against the read limit.
     """
 
     published = "Alex Krizhevsky's CIFAR-10 page"
@@ -305,15 +315,34 @@ class CIFAR10(TensorDataset):
         names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
         folders = ("cifar-10-batches-py", "")
         expected = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-        images, labels = [], []
+        images, labels, held = [], [], 0
         for filename in names:
             path = _find("CIFAR10", root, (filename,), folders, self.published, expected)
-            batch = _unpickle(path)
+            batch = _unpickle(path, held)
             data = batch.get("data")
             if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072:
                 shape = getattr(data, "shape", None)
                 raise DataFileError(f"{path}: expected 'data' (N, 3072) uint8; got data {shape}")
             images.append(data.reshape(-1, 3, 32, 32))
             labels.append(_labels(path, batch.get("labels"), len(data)))
-        labels = np.concatenate(labels)
-        super().__init__(np.concatenate(images).astype(np.float32) / 255, labels, classes=self.classes)
+            held += data.nbytes + labels[-1].nbytes
+        where = f"CIFAR10: {os.path.dirname(path)}"
+        super().__init__(_to_float32(images, held, where), np.concatenate(labels), classes=self.classes)
+
+
+def _to_float32(images, held, where):
+    """The uint8 batches as one float32 array in [0, 1], made without a second full copy.
+
+    The float32 array, with the batches it is filled from, is checked against the read
+    limit first; it is filled batch by batch and divided in place.
+    """
+    n = sum(len(batch) for batch in images)
+    what = f"the CIFAR-10 images as float32 ({n} images, with the batches they come from)"
+    check_claim(held + n * 3 * 32 * 32 * 4, what, where, DataFileError)
+    out = np.empty((n, 3, 32, 32), np.float32)
+    start = 0
+    for batch in images:
+        out[start : start + len(batch)] = batch
+        start += len(batch)
+    out /= 255
+    return out

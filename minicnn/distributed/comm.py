@@ -144,20 +144,40 @@ _group = [_Single()]
 _initialized = [False]
 
 
+def _number(text):
+    """The count in a launcher's variable, or None; isdecimal, not isdigit: int() refuses "²"."""
+    text = text.strip()
+    return int(text) if text.isdecimal() else None
+
+
 def _launched_size():
     for var in _LAUNCHER_SIZE_VARS:
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var])
+        size = _number(os.environ.get(var, ""))
+        if size is not None:
+            return size
     return 1
 
 
 def launched_by():
     """(size, rank) of the job an MPI launcher started this process in, as its environment
-    variables tell before MPI is imported; (1, 0) for a process started on its own."""
+    variables tell before MPI is imported; (1, 0) for a process started on its own.
+
+    Raises ValueError, in one line naming the variables, when the rank is not one of the job's.
+    """
     for size_var, rank_var in _LAUNCHER_VARS:
-        size, rank = os.environ.get(size_var, ""), os.environ.get(rank_var, "0")
-        if size.isdigit():
-            return int(size), int(rank) if rank.isdigit() else 0
+        size = _number(os.environ.get(size_var, ""))
+        if size is None:
+            continue
+        text = os.environ.get(rank_var, "0")
+        rank = _number(text)
+        if size < 1:
+            raise ValueError(f"{size_var}={size} is not a number of processes (1 or more); unset it")
+        if rank is None or rank >= size:
+            raise ValueError(
+                f"{rank_var}={text!r:.40} is not a rank of the {size_var}={size} processes the MPI "
+                f"launcher started (0 .. {size - 1}); start the command with mpiexec, or unset both"
+            )
+        return size, rank
     return 1, 0
 
 

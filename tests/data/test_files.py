@@ -366,3 +366,39 @@ def test_image_folder_counts_all_its_images_and_the_resized_size(tmp_path, rng, 
     assert ds.images.shape == (n, 3, side, side) and ds.images.dtype == np.float32
     first = np.asarray(Image.open(tmp_path / "c0" / "000.png"))
     np.testing.assert_array_equal(ds.images[0], first.transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+def test_a_memoised_str_encoded_many_times_is_counted_every_time(tmp_path, rng, peak_memory, monkeypatch):
+    size, calls = int(rng.integers(1, 2) << 20) + int(rng.integers(0, 1000)), int(rng.integers(20, 40))
+    text = bytes(rng.integers(ord("a"), ord("z"), size, dtype=np.uint8))
+    # the callable and both arguments are memoised and popped (q, 0), then called again and again
+    p = b"\x80\x02}(X\x04\x00\x00\x00datac_codecs\nencode\nq\x000X" + size.to_bytes(4, "little") + text
+    p += b"q\x010X\x06\x00\x00\x00latin1q\x020](" + b"h\x00h\x01h\x02\x86R" * calls + b"eu."
+    (tmp_path / "test_batch").write_bytes(p)
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(6 * size))  # the file and its str fit, each copy not
+
+    def read():
+        match = r"test_batch \(CIFAR-10 batch\): the bytes it makes .* would take"
+        with pytest.raises(DataFileError, match=match):
+            CIFAR10(tmp_path, train=False)
+
+    assert peak_memory(read) < 8 * size
+
+
+def test_cifar10_counts_all_its_batches_and_their_float32_copy(tmp_path, rng, peak_memory, monkeypatch):
+    n = int(rng.integers(50, 100))
+    names = [f"data_batch_{i}" for i in range(1, 6)]
+    _write_cifar(tmp_path, names + ["test_batch"], n, rng)
+    one = (tmp_path / "test_batch").stat().st_size
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(3 * one))  # each batch fits on its own
+    with pytest.raises(DataFileError, match=r"data_batch_2.* \(with (all|those) read before it\) would take"):
+        CIFAR10(tmp_path)
+    with pytest.raises(DataFileError, match=r"CIFAR10: .*: the CIFAR-10 images as float32 .* would take"):
+        CIFAR10(tmp_path, train=False)
+    monkeypatch.setenv("MINICNN_MAX_READ_BYTES", str(30 * one))
+    pixels = 5 * n * 3072
+    train = []
+    assert peak_memory(lambda: train.append(CIFAR10(tmp_path))) < 6.5 * pixels  # the bytes and one float32
+    assert train[0].images.shape == (5 * n, 3, 32, 32) and train[0].images.dtype == np.float32
+    first = pickle.loads((tmp_path / "data_batch_1").read_bytes())[b"data"]
+    np.testing.assert_array_equal(train[0].images[:n], first.reshape(n, 3, 32, 32).astype(np.float32) / 255)

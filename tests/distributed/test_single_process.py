@@ -186,3 +186,38 @@ def test_buckets_respect_the_cap_and_keep_dtypes_apart():
     buckets = list(_buckets(arrays, cap_bytes=1600))
     assert [[a.size for a in b] for b in buckets] == [[100, 100], [300], [100]]
     assert all(len({a.dtype for a in b}) == 1 for b in buckets)
+
+
+def _launcher_env(monkeypatch, **env):
+    from minicnn.distributed import comm
+
+    for pair in comm._LAUNCHER_VARS:
+        for var in pair:
+            monkeypatch.delenv(var, raising=False)
+    for var in comm._LAUNCHER_SIZE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+
+
+def test_launcher_variables_that_are_not_numbers_or_ranks_are_named_in_one_line(monkeypatch, capsys, rng):
+    from minicnn.__main__ import main
+    from minicnn.distributed.comm import _launched_size, launched_by
+
+    size = int(rng.integers(2, 9))
+    _launcher_env(monkeypatch, PMI_SIZE="\u00b2")  # a digit to str.isdigit, but not to int()
+    assert launched_by() == (1, 0) and _launched_size() == 1
+    _launcher_env(monkeypatch, OMPI_COMM_WORLD_SIZE=str(size), OMPI_COMM_WORLD_RANK=str(size - 1))
+    assert launched_by() == (size, size - 1)
+    for rank in (str(size), "-1", "\u00b2", "x"):
+        _launcher_env(monkeypatch, PMI_SIZE=str(size), PMI_RANK=rank)
+        with pytest.raises(
+            ValueError, match=rf"PMI_RANK='.*' is not a rank of the PMI_SIZE={size} processes"
+        ):
+            launched_by()
+        assert main(["summary", "lenet5"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("python -m minicnn summary: error: PMI_RANK="), err
+    _launcher_env(monkeypatch, PMI_SIZE="0")
+    with pytest.raises(ValueError, match=r"PMI_SIZE=0 is not a number of processes"):
+        launched_by()
