@@ -181,10 +181,16 @@ def summary_command(args):
             try:
                 check_classes(lambda k: models.get(args.model, num_classes=k), n)
             except MemoryError as err:
-                raise MemoryError(f"--num-classes {n}: {err}") from None
+                raise UsageError(f"--num-classes {n}: {err}") from None
     model = models.get(args.model, **kwargs)
-    check_fits(model, size)
-    print(summary(model, size, depth=args.depth))
+    given = f"--input {args.input}: " if args.input else ""
+    try:
+        check_fits(model, size)
+        table = summary(model, size, depth=args.depth)
+    except (ValueError, MemoryError) as err:  # the model cannot take these images, or not in memory
+        native = models.input_size(args.model)
+        raise UsageError(f"{given}{err}; {args.model} was designed for images of shape {native}") from None
+    print(table)
     return 0
 
 
@@ -320,7 +326,8 @@ def _run(args):
         else:
             kept = "no epoch had finished, so there is no checkpoint to resume from"
         if stop.epoch is None:  # every epoch had finished and its checkpoint is written
-            return 130, f"interrupted after the last epoch; the checkpoint of epoch {stop.kept} is kept"
+            then = f"; {stop.unwritten}" if getattr(stop, "unwritten", None) else ""
+            return 130, f"interrupted after the last epoch; the checkpoint of epoch {stop.kept} is kept{then}"
         return 130, f"interrupted in epoch {stop.epoch}; {kept}"
     except KeyboardInterrupt:
         return 130, "interrupted"

@@ -39,7 +39,7 @@ from .cli_common import (
     use_kernels,
     validation_split,
 )
-from .train import NonFiniteError, evaluate, fit, read_checkpoint
+from .train import Interrupted, NonFiniteError, evaluate, fit, read_checkpoint
 
 # model family (the file it is defined in) -> defaults
 RECIPES = {
@@ -354,10 +354,15 @@ def _train(args, out):
             raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}{back}") from err
         raise
     test_loader = data.DataLoader(test_set, batch_size=500)
-    result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
-    if not lead:  # same weights and result on every rank
-        return 0
-    _write_outputs(out, model, history, result, meta, args)
+    try:
+        result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
+        if not lead:  # same weights and result on every rank
+            return 0
+        _write_outputs(out, model, history, result, meta, args)
+    except KeyboardInterrupt:
+        # every epoch is in the checkpoint; a resume of it writes what this did not
+        then = "--resume writes the test result and the other outputs"
+        raise Interrupted(None, s["epochs"], unwritten=then) from None
     print(f"outputs in {out}/")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0
@@ -368,6 +373,8 @@ def _write_outputs(out, model, history, result, meta, args):
     history.to_json(os.path.join(out, "history.json"))
     s, last = meta["settings"], history.last()
     seconds = float(sum(history["seconds"]))
+    # NOTE: all the images over all the time, not the mean of the epochs' rates
+    images = sum(rate * took for rate, took in zip(history["images_per_second"], history["seconds"]))
     metrics = {
         "model": meta["model"],
         "data": s["data"],
@@ -377,7 +384,7 @@ def _write_outputs(out, model, history, result, meta, args):
         "val_accuracy": last.get("val_acc"),
         "val_loss": last.get("val_loss"),
         "seconds": seconds,
-        "images_per_second": float(np.mean(history["images_per_second"])),
+        "images_per_second": images / seconds if seconds else 0.0,
         "settings": s,
         "seed": s["seed"],
         "resumed": meta["resumed"],

@@ -25,8 +25,8 @@ class Interrupted(KeyboardInterrupt):
     number of epochs in the checkpoint left on disk (0 when there is none). ``epoch`` is None
     when every epoch had finished (Ctrl-C came as the last one's line printed)."""
 
-    def __init__(self, epoch, kept):
+    def __init__(self, epoch, kept, unwritten=None):
         super().__init__(
             "interrupted after the last epoch" if epoch is None else f"interrupted in epoch {epoch}"
         )
-        self.epoch, self.kept = epoch, kept
+        self.epoch, self.kept, self.unwritten = epoch, kept, unwritten  # unwritten: what to do next

@@ -334,11 +334,14 @@ def run(model, input_size, depth=None, grad=False):
         for name, m in _selected(model, depth):
             handles.append(m.register_forward_pre_hook(start))
             handles.append(m.register_forward_hook(hook(name)))
-        if grad:
-            out = model(x)
-        else:
-            with no_grad():
+        # NOTE: random weights and a random image can overflow a deep net's activations (a
+        # 1202-layer ResNet before training); the shapes and counts are what is read here
+        with np.errstate(all="ignore"):
+            if grad:
                 out = model(x)
+            else:
+                with no_grad():
+                    out = model(x)
     finally:
         for h in handles:
             h.remove()

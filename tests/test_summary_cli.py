@@ -5,6 +5,7 @@ import importlib
 import pytest
 
 from minicnn import models
+from minicnn import no_grad as mc_no_grad
 from minicnn.__main__ import main
 
 summary_module = importlib.import_module("minicnn.summary")  # the package's `summary` is the function
@@ -27,17 +28,19 @@ def one_gigabyte(monkeypatch):
 def test_a_long_thin_input_is_refused_without_running_anything(capsys, monkeypatch, one_gigabyte, rng):
     monkeypatch.setattr(summary_module, "run", lambda *a, **kw: pytest.fail("a forward pass was run"))
     side = int(rng.integers(10**9, 10**12))
-    assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 1
+    assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 2
     line = one_error_line(capsys)
-    assert f"(1, {side}, 1) would hold about" in line and "(counting the input alone)" in line
-    assert line.endswith("1.0 GB of memory available; not run"), line
+    assert f"--input 1,{side},1: a forward pass on 1 x (1, {side}, 1) would hold about" in line
+    assert line.endswith(
+        "1.0 GB of memory available; not run; lenet5 was designed for images of shape (1, 28, 28)"
+    )
 
 
 def test_an_input_no_machine_could_hold_is_refused_in_one_line(capsys, rng):
     side = int(rng.integers(10**9, 10**18)) * 10**11  # past NumPy's largest array dimension
-    assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 1
+    assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 2
     line = one_error_line(capsys)
-    assert "(counting the input alone)" in line and line.endswith("not run"), line
+    assert "(counting the input alone)" in line and "not run" in line, line
 
 
 @pytest.mark.parametrize("depth", ["0", "-1"])
@@ -78,7 +81,7 @@ def test_too_many_classes_are_refused_before_the_model_is_built(capsys, monkeypa
 
     monkeypatch.setattr(models, "get", get)
     classes = int(rng.integers(10**7, 10**8))  # the output fits in 1 GB, 85 weights a class do not
-    assert main(["summary", "lenet5", "--num-classes", str(classes)]) == 1
+    assert main(["summary", "lenet5", "--num-classes", str(classes)]) == 2
     line = one_error_line(capsys)
     assert f"--num-classes {classes}: {classes:,} classes would give the model" in line
     assert line.endswith("not built"), line
@@ -87,6 +90,27 @@ def test_too_many_classes_are_refused_before_the_model_is_built(capsys, monkeypa
 def test_a_class_count_no_machine_could_hold_is_refused_at_once(capsys, monkeypatch, rng):
     monkeypatch.setattr(models, "get", lambda name, **kw: pytest.fail(f"built {name} with {kw}"))
     classes = int(rng.integers(10**14, 10**18))
-    assert main(["summary", "vgg16", "--num-classes", str(classes)]) == 1
+    assert main(["summary", "vgg16", "--num-classes", str(classes)]) == 2
     line = one_error_line(capsys)
     assert f"--num-classes {classes}: " in line and "output alone would hold at least" in line
+
+
+def test_an_input_the_model_cannot_take_names_the_flag_and_the_models_size(capsys):
+    assert main(["summary", "lenet5", "--input", "3,32,32"]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith("python -m minicnn summary: error: --input 3,32,32: Conv2d(0): x has 3 channel(s)")
+    assert line.endswith("lenet5 was designed for images of shape (1, 28, 28)")
+
+
+def test_a_forward_pass_that_overflows_on_random_weights_warns_of_nothing():
+    """A 1202-layer ResNet before training overflows; the summary reads shapes and counts."""
+    import warnings
+
+    from minicnn import nn
+
+    layer = nn.Linear(8, 8)
+    with mc_no_grad():
+        layer.weight.fill_(1e30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "Total params: 72" in str(summary_module.summary(nn.Sequential(layer, layer), (8,)))

@@ -1098,3 +1098,45 @@ def test_a_model_no_data_fits_says_how_to_train_it(capsys):
         "it was designed for images of shape (1, 16, 16), which no --data gives: build it in Python "
         "(minicnn.models.get('lenet1989')) and train it with minicnn.train.fit on images of that size"
     )
+
+
+def test_a_stop_while_the_outputs_are_written_says_what_a_resume_does(tmp_path, monkeypatch, capsys):
+    from minicnn import cli_train
+
+    def stopped(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_train, "_write_outputs", stopped)
+    out = tmp_path / "run"
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--quiet", "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "python -m minicnn train: interrupted after the last epoch; the checkpoint of epoch 1 is kept; "
+        "--resume writes the test result and the other outputs"
+    )
+    monkeypatch.undo()
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--quiet", "--out", str(out)]) == 0
+    assert (out / "metrics.json").exists() and (out / "model.npz").exists()
+
+
+def test_metrics_give_the_images_over_the_whole_time(tmp_path, monkeypatch):
+    """Not the mean of the epochs' rates: a slow first epoch weighs by its time."""
+    import time
+
+    from minicnn import train as train_module
+
+    real, calls = train_module.train_epoch, []
+
+    def slow_first(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "train_epoch", slow_first)
+    out = tmp_path / "run"
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    rows = json.loads((out / "history.json").read_text())
+    assert metrics["images_per_second"] < sum(r["images_per_second"] for r in rows) / len(rows)
+    images = sum(r["images_per_second"] * r["seconds"] for r in rows)
+    assert metrics["images_per_second"] == pytest.approx(images / sum(r["seconds"] for r in rows))
