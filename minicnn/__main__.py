@@ -82,10 +82,10 @@ def _train_parser(t):
     t.add_argument(
         "--dist-timeout",
         type=positive_float,
-        default=300.0,
+        default=None,
         metavar="SECONDS",
         help="with --distributed: abort the job when a rank is silent this long "
-        "in a collective (default: %(default)s)",
+        "in a collective (default: 300)",
     )
     t.epilog = "models: " + ", ".join(models.list_models())
 
@@ -153,6 +153,13 @@ def summary_command(args):
     from .cli_common import UsageError, check_model
     from .summary import check_classes, check_fits, summary
 
+    if args.list and args.compare:
+        raise UsageError("--list and --compare: give one of them")
+    if (args.list or args.compare) and any(v is not None for v in (args.model, args.input, args.depth)):
+        flag = "--list" if args.list else "--compare"
+        raise UsageError(
+            f"{flag} takes no model, --input or --depth: leave them out, or {flag} out to summarize"
+        )
     if args.list:
         print("\n".join(models.list_models()))
         return 0

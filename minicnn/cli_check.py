@@ -14,20 +14,38 @@ import sys
 from .cli_common import UsageError, check_input_file
 
 
-def _load(path):
+def _load(path, debug=False):
     spec = importlib.util.spec_from_file_location("_exercise_file", path)
     module = importlib.util.module_from_spec(spec)
     folder = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, folder)  # so the file can import its neighbours, as when run directly
     try:
         spec.loader.exec_module(module)
-    except Exception as err:  # the student's file: report its error in one line
-        raise UsageError(f"{path} failed to load: {type(err).__name__}: {err}") from None
+    except Exception as err:  # the student's file: report its error in one line, with its place
+        if debug:
+            raise  # --debug: the student's own traceback
+        raise UsageError(f"{path} failed to load: {type(err).__name__}: {err}{_where(err, path)}") from None
     except SystemExit as err:  # sys.exit() at the top of the file: nothing was graded
         raise UsageError(f"{path} called sys.exit({err.code!r}) while loading; nothing was graded") from None
     finally:
         sys.path.remove(folder)
     return module
+
+
+def _where(err, path):
+    """' (line 5: y = undefined_name + 1)': the line of the student's file the error came from."""
+    import traceback
+
+    if isinstance(err, SyntaxError) and err.lineno:  # its message names the line already
+        return ""
+    ours = [
+        f
+        for f in traceback.extract_tb(err.__traceback__)
+        if os.path.abspath(f.filename) == os.path.abspath(path)
+    ]
+    if not ours:
+        return ""
+    return f" (line {ours[-1].lineno}: {(ours[-1].line or '').strip()})"
 
 
 def check_command(args):
@@ -38,7 +56,7 @@ def check_command(args):
     check_input_file(args.file)
     if not args.file.endswith(".py"):
         raise UsageError(f"expected a Python file (.py) that defines {args.name!r}, got {args.file!r}")
-    fn = getattr(_load(args.file), args.name, None)
+    fn = getattr(_load(args.file, debug=getattr(args, "debug", False)), args.name, None)
     if not callable(fn):
         raise UsageError(f"{args.file} defines no function {args.name!r}")
     defined_in = getattr(getattr(fn, "__code__", None), "co_filename", None)

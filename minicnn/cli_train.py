@@ -253,6 +253,8 @@ def train_command(args):
     use_kernels(args.kernels)
     if args.data is not None:
         check_data_spec(args.data)
+    if args.dist_timeout is not None and not args.distributed:
+        raise UsageError("--dist-timeout applies to --distributed runs; add --distributed or leave it out")
     if args.out == "":
         raise UsageError("--out: expected a folder, got an empty name")
     out = args.out or os.path.join("runs", f"{args.model}-{(args.data or 'mnist5k').split(':')[0]}")
@@ -289,7 +291,7 @@ def _train(args, out):
     if args.distributed:  # each rank: its shard, batch_size / world_size per step
         from . import distributed as dist
 
-        dist.init(timeout=args.dist_timeout)
+        dist.init(timeout=300.0 if args.dist_timeout is None else args.dist_timeout)
         lead = dist.rank() == 0
         try:
             train_loader = dist.shard_loader(train_loader)

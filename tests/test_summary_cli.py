@@ -114,3 +114,22 @@ def test_a_forward_pass_that_overflows_on_random_weights_warns_of_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "Total params: 72" in str(summary_module.summary(nn.Sequential(layer, layer), (8,)))
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (
+            ["--list", "lenet5"],
+            "--list takes no model, --input or --depth: leave them out, or --list out to summarize",
+        ),
+        (
+            ["lenet5", "--compare"],
+            "--compare takes no model, --input or --depth: leave them out, or --compare out to summarize",
+        ),
+        (["--compare", "--list"], "--list and --compare: give one of them"),
+    ],
+)
+def test_flags_that_ask_for_two_things_are_refused(argv, says, capsys):
+    assert main(["summary", *argv]) == 2
+    assert one_error_line(capsys).endswith(f"error: {says}")

@@ -77,6 +77,20 @@ def test_a_file_that_fails_to_load_exits_2(student_file, capsys):
     assert "failed to load: SyntaxError" in err and err.count("\n") == 1
 
 
+def test_an_error_at_the_top_of_the_file_names_its_line_and_debug_shows_it(student_file, capsys):
+    path = student_file("def im2col(x):\n    return x\n\n\ny = undefined_name + 1\n")
+    assert main(["check", "im2col", path]) == 2
+    assert (
+        capsys.readouterr()
+        .err.rstrip()
+        .endswith(
+            "failed to load: NameError: name 'undefined_name' is not defined (line 5: y = undefined_name + 1)"
+        )
+    )
+    with pytest.raises(NameError):  # --debug: the student's own traceback
+        main(["check", "im2col", path, "--debug"])
+
+
 def test_from_a_shell(student_file):
     """The real command: the failure message on stdout, status 1, no traceback anywhere."""
     done = subprocess.run(

@@ -1140,3 +1140,10 @@ def test_metrics_give_the_images_over_the_whole_time(tmp_path, monkeypatch):
     assert metrics["images_per_second"] < sum(r["images_per_second"] for r in rows) / len(rows)
     images = sum(r["images_per_second"] * r["seconds"] for r in rows)
     assert metrics["images_per_second"] == pytest.approx(images / sum(r["seconds"] for r in rows))
+
+
+def test_a_distributed_timeout_without_a_distributed_run_is_refused(tmp_path, capsys):
+    assert main(["train", "lenet5", *DIGITS, "--dist-timeout", "5", "--out", str(tmp_path / "r")]) == 2
+    assert one_error_line(capsys).endswith(
+        "error: --dist-timeout applies to --distributed runs; add --distributed or leave it out"
+    )
