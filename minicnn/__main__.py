@@ -96,6 +96,8 @@ def _parser():
     debug = argparse.ArgumentParser(add_help=False)
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
     p = OneLineParser(prog=PROG, description=__doc__.split("\n")[0])
+    # before the command as after it (a subparser's own default would hide the first, so two names)
+    p.add_argument("--debug", dest="debug_first", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     p.commands = sub.choices  # name -> its parser, which names itself in its errors
 
@@ -284,6 +286,7 @@ def main(argv=None):
             parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as done:  # --help, or a bad argument (already said in one line)
         return done.code
+    args.debug = args.debug or args.debug_first
     who = f"{PROG} {args.command}"
     refusal, rank = _not_under_mpi(args)
     if refusal is None:

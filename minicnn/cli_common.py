@@ -100,7 +100,8 @@ def fraction(text):
 
 
 def check_device(device):
-    """'cpu' or 'cuda' (with a GPU that CuPy sees), else one line saying what is missing."""
+    """'cpu' or 'cuda' (with a GPU that CuPy sees), else one line saying what is missing.
+    Returns the name the commands use: "cpu:0" is "cpu", as in PyTorch."""
     from . import backend
 
     try:
@@ -109,6 +110,7 @@ def check_device(device):
             backend.cupy()
     except (ValueError, RuntimeError) as err:
         raise UsageError(f"--device {device}: {err}") from None
+    return "cpu" if kind == "cpu" else device
 
 
 def use_kernels(tier):

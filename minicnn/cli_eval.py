@@ -79,7 +79,7 @@ def num_classes_of(name, state):
 
 
 def eval_command(args):
-    check_device(args.device)
+    args.device = check_device(args.device)
     use_kernels(args.kernels)
     if not os.path.exists(args.weights):
         raise UsageError(f"{args.weights!r}: no such file")

@@ -249,7 +249,7 @@ def make_optimizer(name, params, lr):
 
 def train_command(args):
     check_model(args.model)
-    check_device(args.device)
+    args.device = check_device(args.device)
     use_kernels(args.kernels)
     if args.data is not None:
         check_data_spec(args.data)
@@ -271,6 +271,12 @@ def _train(args, out):
     checkpoint = _prior_run(out, args)
     s, changes = resolve_settings(args, checkpoint)
     done = int(checkpoint["epoch"]) if checkpoint else 0
+    idle = [_flag(k) for k in changes if k != "epochs"]
+    if checkpoint and done >= s["epochs"] and idle:  # no epoch is left for them to change
+        raise UsageError(
+            f"--resume: the run in {out}/ has done all its {s['epochs']} epochs, so {', '.join(idle)} "
+            "would change nothing; leave them out (the test split is evaluated again), or raise --epochs"
+        )
 
     rng.manual_seed(s["seed"])
     train_set, test_set = load_data(s["data"], seed=s["seed"])

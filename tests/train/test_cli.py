@@ -1147,3 +1147,30 @@ def test_a_distributed_timeout_without_a_distributed_run_is_refused(tmp_path, ca
     assert one_error_line(capsys).endswith(
         "error: --dist-timeout applies to --distributed runs; add --distributed or leave it out"
     )
+
+
+def test_resuming_a_finished_run_with_settings_no_epoch_would_use_is_refused(one_epoch_run, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    before = (out / "metrics.json").read_bytes()
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--lr", "0.01", "--out", str(out)]) == 2
+    assert one_error_line(capsys).endswith(
+        f"--resume: the run in {out}/ has done all its 1 epochs, so --lr would change nothing; leave them "
+        "out (the test split is evaluated again), or raise --epochs"
+    )
+    assert (out / "metrics.json").read_bytes() == before
+
+
+def test_debug_before_the_command_shows_the_traceback_as_after_it(tmp_path):
+    from minicnn.cli_common import UsageError
+
+    for argv in (["--debug", "summary", "nope"], ["summary", "nope", "--debug"]):
+        with pytest.raises(UsageError, match="unknown model 'nope'"):
+            main(argv)
+
+
+def test_a_cpu_device_with_an_index_is_the_cpu_as_in_pytorch(one_epoch_run, capsys):
+    assert main(["eval", str(one_epoch_run / "model.npz"), "--device", "cpu:0"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
