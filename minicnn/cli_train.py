@@ -415,7 +415,10 @@ def _plot_curves(history, path):
         from . import viz
 
         fig = viz.plot_history(history)
-    except ImportError:
+    except ImportError:  # no matplotlib: no picture, and none left of an earlier epoch
+        if os.path.lexists(path):
+            os.remove(path)
+        print(f'{os.path.basename(path)} not drawn: it needs matplotlib (pip install -e ".[viz]")')
         return
     png = bytes_io.BytesIO()
     fig.savefig(png, format="png", dpi=100)

@@ -1174,3 +1174,21 @@ def test_debug_before_the_command_shows_the_traceback_as_after_it(tmp_path):
 def test_a_cpu_device_with_an_index_is_the_cpu_as_in_pytorch(one_epoch_run, capsys):
     assert main(["eval", str(one_epoch_run / "model.npz"), "--device", "cpu:0"]) == 0
     assert "test accuracy" in capsys.readouterr().out
+
+
+def test_without_matplotlib_the_curves_are_said_to_be_missing_not_left_stale(
+    one_epoch_run, tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    from minicnn import viz
+
+    def no_matplotlib(history):
+        raise ImportError('minicnn.viz needs matplotlib: pip install -e ".[viz]"')
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    monkeypatch.setattr(viz, "plot_history", no_matplotlib)
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    assert 'curves.png not drawn: it needs matplotlib (pip install -e ".[viz]")' in capsys.readouterr().out
+    assert not (out / "curves.png").exists() and (out / "metrics.json").exists()
