@@ -187,6 +187,15 @@ def from_args(a):
         check_graph_models(opts)
     if a.name is not None and (not a.name or os.path.basename(a.name) != a.name):
         raise UsageError(f"--name must be a file name without a folder, got {a.name!r}")
+    if a.out is None and (a.name is not None or a.overwrite):
+        given = " and ".join(
+            f for f, v in (("--name", a.name is not None), ("--overwrite", a.overwrite)) if v
+        )
+        raise UsageError(f"{given}: for the files written under --out; add --out FOLDER, or leave it out")
+    if a.modes is not None and a.compare != "torch":
+        raise UsageError("--modes applies to --compare torch; add it, or leave --modes out")
+    if not opts["layers"] and not opts["models"] and not opts["memory"]:  # the memory run is ResNet-20's
+        raise UsageError("--layers and --models name nothing to time, and no memory run is asked for")
     if a.compare != "torch" and (a.threads or a.rounds or a.pairs):  # without --compare: one process
         flags = (("--threads", a.threads), ("--rounds", a.rounds), ("--pairs", a.pairs))
         given = [f for f, v in flags if v]

@@ -154,7 +154,8 @@ def test_the_peak_memory_run_counts_in_the_batch_check(rng, monkeypatch):
     argv = ["--layers", "none", "--models", "none", "--kernels", "numpy", "--device", "cpu", "--batch-size"]
     with pytest.raises(UsageError, match="too large for resnet20 on cpu"):
         bench_main.options(argv + [batch])
-    assert bench_main.options(argv + [batch, "--no-memory"])["batch_size"] == int(batch)
+    relu = ["--layers", "relu", "--models", "none", "--kernels", "numpy", "--device", "cpu", "--no-memory"]
+    assert bench_main.options(relu + ["--batch-size", batch])["batch_size"] == int(batch)
 
 
 # --- defect 3: results are not overwritten unasked, and are written whole -----------------
@@ -412,3 +413,21 @@ def test_the_memory_child_refuses_bad_arguments_in_one_line(argv, capsys):
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "expected LIB MODEL BATCH DTYPE" in err
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--name", "mine"], "--name: for the files written under --out; add --out FOLDER, or leave it out"),
+        (["--overwrite"], "--overwrite: for the files written under --out"),
+        (["--modes", "infer"], "--modes applies to --compare torch; add it, or leave --modes out"),
+        (
+            ["--layers", "none", "--models", "none", "--no-memory"],
+            "--layers and --models name nothing to time",
+        ),
+    ],
+)
+def test_flags_that_would_be_ignored_are_refused(argv, says, fake_run, capsys):
+    assert bench_main.main(argv) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith(says)
+    assert fake_run == []
