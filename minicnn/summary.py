@@ -88,10 +88,15 @@ def _selected(model, depth):
     return out
 
 
+def _giga(macs):
+    """'0.416 M' or '1.814 G': millions below a billion, where three decimals of G would be 0.000."""
+    return f"{macs / 1e9:.3f} G" if macs >= 1e9 else f"{macs / 1e6:.3f} M"
+
+
 class Summary:
     """The rows of ``summary`` and their totals; ``str()`` is the aligned table."""
 
-    def __init__(self, model, input_shape, rows, output):
+    def __init__(self, model, input_shape, rows, output, unlisted_params=0):
         self.rows = rows
         self.input_shape = input_shape
         self.output = output
@@ -99,6 +104,8 @@ class Summary:
         self.trainable_params = sum(int(p.numel()) for p in model.parameters() if p.requires_grad)
         self.total_flops = sum(r["flops"] for r in rows)
         self.total_activation_bytes = sum(r["activation_bytes"] for r in rows)
+        # parameters of modules the forward did not run (GoogLeNet's auxiliary heads in eval)
+        self.unlisted_params = unlisted_params
 
     def __iter__(self):
         return iter(self.rows)
@@ -134,8 +141,13 @@ class Summary:
         lines = [line(head), rule] + [line(b) for b in body] + [rule]
         lines += [
             f"Input: {self.input_shape}",
-            f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)",
-            f"Total MACs: {self.total_flops:,} ({self.total_flops / 1e9:.3f} G)",
+            f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)"
+            + (
+                f", {self.unlisted_params:,} in modules this forward did not run"
+                if self.unlisted_params
+                else ""
+            ),
+            f"Total MACs: {self.total_flops:,} ({_giga(self.total_flops)})",
             f"Activation memory (listed layers): {_human(self.total_activation_bytes)}",
         ]
         return "\n".join(lines)
@@ -327,8 +339,10 @@ def run(model, input_size, depth=None, grad=False):
 
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
+    ran = set()  # the modules the forward ran: the others' parameters are in no row
     try:
         for m in model.modules():
+            handles.append(m.register_forward_pre_hook(lambda module, inputs: ran.add(id(module))))
             if not any(True for _ in m.children()):
                 handles.append(m.register_forward_hook(count_leaf))
         for name, m in _selected(model, depth):
@@ -347,7 +361,14 @@ def run(model, input_size, depth=None, grad=False):
             h.remove()
         for m, mode in modes:
             m.training = mode
-    return Summary(model, shape, rows, out)
+    unlisted = sum(
+        int(p.numel())
+        for m in model.modules()
+        if id(m) not in ran
+        for p in m._parameters.values()
+        if p is not None
+    )
+    return Summary(model, shape, rows, out, unlisted)
 
 
 def summary(model, input_size, depth=None):

@@ -215,3 +215,17 @@ def test_each_class_adds_the_same_parameters(name, rng):
 
     n = int(rng.integers(3, 40))
     assert count(n) == count(1) + (n - 1) * (count(2) - count(1))
+
+
+def test_parameters_of_modules_the_forward_did_not_run_are_named_in_the_totals():
+    """GoogLeNet's auxiliary classifiers run only in training: the rows leave them out."""
+    from minicnn import models
+    from minicnn.summary import summary
+
+    model = models.googlenet(aux_logits=True)
+    table = summary(model, (3, 224, 224))
+    aux = sum(int(p.numel()) for name, p in model.named_parameters() if name.startswith("aux"))
+    assert aux > 0 and table.unlisted_params == aux
+    assert f"{aux:,} in modules this forward did not run" in str(table)
+    assert "did not run" not in str(summary(models.lenet5(), (1, 28, 28)))
+    assert "Total MACs: 416,520 (0.417 M)" in str(summary(models.lenet5(), (1, 28, 28)))
