@@ -322,6 +322,19 @@ def grade(ex, fn, quick=False, own_code=False):
         _own_code_only[0] = None
 
 
+def _check_order(ex, fn):
+    """The expected parameters under their own names in another order is a mistake the
+    cases would report only as a wrong number (or an error far inside): say it plainly."""
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in inspect.signature(fn).parameters.values() if p.kind in positional]
+    names = names[: len(ex.arg_names)]
+    if names != ex.arg_names and sorted(names) == sorted(ex.arg_names):
+        raise ExerciseFailed(
+            f"{ex.name}: your parameters ({', '.join(names)}) are the expected ones in another order; "
+            f"the grader passes them as {ex.signature}"
+        )
+
+
 def _grade(ex, fn, quick):
     if not callable(fn):
         raise ExerciseFailed(f"{ex.name}: expected a function, got {type(fn).__name__}")
@@ -333,6 +346,8 @@ def _grade(ex, fn, quick):
         ) from None
     except ValueError:  # builtins without a signature: let the call decide
         pass
+    else:
+        _check_order(ex, fn)
     for k, case in enumerate(ex.cases, 1):
         args = ex.make(np.random.default_rng(case.seed), **case.params)
         where = f"on case {k} of {len(ex.cases)} ({describe(ex.arg_names, args)})"

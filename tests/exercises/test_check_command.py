@@ -168,3 +168,12 @@ def test_own_helpers_in_a_folder_named_torch_are_the_students_code(tmp_path, cap
     )
     assert main(["check", "sigmoid_backward", str(folder / "mine.py")]) == 0
     assert capsys.readouterr().out == "sigmoid_backward: passed (3 cases)\n"
+
+
+def test_parameters_in_another_order_are_named(student_file, capsys):
+    path = student_file("def conv2d_forward(x, w, b, padding, stride):\n    return x\n")
+    assert main(["check", "conv2d_forward", path]) == 1
+    assert (
+        "conv2d_forward: your parameters (x, w, b, padding, stride) are the expected ones in another order; "
+        "the grader passes them as (x, w, b, stride, padding)"
+    ) in capsys.readouterr().out
