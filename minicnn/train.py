@@ -1,4 +1,4 @@
-"""Training loop: ``fit``, ``evaluate``, ``predict``.
+"""Training loop: ``fit`` (and, from evaluation.py, ``evaluate`` and ``predict``).
 
     history = fit(model, train_loader, optim.SGD(model.parameters(), lr=0.05),
                   epochs=10, val_loader=test_loader, out="runs/lenet5")
@@ -21,6 +21,7 @@ import numpy as np
 from . import backend, io
 from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
+from .evaluation import batch_to, class_hits, evaluate, logits_of, predict, share, sizes_of
 from .nn.utils import clip_grad_norm_
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import Progress
@@ -62,10 +63,6 @@ class History:
         return f"History({len(self)} epochs, last={self.last()})"
 
 
-def _batch_to(x, y, device):
-    return x.to(device), y.to(device)
-
-
 def _first_nonfinite_module(model, x):
     """Run the batch again with hooks and name the first module whose output is not finite."""
     found = []
@@ -84,11 +81,6 @@ def _first_nonfinite_module(model, x):
             h.remove()
     names = {id(m): n for n, m in model.named_modules()}
     return names.get(id(found[0])) if found else None
-
-
-def _logits(output):
-    """A model whose forward returns a tuple (auxiliary heads in training) puts the logits first."""
-    return output[0] if isinstance(output, tuple) else output
 
 
 def _loss_of(model, loss, output, y):
@@ -160,7 +152,7 @@ def train_epoch(
     names = _param_names(model)
     for step, (x, y) in enumerate(loader, 1):
         where = f"step {step} of {len(loader)}" + (f" in epoch {epoch}" if epoch else "")
-        x, y = _batch_to(x, y, device)
+        x, y = batch_to(x, y, device)
         output = model(x)
         value = _loss_of(model, loss, output, y)
         if not math.isfinite(value.item()):
@@ -186,42 +178,13 @@ def train_epoch(
             scheduler.step()
         n = len(y)
         total_loss += value.item() * n
-        hits, labelled = _hits(_logits(output).data, y.data)
+        hits, labelled = class_hits(logits_of(output).data, y.data)
         correct, counted, seen = correct + hits, counted + labelled, seen + n
         if progress is not None:
-            progress.update(n, loss=total_loss / seen, acc=_share(correct, counted))
+            progress.update(n, loss=total_loss / seen, acc=share(correct, counted))
     if seen == 0:
-        raise ValueError(f"train_epoch: the loader gave no batches ({_sizes(loader)})")
-    return total_loss / seen, _share(correct, counted), seen
-
-
-def _class_targets(logits, y):
-    """Whether y holds class indices for these (N, classes) scores, rather than targets of
-    another kind (a regression's, one-hot, BCE's): only then is there an accuracy."""
-    return y.ndim == 1 and y.dtype.kind in "iu" and logits.ndim == 2
-
-
-def _hits(logits, y):
-    """(right, labelled): predictions equal to their class label, and how many labels name a
-    class; none where the targets are not class indices."""
-    if not _class_targets(logits, y):
-        return 0, 0
-    labelled = y >= 0  # NOTE: a negative label is ignore_index's (-100), no class
-    return int(((logits.argmax(1) == y) & labelled).sum()), int(labelled.sum())
-
-
-def _share(part, whole):
-    """part / whole, NaN where nothing was counted (no accuracy for targets that are not classes)."""
-    return part / whole if whole else float("nan")
-
-
-def _sizes(loader):
-    dataset = getattr(loader, "dataset", None)
-    if dataset is None:
-        return "an empty iterable"
-    return f"{len(dataset)} items, batch_size {loader.batch_size}" + (
-        ", drop_last=True" if getattr(loader, "drop_last", False) else ""
-    )
+        raise ValueError(f"train_epoch: the loader gave no batches ({sizes_of(loader)})")
+    return total_loss / seen, share(correct, counted), seen
 
 
 def check_scheduler_step(scheduler, scheduler_step):
@@ -230,68 +193,6 @@ def check_scheduler_step(scheduler, scheduler_step):
         raise ValueError(f'scheduler_step must be "epoch" or "batch", got {scheduler_step!r}')
     if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
         raise ValueError('ReduceLROnPlateau steps on an epoch\'s loss: use scheduler_step="epoch"')
-
-
-def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None):
-    """Mean loss, accuracy and confusion matrix (rows: true class, columns: predicted).
-
-    Accuracy and confusion count the labels that name a class (not ignore_index's -100);
-    for targets that are not class indices (a regression) they are NaN and None. The
-    model is evaluated in eval mode and left in the mode it was in.
-    """
-    was_training = model.training
-    model.eval()
-    total, seen, preds, trues = 0.0, 0, [], []
-    try:
-        with no_grad():
-            for x, y in loader:
-                x, y = _batch_to(x, y, device)
-                logits = _logits(model(x))
-                total += loss(logits, y).item() * len(y)
-                seen += len(y)
-                if _class_targets(logits.data, y.data):
-                    labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
-                    preds.append(logits.numpy().argmax(1)[labelled])
-                    trues.append(y.numpy()[labelled])
-    finally:
-        model.train(was_training)
-    if seen == 0:
-        raise ValueError(f"evaluate: the loader gave no batches ({_sizes(loader)})")
-    if not preds:
-        return {"loss": total / seen, "accuracy": float("nan"), "confusion": None}
-    preds, trues = np.concatenate(preds), np.concatenate(trues)
-    k = num_classes or int(max(preds.max(initial=0), trues.max(initial=0))) + 1
-    confusion = np.zeros((k, k), dtype=np.int64)
-    np.add.at(confusion, (trues, preds), 1)
-    return {
-        "loss": total / seen,
-        "accuracy": _share(int((preds == trues).sum()), len(trues)),
-        "confusion": confusion,
-    }
-
-
-def predict(model, data, device="cpu", batch_size=256):
-    """Class predictions for a loader, a Dataset, a Tensor or an array of images (the model
-    left in the mode it was in)."""
-    from .data import DataLoader, Dataset
-
-    if isinstance(data, Dataset) or (isinstance(data, (list, tuple)) and data and isinstance(data[0], tuple)):
-        data = DataLoader(data, batch_size=batch_size)
-    if hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, Tensor, list, tuple)):
-        batches = (x for x, _ in data)
-    else:
-        array = data.numpy() if isinstance(data, Tensor) else np.asarray(data, dtype=np.float32)
-        batches = (Tensor(array[i : i + batch_size]) for i in range(0, len(array), batch_size))
-    was_training = model.training
-    model.eval()
-    out = []
-    try:
-        with no_grad():
-            for x in batches:
-                out.append(_logits(model(x.to(device))).numpy().argmax(1))
-    finally:
-        model.train(was_training)
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 def fit(

@@ -1,0 +1,109 @@
+"""Evaluation: ``evaluate`` (loss, accuracy and confusion matrix over a loader) and
+``predict`` (class predictions), in eval mode and without a graph, the model's mode left as
+it was. The accuracy counts the labels that name a class, which the training loop counts too.
+"""
+
+import numpy as np
+
+from . import functional as F
+from .tensor import Tensor, no_grad
+
+
+def batch_to(x, y, device):
+    return x.to(device), y.to(device)
+
+
+def logits_of(output):
+    """A model whose forward returns a tuple (auxiliary heads in training) puts the logits first."""
+    return output[0] if isinstance(output, tuple) else output
+
+
+def class_targets(logits, y):
+    """Whether y holds class indices for these (N, classes) scores, rather than targets of
+    another kind (a regression's, one-hot, BCE's): only then is there an accuracy."""
+    return y.ndim == 1 and y.dtype.kind in "iu" and logits.ndim == 2
+
+
+def class_hits(logits, y):
+    """(right, labelled): predictions equal to their class label, and how many labels name a
+    class; none where the targets are not class indices."""
+    if not class_targets(logits, y):
+        return 0, 0
+    labelled = y >= 0  # NOTE: a negative label is ignore_index's (-100), no class
+    return int(((logits.argmax(1) == y) & labelled).sum()), int(labelled.sum())
+
+
+def share(part, whole):
+    """part / whole, NaN where nothing was counted (no accuracy for targets that are not classes)."""
+    return part / whole if whole else float("nan")
+
+
+def sizes_of(loader):
+    dataset = getattr(loader, "dataset", None)
+    if dataset is None:
+        return "an empty iterable"
+    return f"{len(dataset)} items, batch_size {loader.batch_size}" + (
+        ", drop_last=True" if getattr(loader, "drop_last", False) else ""
+    )
+
+
+def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None):
+    """Mean loss, accuracy and confusion matrix (rows: true class, columns: predicted).
+
+    Accuracy and confusion count the labels that name a class (not ignore_index's -100);
+    for targets that are not class indices (a regression) they are NaN and None. The
+    model is evaluated in eval mode and left in the mode it was in.
+    """
+    was_training = model.training
+    model.eval()
+    total, seen, preds, trues = 0.0, 0, [], []
+    try:
+        with no_grad():
+            for x, y in loader:
+                x, y = batch_to(x, y, device)
+                logits = logits_of(model(x))
+                total += loss(logits, y).item() * len(y)
+                seen += len(y)
+                if class_targets(logits.data, y.data):
+                    labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
+                    preds.append(logits.numpy().argmax(1)[labelled])
+                    trues.append(y.numpy()[labelled])
+    finally:
+        model.train(was_training)
+    if seen == 0:
+        raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
+    if not preds:
+        return {"loss": total / seen, "accuracy": float("nan"), "confusion": None}
+    preds, trues = np.concatenate(preds), np.concatenate(trues)
+    k = num_classes or int(max(preds.max(initial=0), trues.max(initial=0))) + 1
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (trues, preds), 1)
+    return {
+        "loss": total / seen,
+        "accuracy": share(int((preds == trues).sum()), len(trues)),
+        "confusion": confusion,
+    }
+
+
+def predict(model, data, device="cpu", batch_size=256):
+    """Class predictions for a loader, a Dataset, a Tensor or an array of images (the model
+    left in the mode it was in)."""
+    from .data import DataLoader, Dataset
+
+    if isinstance(data, Dataset) or (isinstance(data, (list, tuple)) and data and isinstance(data[0], tuple)):
+        data = DataLoader(data, batch_size=batch_size)
+    if hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, Tensor, list, tuple)):
+        batches = (x for x, _ in data)
+    else:
+        array = data.numpy() if isinstance(data, Tensor) else np.asarray(data, dtype=np.float32)
+        batches = (Tensor(array[i : i + batch_size]) for i in range(0, len(array), batch_size))
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        with no_grad():
+            for x in batches:
+                out.append(logits_of(model(x.to(device))).numpy().argmax(1))
+    finally:
+        model.train(was_training)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
