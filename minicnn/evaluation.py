@@ -8,6 +8,8 @@ import numpy as np
 from . import functional as F
 from .tensor import Tensor, no_grad
 
+__all__ = ["evaluate", "predict"]  # the rest are the training loop's helpers too (train.py)
+
 
 def batch_to(x, y, device):
     return x.to(device), y.to(device)
