@@ -13,19 +13,10 @@ an optimizer's state, tuples, OrderedDicts), goes into one JSON entry, so
 ``load`` gives back an equal object. A plain ``.npz`` of arrays (say, converted
 weights) loads as a flat dict.
 
-The write is atomic: the file is written to a new temporary file in the same
-folder (``.NAME.minicnn-PID-RANDOM.tmp``, created only if no file or link has that
-name, so a link placed there is never written through), flushed to disk and
-renamed over ``path`` (``os.replace``), and the folder is flushed too, so a
-crash or a full disk midway leaves the previous checkpoint as it was. The save
-holds an exclusive lock (``flock``) on its temporary file until the rename, and a
-temporary file that nobody holds locked, left by a save that was killed, is removed
-by the next save into that folder: a save in progress is never removed, even one
-by another machine or container sharing the folder, which a process id could not
-tell. Where there is no ``flock`` (Windows), the next save removes a temporary file
-whose process is no longer alive (POSIX) or that has not changed for a day. Names
-that a zip cannot hold and give back (a NUL character, a character UTF-8 cannot
-encode, a ".." part or a leading "/") are refused before anything is written.
+The write is atomic (``write_atomic``, atomic_write.py): a crash or a full disk
+midway leaves the previous checkpoint as it was. Names that a zip cannot hold and
+give back (a NUL character, a character UTF-8 cannot encode, a ".." part or a
+leading "/") are refused before anything is written.
 
 Reading is safe against files from elsewhere: no pickle, and each array's
 ``.npy`` header (shape and dtype) is checked against the zip entry's size and
@@ -47,30 +38,23 @@ arrays. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
 
 import collections
-import errno
 import json
 import lzma
 import math
 import os
 import re
-import secrets
-import stat
 import struct
-import time
 import zipfile
 import zlib
 
 import numpy as np
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
 from . import backend
+from .atomic_write import write_atomic  # callers name it io.write_atomic too
 from .filecheck import check_claim, open_regular, read_limit, set_read_limit  # noqa: F401
 from .safepickle import describe
 from .tensor import Tensor
+from .zip_limits import check_zip_directory, check_zip_methods, fill
 
 FORMAT_KEY = "__minicnn_format__"
 TREE_KEY = "__minicnn_tree__"
@@ -208,179 +192,6 @@ def _is_utf8(name):
     return True
 
 
-def write_atomic(path, write, who="write_atomic"):
-    """Write a file all or nothing: into a temporary name beside it, then renamed over it.
-
-    ``write`` is bytes, or a function that writes to the open binary file. The
-    temporary file is removed if anything goes wrong (even KeyboardInterrupt);
-    temporary files of killed saves in the same folder are removed first (see the
-    module docstring). A failure of the file system (full disk, read-only folder,
-    a folder in the way) is an OSError naming ``path``, not the temporary name.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
-    _remove_stale_temps(folder)
-    tmp = None
-    try:
-        tmp, fd = _create_temp(folder, os.path.basename(path))
-        with os.fdopen(fd, "wb") as f:
-            if callable(write):
-                write(f)
-            else:
-                f.write(write)
-            f.flush()
-            os.fsync(f.fileno())
-            if fcntl is not None:  # renamed while still locked, so no cleaner takes it first
-                os.replace(tmp, path)
-        if fcntl is None:  # Windows renames a file only once it is closed
-            os.replace(tmp, path)
-    except BaseException as err:
-        if tmp is not None and os.path.lexists(tmp):
-            os.remove(tmp)
-        if isinstance(err, OSError) and err.strerror:
-            why = "a folder is in the way" if os.path.isdir(path) else err.strerror.lower()
-            failed = OSError(f"{who}: could not write {path}: {why}")
-            failed.errno = err.errno  # kept for callers; the message stays one plain line
-            raise failed from None
-        raise
-    _fsync_folder(folder)
-
-
-_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)(-[0-9a-f]+)?\.tmp$")  # older saves had no random part
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _create_temp(folder, name):
-    """(path, descriptor) of a new temporary file for ``name`` in ``folder``, locked where it can be.
-
-    The name holds a random part, so no one can place a link there in advance, and
-    O_EXCL makes the open fail rather than follow a link or reuse a file that is there.
-    """
-    for _ in range(8):  # a name taken by chance, or removed before it was locked: draw another
-        tmp = os.path.join(folder, f".{name}.minicnn-{os.getpid()}-{secrets.token_hex(8)}.tmp")
-        try:
-            fd = os.open(tmp, _NEW_FILE, 0o666)
-        except FileExistsError:
-            continue
-        if _lock_own(fd, tmp):
-            return tmp, fd
-    raise FileExistsError(errno.EEXIST, "every temporary name tried was taken")
-
-
-def _lock_own(fd, tmp):
-    """Lock the new temporary file ``fd``; False (and closed) if a cleaner removed it first.
-
-    Between the open and the lock another save may find the file unlocked and remove it;
-    it does so while holding the lock, so once this lock is held the name says whether it did.
-    """
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:  # a file system without locks: cleaners cannot lock it either, so they leave it
-        pass
-    if _same_file(tmp, fd):
-        return True
-    os.close(fd)
-    return False
-
-
-def _same_file(path, fd):
-    """Whether ``path`` (not followed if a link) is still the file open as ``fd``."""
-    try:
-        return os.path.samestat(os.lstat(path), os.fstat(fd))
-    except OSError:
-        return False
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, owned by someone else
-        return True
-    except (OverflowError, OSError):  # no such pid can exist
-        return False
-    return True
-
-
-_OPEN_TO_LOCK = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-_STALE_SECONDS = 24 * 3600  # without flock or pids: a temporary file unchanged this long is left over
-
-
-def _remove_stale_temps(folder):
-    """Remove the temporary files of saves into ``folder`` that no save is writing any more."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        match = _TEMP_NAME.match(name)
-        if match:
-            path = os.path.join(folder, name)
-            if fcntl is not None:
-                _remove_if_unlocked(path)
-            elif _left_over(path, int(match.group(1))):
-                try:
-                    os.remove(path)
-                except OSError:  # another save removed it first, or it is not ours to remove
-                    pass
-
-
-def _remove_if_unlocked(path):
-    """Remove the temporary file ``path`` if it is a regular file that no save holds locked.
-
-    It is removed while this lock is held, so a save that has just created it sees it gone
-    when its own lock comes (``_lock_own``). A link is not followed, a FIFO does not block.
-    """
-    try:
-        fd = os.open(path, _OPEN_TO_LOCK)
-    except OSError:  # a link, gone, or not ours to open
-        return
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # a save is writing it
-            return
-        if _same_file(path, fd):
-            os.remove(path)
-    except OSError:  # another save removed it first, or it is not ours to remove
-        pass
-    finally:
-        os.close(fd)
-
-
-def _left_over(path, pid):
-    """Without flock: the process that wrote ``path`` is gone (POSIX), or it is a day old."""
-    if os.name == "posix":
-        return not _pid_alive(pid)
-    try:  # NOTE: os.kill(pid, 0) would end the process on Windows
-        return time.time() - os.lstat(path).st_mtime > _STALE_SECONDS
-    except OSError:
-        return False
-
-
-def _fsync_folder(folder):
-    """Flush the folder's entry list, so that the rename itself survives a power cut."""
-    if os.name != "posix":  # Windows cannot open a folder as a file
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # NOTE: some filesystems cannot fsync a folder
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_arrays(path, arrays, who="write_arrays"):
     """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically."""
     check_names(arrays, who, reserved=(FORMAT_KEY, TREE_KEY))
@@ -471,95 +282,9 @@ def _read_npy(archive, member, path, who):
                 f"bytes, but its entry holds {member.file_size - f.tell()}"
             )
         buffer = bytearray(nbytes)
-        if _fill(f, buffer) != nbytes:
+        if fill(f, buffer) != nbytes:
             raise CheckpointError(f"{who}: {path}: {name} is truncated")
     return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
-
-
-# zipfile makes a ZipInfo of about 560 bytes of each record of the central directory, which
-# takes 46 bytes and its name: at most 13 bytes a byte of directory (a name of n bytes makes
-# two str of at most 2n), and the directory itself is read whole
-_BYTES_PER_DIRECTORY_BYTE = 16
-_END_RECORD = struct.Struct("<4s4H2LH")  # the end of central directory record
-_ZIP64_LOCATOR = struct.Struct("<4sLQL")
-_ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
-
-
-def check_zip_directory(f, path):
-    """The bytes ``zipfile.ZipFile(f)`` will make of the zip's central directory, checked
-    against the read limit: a zip of a million empty entries would fill memory inside
-    ZipFile, before any other check.
-
-    The directory's size is read from the end record (and the zip64 one, if any) found as
-    zipfile finds it, taking the larger where both are there; no directory is larger than the file.
-    """
-    size = f.seek(0, 2)
-    start = max(0, size - _END_RECORD.size - 0xFFFF)  # the record ends a comment of at most 64 KiB
-    f.seek(start)
-    tail = f.read()
-    at = len(tail) - _END_RECORD.size
-    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
-        at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or at + _END_RECORD.size > len(tail):
-        f.seek(0)
-        return 0  # no end record: zipfile refuses the file without reading further
-    directory = _END_RECORD.unpack_from(tail, at)[5]
-    locator = start + at - _ZIP64_LOCATOR.size
-    if locator >= _ZIP64_END_RECORD.size:  # zipfile reads a zip64 record just before its locator
-        f.seek(locator - _ZIP64_END_RECORD.size)
-        record = f.read(_ZIP64_END_RECORD.size + _ZIP64_LOCATOR.size)
-        if record[:4] == b"PK\x06\x06" and record[-_ZIP64_LOCATOR.size :][:4] == b"PK\x06\x07":
-            directory = max(directory, _ZIP64_END_RECORD.unpack_from(record)[8])
-    f.seek(0)
-    parsed = min(directory, size) * _BYTES_PER_DIRECTORY_BYTE
-    check_claim(parsed, "its zip directory, parsed,", path, CheckpointError)
-    return parsed
-
-
-_READ_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
-_CHUNK = 1 << 20
-
-
-def check_zip_methods(archive, where):
-    """Refuse a zip holding any entry that is not stored or deflated, before reading one.
-
-    numpy and torch write only those two. zipfile unpacks a bzip2 or LZMA entry with
-    no bound on what one read gives back, so a small entry lying about its size could
-    fill memory before the size is checked.
-    """
-    for member in archive.infolist():
-        if member.compress_type not in _READ_METHODS:
-            method = _METHOD_NAMES.get(member.compress_type, f"method {member.compress_type}")
-            raise CheckpointError(
-                f"{where}: {member.filename!r:.80} is compressed with {method}; "
-                "expected stored or deflated entries, as numpy and torch write"
-            )
-
-
-def read_entry(archive, member, where):
-    """The bytes of one zip entry, as many as it claims, read a chunk at a time."""
-    buffer = bytearray(member.file_size)
-    with archive.open(member) as f:
-        if _fill(f, buffer) != len(buffer):
-            raise CheckpointError(f"{where}: {member.filename!r:.80} is truncated")
-    return buffer
-
-
-def _fill(f, buffer):
-    """Read ``f`` into ``buffer`` a chunk at a time; the number of bytes read.
-
-    One unbounded read would inflate a deflated entry whole before zipfile cuts it
-    at the size the entry claims; chunks keep memory at the claim. zipfile never
-    gives back more than the claim, and checks the CRC when it reaches it.
-    """
-    view, done = memoryview(buffer), 0
-    while done < len(buffer):
-        got = f.readinto(view[done : done + _CHUNK])
-        if not got:
-            break
-        done += got
-    return done
 
 
 # Python objects a character of the structure entry may become: '{"":{}}' is 8 characters

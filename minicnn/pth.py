@@ -35,8 +35,9 @@ import zipfile
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import _ZIP_ERRORS, CheckpointError, check_zip_directory, check_zip_methods, read_entry
+from .io import _ZIP_ERRORS, CheckpointError
 from .safepickle import Refused, RestrictedUnpickler, describe
+from .zip_limits import check_zip_directory, check_zip_methods, read_entry
 
 _STORAGE_DTYPES = {
     "FloatStorage": "<f4",

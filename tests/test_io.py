@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import io, nn, optim
+from minicnn import atomic_write, io, nn, optim
 
 
 def model():
@@ -336,7 +336,7 @@ def test_without_flock_a_temporary_file_is_left_over_when_its_process_is_gone(tm
     alive = tmp_path / f".model.npz.minicnn-{os.getppid()}-0123456789abcdef.tmp"
     for p in (dead, alive):
         p.write_bytes(b"x" * 100)
-    monkeypatch.setattr(io, "fcntl", None)
+    monkeypatch.setattr(atomic_write, "fcntl", None)
     mc.save({"a": 1}, tmp_path / "ckpt.npz")
     # POSIX only: on Windows, asking whether a pid is alive with os.kill would end the process
     assert dead.exists() == (os.name != "posix") and alive.exists()
