@@ -14,14 +14,12 @@ optimizer, seed, validation fraction: they would change what the run is).
 """
 
 import argparse
-import io as bytes_io
-import json
 import os
 import sys
 
 import numpy as np
 
-from . import data, io, models, optim, rng, run_folder
+from . import data, models, optim, rng, run_folder
 from .cli_common import (
     UsageError,
     augmentation,
@@ -39,6 +37,7 @@ from .cli_common import (
     use_kernels,
     validation_split,
 )
+from .run_outputs import write_outputs
 from .train import Interrupted, NonFiniteError, evaluate, fit, read_checkpoint
 
 # model family (the file it is defined in) -> defaults
@@ -366,7 +365,7 @@ def _train(args, out):
         result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
         if not lead:  # same weights and result on every rank
             return 0
-        _write_outputs(out, model, history, result, meta, args)
+        write_outputs(out, model, history, result, meta, args)
     except KeyboardInterrupt:
         # every epoch is in the checkpoint; a resume of it writes what this did not
         then = "--resume writes the test result and the other outputs"
@@ -374,53 +373,3 @@ def _train(args, out):
     print(f"outputs in {out}/")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0
-
-
-def _write_outputs(out, model, history, result, meta, args):
-    io.save(model.state_dict(), os.path.join(out, "model.npz"))
-    history.to_json(os.path.join(out, "history.json"))
-    s, last = meta["settings"], history.last()
-    seconds = float(sum(history["seconds"]))
-    # NOTE: all the images over all the time, not the mean of the epochs' rates
-    images = sum(rate * took for rate, took in zip(history["images_per_second"], history["seconds"]))
-    metrics = {
-        "model": meta["model"],
-        "data": s["data"],
-        "epochs": s["epochs"],
-        "test_accuracy": result["accuracy"],
-        "test_loss": result["loss"],
-        "val_accuracy": last.get("val_acc"),
-        "val_loss": last.get("val_loss"),
-        "seconds": seconds,
-        "images_per_second": images / seconds if seconds else 0.0,
-        "settings": s,
-        "seed": s["seed"],
-        "resumed": meta["resumed"],
-        "processes": _world_size(args),
-    }
-    io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
-    _plot_curves(history, os.path.join(out, "curves.png"))
-
-
-def _world_size(args):
-    if not args.distributed:
-        return 1
-    from . import distributed as dist
-
-    return dist.world_size()
-
-
-def _plot_curves(history, path):
-    try:
-        from . import viz
-
-        fig = viz.plot_history(history)
-    except ImportError:  # no matplotlib: no picture, and none left of an earlier epoch
-        if os.path.lexists(path):
-            os.remove(path)
-        print(f'{os.path.basename(path)} not drawn: it needs matplotlib (pip install -e ".[viz]")')
-        return
-    png = bytes_io.BytesIO()
-    fig.savefig(png, format="png", dpi=100)
-    viz._plt().close(fig)
-    io.write_atomic(path, png.getvalue(), who="train")

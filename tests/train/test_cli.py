@@ -1106,7 +1106,7 @@ def test_a_stop_while_the_outputs_are_written_says_what_a_resume_does(tmp_path, 
     def stopped(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_train, "_write_outputs", stopped)
+    monkeypatch.setattr(cli_train, "write_outputs", stopped)
     out = tmp_path / "run"
     assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--quiet", "--out", str(out)]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
