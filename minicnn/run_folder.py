@@ -35,7 +35,7 @@ def held(out, error=RuntimeError):
     and removes it again if it made it and the block leaves it empty."""
     made = not os.path.lexists(out)
     os.makedirs(out, exist_ok=True)
-    fd = os.open(out, _DIRECTORY)
+    fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))  # --out may be a link to a folder
     try:
         if fcntl is not None:
             try:
@@ -45,6 +45,8 @@ def held(out, error=RuntimeError):
                     f"{out}/: another command is writing a run into this folder; wait for it to end, "
                     "or choose another --out"
                 ) from None
+            except OSError:  # a file system without locks (NFS mounted nolock): run unguarded
+                pass
         try:
             yield made
         finally:

@@ -19,10 +19,10 @@ def write_outputs(out, model, history, result, meta, args):
         "model": meta["model"],
         "data": s["data"],
         "epochs": s["epochs"],
-        "test_accuracy": result["accuracy"],
-        "test_loss": result["loss"],
-        "val_accuracy": last.get("val_acc"),
-        "val_loss": last.get("val_loss"),
+        "test_accuracy": _number(result["accuracy"]),
+        "test_loss": _number(result["loss"]),
+        "val_accuracy": _number(last.get("val_acc")),
+        "val_loss": _number(last.get("val_loss")),
         "seconds": seconds,
         "images_per_second": images / seconds if seconds else 0.0,
         "settings": s,
@@ -32,6 +32,11 @@ def write_outputs(out, model, history, result, meta, args):
     }
     io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
     _plot_curves(history, os.path.join(out, "curves.png"))
+
+
+def _number(value):
+    """A figure for strict JSON: NaN (no class labels to count) as null."""
+    return None if value is None or value != value else value
 
 
 def _world_size(args):

@@ -49,3 +49,24 @@ def test_a_folder_held_by_one_command_is_refused_to_another_and_made_ones_go_whe
     with run_folder.held(str(out)):
         (out / "model.npz").write_bytes(b"kept")
     assert (out / "model.npz").read_bytes() == b"kept"
+
+
+def test_an_out_that_is_a_link_to_a_folder_is_held_through_it(tmp_path):
+    real, link = tmp_path / "scratch", tmp_path / "runs"
+    real.mkdir()
+    link.symlink_to(real)
+    with run_folder.held(str(link)) as made:
+        assert not made
+        (link / "model.npz").write_bytes(b"x")
+    assert (real / "model.npz").read_bytes() == b"x"
+
+
+def test_a_file_system_without_locks_runs_unguarded(tmp_path, monkeypatch):
+    import errno
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(run_folder.fcntl, "flock", no_locks)
+    with run_folder.held(str(tmp_path / "run")) as made:
+        assert made

@@ -114,6 +114,8 @@ def with_generator(transform):
     (one parameter, as ``lambda x: x * 2``) is wrapped to ignore the generator."""
     if transform is None:
         return None
+    if isinstance(transform, np.ufunc) and transform.nin == 1:  # np.tanh: no signature to read
+        return lambda batch, rng: transform(batch)
     try:
         params = inspect.signature(transform).parameters.values()
     except (TypeError, ValueError):  # a builtin without a signature: taken as f(batch, rng)

@@ -166,3 +166,9 @@ def test_items_that_are_not_pairs_are_named():
         next(iter(data.DataLoader([(np.zeros((1, 2, 2)), 0, "extra")], batch_size=1)))
     with pytest.raises(TypeError, match="positional argument"):
         data.TensorDataset(np.zeros((2, 1, 2, 2)), np.arange(2), np.ones(2))  # classes is named
+
+
+def test_a_numpy_function_of_one_input_is_a_transform():
+    ds = data.TensorDataset(np.zeros((2, 1, 2, 2), np.float32), np.arange(2))
+    x, _ = next(iter(data.DataLoader(ds, batch_size=2, transform=np.cos)))
+    assert x.numpy().min() == 1.0

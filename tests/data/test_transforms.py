@@ -208,3 +208,8 @@ def test_color_jitter_takes_a_range_and_random_crop_names_its_padding():
 def test_a_channels_last_batch_is_named_not_flipped_across_its_colours():
     with pytest.raises(ValueError, match=r"RandomHorizontalFlip: expected channels first .*\(2, 8, 8, 3\)"):
         T.RandomHorizontalFlip(1.0)(np.zeros((2, 8, 8, 3), np.float32))
+
+
+def test_a_channels_first_batch_whose_width_is_3_is_taken():
+    batch = np.random.default_rng(33).random((2, 8, 32, 3)).astype(np.float32)  # 8 channels, 32 x 3
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(batch), batch[..., ::-1])

@@ -29,7 +29,8 @@ def check_batch(name, batch):
         raise ValueError(f"{name}: expected a batch (N, C, H, W), got shape {tuple(batch.shape)}")
     if batch.dtype.kind != "f":
         raise TypeError(f"{name}: expected floating-point pixels, got dtype {batch.dtype}")
-    if batch.shape[-1] in (1, 3) and batch.shape[1] not in (1, 3):  # channels last, as images are stored
+    # square images stored channels last (as image files hold them): (N, S, S, 1 or 3)
+    if batch.shape[-1] in (1, 3) and batch.shape[1] == batch.shape[2] > 4:
         raise ValueError(
             f"{name}: expected channels first (N, C, H, W), got shape {tuple(batch.shape)}, which looks "
             "like (N, H, W, C): batch.transpose(0, 3, 1, 2)"
