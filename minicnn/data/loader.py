@@ -6,13 +6,12 @@ any epoch with ``set_epoch(k)``, and gives the same batches. Without a seed the
 loader draws one from minicnn's generator, so ``mc.manual_seed`` repeats it.
 """
 
-import inspect
-
 import numpy as np
 
 from .. import rng as random_state
 from ..tensor import Tensor
 from .dataset import _as_numpy, as_labels, items_are_its_arrays
+from .transforms.base import with_generator
 
 
 class DataLoader:
@@ -43,15 +42,13 @@ class DataLoader:
     def __init__(
         self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, sampler=None
     ):
-        if int(batch_size) != batch_size or batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if transform is not None and not callable(transform):
             raise TypeError(
                 f"DataLoader: transform must be callable as transform(batch, rng), "
                 f"got {type(transform).__name__}"
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset, self.batch_size, self.sampler = dataset, int(batch_size), sampler
@@ -107,20 +104,3 @@ class DataLoader:
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
             f"epoch={self.epoch})"
         )
-
-
-def with_generator(transform):
-    """``transform`` as ``f(batch, rng)``: a torchvision-style function of the batch alone
-    (one parameter, as ``lambda x: x * 2``) is wrapped to ignore the generator."""
-    if transform is None:
-        return None
-    if isinstance(transform, np.ufunc) and transform.nin == 1:  # np.tanh: no signature to read
-        return lambda batch, rng: transform(batch)
-    try:
-        params = inspect.signature(transform).parameters.values()
-    except (TypeError, ValueError):  # a builtin without a signature: taken as f(batch, rng)
-        return transform
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in params):
-        return lambda batch, rng: transform(batch)
-    return transform

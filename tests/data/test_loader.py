@@ -172,3 +172,9 @@ def test_a_numpy_function_of_one_input_is_a_transform():
     ds = data.TensorDataset(np.zeros((2, 1, 2, 2), np.float32), np.arange(2))
     x, _ = next(iter(data.DataLoader(ds, batch_size=2, transform=np.cos)))
     assert x.numpy().min() == 1.0
+
+
+@pytest.mark.parametrize("size", [None, 2.0, True, "4"])
+def test_a_batch_size_that_is_not_an_int_is_named(size):
+    with pytest.raises(ValueError, match=f"DataLoader: batch_size must be a positive integer, got {size!r}"):
+        data.DataLoader(data.TensorDataset(np.zeros((2, 1, 2, 2)), np.arange(2)), size)

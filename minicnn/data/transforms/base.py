@@ -1,5 +1,7 @@
 """What every transform shares: checking the batch, the generator, and Compose."""
 
+import inspect
+
 import numpy as np
 
 from ... import rng as random_state
@@ -49,8 +51,6 @@ class Compose(Transform):
     """Apply ``transforms`` in order, all with the same generator (torchvision's Compose)."""
 
     def __init__(self, transforms):
-        from ..loader import with_generator
-
         self.transforms = list(transforms)
         for t in self.transforms:
             if not callable(t):
@@ -65,3 +65,20 @@ class Compose(Transform):
 
     def __repr__(self):
         return "Compose([" + ", ".join(map(repr, self.transforms)) + "])"
+
+
+def with_generator(transform):
+    """``transform`` as ``f(batch, rng)``: a torchvision-style function of the batch alone
+    (one parameter, as ``lambda x: x * 2``) is wrapped to ignore the generator."""
+    if transform is None:
+        return None
+    if isinstance(transform, np.ufunc) and transform.nin == 1:  # np.tanh: no signature to read
+        return lambda batch, rng: transform(batch)
+    try:
+        params = inspect.signature(transform).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: taken as f(batch, rng)
+        return transform
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return lambda batch, rng: transform(batch)
+    return transform
