@@ -21,7 +21,7 @@ import numpy as np
 from . import backend, io
 from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
-from .evaluation import batch_to, class_hits, evaluate, logits_of, predict, share, sizes_of
+from .evaluation import batch_to, class_hits, class_targets, evaluate, logits_of, predict, share, sizes_of
 from .nn.utils import clip_grad_norm_
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import Progress
@@ -146,6 +146,17 @@ def train_epoch(
     NonFiniteParameterError names the step and the parameter (``epoch``, if
     given, goes into that message).
     """
+    loss_sum, right, labelled, seen = _train_pass(
+        model, loader, optimizer, loss, device, scheduler, scheduler_step, clip_grad_norm, progress, epoch
+    )
+    return loss_sum / seen, share(right, labelled), seen
+
+
+def _train_pass(
+    model, loader, optimizer, loss, device, scheduler, scheduler_step, clip_grad_norm, progress, epoch
+):
+    """train_epoch's pass; returns its sums (loss over images, right, labelled, images),
+    which ranks add before dividing."""
     check_scheduler_step(scheduler, scheduler_step)
     model.train()
     total_loss, correct, counted, seen = 0.0, 0, 0, 0
@@ -156,6 +167,12 @@ def train_epoch(
         output = model(x)
         value = _loss_of(model, loss, output, y)
         if not math.isfinite(value.item()):
+            if _all_ignored(output, y):
+                raise NonFiniteLossError(
+                    f"{where}: the loss became {value.item()}: every label in the batch is "
+                    "negative (ignore_index), so its mean is 0/0. Spread the unlabelled images "
+                    "through the data (shuffle=True) or use a larger batch."
+                )
             culprit = _first_nonfinite_module(model, x)
             raise NonFiniteLossError(
                 f"{where}: the loss became {value.item()}; "
@@ -184,7 +201,13 @@ def train_epoch(
             progress.update(n, loss=total_loss / seen, acc=share(correct, counted))
     if seen == 0:
         raise ValueError(f"train_epoch: the loader gave no batches ({sizes_of(loader)})")
-    return total_loss / seen, share(correct, counted), seen
+    return total_loss, correct, counted, seen
+
+
+def _all_ignored(output, y):
+    """Whether no target of the batch names a class (all ignore_index): a mean over none."""
+    logits = logits_of(output).data
+    return class_targets(logits, y.data) and len(y) > 0 and not (y.data >= 0).any()
 
 
 def check_scheduler_step(scheduler, scheduler_step):
@@ -273,7 +296,7 @@ def fit(
         )
         began = time.perf_counter()
         try:
-            train_loss, train_acc, seen = train_epoch(
+            sums = _train_pass(
                 trained,
                 train_loader,
                 optimizer,
@@ -289,7 +312,9 @@ def fit(
             bar.close()
         seconds = time.perf_counter() - began
         if distributed:
-            train_loss, train_acc, seen = _over_ranks(train_loss, train_acc, seen)
+            sums = _over_ranks(sums)
+        loss_sum, right, labelled, seen = sums
+        train_loss, train_acc = loss_sum / seen, share(right, labelled)
         row = {
             "epoch": epoch + 1,
             "train_loss": train_loss,
@@ -335,13 +360,13 @@ def fit(
     return history
 
 
-def _over_ranks(mean_loss, accuracy, seen):
-    """The epoch's loss, accuracy and image count over all ranks' shards."""
+def _over_ranks(sums):
+    """The epoch's sums (loss over images, right, labelled, images) added over all ranks' shards."""
     from . import distributed as dist
 
-    totals = np.array([mean_loss * seen, accuracy * seen, seen], dtype=np.float64)
+    totals = np.array(sums, dtype=np.float64)
     dist.all_reduce(totals)
-    return totals[0] / max(totals[2], 1), totals[1] / max(totals[2], 1), int(totals[2])
+    return totals[0], int(totals[1]), int(totals[2]), int(totals[3])
 
 
 def _dataset_size(loader):

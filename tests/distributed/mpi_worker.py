@@ -151,6 +151,30 @@ def scenario_fit():
     return result
 
 
+def scenario_labelled():
+    """fit(distributed=True)'s train accuracy counts labelled images alone, over all ranks."""
+    gen = np.random.default_rng(1)
+    images = gen.random((64, 1, 28, 28)).astype(np.float32)
+    mc.manual_seed(0)
+    model = lenet()
+    with mc.no_grad():
+        y = model(mc.tensor(images)).numpy().argmax(1)  # the model's guesses, half of them kept
+    y = np.where(gen.random(64) < 0.5, y, (y + 1) % 10)
+    y[[0, 2, 4, 6, 16, 18, 20, 22, 40, 42]] = -100  # ignore_index: no class; uneven between shards
+    labelled = y >= 0
+    history = fit(
+        model,
+        data.DataLoader(data.TensorDataset(images, y), batch_size=16),
+        optim.SGD(model.parameters(), lr=0.0),  # weights fixed: the epoch's accuracy is the model's
+        epochs=1,
+        progress=False,
+        distributed=True,
+    )
+    with mc.no_grad():
+        guess = model(mc.tensor(images)).numpy().argmax(1)
+    return {"train_acc": history.last()["train_acc"], "model_acc": float((guess == y)[labelled].mean())}
+
+
 def scenario_interrupt():
     """Ctrl-C on every rank after epoch 1's checkpoint: each rank knows what rank 0 kept."""
     from minicnn.train import Interrupted

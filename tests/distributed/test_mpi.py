@@ -81,6 +81,11 @@ def test_fit_distributed_keeps_ranks_identical_and_only_rank0_writes(tmp_path):
     assert result["rank0_wrote"] and not result["others_wrote"]
 
 
+def test_fit_distributed_counts_accuracy_over_the_labelled_images_of_all_ranks():
+    result = scenario("labelled")
+    assert result["train_acc"] == pytest.approx(result["model_acc"], abs=1e-12)
+
+
 def test_ctrl_c_on_every_rank_names_rank_0s_checkpoint_on_each(tmp_path):
     result = scenario("interrupt", str(tmp_path))
     assert result == {"epoch": [2, 2], "kept": [1, 1]}

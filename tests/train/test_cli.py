@@ -1124,7 +1124,7 @@ def test_metrics_give_the_images_over_the_whole_time(tmp_path, monkeypatch):
 
     from minicnn import train as train_module
 
-    real, calls = train_module.train_epoch, []
+    real, calls = train_module._train_pass, []
 
     def slow_first(*args, **kwargs):
         calls.append(1)
@@ -1132,7 +1132,7 @@ def test_metrics_give_the_images_over_the_whole_time(tmp_path, monkeypatch):
             time.sleep(0.5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(train_module, "train_epoch", slow_first)
+    monkeypatch.setattr(train_module, "_train_pass", slow_first)
     out = tmp_path / "run"
     assert main(["train", "lenet5", *DIGITS, "--epochs", "2", "--quiet", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())

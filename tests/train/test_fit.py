@@ -391,6 +391,16 @@ def test_labels_ignored_by_the_loss_are_not_counted_in_the_accuracy():
     assert result["accuracy"] == 1.0 and result["confusion"].sum() == 2
 
 
+def test_a_batch_with_every_label_ignored_is_named_not_blamed_on_the_learning_rate():
+    x, y = np.random.default_rng(13).random((4, 1, 2, 2), np.float32), np.array([0, 1, -100, -100])
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=2)
+    with pytest.raises(NonFiniteLossError) as err:
+        fit(model, loader, optim.SGD(model.parameters(), lr=0.1), 1, progress=False)
+    assert str(err.value).startswith("step 2 of 2 in epoch 1: the loss became nan: every label")
+    assert "learning rate" not in str(err.value)
+
+
 def test_reduce_on_plateau_steps_on_the_validation_loss():
     train, val = loaders(seed=4)
     model = small_net(seed=4)
