@@ -158,6 +158,7 @@ def _check_header(header, data_bytes, path):
 
 def write_safetensors(state, path):
     """Write {name: array} as a .safetensors file (keys in the given order)."""
+    check_names(state, "write_safetensors", reserved=("__metadata__",))
     names = {np.dtype(v).str.lstrip("<|="): k for k, v in _SAFETENSORS_DTYPES.items()}
     header, chunks, offset = {}, [], 0
     for name, value in state.items():

@@ -96,6 +96,21 @@ def test_safetensors_round_trip(tmp_path):
     assert raw[8:9] == b"{" and (8 + n) % 8 == 0
 
 
+@pytest.mark.parametrize(
+    "key, error, match",
+    [
+        ("__metadata__", ValueError, "is a name the file format keeps for itself"),
+        ("fc\udc80.weight", ValueError, "UTF-8 cannot encode"),
+        (3, TypeError, "is of type int, not str"),
+    ],
+)
+def test_safetensors_keys_the_file_could_not_give_back_are_refused(tmp_path, key, error, match):
+    path = tmp_path / "w.safetensors"
+    with pytest.raises(error, match=f"write_safetensors: key .* {match}"):
+        write_safetensors({"a": np.zeros(2, np.float32), key: np.ones(2, np.float32)}, path)
+    assert not path.exists()
+
+
 def test_safetensors_bfloat16(tmp_path):
     import json
 
