@@ -18,6 +18,9 @@ A file from elsewhere can neither run code nor read memory it does not own:
   any number of them from one list of pairs;
 - only stored or deflated entries are read, a chunk at a time and never past
   the size they claim, so an entry lying about its size cannot fill memory;
+- a tensor that is its whole storage in C order (as most are) is the array read
+  from the file, so a state dict takes its size in memory once; any other view
+  is a copy, counted;
 - each tensor's size, stride and offset are checked against its storage with
   Python's exact integers before any view is made: non-negative, and the
   furthest element it reaches, ``offset + sum((size_i - 1) * stride_i)``, inside
@@ -70,6 +73,7 @@ class _StorageType:
 class _Storage:
     def __init__(self, key, array):
         self.key, self.array = key, array
+        self.lent = False  # whether a tensor holds the array itself rather than a copy
 
 
 class _Tensor:
@@ -171,11 +175,25 @@ class _Unpickler(RestrictedUnpickler):
                 f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
                 f"holds {storage.size} {shape}"
             )
+        if not t.storage.lent and numel == storage.size and _c_order(size, stride) and offset == 0:
+            # the tensor is its storage, as most are: the array read from the file, no copy
+            t.storage.lent = True
+            return storage.reshape(size)
         self.claim(numel * storage.itemsize, f"tensor {name}")
         # a dimension of size 1 is never stepped along: its stride may be anything, so use 0
         strides = tuple(s * storage.itemsize if n > 1 else 0 for n, s in zip(size, stride))
         view = np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size), strides=strides)
         return view.copy(order="C")
+
+
+def _c_order(size, stride):
+    """Whether ``stride`` steps through ``size`` in C order with no gaps (sizes of 1 step anyhow)."""
+    step = 1
+    for n, s in zip(reversed(size), reversed(stride)):
+        if n > 1 and s != step:
+            return False
+        step *= n
+    return True
 
 
 def _ints(values):

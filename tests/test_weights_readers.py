@@ -152,12 +152,13 @@ def test_the_torch_written_fixture_still_reads_under_a_tight_limit(tmp_path):
         pickled = z.read("tiny_state/data.pkl")
         made = io.check_zip_directory(f, "tiny_state.pth") + 2 * len(pickled)  # read, and copied to unpickle
     made += check_stream(pickled, CheckpointError, "tiny_state.pth")
-    io.set_read_limit(made + 1000)  # the pickle and the storages (710 bytes as read) fit, their copies do not
+    io.set_read_limit(made + 1000)  # the pickle and the storages (710 bytes as read) fit
     try:
+        again = load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))  # tensors are their storages
+        assert all(np.array_equal(again[k], state[k]) for k in state)
+        io.set_read_limit(made + 300)  # the storages do not
         with pytest.raises(
-            CheckpointError,
-            match=r"tiny_state\.pth: tensor 'conv\.weight' \(with all "
-            r"read before it\) would take",
+            CheckpointError, match=r"tiny_state\.pth: storage '\d+' \(with all read before it\) would take"
         ):
             load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))
     finally:
@@ -436,6 +437,26 @@ def test_a_safetensors_header_is_counted_as_the_objects_it_parses_to(tmp_path, r
             read_safetensors(path)
     finally:
         io.set_read_limit(None)
+
+
+def test_a_pth_tensor_that_is_its_whole_storage_is_not_copied_nor_counted_twice(tmp_path, rng, peak_memory):
+    from minicnn import io
+
+    n = int(rng.integers(1 << 19, 1 << 20))
+    values = rng.standard_normal(n).astype(np.float32)
+    path = tmp_path / "big.pth"
+    whole = ("0", "FloatStorage", n, 0, (n // 2, 2), (2, 1))
+    _write_pth(path, {"w": whole, "tied": whole}, {"0": values.tobytes()})
+    io.set_read_limit(int(2.5 * 4 * n))  # the storage and the tied copy fit; another copy would not
+    try:
+        state = []
+        assert peak_memory(lambda: state.append(load_torchvision(path))) < 2.2 * 4 * n
+    finally:
+        io.set_read_limit(None)
+    w, tied = state[0]["w"], state[0]["tied"]
+    np.testing.assert_array_equal(w.ravel(), values)
+    np.testing.assert_array_equal(tied, w)
+    assert not np.shares_memory(w, tied) and w.flags.writeable and w.flags.c_contiguous
 
 
 def test_a_bfloat16_pth_storage_is_widened_without_a_second_copy(tmp_path, rng, peak_memory):
