@@ -303,7 +303,7 @@ def main(argv=None, prog=PROG):
     except SystemExit as done:  # --help, or a bad argument (already said in one line)
         return done.code
     interrupts.command_started()  # from here a Ctrl-C is the command's to report
-    fair.end_workers_on_sigterm()
+    fair.end_workers_on_sigterm(prog)
     if args.debug:
         return bench(from_args(args))
     try:

@@ -38,8 +38,9 @@ class WorkerError(RuntimeError):
 _live: set = set()  # the workers started and not yet closed
 
 
-def end_workers_on_sigterm():
-    """On SIGTERM (``timeout``, a job scheduler), kill every live worker, then exit with status 143.
+def end_workers_on_sigterm(prog=None):
+    """On SIGTERM (``timeout``, a job scheduler), kill every live worker, then exit with status 143,
+    saying so in one line headed by ``prog`` where one is given.
 
     NOTE: the workers run in sessions of their own, so the signal reaches only the
     coordinator, and Python's default action ends it without its ``finally`` blocks: a
@@ -54,6 +55,8 @@ def end_workers_on_sigterm():
                 os.killpg(worker.proc.pid, signal.SIGKILL)  # its session: the worker and anything it started
             except ProcessLookupError:
                 pass
+        if prog:
+            print(f"{prog}: stopped by SIGTERM; nothing was recorded", file=sys.stderr, flush=True)
         raise SystemExit(128 + signum)
 
     try:

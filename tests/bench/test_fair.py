@@ -682,16 +682,19 @@ def test_sigterm_to_the_coordinator_kills_a_worker_in_the_middle_of_a_call(tmp_p
         from minicnn.bench import fair
         busy = [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(120)"]
         worker = fair.WorkerProcess("minicnn", 1, command=busy)
-        fair.end_workers_on_sigterm()
+        fair.end_workers_on_sigterm("bench")
         print(worker.proc.pid, flush=True)
         worker.request("time", calls=1)  # the worker never answers
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", coordinator], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", coordinator], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     worker_pid = int(proc.stdout.readline())
     time.sleep(0.5)  # the coordinator waits in request()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    assert proc.stderr.read() == "bench: stopped by SIGTERM; nothing was recorded\n"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
