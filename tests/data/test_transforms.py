@@ -94,6 +94,20 @@ def test_normalize_per_channel():
         T.Normalize([0.1, 0.2, 0.3], [1, 2, 4])(_batch(c=1))
 
 
+def test_normalize_with_one_value_stands_for_every_channel_as_torchvision():
+    x = _batch(seed=41)
+    out = T.Normalize((0.5,), (0.25,))(x)
+    np.testing.assert_allclose(out, (x.astype(np.float64) - 0.5) / 0.25, rtol=1e-5, atol=1e-5)
+    out = T.Normalize(0.5, [1, 2, 4])(x)  # one mean, a std per channel
+    np.testing.assert_allclose(out[:, 2], (x[:, 2].astype(np.float64) - 0.5) / 4, rtol=1e-5, atol=1e-5)
+    with pytest.raises(
+        ValueError, match=r"one value, or one per channel.*mean \[0.1, 0.2\], std \[1.0, 2.0, 4.0\]"
+    ):
+        T.Normalize([0.1, 0.2], [1, 2, 4])
+    with pytest.raises(ValueError, match="one value, or one per channel"):
+        T.Normalize([], [])
+
+
 def test_random_resized_crop_boxes_respect_scale_and_ratio():
     t = T.RandomResizedCrop(8, scale=(0.2, 0.6), ratio=(0.5, 2.0))
     top, left, h, w = t.boxes(2000, 40, 60, np.random.default_rng(0))
@@ -201,8 +215,66 @@ def test_color_jitter_takes_a_range_and_random_crop_names_its_padding():
     np.testing.assert_allclose(out, np.clip(batch * 2, 0, 1), rtol=1e-6)
     with pytest.raises(ValueError, match=r"ColorJitter: brightness must be >= 0 or a pair 0 <= lo <= hi"):
         T.ColorJitter(brightness=(1.2, 0.8))
-    with pytest.raises(ValueError, match=r"RandomCrop: padding must be an int >= 0 .*got \(2, 2\)"):
-        T.RandomCrop(6, padding=(2, 2))
+    with pytest.raises(ValueError, match=r"RandomCrop: padding must be an int >= 0 .*got \(2, 2, 1\)"):
+        T.RandomCrop(6, padding=(2, 2, 1))
+
+
+@pytest.mark.parametrize(
+    "padding, sides", [(2, (2, 2, 2, 2)), ((1, 3), (1, 3, 1, 3)), ((1, 2, 3, 0), (1, 2, 3, 0))]
+)
+def test_random_crop_pads_each_side_as_torchvision_names_them(padding, sides):
+    x = np.random.default_rng(43).random((2, 3, 5, 6)).astype(np.float32)
+    left, top, right, bottom = sides
+    size = (5 + top + bottom, 6 + left + right)  # the one window: the whole padded image
+    out = T.RandomCrop(size, padding=padding, fill=0.5)(x, np.random.default_rng(0))
+    np.testing.assert_array_equal(out[:, :, top : top + 5, left : left + 6], x)
+    border = np.ones(size, bool)
+    border[top : top + 5, left : left + 6] = False
+    assert np.all(out[:, :, border] == 0.5)
+
+
+@pytest.mark.parametrize(
+    "mode, row",
+    [("edge", [1, 1, 2, 3, 3]), ("reflect", [2, 1, 2, 3, 2]), ("symmetric", [1, 1, 2, 3, 3])],
+)
+def test_random_crop_padding_modes_mirror_as_torchvision(mode, row):
+    x = np.array([1.0, 2.0, 3.0], np.float32).reshape(1, 1, 1, 3)
+    out = T.RandomCrop((1, 5), padding=(1, 0), padding_mode=mode)(x, np.random.default_rng(0))
+    np.testing.assert_array_equal(out.ravel(), row)
+
+
+def test_random_crop_pads_a_small_image_if_needed_by_the_shortfall_on_both_sides():
+    x = np.random.default_rng(44).random((3, 1, 5, 6)).astype(np.float32)
+    t = T.RandomCrop(8, pad_if_needed=True)
+    out = t(x, np.random.default_rng(1))
+    assert out.shape == (3, 1, 8, 8)
+    # padded by 3 above and below, 2 left and right: the image sits inside every window it could
+    np.testing.assert_array_equal(
+        T.RandomCrop((11, 10), padding=(2, 3))(x, np.random.default_rng(1))[:, :, 3:8, 2:8], x
+    )
+    with pytest.raises(ValueError, match=r"RandomCrop: crop 8x8 is larger than the \(padded\) image 5x6"):
+        T.RandomCrop(8)(x)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"padding": -1}, "padding must be an int >= 0"),
+        ({"padding": 1.5}, "padding must be an int >= 0"),
+        ({"padding": True}, "padding must be an int >= 0"),
+        ({"padding_mode": "wrap"}, "padding_mode must be one of"),
+        ({"fill": (0, 0, 0)}, "fill must be a number"),
+    ],
+)
+def test_random_crop_refuses_what_it_would_not_pad_as_asked(kwargs, match):
+    with pytest.raises(ValueError, match=f"RandomCrop: {match}"):
+        T.RandomCrop(4, **kwargs)
+
+
+def test_random_crop_reflect_padding_wider_than_the_image_is_named():
+    x = np.zeros((1, 1, 3, 3), np.float32)
+    with pytest.raises(ValueError, match=r"RandomCrop: reflect padding \(3, 3, 3, 3\) needs"):
+        T.RandomCrop(4, padding=3, padding_mode="reflect")(x)
 
 
 def test_a_channels_last_batch_is_named_not_flipped_across_its_colours():

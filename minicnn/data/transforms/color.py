@@ -17,22 +17,24 @@ IMAGENET_EIGVEC = np.array(
 
 
 class Normalize(Transform):
-    """(x - mean[c]) / std[c] per channel c, as torchvision's Normalize."""
+    """(x - mean[c]) / std[c] per channel c, as torchvision's Normalize: one value of mean or
+    std stands for every channel, as ``Normalize((0.5,), (0.5,))`` on RGB images does there."""
 
     def __init__(self, mean, std):
         self.mean = np.asarray(mean, dtype=np.float64).reshape(-1)
         self.std = np.asarray(std, dtype=np.float64).reshape(-1)
-        if self.mean.shape != self.std.shape or np.any(self.std <= 0):
+        sizes = {len(self.mean), len(self.std)} - {1}
+        if not len(self.mean) or not len(self.std) or len(sizes) > 1 or np.any(self.std <= 0):
             raise ValueError(
-                f"Normalize: mean and std need one value per channel and std > 0; "
+                f"Normalize: mean and std need one value, or one per channel, and std > 0; "
                 f"got mean {self.mean.tolist()}, std {self.std.tolist()}"
             )
 
     def apply(self, x, rng):
-        if x.shape[1] != len(self.mean):
+        if max(len(self.mean), len(self.std)) not in (1, x.shape[1]):
             raise ValueError(
                 f"Normalize: batch {tuple(x.shape)} has {x.shape[1]} channel(s) but "
-                f"mean/std have {len(self.mean)}"
+                f"mean/std have {max(len(self.mean), len(self.std))}"
             )
         shape = (1, -1, 1, 1)
         return ((x - self.mean.reshape(shape)) / self.std.reshape(shape)).astype(x.dtype)

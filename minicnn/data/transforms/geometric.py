@@ -20,40 +20,88 @@ def crops(x, top, left, h, w):
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
-def _fits(name, x, h, w, pad=0):
-    H, W = x.shape[2] + 2 * pad, x.shape[3] + 2 * pad
+def _fits(name, x, h, w, pad=(0, 0, 0, 0)):
+    left, top, right, bottom = pad
+    H, W = x.shape[2] + top + bottom, x.shape[3] + left + right
     if h > H or w > W:
         raise ValueError(
             f"{name}: crop {h}x{w} is larger than the (padded) image {H}x{W}; "
-            f"batch {tuple(x.shape)}, padding {pad}"
+            f"batch {tuple(x.shape)}, padding {pad if len(set(pad)) > 1 else pad[0]}"
         )
     return H, W
 
 
-def _pad(x, p):
-    return x if p == 0 else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+def _pad(x, p, mode="constant", fill=0):
+    """``x`` padded by p on every side, or by p = (left, top, right, bottom)."""
+    left, top, right, bottom = (p,) * 4 if np.isscalar(p) else p
+    if not (left or top or right or bottom):
+        return x
+    widths = ((0, 0), (0, 0), (top, bottom), (left, right))
+    return np.pad(x, widths, mode, **({"constant_values": fill} if mode == "constant" else {}))
+
+
+PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+def _sides(padding):
+    """torchvision's padding: an int for every side, (left/right, top/bottom), or
+    (left, top, right, bottom); as (left, top, right, bottom)."""
+    values = [padding] if np.isscalar(padding) else list(padding)
+    ok = len(values) in (1, 2, 4) and all(
+        not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 0 for v in values
+    )
+    if not ok:
+        raise ValueError(
+            "RandomCrop: padding must be an int >= 0 for every side, (left/right, top/bottom) "
+            f"or (left, top, right, bottom), got {padding!r}"
+        )
+    values = [int(v) for v in values]
+    return tuple(values * 4 if len(values) == 1 else values * 2 if len(values) == 2 else values)
 
 
 class RandomCrop(Transform):
-    """A random h x w window of each image, after zero ``padding`` on every side.
+    """A random h x w window of each image, after ``padding`` (as torchvision's RandomCrop).
 
     The CIFAR augmentation of He et al. 2016 (pad 4, crop 32) and AlexNet's
     random 224 crops of 256 images (Krizhevsky et al. 2012, sec. 4.1).
+
+    ``padding``: an int for every side, (left/right, top/bottom) or (left, top,
+    right, bottom); ``padding_mode`` "constant" (with ``fill``), "edge", "reflect"
+    (mirrored about the edge pixel) or "symmetric" (mirrored with it);
+    ``pad_if_needed`` pads an image smaller than the crop by the shortfall on
+    both sides of that dimension, as torchvision does.
     """
 
-    def __init__(self, size, padding=0):
-        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+    def __init__(self, size, padding=0, pad_if_needed=False, fill=0, padding_mode="constant"):
+        self.size = pair("RandomCrop", size)
+        self.padding = _sides(0 if padding is None else padding)
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"RandomCrop: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+        if isinstance(fill, bool) or not isinstance(fill, (int, float, np.integer, np.floating)):
             raise ValueError(
-                f"RandomCrop: padding must be an int >= 0 (zeros on every side), got {padding!r}"
+                f"RandomCrop: fill must be a number (the value of every padded pixel), got {fill!r}"
             )
-        self.size, self.padding = pair("RandomCrop", size), int(padding)
+        self.pad_if_needed, self.fill, self.padding_mode = bool(pad_if_needed), fill, padding_mode
 
     def apply(self, x, rng):
         h, w = self.size
-        H, W = _fits("RandomCrop", x, h, w, self.padding)
-        top = rng.integers(0, H - h + 1, len(x))
-        left = rng.integers(0, W - w + 1, len(x))
-        return crops(_pad(x, self.padding), top, left, h, w)
+        left, top, right, bottom = self.padding
+        if self.pad_if_needed:
+            short_h = max(0, h - (x.shape[2] + top + bottom))
+            short_w = max(0, w - (x.shape[3] + left + right))
+            left, top, right, bottom = left + short_w, top + short_h, right + short_w, bottom + short_h
+        pad = (left, top, right, bottom)
+        H, W = _fits("RandomCrop", x, h, w, pad)
+        if self.padding_mode == "reflect" and (
+            max(top, bottom) >= x.shape[2] or max(left, right) >= x.shape[3]
+        ):
+            raise ValueError(
+                f"RandomCrop: reflect padding {pad} needs each side's padding below the image's "
+                f"size there; batch {tuple(x.shape)}"
+            )
+        top_at = rng.integers(0, H - h + 1, len(x))
+        left_at = rng.integers(0, W - w + 1, len(x))
+        return crops(_pad(x, pad, self.padding_mode, self.fill), top_at, left_at, h, w)
 
 
 class CenterCrop(Transform):
