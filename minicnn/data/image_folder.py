@@ -2,8 +2,10 @@
 
     root/cat/001.png
     root/dog/xyz.jpg
+    root/dog/puppies/abc.jpg
 
-Class names are the sub-folder names in sorted order, labels their indices.
+Class names are the sub-folder names in sorted order, labels their indices; a class
+holds every image anywhere under its folder, as in torchvision.
 Images are decoded with Pillow (the ``data`` extra) and held in memory.
 
 As in torchvision, a class folder without images is a FileNotFoundError. An
@@ -26,7 +28,7 @@ from ..safepickle import describe
 from .dataset import TensorDataset
 from .files import DataFileError
 
-EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".tif", ".tiff", ".webp")
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
 
 
 def _pillow():
@@ -59,10 +61,7 @@ class ImageFolder(TensorDataset):
         classes = sorted(d.name for d in os.scandir(root) if d.is_dir())
         self.class_to_idx = {c: i for i, c in enumerate(classes)}
         self.samples = [
-            (os.path.join(root, c, f), i)
-            for i, c in enumerate(classes)
-            for f in sorted(os.listdir(os.path.join(root, c)))
-            if f.lower().endswith(EXTENSIONS)
+            (path, i) for i, c in enumerate(classes) for path in _images_under(os.path.join(root, c))
         ]
         if not self.samples:
             raise FileNotFoundError(
@@ -91,6 +90,19 @@ class ImageFolder(TensorDataset):
             )
         y = np.array([label for _, label in self.samples], dtype=np.int64)
         super().__init__(_as_float(images), y, classes=classes)
+
+
+def _images_under(folder):
+    """The image files anywhere under ``folder``, in torchvision's order: folder by folder
+    (sorted by path), then by name. Links to folders are not followed, so a link back up
+    cannot make the walk endless."""
+    walk = sorted(os.walk(folder))
+    return [
+        os.path.join(where, f)
+        for where, _, files in walk
+        for f in sorted(files)
+        if f.lower().endswith(EXTENSIONS)
+    ]
 
 
 # bytes a pixel takes in the dataset: its uint8 RGB as decoded, then its float32 copy

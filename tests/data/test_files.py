@@ -1,4 +1,5 @@
 import gzip
+import os
 import pickle
 
 import numpy as np
@@ -141,6 +142,26 @@ def test_image_folder_reads_class_folders_of_pngs(tmp_path):
     (tmp_path / "dog" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     with pytest.raises(ValueError, match="cannot decode .*broken.jpg"):
         ImageFolder(tmp_path, size=4)
+
+
+def test_image_folder_takes_images_in_nested_folders_and_pgm_in_torchvisions_order(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(45)
+    files = ["cat/b.png", "cat/a/z.pgm", "cat/a/deeper/y.png", "cat/c.png", "dog/x.png"]
+    pixels = {}
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        gray = rng.integers(0, 256, (4, 5), dtype=np.uint8)
+        Image.fromarray(gray).save(tmp_path / name)  # a gray .pgm or .png, read as RGB
+        pixels[name] = gray
+    os.symlink(tmp_path / "cat", tmp_path / "cat" / "a" / "loop")  # a link back up is not walked
+    ds = ImageFolder(tmp_path)
+    # torchvision's order: each folder's files by name, the folders in sorted path order
+    order = ["cat/b.png", "cat/c.png", "cat/a/z.pgm", "cat/a/deeper/y.png", "dog/x.png"]
+    assert [os.path.relpath(p, tmp_path) for p, _ in ds.samples] == order
+    assert ds.labels.tolist() == [0, 0, 0, 0, 1]
+    for i, name in enumerate(order):
+        np.testing.assert_array_equal(ds.images[i] * 255, np.broadcast_to(pixels[name], (3, 4, 5)))
 
 
 def test_image_folder_without_pillow_names_the_extra(tmp_path, monkeypatch):
@@ -315,12 +336,12 @@ def test_image_folder_refuses_decompression_bombs_and_huge_images(tmp_path, monk
 
 
 def test_image_folder_refuses_special_files(tmp_path):
-    import os
-
     _png_folder(tmp_path, ["cat", "dog"])
-    (tmp_path / "dog" / "b.png").mkdir()
-    with pytest.raises(DataFileError, match=r"b\.png: is a folder, not a regular file"):
-        ImageFolder(tmp_path)
+    (tmp_path / "dog" / "b.png").mkdir()  # a folder, whatever its name, is walked into
+    assert [os.path.relpath(p, tmp_path) for p, _ in ImageFolder(tmp_path).samples] == [
+        "cat/a.png",
+        "dog/a.png",
+    ]
     if hasattr(os, "mkfifo"):
         (tmp_path / "dog" / "b.png").rmdir()
         os.mkfifo(tmp_path / "dog" / "b.png")
