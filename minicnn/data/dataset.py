@@ -81,6 +81,11 @@ class TensorDataset(Dataset):
         if classes is not None:
             self.classes = list(classes)
 
+    @property
+    def tensors(self):
+        """(images, labels), as PyTorch's ``TensorDataset.tensors``."""
+        return self.images, self.labels
+
     def __len__(self):
         return len(self.labels)
 

@@ -17,6 +17,8 @@ def test_tensor_dataset_items_and_arrays():
     image, label = ds[4]
     np.testing.assert_array_equal(image, ds.images[4])
     assert label == 1
+    images, labels = ds.tensors  # PyTorch's name for the two arrays
+    assert images is ds.images and labels is ds.labels
 
 
 def test_tensor_dataset_rejects_mismatched_lengths_and_labels_that_are_not_numbers():
