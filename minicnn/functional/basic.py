@@ -94,8 +94,9 @@ class Div(Function):
 class Pow(Function):
     """y = a ** b.   ga = gy * b * a^(b-1), gb = gy * y * log(a).
 
-    As PyTorch: gb is NaN where a < 0 (log(a) is not real) and 0 where a == 0 and b >= 0,
-    the limit of y log(a) there."""
+    As PyTorch: ga is 0 where b == 0 (y is the constant 1 there, though 0 * 0^(-1) would
+    be NaN at a == 0); gb is NaN where a < 0 (log(a) is not real) and 0 where a == 0 and
+    b >= 0, the limit of y log(a) there."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -106,7 +107,8 @@ class Pow(Function):
         a, b, xp = self.a, self.b, self.xp
         ga = gb = None
         if self.needs_grad[0]:
-            ga = unbroadcast(gy * b * a ** (b - 1), a.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (b - 1) with b < 1
+                ga = unbroadcast(xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype), a.shape)
         if self.needs_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(a < 0) = NaN
                 y_log_a = self.y * xp.log(a)

@@ -11,6 +11,8 @@ import operator
 from builtins import max as builtins_max
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Function, Tensor
 from . import basic
@@ -67,8 +69,8 @@ class Max(Function):
 
     reduce = "max"
 
-    def forward(self, x, *, axes, keepdim):
-        self.x, self.axes = x, axes
+    def forward(self, x, *, axes, keepdim, whole=False):
+        self.x, self.axes, self.whole = x, axes, whole
         y = getattr(x, self.reduce)(axis=axes, keepdims=True)
         self.y = y
         return y if keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
@@ -77,8 +79,11 @@ class Max(Function):
         # NOTE: ties split the gradient evenly (PyTorch's amax rule), so the
         # sum of gx still equals gy and finite differences agree off the ties
         hit = self.x == self.y
+        if self.whole and backend.xp_of(self.y).isnan(self.y).all():
+            hit = backend.xp_of(self.x).isnan(self.x)  # max() of all is a NaN: as PyTorch, its NaNs share gy
         count = hit.sum(axis=self.axes, keepdims=True)
-        return (hit * (_keep(gy, self.x.shape, self.axes) / count)).astype(gy.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a NaN max has no ties: NaN, as PyTorch
+            return (hit * (_keep(gy, self.x.shape, self.axes) / count)).astype(gy.dtype)
 
 
 class Min(Max):
@@ -159,7 +164,8 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     check_tensor(name, "x", x)
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
-        return _reduce(Max if pick == "argmax" else Min, x, None, keepdim, None)
+        cls = Max if pick == "argmax" else Min
+        return cls.apply(x, axes=tuple(range(x.ndim)), keepdim=keepdim, whole=True)
     if isinstance(dim, (tuple, list, bool)):
         raise TypeError(f"{name}: dim must be one int, got {dim!r}; for several dims use a{name}")
     dim = wrap_dim(name, operator.index(dim), x.ndim)
@@ -223,9 +229,25 @@ def var(
     )
 
 
+class RootOfVariance(Function):
+    """y = sqrt(v) for a variance v.   gv = gy / (2 y), and 0 where y = 0, as PyTorch's std:
+    a spread of zero (a constant row) has no direction to grow in, and 0 keeps the
+    gradient of the rest finite where 1 / (2 * 0) times the zero deviations would be NaN."""
+
+    def forward(self, v):
+        self.y = backend.xp_of(v).sqrt(v)
+        return self.y
+
+    def backward(self, gy):
+        xp = backend.xp_of(gy)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 1 / (2 * 0), replaced by 0
+            return xp.where(self.y == 0, 0, gy / (2 * self.y)).astype(gy.dtype)
+
+
 def std(
     x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> Tensor:
-    """Standard deviation: the square root of ``var`` (same arguments)."""
+    """Standard deviation: the square root of ``var`` (same arguments); its gradient is 0
+    where the spread is 0, as in PyTorch."""
     _check_floating("std", x)
-    return basic.sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return RootOfVariance.apply(var(x, dim, unbiased, keepdim, correction=correction))

@@ -52,6 +52,19 @@ def test_min_over_everything_is_a_scalar():
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 1], [0, 0]])
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_of_everything_with_nans_gives_the_nans_the_gradient_as_pytorch(name):
+    """torch.max(x) of a tensor holding NaN is NaN, and its NaNs share gy (PyTorch's values)."""
+    x = mc.tensor([1.0, np.nan, 3.0, np.nan], dtype="float64", requires_grad=True)
+    y = getattr(x, name)()
+    assert np.isnan(y.item())
+    (y * 4).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 2, 0, 2])
+    rows = mc.tensor([[1.0, np.nan], [3.0, 4.0]], dtype="float64", requires_grad=True)
+    rows.amax(1).sum().backward()  # along a dim, as torch.amax: the NaN row's gradient is NaN
+    assert np.isnan(rows.grad.numpy()[0]).all() and rows.grad.numpy()[1].tolist() == [0, 1]
+
+
 def test_mean_gradient_is_one_over_count():
     x = mc.tensor(np.zeros((2, 5)), requires_grad=True)
     x.mean(dim=1).sum().backward()
