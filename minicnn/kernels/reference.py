@@ -273,12 +273,14 @@ def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     mean = np.zeros(c, dtype=x.dtype)
     var = np.zeros(c, dtype=x.dtype)
     for ch in range(c):
-        total = 0.0
+        # NOTE: float64 sums, whatever x's dtype: a float32 running sum of N*M values loses
+        # their low digits once it is large (a mean of 1e4 left the variance wrong by 2%)
+        total = np.float64(0.0)
         for i in range(n):
             for j in range(m):
                 total += x[i, ch, j]
         mean[ch] = total / (n * m)
-        total = 0.0
+        total = np.float64(0.0)
         for i in range(n):
             for j in range(m):
                 total += (x[i, ch, j] - mean[ch]) ** 2
