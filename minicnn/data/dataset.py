@@ -7,7 +7,11 @@ targets, (N, ...), for a regression), so the DataLoader can gather a whole batch
 with one fancy index instead of N Python calls.
 """
 
+import math
+
 import numpy as np
+
+from .. import rng as random_state
 
 
 class Dataset:
@@ -130,17 +134,24 @@ class Subset(Dataset):
     labels = property(lambda self: None if self._gather() is None else self._arrays[1])
 
 
-def random_split(dataset, lengths, seed=0):
+def random_split(dataset, lengths, seed=None, generator=None):
     """Split ``dataset`` into non-overlapping random Subsets of the given lengths.
 
     As ``torch.utils.data.random_split``: ``lengths`` are counts summing to
     ``len(dataset)``, or fractions summing to 1 (remainders go one each to the
-    first splits). The permutation comes from ``np.random.default_rng(seed)``.
+    first splits). The permutation comes from ``np.random.default_rng(seed)``;
+    without a seed, from ``generator`` (a NumPy Generator or an int seed), else
+    from minicnn's generator, so ``mc.manual_seed`` repeats it.
     """
+    if seed is not None and generator is not None:
+        raise ValueError("random_split: give seed or generator, not both")
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 and sum(lengths) != n:
-        counts = [int(np.floor(n * f)) for f in lengths]
+    fractions = (
+        lengths and all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1) and sum(lengths) <= n
+    )
+    if fractions:
+        counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
@@ -149,7 +160,8 @@ def random_split(dataset, lengths, seed=0):
             f"random_split: lengths must be non-negative counts summing to the "
             f"dataset's {n} items (or fractions summing to 1); got {lengths}"
         )
-    order = np.random.default_rng(seed).permutation(n)
+    rng = np.random.default_rng(seed) if seed is not None else random_state.get_generator(generator)
+    order = rng.permutation(n)
     ends = np.cumsum([int(k) for k in lengths])
     return [Subset(dataset, order[end - int(k) : end]) for k, end in zip(lengths, ends)]
 

@@ -62,6 +62,30 @@ def test_random_split_is_a_seeded_partition():
         random_split(ds, [10, 5])
 
 
+def test_random_split_without_a_seed_follows_manual_seed_or_a_generator_as_pytorch():
+    import minicnn as mc
+
+    ds = _toy(20)
+    mc.manual_seed(5)
+    first = random_split(ds, [8, 12])[0].indices
+    second = random_split(ds, [8, 12])[0].indices  # the generator moved on
+    mc.manual_seed(5)
+    np.testing.assert_array_equal(random_split(ds, [8, 12])[0].indices, first)
+    assert not np.array_equal(first, second)
+    by_int = random_split(ds, [8, 12], generator=6)[0].indices
+    np.testing.assert_array_equal(
+        random_split(ds, [8, 12], generator=np.random.default_rng(6))[0].indices, by_int
+    )
+    with pytest.raises(ValueError, match="random_split: give seed or generator, not both"):
+        random_split(ds, [8, 12], seed=1, generator=1)
+
+
+def test_random_split_of_fractions_gives_a_small_dataset_its_remainders_first():
+    one = _toy(1)
+    assert [len(s) for s in random_split(one, [0.5, 0.5], seed=0)] == [1, 0]
+    assert [len(s) for s in random_split(_toy(3), [0.25, 0.25, 0.5], seed=0)] == [1, 1, 1]
+
+
 def test_mnist5k_shapes_ranges_split_and_balance():
     train, test = mnist5k("train"), mnist5k("test")
     assert train.images.shape == (4000, 1, 28, 28) and test.images.shape == (1000, 1, 28, 28)
