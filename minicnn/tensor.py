@@ -288,8 +288,12 @@ class Tensor:
             else (", requires_grad=True" if self.requires_grad else "")
         )
         device = ", device='cuda'" if self.device == "cuda" else ""
+        # as PyTorch: the dtype is shown unless it is the default float32, int64 or bool
+        dtype = (
+            "" if self.dtype.name in ("float32", "int64", "bool") else f", dtype=minicnn.{self.dtype.name}"
+        )
         body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
-        return f"tensor({body}{device}{grad})"
+        return f"tensor({body}{device}{dtype}{grad})"
 
     # --- gradients ----------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:

@@ -120,6 +120,10 @@ def test_repr_shows_values_and_grad_fn():
     x = mc.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
     assert repr(x * 2).endswith("grad_fn=<Mul>)")
+    # as PyTorch: a dtype other than float32, int64 or bool is named
+    assert repr(mc.tensor([1.0, 2.0], dtype="float64")) == "tensor([1., 2.], dtype=minicnn.float64)"
+    assert repr(mc.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(mc.tensor([1, 2], dtype="int32")) == "tensor([1, 2], dtype=minicnn.int32)"
 
 
 # --- moving and casting ----------------------------------------------------------------

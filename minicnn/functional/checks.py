@@ -131,10 +131,12 @@ def check_pool_args(
 
 def check_max_pool_defaults(name: str, dilation: Any, return_indices: Any) -> None:
     """Max pooling's dilation and return_indices: PyTorch's arguments, only their defaults supported."""
-    if pair(dilation, f"{name}: dilation") != (1, 1) or return_indices:
+    if pair(dilation, f"{name}: dilation") != (1, 1):
+        raise ValueError(f"{name}: only dilation=1 is supported, got dilation={dilation!r}")
+    if return_indices:
         raise ValueError(
-            f"{name}: dilation != 1 and return_indices=True are not supported, "
-            f"got dilation={dilation!r}, return_indices={return_indices!r}"
+            f"{name}: return_indices=True is not supported (minicnn has no MaxUnpool2d to take "
+            "them); leave it False"
         )
 
 
