@@ -49,10 +49,17 @@ class ImageFolder(TensorDataset):
         root: the folder of class folders.
         size: None keeps each image's size (then all must share one), an int
             or (h, w) resizes every image bilinearly with Pillow.
+        transform, target_transform: torchvision's, refused with a pointer to
+            ``DataLoader(transform=...)``, where minicnn's batch transforms go.
     Attributes: ``classes``, ``class_to_idx``, ``samples`` (path, label) in order.
     """
 
-    def __init__(self, root, size=None):
+    def __init__(self, root, size=None, transform=None, target_transform=None):
+        if transform is not None or target_transform is not None:
+            raise TypeError(
+                "ImageFolder: transform= is not taken here: minicnn's transforms work on whole "
+                "batches; pass it to the loader, DataLoader(dataset, transform=...)"
+            )
         Image = _pillow()
         if not os.path.isdir(root):
             raise FileNotFoundError(

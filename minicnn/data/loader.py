@@ -6,12 +6,16 @@ any epoch with ``set_epoch(k)``, and gives the same batches. Without a seed the
 loader draws one from minicnn's generator, so ``mc.manual_seed`` repeats it.
 """
 
+import warnings
+
 import numpy as np
 
 from .. import rng as random_state
 from ..tensor import Tensor
 from .dataset import _as_numpy, as_labels, items_are_its_arrays
 from .transforms.base import with_generator
+
+_said: set[str] = set()  # what has been said once
 
 
 class DataLoader:
@@ -34,16 +38,49 @@ class DataLoader:
         sampler: an iterable of dataset indices giving the order instead of
             ``shuffle`` (e.g. ``distributed.DistributedSampler``); one with
             ``set_epoch`` is told each epoch's number before it is drawn.
+        generator: instead of ``seed``, a NumPy Generator (or an int) to draw the
+            run's seed from, as PyTorch's ``generator=``.
+        collate_fn: ``collate_fn(list of items) -> (x, y)`` makes each batch from the
+            dataset's items (PyTorch's name), in place of stacking them.
+        num_workers, pin_memory: PyTorch's, accepted so its code runs: minicnn loads
+            every batch in this process (the batches are the same; a ``num_workers``
+            above 0 says so once), and there is no pinned memory to put them in.
 
     ``len(loader)`` is the number of batches. Each ``for`` over the loader is
     one epoch and moves the epoch counter on by one; ``set_epoch(k)`` sets it.
     """
 
     def __init__(
-        self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, sampler=None
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        drop_last=False,
+        seed=None,
+        transform=None,
+        sampler=None,
+        *,
+        generator=None,
+        collate_fn=None,
+        num_workers=0,
+        pin_memory=False,
     ):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
+        if num_workers > 0 and "num_workers" not in _said:
+            _said.add("num_workers")
+            warnings.warn(
+                f"DataLoader: num_workers={num_workers} loads in this process all the same: minicnn "
+                "has no worker processes (the batches are the ones they would give)",
+                stacklevel=2,
+            )
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: give seed or generator, not both")
+        self.collate_fn, self.pin_memory = collate_fn, bool(pin_memory)
         if transform is not None and not callable(transform):
             raise TypeError(
                 f"DataLoader: transform must be callable as transform(batch, rng), "
@@ -55,7 +92,7 @@ class DataLoader:
         self.shuffle, self.drop_last, self.transform = shuffle, drop_last, with_generator(transform)
         if seed is None:  # drawn only where the loader draws at all: a fixed order uses none
             random = shuffle or transform is not None
-            seed = int(random_state.default_generator().integers(2**63)) if random else 0
+            seed = int(random_state.get_generator(generator).integers(2**63)) if random else 0
         self.seed = int(seed)
         self.epoch = 0
 
@@ -85,7 +122,14 @@ class DataLoader:
             yield Tensor(np.ascontiguousarray(x, dtype=np.float32)), Tensor(y)
 
     def _gather(self, idx):
-        if items_are_its_arrays(self.dataset):
+        if self.collate_fn is not None:
+            batch = self.collate_fn([self.dataset[int(i)] for i in idx])
+            if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+                raise TypeError(
+                    f"DataLoader: collate_fn must return a pair (x, y), got {type(batch).__name__}"
+                )
+            x, y = _as_numpy(batch[0]), _as_numpy(batch[1])
+        elif items_are_its_arrays(self.dataset):
             x, y = self.dataset.images[idx], self.dataset.labels[idx]
         else:
             items = [self.dataset[int(i)] for i in idx]

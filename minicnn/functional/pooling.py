@@ -122,6 +122,7 @@ def avg_pool2d(
     padding: Any = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: Any = None,
     *,
     name: str = "avg_pool2d",
 ) -> Tensor:
@@ -131,9 +132,15 @@ def avg_pool2d(
         x, kernel_size, stride, padding, ceil_mode, name: as in ``max_pool2d``; padding adds zeros.
         count_include_pad: divide by the window's cells inside the padded input (True) or
             inside x alone (False). A ceil_mode window is clipped at the padded edge either way.
+        divisor_override: PyTorch's; only its default, None, is supported.
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1 (ceil as above).
     """
+    if divisor_override is not None:
+        raise ValueError(
+            f"{name}: divisor_override={divisor_override!r} is not supported; each window is "
+            "divided by its count (count_include_pad chooses which cells count)"
+        )
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
     return AvgPool2d.apply(

@@ -16,6 +16,7 @@ class Conv2d(Module):
     H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1, same for W_out.
     Init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels/groups * kH * kW.
+    Arguments in PyTorch's order; ``padding_mode`` takes only its default, "zeros".
     """
 
     def __init__(
@@ -28,11 +29,17 @@ class Conv2d(Module):
         dilation=1,
         groups=1,
         bias=True,
+        padding_mode="zeros",
         device=None,
         dtype=None,
     ):
         super().__init__()
         name = type(self).__name__
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: padding_mode {padding_mode!r} is not supported; only 'zeros' "
+                "(PyTorch's default), the padding every net of the course uses"
+            )
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
         self.kernel_size = pair(kernel_size, f"{name}: kernel_size")

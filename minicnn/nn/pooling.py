@@ -44,9 +44,19 @@ class AvgPool2d(Module):
     in each window's divisor.
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         super().__init__()
         name = type(self).__name__
+        if divisor_override is not None:
+            raise ValueError(f"{name}: divisor_override={divisor_override!r} is not supported; only None")
         check_pool_args(name, kernel_size, stride, padding)
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding

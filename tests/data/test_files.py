@@ -164,6 +164,13 @@ def test_image_folder_takes_images_in_nested_folders_and_pgm_in_torchvisions_ord
         np.testing.assert_array_equal(ds.images[i] * 255, np.broadcast_to(pixels[name], (3, 4, 5)))
 
 
+def test_image_folder_points_a_torchvision_transform_to_the_loader(tmp_path):
+    with pytest.raises(
+        TypeError, match=r"ImageFolder: transform= is not taken here.*DataLoader\(dataset, transform="
+    ):
+        ImageFolder(tmp_path, transform=lambda image: image)
+
+
 def test_image_folder_without_pillow_names_the_extra(tmp_path, monkeypatch):
     import sys
 

@@ -178,3 +178,37 @@ def test_a_numpy_function_of_one_input_is_a_transform():
 def test_a_batch_size_that_is_not_an_int_is_named(size):
     with pytest.raises(ValueError, match=f"DataLoader: batch_size must be a positive integer, got {size!r}"):
         data.DataLoader(data.TensorDataset(np.zeros((2, 1, 2, 2)), np.arange(2)), size)
+
+
+def test_pytorchs_loader_arguments_run_its_code_with_the_same_batches(monkeypatch):
+    from minicnn.data import loader as loader_module
+
+    monkeypatch.setattr(loader_module, "_said", set())
+    plain = [y.numpy().tolist() for _, y in DataLoader(_ds(), batch_size=4, shuffle=True, seed=3)]
+    with pytest.warns(UserWarning, match=r"num_workers=2 loads in this process all the same") as said:
+        loader = DataLoader(_ds(), batch_size=4, shuffle=True, seed=3, num_workers=2, pin_memory=True)
+        DataLoader(_ds(), batch_size=4, num_workers=4)  # said once
+    assert len(said) == 1
+    assert [y.numpy().tolist() for _, y in loader] == plain
+    with pytest.raises(ValueError, match=r"DataLoader: num_workers must be an integer >= 0, got -1"):
+        DataLoader(_ds(), num_workers=-1)
+
+
+def test_a_loaders_generator_gives_its_seed_as_pytorchs_generator_does():
+    by_int = DataLoader(_ds(), batch_size=4, shuffle=True, generator=7)
+    by_generator = DataLoader(_ds(), batch_size=4, shuffle=True, generator=np.random.default_rng(7))
+    assert by_int.seed == by_generator.seed
+    assert [y.numpy().tolist() for _, y in by_int] == [y.numpy().tolist() for _, y in by_generator]
+    with pytest.raises(ValueError, match="DataLoader: give seed or generator, not both"):
+        DataLoader(_ds(), seed=1, generator=1)
+
+
+def test_collate_fn_makes_each_batch_from_the_items():
+    def reversed_pairs(items):
+        xs, ys = zip(*items)
+        return np.stack(xs[::-1]), np.array(ys[::-1])
+
+    batches = [y.numpy().tolist() for _, y in DataLoader(_ds(6), batch_size=3, collate_fn=reversed_pairs)]
+    assert batches == [[2, 1, 0], [5, 4, 3]]
+    with pytest.raises(TypeError, match=r"DataLoader: collate_fn must return a pair \(x, y\), got list"):
+        next(iter(DataLoader(_ds(6), batch_size=3, collate_fn=lambda items: [1, 2, 3])))

@@ -106,6 +106,9 @@ def test_normalize_with_one_value_stands_for_every_channel_as_torchvision():
         T.Normalize([0.1, 0.2], [1, 2, 4])
     with pytest.raises(ValueError, match="one value, or one per channel"):
         T.Normalize([], [])
+    x_before = x.copy()
+    np.testing.assert_array_equal(T.Normalize(0.5, 0.25, inplace=True)(x), T.Normalize(0.5, 0.25)(x))
+    np.testing.assert_array_equal(x, x_before)  # a new batch either way
 
 
 def test_random_resized_crop_boxes_respect_scale_and_ratio():

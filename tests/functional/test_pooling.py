@@ -250,6 +250,16 @@ ERRORS = {
         ValueError,
         r"MaxPool2d: only dilation=1 is supported, got dilation=2",
     ),
+    "divisor_override": (
+        lambda: F.avg_pool2d(_x(1, 1, 4, 4), 2, divisor_override=3),
+        ValueError,
+        r"avg_pool2d: divisor_override=3 is not supported; each window is divided by its count",
+    ),
+    "module_divisor_override": (
+        lambda: nn.AvgPool2d(2, divisor_override=3),
+        ValueError,
+        r"AvgPool2d: divisor_override=3 is not supported; only None",
+    ),
     "module_output_size": (
         lambda: nn.AdaptiveAvgPool2d(-1),
         ValueError,

@@ -18,9 +18,13 @@ IMAGENET_EIGVEC = np.array(
 
 class Normalize(Transform):
     """(x - mean[c]) / std[c] per channel c, as torchvision's Normalize: one value of mean or
-    std stands for every channel, as ``Normalize((0.5,), (0.5,))`` on RGB images does there."""
+    std stands for every channel, as ``Normalize((0.5,), (0.5,))`` on RGB images does there.
+    ``inplace`` is taken for torchvision's signature; the batch returned is always a new one."""
 
-    def __init__(self, mean, std):
+    def __init__(self, mean, std, inplace=False):
+        # NOTE: inplace is torchvision's, taken so its code runs: a new batch is returned either
+        # way, and the loader's batch is its own copy, so nothing else could see the difference
+        self.inplace = bool(inplace)
         self.mean = np.asarray(mean, dtype=np.float64).reshape(-1)
         self.std = np.asarray(std, dtype=np.float64).reshape(-1)
         sizes = {len(self.mean), len(self.std)} - {1}
