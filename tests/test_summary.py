@@ -1,5 +1,7 @@
+import numpy as np
 import pytest
 
+import minicnn as mc
 from minicnn import models
 from minicnn.summary import available_memory, check_fits, estimate_activation_bytes, summary
 
@@ -85,6 +87,26 @@ def test_every_model_registers_the_input_it_was_designed_for():
     assert models.input_size("resnet56") == (3, 32, 32) == models.input_size("vgg11_bn_cifar")
     assert models.input_size("resnet50") == (3, 224, 224) == models.input_size("googlenet")
     assert all(len(models.input_size(name)) == 3 for name in models.list_models())
+
+
+@pytest.mark.parametrize("name, variant", [("lenet5", "modern"), ("lenet5", "1998"), ("lenet5", "caffe")])
+def test_a_variants_input_size_is_the_one_it_takes(name, variant):
+    size = models.input_size(name, variant=variant)
+    net = models.get(name, variant=variant).eval()
+    x = mc.tensor(np.random.default_rng(48).random((2, *size), np.float32))
+    assert net(x).shape == (2, 10)
+
+
+def test_variant_input_sizes_and_refusals():
+    assert models.input_size("lenet5", variant="1998") == (1, 32, 32)
+    assert models.input_size("alexnet", variant="torchvision") == (3, 224, 224)
+    assert models.input_size("alexnet", variant="paper") == (3, 227, 227)
+    with pytest.raises(
+        ValueError, match=r"input_size: lenet5 has no variant '2010'; expected one of \('modern'"
+    ):
+        models.input_size("lenet5", variant="2010")
+    with pytest.raises(ValueError, match=r"input_size: resnet20 has no variant 'x'; expected none"):
+        models.input_size("resnet20", variant="x")
 
 
 def test_activation_estimate_matches_the_summary_it_stands_for():

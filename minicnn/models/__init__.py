@@ -5,6 +5,7 @@ net = models.resnet18(num_classes=10)
 net = models.get("lenet5", variant="1998")
 models.list_models()
 models.input_size("alexnet")        # (3, 227, 227): the input the paper designed it for
+models.input_size("lenet5", variant="1998")  # (1, 32, 32): a variant's own
 """
 
 from .alexnet import alexnet, alexnet_small
@@ -69,9 +70,25 @@ def get(name, **kwargs):
     return _entry(name)[0](**kwargs)
 
 
-def input_size(name):
-    """The input (C, H, W) the model was designed for: ``input_size("resnet20") == (3, 32, 32)``."""
-    return _entry(name)[1]
+# each builder's variants, and the input of those designed for another than the default's
+_VARIANTS = {
+    "lenet5": {"modern": None, "1998": (1, 32, 32), "caffe": None},
+    "alexnet": {"paper": None, "torchvision": (3, 224, 224)},
+    "googlenet": {"paper": None, "torchvision": None},
+}
+
+
+def input_size(name, variant=None):
+    """The input (C, H, W) the model was designed for: ``input_size("resnet20") == (3, 32, 32)``;
+    with ``variant``, that variant's: ``input_size("lenet5", variant="1998") == (1, 32, 32)``."""
+    size = _entry(name)[1]
+    if variant is None:
+        return size
+    variants = _VARIANTS.get(name, {})
+    if variant not in variants:
+        known = f"one of {tuple(variants)}" if variants else "none: it has no variants"
+        raise ValueError(f"input_size: {name} has no variant {variant!r}; expected {known}")
+    return variants[variant] or size
 
 
 def family(name):

@@ -1,6 +1,8 @@
+import numpy as np
 import pytest
 from zoo_helpers import count, forward_shape, images, train_steps
 
+import minicnn as mc
 from minicnn import models, nn
 
 
@@ -125,3 +127,37 @@ def test_the_children_but_the_last_keep_the_pooled_maps_as_torchvisions(build, s
     model = build()
     assert "flatten" not in dict(model.named_children())
     assert forward_shape(nn.Sequential(*list(model.children())[:-1]), (2, 3, size, size)) == features
+
+
+def _biases_off_the_kinks(net, seed):
+    """Zero biases can put a ReLU's input exactly on its kink, where finite differences
+    and the gradient disagree; small positive ones keep the check about the layers."""
+    rng = np.random.default_rng(seed)
+    for name, p in net.named_parameters():
+        if name.endswith("bias"):
+            p.data[...] = rng.uniform(0.05, 0.2, p.shape)
+    return net
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build", [models.alexnet_small, models.vgg11_bn_cifar])
+def test_whole_model_gradcheck_on_a_tiny_input(build):
+    mc.manual_seed(49)
+    net = _biases_off_the_kinks(build(num_classes=3).double().eval(), seed=49)
+    # NOTE: a step of 1e-8: a random direction moves every one of the first layer's 65,536
+    # outputs, and at 1e-6 one of them crosses a ReLU's kink or a pool's tie (2-5% off)
+    x = images((1, 3, 32, 32), seed=49, dtype=np.float64)
+    assert mc.gradcheck(net, [x], mode="random", eps=1e-8)
+
+
+def test_vgg_starts_from_torchvisions_initialisation():
+    mc.manual_seed(50)
+    net = models.vgg11_bn_cifar()
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            fan_out = m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+            assert np.std(m.weight.numpy()) == pytest.approx(np.sqrt(2 / fan_out), rel=0.1)
+            assert not m.bias.numpy().any()
+        elif isinstance(m, nn.Linear):
+            assert np.std(m.weight.numpy()) == pytest.approx(0.01, rel=0.1)
+            assert not m.bias.numpy().any()
