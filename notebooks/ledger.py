@@ -7,9 +7,29 @@ From the paired differences d_i = treatment_i - baseline_i:
 
     effect = mean(d),    ci95 = effect +- t_{0.975, n-1} * sd(d) / sqrt(n)
 
-the paired t-interval. The verdict follows from the interval alone:
-``shown`` when it lies wholly on the expected side of 0, ``reversed`` when it
-lies wholly on the other side, ``not shown`` otherwise.
+the paired t-interval, written [low, high]. The verdict follows from the
+interval alone. For a claim that the treatment is *better* (``expected`` is
+``treatment_lower`` or ``treatment_higher``): ``shown`` when the interval lies
+wholly on the expected side of 0, ``reversed`` when it lies wholly on the other
+side, ``not shown`` otherwise.
+
+A claim that the treatment is *as good as* the baseline cannot be shown by an
+interval that merely includes 0 (a run too short to tell anything apart would
+show it). It needs a margin m > 0, in the metric's units, fixed before the run:
+the largest difference still counted as "as good". With lower better (an
+error), ``treatment_not_higher``:
+
+    shown      if high <= m     (the treatment is worse by at most m)
+    reversed   if low > m       (the treatment is worse by more than m)
+    not shown  otherwise        (the interval reaches past m: it cannot tell)
+
+and with higher better (an accuracy), ``treatment_not_lower``, the mirror image:
+``shown`` if low >= -m, ``reversed`` if high < -m, ``not shown`` otherwise. Each
+bound of a 95% two-sided interval is a one-sided test at 2.5%, so ``shown``
+here is a non-inferiority test at that level. It does not say the two are
+equal: a treatment far better than the baseline passes too. The course uses
+one margin for every such claim, ``AS_GOOD_AS_MARGIN`` (1 percentage point of
+error or accuracy), passed as ``margin=`` and stored in the entry.
 
     import ledger
     entry = ledger.record("relu_faster_than_tanh", notebook="04_alexnet_tricks",
@@ -26,13 +46,17 @@ so a smoke run never overwrites measured results.
 
 import json
 import math
+import numbers
 import os
 import pathlib
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 LEDGER = HERE / "claims.json"
-EXPECTED = ("treatment_lower", "treatment_higher")
+EXPECTED = ("treatment_lower", "treatment_higher", "treatment_not_higher", "treatment_not_lower")
+NEEDS_MARGIN = ("treatment_not_higher", "treatment_not_lower")  # the "as good as" claims
+# the course's margin for every "as good as" claim: 1 percentage point of error or accuracy
+AS_GOOD_AS_MARGIN = 1.0
 VERDICTS = ("shown", "not shown", "reversed")
 
 # two-sided 95% quantiles of Student's t, by degrees of freedom
@@ -90,11 +114,27 @@ def paired_interval(baseline, treatment):
     return mean, (mean - half, mean + half)
 
 
-def verdict(ci95, expected):
-    """'shown', 'reversed' or 'not shown' for an interval of treatment - baseline."""
+def check_margin(expected, margin):
+    """A margin > 0 for the "as good as" kinds, none for the others; raises ValueError otherwise."""
     if expected not in EXPECTED:
         raise ValueError(f"expected must be one of {EXPECTED}, got {expected!r}")
+    if expected in NEEDS_MARGIN:
+        if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
+            raise ValueError(f"{expected} needs a margin, a number > 0 in the metric's units; got {margin!r}")
+        if not (math.isfinite(margin) and margin > 0):
+            raise ValueError(f"{expected}: the margin must be finite and > 0, got {margin!r}")
+    elif margin is not None:
+        raise ValueError(f"{expected} takes no margin (only {NEEDS_MARGIN} do), got {margin!r}")
+
+
+def verdict(ci95, expected, margin=None):
+    """'shown', 'reversed' or 'not shown' for an interval of treatment - baseline (module docstring)."""
+    check_margin(expected, margin)
     low, high = ci95
+    if expected == "treatment_not_higher":
+        return "shown" if high <= margin else "reversed" if low > margin else "not shown"
+    if expected == "treatment_not_lower":
+        return "shown" if low >= -margin else "reversed" if high < -margin else "not shown"
     below, above = high < 0, low > 0
     if expected == "treatment_lower":
         return "shown" if below else "reversed" if above else "not shown"
@@ -156,11 +196,13 @@ def make_entry(
     baseline,
     treatment,
     expected,
+    margin=None,
     seeds=None,
     why_not_shown=None,
     extra=None,
 ):
     """One ledger entry (a dict) from per-seed values; see the module docstring."""
+    check_margin(expected, margin)
     (base_name, base_values), (treat_name, treat_values) = baseline, treatment
     base_values = [float(v) for v in base_values]
     treat_values = [float(v) for v in treat_values]
@@ -177,11 +219,10 @@ def make_entry(
         "baseline": {"name": base_name, "values": base_values},
         "treatment": {"name": treat_name, "values": treat_values},
         "expected": expected,
-        "seeds": seeds,
-        "effect": effect,
-        "ci95": list(ci95),
-        "verdict": verdict(ci95, expected),
     }
+    if margin is not None:
+        entry["margin"] = float(margin)
+    entry.update(seeds=seeds, effect=effect, ci95=list(ci95), verdict=verdict(ci95, expected, margin))
     if entry["verdict"] != "shown":
         # one reason, or one per verdict ({"not shown": ..., "reversed": ...}) written before the run
         if isinstance(why_not_shown, dict):
@@ -207,8 +248,9 @@ def describe(entry):
     """The one line a notebook prints for an entry; the test suite compares it with the ledger."""
     low, high = entry["ci95"]
     effect = entry["effect"] if abs(entry["effect"]) > 1e-9 else 0.0  # a difference of rounding only
+    margin = f"margin {entry['margin']:.4g}, " if "margin" in entry else ""
     return (
         f"claim {entry['id']}: {entry['verdict']}; {entry['treatment']['name']} - "
         f"{entry['baseline']['name']} = {effect:.4g} {entry['metric']} "
-        f"(95% CI {low:.4g} to {high:.4g}, {len(entry['seeds'])} seeds)"
+        f"(95% CI {low:.4g} to {high:.4g}, {margin}{len(entry['seeds'])} seeds)"
     )

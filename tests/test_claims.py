@@ -83,6 +83,76 @@ def test_verdict_follows_from_the_interval(ledger, ci95, expected, verdict):
     assert ledger.verdict(ci95, expected) == verdict
 
 
+@pytest.mark.parametrize(
+    "ci95, expected, verdict",
+    [
+        # lower is better: shown when the high end is at most the margin, reversed when the low end is past it
+        ((-2.0, 0.5), "treatment_not_higher", "shown"),
+        ((-0.2, 1.0), "treatment_not_higher", "shown"),  # high end on the margin
+        ((-0.2, 1.0001), "treatment_not_higher", "not shown"),
+        ((0.5, 3.0), "treatment_not_higher", "not shown"),  # worse, but maybe by less than the margin
+        ((1.0, 3.0), "treatment_not_higher", "not shown"),  # low end on the margin: not wholly past it
+        ((1.0001, 3.0), "treatment_not_higher", "reversed"),
+        ((-5.0, -3.0), "treatment_not_higher", "shown"),  # far better passes too
+        # higher is better: the mirror image
+        ((-0.5, 2.0), "treatment_not_lower", "shown"),
+        ((-1.0, 0.2), "treatment_not_lower", "shown"),  # low end on the margin
+        ((-1.0001, 0.2), "treatment_not_lower", "not shown"),
+        ((-3.0, -0.5), "treatment_not_lower", "not shown"),
+        ((-3.0, -1.0), "treatment_not_lower", "not shown"),  # high end on the margin
+        ((-3.0, -1.0001), "treatment_not_lower", "reversed"),
+        ((3.0, 5.0), "treatment_not_lower", "shown"),
+    ],
+)
+def test_as_good_as_verdict_follows_from_the_interval_and_the_margin(ledger, ci95, expected, verdict):
+    assert ledger.verdict(ci95, expected, margin=1.0) == verdict
+
+
+def test_the_margin_scales_the_verdict(ledger):
+    assert ledger.verdict((-0.2, 1.5), "treatment_not_higher", margin=1.0) == "not shown"
+    assert ledger.verdict((-0.2, 1.5), "treatment_not_higher", margin=2.0) == "shown"
+    assert ledger.verdict((-1.5, 0.2), "treatment_not_lower", margin=2.0) == "shown"
+
+
+def test_a_margin_is_required_positive_for_as_good_as_and_refused_elsewhere(ledger):
+    kwargs = dict(
+        notebook="x", essay="e", setup="s", metric="m", baseline=("a", [1, 2, 3]), treatment=("b", [1, 2, 3])
+    )
+    for expected in ("treatment_not_higher", "treatment_not_lower"):
+        for margin in (None, 0, 0.0, -1.0, float("nan"), float("inf"), True, "1"):
+            with pytest.raises(ValueError, match="margin"):
+                ledger.make_entry("c", expected=expected, margin=margin, **kwargs)
+            with pytest.raises(ValueError, match="margin"):
+                ledger.verdict((-1.0, 1.0), expected, margin)
+    for expected in ("treatment_lower", "treatment_higher"):
+        with pytest.raises(ValueError, match="takes no margin"):
+            ledger.make_entry("c", expected=expected, margin=1.0, **kwargs)
+        with pytest.raises(ValueError, match="takes no margin"):
+            ledger.verdict((-1.0, 1.0), expected, 1.0)
+        assert "margin" not in ledger.make_entry("c", expected=expected, **kwargs)
+    with pytest.raises(ValueError, match="expected must be one of"):
+        ledger.verdict((-1.0, 1.0), "treatment_same", 1.0)
+
+
+def test_an_as_good_as_entry_stores_and_prints_its_margin(ledger):
+    kwargs = dict(notebook="x", essay="e", setup="s", metric="m")
+    entry = ledger.make_entry(
+        "c",
+        baseline=("a", [1.0, 2.0, 3.0]),
+        treatment=("b", [1.5, 2.25, 3.5]),
+        expected="treatment_not_higher",
+        margin=1,
+        why_not_shown={"not shown": "too wide", "reversed": "worse"},
+        **kwargs,
+    )
+    assert entry["margin"] == 1.0 and isinstance(entry["margin"], float)
+    low, high = entry["ci95"]
+    assert entry["verdict"] == ledger.verdict((low, high), "treatment_not_higher", 1.0)
+    assert ledger.describe(entry) == (
+        f"claim c: {entry['verdict']}; b - a = 0.4167 m (95% CI {low:.4g} to {high:.4g}, margin 1, 3 seeds)"
+    )
+
+
 def test_entries_refuse_chosen_seeds_and_unpaired_values(ledger):
     kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_lower")
     with pytest.raises(ValueError, match="seeds must be 0..n-1"):
@@ -193,7 +263,11 @@ def test_committed_entries_are_consistent(ledger):
         effect, ci95 = ledger.paired_interval(base, treat)
         assert e["effect"] == pytest.approx(effect, rel=1e-9, abs=1e-12), e["id"]
         assert e["ci95"] == pytest.approx(list(ci95), rel=1e-9, abs=1e-12), e["id"]
-        assert e["verdict"] == ledger.verdict(ci95, e["expected"]), e["id"]
+        # an "as good as" entry carries its margin, the course's one margin; no other entry has one
+        assert ("margin" in e) == (e["expected"] in ledger.NEEDS_MARGIN), e["id"]
+        if "margin" in e:
+            assert e["margin"] == ledger.AS_GOOD_AS_MARGIN, e["id"]
+        assert e["verdict"] == ledger.verdict(ci95, e["expected"], e.get("margin")), e["id"]
         if e["verdict"] != "shown":
             assert e.get("why_not_shown"), f"{e['id']}: a claim not shown says why"
         assert (NOTEBOOKS / f"{e['notebook']}.ipynb").exists(), e["id"]
