@@ -24,6 +24,9 @@ carry torchvision's names (``conv1`` ... ``inception5b``, ``aux1``, ``aux2``).
 
 from .. import functional as F
 from .. import nn
+from ..tensor import tensor as mc_tensor
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 # name: (in, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj)  -- Table 1
 INCEPTION = {
@@ -103,13 +106,15 @@ class InceptionAux(nn.Module):
 
 
 class GoogLeNet(nn.Module):
-    def __init__(self, num_classes=1000, aux_logits=True, variant="paper"):
+    def __init__(self, num_classes=1000, aux_logits=True, variant="paper", transform_input=False):
         super().__init__()
         if variant not in ("paper", "torchvision"):
             raise ValueError(f"googlenet: unknown variant {variant!r}; expected 'paper' or 'torchvision'")
         tv = variant == "torchvision"
+        if transform_input and not tv:
+            raise ValueError("googlenet: transform_input is torchvision's, for variant='torchvision' only")
         bn = dict(batch_norm=tv)
-        self.variant, self.aux_logits = variant, aux_logits
+        self.variant, self.aux_logits, self.transform_input = variant, aux_logits, bool(transform_input)
         self.conv1 = BasicConv2d(3, 64, 7, stride=2, padding=3, **bn)
         self.maxpool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
         if not tv:
@@ -134,8 +139,14 @@ class GoogLeNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1) if tv else nn.AvgPool2d(7, 1)
         self.dropout = nn.Dropout(0.2 if tv else 0.4)
         self.fc = nn.Linear(1024, num_classes)
+        if tv:  # torchvision's init; its truncation at +-2 never bites at a spread of 0.01
+            for m in self.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    nn.init.normal_(m.weight, 0.0, 0.01)
 
     def forward(self, x):
+        if self.transform_input:
+            x = _imagenet_to_half_range(x)
         x = self.conv1(x)
         x = self.maxpool1(x)
         if self.variant == "paper":
@@ -165,6 +176,23 @@ class GoogLeNet(nn.Module):
         return loss(logits, target) + sum(loss(a, target) * 0.3 for a in aux)
 
 
-def googlenet(aux_logits=True, variant="paper", num_classes=1000):
-    """GoogLeNet: "paper" (Table 1, LRN, no BN) or "torchvision" (BasicConv2d with BN)."""
-    return GoogLeNet(num_classes=num_classes, aux_logits=aux_logits, variant=variant)
+def _imagenet_to_half_range(x):
+    """torchvision's ``transform_input``: images normalised with ImageNet's mean and std,
+    per channel c re-normalised to (pixel - 0.5) / 0.5, the input its GoogLeNet weights
+    were trained on: x_c * std_c / 0.5 + (mean_c - 0.5) / 0.5."""
+    scale = mc_tensor([s / 0.5 for s in IMAGENET_STD], dtype=x.dtype, device=x.device).reshape(1, 3, 1, 1)
+    shift = mc_tensor([(m - 0.5) / 0.5 for m in IMAGENET_MEAN], dtype=x.dtype, device=x.device).reshape(
+        1, 3, 1, 1
+    )
+    return x * scale + shift
+
+
+def googlenet(aux_logits=True, variant="paper", num_classes=1000, transform_input=False):
+    """GoogLeNet: "paper" (Table 1, LRN, no BN) or "torchvision" (BasicConv2d with BN).
+
+    ``transform_input=True`` (torchvision variant only) takes ImageNet-normalised images
+    to the input torchvision's pretrained weights expect, as ``torchvision.models.googlenet(
+    weights=...)`` turns it on."""
+    return GoogLeNet(
+        num_classes=num_classes, aux_logits=aux_logits, variant=variant, transform_input=transform_input
+    )

@@ -1,7 +1,9 @@
 """Network in Network for CIFAR-10.
 
 Lin, Chen, Yan, "Network In Network", ICLR 2014, section 3 and Figure 2, with
-the layer sizes of the authors' released CIFAR-10 model: three mlpconv blocks,
+the layer sizes of the authors' released CIFAR-10 model (whose second pool
+averages, where this one takes the max after every block, as the paper's text
+does): three mlpconv blocks,
 each a spatial conv followed by two 1x1 convs (a small MLP shared across
 positions), all with ReLU:
     5x5 192, 1x1 160, 1x1 96   -> max pool 3x3/2 -> dropout 0.5

@@ -137,3 +137,30 @@ def test_googlenet_wrong_input_size_names_the_layer():
     net = models.googlenet(variant="torchvision").eval()
     with pytest.raises(ValueError, match=r"maxpool3"):
         net(images((1, 3, 8, 8)))
+
+
+def test_googlenet_transform_input_is_torchvisions_renormalisation():
+    """With ImageNet-normalised x, channel c goes to x * std_c / 0.5 + (mean_c - 0.5) / 0.5:
+    the input torchvision's pretrained GoogLeNet was trained on."""
+    mc.manual_seed(52)
+    plain = models.googlenet(variant="torchvision", aux_logits=False, num_classes=4).double().eval()
+    moved = models.googlenet(variant="torchvision", aux_logits=False, num_classes=4, transform_input=True)
+    moved = moved.double().eval()
+    moved.load_state_dict(plain.state_dict())
+    x = np.random.default_rng(52).standard_normal((2, 3, 40, 40))
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    by_hand = x * (std / 0.5)[:, None, None] + ((mean - 0.5) / 0.5)[:, None, None]
+    with mc.no_grad():
+        np.testing.assert_allclose(moved(mc.tensor(x)).numpy(), plain(mc.tensor(by_hand)).numpy(), rtol=1e-12)
+    with pytest.raises(
+        ValueError, match="googlenet: transform_input is torchvision's, for variant='torchvision'"
+    ):
+        models.googlenet(transform_input=True)
+
+
+def test_googlenet_torchvision_variant_starts_from_torchvisions_initialisation():
+    mc.manual_seed(53)
+    net = models.googlenet(variant="torchvision", aux_logits=False)
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            assert np.std(m.weight.numpy()) == pytest.approx(0.01, rel=0.15), m
