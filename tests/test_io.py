@@ -1,9 +1,11 @@
 """mc.save / mc.load: exact round trips, plain .npz files, clear errors, and atomic writes."""
 
 import collections
+import json
 import math
 import os
 import re
+import struct
 import zipfile
 
 import numpy as np
@@ -547,8 +549,11 @@ def test_a_key_utf8_cannot_encode_is_refused_by_name_before_writing(tmp_path, rn
         io.write_arrays(tmp_path / "w.npz", {key: w})
     with pytest.raises(ValueError, match=rf"mc\.save: key 'model/{shown}' {why}"):
         mc.save({"model": {key: w}}, tmp_path / "c.npz")
-    safetensors = tmp_path / "w.safetensors"
-    mc.weights.write_safetensors({key: w}, safetensors)  # its JSON header escapes the character
+    with pytest.raises(ValueError, match=rf"write_safetensors: key '{shown}' {why}"):
+        mc.weights.write_safetensors({key: w}, tmp_path / "w.safetensors")
+    safetensors = tmp_path / "w.safetensors"  # as another writer may make it: JSON escapes the character
+    header = json.dumps({key: {"dtype": "F64", "shape": [len(w)], "data_offsets": [0, 8 * len(w)]}}).encode()
+    safetensors.write_bytes(struct.pack("<Q", len(header)) + header + w.astype("<f8").tobytes())
     with pytest.raises(ValueError, match=rf"convert_weights: .*w\.safetensors: key '{shown}' {why}"):
         mc.weights.convert_weights(safetensors, tmp_path / "w.npz")
     assert os.listdir(tmp_path) == ["w.safetensors"]
