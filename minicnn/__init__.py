@@ -13,31 +13,60 @@ interrupts.during_startup()  # only when this process is ``python -m minicnn ...
 from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, tensor
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .functional import cat, flatten, stack
+from .functional import cat, chunk, flatten, permute, reshape, split, squeeze, stack, transpose, unsqueeze
 from .functional import (
     abs,
     amax,
     amin,
+    argsort,
+    ceil,
     clamp,
+    cumsum,
     exp,
+    floor,
     floor_divide,
+    gather,
+    index_select,
     log,
+    logsumexp,
+    masked_fill,
     matmul,
     max,
+    maximum,
     mean,
     min,
+    minimum,
+    prod,
+    remainder,
+    round,
+    sign,
+    sort,
     sqrt,
     std,
     sum,
+    topk,
     var,
     where,
 )
+from .functional.reduce import norm
 from .functional import log_softmax, relu, sigmoid, softmax, tanh
 from .creation import arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like
 from .creation import rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like
 
 argmax = Tensor.argmax  # type: ignore[attr-defined]  # mc.argmax(x, dim), as torch.argmax
 argmin = Tensor.argmin  # type: ignore[attr-defined]
+
+
+def numel(input: Tensor):  # (no -> int: int is mc.int, the dtype, in this module)
+    """The number of elements of ``input``, as ``torch.numel``."""
+    return input.numel()
+
+
+def is_tensor(obj: object):
+    """True for a minicnn Tensor (a Parameter is one), as ``torch.is_tensor``; False for an array."""
+    return isinstance(obj, Tensor)
+
+
 from .gradcheck import gradcheck
 from .rng import manual_seed
 from .io import save, load

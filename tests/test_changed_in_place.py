@@ -23,6 +23,12 @@ IN_PLACE = {
     "fill_": lambda t: t.fill_(2.0),
     "copy_": lambda t: t.copy_(np.array([7.0, 8.0])),
     "normal_": lambda t: t.normal_(generator=np.random.default_rng(3)),
+    "add_": lambda t: t.add_(1.0, alpha=2),
+    "sub_": lambda t: t.sub_(mc.tensor(np.array([1.0, 1.0]))),
+    "mul_": lambda t: t.mul_(2.0),
+    "div_": lambda t: t.div_(2.0),
+    "clamp_": lambda t: t.clamp_(max=1.5),
+    "%=": lambda t: t.__imod__(1.5),
 }
 
 
@@ -164,6 +170,11 @@ WRITES = {
     "zero_": (lambda w: w.zero_(), [0.0, 0.0]),
     "fill_": (lambda w: w.fill_(0.5), [0.5, 0.5]),
     "copy_": (lambda w: w.copy_(np.array([7.0, 8.0])), [7.0, 8.0]),
+    "add_": (lambda w: w.add_(1.0, alpha=2), [3.0, 4.0]),
+    "sub_": (lambda w: w.sub_(0.5), [0.5, 1.5]),
+    "mul_": (lambda w: w.mul_(2), [2.0, 4.0]),
+    "div_": (lambda w: w.div_(4), [0.25, 0.5]),
+    "clamp_": (lambda w: w.clamp_(max=1.5), [1.0, 1.5]),
 }
 
 

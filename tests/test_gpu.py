@@ -84,6 +84,46 @@ OPS = {
     "getitem": (lambda x: x[:, 1:, ::2], [(2, 3, 5)], RTOL_ELEMENTWISE),
     "getitem_repeated_index": (lambda x: x[[0, 2, 0]], [(3, 4)], RTOL_ELEMENTWISE),
     "dropout": (lambda x: F.dropout(x, 0.5), [(4, 6)], RTOL_ELEMENTWISE),
+    "maximum_minimum_remainder": (
+        lambda a, b: F.maximum(a, b) + F.minimum(a, b * 2) + a % (b.abs() + 1.0),
+        [(3, 4), (3, 4)],
+        RTOL_ELEMENTWISE,
+    ),
+    "steps": (
+        lambda x: x.sign() + x.floor() + x.ceil() + x.round(decimals=1) + x,
+        [(3, 4)],
+        RTOL_ELEMENTWISE,
+    ),
+    "gather_index_select": (
+        lambda x: (
+            F.gather(x, 1, mc.tensor([[0, 0, 2], [3, 1, 1], [2, 2, 2]], device=x.device))
+            + F.index_select(x, 1, mc.tensor([3, 0, 3], device=x.device))
+        ),
+        [(3, 4)],
+        RTOL_ELEMENTWISE,
+    ),
+    "masked_fill_where": (
+        lambda x, y: x.masked_fill(x > 0.5, -1.0) + x.where(x < 0, y),
+        [(3, 4), (3, 4)],
+        RTOL_ELEMENTWISE,
+    ),
+    "sort_topk": (
+        lambda x: x.sort(1).values[:, :2] + x.topk(2, dim=1).values + x.topk(2, 1, largest=False).values,
+        [(4, 7)],
+        RTOL_ELEMENTWISE,
+    ),
+    "prod_logsumexp_cumsum_norm": (
+        lambda x: (
+            x.prod(1)
+            + x.logsumexp(1)
+            + x.cumsum(1)[:, -1]
+            + x.norm(dim=1)
+            + mc.norm(x, 1, 1)
+            + x.norm(float("inf"), dim=1)
+        ),
+        [(4, 7)],
+        RTOL_SUMS,
+    ),
     "avg_pool2d_ceil": (
         lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False),
         [(2, 3, 7, 7)],

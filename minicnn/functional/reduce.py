@@ -1,4 +1,5 @@
-"""Reductions over dims: sum, mean, amax, amin, and max and min as PyTorch has them.
+"""Reductions over dims: sum, mean, amax, amin, max and min as PyTorch has them, var, std,
+logsumexp and norm.
 
 The gradient of a reduction spreads gy back over the elements that were
 reduced: all of them equally for sum (mean divides by their count), only the
@@ -7,6 +8,7 @@ largest one(s) for amax, the one whose index it returns for max(x, dim).
 
 from __future__ import annotations
 
+import math
 import operator
 from builtins import max as builtins_max
 from typing import Any, NamedTuple
@@ -15,7 +17,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from . import basic
+from . import basic, pointwise
 from .checks import check_tensor, wrap_dim
 
 
@@ -177,31 +179,26 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     return result(values, Tensor(index if keepdim else index.squeeze(axis=dim)))
 
 
-def _no_second_tensor(name: str, dim: Any) -> None:
-    if isinstance(dim, Tensor):
-        sign = ">=" if name == "max" else "<="
-        raise TypeError(
-            f"{name}: the second argument is a dim, got a Tensor; for the elementwise {name}imum "
-            f"of two tensors use mc.where(a {sign} b, a, b)"
-        )
-
-
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
     """The largest value: of everything (a Tensor), or along one ``dim`` as PyTorch's
-    ``torch.max(x, dim)``, a pair (values, indices) whose gradient goes to those indices.
+    ``torch.max(x, dim)``, a pair (values, indices) whose gradient goes to those indices;
+    given a Tensor in place of ``dim``, the elementwise ``maximum`` of the two, as torch.max(a, b).
 
     >>> import minicnn as mc
     >>> _, pred = mc.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1]]).max(1)
     >>> pred.tolist()
     [1, 0]
     """
-    _no_second_tensor("max", dim)
+    if isinstance(dim, Tensor):
+        return pointwise.maximum(x, dim)
     return _along("argmax", MaxResult, "max", x, dim, keepdim, axis)
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Any:
-    """The smallest value: of everything, or along one ``dim`` a pair (values, indices)."""
-    _no_second_tensor("min", dim)
+    """The smallest value: of everything, or along one ``dim`` a pair (values, indices); given
+    a Tensor in place of ``dim``, the elementwise ``minimum`` of the two."""
+    if isinstance(dim, Tensor):
+        return pointwise.minimum(x, dim)
     return _along("argmin", MinResult, "min", x, dim, keepdim, axis)
 
 
@@ -251,3 +248,90 @@ def std(
     where the spread is 0, as in PyTorch."""
     _check_floating("std", x)
     return RootOfVariance.apply(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+class LogSumExp(Function):
+    """y = log sum_k exp(x_k), computed as m + log sum_k exp(x_k - m) with m = max_k x_k.
+    gx = gy exp(x - y): the softmax of x over the reduced axes."""
+
+    def forward(self, x, *, axes, keepdim):
+        xp = backend.xp_of(x)
+        kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        # NOTE: the max subtracted for stability: exp(1000) overflows, exp(1000 - 1000) does
+        # not; an infinite max is taken as 0, where x - m would be inf - inf = NaN (PyTorch's rule)
+        m = x.max(axis=axes, keepdims=True) if x.size else xp.zeros(kept, dtype=x.dtype)
+        m = xp.where(xp.isinf(m), x.dtype.type(0), m)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: every x_k is -inf, or there are none
+            self.y = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        self.x, self.axes = x, axes
+        return self.y if keepdim else self.y.reshape([n for i, n in enumerate(kept) if i not in axes])
+
+    def backward(self, gy):
+        with np.errstate(invalid="ignore"):  # -inf - (-inf): NaN, as PyTorch
+            return self.xp.exp(self.x - self.y) * _keep(gy, self.x.shape, self.axes)
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim`` (an int or a tuple), computed without overflow by
+    subtracting the max first, as ``torch.logsumexp``; integers give float32.
+
+    >>> import minicnn as mc
+    >>> round(mc.logsumexp(mc.tensor([1000.0, 1000.0]), 0).item(), 4)  # exp(1000) alone overflows
+    1000.6932
+    """
+    check_tensor("logsumexp", "input", input)
+    x = basic.floating(input)
+    return LogSumExp.apply(x, axes=_axes(x.ndim, dim, "logsumexp"), keepdim=keepdim)
+
+
+class Norm(Function):
+    """y = ||x||_p over axes: sum |x| (p = 1), sqrt(sum x^2) (p = 2), max |x| (p = inf).
+    gx = gy sign(x) (p = 1); gy x / y, and 0 where y = 0 (p = 2); gy sign(x) shared among the
+    elements with |x| = y (p = inf, as amax shares it). At the zero vector every gx is 0,
+    PyTorch's choice among the subgradients there."""
+
+    def forward(self, x, *, p, axes, keepdim):
+        xp = backend.xp_of(x)
+        if p == 1:
+            y = xp.abs(x).sum(axis=axes, keepdims=True)
+        elif p == 2:
+            y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        else:
+            y = xp.abs(x).max(axis=axes, keepdims=True)
+        self.x, self.y, self.p, self.axes = x, y, p, axes
+        return y if keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
+
+    def backward(self, gy):
+        xp, x, y = self.xp, self.x, self.y
+        g = _keep(gy, x.shape, self.axes)
+        sign = (x > 0).astype(x.dtype) - (x < 0)  # 0 at 0 and at NaN, as PyTorch's sign
+        if self.p == 1:
+            return g * sign
+        if self.p == 2:
+            with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 at the zero vector, replaced by 0
+                return xp.where(y == 0, gy.dtype.type(0), x / y * g)
+        hit = (xp.abs(x) == y) | xp.isnan(x)
+        return (sign * hit * (g / hit.sum(axis=self.axes, keepdims=True))).astype(gy.dtype)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The vector p-norm over ``dim`` (an int, a tuple, or None for all elements), as
+    ``torch.norm``: p = 1 (sum of |x|), 2 or "fro" (the default: the square root of the sum of
+    squares, over all the given dims at once) or ``float("inf")`` (the largest |x|). Other p
+    are not implemented. At the zero vector the gradient is 0, as in PyTorch.
+
+    >>> import minicnn as mc
+    >>> mc.norm(mc.tensor([[3.0, -4.0], [0.0, 0.0]]), dim=1).tolist()
+    [5.0, 0.0]
+    """
+    check_tensor("norm", "input", input)
+    _check_floating("norm", input)
+    if isinstance(p, bool) or p not in ("fro", 1, 2, math.inf):
+        raise ValueError(
+            f"norm: p must be 1, 2, 'fro' or float('inf'), got {p!r} (other norms are not implemented)"
+        )
+    x = input if dtype is None else basic.cast(input, dtype)
+    axes = _axes(x.ndim, dim, "norm")
+    if p == math.inf and any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"norm: the inf norm (a max) of an empty dim has no value; x has shape {x.shape}")
+    return Norm.apply(x, p=2 if p == "fro" else p, axes=axes, keepdim=keepdim)

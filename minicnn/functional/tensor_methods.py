@@ -1,4 +1,5 @@
-"""Tensor's operators and methods, each a one-line call into functional/.
+"""Tensor's operators and methods, each a one-line call into functional/ (the in-place
+ones, ``x += y``, ``x.add_(y)``, ``x.zero_()`` ..., are in in_place_methods.py).
 
 Kept apart from tensor.py so that the math of every op lives in exactly one
 file and tensor.py holds only the engine.
@@ -6,10 +7,9 @@ file and tensor.py holds only the engine.
 
 import numpy as np
 
-from .. import backend, rng
-from ..creation import below_one
-from ..tensor import Tensor, is_grad_enabled
-from . import activation, basic, loss, reduce, shape
+from .. import backend
+from ..tensor import Tensor
+from . import activation, basic, cumulative, loss, pointwise, reduce, select, shape
 from .checks import wrap_dim
 
 
@@ -32,29 +32,10 @@ Tensor.__rmatmul__ = _reflected(basic.matmul)
 Tensor.__floordiv__ = basic.floor_divide
 Tensor.__rfloordiv__ = _reflected(basic.floor_divide)
 Tensor.__neg__ = basic.neg
+Tensor.__mod__ = pointwise.remainder
+Tensor.__rmod__ = _reflected(pointwise.remainder)
 Tensor.__getitem__ = shape.getitem
 
-
-def _setitem(self, index, value):
-    """``x[index] = value`` in place (``x[mask] = 0``), where no gradient is recorded: under
-    ``no_grad``, or on a tensor that needs none. Refused where it would be (minicnn records
-    no in-place operation): write ``mc.where(mask, value, x)`` instead."""
-    if is_grad_enabled() and isinstance(value, Tensor) and value.requires_grad:
-        raise RuntimeError(
-            "x[index] = value with a value that requires grad: minicnn records no in-place "
-            "operations; build the result with mc.where or mc.cat instead"
-        )
-    _check_in_place(self, "x[index] = value", "write x = mc.where(mask, value, x) instead")
-    index = index.data if isinstance(index, Tensor) else index
-    if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(value, Tensor):
-        value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
-    self.data[index] = value
-    self._changed_in_place()
-
-
-Tensor.__setitem__ = _setitem
 
 Tensor.exp = basic.exp
 Tensor.log = basic.log
@@ -90,6 +71,26 @@ Tensor.amax = reduce.amax
 Tensor.amin = reduce.amin
 Tensor.var = reduce.var
 Tensor.std = reduce.std
+Tensor.logsumexp = reduce.logsumexp
+Tensor.norm = reduce.norm
+Tensor.prod = cumulative.prod
+Tensor.cumsum = cumulative.cumsum
+
+Tensor.maximum, Tensor.minimum, Tensor.remainder = pointwise.maximum, pointwise.minimum, pointwise.remainder
+Tensor.sign, Tensor.floor, Tensor.ceil, Tensor.round = (
+    pointwise.sign,
+    pointwise.floor,
+    pointwise.ceil,
+    pointwise.round,
+)
+
+Tensor.gather = select.gather
+Tensor.index_select = select.index_select
+Tensor.masked_fill = select.masked_fill
+Tensor.sort = select.sort
+Tensor.argsort = select.argsort
+Tensor.topk = select.topk
+Tensor.where = lambda self, condition, other: basic.where(condition, self, other)
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view
@@ -203,63 +204,6 @@ def _index(self):
     return int(self.item())
 
 
-def _refill(self, name, draw, generator):
-    """Write draw(generator) into t in place, under the in-place rules of ``_in_place``."""
-    if self.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
-    _check_in_place(self, name)
-    values = draw(rng.get_generator(generator))
-    self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
-    self._changed_in_place()
-    return self
-
-
-def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
-    repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
-    return _refill(self, "normal_", lambda g: g.normal(mean, std, self.shape), generator)
-
-
-def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
-    """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
-    # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
-    return _refill(
-        self,
-        "uniform_",
-        lambda g: from_ + (to - from_) * below_one(g.random(self.shape), self.dtype),
-        generator,
-    )
-
-
-Tensor.normal_ = _normal_
-Tensor.uniform_ = _uniform_
-
-
-def _write(self, name, value):
-    """self[...] = value in place, under the in-place rules of ``_in_place``."""
-    _check_in_place(self, name)
-    self.data[...] = value
-    self._changed_in_place()
-    return self
-
-
-def _zero_(self):
-    return _write(self, "zero_()", 0)
-
-
-def _fill_(self, value):
-    return _write(self, "fill_()", value.item() if isinstance(value, Tensor) else value)
-
-
-def _copy_(self, other):
-    """Copy other's values into this tensor's array (cast to its dtype, moved to its device)."""
-    src = other.data if isinstance(other, Tensor) else other
-    return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device))
-
-
-Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
-
-
 def _size(self, dim=None):
     """The shape, or the length of one dim, as PyTorch's ``t.size()``."""
     if dim is None:
@@ -347,49 +291,3 @@ Tensor.__format__ = lambda self, spec: (
     if self.ndim == 0 or (spec and self.data.size == 1)
     else format(repr(self), spec)
 )
-
-
-def _in_place(symbol, ufunc):
-    """x op= y writing into x's array, as PyTorch does where no gradient is recorded: under
-    ``no_grad`` (a hand-written SGD step, ``w -= lr * w.grad``) or on a tensor that needs none.
-
-    NOTE: minicnn records no in-place operations in a graph (an op's backward may read the
-    array it would overwrite), so where a gradient would be recorded it refuses in one line.
-    """
-
-    def method(self, other):
-        if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
-            return NotImplemented  # Python falls back to x = x op y, which records the op
-        _check_in_place(self, symbol, f"write x = x {symbol[:-1]} y")
-        value = other.data if isinstance(other, Tensor) else other
-        if ufunc == "floor_divide":
-            basic.check_integer_divisor("//=", self, backend.xp_of(self.data).asarray(value))
-        with np.errstate(divide="ignore", invalid="ignore"):  # x //= 0.0: inf, as x // 0.0
-            getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
-        self._changed_in_place()
-        return self
-
-    return method
-
-
-def _check_in_place(t, symbol, instead="compute a new tensor instead"):
-    """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
-    (outside no_grad), or a node of a graph (an op's backward may read its array)."""
-    if is_grad_enabled() and t.requires_grad:
-        if t.is_leaf:
-            raise RuntimeError(
-                f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
-                f"update it under mc.no_grad(), as an optimizer step does"
-            )
-        raise RuntimeError(
-            f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
-            f"operations; {instead}"
-        )
-
-
-Tensor.__iadd__ = _in_place("+=", "add")
-Tensor.__isub__ = _in_place("-=", "subtract")
-Tensor.__imul__ = _in_place("*=", "multiply")
-Tensor.__itruediv__ = _in_place("/=", "true_divide")
-Tensor.__ipow__ = _in_place("**=", "power")
-Tensor.__ifloordiv__ = _in_place("//=", "floor_divide")

@@ -1,7 +1,8 @@
-"""Reductions (sum, mean, max, min) and the ops that move elements (reshape ... cat, stack).
+"""Reductions (sum, mean, max, min, logsumexp, norm) and the ops that move elements
+(reshape ... cat, stack).
 
 The registry specs of these families are checked in test_registry.py; these
-tests pin down ties, repeated indices and bad input.
+tests pin down ties, infinities, the zero vector, repeated indices and bad input.
 """
 
 import numpy as np
@@ -69,6 +70,66 @@ def test_mean_gradient_is_one_over_count():
     x = mc.tensor(np.zeros((2, 5)), requires_grad=True)
     x.mean(dim=1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.full((2, 5), 0.2), rtol=1e-15)
+
+
+# --- logsumexp and norm: infinities, the zero vector, ties ----------------------------
+
+NAN, INF = np.nan, np.inf
+
+
+def test_logsumexp_is_stable_and_follows_pytorch_at_infinities(t):
+    assert mc.logsumexp(t([1000.0, 1000.0]), 0).item() == pytest.approx(1000.6931471805599, abs=1e-12)
+    cases = [  # x, y, gradient of y
+        ([-INF, -INF], -INF, [NAN, NAN]),
+        ([INF, 1.0], INF, [NAN, 0.0]),
+        ([-INF, 1.0], 1.0, [0.0, 1.0]),
+    ]
+    for values, y, grad in cases:
+        x = t(values, grad=True)
+        out = x.logsumexp(0)
+        assert out.item() == y
+        out.backward()
+        np.testing.assert_array_equal(x.grad.numpy(), grad)
+    assert mc.logsumexp(mc.zeros(2, 0), 1).tolist() == [-INF, -INF]
+    ints = mc.logsumexp(mc.tensor([1, 2]), 0)
+    assert ints.dtype == np.float32 and ints.item() == pytest.approx(2.3132617)
+    assert mc.logsumexp(mc.tensor([[1.0, 2.0], [3.0, 4.0]]), (0, 1)).item() == pytest.approx(4.4401897)
+
+
+@pytest.mark.parametrize(
+    "p, y, grad",
+    [
+        (1, [7, 0], [[1, -1], [0, 0]]),
+        (2, [5, 0], [[0.6, -0.8], [0, 0]]),  # the zero vector's gradient is 0
+        ("fro", [5, 0], [[0.6, -0.8], [0, 0]]),
+        (INF, [4, 0], [[0, -1], [0, 0]]),
+    ],
+)
+def test_norm_values_and_gradients_at_the_zero_vector(t, p, y, grad):
+    x = t([[3.0, -4.0], [0.0, 0.0]], grad=True)
+    out = mc.norm(x, p=p, dim=1)
+    np.testing.assert_allclose(out.numpy(), y, rtol=1e-15)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), grad, rtol=1e-15)
+
+
+def test_norm_inf_ties_share_the_gradient_and_bad_input_is_refused(t):
+    x = t([3.0, -3.0, 1.0], grad=True)
+    y = x.norm(INF)
+    y.backward()
+    assert y.item() == 3.0
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, -0.5, 0.0])
+    assert t([[3.0, 4.0]]).norm().item() == 5.0 and t([[3.0, 4.0]]).norm(dim=(0, 1), keepdim=True).shape == (
+        1,
+        1,
+    )
+    assert mc.tensor([3.0, 4.0]).norm(dtype=mc.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="norm: expected a floating-point tensor, got int64"):
+        mc.tensor([1, 2]).norm()
+    with pytest.raises(ValueError, match=r"norm: p must be 1, 2, 'fro' or float\('inf'\), got 3"):
+        mc.norm(mc.tensor([1.0, 2.0]), p=3)
+    with pytest.raises(ValueError, match=r"norm: the inf norm \(a max\) of an empty dim has no value"):
+        mc.norm(mc.zeros(2, 0), INF, dim=1)
 
 
 # --- indexing ---------------------------------------------------------------------

@@ -1,0 +1,234 @@
+"""Tensor's in-place methods: ``x[index] = value``, ``+=`` and the other augmented
+operators, ``zero_``, ``fill_``, ``copy_``, ``normal_``, ``uniform_``, ``add_``, ``sub_``,
+``mul_``, ``div_`` and ``clamp_``.
+
+NOTE: minicnn records no in-place operation in a graph (an op's backward may read the array
+it would overwrite), so each of these writes into the tensor's array only where no gradient
+would be recorded: under ``no_grad`` (an optimizer step, an initialisation) or on a tensor
+that needs none, and refuses in one line elsewhere. Each change is counted (the version
+counter of in_place.py), so a node that kept the array refuses its backward afterwards.
+"""
+
+import numbers
+
+import numpy as np
+
+from .. import backend, rng
+from ..creation import below_one
+from ..tensor import Tensor, is_grad_enabled
+from . import basic
+
+
+def _setitem(self, index, value):
+    """``x[index] = value`` in place (``x[mask] = 0``), where no gradient is recorded: under
+    ``no_grad``, or on a tensor that needs none. Refused where it would be (minicnn records
+    no in-place operation): write ``mc.where(mask, value, x)`` instead."""
+    if is_grad_enabled() and isinstance(value, Tensor) and value.requires_grad:
+        raise RuntimeError(
+            "x[index] = value with a value that requires grad: minicnn records no in-place "
+            "operations; build the result with mc.where or mc.cat instead"
+        )
+    _check_in_place(self, "x[index] = value", "write x = mc.where(mask, value, x) instead")
+    index = index.data if isinstance(index, Tensor) else index
+    if isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(value, Tensor):
+        value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
+    self.data[index] = value
+    self._changed_in_place()
+
+
+Tensor.__setitem__ = _setitem
+
+
+def _refill(self, name, draw, generator):
+    """Write draw(generator) into t in place, under the in-place rules of ``_in_place``."""
+    if self.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
+    _check_in_place(self, name)
+    values = draw(rng.get_generator(generator))
+    self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
+    self._changed_in_place()
+    return self
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
+    repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
+    return _refill(self, "normal_", lambda g: g.normal(mean, std, self.shape), generator)
+
+
+def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
+    # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
+    return _refill(
+        self,
+        "uniform_",
+        lambda g: from_ + (to - from_) * below_one(g.random(self.shape), self.dtype),
+        generator,
+    )
+
+
+Tensor.normal_ = _normal_
+Tensor.uniform_ = _uniform_
+
+
+def _write(self, name, value):
+    """self[...] = value in place, under the in-place rules of ``_in_place``."""
+    _check_in_place(self, name)
+    self.data[...] = value
+    self._changed_in_place()
+    return self
+
+
+def _zero_(self):
+    return _write(self, "zero_()", 0)
+
+
+def _fill_(self, value):
+    return _write(self, "fill_()", value.item() if isinstance(value, Tensor) else value)
+
+
+def _copy_(self, other):
+    """Copy other's values into this tensor's array (cast to its dtype, moved to its device)."""
+    src = other.data if isinstance(other, Tensor) else other
+    return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device))
+
+
+Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
+
+
+def _in_place(symbol, ufunc):
+    """x op= y writing into x's array, as PyTorch does where no gradient is recorded: under
+    ``no_grad`` (a hand-written SGD step, ``w -= lr * w.grad``) or on a tensor that needs none.
+
+    NOTE: minicnn records no in-place operations in a graph (an op's backward may read the
+    array it would overwrite), so where a gradient would be recorded it refuses in one line.
+    """
+
+    def method(self, other):
+        if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
+            return NotImplemented  # Python falls back to x = x op y, which records the op
+        _check_in_place(self, symbol, f"write x = x {symbol[:-1]} y")
+        value = other.data if isinstance(other, Tensor) else other
+        if ufunc in ("floor_divide", "remainder"):
+            basic.check_integer_divisor(symbol, self, backend.xp_of(self.data).asarray(value))
+        with np.errstate(divide="ignore", invalid="ignore"):  # x //= 0.0: inf, as x // 0.0
+            getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
+        self._changed_in_place()
+        return self
+
+    return method
+
+
+def _check_in_place(t, symbol, instead="compute a new tensor instead"):
+    """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
+    (outside no_grad), or a node of a graph (an op's backward may read its array)."""
+    if is_grad_enabled() and t.requires_grad:
+        if t.is_leaf:
+            raise RuntimeError(
+                f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
+                f"update it under mc.no_grad(), as an optimizer step does"
+            )
+        raise RuntimeError(
+            f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
+            f"operations; {instead}"
+        )
+
+
+Tensor.__iadd__ = _in_place("+=", "add")
+Tensor.__isub__ = _in_place("-=", "subtract")
+Tensor.__imul__ = _in_place("*=", "multiply")
+Tensor.__itruediv__ = _in_place("/=", "true_divide")
+Tensor.__ipow__ = _in_place("**=", "power")
+Tensor.__ifloordiv__ = _in_place("//=", "floor_divide")
+Tensor.__imod__ = _in_place("%=", "remainder")
+
+
+def _update(self, name, ufunc, symbol, other, alpha=1):
+    """self = self op (alpha * other), written into self's array: other broadcast to self's
+    shape, the result in self's dtype, as PyTorch's ``add_`` and the like (a float result is
+    refused for an integer tensor, a broadcast that would grow self too)."""
+    if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{name}: other requires grad, and minicnn records no in-place operation; "
+            f"write x = x {symbol} other"
+        )
+    _check_in_place(self, name, f"write x = x {symbol} other")
+    if isinstance(other, Tensor) and other.device != self.device:
+        raise TypeError(
+            f"{name}: x is on {self.device} but other on {other.device}; move one with .to(device)"
+        )
+    value = other.data if isinstance(other, Tensor) else other
+    if isinstance(value, (list, tuple)):
+        value = backend.xp_of(self.data).asarray(value)
+    shape = (
+        tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+    )  # (np.shape of a CuPy array fails)
+    try:
+        fits = np.broadcast_shapes(self.shape, shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: other of shape {shape} does not broadcast to x's shape {self.shape}")
+    if alpha != 1:
+        if self.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
+            raise TypeError(
+                f"{name}: alpha must not be a float for an integer tensor ({self.dtype}), got {alpha}"
+            )
+        value = value * alpha
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0.0 is inf or NaN, as out of place
+            getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data, casting="same_kind")
+    except TypeError:  # NumPy's and CuPy's casting refusal
+        kind = getattr(value, "dtype", type(value).__name__)
+        raise TypeError(
+            f"{name}: x {symbol} other with x {self.dtype} and other {kind} cannot be written into x's "
+            f"{self.dtype} array in place; convert x first (x = x.float())"
+        ) from None
+    self._changed_in_place()
+    return self
+
+
+def _add_(self, other, *, alpha=1):
+    """self += alpha * other in place, as PyTorch's ``add_`` (under the rules above)."""
+    return _update(self, "add_()", "add", "+", other, alpha)
+
+
+def _sub_(self, other, *, alpha=1):
+    """self -= alpha * other in place, as PyTorch's ``sub_``."""
+    return _update(self, "sub_()", "subtract", "-", other, alpha)
+
+
+def _mul_(self, other):
+    """self *= other in place."""
+    return _update(self, "mul_()", "multiply", "*", other)
+
+
+def _div_(self, other):
+    """self /= other in place (true division: a float tensor only, as in PyTorch)."""
+    return _update(self, "div_()", "true_divide", "/", other)
+
+
+def _clamp_(self, min=None, max=None):
+    """Clip to [min, max] in place, as ``clamp`` (under the rules above); an integer tensor
+    takes integer bounds only, as PyTorch's."""
+    if min is None and max is None:
+        raise ValueError("clamp_(): at least one of min and max must be given")
+    if self.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
+        raise TypeError(
+            f"clamp_(): x is {self.dtype}, and a float bound cannot clamp it in place; "
+            "x = x.clamp(...) gives a float32 result"
+        )
+    for v in (min, max):
+        if v is not None and not isinstance(v, numbers.Real):
+            raise TypeError(f"clamp_(): min and max must be numbers, got {type(v).__name__}")
+    _check_in_place(self, "clamp_()", "write x = x.clamp(min, max)")
+    # NOTE: bounds in x's dtype: a NumPy float64 bound would not fit the float32 output
+    lo, hi = (None if v is None else self.dtype.type(v) for v in (min, max))
+    backend.xp_of(self.data).clip(self.data, lo, hi, out=self.data)
+    self._changed_in_place()
+    return self
+
+
+Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.clamp_ = _add_, _sub_, _mul_, _div_, _clamp_

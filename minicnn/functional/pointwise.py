@@ -1,0 +1,202 @@
+"""Elementwise ops beyond the four operations: maximum, minimum, remainder, and the step
+functions sign, floor, ceil and round.
+
+Where a derivative is undefined PyTorch picks a value, and minicnn picks the same one: a tie
+of ``maximum(a, b)`` gives each side half of gy (the central difference there), and a step
+function's gradient is 0 everywhere, at its jumps too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Function, Tensor
+from .basic import _binary, unbroadcast
+from .checks import check_tensor
+from .promotion import as_tensor, check_integer_divisor
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise.   ga = gy where a > b, gb = gy where b > a; at a tie (a == b)
+    each gets gy / 2, and where either is NaN (y is NaN) both get gy, as PyTorch.
+
+    ``Minimum`` is the same with the inequalities turned round."""
+
+    pick = "maximum"
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        if any(self.needs_grad):  # NOTE: masks, not a and b: a later change to a or b cannot matter
+            self.tie = a == b
+            self.a_loses, self.b_loses = self.loses(a, b), self.loses(b, a)
+        return getattr(backend.xp_of(a), self.pick)(a, b)
+
+    @staticmethod
+    def loses(a, b):
+        return a < b
+
+    def backward(self, gy):
+        xp, zero = self.xp, gy.dtype.type(0)
+        half = gy / 2
+        share = [
+            xp.where(self.tie, half, xp.where(loses, zero, gy)) for loses in (self.a_loses, self.b_loses)
+        ]
+        return tuple(
+            unbroadcast(g, shape) if need else None
+            for g, shape, need in zip(share, self.shapes, self.needs_grad)
+        )
+
+
+class Minimum(Maximum):
+    """y = min(a, b) elementwise.   ga = gy where a < b, gb = gy where b < a; ties split gy evenly."""
+
+    pick = "minimum"
+
+    @staticmethod
+    def loses(a, b):
+        return a > b
+
+
+class Remainder(Function):
+    """y = a - floor(a / b) * b, the remainder with b's sign (Python's ``%``, torch.remainder).
+    ga = gy, gb = -floor(a / b) * gy (a jump where a / b is an integer, undefined there)."""
+
+    def forward(self, a, b):
+        xp = backend.xp_of(a)
+        self.shapes = a.shape, b.shape
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, as in PyTorch
+            self.quotient = xp.floor_divide(a, b) if self.needs_grad[1] else None
+            return xp.remainder(a, b)
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return (
+            unbroadcast(gy, sa) if self.needs_grad[0] else None,
+            unbroadcast(-self.quotient * gy, sb) if self.needs_grad[1] else None,
+        )
+
+
+class Step(Function):
+    """A step function: flat between its jumps.   gx = 0 everywhere (PyTorch's value at the
+    jumps too, where the derivative is undefined). Subclasses give ``step(xp, x)``."""
+
+    def forward(self, x, **params):
+        return self.step(backend.xp_of(x), x, **params)
+
+    def backward(self, gy):
+        return self.xp.zeros_like(gy)
+
+
+class Sign(Step):
+    """y = -1, 0 or 1 as x < 0, x = 0 or x > 0 (0 for NaN and for -0.0, as PyTorch).   gx = 0."""
+
+    @staticmethod
+    def step(xp, x):
+        # NOTE: not xp.sign, which keeps NaN and -0.0 where PyTorch gives 0
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+class Floor(Step):
+    """y = the largest integer <= x.   gx = 0."""
+
+    @staticmethod
+    def step(xp, x):
+        return xp.floor(x)
+
+
+class Ceil(Step):
+    """y = the smallest integer >= x.   gx = 0."""
+
+    @staticmethod
+    def step(xp, x):
+        return xp.ceil(x)
+
+
+class Round(Step):
+    """y = x rounded to ``decimals`` places, halves to even (2.5 -> 2, as PyTorch).   gx = 0."""
+
+    @staticmethod
+    def step(xp, x, decimals=0):
+        return xp.round(x, decimals)
+
+
+def maximum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
+    """The larger of ``input`` and ``other`` elementwise, broadcasting as NumPy, NaN if either
+    is NaN; ties share the gradient evenly, as ``torch.maximum``. (PyTorch takes two tensors;
+    minicnn also takes a number on either side, as its ``+`` does.)
+
+    >>> import minicnn as mc
+    >>> mc.maximum(mc.tensor([1.0, 5.0]), mc.tensor([3.0, 2.0])).tolist()
+    [3.0, 5.0]
+    """
+    _check_one_tensor("maximum", input, other)
+    return _binary(Maximum, input, other)
+
+
+def minimum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
+    """The smaller of ``input`` and ``other`` elementwise; ties share the gradient evenly."""
+    _check_one_tensor("minimum", input, other)
+    return _binary(Minimum, input, other)
+
+
+def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
+    """``input % other`` with the sign of ``other``, as Python's ``%`` and ``torch.remainder``
+    (``-5 % 3 == 1``; C's fmod would give -2). Integer division by zero is refused.
+
+    >>> import minicnn as mc
+    >>> (mc.tensor([5, -5]) % 3).tolist()
+    [2, 1]
+    """
+    _check_one_tensor("remainder", input, other)
+    input = input if isinstance(input, Tensor) else as_tensor(input, other)
+    other = as_tensor(other, input)
+    check_integer_divisor("remainder", input, other.data)
+    return _binary(Remainder, input, other)
+
+
+def _check_one_tensor(name, a, b):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(
+            f"{name}: expected a Tensor on at least one side, got {type(a).__name__} and {type(b).__name__}"
+        )
+
+
+def _step(cls, name, x, **params):
+    check_tensor(name, "input", x)
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and cls is not Sign):
+        # integers are their own floor, ceil and round (and bools their own sign), as in PyTorch
+        return Tensor(x.data.copy())
+    return cls.apply(x, **params)
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (NaN gives 0, as PyTorch); the gradient is 0."""
+    return _step(Sign, "sign", input)
+
+
+def floor(input: Tensor) -> Tensor:
+    """Each element rounded down to an integer (the dtype is kept); the gradient is 0."""
+    return _step(Floor, "floor", input)
+
+
+def ceil(input: Tensor) -> Tensor:
+    """Each element rounded up to an integer (the dtype is kept); the gradient is 0."""
+    return _step(Ceil, "ceil", input)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # shadows the builtin, as torch.round
+    """Each element rounded to ``decimals`` places (negative: to tens, hundreds ...), halves to
+    the even neighbour, as ``torch.round``; the gradient is 0.
+
+    >>> import minicnn as mc
+    >>> mc.round(mc.tensor([0.5, 1.5, 2.5, -1.26]), decimals=0).tolist()
+    [0.0, 2.0, 2.0, -1.0]
+    """
+    if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+    if decimals and getattr(input, "dtype", np.dtype(float)).kind in "biu":
+        raise TypeError(f"round: decimals={decimals} needs a floating-point tensor, got {input.dtype}")
+    return _step(Round, "round", input, decimals=int(decimals))

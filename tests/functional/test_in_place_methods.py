@@ -1,0 +1,104 @@
+"""add_, sub_, mul_, div_ and clamp_: PyTorch's arithmetic in place, under minicnn's in-place
+rules (no gradient recorded; leaves that require grad only under no_grad; each change counted,
+see tests/test_changed_in_place.py). These tests pin what they compute, the dtypes and shapes
+they accept, and the one-line refusals, with PyTorch 2.13's values.
+"""
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+
+
+def test_arithmetic_in_place_writes_into_the_same_array_and_returns_it():
+    x = mc.tensor([1.0, 2.0])
+    data = x.data
+    assert x.add_(mc.tensor([1.0, 1.0]), alpha=2) is x
+    assert x.tolist() == [3.0, 4.0]
+    assert x.sub_(3, alpha=2).tolist() == [-3.0, -2.0]
+    assert x.mul_(mc.tensor([2.0, -1.0])).tolist() == [-6.0, 2.0]
+    assert x.div_(2).tolist() == [-3.0, 1.0]
+    assert x.clamp_(min=-1.0, max=0.5).tolist() == [-1.0, 0.5]
+    assert x.data is data and x.dtype == np.float32
+    rows = mc.tensor([[1.0, 2.0]]).div_([1.0, 2.0])  # other broadcast to x's shape
+    assert rows.tolist() == [[1.0, 1.0]]
+    ints = mc.tensor([1, 2])
+    assert ints.mul_(2).add_(1, alpha=3).tolist() == [5, 7] and ints.dtype == np.int64
+
+
+def test_other_of_another_float_dtype_is_cast_to_xs_as_pytorch():
+    x = mc.tensor([1.0, 2.0])
+    x.add_(mc.tensor(np.array([1.0, 2.0])))
+    assert x.dtype == np.float32 and x.tolist() == [2.0, 4.0]
+
+
+def test_an_sgd_step_by_hand_with_add_under_no_grad():
+    w = mc.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with mc.no_grad():
+        w.add_(w.grad, alpha=-0.25)
+    assert w.is_leaf and w.requires_grad and w.tolist() == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda x: x.add_(0.5),
+            r"add_\(\): x \+ other with x int64 and other float cannot be written into x's int64",
+        ),
+        (
+            lambda x: x.div_(2),
+            r"div_\(\): x / other with x int64 and other int cannot be written into x's int64",
+        ),
+        (
+            lambda x: x.add_(1, alpha=0.5),
+            r"add_\(\): alpha must not be a float for an integer tensor \(int64\), got 0.5",
+        ),
+        (lambda x: x.clamp_(min=1.5), r"clamp_\(\): x is int64, and a float bound cannot clamp it in place"),
+    ],
+)
+def test_a_float_result_for_an_integer_tensor_is_refused_as_in_pytorch(change, message):
+    x = mc.tensor([1, 2])
+    with pytest.raises(TypeError, match=message):
+        change(x)
+    assert x.tolist() == [1, 2]
+
+
+def test_a_broadcast_that_would_grow_x_and_a_missing_bound_are_refused():
+    x = mc.tensor([1.0, 2.0])
+    with pytest.raises(
+        ValueError, match=r"div_\(\): other of shape \(2, 1\) does not broadcast to x's shape \(2,\)"
+    ):
+        x.div_(mc.tensor([[1.0], [2.0]]))
+    with pytest.raises(
+        ValueError, match=r"mul_\(\): other of shape \(3,\) does not broadcast to x's shape \(2,\)"
+    ):
+        x.mul_(mc.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"clamp_\(\): at least one of min and max must be given"):
+        x.clamp_()
+    assert x.tolist() == [1.0, 2.0]
+
+
+def test_where_a_gradient_would_be_recorded_it_is_refused_in_one_line():
+    w = mc.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match=r"a leaf Tensor that requires grad is used in an in-place operation \(add_\(\)\)"
+    ):
+        w.add_(1.0)
+    y = w * 2
+    with pytest.raises(
+        RuntimeError, match=r"mul_\(\) on a Tensor inside an autograd graph: .* write x = x \* other"
+    ):
+        y.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"clamp_\(\) on a Tensor inside an autograd graph"):
+        y.clamp_(min=0.0)
+    x = mc.tensor([1.0, 2.0])
+    with pytest.raises(
+        RuntimeError, match=r"sub_\(\): other requires grad, and minicnn records no in-place operation"
+    ):
+        x.sub_(w)
+    assert x.tolist() == [1.0, 2.0]
+    with mc.no_grad():
+        x.sub_(w)  # no gradient recorded: allowed, as an optimizer step
+    assert x.tolist() == [0.0, 0.0]

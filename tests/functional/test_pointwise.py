@@ -1,0 +1,134 @@
+"""maximum, minimum, remainder and the step functions (sign, floor, ceil, round).
+
+The registry specs (test_registry.py) check them against PyTorch away from ties and jumps and
+at the ties of maximum; these tests pin the rules at the edges, with values read from
+PyTorch 2.13: the even split of a tie, NaN, the sign of a remainder, zero gradients, dtypes.
+"""
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+import minicnn.functional as F
+
+NAN = np.nan
+WEIGHTS = [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+@pytest.mark.parametrize(
+    "name, y, ga, gb",
+    [
+        ("maximum", [1, 2, 3, NAN, NAN], [0.5, 2, 2, 8, 16], [0.5, 0, 2, 8, 16]),
+        ("minimum", [1, 1, 3, NAN, NAN], [0.5, 0, 2, 8, 16], [0.5, 2, 2, 8, 16]),
+    ],
+)
+def test_a_tie_splits_the_gradient_evenly_and_a_nan_gives_it_to_both(t, name, y, ga, gb):
+    """As torch.maximum: y is NaN where either side is, and there both sides get gy whole."""
+    a = t([1.0, 2.0, 3.0, NAN, 5.0], grad=True)
+    b = t([1.0, 1.0, 3.0, 0.0, NAN], grad=True)
+    out = getattr(mc, name)(a, b)
+    np.testing.assert_array_equal(out.numpy(), y)
+    (out * t(WEIGHTS)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), ga)
+    np.testing.assert_array_equal(b.grad.numpy(), gb)
+
+
+def test_maximum_dtypes_broadcasting_and_the_two_tensor_form_of_max(t):
+    assert mc.maximum(mc.tensor([1, 5]), mc.tensor([3, 2])).tolist() == [3, 5]
+    assert mc.maximum(mc.tensor([1, 5]), mc.tensor([3, 2])).dtype == np.int64
+    assert mc.maximum(mc.tensor(np.array([1, 5], np.int32)), mc.tensor([3.0, 2.0])).dtype == np.float32
+    with pytest.raises(TypeError, match="maximum: the tensors are float32 and float64"):
+        mc.maximum(mc.tensor([1.0]), t([1.0]))
+    with pytest.raises(TypeError, match="minimum: expected a Tensor on at least one side, got int and int"):
+        mc.minimum(1, 2)
+    a, b = t([[1.0, 4.0]], grad=True), t([[2.0], [3.0]], grad=True)
+    y = mc.max(a, b)  # torch.max(a, b) is the elementwise maximum
+    np.testing.assert_array_equal(y.numpy(), [[2, 4], [3, 4]])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[0, 2]])
+    np.testing.assert_array_equal(b.grad.numpy(), [[1], [1]])
+    assert mc.min(a, b).tolist() == [[1, 2], [1, 3]] and F.maximum is mc.maximum
+    assert a.maximum(b).shape == a.minimum(b).shape == (2, 2)
+
+
+def test_remainder_takes_the_divisors_sign_as_python(t):
+    a = t([5.5, -5.5, 5.5, -5.5, 3.0], grad=True)
+    b = t([2.0, 2.0, -2.0, -2.0, 1.5], grad=True)
+    y = a % b
+    np.testing.assert_array_equal(y.numpy(), [1.5, 0.5, -0.5, -1.5, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1, 1, 1, 1, 1])
+    np.testing.assert_array_equal(b.grad.numpy(), [-2, 3, 3, -2, -2])  # -floor(a / b)
+    assert (mc.tensor([5, -5]) % 3).tolist() == [2, 1]
+    assert (5 % mc.tensor([3, -3])).tolist() == [2, -1]
+    assert mc.remainder(mc.tensor([5, -5]), 2.5).tolist() == [0.0, 0.0]
+    assert mc.tensor([5, -5]).remainder(3).dtype == np.int64
+    assert np.isnan((mc.tensor([1.0, 2.0]) % 0.0).numpy()).all()
+    with pytest.raises(ZeroDivisionError, match="remainder: integer division by zero"):
+        mc.tensor([5]) % 0
+
+
+def test_a_number_modulo_a_tensor_has_the_gradient_of_the_divisor():
+    """PyTorch has no derivative for 5.0 % b; minicnn gives the one of tensor % tensor."""
+    b = mc.tensor(np.array([1.5, -2.0, 3.0, 0.7]), requires_grad=True)
+    assert mc.gradcheck(lambda b: 5.0 % b, [b])
+    (5.0 % b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [-3, 3, -1, -7])
+
+
+def test_remainder_in_place(t):
+    x = mc.tensor([5, -5, 7])
+    x %= 3
+    assert x.tolist() == [2, 1, 1]
+    with pytest.raises(ZeroDivisionError, match="%=: integer division by zero"):
+        x %= 0
+    w = t([5.5, -1.0], grad=True)
+    with pytest.raises(RuntimeError, match=r"in-place operation \(%=\)"):
+        w %= 2
+    with mc.no_grad():
+        w %= 2
+    np.testing.assert_array_equal(w.numpy(), [1.5, 1.0])
+
+
+STEPS_AT = [-1.5, -0.0, 0.0, 0.5, 1.5, 2.5, NAN]
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("sign", [-1, 0, 0, 1, 1, 1, 0]),  # 0 for NaN, as PyTorch
+        ("floor", [-2, -0.0, 0, 0, 1, 2, NAN]),
+        ("ceil", [-1, -0.0, 0, 1, 2, 3, NAN]),
+        ("round", [-2, -0.0, 0, 0, 2, 2, NAN]),  # halves to even
+    ],
+)
+def test_step_functions_record_a_zero_gradient_as_pytorch(t, name, expected):
+    x = t(STEPS_AT, grad=True)
+    y = getattr(mc, name)(x)
+    np.testing.assert_array_equal(y.numpy(), expected)
+    assert y.requires_grad and type(y.grad_fn).__name__ == name.capitalize()
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(7))
+    assert getattr(x, name)().dtype == np.float64
+
+
+def test_sign_of_minus_zero_is_plus_zero_and_integers_keep_their_dtype():
+    assert not np.signbit(mc.sign(mc.tensor(-0.0)).item())
+    ints = mc.tensor([-2, 0, 3])
+    assert mc.sign(ints).tolist() == [-1, 0, 1] and mc.sign(ints).dtype == np.int64
+    for name in ("floor", "ceil", "round"):
+        assert getattr(mc, name)(ints).tolist() == [-2, 0, 3]
+        assert getattr(mc, name)(ints).dtype == np.int64
+    assert mc.sign(mc.tensor([True, False])).tolist() == [True, False]
+    with pytest.raises(TypeError, match="floor: input must be a minicnn Tensor, got list"):
+        mc.floor([1.5])
+
+
+def test_round_to_decimals_as_pytorch(t):
+    x = t([1.2345, -1.2355, 125.0, 135.0])
+    np.testing.assert_array_equal(mc.round(x, decimals=2).numpy(), [1.23, -1.24, 125.0, 135.0])
+    np.testing.assert_array_equal(x.round(decimals=-1).numpy(), [0.0, -0.0, 120.0, 140.0])
+    with pytest.raises(TypeError, match="round: decimals=1 needs a floating-point tensor, got int64"):
+        mc.round(mc.tensor([15, 24]), decimals=1)
+    with pytest.raises(TypeError, match="round: decimals must be an int, got 0.5"):
+        mc.round(x, decimals=0.5)
