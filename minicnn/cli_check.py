@@ -1,82 +1,219 @@
-"""``python -m minicnn check NAME FILE.py``: grade the function NAME defined in the student's FILE.py.
+"""``python -m minicnn check NAME FILE.py``: grade the function NAME that the student's FILE.py
+defines; ``check all FILE.py`` grades every exercise whose function the file defines.
 
-Exit status 0 on a pass, 1 on a failure (the grader's message, no traceback),
-2 when the file, the function or the exercise does not exist. Loading FILE.py
-runs its top-level code, as ``python FILE.py`` would: it is the student's own file.
-The function must be the student's own NumPy code: one that calls minicnn's or
-PyTorch's code while it is graded fails (``exercises.check(..., own_code=True)``).
+The file runs in a child process of its own (``exercises/runner.py``), as ``python FILE.py``
+would run it; this process builds the cases, keeps the time and gives the verdict, so nothing
+the file does (print a "passed" line, exit with status 0, patch the grader) changes it. What
+the file prints is shown under a line "output of FILE:", each line indented.
+
+Exit status: 0 every exercise graded passed; 1 a wrong answer, not implemented yet, or the
+function missing; 2 the command was used wrongly (an unknown exercise, no such file); 3 the
+submission could not be run (it did not load, its process ended, a step ran out of time).
+With several exercises, the worst of theirs. ``--json``: one JSON object a line per exercise
+on stdout, and nothing else there. The function must be the student's own NumPy code: one
+that calls minicnn's or PyTorch's code while it is graded fails.
 """
 
-import importlib.util
+import json
 import os
 import sys
 
-from .cli_common import UsageError, check_input_file
+from .cli_common import UsageError, check_input_file, non_negative_int
 
-
-def _load(path, debug=False):
-    spec = importlib.util.spec_from_file_location("_exercise_file", path)
-    module = importlib.util.module_from_spec(spec)
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)  # so the file can import its neighbours, as when run directly
-    try:
-        spec.loader.exec_module(module)
-    except Exception as err:  # the student's file: report its error in one line, with its place
-        if debug:
-            raise  # --debug: the student's own traceback
-        raise UsageError(f"{path} failed to load: {type(err).__name__}: {err}{_where(err, path)}") from None
-    except SystemExit as err:  # sys.exit() at the top of the file: nothing was graded
-        raise UsageError(f"{path} called sys.exit({err.code!r}) while loading; nothing was graded") from None
-    finally:
-        sys.path.remove(folder)
-    return module
-
-
-def _where(err, path):
-    """' (line 5: y = undefined_name + 1)': the line of the student's file the error came from."""
-    import traceback
-
-    if isinstance(err, SyntaxError) and err.lineno:  # its message names the line already
-        return ""
-    ours = [
-        f
-        for f in traceback.extract_tb(err.__traceback__)
-        if os.path.abspath(f.filename) == os.path.abspath(path)
-    ]
-    if not ours:
-        return ""
-    return f" (line {ours[-1].lineno}: {(ours[-1].line or '').strip()})"
+PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3  # and 2, a UsageError, from __main__
 
 
 def check_command(args):
     from . import exercises
+    from .exercises.grading import one_line
+    from .exercises.runner import Submission
 
-    if args.name not in exercises.names():
-        raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(exercises.names())}")
+    names = exercises.names()
+    if args.name != "all" and args.name not in names:
+        raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(names)}, or all")
     check_input_file(args.file)
     if not args.file.endswith(".py"):
-        raise UsageError(f"expected a Python file (.py) that defines {args.name!r}, got {args.file!r}")
-    fn = getattr(_load(args.file, debug=getattr(args, "debug", False)), args.name, None)
-    if not callable(fn):
-        raise UsageError(f"{args.file} defines no function {args.name!r}")
-    defined_in = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    if defined_in is None or not os.path.samefile(defined_in, args.file):
-        where = f"from {defined_in}" if defined_in else "from elsewhere"
-        raise UsageError(f"{args.file} does not define {args.name!r} itself: it comes {where}")
+        what = "the exercises' functions" if args.name == "all" else repr(args.name)
+        raise UsageError(f"expected a Python file (.py) that defines {what}, got {args.file!r}")
+    if not hasattr(os, "killpg"):
+        raise UsageError(
+            "check runs the submission in a child process whose process group it can kill, which "
+            "needs Linux or macOS; on Windows, grade in a notebook with exercises.check, or in WSL"
+        )
+    report = _Report(args)
+    submission = Submission(args.file)
     try:
-        exercises.check(args.name, fn, quick=args.quick, own_code=True)
-    except exercises.ExerciseFailed as err:
-        print(err)
-        return 1
-    return 0
+        try:
+            loaded = submission.start()
+        except exercises.CouldNotRun as err:
+            return report.failed(None if args.name == "all" else args.name, err, submission.take_output())
+        if args.name == "all":
+            wanted = [n for n in names if n in loaded["defined"]]
+            report.skipped = [
+                n + (f" (from {one_line(loaded['elsewhere'][n], 200)})" if n in loaded["elsewhere"] else "")
+                for n in names
+                if n not in loaded["defined"]
+            ]
+            if not wanted:
+                err = exercises.ExerciseFailed(f"{args.file} defines none of the exercises' functions")
+                return report.failed(None, err, submission.take_output())
+        else:
+            wanted = [args.name]
+        for name in wanted:
+            if submission.ended:  # the last one timed out or crashed: a fresh child for the next
+                submission.close()
+                submission = Submission(args.file)
+                try:
+                    loaded = submission.start()
+                except exercises.CouldNotRun as err:
+                    report.failed(name, err, submission.take_output())
+                    continue
+            try:
+                words = _grade(submission, loaded, name, args)
+            except exercises.ExerciseFailed as err:
+                report.failed(name, err, submission.take_output())
+            else:
+                report.passed(name, words, submission.take_output())
+    finally:
+        submission.close()
+    return report.finish()
+
+
+def _grade(submission, loaded, name, args):
+    """'6 cases': what a pass of exercise ``name`` counts; raises ExerciseFailed."""
+    from .exercises import grading, info
+
+    ex = info(name)
+    if name not in loaded["defined"]:
+        elsewhere = loaded["elsewhere"].get(name)
+        if elsewhere is not None:
+            where = f"from {grading.one_line(elsewhere, 200)}" if elsewhere else "from elsewhere"
+            raise grading.ExerciseFailed(f"{args.file} does not define {name!r} itself: it comes {where}")
+        raise grading.ExerciseFailed(f"{args.file} defines no function {name!r}")
+    problem = grading.signature_problem(ex, loaded["defined"][name])
+    if problem:
+        err = grading.ExerciseFailed(problem)
+        err.step = "signature"
+        raise err
+    cases, slow = grading.grade(ex, submission.runner(ex), quick=args.quick, seed=args.seed)
+    return grading.passed_words(ex, cases, slow, args.quick, args.seed)
+
+
+class _Report:
+    """Each exercise's result as it is decided: text (the student's output set apart, then the
+    verdict) or, with --json, one JSON object a line; and the exit status of them all."""
+
+    def __init__(self, args):
+        self.args, self.statuses, self.skipped = args, [], []
+        self.graded = []  # (name, status) of each exercise graded
+
+    def passed(self, name, words, output):
+        self._result(name, PASSED, f"{name}: passed ({words})", None, len(self._ex(name).cases), output)
+
+    def failed(self, name, err, output):
+        from .exercises import CouldNotRun
+
+        status = COULD_NOT_RUN if isinstance(err, CouldNotRun) else FAILED
+        step = err.step if err.step is not None else ("load" if isinstance(err, CouldNotRun) else None)
+        self._result(name, status, str(err), step, err.passed, output, err.traceback)
+        return status
+
+    def _ex(self, name):
+        from .exercises import info
+
+        return info(name)
+
+    def _result(self, name, status, message, step, cases_passed, output, traceback=""):
+        ex = self._ex(name) if name is not None else None
+        result = {
+            "exercise": name,
+            "file": self.args.file,
+            "seed": self.args.seed,
+            "passed": status == PASSED,
+            "status": status,
+            "cases_passed": cases_passed,
+            "cases_total": len(ex.cases) if ex is not None else 0,
+            "message": message,
+            "step": step,
+            "output": output,
+        }
+        if ex is not None and ex.slow is not None:
+            result["training"] = _training(status, step, self.args.quick)
+        if self.args.debug and traceback:
+            result["traceback"] = traceback
+        self.statuses.append(status)
+        if name is not None:
+            self.graded.append((name, status))
+        self._show(result)
+        return result
+
+    def _show(self, result):
+        if self.args.json:
+            print(json.dumps(result), flush=True)
+            return
+        if result["output"]:
+            print(f"output of {self.args.file}:")
+            for line in result["output"].splitlines():
+                print(f"    {_printable(line)}")
+        print(result["message"])
+        if result.get("traceback"):
+            print(f"traceback of the error in {self.args.file} (--debug):")
+            for line in result["traceback"].splitlines():
+                print(f"    {_printable(line)}")
+
+    def finish(self):
+        if self.args.name == "all" and self.graded:
+            passed = sum(status == PASSED for name, status in self.graded)
+            summary = f"{self.args.file}: {passed} of {len(self.graded)} exercises passed"
+            skipped = f"skipped, as {self.args.file} does not define them: {', '.join(self.skipped)}"
+            if self.args.json:
+                if self.skipped:
+                    print(f"python -m minicnn check: {skipped}", file=sys.stderr)
+            else:
+                print(summary + (f"; {skipped}" if self.skipped else ""))
+        if not self.statuses:
+            return FAILED
+        return PASSED if set(self.statuses) == {PASSED} else max(self.statuses)
+
+
+def _training(status, step, quick):
+    """What became of an exercise's slow part (LeNet-5's training)."""
+    if quick:
+        return "skipped"
+    if status == PASSED:
+        return "passed"
+    return "failed" if step == "training" else "not reached"
+
+
+def _printable(line):
+    """A line of the student's output with control characters shown as escapes: an escape sequence
+    could otherwise move the cursor and write over the grader's lines."""
+    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode() for c in line)
 
 
 def add_parser(sub, parents=()):
-    c = sub.add_parser("check", parents=list(parents), help="grade an exercise: the function NAME in FILE.py")
+    c = sub.add_parser(
+        "check",
+        parents=list(parents),
+        help="grade an exercise: the function NAME in FILE.py (or all that FILE.py defines)",
+    )
     c.add_argument(
         "name",
         help="the exercise, e.g. col2im (python -c 'from minicnn import exercises; "
-        "print(exercises.names())')",
+        "print(exercises.names())'), or all: every exercise whose function FILE.py defines",
     )
     c.add_argument("file", help="the Python file that defines it")
     c.add_argument("--quick", action="store_true", help="skip the slow part (LeNet-5's training)")
+    c.add_argument(
+        "--seed",
+        type=non_negative_int,
+        metavar="N",
+        help="draw every case's numbers from N (a student number, say) and the case's own seed "
+        "(default: the public cases)",
+    )
+    c.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object a line per exercise on stdout (exercise, file, passed, cases_passed, "
+        "cases_total, message, step, output) and nothing else there",
+    )

@@ -7,14 +7,25 @@
 A failure raises ``ExerciseFailed`` (an AssertionError) naming the failing
 case (shapes, stride, padding), the worst element's index, the expected and
 the got value, and, when the answer equals a known mistake's, a hint naming
-that mistake. From a shell: ``python -m minicnn check col2im mine.py``.
+that mistake. From a shell: ``python -m minicnn check col2im mine.py``, which runs the
+file in a child process of its own (``runner.py``) and gives the verdict itself.
 Reference solutions, for instructors: ``minicnn/exercises/solutions.py``.
 """
 
-from . import autograd, conv, layers, lenet, optim, pooling, variants
-from .grading import ExerciseFailed, NotImplementedYet, grade
+from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
+from .calling import in_process
+from .grading import (
+    CouldNotRun,
+    ExerciseFailed,
+    NotImplementedYet,
+    check_seed,
+    grade,
+    passed_words,
+    signature_of,
+    signature_problem,
+)
 
-__all__ = ["names", "check", "info", "stub_source", "ExerciseFailed", "NotImplementedYet"]
+__all__ = ["names", "check", "info", "stub_source", "ExerciseFailed", "NotImplementedYet", "CouldNotRun"]
 
 COURSE = [
     "01_autograd_from_scratch",
@@ -32,6 +43,7 @@ COURSE = [
 _LISTED = (
     autograd.EXERCISES
     + conv.EXERCISES
+    + conv_later.EXERCISES
     + pooling.EXERCISES
     + layers.EXERCISES[:1]
     + optim.EXERCISES
@@ -57,25 +69,34 @@ def info(name):
     return _EXERCISES[name]
 
 
-def check(name, fn, quick=False, own_code=False):
+def check(name, fn, quick=False, own_code=False, seed=None):
     """Grade ``fn`` on every case of exercise ``name``; prints ``name: passed (k cases)``.
 
     Raises ExerciseFailed with the failing case, the worst element and a hint.
     ``quick=True`` skips an exercise's slow part (lenet5_forward_backward's training).
     ``own_code=True`` also fails ``fn`` when it calls minicnn's or PyTorch's code (as
-    ``python -m minicnn check`` grades a submission); each call of ``fn`` on one case
-    has ``grading.CASE_SECONDS`` to finish.
+    ``python -m minicnn check`` grades a submission). ``seed`` (a non-negative int, such as a
+    student number) draws every case's numbers from it and the case's own seed, so that each
+    student gets cases of their own; without it, the public cases. Each call of ``fn`` on one
+    case has ``grading.CASE_SECONDS`` to finish; a call that writes into its arguments fails.
     """
     ex = info(name)
-    passed = grade(ex, fn, quick=quick, own_code=own_code)
-    skipped = "; training skipped (quick)" if quick and ex.slow is not None else ""
-    print(f"{name}: passed ({passed} cases{skipped})")
+    seed = check_seed(seed, "check")
+    if not callable(fn):
+        raise ExerciseFailed(f"{ex.name}: expected a function, got {type(fn).__name__}")
+    problem = signature_problem(ex, signature_of(fn, ex.arg_names))
+    if problem:
+        raise ExerciseFailed(problem)
+    cases, slow = grade(ex, in_process(ex, fn, own_code), quick=quick, seed=seed)
+    print(f"{name}: passed ({passed_words(ex, cases, slow, quick, seed)})")
 
 
 def stub_source(name):
-    """The starting point a student fills in: the signature, the docstring, a NotImplementedError."""
+    """The starting point a student fills in: NumPy imported, the signature, the docstring, a
+    NotImplementedError. Stubs appended one after another make one file of them."""
     ex = info(name)
     return (
+        "import numpy as np\n\n\n"
         f"def {name}{ex.signature}:\n"
         f'    """{ex.doc}\n\n    Returns {", ".join(ex.returns)}.\n    """\n'
         f'    raise NotImplementedError("{name}: not implemented yet")\n'

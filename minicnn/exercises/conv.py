@@ -58,6 +58,17 @@ def _cols_ijn(x, k, s, p):
     return cols.reshape(-1, N, OH, OW).transpose(0, 2, 3, 1).reshape(cols.shape[0], -1)
 
 
+def _pad_after(x, p):
+    """x with all 2*p rows and columns of zeros after it (bottom, right) instead of p on each side:
+    what ``xp[:, :, :H, :W] = x`` into a zero array of the padded size makes."""
+    return np.pad(x, ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))
+
+
+ONE_SIDE_HINT = (
+    "the padding is all on one side: the image goes in the middle of the padded array, "
+    "xp[:, :, p:p+H, p:p+W] = x (or np.pad with (p, p) on both axes), not xp[:, :, :H, :W] = x"
+)
+
 IM2COL = Exercise(
     name="im2col",
     signature="(x, kernel_size, stride, padding)",
@@ -85,6 +96,7 @@ IM2COL = Exercise(
             "padding is ignored: pad x with `padding` zeros on each side first (np.pad)",
             lambda x, k, s, p: _im2col(x, k, s, 0),
         ),
+        Mistake(ONE_SIDE_HINT, lambda x, k, s, p: _im2col(_pad_after(x, p), k, s, 0)),
     ],
 )
 
@@ -124,6 +136,12 @@ def _col2im_assign(taps_outer):
     return wrong
 
 
+def _col2im_cropped_at_the_corner(cols, x_shape, k, s, p):
+    N, C, H, W = x_shape
+    padded = _col2im(cols, (N, C, H + 2 * p, W + 2 * p), k, s, 0)
+    return padded[:, :, :H, :W].copy()
+
+
 ASSIGN_HINT = (
     "overlapping windows: a pixel read by several windows must receive the sum of their "
     "gradients. You wrote `=` where it must be `+=`, so the last window overwrote the others."
@@ -141,7 +159,16 @@ COL2IM = Exercise(
     make=_make_col2im,
     expected=_col2im,
     cases=CONV_CASES,
-    mistakes=[Mistake(ASSIGN_HINT, _col2im_assign(True)), Mistake(ASSIGN_HINT, _col2im_assign(False))],
+    mistakes=[
+        Mistake(ASSIGN_HINT, _col2im_assign(True)),
+        Mistake(ASSIGN_HINT, _col2im_assign(False)),
+        Mistake(
+            "gx was cut from the padded gradient's corner, gx_padded[:, :, :H, :W]: the image sits "
+            "in the middle of the padding, so drop p rows and columns on each side, "
+            "gx_padded[:, :, p:p+H, p:p+W]",
+            _col2im_cropped_at_the_corner,
+        ),
+    ],
 )
 
 
@@ -185,6 +212,7 @@ CONV_FORWARD = Exercise(
             "stride is ignored: window (i, j) starts at (i*stride, j*stride)",
             lambda x, w, b, s, p: _conv(x, w, b, 1, p),
         ),
+        Mistake(ONE_SIDE_HINT, lambda x, w, b, s, p: _conv(_pad_after(x, p), w, b, s, 0)),
     ],
 )
 
@@ -220,6 +248,14 @@ def _with_gx(kernel_of):
         return _gx(gy, x, kernel_of(w), s, p), gw, gb
 
     return wrong
+
+
+def _gx_reshaped(gy, x, w, s, p):
+    """gx from w.reshape(-1, O) @ gy_mat, where w.reshape(O, -1).T belongs."""
+    _, gw, gb = _conv_backward(gy, x, w, s, p)
+    O, _, k, _ = w.shape
+    gy_mat = gy.transpose(1, 0, 2, 3).reshape(O, -1)
+    return _col2im(w.reshape(-1, O) @ gy_mat, x.shape, k, s, p), gw, gb
 
 
 def _gw_transposed(gy, x, w, s, p):
@@ -258,6 +294,12 @@ CONV_BACKWARD = Exercise(
             _with_gx(lambda w: w.transpose(1, 0, 2, 3)),
         ),
         Mistake(
+            "gx: w.reshape(-1, O) is not the transpose of w.reshape(O, -1); a reshape keeps the "
+            "numbers in memory order and only regroups them. The columns' gradient is "
+            "w.reshape(O, -1).T @ gy_mat",
+            _gx_reshaped,
+        ),
+        Mistake(
             "gw is the wrong transpose: gy_mat (O, N*OH*OW) @ cols.T gives (O, C*k*k); you reshaped "
             "the transposed product (C*k*k, O)",
             _gw_transposed,
@@ -270,87 +312,4 @@ CONV_BACKWARD = Exercise(
 )
 
 
-# --- 1x1 convolution (Network in Network, GoogLeNet's reductions) ------------------------------
-
-
-def _make_conv1x1(rng, N, C, H, W, O):
-    return rng.standard_normal((N, C, H, W)), rng.standard_normal((O, C, 1, 1)), rng.standard_normal(O)
-
-
-def _reshaped_without_transpose(x, w, b):
-    N, C, H, W = x.shape
-    O = w.shape[0]
-    return (w.reshape(O, C) @ x.reshape(C, -1)).reshape(N, O, H, W) + b[None, :, None, None]
-
-
-CONV1X1 = Exercise(
-    name="conv1x1_forward",
-    signature="(x, w, b)",
-    returns=("y",),
-    notebook="05_deeper_vgg_nin_googlenet",
-    teaches="a 1x1 convolution is one matrix product over the channels at every pixel (NIN, Inception)",
-    doc="""x (N, C, H, W), w (O, C, 1, 1), b (O,) -> y (N, O, H, W).
-    y[n, o, h, w] = b[o] + sum_c w[o, c, 0, 0] x[n, c, h, w]. Write it as one matrix product.""",
-    make=_make_conv1x1,
-    expected=lambda x, w, b: _conv(x, w, b, 1, 0),
-    cases=[
-        Case(150, dict(N=1, C=3, H=4, W=5, O=2)),
-        Case(151, dict(N=2, C=3, H=4, W=4, O=5)),
-        Case(152, dict(N=3, C=8, H=2, W=3, O=4)),
-    ],
-    mistakes=[
-        Mistake(
-            "x.reshape(C, N*H*W) mixes images and channels when N > 1 (it happens to work for a "
-            "batch of 1): move C to the front first, x.transpose(1, 0, 2, 3).reshape(C, -1), and "
-            "transpose the product back",
-            _reshaped_without_transpose,
-        )
-    ],
-)
-
-
-# --- the cost of a convolution ------------------------------------------------------------------
-
-
-def _make_macs(rng, N, C, H, W, O, k, s, p):
-    return (N, C, H, W), (O, C, k, k), s, p
-
-
-def _macs(x_shape, w_shape, s, p):
-    N, C, H, W = x_shape
-    O, _, KH, KW = w_shape
-    return N * O * conv_out_size(H, KH, s, p) * conv_out_size(W, KW, s, p) * C * KH * KW
-
-
-MACS = Exercise(
-    name="conv2d_macs",
-    signature="(x_shape, w_shape, stride, padding)",
-    returns=("macs",),
-    notebook="09_cpu_vs_gpu",
-    teaches="a convolution's cost in multiply-adds, the figure that predicts its time",
-    doc="""The number of multiply-adds of conv2d_forward (an int), bias not counted:
-    every one of the N*O*OH*OW outputs is a sum of C*k*k products.""",
-    make=_make_macs,
-    expected=_macs,
-    cases=CONV_CASES + [Case(160, dict(zip("NCHWOksp", (8, 64, 56, 56, 64, 3, 1, 1))))],
-    mistakes=[
-        Mistake(
-            "the count is for one image: multiply by the batch size N",
-            lambda xs, ws, s, p: _macs((1,) + tuple(xs[1:]), ws, s, p),
-        ),
-        Mistake(
-            "the output size is OH = (H + 2*padding - k)//stride + 1, not the input's H",
-            lambda xs, ws, s, p: xs[0] * ws[0] * xs[2] * xs[3] * int(np.prod(ws[1:])),
-        ),
-        Mistake(
-            "each output sums over all C input channels as well as the k*k taps",
-            lambda xs, ws, s, p: _macs(xs, ws, s, p) // xs[1],
-        ),
-        Mistake(
-            "that is FLOPs (2 per multiply-add); count multiply-adds",
-            lambda xs, ws, s, p: 2 * _macs(xs, ws, s, p),
-        ),
-    ],
-)
-
-EXERCISES = [IM2COL, COL2IM, CONV_FORWARD, CONV_BACKWARD, CONV1X1, MACS]
+EXERCISES = [IM2COL, COL2IM, CONV_FORWARD, CONV_BACKWARD]

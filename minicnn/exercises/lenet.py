@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from .grading import Case, Exercise, ExerciseFailed, Mistake, call
+from .grading import Case, Exercise, ExerciseFailed, Mistake, call_checked
 
 # the student's parameter names -> the index of the layer in models.lenet5() (an nn.Sequential)
 LAYERS = {"conv1": 0, "conv2": 3, "fc1": 7, "fc2": 9, "fc3": 11}
@@ -59,8 +59,34 @@ def _reference(params, x, labels, mean=True):
     return logits.numpy(), {k: named[_model_name(k)].grad.numpy() * scale for k in params}
 
 
-def _train(fn):
-    """Train with the student's function; returns 1 (one more check passed) or raises ExerciseFailed."""
+def _gradients(out, params, where):
+    """{name: gradient as an array of the parameter's dtype} from the student's (logits, grads)."""
+    grads = out[1] if isinstance(out, (tuple, list)) and len(out) == 2 else None
+    if not isinstance(grads, dict) or set(grads) != set(params):
+        got = sorted(map(str, grads)) if isinstance(grads, dict) else type(grads).__name__
+        raise ExerciseFailed(
+            f"lenet5_forward_backward failed {where}: grads must be a dict "
+            f"with the keys {sorted(params)}; got {got}"
+        )
+    arrays = {}
+    for k, p in params.items():
+        try:
+            arrays[k] = np.asarray(grads[k], dtype=p.dtype)
+        except (TypeError, ValueError) as err:
+            raise ExerciseFailed(
+                f"lenet5_forward_backward failed {where}: grads[{k!r}] is not an array of numbers: {err}"
+            ) from None
+        if arrays[k].shape != p.shape:
+            raise ExerciseFailed(
+                f"lenet5_forward_backward failed {where}: grads[{k!r}] has "
+                f"shape {arrays[k].shape}; expected {p.shape}"
+            )
+    return arrays
+
+
+def _train(run):
+    """Train with the student's function (called through ``run``, as grade's cases are); returns
+    what the training reached, in words, or raises ExerciseFailed."""
     from .. import data, manual_seed, models, optim
     from ..tensor import tensor
 
@@ -74,21 +100,10 @@ def _train(fn):
     for epoch in range(1, EPOCHS + 1):
         for step, (x, y) in enumerate(loader, 1):
             where = f"in training (epoch {epoch}, batch {step})"
-            _, grads = call(LENET, fn, ({k: p.data for k, p in params.items()}, x.numpy(), y.numpy()), where)
-            if not isinstance(grads, dict) or set(grads) != set(params):
-                got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-                raise ExerciseFailed(
-                    f"lenet5_forward_backward failed {where}: grads must be a dict "
-                    f"with the keys {sorted(params)}; got {got}"
-                )
+            args = ({k: p.data for k, p in params.items()}, x.numpy(), y.numpy())
+            grads = _gradients(call_checked(LENET, run, args, where), params, where)
             for k, p in params.items():
-                g = np.asarray(grads[k], dtype=p.dtype)
-                if g.shape != p.shape:
-                    raise ExerciseFailed(
-                        f"lenet5_forward_backward failed {where}: grads[{k!r}] has "
-                        f"shape {g.shape}; expected {p.shape}"
-                    )
-                p.grad = tensor(g)
+                p.grad = tensor(grads[k])
             opt.step()
             schedule.step()
             if epoch == 1 and step == 5:
@@ -101,13 +116,16 @@ def _train(fn):
                     )
     correct = total = 0
     for x, y in data.DataLoader(data.mnist5k("test"), batch_size=250):
-        logits, _ = call(
-            LENET,
-            fn,
-            ({k: p.data for k, p in params.items()}, x.numpy(), None),
-            "on the test set (labels None)",
-        )
-        correct += int((np.asarray(logits).argmax(axis=1) == y.numpy()).sum())
+        args = ({k: p.data for k, p in params.items()}, x.numpy(), None)
+        where = "on the test set (labels None)"
+        out = call_checked(LENET, run, args, where)
+        try:
+            predicted = np.asarray(out[0]).argmax(axis=1)
+            correct += int((predicted == y.numpy()).sum())
+        except (TypeError, ValueError, IndexError, KeyError) as err:
+            raise ExerciseFailed(
+                f"lenet5_forward_backward failed {where}: the logits are not an array (N, 10): {err}"
+            ) from None
         total += len(y)
     if correct / total <= TARGET:
         raise ExerciseFailed(
@@ -118,8 +136,7 @@ def _train(fn):
             f"feeds float32 batches of {BATCH}, so check that nothing depends on float64 "
             f"or on a batch of 1 or 3"
         )
-    print(f"lenet5_forward_backward: trained {EPOCHS} epochs, test accuracy {correct / total:.2%}")
-    return 1
+    return f"{EPOCHS} epochs, test accuracy {correct / total:.2%}"
 
 
 LENET = Exercise(
@@ -145,6 +162,6 @@ LENET = Exercise(
             lambda params, x, labels: _reference(params, x, labels, mean=False),
         )
     ],
-    slow=lambda fn: _train(fn),
+    slow=_train,
 )
 EXERCISES = [LENET]

@@ -58,6 +58,27 @@ def _velocity(param, grad, buf, lr, momentum, weight_decay):
     return param - v, v
 
 
+def _textbook_velocity(param, grad, buf, lr, momentum, weight_decay):
+    g = grad + weight_decay * param
+    v = -lr * g if buf is None else momentum * buf - lr * g
+    return param + v, v
+
+
+def _nesterov(param, grad, buf, lr, momentum, weight_decay):
+    g = grad + weight_decay * param
+    buf = g.copy() if buf is None else momentum * buf + g
+    return param - lr * (g + momentum * buf), buf
+
+
+def _decay(scale):
+    """PyTorch's step with weight_decay * param entering the gradient ``scale`` times (-1: the sign)."""
+
+    def wrong(param, grad, buf, lr, momentum, weight_decay):
+        return _sgd(param, grad + (scale - 1) * weight_decay * param, buf, lr, momentum, weight_decay)
+
+    return wrong
+
+
 EMA_HINT = (
     "PyTorch's buffer is b = momentum * b + g (no (1 - momentum) factor, dampening 0), "
     "and b = g on the first step"
@@ -92,6 +113,27 @@ SGD = Exercise(
             "the buffer holds gradients, not steps: buf = momentum * buf + g, then param -= lr * buf "
             "(lr multiplies at the end)",
             _velocity,
+        ),
+        Mistake(
+            "that is the textbook velocity, v = momentum * v - lr * g; param += v. It takes the same "
+            "steps, but the buffer is not PyTorch's, and the next step reads the buffer: PyTorch keeps "
+            "buf = momentum * buf + g (the gradients, without lr) and param -= lr * buf",
+            _textbook_velocity,
+        ),
+        Mistake(
+            "that is Nesterov momentum (the step uses g + momentum * buf); the exercise asks plain "
+            "momentum, nesterov=False: param -= lr * buf",
+            _nesterov,
+        ),
+        Mistake(
+            "weight decay has the wrong sign: it pulls the weights toward zero, g = grad + "
+            "weight_decay * param (the gradient of weight_decay / 2 * |param|^2)",
+            _decay(-1),
+        ),
+        Mistake(
+            "weight decay is doubled: g = grad + weight_decay * param, once (weight_decay is the "
+            "factor of the gradient, as if the loss had weight_decay / 2 * |param|^2)",
+            _decay(2),
         ),
     ],
 )

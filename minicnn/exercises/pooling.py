@@ -56,7 +56,8 @@ def _max_backward(gy, x, k, s):
 
 
 def _max_variant(ties, accumulate=True):
-    """A max-pool backward sending each gy to the 'first', 'last' or 'all' maxima; `=` if not accumulate."""
+    """A max-pool backward sending each gy to the 'first', 'last' or 'all' maxima, or 'split' evenly
+    among them; `=` if not accumulate."""
 
     def wrong(gy, x, k, s):
         gx = np.zeros_like(x)
@@ -67,12 +68,13 @@ def _max_variant(ties, accumulate=True):
                     for j in range(OW):
                         win = x[n, c, i * s : i * s + k, j * s : j * s + k]
                         hits = np.argwhere(win == win.max())
-                        hits = {"first": hits[:1], "last": hits[-1:], "all": hits}[ties]
+                        share = gy[n, c, i, j] / (len(hits) if ties == "split" else 1)
+                        hits = {"first": hits[:1], "last": hits[-1:]}.get(ties, hits)
                         for u, v in hits:
                             if accumulate:
-                                gx[n, c, i * s + u, j * s + v] += gy[n, c, i, j]
+                                gx[n, c, i * s + u, j * s + v] += share
                             else:
-                                gx[n, c, i * s + u, j * s + v] = gy[n, c, i, j]
+                                gx[n, c, i * s + u, j * s + v] = share
         return gx
 
     return wrong
@@ -100,6 +102,11 @@ MAX_POOL = Exercise(
             "ties: the gradient went to the last tied maximum; it goes to the first in row-major "
             "order (a strict `>` when scanning, or np.argmax)",
             _max_variant("last"),
+        ),
+        Mistake(
+            "ties: the gradient was split evenly among the tied maxima. PyTorch sends all of it to "
+            "ONE element, the first maximum in row-major window order (np.argmax finds it)",
+            _max_variant("split"),
         ),
         Mistake(ASSIGN_HINT, _max_variant("first", accumulate=False)),
     ],

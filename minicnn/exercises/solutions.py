@@ -1,8 +1,9 @@
 """Reference solutions of every exercise, for instructors.
 
 Written the way a student would write them: plain NumPy and a few loops,
-nothing imported from minicnn's kernels. Each passes ``exercises.check``;
-``python -m minicnn check NAME minicnn/exercises/solutions.py`` grades one.
+nothing imported from minicnn's kernels. Each passes ``exercises.check``. Inside the
+package they are minicnn's own code, which ``python -m minicnn check`` (and
+``check(..., own_code=True)``) refuses; a copy of this file elsewhere passes as a submission.
 """
 
 import numpy as np

@@ -1,5 +1,8 @@
-"""python -m minicnn check NAME FILE.py: exit 0 on a pass, 1 on a failure, 2 on bad arguments."""
+"""python -m minicnn check NAME FILE.py: exit 0 on a pass, 1 on a wrong answer, 2 when the command
+is used wrongly, 3 when the submission cannot be run; no traceback unless --debug."""
 
+import pathlib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -7,6 +10,8 @@ import textwrap
 import pytest
 
 from minicnn.__main__ import main
+
+SOLUTIONS = pathlib.Path(__file__).resolve().parents[2] / "minicnn" / "exercises" / "solutions.py"
 
 WRONG_COL2IM = textwrap.dedent("""
     import numpy as np
@@ -18,16 +23,24 @@ WRONG_COL2IM = textwrap.dedent("""
 
 @pytest.fixture
 def student_file(tmp_path):
-    def write(text):
-        path = tmp_path / "mine.py"
+    def write(text, name="mine.py"):
+        path = tmp_path / name
         path.write_text(text)
         return str(path)
 
     return write
 
 
-def test_pass_exits_0(capsys):
-    assert main(["check", "col2im", "minicnn/exercises/solutions.py"]) == 0
+@pytest.fixture
+def solutions_copy(tmp_path):
+    """The reference solutions as a student's file: outside the package, so their own code."""
+    path = tmp_path / "answers.py"
+    shutil.copy(SOLUTIONS, path)
+    return str(path)
+
+
+def test_pass_exits_0(solutions_copy, capsys):
+    assert main(["check", "col2im", solutions_copy]) == 0
     assert capsys.readouterr().out == "col2im: passed (6 cases)\n"
 
 
@@ -48,47 +61,72 @@ def test_stub_exits_1_not_implemented(student_file, capsys):
 @pytest.mark.parametrize(
     "argv, says",
     [
-        (
-            ["check", "col2imm", "minicnn/exercises/solutions.py"],
-            "no exercise 'col2imm'; choose one of topo_sort",
-        ),
+        (["check", "col2imm", "mine.py"], "no exercise 'col2imm'; choose one of topo_sort"),
         (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
         (
             ["check", "col2im", "README.md"],
             "expected a Python file (.py) that defines 'col2im', got 'README.md'",
         ),
+        (["check", "all", "README.md"], "expected a Python file (.py) that defines the exercises' functions"),
+        (["check", "col2im", "mine.py", "--seed", "-3"], "argument --seed: must be 0 or more, got -3"),
     ],
 )
-def test_bad_arguments_exit_2(argv, says, capsys):
+def test_the_command_used_wrongly_exits_2(argv, says, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err == f"python -m minicnn check: error: {says}" + err.split(says, 1)[1]
+    assert err.startswith("python -m minicnn check: error: ") and says in err
     assert err.count("\n") == 1
 
 
-def test_missing_function_exits_2(student_file, capsys):
-    assert main(["check", "im2col", student_file(WRONG_COL2IM)]) == 2
-    assert "defines no function 'im2col'" in capsys.readouterr().err
+def test_a_missing_function_exits_1(student_file, capsys):
+    assert main(["check", "im2col", student_file(WRONG_COL2IM)]) == 1
+    assert capsys.readouterr().out.rstrip().endswith("mine.py defines no function 'im2col'")
 
 
-def test_a_file_that_fails_to_load_exits_2(student_file, capsys):
-    assert main(["check", "im2col", student_file("def im2col(x:\n")]) == 2
-    err = capsys.readouterr().err
-    assert "failed to load: SyntaxError" in err and err.count("\n") == 1
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("def im2col(x:\n", "failed to load: SyntaxError"),
+        ("import no_such_module_here\n", "failed to load: ModuleNotFoundError: No module named"),
+        ("import sys\nsys.exit(3)\n", "called sys.exit(3) while loading; nothing was graded"),
+        ("import os\nos._exit(0)\n", "ended the grader's child process while loading (exit status 0)"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "(killed by SIGSEGV)"),
+    ],
+)
+def test_a_file_that_cannot_be_run_exits_3(text, says, student_file, capsys):
+    assert main(["check", "im2col", student_file(text)]) == 3
+    out = capsys.readouterr().out
+    assert says in out and "Traceback" not in out
 
 
-def test_an_error_at_the_top_of_the_file_names_its_line_and_debug_shows_it(student_file, capsys):
+def test_an_error_at_the_top_of_the_file_names_its_line_and_debug_shows_the_traceback(student_file, capsys):
     path = student_file("def im2col(x):\n    return x\n\n\ny = undefined_name + 1\n")
-    assert main(["check", "im2col", path]) == 2
+    assert main(["check", "im2col", path]) == 3
     assert (
         capsys.readouterr()
-        .err.rstrip()
+        .out.rstrip()
         .endswith(
             "failed to load: NameError: name 'undefined_name' is not defined (line 5: y = undefined_name + 1)"
         )
     )
-    with pytest.raises(NameError):  # --debug: the student's own traceback
-        main(["check", "im2col", path, "--debug"])
+    assert main(["check", "im2col", path, "--debug"]) == 3
+    out = capsys.readouterr().out
+    assert "traceback of the error in" in out and f'    File "{path}", line 5, in <module>' in out
+
+
+def test_debug_shows_the_whole_traceback_of_an_error_inside_the_function(student_file, capsys):
+    path = student_file(
+        "def tanh_backward(gy, y):\n    return helper(gy, y)\n\n\n"
+        "def helper(gy, y):\n    return gy * (1 - y * y) + undefined\n"
+    )
+    assert main(["check", "tanh_backward", path]) == 1
+    out = capsys.readouterr().out
+    assert "at line 6 of" in out and "Traceback" not in out
+    assert main(["check", "tanh_backward", path, "--debug"]) == 1
+    out = capsys.readouterr().out
+    assert f'File "{path}", line 2, in tanh_backward' in out  # the caller's frame too
+    assert f'File "{path}", line 6, in helper' in out
+    assert "NameError: name 'undefined' is not defined" in out
 
 
 def test_from_a_shell(student_file):
@@ -104,20 +142,26 @@ def test_from_a_shell(student_file):
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_the_reference_solutions_file_passes_as_a_submission(capsys):
-    """Its functions are its own code: the library rule exempts the graded function's own file."""
-    assert main(["check", "lenet5_forward_backward", "minicnn/exercises/solutions.py", "--quick"]) == 0
-    assert capsys.readouterr().out.startswith("lenet5_forward_backward: passed (2 cases")
-
-
-def test_a_function_imported_from_minicnn_is_refused(student_file, capsys):
-    path = student_file("from minicnn.exercises.solutions import col2im\n")
-    assert main(["check", "col2im", path]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(
-        f"python -m minicnn check: error: {path} does not define 'col2im' itself: it comes from "
+def test_the_reference_solutions_copied_out_of_the_package_pass(solutions_copy, capsys):
+    assert main(["check", "lenet5_forward_backward", solutions_copy, "--quick"]) == 0
+    assert capsys.readouterr().out == (
+        "lenet5_forward_backward: passed (2 cases; training skipped (quick))\n"
     )
-    assert err.rstrip().endswith("solutions.py") and err.count("\n") == 1
+
+
+def test_the_reference_solutions_inside_the_package_are_library_code(capsys):
+    assert main(["check", "sigmoid_backward", str(SOLUTIONS)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("sigmoid_backward called library code on case 1 of 3")
+    assert f"sigmoid_backward ({SOLUTIONS})" in out
+
+
+def test_a_function_imported_from_minicnn_fails(student_file, capsys):
+    path = student_file("from minicnn.exercises.solutions import col2im\n")
+    assert main(["check", "col2im", path]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path} does not define 'col2im' itself: it comes from ")
+    assert out.rstrip().endswith("solutions.py") and out.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -125,7 +169,7 @@ def test_a_function_imported_from_minicnn_is_refused(student_file, capsys):
     [
         (
             "from minicnn.exercises import solutions\n    return solutions.sigmoid_backward(gy, y)",
-            "sigmoid_backward (",
+            "solutions.py)",
         ),
         (
             "import minicnn as mc\n    z = mc.tensor(np.log(y / (1 - y)), requires_grad=True)\n"
@@ -148,16 +192,6 @@ def test_sys_exit_in_the_function_is_a_failure_not_a_pass(student_file, capsys):
     assert "sigmoid_backward called sys.exit(0) on case 1 of 3" in capsys.readouterr().out
 
 
-def test_sys_exit_while_loading_exits_2(student_file, capsys):
-    path = student_file("import sys\nsys.exit(3)\n")
-    assert main(["check", "sigmoid_backward", path]) == 2
-    err = capsys.readouterr().err
-    assert (
-        err
-        == f"python -m minicnn check: error: {path} called sys.exit(3) while loading; nothing was graded\n"
-    )
-
-
 def test_own_helpers_in_a_folder_named_torch_are_the_students_code(tmp_path, capsys):
     folder = tmp_path / "torch"
     folder.mkdir()
@@ -177,3 +211,11 @@ def test_parameters_in_another_order_are_named(student_file, capsys):
         "conv2d_forward: your parameters (x, w, b, padding, stride) are the expected ones in another order; "
         "the grader passes them as (x, w, b, stride, padding)"
     ) in capsys.readouterr().out
+
+
+def test_a_wrong_signature_is_named(student_file, capsys):
+    path = student_file("def col2im(cols, x_shape):\n    return cols\n")
+    assert main(["check", "col2im", path]) == 1
+    assert "must take (cols, x_shape, kernel_size, stride, padding), but yours takes (cols, x_shape)" in (
+        capsys.readouterr().out
+    )

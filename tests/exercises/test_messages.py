@@ -73,15 +73,58 @@ def test_a_wrong_signature_is_reported():
     assert "must take (cols, x_shape, kernel_size, stride, padding)" in message
 
 
-def test_the_students_arrays_are_copies():
-    """A function that writes into its inputs cannot change the expected values or the next case."""
+def test_a_function_that_writes_into_an_argument_fails_naming_it():
+    """The caller's arrays are not the function's: the docstrings say so, and the grader checks."""
 
     def softmax_cross_entropy_backward(logits, labels):
         out = solutions.softmax_cross_entropy_backward(logits, labels)
         logits[:] = 0
         return out
 
-    exercises.check("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+    message = failure("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
+    assert message.startswith(
+        "softmax_cross_entropy_backward changed its argument logits on case 1 of 4 (logits (4, 10), "
+        "labels (4,) int64): return new arrays and leave the arguments as they were"
+    )
+
+
+@pytest.mark.parametrize(
+    "name, fn, changed",
+    [
+        (
+            "sgd_momentum_step",
+            lambda param, grad, buf, lr, momentum, weight_decay: _sgd_in_place(
+                param, grad, buf, lr, momentum
+            ),
+            "param",
+        ),
+        ("leaky_relu_backward", lambda gy, x, a: _leaky_in_place(gy, x, a), "gy"),
+        (
+            "lenet5_forward_backward",
+            lambda params, x, labels: _lenet_in_place(params, x, labels),
+            "params['conv1.bias']",
+        ),
+    ],
+)
+def test_in_place_changes_are_caught(name, fn, changed):
+    assert f"{name} changed its argument {changed} on case 1 of" in failure(name, fn)
+
+
+def _sgd_in_place(param, grad, buf, lr, momentum):
+    buf = grad.copy() if buf is None else momentum * buf + grad
+    param -= lr * buf
+    return param, buf
+
+
+def _leaky_in_place(gy, x, a):
+    gy[x <= 0] *= a
+    return gy
+
+
+def _lenet_in_place(params, x, labels):
+    out = solutions.lenet5_forward_backward(params, x, labels)
+    params["conv1.bias"] += 1
+    return out
 
 
 def test_topo_sort_messages():
@@ -105,6 +148,15 @@ def test_an_endless_loop_ends_at_the_time_limit_even_inside_except_exception(mon
 
     message = failure("sigmoid_backward", sigmoid_backward)
     assert message.startswith("sigmoid_backward did not finish on case 1 of 3 (gy (5,), y (5,)) within 0.3 s")
+
+
+def test_own_code_in_a_notebook_refuses_the_reference_solutions():
+    """The rule lets a function run its own file's code, but never a file of the minicnn package."""
+    with pytest.raises(
+        exercises.ExerciseFailed, match=r"col2im called library code on case 1 of 6 .*solutions\.py"
+    ):
+        exercises.check("col2im", solutions.col2im, own_code=True)
+    exercises.check("col2im", solutions.col2im)  # as the notebooks check it: the rule off
 
 
 def test_own_code_is_off_by_default_and_on_when_asked():
@@ -143,6 +195,11 @@ def test_own_code_is_off_by_default_and_on_when_asked():
             "gx has the complex dtype complex128; expected float64: the answer is real",
         ),
         (
+            "topo_sort",
+            lambda root, inputs: [[root]],
+            "order is not of the kind the exercise asks for; got [['x']]",
+        ),
+        (
             "conv2d_macs",
             lambda *a: float(solutions.conv2d_macs(*a)),
             "macs must be an int, like 1458; got the float 1458.0",
@@ -171,3 +228,31 @@ def test_the_student_line_is_found_in_a_folder_named_numpy(tmp_path):
     spec.loader.exec_module(module)
     message = failure("sigmoid_backward", module.sigmoid_backward)
     assert f"at line 2 of {folder / 'mine.py'}: return gy * y * (1 - y) + undefined_name" in message
+
+
+def test_a_seed_gives_other_cases_and_no_seed_the_public_ones(capsys):
+    """The same function passes either way; the cases it was given differ."""
+    seen = []
+
+    def sigmoid_backward(gy, y):
+        seen.append(gy.copy())
+        return gy * y * (1 - y)
+
+    exercises.check("sigmoid_backward", sigmoid_backward)
+    exercises.check("sigmoid_backward", sigmoid_backward, seed=4021)
+    exercises.check("sigmoid_backward", sigmoid_backward, seed=4022)
+    public, first, second = seen[0:3], seen[3:6], seen[6:9]
+    rng = np.random.default_rng(10)  # case 1's own seed: the pre-activation, then gy
+    rng.standard_normal(5)
+    assert np.array_equal(public[0], rng.standard_normal(5))
+    assert all(a.shape == b.shape and not np.array_equal(a, b) for a, b in zip(public, first))
+    assert not any(np.array_equal(a, b) for a, b in zip(first, second))
+    assert capsys.readouterr().out.splitlines()[1] == "sigmoid_backward: passed (3 cases, seed 4021)"
+
+
+@pytest.mark.parametrize("seed", [-1, 2.5, "7", True])
+def test_a_bad_seed_is_refused_in_one_line(seed):
+    with pytest.raises(
+        ValueError, match=r"^check: seed must be a non-negative int \(a student number, say\), got "
+    ):
+        exercises.check("sigmoid_backward", solutions.sigmoid_backward, seed=seed)

@@ -1,0 +1,79 @@
+"""The child process of ``python -m minicnn check``: it loads the student's file and calls the
+student's functions on the arguments the parent sends, and nothing else. The parent
+(``runner.py``) builds the cases, keeps the time, compares and gives the verdict.
+
+    python -c "from minicnn.exercises.child import main; main()" FILE REQUESTS_FD MESSAGES_FD
+
+Requests, one JSON line each on REQUESTS_FD: {"name", "args": an .npz to read, "out": an .npz
+to write, "step"}. Messages, one JSON line each on MESSAGES_FD: {"begin": step} as each step
+starts ("load" first), so that the parent can say which one a submission got stuck on; then
+{"loaded": what the file defines}, {"done": step} once "out" holds the outputs and the
+arguments as the call left them, or {"failed": record} (``calling.record_of``).
+"""
+
+import importlib.util
+import json
+import os
+import sys
+
+
+def main(argv=None):
+    path, requests, messages = (sys.argv[1:] if argv is None else argv)[:3]
+    requests, messages = os.fdopen(int(requests), "r"), int(messages)
+
+    from . import calling, grading, info, names, transfer
+
+    def say(message):
+        data = (json.dumps(message) + "\n").encode()
+        while data:
+            data = data[os.write(messages, data) :]
+
+    say({"begin": "load"})
+    try:
+        module = _load(path)
+    except BaseException as err:  # noqa: BLE001 -- the student's file: anything it raises is reported
+        say({"failed": calling.record_of(err, in_file=path)})
+        return
+    defined, elsewhere = {}, {}
+    for name in names():
+        fn = getattr(module, name, None)
+        if not callable(fn):
+            continue
+        where = getattr(getattr(fn, "__code__", None), "co_filename", None)
+        if where and os.path.exists(where) and os.path.samefile(where, path):
+            defined[name] = grading.signature_of(fn, info(name).arg_names)
+        else:
+            elsewhere[name] = where or ""
+    say({"loaded": {"defined": defined, "elsewhere": elsewhere}})
+
+    for line in requests:
+        request = json.loads(line)
+        say({"begin": request["step"]})
+        fn = getattr(module, request["name"])
+        args = transfer.read(request["args"])
+        try:
+            out = calling.invoke(fn, args, own_code=True)
+        except calling.Stopped as stop:
+            say({"failed": stop.record})
+            continue
+        except BaseException as err:  # noqa: BLE001 -- a KeyboardInterrupt the student raised, say
+            say({"failed": calling.record_of(err)})
+            continue
+        transfer.write(request["out"], {"out": out, "args": list(args)})
+        say({"done": request["step"]})
+
+
+def _load(path):
+    """The student's file as a module, run as ``python FILE`` would run it (its top-level code),
+    with its folder first on the path so that it can import its neighbours."""
+    spec = importlib.util.spec_from_file_location("_exercise_file", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickle look a class's module up there
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+    return module

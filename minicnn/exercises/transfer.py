@@ -1,0 +1,128 @@
+"""Values between the grader and the child process that runs a submission, as .npz files.
+
+A value (the arguments of one call, or what the student's function returned) becomes one
+.npz: a JSON tree (entry "tree") with its arrays beside it ("a0", "a1", ...). The grader
+reads the child's files with ``io.read_npz``: no pickle, so reading one cannot run code,
+and every array's size is checked before it is allocated.
+
+A function can return anything. What has no safe form (a Tensor, a generator, an array of
+Python objects) comes back as a stand-in: an object of a class with the same module and
+name, whose repr is the original's (cut short), so that the grader's messages ("gx is a
+minicnn Tensor; return a NumPy array") read as they would in one process.
+"""
+
+import json
+import math
+import re
+
+import numpy as np
+
+from ..io import read_npz
+
+TREE = "tree"
+DEPTH = 32  # no exercise's answer nests deeper; a list that holds itself would never end
+OBJECTS = 10**6  # an array of Python objects comes back as that many Nones, at most
+
+
+class Foreign:
+    """A stand-in for an object the child could not send as it is."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def __repr__(self):
+        return self._text
+
+
+def write(path, value):
+    """``value`` into the .npz ``path`` (a name ending in .npz)."""
+    arrays = []
+    tree = _encode(value, arrays, 0)
+    np.savez(path, **{TREE: np.asarray(json.dumps(tree))}, **{f"a{i}": a for i, a in enumerate(arrays)})
+
+
+def read(path):
+    """The value ``write`` stored in ``path``. Raises ValueError (io.CheckpointError among them)
+    for a file that is not one."""
+    arrays = read_npz(path, who="the grader")
+    tree = arrays.pop(TREE, None)
+    if tree is None or tree.ndim != 0 or tree.dtype.kind != "U":
+        raise ValueError(f"{path} holds no tree of values")
+    try:
+        return _decode(json.loads(str(tree)), arrays)
+    except (KeyError, TypeError, IndexError, AttributeError, RecursionError) as err:
+        raise ValueError(f"{path} holds a damaged tree of values ({type(err).__name__})") from None
+
+
+def _encode(value, arrays, depth):
+    if depth > DEPTH:
+        return _foreign(value)
+    if value is None or isinstance(value, str):
+        return None if value is None else str(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            return {"objects": [int(n) for n in value.shape]}
+        arrays.append(np.asarray(value))
+        return {"array": len(arrays) - 1}
+    if isinstance(value, np.generic):
+        if value.dtype.hasobject:
+            return _foreign(value)
+        arrays.append(np.asarray(value))
+        return {"scalar": len(arrays) - 1}
+    for kind in (bool, int, float):  # JSON keeps each as it is (NaN and Infinity too)
+        if isinstance(value, kind):
+            return kind(value)
+    if isinstance(value, complex):
+        return {"complex": [value.real, value.imag]}
+    if isinstance(value, (list, tuple)):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return {kind: [_encode(v, arrays, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {
+            "dict": [[_encode(k, arrays, depth + 1), _encode(v, arrays, depth + 1)] for k, v in value.items()]
+        }
+    return _foreign(value)
+
+
+def _foreign(value):
+    kind = type(value)
+    try:
+        text = repr(value)
+    except Exception:  # a __repr__ that raises
+        text = f"<{kind.__name__} object>"
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return {"foreign": [str(getattr(kind, "__module__", "")), kind.__name__, text]}
+
+
+def _decode(node, arrays):
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    ((kind, value),) = node.items()
+    if kind == "array":
+        return arrays[f"a{int(value)}"]
+    if kind == "scalar":
+        return arrays[f"a{int(value)}"][()]
+    if kind == "list":
+        return [_decode(v, arrays) for v in value]
+    if kind == "tuple":
+        return tuple(_decode(v, arrays) for v in value)
+    if kind == "dict":
+        return {_decode(k, arrays): _decode(v, arrays) for k, v in value}
+    if kind == "complex":
+        return complex(float(value[0]), float(value[1]))
+    if kind == "objects":
+        shape = tuple(int(n) for n in value)
+        if min(shape, default=1) < 0 or math.prod(shape) > OBJECTS:
+            return _stand_in("numpy", "ndarray", f"<an array of Python objects of shape {shape}>")
+        return np.empty(shape, dtype=object)
+    if kind == "foreign":
+        return _stand_in(*(str(v) for v in value))
+    raise KeyError(kind)
+
+
+def _stand_in(module, name, text):
+    """An object whose type has the module and name given, and whose repr is ``text``."""
+    module = re.sub(r"[^\w.]", "_", module)[:80]
+    name = re.sub(r"\W", "_", name)[:80] or "object"
+    text = " ".join(text.split())[:80]
+    return type(name, (Foreign,), {"__module__": module})(text)

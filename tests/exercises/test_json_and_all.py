@@ -1,0 +1,166 @@
+"""--json for a gradebook, check all FILE.py, and --seed: per-student cases."""
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+
+from minicnn.__main__ import main
+
+RIGHT_AND_WRONG = textwrap.dedent("""
+    import numpy as np
+
+    print("hello from the file")
+
+    def sigmoid_backward(gy, y):
+        return gy * y * (1 - y)
+
+    def tanh_backward(gy, y):
+        return gy * (1 - y)  # wrong
+""")
+
+
+@pytest.fixture
+def student_file(tmp_path):
+    def write(text):
+        path = tmp_path / "mine.py"
+        path.write_text(text)
+        return str(path)
+
+    return write
+
+
+def _objects(out):
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_json_is_one_object_per_exercise_and_nothing_else(student_file, capsys):
+    path = student_file(RIGHT_AND_WRONG)
+    assert main(["check", "tanh_backward", path, "--json"]) == 1
+    (result,) = _objects(capsys.readouterr().out)
+    assert result == {
+        "exercise": "tanh_backward",
+        "file": path,
+        "seed": None,
+        "passed": False,
+        "status": 1,
+        "cases_passed": 0,
+        "cases_total": 3,
+        "message": result["message"],
+        "step": "case 1",
+        "output": "hello from the file\n",
+    }
+    assert result["message"].startswith("tanh_backward failed on case 1 of 3 (gy (5,), y (5,)):")
+
+
+def test_json_of_a_pass(student_file, capsys):
+    assert main(["check", "sigmoid_backward", student_file(RIGHT_AND_WRONG), "--json", "--seed", "12"]) == 0
+    (result,) = _objects(capsys.readouterr().out)
+    assert result["passed"] and result["status"] == 0 and result["step"] is None and result["seed"] == 12
+    assert (result["cases_passed"], result["cases_total"]) == (3, 3)
+    assert result["message"] == "sigmoid_backward: passed (3 cases, seed 12)"
+
+
+def test_json_of_a_file_that_does_not_load(student_file, capsys):
+    assert main(["check", "all", student_file("def f(:\n"), "--json"]) == 3
+    (result,) = _objects(capsys.readouterr().out)
+    assert result["exercise"] is None and result["status"] == 3 and result["step"] == "load"
+    assert "failed to load: SyntaxError" in result["message"]
+
+
+def test_json_of_a_timeout_names_the_case(student_file, capsys, monkeypatch):
+    from minicnn.exercises import grading
+
+    monkeypatch.setattr(grading, "CASE_SECONDS", 1.5)
+    path = student_file("def tanh_backward(gy, y):\n    while True:\n        pass\n")
+    assert main(["check", "tanh_backward", path, "--json"]) == 3
+    (result,) = _objects(capsys.readouterr().out)
+    assert (result["status"], result["step"], result["cases_passed"]) == (3, "case 1", 0)
+
+
+def test_check_all_grades_what_the_file_defines_and_says_what_it_skipped(student_file, capsys):
+    path = student_file(RIGHT_AND_WRONG)
+    assert main(["check", "all", path]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [f"output of {path}:", "    hello from the file", "sigmoid_backward: passed (3 cases)"]
+    assert out[3].startswith("tanh_backward failed on case 1 of 3")
+    assert out[-1].startswith(
+        f"{path}: 1 of 2 exercises passed; skipped, as {path} does not define them: topo_sort, "
+    )
+
+
+def test_check_all_with_json_keeps_stdout_for_the_objects(student_file, capsys):
+    assert main(["check", "all", student_file(RIGHT_AND_WRONG), "--json"]) == 1
+    captured = capsys.readouterr()
+    results = _objects(captured.out)
+    assert [(r["exercise"], r["passed"]) for r in results] == [
+        ("sigmoid_backward", True),
+        ("tanh_backward", False),
+    ]
+    assert captured.err.startswith("python -m minicnn check: skipped, as ")
+
+
+def test_check_all_exits_0_only_when_every_graded_exercise_passed(student_file, capsys):
+    path = student_file(RIGHT_AND_WRONG.split("def tanh")[0])
+    assert main(["check", "all", path]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{path}: 1 of 1 exercises passed; skipped")
+
+
+def test_check_all_goes_on_after_a_crash_with_a_fresh_process(student_file, capsys):
+    path = student_file(
+        textwrap.dedent("""
+        import os
+
+        def sigmoid_backward(gy, y):
+            os._exit(1)
+
+        def tanh_backward(gy, y):
+            return gy * (1 - y * y)
+    """)
+    )
+    assert main(["check", "all", path, "--json"]) == 3  # the worst of 3 and 0
+    results = _objects(capsys.readouterr().out)
+    assert [(r["exercise"], r["status"]) for r in results] == [("sigmoid_backward", 3), ("tanh_backward", 0)]
+
+
+def test_check_all_of_a_file_that_defines_none(student_file, capsys):
+    assert main(["check", "all", student_file("x = 1\n")]) == 1
+    assert "defines none of the exercises' functions" in capsys.readouterr().out
+
+
+def test_a_seed_changes_the_cases_and_none_keeps_the_public_ones(student_file, capsys):
+    """A file that hard-codes the public case 1's answer passes it without a seed, fails with one."""
+    rng = np.random.default_rng(10)  # the public case 1 of sigmoid_backward: seed 10, shape (5,)
+    rng.standard_normal(5)  # the pre-activation, drawn first
+    gy = rng.standard_normal(5)
+    hard_coded = f"""
+import numpy as np
+
+def sigmoid_backward(gy, y):
+    if gy.shape == (5,):
+        assert np.array_equal(gy, np.array({gy.tolist()!r}))
+    return gy * y * (1 - y)
+"""
+    path = student_file(hard_coded)
+    assert main(["check", "sigmoid_backward", path]) == 0
+    capsys.readouterr()
+    assert main(["check", "sigmoid_backward", path, "--seed", "20231234"]) == 1
+    assert "raised AssertionError on case 1 of 3" in capsys.readouterr().out
+
+
+def test_json_says_what_became_of_the_training(tmp_path, capsys):
+    import pathlib
+    import shutil
+
+    answers = tmp_path / "answers.py"
+    shutil.copy(pathlib.Path(__file__).resolve().parents[2] / "minicnn/exercises/solutions.py", answers)
+    assert main(["check", "lenet5_forward_backward", str(answers), "--quick", "--json"]) == 0
+    (result,) = _objects(capsys.readouterr().out)
+    assert result["training"] == "skipped" and (result["cases_passed"], result["cases_total"]) == (2, 2)
+    assert result["message"] == "lenet5_forward_backward: passed (2 cases; training skipped (quick))"
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("def lenet5_forward_backward(params, x, labels):\n    return None, None\n")
+    assert main(["check", "lenet5_forward_backward", str(wrong), "--json"]) == 1
+    (result,) = _objects(capsys.readouterr().out)
+    assert (result["training"], result["step"]) == ("not reached", "case 1")
