@@ -269,7 +269,10 @@ CONV_BACKWARD = Exercise(
     signature="(gy, x, w, stride, padding)",
     returns=("gx", "gw", "gb"),
     notebook=NB,
-    teaches="the conv layer's backward: gx is the forward op on fully padded gy, with the kernel turned 180°",
+    teaches=(
+        "the conv layer's backward: at stride 1, gx is the forward op on gy padded by k - 1 - p, "
+        "with the kernel turned 180°; at stride s, gy is first dilated by s - 1 zeros between its elements"
+    ),
     doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k) -> (gx, gw, gb) of the shapes of x, w, b.
     gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v]
     gb[o] = sum of gy[:, o];  gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel
