@@ -133,12 +133,17 @@ def _parser():
     s.add_argument("--list", action="store_true", help="list the models")
 
     c = sub.add_parser(
-        "convert-weights", parents=[debug], help="torchvision weights (.pth/.safetensors) -> .npz"
+        "convert-weights",
+        parents=[debug],
+        help="weights (.pth/.safetensors/.npz) -> .npz or .safetensors",
     )
     c.add_argument(
-        "src", help="torchvision's weights: a .pth (read without running pickled code) or .safetensors"
+        "src",
+        help="the weights: a .pth (read without running pickled code), a .safetensors or a weights .npz",
     )
-    c.add_argument("dst", help="the .npz to write, with minicnn's (torchvision's) parameter names")
+    c.add_argument(
+        "dst", help="the .npz or .safetensors to write, with the same (torchvision's) parameter names"
+    )
     c.add_argument("--overwrite", action="store_true", help="replace dst if it exists")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)
@@ -261,6 +266,11 @@ def _not_under_mpi(args):
         size, rank = launched_by()
     except ValueError as err:  # the launcher's variables are wrong: no rank to leave the word to
         return str(err), 0
+    if size > 1 and args.command != "train":
+        return (
+            f"started by an MPI launcher as {size} processes: {args.command} runs in one "
+            "process; run it without mpiexec"
+        ), rank
     if size > 1 and not getattr(args, "distributed", False):
         return (
             f"started by an MPI launcher as {size} processes without --distributed: each "

@@ -277,6 +277,15 @@ def _train(args, out):
             "would change nothing; leave them out (the test split is evaluated again), or raise --epochs"
         )
 
+    if args.distributed:  # said once, by rank 0, before the ranks join and each would say it
+        from .distributed.comm import launched_by
+
+        size = launched_by()[0]
+        if s["batch_size"] % size:
+            raise UsageError(
+                f"--distributed: the batch size {s['batch_size']} does not split evenly over {size} "
+                f"ranks; use a multiple of {size}"
+            )
     rng.manual_seed(s["seed"])
     train_set, test_set = load_data(s["data"], seed=s["seed"])
     check_data(s["data"], train_set, test_set)

@@ -44,7 +44,12 @@ def parser(prog=PROG):
     p.add_argument("--layers", help=f"comma list or 'none'; from {','.join(c['name'] for c in cases.LAYERS)}")
     p.add_argument("--models", help=f"comma list or 'none'; from {','.join(cases.MODELS)}")
     p.add_argument("--device", default="auto", help="cpu, cuda, or auto (cpu, and cuda when CuPy sees a GPU)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    p.add_argument(
+        "--dtype",
+        default="float32",
+        choices=["float32", "float64"],
+        help="the arrays' dtype (default float32)",
+    )
     p.add_argument(
         "--batch-size",
         type=positive_int,
@@ -73,8 +78,8 @@ def parser(prog=PROG):
         dest="tiers",
         default=None,
         help="kernel tiers on CPU, a comma list of reference,numpy,numba,auto (default: "
-        "reference,numpy,numba as available, or auto with --compare; reference "
-        "runs only on shrunken cases)",
+        "reference,numpy,numba as available, without reference under --quick, or auto with "
+        "--compare; reference runs only on shrunken cases)",
     )
     p.add_argument(
         "--threads",
@@ -110,7 +115,8 @@ def parser(prog=PROG):
         type=positive_int,
         metavar="N",
         default=None,
-        help="timed calls per case (at most), or per round with --compare",
+        help="timed calls per case (at most), or per round with --compare (default 7, quick 3; "
+        "with --compare 5, quick 3)",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument(

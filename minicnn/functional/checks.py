@@ -70,10 +70,11 @@ def check_same_dtype(name: str, x: Tensor, **others: Tensor | None) -> None:
 
 
 def check_nchw(name: str, x: Any) -> None:
-    """x must be a floating-point (N, C, H, W) Tensor."""
+    """x must be a floating-point (N, C, H, W) Tensor (one image (C, H, W) is made a batch
+    of one before this check, by ``shape.one_image_too``)."""
     check_float(name, "x", x)
     if x.ndim != 4:
-        raise ValueError(f"{name}: expected x of shape (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"{name}: expected x of shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
 
 
 def check_conv_args(

@@ -29,7 +29,7 @@ from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
-from .shape import getitem
+from .shape import getitem, one_image_too
 
 
 class Conv2d(Function):
@@ -107,6 +107,7 @@ def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
             )
 
 
+@one_image_too
 def conv2d(
     x: Tensor,
     weight: Tensor,
@@ -121,7 +122,7 @@ def conv2d(
     """2-D convolution of a batch of images, as ``torch.nn.functional.conv2d``.
 
     Args:
-        x: input Tensor (N, C_in, H, W).
+        x: input Tensor (N, C_in, H, W), or one image (C_in, H, W) (then y has no N either).
         weight: Tensor (C_out, C_in / groups, kH, kW).
         bias: optional Tensor (C_out,).
         stride, padding, dilation: int or (height, width) pair; padding adds zeros.

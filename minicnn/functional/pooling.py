@@ -15,6 +15,7 @@ from .. import kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_max_pool_defaults, check_nchw, check_output_size, check_pool_args
+from .shape import one_image_too
 
 
 class MaxPool2d(Function):
@@ -72,6 +73,7 @@ def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
             )
 
 
+@one_image_too
 def max_pool2d(
     x: Tensor,
     kernel_size: Any,
@@ -86,7 +88,7 @@ def max_pool2d(
     """Max over each window, as ``torch.nn.functional.max_pool2d``.
 
     Args:
-        x: Tensor (N, C, H, W).
+        x: Tensor (N, C, H, W), or one image (C, H, W), as in PyTorch (so for every pool here).
         kernel_size: int or (kH, kW).
         stride: int or pair; None means kernel_size (windows side by side).
         padding: int or pair, at most half the kernel; padded cells never win.
@@ -115,6 +117,7 @@ def max_pool2d(
     )
 
 
+@one_image_too
 def avg_pool2d(
     x: Tensor,
     kernel_size: Any,
@@ -153,6 +156,7 @@ def avg_pool2d(
     )
 
 
+@one_image_too
 def adaptive_avg_pool2d(x: Tensor, output_size: Any, *, name: str = "adaptive_avg_pool2d") -> Tensor:
     """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
 

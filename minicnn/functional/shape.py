@@ -5,6 +5,7 @@ Each backward puts every gradient element back where its forward element came fr
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -295,3 +296,16 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if n == 0:  # PyTorch gives ``chunks`` empty pieces
         return split(x, [0] * chunks, dim)
     return split(x, -(-n // chunks), dim)
+
+
+def one_image_too(op: Any) -> Any:
+    """Let an op on (N, C, H, W) batches take one (C, H, W) image, as PyTorch's convolutions
+    and pools do: the image as a batch of one, the batch axis taken off the result again."""
+
+    @functools.wraps(op)
+    def on_images(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(x, Tensor) and x.ndim == 3:
+            return squeeze(op(unsqueeze(x, 0), *args, **kwargs), 0)
+        return op(x, *args, **kwargs)
+
+    return on_images

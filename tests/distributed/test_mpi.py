@@ -128,3 +128,23 @@ def test_the_cli_under_mpiexec_without_distributed_refuses_in_one_line(tmp_path)
     assert len(lines) == 1 and "without --distributed" in lines[0], out
     assert lines[0].startswith("python -m minicnn train: error:")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_batch_that_does_not_split_over_the_ranks_is_said_once_before_they_join(tmp_path):
+    args = ["train", "lenet5", "--data", "digits", "--epochs", "1", "--batch-size", "63"]
+    code, out = launch("-m", "minicnn", *args, "--distributed", "--out", str(tmp_path / "run"))
+    assert code == 2
+    lines = out.strip().splitlines()
+    assert lines == [
+        "python -m minicnn train: error: --distributed: the batch size 63 does not split evenly "
+        "over 2 ranks; use a multiple of 2"
+    ], out
+
+
+def test_a_command_other_than_train_under_mpiexec_is_told_to_run_without_it():
+    code, out = launch("-m", "minicnn", "summary", "lenet5")
+    assert code == 2
+    assert out.strip().splitlines() == [
+        "python -m minicnn summary: error: started by an MPI launcher as 2 processes: summary runs "
+        "in one process; run it without mpiexec"
+    ], out

@@ -178,10 +178,10 @@ def _x(*shape, dtype=np.float64):
 
 # name: (call, error type, message pattern)
 ERRORS = {
-    "3d_input": (
-        lambda: F.conv2d(_x(3, 5, 5), _x(2, 3, 3, 3)),
+    "2d_input": (
+        lambda: F.conv2d(_x(5, 5), _x(2, 3, 3, 3)),
         ValueError,
-        r"conv2d: expected x of shape \(N, C, H, W\), got shape \(3, 5, 5\)",
+        r"conv2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(5, 5\)",
     ),
     "channel_mismatch": (
         lambda: F.conv2d(_x(1, 2, 5, 5), _x(4, 3, 3, 3)),

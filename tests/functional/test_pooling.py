@@ -173,20 +173,20 @@ def _x(*shape, dtype=np.float64):
 
 # name: (call, error type, message pattern)
 ERRORS = {
-    "max_3d": (
-        lambda: F.max_pool2d(_x(3, 5, 5), 2),
+    "max_2d": (
+        lambda: F.max_pool2d(_x(5, 5), 2),
         ValueError,
-        r"max_pool2d: expected x of shape \(N, C, H, W\), got shape \(3, 5, 5\)",
+        r"max_pool2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(5, 5\)",
     ),
     "avg_5d": (
         lambda: F.avg_pool2d(_x(1, 1, 3, 5, 5), 2),
         ValueError,
-        r"avg_pool2d: expected x of shape \(N, C, H, W\), got shape \(1, 1, 3, 5, 5\)",
+        r"avg_pool2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(1, 1, 3, 5, 5\)",
     ),
     "adaptive_2d": (
         lambda: F.adaptive_avg_pool2d(_x(5, 5), 2),
         ValueError,
-        r"adaptive_avg_pool2d: expected x of shape \(N, C, H, W\), got shape \(5, 5\)",
+        r"adaptive_avg_pool2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(5, 5\)",
     ),
     "window_too_large": (
         lambda: F.max_pool2d(_x(1, 1, 6, 3), 4),
@@ -283,3 +283,23 @@ def test_bad_input(name):
     call, err, pattern = ERRORS[name]
     with pytest.raises(err, match=pattern):
         call()
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: F.max_pool2d(x, 2),
+        lambda x: F.avg_pool2d(x, 3, 2, 1),
+        lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+        lambda x: F.conv2d(x, mc.tensor(np.random.default_rng(54).standard_normal((4, 3, 3, 3))), padding=1),
+    ],
+)
+def test_one_image_is_pooled_and_convolved_as_a_batch_of_one_as_pytorch(op):
+    image = mc.tensor(np.random.default_rng(55).standard_normal((3, 6, 7)), requires_grad=True)
+    batch = mc.tensor(image.numpy()[None], requires_grad=True)
+    y = op(image)
+    np.testing.assert_array_equal(y.numpy(), op(batch).numpy()[0])
+    weight = np.random.default_rng(56).standard_normal(y.shape)
+    (y * mc.tensor(weight)).sum().backward()
+    (op(batch) * mc.tensor(weight[None])).sum().backward()
+    np.testing.assert_array_equal(image.grad.numpy(), batch.grad.numpy()[0])
