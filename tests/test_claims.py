@@ -256,6 +256,18 @@ def test_committed_ledger_holds_every_required_claim():
     assert not missing, f"claims.json lacks {missing}"
 
 
+AS_GOOD_AS = ("lenet_vs_rbf_svm", "leaky_relu_accuracy", "dropconnect_vs_dropout")  # the essay's "as good"
+
+
+def test_committed_as_good_as_claims_are_read_against_the_margin(ledger):
+    """A claim that one method is as good as another is not shown by an interval that merely
+    holds 0: each is a non-inferiority entry with the course's one margin."""
+    entries = {e["id"]: e for e in _committed()}
+    for claim in AS_GOOD_AS:
+        assert entries[claim]["expected"] in ledger.NEEDS_MARGIN, claim
+        assert entries[claim]["margin"] == ledger.AS_GOOD_AS_MARGIN, claim
+
+
 def test_committed_entries_are_consistent(ledger):
     for e in _committed():
         base, treat = e["baseline"]["values"], e["treatment"]["values"]

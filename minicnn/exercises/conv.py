@@ -271,7 +271,8 @@ CONV_BACKWARD = Exercise(
     notebook=NB,
     teaches=(
         "the conv layer's backward: at stride 1, gx is the forward op on gy padded by k - 1 - p, "
-        "with the kernel turned 180°; at stride s, gy is first dilated by s - 1 zeros between its elements"
+        "with the kernel turned 180° and its in and out channels swapped; at stride s, gy is first "
+        "dilated by s - 1 zeros between its elements"
     ),
     doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k) -> (gx, gw, gb) of the shapes of x, w, b.
     gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v]
