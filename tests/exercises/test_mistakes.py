@@ -2,18 +2,10 @@
 
 import numpy as np
 import pytest
+from mistake_hint import hint
 
 from minicnn import exercises
 from minicnn.exercises import solutions as S
-
-
-def hint(name, fn):
-    with pytest.raises(exercises.ExerciseFailed) as info:
-        exercises.check(name, fn, quick=True)
-    message = str(info.value)
-    assert "\n  hint: " in message, message
-    return message.split("\n  hint: ")[1]
-
 
 # --- the mistakes the course is about ---------------------------------------------------------------
 
