@@ -33,11 +33,12 @@ class MissingExtraWarning(UserWarning):
     """An optional package is missing; minicnn carries on without it."""
 
 
-def say_once(key, message):
-    """Warn about a missing extra only the first time it matters."""
+def say_once(key, message, category=MissingExtraWarning):
+    """Warn only the first time it matters: about a missing extra, or (``category``) anything
+    else worth saying once a process."""
     if key not in _said:
         _said.add(key)
-        warnings.warn(message, MissingExtraWarning, stacklevel=3)
+        warnings.warn(message, category, stacklevel=3)
 
 
 def cupy():

@@ -6,16 +6,13 @@ any epoch with ``set_epoch(k)``, and gives the same batches. Without a seed the
 loader draws one from minicnn's generator, so ``mc.manual_seed`` repeats it.
 """
 
-import warnings
-
 import numpy as np
 
+from .. import backend
 from .. import rng as random_state
 from ..tensor import Tensor
 from .dataset import _as_numpy, as_labels, items_are_its_arrays
 from .transforms.base import with_generator
-
-_said: set[str] = set()  # what has been said once
 
 
 class DataLoader:
@@ -69,12 +66,12 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
-        if num_workers > 0 and "num_workers" not in _said:
-            _said.add("num_workers")
-            warnings.warn(
+        if num_workers > 0:
+            backend.say_once(
+                "DataLoader num_workers",
                 f"DataLoader: num_workers={num_workers} loads in this process all the same: minicnn "
                 "has no worker processes (the batches are the ones they would give)",
-                stacklevel=2,
+                UserWarning,
             )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")

@@ -181,9 +181,9 @@ def test_a_batch_size_that_is_not_an_int_is_named(size):
 
 
 def test_pytorchs_loader_arguments_run_its_code_with_the_same_batches(monkeypatch):
-    from minicnn.data import loader as loader_module
+    from minicnn import backend
 
-    monkeypatch.setattr(loader_module, "_said", set())
+    monkeypatch.setattr(backend, "_said", set())
     plain = [y.numpy().tolist() for _, y in DataLoader(_ds(), batch_size=4, shuffle=True, seed=3)]
     with pytest.warns(UserWarning, match=r"num_workers=2 loads in this process all the same") as said:
         loader = DataLoader(_ds(), batch_size=4, shuffle=True, seed=3, num_workers=2, pin_memory=True)
