@@ -4,6 +4,7 @@ from .activation import relu, sigmoid, tanh
 from .activation import leaky_relu, prelu, rrelu
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
+from .sample_norm import group_norm, layer_norm
 from .basic import abs, add, cast, clamp, div, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
 from .basic import to_device, where
 from .linear import linear

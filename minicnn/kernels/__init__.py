@@ -1,6 +1,8 @@
 """Array-level kernels, one module per tier, and the one table that picks among them.
 
     reference.py  plain loops: the readable spec every other tier is tested against
+    reference_sample_norm.py  the same for layer norm and group norm, whose one xp code
+                  (functional/sample_norm.py) serves every tier
     simple.py     the plain im2col + GEMM convolution, to read and step through
     im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the numpy tier:
     xp_pool.py      im2col.py convolution (strided.py its phase split), xp_pool.py

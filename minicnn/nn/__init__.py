@@ -14,5 +14,5 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .dropout import DropConnect, Dropout, Dropout2d
 from .dropconnect import DropConnectLinear
-from .norm import BatchNorm1d, BatchNorm2d, LocalResponseNorm
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
 from . import functional, init, utils

@@ -1,9 +1,11 @@
-"""Normalization layers: LocalResponseNorm (AlexNet) and BatchNorm1d/2d."""
+"""Normalization layers: LocalResponseNorm (AlexNet), BatchNorm1d/2d, and LayerNorm and
+GroupNorm, which normalize within each sample and so keep no running statistics."""
 
 import numpy as np
 
 from .. import functional as F
 from ..functional.checks import positive_int
+from ..functional.sample_norm import check_eps, normalized_dims
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
@@ -141,3 +143,95 @@ class BatchNorm2d(BatchNorm):
     """
 
     ranks, shapes = (4,), "4-D (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer normalization over the last dims, as ``F.layer_norm``: each sample's values over
+    ``normalized_shape`` standardized by their own mean and biased variance, then
+    y = xhat * weight + bias element by element (Ba, Kiros and Hinton 2016).
+
+    Parameters ``weight`` (ones) and ``bias`` (zeros) of shape ``normalized_shape`` when
+    ``elementwise_affine`` (``bias=False`` drops the bias); no buffers, and training and
+    eval compute the same.
+    Shapes: (*, *normalized_shape) -> the same.
+    """
+
+    def __init__(
+        self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None
+    ):
+        super().__init__()
+        self.normalized_shape = normalized_dims("LayerNorm", normalized_shape)
+        check_eps("LayerNorm", eps)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        if device is not None:
+            self.to(device)
+
+    def forward(self, x):
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps, name=self._label())
+
+    def extra_repr(self):
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    """Group normalization, as ``F.group_norm``: each sample's channels in ``num_groups``
+    groups, each standardized over its channels and positions, then y = xhat * weight_c + bias_c
+    (Wu and He 2018). ``GroupNorm(1, C)`` is a layer norm over (C, H, W) with a per-channel
+    affine, ``GroupNorm(C, C)`` an instance norm.
+
+    Parameters ``weight`` (ones) and ``bias`` (zeros) of shape (num_channels,) when
+    ``affine`` (``bias=False`` drops the bias); no buffers, and training and eval compute
+    the same.
+    Shapes: (N, num_channels, *) -> the same.
+    """
+
+    def __init__(
+        self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True
+    ):
+        super().__init__()
+        self.num_groups = positive_int("GroupNorm", "num_groups", num_groups)
+        self.num_channels = positive_int("GroupNorm", "num_channels", num_channels)
+        if self.num_channels % self.num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        check_eps("GroupNorm", eps)
+        self.eps, self.affine = eps, affine
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        if affine:
+            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        if device is not None:
+            self.to(device)
+
+    def forward(self, x):
+        label = self._label()
+        if isinstance(x, Tensor) and x.ndim >= 2 and x.shape[1] != self.num_channels:
+            raise ValueError(
+                f"{label}: x has {x.shape[1]} channel(s) but the layer was built "
+                f"for num_channels={self.num_channels}; x {tuple(x.shape)}"
+            )
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps, name=label)
+
+    def extra_repr(self):
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
