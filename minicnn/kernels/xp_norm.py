@@ -42,12 +42,15 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
 
 def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance (two passes: no cancellation from E[x^2] - E[x]^2)."""
-    mean = x.mean(axis=(0, 2))
+    xp = backend.xp_of(x)
+    # NOTE: summed in float64 whatever x's dtype, as the reference and PyTorch's CPU batch
+    # norm do: a float32 sum over a channel of large values loses their low digits
+    mean = x.mean(axis=(0, 2), dtype=xp.float64).astype(x.dtype, copy=False)
     d = x - mean[:, None]
     # NOTE: squared in place: a second activation-sized temporary is a fresh
     # allocation that the OS page-faults in, which costs more than the arithmetic
     d *= d
-    return mean, d.mean(axis=(0, 2))
+    return mean, d.mean(axis=(0, 2), dtype=xp.float64).astype(x.dtype, copy=False)
 
 
 def batch_norm_invstd(var: Array, eps: float) -> Array:
