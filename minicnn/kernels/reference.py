@@ -325,7 +325,8 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     gweight = np.zeros(c, dtype=gy.dtype)
     gbias = np.zeros(c, dtype=gy.dtype)
     for ch in range(c):
-        sum_gy, sum_gy_xhat = 0.0, 0.0
+        # NOTE: np.float64, not 0.0: a Python float takes the dtype of the float32 it is added to
+        sum_gy, sum_gy_xhat = np.float64(0.0), np.float64(0.0)
         for i in range(n):
             for j in range(m):
                 sum_gy += gy[i, ch, j]

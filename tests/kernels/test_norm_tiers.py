@@ -140,6 +140,19 @@ def test_batch_norm_stats_of_float32_far_from_zero_are_float32_exact(tier):
     np.testing.assert_allclose(var, exact.var(axis=(0, 2)), rtol=1e-6)
 
 
+def test_reference_batch_norm_grads_sum_float32_in_float64():
+    """gbias and gweight are sums over N*M values: the reference adds them up in float64, so
+    each is the exact sum rounded once (a float32 running sum was off by 6e-6, a hundred roundings)."""
+    rng = np.random.default_rng(48)
+    gy = (100 + rng.standard_normal((64, 2, 1024))).astype(np.float32)
+    xhat = rng.standard_normal((64, 2, 1024)).astype(np.float32)
+    ones = np.ones(2, np.float32)
+    _, gweight, gbias = reference.batch_norm_grads(gy, xhat, ones, ones)
+    exact = gy.astype(np.float64)
+    np.testing.assert_allclose(gbias, exact.sum(axis=(0, 2)), rtol=1e-7)
+    np.testing.assert_allclose(gweight, (exact * xhat).sum(axis=(0, 2)), rtol=1e-6)
+
+
 def test_reference_lrn_input_grad_is_the_transpose_of_its_jacobian():
     # finite differences of the plain-loop forward agree with the plain-loop backward
     rng = np.random.default_rng(3)
