@@ -13,6 +13,9 @@ LRN (section 3.3): b = a / (k + alpha * sum of a^2 over n neighbouring maps)^bet
 with k=2, n=5, alpha=1e-4, beta=0.75. PyTorch's LocalResponseNorm divides alpha
 by n (as Caffe does), so the paper's net passes alpha = n * 1e-4 = 5e-4.
 
+Initialisation (section 5): weights from N(0, 0.01^2); biases 1 in conv2, conv4,
+conv5, fc6 and fc7, 0 in conv1, conv3 and fc8.
+
 ``variant="torchvision"`` is torchvision's single-tower AlexNet (64-192-384-256-256,
 no LRN, AdaptiveAvgPool2d(6), dropout before fc6 and fc7): 61,100,840 parameters,
 with its names (``features.N``, ``avgpool``, ``classifier.N``).
@@ -69,7 +72,23 @@ def _paper(num_classes):
         nn.Dropout(0.5),
         nn.Linear(4096, num_classes),
     )
-    return AlexNet(features, nn.Identity(), classifier)
+    return _paper_init(AlexNet(features, nn.Identity(), classifier))
+
+
+def _paper_init(net):
+    """Section 5: every weight drawn from N(0, 0.01^2); the biases of conv2, conv4, conv5 and
+    the two hidden fully connected layers set to 1, the others to 0."""
+    convs = [m for m in net.features if isinstance(m, nn.Conv2d)]
+    fcs = [m for m in net.classifier if isinstance(m, nn.Linear)]
+    for m in convs + fcs:
+        nn.init.normal_(m.weight, 0.0, 0.01)
+    # NOTE: the paper's reason for the ones: the ReLUs then start with positive inputs,
+    # which "accelerates the early stages of learning"
+    for m in (convs[1], convs[3], convs[4], fcs[0], fcs[1]):
+        nn.init.ones_(m.bias)
+    for m in (convs[0], convs[2], fcs[2]):
+        nn.init.zeros_(m.bias)
+    return net
 
 
 def _torchvision(num_classes, dropout=0.5):

@@ -17,6 +17,20 @@ def test_alexnet_paper_has_60965224_parameters_and_two_towers():
 
 
 @pytest.mark.slow
+def test_alexnet_paper_starts_as_section_5_says():
+    mc.manual_seed(0)
+    net = models.alexnet("paper")
+    convs = [m for m in net.features if isinstance(m, nn.Conv2d)]
+    fcs = [m for m in net.classifier if isinstance(m, nn.Linear)]
+    for m in convs + fcs:  # N(0, 0.01^2): the smallest layer, conv1, has 34,848 draws
+        w = m.weight.numpy()
+        assert abs(w.std() / 0.01 - 1) < 0.02 and abs(w.mean()) < 1e-3
+    ones = [convs[1], convs[3], convs[4], fcs[0], fcs[1]]
+    assert all((m.bias.numpy() == 1).all() for m in ones)
+    assert all((m.bias.numpy() == 0).all() for m in (convs[0], convs[2], fcs[2]))
+
+
+@pytest.mark.slow
 def test_alexnet_torchvision_count_and_names():
     net = models.alexnet("torchvision")
     assert count(net) == 61_100_840
