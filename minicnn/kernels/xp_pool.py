@@ -102,15 +102,24 @@ def adaptive_max_pool2d_forward(x: Array, output_size: Pair) -> tuple[Array, Arr
     return xp.ascontiguousarray(y), (h * W + w).astype(xp.int64)
 
 
+_window_cell_arrays: dict = {}
+
+
 def _window_cells(xp, n, out):
     """(cells, start): cells[i] lists the indices of adaptive window i (sizes.adaptive_windows),
     the shorter windows padded with their own last cell, which never wins an argmax (the same
-    value came first); start[i] is the window's first cell."""
-    bounds = adaptive_windows(n, out)
-    start = xp.asarray([s for s, _ in bounds])
-    last = xp.asarray([e - 1 for _, e in bounds])
-    longest = max(e - s for s, e in bounds)
-    return xp.minimum(start[:, None] + xp.arange(longest), last[:, None]), start
+    value came first); start[i] is the window's first cell.
+
+    Kept per size, as _adaptive_matrix is: on a GPU they are copies from the host.
+    """
+    key = (xp.__name__, n, out)
+    if key not in _window_cell_arrays:
+        bounds = adaptive_windows(n, out)
+        start = xp.asarray([s for s, _ in bounds])
+        last = xp.asarray([e - 1 for _, e in bounds])
+        longest = max(e - s for s, e in bounds)
+        _window_cell_arrays[key] = xp.minimum(start[:, None] + xp.arange(longest), last[:, None]), start
+    return _window_cell_arrays[key]
 
 
 def _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_include_pad, dtype):
