@@ -29,6 +29,8 @@ IN_PLACE = {
     "div_": lambda t: t.div_(2.0),
     "clamp_": lambda t: t.clamp_(max=1.5),
     "%=": lambda t: t.__imod__(1.5),
+    "div_floor": lambda t: t.div_(2.0, rounding_mode="floor"),
+    "masked_fill_": lambda t: t.masked_fill_(mc.tensor([True, False]), 0.0),
 }
 
 
@@ -175,6 +177,7 @@ WRITES = {
     "mul_": (lambda w: w.mul_(2), [2.0, 4.0]),
     "div_": (lambda w: w.div_(4), [0.25, 0.5]),
     "clamp_": (lambda w: w.clamp_(max=1.5), [1.0, 1.5]),
+    "masked_fill_": (lambda w: w.masked_fill_(mc.tensor([False, True]), -3.0), [1.0, -3.0]),
 }
 
 

@@ -55,6 +55,12 @@ OPS = {
         [(2, 3, 8, 8)],
         RTOL_ELEMENTWISE,
     ),
+    "max_pool2d_indices_unpool": (
+        lambda x: F.max_unpool2d(*F.max_pool2d(x, 3, 2, 1, return_indices=True), 3, 2, 1, (9, 9)),
+        [(2, 3, 9, 9)],
+        RTOL_ELEMENTWISE,
+    ),
+    "max_pool_adaptive": (lambda x: F.adaptive_max_pool2d(x, (3, 4)), [(2, 3, 7, 9)], RTOL_ELEMENTWISE),
     "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, padding=1), [(2, 3, 9, 9)], RTOL_SUMS),
     "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, 3), [(2, 3, 7, 7)], RTOL_SUMS),
     "local_response_norm": (

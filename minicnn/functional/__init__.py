@@ -5,18 +5,19 @@ from .activation import leaky_relu, prelu, rrelu
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
-from .basic import abs, add, cast, clamp, div, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
+from .basic import abs, add, cast, clamp, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
 from .basic import to_device, where
 from .linear import linear
 from .conv import conv2d
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .unpool import max_unpool2d
 from .loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)
 from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
 from .cumulative import cumsum, prod
-from .pointwise import ceil, floor, maximum, minimum, remainder, round, sign
+from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign
 from .select import argsort, gather, index_select, masked_fill, sort, topk
 from .shape import cat, chunk, expand, flatten, getitem, permute, repeat, reshape, split, squeeze, stack
 from .shape import transpose, unsqueeze, view

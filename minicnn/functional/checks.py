@@ -130,15 +130,10 @@ def check_pool_args(
     return kernel_size, stride, padding
 
 
-def check_max_pool_defaults(name: str, dilation: Any, return_indices: Any) -> None:
-    """Max pooling's dilation and return_indices: PyTorch's arguments, only their defaults supported."""
+def check_max_pool_defaults(name: str, dilation: Any) -> None:
+    """Max pooling's dilation: PyTorch's argument, only its default supported."""
     if pair(dilation, f"{name}: dilation") != (1, 1):
         raise ValueError(f"{name}: only dilation=1 is supported, got dilation={dilation!r}")
-    if return_indices:
-        raise ValueError(
-            f"{name}: return_indices=True is not supported (minicnn has no MaxUnpool2d to take "
-            "them); leave it False"
-        )
 
 
 def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:

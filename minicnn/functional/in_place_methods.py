@@ -1,6 +1,6 @@
 """Tensor's in-place methods: ``x[index] = value``, ``+=`` and the other augmented
 operators, ``zero_``, ``fill_``, ``copy_``, ``normal_``, ``uniform_``, ``add_``, ``sub_``,
-``mul_``, ``div_`` and ``clamp_``.
+``mul_``, ``div_``, ``clamp_`` and ``masked_fill_``.
 
 NOTE: minicnn records no in-place operation in a graph (an op's backward may read the array
 it would overwrite), so each of these writes into the tensor's array only where no gradient
@@ -16,7 +16,8 @@ import numpy as np
 from .. import backend, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
-from . import basic
+from . import basic, pointwise
+from .checks import type_name
 
 
 def _setitem(self, index, value):
@@ -145,10 +146,11 @@ Tensor.__ifloordiv__ = _in_place("//=", "floor_divide")
 Tensor.__imod__ = _in_place("%=", "remainder")
 
 
-def _update(self, name, ufunc, symbol, other, alpha=1):
+def _update(self, name, ufunc, symbol, other, alpha=1, rounding_mode=None):
     """self = self op (alpha * other), written into self's array: other broadcast to self's
     shape, the result in self's dtype, as PyTorch's ``add_`` and the like (a float result is
-    refused for an integer tensor, a broadcast that would grow self too)."""
+    refused for an integer tensor, a broadcast that would grow self too). A rounding_mode
+    makes the division div's rounded one."""
     if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
         raise RuntimeError(
             f"{name}: other requires grad, and minicnn records no in-place operation; "
@@ -177,9 +179,15 @@ def _update(self, name, ufunc, symbol, other, alpha=1):
                 f"{name}: alpha must not be a float for an integer tensor ({self.dtype}), got {alpha}"
             )
         value = value * alpha
+    xp = backend.xp_of(self.data)
     try:
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0.0 is inf or NaN, as out of place
-            getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data, casting="same_kind")
+        if rounding_mode is not None:
+            basic.check_integer_divisor(name, self, xp.asarray(value))
+            quotient = pointwise.rounded_quotient(xp, self.data, value, rounding_mode)
+            xp.copyto(self.data, quotient, casting="same_kind")
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # x / 0.0 is inf or NaN, as out of place
+                getattr(xp, ufunc)(self.data, value, out=self.data, casting="same_kind")
     except TypeError:  # NumPy's and CuPy's casting refusal
         kind = getattr(value, "dtype", type(value).__name__)
         raise TypeError(
@@ -205,9 +213,13 @@ def _mul_(self, other):
     return _update(self, "mul_()", "multiply", "*", other)
 
 
-def _div_(self, other):
-    """self /= other in place (true division: a float tensor only, as in PyTorch)."""
-    return _update(self, "div_()", "true_divide", "/", other)
+def _div_(self, other, *, rounding_mode=None):
+    """self /= other in place (true division: a float tensor only, as in PyTorch); with
+    rounding_mode 'trunc' or 'floor' the quotient rounded as ``div``'s, which an integer
+    tensor takes too (``x.div_(2, rounding_mode="floor")`` is ``x //= 2``)."""
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise ValueError(f"div_(): rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    return _update(self, "div_()", "true_divide", "/", other, rounding_mode=rounding_mode)
 
 
 def _clamp_(self, min=None, max=None):
@@ -232,3 +244,39 @@ def _clamp_(self, min=None, max=None):
 
 
 Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.clamp_ = _add_, _sub_, _mul_, _div_, _clamp_
+
+
+def _masked_fill_(self, mask, value):
+    """Write ``value`` where the bool ``mask`` (broadcast to x's shape) is True, in place, as
+    PyTorch's ``masked_fill_`` (under the rules above): ``scores.masked_fill_(~allowed,
+    float("-inf"))`` under no_grad. ``value`` is a number or a 0-d tensor, cast to x's dtype."""
+    name = "masked_fill_()"
+    if not isinstance(mask, Tensor) or mask.dtype != bool:
+        got = mask.dtype if isinstance(mask, Tensor) else type_name(mask)
+        raise TypeError(f"{name}: mask must be a bool Tensor, got {got}")
+    if mask.device != self.device:
+        raise TypeError(f"{name}: x is on {self.device} but mask on {mask.device}")
+    try:
+        fits = np.broadcast_shapes(self.shape, mask.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: mask of shape {mask.shape} does not broadcast to x's shape {self.shape}")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"{name}: value must be a number or a 0-d tensor, got shape {value.shape}")
+        if is_grad_enabled() and value.requires_grad:
+            raise RuntimeError(
+                f"{name}: value requires grad, and minicnn records no in-place operation; "
+                "write x = x.masked_fill(mask, value)"
+            )
+        value = value.item()
+    elif not isinstance(value, numbers.Number):
+        raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")
+    _check_in_place(self, name, "write x = x.masked_fill(mask, value)")
+    backend.xp_of(self.data).copyto(self.data, self.dtype.type(value), where=mask.data)
+    self._changed_in_place()
+    return self
+
+
+Tensor.masked_fill_ = _masked_fill_

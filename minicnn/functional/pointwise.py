@@ -1,5 +1,5 @@
-"""Elementwise ops beyond the four operations: maximum, minimum, remainder, and the step
-functions sign, floor, ceil and round.
+"""Elementwise ops beyond the four operations: maximum, minimum, remainder, division that
+rounds (``div``'s rounding modes), and the step functions sign, floor, ceil and round.
 
 Where a derivative is undefined PyTorch picks a value, and minicnn picks the same one: a tie
 of ``maximum(a, b)`` gives each side half of gy (the central difference there), and a step
@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
+from . import basic
 from .basic import _binary, unbroadcast
 from .checks import check_tensor
 from .promotion import as_tensor, check_integer_divisor
@@ -77,6 +78,42 @@ class Remainder(Function):
             unbroadcast(gy, sa) if self.needs_grad[0] else None,
             unbroadcast(-self.quotient * gy, sb) if self.needs_grad[1] else None,
         )
+
+
+class FloorDiv(Function):
+    """y = a / b rounded down (torch.div's rounding_mode='floor'; ``TruncDiv``: towards zero).
+    ga = gb = 0: a step function of a and b, whose gradient PyTorch takes as 0, at jumps too."""
+
+    mode = "floor"
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return rounded_quotient(backend.xp_of(a), a, b, self.mode)
+
+    def backward(self, gy):
+        return tuple(
+            self.xp.zeros(shape, dtype=gy.dtype) if need else None
+            for shape, need in zip(self.shapes, self.needs_grad)
+        )
+
+
+class TruncDiv(FloorDiv):
+    """y = a / b rounded towards zero (rounding_mode='trunc').   ga = gb = 0."""
+
+    mode = "trunc"
+
+
+def rounded_quotient(xp: Any, a: Any, b: Any, rounding_mode: str) -> Any:
+    """a / b rounded down ('floor': Python's ``//``) or towards zero ('trunc'), as torch.div:
+    integers stay integers; a float divided by 0 is +-inf or NaN, as the true quotient."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rounding_mode == "floor":
+            return xp.floor_divide(a, b)
+        if xp.result_type(a, b).kind == "f":
+            return xp.trunc(xp.true_divide(a, b))
+        q = xp.floor_divide(a, b)
+        # NOTE: // rounds a negative quotient down; towards zero it is one more, unless exact
+        return q + ((q * b != a) & ((a < 0) != (b < 0))).astype(q.dtype)
 
 
 class Step(Function):
@@ -155,6 +192,27 @@ def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     other = as_tensor(other, input)
     check_integer_divisor("remainder", input, other.data)
     return _binary(Remainder, input, other)
+
+
+def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``input / other`` as ``torch.div``: true division (rounding_mode None, the ``/``
+    operator), or the quotient rounded towards zero ('trunc') or down ('floor', Python's ``//``).
+    Rounded, integers stay integers (dividing one by zero is refused) and the gradient is 0.
+
+    >>> import minicnn as mc
+    >>> a = mc.tensor([7, -7])
+    >>> a.div(2, rounding_mode="trunc").tolist(), a.div(2, rounding_mode="floor").tolist()
+    ([3, -3], [3, -4])
+    """
+    if rounding_mode is None:
+        return basic.div(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    _check_one_tensor("div", input, other)
+    input = input if isinstance(input, Tensor) else as_tensor(input, other)
+    other = as_tensor(other, input)
+    check_integer_divisor("div", input, other.data)
+    return _binary(FloorDiv if rounding_mode == "floor" else TruncDiv, input, other)
 
 
 def _check_one_tensor(name, a, b):

@@ -2,9 +2,10 @@
 
 Max pooling keeps the largest value of each window and sends the gradient
 back to it alone; AlexNet overlaps its windows (3x3, stride 2). Average
-pooling spreads each gradient evenly over its window. Adaptive average pooling
-picks the windows that give a requested output size; output 1 is the global
-average pooling of Network in Network, GoogLeNet and ResNet.
+pooling spreads each gradient evenly over its window. Adaptive pooling picks the
+windows that give a requested output size; adaptive average pooling to output 1
+is the global average pooling of Network in Network, GoogLeNet and ResNet.
+``return_indices=True`` gives where each maximum was, for max unpooling (unpool.py).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ class MaxPool2d(Function):
     gx: each gy routed back to its window's argmax (summed where windows share one).
     """
 
-    def forward(self, x, *, kernel_size, stride, padding, ceil_mode):
+    def forward(self, x, *, kernel_size, stride, padding, ceil_mode, indices_out=None):
         self.K, self.x_shape = kernels.for_array(x), x.shape
         y, self.argmax = self.K.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode)
+        _hand_out(self.argmax, indices_out)
         return y
 
     def backward(self, gy):
@@ -59,6 +61,28 @@ class AdaptiveAvgPool2d(Function):
         return self.K.adaptive_avg_pool2d_input_grad(gy, self.x_shape)
 
 
+class AdaptiveMaxPool2d(Function):
+    """y[i, j] = max of x over the adaptive window (i, j), AdaptiveAvgPool2d's windows.
+    gx: each gy routed back to its window's argmax, as MaxPool2d's (summed where windows overlap).
+    """
+
+    def forward(self, x, *, output_size, indices_out=None):
+        self.K, self.x_shape = kernels.for_array(x), x.shape
+        y, self.argmax = self.K.adaptive_max_pool2d_forward(x, output_size)
+        _hand_out(self.argmax, indices_out)
+        return y
+
+    def backward(self, gy):
+        return self.K.max_pool2d_input_grad(gy, self.argmax, self.x_shape)
+
+
+def _hand_out(argmax, indices_out):
+    """return_indices: a copy of the argmax for the caller, so that no change to the indices
+    it is given can reach the gradient routed by the one kept for backward."""
+    if indices_out is not None:
+        indices_out.append(Tensor(argmax.copy()))
+
+
 def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
     check_nchw(name, x)
     for axis, n, k, s, p in (
@@ -84,7 +108,7 @@ def max_pool2d(
     return_indices: bool = False,
     *,
     name: str = "max_pool2d",
-) -> Tensor:
+) -> Any:
     """Max over each window, as ``torch.nn.functional.max_pool2d``.
 
     Args:
@@ -92,10 +116,16 @@ def max_pool2d(
         kernel_size: int or (kH, kW).
         stride: int or pair; None means kernel_size (windows side by side).
         padding: int or pair, at most half the kernel; padded cells never win.
-        dilation, return_indices: in PyTorch's order, so that its positional calls mean
-            the same here; only their defaults (1, False) are supported.
+        dilation: in PyTorch's place, so that its positional calls mean the same here;
+            only its default, 1, is supported.
         ceil_mode: round the output size up (a last partial window), as PyTorch.
+        return_indices: also return where each maximum was, for ``max_unpool2d``.
         name: the layer named in error messages.
+    Returns:
+        y, or (y, indices) with return_indices: int64 indices of y's shape, each the flat
+        position h*W + w of its window's maximum in x's (H, W) plane, PyTorch's convention.
+        On a tie the first maximum in row-major order, as PyTorch; of several NaNs the first
+        (PyTorch's the last).
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
         (ceil with ceil_mode, dropping a last window that starts in the padding).
@@ -110,11 +140,18 @@ def max_pool2d(
     [[[[0.0, 0.0], [1.0, 0.0]]]]
     """
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
-    check_max_pool_defaults(name, dilation, return_indices)
+    check_max_pool_defaults(name, dilation)
     _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
-    return MaxPool2d.apply(
-        x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=bool(ceil_mode)
+    indices: list | None = [] if return_indices else None
+    y = MaxPool2d.apply(
+        x,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=bool(ceil_mode),
+        indices_out=indices,
     )
+    return y if indices is None else (y, indices[0])
 
 
 @one_image_too
@@ -171,3 +208,33 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any, *, name: str = "adaptive_av
     oh, ow = check_output_size(name, output_size)
     size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
     return AdaptiveAvgPool2d.apply(x, output_size=size)
+
+
+@one_image_too
+def adaptive_max_pool2d(
+    x: Tensor, output_size: Any, return_indices: bool = False, *, name: str = "adaptive_max_pool2d"
+) -> Any:
+    """Max pooling to a fixed output size, as ``torch.nn.functional.adaptive_max_pool2d``.
+
+    Args:
+        x: Tensor (N, C, H, W), or one image (C, H, W).
+        output_size: int or (OH, OW); None in the pair keeps that input size.
+        return_indices: also return where each maximum was (as ``max_pool2d``'s).
+    Returns:
+        y, or (y, indices) with return_indices: int64, h*W + w in x's (H, W) plane.
+    Shapes:
+        y (N, C, OH, OW); window i along H spans [floor(i*H/OH), ceil((i+1)*H/OH)),
+        as adaptive_avg_pool2d's.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> x = mc.tensor([[[[1.0, 5.0, 2.0], [4.0, 0.0, 3.0]]]])
+    >>> y, indices = F.adaptive_max_pool2d(x, (1, 2), return_indices=True)
+    >>> y.tolist(), indices.tolist()   # windows: columns 0-1 and 1-2
+    ([[[[5.0, 5.0]]]], [[[[1, 1]]]])
+    """
+    check_nchw(name, x)
+    oh, ow = check_output_size(name, output_size)
+    size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
+    indices: list | None = [] if return_indices else None
+    y = AdaptiveMaxPool2d.apply(x, output_size=size, indices_out=indices)
+    return y if indices is None else (y, indices[0])

@@ -300,12 +300,14 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def one_image_too(op: Any) -> Any:
     """Let an op on (N, C, H, W) batches take one (C, H, W) image, as PyTorch's convolutions
-    and pools do: the image as a batch of one, the batch axis taken off the result again."""
+    and pools do: the image as a batch of one, the batch axis taken off the result again (off
+    each result, where the op gives two: a pool's values and indices)."""
 
     @functools.wraps(op)
     def on_images(x: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(x, Tensor) and x.ndim == 3:
-            return squeeze(op(unsqueeze(x, 0), *args, **kwargs), 0)
+            y = op(unsqueeze(x, 0), *args, **kwargs)
+            return tuple(squeeze(t, 0) for t in y) if isinstance(y, tuple) else squeeze(y, 0)
         return op(x, *args, **kwargs)
 
     return on_images

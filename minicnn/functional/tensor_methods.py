@@ -156,7 +156,7 @@ Tensor.__hash__ = object.__hash__
 # PyTorch's method names for the operators and a few conveniences
 Tensor.eq, Tensor.ne = Tensor.__eq__, Tensor.__ne__
 Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge = Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__
-Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = basic.add, basic.sub, basic.mul, basic.div
+Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = basic.add, basic.sub, basic.mul, pointwise.div
 Tensor.pow, Tensor.matmul = basic.pow, basic.matmul
 Tensor.__abs__ = basic.abs
 Tensor.__pos__ = lambda self: self

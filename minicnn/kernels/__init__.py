@@ -70,6 +70,7 @@ KERNELS = (
     "avg_pool2d_input_grad",
     "adaptive_avg_pool2d_forward",
     "adaptive_avg_pool2d_input_grad",
+    "adaptive_max_pool2d_forward",
     "lrn_forward",
     "lrn_input_grad",
     "batch_norm_stats",

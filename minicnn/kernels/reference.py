@@ -227,6 +227,30 @@ def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
     return gx
 
 
+def adaptive_max_pool2d_forward(x: Array, output_size: Pair) -> tuple[Array, Array]:
+    """y[n,c,i,j] = max of x[n, c, h0(i):h1(i), w0(j):w1(j)] over the adaptive windows.
+
+    Returns (y, argmax) as max_pool2d_forward does: h*W + w of the first maximum in
+    row-major order, a NaN as the maximum (the first), a window of -inf at its first cell.
+    """
+    N, C, H, W = x.shape
+    rows, cols = adaptive_windows(H, output_size[0]), adaptive_windows(W, output_size[1])
+    y = np.zeros((N, C) + tuple(output_size), dtype=x.dtype)
+    argmax = np.zeros((N, C) + tuple(output_size), dtype=np.int64)
+    for n in range(N):
+        for c in range(C):
+            for i, (h0, h1) in enumerate(rows):
+                for j, (w0, w1) in enumerate(cols):
+                    best, where = -np.inf, h0 * W + w0
+                    for h in range(h0, h1):
+                        for w in range(w0, w1):
+                            v = x[n, c, h, w]
+                            if v > best or (np.isnan(v) and not np.isnan(best)):
+                                best, where = v, h * W + w
+                    y[n, c, i, j], argmax[n, c, i, j] = best, where
+    return y, argmax
+
+
 # --- local response normalization -------------------------------------------
 # Shapes: x (N, C, M), M the flattened spatial size. Channel c's window is
 # c - size//2 .. c + (size-1)//2 (PyTorch's padding), clipped to 0..C-1.

@@ -76,6 +76,52 @@ def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     return gx.reshape(x_shape)
 
 
+def adaptive_max_pool2d_forward(x: Array, output_size: Pair) -> tuple[Array, Array]:
+    """y = the max of each adaptive window.   Returns (y, argmax), argmax = h*W + w in x, as
+    max_pool2d_forward's (max_pool2d_input_grad routes the gradient back).
+
+    The max over a window of rows x columns is the max over its rows of each row's max over
+    its columns: two passes, along W then along H. Each pass takes the first maximum (argmax),
+    so the window's pick is its first maximum in row-major order, as the reference loop's.
+    """
+    xp = backend.xp_of(x)
+    W = x.shape[3]
+    row_cells, row_start = _window_cells(xp, x.shape[2], output_size[0])
+    col_cells, col_start = _window_cells(xp, W, output_size[1])
+    # pass 1: each row's maximum in every column window, (N, C, H, OW)
+    cells = x[:, :, :, col_cells]
+    tap = cells.argmax(axis=-1)
+    row_max = xp.take_along_axis(cells, tap[..., None], axis=-1)[..., 0]
+    best_w = col_start + tap
+    # pass 2: the first row of each row window holding the maximum, (N, C, OH, OW)
+    cells = row_max[:, :, row_cells, :]
+    tap = cells.argmax(axis=3)
+    y = xp.take_along_axis(cells, tap[:, :, :, None, :], axis=3)[:, :, :, 0, :]
+    h = row_start[:, None] + tap
+    w = xp.take_along_axis(best_w, h, axis=2)
+    return xp.ascontiguousarray(y), (h * W + w).astype(xp.int64)
+
+
+_window_cell_arrays: dict = {}
+
+
+def _window_cells(xp, n, out):
+    """(cells, start): cells[i] lists the indices of adaptive window i (sizes.adaptive_windows),
+    the shorter windows padded with their own last cell, which never wins an argmax (the same
+    value came first); start[i] is the window's first cell.
+
+    Kept per size, as _adaptive_matrix is: on a GPU they are copies from the host.
+    """
+    key = (xp.__name__, n, out)
+    if key not in _window_cell_arrays:
+        bounds = adaptive_windows(n, out)
+        start = xp.asarray([s for s, _ in bounds])
+        last = xp.asarray([e - 1 for _, e in bounds])
+        longest = max(e - s for s, e in bounds)
+        _window_cell_arrays[key] = xp.minimum(start[:, None] + xp.arange(longest), last[:, None]), start
+    return _window_cell_arrays[key]
+
+
 def _avg_divisors(xp, x_shape, kernel_size, stride, padding, OH, OW, count_include_pad, dtype):
     """divisor[i, j] of every window, PyTorch's rule (see reference.avg_pool_divisor), as one array."""
     _, _, H, W = x_shape

@@ -9,7 +9,7 @@ from .module import Module, RemovableHandle
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Flatten, Identity, Linear
 from .conv import Conv2d
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .dropout import DropConnect, Dropout, Dropout2d

@@ -1,7 +1,8 @@
-"""Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, thin Modules over ``F``."""
+"""Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and MaxUnpool2d,
+thin Modules over ``F``."""
 
 from .. import functional as F
-from ..functional.checks import check_max_pool_defaults, check_output_size, check_pool_args
+from ..functional.checks import check_max_pool_defaults, check_output_size, check_pool_args, pair
 from .module import Module
 
 
@@ -9,8 +10,9 @@ class MaxPool2d(Module):
     """Max over each window (AlexNet's overlapping pooling: ``MaxPool2d(3, stride=2)``).
 
     Shapes: (N, C, H, W) -> (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
-    (ceil with ceil_mode). ``dilation`` and ``return_indices`` keep PyTorch's argument
-    order; only their defaults are supported.
+    (ceil with ceil_mode). ``dilation`` keeps PyTorch's argument order; only its default is
+    supported. With ``return_indices=True`` the layer returns (y, indices), the indices that
+    ``MaxUnpool2d`` takes.
     """
 
     def __init__(
@@ -22,12 +24,18 @@ class MaxPool2d(Module):
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
-        check_max_pool_defaults(name, dilation, return_indices)
+        check_max_pool_defaults(name, dilation)
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
         return F.max_pool2d(
-            x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode, name=self._label()
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+            name=self._label(),
         )
 
     def extra_repr(self):
@@ -94,3 +102,51 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size, AdaptiveAvgPool2d's windows; with ``return_indices``
+    it returns (y, indices).
+
+    Shapes: (N, C, H, W) -> (N, C, OH, OW); window i along H spans [floor(iH/OH), ceil((i+1)H/OH)).
+    """
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        check_output_size(type(self).__name__, output_size)
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x):
+        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices, name=self._label())
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class MaxUnpool2d(Module):
+    """Each value written back where MaxPool2d(return_indices=True) found it, zeros elsewhere.
+
+    ``forward(x, indices, output_size=None)``. Shapes: (N, C, H, W) -> (N, C, OH, OW),
+    OH = (H - 1)*stride - 2*padding + kH, or output_size (the pooled input's size).
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        name = type(self).__name__
+        # NOTE: kept as pairs, as PyTorch keeps and prints them
+        self.kernel_size = pair(kernel_size, f"{name}: kernel_size")
+        self.stride = self.kernel_size if stride is None else pair(stride, f"{name}: stride")
+        self.padding = pair(padding, f"{name}: padding")
+        if min(self.kernel_size) <= 0 or min(self.stride) <= 0 or min(self.padding) < 0:
+            raise ValueError(
+                f"{name}: kernel_size and stride must be positive and padding non-negative, got "
+                f"kernel_size {self.kernel_size}, stride {self.stride}, padding {self.padding}"
+            )
+
+    def forward(self, x, indices, output_size=None):
+        return F.max_unpool2d(
+            x, indices, self.kernel_size, self.stride, self.padding, output_size, name=self._label()
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

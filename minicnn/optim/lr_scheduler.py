@@ -1,6 +1,7 @@
 """Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, LambdaLR, MultiplicativeLR,
-CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR (sequential_lr.py), and ReduceLROnPlateau
-(stepped with the number it watches).
+CosineAnnealingLR, LinearLR, OneCycleLR (one_cycle.py), CosineAnnealingWarmRestarts
+(warm_restarts.py), CyclicLR (cyclic_lr.py), SequentialLR (sequential_lr.py), and
+ReduceLROnPlateau (stepped with the number it watches).
 
 Each follows PyTorch's code, including its recursive ("chainable") forms, so
 the sequence of learning rates equals PyTorch's to the last bit or two:
@@ -330,7 +331,9 @@ class ReduceLROnPlateau(LRScheduler):
         )
 
 
-# defined in one_cycle.py and sequential_lr.py (each a file's worth, built on the classes
-# above), named here as in torch.optim.lr_scheduler
+# defined in files of their own (each a file's worth, built on the classes above), named
+# here as in torch.optim.lr_scheduler
+from .cyclic_lr import CyclicLR  # noqa: E402,F401
 from .one_cycle import OneCycleLR  # noqa: E402,F401
 from .sequential_lr import SequentialLR  # noqa: E402,F401
+from .warm_restarts import CosineAnnealingWarmRestarts  # noqa: E402,F401

@@ -7,7 +7,7 @@
 At step ``milestones[i - 1]`` schedule i starts from its own step 0. A schedule with a
 closed form (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR) starts from
 the initial lr, as PyTorch computes it there; the others (LambdaLR, MultiplicativeLR,
-OneCycleLR) from their step 0 as they define it.
+OneCycleLR, CosineAnnealingWarmRestarts, CyclicLR) from their step 0 as they define it.
 """
 
 import bisect

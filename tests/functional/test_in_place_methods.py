@@ -1,7 +1,8 @@
-"""add_, sub_, mul_, div_ and clamp_: PyTorch's arithmetic in place, under minicnn's in-place
-rules (no gradient recorded; leaves that require grad only under no_grad; each change counted,
-see tests/test_changed_in_place.py). These tests pin what they compute, the dtypes and shapes
-they accept, and the one-line refusals, with PyTorch 2.13's values.
+"""add_, sub_, mul_, div_ (its rounding modes too), clamp_ and masked_fill_: PyTorch's
+arithmetic in place, under minicnn's in-place rules (no gradient recorded; leaves that require
+grad only under no_grad; each change counted, see tests/test_changed_in_place.py). These tests
+pin what they compute, the dtypes and shapes they accept, and the one-line refusals, with
+PyTorch 2.13's values (more of them in the value specs of tests/fixtures/gen_basic.py).
 """
 
 import numpy as np
@@ -102,3 +103,111 @@ def test_where_a_gradient_would_be_recorded_it_is_refused_in_one_line():
     with mc.no_grad():
         x.sub_(w)  # no gradient recorded: allowed, as an optimizer step
     assert x.tolist() == [0.0, 0.0]
+
+
+def test_div_with_a_rounding_mode_writes_into_integer_and_float_tensors():
+    ints = mc.tensor([7, -7, 6])
+    data = ints.data
+    assert ints.div_(2, rounding_mode="floor") is ints and ints.tolist() == [3, -4, 3]
+    assert ints.div_(mc.tensor([-2, 2, 4]), rounding_mode="trunc").tolist() == [-1, -2, 0]
+    assert ints.data is data and ints.dtype == np.int64
+    x = mc.tensor([1.0, -1.0, 0.0, 7.0])
+    x.div_(mc.tensor([0.0, -0.0, 0.0, -2.0]), rounding_mode="floor")
+    np.testing.assert_array_equal(x.numpy(), [np.inf, np.inf, np.nan, -4.0])
+    assert x.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        (
+            lambda x: x.div_(2.5, rounding_mode="trunc"),
+            TypeError,
+            r"div_\(\): x / other with x int64 and other float cannot be written into x's int64 array",
+        ),
+        (
+            lambda x: x.div_(mc.tensor([1, 0]), rounding_mode="floor"),
+            ZeroDivisionError,
+            r"div_\(\): integer division by zero$",
+        ),
+        (
+            lambda x: x.div_(mc.tensor([[1], [2]]), rounding_mode="floor"),
+            ValueError,
+            r"div_\(\): other of shape \(2, 1\) does not broadcast to x's shape \(2,\)$",
+        ),
+    ],
+)
+def test_div_with_a_rounding_mode_refuses_what_pytorch_refuses(change, error, message):
+    x = mc.tensor([5, -5])
+    with pytest.raises(error, match=message):
+        change(x)
+    assert x.tolist() == [5, -5]
+
+
+def test_masked_fill_writes_value_where_the_broadcast_mask_is_true():
+    x = mc.tensor([[1.0, 2.0], [3.0, 4.0]])
+    data = x.data
+    assert x.masked_fill_(mc.tensor([True, False]), 9.0) is x  # one mask row for every row
+    assert x.tolist() == [[9.0, 2.0], [9.0, 4.0]] and x.data is data
+    x.masked_fill_(mc.tensor([[False], [True]]), mc.tensor(np.float64(-1.0)))
+    assert x.tolist() == [[9.0, 2.0], [-1.0, -1.0]] and x.dtype == np.float32
+    ints = mc.tensor([1, 2, 3])
+    assert ints.masked_fill_(ints > 1, 7.9).tolist() == [1, 7, 7]  # cast to int64, as PyTorch
+    with mc.no_grad():
+        w = mc.tensor([1.0, 2.0], requires_grad=True)
+        w.masked_fill_(mc.tensor([True, False]), 0.0)  # as an initializer does
+    assert w.tolist() == [0.0, 2.0] and w.requires_grad
+
+
+@pytest.mark.parametrize(
+    "mask, value, error, message",
+    [
+        (mc.tensor([1, 0]), 0.0, TypeError, r"masked_fill_\(\): mask must be a bool Tensor, got int64$"),
+        (
+            np.array([True, False]),
+            0.0,
+            TypeError,
+            r"masked_fill_\(\): mask must be a bool Tensor, got numpy.ndarray$",
+        ),
+        (
+            mc.tensor([[True, False], [False, True]]),
+            0.0,
+            ValueError,
+            r"masked_fill_\(\): mask of shape \(2, 2\) does not broadcast to x's shape \(2,\)$",
+        ),
+        (
+            mc.tensor([True, False]),
+            mc.tensor([1.0, 2.0]),
+            ValueError,
+            r"masked_fill_\(\): value must be a number or a 0-d tensor, got shape \(2,\)$",
+        ),
+        (
+            mc.tensor([True, False]),
+            "1",
+            TypeError,
+            r"masked_fill_\(\): value must be a number or a 0-d tensor, got str$",
+        ),
+        (
+            mc.tensor([True, False]),
+            mc.tensor(1.0, requires_grad=True),
+            RuntimeError,
+            r"masked_fill_\(\): value requires grad, and minicnn records no in-place operation; "
+            r"write x = x.masked_fill\(mask, value\)$",
+        ),
+    ],
+)
+def test_masked_fill_refuses_bad_input_in_one_line(mask, value, error, message):
+    x = mc.tensor([1.0, 2.0])
+    with pytest.raises(error, match=message):
+        x.masked_fill_(mask, value)
+    assert x.tolist() == [1.0, 2.0]
+
+
+def test_masked_fill_inside_a_graph_is_refused():
+    w = mc.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(
+        RuntimeError,
+        match=r"masked_fill_\(\) on a Tensor inside an autograd graph: minicnn records no in-place "
+        r"operations; write x = x.masked_fill\(mask, value\)$",
+    ):
+        (w * 2).masked_fill_(mc.tensor([True, False]), 0.0)

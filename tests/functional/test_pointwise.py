@@ -1,4 +1,5 @@
-"""maximum, minimum, remainder and the step functions (sign, floor, ceil, round).
+"""maximum, minimum, remainder, division that rounds (div's rounding modes) and the step
+functions (sign, floor, ceil, round).
 
 The registry specs (test_registry.py) check them against PyTorch away from ties and jumps and
 at the ties of maximum; these tests pin the rules at the edges, with values read from
@@ -132,3 +133,62 @@ def test_round_to_decimals_as_pytorch(t):
         mc.round(mc.tensor([15, 24]), decimals=1)
     with pytest.raises(TypeError, match="round: decimals must be an int, got 0.5"):
         mc.round(x, decimals=0.5)
+
+
+@pytest.mark.parametrize("mode, grad_fn", [("floor", "FloorDiv"), ("trunc", "TruncDiv")])
+def test_rounded_division_records_a_zero_gradient_for_both_sides_as_pytorch(t, mode, grad_fn):
+    a, b = t([7.5, -7.5, 1.0], grad=True), t([2.0, 2.0, -4.0], grad=True)
+    y = F.div(a, b, rounding_mode=mode)
+    assert y.requires_grad and type(y.grad_fn).__name__ == grad_fn
+    want = {"floor": [3.0, -4.0, -1.0], "trunc": [3.0, -3.0, -0.0]}[mode]
+    np.testing.assert_array_equal(y.numpy(), want)
+    np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(want))
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(3))
+    c = t([[1.0], [2.0]], grad=True)
+    F.div(c, t([3.0, 4.0]), rounding_mode=mode).sum().backward()  # broadcast: c's own shape
+    assert c.grad.shape == (2, 1)
+
+
+def test_rounded_division_keeps_integers_and_true_division_is_the_default(t):
+    a = mc.tensor([7, -7])
+    assert a.div(2, rounding_mode="floor").tolist() == [3, -4]
+    assert F.div(a, 2, rounding_mode="trunc").dtype == np.int64
+    assert F.div(-7, mc.tensor([2, -2]), rounding_mode="floor").tolist() == [-4, 3]  # a number on the left
+    assert a.div(2).tolist() == [3.5, -3.5] and a.div(2).dtype == np.float32
+    assert a.div(2, rounding_mode=None).tolist() == [3.5, -3.5]
+    assert (
+        mc.tensor([7.0, -7.0]).div(2.0, rounding_mode="floor").tolist()
+        == (mc.tensor([7.0, -7.0]) // 2).tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: F.div(mc.tensor([1.0]), 2.0, rounding_mode="round"),
+            ValueError,
+            r"div: rounding_mode must be None, 'trunc' or 'floor', got 'round'$",
+        ),
+        (
+            lambda: mc.tensor([5, 6]).div(mc.tensor([1, 0]), rounding_mode="trunc"),
+            ZeroDivisionError,
+            r"div: integer division by zero$",
+        ),
+        (
+            lambda: F.div(2.0, 3.0, rounding_mode="floor"),
+            TypeError,
+            r"div: expected a Tensor on at least one side, got float and float$",
+        ),
+        (
+            lambda: mc.tensor([1.0]).div_(2.0, rounding_mode="up"),
+            ValueError,
+            r"div_\(\): rounding_mode must be None, 'trunc' or 'floor', got 'up'$",
+        ),
+    ],
+)
+def test_rounded_division_refuses_bad_input_in_one_line(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

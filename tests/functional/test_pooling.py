@@ -1,5 +1,6 @@
-"""max_pool2d, avg_pool2d, adaptive_avg_pool2d and their Modules: gradients, PyTorch's
-numbers on every tier, odd layouts, bad input."""
+"""max_pool2d (and its indices), avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d,
+max_unpool2d and their Modules: gradients, PyTorch's numbers on every tier, odd layouts,
+bad input."""
 
 import pathlib
 
@@ -17,13 +18,22 @@ GOLDEN_CASES = sorted(
 
 
 def pool_call(name, g):
-    """The functional call a golden case describes, as fn(x)."""
+    """The functional call a golden case describes, as fn(x): y, or (y, indices) where the
+    case stores the indices a max pool returns."""
 
     def ints(key):
         return tuple(int(v) for v in g[key])
 
     if name.startswith("adaptive_"):
         return lambda x: F.adaptive_avg_pool2d(x, ints("output_size"))
+    if name.startswith("adaptivemax_"):
+        size = tuple(None if v < 0 else v for v in ints("output_size"))
+        return lambda x: F.adaptive_max_pool2d(x, size, return_indices=True)
+    if name.startswith("unpool_"):
+        size = None if ints("output_size") == (-1, -1) else ints("output_size")
+        indices = mc.tensor(g["indices"])
+        window = [ints(key) for key in ("kernel_size", "stride", "padding")]
+        return lambda x: F.max_unpool2d(x, indices, *window, output_size=size)
     window = dict(
         kernel_size=ints("kernel_size"),
         stride=ints("stride"),
@@ -31,8 +41,25 @@ def pool_call(name, g):
         ceil_mode=bool(g["ceil_mode"][0]),
     )
     if name.startswith("max_"):
-        return lambda x: F.max_pool2d(x, **window)
+        return lambda x: F.max_pool2d(x, return_indices=True, **window)
     return lambda x: F.avg_pool2d(x, count_include_pad=bool(g["count_include_pad"][0]), **window)
+
+
+def case(golden, name):
+    return {k.split("/")[1]: v for k, v in golden("pool").items() if k.startswith(name + "/")}
+
+
+def pooled(out):
+    """(y, indices) of a pool's result, indices None where it gives y alone."""
+    return out if isinstance(out, tuple) else (out, None)
+
+
+def indices_of(x, kernel_size, stride=None, padding=0):
+    """A max pool's indices of a no-tie ``x``: what max_unpool2d takes."""
+    return F.max_pool2d(mc.tensor(x), kernel_size, stride, padding, return_indices=True)[1]
+
+
+_POOLED = np.random.default_rng(2023).permutation(48).reshape(1, 2, 4, 6) * 0.1
 
 
 # --- registry: op specs for gradient checks --------------------------------
@@ -47,6 +74,22 @@ GRADCHECK = {
     "adaptive_3": (lambda x: F.adaptive_avg_pool2d(x, 3), (1, 2, 7, 5)),
     "adaptive_global": (lambda x: F.adaptive_avg_pool2d(x, 1), (2, 2, 3, 4)),
     "adaptive_up": (lambda x: F.adaptive_avg_pool2d(x, (5, 2)), (1, 1, 3, 4)),
+    "max_indices_pad_ceil": (
+        lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)[0],
+        (2, 1, 4, 5),
+    ),
+    "adaptive_max_7_to_3": (lambda x: F.adaptive_max_pool2d(x, 3), (1, 2, 7, 5)),
+    "adaptive_max_up": (lambda x: F.adaptive_max_pool2d(x, (5, 2), return_indices=True)[0], (1, 1, 3, 4)),
+    "adaptive_max_none": (lambda x: F.adaptive_max_pool2d(x, (2, None)), (2, 1, 5, 5)),
+    # windows side by side: no two values land on one cell (where the last write stays, and
+    # PyTorch's gradient, which each of them gets, is not the derivative)
+    "unpool_k2": (lambda x: F.max_unpool2d(x, indices_of(_POOLED, 2), 2), (1, 2, 2, 3)),
+    "unpool_pad_sized": (
+        lambda x: F.max_unpool2d(
+            x, indices_of(_POOLED, (2, 3), (2, 3), (1, 1)), (2, 3), (2, 3), (1, 1), (4, 6)
+        ),
+        (1, 2, 3, 2),
+    ),
 }
 
 
@@ -64,20 +107,32 @@ def test_gradcheck(name, tier, rng, t, distinct):
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name", GOLDEN_CASES)
 def test_matches_pytorch(golden, name, tier, t):
-    g = {k.split("/")[1]: v for k, v in golden("pool").items() if k.startswith(name + "/")}
+    g = case(golden, name)
     x = t(g["x"], True)
     with mc.use_kernels(tier):
-        y = pool_call(name, g)(x)
+        y, indices = pooled(pool_call(name, g)(x))
         y.backward(g["gy"])
     np.testing.assert_allclose(y.numpy(), g["y"], rtol=1e-7, atol=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), g["gx"], rtol=1e-7, atol=1e-12)
+    if indices is not None:
+        assert indices.dtype == np.int64 and not indices.requires_grad
+        np.testing.assert_array_equal(indices.numpy(), g["indices"])
 
 
-@pytest.mark.parametrize("name", ["max_pad1_ceil", "avg_pad1_ceil_without_pad", "adaptive_6x9_to_4x2"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "max_pad1_ceil",
+        "avg_pad1_ceil_without_pad",
+        "adaptive_6x9_to_4x2",
+        "adaptivemax_6x9_to_4x2",
+        "unpool_pad1_sized",
+    ],
+)
 def test_float32_stays_float32(golden, name, t):
-    g = {k.split("/")[1]: v for k, v in golden("pool").items() if k.startswith(name + "/")}
+    g = case(golden, name)
     x = t(g["x"], True, np.float32)
-    y = pool_call(name, g)(x)
+    y, _ = pooled(pool_call(name, g)(x))
     y.backward(g["gy"].astype(np.float32))
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
     np.testing.assert_allclose(y.numpy(), g["y"], rtol=1e-4, atol=1e-5)
@@ -96,6 +151,93 @@ def test_global_average_pooling_is_the_mean(rng, t):
     np.testing.assert_allclose(y.numpy(), x.mean(axis=(2, 3), keepdims=True), rtol=1e-12)
 
 
+# --- indices and unpooling --------------------------------------------------
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "window", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3))]
+)
+def test_unpooling_the_pool_keeps_the_maxima_in_place_and_zeros_elsewhere(window, tier, rng, t, distinct):
+    x = distinct(rng, (2, 3, 6, 9), spacing=0.05) + 100.0  # no maximum is 0
+    with mc.use_kernels(tier):
+        y, indices = F.max_pool2d(t(x), return_indices=True, **window)
+        back = F.max_unpool2d(y, indices, output_size=x.shape[2:], **window).numpy()
+    kept = back != 0
+    np.testing.assert_array_equal(back[kept], x[kept])  # each maximum where it was
+    planes = x.reshape(6, -1)
+    want = np.zeros_like(planes)
+    rows = np.arange(6)[:, None]
+    want[rows, indices.numpy().reshape(6, -1)] = planes[rows, indices.numpy().reshape(6, -1)]
+    np.testing.assert_array_equal(back, want.reshape(x.shape))
+    # every window's maximum survives, and nothing else: as many cells as distinct indices
+    assert kept.sum() == sum(len(np.unique(p)) for p in indices.numpy().reshape(6, -1))
+    np.testing.assert_array_equal(np.sort(back[kept]), np.sort(np.unique(y.numpy())))
+
+
+def test_indices_are_flat_positions_in_each_input_plane_as_pytorch(t):
+    x = t(np.arange(32.0).reshape(1, 2, 4, 4)[:, :, ::-1, ::-1].copy())  # maxima top-left of windows
+    y, indices = F.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy()[0, 0], [[0, 2], [8, 10]])
+    np.testing.assert_array_equal(indices.numpy()[0, 1], [[0, 2], [8, 10]])  # per plane, not global
+    np.testing.assert_array_equal(y.numpy().reshape(2, 4), x.numpy().reshape(2, 16)[:, [0, 2, 8, 10]])
+
+
+def test_ties_go_to_the_first_maximum_and_the_gradient_with_them(t):
+    x = t([[[[1.0, 3.0, 3.0], [3.0, 0.0, 3.0], [3.0, 3.0, 3.0]]]], True)
+    y, indices = F.max_pool2d(x, 2, 1, return_indices=True)
+    assert indices.numpy().ravel().tolist() == [1, 1, 3, 5]  # two windows share the first 3
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [1, 0, 1], [0, 0, 0]])
+    ya, ia = F.adaptive_max_pool2d(x, (1, 2), return_indices=True)  # columns 0-1 and 1-2
+    assert ia.numpy().ravel().tolist() == [1, 1] and ya.numpy().ravel().tolist() == [3.0, 3.0]
+
+
+def test_indices_are_the_callers_own_and_do_not_move_the_gradient(rng, t, distinct):
+    x = t(distinct(rng, (1, 2, 4, 4)), True)
+    y, indices = F.max_pool2d(x, 2, return_indices=True)
+    want = indices.numpy().copy()
+    with mc.no_grad():
+        indices.zero_()
+    y.backward(np.ones(y.shape))
+    grad_cells = np.flatnonzero(x.grad.numpy().reshape(2, 16)[0])
+    np.testing.assert_array_equal(grad_cells, np.sort(want[0, 0].ravel()))
+
+
+def test_unpool_indices_changed_after_the_forward_refuse_its_backward(rng, t):
+    x = t(rng.standard_normal((1, 1, 2, 2)), True)
+    indices = mc.tensor(np.array([[[[0, 3], [8, 15]]]]))
+    y = F.max_unpool2d(x, indices, 2)
+    with mc.no_grad():
+        indices.add_(1)
+    with pytest.raises(RuntimeError, match=r"input 1 of MaxUnpool2d was changed in place"):
+        y.sum().backward()
+
+
+def test_unpool_gradient_reads_gy_at_each_index_even_where_two_coincide(t):
+    x = t([[[[2.0, 5.0]]]], True)
+    y = F.max_unpool2d(x, mc.tensor(np.array([[[[1, 1]]]])), 1)
+    assert y.numpy().ravel().tolist() == [0.0, 5.0]  # the last write stays
+    y.backward(np.array([[[[10.0, 7.0]]]]))
+    assert x.grad.numpy().ravel().tolist() == [7.0, 7.0]  # PyTorch's: both read gy there
+
+
+def test_return_indices_under_no_grad_and_for_one_image(rng, t, distinct):
+    x = t(distinct(rng, (3, 6, 7)))
+    with mc.no_grad():
+        y, indices = F.max_pool2d(x, 3, 2, return_indices=True)
+    assert y.shape == indices.shape == (3, 2, 3) and indices.dtype == np.int64
+    batch_y, batch_indices = F.max_pool2d(mc.tensor(x.numpy()[None]), 3, 2, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), batch_indices.numpy()[0])
+    ya, ia = F.adaptive_max_pool2d(x, 4, return_indices=True)
+    assert ya.shape == ia.shape == (3, 4, 4)
+    back = F.max_unpool2d(y, indices, 3, 2, output_size=(6, 7))
+    assert back.shape == (3, 6, 7)
+    np.testing.assert_array_equal(
+        back.numpy(), F.max_unpool2d(batch_y, batch_indices, 3, 2, output_size=(6, 7)).numpy()[0]
+    )
+
+
 # --- memory layouts ---------------------------------------------------------
 
 LAYOUTS = {
@@ -108,6 +250,10 @@ OPS = {
     "max": lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
     "avg": lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
     "adaptive": lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+    "adaptive_max": lambda x: F.adaptive_max_pool2d(x, (4, 3)),
+    "unpool": lambda x: F.max_unpool2d(
+        x, indices_of(np.arange(2 * 3 * 12 * 14.0).reshape(2, 3, 12, 14), 2), 2
+    ),
 }
 
 
@@ -147,6 +293,32 @@ def test_modules_repr_and_forward(rng, t, distinct):
     assert list(nn.MaxPool2d(2).parameters()) == []
 
 
+def test_index_modules_repr_and_forward_as_pytorch(rng, t, distinct):
+    assert (
+        repr(nn.MaxPool2d(2, return_indices=True))
+        == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    )
+    assert repr(nn.MaxUnpool2d(2)) == "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert (
+        repr(nn.MaxUnpool2d((2, 3), stride=1, padding=1))
+        == "MaxUnpool2d(kernel_size=(2, 3), stride=(1, 1), padding=(1, 1))"
+    )
+    assert repr(nn.AdaptiveMaxPool2d((5, None))) == "AdaptiveMaxPool2d(output_size=(5, None))"
+    assert repr(nn.AdaptiveMaxPool2d(3, return_indices=True)) == "AdaptiveMaxPool2d(output_size=3)"
+    x = t(distinct(rng, (2, 3, 7, 9), spacing=0.05))
+    pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+    y, indices = pool(x)
+    back = unpool(y, indices, output_size=x.shape)  # (N, C, H, W), as PyTorch takes
+    assert back.shape == x.shape
+    even = t(distinct(rng, (1, 2, 6, 8), spacing=0.05))
+    assert unpool(*pool(even)).shape == (1, 2, 6, 8)  # the formula's size by default
+    np.testing.assert_array_equal(back.numpy(), F.max_unpool2d(y, indices, 2, output_size=(7, 9)).numpy())
+    assert nn.AdaptiveMaxPool2d((2, None))(x).shape == (2, 3, 2, 9)
+    ya, ia = nn.AdaptiveMaxPool2d(3, return_indices=True)(x)
+    np.testing.assert_array_equal(ia.numpy(), F.adaptive_max_pool2d(x, 3, True)[1].numpy())
+    assert [list(m.parameters()) for m in (pool, unpool, nn.AdaptiveMaxPool2d(1))] == [[], [], []]
+
+
 def test_module_matches_functional(rng, t, distinct):
     x = t(distinct(rng, (1, 2, 7, 6), spacing=0.05))
     np.testing.assert_array_equal(
@@ -169,6 +341,10 @@ def test_max_pool2d_takes_its_arguments_in_pytorchs_order(rng, t, distinct):
 
 def _x(*shape, dtype=np.float64):
     return mc.Tensor(np.ones(shape, dtype=dtype))
+
+
+def _i(*shape, dtype=np.int64, fill=0):
+    return mc.Tensor(np.full(shape, fill, dtype=dtype))
 
 
 # name: (call, error type, message pattern)
@@ -219,10 +395,100 @@ ERRORS = {
         ValueError,
         r"max_pool2d: only dilation=1 is supported, got dilation=2$",
     ),
-    "max_return_indices": (
-        lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, return_indices=True),
+    "adaptive_max_2d": (
+        lambda: F.adaptive_max_pool2d(_x(5, 5), 2),
         ValueError,
-        r"max_pool2d: return_indices=True is not supported \(minicnn has no MaxUnpool2d to take them\)",
+        r"adaptive_max_pool2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(5, 5\)",
+    ),
+    "adaptive_max_zero": (
+        lambda: F.adaptive_max_pool2d(_x(1, 1, 4, 4), (2, 0)),
+        ValueError,
+        r"adaptive_max_pool2d: output_size must be positive, got \(2, 0\)",
+    ),
+    "adaptive_max_integer_input": (
+        lambda: F.adaptive_max_pool2d(_x(1, 1, 4, 4, dtype=np.int32), 2),
+        TypeError,
+        r"adaptive_max_pool2d: x must be a floating-point tensor, got dtype int32",
+    ),
+    "unpool_2d": (
+        lambda: F.max_unpool2d(_x(2, 2), _i(2, 2), 2),
+        ValueError,
+        r"max_unpool2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(2, 2\)",
+    ),
+    "unpool_indices_int32": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 2, dtype=np.int32), 2),
+        TypeError,
+        r"max_unpool2d: indices must be an int64 tensor \(as max_pool2d gives\), got int32$",
+    ),
+    "unpool_indices_float": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _x(1, 1, 2, 2), 2),
+        TypeError,
+        r"max_unpool2d: indices must be an int64 tensor \(as max_pool2d gives\), got float64$",
+    ),
+    "unpool_indices_array": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), np.zeros((1, 1, 2, 2), dtype=np.int64), 2),
+        TypeError,
+        r"max_unpool2d: indices must be a minicnn Tensor, got numpy.ndarray",
+    ),
+    "unpool_indices_shape": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 1), 2),
+        ValueError,
+        r"max_unpool2d: indices must have x's shape \(1, 1, 2, 2\), got \(1, 1, 2, 1\)$",
+    ),
+    "unpool_index_too_large": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 2, fill=16), 2),
+        IndexError,
+        r"max_unpool2d: index 16 is outside the 4 x 4 output plane \(0 to 15\)$",
+    ),
+    "unpool_index_negative": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 2, fill=-1), 2, output_size=(5, 3)),
+        IndexError,
+        r"max_unpool2d: index -1 is outside the 5 x 3 output plane \(0 to 14\)$",
+    ),
+    "unpool_output_size_too_large": (
+        lambda: F.max_unpool2d(_x(1, 1, 4, 4), _i(1, 1, 4, 4), 2, output_size=(10, 8)),
+        ValueError,
+        r"max_unpool2d: output_size \(10, 8\) disagrees with the pooled height 4: "
+        r"\(4 - 1\)\*2 - 2\*0 \+ 2 = 8, so height must be between 6 and 10 \(exclusive\), got 10$",
+    ),
+    "unpool_output_size_width": (
+        lambda: F.max_unpool2d(_x(1, 1, 3, 3), _i(1, 1, 3, 3), 3, 2, 1, output_size=(1, 1, 5, 2)),
+        ValueError,
+        r"max_unpool2d: output_size \(1, 1, 5, 2\) disagrees with the pooled width 3: "
+        r"\(3 - 1\)\*2 - 2\*1 \+ 3 = 5, so width must be between 3 and 7 \(exclusive\), got 2$",
+    ),
+    "unpool_output_size_length": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 2), 2, output_size=(1, 4, 4)),
+        ValueError,
+        r"max_unpool2d: output_size must be \(OH, OW\) or \(N, C, OH, OW\), got \(1, 4, 4\)$",
+    ),
+    "unpool_nothing_left": (
+        lambda: F.max_unpool2d(_x(1, 1, 1, 1), _i(1, 1, 1, 1), 2, 2, 1),
+        ValueError,
+        r"max_unpool2d: the unpooled size \(H - 1\)\*stride - 2\*padding \+ kernel_size of x "
+        r"\(1, 1, 1, 1\) is \(0, 0\); it must be positive$",
+    ),
+    "unpool_stride_zero": (
+        lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 2), 2, 0),
+        ValueError,
+        r"max_unpool2d: kernel_size and stride must be positive and padding non-negative, got "
+        r"kernel_size \(2, 2\), stride \(0, 0\), padding \(0, 0\)$",
+    ),
+    "module_unpool_padding": (
+        lambda: nn.MaxUnpool2d(2, padding=-1),
+        ValueError,
+        r"MaxUnpool2d: kernel_size and stride must be positive and padding non-negative, got "
+        r"kernel_size \(2, 2\), stride \(2, 2\), padding \(-1, -1\)$",
+    ),
+    "module_unpool_names_itself": (
+        lambda: nn.Sequential(nn.Identity(), nn.MaxUnpool2d(2))[1](_x(1, 1, 2, 2), _i(1, 1, 2, 2, fill=16)),
+        IndexError,
+        r"MaxUnpool2d\(1\): index 16 is outside the 4 x 4 output plane",
+    ),
+    "module_adaptive_max_output_size": (
+        lambda: nn.AdaptiveMaxPool2d((2, 2, 2)),
+        TypeError,
+        r"AdaptiveMaxPool2d: output_size must be an int or a pair of ints, got \(2, 2, 2\)",
     ),
     "integer_input": (
         lambda: F.max_pool2d(_x(1, 1, 4, 4, dtype=np.int64), 2),
@@ -291,6 +557,7 @@ def test_bad_input(name):
         lambda x: F.max_pool2d(x, 2),
         lambda x: F.avg_pool2d(x, 3, 2, 1),
         lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+        lambda x: F.adaptive_max_pool2d(x, (2, 3)),
         lambda x: F.conv2d(x, mc.tensor(np.random.default_rng(54).standard_normal((4, 3, 3, 3))), padding=1),
     ],
 )

@@ -1,13 +1,14 @@
 """Every spec of tests/fixtures/gen_basic.py: gradient-checked in float64, compared with
 PyTorch's golden arrays, and run in float32 and float64 to see that the dtype is kept
-through forward and backward. The behaviour beyond the registry is tested beside each
-family: test_basic.py (arithmetic, elementwise math, linear), test_loss.py,
-test_reduce_shape.py.
+through forward and backward; and every value spec (no gradient: writes in place, division
+that rounds) equal to PyTorch's values. The behaviour beyond the registry is tested beside
+each family: test_basic.py (arithmetic, elementwise math, linear), test_loss.py,
+test_reduce_shape.py, test_in_place_methods.py.
 """
 
 import numpy as np
 import pytest
-from fixtures.gen_basic import family, gradcheck_passes, run_minicnn
+from fixtures.gen_basic import VALUE_SPECS, family, gradcheck_passes, library, run_minicnn
 
 SPECS = family("arith", "elementwise", "linear", "loss", "reduce", "shape")
 
@@ -47,3 +48,19 @@ def test_dtype_is_kept(spec, dtype):
     y, grads = run_minicnn(spec, dtype=dtype)
     assert y.dtype == dtype, f"output is {y.dtype}"
     assert all(gx.dtype == dtype for gx in grads), [gx.dtype for gx in grads]
+
+
+@pytest.mark.parametrize("spec", VALUE_SPECS, ids=str)
+def test_values_match_pytorch(spec, golden):
+    """Equal to PyTorch's: the dtype, every value, NaN and infinity where PyTorch has them,
+    and the sign of each zero."""
+    g = golden("basic")
+    xs = [g[f"{spec.name}.x{i}"] for i in range(len(spec.draws))]
+    for stored, fresh in zip(xs, spec.sample()):
+        np.testing.assert_array_equal(
+            stored, fresh, err_msg=f"{spec.name}: basic.npz is older than its spec; run make_golden.py basic"
+        )
+    y, want = spec.run(library("minicnn"), xs), g[f"{spec.name}.y"]
+    assert y.dtype == want.dtype and y.shape == want.shape, (y.dtype, y.shape)
+    np.testing.assert_array_equal(y, want)
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(want))

@@ -132,12 +132,34 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype, rng):
     shape, out = ADAPTIVE[name]
     x = rng.standard_normal(shape).astype(dtype)
     close(K.adaptive_avg_pool2d_forward(x, out), reference.adaptive_avg_pool2d_forward(x, out), dtype)
+    y, argmax = K.adaptive_max_pool2d_forward(x, out)
+    y_ref, argmax_ref = reference.adaptive_max_pool2d_forward(x, out)
+    np.testing.assert_array_equal(y, y_ref)  # a maximum is picked, not computed
+    np.testing.assert_array_equal(argmax, argmax_ref)
+    assert y.dtype == dtype and argmax.dtype == np.int64
+    ties = rng.integers(0, 3, shape).astype(dtype)  # the first maximum in row-major order
+    np.testing.assert_array_equal(
+        K.adaptive_max_pool2d_forward(ties, out)[1], reference.adaptive_max_pool2d_forward(ties, out)[1]
+    )
     gy = rng.standard_normal(shape[:2] + out).astype(dtype)
     close(
         K.adaptive_avg_pool2d_input_grad(gy, shape),
         reference.adaptive_avg_pool2d_input_grad(gy, shape),
         dtype,
     )
+
+
+@pytest.mark.parametrize("tier", FAST + ["reference"])
+def test_adaptive_max_pool_takes_nan_as_the_maximum_and_points_a_window_of_minus_inf_at_its_first_cell(tier):
+    """As max_pool2d_forward: the first NaN of a window wins, a window of -inf points at its
+    first cell; 5 -> 2 windows overlap (rows 0-2 and 2-4), so one NaN can win two windows."""
+    K = kernels.get(tier)
+    x = np.full((1, 1, 5, 5), -np.inf)
+    x[0, 0, 2, 3] = x[0, 0, 4, 4] = np.nan
+    x[0, 0, 0, 4] = 1.0
+    y, argmax = K.adaptive_max_pool2d_forward(x, (2, 2))
+    np.testing.assert_array_equal(y.ravel(), [-np.inf, np.nan, -np.inf, np.nan])
+    np.testing.assert_array_equal(argmax.ravel(), [0, 13, 10, 13])
 
 
 @pytest.mark.parametrize("tier", FAST)
@@ -537,3 +559,7 @@ def test_pool_on_cupy_equals_numpy(name, rng, distinct):
         xp_pool.adaptive_avg_pool2d_forward(x, out),
         np.float64,
     )
+    y, argmax = K.adaptive_max_pool2d_forward(cp.asarray(x), out)
+    y_np, argmax_np = xp_pool.adaptive_max_pool2d_forward(x, out)
+    np.testing.assert_array_equal(cp.asnumpy(y), y_np)
+    np.testing.assert_array_equal(cp.asnumpy(argmax), argmax_np)

@@ -1,6 +1,7 @@
 """Learning-rate schedules: PyTorch's sequences (lr and cycled momentum), state dicts, bad settings."""
 
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -28,17 +29,23 @@ def build(cfg):
 
 
 def momenta(opt):
-    return [g["betas"][0] if "betas" in g else g["momentum"] for g in opt.param_groups]
+    return [g["betas"][0] if "betas" in g else g.get("momentum", 0.0) for g in opt.param_groups]
 
 
-def run(opt, sched, steps):
+def run(opt, sched, steps, epochs=None):
+    """``steps`` optimizer and scheduler steps; with ``epochs``, step i is sched.step(epochs[i])
+    (sched.step() for None)."""
     lrs, moms = [], []
-    for _ in range(steps):
+    for epoch in epochs or [None] * steps:
         opt.step()
-        sched.step()
+        sched.step() if epoch is None else sched.step(epoch)
         lrs.append(sched.get_last_lr())
         moms.append(momenta(opt))
     return lrs, moms
+
+
+def epochs_of(cfg):
+    return cfg.get("epochs", [None] * cfg["steps"])
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -46,7 +53,7 @@ def test_sequence_matches_pytorch(name):
     cfg = CONFIGS[name]
     opt, sched = build(cfg)
     first_lr, first_mom = sched.get_last_lr(), momenta(opt)
-    rest_lr, rest_mom = run(opt, sched, cfg["steps"])
+    rest_lr, rest_mom = run(opt, sched, cfg["steps"], epochs_of(cfg))
     np.testing.assert_allclose([first_lr] + rest_lr, GOLDEN[f"sched.{name}.lr"], rtol=1e-13, atol=1e-16)
     np.testing.assert_allclose([first_mom] + rest_mom, GOLDEN[f"sched.{name}.momentum"], rtol=1e-13)
     assert [g["lr"] for g in opt.param_groups] == rest_lr[-1]
@@ -55,17 +62,17 @@ def test_sequence_matches_pytorch(name):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_state_dict_resume_gives_the_same_sequence(name, tmp_path):
     cfg = CONFIGS[name]
-    split = cfg["steps"] // 2
+    split, epochs = cfg["steps"] // 2, epochs_of(cfg)
     opt, sched = build(cfg)
-    run(opt, sched, split)
+    run(opt, sched, split, epochs[:split])
     mc.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "s.npz")
-    expected = run(opt, sched, cfg["steps"] - split)
+    expected = run(opt, sched, cfg["steps"] - split, epochs[split:])
 
     saved = mc.load(tmp_path / "s.npz")
     opt2, sched2 = build(cfg)
     opt2.load_state_dict(saved["optimizer"])
     sched2.load_state_dict(saved["scheduler"])
-    assert run(opt2, sched2, cfg["steps"] - split) == expected
+    assert run(opt2, sched2, cfg["steps"] - split, epochs[split:]) == expected
 
 
 def test_get_last_lr_is_a_copy_and_initial_lr_is_recorded():
@@ -237,3 +244,124 @@ def test_fit_resumes_a_sequential_schedule(tmp_path):
     (tmp_path / "run" / "checkpoint.npz").unlink()
     run(2, resume=False)
     assert run(4, resume=True)["lr"] == whole
+
+
+def _params():
+    return [nn.Parameter(np.zeros(1))]
+
+
+def test_warm_restarts_restart_at_the_initial_lr_after_cycles_t_mult_times_longer():
+    opt = optim.SGD(_params(), lr=1.0)
+    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+    lrs = [sched.get_last_lr()[0]] + [x[0] for x in run(opt, sched, 14)[0]]
+    restarts = [t for t, lr in enumerate(lrs) if lr == 1.0]
+    assert restarts == [0, 2, 6, 14]  # cycles of 2, 4 and 8 steps
+    assert lrs[1] == pytest.approx(0.5) and lrs[4] == pytest.approx(0.5)  # each cycle's middle
+    assert (sched.T_cur, sched.T_i, sched.last_epoch) == (0, 16, 14)
+
+
+def test_warm_restarts_take_a_fractional_epoch_and_go_on_from_its_floor():
+    opt = optim.SGD(_params(), lr=1.0)
+    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=4, eta_min=0.2)
+    sched.step(5.0)  # one restart in: T_cur = 1 of 4
+    assert sched.get_last_lr() == [pytest.approx(0.2 + 0.8 * (1 + math.cos(math.pi / 4)) / 2)]
+    sched.step(6.5)
+    assert sched.last_epoch == 6 and sched.T_cur == 2.5
+    sched.step()  # the epoch after 6, and T_cur one on from 2.5
+    assert sched.last_epoch == 7 and sched.T_cur == 3.5
+    sched.step()
+    assert sched.T_cur == pytest.approx(0.5) and sched.get_last_lr() == [
+        pytest.approx(0.2 + 0.8 * (1 + math.cos(math.pi / 8)) / 2)
+    ]
+
+
+def test_cyclic_lr_goes_up_and_down_between_its_bounds_and_momentum_the_other_way():
+    opt = optim.SGD(_params(), lr=0.5, momentum=0.5)
+    sched = lr_scheduler.CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2, step_size_down=1)
+    lrs, moms = run(opt, sched, 6)
+    assert [x[0] for x in lrs] == pytest.approx([0.3, 0.5, 0.1, 0.3, 0.5, 0.1])
+    assert [x[0] for x in moms] == pytest.approx([0.85, 0.8, 0.9, 0.85, 0.8, 0.9])
+    assert opt.param_groups[0]["max_momentum"] == 0.9 and opt.param_groups[0]["base_momentum"] == 0.8
+    halving = lr_scheduler.CyclicLR(
+        optim.Adam(_params()), 0.0, 1.0, step_size_up=1, mode="triangular2", cycle_momentum=False
+    )
+    assert [x[0] for x in run(halving.optimizer, halving, 6)[0]] == [1.0, 0.0, 0.5, 0.0, 0.25, 0.0]
+    assert halving.optimizer.param_groups[0]["betas"][0] == 0.9  # not cycled
+
+
+class Decay:
+    """A callable object: its attributes are what CyclicLR's state_dict keeps of a scale_fn."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, x):
+        return self.rate**x
+
+
+def test_cyclic_lr_saves_a_scale_fn_objects_attributes_not_a_function(tmp_path):
+    opt = optim.SGD(_params(), lr=0.1, momentum=0.9)
+    fn_sched = lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2, scale_fn=lambda x: 1.0)
+    assert fn_sched.state_dict()["_scale_fn_custom"] is None
+    decay = Decay(0.5)
+    sched = lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2, scale_fn=decay, scale_mode="iterations")
+    run(opt, sched, 3)
+    decay.rate = 0.25  # changed during training: the state dict carries it
+    mc.save(sched.state_dict(), tmp_path / "c.npz")
+    other = Decay(0.5)
+    opt2 = optim.SGD(_params(), lr=0.1, momentum=0.9)
+    sched2 = lr_scheduler.CyclicLR(opt2, 0.01, 0.1, step_size_up=2, scale_fn=other, scale_mode="iterations")
+    sched2.load_state_dict(mc.load(tmp_path / "c.npz"))
+    assert other.rate == 0.25 and sched2._scale_fn_custom is other and sched2.last_epoch == 3
+    assert run(opt2, sched2, 2) == run(opt, sched, 2)
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (
+            lambda p: lr_scheduler.CyclicLR(optim.Adagrad(p), 0.01, 0.1),
+            ValueError,
+            r"^optimizer must support momentum or beta1 with `cycle_momentum` option enabled$",
+        ),
+        (
+            lambda p: lr_scheduler.CyclicLR(optim.SGD(p, momentum=0.9), 0.01, 0.1, mode="sawtooth"),
+            ValueError,
+            r"^mode is invalid and scale_fn is None$",
+        ),
+        (
+            lambda p: lr_scheduler.CyclicLR(optim.SGD(p, momentum=0.9), [0.01, 0.02], 0.1),
+            ValueError,
+            r"^base_lr must have one value per param group: 2 given, 1 groups$",
+        ),
+        (lambda p: lr_scheduler.CyclicLR(object(), 0.01, 0.1), TypeError, r"^object is not an Optimizer$"),
+        (
+            lambda p: lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD(p), T_0=0),
+            ValueError,
+            r"^Expected positive integer T_0, but got 0$",
+        ),
+        (
+            lambda p: lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD(p), T_0=2.5),
+            ValueError,
+            r"^Expected positive integer T_0, but got 2.5$",
+        ),
+        (
+            lambda p: lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD(p), T_0=2, T_mult=0),
+            ValueError,
+            r"^Expected integer T_mult >= 1, but got 0$",
+        ),
+        (
+            lambda p: lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD(p), T_0=2, eta_min="0"),
+            ValueError,
+            r"^Expected float or int eta_min, but got 0 of type <class 'str'>$",
+        ),
+        (
+            lambda p: lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD(p), T_0=2).step(-1),
+            ValueError,
+            r"^Expected non-negative epoch, but got -1$",
+        ),
+    ],
+)
+def test_cyclic_and_warm_restarts_refuse_bad_settings_as_pytorch(make, error, message):
+    with pytest.raises(error, match=message):
+        make(_params())

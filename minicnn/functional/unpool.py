@@ -1,0 +1,138 @@
+"""Max unpooling: each value written back where a max pool found it, zeros elsewhere.
+
+The indices are those of ``max_pool2d(..., return_indices=True)``: the flat position of each
+window's maximum in its (H, W) plane. Zeiler and Fergus's deconvnet (2014) records these
+"switches" to project a feature back towards the pixels that made it; SegNet's decoder
+(Badrinarayanan et al. 2017) unpools with its encoder's indices. Unpooled, the maxima sit
+where they were and every other cell is 0.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .. import backend
+from ..tensor import Function, Tensor
+from .checks import check_nchw, check_tensor, pair
+from .shape import squeeze, unsqueeze
+
+
+class MaxUnpool2d(Function):
+    """y = zeros (N, C, OH, OW) with each x written at its index (h*OW + w in its plane).
+    gx = gy read at the same indices (PyTorch's, also where two indices coincide).
+    """
+
+    def forward(self, x, indices, *, output_size):
+        xp = backend.xp_of(x)
+        planes = x.shape[0] * x.shape[1]
+        self.indices, self.x_shape = (indices if self.needs_grad[0] else None), x.shape
+        y = xp.zeros((planes, output_size[0] * output_size[1]), dtype=x.dtype)
+        # NOTE: where indices repeat (overlapping pool windows), the last write stays, as in
+        # PyTorch's loop; it wrote the same maximum each time
+        y[xp.arange(planes)[:, None], indices.reshape(planes, -1)] = x.reshape(planes, -1)
+        return y.reshape(x.shape[:2] + tuple(output_size))
+
+    def backward(self, gy):
+        planes = self.x_shape[0] * self.x_shape[1]
+        gy = gy.reshape(planes, -1)
+        gx = self.xp.take_along_axis(gy, self.indices.reshape(planes, -1), axis=1)
+        return gx.reshape(self.x_shape), None
+
+
+def max_unpool2d(
+    x: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+    *,
+    name: str = "max_unpool2d",
+) -> Tensor:
+    """The inverse of ``max_pool2d`` on its maxima, as ``torch.nn.functional.max_unpool2d``:
+    zeros, with each value of x written at its index, so ``max_unpool2d(*max_pool2d(x, k,
+    return_indices=True), k)`` keeps x's maxima in place and zeros the rest.
+
+    Args:
+        x: Tensor (N, C, H, W) (a max pool's output), or one image (C, H, W).
+        indices: int64 Tensor of x's shape, each the flat position h*OW + w in its output plane
+            (what ``max_pool2d(..., return_indices=True)`` gives).
+        kernel_size, stride, padding: the max pool's (stride None means kernel_size).
+        output_size: (OH, OW), or (N, C, OH, OW) as PyTorch takes; None gives the formula's.
+            A pool rounds its size down, so several input sizes pool to one: give the one
+            pooled to get it back.
+    Shapes:
+        y (N, C, OH, OW), OH = (H - 1)*stride - 2*padding + kH by default; output_size may
+        differ from it by less than the stride, as in PyTorch.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> x = mc.tensor([[[[1.0, 2.0], [4.0, 3.0]]]])
+    >>> y, indices = F.max_pool2d(x, 2, return_indices=True)
+    >>> F.max_unpool2d(y, indices, 2).tolist()
+    [[[[0.0, 0.0], [4.0, 0.0]]]]
+    """
+    check_tensor(name, "x", x)
+    if x.ndim == 3:  # one image, as PyTorch takes it
+        check_tensor(name, "indices", indices)
+        one = unsqueeze(indices, 0) if indices.ndim == 3 else indices
+        return squeeze(
+            max_unpool2d(unsqueeze(x, 0), one, kernel_size, stride, padding, output_size, name=name), 0
+        )
+    check_nchw(name, x)
+    kernel_size = pair(kernel_size, f"{name}: kernel_size")
+    stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
+    padding = pair(padding, f"{name}: padding")
+    if min(kernel_size) <= 0 or min(stride) <= 0 or min(padding) < 0:
+        raise ValueError(
+            f"{name}: kernel_size and stride must be positive and padding non-negative, got "
+            f"kernel_size {kernel_size}, stride {stride}, padding {padding}"
+        )
+    size = _unpool_size(name, x.shape, kernel_size, stride, padding, output_size)
+    _check_indices(name, x, indices, size)
+    return MaxUnpool2d.apply(x, indices, output_size=size)
+
+
+def _unpool_size(name, x_shape, kernel_size, stride, padding, output_size):
+    """(OH, OW): the formula's, or output_size where it is within a stride of it (PyTorch's rule)."""
+    default = [(n - 1) * s - 2 * p + k for n, k, s, p in zip(x_shape[2:], kernel_size, stride, padding)]
+    if output_size is None:
+        size = default
+    else:
+        given = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
+        if len(given) not in (2, 4) or not all(isinstance(n, numbers.Integral) for n in given):
+            raise ValueError(f"{name}: output_size must be (OH, OW) or (N, C, OH, OW), got {output_size!r}")
+        size = [int(n) for n in given[-2:]]
+        for axis, n, d, s, k, p, h in zip(
+            ("height", "width"), size, default, stride, kernel_size, padding, x_shape[2:]
+        ):
+            if not d - s < n < d + s:
+                raise ValueError(
+                    f"{name}: output_size {tuple(given)} disagrees with the pooled {axis} {h}: "
+                    f"({h} - 1)*{s} - 2*{p} + {k} = {d}, so {axis} must be between {d - s} and "
+                    f"{d + s} (exclusive), got {n}"
+                )
+    if min(size) < 1:
+        raise ValueError(
+            f"{name}: the unpooled size (H - 1)*stride - 2*padding + kernel_size of x {x_shape} is "
+            f"{tuple(size)}; it must be positive"
+        )
+    return tuple(size)
+
+
+def _check_indices(name, x, indices, size):
+    check_tensor(name, "indices", indices)
+    if indices.dtype != "int64":
+        raise TypeError(f"{name}: indices must be an int64 tensor (as max_pool2d gives), got {indices.dtype}")
+    if indices.shape != x.shape:
+        raise ValueError(f"{name}: indices must have x's shape {x.shape}, got {indices.shape}")
+    if indices.device != x.device:
+        raise TypeError(f"{name}: x is on {x.device} but indices on {indices.device}")
+    cells = size[0] * size[1]
+    if indices.data.size:
+        lo, hi = int(indices.data.min()), int(indices.data.max())
+        if lo < 0 or hi >= cells:
+            bad = lo if lo < 0 else hi
+            raise IndexError(
+                f"{name}: index {bad} is outside the {size[0]} x {size[1]} output plane (0 to {cells - 1})"
+            )
