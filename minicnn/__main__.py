@@ -21,7 +21,7 @@ import os
 import sys
 
 from . import interrupts
-from .cli_common import OneLineParser, one_line
+from .cli_common import OneLineParser, help_texts, one_line
 
 PROG = "python -m minicnn"
 
@@ -95,7 +95,7 @@ def _parser():
 
     debug = argparse.ArgumentParser(add_help=False)
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    p = OneLineParser(prog=PROG, description=__doc__.split("\n")[0])
+    p = OneLineParser(prog=PROG, **help_texts(__doc__))
     # before the command as after it (a subparser's own default would hide the first, so two names)
     p.add_argument("--debug", dest="debug_first", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)

@@ -25,6 +25,17 @@ class UsageError(Exception):
     """A bad command-line argument or data set: printed as one line, exit status 2."""
 
 
+def help_texts(doc):
+    """A command module's docstring as --help shows it: its first line the description, the
+    rest (examples, conventions) the epilog, with reStructuredText's ``double backticks`` gone."""
+    first, _, rest = doc.replace("``", "").strip().partition("\n")
+    return {
+        "description": first,
+        "epilog": rest.strip("\n"),
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, with its errors in one line like every other error of the CLI, and flags
     taken whole: argparse would read ``--over`` as ``--overwrite``, and a flag added later

@@ -23,6 +23,7 @@ from ..cli_common import (
     UsageError,
     check_device,
     check_out_folder,
+    help_texts,
     one_line,
     one_line_warnings,
     positive_int,
@@ -39,7 +40,7 @@ def _csv(text):
 
 
 def parser(prog=PROG):
-    p = OneLineParser(prog=prog, description=__doc__.split("\n")[0])
+    p = OneLineParser(prog=prog, **help_texts(__doc__))
     p.add_argument("--quick", action="store_true", help="few cases and repeats (a smoke run)")
     p.add_argument("--layers", help=f"comma list or 'none'; from {','.join(c['name'] for c in cases.LAYERS)}")
     p.add_argument("--models", help=f"comma list or 'none'; from {','.join(cases.MODELS)}")

@@ -808,6 +808,15 @@ def test_train_help_lists_defaults_and_models(capsys):
     assert "{auto,numpy,numba,reference}" in text
 
 
+@pytest.mark.parametrize("command", [[], ["bench"]])
+def test_help_shows_the_examples_as_plain_text(command, capsys):
+    assert main([*command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "``" not in text  # the docstrings' reStructuredText quotes are not shown
+    example = "python -m minicnn bench --quick" if command else "python -m minicnn train lenet5 "
+    assert example in text and "--debug" in text
+
+
 def test_subpackages_are_reachable_from_the_top():
     code = "import minicnn as mc; print(mc.models.lenet5, mc.data.DataLoader, mc.optim.SGD)"
     done = subprocess.run(
