@@ -244,7 +244,7 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
     except ValueError as err:
         raise UsageError(
             f"model {name} cannot take this data's images of shape {tuple(image_shape)}: {err}"
-            f"{_data_hint(name, image_shape)}"
+            f"{_data_hint(name, image_shape, lambda shape: _takes(run, model, shape))}"
         ) from None
     try:
         check_fits(model, image_shape, batch_size, device, per_image=table.total_activation_bytes)
@@ -269,11 +269,22 @@ DATA_BY_SHAPE = {
 }
 
 
-def _data_hint(name, image_shape):
-    """What to try instead: data of the channels the model takes, or the size it was made for,
-    and where no --data gives that size, how to train it anyway."""
+def _takes(run, model, shape):
+    """Whether one forward pass of the model takes one image of ``shape``."""
+    try:
+        run(model, shape)
+    except ValueError:
+        return False
+    return True
+
+
+def _data_hint(name, image_shape, takes):
+    """What to try instead: data of the channels the model takes, if it takes that data's
+    size (``takes(shape)``), or the size it was made for, and where no --data gives that
+    size, how to train it anyway."""
     want = tuple(models.input_size(name))
-    if want[0] != image_shape[0] and want[0] in DATA_BY_CHANNELS:
+    given = [shape for shape in DATA_BY_SHAPE if shape[0] == want[0]]
+    if want[0] != image_shape[0] and want[0] in DATA_BY_CHANNELS and given and takes(given[0]):
         return f"; it takes {want[0]}-channel images: try {DATA_BY_CHANNELS[want[0]]}"
     if want in DATA_BY_SHAPE:
         return f"; it was designed for images of shape {want}: try {DATA_BY_SHAPE[want]}"

@@ -1109,6 +1109,17 @@ def test_a_model_no_data_fits_says_how_to_train_it(capsys):
     )
 
 
+def test_a_colour_model_no_colour_data_fits_is_not_sent_to_colour_data_it_cannot_take(capsys):
+    # the paper's AlexNet takes 3 channels, but its fixed pools need 227x227, not --data shapes' 32x32
+    assert main(["train", "alexnet", "--data", "digits", "--epochs", "1"]) == 2
+    line = one_error_line(capsys)
+    assert "try --data shapes" not in line
+    assert line.endswith(
+        "it was designed for images of shape (3, 227, 227), which no --data gives: build it in Python "
+        "(minicnn.models.get('alexnet')) and train it with minicnn.train.fit on images of that size"
+    )
+
+
 def test_a_stop_while_the_outputs_are_written_says_what_a_resume_does(tmp_path, monkeypatch, capsys):
     from minicnn import cli_train
 
