@@ -8,6 +8,7 @@ from .basic import abs, add, cast, clamp, div, exp, floor_divide, log, matmul, m
 from .basic import to_device, where
 from .linear import linear
 from .conv import conv2d
+from .conv_transpose import conv_transpose2d
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
