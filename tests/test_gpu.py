@@ -49,6 +49,16 @@ OPS = {
         RTOL_SUMS,
     ),
     "conv2d_1x1": (lambda x, w: F.conv2d(x, w), [(2, 8, 5, 5), (4, 8, 1, 1)], RTOL_SUMS),
+    "conv_transpose2d": (
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(2, 4, 5, 5), (4, 3, 3, 3), (3,)],
+        RTOL_SUMS,
+    ),
+    "conv_transpose2d_grouped_dilated": (
+        lambda x, w: F.conv_transpose2d(x, w, padding=1, output_padding=1, groups=2, dilation=2),
+        [(2, 4, 6, 5), (4, 3, 3, 3)],
+        RTOL_SUMS,
+    ),
     "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2), [(2, 3, 9, 9)], RTOL_ELEMENTWISE),
     "max_pool2d_ceil_pad": (
         lambda x: F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True),

@@ -9,6 +9,7 @@ from .basic import abs, add, cast, clamp, exp, floor_divide, log, matmul, mul, n
 from .basic import to_device, where
 from .linear import linear
 from .conv import conv2d
+from .conv_transpose import conv_transpose2d
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .unpool import max_unpool2d
 from .loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax

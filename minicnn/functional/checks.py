@@ -108,6 +108,26 @@ def check_conv_args(
     return stride, padding, dilation
 
 
+def check_conv_transpose_args(
+    name: str, stride: Any, padding: Any, output_padding: Any, dilation: Any, groups: Any
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Validate a transposed convolution's hyperparameters; returns (stride, padding,
+    output_padding, dilation) as pairs. padding is a number of cells (no "same" or "valid",
+    as in PyTorch), and output_padding must be smaller than the stride or the dilation
+    (PyTorch's rule: it picks one of the s output sizes a stride s makes ambiguous)."""
+    padding = pair(padding, f"{name}: padding")
+    output_padding = pair(output_padding, f"{name}: output_padding")
+    stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups)
+    assert not isinstance(padding, str)  # pair() above took no word
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op < 0 or (op >= s and op >= d):
+            raise ValueError(
+                f"{name}: output_padding must be non-negative and smaller than either stride or "
+                f"dilation, got output_padding {output_padding}, stride {stride}, dilation {dilation}"
+            )
+    return stride, padding, output_padding, dilation
+
+
 def check_pool_args(
     name: str, kernel_size: Any, stride: Any, padding: Any
 ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:

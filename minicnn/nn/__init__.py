@@ -8,7 +8,7 @@ from .parameter import Parameter
 from .module import Module, RemovableHandle
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Flatten, Identity, Linear
-from .conv import Conv2d
+from .conv import Conv2d, ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh

@@ -1,15 +1,73 @@
-"""Conv2d: the convolutional layer, a thin Module over ``F.conv2d``."""
+"""Conv2d and ConvTranspose2d: the convolutional layers, thin Modules over ``F.conv2d`` and
+``F.conv_transpose2d``."""
 
 import numpy as np
 
 from .. import functional as F
-from ..functional.checks import check_conv_args, pair, positive_int
+from ..functional.checks import check_conv_args, check_conv_transpose_args, check_float, pair, positive_int
+from ..kernels.sizes import transposed_out_size
 from . import init
 from .module import Module
 from .parameter import Parameter
 
 
-class Conv2d(Module):
+def _padding_mode(name, padding_mode):
+    if padding_mode != "zeros":
+        raise ValueError(
+            f"{name}: padding_mode {padding_mode!r} is not supported; only 'zeros' "
+            "(PyTorch's default), the padding every net of the course uses"
+        )
+
+
+class _ConvNd(Module):
+    """What the two layers share, as PyTorch's ``_ConvNd``: the channel and kernel checks,
+    the weight and bias (PyTorch's init over the weight's own fan-in), and the repr."""
+
+    def _setup(self, in_channels, out_channels, kernel_size, groups, bias, dtype, transposed):
+        name = type(self).__name__
+        self.in_channels = positive_int(name, "in_channels", in_channels)
+        self.out_channels = positive_int(name, "out_channels", out_channels)
+        self.kernel_size = pair(kernel_size, f"{name}: kernel_size")
+        if min(self.kernel_size) < 1:
+            raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{name}: groups={groups} must divide both in_channels ({in_channels}) "
+                f"and out_channels ({out_channels})"
+            )
+        self.groups = groups
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        # (out, in/groups) for a convolution; a transposed one keeps the layout of the
+        # convolution whose input gradient it is, which maps its out channels to its in
+        rows, cols = (
+            (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
+        )
+        self.weight = Parameter(np.empty((rows, cols // groups) + self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_channels,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_(self.weight, self.bias)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
     """2-D convolution with a learned weight (out_channels, in_channels/groups, kH, kW) and bias.
 
     Shapes: x (N, in_channels, H, W) -> y (N, out_channels, H_out, W_out),
@@ -35,36 +93,11 @@ class Conv2d(Module):
     ):
         super().__init__()
         name = type(self).__name__
-        if padding_mode != "zeros":
-            raise ValueError(
-                f"{name}: padding_mode {padding_mode!r} is not supported; only 'zeros' "
-                "(PyTorch's default), the padding every net of the course uses"
-            )
-        self.in_channels = positive_int(name, "in_channels", in_channels)
-        self.out_channels = positive_int(name, "out_channels", out_channels)
-        self.kernel_size = pair(kernel_size, f"{name}: kernel_size")
-        if min(self.kernel_size) < 1:
-            raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
+        _padding_mode(name, padding_mode)
         self.stride, self.padding, self.dilation = check_conv_args(name, stride, padding, dilation, groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{name}: groups={groups} must divide both in_channels ({in_channels}) "
-                f"and out_channels ({out_channels})"
-            )
-        self.groups = groups
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
-        shape = (self.out_channels, self.in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, transposed=False)
         if device is not None:
             self.to(device)
-
-    def reset_parameters(self):
-        init.default_(self.weight, self.bias)
 
     def forward(self, x):
         return F.conv2d(
@@ -78,14 +111,85 @@ class Conv2d(Module):
             name=self._label(),
         )
 
-    def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution: the input gradient of a Conv2d(out_channels, in_channels, ...)
+    of the same stride, padding, dilation and groups, as a layer (``F.conv_transpose2d``).
+
+    Weight (in_channels, out_channels/groups, kH, kW), the convolution's layout with its
+    in and out swapped, as PyTorch's. Shapes: x (N, in_channels, H, W) -> y (N, out_channels,
+    H_out, W_out), H_out = (H - 1)*stride - 2*padding + dilation*(kH - 1) + output_padding + 1,
+    same for W_out. ``forward(x, output_size)`` picks output_padding to give that (H_out, W_out)
+    instead, as PyTorch's: one of the stride's sizes from output_padding 0 up to stride - 1.
+    Init (PyTorch's): as Conv2d's over the weight's own fan-in, weight.shape[1] * kH * kW =
+    out_channels/groups * kH * kW, for W and b alike.
+    Arguments in PyTorch's order; ``padding_mode`` takes only "zeros", as PyTorch's.
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        name = type(self).__name__
+        _padding_mode(name, padding_mode)
+        self.stride, self.padding, self.output_padding, self.dilation = check_conv_transpose_args(
+            name, stride, padding, output_padding, dilation, groups
+        )
+        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, transposed=True)
+        if device is not None:
+            self.to(device)
+
+    def forward(self, x, output_size=None):
+        output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        return F.conv_transpose2d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+            name=self._label(),
+        )
+
+    def _output_padding(self, x, output_size):
+        """PyTorch's choice: output_size (H_out, W_out), or the whole output shape, minus the
+        smallest output each axis can have; an output_size outside the stride's range is an error."""
+        name = self._label()
+        check_float(name, "x", x)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"{name}: expected x of shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
+        size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+        if len(size) == x.ndim:
+            size = size[-2:]
+        if len(size) != 2 or not all(isinstance(n, (int, np.integer)) for n in size):
+            raise ValueError(
+                f"{name}: output_size must be (H_out, W_out) or the whole output shape ({x.ndim} "
+                f"numbers) for x of shape {x.shape}, got {output_size!r}"
+            )
+        geometry = zip(x.shape[-2:], self.kernel_size, self.stride, self.padding, self.dilation)
+        smallest = tuple(transposed_out_size(n, k, s, p, d) for n, k, s, p, d in geometry)
+        largest = tuple(n + s - 1 for n, s in zip(smallest, self.stride))
+        if not all(lo <= n <= hi for n, lo, hi in zip(size, smallest, largest)):
+            raise ValueError(
+                f"{name}: requested an output size of {tuple(int(n) for n in size)}, but valid sizes "
+                f"range from {smallest} to {largest} (for an input of {tuple(x.shape[-2:])})"
+            )
+        return tuple(int(n) - lo for n, lo in zip(size, smallest))
+
+    def macs(self, x_shape, y_shape):
+        """Multiply-adds: each input element scatters one kernel, out_channels/groups * kH * kW taps."""
+        return int(np.prod(x_shape)) * int(np.prod(self.weight.shape[1:]))
