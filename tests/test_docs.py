@@ -182,3 +182,86 @@ def test_links_run_both_ways(site):
         article = _article(_read(site, name))
         assert re.search(r'href="[./]*notebooks/\d\d_', article), f"{name} links no notebook"
         assert re.search(r'href="[./]*exercises/"', article), f"{name} links no exercises"
+
+
+def _tool(name, path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, *path.split("/")))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plain_text_docstrings_become_markdown_that_shows_them():
+    safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
+    text = safe(
+        "Sum <grad L, v> of a*b and x_1 * y_, kept in ``a*b_c``.\n"
+        "\n"
+        ">>> x = 2 * 3\n"
+        ">>> x\n"
+        "6\n"
+        "\n"
+        "Laid out (a table):\n"
+        "    H1 12*25 + 12*8*8 = 1,068\n"
+        "    H2 12*8*25\n"
+        "After it.\n"
+        "\n"
+        "    y = f(x)\n"
+        "    z = g(y)\n"
+        "\n"
+        "net = models.get('lenet5')\n"
+        "models.list_models()\n"
+        "\n"
+        "> not a quote\n"
+        "\n"
+        "Args:\n"
+        "    in_features (int): the size of x_i * 2.\n"
+        "    out_features: y_j.\n"
+        "Shapes:\n"
+        "    y (N, C_out)"
+    )
+    assert "Sum &lt;grad L, v> of a\\*b and x\\_1 \\* y\\_, kept in ``a*b_c``." in text
+    assert "```pycon\n>>> x = 2 * 3\n>>> x\n6\n```" in text
+    assert "Laid out (a table):\n\n```text\nH1 12*25 + 12*8*8 = 1,068\nH2 12*8*25\n```\n\nAfter it." in text
+    assert "```python\ny = f(x)\nz = g(y)\n```" in text
+    assert "```python\nnet = models.get('lenet5')\nmodels.list_models()\n```" in text
+    assert "\\> not a quote" in text
+    # a section keeps its layout and its names; only the descriptions are escaped
+    assert "Args:\n    in_features (int): the size of x\\_i \\* 2.\n    out_features: y\\_j." in text
+    assert '<span class="doc-section-title">Shapes:</span>\n\n```text\ny (N, C_out)\n```' in text
+
+
+def test_rewritten_docstrings_keep_their_google_sections():
+    import griffe
+
+    safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
+    source = (
+        "Max over each window.\n\nArgs:\n    x: Tensor (N, C, H, W).\n    kernel_size: int or (kH, kW).\n"
+        "\nReturns:\n    Tensor: y, of x_1's dtype.\n\n>>> 1 + 1\n2"
+    )
+    parsed = griffe.Docstring(safe(source)).parse("google")
+    kinds = [s.kind.value for s in parsed]
+    assert kinds == ["text", "parameters", "returns", "text"], kinds
+    assert [p.name for p in parsed[1].value] == ["x", "kernel_size"]
+    assert "```pycon" in parsed[3].value
+
+
+def test_api_pages_show_docstrings_as_written(site):
+    pages = {
+        p: _article(_read(site, f"api/{p}/index.html"))
+        for p in ("tensor", "functional", "models", "gradcheck", "nn")
+    }
+    for name, article in pages.items():
+        assert "<blockquote" not in article, f"api/{name}: a doctest became a block quote"
+        ems = [e for e in re.findall(r"<em>(.*?)</em>", article) if e != "required"]
+        assert not ems, f"api/{name}: text turned into italics: {ems[:5]}"
+    assert pages["tensor"].count('<span class="gp">&gt;&gt;&gt; </span>') >= 3
+    assert pages["functional"].count('<div class="highlight"><pre><span></span><code><span class="gp">') >= 10
+    assert "H1 12*25 + 12*8*8 = 1,068" in pages["models"]
+    assert "(W*W)(x*x)" in pages["nn"] and "(N, C*H*W)" in pages["nn"] and "x (*, in_features)" in pages["nn"]
+    assert "&lt;grad L, v&gt;" in pages["gradcheck"]
+    # module docstrings' examples are code blocks, not prose
+    assert re.search(
+        r'<code><span class="n">model</span> <span class="o">=</span> <span class="n">nn</span>', pages["nn"]
+    )
