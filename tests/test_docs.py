@@ -265,3 +265,19 @@ def test_api_pages_show_docstrings_as_written(site):
     assert re.search(
         r'<code><span class="n">model</span> <span class="o">=</span> <span class="n">nn</span>', pages["nn"]
     )
+
+
+def test_api_tables_have_no_empty_type_column_and_no_private_bases(site):
+    for page in glob.glob(os.path.join(site, "api", "*", "index.html")):
+        article = _article(_read(site, os.path.relpath(page, site)))
+        for table in re.findall(r"<table>.*?</table>", article, re.DOTALL):
+            if "<th>Type</th>" in table and "doc-section-item" in table:
+                heads = re.findall(r"<th>(.*?)</th>", table)
+                col = heads.index("Type")
+                cells = [
+                    re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+                    for row in re.findall(r'<tr class="doc-section-item">(.*?)</tr>', table, re.DOTALL)
+                ]
+                assert any(re.sub(r"<[^>]+>|\s", "", c[col]) for c in cells), f"{page}: an empty Type column"
+        bases = re.findall(r'class="doc doc-class-bases">(.*?)</p>', article, re.DOTALL)
+        assert not [b for b in bases if re.search(r">_\w+<", b)], f"{page}: a private base is shown"

@@ -18,10 +18,15 @@ griffe parses a docstring (Google style), its text is rewritten:
 Google-style sections (``Args:``, ``Returns:``, ...) are found as griffe finds them and keep
 their layout: only the descriptions in them are escaped, never an item's name or type.
 
+``PublicBases``: a class whose base is private (``_Numbered``, ``_GradMode``) is shown with that
+base's own bases instead ("Bases: Module"), or with none: the reference lists no page for a
+private class, so its name would say nothing.
+
 Used from mkdocs.yml, under mkdocstrings' python handler options::
 
     extensions:
       - tools/docstring_markdown.py:MarkdownDocstrings
+      - tools/docstring_markdown.py:PublicBases
 """
 
 from __future__ import annotations
@@ -309,3 +314,43 @@ class MarkdownDocstrings(Extension):
             return
         docstring.value = markdown_safe(docstring.value)
         obj.extra["docstring_markdown"]["done"] = True
+
+
+def _private(path: str) -> bool:
+    return path.rpartition(".")[2].startswith("_")
+
+
+class PublicBases(Extension):
+    """Replaces each private base of a class by that base's own bases, recursively."""
+
+    def on_package(self, *, pkg: Any, loader: Any, **kwargs: Any) -> None:
+        collection = loader.modules_collection
+
+        def public(bases, seen):
+            out = []
+            for base in bases:
+                path = getattr(base, "canonical_path", str(base))
+                if not _private(path) or path in seen:
+                    out.append(base)
+                    continue
+                try:
+                    target = collection[path]
+                except KeyError:  # not loaded (another package): kept as it is
+                    out.append(base)
+                    continue
+                if getattr(target, "is_class", False):
+                    out.extend(public(target.bases, seen | {path}))
+            return out
+
+        def walk(obj, seen_objs):
+            if obj.path in seen_objs:
+                return
+            seen_objs.add(obj.path)
+            if obj.is_class and any(_private(getattr(b, "canonical_path", str(b))) for b in obj.bases):
+                bases = public(obj.bases, frozenset())
+                obj.bases = list({str(b): b for b in bases}.values())
+            for member in obj.members.values():
+                if not member.is_alias:
+                    walk(member, seen_objs)
+
+        walk(pkg, set())
