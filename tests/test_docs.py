@@ -126,6 +126,29 @@ def test_other_pages_have_no_raw_tex(site, page):
         assert raw not in text, f"raw TeX {raw!r} left on {page}"
 
 
+# TeX that reached a page unconverted: \sum, \frac, \[ (or \( in text), $$, or $...$ around a command
+RAW_TEX = re.compile(r"\\(?:sum|frac)(?![A-Za-z])|\\\[|\\\(|\$\$|\$[^$<>\n]*\\[A-Za-z]+[^$<>\n]*\$")
+# a notebook's copy-to-clipboard text: the cell's source, hidden, as it was typed
+CLIPBOARD = re.compile(r'<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
+
+
+def test_no_page_shows_raw_tex(site):
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        page = os.path.relpath(path, site)
+        text = CODE.sub("", CLIPBOARD.sub("", _article(_read(site, page))))
+        for m in RAW_TEX.finditer(text):
+            offenders.append(f"{page}: ...{text[max(0, m.start() - 40) : m.end() + 20]!r}")
+    assert not offenders, "raw TeX on the site:\n" + "\n".join(offenders[:20])
+
+
+def test_raw_tex_pattern():
+    for raw in ("<p>[\n  \\mu = \\frac{p}{1-p}\n]</p>", "g = \\sum_j g_j", "\\[x\\]", "$$x$$", "$\\alpha_k$"):
+        assert RAW_TEX.search(raw), raw
+    for fine in ("costs $5 and $6", "<math><mi>x</mi></math>", "a \\ b"):
+        assert not RAW_TEX.search(fine), fine
+
+
 def test_course_holds_every_notebook(site):
     assert len(NOTEBOOKS) >= 9
     syllabus = _read(site, "course/index.html")
