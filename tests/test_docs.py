@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
@@ -325,3 +326,77 @@ def test_api_tables_have_no_empty_type_column_and_no_private_bases(site):
                 assert any(re.sub(r"<[^>]+>|\s", "", c[col]) for c in cells), f"{page}: an empty Type column"
         bases = re.findall(r'class="doc doc-class-bases">(.*?)</p>', article, re.DOTALL)
         assert not [b for b in bases if re.search(r">_\w+<", b)], f"{page}: a private base is shown"
+
+
+class _Links(HTMLParser):
+    """A page's ids (and <a name>s) and the links it makes (href and src)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("name"):
+            self.ids.add(a["name"])
+        for key in ("href", "src"):
+            if a.get(key) and not (tag == "link" and a.get("rel") == "canonical"):
+                self.links.append(a[key])
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    from urllib.parse import unquote, urlparse
+
+    parsed = {}
+
+    def page(path):
+        if path not in parsed:
+            p = _Links()
+            with open(path, encoding="utf-8") as f:
+                p.feed(f.read())
+            parsed[path] = p
+        return parsed[path]
+
+    bad = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        if os.path.basename(path) == "404.html":  # its links are written for the site's root
+            continue
+        here = page(path)
+        for link in here.links:
+            url = urlparse(link)
+            if url.scheme or link.startswith("//"):  # another host, data:, mailto:
+                continue
+            target = path
+            if url.path:
+                target = os.path.normpath(os.path.join(os.path.dirname(path), unquote(url.path)))
+                if os.path.isdir(target):
+                    target = os.path.join(target, "index.html")
+                if not os.path.exists(target):
+                    bad.append(f"{os.path.relpath(path, site)}: {link} (no such file)")
+                    continue
+            if url.fragment and target.endswith(".html") and unquote(url.fragment) not in page(target).ids:
+                bad.append(f"{os.path.relpath(path, site)}: {link} (no such anchor)")
+    assert not bad, f"{len(bad)} broken links:\n" + "\n".join(bad[:30])
+
+
+def test_notebook_contents_name_their_headings_whole(site):
+    """Each entry of a notebook's table of contents has its heading's full text, code included."""
+    entry = re.compile(
+        r'<a href="#([^"]+)" class="md-nav__link">\s*<span class="md-ellipsis">\s*(.*?)\s*</span>', re.DOTALL
+    )
+    heading = re.compile(r'<h[1-6] id="([^"]+)"[^>]*>(.*?)</h[1-6]>', re.DOTALL)
+    for name in NOTEBOOKS:
+        html = _read(site, f"notebooks/{name}/index.html")
+        text = {
+            i: " ".join(re.sub(r"<[^>]+>", "", re.sub(r'<a class="anchor-link".*?</a>', "", h)).split())
+            for i, h in heading.findall(_article(html))
+        }
+        entries = entry.findall(html)
+        assert entries, f"{name}: no table of contents"
+        for anchor, label in entries:
+            assert anchor in text, f"{name}: #{anchor} is no heading"
+            assert " ".join(label.split()) == text[anchor], f"{name}: {label!r} for {text[anchor]!r}"
+    nb1 = _read(site, "notebooks/01_autograd_from_scratch/index.html")
+    assert "Your turn: topo_sort" in nb1 and "The backward pass by hand, then by backward()" in nb1
