@@ -400,3 +400,13 @@ def test_notebook_contents_name_their_headings_whole(site):
             assert " ".join(label.split()) == text[anchor], f"{name}: {label!r} for {text[anchor]!r}"
     nb1 = _read(site, "notebooks/01_autograd_from_scratch/index.html")
     assert "Your turn: topo_sort" in nb1 and "The backward pass by hand, then by backward()" in nb1
+
+
+def test_notebook_outputs_keep_their_lines_whole(site):
+    """The notebook stylesheet wraps an output anywhere (break-all, pre-wrap), cutting a table's
+    numbers in two; the site's stylesheet keeps output lines whole, scrolled sideways."""
+    css = _read(site, "stylesheets/extra.css")
+    rule = re.search(r"\.md-typeset \.jupyter-wrapper \.jp-OutputArea-output pre\s*\{([^}]*)\}", css)
+    assert rule, "no rule for notebook outputs in extra.css"
+    assert "white-space: pre;" in rule.group(1) and "word-break: normal;" in rule.group(1)
+    assert "jp-OutputArea-output" in _read(site, "notebooks/09_cpu_vs_gpu/index.html")
