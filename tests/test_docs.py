@@ -4,6 +4,7 @@ One build (strict: every link, every API page, every formula) feeds all the chec
 """
 
 import glob
+import html
 import os
 import re
 import subprocess
@@ -410,3 +411,20 @@ def test_notebook_outputs_keep_their_lines_whole(site):
     assert rule, "no rule for notebook outputs in extra.css"
     assert "white-space: pre;" in rule.group(1) and "word-break: normal;" in rule.group(1)
     assert "jp-OutputArea-output" in _read(site, "notebooks/09_cpu_vs_gpu/index.html")
+
+
+@pytest.mark.parametrize(
+    "page", ["install/index.html", "performance/index.html", "exercises/index.html", "tutorial/index.html"]
+)
+def test_code_lines_fit_the_page(page, site):
+    """At 1280 px a code block shows about 84 characters; longer lines would be cut at the
+    right edge. A block marked .wrap (program output) wraps instead."""
+    long = []
+    for cls, body in re.findall(
+        r'<div class="([^"]*)"><pre>(.*?)</pre>', _article(_read(site, page)), re.DOTALL
+    ):
+        if "wrap" in cls.split():
+            continue
+        text = html.unescape(re.sub(r"<[^>]+>", "", body))
+        long += [line for line in text.split("\n") if len(line) > 80]
+    assert not long, f"{page}: code lines longer than 80 characters: {long[:3]}"
