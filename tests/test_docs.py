@@ -428,3 +428,17 @@ def test_code_lines_fit_the_page(page, site):
         text = html.unescape(re.sub(r"<[^>]+>", "", body))
         long += [line for line in text.split("\n") if len(line) > 80]
     assert not long, f"{page}: code lines longer than 80 characters: {long[:3]}"
+
+
+def test_the_engine_page_shows_mul_as_the_code_has_it():
+    import inspect
+
+    from minicnn.functional import basic
+
+    with open(os.path.join(ROOT, "docs", "engine.md"), encoding="utf-8") as f:
+        page = f.read()
+    shown = re.search(r"```python\n(class Mul\(Function\):.*?)```", page, re.DOTALL)
+    assert shown, "docs/engine.md shows no Mul"
+    assert shown.group(1).rstrip() == inspect.getsource(basic.Mul).rstrip(), (
+        "docs/engine.md's Mul differs from minicnn/functional/basic.py's: copy it again"
+    )
