@@ -4,10 +4,12 @@ One build (strict: every link, every API page, every formula) feeds all the chec
 """
 
 import glob
+import html
 import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
@@ -126,6 +128,29 @@ def test_other_pages_have_no_raw_tex(site, page):
         assert raw not in text, f"raw TeX {raw!r} left on {page}"
 
 
+# TeX that reached a page unconverted: \sum, \frac, \[ (or \( in text), $$, or $...$ around a command
+RAW_TEX = re.compile(r"\\(?:sum|frac)(?![A-Za-z])|\\\[|\\\(|\$\$|\$[^$<>\n]*\\[A-Za-z]+[^$<>\n]*\$")
+# a notebook's copy-to-clipboard text: the cell's source, hidden, as it was typed
+CLIPBOARD = re.compile(r'<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
+
+
+def test_no_page_shows_raw_tex(site):
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        page = os.path.relpath(path, site)
+        text = CODE.sub("", CLIPBOARD.sub("", _article(_read(site, page))))
+        for m in RAW_TEX.finditer(text):
+            offenders.append(f"{page}: ...{text[max(0, m.start() - 40) : m.end() + 20]!r}")
+    assert not offenders, "raw TeX on the site:\n" + "\n".join(offenders[:20])
+
+
+def test_raw_tex_pattern():
+    for raw in ("<p>[\n  \\mu = \\frac{p}{1-p}\n]</p>", "g = \\sum_j g_j", "\\[x\\]", "$$x$$", "$\\alpha_k$"):
+        assert RAW_TEX.search(raw), raw
+    for fine in ("costs $5 and $6", "<math><mi>x</mi></math>", "a \\ b"):
+        assert not RAW_TEX.search(fine), fine
+
+
 def test_course_holds_every_notebook(site):
     assert len(NOTEBOOKS) >= 9
     syllabus = _read(site, "course/index.html")
@@ -167,8 +192,29 @@ def test_notebook_math_is_typeset_and_its_scripts_stripped(site):
     scripts = " ".join(re.findall(r"<script\b.*?</script>", article, re.DOTALL))
     assert "mathjax" not in scripts.lower() and "mermaid" not in scripts.lower()
     assert not re.search(r"<script\b[^>]*\bsrc=", article)
-    for m in re.finditer(r"jp-RenderedMarkdown[^>]*>(.*?)</div>", article, re.DOTALL):
-        assert not re.search(r"\$[^$\s][^$]*\$", CODE.sub("", m.group(1))), "raw $...$ math left"
+
+
+def test_no_notebook_leaves_dollar_math_raw(site):
+    """Every markdown cell of every notebook, to its end: the course box in a first cell
+    holds a </div> of its own, and the math after it is the cell's too."""
+    cells = _tool("mathml", "tools/docs_hooks/mathml.py").markdown_cells
+    for name in NOTEBOOKS:
+        found = []
+        cells(_article(_read(site, f"notebooks/{name}/index.html")), found.append)
+        raw = [m for cell in found for m in re.findall(r"\$[^$\s][^$]*\$", CODE.sub("", cell))]
+        assert not raw, f"{name}: raw $...$ math left: {raw[:3]}"
+
+
+def test_a_markdown_cell_ends_at_its_own_closing_tag():
+    cells = _tool("mathml", "tools/docs_hooks/mathml.py").markdown_cells
+    html = (
+        '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown"><h1>T</h1>'
+        '<div class="admonition"><p>box</p></div><p>after $x$</p></div><p>outside $y$</p>'
+    )
+    seen = []
+    out = cells(html, lambda cell: seen.append(cell) or cell.replace("$", "@"))
+    assert seen == ['<h1>T</h1><div class="admonition"><p>box</p></div><p>after $x$</p>']
+    assert out.endswith("<p>after @x@</p></div><p>outside $y$</p>")
 
 
 def test_links_run_both_ways(site):
@@ -182,3 +228,217 @@ def test_links_run_both_ways(site):
         article = _article(_read(site, name))
         assert re.search(r'href="[./]*notebooks/\d\d_', article), f"{name} links no notebook"
         assert re.search(r'href="[./]*exercises/"', article), f"{name} links no exercises"
+
+
+def _tool(name, path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, *path.split("/")))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plain_text_docstrings_become_markdown_that_shows_them():
+    safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
+    text = safe(
+        "Sum <grad L, v> of a*b and x_1 * y_, kept in ``a*b_c``.\n"
+        "\n"
+        ">>> x = 2 * 3\n"
+        ">>> x\n"
+        "6\n"
+        "\n"
+        "Laid out (a table):\n"
+        "    H1 12*25 + 12*8*8 = 1,068\n"
+        "    H2 12*8*25\n"
+        "After it.\n"
+        "\n"
+        "    y = f(x)\n"
+        "    z = g(y)\n"
+        "\n"
+        "net = models.get('lenet5')\n"
+        "models.list_models()\n"
+        "\n"
+        "> not a quote\n"
+        "\n"
+        "Args:\n"
+        "    in_features (int): the size of x_i * 2.\n"
+        "    out_features: y_j.\n"
+        "Shapes:\n"
+        "    y (N, C_out)"
+    )
+    assert "Sum &lt;grad L, v> of a\\*b and x\\_1 \\* y\\_, kept in ``a*b_c``." in text
+    assert "```pycon\n>>> x = 2 * 3\n>>> x\n6\n```" in text
+    assert "Laid out (a table):\n\n```text\nH1 12*25 + 12*8*8 = 1,068\nH2 12*8*25\n```\n\nAfter it." in text
+    assert "```python\ny = f(x)\nz = g(y)\n```" in text
+    assert "```python\nnet = models.get('lenet5')\nmodels.list_models()\n```" in text
+    assert "\\> not a quote" in text
+    # a section keeps its layout and its names; only the descriptions are escaped
+    assert "Args:\n    in_features (int): the size of x\\_i \\* 2.\n    out_features: y\\_j." in text
+    assert '<span class="doc-section-title">Shapes:</span>\n\n```text\ny (N, C_out)\n```' in text
+
+
+def test_rewritten_docstrings_keep_their_google_sections():
+    import griffe
+
+    safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
+    source = (
+        "Max over each window.\n\nArgs:\n    x: Tensor (N, C, H, W).\n    kernel_size: int or (kH, kW).\n"
+        "\nReturns:\n    Tensor: y, of x_1's dtype.\n\n>>> 1 + 1\n2"
+    )
+    parsed = griffe.Docstring(safe(source)).parse("google")
+    kinds = [s.kind.value for s in parsed]
+    assert kinds == ["text", "parameters", "returns", "text"], kinds
+    assert [p.name for p in parsed[1].value] == ["x", "kernel_size"]
+    assert "```pycon" in parsed[3].value
+
+
+def test_api_pages_show_docstrings_as_written(site):
+    pages = {
+        p: _article(_read(site, f"api/{p}/index.html"))
+        for p in ("tensor", "functional", "models", "gradcheck", "nn")
+    }
+    for name, article in pages.items():
+        assert "<blockquote" not in article, f"api/{name}: a doctest became a block quote"
+        ems = [e for e in re.findall(r"<em>(.*?)</em>", article) if e != "required"]
+        assert not ems, f"api/{name}: text turned into italics: {ems[:5]}"
+    assert pages["tensor"].count('<span class="gp">&gt;&gt;&gt; </span>') >= 3
+    assert pages["functional"].count('<div class="highlight"><pre><span></span><code><span class="gp">') >= 10
+    assert "H1 12*25 + 12*8*8 = 1,068" in pages["models"]
+    assert "(W*W)(x*x)" in pages["nn"] and "(N, C*H*W)" in pages["nn"] and "x (*, in_features)" in pages["nn"]
+    assert "&lt;grad L, v&gt;" in pages["gradcheck"]
+    # module docstrings' examples are code blocks, not prose
+    assert re.search(
+        r'<code><span class="n">model</span> <span class="o">=</span> <span class="n">nn</span>', pages["nn"]
+    )
+
+
+def test_api_tables_have_no_empty_type_column_and_no_private_bases(site):
+    for page in glob.glob(os.path.join(site, "api", "*", "index.html")):
+        article = _article(_read(site, os.path.relpath(page, site)))
+        for table in re.findall(r"<table>.*?</table>", article, re.DOTALL):
+            if "<th>Type</th>" in table and "doc-section-item" in table:
+                heads = re.findall(r"<th>(.*?)</th>", table)
+                col = heads.index("Type")
+                cells = [
+                    re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+                    for row in re.findall(r'<tr class="doc-section-item">(.*?)</tr>', table, re.DOTALL)
+                ]
+                assert any(re.sub(r"<[^>]+>|\s", "", c[col]) for c in cells), f"{page}: an empty Type column"
+        bases = re.findall(r'class="doc doc-class-bases">(.*?)</p>', article, re.DOTALL)
+        assert not [b for b in bases if re.search(r">_\w+<", b)], f"{page}: a private base is shown"
+
+
+class _Links(HTMLParser):
+    """A page's ids (and <a name>s) and the links it makes (href and src)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("name"):
+            self.ids.add(a["name"])
+        for key in ("href", "src"):
+            if a.get(key) and not (tag == "link" and a.get("rel") == "canonical"):
+                self.links.append(a[key])
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    from urllib.parse import unquote, urlparse
+
+    parsed = {}
+
+    def page(path):
+        if path not in parsed:
+            p = _Links()
+            with open(path, encoding="utf-8") as f:
+                p.feed(f.read())
+            parsed[path] = p
+        return parsed[path]
+
+    bad = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        if os.path.basename(path) == "404.html":  # its links are written for the site's root
+            continue
+        here = page(path)
+        for link in here.links:
+            url = urlparse(link)
+            if url.scheme or link.startswith("//"):  # another host, data:, mailto:
+                continue
+            target = path
+            if url.path:
+                target = os.path.normpath(os.path.join(os.path.dirname(path), unquote(url.path)))
+                if os.path.isdir(target):
+                    target = os.path.join(target, "index.html")
+                if not os.path.exists(target):
+                    bad.append(f"{os.path.relpath(path, site)}: {link} (no such file)")
+                    continue
+            if url.fragment and target.endswith(".html") and unquote(url.fragment) not in page(target).ids:
+                bad.append(f"{os.path.relpath(path, site)}: {link} (no such anchor)")
+    assert not bad, f"{len(bad)} broken links:\n" + "\n".join(bad[:30])
+
+
+def test_notebook_contents_name_their_headings_whole(site):
+    """Each entry of a notebook's table of contents has its heading's full text, code included."""
+    entry = re.compile(
+        r'<a href="#([^"]+)" class="md-nav__link">\s*<span class="md-ellipsis">\s*(.*?)\s*</span>', re.DOTALL
+    )
+    heading = re.compile(r'<h[1-6] id="([^"]+)"[^>]*>(.*?)</h[1-6]>', re.DOTALL)
+    for name in NOTEBOOKS:
+        html = _read(site, f"notebooks/{name}/index.html")
+        text = {
+            i: " ".join(re.sub(r"<[^>]+>", "", re.sub(r'<a class="anchor-link".*?</a>', "", h)).split())
+            for i, h in heading.findall(_article(html))
+        }
+        entries = entry.findall(html)
+        assert entries, f"{name}: no table of contents"
+        for anchor, label in entries:
+            assert anchor in text, f"{name}: #{anchor} is no heading"
+            assert " ".join(label.split()) == text[anchor], f"{name}: {label!r} for {text[anchor]!r}"
+    nb1 = _read(site, "notebooks/01_autograd_from_scratch/index.html")
+    assert "Your turn: topo_sort" in nb1 and "The backward pass by hand, then by backward()" in nb1
+
+
+def test_notebook_outputs_keep_their_lines_whole(site):
+    """The notebook stylesheet wraps an output anywhere (break-all, pre-wrap), cutting a table's
+    numbers in two; the site's stylesheet keeps output lines whole, scrolled sideways."""
+    css = _read(site, "stylesheets/extra.css")
+    rule = re.search(r"\.md-typeset \.jupyter-wrapper \.jp-OutputArea-output pre\s*\{([^}]*)\}", css)
+    assert rule, "no rule for notebook outputs in extra.css"
+    assert "white-space: pre;" in rule.group(1) and "word-break: normal;" in rule.group(1)
+    assert "jp-OutputArea-output" in _read(site, "notebooks/09_cpu_vs_gpu/index.html")
+
+
+@pytest.mark.parametrize(
+    "page", ["install/index.html", "performance/index.html", "exercises/index.html", "tutorial/index.html"]
+)
+def test_code_lines_fit_the_page(page, site):
+    """At 1280 px a code block shows about 84 characters; longer lines would be cut at the
+    right edge. A block marked .wrap (program output) wraps instead."""
+    long = []
+    for cls, body in re.findall(
+        r'<div class="([^"]*)"><pre>(.*?)</pre>', _article(_read(site, page)), re.DOTALL
+    ):
+        if "wrap" in cls.split():
+            continue
+        text = html.unescape(re.sub(r"<[^>]+>", "", body))
+        long += [line for line in text.split("\n") if len(line) > 80]
+    assert not long, f"{page}: code lines longer than 80 characters: {long[:3]}"
+
+
+def test_the_engine_page_shows_mul_as_the_code_has_it():
+    import inspect
+
+    from minicnn.functional import basic
+
+    with open(os.path.join(ROOT, "docs", "engine.md"), encoding="utf-8") as f:
+        page = f.read()
+    shown = re.search(r"```python\n(class Mul\(Function\):.*?)```", page, re.DOTALL)
+    assert shown, "docs/engine.md shows no Mul"
+    assert shown.group(1).rstrip() == inspect.getsource(basic.Mul).rstrip(), (
+        "docs/engine.md's Mul differs from minicnn/functional/basic.py's: copy it again"
+    )

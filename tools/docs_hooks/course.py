@@ -9,6 +9,10 @@
   course" box on each op page: the links run both ways from one table.
 - Notebook pages lose the scripts nbconvert's template adds (MathJax and mermaid.js from a
   CDN): the site loads nothing from another host, and its math is typeset at build time.
+- A notebook page's table of contents is rebuilt from the headings as rendered: mkdocs-jupyter
+  makes it from a separate Markdown pass, whose entries drop a heading's code ("Your turn:
+  `topo_sort`" became "Your turn:") and whose anchors (#your-turn_1) are not the ids nbconvert
+  gave the headings (#your-turn-topo_sort).
 """
 
 import glob
@@ -22,6 +26,7 @@ import re
 import markdown
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import meta
 
 log = logging.getLogger("mkdocs.hooks.course")
@@ -181,6 +186,29 @@ _EXTERNAL = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _H2 = re.compile(r"(<h2 id=\"[^\"]*\">)(.*?)(</h2>)", re.DOTALL)
+_HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+
+
+def toc_tokens(content):
+    """The table of contents of a rendered page, from its headings: each entry with the
+    heading's whole text (its code's text included) and the heading's own id."""
+    root = {"level": 0, "children": []}
+    stack = [root]
+    for m in _HEADING.finditer(content):
+        level = int(m.group(1))
+        text = html.unescape(re.sub(r"<[^>]+>", "", _ANCHOR_LINK.sub("", m.group(3))))
+        token = {
+            "level": level,
+            "id": html.unescape(m.group(2)),
+            "name": html.escape(" ".join(text.split()), quote=False),
+            "children": [],
+        }
+        while stack[-1]["level"] >= level:
+            stack.pop()
+        stack[-1]["children"].append(token)
+        stack.append(token)
+    return root["children"]
 
 
 def _nb_key(page):
@@ -238,6 +266,7 @@ def on_page_content(content, page, config, files):
         + "".join(f"<p>{h}</p>" for h in header)
         + "</div>\n"
     )
+    page.toc = get_toc(toc_tokens(content))
     at = content.find("</h1>")  # under the notebook's title, where a reader starts
     return box + content if at < 0 else content[: at + 5] + "\n" + box + content[at + 5 :]
 

@@ -23,7 +23,8 @@ from latex2mathml.converter import convert
 log = logging.getLogger("mkdocs.hooks.mathml")
 
 _ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.DOTALL)
-_MD_CELL = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+_MD_CELL = re.compile(r'<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>')
+_DIV = re.compile(r"<div\b[^>]*>|</div\s*>", re.IGNORECASE)
 _CODE = re.compile(r"(<pre.*?</pre>|<code.*?</code>)", re.DOTALL)
 _NB_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
 
@@ -67,6 +68,33 @@ def _notebook_math(segment, page):
     return "".join(p if i % 2 else _NB_MATH.sub(one, p) for i, p in enumerate(parts))
 
 
+def markdown_cells(content, convert):
+    """``content`` with ``convert`` applied to the inside of each rendered markdown cell (a
+    ``convert`` that returns None leaves the cell as it is).
+
+    A cell ends at the ``</div>`` that balances its opening tag, not at the first one: a cell
+    may hold divs of its own (the course header box, an admonition), and the math after them
+    belongs to the cell too.
+    """
+    out, at = [], 0
+    for m in _MD_CELL.finditer(content):
+        if m.start() < at:  # a cell inside a cell already converted
+            continue
+        depth, end = 1, len(content)
+        for tag in _DIV.finditer(content, m.end()):
+            depth += -1 if tag.group(0).startswith("</") else 1
+            if depth == 0:
+                end = tag.start()
+                break
+        out.append(content[at : m.end()])
+        cell = content[m.end() : end]
+        converted = convert(cell)
+        out.append(cell if converted is None else converted)
+        at = end
+    out.append(content[at:])
+    return "".join(out)
+
+
 def _fence(line):
     stripped = line.lstrip()
     return stripped.startswith(("```", "~~~"))
@@ -97,5 +125,5 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(content, page, config, files):
     content = _ARITHMATEX.sub(lambda m: _arithmatex(m, page), content)
     if page.file.src_uri.endswith(".ipynb"):
-        content = _MD_CELL.sub(lambda m: m.group(1) + _notebook_math(m.group(2), page) + m.group(3), content)
+        content = markdown_cells(content, lambda cell: _notebook_math(cell, page))
     return content
