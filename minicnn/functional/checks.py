@@ -48,6 +48,15 @@ def check_tensor(name: str, what: str, t: Any) -> None:
         raise TypeError(f"{name}: {what} must be a minicnn Tensor, got {type_name(t)}{hint}")
 
 
+def check_bool_mask(name: str, x: Tensor, mask: Any, what: str = "input") -> None:
+    """mask must be a bool Tensor on x's device (``masked_fill`` and ``masked_fill_``)."""
+    if not isinstance(mask, Tensor) or mask.dtype != bool:
+        got = mask.dtype if isinstance(mask, Tensor) else type_name(mask)
+        raise TypeError(f"{name}: mask must be a bool Tensor, got {got}")
+    if mask.device != x.device:
+        raise TypeError(f"{name}: {what} is on {x.device} but mask on {mask.device}")
+
+
 def check_float(name: str, what: str, t: Any) -> None:
     """t must be a floating-point Tensor."""
     check_tensor(name, what, t)

@@ -17,7 +17,7 @@ from .. import backend, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
-from .checks import type_name
+from .checks import check_bool_mask, type_name
 
 
 def _setitem(self, index, value):
@@ -251,11 +251,7 @@ def _masked_fill_(self, mask, value):
     PyTorch's ``masked_fill_`` (under the rules above): ``scores.masked_fill_(~allowed,
     float("-inf"))`` under no_grad. ``value`` is a number or a 0-d tensor, cast to x's dtype."""
     name = "masked_fill_()"
-    if not isinstance(mask, Tensor) or mask.dtype != bool:
-        got = mask.dtype if isinstance(mask, Tensor) else type_name(mask)
-        raise TypeError(f"{name}: mask must be a bool Tensor, got {got}")
-    if mask.device != self.device:
-        raise TypeError(f"{name}: x is on {self.device} but mask on {mask.device}")
+    check_bool_mask(name, self, mask, "x")
     try:
         fits = np.broadcast_shapes(self.shape, mask.shape) == self.shape
     except ValueError:

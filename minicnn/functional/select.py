@@ -16,7 +16,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from .basic import Where, cast, to_device
-from .checks import check_tensor, type_name, wrap_dim
+from .checks import check_bool_mask, check_tensor, type_name, wrap_dim
 from .shape import GetItem, reshape
 
 
@@ -140,11 +140,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     [1.0, 0.0, 0.0]
     """
     check_tensor("masked_fill", "input", input)
-    if not isinstance(mask, Tensor) or mask.dtype != bool:
-        got = mask.dtype if isinstance(mask, Tensor) else type_name(mask)
-        raise TypeError(f"masked_fill: mask must be a bool Tensor, got {got}")
-    if mask.device != input.device:
-        raise TypeError(f"masked_fill: input is on {input.device} but mask on {mask.device}")
+    check_bool_mask("masked_fill", input, mask)
     try:
         np.broadcast_shapes(input.shape, mask.shape)
     except ValueError:
