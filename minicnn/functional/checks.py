@@ -7,8 +7,11 @@ hyperparameter ones once, in its constructor, and passes its own name to
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
+
+import numpy as np
 
 from ..tensor import Tensor
 
@@ -55,6 +58,33 @@ def check_bool_mask(name: str, x: Tensor, mask: Any, what: str = "input") -> Non
         raise TypeError(f"{name}: mask must be a bool Tensor, got {got}")
     if mask.device != x.device:
         raise TypeError(f"{name}: {what} is on {x.device} but mask on {mask.device}")
+
+
+def fill_value(name: str, value: Any, dtype: Any) -> Any:
+    """A number as a scalar of ``dtype``, converted as PyTorch converts a fill value: floats
+    into an integer dtype truncate towards 0, integers into an unsigned one wrap (-1 is 255
+    in uint8), and a value the dtype cannot hold (inf or NaN in an integer, 1e40 in float32,
+    300 in uint8, any complex) is a ValueError naming it, never a silent overflow."""
+    dtype = np.dtype(dtype)
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        ok = False
+    elif dtype.kind == "b":
+        return dtype.type(bool(value))
+    elif dtype.kind == "f":
+        v = float(value)
+        ok = not math.isfinite(v) or abs(v) <= float(np.finfo(dtype).max)
+    elif isinstance(value, numbers.Integral):  # includes bool
+        v, top = int(value), int(np.iinfo(dtype).max)
+        ok = (v <= top and -v <= top) if dtype.kind == "u" else np.iinfo(dtype).min <= v <= top
+        v = v % (top + 1) if dtype.kind == "u" else v  # NOTE: two's complement, as PyTorch wraps it
+    else:
+        v = float(value)
+        ok = math.isfinite(v) and np.iinfo(dtype).min <= math.trunc(v) <= np.iinfo(dtype).max
+        ok = ok and not (dtype.kind == "u" and v < 0)
+        v = math.trunc(v) if ok else v
+    if not ok:
+        raise ValueError(f"{name}: value {value!r} cannot be written into a {dtype} tensor without overflow")
+    return dtype.type(v)
 
 
 def check_float(name: str, what: str, t: Any) -> None:

@@ -17,7 +17,7 @@ from .. import backend, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
-from .checks import check_bool_mask, type_name
+from .checks import check_bool_mask, fill_value, type_name
 
 
 def _setitem(self, index, value):
@@ -269,8 +269,9 @@ def _masked_fill_(self, mask, value):
         value = value.item()
     elif not isinstance(value, numbers.Number):
         raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")
+    value = fill_value(name, value, self.dtype)
     _check_in_place(self, name, "write x = x.masked_fill(mask, value)")
-    backend.xp_of(self.data).copyto(self.data, self.dtype.type(value), where=mask.data)
+    backend.xp_of(self.data).copyto(self.data, value, where=mask.data)
     self._changed_in_place()
     return self
 

@@ -16,7 +16,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from .basic import Where, cast, to_device
-from .checks import check_bool_mask, check_tensor, type_name, wrap_dim
+from .checks import check_bool_mask, check_tensor, fill_value, type_name, wrap_dim
 from .shape import GetItem, reshape
 
 
@@ -153,7 +153,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         value = value if value.dtype == input.dtype else cast(value, input.dtype)
         value = value if value.device == input.device else to_device(value, input.device)
     elif isinstance(value, numbers.Number):
-        value = Tensor(backend.xp_of(input.data).asarray(value).astype(input.dtype))
+        value = Tensor(backend.xp_of(input.data).asarray(fill_value("masked_fill", value, input.dtype)))
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type_name(value)}")
     return Where.apply(value, input, cond=mask.data)

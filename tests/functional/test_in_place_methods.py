@@ -211,3 +211,38 @@ def test_masked_fill_inside_a_graph_is_refused():
         r"operations; write x = x.masked_fill\(mask, value\)$",
     ):
         (w * 2).masked_fill_(mc.tensor([True, False]), 0.0)
+
+
+# (dtype, value, what PyTorch's masked_fill writes, or None where it refuses: overflow)
+FILL_CASES = [
+    ("uint8", -1, 255),
+    ("uint8", -129, 127),
+    ("uint8", 255, 255),
+    ("uint8", 256, None),
+    ("uint8", -300, None),
+    ("uint8", 2.5, 2),
+    ("uint8", -2.5, None),
+    ("int8", -2.5, -2),
+    ("int8", 255, None),
+    ("int64", float("inf"), None),
+    ("int32", float("nan"), None),
+    ("int64", 2**63, None),
+    ("int64", True, 1),
+    ("float32", 1e40, None),
+    ("float32", float("-inf"), float("-inf")),
+    ("float64", 1e40, 1e40),
+    ("float32", 1j, None),
+]
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("dtype, value, expected", FILL_CASES)
+def test_masked_fill_converts_its_value_as_pytorch_and_refuses_an_overflow(dtype, value, expected, in_place):
+    x, mask = mc.zeros(2, dtype=getattr(mc, dtype)), mc.tensor([True, False])
+    fill = x.masked_fill_ if in_place else x.masked_fill
+    if expected is None:
+        with pytest.raises(ValueError, match=rf"cannot be written into a {dtype} tensor without overflow"):
+            fill(mask, value)
+        assert (x.numpy() == 0).all()  # refused before anything was written
+    else:
+        assert fill(mask, value).numpy().tolist() == [expected, 0]
