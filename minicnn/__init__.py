@@ -22,6 +22,7 @@ from .functional import (
     ceil,
     clamp,
     cumsum,
+    div,
     exp,
     floor,
     floor_divide,

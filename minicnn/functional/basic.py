@@ -265,12 +265,14 @@ class Where(Function):
         )
 
 
-def _binary(cls, a, b, reverse=False):
+def _binary(cls, a, b, reverse=False, name=None):
+    """cls applied to a and b, either of which may be a number; ``name`` (the Function's
+    class name by default) is the one the dtype error says."""
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
     b = as_tensor(b, a)
-    a, b = same_float_dtype(cls.__name__.lower(), a, b, cast=cast)
+    a, b = same_float_dtype(name or cls.__name__.lower(), a, b, cast=cast)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
         # true division of integers gives PyTorch's default float dtype, not NumPy's float64
         a, b = floating(a), floating(b)

@@ -212,7 +212,9 @@ def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None =
     input = input if isinstance(input, Tensor) else as_tensor(input, other)
     other = as_tensor(other, input)
     check_integer_divisor("div", input, other.data)
-    return _binary(FloorDiv if rounding_mode == "floor" else TruncDiv, input, other)
+    if input.dtype.kind == "b" and other.dtype.kind == "b":
+        raise TypeError(f"div: rounding_mode={rounding_mode!r} does not divide two bool tensors (as PyTorch)")
+    return _binary(FloorDiv if rounding_mode == "floor" else TruncDiv, input, other, name="div")
 
 
 def _check_one_tensor(name, a, b):

@@ -234,6 +234,8 @@ def adaptive_max_pool2d(
     """
     check_nchw(name, x)
     oh, ow = check_output_size(name, output_size)
+    if 0 in x.shape[2:]:  # a window over nothing has no maximum
+        raise ValueError(f"{name}: x has an empty plane, shape {x.shape}; expected H and W of at least 1")
     size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
     indices: list | None = [] if return_indices else None
     y = AdaptiveMaxPool2d.apply(x, output_size=size, indices_out=indices)

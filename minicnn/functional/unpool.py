@@ -30,13 +30,15 @@ class MaxUnpool2d(Function):
         y = xp.zeros((planes, output_size[0] * output_size[1]), dtype=x.dtype)
         # NOTE: where indices repeat (overlapping pool windows), the last write stays, as in
         # PyTorch's loop; it wrote the same maximum each time
-        y[xp.arange(planes)[:, None], indices.reshape(planes, -1)] = x.reshape(planes, -1)
+        # NOTE: sizes written out, not -1: NumPy cannot infer a -1 beside an empty batch
+        cells = x.shape[2] * x.shape[3]
+        y[xp.arange(planes)[:, None], indices.reshape(planes, cells)] = x.reshape(planes, cells)
         return y.reshape(x.shape[:2] + tuple(output_size))
 
     def backward(self, gy):
-        planes = self.x_shape[0] * self.x_shape[1]
-        gy = gy.reshape(planes, -1)
-        gx = self.xp.take_along_axis(gy, self.indices.reshape(planes, -1), axis=1)
+        N, C, H, W = self.x_shape
+        gy = gy.reshape(N * C, gy.shape[2] * gy.shape[3])
+        gx = self.xp.take_along_axis(gy, self.indices.reshape(N * C, H * W), axis=1)
         return gx.reshape(self.x_shape), None
 
 

@@ -192,3 +192,15 @@ def test_rounded_division_keeps_integers_and_true_division_is_the_default(t):
 def test_rounded_division_refuses_bad_input_in_one_line(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_rounded_div_names_div_in_its_dtype_error_and_refuses_two_bools():
+    with pytest.raises(TypeError, match=r"^div: the tensors are float32 and float64"):
+        mc.tensor([7.0]).div(mc.tensor([2.0], dtype=mc.float64), rounding_mode="trunc")
+    with pytest.raises(TypeError, match=r"^div: rounding_mode='floor' does not divide two bool tensors"):
+        mc.tensor([True, False]).div(mc.tensor([True, True]), rounding_mode="floor")
+
+
+def test_div_is_at_the_top_level_as_torch_div():
+    assert mc.div(7, mc.tensor([2, -2]), rounding_mode="trunc").tolist() == [3, -3]
+    assert mc.div(mc.tensor([1.0, 2.0]), 2).tolist() == [0.5, 1.0]

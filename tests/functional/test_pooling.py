@@ -570,3 +570,18 @@ def test_one_image_is_pooled_and_convolved_as_a_batch_of_one_as_pytorch(op):
     (y * mc.tensor(weight)).sum().backward()
     (op(batch) * mc.tensor(weight[None])).sum().backward()
     np.testing.assert_array_equal(image.grad.numpy(), batch.grad.numpy()[0])
+
+
+def test_max_unpool2d_of_an_empty_batch_is_an_empty_batch_and_its_gradient_too():
+    x = mc.randn(2, 3, 6, 6, seed=61)
+    y, indices = F.max_pool2d(x, 2, return_indices=True)
+    empty = mc.tensor(y.numpy()[:0], requires_grad=True)
+    out = F.max_unpool2d(empty, mc.tensor(indices.numpy()[:0]), 2)
+    assert out.shape == (0, 3, 6, 6)
+    out.sum().backward()
+    assert empty.grad.shape == (0, 3, 3, 3)
+
+
+def test_adaptive_max_pool2d_refuses_an_empty_plane_in_one_line():
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: x has an empty plane, shape \(1, 1, 0, 4\)"):
+        F.adaptive_max_pool2d(mc.randn(1, 1, 0, 4, seed=62), 2)
