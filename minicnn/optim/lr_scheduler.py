@@ -250,6 +250,14 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
+def _momentum_is_beta1(optimizer):
+    """For a schedule that cycles momentum: False where the optimizer has a momentum, True
+    where it has Adam's betas (beta1 is cycled), PyTorch's error where it has neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    return "betas" in optimizer.defaults
+
+
 def _per_group(name, optimizer, value):
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):

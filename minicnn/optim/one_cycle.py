@@ -3,7 +3,7 @@
 
 import math
 
-from .lr_scheduler import LRScheduler, _per_group
+from .lr_scheduler import LRScheduler, _momentum_is_beta1, _per_group
 from .optimizer import Optimizer
 
 
@@ -105,11 +105,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _momentum_is_beta1(optimizer)
             if last_epoch == -1:
                 for m_max, m_base, group in zip(
                     _per_group("max_momentum", optimizer, max_momentum),
