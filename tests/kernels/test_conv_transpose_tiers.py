@@ -14,6 +14,7 @@ from kernel_checks import close
 
 import minicnn as mc
 import minicnn.functional as F
+from minicnn import kernels
 
 FAST = [
     "numpy-simple",
@@ -46,12 +47,12 @@ CASES = {
 
 
 def run(tier, x, w, b, gy, params):
-    """y, gx, gW, gb of conv_transpose2d under ``tier``."""
+    """(y, gx, gW, gb) of conv_transpose2d under ``tier``, and the kernels that ran."""
     xt, wt, bt = (mc.tensor(a, requires_grad=True) for a in (x, w, b))
-    with mc.use_kernels(tier):
+    with mc.use_kernels(tier), kernels.trace() as ran:
         y = F.conv_transpose2d(xt, wt, bt, **params)
         y.backward(gy)
-    return y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+    return (y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()), ran
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -62,6 +63,11 @@ def test_conv_transpose_tiers_equal_reference(name, tier, dtype, rng):
     x, w = (rng.standard_normal(s).astype(dtype) for s in (xs, ws))
     b = rng.standard_normal(ws[1] * params.get("groups", 1)).astype(dtype)
     gy = rng.standard_normal(F.conv_transpose2d(mc.tensor(x), mc.tensor(w), **params).shape).astype(dtype)
-    want = run("reference", x, w, b, gy, params)
-    for got, expected in zip(run(tier, x, w, b, gy, params), want):
-        close(got, expected, dtype)
+    want, ran_reference = run("reference", x, w, b, gy, params)
+    got, ran = run(tier, x, w, b, gy, params)
+    # the three convolution kernels ran, on the reference loops there and on none of them here
+    assert len(ran_reference) == len(ran) == 3
+    assert all(r.endswith(": reference") for r in ran_reference)
+    assert not any("reference" in r for r in ran), ran
+    for array, expected in zip(got, want):
+        close(array, expected, dtype)
