@@ -152,23 +152,33 @@ class RandomTranslate(Transform):
         return crops(_pad(x, m), top, left, x.shape[2], x.shape[3])
 
 
+def _flag(name, what, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: {what} must be True or False, got {value!r}")
+    return bool(value)
+
+
 class Resize(Transform):
-    """Every image resized bilinearly to ``size`` (align_corners=False, no antialiasing).
+    """Every image resized bilinearly to ``size`` (align_corners=False).
 
     ``size`` (h, w), or as torchvision an int: the shorter side becomes ``size`` and the
-    longer keeps the aspect ratio, ``int(size * long / short)``.
+    longer keeps the aspect ratio, ``int(size * long / short)``. ``antialias=True``
+    (torchvision's default) widens the filter when shrinking, so that every pixel
+    counts; ``False`` interpolates between the nearest two, skipping pixels when
+    shrinking by more than 2x (``minicnn.data.resample`` has the formula).
     """
 
-    def __init__(self, size):
+    def __init__(self, size, antialias=True):
         self.size = pair("Resize", size) if not np.isscalar(size) else pair("Resize", size)[0]
+        self.antialias = _flag("Resize", "antialias", antialias)
 
     def apply(self, x, rng):
         if isinstance(self.size, tuple):
-            return resize(x, self.size)
+            return resize(x, self.size, self.antialias)
         H, W = x.shape[2:]
         short, long = sorted((H, W))
         other = int(self.size * long / short)
-        return resize(x, (self.size, other) if H <= W else (other, self.size))
+        return resize(x, (self.size, other) if H <= W else (other, self.size), self.antialias)
 
 
 class RandomResizedCrop(Transform):
@@ -177,9 +187,10 @@ class RandomResizedCrop(Transform):
     Inception-style augmentation (Szegedy et al. 2015, sec. 6), with
     torchvision's sampling: area ~ U(scale) * H * W and log-ratio ~ U(log ratio),
     10 tries per image, then the central box with the ratio clamped to range.
+    Each box is resized as by ``Resize``, with the same ``antialias``.
     """
 
-    def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), antialias=True):
         self.size = pair("RandomResizedCrop", size)
         if not (0 < scale[0] <= scale[1] and 0 < ratio[0] <= ratio[1]):
             raise ValueError(
@@ -187,6 +198,7 @@ class RandomResizedCrop(Transform):
                 f"<= ratio[1], got scale={scale}, ratio={ratio}"
             )
         self.scale, self.ratio = tuple(scale), tuple(ratio)
+        self.antialias = _flag("RandomResizedCrop", "antialias", antialias)
 
     def boxes(self, n, H, W, rng, tries=10):
         """(top, left, h, w) int arrays of shape (n,): the boxes ``apply`` would resize."""
@@ -208,7 +220,7 @@ class RandomResizedCrop(Transform):
 
     def apply(self, x, rng):
         top, left, h, w = self.boxes(len(x), x.shape[2], x.shape[3], rng)
-        return crop_resize(x, top, left, h, w, self.size)
+        return crop_resize(x, top, left, h, w, self.size, self.antialias)
 
 
 class TenCrop(Transform):
