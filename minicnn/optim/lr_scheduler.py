@@ -14,7 +14,8 @@ the sequence of learning rates equals PyTorch's to the last bit or two:
 Building a scheduler sets each group's lr to its value at step 0 and records
 ``initial_lr`` in the group. ``state_dict()`` holds numbers, lists, strings and None
 (and, for LambdaLR and MultiplicativeLR, each callable object's attributes), so
-``mc.save`` stores it as it is, unless such an object holds a function.
+``mc.save`` stores it as it is, unless such an object holds a function. Its entries
+and counters are PyTorch's, so that a state dict saved by PyTorch loads here.
 """
 
 import collections
@@ -46,6 +47,9 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
+        # PyTorch's flag (its get_lr() warns when called outside step()), always False between
+        # steps: kept so that a state dict has PyTorch's keys, and one of PyTorch's loads here
+        self._get_lr_called_within_step = False
         self._is_initial = True
         self.step()
         self._is_initial = False
@@ -301,10 +305,13 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(f"threshold mode {threshold_mode} is unknown!")
         self.optimizer = optimizer
         self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        # one min_lr for every group, also for a group added later; None where given per group
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
         self.cooldown, self.eps = cooldown, eps
-        self.best = math.inf if mode == "min" else -math.inf
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
         self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
         self._last_lr = self._current()
 
@@ -320,6 +327,14 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # epochs in cooldown do not count
         if self.num_bad_epochs > self.patience:
+            groups = len(self.optimizer.param_groups)
+            if len(self.min_lrs) != groups:  # a group was added to the optimizer since
+                if self.default_min_lr is None:
+                    raise RuntimeError(
+                        f"ReduceLROnPlateau: min_lrs must have one value per param group ({groups}), "
+                        f"got {self.min_lrs!r}; a group was added since: set min_lrs for it"
+                    )
+                self.min_lrs = [self.default_min_lr] * groups
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
                 new = max(group["lr"] * self.factor, min_lr)
                 if group["lr"] - new > self.eps:

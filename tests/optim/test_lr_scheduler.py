@@ -250,6 +250,41 @@ def _params():
     return [nn.Parameter(np.zeros(1))]
 
 
+def test_sequential_lr_starts_where_pytorchs_does():
+    """A milestone at 0 hands over at once; a MultiplicativeLR multiplies at its milestone.
+    The lrs are torch 2.13's."""
+    opt = optim.SGD(_params(), lr=0.1)
+    exp, step = lr_scheduler.ExponentialLR(opt, 0.5), lr_scheduler.StepLR(opt, 1, 0.9)
+    sched = lr_scheduler.SequentialLR(opt, [exp, step], milestones=[0])
+    lrs = [sched.get_last_lr()[0]] + [x[0] for x in run(opt, sched, 3)[0]]
+    assert lrs == pytest.approx([0.1, 0.09, 0.081, 0.0729], rel=1e-15)
+    opt = optim.SGD(_params(), lr=0.1)
+    first = lr_scheduler.StepLR(opt, 1, 0.5)
+    then = lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.8 if epoch == 0 else 0.5)
+    sched = lr_scheduler.SequentialLR(opt, [first, then], milestones=[2])
+    lrs = [sched.get_last_lr()[0]] + [x[0] for x in run(opt, sched, 4)[0]]
+    assert lrs == pytest.approx([0.1, 0.05, 0.04, 0.02, 0.01], rel=1e-15)
+
+
+def test_reduce_on_plateau_gives_a_group_added_later_its_one_min_lr():
+    """As PyTorch: one min_lr serves a new group, a list of them is refused at the reduction."""
+    opt = optim.SGD(_params(), lr=1.0)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5, min_lr=0.4)
+    opt.add_param_group({"params": _params(), "lr": 0.6})
+    sched.step(1.0)
+    sched.step(2.0)
+    assert sched.get_last_lr() == [0.5, 0.4] and sched.min_lrs == [0.4, 0.4]
+    opt = optim.SGD(_params(), lr=1.0)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5, min_lr=[0.4])
+    opt.add_param_group({"params": _params(), "lr": 0.6})
+    sched.step(1.0)
+    with pytest.raises(
+        RuntimeError,
+        match=r"^ReduceLROnPlateau: min_lrs must have one value per param group \(2\), got \[0.4\]; a group",
+    ):
+        sched.step(2.0)
+
+
 def test_warm_restarts_restart_at_the_initial_lr_after_cycles_t_mult_times_longer():
     opt = optim.SGD(_params(), lr=1.0)
     sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
