@@ -22,6 +22,7 @@ from .lr_scheduler import (
     ReduceLROnPlateau,
     StepLR,
 )
+from .schedule_checks import bad_setting, check_start, is_step
 
 _CLOSED_FORM = (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR)
 
@@ -30,21 +31,25 @@ class SequentialLR(LRScheduler):
     """``schedulers[i]`` sets the lr from step ``milestones[i - 1]`` (from 0 for the first)."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        schedulers, milestones = list(schedulers), list(milestones)
-        if not schedulers:
-            raise ValueError("SequentialLR expects at least one scheduler")
+        check_start(self, optimizer, last_epoch)
+        if not isinstance(schedulers, (list, tuple)) or not schedulers:
+            raise bad_setting(self, "schedulers", "a list of one or more schedulers", schedulers)
         for i, s in enumerate(schedulers):
             if not isinstance(s, LRScheduler) or isinstance(s, ReduceLROnPlateau):
-                raise TypeError(
-                    f"SequentialLR: schedulers[{i}] must be a schedule of steps, got {type(s).__name__}"
-                )
+                raise bad_setting(self, f"schedulers[{i}]", "a schedule of steps", s, TypeError)
             if s.optimizer is not optimizer:
-                raise ValueError(f"SequentialLR: schedulers[{i}] drives another optimizer than the one given")
+                raise ValueError(
+                    f"{type(self).__name__}: schedulers[{i}] must drive the optimizer given, "
+                    "got one that drives another"
+                )
+        if not isinstance(milestones, (list, tuple)) or not all(is_step(m) for m in milestones):
+            raise bad_setting(self, "milestones", "a list of integers >= 0", milestones)
+        if list(milestones) != sorted(milestones):  # bisect finds the schedule of a step in them
+            raise bad_setting(self, "milestones", "sorted", milestones)
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(
-                f"SequentialLR: {len(schedulers)} schedulers need {len(schedulers) - 1} milestones, "
-                f"got {len(milestones)}"
-            )
+            expected = f"a list of {len(schedulers) - 1} (one fewer than the {len(schedulers)} schedulers)"
+            raise bad_setting(self, "milestones", expected, milestones)
+        schedulers, milestones = list(schedulers), list(milestones)
         self.optimizer, self._schedulers, self._milestones = optimizer, schedulers, milestones
         self.last_epoch = last_epoch + 1
         # each schedule took a step when it was built; undo them, and start again the one that
