@@ -10,10 +10,13 @@ from walking modules and one forward pass on one image:
                    ResNet-152 152 -- the papers' own way of counting depth
                    (LeNet-5 gives 5: the paper's 7 adds S2 and S4);
     kernel sizes, FC layers (those run at inference), dropout / LRN / BN /
-    Inception modules / 1x1 convs present, parameters, multiply-adds.
+    Inception modules / 1x1 convs present, parameters, multiply-adds;
+    and, only where a model in the table has them (no classic net does), the
+    kernel sizes of transposed convolutions and layer / group norm present.
 """
 
 from . import nn
+from .nn.norm import BatchNorm
 from .summary import run
 from .tensor import Tensor
 
@@ -39,6 +42,20 @@ def _default_models():
         ("GoogLeNet", lambda: googlenet(aux_logits=False, variant="paper"), (3, 224, 224)),
         ("ResNet-152", resnet152, (3, 224, 224)),
     ]
+
+
+# a normalization's scale and shift are no layer's weights, though LayerNorm's are 2-D or more
+NORMS = (nn.LocalResponseNorm, BatchNorm, nn.LayerNorm, nn.GroupNorm)
+
+
+def _kernel_sizes(modules, cls):
+    """The kernel sizes (kH, kW) of the ``cls`` layers among modules."""
+    return {tuple(m.kernel_size) for m in modules if isinstance(m, cls)}
+
+
+def _named(sizes):
+    """['11x11', '5x5', ...]: the sizes, largest first."""
+    return [f"{h}x{w}" for h, w in sorted(sizes, reverse=True)]
 
 
 def _inputs(fn):
@@ -79,13 +96,12 @@ def describe(name, model, input_size):
     """One comparison row for a model, from its modules and one forward pass."""
     result = run(model, input_size, depth=None, grad=True)
     out = result.output[0] if isinstance(result.output, tuple) else result.output
-    depth = weight_depth(out, list(model.parameters())) if isinstance(out, Tensor) else None
     modules = list(model.modules())
-    kernels = sorted(
-        {tuple(m.weight.shape[2:]) for m in modules if type(m).__name__ == "Conv2d"}
-        | {(m.kernel_size, m.kernel_size) for m in modules if type(m).__name__ == "PartialConv2d"},
-        reverse=True,
-    )
+    weights = [p for m in modules if not isinstance(m, NORMS) for p in m.parameters(recurse=False)]
+    depth = weight_depth(out, weights) if isinstance(out, Tensor) else None
+    kernels = _kernel_sizes(modules, nn.Conv2d) | {
+        (m.kernel_size, m.kernel_size) for m in modules if type(m).__name__ == "PartialConv2d"
+    }
     fcs = [r["output_shape"][-1] for r in result.rows if r["kind"] == "Linear"]
     year, top5, augment = CITED.get(name, (None, None, None))
     return {
@@ -94,16 +110,17 @@ def describe(name, model, input_size):
         "top5_error": top5,
         "input": tuple(input_size),
         "weight_layers": depth,
-        "conv_kernels": [f"{h}x{w}" for h, w in kernels],
+        "conv_kernels": _named(kernels),
+        "transposed_kernels": _named(_kernel_sizes(modules, nn.ConvTranspose2d)),
         "fc_layers": len(fcs),
         "fc_sizes": fcs,
         "dropout": any(isinstance(m, nn.Dropout) for m in modules),
         "lrn": any(isinstance(m, nn.LocalResponseNorm) for m in modules),
-        "batch_norm": any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in modules),
+        "batch_norm": any(isinstance(m, BatchNorm) for m in modules),  # SyncBatchNorm too
+        "layer_norm": any(isinstance(m, nn.LayerNorm) for m in modules),
+        "group_norm": any(isinstance(m, nn.GroupNorm) for m in modules),
         "inception": any(type(m).__name__ == "Inception" for m in modules),
-        "conv_1x1": any(
-            type(m).__name__ == "Conv2d" and tuple(m.weight.shape[2:]) == (1, 1) for m in modules
-        ),
+        "conv_1x1": (1, 1) in kernels,
         "params": result.total_params,
         "macs": result.total_flops,
         "augmentation": augment,
@@ -119,17 +136,22 @@ class Comparison(list):
         ("input", "input"),
         ("weight_layers", "weight layers (depth)"),
         ("conv_kernels", "conv kernels"),
+        ("transposed_kernels", "transposed conv kernels"),
         ("fc_layers", "FC layers"),
         ("fc_sizes", "FC sizes"),
         ("dropout", "dropout"),
         ("lrn", "LRN"),
         ("batch_norm", "batch norm"),
+        ("layer_norm", "layer norm"),
+        ("group_norm", "group norm"),
         ("inception", "Inception"),
         ("conv_1x1", "1x1 convs"),
         ("params", "parameters"),
         ("macs", "multiply-adds"),
         ("augmentation", "data augmentation"),
     )
+    # rows no classic net has: printed only where a model in the table has one
+    WHERE_ANY = ("transposed_kernels", "layer_norm", "group_norm")
 
     def __str__(self):
         def cell(key, v):
@@ -147,8 +169,11 @@ class Comparison(list):
                 return ", ".join(str(a) for a in v)
             return str(v)
 
+        fields = [
+            (k, label) for k, label in self.FIELDS if k not in self.WHERE_ANY or any(r[k] for r in self)
+        ]
         table = [[""] + [r["model"] for r in self]]
-        table += [[label] + [cell(key, r[key]) for r in self] for key, label in self.FIELDS]
+        table += [[label] + [cell(key, r[key]) for r in self] for key, label in fields]
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table)
 

@@ -3,10 +3,11 @@
 PyTorch is imported here only, and only when asked for: it is never a minicnn
 dependency. A model's twin is a plain torch.nn model read off the minicnn model,
 which serves as its description:
-    a layer (Conv2d, BatchNorm2d, ...)   -> its torch.nn counterpart, same hyperparameters
+    a layer of LAYERS (Conv2d, ...)      -> its torch.nn counterpart, same hyperparameters
     a chain of children (CHAINS)         -> tnn.Sequential of their twins, in that order
     a residual or branching block        -> a torch.nn class of this file, written in torch
 The twin keeps PyTorch's own initialisation: only the speed is compared.
+A module none of these describe gets no twin: a one-line error names it and its place.
 """
 
 from collections import OrderedDict
@@ -37,39 +38,99 @@ def sync_for(device):
 # --- layers -------------------------------------------------------------------
 
 
+def _bias(affine, bias):
+    """bias=False for an affine layer without a bias, else nothing: PyTorch's LayerNorm takes
+    the argument from 2.1 on and its GroupNorm only lately, and the usual layer must build on all."""
+    return {"bias": False} if affine and bias is None else {}
+
+
+def _batch_norm(m):
+    return dict(eps=m.eps, momentum=m.momentum, affine=m.affine, track_running_stats=m.track_running_stats)
+
+
+# minicnn layer -> its torch.nn twin, the same hyperparameters by name. Keyed by exact type:
+# a subclass may compute something else (Dropout2d is a Dropout), so it needs its own entry.
+# In-place flags are left out: minicnn's layers never overwrite their input, nor do the twins.
+LAYERS = {
+    nn.Conv2d: lambda m: tnn.Conv2d(
+        m.in_channels,
+        m.out_channels,
+        m.kernel_size,
+        stride=m.stride,
+        padding=m.padding,
+        dilation=m.dilation,
+        groups=m.groups,
+        bias=m.bias is not None,
+    ),
+    nn.ConvTranspose2d: lambda m: tnn.ConvTranspose2d(
+        m.in_channels,
+        m.out_channels,
+        m.kernel_size,
+        stride=m.stride,
+        padding=m.padding,
+        output_padding=m.output_padding,
+        groups=m.groups,
+        bias=m.bias is not None,
+        dilation=m.dilation,
+    ),
+    nn.Linear: lambda m: tnn.Linear(m.in_features, m.out_features, bias=m.bias is not None),
+    nn.BatchNorm1d: lambda m: tnn.BatchNorm1d(m.num_features, **_batch_norm(m)),
+    nn.BatchNorm2d: lambda m: tnn.BatchNorm2d(m.num_features, **_batch_norm(m)),
+    nn.LayerNorm: lambda m: tnn.LayerNorm(
+        m.normalized_shape,
+        eps=m.eps,
+        elementwise_affine=m.elementwise_affine,
+        **_bias(m.elementwise_affine, m.bias),
+    ),
+    nn.GroupNorm: lambda m: tnn.GroupNorm(
+        m.num_groups, m.num_channels, eps=m.eps, affine=m.affine, **_bias(m.affine, m.bias)
+    ),
+    nn.LocalResponseNorm: lambda m: tnn.LocalResponseNorm(m.size, alpha=m.alpha, beta=m.beta, k=m.k),
+    nn.MaxPool2d: lambda m: tnn.MaxPool2d(
+        m.kernel_size,
+        stride=m.stride,
+        padding=m.padding,
+        dilation=m.dilation,
+        return_indices=m.return_indices,
+        ceil_mode=m.ceil_mode,
+    ),
+    nn.AvgPool2d: lambda m: tnn.AvgPool2d(
+        m.kernel_size,
+        stride=m.stride,
+        padding=m.padding,
+        ceil_mode=m.ceil_mode,
+        count_include_pad=m.count_include_pad,
+    ),
+    nn.AdaptiveAvgPool2d: lambda m: tnn.AdaptiveAvgPool2d(m.output_size),
+    nn.AdaptiveMaxPool2d: lambda m: tnn.AdaptiveMaxPool2d(m.output_size, return_indices=m.return_indices),
+    # NOTE: its forward takes (x, indices), so it serves a block of BLOCKS, not a Sequential
+    nn.MaxUnpool2d: lambda m: tnn.MaxUnpool2d(m.kernel_size, stride=m.stride, padding=m.padding),
+    nn.Dropout: lambda m: tnn.Dropout(m.p),
+    nn.Dropout2d: lambda m: tnn.Dropout2d(m.p),
+    nn.Flatten: lambda m: tnn.Flatten(m.start_dim, m.end_dim),
+    nn.Identity: lambda m: tnn.Identity(),
+    nn.ReLU: lambda m: tnn.ReLU(),
+    nn.LeakyReLU: lambda m: tnn.LeakyReLU(m.negative_slope),
+    nn.PReLU: lambda m: tnn.PReLU(m.num_parameters),  # init: the twin keeps PyTorch's own
+    nn.RReLU: lambda m: tnn.RReLU(m.lower, m.upper),
+    nn.Tanh: lambda m: tnn.Tanh(),
+    nn.Sigmoid: lambda m: tnn.Sigmoid(),
+    nn.Softmax: lambda m: tnn.Softmax(m.dim),
+    nn.LogSoftmax: lambda m: tnn.LogSoftmax(m.dim),
+}
+
+
 def _layer(m):
-    """The torch.nn twin of a minicnn layer, or None when m is not a plain layer."""
-    if isinstance(m, nn.Conv2d):
-        return tnn.Conv2d(
-            m.in_channels,
-            m.out_channels,
-            m.kernel_size,
-            m.stride,
-            m.padding,
-            m.dilation,
-            m.groups,
-            bias=m.bias is not None,
-        )
-    if isinstance(m, nn.Linear):
-        return tnn.Linear(m.in_features, m.out_features, bias=m.bias is not None)
-    if isinstance(m, nn.BatchNorm2d):
-        return tnn.BatchNorm2d(m.num_features, m.eps, m.momentum)
-    if isinstance(m, nn.MaxPool2d):
-        return tnn.MaxPool2d(m.kernel_size, m.stride, m.padding, ceil_mode=m.ceil_mode)
-    if isinstance(m, nn.AvgPool2d):
-        return tnn.AvgPool2d(m.kernel_size, m.stride, m.padding, m.ceil_mode, m.count_include_pad)
-    if isinstance(m, nn.AdaptiveAvgPool2d):
-        return tnn.AdaptiveAvgPool2d(m.output_size)
-    if isinstance(m, nn.LocalResponseNorm):
-        return tnn.LocalResponseNorm(m.size, m.alpha, m.beta, m.k)
-    if isinstance(m, nn.Dropout):
-        return tnn.Dropout(m.p)
-    if isinstance(m, nn.Flatten):
-        return tnn.Flatten(m.start_dim, m.end_dim)
-    for cls in ("ReLU", "Tanh", "Identity"):
-        if isinstance(m, getattr(nn, cls)):
-            return getattr(tnn, cls)()
-    return None
+    """The torch.nn twin of a minicnn layer, or None when m is not a layer of LAYERS."""
+    make = LAYERS.get(type(m))
+    if make is None:
+        return None
+    try:
+        return make(m)
+    except TypeError as err:  # an argument this PyTorch lacks (LayerNorm's bias before 2.1)
+        raise TypeError(
+            f"minicnn.bench: PyTorch {torch.__version__} cannot build the twin of {m._label()}: {err}"
+        ) from None
 
 
 # --- blocks that are not chains ---------------------------------------------
@@ -222,8 +283,8 @@ def to_torch(m):
     if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
         return tnn.Sequential(OrderedDict((n, to_torch(c)) for n, c in m.named_children()))
     raise TypeError(
-        f"minicnn.bench: no PyTorch twin for {type(m).__name__}; "
-        "add it to CHAINS or BLOCKS in minicnn/bench/twin.py"
+        f"minicnn.bench: no PyTorch twin for {m._label()}; "
+        "add its class to LAYERS, CHAINS or BLOCKS in minicnn/bench/twin.py"
     )
 
 

@@ -5,8 +5,8 @@ import copy
 import math
 import types
 
-from .lr_scheduler import LRScheduler, _momentum_is_beta1, _per_group
-from .optimizer import Optimizer
+from .lr_scheduler import LRScheduler
+from .schedule_checks import bad_setting, check_number, check_start, momentum_is_beta1, per_group
 
 
 class CyclicLR(LRScheduler):
@@ -41,29 +41,37 @@ class CyclicLR(LRScheduler):
         max_momentum=0.9,
         last_epoch=-1,
     ):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
-        if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
-        up = float(step_size_up)
-        down = float(step_size_down) if step_size_down is not None else up
+        check_start(self, optimizer, last_epoch)
+        base_lrs = per_group(self, "base_lr", optimizer, base_lr)
+        self.max_lrs = per_group(self, "max_lr", optimizer, max_lr)
+        up = float(check_number(self, "step_size_up", step_size_up, low_open=True))
+        down = up if step_size_down is None else float(check_number(self, "step_size_down", step_size_down))
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise bad_setting(
+                self, "mode", "'triangular', 'triangular2' or 'exp_range' (or a scale_fn given)", mode
+            )
+        if scale_fn is not None and not callable(scale_fn):
+            raise bad_setting(
+                self, "scale_fn", "a function of the cycle or the step, or None", scale_fn, TypeError
+            )
+        if scale_mode not in ("cycle", "iterations"):
+            raise bad_setting(self, "scale_mode", "'cycle' or 'iterations'", scale_mode)
+        self.gamma = check_number(self, "gamma", gamma, low_open=True)
+        if cycle_momentum:
+            self.use_beta1 = momentum_is_beta1(self, optimizer)
+            self.base_momentums = per_group(self, "base_momentum", optimizer, base_momentum)
+            self.max_momentums = per_group(self, "max_momentum", optimizer, max_momentum)
         self.total_size = up + down
         self.step_ratio = up / self.total_size
-        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError("mode is invalid and scale_fn is None")
-        self.mode, self.gamma = mode, gamma
+        self.mode = mode
         self._scale_fn_custom = scale_fn
         # as PyTorch: a built-in mode sets its own scale_mode, a scale_fn takes the one given
-        self.scale_mode = scale_mode if scale_fn is not None else _BUILT_IN_SCALE_MODES.get(mode)
+        self.scale_mode = scale_mode if scale_fn is not None else _BUILT_IN_SCALE_MODES[mode]
         self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            self.use_beta1 = _momentum_is_beta1(optimizer)
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
+        if last_epoch == -1:  # every setting checked: the groups start at the schedule's step 0
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+            if cycle_momentum:
                 for m_max, m_base, group in zip(
                     self.max_momentums, self.base_momentums, optimizer.param_groups
                 ):

@@ -14,7 +14,14 @@ the sequence of learning rates equals PyTorch's to the last bit or two:
 Building a scheduler sets each group's lr to its value at step 0 and records
 ``initial_lr`` in the group. ``state_dict()`` holds numbers, lists, strings and None
 (and, for LambdaLR and MultiplicativeLR, each callable object's attributes), so
-``mc.save`` stores it as it is, unless such an object holds a function.
+``mc.save`` stores it as it is, unless such an object holds a function. Its entries
+and counters are PyTorch's, so that a state dict saved by PyTorch loads here.
+
+A bad setting is refused when the scheduler is built, before it touches the optimizer,
+in one line that names the scheduler, what it expected and what it got:
+``CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 0``. What PyTorch
+gives a meaning to is taken (a gamma above 1, a base_lr above max_lr, a milestone at 0);
+what crashes there later or makes no schedule (a step_size of 0, a negative gamma) is not.
 """
 
 import collections
@@ -22,30 +29,40 @@ import copy
 import math
 import types
 
-from .optimizer import Optimizer
+from .schedule_checks import (
+    bad_setting,
+    check_integer,
+    check_number,
+    check_optimizer,
+    check_start,
+    is_step,
+    per_group,
+)
 
 
 class LRScheduler:
     """Base class: subclasses write ``get_lr()``, the lrs for step ``self.last_epoch``."""
 
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        check_start(self, optimizer, last_epoch)
+        if last_epoch != -1:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"{type(self).__name__}: resuming at last_epoch={last_epoch} needs each param "
+                        f"group's 'initial_lr', param_groups[{i}] has none; load the optimizer's "
+                        "state dict first"
+                    )
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        "resuming a scheduler with last_epoch >= 0; load the optimizer's "
-                        "state dict first"
-                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
+        # PyTorch's flag (its get_lr() warns when called outside step()), always False between
+        # steps: kept so that a state dict has PyTorch's keys, and one of PyTorch's loads here
+        self._get_lr_called_within_step = False
         self._is_initial = True
         self.step()
         self._is_initial = False
@@ -80,7 +97,8 @@ class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size): divide by 1/gamma every step_size steps."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = check_integer(self, "step_size", step_size)
+        self.gamma = check_number(self, "gamma", gamma, low_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -93,8 +111,8 @@ class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma ** (number of milestones reached), e.g. milestones=[30, 60, 80]."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = collections.Counter(milestones)
-        self.gamma = gamma
+        self.milestones = _milestones(self, milestones)
+        self.gamma = check_number(self, "gamma", gamma, low_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -107,11 +125,22 @@ class MultiStepLR(LRScheduler):
         self.milestones = collections.Counter({int(k): v for k, v in dict(self.milestones).items()})
 
 
+def _milestones(sched, milestones):
+    """collections.Counter(milestones), as PyTorch keeps them, once each is a step number >= 0."""
+    try:
+        counts = None if isinstance(milestones, (str, bytes)) else collections.Counter(milestones)
+    except TypeError:  # not a collection, or one of unhashable things
+        counts = None
+    if counts is None or not all(is_step(m) for m in counts):
+        raise bad_setting(sched, "milestones", "a list of integers >= 0", milestones)
+    return counts
+
+
 class ExponentialLR(LRScheduler):
     """lr = initial_lr * gamma ** epoch: the same factor every step."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = check_number(self, "gamma", gamma, low_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -130,7 +159,8 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _lambdas("lr_lambda", optimizer, lr_lambda)
+        check_start(self, optimizer, last_epoch)
+        self.lr_lambdas = _lambdas(self, optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -148,7 +178,8 @@ class MultiplicativeLR(LRScheduler):
     by a function (or one per group); ``lambda epoch: 0.95`` is ExponentialLR(gamma=0.95)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _lambdas("lr_lambda", optimizer, lr_lambda)
+        check_start(self, optimizer, last_epoch)
+        self.lr_lambdas = _lambdas(self, optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -163,19 +194,21 @@ class MultiplicativeLR(LRScheduler):
         _load_without_lambdas(self, state_dict)
 
 
-def _lambdas(name, optimizer, value):
+def _lambdas(sched, optimizer, value):
+    """One function of the step for each param group: a list (or tuple) of them, or one for all."""
     groups = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != groups:
-            raise ValueError(f"Expected {groups} lr_lambdas, but got {len(value)}")
-        fns = list(value)
-    else:
+    if not isinstance(value, (list, tuple)):
         fns = [value] * groups
-    for f in fns:
+    elif len(value) != groups:
+        raise bad_setting(
+            sched, "lr_lambda", f"a function or a list of {groups} (one per param group)", value
+        )
+    else:
+        fns = list(value)
+    for i, f in enumerate(fns):
         if not callable(f):
-            raise TypeError(
-                f"{name} must be a function of the step (or a list of them), got {type(f).__name__}"
-            )
+            name = f"lr_lambda[{i}]" if isinstance(value, (list, tuple)) else "lr_lambda"
+            raise bad_setting(sched, name, "a function of the step", f, TypeError)
     return fns
 
 
@@ -202,14 +235,11 @@ class LinearLR(LRScheduler):
     total_iters steps, then stays."""
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
-        if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError(
-                "Starting multiplicative factor expected to be greater than 0 and "
-                f"less or equal to 1, got {start_factor}"
-            )
-        if end_factor > 1.0 or end_factor < 0:
-            raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1, got {end_factor}")
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        self.start_factor = check_number(
+            self, "start_factor", start_factor, 0, 1, low_open=True, high_open=False
+        )
+        self.end_factor = check_number(self, "end_factor", end_factor, 0, 1, high_open=False)
+        self.total_iters = check_integer(self, "total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -230,7 +260,8 @@ class CosineAnnealingLR(LRScheduler):
     Hutter 2017, without restarts); past T_max it rises again along the same cosine."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = check_number(self, "T_max", T_max, low_open=True)
+        self.eta_min = check_number(self, "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -248,25 +279,6 @@ class CosineAnnealingLR(LRScheduler):
             (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - lo) + lo
             for lr in self._current()
         ]
-
-
-def _momentum_is_beta1(optimizer):
-    """For a schedule that cycles momentum: False where the optimizer has a momentum, True
-    where it has Adam's betas (beta1 is cycled), PyTorch's error where it has neither."""
-    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-    return "betas" in optimizer.defaults
-
-
-def _per_group(name, optimizer, value):
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name} must have one value per param group: {len(value)} given, "
-                f"{len(optimizer.param_groups)} groups"
-            )
-        return list(value)
-    return [value] * len(optimizer.param_groups)
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -291,26 +303,33 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr=0,
         eps=1e-8,
     ):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
+        check_optimizer(self, optimizer)
+        self.factor = check_number(self, "factor", factor, 0, 1)
         if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
+            raise bad_setting(self, "mode", "'min' or 'max'", mode)
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
-        self.optimizer = optimizer
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode = threshold, threshold_mode
-        self.cooldown, self.eps = cooldown, eps
-        self.best = math.inf if mode == "min" else -math.inf
+            raise bad_setting(self, "threshold_mode", "'rel' or 'abs'", threshold_mode)
+        self.patience = check_integer(self, "patience", patience, least=0)
+        self.threshold = check_number(self, "threshold", threshold)
+        self.cooldown = check_integer(self, "cooldown", cooldown, least=0)
+        self.min_lrs = per_group(self, "min_lr", optimizer, min_lr)
+        # one min_lr for every group, also for a group added later; None where given per group
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
+        self.eps = check_number(self, "eps", eps)
+        self.optimizer, self.mode, self.threshold_mode = optimizer, mode, threshold_mode
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
         self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
         self._last_lr = self._current()
 
     def step(self, metrics):
         """One epoch's value of the watched number (a float, or a 0-d Tensor or array)."""
-        current = float(metrics.item() if hasattr(metrics, "item") else metrics)
+        try:
+            current = float(metrics.item() if hasattr(metrics, "item") else metrics)
+        except (TypeError, ValueError):
+            raise bad_setting(
+                self, "metrics", "a number (or a one-value Tensor or array)", metrics, TypeError
+            ) from None
         self.last_epoch += 1
         if self._is_better(current):
             self.best, self.num_bad_epochs = current, 0
@@ -320,6 +339,14 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # epochs in cooldown do not count
         if self.num_bad_epochs > self.patience:
+            groups = len(self.optimizer.param_groups)
+            if len(self.min_lrs) != groups:  # a group was added to the optimizer since
+                if self.default_min_lr is None:
+                    raise RuntimeError(
+                        f"ReduceLROnPlateau: min_lrs must have one value per param group ({groups}), "
+                        f"got {self.min_lrs!r}; a group was added since: set min_lrs for it"
+                    )
+                self.min_lrs = [self.default_min_lr] * groups
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
                 new = max(group["lr"] * self.factor, min_lr)
                 if group["lr"] - new > self.eps:

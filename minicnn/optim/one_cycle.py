@@ -3,8 +3,15 @@
 
 import math
 
-from .lr_scheduler import LRScheduler, _momentum_is_beta1, _per_group
-from .optimizer import Optimizer
+from .lr_scheduler import LRScheduler
+from .schedule_checks import (
+    bad_setting,
+    check_integer,
+    check_number,
+    check_start,
+    momentum_is_beta1,
+    per_group,
+)
 
 
 class OneCycleLR(LRScheduler):
@@ -36,26 +43,34 @@ class OneCycleLR(LRScheduler):
         three_phase=False,
         last_epoch=-1,
     ):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        check_start(self, optimizer, last_epoch)
+        name = type(self).__name__
         if total_steps is not None:
-            if not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-            self.total_steps = total_steps
+            self.total_steps = check_integer(self, "total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            for name, n in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-                if not isinstance(n, int) or n <= 0:
-                    raise ValueError(f"Expected positive integer {name}, but got {n}")
-            self.total_steps = epochs * steps_per_epoch
+            epochs = check_integer(self, "epochs", epochs)
+            self.total_steps = epochs * check_integer(self, "steps_per_epoch", steps_per_epoch)
         else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
             raise ValueError(
-                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+                f"{name}: total_steps, or epochs and steps_per_epoch, must be given, got "
+                f"total_steps=None, epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}"
             )
-        self.anneal_strategy = anneal_strategy
+        check_number(self, "pct_start", pct_start, 0, 1, high_open=False)
+        if float(pct_start * self.total_steps) == 1:  # PyTorch divides by zero at step 0
+            raise ValueError(
+                f"{name}: pct_start * total_steps must not be 1 (a warm-up from step 0 to step 0), "
+                f"got {pct_start!r} * {self.total_steps!r}"
+            )
+        if anneal_strategy not in ("cos", "linear"):
+            raise bad_setting(self, "anneal_strategy", "'cos' or 'linear'", anneal_strategy)
+        max_lrs = per_group(self, "max_lr", optimizer, max_lr)
+        check_number(self, "div_factor", div_factor, low_open=True)
+        check_number(self, "final_div_factor", final_div_factor, low_open=True)
+        if cycle_momentum:
+            self.use_beta1 = momentum_is_beta1(self, optimizer)
+            max_momentums = per_group(self, "max_momentum", optimizer, max_momentum)
+            base_momentums = per_group(self, "base_momentum", optimizer, base_momentum)
+        self._anneal_func_type = anneal_strategy  # PyTorch's name, as its state dict has it
         up = float(pct_start * self.total_steps) - 1
         if three_phase:
             self._schedule_phases = [
@@ -98,20 +113,14 @@ class OneCycleLR(LRScheduler):
                     end_momentum="max_momentum",
                 ),
             ]
-        if last_epoch == -1:
-            for lr, group in zip(_per_group("max_lr", optimizer, max_lr), optimizer.param_groups):
+        self.cycle_momentum = cycle_momentum
+        if last_epoch == -1:  # every setting checked: the groups start at the schedule's step 0
+            for lr, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = lr / div_factor
                 group["max_lr"] = lr
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            self.use_beta1 = _momentum_is_beta1(optimizer)
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(
-                    _per_group("max_momentum", optimizer, max_momentum),
-                    _per_group("base_momentum", optimizer, base_momentum),
-                    optimizer.param_groups,
-                ):
+            if cycle_momentum:
+                for m_max, m_base, group in zip(max_momentums, base_momentums, optimizer.param_groups):
                     self._set_momentum(group, m_max)
                     group["max_momentum"], group["base_momentum"] = m_max, m_base
         super().__init__(optimizer, last_epoch)
@@ -123,7 +132,7 @@ class OneCycleLR(LRScheduler):
             group["momentum"] = value
 
     def _anneal(self, start, end, pct):
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
@@ -131,7 +140,8 @@ class OneCycleLR(LRScheduler):
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(
-                f"Tried to step {step} times. The specified number of total steps is {self.total_steps}"
+                f"{type(self).__name__}: stepped {step} times, past its total_steps={self.total_steps}; "
+                "build it with more total_steps (or epochs) to go on"
             )
         lrs = []
         for group in self.optimizer.param_groups:

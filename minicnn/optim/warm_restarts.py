@@ -4,6 +4,7 @@
 import math
 
 from .lr_scheduler import LRScheduler
+from .schedule_checks import check_integer, check_number
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -17,13 +18,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
-        if T_0 <= 0 or not isinstance(T_0, int):
-            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
-        if T_mult < 1 or not isinstance(T_mult, int):
-            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
-        if not isinstance(eta_min, (float, int)):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
-        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_0 = self.T_i = check_integer(self, "T_0", T_0)
+        self.T_mult = check_integer(self, "T_mult", T_mult)
+        self.eta_min = check_number(self, "eta_min", eta_min)
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
@@ -35,6 +32,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def step(self, epoch=None):
         """One epoch on (epoch None), or to ``epoch`` (a float is a fraction of an epoch)."""
+        if epoch is not None:
+            check_number(self, "epoch", epoch)
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
@@ -43,8 +42,6 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             if self.T_cur >= self.T_i:  # a restart
                 self.T_cur = self.T_cur % self.T_i
                 self.T_i = self.T_i * self.T_mult
-        elif epoch < 0:
-            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
         elif epoch >= self.T_0:
             if self.T_mult == 1:
                 self.T_cur = epoch % self.T_0
@@ -57,7 +54,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         else:
             self.T_i, self.T_cur = self.T_0, epoch
         self.last_epoch = math.floor(epoch)
-        self._step_count += 1
+        # NOTE: _step_count is not counted, as in PyTorch, whose step() here does not: it stays 0
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import models
+from minicnn import models, nn
 from minicnn.compare import compare, weight_depth
 from minicnn.weights import convert_weights, load_torchvision, read_safetensors, write_safetensors
 
@@ -60,6 +60,46 @@ def test_compare_small_models():
     assert resnet["weight_layers"] == 20 and resnet["batch_norm"]
     text = str(rows)
     assert "LeNet-5" in text and "n/a" in text and "weight layers" in text
+    assert "transposed" not in text and "layer norm" not in text and "group norm" not in text
+
+
+class UpDown(nn.Module):
+    """A small encoder-decoder with the layers no classic net has."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.norm = nn.GroupNorm(2, 8)
+        self.pool = nn.MaxPool2d(2, return_indices=True)
+        self.unpool = nn.MaxUnpool2d(2)
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.ln = nn.LayerNorm((4, 16, 16))  # a 3-D weight, and not a weight layer's
+        self.head = nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(4, 10))
+
+    def forward(self, x):
+        y, indices = self.pool(self.norm(self.conv(x)))
+        return self.head(self.ln(self.up(self.unpool(y, indices))))
+
+
+def test_compare_names_transposed_kernels_and_layer_and_group_norm_where_a_model_has_them():
+    rows = compare([("LeNet-5", lambda: models.lenet5("1998"), (1, 32, 32)), ("UpDown", UpDown(), (3, 8, 8))])
+    lenet, updown = rows
+    assert updown["weight_layers"] == 3  # conv, up, the linear head
+    assert updown["conv_kernels"] == ["3x3"] and updown["transposed_kernels"] == ["2x2"]
+    assert updown["fc_sizes"] == [10] and not updown["conv_1x1"]
+    assert updown["layer_norm"] and updown["group_norm"] and not updown["batch_norm"] and not updown["lrn"]
+    assert lenet["transposed_kernels"] == [] and not lenet["layer_norm"] and not lenet["group_norm"]
+    lines = {line.split("  ")[0]: line.split() for line in str(rows).splitlines()}
+    assert lines["transposed conv kernels"][-1] == "2x2" and lines["conv kernels"][-2:] == ["5x5", "3x3"]
+    assert lines["layer norm"][-2:] == lines["group norm"][-2:] == ["no", "yes"]
+
+
+def test_compare_counts_sync_batch_norm_as_batch_norm():
+    from minicnn.distributed.sync_bn import SyncBatchNorm
+
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 2))
+    (row,) = compare([("sync", SyncBatchNorm.convert_sync_batchnorm(net), (1, 4, 4))])
+    assert row["batch_norm"] and row["weight_layers"] == 2
 
 
 @pytest.mark.slow
