@@ -15,10 +15,25 @@ import numpy as np
 from . import backend, io, rng
 from .optim.optimizer import check_layout
 
-# scheduler entries that count steps, or are state (a LambdaLR's callable objects); every
-# other entry is a setting that must match on resume
 MOST_EPOCHS = 10**6  # more than any run; a larger count is damage, not a long run
-_COUNTERS = ("last_epoch", "_step_count", "_last_lr", "_is_initial", "base_lrs", "lr_lambdas", "_schedulers")
+# scheduler entries that change as it steps: counts, the rates, a LambdaLR's callable objects,
+# a SequentialLR's schedules, a warm restart's position in its cycle, and a plateau's best loss
+# and waits. Every other entry is a setting that must match on resume.
+_COUNTERS = (
+    "last_epoch",
+    "_step_count",
+    "_last_lr",
+    "_is_initial",
+    "_get_lr_called_within_step",
+    "base_lrs",
+    "lr_lambdas",
+    "_schedulers",
+    "T_i",
+    "T_cur",
+    "best",
+    "num_bad_epochs",
+    "cooldown_counter",
+)
 
 
 def checkpoint_state(model, optimizer, scheduler, history, epoch, meta):
@@ -122,6 +137,11 @@ def restore(state, model, optimizer, scheduler):
                     f"resume: the checkpoint's {saved} has {key}={value!r}, this "
                     f"run's {now[key]!r}; build the schedule as the checkpoint's"
                 )
+            if key in _COUNTERS and key in now and not _same_kind(now[key], value):
+                raise ValueError(
+                    f"resume: the checkpoint's {saved} has {key}={value!r}, where this run "
+                    f"has {now[key]!r}; the checkpoint is damaged"
+                )
     parts = [("model", lambda: model.load_state_dict(state["model"]))]
     parts.append(("optimizer state", lambda: optimizer.load_state_dict(state["optimizer"])))
     if scheduler is not None and "scheduler" in state:
@@ -172,6 +192,20 @@ def _float_or_nan(value):
         return not math.isinf(float(value))
     except OverflowError:
         return False
+
+
+def _same_kind(a, b):
+    """b is what a is (numbers of any kind alike; lists of the same length; dicts of the same keys)."""
+    number = lambda v: (
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    )
+    if number(a) or number(b):
+        return number(a) and number(b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(map(_same_kind, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_kind(a[k], b[k]) for k in a)
+    return type(a) is type(b) or a is None or b is None
 
 
 def _same(a, b):

@@ -80,12 +80,18 @@ def test_evaluate_confusion_and_predict():
     assert np.mean(pred == blobs(120, seed=1).labels) == pytest.approx(result["accuracy"])
 
 
-def run(tmp_path, epochs, resume=False, stop_after=None):
+def run(
+    tmp_path,
+    epochs,
+    resume=False,
+    stop_after=None,
+    schedule=lambda opt: optim.lr_scheduler.StepLR(opt, 1, 0.7),
+):
     """Train with a checkpoint folder; optionally 'crash' during epoch stop_after."""
     train, val = loaders()
     model = small_net(dropout=0.3)
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
+    sched = schedule(opt)
     callbacks = ()
     if stop_after is not None:
 
@@ -109,6 +115,7 @@ def run(tmp_path, epochs, resume=False, stop_after=None):
         )
     except KeyboardInterrupt:
         pass
+    model.scheduler = sched  # for the tests to read
     return model
 
 
@@ -123,6 +130,40 @@ def test_resume_continues_exactly(tmp_path):
     state = io.load(tmp_path / "b" / "checkpoint.npz")
     assert state["epoch"] == 4
     assert len(json.loads(state["history"])) == 4
+
+
+S = optim.lr_scheduler
+SCHEDULES = {
+    "StepLR": lambda opt: S.StepLR(opt, 1, 0.7),
+    "MultiStepLR": lambda opt: S.MultiStepLR(opt, [1, 3], 0.5),
+    "ExponentialLR": lambda opt: S.ExponentialLR(opt, 0.8),
+    "LambdaLR": lambda opt: S.LambdaLR(opt, lambda epoch: 1 / (epoch + 1)),
+    "MultiplicativeLR": lambda opt: S.MultiplicativeLR(opt, lambda epoch: 0.8),
+    "LinearLR": lambda opt: S.LinearLR(opt, start_factor=0.25, total_iters=3),
+    "CosineAnnealingLR": lambda opt: S.CosineAnnealingLR(opt, T_max=4),
+    "CosineAnnealingWarmRestarts": lambda opt: S.CosineAnnealingWarmRestarts(opt, T_0=1, T_mult=2),
+    "CyclicLR": lambda opt: S.CyclicLR(opt, base_lr=0.01, max_lr=0.05, step_size_up=2),
+    "OneCycleLR": lambda opt: S.OneCycleLR(opt, max_lr=0.05, total_steps=4),
+    "ReduceLROnPlateau": lambda opt: S.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=0.9),
+    "SequentialLR": lambda opt: S.SequentialLR(
+        opt, [S.LinearLR(opt, 0.5, total_iters=2), S.CosineAnnealingWarmRestarts(opt, T_0=1)], milestones=[2]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_resume_continues_exactly_under_every_schedule(tmp_path, name):
+    """The schedules' own state (a restart's T_cur, a plateau's best loss) is restored, not refused."""
+    whole = run(tmp_path / "a", epochs=4, schedule=SCHEDULES[name])
+    run(tmp_path / "b", epochs=4, stop_after=2, schedule=SCHEDULES[name])
+    mc.manual_seed(12345)
+    resumed = run(tmp_path / "b", epochs=4, resume=True, schedule=SCHEDULES[name])
+    for (key, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=key)
+    assert resumed.scheduler.state_dict().keys() == whole.scheduler.state_dict().keys()
+    assert resumed.scheduler.get_last_lr() == whole.scheduler.get_last_lr()
+    if name == "ReduceLROnPlateau":  # the plateau did cut the rate, so its counters mattered
+        assert whole.scheduler.get_last_lr() < [0.05]
 
 
 def test_checkpoint_write_killed_midway_leaves_previous(tmp_path, monkeypatch):
@@ -259,6 +300,19 @@ def test_resume_refuses_another_optimizer_or_schedule(tmp_path):
     with pytest.raises(ValueError, match="StepLR has step_size=1, this run's 2"):
         fit(model, train, sgd, 2, scheduler=longer, out=str(tmp_path), resume=True, progress=False)
     assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 1
+
+
+@pytest.mark.parametrize("key, value", [("last_epoch", "1"), ("T_cur", None), ("_last_lr", [0.05, 0.05])])
+def test_resume_refuses_a_schedule_whose_counters_are_damaged(tmp_path, key, value):
+    restarts = SCHEDULES["CosineAnnealingWarmRestarts"]
+    run(tmp_path, epochs=1, schedule=restarts)
+    state = io.load(tmp_path / "checkpoint.npz")
+    state["scheduler"][key] = value
+    io.save(state, tmp_path / "checkpoint.npz")
+    with pytest.raises(
+        ValueError, match=rf"^resume: the checkpoint's CosineAnnealingWarmRestarts has {key}=.*damaged$"
+    ):
+        run(tmp_path, epochs=2, resume=True, schedule=restarts)
 
 
 class Warmup:
