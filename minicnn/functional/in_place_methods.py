@@ -18,6 +18,7 @@ from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
+from .promotion import scaled_alpha
 
 
 def _setitem(self, index, value):
@@ -173,11 +174,8 @@ def _update(self, name, ufunc, symbol, other, alpha=1, rounding_mode=None):
         fits = False
     if not fits:
         raise ValueError(f"{name}: other of shape {shape} does not broadcast to x's shape {self.shape}")
+    alpha = scaled_alpha(name, alpha, self.dtype)
     if alpha != 1:
-        if self.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
-            raise TypeError(
-                f"{name}: alpha must not be a float for an integer tensor ({self.dtype}), got {alpha}"
-            )
         value = value * alpha
     xp = backend.xp_of(self.data)
     try:
