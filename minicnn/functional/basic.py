@@ -342,7 +342,9 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
     a, b = same_float_dtype("floor_divide", a, b)
     check_integer_divisor("floor_divide", a, b.data)
-    with np.errstate(divide="ignore", invalid="ignore"):  # x // 0.0 is inf or NaN, silently
+    # NOTE: x // 0.0 is inf or NaN, and the smallest integer // -1 wraps round to itself,
+    # silently, as in PyTorch
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
 
 

@@ -115,7 +115,8 @@ def _in_place(symbol, ufunc):
         value = other.data if isinstance(other, Tensor) else other
         if ufunc in ("floor_divide", "remainder"):
             basic.check_integer_divisor(symbol, self, backend.xp_of(self.data).asarray(value))
-        with np.errstate(divide="ignore", invalid="ignore"):  # x //= 0.0: inf, as x // 0.0
+        # NOTE: x //= 0.0 is inf, and the smallest integer //= -1 wraps, silently, as x // y
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
         self._changed_in_place()
         return self

@@ -105,8 +105,9 @@ class TruncDiv(FloorDiv):
 
 def rounded_quotient(xp: Any, a: Any, b: Any, rounding_mode: str) -> Any:
     """a / b rounded down ('floor': Python's ``//``) or towards zero ('trunc'), as torch.div:
-    integers stay integers; a float divided by 0 is +-inf or NaN, as the true quotient."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    integers stay integers; a float divided by 0 is +-inf or NaN, as the true quotient. The
+    smallest integer divided by -1 wraps round to itself, silently, as PyTorch's floor does."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if rounding_mode == "floor":
             return xp.floor_divide(a, b)
         if xp.result_type(a, b).kind == "f":
