@@ -137,8 +137,8 @@ def max_pool2d(
     Returns:
         y, or (y, indices) with return_indices: int64 indices of y's shape, each the flat
         position h*W + w of its window's maximum in x's (H, W) plane, PyTorch's convention.
-        On a tie the first maximum in row-major order, as PyTorch; of several NaNs the first
-        (PyTorch's the last).
+        On a tie the first maximum in row-major order, as PyTorch; of several NaNs the last,
+        as PyTorch (its loop takes each NaN it meets).
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
         (ceil with ceil_mode, dropping a last window that starts in the padding).
