@@ -16,6 +16,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .functional import cat, chunk, flatten, permute, reshape, split, squeeze, stack, transpose, unsqueeze
 from .functional import (
     abs,
+    add,
     amax,
     amin,
     argsort,
@@ -37,6 +38,7 @@ from .functional import (
     mean,
     min,
     minimum,
+    mul,
     prod,
     remainder,
     round,
@@ -44,6 +46,7 @@ from .functional import (
     sort,
     sqrt,
     std,
+    sub,
     sum,
     topk,
     var,

@@ -14,7 +14,15 @@ import numpy as np
 from .. import backend
 from ..backend import Array, Shape
 from ..tensor import Function, Tensor, is_grad_enabled, tensor
-from .promotion import as_tensor, check_integer_divisor, floating, same_float_dtype
+from .promotion import (
+    as_tensor,
+    check_integer_divisor,
+    check_one_tensor,
+    floating,
+    lift_numbers,
+    same_float_dtype,
+    scaled_alpha,
+)
 
 
 def unbroadcast(g: Array, shape: Shape) -> Array:
@@ -29,32 +37,32 @@ def unbroadcast(g: Array, shape: Shape) -> Array:
 
 
 class Add(Function):
-    """y = a + b.   ga = gy, gb = gy (each summed back to its shape)."""
+    """y = a + alpha * b.   ga = gy, gb = alpha * gy (each summed back to its shape)."""
 
-    def forward(self, a, b):
-        self.shapes = a.shape, b.shape
-        return a + b
+    def forward(self, a, b, *, alpha=1):
+        self.shapes, self.alpha = (a.shape, b.shape), alpha
+        return a + b if alpha == 1 else a + alpha * b
 
     def backward(self, gy):
         sa, sb = self.shapes
         return (
             unbroadcast(gy, sa) if self.needs_grad[0] else None,
-            unbroadcast(gy, sb) if self.needs_grad[1] else None,
+            unbroadcast(gy if self.alpha == 1 else self.alpha * gy, sb) if self.needs_grad[1] else None,
         )
 
 
 class Sub(Function):
-    """y = a - b.   ga = gy, gb = -gy."""
+    """y = a - alpha * b.   ga = gy, gb = -alpha * gy."""
 
-    def forward(self, a, b):
-        self.shapes = a.shape, b.shape
-        return a - b
+    def forward(self, a, b, *, alpha=1):
+        self.shapes, self.alpha = (a.shape, b.shape), alpha
+        return a - b if alpha == 1 else a - alpha * b
 
     def backward(self, gy):
         sa, sb = self.shapes
         return (
             unbroadcast(gy, sa) if self.needs_grad[0] else None,
-            unbroadcast(-gy, sb) if self.needs_grad[1] else None,
+            unbroadcast(-gy if self.alpha == 1 else -self.alpha * gy, sb) if self.needs_grad[1] else None,
         )
 
 
@@ -265,39 +273,55 @@ class Where(Function):
         )
 
 
-def _binary(cls, a, b, reverse=False, name=None):
+def _binary(cls, a, b, reverse=False, name=None, **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
-    class name by default) is the one the dtype error says."""
+    class name by default) is the one the errors say. ``alpha`` among ``params`` (add's and
+    sub's) becomes a scalar of the dtype a and b meet in."""
+    name = name or cls.__name__.lower()
+    check_one_tensor(name, a, b)
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
     b = as_tensor(b, a)
-    a, b = same_float_dtype(name or cls.__name__.lower(), a, b, cast=cast)
+    a, b = same_float_dtype(name, a, b, cast=cast)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
         # true division of integers gives PyTorch's default float dtype, not NumPy's float64
         a, b = floating(a), floating(b)
-    return cls.apply(b, a) if reverse else cls.apply(a, b)
+    if cls is Sub and a.dtype.kind == b.dtype.kind == "b":
+        raise TypeError(f"{name}: two bool tensors cannot be subtracted (as PyTorch); use ^ or logical_xor")
+    if "alpha" in params:
+        params["alpha"] = scaled_alpha(name, params["alpha"], np.result_type(a.dtype, b.dtype))
+    return cls.apply(b, a, **params) if reverse else cls.apply(a, b, **params)
 
 
-def add(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a + b, broadcasting as NumPy; either side may be a number or an array."""
-    return _binary(Add, a, b)
+def add(a: Tensor | Any, b: Tensor | Any, *, alpha: Any = 1) -> Tensor:
+    """a + alpha * b, as ``torch.add``, broadcasting as NumPy; either side may be a number
+    or an array, and both may be numbers (a 0-d tensor: ``add(1, 2)`` is int64).
+
+    >>> import minicnn as mc
+    >>> mc.add(mc.tensor([1.0, 2.0]), mc.tensor([10.0, 20.0]), alpha=0.5).tolist()
+    [6.0, 12.0]
+    """
+    a, b = lift_numbers("add", a, b)
+    return _binary(Add, a, b, alpha=alpha)
 
 
-def sub(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a - b, broadcasting as NumPy; either side may be a number or an array."""
-    return _binary(Sub, a, b)
+def sub(a: Tensor | Any, b: Tensor | Any, *, alpha: Any = 1) -> Tensor:
+    """a - alpha * b, as ``torch.sub``; numbers as ``add``'s. Two bools are refused."""
+    a, b = lift_numbers("sub", a, b)
+    return _binary(Sub, a, b, alpha=alpha)
 
 
 def mul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a * b, broadcasting as NumPy; either side may be a number or an array."""
-    return _binary(Mul, a, b)
+    """a * b, as ``torch.mul``; numbers as ``add``'s."""
+    return _binary(Mul, *lift_numbers("mul", a, b))
 
 
 def div(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a / b, broadcasting as NumPy; either side may be a number or an array. Integers
-    divide truly, into float32 (PyTorch's default float dtype)."""
-    return _binary(Div, a, b)
+    """a / b, broadcasting as NumPy; either side may be a number or an array, and both may be
+    numbers. Integers divide truly, into float32 (PyTorch's default float dtype): ``div(6, 4)``
+    is 1.5."""
+    return _binary(Div, *lift_numbers("div", a, b))
 
 
 def pow(a: Tensor | Any, b: Tensor | Any) -> Tensor:
@@ -306,17 +330,21 @@ def pow(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 
 def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a // b, rounded towards minus infinity as Python's ``//`` (and torch's). It has no
-    gradient (a step function: zero almost everywhere, undefined at each jump), so it is
-    refused where one would be recorded: apply it to ``x.detach()`` or under ``mc.no_grad()``."""
+    """a // b, rounded towards minus infinity as Python's ``//`` (and torch's); both may be
+    numbers, as ``add``'s. It has no gradient (a step function: zero almost everywhere,
+    undefined at each jump), so it is refused where one would be recorded: apply it to
+    ``x.detach()`` or under ``mc.no_grad()``."""
+    a, b = lift_numbers("floor_divide", a, b)
     if not isinstance(a, Tensor):
-        return floor_divide(as_tensor(a, b), b)
+        a = as_tensor(a, b)
     b = as_tensor(b, a)
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
     a, b = same_float_dtype("floor_divide", a, b)
     check_integer_divisor("floor_divide", a, b.data)
-    with np.errstate(divide="ignore", invalid="ignore"):  # x // 0.0 is inf or NaN, silently
+    # NOTE: x // 0.0 is inf or NaN, and the smallest integer // -1 wraps round to itself,
+    # silently, as in PyTorch
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
 
 

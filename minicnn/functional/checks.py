@@ -196,14 +196,15 @@ def check_max_pool_defaults(name: str, dilation: Any) -> None:
 
 
 def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
-    """An int or pair (None keeps that input size) -> a pair of positive ints or None."""
+    """An int or pair (None keeps that input size) -> a pair of non-negative ints or None
+    (0 makes an empty output, as in PyTorch)."""
     size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
     if len(size) != 2 or not all(
         s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool)) for s in size
     ):
         raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
-    if any(s is not None and s < 1 for s in size):
-        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    if any(s is not None and s < 0 for s in size):
+        raise ValueError(f"{name}: output_size must be non-negative, got {output_size!r}")
     oh, ow = (None if s is None else int(s) for s in size)
     return oh, ow
 

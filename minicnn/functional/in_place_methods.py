@@ -18,6 +18,7 @@ from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
+from .promotion import scaled_alpha
 
 
 def _setitem(self, index, value):
@@ -114,7 +115,8 @@ def _in_place(symbol, ufunc):
         value = other.data if isinstance(other, Tensor) else other
         if ufunc in ("floor_divide", "remainder"):
             basic.check_integer_divisor(symbol, self, backend.xp_of(self.data).asarray(value))
-        with np.errstate(divide="ignore", invalid="ignore"):  # x //= 0.0: inf, as x // 0.0
+        # NOTE: x //= 0.0 is inf, and the smallest integer //= -1 wraps, silently, as x // y
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
         self._changed_in_place()
         return self
@@ -173,11 +175,8 @@ def _update(self, name, ufunc, symbol, other, alpha=1, rounding_mode=None):
         fits = False
     if not fits:
         raise ValueError(f"{name}: other of shape {shape} does not broadcast to x's shape {self.shape}")
+    alpha = scaled_alpha(name, alpha, self.dtype)
     if alpha != 1:
-        if self.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
-            raise TypeError(
-                f"{name}: alpha must not be a float for an integer tensor ({self.dtype}), got {alpha}"
-            )
         value = value * alpha
     xp = backend.xp_of(self.data)
     try:

@@ -17,7 +17,7 @@ from ..tensor import Function, Tensor
 from . import basic
 from .basic import _binary, unbroadcast
 from .checks import check_tensor
-from .promotion import as_tensor, check_integer_divisor
+from .promotion import as_tensor, check_integer_divisor, check_one_tensor, lift_numbers
 
 
 class Maximum(Function):
@@ -105,8 +105,9 @@ class TruncDiv(FloorDiv):
 
 def rounded_quotient(xp: Any, a: Any, b: Any, rounding_mode: str) -> Any:
     """a / b rounded down ('floor': Python's ``//``) or towards zero ('trunc'), as torch.div:
-    integers stay integers; a float divided by 0 is +-inf or NaN, as the true quotient."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    integers stay integers; a float divided by 0 is +-inf or NaN, as the true quotient. The
+    smallest integer divided by -1 wraps round to itself, silently, as PyTorch's floor does."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if rounding_mode == "floor":
             return xp.floor_divide(a, b)
         if xp.result_type(a, b).kind == "f":
@@ -169,13 +170,13 @@ def maximum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     >>> mc.maximum(mc.tensor([1.0, 5.0]), mc.tensor([3.0, 2.0])).tolist()
     [3.0, 5.0]
     """
-    _check_one_tensor("maximum", input, other)
+    check_one_tensor("maximum", input, other)
     return _binary(Maximum, input, other)
 
 
 def minimum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     """The smaller of ``input`` and ``other`` elementwise; ties share the gradient evenly."""
-    _check_one_tensor("minimum", input, other)
+    check_one_tensor("minimum", input, other)
     return _binary(Minimum, input, other)
 
 
@@ -187,7 +188,7 @@ def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     >>> (mc.tensor([5, -5]) % 3).tolist()
     [2, 1]
     """
-    _check_one_tensor("remainder", input, other)
+    check_one_tensor("remainder", input, other)
     input = input if isinstance(input, Tensor) else as_tensor(input, other)
     other = as_tensor(other, input)
     check_integer_divisor("remainder", input, other.data)
@@ -198,6 +199,8 @@ def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None =
     """``input / other`` as ``torch.div``: true division (rounding_mode None, the ``/``
     operator), or the quotient rounded towards zero ('trunc') or down ('floor', Python's ``//``).
     Rounded, integers stay integers (dividing one by zero is refused) and the gradient is 0.
+    Both may be plain numbers, as in PyTorch: ``div(6, 4)`` is 1.5 (float32), and rounded
+    ``div(6, 4, rounding_mode="floor")`` is 1 (int64).
 
     >>> import minicnn as mc
     >>> a = mc.tensor([7, -7])
@@ -208,20 +211,13 @@ def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None =
         return basic.div(input, other)
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-    _check_one_tensor("div", input, other)
+    input, other = lift_numbers("div", input, other)
     input = input if isinstance(input, Tensor) else as_tensor(input, other)
     other = as_tensor(other, input)
     check_integer_divisor("div", input, other.data)
     if input.dtype.kind == "b" and other.dtype.kind == "b":
         raise TypeError(f"div: rounding_mode={rounding_mode!r} does not divide two bool tensors (as PyTorch)")
     return _binary(FloorDiv if rounding_mode == "floor" else TruncDiv, input, other, name="div")
-
-
-def _check_one_tensor(name, a, b):
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError(
-            f"{name}: expected a Tensor on at least one side, got {type(a).__name__} and {type(b).__name__}"
-        )
 
 
 def _step(cls, name, x, **params):

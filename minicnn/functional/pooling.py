@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import kernels
+from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_max_pool_defaults, check_nchw, check_output_size, check_pool_args
@@ -76,6 +76,19 @@ class AdaptiveMaxPool2d(Function):
         return self.K.max_pool2d_input_grad(gy, self.argmax, self.x_shape)
 
 
+class NoCells(Function):
+    """y = an empty (N, C, OH, OW), OH or OW 0: a pool to an output size of 0, as PyTorch's.
+    gx = 0, as y holds nothing of x (PyTorch's backward refuses the empty gy instead).
+    """
+
+    def forward(self, x, *, shape):
+        self.x_shape = x.shape
+        return backend.xp_of(x).zeros(shape, dtype=x.dtype)
+
+    def backward(self, gy):
+        return self.xp.zeros(self.x_shape, dtype=gy.dtype)
+
+
 def _hand_out(argmax, indices_out):
     """return_indices: a copy of the argmax for the caller, so that no change to the indices
     it is given can reach the gradient routed by the one kept for backward."""
@@ -124,8 +137,8 @@ def max_pool2d(
     Returns:
         y, or (y, indices) with return_indices: int64 indices of y's shape, each the flat
         position h*W + w of its window's maximum in x's (H, W) plane, PyTorch's convention.
-        On a tie the first maximum in row-major order, as PyTorch; of several NaNs the first
-        (PyTorch's the last).
+        On a tie the first maximum in row-major order, as PyTorch; of several NaNs the last,
+        as PyTorch (its loop takes each NaN it meets).
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
         (ceil with ceil_mode, dropping a last window that starts in the padding).
@@ -200,13 +213,13 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any, *, name: str = "adaptive_av
     Args:
         x: Tensor (N, C, H, W).
         output_size: int or (OH, OW); None in the pair keeps that input size. 1 is global
-            average pooling.
+            average pooling; 0 gives an empty output, as PyTorch (its gradient is 0).
     Shapes:
         y (N, C, OH, OW); window i along H spans [floor(i*H/OH), ceil((i+1)*H/OH)).
     """
-    check_nchw(name, x)
-    oh, ow = check_output_size(name, output_size)
-    size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
+    size = _adaptive_size(name, x, output_size)
+    if 0 in size:
+        return NoCells.apply(x, shape=x.shape[:2] + size)
     return AdaptiveAvgPool2d.apply(x, output_size=size)
 
 
@@ -218,7 +231,8 @@ def adaptive_max_pool2d(
 
     Args:
         x: Tensor (N, C, H, W), or one image (C, H, W).
-        output_size: int or (OH, OW); None in the pair keeps that input size.
+        output_size: int or (OH, OW); None in the pair keeps that input size; 0 gives an
+            empty output (and empty indices), as PyTorch (its gradient is 0).
         return_indices: also return where each maximum was (as ``max_pool2d``'s).
     Returns:
         y, or (y, indices) with return_indices: int64, h*W + w in x's (H, W) plane.
@@ -232,11 +246,19 @@ def adaptive_max_pool2d(
     >>> y.tolist(), indices.tolist()   # windows: columns 0-1 and 1-2
     ([[[[5.0, 5.0]]]], [[[[1, 1]]]])
     """
-    check_nchw(name, x)
-    oh, ow = check_output_size(name, output_size)
-    if 0 in x.shape[2:]:  # a window over nothing has no maximum
-        raise ValueError(f"{name}: x has an empty plane, shape {x.shape}; expected H and W of at least 1")
-    size = (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
+    size = _adaptive_size(name, x, output_size)
+    if 0 in size:
+        y = NoCells.apply(x, shape=x.shape[:2] + size)
+        return (y, Tensor(backend.xp_of(x.data).zeros(y.shape, dtype="int64"))) if return_indices else y
     indices: list | None = [] if return_indices else None
     y = AdaptiveMaxPool2d.apply(x, output_size=size, indices_out=indices)
     return y if indices is None else (y, indices[0])
+
+
+def _adaptive_size(name, x, output_size):
+    """(OH, OW) for an adaptive pool of x, a None taking x's size, after checking x and it."""
+    check_nchw(name, x)
+    oh, ow = check_output_size(name, output_size)
+    if 0 in x.shape[2:]:  # a window over nothing has no mean nor maximum, as PyTorch says
+        raise ValueError(f"{name}: x has an empty plane, shape {x.shape}; expected H and W of at least 1")
+    return (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)

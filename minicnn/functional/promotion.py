@@ -4,17 +4,20 @@
   int32), and a Python float beside an integer tensor becomes float32, PyTorch's default;
 - a float and a non-float tensor meet in the float's dtype; two float dtypes are refused
   (NumPy's silent float64 would hand float64 gradients to a float32 parameter);
-- integer exp, log, sqrt and true division give float32; integer division by zero is refused.
+- integer exp, log, sqrt and true division give float32; integer division by zero is refused;
+- two plain numbers, where PyTorch takes them (torch.add(1, 2), torch.div(6, 4)), meet as
+  ``mc.tensor`` makes each: int64, float32 or bool.
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
@@ -66,3 +69,43 @@ def check_integer_divisor(name: str, a: Tensor, divisor: Any) -> None:
     if a.dtype.kind in "iub" and a.data.size and getattr(divisor, "dtype", np.dtype(float)).kind in "iub":
         if not backend.xp_of(divisor).all(divisor):
             raise ZeroDivisionError(f"{name}: integer division by zero")
+
+
+def check_one_tensor(name: str, a: Any, b: Any) -> None:
+    """Refuse two operands neither of which is a Tensor (the ops that take two numbers lift
+    them first, with ``lift_numbers``)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(
+            f"{name}: expected a Tensor on at least one side, got {type(a).__name__} and {type(b).__name__}"
+        )
+
+
+def lift_numbers(name: str, a: Any, b: Any) -> tuple[Any, Any]:
+    """(a, b) with a Tensor on at least one side: two plain numbers, as torch.add(1, 2) and
+    torch.div(6, 4) take them, become a 0-d tensor of mc.tensor's dtype (int64, float32 or
+    bool) and a Python number, which then meet under the rules above (``add(1, 2.5)`` is
+    float32, as PyTorch's). A NumPy scalar counts as the Python number it holds, as in PyTorch."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor) and _is_number(a) and _is_number(b):
+        a, b = (v.item() if isinstance(v, np.generic) else v for v in (a, b))
+        return tensor(a), b
+    check_one_tensor(name, a, b)
+    return a, b
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (numbers.Real, np.bool_))
+
+
+def scaled_alpha(name: str, alpha: Any, dtype: Any) -> Any:
+    """torch.add's and torch.sub's ``alpha`` as a scalar of the result's ``dtype``, so that
+    ``alpha * b`` keeps it; PyTorch's rules: a real number, a float only for a floating-point
+    result, a bool only for a bool one."""
+    if not _is_number(alpha):
+        raise TypeError(f"{name}: alpha must be a real number, got {type(alpha).__name__}")
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" and not isinstance(alpha, (numbers.Integral, np.bool_)):
+        kind = "a bool" if dtype.kind == "b" else "an integer"
+        raise TypeError(f"{name}: alpha must not be a float for {kind} tensor ({dtype}), got {alpha}")
+    if dtype.kind != "b" and isinstance(alpha, (bool, np.bool_)):
+        raise TypeError(f"{name}: a bool alpha is for bool tensors only, got alpha={alpha} for {dtype}")
+    return dtype.type(alpha)

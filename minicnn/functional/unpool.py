@@ -15,6 +15,7 @@ from typing import Any
 from .. import backend
 from ..tensor import Function, Tensor
 from .checks import check_nchw, check_tensor, pair
+from .pooling import NoCells
 from .shape import squeeze, unsqueeze
 
 
@@ -63,7 +64,8 @@ def max_unpool2d(
         kernel_size, stride, padding: the max pool's (stride None means kernel_size).
         output_size: (OH, OW), or (N, C, OH, OW) as PyTorch takes; None gives the formula's.
             A pool rounds its size down, so several input sizes pool to one: give the one
-            pooled to get it back.
+            pooled to get it back. A size of 0 gives an empty output, as PyTorch (its
+            gradient is 0, and the indices, pointing nowhere, are not read).
     Shapes:
         y (N, C, OH, OW), OH = (H - 1)*stride - 2*padding + kH by default; output_size may
         differ from it by less than the stride, as in PyTorch.
@@ -92,6 +94,8 @@ def max_unpool2d(
         )
     size = _unpool_size(name, x.shape, kernel_size, stride, padding, output_size)
     _check_indices(name, x, indices, size)
+    if 0 in size:  # a plane of no cells: nowhere to write, as PyTorch's empty output
+        return NoCells.apply(x, shape=x.shape[:2] + size)
     return MaxUnpool2d.apply(x, indices, output_size=size)
 
 
@@ -114,10 +118,10 @@ def _unpool_size(name, x_shape, kernel_size, stride, padding, output_size):
                     f"({h} - 1)*{s} - 2*{p} + {k} = {d}, so {axis} must be between {d - s} and "
                     f"{d + s} (exclusive), got {n}"
                 )
-    if min(size) < 1:
+    if min(size) < 0:
         raise ValueError(
             f"{name}: the unpooled size (H - 1)*stride - 2*padding + kernel_size of x {x_shape} is "
-            f"{tuple(size)}; it must be positive"
+            f"{tuple(size)}; it must not be negative"
         )
     return tuple(size)
 
@@ -131,7 +135,7 @@ def _check_indices(name, x, indices, size):
     if indices.device != x.device:
         raise TypeError(f"{name}: x is on {x.device} but indices on {indices.device}")
     cells = size[0] * size[1]
-    if indices.data.size:
+    if indices.data.size and cells:  # (a plane of no cells takes no value: PyTorch reads none)
         lo, hi = int(indices.data.min()), int(indices.data.max())
         if lo < 0 or hi >= cells:
             bad = lo if lo < 0 else hi

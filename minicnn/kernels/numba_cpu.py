@@ -22,11 +22,12 @@ from .workspaces import new_zeros
 
 def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
     """y = max of each window (padding skipped, i.e. -inf); argmax = h*W + w of the first maximum
-    (a NaN is the maximum; a window of -inf points at its first cell), as reference.py.
+    (a NaN is the maximum, the last one in the window; a window of -inf points at its first
+    cell), as reference.py.
 
     NOTE: the loop compares with ``>`` alone, which passes over NaN, and sums the window on
-    the way: a NaN makes the sum NaN, and only then is the window read again for its first
-    NaN (an isnan test on every cell made the loop three times slower).
+    the way: a NaN makes the sum NaN, and only then is the window read again, from its end,
+    for its last NaN (an isnan test on every cell made the loop three times slower).
     """
     P, H, W = x.shape
     OH, OW = y.shape[1], y.shape[2]
@@ -42,7 +43,7 @@ def _maxpool_fwd_py(x, KH, KW, sh, sw, ph, pw, y, argmax):
                         if x[p, h, w] > best:
                             best, where = x[p, h, w], h * W + w
                 if total != total:  # a NaN, or +inf and -inf, in the window
-                    for q in range((h1 - h0) * (w1 - w0)):
+                    for q in range((h1 - h0) * (w1 - w0) - 1, -1, -1):
                         h, w = h0 + q // (w1 - w0), w0 + q % (w1 - w0)
                         if x[p, h, w] != x[p, h, w]:
                             best, where = x[p, h, w], h * W + w
@@ -57,21 +58,22 @@ VECTOR_WINDOWS = 8
 
 def _maxpool2x2_fwd_py(x, y, argmax):
     """_maxpool_fwd_py for 2x2 windows at stride 2 without padding (LeNet's, VGG's), with the
-    same results: the first maximum; a NaN wins, the first in the window.
+    same results: the first maximum; a NaN wins, the last in the window.
 
     Each output row in two loops, the same choice written two ways. The first takes the row's
     windows in whole blocks of VECTOR_WINDOWS: the window's maximum (NaN if it holds one),
-    then the first of its cells equal to it (or NaN), by selects, which the compiler turns
-    into vector instructions. The second takes the few windows left (all of them in rows
-    shorter than a block, as LeNet-5's 14 and 5) one at a time, where the compiler's
-    selects would become branches on which cell wins: after a ReLU half the cells are zeros
-    and that is a coin toss, mispredicted often. So it works out the first cell (a, b, c, d
-    in row order) equal to the maximum as arithmetic on the comparisons,
+    then the first of its cells equal to it, or the NaN with none after it (``d == d``: d is
+    not NaN), by selects, which the compiler turns into vector instructions. The second takes
+    the few windows left (all of them in rows shorter than a block, as LeNet-5's 14 and 5)
+    one at a time, where the compiler's selects would become branches on which cell wins:
+    after a ReLU half the cells are zeros and that is a coin toss, mispredicted often. So it
+    works out the first cell (a, b, c, d in row order) equal to the maximum as arithmetic on
+    the comparisons,
 
         k = (1 - [a = max]) (1 + (1 - [b = max]) (2 - [c = max]))      [.] = 1 if true, else 0
 
     and reads the winner back at k, so that its own value is kept (a -0.0 stays -0.0). Only
-    a window holding a NaN, which almost never happens, takes a branch to its first NaN.
+    a window holding a NaN, which almost never happens, takes a branch to its last NaN.
     """
     P, OH, OW = y.shape
     W = x.shape[2]
@@ -84,14 +86,16 @@ def _maxpool2x2_fwd_py(x, y, argmax):
                 best = max(max(a, b), max(c, d))
                 any_nan = (a != a) | (b != b) | (c != c) | (d != d)
                 best = a + b + c + d if any_nan else best
-                is_c, is_b, is_a = (c == best) | (c != c), (b == best) | (b != b), (a == best) | (a != a)
+                is_c = (c == best) | ((c != c) & (d == d))
+                is_b = (b == best) | ((b != b) & (c == c) & (d == d))
+                is_a = (a == best) | ((a != a) & (b == b) & (c == c) & (d == d))
                 y[p, i, j] = a if is_a else (b if is_b else (c if is_c else d))
                 argmax[p, i, j] = 2 * i * W + 2 * j + (0 if is_a else (1 if is_b else (W if is_c else W + 1)))
             for j in range(blocks, OW):
                 a, b = x[p, 2 * i, 2 * j], x[p, 2 * i, 2 * j + 1]
                 c, d = x[p, 2 * i + 1, 2 * j], x[p, 2 * i + 1, 2 * j + 1]
                 if (a != a) | (b != b) | (c != c) | (d != d):
-                    k = 0 if a != a else (1 if b != b else (2 if c != c else 3))
+                    k = 3 if d != d else (2 if c != c else (1 if b != b else 0))
                 else:
                     best = max(max(a, b), max(c, d))
                     a_max, b_max, c_max = np.int64(a == best), np.int64(b == best), np.int64(c == best)

@@ -96,8 +96,8 @@ def max_pool2d_forward(
     """y[n,c,i,j] = max of the window at (i*sh - ph, j*sw - pw); padded cells count as -inf.
 
     Returns (y, argmax): argmax[n,c,i,j] = h*W + w of the (first) maximum, for backward.
-    As PyTorch: a NaN in the window is its maximum (the first NaN here; PyTorch takes the
-    last), and a window of -inf points at its first cell inside the image.
+    As PyTorch's loop: a NaN in the window is its maximum (each NaN met is taken, so the last
+    one wins), and a window of -inf points at its first cell inside the image.
     """
     N, C, H, W = x.shape
     (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
@@ -114,7 +114,7 @@ def max_pool2d_forward(
                     for _, h in rows:
                         for _, w in cols:
                             v = x[n, c, h, w]
-                            if v > best or (np.isnan(v) and not np.isnan(best)):
+                            if v > best or np.isnan(v):
                                 best, where = v, h * W + w
                     y[n, c, i, j], argmax[n, c, i, j] = best, where
     return y, argmax
@@ -231,7 +231,7 @@ def adaptive_max_pool2d_forward(x: Array, output_size: Pair) -> tuple[Array, Arr
     """y[n,c,i,j] = max of x[n, c, h0(i):h1(i), w0(j):w1(j)] over the adaptive windows.
 
     Returns (y, argmax) as max_pool2d_forward does: h*W + w of the first maximum in
-    row-major order, a NaN as the maximum (the first), a window of -inf at its first cell.
+    row-major order, a NaN as the maximum (the last), a window of -inf at its first cell.
     """
     N, C, H, W = x.shape
     rows, cols = adaptive_windows(H, output_size[0]), adaptive_windows(W, output_size[1])
@@ -245,7 +245,7 @@ def adaptive_max_pool2d_forward(x: Array, output_size: Pair) -> tuple[Array, Arr
                     for h in range(h0, h1):
                         for w in range(w0, w1):
                             v = x[n, c, h, w]
-                            if v > best or (np.isnan(v) and not np.isnan(best)):
+                            if v > best or np.isnan(v):
                                 best, where = v, h * W + w
                     y[n, c, i, j], argmax[n, c, i, j] = best, where
     return y, argmax

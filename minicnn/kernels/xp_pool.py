@@ -48,11 +48,7 @@ def max_pool2d_forward(
     windows = xp.lib.stride_tricks.as_strided(
         xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW)
     )
-    windows = windows.reshape(N, C, OH, OW, KH * KW)
-    tap = windows.argmax(
-        axis=-1
-    )  # the first maximum, as PyTorch picks on ties (the first NaN: see reference.py)
-    y = xp.take_along_axis(windows, tap[..., None], axis=-1)[..., 0]
+    tap, y = _pick(windows.reshape(N, C, OH, OW, KH * KW), axis=-1)
     # NOTE: a tap in the padding is a window whose cells are all -inf, the padding's value,
     # and its first tap (argmax takes the first of equals): clipped, that is the window's
     # first cell inside the image, where reference.py points
@@ -81,34 +77,45 @@ def adaptive_max_pool2d_forward(x: Array, output_size: Pair) -> tuple[Array, Arr
     max_pool2d_forward's (max_pool2d_input_grad routes the gradient back).
 
     The max over a window of rows x columns is the max over its rows of each row's max over
-    its columns: two passes, along W then along H. Each pass takes the first maximum (argmax),
-    so the window's pick is its first maximum in row-major order, as the reference loop's.
+    its columns: two passes, along W then along H. Each pass takes the first maximum, or the
+    last NaN (``_pick``), so the window's pick is its first maximum in row-major order, or its
+    last NaN, as the reference loop's.
     """
     xp = backend.xp_of(x)
     W = x.shape[3]
-    row_cells, row_start = _window_cells(xp, x.shape[2], output_size[0])
-    col_cells, col_start = _window_cells(xp, W, output_size[1])
+    row_cells = _window_cells(xp, x.shape[2], output_size[0])
+    col_cells = _window_cells(xp, W, output_size[1])
     # pass 1: each row's maximum in every column window, (N, C, H, OW)
-    cells = x[:, :, :, col_cells]
-    tap = cells.argmax(axis=-1)
-    row_max = xp.take_along_axis(cells, tap[..., None], axis=-1)[..., 0]
-    best_w = col_start + tap
-    # pass 2: the first row of each row window holding the maximum, (N, C, OH, OW)
-    cells = row_max[:, :, row_cells, :]
-    tap = cells.argmax(axis=3)
-    y = xp.take_along_axis(cells, tap[:, :, :, None, :], axis=3)[:, :, :, 0, :]
-    h = row_start[:, None] + tap
+    tap, row_max = _pick(x[:, :, :, col_cells], axis=-1)
+    best_w = col_cells[xp.arange(len(col_cells)), tap]
+    # pass 2: the row of each row window holding the maximum, (N, C, OH, OW)
+    tap, y = _pick(row_max[:, :, row_cells, :], axis=3)
+    h = row_cells[xp.arange(len(row_cells))[:, None], tap]
     w = xp.take_along_axis(best_w, h, axis=2)
     return xp.ascontiguousarray(y), (h * W + w).astype(xp.int64)
+
+
+def _pick(cells, axis):
+    """(tap, y): the cell along ``axis`` that PyTorch's max pooling picks, and its value: the
+    first maximum (argmax's), or in a window holding NaN its last NaN, as PyTorch's loop takes
+    each NaN it meets (argmax, whose maximum is then NaN, takes the first on NumPy)."""
+    xp = backend.xp_of(cells)
+    tap = xp.expand_dims(cells.argmax(axis=axis), axis)
+    y = xp.take_along_axis(cells, tap, axis=axis)
+    if _may_hold_nan(y):
+        last_nan = cells.shape[axis] - 1 - xp.flip(xp.isnan(cells), axis).argmax(axis=axis)
+        tap = xp.where(xp.isnan(y), xp.expand_dims(last_nan, axis), tap)
+        y = xp.take_along_axis(cells, tap, axis=axis)  # that NaN itself (its sign bit)
+    return xp.squeeze(tap, axis), xp.squeeze(y, axis)
 
 
 _window_cell_arrays: dict = {}
 
 
 def _window_cells(xp, n, out):
-    """(cells, start): cells[i] lists the indices of adaptive window i (sizes.adaptive_windows),
-    the shorter windows padded with their own last cell, which never wins an argmax (the same
-    value came first); start[i] is the window's first cell.
+    """cells[i]: the indices of adaptive window i (sizes.adaptive_windows), the shorter
+    windows padded with their own last cell. A copy never changes the pick: it is the cell
+    itself, read back through cells.
 
     Kept per size, as _adaptive_matrix is: on a GPU they are copies from the host.
     """
@@ -118,7 +125,7 @@ def _window_cells(xp, n, out):
         start = xp.asarray([s for s, _ in bounds])
         last = xp.asarray([e - 1 for _, e in bounds])
         longest = max(e - s for s, e in bounds)
-        _window_cell_arrays[key] = xp.minimum(start[:, None] + xp.arange(longest), last[:, None]), start
+        _window_cell_arrays[key] = xp.minimum(start[:, None] + xp.arange(longest), last[:, None])
     return _window_cell_arrays[key]
 
 
@@ -214,6 +221,12 @@ def adaptive_avg_pool2d_input_grad(gy: Array, x_shape: Shape) -> Array:
 
 def _product_is_exact(a):
     return not backend.is_cupy_array(a) and bool(np.isfinite(a).all())
+
+
+def _may_hold_nan(y):
+    """Whether a max pool's y holds NaN, where the NaNs' last one must be looked for; asked on
+    NumPy, assumed on CuPy for the same reason (the cost: a second pass over the windows)."""
+    return backend.is_cupy_array(y) or bool(np.isnan(y).any())
 
 
 def _quiet(xp):

@@ -70,3 +70,104 @@ def test_linear_shape_mismatch_names_both_shapes():
         r"x \(2, 5\), weight \(3, 4\)",
     ):
         F.linear(x, w)
+
+
+def test_add_sub_and_mul_are_at_the_top_level_as_torchs():
+    assert mc.add is F.add and mc.sub is F.sub and mc.mul is F.mul
+    a, b = mc.tensor([1.0, 2.0]), mc.tensor([10.0, 20.0])
+    assert mc.add(a, b, alpha=0.5).tolist() == [6.0, 12.0] and mc.sub(a, b, alpha=0.5).tolist() == [
+        -4.0,
+        -8.0,
+    ]
+    assert a.add(b, alpha=2).tolist() == [21.0, 42.0] and a.sub(1, alpha=-1).tolist() == [2.0, 3.0]
+    assert mc.mul(a, b).tolist() == [10.0, 40.0]
+
+
+def test_alpha_keeps_the_dtype_and_scales_the_gradient_of_b_alone(t):
+    a, b = t([1.0, 2.0], grad=True), t([3.0], grad=True)
+    y = mc.sub(a, b, alpha=2.5)
+    (y * t([1.0, 10.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 10.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [-27.5])
+    x = mc.tensor([1.0], requires_grad=True)
+    assert mc.add(x, 1, alpha=0.1).item() == np.float32(1.1)  # alpha in float32, as PyTorch's
+    assert mc.add(mc.tensor([1], dtype=mc.int32), mc.tensor([True]), alpha=2).dtype == mc.int32
+    assert mc.add(mc.tensor([True, False]), mc.tensor([False, False]), alpha=0).tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: mc.add(mc.tensor([1]), 2, alpha=1.5),
+            r"add: alpha must not be a float for an integer tensor \(int64\), got 1.5$",
+        ),
+        (
+            lambda: mc.add(mc.tensor([True]), True, alpha=0.5),
+            r"add: alpha must not be a float for a bool tensor \(bool\), got 0.5$",
+        ),
+        (
+            lambda: mc.sub(mc.tensor([1.0]), 2, alpha=True),
+            r"sub: a bool alpha is for bool tensors only, got alpha=True for float32$",
+        ),
+        (
+            lambda: mc.sub(5, 2, alpha=True),
+            r"sub: a bool alpha is for bool tensors only, got alpha=True for int64$",
+        ),
+        (lambda: mc.add(mc.tensor([1.0]), 2, alpha="2"), r"add: alpha must be a real number, got str$"),
+        (lambda: mc.add(mc.tensor([1.0]), 2, alpha=2j), r"add: alpha must be a real number, got complex$"),
+        (
+            lambda: mc.sub(mc.tensor([True]), True),
+            r"sub: two bool tensors cannot be subtracted \(as PyTorch\); use \^ or logical_xor$",
+        ),
+        (
+            lambda: mc.add(np.array([1.0]), 2),
+            r"add: expected a Tensor on at least one side, got ndarray and int$",
+        ),
+        (lambda: mc.mul([1.0], 2.0), r"mul: expected a Tensor on at least one side, got list and float$"),
+        (
+            lambda: F.pow(2, 3),
+            r"pow: expected a Tensor on at least one side, got int and int$",
+        ),  # as torch.pow
+        (
+            lambda: mc.matmul(2.0, 3.0),
+            r"matmul: expected a Tensor on at least one side, got float and float$",
+        ),
+    ],
+)
+def test_add_and_sub_refuse_a_bad_alpha_and_operands_in_one_line(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, value, dtype",
+    [  # values and dtypes read from PyTorch 2.13
+        (lambda: mc.add(1, 2), 3, np.int64),
+        (lambda: mc.add(1.0, 2), 3.0, np.float32),
+        (lambda: mc.add(True, 2), 3, np.int64),
+        (lambda: mc.add(True, False), True, np.bool_),
+        (lambda: mc.mul(True, True), True, np.bool_),
+        (lambda: mc.sub(np.int32(1), 2), -1, np.int64),  # a NumPy scalar is the number it holds
+        (lambda: mc.mul(np.float64(1.5), 2), 3.0, np.float32),
+        (lambda: mc.div(6, 4), 1.5, np.float32),
+        (lambda: mc.div(True, True), 1.0, np.float32),
+        (lambda: mc.div(6, 4, rounding_mode="floor"), 1, np.int64),
+        (lambda: mc.div(6.0, 4, rounding_mode="trunc"), 1.0, np.float32),
+        (lambda: mc.floor_divide(6.5, 4), 1.0, np.float32),
+        (lambda: mc.add(2**63 - 1, 1), -(2**63), np.int64),  # wraps, as PyTorch's
+    ],
+)
+def test_two_plain_numbers_give_a_0d_tensor_as_in_pytorch(call, value, dtype):
+    y = call()
+    assert isinstance(y, mc.Tensor) and y.shape == () and y.dtype == dtype and not y.requires_grad
+    assert y.item() == value
+
+
+def test_two_plain_numbers_divided_by_zero():
+    with np.errstate(divide="ignore"):
+        assert mc.div(6, 0).item() == np.inf  # true division: a float, inf as PyTorch's
+    with pytest.raises(ZeroDivisionError, match=r"^div: integer division by zero$"):
+        mc.div(6, 0, rounding_mode="floor")
+    with pytest.raises(ZeroDivisionError, match=r"^floor_divide: integer division by zero$"):
+        mc.floor_divide(6, 0)

@@ -66,6 +66,17 @@ def test_a_float_result_for_an_integer_tensor_is_refused_as_in_pytorch(change, m
     assert x.tolist() == [1, 2]
 
 
+def test_alpha_in_place_follows_the_rules_of_add_and_sub():
+    x = mc.tensor([1, 2])
+    with pytest.raises(
+        TypeError, match=r"^sub_\(\): a bool alpha is for bool tensors only, got alpha=True for int64$"
+    ):
+        x.sub_(1, alpha=True)
+    with pytest.raises(TypeError, match=r"^add_\(\): alpha must be a real number, got str$"):
+        x.add_(1, alpha="2")
+    assert x.tolist() == [1, 2] and x.add_(1, alpha=-3).tolist() == [-2, -1]
+
+
 def test_a_broadcast_that_would_grow_x_and_a_missing_bound_are_refused():
     x = mc.tensor([1.0, 2.0])
     with pytest.raises(

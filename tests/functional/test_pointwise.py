@@ -6,6 +6,8 @@ at the ties of maximum; these tests pin the rules at the edges, with values read
 PyTorch 2.13: the even split of a tie, NaN, the sign of a remainder, zero gradients, dtypes.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -178,9 +180,9 @@ def test_rounded_division_keeps_integers_and_true_division_is_the_default(t):
             r"div: integer division by zero$",
         ),
         (
-            lambda: F.div(2.0, 3.0, rounding_mode="floor"),
+            lambda: F.div([2.0], 3.0, rounding_mode="floor"),
             TypeError,
-            r"div: expected a Tensor on at least one side, got float and float$",
+            r"div: expected a Tensor on at least one side, got list and float$",
         ),
         (
             lambda: mc.tensor([1.0]).div_(2.0, rounding_mode="up"),
@@ -199,6 +201,25 @@ def test_rounded_div_names_div_in_its_dtype_error_and_refuses_two_bools():
         mc.tensor([7.0]).div(mc.tensor([2.0], dtype=mc.float64), rounding_mode="trunc")
     with pytest.raises(TypeError, match=r"^div: rounding_mode='floor' does not divide two bool tensors"):
         mc.tensor([True, False]).div(mc.tensor([True, True]), rounding_mode="floor")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8])
+def test_the_smallest_integer_divided_by_minus_one_wraps_silently(dtype):
+    """PyTorch's floor (and its int8 and int16 trunc) give the smallest integer back, with no
+    warning, where NumPy warns of an overflow. (PyTorch 2.13's int32 and int64 trunc die of a
+    hardware division trap there; minicnn gives them the same wrapped quotient.)"""
+    lowest = np.iinfo(dtype).min
+    x = mc.tensor(np.array([lowest, lowest + 1, 7], dtype))
+    want = [lowest, -(lowest + 1), -7]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for mode in ("floor", "trunc"):
+            assert x.div(-1, rounding_mode=mode).tolist() == want
+            assert x.clone().div_(mc.tensor(np.array(-1, dtype)), rounding_mode=mode).tolist() == want
+        assert (x // -1).tolist() == want and mc.floor_divide(x, -1).dtype == dtype
+        y = x.clone()
+        y //= -1
+        assert y.tolist() == want and (x % -1).tolist() == [0, 0, 0]
 
 
 def test_div_is_at_the_top_level_as_torch_div():

@@ -60,6 +60,7 @@ def indices_of(x, kernel_size, stride=None, padding=0):
 
 
 _POOLED = np.random.default_rng(2023).permutation(48).reshape(1, 2, 4, 6) * 0.1
+_NOWHERE = mc.zeros(1, 2, 1, 1, dtype=mc.int64)  # indices into an unpooled plane of no cells
 
 
 # --- registry: op specs for gradient checks --------------------------------
@@ -84,6 +85,9 @@ GRADCHECK = {
     # windows side by side: no two values land on one cell (where the last write stays, and
     # PyTorch's gradient, which each of them gets, is not the derivative)
     "unpool_k2": (lambda x: F.max_unpool2d(x, indices_of(_POOLED, 2), 2), (1, 2, 2, 3)),
+    "adaptive_to_nothing": (lambda x: F.adaptive_avg_pool2d(x, (0, 2)), (1, 2, 3, 4)),
+    "adaptive_max_to_nothing": (lambda x: F.adaptive_max_pool2d(x, (3, 0)), (1, 2, 3, 4)),
+    "unpool_to_nothing": (lambda x: F.max_unpool2d(x, _NOWHERE, 2, 1, 1), (1, 2, 1, 1)),
     "unpool_pad_sized": (
         lambda x: F.max_unpool2d(
             x, indices_of(_POOLED, (2, 3), (2, 3), (1, 1)), (2, 3), (2, 3), (1, 1), (4, 6)
@@ -400,10 +404,10 @@ ERRORS = {
         ValueError,
         r"adaptive_max_pool2d: expected x of shape \(N, C, H, W\) or \(C, H, W\), got shape \(5, 5\)",
     ),
-    "adaptive_max_zero": (
-        lambda: F.adaptive_max_pool2d(_x(1, 1, 4, 4), (2, 0)),
+    "adaptive_max_negative": (
+        lambda: F.adaptive_max_pool2d(_x(1, 1, 4, 4), (2, -1)),
         ValueError,
-        r"adaptive_max_pool2d: output_size must be positive, got \(2, 0\)",
+        r"adaptive_max_pool2d: output_size must be non-negative, got \(2, -1\)$",
     ),
     "adaptive_max_integer_input": (
         lambda: F.adaptive_max_pool2d(_x(1, 1, 4, 4, dtype=np.int32), 2),
@@ -462,11 +466,11 @@ ERRORS = {
         ValueError,
         r"max_unpool2d: output_size must be \(OH, OW\) or \(N, C, OH, OW\), got \(1, 4, 4\)$",
     ),
-    "unpool_nothing_left": (
-        lambda: F.max_unpool2d(_x(1, 1, 1, 1), _i(1, 1, 1, 1), 2, 2, 1),
+    "unpool_less_than_nothing": (
+        lambda: F.max_unpool2d(_x(1, 1, 1, 1), _i(1, 1, 1, 1), 1, 1, 1),
         ValueError,
         r"max_unpool2d: the unpooled size \(H - 1\)\*stride - 2\*padding \+ kernel_size of x "
-        r"\(1, 1, 1, 1\) is \(0, 0\); it must be positive$",
+        r"\(1, 1, 1, 1\) is \(-1, -1\); it must not be negative$",
     ),
     "unpool_stride_zero": (
         lambda: F.max_unpool2d(_x(1, 1, 2, 2), _i(1, 1, 2, 2), 2, 0),
@@ -495,10 +499,10 @@ ERRORS = {
         TypeError,
         r"max_pool2d: x must be a floating-point tensor, got dtype int64",
     ),
-    "adaptive_zero": (
-        lambda: F.adaptive_avg_pool2d(_x(1, 1, 4, 4), (0, 2)),
+    "adaptive_negative": (
+        lambda: F.adaptive_avg_pool2d(_x(1, 1, 4, 4), (-1, 2)),
         ValueError,
-        r"adaptive_avg_pool2d: output_size must be positive",
+        r"adaptive_avg_pool2d: output_size must be non-negative, got \(-1, 2\)$",
     ),
     "module_stride": (lambda: nn.MaxPool2d(2, stride=0), ValueError, r"MaxPool2d: stride must be positive"),
     "module_padding": (
@@ -529,7 +533,7 @@ ERRORS = {
     "module_output_size": (
         lambda: nn.AdaptiveAvgPool2d(-1),
         ValueError,
-        r"AdaptiveAvgPool2d: output_size must be positive",
+        r"AdaptiveAvgPool2d: output_size must be non-negative, got -1$",
     ),
     "module_names_itself": (
         lambda: nn.Sequential(nn.Identity(), nn.MaxPool2d(5))(_x(1, 1, 4, 4)),
@@ -582,6 +586,44 @@ def test_max_unpool2d_of_an_empty_batch_is_an_empty_batch_and_its_gradient_too()
     assert empty.grad.shape == (0, 3, 3, 3)
 
 
-def test_adaptive_max_pool2d_refuses_an_empty_plane_in_one_line():
-    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: x has an empty plane, shape \(1, 1, 0, 4\)"):
-        F.adaptive_max_pool2d(mc.randn(1, 1, 0, 4, seed=62), 2)
+@pytest.mark.parametrize("name", ["adaptive_max_pool2d", "adaptive_avg_pool2d"])
+def test_adaptive_pools_refuse_an_empty_plane_in_one_line(name):
+    """As PyTorch's, whatever the output size: a window over nothing has no maximum nor mean."""
+    for size in (2, 0):
+        with pytest.raises(ValueError, match=rf"^{name}: x has an empty plane, shape \(1, 1, 0, 4\)"):
+            getattr(F, name)(mc.randn(1, 1, 0, 4, seed=62), size)
+
+
+_NO_INDICES = mc.zeros(2, 3, 1, 1, dtype=mc.int64)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "call, shape",
+    [  # PyTorch 2.13's shapes
+        (lambda x: F.adaptive_max_pool2d(x, 0, return_indices=True), (2, 3, 0, 0)),
+        (lambda x: F.adaptive_max_pool2d(x, (0, None), return_indices=True), (2, 3, 0, 4)),
+        (lambda x: nn.AdaptiveMaxPool2d((2, 0))(x), (2, 3, 2, 0)),
+        (lambda x: F.adaptive_max_pool2d(x[0], (0, 2)), (3, 0, 2)),
+        (lambda x: F.adaptive_avg_pool2d(x, (None, 0)), (2, 3, 5, 0)),
+        (lambda x: nn.AdaptiveAvgPool2d(0)(x), (2, 3, 0, 0)),
+        # (H - 1)*stride - 2*padding + kernel_size = 0: no cell to write into
+        (lambda x: F.max_unpool2d(x[:, :, :1, :1], _NO_INDICES, 2, 1, 1), (2, 3, 0, 0)),
+        (lambda x: F.max_unpool2d(x[:, :, :1, :1], _NO_INDICES + 5, 2, 1, 1, (2, 3, 0, 0)), (2, 3, 0, 0)),
+        (
+            lambda x: nn.MaxUnpool2d(1, 1, (1, 0))(x[:, :, :2, :2], _NO_INDICES.expand(2, 3, 2, 2)),
+            (2, 3, 0, 2),
+        ),
+    ],
+)
+def test_an_output_size_of_0_gives_an_empty_output_and_a_zero_gradient(call, shape, tier):
+    """PyTorch's forward gives the empty output (empty int64 indices too, and an unpooling
+    reads none of its indices, which point nowhere); its backward refuses the empty gradient,
+    where minicnn gives x the gradient of a sum of nothing, 0."""
+    x = mc.randn(2, 3, 5, 4, seed=63, dtype=mc.float64, requires_grad=True)
+    with mc.use_kernels(tier):
+        y, indices = pooled(call(x))
+        assert y.shape == shape and y.dtype == np.float64 and y.requires_grad
+        assert indices is None or (indices.shape == shape and indices.dtype == np.int64)
+        (y * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3, 5, 4)))

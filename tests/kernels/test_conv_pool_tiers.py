@@ -151,15 +151,47 @@ def test_adaptive_tiers_equal_reference(name, tier, dtype, rng):
 
 @pytest.mark.parametrize("tier", FAST + ["reference"])
 def test_adaptive_max_pool_takes_nan_as_the_maximum_and_points_a_window_of_minus_inf_at_its_first_cell(tier):
-    """As max_pool2d_forward: the first NaN of a window wins, a window of -inf points at its
-    first cell; 5 -> 2 windows overlap (rows 0-2 and 2-4), so one NaN can win two windows."""
+    """As max_pool2d_forward: the last NaN of a window wins (PyTorch's), a window of -inf
+    points at its first cell; 5 -> 2 windows overlap (rows 0-2 and 2-4), so one NaN can win
+    two windows."""
     K = kernels.get(tier)
     x = np.full((1, 1, 5, 5), -np.inf)
     x[0, 0, 2, 3] = x[0, 0, 4, 4] = np.nan
     x[0, 0, 0, 4] = 1.0
     y, argmax = K.adaptive_max_pool2d_forward(x, (2, 2))
     np.testing.assert_array_equal(y.ravel(), [-np.inf, np.nan, -np.inf, np.nan])
-    np.testing.assert_array_equal(argmax.ravel(), [0, 13, 10, 13])
+    np.testing.assert_array_equal(argmax.ravel(), [0, 13, 10, 24])  # PyTorch 2.13's
+
+
+def with_nans(rng, shape, distinct):
+    """distinct values, a third of them NaN of either sign: many windows hold several."""
+    x = distinct(rng, shape, np.float64)
+    nan = rng.random(shape) < 1 / 3
+    x[nan] = np.where(rng.random(int(nan.sum())) < 0.5, np.nan, -np.nan)
+    return x
+
+
+@pytest.mark.parametrize("look_always", [False, True], ids=["numpy", "as_on_cupy"])
+@pytest.mark.parametrize("tier", FAST)
+@pytest.mark.parametrize("name", sorted(POOL) + sorted(ADAPTIVE))
+def test_max_pools_point_at_the_last_nan_of_a_window_on_every_tier(
+    name, tier, look_always, rng, distinct, monkeypatch
+):
+    """As PyTorch's loop, which takes each NaN it meets, and the reference loops; also where
+    the xp code looks for NaNs without asking y first, as it does on CuPy (no NaN included)."""
+    if look_always:
+        monkeypatch.setattr(xp_pool, "_may_hold_nan", lambda y: True)
+    K = kernels.get(tier)
+    adaptive = name in ADAPTIVE
+    shape, *params = ADAPTIVE[name] if adaptive else POOL[name]
+    forward = "adaptive_max_pool2d_forward" if adaptive else "max_pool2d_forward"
+    nans, ties = with_nans(rng, shape, distinct), rng.integers(0, 3, shape).astype(np.float64)
+    for x in (nans, ties):
+        y, argmax = getattr(K, forward)(x, *params)
+        y_ref, argmax_ref = getattr(reference, forward)(x, *params)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(argmax, argmax_ref)
+        assert np.isnan(y_ref).any() == (x is nans)
 
 
 @pytest.mark.parametrize("tier", FAST)
@@ -327,15 +359,15 @@ def test_pair():
 
 @pytest.mark.parametrize("tier", FAST + ["reference"])
 def test_max_pool_takes_nan_as_the_maximum_and_points_a_window_of_minus_inf_at_its_first_cell(tier):
-    """PyTorch's values: a NaN wins its window; a window of -inf (padding counts as -inf) gives
-    -inf, and its gradient goes to its first cell inside the image, never into the padding.
-    (With several NaNs PyTorch points at the last, these kernels at the first.)"""
+    """PyTorch's values: a NaN wins its window, the last of several; a window of -inf (padding
+    counts as -inf) gives -inf, and its gradient goes to its first cell inside the image,
+    never into the padding."""
     K = kernels.get(tier)
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     x[0, 0, 0, 1] = x[0, 0, 2, 3] = x[0, 0, 3, 2] = np.nan
     y, argmax = K.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), False)
     np.testing.assert_array_equal(y.ravel(), [np.nan, 7, 13, np.nan])
-    np.testing.assert_array_equal(argmax.ravel(), [1, 7, 13, 11])
+    np.testing.assert_array_equal(argmax.ravel(), [1, 7, 13, 14])
     x = np.full((1, 1, 4, 4), -np.inf)
     x[0, 0, 3, 3] = 1
     y, argmax = K.max_pool2d_forward(x, (3, 3), (2, 2), (1, 1), True)
