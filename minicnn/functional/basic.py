@@ -89,14 +89,16 @@ class Div(Function):
         self.shapes = a.shape, b.shape
         self.a = a if self.needs_grad[1] else None  # only gb needs a; both need b
         self.b = b
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or NaN, silently as PyTorch
+            return a / b
 
     def backward(self, gy):
         b = self.b
-        return (
-            unbroadcast(gy / b, self.shapes[0]) if self.needs_grad[0] else None,
-            unbroadcast(-gy * self.a / (b * b), self.shapes[1]) if self.needs_grad[1] else None,
-        )
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the same at b = 0
+            return (
+                unbroadcast(gy / b, self.shapes[0]) if self.needs_grad[0] else None,
+                unbroadcast(-gy * self.a / (b * b), self.shapes[1]) if self.needs_grad[1] else None,
+            )
 
 
 class Pow(Function):

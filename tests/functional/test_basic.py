@@ -165,9 +165,20 @@ def test_two_plain_numbers_give_a_0d_tensor_as_in_pytorch(call, value, dtype):
 
 
 def test_two_plain_numbers_divided_by_zero():
-    with np.errstate(divide="ignore"):
-        assert mc.div(6, 0).item() == np.inf  # true division: a float, inf as PyTorch's
+    assert mc.div(6, 0).item() == np.inf  # true division: a float, inf as PyTorch's
     with pytest.raises(ZeroDivisionError, match=r"^div: integer division by zero$"):
         mc.div(6, 0, rounding_mode="floor")
     with pytest.raises(ZeroDivisionError, match=r"^floor_divide: integer division by zero$"):
         mc.floor_divide(6, 0)
+
+
+@pytest.mark.filterwarnings("error")
+def test_division_by_zero_is_inf_or_nan_silently_as_in_pytorch():
+    a = mc.tensor([1.0, 0.0, -1.0], requires_grad=True)
+    b = mc.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    y = a / b
+    np.testing.assert_array_equal(y.numpy(), [np.inf, np.nan, -np.inf])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.inf])  # 1 / b
+    np.testing.assert_array_equal(b.grad.numpy(), [-np.inf, np.nan, np.inf])  # -a / b^2
+    np.testing.assert_array_equal((mc.tensor([2, 0]) / 0).numpy(), [np.inf, np.nan])
