@@ -64,7 +64,10 @@ class History:
 
 
 def _first_nonfinite_module(model, x):
-    """Run the batch again with hooks and name the first module whose output is not finite."""
+    """Run the batch again with hooks and name the first module whose output is not finite,
+    with its type: ``'7' (Linear)``; None if every output is finite."""
+    if hasattr(model, "sync_gradients"):  # DistributedDataParallel: the model's own names, no broadcast
+        model = model.module
     found = []
 
     def hook(module, inputs, output):
@@ -79,8 +82,10 @@ def _first_nonfinite_module(model, x):
     finally:
         for h in handles:
             h.remove()
+    if not found:
+        return None
     names = {id(m): n for n, m in model.named_modules()}
-    return names.get(id(found[0])) if found else None
+    return f"{names.get(id(found[0]))!r} ({type(found[0]).__name__})"
 
 
 def _loss_of(model, loss, output, y):
@@ -177,7 +182,7 @@ def _train_pass(
             raise NonFiniteLossError(
                 f"{where}: the loss became {value.item()}; "
                 + (
-                    f"the first module with a non-finite output is {culprit!r}"
+                    f"the first module with a non-finite output is {culprit}"
                     if culprit
                     else "every module's output was finite, so the loss itself overflowed"
                 )

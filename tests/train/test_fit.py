@@ -193,8 +193,23 @@ def test_nonfinite_loss_names_the_first_bad_module():
     mc.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), Explode(), nn.Flatten(), nn.Linear(8, 2))
     train, _ = loaders()
-    with pytest.raises(NonFiniteLossError, match=r"first module with a non-finite output is '2'"):
+    with pytest.raises(
+        NonFiniteLossError, match=r"first module with a non-finite output is '2' \(Explode\)\."
+    ):
         fit(model, train, optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+
+
+def test_the_first_bad_module_of_a_distributed_model_has_the_models_own_name():
+    from minicnn.distributed import DistributedDataParallel
+    from minicnn.train import _first_nonfinite_module
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.ReLU())
+    with mc.no_grad():
+        model[1].weight.data[0, 0] = np.inf
+    x = mc.tensor(np.ones((1, 1, 2, 2), np.float32))
+    assert _first_nonfinite_module(model, x) == "'1' (Linear)"
+    assert _first_nonfinite_module(DistributedDataParallel(model), x) == "'1' (Linear)"  # not 'module.1'
+    assert _first_nonfinite_module(nn.Sequential(nn.Flatten()), x) is None
 
 
 def test_progress_prints_one_line_per_epoch_when_not_a_terminal(capsys):
