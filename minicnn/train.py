@@ -11,7 +11,6 @@ where an interrupted run stopped. A run whose weights turn NaN stops at that
 step, before anything is written: the last checkpoint stays the last finite one.
 """
 
-import json
 import math
 import os
 import time
@@ -22,6 +21,7 @@ from . import backend, io
 from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .evaluation import batch_to, class_hits, class_targets, evaluate, logits_of, predict, share, sizes_of
+from .history import History
 from .nn.utils import clip_grad_norm_
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import Progress
@@ -36,31 +36,6 @@ __all__ = [  # Interrupted and the NonFinite errors are minicnn.stops's, importa
     "read_checkpoint",
     "train_epoch",
 ]
-
-
-class History:
-    """Per-epoch metrics: ``history["val_acc"]`` is the list over epochs."""
-
-    def __init__(self, epochs=None):
-        self.epochs = list(epochs or [])
-
-    def append(self, row):
-        self.epochs.append(dict(row))
-
-    def __getitem__(self, key):
-        return [row.get(key) for row in self.epochs]
-
-    def __len__(self):
-        return len(self.epochs)
-
-    def last(self):
-        return self.epochs[-1] if self.epochs else {}
-
-    def to_json(self, path):
-        io.write_atomic(path, json.dumps(self.epochs, indent=1).encode())
-
-    def __repr__(self):
-        return f"History({len(self)} epochs, last={self.last()})"
 
 
 def _first_nonfinite_module(model, x):

@@ -6,6 +6,7 @@ Every ``plot_*`` function returns the matplotlib Figure; ``saliency`` and
 
 import numpy as np
 
+from .history import History
 from .tensor import Tensor, no_grad
 
 
@@ -18,21 +19,62 @@ def _plt():
         raise ImportError('minicnn.viz needs matplotlib: pip install -e ".[viz]"') from None
 
 
-def plot_history(history, keys=(("train_loss", "val_loss"), ("train_acc", "val_acc"))):
-    """Loss and accuracy per epoch, train beside validation."""
+_CURVES = (("train_loss", "val_loss"), ("train_acc", "val_acc"))
+
+
+def plot_history(history, keys=None):
+    """Loss and accuracy per epoch, train beside validation.
+
+    Args:
+        history: what ``fit`` returns (a History), the list of epoch rows that
+            ``history.json`` holds (``json.load`` of it), or a dict of one list
+            per metric.
+        keys: one panel per group of metric names; by default
+            ``(("train_loss", "val_loss"), ("train_acc", "val_acc"))``, each
+            drawn where the history has it. A name given here that the history
+            lacks raises KeyError.
+    """
+    history = _as_history(history)
     plt = _plt()
-    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5))
+    if keys is None:
+        groups = [[k for k in group if k in history] for group in _CURVES]
+    else:  # a name alone is a panel of its own, not a string of letters
+        groups = [[group] if isinstance(group, str) else list(group) for group in keys]
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.5))
     axes = np.atleast_1d(axes)
-    for ax, group in zip(axes, keys):
+    numbers = [row.get("epoch", i + 1) for i, row in enumerate(history)]
+    for ax, group in zip(axes, groups):
         for key in group:
-            values = [v for v in history[key] if v is not None]
-            if values:
-                ax.plot(range(1, len(values) + 1), values, marker="o", label=key)
+            # NOTE: against each epoch's own number: a resumed run may lack early val_* values
+            points = [(n, v) for n, v in zip(numbers, history[key]) if v is not None]
+            if points:
+                ax.plot(*zip(*points), marker="o", label=key)
         ax.set_xlabel("epoch")
-        ax.legend()
+        if ax.get_lines():
+            ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def _as_history(history):
+    """A History of what plot_history is given: a History, epoch rows, or lists per metric."""
+    if isinstance(history, History):
+        return history
+    if isinstance(history, (list, tuple)) and all(isinstance(row, dict) for row in history):
+        return History(history)
+    if isinstance(history, dict) and all(isinstance(v, (list, tuple, np.ndarray)) for v in history.values()):
+        n = max((len(v) for v in history.values()), default=0)
+        return History([{k: v[i] for k, v in history.items() if i < len(v)} for i in range(n)])
+    what = type(history).__name__
+    if isinstance(history, (list, tuple)):
+        what = f"a {what} holding {type(next(r for r in history if not isinstance(r, dict))).__name__}"
+    elif isinstance(history, dict):
+        what = "a dict whose values are not all lists"
+    raise TypeError(
+        "plot_history: expected a History, a list of epoch rows (dicts, as history.json holds) "
+        f"or a dict of one list per metric, got {what}"
+    )
 
 
 def show_images(images, labels=None, ncols=8, title=None):
