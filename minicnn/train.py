@@ -7,8 +7,10 @@ Each epoch: forward, loss, backward, (clip), step, a check that every weight
 and gradient is still finite, then one progress line; at the end of the epoch
 a checkpoint (model, optimizer, scheduler, random state, history) is written
 atomically to ``out/checkpoint.npz``, so ``resume=True`` continues exactly
-where an interrupted run stopped. A run whose weights turn NaN stops at that
-step, before anything is written: the last checkpoint stays the last finite one.
+where an interrupted run stopped (a folder that already holds a checkpoint is
+refused unless ``resume=True`` or ``overwrite=True`` says which). A run whose
+weights turn NaN stops at that step, before anything is written: the last
+checkpoint stays the last finite one.
 """
 
 import math
@@ -210,6 +212,7 @@ def fit(
     callbacks=(),
     out=None,
     resume=False,
+    overwrite=False,
     clip_grad_norm=None,
     scheduler_step="epoch",
     progress=True,
@@ -226,12 +229,17 @@ def fit(
         callbacks: functions ``cb(epoch, row, model)`` called after each epoch;
             one that returns True stops training.
         out: folder for ``checkpoint.npz`` (every epoch, written atomically).
+            A folder that already holds one is refused (ValueError, before
+            any step) unless ``resume`` or ``overwrite`` says what to do with it.
         resume: True continues from ``out/checkpoint.npz`` if it exists; a
             dict is a checkpoint already read (``read_checkpoint``), loaded as
             it is (drop its "scheduler" entry to keep a schedule rebuilt for a
             new length). A checkpoint of another optimizer or schedule class,
             or of a schedule built with other settings, is refused (ValueError)
             before any step.
+        overwrite: True starts a new run in an ``out`` that holds a
+            checkpoint; the old one stays until the new run's first epoch
+            replaces it (``--overwrite`` on the command line).
         clip_grad_norm: clip the global gradient norm to this value.
         distributed: data-parallel training on every rank of ``mpirun``
             (``minicnn.distributed``): each rank trains a replica on its shard
@@ -245,6 +253,7 @@ def fit(
     finite (nothing is written for that epoch), and Interrupted on Ctrl-C.
     """
     check_scheduler_step(scheduler, scheduler_step)
+    _check_out(out, resume, overwrite)
     model.to(device)
     lead, trained = True, model
     if distributed:
@@ -338,6 +347,22 @@ def fit(
         running = max(done, kept) + 1
         raise Interrupted(running if running <= epochs else None, kept) from None
     return history
+
+
+def _check_out(out, resume, overwrite):
+    """Refuse to start a new run over the checkpoint of another, unless told which to do.
+    Every rank asks, before any of them joins the others: none can have written yet."""
+    asked = resume is True or isinstance(resume, dict)
+    if overwrite and asked:
+        raise ValueError(
+            "fit: resume continues the run in out and overwrite=True replaces it: give one of them"
+        )
+    path = os.path.join(out, "checkpoint.npz") if out else None
+    if path and not asked and not overwrite and os.path.lexists(path):
+        raise ValueError(
+            f"fit: {path} already holds a run; pass resume=True to continue it "
+            "or overwrite=True to replace it"
+        )
 
 
 def _over_ranks(sums):
