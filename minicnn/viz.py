@@ -4,9 +4,12 @@ Every ``plot_*`` function returns the matplotlib Figure; ``saliency`` and
 ``class_activation_map`` return the map as an array and ``plot_map`` draws it.
 """
 
+import difflib
+
 import numpy as np
 
 from .history import History
+from .nn import Sequential
 from .tensor import Tensor, no_grad
 
 
@@ -152,29 +155,57 @@ def _run_eval(model, x):
         model.train(was_training)
 
 
-def _output_of(model, x, layer):
+def _module_of(who, model, layer, what="layer", hint=""):
+    """(name, module) for ``layer``: a name as ``named_modules`` gives it ("features.3",
+    "relu1"), or an int indexing a Sequential, as ``model[i]`` does (negative from the end)."""
     modules = dict(model.named_modules())
-    if layer not in modules:
-        raise ValueError(
-            f"the model has no module named {layer!r}; its modules are {', '.join(n for n in modules if n)}"
+    names = [n for n in modules if n]
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        if not isinstance(model, Sequential):
+            raise TypeError(
+                f"{who}: {what}={layer} indexes a Sequential, and {type(model).__name__} is not one; "
+                f"name one of its modules: {', '.join(names)}"
+            )
+        if not -len(model) <= layer < len(model):
+            raise IndexError(
+                f"{who}: {what}={layer} is out of range for a Sequential of {len(model)} modules"
+            )
+        return list(model._modules)[layer], model[layer]
+    if not isinstance(layer, str):
+        raise TypeError(
+            f"{who}: {what} is a module's name (str) or a Sequential's index (int), "
+            f"got {type(layer).__name__}"
         )
+    if layer not in modules:
+        close = difflib.get_close_matches(layer, names, n=1)
+        guess = f"; did you mean {close[0]!r}? Its" if close else "; its"
+        raise ValueError(
+            f"{who}: the model has no module named {layer!r}{hint}{guess} modules are {', '.join(names)}"
+        )
+    return layer, modules[layer]
+
+
+def _output_of(who, model, x, layer):
+    name, module = _module_of(who, model, layer)
     captured = {}
-    handle = modules[layer].register_forward_hook(lambda m, i, o: captured.update(out=o))
+    handle = module.register_forward_hook(lambda m, i, o: captured.update(out=o))
     try:
         _run_eval(model, x)
     finally:
         handle.remove()
-    return captured["out"]
+    return name, captured["out"]
 
 
 def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
-    """The activation maps one input (1, C, H, W) produces at the named layer."""
+    """The activation maps one input (1, C, H, W) produces at ``layer``: a module's name
+    (``"features.3"``, as ``named_modules`` gives it) or, in a Sequential, its index
+    (``0``, as ``model[0]``)."""
     _check_one_image("plot_feature_maps", x)
-    out = _output_of(model, x, layer)
+    name, out = _output_of("plot_feature_maps", model, x, layer)
     if out.ndim != 4:
-        raise ValueError(f"plot_feature_maps: {layer!r} gives shape {out.shape}, not maps (1, C, H, W)")
+        raise ValueError(f"plot_feature_maps: {name!r} gives shape {out.shape}, not maps (1, C, H, W)")
     maps = out.numpy()[0][:max_maps]
-    return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {layer}")
+    return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {name}")
 
 
 def saliency(model, x, target):
@@ -222,14 +253,12 @@ def class_activation_map(model, x, target, pool="avgpool"):
     """
     _check_one_image("class_activation_map", x)
     modules = dict(model.named_modules())
-    if pool not in modules:
-        raise ValueError(
-            f"class_activation_map: the model has no module named {pool!r}; "
-            "pass pool= the name of its global average pooling"
-        )
+    _, gap = _module_of(
+        "class_activation_map", model, pool, "pool", hint=" (pool= names its global average pooling)"
+    )
     captured = {}
     # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
-    handle = modules[pool].register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
+    handle = gap.register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
     try:
         _check_target("class_activation_map", _run_eval(model, x), target)
     finally:

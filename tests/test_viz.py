@@ -341,6 +341,62 @@ def test_feature_maps_of_an_unknown_layer_names_the_layers():
         viz.plot_feature_maps(PlusDetector(), _planted(8, 8), "conv9")
 
 
+@pytest.mark.parametrize("layer", [1, -11, np.int64(1)])
+def test_feature_maps_of_a_sequential_take_its_index_as_model_i_does(layer):
+    mc.manual_seed(0)
+    model = models.lenet5()  # a Sequential of 12: 1 is the ReLU after the first conv
+    x = mc.randn(1, 1, 28, 28, seed=0)
+    by_name, by_index = viz.plot_feature_maps(model, x, "1"), viz.plot_feature_maps(model, x, layer)
+    shown = [
+        [np.asarray(ax.images[0].get_array()) for ax in f.axes if ax.images] for f in (by_name, by_index)
+    ]
+    assert len(shown[1]) == 6
+    for a, b in zip(*shown):
+        np.testing.assert_array_equal(a, b)
+    # NOTE: _suptitle, as get_suptitle() needs matplotlib 3.8
+    assert by_index._suptitle.get_text() == by_name._suptitle.get_text() == "feature maps of 1"
+    plt.close("all")
+
+
+def test_a_layer_index_names_what_it_can_index():
+    model = models.lenet5()
+    x = np.zeros((1, 1, 28, 28), np.float32)
+    with pytest.raises(
+        IndexError, match="^plot_feature_maps: layer=12 is out of range for a Sequential of 12"
+    ):
+        viz.plot_feature_maps(model, x, 12)
+    with pytest.raises(
+        TypeError, match=r"layer is a module's name \(str\) or a Sequential's index \(int\), got float"
+    ):
+        viz.plot_feature_maps(model, x, 1.0)
+    said = (
+        "layer=0 indexes a Sequential, and PlusDetector is not one; name one of its modules: conv, relu, pool"
+    )
+    with pytest.raises(TypeError, match=said):
+        viz.plot_feature_maps(PlusDetector(), _planted(8, 8), 0)
+    with pytest.raises(
+        ValueError, match="no module named 'rleu'; did you mean 'relu'\\? Its modules are conv, relu"
+    ):
+        viz.plot_feature_maps(PlusDetector(), _planted(8, 8), "rleu")
+    plt.close("all")
+
+
+def test_cam_takes_the_pooling_by_its_index_in_a_sequential():
+    detector = PlusDetector()
+    model = nn.Sequential(
+        detector.conv, detector.relu, detector.pool, detector.avgpool, nn.Flatten(), detector.fc
+    )
+    x = _planted(11, 4)
+    np.testing.assert_array_equal(
+        viz.class_activation_map(model, x, 0, pool=3), viz.class_activation_map(model, x, 0, pool="3")
+    )
+    np.testing.assert_array_equal(
+        viz.class_activation_map(model, x, 0, pool=3), viz.class_activation_map(detector, x, 0)
+    )
+    with pytest.raises(IndexError, match="^class_activation_map: pool=6 is out of range"):
+        viz.class_activation_map(model, x, 0, pool=6)
+
+
 def _tiny_classifier(seed):
     mc.manual_seed(seed)
     return nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Flatten(), nn.Linear(2 * 4 * 4, 5))
