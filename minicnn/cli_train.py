@@ -349,6 +349,7 @@ def _train(args, out):
                 device=args.device,
                 out=out,
                 resume=checkpoint or False,
+                overwrite=args.overwrite,  # other ranks may look before rank 0 sets the old run aside
                 progress=not args.quiet,
                 distributed=args.distributed,
                 meta=meta,

@@ -7,11 +7,12 @@ Each epoch: forward, loss, backward, (clip), step, a check that every weight
 and gradient is still finite, then one progress line; at the end of the epoch
 a checkpoint (model, optimizer, scheduler, random state, history) is written
 atomically to ``out/checkpoint.npz``, so ``resume=True`` continues exactly
-where an interrupted run stopped. A run whose weights turn NaN stops at that
-step, before anything is written: the last checkpoint stays the last finite one.
+where an interrupted run stopped (a folder that already holds a checkpoint is
+refused unless ``resume=True`` or ``overwrite=True`` says which). A run whose
+weights turn NaN stops at that step, before anything is written: the last
+checkpoint stays the last finite one.
 """
 
-import json
 import math
 import os
 import time
@@ -22,6 +23,7 @@ from . import backend, io
 from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .evaluation import batch_to, class_hits, class_targets, evaluate, logits_of, predict, share, sizes_of
+from .history import History
 from .nn.utils import clip_grad_norm_
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import Progress
@@ -38,33 +40,11 @@ __all__ = [  # Interrupted and the NonFinite errors are minicnn.stops's, importa
 ]
 
 
-class History:
-    """Per-epoch metrics: ``history["val_acc"]`` is the list over epochs."""
-
-    def __init__(self, epochs=None):
-        self.epochs = list(epochs or [])
-
-    def append(self, row):
-        self.epochs.append(dict(row))
-
-    def __getitem__(self, key):
-        return [row.get(key) for row in self.epochs]
-
-    def __len__(self):
-        return len(self.epochs)
-
-    def last(self):
-        return self.epochs[-1] if self.epochs else {}
-
-    def to_json(self, path):
-        io.write_atomic(path, json.dumps(self.epochs, indent=1).encode())
-
-    def __repr__(self):
-        return f"History({len(self)} epochs, last={self.last()})"
-
-
 def _first_nonfinite_module(model, x):
-    """Run the batch again with hooks and name the first module whose output is not finite."""
+    """Run the batch again with hooks and name the first module whose output is not finite,
+    with its type: ``'7' (Linear)``; None if every output is finite."""
+    if hasattr(model, "sync_gradients"):  # DistributedDataParallel: the model's own names, no broadcast
+        model = model.module
     found = []
 
     def hook(module, inputs, output):
@@ -79,8 +59,10 @@ def _first_nonfinite_module(model, x):
     finally:
         for h in handles:
             h.remove()
+    if not found:
+        return None
     names = {id(m): n for n, m in model.named_modules()}
-    return names.get(id(found[0])) if found else None
+    return f"{names.get(id(found[0]))!r} ({type(found[0]).__name__})"
 
 
 def _loss_of(model, loss, output, y):
@@ -177,7 +159,7 @@ def _train_pass(
             raise NonFiniteLossError(
                 f"{where}: the loss became {value.item()}; "
                 + (
-                    f"the first module with a non-finite output is {culprit!r}"
+                    f"the first module with a non-finite output is {culprit}"
                     if culprit
                     else "every module's output was finite, so the loss itself overflowed"
                 )
@@ -230,6 +212,7 @@ def fit(
     callbacks=(),
     out=None,
     resume=False,
+    overwrite=False,
     clip_grad_norm=None,
     scheduler_step="epoch",
     progress=True,
@@ -246,12 +229,17 @@ def fit(
         callbacks: functions ``cb(epoch, row, model)`` called after each epoch;
             one that returns True stops training.
         out: folder for ``checkpoint.npz`` (every epoch, written atomically).
+            A folder that already holds one is refused (ValueError, before
+            any step) unless ``resume`` or ``overwrite`` says what to do with it.
         resume: True continues from ``out/checkpoint.npz`` if it exists; a
             dict is a checkpoint already read (``read_checkpoint``), loaded as
             it is (drop its "scheduler" entry to keep a schedule rebuilt for a
             new length). A checkpoint of another optimizer or schedule class,
             or of a schedule built with other settings, is refused (ValueError)
             before any step.
+        overwrite: True starts a new run in an ``out`` that holds a
+            checkpoint; the old one stays until the new run's first epoch
+            replaces it (``--overwrite`` on the command line).
         clip_grad_norm: clip the global gradient norm to this value.
         distributed: data-parallel training on every rank of ``mpirun``
             (``minicnn.distributed``): each rank trains a replica on its shard
@@ -265,6 +253,7 @@ def fit(
     finite (nothing is written for that epoch), and Interrupted on Ctrl-C.
     """
     check_scheduler_step(scheduler, scheduler_step)
+    _check_out(out, resume, overwrite)
     model.to(device)
     lead, trained = True, model
     if distributed:
@@ -358,6 +347,22 @@ def fit(
         running = max(done, kept) + 1
         raise Interrupted(running if running <= epochs else None, kept) from None
     return history
+
+
+def _check_out(out, resume, overwrite):
+    """Refuse to start a new run over the checkpoint of another, unless told which to do.
+    Every rank asks, before any of them joins the others: none can have written yet."""
+    asked = resume is True or isinstance(resume, dict)
+    if overwrite and asked:
+        raise ValueError(
+            "fit: resume continues the run in out and overwrite=True replaces it: give one of them"
+        )
+    path = os.path.join(out, "checkpoint.npz") if out else None
+    if path and not asked and not overwrite and os.path.lexists(path):
+        raise ValueError(
+            f"fit: {path} already holds a run; pass resume=True to continue it "
+            "or overwrite=True to replace it"
+        )
 
 
 def _over_ranks(sums):

@@ -4,8 +4,12 @@ Every ``plot_*`` function returns the matplotlib Figure; ``saliency`` and
 ``class_activation_map`` return the map as an array and ``plot_map`` draws it.
 """
 
+import difflib
+
 import numpy as np
 
+from .history import History
+from .nn import Sequential
 from .tensor import Tensor, no_grad
 
 
@@ -18,21 +22,62 @@ def _plt():
         raise ImportError('minicnn.viz needs matplotlib: pip install -e ".[viz]"') from None
 
 
-def plot_history(history, keys=(("train_loss", "val_loss"), ("train_acc", "val_acc"))):
-    """Loss and accuracy per epoch, train beside validation."""
+_CURVES = (("train_loss", "val_loss"), ("train_acc", "val_acc"))
+
+
+def plot_history(history, keys=None):
+    """Loss and accuracy per epoch, train beside validation.
+
+    Args:
+        history: what ``fit`` returns (a History), the list of epoch rows that
+            ``history.json`` holds (``json.load`` of it), or a dict of one list
+            per metric.
+        keys: one panel per group of metric names; by default
+            ``(("train_loss", "val_loss"), ("train_acc", "val_acc"))``, each
+            drawn where the history has it. A name given here that the history
+            lacks raises KeyError.
+    """
+    history = _as_history(history)
     plt = _plt()
-    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5))
+    if keys is None:
+        groups = [[k for k in group if k in history] for group in _CURVES]
+    else:  # a name alone is a panel of its own, not a string of letters
+        groups = [[group] if isinstance(group, str) else list(group) for group in keys]
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.5))
     axes = np.atleast_1d(axes)
-    for ax, group in zip(axes, keys):
+    numbers = [row.get("epoch", i + 1) for i, row in enumerate(history)]
+    for ax, group in zip(axes, groups):
         for key in group:
-            values = [v for v in history[key] if v is not None]
-            if values:
-                ax.plot(range(1, len(values) + 1), values, marker="o", label=key)
+            # NOTE: against each epoch's own number: a resumed run may lack early val_* values
+            points = [(n, v) for n, v in zip(numbers, history[key]) if v is not None]
+            if points:
+                ax.plot(*zip(*points), marker="o", label=key)
         ax.set_xlabel("epoch")
-        ax.legend()
+        if ax.get_lines():
+            ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def _as_history(history):
+    """A History of what plot_history is given: a History, epoch rows, or lists per metric."""
+    if isinstance(history, History):
+        return history
+    if isinstance(history, (list, tuple)) and all(isinstance(row, dict) for row in history):
+        return History(history)
+    if isinstance(history, dict) and all(isinstance(v, (list, tuple, np.ndarray)) for v in history.values()):
+        n = max((len(v) for v in history.values()), default=0)
+        return History([{k: v[i] for k, v in history.items() if i < len(v)} for i in range(n)])
+    what = type(history).__name__
+    if isinstance(history, (list, tuple)):
+        what = f"a {what} holding {type(next(r for r in history if not isinstance(r, dict))).__name__}"
+    elif isinstance(history, dict):
+        what = "a dict whose values are not all lists"
+    raise TypeError(
+        "plot_history: expected a History, a list of epoch rows (dicts, as history.json holds) "
+        f"or a dict of one list per metric, got {what}"
+    )
 
 
 def show_images(images, labels=None, ncols=8, title=None):
@@ -110,29 +155,57 @@ def _run_eval(model, x):
         model.train(was_training)
 
 
-def _output_of(model, x, layer):
+def _module_of(who, model, layer, what="layer", hint=""):
+    """(name, module) for ``layer``: a name as ``named_modules`` gives it ("features.3",
+    "relu1"), or an int indexing a Sequential, as ``model[i]`` does (negative from the end)."""
     modules = dict(model.named_modules())
-    if layer not in modules:
-        raise ValueError(
-            f"the model has no module named {layer!r}; its modules are {', '.join(n for n in modules if n)}"
+    names = [n for n in modules if n]
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        if not isinstance(model, Sequential):
+            raise TypeError(
+                f"{who}: {what}={layer} indexes a Sequential, and {type(model).__name__} is not one; "
+                f"name one of its modules: {', '.join(names)}"
+            )
+        if not -len(model) <= layer < len(model):
+            raise IndexError(
+                f"{who}: {what}={layer} is out of range for a Sequential of {len(model)} modules"
+            )
+        return list(model._modules)[layer], model[layer]
+    if not isinstance(layer, str):
+        raise TypeError(
+            f"{who}: {what} is a module's name (str) or a Sequential's index (int), "
+            f"got {type(layer).__name__}"
         )
+    if layer not in modules:
+        close = difflib.get_close_matches(layer, names, n=1)
+        guess = f"; did you mean {close[0]!r}? Its" if close else "; its"
+        raise ValueError(
+            f"{who}: the model has no module named {layer!r}{hint}{guess} modules are {', '.join(names)}"
+        )
+    return layer, modules[layer]
+
+
+def _output_of(who, model, x, layer):
+    name, module = _module_of(who, model, layer)
     captured = {}
-    handle = modules[layer].register_forward_hook(lambda m, i, o: captured.update(out=o))
+    handle = module.register_forward_hook(lambda m, i, o: captured.update(out=o))
     try:
         _run_eval(model, x)
     finally:
         handle.remove()
-    return captured["out"]
+    return name, captured["out"]
 
 
 def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
-    """The activation maps one input (1, C, H, W) produces at the named layer."""
+    """The activation maps one input (1, C, H, W) produces at ``layer``: a module's name
+    (``"features.3"``, as ``named_modules`` gives it) or, in a Sequential, its index
+    (``0``, as ``model[0]``)."""
     _check_one_image("plot_feature_maps", x)
-    out = _output_of(model, x, layer)
+    name, out = _output_of("plot_feature_maps", model, x, layer)
     if out.ndim != 4:
-        raise ValueError(f"plot_feature_maps: {layer!r} gives shape {out.shape}, not maps (1, C, H, W)")
+        raise ValueError(f"plot_feature_maps: {name!r} gives shape {out.shape}, not maps (1, C, H, W)")
     maps = out.numpy()[0][:max_maps]
-    return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {layer}")
+    return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {name}")
 
 
 def saliency(model, x, target):
@@ -180,14 +253,12 @@ def class_activation_map(model, x, target, pool="avgpool"):
     """
     _check_one_image("class_activation_map", x)
     modules = dict(model.named_modules())
-    if pool not in modules:
-        raise ValueError(
-            f"class_activation_map: the model has no module named {pool!r}; "
-            "pass pool= the name of its global average pooling"
-        )
+    _, gap = _module_of(
+        "class_activation_map", model, pool, "pool", hint=" (pool= names its global average pooling)"
+    )
     captured = {}
     # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
-    handle = modules[pool].register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
+    handle = gap.register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
     try:
         _check_target("class_activation_map", _run_eval(model, x), target)
     finally:

@@ -2,6 +2,7 @@
 
 import collections
 import io
+import json
 
 import numpy as np
 import pytest
@@ -48,6 +49,77 @@ def test_plot_history_draws_each_curve():
     assert lines[0] == pytest.approx(history["train_loss"])
     assert len(lines) == 4
     assert png_std(fig) > NON_BLANK
+
+
+def _lines(fig):
+    """Each curve's (label, x, y), panel by panel."""
+    return [
+        (line.get_label(), line.get_xdata().tolist(), line.get_ydata().tolist())
+        for ax in fig.axes
+        for line in ax.get_lines()
+    ]
+
+
+ROWS = [  # as history.json holds them: a run resumed with a val_loader it first lacked
+    {"epoch": 1, "train_loss": 0.9, "train_acc": 0.6},
+    {"epoch": 2, "train_loss": 0.5, "train_acc": 0.8, "val_loss": 0.6, "val_acc": 0.75},
+    {"epoch": 3, "train_loss": 0.3, "train_acc": 0.9, "val_loss": 0.4, "val_acc": 0.85},
+]
+
+
+def test_plot_history_takes_the_rows_of_history_json_and_a_dict_of_lists(tmp_path):
+    History(ROWS).to_json(tmp_path / "history.json")
+    with open(tmp_path / "history.json") as f:
+        rows = json.load(f)
+    expected = [
+        ("train_loss", [1, 2, 3], [0.9, 0.5, 0.3]),
+        ("val_loss", [2, 3], [0.6, 0.4]),  # at their own epochs
+        ("train_acc", [1, 2, 3], [0.6, 0.8, 0.9]),
+        ("val_acc", [2, 3], [0.75, 0.85]),
+    ]
+    for given in (History(ROWS), rows, tuple(rows)):
+        fig = viz.plot_history(given)
+        assert _lines(fig) == expected
+        plt.close(fig)
+    columns = {"train_loss": [0.9, 0.5], "val_loss": [1.0, 0.7], "train_acc": [0.6, 0.8]}
+    fig = viz.plot_history(columns)
+    assert _lines(fig) == [
+        ("train_loss", [1, 2], [0.9, 0.5]),
+        ("val_loss", [1, 2], [1.0, 0.7]),
+        ("train_acc", [1, 2], [0.6, 0.8]),
+    ]
+    plt.close(fig)
+
+
+def test_plot_history_draws_the_keys_asked_for_and_names_a_missing_one():
+    fig = viz.plot_history(ROWS, keys=["train_loss", ("val_loss", "val_acc")])
+    assert [[line.get_label() for line in ax.get_lines()] for ax in fig.axes] == [
+        ["train_loss"],
+        ["val_loss", "val_acc"],
+    ]
+    plt.close(fig)
+    with pytest.raises(KeyError, match="no metric 'val_accuracy'; did you mean 'val_acc'"):
+        viz.plot_history(ROWS, keys=[("val_loss", "val_accuracy")])
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "given, got",
+    [
+        ("runs/x/history.json", "got str"),
+        ([{"epoch": 1}, 0.5], "got a list holding float"),
+        ({"train_loss": 0.5}, "got a dict whose values are not all lists"),
+        (None, "got NoneType"),
+    ],
+)
+def test_plot_history_of_something_else_is_a_type_error(given, got):
+    figures = plt.get_fignums()
+    with pytest.raises(TypeError) as caught:
+        viz.plot_history(given)
+    said = str(caught.value)
+    assert said.startswith("plot_history: expected a History, a list of epoch rows (dicts, as history.json ")
+    assert said.endswith(got) and "\n" not in said
+    assert plt.get_fignums() == figures  # refused before a figure was made
 
 
 def test_show_images_one_panel_per_image():
@@ -267,6 +339,62 @@ def test_viz_leaves_the_model_as_it_was():
 def test_feature_maps_of_an_unknown_layer_names_the_layers():
     with pytest.raises(ValueError, match="no module named 'conv9'.*conv, relu"):
         viz.plot_feature_maps(PlusDetector(), _planted(8, 8), "conv9")
+
+
+@pytest.mark.parametrize("layer", [1, -11, np.int64(1)])
+def test_feature_maps_of_a_sequential_take_its_index_as_model_i_does(layer):
+    mc.manual_seed(0)
+    model = models.lenet5()  # a Sequential of 12: 1 is the ReLU after the first conv
+    x = mc.randn(1, 1, 28, 28, seed=0)
+    by_name, by_index = viz.plot_feature_maps(model, x, "1"), viz.plot_feature_maps(model, x, layer)
+    shown = [
+        [np.asarray(ax.images[0].get_array()) for ax in f.axes if ax.images] for f in (by_name, by_index)
+    ]
+    assert len(shown[1]) == 6
+    for a, b in zip(*shown):
+        np.testing.assert_array_equal(a, b)
+    # NOTE: _suptitle, as get_suptitle() needs matplotlib 3.8
+    assert by_index._suptitle.get_text() == by_name._suptitle.get_text() == "feature maps of 1"
+    plt.close("all")
+
+
+def test_a_layer_index_names_what_it_can_index():
+    model = models.lenet5()
+    x = np.zeros((1, 1, 28, 28), np.float32)
+    with pytest.raises(
+        IndexError, match="^plot_feature_maps: layer=12 is out of range for a Sequential of 12"
+    ):
+        viz.plot_feature_maps(model, x, 12)
+    with pytest.raises(
+        TypeError, match=r"layer is a module's name \(str\) or a Sequential's index \(int\), got float"
+    ):
+        viz.plot_feature_maps(model, x, 1.0)
+    said = (
+        "layer=0 indexes a Sequential, and PlusDetector is not one; name one of its modules: conv, relu, pool"
+    )
+    with pytest.raises(TypeError, match=said):
+        viz.plot_feature_maps(PlusDetector(), _planted(8, 8), 0)
+    with pytest.raises(
+        ValueError, match="no module named 'rleu'; did you mean 'relu'\\? Its modules are conv, relu"
+    ):
+        viz.plot_feature_maps(PlusDetector(), _planted(8, 8), "rleu")
+    plt.close("all")
+
+
+def test_cam_takes_the_pooling_by_its_index_in_a_sequential():
+    detector = PlusDetector()
+    model = nn.Sequential(
+        detector.conv, detector.relu, detector.pool, detector.avgpool, nn.Flatten(), detector.fc
+    )
+    x = _planted(11, 4)
+    np.testing.assert_array_equal(
+        viz.class_activation_map(model, x, 0, pool=3), viz.class_activation_map(model, x, 0, pool="3")
+    )
+    np.testing.assert_array_equal(
+        viz.class_activation_map(model, x, 0, pool=3), viz.class_activation_map(detector, x, 0)
+    )
+    with pytest.raises(IndexError, match="^class_activation_map: pool=6 is out of range"):
+        viz.class_activation_map(model, x, 0, pool=6)
 
 
 def _tiny_classifier(seed):

@@ -141,6 +141,18 @@ def test_a_batch_that_does_not_split_over_the_ranks_is_said_once_before_they_joi
     ], out
 
 
+def test_overwrite_under_mpiexec_replaces_the_run_on_every_rank(tmp_path):
+    """Rank 0 sets the old run aside; a rank that looks before it does is not refused."""
+    out = tmp_path / "run"
+    args = ["-m", "minicnn", "train", "lenet5", "--data", "digits", "--epochs", "1", "--quiet"]
+    code, said = launch(*args, "--seed", "1", "--distributed", "--out", str(out))
+    assert code == 0, said
+    code, said = launch(*args, "--seed", "2", "--distributed", "--overwrite", "--out", str(out))
+    assert code == 0, said
+    assert json.loads((out / "metrics.json").read_text())["seed"] == 2
+    assert [name for name in os.listdir(out) if name.startswith(".")] == []
+
+
 def test_a_command_other_than_train_under_mpiexec_is_told_to_run_without_it():
     code, out = launch("-m", "minicnn", "summary", "lenet5")
     assert code == 2

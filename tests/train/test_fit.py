@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -166,6 +167,48 @@ def test_resume_continues_exactly_under_every_schedule(tmp_path, name):
         assert whole.scheduler.get_last_lr() < [0.05]
 
 
+def test_a_new_run_into_a_folder_with_a_checkpoint_is_refused_before_training(tmp_path):
+    run(tmp_path, epochs=2)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    train, _ = loaders()
+    model = small_net(seed=1)
+    weights = {k: v.copy() for k, v in model.state_dict().items()}
+    path = re.escape(str(tmp_path / "checkpoint.npz"))
+    said = (
+        rf"^fit: {path} already holds a run; pass resume=True to continue it or overwrite=True to replace it$"
+    )
+    for out in (str(tmp_path), tmp_path):
+        with pytest.raises(ValueError, match=said):
+            fit(model, train, optim.SGD(model.parameters(), lr=0.1), 1, out=out, progress=False)
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, weights[k], err_msg=k)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_overwrite_replaces_the_checkpoint_and_resume_still_continues_it(tmp_path):
+    run(tmp_path, epochs=2)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    train, _ = loaders()
+    model = small_net(seed=1)
+    with pytest.raises(NonFiniteParameterError):  # stopped in its first epoch: the old run stays
+        fit(model, train, PoisonedSGD(model.parameters(), at=1, lr=0.1), 1, out=tmp_path, overwrite=True)
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    model = small_net(seed=1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    history = fit(model, train, opt, 1, out=tmp_path, overwrite=True, progress=False)
+    state = read_checkpoint(tmp_path / "checkpoint.npz")
+    rows = json.loads(state["history"])
+    assert state["epoch"] == 1 and len(rows) == len(history) == 1  # counted from the new run's start
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(state["model"][k], v, err_msg=k)
+    history = fit(model, train, opt, 2, out=tmp_path, resume=True, progress=False)
+    assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 2 and history["epoch"] == [1, 2]
+    with pytest.raises(ValueError, match="^fit: resume continues the run in out and overwrite=True replaces"):
+        fit(model, train, opt, 3, out=tmp_path, resume=True, overwrite=True, progress=False)
+    assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 2
+
+
 def test_checkpoint_write_killed_midway_leaves_previous(tmp_path, monkeypatch):
     model = run(tmp_path, epochs=1)
     path = tmp_path / "checkpoint.npz"
@@ -193,8 +236,23 @@ def test_nonfinite_loss_names_the_first_bad_module():
     mc.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), Explode(), nn.Flatten(), nn.Linear(8, 2))
     train, _ = loaders()
-    with pytest.raises(NonFiniteLossError, match=r"first module with a non-finite output is '2'"):
+    with pytest.raises(
+        NonFiniteLossError, match=r"first module with a non-finite output is '2' \(Explode\)\."
+    ):
         fit(model, train, optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+
+
+def test_the_first_bad_module_of_a_distributed_model_has_the_models_own_name():
+    from minicnn.distributed import DistributedDataParallel
+    from minicnn.train import _first_nonfinite_module
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.ReLU())
+    with mc.no_grad():
+        model[1].weight.data[0, 0] = np.inf
+    x = mc.tensor(np.ones((1, 1, 2, 2), np.float32))
+    assert _first_nonfinite_module(model, x) == "'1' (Linear)"
+    assert _first_nonfinite_module(DistributedDataParallel(model), x) == "'1' (Linear)"  # not 'module.1'
+    assert _first_nonfinite_module(nn.Sequential(nn.Flatten()), x) is None
 
 
 def test_progress_prints_one_line_per_epoch_when_not_a_terminal(capsys):
