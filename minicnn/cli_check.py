@@ -1,5 +1,6 @@
 """``python -m minicnn check NAME FILE.py``: grade the function NAME that the student's FILE.py
-defines; ``check all FILE.py`` grades every exercise whose function the file defines.
+defines; ``check all FILE.py`` grades every exercise whose function the file defines; ``check
+--list`` lists the exercises.
 
 The file runs in a child process of its own (``exercises/runner.py``), as ``python FILE.py``
 would run it; this process builds the cases, keeps the time and gives the verdict, so nothing
@@ -7,8 +8,9 @@ the file does (print a "passed" line, exit with status 0, patch the grader) chan
 the file prints is shown under a line "output of FILE:", each line indented.
 
 Exit status: 0 every exercise graded passed; 1 a wrong answer, not implemented yet, or the
-function missing; 2 the command was used wrongly (an unknown exercise, no such file); 3 the
-submission could not be run (it did not load, its process ended, a step ran out of time).
+function missing; 2 the command was used wrongly (an unknown exercise, no such file, a file
+named like a module it would hide: ``exercises/source.py``); 3 the submission could not be run
+(it did not load, its process ended, a step ran out of time).
 With several exercises, the worst of theirs. ``--json``: one JSON object a line per exercise
 on stdout, and nothing else there. The function must be the student's own NumPy code: one
 that calls minicnn's or PyTorch's code while it is graded fails.
@@ -24,13 +26,34 @@ PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3  # and 2, a UsageError, from __main__
 
 
 def check_command(args):
+    if args.list:
+        if args.name is not None or args.file is not None:
+            raise UsageError("--list takes no exercise or file: python -m minicnn check --list")
+        return _list()
+    if args.name is None or args.file is None:
+        what = f"the file that defines {args.name}" if args.name else "an exercise and a file"
+        raise UsageError(
+            f"check needs {what}: python -m minicnn check {args.name or 'NAME'} FILE.py "
+            "(python -m minicnn check --list lists the exercises)"
+        )
     from . import exercises
+    from .exercises import source
     from .exercises.grading import one_line
     from .exercises.runner import Submission
 
+    tree = None
+    if args.file.endswith(".py") and os.path.isfile(args.file):
+        tree = source.syntax_tree(args.file)
+        shadowed = source.shadowing(args.file, tree)
+        if shadowed:
+            raise UsageError(shadowed)
+
     names = exercises.names()
     if args.name != "all" and args.name not in names:
-        raise UsageError(f"no exercise {args.name!r}; choose one of {', '.join(names)}, or all")
+        raise UsageError(
+            f"no exercise {args.name!r}; choose one of {', '.join(names)}, or all "
+            "(python -m minicnn check --list says what each is)"
+        )
     check_input_file(args.file)
     if not args.file.endswith(".py"):
         what = "the exercises' functions" if args.name == "all" else repr(args.name)
@@ -55,7 +78,9 @@ def check_command(args):
                 if n not in loaded["defined"]
             ]
             if not wanted:
-                err = exercises.ExerciseFailed(f"{args.file} defines none of the exercises' functions")
+                err = exercises.ExerciseFailed(
+                    f"{args.file} defines none of the exercises' functions{_its_functions(loaded)}"
+                )
                 return report.failed(None, err, submission.take_output())
         else:
             wanted = [args.name]
@@ -68,15 +93,31 @@ def check_command(args):
                 except exercises.CouldNotRun as err:
                     report.failed(name, err, submission.take_output())
                     continue
+            lines = source.definitions(tree).get(name, [])
             try:
                 words = _grade(submission, loaded, name, args)
             except exercises.ExerciseFailed as err:
-                report.failed(name, err, submission.take_output())
+                stub = isinstance(err, exercises.NotImplementedYet)
+                note = source.defined_again(name, lines, args.file, stub)
+                report.failed(name, err, submission.take_output(), note)
             else:
-                report.passed(name, words, submission.take_output())
+                note = source.defined_again(name, lines, args.file)
+                report.passed(name, words, submission.take_output(), note)
     finally:
         submission.close()
     return report.finish()
+
+
+def _list():
+    """``check --list``: every exercise on a line of its own, with its notebook and what it teaches."""
+    from . import exercises
+
+    found = [exercises.info(name) for name in exercises.names()]
+    width = max(len(ex.name) for ex in found)
+    notebooks = max(len(ex.notebook) for ex in found)
+    for ex in found:
+        print(f"{ex.name:<{width}}  {ex.notebook:<{notebooks}}  {ex.teaches}")
+    return PASSED
 
 
 def _grade(submission, loaded, name, args):
@@ -89,14 +130,29 @@ def _grade(submission, loaded, name, args):
         if elsewhere is not None:
             where = f"from {grading.one_line(elsewhere, 200)}" if elsewhere else "from elsewhere"
             raise grading.ExerciseFailed(f"{args.file} does not define {name!r} itself: it comes {where}")
-        raise grading.ExerciseFailed(f"{args.file} defines no function {name!r}")
+        raise grading.ExerciseFailed(f"{args.file} defines no function {name!r}{_its_functions(loaded)}")
     problem = grading.signature_problem(ex, loaded["defined"][name])
     if problem:
         err = grading.ExerciseFailed(problem)
         err.step = "signature"
         raise err
-    cases, slow = grading.grade(ex, submission.runner(ex), quick=args.quick, seed=args.seed)
+    cases, slow = grading.grade(
+        ex, submission.runner(ex), quick=args.quick, seed=args.seed, progress=sys.stderr
+    )
     return grading.passed_words(ex, cases, slow, args.quick, args.seed)
+
+
+def _its_functions(loaded, most=10):
+    """'; it defines my_col2im, helper' (the functions the child found in the file), or
+    '; it defines no functions'."""
+    from .exercises.grading import one_line
+
+    found = loaded.get("functions")
+    found = [one_line(f, 60) for f in found if isinstance(f, str)] if isinstance(found, list) else []
+    if not found:
+        return "; it defines no functions"
+    more = f" and {len(found) - most} more" if len(found) > most else ""
+    return f"; it defines {', '.join(found[:most])}{more}"
 
 
 class _Report:
@@ -107,15 +163,17 @@ class _Report:
         self.args, self.statuses, self.skipped = args, [], []
         self.graded = []  # (name, status) of each exercise graded
 
-    def passed(self, name, words, output):
-        self._result(name, PASSED, f"{name}: passed ({words})", None, len(self._ex(name).cases), output)
+    def passed(self, name, words, output, note=""):
+        message = f"{name}: passed ({words})" + (f"\n  note: {note}" if note else "")
+        self._result(name, PASSED, message, None, len(self._ex(name).cases), output)
 
-    def failed(self, name, err, output):
+    def failed(self, name, err, output, note=""):
         from .exercises import CouldNotRun
 
         status = COULD_NOT_RUN if isinstance(err, CouldNotRun) else FAILED
         step = err.step if err.step is not None else ("load" if isinstance(err, CouldNotRun) else None)
-        self._result(name, status, str(err), step, err.passed, output, err.traceback)
+        message = str(err) + (f"\n  note: {note}" if note else "")
+        self._result(name, status, message, step, err.passed, output, err.traceback)
         return status
 
     def _ex(self, name):
@@ -199,10 +257,16 @@ def add_parser(sub, parents=()):
     )
     c.add_argument(
         "name",
-        help="the exercise, e.g. col2im (python -c 'from minicnn import exercises; "
-        "print(exercises.names())'), or all: every exercise whose function FILE.py defines",
+        nargs="?",
+        help="the exercise, e.g. col2im (--list lists them), or all: every exercise whose function "
+        "FILE.py defines",
     )
-    c.add_argument("file", help="the Python file that defines it")
+    c.add_argument("file", nargs="?", help="the Python file that defines it")
+    c.add_argument(
+        "--list",
+        action="store_true",
+        help="list the exercises, one a line: its name, its notebook and what it teaches",
+    )
     c.add_argument("--quick", action="store_true", help="skip the slow part (LeNet-5's training)")
     c.add_argument(
         "--seed",
@@ -215,5 +279,6 @@ def add_parser(sub, parents=()):
         "--json",
         action="store_true",
         help="one JSON object a line per exercise on stdout (exercise, file, passed, cases_passed, "
-        "cases_total, message, step, output) and nothing else there",
+        "cases_total, message, step, output) and nothing else there; LeNet-5's training says "
+        "what it does on stderr",
     )

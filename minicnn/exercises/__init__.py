@@ -12,6 +12,8 @@ file in a child process of its own (``runner.py``) and gives the verdict itself.
 Reference solutions, for instructors: ``minicnn/exercises/solutions.py``.
 """
 
+import sys
+
 from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
 from .calling import in_process
 from .grading import (
@@ -73,7 +75,8 @@ def check(name, fn, quick=False, own_code=False, seed=None):
     """Grade ``fn`` on every case of exercise ``name``; prints ``name: passed (k cases)``.
 
     Raises ExerciseFailed with the failing case, the worst element and a hint.
-    ``quick=True`` skips an exercise's slow part (lenet5_forward_backward's training).
+    ``quick=True`` skips an exercise's slow part (lenet5_forward_backward's training, which says
+    on stderr what it does, epoch by epoch).
     ``own_code=True`` also fails ``fn`` when it calls minicnn's or PyTorch's code (as
     ``python -m minicnn check`` grades a submission). ``seed`` (a non-negative int, such as a
     student number) draws every case's numbers from it and the case's own seed, so that each
@@ -87,7 +90,7 @@ def check(name, fn, quick=False, own_code=False, seed=None):
     problem = signature_problem(ex, signature_of(fn, ex.arg_names))
     if problem:
         raise ExerciseFailed(problem)
-    cases, slow = grade(ex, in_process(ex, fn, own_code), quick=quick, seed=seed)
+    cases, slow = grade(ex, in_process(ex, fn, own_code), quick=quick, seed=seed, progress=sys.stderr)
     print(f"{name}: passed ({passed_words(ex, cases, slow, quick, seed)})")
 
 

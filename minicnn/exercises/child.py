@@ -7,8 +7,9 @@ student's functions on the arguments the parent sends, and nothing else. The par
 Requests, one JSON line each on REQUESTS_FD: {"name", "args": an .npz to read, "out": an .npz
 to write, "step"}. Messages, one JSON line each on MESSAGES_FD: {"begin": step} as each step
 starts ("load" first), so that the parent can say which one a submission got stuck on; then
-{"loaded": what the file defines}, {"done": step} once "out" holds the outputs and the
-arguments as the call left them, or {"failed": record} (``calling.record_of``).
+{"loaded": the exercises' functions the file defines, and the names of all its functions},
+{"done": step} once "out" holds the outputs and the arguments as the call left them, or
+{"failed": record} (``calling.record_of``).
 """
 
 import importlib.util
@@ -44,7 +45,7 @@ def main(argv=None):
             defined[name] = grading.signature_of(fn, info(name).arg_names)
         else:
             elsewhere[name] = where or ""
-    say({"loaded": {"defined": defined, "elsewhere": elsewhere}})
+    say({"loaded": {"defined": defined, "elsewhere": elsewhere, "functions": _functions(module, path)}})
 
     for line in requests:
         request = json.loads(line)
@@ -61,6 +62,16 @@ def main(argv=None):
             continue
         transfer.write(request["out"], {"out": out, "args": list(args)})
         say({"done": request["step"]})
+
+
+def _functions(module, path):
+    """The names of the functions the file itself defines at its top level, in its order."""
+    found = []
+    for name, value in vars(module).items():
+        where = getattr(getattr(value, "__code__", None), "co_filename", None)
+        if callable(value) and where and os.path.exists(where) and os.path.samefile(where, path):
+            found.append(name)
+    return found
 
 
 def _load(path):

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-# float64 results computed in another order agree to about 1e-13; a real bug is far larger.
-RTOL, ATOL = 1e-6, 1e-8
+from .comparing import ATOL, RTOL, compare, precision_hint  # noqa: F401 -- RTOL, ATOL: the tolerance
+
 # the time of one step: loading a submission, one case, one training batch. An endless loop
 # ends here instead of never
 CASE_SECONDS = 60
@@ -58,7 +58,7 @@ class Mistake:
     compute: Callable
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Exercise:
     name: str
     signature: str  # "(x, w, b, stride, padding)"
@@ -71,12 +71,32 @@ class Exercise:
     cases: list
     mistakes: list = dataclasses.field(default_factory=list)
     judge: Callable | None = None  # judge(args, got) -> None or a reason: replaces comparing outputs
-    # slow(run) -> words on what it achieved; raises ExerciseFailed (LeNet-5's training)
+    # slow(run, progress) -> words on what it achieved; raises ExerciseFailed (LeNet-5's training).
+    # progress: a stream to say what it does on, or None
     slow: Callable | None = None
 
     @property
     def arg_names(self):
         return [a.strip().split("=")[0] for a in self.signature.strip("()").split(",")]
+
+    def __repr__(self):
+        returns = ", ".join(self.returns)
+        return f"<Exercise {self.name}{self.signature} -> {returns}, notebook {self.notebook}>"
+
+    def __str__(self):
+        """What ``print(exercises.info(name))`` shows: the signature, the notebook, what it teaches
+        and the math of its docstring."""
+        count = f"{len(self.cases)} case{'s' if len(self.cases) != 1 else ''}"
+        training = ", then training" if self.slow is not None else ""
+        return "\n".join(
+            [
+                f"{self.name}{self.signature} -> {', '.join(self.returns)}",
+                f"  notebook {self.notebook}; {count}{training}",
+                f"  teaches: {self.teaches}",
+                "",
+                *("  " + line if line else "" for line in inspect.cleandoc(self.doc).splitlines()),
+            ]
+        )
 
 
 def case_rng(case, seed=None):
@@ -92,14 +112,23 @@ def check_seed(seed, who):
     raise ValueError(f"{who}: seed must be a non-negative int (a student number, say), got {seed!r:.60}")
 
 
+SHOWN = 10  # a dict of at most this many entries, or an int array of at most this many, is shown whole
+
+
 def describe(names, args):
-    """'x (2, 3, 7, 5), w (4, 3, 3, 3), stride 2, padding 1': the case in words."""
+    """'x (2, 3, 7, 5), w (4, 3, 3, 3), stride 2, padding 1': the case in words. Small inputs
+    whose values matter to the student (a graph as a dict, a few labels) are shown whole."""
     parts = []
     for name, a in zip(names, args):
         if isinstance(a, np.ndarray):
-            parts.append(f"{name} {tuple(a.shape)}" + ("" if a.dtype == np.float64 else f" {a.dtype}"))
+            part = f"{name} {tuple(a.shape)}" + ("" if a.dtype == np.float64 else f" {a.dtype}")
+            if a.dtype.kind in "iub" and a.size <= SHOWN:
+                part += f" {a.tolist()}"
+            parts.append(part)
         elif isinstance(a, dict):
-            parts.append(f"{name} ({len(a)} entries)")
+            small = len(a) <= SHOWN and not any(isinstance(v, np.ndarray) for v in a.values())
+            entries = f"({len(a)} entr{'y' if len(a) == 1 else 'ies'})"
+            parts.append(f"{name} {a!r}" if small else f"{name} {entries}")
         else:
             parts.append(f"{name} {a!r}")
     return ", ".join(parts)
@@ -217,73 +246,6 @@ def parts(ex, out):
     return list(zip(ex.returns, out)), None
 
 
-def compare(name, got, want):
-    """None when got equals want (shape, dtype kind and values); else a sentence saying how not."""
-    if isinstance(want, dict):
-        if not isinstance(got, dict):
-            return f"{name} should be a dict with keys {sorted(want)}, got {type(got).__name__}"
-        if set(got) != set(want):
-            return f"{name} has keys {sorted(got)}; expected {sorted(want)}"
-        for key in want:
-            why = compare(f"{name}[{key!r}]", got[key], want[key])
-            if why:
-                return why
-        return None
-    if isinstance(want, (list, tuple)) and not isinstance(want, np.ndarray):
-        got_list = list(got) if isinstance(got, (list, tuple, np.ndarray)) else None
-        if got_list != list(want):
-            return f"{name}: expected {list(want)}, got {got!r}"
-        for i, (g, w) in enumerate(zip(got_list, want)):
-            why = _not_an_int(f"{name}[{i}]", g, w)
-            if why:
-                return why
-        return None
-    if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
-        if not isinstance(got, (int, np.integer)) or int(got) != int(want):
-            return _not_an_int(name, got, want) or f"{name}: expected {int(want)}, got {got!r}"
-        return None
-    if got is None:
-        return f"{name} is None; expected an array of shape {np.shape(want)}"
-    if type(got).__module__.split(".")[0] in ("minicnn", "torch"):
-        return f"{name} is a {type(got).__module__.split('.')[0]} {type(got).__name__}; return a NumPy array"
-    if isinstance(got, (list, tuple)):
-        return f"{name} is a Python {type(got).__name__}; return a NumPy array of {np.asarray(want).dtype}"
-    try:
-        g = np.asarray(got)
-    except Exception:  # a ragged list, an object NumPy cannot read
-        return f"{name} is a {type(got).__name__} that NumPy cannot read as an array"
-    w = np.asarray(want)
-    if g.dtype.kind == "O":
-        return f"{name} is an array of Python objects (dtype object); return a NumPy array of {w.dtype}"
-    if g.shape != w.shape:
-        return f"{name} has shape {g.shape}; expected {w.shape}"
-    if g.dtype.kind not in "fc":
-        return f"{name} has dtype {g.dtype}; expected {w.dtype} (an integer array rounds every value)"
-    if g.dtype.kind == "c" and w.dtype.kind != "c":
-        return f"{name} has the complex dtype {g.dtype}; expected {w.dtype}: the answer is real"
-    if g.dtype.itemsize < w.dtype.itemsize:
-        return f"{name} has dtype {g.dtype}; expected {w.dtype} like the inputs (keep the inputs' dtype)"
-    bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
-    if not bad.any():
-        return None
-    excess = np.abs(g - w) - (ATOL + RTOL * np.abs(w))
-    excess = np.where(np.isnan(excess), np.inf, excess)
-    idx = np.unravel_index(int(np.argmax(excess)), w.shape) if w.ndim else ()
-    at = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if w.ndim else name
-    return (
-        f"{int(bad.sum())} of {bad.size} elements of {name} differ; the worst is {at}: "
-        f"expected {float(w[idx]):.6g}, got {float(g[idx]):.6g}"
-    )
-
-
-def _not_an_int(name, got, want):
-    """A sentence when ``want`` is an int and ``got`` is a number of another type (1458.0), else None."""
-    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
-    if is_int(want) and not is_int(got) and isinstance(got, (float, complex, np.number, bool)):
-        return f"{name} must be an int, like {int(want)}; got the {type(got).__name__} {got!r}"
-    return None
-
-
 def _matches(out, wrong, ex):
     got, _ = parts(ex, out)
     bad, _ = parts(ex, wrong)
@@ -317,6 +279,7 @@ def _mark(err, step, passed):
 
 def _verdict(ex, args, out):
     """None when ``out`` is right for ``args``, else a sentence (with a hint when one fits)."""
+    precision = ""  # a hint on float32 arithmetic, where the first wrong output misses by so little
     if ex.judge is not None:
         try:
             why = ex.judge(args, out)
@@ -327,16 +290,22 @@ def _verdict(ex, args, out):
         got, why = parts(ex, out)
         if got is not None:
             want, _ = parts(ex, ex.expected(*copy.deepcopy(args)))
-            why = next(filter(None, (compare(n, g, w) for (n, g), (_, w) in zip(got, want))), None)
-    return f"{why}{hint_for(ex, args, out)}" if why else None
+            for (name, g), (_, w) in zip(got, want):
+                why = compare(name, g, w)
+                if why:
+                    precision = precision_hint(g, w)
+                    break
+    # a known mistake's hint says more than the precision's
+    return f"{why}{hint_for(ex, args, out) or precision}" if why else None
 
 
-def grade(ex, run, quick=False, seed=None):
+def grade(ex, run, quick=False, seed=None, progress=None):
     """Run every case through ``run(args, where) -> (outputs, the arguments after the call)``.
 
     Returns (cases passed, words on the slow part or None where it was skipped or there is none);
     raises ExerciseFailed, its ``step`` and ``passed`` saying where it stopped. ``seed`` draws
     every case's arguments from it and the case's own seed (``case_rng``); None: the public cases.
+    ``progress``: a stream the slow part says what it does on as it goes (None: it says nothing).
     """
     for k, case in enumerate(ex.cases, 1):
         args = ex.make(case_rng(case, seed), **case.params)
@@ -351,7 +320,7 @@ def grade(ex, run, quick=False, seed=None):
     if quick or ex.slow is None:
         return len(ex.cases), None
     try:
-        return len(ex.cases), ex.slow(run)
+        return len(ex.cases), ex.slow(run, progress)
     except ExerciseFailed as err:
         _mark(err, "training", len(ex.cases))
         raise

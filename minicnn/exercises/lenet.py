@@ -84,38 +84,88 @@ def _gradients(out, params, where):
     return arrays
 
 
-def _train(run):
+def _datasets():
+    """(train, test): the digits the training and the test run on."""
+    from .. import data
+
+    return data.mnist5k("train"), data.mnist5k("test")
+
+
+def _metrics(out, labels):
+    """(summed cross-entropy, right) of the student's logits for a batch, or None where they are no
+    array (N, 10): for the epoch's line only, as the gradients are what the training checks."""
+    try:
+        logits = np.asarray(out[0], dtype=np.float64)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = -float(log_p[np.arange(len(labels)), labels].sum())
+        return loss, int((logits.argmax(axis=1) == labels).sum())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _train(run, progress=None):
     """Train with the student's function (called through ``run``, as grade's cases are); returns
-    what the training reached, in words, or raises ExerciseFailed."""
+    what the training reached, in words, or raises ExerciseFailed. ``progress``: a stream to say
+    what it does on, a line before it begins and one per epoch (None: nothing is said)."""
     from .. import data, manual_seed, models, optim
+    from ..progress import Progress
     from ..tensor import tensor
 
     manual_seed(0)
     named = dict(models.lenet5().named_parameters())
     params = {k: named[_model_name(k)] for k in SHAPES}
     opt = optim.SGD(list(params.values()), lr=LR, momentum=MOMENTUM)
-    loader = data.DataLoader(data.mnist5k("train"), batch_size=BATCH, shuffle=True, seed=0)
+    train_set, test_set = _datasets()
+    loader = data.DataLoader(train_set, batch_size=BATCH, shuffle=True, seed=0)
     schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=EPOCHS * len(loader))
+    say = progress is not None
+    if say:
+        print(
+            f"{LENET.name}: training your LeNet-5 for {EPOCHS} epoch{'s' if EPOCHS != 1 else ''} on "
+            f"{len(train_set):,} mnist5k digits in batches of {BATCH}, then testing it on "
+            f"{len(test_set):,} (about a minute with vectorized layers)",
+            file=progress,
+            flush=True,
+        )
     began = time.perf_counter()
     for epoch in range(1, EPOCHS + 1):
-        for step, (x, y) in enumerate(loader, 1):
-            where = f"in training (epoch {epoch}, batch {step})"
-            args = ({k: p.data for k, p in params.items()}, x.numpy(), y.numpy())
-            grads = _gradients(call_checked(LENET, run, args, where), params, where)
-            for k, p in params.items():
-                p.grad = tensor(grads[k])
-            opt.step()
-            schedule.step()
-            if epoch == 1 and step == 5:
-                minutes = (time.perf_counter() - began) / 5 * len(loader) * EPOCHS / 60
-                if minutes > MAX_MINUTES:
-                    raise ExerciseFailed(
-                        f"lenet5_forward_backward is too slow to train: {EPOCHS} epochs would take about "
-                        f"{minutes:.0f} minutes. Use your im2col convolution (one matrix product per "
-                        f"layer) and pooling vectorized over the batch, not loops over every element"
-                    )
+        desc = f"epoch {epoch}/{EPOCHS}"
+        bar = Progress(total=len(train_set), desc=desc, enabled=say, stream=progress)
+        metrics, seen = [], 0  # (summed loss, right) of each batch, for the epoch's line
+        epoch_began = time.perf_counter()
+        try:
+            for step, (x, y) in enumerate(loader, 1):
+                where = f"in training (epoch {epoch}, batch {step})"
+                args = ({k: p.data for k, p in params.items()}, x.numpy(), y.numpy())
+                out = call_checked(LENET, run, args, where)
+                grads = _gradients(out, params, where)
+                for k, p in params.items():
+                    p.grad = tensor(grads[k])
+                opt.step()
+                schedule.step()
+                metrics.append(_metrics(out, y.numpy()))
+                seen += len(y)
+                bar.update(len(y))
+                if epoch == 1 and step == 5:  # enough batches to know the pace
+                    minutes = (time.perf_counter() - began) / 5 * len(loader) * EPOCHS / 60
+                    _too_slow(minutes)
+                    if say and minutes >= 2:
+                        print(
+                            f"  at this pace the training takes about {minutes:.0f} minutes",
+                            file=progress,
+                            flush=True,
+                        )
+        finally:
+            bar.close()
+        row = {"images_per_second": seen / max(time.perf_counter() - epoch_began, 1e-9)}
+        if metrics and None not in metrics:
+            row.update(
+                train_loss=sum(m[0] for m in metrics) / seen, train_acc=sum(m[1] for m in metrics) / seen
+            )
+        Progress.line(desc, row, enabled=say, stream=progress)
     correct = total = 0
-    for x, y in data.DataLoader(data.mnist5k("test"), batch_size=250):
+    for x, y in data.DataLoader(test_set, batch_size=250):
         args = ({k: p.data for k, p in params.items()}, x.numpy(), None)
         where = "on the test set (labels None)"
         out = call_checked(LENET, run, args, where)
@@ -136,7 +186,17 @@ def _train(run):
             f"feeds float32 batches of {BATCH}, so check that nothing depends on float64 "
             f"or on a batch of 1 or 3"
         )
-    return f"{EPOCHS} epochs, test accuracy {correct / total:.2%}"
+    return f"{EPOCHS} epoch{'s' if EPOCHS != 1 else ''}, test accuracy {correct / total:.2%}"
+
+
+def _too_slow(minutes):
+    """Fail, after a few batches, a training that would take more than MAX_MINUTES."""
+    if minutes > MAX_MINUTES:
+        raise ExerciseFailed(
+            f"lenet5_forward_backward is too slow to train: {EPOCHS} epochs would take about "
+            f"{minutes:.0f} minutes. Use your im2col convolution (one matrix product per "
+            f"layer) and pooling vectorized over the batch, not loops over every element"
+        )
 
 
 LENET = Exercise(

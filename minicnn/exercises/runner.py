@@ -32,7 +32,12 @@ from .grading import CouldNotRun, one_line
 MESSAGE_BYTES = 1 << 20  # one line of the protocol is far shorter: longer is no message of the child's
 OUTPUT_BYTES = 20_000  # of what the child prints between two verdicts: kept to show; the rest is counted
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds minicnn/
-_CHILD = f"import sys; sys.path.insert(0, {_ROOT!r}); from minicnn.exercises.child import main; main()"
+# NOTE: without the current folder ("" first on the path of ``python -c``), as ``python FILE.py``
+# runs: a numpy.py there would be imported in place of NumPy before the file is even loaded
+_CHILD = (
+    f"import sys; sys.path[:] = [{_ROOT!r}] + [p for p in sys.path if p]; "
+    "from minicnn.exercises.child import main; main()"
+)
 
 
 class Submission:
@@ -55,7 +60,8 @@ class Submission:
 
     def start(self):
         """Start the child and wait for it to load the file: {"defined": {name: its signature},
-        "elsewhere": {name: the file it comes from}}. Raises CouldNotRun."""
+        "elsewhere": {name: the file it comes from}, "functions": [the names of the file's own
+        functions]}. Raises CouldNotRun."""
         requests, messages = os.pipe(), os.pipe()
         try:
             self._proc = subprocess.Popen(
@@ -93,6 +99,16 @@ class Submission:
                 f"{self.path} did not finish loading within {grading.CASE_SECONDS:g} s (an endless loop "
                 "at the top of the file?); the grader stopped it and nothing was graded"
             )
+        elif outcome == "ended" and self._began != "load":  # the grader's own code failed to start
+            said = self.take_output()  # not the file's output: it never ran
+            last = next((line for line in reversed(said.splitlines()) if line.strip()), "")
+            err = CouldNotRun(
+                f"the grader's child process ended before it loaded {self.path} ({self._how}"
+                + (f": {one_line(last, 300)}" if last else "")
+                + "); nothing was graded"
+            )
+            err.traceback = said
+            raise _at(err, "load")
         elif outcome == "ended":
             why = (
                 f"{self.path} ended the grader's child process while loading ({self._how}); "

@@ -1,6 +1,7 @@
 """python -m minicnn check NAME FILE.py: exit 0 on a pass, 1 on a wrong answer, 2 when the command
 is used wrongly, 3 when the submission cannot be run; no traceback unless --debug."""
 
+import json
 import pathlib
 import shutil
 import subprocess
@@ -78,9 +79,18 @@ def test_the_command_used_wrongly_exits_2(argv, says, capsys):
     assert err.count("\n") == 1
 
 
-def test_a_missing_function_exits_1(student_file, capsys):
+def test_a_missing_function_exits_1_naming_the_functions_the_file_defines(student_file, capsys):
     assert main(["check", "im2col", student_file(WRONG_COL2IM)]) == 1
-    assert capsys.readouterr().out.rstrip().endswith("mine.py defines no function 'im2col'")
+    assert (
+        capsys.readouterr().out.rstrip().endswith("mine.py defines no function 'im2col'; it defines col2im")
+    )
+    renamed = student_file(WRONG_COL2IM.replace("def col2im", "def my_col2im") + "\nhelper = lambda: 0\n")
+    assert main(["check", "col2im", renamed]) == 1
+    assert capsys.readouterr().out.endswith("defines no function 'col2im'; it defines my_col2im, helper\n")
+    assert main(["check", "all", renamed]) == 1
+    assert "defines none of the exercises' functions; it defines my_col2im, helper" in capsys.readouterr().out
+    assert main(["check", "col2im", student_file("import numpy as np\nx = 1\n")]) == 1
+    assert capsys.readouterr().out.endswith("defines no function 'col2im'; it defines no functions\n")
 
 
 @pytest.mark.parametrize(
@@ -219,3 +229,148 @@ def test_a_wrong_signature_is_named(student_file, capsys):
     assert "must take (cols, x_shape, kernel_size, stride, padding), but yours takes (cols, x_shape)" in (
         capsys.readouterr().out
     )
+
+
+# --- finding the exercises --------------------------------------------------------------------------
+
+
+def test_list_names_every_exercise_with_its_notebook_and_what_it_teaches(capsys):
+    from minicnn import exercises
+
+    assert main(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == exercises.names()
+    for line in lines:
+        ex = exercises.info(line.split()[0])
+        assert line.split()[1] == ex.notebook and line.endswith(f"  {ex.teaches}")
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["check"], "check needs an exercise and a file: python -m minicnn check NAME FILE.py"),
+        (
+            ["check", "col2im"],
+            "check needs the file that defines col2im: python -m minicnn check col2im FILE.py",
+        ),
+        (["check", "--list", "col2im"], "--list takes no exercise or file"),
+    ],
+)
+def test_check_without_its_arguments_says_how_to_list(argv, says, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+    if "--list" not in argv:
+        assert "(python -m minicnn check --list lists the exercises)" in err
+
+
+# --- a function defined twice ---------------------------------------------------------------------------
+
+
+def test_a_stub_appended_after_the_answer_is_named_next_to_not_implemented_yet(student_file, capsys):
+    from minicnn import exercises
+
+    answer = "def sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
+    stub = exercises.stub_source("sigmoid_backward")
+    path = student_file(f"import numpy as np\n\n\n{answer}\n\n{stub}")
+    assert main(["check", "sigmoid_backward", path]) == 1
+    assert capsys.readouterr().out == (
+        "sigmoid_backward: not implemented yet: the function still raises NotImplementedError. Write its "
+        f"body, then check again.\n  note: sigmoid_backward is defined twice in {path} (lines 4 and 11); "
+        "the last one (line 11) is graded, and it is still a stub: delete it (or write your code there)\n"
+    )
+    assert main(["check", "sigmoid_backward", student_file(f"{stub}\n\n{answer}"), "--json"]) == 0
+    message = json.loads(capsys.readouterr().out)["message"]
+    assert message.startswith("sigmoid_backward: passed (3 cases)\n  note: sigmoid_backward is defined twice")
+    assert message.endswith("(lines 4 and 13); the last one (line 13) is graded")
+
+
+def test_three_definitions_are_counted(student_file, capsys):
+    path = student_file(
+        "def tanh_backward(gy, y):\n    return gy\n\n" * 2
+        + "def tanh_backward(gy, y):\n    return gy * (1 - y * y)\n"
+    )
+    assert main(["check", "tanh_backward", path]) == 0
+    assert capsys.readouterr().out == (
+        f"tanh_backward: passed (3 cases)\n  note: tanh_backward is defined 3 times in {path} "
+        "(lines 1, 4 and 7); the last one (line 7) is graded\n"
+    )
+
+
+# --- files named like a module ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, neighbour, says",
+    [
+        ("copy.py", None, "copy.py is named like Python's module 'copy', so Python would import it"),
+        ("random.py", None, "rename it (my_random.py, say) and check again"),
+        ("mine.py", "numpy.py", "numpy.py, beside {path}, is named like NumPy"),
+        ("mine.py", "minicnn/__init__.py", "the folder minicnn, beside {path}, is named like minicnn"),
+        ("mine.py", "graphlib.py", "graphlib.py, beside {path}, is named like Python's module 'graphlib'"),
+    ],
+)
+def test_a_file_named_like_a_module_is_refused_in_one_line(name, neighbour, says, tmp_path, capsys):
+    path = tmp_path / name
+    path.write_text("import graphlib\n\n\n" + WRONG_COL2IM)  # graphlib: imported by the file alone
+    if neighbour:
+        (tmp_path / neighbour).parent.mkdir(exist_ok=True)
+        (tmp_path / neighbour).write_text("raise ImportError('not the real module')\n")
+    assert main(["check", "col2im", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("python -m minicnn check: error: ")
+    assert says.format(path=path) in captured.err
+
+
+def test_a_neighbour_named_like_a_module_nothing_imports_is_left_alone(student_file, capsys):
+    import sys
+
+    assert "tabnanny" not in sys.modules  # a module of Python's that nothing here imports
+    path = student_file(WRONG_COL2IM)
+    pathlib.Path(path).with_name("tabnanny.py").write_text("x = 1\n")
+    assert main(["check", "col2im", path]) == 1
+    assert "elements of gx differ" in capsys.readouterr().out
+
+
+def test_a_file_in_a_clone_beside_minicnn_itself_is_not_refused():
+    from minicnn.exercises import source
+
+    root = SOLUTIONS.parents[2]  # holds minicnn/, the package this process imported
+    assert (root / "minicnn" / "__init__.py").is_file()
+    assert source.shadowing(str(root / "mine.py"), None) is None
+
+
+def test_a_numpy_py_in_the_current_folder_does_not_reach_the_child(
+    student_file, tmp_path, monkeypatch, capsys
+):
+    """The child runs the file as ``python FILE.py`` does: its path starts at the file's folder,
+    not at the folder the command was started from."""
+    elsewhere = tmp_path / "started_here"
+    elsewhere.mkdir()
+    (elsewhere / "numpy.py").write_text("raise ImportError('the numpy.py of the current folder')\n")
+    path = student_file(WRONG_COL2IM)
+    monkeypatch.chdir(elsewhere)
+    assert main(["check", "col2im", path]) == 1
+    out = capsys.readouterr().out
+    assert "elements of gx differ" in out and "Traceback" not in out
+
+
+def test_a_child_that_fails_before_loading_the_file_says_so_in_one_line(student_file, monkeypatch, capsys):
+    from minicnn.exercises import runner
+
+    monkeypatch.setattr(
+        runner,
+        "_CHILD",
+        "import sys; print('Traceback (most recent call last):'); "
+        "print(\"AttributeError: module 'numpy' has no attribute 'random'\"); sys.exit(1)",
+    )
+    path = student_file(WRONG_COL2IM)
+    assert main(["check", "col2im", path]) == 3
+    assert capsys.readouterr().out == (
+        f"the grader's child process ended before it loaded {path} (exit status 1: AttributeError: "
+        "module 'numpy' has no attribute 'random'); nothing was graded\n"
+    )
+    assert main(["check", "col2im", path, "--debug"]) == 3
+    out = capsys.readouterr().out
+    assert "traceback of the error in" in out and "    Traceback (most recent call last):" in out

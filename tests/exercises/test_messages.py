@@ -1,5 +1,7 @@
 """What a failure says: the case, the worst element, expected and got, shapes, dtypes, errors."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -84,7 +86,7 @@ def test_a_function_that_writes_into_an_argument_fails_naming_it():
     message = failure("softmax_cross_entropy_backward", softmax_cross_entropy_backward)
     assert message.startswith(
         "softmax_cross_entropy_backward changed its argument logits on case 1 of 4 (logits (4, 10), "
-        "labels (4,) int64): return new arrays and leave the arguments as they were"
+        "labels (4,) int64 [6, 0, 5, 0]): return new arrays and leave the arguments as they were"
     )
 
 
@@ -256,3 +258,105 @@ def test_a_bad_seed_is_refused_in_one_line(seed):
         ValueError, match=r"^check: seed must be a non-negative int \(a student number, say\), got "
     ):
         exercises.check("sigmoid_backward", solutions.sigmoid_backward, seed=seed)
+
+
+# --- near the tolerance -------------------------------------------------------------------------
+
+
+def test_a_miss_near_the_tolerance_shows_the_digits_that_differ_and_the_tolerance():
+    def sigmoid_backward(gy, y):
+        return gy * y * (1 - y) * (1 + 3e-6)  # off by 3e-6, relative: three times the tolerance
+
+    message = failure("sigmoid_backward", sigmoid_backward)
+    expected, got = re.search(r"expected (\S+), got (\S+) \(off by", message).groups()
+    assert expected != got and len(expected.lstrip("-")) == len(got.lstrip("-"))
+    assert float(got) / float(expected) - 1 == pytest.approx(3e-6, abs=2e-7)  # enough digits to see it
+    assert re.search(
+        r"\(off by \S+, relative error 3e-06; the tolerance here is 1e-08 \+ 1e-06 \* \|expected\| = \S+\)",
+        message,
+    )
+    assert "\n  hint: a miss this small is what float32 arithmetic gives" in message
+
+
+def test_float32_values_returned_as_float64_get_the_float32_hint():
+    """Summed in float32, then cast back: the misses are larger (cancellation), the hint the same."""
+
+    def col2im(cols, x_shape, kernel_size, stride, padding):
+        gx = solutions.col2im(cols.astype(np.float32), x_shape, kernel_size, stride, padding)
+        return gx.astype(np.float64)
+
+    message = failure("col2im", col2im)
+    assert "elements of gx differ" in message and "compute in float64 throughout" in message.lower()
+
+
+def test_a_float32_answer_is_named_with_the_hint():
+    message = failure("tanh_backward", lambda gy, y: (gy * (1 - y * y) * (1 + 3e-6)).astype(np.float32))
+    assert "gx has dtype float32; expected float64 like the inputs" in message
+    assert "hint: a miss this small is what float32 arithmetic gives" in message
+
+
+def test_a_large_miss_says_nothing_of_the_tolerance_or_float32():
+    message = failure("tanh_backward", lambda gy, y: gy * (1 - y * y) * 1.01)
+    assert "tolerance" not in message and "float32" not in message
+
+
+def test_a_known_mistake_hint_comes_before_the_float32_one():
+    import dataclasses
+
+    from minicnn.exercises import calling, grading
+
+    mistake = grading.Mistake("the known mistake", lambda gy, y: gy * y * (1 - y) * (1 + 3e-6))
+    ex = dataclasses.replace(exercises.info("sigmoid_backward"), mistakes=[mistake])
+    with pytest.raises(exercises.ExerciseFailed) as info:
+        grading.grade(ex, calling.in_process(ex, mistake.compute))
+    assert str(info.value).endswith("\n  hint: the known mistake") and "float32" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "expected, got, shown",
+    [
+        (-3.19598, 0.930167, ("-3.19598", "0.930167")),  # far apart: 6 digits
+        (-0.020133024, -0.020132883, ("-0.02013302", "-0.02013288")),  # 6 digits would print them alike
+        (5.0, 5.00001, ("5.0000000", "5.0000100")),  # trailing zeros kept: the same number of digits
+        (0.0, 1e-9, ("0", "1e-09")),
+    ],
+)
+def test_values_are_shown_with_the_digits_that_tell_them_apart(expected, got, shown):
+    from minicnn.exercises.comparing import _apart
+
+    assert _apart(expected, got) == shown
+
+
+# --- the case, in words ---------------------------------------------------------------------------
+
+
+def test_a_small_graph_is_shown_whole_and_a_large_one_counted():
+    message = failure("topo_sort", lambda root, inputs: [root])
+    assert "topo_sort failed on case 2 of 5 (root 'c', inputs {'c': ['b'], 'b': ['a'], 'a': []}):" in message
+    message = failure(
+        "topo_sort", lambda root, inputs: [] if len(inputs) > 10 else solutions.topo_sort(root, inputs)
+    )
+    assert "failed on case 5 of 5 (root 'n0', inputs (16 entries)):" in message
+
+
+def test_a_dict_of_arrays_is_counted_not_shown():
+    from minicnn.exercises.grading import describe
+
+    assert describe(["params", "n"], [{"w": np.zeros(2)}, 3]) == "params (1 entry), n 3"
+    assert describe(["labels"], [np.arange(12)]) == "labels (12,) int64"  # too many to show
+
+
+# --- an exercise, printed -------------------------------------------------------------------------
+
+
+def test_an_exercise_prints_as_its_signature_notebook_and_math():
+    ex = exercises.info("col2im")
+    assert repr(ex) == (
+        "<Exercise col2im(cols, x_shape, kernel_size, stride, padding) -> gx, notebook 02_convolution_im2col>"
+    )
+    lines = str(ex).splitlines()
+    assert lines[0] == "col2im(cols, x_shape, kernel_size, stride, padding) -> gx"
+    assert lines[1] == "  notebook 02_convolution_im2col; 6 cases"
+    assert lines[2] == f"  teaches: {ex.teaches}"
+    assert lines[4].startswith("  cols (C*k*k, N*OH*OW) laid out as im2col's") and "0x" not in str(ex)
+    assert "; 2 cases, then training" in str(exercises.info("lenet5_forward_backward"))

@@ -1,0 +1,60 @@
+"""lenet5_forward_backward's training says what it does before it starts and after each epoch, on
+stderr: stdout keeps the verdict (and, with --json, nothing else). A small data set stands in for
+mnist5k, so that these run in seconds."""
+
+import json
+import pathlib
+import shutil
+import types
+
+import pytest
+
+from minicnn import data, exercises
+from minicnn.__main__ import main
+from minicnn.exercises import lenet, solutions
+
+
+@pytest.fixture
+def small_training(monkeypatch):
+    """One epoch on 160 digits (5 batches), tested on 50; any accuracy passes."""
+    train, test = data.mnist5k("train"), data.mnist5k("test")
+    monkeypatch.setattr(
+        lenet, "_datasets", lambda: (data.Subset(train, range(160)), data.Subset(test, range(50)))
+    )
+    monkeypatch.setattr(lenet, "EPOCHS", 1)
+    monkeypatch.setattr(lenet, "TARGET", 0.0)
+
+
+def test_the_training_says_what_it_does_on_stderr(small_training, capsys):
+    exercises.check("lenet5_forward_backward", solutions.lenet5_forward_backward)
+    out, err = capsys.readouterr()
+    assert out.startswith("lenet5_forward_backward: passed (2 cases and training; 1 epoch, test accuracy ")
+    lines = err.splitlines()
+    assert lines[0] == (
+        "lenet5_forward_backward: training your LeNet-5 for 1 epoch on 160 mnist5k digits in batches of 32, "
+        "then testing it on 50 (about a minute with vectorized layers)"
+    )
+    assert len(lines) == 2 and lines[1].startswith("epoch 1/1  loss ") and lines[1].endswith(" img/s")
+
+
+def test_a_slow_pace_is_said_after_five_batches(small_training, monkeypatch, capsys):
+    clock = iter(range(0, 10_000, 100))  # every reading of the clock 100 s after the last
+    monkeypatch.setattr(lenet, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    exercises.check("lenet5_forward_backward", solutions.lenet5_forward_backward)
+    # 200 s for 5 of the 5 batches of 1 epoch: 3 minutes
+    assert "\n  at this pace the training takes about 3 minutes\n" in capsys.readouterr().err
+
+
+def test_json_keeps_stdout_for_the_object(small_training, tmp_path, capsys):
+    answers = tmp_path / "answers.py"
+    shutil.copy(pathlib.Path(solutions.__file__), answers)
+    assert main(["check", "lenet5_forward_backward", str(answers), "--json"]) == 0
+    out, err = capsys.readouterr()
+    (result,) = [json.loads(line) for line in out.splitlines()]
+    assert result["training"] == "passed"
+    assert "training your LeNet-5 for 1 epoch" in err and "epoch 1/1  loss " in err
+
+
+def test_quick_says_nothing_of_training(capsys):
+    exercises.check("lenet5_forward_backward", solutions.lenet5_forward_backward, quick=True)
+    assert capsys.readouterr().err == ""
