@@ -33,6 +33,11 @@ class ExerciseFailed(AssertionError):
     passed = 0  # the cases passed before it
     traceback = ""  # the student's traceback of an error inside the function, for --debug
 
+    def _render_traceback_(self):
+        """What a notebook shows (IPython asks for this): the student's own traceback, if their
+        function raised, then the message; never the grader's frames, which bury it."""
+        return [*self.traceback.splitlines(), f"{type(self).__name__}: {self}"]
+
 
 class NotImplementedYet(ExerciseFailed):
     """The student's function still raises NotImplementedError (the stub)."""

@@ -360,3 +360,24 @@ def test_an_exercise_prints_as_its_signature_notebook_and_math():
     assert lines[2] == f"  teaches: {ex.teaches}"
     assert lines[4].startswith("  cols (C*k*k, N*OH*OW) laid out as im2col's") and "0x" not in str(ex)
     assert "; 2 cases, then training" in str(exercises.info("lenet5_forward_backward"))
+
+
+def test_a_notebook_shows_the_message_and_the_students_frames_not_the_graders():
+    """IPython renders an exception through its _render_traceback_ where it has one."""
+
+    def col2im(cols, x_shape, kernel_size, stride, padding):
+        return np.zeros(x_shape)
+
+    with pytest.raises(exercises.ExerciseFailed) as wrong:
+        exercises.check("col2im", col2im)
+    assert wrong.value._render_traceback_() == [f"ExerciseFailed: {wrong.value}"]
+
+    def raising(cols, x_shape, kernel_size, stride, padding):
+        return cols[99]
+
+    with pytest.raises(exercises.ExerciseFailed) as raised:
+        exercises.check("col2im", raising)
+    lines = raised.value._render_traceback_()
+    assert lines[-1] == f"ExerciseFailed: {raised.value}" and "IndexError" in lines[-1]
+    shown = "\n".join(lines[:-1])
+    assert "return cols[99]" in shown and "grading.py" not in shown and "calling.py" not in shown
