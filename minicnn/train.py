@@ -1,7 +1,7 @@
 """Training loop: ``fit`` (and, from evaluation.py, ``evaluate`` and ``predict``).
 
     history = fit(model, train_loader, optim.SGD(model.parameters(), lr=0.05),
-                  epochs=10, val_loader=test_loader, out="runs/lenet5")
+                  epochs=10, val_loader=val_loader, out="runs/lenet5")
 
 Each epoch: forward, loss, backward, (clip), step, a check that every weight
 and gradient is still finite, then one progress line; at the end of the epoch
