@@ -122,7 +122,7 @@ def describe(name, model, input_size):
         "inception": any(type(m).__name__ == "Inception" for m in modules),
         "conv_1x1": (1, 1) in kernels,
         "params": result.total_params,
-        "macs": result.total_flops,
+        "macs": result.total_macs,
         "augmentation": augment,
     }
 
