@@ -106,9 +106,17 @@ def _parser():
     e = sub.add_parser(
         "eval", parents=[debug], help="evaluate saved weights (model.npz or checkpoint.npz) on a test split"
     )
-    e.add_argument("weights", help="a run's model.npz or checkpoint.npz, or converted weights")
-    e.add_argument("--data", help="default: the run's data (from the checkpoint or metrics.json)")
-    e.add_argument("--model", help="model name (default: from the checkpoint or metrics.json)")
+    e.add_argument(
+        "weights",
+        help="a run's model.npz or checkpoint.npz, or weights converted to .npz by convert-weights "
+        "(a .pth or .safetensors is refused with the command that converts it)",
+    )
+    e.add_argument(
+        "--data", help="default: the run's data (from the checkpoint, or the metrics.json beside a model.npz)"
+    )
+    e.add_argument(
+        "--model", help="model name (default: from the checkpoint, or the metrics.json beside a model.npz)"
+    )
     e.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
     e.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: %(default)s)")
 
