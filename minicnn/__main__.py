@@ -13,7 +13,7 @@
 Every error is one line, ``python -m minicnn CMD: error: ...``, with exit
 status 2 for bad arguments or data and 1 for a failure while running (a
 diverged run, too little memory, a missing extra); ``--debug`` shows the
-traceback instead. Ctrl-C exits with 130.
+traceback instead, with the same exit status. Ctrl-C exits with 130.
 """
 
 import argparse
@@ -321,12 +321,13 @@ def main(argv=None):
             print(f"{who}: error: {refusal}", file=sys.stderr)
         return 2
     interrupts.command_started()  # from here a Ctrl-C is the command's to report
-    if args.debug:
-        return COMMANDS[args.command](args)
-    from .cli_common import one_line_warnings
-
-    with one_line_warnings(who):
+    if args.debug:  # Python's own warnings, with their file and line
         code, message = _run(args)
+    else:
+        from .cli_common import one_line_warnings
+
+        with one_line_warnings(who):
+            code, message = _run(args)
     joined = False
     if getattr(args, "distributed", False):
         from .distributed import comm
@@ -360,10 +361,21 @@ def _run(args):
     except KeyboardInterrupt:
         return 130, "interrupted"
     except (UsageError,) + _USAGE as err:
-        return 2, f"error: {one_line(err)}"
+        return 2, _said(args, f"error: {one_line(err)}")
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
         back = f"; {err.restored}" if getattr(err, "restored", None) else ""  # train --overwrite
-        return 1, f"error: {one_line(err)}{back}"
+        return 1, _said(args, f"error: {one_line(err)}{back}", keep=bool(back))
+
+
+def _said(args, line, keep=False):
+    """The error's line, or with --debug its traceback, which ends in the same message, and the
+    line only where it says more (``keep``): the exit status is the same either way."""
+    if not args.debug:
+        return line
+    import traceback
+
+    traceback.print_exc()
+    return line if keep else None
 
 
 if __name__ == "__main__":

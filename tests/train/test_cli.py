@@ -1183,12 +1183,56 @@ def test_resuming_a_finished_run_with_settings_no_epoch_would_use_is_refused(one
     assert (out / "metrics.json").read_bytes() == before
 
 
-def test_debug_before_the_command_shows_the_traceback_as_after_it(tmp_path):
-    from minicnn.cli_common import UsageError
-
+def test_debug_before_the_command_shows_the_traceback_as_after_it(capsys):
     for argv in (["--debug", "summary", "nope"], ["summary", "nope", "--debug"]):
-        with pytest.raises(UsageError, match="unknown model 'nope'"):
-            main(argv)
+        assert main(argv) == 2  # a usage error's status, as without --debug
+        err = capsys.readouterr().err
+        assert err.startswith("Traceback (most recent call last):")
+        assert err.rstrip().endswith(
+            "minicnn.cli_common.UsageError: unknown model 'nope'; choose one of "
+            + ", ".join(models.list_models())
+        )
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--debug", "eval", "nothere.npz"], "UsageError: 'nothere.npz': no such file"),
+        (["train", "lenet", "--debug"], "UsageError: unknown model 'lenet'"),
+    ],
+)
+def test_debug_keeps_the_exit_status_of_a_usage_error(argv, says, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "minicnn", *argv],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=dict(
+            os.environ,
+            PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        ),
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback (most recent call last):" in done.stderr and says in done.stderr
+    assert f"python -m minicnn {argv[1] if argv[0] == '--debug' else argv[0]}: error:" not in done.stderr
+
+
+def test_debug_keeps_the_exit_status_of_a_failure_while_running(monkeypatch, capsys):
+    from minicnn import __main__ as cli
+
+    def fails(args):
+        raise RuntimeError("the run went wrong")
+
+    monkeypatch.setitem(cli.COMMANDS, "summary", fails)
+    assert main(["summary", "lenet5"]) == 1
+    assert capsys.readouterr().err == "python -m minicnn summary: error: the run went wrong\n"
+    assert main(["summary", "lenet5", "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last):" in err and err.rstrip().endswith(
+        "RuntimeError: the run went wrong"
+    )
 
 
 def test_a_cpu_device_with_an_index_is_the_cpu_as_in_pytorch(one_epoch_run, capsys):
