@@ -18,7 +18,7 @@ from .data.dataset import stratified_split
 from .filecheck import file_kind
 
 DATA = ("mnist5k", "digits", "shapes", "mnist:PATH", "fashion-mnist:PATH", "cifar10:PATH")
-KERNELS = ("auto", "numpy", "numba", "reference")
+KERNELS = ("auto", "numpy", "numba", "numpy-simple", "reference")  # backend.KERNEL_TIERS, the default first
 
 
 class UsageError(Exception):

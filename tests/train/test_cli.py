@@ -794,10 +794,21 @@ def test_eval_of_a_broken_file_is_one_line(capsys, tmp_path):
     assert "not a readable checkpoint" in one_error_line(capsys, "eval")
 
 
-def test_kernels_flag_sets_the_tier(monkeypatch, one_epoch_run):
+@pytest.mark.parametrize("tier", ["numpy", "numpy-simple"])
+def test_kernels_flag_sets_the_tier(monkeypatch, one_epoch_run, tier):
     monkeypatch.setattr(backend, "_tier", ["auto"])
-    assert main(["eval", str(one_epoch_run / "model.npz"), "--kernels", "numpy"]) == 0
-    assert backend.kernel_tier() == "numpy"
+    assert main(["eval", str(one_epoch_run / "model.npz"), "--kernels", tier]) == 0
+    assert backend.kernel_tier() == tier
+
+
+def test_the_kernels_flag_offers_every_tier_of_use_kernels():
+    from minicnn.__main__ import _parser
+    from minicnn.cli_common import KERNELS
+
+    assert sorted(KERNELS) == sorted(backend.KERNEL_TIERS) and KERNELS[0] == "auto"
+    for command in ("train", "eval"):
+        action = {a.dest: a for a in _parser().commands[command]._actions}["kernels"]
+        assert tuple(action.choices) == KERNELS
 
 
 def test_train_help_lists_defaults_and_models(capsys):
@@ -805,7 +816,7 @@ def test_train_help_lists_defaults_and_models(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "16 for the LeNets, 10 for the others" in text and "(default: 0.1)" in text
     assert "resnet20" in text and "mobilenet_v1" in text and "--overwrite" in text
-    assert "{auto,numpy,numba,reference}" in text
+    assert "{auto,numpy,numba,numpy-simple,reference}" in text
 
 
 @pytest.mark.parametrize("command", [[], ["bench"]])
@@ -837,6 +848,17 @@ def test_readme_tells_of_the_checkpoint_resume_and_overwrite():
 
     text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "checkpoint.npz" in text and "--resume" in text and "--overwrite" in text
+
+
+def test_readme_names_the_kernel_tiers_use_kernels_takes():
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (row,) = [line for line in text.splitlines() if line.startswith("| kernel tiers:")]
+    named = re.findall(r"`([a-z-]+)`", row.partition(";")[0])
+    assert sorted(named) == sorted(backend.KERNEL_TIERS), row
+    assert "`--kernels`" in row and "`cupy`" not in row
 
 
 # --- what a damaged run folder says ------------------------------------------------------------
