@@ -610,6 +610,29 @@ def test_an_out_folder_the_file_system_refuses_is_named_before_training(tmp_path
     )
 
 
+def test_a_folder_whose_file_system_makes_no_files_is_said_so_not_no_such_file(tmp_path, capsys, monkeypatch):
+    """/proc answers a new file with ENOENT, though the folder is there."""
+    import errno
+    import tempfile
+
+    def no_files(*args, **kwargs):
+        raise OSError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_files)
+    assert main(["train", "lenet5", *DIGITS, "--out", str(tmp_path / "run")]) == 2
+    assert one_error_line(capsys).endswith(
+        f"--out {tmp_path / 'run'}: cannot write into {str(tmp_path)!r}: no file can be made there "
+        "(its file system is a view the kernel keeps, not storage)"
+    )
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc file system here")
+def test_an_out_folder_in_proc_is_refused_in_words(capsys):
+    assert main(["train", "lenet5", *DIGITS, "--out", "/proc/minicnn-run"]) == 2
+    line = one_error_line(capsys)
+    assert "--out /proc/minicnn-run: cannot write into '/proc'" in line and "No such file" not in line
+
+
 def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp_path):
     from minicnn import progress
 
