@@ -170,18 +170,31 @@ def summary_command(args):
 
     if args.list and args.compare:
         raise UsageError("--list and --compare: give one of them")
-    if (args.list or args.compare) and any(v is not None for v in (args.model, args.input, args.depth)):
-        flag = "--list" if args.list else "--compare"
+    given = [
+        text
+        for value, text in (
+            (args.model, args.model),
+            (args.input, f"--input {args.input}"),
+            (args.depth, f"--depth {args.depth}"),
+            (args.num_classes, f"--num-classes {args.num_classes}"),
+        )
+        if value is not None
+    ]
+    if (args.list or args.compare) and given:
+        flag, what = ("--list", "the model names") if args.list else ("--compare", "the classic-net table")
         raise UsageError(
-            f"{flag} takes no model, --input or --depth: leave them out, or {flag} out to summarize"
+            f"{flag} prints {what} and takes no model, --input, --depth or --num-classes "
+            f"(got {' '.join(given)}): give {flag} alone, or summarize a model without {flag}"
         )
     if args.list:
         print("\n".join(models.list_models()))
         return 0
     if args.compare:
-        from .compare import compare
+        from .compare import built_as, compare
 
         print(compare())
+        print()
+        print("\n".join(built_as()))
         return 0
     if args.model is None:
         raise UsageError("summary needs a model name (or --compare, --list)")
