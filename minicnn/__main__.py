@@ -13,7 +13,7 @@
 Every error is one line, ``python -m minicnn CMD: error: ...``, with exit
 status 2 for bad arguments or data and 1 for a failure while running (a
 diverged run, too little memory, a missing extra); ``--debug`` shows the
-traceback instead. Ctrl-C exits with 130.
+traceback instead, with the same exit status. Ctrl-C exits with 130.
 """
 
 import argparse
@@ -106,9 +106,17 @@ def _parser():
     e = sub.add_parser(
         "eval", parents=[debug], help="evaluate saved weights (model.npz or checkpoint.npz) on a test split"
     )
-    e.add_argument("weights", help="a run's model.npz or checkpoint.npz, or converted weights")
-    e.add_argument("--data", help="default: the run's data (from the checkpoint or metrics.json)")
-    e.add_argument("--model", help="model name (default: from the checkpoint or metrics.json)")
+    e.add_argument(
+        "weights",
+        help="a run's model.npz or checkpoint.npz, or weights converted to .npz by convert-weights "
+        "(a .pth or .safetensors is refused with the command that converts it)",
+    )
+    e.add_argument(
+        "--data", help="default: the run's data (from the checkpoint, or the metrics.json beside a model.npz)"
+    )
+    e.add_argument(
+        "--model", help="model name (default: from the checkpoint, or the metrics.json beside a model.npz)"
+    )
     e.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
     e.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: %(default)s)")
 
@@ -162,18 +170,31 @@ def summary_command(args):
 
     if args.list and args.compare:
         raise UsageError("--list and --compare: give one of them")
-    if (args.list or args.compare) and any(v is not None for v in (args.model, args.input, args.depth)):
-        flag = "--list" if args.list else "--compare"
+    given = [
+        text
+        for value, text in (
+            (args.model, args.model),
+            (args.input, f"--input {args.input}"),
+            (args.depth, f"--depth {args.depth}"),
+            (args.num_classes, f"--num-classes {args.num_classes}"),
+        )
+        if value is not None
+    ]
+    if (args.list or args.compare) and given:
+        flag, what = ("--list", "the model names") if args.list else ("--compare", "the classic-net table")
         raise UsageError(
-            f"{flag} takes no model, --input or --depth: leave them out, or {flag} out to summarize"
+            f"{flag} prints {what} and takes no model, --input, --depth or --num-classes "
+            f"(got {' '.join(given)}): give {flag} alone, or summarize a model without {flag}"
         )
     if args.list:
         print("\n".join(models.list_models()))
         return 0
     if args.compare:
-        from .compare import compare
+        from .compare import built_as, compare
 
         print(compare())
+        print()
+        print("\n".join(built_as()))
         return 0
     if args.model is None:
         raise UsageError("summary needs a model name (or --compare, --list)")
@@ -313,12 +334,13 @@ def main(argv=None):
             print(f"{who}: error: {refusal}", file=sys.stderr)
         return 2
     interrupts.command_started()  # from here a Ctrl-C is the command's to report
-    if args.debug:
-        return COMMANDS[args.command](args)
-    from .cli_common import one_line_warnings
-
-    with one_line_warnings(who):
+    if args.debug:  # Python's own warnings, with their file and line
         code, message = _run(args)
+    else:
+        from .cli_common import one_line_warnings
+
+        with one_line_warnings(who):
+            code, message = _run(args)
     joined = False
     if getattr(args, "distributed", False):
         from .distributed import comm
@@ -352,10 +374,21 @@ def _run(args):
     except KeyboardInterrupt:
         return 130, "interrupted"
     except (UsageError,) + _USAGE as err:
-        return 2, f"error: {one_line(err)}"
+        return 2, _said(args, f"error: {one_line(err)}")
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
         back = f"; {err.restored}" if getattr(err, "restored", None) else ""  # train --overwrite
-        return 1, f"error: {one_line(err)}{back}"
+        return 1, _said(args, f"error: {one_line(err)}{back}", keep=bool(back))
+
+
+def _said(args, line, keep=False):
+    """The error's line, or with --debug its traceback, which ends in the same message, and the
+    line only where it says more (``keep``): the exit status is the same either way."""
+    if not args.debug:
+        return line
+    import traceback
+
+    traceback.print_exc()
+    return line if keep else None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ fails with a ``UsageError``: one line, exit status 2.
 
 import argparse
 import contextlib
+import errno
 import math
 import os
 import tempfile
@@ -18,7 +19,7 @@ from .data.dataset import stratified_split
 from .filecheck import file_kind
 
 DATA = ("mnist5k", "digits", "shapes", "mnist:PATH", "fashion-mnist:PATH", "cifar10:PATH")
-KERNELS = ("auto", "numpy", "numba", "reference")
+KERNELS = ("auto", "numpy", "numba", "numpy-simple", "reference")  # backend.KERNEL_TIERS, the default first
 
 
 class UsageError(Exception):
@@ -164,7 +165,10 @@ def check_out_folder(out):
         with tempfile.TemporaryFile(dir=parent):
             pass
     except OSError as err:
-        raise UsageError(f"--out {out}: cannot write into {parent!r}: {err.strerror}") from None
+        why = err.strerror
+        if err.errno == errno.ENOENT:  # of a folder that is there: /proc answers so to a new file
+            why = "no file can be made there (its file system is a view the kernel keeps, not storage)"
+        raise UsageError(f"--out {out}: cannot write into {parent!r}: {why}") from None
 
 
 # --- data ---------------------------------------------------------------------

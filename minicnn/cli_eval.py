@@ -2,8 +2,11 @@
 on a data set's test split.
 
 The model's name and data come from the flags, else from the checkpoint or
-the ``metrics.json`` beside the weights; the number of classes comes from the
-weights themselves (the classifier's rows), never from the test labels.
+the ``metrics.json`` beside a run's ``model.npz`` (and an error they lead to
+says where they were read); the number of classes comes from the weights
+themselves (the classifier's rows), never from the test labels. A PyTorch
+``.pth`` or a ``.safetensors`` file is refused with the ``convert-weights``
+command that makes an .npz of it.
 """
 
 import json
@@ -13,7 +16,7 @@ import numpy as np
 
 from . import data, io, models
 from .checkpoint import a_or_an, decode_meta
-from .cli_common import UsageError, build_model, check_device, check_model, load_data, use_kernels
+from .cli_common import UsageError, build_model, check_device, check_model, load_data, one_line, use_kernels
 from .filecheck import check_regular, open_regular
 from .train import evaluate
 
@@ -25,14 +28,19 @@ def _is_checkpoint(obj):
 
 
 def _run_notes(path, loaded):
-    """What the run that made the weights wrote down: its model and data, where known."""
+    """What the run that made the weights wrote down: its model and data, where known, and
+    ``from``, where they were read. A metrics.json is read only beside a run's ``model.npz``:
+    it describes that file, not other weights put in the same folder."""
     if _is_checkpoint(loaded):
         meta = decode_meta(path, loaded.get("meta", "{}"))
         notes = {"model": meta.get("model"), "data": meta.get("settings", {}).get("data")}
-        return {key: value if isinstance(value, str) else None for key, value in notes.items()}
-    beside = os.path.join(os.path.dirname(path), "metrics.json")
+        notes = {key: value if isinstance(value, str) else None for key, value in notes.items()}
+        return dict(notes, **{"from": f"the meta of {path}"})
+    beside = os.path.join(os.path.dirname(path) or ".", "metrics.json")
     if not os.path.lexists(beside):
         return {}
+    if os.path.basename(path) != "model.npz":
+        return {"unread": beside}
     with open_regular(beside, UsageError) as f:
         text = f.read(METRICS_BYTES + 1)
     try:
@@ -49,7 +57,8 @@ def _run_notes(path, loaded):
             f"{beside} (read for the model and data of {path}): {err}; pass --model and --data instead"
         ) from None
     notes = {key: metrics.get(key) for key in ("model", "data")}
-    return {key: value if isinstance(value, str) else None for key, value in notes.items()}
+    notes = {key: value if isinstance(value, str) else None for key, value in notes.items()}
+    return dict(notes, **{"from": beside})
 
 
 def num_classes_of(name, state):
@@ -84,7 +93,11 @@ def eval_command(args):
     if not os.path.exists(args.weights):
         raise UsageError(f"{args.weights!r}: no such file")
     check_regular(args.weights, UsageError)
-    loaded = io.load(args.weights)
+    try:
+        loaded = io.load(args.weights)
+    except io.ForeignWeights as err:  # eval reads .npz files alone: say how to make one
+        told = f"is {err.what}, which eval does not read" if err.what else io.NOT_A_ZIP
+        raise UsageError(f"{args.weights} {told}; convert it to an .npz first: {err.how}") from None
     if not isinstance(loaded, dict):
         raise UsageError(f"{args.weights}: holds {a_or_an(type(loaded).__name__)}, not a model's weights")
     # the flags win: the run's notes are read only for what they leave out
@@ -94,9 +107,29 @@ def eval_command(args):
         raise UsageError(f"{args.weights}: its model entry is a {type(state).__name__}, not weights")
     name = args.model or notes.get("model")
     if name is None:
-        raise UsageError("cannot tell which model these weights are for: pass --model NAME")
-    check_model(name)
-    num_classes = num_classes_of(name, state)
+        unread = notes.get("unread")
+        why = (
+            f" ({unread} describes a run's model.npz, not {os.path.basename(args.weights)})" if unread else ""
+        )
+        raise UsageError(f"cannot tell which model these weights are for: pass --model NAME{why}")
+
+    def told(*keys):
+        """Where the values of ``keys`` that the flags left out were read, for an error they led to."""
+        guessed = [key for key in keys if not getattr(args, key) and notes.get(key)]
+        if not guessed:
+            return ""
+        values = ", ".join(f"{key} {notes[key]}" for key in guessed)
+        flags = " and ".join(f"--{key}" for key in guessed)
+        return f" ({values}, read from {notes['from']}; pass {flags} to choose)"
+
+    try:
+        check_model(name)
+    except UsageError as err:
+        raise UsageError(f"{err}{told('model')}") from None
+    try:
+        num_classes = num_classes_of(name, state)
+    except ValueError as err:
+        raise UsageError(f"{args.weights}: {err}{told('model')}") from None
     for key, value in state.items():
         if np.asarray(value).dtype.kind == "f" and not np.isfinite(value).all():
             raise UsageError(
@@ -106,20 +139,27 @@ def eval_command(args):
     recorded = (
         "" if args.data or notes.get("data") else " (no data is recorded with these weights; --data chooses)"
     )
-    _, test_set = load_data(spec)
-    if len(test_set) == 0:
-        raise UsageError(f"--data {spec}: the test split holds no images")
-    top = int(np.max(test_set.labels))
-    if top >= num_classes:
-        raise UsageError(
-            f"--data {spec}: the test labels go up to {top}, but the weights classify {num_classes} classes"
-        )
-    model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
+    try:
+        _, test_set = load_data(spec)
+        if len(test_set) == 0:
+            raise UsageError(f"--data {spec}: the test split holds no images")
+        top = int(np.max(test_set.labels))
+        if top >= num_classes:
+            raise UsageError(
+                f"--data {spec}: the test labels go up to {top}, "
+                f"but the weights classify {num_classes} classes"
+            )
+    except (UsageError, ValueError) as err:
+        raise UsageError(f"{one_line(err)}{told('data')}") from None
+    try:
+        model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
+    except UsageError as err:
+        raise UsageError(f"{err}{told('model', 'data')}") from None
     try:
         with np.errstate(over="ignore"):  # a float64 beyond float32's range: refused below
             model.load_state_dict(state)
     except (RuntimeError, ValueError, TypeError, KeyError) as err:
-        raise UsageError(f"{args.weights}: {' '.join(str(err).split())}") from None
+        raise UsageError(f"{args.weights}: {' '.join(str(err).split())}{told('model')}") from None
     for key, value in model.state_dict().items():
         if value.dtype.kind == "f" and not np.isfinite(value).all():
             raise UsageError(

@@ -30,18 +30,57 @@ CITED = {
 }
 
 
+# each default column: (name, builder in minicnn.models, its arguments, (C, H, W))
+CLASSIC = (
+    ("LeNet-5", "lenet5", {"variant": "1998"}, (1, 32, 32)),
+    ("AlexNet", "alexnet", {"variant": "paper"}, (3, 227, 227)),
+    ("VGG-16", "vgg16", {}, (3, 224, 224)),
+    # the auxiliary heads help only in training and are dropped at inference,
+    # so the parameters counted are the deployed net's (about 7M, as the paper says)
+    ("GoogLeNet", "googlenet", {"variant": "paper", "aux_logits": False}, (3, 224, 224)),
+    ("ResNet-152", "resnet152", {}, (3, 224, 224)),
+)
+
+
 def _default_models():
-    from .models import alexnet, googlenet, lenet5, resnet152, vgg16
+    from . import models
 
     return [
-        ("LeNet-5", lambda: lenet5("1998"), (1, 32, 32)),
-        ("AlexNet", lambda: alexnet("paper"), (3, 227, 227)),
-        ("VGG-16", vgg16, (3, 224, 224)),
-        # the auxiliary heads help only in training and are dropped at inference,
-        # so the parameters counted are the deployed net's (about 7M, as the paper says)
-        ("GoogLeNet", lambda: googlenet(aux_logits=False, variant="paper"), (3, 224, 224)),
-        ("ResNet-152", resnet152, (3, 224, 224)),
+        (name, lambda b=builder, kw=kwargs: getattr(models, b)(**kw), size)
+        for name, builder, kwargs, size in CLASSIC
     ]
+
+
+def _call(builder, kwargs):
+    """'lenet5(variant="1998")': the call that builds a column's model."""
+    args = ", ".join(f'{k}="{v}"' if isinstance(v, str) else f"{k}={v}" for k, v in kwargs.items())
+    return f"{builder}({args})"
+
+
+def _size(size):
+    return "x".join(str(n) for n in size)
+
+
+def built_as():
+    """Lines that name each default column's model and input, and where ``summary NAME`` (the
+    builder's defaults at the model's own input size) measures another model or another size."""
+    import inspect
+
+    from . import models
+
+    lines = ["the columns' models, each run on one image of the size given:"]
+    width = max(len(name) for name, *_ in CLASSIC)
+    for name, builder, kwargs, size in CLASSIC:
+        own = {
+            k: p.default
+            for k, p in inspect.signature(getattr(models, builder)).parameters.items()
+            if k in kwargs
+        }
+        summary_size = tuple(models.input_size(builder))
+        differs = own != kwargs or summary_size != size
+        then = f"; summary {builder} shows {builder}() at {_size(summary_size)}" if differs else ""
+        lines.append(f"  {name.ljust(width)}  models.{_call(builder, kwargs)} at {_size(size)}{then}")
+    return lines
 
 
 # a normalization's scale and shift are no layer's weights, though LayerNorm's are 2-D or more
@@ -122,7 +161,7 @@ def describe(name, model, input_size):
         "inception": any(type(m).__name__ == "Inception" for m in modules),
         "conv_1x1": (1, 1) in kernels,
         "params": result.total_params,
-        "macs": result.total_flops,
+        "macs": result.total_macs,
         "augmentation": augment,
     }
 
@@ -181,7 +220,8 @@ class Comparison(list):
 
 
 def compare(models=None):
-    """The comparison table of the classic nets (LeNet-5 at 32x32, the others at 224x224).
+    """The comparison table of the classic nets, each built as ``CLASSIC`` says (``built_as()``
+    puts that in words): LeNet-5's 1998 variant at 32x32, AlexNet at 227x227, the others at 224x224.
 
     Args:
         models: None for LeNet-5, AlexNet, VGG-16, GoogLeNet, ResNet-152; or a

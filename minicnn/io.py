@@ -34,7 +34,10 @@ Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
 wrong with a file that is there: not a regular file (a folder, a FIFO),
 truncated, corrupt, not an ``.npz``, over the read limit, or holding object
-arrays. ``minicnn.weights`` raises the same CheckpointError for weights files.
+arrays. A PyTorch ``.pth`` or a ``.safetensors`` file, told by its content (torch.save's zip
+holds a ``data.pkl``; safetensors starts with its JSON header's length), is a ``ForeignWeights``
+(a CheckpointError) whose message gives the ``convert-weights`` command that makes an .npz of
+it. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
 
 import collections
@@ -63,6 +66,60 @@ FORMAT_VERSION = 1
 
 class CheckpointError(ValueError):
     """A file that exists but is not a readable checkpoint (truncated, corrupt, or not one)."""
+
+
+class ForeignWeights(CheckpointError):
+    """A PyTorch ``.pth`` or a ``.safetensors`` file where an ``.npz`` is read. ``what`` says which, as
+    its content tells (None where only its name says .pth or .pt); ``how`` is the ``convert-weights``
+    command line that makes an .npz of it (after a rename where the name would mislead that command)."""
+
+    def __init__(self, who, path, kind, what=None):
+        self.path, self.what = path, what
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix in _NAMES[kind]:
+            once, command = "", convert_command(path)
+            self.how = command
+        else:  # load_torchvision and convert-weights go by the name
+            named = os.path.splitext(path)[0] + kind
+            once, command = f"once renamed to {named}, ", convert_command(named, renamed_from=path)
+            self.how = f"rename it to {named}, then run {command}"
+        if what is None:
+            message = (
+                f"{path} {NOT_A_ZIP}: try {command}, which reads the .pth files of torch.save "
+                "(PyTorch 1.6 and later)"
+            )
+        else:
+            message = (
+                f"{path} is {what}, not an .npz: {once}minicnn.weights.load_torchvision reads it, "
+                f"and {command} converts it"
+            )
+        super().__init__(f"{who}: {message}")
+
+
+NOT_A_ZIP = "is not an .npz (nor any zip), and its name says PyTorch's format"
+# the names minicnn.weights.load_torchvision reads each format by
+_NAMES = {".pth": (".pth", ".pt", ".bin"), ".safetensors": (".safetensors",)}
+
+
+def convert_command(path, renamed_from=None):
+    """The command line that converts the weights at ``path`` into an .npz beside them: ``x.pth`` to
+    ``x.npz``, or to ``x.pth.npz`` where an ``x.npz`` is there already (other than ``renamed_from``,
+    the file that will be ``path``)."""
+    import shlex
+
+    stem, suffix = os.path.splitext(path)
+    taken = os.path.lexists(stem + ".npz") and stem + ".npz" != renamed_from
+    dst = path + ".npz" if suffix.lower() == ".npz" or taken else stem + ".npz"
+    return f"python -m minicnn convert-weights {shlex.quote(path)} {shlex.quote(dst)}"
+
+
+def _safetensors_header(head, size):
+    """The length of the JSON header a safetensors file starts with, or None where ``head`` (its
+    first 9 bytes) is not such a start: 8 bytes of little-endian length, then the JSON's "{"."""
+    if len(head) < 9 or head[8:9] != b"{":
+        return None
+    n = int.from_bytes(head[:8], "little")
+    return n if 2 <= n <= size - 8 else None
 
 
 # --- encoding: object -> (tree of JSON, arrays by name) ----------------------
@@ -234,12 +291,24 @@ def read_npz(path, who="mc.load"):
     path = os.fspath(path)
     with open_regular(path, CheckpointError) as f:
         try:
-            if f.read(6) == b"\x93NUMPY":
+            head = f.read(9)
+            if head[:6] == b"\x93NUMPY":
                 raise CheckpointError(f"{who}: {path} holds a single .npy array, not a checkpoint")
+            n = _safetensors_header(head, os.fstat(f.fileno()).st_size)
+            if n is not None:
+                raise ForeignWeights(
+                    who, path, ".safetensors", f"a safetensors file (a JSON header of {n} bytes)"
+                )
+            if os.path.splitext(path)[1].lower() in (".pth", ".pt") and not zipfile.is_zipfile(f):
+                raise ForeignWeights(who, path, ".pth")  # PyTorch's format before 1.6, or damaged
             directory = check_zip_directory(f, path)
             with zipfile.ZipFile(f) as archive:
                 check_zip_methods(archive, f"{who}: {path}")
                 members = archive.infolist()
+                pickles = [m.filename for m in members if m.filename.rpartition("/")[2] == "data.pkl"]
+                if pickles:  # torch.save's zip: <name>/data.pkl, the object, beside raw storages
+                    what = f"a PyTorch .pth file (a zip holding {pickles[0]!r:.80})"
+                    raise ForeignWeights(who, path, ".pth", what)
                 unpacked = directory + sum(m.file_size for m in members)
                 check_claim(unpacked, "its arrays, unpacked,", path, CheckpointError)
                 return {m.filename[:-4]: _read_npy(archive, m, path, who) for m in members}

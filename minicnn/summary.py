@@ -30,9 +30,17 @@ from .tensor import Tensor, no_grad
 
 
 class SummaryRow(dict):
-    """One row: name, kind, output_shape, params, flops (MACs), activation_bytes."""
+    """One row: name, kind, output_shape, params, macs (multiply-adds), activation_bytes."""
 
     __getattr__ = dict.__getitem__
+
+    def __missing__(self, key):
+        if key == "flops":  # the name this count had once, though it never held FLOPs
+            raise KeyError(
+                "a summary row has no 'flops': 'macs' holds its multiply-adds "
+                "(FLOPs, 2 per multiply-add, are 2 * row['macs'])"
+            )
+        raise KeyError(key)
 
 
 def _macs(module, x, y):
@@ -102,10 +110,18 @@ class Summary:
         self.output = output
         self.total_params = sum(int(p.numel()) for p in model.parameters())
         self.trainable_params = sum(int(p.numel()) for p in model.parameters() if p.requires_grad)
-        self.total_flops = sum(r["flops"] for r in rows)
+        self.total_macs = sum(r["macs"] for r in rows)
         self.total_activation_bytes = sum(r["activation_bytes"] for r in rows)
         # parameters of modules the forward did not run (GoogLeNet's auxiliary heads in eval)
         self.unlisted_params = unlisted_params
+
+    @property
+    def total_flops(self):
+        # NOTE: the name this total had once, though it never held FLOPs: said, not guessed
+        raise AttributeError(
+            "Summary has no total_flops: total_macs holds the multiply-adds "
+            "(FLOPs, 2 per multiply-add, are 2 * total_macs)"
+        )
 
     def __iter__(self):
         return iter(self.rows)
@@ -124,7 +140,7 @@ class Summary:
                 r["kind"],
                 str(r["output_shape"]),
                 f"{r['params']:,}",
-                f"{r['flops']:,}",
+                f"{r['macs']:,}",
                 _human(r["activation_bytes"]),
             )
             for r in self.rows
@@ -147,7 +163,7 @@ class Summary:
                 if self.unlisted_params
                 else ""
             ),
-            f"Total MACs: {self.total_flops:,} ({_giga(self.total_flops)})",
+            f"Total MACs: {self.total_macs:,} ({_giga(self.total_macs)})",
             f"Activation memory (listed layers): {_human(self.total_activation_bytes)}",
         ]
         return "\n".join(lines)
@@ -330,7 +346,7 @@ def run(model, input_size, depth=None, grad=False):
                     kind=type(module).__name__,
                     output_shape=_shape(y),
                     params=count,
-                    flops=0 if depth is None and has_children else inside,
+                    macs=0 if depth is None and has_children else inside,
                     activation_bytes=_bytes(y),
                 )
             )
@@ -381,7 +397,8 @@ def summary(model, input_size, depth=None):
             modules k levels down, and the leaves above that level, so the
             totals are the whole model's at every depth.
     Returns a ``Summary``: ``.rows`` (dicts with name, kind, output_shape,
-    params, flops, activation_bytes), ``.total_params``, ``.total_flops``;
+    params, macs, activation_bytes), ``.total_params``, ``.total_macs``
+    (multiply-adds: a FLOP count, as the course counts them, is ``2 * total_macs``);
     ``print`` it for the table.
     """
     return run(model, input_size, depth)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -442,3 +443,22 @@ def test_the_engine_page_shows_mul_as_the_code_has_it():
     assert shown.group(1).rstrip() == inspect.getsource(basic.Mul).rstrip(), (
         "docs/engine.md's Mul differs from minicnn/functional/basic.py's: copy it again"
     )
+
+
+def test_no_page_says_a_state_dict_moves_to_pytorch_unchanged():
+    """PyTorch's load_state_dict wants tensors: the pages that say a state dict carries over say
+    how, and minicnn's state dict holds what torch.from_numpy takes (writeable NumPy arrays)."""
+    from minicnn import models
+
+    pages = [os.path.join(ROOT, "README.md")] + glob.glob(
+        os.path.join(ROOT, "docs", "**", "*.md"), recursive=True
+    )
+    for page in pages:
+        with open(page, encoding="utf-8") as f:
+            text = " ".join(f.read().split())
+        assert not re.search(r"state dicts? (?:moves?|carr\w+) (?:\w+ ){0,4}unchanged", text), page
+    for page in ("index.md", "tutorial.md"):
+        with open(os.path.join(ROOT, "docs", page), encoding="utf-8") as f:
+            assert "{k: torch.from_numpy(v) for k, v in sd.items()}" in f.read(), page
+    for key, value in models.lenet5().state_dict().items():
+        assert type(value) is np.ndarray and value.flags.writeable and min(value.strides, default=0) >= 0, key

@@ -12,13 +12,27 @@ def test_lenet5_rows_params_and_macs():
     assert kinds[0] == "Conv2d" and kinds[-1] == "Linear"
     assert s.rows[0]["output_shape"] == (1, 6, 28, 28)
     assert s.rows[0]["params"] == 156
-    assert s.rows[0]["flops"] == 6 * 28 * 28 * 25
+    assert s.rows[0]["macs"] == 6 * 28 * 28 * 25
     assert s.rows[0]["activation_bytes"] == 6 * 28 * 28 * 4
     convs = [r for r in s.rows if r["kind"] == "Conv2d"]
-    assert convs[1]["flops"] == 16 * 10 * 10 * 6 * 25
+    assert convs[1]["macs"] == 16 * 10 * 10 * 6 * 25
     assert s.total_params == 61_706 == sum(r["params"] for r in s.rows)
     macs = 6 * 784 * 25 + 16 * 100 * 150 + 400 * 120 + 120 * 84 + 84 * 10
-    assert s.total_flops == macs
+    assert s.total_macs == macs
+    assert f"Total MACs: {macs:,} (0.417 M)" in str(s).splitlines()
+    assert f"{6 * 784 * 25:,}" in str(s).splitlines()[2].split()  # the first conv's row, MACs column
+
+
+def test_the_old_flops_names_say_they_held_multiply_adds():
+    """``total_flops`` and a row's "flops" held multiply-adds: gone, with a pointer, not left wrong."""
+    s = summary(models.lenet5(), (1, 28, 28))
+    with pytest.raises(AttributeError, match=r"total_macs holds the multiply-adds .*2 \* total_macs"):
+        print(s.total_flops)
+    assert not hasattr(s, "total_flops")
+    with pytest.raises(KeyError, match=r"'macs' holds its multiply-adds"):
+        s.rows[0]["flops"]
+    with pytest.raises(KeyError, match="'elbow'"):
+        s.rows[0]["elbow"]
 
 
 def test_depth_one_lists_top_level_children():
@@ -42,10 +56,10 @@ def test_depth_one_lists_top_level_children():
 def test_grouped_and_partial_convs_count_macs():
     s = summary(models.lenet5("1998"), (1, 32, 32))
     c3 = next(r for r in s.rows if r["name"] == "c3")
-    assert c3["flops"] == 10 * 10 * 25 * 60  # 60 connections of Table I
+    assert c3["macs"] == 10 * 10 * 25 * 60  # 60 connections of Table I
     s = summary(models.mobilenet_v1(0.25, num_classes=10), (3, 32, 32))
     dw = next(r for r in s.rows if r["name"] == "features.1.depthwise.0")
-    assert dw["flops"] == 8 * 16 * 16 * 9
+    assert dw["macs"] == 8 * 16 * 16 * 9
 
 
 def test_table_prints_aligned_with_totals():
@@ -76,8 +90,8 @@ def test_container_rows_count_the_macs_of_their_layers():
     model = models.nin()
     leaves = summary(model, (3, 32, 32))
     top = summary(model, (3, 32, 32), depth=1)
-    assert top.total_flops == leaves.total_flops > 0
-    assert [r for r in top.rows if r["kind"] == "Sequential"][0]["flops"] > 0
+    assert top.total_macs == leaves.total_macs > 0
+    assert [r for r in top.rows if r["kind"] == "Sequential"][0]["macs"] > 0
 
 
 def test_every_model_registers_the_input_it_was_designed_for():
@@ -148,7 +162,7 @@ def test_a_bare_layer_is_its_own_row():
     s = summary(nn.Conv2d(3, 8, 3, padding=1), (3, 10, 12))
     assert len(s) == 1 and s[0].kind == "Conv2d"
     assert s[0].params == 8 * 3 * 9 + 8
-    assert s[0].flops == 8 * 3 * 9 * 10 * 12 and s[0].output_shape == (1, 8, 10, 12)
+    assert s[0].macs == 8 * 3 * 9 * 10 * 12 and s[0].output_shape == (1, 8, 10, 12)
 
 
 def _summary_module():
@@ -191,7 +205,7 @@ def test_totals_are_the_whole_models_at_every_depth():
     leaves = summary(net, (3, 32, 32))
     for depth in (1, 2, 3, 4, 9):  # conv1 and fc sit at depth 1; the blocks' convs at depth 3
         s = summary(net, (3, 32, 32), depth=depth)
-        assert s.total_flops == leaves.total_flops == 40_551_040, depth
+        assert s.total_macs == leaves.total_macs == 40_551_040, depth
         assert sum(r.params for r in s.rows) == s.total_params, depth
     assert [r.name for r in summary(net, (3, 32, 32), depth=2)][:3] == ["conv1", "bn1", "relu"]
 
@@ -201,7 +215,7 @@ def test_a_module_with_weights_and_children_is_not_counted_twice():
     # only that bias, and the conv's MACs stay in the conv's row
     net = models.lenet1989()
     macs = 12 * 8 * 8 * 25 + 12 * 4 * 4 * 8 * 25 + 192 * 30 + 30 * 10
-    assert summary(net, (1, 16, 16)).total_flops == macs == summary(net, (1, 16, 16), depth=1).total_flops
+    assert summary(net, (1, 16, 16)).total_macs == macs == summary(net, (1, 16, 16), depth=1).total_macs
 
 
 def test_check_classes_counts_the_parameters_without_building_them(monkeypatch, rng):

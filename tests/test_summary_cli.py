@@ -121,11 +121,19 @@ def test_a_forward_pass_that_overflows_on_random_weights_warns_of_nothing():
     [
         (
             ["--list", "lenet5"],
-            "--list takes no model, --input or --depth: leave them out, or --list out to summarize",
+            "--list prints the model names and takes no model, --input, --depth or --num-classes "
+            "(got lenet5): give --list alone, or summarize a model without --list",
         ),
         (
             ["lenet5", "--compare"],
-            "--compare takes no model, --input or --depth: leave them out, or --compare out to summarize",
+            "--compare prints the classic-net table and takes no model, --input, --depth or "
+            "--num-classes (got lenet5): give --compare alone, or summarize a model without --compare",
+        ),
+        (
+            ["--compare", "--input", "1,32,32", "--num-classes", "5"],
+            "--compare prints the classic-net table and takes no model, --input, --depth or "
+            "--num-classes (got --input 1,32,32 --num-classes 5): give --compare alone, or "
+            "summarize a model without --compare",
         ),
         (["--compare", "--list"], "--list and --compare: give one of them"),
     ],
@@ -133,3 +141,57 @@ def test_a_forward_pass_that_overflows_on_random_weights_warns_of_nothing():
 def test_flags_that_ask_for_two_things_are_refused(argv, says, capsys):
     assert main(["summary", *argv]) == 2
     assert one_error_line(capsys).endswith(f"error: {says}")
+
+
+def test_the_comparison_names_each_columns_model_and_input():
+    """LeNet-5's column is the 1998 net on 32x32 images, not what ``summary lenet5`` shows."""
+    from minicnn.compare import CLASSIC, built_as
+
+    lines = built_as()
+    assert len(lines) == 1 + len(CLASSIC)
+    assert lines[1].split() == [
+        "LeNet-5",
+        'models.lenet5(variant="1998")',
+        "at",
+        "1x32x32;",
+        "summary",
+        "lenet5",
+        "shows",
+        "lenet5()",
+        "at",
+        "1x28x28",
+    ]
+    assert lines[3].split() == ["VGG-16", "models.vgg16()", "at", "3x224x224"]  # what summary vgg16 shows
+    assert lines[4].endswith("at 3x224x224; summary googlenet shows googlenet() at 3x224x224")  # aux heads
+
+
+def test_each_columns_call_builds_the_model_the_table_measures(monkeypatch):
+    from minicnn import compare as compare_module
+
+    calls = []
+    for _, builder, _, _ in compare_module.CLASSIC:
+        monkeypatch.setattr(models, builder, lambda b=builder, **kw: calls.append((b, kw)) or b)
+    monkeypatch.setattr(compare_module, "describe", lambda name, model, size: (name, model, size))
+    rows = compare_module.compare()
+    assert calls == [(builder, kwargs) for _, builder, kwargs, _ in compare_module.CLASSIC]
+    assert list(rows) == [(name, builder, size) for name, builder, _, size in compare_module.CLASSIC]
+
+
+def test_summary_compare_prints_the_table_then_what_each_column_is(capsys, monkeypatch):
+    from minicnn import compare as compare_module
+
+    monkeypatch.setattr(compare_module, "compare", lambda: "THE TABLE")
+    assert main(["summary", "--compare"]) == 0
+    assert capsys.readouterr().out == "THE TABLE\n\n" + "\n".join(compare_module.built_as()) + "\n"
+
+
+@pytest.mark.slow
+def test_the_models_page_quotes_what_summary_compare_prints(capsys):
+    import pathlib
+    import re
+
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "models" / "index.md").read_text()
+    quoted = re.search(r"What\s+it\s+prints:\n\n```text\n(.*?)```\n", page, re.DOTALL)
+    assert quoted, "docs/models/index.md: no quoted output of summary --compare"
+    assert main(["summary", "--compare"]) == 0
+    assert capsys.readouterr().out == quoted.group(1)

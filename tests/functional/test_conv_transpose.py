@@ -287,7 +287,7 @@ def test_module_gradcheck_and_summary(rng, t):
     assert m(x).shape == (2, 4, 6, 4)
     assert mc.gradcheck(m, [x])
     (row,) = mc.summary(m, (2, 3, 2)).rows
-    assert row["flops"] == 2 * 3 * 2 * (2 * 3 * 3)  # each input cell scatters one (C_out/g, k, k) kernel
+    assert row["macs"] == 2 * 3 * 2 * (2 * 3 * 3)  # each input cell scatters one (C_out/g, k, k) kernel
 
 
 # --- bad input --------------------------------------------------------------

@@ -610,6 +610,29 @@ def test_an_out_folder_the_file_system_refuses_is_named_before_training(tmp_path
     )
 
 
+def test_a_folder_whose_file_system_makes_no_files_is_said_so_not_no_such_file(tmp_path, capsys, monkeypatch):
+    """/proc answers a new file with ENOENT, though the folder is there."""
+    import errno
+    import tempfile
+
+    def no_files(*args, **kwargs):
+        raise OSError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_files)
+    assert main(["train", "lenet5", *DIGITS, "--out", str(tmp_path / "run")]) == 2
+    assert one_error_line(capsys).endswith(
+        f"--out {tmp_path / 'run'}: cannot write into {str(tmp_path)!r}: no file can be made there "
+        "(its file system is a view the kernel keeps, not storage)"
+    )
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc file system here")
+def test_an_out_folder_in_proc_is_refused_in_words(capsys):
+    assert main(["train", "lenet5", *DIGITS, "--out", "/proc/minicnn-run"]) == 2
+    line = one_error_line(capsys)
+    assert "--out /proc/minicnn-run: cannot write into '/proc'" in line and "No such file" not in line
+
+
 def test_an_interrupted_run_resumes_to_the_same_weights(capsys, monkeypatch, tmp_path):
     from minicnn import progress
 
@@ -794,10 +817,21 @@ def test_eval_of_a_broken_file_is_one_line(capsys, tmp_path):
     assert "not a readable checkpoint" in one_error_line(capsys, "eval")
 
 
-def test_kernels_flag_sets_the_tier(monkeypatch, one_epoch_run):
+@pytest.mark.parametrize("tier", ["numpy", "numpy-simple"])
+def test_kernels_flag_sets_the_tier(monkeypatch, one_epoch_run, tier):
     monkeypatch.setattr(backend, "_tier", ["auto"])
-    assert main(["eval", str(one_epoch_run / "model.npz"), "--kernels", "numpy"]) == 0
-    assert backend.kernel_tier() == "numpy"
+    assert main(["eval", str(one_epoch_run / "model.npz"), "--kernels", tier]) == 0
+    assert backend.kernel_tier() == tier
+
+
+def test_the_kernels_flag_offers_every_tier_of_use_kernels():
+    from minicnn.__main__ import _parser
+    from minicnn.cli_common import KERNELS
+
+    assert sorted(KERNELS) == sorted(backend.KERNEL_TIERS) and KERNELS[0] == "auto"
+    for command in ("train", "eval"):
+        action = {a.dest: a for a in _parser().commands[command]._actions}["kernels"]
+        assert tuple(action.choices) == KERNELS
 
 
 def test_train_help_lists_defaults_and_models(capsys):
@@ -805,7 +839,7 @@ def test_train_help_lists_defaults_and_models(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "16 for the LeNets, 10 for the others" in text and "(default: 0.1)" in text
     assert "resnet20" in text and "mobilenet_v1" in text and "--overwrite" in text
-    assert "{auto,numpy,numba,reference}" in text
+    assert "{auto,numpy,numba,numpy-simple,reference}" in text
 
 
 @pytest.mark.parametrize("command", [[], ["bench"]])
@@ -837,6 +871,17 @@ def test_readme_tells_of_the_checkpoint_resume_and_overwrite():
 
     text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "checkpoint.npz" in text and "--resume" in text and "--overwrite" in text
+
+
+def test_readme_names_the_kernel_tiers_use_kernels_takes():
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (row,) = [line for line in text.splitlines() if line.startswith("| kernel tiers:")]
+    named = re.findall(r"`([a-z-]+)`", row.partition(";")[0])
+    assert sorted(named) == sorted(backend.KERNEL_TIERS), row
+    assert "`--kernels`" in row and "`cupy`" not in row
 
 
 # --- what a damaged run folder says ------------------------------------------------------------
@@ -1183,12 +1228,56 @@ def test_resuming_a_finished_run_with_settings_no_epoch_would_use_is_refused(one
     assert (out / "metrics.json").read_bytes() == before
 
 
-def test_debug_before_the_command_shows_the_traceback_as_after_it(tmp_path):
-    from minicnn.cli_common import UsageError
-
+def test_debug_before_the_command_shows_the_traceback_as_after_it(capsys):
     for argv in (["--debug", "summary", "nope"], ["summary", "nope", "--debug"]):
-        with pytest.raises(UsageError, match="unknown model 'nope'"):
-            main(argv)
+        assert main(argv) == 2  # a usage error's status, as without --debug
+        err = capsys.readouterr().err
+        assert err.startswith("Traceback (most recent call last):")
+        assert err.rstrip().endswith(
+            "minicnn.cli_common.UsageError: unknown model 'nope'; choose one of "
+            + ", ".join(models.list_models())
+        )
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--debug", "eval", "nothere.npz"], "UsageError: 'nothere.npz': no such file"),
+        (["train", "lenet", "--debug"], "UsageError: unknown model 'lenet'"),
+    ],
+)
+def test_debug_keeps_the_exit_status_of_a_usage_error(argv, says, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "minicnn", *argv],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=dict(
+            os.environ,
+            PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        ),
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback (most recent call last):" in done.stderr and says in done.stderr
+    assert f"python -m minicnn {argv[1] if argv[0] == '--debug' else argv[0]}: error:" not in done.stderr
+
+
+def test_debug_keeps_the_exit_status_of_a_failure_while_running(monkeypatch, capsys):
+    from minicnn import __main__ as cli
+
+    def fails(args):
+        raise RuntimeError("the run went wrong")
+
+    monkeypatch.setitem(cli.COMMANDS, "summary", fails)
+    assert main(["summary", "lenet5"]) == 1
+    assert capsys.readouterr().err == "python -m minicnn summary: error: the run went wrong\n"
+    assert main(["summary", "lenet5", "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last):" in err and err.rstrip().endswith(
+        "RuntimeError: the run went wrong"
+    )
 
 
 def test_a_cpu_device_with_an_index_is_the_cpu_as_in_pytorch(one_epoch_run, capsys):
