@@ -164,7 +164,7 @@ def _cost(c_in, c_out, k, h, w):
     finally:
         set_state(state)
     s, d = summary(standard, (c_in, h, w)), summary(separable, (c_in, h, w))
-    return (s.total_params, d.total_params), (s.total_flops, d.total_flops)
+    return (s.total_params, d.total_params), (s.total_macs, d.total_macs)
 
 
 def _counted(separable_weights, per_position=True, per_mac=1, bias=(0, 0)):
