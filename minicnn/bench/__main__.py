@@ -11,7 +11,7 @@ any case runs: a bad one is refused in one line, ``python -m minicnn bench:
 error: ...``, with exit status 2, and so is an ``--out`` that cannot be written
 or that already holds ``<name>.json`` or ``<name>.png`` (``--overwrite``
 replaces them). A failure while running is one line with exit status 1;
-``--debug`` shows the traceback instead.
+``--debug`` shows the traceback instead, with the same exit status.
 """
 
 import os
@@ -311,19 +311,31 @@ def main(argv=None, prog=PROG):
         return done.code
     interrupts.command_started()  # from here a Ctrl-C is the command's to report
     fair.end_workers_on_sigterm(prog)
-    if args.debug:
-        return bench(from_args(args))
     try:
+        if args.debug:  # Python's own warnings, with their file and line
+            return bench(from_args(args))
         with one_line_warnings(prog):
             return bench(from_args(args))
     except KeyboardInterrupt:
         code, message = 130, "interrupted"
     except UsageError as err:
-        code, message = 2, f"error: {one_line(err)}"
+        code, message = 2, _said(args, f"error: {one_line(err)}")
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
-        code, message = 1, f"error: {one_line(err)}"
-    print(f"{prog}: {message}", file=sys.stderr)
+        code, message = 1, _said(args, f"error: {one_line(err)}")
+    if message:
+        print(f"{prog}: {message}", file=sys.stderr)
     return code
+
+
+def _said(args, line):
+    """The error's line, or with --debug its traceback (which ends in the same message) in its
+    place: the exit status is the same either way."""
+    if not args.debug:
+        return line
+    import traceback
+
+    traceback.print_exc()
+    return None
 
 
 if __name__ == "__main__":

@@ -261,9 +261,11 @@ def test_the_module_entry_names_itself(tmp_path):
     assert done.stderr == f"python -m minicnn.bench: error: --out {afile}: is a file, not a folder\n"
 
 
-def test_debug_shows_the_traceback_of_a_usage_error(fake_run):
-    with pytest.raises(UsageError, match="unknown layers conv9x9"):
-        bench_main.main(["--layers", "conv9x9", "--debug"])
+def test_debug_shows_the_traceback_of_a_usage_error_and_keeps_its_status(fake_run, capsys):
+    assert bench_main.main(["--layers", "conv9x9", "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert err.rstrip().splitlines()[-1].startswith("minicnn.cli_common.UsageError: unknown layers conv9x9")
 
 
 def test_a_failure_while_running_is_one_line_with_status_1(monkeypatch, capsys):
@@ -273,8 +275,9 @@ def test_a_failure_while_running_is_one_line_with_status_1(monkeypatch, capsys):
     monkeypatch.setattr(runner, "run", run)
     assert cli_main(["bench"] + SMALL) == 1
     assert _one_error_line(capsys.readouterr().err) == "KeyError: 'lost' (--debug shows where)"
-    with pytest.raises(KeyError, match="lost"):
-        cli_main(["bench"] + SMALL + ["--debug"])
+    assert cli_main(["bench"] + SMALL + ["--debug"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and err.rstrip().endswith("KeyError: 'lost'")
 
 
 def test_ctrl_c_is_one_line_with_status_130(monkeypatch, capsys):
