@@ -69,46 +69,36 @@ class CheckpointError(ValueError):
 
 
 class ForeignWeights(CheckpointError):
-    """A PyTorch ``.pth`` or a ``.safetensors`` file where an ``.npz`` is read. ``what`` says which, as
-    its content tells (None where only its name says .pth or .pt); ``how`` is the ``convert-weights``
-    command line that makes an .npz of it (after a rename where the name would mislead that command)."""
+    """A PyTorch ``.pth`` or a ``.safetensors`` file where an ``.npz`` is read. ``kind`` is which
+    (".pth" or ".safetensors"); ``what`` says so as its content tells (None where only its name says
+    .pth or .pt); ``how`` is the ``convert-weights`` command line that makes an .npz of it."""
 
     def __init__(self, who, path, kind, what=None):
-        self.path, self.what = path, what
-        suffix = os.path.splitext(path)[1].lower()
-        if suffix in _NAMES[kind]:
-            once, command = "", convert_command(path)
-            self.how = command
-        else:  # load_torchvision and convert-weights go by the name
-            named = os.path.splitext(path)[0] + kind
-            once, command = f"once renamed to {named}, ", convert_command(named, renamed_from=path)
-            self.how = f"rename it to {named}, then run {command}"
+        self.path, self.kind, self.what = path, kind, what
+        self.how = convert_command(path)
         if what is None:
             message = (
-                f"{path} {NOT_A_ZIP}: try {command}, which reads the .pth files of torch.save "
+                f"{path} {NOT_A_ZIP}: try {self.how}, which reads the .pth files of torch.save "
                 "(PyTorch 1.6 and later)"
             )
         else:
             message = (
-                f"{path} is {what}, not an .npz: {once}minicnn.weights.load_torchvision reads it, "
-                f"and {command} converts it"
+                f"{path} is {what}, not an .npz: minicnn.weights.load_torchvision reads it, "
+                f"and {self.how} converts it"
             )
         super().__init__(f"{who}: {message}")
 
 
 NOT_A_ZIP = "is not an .npz (nor any zip), and its name says PyTorch's format"
-# the names minicnn.weights.load_torchvision reads each format by
-_NAMES = {".pth": (".pth", ".pt", ".bin"), ".safetensors": (".safetensors",)}
 
 
-def convert_command(path, renamed_from=None):
+def convert_command(path):
     """The command line that converts the weights at ``path`` into an .npz beside them: ``x.pth`` to
-    ``x.npz``, or to ``x.pth.npz`` where an ``x.npz`` is there already (other than ``renamed_from``,
-    the file that will be ``path``)."""
+    ``x.npz``, or to ``x.pth.npz`` where an ``x.npz`` is there already."""
     import shlex
 
     stem, suffix = os.path.splitext(path)
-    taken = os.path.lexists(stem + ".npz") and stem + ".npz" != renamed_from
+    taken = os.path.lexists(stem + ".npz")
     dst = path + ".npz" if suffix.lower() == ".npz" or taken else stem + ".npz"
     return f"python -m minicnn convert-weights {shlex.quote(path)} {shlex.quote(dst)}"
 

@@ -33,7 +33,17 @@ import sys
 import numpy as np
 
 from .filecheck import check_claim, open_regular
-from .io import FORMAT_KEY, TREE_KEY, CheckpointError, check_names, load, read_npz, write_arrays, write_atomic
+from .io import (
+    FORMAT_KEY,
+    TREE_KEY,
+    CheckpointError,
+    ForeignWeights,
+    check_names,
+    load,
+    read_npz,
+    write_arrays,
+    write_atomic,
+)
 from .pth import bfloat16_to_float32, read_pth
 from .safepickle import describe
 
@@ -201,23 +211,24 @@ def _read_pth(path):
 def load_torchvision(path):
     """A state dict of NumPy arrays from .npz, .safetensors or .pth/.pt (no torch needed).
 
-    Keys are kept as saved, so torchvision weights load into the minicnn
-    model of the same name with ``model.load_state_dict(state)``.
+    The format is told by the file's content, whatever its name (``io.read_npz`` tells the
+    other two apart from an .npz). Keys are kept as saved, so torchvision weights load into
+    the minicnn model of the same name with ``model.load_state_dict(state)``.
     """
     path = str(path)
-    suffix = pathlib.Path(path).suffix.lower()
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_torchvision: no such file {path!r}")
-    if suffix == ".npz":
+    try:
         arrays = read_npz(path, who="load_torchvision")
-        if FORMAT_KEY in arrays:  # written by mc.save: a state dict, or a checkpoint holding one
-            return _state_of_checkpoint(path)
-        return collections.OrderedDict(arrays)
-    if suffix == ".safetensors":
-        return read_safetensors(path)
-    if suffix in (".pth", ".pt", ".bin"):
-        return _read_pth(path)
-    raise ValueError(f"load_torchvision: {path!r} has suffix {suffix!r}; expected .npz, .safetensors or .pth")
+    except ForeignWeights as foreign:
+        return read_safetensors(path) if foreign.kind == ".safetensors" else _read_pth(path)
+    except CheckpointError:
+        if pathlib.Path(path).suffix.lower() in (".pth", ".pt", ".bin"):
+            return _read_pth(path)  # no zip at all: its reader says why it cannot read it
+        raise
+    if FORMAT_KEY in arrays:  # written by mc.save: a state dict, or a checkpoint holding one
+        return _state_of_checkpoint(path)
+    return collections.OrderedDict(arrays)
 
 
 def _state_of_checkpoint(path):

@@ -644,17 +644,19 @@ def test_a_safetensors_file_is_told_by_its_content_whatever_its_name(tmp_path, m
         ),
     ):
         mc.load("w.safetensors")
-    # named as an .npz: the command that converts it needs the name that tells its format
+    # named as an .npz: convert-weights tells it by its content too, and writes beside it
     (tmp_path / "w.safetensors").rename(tmp_path / "w.npz")
     with pytest.raises(io.ForeignWeights) as caught:
         mc.load("w.npz")
     assert str(caught.value).endswith(
-        "not an .npz: once renamed to w.safetensors, minicnn.weights.load_torchvision reads it, "
-        "and python -m minicnn convert-weights w.safetensors w.npz converts it"
+        "not an .npz: minicnn.weights.load_torchvision reads it, "
+        "and python -m minicnn convert-weights w.npz w.npz.npz converts it"
     )
-    assert caught.value.how == (
-        "rename it to w.safetensors, then run python -m minicnn convert-weights w.safetensors w.npz"
-    )
+    assert caught.value.how == "python -m minicnn convert-weights w.npz w.npz.npz"
+    from minicnn.__main__ import main
+
+    assert main(["convert-weights", "w.npz", "w.npz.npz"]) == 0
+    np.testing.assert_array_equal(mc.load("w.npz.npz")["w"], np.ones((2, 3), np.float32))
 
 
 def test_the_command_given_converts_the_file(tmp_path, monkeypatch):

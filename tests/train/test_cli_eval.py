@@ -60,14 +60,18 @@ def test_a_safetensors_file_is_told_by_its_content_with_the_command_that_convert
     assert "test accuracy" in capsys.readouterr().out
 
 
-def test_a_safetensors_file_named_npz_is_told_to_be_renamed_first(tmp_path, monkeypatch, capsys):
+def test_a_safetensors_file_named_npz_is_told_by_its_content_and_converted_as_it_is(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     write_safetensors(models.lenet5().state_dict(), "lenet.npz")
     assert main(["eval", "lenet.npz", "--model", "lenet5"]) == 2
-    assert one_error_line(capsys).endswith(
-        "convert it to an .npz first: rename it to lenet.safetensors, then run "
-        "python -m minicnn convert-weights lenet.safetensors lenet.npz"
+    line = one_error_line(capsys)
+    assert line.endswith(
+        "convert it to an .npz first: python -m minicnn convert-weights lenet.npz lenet.npz.npz"
     )
+    assert main(line.partition("first: python -m minicnn ")[2].split()) == 0
+    assert main(["eval", "lenet.npz.npz", "--model", "lenet5", "--data", "digits"]) == 0
 
 
 def test_a_pth_name_on_a_file_no_zip_gets_the_command_that_says_what_it_is(tmp_path, monkeypatch, capsys):
