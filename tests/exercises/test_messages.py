@@ -381,3 +381,25 @@ def test_a_notebook_shows_the_message_and_the_students_frames_not_the_graders():
     assert lines[-1] == f"ExerciseFailed: {raised.value}" and "IndexError" in lines[-1]
     shown = "\n".join(lines[:-1])
     assert "return cols[99]" in shown and "grading.py" not in shown and "calling.py" not in shown
+
+
+def test_a_notebook_pass_that_runs_library_code_says_the_command_would_fail_it(capsys):
+    import minicnn as mc
+    import minicnn.functional as F
+
+    def conv2d_forward(x, w, b, stride, padding):
+        return F.conv2d(mc.tensor(x), mc.tensor(w), mc.tensor(b), stride=stride, padding=padding).numpy()
+
+    exercises.check("conv2d_forward", conv2d_forward)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "conv2d_forward: passed (6 cases)"
+    assert out[1].startswith("  note: it runs library code, ") and "python -m minicnn check" in out[1]
+    with pytest.raises(exercises.ExerciseFailed, match="called library code"):
+        exercises.check("conv2d_forward", conv2d_forward, own_code=True)
+
+    def sigmoid_backward(gy, y):  # the student's own NumPy: no note
+        return gy * y * (1 - y)
+
+    capsys.readouterr()
+    exercises.check("sigmoid_backward", sigmoid_backward)
+    assert capsys.readouterr().out == "sigmoid_backward: passed (3 cases)\n"
