@@ -6,9 +6,10 @@ y = (x * x).sum()
 y.backward()          # x.grad == 2 * x
 """
 
-from . import interrupts
+from . import interrupts, shadowing
 
 interrupts.during_startup()  # only when this process is ``python -m minicnn ...``
+shadowing.check_numpy_is_numpy()  # a numpy.py of one's own would stand in for NumPy
 
 from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, tensor
