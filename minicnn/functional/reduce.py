@@ -96,7 +96,25 @@ class Min(Max):
 
 def _reduce(cls, x, dim, keepdim, axis, name=None):
     dim = axis if dim is None else dim
-    return cls.apply(x, axes=_axes(x.ndim, dim, name or cls.__name__.lower()), keepdim=keepdim)
+    name = name or cls.__name__.lower()
+    axes = _axes(x.ndim, dim, name)
+    if cls in (Max, Min):
+        check_not_empty(name, x, axes, whole=dim is None)
+    return cls.apply(x, axes=axes, keepdim=keepdim)
+
+
+def check_not_empty(name, x, axes, whole=False):
+    """A largest or smallest value of nothing does not exist (a sum of nothing is 0): refuse a
+    reduction over a dim of size 0, in PyTorch's terms, before NumPy's own error."""
+    empty = [a for a in axes if x.shape[a] == 0]
+    if whole and x.ndim and empty:
+        raise RuntimeError(
+            f"{name}: x of shape {tuple(x.shape)} holds no values; give a dim of nonzero size to reduce"
+        )
+    if empty:
+        raise IndexError(
+            f"{name}: dim {empty[0]} of x, shape {tuple(x.shape)}, has size 0: nothing to reduce"
+        )
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
@@ -167,10 +185,13 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
         cls = Max if pick == "argmax" else Min
+        check_not_empty(name, x, tuple(range(x.ndim)), whole=True)
         return cls.apply(x, axes=tuple(range(x.ndim)), keepdim=keepdim, whole=True)
     if isinstance(dim, (tuple, list, bool)):
         raise TypeError(f"{name}: dim must be one int, got {dim!r}; for several dims use a{name}")
     dim = wrap_dim(name, operator.index(dim), x.ndim)
+    if x.ndim:
+        check_not_empty(name, x, (dim,))
     if x.ndim == 0:  # as PyTorch: the value itself, at index 0
         return result(basic.clone(x), Tensor(backend.xp_of(x.data).zeros((), dtype="int64")))
     # the first largest (smallest) value, or the first NaN, as PyTorch's CPU kernels pick

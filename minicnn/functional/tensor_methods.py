@@ -111,6 +111,7 @@ Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.n
 def _argmax(self, dim=None, keepdim=False):
     """Index of the largest value (no gradient: indices are integers)."""
     dim = None if dim is None else wrap_dim("argmax", dim, self.ndim)
+    reduce.check_not_empty("argmax", self, range(self.ndim) if dim is None else (dim,), whole=dim is None)
     return Tensor(self.data.argmax(axis=dim, keepdims=keepdim))
 
 
@@ -129,6 +130,7 @@ def _compare(op, with_none=None):
 def _argmin(self, dim=None, keepdim=False):
     """Index of the smallest value (no gradient)."""
     dim = None if dim is None else wrap_dim("argmin", dim, self.ndim)
+    reduce.check_not_empty("argmin", self, range(self.ndim) if dim is None else (dim,), whole=dim is None)
     return Tensor(self.data.argmin(axis=dim, keepdims=keepdim))
 
 
