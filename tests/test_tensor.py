@@ -563,3 +563,22 @@ def test_integer_and_bool_sums_are_int64_as_in_pytorch():
     assert mc.tensor(np.array([200, 100], dtype=np.uint8)).sum().item() == 300
     assert mc.tensor(np.array([200, 100], dtype=np.uint8)).sum().dtype == np.int64
     assert mc.tensor([True, True, False]).sum(0).dtype == np.int64
+
+
+@pytest.mark.parametrize("data", [2**63, [2**63, 1], -(2**63) - 1, [[1], [2**64]]])
+def test_a_python_int_outside_int64_is_refused_naming_it_as_pytorch_refuses_it(data):
+    with pytest.raises(
+        ValueError, match=r"^tensor: the int -?\d+ is outside int64's range \[-9223372036854775808, "
+    ):
+        mc.tensor(data)
+    with pytest.raises(ValueError, match="outside int64's range"):
+        mc.full((2,), 2**63)
+
+
+def test_the_ends_of_int64_a_float_beside_a_huge_int_and_a_uint64_array_are_taken():
+    assert mc.tensor(-(2**63)).item() == -(2**63)
+    assert mc.tensor([2**63 - 1]).dtype == np.int64
+    assert mc.tensor([2**63, 1.5]).dtype == np.float32  # a float among them: floats, as PyTorch
+    assert mc.tensor(2**63, dtype=mc.float64).item() == 2.0**63
+    big = mc.tensor(np.array([2**63], dtype=np.uint64))
+    assert (big.dtype, big.tolist()) == (np.dtype(np.uint64), [2**63])

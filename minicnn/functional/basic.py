@@ -16,6 +16,7 @@ from ..backend import Array, Shape
 from ..tensor import Function, Tensor, is_grad_enabled, tensor
 from .promotion import (
     as_tensor,
+    check_broadcast,
     check_integer_divisor,
     check_one_tensor,
     floating,
@@ -284,11 +285,14 @@ def _binary(cls, a, b, reverse=False, name=None, **params):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
-    b = as_tensor(b, a)
-    a, b = same_float_dtype(name, a, b, cast=cast)
+    b = as_tensor(b, a, name)
+    if cls is not MatMul:  # (matmul checks its own shapes)
+        check_broadcast(name, a.shape, b.shape)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
-        # true division of integers gives PyTorch's default float dtype, not NumPy's float64
+        # true division of integers gives PyTorch's default float dtype, not NumPy's float64;
+        # each as it is (uint8 / mc.tensor(-1, dtype=int8) is -200.0, as PyTorch's)
         a, b = floating(a), floating(b)
+    a, b = same_float_dtype(name, a, b, cast=cast)
     if cls is Sub and a.dtype.kind == b.dtype.kind == "b":
         raise TypeError(f"{name}: two bool tensors cannot be subtracted (as PyTorch); use ^ or logical_xor")
     if "alpha" in params:
@@ -338,8 +342,9 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     ``x.detach()`` or under ``mc.no_grad()``."""
     a, b = lift_numbers("floor_divide", a, b)
     if not isinstance(a, Tensor):
-        a = as_tensor(a, b)
-    b = as_tensor(b, a)
+        a = as_tensor(a, b, "floor_divide")
+    b = as_tensor(b, a, "floor_divide")
+    check_broadcast("floor_divide", a.shape, b.shape)
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
     a, b = same_float_dtype("floor_divide", a, b)
@@ -413,8 +418,9 @@ def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         # two numbers: the first as a tensor would be (float32 or int64), on cond's device
         a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
-    a = a if isinstance(a, Tensor) else as_tensor(a, b)
-    b = b if isinstance(b, Tensor) else as_tensor(b, a)
+    a = a if isinstance(a, Tensor) else as_tensor(a, b, "where")
+    b = b if isinstance(b, Tensor) else as_tensor(b, a, "where")
+    check_broadcast("where", tuple(cond.shape), a.shape, b.shape)
     a, b = same_float_dtype("where", a, b)
     return Where.apply(a, b, cond=cond)
 

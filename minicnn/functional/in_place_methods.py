@@ -18,7 +18,7 @@ from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
-from .promotion import scaled_alpha
+from .promotion import operand_array, scaled_alpha
 
 
 def _setitem(self, index, value):
@@ -112,16 +112,34 @@ def _in_place(symbol, ufunc):
         if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
             return NotImplemented  # Python falls back to x = x op y, which records the op
         _check_in_place(self, symbol, f"write x = x {symbol[:-1]} y")
-        value = other.data if isinstance(other, Tensor) else other
+        value = other.data if isinstance(other, Tensor) else operand_array(symbol, other)
+        _check_fits(symbol, self, tuple(value.shape))
         if ufunc in ("floor_divide", "remainder"):
             basic.check_integer_divisor(symbol, self, backend.xp_of(self.data).asarray(value))
         # NOTE: x //= 0.0 is inf, and the smallest integer //= -1 wraps, silently, as x // y
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
+            try:
+                getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
+            except TypeError:  # NumPy's and CuPy's casting refusal (int32 += 0.5)
+                raise TypeError(
+                    f"{symbol}: x is {self.dtype} and y {value.dtype}, whose result cannot be written "
+                    f"into x's {self.dtype} array in place; write x = x {symbol[:-1]} y"
+                ) from None
         self._changed_in_place()
         return self
 
     return method
+
+
+def _check_fits(name, x, shape):
+    """Refuse an other of ``shape`` that does not broadcast to x's own shape: an in-place
+    result has x's shape (x += y of shape (2, 3) cannot grow an x of shape (3,))."""
+    try:
+        fits = np.broadcast_shapes(x.shape, shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: other of shape {shape} does not broadcast to x's shape {x.shape}")
 
 
 def _check_in_place(t, symbol, instead="compute a new tensor instead"):
@@ -169,12 +187,7 @@ def _update(self, name, ufunc, symbol, other, alpha=1, rounding_mode=None):
     shape = (
         tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
     )  # (np.shape of a CuPy array fails)
-    try:
-        fits = np.broadcast_shapes(self.shape, shape) == self.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"{name}: other of shape {shape} does not broadcast to x's shape {self.shape}")
+    _check_fits(name, self, shape)
     alpha = scaled_alpha(name, alpha, self.dtype)
     if alpha != 1:
         value = value * alpha

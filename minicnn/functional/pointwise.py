@@ -189,8 +189,8 @@ def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     [2, 1]
     """
     check_one_tensor("remainder", input, other)
-    input = input if isinstance(input, Tensor) else as_tensor(input, other)
-    other = as_tensor(other, input)
+    input = input if isinstance(input, Tensor) else as_tensor(input, other, "remainder")
+    other = as_tensor(other, input, "remainder")
     check_integer_divisor("remainder", input, other.data)
     return _binary(Remainder, input, other)
 
@@ -212,8 +212,8 @@ def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None =
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     input, other = lift_numbers("div", input, other)
-    input = input if isinstance(input, Tensor) else as_tensor(input, other)
-    other = as_tensor(other, input)
+    input = input if isinstance(input, Tensor) else as_tensor(input, other, "div")
+    other = as_tensor(other, input, "div")
     check_integer_divisor("div", input, other.data)
     if input.dtype.kind == "b" and other.dtype.kind == "b":
         raise TypeError(f"div: rounding_mode={rounding_mode!r} does not divide two bool tensors (as PyTorch)")

@@ -5,8 +5,13 @@
 - a float and a non-float tensor meet in the float's dtype; two float dtypes are refused
   (NumPy's silent float64 would hand float64 gradients to a float32 parameter);
 - integer exp, log, sqrt and true division give float32; integer division by zero is refused;
+- a 0-d tensor beside a tensor with dims does not raise its dtype unless it is of a higher
+  category (bool < integer < float): int32 + mc.tensor(5) stays int32, uint8 * mc.tensor(2)
+  stays uint8 (and wraps), where NumPy would give int64;
 - two plain numbers, where PyTorch takes them (torch.add(1, 2), torch.div(6, 4)), meet as
-  ``mc.tensor`` makes each: int64, float32 or bool.
+  ``mc.tensor`` makes each: int64, float32 or bool;
+- an operand that is not a Tensor, a number or an array of numbers (None, a string) is a
+  TypeError naming the op, and shapes that do not broadcast a ValueError naming it.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from .. import backend
 from ..tensor import Tensor, tensor
 
 
-def as_tensor(value: Any, like: Tensor) -> Tensor:
-    """A number or array as a constant Tensor of ``like``'s dtype and device.
+def as_tensor(value: Any, like: Tensor, name: str = "") -> Tensor:
+    """A number or array as a constant Tensor of ``like``'s dtype and device; with the op's
+    ``name``, anything else (None, a string) is refused first, in a line that names it.
 
     Beside an integer or bool tensor a Python float becomes float32, PyTorch's default
     float dtype (NumPy would make it float64): ``labels * 0.5`` is float32, as in PyTorch.
@@ -29,7 +35,7 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     xp = backend.xp_of(like.data)
-    array = xp.asarray(value)
+    array = xp.asarray(operand_array(name, value)) if name else xp.asarray(value)
     if array.dtype.kind in "fiub" and like.dtype.kind == "f":
         array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
     elif like.dtype.kind in "iu" and isinstance(value, (bool, int, np.integer)):
@@ -39,15 +45,64 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     return Tensor(array)
 
 
+def operand_array(name: str, value: Any) -> Any:
+    """value (a number, or an array or list of numbers) as an array, or a TypeError naming the
+    op: NumPy would make None or a string an object array and answer with NaNs or its own error."""
+    if backend.is_cupy_array(value):
+        return value
+    try:
+        array = np.asarray(value)
+    except ValueError:  # a ragged list
+        array = None
+    if array is None or array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{name}: expected a Tensor, a number or an array of numbers, got {_described(value)}"
+        )
+    return array
+
+
+def _described(value: Any) -> str:
+    kind = type(value).__name__
+    return f"{kind} {value!r}" if isinstance(value, str) and len(value) < 20 else kind
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def result_type(a: Tensor, b: Tensor) -> np.dtype:
+    """The dtype PyTorch computes a and b in. A 0-d tensor beside one with dims counts only if
+    its category (bool < integer < float) is higher: int32 and a 0-d int64 give int32 (NumPy:
+    int64), int32 and a 0-d float64 give float64. An integer and a float meet in the float's
+    dtype (NumPy: int64 and float32 give float64)."""
+    if (a.ndim == 0) != (b.ndim == 0):
+        dim, zero = (b.dtype, a.dtype) if a.ndim == 0 else (a.dtype, b.dtype)
+        if _CATEGORY[zero.kind] <= _CATEGORY[dim.kind]:
+            return dim
+    if a.dtype.kind == "f" and b.dtype.kind in "biu":
+        return a.dtype
+    if b.dtype.kind == "f" and a.dtype.kind in "biu":
+        return b.dtype
+    return np.result_type(a.dtype, b.dtype)
+
+
+def in_dtype(x: Tensor, dtype: Any) -> Tensor:
+    """x as dtype, for operands that carry no gradient (integers, bools, comparisons')."""
+    return x if x.dtype == dtype else Tensor(x.data.astype(dtype))
+
+
 def same_float_dtype(name, a, b, cast=None):
     """(a, b) ready for one op: a float and a non-float Tensor meet in the float's dtype
     (the non-float one carries no gradient); two float dtypes are a TypeError, as NumPy's
     silent promotion would hand float64 gradients to a float32 tensor, except where one is a
     0-d tensor beside a tensor of more dims: as in PyTorch, a scalar takes the other's dtype
-    (``cast(t, dtype)``, the op that carries its gradient back in its own)."""
+    (``cast(t, dtype)``, the op that carries its gradient back in its own). Integers and bools
+    meet in ``result_type``'s dtype (uint8 * mc.tensor(2) stays uint8, and wraps, as PyTorch)."""
     ka, kb = a.dtype.kind, b.dtype.kind
-    if a.dtype == b.dtype or (ka != "f" and kb != "f"):
+    if a.dtype == b.dtype:
         return a, b
+    if ka != "f" and kb != "f":
+        dtype = result_type(a, b)
+        return in_dtype(a, dtype), in_dtype(b, dtype)
     if ka == "f" and kb == "f" and cast is not None and (a.ndim == 0) != (b.ndim == 0):
         return (cast(a, b.dtype), b) if a.ndim == 0 else (a, cast(b, a.dtype))
     if ka == "f" and kb == "f":
@@ -57,6 +112,26 @@ def same_float_dtype(name, a, b, cast=None):
     if ka == "f":
         return a, Tensor(b.data.astype(a.dtype))
     return Tensor(a.data.astype(b.dtype)), b
+
+
+def check_broadcast(name: str, *shapes: tuple) -> None:
+    """Refuse shapes that do not broadcast together, naming the op and the first dim (from the
+    right, as PyTorch counts) where two sizes differ and neither is 1."""
+    try:
+        np.broadcast_shapes(*shapes)
+        return
+    except ValueError:
+        pass
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    for d in reversed(range(ndim)):
+        sizes = {s[d] for s in padded} - {1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes, key=[s[d] for s in padded].index)[:2]
+            listed = " and ".join(str(tuple(s)) for s in shapes)
+            raise ValueError(
+                f"{name}: shapes {listed} do not broadcast: sizes {a} and {b} at dim {d} (neither is 1)"
+            )
 
 
 def floating(x: Tensor) -> Tensor:

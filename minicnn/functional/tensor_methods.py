@@ -11,29 +11,30 @@ from .. import backend
 from ..tensor import Tensor
 from . import activation, basic, cumulative, loss, pointwise, reduce, select, shape
 from .checks import wrap_dim
+from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
 
 
-def _reflected(fn):
-    return lambda self, other: fn(basic.as_tensor(other, self), self)
+def _reflected(fn, name):
+    return lambda self, other: fn(as_tensor(other, self, name), self)
 
 
 Tensor.__add__ = basic.add
 Tensor.__radd__ = basic.add
 Tensor.__sub__ = basic.sub
-Tensor.__rsub__ = _reflected(basic.sub)
+Tensor.__rsub__ = _reflected(basic.sub, "sub")
 Tensor.__mul__ = basic.mul
 Tensor.__rmul__ = basic.mul
 Tensor.__truediv__ = basic.div
-Tensor.__rtruediv__ = _reflected(basic.div)
+Tensor.__rtruediv__ = _reflected(basic.div, "div")
 Tensor.__pow__ = basic.pow
-Tensor.__rpow__ = _reflected(basic.pow)
+Tensor.__rpow__ = _reflected(basic.pow, "pow")
 Tensor.__matmul__ = basic.matmul
-Tensor.__rmatmul__ = _reflected(basic.matmul)
+Tensor.__rmatmul__ = _reflected(basic.matmul, "matmul")
 Tensor.__floordiv__ = basic.floor_divide
-Tensor.__rfloordiv__ = _reflected(basic.floor_divide)
+Tensor.__rfloordiv__ = _reflected(basic.floor_divide, "floor_divide")
 Tensor.__neg__ = basic.neg
 Tensor.__mod__ = pointwise.remainder
-Tensor.__rmod__ = _reflected(pointwise.remainder)
+Tensor.__rmod__ = _reflected(pointwise.remainder, "remainder")
 Tensor.__getitem__ = shape.getitem
 
 
@@ -115,14 +116,27 @@ def _argmax(self, dim=None, keepdim=False):
     return Tensor(self.data.argmax(axis=dim, keepdims=keepdim))
 
 
-def _compare(op, with_none=None):
-    """A comparison, elementwise into a bool Tensor; ``x == None`` is False (``!=``: True), as
-    in PyTorch, where NumPy would compare every element with None."""
+def _promoted(name, self, other):
+    """self's and other's arrays in the dtype PyTorch compares them in (uint8 > -1 compares
+    with 255, as PyTorch), once other is known to be numbers and the shapes to broadcast."""
+    other = as_tensor(other, self, name)
+    check_broadcast(name, self.shape, other.shape)
+    dtype = result_type(self, other)
+    return in_dtype(self, dtype).data, in_dtype(other, dtype).data
+
+
+def _compare(op, name, with_none=None):
+    """A comparison, elementwise into a bool Tensor; ``x == None`` (or anything else that is not
+    numbers) is False (``!=``: True), as in PyTorch, where NumPy would compare every element
+    with None; ``x < None`` is refused, naming the op."""
 
     def compare(self, other):
-        if other is None and with_none is not None:
-            return with_none
-        return Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+        if with_none is not None and not isinstance(other, Tensor):
+            try:
+                operand_array(name, other)
+            except TypeError:
+                return with_none  # x == None, x == "a": False (x != ...: True), as PyTorch
+        return Tensor(op(*_promoted(name, self, other)))
 
     return compare
 
@@ -134,25 +148,33 @@ def _argmin(self, dim=None, keepdim=False):
     return Tensor(self.data.argmin(axis=dim, keepdims=keepdim))
 
 
-def _logical(op):
-    """&, |, ^ of bool tensors (no gradient), as PyTorch's."""
-    return lambda self, other: Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+def _logical(op, name):
+    """&, |, ^ of bool or integer tensors, bit by bit (no gradient), as PyTorch's."""
+
+    def logical(self, other):
+        a, b = _promoted(name, self, other)
+        if a.dtype.kind not in "biu":
+            kinds = f"{self.dtype} and {getattr(other, 'dtype', type(other).__name__)}"
+            raise TypeError(f"{name}: expected bool or integer operands, got {kinds}")
+        return Tensor(op(a, b))
+
+    return logical
 
 
 Tensor.argmax = _argmax
 Tensor.argmin = _argmin
 Tensor.any = lambda self, dim=None, keepdim=False: Tensor(self.data.any(axis=dim, keepdims=keepdim))
 Tensor.all = lambda self, dim=None, keepdim=False: Tensor(self.data.all(axis=dim, keepdims=keepdim))
-Tensor.__and__ = _logical(lambda a, b: a & b)
-Tensor.__or__ = _logical(lambda a, b: a | b)
-Tensor.__xor__ = _logical(lambda a, b: a ^ b)
+Tensor.__and__ = _logical(lambda a, b: a & b, "bitwise_and")
+Tensor.__or__ = _logical(lambda a, b: a | b, "bitwise_or")
+Tensor.__xor__ = _logical(lambda a, b: a ^ b, "bitwise_xor")
 Tensor.__invert__ = lambda self: Tensor(~self.data)
-Tensor.__eq__ = _compare(lambda a, b: a == b, with_none=False)
-Tensor.__ne__ = _compare(lambda a, b: a != b, with_none=True)
-Tensor.__lt__ = _compare(lambda a, b: a < b)
-Tensor.__le__ = _compare(lambda a, b: a <= b)
-Tensor.__gt__ = _compare(lambda a, b: a > b)
-Tensor.__ge__ = _compare(lambda a, b: a >= b)
+Tensor.__eq__ = _compare(lambda a, b: a == b, "eq", with_none=False)
+Tensor.__ne__ = _compare(lambda a, b: a != b, "ne", with_none=True)
+Tensor.__lt__ = _compare(lambda a, b: a < b, "lt")
+Tensor.__le__ = _compare(lambda a, b: a <= b, "le")
+Tensor.__gt__ = _compare(lambda a, b: a > b, "gt")
+Tensor.__ge__ = _compare(lambda a, b: a >= b, "ge")
 Tensor.__hash__ = object.__hash__
 
 # PyTorch's method names for the operators and a few conveniences

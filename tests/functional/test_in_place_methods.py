@@ -257,3 +257,27 @@ def test_masked_fill_converts_its_value_as_pytorch_and_refuses_an_overflow(dtype
         assert (x.numpy() == 0).all()  # refused before anything was written
     else:
         assert fill(mask, value).numpy().tolist() == [expected, 0]
+
+
+@pytest.mark.parametrize("other, says", [(mc.ones(2, 3), r"\(2, 3\)"), (mc.ones(2), r"\(2,\)")])
+def test_an_augmented_op_whose_result_would_not_have_xs_shape_is_refused_in_one_line(other, says):
+    x = mc.ones(3)
+    with pytest.raises(
+        ValueError, match=rf"^\+=: other of shape {says} does not broadcast to x's shape \(3,\)$"
+    ):
+        x += other
+    assert x.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_an_augmented_op_refuses_none_and_a_result_that_does_not_fit_xs_dtype():
+    x = mc.ones(3)
+    with pytest.raises(
+        TypeError, match=r"^\*=: expected a Tensor, a number or an array of numbers, got NoneType"
+    ):
+        x *= None
+    n = mc.ones(3, dtype=mc.int32)
+    with pytest.raises(
+        TypeError, match=r"^\+=: x is int32 and y float32, whose result cannot be written into"
+    ):
+        n += mc.tensor(1.5)
+    assert n.tolist() == [1, 1, 1]
