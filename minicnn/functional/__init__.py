@@ -20,6 +20,7 @@ from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
 from .cumulative import cumsum, prod
 from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign
 from .select import argsort, gather, index_select, masked_fill, sort, topk
-from .shape import cat, chunk, expand, flatten, getitem, permute, repeat, reshape, split, squeeze, stack
+from .indexing import getitem
+from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split, squeeze, stack
 from .shape import transpose, unsqueeze, view
 from . import in_place_methods, numpy_protocol, tensor_methods  # give Tensor its operators and methods

@@ -29,7 +29,8 @@ from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
-from .shape import getitem, one_image_too
+from .indexing import getitem
+from .shape import one_image_too
 
 
 class Conv2d(Function):

@@ -18,6 +18,7 @@ from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
+from .indexing import split_index
 from .promotion import operand_array, scaled_alpha
 
 
@@ -31,12 +32,11 @@ def _setitem(self, index, value):
             "operations; build the result with mc.where or mc.cat instead"
         )
     _check_in_place(self, "x[index] = value", "write x = mc.where(mask, value, x) instead")
-    index = index.data if isinstance(index, Tensor) else index
-    if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    basic, advanced = split_index("x[index] = value", index, self.shape, backend.xp_of(self.data))
     if isinstance(value, Tensor):
         value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
-    self.data[index] = value
+    view = self.data[basic + (Ellipsis,)]  # a view: writing into it writes into self
+    view[... if advanced is None else advanced] = value
     self._changed_in_place()
 
 

@@ -1,7 +1,7 @@
 """Selection by index: gather, index_select, masked_fill, sort, argsort and topk.
 
 Each output element is a copy of one input element, read at a place an index names, so every
-backward is the one of ``x[index]`` (``GetItem`` in shape.py): zeros of x's shape, with each
+backward is the one of ``x[index]`` (``GetItem`` in indexing.py): zeros of x's shape, with each
 gy added at the place its element was read from. ``np.add.at`` adds, rather than writes, so
 an element read twice (a repeated index) gets both gradients.
 """
@@ -17,7 +17,8 @@ from .. import backend
 from ..tensor import Tensor
 from .basic import Where, cast, to_device
 from .checks import check_bool_mask, check_tensor, fill_value, type_name, wrap_dim
-from .shape import GetItem, reshape
+from .indexing import GetItem
+from .shape import reshape
 
 
 class Gather(GetItem):
@@ -103,8 +104,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         )
     _check_bounds("gather", idx, input.shape[dim] if input.ndim else 1, dim)
     if input.ndim == 0:  # one element: read it once per index
-        return reshape(Gather.apply(reshape(input, 1), index=(idx.reshape(-1),)), idx.shape)
-    return Gather.apply(input, index=_cells(idx, dim))
+        return reshape(Gather.apply(reshape(input, 1), advanced=(idx.reshape(-1),)), idx.shape)
+    return Gather.apply(input, advanced=_cells(idx, dim))
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -124,8 +125,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if input.ndim == 0:
         if idx.size != 1:
             raise ValueError(f"index_select: a 0-d input takes one index, got {idx.size}")
-        return reshape(IndexSelect.apply(reshape(input, 1), index=(idx.reshape(-1),)), ())
-    return IndexSelect.apply(input, index=(slice(None),) * dim + (idx.reshape(-1),))
+        return reshape(IndexSelect.apply(reshape(input, 1), advanced=(idx.reshape(-1),)), ())
+    return IndexSelect.apply(input, advanced=(slice(None),) * dim + (idx.reshape(-1),))
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
@@ -191,7 +192,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     if input.ndim == 0:
         return SortResult(reshape(input, ()), Tensor(backend.xp_of(input.data).zeros((), dtype="int64")))
     order = _order(input.data, dim, descending).astype("int64", copy=False)
-    return SortResult(Gather.apply(input, index=_cells(order, dim)), Tensor(order))
+    return SortResult(Gather.apply(input, advanced=_cells(order, dim)), Tensor(order))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
@@ -223,4 +224,4 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         return TopKResult(*sort(input))
     order = _order(input.data, dim, largest)[(slice(None),) * dim + (slice(0, int(k)),)]
     order = order.astype("int64", copy=False)
-    return TopKResult(Gather.apply(input, index=_cells(order, dim)), Tensor(order))
+    return TopKResult(Gather.apply(input, advanced=_cells(order, dim)), Tensor(order))

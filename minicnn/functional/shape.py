@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..kernels.workspaces import new_zeros
 from ..tensor import Function, Tensor
 from .checks import wrap_dim
+from .indexing import getitem
 
 
 class Reshape(Function):
@@ -38,30 +38,6 @@ class Permute(Function):
 
     def backward(self, gy):
         return gy.transpose(tuple(np.argsort(self.dims).tolist()))
-
-
-class GetItem(Function):
-    """y = x[index].   gx = zeros with gy added at the indexed places."""
-
-    def forward(self, x, *, index):
-        self.shape, self.dtype, self.index = x.shape, x.dtype, index
-        return x[index]
-
-    def backward(self, gy):
-        xp = self.xp
-        gx = new_zeros(self.shape, self.dtype, xp)
-        if _is_basic(self.index):
-            gx[self.index] = gy  # slices never repeat an element
-        else:
-            # NOTE: an integer array may name one element twice (x[[0, 0]]):
-            # add.at sums both uses, where gx[index] += gy would keep only one
-            xp.add.at(gx, self.index, gy)
-        return gx
-
-
-def _is_basic(index):
-    index = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in index)
 
 
 class Cat(Function):
@@ -128,7 +104,8 @@ def _dims(x, dims):
 
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
-    """The same elements in a new shape (one entry may be -1); ``x.view`` is the same op."""
+    """The same elements in a new shape (one entry may be -1): a view of x where its layout
+    allows, a copy elsewhere (``view`` refuses those)."""
     shape = _dims(x, shape)
     try:
         return Reshape.apply(x, shape=shape)
@@ -138,7 +115,34 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
         ) from None
 
 
-view = reshape
+class View(Reshape):
+    """y = x with a new shape, sharing x's memory.   gx = gy with x's shape."""
+
+    def forward(self, x, *, shape):
+        self.shape = x.shape
+        y = x.view()
+        # NOTE: setting a view's shape raises AttributeError where NumPy would have to copy,
+        # the layouts PyTorch's view refuses too; reshape would copy silently
+        y.shape = shape
+        return y
+
+
+def view(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape, sharing x's memory (writes to one reach the other),
+    as PyTorch's; refused where x's layout (a transpose, a stepped slice) needs a copy."""
+    shape = _dims(x, shape)
+    try:
+        return View.apply(x, shape=shape)
+    except ValueError:
+        raise ValueError(
+            f"view: shape {tuple(shape)} is invalid for x of {x.numel()} elements, shape {x.shape}"
+        ) from None
+    except AttributeError:
+        steps = tuple(s // x.data.itemsize for s in x.data.strides)
+        raise RuntimeError(
+            f"view: shape {tuple(shape)} cannot be viewed from x of shape {x.shape} and strides "
+            f"{steps} (elements) without a copy; use .reshape(...) instead, which copies"
+        ) from None
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
@@ -177,14 +181,6 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     dim = wrap_dim("unsqueeze", dim, x.ndim + 1)
     return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
-
-
-def getitem(x: Tensor, index: Any) -> Tensor:
-    if isinstance(index, Tensor):
-        index = index.data
-    elif isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return GetItem.apply(x, index=index)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from . import activation, basic, cumulative, loss, pointwise, reduce, select, shape
+from . import activation, basic, cumulative, indexing, loss, pointwise, reduce, select, shape
 from .checks import wrap_dim
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
 
@@ -35,7 +35,7 @@ Tensor.__rfloordiv__ = _reflected(basic.floor_divide, "floor_divide")
 Tensor.__neg__ = basic.neg
 Tensor.__mod__ = pointwise.remainder
 Tensor.__rmod__ = _reflected(pointwise.remainder, "remainder")
-Tensor.__getitem__ = shape.getitem
+Tensor.__getitem__ = indexing.getitem
 
 
 Tensor.exp = basic.exp
@@ -95,7 +95,7 @@ Tensor.where = lambda self, condition, other: basic.where(condition, self, other
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view
-Tensor.view_as = lambda self, other: shape.reshape(self, other.shape)
+Tensor.view_as = lambda self, other: shape.view(self, other.shape)
 Tensor.permute = shape.permute
 Tensor.transpose = shape.transpose
 Tensor.flatten = shape.flatten
@@ -193,8 +193,9 @@ Tensor.new_zeros = lambda self, *size: Tensor(
 
 
 def _contiguous(self):
-    """self: minicnn's ops take arrays in any memory layout, so there is nothing to copy."""
-    return self
+    """self where its array is in C order already, else a copy in C order (which ``view``
+    can then reshape), as PyTorch's."""
+    return self if self.data.flags.c_contiguous else basic.clone(self)
 
 
 def _t(self):

@@ -327,7 +327,7 @@ def test_empty_and_negative_pieces_and_reductions_over_no_dims_as_pytorch():
             ValueError,
             r"shape \(5, -1\) is invalid for x of 24 elem",
         ),
-        (lambda: mc.ones(4, 6).view(-1, -1), ValueError, r"reshape: shape \(-1, -1\) is invalid"),
+        (lambda: mc.ones(4, 6).view(-1, -1), ValueError, r"view: shape \(-1, -1\) is invalid"),
         (lambda: mc.ones(4, 6).reshape(25), ValueError, r"reshape: shape \(25,\) is invalid"),
         (lambda: F.softmax(mc.ones(2, 3), 2), IndexError, r"softmax: dimension out of range .* got 2"),
         (lambda: F.log_softmax(mc.ones(2, 3), -3), IndexError, r"log_softmax: dimension out of range"),
@@ -350,6 +350,64 @@ def test_reshape_with_minus_one_still_infers():
     assert mc.zeros(4, 6).view(-1).shape == (24,)
     assert mc.zeros(4, 6).view(3, -1, 2).shape == (3, 4, 2)
     assert mc.zeros(0, 3).view(-1, 3).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda x: x, (6, 4)),  # C order
+        (lambda x: x.transpose(0, 2), (4, 3, 2, 1)),  # only size-1 axes added
+        (lambda x: x.transpose(0, 1), (3, 2, 2, 2)),  # the last axis split alone
+        (lambda x: x[:, ::2], (2, 2, 2, 2)),  # a stepped axis split off the others
+        (lambda x: x[:, 1:], (2, 8)),  # rows 1 and 2 of each block are one stride apart
+        (lambda x: x[:, :1].expand(2, 5, 4), (2, 5, 2, 2)),  # the stride-0 axis kept
+    ],
+)
+def test_view_shares_memory_where_pytorchs_view_is_allowed(make, shape):
+    x = make(mc.tensor(np.arange(24.0).reshape(2, 3, 4)))
+    y = x.view(shape)
+    np.testing.assert_array_equal(y.numpy(), x.numpy().reshape(shape))
+    assert np.shares_memory(y.data, x.data)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda x: x.transpose(0, 2), (24,)),
+        (lambda x: x.transpose(0, 1), (3, 8)),
+        (lambda x: x[:, ::2], (4, 4)),
+        (lambda x: x[..., 1:3], (2, 6)),
+        (lambda x: x[:, :1].expand(2, 5, 4), (2, 20)),
+    ],
+)
+def test_view_refuses_a_layout_that_needs_a_copy_as_pytorch(make, shape):
+    x = make(mc.tensor(np.arange(24.0).reshape(2, 3, 4)))
+    with pytest.raises(
+        RuntimeError, match=r"^view: shape .* without a copy; use \.reshape\(\.\.\.\) instead"
+    ):
+        x.view(shape)
+    np.testing.assert_array_equal(x.reshape(shape).numpy(), x.numpy().reshape(shape))  # reshape copies
+
+
+def test_a_write_through_a_view_reaches_the_tensor():
+    x = mc.tensor(np.arange(6.0).reshape(2, 3))
+    x.view(6)[4] = -1.0
+    x.view_as(mc.zeros(3, 2))[0, 1] = -2.0
+    np.testing.assert_array_equal(x.numpy(), [[0, -2, 2], [3, -1, 5]])
+    with pytest.raises(RuntimeError, match="^view: "):
+        x.t().view(6)
+    with pytest.raises(RuntimeError, match="^view: "):
+        x.t().view_as(mc.zeros(6))
+
+
+def test_contiguous_copies_only_what_view_could_not_take():
+    x = mc.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x.contiguous() is x
+    y = x.t().contiguous()
+    assert y.data.flags.c_contiguous and not np.shares_memory(y.data, x.data)
+    (y.view(6) * mc.tensor(np.arange(6.0))).sum().backward()
+    np.testing.assert_array_equal(y.view(6).numpy(), [0, 3, 1, 4, 2, 5])
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 2, 4], [1, 3, 5]])
 
 
 def test_squeeze_takes_a_tuple_of_dims_as_pytorch():
