@@ -21,7 +21,7 @@ import os
 import sys
 
 from . import interrupts
-from .cli_common import OneLineParser, help_texts, one_line
+from .cli_common import OneLineParser, error_said, help_texts, one_line
 
 PROG = "python -m minicnn"
 
@@ -374,21 +374,10 @@ def _run(args):
     except KeyboardInterrupt:
         return 130, "interrupted"
     except (UsageError,) + _USAGE as err:
-        return 2, _said(args, f"error: {one_line(err)}")
+        return 2, error_said(args.debug, f"error: {one_line(err)}")
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
         back = f"; {err.restored}" if getattr(err, "restored", None) else ""  # train --overwrite
-        return 1, _said(args, f"error: {one_line(err)}{back}", keep=bool(back))
-
-
-def _said(args, line, keep=False):
-    """The error's line, or with --debug its traceback, which ends in the same message, and the
-    line only where it says more (``keep``): the exit status is the same either way."""
-    if not args.debug:
-        return line
-    import traceback
-
-    traceback.print_exc()
-    return line if keep else None
+        return 1, error_said(args.debug, f"error: {one_line(err)}{back}", keep=bool(back))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,18 @@ def one_line(err):
     return f"{type(err).__name__}: {text} (--debug shows where)"
 
 
+def error_said(debug, line, keep=False):
+    """Called inside ``except``: the error's line, or with ``--debug`` its traceback (which ends in
+    the same message) printed in its place, and the line too only where it says more (``keep``).
+    The exit status is the caller's, the same either way."""
+    if not debug:
+        return line
+    import traceback
+
+    traceback.print_exc()
+    return line if keep else None
+
+
 # --- argparse types: a bad value is refused as the flag is read ------------------
 
 

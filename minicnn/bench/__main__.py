@@ -23,6 +23,7 @@ from ..cli_common import (
     UsageError,
     check_device,
     check_out_folder,
+    error_said,
     help_texts,
     one_line,
     one_line_warnings,
@@ -319,23 +320,12 @@ def main(argv=None, prog=PROG):
     except KeyboardInterrupt:
         code, message = 130, "interrupted"
     except UsageError as err:
-        code, message = 2, _said(args, f"error: {one_line(err)}")
+        code, message = 2, error_said(args.debug, f"error: {one_line(err)}")
     except Exception as err:  # noqa: BLE001 -- the CLI's boundary: one line, no traceback
-        code, message = 1, _said(args, f"error: {one_line(err)}")
+        code, message = 1, error_said(args.debug, f"error: {one_line(err)}")
     if message:
         print(f"{prog}: {message}", file=sys.stderr)
     return code
-
-
-def _said(args, line):
-    """The error's line, or with --debug its traceback (which ends in the same message) in its
-    place: the exit status is the same either way."""
-    if not args.debug:
-        return line
-    import traceback
-
-    traceback.print_exc()
-    return None
 
 
 if __name__ == "__main__":
