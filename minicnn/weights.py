@@ -223,9 +223,18 @@ def load_torchvision(path):
     except ForeignWeights as foreign:
         return read_safetensors(path) if foreign.kind == ".safetensors" else _read_pth(path)
     except CheckpointError:
-        if pathlib.Path(path).suffix.lower() in (".pth", ".pt", ".bin"):
-            return _read_pth(path)  # no zip at all: its reader says why it cannot read it
-        raise
+        # none of the three by its content: the reader its name asks for says why, else say what is read
+        suffix = pathlib.Path(path).suffix.lower()
+        if suffix in (".pth", ".pt", ".bin"):
+            return _read_pth(path)
+        if suffix == ".safetensors":
+            return read_safetensors(path)
+        if suffix == ".npz":
+            raise
+        raise CheckpointError(
+            f"load_torchvision: {path} is not a weights file it reads, by its content or its name "
+            "(expected .npz, .safetensors or .pth)"
+        ) from None
     if FORMAT_KEY in arrays:  # written by mc.save: a state dict, or a checkpoint holding one
         return _state_of_checkpoint(path)
     return collections.OrderedDict(arrays)

@@ -218,3 +218,23 @@ def test_convert_weights_from_pth(tmp_path):
     dst = tmp_path / "w.npz"
     assert convert_weights(os.path.join(FIXTURES, "tiny_state.pth"), dst) == 5
     assert load_torchvision(dst)["conv.weight"].shape == (4, 3, 3, 3)
+
+
+def test_each_format_is_told_by_its_content_whatever_the_files_name(tmp_path):
+    import shutil
+
+    from minicnn.weights import write_safetensors
+
+    state = {"w": np.arange(6, dtype=np.float32).reshape(2, 3)}
+    write_safetensors(state, tmp_path / "a.safetensors")
+    shutil.copy(tmp_path / "a.safetensors", tmp_path / "a.weights")
+    shutil.copy(os.path.join(FIXTURES, "tiny_state.pth"), tmp_path / "b.npz")
+    np.testing.assert_array_equal(load_torchvision(tmp_path / "a.weights")["w"], state["w"])
+    assert list(load_torchvision(tmp_path / "b.npz")) == list(
+        load_torchvision(os.path.join(FIXTURES, "tiny_state.pth"))
+    )
+    (tmp_path / "c.weights").write_bytes(b"neither zip nor header")
+    with pytest.raises(
+        ValueError, match=r"c.weights is not a weights file it reads, by its content or its name"
+    ):
+        load_torchvision(tmp_path / "c.weights")
