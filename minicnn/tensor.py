@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, checked_fields, in_place
+from . import backend, checked_fields, in_place, int_range
 from .grad_mode import _grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 
 
@@ -217,8 +217,8 @@ def _as_array(data, dtype, device):
         array = np.asarray(data)
     else:
         array = np.asarray(data)
-        if (dtype is None or np.dtype(dtype).kind == "i") and _may_hold_a_huge_int(array):
-            _refuse_huge_ints(data)
+        if dtype is None or np.dtype(dtype).kind == "i":
+            int_range.refuse_ints_beyond_int64(array, data)
         if dtype is None and array.dtype.kind == "f":
             array = array.astype(np.float32)
         elif dtype is None and array.dtype.kind in "iu":
@@ -230,36 +230,6 @@ def _as_array(data, dtype, device):
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return backend.to_device(array, device) if xp is not backend.xp_of(array) else array
-
-
-_INT64 = np.iinfo(np.int64)
-
-
-def _may_hold_a_huge_int(array):
-    """True where Python ints outside int64 may have gone in: NumPy makes them uint64 or
-    object, or, beside smaller ints, float64 (``[2**63, 1]``)."""
-    if array.dtype.kind in "uO":
-        return True
-    return array.dtype.kind == "f" and array.size > 0 and bool(np.nanmax(np.abs(array), initial=0) >= 2.0**63)
-
-
-def _refuse_huge_ints(data):
-    """Refuse a Python int outside int64 (which NumPy would wrap round, or turn to float), as
-    PyTorch refuses it, before any conversion; beside a float it is a float, as in PyTorch."""
-    stack, huge = [data], []
-    while stack:
-        v = stack.pop()
-        if isinstance(v, (list, tuple)):
-            stack.extend(v)
-        elif isinstance(v, (float, complex, np.inexact)):
-            return
-        elif isinstance(v, int) and not isinstance(v, bool) and not _INT64.min <= v <= _INT64.max:
-            huge.append(v)
-    if huge:
-        raise ValueError(  # ValueError, as PyTorch's "Overflow when unpacking long"
-            f"tensor: the int {huge[-1]} is outside int64's range [{_INT64.min}, {_INT64.max}]; "
-            "give dtype=mc.float64 (or float32) for it as a float"
-        )
 
 
 def tensor(data: Any, *, dtype: Any = None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
