@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rng
+from . import int_range, rng
 from .tensor import Tensor, tensor
 
 
@@ -40,6 +40,8 @@ def full(
     size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
     if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
+    if dtype is None or np.dtype(dtype).kind == "i":
+        int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, "full")
     if dtype is None:
         dtype = np.asarray(tensor(fill_value).data).dtype  # mc.tensor's rules for a number
     return tensor(np.full(size, fill_value, dtype=dtype), requires_grad=requires_grad, device=device)

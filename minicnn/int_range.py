@@ -6,10 +6,11 @@ NumPy would wrap 2**63 round to int64's minimum, or turn ``[2**63, 1]`` into flo
 import numpy as np
 
 
-def refuse_ints_beyond_int64(array, data):
-    """Refuse ``data`` (what ``array`` was made from) where it holds a Python int outside int64."""
+def refuse_ints_beyond_int64(array, data, name="tensor"):
+    """Refuse ``data`` (what ``array`` was made from) where it holds a Python int outside int64;
+    ``name`` is the function the message names."""
     if _may_hold_a_huge_int(array):
-        _refuse_huge_ints(data)
+        _refuse_huge_ints(data, name)
 
 
 _INT64 = np.iinfo(np.int64)
@@ -23,7 +24,7 @@ def _may_hold_a_huge_int(array):
     return array.dtype.kind == "f" and array.size > 0 and bool(np.nanmax(np.abs(array), initial=0) >= 2.0**63)
 
 
-def _refuse_huge_ints(data):
+def _refuse_huge_ints(data, name):
     """Refuse a Python int outside int64 (which NumPy would wrap round, or turn to float), as
     PyTorch refuses it, before any conversion; beside a float it is a float, as in PyTorch."""
     stack, huge = [data], []
@@ -37,6 +38,6 @@ def _refuse_huge_ints(data):
             huge.append(v)
     if huge:
         raise ValueError(  # ValueError, as PyTorch's "Overflow when unpacking long"
-            f"tensor: the int {huge[-1]} is outside int64's range [{_INT64.min}, {_INT64.max}]; "
+            f"{name}: the int {huge[-1]} is outside int64's range [{_INT64.min}, {_INT64.max}]; "
             "give dtype=mc.float64 (or float32) for it as a float"
         )

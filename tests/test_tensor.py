@@ -571,8 +571,9 @@ def test_a_python_int_outside_int64_is_refused_naming_it_as_pytorch_refuses_it(d
         ValueError, match=r"^tensor: the int -?\d+ is outside int64's range \[-9223372036854775808, "
     ):
         mc.tensor(data)
-    with pytest.raises(ValueError, match="outside int64's range"):
+    with pytest.raises(ValueError, match=r"^full: the int 9223372036854775808 is outside int64's range"):
         mc.full((2,), 2**63)
+    assert mc.full((2,), 2**63, dtype=mc.float64).dtype == np.float64  # as a float it is a value
 
 
 def test_the_ends_of_int64_a_float_beside_a_huge_int_and_a_uint64_array_are_taken():
