@@ -20,6 +20,7 @@ from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
 from .cumulative import cumsum, prod
 from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign
 from .one_hot import one_hot
+from .pad import pad
 from .select import argsort, gather, index_select, masked_fill, sort, topk
 from .indexing import getitem
 from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split, squeeze, stack
