@@ -6,7 +6,7 @@ from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
 from .basic import abs, add, cast, clamp, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
-from .basic import to_device, where
+from .basic import to_device
 from .linear import linear
 from .conv import conv2d
 from .conv_transpose import conv_transpose2d
@@ -18,7 +18,7 @@ from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)
 from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
 from .cumulative import cumsum, prod
-from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign
+from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign, where
 from .one_hot import one_hot
 from .pad import pad
 from .select import argsort, gather, index_select, masked_fill, sort, topk

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import Array, Shape
-from ..tensor import Function, Tensor, is_grad_enabled, tensor
+from ..tensor import Function, Tensor, is_grad_enabled
 from .promotion import (
     as_tensor,
     check_broadcast,
@@ -260,22 +260,6 @@ class ToDevice(Function):
         return backend.to_device(gy, self.device)
 
 
-class Where(Function):
-    """y = a where cond, else b.   ga = gy where cond (summed back to a's shape), gb = gy elsewhere."""
-
-    def forward(self, a, b, *, cond):
-        self.cond, self.shapes = cond, (a.shape, b.shape)
-        return backend.xp_of(a).where(cond, a, b)
-
-    def backward(self, gy):
-        zero = gy.dtype.type(0)
-        xp = backend.xp_of(gy)
-        return (
-            unbroadcast(xp.where(self.cond, gy, zero), self.shapes[0]),
-            unbroadcast(xp.where(self.cond, zero, gy), self.shapes[1]),
-        )
-
-
 def _binary(cls, a, b, reverse=False, name=None, **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
     class name by default) is the one the errors say. ``alpha`` among ``params`` (add's and
@@ -404,25 +388,6 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
 
 def to_device(x: Tensor, device: str) -> Tensor:
     return ToDevice.apply(x, device=device)
-
-
-def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
-    torch.where(condition, a, b); a number takes the other operand's dtype (a float beside an
-    integer tensor: float32), two numbers the dtype ``mc.tensor`` gives them."""
-    cond = condition.data if isinstance(condition, Tensor) else condition
-    if getattr(cond, "dtype", None) is None or cond.dtype != bool:
-        raise TypeError(
-            f"where: condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond).__name__)}"
-        )
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        # two numbers: the first as a tensor would be (float32 or int64), on cond's device
-        a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
-    a = a if isinstance(a, Tensor) else as_tensor(a, b, "where")
-    b = b if isinstance(b, Tensor) else as_tensor(b, a, "where")
-    check_broadcast("where", tuple(cond.shape), a.shape, b.shape)
-    a, b = same_float_dtype("where", a, b)
-    return Where.apply(a, b, cond=cond)
 
 
 def clone(x: Tensor) -> Tensor:

@@ -1,5 +1,5 @@
-"""Elementwise ops beyond the four operations: maximum, minimum, remainder, division that
-rounds (``div``'s rounding modes), and the step functions sign, floor, ceil and round.
+"""Elementwise ops beyond the four operations: maximum, minimum, where, remainder, division
+that rounds (``div``'s rounding modes), and the step functions sign, floor, ceil and round.
 
 Where a derivative is undefined PyTorch picks a value, and minicnn picks the same one: a tie
 of ``maximum(a, b)`` gives each side half of gy (the central difference there), and a step
@@ -13,11 +13,18 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..tensor import Function, Tensor
+from ..tensor import Function, Tensor, tensor
 from . import basic
 from .basic import _binary, unbroadcast
 from .checks import check_tensor
-from .promotion import as_tensor, check_integer_divisor, check_one_tensor, lift_numbers
+from .promotion import (
+    as_tensor,
+    check_broadcast,
+    check_integer_divisor,
+    check_one_tensor,
+    lift_numbers,
+    same_float_dtype,
+)
 
 
 class Maximum(Function):
@@ -256,3 +263,38 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # shadows the builtin
     if decimals and getattr(input, "dtype", np.dtype(float)).kind in "biu":
         raise TypeError(f"round: decimals={decimals} needs a floating-point tensor, got {input.dtype}")
     return _step(Round, "round", input, decimals=int(decimals))
+
+
+class Where(Function):
+    """y = a where cond, else b.   ga = gy where cond (summed back to a's shape), gb = gy elsewhere."""
+
+    def forward(self, a, b, *, cond):
+        self.cond, self.shapes = cond, (a.shape, b.shape)
+        return backend.xp_of(a).where(cond, a, b)
+
+    def backward(self, gy):
+        zero = gy.dtype.type(0)
+        xp = backend.xp_of(gy)
+        return (
+            unbroadcast(xp.where(self.cond, gy, zero), self.shapes[0]),
+            unbroadcast(xp.where(self.cond, zero, gy), self.shapes[1]),
+        )
+
+
+def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
+    torch.where(condition, a, b); a number takes the other operand's dtype (a float beside an
+    integer tensor: float32), two numbers the dtype ``mc.tensor`` gives them."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    if getattr(cond, "dtype", None) is None or cond.dtype != bool:
+        raise TypeError(
+            f"where: condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond).__name__)}"
+        )
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        # two numbers: the first as a tensor would be (float32 or int64), on cond's device
+        a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
+    a = a if isinstance(a, Tensor) else as_tensor(a, b, "where")
+    b = b if isinstance(b, Tensor) else as_tensor(b, a, "where")
+    check_broadcast("where", tuple(cond.shape), a.shape, b.shape)
+    a, b = same_float_dtype("where", a, b)
+    return Where.apply(a, b, cond=cond)

@@ -15,9 +15,10 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from .basic import Where, cast, to_device
+from .basic import cast, to_device
 from .checks import check_bool_mask, check_tensor, fill_value, type_name, wrap_dim
 from .indexing import GetItem
+from .pointwise import Where
 from .shape import reshape
 
 

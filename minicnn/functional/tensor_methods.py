@@ -91,7 +91,7 @@ Tensor.masked_fill = select.masked_fill
 Tensor.sort = select.sort
 Tensor.argsort = select.argsort
 Tensor.topk = select.topk
-Tensor.where = lambda self, condition, other: basic.where(condition, self, other)
+Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view
