@@ -166,7 +166,8 @@ def summary_command(args):
 
     from . import models
     from .cli_common import UsageError, check_model
-    from .summary import check_classes, check_fits, summary
+    from .memory_fit import check_classes, check_fits
+    from .summary import summary
 
     if args.list and args.compare:
         raise UsageError("--list and --compare: give one of them")

@@ -251,7 +251,8 @@ def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
     """The model, after one forward pass on one image of the data's shape (its summary);
     refused when it cannot take the images, or when ``batch_size`` images' activations
     alone would not fit in the memory available."""
-    from .summary import check_fits, run
+    from .memory_fit import check_fits
+    from .summary import run
 
     check_model(name)
     model = models.get(name, num_classes=num_classes)

@@ -9,6 +9,7 @@ from minicnn import no_grad as mc_no_grad
 from minicnn.__main__ import main
 
 summary_module = importlib.import_module("minicnn.summary")  # the package's `summary` is the function
+memory_fit = importlib.import_module("minicnn.memory_fit")
 
 
 def one_error_line(capsys):
@@ -22,11 +23,12 @@ def one_error_line(capsys):
 @pytest.fixture
 def one_gigabyte(monkeypatch):
     """The machine has 1 GB free, whatever this one has."""
-    monkeypatch.setattr(summary_module, "available_memory", lambda device="cpu": 2**30)
+    monkeypatch.setattr(memory_fit, "available_memory", lambda device="cpu": 2**30)
 
 
 def test_a_long_thin_input_is_refused_without_running_anything(capsys, monkeypatch, one_gigabyte, rng):
-    monkeypatch.setattr(summary_module, "run", lambda *a, **kw: pytest.fail("a forward pass was run"))
+    for module in (summary_module, memory_fit):
+        monkeypatch.setattr(module, "run", lambda *a, **kw: pytest.fail("a forward pass was run"))
     side = int(rng.integers(10**9, 10**12))
     assert main(["summary", "lenet5", "--input", f"1,{side},1"]) == 2
     line = one_error_line(capsys)

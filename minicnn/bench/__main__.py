@@ -263,11 +263,11 @@ def check_outputs(opts):
 
 def check_batch_fits(opts):
     """Refuse a --batch-size whose activations alone would not fit in the memory available
-    (summary.check_fits: a floor, a training step needs more), before any case runs."""
+    (memory_fit.check_fits: a floor, a training step needs more), before any case runs."""
     batch = opts["batch_size"]
     if batch is None:
         return
-    from ..summary import check_fits
+    from ..memory_fit import check_fits
 
     runs = [(name, device) for name in opts["models"] for device in opts["devices"]]
     if opts["memory"] and "cpu" in opts["devices"]:

@@ -16,7 +16,7 @@ from minicnn.bench import __main__ as bench_main
 from minicnn.bench import report, runner
 from minicnn.cli_common import UsageError
 
-summary = importlib.import_module("minicnn.summary")  # the module; minicnn.summary is the function
+memory_fit = importlib.import_module("minicnn.memory_fit")
 
 PREFIX = "python -m minicnn bench: error: "
 SMALL = ["--quick", "--layers", "relu", "--models", "none", "--kernels", "numpy", "--device", "cpu"]
@@ -138,7 +138,7 @@ def test_counts_below_one_or_not_integers_are_refused(flag, rng, fake_run, capsy
 
 
 def test_a_batch_that_cannot_fit_is_refused_before_running(rng, fake_run, capsys, monkeypatch):
-    monkeypatch.setattr(summary, "available_memory", lambda device="cpu": 10 * 2**20)
+    monkeypatch.setattr(memory_fit, "available_memory", lambda device="cpu": 10 * 2**20)
     batch = int(rng.integers(10**4, 10**9))  # lenet5 holds about 60 KB of activations per image
     argv = ["--quick", "--layers", "none", "--models", "lenet5", "--device", "cpu", "--batch-size"]
     assert bench_main.main(argv + [str(batch)]) == 2
@@ -149,7 +149,7 @@ def test_a_batch_that_cannot_fit_is_refused_before_running(rng, fake_run, capsys
 
 
 def test_the_peak_memory_run_counts_in_the_batch_check(rng, monkeypatch):
-    monkeypatch.setattr(summary, "available_memory", lambda device="cpu": 10 * 2**20)
+    monkeypatch.setattr(memory_fit, "available_memory", lambda device="cpu": 10 * 2**20)
     batch = str(int(rng.integers(10**4, 10**6)))
     argv = ["--layers", "none", "--models", "none", "--kernels", "numpy", "--device", "cpu", "--batch-size"]
     with pytest.raises(UsageError, match="too large for resnet20 on cpu"):

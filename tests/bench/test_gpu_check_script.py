@@ -16,7 +16,7 @@ from minicnn.bench import fair
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 SCRIPT = os.path.join(ROOT, "benchmarks", "gpu_check.sh")
-summary = importlib.import_module("minicnn.summary")  # the module: minicnn.summary is also a function
+memory_fit = importlib.import_module("minicnn.memory_fit")
 CORES = "16"
 
 
@@ -61,12 +61,12 @@ def gpu_and_torch(monkeypatch):
     monkeypatch.setattr(bench_main.backend, "cuda_available", lambda: True)
     monkeypatch.setattr(fair, "torch_installed", lambda: True)
     monkeypatch.setattr(bench_main.backend, "numba_available", lambda: True)  # the quick run times it
-    check_fits = summary.check_fits  # the GPU's memory cannot be asked here; the CPU's still is
+    check_fits = memory_fit.check_fits  # the GPU's memory cannot be asked here; the CPU's still is
 
     def fits(model, chw, batch, device):
         return None if device == "cuda" else check_fits(model, chw, batch, device)
 
-    monkeypatch.setattr(summary, "check_fits", fits)
+    monkeypatch.setattr(memory_fit, "check_fits", fits)
 
 
 def test_every_bench_command_of_the_script_passes_the_benchs_option_checks(gpu_and_torch, tmp_path):

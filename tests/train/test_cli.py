@@ -235,7 +235,7 @@ def test_a_batch_too_big_for_memory_stops_first_with_the_estimate(capsys, monkey
     import importlib
 
     monkeypatch.setattr(
-        importlib.import_module("minicnn.summary"), "available_memory", lambda device="cpu": 10_000_000
+        importlib.import_module("minicnn.memory_fit"), "available_memory", lambda device="cpu": 10_000_000
     )
     assert main(["train", "lenet5", *DIGITS, "--batch-size", "512", "--out", str(tmp_path / "run")]) == 2
     line = one_error_line(capsys)
