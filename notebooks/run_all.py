@@ -11,8 +11,8 @@ and is reported; the others still run. The exit status is the number of
 notebooks that failed.
 
 The "Your turn" cells run with the reference solutions filled in: each cell
-tagged ``exercise-stub`` runs ``from minicnn.exercises.solutions import NAME``
-instead of its stub, so the check cells pass and the cells after them run.
+tagged ``exercise-stub`` runs ``from solutions import NAME`` (tests/exercises/solutions.py,
+on the kernel's PYTHONPATH) instead of its stub, so the check cells pass and the cells after them run.
 A saved notebook keeps the stubs' source, and its "Your turn" cells are
 stored without outputs (a "passed" under a stub would mislead a reader).
 """
@@ -24,6 +24,7 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
+SOLUTIONS = ROOT / "tests" / "exercises"  # solutions.py: not part of the installed package
 
 
 def notebooks(patterns=()):
@@ -44,7 +45,7 @@ def fill_in_solutions(nb):
     for i, cell in enumerate(nb.cells):
         if "exercise-stub" in _tags(cell):
             stubs[i] = cell.source
-            cell.source = f"from minicnn.exercises.solutions import {cell.metadata['exercise']}"
+            cell.source = f"from solutions import {cell.metadata['exercise']}"
     return stubs
 
 
@@ -69,7 +70,8 @@ def execute(path, fast, timeout=1800, save=True):
     nb = nbformat.read(path, as_version=4)
     stubs = fill_in_solutions(nb)
     env = {"MINICNN_FAST": "1" if fast else "0",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(
+               filter(None, [str(ROOT), str(SOLUTIONS), os.environ.get("PYTHONPATH")]))}
     previous = {k: os.environ.get(k) for k in env}
     os.environ.update(env)            # the kernel process inherits this environment
     try:

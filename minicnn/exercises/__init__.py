@@ -9,7 +9,8 @@ case (shapes, stride, padding), the worst element's index, the expected and
 the got value, and, when the answer equals a known mistake's, a hint naming
 that mistake. From a shell: ``python -m minicnn check col2im mine.py``, which runs the
 file in a child process of its own (``runner.py``) and gives the verdict itself.
-Reference solutions, for instructors: ``minicnn/exercises/solutions.py``.
+Reference solutions, for instructors, are kept with the tests (tests/exercises/solutions.py in the
+repository), not in the package.
 """
 
 import sys

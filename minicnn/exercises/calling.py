@@ -9,8 +9,8 @@ the arguments, with a SIGALRM time limit.
 
 The "own code" rule (``own_code=True``, always on for ``python -m minicnn check``)
 watches the call with a profile hook and fails a function that runs minicnn's or
-PyTorch's code. It catches honest mistakes, such as calling the reference solutions
-or ``F.conv2d``; it is not a proctor: a file can switch the hook off.
+PyTorch's code. It catches honest mistakes, such as calling ``F.conv2d`` or minicnn's
+kernels; it is not a proctor: a file can switch the hook off.
 """
 
 import contextlib
@@ -43,7 +43,7 @@ class Stopped(Exception):
 
 def exempt_file(fn):
     """The file whose code the own-code rule lets ``fn`` run: its own, unless that file is inside
-    the minicnn package (then none: the reference solutions are minicnn's code, wherever called)."""
+    the minicnn package (then none: minicnn's code is the library's, wherever called)."""
     code = getattr(fn, "__code__", None)
     path = os.path.abspath(code.co_filename) if code is not None else ""
     return None if not path or path.startswith(_PACKAGE) else code.co_filename
@@ -231,7 +231,7 @@ def _watch_for_library_code(found, own_file):
     other than those of ``own_file`` (the graded function's own file, when outside minicnn).
 
     A profile hook sees every Python and C function called. The exercises ask for the student's
-    own NumPy: a function that hands the work to minicnn's kernels or solutions, or to PyTorch,
+    own NumPy: a function that hands the work to minicnn's kernels, or to PyTorch,
     has not written it.
     """
     library = {own_file: False} if own_file else {}  # file name -> whether it is minicnn's or PyTorch's

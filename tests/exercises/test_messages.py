@@ -4,9 +4,9 @@ import re
 
 import numpy as np
 import pytest
+import solutions
 
 from minicnn import exercises
-from minicnn.exercises import solutions
 from minicnn.tensor import tensor
 
 
@@ -152,13 +152,15 @@ def test_an_endless_loop_ends_at_the_time_limit_even_inside_except_exception(mon
     assert message.startswith("sigmoid_backward did not finish on case 1 of 3 (gy (5,), y (5,)) within 0.3 s")
 
 
-def test_own_code_in_a_notebook_refuses_the_reference_solutions():
+def test_own_code_never_lets_a_function_of_the_minicnn_package_run():
     """The rule lets a function run its own file's code, but never a file of the minicnn package."""
+    from minicnn.kernels.reference import relu_input_grad  # (gy, y), as sigmoid_backward
+
     with pytest.raises(
-        exercises.ExerciseFailed, match=r"col2im called library code on case 1 of 6 .*solutions\.py"
+        exercises.ExerciseFailed, match=r"sigmoid_backward called library code on case 1 of 3 .*reference\.py"
     ):
-        exercises.check("col2im", solutions.col2im, own_code=True)
-    exercises.check("col2im", solutions.col2im)  # as the notebooks check it: the rule off
+        exercises.check("sigmoid_backward", relu_input_grad, own_code=True)
+    exercises.check("col2im", solutions.col2im, own_code=True)  # the reference solutions: plain NumPy
 
 
 def test_own_code_is_off_by_default_and_on_when_asked():

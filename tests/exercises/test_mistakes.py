@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+import solutions as S
 from mistake_hint import hint
 
 from minicnn import exercises
-from minicnn.exercises import solutions as S
 
 # --- the mistakes the course is about ---------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 import re
 
 import pytest
+import solutions
 
 from minicnn import exercises
-from minicnn.exercises import solutions
 
 NAMES = exercises.names()
 

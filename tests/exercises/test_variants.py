@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+import solutions as S
 
 import minicnn as mc
 from minicnn import exercises, rng
-from minicnn.exercises import solutions as S
 from minicnn.exercises import variants
 
 

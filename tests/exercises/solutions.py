@@ -1,9 +1,9 @@
-"""Reference solutions of every exercise, for instructors.
+"""Reference solutions of every exercise, for instructors: kept with the tests, which prove each
+exercise can be passed, and not installed with the package.
 
-Written the way a student would write them: plain NumPy and a few loops,
-nothing imported from minicnn's kernels. Each passes ``exercises.check``. Inside the
-package they are minicnn's own code, which ``python -m minicnn check`` (and
-``check(..., own_code=True)``) refuses; a copy of this file elsewhere passes as a submission.
+Written the way a student would write them: plain NumPy and a few loops, nothing imported
+from minicnn. Each passes ``exercises.check`` and ``python -m minicnn check``.
+``python notebooks/run_all.py`` runs the notebooks with them in place of the stubs.
 """
 
 import numpy as np
