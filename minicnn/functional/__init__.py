@@ -2,6 +2,7 @@
 
 from .activation import relu, sigmoid, tanh
 from .activation import leaky_relu, prelu, rrelu
+from .smooth_activation import elu, gelu, silu, softplus
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
