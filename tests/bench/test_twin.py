@@ -331,6 +331,9 @@ def test_every_minicnn_layer_has_a_twin_or_a_reason_for_none(twin):
         nn.BCEWithLogitsLoss,
         nn.CrossEntropyLoss,
         nn.MSELoss,
+        nn.L1Loss,
+        nn.SmoothL1Loss,
+        nn.HuberLoss,
         nn.NLLLoss,
         nn.DropConnect,  # no torch.nn counterpart
         nn.DropConnectLinear,
