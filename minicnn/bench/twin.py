@@ -113,6 +113,10 @@ LAYERS = {
     nn.LeakyReLU: lambda m: tnn.LeakyReLU(m.negative_slope),
     nn.PReLU: lambda m: tnn.PReLU(m.num_parameters),  # init: the twin keeps PyTorch's own
     nn.RReLU: lambda m: tnn.RReLU(m.lower, m.upper),
+    nn.GELU: lambda m: tnn.GELU(approximate=m.approximate),
+    nn.SiLU: lambda m: tnn.SiLU(),
+    nn.Softplus: lambda m: tnn.Softplus(m.beta, m.threshold),
+    nn.ELU: lambda m: tnn.ELU(m.alpha),
     nn.Tanh: lambda m: tnn.Tanh(),
     nn.Sigmoid: lambda m: tnn.Sigmoid(),
     nn.Softmax: lambda m: tnn.Softmax(m.dim),

@@ -2,6 +2,7 @@
 
 from .activation import relu, sigmoid, tanh
 from .activation import leaky_relu, prelu, rrelu
+from .smooth_activation import elu, gelu, silu, softplus
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
@@ -12,7 +13,8 @@ from .conv import conv2d
 from .conv_transpose import conv_transpose2d
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .unpool import max_unpool2d
-from .loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax
+from .loss import cross_entropy, log_softmax, nll_loss, softmax
+from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)

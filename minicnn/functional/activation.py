@@ -42,14 +42,19 @@ class Sigmoid(Function):
     """y = 1 / (1 + e^-x).   gx = gy * y * (1 - y)."""
 
     def forward(self, x):
-        xp = backend.xp_of(x)
-        # NOTE: written with e^-|x| so neither branch overflows for large |x|
-        e = xp.exp(-abs(x))
-        self.y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+        self.y = logistic(x)
         return self.y
 
     def backward(self, gy):
         return gy * self.y * (1 - self.y)
+
+
+def logistic(x):
+    """1 / (1 + e^-x) on an array, in x's dtype (the sigmoid; SiLU and softplus use it too)."""
+    xp = backend.xp_of(x)
+    # NOTE: written with e^-|x| so neither branch overflows for large |x|
+    e = xp.exp(-abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
 def relu(x: Tensor, *, name: str = "relu") -> Tensor:

@@ -42,6 +42,12 @@ def type_name(v: Any) -> str:
     return ("" if module == "builtins" else module + ".") + type(v).__qualname__
 
 
+def check_real(name: str, what: str, v: Any) -> None:
+    """v must be a real number (a hyperparameter such as alpha or beta; bool is not one)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name}: {what} must be a real number, got {v!r}")
+
+
 def check_tensor(name: str, what: str, t: Any) -> None:
     """t must be a minicnn Tensor (an array is not: in minicnn ``t.data`` is the array itself)."""
     if not isinstance(t, Tensor):

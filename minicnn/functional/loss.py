@@ -1,4 +1,4 @@
-"""Softmax, log-softmax and the losses.
+"""Softmax, log-softmax and the classification losses (regression_loss.py holds MSE, L1 and Huber).
 
 Cross-entropy is log-softmax followed by picking the target's entry, but it is
 written as one op because its gradient is so simple: softmax(x) - onehot(t).
@@ -129,27 +129,6 @@ class NLLLoss(Function):
         return gx
 
 
-class MSELoss(Function):
-    """l = (x - y)^2 elementwise, then 'mean' (L = sum l / n), 'sum' or 'none' (l itself).
-    gx = 2 (x - y) gl,  g_target = -gx,  gl = g / n, g, or the upstream array."""
-
-    def forward(self, x, y, *, reduction):
-        self.diff, self.reduction = x - y, reduction
-        squared = self.diff * self.diff
-        if reduction == "none":
-            return squared
-        xp = backend.xp_of(x)
-        # NOTE: a sum, then one division: mean() and sum() = mean * n differ in the last digits
-        total = squared.sum()
-        with np.errstate(invalid="ignore"):  # an empty input's mean: NaN, silently as PyTorch
-            return xp.asarray(total / squared.size if reduction == "mean" else total, dtype=x.dtype)
-
-    def backward(self, g):
-        gl = g / self.diff.size if self.reduction == "mean" else g
-        gx = (2 * gl * self.diff).astype(self.diff.dtype)
-        return (gx if self.needs_grad[0] else None, -gx if self.needs_grad[1] else None)
-
-
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -265,15 +244,3 @@ def _class_targets(name, input, target, weight, ignore_index, reduction, what):
     if weight.requires_grad:
         raise ValueError(f"{name}: class weights are constants; pass weight.detach()")
     return t, weight.data
-
-
-def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean", name: str = "mse_loss") -> Tensor:
-    """Squared error (input - target)^2, averaged over all elements ('mean'), summed ('sum')
-    or kept elementwise ('none')."""
-    check_float(name, "input", input)
-    check_float(name, "target", target)
-    if input.shape != target.shape:
-        raise ValueError(f"{name}: input {input.shape} and target {target.shape} differ")
-    check_same_dtype(name, input, target=target)
-    check_reduction(name, reduction)
-    return MSELoss.apply(input, target, reduction=reduction)

@@ -7,8 +7,9 @@ layers.py and exported here too, so every activation can be found in this file.
 import numpy as np
 
 from .. import functional as F
-from ..functional.checks import positive_int
+from ..functional.checks import check_real, positive_int
 from ..functional.loss import implicit_dim
+from ..functional.smooth_activation import check_approximate
 from .module import Module
 from .parameter import Parameter
 
@@ -122,6 +123,69 @@ class RReLU(Module):
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}"
+
+
+class GELU(Module):
+    """y = x Phi(x), Phi the standard normal CDF; ``approximate='tanh'``: PyTorch's tanh form.
+    Shapes: any -> the same."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        check_approximate("GELU", approximate)
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate, name=self._label())
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """y = x sigma(x) (swish).   Shapes: any -> the same. ``inplace`` as in ReLU: accepted,
+    never used."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.silu(x, name=self._label())
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Softplus(Module):
+    """y = log(1 + e^(beta x)) / beta, and y = x where beta x > threshold.   Shapes: any -> the same."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        check_real("Softplus", "beta", beta)
+        check_real("Softplus", "threshold", threshold)
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold, name=self._label())
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class ELU(Module):
+    """y = x for x > 0, alpha (e^x - 1) otherwise.   Shapes: any -> the same. ``inplace`` as
+    in ReLU: accepted, never used."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        check_real("ELU", "alpha", alpha)
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.elu(x, self.alpha, name=self._label())
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 def _softmax_dim(layer, x):

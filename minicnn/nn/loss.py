@@ -1,8 +1,10 @@
 """Losses as modules: CrossEntropyLoss (logits, not probabilities), NLLLoss (log-probabilities),
-BCEWithLogitsLoss and BCELoss (yes/no targets), MSELoss."""
+BCEWithLogitsLoss and BCELoss (yes/no targets); MSELoss, L1Loss, SmoothL1Loss and HuberLoss
+(regression)."""
 
 from .. import functional as F
 from ..functional.loss import check_reduction
+from ..functional.regression_loss import check_huber_delta, check_smooth_l1_beta
 from .module import Module
 
 
@@ -50,6 +52,47 @@ class MSELoss(Module):
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction, name=self._label())
+
+
+class L1Loss(Module):
+    """L = the mean over all elements of |input - target| (``reduction='sum'``: the sum,
+    ``'none'``: the absolute errors themselves)."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        check_reduction("L1Loss", reduction)
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction, name=self._label())
+
+
+class SmoothL1Loss(Module):
+    """L = the mean of d^2 / (2 beta) where |d| < beta, else |d| - beta / 2, d = input - target
+    (Girshick 2015, Fast R-CNN's box regression); ``beta=0`` is the L1 loss."""
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__()
+        check_reduction("SmoothL1Loss", reduction)
+        check_smooth_l1_beta("SmoothL1Loss", beta)
+        self.reduction, self.beta = reduction, beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta, name=self._label())
+
+
+class HuberLoss(Module):
+    """L = the mean of d^2 / 2 where |d| < delta, else delta (|d| - delta / 2), d = input - target
+    (Huber 1964): ``SmoothL1Loss(beta=delta)`` times delta."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__()
+        check_reduction("HuberLoss", reduction)
+        check_huber_delta("HuberLoss", delta)
+        self.reduction, self.delta = reduction, delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta, name=self._label())
 
 
 class NLLLoss(Module):

@@ -173,6 +173,22 @@ def RReLU(lower=1.0 / 8, upper=1.0 / 3, inplace=False): ...
 
 
 @_stand_in
+def GELU(approximate="none"): ...
+
+
+@_stand_in
+def SiLU(inplace=False): ...
+
+
+@_stand_in
+def Softplus(beta=1.0, threshold=20.0): ...
+
+
+@_stand_in
+def ELU(alpha=1.0, inplace=False): ...
+
+
+@_stand_in
 def Tanh(*args, **kwargs): ...
 
 
@@ -284,6 +300,10 @@ LAYER_CASES = [
     (nn.LeakyReLU(0.2), "LeakyReLU", {"negative_slope": 0.2}),
     (nn.PReLU(6), "PReLU", {"num_parameters": 6}),
     (nn.RReLU(0.1, 0.2), "RReLU", {"lower": 0.1, "upper": 0.2}),
+    (nn.GELU(approximate="tanh"), "GELU", {"approximate": "tanh"}),
+    (nn.SiLU(), "SiLU", {}),
+    (nn.Softplus(beta=2.0, threshold=5.0), "Softplus", {"beta": 2.0, "threshold": 5.0}),
+    (nn.ELU(0.5), "ELU", {"alpha": 0.5}),
     (nn.Sigmoid(), "Sigmoid", {}),
     (nn.Softmax(dim=1), "Softmax", {"dim": 1}),
     (nn.LogSoftmax(dim=0), "LogSoftmax", {"dim": 0}),
@@ -311,6 +331,9 @@ def test_every_minicnn_layer_has_a_twin_or_a_reason_for_none(twin):
         nn.BCEWithLogitsLoss,
         nn.CrossEntropyLoss,
         nn.MSELoss,
+        nn.L1Loss,
+        nn.SmoothL1Loss,
+        nn.HuberLoss,
         nn.NLLLoss,
         nn.DropConnect,  # no torch.nn counterpart
         nn.DropConnectLinear,
