@@ -88,14 +88,14 @@ def table(model, batch, warmup, steps=2):
     import torch
 
     from minicnn import backend
-    from minicnn.bench import twin
+    from minicnn.bench import torch_cases
     from minicnn.bench.graph import capture
 
     cp = backend.cupy()
     out = {}
     for library, fn in (
         ("minicnn (CUDA graph)", capture(_step(model, batch), cp, warmup)),
-        ("torch (eager)", twin.torch_model_step(model, batch, "float32", "cuda")),
+        ("torch (eager)", torch_cases.torch_model_step(model, batch, "float32", "cuda")),
     ):
         for _ in range(warmup):
             fn()

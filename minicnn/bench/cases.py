@@ -112,7 +112,7 @@ def layer_forward(case, t):
 def build_layer(case, dtype, device):
     """(forward, forward+backward) closures for a layer case in minicnn.
 
-    The backward takes two gy arrays in turn (as twin.build_layer does): a kernel may reuse
+    The backward takes two gy arrays in turn (as torch_cases.build_layer does): a kernel may reuse
     what it derived from the very same gy array (im2col.py's columns of gy, shared by a
     convolution's two gradients), which a training step, with a new gy each time, never can.
     """

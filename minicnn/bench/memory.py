@@ -28,7 +28,7 @@ def main(argv):
         sys.exit(2)
     library, model, batch, dtype = argv[0], argv[1], int(argv[2]), argv[3]
     if library == "torch":
-        from .twin import torch_model_step as build
+        from .torch_cases import torch_model_step as build
     else:
         from .cases import model_step as build
     # NOTE: one step at batch 1 first, so that the libraries' lazily loaded code

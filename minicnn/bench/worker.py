@@ -77,13 +77,13 @@ class Worker:
         gc.collect()
         t0 = time.perf_counter()
         if self.library == "torch":
-            from . import twin
+            from . import torch_cases
 
-            self.sync = twin.sync_for(device)
+            self.sync = torch_cases.sync_for(device)
             self.fn = _build(
-                twin.build_layer,
-                twin.torch_model_step,
-                twin.torch_model_infer,
+                torch_cases.build_layer,
+                torch_cases.torch_model_step,
+                torch_cases.torch_model_infer,
                 kind,
                 case,
                 mode,

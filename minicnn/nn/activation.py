@@ -1,8 +1,5 @@
-"""Activation layers: thin Modules over the functional activations.
-
-ReLU, Tanh, Sigmoid, Softmax and LogSoftmax are defined beside Linear in
-layers.py and exported here too, so every activation can be found in this file.
-"""
+"""Activation layers: thin Modules over the functional activations (functional/activation.py,
+functional/smooth_activation.py; softmax and log-softmax in functional/loss.py)."""
 
 import numpy as np
 

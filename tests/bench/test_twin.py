@@ -12,7 +12,6 @@ import pytest
 
 import minicnn.bench
 from minicnn import models, nn
-from minicnn.bench import cases
 
 # --- a stand-in torch.nn --------------------------------------------------------------------------
 
@@ -381,11 +380,11 @@ def test_a_module_without_a_twin_is_one_line_naming_it_and_its_place(twin, model
     )
 
 
-def test_a_bench_model_without_a_twin_fails_before_the_torch_step_is_built(twin, monkeypatch):
-    build = lambda: nn.Sequential(nn.Flatten(), nn.DropConnectLinear(16, 2))
-    monkeypatch.setitem(cases.MODELS, "dropconnect", (build, (1, 4, 4), 2, ("train",)))
+def test_a_bench_model_without_a_twin_is_refused_in_one_line(twin):
+    # torch_cases builds every PyTorch step from to_torch's twin, so this comes first there
+    model = nn.Sequential(nn.Flatten(), nn.DropConnectLinear(16, 2))
     with pytest.raises(TypeError, match=r"^minicnn.bench: no PyTorch twin for DropConnectLinear\(1\);"):
-        twin.torch_model_step("dropconnect", None, "float32", "cpu")
+        twin.to_torch(model)
 
 
 def test_an_argument_an_older_pytorch_lacks_is_left_out_at_its_default(twin, monkeypatch):
