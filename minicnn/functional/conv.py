@@ -36,6 +36,10 @@ from .shape import one_image_too
 class Conv2d(Function):
     """y = W (*) x + b per group:  Y_g = W_g @ im2col(x)_g + b.
     gx = col2im(W_g^T @ gY_g),  gW_g = gY_g @ im2col(x)_g^T,  gb = sum of gy over N, OH, OW.
+
+    self.K is the kernel set of the tier in use: kernels/simple.py computes these lines as
+    written (``mc.use_kernels("numpy-simple")``, the tier to step through); the default tier
+    reaches the same numbers by faster routes (see the module docstring).
     """
 
     def forward(self, x, weight, bias, *, stride, padding, dilation, groups):
