@@ -20,6 +20,7 @@ PAGES = (
     "install/index.html",
     "tutorial/index.html",
     "engine/index.html",
+    "reading/index.html",
     "ops/conv2d/index.html",
     "ops/pooling/index.html",
     "ops/batchnorm/index.html",
@@ -415,7 +416,14 @@ def test_notebook_outputs_keep_their_lines_whole(site):
 
 
 @pytest.mark.parametrize(
-    "page", ["install/index.html", "performance/index.html", "exercises/index.html", "tutorial/index.html"]
+    "page",
+    [
+        "install/index.html",
+        "performance/index.html",
+        "exercises/index.html",
+        "tutorial/index.html",
+        "reading/index.html",
+    ],
 )
 def test_code_lines_fit_the_page(page, site):
     """At 1280 px a code block shows about 84 characters; longer lines would be cut at the
@@ -462,3 +470,16 @@ def test_no_page_says_a_state_dict_moves_to_pytorch_unchanged():
             assert "{k: torch.from_numpy(v) for k, v in sd.items()}" in f.read(), page
     for key, value in models.lenet5().state_dict().items():
         assert type(value) is np.ndarray and value.flags.writeable and min(value.strides, default=0) >= 0, key
+
+
+def test_the_reading_map_names_files_that_exist_and_its_example_runs_the_plain_kernels():
+    import minicnn as mc
+
+    with open(os.path.join(ROOT, "docs", "reading.md"), encoding="utf-8") as f:
+        page = f.read()
+    named = set(re.findall(r"`(minicnn/[\w/]+\.py)`", page))
+    assert len(named) >= 14 and not [p for p in named if not os.path.isfile(os.path.join(ROOT, p))]
+    (code,) = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    with mc.use_kernels(mc.backend.kernel_tier()), mc.kernels.trace() as ran:  # the tier put back after
+        exec(code, {})
+    assert sorted(ran) == [f"conv2d_{k}: simple" for k in ("forward", "input_grad", "weight_grad")]
