@@ -34,6 +34,7 @@ PAGES = (
     "course/index.html",
     "course/prerequisites/index.html",
     "exercises/index.html",
+    "writing-exercises/index.html",
 )
 NOTEBOOKS = sorted(
     os.path.splitext(os.path.basename(p))[0]
@@ -415,7 +416,14 @@ def test_notebook_outputs_keep_their_lines_whole(site):
 
 
 @pytest.mark.parametrize(
-    "page", ["install/index.html", "performance/index.html", "exercises/index.html", "tutorial/index.html"]
+    "page",
+    [
+        "install/index.html",
+        "performance/index.html",
+        "exercises/index.html",
+        "writing-exercises/index.html",
+        "tutorial/index.html",
+    ],
 )
 def test_code_lines_fit_the_page(page, site):
     """At 1280 px a code block shows about 84 characters; longer lines would be cut at the
