@@ -1,6 +1,7 @@
 """``python -m minicnn check NAME FILE.py``: grade the function NAME that the student's FILE.py
 defines; ``check all FILE.py`` grades every exercise whose function the file defines; ``check
---list`` lists the exercises.
+--list`` lists the exercises. ``--exercises COURSE.py`` adds a lecturer's exercises: that file is
+trusted code, imported by this process, where it registers them (docs/writing-exercises.md).
 
 The file runs in a child process of its own (``exercises/runner.py``), as ``python FILE.py``
 would run it; this process builds the cases, keeps the time and gives the verdict, so nothing
@@ -9,7 +10,8 @@ the file prints is shown under a line "output of FILE:", each line indented.
 
 Exit status: 0 every exercise graded passed; 1 a wrong answer, not implemented yet, or the
 function missing; 2 the command was used wrongly (an unknown exercise, no such file, a file
-named like a module it would hide: ``exercises/source.py``); 3 the submission could not be run
+named like a module it would hide: ``exercises/source.py``; an --exercises file that does not
+load or registers nothing, an exercise whose own code fails); 3 the submission could not be run
 (it did not load, its process ended, a step ran out of time).
 With several exercises, the worst of theirs. ``--json``: one JSON object a line per exercise
 on stdout, and nothing else there. The function must be the student's own NumPy code: one
@@ -26,6 +28,35 @@ PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3  # and 2, a UsageError, from __main__
 
 
 def check_command(args):
+    from .exercises import registry
+
+    with registry.restoring():  # a lecturer's exercises hold for this command alone
+        args.course, loaded = [], []
+        for path in args.exercises or ():
+            if not any(os.path.exists(path) and os.path.samefile(path, p) for p in loaded):  # given twice
+                args.course += _load_exercises(path)
+                loaded.append(path)
+        return _check(args)
+
+
+def _load_exercises(path):
+    """Import the lecturer's file ``path`` (trusted code, in this process), which registers its
+    exercises; returns their names. A UsageError (one line, exit status 2) where it cannot."""
+    from .exercises import registry
+
+    try:
+        check_input_file(path)
+    except UsageError as err:
+        raise UsageError(f"--exercises: {err}") from None
+    if not path.endswith(".py"):
+        raise UsageError(f"--exercises expects a Python file (.py) that registers exercises, got {path!r}")
+    try:
+        return registry.load_file(path)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+
+
+def _check(args):
     if args.list:
         if args.name is not None or args.file is not None:
             raise UsageError("--list takes no exercise or file: python -m minicnn check --list")
@@ -38,7 +69,6 @@ def check_command(args):
         )
     from . import exercises
     from .exercises import source
-    from .exercises.grading import one_line
     from .exercises.runner import Submission
 
     tree = None
@@ -72,11 +102,7 @@ def check_command(args):
             return report.failed(None if args.name == "all" else args.name, err, submission.take_output())
         if args.name == "all":
             wanted = [n for n in names if n in loaded["defined"]]
-            report.skipped = [
-                n + (f" (from {one_line(loaded['elsewhere'][n], 200)})" if n in loaded["elsewhere"] else "")
-                for n in names
-                if n not in loaded["defined"]
-            ]
+            report.skipped = _skipped(names, loaded, args.course)
             if not wanted:
                 err = exercises.ExerciseFailed(
                     f"{args.file} defines none of the exercises' functions{_its_functions(loaded)}"
@@ -108,15 +134,32 @@ def check_command(args):
     return report.finish()
 
 
+def _skipped(names, loaded, course):
+    """The exercises ``check all`` skips, as the file does not define them, each by name (and where
+    it comes from, if imported); with --exercises, the course's by name, the others counted."""
+    from .exercises.grading import one_line
+
+    missing = [n for n in names if n not in loaded["defined"]]
+    named = [n for n in missing if n in course] if course else missing
+    words = [
+        n + (f" (from {one_line(loaded['elsewhere'][n], 200)})" if n in loaded["elsewhere"] else "")
+        for n in named
+    ]
+    others = len(missing) - len(named)
+    if others:  # a course's students need not hear of every exercise of minicnn's own
+        words.append(f"minicnn's own {others} exercise{'s' if others != 1 else ''}")
+    return words
+
+
 def _list():
     """``check --list``: every exercise on a line of its own, with its notebook and what it teaches."""
     from . import exercises
 
     found = [exercises.info(name) for name in exercises.names()]
     width = max(len(ex.name) for ex in found)
-    notebooks = max(len(ex.notebook) for ex in found)
-    for ex in found:
-        print(f"{ex.name:<{width}}  {ex.notebook:<{notebooks}}  {ex.teaches}")
+    notebooks = max(len(ex.notebook or "-") for ex in found)
+    for ex in found:  # "-": an exercise of no course notebook (a lecturer's own)
+        print(f"{ex.name:<{width}}  {ex.notebook or '-':<{notebooks}}  {ex.teaches}")
     return PASSED
 
 
@@ -266,6 +309,13 @@ def add_parser(sub, parents=()):
         "--list",
         action="store_true",
         help="list the exercises, one a line: its name, its notebook and what it teaches",
+    )
+    c.add_argument(
+        "--exercises",
+        action="append",
+        metavar="COURSE.py",
+        help="a lecturer's file of exercises, imported here (trusted code) where it registers them "
+        "with exercises.register; may be given more than once",
     )
     c.add_argument("--quick", action="store_true", help="skip the slow part (LeNet-5's training)")
     c.add_argument(

@@ -35,6 +35,7 @@ PAGES = (
     "course/index.html",
     "course/prerequisites/index.html",
     "exercises/index.html",
+    "writing-exercises/index.html",
 )
 NOTEBOOKS = sorted(
     os.path.splitext(os.path.basename(p))[0]
@@ -421,6 +422,7 @@ def test_notebook_outputs_keep_their_lines_whole(site):
         "install/index.html",
         "performance/index.html",
         "exercises/index.html",
+        "writing-exercises/index.html",
         "tutorial/index.html",
         "reading/index.html",
     ],

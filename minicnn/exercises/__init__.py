@@ -11,6 +11,11 @@ that mistake. From a shell: ``python -m minicnn check col2im mine.py``, which ru
 file in a child process of its own (``runner.py``) and gives the verdict itself.
 Reference solutions, for instructors, are kept with the tests (tests/exercises/solutions.py in the
 repository), not in the package.
+
+An exercise of one's own is an ``Exercise`` (its cases, each a ``Case``; its right answer; its
+known mistakes, each a ``Mistake``) given to ``register`` (``registry.py``), then checked as
+these are, and from a shell with ``python -m minicnn check --exercises FILE.py``. The guide:
+docs/writing-exercises.md.
 """
 
 import sys
@@ -18,8 +23,12 @@ import sys
 from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
 from .calling import exempt_file, in_process
 from .grading import (
+    Case,
     CouldNotRun,
+    Exercise,
+    ExerciseBroken,
     ExerciseFailed,
+    Mistake,
     NotImplementedYet,
     check_seed,
     grade,
@@ -27,8 +36,22 @@ from .grading import (
     signature_of,
     signature_problem,
 )
+from .registry import _EXERCISES, register
 
-__all__ = ["names", "check", "info", "stub_source", "ExerciseFailed", "NotImplementedYet", "CouldNotRun"]
+__all__ = [
+    "names",
+    "check",
+    "info",
+    "stub_source",
+    "register",
+    "Exercise",
+    "Case",
+    "Mistake",
+    "ExerciseFailed",
+    "NotImplementedYet",
+    "CouldNotRun",
+    "ExerciseBroken",
+]
 
 COURSE = [
     "01_autograd_from_scratch",
@@ -56,19 +79,30 @@ _LISTED = (
     + optim.LATER
     + variants.EXERCISES
 )
-# course order: by notebook, and within a notebook in the order listed above (stable sort)
-_EXERCISES = {ex.name: ex for ex in sorted(_LISTED, key=lambda ex: COURSE.index(ex.notebook))}
+for _ex in _LISTED:
+    register(_ex)
+del _ex
+
+
+def _place(ex):
+    """Where an exercise sits in the course: its notebook's place, and after them all where it has
+    none of the course's."""
+    return COURSE.index(ex.notebook) if ex.notebook in COURSE else len(COURSE)
 
 
 def names():
-    """The exercises' names in course order."""
-    return list(_EXERCISES)
+    """The exercises' names in course order: by notebook, and within a notebook in the order
+    registered; those without a course notebook (a lecturer's own) last, in the order registered."""
+    return [ex.name for ex in sorted(_EXERCISES.values(), key=_place)]
 
 
 def info(name):
     """The exercise ``name``: its signature, returns, notebook, what it teaches and its docstring."""
     if name not in _EXERCISES:
-        raise KeyError(f"no exercise {name!r}; the exercises are: {', '.join(_EXERCISES)}")
+        raise KeyError(
+            f"no exercise {name!r}; the exercises are: {', '.join(names())} "
+            "(an exercise of your own: exercises.register(ex) first)"
+        )
     return _EXERCISES[name]
 
 

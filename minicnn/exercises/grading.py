@@ -47,6 +47,10 @@ class CouldNotRun(ExerciseFailed):
     """The submission could not be run: it did not load, its process ended, or a step ran out of time."""
 
 
+class ExerciseBroken(ValueError):
+    """The exercise's own code (``make``, ``expected``) failed: its author's to fix, not the student's."""
+
+
 @dataclasses.dataclass
 class Case:
     """One graded input: ``make(rng, **params)`` builds the arguments from ``seed``."""
@@ -65,11 +69,14 @@ class Mistake:
 
 @dataclasses.dataclass(repr=False)
 class Exercise:
-    name: str
-    signature: str  # "(x, w, b, stride, padding)"
+    """An exercise: the function a student writes, the cases it is graded on, the right answer and
+    the known mistakes. ``exercises.register(ex)`` makes it one that ``exercises.check`` and
+    ``python -m minicnn check`` grade; docs/writing-exercises.md describes every field."""
+
+    name: str  # the student's function's name
+    signature: str  # its parameters: "(x, w, b, stride, padding)"
     returns: tuple  # names of the outputs, e.g. ("gx", "gw", "gb"); one name: one array
     teaches: str  # one line: what writing it teaches
-    notebook: str  # the course notebook it belongs to
     doc: str  # the stub's docstring: the math the student implements
     make: Callable  # make(rng, **params) -> tuple of arguments
     expected: Callable | None  # expected(*args) -> outputs; None where ``judge`` decides
@@ -79,6 +86,7 @@ class Exercise:
     # slow(run, progress) -> words on what it achieved; raises ExerciseFailed (LeNet-5's training).
     # progress: a stream to say what it does on, or None
     slow: Callable | None = None
+    notebook: str | None = dataclasses.field(default=None, kw_only=True)  # the course notebook, if any
 
     @property
     def arg_names(self):
@@ -86,7 +94,8 @@ class Exercise:
 
     def __repr__(self):
         returns = ", ".join(self.returns)
-        return f"<Exercise {self.name}{self.signature} -> {returns}, notebook {self.notebook}>"
+        notebook = f", notebook {self.notebook}" if self.notebook else ""
+        return f"<Exercise {self.name}{self.signature} -> {returns}{notebook}>"
 
     def __str__(self):
         """What ``print(exercises.info(name))`` shows: the signature, the notebook, what it teaches
@@ -96,7 +105,7 @@ class Exercise:
         return "\n".join(
             [
                 f"{self.name}{self.signature} -> {', '.join(self.returns)}",
-                f"  notebook {self.notebook}; {count}{training}",
+                f"  {f'notebook {self.notebook}; ' if self.notebook else ''}{count}{training}",
                 f"  teaches: {self.teaches}",
                 "",
                 *("  " + line if line else "" for line in inspect.cleandoc(self.doc).splitlines()),
@@ -282,8 +291,39 @@ def _mark(err, step, passed):
         err.step, err.passed = step, passed
 
 
-def _verdict(ex, args, out):
-    """None when ``out`` is right for ``args``, else a sentence (with a hint when one fits)."""
+def _case(ex, case, seed, which):
+    """The arguments of one case and, unless ``judge`` decides, the right outputs as ``parts``;
+    raises ExerciseBroken where the exercise's own code fails on it."""
+    try:
+        args = ex.make(case_rng(case, seed), **case.params)
+    except Exception as err:  # the exercise's code, not the student's: its author needs the traceback
+        raise ExerciseBroken(
+            f"{ex.name}: its make raised {type(err).__name__} on {which}: {one_line(err, 300)}"
+        ) from err
+    if not isinstance(args, (tuple, list)) or len(args) != len(ex.arg_names):
+        got = f"a {type(args).__name__}"
+        if isinstance(args, (tuple, list)):
+            got = f"{len(args)} argument{'s' if len(args) != 1 else ''}"
+        raise ExerciseBroken(
+            f"{ex.name}: its make returned {got} on {which}; the signature {ex.signature} takes "
+            f"{len(ex.arg_names)}, as a tuple"
+        )
+    if ex.judge is not None:
+        return args, None
+    try:
+        want, why = parts(ex, ex.expected(*copy.deepcopy(args)))
+    except Exception as err:
+        raise ExerciseBroken(
+            f"{ex.name}: its expected raised {type(err).__name__} on {which}: {one_line(err, 300)}"
+        ) from err
+    if why:
+        raise ExerciseBroken(f"{ex.name}: its expected answer on {which}: {why}")
+    return args, want
+
+
+def _verdict(ex, args, out, want):
+    """None when ``out`` is right for ``args`` (``want``: the right outputs, or None where ``judge``
+    decides), else a sentence (with a hint when one fits)."""
     precision = ""  # a hint on float32 arithmetic, where the first wrong output misses by so little
     if ex.judge is not None:
         try:
@@ -294,7 +334,6 @@ def _verdict(ex, args, out):
     else:
         got, why = parts(ex, out)
         if got is not None:
-            want, _ = parts(ex, ex.expected(*copy.deepcopy(args)))
             for (name, g), (_, w) in zip(got, want):
                 why = compare(name, g, w)
                 if why:
@@ -308,15 +347,16 @@ def grade(ex, run, quick=False, seed=None, progress=None):
     """Run every case through ``run(args, where) -> (outputs, the arguments after the call)``.
 
     Returns (cases passed, words on the slow part or None where it was skipped or there is none);
-    raises ExerciseFailed, its ``step`` and ``passed`` saying where it stopped. ``seed`` draws
+    raises ExerciseFailed, its ``step`` and ``passed`` saying where it stopped (ExerciseBroken
+    where the exercise's own code fails). ``seed`` draws
     every case's arguments from it and the case's own seed (``case_rng``); None: the public cases.
     ``progress``: a stream the slow part says what it does on as it goes (None: it says nothing).
     """
     for k, case in enumerate(ex.cases, 1):
-        args = ex.make(case_rng(case, seed), **case.params)
+        args, want = _case(ex, case, seed, f"case {k} of {len(ex.cases)}")
         where = f"on case {k} of {len(ex.cases)} ({describe(ex.arg_names, args)})"
         try:
-            why = _verdict(ex, args, call_checked(ex, run, args, where))
+            why = _verdict(ex, args, call_checked(ex, run, args, where), want)
             if why:
                 raise ExerciseFailed(f"{ex.name} failed {where}:\n  {why}")
         except ExerciseFailed as err:

@@ -62,10 +62,14 @@ class Submission:
         """Start the child and wait for it to load the file: {"defined": {name: its signature},
         "elsewhere": {name: the file it comes from}, "functions": [the names of the file's own
         functions]}. Raises CouldNotRun."""
+        from . import info, names
+
+        # the exercises to look for, by name and parameters: the child imports no lecturer's file
+        wanted = json.dumps({name: info(name).arg_names for name in names()})
         requests, messages = os.pipe(), os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, self.path, str(requests[0]), str(messages[1])],
+                [sys.executable, "-c", _CHILD, self.path, str(requests[0]), str(messages[1]), wanted],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,  # the student's prints and errors, in the order made
