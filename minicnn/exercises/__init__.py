@@ -141,9 +141,11 @@ def stub_source(name):
     """The starting point a student fills in: NumPy imported, the signature, the docstring, a
     NotImplementedError. Stubs appended one after another make one file of them."""
     ex = info(name)
+    # the docstring's own "Return ..." says it already, with the shapes
+    returns = "" if "return" in ex.doc.lower() else f'\n\n    Returns {", ".join(ex.returns)}.'
     return (
         "import numpy as np\n\n\n"
         f"def {name}{ex.signature}:\n"
-        f'    """{ex.doc}\n\n    Returns {", ".join(ex.returns)}.\n    """\n'
+        f'    """{ex.doc}{returns}\n    """\n'
         f'    raise NotImplementedError("{name}: not implemented yet")\n'
     )
