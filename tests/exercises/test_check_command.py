@@ -281,7 +281,8 @@ def test_a_stub_appended_after_the_answer_is_named_next_to_not_implemented_yet(s
     assert main(["check", "sigmoid_backward", student_file(f"{stub}\n\n{answer}"), "--json"]) == 0
     message = json.loads(capsys.readouterr().out)["message"]
     assert message.startswith("sigmoid_backward: passed (3 cases)\n  note: sigmoid_backward is defined twice")
-    assert message.endswith("(lines 4 and 13); the last one (line 13) is graded")
+    second = f"{stub}\n\n".count("\n") + 1  # the answer's def: the line after the stub and two blank lines
+    assert message.endswith(f"(lines 4 and {second}); the last one (line {second}) is graded")
 
 
 def test_three_definitions_are_counted(student_file, capsys):
