@@ -22,13 +22,11 @@ import sys
 
 from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
 from .calling import exempt_file, in_process
+from .exercise import Case, Exercise, Mistake
 from .grading import (
-    Case,
     CouldNotRun,
-    Exercise,
     ExerciseBroken,
     ExerciseFailed,
-    Mistake,
     NotImplementedYet,
     check_seed,
     grade,
@@ -142,7 +140,7 @@ def stub_source(name):
     NotImplementedError. Stubs appended one after another make one file of them."""
     ex = info(name)
     # the docstring's own "Return ..." says it already, with the shapes
-    returns = "" if "return" in ex.doc.lower() else f'\n\n    Returns {", ".join(ex.returns)}.'
+    returns = "" if "return" in ex.doc.lower() else f"\n\n    Returns {', '.join(ex.returns)}."
     return (
         "import numpy as np\n\n\n"
         f"def {name}{ex.signature}:\n"

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import functional as F
 from ..tensor import tensor
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 NB = "01_autograd_from_scratch"
 

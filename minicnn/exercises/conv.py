@@ -9,7 +9,7 @@ import numpy as np
 from ..kernels import im2col as xp_tier
 from ..kernels import reference as ref
 from ..kernels.sizes import conv_out_size
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 NB = "02_convolution_im2col"
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels.sizes import conv_out_size
 from .conv import CONV_CASES, _conv
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 # --- 1x1 convolution (Network in Network, GoogLeNet's reductions) ------------------------------
 

@@ -9,7 +9,7 @@ import numpy as np
 from .. import functional as F
 from ..kernels import reference as ref
 from ..tensor import tensor
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 # --- softmax cross-entropy ---------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ import time
 
 import numpy as np
 
-from .grading import Case, Exercise, ExerciseFailed, Mistake, call_checked
+from .exercise import Case, Exercise, Mistake
+from .grading import ExerciseFailed, call_checked
 
 # the student's parameter names -> the index of the layer in models.lenet5() (an nn.Sequential)
 LAYERS = {"conv1": 0, "conv2": 3, "fc1": 7, "fc2": 9, "fc3": 11}

@@ -9,7 +9,7 @@ import numpy as np
 from .. import optim
 from ..nn import Parameter
 from ..tensor import tensor
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 
 def _parameter(param, grad):

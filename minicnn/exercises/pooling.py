@@ -9,7 +9,7 @@ import numpy as np
 from ..kernels import reference as ref
 from ..kernels.sizes import conv_out_size
 from .conv import ASSIGN_HINT
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 NB = "03_lenet5_mnist"
 

@@ -22,7 +22,8 @@ import sys
 import traceback
 
 from .calling import record_of
-from .grading import Case, Exercise, Mistake, one_line
+from .exercise import Case, Exercise, Mistake
+from .grading import one_line
 
 _EXERCISES: dict = {}  # name -> Exercise, in the order registered (a replaced one keeps its place)
 _MODULES: list = []  # the names in sys.modules of the files load_file imported

@@ -15,7 +15,7 @@ from ..rng import get_state, set_state
 from ..summary import summary
 from ..tensor import tensor
 from .autograd import NO_GY, autograd
-from .grading import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 NB = "10_dead_units_dropconnect_depth_and_cost"
 

@@ -307,7 +307,7 @@ def test_a_known_mistake_hint_comes_before_the_float32_one():
 
     from minicnn.exercises import calling, grading
 
-    mistake = grading.Mistake("the known mistake", lambda gy, y: gy * y * (1 - y) * (1 + 3e-6))
+    mistake = exercises.Mistake("the known mistake", lambda gy, y: gy * y * (1 - y) * (1 + 3e-6))
     ex = dataclasses.replace(exercises.info("sigmoid_backward"), mistakes=[mistake])
     with pytest.raises(exercises.ExerciseFailed) as info:
         grading.grade(ex, calling.in_process(ex, mistake.compute))
