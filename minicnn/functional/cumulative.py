@@ -74,6 +74,8 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     check_tensor("prod", "input", input)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"prod: dim must be one int, or None for all elements, got {dim!r}")
+    if dim is None and keepdim:
+        raise TypeError("prod: keepdim=True needs a dim (as PyTorch), one int")
     x = input if dtype is None else cast(input, dtype)
     if dim is None or x.ndim == 0:
         if dim is not None:

@@ -18,7 +18,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Function, Tensor
 from . import basic, pointwise
-from .checks import check_tensor, wrap_dim
+from .checks import check_tensor, wrap_dim, wrap_dims
 
 
 def _axes(ndim, dim, name="reduce"):
@@ -27,8 +27,20 @@ def _axes(ndim, dim, name="reduce"):
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     if dim is None or not dims:
         return tuple(range(ndim))
-    axes = tuple(sorted(wrap_dim(name, d, ndim) for d in dims))
+    axes = tuple(sorted(wrap_dims(name, dims, ndim)))
     return axes if ndim else ()
+
+
+class _NotGiven:
+    """sum's and mean's ``dim`` when none is given: every dim, as None; told apart from None
+    so that ``x.sum(keepdim=True)`` is refused, as PyTorch refuses it, where
+    ``x.sum(None, keepdim=True)`` is not."""
+
+    def __repr__(self):
+        return "None"
+
+
+NOT_GIVEN: Any = _NotGiven()
 
 
 def _keep(gy, shape, axes):
@@ -95,8 +107,10 @@ class Min(Max):
 
 
 def _reduce(cls, x, dim, keepdim, axis, name=None):
-    dim = axis if dim is None else dim
     name = name or cls.__name__.lower()
+    if dim is NOT_GIVEN and axis is None and keepdim:
+        raise TypeError(f"{name}: keepdim=True needs a dim (as PyTorch); give dim=None to keep every dim")
+    dim = axis if dim is None or dim is NOT_GIVEN else dim
     axes = _axes(x.ndim, dim, name)
     if cls in (Max, Min):
         check_not_empty(name, x, axes, whole=dim is None)
@@ -117,15 +131,16 @@ def check_not_empty(name, x, axes, whole=False):
         )
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too.
-    (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
+def sum(x: Tensor, dim: Any = NOT_GIVEN, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too. As in
+    PyTorch, keepdim=True wants a dim given: ``x.sum(None, keepdim=True)``, not
+    ``x.sum(keepdim=True)``. (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
     return _reduce(Sum, x, dim, keepdim, axis)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too.
-    Floats only, as in PyTorch: ``(pred == y).float().mean()`` for an accuracy."""
+def mean(x: Tensor, dim: Any = NOT_GIVEN, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too; keepdim
+    as ``sum``'s. Floats only, as in PyTorch: ``(pred == y).float().mean()`` for an accuracy."""
     _check_floating("mean", x)
     return _reduce(Mean, x, dim, keepdim, axis)
 
@@ -184,6 +199,8 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     check_tensor(name, "x", x)
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
+        if keepdim:
+            raise TypeError(f"{name}: keepdim=True needs a dim (as PyTorch); use a{name} to keep every dim")
         cls = Max if pick == "argmax" else Min
         check_not_empty(name, x, tuple(range(x.ndim)), whole=True)
         return cls.apply(x, axes=tuple(range(x.ndim)), keepdim=keepdim, whole=True)

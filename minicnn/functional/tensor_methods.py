@@ -188,7 +188,7 @@ Tensor.isnan = lambda self: Tensor(backend.xp_of(self.data).isnan(self.data))
 Tensor.expand_as = lambda self, other: shape.expand(self, *other.shape)
 Tensor.type_as = lambda self, other: self.to(dtype=other.dtype)
 Tensor.new_zeros = lambda self, *size: Tensor(
-    backend.xp_of(self.data).zeros(shape._dims(self, size), self.dtype)
+    backend.xp_of(self.data).zeros(shape._dims(self, size, "new_zeros"), self.dtype)
 )
 
 
