@@ -94,6 +94,7 @@ def test_squeeze_of_distinct_dims_still_squeezes_each():
         ("transpose", lambda x, d: x.transpose(d, 0)),
         ("cumsum", lambda x, d: x.cumsum(d)),
         ("cat", lambda x, d: mc.cat([x, x], d)),
+        ("all", lambda x, d: x.all(d)),
     ],
 )
 def test_a_bool_or_float_dim_is_refused_where_numpy_would_take_true_as_1(name, call, dim):
