@@ -18,9 +18,13 @@ from .promotion import (
     as_tensor,
     check_broadcast,
     check_integer_divisor,
+    check_integer_power,
     check_one_tensor,
     floating,
+    integer_power,
     lift_numbers,
+    refuse_bool,
+    refuse_bools,
     same_float_dtype,
     scaled_alpha,
 )
@@ -111,7 +115,7 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = a**b
+        self.y = integer_power(backend.xp_of(a), a, b) if a.dtype.kind in "iu" else a**b
         return self.y
 
     def backward(self, gy):
@@ -266,6 +270,8 @@ def _binary(cls, a, b, reverse=False, name=None, **params):
     sub's) becomes a scalar of the dtype a and b meet in."""
     name = name or cls.__name__.lower()
     check_one_tensor(name, a, b)
+    if cls in (Sub, MatMul, Pow):  # (before a bool meets a number and becomes one)
+        refuse_bools(name, a, b, either=cls is not Pow)
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
@@ -277,8 +283,6 @@ def _binary(cls, a, b, reverse=False, name=None, **params):
         # each as it is (uint8 / mc.tensor(-1, dtype=int8) is -200.0, as PyTorch's)
         a, b = floating(a), floating(b)
     a, b = same_float_dtype(name, a, b, cast=cast)
-    if cls is Sub and a.dtype.kind == b.dtype.kind == "b":
-        raise TypeError(f"{name}: two bool tensors cannot be subtracted (as PyTorch); use ^ or logical_xor")
     if "alpha" in params:
         params["alpha"] = scaled_alpha(name, params["alpha"], np.result_type(a.dtype, b.dtype))
     return cls.apply(b, a, **params) if reverse else cls.apply(a, b, **params)
@@ -315,7 +319,12 @@ def div(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 
 def pow(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a ** b, broadcasting as NumPy; either side may be a number or an array."""
+    """a ** b, broadcasting as NumPy; either side may be a number or an array. As PyTorch's:
+    an integer tensor to a negative integer number is refused (to a tensor of them it is 1, -1
+    or 0), two bools are refused, and a bool tensor to True or False stays bool."""
+    check_integer_power("pow", a, b)
+    if isinstance(a, Tensor) and a.dtype == bool and isinstance(b, (bool, np.bool_)):
+        return Tensor(a.data.copy() if b else backend.xp_of(a.data).ones_like(a.data))  # x ** 1, x ** 0
     return _binary(Pow, a, b)
 
 
@@ -329,6 +338,7 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
         a = as_tensor(a, b, "floor_divide")
     b = as_tensor(b, a, "floor_divide")
     check_broadcast("floor_divide", a.shape, b.shape)
+    refuse_bools("floor_divide", a, b, either=False)
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
     a, b = same_float_dtype("floor_divide", a, b)
@@ -349,6 +359,7 @@ def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 
 def neg(x: Tensor) -> Tensor:
+    refuse_bool("neg", x, "to invert a mask use ~mask")
     return Neg.apply(x)
 
 
@@ -365,6 +376,7 @@ def sqrt(x: Tensor) -> Tensor:
 
 
 def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
+    refuse_bool("abs", x, "a bool is its own magnitude")
     return Abs.apply(x)
 
 

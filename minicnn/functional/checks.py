@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import Any
 
 import numpy as np
@@ -221,13 +222,40 @@ def check_p(name: str, p: Any) -> None:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p!r}")
 
 
-def wrap_dim(name: str, dim: int, ndim: int) -> int:
+def wrap_dim(name: str, dim: Any, ndim: int) -> int:
     """dim in 0..ndim-1 (a negative one counts from the end), or PyTorch's IndexError: a
     dimension past the end is an error, not a wrap-around to another axis. A 0-d tensor
-    takes dims -1 and 0, as in PyTorch."""
+    takes dims -1 and 0, as in PyTorch. A bool or a float is no dim (NumPy would take True
+    as 1), a TypeError as in PyTorch."""
+    index = as_int(dim)
+    if index is None:
+        raise TypeError(f"{name}: dim must be an int, got {type_name(dim)} {dim!r}")
+    dim = index
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(
             f"{name}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim % n
+
+
+def as_int(v: Any) -> int | None:
+    """v as an int (a NumPy integer, a 0-d integer tensor), or None for a bool, a float or
+    anything else that is not one integer."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    try:
+        return operator.index(v)
+    except (TypeError, ValueError):  # (ValueError: a tensor of more than one element)
+        return None
+
+
+def wrap_dims(name: str, dims: Any, ndim: int) -> tuple[int, ...]:
+    """Each of ``dims`` (an int, or a tuple or list of them) as ``wrap_dim`` gives it, in the
+    order given; a dim named twice (0 and -ndim are one) is refused, as PyTorch refuses it."""
+    given = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    wrapped = tuple(wrap_dim(name, d, ndim) for d in given)
+    for i, d in enumerate(wrapped):
+        if d in wrapped[:i]:
+            raise ValueError(f"{name}: dim {d} appears more than once in the dims given, {given}")
+    return wrapped

@@ -1,4 +1,4 @@
-"""Products and running sums: prod and cumsum.
+"""Products and running sums: prod and cumsum, and the products of truth values, all and any.
 
 The gradient of a product with respect to one factor is the product of all the others. The
 quick way, y / x_i, divides by zero where a factor is 0, so ``Prod`` multiplies the running
@@ -10,10 +10,12 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Function, Tensor
 from .basic import cast
-from .checks import check_tensor, wrap_dim
+from .checks import check_tensor, wrap_dim, wrap_dims
 from .shape import reshape
 
 
@@ -74,6 +76,8 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     check_tensor("prod", "input", input)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"prod: dim must be one int, or None for all elements, got {dim!r}")
+    if dim is None and keepdim:
+        raise TypeError("prod: keepdim=True needs a dim (as PyTorch), one int")
     x = input if dtype is None else cast(input, dtype)
     if dim is None or x.ndim == 0:
         if dim is not None:
@@ -97,3 +101,26 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     if x.ndim == 0:
         return reshape(CumSum.apply(reshape(x, 1), dim=0), ())
     return CumSum.apply(x, dim=dim)
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # shadows the builtin, as torch.all
+    """Whether every element is nonzero, over ``dim`` (an int, a tuple, or None for all; ``()``
+    reduces none), as ``torch.all``: bool, or uint8 for a uint8 input, PyTorch's rule. No gradient.
+
+    >>> import minicnn as mc
+    >>> mc.tensor([[1, 0], [2, 3]], dtype=mc.uint8).all(1).tolist()
+    [0, 1]
+    """
+    return _truth("all", input, dim, keepdim)
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # shadows the builtin, as torch.any
+    """Whether some element is nonzero, over ``dim``, as ``all`` (uint8 for a uint8 input)."""
+    return _truth("any", input, dim, keepdim)
+
+
+def _truth(name, x, dim, keepdim):
+    check_tensor(name, "input", x)
+    axes = None if dim is None else wrap_dims(name, dim, x.ndim)
+    y = getattr(x.data, name)(axis=axes if x.ndim else None, keepdims=keepdim)  # (0-d: dim 0 or -1)
+    return Tensor(y.astype(np.uint8) if x.dtype == np.uint8 else y)

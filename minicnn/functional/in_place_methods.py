@@ -19,7 +19,7 @@ from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
 from .indexing import split_index
-from .promotion import operand_array, scaled_alpha
+from .promotion import check_integer_power, integer_power, operand_array, refuse_bools, scaled_alpha
 
 
 def _setitem(self, index, value):
@@ -112,10 +112,20 @@ def _in_place(symbol, ufunc):
         if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
             return NotImplemented  # Python falls back to x = x op y, which records the op
         _check_in_place(self, symbol, f"write x = x {symbol[:-1]} y")
+        if ufunc == "subtract":
+            refuse_bools(symbol, self, other, either=True)
+        if ufunc == "power":
+            check_integer_power(symbol, self, other)
         value = other.data if isinstance(other, Tensor) else operand_array(symbol, other)
         _check_fits(symbol, self, tuple(value.shape))
         if ufunc in ("floor_divide", "remainder"):
             basic.check_integer_divisor(symbol, self, backend.xp_of(self.data).asarray(value))
+        if ufunc == "power" and self.dtype.kind in "iu" and value.dtype.kind in "biu":
+            # NOTE: a negative integer exponent gives 1, -1 or 0, as in x ** y (NumPy refuses it)
+            xp = backend.xp_of(self.data)
+            xp.copyto(self.data, integer_power(xp, self.data, xp.asarray(value).astype(self.dtype)))
+            self._changed_in_place()
+            return self
         # NOTE: x //= 0.0 is inf, and the smallest integer //= -1 wraps, silently, as x // y
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             try:
@@ -181,9 +191,11 @@ def _update(self, name, ufunc, symbol, other, alpha=1, rounding_mode=None):
         raise TypeError(
             f"{name}: x is on {self.device} but other on {other.device}; move one with .to(device)"
         )
+    if ufunc == "subtract":
+        refuse_bools(name, self, other, either=True)
+    if not isinstance(other, Tensor):
+        operand_array(name, other)  # a list, None or a string is refused, in the words of x + y
     value = other.data if isinstance(other, Tensor) else other
-    if isinstance(value, (list, tuple)):
-        value = backend.xp_of(self.data).asarray(value)
     shape = (
         tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
     )  # (np.shape of a CuPy array fails)

@@ -18,6 +18,7 @@ import numpy as np
 from .. import backend
 from ..kernels.workspaces import new_zeros
 from ..tensor import Function, Tensor
+from .checks import as_int
 
 _ALL = slice(None)
 
@@ -117,6 +118,10 @@ def _as_tuple(index):
 
 def _item(name, i, xp):
     """One item of the index: None, ``...``, a slice, an int, or an int or bool array."""
+    step = as_int(i.step) if isinstance(i, slice) else None
+    if step is not None and step <= 0:  # NOTE: PyTorch's tensors have no negative strides to reverse with
+        hint = "; to reverse an axis of n, index it with mc.arange(n - 1, -1, -1)" if step < 0 else ""
+        raise ValueError(f"{name}: a slice's step must be greater than zero (as PyTorch), got {step}{hint}")
     if i is None or i is Ellipsis or isinstance(i, slice):
         return i
     if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):

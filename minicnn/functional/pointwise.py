@@ -23,6 +23,8 @@ from .promotion import (
     check_integer_divisor,
     check_one_tensor,
     lift_numbers,
+    refuse_bool,
+    refuse_bools,
     same_float_dtype,
 )
 
@@ -198,6 +200,7 @@ def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     check_one_tensor("remainder", input, other)
     input = input if isinstance(input, Tensor) else as_tensor(input, other, "remainder")
     other = as_tensor(other, input, "remainder")
+    refuse_bools("remainder", input, other, either=False)
     check_integer_divisor("remainder", input, other.data)
     return _binary(Remainder, input, other)
 
@@ -229,6 +232,8 @@ def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None =
 
 def _step(cls, name, x, **params):
     check_tensor(name, "input", x)
+    if cls is not Sign:
+        refuse_bool(name, x, "convert it with .long() or .float() first")
     if x.dtype.kind == "b" or (x.dtype.kind in "iu" and cls is not Sign):
         # integers are their own floor, ceil and round (and bools their own sign), as in PyTorch
         return Tensor(x.data.copy())

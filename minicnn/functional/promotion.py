@@ -4,14 +4,20 @@
   int32), and a Python float beside an integer tensor becomes float32, PyTorch's default;
 - a float and a non-float tensor meet in the float's dtype; two float dtypes are refused
   (NumPy's silent float64 would hand float64 gradients to a float32 parameter);
-- integer exp, log, sqrt and true division give float32; integer division by zero is refused;
+- integer exp, log, sqrt and true division give float32; integer division by zero is refused,
+  and so is an integer tensor to a negative integer number (to a tensor of negative integer
+  exponents it is 1, -1 or 0, PyTorch's integer power, where NumPy refuses);
 - a 0-d tensor beside a tensor with dims does not raise its dtype unless it is of a higher
   category (bool < integer < float): int32 + mc.tensor(5) stays int32, uint8 * mc.tensor(2)
   stays uint8 (and wraps), where NumPy would give int64;
 - two plain numbers, where PyTorch takes them (torch.add(1, 2), torch.div(6, 4)), meet as
   ``mc.tensor`` makes each: int64, float32 or bool;
 - an operand that is not a Tensor, a number or an array of numbers (None, a string) is a
-  TypeError naming the op, and shapes that do not broadcast a ValueError naming it.
+  TypeError naming the op, and so is a list or tuple, as in PyTorch (``t + [1, 2]``:
+  ``t + mc.tensor([1, 2])`` says which dtype is meant); shapes that do not broadcast are a
+  ValueError naming it;
+- bools meet arithmetic as in PyTorch: a bool operand is refused by ``-`` and matmul, two bools
+  by ``%``, ``//`` and ``**``, and one bool alone by negation and abs.
 """
 
 from __future__ import annotations
@@ -50,6 +56,11 @@ def operand_array(name: str, value: Any) -> Any:
     op: NumPy would make None or a string an object array and answer with NaNs or its own error."""
     if backend.is_cupy_array(value):
         return value
+    if isinstance(value, (list, tuple)):  # NOTE: PyTorch refuses these, so code written here runs there
+        raise TypeError(
+            f"{name}: expected a Tensor, a number or an array of numbers, got a {type(value).__name__}; "
+            f"wrap it in mc.tensor(...) first"
+        )
     try:
         array = np.asarray(value)
     except ValueError:  # a ragged list
@@ -144,6 +155,58 @@ def check_integer_divisor(name: str, a: Tensor, divisor: Any) -> None:
     if a.dtype.kind in "iub" and a.data.size and getattr(divisor, "dtype", np.dtype(float)).kind in "iub":
         if not backend.xp_of(divisor).all(divisor):
             raise ZeroDivisionError(f"{name}: integer division by zero")
+
+
+def is_bool(value: Any) -> bool:
+    """True for a bool Tensor or array and for a bool scalar (Python's True, np.bool_)."""
+    return isinstance(value, (bool, np.bool_)) or getattr(value, "dtype", None) == np.bool_
+
+
+def refuse_bools(name: str, a: Any, b: Any, *, either: bool) -> None:
+    """Refuse bool operands where PyTorch does, before they meet a number and become one
+    (``f - True`` would be ``f - 1.0``): a bool on ``either`` side (subtraction, matmul), or
+    two bools (%, //, **: PyTorch has no bool kernel for them)."""
+    bools = is_bool(a) + is_bool(b)
+    if bools == 2 or (either and bools):
+        got = " and ".join(_dtype_name(v) for v in (a, b))
+        if name in ("sub", "-=", "sub_()"):
+            hint = "use a ^ b" if bools == 2 else "to invert a mask use ~mask"
+            raise TypeError(f"{name}: expected no bool operand (PyTorch subtracts none), got {got}; {hint}")
+        expected = "no bool operand" if either else "at most one bool operand"
+        raise TypeError(f"{name}: expected {expected} (as PyTorch), got {got}; convert with .long() first")
+
+
+def refuse_bool(name: str, x: Tensor, hint: str) -> None:
+    """Refuse a bool tensor where PyTorch has no kernel for one (-x, abs, floor ...)."""
+    if x.dtype == bool:
+        raise TypeError(f"{name}: expected a number tensor, got bool (as PyTorch); {hint}")
+
+
+def check_integer_power(name: str, base: Any, exponent: Any) -> None:
+    """Refuse an integer or bool tensor raised to a negative integer number, as PyTorch does
+    (NumPy would wrap -1 round to 255 in uint8). A tensor of exponents is not refused: its
+    negative powers are 1, -1 or 0, by ``integer_power``."""
+    integer = isinstance(exponent, (numbers.Integral, np.integer)) and not is_bool(exponent)
+    if isinstance(base, Tensor) and base.dtype.kind in "biu" and integer and exponent < 0:
+        raise ValueError(
+            f"{name}: integers to negative integer powers are not allowed (as PyTorch), got {base.dtype} "
+            f"** {exponent}; use a float exponent ({exponent}.0) or convert with .float()"
+        )
+
+
+def integer_power(xp: Any, a: Any, b: Any) -> Any:
+    """a ** b elementwise for integer arrays of one dtype, as PyTorch computes it: where b < 0,
+    1 ** b is 1, (-1) ** b is 1 or -1 as b is even or odd, and any other base gives 0 (1 / a
+    rounded towards zero); NumPy refuses any negative b instead."""
+    if a.dtype.kind == "u" or not (b < 0).any():
+        return a**b
+    y = a ** xp.maximum(b, 0)
+    negative_power = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0)).astype(y.dtype)
+    return xp.where(b < 0, negative_power, y)
+
+
+def _dtype_name(value: Any) -> str:
+    return str(value.dtype) if hasattr(value, "dtype") else type(value).__name__
 
 
 def check_one_tensor(name: str, a: Any, b: Any) -> None:

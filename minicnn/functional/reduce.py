@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from builtins import max as builtins_max
 from typing import Any, NamedTuple
 
@@ -18,7 +19,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Function, Tensor
 from . import basic, pointwise
-from .checks import check_tensor, wrap_dim
+from .checks import check_tensor, wrap_dim, wrap_dims
 
 
 def _axes(ndim, dim, name="reduce"):
@@ -27,8 +28,20 @@ def _axes(ndim, dim, name="reduce"):
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     if dim is None or not dims:
         return tuple(range(ndim))
-    axes = tuple(sorted(wrap_dim(name, d, ndim) for d in dims))
+    axes = tuple(sorted(wrap_dims(name, dims, ndim)))
     return axes if ndim else ()
+
+
+class _NotGiven:
+    """sum's and mean's ``dim`` when none is given: every dim, as None; told apart from None
+    so that ``x.sum(keepdim=True)`` is refused, as PyTorch refuses it, where
+    ``x.sum(None, keepdim=True)`` is not."""
+
+    def __repr__(self):
+        return "None"
+
+
+NOT_GIVEN: Any = _NotGiven()
 
 
 def _keep(gy, shape, axes):
@@ -95,8 +108,10 @@ class Min(Max):
 
 
 def _reduce(cls, x, dim, keepdim, axis, name=None):
-    dim = axis if dim is None else dim
     name = name or cls.__name__.lower()
+    if dim is NOT_GIVEN and axis is None and keepdim:
+        raise TypeError(f"{name}: keepdim=True needs a dim (as PyTorch); give dim=None to keep every dim")
+    dim = axis if dim is None or dim is NOT_GIVEN else dim
     axes = _axes(x.ndim, dim, name)
     if cls in (Max, Min):
         check_not_empty(name, x, axes, whole=dim is None)
@@ -117,15 +132,16 @@ def check_not_empty(name, x, axes, whole=False):
         )
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too.
-    (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
+def sum(x: Tensor, dim: Any = NOT_GIVEN, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too. As in
+    PyTorch, keepdim=True wants a dim given: ``x.sum(None, keepdim=True)``, not
+    ``x.sum(keepdim=True)``. (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
     return _reduce(Sum, x, dim, keepdim, axis)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too.
-    Floats only, as in PyTorch: ``(pred == y).float().mean()`` for an accuracy."""
+def mean(x: Tensor, dim: Any = NOT_GIVEN, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too; keepdim
+    as ``sum``'s. Floats only, as in PyTorch: ``(pred == y).float().mean()`` for an accuracy."""
     _check_floating("mean", x)
     return _reduce(Mean, x, dim, keepdim, axis)
 
@@ -184,6 +200,8 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     check_tensor(name, "x", x)
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
+        if keepdim:
+            raise TypeError(f"{name}: keepdim=True needs a dim (as PyTorch); use a{name} to keep every dim")
         cls = Max if pick == "argmax" else Min
         check_not_empty(name, x, tuple(range(x.ndim)), whole=True)
         return cls.apply(x, axes=tuple(range(x.ndim)), keepdim=keepdim, whole=True)
@@ -223,28 +241,52 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
     return _along("argmin", MinResult, "min", x, dim, keepdim, axis)
 
 
+class Var(Function):
+    """y = sum (x - m)^2 / d over axes, m the mean and d = max(n - correction, 0).
+    gx = 2 (x - m) gy / d (m's own share sums to zero). At d = 0, PyTorch's values: y is inf
+    (NaN for a constant x) and gx +-inf, NaN where x = m, as a division by zero gives them."""
+
+    def forward(self, x, *, axes, keepdim, correction):
+        n = math.prod(x.shape[a] for a in axes)
+        self.shape, self.axes, self.divisor = x.shape, axes, x.dtype.type(builtins_max(n - correction, 0))
+        with np.errstate(divide="ignore", invalid="ignore"):  # d = 0 (or n = 0): inf or NaN, as PyTorch
+            self.deviation = x - x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
+            y = (self.deviation * self.deviation).sum(axis=axes, keepdims=keepdim) / self.divisor
+        return y
+
+    def backward(self, gy):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2 * self.deviation * (_keep(gy, self.shape, self.axes) / self.divisor)
+
+
 def var(
     x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> Tensor:
     """Variance over ``dim``: sum (x - mean)^2 / (n - correction), n the count reduced.
 
     PyTorch's arguments and default: correction=1, the unbiased estimate (Bessel's n - 1);
-    correction=0, or ``unbiased=False``, divides by n, as batch normalization does. Written
-    with sum and mean, so its gradient is theirs: gx = 2 (x - mean) gy / (n - correction).
+    correction=0, or ``unbiased=False``, divides by n, as batch normalization does. Where
+    n <= correction it warns and divides by 0, as PyTorch: inf, or NaN (one value, n = 1).
     """
-    _check_floating("var", x)
+    return _variance("var", x, dim, unbiased, keepdim, correction)
+
+
+def _variance(name, x, dim, unbiased, keepdim, correction):
+    _check_floating(name, x)
     if unbiased is not None and correction is not None:
-        raise ValueError("var: give unbiased or correction, not both")
+        raise ValueError(f"{name}: give unbiased or correction, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    axes = _axes(x.ndim, dim, "var")
-    n = 1
-    for a in axes:
-        n *= x.shape[a]
-    deviation = basic.sub(x, mean(x, dim=axes, keepdim=True))
-    return basic.div(
-        sum(basic.mul(deviation, deviation), dim=axes, keepdim=keepdim), builtins_max(n - correction, 0)
-    )
+    axes = _axes(x.ndim, dim, name)
+    n = math.prod(x.shape[a] for a in axes)
+    if n - correction <= 0:
+        warnings.warn(
+            f"{name}: degrees of freedom n - correction = {n} - {correction} <= 0 (PyTorch warns too); "
+            "the result is inf or NaN",
+            UserWarning,
+            stacklevel=3,
+        )
+    return Var.apply(x, axes=axes, keepdim=keepdim, correction=correction)
 
 
 class RootOfVariance(Function):
@@ -267,8 +309,7 @@ def std(
 ) -> Tensor:
     """Standard deviation: the square root of ``var`` (same arguments); its gradient is 0
     where the spread is 0, as in PyTorch."""
-    _check_floating("std", x)
-    return RootOfVariance.apply(var(x, dim, unbiased, keepdim, correction=correction))
+    return RootOfVariance.apply(_variance("std", x, dim, unbiased, keepdim, correction))
 
 
 class LogSumExp(Function):

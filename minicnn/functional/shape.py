@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import wrap_dim
+from .checks import as_int, type_name, wrap_dim, wrap_dims
 from .indexing import getitem
 
 
@@ -98,15 +99,26 @@ class Repeat(Function):
         return gy.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(self.shape)
 
 
-def _dims(x, dims):
-    """Accept both f(x, 0, 1) and f(x, (0, 1))."""
+def _dims(x, dims, name=None, what="sizes"):
+    """Accept both f(x, 0, 1) and f(x, (0, 1)); with the op's ``name``, refuse f(x) with none
+    given, as PyTorch does (a 0-d tensor's shape is given as ``()``)."""
+    if name and not dims:
+        raise TypeError(f"{name}: expected {what}, got none (for a 0-d tensor give ())")
     return tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+
+
+def _ints(name, sizes, what="size"):
+    """Refuse a size that is not an int (NumPy would take True as 1 and refuse 2.0 in its
+    own words), naming its position."""
+    for i, n in enumerate(sizes):
+        if as_int(n) is None:
+            raise TypeError(f"{name}: expected {what}s that are ints, got {type_name(n)} {n!r} at index {i}")
 
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape (one entry may be -1): a view of x where its layout
     allows, a copy elsewhere (``view`` refuses those)."""
-    shape = _dims(x, shape)
+    shape = _shape("reshape", x, shape)
     try:
         return Reshape.apply(x, shape=shape)
     except ValueError:  # NOTE: checked where NumPy refuses, so the common call pays nothing
@@ -130,7 +142,7 @@ class View(Reshape):
 def view(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape, sharing x's memory (writes to one reach the other),
     as PyTorch's; refused where x's layout (a transpose, a stepped slice) needs a copy."""
-    shape = _dims(x, shape)
+    shape = _shape("view", x, shape)
     try:
         return View.apply(x, shape=shape)
     except ValueError:
@@ -145,8 +157,24 @@ def view(x: Tensor, *shape: Any) -> Tensor:
         ) from None
 
 
+def _shape(name, x, shape):
+    """reshape's and view's sizes: ints, at least 0, or -1 once (the size that makes up x's
+    number of elements), as PyTorch takes them."""
+    shape = tuple(_dims(x, shape, name))
+    _ints(name, shape)
+    for i, n in enumerate(shape):
+        if n < -1:  # NOTE: NumPy takes any negative size as -1
+            raise ValueError(
+                f"{name}: invalid size {n} at index {i} of shape {shape}; expected sizes >= 0, "
+                "or one -1 (inferred)"
+            )
+    if shape.count(-1) > 1:
+        raise ValueError(f"{name}: only one size can be -1 (inferred), got shape {shape}")
+    return shape
+
+
 def permute(x: Tensor, *dims: Any) -> Tensor:
-    dims = tuple(wrap_dim("permute", d, x.ndim) for d in _dims(x, dims))
+    dims = tuple(wrap_dim("permute", d, x.ndim) for d in _dims(x, dims, "permute", "dims"))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} axes")
     return Permute.apply(x, dims=dims)
@@ -172,8 +200,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     """x without its axes of size 1: all of them, or those of ``dim`` (an int or a tuple) that are."""
-    dims = range(x.ndim) if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,)
-    dropped = {wrap_dim("squeeze", d, x.ndim) for d in dims}
+    dropped = range(x.ndim) if dim is None else wrap_dims("squeeze", dim, x.ndim)
     shape = tuple(n for i, n in enumerate(x.shape) if n != 1 or i not in dropped)
     return Reshape.apply(x, shape=shape)
 
@@ -185,7 +212,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis (Inception joins its branches on dim=1)."""
-    tensors = list(tensors)
+    tensors = _tensor_list("cat", tensors)
     if tensors and tensors[0].ndim == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be joined along an axis; use stack")
     dim = wrap_dim("cat", dim, tensors[0].ndim) if tensors else dim
@@ -195,9 +222,16 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
-    tensors = list(tensors)
+    tensors = _tensor_list("stack", tensors)
     _check_joinable("stack", tensors, dim, same_axis=True)
     return Stack.apply(*_one_dtype("stack", tensors), dim=wrap_dim("stack", dim, tensors[0].ndim + 1))
+
+
+def _tensor_list(name, tensors):
+    """tensors as a list; a Tensor is refused, as PyTorch refuses it (it would be its rows)."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got a Tensor of shape {tensors.shape}")
+    return list(tensors)
 
 
 def _one_dtype(name, tensors):
@@ -234,7 +268,8 @@ def _check_joinable(name, tensors, dim, same_axis):
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """x broadcast to ``sizes`` (-1 keeps an axis; new axes go in front), as PyTorch's."""
-    sizes = _dims(x, sizes)
+    sizes = _dims(x, sizes, "expand")
+    _ints("expand", sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: {len(sizes)} sizes for a {x.ndim}-D tensor of shape {x.shape}")
@@ -254,7 +289,10 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
 
 def repeat(x: Tensor, *reps: Any) -> Tensor:
     """x tiled ``reps`` times along each axis (at least x.ndim counts), as PyTorch's repeat."""
-    reps = _dims(x, reps)
+    reps = _dims(x, reps, "repeat", "counts")
+    _ints("repeat", reps, "count")
+    if any(n < 0 for n in reps):
+        raise ValueError(f"repeat: counts must not be negative, got {tuple(reps)}")
     if len(reps) < x.ndim:
         raise ValueError(f"repeat: {len(reps)} counts for a {x.ndim}-D tensor; give at least {x.ndim}")
     return Repeat.apply(x, reps=tuple(reps))
@@ -265,13 +303,15 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     listed sizes, as PyTorch's; each is a slice, so the gradients flow back."""
     dim = wrap_dim("split", dim, x.ndim)
     n = x.shape[dim]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        _ints("split", (split_size_or_sections,), "split_size")
+        size = operator.index(split_size_or_sections)
         if size < 0 or (size == 0 and n > 0):
             raise ValueError(f"split: split_size must be positive (0 only for an empty axis), got {size}")
         sizes = [min(size, n - start) for start in range(0, n, size)] if n else [0]  # empty: one piece
     else:
         sizes = list(split_size_or_sections)
+        _ints("split", sizes, "split size")
         if any(size < 0 for size in sizes):
             raise ValueError(f"split: sizes must not be negative, got {sizes}")
         if sum(sizes) != n:
@@ -286,6 +326,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when they run out), as PyTorch's."""
+    _ints("chunk", (chunks,), "chunk count")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[wrap_dim("chunk", dim, x.ndim)]

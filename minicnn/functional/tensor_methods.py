@@ -14,27 +14,29 @@ from .checks import wrap_dim
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
 
 
-def _reflected(fn, name):
-    return lambda self, other: fn(as_tensor(other, self, name), self)
+def _reflected(fn):
+    """other op self, for Python's reflected operators: the op sees other as given (``True - x``
+    is refused as a bool, where as a float it would pass)."""
+    return lambda self, other: fn(other, self)
 
 
 Tensor.__add__ = basic.add
 Tensor.__radd__ = basic.add
 Tensor.__sub__ = basic.sub
-Tensor.__rsub__ = _reflected(basic.sub, "sub")
+Tensor.__rsub__ = _reflected(basic.sub)
 Tensor.__mul__ = basic.mul
 Tensor.__rmul__ = basic.mul
 Tensor.__truediv__ = basic.div
-Tensor.__rtruediv__ = _reflected(basic.div, "div")
+Tensor.__rtruediv__ = _reflected(basic.div)
 Tensor.__pow__ = basic.pow
-Tensor.__rpow__ = _reflected(basic.pow, "pow")
+Tensor.__rpow__ = _reflected(basic.pow)
 Tensor.__matmul__ = basic.matmul
-Tensor.__rmatmul__ = _reflected(basic.matmul, "matmul")
+Tensor.__rmatmul__ = _reflected(basic.matmul)
 Tensor.__floordiv__ = basic.floor_divide
-Tensor.__rfloordiv__ = _reflected(basic.floor_divide, "floor_divide")
+Tensor.__rfloordiv__ = _reflected(basic.floor_divide)
 Tensor.__neg__ = basic.neg
 Tensor.__mod__ = pointwise.remainder
-Tensor.__rmod__ = _reflected(pointwise.remainder, "remainder")
+Tensor.__rmod__ = _reflected(pointwise.remainder)
 Tensor.__getitem__ = indexing.getitem
 
 
@@ -163,8 +165,7 @@ def _logical(op, name):
 
 Tensor.argmax = _argmax
 Tensor.argmin = _argmin
-Tensor.any = lambda self, dim=None, keepdim=False: Tensor(self.data.any(axis=dim, keepdims=keepdim))
-Tensor.all = lambda self, dim=None, keepdim=False: Tensor(self.data.all(axis=dim, keepdims=keepdim))
+Tensor.any, Tensor.all = cumulative.any, cumulative.all
 Tensor.__and__ = _logical(lambda a, b: a & b, "bitwise_and")
 Tensor.__or__ = _logical(lambda a, b: a | b, "bitwise_or")
 Tensor.__xor__ = _logical(lambda a, b: a ^ b, "bitwise_xor")
@@ -177,8 +178,9 @@ Tensor.__gt__ = _compare(lambda a, b: a > b, "gt")
 Tensor.__ge__ = _compare(lambda a, b: a >= b, "ge")
 Tensor.__hash__ = object.__hash__
 
-# PyTorch's method names for the operators and a few conveniences
-Tensor.eq, Tensor.ne = Tensor.__eq__, Tensor.__ne__
+# PyTorch's method names for the operators and a few conveniences (eq and ne refuse what is
+# not numbers, as PyTorch's, where == and != answer False and True)
+Tensor.eq, Tensor.ne = _compare(lambda a, b: a == b, "eq"), _compare(lambda a, b: a != b, "ne")
 Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge = Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__
 Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = basic.add, basic.sub, basic.mul, pointwise.div
 Tensor.pow, Tensor.matmul = basic.pow, basic.matmul
@@ -188,7 +190,7 @@ Tensor.isnan = lambda self: Tensor(backend.xp_of(self.data).isnan(self.data))
 Tensor.expand_as = lambda self, other: shape.expand(self, *other.shape)
 Tensor.type_as = lambda self, other: self.to(dtype=other.dtype)
 Tensor.new_zeros = lambda self, *size: Tensor(
-    backend.xp_of(self.data).zeros(shape._dims(self, size), self.dtype)
+    backend.xp_of(self.data).zeros(shape._dims(self, size, "new_zeros"), self.dtype)
 )
 
 

@@ -21,7 +21,7 @@ def test_arithmetic_in_place_writes_into_the_same_array_and_returns_it():
     assert x.div_(2).tolist() == [-3.0, 1.0]
     assert x.clamp_(min=-1.0, max=0.5).tolist() == [-1.0, 0.5]
     assert x.data is data and x.dtype == np.float32
-    rows = mc.tensor([[1.0, 2.0]]).div_([1.0, 2.0])  # other broadcast to x's shape
+    rows = mc.tensor([[1.0, 2.0]]).div_(mc.tensor([1.0, 2.0]))  # other broadcast to x's shape
     assert rows.tolist() == [[1.0, 1.0]]
     ints = mc.tensor([1, 2])
     assert ints.mul_(2).add_(1, alpha=3).tolist() == [5, 7] and ints.dtype == np.int64

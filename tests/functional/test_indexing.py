@@ -94,3 +94,25 @@ def test_a_bad_index_in_setitem_names_the_assignment():
     with pytest.raises(IndexError, match=r"^x\[index\] = value: index 3 is out of bounds for dimension 2"):
         x[0, :, [0, 3]] = 1.0
     assert not x.numpy().any()
+
+
+@pytest.mark.parametrize("step", [-1, -2, 0, np.int64(-1), mc.tensor(-3)])
+def test_a_slice_step_below_one_is_refused_as_pytorch_where_numpy_would_reverse(step):
+    x = mc.tensor(np.random.default_rng(41).standard_normal((4, 5)))
+    hint = r"; to reverse an axis of n, index it with mc\.arange\(n - 1, -1, -1\)" if int(step) else ""
+    message = rf"a slice's step must be greater than zero \(as PyTorch\), got {int(step)}{hint}$"
+    with pytest.raises(ValueError, match=rf"^getitem: {message}"):
+        x[:, 1::step]
+    with pytest.raises(ValueError, match=rf"^x\[index\] = value: {message}"):
+        x[::step] = 0.0
+    assert not (x.numpy() == 0).any()  # nothing written
+
+
+def test_a_positive_step_still_slices_and_the_suggested_reversal_reverses():
+    a = np.random.default_rng(42).standard_normal((4, 5))
+    x = mc.tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(x[1::2, ::3].numpy(), a[1::2, ::3])
+    y = x[:, mc.arange(4, -1, -1)]
+    np.testing.assert_array_equal(y.numpy(), a[:, ::-1])
+    (y * mc.tensor(np.arange(20.0).reshape(4, 5))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(20.0).reshape(4, 5)[:, ::-1])

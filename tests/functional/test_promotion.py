@@ -107,13 +107,13 @@ def test_equality_with_something_that_is_not_numbers_is_false_as_pytorchs():
     t = mc.tensor([1.0, 2.0])
     assert (t == None) is False  # noqa: E711
     assert (t != "a") is True
-    assert (t == [1.0, 3.0]).tolist() == [True, False]  # a list of numbers is compared elementwise
+    assert (t == [1.0, 2.0]) is False and (t != (1.0, 2.0)) is True  # a list too, as PyTorch's ==
 
 
-def test_lists_and_arrays_of_numbers_are_still_operands():
+def test_arrays_of_numbers_are_still_operands():
     t = mc.tensor([1.0, 2.0])
-    assert (t + [1, 2]).tolist() == [2.0, 4.0]
     assert (np.array([1.0, 2.0]) * t).tolist() == [1.0, 4.0]
+    assert (t + np.array([1, 2])).tolist() == [2.0, 4.0]
 
 
 @pytest.mark.parametrize("name, op", OPS + [("eq", lambda t, v: t == v), ("bitwise_and", lambda t, v: t & v)])
@@ -145,3 +145,179 @@ def test_the_dim_named_is_the_first_mismatch_from_the_right_of_the_broadcast_sha
 
 def test_matmul_keeps_its_own_shape_rule():
     assert (mc.ones(2, 3) @ mc.ones(3, 4)).shape == (2, 4)
+
+
+# --- operands PyTorch refuses: lists, and bools where it has no arithmetic for them ---------
+
+LIST_OPS = OPS[:-1] + [  # (where's operands are refused by as_tensor too: checked below)
+    ("sub", lambda t, v: t - v),
+    ("pow", lambda t, v: v**t),
+    ("remainder", lambda t, v: v % t),
+    ("matmul", lambda t, v: t @ v),
+    ("bitwise_and", lambda t, v: t.long() & v),
+    ("eq", lambda t, v: t.eq(v)),
+    ("ne", lambda t, v: t.ne(v)),
+]
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+@pytest.mark.parametrize("name, op", LIST_OPS)
+def test_a_list_or_tuple_operand_is_refused_with_a_hint_to_wrap_it(name, op, kind):
+    rng = np.random.default_rng(31)
+    t = mc.tensor(rng.uniform(1, 2, size=2).astype(np.float32))
+    value = kind(rng.uniform(1, 2, size=2).round(2).tolist())
+    message = rf"^{name}: expected a Tensor, a number or an array of numbers, got a {kind.__name__}; wrap"
+    with pytest.raises(TypeError, match=message + r" it in mc\.tensor\(\.\.\.\) first$"):
+        op(t, value)
+    wrapped = mc.tensor(list(value))
+    assert isinstance(op(t, wrapped.long() if name.startswith("bitwise") else wrapped), mc.Tensor)  # taken
+
+
+def test_where_and_the_in_place_ops_refuse_a_list_as_the_others():
+    rng = np.random.default_rng(32)
+    t = mc.tensor(rng.standard_normal(3).astype(np.float32))
+    values = rng.standard_normal(3).tolist()
+    with pytest.raises(TypeError, match=r"^where: .* got a list; wrap it in mc\.tensor"):
+        mc.where(t > 0, t, values)
+    for name, op in [("\\+=", lambda: t.__iadd__(values)), ("add_\\(\\)", lambda: t.add_(values))]:
+        with pytest.raises(TypeError, match=rf"^{name}: .* got a list; wrap it in mc\.tensor"):
+            op()
+    before = t.tolist()
+    t += mc.tensor(values)
+    np.testing.assert_allclose(t.tolist(), np.add(before, values, dtype=np.float32))
+
+
+def test_numbers_numpy_scalars_0d_arrays_and_0d_tensors_are_still_operands():
+    rng = np.random.default_rng(33)
+    a = rng.standard_normal(4).astype(np.float32)
+    t, v = mc.tensor(a), float(rng.uniform(1, 2))
+    for other in (v, np.float64(v), np.float32(v), np.array(v), mc.tensor(v)):
+        y = t * other
+        assert y.dtype == np.float32
+        np.testing.assert_allclose(y.numpy(), a * np.float32(v), rtol=1e-6)
+    assert (t == list(a)) is False and (t != tuple(a)) is True  # as PyTorch's ==: no elementwise answer
+    with pytest.raises(TypeError, match=r"^lt: expected a Tensor, a number .* got a list"):
+        _ = t < list(a)
+
+
+B = mc.tensor([True, False, True])
+F32 = mc.tensor([1.5, -2.0, 0.25])
+I64 = mc.tensor([3, -1, 0])
+
+# (case, the message's op and the dtypes it names): each refused by torch 2.13 too
+BOOL_REFUSED = [
+    (lambda: F32 - B, "sub: expected no bool operand .* got float32 and bool; to invert a mask use ~mask"),
+    (lambda: B - I64, "sub: expected no bool operand .* got bool and int64; to invert a mask use ~mask"),
+    (lambda: B - B, r"sub: expected no bool operand .* got bool and bool; use a \^ b"),
+    (lambda: F32 - True, "sub: expected no bool operand .* got float32 and bool"),
+    (lambda: True - F32, "sub: expected no bool operand .* got bool and float32"),
+    (lambda: 1 - B, "sub: expected no bool operand .* got int and bool"),
+    (lambda: mc.sub(B, 1.5), "sub: expected no bool operand .* got bool and float"),
+    (lambda: -B, r"neg: expected a number tensor, got bool \(as PyTorch\); to invert a mask use ~mask"),
+    (lambda: abs(B), r"abs: expected a number tensor, got bool \(as PyTorch\)"),
+    (lambda: B.floor(), r"floor: expected a number tensor, got bool"),
+    (lambda: mc.round(B), r"round: expected a number tensor, got bool"),
+    (lambda: B % B, r"remainder: expected at most one bool operand \(as PyTorch\), got bool and bool"),
+    (lambda: B % True, "remainder: expected at most one bool operand .* got bool and bool"),
+    (lambda: True % B, "remainder: expected at most one bool operand .* got bool and bool"),
+    (lambda: B // True, "floor_divide: expected at most one bool operand .* got bool and bool"),
+    (lambda: B**B, "pow: expected at most one bool operand .* got bool and bool"),
+    (lambda: True**B, "pow: expected at most one bool operand .* got bool and bool"),
+    (lambda: B ** mc.tensor(True), "pow: expected at most one bool operand .* got bool and bool"),
+    (lambda: B @ B, r"matmul: expected no bool operand \(as PyTorch\), got bool and bool"),
+    (lambda: B @ I64, "matmul: expected no bool operand .* got bool and int64"),
+]
+
+
+@pytest.mark.parametrize("case, message", BOOL_REFUSED)
+def test_bool_arithmetic_pytorch_refuses_is_refused_in_one_line(case, message):
+    with pytest.raises(TypeError, match=f"^{message}"):
+        case()
+
+
+def test_the_in_place_subtractions_refuse_a_bool_too():
+    rng = np.random.default_rng(34)
+    x, mask = mc.tensor(rng.standard_normal(3)), mc.tensor(rng.random(3) > 0.5)
+    with pytest.raises(TypeError, match=r"^-=: expected no bool operand .* got float64 and bool"):
+        x -= mask
+    with pytest.raises(TypeError, match=r"^sub_\(\): expected no bool operand .* got float64 and bool"):
+        x.sub_(True)
+
+
+# (case, dtype, values): torch 2.13's results for the bool arithmetic it takes
+BOOL_TAKEN = [
+    (lambda: B**True, "bool", [True, False, True]),  # x ** 1 is x, in x's dtype
+    (lambda: B**False, "bool", [True, True, True]),  # x ** 0 is 1
+    (lambda: B ** np.bool_(True), "bool", [True, False, True]),  # (a NumPy scalar as the number it holds)
+    (lambda: B**2, "int64", [1, 0, 1]),
+    (lambda: B**2.0, "float32", [1.0, 0.0, 1.0]),
+    (lambda: 2**B, "int64", [2, 1, 2]),
+    (lambda: I64**True, "int64", [3, -1, 0]),
+    (lambda: B % 2, "int64", [1, 0, 1]),
+    (lambda: F32 % B[[0, 0, 2]], "float32", [0.5, 0.0, 0.25]),
+    (lambda: B + B, "bool", [True, False, True]),
+    (lambda: B * True, "bool", [True, False, True]),
+    (lambda: B.sign(), "bool", [True, False, True]),
+    (lambda: mc.tensor([0, 7, 255], dtype=mc.uint8).all(), "uint8", 0),
+    (lambda: mc.tensor([0, 7, 255], dtype=mc.uint8).any(), "uint8", 1),
+    (lambda: mc.tensor([[0, 7], [1, 255]], dtype=mc.uint8).all(1, keepdim=True), "uint8", [[0], [1]]),
+    (lambda: mc.tensor([[0, 7], [1, 255]], dtype=mc.uint8).any(dim=()), "uint8", [[0, 1], [1, 1]]),
+    (lambda: mc.tensor([0, 7], dtype=mc.int8).all(), "bool", False),
+    (lambda: F32.any(0), "bool", True),
+]
+
+
+@pytest.mark.parametrize("case, dtype, values", BOOL_TAKEN)
+def test_bool_arithmetic_pytorch_takes_gives_its_dtype(case, dtype, values):
+    out = case()
+    assert (out.dtype, out.tolist()) == (np.dtype(dtype), values)
+
+
+def test_all_and_any_refuse_a_dim_named_twice_or_out_of_range():
+    x = mc.tensor(np.random.default_rng(35).integers(0, 3, size=(2, 3)).astype(np.uint8))
+    with pytest.raises(ValueError, match=r"^all: dim 0 appears more than once in the dims given, \(0, -2\)$"):
+        x.all((0, -2))
+    with pytest.raises(IndexError, match=r"^any: dimension out of range .* but got 2\)$"):
+        x.any(2)
+
+
+# --- integer powers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "bool"])
+@pytest.mark.parametrize("exponent", [-1, -3, np.int64(-2)])
+def test_an_integer_tensor_to_a_negative_integer_number_is_refused(dtype, exponent):
+    x = mc.tensor(np.random.default_rng(36).integers(1, 3, size=4).astype(dtype))
+    message = (
+        rf"^pow: integers to negative integer powers are not allowed \(as PyTorch\), got {dtype} "
+        rf"\*\* {exponent}; use a float exponent \({exponent}\.0\) or convert with \.float\(\)$"
+    )
+    with pytest.raises(ValueError, match=message):
+        x**exponent
+    with pytest.raises(ValueError, match=message.replace("pow", r"\*\*=", 1)):
+        x **= exponent
+    assert (x**-1.0).dtype == np.float32 and (x**0).tolist() == [1, 1, 1, 1]
+
+
+def _torch_integer_power(a, b, dtype):
+    """PyTorch's integer a ** b: for b < 0, 1 ** b = 1, (-1) ** b = +-1, and 0 for any other a."""
+    if b < 0:
+        return 1 if a == 1 else (-1 if b % 2 else 1) if a == -1 else 0
+    return int(np.array(a, dtype=dtype) ** np.array(b, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_a_tensor_of_negative_integer_exponents_gives_pytorchs_values(dtype):
+    rng = np.random.default_rng(37)
+    a = rng.integers(-3, 4, size=40).astype(dtype)
+    b = rng.integers(-4, 4, size=40).astype(dtype)
+    y = mc.tensor(a) ** mc.tensor(b)
+    assert y.dtype == np.dtype(dtype)
+    assert y.tolist() == [_torch_integer_power(int(p), int(q), dtype) for p, q in zip(a, b)]
+    in_place = mc.tensor(a)
+    in_place **= mc.tensor(b)
+    assert in_place.dtype == np.dtype(dtype) and in_place.tolist() == y.tolist()
+    # a number as the base, and a 0-d exponent, are tensors' powers too (torch 2.13's values)
+    assert (2 ** mc.tensor([-1, 0, 3])).tolist() == [0, 1, 8]
+    assert (mc.tensor([1, -1, 2, 0]) ** mc.tensor(-1)).tolist() == [1, -1, 0, 0]
+    assert (mc.tensor([1, 2], dtype=mc.uint8) ** mc.tensor(-1)).tolist() == [1, 0]  # -1 is 255 in uint8

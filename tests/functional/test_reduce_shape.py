@@ -327,7 +327,7 @@ def test_empty_and_negative_pieces_and_reductions_over_no_dims_as_pytorch():
             ValueError,
             r"shape \(5, -1\) is invalid for x of 24 elem",
         ),
-        (lambda: mc.ones(4, 6).view(-1, -1), ValueError, r"view: shape \(-1, -1\) is invalid"),
+        (lambda: mc.ones(4, 6).view(-1, -1), ValueError, r"view: only one size can be -1 \(inferred\)"),
         (lambda: mc.ones(4, 6).reshape(25), ValueError, r"reshape: shape \(25,\) is invalid"),
         (lambda: F.softmax(mc.ones(2, 3), 2), IndexError, r"softmax: dimension out of range .* got 2"),
         (lambda: F.log_softmax(mc.ones(2, 3), -3), IndexError, r"log_softmax: dimension out of range"),
