@@ -6,8 +6,8 @@ from .smooth_activation import elu, gelu, silu, softplus
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
-from .basic import abs, add, cast, clamp, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
-from .basic import to_device
+from .basic import abs, add, clamp, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
+from .copying import cast, clone, to_device
 from .linear import linear
 from .conv import conv2d
 from .conv_transpose import conv_transpose2d

@@ -14,6 +14,7 @@ import numpy as np
 from .. import backend
 from ..backend import Array, Shape
 from ..tensor import Function, Tensor, is_grad_enabled
+from .copying import cast
 from .promotion import (
     as_tensor,
     check_broadcast,
@@ -232,38 +233,6 @@ class Clamp(Function):
         return gy * self.mask
 
 
-class Clone(Function):
-    """y = a copy of x (its own array, x's dtype).   gx = gy."""
-
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, gy):
-        return gy
-
-
-class Cast(Function):
-    """y = x as another dtype.   gx = gy cast back."""
-
-    def forward(self, x, *, dtype):
-        self.dtype = x.dtype
-        return x.astype(dtype)
-
-    def backward(self, gy):
-        return gy.astype(self.dtype)
-
-
-class ToDevice(Function):
-    """y = x copied to another device.   gx = gy copied back."""
-
-    def forward(self, x, *, device):
-        self.device = backend.device_of(x)
-        return backend.to_device(x, device)
-
-    def backward(self, gy):
-        return backend.to_device(gy, self.device)
-
-
 def _binary(cls, a, b, reverse=False, name=None, **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
     class name by default) is the one the errors say. ``alpha`` among ``params`` (add's and
@@ -387,21 +356,3 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)
-
-
-def cast(x: Tensor, dtype: Any) -> Tensor:
-    """x as ``dtype``; the gradient flows back through a float dtype, none to an integer one
-    (``x.long()`` leaves the graph, as in PyTorch: integers carry no gradient)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind in "biu":
-        return Tensor(x.data.astype(dtype))
-    return Cast.apply(x, dtype=dtype)
-
-
-def to_device(x: Tensor, device: str) -> Tensor:
-    return ToDevice.apply(x, device=device)
-
-
-def clone(x: Tensor) -> Tensor:
-    """A copy with its own array; the gradient flows back unchanged."""
-    return Clone.apply(x)

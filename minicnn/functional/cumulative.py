@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .basic import cast
 from .checks import check_tensor, wrap_dim, wrap_dims
+from .copying import cast
 from .shape import reshape
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from . import basic, pointwise
+from . import basic, copying, pointwise
 from .checks import check_tensor, wrap_dim, wrap_dims
 
 
@@ -211,7 +211,7 @@ def _along(pick, result, name, x, dim, keepdim, axis):
     if x.ndim:
         check_not_empty(name, x, (dim,))
     if x.ndim == 0:  # as PyTorch: the value itself, at index 0
-        return result(basic.clone(x), Tensor(backend.xp_of(x.data).zeros((), dtype="int64")))
+        return result(copying.clone(x), Tensor(backend.xp_of(x.data).zeros((), dtype="int64")))
     # the first largest (smallest) value, or the first NaN, as PyTorch's CPU kernels pick
     index = backend.xp_of(x.data).expand_dims(getattr(x.data, pick)(axis=dim), dim)
     values = ValueAt.apply(x, dim=dim, index=index, keepdim=keepdim)
@@ -392,7 +392,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
         raise ValueError(
             f"norm: p must be 1, 2, 'fro' or float('inf'), got {p!r} (other norms are not implemented)"
         )
-    x = input if dtype is None else basic.cast(input, dtype)
+    x = input if dtype is None else copying.cast(input, dtype)
     axes = _axes(x.ndim, dim, "norm")
     if p == math.inf and any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"norm: the inf norm (a max) of an empty dim has no value; x has shape {x.shape}")

@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from .basic import cast, to_device
 from .checks import check_bool_mask, check_tensor, fill_value, type_name, wrap_dim
+from .copying import cast, to_device
 from .indexing import GetItem
 from .pointwise import Where
 from .shape import reshape

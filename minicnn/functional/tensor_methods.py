@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from . import activation, basic, cumulative, indexing, loss, pointwise, reduce, select, shape
+from . import activation, basic, copying, cumulative, indexing, loss, pointwise, reduce, select, shape
 from .checks import wrap_dim
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
 
@@ -107,7 +107,7 @@ Tensor.expand = shape.expand
 Tensor.repeat = shape.repeat
 Tensor.split = shape.split
 Tensor.chunk = shape.chunk
-Tensor.clone = basic.clone
+Tensor.clone = copying.clone
 Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
 
 
@@ -197,7 +197,7 @@ Tensor.new_zeros = lambda self, *size: Tensor(
 def _contiguous(self):
     """self where its array is in C order already, else a copy in C order (which ``view``
     can then reshape), as PyTorch's."""
-    return self if self.data.flags.c_contiguous else basic.clone(self)
+    return self if self.data.flags.c_contiguous else copying.clone(self)
 
 
 def _t(self):
@@ -258,7 +258,7 @@ def _iter(self):
     return (self[i] for i in range(self.shape[0]))
 
 
-# --- moving and casting: one Function each (basic.cast, basic.to_device) -----------
+# --- moving and casting: one Function each (copying.cast, copying.to_device) -----------
 
 
 def _is_dtype(name):
@@ -276,9 +276,9 @@ def _to(self, device=None, dtype=None):
     if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
         device, dtype = None, device  # x.to(np.float64), x.to("float32")
     if dtype is not None and np.dtype(dtype) != self.dtype:
-        out = basic.cast(out, dtype)
+        out = copying.cast(out, dtype)
     if device is not None and backend.normalize_device(device) != self.device:
-        out = basic.to_device(out, device)
+        out = copying.to_device(out, device)
     return out
 
 
