@@ -32,18 +32,6 @@ def _axes(ndim, dim, name="reduce"):
     return axes if ndim else ()
 
 
-class _NotGiven:
-    """sum's and mean's ``dim`` when none is given: every dim, as None; told apart from None
-    so that ``x.sum(keepdim=True)`` is refused, as PyTorch refuses it, where
-    ``x.sum(None, keepdim=True)`` is not."""
-
-    def __repr__(self):
-        return "None"
-
-
-NOT_GIVEN: Any = _NotGiven()
-
-
 def _keep(gy, shape, axes):
     """gy with the reduced axes put back as size 1, ready to broadcast over x."""
     kept = list(shape)
@@ -109,9 +97,7 @@ class Min(Max):
 
 def _reduce(cls, x, dim, keepdim, axis, name=None):
     name = name or cls.__name__.lower()
-    if dim is NOT_GIVEN and axis is None and keepdim:
-        raise TypeError(f"{name}: keepdim=True needs a dim (as PyTorch); give dim=None to keep every dim")
-    dim = axis if dim is None or dim is NOT_GIVEN else dim
+    dim = axis if dim is None else dim
     axes = _axes(x.ndim, dim, name)
     if cls in (Max, Min):
         check_not_empty(name, x, axes, whole=dim is None)
@@ -132,14 +118,14 @@ def check_not_empty(name, x, axes, whole=False):
         )
 
 
-def sum(x: Tensor, dim: Any = NOT_GIVEN, keepdim: bool = False, axis: Any = None) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too. As in
-    PyTorch, keepdim=True wants a dim given: ``x.sum(None, keepdim=True)``, not
-    ``x.sum(keepdim=True)``. (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too. With
+    keepdim=True and no dim every dim is kept, of size 1 (PyTorch asks for ``dim=None`` to be
+    written out there). (Shadows the builtin inside this module, as ``torch.sum`` does.)"""
     return _reduce(Sum, x, dim, keepdim, axis)
 
 
-def mean(x: Tensor, dim: Any = NOT_GIVEN, keepdim: bool = False, axis: Any = None) -> Tensor:
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> Tensor:
     """Mean over ``dim`` (an int, a tuple, or None for all); ``axis`` is accepted too; keepdim
     as ``sum``'s. Floats only, as in PyTorch: ``(pred == y).float().mean()`` for an accuracy."""
     _check_floating("mean", x)
