@@ -50,9 +50,17 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def printable(text):
+    """``text`` with its control characters shown as escapes (``\\x1b``): a value read from a file
+    (a name in a checkpoint, a metrics.json, a student's output) could otherwise hold an escape
+    sequence that moves the cursor, recolours or writes over the lines around it."""
+    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode() for c in text)
+
+
 def one_line(err):
-    """The error's message on one line; its type too where the message alone says little."""
-    text = " ".join(str(err).split())
+    """The error's message on one line, control characters escaped (``printable``); its type
+    too where the message alone says little."""
+    text = printable(" ".join(str(err).split()))
     plain = (
         UsageError,
         ValueError,
@@ -74,9 +82,11 @@ def error_said(debug, line, keep=False):
     The exit status is the caller's, the same either way."""
     if not debug:
         return line
+    import sys
     import traceback
 
-    traceback.print_exc()
+    for shown in traceback.format_exc().splitlines():  # its message may quote a file, as the line does
+        print(printable(shown), file=sys.stderr)
     return line if keep else None
 
 
@@ -148,7 +158,7 @@ def one_line_warnings(who):
     """Within: a warning is one line naming the command, as its errors are, not Python's two
     lines with a file name and a line of minicnn's source (``--debug`` keeps those)."""
     before = warnings.formatwarning
-    warnings.formatwarning = lambda message, *rest, **kw: f"{who}: warning: {message}\n"
+    warnings.formatwarning = lambda message, *rest, **kw: f"{who}: warning: {printable(str(message))}\n"
     try:
         yield
     finally:

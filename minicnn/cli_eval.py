@@ -16,7 +16,16 @@ import numpy as np
 
 from . import data, io, models
 from .checkpoint import a_or_an, decode_meta
-from .cli_common import UsageError, build_model, check_device, check_model, load_data, one_line, use_kernels
+from .cli_common import (
+    UsageError,
+    build_model,
+    check_device,
+    check_model,
+    load_data,
+    one_line,
+    printable,
+    use_kernels,
+)
 from .filecheck import check_regular, open_regular
 from .train import evaluate
 
@@ -171,7 +180,7 @@ def eval_command(args):
         result = evaluate(
             model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes
         )
-    print(f"data: {spec}{recorded}")
+    print(f"data: {printable(spec)}{recorded}")  # spec may come from a metrics.json
     print(f"test loss: {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0

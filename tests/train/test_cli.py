@@ -962,6 +962,26 @@ def test_a_checkpoint_setting_is_checked_as_its_flag_would_be(
     assert one_error_line(capsys).endswith(f"error: --resume: {says}; start again with --overwrite")
 
 
+def test_a_resume_shows_control_characters_of_the_checkpoint_as_escapes(one_epoch_run, tmp_path, capsys):
+    """A checkpoint is a file one may be sent: its names reach the terminal escaped, not as
+    sequences that rewrite the line (here, into a fake accuracy)."""
+    fake = "\x1b[2K\x1b[32mtest accuracy: 0.9990\x1b[0m"
+    meta = json.loads(io.load(one_epoch_run / "checkpoint.npz")["meta"])
+    for key, says in (
+        ("model", "--resume: the checkpoint is of model lenet5\\x1b[2K\\x1b[32mtest accuracy: 0.9990"),
+        ("data", "--data mnist:\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m: no such folder"),
+    ):
+        changed = json.loads(json.dumps(meta))
+        if key == "model":
+            changed["model"] = "lenet5" + fake
+        else:
+            changed["settings"]["data"] = "mnist:" + fake
+        out = _damaged_checkpoint(one_epoch_run, tmp_path / key, meta=json.dumps(changed))
+        assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(out)]) == 2
+        line = one_error_line(capsys)
+        assert "\x1b" not in line and says in line
+
+
 @pytest.mark.parametrize(
     "changes, part",
     [
