@@ -174,10 +174,24 @@ def check_input_file(path):
         raise UsageError(f"{path!r} is {kind}, not a regular file")
 
 
+def link_note(path):
+    """' (a broken link)' or " (a link to 'TARGET')" where ``path`` is a symbolic link, else ''."""
+    if not os.path.islink(path):
+        return ""
+    if not os.path.exists(path):
+        return " (a broken link)"
+    return f" (a link to {os.readlink(path)!r})"
+
+
 def check_out_folder(out):
     """``out`` is, or can become, a folder this process may write into."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out}: is a file, not a folder")
+    if os.path.islink(out) and not os.path.exists(out):  # NOTE: no folder is made where it points
+        raise UsageError(
+            f"--out {out}: is a broken link (to {os.readlink(out)!r}), not a folder; "
+            "remove the link or choose another --out"
+        )
     parent = out
     while not os.path.exists(parent):
         parent = os.path.dirname(os.path.abspath(parent))

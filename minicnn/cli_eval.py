@@ -99,6 +99,8 @@ def num_classes_of(name, state):
 def eval_command(args):
     args.device = check_device(args.device)
     use_kernels(args.kernels)
+    if os.path.islink(args.weights) and not os.path.exists(args.weights):
+        raise UsageError(f"{args.weights!r} is a broken link (to {os.readlink(args.weights)!r}), not weights")
     if not os.path.exists(args.weights):
         raise UsageError(f"{args.weights!r}: no such file")
     check_regular(args.weights, UsageError)

@@ -139,6 +139,10 @@ def _prior_run(out, args):
             )
     if args.resume:
         path = os.path.join(out, "checkpoint.npz")
+        if os.path.islink(path) and not os.path.exists(path):
+            raise UsageError(
+                f"--resume: {path} is a broken link (to {os.readlink(path)!r}), not a checkpoint"
+            )
         if not os.path.exists(path):
             raise UsageError(
                 f"--resume: there is no checkpoint.npz in {out}/ to resume from{_other_runs(out, args)}"

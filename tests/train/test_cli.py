@@ -1128,6 +1128,55 @@ def test_convert_weights_names_what_is_wrong_with_its_paths(
     assert one_error_line(capsys, "convert-weights").endswith(f"error: {says}")
 
 
+def test_convert_weights_to_a_link_names_it_and_replaces_the_link_not_its_target(
+    weights_file, tmp_path, capsys
+):
+    dst, target = tmp_path / "d.npz", tmp_path / "nowhere" / "t.npz"
+    os.symlink(target, dst)
+    assert main(["convert-weights", str(weights_file), str(dst)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(
+        f"error: {dst} exists (a broken link); add --overwrite to replace it"
+    )
+    assert main(["convert-weights", str(weights_file), str(dst), "--overwrite"]) == 0
+    assert not dst.is_symlink() and not target.parent.exists()
+    assert set(io.load(dst)) == set(models.lenet5().state_dict())
+    # a link to the file to convert: the link is replaced, the file it named stays as it was
+    before = weights_file.read_bytes()
+    link = tmp_path / "to_src.npz"
+    os.symlink(weights_file, link)
+    assert main(["convert-weights", str(weights_file), str(link)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(
+        f"error: {link} exists (a link to {str(weights_file)!r}); add --overwrite to replace it"
+    )
+    assert main(["convert-weights", str(weights_file), str(link), "--overwrite"]) == 0
+    assert not link.is_symlink() and weights_file.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (
+            ["train", "lenet5", "--out", "gone"],
+            "--out gone: is a broken link (to 'nowhere/run'), not a folder; "
+            "remove the link or choose another --out",
+        ),
+        (["eval", "gone"], "'gone' is a broken link (to 'nowhere/run'), not weights"),
+        (
+            ["train", "lenet5", "--resume", "--out", "run"],
+            "--resume: run/checkpoint.npz is a broken link (to 'nowhere/run'), not a checkpoint",
+        ),
+    ],
+)
+def test_a_broken_link_is_named_as_one_not_as_a_missing_file(argv, says, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    os.symlink("nowhere/run", "gone")
+    os.mkdir("run")
+    os.symlink("nowhere/run", "run/checkpoint.npz")
+    assert main(argv) == 2
+    assert one_error_line(capsys, argv[0]).endswith(f"error: {says}")
+    assert sorted(os.listdir(tmp_path)) == ["gone", "run"] and os.listdir("run") == ["checkpoint.npz"]
+
+
 def test_a_data_typo_is_named_before_any_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "lenet5", "--resume", "--data", "digit"]) == 2
