@@ -231,6 +231,7 @@ def summary_command(args):
 
 
 def convert_command(args):
+    from .atomic_write import overwriting
     from .cli_common import UsageError, check_input_file, link_note
     from .weights import convert_weights
 
@@ -249,7 +250,11 @@ def convert_command(args):
     folder = os.path.dirname(os.path.abspath(args.dst))
     if not os.path.isdir(folder):
         raise UsageError(f"{args.dst}: no such folder {folder!r}")
-    convert_weights(args.src, args.dst)
+    try:
+        with overwriting(args.overwrite):  # a dst made while converting is kept too
+            convert_weights(args.src, args.dst)
+    except FileExistsError:
+        raise exists() from None
     print(f"wrote {args.dst}")
     return 0
 

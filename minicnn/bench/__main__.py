@@ -292,7 +292,11 @@ def bench(opts):
     print(report.text(result), flush=True)
     if opts["out"]:
         check_outputs(opts)  # NOTE: another run may have written them meanwhile
-        paths = report.write(result, opts["out"], opts["name"])
+        try:  # and may still, until the last rename: write refuses to replace them then
+            paths = report.write(result, opts["out"], opts["name"], opts["overwrite"])
+        except FileExistsError:
+            check_outputs(opts)  # names them and says to add --overwrite
+            raise
         print("wrote " + ", ".join(p for p in paths if p))
     rows = result.get("layers", []) + result.get("models", [])
     failed = [r for r in rows if r.get("error")]

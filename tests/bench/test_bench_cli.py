@@ -219,6 +219,29 @@ def test_a_result_that_appears_while_running_is_not_overwritten(tmp_path, monkey
     assert (tmp_path / "run.json").read_bytes() == b"the other run"
 
 
+@pytest.mark.parametrize("name", ["run.json", "run.png"])
+def test_a_result_that_appears_while_it_is_written_is_not_overwritten(
+    name, tmp_path, monkeypatch, fake_run, capsys
+):
+    pytest.importorskip("matplotlib")
+    from minicnn import atomic_write
+
+    real = atomic_write._create_temp
+
+    def made_first(folder, base):  # after bench looked at --out, before its file is in place
+        if base == name:
+            (tmp_path / name).write_bytes(b"the other run")
+        return real(folder, base)
+
+    monkeypatch.setattr(atomic_write, "_create_temp", made_first)
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "run"]) == 2
+    assert _one_error_line(capsys.readouterr().err).endswith(
+        f"{name} already there; add --overwrite to replace them, or choose another --name"
+    )
+    assert (tmp_path / name).read_bytes() == b"the other run"
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
 def test_a_failed_write_leaves_the_earlier_files_whole(tmp_path, monkeypatch, rng):
     for name in ("run.json", "run.png"):
         (tmp_path / name).write_bytes(b"earlier run")

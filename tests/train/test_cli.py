@@ -582,18 +582,39 @@ sys.exit(main(argv + ["--out", {str(out)!r}]))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_a_new_run_keeps_a_file_made_in_its_folder_while_it_trained(tmp_path, monkeypatch, capsys):
+    from minicnn import cli_train
+
+    out = tmp_path / "run"
+    real = cli_train.evaluate
+
+    def someone_writes_metrics(*args, **kwargs):  # after training, before the outputs are written
+        (out / "metrics.json").write_text("theirs")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_train, "evaluate", someone_writes_metrics)
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 1
+    assert one_error_line(capsys).endswith(
+        f"error: {out / 'metrics.json'} was made by another program while this run trained; it is kept, "
+        "not replaced: move it away, then --resume writes the run's other files"
+    )
+    assert (out / "metrics.json").read_text() == "theirs"
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "history.json", "metrics.json", "model.npz"]
+
+
 def test_the_curves_are_written_all_or_nothing(tmp_path, monkeypatch):
     written = []
     real = io.write_atomic
 
-    def record(path, write, who="write_atomic"):
-        written.append(str(path))
-        return real(path, write, who)
+    def record(path, write, who="write_atomic", overwrite=None):
+        written.append((str(path), overwrite))
+        return real(path, write, who, overwrite)
 
     monkeypatch.setattr(io, "write_atomic", record)
     out = tmp_path / "run"
     assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 0
-    assert str(out / "curves.png") in written and (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    # a new run: the picture replaces nothing
+    assert (str(out / "curves.png"), False) in written and (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_an_out_folder_the_file_system_refuses_is_named_before_training(tmp_path, capsys, monkeypatch):
@@ -1126,6 +1147,32 @@ def test_convert_weights_names_what_is_wrong_with_its_paths(
     monkeypatch.chdir(weights_file.parent)
     assert main(["convert-weights", src, dst, "--overwrite"]) == 2
     assert one_error_line(capsys, "convert-weights").endswith(f"error: {says}")
+
+
+@pytest.mark.parametrize("name", ["made.npz", "made.safetensors"])
+def test_convert_weights_keeps_a_file_made_at_dst_while_it_converts(
+    name, weights_file, tmp_path, capsys, monkeypatch
+):
+    from minicnn import atomic_write
+
+    dst = tmp_path / name
+    real = atomic_write._create_temp
+
+    def made_first(folder, base):  # after the command looked at dst, before its file is in place
+        if not dst.exists():
+            dst.write_bytes(b"precious")
+        return real(folder, base)
+
+    monkeypatch.setattr(atomic_write, "_create_temp", made_first)
+    assert main(["convert-weights", str(weights_file), str(dst)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(
+        f"error: {dst} exists; add --overwrite to replace it"
+    )
+    assert dst.read_bytes() == b"precious"
+    assert sorted(os.listdir(tmp_path)) == sorted([name, "w.npz"])  # no temporary file left
+    dst.unlink()
+    assert main(["convert-weights", str(weights_file), str(dst), "--overwrite"]) == 0
+    assert dst.read_bytes() != b"precious" and os.path.getsize(dst) > 10_000
 
 
 def test_convert_weights_to_a_link_names_it_and_replaces_the_link_not_its_target(
