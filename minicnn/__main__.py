@@ -231,21 +231,30 @@ def summary_command(args):
 
 
 def convert_command(args):
-    from .cli_common import UsageError, check_input_file
+    from .atomic_write import overwriting
+    from .cli_common import UsageError, check_input_file, link_note
     from .weights import convert_weights
+
+    def exists():
+        return UsageError(f"{args.dst} exists{link_note(args.dst)}; add --overwrite to replace it")
 
     check_input_file(args.src)
     if os.path.lexists(args.dst):
-        if os.path.exists(args.src) and os.path.samefile(args.src, args.dst):
+        # NOTE: lstat, not stat: a link at dst is replaced itself, its target left alone
+        if os.path.samestat(os.stat(args.src), os.lstat(args.dst)):
             raise UsageError(f"{args.dst} is the file to convert; write the .npz under another name")
         if os.path.isdir(args.dst):
             raise UsageError(f"{args.dst} is a folder; give the .npz file's name")
         if not args.overwrite:
-            raise UsageError(f"{args.dst} exists; add --overwrite to replace it")
+            raise exists()
     folder = os.path.dirname(os.path.abspath(args.dst))
     if not os.path.isdir(folder):
         raise UsageError(f"{args.dst}: no such folder {folder!r}")
-    convert_weights(args.src, args.dst)
+    try:
+        with overwriting(args.overwrite):  # a dst made while converting is kept too
+            convert_weights(args.src, args.dst)
+    except FileExistsError:
+        raise exists() from None
     print(f"wrote {args.dst}")
     return 0
 

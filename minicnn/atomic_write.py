@@ -4,7 +4,13 @@ The file is written to a new temporary file in the same folder
 (``.NAME.minicnn-PID-RANDOM.tmp``, created only if no file or link has that name,
 so a link placed there is never written through), flushed to disk and renamed over
 ``path`` (``os.replace``), and the folder is flushed too, so a crash or a full disk
-midway leaves the previous file as it was. The save holds an exclusive lock
+midway leaves the previous file as it was. A link at ``path`` is replaced itself, never
+followed. A write not asked to overwrite (``overwrite=False``) replaces nothing, not even
+a file made at ``path`` while it was writing: the temporary file is hard-linked to
+``path`` (``link`` fails on a name that is taken, where ``rename`` would replace it)
+and its own name then removed. On a file system without hard links (FAT, exFAT) it
+looks, then renames, so only a file made in the instant between is replaced;
+Windows' ``rename`` refuses a taken name by itself. The save holds an exclusive lock
 (``flock``) on its temporary file until the rename, and a temporary file that nobody
 holds locked, left by a save that was killed, is removed by the next save into that
 folder: a save in progress is never removed, even one by another machine or
@@ -13,6 +19,8 @@ container sharing the folder, which a process id could not tell. Where there is 
 longer alive (POSIX) or that has not changed for a day.
 """
 
+import contextlib
+import contextvars
 import errno
 import os
 import re
@@ -26,7 +34,24 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 
-def write_atomic(path, write, who="write_atomic"):
+_OVERWRITE = contextvars.ContextVar("minicnn_overwrite", default=True)
+
+
+@contextlib.contextmanager
+def overwriting(allowed):
+    """Within: every ``write_atomic`` that leaves ``overwrite`` out takes ``allowed`` (True outside).
+
+    For a command whose ``--overwrite`` must reach a writer it does not call itself
+    (convert-weights calls ``weights.convert_weights``, which has no ``overwrite``).
+    """
+    token = _OVERWRITE.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _OVERWRITE.reset(token)
+
+
+def write_atomic(path, write, who="write_atomic", overwrite=None):
     """Write a file all or nothing: into a temporary name beside it, then renamed over it.
 
     ``write`` is bytes, or a function that writes to the open binary file. The
@@ -34,11 +59,18 @@ def write_atomic(path, write, who="write_atomic"):
     temporary files of killed saves in the same folder are removed first (see the
     module docstring). A failure of the file system (full disk, read-only folder,
     a folder in the way) is an OSError naming ``path``, not the temporary name.
+    ``overwrite`` False: whatever is at ``path`` (a file, a folder, a link, even a
+    broken one) is kept, before the write as at its end, and ``NotReplaced`` (a
+    FileExistsError) says so; None (the default) is True unless inside
+    ``overwriting(False)``.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
+    overwrite = _OVERWRITE.get() if overwrite is None else overwrite
+    if not overwrite and os.path.lexists(path):
+        raise NotReplaced(who, path, "exists")
     _remove_stale_temps(folder)
     tmp = None
     try:
@@ -51,9 +83,9 @@ def write_atomic(path, write, who="write_atomic"):
             f.flush()
             os.fsync(f.fileno())
             if fcntl is not None:  # renamed while still locked, so no cleaner takes it first
-                os.replace(tmp, path)
+                _into_place(tmp, path, overwrite, who)
         if fcntl is None:  # Windows renames a file only once it is closed
-            os.replace(tmp, path)
+            _into_place(tmp, path, overwrite, who)
     except BaseException as err:
         if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
@@ -64,6 +96,44 @@ def write_atomic(path, write, who="write_atomic"):
             raise failed from None
         raise
     _fsync_folder(folder)
+
+
+class NotReplaced(FileExistsError):
+    """A write not asked to overwrite found ``path`` taken, and left it as it was."""
+
+    def __init__(self, who, path, what):
+        super().__init__(f"{who}: {path} {what}; it is kept, not replaced")
+        # NOTE: no filename: str() would then show errno and strerror, not this line
+        self.errno, self.path = errno.EEXIST, path
+
+
+# what link() says on a file system without hard links (vfat: EPERM)
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def _into_place(tmp, path, overwrite, who):
+    """Rename ``tmp`` to ``path``; unless ``overwrite``, never over anything already there."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    made = "was made while this file was being written"
+    try:
+        if os.name == "nt":
+            os.rename(tmp, path)  # NOTE: Windows' rename fails where the name is taken
+            return
+        try:
+            os.link(tmp, path)  # NOTE: link() fails where the name is taken, a link included
+        except OSError as err:
+            if err.errno not in _NO_HARD_LINKS:
+                raise
+            # no hard links here: look, then rename; only a file made in between is lost
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, "exists") from None
+            os.replace(tmp, path)
+            return
+    except FileExistsError:
+        raise NotReplaced(who, path, made) from None
+    os.remove(tmp)
 
 
 _TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)(-[0-9a-f]+)?\.tmp$")  # older saves had no random part

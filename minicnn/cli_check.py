@@ -22,7 +22,7 @@ import json
 import os
 import sys
 
-from .cli_common import UsageError, check_input_file, non_negative_int
+from .cli_common import UsageError, check_input_file, non_negative_int, printable
 
 PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3  # and 2, a UsageError, from __main__
 
@@ -255,12 +255,12 @@ class _Report:
         if result["output"]:
             print(f"output of {self.args.file}:")
             for line in result["output"].splitlines():
-                print(f"    {_printable(line)}")
+                print(f"    {printable(line)}")
         print(result["message"])
         if result.get("traceback"):
             print(f"traceback of the error in {self.args.file} (--debug):")
             for line in result["traceback"].splitlines():
-                print(f"    {_printable(line)}")
+                print(f"    {printable(line)}")
 
     def finish(self):
         if self.args.name == "all" and self.graded:
@@ -284,12 +284,6 @@ def _training(status, step, quick):
     if status == PASSED:
         return "passed"
     return "failed" if step == "training" else "not reached"
-
-
-def _printable(line):
-    """A line of the student's output with control characters shown as escapes: an escape sequence
-    could otherwise move the cursor and write over the grader's lines."""
-    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode() for c in line)
 
 
 def add_parser(sub, parents=()):

@@ -50,9 +50,17 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def printable(text):
+    """``text`` with its control characters shown as escapes (``\\x1b``): a value read from a file
+    (a name in a checkpoint, a metrics.json, a student's output) could otherwise hold an escape
+    sequence that moves the cursor, recolours or writes over the lines around it."""
+    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode() for c in text)
+
+
 def one_line(err):
-    """The error's message on one line; its type too where the message alone says little."""
-    text = " ".join(str(err).split())
+    """The error's message on one line, control characters escaped (``printable``); its type
+    too where the message alone says little."""
+    text = printable(" ".join(str(err).split()))
     plain = (
         UsageError,
         ValueError,
@@ -74,9 +82,11 @@ def error_said(debug, line, keep=False):
     The exit status is the caller's, the same either way."""
     if not debug:
         return line
+    import sys
     import traceback
 
-    traceback.print_exc()
+    for shown in traceback.format_exc().splitlines():  # its message may quote a file, as the line does
+        print(printable(shown), file=sys.stderr)
     return line if keep else None
 
 
@@ -148,7 +158,7 @@ def one_line_warnings(who):
     """Within: a warning is one line naming the command, as its errors are, not Python's two
     lines with a file name and a line of minicnn's source (``--debug`` keeps those)."""
     before = warnings.formatwarning
-    warnings.formatwarning = lambda message, *rest, **kw: f"{who}: warning: {message}\n"
+    warnings.formatwarning = lambda message, *rest, **kw: f"{who}: warning: {printable(str(message))}\n"
     try:
         yield
     finally:
@@ -164,10 +174,24 @@ def check_input_file(path):
         raise UsageError(f"{path!r} is {kind}, not a regular file")
 
 
+def link_note(path):
+    """' (a broken link)' or " (a link to 'TARGET')" where ``path`` is a symbolic link, else ''."""
+    if not os.path.islink(path):
+        return ""
+    if not os.path.exists(path):
+        return " (a broken link)"
+    return f" (a link to {os.readlink(path)!r})"
+
+
 def check_out_folder(out):
     """``out`` is, or can become, a folder this process may write into."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out}: is a file, not a folder")
+    if os.path.islink(out) and not os.path.exists(out):  # NOTE: no folder is made where it points
+        raise UsageError(
+            f"--out {out}: is a broken link (to {os.readlink(out)!r}), not a folder; "
+            "remove the link or choose another --out"
+        )
     parent = out
     while not os.path.exists(parent):
         parent = os.path.dirname(os.path.abspath(parent))

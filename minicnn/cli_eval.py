@@ -16,7 +16,16 @@ import numpy as np
 
 from . import data, io, models
 from .checkpoint import a_or_an, decode_meta
-from .cli_common import UsageError, build_model, check_device, check_model, load_data, one_line, use_kernels
+from .cli_common import (
+    UsageError,
+    build_model,
+    check_device,
+    check_model,
+    load_data,
+    one_line,
+    printable,
+    use_kernels,
+)
 from .filecheck import check_regular, open_regular
 from .train import evaluate
 
@@ -90,6 +99,8 @@ def num_classes_of(name, state):
 def eval_command(args):
     args.device = check_device(args.device)
     use_kernels(args.kernels)
+    if os.path.islink(args.weights) and not os.path.exists(args.weights):
+        raise UsageError(f"{args.weights!r} is a broken link (to {os.readlink(args.weights)!r}), not weights")
     if not os.path.exists(args.weights):
         raise UsageError(f"{args.weights!r}: no such file")
     check_regular(args.weights, UsageError)
@@ -171,7 +182,7 @@ def eval_command(args):
         result = evaluate(
             model, data.DataLoader(test_set, batch_size=500), device=args.device, num_classes=num_classes
         )
-    print(f"data: {spec}{recorded}")
+    print(f"data: {printable(spec)}{recorded}")  # spec may come from a metrics.json
     print(f"test loss: {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0

@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from . import data, models, optim, rng, run_folder
+from .atomic_write import NotReplaced
 from .cli_common import (
     UsageError,
     augmentation,
@@ -139,6 +140,10 @@ def _prior_run(out, args):
             )
     if args.resume:
         path = os.path.join(out, "checkpoint.npz")
+        if os.path.islink(path) and not os.path.exists(path):
+            raise UsageError(
+                f"--resume: {path} is a broken link (to {os.readlink(path)!r}), not a checkpoint"
+            )
         if not os.path.exists(path):
             raise UsageError(
                 f"--resume: there is no checkpoint.npz in {out}/ to resume from{_other_runs(out, args)}"
@@ -260,10 +265,19 @@ def train_command(args):
     check_out_folder(out)
     from .distributed.comm import launched_by
 
-    if launched_by()[1] != 0:  # one process of a distributed run looks after the folder
-        return _train(args, out)
-    with run_folder.held(out, UsageError):
-        return _train(args, out)
+    try:
+        if launched_by()[1] != 0:  # one process of a distributed run looks after the folder
+            return _train(args, out)
+        with run_folder.held(out, UsageError):
+            return _train(args, out)
+    except NotReplaced as err:  # a file a new run would write was put there while it trained
+        checkpoint = os.path.join(out, "checkpoint.npz")
+        resumable = err.path != checkpoint and os.path.exists(checkpoint)
+        then = "--resume writes the run's other files" if resumable else "train again"
+        raise RuntimeError(
+            f"{err.path} was made by another program while this run trained; it is kept, not replaced: "
+            f"move it away, then {then}"
+        ) from None
 
 
 def _train(args, out):

@@ -80,8 +80,8 @@ class History:
         """The last epoch's row ({} before the first)."""
         return dict(self.epochs[-1]) if self.epochs else {}
 
-    def to_json(self, path):
-        io.write_atomic(path, json.dumps(self.epochs, indent=1).encode())
+    def to_json(self, path, overwrite=True):
+        io.write_atomic(path, json.dumps(self.epochs, indent=1).encode(), overwrite=overwrite)
 
     def __repr__(self):
         return f"History({len(self)} epochs, last={self.last()})"

@@ -14,9 +14,10 @@ an optimizer's state, tuples, OrderedDicts), goes into one JSON entry, so
 weights) loads as a flat dict.
 
 The write is atomic (``write_atomic``, atomic_write.py): a crash or a full disk
-midway leaves the previous checkpoint as it was. Names that a zip cannot hold and
-give back (a NUL character, a character UTF-8 cannot encode, a ".." part or a
-leading "/") are refused before anything is written.
+midway leaves the previous checkpoint as it was; ``save(..., overwrite=False)``
+replaces nothing, not even a file made at the path while it was writing. Names
+that a zip cannot hold and give back (a NUL character, a character UTF-8 cannot
+encode, a ".." part or a leading "/") are refused before anything is written.
 
 Reading is safe against files from elsewhere: no pickle, and each array's
 ``.npy`` header (shape and dtype) is checked against the zip entry's size and
@@ -190,10 +191,11 @@ def _decode(node, arrays, scalars):
 # --- the file ----------------------------------------------------------------
 
 
-def save(obj, path):
+def save(obj, path, overwrite=True):
     """Write ``obj`` (a state dict or nested dicts of them) to ``path`` atomically.
 
-    The file name is used as given (no ".npz" is appended).
+    The file name is used as given (no ".npz" is appended). ``overwrite=False`` keeps
+    whatever is at ``path``, even a file made there while this writes (FileExistsError).
     """
     path = os.fspath(path)
     arrays = {}
@@ -201,7 +203,7 @@ def save(obj, path):
     check_names(arrays, "mc.save")
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
-    write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save")
+    write_atomic(path, lambda f: _write_npz(f, arrays), who="mc.save", overwrite=overwrite)
 
 
 def check_names(names, who, reserved=()):

@@ -1,5 +1,8 @@
 """What a finished training run writes beside its checkpoint: model.npz, history.json,
-metrics.json (the test result and the settings) and curves.png, each all or nothing."""
+metrics.json (the test result and the settings) and curves.png, each all or nothing.
+
+A new run (neither ``--resume`` nor ``--overwrite``) replaces none of them: its folder held
+none when it started, so one there now was put there by someone else while it trained."""
 
 import io as bytes_io
 import json
@@ -9,8 +12,9 @@ from . import io
 
 
 def write_outputs(out, model, history, result, meta, args):
-    io.save(model.state_dict(), os.path.join(out, "model.npz"))
-    history.to_json(os.path.join(out, "history.json"))
+    overwrite = bool(args.resume or args.overwrite)  # a resume rewrites what the run wrote before
+    io.save(model.state_dict(), os.path.join(out, "model.npz"), overwrite=overwrite)
+    history.to_json(os.path.join(out, "history.json"), overwrite=overwrite)
     s, last = meta["settings"], history.last()
     seconds = float(sum(history["seconds"]))
     # NOTE: all the images over all the time, not the mean of the epochs' rates
@@ -30,8 +34,9 @@ def write_outputs(out, model, history, result, meta, args):
         "resumed": meta["resumed"],
         "processes": _world_size(args),
     }
-    io.write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
-    _plot_curves(history, os.path.join(out, "curves.png"))
+    metrics_path = os.path.join(out, "metrics.json")
+    io.write_atomic(metrics_path, json.dumps(metrics, indent=1).encode(), overwrite=overwrite)
+    _plot_curves(history, os.path.join(out, "curves.png"), overwrite)
 
 
 def _number(value):
@@ -47,17 +52,17 @@ def _world_size(args):
     return dist.world_size()
 
 
-def _plot_curves(history, path):
+def _plot_curves(history, path, overwrite):
     try:
         from . import viz
 
         fig = viz.plot_history(history)
     except ImportError:  # no matplotlib: no picture, and none left of an earlier epoch
-        if os.path.lexists(path):
+        if overwrite and os.path.lexists(path):  # a new run removes nothing it did not make
             os.remove(path)
         print(f'{os.path.basename(path)} not drawn: it needs matplotlib (pip install -e ".[viz]")')
         return
     png = bytes_io.BytesIO()
     fig.savefig(png, format="png", dpi=100)
     viz._plt().close(fig)
-    io.write_atomic(path, png.getvalue(), who="train")
+    io.write_atomic(path, png.getvalue(), who="train", overwrite=overwrite)

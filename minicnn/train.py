@@ -230,7 +230,9 @@ def fit(
             one that returns True stops training.
         out: folder for ``checkpoint.npz`` (every epoch, written atomically).
             A folder that already holds one is refused (ValueError, before
-            any step) unless ``resume`` or ``overwrite`` says what to do with it.
+            any step) unless ``resume`` or ``overwrite`` says what to do with it;
+            a new run's first checkpoint replaces no file made there meanwhile
+            (FileExistsError).
         resume: True continues from ``out/checkpoint.npz`` if it exists; a
             dict is a checkpoint already read (``read_checkpoint``), loaded as
             it is (drop its "scheduler" entry to keep a schedule rebuilt for a
@@ -272,6 +274,8 @@ def fit(
     if isinstance(resume, dict):
         rows, start = restore(resume, model, optimizer, scheduler)
         history = History(rows)
+    # a new run's first checkpoint replaces nothing: one there now was made while it trained
+    replace = overwrite or isinstance(resume, dict)
     if distributed:
         trained = dist.DistributedDataParallel(model)  # rank 0's weights on every rank
 
@@ -330,7 +334,9 @@ def fit(
             if path:
                 if lead:  # one rank writes the checkpoint; every rank knows what it holds
                     io.save(
-                        checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta), path
+                        checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta),
+                        path,
+                        overwrite=replace or epoch > start,
                     )
                 kept = epoch + 1
             done = epoch + 1

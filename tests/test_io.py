@@ -419,6 +419,83 @@ def test_a_failed_write_names_the_file_not_its_temporary_and_leaves_nothing(tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
+def _made_meanwhile(path, content):
+    """A ``write`` for write_atomic that, as it writes the temporary file, has someone else
+    make ``path`` (after write_atomic looked, before it moves the temporary file into place)."""
+
+    def write(f):
+        if isinstance(content, str):
+            os.symlink(content, path)
+        else:
+            path.write_bytes(content)
+        f.write(b"new")
+
+    return write
+
+
+@pytest.mark.parametrize("no_hard_links", [False, True], ids=["link", "no hard links"])
+def test_a_write_not_asked_to_overwrite_keeps_a_file_made_while_it_wrote(
+    tmp_path, rng, monkeypatch, no_hard_links
+):
+    if no_hard_links:  # vfat says EPERM to link(): look, then rename
+        import errno
+
+        def refused(src, dst, **kw):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", refused)
+    theirs = rng.bytes(int(rng.integers(1, 64)))
+    path = tmp_path / "out.npz"
+    with pytest.raises(atomic_write.NotReplaced) as info:
+        io.write_atomic(path, _made_meanwhile(path, theirs), who="mc.save", overwrite=False)
+    assert (
+        str(info.value)
+        == f"mc.save: {path} was made while this file was being written; it is kept, not replaced"
+    )
+    assert isinstance(info.value, FileExistsError) and info.value.path == str(path)
+    assert path.read_bytes() == theirs
+    assert os.listdir(tmp_path) == ["out.npz"]  # no temporary file left
+    path.unlink()
+    io.write_atomic(path, b"mine", overwrite=False)  # nothing there: written
+    assert path.read_bytes() == b"mine" and os.listdir(tmp_path) == ["out.npz"]
+    io.write_atomic(path, _made_meanwhile(tmp_path / "other", theirs), overwrite=True)
+    assert path.read_bytes() == b"new"
+
+
+def test_a_write_not_asked_to_overwrite_refuses_what_is_there_before_writing(tmp_path):
+    path = tmp_path / "out.npz"
+    os.symlink(tmp_path / "nowhere", path)  # a broken link is something there too
+    called = []
+    with pytest.raises(FileExistsError, match=r"^mc\.save: .*out\.npz exists; it is kept, not replaced"):
+        mc.save({"a": 1}, path, overwrite=False)
+    with pytest.raises(FileExistsError):
+        io.write_atomic(path, called.append, overwrite=False)
+    assert not called and os.readlink(path) == str(tmp_path / "nowhere")
+    mc.save({"a": 1}, path)  # asked: the link itself is replaced, its target never made
+    assert not os.path.islink(path) and mc.load(path) == {"a": 1}
+    assert sorted(os.listdir(tmp_path)) == ["out.npz"]
+
+
+def test_a_link_made_while_writing_is_kept_too(tmp_path):
+    path = tmp_path / "out.npz"
+    with pytest.raises(FileExistsError, match="was made while"):
+        io.write_atomic(path, _made_meanwhile(path, str(tmp_path / "nowhere")), overwrite=False)
+    assert os.readlink(path) == str(tmp_path / "nowhere") and not (tmp_path / "nowhere").exists()
+
+
+def test_overwriting_sets_what_writes_that_leave_overwrite_out_do(tmp_path):
+    path = tmp_path / "w.npz"
+    path.write_bytes(b"theirs")
+    with atomic_write.overwriting(False):
+        with pytest.raises(FileExistsError):
+            io.write_arrays(path, {"w": np.zeros(2)})
+        assert path.read_bytes() == b"theirs"
+        io.write_atomic(path, b"asked", overwrite=True)  # a caller's own word wins
+        assert path.read_bytes() == b"asked"
+    io.write_arrays(path, {"w": np.zeros(2)})  # outside: replaced, as before
+    assert mc.load(path)["w"].tolist() == [0, 0]
+
+
 def test_bzip2_and_lzma_entries_are_refused_before_they_inflate(tmp_path, rng, lying_zip):
     head = _npy_header((int(rng.integers(2, 50)),), "<f4")
     claimed = len(head) + int(rng.integers(0, 1000))  # header and a few values, it says

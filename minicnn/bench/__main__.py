@@ -25,6 +25,7 @@ from ..cli_common import (
     check_out_folder,
     error_said,
     help_texts,
+    link_note,
     one_line,
     one_line_warnings,
     positive_int,
@@ -251,12 +252,13 @@ def check_outputs(opts):
         return
     check_out_folder(out)
     there = [p for p in report.paths(out, opts["name"]) if os.path.lexists(p)]
-    odd = [p for p in there if not os.path.isfile(p)]
+    # NOTE: a broken link is replaced itself, as a file is; a folder or a FIFO is not ours to replace
+    odd = [p for p in there if os.path.exists(p) and not os.path.isfile(p)]
     if odd:
         raise UsageError(f"--out {out}: {odd[0]} is there and is not a regular file; choose another --name")
     if there and not opts["overwrite"]:
         raise UsageError(
-            f"--out {out}: {' and '.join(os.path.basename(p) for p in there)} already there; "
+            f"--out {out}: {' and '.join(os.path.basename(p) + link_note(p) for p in there)} already there; "
             "add --overwrite to replace them, or choose another --name"
         )
 
@@ -290,7 +292,11 @@ def bench(opts):
     print(report.text(result), flush=True)
     if opts["out"]:
         check_outputs(opts)  # NOTE: another run may have written them meanwhile
-        paths = report.write(result, opts["out"], opts["name"])
+        try:  # and may still, until the last rename: write refuses to replace them then
+            paths = report.write(result, opts["out"], opts["name"], opts["overwrite"])
+        except FileExistsError:
+            check_outputs(opts)  # names them and says to add --overwrite
+            raise
         print("wrote " + ", ".join(p for p in paths if p))
     rows = result.get("layers", []) + result.get("models", [])
     failed = [r for r in rows if r.get("error")]

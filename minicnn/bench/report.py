@@ -264,15 +264,17 @@ def paths(out_dir, stem):
     return os.path.join(out_dir, stem + ".json"), os.path.join(out_dir, stem + ".png")
 
 
-def write(result, out_dir, stem):
+def write(result, out_dir, stem, overwrite=True):
     """<out_dir>/<stem>.json and <stem>.png, each written whole or not at all (io.write_atomic);
-    returns their paths, None for a plot not drawn (no matplotlib, or nothing timed)."""
+    returns their paths, None for a plot not drawn (no matplotlib, or nothing timed).
+    ``overwrite=False`` replaces neither, even one made while the benchmark ran (FileExistsError)."""
     os.makedirs(out_dir, exist_ok=True)
     json_path, png_path = paths(out_dir, stem)
-    io.write_atomic(json_path, json.dumps(result, indent=1, default=str).encode(), who="--out")
-    if plot(result, png_path):
+    text = json.dumps(result, indent=1, default=str).encode()
+    io.write_atomic(json_path, text, who="--out", overwrite=overwrite)
+    if plot(result, png_path, overwrite):
         return json_path, png_path
-    if os.path.exists(png_path):  # a plot of another run must not sit beside this JSON
+    if overwrite and os.path.exists(png_path):  # a plot of another run must not sit beside this JSON
         os.remove(png_path)
     return json_path, None
 
@@ -292,7 +294,7 @@ def _series(rows, key):
     return series
 
 
-def plot(result, path):
+def plot(result, path, overwrite=True):
     """Bars: each layer's fwd+bwd ms and each model's training-step ms, per tier (and torch),
     a panel for each that has a case timed; False (no file) without matplotlib or any."""
     panels = []  # NOTE: an empty panel would be drawn with a legend of nothing, and warn
@@ -354,7 +356,9 @@ def plot(result, path):
         ax.set_title("x torch: median of per-round ratios, bars from min to max round")
     try:
         fig.tight_layout()
-        io.write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=90), who="--out")
+        io.write_atomic(
+            path, lambda f: fig.savefig(f, format="png", dpi=90), who="--out", overwrite=overwrite
+        )
     finally:
         plt.close(fig)
     return True

@@ -6,7 +6,11 @@
 
 Class names are the sub-folder names in sorted order, labels their indices; a class
 holds every image anywhere under its folder, as in torchvision.
-Images are decoded with Pillow (the ``data`` extra) and held in memory.
+Images are decoded with Pillow (the ``data`` extra) and held in memory, by its
+readers of the formats the extensions name (``FORMATS``) and no other: left to
+guess from the content, Pillow would try every format it knows, and its EPS reader
+runs Ghostscript on the file. A file whose content is none of them, whatever its
+name, is a ``DataFileError`` naming it.
 
 As in torchvision, a class folder without images is a FileNotFoundError. An
 image that cannot be decoded, is not a regular file, or is too large is a
@@ -29,6 +33,9 @@ from .dataset import TensorDataset
 from .files import DataFileError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
+# Pillow's names of the formats of EXTENSIONS (.pgm is PPM's, .jpg JPEG's): the readers it may try.
+# A JPEG named .png is read, as torchvision reads it; a file of any other format is not.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "PPM", "TIFF", "WEBP")
 
 
 def _pillow():
@@ -40,6 +47,12 @@ def _pillow():
             'install the data extra: pip install -e ".[data]"'
         ) from e
     return Image
+
+
+def _formats(Image):
+    """Those of FORMATS this Pillow reads (WebP needs libwebp): the ``formats=`` of each open."""
+    Image.init()  # NOTE: imports the readers, which only registers them; none is run here
+    return tuple(f for f in FORMATS if f in Image.OPEN)
 
 
 class ImageFolder(TensorDataset):
@@ -85,9 +98,9 @@ class ImageFolder(TensorDataset):
             )
         if size is not None:
             size = _check_size(size, len(self.samples), root)
-        images, held = [], 0
+        images, held, formats = [], 0, _formats(Image)
         for path, _ in self.samples:
-            images.append(_decode(Image, path, size, held))
+            images.append(_decode(Image, formats, path, size, held))
             held += images[-1].shape[0] * images[-1].shape[1] * _BYTES_KEPT
         shapes = sorted({a.shape[:2] for a in images})
         if len(shapes) > 1:
@@ -139,16 +152,17 @@ def _as_float(images):
     return x
 
 
-def _decode(Image, path, size, held):
+def _decode(Image, formats, path, size, held):
     """One image as uint8 (H, W, 3), resized to ``size`` (h, w) if given; checked before decoding.
 
-    ``held`` is what the images decoded before it will take in the dataset.
+    Only Pillow's readers of ``formats`` are tried. ``held`` is what the images decoded
+    before it will take in the dataset.
     """
     with open_regular(path, DataFileError) as f:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(f) as im:
+                with Image.open(f, formats=formats) as im:
                     w, h = im.size
                     # NOTE: 12 bytes a pixel bounds every mode Pillow decodes to and the float32 RGB
                     check_claim(w * h * 12, f"the {w}x{h} image", path, DataFileError)
@@ -162,6 +176,12 @@ def _decode(Image, path, size, held):
                     return np.asarray(im, dtype=np.uint8)
         except DataFileError:
             raise
+        except Image.UnidentifiedImageError:
+            f.seek(0)
+            raise DataFileError(
+                f"ImageFolder: cannot decode {path}: expected an image in one of "
+                f"{', '.join(formats)}, got a file that none reads (it begins {f.read(16)!r})"
+            ) from None
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
             raise DataFileError(
                 f"ImageFolder: {path} is too large to decode safely, a possible "

@@ -178,6 +178,29 @@ def test_results_already_there_are_kept_unless_overwrite(there, tmp_path, fake_r
     assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_broken_link_in_the_way_is_named_and_replaced_itself_with_overwrite(tmp_path, fake_run, capsys):
+    os.symlink(tmp_path / "nowhere" / "x.json", tmp_path / "run.json")
+    argv = SMALL + ["--out", str(tmp_path), "--name", "run"]
+    assert bench_main.main(argv) == 2
+    assert _one_error_line(capsys.readouterr().err) == (
+        f"--out {tmp_path}: run.json (a broken link) already there; "
+        "add --overwrite to replace them, or choose another --name"
+    )
+    assert bench_main.main(argv + ["--overwrite"]) == 0
+    assert not (tmp_path / "run.json").is_symlink() and not (tmp_path / "nowhere").exists()
+    assert json.loads((tmp_path / "run.json").read_text())["environment"] == ENV
+
+
+def test_a_broken_link_as_out_is_refused_before_any_case_runs(tmp_path, fake_run, capsys):
+    os.symlink(tmp_path / "nowhere", tmp_path / "out")
+    assert bench_main.main(SMALL + ["--out", str(tmp_path / "out")]) == 2
+    assert _one_error_line(capsys.readouterr().err) == (
+        f"--out {tmp_path / 'out'}: is a broken link (to {str(tmp_path / 'nowhere')!r}), not a folder; "
+        "remove the link or choose another --out"
+    )
+    assert fake_run == [] and not (tmp_path / "nowhere").exists()
+
+
 def test_a_folder_in_the_way_is_refused_even_with_overwrite(tmp_path, fake_run, capsys):
     (tmp_path / "run.json").mkdir()
     assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "run", "--overwrite"]) == 2
@@ -194,6 +217,29 @@ def test_a_result_that_appears_while_running_is_not_overwritten(tmp_path, monkey
     assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "run"]) == 2
     assert "run.json already there" in _one_error_line(capsys.readouterr().err)
     assert (tmp_path / "run.json").read_bytes() == b"the other run"
+
+
+@pytest.mark.parametrize("name", ["run.json", "run.png"])
+def test_a_result_that_appears_while_it_is_written_is_not_overwritten(
+    name, tmp_path, monkeypatch, fake_run, capsys
+):
+    pytest.importorskip("matplotlib")
+    from minicnn import atomic_write
+
+    real = atomic_write._create_temp
+
+    def made_first(folder, base):  # after bench looked at --out, before its file is in place
+        if base == name:
+            (tmp_path / name).write_bytes(b"the other run")
+        return real(folder, base)
+
+    monkeypatch.setattr(atomic_write, "_create_temp", made_first)
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", "run"]) == 2
+    assert _one_error_line(capsys.readouterr().err).endswith(
+        f"{name} already there; add --overwrite to replace them, or choose another --name"
+    )
+    assert (tmp_path / name).read_bytes() == b"the other run"
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
 
 
 def test_a_failed_write_leaves_the_earlier_files_whole(tmp_path, monkeypatch, rng):

@@ -164,6 +164,45 @@ def test_image_folder_takes_images_in_nested_folders_and_pgm_in_torchvisions_ord
         np.testing.assert_array_equal(ds.images[i] * 255, np.broadcast_to(pixels[name], (3, 4, 5)))
 
 
+def test_image_folder_never_hands_a_file_to_pillows_other_readers(tmp_path, rng, monkeypatch):
+    """An EPS file named .png: Pillow's EPS reader would run Ghostscript (gs) on it."""
+    Image = pytest.importorskip("PIL.Image")
+    EpsImagePlugin = pytest.importorskip("PIL.EpsImagePlugin")
+    Image.init()
+    consulted = []
+
+    def never(*args, **kwargs):
+        consulted.append(args)
+        raise AssertionError("Pillow's EPS reader was consulted")
+
+    monkeypatch.setattr(EpsImagePlugin, "_accept", never)
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", never)
+    monkeypatch.setitem(Image.OPEN, "EPS", (EpsImagePlugin.EpsImageFile, never))
+    (tmp_path / "cat").mkdir()
+    eps = tmp_path / "cat" / "a.png"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n")
+    Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).save(tmp_path / "cat" / "b.png")
+    with pytest.raises(DataFileError) as info:
+        ImageFolder(tmp_path)
+    assert str(info.value) == (
+        f"ImageFolder: cannot decode {eps}: expected an image in one of PNG, JPEG, BMP, GIF, PPM, TIFF, "
+        "WEBP, got a file that none reads (it begins b'%!PS-Adobe-3.0 E')"
+    )
+    assert consulted == []
+
+
+def test_image_folder_reads_the_formats_its_extensions_name_whatever_the_name(tmp_path, rng):
+    Image = pytest.importorskip("PIL.Image")
+    from minicnn.data import image_folder
+
+    named = {ext: Image.registered_extensions().get(ext) for ext in image_folder.EXTENSIONS}
+    assert set(named.values()) == set(image_folder.FORMATS), named
+    pixels = rng.integers(0, 256, (4, 6, 3), dtype=np.uint8)
+    (tmp_path / "cat").mkdir()
+    Image.fromarray(pixels).save(tmp_path / "cat" / "a.png", format="BMP")  # as torchvision, by content
+    np.testing.assert_array_equal(ImageFolder(tmp_path).images[0].transpose(1, 2, 0) * 255, pixels)
+
+
 def test_image_folder_points_a_torchvision_transform_to_the_loader(tmp_path):
     with pytest.raises(
         TypeError, match=r"ImageFolder: transform= is not taken here.*DataLoader\(dataset, transform="

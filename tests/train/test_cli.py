@@ -582,18 +582,39 @@ sys.exit(main(argv + ["--out", {str(out)!r}]))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_a_new_run_keeps_a_file_made_in_its_folder_while_it_trained(tmp_path, monkeypatch, capsys):
+    from minicnn import cli_train
+
+    out = tmp_path / "run"
+    real = cli_train.evaluate
+
+    def someone_writes_metrics(*args, **kwargs):  # after training, before the outputs are written
+        (out / "metrics.json").write_text("theirs")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_train, "evaluate", someone_writes_metrics)
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 1
+    assert one_error_line(capsys).endswith(
+        f"error: {out / 'metrics.json'} was made by another program while this run trained; it is kept, "
+        "not replaced: move it away, then --resume writes the run's other files"
+    )
+    assert (out / "metrics.json").read_text() == "theirs"
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "history.json", "metrics.json", "model.npz"]
+
+
 def test_the_curves_are_written_all_or_nothing(tmp_path, monkeypatch):
     written = []
     real = io.write_atomic
 
-    def record(path, write, who="write_atomic"):
-        written.append(str(path))
-        return real(path, write, who)
+    def record(path, write, who="write_atomic", overwrite=None):
+        written.append((str(path), overwrite))
+        return real(path, write, who, overwrite)
 
     monkeypatch.setattr(io, "write_atomic", record)
     out = tmp_path / "run"
     assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 0
-    assert str(out / "curves.png") in written and (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    # a new run: the picture replaces nothing
+    assert (str(out / "curves.png"), False) in written and (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_an_out_folder_the_file_system_refuses_is_named_before_training(tmp_path, capsys, monkeypatch):
@@ -962,6 +983,26 @@ def test_a_checkpoint_setting_is_checked_as_its_flag_would_be(
     assert one_error_line(capsys).endswith(f"error: --resume: {says}; start again with --overwrite")
 
 
+def test_a_resume_shows_control_characters_of_the_checkpoint_as_escapes(one_epoch_run, tmp_path, capsys):
+    """A checkpoint is a file one may be sent: its names reach the terminal escaped, not as
+    sequences that rewrite the line (here, into a fake accuracy)."""
+    fake = "\x1b[2K\x1b[32mtest accuracy: 0.9990\x1b[0m"
+    meta = json.loads(io.load(one_epoch_run / "checkpoint.npz")["meta"])
+    for key, says in (
+        ("model", "--resume: the checkpoint is of model lenet5\\x1b[2K\\x1b[32mtest accuracy: 0.9990"),
+        ("data", "--data mnist:\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m: no such folder"),
+    ):
+        changed = json.loads(json.dumps(meta))
+        if key == "model":
+            changed["model"] = "lenet5" + fake
+        else:
+            changed["settings"]["data"] = "mnist:" + fake
+        out = _damaged_checkpoint(one_epoch_run, tmp_path / key, meta=json.dumps(changed))
+        assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(out)]) == 2
+        line = one_error_line(capsys)
+        assert "\x1b" not in line and says in line
+
+
 @pytest.mark.parametrize(
     "changes, part",
     [
@@ -1106,6 +1147,81 @@ def test_convert_weights_names_what_is_wrong_with_its_paths(
     monkeypatch.chdir(weights_file.parent)
     assert main(["convert-weights", src, dst, "--overwrite"]) == 2
     assert one_error_line(capsys, "convert-weights").endswith(f"error: {says}")
+
+
+@pytest.mark.parametrize("name", ["made.npz", "made.safetensors"])
+def test_convert_weights_keeps_a_file_made_at_dst_while_it_converts(
+    name, weights_file, tmp_path, capsys, monkeypatch
+):
+    from minicnn import atomic_write
+
+    dst = tmp_path / name
+    real = atomic_write._create_temp
+
+    def made_first(folder, base):  # after the command looked at dst, before its file is in place
+        if not dst.exists():
+            dst.write_bytes(b"precious")
+        return real(folder, base)
+
+    monkeypatch.setattr(atomic_write, "_create_temp", made_first)
+    assert main(["convert-weights", str(weights_file), str(dst)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(
+        f"error: {dst} exists; add --overwrite to replace it"
+    )
+    assert dst.read_bytes() == b"precious"
+    assert sorted(os.listdir(tmp_path)) == sorted([name, "w.npz"])  # no temporary file left
+    dst.unlink()
+    assert main(["convert-weights", str(weights_file), str(dst), "--overwrite"]) == 0
+    assert dst.read_bytes() != b"precious" and os.path.getsize(dst) > 10_000
+
+
+def test_convert_weights_to_a_link_names_it_and_replaces_the_link_not_its_target(
+    weights_file, tmp_path, capsys
+):
+    dst, target = tmp_path / "d.npz", tmp_path / "nowhere" / "t.npz"
+    os.symlink(target, dst)
+    assert main(["convert-weights", str(weights_file), str(dst)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(
+        f"error: {dst} exists (a broken link); add --overwrite to replace it"
+    )
+    assert main(["convert-weights", str(weights_file), str(dst), "--overwrite"]) == 0
+    assert not dst.is_symlink() and not target.parent.exists()
+    assert set(io.load(dst)) == set(models.lenet5().state_dict())
+    # a link to the file to convert: the link is replaced, the file it named stays as it was
+    before = weights_file.read_bytes()
+    link = tmp_path / "to_src.npz"
+    os.symlink(weights_file, link)
+    assert main(["convert-weights", str(weights_file), str(link)]) == 2
+    assert one_error_line(capsys, "convert-weights").endswith(
+        f"error: {link} exists (a link to {str(weights_file)!r}); add --overwrite to replace it"
+    )
+    assert main(["convert-weights", str(weights_file), str(link), "--overwrite"]) == 0
+    assert not link.is_symlink() and weights_file.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (
+            ["train", "lenet5", "--out", "gone"],
+            "--out gone: is a broken link (to 'nowhere/run'), not a folder; "
+            "remove the link or choose another --out",
+        ),
+        (["eval", "gone"], "'gone' is a broken link (to 'nowhere/run'), not weights"),
+        (
+            ["train", "lenet5", "--resume", "--out", "run"],
+            "--resume: run/checkpoint.npz is a broken link (to 'nowhere/run'), not a checkpoint",
+        ),
+    ],
+)
+def test_a_broken_link_is_named_as_one_not_as_a_missing_file(argv, says, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    os.symlink("nowhere/run", "gone")
+    os.mkdir("run")
+    os.symlink("nowhere/run", "run/checkpoint.npz")
+    assert main(argv) == 2
+    assert one_error_line(capsys, argv[0]).endswith(f"error: {says}")
+    assert sorted(os.listdir(tmp_path)) == ["gone", "run"] and os.listdir("run") == ["checkpoint.npz"]
 
 
 def test_a_data_typo_is_named_before_any_folder(tmp_path, monkeypatch, capsys):

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from minicnn import io, models
@@ -156,3 +157,49 @@ def test_a_run_folder_evaluates_without_flags(tmp_path, capsys):
     run = a_run(tmp_path / "run")
     assert main(["eval", str(run / "model.npz")]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "data: digits"
+
+
+# a line that, printed as it is, would clear the terminal's line and show a fake result in green
+FAKE = "\x1b[2K\x1b[32mtest accuracy: 0.9990\x1b[0m"
+SHOWN = "\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m"
+
+
+def test_control_characters_of_metrics_json_are_shown_as_escapes(tmp_path, capsys):
+    run = a_run(tmp_path / "run", data="mnist:" + FAKE)
+    assert main(["eval", str(run / "model.npz")]) == 2
+    line = one_error_line(capsys)
+    assert "\x1b" not in line
+    assert line == (
+        f"--data mnist:{SHOWN}: no such folder '{SHOWN}' "
+        f"(data mnist:{SHOWN}, read from {run / 'metrics.json'}; pass --data to choose)"
+    )
+    assert main(["eval", str(run / "model.npz"), "--debug"]) == 2  # the traceback quotes it too
+    err = capsys.readouterr().err
+    assert "Traceback" in err and SHOWN in err and "\x1b" not in err
+    (run / "metrics.json").write_text(json.dumps({"model": "lenet5" + FAKE, "data": "digits"}))
+    assert main(["eval", str(run / "model.npz")]) == 2
+    line = one_error_line(capsys)
+    assert "\x1b" not in line and line.endswith(
+        f"(model lenet5{SHOWN}, read from {run / 'metrics.json'}; pass --model to choose)"
+    )
+
+
+def _idx(array, magic):
+    header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def test_the_data_line_of_a_result_shows_control_characters_as_escapes(tmp_path, rng, capsys):
+    """A folder's name is read from a file too (here, metrics.json names it)."""
+    folder = tmp_path / ("mnist" + FAKE)
+    folder.mkdir()
+    for split, n in (("train", 20), ("t10k", 20)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        labels = np.arange(n) % 10
+        (folder / f"{split}-images-idx3-ubyte").write_bytes(_idx(images, 2051))
+        (folder / f"{split}-labels-idx1-ubyte").write_bytes(_idx(labels, 2049))
+    run = a_run(tmp_path / "run", data=f"mnist:{folder}")
+    assert main(["eval", str(run / "model.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert out.splitlines()[0] == f"data: mnist:{tmp_path}/mnist{SHOWN}"

@@ -185,6 +185,28 @@ def test_a_new_run_into_a_folder_with_a_checkpoint_is_refused_before_training(tm
         np.testing.assert_array_equal(v, weights[k], err_msg=k)
 
 
+def test_a_new_runs_first_checkpoint_keeps_a_file_made_while_it_trained(tmp_path):
+    from minicnn import functional as F
+    from minicnn.atomic_write import NotReplaced
+
+    path = tmp_path / "checkpoint.npz"
+
+    def loss(y, t):  # someone else writes the checkpoint's name during the first epoch
+        if not path.exists():
+            path.write_bytes(b"theirs")
+        return F.cross_entropy(y, t)
+
+    train, _ = loaders()
+    model = small_net()
+    with pytest.raises(
+        NotReplaced, match=f"^mc.save: {re.escape(str(path))} exists; it is kept, not replaced$"
+    ):
+        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 2, loss=loss, out=tmp_path, progress=False)
+    assert path.read_bytes() == b"theirs" and os.listdir(tmp_path) == ["checkpoint.npz"]
+    history = fit(model, train, optim.SGD(model.parameters(), lr=0.1), 2, out=tmp_path, overwrite=True)
+    assert read_checkpoint(path)["epoch"] == 2 == len(history)  # asked: replaced, then its own replaced
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_overwrite_replaces_the_checkpoint_and_resume_still_continues_it(tmp_path):
     run(tmp_path, epochs=2)
