@@ -16,7 +16,7 @@ NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 # notebook -> a line its run must print (the result the notebook is about)
 KEY_OUTPUT = {
     "01_autograd_from_scratch": r"reverse topological: +\[ +8\. +-16\.\]",
-    "02_convolution_im2col": r"im2col is \d+x faster than the loops",
+    "02_convolution_im2col": r"im2col \+ GEMM \(numpy-simple\) is \d+x faster than the loops",
     "03_lenet5_mnist": r"LeNet-5 \(modern\) test accuracy: \d+\.\d+%",
     "04_alexnet_tricks": r"groups=1 614,656 parameters, groups=2 307,456",
     "05_deeper_vgg_nin_googlenet": r"multiply-adds: naive 303M, reduced 128M",
