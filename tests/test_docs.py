@@ -482,6 +482,9 @@ def test_the_reading_map_names_files_that_exist_and_its_example_runs_the_plain_k
     named = set(re.findall(r"`(minicnn/[\w/]+\.py)`", page))
     assert len(named) >= 14 and not [p for p in named if not os.path.isfile(os.path.join(ROOT, p))]
     (code,) = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    assert 'pdb.run("' in code  # run here as the statement alone, without the prompt
+    scope = {}
+    code = code.replace("pdb.run(", "exec(")
     with mc.use_kernels(mc.backend.kernel_tier()), mc.kernels.trace() as ran:  # the tier put back after
-        exec(code, {})
+        exec(code, scope)
     assert sorted(ran) == [f"conv2d_{k}: simple" for k in ("forward", "input_grad", "weight_grad")]
