@@ -235,7 +235,7 @@ def _load_failure(path, err):
     line = record.get("line")
     if _raised_by_register(err):  # its own words say what is wrong, and name the exercise
         return f"--exercises {path}" + (f", line {line[1]}" if line else "") + f": {one_line(record['text'])}"
-    at = f" (line {line[1]}: {one_line(line[2], 200)})" if line else ""
+    at = f"; at line {line[1]}: {one_line(line[2], 200)}" if line else ""
     return f"--exercises {path} failed to load: {record['type']}: {one_line(record['text'])}{at}"
 
 

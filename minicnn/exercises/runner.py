@@ -270,6 +270,6 @@ def _load_failure(path, record):
     line = record.get("line")
     where = ""
     if isinstance(line, list) and len(line) == 3:
-        where = f" (line {one_line(line[1], 12)}: {one_line(line[2], 200)})"
+        where = f"; at line {one_line(line[1], 12)}: {one_line(line[2], 200)}"
     err = f"{one_line(record.get('type'), 60)}: {one_line(record.get('text'))}"
     return f"{path} failed to load: {err}{where}"

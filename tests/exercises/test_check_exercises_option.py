@@ -142,7 +142,7 @@ def _one_error_line(capsys):
     [
         (
             "import numpy as np\nx = 1 / 0\n",
-            "{path} failed to load: ZeroDivisionError: division by zero (line 2: x = 1 / 0)",
+            "{path} failed to load: ZeroDivisionError: division by zero; at line 2: x = 1 / 0",
         ),
         ("def f(:\n", "{path} failed to load: SyntaxError: "),
         ("import sys\nsys.exit(4)\n", "{path} called sys.exit(4) while loading"),
@@ -168,7 +168,7 @@ def _one_error_line(capsys):
         (
             course(400).replace("    doc=", "    # doc="),
             "{path} failed to load: TypeError: Exercise.__init__() missing 1 required positional argument: "
-            f"'doc' (line {DEFINED_AT}: L2 = Exercise()",
+            f"'doc'; at line {DEFINED_AT}: L2 = Exercise(",
         ),
     ],
     ids=[
@@ -215,7 +215,7 @@ def test_debug_shows_the_course_files_traceback(write, capsys):
     assert main(["check", "--exercises", lecturer, "--list", "--debug"]) == 2
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and f'File "{lecturer}", line 5, in make' in err
-    assert err.rstrip().endswith("ZeroDivisionError: division by zero (line 5: return 1 / 0)")
+    assert err.rstrip().endswith("ZeroDivisionError: division by zero; at line 5: return 1 / 0")
 
 
 def test_a_course_exercise_whose_own_code_fails_is_status_2_not_the_students_fault(write, capsys):
