@@ -12,6 +12,11 @@ The limit, in bytes, is the first of:
 2. the environment variable ``MINICNN_MAX_READ_BYTES``,
 3. a quarter of the machine's physical memory, at most 4 GiB.
 
+A size, stride, offset or shape a file gives is checked with ``index_problem`` before
+any arithmetic on it or any message showing it: an int of thousands of digits, or a
+thousand memo references to one, makes ``math.prod`` run for minutes and its digits
+overflow Python's limit on converting ints to text.
+
 Each reader raises its own documented error type (``minicnn.io.CheckpointError``
 for checkpoints and weights, ``minicnn.data.DataFileError`` for dataset files);
 the helpers here take that type as an argument.
@@ -20,7 +25,12 @@ the helpers here take that type as an argument.
 import os
 import stat
 
+import numpy as np
+
 ENV_VAR = "MINICNN_MAX_READ_BYTES"
+INDEX_LIMIT = 1 << 63  # sizes, strides and offsets are int64 in every format read: all below this
+KEY_INTS = 1 << 31  # an int dict key lies in [-KEY_INTS, KEY_INTS): an optimizer's parameter index
+MAX_DIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32  # NumPy 2's most dimensions, 1's
 _DEFAULT_CAP = 4 << 30
 _limit = None
 
@@ -71,6 +81,33 @@ def check_claim(nbytes, what, path, error):
             f"{_human(limit)}; if the file is trusted, raise the limit with "
             f"minicnn.io.set_read_limit(nbytes) or {ENV_VAR}"
         )
+
+
+def is_key(value):
+    """Whether ``value`` may be a dict key read from a file: a str, bytes, or an int within
+    ``KEY_INTS``, which is all a state dict, an optimizer's state or a CIFAR-10 batch holds.
+
+    Those hash in one pass, and no two alike: ints beyond 2**61 can be made to share one hash
+    (an int's hash is itself modulo 2**61 - 1), and a dict of n of them takes n**2 / 2 steps
+    to build; a tuple is hashed afresh from its items each time (see minicnn.pickle_kinds).
+    """
+    return type(value) in (str, bytes) or (type(value) is int and -KEY_INTS <= value < KEY_INTS)
+
+
+def index_problem(values, dims=True):
+    """Why ``values`` (a file's shape, strides or offsets) is not a list or tuple of ints from 0 to
+    2**63 - 1, at most ``MAX_DIMS`` of them where ``dims``; None where it is. No value is formatted."""
+    if not isinstance(values, (list, tuple)):
+        return f"is {'an' if type(values).__name__[0] in 'aeiou' else 'a'} {type(values).__name__}"
+    if dims and len(values) > MAX_DIMS:
+        return f"has {len(values)} dimensions, more than the {MAX_DIMS} a NumPy array has"
+    if not all(type(v) is int for v in values):
+        return "holds a value that is not an int"
+    if not all(v < INDEX_LIMIT for v in values):
+        return "holds a value of 2**63 or more"
+    if not all(v >= 0 for v in values):
+        return "holds a negative value"
+    return None
 
 
 def _human(nbytes):

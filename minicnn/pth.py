@@ -10,7 +10,9 @@ A file from elsewhere can neither run code nor read memory it does not own:
 
 - the pickle goes through ``minicnn.safepickle``, admitting exactly the names a
   state dict needs (an OrderedDict, the rebuild functions, the storage types),
-  as ``torch.load(weights_only=True)`` does;
+  as ``torch.load(weights_only=True)`` does, and only str, bytes and small ints
+  as dict keys (``minicnn.pickle_kinds``); what the rebuild functions return
+  refuses BUILD, so the pickle cannot set its fields to anything else;
 - each storage's entry must hold exactly its element count times the item size,
   and the pickle's objects, storages and tensors together must fit the read
   limit (``minicnn.io.read_limit()``) before they are made, read or copied: an
@@ -20,11 +22,13 @@ A file from elsewhere can neither run code nor read memory it does not own:
   the size they claim, so an entry lying about its size cannot fill memory;
 - a tensor that is its whole storage in C order (as most are) is the array read
   from the file, so a state dict takes its size in memory once; any other view
-  is a copy, counted;
+  is a copy, counted, and so is each further place one tensor object of the
+  pickle appears (its array is shared, but whoever uses the state dict, or writes
+  it out, takes each key's array on its own);
 - each tensor's size, stride and offset are checked against its storage with
-  Python's exact integers before any view is made: non-negative, and the
-  furthest element it reaches, ``offset + sum((size_i - 1) * stride_i)``, inside
-  the storage.
+  Python's exact integers before any view is made: at most 64 dimensions, ints
+  from 0 to 2**63 - 1 (checked before any product or message), and the furthest
+  element it reaches, ``offset + sum((size_i - 1) * stride_i)``, inside the storage.
 
 Every problem is a ``minicnn.io.CheckpointError`` with one line naming the file
 and, for a tensor that does not fit, the tensor's key.
@@ -37,9 +41,9 @@ import zipfile
 
 import numpy as np
 
-from .filecheck import check_claim, open_regular
+from .filecheck import INDEX_LIMIT, MAX_DIMS, check_claim, is_key, open_regular
 from .io import _ZIP_ERRORS, CheckpointError
-from .safepickle import Refused, RestrictedUnpickler, describe
+from .safepickle import Refused, RestrictedUnpickler, describe, shown
 from .zip_limits import check_zip_directory, check_zip_methods, read_entry
 
 _STORAGE_DTYPES = {
@@ -71,16 +75,26 @@ class _StorageType:
 
 
 class _Storage:
+    __slots__ = ("key", "array", "lent")
+
     def __init__(self, key, array):
         self.key, self.array = key, array
         self.lent = False  # whether a tensor holds the array itself rather than a copy
+
+    def __setstate__(self, state):  # BUILD would otherwise set any field
+        raise Refused("the pickle tries to set the state of a storage")
 
 
 class _Tensor:
     """A tensor as the pickle describes it; an array only once ``_Unpickler.array`` has checked it."""
 
+    __slots__ = ("storage", "offset", "size", "stride")
+
     def __init__(self, storage, offset, size, stride):
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
+
+    def __setstate__(self, state):
+        raise Refused("the pickle tries to set the state of a tensor")
 
 
 def _rebuild_tensor_v2(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
@@ -126,7 +140,13 @@ class _Unpickler(RestrictedUnpickler):
         if not isinstance(items, (list, tuple, dict)):
             raise Refused(f"an OrderedDict made from a {type(items).__name__}")
         self.claim(len(items) * _ITEM_BYTES, "its dicts")
-        return collections.OrderedDict(items)
+        pairs = items.items() if isinstance(items, dict) else items
+        # the keys are checked before the dict hashes them (see minicnn.pickle_kinds)
+        if not all(isinstance(p, (tuple, list)) and len(p) == 2 and is_key(p[0]) for p in pairs):
+            raise Refused(
+                "an OrderedDict made from items that are not (key, value) pairs of str or small int keys"
+            )
+        return collections.OrderedDict(pairs)
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
@@ -134,18 +154,19 @@ class _Unpickler(RestrictedUnpickler):
         _, storage_type, key, _location, numel = pid
         kind = getattr(storage_type, "fn", None)
         if not isinstance(kind, _StorageType) or not isinstance(key, str) or type(numel) is not int:
-            raise CheckpointError(f"{self.path}: malformed storage reference {key!r:.60}")
+            got = f"key {shown(key)}, {shown(numel)} elements"
+            raise CheckpointError(f"{self.path}: malformed storage reference ({got})")
         if key not in self.storages:
             dtype = np.dtype(_STORAGE_DTYPES[kind.name])
             member = self.archive.getinfo(f"{self.prefix}data/{key}")
-            if numel < 0 or member.file_size != numel * dtype.itemsize:
+            if not 0 <= numel < INDEX_LIMIT or member.file_size != numel * dtype.itemsize:
                 raise CheckpointError(
-                    f"{self.path}: storage {key!r:.40} should hold {numel} x "
+                    f"{self.path}: storage {shown(key, 40)} should hold {shown(numel)} x "
                     f"{dtype.itemsize} bytes, but its entry holds {member.file_size}"
                 )
             bf16 = kind.name == "BFloat16Storage"
             # bfloat16 is read as 2 bytes, then widened to a float32 beside them
-            self.claim(numel * (6 if bf16 else dtype.itemsize), f"storage {key!r:.40}")
+            self.claim(numel * (6 if bf16 else dtype.itemsize), f"storage {shown(key, 40)}")
             array = np.frombuffer(read_entry(self.archive, member, self.path), dtype=dtype)
             self.storages[key] = _Storage(key, bfloat16_to_float32(array) if bf16 else array)
         return self.storages[key]
@@ -156,6 +177,14 @@ class _Unpickler(RestrictedUnpickler):
         where = f"{self.path}: tensor {name}"
         if not (type(offset) is int and _ints(size) and _ints(stride) and len(size) == len(stride)):
             raise CheckpointError(f"{where} has a malformed offset, size or stride")
+        if len(size) > MAX_DIMS:
+            raise CheckpointError(
+                f"{where} has {len(size)} dimensions, more than the {MAX_DIMS} a NumPy array has"
+            )
+        # NOTE: bounded before any product or message: a thousand references to one int of
+        # thousands of digits would make math.prod run for minutes
+        if not all(-INDEX_LIMIT < v < INDEX_LIMIT for v in (offset, *size, *stride)):
+            raise CheckpointError(f"{where} has a size, stride or offset beyond 2**63 (torch's are int64)")
         shape = f"(size {tuple(size)}, stride {tuple(stride)}, offset {offset})"
         if offset < 0 or min(size, default=0) < 0 or min(stride, default=0) < 0:
             raise CheckpointError(f"{where} has a negative size, stride or offset {shape}")
@@ -172,7 +201,7 @@ class _Unpickler(RestrictedUnpickler):
         last = offset + sum((n - 1) * s for n, s in zip(size, stride))
         if last >= storage.size:
             raise CheckpointError(
-                f"{where} reaches element {last} of storage {t.storage.key!r:.40}, which "
+                f"{where} reaches element {last} of storage {shown(t.storage.key, 40)}, which "
                 f"holds {storage.size} {shape}"
             )
         if not t.storage.lent and numel == storage.size and _c_order(size, stride) and offset == 0:
@@ -200,27 +229,41 @@ def _ints(values):
     return isinstance(values, (tuple, list)) and all(type(v) is int for v in values)
 
 
-def _with_arrays(obj, reader, path="", depth=0, done=None):
-    """``obj`` with every tensor replaced by its checked array, named by its key path."""
+def _with_arrays(obj, reader, path=(), done=None):
+    """``obj`` with every tensor replaced by its checked array, named by its key path.
+
+    ``path`` is the keys down to ``obj``, joined into a name only for a tensor or a message:
+    joining it at every level would copy a long key once for each level below it.
+    """
     done = {} if done is None else done
     if id(obj) in done:  # shared (memoized) objects are converted once
-        return done[id(obj)]
+        result = done[id(obj)]
+        if isinstance(result, np.ndarray):  # a tensor's array: counted again for each key holding it
+            reader.claim(result.nbytes, f"tensor {_name(path)}, which appears again")
+        return result
     if isinstance(obj, (set, frozenset)) and any(isinstance(v, _Tensor) for v in obj):
-        raise CheckpointError(f"{reader.path}: tensors inside a set at {path or 'the top level'}")
+        raise CheckpointError(f"{reader.path}: tensors inside a set at {_name(path)}")
     if isinstance(obj, _Tensor):
-        result = reader.array(obj, repr(path[:100]) if path else "at the top level")
+        result = reader.array(obj, _name(path))
     elif isinstance(obj, (dict, list, tuple)):
-        if depth >= MAX_DEPTH:
+        if len(path) >= MAX_DEPTH:
             raise CheckpointError(f"{reader.path}: nested more than {MAX_DEPTH} levels deep")
         items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-        pairs = [
-            (k, _with_arrays(v, reader, f"{path}/{k}" if path else str(k), depth + 1, done)) for k, v in items
-        ]
+        pairs = [(k, _with_arrays(v, reader, (*path, k), done)) for k, v in items]
         result = type(obj)(pairs if isinstance(obj, dict) else (v for _, v in pairs))
     else:
         return obj
     done[id(obj)] = result
     return result
+
+
+def _name(path):
+    """The key path ``("features", 0, "weight")`` as "'features/0/weight'", at most 100 characters."""
+    if not path:
+        return "at the top level"
+    # each key is one the pickle may make a dict key of: str, bytes or small int (pickle_kinds)
+    parts = [str(k[:100] if isinstance(k, (str, bytes)) else k) for k in path[:100]]
+    return repr("/".join(parts)[:100])
 
 
 def _check_byteorder(archive, prefix, path):

@@ -15,11 +15,13 @@ buffers. A .pth file (torch.save's zip format) is read without torch by
 them into .npz or .safetensors.
 
 Every reader checks a file before it allocates (see ``minicnn.filecheck``): a
-safetensors header must be a JSON object of known dtypes whose data_offsets
-lie in the file, do not overlap, match each shape, and together cover the data
-exactly. Anything wrong with a weights file that is there is a
-``minicnn.io.CheckpointError`` (a ValueError) with one line naming the file;
-a missing file is a FileNotFoundError. Writes are atomic (``io.write_atomic``).
+safetensors header must be a JSON object of known dtypes whose shapes have at most
+64 dimensions, whose sizes and data_offsets are ints from 0 to 2**63 - 1 (checked
+before any product or message), and whose data_offsets lie in the file, do not
+overlap, match each shape, and together cover the data exactly. Anything wrong
+with a weights file that is there is a ``minicnn.io.CheckpointError`` (a
+ValueError) with one line naming the file; a missing file is a FileNotFoundError.
+Writes are atomic (``io.write_atomic``).
 """
 
 import collections
@@ -29,10 +31,11 @@ import os
 import pathlib
 import struct
 import sys
+import zipfile
 
 import numpy as np
 
-from .filecheck import check_claim, open_regular
+from .filecheck import check_claim, index_problem, open_regular
 from .io import (
     FORMAT_KEY,
     TREE_KEY,
@@ -45,7 +48,7 @@ from .io import (
     write_atomic,
 )
 from .pth import bfloat16_to_float32, read_pth
-from .safepickle import describe
+from .safepickle import describe, shown
 
 _SAFETENSORS_DTYPES = {
     "F64": "<f8",
@@ -135,11 +138,15 @@ def _check_header(header, data_bytes, path):
             raise CheckpointError(f"{where} is described by a JSON {type(info).__name__}, not an object")
         code, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
         if not isinstance(code, str) or (code not in _SAFETENSORS_DTYPES and code != "BF16"):
-            raise CheckpointError(f"{where} has dtype {code!r:.20}, which minicnn cannot read")
-        if not (isinstance(shape, list) and all(type(v) is int and v >= 0 for v in shape)):
-            raise CheckpointError(f"{where} has shape {shape!r:.60}, not a list of sizes")
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(v) is int for v in offsets)):
-            raise CheckpointError(f"{where} has data_offsets {offsets!r:.60}, not [begin, end]")
+            raise CheckpointError(f"{where} has dtype {shown(code, 20)}, which minicnn cannot read")
+        # NOTE: checked before any product or message: math.prod of a thousand ints of
+        # thousands of digits runs for minutes, and their digits are too many to print
+        why = index_problem(shape)
+        if why:
+            raise CheckpointError(f"{where} has a shape that {why}; expected a list of sizes")
+        if not isinstance(offsets, list) or len(offsets) != 2 or index_problem(offsets, dims=False):
+            got = shown(offsets)
+            raise CheckpointError(f"{where} has data_offsets {got}, not [begin, end] from 0 to 2**63 - 1")
         begin, end = offsets
         if not 0 <= begin <= end <= data_bytes:
             raise CheckpointError(
@@ -203,6 +210,11 @@ def _read_pth(path):
     if not isinstance(obj, dict):
         raise CheckpointError(f"{path}: expected a state dict, got {type(obj).__name__}")
     state = collections.OrderedDict((k, v) for k, v in obj.items() if isinstance(v, np.ndarray))
+    key = next((k for k in state if not isinstance(k, str)), None)
+    if key is not None:
+        raise CheckpointError(
+            f"{path}: a tensor's key is {shown(key)} ({type(key).__name__}); a state dict's keys are str"
+        )
     if not state:
         raise CheckpointError(f"{path}: expected a state dict of tensors, got a dict holding none")
     return state
@@ -223,6 +235,8 @@ def load_torchvision(path):
     except ForeignWeights as foreign:
         return read_safetensors(path) if foreign.kind == ".safetensors" else _read_pth(path)
     except CheckpointError:
+        if _is_zip(path):  # a zip, and not torch's (read_npz tells those): what read_npz found is why
+            raise
         # none of the three by its content: the reader its name asks for says why, else say what is read
         suffix = pathlib.Path(path).suffix.lower()
         if suffix in (".pth", ".pt", ".bin"):
@@ -238,6 +252,15 @@ def load_torchvision(path):
     if FORMAT_KEY in arrays:  # written by mc.save: a state dict, or a checkpoint holding one
         return _state_of_checkpoint(path)
     return collections.OrderedDict(arrays)
+
+
+def _is_zip(path):
+    """Whether ``path`` is a regular file that zipfile takes for a zip (it has a zip's end record)."""
+    try:
+        with open_regular(path, CheckpointError) as f:
+            return zipfile.is_zipfile(f)
+    except (CheckpointError, OSError):
+        return False
 
 
 def _state_of_checkpoint(path):

@@ -1,5 +1,9 @@
+import os
 import pathlib
 import struct
+import subprocess
+import sys
+import time
 import tracemalloc
 import zipfile
 import zlib
@@ -100,6 +104,42 @@ def _peak_memory(fn):
 def peak_memory():
     """peak_memory(fn): the most bytes allocated at once while ``fn()`` ran."""
     return _peak_memory
+
+
+def _guarded(args, seconds=60, memory=1 << 30, cwd=None):
+    """``python *args`` in a child held to ``seconds`` of time and ``memory`` bytes of address
+    space: (the CompletedProcess, the seconds it ran). A reader that hangs inside C code, where
+    no signal handler runs, is killed, and one that would fill memory fails, so a regression
+    fails its test instead of holding CI."""
+    resource = pytest.importorskip("resource")  # POSIX
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+            preexec_fn=limit,
+            env=env,
+            cwd=cwd,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"python {' '.join(map(str, args))} ran past {seconds} s")
+    return done, time.perf_counter() - start
+
+
+@pytest.fixture
+def guarded():
+    """guarded(args, seconds=60, memory=1 GiB, cwd=None): (CompletedProcess, seconds) of ``python *args``
+    in a child killed past ``seconds`` and refused memory past ``memory``."""
+    return _guarded
 
 
 def pytest_collection_modifyitems(config, items):

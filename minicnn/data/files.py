@@ -22,8 +22,8 @@ import os
 
 import numpy as np
 
-from ..filecheck import check_claim, file_kind, open_regular
-from ..safepickle import Refused, RestrictedUnpickler, describe
+from ..filecheck import check_claim, file_kind, index_problem, open_regular
+from ..safepickle import Refused, RestrictedUnpickler, describe, shown
 from .dataset import TensorDataset
 
 IDX_IMAGES, IDX_LABELS = 2051, 2049
@@ -206,13 +206,12 @@ class _UInt8Array:
         shape, dtype, fortran, raw = state[-4:]
         if not isinstance(dtype, _UInt8):
             raise Refused("a pickled array whose dtype is not uint8")
-        if not (
-            isinstance(shape, tuple)
-            and all(type(n) is int and n >= 0 for n in shape)
-            and isinstance(fortran, bool)
-            and isinstance(raw, bytes)
-        ):
-            raise Refused("a pickled uint8 array with a malformed shape, order or data")
+        # the shape is checked before its product: a thousand references to an int of
+        # thousands of digits would make math.prod run for minutes
+        if not isinstance(shape, tuple) or index_problem(shape) or not isinstance(fortran, bool):
+            raise Refused("a pickled uint8 array with a malformed shape or order")
+        if not isinstance(raw, bytes):
+            raise Refused("a pickled uint8 array whose data are not bytes")
         if math.prod(shape) != len(raw):
             raise Refused(f"a pickled array of shape {shape} holds {len(raw)} bytes")
         self.array = np.frombuffer(raw, np.uint8).reshape(shape, order="F" if fortran else "C")
@@ -223,7 +222,9 @@ class _UInt8:
 
     def __init__(self, code, align=False, copy=True):
         if code not in ("u1", b"u1"):
-            raise Refused(f"a pickled dtype {code!r:.40}; a CIFAR-10 batch holds only uint8")
+            raise Refused(
+                f"a pickled dtype whose code is {shown(code, 40)}; a CIFAR-10 batch holds only uint8"
+            )
 
     def __setstate__(self, state):
         # (3, byte order, subarray, names, fields, itemsize, alignment, flags): plain bytes only
@@ -249,6 +250,7 @@ class _CifarUnpickler(RestrictedUnpickler):
         ("numpy", "dtype"): _UInt8,
     }
     refusal = "a CIFAR-10 batch holds only dicts, lists, strings, numbers and uint8 arrays"
+    results = {"_codecs encode": "bytes"}  # a dict key may be bytes made so
 
     def __init__(self, data, where, held):
         super().__init__(data, DataFileError, where, encoding="bytes", held=held)
@@ -293,7 +295,8 @@ def _labels(path, labels, n):
         got = f"{len(labels)} labels" if isinstance(labels, list) else type(labels).__name__
         raise DataFileError(f"{path}: expected 'labels', a list of {n} ints; got {got}")
     if n and not all(0 <= v <= 9 for v in labels):
-        raise DataFileError(f"{path}: labels must be 0..9, found {min(labels)}..{max(labels)}")
+        low, high = min(labels), max(labels)  # ints of any size: shown bounded
+        raise DataFileError(f"{path}: labels must be 0..9, found {shown(low)}..{shown(high)}")
     return np.array(labels, dtype=np.int64)
 
 
