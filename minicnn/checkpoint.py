@@ -14,6 +14,7 @@ import numpy as np
 
 from . import backend, io, rng
 from .optim.optimizer import check_layout
+from .safepickle import shown
 
 MOST_EPOCHS = 10**6  # more than any run; a larger count is damage, not a long run
 # scheduler entries that change as it steps: counts, the rates, a LambdaLR's callable objects,
@@ -63,7 +64,7 @@ def read_checkpoint(path):
     epoch = state["epoch"]
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 0 <= epoch <= MOST_EPOCHS:
         raise io.CheckpointError(
-            f"{path}: its epoch is {epoch!r}; expected a count of epochs, 0 to {MOST_EPOCHS}"
+            f"{path}: its epoch is {shown(epoch)}; expected a count of epochs, 0 to {MOST_EPOCHS}"
         )
     try:
         check_layout(state["optimizer"])
@@ -134,12 +135,12 @@ def restore(state, model, optimizer, scheduler):
         for key, value in state["scheduler"].items():
             if key not in _COUNTERS and key in now and not _same(now[key], value):
                 raise ValueError(
-                    f"resume: the checkpoint's {saved} has {key}={value!r}, this "
+                    f"resume: the checkpoint's {saved} has {key}={shown(value)}, this "
                     f"run's {now[key]!r}; build the schedule as the checkpoint's"
                 )
             if key in _COUNTERS and key in now and not _same_kind(now[key], value):
                 raise ValueError(
-                    f"resume: the checkpoint's {saved} has {key}={value!r}, where this run "
+                    f"resume: the checkpoint's {saved} has {key}={shown(value)}, where this run "
                     f"has {now[key]!r}; the checkpoint is damaged"
                 )
     parts = [("model", lambda: model.load_state_dict(state["model"]))]
@@ -180,9 +181,9 @@ def _rows(history):
         for key in _ROW + tuple(k for k in _ROW_OPTIONAL if k in row):
             value = row.get(key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not _float_or_nan(value):
-                raise ValueError(f"row {i + 1}'s {key} is {value!r:.40}; expected a finite number (or NaN)")
+                raise ValueError(f"row {i + 1}'s {key} is {shown(value)}; expected a finite number (or NaN)")
         if row["epoch"] != i + 1:
-            raise ValueError(f"row {i + 1} is epoch {row['epoch']!r}")
+            raise ValueError(f"row {i + 1} is epoch {shown(row['epoch'])}")
     return history
 
 

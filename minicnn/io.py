@@ -29,7 +29,9 @@ million empty entries would be gigabytes of it) is counted first. Entries are
 read a chunk at a time and never past the size they claim, and only stored or
 deflated entries are read (numpy writes those; zipfile unpacks bzip2 and LZMA
 with no bound on one read). The structure entry's JSON is counted against the
-limit too, as the objects it decodes to.
+limit too, as the objects it decodes to; it may name each array once, as ``save``
+writes it, and its dict keys must be str or ints within 2**31 (``structure.py``
+says why).
 
 Errors: ``load`` raises FileNotFoundError when there is no file, and
 ``CheckpointError`` (a ValueError) with one line naming the file for anything
@@ -41,7 +43,6 @@ holds a ``data.pkl``; safetensors starts with its JSON header's length), is a ``
 it. ``minicnn.weights`` raises the same CheckpointError for weights files.
 """
 
-import collections
 import json
 import lzma
 import math
@@ -53,15 +54,12 @@ import zlib
 
 import numpy as np
 
-from . import backend
 from .atomic_write import write_atomic  # callers name it io.write_atomic too
-from .filecheck import check_claim, open_regular, read_limit, set_read_limit  # noqa: F401
+from .filecheck import check_claim, index_problem, open_regular, read_limit, set_read_limit  # noqa: F401
 from .safepickle import describe
-from .tensor import Tensor
+from .structure import FORMAT_KEY, TREE_KEY, decode, encode
 from .zip_limits import check_zip_directory, check_zip_methods, fill
 
-FORMAT_KEY = "__minicnn_format__"
-TREE_KEY = "__minicnn_tree__"
 FORMAT_VERSION = 1
 
 
@@ -113,81 +111,6 @@ def _safetensors_header(head, size):
     return n if 2 <= n <= size - 8 else None
 
 
-# --- encoding: object -> (tree of JSON, arrays by name) ----------------------
-
-
-def _encode(obj, path, arrays):
-    where = "/".join(str(p) for p in path) or "the top level"
-    if isinstance(obj, Tensor):
-        return {"tensor": _add_array(obj.data, path, arrays), "requires_grad": bool(obj.requires_grad)}
-    if isinstance(obj, np.ndarray) or backend.is_cupy_array(obj):
-        return {"array": _add_array(obj, path, arrays)}
-    if isinstance(obj, np.generic):
-        return {"scalar": _add_array(np.asarray(obj), path, arrays)}
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return {"value": obj}
-    if isinstance(obj, dict):
-        items = []
-        for key, value in obj.items():
-            if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(
-                    f"mc.save: dict keys must be str or int, got {key!r} ({type(key).__name__}) at {where}"
-                )
-            items.append([key, _encode(value, path + [key], arrays)])
-        kind = "ordered" if isinstance(obj, collections.OrderedDict) else "dict"
-        return {kind: items}
-    if isinstance(obj, (list, tuple)):
-        kind = "tuple" if isinstance(obj, tuple) else "list"
-        return {kind: [_encode(v, path + [i], arrays) for i, v in enumerate(obj)]}
-    raise TypeError(
-        f"mc.save: cannot store a {type(obj).__name__} at {where}; a checkpoint holds "
-        "arrays, Tensors, numbers, strings, bools, None, and dicts, lists and tuples "
-        "of them (use module.state_dict(), not the module)"
-    )
-
-
-def _add_array(array, path, arrays):
-    array = backend.to_device(array, "cpu")
-    if array.dtype.hasobject:
-        raise TypeError(
-            f"mc.save: array at {'/'.join(map(str, path))} has dtype object, which "
-            "cannot be stored without pickle"
-        )
-    name = "/".join(str(p) for p in path) or "array"
-    base, n = name, 1
-    while name in arrays or name in (FORMAT_KEY, TREE_KEY):
-        name, n = f"{base}#{n}", n + 1
-    arrays[name] = array
-    return name
-
-
-def _decode(node, arrays, scalars):
-    """The object of one structure node; ``scalars`` holds each scalar already made, by array name.
-
-    An array or tensor node hands out the array itself, but a scalar is a new object
-    (a 0-d text array becomes a str as long as its text), so each array becomes a
-    scalar once: a structure naming it many times cannot copy it many times over.
-    """
-    if "tensor" in node:
-        return Tensor(arrays[node["tensor"]], requires_grad=node.get("requires_grad", False))
-    ((kind, value),) = node.items()
-    if kind == "value":
-        return value
-    if kind == "array":
-        return arrays[value]
-    if kind == "scalar":
-        if value not in scalars:
-            scalars[value] = arrays[value][()]
-        return scalars[value]
-    if kind in ("dict", "ordered"):
-        pairs = [(k, _decode(v, arrays, scalars)) for k, v in value]
-        return collections.OrderedDict(pairs) if kind == "ordered" else dict(pairs)
-    if kind in ("list", "tuple"):
-        items = [_decode(v, arrays, scalars) for v in value]
-        return tuple(items) if kind == "tuple" else items
-    raise ValueError(f"unknown entry {kind!r:.40} in the checkpoint's structure")
-
-
 # --- the file ----------------------------------------------------------------
 
 
@@ -199,7 +122,7 @@ def save(obj, path, overwrite=True):
     """
     path = os.fspath(path)
     arrays = {}
-    tree = _encode(obj, [], arrays)  # type errors surface before any file is touched
+    tree = encode(obj, [], arrays)  # type errors surface before any file is touched
     check_names(arrays, "mc.save")
     arrays[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
     arrays[TREE_KEY] = np.asarray(json.dumps(tree))
@@ -331,6 +254,8 @@ def _read_npy(archive, member, path, who):
             shape, fortran, dtype = read_header(f)
         except Exception as e:  # numpy parses the header with ast and tokenize: their errors too
             raise CheckpointError(f"{who}: {path}: {name} has a damaged .npy header: {describe(e)}") from None
+        if index_problem(shape):  # before its product: numpy takes ints of any size
+            raise CheckpointError(f"{who}: {path}: {name} has a shape that {index_problem(shape)}")
         if dtype.hasobject or dtype.itemsize == 0:
             raise CheckpointError(
                 f"{who}: {path}: {name} has dtype {dtype}, which a checkpoint "
@@ -385,7 +310,7 @@ def load(path):
                 f"mc.load: {path!r} has checkpoint format {version}, newer than "
                 f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
             )
-        return _decode(json.loads(_tree_text(tree, arrays, path)), arrays, {})
+        return decode(json.loads(_tree_text(tree, arrays, path)), arrays, set())
     except CheckpointError:
         raise
     except (
