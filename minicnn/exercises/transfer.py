@@ -17,11 +17,13 @@ import re
 
 import numpy as np
 
+from ..filecheck import index_problem
 from ..io import read_npz
 
 TREE = "tree"
 DEPTH = 32  # no exercise's answer nests deeper; a list that holds itself would never end
 OBJECTS = 10**6  # an array of Python objects comes back as that many Nones, at most
+KEY_INT = 2**31  # a dict key's ints stay below this: ints that all hash alike make a dict slow to build
 
 
 class Foreign:
@@ -49,7 +51,7 @@ def read(path):
     if tree is None or tree.ndim != 0 or tree.dtype.kind != "U":
         raise ValueError(f"{path} holds no tree of values")
     try:
-        return _decode(json.loads(str(tree)), arrays)
+        return _decode(json.loads(str(tree)), arrays, set())
     except (KeyError, TypeError, IndexError, AttributeError, RecursionError) as err:
         raise ValueError(f"{path} holds a damaged tree of values ({type(err).__name__})") from None
 
@@ -94,30 +96,50 @@ def _foreign(value):
     return {"foreign": [str(getattr(kind, "__module__", "")), kind.__name__, text]}
 
 
-def _decode(node, arrays):
+def _decode(node, arrays, used):
+    """The value of one node of the tree; ``used``: the arrays already given out, each of which
+    ``write`` refers to once (a file naming one many times would multiply it in the grader)."""
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     ((kind, value),) = node.items()
-    if kind == "array":
-        return arrays[f"a{int(value)}"]
-    if kind == "scalar":
-        return arrays[f"a{int(value)}"][()]
+    if kind in ("array", "scalar"):
+        name = f"a{int(value)}"
+        if name in used:
+            raise ValueError(f"array {name} is referred to a second time, where write refers to each once")
+        used.add(name)
+        return arrays[name] if kind == "array" else arrays[name][()]
     if kind == "list":
-        return [_decode(v, arrays) for v in value]
+        return [_decode(v, arrays, used) for v in value]
     if kind == "tuple":
-        return tuple(_decode(v, arrays) for v in value)
+        return tuple(_decode(v, arrays, used) for v in value)
     if kind == "dict":
-        return {_decode(k, arrays): _decode(v, arrays) for k, v in value}
+        pairs = [(_decode(k, arrays, used), _decode(v, arrays, used)) for k, v in value]
+        for k, _ in pairs:
+            _check_key(k)
+        return dict(pairs)
     if kind == "complex":
         return complex(float(value[0]), float(value[1]))
     if kind == "objects":
-        shape = tuple(int(n) for n in value)
-        if min(shape, default=1) < 0 or math.prod(shape) > OBJECTS:
-            return _stand_in("numpy", "ndarray", f"<an array of Python objects of shape {shape}>")
-        return np.empty(shape, dtype=object)
+        problem = index_problem(value)
+        if problem or math.prod(value) > OBJECTS:
+            return _stand_in("numpy", "ndarray", "<an array of Python objects>")
+        return np.empty(tuple(value), dtype=object)
     if kind == "foreign":
         return _stand_in(*(str(v) for v in value))
     raise KeyError(kind)
+
+
+def _check_key(key):
+    """A dict key as an answer holds them: str, bool, None, an int or float below KEY_INT in size,
+    or a tuple of these; else ValueError, before the dict is built."""
+    if isinstance(key, tuple):
+        for k in key:
+            _check_key(k)
+    elif isinstance(key, (int, float)) and not isinstance(key, bool):
+        if not abs(key) < KEY_INT:  # NaN too
+            raise ValueError("a dict key holds a number of 2**31 or more in size, or NaN")
+    elif not (key is None or isinstance(key, (str, bool))):
+        raise ValueError(f"a dict key is a {type(key).__name__}, where write keeps str, numbers and tuples")
 
 
 def _stand_in(module, name, text):

@@ -76,3 +76,44 @@ def test_an_object_array_written_by_hand_is_refused_unread(tmp_path):
     np.savez(path, tree=np.asarray('{"array": 0}'), a0=np.array([object()]))
     with pytest.raises(ValueError, match="dtype object"):
         transfer.read(path)
+
+
+def _crafted(tmp_path, tree, arrays=None):
+    """A file shaped as write's, with its tree written by hand."""
+    import json
+
+    path = str(tmp_path / "crafted.npz")
+    np.savez(path, tree=np.asarray(json.dumps(tree)), **(arrays or {}))
+    return path
+
+
+def test_an_array_referred_to_twice_is_refused_before_it_is_given_out_again(tmp_path):
+    rng = np.random.default_rng(502)
+    big = {"a0": rng.standard_normal(int(rng.integers(100, 200)))}
+    path = _crafted(tmp_path, {"list": [{"array": 0}] * 1000}, big)
+    with pytest.raises(ValueError, match="array a0 is referred to a second time"):
+        transfer.read(path)
+    assert transfer.read(_crafted(tmp_path, {"list": [{"array": 0}]}, big))[0].shape == big["a0"].shape
+
+
+def test_dict_keys_that_all_hash_alike_are_refused_before_the_dict_is_built(tmp_path):
+    rng = np.random.default_rng(503)
+    n = int(rng.integers(20_000, 30_000))  # every key hashes to 1: building the dict would be quadratic
+    keys = [1 + i * (2**61 - 1) for i in range(n)]
+    path = _crafted(tmp_path, {"dict": [[k, None] for k in keys]})
+    with pytest.raises(ValueError, match=r"a dict key holds a number of 2\*\*31 or more"):
+        transfer.read(path)
+    nested = _crafted(tmp_path, {"dict": [[{"tuple": ["a", 2**40]}, 1]]})
+    with pytest.raises(ValueError, match=r"2\*\*31 or more"):
+        transfer.read(nested)
+    small = int(rng.integers(-(2**31) + 1, 2**31))
+    assert transfer.read(_crafted(tmp_path, {"dict": [[small, 1], [{"tuple": ["a", 1]}, 2]]})) == {
+        small: 1,
+        ("a", 1): 2,
+    }
+
+
+def test_an_objects_shape_of_huge_ints_is_a_stand_in_without_arithmetic_on_them(tmp_path):
+    shape = [10**4000] * 3  # a product of these would be slow to form and print
+    got = transfer.read(_crafted(tmp_path, {"objects": shape}))
+    assert isinstance(got, transfer.Foreign) and repr(got) == "<an array of Python objects>"
