@@ -20,7 +20,9 @@ that calls minicnn's or PyTorch's code while it is graded fails.
 
 import json
 import os
+import shutil
 import sys
+import textwrap
 
 from .cli_common import UsageError, check_input_file, non_negative_int, printable
 
@@ -158,8 +160,14 @@ def _list():
     found = [exercises.info(name) for name in exercises.names()]
     width = max(len(ex.name) for ex in found)
     notebooks = max(len(ex.notebook or "-") for ex in found)
+    indent = width + notebooks + 4
+    # on a terminal, what it teaches wraps under its own column; piped, each stays one line
+    columns = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0
     for ex in found:  # "-": an exercise of no course notebook (a lecturer's own)
-        print(f"{ex.name:<{width}}  {ex.notebook or '-':<{notebooks}}  {ex.teaches}")
+        lines = textwrap.wrap(ex.teaches, columns - indent) if columns - indent >= 30 else [ex.teaches]
+        print(f"{ex.name:<{width}}  {ex.notebook or '-':<{notebooks}}  {lines[0]}")
+        for more in lines[1:]:
+            print(" " * indent + more)
     return PASSED
 
 

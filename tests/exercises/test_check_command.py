@@ -370,3 +370,22 @@ def test_a_child_that_fails_before_loading_the_file_says_so_in_one_line(student_
     assert main(["check", "col2im", path, "--debug"]) == 3
     out = capsys.readouterr().out
     assert "traceback of the error in" in out and "    Traceback (most recent call last):" in out
+
+
+def test_list_on_a_terminal_wraps_what_each_teaches_under_its_column(capsys, monkeypatch):
+    import os
+    import shutil
+    import sys
+
+    from minicnn import exercises
+
+    columns = 120
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda: os.terminal_size((columns, 24)))
+    assert main(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    starts = [line for line in lines if not line.startswith(" ")]
+    assert [line.split()[0] for line in starts] == exercises.names() and len(lines) > len(starts)
+    indent = lines[0].index(exercises.info(exercises.names()[0]).teaches[:10])  # where the column starts
+    assert all(line[:indent].isspace() and not line[indent].isspace() for line in lines if line not in starts)
