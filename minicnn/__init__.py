@@ -40,6 +40,7 @@ from .functional import (
     min,
     minimum,
     mul,
+    neg,
     prod,
     remainder,
     round,

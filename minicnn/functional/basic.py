@@ -319,7 +319,15 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 
 def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a @ b, broadcasting as NumPy; either side may be a number or an array."""
+    """a @ b, broadcasting as NumPy; either side may be an array. As in PyTorch, both have at
+    least one dim (for a number, ``*``) and one dtype."""
+    for side, v in (("a", a), ("b", b)) if isinstance(a, Tensor) or isinstance(b, Tensor) else ():
+        numeric = isinstance(v, (Tensor, np.ndarray, np.generic, int, float))
+        if numeric and not np.ndim(getattr(v, "data", v)):
+            raise ValueError(f"matmul: {side} is 0-d; expected a vector or a matrix (for a number: *)")
+    kinds = {getattr(a, "dtype", np.dtype(bool)).kind, getattr(b, "dtype", np.dtype(bool)).kind}
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and kinds in ({"f", "i"}, {"f", "u"}):  # as PyTorch
+        raise TypeError(f"matmul: a is {a.dtype}, b {b.dtype}; convert one of them (.float(), .double())")
     sa, sb = tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ()))
     if sa and sb and sa[-1] != sb[-2 if len(sb) > 1 else 0]:  # the summed axes differ
         k = sb[-2 if len(sb) > 1 else 0]
@@ -353,6 +361,9 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """Clip to [min, max]; the gradient passes where x is inside (bounds included)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    for side, v in (("min", min), ("max", max)):
+        if isinstance(v, (list, tuple)):
+            raise TypeError(f"clamp: {side} must be a number or a tensor, got a {type(v).__name__}")
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)

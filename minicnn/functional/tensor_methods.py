@@ -44,6 +44,7 @@ Tensor.exp = basic.exp
 Tensor.log = basic.log
 Tensor.sqrt = basic.sqrt
 Tensor.abs = basic.abs
+Tensor.neg = basic.neg
 Tensor.clamp = basic.clamp
 Tensor.relu = activation.relu
 Tensor.softmax = loss.softmax

@@ -182,3 +182,32 @@ def test_division_by_zero_is_inf_or_nan_silently_as_in_pytorch():
     np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.inf])  # 1 / b
     np.testing.assert_array_equal(b.grad.numpy(), [-np.inf, np.nan, np.inf])  # -a / b^2
     np.testing.assert_array_equal((mc.tensor([2, 0]) / 0).numpy(), [np.inf, np.nan])
+
+
+def test_matmul_refuses_a_0d_side_and_an_integer_beside_a_float_as_pytorch(rng):
+    a = mc.tensor(rng.standard_normal((2, 3)).astype(np.float32))
+    ints = mc.tensor(rng.integers(-5, 5, (3, 2)))
+    said = r"^matmul: b is 0-d; expected a vector or a matrix \(for a number: \*\)"
+    with pytest.raises(ValueError, match=said):
+        a @ 2
+    with pytest.raises(ValueError, match=r"^matmul: a is 0-d"):
+        mc.matmul(mc.tensor(2.0), a)
+    with pytest.raises(TypeError, match=r"^matmul: a is float32, b int64; convert one of them"):
+        a @ ints
+    got = (a @ ints.float()).numpy()  # converted, as the message says
+    np.testing.assert_allclose(got, a.numpy() @ ints.numpy().astype(np.float32), rtol=1e-6)
+
+
+def test_clamp_refuses_list_bounds_and_takes_tensor_bounds(rng):
+    x = mc.tensor(rng.standard_normal((2, 3)))
+    with pytest.raises(TypeError, match=r"^clamp: min must be a number or a tensor, got a list"):
+        x.clamp([0.0], [1.0])
+    clipped = x.clamp(mc.tensor(-0.5), mc.tensor(0.5)).numpy()
+    np.testing.assert_array_equal(clipped, np.clip(x.numpy(), -0.5, 0.5))
+
+
+def test_neg_as_a_method_and_at_the_top_level(rng):
+    x = mc.tensor(rng.standard_normal(4), requires_grad=True)
+    np.testing.assert_array_equal(x.neg().numpy(), -x.numpy())
+    mc.neg(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), -np.ones(4))
