@@ -323,7 +323,7 @@ def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     least one dim (for a number, ``*``) and one dtype."""
     for side, v in (("a", a), ("b", b)) if isinstance(a, Tensor) or isinstance(b, Tensor) else ():
         numeric = isinstance(v, (Tensor, np.ndarray, np.generic, int, float))
-        if numeric and not np.ndim(getattr(v, "data", v)):
+        if numeric and not len(getattr(v, "shape", ())):  # a number has no shape
             raise ValueError(f"matmul: {side} is 0-d; expected a vector or a matrix (for a number: *)")
     kinds = {getattr(a, "dtype", np.dtype(bool)).kind, getattr(b, "dtype", np.dtype(bool)).kind}
     if isinstance(a, Tensor) and isinstance(b, Tensor) and kinds in ({"f", "i"}, {"f", "u"}):  # as PyTorch
