@@ -130,7 +130,8 @@ def smooth_l1_loss(
     check_smooth_l1_beta(name, beta)
     if beta == 0:
         return L1Loss.apply(input, target, reduction=reduction)
-    return SmoothL1Loss.apply(input, target, reduction=reduction, beta=beta)
+    # NOTE: a Python float: a NumPy float64 beside float32 arrays would make them float64
+    return SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
 
 def huber_loss(
@@ -146,7 +147,7 @@ def huber_loss(
     """
     _check(name, input, target, reduction)
     check_huber_delta(name, delta)
-    return HuberLoss.apply(input, target, reduction=reduction, delta=delta)
+    return HuberLoss.apply(input, target, reduction=reduction, delta=float(delta))  # as smooth_l1's
 
 
 def check_smooth_l1_beta(name: str, beta: float) -> None:

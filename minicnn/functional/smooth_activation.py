@@ -131,11 +131,12 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0, *, name: str
     check_float(name, "x", x)
     check_real(name, "beta", beta)
     check_real(name, "threshold", threshold)
-    return Softplus.apply(x, beta=beta, threshold=threshold)
+    # NOTE: Python floats: a NumPy float64 beside a float32 array would make it float64
+    return Softplus.apply(x, beta=float(beta), threshold=float(threshold))
 
 
 def elu(x: Tensor, alpha: float = 1.0, *, name: str = "elu") -> Tensor:
     """y = x for x > 0, alpha (e^x - 1) otherwise."""
     check_float(name, "x", x)
     check_real(name, "alpha", alpha)
-    return ELU.apply(x, alpha=alpha)
+    return ELU.apply(x, alpha=float(alpha))  # a Python float, as softplus's

@@ -149,3 +149,14 @@ def test_bad_arguments_name_the_loss_what_it_expected_and_what_it_got():
         F.huber_loss(a, a, delta=-0.5)
     with pytest.raises(TypeError, match=r"^SmoothL1Loss: beta must be a real number, got '1'$"):
         nn.SmoothL1Loss(beta="1")
+
+
+@pytest.mark.parametrize("name, setting", [("smooth_l1_loss", "beta"), ("huber_loss", "delta")])
+def test_a_numpy_float64_setting_keeps_float32_values_and_gradients(name, setting, rng):
+    x = mc.tensor(rng.standard_normal(6).astype(np.float32), requires_grad=True)
+    y = mc.tensor(rng.standard_normal(6).astype(np.float32))
+    for reduction in ("none", "mean"):
+        x.grad = None
+        out = getattr(F, name)(x, y, reduction=reduction, **{setting: np.float64(rng.uniform(0.5, 2.0))})
+        out.sum().backward()
+        assert out.dtype == x.grad.dtype == np.float32, reduction

@@ -157,3 +157,12 @@ def test_integer_input_is_refused_naming_the_layer(layer):
         match=rf"^{type(layer).__name__}\(act\): x must be a floating-point tensor, got dtype int64",
     ):
         model(mc.tensor(np.ones((2, 3), dtype=np.int64)))
+
+
+@pytest.mark.parametrize("name", ["elu", "softplus"])
+def test_a_numpy_float64_setting_keeps_float32_values_and_gradients(name, rng):
+    x = mc.tensor(rng.standard_normal(6).astype(np.float32), requires_grad=True)
+    setting = np.float64(rng.uniform(0.5, 2.0))  # a NumPy scalar, as np.linspace or a config hands out
+    y = getattr(F, name)(x, setting)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == np.float32
