@@ -325,9 +325,10 @@ def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
         numeric = isinstance(v, (Tensor, np.ndarray, np.generic, int, float))
         if numeric and not len(getattr(v, "shape", ())):  # a number has no shape
             raise ValueError(f"matmul: {side} is 0-d; expected a vector or a matrix (for a number: *)")
-    kinds = {getattr(a, "dtype", np.dtype(bool)).kind, getattr(b, "dtype", np.dtype(bool)).kind}
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and kinds in ({"f", "i"}, {"f", "u"}):  # as PyTorch
-        raise TypeError(f"matmul: a is {a.dtype}, b {b.dtype}; convert one of them (.float(), .double())")
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+        kinds = {a.dtype.kind, b.dtype.kind}
+        if "b" not in kinds and kinds != {"f"}:  # as PyTorch; bools and two floats: _binary says
+            raise TypeError(f"matmul: a is {a.dtype}, b {b.dtype}; convert one of them (.float(), .long())")
     sa, sb = tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ()))
     if sa and sb and sa[-1] != sb[-2 if len(sb) > 1 else 0]:  # the summed axes differ
         k = sb[-2 if len(sb) > 1 else 0]

@@ -8,6 +8,16 @@ from ..functional.regression_loss import check_huber_delta, check_smooth_l1_beta
 from .module import Module
 
 
+def keyword_reduction(name, positional):
+    """PyTorch's MSELoss, L1Loss and SmoothL1Loss take size_average and reduce (deprecated)
+    first: ``nn.L1Loss("sum")`` is a size_average there, so here a positional is refused."""
+    if positional:
+        raise TypeError(
+            f"{name}: reduction is given by keyword ({name}(reduction={positional[0]!r})); PyTorch "
+            "reads a first positional argument as the old size_average, not as the reduction"
+        )
+
+
 class CrossEntropyLoss(Module):
     """L = the mean over the batch of -sum_c q_c log softmax(x)_c, q the (smoothed) one-hot target.
 
@@ -45,8 +55,9 @@ class MSELoss(Module):
     """L = the mean over all elements of (input - target)^2 (``reduction='sum'``: the sum,
     ``'none'``: the squares themselves)."""
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, *size_average, reduction="mean"):
         super().__init__()
+        keyword_reduction("MSELoss", size_average)
         check_reduction("MSELoss", reduction)
         self.reduction = reduction
 
@@ -58,8 +69,9 @@ class L1Loss(Module):
     """L = the mean over all elements of |input - target| (``reduction='sum'``: the sum,
     ``'none'``: the absolute errors themselves)."""
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, *size_average, reduction="mean"):
         super().__init__()
+        keyword_reduction("L1Loss", size_average)
         check_reduction("L1Loss", reduction)
         self.reduction = reduction
 
@@ -71,8 +83,9 @@ class SmoothL1Loss(Module):
     """L = the mean of d^2 / (2 beta) where |d| < beta, else |d| - beta / 2, d = input - target
     (Girshick 2015, Fast R-CNN's box regression); ``beta=0`` is the L1 loss."""
 
-    def __init__(self, reduction="mean", beta=1.0):
+    def __init__(self, *size_average, reduction="mean", beta=1.0):
         super().__init__()
+        keyword_reduction("SmoothL1Loss", size_average)
         check_reduction("SmoothL1Loss", reduction)
         check_smooth_l1_beta("SmoothL1Loss", beta)
         self.reduction, self.beta = reduction, beta

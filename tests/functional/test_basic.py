@@ -194,6 +194,8 @@ def test_matmul_refuses_a_0d_side_and_an_integer_beside_a_float_as_pytorch(rng):
         mc.matmul(mc.tensor(2.0), a)
     with pytest.raises(TypeError, match=r"^matmul: a is float32, b int64; convert one of them"):
         a @ ints
+    with pytest.raises(TypeError, match=r"^matmul: a is int64, b int32; convert one of them"):
+        ints @ mc.tensor(rng.integers(-5, 5, (2, 3)).astype(np.int32))
     got = (a @ ints.float()).numpy()  # converted, as the message says
     np.testing.assert_allclose(got, a.numpy() @ ints.numpy().astype(np.float32), rtol=1e-6)
 

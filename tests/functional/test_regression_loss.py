@@ -160,3 +160,13 @@ def test_a_numpy_float64_setting_keeps_float32_values_and_gradients(name, settin
         out = getattr(F, name)(x, y, reduction=reduction, **{setting: np.float64(rng.uniform(0.5, 2.0))})
         out.sum().backward()
         assert out.dtype == x.grad.dtype == np.float32, reduction
+
+
+@pytest.mark.parametrize("module", [nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss])
+def test_a_positional_reduction_is_refused_where_pytorch_reads_it_as_size_average(module):
+    name = module.__name__
+    said = rf"^{name}: reduction is given by keyword \({name}\(reduction='sum'\)\); PyTorch reads"
+    with pytest.raises(TypeError, match=said):
+        module("sum")
+    assert module(reduction="sum").reduction == "sum"
+    assert nn.HuberLoss("sum", 0.5).delta == 0.5  # PyTorch's HuberLoss takes both by position
