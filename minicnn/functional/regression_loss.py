@@ -135,7 +135,7 @@ def smooth_l1_loss(
 
 
 def huber_loss(
-    input: Tensor, target: Tensor, *, reduction: str = "mean", delta: float = 1.0, name: str = "huber_loss"
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, *, name: str = "huber_loss"
 ) -> Tensor:
     """Squared error / 2 where |input - target| < delta, else delta (|input - target| - delta / 2);
     reduced as ``mse_loss``.

@@ -170,3 +170,9 @@ def test_a_positional_reduction_is_refused_where_pytorch_reads_it_as_size_averag
         module("sum")
     assert module(reduction="sum").reduction == "sum"
     assert nn.HuberLoss("sum", 0.5).delta == 0.5  # PyTorch's HuberLoss takes both by position
+
+
+def test_huber_loss_takes_reduction_and_delta_by_position_as_pytorch(rng):
+    x, y = (mc.tensor(rng.standard_normal(5)) for _ in range(2))
+    by_position = F.huber_loss(x, y, "sum", 0.5).item()
+    assert by_position == F.huber_loss(x, y, reduction="sum", delta=0.5).item()
