@@ -142,6 +142,20 @@ def guarded():
     return _guarded
 
 
+def _one_error_line(folder, *args):
+    """The one line that ``python -m minicnn *args``, run guarded in ``folder``, printed as it failed."""
+    done, _ = _guarded(["-m", "minicnn", *args], seconds=30, cwd=folder)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode > 0 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    return lines[0]
+
+
+@pytest.fixture
+def cli_error_line():
+    """cli_error_line(folder, *args): ``guarded``'s run of the command, which must fail in one line."""
+    return _one_error_line
+
+
 def pytest_collection_modifyitems(config, items):
     skip_gpu = pytest.mark.skip(reason="needs CuPy and an NVIDIA GPU")
     has_gpu = backend.cuda_available()

@@ -3,7 +3,7 @@
 Each .pth or CIFAR-10 batch here is a few kilobytes written opcode by opcode. Those that
 would hang (hashing inside the C unpickler, where Ctrl-C never runs) or fill memory if
 they were not refused are read by the command line in a child process held to a time and
-memory limit (conftest's ``guarded``), so that a regression fails the test and does not
+memory limit (conftest's ``cli_error_line``), so that a regression fails the test and does not
 hold up CI; the rest are read in-process.
 """
 
@@ -108,14 +108,6 @@ def _list_tower(depth, width=10):
     return p
 
 
-def _cli(guarded, folder, *args):
-    """The one line that ``python -m minicnn *args`` printed, once it has failed as it should."""
-    done, _ = guarded(["-m", "minicnn", *args], seconds=30, cwd=folder)
-    lines = done.stderr.strip().splitlines()
-    assert done.returncode > 0 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
-    return lines[0]
-
-
 def _train_on(folder):
     return ("train", "lenet5", "--data", f"cifar10:{folder}", "--epochs", "1", "--out", "run")
 
@@ -176,84 +168,84 @@ def test_shown_is_bounded_however_large_the_value(rng):
 # --- hangs and huge messages, read as a user would --------------------------------------------
 
 
-def test_a_tower_of_shared_tuples_as_a_key_is_refused_before_it_is_hashed(tmp_path, guarded, rng):
+def test_a_tower_of_shared_tuples_as_a_key_is_refused_before_it_is_hashed(tmp_path, cli_error_line, rng):
     depth = int(rng.integers(40, 60))
     _pth(tmp_path / "hash.pth", b"}" + _tower(depth) + _int(1) + b"s")
     _pth(tmp_path / "set.pth", b"\x8f(" + _tower(depth) + b"\x90")  # a set's member
     _pth(tmp_path / "frozen.pth", b"(" + _tower(depth) + b"\x91")
     for name, what in (("hash", "dict key or set member"), ("set", "set member"), ("frozen", "set member")):
-        line = _cli(guarded, tmp_path, "convert-weights", f"{name}.pth", "out.npz")
+        line = cli_error_line(tmp_path, "convert-weights", f"{name}.pth", "out.npz")
         assert line.startswith(f"python -m minicnn convert-weights: error: {name}.pth: the pickle makes a ")
         assert f"{what} of a tuple; minicnn reads only str, bytes and ints within 2**31 as keys" in line
     _cifar(tmp_path / "cifar", b"}" + _tower(depth) + _int(1) + b"s")
-    line = _cli(guarded, tmp_path, *_train_on("cifar"))
+    line = cli_error_line(tmp_path, *_train_on("cifar"))
     assert "data_batch_1 (CIFAR-10 batch): the pickle makes a dict key or set member of a tuple" in line
 
 
-def test_a_frozenset_tower_as_a_key_is_refused_before_its_name_is_made(tmp_path, guarded, rng):
+def test_a_frozenset_tower_as_a_key_is_refused_before_its_name_is_made(tmp_path, cli_error_line, rng):
     # F_i = frozenset({(F_{i-1}, 0), ..., (F_{i-1}, 9)}): str(F_9) would be 50 GB
     depth = int(rng.integers(9, 12))
     p = _str("a" * 50) + _put(0)
     for i in range(1, depth + 1):
         p += b"0(" + b"".join(_get(i - 1) + _int(j) + b"\x86" for j in range(10)) + b"\x91" + _put(i)
     _pth(tmp_path / "str.pth", b"}" + p + _int(1) + b"s")
-    line = _cli(guarded, tmp_path, "convert-weights", "str.pth", "out.npz")
+    line = cli_error_line(tmp_path, "convert-weights", "str.pth", "out.npz")
     assert line.endswith(
         "str.pth: the pickle makes a dict key or set member of a tuple; minicnn reads "
         "only str, bytes and ints within 2**31 as keys"
     )
 
 
-def test_a_long_key_at_every_level_is_not_copied_into_every_name(tmp_path, guarded, rng):
+def test_a_long_key_at_every_level_is_not_copied_into_every_name(tmp_path, cli_error_line, rng):
     """Chains of dicts 29 deep, each level keyed by one memoised key of 4 MiB: a name joined at
     each level would copy the key 435 times a chain, and hold 1.7 GiB of names at its foot."""
     chains = int(rng.integers(50, 100))
     chain = (b"}" + _get(0)) * 29 + b"N" + b"s" * 29
     top = b"}" + _str("x") + b"](" + chain * chains + b"es"
     _pth(tmp_path / "keys.pth", _str("k" * (4 << 20)) + _put(0) + b"0" + top)
-    line = _cli(guarded, tmp_path, "convert-weights", "keys.pth", "out.npz")
+    line = cli_error_line(tmp_path, "convert-weights", "keys.pth", "out.npz")
     assert line.endswith("keys.pth: expected a state dict of tensors, got a dict holding none")
 
 
-def test_a_storage_key_or_dtype_code_that_is_a_list_tower_is_not_formatted_whole(tmp_path, guarded, rng):
+def test_a_storage_key_or_dtype_code_list_tower_is_not_formatted_whole(tmp_path, cli_error_line, rng):
     depth = int(rng.integers(9, 12))
     pid = b"(" + _str("storage") + _global("torch", "FloatStorage") + _list_tower(depth) + _str("cpu")
     _pth(tmp_path / "pid.pth", pid + _int(1) + b"tQ")
-    line = _cli(guarded, tmp_path, "convert-weights", "pid.pth", "out.npz")
+    line = cli_error_line(tmp_path, "convert-weights", "pid.pth", "out.npz")
     assert line.endswith("pid.pth: malformed storage reference (key a list of 10 items, 1 elements)")
     _cifar(
         tmp_path / "cifar", _global("numpy", "dtype") + b"(" + _list_tower(depth) + _int(0) + _int(1) + b"tR"
     )
-    line = _cli(guarded, tmp_path, *_train_on("cifar"))
+    line = cli_error_line(tmp_path, *_train_on("cifar"))
     assert line.endswith(
         "(CIFAR-10 batch): a pickled dtype whose code is a list of 10 items; "
         "a CIFAR-10 batch holds only uint8"
     )
 
 
-def test_many_large_int_keys_of_one_hash_are_refused_before_the_dict_is_built(tmp_path, guarded, rng):
+def test_many_large_int_keys_of_one_hash_are_refused_before_the_dict_is_built(tmp_path, cli_error_line, rng):
     n = int(rng.integers(100_000, 120_000))  # 1 + i * (2**61 - 1) all hash to 1: n**2 / 2 steps
     keys = b"".join(b"\x8a\x0c" + (1 + i * (2**61 - 1)).to_bytes(12, "little") + b"K\x00" for i in range(n))
     _pth(tmp_path / "slow.pth", b"}(" + _str("w") + _tensor() + keys + b"u")
-    line = _cli(guarded, tmp_path, "convert-weights", "slow.pth", "out.npz")
+    line = cli_error_line(tmp_path, "convert-weights", "slow.pth", "out.npz")
     assert line.endswith(
         "slow.pth: the pickle makes a dict key or set member of a large int; minicnn "
         "reads only str, bytes and ints within 2**31 as keys"
     )
 
 
-def test_a_shape_of_references_to_a_huge_int_is_refused_before_its_product(tmp_path, guarded, rng):
+def test_a_shape_of_references_to_a_huge_int_is_refused_before_its_product(tmp_path, cli_error_line, rng):
     refs, bits = int(rng.integers(2000, 2500)), int(rng.integers(13_000, 14_000))
     size = _long((1 << bits) + 7) + _put(1) + b"0(" + _get(1) * refs + b"t"
     _pth(tmp_path / "bigint.pth", b"}" + _str("w") + _tensor(size, b"(" + _int(0) * refs + b"t") + b"s")
-    line = _cli(guarded, tmp_path, "convert-weights", "bigint.pth", "out.npz")
+    line = cli_error_line(tmp_path, "convert-weights", "bigint.pth", "out.npz")
     assert line.endswith(f"bigint.pth: tensor 'w' has {refs} dimensions, more than the 64 a NumPy array has")
     # numpy's (shape, ...) state of a CIFAR array; math.prod of the shape ran for minutes
     state = b"(" + _int(1) + size + _global("numpy", "dtype") + b"(" + _str("u1") + _int(0) + _int(1) + b"tR"
     array = _global("numpy.core.multiarray", "_reconstruct") + b"(" + _global("numpy", "ndarray")
     array += b"(" + _int(0) + b"tC\x01btR" + state + b"\x89C\x00tb"
     _cifar(tmp_path / "cifar", b"}" + _str("data") + array + b"s")
-    line = _cli(guarded, tmp_path, *_train_on("cifar"))
+    line = cli_error_line(tmp_path, *_train_on("cifar"))
     assert line.endswith("(CIFAR-10 batch): a pickled uint8 array with a malformed shape or order")
 
 

@@ -2,7 +2,7 @@
 gigabytes before any check are refused by name, in one line, before any arithmetic.
 
 Files that would hang or fill memory if they were not refused are read by the command
-line in a child process held to a time and memory limit (conftest's ``guarded``), so a
+line in a child process held to a time and memory limit (conftest's ``cli_error_line``), so a
 regression fails its test and does not hold up CI; the rest are read in-process.
 """
 
@@ -38,18 +38,10 @@ def _safetensors(path, header, body):
     return path
 
 
-def _cli(guarded, folder, *args):
-    """The one line that ``python -m minicnn *args`` printed, once it has failed as it should."""
-    done, _ = guarded(["-m", "minicnn", *args], seconds=30, cwd=folder)
-    lines = done.stderr.strip().splitlines()
-    assert done.returncode > 0 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
-    return lines[0]
-
-
 # --- numbers before arithmetic ----------------------------------------------------------------
 
 
-def test_a_shape_of_huge_ints_is_refused_before_its_product(tmp_path, guarded, rng):
+def test_a_shape_of_huge_ints_is_refused_before_its_product(tmp_path, cli_error_line, rng):
     n, digits = int(rng.integers(1000, 1200)), int(rng.integers(3900, 4200))
     big = 10 ** (digits - 1)  # math.prod of n of them ran for more than a minute
     _safetensors(
@@ -57,7 +49,7 @@ def test_a_shape_of_huge_ints_is_refused_before_its_product(tmp_path, guarded, r
         {"w": {"dtype": "F32", "shape": [big] * n, "data_offsets": [0, 4]}},
         bytes(4),
     )
-    line = _cli(guarded, tmp_path, "convert-weights", "big.safetensors", "out.npz")
+    line = cli_error_line(tmp_path, "convert-weights", "big.safetensors", "out.npz")
     assert line.endswith(
         f"big.safetensors: tensor 'w' has a shape that has {n} dimensions, more than the "
         "64 a NumPy array has; expected a list of sizes"
@@ -107,10 +99,10 @@ def test_an_npy_header_of_a_huge_size_is_refused_by_name(tmp_path):
 # --- keys -------------------------------------------------------------------------------------
 
 
-def test_many_int_keys_of_one_hash_are_refused_before_the_dict_is_built(tmp_path, guarded, rng):
+def test_many_int_keys_of_one_hash_are_refused_before_the_dict_is_built(tmp_path, cli_error_line, rng):
     n = int(rng.integers(100_000, 120_000))  # a dict of them took minutes to build
     _ckpt(tmp_path / "collide.npz", {"dict": [[1 + i * M61, {"value": 0}] for i in range(n)]})
-    line = _cli(guarded, tmp_path, "eval", "collide.npz")
+    line = cli_error_line(tmp_path, "eval", "collide.npz")
     assert line.endswith(
         f"'collide.npz' has a damaged structure entry: ValueError: a dict key {1 + M61} (int), "
         "where mc.save writes str keys and int keys within 2**31"
@@ -149,21 +141,21 @@ def test_what_minicnn_writes_still_loads(tmp_path, rng):
 # --- one array named many times -----------------------------------------------------------------
 
 
-def test_an_array_named_many_times_is_refused_before_it_is_used(tmp_path, guarded, rng):
+def test_an_array_named_many_times_is_refused_before_it_is_used(tmp_path, cli_error_line, rng):
     refs = int(rng.integers(1000, 1200))  # eval's np.shape of the list took 8 GiB
     big = np.zeros((1024, 1024))
     (tmp_path / "run").mkdir()
     _ckpt(
         tmp_path / "run" / "model.npz", {"dict": [["0.weight", {"list": [{"array": "big"}] * refs}]]}, big=big
     )
-    line = _cli(guarded, tmp_path, "eval", "run/model.npz", "--model", "lenet5")
+    line = cli_error_line(tmp_path, "eval", "run/model.npz", "--model", "lenet5")
     assert line.endswith(
         "'run/model.npz' has a damaged structure entry: ValueError: array 'big' is named a "
         "second time, where mc.save names each once"
     )
 
 
-def test_a_scalar_named_many_times_is_refused_before_it_is_used(tmp_path, guarded, rng):
+def test_a_scalar_named_many_times_is_refused_before_it_is_used(tmp_path, cli_error_line, rng):
     refs = int(rng.integers(3000, 3500))  # a resume's message of the epoch took 2.7 GB
     (tmp_path / "run").mkdir()
     tree = {
@@ -174,7 +166,7 @@ def test_a_scalar_named_many_times_is_refused_before_it_is_used(tmp_path, guarde
         ]
     }
     _ckpt(tmp_path / "run" / "checkpoint.npz", tree, s=np.asarray("a" * 10**6))
-    line = _cli(guarded, tmp_path, "train", "lenet5", "--resume", "--out", "run")
+    line = cli_error_line(tmp_path, "train", "lenet5", "--resume", "--out", "run")
     assert line.endswith(
         "'run/checkpoint.npz' has a damaged structure entry: ValueError: array 's' is named a "
         "second time, where mc.save names each once"
