@@ -28,7 +28,7 @@ from minicnn.data import CIFAR10, DataFileError, ImageFolder, read_idx
 from minicnn.io import CheckpointError
 from minicnn.weights import load_torchvision, read_safetensors, write_safetensors
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 CASES = 50  # mutations per format, in-process
 IN_CHILD = 8  # of those, how many are read again in a child process
 EXTREMES = [0, 1, 0x7F, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 40, (1 << 63) - 1, (1 << 64) - 1]
@@ -223,7 +223,7 @@ def test_mutated_files_never_crash_the_interpreter(tmp_path):
             jobs.append((kind, str(_place(kind, tmp_path / kind / f"case{i}", data))))
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tmp_path / "jobs.json"), str(ROOT), str(ROOT / "tests")],
+        [sys.executable, "-c", CHILD, str(tmp_path / "jobs.json"), str(ROOT), str(ROOT / "tests" / "io")],
         capture_output=True,
         text=True,
         timeout=120,
