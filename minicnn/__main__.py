@@ -231,7 +231,6 @@ def summary_command(args):
 
 
 def convert_command(args):
-    from .atomic_write import overwriting
     from .cli_common import UsageError, check_input_file, link_note
     from .weights import convert_weights
 
@@ -251,8 +250,7 @@ def convert_command(args):
     if not os.path.isdir(folder):
         raise UsageError(f"{args.dst}: no such folder {folder!r}")
     try:
-        with overwriting(args.overwrite):  # a dst made while converting is kept too
-            convert_weights(args.src, args.dst)
+        convert_weights(args.src, args.dst, overwrite=args.overwrite)  # a dst made meanwhile is kept too
     except FileExistsError:
         raise exists() from None
     print(f"wrote {args.dst}")

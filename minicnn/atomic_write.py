@@ -19,8 +19,6 @@ container sharing the folder, which a process id could not tell. Where there is 
 longer alive (POSIX) or that has not changed for a day.
 """
 
-import contextlib
-import contextvars
 import errno
 import os
 import re
@@ -34,24 +32,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 
-_OVERWRITE = contextvars.ContextVar("minicnn_overwrite", default=True)
-
-
-@contextlib.contextmanager
-def overwriting(allowed):
-    """Within: every ``write_atomic`` that leaves ``overwrite`` out takes ``allowed`` (True outside).
-
-    For a command whose ``--overwrite`` must reach a writer it does not call itself
-    (convert-weights calls ``weights.convert_weights``, which has no ``overwrite``).
-    """
-    token = _OVERWRITE.set(bool(allowed))
-    try:
-        yield
-    finally:
-        _OVERWRITE.reset(token)
-
-
-def write_atomic(path, write, who="write_atomic", overwrite=None):
+def write_atomic(path, write, who="write_atomic", overwrite=True):
     """Write a file all or nothing: into a temporary name beside it, then renamed over it.
 
     ``write`` is bytes, or a function that writes to the open binary file. The
@@ -61,14 +42,12 @@ def write_atomic(path, write, who="write_atomic", overwrite=None):
     a folder in the way) is an OSError naming ``path``, not the temporary name.
     ``overwrite`` False: whatever is at ``path`` (a file, a folder, a link, even a
     broken one) is kept, before the write as at its end, and ``NotReplaced`` (a
-    FileExistsError) says so; None (the default) is True unless inside
-    ``overwriting(False)``.
+    FileExistsError) says so.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{who}: folder {folder!r} does not exist; create it first")
-    overwrite = _OVERWRITE.get() if overwrite is None else overwrite
     if not overwrite and os.path.lexists(path):
         raise NotReplaced(who, path, "exists")
     _remove_stale_temps(folder)

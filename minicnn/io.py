@@ -164,10 +164,12 @@ def _is_utf8(name):
     return True
 
 
-def write_arrays(path, arrays, who="write_arrays"):
-    """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically."""
+def write_arrays(path, arrays, who="write_arrays", overwrite=True):
+    """A plain ``.npz`` of {name: array} (what ``np.load`` reads), written atomically.
+
+    ``overwrite=False`` keeps a file already at ``path`` (``FileExistsError``)."""
     check_names(arrays, who, reserved=(FORMAT_KEY, TREE_KEY))
-    write_atomic(path, lambda f: _write_npz(f, arrays), who=who)
+    write_atomic(path, lambda f: _write_npz(f, arrays), who=who, overwrite=overwrite)
 
 
 def _write_npz(f, arrays):

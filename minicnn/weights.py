@@ -173,8 +173,10 @@ def _check_header(header, data_bytes, path):
     return entries
 
 
-def write_safetensors(state, path):
-    """Write {name: array} as a .safetensors file (keys in the given order)."""
+def write_safetensors(state, path, overwrite=True):
+    """Write {name: array} as a .safetensors file (keys in the given order).
+
+    ``overwrite=False`` keeps a file already at ``path`` (``FileExistsError``)."""
     check_names(state, "write_safetensors", reserved=("__metadata__",))
     names = {np.dtype(v).str.lstrip("<|="): k for k, v in _SAFETENSORS_DTYPES.items()}
     header, chunks, offset = {}, [], 0
@@ -199,7 +201,7 @@ def write_safetensors(state, path):
         for raw in chunks:
             f.write(raw)
 
-    write_atomic(path, write, who="write_safetensors")
+    write_atomic(path, write, who="write_safetensors", overwrite=overwrite)
 
 
 def _read_pth(path):
@@ -273,12 +275,14 @@ def _state_of_checkpoint(path):
     return collections.OrderedDict(obj)
 
 
-def convert_weights(src, dst):
+def convert_weights(src, dst, overwrite=True):
     """Convert a weights file (.pth, .safetensors or .npz) to .npz or .safetensors.
 
     Returns the number of arrays written. Used by ``python -m minicnn convert-weights``.
     Every key must be a name either format holds and gives back as it was (see
     ``io.check_names``); one that is not is refused, naming it, before anything is written.
+    ``overwrite=False`` keeps a file at ``dst``, even one made while converting
+    (``FileExistsError``).
     """
     suffix = pathlib.Path(str(dst)).suffix.lower()
     if suffix not in (".npz", ".safetensors"):
@@ -286,7 +290,7 @@ def convert_weights(src, dst):
     state = load_torchvision(src)
     check_names(state, f"convert_weights: {src}", reserved=(FORMAT_KEY, TREE_KEY, "__metadata__"))
     if suffix == ".npz":
-        write_arrays(dst, state, who="convert_weights")
+        write_arrays(dst, state, who="convert_weights", overwrite=overwrite)
     else:
-        write_safetensors(state, dst)
+        write_safetensors(state, dst, overwrite=overwrite)
     return len(state)

@@ -184,17 +184,27 @@ def test_a_link_made_while_writing_is_kept_too(tmp_path):
     assert os.readlink(path) == str(tmp_path / "nowhere") and not (tmp_path / "nowhere").exists()
 
 
-def test_overwriting_sets_what_writes_that_leave_overwrite_out_do(tmp_path):
-    path = tmp_path / "w.npz"
-    path.write_bytes(b"theirs")
-    with atomic_write.overwriting(False):
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_the_weights_writers_keep_a_file_unless_asked_to_overwrite(tmp_path, rng, suffix):
+    from minicnn.weights import convert_weights, write_safetensors
+
+    w = rng.standard_normal(3)
+    src = tmp_path / "src.npz"
+    io.write_arrays(src, {"w": w})
+    dst = tmp_path / f"w{suffix}"
+    writers = [lambda overwrite: convert_weights(src, dst, overwrite=overwrite)]
+    writers.append(
+        (lambda overwrite: io.write_arrays(dst, {"w": w}, overwrite=overwrite))
+        if suffix == ".npz"
+        else (lambda overwrite: write_safetensors({"w": w}, dst, overwrite=overwrite))
+    )
+    for write in writers:
+        dst.write_bytes(b"theirs")
         with pytest.raises(FileExistsError):
-            io.write_arrays(path, {"w": np.zeros(2)})
-        assert path.read_bytes() == b"theirs"
-        io.write_atomic(path, b"asked", overwrite=True)  # a caller's own word wins
-        assert path.read_bytes() == b"asked"
-    io.write_arrays(path, {"w": np.zeros(2)})  # outside: replaced, as before
-    assert mc.load(path)["w"].tolist() == [0, 0]
+            write(False)
+        assert dst.read_bytes() == b"theirs"
+        write(True)
+        assert dst.read_bytes() != b"theirs"
 
 
 def test_a_link_where_the_temporary_file_goes_is_never_written_through(tmp_path, rng, monkeypatch):
