@@ -90,6 +90,18 @@ OPS = {
     "linear": (F.linear, [(4, 6), (3, 6), (3,)], RTOL_SUMS),
     "matmul_add_mul": (lambda a, b, c: F.matmul(a, b) * c + c, [(3, 4), (4, 5), (5,)], RTOL_SUMS),
     "exp_log_sqrt": (lambda x: F.log(F.exp(x) + 1.0) + F.sqrt(x * x + 1.0), [(3, 4)], RTOL_ELEMENTWISE),
+    "sin_cos": (lambda x: F.sin(x) * F.cos(x * 2.0), [(3, 4)], RTOL_ELEMENTWISE),
+    "mm_bmm": (
+        lambda a, b, c, d: mc.bmm(c, d) + F.mm(a, b),
+        [(3, 4), (4, 5), (2, 3, 4), (2, 4, 5)],
+        RTOL_SUMS,
+    ),
+    # dims unsorted and one named twice: CuPy's roll would pair the shifts with the dims sorted
+    "flip_roll": (
+        lambda x: x.flip((2, 0)) + mc.roll(x, (1, -2, 1), (2, 0, 2)) + x.roll(5) + x.flip(()),
+        [(2, 3, 4)],
+        RTOL_ELEMENTWISE,
+    ),
     "log_softmax": (lambda x: F.log_softmax(x, dim=1), [(4, 7)], RTOL_SUMS),
     "sum_mean_max": (lambda x: x.sum(dim=1) + x.mean(dim=1) + x.amax(dim=1), [(4, 7)], RTOL_SUMS),
     "cat_reshape_transpose": (

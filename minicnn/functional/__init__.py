@@ -1,6 +1,7 @@
 """Ops as autograd Functions, one file per family (``import minicnn.functional as F``)."""
 
 from .activation import relu, sigmoid, tanh
+from .activation import cos, sin
 from .activation import leaky_relu, prelu, rrelu
 from .smooth_activation import elu, gelu, silu, softplus
 from .dropout import dropout, dropout2d
@@ -27,4 +28,6 @@ from .select import argsort, gather, index_select, masked_fill, sort, topk
 from .indexing import getitem
 from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split, squeeze, stack
 from .shape import transpose, unsqueeze, view
+from .matrix import bmm, mm
+from .reorder import flip, roll
 from . import in_place_methods, numpy_protocol, tensor_methods  # give Tensor its operators and methods

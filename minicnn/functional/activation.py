@@ -2,7 +2,9 @@
 
 ReLU is AlexNet's choice: piecewise linear, so forward and backward are a
 comparison and a mask, and it does not saturate for large inputs as tanh and
-the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there).
+the sigmoid do (their gradients 1 - y^2 and y(1 - y) vanish there). Sine and
+cosine sit beside tanh: periodic, they serve as activations too (SIREN, Sitzmann
+et al. 2020) and make positional encodings (Vaswani et al. 2017).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from .. import backend, kernels, rng
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
-from .checks import check_float
+from .checks import check_float, check_tensor
+from .promotion import floating
 
 
 class ReLU(Function):
@@ -36,6 +39,28 @@ class Tanh(Function):
 
     def backward(self, gy):
         return gy * (1 - self.y * self.y)
+
+
+class Sin(Function):
+    """y = sin x.   gx = cos x * gy."""
+
+    def forward(self, x):
+        self.x = x
+        return backend.xp_of(x).sin(x)
+
+    def backward(self, gy):
+        return self.xp.cos(self.x) * gy
+
+
+class Cos(Function):
+    """y = cos x.   gx = -sin x * gy."""
+
+    def forward(self, x):
+        self.x = x
+        return backend.xp_of(x).cos(x)
+
+    def backward(self, gy):
+        return -self.xp.sin(self.x) * gy
 
 
 class Sigmoid(Function):
@@ -67,6 +92,23 @@ def tanh(x: Tensor, *, name: str = "tanh") -> Tensor:
     """y = tanh x."""
     check_float(name, "x", x)
     return Tanh.apply(x)
+
+
+def sin(input: Tensor) -> Tensor:
+    """y = sin x, elementwise, as ``torch.sin``: an integer or bool tensor gives float32.
+
+    >>> import minicnn as mc
+    >>> mc.sin(mc.tensor([0.0, 1.5707964])).tolist()
+    [0.0, 1.0]
+    """
+    check_tensor("sin", "input", input)
+    return Sin.apply(floating(input))
+
+
+def cos(input: Tensor) -> Tensor:
+    """y = cos x, elementwise, as ``torch.cos``: an integer or bool tensor gives float32."""
+    check_tensor("cos", "input", input)
+    return Cos.apply(floating(input))
 
 
 def sigmoid(x: Tensor, *, name: str = "sigmoid") -> Tensor:

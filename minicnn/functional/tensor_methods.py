@@ -11,7 +11,9 @@ from .. import backend
 from ..tensor import Tensor
 from . import activation, basic, copying, cumulative, indexing, loss, pointwise, reduce, select, shape
 from .checks import wrap_dim
+from .matrix import bmm, mm
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
+from .reorder import flip, roll
 
 
 def _reflected(fn):
@@ -211,6 +213,16 @@ def _t(self):
 
 
 Tensor.contiguous, Tensor.t = _contiguous, _t
+
+
+def _flip(self, *dims, **kwargs):
+    """x.flip(0, 1), as x.flip((0, 1)) and x.flip(dims=(0, 1)): PyTorch's method takes both."""
+    return flip(self, shape._dims(self, dims), **kwargs) if dims else flip(self, **kwargs)
+
+
+Tensor.sin, Tensor.cos = activation.sin, activation.cos
+Tensor.mm, Tensor.bmm = mm, bmm
+Tensor.flip, Tensor.roll = _flip, roll
 
 
 # --- Python's own conversions, as PyTorch's: a one-element tensor is a number ----

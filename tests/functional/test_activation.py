@@ -1,4 +1,5 @@
-"""Activations: gradients, PyTorch's numbers, the random slopes of RReLU, modules, bad input."""
+"""Activations: gradients, PyTorch's numbers, the random slopes of RReLU, modules, bad input;
+and sin and cos, which sit beside tanh."""
 
 import collections
 
@@ -21,6 +22,8 @@ GRADCHECK = {
     "relu": (F.relu, [(3, 4)]),
     "tanh": (F.tanh, [(3, 4)]),
     "sigmoid": (F.sigmoid, [(3, 4)]),
+    "sin": (F.sin, [(3, 4)]),
+    "cos": (F.cos, [(3, 4)]),
     "leaky_relu": (F.leaky_relu, [(3, 4)]),
     "leaky_relu_0.2": (lambda x: F.leaky_relu(x, 0.2), [(2, 3, 2)]),
     "prelu_1": (F.prelu, [(2, 3, 2, 2), (1,)]),
@@ -169,3 +172,41 @@ def test_gradient_at_nan_and_zero_is_pytorchs(op, want):
     x = mc.tensor(np.array([np.nan, 1.0, -1.0, 0.0]), requires_grad=True)
     op(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+# --- sin and cos ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", ["sin", "cos"])
+@pytest.mark.parametrize(
+    "dtype, want", [("int64", "float32"), ("uint8", "float32"), ("bool", "float32"), ("float16", "float16")]
+)
+def test_sin_and_cos_of_integers_are_float32_as_pytorchs(op, dtype, want, rng):
+    """torch.sin of an integer or bool tensor is float32 (PyTorch's default float dtype); a
+    float dtype is kept, float16 too."""
+    a = rng.integers(0, 8, (2, 3)).astype(dtype)
+    for y in (getattr(mc, op)(mc.tensor(a)), getattr(F, op)(mc.tensor(a)), getattr(mc.tensor(a), op)()):
+        assert y.dtype == want
+        np.testing.assert_allclose(
+            y.numpy(), getattr(np, op)(a.astype(want)), rtol=1e-3 if dtype == "float16" else 1e-6
+        )
+
+
+@pytest.mark.parametrize("op", ["sin", "cos"])
+def test_sin_and_cos_gradients_read_as_the_math(op, rng):
+    """d sin x = cos x dx, d cos x = -sin x dx, in float32 for float32."""
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    x = mc.tensor(a, requires_grad=True)
+    y = getattr(x, op)()
+    assert type(y.grad_fn).__name__ == op.capitalize()
+    y.sum().backward()
+    want = np.cos(a) if op == "sin" else -np.sin(a)
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("op", ["sin", "cos"])
+@pytest.mark.parametrize("value, got", [([1.0], "list"), (1.0, "float"), (np.ones(2), r"numpy\.ndarray")])
+def test_sin_and_cos_refuse_what_is_not_a_tensor_as_pytorch(op, value, got):
+    with pytest.raises(TypeError, match=rf"^{op}: input must be a minicnn Tensor, got {got}"):
+        getattr(mc, op)(value)
