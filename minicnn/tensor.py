@@ -23,12 +23,14 @@ changed after its forward: the gradient would be that of other numbers.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import backend, checked_fields, in_place, int_range
 from .grad_mode import _grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
+from .hooks import GradHooks, RemovableHandle
 
 
 class Function:
@@ -46,6 +48,7 @@ class Function:
     xp: Any  # the array module of the inputs, set by apply
     tick: int  # the count of changes in place when the forward ran, set by apply
     output_changed_at: list  # the output's [tick of its last change in place], set by apply
+    _hooks: GradHooks | None = None  # the output's register_hook() and retain_grad(), if asked
 
     def __init__(self):
         self.inputs = ()
@@ -88,8 +91,8 @@ class _NodeInput:
     would keep its array alive until backward reaches this node, although most ops
     never read it again (what a backward needs, the forward saved on the node): a
     ReLU after a batch norm would hold the batch norm's output through the whole
-    forward pass. A weak reference still finds the Tensor while the user holds it,
-    for ``retain_grad()``.
+    forward pass. A weak reference still finds the Tensor while the user holds it, for
+    the check of changes in place (in_place.py).
     """
 
     __slots__ = ("_fn", "requires_grad", "shape", "dtype", "_tensor", "_changed_at")
@@ -99,16 +102,6 @@ class _NodeInput:
         self.shape, self.dtype = t.data.shape, t.data.dtype
         self._tensor = weakref.ref(t)
         self._changed_at = t._changed_at  # a change in place counts even after t is gone
-
-    @property
-    def _retain_grad(self):
-        t = self._tensor()
-        return t is not None and t._retain_grad
-
-    def _accumulate(self, g):
-        t = self._tensor()
-        if t is not None:
-            t._accumulate(g)
 
     @property
     def data(self):
@@ -170,6 +163,7 @@ def _grad_mismatch(fn, i, x, gx):
 def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
     """Send ``gy`` (the gradient of the output w.r.t. root) back through the graph."""
     grads = {id(root._fn): gy}  # node -> gradient of its output, summed over uses
+    held: dict = {}  # a leaf with hooks -> (the leaf, its gradient summed over uses), for the end
     for fn in _topological_order(root._fn):
         if fn.freed:
             raise RuntimeError(
@@ -182,6 +176,8 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
             if not retain_graph:
                 fn.free()
             continue
+        if fn._hooks is not None:  # hooks on fn's output: they may replace its gradient gy
+            gy = fn._hooks(gy)
         if in_place.changes[0] != fn.tick:  # something changed in place since this forward
             in_place.check_unchanged(fn)
         gxs = fn.backward(gy)
@@ -196,14 +192,18 @@ def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
                 continue
             if gx.shape != x.shape or gx.dtype != x.dtype:
                 _grad_mismatch(fn, i, x, gx)
-            if x._fn is None or x._retain_grad:
-                x._accumulate(gx)
             if x._fn is not None:
                 key = id(x._fn)
                 # NOTE: a new array, not +=: gx may be the very array another input got
                 grads[key] = gx if key not in grads else grads[key] + gx
+            elif x._hooks is None:
+                x._accumulate(gx)
+            else:  # its hooks run once, on the sum, when every use has sent its share
+                held[id(x)] = (x, gx if id(x) not in held else held[id(x)][1] + gx)
         if not retain_graph:
             fn.free()
+    for x, g in held.values():
+        x._accumulate(x._hooks(g))
 
 
 def _as_array(data, dtype, device):
@@ -256,13 +256,13 @@ class Tensor:
     data: Any = checked_fields.Data()  # the array (Any: NumPy or CuPy)
     grad: Any = checked_fields.Grad()  # None or a Tensor like this one
     requires_grad: bool = checked_fields.RequiresGrad()  # type: ignore[assignment]
+    _hooks: GradHooks | None = None  # a leaf's register_hook(), if asked
 
     def __init__(self, data, requires_grad=False, _fn=None):
         self.__dict__["data"] = data  # ops hand over arrays: no check on this path
         self.__dict__["grad"] = None
         self.__dict__["requires_grad"] = requires_grad
         self._fn = _fn
-        self._retain_grad = False
         self._changed_at = [0]  # the tick of the last change in place, shared with detach()
 
     # --- what it is ---------------------------------------------------------
@@ -324,9 +324,9 @@ class Tensor:
                 gy = _as_array(gradient, self.dtype, self.device)
             if gy.shape != self.data.shape:
                 raise RuntimeError(f"backward(): gradient has shape {gy.shape}, tensor has {self.shape}")
-        if self._fn is None or self._retain_grad:  # a leaf, or a root that keeps its .grad
-            self._accumulate(gy)
-        if self._fn is not None:
+        if self._fn is None:
+            self._accumulate(gy if self._hooks is None else self._hooks(gy))
+        else:
             run_backward(self, gy, retain_graph=retain_graph)
 
     def _accumulate(self, g):
@@ -345,9 +345,29 @@ class Tensor:
             self.grad.data = xp.asarray(self.grad.data + g)
 
     def retain_grad(self) -> Tensor:
-        """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient)."""
-        self._retain_grad = True
+        """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient):
+        the gradient after this tensor's hooks, as in PyTorch."""
+        if self._fn is not None:
+            self._grad_hooks().retains = weakref.ref(self)
         return self
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` each time backward computes this tensor's gradient; a Tensor it
+        returns (of the gradient's shape, dtype, device) replaces it, None keeps it. As PyTorch's:
+        in the order registered, on a leaf before ``.grad`` is added to, on a computed tensor
+        without ``retain_grad()``. The hook gets a copy, under ``no_grad()`` (see hooks.py)."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+        return self._grad_hooks().add(hook)
+
+    def _grad_hooks(self) -> GradHooks:
+        """A leaf's hooks, or a computed tensor's, kept on its node (see hooks.py)."""
+        owner: Any = self if self._fn is None else self._fn
+        if owner._hooks is None:
+            owner._hooks = GradHooks()
+        return owner._hooks
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         self.requires_grad = flag  # checked (checked_fields.RequiresGrad)

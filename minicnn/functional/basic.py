@@ -7,6 +7,7 @@ over the broadcast axes: ``unbroadcast`` does that sum.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -358,13 +359,20 @@ def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
     return Abs.apply(x)
 
 
-def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-    """Clip to [min, max]; the gradient passes where x is inside (bounds included)."""
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Clip to [min, max]; the gradient passes where x is inside (bounds included). As in
+    PyTorch, the bounds are numbers or Tensors (broadcast, each given its gradient where it is
+    the output), not one of each unless the Tensor is 0-d and needs no gradient (then it is a
+    number: clamp_tensor.py); an array is refused (``mc.tensor(array)`` makes it one)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     for side, v in (("min", min), ("max", max)):
-        if isinstance(v, (list, tuple)):
-            raise TypeError(f"clamp: {side} must be a number or a tensor, got a {type(v).__name__}")
+        if v is not None and not isinstance(v, (Tensor, numbers.Real, np.bool_)):
+            raise TypeError(f"clamp: {side} must be a number or a Tensor, got {type(v).__name__}")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .clamp_tensor import clamp_tensor  # (here: clamp_tensor.py imports this module)
+
+        return clamp_tensor(x, min, max)
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)

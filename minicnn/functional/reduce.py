@@ -228,21 +228,27 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
 
 
 class Var(Function):
-    """y = sum (x - m)^2 / d over axes, m the mean and d = max(n - correction, 0).
-    gx = 2 (x - m) gy / d (m's own share sums to zero). At d = 0, PyTorch's values: y is inf
-    (NaN for a constant x) and gx +-inf, NaN where x = m, as a division by zero gives them."""
+    """y = sum (x - m)^2 / max(n - correction, 0) over axes, m the mean.
+    gx = 2 (x - m) gy / (n - correction) (m's own share sums to zero). Where n <= correction,
+    PyTorch's values: y is inf (NaN for a constant x), and gx, over the whole tensor (no dim,
+    or a 0-d x), gy * inf (NaN where x = m); along dims, the formula's: +-inf at n = correction,
+    finite past it, where n - correction < 0."""
 
-    def forward(self, x, *, axes, keepdim, correction):
+    def forward(self, x, *, axes, keepdim, correction, whole):
         n = math.prod(x.shape[a] for a in axes)
-        self.shape, self.axes, self.divisor = x.shape, axes, x.dtype.type(builtins_max(n - correction, 0))
+        self.shape, self.axes, self.dof = x.shape, axes, x.dtype.type(n - correction)
+        self.gy_times_inf = whole and n - correction <= 0
         with np.errstate(divide="ignore", invalid="ignore"):  # d = 0 (or n = 0): inf or NaN, as PyTorch
             self.deviation = x - x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
-            y = (self.deviation * self.deviation).sum(axis=axes, keepdims=keepdim) / self.divisor
-        return y
+            y = (self.deviation * self.deviation).sum(axis=axes, keepdims=keepdim)
+            return y / x.dtype.type(builtins_max(n - correction, 0))
 
     def backward(self, gy):
+        gy = _keep(gy, self.shape, self.axes)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return 2 * self.deviation * (_keep(gy, self.shape, self.axes) / self.divisor)
+            if self.gy_times_inf:  # NOTE: PyTorch's rule with no dim: the sign is gy's, not x - m's
+                return gy * self.xp.where(self.deviation == 0, np.nan, np.inf).astype(gy.dtype)
+            return 2 * self.deviation * (gy / self.dof)
 
 
 def var(
@@ -265,6 +271,8 @@ def _variance(name, x, dim, unbiased, keepdim, correction):
         correction = 0 if unbiased is False else 1
     axes = _axes(x.ndim, dim, name)
     n = math.prod(x.shape[a] for a in axes)
+    # PyTorch's backward has a rule of its own for the whole tensor, given as no dim (or x 0-d)
+    whole = dim is None or (isinstance(dim, (tuple, list)) and not dim) or x.ndim == 0
     if n - correction <= 0:
         warnings.warn(
             f"{name}: degrees of freedom n - correction = {n} - {correction} <= 0 (PyTorch warns too); "
@@ -272,7 +280,7 @@ def _variance(name, x, dim, unbiased, keepdim, correction):
             UserWarning,
             stacklevel=3,
         )
-    return Var.apply(x, axes=axes, keepdim=keepdim, correction=correction)
+    return Var.apply(x, axes=axes, keepdim=keepdim, correction=correction, whole=whole)
 
 
 class RootOfVariance(Function):

@@ -16,28 +16,10 @@ import itertools
 import numpy as np
 
 from .. import backend
+from ..hooks import RemovableHandle
 from ..tensor import Tensor
 from .parameter import Parameter
 from .state_dict import StateDictMixin, _is_array
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook off again."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self.hooks, self.id = hooks, next(RemovableHandle._ids)
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-        return False
 
 
 class Module(StateDictMixin):

@@ -1,9 +1,13 @@
 """var and std where the correction leaves no degrees of freedom (n <= correction): PyTorch
-divides by 0, warns, and its gradient is the division's (torch 2.13's values, written down
-from running each case there); elsewhere the gradient is the finite differences'."""
+divides by 0, warns, and its gradient is the division's, by a rule for the whole tensor (no
+dim) and another along dims; the cases are compared with torch 2.13's arrays
+(tests/fixtures/gen_variance.py). Elsewhere the gradient is the finite differences'."""
+
+import warnings
 
 import numpy as np
 import pytest
+from fixtures.gen_variance import CASES, name, sample
 
 import minicnn as mc
 
@@ -27,12 +31,11 @@ def test_one_value_with_correction_1_is_nan_and_so_is_its_gradient(dtype):
         assert np.isnan(y.item()) and np.isnan(x.grad.numpy()).all()
 
 
-@pytest.mark.parametrize("correction", [3, 5])
-def test_a_correction_past_n_gives_inf_and_the_gradient_of_a_division_by_zero(correction):
+def test_a_correction_of_n_along_a_dim_gives_inf_and_a_gradient_of_the_deviations_sign():
     a = np.random.default_rng(63).standard_normal((2, 3))
     x = mc.tensor(a, requires_grad=True)
-    with pytest.warns(UserWarning, match=rf"^var: degrees of freedom n - correction = 3 - {correction} <= 0"):
-        y = x.var(1, correction=correction)
+    with pytest.warns(UserWarning, match=r"^var: degrees of freedom n - correction = 3 - 3 <= 0"):
+        y = x.var(1, correction=3)
     assert y.tolist() == [np.inf, np.inf]
     y.sum().backward()
     # torch: 2 (x - mean) gy / 0, so +-inf by the sign of each deviation (NaN where it is 0)
@@ -40,9 +43,94 @@ def test_a_correction_past_n_gives_inf_and_the_gradient_of_a_division_by_zero(co
     np.testing.assert_array_equal(x.grad.numpy(), np.where(deviation > 0, np.inf, -np.inf))
     x.grad = None
     with pytest.warns(UserWarning, match="^std: degrees of freedom"):
-        s = x.std(1, correction=correction)
+        s = x.std(1, correction=3)
     s.sum().backward()
     assert s.tolist() == [np.inf, np.inf] and np.isnan(x.grad.numpy()).all()  # 1 / (2 inf) times +-inf
+
+
+def test_a_correction_past_n_along_a_dim_gives_a_finite_gradient_of_negative_divisor():
+    """torch: 2 (x - mean) gy / (n - correction), with n - correction < 0 as it is."""
+    rng = np.random.default_rng(65)
+    a, gy = rng.standard_normal((2, 3)), rng.standard_normal(2)
+    x = mc.tensor(a, requires_grad=True)
+    with pytest.warns(UserWarning):
+        y = x.var(1, correction=5)
+    y.backward(gy)
+    want = 2 * (a - a.mean(1, keepdims=True)) * gy[:, None] / (3 - 5)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-12)
+    x.grad = None
+    with pytest.warns(UserWarning):
+        x.std(1, correction=5).backward(gy)  # gy / (2 inf) = 0 reaches var: zeros
+    assert (x.grad.numpy() == 0).all()
+
+
+def test_no_degrees_of_freedom_over_the_whole_tensor_gives_gy_times_inf():
+    """torch, with no dim: gy * inf everywhere, the sign gy's whatever the deviation's."""
+    rng = np.random.default_rng(66)
+    a = rng.standard_normal((2, 3))
+    for correction in (6, 8):
+        x = mc.tensor(a, requires_grad=True)
+        with pytest.warns(UserWarning):
+            x.var(correction=correction).backward(np.float64(-0.5))
+        np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), -np.inf))
+
+
+def _same(got, want):
+    """Equal to PyTorch's: NaN where it has NaN, inf of its sign, the sign of each zero, and the
+    finite values to rounding."""
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.shape, got.dtype)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    zero = want == 0
+    np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(want[zero]))
+
+
+@pytest.mark.parametrize("case", CASES, ids=name)
+def test_no_degrees_of_freedom_matches_pytorch(case, golden):
+    g, key = golden("variance"), name(case)
+    op, shape, dim, correction, keepdim, _ = case
+    a, gy = sample(case)
+    np.testing.assert_array_equal(
+        g[f"{key}.x"], a, err_msg="variance.npz is older than its cases; run make_golden.py variance"
+    )
+    x = mc.tensor(a, requires_grad=True)
+    kwargs = {} if dim is None else {"dim": dim}
+    with pytest.warns(UserWarning, match=rf"^{op}: degrees of freedom"):
+        y = getattr(x, op)(correction=correction, keepdim=keepdim, **kwargs)
+    y.backward(gy)
+    _same(y.numpy(), g[f"{key}.y"])
+    _same(x.grad.numpy(), g[f"{key}.gx"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=name)
+def test_no_degrees_of_freedom_in_float32_has_pytorchs_infinities_and_nans(case, golden):
+    g, key = golden("variance"), name(case)
+    op, shape, dim, correction, keepdim, _ = case
+    a, gy = sample(case)
+    x = mc.tensor(a.astype(np.float32), requires_grad=True)
+    kwargs = {} if dim is None else {"dim": dim}
+    with pytest.warns(UserWarning):
+        y = getattr(x, op)(correction=correction, keepdim=keepdim, **kwargs)
+    y.backward(gy.astype(np.float32))
+    for got, want in ((y.numpy(), g[f"{key}.y"]), (x.grad.numpy(), g[f"{key}.gx"])):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_an_empty_dim_is_the_whole_tensor_for_the_gradient_too():
+    """As the forward (and PyTorch's forward): dim=() reduces everything. (torch 2.13's backward
+    takes () as one element, 2 / (1 - correction), which is inf at the default correction.)"""
+    a = np.random.default_rng(67).standard_normal((2, 3))
+    for op, correction in (("var", 1), ("var", 7), ("std", 1), ("std", 7)):
+        grads = []
+        for kwargs in ({}, {"dim": ()}):
+            x = mc.tensor(a, requires_grad=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                getattr(x, op)(correction=correction, **kwargs).backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_array_equal(*grads)
 
 
 def test_a_constant_row_past_its_degrees_of_freedom_is_nan_with_nan_gradient():

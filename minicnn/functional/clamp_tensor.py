@@ -1,0 +1,63 @@
+"""``clamp`` with Tensors for bounds, as PyTorch's: x, min and max broadcast together, and
+each gets the gradient where it is the output. (clamp() in basic.py checks the arguments and
+comes here when a bound is a Tensor; numbers take its ``Clamp``.) A 0-d Tensor that needs no
+gradient beside a number is read as a number, as PyTorch reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..tensor import Function, Tensor
+from . import basic
+from .basic import unbroadcast
+from .copying import cast
+from .promotion import check_broadcast, same_float_dtype
+
+
+class ClampTensor(Function):
+    """y = min(max(x, lo), hi), the three broadcast; a bound left out is None.
+    As PyTorch: gx = gy where lo <= x <= hi, glo = gy where x < lo < hi, ghi = gy where
+    x > hi or hi < lo (where lo > hi, y is hi), each summed back to its shape; NaN gives none."""
+
+    def forward(self, x, lo, hi):
+        xp = backend.xp_of(x)
+        self.shapes = tuple(None if a is None else a.shape for a in (x, lo, hi))
+        y = x if lo is None else xp.maximum(x, lo)  # NOTE: maximum and minimum keep NaN
+        y = y if hi is None else xp.minimum(y, hi)
+        need_x, need_lo, need_hi = self.needs_grad
+        self.masks = (  # where each is the output (PyTorch's, ties included)
+            (True if lo is None else x >= lo) & (True if hi is None else x <= hi) if need_x else None,
+            (x < lo) & (True if hi is None else lo < hi) if need_lo else None,
+            (x > hi) | (False if lo is None else hi < lo) if need_hi else None,
+        )
+        return y
+
+    def backward(self, gy):
+        zero = gy.dtype.type(0)
+        return tuple(
+            None if mask is None else unbroadcast(self.xp.where(mask, gy, zero), shape)
+            for mask, shape in zip(self.masks, self.shapes)
+        )
+
+
+def clamp_tensor(x: Tensor, min: Any, max: Any) -> Tensor:
+    """clamp(x, min, max) where a bound is a Tensor (clamp() has checked that each is a number,
+    a Tensor or None); the dtypes meet as in ``maximum(x, bound)``."""
+    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
+        t, side = (min, "min") if isinstance(min, Tensor) else (max, "max")
+        if t.ndim or t.requires_grad:  # PyTorch takes either two Tensors or two numbers
+            grad = " that requires grad" if t.requires_grad else ""
+            raise TypeError(
+                f"clamp: {side} is a Tensor of shape {t.shape}{grad} and the other bound a number; "
+                "give both as Tensors or both as numbers, as PyTorch"
+            )
+        return basic.clamp(x, *(v.item() if isinstance(v, Tensor) else v for v in (min, max)))
+    bounds = [min, max]
+    check_broadcast("clamp", x.shape, *[b.shape for b in bounds if b is not None])
+    for _ in range(2):  # twice: max may change x's dtype (an integer x, a float max), min then follows
+        for i, b in enumerate(bounds):
+            if b is not None:
+                x, bounds[i] = same_float_dtype("clamp", x, b, cast=cast)
+    return ClampTensor.apply(x, *bounds)

@@ -1,0 +1,106 @@
+"""clamp's bounds as PyTorch takes them: numbers, or Tensors (broadcast with x, each given
+its gradient where it is the output; compared with torch 2.13's arrays,
+tests/fixtures/gen_clamp.py), and what PyTorch refuses, refused in one line."""
+
+import numpy as np
+import pytest
+from fixtures.gen_clamp import CASES, sample
+
+import minicnn as mc
+
+
+def _run(arrays, dtype=np.float64):
+    ts = {
+        k: mc.tensor(np.asarray(v, dtype=dtype), requires_grad=True) for k, v in arrays.items() if k != "gy"
+    }
+    y = ts["x"].clamp(ts.get("min"), ts.get("max"))
+    y.backward(np.asarray(arrays["gy"], dtype=dtype))
+    return y, ts
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_tensor_bounds_match_pytorch(case, golden):
+    g, arrays = golden("clamp"), sample(case)
+    for key, a in arrays.items():
+        np.testing.assert_array_equal(
+            g[f"{case}.{key}"], a, err_msg="clamp.npz is older than its cases; run make_golden.py clamp"
+        )
+    y, ts = _run(arrays)
+    np.testing.assert_array_equal(y.numpy(), g[f"{case}.y"])  # NaN where PyTorch has NaN
+    for key, t in ts.items():
+        assert t.grad.shape == t.shape, key
+        np.testing.assert_array_equal(t.grad.numpy(), g[f"{case}.g{key}"], err_msg=f"gradient of {key}")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c != "ties_and_nan"])
+def test_tensor_bounds_gradients_match_finite_differences(case):
+    arrays = sample(case)
+    keys = [k for k in ("x", "min", "max") if k in arrays]
+    ts = [mc.tensor(arrays[k], requires_grad=True) for k in keys]
+
+    def fn(*tensors):
+        given = dict(zip(keys, tensors))
+        return given["x"].clamp(given.get("min"), given.get("max"))
+
+    assert mc.gradcheck(fn, ts)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tensor_bounds_keep_the_dtype(dtype):
+    y, ts = _run(sample("both_broadcast"), dtype=dtype)
+    assert y.dtype == dtype and all(t.grad.dtype == dtype for t in ts.values())
+
+
+def test_integer_x_meets_tensor_bounds_as_pytorch(rng):
+    x = mc.tensor(rng.integers(-5, 5, 6))
+    lo, hi = mc.tensor(rng.integers(-3, 0, 6)), mc.tensor(rng.integers(1, 4, 6))
+    y = x.clamp(lo, hi)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y.numpy(), np.clip(x.numpy(), lo.numpy(), hi.numpy()))
+    half = mc.tensor(1.5)  # a float bound makes it float, its dtype (here float32)
+    assert x.clamp(min=half).dtype == np.float32
+    assert x.clamp(min=half).tolist() == np.maximum(x.numpy(), 1.5).tolist()
+
+
+@pytest.mark.parametrize(
+    "bound",
+    [np.array(0.5), np.array([0.5, 0.5, 0.5]), 0.5 + 1j, "0.5", [0.5]],
+    ids=["ndarray_0d", "ndarray", "complex", "str", "list"],
+)
+@pytest.mark.parametrize("side", ["min", "max"])
+def test_a_bound_that_is_not_a_number_or_a_tensor_is_refused(rng, bound, side):
+    x = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    with pytest.raises(
+        TypeError, match=rf"^clamp: {side} must be a number or a Tensor, got {type(bound).__name__}$"
+    ):
+        x.clamp(**{side: bound})
+
+
+@pytest.mark.parametrize("bound", [np.float64(0.25), np.float32(0.25), np.int64(0), np.bool_(False), True, 0])
+def test_numpy_scalars_and_bools_are_numbers(rng, bound):
+    x = mc.tensor(rng.standard_normal(5).astype(np.float32))
+    y = x.clamp(min=bound)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.numpy(), np.maximum(x.numpy(), np.float32(bound)))
+
+
+def test_a_tensor_bound_beside_a_number_is_refused_unless_0d_without_grad(rng):
+    x = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    with pytest.raises(
+        TypeError, match=r"^clamp: min is a Tensor of shape \(3,\) and the other bound a number; "
+    ):
+        x.clamp(mc.tensor(np.full(3, -0.5)), 0.5)
+    with pytest.raises(
+        TypeError, match=r"^clamp: max is a Tensor of shape \(\) that requires grad and the other"
+    ):
+        x.clamp(-0.5, mc.tensor(0.5, requires_grad=True))
+    y = x.clamp(mc.tensor(-0.5), 0.5)  # PyTorch reads a 0-d tensor that needs no gradient as a number
+    np.testing.assert_array_equal(y.numpy(), np.clip(x.numpy(), -0.5, 0.5))
+
+
+def test_tensor_bounds_of_two_float_dtypes_or_shapes_that_do_not_broadcast_are_refused(rng):
+    x = mc.tensor(rng.standard_normal(3).astype(np.float32))
+    with pytest.raises(TypeError, match=r"^clamp: the tensors are float32 and float64; convert one"):
+        x.clamp(min=mc.tensor(np.zeros(3)))
+    with pytest.raises(ValueError, match=r"^clamp: shapes \(3,\) and \(2,\) do not broadcast"):
+        x.clamp(max=mc.tensor(np.zeros(2, np.float32)))
