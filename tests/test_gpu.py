@@ -152,6 +152,36 @@ OPS = {
         [(4, 7)],
         RTOL_SUMS,
     ),
+    "layer_group_norm": (
+        lambda x, w, b, g, c: F.layer_norm(x, (3, 5), w, b) + F.group_norm(x, 2, g, c),
+        [(2, 4, 3, 5), (3, 5), (3, 5), (4,), (4,)],
+        RTOL_SUMS,
+    ),
+    "smooth_activations": (
+        lambda x: F.gelu(x * 3.0) + F.gelu(x, approximate="tanh") + F.silu(x) + F.softplus(x, 2.0) + F.elu(x),
+        [(4, 7)],
+        RTOL_ELEMENTWISE,
+    ),
+    "regression_losses": (
+        lambda x, t: (
+            F.l1_loss(x, t, reduction="none")
+            + F.smooth_l1_loss(x, t, reduction="none", beta=0.5)
+            + F.huber_loss(x, t, "none", 0.7)
+            + F.mse_loss(x, t)
+        ),
+        [(3, 4), (3, 4)],
+        RTOL_ELEMENTWISE,
+    ),
+    "var_std": (
+        lambda x: x.var(dim=1) + x.std(dim=1, correction=0) + x.var(),
+        [(4, 7)],
+        RTOL_SUMS,
+    ),
+    "clamp_tensor_bounds": (
+        lambda x, lo, hi: mc.clamp(x, lo, hi + 1.0) + x.clamp(min=-0.5),
+        [(3, 4), (3, 1), (1, 4)],
+        RTOL_ELEMENTWISE,
+    ),
     "avg_pool2d_ceil": (
         lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False),
         [(2, 3, 7, 7)],
@@ -173,6 +203,22 @@ def test_op_on_cuda_equals_numpy(name):
     np.testing.assert_allclose(y_gpu, y_cpu, rtol=rtol, atol=rtol)
     for gg, gc in zip(g_gpu, g_cpu):
         np.testing.assert_allclose(gg, gc, rtol=rtol, atol=rtol)
+
+
+def test_tensor_hooks_on_cuda_equal_numpy():
+    """A hook that scales the gradient of an intermediate and of a leaf, on both devices."""
+    (a,) = _rng_arrays([(3, 4)], seed=5)
+    out = {}
+    for device in ("cpu", "cuda"):
+        x = mc.tensor(a, requires_grad=True, device=device)
+        seen = []
+        x.register_hook(seen.append)
+        h = F.tanh(x) * 2.0
+        h.register_hook(lambda g: g * 3.0)
+        (h * h).sum().backward()
+        out[device] = x.grad.numpy(), seen[0].numpy()
+    for got, want in zip(out["cuda"], out["cpu"]):
+        np.testing.assert_allclose(got, want, rtol=RTOL_ELEMENTWISE, atol=RTOL_ELEMENTWISE)
 
 
 def test_cross_entropy_on_cuda_equals_numpy():

@@ -231,7 +231,19 @@ def test_only_tiers_that_lend_it_hold_it():
         with pytest.raises(KeyError, match="no kernel 'conv2d_grads'"):
             K.which("conv2d_grads")
     assert kernels.get("numba").which("conv2d_grads") == "minicnn.kernels.numba_im2col.conv2d_grads"
-    assert kernels.get("auto").which("conv2d_grads") == "minicnn.kernels.numba_winograd.conv2d_grads"
+
+
+@pytest.mark.parametrize("copy_threads, joint", [("1", True), ("2", False), ("8", False)])
+def test_auto_takes_the_joint_gradients_only_where_it_works_on_one_thread(monkeypatch, copy_threads, joint):
+    monkeypatch.setenv("MINICNN_COPY_THREADS", copy_threads)
+    chain = dict(kernels._chain("auto"))
+    assert "conv2d_forward" in chain["numba_winograd"]
+    assert ("conv2d_grads" in chain["numba_winograd"]) is joint
+    K = kernels.KernelSet("auto", kernels._chain("auto"))  # built anew: get("auto") keeps its first
+    if joint:
+        assert K.which("conv2d_grads") == "minicnn.kernels.numba_winograd.conv2d_grads"
+    else:
+        assert K.conv2d_grads is None and K.which("conv2d_forward").startswith("minicnn.kernels.numba_")
 
 
 def spy(monkeypatch, K, calls):
@@ -252,7 +264,9 @@ def spy(monkeypatch, K, calls):
         ((True, False), ["conv2d_input_grad"]),
     ],
 )
-def test_backward_takes_the_joint_kernel_only_for_both_gradients(tier, wanted, expected_calls, monkeypatch):
+def test_backward_takes_the_joint_kernel_only_for_both_gradients(
+    tier, wanted, expected_calls, monkeypatch, auto_on_one_thread
+):
     rng = np.random.default_rng(40)
     x = mc.tensor(rng.standard_normal((2, 3, 16, 16)), requires_grad=wanted[0])
     w = mc.tensor(rng.standard_normal((3, 3, 3, 3)), requires_grad=wanted[1])
