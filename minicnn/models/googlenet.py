@@ -10,10 +10,15 @@ convention (alpha divided by n), which is PyTorch's: size 5, alpha 1e-4,
 beta 0.75. Max pools use ceil mode (Caffe's rounding), which gives the
 paper's sizes 224 -> 112 -> 56 -> 28 -> 14 -> 7.
 
-``variant="torchvision"`` is torchvision's GoogLeNet: every conv is a
-BasicConv2d (conv without bias + BatchNorm2d(eps=0.001) + ReLU), the "5x5"
-branch uses a 3x3 kernel, the final dropout is 0.2, the aux head pools
-adaptively to 4x4: 6,624,904 parameters without the aux heads.
+``variant="torchvision"`` is torchvision's GoogLeNet (ported from TensorFlow),
+which departs from the paper in these: every conv is a BasicConv2d (conv
+without bias + BatchNorm2d(eps=0.001) + ReLU); the stem has no LRN; the
+"5x5" branch uses a 3x3 kernel, which torchvision's own source calls a known
+bug (pytorch/vision#906); the max pool before inception 5a
+(``maxpool4``) is 2x2/2, not 3x3/2; the final dropout is 0.2; the aux head
+pools adaptively to 4x4; weights start from N(0, 0.01^2). 6,624,904
+parameters without the aux heads. The paper variant keeps PyTorch's default
+initialisation: the paper gives no scheme.
 
 In training mode with ``aux_logits=True`` the net returns
 ``(logits, aux1, aux2)``; in eval mode the logits only. ``training_loss``

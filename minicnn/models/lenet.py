@@ -23,6 +23,16 @@ parameters; here it is a Linear 84 -> 10 (850 parameters), the usual stand-in.
 
 ``variant="modern"`` is the form taught today (28x28, padding 2, ReLU, max
 pooling); ``variant="caffe"`` is Caffe's examples/mnist/lenet.prototxt.
+
+Initialisation. Both papers draw each weight from U(-2.4/F, 2.4/F), F the
+fan-in of the unit it feeds (1998, Appendix A; the 1989 paper likewise). The
+default here, ``init="default"``, is not that: Conv2d and Linear layers keep
+PyTorch's default (weight and bias from U(-1/sqrt(F), 1/sqrt(F))); the
+partially connected C3 and H2 draw their weights from U(-1/sqrt(F_j),
+1/sqrt(F_j)), F_j the fan-in of map j, with zero biases; H1's per-unit biases
+start at 0; S2's and S4's coefficients start at 0.25 (the layer begins as the
+2x2 average) with zero biases. ``init="paper"`` (LeNet1989, LeNet5) redraws
+every trainable parameter by the papers' rule; see ``paper_init_``.
 """
 
 import numpy as np
@@ -185,10 +195,68 @@ class LocallyBiasedConv2d(nn.Module):
         return y + self.bias.reshape((1,) + self.bias.shape)
 
 
-class LeNet1989(nn.Module):
-    """The 1989 zip-code net: 16x16 -> H1 12x8x8 -> H2 12x4x4 -> H3 30 -> 10. 9,760 parameters."""
+INITS = ("default", "paper")
 
-    def __init__(self, num_classes=10):
+
+def _check_init(init, where):
+    if init not in INITS:
+        raise ValueError(f"{where}: unknown init {init!r}; expected 'default' or 'paper'")
+
+
+def paper_init_(model):
+    """Redraw every trainable parameter of a LeNet from U(-2.4/F, 2.4/F), in place; returns it.
+
+    The rule of the 1998 paper's Appendix A (and of the 1989 paper): F is the fan-in of the
+    unit the parameter feeds, so each unit's weighted sum starts with about the same spread,
+    inside the squashing function's working range. Where the papers leave a choice:
+      - F counts the inputs a unit reads, not the bias's constant input (C1: 25, not 26).
+      - Biases: the rule is stated for weights, but the papers count a bias as the weight
+        of one more connection (C1's 122,304 connections are 6 x 28 x 28 x 26), so a bias
+        is drawn by the same rule, with its unit's F, not set to 0.
+      - S2/S4's coefficient is one weight shared by the 4 connections of a unit, so F = 4
+        and it is drawn from U(-0.6, 0.6) like its bias (it may start negative; the
+        default, 0.25, starts the layer as the 2x2 average).
+      - C3 and H2: F_j = k x k x (maps map j reads), from the connection table, per map.
+      - The output layer's Linear (the stand-in for the paper's fixed RBF units) is drawn
+        by the same rule, as any trained layer.
+    Draws come from minicnn's generator (``mc.manual_seed``), in module order.
+    """
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            fan_in = int(np.prod(m.weight.shape[1:]))  # in_channels x k x k, or in_features
+            _uniform_fan_in(m.weight, fan_in)
+            if m.bias is not None:
+                _uniform_fan_in(m.bias, fan_in)
+        elif isinstance(m, LocallyBiasedConv2d):  # its conv (no bias) is visited on its own
+            _uniform_fan_in(m.bias, int(np.prod(m.conv.weight.shape[1:])))
+        elif isinstance(m, PartialConv2d):
+            k2 = m.kernel_size**2
+            for r, (_, _, fan_in) in enumerate(m.runs):
+                _uniform_fan_in(getattr(m, f"weight{r}"), fan_in * k2)
+            _uniform_fan_in(m.bias, [len(inputs) * k2 for inputs in m.table])  # one F per map
+        elif isinstance(m, TrainableSubsampling):
+            _uniform_fan_in(m.weight, m.kernel_size**2)
+            _uniform_fan_in(m.bias, m.kernel_size**2)
+    return model
+
+
+def _uniform_fan_in(param, fan_in):
+    """param <- U(-2.4/F, 2.4/F); ``fan_in`` one number, or one per output map (axis 0)."""
+    bound = 2.4 / np.asarray(fan_in, dtype=np.float64)
+    bound = bound.reshape(bound.shape + (1,) * (param.ndim - bound.ndim))
+    param.data[...] = rng.default_generator().uniform(-bound, bound, size=param.shape)
+
+
+class LeNet1989(nn.Module):
+    """The 1989 zip-code net: 16x16 -> H1 12x8x8 -> H2 12x4x4 -> H3 30 -> 10. 9,760 parameters.
+
+    ``init="default"``: H1's weights, H3 and output from PyTorch's default, H2's weights from
+    U(+-1/sqrt(200)), the per-unit biases of H1 and H2 at 0. ``init="paper"``: everything from
+    U(+-2.4/F) (``paper_init_``): F = 25 (H1), 200 (H2), 192 (H3), 30 (output).
+    """
+
+    def __init__(self, num_classes=10, init="default"):
+        _check_init(init, "LeNet1989")
         super().__init__()
         self.h1 = LocallyBiasedConv2d(1, 12, 5, stride=2, padding=2, out_size=(8, 8))
         self.act1 = ScaledTanh()
@@ -198,6 +266,8 @@ class LeNet1989(nn.Module):
         self.h3 = nn.Linear(12 * 4 * 4, 30)
         self.act3 = ScaledTanh()
         self.output = nn.Linear(30, num_classes)
+        if init == "paper":
+            paper_init_(self)
 
     def forward(self, x):
         x = self.act2(self.h2(self.act1(self.h1(x))))
@@ -205,9 +275,17 @@ class LeNet1989(nn.Module):
 
 
 class LeNet5(nn.Module):
-    """LeNet-5 as in the 1998 paper: C1, S2, C3 (Table I), S4, C5, F6, output."""
+    """LeNet-5 as in the 1998 paper: C1, S2, C3 (Table I), S4, C5, F6, output.
 
-    def __init__(self, num_classes=10):
+    ``init="default"``: C1, C5, F6 and output start from PyTorch's default, U(+-1/sqrt(F))
+    for weights and biases; C3's weights from U(+-1/sqrt(F_j)) (F_j = 25 x the maps map j
+    reads) with zero biases; S2's and S4's coefficients at 0.25 with zero biases.
+    ``init="paper"``: every weight, bias and coefficient from U(+-2.4/F) (``paper_init_``):
+    F = 25 (C1), 4 (S2, S4), 75, 100 or 150 per map (C3), 400 (C5), 120 (F6), 84 (output).
+    """
+
+    def __init__(self, num_classes=10, init="default"):
+        _check_init(init, "LeNet5")
         super().__init__()
         self.c1 = nn.Conv2d(1, 6, 5)
         self.act1 = ScaledTanh()
@@ -223,6 +301,8 @@ class LeNet5(nn.Module):
         self.f6 = nn.Linear(120, 84)
         self.act6 = ScaledTanh()
         self.output = nn.Linear(84, num_classes)
+        if init == "paper":
+            paper_init_(self)
 
     def forward(self, x):
         x = self.act2(self.s2(self.act1(self.c1(x))))
@@ -267,17 +347,24 @@ def _modern(num_classes):
     )
 
 
-def lenet1989(num_classes=10):
-    """The 1989 zip-code net (16x16 input, 9,760 parameters)."""
-    return LeNet1989(num_classes)
+def lenet1989(num_classes=10, init="default"):
+    """The 1989 zip-code net (16x16 input, 9,760 parameters); ``init="paper"`` for its U(+-2.4/F)."""
+    return LeNet1989(num_classes, init)
 
 
-def lenet5(variant="modern", num_classes=10):
-    """LeNet-5: "modern" (28x28, ReLU, max pool), "1998" (32x32, the paper) or "caffe" (28x28)."""
+def lenet5(variant="modern", num_classes=10, init="default"):
+    """LeNet-5: "modern" (28x28, ReLU, max pool), "1998" (32x32, the paper) or "caffe" (28x28).
+
+    ``init="paper"`` (variant "1998" only) draws every parameter from the paper's U(+-2.4/F)."""
+    _check_init(init, "lenet5")
+    if init == "paper" and variant != "1998":
+        raise ValueError(
+            f"lenet5: init='paper' is the 1998 paper's rule, for variant='1998'; got {variant!r}"
+        )
     if variant == "modern":
         return _modern(num_classes)
     if variant == "1998":
-        return LeNet5(num_classes)
+        return LeNet5(num_classes, init)
     if variant == "caffe":
         return LeNetCaffe(num_classes)
     raise ValueError(f"lenet5: unknown variant {variant!r}; expected 'modern', '1998' or 'caffe'")

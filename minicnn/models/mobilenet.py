@@ -9,7 +9,11 @@ parameters, 569M multiply-adds; 4,231,976 parameters here).
 ``width_mult`` is the paper's alpha, thinning every layer (section 4.2).
 
 Five stride-2 layers take 224 to 7, and 32x32 (CIFAR) to 1x1; the average
-pool is adaptive, so both sizes work.
+pool is adaptive, so both sizes work. The last depthwise layer has stride 1
+where Table 1 misprints "s2" (see LAYERS).
+
+Initialisation: PyTorch's default (convs and the fc as nn.Conv2d and
+nn.Linear start, batch norm weights 1 and biases 0); the paper gives no scheme.
 """
 
 from .. import nn
@@ -28,8 +32,12 @@ LAYERS = (
     (512, 1),
     (512, 1),
     (1024, 2),
-    (1024, 1),
+    (1024, 1),  # Table 1 prints "Conv dw / s2" here; see the note below
 )
+# NOTE: Table 1 gives the 13th depthwise layer, on a 7x7x1024 input, "s2", yet the rows
+# after it still read 7x7x1024 and end in a 7x7 average pool, so its stride must be 1, as
+# here and in the MobileNet v1 of TensorFlow's slim models: a misprint in the paper
+# (tensorflow/models#1997).
 
 
 class ConvBNReLU(nn.Sequential):

@@ -11,6 +11,10 @@ positions), all with ReLU:
     3x3 192, 1x1 192, 1x1 classes
 then global average pooling of each class map: no fully connected layer.
 Sizes (32x32 input, ceil-mode pools as in Caffe): 32 -> 16 -> 8 -> 1.
+
+Initialisation: every conv's weights He normal over the fan-in
+(``kaiming_normal_``, ReLU gain), biases 0. That is minicnn's choice, not the
+paper's, which gives no scheme (the note in ``NIN.__init__`` says why).
 """
 
 from .. import nn

@@ -10,8 +10,10 @@ bn2, (conv3, bn3), downsample.0/1``, ``avgpool``, ``fc``), which puts the
 bottleneck's stride on its 3x3 conv (the paper's Caffe model put it on the
 first 1x1). ResNet-18: 11,689,512 parameters; ResNet-50: 25,557,032.
 
-``zero_init_residual=True`` starts each block's last BN weight at 0, so every
-block begins as the identity (Goyal et al. 2017).
+Convolutions start He normal over the fan-out, torchvision's choice; the paper
+initialises as He et al. 2015 ("Delving deep into rectifiers"), whose main
+form is over the fan-in. ``zero_init_residual=True`` starts each block's last
+BN weight at 0, so every block begins as the identity (Goyal et al. 2017).
 """
 
 from .. import functional as F

@@ -7,7 +7,9 @@ stages of n basic blocks (2n layers each) on 32x32, 16x16 and 8x8 maps with
 layers (n = 3, 5, 7, 9, 18, 200 -> ResNet-20, 32, 44, 56, 110, 1202).
 Shortcuts are option A: identity, and where the map halves, stride-2
 subsampling with the new channels zero-padded, so no shortcut has
-parameters. ResNet-20: 0.27M parameters (269,722 here).
+parameters. ResNet-20: 0.27M parameters (269,722 here). Convolutions start He
+normal over the fan-out, as minicnn's ImageNet ResNets (torchvision's rule;
+the paper's is He et al. 2015's, over the fan-in).
 
 ``plain=True`` drops the shortcuts: the plain nets of Figure 6, whose training
 error rises with depth (the degradation problem).

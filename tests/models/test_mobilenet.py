@@ -13,6 +13,18 @@ def test_mobilenet_v1_has_4_2m_parameters():
     assert len(depthwise) == 13 and all(m.groups == m.weight.shape[0] for m in depthwise)
 
 
+@pytest.mark.parametrize(
+    "width, params, paper",
+    [(1.0, 4_231_976, "4.2"), (0.75, 2_585_560, "2.6"), (0.5, 1_331_592, "1.3"), (0.25, 470_072, "0.5")],
+)
+def test_counts_round_to_the_papers_table_6(width, params, paper):
+    """minicnn's count at each width of Table 6 (MobileNet-224, 1000 classes), and that count
+    in millions at the precision the table prints it."""
+    n = count(models.mobilenet_v1(width_mult=width))
+    assert n == params
+    assert f"{n / 1e6:.1f}" == paper
+
+
 def test_width_multiplier_thins_every_layer():
     assert count(models.mobilenet_v1(width_mult=0.5)) < 0.35 * count(models.mobilenet_v1())
     with pytest.raises(ValueError, match="width_mult"):

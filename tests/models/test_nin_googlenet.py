@@ -52,6 +52,13 @@ def test_googlenet_torchvision_counts():
     assert count(models.googlenet(aux_logits=True, variant="torchvision")) == 13_004_888
 
 
+def test_googlenet_paper_counts_are_minicnns_own():
+    """The paper prints no exact total (Table 1 rounds per layer), so these pin the count
+    minicnn's docs quote for the paper variant, with and without the auxiliary heads."""
+    assert count(models.googlenet(aux_logits=False, variant="paper")) == 6_998_552
+    assert count(models.googlenet(aux_logits=True, variant="paper")) == 13_378_280
+
+
 def test_googlenet_paper_structure():
     net = models.googlenet(variant="paper")
     names = [n for n, _ in net.named_children()]

@@ -72,6 +72,24 @@ def test_one_block_resnet_trains():
     assert after < 0.8 * before
 
 
+@pytest.mark.parametrize(
+    "build, params, paper",
+    [
+        (models.resnet20, 269_722, "0.27"),
+        (models.resnet32, 464_154, "0.46"),
+        (models.resnet44, 658_586, "0.66"),
+        (models.resnet56, 853_018, "0.85"),
+        (models.resnet110, 1_727_962, "1.7"),
+        (models.resnet1202, 19_421_274, "19.4"),
+    ],
+)
+def test_cifar_resnet_counts_round_to_the_papers_table_6(build, params, paper):
+    """minicnn's count, and that count in millions at the precision Table 6 prints it."""
+    n = count(build())
+    assert n == params
+    assert f"{n / 1e6:.{len(paper.split('.')[1])}f}" == paper
+
+
 def test_cifar_resnet20_matches_the_paper():
     net = models.resnet20()
     assert count(net) == 269_722  # "0.27M"
