@@ -35,9 +35,11 @@ def _upstream(gy, reduction, size):
 
 
 class BCEWithLogits(Function):
-    """l = w [(1 - y) x + L softplus(-x)],  L = 1 + (pos_weight - 1) y   (w: weight, 1 if none).
-    gx = w (L sigmoid(x) - pos_weight y) gl,   gt = w (L' softplus(-x) - x) gl,  L' = pos_weight - 1,
-    gl the gradient of the loss per element, gt the target's.
+    """With t the target (``y`` in the code) and w the weight (1 if none):
+    l = w [(1 - t) x + a softplus(-x)],  a = 1 + (pos_weight - 1) t  (the positives' weight).
+    gx = w (a sigmoid(x) - pos_weight t) gl,   gt = w ((pos_weight - 1) softplus(-x) - x) gl
+    (pos_weight - 1 = da/dt), gl the gradient reaching each element's l (``_upstream``),
+    gt the target's.
     """
 
     def forward(self, x, y, *, weight, pos_weight, reduction):
@@ -68,10 +70,10 @@ class BCEWithLogits(Function):
 
 
 class BCE(Function):
-    """l = -w (y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch's (so
-    p = 0 or 1 gives a large loss, not inf).
-    gp = w (p - y) / max(p (1 - p), 1e-12) gl,   gt = w (log(1 - p) - log p) gl   (gl the gradient
-    of the loss per element, gt the target's; the logs not clamped here, as PyTorch: +-inf at
+    """With t the target (``y`` in the code): l = -w (t log p + (1 - t) log(1 - p)), each log
+    clamped at -100 as PyTorch's (so p = 0 or 1 gives a large loss, not inf).
+    gp = w (p - t) / max(p (1 - p), 1e-12) gl,   gt = w (log(1 - p) - log p) gl   (gl the gradient
+    reaching each element's l, ``_upstream``; gt the target's; the logs not clamped here, as PyTorch: +-inf at
     p = 0 or 1).
     """
 

@@ -34,7 +34,8 @@ from .shape import one_image_too
 
 
 class Conv2d(Function):
-    """y = W (*) x + b per group:  Y_g = W_g @ im2col(x)_g + b.
+    """y = W (*) x + b per group, (*) the cross-correlation (the kernel slid over x, not
+    flipped):  Y_g = W_g @ im2col(x)_g + b.
     gx = col2im(W_g^T @ gY_g),  gW_g = gY_g @ im2col(x)_g^T,  gb = sum of gy over N, OH, OW.
 
     self.K is the kernel set of the tier in use: kernels/simple.py computes these lines as

@@ -22,9 +22,11 @@ from ..tensor import Function, Tensor
 
 
 class DropConnectLinear(Function):
-    """u_n = (M_n * W) x_n + b, M_n one mask per example (already scaled by 1/(1 - p)).
+    """u_n = (S_n * W) x_n + b, with S_n = M_n / (1 - p): each example's 0/1 mask already
+    scaled (dropconnect_linear scales it), so the 1/(1 - p) of the module docstring's
+    formulas sits inside S_n.
 
-    gx_n = (M_n * W)^T gy_n,   gW = sum_n M_n * (gy_n x_n^T),   gb = sum_n gy_n.
+    gx_n = (S_n * W)^T gy_n,   gW = sum_n S_n * (gy_n x_n^T),   gb = sum_n gy_n.
     Shapes: x (N, in), W (out, in), b (out,), mask (N, out, in) -> (N, out).
     """
 

@@ -56,7 +56,8 @@ class CrossEntropy(Function):
     'none' gives l, 'sum' sum_i l_i, 'mean' sum_i l_i / sum_i w[t_i] (over the kept samples).
 
     gx_i = gl_i (p_i Q_i - q_i),  Q_i = sum_c q_ic  (= 1 without weights: p - q),
-    gl_i the gradient of the loss w.r.t. l_i (1/divisor for 'mean', 1 for 'sum').
+    gl_i the gradient reaching l_i: gy_i ('none'), gy ('sum') or gy / divisor ('mean'), gy the
+    gradient of this op's output (1 where the loss is what backward() starts from).
     """
 
     def forward(self, x, *, target, weight, ignore_index, reduction, label_smoothing):

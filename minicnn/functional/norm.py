@@ -28,7 +28,9 @@ def as_ncm(x):
 
 
 class LocalResponseNorm(Function):
-    """y_c = x_c s_c^-beta,  s_c = k + alpha/size sum_{c' in win(c)} x_c'^2 (a window of size channels).
+    """y_c = x_c s_c^-beta,  s_c = k + alpha/size sum_{c' in win(c)} x_c'^2,
+    win(c) = c - floor(size/2) .. c + floor((size - 1)/2), clipped to the channels (for an even
+    size the window reaches one further back than forward).
     gx_c = gy_c s_c^-beta - (2 alpha beta/size) x_c sum_{c': c in win(c')} gy_c' x_c' s_c'^(-beta-1)."""
 
     def forward(self, x, *, size, alpha, beta, k):

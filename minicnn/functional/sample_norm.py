@@ -80,7 +80,8 @@ def standardize_rows_grad(g: Array, xhat: Array, invstd: Array) -> Array:
 
 
 class LayerNorm(Function):
-    """xhat = (x - mean) / sqrt(var + eps) over the last ``ndim`` dims, y = weight xhat + bias.
+    """xhat = (x - mean) invstd, invstd = 1 / sqrt(var + eps), over the last ``ndim`` dims (the
+    biased variance), y = weight xhat + bias.
     gx = invstd (g - mean(g) - xhat mean(g xhat)) over the same dims, g = weight gy;
     gW = sum of gy xhat over the leading dims,  gb = sum of gy over them."""
 
@@ -109,9 +110,10 @@ class LayerNorm(Function):
 
 
 class GroupNorm(Function):
-    """xhat = (x - mean) / sqrt(var + eps) over each sample's groups of C/G channels and their
-    positions, y = weight_c xhat + bias_c;  gx = invstd (g - mean(g) - xhat mean(g xhat)) over
-    each group, g = weight_c gy;  gW_c = sum of gy xhat over N and positions,  gb_c = sum of gy."""
+    """xhat = (x - mean) invstd, invstd = 1 / sqrt(var + eps), over each sample's groups of C/G
+    channels and their positions (the biased variance), y = weight_c xhat + bias_c;
+    gx = invstd (g - mean(g) - xhat mean(g xhat)) over each group, g = weight_c gy;
+    gW_c = sum of gy xhat over N and positions,  gb_c = sum of gy."""
 
     def forward(self, x, weight, bias, *, num_groups, eps):
         self.num_groups = num_groups
