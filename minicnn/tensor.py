@@ -346,7 +346,9 @@ class Tensor:
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient):
-        the gradient after this tensor's hooks, as in PyTorch."""
+        the gradient after this tensor's hooks, as in PyTorch; refused where none is computed."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._fn is not None:
             self._grad_hooks().retains = weakref.ref(self)
         return self

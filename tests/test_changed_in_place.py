@@ -28,6 +28,7 @@ IN_PLACE = {
     "mul_": lambda t: t.mul_(2.0),
     "div_": lambda t: t.div_(2.0),
     "clamp_": lambda t: t.clamp_(max=1.5),
+    "clamp_tensors": lambda t: t.clamp_(mc.tensor(np.zeros(2)), mc.tensor(np.full(2, 1.5))),
     "%=": lambda t: t.__imod__(1.5),
     "div_floor": lambda t: t.div_(2.0, rounding_mode="floor"),
     "masked_fill_": lambda t: t.masked_fill_(mc.tensor([True, False]), 0.0),

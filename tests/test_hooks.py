@@ -157,6 +157,18 @@ def test_a_hook_on_a_tensor_that_does_not_require_grad_is_refused(rng):
         leaf(rng, 2).register_hook(3)
 
 
+def test_retain_grad_on_a_tensor_that_does_not_require_grad_is_refused_as_in_pytorch(rng):
+    refused = "^can't retain_grad on Tensor that has requires_grad=False$"
+    w = leaf(rng, 2)
+    with mc.no_grad():
+        made = w * 2  # made under no_grad: no node, no gradient
+    for t in (mc.tensor(rng.standard_normal(2)), w.detach(), made):
+        with pytest.raises(RuntimeError, match=refused):
+            t.retain_grad()
+    with mc.no_grad():
+        assert w.retain_grad() is w  # a leaf that requires grad keeps its .grad anyway: allowed
+
+
 def _sum(g):
     return g.sum()
 

@@ -82,8 +82,9 @@ def logistic(x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-def relu(x: Tensor, *, name: str = "relu") -> Tensor:
-    """y = max(x, 0)."""
+def relu(x: Tensor, inplace: bool = False, *, name: str = "relu") -> Tensor:
+    """y = max(x, 0). ``inplace`` is PyTorch's keyword, taken so its code runs: the result is a
+    new tensor either way and x is left as it was (docs/ops/activations.md), as in ``nn.ReLU``."""
     check_float(name, "x", x)
     return ReLU.apply(x)
 
@@ -168,8 +169,10 @@ class RReLU(Function):
         return gy * self.slope
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01, *, name: str = "leaky_relu") -> Tensor:
-    """y = x if x > 0 else negative_slope * x."""
+def leaky_relu(
+    x: Tensor, negative_slope: float = 0.01, inplace: bool = False, *, name: str = "leaky_relu"
+) -> Tensor:
+    """y = x if x > 0 else negative_slope * x. ``inplace``: as relu's, a new tensor either way."""
     check_float(name, "x", x)
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
@@ -194,10 +197,17 @@ def prelu(x: Tensor, weight: Tensor, *, name: str = "prelu") -> Tensor:
 
 
 def rrelu(
-    x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, *, name: str = "rrelu"
+    x: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    name: str = "rrelu",
 ) -> Tensor:
     """Randomized leaky ReLU (Xu et al. 2015): slope ~ U(lower, upper) per element when
-    training, the mean (lower + upper) / 2 in evaluation."""
+    training, the mean (lower + upper) / 2 in evaluation. ``inplace``: as relu's, a new
+    tensor either way."""
     check_float(name, "x", x)
     if not 0 <= lower <= upper:
         raise ValueError(f"{name}: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")

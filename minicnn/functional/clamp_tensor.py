@@ -42,18 +42,28 @@ class ClampTensor(Function):
         )
 
 
+def read_mixed_bounds(name: str, min: Any, max: Any) -> tuple[Any, Any]:
+    """(min, max), where a Tensor beside a number is read as a number if it is 0-d and needs no
+    gradient, as PyTorch reads it; any other Tensor beside a number is refused (PyTorch takes
+    either two Tensors or two numbers)."""
+    if min is None or max is None or isinstance(min, Tensor) == isinstance(max, Tensor):
+        return min, max
+    t, side = (min, "min") if isinstance(min, Tensor) else (max, "max")
+    if t.ndim or t.requires_grad:
+        grad = " that requires grad" if t.requires_grad else ""
+        raise TypeError(
+            f"{name}: {side} is a Tensor of shape {t.shape}{grad} and the other bound a number; "
+            "give both as Tensors or both as numbers, as PyTorch"
+        )
+    return min.item() if t is min else min, max.item() if t is max else max
+
+
 def clamp_tensor(x: Tensor, min: Any, max: Any) -> Tensor:
     """clamp(x, min, max) where a bound is a Tensor (clamp() has checked that each is a number,
     a Tensor or None); the dtypes meet as in ``maximum(x, bound)``."""
-    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
-        t, side = (min, "min") if isinstance(min, Tensor) else (max, "max")
-        if t.ndim or t.requires_grad:  # PyTorch takes either two Tensors or two numbers
-            grad = " that requires grad" if t.requires_grad else ""
-            raise TypeError(
-                f"clamp: {side} is a Tensor of shape {t.shape}{grad} and the other bound a number; "
-                "give both as Tensors or both as numbers, as PyTorch"
-            )
-        return basic.clamp(x, *(v.item() if isinstance(v, Tensor) else v for v in (min, max)))
+    min, max = read_mixed_bounds("clamp", min, max)
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return basic.clamp(x, min, max)
     bounds = [min, max]
     check_broadcast("clamp", x.shape, *[b.shape for b in bounds if b is not None])
     for _ in range(2):  # twice: max may change x's dtype (an integer x, a float max), min then follows

@@ -32,10 +32,14 @@ def _scaled_mask(x, p, shape):
     return backend.to_device(mask, x.device)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "dropout") -> Tensor:
+def dropout(
+    x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, name: str = "dropout"
+) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1 - p) (training only).
 
-    Identity when ``training`` is False or p == 0. Shapes: any -> the same.
+    Identity (x itself) when ``training`` is False or p == 0. Shapes: any -> the same.
+    ``inplace`` is PyTorch's keyword, taken so its code runs: x is never written into, so
+    training gives a new tensor either way (docs/ops/dropout.md), as ``nn.Dropout`` does.
     """
     check_p(name, p)
     check_float(name, "x", x)
@@ -44,8 +48,11 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "dr
     return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape))
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, *, name: str = "dropout2d") -> Tensor:
-    """Zero whole channels: each (n, c) feature map is kept or dropped as one.
+def dropout2d(
+    x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, name: str = "dropout2d"
+) -> Tensor:
+    """Zero whole channels: each (n, c) feature map is kept or dropped as one. ``inplace``: as
+    dropout's, x is never written into.
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping
     single pixels barely regularizes a conv layer (Tompson et al. 2015).

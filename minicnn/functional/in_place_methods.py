@@ -18,6 +18,7 @@ from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
+from .clamp_tensor import read_mixed_bounds
 from .indexing import split_index
 from .promotion import check_integer_power, integer_power, operand_array, refuse_bools, scaled_alpha
 
@@ -141,7 +142,7 @@ def _in_place(symbol, ufunc):
     return method
 
 
-def _check_fits(name, x, shape):
+def _check_fits(name, x, shape, what="other"):
     """Refuse an other of ``shape`` that does not broadcast to x's own shape: an in-place
     result has x's shape (x += y of shape (2, 3) cannot grow an x of shape (3,))."""
     try:
@@ -149,7 +150,7 @@ def _check_fits(name, x, shape):
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"{name}: other of shape {shape} does not broadcast to x's shape {x.shape}")
+        raise ValueError(f"{name}: {what} of shape {shape} does not broadcast to x's shape {x.shape}")
 
 
 def _check_in_place(t, symbol, instead="compute a new tensor instead"):
@@ -248,9 +249,12 @@ def _div_(self, other, *, rounding_mode=None):
 
 def _clamp_(self, min=None, max=None):
     """Clip to [min, max] in place, as ``clamp`` (under the rules above); an integer tensor
-    takes integer bounds only, as PyTorch's."""
+    takes integer bounds only, as PyTorch's. The bounds are numbers or Tensors, as clamp's."""
     if min is None and max is None:
         raise ValueError("clamp_(): at least one of min and max must be given")
+    min, max = read_mixed_bounds("clamp_()", min, max)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_tensors_(self, min, max)
     if self.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         raise TypeError(
             f"clamp_(): x is {self.dtype}, and a float bound cannot clamp it in place; "
@@ -258,11 +262,45 @@ def _clamp_(self, min=None, max=None):
         )
     for v in (min, max):
         if v is not None and not isinstance(v, numbers.Real):
-            raise TypeError(f"clamp_(): min and max must be numbers, got {type(v).__name__}")
+            raise TypeError(f"clamp_(): min and max must be numbers or Tensors, got {type(v).__name__}")
     _check_in_place(self, "clamp_()", "write x = x.clamp(min, max)")
     # NOTE: bounds in x's dtype: a NumPy float64 bound would not fit the float32 output
     lo, hi = (None if v is None else self.dtype.type(v) for v in (min, max))
     backend.xp_of(self.data).clip(self.data, lo, hi, out=self.data)
+    self._changed_in_place()
+    return self
+
+
+def _clamp_tensors_(self, min, max):
+    """y = min(max(x, lo), hi) written into x's array, as ``clamp`` with Tensor bounds
+    (clamp_tensor.py): lo > hi gives hi, NaN in x or a bound gives NaN. As PyTorch's, the
+    bounds broadcast to x's shape and the result takes x's dtype (a float one refused for an
+    integer or bool x)."""
+    name = "clamp_()"
+    bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
+    for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
+        if is_grad_enabled() and b.requires_grad:
+            raise RuntimeError(
+                f"{name}: {side} requires grad, and minicnn records no in-place operation; "
+                "write x = x.clamp(min, max)"
+            )
+        if b.device != self.device:
+            raise TypeError(
+                f"{name}: x is on {self.device} but {side} on {b.device}; move one with .to(device)"
+            )
+        _check_fits(name, self, b.shape, side)
+        wider = "f" if self.dtype.kind in "iu" else "fiu" if self.dtype.kind == "b" else ""
+        if b.dtype.kind in wider:  # PyTorch: "result type Float can't be cast to ... Long"
+            raise TypeError(
+                f"{name}: x is {self.dtype} and {side} {b.dtype}, whose result cannot be written into "
+                f"x's {self.dtype} array in place; x = x.clamp(min, max) gives a new tensor"
+            )
+    _check_in_place(self, name, "write x = x.clamp(min, max)")
+    xp = backend.xp_of(self.data)
+    y = self.data  # NOTE: maximum and minimum keep NaN, as clamp's; the result is cast to x's dtype
+    for side, b in bounds:
+        y = (xp.maximum if side == "min" else xp.minimum)(y, b.data)
+    xp.copyto(self.data, y, casting="unsafe")
     self._changed_in_place()
     return self
 

@@ -120,8 +120,9 @@ def gelu(x: Tensor, *, approximate: str = "none", name: str = "gelu") -> Tensor:
     return (GELU if approximate == "none" else GELUTanh).apply(x)
 
 
-def silu(x: Tensor, *, name: str = "silu") -> Tensor:
-    """y = x sigma(x) = x / (1 + e^-x) (swish with beta = 1)."""
+def silu(x: Tensor, inplace: bool = False, *, name: str = "silu") -> Tensor:
+    """y = x sigma(x) = x / (1 + e^-x) (swish with beta = 1). ``inplace``: as relu's, a new
+    tensor either way."""
     check_float(name, "x", x)
     return SiLU.apply(x)
 
@@ -135,8 +136,9 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0, *, name: str
     return Softplus.apply(x, beta=float(beta), threshold=float(threshold))
 
 
-def elu(x: Tensor, alpha: float = 1.0, *, name: str = "elu") -> Tensor:
-    """y = x for x > 0, alpha (e^x - 1) otherwise."""
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False, *, name: str = "elu") -> Tensor:
+    """y = x for x > 0, alpha (e^x - 1) otherwise. ``inplace``: as relu's, a new tensor
+    either way."""
     check_float(name, "x", x)
     check_real(name, "alpha", alpha)
     return ELU.apply(x, alpha=float(alpha))  # a Python float, as softplus's

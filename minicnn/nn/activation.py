@@ -16,7 +16,8 @@ class ReLU(Module):
 
     ``inplace`` is accepted so PyTorch model code runs unchanged, but the op always
     makes a new array: backward needs the input's sign, and a graph-recording
-    engine keeps the clear rule that ops never overwrite their inputs.
+    engine keeps the clear rule that ops never overwrite their inputs. ``F.relu(x,
+    inplace=True)`` does the same, and so do the other layers and functions that take it.
     """
 
     def __init__(self, inplace=False):
@@ -24,7 +25,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x, name=self._label())
+        return F.relu(x, self.inplace, name=self._label())
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -73,17 +74,18 @@ class LogSoftmax(Module):
 
 
 class LeakyReLU(Module):
-    """y = x if x > 0 else negative_slope * x.   Shapes: any -> the same."""
+    """y = x if x > 0 else negative_slope * x.   Shapes: any -> the same. ``inplace`` as in
+    ReLU: accepted, never used."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope, name=self._label())
+        return F.leaky_relu(x, self.negative_slope, self.inplace, name=self._label())
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class PReLU(Module):
@@ -107,19 +109,20 @@ class PReLU(Module):
 
 class RReLU(Module):
     """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training,
-    (lower + upper) / 2 in eval.   Shapes: any -> the same."""
+    (lower + upper) / 2 in eval.   Shapes: any -> the same. ``inplace`` as in ReLU: accepted,
+    never used."""
 
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
         super().__init__()
         if not 0 <= lower <= upper:
             raise ValueError(f"RReLU: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
-        self.lower, self.upper = lower, upper
+        self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, x):
-        return F.rrelu(x, self.lower, self.upper, self.training, name=self._label())
+        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace, name=self._label())
 
     def extra_repr(self):
-        return f"lower={self.lower}, upper={self.upper}"
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):
@@ -147,7 +150,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.silu(x, name=self._label())
+        return F.silu(x, self.inplace, name=self._label())
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -179,7 +182,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
-        return F.elu(x, self.alpha, name=self._label())
+        return F.elu(x, self.alpha, self.inplace, name=self._label())
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")

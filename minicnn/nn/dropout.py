@@ -9,19 +9,20 @@ class Dropout(Module):
     """Inverted dropout (AlexNet's fc6 and fc7): zero each element with probability p
     in training, scale the rest by 1/(1 - p); the identity in eval mode.
 
-    Shapes: any -> the same.
+    Shapes: any -> the same. ``inplace`` is PyTorch's, accepted and shown as PyTorch shows it,
+    never used: x is never written into (docs/ops/dropout.md).
     """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         check_p(type(self).__name__, p)
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training, name=self._label())
+        return F.dropout(x, self.p, self.training, self.inplace, name=self._label())
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout2d(Dropout):
@@ -31,7 +32,7 @@ class Dropout2d(Dropout):
     """
 
     def forward(self, x):
-        return F.dropout2d(x, self.p, self.training, name=self._label())
+        return F.dropout2d(x, self.p, self.training, self.inplace, name=self._label())
 
 
 class DropConnect(Module):

@@ -281,3 +281,88 @@ def test_an_augmented_op_refuses_none_and_a_result_that_does_not_fit_xs_dtype():
     ):
         n += mc.tensor(1.5)
     assert n.tolist() == [1, 1, 1]
+
+
+# --- clamp_ with Tensor bounds (PyTorch's values: the clamp__ value specs of gen_basic.py) ---
+
+
+def test_clamp_with_tensor_bounds_writes_clamps_result_into_x(rng):
+    x = mc.tensor(rng.standard_normal((3, 4)).astype(np.float32))
+    lo, hi = mc.tensor(rng.uniform(-1, 0, 4)), mc.tensor(rng.uniform(0, 1, (3, 1)))  # float64 bounds
+    data = x.data
+    want = np.minimum(np.maximum(x.numpy(), lo.numpy()), hi.numpy()).astype(np.float32)
+    assert x.clamp_(lo, hi) is x
+    assert x.data is data and x.dtype == np.float32  # the result in x's dtype, as PyTorch
+    np.testing.assert_array_equal(x.numpy(), want)
+    ints = mc.tensor(rng.integers(-9, 10, 5))
+    want = np.clip(ints.numpy(), -2, 3)
+    assert ints.clamp_(mc.tensor(np.full(5, -2, np.int32)), max=mc.tensor(3)).tolist() == want.tolist()
+
+
+def test_clamp_reads_a_0d_tensor_beside_a_number_as_a_number_and_refuses_any_other(rng):
+    x = mc.tensor(rng.standard_normal(4))
+    want = np.clip(x.numpy(), -0.25, 0.5)
+    np.testing.assert_array_equal(x.clamp_(mc.tensor(-0.25), 0.5).numpy(), want)
+    with pytest.raises(
+        TypeError, match=r"^clamp_\(\): min is a Tensor of shape \(4,\) and the other bound a number; "
+    ):
+        x.clamp_(mc.zeros(4), 0.5)
+    with pytest.raises(TypeError, match=r"^clamp_\(\): max is a Tensor of shape \(\) that requires grad"):
+        x.clamp_(0.0, mc.tensor(0.5, requires_grad=True))
+    with pytest.raises(TypeError, match=r"^clamp_\(\): min and max must be numbers or Tensors, got list$"):
+        x.clamp_([0.0] * 4)
+    np.testing.assert_array_equal(x.numpy(), want)
+
+
+@pytest.mark.parametrize(
+    "x, bounds, error, message",
+    [
+        (
+            mc.ones(3),
+            {"min": mc.zeros(2, 1)},
+            ValueError,
+            r"^clamp_\(\): min of shape \(2, 1\) does not broadcast to x's shape \(3,\)$",
+        ),
+        (
+            mc.tensor([1, 2, 3]),
+            {"max": mc.tensor([0.5, 0.5, 0.5])},
+            TypeError,
+            r"^clamp_\(\): x is int64 and max float32, whose result cannot be written into x's int64 ",
+        ),
+        (
+            mc.tensor([True, False, True]),
+            {"min": mc.tensor([1, 1, 1])},
+            TypeError,
+            r"^clamp_\(\): x is bool and min int64, whose result cannot be written into x's bool ",
+        ),
+    ],
+    ids=["grows_x", "float_bound_for_ints", "int_bound_for_bools"],
+)
+def test_clamp_with_tensor_bounds_refuses_what_pytorch_refuses(x, bounds, error, message):
+    before = x.tolist()
+    with pytest.raises(error, match=message):
+        x.clamp_(**bounds)
+    assert x.tolist() == before
+
+
+def test_clamp_with_tensor_bounds_where_a_gradient_would_be_recorded_is_refused(rng):
+    w = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    lo = mc.tensor(np.full(3, -0.5))
+    with pytest.raises(
+        RuntimeError, match=r"a leaf Tensor that requires grad is used in an in-place operation"
+    ):
+        w.clamp_(lo)
+    with pytest.raises(RuntimeError, match=r"^clamp_\(\) on a Tensor inside an autograd graph"):
+        (w * 2).clamp_(lo)
+    x = mc.tensor(rng.standard_normal(3))
+    before = x.tolist()
+    with pytest.raises(
+        RuntimeError, match=r"^clamp_\(\): min requires grad, and minicnn records no in-place"
+    ):
+        x.clamp_(w)  # PyTorch would put x in w's graph; minicnn records no in-place operation
+    assert x.tolist() == before
+    with mc.no_grad():  # no gradient recorded: allowed, as an optimizer step
+        w.clamp_(lo, mc.tensor(np.full(3, 0.5)))
+        x.clamp_(w)
+    assert w.is_leaf and np.abs(w.numpy()).max() <= 0.5
+    np.testing.assert_array_equal(x.numpy(), np.maximum(before, w.numpy()))
