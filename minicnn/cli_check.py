@@ -264,7 +264,8 @@ class _Report:
             print(f"output of {self.args.file}:")
             for line in result["output"].splitlines():
                 print(f"    {printable(line)}")
-        print(result["message"])
+        for line in result["message"].splitlines():  # the grader's words, with some of the answer's
+            print(printable(line))
         if result.get("traceback"):
             print(f"traceback of the error in {self.args.file} (--debug):")
             for line in result["traceback"].splitlines():

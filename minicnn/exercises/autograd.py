@@ -3,10 +3,13 @@
 Expected gradients come from minicnn's autograd (F.linear, F.relu, backward()).
 """
 
+from collections import Counter
+
 import numpy as np
 
 from .. import functional as F
 from ..tensor import tensor
+from .comparing import shown
 from .exercise import Case, Exercise, Mistake
 
 NB = "01_autograd_from_scratch"
@@ -56,20 +59,33 @@ def _reachable(root, inputs):
 def _judge_topo(args, got):
     root, inputs = args
     if not isinstance(got, (list, tuple)):
-        return f"expected a list of nodes, got a {type(got).__name__}"
-    need = _reachable(root, inputs)
-    for node in got:
-        if got.count(node) > 1:
+        return f"expected a list of nodes, got {shown(got)}"
+    nodes = set(inputs).union(*inputs.values())
+    # NOTE: an order longer than the graph lists a node twice, or a name not in it, within its
+    # first len(nodes) + 1 entries: only those are judged, so that an order of millions takes no time
+    head, kinds = got[: len(nodes) + 1], {type(node) for node in nodes}
+    longer = (
+        f"; the order has {len(got)} entries, the graph {len(nodes)} node{'s' if len(nodes) != 1 else ''}"
+        if len(got) > len(nodes)
+        else ""
+    )
+    for node in head:
+        if type(node) not in kinds or node not in nodes:  # a str subclass equal to all, an array
+            return f"{shown(node)} is not a node of the graph (the nodes are the names in inputs){longer}"
+    counts = Counter(head)
+    for node in head:
+        if counts[node] > 1:
             return (
-                f"{node!r} appears {got.count(node)} times: a node reached along several paths is "
-                f"listed once (keep a set of visited nodes)"
+                f"{shown(node)} appears {got.count(node)} times: a node reached along several paths "
+                f"is listed once (keep a set of visited nodes){longer}"
             )
+    need = _reachable(root, inputs)
     if set(got) != need:
-        missing, extra = sorted(need - set(got)), sorted(set(got) - need, key=str)
+        missing, extra = sorted(need - set(got), key=repr), sorted(set(got) - need, key=repr)
         return (
-            (f"missing {missing}" if missing else "")
+            (f"missing {shown(missing, 300)}" if missing else "")
             + ("; " if missing and extra else "")
-            + (f"{extra} should not be listed: the root does not depend on them" if extra else "")
+            + (f"{shown(extra, 300)} should not be listed: the root does not depend on them" if extra else "")
         )
     where = {node: i for i, node in enumerate(got)}
     for node in got:

@@ -8,9 +8,10 @@ parent. ``in_process`` is the notebook's way: the call in this process, on copie
 the arguments, with a SIGALRM time limit.
 
 The "own code" rule (``own_code=True``, always on for ``python -m minicnn check``)
-watches the call with a profile hook and fails a function that runs minicnn's or
-PyTorch's code. It catches honest mistakes, such as calling ``F.conv2d`` or minicnn's
-kernels; it is not a proctor: a file can switch the hook off.
+watches the call with a profile hook, on its thread and on the threads it starts, and
+fails a function that runs minicnn's or PyTorch's code. It catches honest mistakes, such
+as calling ``F.conv2d`` or minicnn's kernels; it is not a proctor: a file can switch the
+hook off, or run the code on a thread it started at import or in another process.
 """
 
 import contextlib
@@ -230,13 +231,18 @@ def _watch_for_library_code(found, own_file):
     """Append to ``found`` the first function of minicnn or PyTorch that runs inside the block,
     other than those of ``own_file`` (the graded function's own file, when outside minicnn).
 
-    A profile hook sees every Python and C function called. The exercises ask for the student's
-    own NumPy: a function that hands the work to minicnn's kernels, or to PyTorch,
-    has not written it.
+    A profile hook sees every Python and C function called, on this thread and on every thread
+    started inside the block (``threading.setprofile``). The exercises ask for the student's own
+    NumPy: a function that hands the work to minicnn's kernels, or to PyTorch, has not written it.
+    A thread started before the block (a pool made at import) is not watched, nor another process.
     """
     library = {own_file: False} if own_file else {}  # file name -> whether it is minicnn's or PyTorch's
+    watching = [True]
 
     def hook(frame, event, arg):
+        if not watching[0]:  # a thread the call started, still running after it: unwatched from here
+            sys.setprofile(None)
+            return
         if found:
             return
         if event == "call":
@@ -252,9 +258,12 @@ def _watch_for_library_code(found, own_file):
             if module.split(".")[0] in ("torch", "minicnn"):
                 found.append(f"{module}.{getattr(arg, '__name__', '?')}")
 
-    previous = sys.getprofile()
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
     sys.setprofile(hook)
+    threading.setprofile(hook)
     try:
         yield
     finally:
+        watching[0] = False
+        threading.setprofile(previous_threads)
         sys.setprofile(previous)

@@ -2,10 +2,11 @@
 student's functions on the arguments the parent sends, and nothing else. The parent
 (``runner.py``) builds the cases, keeps the time, compares and gives the verdict.
 
-    python -c "from minicnn.exercises.child import main; main()" FILE REQUESTS_FD MESSAGES_FD EXERCISES
+    python -c "from minicnn.exercises.child import main; main()" FILE REQUESTS_FD MESSAGES_FD EXERCISES PARENT
 
 EXERCISES: a JSON object, each exercise's name -> its parameters' names (the parent's, which
-knows the exercises a lecturer's file registered; the child never imports that file).
+knows the exercises a lecturer's file registered; the child never imports that file). PARENT:
+the parent's process id; the child ends with it (``processes.die_with_parent``).
 
 Requests, one JSON line each on REQUESTS_FD: {"name", "args": an .npz to read, "out": an .npz
 to write, "step"}. Messages, one JSON line each on MESSAGES_FD: {"begin": step} as each step
@@ -22,7 +23,10 @@ import sys
 
 
 def main(argv=None):
-    path, requests, messages, wanted = (sys.argv[1:] if argv is None else argv)[:4]
+    path, requests, messages, wanted, parent = (sys.argv[1:] if argv is None else argv)[:5]
+    from . import processes
+
+    processes.die_with_parent(int(parent))
     requests, messages, wanted = os.fdopen(int(requests), "r"), int(messages), json.loads(wanted)
 
     from . import calling, grading, transfer
@@ -79,8 +83,13 @@ def _functions(module, path):
 
 def _load(path):
     """The student's file as a module, run as ``python FILE`` would run it (its top-level code),
-    with its folder first on the path so that it can import its neighbours."""
-    spec = importlib.util.spec_from_file_location("_exercise_file", path)
+    with its folder first on the path so that it can import its neighbours. The module is named
+    after the file (``mine`` for mine.py), as ``import mine`` would name it, so that what the
+    messages show of its objects (``<mine.Node object at ...>``) names the student's file."""
+    name = os.path.basename(path)[:-3]
+    if not name.isidentifier() or name in sys.modules:
+        name = "_exercise_file"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses and pickle look a class's module up there
     folder = os.path.dirname(os.path.abspath(path))

@@ -15,48 +15,69 @@ TOLERANCE = f"{ATOL:g} + {RTOL:g} * |expected|"  # what |got - expected| may be
 FLOAT32_ERROR = 1e-5
 
 
+SHOWN = 120  # the characters of an answer's repr a message quotes
+
+
+def one_line(text, limit=500):
+    """``text`` on one line, control characters escaped (``\\x1b``), cut at ``limit`` characters:
+    what a submission says, or its answer's repr, cannot pass for a line of the grader's own, move
+    the cursor, or fill the screen."""
+    raw = str(text)
+    text = " ".join(raw[: 4 * limit].split())  # NOTE: cut first: a repr can be megabytes
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    if len(text) <= limit and len(raw) <= 4 * limit:
+        return text
+    return text[: limit - 3] + "..."
+
+
+def shown(value, limit=SHOWN):
+    """``value`` as a message quotes it: its repr, through ``one_line``."""
+    try:
+        text = repr(value)
+    except Exception:  # a __repr__ that raises; an int of more digits than Python writes out
+        text = f"<{type(value).__name__} object>"
+    return one_line(text, limit)
+
+
 def compare(name, got, want):
-    """None when got equals want (shape, dtype kind and values); else a sentence saying how not."""
+    """None when got equals want (shape, dtype kind and values); else a sentence saying how not.
+
+    ``got`` may be anything a function returns: an answer of another kind than ``want`` gets a
+    sentence too, never an error."""
     if isinstance(want, dict):
-        if not isinstance(got, dict):
-            return f"{name} should be a dict with keys {sorted(want)}, got {type(got).__name__}"
-        if set(got) != set(want):
-            return f"{name} has keys {sorted(got)}; expected {sorted(want)}"
-        for key in want:
-            why = compare(f"{name}[{key!r}]", got[key], want[key])
-            if why:
-                return why
-        return None
-    if isinstance(want, (list, tuple)) and not isinstance(want, np.ndarray):
-        got_list = list(got) if isinstance(got, (list, tuple, np.ndarray)) else None
-        if got_list != list(want):
-            return f"{name}: expected {list(want)}, got {got!r}"
-        for i, (g, w) in enumerate(zip(got_list, want)):
-            why = _not_an_int(f"{name}[{i}]", g, w)
-            if why:
-                return why
-        return None
-    if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
-        if not isinstance(got, (int, np.integer)) or int(got) != int(want):
-            return _not_an_int(name, got, want) or f"{name}: expected {int(want)}, got {got!r}"
-        return None
+        return _compare_dict(name, got, want)
+    if isinstance(want, (list, tuple)):
+        return _compare_sequence(name, got, want)
+    if _as_int(want) is not None and not isinstance(want, np.ndarray):
+        return _compare_int(name, got, int(want))
+    if want is None or isinstance(want, (str, bytes, bool)):
+        if type(got) is type(want) and got == want:
+            return None
+        return f"{name}: expected {shown(want)}, got {shown(got)}"
     if got is None:
         return f"{name} is None; expected an array of shape {np.shape(want)}"
-    if type(got).__module__.split(".")[0] in ("minicnn", "torch"):
-        return f"{name} is a {type(got).__module__.split('.')[0]} {type(got).__name__}; return a NumPy array"
+    library = str(getattr(type(got), "__module__", "")).split(".")[0]
+    if library in ("minicnn", "torch"):
+        return f"{name} is a {library} {type(got).__name__}; return a NumPy array"
+    w = np.asarray(want)
     if isinstance(got, (list, tuple)):
-        return f"{name} is a Python {type(got).__name__}; return a NumPy array of {np.asarray(want).dtype}"
+        return f"{name} is a Python {type(got).__name__}; return a NumPy array of {w.dtype}"
     try:
         g = np.asarray(got)
     except Exception:  # a ragged list, an object NumPy cannot read
-        return f"{name} is a {type(got).__name__} that NumPy cannot read as an array"
-    w = np.asarray(want)
+        return f"{name} is {_a(got)} that NumPy cannot read as an array"
+    if g.dtype.kind == "O" and not isinstance(got, np.ndarray):  # a generator, a map, an object
+        return f"{name} is {_a(got)}, not an array; return a NumPy array of {w.dtype}"
     if g.dtype.kind == "O":
         return f"{name} is an array of Python objects (dtype object); return a NumPy array of {w.dtype}"
     if g.shape != w.shape:
         return f"{name} has shape {g.shape}; expected {w.shape}"
-    if g.dtype.kind not in "fc":
+    if g.dtype.kind == "b":
+        return f"{name} has dtype bool (True and False, as a comparison gives); expected {w.dtype}"
+    if g.dtype.kind in "iu":
         return f"{name} has dtype {g.dtype}; expected {w.dtype} (an integer array rounds every value)"
+    if g.dtype.kind not in "fc":
+        return f"{name} has dtype {g.dtype}; expected {w.dtype}"
     if g.dtype.kind == "c" and w.dtype.kind != "c":
         return f"{name} has the complex dtype {g.dtype}; expected {w.dtype}: the answer is real"
     if g.dtype.itemsize < w.dtype.itemsize:
@@ -99,7 +120,8 @@ def _how_far(expected, got):
 
 def precision_hint(got, want):
     """A hint when the first output that fails misses by no more than float32 rounding (or holds
-    only float32 values, close to the answer): a float32 step somewhere; else ''."""
+    only float32 values, close to the answer): a float32 step somewhere; one of its own when the
+    output's dtype is float32 (compare names the dtype, and shows no miss); else ''."""
     if isinstance(want, dict) and isinstance(got, dict):
         for key in want:
             if key in got and compare("", got[key], want[key]):
@@ -107,6 +129,11 @@ def precision_hint(got, want):
         return ""
     if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or np.asarray(want).dtype.kind != "f":
         return ""
+    if got.dtype.itemsize < np.asarray(want).dtype.itemsize:  # compare named the dtype, not a miss
+        return (
+            f"\n  hint: float64 keeps about 16 significant digits, float32 about 7, and the grader "
+            f"compares with float64's. Compute in float64 throughout, as the inputs are: {_LOOK_FOR}"
+        )
     g, w = got.astype(np.float64), np.asarray(want, dtype=np.float64)
     if g.shape != w.shape or not (np.isfinite(g).all() and np.isfinite(w).all()):
         return ""
@@ -119,14 +146,82 @@ def precision_hint(got, want):
         return ""
     return (
         "\n  hint: a miss this small is what float32 arithmetic gives (about 7 significant digits); "
-        "the grader compares with float64's (about 16). Compute in float64 throughout, as the "
-        "inputs are: look for np.float32, dtype=np.float32 or .astype(np.float32)"
+        f"the grader compares with float64's (about 16). Compute in float64 throughout, as the "
+        f"inputs are: {_LOOK_FOR}"
     )
 
 
-def _not_an_int(name, got, want):
-    """A sentence when ``want`` is an int and ``got`` is a number of another type (1458.0), else None."""
-    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
-    if is_int(want) and not is_int(got) and isinstance(got, (float, complex, np.number, bool)):
-        return f"{name} must be an int, like {int(want)}; got the {type(got).__name__} {got!r}"
+_LOOK_FOR = "look for np.float32, dtype=np.float32 or .astype(np.float32)"
+
+
+def _compare_dict(name, got, want):
+    if not isinstance(got, dict):
+        return f"{name} should be a dict with keys {_keys(want)}, got {_a(got)}"
+    missing, extra = [k for k in want if k not in got], [k for k in got if k not in want]
+    if missing or extra:
+        said = [f"missing {_keys(missing)}"] if missing else []
+        said += [f"{_keys(extra)} should not be there"] if extra else []
+        return f"{name} should have the keys {_keys(want)}; {', and '.join(said)}"
+    for key in want:
+        why = compare(f"{name}[{key!r}]", got[key], want[key])
+        if why:
+            return why
     return None
+
+
+def _keys(keys, most=20):
+    """Keys of a dict, sorted by their reprs (keys of several types do not sort together)."""
+    keys = sorted(shown(key, 60) for key in keys)
+    more = f", and {len(keys) - most} more" if len(keys) > most else ""
+    return f"[{', '.join(keys[:most])}{more}]"
+
+
+def _compare_sequence(name, got, want):
+    """A list or tuple ``want`` (of counts, say): ``got`` a list, a tuple or a 1-d array as long."""
+    items = None
+    if isinstance(got, (list, tuple)) or (isinstance(got, np.ndarray) and got.ndim == 1):
+        items = list(got)
+    if items is None or len(items) != len(want):
+        return f"{name}: expected {shown(list(want))}, got {shown(got)}"
+    for i, (g, w) in enumerate(zip(items, want)):
+        why = compare(f"{name}[{i}]", g, w)
+        if why and _as_int(g) is not None and _as_int(w) is not None:  # counts, one wrong: show them all
+            return f"{name}: expected {shown(list(want))}, got {shown(got)}"
+        if why:
+            return why
+    return None
+
+
+def _as_int(value):
+    """``value`` as an int where it is an integer: a Python int (not a bool), a NumPy integer or a
+    0-d integer array; else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return None
+
+
+def _compare_int(name, got, want):
+    """A count: one integer, as an int, a NumPy integer or a 0-d integer array; a float, even a
+    whole one, is refused, as the count it stands for is exact only as an int."""
+    n = _as_int(got)
+    if n is not None:
+        return None if n == want else f"{name}: expected {want}, got {n}"
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        return f"{name} must be an int, like {want}; got a 0-d {got.dtype} array, {shown(got.item())}"
+    if isinstance(got, (float, complex, bool, np.number, np.bool_)):
+        value = got.item() if isinstance(got, np.generic) else got  # 1458.0, not np.float64(1458.0)
+        return f"{name} must be an int, like {want}; got the {type(got).__name__} {shown(value)}"
+    return f"{name}: expected {want}, got {shown(got)}"
+
+
+def _a(value):
+    """'a generator', 'an Everything (from mine)': the type of ``value`` in words."""
+    kind = type(value).__name__
+    module = str(getattr(type(value), "__module__", ""))
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    where = "" if module == "builtins" else f" (from {one_line(module, 60)})"
+    return f"{article} {one_line(kind, 60)}{where}"

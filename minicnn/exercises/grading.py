@@ -17,7 +17,7 @@ import inspect
 
 import numpy as np
 
-from .comparing import ATOL, RTOL, compare, precision_hint  # noqa: F401 -- RTOL, ATOL: the tolerance
+from .comparing import ATOL, RTOL, compare, one_line, precision_hint, shown  # noqa: F401 -- RTOL, ATOL: the tolerance
 
 # the time of one step: loading a submission, one case, one training batch. An endless loop
 # ends here instead of never
@@ -124,13 +124,6 @@ def signature_problem(ex, found):
     return None
 
 
-def one_line(text, limit=500):
-    """``text`` on one line, cut at ``limit`` characters: what a submission says cannot pass for a
-    line of the grader's own."""
-    text = "".join(c if c.isprintable() else "?" for c in " ".join(str(text).split()))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 # --- the arguments after the call ---------------------------------------------------------------
 
 
@@ -212,10 +205,10 @@ def hint_for(ex, args, out):
         try:
             with np.errstate(all="ignore"):
                 wrong = mistake.compute(*copy.deepcopy(args))
-        except Exception:  # this variant does not apply to this case (e.g. shapes)
-            continue
-        if _matches(out, wrong, ex):
-            return f"\n  hint: {mistake.hint}"
+            if _matches(out, wrong, ex):
+                return f"\n  hint: {mistake.hint}"
+        except Exception:  # this variant does not apply to this case (e.g. shapes), or its answer
+            continue  # is of another kind than the student's: not this mistake either way
     return ""
 
 
@@ -265,18 +258,41 @@ def _verdict(ex, args, out, want):
         try:
             why = ex.judge(args, out)
         except (TypeError, ValueError, AttributeError):  # nodes a set cannot hold, say: not an order
-            got = one_line(repr(out), 120)
-            why = f"{', '.join(ex.returns)} is not of the kind the exercise asks for; got {got}"
+            why = _not_of_the_kind(ex, out)
     else:
-        got, why = parts(ex, out)
-        if got is not None:
-            for (name, g), (_, w) in zip(got, want):
-                why = compare(name, g, w)
-                if why:
-                    precision = precision_hint(g, w)
-                    break
+        try:
+            why, precision = _compared(ex, out, want)
+        except Exception as err:  # noqa: BLE001 -- decided below: the answer's kind, or the grader's bug
+            try:
+                _compared(ex, _joined(ex, want), want)
+            except Exception:
+                raise ExerciseBroken(
+                    f"{ex.name}: the grader cannot compare its own expected answer with itself: "
+                    f"{type(err).__name__}: {one_line(err, 300)}"
+                ) from err
+            why = _not_of_the_kind(ex, out)
     # a known mistake's hint says more than the precision's
     return f"{why}{hint_for(ex, args, out) or precision}" if why else None
+
+
+def _compared(ex, out, want):
+    """(why, precision hint) of ``out`` against the right outputs ``want`` (as ``parts``)."""
+    got, why = parts(ex, out)
+    if got is not None:
+        for (name, g), (_, w) in zip(got, want):
+            why = compare(name, g, w)
+            if why:
+                return why, precision_hint(g, w)
+    return why, ""
+
+
+def _joined(ex, want):
+    """The right outputs as the function returns them: one value, or a tuple of them."""
+    return want[0][1] if len(ex.returns) == 1 else tuple(w for _, w in want)
+
+
+def _not_of_the_kind(ex, out):
+    return f"{', '.join(ex.returns)} is not of the kind the exercise asks for; got {shown(out)}"
 
 
 def grade(ex, run, quick=False, seed=None, progress=None):

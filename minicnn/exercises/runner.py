@@ -11,7 +11,8 @@ This process also keeps the time. The child says when each step begins; a step (
 file, one case, one training batch) that runs past ``grading.CASE_SECONDS`` gets the child's
 whole process group killed with SIGKILL, which no ``except:`` in the student's code can catch,
 and the message names the step. Everything the child prints is kept apart from the verdict,
-for the caller to show under a heading of its own.
+for the caller to show under a heading of its own. On Linux, ``processes.py`` keeps the child
+out of this process's files and memory, and ends whatever the child started when it ends.
 """
 
 import contextlib
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from . import grading, transfer
+from . import grading, processes, transfer
 from .calling import failure, too_long
 from .grading import CouldNotRun, one_line
 
@@ -57,6 +58,7 @@ class Submission:
         self._output, self._dropped = bytearray(), 0
         self._how = ""  # how the child ended: "exit status 0", "killed by SIGSEGV"
         self._began = None  # the step the child last said it began
+        self._guarded = None  # what processes.guard changed, and this process's children before
 
     def start(self):
         """Start the child and wait for it to load the file: {"defined": {name: its signature},
@@ -67,9 +69,13 @@ class Submission:
         # the exercises to look for, by name and parameters: the child imports no lecturer's file
         wanted = json.dumps({name: info(name).arg_names for name in names()})
         requests, messages = os.pipe(), os.pipe()
+        self._guarded = processes.guard()  # before the child exists: see processes.py
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, self.path, str(requests[0]), str(messages[1]), wanted],
+                [
+                    *(sys.executable, "-c", _CHILD, self.path),
+                    *(str(requests[0]), str(messages[1]), wanted, str(os.getpid())),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,  # the student's prints and errors, in the order made
@@ -170,9 +176,14 @@ class Submission:
         return text
 
     def close(self):
-        """Kill the child's process group (the student's file may have started others) and clean up."""
+        """Kill the child's process group, and every process the child started (the student's file
+        may have started others, in a session of their own), and clean up."""
         if not self.ended and self._proc is not None:
             self._stop()
+        if self._guarded is not None:
+            processes.end(self._guarded[1])
+            processes.unguard(self._guarded[0])
+            self._guarded = None
         for fd in (self._requests, self._messages):
             if fd is not None:
                 os.close(fd)
@@ -238,10 +249,17 @@ class Submission:
         self._dropped += len(data) - min(keep, len(data))
 
     def _stop(self):
-        """SIGKILL to the child's whole group: a student's ``except:`` cannot catch it."""
+        """SIGKILL to the child's whole group, and to every process below the child: a student's
+        ``except:`` cannot catch it."""
+        below = processes.descendants(self._proc.pid)  # while each still names its parent
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._proc.pid, signal.SIGKILL)  # NOTE: before wait(), so the id is still the child's
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         code = self._proc.wait()
+        if self._guarded is not None:  # those the kill orphaned are this process's children now
+            processes.end(self._guarded[1])
         self.ended = True
         if code < 0:
             try:

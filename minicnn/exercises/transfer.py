@@ -7,8 +7,9 @@ and every array's size is checked before it is allocated.
 
 A function can return anything. What has no safe form (a Tensor, a generator, an array of
 Python objects) comes back as a stand-in: an object of a class with the same module and
-name, whose repr is the original's (cut short), so that the grader's messages ("gx is a
-minicnn Tensor; return a NumPy array") read as they would in one process.
+name, whose repr is the original's (on one line, cut short, control characters escaped), so
+that the grader's messages ("gx is a minicnn Tensor; return a NumPy array") read as they
+would in one process.
 """
 
 import json
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..filecheck import index_problem
 from ..io import read_npz
+from .comparing import one_line
 
 TREE = "tree"
 DEPTH = 32  # no exercise's answer nests deeper; a list that holds itself would never end
@@ -146,5 +148,4 @@ def _stand_in(module, name, text):
     """An object whose type has the module and name given, and whose repr is ``text``."""
     module = re.sub(r"[^\w.]", "_", module)[:80]
     name = re.sub(r"\W", "_", name)[:80] or "object"
-    text = " ".join(text.split())[:80]
-    return type(name, (Foreign,), {"__module__": module})(text)
+    return type(name, (Foreign,), {"__module__": module})(one_line(text, 80))

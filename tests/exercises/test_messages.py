@@ -201,7 +201,7 @@ def test_own_code_is_off_by_default_and_on_when_asked():
         (
             "topo_sort",
             lambda root, inputs: [[root]],
-            "order is not of the kind the exercise asks for; got [['x']]",
+            "['x'] is not a node of the graph (the nodes are the names in inputs)",
         ),
         (
             "conv2d_macs",
@@ -289,12 +289,6 @@ def test_float32_values_returned_as_float64_get_the_float32_hint():
 
     message = failure("col2im", col2im)
     assert "elements of gx differ" in message and "compute in float64 throughout" in message.lower()
-
-
-def test_a_float32_answer_is_named_with_the_hint():
-    message = failure("tanh_backward", lambda gy, y: (gy * (1 - y * y) * (1 + 3e-6)).astype(np.float32))
-    assert "gx has dtype float32; expected float64 like the inputs" in message
-    assert "hint: a miss this small is what float32 arithmetic gives" in message
 
 
 def test_a_large_miss_says_nothing_of_the_tolerance_or_float32():

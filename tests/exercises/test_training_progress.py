@@ -7,6 +7,7 @@ import pathlib
 import shutil
 import types
 
+import numpy as np
 import pytest
 from solutions import lenet5_forward_backward as reference_lenet5
 
@@ -59,3 +60,45 @@ def test_json_keeps_stdout_for_the_object(small_training, tmp_path, capsys):
 def test_quick_says_nothing_of_training(capsys):
     exercises.check("lenet5_forward_backward", reference_lenet5, quick=True)
     assert capsys.readouterr().err == ""
+
+
+def test_the_test_accuracy_is_the_graders_own(small_training, monkeypatch):
+    """A function that trains nothing, and answers the test digits from their labels, fails: the
+    grader tests LeNet-5 with the trained parameters itself."""
+    monkeypatch.setattr(lenet, "TARGET", 0.5)
+    _, test = lenet._datasets()
+    label = {np.asarray(test[i][0], np.float32).tobytes(): int(test[i][1]) for i in range(len(test))}
+
+    def lenet5_forward_backward(params, x, labels):
+        if x.dtype == np.float64:  # the graded cases
+            return reference_lenet5(params, x, labels)
+        logits = np.zeros((len(x), 10), np.float32)
+        if labels is not None:  # training: no gradient at all
+            return logits, {k: np.zeros_like(v) for k, v in params.items()}
+        for n in range(len(x)):
+            logits[n, label.get(x[n].astype(np.float32).tobytes(), 0)] = 1
+        return logits, None
+
+    with pytest.raises(exercises.ExerciseFailed, match=r"the test accuracy is \d+\.\d+%; it must pass 50%"):
+        exercises.check("lenet5_forward_backward", lenet5_forward_backward)
+
+
+def test_a_training_that_slows_down_after_the_first_batches_is_stopped(small_training, monkeypatch):
+    """Fast for five batches, then 1000 s a batch (on a clock of the test's): the whole training's
+    limit ends it once a minute has passed, rather than after hours."""
+    monkeypatch.setattr(lenet, "EPOCHS", 2)  # 10 batches
+    clock, calls = [0.0], []
+    monkeypatch.setattr(lenet, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+
+    def lenet5_forward_backward(params, x, labels):
+        calls.append(len(x))
+        clock[0] += 0.01 if len(calls) <= 2 + 5 else 1000  # the 2 cases, 5 batches, then slow
+        return reference_lenet5(params, x, labels)
+
+    with pytest.raises(exercises.ExerciseFailed) as info:
+        exercises.check("lenet5_forward_backward", lenet5_forward_backward)
+    assert str(info.value).startswith(
+        "lenet5_forward_backward is too slow to train: at its pace so far (6 batches in 16.7 minutes, "
+        "to epoch 2, batch 1), 2 epochs would take about 28 minutes, and the limit is 20."
+    )
+    assert info.value.step == "training" and len(calls) == 2 + 6

@@ -74,7 +74,7 @@ def test_the_pages_commands_grade_a_right_answer(folder, capsys):
         assert main(argv[3:]) == 0, argv
     out = capsys.readouterr().out
     assert "gap_backward: passed (4 cases)\n" in out and "gap_backward: passed (4 cases, seed 7)" in out
-    assert '"exercise": "gap_backward", "file": "submissions/20231234.py", "seed": 20231234' in out
+    assert '"exercise": "gap_backward", "file": "submissions/20231234.py", "seed": 90417020231234' in out
 
 
 def test_the_pages_stub_is_what_the_grader_calls_not_implemented_yet(folder, capsys):

@@ -1,0 +1,174 @@
+"""On Linux, the child of python -m minicnn check can neither open the grader's output or memory
+nor leave processes behind: not when its case ends, and not when the grader is killed outright."""
+
+import ctypes
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from minicnn.__main__ import main
+from minicnn.exercises import grading, runner
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl and /proc are Linux's")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RIGHT = "\ndef sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
+
+
+@pytest.fixture
+def student_file(tmp_path):
+    def write(text):
+        path = tmp_path / "mine.py"
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    return write
+
+
+def _running(pid):
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
+def _gone_soon(pid, seconds=10):
+    ends = time.monotonic() + seconds
+    while _running(pid) and time.monotonic() < ends:
+        time.sleep(0.05)
+    return not _running(pid)
+
+
+def _kill(pids):
+    """Clean up after a test that failed: the processes it was about."""
+    for pid in pids:
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _may_trace_any_process():
+    """Whether this process has CAP_SYS_PTRACE (root has), before which non-dumpable is no wall."""
+    with open("/proc/self/status") as f:
+        caps = next(line for line in f if line.startswith("CapEff:"))
+    return bool(int(caps.split()[1], 16) >> 19 & 1)
+
+
+def test_the_child_cannot_open_the_graders_output_or_memory(student_file):
+    path = student_file(
+        textwrap.dedent("""
+            import os
+
+            for what in ("fd/1", "mem"):
+                try:
+                    os.close(os.open(f"/proc/{os.getppid()}/{what}", os.O_RDWR))
+                    print(what, "opened")
+                except OSError as err:
+                    print(what, type(err).__name__)
+        """)
+        + RIGHT
+    )
+    command = [sys.executable, "-m", "minicnn", "check", "sigmoid_backward", path, "--json"]
+    if _may_trace_any_process():  # as root: grade without CAP_SYS_PTRACE, as the docs ask
+        if shutil.which("setpriv") is None:
+            pytest.skip("CAP_SYS_PTRACE opens any process, and there is no setpriv to drop it")
+        command = ["setpriv", "--bounding-set", "-sys_ptrace", "--inh-caps", "-sys_ptrace", *command]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    (result,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert result["output"] == "fd/1 PermissionError\nmem PermissionError\n"
+    assert result["passed"] and done.returncode == 0
+
+
+def _dumpable():
+    return ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+
+
+def test_the_grader_is_dumpable_again_after_grading(student_file, capsys):
+    before = _dumpable()
+    assert main(["check", "sigmoid_backward", student_file(RIGHT)]) == 0
+    assert _dumpable() == before == 1
+
+
+def test_processes_the_file_started_end_with_it(student_file, tmp_path, capsys):
+    """One in a session of its own, one whose parent ended (a daemon's double fork): both go."""
+    path = student_file(
+        textwrap.dedent(f"""
+            import os, time
+
+            def away(name):
+                os.setsid()
+                open(os.path.join({str(tmp_path)!r}, name), "w").write(str(os.getpid()))
+                while True:
+                    time.sleep(0.1)
+
+            if os.fork() == 0:
+                away("own_session")
+            if os.fork() == 0:
+                if os.fork() == 0:
+                    away("orphan")
+                os._exit(0)
+        """)
+        + RIGHT
+    )
+    pids = []
+    try:
+        assert main(["check", "sigmoid_backward", path]) == 0
+        for name in ("own_session", "orphan"):
+            deadline = time.monotonic() + 10  # the child waited for neither
+            while not (tmp_path / name).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            pids.append(int((tmp_path / name).read_text()))
+        assert [_gone_soon(pid, 5) for pid in pids] == [True, True]
+    finally:
+        _kill(pids)
+
+
+def test_a_grader_killed_outright_takes_its_child_with_it(student_file, tmp_path):
+    pid_file = tmp_path / "pid"
+    path = student_file(f"""
+        import os
+
+        def sigmoid_backward(gy, y):
+            open({str(pid_file)!r}, "w").write(str(os.getpid()))
+            while True:
+                pass
+    """)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "minicnn", "check", "sigmoid_backward", path],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    child = None
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        grader.kill()  # SIGKILL: the grader cannot end the child itself
+        grader.wait()
+        assert _gone_soon(child)
+    finally:
+        grader.kill()
+        _kill([child] if child else [])
+
+
+def test_a_child_whose_grader_has_ended_ends_before_loading_the_file(tmp_path):
+    """Its parent ended before the child asked to end with it: the child sees another parent."""
+    marker = tmp_path / "loaded"
+    (tmp_path / "mine.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    not_the_parent = str(os.getppid())
+    argv = [str(tmp_path / "mine.py"), "0", "1", "{}", not_the_parent]
+    done = subprocess.run(
+        [sys.executable, "-c", runner._CHILD, *argv], stdin=subprocess.DEVNULL, timeout=grading.CASE_SECONDS
+    )
+    assert done.returncode == 1 and not marker.exists()
