@@ -239,7 +239,7 @@ LENET = Exercise(
     -> flatten -> fc1 -> relu -> fc2 -> relu -> fc3. params: a dict of arrays, "conv1.weight" (6, 1, 5, 5),
     "conv1.bias", "conv2.weight" (16, 6, 5, 5), ..., "fc3.weight" (10, 84), "fc3.bias"; x (N, 1, 28, 28).
     Return (logits (N, 10), grads): grads[name] = d(mean cross-entropy)/d params[name].
-    When labels is None return (logits, None). The small cases pass float64 arrays; training passes
+    The small cases pass float64 arrays; training passes
     float32 batches of 32. Use your conv2d_forward, conv2d_backward,
     max_pool2d_backward, linear_backward and softmax_cross_entropy_backward.""",
     make=_make,
