@@ -70,5 +70,9 @@ def clamp_tensor(x: Tensor, min: Any, max: Any) -> Tensor:
     check_broadcast("clamp", *[t.shape for t in given])
     refuse_float_mix("clamp", *given)
     dtype = result_type(*given)  # NOTE: of all three at once; pairwise, a 0-d x would count twice
+    if (
+        dtype.kind == "b" and min is not None and max is not None
+    ):  # (PyTorch's clamp_min and clamp_max take it)
+        raise TypeError("clamp: expected a number tensor among x, min and max, got three bools (as PyTorch)")
     x, min, max = (t if t is None or t.dtype == dtype else cast(t, dtype) for t in (x, min, max))
     return ClampTensor.apply(x, min, max)

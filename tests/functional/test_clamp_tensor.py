@@ -139,3 +139,31 @@ def test_the_result_dtype_is_pytorchs_result_type_of_all_three(rng, dtypes, shap
     y = mc.clamp(x, lo, hi)
     assert y.dtype == expected
     np.testing.assert_array_equal(y.numpy(), np.clip(x.numpy(), lo.numpy(), hi.numpy()).astype(expected))
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(False, True), (None, True), (-3, 1), "tensors", "tensors_0d"],
+    ids=["bool_numbers", "bool_max", "int_numbers", "bool_tensors", "bool_tensors_0d"],
+)
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_bool_x_is_refused_where_pytorch_has_no_bool_clamp(rng, bounds, in_place):
+    x = mc.tensor(rng.integers(0, 2, 4).astype(bool))
+    if bounds == (-3, 1) and not in_place:  # out of place, int bounds make an int64 result, as PyTorch
+        assert x.clamp(*bounds).dtype == np.int64
+        return
+    if bounds == "tensors":
+        bounds = tuple(mc.tensor(rng.integers(0, 2, 4).astype(bool)) for _ in range(2))
+    elif bounds == "tensors_0d":
+        bounds = (mc.tensor(False), mc.tensor(True))
+    before = x.numpy().copy()
+    with pytest.raises(TypeError, match=r"^clamp(_\(\))?: expected a number tensor .*got (bool|three bools)"):
+        x.clamp_(*bounds) if in_place else x.clamp(*bounds)
+    np.testing.assert_array_equal(x.numpy(), before)
+
+
+def test_a_bool_x_takes_one_bool_tensor_bound_as_pytorchs_clamp_min(rng):
+    x, lo = (mc.tensor(rng.integers(0, 2, 4).astype(bool)) for _ in range(2))
+    expected = x.numpy() | lo.numpy()
+    np.testing.assert_array_equal(x.clamp(min=lo).numpy(), expected)
+    np.testing.assert_array_equal(x.clamp_(min=lo).numpy(), expected)
