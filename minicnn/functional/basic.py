@@ -24,6 +24,7 @@ from .promotion import (
     check_one_tensor,
     floating,
     integer_power,
+    is_bool,
     lift_numbers,
     refuse_bool,
     refuse_bools,
@@ -373,6 +374,10 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
         from .clamp_tensor import clamp_tensor  # (here: clamp_tensor.py imports this module)
 
         return clamp_tensor(x, min, max)
+    if x.dtype == bool and all(v is None or is_bool(v) for v in (min, max)):
+        raise TypeError(
+            "clamp: expected a number tensor or a number bound, got bool x and bool bounds (as PyTorch)"
+        )
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
     return Clamp.apply(x, min=min, max=max)

@@ -13,7 +13,7 @@ from ..tensor import Function, Tensor
 from . import basic
 from .basic import unbroadcast
 from .copying import cast
-from .promotion import check_broadcast, same_float_dtype
+from .promotion import check_broadcast, refuse_float_mix, result_type
 
 
 class ClampTensor(Function):
@@ -60,14 +60,19 @@ def read_mixed_bounds(name: str, min: Any, max: Any) -> tuple[Any, Any]:
 
 def clamp_tensor(x: Tensor, min: Any, max: Any) -> Tensor:
     """clamp(x, min, max) where a bound is a Tensor (clamp() has checked that each is a number,
-    a Tensor or None); the dtypes meet as in ``maximum(x, bound)``."""
+    a Tensor or None). The three meet in one dtype, ``result_type``'s of all three (a 0-d
+    tensor counts where its category is higher); float tensors of two dtypes are refused
+    first, except a 0-d one beside float tensors with dims, which takes their dtype."""
     min, max = read_mixed_bounds("clamp", min, max)
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         return basic.clamp(x, min, max)
-    bounds = [min, max]
-    check_broadcast("clamp", x.shape, *[b.shape for b in bounds if b is not None])
-    for _ in range(2):  # twice: max may change x's dtype (an integer x, a float max), min then follows
-        for i, b in enumerate(bounds):
-            if b is not None:
-                x, bounds[i] = same_float_dtype("clamp", x, b, cast=cast)
-    return ClampTensor.apply(x, *bounds)
+    given = [t for t in (x, min, max) if t is not None]
+    check_broadcast("clamp", *[t.shape for t in given])
+    refuse_float_mix("clamp", *given)
+    dtype = result_type(*given)  # NOTE: of all three at once; pairwise, a 0-d x would count twice
+    if (
+        dtype.kind == "b" and min is not None and max is not None
+    ):  # (PyTorch's clamp_min and clamp_max take it)
+        raise TypeError("clamp: expected a number tensor among x, min and max, got three bools (as PyTorch)")
+    x, min, max = (t if t is None or t.dtype == dtype else cast(t, dtype) for t in (x, min, max))
+    return ClampTensor.apply(x, min, max)

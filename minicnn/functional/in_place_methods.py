@@ -260,6 +260,8 @@ def _clamp_(self, min=None, max=None):
             f"clamp_(): x is {self.dtype}, and a float bound cannot clamp it in place; "
             "x = x.clamp(...) gives a float32 result"
         )
+    if self.dtype == bool:  # PyTorch: no bool kernel, and an integer result does not fit a bool x
+        raise TypeError("clamp_(): expected a number tensor x for number bounds, got bool (as PyTorch)")
     for v in (min, max):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"clamp_(): min and max must be numbers or Tensors, got {type(v).__name__}")
@@ -295,6 +297,8 @@ def _clamp_tensors_(self, min, max):
                 f"{name}: x is {self.dtype} and {side} {b.dtype}, whose result cannot be written into "
                 f"x's {self.dtype} array in place; x = x.clamp(min, max) gives a new tensor"
             )
+    if self.dtype == bool and len(bounds) == 2:  # (PyTorch's clamp_min_ and clamp_max_ take it)
+        raise TypeError(f"{name}: expected a number tensor x for two bounds, got bool (as PyTorch)")
     _check_in_place(self, name, "write x = x.clamp(min, max)")
     xp = backend.xp_of(self.data)
     y = self.data  # NOTE: maximum and minimum keep NaN, as clamp's; the result is cast to x's dtype

@@ -80,20 +80,29 @@ def _described(value: Any) -> str:
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
-def result_type(a: Tensor, b: Tensor) -> np.dtype:
-    """The dtype PyTorch computes a and b in. A 0-d tensor beside one with dims counts only if
-    its category (bool < integer < float) is higher: int32 and a 0-d int64 give int32 (NumPy:
-    int64), int32 and a 0-d float64 give float64. An integer and a float meet in the float's
-    dtype (NumPy: int64 and float32 give float64)."""
-    if (a.ndim == 0) != (b.ndim == 0):
-        dim, zero = (b.dtype, a.dtype) if a.ndim == 0 else (a.dtype, b.dtype)
-        if _CATEGORY[zero.kind] <= _CATEGORY[dim.kind]:
-            return dim
-    if a.dtype.kind == "f" and b.dtype.kind in "biu":
-        return a.dtype
-    if b.dtype.kind == "f" and a.dtype.kind in "biu":
-        return b.dtype
-    return np.result_type(a.dtype, b.dtype)
+def result_type(*tensors: Tensor) -> np.dtype:
+    """The dtype PyTorch computes the tensors in. A 0-d tensor beside one with dims counts only
+    if its category (bool < integer < float) is higher: int32 and a 0-d int64 give int32
+    (NumPy: int64), int32 and a 0-d float64 give float64. An integer and a float meet in the
+    float's dtype (NumPy: int64 and float32 give float64)."""
+    promoted = [
+        np.result_type(*([d for d in group if d.kind == "f"] or group))
+        for group in ([t.dtype for t in tensors if t.ndim], [t.dtype for t in tensors if not t.ndim])
+        if group
+    ]  # (those with dims first)
+    return promoted[-1] if _CATEGORY[promoted[-1].kind] > _CATEGORY[promoted[0].kind] else promoted[0]
+
+
+def refuse_float_mix(name: str, *tensors: Tensor) -> None:
+    """Refuse float tensors of two dtypes among an op's operands, before any cast: a 0-d one
+    takes the dtype of float tensors with dims (as ``same_float_dtype`` casts it), but those
+    with dims, or with none such the 0-d ones, must agree."""
+    floats = [t for t in tensors if t is not None and t.dtype.kind == "f"]
+    deciding = sorted({str(t.dtype) for t in ([t for t in floats if t.ndim] or floats)})
+    if len(deciding) > 1:
+        raise TypeError(
+            f"{name}: the tensors are {' and '.join(deciding)}; convert one of them (t.float() / t.double())"
+        )
 
 
 def in_dtype(x: Tensor, dtype: Any) -> Tensor:

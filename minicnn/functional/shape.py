@@ -189,10 +189,13 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge axes start_dim..end_dim into one (nn.Flatten uses start_dim=1)."""
+    """Merge axes start_dim..end_dim into one (nn.Flatten uses start_dim=1); where they are one
+    axis, x itself, as PyTorch's (a 1-D x too; a 0-D x becomes shape (1,))."""
     start, end = wrap_dim("flatten", start_dim, x.ndim), wrap_dim("flatten", end_dim, x.ndim)
     if start > end:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
+    if x.ndim and start == end:
+        return x
     # NOTE: the merged size named, not -1, which NumPy cannot infer beside an empty batch
     shape = x.shape[:start] + (math.prod(x.shape[start : end + 1]),) + x.shape[end + 1 :]
     return Reshape.apply(x, shape=shape)

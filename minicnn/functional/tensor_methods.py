@@ -204,12 +204,13 @@ def _contiguous(self):
 
 
 def _t(self):
-    """The transpose of a matrix (a 0-D or 1-D tensor as it is), as PyTorch's ``t()``."""
+    """The transpose of a matrix; a 0-D or 1-D tensor as it is, but a new tensor (a node of
+    its own for hooks), as PyTorch's ``t()``."""
     if self.ndim > 2:
         raise ValueError(
             f"t: expects a tensor of at most 2 dims, got shape {self.shape}; use transpose or permute"
         )
-    return self if self.ndim < 2 else shape.transpose(self, 0, 1)
+    return shape.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
 
 
 Tensor.contiguous, Tensor.t = _contiguous, _t

@@ -104,3 +104,66 @@ def test_tensor_bounds_of_two_float_dtypes_or_shapes_that_do_not_broadcast_are_r
         x.clamp(min=mc.tensor(np.zeros(3)))
     with pytest.raises(ValueError, match=r"^clamp: shapes \(3,\) and \(2,\) do not broadcast"):
         x.clamp(max=mc.tensor(np.zeros(2, np.float32)))
+
+
+@pytest.mark.parametrize("shapes", [((), (2,), (2,)), ((2,), (), (2,)), ((2,), (2,), (2,)), ((), (), ())])
+def test_float_operands_of_two_dtypes_are_refused_before_any_cast(rng, shapes):
+    dtypes = (np.float64, np.float64, np.float32)  # the float32 one among those that decide the dtype
+    x, lo, hi = (
+        mc.tensor(rng.standard_normal(s).astype(d), requires_grad=True) for s, d in zip(shapes, dtypes)
+    )
+    with pytest.raises(TypeError, match=r"^clamp: the tensors are float32 and float64; convert one"):
+        mc.clamp(x, lo, hi)
+
+
+def test_a_0d_float_takes_the_dtype_of_float_tensors_with_dims(rng):
+    x = mc.tensor(rng.standard_normal(()), requires_grad=True)  # float64, beside float32 bounds
+    lo, hi = (mc.tensor(rng.standard_normal(2).astype(np.float32) + s, requires_grad=True) for s in (-3, 3))
+    y = mc.clamp(x, lo, hi)
+    y.sum().backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float64 and x.grad.item() == 2.0
+
+
+@pytest.mark.parametrize(
+    "dtypes, shapes, expected",
+    [
+        ((np.int64, np.int32, np.int32), ((), (), (2,)), np.int32),  # the tensor with dims decides
+        ((np.int32, np.int64, np.int64), ((2,), (), ()), np.int32),
+        ((np.int32, np.float16, np.float16), ((2,), (), ()), np.float16),  # a higher category counts
+        ((np.bool_, np.int32, np.int64), ((2,), (), ()), np.int64),
+        ((np.float64, np.int32, np.float16), ((), (2,), (2,)), np.float16),
+    ],
+)
+def test_the_result_dtype_is_pytorchs_result_type_of_all_three(rng, dtypes, shapes, expected):
+    x, lo, hi = (mc.tensor(rng.integers(0, 3, s).astype(d)) for d, s in zip(dtypes, shapes))
+    y = mc.clamp(x, lo, hi)
+    assert y.dtype == expected
+    np.testing.assert_array_equal(y.numpy(), np.clip(x.numpy(), lo.numpy(), hi.numpy()).astype(expected))
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(False, True), (None, True), (-3, 1), "tensors", "tensors_0d"],
+    ids=["bool_numbers", "bool_max", "int_numbers", "bool_tensors", "bool_tensors_0d"],
+)
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_bool_x_is_refused_where_pytorch_has_no_bool_clamp(rng, bounds, in_place):
+    x = mc.tensor(rng.integers(0, 2, 4).astype(bool))
+    if bounds == (-3, 1) and not in_place:  # out of place, int bounds make an int64 result, as PyTorch
+        assert x.clamp(*bounds).dtype == np.int64
+        return
+    if bounds == "tensors":
+        bounds = tuple(mc.tensor(rng.integers(0, 2, 4).astype(bool)) for _ in range(2))
+    elif bounds == "tensors_0d":
+        bounds = (mc.tensor(False), mc.tensor(True))
+    before = x.numpy().copy()
+    with pytest.raises(TypeError, match=r"^clamp(_\(\))?: expected a number tensor .*got (bool|three bools)"):
+        x.clamp_(*bounds) if in_place else x.clamp(*bounds)
+    np.testing.assert_array_equal(x.numpy(), before)
+
+
+def test_a_bool_x_takes_one_bool_tensor_bound_as_pytorchs_clamp_min(rng):
+    x, lo = (mc.tensor(rng.integers(0, 2, 4).astype(bool)) for _ in range(2))
+    expected = x.numpy() | lo.numpy()
+    np.testing.assert_array_equal(x.clamp(min=lo).numpy(), expected)
+    np.testing.assert_array_equal(x.clamp_(min=lo).numpy(), expected)
