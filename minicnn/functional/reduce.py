@@ -232,23 +232,34 @@ class Var(Function):
     gx = 2 (x - m) gy / (n - correction) (m's own share sums to zero). Where n <= correction,
     PyTorch's values: y is inf (NaN for a constant x), and gx, over the whole tensor (no dim,
     or a 0-d x), gy * inf (NaN where x = m); along dims, the formula's: +-inf at n = correction,
-    finite past it, where n - correction < 0."""
+    finite past it, where n - correction < 0. No values (n = 0): NaN.
+
+    The sums are taken in float64 (a float16 x's squares overflow, a float32 one's lose
+    digits), of x less one of its own values per slice, k: x - m = (x - k) - mean(x - k), and
+    a constant slice gives exactly 0, where sum(x) / n need not equal x (0.7 * 3 / 3)."""
 
     def forward(self, x, *, axes, keepdim, correction, whole):
+        xp = backend.xp_of(x)
         n = math.prod(x.shape[a] for a in axes)
         self.shape, self.axes, self.dof = x.shape, axes, x.dtype.type(n - correction)
         self.gy_times_inf = whole and n - correction <= 0
+        wide = x.astype(np.float64)
+        k = wide[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))] if n else 0
         with np.errstate(divide="ignore", invalid="ignore"):  # d = 0 (or n = 0): inf or NaN, as PyTorch
-            self.deviation = x - x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
+            shifted = wide - k
+            self.deviation = shifted - shifted.sum(axis=axes, keepdims=True) / n
+            if self.gy_times_inf:  # NOTE: PyTorch's test is x == m, true at x = m = inf too
+                self.at_mean = (self.deviation == 0) | (wide == wide.sum(axis=axes, keepdims=True) / n)
             y = (self.deviation * self.deviation).sum(axis=axes, keepdims=keepdim)
-            return y / x.dtype.type(builtins_max(n - correction, 0))
+            y = y / builtins_max(n - correction, 0) if n else xp.full_like(y, np.nan)
+        return y.astype(x.dtype)
 
     def backward(self, gy):
         gy = _keep(gy, self.shape, self.axes)
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.gy_times_inf:  # NOTE: PyTorch's rule with no dim: the sign is gy's, not x - m's
-                return gy * self.xp.where(self.deviation == 0, np.nan, np.inf).astype(gy.dtype)
-            return 2 * self.deviation * (gy / self.dof)
+                return gy * self.xp.where(self.at_mean, np.nan, np.inf).astype(gy.dtype)
+            return (2 * self.deviation * (gy / self.dof)).astype(gy.dtype)
 
 
 def var(
@@ -265,6 +276,8 @@ def var(
 
 def _variance(name, x, dim, unbiased, keepdim, correction):
     _check_floating(name, x)
+    if isinstance(dim, bool) and unbiased is None:  # PyTorch's other form: var(x, unbiased)
+        dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
         raise ValueError(f"{name}: give unbiased or correction, not both")
     if correction is None:

@@ -139,3 +139,46 @@ def test_a_constant_row_past_its_degrees_of_freedom_is_nan_with_nan_gradient():
         y = x.var(0, correction=2)
     y.sum().backward()
     assert np.isnan(y.numpy()).all() and np.isnan(x.grad.numpy()).all()  # 0 / 0
+
+
+# The values below are PyTorch 2.13's for the same calls.
+
+
+@pytest.mark.parametrize("value", [0.7, 0.1, -3.3])
+def test_a_constant_slice_has_a_spread_of_exactly_zero_and_std_a_gradient_of_zero(value):
+    x = mc.full((3, 2), value, dtype=np.float64, requires_grad=True)
+    y = x.std(0)
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.0] and x.grad.tolist() == [[0.0, 0.0]] * 3
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        assert np.isnan(mc.full((2, 3), value, dtype=np.float64).var(1, correction=5).numpy()).all()
+
+
+def test_float16_and_float32_are_summed_in_float64():
+    assert mc.tensor(np.array([200, -200, 200, -200], np.float16)).var().item() == 53344.0
+    tiny = mc.tensor(np.array([1e-20, 3e-20, 7e-20], np.float32), requires_grad=True)
+    y = tiny.std()
+    y.backward()
+    assert y.dtype == np.float32 and tiny.grad.dtype == np.float32
+    np.testing.assert_allclose(y.item(), np.std([1e-20, 3e-20, 7e-20], ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(tiny.grad.numpy(), [-0.4364358, -0.1091090, 0.5455447], rtol=1e-6)
+
+
+def test_an_infinite_value_at_the_mean_with_no_degrees_of_freedom_has_a_nan_gradient():
+    x = mc.tensor([np.inf], requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        x.var().backward()
+    assert np.isnan(x.grad.numpy()).all()
+
+
+def test_no_values_give_nan_whatever_the_correction():
+    for correction in (-1, 0, 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.isnan(mc.zeros(0).var(correction=correction).item())
+
+
+def test_a_bool_in_dims_place_is_pytorchs_unbiased():
+    x = mc.tensor([1.0, 2.0, 4.0])
+    assert x.var(False).item() == pytest.approx(1.5555556) and x.var(True).item() == pytest.approx(2.3333333)
+    assert mc.std(x, True).item() == pytest.approx(1.5275252)
