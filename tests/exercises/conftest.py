@@ -1,5 +1,7 @@
 """What the exercise tests share."""
 
+import textwrap
+
 import pytest
 
 from minicnn.exercises import registry
@@ -11,3 +13,15 @@ def kept_registry():
     exercises it loads, are gone."""
     with registry.restoring():
         yield
+
+
+@pytest.fixture
+def student_file(tmp_path):
+    """student_file(text, name="mine.py"): the student's file, its text dedented; returns its path."""
+
+    def write(text, name="mine.py"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    return write

@@ -23,16 +23,6 @@ WRONG_COL2IM = textwrap.dedent("""
 
 
 @pytest.fixture
-def student_file(tmp_path):
-    def write(text, name="mine.py"):
-        path = tmp_path / name
-        path.write_text(text)
-        return str(path)
-
-    return write
-
-
-@pytest.fixture
 def solutions_copy(tmp_path):
     """The reference solutions as a student's file."""
     path = tmp_path / "answers.py"

@@ -5,23 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
 
 from minicnn.__main__ import main
 from minicnn.exercises import grading
-
-
-@pytest.fixture
-def student_file(tmp_path):
-    def write(text):
-        path = tmp_path / "mine.py"
-        path.write_text(textwrap.dedent(text))
-        return str(path)
-
-    return write
 
 
 @pytest.fixture

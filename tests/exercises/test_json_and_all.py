@@ -4,7 +4,6 @@ import json
 import textwrap
 
 import numpy as np
-import pytest
 
 from minicnn.__main__ import main
 
@@ -19,16 +18,6 @@ RIGHT_AND_WRONG = textwrap.dedent("""
     def tanh_backward(gy, y):
         return gy * (1 - y)  # wrong
 """)
-
-
-@pytest.fixture
-def student_file(tmp_path):
-    def write(text):
-        path = tmp_path / "mine.py"
-        path.write_text(text)
-        return str(path)
-
-    return write
 
 
 def _objects(out):

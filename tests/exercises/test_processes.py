@@ -23,16 +23,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 RIGHT = "\ndef sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
 
 
-@pytest.fixture
-def student_file(tmp_path):
-    def write(text):
-        path = tmp_path / "mine.py"
-        path.write_text(textwrap.dedent(text))
-        return str(path)
-
-    return write
-
-
 def _running(pid):
     """Whether ``pid`` is a process that has not ended (a zombie has)."""
     try:

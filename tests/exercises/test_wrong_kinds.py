@@ -3,7 +3,6 @@ count belongs, a repr of megabytes or of terminal escapes) is that exercise's fa
 line of bounded length with its control characters escaped; never the grader's own error."""
 
 import dataclasses
-import textwrap
 
 import numpy as np
 import pytest
@@ -18,16 +17,6 @@ def failure(name, fn):
     with pytest.raises(exercises.ExerciseFailed) as info:
         exercises.check(name, fn, quick=True)
     return str(info.value)
-
-
-@pytest.fixture
-def student_file(tmp_path):
-    def write(text):
-        path = tmp_path / "mine.py"
-        path.write_text(textwrap.dedent(text))
-        return str(path)
-
-    return write
 
 
 # --- what crashed the comparison ------------------------------------------------------------------
