@@ -19,7 +19,8 @@ from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)
-from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
+from .reduce import amax, amin, logsumexp, max, mean, min, sum
+from .variance import std, var
 from .cumulative import cumsum, prod
 from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign, where
 from .one_hot import one_hot

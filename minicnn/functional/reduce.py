@@ -1,5 +1,5 @@
-"""Reductions over dims: sum, mean, amax, amin, max and min as PyTorch has them, var, std,
-logsumexp and norm.
+"""Reductions over dims: sum, mean, amax, amin, max and min as PyTorch has them, logsumexp
+and norm (var and std: variance.py).
 
 The gradient of a reduction spreads gy back over the elements that were
 reduced: all of them equally for sum (mean divides by their count), only the
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import operator
-import warnings
-from builtins import max as builtins_max
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -225,98 +223,6 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
     if isinstance(dim, Tensor):
         return pointwise.minimum(x, dim)
     return _along("argmin", MinResult, "min", x, dim, keepdim, axis)
-
-
-class Var(Function):
-    """y = sum (x - m)^2 / max(n - correction, 0) over axes, m the mean.
-    gx = 2 (x - m) gy / (n - correction) (m's own share sums to zero). Where n <= correction,
-    PyTorch's values: y is inf (NaN for a constant x), and gx, over the whole tensor (no dim,
-    or a 0-d x), gy * inf (NaN where x = m); along dims, the formula's: +-inf at n = correction,
-    finite past it, where n - correction < 0. No values (n = 0): NaN.
-
-    The sums are taken in float64 (a float16 x's squares overflow, a float32 one's lose
-    digits), of x less one of its own values per slice, k: x - m = (x - k) - mean(x - k), and
-    a constant slice gives exactly 0, where sum(x) / n need not equal x (0.7 * 3 / 3)."""
-
-    def forward(self, x, *, axes, keepdim, correction, whole):
-        xp = backend.xp_of(x)
-        n = math.prod(x.shape[a] for a in axes)
-        self.shape, self.axes, self.dof = x.shape, axes, x.dtype.type(n - correction)
-        self.gy_times_inf = whole and n - correction <= 0
-        wide = x.astype(np.float64)
-        k = wide[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))] if n else 0
-        with np.errstate(divide="ignore", invalid="ignore"):  # d = 0 (or n = 0): inf or NaN, as PyTorch
-            shifted = wide - k
-            self.deviation = shifted - shifted.sum(axis=axes, keepdims=True) / n
-            if self.gy_times_inf:  # NOTE: PyTorch's test is x == m, true at x = m = inf too
-                self.at_mean = (self.deviation == 0) | (wide == wide.sum(axis=axes, keepdims=True) / n)
-            y = (self.deviation * self.deviation).sum(axis=axes, keepdims=keepdim)
-            y = y / builtins_max(n - correction, 0) if n else xp.full_like(y, np.nan)
-        return y.astype(x.dtype)
-
-    def backward(self, gy):
-        gy = _keep(gy, self.shape, self.axes)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.gy_times_inf:  # NOTE: PyTorch's rule with no dim: the sign is gy's, not x - m's
-                return gy * self.xp.where(self.at_mean, np.nan, np.inf).astype(gy.dtype)
-            return (2 * self.deviation * (gy / self.dof)).astype(gy.dtype)
-
-
-def var(
-    x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
-) -> Tensor:
-    """Variance over ``dim``: sum (x - mean)^2 / (n - correction), n the count reduced.
-
-    PyTorch's arguments and default: correction=1, the unbiased estimate (Bessel's n - 1);
-    correction=0, or ``unbiased=False``, divides by n, as batch normalization does. Where
-    n <= correction it warns and divides by 0, as PyTorch: inf, or NaN (one value, n = 1).
-    """
-    return _variance("var", x, dim, unbiased, keepdim, correction)
-
-
-def _variance(name, x, dim, unbiased, keepdim, correction):
-    _check_floating(name, x)
-    if isinstance(dim, bool) and unbiased is None:  # PyTorch's other form: var(x, unbiased)
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise ValueError(f"{name}: give unbiased or correction, not both")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    axes = _axes(x.ndim, dim, name)
-    n = math.prod(x.shape[a] for a in axes)
-    # PyTorch's backward has a rule of its own for the whole tensor, given as no dim (or x 0-d)
-    whole = dim is None or (isinstance(dim, (tuple, list)) and not dim) or x.ndim == 0
-    if n - correction <= 0:
-        warnings.warn(
-            f"{name}: degrees of freedom n - correction = {n} - {correction} <= 0 (PyTorch warns too); "
-            "the result is inf or NaN",
-            UserWarning,
-            stacklevel=3,
-        )
-    return Var.apply(x, axes=axes, keepdim=keepdim, correction=correction, whole=whole)
-
-
-class RootOfVariance(Function):
-    """y = sqrt(v) for a variance v.   gv = gy / (2 y), and 0 where y = 0, as PyTorch's std:
-    a spread of zero (a constant row) has no direction to grow in, and 0 keeps the
-    gradient of the rest finite where 1 / (2 * 0) times the zero deviations would be NaN."""
-
-    def forward(self, v):
-        self.y = backend.xp_of(v).sqrt(v)
-        return self.y
-
-    def backward(self, gy):
-        xp = backend.xp_of(gy)
-        with np.errstate(divide="ignore", invalid="ignore"):  # 1 / (2 * 0), replaced by 0
-            return xp.where(self.y == 0, 0, gy / (2 * self.y)).astype(gy.dtype)
-
-
-def std(
-    x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
-) -> Tensor:
-    """Standard deviation: the square root of ``var`` (same arguments); its gradient is 0
-    where the spread is 0, as in PyTorch."""
-    return RootOfVariance.apply(_variance("std", x, dim, unbiased, keepdim, correction))
 
 
 class LogSumExp(Function):

@@ -9,7 +9,19 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from . import activation, basic, copying, cumulative, indexing, loss, pointwise, reduce, select, shape
+from . import (
+    activation,
+    basic,
+    copying,
+    cumulative,
+    indexing,
+    loss,
+    pointwise,
+    reduce,
+    select,
+    shape,
+    variance,
+)
 from .checks import wrap_dim
 from .matrix import bmm, mm
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
@@ -75,8 +87,8 @@ Tensor.max = reduce.max
 Tensor.min = reduce.min
 Tensor.amax = reduce.amax
 Tensor.amin = reduce.amin
-Tensor.var = reduce.var
-Tensor.std = reduce.std
+Tensor.var = variance.var
+Tensor.std = variance.std
 Tensor.logsumexp = reduce.logsumexp
 Tensor.norm = reduce.norm
 Tensor.prod = cumulative.prod
