@@ -221,6 +221,31 @@ def test_tensor_hooks_on_cuda_equal_numpy():
         np.testing.assert_allclose(got, want, rtol=RTOL_ELEMENTWISE, atol=RTOL_ELEMENTWISE)
 
 
+def test_max_pools_on_cuda_point_at_the_last_nan_of_a_window_as_on_the_cpu():
+    rng = np.random.default_rng(7)
+    x = rng.permutation(2 * 3 * 9 * 9).reshape(2, 3, 9, 9).astype(np.float32)
+    x[rng.random(x.shape) < 1 / 8] = np.nan
+    out = {}
+    for device in ("cpu", "cuda"):
+        t = mc.tensor(x, device=device)
+        y, i = F.max_pool2d(t, 3, 2, 1, return_indices=True)
+        ya, ia = F.adaptive_max_pool2d(t, (4, 3), return_indices=True)
+        out[device] = [a.numpy() for a in (y, i, ya, ia)]
+    assert np.isnan(out["cpu"][0]).any()
+    for got, want in zip(out["cuda"], out["cpu"]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_clamp_in_place_with_tensor_bounds_on_cuda_equals_numpy():
+    x, lo, hi = _rng_arrays([(3, 4), (3, 1), (1, 4)], seed=8)
+    out = {}
+    for device in ("cpu", "cuda"):
+        t = mc.tensor(x, device=device)
+        t.clamp_(mc.tensor(lo, device=device), mc.tensor(hi + 1.0, device=device))
+        out[device] = t.numpy()
+    np.testing.assert_array_equal(out["cuda"], out["cpu"])
+
+
 def test_cross_entropy_on_cuda_equals_numpy():
     (logits,) = _rng_arrays([(5, 10)])
     labels = np.array([1, 0, 9, 3, 3])
