@@ -259,6 +259,30 @@ def test_cross_entropy_on_cuda_equals_numpy():
     np.testing.assert_allclose(out["cuda"][1], out["cpu"][1], rtol=RTOL_SUMS, atol=1e-6)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_cross_entropy_of_a_map_and_of_probabilities_on_cuda_equals_numpy(reduction):
+    """The (N, C, H, W) path (class axis moved last, rows flattened) with weights, ignored
+    pixels and smoothing, and class-probability targets with their own gradient."""
+    logits, probs = _rng_arrays([(2, 5, 3, 4), (2, 5, 3, 4)], seed=11)
+    probs = np.exp(probs) / np.exp(probs).sum(axis=1, keepdims=True)
+    labels = np.random.default_rng(12).integers(0, 5, (2, 3, 4))
+    labels[0, 1, ::2] = -100
+    weight = np.linspace(0.5, 2.0, 5, dtype=np.float32)
+    out = {}
+    for device in ("cpu", "cuda"):
+        x = mc.tensor(logits, requires_grad=True, device=device)
+        q = mc.tensor(probs, requires_grad=True, device=device)
+        w = mc.tensor(weight, device=device)
+        by_class = F.cross_entropy(
+            x, mc.tensor(labels, device=device), w, reduction=reduction, label_smoothing=0.1
+        )
+        by_probability = F.cross_entropy(x, q, w, reduction=reduction, label_smoothing=0.1)
+        (by_class.sum() + by_probability.sum()).backward()
+        out[device] = by_class.numpy(), by_probability.numpy(), x.grad.numpy(), q.grad.numpy()
+    for got, want in zip(out["cuda"], out["cpu"]):
+        np.testing.assert_allclose(got, want, rtol=RTOL_SUMS, atol=1e-6)
+
+
 def test_resnet20_training_step_on_cuda_equals_numpy():
     """Two SGD steps of ResNet-20 in float64 land where NumPy's do: any kernel that computes
     something else shows far above the rounding of float64 (in float32, two steps at this

@@ -1,7 +1,9 @@
 """Softmax, log-softmax and the classification losses (regression_loss.py holds MSE, L1 and Huber).
 
 Cross-entropy is log-softmax followed by picking the target's entry, but it is
-written as one op because its gradient is so simple: softmax(x) - onehot(t).
+written as one op because its gradient is so simple: softmax(x) - onehot(t). The ops work
+on rows, (M, C); ``cross_entropy`` and ``nll_loss`` bring the other shapes PyTorch takes,
+(C,) and (N, C, d1, ..., dk), to rows by moving the class axis last and flattening the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_float, check_same_dtype, wrap_dim
+from .checks import check_float, wrap_dim
+from .class_targets import (
+    as_rows,
+    check_class_input,
+    class_indices,
+    class_probabilities,
+    class_weights,
+    rows_back,
+    target_array,
+)
 
 
 def _log_softmax(x, axis):
@@ -50,7 +61,7 @@ class Softmax(Function):
 
 
 class CrossEntropy(Function):
-    """Per sample i:  l_i = -sum_c q_ic log p_ic,  p_i = softmax(x_i),
+    """Per row i (a sample, or one position of a map):  l_i = -sum_c q_ic log p_ic,  p_i = softmax(x_i),
     q_ic = (1-s) w[t_i] onehot(t_i)_c + (s/C) w[c]   (0 for a sample whose target is ignored),
     w the class weights (all 1 by default), s the label smoothing. Reduced as PyTorch:
     'none' gives l, 'sum' sum_i l_i, 'mean' sum_i l_i / sum_i w[t_i] (over the kept samples).
@@ -92,6 +103,45 @@ class CrossEntropy(Function):
         q = self.q
         with np.errstate(invalid="ignore"):  # NaN times 0 where a class has no weight
             return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
+
+
+class SoftCrossEntropy(Function):
+    """Per row i of class probabilities t_i (a mixup or a teacher's target):  l_i =
+    -sum_c q_ic log p_ic,  p_i = softmax(x_i),  q_ic = w[c] ((1-s) t_ic + s/C). Reduced as
+    PyTorch: 'none' gives l, 'sum' sum_i l_i, 'mean' sum_i l_i / M over all M rows (not over
+    the weights, as with class indices).
+
+    gx_i = gl_i (p_i Q_i - q_i),  Q_i = sum_c q_ic: CrossEntropy's gradient with this q.
+    gt_ic = -gl_i (1-s) w[c] log p_ic: the target gets a gradient too, as in PyTorch.
+    """
+
+    def forward(self, x, t, *, weight, reduction, label_smoothing):
+        xp = backend.xp_of(x)
+        m, c = x.shape
+        q = (1 - label_smoothing) * t + label_smoothing / c
+        if weight is not None:
+            q = q * weight
+        logp = _log_softmax(x, 1)
+        self.p, self.q, self.reduction, self.rows = xp.exp(logp), q, reduction, m
+        if self.needs_grad[1]:
+            self.dl_dt = -(1 - label_smoothing) * (logp if weight is None else weight * logp)
+        # NOTE: as in CrossEntropy, a class with q = 0 adds nothing even at a logit of -inf
+        # (PyTorch's 0 * -inf gives NaN there)
+        losses = (q * xp.where(q != 0, -logp, 0)).sum(axis=1)
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        with np.errstate(invalid="ignore"):  # no rows: 0 / 0, NaN as in PyTorch
+            return xp.asarray(total / m if reduction == "mean" else total, dtype=x.dtype)
+
+    def backward(self, gy):
+        if self.reduction == "none":
+            gl = gy[:, None]
+        else:  # with no rows there is nothing to divide
+            gl = gy / max(self.rows, 1) if self.reduction == "mean" else gy
+        gx = gl * (self.p * self.q.sum(axis=1, keepdims=True) - self.q) if self.needs_grad[0] else None
+        gt = gl * self.dl_dt if self.needs_grad[1] else None
+        return gx, gt
 
 
 class NLLLoss(Function):
@@ -173,22 +223,48 @@ def cross_entropy(
     label_smoothing: float = 0.0,
     name: str = "cross_entropy",
 ) -> Tensor:
-    """Softmax cross-entropy of logits (N, C) against integer classes (N,), as
-    ``torch.nn.functional.cross_entropy``: ``weight`` (C,) scales each class's loss,
-    samples whose target is ``ignore_index`` count for nothing, ``reduction`` is 'mean'
-    (divided by the kept samples' total weight), 'sum' or 'none' (one loss per sample),
-    and ``label_smoothing`` s mixes the one-hot target with the uniform one."""
-    t, w = _class_targets(name, input, target, weight, ignore_index, reduction, "logits")
+    """Softmax cross-entropy of logits, as ``torch.nn.functional.cross_entropy``.
+
+    Shapes: input (N, C), (C,) for one sample, or (N, C, d1, ..., dk) for a prediction per
+    pixel or position (a segmentation map, a sequence); target either integer classes of the
+    input's shape less C, (N,), () or (N, d1, ..., dk), or floating-point class probabilities
+    of the input's own shape. Per prediction, with p = softmax over C and s the label smoothing:
+
+        l = -sum_c q_c log p_c,   q_c = (1-s) w[t] [c = t] + (s/C) w[c]   (class t)
+                                  q_c = w[c] ((1-s) t_c + s/C)           (probabilities t_c)
+
+    ``weight`` w (C,) scales each class (all 1 by default). With classes, a prediction whose
+    target is ``ignore_index`` has q = 0 and 'mean' divides the sum of l by the kept
+    predictions' total weight sum w[t]; with probabilities ``ignore_index`` must stay negative
+    (PyTorch's rule) and 'mean' divides by the number of predictions, N d1 ... dk. 'sum' sums,
+    'none' gives l in the target's shape (less C). Other shapes become (N d1 ... dk, C) rows
+    (class axis last, the rest flattened) before the one op, whose backward is p sum(q) - q.
+    """
+    check_class_input(name, input, "logits")
+    t = target_array(input, target)
+    probabilities = t.dtype.kind == "f"
+    if probabilities:
+        target = class_probabilities(name, input, target, t, ignore_index)
+    else:
+        t = class_indices(name, input, t, ignore_index, "logits", " or floating-point class probabilities")
+    check_reduction(name, reduction)
+    w = class_weights(name, input, weight)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropy.apply(
-        input,
-        target=t,
-        weight=w,
-        ignore_index=ignore_index,
-        reduction=reduction,
-        label_smoothing=label_smoothing,
-    )
+    if probabilities:
+        losses = SoftCrossEntropy.apply(
+            as_rows(input), as_rows(target), weight=w, reduction=reduction, label_smoothing=label_smoothing
+        )
+    else:
+        losses = CrossEntropy.apply(
+            as_rows(input),
+            target=t.reshape(-1),
+            weight=w,
+            ignore_index=ignore_index,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
+    return rows_back(losses, input, reduction)
 
 
 def nll_loss(
@@ -200,48 +276,23 @@ def nll_loss(
     reduction: str = "mean",
     name: str = "nll_loss",
 ) -> Tensor:
-    """The negative log-likelihood of log-probabilities (N, C), e.g. ``F.log_softmax(x, 1)``,
-    against integer classes (N,): l_i = -w[t_i] input[i, t_i]; ``weight``, ``ignore_index``
-    and ``reduction`` as in ``cross_entropy``, which is ``nll_loss(log_softmax(x, 1), t)``."""
-    t, w = _class_targets(name, input, target, weight, ignore_index, reduction, "log-probabilities")
-    return NLLLoss.apply(input, target=t, weight=w, ignore_index=ignore_index, reduction=reduction)
-
-
-def _class_targets(name, input, target, weight, ignore_index, reduction, what):
-    """The target as an integer array and the class weights' array (or None), checked: (N, C)
-    scores, (N,) classes in [0, C) or ignore_index, (C,) constant weights of input's dtype."""
-    check_float(name, "input", input)
-    t = target.data if isinstance(target, Tensor) else target
-    t = backend.xp_of(input.data).asarray(t)
-    if input.ndim != 2:
-        raise ValueError(f"{name}: expected {what} of shape (N, C), got {input.shape}")
-    n, c = input.shape
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != (n,):
-        raise ValueError(
-            f"{name}: target shape {t.shape} does not match {what} {input.shape}; expected ({n},)"
-        )
-    kept = t[t != ignore_index]
-    if kept.size and (int(kept.min()) < 0 or int(kept.max()) >= c):
-        raise ValueError(
-            f"{name}: target classes must lie in [0, {c}) (or be ignore_index={ignore_index}), "
-            f"got min {int(kept.min())}, max {int(kept.max())}"
-        )
+    """The negative log-likelihood of log-probabilities, e.g. ``F.log_softmax(x, 1)``, as
+    ``torch.nn.functional.nll_loss``: l = -w[t] input[t] per prediction (0 where t is
+    ``ignore_index``), ``weight``, ``reduction`` and the shapes as in ``cross_entropy`` with
+    class indices (input (N, C), (C,) or (N, C, d1, ..., dk)); ``cross_entropy`` is
+    ``nll_loss(log_softmax(x, 1), t)``. Class probabilities are refused, as in PyTorch."""
+    check_class_input(name, input, "log-probabilities")
+    t = class_indices(
+        name,
+        input,
+        target_array(input, target),
+        ignore_index,
+        "log-probabilities",
+        " (class probabilities are for cross_entropy)",
+    )
     check_reduction(name, reduction)
-    if weight is None:
-        return t, None
-    if not isinstance(weight, Tensor):
-        raise TypeError(f"{name}: weight must be a Tensor of class weights, got {type(weight).__name__}")
-    check_float(name, "weight", weight)
-    if backend.device_of(weight.data) != backend.device_of(input.data):
-        raise ValueError(
-            f"{name}: input is on {backend.device_of(input.data)} but weight on "
-            f"{backend.device_of(weight.data)}; move the loss with .to(device)"
-        )
-    check_same_dtype(name, input, weight=weight)
-    if weight.shape != (c,):
-        raise ValueError(f"{name}: weight must hold one value per class, shape ({c},), got {weight.shape}")
-    if weight.requires_grad:
-        raise ValueError(f"{name}: class weights are constants; pass weight.detach()")
-    return t, weight.data
+    w = class_weights(name, input, weight)
+    losses = NLLLoss.apply(
+        as_rows(input), target=t.reshape(-1), weight=w, ignore_index=ignore_index, reduction=reduction
+    )
+    return rows_back(losses, input, reduction)

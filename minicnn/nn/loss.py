@@ -19,13 +19,18 @@ def keyword_reduction(name, positional):
 
 
 class CrossEntropyLoss(Module):
-    """L = the mean over the batch of -sum_c q_c log softmax(x)_c, q the (smoothed) one-hot target.
+    """L = the mean over the predictions of -sum_c q_c log softmax(x)_c, q the (smoothed) target.
 
-    Shapes: input (N, C) raw scores (logits), target (N,) integer classes. As PyTorch's:
-    ``weight`` (C,) scales each class's loss (the mean then divides by the samples' total
-    weight), targets equal to ``ignore_index`` count for nothing, ``reduction`` is 'mean',
-    'sum' or 'none' (the loss of each sample), and ``label_smoothing`` s mixes the one-hot
-    target with the uniform one: q = (1 - s) onehot + s / C (Szegedy et al. 2016).
+    Shapes: input (N, C) raw scores (logits), (C,) for one sample, or (N, C, d1, ..., dk) for
+    a prediction per pixel or position; target integer classes of the input's shape less C
+    ((N,), () or (N, d1, ..., dk)), or class probabilities (floats) of the input's shape,
+    e.g. a mixup target. As PyTorch's: ``weight`` w (C,) scales each class's loss, targets
+    equal to ``ignore_index`` count for nothing (class indices only), ``reduction`` is
+    'mean', 'sum' or 'none' (the loss of each prediction), and ``label_smoothing`` s mixes
+    the target with the uniform one (Szegedy et al. 2016):
+    q = w[t] (1 - s) onehot(t) + w s / C for a class t, q = w ((1 - s) t + s / C) for
+    probabilities t. 'mean' divides by the predictions' total weight sum w[t] for classes,
+    by their number (N d1 ... dk) for probabilities. See ``F.cross_entropy``.
     """
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -109,7 +114,8 @@ class HuberLoss(Module):
 
 
 class NLLLoss(Module):
-    """L = the mean over the batch of -w[t_i] input[i, t_i], for log-probabilities (N, C)
+    """L = the weighted mean over the predictions of -w[t] input[t], for log-probabilities
+    (N, C), (C,) or (N, C, d1, ..., dk) and integer classes of that shape less C
     (``nn.LogSoftmax(dim=1)`` before it: together they are CrossEntropyLoss)."""
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):

@@ -1,7 +1,8 @@
-"""Softmax, log-softmax, cross-entropy (with label smoothing) and MSE.
+"""Softmax, log-softmax, cross-entropy (with label smoothing, maps and class-probability
+targets) and MSE.
 
 The registry specs are checked in test_registry.py; these tests cover
-numerical stability and the errors bad targets get.
+numerical stability, the shapes the losses take, and the errors bad targets get.
 """
 
 import numpy as np
@@ -34,12 +35,21 @@ def test_cross_entropy_accepts_numpy_and_int32_targets():
     assert a == b
 
 
-def test_cross_entropy_float_targets_raise_naming_the_dtype():
+def test_targets_that_are_neither_classes_nor_probabilities_raise_naming_the_dtype():
     x = mc.randn(2, 3)
     with pytest.raises(
-        TypeError, match="cross_entropy: target must hold integer class indices, got dtype float32"
+        TypeError,
+        match="cross_entropy: target must hold integer class indices or floating-point class "
+        "probabilities, got dtype bool",
     ):
-        F.cross_entropy(x, mc.tensor([0.0, 1.0]))
+        F.cross_entropy(x, mc.tensor([True, False]))
+    # nll_loss takes classes only, as PyTorch's
+    with pytest.raises(
+        TypeError,
+        match=r"nll_loss: target must hold integer class indices \(class probabilities are for "
+        r"cross_entropy\), got dtype float32",
+    ):
+        F.nll_loss(x, mc.tensor([[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]))
 
 
 @pytest.mark.parametrize("bad, seen", [([0, 3], "min 0, max 3"), ([-1, 2], "min -1, max 2")])
@@ -52,8 +62,15 @@ def test_cross_entropy_checks_shapes_and_smoothing():
     x = mc.randn(2, 3)
     with pytest.raises(ValueError, match=r"target shape \(3,\) does not match logits \(2, 3\)"):
         F.cross_entropy(x, mc.tensor([0, 1, 2]))
-    with pytest.raises(ValueError, match=r"expected logits of shape \(N, C\), got \(2, 3, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"target shape \(2,\) does not match logits \(2, 3, 1\); expected \(2, 1\)"
+    ):
         F.cross_entropy(mc.randn(2, 3, 1), mc.tensor([0, 1]))
+    with pytest.raises(
+        ValueError,
+        match=r"expected logits of shape \(C,\), \(N, C\) or \(N, C, d1, ..., dk\), got shape \(\)",
+    ):
+        F.cross_entropy(mc.tensor(1.0), mc.tensor(0))
     with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
         F.cross_entropy(x, mc.tensor([0, 1]), label_smoothing=1.5)
 
@@ -159,8 +176,10 @@ def test_nll_of_log_softmax_is_cross_entropy_and_the_binary_losses_modules():
         F.binary_cross_entropy_with_logits(x, mc.zeros(5, 3, dtype="float64"))
     with pytest.raises(ValueError, match=r"pos_weight \(3,\) does not broadcast to the input's \(5, 4\)"):
         F.binary_cross_entropy_with_logits(x, y, pos_weight=mc.tensor(np.ones(3)))
-    with pytest.raises(ValueError, match=r"expected log-probabilities of shape \(N, C\)"):
-        F.nll_loss(mc.randn(5, seed=1), t)
+    with pytest.raises(
+        ValueError, match=r"target shape \(5,\) does not match log-probabilities \(5,\); expected \(\)"
+    ):
+        F.nll_loss(mc.randn(5, seed=1), t)  # one sample of 5 classes takes a 0-d class
     # large logits stay finite: log(1 + e^-x) is never formed as the log of a sigmoid
     big = mc.tensor(np.array([800.0, -800.0]))
     assert F.binary_cross_entropy_with_logits(big, mc.tensor(np.array([0.0, 1.0]))).item() == 800.0
@@ -189,3 +208,110 @@ def test_binary_and_class_losses_at_their_edges_as_pytorch():
     empty = mc.tensor(np.zeros(0), requires_grad=True)
     F.binary_cross_entropy_with_logits(empty, mc.tensor(np.zeros(0))).backward()  # no division warning
     assert empty.grad.shape == (0,)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss], ids=["cross_entropy", "nll_loss"])
+def test_a_map_is_its_positions_as_rows(loss, reduction):
+    """(N, C, H, W) scores and (N, H, W) classes are the (N H W, C) rows of the class axis
+    moved last, weights, ignored positions and the weighted mean included; 'none' keeps the
+    map's shape."""
+    rng = np.random.default_rng(31)
+    x = rng.standard_normal((2, 4, 3, 5))
+    t = rng.integers(0, 4, (2, 3, 5))
+    t[0, 1, ::2] = t[1, 2, 0] = 255
+    w = mc.tensor(rng.uniform(0.5, 2.0, 4))
+    settings = dict(ignore_index=255, reduction=reduction)
+    if loss is F.cross_entropy:
+        settings["label_smoothing"] = 0.1
+    got = loss(mc.tensor(x), mc.tensor(t), w, **settings)
+    rows = loss(mc.tensor(x.transpose(0, 2, 3, 1).reshape(-1, 4)), mc.tensor(t.reshape(-1)), w, **settings)
+    assert got.shape == ((2, 3, 5) if reduction == "none" else ())
+    np.testing.assert_allclose(got.numpy(), rows.numpy().reshape(got.shape), rtol=1e-13)
+
+
+def test_one_sample_takes_a_0d_class_and_ignoring_it_gives_nan_as_pytorch():
+    rng = np.random.default_rng(32)
+    x = rng.standard_normal(5)
+    one = F.cross_entropy(mc.tensor(x), mc.tensor(np.int64(2)), reduction="none")
+    assert one.shape == ()
+    np.testing.assert_allclose(one.item(), np.log(np.exp(x).sum()) - x[2], rtol=1e-13)
+    ignored = mc.tensor(np.int64(-100))
+    assert np.isnan(F.cross_entropy(mc.tensor(x), ignored).item())  # 0 / 0
+    assert F.cross_entropy(mc.tensor(x), ignored, reduction="none").item() == 0.0
+    with pytest.raises(ValueError, match=r"target shape \(1,\) does not match logits \(5,\); expected \(\)"):
+        F.cross_entropy(mc.tensor(x), mc.tensor([2]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_class_probabilities_as_pytorch_worked_by_hand(reduction):
+    """q = w ((1 - s) t + s / C), l = -sum_c q_c log p_c per prediction, and 'mean' divides
+    by the number of predictions, not by the weights; the target gets -(1 - s) w log p."""
+    rng = np.random.default_rng(33)
+    x = rng.standard_normal((2, 3, 4))
+    t = rng.dirichlet(np.ones(3), (2, 4)).transpose(0, 2, 1)  # probabilities along the class axis
+    w, s = np.array([0.5, 2.0, 1.5]), 0.2
+    logp = x - np.log(np.exp(x).sum(1, keepdims=True))
+    q = w[:, None] * ((1 - s) * t + s / 3)
+    each = -(q * logp).sum(1)
+    want = {"none": each, "sum": each.sum(), "mean": each.sum() / 8}[reduction]
+    target = mc.tensor(t, requires_grad=True)
+    got = F.cross_entropy(mc.tensor(x), target, mc.tensor(w), reduction=reduction, label_smoothing=s)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-13)
+    got.sum().backward()
+    per = {"none": 1.0, "sum": 1.0, "mean": 1 / 8}[reduction]
+    np.testing.assert_allclose(target.grad.numpy(), -per * (1 - s) * w[:, None] * logp, rtol=1e-13)
+
+
+def test_one_hot_probabilities_are_the_class_indices_without_weights():
+    """Without class weights the two targets agree; with weights their 'mean's differ as in
+    PyTorch (the weights' sum, or the count)."""
+    rng = np.random.default_rng(34)
+    x = mc.tensor(rng.standard_normal((6, 4)))
+    t = rng.integers(0, 4, 6)
+    onehot = mc.tensor(np.eye(4)[t])
+    assert F.cross_entropy(x, onehot, label_smoothing=0.3).item() == pytest.approx(
+        F.cross_entropy(x, mc.tensor(t), label_smoothing=0.3).item(), rel=1e-13
+    )
+    w = mc.tensor(rng.uniform(0.5, 2.0, 4))
+    by_class = F.cross_entropy(x, mc.tensor(t), w).item()
+    np.testing.assert_allclose(
+        F.cross_entropy(x, onehot, w).item() * 6 / w.numpy()[t].sum(), by_class, rtol=1e-13
+    )
+
+
+def test_class_probability_targets_refuse_what_pytorch_refuses():
+    x = mc.randn(2, 4, 3, seed=35)
+    q = F.softmax(mc.randn(2, 4, 3, seed=36), dim=1)
+    with pytest.raises(
+        ValueError,
+        match=r"cross_entropy: a floating-point target holds class probabilities and must have the "
+        r"input's shape \(2, 4, 3\), got \(2, 3\)",
+    ):
+        F.cross_entropy(x, mc.randn(2, 3, seed=37))
+    with pytest.raises(ValueError, match="CrossEntropyLoss: ignore_index=0 names a class index"):
+        mc.nn.CrossEntropyLoss(ignore_index=0)(x, q)
+    assert F.cross_entropy(x, q, ignore_index=-1).item() == F.cross_entropy(x, q).item()  # negative: unused
+    with pytest.raises(TypeError, match="cross_entropy: x is float32 but target is float64"):
+        F.cross_entropy(x, q.double())
+    with pytest.raises(
+        ValueError,
+        match=r"target shape \(2, 4, 3\) does not match logits \(2, 4, 3\); expected \(2, 3\) \(a target of "
+        r"the input's shape holds probabilities, which are floats\)",
+    ):
+        F.cross_entropy(x, mc.tensor(np.zeros((2, 4, 3), dtype=np.int64)))
+
+
+def test_class_probabilities_at_their_edges():
+    # a masked class (logit -inf) with no probability adds nothing, as with class indices
+    x = mc.tensor(np.array([[0.0, -np.inf, 1.0]]), requires_grad=True)
+    loss = F.cross_entropy(x, mc.tensor(np.array([[1.0, 0.0, 0.0]])))
+    loss.backward()
+    np.testing.assert_allclose(loss.item(), np.log1p(np.e), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), [[1 / (1 + np.e) - 1, 0, np.e / (1 + np.e)]], rtol=1e-12)
+    # no predictions: the mean is 0 / 0, NaN as in PyTorch, and the gradient is empty
+    empty = mc.tensor(np.zeros((0, 3)), requires_grad=True)
+    nothing = F.cross_entropy(empty, np.zeros((0, 3)))  # an array is taken as a constant target
+    nothing.backward()
+    assert np.isnan(nothing.item()) and empty.grad.shape == (0, 3)
+    assert F.cross_entropy(empty, np.zeros((0, 3)), reduction="sum").item() == 0.0

@@ -130,6 +130,40 @@ def test_cross_entropy_loss_matches_pytorch(golden, smoothing, t):
     np.testing.assert_allclose(x.grad.data, g[f"ce.smooth{smoothing}.gx"], rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_class_loss_modules_take_maps_and_probabilities_as_pytorch(golden, reduction, t):
+    """The modules pass every setting on: PyTorch's values and input gradients (stored by
+    tests/fixtures/gen_basic.py) for a segmentation map with weights, ignored positions and
+    label smoothing, its NLL, and class-probability targets."""
+    g = golden("basic")
+    target = np.array([[[2, -100], [0, 3], [1, 1]], [[3, 0], [-100, 2], [0, 3]]])
+    weight = mc.tensor(np.array([0.5, 2.0, 1.0, 3.0]))
+    cases = {
+        "cross_entropy_map_weight_ignore_smoothing": (
+            nn.CrossEntropyLoss(weight, reduction=reduction, label_smoothing=0.15),
+            lambda x: x,
+            mc.tensor(target),
+        ),
+        "nll_loss_map_weight_ignore": (
+            nn.NLLLoss(weight, reduction=reduction),
+            nn.LogSoftmax(dim=1),
+            mc.tensor(target),
+        ),
+        "cross_entropy_soft_map_weight_smoothing": (
+            nn.CrossEntropyLoss(weight, reduction=reduction, label_smoothing=0.1),
+            lambda x: x,
+            None,
+        ),
+    }
+    for name, (loss, before, y) in cases.items():
+        key = f"{name}_{reduction}"
+        x = t(g[f"{key}.x0"], grad=True)
+        out = loss(before(x), mc.tensor(g[f"{key}.x1"]) if y is None else y)
+        np.testing.assert_allclose(out.data, g[f"{key}.y"], rtol=1e-12, err_msg=key)
+        (out * mc.tensor(g[f"{key}.w"])).sum().backward()
+        np.testing.assert_allclose(x.grad.data, g[f"{key}.g0"], rtol=1e-10, atol=1e-14, err_msg=key)
+
+
 def test_mse_loss_matches_pytorch(golden, t):
     g = golden("nn")
     a, b = t(g["mse.a"], grad=True), t(g["mse.b"], grad=True)
