@@ -238,8 +238,9 @@ def one_cycle(optimizer, lr, epochs, steps_per_epoch, done):
     form gives the same rates as stepping there, for any epochs, batch size or lr)."""
     sched = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
     if done:
+        # moved there without a step of its own: a step() before the optimizer's warns
         sched.last_epoch = done * steps_per_epoch - 1
-        sched.step()
+        sched._update_lr()
     return sched
 
 

@@ -7,6 +7,7 @@ from .. import functional as F
 from ..functional.checks import check_real, positive_int
 from ..functional.loss import implicit_dim
 from ..functional.smooth_activation import check_approximate
+from . import init as nn_init
 from .module import Module
 from .parameter import Parameter
 
@@ -98,7 +99,13 @@ class PReLU(Module):
     def __init__(self, num_parameters=1, init=0.25):
         super().__init__()
         self.num_parameters = positive_int("PReLU", "num_parameters", num_parameters)
-        self.weight = Parameter(np.full(self.num_parameters, init, dtype=np.float32))
+        self.init = init
+        self.weight = Parameter(np.empty(self.num_parameters, dtype=np.float32))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Every slope back to ``init``, as when the layer was built."""
+        nn_init.constant_(self.weight, self.init)
 
     def forward(self, x):
         return F.prelu(x, self.weight, name=self._label())

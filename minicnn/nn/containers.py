@@ -160,6 +160,10 @@ class ModuleDict(Module):
     def pop(self, key):
         return self._modules.pop(key)
 
+    def clear(self):
+        """Remove every module (their parameters leave the state dict with them)."""
+        self._modules.clear()
+
     def update(self, modules):
         pairs = modules.items() if hasattr(modules, "items") else modules
         for key, module in pairs:

@@ -49,6 +49,10 @@ class DropConnectLinear(Module):
         self.p, self.activation, self.samples = p, activation, samples
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=np.float32))
         self.bias = Parameter(np.empty((self.out_features,), dtype=np.float32))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Linear's init, drawn again: W, b ~ U(-1/sqrt(in_features), 1/sqrt(in_features))."""
         init.default_(self.weight, self.bias)
 
     def forward(self, x):

@@ -26,6 +26,8 @@ class Module(StateDictMixin):
     """Base class for layers and models: subclass it, assign layers and Parameters in
     ``__init__`` (after ``super().__init__()``), and write ``forward``."""
 
+    _version = 1  # of the state dict's layout, as PyTorch records it (BatchNorm's is 2)
+
     def __init__(self):
         d = self.__dict__  # NOTE: not through __setattr__, which needs these tables
         d["training"] = True

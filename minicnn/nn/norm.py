@@ -6,7 +6,7 @@ import numpy as np
 from .. import functional as F
 from ..functional.checks import positive_int
 from ..functional.sample_norm import check_eps, normalized_dims
-from ..tensor import Tensor
+from ..tensor import Tensor, no_grad
 from .module import Module
 from .parameter import Parameter
 
@@ -44,6 +44,9 @@ class BatchNorm(Module):
 
     ranks: tuple[int, ...] = (2, 3, 4, 5)  # accepted input ndims
     shapes = "(N, C) or (N, C, ...) up to 5-D"  # how to say them in an error
+    # PyTorch's version of this layer's state dict: 2 added num_batches_tracked, which a dict
+    # saved before it lacks (load_state_dict then keeps the count as it is)
+    _version = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
         super().__init__()
@@ -57,24 +60,33 @@ class BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         c = self.num_features
         if affine:
-            self.weight = Parameter(np.ones(c, dtype=np.float32))
-            self.bias = Parameter(np.zeros(c, dtype=np.float32))
+            self.weight = Parameter(np.empty(c, dtype=np.float32))
+            self.bias = Parameter(np.empty(c, dtype=np.float32))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(c, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(np.ones(c, dtype=np.float32)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+            self.register_buffer("running_mean", Tensor(np.empty(c, dtype=np.float32)))
+            self.register_buffer("running_var", Tensor(np.empty(c, dtype=np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(np.empty((), dtype=np.int64)))
         else:
             for buffer in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(buffer, None)
+        self.reset_parameters()
 
     def reset_running_stats(self):
+        """Forget the batches seen: running_mean 0, running_var 1, num_batches_tracked 0."""
         if self.track_running_stats:
             self.running_mean.fill_(0)
             self.running_var.fill_(1)
             self.num_batches_tracked.fill_(0)
+
+    def reset_parameters(self):
+        """Back to a new layer's state, as PyTorch's: the running statistics forgotten, and
+        weight 1, bias 0 when ``affine`` (the loop ``for m in model.modules(): if
+        hasattr(m, "reset_parameters"): m.reset_parameters()`` re-initialises a whole model)."""
+        self.reset_running_stats()
+        _ones_and_zeros(self.weight, self.bias)
 
     def check_rank(self, x):
         """x must have one of this layer's ranks and ``num_features`` channels."""
@@ -165,15 +177,20 @@ class LayerNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            self.weight = Parameter(np.empty(self.normalized_shape, dtype=dtype))
         else:
             self.register_parameter("weight", None)
         if elementwise_affine and bias:
-            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+            self.bias = Parameter(np.empty(self.normalized_shape, dtype=dtype))
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()
         if device is not None:
             self.to(device)
+
+    def reset_parameters(self):
+        """weight 1 and bias 0, as when the layer was built."""
+        _ones_and_zeros(self.weight, self.bias)
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps, name=self._label())
@@ -211,15 +228,20 @@ class GroupNorm(Module):
         self.eps, self.affine = eps, affine
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         if affine:
-            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
+            self.weight = Parameter(np.empty(self.num_channels, dtype=dtype))
         else:
             self.register_parameter("weight", None)
         if affine and bias:
-            self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
+            self.bias = Parameter(np.empty(self.num_channels, dtype=dtype))
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()
         if device is not None:
             self.to(device)
+
+    def reset_parameters(self):
+        """weight 1 and bias 0, as when the layer was built."""
+        _ones_and_zeros(self.weight, self.bias)
 
     def forward(self, x):
         label = self._label()
@@ -235,3 +257,13 @@ class GroupNorm(Module):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+def _ones_and_zeros(weight, bias):
+    """A norm's affine at its start, y = xhat: weight 1, bias 0 (either may be None), filled in
+    place as PyTorch's init.ones_ and zeros_ do (an empty LayerNorm(0) is no warning's matter)."""
+    with no_grad():
+        if weight is not None:
+            weight.fill_(1)
+        if bias is not None:
+            bias.fill_(0)

@@ -5,13 +5,27 @@ this is the one part that speaks to files and to other frameworks.
 """
 
 import collections
+import os
+from collections.abc import Mapping
 
 import numpy as np
 
 from .. import backend
+from ..functional.checks import type_name
 from ..tensor import Tensor
 
-IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys it missed and the keys it did not use."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # PyTorch's words
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 def _kind(dtype):
@@ -30,9 +44,15 @@ class StateDictMixin:
         """An OrderedDict of parameters and persistent buffers under PyTorch's key names.
 
         Values are NumPy copies (so a saved "best" state does not change as training
-        goes on); ``keep_vars=True`` gives the Tensors themselves.
+        goes on); ``keep_vars=True`` gives the Tensors themselves. As PyTorch's, the dict
+        carries ``_metadata``, each module's layout version by its dotted name (a plain
+        dict rebuilt from it does not).
         """
         out = collections.OrderedDict() if destination is None else destination
+        if destination is None:
+            out._metadata = collections.OrderedDict()
+        if hasattr(out, "_metadata"):
+            out._metadata[prefix[:-1]] = {"version": self._version}
         for name, t in self._parameters.items():
             if t is not None:
                 out[prefix + name] = t if keep_vars else _numpy_copy(t.data)
@@ -52,13 +72,17 @@ class StateDictMixin:
         whose shape differs (always, with both shapes) or whose kind of dtype differs
         (float / int / bool). Floats of another precision are cast, as PyTorch does.
         Returns ``(missing_keys, unexpected_keys)``.
+
+        A BatchNorm's ``num_batches_tracked`` may be missing from a dict that does not say
+        it was saved from BatchNorm's version 2 on (checkpoints from before the layer
+        counted its batches, and any plain dict): the count then stays as it is, as in
+        PyTorch. A dict from ``state_dict()`` says so, and lacking it is a missing key.
         """
+        if not isinstance(state_dict, Mapping):
+            raise _not_a_state_dict(self, state_dict)
         own = self.state_dict(keep_vars=True)
-        # NOTE: checkpoints from before BatchNorm counted its batches (older PyTorch, or
-        # dicts rebuilt without that key) lack num_batches_tracked: PyTorch then sets it to
-        # 0 rather than refusing the file, and so does this
-        uncounted = [k for k in own if k not in state_dict and k.rpartition(".")[2] == "num_batches_tracked"]
-        missing = [k for k in own if k not in state_dict and k not in uncounted]
+        metadata = getattr(state_dict, "_metadata", None)
+        missing = [k for k in own if k not in state_dict and not self._uncounted_may_be_missing(k, metadata)]
         unexpected = [k for k in state_dict if k not in own]
         errors, copies = [], []
         for key, t in own.items():
@@ -92,9 +116,40 @@ class StateDictMixin:
         for t, value in copies:
             t.data[...] = backend.to_device(value, t.device)  # casts as PyTorch's copy_ does
             t._changed_in_place()
-        for key in uncounted:
-            own[key].zero_()
         return IncompatibleKeys(missing, unexpected)
+
+    def _uncounted_may_be_missing(self, key, metadata):
+        """Whether ``key`` is a num_batches_tracked that the dict may lack: the module's layout
+        added it (version 2) after the version the dict says it was saved at, or it says none."""
+        prefix, _, name = key.rpartition(".")
+        if name != "num_batches_tracked" or self.get_submodule(prefix)._version < 2:
+            return False
+        saved = metadata.get(prefix) if isinstance(metadata, Mapping) else None
+        version = saved.get("version") if isinstance(saved, Mapping) else None
+        return version is None or version < 2
+
+
+def _not_a_state_dict(module, value):
+    """The TypeError for a load_state_dict given something other than a dict, with the fix
+    for the usual two: a file's path (load it first) and a model (pass its state_dict())."""
+    minicnns = type(value).__module__.startswith("minicnn.")
+    what = "None" if value is None else type(value).__name__ if minicnns else type_name(value)
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        reader = (
+            "mc.weights.load_torchvision"
+            if os.path.splitext(path)[1].lower() in (".pth", ".pt", ".bin", ".safetensors")
+            else "mc.load"
+        )
+        what, hint = f"{what} {path!r}", f"; load the file first: load_state_dict({reader}({path!r}))"
+    elif hasattr(value, "state_dict"):
+        hint = "; pass its state_dict(): load_state_dict(other.state_dict())"
+    else:
+        hint = ""
+    return TypeError(
+        f"{type(module).__name__}.load_state_dict: expected a dict of names to arrays "
+        f"(a state_dict), got {what}{hint}"
+    )
 
 
 def _numpy_copy(array):

@@ -2,7 +2,7 @@
 all its squared gradients so far."""
 
 from .. import backend
-from .optimizer import Optimizer, check_setting
+from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
@@ -20,6 +20,14 @@ class Adagrad(Optimizer):
     (t = 0 and S) is made when the optimizer is built, from the value given here.
     """
 
+    checks = {
+        "lr": "Invalid learning rate",
+        "lr_decay": "Invalid lr_decay value",
+        "weight_decay": "Invalid weight_decay value",
+        "initial_accumulator_value": "Invalid initial_accumulator_value value",
+        "eps": "Invalid epsilon value",
+    }
+
     def __init__(
         self,
         params,
@@ -31,11 +39,6 @@ class Adagrad(Optimizer):
         *,
         maximize=False,
     ):
-        check_setting("Invalid learning rate", lr)
-        check_setting("Invalid lr_decay value", lr_decay)
-        check_setting("Invalid weight_decay value", weight_decay)
-        check_setting("Invalid initial_accumulator_value value", initial_accumulator_value)
-        check_setting("Invalid epsilon value", eps)
         super().__init__(
             params,
             dict(

@@ -1,7 +1,7 @@
 """Adam (Kingma & Ba 2015), its AMSGrad variant, and AdamW's decoupled weight decay."""
 
 from .. import backend
-from .optimizer import Optimizer, check_setting
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -17,6 +17,13 @@ class Adam(Optimizer):
     The (1 - beta^t) factors undo the bias of m and v towards their zero start.
     """
 
+    checks = {
+        "lr": "Invalid learning rate",
+        "eps": "Invalid epsilon value",
+        "betas": None,  # a pair, each in [0, 1)
+        "weight_decay": "Invalid weight_decay value",
+    }
+
     def __init__(
         self,
         params,
@@ -29,16 +36,11 @@ class Adam(Optimizer):
         maximize=False,
         decoupled_weight_decay=False,
     ):
-        check_setting("Invalid learning rate", lr)
-        check_setting("Invalid epsilon value", eps)
-        for i, beta in enumerate(betas):
-            check_setting(f"Invalid beta parameter at index {i}", beta, below=1.0)
-        check_setting("Invalid weight_decay value", weight_decay)
         super().__init__(
             params,
             dict(
                 lr=lr,
-                betas=tuple(betas),
+                betas=betas,
                 eps=eps,
                 weight_decay=weight_decay,
                 amsgrad=amsgrad,

@@ -1,7 +1,8 @@
 """Learning-rate schedules: StepLR, MultiStepLR, ExponentialLR, LambdaLR, MultiplicativeLR,
-CosineAnnealingLR, LinearLR, OneCycleLR (one_cycle.py), CosineAnnealingWarmRestarts
-(warm_restarts.py), CyclicLR (cyclic_lr.py), SequentialLR (sequential_lr.py), and
-ReduceLROnPlateau (stepped with the number it watches).
+CosineAnnealingLR, LinearLR, ConstantLR and PolynomialLR (factor_lr.py), OneCycleLR
+(one_cycle.py), CosineAnnealingWarmRestarts (warm_restarts.py), CyclicLR (cyclic_lr.py),
+SequentialLR and ChainedScheduler (sequential_lr.py), and ReduceLROnPlateau (plateau.py,
+stepped with the number it watches). ``_LRScheduler`` is PyTorch's old name of the base class.
 
 Each follows PyTorch's code, including its recursive ("chainable") forms, so
 the sequence of learning rates equals PyTorch's to the last bit or two:
@@ -12,7 +13,9 @@ the sequence of learning rates equals PyTorch's to the last bit or two:
         sched.step()                # after the optimizer, once per epoch (or per batch)
 
 Building a scheduler sets each group's lr to its value at step 0 and records
-``initial_lr`` in the group. ``state_dict()`` holds numbers, lists, strings and None
+``initial_lr`` in the group. Stepping it before the optimizer's first step warns, as
+PyTorch does; ``step(epoch)`` works as in PyTorch, where it is deprecated, and warns.
+``state_dict()`` holds numbers, lists, strings and None
 (and, for LambdaLR and MultiplicativeLR, each callable object's attributes), so
 ``mc.save`` stores it as it is, unless such an object holds a function. Its entries
 and counters are PyTorch's, so that a state dict saved by PyTorch loads here.
@@ -24,19 +27,20 @@ gives a meaning to is taken (a gamma above 1, a base_lr above max_lr, a mileston
 what crashes there later or makes no schedule (a step_size of 0, a negative gamma) is not.
 """
 
+import bisect
 import collections
 import copy
 import math
 import types
+import warnings
 
 from .schedule_checks import (
     bad_setting,
     check_integer,
     check_number,
-    check_optimizer,
     check_start,
+    deprecated_epoch,
     is_step,
-    per_group,
 )
 
 
@@ -59,22 +63,55 @@ class LRScheduler:
                 group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self._step_count = 0
         # PyTorch's flag (its get_lr() warns when called outside step()), always False between
         # steps: kept so that a state dict has PyTorch's keys, and one of PyTorch's loads here
         self._get_lr_called_within_step = False
+        self._initial_step()
+
+    def _initial_step(self):
+        """The step a schedule takes when it is built (or first started by a SequentialLR):
+        counted from 0 again, with ``_is_initial`` set for the schedules that keep the lr there."""
+        self._step_count = 0
         self._is_initial = True
-        self.step()
-        self._is_initial = False
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self):
         raise NotImplementedError
 
-    def step(self):
-        """Advance one step (an epoch or a batch, as the schedule is counted) and set the lrs."""
+    def step(self, epoch=None):
+        """Advance one step (an epoch or a batch, as the schedule is counted) and set the lrs.
+
+        Call it after ``optimizer.step()``: the first one before any optimizer step warns, as
+        in PyTorch, since that order skips the schedule's first lr. ``step(epoch)`` jumps to
+        that epoch, by the closed form where the schedule has one (``_get_closed_form_lr``);
+        deprecated in PyTorch, it warns here too.
+        """
+        if epoch is not None:
+            deprecated_epoch(self, epoch)
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(
+                f"Detected call of `lr_scheduler.step()` before `optimizer.step()` ({type(self).__name__}): "
+                "call optimizer.step() first, then the schedule's step(); in this order the "
+                "schedule skips its first learning rate",
+                UserWarning,
+                stacklevel=2,
+            )
         self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Set each group's lr: for the next step, or (as PyTorch) for step ``epoch``."""
+        if epoch is None:
+            self.last_epoch += 1
+            lrs = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            lrs = closed_form() if closed_form is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -93,6 +130,11 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
+class _LRScheduler(LRScheduler):
+    """PyTorch's older name for ``LRScheduler``, which custom schedules written before 2.0
+    subclass; kept, as PyTorch keeps it."""
+
+
 class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size): divide by 1/gamma every step_size steps."""
 
@@ -105,6 +147,9 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -119,6 +164,12 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return self._current()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current()]
+
+    def _get_closed_form_lr(self):
+        milestones = sorted(self.milestones.elements())
+        return [
+            base * self.gamma ** bisect.bisect_right(milestones, self.last_epoch) for base in self.base_lrs
+        ]
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
@@ -147,6 +198,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:  # built (or resumed with last_epoch): the lr as it stands
             return self._current()
         return [lr * self.gamma for lr in self._current()]
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class LambdaLR(LRScheduler):
@@ -254,6 +308,11 @@ class LinearLR(LRScheduler):
         )
         return [lr * ratio for lr in self._current()]
 
+    def _get_closed_form_lr(self):
+        progress = min(self.total_iters, self.last_epoch) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return [base * factor for base in self.base_lrs]
+
 
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2  (Loshchilov &
@@ -280,95 +339,16 @@ class CosineAnnealingLR(LRScheduler):
             for lr in self._current()
         ]
 
-
-class ReduceLROnPlateau(LRScheduler):
-    """Divide the lr when a watched number stops improving: ``sched.step(val_loss)`` once per
-    epoch, and after more than ``patience`` epochs without improvement each lr becomes
-    max(lr * factor, min_lr), then ``cooldown`` epochs pass before counting again.
-
-    Improvement ("min" mode, "rel" threshold): metric < best * (1 - threshold); "abs":
-    metric < best - threshold; "max" mode the same the other way. A change smaller than
-    ``eps`` is not made. As PyTorch's, it reads no ``initial_lr``.
-    """
-
-    def __init__(
-        self,
-        optimizer,
-        mode="min",
-        factor=0.1,
-        patience=10,
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_lr=0,
-        eps=1e-8,
-    ):
-        check_optimizer(self, optimizer)
-        self.factor = check_number(self, "factor", factor, 0, 1)
-        if mode not in ("min", "max"):
-            raise bad_setting(self, "mode", "'min' or 'max'", mode)
-        if threshold_mode not in ("rel", "abs"):
-            raise bad_setting(self, "threshold_mode", "'rel' or 'abs'", threshold_mode)
-        self.patience = check_integer(self, "patience", patience, least=0)
-        self.threshold = check_number(self, "threshold", threshold)
-        self.cooldown = check_integer(self, "cooldown", cooldown, least=0)
-        self.min_lrs = per_group(self, "min_lr", optimizer, min_lr)
-        # one min_lr for every group, also for a group added later; None where given per group
-        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
-        self.eps = check_number(self, "eps", eps)
-        self.optimizer, self.mode, self.threshold_mode = optimizer, mode, threshold_mode
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.best = self.mode_worse
-        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
-        self._last_lr = self._current()
-
-    def step(self, metrics):
-        """One epoch's value of the watched number (a float, or a 0-d Tensor or array)."""
-        try:
-            current = float(metrics.item() if hasattr(metrics, "item") else metrics)
-        except (TypeError, ValueError):
-            raise bad_setting(
-                self, "metrics", "a number (or a one-value Tensor or array)", metrics, TypeError
-            ) from None
-        self.last_epoch += 1
-        if self._is_better(current):
-            self.best, self.num_bad_epochs = current, 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # epochs in cooldown do not count
-        if self.num_bad_epochs > self.patience:
-            groups = len(self.optimizer.param_groups)
-            if len(self.min_lrs) != groups:  # a group was added to the optimizer since
-                if self.default_min_lr is None:
-                    raise RuntimeError(
-                        f"ReduceLROnPlateau: min_lrs must have one value per param group ({groups}), "
-                        f"got {self.min_lrs!r}; a group was added since: set min_lrs for it"
-                    )
-                self.min_lrs = [self.default_min_lr] * groups
-            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
-                new = max(group["lr"] * self.factor, min_lr)
-                if group["lr"] - new > self.eps:
-                    group["lr"] = new
-            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        self._last_lr = self._current()
-
-    def _is_better(self, a):
-        if self.mode == "min":
-            return a < (
-                self.best * (1 - self.threshold)
-                if self.threshold_mode == "rel"
-                else self.best - self.threshold
-            )
-        return a > (
-            self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
-        )
+    def _get_closed_form_lr(self):
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        return [lo + (base - lo) * (1 + math.cos(math.pi * t / T)) / 2 for base in self.base_lrs]
 
 
 # defined in files of their own (each a file's worth, built on the classes above), named
 # here as in torch.optim.lr_scheduler
 from .cyclic_lr import CyclicLR  # noqa: E402,F401
+from .factor_lr import ConstantLR, PolynomialLR  # noqa: E402,F401
 from .one_cycle import OneCycleLR  # noqa: E402,F401
-from .sequential_lr import SequentialLR  # noqa: E402,F401
+from .plateau import ReduceLROnPlateau  # noqa: E402,F401
+from .sequential_lr import ChainedScheduler, SequentialLR  # noqa: E402,F401
 from .warm_restarts import CosineAnnealingWarmRestarts  # noqa: E402,F401

@@ -10,7 +10,9 @@ from each parameter to its buffers (momentum, Adam's moments, the step count).
 built over the same parameters in the same order.
 """
 
+import collections
 import copy
+import functools
 import math
 import numbers
 
@@ -29,16 +31,62 @@ class _Required:
 required = _Required()
 
 
-def check_setting(message, value, below=None):
-    """Refuse a hyperparameter that is NaN, infinite, negative or (if given) not ``< below``,
-    with PyTorch's words: ``check_setting("Invalid learning rate", lr)`` -> "Invalid learning
-    rate: nan". NaN fails every comparison, so ``lr < 0`` alone would let it through."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{message}: {value!r} (expected a number)") from None
-    if not math.isfinite(number) or number < 0 or (below is not None and number >= below):
-        raise ValueError(f"{message}: {value}")
+def real_setting(owner, name, value):
+    """``value`` if it is a real number (a NumPy one too); a one-value Tensor or array as its
+    float; else a TypeError naming ``owner``: "SGD: lr must be a real number, got str '0.1'".
+
+    A bool is refused, though PyTorch takes True as 1: it is a flag given in a number's place.
+    PyTorch also keeps a Tensor lr as it is, for its compiled steps; minicnn has none, so it
+    stores the float, and a schedule sets floats there as for any other lr.
+    """
+    if isinstance(value, Tensor) or _is_array(value):
+        array = value.data if isinstance(value, Tensor) else value
+        if array.size == 1 and array.dtype.kind in "fiu":
+            return float(array.reshape(()).item())
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"{owner}: {name} must be a real number, got {_shown(value)}")
+
+
+def check_setting(owner, name, value, message=None, below=None):
+    """``value`` as ``real_setting`` gives it, refused where it is NaN, infinite, negative or
+    (if given) not ``< below``, in PyTorch's words: ``check_setting("SGD", "lr", nan, "Invalid
+    learning rate")`` -> "SGD: Invalid learning rate: nan; expected a finite number >= 0".
+    NaN fails every comparison, so ``lr < 0`` alone would let it through. Without a
+    ``message`` any real number is taken (SGD's dampening, as PyTorch)."""
+    number = real_setting(owner, name, value)
+    if message is not None and (
+        not math.isfinite(number) or number < 0 or (below is not None and number >= below)
+    ):
+        expected = f"in [0, {below:g})" if below is not None else ">= 0"
+        raise ValueError(f"{owner}: {message}: {number}; expected a finite number {expected}")
+    return number
+
+
+def check_betas(owner, betas):
+    """Adam's (beta1, beta2) as a tuple, each in [0, 1); a pair of anything else is refused
+    here, where PyTorch takes (0.9, 0.99, 0.9) and fails at its first step."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2) of numbers, got {_shown(betas)}")
+    if len(betas) != 2:
+        raise ValueError(
+            f"{owner}: betas must be a pair (beta1, beta2) of numbers, got {len(betas)} of them: "
+            f"{_shown(betas)}"
+        )
+    return tuple(
+        check_setting(owner, f"betas[{i}]", b, f"Invalid beta parameter at index {i}", below=1.0)
+        for i, b in enumerate(betas)
+    )
+
+
+def _shown(value):
+    """A setting as an error shows it: its type, and its value where that is short."""
+    if value is None:
+        return "None"
+    if isinstance(value, Tensor) or _is_array(value):
+        return f"{type(value).__name__} of shape {tuple(value.shape)}"
+    text = repr(value)
+    return type_name(value) + (f" {text}" if len(text) <= 40 else "")
 
 
 def _is_array(value):
@@ -51,11 +99,27 @@ def _is_array(value):
 
 
 class Optimizer:
-    """Base class: subclasses give ``defaults`` and write ``_update(group)``."""
+    """Base class: subclasses give ``defaults`` and write ``_update(group)``.
+
+    ``state`` maps each parameter to the dict of its buffers, an empty one before its first
+    step (a ``defaultdict(dict)``, as PyTorch's). Each setting named in ``checks`` is checked
+    where it is given, in the defaults or in a param group: a real number (a one-value Tensor
+    is taken as its float), finite and >= 0 where PyTorch's words for a bad one are given.
+    """
+
+    # a setting -> PyTorch's words for a bad value (None: any real number); "betas": a pair
+    checks: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's own ``step()`` (PyTorch's way to write an optimizer) also marks the
+        optimizer as stepped, so a schedule can tell whether it is stepped before it."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _marks_stepped(cls.__dict__["step"])
 
     def __init__(self, params, defaults):
-        self.defaults = defaults
-        self.state = {}  # Parameter -> dict of its buffers (keyed by the object)
+        self.defaults = self._checked(defaults)
+        self.state = collections.defaultdict(dict)  # Parameter -> dict of its buffers (by the object)
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -77,7 +141,7 @@ class Optimizer:
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
-        group = dict(param_group)
+        group = self._checked(param_group)
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params):
@@ -126,6 +190,7 @@ class Optimizer:
         with gradients on, the update itself under ``no_grad``, in place on ``p.data``.
         Gradient arrays are read, never written: after a step, .grad is still the gradient.
         """
+        self._opt_called = True  # PyTorch's flag: a schedule stepped before this warns
         loss = closure() if closure is not None else None
         with no_grad():
             for group in self.param_groups:
@@ -137,6 +202,19 @@ class Optimizer:
 
     def _update(self, group):
         raise NotImplementedError
+
+    def _checked(self, settings):
+        """``settings`` (the defaults, or a param group) with each setting in ``checks`` that
+        it holds checked, as the number the update will use."""
+        owner, out = type(self).__name__, dict(settings)
+        for key, message in self.checks.items():
+            if key not in out or out[key] is required:
+                continue
+            if key == "betas":
+                out[key] = check_betas(owner, out[key])
+            else:
+                out[key] = check_setting(owner, key, out[key], message)
+        return out
 
     # --- state dicts --------------------------------------------------------
     def state_dict(self):
@@ -180,7 +258,7 @@ class Optimizer:
                 )
             by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
         group_of = {int(k): saved for saved in saved_groups for k in saved["params"]}
-        state = {}
+        state = collections.defaultdict(dict)
         for key, values in state_dict["state"].items():
             if int(key) not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which no group lists")
@@ -207,6 +285,15 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _marks_stepped(step):
+    @functools.wraps(step)
+    def marked(self, *args, **kwargs):
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+
+    return marked
 
 
 def check_layout(state_dict):

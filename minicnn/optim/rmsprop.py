@@ -1,7 +1,7 @@
 """RMSprop (Hinton's lecture 6e, 2012): each weight's step divided by a running RMS of its gradients."""
 
 from .. import backend
-from .optimizer import Optimizer, check_setting
+from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
@@ -20,6 +20,14 @@ class RMSprop(Optimizer):
     (Keras puts it inside); v starts at 0, with no bias correction (unlike Adam).
     """
 
+    checks = {
+        "lr": "Invalid learning rate",
+        "eps": "Invalid epsilon value",
+        "momentum": "Invalid momentum value",
+        "weight_decay": "Invalid weight_decay value",
+        "alpha": "Invalid alpha value",
+    }
+
     def __init__(
         self,
         params,
@@ -32,11 +40,6 @@ class RMSprop(Optimizer):
         *,
         maximize=False,
     ):
-        check_setting("Invalid learning rate", lr)
-        check_setting("Invalid epsilon value", eps)
-        check_setting("Invalid momentum value", momentum)
-        check_setting("Invalid weight_decay value", weight_decay)
-        check_setting("Invalid alpha value", alpha)
         super().__init__(
             params,
             dict(

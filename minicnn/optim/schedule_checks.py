@@ -7,6 +7,7 @@ schedule's class, so a subclass's errors carry its own.
 
 import math
 import numbers
+import warnings
 
 from ..functional.checks import type_name
 from .optimizer import Optimizer
@@ -89,3 +90,17 @@ def momentum_is_beta1(sched, optimizer):
             f"got {type(optimizer).__name__}; pass cycle_momentum=False"
         )
     return "betas" in optimizer.defaults
+
+
+def deprecated_epoch(sched, epoch):
+    """``step(epoch)``, which PyTorch still takes with a deprecation warning: the same warning
+    here, once ``epoch`` is a step number (the error otherwise says what to write instead)."""
+    if not is_step(epoch):
+        raise bad_setting(sched, "epoch", "an integer >= 0, or left out (step() counts the epochs)", epoch)
+    warnings.warn(
+        f"{type(sched).__name__}.step(epoch) is deprecated, as in PyTorch: it jumps to epoch "
+        f"{epoch} (by the schedule's closed form where it has one); call step() with no "
+        "argument, once per epoch",
+        UserWarning,
+        stacklevel=3,
+    )

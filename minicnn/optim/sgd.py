@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
 
-from .optimizer import Optimizer, check_setting
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -16,16 +16,17 @@ class SGD(Optimizer):
     end (Sutskever et al. 2013), unlike v = mu v - lr g; the two agree for a constant lr.
     """
 
+    checks = {
+        "lr": "Invalid learning rate",
+        "momentum": "Invalid momentum value",
+        "dampening": None,
+        "weight_decay": "Invalid weight_decay value",
+    }
+
     def __init__(
         self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False
     ):
-        check_setting("Invalid learning rate", lr)
-        check_setting("Invalid momentum value", momentum)
-        check_setting("Invalid weight_decay value", weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(
-            params,
+        defaults = self._checked(
             dict(
                 lr=lr,
                 momentum=momentum,
@@ -33,8 +34,11 @@ class SGD(Optimizer):
                 weight_decay=weight_decay,
                 nesterov=nesterov,
                 maximize=maximize,
-            ),
+            )
         )
+        if nesterov and (defaults["momentum"] <= 0 or defaults["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
 
     def _update(self, group):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

@@ -429,19 +429,90 @@ def test_assigning_over_a_child_or_parameter_keeps_its_place():
     assert list(lin.state_dict()) == ["weight", "bias"]
 
 
-def test_a_checkpoint_without_batch_norms_counter_loads_with_the_counter_at_zero():
-    """Checkpoints from before BatchNorm counted its batches lack num_batches_tracked;
-    PyTorch fills it with 0 instead of refusing the file."""
+def _counted_bn(count=7):
     bn = nn.BatchNorm2d(3)
-    bn(mc.randn(4, 3, 2, 2, seed=0))
-    assert int(bn.num_batches_tracked.data) == 1
+    bn(mc.randn(4, 3, 2, 2, seed=91))
+    bn.num_batches_tracked.data[...] = count
+    return bn
+
+
+def test_a_plain_dict_without_batch_norms_counter_keeps_the_count_as_pytorch():
+    """Checkpoints from before BatchNorm counted its batches, and any dict rebuilt without
+    PyTorch's _metadata, may lack num_batches_tracked: torch 2.13 keeps the layer's own count
+    (it matters with momentum=None, where the next factor is 1/count) and reports nothing."""
+    bn = _counted_bn()
     state = {k: v for k, v in nn.BatchNorm2d(3).state_dict().items() if k != "num_batches_tracked"}
     state["running_mean"] = np.full(3, 0.5, np.float32)
     assert bn.load_state_dict(state) == ([], [])
-    assert int(bn.num_batches_tracked.data) == 0
+    assert int(bn.num_batches_tracked.item()) == 7
     np.testing.assert_array_equal(bn.running_mean.numpy(), 0.5)
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "running_var"'):
         bn.load_state_dict({k: v for k, v in state.items() if k != "running_var"})
+    model = nn.Sequential(nn.Linear(2, 3), _counted_bn())  # the wrong prefix, as torch: count kept
+    result = model.load_state_dict({f"x.{k}": v for k, v in model.state_dict().items()}, strict=False)
+    assert "1.num_batches_tracked" not in result.missing_keys and "1.running_var" in result.missing_keys
+    assert int(model[1].num_batches_tracked.item()) == 7
+
+
+def test_a_dict_from_state_dict_lacking_the_counter_reports_it_missing_as_pytorch():
+    """state_dict() records each module's layout version in _metadata (BatchNorm's 2, which
+    has the counter), as PyTorch's: such a dict without the counter is missing a key."""
+    bn = _counted_bn()
+    state = bn.state_dict()
+    assert state._metadata == {"": {"version": 2}}
+    del state["num_batches_tracked"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'):
+        bn.load_state_dict(state)
+    assert bn.load_state_dict(state, strict=False) == (["num_batches_tracked"], [])
+    assert int(bn.num_batches_tracked.item()) == 7
+    state._metadata[""]["version"] = 1  # saved before the counter existed: it may be missing
+    assert bn.load_state_dict(state) == ([], [])
+    layout = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)).state_dict()._metadata
+    assert layout == {"": {"version": 1}, "0": {"version": 1}, "1": {"version": 2}}  # torch 2.13's
+    assert copy.deepcopy(state)._metadata == state._metadata
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        (
+            "model.pth",
+            "got str 'model.pth'; load the file first: "
+            "load_state_dict(mc.weights.load_torchvision('model.pth'))",
+        ),
+        ("best.npz", "got str 'best.npz'; load the file first: load_state_dict(mc.load('best.npz'))"),
+        (nn.Linear(2, 2), "got Linear; pass its state_dict(): load_state_dict(other.state_dict())"),
+        ([1, 2], "got list"),
+        (None, "got None"),
+    ],
+)
+def test_load_state_dict_of_a_path_or_a_model_says_what_to_pass(given, message):
+    """PyTorch: 'Expected state_dict to be dict-like, got <class 'str'>.'; a string's characters
+    were once listed as unexpected keys."""
+    with pytest.raises(TypeError) as caught:
+        nn.Linear(2, 2).load_state_dict(given)
+    assert str(caught.value) == (
+        f"Linear.load_state_dict: expected a dict of names to arrays (a state_dict), {message}"
+    )
+
+
+def test_load_state_dict_result_prints_as_pytorchs():
+    result = nn.Linear(2, 2).load_state_dict(nn.Linear(2, 2).state_dict())
+    assert repr(result) == str(result) == "<All keys matched successfully>"
+    assert result == ([], []) and result.missing_keys == []
+    partial = nn.Linear(2, 2).load_state_dict({"weight": np.zeros((2, 2), np.float32)}, strict=False)
+    assert repr(partial) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"
+
+
+def test_module_dict_clear_empties_it_as_pytorch():
+    heads = nn.ModuleDict({"cls": nn.Linear(2, 3), "box": nn.Linear(2, 4)})
+    assert heads.clear() is None
+    assert len(heads) == 0 and list(heads.parameters()) == [] and heads.state_dict() == {}
+    assert "cls" not in heads and not hasattr(heads, "cls")
+    heads["cls"] = nn.Linear(2, 5)
+    assert list(heads.state_dict()) == ["cls.weight", "cls.bias"]
+    heads.update([("box", nn.ReLU())])  # pairs, as a dict's update takes
+    assert list(heads.keys()) == ["cls", "box"] and isinstance(heads.pop("box"), nn.ReLU)
 
 
 def test_half_precision_is_refused_when_a_model_is_cast():

@@ -1,13 +1,15 @@
 """Learning-rate schedules: PyTorch's sequences (lr and cycled momentum), resuming from state dicts
 (their layout: test_scheduler_state_dicts.py; bad settings: test_scheduler_errors.py)."""
 
+import inspect
 import json
 import math
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
-from fixtures.gen_optim import scheduler_kwargs
+from fixtures.gen_optim import build_scheduler
 
 import minicnn as mc
 from minicnn import nn, optim
@@ -26,7 +28,7 @@ def build(cfg):
     opt = getattr(optim, ocfg["cls"])(
         [{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], **ocfg["kwargs"]
     )
-    return opt, getattr(lr_scheduler, cfg["cls"])(opt, **scheduler_kwargs(cfg["kwargs"], lr_scheduler, opt))
+    return opt, build_scheduler(lr_scheduler, cfg, opt)
 
 
 def momenta(opt):
@@ -37,11 +39,13 @@ def run(opt, sched, steps, epochs=None):
     """``steps`` optimizer and scheduler steps; with ``epochs``, step i is sched.step(epochs[i])
     (sched.step() for None)."""
     lrs, moms = [], []
-    for epoch in epochs or [None] * steps:
-        opt.step()
-        sched.step() if epoch is None else sched.step(epoch)
-        lrs.append(sched.get_last_lr())
-        moms.append(momenta(opt))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r".*step\(epoch\) is deprecated")  # its own test below
+        for epoch in epochs or [None] * steps:
+            opt.step()
+            sched.step() if epoch is None else sched.step(epoch)
+            lrs.append(sched.get_last_lr())
+            moms.append(momenta(opt))
     return lrs, moms
 
 
@@ -52,7 +56,9 @@ def epochs_of(cfg):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_sequence_matches_pytorch(name):
     cfg = CONFIGS[name]
-    opt, sched = build(cfg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # in the right order, building and stepping say nothing
+        opt, sched = build(cfg) if name != "sequential_of_chained" else _built_warning(cfg)
     first_lr, first_mom = sched.get_last_lr(), momenta(opt)
     rest_lr, rest_mom = run(opt, sched, cfg["steps"], epochs_of(cfg))
     np.testing.assert_allclose([first_lr] + rest_lr, GOLDEN[f"sched.{name}.lr"], rtol=1e-13, atol=1e-16)
@@ -64,16 +70,27 @@ def test_sequence_matches_pytorch(name):
 def test_state_dict_resume_gives_the_same_sequence(name, tmp_path):
     cfg = CONFIGS[name]
     split, epochs = cfg["steps"] // 2, epochs_of(cfg)
-    opt, sched = build(cfg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a nested ChainedScheduler's start: tested above
+        opt, sched = build(cfg)
     run(opt, sched, split, epochs[:split])
     mc.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "s.npz")
     expected = run(opt, sched, cfg["steps"] - split, epochs[split:])
 
     saved = mc.load(tmp_path / "s.npz")
-    opt2, sched2 = build(cfg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt2, sched2 = build(cfg)
     opt2.load_state_dict(saved["optimizer"])
     sched2.load_state_dict(saved["scheduler"])
     assert run(opt2, sched2, cfg["steps"] - split, epochs[split:]) == expected
+
+
+def _built_warning(cfg):
+    """A ChainedScheduler that a SequentialLR starts steps its schedules before any optimizer
+    step, and PyTorch warns there; so does this."""
+    with pytest.warns(UserWarning, match=r"^Detected call of `lr_scheduler.step\(\)` before"):
+        return build(cfg)
 
 
 def test_get_last_lr_is_a_copy_and_initial_lr_is_recorded():
@@ -300,3 +317,107 @@ def test_cyclic_lr_saves_a_scale_fn_objects_attributes_not_a_function(tmp_path):
     sched2.load_state_dict(mc.load(tmp_path / "c.npz"))
     assert other.rate == 0.25 and sched2._scale_fn_custom is other and sched2.last_epoch == 3
     assert run(opt2, sched2, 2) == run(opt, sched, 2)
+
+
+DEPRECATED = r"^\w+\.step\(epoch\) is deprecated, as in PyTorch: it jumps to epoch \d+"
+
+
+def test_step_with_an_epoch_jumps_there_by_the_closed_form_and_warns_as_pytorch():
+    """torch 2.13 still takes scheduler.step(epoch), with a deprecation warning: StepLR(lr 0.1,
+    step_size 3) at epoch 5 is 0.1 * 0.1 ** (5 // 3)."""
+    opt = optim.SGD(_params(), lr=0.1)
+    sched = lr_scheduler.StepLR(opt, 3)
+    opt.step()
+    with pytest.warns(UserWarning, match=DEPRECATED) as caught:
+        sched.step(5)
+    assert len(caught) == 1 and caught[0].filename == __file__  # points at the caller's line
+    assert sched.get_last_lr() == [0.1 * 0.1] == [opt.param_groups[0]["lr"]]  # torch's 0.010000000000000002
+    assert (sched.last_epoch, sched._step_count) == (5, 2)
+    sched.step()  # and on from there, as PyTorch's recursive form
+    assert sched.last_epoch == 6 and sched.get_last_lr() == [pytest.approx(0.001, rel=1e-15)]
+
+
+@pytest.mark.parametrize("name", [n for n in CONFIGS if "epochs" in CONFIGS[n]])
+def test_each_epoch_given_to_step_warns_but_warm_restarts_fractional_ones(name):
+    """CosineAnnealingWarmRestarts takes step(epoch) as its own (fractions of an epoch), and
+    PyTorch's says nothing; every other schedule warns once per epoch given."""
+    cfg = CONFIGS[name]
+    opt, sched = build(cfg)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for epoch in cfg["epochs"]:
+            opt.step()
+            sched.step() if epoch is None else sched.step(epoch)
+    given = sum(epoch is not None for epoch in cfg["epochs"])
+    expected = 0 if cfg["cls"] == "CosineAnnealingWarmRestarts" else given
+    assert [str(w.message).split(".step")[0] for w in caught] == [cfg["cls"]] * expected
+    assert given > 0
+
+
+ORDER = r"^Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)` \(StepLR\): call"
+
+
+def test_a_schedule_stepped_before_the_optimizer_warns_once_as_pytorch():
+    opt = optim.SGD(_params(), lr=0.1)
+    sched = lr_scheduler.StepLR(opt, 1, gamma=0.5)
+    with pytest.warns(UserWarning, match=ORDER) as caught:
+        sched.step()
+    assert len(caught) == 1 and caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()  # only the first step is checked, as in PyTorch
+        opt.step()
+        late = lr_scheduler.StepLR(opt, 1)  # built after the optimizer stepped: nothing to say
+        late.step()
+    assert sched.get_last_lr() == [0.025]  # the same lrs as in the right order, one step early
+
+
+def test_no_warning_in_the_right_order_nor_for_restarts_and_plateaus():
+    """A subclass with its own step() (PyTorch's way to write an optimizer) counts as a step;
+    CosineAnnealingWarmRestarts and ReduceLROnPlateau never warn, as in PyTorch."""
+
+    class Sign(optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.data -= group["lr"] * np.sign(p.grad.data)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt = Sign(_params(), lr=0.1)
+        sched = lr_scheduler.ExponentialLR(opt, 0.5)
+        opt.step()
+        sched.step()
+        assert sched.get_last_lr() == [0.05]
+        lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD(_params(), lr=0.1), 2).step()
+        lr_scheduler.ReduceLROnPlateau(optim.SGD(_params(), lr=0.1)).step(1.0)
+    assert list(inspect.signature(Sign.step).parameters) == ["self", "closure"]  # help() shows its own
+
+
+def test_lr_scheduler_keeps_pytorchs_old_name_for_custom_schedules():
+    """Tutorials written before PyTorch 2.0 subclass _LRScheduler."""
+
+    class Warmup(lr_scheduler._LRScheduler):
+        def get_lr(self):
+            return [base * min(1.0, (self.last_epoch + 1) / 3) for base in self.base_lrs]
+
+    opt = optim.SGD(_params(), lr=0.3)
+    sched = Warmup(opt)
+    assert (
+        isinstance(sched, lr_scheduler.LRScheduler) and lr_scheduler._LRScheduler.__name__ == "_LRScheduler"
+    )
+    lrs = [sched.get_last_lr()[0]] + [x[0] for x in run(opt, sched, 3)[0]]
+    assert lrs == pytest.approx([0.1, 0.2, 0.3, 0.3], rel=1e-15)
+
+
+def test_chained_scheduler_takes_the_first_schedules_optimizer_and_counts_no_steps():
+    opt = optim.SGD(_params(), lr=1.0)
+    first = lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+    sched = lr_scheduler.ChainedScheduler([first, lr_scheduler.ExponentialLR(opt, 0.5)])
+    assert sched.optimizer is opt and sched.get_last_lr() == [0.5]
+    assert not hasattr(sched, "last_epoch") and set(sched.state_dict()) == {"_last_lr", "_schedulers"}
+    assert [x[0] for x in run(opt, sched, 3)[0]] == [0.25, 0.25, 0.125]  # x2 at step 2, x0.5 each step

@@ -394,3 +394,131 @@ def test_a_step_count_saved_as_a_small_integer_type_does_not_wrap():
     p.grad = mc.tensor(np.ones((2, 3), np.float32))
     opt.step()
     assert opt.state[p]["step"] == 256 and type(opt.state[p]["step"]) is int
+
+
+def test_the_state_of_a_parameter_not_yet_stepped_is_an_empty_dict_as_pytorch():
+    """optimizer.state is a defaultdict(dict): before the first step (and after a load) a
+    parameter's state is {}, which the step then fills."""
+    w = nn.Parameter(np.random.default_rng(71).standard_normal(3))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    assert opt.state[w] == {} and isinstance(opt.state, collections.defaultdict)
+    assert opt.state_dict()["state"] == {0: {}}  # as PyTorch's, once looked up
+    w.grad = mc.tensor(np.ones(3))
+    opt.step()
+    np.testing.assert_array_equal(opt.state[w]["momentum_buffer"], np.ones(3))
+    other = optim.Adam([w], lr=0.1)
+    other.load_state_dict(optim.Adam([w], lr=0.1).state_dict())
+    assert other.state[w] == {} and isinstance(other.state, collections.defaultdict)
+    other.step()
+    assert other.state[w]["step"] == 1
+
+
+# (what is built, the error, its whole message)
+WRONG_TYPES = [
+    (lambda w: optim.SGD([w], lr="0.1"), TypeError, "SGD: lr must be a real number, got str '0.1'"),
+    (lambda w: optim.SGD([w], lr=None), TypeError, "SGD: lr must be a real number, got None"),
+    (lambda w: optim.SGD([w], lr=True), TypeError, "SGD: lr must be a real number, got bool True"),
+    (lambda w: optim.SGD([w], lr=[0.1]), TypeError, "SGD: lr must be a real number, got list [0.1]"),
+    (
+        lambda w: optim.SGD([w], lr=mc.tensor([0.1, 0.2])),
+        TypeError,
+        "SGD: lr must be a real number, got Tensor of shape (2,)",
+    ),
+    (
+        lambda w: optim.SGD([w], momentum="0.9"),
+        TypeError,
+        "SGD: momentum must be a real number, got str '0.9'",
+    ),
+    (
+        lambda w: optim.SGD([w], momentum=0.9, dampening="0.1"),
+        TypeError,
+        "SGD: dampening must be a real number, got str '0.1'",
+    ),
+    (
+        lambda w: optim.SGD([{"params": [w], "lr": "1e-3"}], lr=0.1),  # a group's own setting too
+        TypeError,
+        "SGD: lr must be a real number, got str '1e-3'",
+    ),
+    (
+        lambda w: optim.SGD([w], lr=-1),
+        ValueError,
+        "SGD: Invalid learning rate: -1; expected a finite number >= 0",
+    ),
+    (
+        lambda w: optim.Adam([w], betas=(0.9,)),
+        ValueError,
+        "Adam: betas must be a pair (beta1, beta2) of numbers, got 1 of them: tuple (0.9,)",
+    ),
+    (
+        lambda w: optim.AdamW([w], betas=[0.9, 0.99, 0.9]),
+        ValueError,
+        "AdamW: betas must be a pair (beta1, beta2) of numbers, got 3 of them: list [0.9, 0.99, 0.9]",
+    ),
+    (
+        lambda w: optim.Adam([w], betas=0.9),
+        TypeError,
+        "Adam: betas must be a pair (beta1, beta2) of numbers, got float 0.9",
+    ),
+    (
+        lambda w: optim.Adam([w], betas="ab"),
+        TypeError,
+        "Adam: betas must be a pair (beta1, beta2) of numbers, got str 'ab'",
+    ),
+    (
+        lambda w: optim.Adam([w], betas=("0.9", 0.99)),
+        TypeError,
+        "Adam: betas[0] must be a real number, got str '0.9'",
+    ),
+    (
+        lambda w: optim.Adam([w], betas=(0.9, 1.0)),
+        ValueError,
+        "Adam: Invalid beta parameter at index 1: 1.0; expected a finite number in [0, 1)",
+    ),
+    (lambda w: optim.Adam([w], eps="1e-8"), TypeError, "Adam: eps must be a real number, got str '1e-8'"),
+    (
+        lambda w: optim.AdamW([w], weight_decay=None),
+        TypeError,
+        "AdamW: weight_decay must be a real number, got None",
+    ),
+    (
+        lambda w: optim.RMSprop([w], alpha="0.9"),
+        TypeError,
+        "RMSprop: alpha must be a real number, got str '0.9'",
+    ),
+    (
+        lambda w: optim.Adagrad([w], lr_decay="0"),
+        TypeError,
+        "Adagrad: lr_decay must be a real number, got str '0'",
+    ),
+    (
+        lambda w: optim.Adagrad([w], initial_accumulator_value=[0.1]),
+        TypeError,
+        "Adagrad: initial_accumulator_value must be a real number, got list [0.1]",
+    ),
+]
+
+
+@pytest.mark.parametrize("make, error, message", WRONG_TYPES)
+def test_a_setting_of_the_wrong_type_or_length_is_refused_when_built(make, error, message):
+    """Where PyTorch fails later (a string lr at the first step, betas of three at the first
+    step) or with a comparison's error, one line names the optimizer, what it expected and got."""
+    w = nn.Parameter(np.zeros(2))
+    with pytest.raises(error) as caught:
+        make(w)
+    assert str(caught.value) == message
+
+
+def test_numbers_of_any_kind_are_taken_and_a_one_value_tensor_as_its_float():
+    """PyTorch keeps a Tensor lr for its compiled steps; minicnn has none and stores the float."""
+    rng = np.random.default_rng(72)
+    w = nn.Parameter(rng.standard_normal(2))
+    opt = optim.SGD([w], lr=mc.tensor(0.5), momentum=np.float32(0.5), weight_decay=np.int64(0))
+    lr = opt.param_groups[0]["lr"]
+    assert lr == 0.5 and type(lr) is float and opt.param_groups[0]["momentum"] == 0.5
+    adam = optim.Adam([w], lr=np.array([0.01]), betas=np.array([0.8, 0.9]))
+    assert adam.param_groups[0]["lr"] == 0.01 and adam.param_groups[0]["betas"] == (0.8, 0.9)
+    assert optim.Adam([w], betas=[mc.tensor(0.5), 0.9]).param_groups[0]["betas"] == (0.5, 0.9)
+    before = w.data.copy()
+    w.grad = mc.tensor(rng.standard_normal(2))
+    opt.step()
+    np.testing.assert_allclose(w.data, before - 0.5 * w.grad.data)

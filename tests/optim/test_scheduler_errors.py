@@ -36,13 +36,25 @@ def other_optimizer():
 
 
 def stepped(sched, *args):
+    sched.optimizer.step()
     sched.step(*args)
 
 
 def past_the_end():
-    sched = L.OneCycleLR(sgd(), max_lr=1.0, total_steps=3)
+    opt = sgd()
+    sched = L.OneCycleLR(opt, max_lr=1.0, total_steps=3)
     for _ in range(4):
+        opt.step()
         sched.step()
+
+
+def chained_over_two_optimizers():
+    opt = sgd()
+    return L.ChainedScheduler([L.StepLR(opt, 1), L.StepLR(sgd(), 1)])
+
+
+def sequential_of_one(opt):
+    return L.SequentialLR(opt, [L.StepLR(opt, 1)], [])
 
 
 # (what is built, the error, its message)
@@ -337,6 +349,79 @@ BAD = [
         lambda: stepped(L.ReduceLROnPlateau(sgd()), "low"),
         TypeError,
         "ReduceLROnPlateau: metrics must be a number (or a one-value Tensor or array), got 'low'",
+    ),
+    # ConstantLR, PolynomialLR
+    (
+        lambda: L.ConstantLR(sgd(), factor=0),
+        ValueError,
+        "ConstantLR: factor must be a number in (0, 1], got 0",
+    ),
+    (
+        lambda: L.ConstantLR(sgd(), factor=1.5),
+        ValueError,
+        "ConstantLR: factor must be a number in (0, 1], got 1.5",
+    ),
+    (
+        lambda: L.ConstantLR(sgd(), total_iters=0),
+        ValueError,
+        "ConstantLR: total_iters must be a positive integer, got 0",
+    ),
+    (
+        lambda: L.PolynomialLR(sgd(), total_iters=2.5),
+        ValueError,
+        "PolynomialLR: total_iters must be a positive integer, got 2.5",
+    ),
+    (
+        lambda: L.PolynomialLR(sgd(), power=-1),
+        ValueError,
+        "PolynomialLR: power must be a number >= 0, got -1",
+    ),
+    # ChainedScheduler
+    (
+        lambda: L.ChainedScheduler([]),
+        ValueError,
+        "ChainedScheduler: schedulers must be a list of one or more schedulers, got []",
+    ),
+    (
+        lambda: L.ChainedScheduler([L.ReduceLROnPlateau(sgd())]),
+        TypeError,
+        "ChainedScheduler: schedulers[0] must be a schedule of steps, got ReduceLROnPlateau",
+    ),
+    (
+        chained_over_two_optimizers,
+        ValueError,
+        "ChainedScheduler: schedulers[1] must drive the optimizer given, got one that drives another",
+    ),
+    (
+        lambda: L.ChainedScheduler([L.StepLR(sgd(), 1)], optimizer="sgd"),
+        TypeError,
+        "ChainedScheduler: optimizer must be an Optimizer, got 'sgd'",
+    ),
+    # step(epoch): a step number (deprecated; tested in test_lr_scheduler.py), none for the combined
+    (
+        lambda: stepped(L.StepLR(sgd(), 1), 2.5),
+        ValueError,
+        "StepLR: epoch must be an integer >= 0, or left out (step() counts the epochs), got 2.5",
+    ),
+    (
+        lambda: stepped(L.LambdaLR(sgd(), half), -1),
+        ValueError,
+        "LambdaLR: epoch must be an integer >= 0, or left out (step() counts the epochs), got -1",
+    ),
+    (
+        lambda: L.ReduceLROnPlateau(sgd()).step(1.0, epoch=True),
+        ValueError,
+        "ReduceLROnPlateau: epoch must be an integer >= 0, or left out (step() counts the epochs), got True",
+    ),
+    (
+        lambda: stepped(sequential_of_one(sgd()), 3),
+        TypeError,
+        "SequentialLR.step() takes no epoch (nor does PyTorch's), got 3; call step() once per epoch",
+    ),
+    (
+        lambda: stepped(L.ChainedScheduler([L.StepLR(sgd(), 1)]), 3),
+        TypeError,
+        "ChainedScheduler.step() takes no epoch (nor does PyTorch's), got 3; call step() once per epoch",
     ),
     # SequentialLR
     (

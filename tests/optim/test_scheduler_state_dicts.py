@@ -39,6 +39,11 @@ SCHEDULES = {
         [lr_scheduler.LinearLR(opt, 0.5, total_iters=2), lr_scheduler.ExponentialLR(opt, 0.9)],
         milestones=[2],
     ),
+    "ConstantLR": lambda opt: lr_scheduler.ConstantLR(opt, 0.5, total_iters=3),
+    "PolynomialLR": lambda opt: lr_scheduler.PolynomialLR(opt, total_iters=6, power=2.0),
+    "ChainedScheduler": lambda opt: lr_scheduler.ChainedScheduler(
+        [lr_scheduler.ConstantLR(opt, 0.5, total_iters=2), lr_scheduler.ExponentialLR(opt, 0.9)]
+    ),
 }
 
 # torch 2.13's, for the same schedules: _step_count after 0, 1 and 4 steps (None: no such
@@ -264,6 +269,62 @@ TORCH = {
             ],
         },
         [0.07290000000000002],
+    ),
+    "ConstantLR": (
+        [1, 2, 5],
+        {
+            "factor": 0.5,
+            "total_iters": 3,
+            "base_lrs": [0.1],
+            "last_epoch": 4,
+            "_step_count": 5,
+            "_is_initial": False,
+            "_get_lr_called_within_step": False,
+            "_last_lr": [0.1],
+        },
+        [0.1],
+    ),
+    "PolynomialLR": (
+        [1, 2, 5],
+        {
+            "total_iters": 6,
+            "power": 2.0,
+            "base_lrs": [0.1],
+            "last_epoch": 4,
+            "_step_count": 5,
+            "_is_initial": False,
+            "_get_lr_called_within_step": False,
+            "_last_lr": [0.011111111111111117],
+        },
+        [0.0027777777777777775],
+    ),
+    "ChainedScheduler": (
+        [None, None, None],
+        {
+            "_last_lr": [0.06561000000000002],
+            "_schedulers": [
+                {
+                    "factor": 0.5,
+                    "total_iters": 2,
+                    "base_lrs": [0.1],
+                    "last_epoch": 4,
+                    "_step_count": 5,
+                    "_is_initial": False,
+                    "_get_lr_called_within_step": False,
+                    "_last_lr": [0.07290000000000002],
+                },
+                {
+                    "gamma": 0.9,
+                    "base_lrs": [0.1],
+                    "last_epoch": 4,
+                    "_step_count": 5,
+                    "_is_initial": False,
+                    "_get_lr_called_within_step": False,
+                    "_last_lr": [0.06561000000000002],
+                },
+            ],
+        },
+        [0.05904900000000002],
     ),
 }
 

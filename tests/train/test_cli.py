@@ -339,6 +339,7 @@ def test_resume_with_more_epochs_rebuilds_the_schedule_and_says_so(capsys, one_e
     probe = optim.Adam([nn.Parameter(np.zeros(1))], lr=3e-3)
     sched = optim.lr_scheduler.OneCycleLR(probe, max_lr=3e-3, total_steps=2 * steps)
     for _ in range(steps):
+        probe.step()
         sched.step()
     assert history[1]["lr"] == pytest.approx(sched.get_last_lr()[0], rel=1e-12)
     assert main(["train", "lenet5", "--resume", "--epochs", "1", "--out", str(out)]) == 2
