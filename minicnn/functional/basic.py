@@ -235,10 +235,11 @@ class Clamp(Function):
         return gy * self.mask
 
 
-def _binary(cls, a, b, reverse=False, name=None, **params):
+def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
-    class name by default) is the one the errors say. ``alpha`` among ``params`` (add's and
-    sub's) becomes a scalar of the dtype a and b meet in."""
+    class name by default) is the one the errors say; ``ints``, what an int beside an integer
+    tensor that its dtype cannot hold becomes (promotion.as_tensor). ``alpha`` among
+    ``params`` (add's and sub's) becomes a scalar of the dtype a and b meet in."""
     name = name or cls.__name__.lower()
     check_one_tensor(name, a, b)
     if cls in (Sub, MatMul, Pow):  # (before a bool meets a number and becomes one)
@@ -246,7 +247,9 @@ def _binary(cls, a, b, reverse=False, name=None, **params):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
-    b = as_tensor(b, a, name)
+    # as PyTorch: uint8 / 256 divides by 256 itself, and uint8 ** 256 is refused (256 ** uint8 wraps)
+    ints = "float" if cls is Div else "refuse" if cls is Pow and not reverse else ints
+    b = as_tensor(b, a, name, ints=ints)
     if cls is not MatMul:  # (matmul checks its own shapes)
         check_broadcast(name, a.shape, b.shape)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
