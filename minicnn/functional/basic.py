@@ -91,21 +91,24 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b.   ga = gy / b, gb = -gy * a / b^2."""
+    """y = a / b.   ga = gy / b, gb = -gy * (a / b) / b  (= -gy a / b^2)."""
 
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         self.a = a if self.needs_grad[1] else None  # only gb needs a; both need b
         self.b = b
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or NaN, silently as PyTorch
+        # x / 0 is inf or NaN and 1e30 / 1e-30 overflows to inf, silently, as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return a / b
 
     def backward(self, gy):
         b = self.b
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the same at b = 0
+            # NOTE: divide by b twice, as PyTorch: b * b under- or overflows (float32: |b| below
+            # 1e-19 or above 1e19) where a / b / b is finite
             return (
                 unbroadcast(gy / b, self.shapes[0]) if self.needs_grad[0] else None,
-                unbroadcast(-gy * self.a / (b * b), self.shapes[1]) if self.needs_grad[1] else None,
+                unbroadcast(-gy * (self.a / b / b), self.shapes[1]) if self.needs_grad[1] else None,
             )
 
 

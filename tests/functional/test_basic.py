@@ -184,6 +184,30 @@ def test_division_by_zero_is_inf_or_nan_silently_as_in_pytorch():
     np.testing.assert_array_equal((mc.tensor([2, 0]) / 0).numpy(), [np.inf, np.nan])
 
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("scale", [1e-24, 1e24])
+def test_the_divisors_gradient_is_finite_where_b_squared_under_or_overflows(scale, rng):
+    """gb = -gy (a / b) / b, as PyTorch: in float32 b * b is 0 at |b| ~ 1e-24 (-gy a / b^2
+    gave inf, or NaN at a = 0) and inf at |b| ~ 1e24 (it gave 0), where the gradient, about
+    1 / |b|, is finite. Checked against the same formula in float64."""
+    a, b = (rng.uniform(0.5, 2.0, (2, 8)) * rng.choice([-1.0, 1.0], (2, 8)) * scale).astype(np.float32)
+    a[0] = 0.0
+    gy = rng.standard_normal(8).astype(np.float32)
+    ta, tb = mc.tensor(a, requires_grad=True), mc.tensor(b, requires_grad=True)
+    (ta / tb).backward(mc.tensor(gy))
+    want = -gy * a.astype(np.float64) / b.astype(np.float64) ** 2
+    assert np.isfinite(tb.grad.numpy()).all() and np.all(np.abs(want[1:]) > 0.01 / scale)
+    np.testing.assert_allclose(tb.grad.numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(ta.grad.numpy(), gy / b.astype(np.float64), rtol=1e-6)
+
+
+def test_tiny_weights_divided_by_their_sum_have_pytorchs_float32_gradient():
+    p = mc.tensor(np.array([1e-24, 3e-24, 0.0], np.float32), requires_grad=True)
+    (p / p.sum()).backward(mc.tensor(np.array([1.0, -2.0, 0.5], np.float32)))
+    # torch 2.13's float32 result (b * b underflowed to 0 here: NaN in every element)
+    assert p.grad.tolist() == [5.625000258041392e23, -1.874999845821817e23, 4.375000240730857e23]
+
+
 def test_matmul_refuses_a_0d_side_and_an_integer_beside_a_float_as_pytorch(rng):
     a = mc.tensor(rng.standard_normal((2, 3)).astype(np.float32))
     ints = mc.tensor(rng.integers(-5, 5, (3, 2)))
