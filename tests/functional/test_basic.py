@@ -72,6 +72,31 @@ def test_linear_shape_mismatch_names_both_shapes():
         F.linear(x, w)
 
 
+@pytest.mark.parametrize("x_shape", [(3, 0), (2, 3, 0), (0, 0)])
+def test_linear_with_no_input_features_gives_the_bias_as_pytorch(x_shape, rng):
+    """y[..., o] = (an empty sum) + bias[o]: torch 2.13 gives the bias, or zeros without one;
+    the gradients are as empty as x and weight, and bias's is gy summed over the rows."""
+    x, w = mc.zeros(*x_shape, requires_grad=True), mc.zeros(5, 0, requires_grad=True)
+    b = mc.tensor(rng.standard_normal(5).astype(np.float32), requires_grad=True)
+    y = F.linear(x, w, b)
+    assert y.shape == (*x_shape[:-1], 5)
+    np.testing.assert_array_equal(y.numpy(), np.broadcast_to(b.numpy(), y.shape))
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(mc.tensor(gy))
+    assert x.grad.shape == x_shape and w.grad.shape == (5, 0)
+    np.testing.assert_allclose(b.grad.numpy(), gy.reshape(-1, 5).sum(axis=0), rtol=1e-6)
+    assert F.linear(mc.zeros(*x_shape), mc.zeros(5, 0)).tolist() == np.zeros((*x_shape[:-1], 5)).tolist()
+
+
+def test_linear_with_no_output_features_gives_an_empty_output(rng):
+    x = mc.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    w = mc.zeros(0, 4, requires_grad=True)
+    y = F.linear(x, w, mc.zeros(0))
+    assert y.shape == (3, 0)
+    y.backward(mc.zeros(3, 0))
+    assert x.grad.tolist() == np.zeros((3, 4)).tolist() and w.grad.shape == (0, 4)
+
+
 def test_add_sub_and_mul_are_at_the_top_level_as_torchs():
     assert mc.add is F.add and mc.sub is F.sub and mc.mul is F.mul
     a, b = mc.tensor([1.0, 2.0]), mc.tensor([10.0, 20.0])
