@@ -91,21 +91,24 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b.   ga = gy / b, gb = -gy * a / b^2."""
+    """y = a / b.   ga = gy / b, gb = -gy * (a / b) / b  (= -gy a / b^2)."""
 
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         self.a = a if self.needs_grad[1] else None  # only gb needs a; both need b
         self.b = b
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or NaN, silently as PyTorch
+        # x / 0 is inf or NaN and 1e30 / 1e-30 overflows to inf, silently, as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return a / b
 
     def backward(self, gy):
         b = self.b
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the same at b = 0
+            # NOTE: divide by b twice, as PyTorch: b * b under- or overflows (float32: |b| below
+            # 1e-19 or above 1e19) where a / b / b is finite
             return (
                 unbroadcast(gy / b, self.shapes[0]) if self.needs_grad[0] else None,
-                unbroadcast(-gy * self.a / (b * b), self.shapes[1]) if self.needs_grad[1] else None,
+                unbroadcast(-gy * (self.a / b / b), self.shapes[1]) if self.needs_grad[1] else None,
             )
 
 
@@ -235,10 +238,11 @@ class Clamp(Function):
         return gy * self.mask
 
 
-def _binary(cls, a, b, reverse=False, name=None, **params):
+def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
-    class name by default) is the one the errors say. ``alpha`` among ``params`` (add's and
-    sub's) becomes a scalar of the dtype a and b meet in."""
+    class name by default) is the one the errors say; ``ints``, what an int beside an integer
+    tensor that its dtype cannot hold becomes (promotion.as_tensor). ``alpha`` among
+    ``params`` (add's and sub's) becomes a scalar of the dtype a and b meet in."""
     name = name or cls.__name__.lower()
     check_one_tensor(name, a, b)
     if cls in (Sub, MatMul, Pow):  # (before a bool meets a number and becomes one)
@@ -246,7 +250,9 @@ def _binary(cls, a, b, reverse=False, name=None, **params):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
-    b = as_tensor(b, a, name)
+    # as PyTorch: uint8 / 256 divides by 256 itself, and uint8 ** 256 is refused (256 ** uint8 wraps)
+    ints = "float" if cls is Div else "refuse" if cls is Pow and not reverse else ints
+    b = as_tensor(b, a, name, ints=ints)
     if cls is not MatMul:  # (matmul checks its own shapes)
         check_broadcast(name, a.shape, b.shape)
     if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":

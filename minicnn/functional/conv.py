@@ -89,6 +89,11 @@ def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
             f"kH, kW), got shape {weight.shape}"
         )
     (_, C, H, W), (O, Cg, KH, KW) = x.shape, weight.shape
+    if not C or not O:  # (PyTorch refuses no filters, and gives no channels out for none in)
+        raise ValueError(
+            f"{name}: expected at least one channel in and one out, got {C} in and {O} out; "
+            f"x {x.shape}, weight {weight.shape}"
+        )
     if C % groups or O % groups:
         raise ValueError(
             f"{name}: groups={groups} must divide both in_channels ({C}) and "

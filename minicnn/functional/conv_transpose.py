@@ -105,6 +105,11 @@ def _check_conv_transpose_inputs(name, x, weight, bias, stride, padding, output_
             f"got shape {weight.shape}"
         )
     (_, C, H, W), (Cw, Og, KH, KW) = x.shape, weight.shape
+    if not C or not Og:  # (as PyTorch)
+        raise ValueError(
+            f"{name}: expected at least one channel in and one out, got {C} in and {Og * groups} out; "
+            f"x {x.shape}, weight {weight.shape}"
+        )
     if C != Cw:
         raise ValueError(
             f"{name}: x has {C} channel(s) but weight expects {Cw} (its first axis, in_channels); "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..kernels import gemm
 from ..tensor import Function, Tensor
 from .checks import check_float, check_same_dtype
@@ -15,29 +17,31 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias):
-        self.x_shape = x.shape
+        self.x_shape, self.rows = x.shape, math.prod(x.shape[:-1])
         self.x = x if self.needs_grad[1] else None  # only gW needs x
         self.weight = weight if self.needs_grad[0] else None  # only gx needs W
-        # one GEMM over every leading axis: (..., in) -> (rows, in)
-        y = gemm.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(*x.shape[:-1], weight.shape[0])
+        # one GEMM over every leading axis: (..., in) -> (rows, in); the rows counted, as -1
+        # cannot be inferred from 0 values (in_features = 0: y is the bias, as in PyTorch)
+        y = gemm.matmul(x.reshape(self.rows, x.shape[-1]), weight.T).reshape(*x.shape[:-1], weight.shape[0])
         if bias is not None:
             y += bias
         return y
 
     def backward(self, gy):
-        gY = gy.reshape(-1, gy.shape[-1])  # every leading axis as rows, as in forward
+        gY = gy.reshape(self.rows, gy.shape[-1])  # every leading axis as rows, as in forward
         gx = gW = gb = None
         if self.needs_grad[0]:
             gx = gemm.matmul(gY, self.weight).reshape(self.x_shape)
         if self.needs_grad[1]:
-            gW = gemm.matmul(gY.T, self.x.reshape(-1, self.x.shape[-1]))
+            gW = gemm.matmul(gY.T, self.x.reshape(self.rows, self.x.shape[-1]))
         if self.needs_grad[2]:
             gb = gY.sum(axis=0)
         return gx, gW, gb
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, name: str = "linear") -> Tensor:
-    """y = x @ weight.T + bias, weight of shape (out_features, in_features).
+    """y = x @ weight.T + bias, weight of shape (out_features, in_features):
+    y[..., o] = sum_i x[..., i] weight[o, i] + bias[o] (an empty sum, 0, where in_features = 0).
 
     Shapes: x (*, in_features) -> y (*, out_features).
     """

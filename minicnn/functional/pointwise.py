@@ -173,20 +173,21 @@ class Round(Step):
 def maximum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     """The larger of ``input`` and ``other`` elementwise, broadcasting as NumPy, NaN if either
     is NaN; ties share the gradient evenly, as ``torch.maximum``. (PyTorch takes two tensors;
-    minicnn also takes a number on either side, as its ``+`` does.)
+    minicnn also takes a number on either side, as its ``+`` does, and refuses an int that an
+    integer tensor cannot hold, as ``torch.clamp`` refuses ``clamp(int8_x, min=300)``.)
 
     >>> import minicnn as mc
     >>> mc.maximum(mc.tensor([1.0, 5.0]), mc.tensor([3.0, 2.0])).tolist()
     [3.0, 5.0]
     """
     check_one_tensor("maximum", input, other)
-    return _binary(Maximum, input, other)
+    return _binary(Maximum, input, other, ints="refuse")
 
 
 def minimum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     """The smaller of ``input`` and ``other`` elementwise; ties share the gradient evenly."""
     check_one_tensor("minimum", input, other)
-    return _binary(Minimum, input, other)
+    return _binary(Minimum, input, other, ints="refuse")
 
 
 def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
@@ -289,7 +290,8 @@ class Where(Function):
 def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
     """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
     torch.where(condition, a, b); a number takes the other operand's dtype (a float beside an
-    integer tensor: float32), two numbers the dtype ``mc.tensor`` gives them."""
+    integer tensor: float32; an int it cannot hold, 256 beside uint8, is refused, as PyTorch),
+    two numbers the dtype ``mc.tensor`` gives them."""
     cond = condition.data if isinstance(condition, Tensor) else condition
     if getattr(cond, "dtype", None) is None or cond.dtype != bool:
         raise TypeError(
@@ -298,8 +300,8 @@ def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         # two numbers: the first as a tensor would be (float32 or int64), on cond's device
         a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
-    a = a if isinstance(a, Tensor) else as_tensor(a, b, "where")
-    b = b if isinstance(b, Tensor) else as_tensor(b, a, "where")
+    a = a if isinstance(a, Tensor) else as_tensor(a, b, "where", ints="refuse")  # 256 beside uint8
+    b = b if isinstance(b, Tensor) else as_tensor(b, a, "where", ints="refuse")
     check_broadcast("where", tuple(cond.shape), a.shape, b.shape)
     a, b = same_float_dtype("where", a, b)
     return Where.apply(a, b, cond=cond)

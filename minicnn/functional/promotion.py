@@ -2,6 +2,11 @@
 
 - a Python number takes the tensor's dtype (float32 + 0.5 stays float32; int32 + 1 stays
   int32), and a Python float beside an integer tensor becomes float32, PyTorch's default;
+- an int the integer tensor's dtype cannot hold wraps round in +, -, *, comparisons and
+  bitwise ops (uint8 + 300 is uint8 + 44, uint8 == 256 is uint8 == 0), is taken at its own
+  value by true division (uint8 / 256 is x / 256.0 in float32), and is refused by where and
+  a power's exponent, as PyTorch does each, and by maximum and minimum (PyTorch's take no
+  number; its clamp refuses one); an int outside [-2**63, 2**64) is refused everywhere;
 - a float and a non-float tensor meet in the float's dtype; two float dtypes are refused
   (NumPy's silent float64 would hand float64 gradients to a float32 parameter);
 - integer exp, log, sqrt and true division give float32; integer division by zero is refused,
@@ -29,14 +34,18 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor, tensor
+from .checks import fill_value
 
 
-def as_tensor(value: Any, like: Tensor, name: str = "") -> Tensor:
+def as_tensor(value: Any, like: Tensor, name: str = "", *, ints: str = "wrap") -> Tensor:
     """A number or array as a constant Tensor of ``like``'s dtype and device; with the op's
     ``name``, anything else (None, a string) is refused first, in a line that names it.
 
     Beside an integer or bool tensor a Python float becomes float32, PyTorch's default
     float dtype (NumPy would make it float64): ``labels * 0.5`` is float32, as in PyTorch.
+    Beside an integer tensor a Python int takes its dtype; one the dtype cannot hold wraps
+    round (``ints="wrap"``: uint8 + 300 is uint8 + 44), is refused (``"refuse"``: where), or
+    keeps its value as float32 (``"float"``: true division), as the op does in PyTorch.
     """
     if isinstance(value, Tensor):
         return value
@@ -45,7 +54,11 @@ def as_tensor(value: Any, like: Tensor, name: str = "") -> Tensor:
     if array.dtype.kind in "fiub" and like.dtype.kind == "f":
         array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
     elif like.dtype.kind in "iu" and isinstance(value, (bool, int, np.integer)):
-        array = array.astype(like.dtype)  # int32 + 1 stays int32 (uint8 wraps, as in PyTorch)
+        if ints == "refuse":
+            fill_value(name, value, like.dtype)  # 256 beside uint8: a ValueError naming both
+        # NOTE: int32 + 1 stays int32; an int it cannot hold wraps, as in PyTorch, except in
+        # true division, which divides by the number itself
+        array = array.astype(np.float32 if ints == "float" else like.dtype)
     elif array.dtype.kind == "f" and not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
         array = array.astype(np.float32)  # a number or list (np.float64 is a Python float too)
     return Tensor(array)
@@ -60,6 +73,10 @@ def operand_array(name: str, value: Any) -> Any:
         raise TypeError(
             f"{name}: expected a Tensor, a number or an array of numbers, got a {type(value).__name__}; "
             f"wrap it in mc.tensor(...) first"
+        )
+    if isinstance(value, numbers.Integral) and not -(2**63) <= int(value) < 2**64:  # NumPy: an object array
+        raise ValueError(
+            f"{name}: the int {value} is outside the range PyTorch takes a number in, [-2**63, 2**64)"
         )
     try:
         array = np.asarray(value)

@@ -23,11 +23,18 @@ class Var(Function):
     or a 0-d x), gy * inf (NaN where x = m); along dims, the formula's: +-inf at n = correction,
     finite past it, where n - correction < 0. No values (n = 0): NaN.
 
+    With ``root`` (std): y = sqrt(v) for that variance v, and v's gradient gy / (2 y), 0 where
+    y = 0, as PyTorch's std: a spread of zero (a constant row) has no direction to grow in,
+    and 0 keeps the gradient of the rest finite where 1 / (2 * 0) times the zero deviations
+    would be NaN.
+
     The sums are taken in float64 (a float16 x's squares overflow, a float32 one's lose
     digits), of x less one of its own values per slice, k: x - m = (x - k) - mean(x - k), and
-    a constant slice gives exactly 0, where sum(x) / n need not equal x (0.7 * 3 / 3)."""
+    a constant slice gives exactly 0, where sum(x) / n need not equal x (0.7 * 3 / 3). The
+    root is taken in float64 too, before the cast down: float32 values of 1e20 have a
+    variance of 1e40, past float32's range, and a std of 1e20, within it."""
 
-    def forward(self, x, *, axes, keepdim, correction, whole):
+    def forward(self, x, *, axes, keepdim, correction, whole, root=False):
         xp = backend.xp_of(x)
         n = math.prod(x.shape[a] for a in axes)
         self.shape, self.axes, self.dof = x.shape, axes, x.dtype.type(n - correction)
@@ -39,16 +46,21 @@ class Var(Function):
             self.deviation = shifted - shifted.sum(axis=axes, keepdims=True) / n
             if self.gy_times_inf:  # NOTE: PyTorch's test is x == m, true at x = m = inf too
                 self.at_mean = (self.deviation == 0) | (wide == wide.sum(axis=axes, keepdims=True) / n)
-            y = (self.deviation * self.deviation).sum(axis=axes, keepdims=keepdim)
+            y = (self.deviation * self.deviation).sum(axis=axes, keepdims=True)
             y = y / builtins_max(n - correction, 0) if n else xp.full_like(y, np.nan)
-        return y.astype(x.dtype)
+        self.root = xp.sqrt(y) if root else None  # (float64, with x's axes, for backward)
+        y = y if self.root is None else self.root
+        with np.errstate(over="ignore"):  # a float32 variance past 3.4e38 is inf, silently as PyTorch
+            return (y if keepdim else y.squeeze(axis=axes)).astype(x.dtype)
 
     def backward(self, gy):
         gy = _keep(gy, self.shape, self.axes)
         with np.errstate(divide="ignore", invalid="ignore"):
+            if self.root is not None:  # std: the variance's gradient first (1 / (2 * 0) is replaced by 0)
+                gy = self.xp.where(self.root == 0, 0, gy / (2 * self.root))
             if self.gy_times_inf:  # NOTE: PyTorch's rule with no dim: the sign is gy's, not x - m's
-                return gy * self.xp.where(self.at_mean, np.nan, np.inf).astype(gy.dtype)
-            return (2 * self.deviation * (gy / self.dof)).astype(gy.dtype)
+                return (gy * self.xp.where(self.at_mean, np.nan, np.inf)).astype(self.dof.dtype)
+            return (2 * self.deviation * (gy / self.dof)).astype(self.dof.dtype)
 
 
 def var(
@@ -63,7 +75,7 @@ def var(
     return _variance("var", x, dim, unbiased, keepdim, correction)
 
 
-def _variance(name, x, dim, unbiased, keepdim, correction):
+def _variance(name, x, dim, unbiased, keepdim, correction, root=False):
     _check_floating(name, x)
     if isinstance(dim, bool) and unbiased is None:  # PyTorch's other form: var(x, unbiased)
         dim, unbiased = None, dim
@@ -82,27 +94,14 @@ def _variance(name, x, dim, unbiased, keepdim, correction):
             UserWarning,
             stacklevel=3,
         )
-    return Var.apply(x, axes=axes, keepdim=keepdim, correction=correction, whole=whole)
-
-
-class RootOfVariance(Function):
-    """y = sqrt(v) for a variance v.   gv = gy / (2 y), and 0 where y = 0, as PyTorch's std:
-    a spread of zero (a constant row) has no direction to grow in, and 0 keeps the
-    gradient of the rest finite where 1 / (2 * 0) times the zero deviations would be NaN."""
-
-    def forward(self, v):
-        self.y = backend.xp_of(v).sqrt(v)
-        return self.y
-
-    def backward(self, gy):
-        xp = backend.xp_of(gy)
-        with np.errstate(divide="ignore", invalid="ignore"):  # 1 / (2 * 0), replaced by 0
-            return xp.where(self.y == 0, 0, gy / (2 * self.y)).astype(gy.dtype)
+    return Var.apply(x, axes=axes, keepdim=keepdim, correction=correction, whole=whole, root=root)
 
 
 def std(
     x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> Tensor:
-    """Standard deviation: the square root of ``var`` (same arguments); its gradient is 0
-    where the spread is 0, as in PyTorch."""
-    return RootOfVariance.apply(_variance("std", x, dim, unbiased, keepdim, correction))
+    """Standard deviation: sqrt(sum (x - mean)^2 / (n - correction)), the square root of
+    ``var`` (same arguments), taken before the cast to x's dtype (float32 values of 1e20 have
+    a std of 1e20 though their variance overflows); its gradient is
+    gy (x - mean) / ((n - correction) std), and 0 where the spread is 0, as in PyTorch."""
+    return _variance("std", x, dim, unbiased, keepdim, correction, root=True)

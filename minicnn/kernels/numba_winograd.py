@@ -21,6 +21,10 @@ plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py
 one image per parallel iteration. Convolutions that winograd.py sends to im2col.py
 go to numba_im2col.py here: the same code with jitted copies; so do filters of few taps
 (3 input channels or fewer), whose forward is faster by im2col's per-image GEMMs.
+
+The transforms add and subtract neighbouring cells, so an inf in x gives NaN (inf - inf,
+0 * inf) in some outputs the reference loops give as +-inf, and in gW also in taps that
+never read the cell (docs/ops/conv2d.md, "Infinities and NaN").
 """
 
 import numba

@@ -11,7 +11,8 @@ Each phase grid is as wide as the output plus the largest shift, Ws = OW + b_max
 so the slice of OH rows, taken Ws cells at a time, is one contiguous run of
 OH*Ws cells. The column matrix keeps that width: columns (n, i, j) for j < Ws,
 where the last Ws - OW columns of each row are extra ("wide" columns; their
-products are dropped, and the gradients feed zeros through them).
+products are dropped, and the gradients feed zeros through them: 0 * inf is NaN, so a
+non-finite cell of x can reach weight taps that never read it, docs/ops/conv2d.md).
 
 Why: the direct im2col copies AlexNet's conv1 windows as runs of 55 cells that
 step 4 apart, and its col2im adds into every 4th cell; here each tap is one run

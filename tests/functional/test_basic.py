@@ -72,6 +72,31 @@ def test_linear_shape_mismatch_names_both_shapes():
         F.linear(x, w)
 
 
+@pytest.mark.parametrize("x_shape", [(3, 0), (2, 3, 0), (0, 0)])
+def test_linear_with_no_input_features_gives_the_bias_as_pytorch(x_shape, rng):
+    """y[..., o] = (an empty sum) + bias[o]: torch 2.13 gives the bias, or zeros without one;
+    the gradients are as empty as x and weight, and bias's is gy summed over the rows."""
+    x, w = mc.zeros(*x_shape, requires_grad=True), mc.zeros(5, 0, requires_grad=True)
+    b = mc.tensor(rng.standard_normal(5).astype(np.float32), requires_grad=True)
+    y = F.linear(x, w, b)
+    assert y.shape == (*x_shape[:-1], 5)
+    np.testing.assert_array_equal(y.numpy(), np.broadcast_to(b.numpy(), y.shape))
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(mc.tensor(gy))
+    assert x.grad.shape == x_shape and w.grad.shape == (5, 0)
+    np.testing.assert_allclose(b.grad.numpy(), gy.reshape(-1, 5).sum(axis=0), rtol=1e-6)
+    assert F.linear(mc.zeros(*x_shape), mc.zeros(5, 0)).tolist() == np.zeros((*x_shape[:-1], 5)).tolist()
+
+
+def test_linear_with_no_output_features_gives_an_empty_output(rng):
+    x = mc.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    w = mc.zeros(0, 4, requires_grad=True)
+    y = F.linear(x, w, mc.zeros(0))
+    assert y.shape == (3, 0)
+    y.backward(mc.zeros(3, 0))
+    assert x.grad.tolist() == np.zeros((3, 4)).tolist() and w.grad.shape == (0, 4)
+
+
 def test_add_sub_and_mul_are_at_the_top_level_as_torchs():
     assert mc.add is F.add and mc.sub is F.sub and mc.mul is F.mul
     a, b = mc.tensor([1.0, 2.0]), mc.tensor([10.0, 20.0])
@@ -182,6 +207,30 @@ def test_division_by_zero_is_inf_or_nan_silently_as_in_pytorch():
     np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.inf])  # 1 / b
     np.testing.assert_array_equal(b.grad.numpy(), [-np.inf, np.nan, np.inf])  # -a / b^2
     np.testing.assert_array_equal((mc.tensor([2, 0]) / 0).numpy(), [np.inf, np.nan])
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("scale", [1e-24, 1e24])
+def test_the_divisors_gradient_is_finite_where_b_squared_under_or_overflows(scale, rng):
+    """gb = -gy (a / b) / b, as PyTorch: in float32 b * b is 0 at |b| ~ 1e-24 (-gy a / b^2
+    gave inf, or NaN at a = 0) and inf at |b| ~ 1e24 (it gave 0), where the gradient, about
+    1 / |b|, is finite. Checked against the same formula in float64."""
+    a, b = (rng.uniform(0.5, 2.0, (2, 8)) * rng.choice([-1.0, 1.0], (2, 8)) * scale).astype(np.float32)
+    a[0] = 0.0
+    gy = rng.standard_normal(8).astype(np.float32)
+    ta, tb = mc.tensor(a, requires_grad=True), mc.tensor(b, requires_grad=True)
+    (ta / tb).backward(mc.tensor(gy))
+    want = -gy * a.astype(np.float64) / b.astype(np.float64) ** 2
+    assert np.isfinite(tb.grad.numpy()).all() and np.all(np.abs(want[1:]) > 0.01 / scale)
+    np.testing.assert_allclose(tb.grad.numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(ta.grad.numpy(), gy / b.astype(np.float64), rtol=1e-6)
+
+
+def test_tiny_weights_divided_by_their_sum_have_pytorchs_float32_gradient():
+    p = mc.tensor(np.array([1e-24, 3e-24, 0.0], np.float32), requires_grad=True)
+    (p / p.sum()).backward(mc.tensor(np.array([1.0, -2.0, 0.5], np.float32)))
+    # torch 2.13's float32 result (b * b underflowed to 0 here: NaN in every element)
+    assert p.grad.tolist() == [5.625000258041392e23, -1.874999845821817e23, 4.375000240730857e23]
 
 
 def test_matmul_refuses_a_0d_side_and_an_integer_beside_a_float_as_pytorch(rng):

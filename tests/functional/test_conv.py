@@ -250,6 +250,18 @@ ERRORS = {
         TypeError,
         r"conv2d: x is float32 but weight is float64",
     ),
+    # no channels in: PyTorch 2.13 gives no channels out, (2, 0, 2, 2); no filters: it refuses
+    "no_channels_in": (
+        lambda: F.conv2d(_x(2, 0, 4, 4), _x(3, 0, 3, 3), _x(3)),
+        ValueError,
+        r"^conv2d: expected at least one channel in and one out, got 0 in and 3 out; "
+        r"x \(2, 0, 4, 4\), weight \(3, 0, 3, 3\)$",
+    ),
+    "no_channels_out": (
+        lambda: F.conv2d(_x(2, 3, 4, 4), _x(0, 3, 3, 3)),
+        ValueError,
+        r"^conv2d: expected at least one channel in and one out, got 3 in and 0 out",
+    ),
     "module_stride": (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError, r"Conv2d: stride must be positive"),
     "module_padding": (
         lambda: nn.Conv2d(3, 4, 3, padding=-1),

@@ -402,6 +402,17 @@ ERRORS = {
         r"ConvTranspose2d: output_size must be \(H_out, W_out\) or the whole output shape \(3 numbers\) "
         r"for x of shape \(4, 4, 5\), got 7",
     ),
+    "no_channels_in": (  # PyTorch 2.13 refuses both
+        lambda: F.conv_transpose2d(mc.zeros(2, 0, 4, 4), mc.zeros(0, 3, 3, 3), mc.ones(3)),
+        ValueError,
+        r"^conv_transpose2d: expected at least one channel in and one out, got 0 in and 3 out; "
+        r"x \(2, 0, 4, 4\), weight \(0, 3, 3, 3\)$",
+    ),
+    "no_channels_out": (
+        lambda: F.conv_transpose2d(mc.zeros(2, 4, 4, 4), mc.zeros(4, 0, 3, 3), groups=2),
+        ValueError,
+        r"^conv_transpose2d: expected at least one channel in and one out, got 4 in and 0 out",
+    ),
     "module_output_size_2d_input": (
         lambda: nn.ConvTranspose2d(4, 2, 3)(mc.zeros(4, 5), output_size=(6, 7)),
         ValueError,

@@ -321,3 +321,93 @@ def test_a_tensor_of_negative_integer_exponents_gives_pytorchs_values(dtype):
     assert (2 ** mc.tensor([-1, 0, 3])).tolist() == [0, 1, 8]
     assert (mc.tensor([1, -1, 2, 0]) ** mc.tensor(-1)).tolist() == [1, -1, 0, 0]
     assert (mc.tensor([1, 2], dtype=mc.uint8) ** mc.tensor(-1)).tolist() == [1, 0]  # -1 is 255 in uint8
+
+
+# --- a Python int its integer tensor's dtype cannot hold ---------------------------------
+
+img = mc.tensor([0, 128, 255], dtype=mc.uint8)
+
+# (case, dtype, values): torch 2.13's results, written down from running each case there;
+# true division takes the int at its own value, in float32; +, *, comparisons, //, % and &
+# take it wrapped round into the tensor's dtype
+OUT_OF_RANGE_CASES = [
+    (lambda: img / 256, "float32", [0.0, 0.5, 0.99609375]),
+    (lambda: img / -1, "float32", [-0.0, -128.0, -255.0]),
+    (lambda: 256 / img, "float32", [np.inf, 2.0, 1.003921627998352]),
+    (lambda: -1 / img, "float32", [-np.inf, -0.0078125, -0.003921568859368563]),
+    (lambda: mc.div(img, 256), "float32", [0.0, 0.5, 0.99609375]),
+    (lambda: img.div(256), "float32", [0.0, 0.5, 0.99609375]),
+    (lambda: mc.div(256, img), "float32", [np.inf, 2.0, 1.003921627998352]),
+    (lambda: i8([-128, 1, 127]) / 128, "float32", [-1.0, 0.0078125, 0.9921875]),
+    (
+        lambda: i8([-128, 1, 127]) / -129,
+        "float32",
+        [0.9922480583190918, -0.007751937955617905, -0.9844961166381836],
+    ),
+    (lambda: i32 / 2**32, "float32", [2.3283064365386963e-10, 4.656612873077393e-10]),
+    (lambda: mc.tensor([1, -3]) / 2**63, "float32", [1.0842021724855044e-19, -3.2526065174565133e-19]),
+    (lambda: mask / 256, "float32", [0.00390625, 0.0]),
+    (lambda: img / True, "float32", [0.0, 128.0, 255.0]),
+    (lambda: img + 300, "uint8", [44, 172, 43]),
+    (lambda: 300 - img, "uint8", [44, 172, 45]),
+    (lambda: img * 256, "uint8", [0, 0, 0]),
+    (lambda: img == 256, "bool", [True, False, False]),
+    (lambda: img < 256, "bool", [False, False, False]),
+    (lambda: img >= -1, "bool", [False, False, True]),
+    (lambda: 256**img, "uint8", [1, 0, 0]),
+    (lambda: img // 257, "uint8", [0, 128, 255]),
+    (lambda: img % 257, "uint8", [0, 0, 0]),
+    (lambda: img & 256, "uint8", [0, 0, 0]),
+    (lambda: i32 + 2**32, "int32", [1, 2]),
+    (lambda: mc.tensor([1, -3]) + 2**63, "int64", [-(2**63) + 1, 2**63 - 3]),
+    (lambda: i8([-128, 1, 127]) * 129, "int8", [-128, -127, -1]),
+    # an unsigned dtype takes a negative int down to -max, as two's complement (torch.clamp's rule)
+    (lambda: mc.where(mask, mc.tensor([1, 2], dtype=mc.uint8), -1), "uint8", [1, 255]),
+    (lambda: mc.maximum(img, -1), "uint8", [255, 255, 255]),
+    (lambda: mc.where(mask, mc.tensor([True, False]), 256), "int64", [1, 256]),  # bool: int64
+]
+
+
+@pytest.mark.parametrize("case, dtype, values", OUT_OF_RANGE_CASES)
+def test_an_int_outside_an_integer_tensors_dtype_meets_it_as_in_pytorch(case, dtype, values):
+    out = case()
+    assert (out.dtype, out.tolist()) == (np.dtype(dtype), values)
+    assert np.array_equal(np.signbit(out.numpy()), np.signbit(np.array(values)))  # -0.0 included
+
+
+OUT_OF_RANGE_REFUSED = [  # PyTorch raises "value cannot be converted to type uint8_t without overflow"
+    (lambda: mc.where(img > 0, img, 256), "where", 256, "uint8"),
+    (lambda: mc.where(img > 0, -256, img), "where", -256, "uint8"),
+    (lambda: img.where(img > 0, 300), "where", 300, "uint8"),
+    (lambda: img**256, "pow", 256, "uint8"),
+    (lambda: i8([1, 2]) ** 128, "pow", 128, "int8"),
+    (lambda: i32 ** (2**31), "pow", 2**31, "int32"),
+    (lambda: mc.maximum(i8([1, 2]), 300), "maximum", 300, "int8"),  # as torch.clamp(x, min=300)
+    (lambda: mc.minimum(i8([1, 2]), -129), "minimum", -129, "int8"),
+    (lambda: mc.maximum(40000, mc.tensor([1], dtype=mc.int16)), "maximum", 40000, "int16"),
+]
+
+
+@pytest.mark.parametrize("case, name, value, dtype", OUT_OF_RANGE_REFUSED)
+def test_where_pow_maximum_and_minimum_refuse_an_int_the_dtype_cannot_hold(case, name, value, dtype):
+    message = rf"^{name}: value {value} cannot be written into a {dtype} tensor without overflow$"
+    with pytest.raises(ValueError, match=message):
+        case()
+
+
+@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize(
+    "name, op",
+    [
+        ("add", lambda t, v: t + v),
+        ("div", lambda t, v: t / v),
+        ("eq", lambda t, v: t == v),
+        ("where", lambda t, v: mc.where(t > 0, t, v)),
+    ],
+)
+def test_an_int_outside_int64_and_uint64_is_refused_naming_the_op(name, op, value):
+    """As PyTorch ("int too big to convert"), beside a float tensor too; NumPy would make
+    an object array of it (and ``==`` would answer False)."""
+    for t in (i32, mc.tensor([1.0, 2.0])):
+        with pytest.raises(ValueError, match=rf"^{name}: the int {value} is outside the range PyTorch takes"):
+            op(t, value)

@@ -164,6 +164,32 @@ def test_float16_and_float32_are_summed_in_float64():
     np.testing.assert_allclose(tiny.grad.numpy(), [-0.4364358, -0.1091090, 0.5455447], rtol=1e-6)
 
 
+def test_float32_std_is_finite_where_its_variance_overflows():
+    """var([1e20, -1e20, 0]) = 1e40 is past float32's range (inf, in PyTorch too); its square
+    root, taken before the cast down, is not (PyTorch 2.13's std: 1e20, gradient [0.5, -0.5, 0])."""
+    x = mc.tensor(np.array([1e20, -1e20, 0.0], np.float32), requires_grad=True)
+    y = x.std()
+    y.backward()
+    assert (y.dtype, y.item()) == (np.float32, float(np.float32(1e20)))
+    assert x.var().item() == np.inf and x.grad.tolist() == [0.5, -0.5, 0.0]
+    # along a dim, beside a row of ordinary values; float64's std and gy (x - m) / ((n - 1) s)
+    rng = np.random.default_rng(51)
+    rows = (rng.standard_normal((2, 4)) * np.array([[1e25], [1e-3]])).astype(np.float32)
+    gy = rng.standard_normal(2).astype(np.float32)
+    x = mc.tensor(rows, requires_grad=True)
+    y = x.std(dim=1)
+    y.backward(mc.tensor(gy))
+    wide = rows.astype(np.float64)
+    s = wide.std(axis=1, ddof=1)
+    np.testing.assert_allclose(y.numpy(), s, rtol=1e-6)
+    want = gy[:, None] * (wide - wide.mean(axis=1, keepdims=True)) / (3 * s[:, None])
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-5, atol=1e-7)
+    # float16: a variance of 3.6e9 (its largest value: 65504), a std of 60000
+    half = mc.tensor(np.array([6e4, -6e4, 0.0], np.float16), requires_grad=True)
+    half.std().backward()
+    assert half.grad.tolist() == [0.5, -0.5, 0.0]
+
+
 def test_an_infinite_value_at_the_mean_with_no_degrees_of_freedom_has_a_nan_gradient():
     x = mc.tensor([np.inf], requires_grad=True)
     with pytest.warns(UserWarning, match="degrees of freedom"):

@@ -247,3 +247,34 @@ def test_numba_winograd_leaves_filters_of_few_taps_to_numba_im2col(channels, by_
     y = K.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1)
     assert bool(calls) == by_winograd
     close(y, reference.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1), np.float64)
+
+
+@pytest.mark.parametrize("mod", MODULES)
+def test_an_inf_in_x_stays_inf_in_the_reference_loops_and_can_turn_nan_here(mod):
+    """docs/ops/conv2d.md, "Infinities and NaN", pinned: the reference loops (as PyTorch)
+    keep an inf cell of x to the outputs and weight taps that read it, as +-inf, and nothing
+    else is non-finite; Winograd's transforms subtract neighbouring cells, so some of those
+    outputs come out NaN (inf - inf), and so can gW's taps that never read the cell."""
+    K = module(mod)
+    x, w, b, gy = arrays(15, (1, 4, 6, 6), 4, (1, 1), np.float64)
+    params = ((1, 1), (1, 1), (1, 1), 1)
+    x[0, 0, 2, 3] = np.inf  # read by outputs (i, j), i in 1..3, j in 2..4, of every channel
+    want = reference.conv2d_forward(x, w, b, *params)
+    reads = np.zeros(want.shape, bool)
+    reads[:, :, 1:4, 2:5] = True
+    np.testing.assert_array_equal(np.isinf(want), reads)
+    assert not np.isnan(want).any()
+    with np.errstate(invalid="ignore"):  # inf - inf, as documented
+        y = K.conv2d_forward(x, w, b, *params)
+    np.testing.assert_array_equal(~np.isfinite(y), reads)
+    assert np.isnan(y).any(), "Winograd keeps inf now: update docs/ops/conv2d.md and this test"
+    x[0, 0, 2, 3] = 1.0
+    x[0, 0, 0, 0] = -np.inf  # a corner: padding 1 leaves only taps (u, v) in {0, 1}^2 reading it
+    gw_want = reference.conv2d_weight_grad(gy, x, w.shape, *params)
+    taps = np.zeros(w.shape, bool)
+    taps[:, 0, :2, :2] = True
+    np.testing.assert_array_equal(np.isinf(gw_want), taps)
+    assert not np.isnan(gw_want).any()
+    with np.errstate(invalid="ignore"):
+        gw = K.conv2d_weight_grad(gy, x, w.shape, *params)
+    assert np.isnan(gw[~taps]).any() and np.isfinite(gw[:, 1:]).all()
