@@ -29,6 +29,8 @@ from .class_targets import (
 
 def _log_softmax(x, axis):
     xp = backend.xp_of(x)
+    if not x.shape[axis]:  # an empty dim, as PyTorch: an empty result (NumPy's max has no identity)
+        return x.copy()
     # NOTE: subtract the max for stability; it cancels in the ratio
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))

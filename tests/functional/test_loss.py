@@ -20,6 +20,16 @@ def test_softmax_of_huge_logits_is_finite_and_sums_to_one():
     assert np.isfinite(F.log_softmax(x, dim=1).numpy()).all()
 
 
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax])
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((0, 3), 0), ((0, 3), 1), ((2, 0, 4), 1)])
+def test_softmax_over_an_empty_dim_is_empty_as_pytorch(fn, shape, dim):
+    x = mc.zeros(*shape, requires_grad=True)
+    y = fn(x, dim=dim)
+    assert y.shape == shape
+    y.backward(mc.zeros(*shape))
+    assert x.grad.shape == shape
+
+
 def test_cross_entropy_is_mean_negative_log_softmax_of_target():
     x = mc.randn(5, 4, dtype="float64", seed=3)
     t = np.array([0, 3, 1, 1, 2])
