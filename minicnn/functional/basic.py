@@ -29,6 +29,7 @@ from .promotion import (
     refuse_bool,
     refuse_bools,
     same_float_dtype,
+    scalar_of,
     scaled_alpha,
 )
 
@@ -261,7 +262,8 @@ def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
         a, b = floating(a), floating(b)
     a, b = same_float_dtype(name, a, b, cast=cast)
     if "alpha" in params:
-        params["alpha"] = scaled_alpha(name, params["alpha"], np.result_type(a.dtype, b.dtype))
+        dtype = np.result_type(a.dtype, b.dtype)
+        params["alpha"] = scaled_alpha(name, params["alpha"], dtype, subtract=cls is Sub)
     return cls.apply(b, a, **params) if reverse else cls.apply(a, b, **params)
 
 
@@ -386,4 +388,11 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
         )
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
+    elif x.dtype == bool:
+        x = Tensor(x.data.astype(np.int64))  # a bool one to an int bound: int64, as PyTorch
+    # as PyTorch: each bound in x's dtype, refused where it cannot hold it (uint8: -1 is 255)
+    min, max = (
+        None if v is None else scalar_of("clamp", side, v, x.dtype)
+        for side, v in (("min", min), ("max", max))
+    )
     return Clamp.apply(x, min=min, max=max)

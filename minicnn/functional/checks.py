@@ -67,8 +67,9 @@ def check_bool_mask(name: str, x: Tensor, mask: Any, what: str = "input") -> Non
         raise TypeError(f"{name}: {what} is on {x.device} but mask on {mask.device}")
 
 
-def fill_value(name: str, value: Any, dtype: Any) -> Any:
-    """A number as a scalar of ``dtype``, converted as PyTorch converts a fill value: floats
+def fill_value(name: str, value: Any, dtype: Any, what: str = "value") -> Any:
+    """A number as a scalar of ``dtype``, converted as PyTorch converts a fill value (or any
+    number an op takes as a scalar, ``what`` it is: a clamp bound, add's alpha): floats
     into an integer dtype truncate towards 0, integers into an unsigned one wrap (-1 is 255
     in uint8), and a value the dtype cannot hold (inf or NaN in an integer, 1e40 in float32,
     300 in uint8, any complex) is a ValueError naming it, never a silent overflow."""
@@ -90,7 +91,7 @@ def fill_value(name: str, value: Any, dtype: Any) -> Any:
         ok = ok and not (dtype.kind == "u" and v < 0)
         v = math.trunc(v) if ok else v
     if not ok:
-        raise ValueError(f"{name}: value {value!r} cannot be written into a {dtype} tensor without overflow")
+        raise ValueError(f"{name}: {what} {value!r} cannot be written into a {dtype} tensor without overflow")
     return dtype.type(v)
 
 

@@ -1,6 +1,12 @@
 """Tensor's in-place methods: ``x[index] = value``, ``+=`` and the other augmented
-operators, ``zero_``, ``fill_``, ``copy_``, ``normal_``, ``uniform_``, ``add_``, ``sub_``,
-``mul_``, ``div_``, ``clamp_`` and ``masked_fill_``.
+operators (``&=``, ``|=`` and ``^=`` too), ``zero_``, ``fill_``, ``copy_``, ``normal_``,
+``uniform_``, ``add_``, ``sub_``, ``mul_``, ``div_``, ``clamp_`` and ``masked_fill_``.
+
+As PyTorch's, each computes what the op computes out of place (a number beside x under the
+rules of promotion.py: uint8 += 300 adds 44) and writes it into x's dtype, refusing a result
+of a higher category (``int_t /= 2`` is float32) in one line; a number written as it is
+(``fill_``, ``x[i] = v``, a clamp bound) is converted as a fill value: -1 is 255 in uint8, 300
+is refused.
 
 NOTE: minicnn records no in-place operation in a graph (an op's backward may read the array
 it would overwrite), so each of these writes into the tensor's array only where no gradient
@@ -20,7 +26,16 @@ from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
 from .clamp_tensor import read_mixed_bounds
 from .indexing import split_index
-from .promotion import check_integer_power, integer_power, operand_array, refuse_bools, scaled_alpha
+from .promotion import (
+    check_integer_power,
+    in_place_operand,
+    integer_power,
+    refuse_bools,
+    refuse_wider_result,
+    result_type,
+    scalar_of,
+    scaled_alpha,
+)
 
 
 def _setitem(self, index, value):
@@ -36,6 +51,8 @@ def _setitem(self, index, value):
     basic, advanced = split_index("x[index] = value", index, self.shape, backend.xp_of(self.data))
     if isinstance(value, Tensor):
         value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
+    elif isinstance(value, (numbers.Number, np.bool_)):  # as PyTorch: -1 is 255 in uint8, 300 is refused
+        value = fill_value("x[index] = value", value, self.dtype)
     view = self.data[basic + (Ellipsis,)]  # a view: writing into it writes into self
     view[... if advanced is None else advanced] = value
     self._changed_in_place()
@@ -89,7 +106,19 @@ def _zero_(self):
 
 
 def _fill_(self, value):
-    return _write(self, "fill_()", value.item() if isinstance(value, Tensor) else value)
+    """Write ``value`` into every element, as PyTorch's ``fill_``: a number converted as a fill
+    value (``checks.fill_value``: -1 is 255 in uint8, 300 is refused), a 0-d tensor cast to x's
+    dtype as ``copy_`` casts (one holding 300 is 44 in uint8)."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"fill_(): value must be a number or a 0-d tensor, got shape {value.shape}")
+        with np.errstate(over="ignore", invalid="ignore"):  # (wraps round, as PyTorch's cast)
+            value = value.numpy().astype(self.dtype).item()
+    elif isinstance(value, (numbers.Number, np.bool_)):
+        value = fill_value("fill_()", value, self.dtype)
+    else:
+        raise TypeError(f"fill_(): value must be a number or a 0-d tensor, got {type_name(value)}")
+    return _write(self, "fill_()", value)
 
 
 def _copy_(self, other):
@@ -112,34 +141,57 @@ def _in_place(symbol, ufunc):
     def method(self, other):
         if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
             return NotImplemented  # Python falls back to x = x op y, which records the op
-        _check_in_place(self, symbol, f"write x = x {symbol[:-1]} y")
-        if ufunc == "subtract":
-            refuse_bools(symbol, self, other, either=True)
-        if ufunc == "power":
-            check_integer_power(symbol, self, other)
-        value = other.data if isinstance(other, Tensor) else operand_array(symbol, other)
-        _check_fits(symbol, self, tuple(value.shape))
-        if ufunc in ("floor_divide", "remainder"):
-            basic.check_integer_divisor(symbol, self, backend.xp_of(self.data).asarray(value))
-        if ufunc == "power" and self.dtype.kind in "iu" and value.dtype.kind in "biu":
-            # NOTE: a negative integer exponent gives 1, -1 or 0, as in x ** y (NumPy refuses it)
-            xp = backend.xp_of(self.data)
-            xp.copyto(self.data, integer_power(xp, self.data, xp.asarray(value).astype(self.dtype)))
-            self._changed_in_place()
-            return self
-        # NOTE: x //= 0.0 is inf, and the smallest integer //= -1 wraps, silently, as x // y
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            try:
-                getattr(backend.xp_of(self.data), ufunc)(self.data, value, out=self.data)
-            except TypeError:  # NumPy's and CuPy's casting refusal (int32 += 0.5)
-                raise TypeError(
-                    f"{symbol}: x is {self.dtype} and y {value.dtype}, whose result cannot be written "
-                    f"into x's {self.dtype} array in place; write x = x {symbol[:-1]} y"
-                ) from None
-        self._changed_in_place()
-        return self
+        return _combine(self, symbol, ufunc, other, "y", f"write x = x {symbol[:-1]} y")
 
     return method
+
+
+def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=None):
+    """self = self ufunc (alpha * other), written into self's array, as PyTorch's in-place ops:
+    other taken as out of place (an int wraps round into an integer x's dtype, is taken at its
+    value by true division and refused by a power where the dtype cannot hold it), the result
+    computed in the dtype it has out of place and cast to x's (int32 += an int64 tensor), and
+    refused where that would raise its category (``in_place_operand``) or grow x's shape.
+    ``what`` other is called in the errors, ``instead`` the way out they suggest."""
+    _check_in_place(self, name, instead)
+    if isinstance(other, Tensor) and other.device != self.device:
+        raise TypeError(
+            f"{name}: x is on {self.device} but {what} on {other.device}; move one with .to(device)"
+        )
+    bool_power = ufunc == "power" and self.dtype == bool and isinstance(other, (bool, np.bool_))
+    if (ufunc in ("subtract", "floor_divide", "remainder", "power") or rounding_mode) and not bool_power:
+        refuse_bools(name, self, other, either=ufunc == "subtract")  # (before a bool becomes a number)
+    if ufunc == "power":
+        check_integer_power(name, self, other)
+    # an int x's dtype cannot hold: true division takes it as it is, a power refuses it, all else wraps it
+    ints = "wrap" if rounding_mode else {"true_divide": "float", "power": "refuse"}.get(ufunc, "wrap")
+    with np.errstate(over="ignore"):  # 1e40 beside float32 is inf, as in PyTorch
+        value, dtype = in_place_operand(name, self, other, what, instead, ints=ints)
+    if ufunc.startswith("bitwise") and dtype.kind not in "biu":
+        got = getattr(other, "dtype", type(other).__name__)
+        raise TypeError(f"{name}: expected bool or integer operands, got {self.dtype} and {what} {got}")
+    _check_fits(name, self, tuple(value.shape), what)
+    if ufunc in ("floor_divide", "remainder") or rounding_mode:
+        basic.check_integer_divisor(name, self, value)  # (uint8 //= 256 divides by 0, as PyTorch)
+    alpha = None if alpha is None else scaled_alpha(name, alpha, dtype, subtract=ufunc == "subtract")
+    xp = backend.xp_of(self.data)
+    a = self.data if self.dtype == dtype else self.data.astype(dtype)
+    b = value if value.dtype == dtype else value.astype(dtype)
+    # NOTE: x //= 0.0 is inf, and the smallest integer //= -1 wraps, silently, as x // y
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        b = b if alpha is None or alpha == 1 else b * alpha
+        if bool_power:  # x ** True is x, x ** False is 1, as out of place
+            y = a if other else xp.ones_like(a)
+        elif rounding_mode is not None:
+            y = pointwise.rounded_quotient(xp, a, b, rounding_mode)
+        elif ufunc == "power" and dtype.kind in "iu":
+            y = integer_power(xp, a, b)  # a negative integer exponent gives 1, -1 or 0, as x ** y
+        else:
+            y = getattr(xp, ufunc)(a, b, out=a if a is self.data else None)
+        if y is not self.data:  # a wider result cast down (int64 into int32; 1e300 is inf in float32)
+            xp.copyto(self.data, y, casting="unsafe")
+    self._changed_in_place()
+    return self
 
 
 def _check_fits(name, x, shape, what="other"):
@@ -175,52 +227,24 @@ Tensor.__itruediv__ = _in_place("/=", "true_divide")
 Tensor.__ipow__ = _in_place("**=", "power")
 Tensor.__ifloordiv__ = _in_place("//=", "floor_divide")
 Tensor.__imod__ = _in_place("%=", "remainder")
+Tensor.__iand__ = _in_place("&=", "bitwise_and")
+Tensor.__ior__ = _in_place("|=", "bitwise_or")
+Tensor.__ixor__ = _in_place("^=", "bitwise_xor")
 
 
-def _update(self, name, ufunc, symbol, other, alpha=1, rounding_mode=None):
-    """self = self op (alpha * other), written into self's array: other broadcast to self's
-    shape, the result in self's dtype, as PyTorch's ``add_`` and the like (a float result is
-    refused for an integer tensor, a broadcast that would grow self too). A rounding_mode
-    makes the division div's rounded one."""
+def _update(self, name, ufunc, symbol, other, alpha=None, rounding_mode=None):
+    """self = self op (alpha * other), written into self's array, as PyTorch's ``add_`` and the
+    like (``_combine``: other broadcast to self's shape, the result in self's dtype, refused
+    where it has a higher category). A rounding_mode makes the division div's rounded one."""
     if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
         raise RuntimeError(
             f"{name}: other requires grad, and minicnn records no in-place operation; "
             f"write x = x {symbol} other"
         )
-    _check_in_place(self, name, f"write x = x {symbol} other")
-    if isinstance(other, Tensor) and other.device != self.device:
-        raise TypeError(
-            f"{name}: x is on {self.device} but other on {other.device}; move one with .to(device)"
-        )
-    if ufunc == "subtract":
-        refuse_bools(name, self, other, either=True)
-    if not isinstance(other, Tensor):
-        operand_array(name, other)  # a list, None or a string is refused, in the words of x + y
-    value = other.data if isinstance(other, Tensor) else other
-    shape = (
-        tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
-    )  # (np.shape of a CuPy array fails)
-    _check_fits(name, self, shape)
-    alpha = scaled_alpha(name, alpha, self.dtype)
-    if alpha != 1:
-        value = value * alpha
-    xp = backend.xp_of(self.data)
-    try:
-        if rounding_mode is not None:
-            basic.check_integer_divisor(name, self, xp.asarray(value))
-            quotient = pointwise.rounded_quotient(xp, self.data, value, rounding_mode)
-            xp.copyto(self.data, quotient, casting="same_kind")
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):  # x / 0.0 is inf or NaN, as out of place
-                getattr(xp, ufunc)(self.data, value, out=self.data, casting="same_kind")
-    except TypeError:  # NumPy's and CuPy's casting refusal
-        kind = getattr(value, "dtype", type(value).__name__)
-        raise TypeError(
-            f"{name}: x {symbol} other with x {self.dtype} and other {kind} cannot be written into x's "
-            f"{self.dtype} array in place; convert x first (x = x.float())"
-        ) from None
-    self._changed_in_place()
-    return self
+    instead = f"write x = x {symbol} other"
+    if rounding_mode is not None:
+        instead = f"write x = x.div(other, rounding_mode={rounding_mode!r})"
+    return _combine(self, name, ufunc, other, "other", instead, alpha, rounding_mode)
 
 
 def _add_(self, other, *, alpha=1):
@@ -266,8 +290,12 @@ def _clamp_(self, min=None, max=None):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"clamp_(): min and max must be numbers or Tensors, got {type(v).__name__}")
     _check_in_place(self, "clamp_()", "write x = x.clamp(min, max)")
-    # NOTE: bounds in x's dtype: a NumPy float64 bound would not fit the float32 output
-    lo, hi = (None if v is None else self.dtype.type(v) for v in (min, max))
+    # NOTE: bounds in x's dtype (a NumPy float64 bound would not fit the float32 output),
+    # converted as PyTorch converts them: -1 is 255 in uint8, 300 is refused
+    lo, hi = (
+        None if v is None else scalar_of("clamp_()", side, v, self.dtype)
+        for side, v in (("min", min), ("max", max))
+    )
     backend.xp_of(self.data).clip(self.data, lo, hi, out=self.data)
     self._changed_in_place()
     return self
@@ -276,7 +304,8 @@ def _clamp_(self, min=None, max=None):
 def _clamp_tensors_(self, min, max):
     """y = min(max(x, lo), hi) written into x's array, as ``clamp`` with Tensor bounds
     (clamp_tensor.py): lo > hi gives hi, NaN in x or a bound gives NaN. As PyTorch's, the
-    bounds broadcast to x's shape and the result takes x's dtype (a float one refused for an
+    bounds broadcast to x's shape, the three meet in ``result_type``'s dtype (a 0-d int64 bound
+    holding 300 is 44 beside uint8) and the result takes x's dtype (a float one refused for an
     integer or bool x)."""
     name = "clamp_()"
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
@@ -291,20 +320,17 @@ def _clamp_tensors_(self, min, max):
                 f"{name}: x is on {self.device} but {side} on {b.device}; move one with .to(device)"
             )
         _check_fits(name, self, b.shape, side)
-        wider = "f" if self.dtype.kind in "iu" else "fiu" if self.dtype.kind == "b" else ""
-        if b.dtype.kind in wider:  # PyTorch: "result type Float can't be cast to ... Long"
-            raise TypeError(
-                f"{name}: x is {self.dtype} and {side} {b.dtype}, whose result cannot be written into "
-                f"x's {self.dtype} array in place; x = x.clamp(min, max) gives a new tensor"
-            )
+        dtype = result_type(self, b)  # PyTorch: "result type Float can't be cast to ... Long"
+        refuse_wider_result(name, self, side, str(b.dtype), dtype, "x = x.clamp(min, max) gives a new tensor")
     if self.dtype == bool and len(bounds) == 2:  # (PyTorch's clamp_min_ and clamp_max_ take it)
         raise TypeError(f"{name}: expected a number tensor x for two bounds, got bool (as PyTorch)")
     _check_in_place(self, name, "write x = x.clamp(min, max)")
-    xp = backend.xp_of(self.data)
-    y = self.data  # NOTE: maximum and minimum keep NaN, as clamp's; the result is cast to x's dtype
+    xp, dtype = backend.xp_of(self.data), result_type(self, *[b for _, b in bounds])
+    y = self.data.astype(dtype, copy=False)  # NOTE: maximum and minimum keep NaN, as clamp's
     for side, b in bounds:
-        y = (xp.maximum if side == "min" else xp.minimum)(y, b.data)
-    xp.copyto(self.data, y, casting="unsafe")
+        y = (xp.maximum if side == "min" else xp.minimum)(y, b.data.astype(dtype, copy=False))
+    with np.errstate(over="ignore", invalid="ignore"):  # (the result cast to x's dtype)
+        xp.copyto(self.data, y, casting="unsafe")
     self._changed_in_place()
     return self
 

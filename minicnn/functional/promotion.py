@@ -22,7 +22,13 @@
   ``t + mc.tensor([1, 2])`` says which dtype is meant); shapes that do not broadcast are a
   ValueError naming it;
 - bools meet arithmetic as in PyTorch: a bool operand is refused by ``-`` and matmul, two bools
-  by ``%``, ``//`` and ``**``, and one bool alone by negation and abs.
+  by ``%``, ``//`` and ``**``, and one bool alone by negation and abs;
+- in place (``x += y``, ``x.add_(y)``) the result is computed as out of place, with these rules,
+  then written into x's dtype, which may narrow it (int32 += an int64 tensor) but not raise its
+  category: a float result into an integer or bool x, or an integer one into a bool x, is
+  refused (``int_t /= 2``), as PyTorch refuses it;
+- a number an op takes as a scalar argument (a clamp bound, add's alpha, a fill value) is
+  converted as PyTorch converts one: -1 is 255 in uint8, 300 is refused (``scalar_of``).
 """
 
 from __future__ import annotations
@@ -62,6 +68,42 @@ def as_tensor(value: Any, like: Tensor, name: str = "", *, ints: str = "wrap") -
     elif array.dtype.kind == "f" and not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
         array = array.astype(np.float32)  # a number or list (np.float64 is a Python float too)
     return Tensor(array)
+
+
+def in_place_operand(
+    name: str, x: Tensor, other: Any, what: str, instead: str, *, ints: str = "wrap"
+) -> tuple[Any, np.dtype]:
+    """(other's array, the dtype x op other is computed in) for an op written into x's array:
+    other as ``as_tensor`` makes it beside x (uint8 += 300 adds 44), the dtype ``result_type``'s
+    (true division's a float one: ``ints="float"``). A result x's dtype cannot take (float into
+    an integer or bool x, integer into a bool x) is refused in one line naming the op, ``what``
+    other is called and ``instead``, the way out, as PyTorch refuses it."""
+    y = as_tensor(other, x, name, ints=ints)
+    dtype = result_type(x, y)
+    if ints == "float" and dtype.kind != "f":
+        dtype = np.dtype(np.float32)  # integers divide truly into PyTorch's default float dtype
+    refuse_wider_result(name, x, what, _dtype_name(other), dtype, instead)
+    return y.data, dtype
+
+
+def refuse_wider_result(name: str, x: Tensor, what: str, got: str, dtype: Any, instead: str) -> None:
+    """Refuse a result of ``dtype`` (x op other, other's dtype or type ``got``) that cannot be
+    written into x's array in place: PyTorch casts a result down within its category (float64
+    into float32, int64 into uint8) but never from float to integer or bool, or integer to bool."""
+    if _CATEGORY[np.dtype(dtype).kind] > _CATEGORY[x.dtype.kind]:
+        raise TypeError(
+            f"{name}: x is {x.dtype} and {what} {got}, whose result cannot be written into x's "
+            f"{x.dtype} array in place (PyTorch computes it in {dtype}); {instead}"
+        )
+
+
+def scalar_of(name: str, what: str, value: Any, dtype: Any) -> Any:
+    """A number an op takes as a scalar (``what`` it is: a clamp bound, add's alpha) as a scalar
+    of ``dtype``, converted as PyTorch converts one (``checks.fill_value``: -1 is 255 in uint8,
+    2.7 is 2 in int32) and refused in one line naming the op where the dtype cannot hold it
+    (300 in uint8, 1e40 in float32) or where it is outside [-2**63, 2**64)."""
+    operand_array(name, value)
+    return fill_value(name, value, dtype, what=what)
 
 
 def operand_array(name: str, value: Any) -> Any:
@@ -260,10 +302,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (numbers.Real, np.bool_))
 
 
-def scaled_alpha(name: str, alpha: Any, dtype: Any) -> Any:
+def scaled_alpha(name: str, alpha: Any, dtype: Any, *, subtract: bool = False) -> Any:
     """torch.add's and torch.sub's ``alpha`` as a scalar of the result's ``dtype``, so that
     ``alpha * b`` keeps it; PyTorch's rules: a real number, a float only for a floating-point
-    result, a bool only for a bool one."""
+    result, a bool only for a bool one, converted as ``scalar_of`` converts it (for sub, -alpha:
+    PyTorch subtracts by adding -alpha, so int8 takes alpha=128 and refuses alpha=-128)."""
     if not _is_number(alpha):
         raise TypeError(f"{name}: alpha must be a real number, got {type(alpha).__name__}")
     dtype = np.dtype(dtype)
@@ -272,4 +315,7 @@ def scaled_alpha(name: str, alpha: Any, dtype: Any) -> Any:
         raise TypeError(f"{name}: alpha must not be a float for {kind} tensor ({dtype}), got {alpha}")
     if dtype.kind != "b" and isinstance(alpha, (bool, np.bool_)):
         raise TypeError(f"{name}: a bool alpha is for bool tensors only, got alpha={alpha} for {dtype}")
-    return dtype.type(alpha)
+    if subtract and dtype.kind in "iu":
+        negated = scalar_of(name, "-alpha", -alpha, dtype)
+        return np.asarray(-int(negated)).astype(dtype)[()]  # (wraps: -(-128) is -128 in int8)
+    return scalar_of(name, "alpha", alpha, dtype)  # uint8: -1 is 255, 300 is refused
