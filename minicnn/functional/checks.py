@@ -91,7 +91,8 @@ def fill_value(name: str, value: Any, dtype: Any, what: str = "value") -> Any:
         ok = ok and not (dtype.kind == "u" and v < 0)
         v = math.trunc(v) if ok else v
     if not ok:
-        raise ValueError(f"{name}: {what} {value!r} cannot be written into a {dtype} tensor without overflow")
+        into = f"an {dtype}" if dtype.name.startswith("int") else f"a {dtype}"
+        raise ValueError(f"{name}: {what} {value!r} cannot be written into {into} tensor without overflow")
     return dtype.type(v)
 
 

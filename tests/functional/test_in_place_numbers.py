@@ -187,7 +187,8 @@ OVERFLOW = [
 
 @pytest.mark.parametrize("code, dtype, said, in_dtype", OVERFLOW)
 def test_a_number_the_dtype_cannot_hold_is_refused_naming_the_op(code, dtype, said, in_dtype):
-    message = f"{said} cannot be written into a {in_dtype} tensor without overflow"
+    article = "an" if in_dtype.startswith("int") else "a"
+    message = f"{said} cannot be written into {article} {in_dtype} tensor without overflow"
     _refused(code, dtype, ValueError, "^" + re.escape(message) + "$")
 
 
