@@ -202,20 +202,20 @@ def test_a_failure_in_a_notebook_under_a_seed_names_the_seed():
 
 
 def test_json_says_why_an_exercise_was_skipped(tmp_path, capsys):
-    (tmp_path / "helpers.py").write_text("def tanh_backward(gy, y):\n    return gy * (1 - y * y)\n")
+    (tmp_path / "earlier.py").write_text("def tanh_backward(gy, y):\n    return gy * (1 - y * y)\n")
     path = tmp_path / "mine.py"
     path.write_text(
-        "from helpers import tanh_backward\n\ndef sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
+        "from earlier import tanh_backward\n\ndef sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
     )
     assert main(["check", "all", str(path), "--json"]) == 0
     results = {r["exercise"]: r for r in _objects(capsys.readouterr().out)}
     assert results["sigmoid_backward"]["passed"] and results["sigmoid_backward"]["step"] is None
     imported = results["tanh_backward"]
     assert (imported["passed"], imported["status"], imported["step"]) == (False, None, "skipped")
-    assert imported["skipped"] == f"imported from {tmp_path / 'helpers.py'}"
+    assert imported["skipped"] == f"imported from {tmp_path / 'earlier.py'}"
     assert (
         imported["message"]
-        == f"tanh_backward: skipped, as {path} does not define it (it comes from {tmp_path / 'helpers.py'})"
+        == f"tanh_backward: skipped, as {path} does not define it (it comes from {tmp_path / 'earlier.py'})"
     )
     assert results["col2im"]["skipped"] == "not defined"
     assert set(results) == set(exercises.names())
