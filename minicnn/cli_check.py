@@ -14,8 +14,10 @@ named like a module it would hide: ``exercises/source.py``; an --exercises file 
 load or registers nothing, an exercise whose own code fails); 3 the submission could not be run
 (it did not load, its process ended, a step ran out of time).
 With several exercises, the worst of theirs. ``--json``: one JSON object a line per exercise
-on stdout, and nothing else there. The function must be the student's own NumPy code: one
-that calls minicnn's or PyTorch's code while it is graded fails.
+on stdout (and, with ``all``, one per exercise skipped, saying why), and nothing else there.
+``--no-hints``: a failure names no known mistake (for marked work). With ``--quick``, LeNet-5's
+training is skipped, and it does not pass in full. The function must be the student's own NumPy
+code: one that calls minicnn's or PyTorch's code while it is graded fails.
 """
 
 import json
@@ -62,7 +64,7 @@ def _check(args):
     if args.list:
         if args.name is not None or args.file is not None:
             raise UsageError("--list takes no exercise or file: python -m minicnn check --list")
-        return _list()
+        return _list(args.json)
     if args.name is None or args.file is None:
         what = f"the file that defines {args.name}" if args.name else "an exercise and a file"
         raise UsageError(
@@ -83,8 +85,8 @@ def _check(args):
     names = exercises.names()
     if args.name != "all" and args.name not in names:
         raise UsageError(
-            f"no exercise {args.name!r}; choose one of {', '.join(names)}, or all "
-            "(python -m minicnn check --list says what each is)"
+            f"no exercise {args.name!r}{exercises._did_you_mean(args.name)}; choose one of "
+            f"{', '.join(names)}, or all (python -m minicnn check --list says what each is)"
         )
     check_input_file(args.file)
     if not args.file.endswith(".py"):
@@ -104,7 +106,7 @@ def _check(args):
             return report.failed(None if args.name == "all" else args.name, err, submission.take_output())
         if args.name == "all":
             wanted = [n for n in names if n in loaded["defined"]]
-            report.skipped = _skipped(names, loaded, args.course)
+            report.skipped, report.others = _skipped(names, loaded, args.course)
             if not wanted:
                 err = exercises.ExerciseFailed(
                     f"{args.file} defines none of the exercises' functions{_its_functions(loaded)}"
@@ -123,41 +125,47 @@ def _check(args):
                     continue
             lines = source.definitions(tree).get(name, [])
             try:
-                words = _grade(submission, loaded, name, args)
+                cases, slow = _grade(submission, loaded, name, args)
             except exercises.ExerciseFailed as err:
                 stub = isinstance(err, exercises.NotImplementedYet)
                 note = source.defined_again(name, lines, args.file, stub)
                 report.failed(name, err, submission.take_output(), note)
             else:
                 note = source.defined_again(name, lines, args.file)
-                report.passed(name, words, submission.take_output(), note)
+                report.passed(name, cases, slow, submission.take_output(), note)
     finally:
         submission.close()
     return report.finish()
 
 
 def _skipped(names, loaded, course):
-    """The exercises ``check all`` skips, as the file does not define them, each by name (and where
-    it comes from, if imported); with --exercises, the course's by name, the others counted."""
+    """The exercises ``check all`` skips, as the file does not define them: (name, why) of each (why:
+    where it comes from, if imported, else ''); with --exercises, the course's alone, and the
+    number of minicnn's own."""
     from .exercises.grading import one_line
 
     missing = [n for n in names if n not in loaded["defined"]]
     named = [n for n in missing if n in course] if course else missing
-    words = [
-        n + (f" (from {one_line(loaded['elsewhere'][n], 200)})" if n in loaded["elsewhere"] else "")
+    found = [
+        (n, f"from {one_line(loaded['elsewhere'][n], 200)}" if n in loaded["elsewhere"] else "")
         for n in named
     ]
-    others = len(missing) - len(named)
-    if others:  # a course's students need not hear of every exercise of minicnn's own
-        words.append(f"minicnn's own {others} exercise{'s' if others != 1 else ''}")
-    return words
+    return found, len(missing) - len(named)
 
 
-def _list():
-    """``check --list``: every exercise on a line of its own, with its notebook and what it teaches."""
+def _list(as_json=False):
+    """``check --list``: every exercise on a line of its own, with its notebook and what it teaches;
+    with --json, one JSON object a line (exercise, signature, returns, notebook, teaches, cases,
+    training)."""
     from . import exercises
 
     found = [exercises.info(name) for name in exercises.names()]
+    if as_json:
+        for ex in found:
+            record = {"exercise": ex.name, "signature": ex.signature, "returns": list(ex.returns)}
+            record.update(notebook=ex.notebook, teaches=ex.teaches, cases=len(ex.cases))
+            print(json.dumps({**record, "training": ex.slow is not None}))
+        return PASSED
     width = max(len(ex.name) for ex in found)
     notebooks = max(len(ex.notebook or "-") for ex in found)
     indent = width + notebooks + 4
@@ -172,7 +180,7 @@ def _list():
 
 
 def _grade(submission, loaded, name, args):
-    """'6 cases': what a pass of exercise ``name`` counts; raises ExerciseFailed."""
+    """(cases passed, words on the training or None) of exercise ``name``; raises ExerciseFailed."""
     from .exercises import grading, info
 
     ex = info(name)
@@ -187,10 +195,9 @@ def _grade(submission, loaded, name, args):
         err = grading.ExerciseFailed(problem)
         err.step = "signature"
         raise err
-    cases, slow = grading.grade(
-        ex, submission.runner(ex), quick=args.quick, seed=args.seed, progress=sys.stderr
+    return grading.grade(
+        ex, submission.runner(ex), quick=args.quick, seed=args.seed, progress=sys.stderr, hints=args.hints
     )
-    return grading.passed_words(ex, cases, slow, args.quick, args.seed)
 
 
 def _its_functions(loaded, most=10):
@@ -211,12 +218,25 @@ class _Report:
     verdict) or, with --json, one JSON object a line; and the exit status of them all."""
 
     def __init__(self, args):
-        self.args, self.statuses, self.skipped = args, [], []
-        self.graded = []  # (name, status) of each exercise graded
+        self.args, self.statuses, self.skipped, self.others = args, [], [], 0
+        self.graded = []  # (name, passed in full) of each exercise graded
 
-    def passed(self, name, words, output, note=""):
-        message = f"{name}: passed ({words})" + (f"\n  note: {note}" if note else "")
-        self._result(name, PASSED, message, None, len(self._ex(name).cases), output)
+    def passed(self, name, cases, slow, output, note=""):
+        from .exercises import grading
+
+        ex = self._ex(name)
+        if self.args.quick and ex.slow is not None:  # the cases passed, the training was not run
+            seed = "" if self.args.seed is None else f", seed {self.args.seed}"
+            message = (
+                f"{name}: training skipped (--quick), so not passed in full; its {cases} "
+                f"case{'s' if cases != 1 else ''} passed{seed}"
+            )
+            step, full = "training", False
+        else:
+            message = f"{name}: passed ({grading.passed_words(ex, cases, slow, False, self.args.seed)})"
+            step, full = None, True
+        message += f"\n  note: {note}" if note else ""
+        self._result(name, PASSED, message, step, cases, output, passed=full)
 
     def failed(self, name, err, output, note=""):
         from .exercises import CouldNotRun
@@ -224,7 +244,7 @@ class _Report:
         status = COULD_NOT_RUN if isinstance(err, CouldNotRun) else FAILED
         step = err.step if err.step is not None else ("load" if isinstance(err, CouldNotRun) else None)
         message = str(err) + (f"\n  note: {note}" if note else "")
-        self._result(name, status, message, step, err.passed, output, err.traceback)
+        self._result(name, status, message, step, err.passed, output, traceback=err.traceback)
         return status
 
     def _ex(self, name):
@@ -232,27 +252,33 @@ class _Report:
 
         return info(name)
 
-    def _result(self, name, status, message, step, cases_passed, output, traceback=""):
+    def _record(self, name, status, message, step, cases_passed, output, passed):
         ex = self._ex(name) if name is not None else None
         result = {
             "exercise": name,
             "file": self.args.file,
             "seed": self.args.seed,
-            "passed": status == PASSED,
+            "passed": passed,
             "status": status,
             "cases_passed": cases_passed,
             "cases_total": len(ex.cases) if ex is not None else 0,
             "message": message,
             "step": step,
             "output": output,
+            "hints": self.args.hints,
         }
         if ex is not None and ex.slow is not None:
             result["training"] = _training(status, step, self.args.quick)
+        return result
+
+    def _result(self, name, status, message, step, cases_passed, output, traceback="", passed=None):
+        result = self._record(name, status, message, step, cases_passed, output, status == PASSED)
+        result["passed"] = result["passed"] if passed is None else passed
         if self.args.debug and traceback:
             result["traceback"] = traceback
         self.statuses.append(status)
         if name is not None:
-            self.graded.append((name, status))
+            self.graded.append((name, result["passed"]))
         self._show(result)
         return result
 
@@ -272,15 +298,26 @@ class _Report:
                 print(f"    {printable(line)}")
 
     def finish(self):
-        if self.args.name == "all" and self.graded:
-            passed = sum(status == PASSED for name, status in self.graded)
+        if self.args.name == "all" and self.graded and self.args.json:
+            for name, why in self.skipped:  # one object each, as for the exercises graded
+                message = f"{name}: skipped, as {self.args.file} does not define it" + (
+                    f" (it comes {why})" if why else ""
+                )
+                record = self._record(name, None, message, "skipped", 0, "", False)
+                print(json.dumps({**record, "skipped": f"imported {why}" if why else "not defined"}))
+        elif self.args.name == "all" and self.graded:
+            passed = sum(full for name, full in self.graded)
             summary = f"{self.args.file}: {passed} of {len(self.graded)} exercises passed"
-            skipped = f"skipped, as {self.args.file} does not define them: {', '.join(self.skipped)}"
-            if self.args.json:
-                if self.skipped:
-                    print(f"python -m minicnn check: {skipped}", file=sys.stderr)
-            else:
-                print(summary + (f"; {skipped}" if self.skipped else ""))
+            quick = [
+                name for name, full in self.graded if self.args.quick and self._ex(name).slow is not None
+            ]
+            if quick:
+                summary += f" ({', '.join(quick)}: training skipped by --quick, so not in full)"
+            words = [name + (f" ({why})" if why else "") for name, why in self.skipped]
+            if self.others:  # a course's students need not hear of every exercise of minicnn's own
+                words.append(f"minicnn's own {self.others} exercise{'s' if self.others != 1 else ''}")
+            skipped = f"skipped, as {self.args.file} does not define them: {', '.join(words)}"
+            print(summary + (f"; {skipped}" if words else ""))
         if not self.statuses:
             return FAILED
         return PASSED if set(self.statuses) == {PASSED} else max(self.statuses)
@@ -320,7 +357,17 @@ def add_parser(sub, parents=()):
         help="a lecturer's file of exercises, imported here (trusted code) where it registers them "
         "with exercises.register; may be given more than once",
     )
-    c.add_argument("--quick", action="store_true", help="skip the slow part (LeNet-5's training)")
+    c.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the slow part (LeNet-5's training, which then does not pass in full)",
+    )
+    c.add_argument(
+        "--no-hints",
+        dest="hints",
+        action="store_false",
+        help="name no known mistake in a failure, for marked work (what is wrong is still said)",
+    )
     c.add_argument(
         "--seed",
         type=non_negative_int,
@@ -331,7 +378,8 @@ def add_parser(sub, parents=()):
     c.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object a line per exercise on stdout (exercise, file, passed, cases_passed, "
-        "cases_total, message, step, output) and nothing else there; LeNet-5's training says "
-        "what it does on stderr",
+        help="one JSON object a line per exercise on stdout (exercise, file, seed, passed, status, "
+        "cases_passed, cases_total, message, step, output, hints), one for each exercise check all "
+        "skips, and nothing else there; LeNet-5's training says what it does on stderr. With "
+        "--list: one object per exercise",
     )

@@ -18,6 +18,7 @@ these are, and from a shell with ``python -m minicnn check --exercises FILE.py``
 docs/writing-exercises.md.
 """
 
+import difflib
 import sys
 
 from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
@@ -98,13 +99,19 @@ def info(name):
     """The exercise ``name``: its signature, returns, notebook, what it teaches and its docstring."""
     if name not in _EXERCISES:
         raise KeyError(
-            f"no exercise {name!r}; the exercises are: {', '.join(names())} "
+            f"no exercise {name!r}{_did_you_mean(name)}; the exercises are: {', '.join(names())} "
             "(an exercise of your own: exercises.register(ex) first)"
         )
     return _EXERCISES[name]
 
 
-def check(name, fn, quick=False, own_code=False, seed=None):
+def _did_you_mean(name):
+    """' (did you mean col2im?)' where ``name`` is close to an exercise's name, else ''."""
+    close = difflib.get_close_matches(str(name), names(), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def check(name, fn, quick=False, own_code=False, seed=None, hints=True):
     """Grade ``fn`` on every case of exercise ``name``; prints ``name: passed (k cases)``.
 
     Raises ExerciseFailed with the failing case, the worst element and a hint.
@@ -115,6 +122,7 @@ def check(name, fn, quick=False, own_code=False, seed=None):
     student number) draws every case's numbers from it and the case's own seed, so that each
     student gets cases of their own; without it, the public cases. Each call of ``fn`` on one
     case has ``grading.CASE_SECONDS`` to finish; a call that writes into its arguments fails.
+    ``hints=False``: a failure says what is wrong, and names no known mistake (for marked work).
     """
     ex = info(name)
     seed = check_seed(seed, "check")
@@ -126,7 +134,7 @@ def check(name, fn, quick=False, own_code=False, seed=None):
     # a student's function checked without the own-code rule: say now what the command refuses
     noticed: list | None = [] if not own_code and exempt_file(fn) else None
     run = in_process(ex, fn, own_code, noticed)
-    cases, slow = grade(ex, run, quick=quick, seed=seed, progress=sys.stderr)
+    cases, slow = grade(ex, run, quick=quick, seed=seed, progress=sys.stderr, hints=hints)
     print(f"{name}: passed ({passed_words(ex, cases, slow, quick, seed)})")
     if noticed:
         print(

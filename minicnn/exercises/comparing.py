@@ -2,8 +2,9 @@
 
 Every element must satisfy NumPy's ``isclose``: ``|got - expected| <= ATOL + RTOL * |expected|``.
 Float64 results computed in another order agree to about 1e-13, so a right answer passes with
-room to spare; float32 keeps only about 7 significant digits, and fails by a little, which
-``precision_hint`` recognises.
+room to spare. float32 keeps only about 7 significant digits (a relative step of 6e-8): its
+answers miss by about 1e-7 of their size, within the tolerance, except where sums cancel, and
+then by more (``hints.py`` says when a miss is float32's).
 """
 
 import numpy as np
@@ -11,8 +12,6 @@ import numpy as np
 # float64 results computed in another order agree to about 1e-13; a real bug is far larger.
 RTOL, ATOL = 1e-6, 1e-8
 TOLERANCE = f"{ATOL:g} + {RTOL:g} * |expected|"  # what |got - expected| may be
-# the relative error of a float32 step (its epsilon is 1.2e-7), grown over a few hundred of them
-FLOAT32_ERROR = 1e-5
 
 
 SHOWN = 120  # the characters of an answer's repr a message quotes
@@ -37,6 +36,17 @@ def shown(value, limit=SHOWN):
     except Exception:  # a __repr__ that raises; an int of more digits than Python writes out
         text = f"<{type(value).__name__} object>"
     return one_line(text, limit)
+
+
+def parts(ex, out):
+    """What exercise ``ex``'s function returned, ``out``, as a list of (name, value) by its
+    ``returns``; or None and a sentence saying why it cannot be read so."""
+    if len(ex.returns) == 1:
+        return [(ex.returns[0], out)], None
+    if not isinstance(out, (tuple, list)) or len(out) != len(ex.returns):
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        return None, f"expected a tuple ({', '.join(ex.returns)}), got {got}"
+    return list(zip(ex.returns, out)), None
 
 
 def compare(name, got, want):
@@ -116,42 +126,6 @@ def _how_far(expected, got):
         return ""
     relative = f", relative error {off / abs(expected):.2g}" if expected else ""
     return f" (off by {off:.2g}{relative}; the tolerance here is {TOLERANCE} = {allowed:.2g})"
-
-
-def precision_hint(got, want):
-    """A hint when the first output that fails misses by no more than float32 rounding (or holds
-    only float32 values, close to the answer): a float32 step somewhere; one of its own when the
-    output's dtype is float32 (compare names the dtype, and shows no miss); else ''."""
-    if isinstance(want, dict) and isinstance(got, dict):
-        for key in want:
-            if key in got and compare("", got[key], want[key]):
-                return precision_hint(got[key], want[key])
-        return ""
-    if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or np.asarray(want).dtype.kind != "f":
-        return ""
-    if got.dtype.itemsize < np.asarray(want).dtype.itemsize:  # compare named the dtype, not a miss
-        return (
-            f"\n  hint: float64 keeps about 16 significant digits, float32 about 7, and the grader "
-            f"compares with float64's. Compute in float64 throughout, as the inputs are: {_LOOK_FOR}"
-        )
-    g, w = got.astype(np.float64), np.asarray(want, dtype=np.float64)
-    if g.shape != w.shape or not (np.isfinite(g).all() and np.isfinite(w).all()):
-        return ""
-    bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL)
-    if not bad.any():
-        return ""
-    worst = float(np.max(np.abs(g - w)[bad] / (np.abs(w[bad]) + ATOL)))
-    only_float32 = np.array_equal(g.astype(np.float32), g) and not np.array_equal(w.astype(np.float32), w)
-    if worst > (1e-3 if only_float32 else FLOAT32_ERROR):
-        return ""
-    return (
-        "\n  hint: a miss this small is what float32 arithmetic gives (about 7 significant digits); "
-        f"the grader compares with float64's (about 16). Compute in float64 throughout, as the "
-        f"inputs are: {_LOOK_FOR}"
-    )
-
-
-_LOOK_FOR = "look for np.float32, dtype=np.float32 or .astype(np.float32)"
 
 
 def _compare_dict(name, got, want):

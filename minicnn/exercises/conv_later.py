@@ -23,6 +23,13 @@ def _reshaped_without_transpose(x, w, b):
     return (w.reshape(O, C) @ x.reshape(C, -1)).reshape(N, O, H, W) + b[None, :, None, None]
 
 
+def _product_not_transposed_back(x, w, b):
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    y = w.reshape(O, C) @ x.transpose(1, 0, 2, 3).reshape(C, -1)  # (O, N*H*W), columns (n, h, w)
+    return y.reshape(N, O, H, W) + b[None, :, None, None]
+
+
 CONV1X1 = Exercise(
     name="conv1x1_forward",
     signature="(x, w, b)",
@@ -44,7 +51,13 @@ CONV1X1 = Exercise(
             "batch of 1): move C to the front first, x.transpose(1, 0, 2, 3).reshape(C, -1), and "
             "transpose the product back",
             _reshaped_without_transpose,
-        )
+        ),
+        Mistake(
+            "the product w @ x_mat has shape (O, N*H*W), its columns ordered (n, h, w): reshape it "
+            "to (O, N, H, W), then transpose to (N, O, H, W). Reshaping it straight to (N, O, H, W) "
+            "mixes images and channels when N > 1",
+            _product_not_transposed_back,
+        ),
     ],
 )
 
@@ -62,6 +75,17 @@ def _macs(x_shape, w_shape, s, p):
     return N * O * conv_out_size(H, KH, s, p) * conv_out_size(W, KW, s, p) * C * KH * KW
 
 
+def _macs_with_output(size):
+    """The count with the output's height and width from ``size(n, k, s, p)``, a wrong formula."""
+
+    def wrong(x_shape, w_shape, s, p):
+        N, C, H, W = x_shape
+        O, _, KH, KW = w_shape
+        return N * O * size(H, KH, s, p) * size(W, KW, s, p) * C * KH * KW
+
+    return wrong
+
+
 MACS = Exercise(
     name="conv2d_macs",
     signature="(x_shape, w_shape, stride, padding)",
@@ -72,8 +96,20 @@ MACS = Exercise(
     every one of the N*O*OH*OW outputs is a sum of C*k*k products.""",
     make=_make_macs,
     expected=_macs,
-    cases=CONV_CASES + [Case(160, dict(zip("NCHWOksp", (8, 64, 56, 56, 64, 3, 1, 1))))],
+    # a batch of 1 without padding first, then a batch, then padding: each case adds one term of the
+    # count, so that a count that is off by a factor the case explains by a known mistake is told
+    # apart from a coincidence (hints.py: a mistake must give the right count on the cases passed)
+    cases=[CONV_CASES[2], CONV_CASES[0], CONV_CASES[1], *CONV_CASES[3:]]
+    + [Case(160, dict(zip("NCHWOksp", (8, 64, 56, 56, 64, 3, 1, 1))))],
     mistakes=[
+        Mistake(
+            "the padding is left out of the output size: OH = (H + 2*padding - k)//stride + 1",
+            _macs_with_output(lambda n, k, s, p: (n - k) // s + 1),
+        ),
+        Mistake(
+            "the stride is left out of the output size: OH = (H + 2*padding - k)//stride + 1",
+            _macs_with_output(lambda n, k, s, p: n + 2 * p - k + 1),
+        ),
         Mistake(
             "the count is for one image: multiply by the batch size N",
             lambda xs, ws, s, p: _macs((1,) + tuple(xs[1:]), ws, s, p),

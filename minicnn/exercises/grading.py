@@ -3,7 +3,7 @@
 An ``Exercise`` holds its cases (each drawn from its own seed), the expected
 outputs (computed by minicnn's reference kernels or its autograd) and the
 known mistakes, each a wrong variant computed here: when the student's output
-equals a wrong variant's, the message names that mistake.
+equals a wrong variant's, the message names that mistake (``hints.py`` says when).
 
 ``grade`` never calls the student's function itself: it is handed ``run(args, where)``,
 which calls it in this process (``calling.in_process``, a notebook's check) or in a
@@ -17,7 +17,8 @@ import inspect
 
 import numpy as np
 
-from .comparing import ATOL, RTOL, compare, one_line, precision_hint, shown  # noqa: F401 -- RTOL, ATOL: the tolerance
+from . import hints as _hints
+from .comparing import ATOL, RTOL, compare, one_line, parts, shown  # noqa: F401 -- RTOL, ATOL: the tolerance
 
 # the time of one step: loading a submission, one case, one training batch. An endless loop
 # ends here instead of never
@@ -127,16 +128,42 @@ def signature_problem(ex, found):
 # --- the arguments after the call ---------------------------------------------------------------
 
 
-def _arrays(value, label, keys=()):
-    """(label, keys, array) of every array in ``value``, through dicts, lists and tuples."""
-    if isinstance(value, np.ndarray):
-        yield label, keys, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _arrays(item, f"{label}[{key!r}]", keys + (key,))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _arrays(item, f"{label}[{i}]", keys + (i,))
+def _changed(before, after, label):
+    """(label, how) of the first place where ``after`` differs from ``before``, else None. ``how``:
+    None for an array (its values, shape or dtype); for a dict, a list, a tuple or a plain value,
+    words on what changed (a key added, an item popped). Values of other kinds (an object of a
+    class) are not compared: a copy of one is not equal to it."""
+    if isinstance(before, np.ndarray):
+        return None if _same(before, after) else (label, None)
+    if isinstance(before, dict) and isinstance(after, dict):
+        added, gone = [k for k in after if k not in before], [k for k in before if k not in after]
+        if added or gone:
+            said = [f"{shown(added, 80)} added"] if added else []
+            return label, ", ".join(said + ([f"{shown(gone, 80)} taken out"] if gone else []))
+        items = ((f"{label}[{key!r}]", value, after[key]) for key, value in before.items())
+    elif isinstance(before, (list, tuple)) and type(after) is type(before) and len(after) == len(before):
+        items = ((f"{label}[{i}]", value, after[i]) for i, value in enumerate(before))
+    elif isinstance(before, (dict, list, tuple)):  # of another kind, or another length, after it
+        return label, f"{shown(before, 80)} before the call, {shown(after, 80)} after"
+    elif before is None or _plain(before):
+        if type(after) is type(before) and _equal(before, after):
+            return None
+        return label, f"{shown(before, 80)} before the call, {shown(after, 80)} after"
+    else:
+        return None
+    for inner, value, left in items:
+        found = _changed(value, left, inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _plain(value):
+    return isinstance(value, (bool, int, float, complex, str, bytes, np.generic))
+
+
+def _equal(a, b):
+    return bool(a == b or (a != a and b != b))  # NaN is NaN
 
 
 def _same(a, b):
@@ -146,70 +173,42 @@ def _same(a, b):
 
 
 def changed_argument(names, before, after):
-    """The name of the first array argument (or array inside one) that the call changed, or None.
+    """(name, how) of the first argument the call changed, or of the array, dict entry or list item
+    inside one (``how``: see ``_changed``); None where it changed none.
 
     ``before``: the arguments as the grader made them; ``after``: the copies the function was
     given, as the call left them.
     """
     after = list(after) if isinstance(after, (list, tuple)) else []
-    for i, (name, value) in enumerate(zip(names, before)):
-        for label, keys, array in _arrays(value, name):
-            try:
-                left = after[i]
-                for key in keys:
-                    left = left[key]
-            except (KeyError, IndexError, TypeError):
-                return label
-            if not _same(array, left):
-                return label
+    if len(after) != len(before):
+        return "its arguments", f"{len(before)} sent, {len(after)} came back"
+    for name, value, left in zip(names, before, after):
+        found = _changed(value, left, name)
+        if found is not None:
+            return found
     return None
 
 
 def call_checked(ex, run, args, where):
     """The outputs of the student's function on ``args`` (through ``run``); a call that wrote into
-    an array argument fails, as the docstrings ask: the caller's arrays are not the function's."""
+    an argument fails, as the docstrings ask: the caller's arrays, dicts and lists are not the
+    function's."""
     out, after = run(args, where)
     changed = changed_argument(ex.arg_names, args, after)
-    if changed is not None:
+    if changed is None:
+        return out
+    label, how = changed
+    if how is None:
         raise ExerciseFailed(
-            f"{ex.name} changed its argument {changed} {where}: return new arrays and leave the "
+            f"{ex.name} changed its argument {label} {where}: return new arrays and leave the "
             f"arguments as they were (`a = a - b` makes a new array; `a -= b` and `a[...] = ...` "
             f"write into the caller's)"
         )
-    return out
-
-
-def parts(ex, out):
-    """The outputs as a list of (name, value), or a sentence saying why they cannot be read."""
-    if len(ex.returns) == 1:
-        return [(ex.returns[0], out)], None
-    if not isinstance(out, (tuple, list)) or len(out) != len(ex.returns):
-        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        return None, f"expected a tuple ({', '.join(ex.returns)}), got {got}"
-    return list(zip(ex.returns, out)), None
-
-
-def _matches(out, wrong, ex):
-    got, _ = parts(ex, out)
-    bad, _ = parts(ex, wrong)
-    return (
-        got is not None
-        and bad is not None
-        and all(compare(n, g, b) is None for (n, g), (_, b) in zip(got, bad))
+    raise ExerciseFailed(
+        f"{ex.name} changed its argument {label} {where}: {how}. Leave the arguments as they were: "
+        f"pop, append, remove, del or d[key] = ... on a list or dict it was given change the "
+        f"caller's; copy it first (list(a), dict(d)), or read it without changing it"
     )
-
-
-def hint_for(ex, args, out):
-    """The hint of the first known mistake whose wrong answer equals the student's, or ''."""
-    for mistake in ex.mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                wrong = mistake.compute(*copy.deepcopy(args))
-            if _matches(out, wrong, ex):
-                return f"\n  hint: {mistake.hint}"
-        except Exception:  # this variant does not apply to this case (e.g. shapes), or its answer
-            continue  # is of another kind than the student's: not this mistake either way
-    return ""
 
 
 # --- grading ------------------------------------------------------------------------------------
@@ -250,10 +249,10 @@ def _case(ex, case, seed, which):
     return args, want
 
 
-def _verdict(ex, args, out, want):
+def _verdict(ex, args, out, want, passed=(), hints=True):
     """None when ``out`` is right for ``args`` (``want``: the right outputs, or None where ``judge``
-    decides), else a sentence (with a hint when one fits)."""
-    precision = ""  # a hint on float32 arithmetic, where the first wrong output misses by so little
+    decides), else a sentence, with a hint where one fits (``hints.py``) and ``hints`` asks for
+    them. ``passed``: (args, want) of the cases passed before this one."""
     if ex.judge is not None:
         try:
             why = ex.judge(args, out)
@@ -261,7 +260,7 @@ def _verdict(ex, args, out, want):
             why = _not_of_the_kind(ex, out)
     else:
         try:
-            why, precision = _compared(ex, out, want)
+            why = _compared(ex, out, want)
         except Exception as err:  # noqa: BLE001 -- decided below: the answer's kind, or the grader's bug
             try:
                 _compared(ex, _joined(ex, want), want)
@@ -271,19 +270,20 @@ def _verdict(ex, args, out, want):
                     f"{type(err).__name__}: {one_line(err, 300)}"
                 ) from err
             why = _not_of_the_kind(ex, out)
-    # a known mistake's hint says more than the precision's
-    return f"{why}{hint_for(ex, args, out) or precision}" if why else None
+    if not why:
+        return None
+    return f"{why}{_hints.hint(ex, args, out, want, passed)}" if hints else why
 
 
 def _compared(ex, out, want):
-    """(why, precision hint) of ``out`` against the right outputs ``want`` (as ``parts``)."""
+    """Why ``out`` is not the right outputs ``want`` (as ``parts``), or None."""
     got, why = parts(ex, out)
     if got is not None:
         for (name, g), (_, w) in zip(got, want):
             why = compare(name, g, w)
             if why:
-                return why, precision_hint(g, w)
-    return why, ""
+                return why
+    return why
 
 
 def _joined(ex, want):
@@ -295,7 +295,7 @@ def _not_of_the_kind(ex, out):
     return f"{', '.join(ex.returns)} is not of the kind the exercise asks for; got {shown(out)}"
 
 
-def grade(ex, run, quick=False, seed=None, progress=None):
+def grade(ex, run, quick=False, seed=None, progress=None, hints=True):
     """Run every case through ``run(args, where) -> (outputs, the arguments after the call)``.
 
     Returns (cases passed, words on the slow part or None where it was skipped or there is none);
@@ -303,17 +303,21 @@ def grade(ex, run, quick=False, seed=None, progress=None):
     where the exercise's own code fails). ``seed`` draws
     every case's arguments from it and the case's own seed (``case_rng``); None: the public cases.
     ``progress``: a stream the slow part says what it does on as it goes (None: it says nothing).
+    ``hints=False``: a failure names no known mistake (for marked work).
     """
+    passed = []  # (args, want) of each case passed: a known mistake must be right on them
+    seeded = "" if seed is None else f", seed {seed}"
     for k, case in enumerate(ex.cases, 1):
         args, want = _case(ex, case, seed, f"case {k} of {len(ex.cases)}")
-        where = f"on case {k} of {len(ex.cases)} ({describe(ex.arg_names, args)})"
+        where = f"on case {k} of {len(ex.cases)}{seeded} ({describe(ex.arg_names, args)})"
         try:
-            why = _verdict(ex, args, call_checked(ex, run, args, where), want)
+            why = _verdict(ex, args, call_checked(ex, run, args, where), want, passed, hints)
             if why:
                 raise ExerciseFailed(f"{ex.name} failed {where}:\n  {why}")
         except ExerciseFailed as err:
             _mark(err, f"case {k}", k - 1)
             raise
+        passed.append((args, want))
     if quick or ex.slow is None:
         return len(ex.cases), None
     try:

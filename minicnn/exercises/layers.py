@@ -14,8 +14,20 @@ from .exercise import Case, Exercise, Mistake
 # --- softmax cross-entropy ---------------------------------------------------------------------
 
 
-def _make_ce(rng, N, K, scale):
-    return rng.standard_normal((N, K)) * scale, rng.integers(0, K, N)
+def _make_ce(rng, N, K, scale=1.0, far=0.0):
+    if not far:
+        return rng.standard_normal((N, K)) * scale, rng.integers(0, K, N)
+    # NOTE: every row holds two logits within 2 of +far and two within 2 of -far, around a row
+    # offset of +far or -far, so that with far - 4 > 709 exp overflows, whatever the seed, unless
+    # each row's own maximum is subtracted: not its mean (a logit lies far - 4 or more above it),
+    # nor the batch's maximum (the rows far below it underflow, and 0/0 is nan)
+    z = rng.uniform(-2, 2, (N, K))
+    for n in range(N):
+        cols = rng.permutation(K)
+        z[n, cols[:2]] += far
+        z[n, cols[2:4]] -= far
+    z += np.where(np.arange(N) % 2 == 0, far, -far)[:, None]
+    return z, rng.integers(0, K, N)
 
 
 def _ce_grad(logits, labels):
@@ -29,8 +41,9 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _naive_softmax_grad(logits, labels):
-    e = np.exp(logits)
+def _naive_softmax_grad(logits, labels, shift=None):
+    """The gradient with exp taken of the logits less ``shift(logits)`` (None: of the logits)."""
+    e = np.exp(logits if shift is None else logits - shift(logits))
     p = e / e.sum(axis=1, keepdims=True)
     p[np.arange(len(labels)), labels] -= 1
     return p / len(labels)
@@ -51,6 +64,7 @@ CROSS_ENTROPY = Exercise(
         Case(301, dict(N=1, K=3, scale=1.0)),
         Case(302, dict(N=6, K=5, scale=400.0)),
         Case(303, dict(N=3, K=7, scale=0.01)),
+        Case(304, dict(N=4, K=6, far=1000.0)),
     ],
     mistakes=[
         Mistake(
@@ -66,6 +80,17 @@ CROSS_ENTROPY = Exercise(
             "exp overflowed: subtract each row's maximum from the logits before exp (softmax does "
             "not change, and exp never sees a large number)",
             _naive_softmax_grad,
+        ),
+        Mistake(
+            "exp overflowed: subtracting each row's mean does not stop it, as a logit can lie far "
+            "above its row's mean. Subtract each row's maximum: the largest exp is then exp(0) = 1",
+            lambda z, y: _naive_softmax_grad(z, y, lambda z: z.mean(axis=1, keepdims=True)),
+        ),
+        Mistake(
+            "one maximum for the whole batch: a row whose logits all lie far below it underflows "
+            "(exp gives 0 for each, and 0/0 = nan). Subtract each row's own maximum, "
+            "logits.max(axis=1, keepdims=True)",
+            lambda z, y: _naive_softmax_grad(z, y, lambda z: z.max()),
         ),
     ],
 )
@@ -183,25 +208,25 @@ def _bn(gy, x, gamma, eps):
     return gx.reshape(x.shape), ggamma, gbeta
 
 
-def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False, grad_ddof=None):
+def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False, grad_ddof=None, without=None, eps_outside=False):
     """BN backward with statistics over other axes, an unbiased variance (in the normalization,
-    and in the derivative unless grad_ddof says otherwise), or mean/var held constant."""
+    and in the derivative unless grad_ddof says otherwise), mean/var held constant, or ``without``
+    one term of gx: "mean" (- mean(g)) or "variance" (- xhat * mean(g * xhat)), or 1/(sqrt(var) + eps)."""
     grad_ddof = ddof if grad_ddof is None else grad_ddof
 
     def wrong(gy, x, gamma, eps):
         m = int(np.prod([x.shape[a] for a in axes]))
         mean = x.mean(axis=axes, keepdims=True)
-        invstd = 1 / np.sqrt(((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof) + eps)
+        var = ((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof)
+        invstd = 1 / (np.sqrt(var) + eps) if eps_outside else 1 / np.sqrt(var + eps)
         xhat = (x - mean) * invstd
         g = gy * gamma[None, :, None, None]
+        mean_term = 0 if without == "mean" else g.mean(axis=axes, keepdims=True)
+        variance_term = 0 if without == "variance" else xhat * (g * xhat).sum(axis=axes, keepdims=True)
         if constants:
             gx = g * invstd
         else:  # the staged-graph result, with m - ddof in the variance's derivative
-            gx = invstd * (
-                g
-                - g.mean(axis=axes, keepdims=True)
-                - xhat * (g * xhat).sum(axis=axes, keepdims=True) / (m - grad_ddof)
-            )
+            gx = invstd * (g - mean_term - variance_term / (m - grad_ddof))
         return gx, (gy * xhat).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
 
     return wrong
@@ -248,6 +273,22 @@ BATCH_NORM = Exercise(
         Mistake(
             "the statistics are per channel over (N, H, W), all three axes; you used other axes",
             _bn_variant(axes=(2, 3)),
+        ),
+        Mistake(
+            "gx is missing the variance's term. With g = gamma * gy and the means over (N, H, W), "
+            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps): the variance depends on "
+            "x too, which gives the last term",
+            _bn_variant(without="variance"),
+        ),
+        Mistake(
+            "gx is missing the mean's term. With g = gamma * gy and the means over (N, H, W), "
+            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps): the mean depends on "
+            "x too, which gives the - mean(g)",
+            _bn_variant(without="mean"),
+        ),
+        Mistake(
+            "eps goes inside the square root: 1/sqrt(var + eps), not 1/(sqrt(var) + eps)",
+            _bn_variant(eps_outside=True),
         ),
     ],
 )

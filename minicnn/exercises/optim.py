@@ -158,16 +158,26 @@ def _adam(param, grad, m, v, t, lr, beta1, beta2, eps):
     return p.data.copy(), state["exp_avg"].copy(), state["exp_avg_sq"].copy()
 
 
-def _adam_variant(correct_m, correct_v, eps_inside=False):
+def _adam_variant(correct_m, correct_v, eps_inside=None):
+    """Adam without a bias correction, or with ``eps_inside`` the root: sqrt(v_hat + eps_inside(eps))."""
+
     def wrong(param, grad, m, v, t, lr, beta1, beta2, eps):
         m = beta1 * m + (1 - beta1) * grad
         v = beta2 * v + (1 - beta2) * grad * grad
         m_hat = m / (1 - beta1**t) if correct_m else m
         v_hat = v / (1 - beta2**t) if correct_v else v
-        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        denom = np.sqrt(v_hat) + eps if eps_inside is None else np.sqrt(v_hat + eps_inside(eps))
         return param - lr * m_hat / denom, m, v
 
     return wrong
+
+
+def _adam_folded(param, grad, m, v, t, lr, beta1, beta2, eps):
+    """The Adam paper's "efficient" form: the corrections folded into the step, eps added to sqrt(v)."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    step = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return param - step * m / (np.sqrt(v) + eps), m, v
 
 
 ADAM = Exercise(
@@ -197,7 +207,20 @@ ADAM = Exercise(
             _adam_variant(False, False),
         ),
         Mistake("only m is bias-corrected: v_hat = v / (1 - beta2^t) too", _adam_variant(True, False)),
-        Mistake("eps goes outside the square root: sqrt(v_hat) + eps", _adam_variant(True, True, True)),
+        Mistake(
+            "eps goes outside the square root: sqrt(v_hat) + eps",
+            _adam_variant(True, True, lambda eps: eps),
+        ),
+        Mistake(
+            "eps goes outside the square root: sqrt(v_hat) + eps, not sqrt(v_hat + eps^2)",
+            _adam_variant(True, True, lambda eps: eps**2),
+        ),
+        Mistake(
+            "that is the Adam paper's efficient form (the bias corrections folded into the step "
+            "size, eps added to sqrt(v)), which differs where sqrt(v_hat) is near eps. PyTorch "
+            "adds eps to sqrt(v_hat): param - lr * m_hat / (sqrt(v_hat) + eps)",
+            _adam_folded,
+        ),
     ],
 )
 

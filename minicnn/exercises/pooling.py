@@ -57,7 +57,7 @@ def _max_backward(gy, x, k, s):
 
 def _max_variant(ties, accumulate=True):
     """A max-pool backward sending each gy to the 'first', 'last' or 'all' maxima, or 'split' evenly
-    among them; `=` if not accumulate."""
+    among them, or to the first in column-major order ('column'); `=` if not accumulate."""
 
     def wrong(gy, x, k, s):
         gx = np.zeros_like(x)
@@ -67,7 +67,9 @@ def _max_variant(ties, accumulate=True):
                 for i in range(OH):
                     for j in range(OW):
                         win = x[n, c, i * s : i * s + k, j * s : j * s + k]
-                        hits = np.argwhere(win == win.max())
+                        hits = np.argwhere(win == win.max())  # row-major order
+                        if ties == "column":
+                            hits = hits[np.lexsort((hits[:, 0], hits[:, 1]))][:1]
                         share = gy[n, c, i, j] / (len(hits) if ties == "split" else 1)
                         hits = {"first": hits[:1], "last": hits[-1:]}.get(ties, hits)
                         for u, v in hits:
@@ -108,6 +110,12 @@ MAX_POOL = Exercise(
             "ONE element, the first maximum in row-major window order (np.argmax finds it)",
             _max_variant("split"),
         ),
+        Mistake(
+            "ties: the gradient went to the first maximum in column-major order (down each column "
+            "first, as np.argmax of the window's transpose finds it); it goes to the first in "
+            "row-major order, along each row first, as PyTorch does",
+            _max_variant("column"),
+        ),
         Mistake(ASSIGN_HINT, _max_variant("first", accumulate=False)),
     ],
 )
@@ -147,6 +155,11 @@ AVG_POOL = Exercise(
         Mistake(
             "each window's gradient must be divided by its k*k cells: y is their mean, so dy/dx = 1/(k*k)",
             lambda gy, xs, k, s: _avg_backward(gy, xs, k, s) * (k * k),
+        ),
+        Mistake(
+            "each window's gradient was divided by k; the window has k*k cells, and y is their "
+            "mean, so dy/dx = 1/(k*k)",
+            lambda gy, xs, k, s: _avg_backward(gy, xs, k, s) * k,
         ),
         Mistake(ASSIGN_HINT, _avg_assign),
     ],

@@ -23,8 +23,9 @@ NB = "10_dead_units_dropconnect_depth_and_cost"
 
 
 def _make_leaky(rng, shape, slope, values):
-    # integer values put some inputs exactly at the kink, x = 0
     x = rng.integers(-2, 3, shape).astype(np.float64) if values == "integers" else rng.standard_normal(shape)
+    if values == "integers":  # some inputs exactly at the kink, x = 0, whatever the seed
+        x.flat[::3] = 0.0
     return rng.standard_normal(shape), x, slope
 
 
@@ -64,6 +65,11 @@ LEAKY = Exercise(
             "at x = 0 the derivative is the negative slope (PyTorch's convention: x > 0 is the "
             "positive side, not x >= 0)",
             lambda gy, x, a: gy * np.where(x >= 0, 1.0, a),
+        ),
+        Mistake(
+            "at x = 0 yours gives 0: the negative side is x <= 0, so there gx = negative_slope * gy "
+            "(PyTorch's convention: only x > 0 is the positive side)",
+            lambda gy, x, a: gy * np.where(x > 0, 1.0, np.where(x < 0, a, 0.0)),
         ),
     ],
 )

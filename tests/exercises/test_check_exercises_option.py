@@ -93,8 +93,10 @@ def test_all_with_json_grades_the_course_exercise_and_counts_minicnns_as_skipped
     result = json.loads(line)
     assert result["exercise"] == "l2_backward" and result["passed"] and result["seed"] == 4
     assert result["cases_total"] == result["cases_passed"] == 2
+    assert err == ""  # minicnn's own exercises, skipped, get no object: only the course's would
+    assert main(["check", "--exercises", lecturer, "all", write(RIGHT, "mine.py")]) == 0
     skipped = f"skipped, as {result['file']} does not define them: minicnn's own {own} exercises"
-    assert err == f"python -m minicnn check: {skipped}\n"
+    assert capsys.readouterr().out.endswith(f"; {skipped}\n")
 
 
 def test_all_names_the_course_exercises_a_file_skips(write, capsys):
@@ -105,6 +107,18 @@ def test_all_names_the_course_exercises_a_file_skips(write, capsys):
         f"{student}: 1 of 1 exercises passed; skipped, as {student} does not define them: l2_again, "
         f"minicnn's own {len(exercises.names())} exercises"
     )
+
+
+def test_all_with_json_gives_an_object_for_each_course_exercise_skipped(write, capsys):
+    first, second = write(course(350), "week1.py"), write(course(360, name="l2_again"), "week2.py")
+    student = write(RIGHT, "mine.py")
+    assert main(["check", "--exercises", first, "--exercises", second, "all", student, "--json"]) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["exercise"], r["passed"], r["step"]) for r in results] == [
+        ("l2_backward", True, None),
+        ("l2_again", False, "skipped"),  # minicnn's own, skipped too, get none
+    ]
+    assert results[1]["skipped"] == "not defined" and results[1]["status"] is None
 
 
 def test_list_shows_the_course_exercise_last_without_a_notebook(write, capsys):

@@ -4,7 +4,9 @@ import json
 import textwrap
 
 import numpy as np
+import pytest
 
+from minicnn import exercises
 from minicnn.__main__ import main
 
 RIGHT_AND_WRONG = textwrap.dedent("""
@@ -39,6 +41,7 @@ def test_json_is_one_object_per_exercise_and_nothing_else(student_file, capsys):
         "message": result["message"],
         "step": "case 1",
         "output": "hello from the file\n",
+        "hints": True,
     }
     assert result["message"].startswith("tanh_backward failed on case 1 of 3 (gy (5,), y (5,)):")
 
@@ -80,14 +83,32 @@ def test_check_all_grades_what_the_file_defines_and_says_what_it_skipped(student
 
 
 def test_check_all_with_json_keeps_stdout_for_the_objects(student_file, capsys):
-    assert main(["check", "all", student_file(RIGHT_AND_WRONG), "--json"]) == 1
+    """One object per exercise graded, then one per exercise skipped, saying why; nothing else."""
+    path = student_file(RIGHT_AND_WRONG)
+    assert main(["check", "all", path, "--json"]) == 1
     captured = capsys.readouterr()
     results = _objects(captured.out)
-    assert [(r["exercise"], r["passed"]) for r in results] == [
+    assert [(r["exercise"], r["passed"]) for r in results[:2]] == [
         ("sigmoid_backward", True),
         ("tanh_backward", False),
     ]
-    assert captured.err.startswith("python -m minicnn check: skipped, as ")
+    skipped = results[2:]
+    assert [r["exercise"] for r in skipped] == [n for n in exercises.names() if n not in RIGHT_AND_WRONG]
+    assert skipped[0] == {
+        "exercise": "topo_sort",
+        "file": path,
+        "seed": None,
+        "passed": False,
+        "status": None,
+        "cases_passed": 0,
+        "cases_total": 5,
+        "message": f"topo_sort: skipped, as {path} does not define it",
+        "step": "skipped",
+        "output": "",
+        "hints": True,
+        "skipped": "not defined",
+    }
+    assert captured.err == ""
 
 
 def test_check_all_exits_0_only_when_every_graded_exercise_passed(student_file, capsys):
@@ -109,7 +130,7 @@ def test_check_all_goes_on_after_a_crash_with_a_fresh_process(student_file, caps
     """)
     )
     assert main(["check", "all", path, "--json"]) == 3  # the worst of 3 and 0
-    results = _objects(capsys.readouterr().out)
+    results = [r for r in _objects(capsys.readouterr().out) if r["step"] != "skipped"]
     assert [(r["exercise"], r["status"]) for r in results] == [("sigmoid_backward", 3), ("tanh_backward", 0)]
 
 
@@ -147,9 +168,92 @@ def test_json_says_what_became_of_the_training(tmp_path, capsys):
     assert main(["check", "lenet5_forward_backward", str(answers), "--quick", "--json"]) == 0
     (result,) = _objects(capsys.readouterr().out)
     assert result["training"] == "skipped" and (result["cases_passed"], result["cases_total"]) == (2, 2)
-    assert result["message"] == "lenet5_forward_backward: passed (2 cases; training skipped (quick))"
+    # its cases passed, and nothing failed (status 0); but the training was not run: no pass
+    assert (result["passed"], result["status"], result["step"]) == (False, 0, "training")
+    assert result["message"] == (
+        "lenet5_forward_backward: training skipped (--quick), so not passed in full; its 2 cases passed"
+    )
     wrong = tmp_path / "wrong.py"
     wrong.write_text("def lenet5_forward_backward(params, x, labels):\n    return None, None\n")
     assert main(["check", "lenet5_forward_backward", str(wrong), "--json"]) == 1
     (result,) = _objects(capsys.readouterr().out)
     assert (result["training"], result["step"]) == ("not reached", "case 1")
+
+
+# --- the seed, skipped exercises, --list, names mistyped -------------------------------------------
+
+
+def test_a_failure_under_a_seed_names_the_seed(student_file, capsys):
+    path = student_file(RIGHT_AND_WRONG)
+    assert main(["check", "tanh_backward", path, "--seed", "5"]) == 1
+    assert "tanh_backward failed on case 1 of 3, seed 5 (gy (5,), y (5,)):\n" in capsys.readouterr().out
+    assert main(["check", "tanh_backward", path, "--seed", "5", "--json"]) == 1
+    (result,) = _objects(capsys.readouterr().out)
+    assert result["seed"] == 5 and result["message"].startswith(
+        "tanh_backward failed on case 1 of 3, seed 5 ("
+    )
+
+
+def test_a_failure_in_a_notebook_under_a_seed_names_the_seed():
+    with pytest.raises(
+        exercises.ExerciseFailed, match=r"^tanh_backward failed on case 1 of 3, seed 31337 \("
+    ):
+        exercises.check("tanh_backward", lambda gy, y: gy * (1 - y), seed=31337)
+
+
+def test_json_says_why_an_exercise_was_skipped(tmp_path, capsys):
+    (tmp_path / "earlier.py").write_text("def tanh_backward(gy, y):\n    return gy * (1 - y * y)\n")
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "from earlier import tanh_backward\n\ndef sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
+    )
+    assert main(["check", "all", str(path), "--json"]) == 0
+    results = {r["exercise"]: r for r in _objects(capsys.readouterr().out)}
+    assert results["sigmoid_backward"]["passed"] and results["sigmoid_backward"]["step"] is None
+    imported = results["tanh_backward"]
+    assert (imported["passed"], imported["status"], imported["step"]) == (False, None, "skipped")
+    assert imported["skipped"] == f"imported from {tmp_path / 'earlier.py'}"
+    assert (
+        imported["message"]
+        == f"tanh_backward: skipped, as {path} does not define it (it comes from {tmp_path / 'earlier.py'})"
+    )
+    assert results["col2im"]["skipped"] == "not defined"
+    assert set(results) == set(exercises.names())
+
+
+def test_list_with_json_is_one_object_per_exercise(capsys):
+    assert main(["check", "--list", "--json"]) == 0
+    listed = _objects(capsys.readouterr().out)
+    assert [r["exercise"] for r in listed] == exercises.names()
+    assert listed[0] == {
+        "exercise": "topo_sort",
+        "signature": "(root, inputs)",
+        "returns": ["order"],
+        "notebook": "01_autograd_from_scratch",
+        "teaches": "why backward() visits the graph in reverse topological order",
+        "cases": 5,
+        "training": False,
+    }
+    assert [r["exercise"] for r in listed if r["training"]] == ["lenet5_forward_backward"]
+
+
+def test_a_mistyped_name_gets_the_nearest_exercise():
+    with pytest.raises(KeyError, match=r"no exercise 'col2img' \(did you mean col2im\?\); the exercises are"):
+        exercises.info("col2img")
+    with pytest.raises(KeyError, match=r"^\"no exercise 'zzz'; the exercises are"):
+        exercises.info("zzz")
+
+
+def test_check_all_quick_counts_lenet_as_not_passed_in_full(tmp_path, capsys):
+    import pathlib
+    import shutil
+
+    answers = tmp_path / "answers.py"
+    shutil.copy(pathlib.Path(__file__).resolve().parent / "solutions.py", answers)
+    assert main(["check", "all", str(answers), "--quick"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    total = len(exercises.names())
+    assert last == (
+        f"{answers}: {total - 1} of {total} exercises passed (lenet5_forward_backward: training skipped "
+        "by --quick, so not in full)"
+    )

@@ -82,3 +82,15 @@ def test_the_docs_page_lists_every_exercise():
         ex = exercises.info(name)
         assert f"| `{name}{ex.signature}` |" in page
         assert f"notebooks/{ex.notebook}.ipynb" in page
+
+
+def test_lenet_stub_gives_every_shape_the_flatten_order_and_what_to_write_oneself():
+    from minicnn.exercises import lenet
+
+    doc = " ".join(exercises.info("lenet5_forward_backward").doc.split())
+    for name, shape in lenet.SHAPES.items():
+        assert f'"{name}" {shape}' in doc
+    assert "flatten (N, 400), in (C, H, W) order (the pooled array's reshape(N, -1))" in doc
+    assert "(N, 6, 28, 28) -> (N, 6, 14, 14) -> (N, 16, 10, 10) -> (N, 16, 5, 5)" in doc
+    assert "Write the rest here too: the max-pool forward, and the ReLU, forward and backward" in doc
+    assert "must be in the file, or imported into it" in doc

@@ -207,7 +207,7 @@ def test_an_object_of_the_students_file_is_named_after_the_file(student_file, ca
     assert main(["check", "all", path]) == 1
     out = capsys.readouterr().out
     assert "_exercise_file" not in out
-    assert "  macs: expected 1458, got <mine.Everything object at 0x" in out
+    assert "  macs: expected 96, got <mine.Everything object at 0x" in out
     assert "  gx is an Everything (from mine), not an array; return a NumPy array of float64" in out
 
 
@@ -237,17 +237,17 @@ def test_a_count_as_a_numpy_integer_passes(name, fn, capsys):
 @pytest.mark.parametrize(
     "name, fn, says",
     [
-        ("conv2d_macs", lambda *a: float(solutions.conv2d_macs(*a)), "got the float 1458.0"),
-        ("conv2d_macs", lambda *a: np.float64(solutions.conv2d_macs(*a)), "got the float64 1458.0"),
+        ("conv2d_macs", lambda *a: float(solutions.conv2d_macs(*a)), "got the float 96.0"),
+        ("conv2d_macs", lambda *a: np.float64(solutions.conv2d_macs(*a)), "got the float64 96.0"),
         (
             "conv2d_macs",
             lambda *a: np.array(float(solutions.conv2d_macs(*a))),
-            "got a 0-d float64 array, 1458.0",
+            "got a 0-d float64 array, 96.0",
         ),
         ("depthwise_separable_cost", _cost(float), "got the float 432.0"),
         ("depthwise_separable_cost", _cost(lambda v: np.array(float(v))), "got a 0-d float64 array, 432.0"),
     ],
 )
 def test_a_count_as_a_float_is_refused_alike(name, fn, says):
-    like = "macs must be an int, like 1458" if name == "conv2d_macs" else "params[0] must be an int, like 432"
+    like = "macs must be an int, like 96" if name == "conv2d_macs" else "params[0] must be an int, like 432"
     assert failure(name, fn).endswith(f"{like}; {says}")
