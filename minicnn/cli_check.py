@@ -65,29 +65,28 @@ def _check(args):
         if args.name is not None or args.file is not None:
             raise UsageError("--list takes no exercise or file: python -m minicnn check --list")
         return _list(args.json)
+    from . import exercises
+    from .exercises import source
+    from .exercises.runner import Submission
+
+    names = exercises.names()
+    if args.name is not None and args.name != "all" and args.name not in names:
+        raise UsageError(
+            f"no exercise {args.name!r}{exercises._did_you_mean(args.name)}; choose one of "
+            f"{', '.join(names)}, or all (python -m minicnn check --list says what each is)"
+        )
     if args.name is None or args.file is None:
         what = f"the file that defines {args.name}" if args.name else "an exercise and a file"
         raise UsageError(
             f"check needs {what}: python -m minicnn check {args.name or 'NAME'} FILE.py "
             "(python -m minicnn check --list lists the exercises)"
         )
-    from . import exercises
-    from .exercises import source
-    from .exercises.runner import Submission
-
     tree = None
     if args.file.endswith(".py") and os.path.isfile(args.file):
         tree = source.syntax_tree(args.file)
         shadowed = source.shadowing(args.file, tree)
         if shadowed:
             raise UsageError(shadowed)
-
-    names = exercises.names()
-    if args.name != "all" and args.name not in names:
-        raise UsageError(
-            f"no exercise {args.name!r}{exercises._did_you_mean(args.name)}; choose one of "
-            f"{', '.join(names)}, or all (python -m minicnn check --list says what each is)"
-        )
     check_input_file(args.file)
     if not args.file.endswith(".py"):
         what = "the exercises' functions" if args.name == "all" else repr(args.name)

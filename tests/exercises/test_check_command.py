@@ -56,6 +56,11 @@ def test_stub_exits_1_not_implemented(student_file, capsys):
             ["check", "col2imm", "mine.py"],
             "no exercise 'col2imm' (did you mean col2im?); choose one of topo_sort",
         ),
+        (["check", "col2imm"], "no exercise 'col2imm' (did you mean col2im?); choose one of topo_sort"),
+        (
+            ["check", "col2im"],
+            "check needs the file that defines col2im: python -m minicnn check col2im FILE.py",
+        ),
         (["check", "col2im", "no/such/file.py"], "no such file 'no/such/file.py'"),
         (
             ["check", "col2im", "README.md"],
