@@ -12,8 +12,10 @@
 
 Every error is one line, ``python -m minicnn CMD: error: ...``, with exit
 status 2 for bad arguments or data and 1 for a failure while running (a
-diverged run, too little memory, a missing extra); ``--debug`` shows the
-traceback instead, with the same exit status. Ctrl-C exits with 130.
+diverged run, too little memory, a missing extra); ``--debug``, before the
+command or after it, shows the traceback instead, with the same exit status.
+Ctrl-C exits with 130. Output to a pipe whose reader has gone (``| head``) is
+dropped, and the command goes on to its end.
 """
 
 import argparse
@@ -29,7 +31,7 @@ PROG = "python -m minicnn"
 def _train_parser(t):
     from . import models
     from .cli_common import DATA, KERNELS, fraction, non_negative_int, positive_float, positive_int
-    from .cli_train import RECIPES
+    from .run_settings import RECIPES
 
     def recipe(key):
         lenet, other = RECIPES["lenet"][key], RECIPES["default"][key]
@@ -97,7 +99,12 @@ def _parser():
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
     p = OneLineParser(prog=PROG, **help_texts(__doc__))
     # before the command as after it (a subparser's own default would hide the first, so two names)
-    p.add_argument("--debug", dest="debug_first", action="store_true", help="show the traceback of an error")
+    p.add_argument(
+        "--debug",
+        dest="debug_first",
+        action="store_true",
+        help="show the traceback of an error (before the command, as here, or after it)",
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     p.commands = sub.choices  # name -> its parser, which names itself in its errors
 
@@ -161,76 +168,8 @@ def _parser():
     return p
 
 
-def summary_command(args):
-    import inspect
-
-    from . import models
-    from .cli_common import UsageError, check_model
-    from .memory_fit import check_classes, check_fits
-    from .summary import summary
-
-    if args.list and args.compare:
-        raise UsageError("--list and --compare: give one of them")
-    given = [
-        text
-        for value, text in (
-            (args.model, args.model),
-            (args.input, f"--input {args.input}"),
-            (args.depth, f"--depth {args.depth}"),
-            (args.num_classes, f"--num-classes {args.num_classes}"),
-        )
-        if value is not None
-    ]
-    if (args.list or args.compare) and given:
-        flag, what = ("--list", "the model names") if args.list else ("--compare", "the classic-net table")
-        raise UsageError(
-            f"{flag} prints {what} and takes no model, --input, --depth or --num-classes "
-            f"(got {' '.join(given)}): give {flag} alone, or summarize a model without {flag}"
-        )
-    if args.list:
-        print("\n".join(models.list_models()))
-        return 0
-    if args.compare:
-        from .compare import built_as, compare
-
-        print(compare())
-        print()
-        print("\n".join(built_as()))
-        return 0
-    if args.model is None:
-        raise UsageError("summary needs a model name (or --compare, --list)")
-    check_model(args.model)
-    if args.input:
-        try:
-            size = tuple(int(v) for v in args.input.split(","))
-        except ValueError:
-            raise UsageError(f"--input must look like 3,224,224, got {args.input!r}") from None
-        if len(size) != 3 or min(size) < 1:
-            raise UsageError(f"--input must be three positive sizes C,H,W, got {args.input!r}")
-    else:
-        size = models.input_size(args.model)
-    kwargs = {}
-    if args.num_classes is not None:
-        kwargs["num_classes"] = n = args.num_classes
-        shipped = inspect.signature(getattr(models, args.model)).parameters["num_classes"].default
-        if n > shipped:  # no larger than the model as shipped: nothing to fear
-            try:
-                check_classes(lambda k: models.get(args.model, num_classes=k), n)
-            except MemoryError as err:
-                raise UsageError(f"--num-classes {n}: {err}") from None
-    model = models.get(args.model, **kwargs)
-    given = f"--input {args.input}: " if args.input else ""
-    try:
-        check_fits(model, size)
-        table = summary(model, size, depth=args.depth)
-    except (ValueError, MemoryError) as err:  # the model cannot take these images, or not in memory
-        native = models.input_size(args.model)
-        raise UsageError(f"{given}{err}; {args.model} was designed for images of shape {native}") from None
-    print(table)
-    return 0
-
-
 def convert_command(args):
+    from .atomic_write import name_problem
     from .cli_common import UsageError, check_input_file, link_note
     from .weights import convert_weights
 
@@ -249,12 +188,21 @@ def convert_command(args):
     folder = os.path.dirname(os.path.abspath(args.dst))
     if not os.path.isdir(folder):
         raise UsageError(f"{args.dst}: no such folder {folder!r}")
+    problem = name_problem(args.dst)
+    if problem:  # before the weights are read and converted for nothing
+        raise UsageError(f"{args.dst}: cannot be made: {problem}")
     try:
         convert_weights(args.src, args.dst, overwrite=args.overwrite)  # a dst made meanwhile is kept too
     except FileExistsError:
         raise exists() from None
     print(f"wrote {args.dst}")
     return 0
+
+
+def summary_command(args):
+    from .cli_summary import summary_command
+
+    return summary_command(args)
 
 
 def _train(args):
@@ -310,14 +258,23 @@ def _not_under_mpi(args):
 
 
 def main(argv=None):
+    from .closed_pipe import quiet_when_closed
     from .kernels import malloc
 
     malloc.keep_freed_memory()  # a command's process is minicnn's own (kernels/malloc.py)
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["bench"]:
+    with quiet_when_closed():  # `| head`: what the reader no longer takes is dropped, the work goes on
+        return _main(argv)
+
+
+def _main(argv):
+    debug = 0
+    while argv[debug : debug + 1] == ["--debug"]:  # before the command, as after it
+        debug += 1
+    if argv[debug : debug + 1] == ["bench"]:  # its own parser, which takes --debug too
         from .bench.__main__ import main as bench_main
 
-        return bench_main(argv[1:])
+        return bench_main(["--debug"] * bool(debug) + argv[debug + 1 :])
     try:
         parser = _parser()
         args, extra = parser.parse_known_args(argv)
@@ -335,6 +292,10 @@ def main(argv=None):
         try:  # the variables' own errors, rather than a file or a model blamed for them later
             read_limit()
             check_environment()
+            if args.command == "train":  # its curves.png is drawn after the run, too late to say
+                from .run_outputs import check_plotting
+
+                check_plotting()
         except ValueError as err:
             refusal = str(err)
     if refusal:

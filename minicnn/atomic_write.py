@@ -1,8 +1,9 @@
 """Writing a file all or nothing: ``write_atomic``, which every file minicnn saves goes through.
 
 The file is written to a new temporary file in the same folder
-(``.NAME.minicnn-PID-RANDOM.tmp``, created only if no file or link has that name,
-so a link placed there is never written through), flushed to disk and renamed over
+(``.minicnn-PID-RANDOM.tmp``: short, so any name the folder takes can be saved, and
+created only if no file or link has that name, so a link placed there is never
+written through), flushed to disk and renamed over
 ``path`` (``os.replace``), and the folder is flushed too, so a crash or a full disk
 midway leaves the previous file as it was. A link at ``path`` is replaced itself, never
 followed. A write not asked to overwrite (``overwrite=False``) replaces nothing, not even
@@ -39,7 +40,8 @@ def write_atomic(path, write, who="write_atomic", overwrite=True):
     temporary file is removed if anything goes wrong (even KeyboardInterrupt);
     temporary files of killed saves in the same folder are removed first (see the
     module docstring). A failure of the file system (full disk, read-only folder,
-    a folder in the way) is an OSError naming ``path``, not the temporary name.
+    a folder in the way) is a ``WriteFailed`` (an OSError) naming ``path``, not the
+    temporary name.
     ``overwrite`` False: whatever is at ``path`` (a file, a folder, a link, even a
     broken one) is kept, before the write as at its end, and ``NotReplaced`` (a
     FileExistsError) says so.
@@ -70,11 +72,35 @@ def write_atomic(path, write, who="write_atomic", overwrite=True):
             os.remove(tmp)
         if isinstance(err, OSError) and err.strerror:
             why = "a folder is in the way" if os.path.isdir(path) else err.strerror.lower()
-            failed = OSError(f"{who}: could not write {path}: {why}")
-            failed.errno = err.errno  # kept for callers; the message stays one plain line
+            failed = WriteFailed(f"{who}: could not write {path}: {why}")
+            failed.errno, failed.path = err.errno, path  # for callers; the message stays one plain line
             raise failed from None
         raise
     _fsync_folder(folder)
+
+
+def name_problem(path):
+    """Why the file ``path`` could never be made, told by its name alone, or None: a NUL in
+    it, or more bytes than its file system takes in a name (NAME_MAX, 255 on most)."""
+    name = os.path.basename(os.fspath(path))
+    if "\0" in name:
+        return "a file name cannot hold a NUL character"
+    size = len(os.fsencode(name))
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:  # made later: its parent's
+        folder = os.path.dirname(folder)
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # not told (Windows has no pathconf)
+        limit = 255
+    if limit and limit > 0 and size > limit:
+        return f"its name is {size} bytes long, and this file system takes at most {limit}"
+    return None
+
+
+class WriteFailed(OSError):
+    """The file system refused a write (full disk, read-only, no permission): ``errno`` says
+    which, ``path`` names the file, and whatever was at ``path`` before is as it was."""
 
 
 class NotReplaced(FileExistsError):
@@ -115,7 +141,8 @@ def _into_place(tmp, path, overwrite, who):
     os.remove(tmp)
 
 
-_TEMP_NAME = re.compile(r"^\..+\.minicnn-(\d+)(-[0-9a-f]+)?\.tmp$")  # older saves had no random part
+# older saves put the file's name first (.NAME.minicnn-PID-RANDOM.tmp), and earlier ones had no random part
+_TEMP_NAME = re.compile(r"^\.(?:.+\.)?minicnn-(\d+)(-[0-9a-f]+)?\.tmp$")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -124,9 +151,11 @@ def _create_temp(folder, name):
 
     The name holds a random part, so no one can place a link there in advance, and
     O_EXCL makes the open fail rather than follow a link or reuse a file that is there.
+    NOTE: ``name`` is not part of it: a name near the file system's limit (255 bytes)
+    would leave no room for the rest, and such a file could never be saved.
     """
     for _ in range(8):  # a name taken by chance, or removed before it was locked: draw another
-        tmp = os.path.join(folder, f".{name}.minicnn-{os.getpid()}-{secrets.token_hex(8)}.tmp")
+        tmp = os.path.join(folder, f".minicnn-{os.getpid()}-{secrets.token_hex(8)}.tmp")
         try:
             fd = os.open(tmp, _NEW_FILE, 0o666)
         except FileExistsError:

@@ -89,7 +89,7 @@ def _json(raw):
 
 
 # what train writes into meta, and the type each must have when present
-_META_TYPES = {"model": str, "settings": dict, "resumed": list}
+_META_TYPES = {"model": str, "settings": dict, "resumed": list, "data_files": dict}
 
 
 def a_or_an(noun):

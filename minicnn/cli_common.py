@@ -210,8 +210,9 @@ def check_out_folder(out):
 # --- data ---------------------------------------------------------------------
 
 
-def load_data(spec, seed=0):
-    """'mnist5k' | 'digits' | 'shapes' | 'mnist:PATH' | ... -> (train, test) datasets."""
+def load_data(spec, seed=0, train=True):
+    """'mnist5k' | 'digits' | 'shapes' | 'mnist:PATH' | ... -> (train, test) datasets; with
+    ``train`` False, (None, test): the training files are neither needed nor read."""
     kind, _, path = spec.partition(":")
     if kind in ("mnist", "fashion-mnist", "cifar10"):
         if not path:
@@ -219,15 +220,20 @@ def load_data(spec, seed=0):
         if not os.path.isdir(path):
             raise UsageError(f"--data {spec}: no such folder {path!r}")
         cls = {"mnist": data.MNIST, "fashion-mnist": data.FashionMNIST, "cifar10": data.CIFAR10}[kind]
-        return cls(path, train=True), cls(path, train=False)
+        return cls(path, train=True) if train else None, cls(path, train=False)
     if path and kind in ("mnist5k", "digits", "shapes"):
         raise UsageError(f"--data {spec}: {kind} is built in and takes no path; give --data {kind}")
-    if kind == "mnist5k":
-        return data.mnist5k("train"), data.mnist5k("test")
-    if kind == "digits":
-        return data.digits("train", size=28), data.digits("test", size=28)
-    if kind == "shapes":
-        return data.SyntheticShapes(10000, seed=seed), data.SyntheticShapes(2000, seed=seed + 1)
+    made = {
+        "mnist5k": lambda split: data.mnist5k(split),
+        "digits": lambda split: data.digits(split, size=28),
+        "shapes": lambda split: (
+            data.SyntheticShapes(10000, seed=seed)
+            if split == "train"
+            else data.SyntheticShapes(2000, seed=seed + 1)
+        ),
+    }
+    if kind in made:
+        return made[kind]("train") if train else None, made[kind]("test")
     raise UsageError(f"unknown data {spec!r}; choose one of {', '.join(DATA)}")
 
 

@@ -6,7 +6,9 @@ the ``metrics.json`` beside a run's ``model.npz`` (and an error they lead to
 says where they were read); the number of classes comes from the weights
 themselves (the classifier's rows), never from the test labels. A PyTorch
 ``.pth`` or a ``.safetensors`` file is refused with the ``convert-weights``
-command that makes an .npz of it.
+command that makes an .npz of it. Only the test split is read. Where the run
+recorded the files of its data (data_record.py), files changed since are refused,
+unless ``--data`` names the data to use.
 """
 
 import json
@@ -14,7 +16,7 @@ import os
 
 import numpy as np
 
-from . import data, io, models
+from . import data, data_record, io, models
 from .checkpoint import a_or_an, decode_meta
 from .cli_common import (
     UsageError,
@@ -44,7 +46,7 @@ def _run_notes(path, loaded):
         meta = decode_meta(path, loaded.get("meta", "{}"))
         notes = {"model": meta.get("model"), "data": meta.get("settings", {}).get("data")}
         notes = {key: value if isinstance(value, str) else None for key, value in notes.items()}
-        return dict(notes, **{"from": f"the meta of {path}"})
+        return dict(notes, data_files=meta.get("data_files"), **{"from": f"the meta of {path}"})
     beside = os.path.join(os.path.dirname(path) or ".", "metrics.json")
     if not os.path.lexists(beside):
         return {}
@@ -67,7 +69,7 @@ def _run_notes(path, loaded):
         ) from None
     notes = {key: metrics.get(key) for key in ("model", "data")}
     notes = {key: value if isinstance(value, str) else None for key, value in notes.items()}
-    return dict(notes, **{"from": beside})
+    return dict(notes, data_files=metrics.get("data_files"), **{"from": beside})
 
 
 def num_classes_of(name, state):
@@ -94,6 +96,16 @@ def num_classes_of(name, state):
             f"on the class count ({sorted(counts)})"
         )
     return counts.pop() if counts else 10
+
+
+def _check_files(spec, notes, test_set, told):
+    """The test files read now are those the run read, as its notes record them."""
+    problem = data_record.record_problem(notes["data_files"])
+    if problem:
+        raise UsageError(f"{notes['from']}: its data_files are damaged ({problem}); pass --data to choose")
+    said = data_record.changes(notes["data_files"], data_record.files_read(spec, test_set), every=False)
+    if said:
+        raise UsageError(f"{data_record.changed_line(spec, said)}{told}")
 
 
 def eval_command(args):
@@ -147,11 +159,13 @@ def eval_command(args):
                 f"{args.weights}: its {key!r} holds NaN or infinite values: no image can be classified"
             )
     spec = args.data or notes.get("data") or "mnist5k"
+    if not args.data and notes.get("data"):  # a run's folder, absolute since runs record it so
+        spec = data_record.recorded(spec, notes["from"])
     recorded = (
         "" if args.data or notes.get("data") else " (no data is recorded with these weights; --data chooses)"
     )
     try:
-        _, test_set = load_data(spec)
+        _, test_set = load_data(spec, train=False)  # the test split alone: no training file is read
         if len(test_set) == 0:
             raise UsageError(f"--data {spec}: the test split holds no images")
         top = int(np.max(test_set.labels))
@@ -160,8 +174,10 @@ def eval_command(args):
                 f"--data {spec}: the test labels go up to {top}, "
                 f"but the weights classify {num_classes} classes"
             )
-    except (UsageError, ValueError) as err:
+    except (UsageError, ValueError, FileNotFoundError) as err:
         raise UsageError(f"{one_line(err)}{told('data')}") from None
+    if not args.data and notes.get("data_files") is not None:
+        _check_files(spec, notes, test_set, told("data"))
     try:
         model = build_model(name, num_classes, test_set.images.shape[1:], device=args.device)
     except UsageError as err:

@@ -6,21 +6,21 @@ training images (``--val-fraction``) is held out for the per-epoch
 validation; the test split is evaluated once, at the end.
 
 A folder that holds a run is never written over silently: ``--resume``
-continues it from ``checkpoint.npz`` and ``--overwrite`` replaces it. On resume,
-a flag left out takes the checkpoint's value; one given with another value is
-either honoured (epochs, batch size and learning rate, for which the schedule
-is rebuilt, and augmentation) and said in one line, or refused before any step (data,
-optimizer, seed, validation fraction: they would change what the run is).
+continues it from ``checkpoint.npz`` and ``--overwrite`` replaces it; what a resume
+may change is run_settings.py's. A run whose data is read from files records them
+(data_record.py), and a resume refuses files changed since. A write the file system
+refuses, a Ctrl-C and a picture that cannot be drawn each end with a line that says
+what is kept and how to go on; the test result is printed before curves.png is drawn.
 """
 
-import argparse
+import errno
 import os
 import sys
 
 import numpy as np
 
-from . import data, models, optim, rng, run_folder
-from .atomic_write import NotReplaced
+from . import data, data_record, optim, rng, run_folder
+from .atomic_write import NotReplaced, WriteFailed
 from .cli_common import (
     UsageError,
     augmentation,
@@ -30,79 +30,16 @@ from .cli_common import (
     check_device,
     check_model,
     check_out_folder,
-    fraction,
     load_data,
-    non_negative_int,
-    positive_float,
-    positive_int,
+    one_line,
     use_kernels,
     validation_split,
 )
-from .run_outputs import write_outputs
+from .run_outputs import draw_curves, write_outputs
+from .run_settings import _flag, _resume_line, resolve_settings
 from .train import Interrupted, NonFiniteError, evaluate, fit, read_checkpoint
 
-# model family (the file it is defined in) -> defaults
-RECIPES = {
-    "lenet": {"epochs": 16, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "augment": True},
-    "default": {"epochs": 10, "batch_size": 64, "optimizer": "sgd", "lr": 0.05, "augment": True},
-}
-DEFAULTS = {"data": "mnist5k", "seed": 0, "val_fraction": 0.1}
-SETTINGS = ("data", "epochs", "batch_size", "optimizer", "lr", "augment", "seed", "val_fraction")
-# settings a resume may not change: each would make the checkpoint another run's
-FIXED = {
-    "data": "the metrics would mix two data sets",
-    "optimizer": "its state (momentum, moments) does not carry over",
-    "seed": "the shuffling and the validation split follow the seed",
-    "val_fraction": "validation images would become training images",
-}
 OUTPUTS = run_folder.OUTPUTS
-
-
-def _one_of(*choices):
-    def check(value):
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(map(repr, choices))}")
-        return value
-
-    return check
-
-
-def _string(value):
-    if not isinstance(value, str) or not value:
-        raise ValueError("must be a name")
-    return value
-
-
-def _number(check):
-    """The flag's own check, for a value read from JSON (a bool is not a number there)."""
-
-    def number(value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError("must be a number")
-        return check(str(value))
-
-    return number
-
-
-# what a checkpoint's settings may hold: the same checks as the flags that set them
-SETTING_CHECKS = {
-    "data": _string,
-    "epochs": _number(positive_int),
-    "batch_size": _number(positive_int),
-    "optimizer": _one_of("sgd", "adam"),
-    "lr": _number(positive_float),
-    "augment": _one_of(True, False),
-    "seed": _number(non_negative_int),
-    "val_fraction": _number(fraction),
-}
-
-
-def recipe_for(model_name):
-    return dict(RECIPES.get(models.family(model_name), RECIPES["default"]), **DEFAULTS)
-
-
-def _flag(key):
-    return "--" + key.replace("_", "-")
 
 
 def _other_runs(out, args):
@@ -155,82 +92,6 @@ def _prior_run(out, args):
             "continue it or --overwrite to replace it"
         )
     return None
-
-
-def resolve_settings(args, checkpoint):
-    """(settings, changes): the recipe, under the checkpoint's settings, under the flags
-    given; ``changes`` maps each honoured change on resume to (checkpoint's, now)."""
-    given = {k: getattr(args, k) for k in SETTINGS if getattr(args, k, None) is not None}
-    settings = recipe_for(args.model)
-    if checkpoint is None:
-        return {**settings, **given}, {}
-    meta = checkpoint["meta"]
-    if "settings" not in meta:
-        raise UsageError(
-            "--resume: the checkpoint keeps no record of its run's settings; start again with --overwrite"
-        )
-    if meta.get("model") != args.model:
-        raise UsageError(
-            f"--resume: the checkpoint is of model {meta.get('model')}, not "
-            f"{args.model}; give the model it holds, or start again with --overwrite"
-        )
-    saved = meta["settings"]
-    for key in SETTINGS:
-        if key not in saved:
-            raise UsageError(
-                f"--resume: the checkpoint's settings lack {key!r}; start again with --overwrite"
-            )
-        try:
-            SETTING_CHECKS[key](saved[key])
-        except (ValueError, argparse.ArgumentTypeError) as err:
-            why = str(err).split(", got")[0]
-            raise UsageError(
-                f"--resume: the checkpoint's {key} is {saved[key]!r:.40}, which {why}; "
-                "start again with --overwrite"
-            ) from None
-    settings = {**settings, **saved, **given}
-    done, changes = int(checkpoint["epoch"]), {}
-    for key in SETTINGS:
-        old, new = saved.get(key), settings[key]
-        if old == new:
-            continue
-        if key in FIXED:
-            raise UsageError(
-                f"--resume: {_flag(key)} {new} differs from the checkpoint's {old} "
-                f"({FIXED[key]}); leave it out, or start again with --overwrite"
-            )
-        if key == "epochs" and new < done:
-            raise UsageError(
-                f"--resume: --epochs {new} is fewer than the {done} epochs the checkpoint has done"
-            )
-        changes[key] = (old, new)
-    return settings, changes
-
-
-# the changes on resume that the one-cycle schedule is rebuilt for (augmentation is not one)
-RESCHEDULED = ("epochs", "batch_size", "lr")
-
-
-def _change(key, old, new):
-    """A setting's change as the flags give it: ``--epochs 2 (was 1)``, ``--no-augment (was --augment)``."""
-    if isinstance(new, bool):
-        flag = _flag(key)
-        no = "--no-" + key.replace("_", "-")
-        return f"{flag if new else no} (was {flag if old else no})"
-    return f"{_flag(key)} {new} (was {old})"
-
-
-def _resume_line(out, done, settings, changes):
-    line = f"resuming {out}/ after epoch {done} of {settings['epochs']}"
-    if done >= settings["epochs"]:
-        line += " (all done: the test split is evaluated again)"
-    for keys, why in (
-        ([k for k in changes if k in RESCHEDULED], "the learning-rate schedule is rebuilt for them"),
-        ([k for k in changes if k not in RESCHEDULED], "from the next epoch on"),
-    ):
-        if keys:
-            line += f"; {', '.join(_change(k, *changes[k]) for k in keys)}: {why}"
-    return line
 
 
 def one_cycle(optimizer, lr, epochs, steps_per_epoch, done):
@@ -304,6 +165,7 @@ def _train(args, out):
     rng.manual_seed(s["seed"])
     train_set, test_set = load_data(s["data"], seed=s["seed"])
     check_data(s["data"], train_set, test_set)
+    files = _data_files(s["data"], checkpoint, train_set, test_set)
     fit_set, val_set = validation_split(train_set, s["val_fraction"], s["seed"])
     num_classes = int(np.max(train_set.labels)) + 1
     image_shape = train_set.images.shape[1:]
@@ -350,6 +212,8 @@ def _train(args, out):
             run_folder.remove_aside(doomed)
 
     meta = {"model": args.model, "settings": s, "resumed": resumed}
+    if files is not None:
+        meta["data_files"] = files
     try:
         # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -380,11 +244,21 @@ def _train(args, out):
                 if run_folder.put_back(out, aside)
                 else f"the run that was in {out}/ could not be put back: its files are in {aside}/"
             )
+        back = f"; {err.restored}" if getattr(err, "restored", None) else ""
         if isinstance(err, NonFiniteError):
             kept = f"the checkpoint of epoch {err.kept} is kept" if err.kept else "nothing was written"
-            back = f"; {err.restored}" if getattr(err, "restored", None) else ""
             raise RuntimeError(f"training diverged at {str(err).rstrip('.')}; {kept}{back}") from err
+        if isinstance(err, WriteFailed):  # the file system, not the run: say what is kept, as Ctrl-C does
+            fix = _fix(err, out)
+            then = (
+                f"the checkpoint of epoch {err.kept} is kept; {fix}, then resume with --resume"
+                if err.kept
+                else f"no epoch had finished, so there is no checkpoint to resume; {fix}, then train again"
+            )
+            raise RuntimeError(f"{err}; {then}{back}") from err
         raise
+    # every epoch is in the checkpoint from here: a resume of it writes what this does not
+    then = "--resume writes the test result and the other outputs"
     test_loader = data.DataLoader(test_set, batch_size=500)
     try:
         result = evaluate(model, test_loader, device=args.device, num_classes=num_classes)
@@ -392,9 +266,67 @@ def _train(args, out):
             return 0
         write_outputs(out, model, history, result, meta, args)
     except KeyboardInterrupt:
-        # every epoch is in the checkpoint; a resume of it writes what this did not
-        then = "--resume writes the test result and the other outputs"
         raise Interrupted(None, s["epochs"], unwritten=then) from None
+    except WriteFailed as err:
+        raise RuntimeError(
+            f"{err}; all {s['epochs']} epochs are in checkpoint.npz; {_fix(err, out)}, then {then}"
+        ) from err
     print(f"outputs in {out}/")
     print(f"test accuracy: {result['accuracy']:.4f}")
+    return _curves(out, history, bool(args.resume or args.overwrite), s["epochs"])
+
+
+def _data_files(spec, checkpoint, train_set, test_set):
+    """The files the data was read from (data_record.files_read; None for data made in memory),
+    refused where they are not the files the checkpoint's run read."""
+    files = data_record.files_read(spec, train_set, test_set)
+    before = checkpoint["meta"].get("data_files") if checkpoint else None
+    if files is None or before is None:  # a checkpoint recorded before keeps no files
+        return files
+    problem = data_record.record_problem(before)
+    if problem:
+        raise UsageError(
+            f"--resume: the checkpoint's data_files are damaged ({problem}); start again with --overwrite"
+        )
+    said = data_record.changes(before, files)
+    if said:
+        raise UsageError(
+            f"--resume: {data_record.changed_line(spec, said)}; put them back as they were, "
+            "or start again with --overwrite"
+        )
+    return files
+
+
+# what to do about a write the file system refused, by its errno
+_FIXES = {
+    errno.ENOSPC: "free some space",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "free some space",
+    errno.EROFS: "make the file system writable",
+    errno.EACCES: "let yourself write into {out}/",
+    errno.EPERM: "let yourself write into {out}/",
+}
+
+
+def _fix(err, out):
+    return _FIXES.get(err.errno, "make {out}/ writable").format(out=out)
+
+
+def _curves(out, history, overwrite, epochs):
+    """Draw curves.png once the result is printed: a failure here loses neither the result nor
+    the run (status 1, and a line saying how to draw it)."""
+    draw = "--resume draws it (and evaluates the test split again)"
+    try:
+        draw_curves(out, history, overwrite)
+    except KeyboardInterrupt:
+        raise Interrupted(None, epochs, unwritten=f"every output but curves.png is written; {draw}") from None
+    except NotReplaced:
+        raise
+    except WriteFailed as err:
+        raise RuntimeError(
+            f"curves.png not drawn: {err}; every other output is written; {_fix(err, out)}, then {draw}"
+        ) from err
+    except Exception as err:  # noqa: BLE001 -- matplotlib's own failure: the run is whole all the same
+        raise RuntimeError(
+            f"curves.png not drawn: {one_line(err)}; every other output is written; {draw}"
+        ) from err
     return 0

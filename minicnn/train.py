@@ -252,7 +252,9 @@ def fit(
         meta: a JSON-able dict stored in each checkpoint (``read_checkpoint``
             gives it back), e.g. the settings of the run.
     Raises NonFiniteError when the loss, a weight or a gradient stops being
-    finite (nothing is written for that epoch), and Interrupted on Ctrl-C.
+    finite (nothing is written for that epoch), OSError when a checkpoint cannot
+    be written (the one before stays), each with ``kept``, the epochs in the
+    checkpoint on disk, and Interrupted on Ctrl-C.
     """
     check_scheduler_step(scheduler, scheduler_step)
     _check_out(out, resume, overwrite)
@@ -343,7 +345,7 @@ def fit(
             Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
             if any(cb(epoch, row, model) for cb in callbacks):
                 break
-    except NonFiniteError as err:
+    except (NonFiniteError, OSError) as err:  # OSError: a checkpoint the file system refused
         err.kept = kept  # the epochs in the checkpoint, which stays as it was
         raise
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ import os
 import sys
 
 from .. import backend, interrupts
+from ..atomic_write import name_problem
 from ..cli_common import (
     OneLineParser,
     UsageError,
@@ -30,6 +31,8 @@ from ..cli_common import (
     one_line_warnings,
     positive_int,
 )
+from ..closed_pipe import quiet_when_closed
+from ..safepickle import shown
 from . import cases, fair, report, runner
 
 PROG = "python -m minicnn bench"
@@ -137,12 +140,14 @@ def parser(prog=PROG):
     return p
 
 
-def _names(arg, known, default, what):
+def _names(arg, known, default, what, flag=None):
+    """The names in the comma list ``arg`` (None: ``default``); with ``flag``, a list that
+    names none is refused, where without one it times nothing of this kind ('none')."""
     if arg is None:
         return list(default)
-    if arg == "none":
-        return []
-    names = _csv(arg)
+    names = [] if arg == "none" else _csv(arg)
+    if not names and flag:
+        raise UsageError(f"{flag} {arg!r} names no {what}; give a comma list of {','.join(known)}")
     unknown = [n for n in names if n not in known]
     if unknown:
         raise UsageError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
@@ -190,8 +195,8 @@ def from_args(a):
         tiers = ["reference"] + tiers
     if a.compare == "torch":
         tiers = ["auto"]
-    opts["tiers"] = _names(a.tiers, TIERS, tiers, "tiers")
-    opts["modes"] = _names(a.modes, MODES, MODES, "modes")
+    opts["tiers"] = _names(a.tiers, TIERS, tiers, "tiers", flag="--kernels")
+    opts["modes"] = _names(a.modes, MODES, MODES, "modes", flag="--modes")
     if a.cuda_graph:
         check_graph_models(opts)
     if a.name is not None and (not a.name or os.path.basename(a.name) != a.name):
@@ -219,6 +224,13 @@ def from_args(a):
     opts["out"], opts["name"] = a.out, a.name or "-".join(opts["devices"])
     opts["overwrite"] = a.overwrite
     check_outputs(opts)
+    if opts["out"]:  # <name>.png is drawn after every case has run
+        from ..run_outputs import check_plotting
+
+        try:
+            check_plotting()
+        except ValueError as err:
+            raise UsageError(str(err)) from None
     # a missing extra is a failure of this machine, not of the arguments: status 1
     if "numba" in opts["tiers"] and not backend.numba_available():
         raise RuntimeError('tier numba needs Numba: pip install -e ".[numba]"')
@@ -251,6 +263,13 @@ def check_outputs(opts):
     if out is None:
         return
     check_out_folder(out)
+    for path in report.paths(out, opts["name"]):
+        problem = name_problem(path)
+        if problem:
+            raise UsageError(
+                f"--name {shown(opts['name'], 40)}: the {os.path.splitext(path)[1]} file cannot be made: "
+                f"{problem}; choose another --name"
+            )
     there = [p for p in report.paths(out, opts["name"]) if os.path.lexists(p)]
     # NOTE: a broken link is replaced itself, as a file is; a folder or a FIFO is not ours to replace
     odd = [p for p in there if os.path.exists(p) and not os.path.isfile(p)]
@@ -312,6 +331,11 @@ def main(argv=None, prog=PROG):
 
     malloc.keep_freed_memory()  # a command's process is minicnn's own (kernels/malloc.py)
     argv = sys.argv[1:] if argv is None else list(argv)
+    with quiet_when_closed():  # `| head`: what the reader no longer takes is dropped, the work goes on
+        return _main(argv, prog)
+
+
+def _main(argv, prog):
     try:
         args = parser(prog).parse_args(argv)
     except SystemExit as done:  # --help, or a bad argument (already said in one line)

@@ -134,7 +134,7 @@ class MNIST(TensorDataset):
     Args:
         root: folder holding e.g. ``train-images-idx3-ubyte`` (raw or ``.gz``).
         train: the 60,000 training images, else the 10,000 test images.
-    Images float32 (N, 1, 28, 28) in [0, 1]; labels int64 (N,).
+    Images float32 (N, 1, 28, 28) in [0, 1]; labels int64 (N,); ``files``, the paths read.
     """
 
     published = "Yann LeCun's MNIST page"
@@ -144,12 +144,13 @@ class MNIST(TensorDataset):
         prefix = "train" if train else "t10k"
         name, folders = type(self).__name__, ("", os.path.join(type(self).__name__, "raw"))
         expected = [f"{p}-{k}-ubyte[.gz]" for p in ("train", "t10k") for k in ("images-idx3", "labels-idx1")]
-        found = {}
+        found, found_paths = {}, []
         files = (("images-idx3", IDX_IMAGES, np.float32), ("labels-idx1", IDX_LABELS, np.int64))
         for kind, magic, dtype in files:
             base = f"{prefix}-{kind}-ubyte"
             path = _find(name, root, (base, base + ".gz"), folders, self.published, expected)
             found[kind] = read_idx(path, magic, copy_dtype=dtype)
+            found_paths.append(path)
         images, labels = found["images-idx3"], found["labels-idx1"]
         if len(images) != len(labels):
             raise DataFileError(f"{name}: {len(images)} images but {len(labels)} labels in {root}")
@@ -160,6 +161,7 @@ class MNIST(TensorDataset):
         x = images.astype(np.float32)
         x /= 255  # in place: the uint8 data and this one copy are what read_idx counted
         super().__init__(x[:, None], labels.astype(np.int64), classes=self.classes)
+        self.files = tuple(found_paths)
 
 
 class FashionMNIST(MNIST):
@@ -307,8 +309,8 @@ class CIFAR10(TensorDataset):
         root: folder holding ``cifar-10-batches-py/`` as unpacked from
             ``cifar-10-python.tar.gz``.
         train: data_batch_1..5 (50,000 images), else test_batch (10,000).
-    Images float32 (N, 3, 32, 32) in [0, 1]; labels int64 (N,). The batches read and
-    their float32 copy are counted together against the read limit.
+    Images float32 (N, 3, 32, 32) in [0, 1]; labels int64 (N,); ``files``, the paths read.
+    The batches read and their float32 copy are counted together against the read limit.
     """
 
     published = "Alex Krizhevsky's CIFAR-10 page"
@@ -318,9 +320,10 @@ class CIFAR10(TensorDataset):
         names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
         folders = ("cifar-10-batches-py", "")
         expected = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-        images, labels, held = [], [], 0
+        images, labels, held, paths = [], [], 0, []
         for filename in names:
             path = _find("CIFAR10", root, (filename,), folders, self.published, expected)
+            paths.append(path)
             batch = _unpickle(path, held)
             data = batch.get("data")
             if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072:
@@ -331,6 +334,7 @@ class CIFAR10(TensorDataset):
             held += data.nbytes + labels[-1].nbytes
         where = f"CIFAR10: {os.path.dirname(path)}"
         super().__init__(_to_float32(images, held, where), np.concatenate(labels), classes=self.classes)
+        self.files = tuple(paths)
 
 
 def _to_float32(images, held, where):

@@ -480,3 +480,84 @@ def test_flags_that_would_be_ignored_are_refused(argv, says, fake_run, capsys):
     assert bench_main.main(argv) == 2
     assert _one_error_line(capsys.readouterr().err).startswith(says)
     assert fake_run == []
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--kernels", ""], "--kernels '' names no tiers; give a comma list of reference,numpy,numba,auto"),
+        (["--kernels", ","], "--kernels ',' names no tiers"),
+        (["--tiers", "none"], "--kernels 'none' names no tiers"),
+        (["--compare", "torch", "--modes", ","], "--modes ',' names no modes; give a comma list of forward,"),
+        (["--compare", "torch", "--modes", ""], "--modes '' names no modes"),
+    ],
+)
+def test_a_list_of_tiers_or_modes_that_names_none_is_refused(argv, says, fake_run, capsys):
+    """Not every case skipped in silence (or every mode timed): as empty --layers and --models are."""
+    assert bench_main.main(["--quick", "--layers", "relu", "--models", "none", *argv]) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith(says)
+    assert fake_run == []
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_before_any_case_runs(tmp_path, fake_run, capsys, rng):
+    name = "c" * int(rng.integers(252, 400))
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", name]) == 2
+    assert _one_error_line(capsys.readouterr().err) == (
+        f"--name '{'c' * 40}'...: the .json file cannot be made: its name is {len(name) + 5} bytes long, "
+        "and this file system takes at most 255; choose another --name"
+    )
+    assert fake_run == [] and os.listdir(tmp_path) == []
+
+
+def test_a_long_name_the_file_system_takes_is_written(tmp_path, fake_run, capsys, rng):
+    """Its temporary file's name is short: a name near the limit is saved, not refused at the end."""
+    name = "c" * int(rng.integers(230, 251))  # and ".json": at most 255 bytes
+    assert bench_main.main(SMALL + ["--out", str(tmp_path), "--name", name]) == 0
+    assert len(fake_run) == 1
+    assert json.loads((tmp_path / f"{name}.json").read_text())["layers"][0]["case"] == "relu"
+    assert sorted(os.listdir(tmp_path)) == sorted(f"{name}{ext}" for ext in (".json", ".png"))
+
+
+def test_a_junk_plot_backend_is_named_before_any_case_runs(tmp_path, fake_run, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("MPLBACKEND", "bogus")
+    monkeypatch.delitem(sys.modules, "matplotlib")  # its import is where MPLBACKEND is read
+    assert bench_main.main(SMALL + ["--out", str(tmp_path)]) == 2
+    message = _one_error_line(capsys.readouterr().err)
+    assert message.startswith("MPLBACKEND='bogus' is not a backend matplotlib takes (")
+    assert message.endswith("unset it (minicnn draws its pictures with agg)")
+    assert fake_run == [] and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["--debug bench", "bench --debug"])
+def test_debug_before_bench_is_taken_as_after_it(before, fake_run, capsys):
+    """python -m minicnn --debug bench ARGS is python -m minicnn bench --debug ARGS."""
+    argv = ["bench", "--layers", "conv9x9"]
+    assert cli_main(["--debug", *argv] if before else [*argv, "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert err.rstrip().splitlines()[-1].startswith("minicnn.cli_common.UsageError: unknown layers conv9x9")
+    assert cli_main(["--debug", "bench", "--help"]) == 0
+    assert "--quick" in capsys.readouterr().out and fake_run == []
+
+
+def test_a_closed_output_pipe_ends_the_bench_quietly_with_its_files_written(tmp_path):
+    """bench | head -0: what is printed goes nowhere, and the result is written all the same."""
+    script = (
+        "import sys\n"
+        "from minicnn.bench import __main__ as bench, runner\n"
+        "sys.path.insert(0, 'tests/bench')\n"
+        "import numpy as np\n"
+        "from test_bench_cli import _result\n"
+        "runner.run = lambda opts: _result(np.random.default_rng(0))\n"
+        f"sys.exit(bench.main({SMALL!r} + ['--out', {str(tmp_path)!r}, '--name', 'r']))\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line
+    with os.fdopen(write, "w") as closed:
+        done = subprocess.run(
+            [sys.executable, "-c", script], stdout=closed, stderr=subprocess.PIPE, text=True, cwd=root
+        )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads((tmp_path / "r.json").read_text())["layers"][0]["case"] == "relu"

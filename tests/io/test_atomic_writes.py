@@ -25,6 +25,7 @@ def test_the_next_save_removes_temporary_files_no_save_holds_locked(tmp_path, rn
         tmp_path / f".ckpt.npz.minicnn-{_dead_pid()}.tmp",
         tmp_path / f".metrics.json.minicnn-{_dead_pid()}-{token}.tmp",
         tmp_path / f".other.npz.minicnn-{os.getpid()}-{token}.tmp",  # a pid alive here says nothing
+        tmp_path / f".minicnn-{_dead_pid()}-{token}.tmp",  # as saves name them now
     ]
     # a save in progress in another container or on another machine: its pid means nothing here
     writing = tmp_path / f".model.npz.minicnn-{_dead_pid()}-{token}.tmp"
@@ -222,9 +223,42 @@ def test_a_link_where_the_temporary_file_goes_is_never_written_through(tmp_path,
 
     drawn = iter(["0" * 16, "1" * 16])  # the first name drawn is taken by a link too
     monkeypatch.setattr(secrets, "token_hex", lambda n: next(drawn))
-    os.symlink(victim, folder / f".ckpt.npz.minicnn-{os.getpid()}-{'0' * 16}.tmp")
+    os.symlink(victim, folder / f".minicnn-{os.getpid()}-{'0' * 16}.tmp")
     w = rng.standard_normal(5)
     mc.save({"w": w}, target)
     assert victim.read_bytes() == kept
     assert not target.is_symlink() and mc.load(target)["w"].tolist() == w.tolist()
     assert sorted(p.name for p in folder.iterdir() if not p.is_symlink()) == ["ckpt.npz"]
+
+
+def test_a_name_as_long_as_the_file_system_takes_is_saved(tmp_path, rng, monkeypatch):
+    """The temporary name does not grow with the file's: a name near NAME_MAX saves."""
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    name = "b" * int(rng.integers(limit - 40, limit - 3)) + ".npz"
+    made, real = [], atomic_write._create_temp
+
+    def recorded(folder, base):
+        tmp, fd = real(folder, base)
+        made.append(os.path.basename(tmp))
+        return tmp, fd
+
+    monkeypatch.setattr(atomic_write, "_create_temp", recorded)
+    w = rng.standard_normal(int(rng.integers(2, 20)))
+    mc.save({"w": w}, tmp_path / name)
+    assert os.listdir(tmp_path) == [name] and mc.load(tmp_path / name)["w"].tolist() == w.tolist()
+    import re
+
+    assert len(made) == 1 and re.fullmatch(rf"\.minicnn-{os.getpid()}-[0-9a-f]{{16}}\.tmp", made[0]), made
+    assert atomic_write.name_problem(tmp_path / name) is None
+
+
+def test_a_name_no_file_system_takes_is_told_by_its_name(tmp_path, rng):
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    extra = int(rng.integers(1, 50))
+    name = "é" * ((limit + extra) // 2 + 1)  # two bytes a letter: the limit is of bytes
+    size = len(name.encode())
+    assert atomic_write.name_problem(tmp_path / "not yet" / name) == (
+        f"its name is {size} bytes long, and this file system takes at most {limit}"
+    )
+    assert atomic_write.name_problem(tmp_path / "a\0b.npz") == "a file name cannot hold a NUL character"
+    assert atomic_write.name_problem(tmp_path / ("é" * (limit // 2))) is None

@@ -991,13 +991,13 @@ def test_a_resume_shows_control_characters_of_the_checkpoint_as_escapes(one_epoc
     meta = json.loads(io.load(one_epoch_run / "checkpoint.npz")["meta"])
     for key, says in (
         ("model", "--resume: the checkpoint is of model lenet5\\x1b[2K\\x1b[32mtest accuracy: 0.9990"),
-        ("data", "--data mnist:\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m: no such folder"),
+        ("data", "--data mnist:/\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m: no such folder"),
     ):
         changed = json.loads(json.dumps(meta))
         if key == "model":
             changed["model"] = "lenet5" + fake
         else:
-            changed["settings"]["data"] = "mnist:" + fake
+            changed["settings"]["data"] = "mnist:/" + fake
         out = _damaged_checkpoint(one_epoch_run, tmp_path / key, meta=json.dumps(changed))
         assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(out)]) == 2
         line = one_error_line(capsys)
@@ -1418,3 +1418,288 @@ def test_without_matplotlib_the_curves_are_said_to_be_missing_not_left_stale(
     assert main(["train", "lenet5", *DIGITS, "--resume", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
     assert 'curves.png not drawn: it needs matplotlib (pip install -e ".[viz]")' in capsys.readouterr().out
     assert not (out / "curves.png").exists() and (out / "metrics.json").exists()
+
+
+# --- --debug, the data-parallel layout, pictures, failed saves, closed pipes -----------------------
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["--debug first", "--debug last"])
+@pytest.mark.parametrize(
+    "command, argv",
+    [
+        ("train", ["lenet5"]),
+        ("eval", ["w.npz"]),
+        ("summary", ["lenet5"]),
+        ("convert-weights", ["w.pth", "w.npz"]),
+        ("check", ["col2im", "mine.py"]),
+    ],
+)
+def test_debug_is_taken_before_and_after_every_command(command, argv, before, monkeypatch, capsys):
+    """(bench's own parser: tests/bench/test_bench_cli.py)"""
+    from minicnn import __main__ as cli
+    from minicnn.cli_common import UsageError
+
+    def fails(args):
+        raise UsageError(f"{command} ran")
+
+    monkeypatch.setitem(cli.COMMANDS, command, fails)
+    assert main(["--debug", command, *argv] if before else [command, *argv, "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert err.rstrip().endswith(f"minicnn.cli_common.UsageError: {command} ran")
+    assert main([command, *argv]) == 2
+    assert one_error_line(capsys, command).endswith(f"error: {command} ran")
+
+
+def test_the_top_level_help_says_where_debug_goes(capsys):
+    assert main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--debug show the traceback of an error (before the command, as here, or after it)" in text
+
+
+def _with_settings(run, tmp_path, **settings):
+    meta = json.loads(io.load(run / "checkpoint.npz")["meta"])
+    meta["settings"].update(settings)
+    for key in [key for key, value in settings.items() if value is None]:
+        del meta["settings"][key]
+    return _damaged_checkpoint(run, tmp_path, meta=json.dumps(meta))
+
+
+def test_a_resume_that_changes_the_data_parallel_layout_is_refused(
+    one_epoch_run, tmp_path, capsys, monkeypatch
+):
+    """The shuffling and each rank's shard follow --distributed and the number of ranks, as
+    they follow --seed: a resume that changes either would make another run."""
+    meta = json.loads(io.load(one_epoch_run / "checkpoint.npz")["meta"])
+    assert (meta["settings"]["distributed"], meta["settings"]["ranks"]) == (False, 1)
+    assert json.loads((one_epoch_run / "metrics.json").read_text())["settings"]["ranks"] == 1
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(one_epoch_run, out)
+    before = (out / "checkpoint.npz").read_bytes()
+    argv = ["train", "lenet5", "--resume", "--epochs", "2", "--out"]
+    assert main([*argv, str(out), "--distributed"]) == 2
+    assert one_error_line(capsys).endswith(
+        "error: --resume: this run is --distributed over 1 rank, the checkpoint's was without --distributed "
+        "(the batches' order and each rank's share of them follow it); resume it without --distributed and "
+        "without mpirun, or start again with --overwrite"
+    )
+    assert (out / "checkpoint.npz").read_bytes() == before
+    two = _with_settings(one_epoch_run, tmp_path / "two", distributed=True, ranks=2)
+    assert main([*argv, str(two)]) == 2
+    assert one_error_line(capsys).endswith(
+        "error: --resume: this run is without --distributed, the checkpoint's was --distributed over 2 ranks "
+        "(the batches' order and each rank's share of them follow it); resume it with --distributed under "
+        "mpirun -n 2, or start again with --overwrite"
+    )
+    monkeypatch.setenv("PMI_SIZE", "3")  # rank 0 of 3, as mpirun -n 3 starts it: refused before joining
+    monkeypatch.setenv("PMI_RANK", "0")
+    assert main([*argv, str(two), "--distributed"]) == 2
+    assert "this run is --distributed over 3 ranks, the checkpoint's was --distributed over 2 ranks" in (
+        one_error_line(capsys)
+    )
+
+
+def test_a_checkpoint_recorded_before_the_layout_resumes_as_before(one_epoch_run, tmp_path):
+    out = _with_settings(one_epoch_run, tmp_path, distributed=None, ranks=None)
+    assert main(["train", "lenet5", "--resume", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    settings = json.loads(io.load(out / "checkpoint.npz")["meta"])["settings"]
+    assert (settings["distributed"], settings["ranks"]) == (False, 1)
+
+
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"ranks": 0}, "the checkpoint's ranks is 0, which must be at least 1"),
+        ({"distributed": "yes"}, "the checkpoint's distributed is 'yes', which must be one of True, False"),
+        ({"ranks": None}, "the checkpoint's settings lack 'ranks'"),
+    ],
+)
+def test_a_damaged_layout_is_named(settings, says, one_epoch_run, tmp_path, capsys):
+    out = _with_settings(one_epoch_run, tmp_path, **settings)
+    assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(out)]) == 2
+    assert one_error_line(capsys).endswith(f"error: --resume: {says}; start again with --overwrite")
+
+
+def test_a_junk_plot_backend_is_named_before_any_step(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("MPLBACKEND", "bogus")
+    monkeypatch.delitem(sys.modules, "matplotlib")  # its import is where MPLBACKEND is read
+    steps = []
+    real_step = optim.Adam.step
+    monkeypatch.setattr(optim.Adam, "step", lambda self, *a, **k: steps.append(1) or real_step(self, *a, **k))
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(tmp_path / "run")]) == 2
+    assert one_error_line(capsys).endswith(
+        "error: MPLBACKEND='bogus' is not a backend matplotlib takes (Key backend: 'bogus' is not a valid "
+        "value for backend), so no picture could be drawn; unset it (minicnn draws its pictures with agg)"
+    )
+    assert not steps and not (tmp_path / "run").exists()
+    assert main(["summary", "lenet5"]) == 0  # a command that draws nothing is not refused
+
+
+@pytest.mark.parametrize("failure", ["matplotlib", "full disk"])
+def test_curves_that_cannot_be_drawn_lose_neither_the_result_nor_the_run(
+    failure, tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    from minicnn import viz
+
+    out = tmp_path / "run"
+    if failure == "matplotlib":
+
+        def broken(history):
+            raise RuntimeError("the canvas broke")
+
+        monkeypatch.setattr(viz, "plot_history", broken)
+        then = ""
+    else:  # the file system refuses the picture alone
+        real_link = os.link
+
+        def link(src, dst, *args, **kwargs):
+            if str(dst).endswith("curves.png"):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real_link(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(os, "link", link)
+        then = "free some space, then "
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-2:] == [f"outputs in {out}/", captured.out.splitlines()[-1]]
+    assert captured.out.splitlines()[-1].startswith("test accuracy: 0.")
+    why = (
+        "the canvas broke"
+        if failure == "matplotlib"
+        else f"train: could not write {out}/curves.png: no space left on device"
+    )
+    assert captured.err.strip().splitlines()[-1] == (
+        f"python -m minicnn train: error: curves.png not drawn: {why}; every other output is written; {then}"
+        "--resume draws it (and evaluates the test split again)"
+    )
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "history.json", "metrics.json", "model.npz"]
+    monkeypatch.undo()
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--quiet", "--out", str(out)]) == 0
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _refused(monkeypatch, call, name, code, nth=1):
+    """The file system refuses the ``nth`` write of ``name`` (os.link for a file new to the run,
+    os.replace for one it replaces) with the errno ``code``."""
+    real, seen = getattr(os, call), []
+
+    def refuse(src, dst, *args, **kwargs):
+        if str(dst).endswith(name):
+            seen.append(dst)
+            if len(seen) == nth:
+                raise OSError(code, os.strerror(code))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, call, refuse)
+
+
+@pytest.mark.parametrize(
+    "code, fix",
+    [
+        ("ENOSPC", "free some space"),
+        ("EROFS", "make the file system writable"),
+        ("EACCES", "let yourself write into {out}/"),
+    ],
+)
+def test_a_checkpoint_the_file_system_refuses_says_which_is_kept_and_how_to_resume(
+    code, fix, tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    out = tmp_path / "run"
+    number = getattr(errno, code)
+    _refused(monkeypatch, "replace", "checkpoint.npz", number)  # epoch 2's replaces epoch 1's
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "2", "--out", str(out)]) == 1
+    assert one_error_line(capsys).endswith(
+        f"error: mc.save: could not write {out}/checkpoint.npz: {os.strerror(number).lower()}; "
+        f"the checkpoint of epoch 1 is kept; {fix.format(out=out)}, then resume with --resume"
+    )
+    assert io.load(out / "checkpoint.npz")["epoch"] == 1 and os.listdir(out) == ["checkpoint.npz"]
+    monkeypatch.undo()
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--quiet", "--out", str(out)]) == 0
+    assert io.load(out / "checkpoint.npz")["epoch"] == 2
+
+
+def test_a_first_checkpoint_the_file_system_refuses_says_there_is_none(tmp_path, monkeypatch, capsys):
+    import errno
+
+    out = tmp_path / "run"
+    _refused(monkeypatch, "link", "checkpoint.npz", errno.ENOSPC)
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "2", "--out", str(out)]) == 1
+    assert one_error_line(capsys).endswith(
+        f"error: mc.save: could not write {out}/checkpoint.npz: no space left on device; no epoch had "
+        "finished, so there is no checkpoint to resume; free some space, then train again"
+    )
+    assert not out.exists()
+
+
+def test_outputs_the_file_system_refuses_say_that_every_epoch_is_kept(tmp_path, monkeypatch, capsys):
+    import errno
+
+    out = tmp_path / "run"
+    _refused(monkeypatch, "link", "model.npz", errno.ENOSPC)
+    assert main(["train", "lenet5", *DIGITS, "--epochs", "1", "--out", str(out)]) == 1
+    assert one_error_line(capsys).endswith(
+        f"error: mc.save: could not write {out}/model.npz: no space left on device; all 1 epochs are in "
+        "checkpoint.npz; free some space, then --resume writes the test result and the other outputs"
+    )
+    assert os.listdir(out) == ["checkpoint.npz"]
+    monkeypatch.undo()
+    assert main(["train", "lenet5", *DIGITS, "--resume", "--quiet", "--out", str(out)]) == 0
+    assert (out / "model.npz").exists() and (out / "metrics.json").exists()
+
+
+def _closed_pipe():
+    """The writing end of a pipe whose reader has gone, as `| head` leaves it."""
+    read, write = os.pipe()
+    os.close(read)
+    return os.fdopen(write, "w")
+
+
+def test_a_closed_output_pipe_neither_fails_nor_stops_a_run(tmp_path):
+    """train ... 2>&1 | head -0: the progress lines and the result go nowhere; the run goes on to
+    its end and writes every file, and the command ends as it would have."""
+    out = tmp_path / "run"
+    with _closed_pipe() as closed:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "minicnn",
+                "train",
+                "lenet5",
+                "--data",
+                "digits",
+                "--epochs",
+                "2",
+                "--out",
+                str(out),
+            ],
+            stdout=closed,
+            stderr=closed,
+            timeout=300,
+        )
+    assert done.returncode == 0
+    assert sorted(os.listdir(out)) == sorted(
+        ["checkpoint.npz", "curves.png", "history.json", "metrics.json", "model.npz"]
+    )
+    assert io.load(out / "checkpoint.npz")["epoch"] == 2
+    assert json.loads((out / "metrics.json").read_text())["test_accuracy"] > 0.5
+
+
+def test_a_listing_cut_short_by_its_reader_is_not_an_error():
+    """summary --list | head -1"""
+    with _closed_pipe() as closed:
+        done = subprocess.run(
+            [sys.executable, "-m", "minicnn", "summary", "--list"],
+            stdout=closed,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    assert (done.returncode, done.stderr) == (0, "")

@@ -165,13 +165,13 @@ SHOWN = "\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m"
 
 
 def test_control_characters_of_metrics_json_are_shown_as_escapes(tmp_path, capsys):
-    run = a_run(tmp_path / "run", data="mnist:" + FAKE)
+    run = a_run(tmp_path / "run", data="mnist:/" + FAKE)
     assert main(["eval", str(run / "model.npz")]) == 2
     line = one_error_line(capsys)
     assert "\x1b" not in line
     assert line == (
-        f"--data mnist:{SHOWN}: no such folder '{SHOWN}' "
-        f"(data mnist:{SHOWN}, read from {run / 'metrics.json'}; pass --data to choose)"
+        f"--data mnist:/{SHOWN}: no such folder '/{SHOWN}' "
+        f"(data mnist:/{SHOWN}, read from {run / 'metrics.json'}; pass --data to choose)"
     )
     assert main(["eval", str(run / "model.npz"), "--debug"]) == 2  # the traceback quotes it too
     err = capsys.readouterr().err
