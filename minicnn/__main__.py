@@ -115,8 +115,8 @@ def _parser():
     )
     e.add_argument(
         "weights",
-        help="a run's model.npz or checkpoint.npz, or weights converted to .npz by convert-weights "
-        "(a .pth or .safetensors is refused with the command that converts it)",
+        help="a run's folder (its model.npz), a model.npz or checkpoint.npz, or weights converted to .npz "
+        "by convert-weights (a .pth or .safetensors is refused with the command that converts it)",
     )
     e.add_argument(
         "--data", help="default: the run's data (from the checkpoint, or the metrics.json beside a model.npz)"

@@ -115,6 +115,13 @@ def eval_command(args):
         raise UsageError(f"{args.weights!r} is a broken link (to {os.readlink(args.weights)!r}), not weights")
     if not os.path.exists(args.weights):
         raise UsageError(f"{args.weights!r}: no such file")
+    if os.path.isdir(args.weights):  # a run's folder: its model.npz, as train printed "outputs in ..."
+        inside = os.path.join(args.weights, "model.npz")
+        if not os.path.lexists(inside):
+            raise UsageError(
+                f"{args.weights!r} is a folder without a model.npz: give a run's folder or weights file"
+            )
+        args.weights = inside
     check_regular(args.weights, UsageError)
     try:
         loaded = io.load(args.weights)

@@ -113,7 +113,7 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
         (["train", "lenet5", "--out", "README.md"], "--out README.md: is a file, not a folder"),
         (["train", "lenet5", "--device", "tpu"], "unknown device 'tpu'"),
         (["eval", "/no/such/model.npz"], "no such file"),
-        (["eval", "tests"], "is a folder, not a regular file"),
+        (["eval", "tests"], "'tests' is a folder without a model.npz: give a run's folder or weights file"),
         (["eval", "/dev/null"], "is a character device, not a regular file"),
         (["summary", "nonet"], "unknown model 'nonet'"),
         (["summary", "lenet5", "--input", "1,28"], "three positive sizes"),

@@ -159,6 +159,18 @@ def test_a_run_folder_evaluates_without_flags(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0] == "data: digits"
 
 
+def test_eval_of_a_run_folder_reads_its_model_npz(tmp_path, capsys):
+    run = a_run(tmp_path / "run")
+    assert main(["eval", str(run / "model.npz")]) == 0
+    by_file = capsys.readouterr().out
+    assert main(["eval", str(run)]) == 0
+    assert capsys.readouterr().out == by_file
+    (run / "model.npz").unlink()
+    (run / "model.npz").mkdir()  # a folder in its place is refused as any non-file is
+    assert main(["eval", str(run)]) == 2
+    assert one_error_line(capsys).endswith("model.npz: is a folder, not a regular file")
+
+
 # a line that, printed as it is, would clear the terminal's line and show a fake result in green
 FAKE = "\x1b[2K\x1b[32mtest accuracy: 0.9990\x1b[0m"
 SHOWN = "\\x1b[2K\\x1b[32mtest accuracy: 0.9990\\x1b[0m"
