@@ -13,6 +13,7 @@ shadowing.check_numpy_is_numpy()  # a numpy.py of one's own would stand in for N
 
 from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, tensor
+from . import autograd
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .functional import cat, chunk, flatten, permute, reshape, split, squeeze, stack, transpose, unsqueeze
 from .functional import (

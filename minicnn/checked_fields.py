@@ -1,13 +1,16 @@
 """The three Tensor attributes a user may assign, each checked as PyTorch checks it.
 
-``t.data``, ``t.grad`` and ``t.requires_grad`` are data descriptors with a ``__set__``
-and no ``__get__``: an assignment runs the check, and a read finds the value in the
-instance's ``__dict__`` as for a plain attribute, so reading is not slowed. The engine,
-which makes tensors by the million, writes the ``__dict__`` itself and skips the checks.
+``t.data`` and ``t.requires_grad`` are data descriptors with a ``__set__`` and no
+``__get__``: an assignment runs the check, and a read finds the value in the instance's
+``__dict__`` as for a plain attribute, so reading is not slowed. ``t.grad`` has a ``__get__``
+too, for PyTorch's warning on reading the gradient of a computed tensor (it is read once
+per parameter and step, not per op). The engine, which makes tensors by the million, reads
+and writes the ``__dict__`` itself and skips the checks.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,7 +37,23 @@ class Data:
 
 class Grad:
     """``t.grad``: None or a Tensor of t's shape, dtype and device; anything else is refused
-    in one line, where an optimizer would otherwise broadcast it into the update."""
+    in one line, where an optimizer would otherwise broadcast it into the update. Reading it
+    on a computed tensor without ``retain_grad()`` warns, as PyTorch does: backward never fills
+    it there, and the None is most often a leaf mistaken for it (``h.grad`` for ``w.grad``)."""
+
+    def __get__(self, t: Any, owner: Any = None) -> Any:
+        if t is None:
+            return self
+        grad = t.__dict__["grad"]
+        if grad is None and t._fn is not None and not t.retains_grad:
+            warnings.warn(
+                "The .grad of a tensor that is not a leaf (it was computed by an op) is read: "
+                "backward() does not fill it; call .retain_grad() on it before backward() to "
+                "keep its gradient, or read the .grad of the leaf you meant",
+                UserWarning,
+                stacklevel=2,
+            )
+        return grad
 
     def __set__(self, t: Any, value: Any) -> None:
         from .tensor import Tensor

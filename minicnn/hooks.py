@@ -60,13 +60,15 @@ class GradHooks:
         return handle
 
     def __call__(self, g):
-        """The gradient (an array) after every hook, kept in ``.grad`` if retained."""
+        """The gradient (an array) after every hook."""
         for hook in list(self.hooks.values()):  # (a hook may remove itself or another)
             g = _run(hook, g)
-        kept = None if self.retains is None else self.retains()
-        if kept is not None:
-            kept._accumulate(g)
         return g
+
+    def retained(self):
+        """The tensor whose ``.grad`` keeps the gradient after the hooks, if still held, else None
+        (the engine adds it there once the whole backward has run)."""
+        return None if self.retains is None else self.retains()
 
 
 def _run(hook, g):

@@ -4,12 +4,18 @@ A node's backward reads what its forward kept on it, often its inputs' own array
 both factors, Linear its weight) or its output (Exp, ReLU). Changing such an array in place
 afterwards (``x += 1`` under ``no_grad``, an optimizer step before ``backward()``) would make
 the backward compute the gradient of other numbers than the forward used. PyTorch counts the
-changes of each tensor (its version counter) and refuses; so does minicnn.
+changes of each tensor (its version counter, one for a base and all its views) and refuses;
+so does minicnn, for the changes made through a Tensor: its in-place methods, ``x[i] = v``, a
+NumPy ufunc's ``out=``, an optimizer step, ``nn.init``, ``load_state_dict`` and
+``vector_to_parameters``. Writes into ``.data`` or into an array taken out with
+``t.detach().numpy()`` are not seen, and neither is batch norm's update of its running
+statistics in training: in PyTorch neither.
 
 The count: a process-wide tick (``changes``) advanced by every change in place, each Tensor's
-tick of its last change (``_changed_at``, shared with its ``detach()``), and each node's tick at
-its forward (``fn.tick``, set in tensor.py). When no change happened since a node's forward,
-its backward runs at once; otherwise ``check_unchanged`` looks at what the node kept.
+tick of its last change (``_changed_at``, one list shared by the tensors on the same memory:
+``detach()`` and every view an op made, ``x[0]``, ``x.T``, ``reshape`` ...), and each node's
+tick at its forward (``fn.tick``, set in tensor.py). When no change happened since a node's
+forward, its backward runs at once; otherwise ``check_unchanged`` looks at what the node kept.
 """
 
 import numpy as np
@@ -38,25 +44,32 @@ def check_unchanged(fn):
 
     A changed input counts only where the node kept that array (or a view of it): Add keeps
     nothing of x, and ``x += 1`` after ``y = x + 1`` leaves y's gradient right, as PyTorch
-    allows. An input no longer held by anyone, and the node's output, are not looked into:
-    any change to them is refused.
+    allows. Where the node kept some array, two changes are refused without that look: one
+    to an input whose Tensor is gone (its array can no longer be compared), and one to the
+    node's output (the ops that keep their output, exp and relu, keep it whole). A view's
+    output is not looked at apart: its changes are its input's, which the inputs' check sees.
     """
+    kept = list(kept_arrays(fn))
+    if not kept:
+        return  # nothing the backward reads can have changed
     name = type(fn).__name__
-    changed = [i for i, t in enumerate(fn.inputs) if t is not None and t._changed_at[0] > fn.tick]
-    if fn.output_changed_at[0] > fn.tick:
-        what = f"the output of {name}"  # most ops that keep their output (exp, relu) keep it whole
-    else:
-        kept = list(kept_arrays(fn))
-        what = None
-        for i in changed:
-            a = fn.inputs[i].data
-            if a is None or any(backend.xp_of(a).may_share_memory(a, k) for k in kept):
-                what = f"input {i} of {name}"
-                break
-        if what is None:
-            return
+    if fn.output_changed_at is not None and fn.output_changed_at[0] > fn.tick:
+        why = f"which {name} may have kept for the gradient: exp and relu keep their output, and "
+        _refuse(f"the output of {name}", why + "minicnn does not look")
+    for i, t in enumerate(fn.inputs):
+        if t is None or t._changed_at[0] <= fn.tick:
+            continue
+        a = t.data
+        if a is None:
+            why = f"which {name} may have kept for the gradient: its tensor is gone, and minicnn cannot look"
+            _refuse(f"input {i} of {name}", why)
+        if any(backend.xp_of(a).may_share_memory(a, k) for k in kept):
+            _refuse(f"input {i} of {name}", "which kept it for the gradient")
+
+
+def _refuse(what, why):
     raise RuntimeError(
-        f"backward(): {what} was changed in place after the forward pass, which kept it for the "
-        f"gradient (an optimizer step before backward? x += ... under no_grad?); call backward "
-        f"first, or change a copy (x = x + ...)"
+        f"backward(): {what} was changed in place after the forward pass, {why} (an optimizer "
+        f"step before backward? x += ... under no_grad?); call backward first, or change a copy "
+        f"(x = x + ...)"
     )

@@ -10,7 +10,12 @@ graph as it goes unless ``retain_graph=True``.
 A node's backward reads arrays its forward kept, often its inputs' own arrays. A change
 to a Tensor's array in place (``x += 1`` under ``no_grad``, an optimizer step) is counted,
 as PyTorch's version counter does, and backward refuses a node whose kept arrays were
-changed after its forward: the gradient would be that of other numbers.
+changed after its forward: the gradient would be that of other numbers. Tensors on the same
+memory share one count: an op whose result is a view of an input's array (``x[0]``, ``x.T``,
+``reshape``, ``squeeze``, ``expand``, ``chunk`` ...) hands the input's count to the result, and
+``detach()`` hands it on too, so a write through any of them counts for all. Writes into
+``.data`` or into an array taken out with ``t.detach().numpy()`` are not counted (in PyTorch
+neither). The walk itself, ``backward()`` and ``mc.autograd.grad``, is in autograd.py.
 
 >>> import minicnn as mc
 >>> x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -29,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, checked_fields, in_place, int_range
-from .grad_mode import _grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
+from .grad_mode import _mode, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 from .hooks import GradHooks, RemovableHandle
 
 
@@ -47,7 +52,7 @@ class Function:
 
     xp: Any  # the array module of the inputs, set by apply
     tick: int  # the count of changes in place when the forward ran, set by apply
-    output_changed_at: list  # the output's [tick of its last change in place], set by apply
+    output_changed_at: list | None  # the output's [tick of its last change in place]; None for a view
     _hooks: GradHooks | None = None  # the output's register_hook() and retain_grad(), if asked
 
     def __init__(self):
@@ -60,16 +65,18 @@ class Function:
         """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
         fn = cls()
         xp = _check_same_device(cls.__name__, inputs)
-        fn.needs_grad = tuple([_grad_enabled[0] and t is not None and t.requires_grad for t in inputs])
+        fn.needs_grad = tuple([_mode.enabled and t is not None and t.requires_grad for t in inputs])
         y = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if xp is np and not isinstance(y, np.ndarray):
             y = np.asarray(y)  # NumPy reductions return scalars, not 0-d arrays
+        base = _viewed_input(y, inputs)
         if not any(fn.needs_grad):
-            return Tensor(y)
+            return Tensor(y)._view_of(base)
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp
-        out = Tensor(y, requires_grad=True, _fn=fn)
-        fn.tick, fn.output_changed_at = in_place.changes[0], out._changed_at
+        out = Tensor(y, requires_grad=True, _fn=fn)._view_of(base)
+        # NOTE: a view's changes are its base's, which the check of the inputs looks into
+        fn.tick, fn.output_changed_at = in_place.changes[0], out._changed_at if base is None else None
         return out
 
     def forward(self, *arrays, **params):
@@ -128,82 +135,19 @@ def _check_same_device(name, inputs):
     return xp
 
 
-def _topological_order(root_fn):
-    """Nodes reachable from root_fn, each after every node that consumes its output.
+def _viewed_input(y, inputs):
+    """The input whose array ``y`` is a view of (``x[0]``, ``x.T``, ``x.reshape(...)``), or None.
 
-    Iterative depth-first search (a 1000-layer ResNet would overflow Python's
-    recursion limit): a node is appended once all its inputs' nodes are done,
-    and the reversed list is the order in which gradients flow.
+    NOTE: bounds only (``may_share_memory``), as PyTorch shares one count among all views of a
+    base whichever elements each holds; a fresh result (``y.base`` None) is checked no further.
     """
-    if all(t is None or t._fn is None for t in root_fn.inputs):
-        return (root_fn,)  # one op on leaves: nothing to sort
-    order, seen = [], {id(root_fn)}
-    stack = [(root_fn, iter(root_fn.inputs))]
-    while stack:
-        fn, children = stack[-1]
-        for t in children:
-            child = None if t is None else t._fn
-            if child is not None and id(child) not in seen:
-                seen.add(id(child))
-                stack.append((child, iter(child.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(fn)
-    return reversed(order)
-
-
-def _grad_mismatch(fn, i, x, gx):
-    raise RuntimeError(
-        f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
-        f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}"
-    )
-
-
-def run_backward(root: Tensor, gy: Any, retain_graph: bool = False) -> None:
-    """Send ``gy`` (the gradient of the output w.r.t. root) back through the graph."""
-    grads = {id(root._fn): gy}  # node -> gradient of its output, summed over uses
-    held: dict = {}  # a leaf with hooks -> (the leaf, its gradient summed over uses), for the end
-    for fn in _topological_order(root._fn):
-        if fn.freed:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time: its saved arrays were "
-                "freed after the first backward(). Pass retain_graph=True to the first call "
-                "if you need to."
-            )
-        gy = grads.pop(id(fn), None)
-        if gy is None:  # no gradient reached this node (e.g. only integer inputs)
-            if not retain_graph:
-                fn.free()
-            continue
-        if fn._hooks is not None:  # hooks on fn's output: they may replace its gradient gy
-            gy = fn._hooks(gy)
-        if in_place.changes[0] != fn.tick:  # something changed in place since this forward
-            in_place.check_unchanged(fn)
-        gxs = fn.backward(gy)
-        if not isinstance(gxs, tuple):
-            gxs = (gxs,)
-        if len(gxs) != len(fn.inputs):
-            raise RuntimeError(
-                f"{type(fn).__name__}.backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs"
-            )
-        for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
-            if gx is None or x is None or not x.requires_grad:
-                continue
-            if gx.shape != x.shape or gx.dtype != x.dtype:
-                _grad_mismatch(fn, i, x, gx)
-            if x._fn is not None:
-                key = id(x._fn)
-                # NOTE: a new array, not +=: gx may be the very array another input got
-                grads[key] = gx if key not in grads else grads[key] + gx
-            elif x._hooks is None:
-                x._accumulate(gx)
-            else:  # its hooks run once, on the sum, when every use has sent its share
-                held[id(x)] = (x, gx if id(x) not in held else held[id(x)][1] + gx)
-        if not retain_graph:
-            fn.free()
-    for x, g in held.values():
-        x._accumulate(x._hooks(g))
+    if getattr(y, "base", None) is None and all(t is None or t.data is not y for t in inputs):
+        return None
+    xp = backend.xp_of(y)
+    for t in inputs:
+        if t is not None and type(t.data) is type(y) and xp.may_share_memory(y, t.data):
+            return t
+    return None
 
 
 def _as_array(data, dtype, device):
@@ -257,13 +201,16 @@ class Tensor:
     grad: Any = checked_fields.Grad()  # None or a Tensor like this one
     requires_grad: bool = checked_fields.RequiresGrad()  # type: ignore[assignment]
     _hooks: GradHooks | None = None  # a leaf's register_hook(), if asked
+    _is_view = False  # made by an op as a view of an input's array (_view_of)
+    _retains_grad = False  # retain_grad() was called on this computed tensor
 
     def __init__(self, data, requires_grad=False, _fn=None):
         self.__dict__["data"] = data  # ops hand over arrays: no check on this path
         self.__dict__["grad"] = None
         self.__dict__["requires_grad"] = requires_grad
         self._fn = _fn
-        self._changed_at = [0]  # the tick of the last change in place, shared with detach()
+        # the tick of the last change in place: one list, shared with detach() and every view
+        self._changed_at = [0]
 
     # --- what it is ---------------------------------------------------------
     shape = property(lambda self: tuple(self.data.shape))
@@ -298,36 +245,16 @@ class Tensor:
         return f"tensor({body}{device}{dtype}{grad})"
 
     # --- gradients ----------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
-        """Gradients of this tensor w.r.t. every leaf that requires them, into ``.grad``.
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Gradients of this tensor w.r.t. every leaf that requires them, added into ``.grad``.
 
         ``gradient`` is d(something)/d(this tensor), of its shape; it may be left out only for
-        a scalar, where it is 1 (PyTorch's name and rule).
+        a scalar, where it is 1 (PyTorch's name and rule). Nothing reaches any ``.grad`` unless
+        the whole pass succeeds (autograd.py).
         """
-        if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require grad and has no graph")
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward(): gradient can be implicit only for a scalar output, "
-                    f"got shape {self.shape}; pass gradient= of that shape"
-                )
-            gy = backend.xp_of(self.data).ones_like(self.data)
-        else:
-            if (
-                type(gradient) is np.ndarray
-                and type(self.data) is np.ndarray
-                and gradient.dtype == self.data.dtype
-            ):
-                gy = gradient  # the common case, without _as_array's device checks
-            else:
-                gy = _as_array(gradient, self.dtype, self.device)
-            if gy.shape != self.data.shape:
-                raise RuntimeError(f"backward(): gradient has shape {gy.shape}, tensor has {self.shape}")
-        if self._fn is None:
-            self._accumulate(gy if self._hooks is None else self._hooks(gy))
-        else:
-            run_backward(self, gy, retain_graph=retain_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def _accumulate(self, g):
         """Add ``g`` into ``.grad``, which then owns its array.
@@ -338,11 +265,11 @@ class Tensor:
         Only leaves (and retained non-leaves) pay for the copy; gradients flowing
         between nodes are never copied.
         """
-        xp = backend.xp_of(g)
-        if self.grad is None:
+        xp, grad = backend.xp_of(g), self.__dict__["grad"]
+        if grad is None:
             self.__dict__["grad"] = Tensor(xp.array(g, copy=True))  # an array even for 0-d (g.copy() of a
         else:  # NumPy scalar is a scalar); a new array, kept in the same grad Tensor, as PyTorch
-            self.grad.data = xp.asarray(self.grad.data + g)
+            grad.data = xp.asarray(grad.data + g)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient):
@@ -351,7 +278,13 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._fn is not None:
             self._grad_hooks().retains = weakref.ref(self)
+            self._retains_grad = True
         return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a computed tensor after ``retain_grad()``; False for a leaf, as in PyTorch."""
+        return self._retains_grad
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` each time backward computes this tensor's gradient; a Tensor it
@@ -381,10 +314,38 @@ class Tensor:
         t._changed_at = self._changed_at
         return t
 
+    def detach_(self) -> Tensor:
+        """Cut this tensor itself from the graph: a leaf that requires no grad from now on, as
+        PyTorch's. A graph already built through it is unchanged. Refused on a view, as in PyTorch."""
+        if self._is_view:
+            raise RuntimeError("detach_(): can't detach a view in place; use detach() instead")
+        self._fn = None
+        self.__dict__["requires_grad"] = False
+        return self
+
+    def _view_of(self, base: Tensor | None) -> Tensor:
+        """Mark this tensor a view of ``base`` (None: of nothing): as PyTorch's views, it shares
+        the base's count of changes in place, so a write through either is seen by every node
+        that kept the other (in_place.py)."""
+        if base is not None:
+            self._changed_at, self._is_view = base._changed_at, True
+        return self
+
     # --- leaving and moving -------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (copied from the GPU when needed)."""
-        return backend.to_device(self.data, "cpu")
+        """The data as a NumPy array: the tensor's own array (a copy from the GPU).
+
+        Of a tensor that requires grad it is a read-only view. A write into it would change
+        numbers a node keeps for backward without being counted, and the gradient would
+        silently be that of other numbers; PyTorch refuses ``numpy()`` there. To change the
+        values, write through the tensor under ``mc.no_grad()`` (``t[0] = 1``, ``t.zero_()``),
+        which is counted.
+        """
+        array = backend.to_device(self.data, "cpu")
+        if self.__dict__["requires_grad"] and array is self.data:
+            array = array.view()
+            array.flags.writeable = False
+        return array
 
     def item(self) -> Any:
         if self.data.size != 1:
@@ -395,6 +356,7 @@ class Tensor:
         return self.numpy().tolist()
 
 
-# The arithmetic, reductions and shape methods are defined in functional/ and
-# attached to Tensor there, so each op's math lives in exactly one place.
-from . import functional  # noqa: F401  (attaches the Tensor methods)
+# The backward pass is in autograd.py, which imports Tensor from here; the arithmetic,
+# reductions and shape methods are defined in functional/ and attached to Tensor there,
+# so each op's math lives in exactly one place.
+from . import autograd, functional  # noqa: F401

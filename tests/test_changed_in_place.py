@@ -8,6 +8,14 @@ import minicnn as mc
 from minicnn import nn, optim
 
 CHANGED = r"backward\(\): {} was changed in place after the forward pass, which kept it for the gradient"
+GONE_CHANGED = (
+    r"backward\(\): input {0} of {1} was changed in place after the forward pass, which {1} may have "
+    r"kept for the gradient: its tensor is gone, and minicnn cannot look"
+)
+OUTPUT_CHANGED = (
+    r"backward\(\): the output of {0} was changed in place after the forward pass, which {0} may have "
+    r"kept for the gradient: exp and relu keep their output, and minicnn does not look"
+)
 
 
 def leaf(values):
@@ -89,7 +97,7 @@ def test_a_changed_output_refuses_backward():
     y = x.exp()
     with mc.no_grad():
         y += 1
-    with pytest.raises(RuntimeError, match=CHANGED.format("the output of Exp")):
+    with pytest.raises(RuntimeError, match=OUTPUT_CHANGED.format("Exp")):
         y.sum().backward()
 
 
@@ -111,7 +119,7 @@ def test_a_changed_input_no_longer_held_still_refuses_backward():
     with mc.no_grad():
         h *= 0
     del h  # its array lives on in the Mul node that kept it
-    with pytest.raises(RuntimeError, match=CHANGED.format("input 0 of Mul")):
+    with pytest.raises(RuntimeError, match=GONE_CHANGED.format(0, "Mul")):
         y.backward()
 
 
@@ -192,3 +200,30 @@ def test_writes_into_a_leaf_that_requires_grad_are_refused_outside_no_grad(name)
     with mc.no_grad():
         write(w)  # as an initializer does
     np.testing.assert_array_equal(w.numpy(), after)
+
+
+def test_a_refusal_that_cannot_look_says_so_rather_than_that_the_op_kept_it(rng):
+    """h was dropped and changed through its detach(): Add keeps nothing and lets it pass, as
+    PyTorch does; Mul kept an array, and minicnn does not look whether it was its output."""
+    w = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    h = w * 2.0
+    y = h + 1.0
+    d = h.detach()
+    del h
+    d += 1
+    with pytest.raises(RuntimeError, match=OUTPUT_CHANGED.format("Mul")) as error:
+        y.sum().backward()
+    assert "which kept it" not in str(error.value)
+
+
+def test_changes_around_a_node_that_kept_no_array_are_allowed_as_in_pytorch(rng):
+    """Add keeps no array: neither its changed output nor a changed input whose tensor is gone
+    can change what a backward reads (PyTorch gives the same gradient)."""
+    w = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    h = w + 1.0
+    y = (h + 2.0).sum()
+    d = h.detach()
+    del h
+    d += 1
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 1.0, 1.0])

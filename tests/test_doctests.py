@@ -12,7 +12,14 @@ import minicnn.kernels
 import minicnn.nn
 
 MODULES = (
-    ["minicnn.tensor", "minicnn.hooks", "minicnn.backend", "minicnn.gradcheck", "minicnn.compare"]
+    [
+        "minicnn.tensor",
+        "minicnn.autograd",
+        "minicnn.hooks",
+        "minicnn.backend",
+        "minicnn.gradcheck",
+        "minicnn.compare",
+    ]
     + [
         f"{package.__name__}.{info.name}"
         for package in (minicnn.functional, minicnn.kernels, minicnn.nn)

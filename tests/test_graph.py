@@ -1,5 +1,7 @@
 """The autograd engine: how gradients flow, accumulate, and how the graph is freed."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -45,9 +47,29 @@ def test_non_leaf_gradients_are_not_kept_unless_asked():
     h = x * 3
     kept = (x * 2).retain_grad()
     (h * h + kept * 5).sum().backward()
-    assert h.grad is None
+    with pytest.warns(UserWarning, match=r"not a leaf .* call \.retain_grad\(\) on it before backward\(\)"):
+        assert h.grad is None
     np.testing.assert_array_equal(kept.grad.numpy(), [5.0, 5.0])
     np.testing.assert_array_equal(x.grad.numpy(), 18 * x.numpy() + 10)
+
+
+def test_reading_a_computed_tensors_grad_warns_at_the_readers_line_as_pytorch(rng):
+    """PyTorch warns at each read (Python's filter then shows it once per line); a leaf, a
+    retained tensor and a result of no_grad (a leaf too) read quietly."""
+    x = mc.tensor(rng.standard_normal(2), requires_grad=True)
+    h, kept = x * 2, (x * 3).retain_grad()
+    with mc.no_grad():
+        quiet = x * 4
+    (h * kept).sum().backward()
+    assert (h.retains_grad, kept.retains_grad, x.retains_grad) == (False, True, False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert x.grad is not None and kept.grad is not None and quiet.grad is None
+        assert not caught
+        for _ in range(2):
+            assert h.grad is None
+    assert len(caught) == 2 and all(w.category is UserWarning for w in caught)
+    assert {w.filename for w in caught} == {__file__}
 
 
 # --- deep graphs ---------------------------------------------------------------------------

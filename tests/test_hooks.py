@@ -38,7 +38,7 @@ def test_a_hook_on_a_computed_tensor_fires_without_retain_grad_and_its_result_fl
     h.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 10)
     (h * h).sum().backward()
     np.testing.assert_allclose(seen[0], 2 * h.numpy())  # d(h^2)/dh, whole
-    assert h.grad is None  # not retained
+    assert h.retains_grad is False
     np.testing.assert_allclose(x.grad.numpy(), 10 * 18 * x.numpy())  # 10 times what reached h
 
 

@@ -116,6 +116,29 @@ def test_detach_cuts_the_graph_and_shares_the_data():
     np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])
 
 
+def test_detach_in_place_makes_the_tensor_a_leaf_and_keeps_the_graph_built_through_it(rng):
+    a = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    b = a * 2
+    y = (b + 1).sum()  # built before: still walks back through b to a, as in PyTorch
+    assert b.detach_() is b
+    assert b.is_leaf and b.grad_fn is None and not b.requires_grad
+    assert not (b * 3).requires_grad  # and b records nothing from now on
+    y.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0, 2.0])
+    w = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    assert w.detach_() is w and not w.requires_grad  # a leaf: as PyTorch's, it stops requiring grad
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_detach_in_place_of_a_view_is_refused_as_in_pytorch(rng, requires_grad):
+    x = mc.tensor(rng.standard_normal((2, 3)), requires_grad=requires_grad)
+    with pytest.raises(
+        RuntimeError, match=r"detach_\(\): can't detach a view in place; use detach\(\) instead"
+    ):
+        x[0].detach_()
+    assert x[0].detach().detach_().shape == (3,)  # a detach() is no view
+
+
 def test_repr_shows_values_and_grad_fn():
     x = mc.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
@@ -260,6 +283,22 @@ def test_numpy_reads_a_tensor_as_its_array():
         np.array(t, dtype=np.float64, copy=False)
     assert mc.tensor([mc.tensor(1.0), mc.tensor(2.0)]).tolist() == [1.0, 2.0]
     assert isinstance(np.ones(2) + t, mc.Tensor)  # operators still go to the Tensor
+
+
+def test_numpy_of_a_tensor_that_requires_grad_is_a_read_only_view(rng):
+    """A write into it would change what Exp kept for backward, uncounted: NumPy refuses it
+    (PyTorch refuses numpy() itself there)."""
+    x = mc.tensor(rng.standard_normal(3), requires_grad=True)
+    y = x.exp()
+    for array in (y.numpy(), np.asarray(y), x.numpy(), y.__array__()):
+        assert np.shares_memory(array, y.data) or np.shares_memory(array, x.data)
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(x.numpy()))
+    for writable in (y.detach().numpy(), np.array(y), x.grad.numpy(), mc.tensor([1.0]).numpy()):
+        writable[0] = 5.0  # a copy, or a tensor without a gradient: as in PyTorch
+    assert y.detach().numpy()[0] == 5.0  # (uncounted, as PyTorch's detach().numpy())
 
 
 def test_a_numpy_ufunc_refuses_a_tensor_whose_gradient_it_would_lose():

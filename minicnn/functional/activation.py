@@ -83,8 +83,11 @@ def logistic(x):
 
 
 def relu(x: Tensor, inplace: bool = False, *, name: str = "relu") -> Tensor:
-    """y = max(x, 0). ``inplace`` is PyTorch's keyword, taken so its code runs: the result is a
-    new tensor either way and x is left as it was (docs/ops/activations.md), as in ``nn.ReLU``."""
+    """y = max(x, 0). ``inplace`` is PyTorch's keyword, taken so its code runs, but ignored:
+    the result is always a new tensor and x is left unchanged, so assign the result
+    (``x = F.relu(x, inplace=True)``). A bare ``F.relu(x, inplace=True)``, which changes x in
+    PyTorch, changes nothing here (docs/ops/activations.md); ``nn.ReLU(inplace=True)`` is
+    called as ``x = relu(x)`` and works the same in both."""
     check_float(name, "x", x)
     return ReLU.apply(x)
 

@@ -41,11 +41,14 @@ from .promotion import (
 def _setitem(self, index, value):
     """``x[index] = value`` in place (``x[mask] = 0``), where no gradient is recorded: under
     ``no_grad``, or on a tensor that needs none. Refused where it would be (minicnn records
-    no in-place operation): write ``mc.where(mask, value, x)`` instead."""
+    no in-place operation): write ``mc.where(mask, value, x)`` instead, or, for a buffer
+    filled row by row in a loop (an RNN's ``outputs[t] = h``), a list of rows and
+    ``mc.stack(rows)``."""
     if is_grad_enabled() and isinstance(value, Tensor) and value.requires_grad:
         raise RuntimeError(
             "x[index] = value with a value that requires grad: minicnn records no in-place "
-            "operations; build the result with mc.where or mc.cat instead"
+            "operations; collect the values in a list and join them instead (outputs[t] = h in "
+            "a loop: hs.append(h), then outputs = mc.stack(hs)), or use mc.cat or mc.where"
         )
     _check_in_place(self, "x[index] = value", "write x = mc.where(mask, value, x) instead")
     basic, advanced = split_index("x[index] = value", index, self.shape, backend.xp_of(self.data))

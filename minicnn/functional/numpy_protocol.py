@@ -1,6 +1,7 @@
 """How a Tensor meets NumPy: ``np.asarray(t)``, and NumPy's ufuncs given a Tensor.
 
-``np.asarray(t)`` (NumPy's ``__array__`` protocol) gives the data as a NumPy array. A ufunc
+``np.asarray(t)`` (NumPy's ``__array__`` protocol) gives the data as a NumPy array, read-only
+for a tensor that requires grad (``Tensor.numpy`` says why). A ufunc
 given a Tensor (``__array_ufunc__``) runs the Tensor's own operator where the ufunc is one
 (``array + t``, ``np.add(a, t)``), so that the graph records it; any other (``np.exp(t)``) gives
 an array, and is refused on a tensor that requires grad, whose gradient would stop there.
@@ -12,8 +13,9 @@ from ..tensor import Tensor, is_grad_enabled
 
 
 def _array(self, dtype=None, copy=None):
-    """``np.asarray(t)``, ``np.array(t)``: the data as a NumPy array (NumPy's protocol: a copy
-    with copy=True, an error with copy=False where a copy cannot be avoided)."""
+    """``np.asarray(t)``, ``np.array(t)``: the data as a NumPy array, as ``t.numpy()`` gives it
+    (NumPy's protocol: a copy with copy=True, an error with copy=False where a copy cannot be
+    avoided)."""
     array = self.numpy()
     if dtype is not None and np.dtype(dtype) != array.dtype:
         if copy is False:

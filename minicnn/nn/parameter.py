@@ -9,9 +9,9 @@ from ..tensor import Tensor, _as_array
 class Parameter(Tensor):
     """A leaf Tensor that requires grad by default and that ``Module`` picks up on assignment.
 
-    ``Parameter(t)`` shares ``t``'s array (as ``torch.nn.Parameter`` shares
-    storage); ``Parameter(array)`` wraps the array; Python lists become
-    float32 as ``mc.tensor`` makes them.
+    ``Parameter(t)`` shares ``t``'s array and its count of changes in place (as
+    ``torch.nn.Parameter`` shares storage and version counter); ``Parameter(array)``
+    wraps the array; Python lists become float32 as ``mc.tensor`` makes them.
     """
 
     def __init__(self, data=None, requires_grad=True):
@@ -24,6 +24,8 @@ class Parameter(Tensor):
         else:
             array = _as_array(data, None, "cpu")
         super().__init__(array)
+        if isinstance(data, Tensor):
+            self._changed_at = data._changed_at
         self.requires_grad_(requires_grad)
 
     def __repr__(self):

@@ -367,3 +367,15 @@ def test_clamp_with_tensor_bounds_where_a_gradient_would_be_recorded_is_refused(
         x.clamp_(w)
     assert w.is_leaf and np.abs(w.numpy()).max() <= 0.5
     np.testing.assert_array_equal(x.numpy(), np.maximum(before, w.numpy()))
+
+
+def test_an_output_buffer_filled_in_a_loop_is_refused_naming_mc_stack(rng):
+    """An RNN's outputs[t] = h, which PyTorch records (CopySlices): minicnn refuses it, and the
+    way it names, a list and mc.stack, gives PyTorch's gradient."""
+    x = mc.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    outputs = mc.zeros(2, 3, dtype=mc.float64)
+    with pytest.raises(RuntimeError, match=r"hs\.append\(h\), then outputs = mc\.stack\(hs\)\)"):
+        outputs[0] = x[0] * 2
+    rows = [x[t] * 2 for t in range(2)]
+    mc.stack(rows).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 2.0))

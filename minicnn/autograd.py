@@ -1,0 +1,266 @@
+"""The backward pass: ``loss.backward()``, ``mc.autograd.backward`` and ``mc.autograd.grad``.
+
+``run_backward`` visits the nodes in reverse topological order, so each node's output
+gradient is complete (all its uses summed) before its own ``backward`` runs, and frees the
+graph as it goes unless ``retain_graph=True``. A leaf's gradient is summed over its uses and
+only added into ``.grad`` when every node has run: a backward that fails half-way (a graph
+walked a second time, an array changed in place) leaves every ``.grad`` as it was, so calling
+it again once corrected counts no part twice.
+
+``mc.autograd.grad(outputs, inputs)`` walks the same graph and returns the gradients of
+``inputs`` instead, leaving every leaf's ``.grad`` as it was, as PyTorch's does. There is no
+``create_graph``: minicnn's backward runs on arrays and records nothing, so a gradient has no
+graph to differentiate again.
+
+>>> import minicnn as mc
+>>> x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (gx,) = mc.autograd.grad((x * x).sum(), x)   # d/dx sum x^2 = 2x
+>>> gx.tolist(), x.grad
+([2.0, 4.0, 6.0], None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import backend, in_place
+from .tensor import Tensor, _as_array
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Add the gradients of ``tensors`` into the ``.grad`` of every leaf that requires grad, in
+    one pass, as PyTorch's: ``mc.autograd.backward([a, b])`` adds what ``a.backward()`` and
+    ``b.backward()`` would. ``grad_tensors`` is one gradient per tensor (``gradient`` of
+    ``Tensor.backward``; None for a one-element tensor, where it is 1)."""
+    _refuse_create_graph("backward()", create_graph)
+    roots, gys = _roots("backward()", tensors, grad_tensors, "tensor")
+    run_backward(roots, gys, retain_graph=bool(retain_graph))
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    *,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` w.r.t. ``inputs``, as a tuple, one Tensor per input; no
+    ``.grad`` of a leaf changes (a ``retain_grad()`` tensor's does, as in PyTorch).
+
+    Args:
+        outputs: a Tensor or a sequence of them; their gradients are summed.
+        inputs: a Tensor or a sequence of them, each requiring grad (leaves or computed).
+        grad_outputs: one gradient per output (None for a one-element output, where it is 1).
+        retain_graph: keep the graph for another walk (the default frees it, as backward does).
+        create_graph: refused: minicnn's backward is not itself recorded.
+        allow_unused: give None for an input the outputs do not depend on, instead of refusing.
+    """
+    _refuse_create_graph("autograd.grad()", create_graph)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not inputs:
+        raise RuntimeError("autograd.grad(): inputs cannot be empty")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"autograd.grad(): input {i} must be a Tensor, got {type(x).__name__}")
+        if not x.requires_grad:
+            raise RuntimeError(f"autograd.grad(): input {i} does not require grad")
+    roots, gys = _roots("autograd.grad()", outputs, grad_outputs, "output")
+    found = run_backward(roots, gys, retain_graph=bool(retain_graph), inputs=inputs)
+    for i, g in enumerate(found):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad(): input {i} was not used in computing the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    # a copy each: the same array may have reached two inputs, or a retained .grad
+    return tuple(None if g is None else Tensor(backend.xp_of(g).array(g, copy=True)) for g in found)
+
+
+def _refuse_create_graph(name, create_graph):
+    if create_graph:
+        raise RuntimeError(
+            f"{name}: create_graph=True is not supported: minicnn's backward runs on arrays and "
+            "is not itself recorded, so a gradient has no graph to differentiate again"
+        )
+
+
+def _roots(name, tensors, gradients, what):
+    """The tensors to start from and, for each, its gradient as an array of its shape."""
+    if isinstance(tensors, Tensor):
+        tensors, gradients = (tensors,), (gradients,)
+    else:
+        tensors = tuple(tensors)
+        gradients = (None,) * len(tensors) if gradients is None else tuple(gradients)
+        if not tensors:
+            raise RuntimeError(f"{name}: no {what}s were given")
+        if len(gradients) != len(tensors):
+            raise RuntimeError(f"{name}: {len(gradients)} gradients for {len(tensors)} {what}s")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: {what} {i} must be a Tensor, got {type(t).__name__}")
+    return tensors, [_gradient(name, t, g) for t, g in zip(tensors, gradients)]
+
+
+def _gradient(name, t, gradient):
+    """d(something)/dt as an array of t's shape and dtype: 1 where left out, for a scalar only."""
+    if not t.requires_grad:
+        raise RuntimeError(f"{name}: this tensor does not require grad and has no graph")
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"{name}: gradient can be implicit only for a scalar output, "
+                f"got shape {t.shape}; pass gradient= of that shape"
+            )
+        return backend.xp_of(t.data).ones_like(t.data)
+    if type(gradient) is np.ndarray and type(t.data) is np.ndarray and gradient.dtype == t.data.dtype:
+        gy = gradient  # the common case, without _as_array's device checks
+    else:
+        gy = _as_array(gradient, t.dtype, t.device)
+    if gy.shape != t.data.shape:
+        raise RuntimeError(f"{name}: gradient has shape {gy.shape}, tensor has {t.shape}")
+    return gy
+
+
+def _topological_order(roots):
+    """Nodes reachable from the root nodes, each after every node that consumes its output.
+
+    Iterative depth-first search (a 1000-layer ResNet would overflow Python's
+    recursion limit): a node is appended once all its inputs' nodes are done,
+    and the reversed list is the order in which gradients flow.
+    """
+    if len(roots) == 1 and all(t is None or t._fn is None for t in roots[0].inputs):
+        return roots  # one op on leaves: nothing to sort
+    order, seen = [], set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.inputs))]
+        while stack:
+            fn, children = stack[-1]
+            for t in children:
+                child = None if t is None else t._fn
+                if child is not None and id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(fn)
+    return order[::-1]
+
+
+def _leading_to(order, leaves, nodes):
+    """The nodes whose backward must run for the gradients of the wanted ``leaves`` and
+    ``nodes`` (ids): those with one of them below. (A wanted node needs only its output's
+    gradient, not its own backward.)"""
+    needed = set()
+    for fn in reversed(order):  # each node after the nodes below it
+        for t in fn.inputs:
+            if t is not None and (
+                id(t) in leaves if t._fn is None else id(t._fn) in nodes or id(t._fn) in needed
+            ):
+                needed.add(id(fn))
+                break
+    return needed
+
+
+def _grad_mismatch(fn, i, x, gx):
+    raise RuntimeError(
+        f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
+        f"{gx.dtype} for input {i}, which has shape {x.shape} and dtype {x.dtype}"
+    )
+
+
+def run_backward(roots, gys, retain_graph=False, inputs=None):
+    """Send each ``gys[i]`` (the gradient w.r.t. ``roots[i]``) back through the graph.
+
+    Without ``inputs``, each leaf's gradient is added into its ``.grad``; with them, the
+    gradient of each input is returned (None where none reached it) and the other leaves get
+    nothing. Either way nothing is added until every node has run (see the module docstring).
+    """
+    grads = {}  # node -> gradient of its output, summed over uses
+    leaves = {}  # leaf -> (the leaf, its gradient summed over uses), added at the end
+    for root, gy in zip(roots, gys):
+        if root._fn is None:
+            _add(leaves, id(root), root, gy)
+        else:
+            key = id(root._fn)
+            grads[key] = gy if key not in grads else grads[key] + gy
+    order = _topological_order([r._fn for r in roots if r._fn is not None])
+    wanted_leaves = wanted_nodes = needed = None
+    if inputs is not None:
+        wanted_leaves = {id(x) for x in inputs if x._fn is None}
+        wanted_nodes = {id(x._fn) for x in inputs if x._fn is not None}
+        needed = _leading_to(order, wanted_leaves, wanted_nodes)
+    captured = {}  # an input's node -> the gradient of its output (with inputs only)
+    retained = []  # (a retain_grad() tensor, its gradient), added at the end
+    for fn in order:
+        if fn.freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time: an earlier backward() or "
+                "autograd.grad() freed it (each op dropped its inputs and what it kept for its "
+                "gradient). Pass retain_graph=True to the first call if you need to."
+            )
+        gy = grads.pop(id(fn), None)
+        runs = needed is None or id(fn) in needed
+        if gy is None or not (runs or id(fn) in wanted_nodes):
+            if not retain_graph and needed is None:
+                fn.free()  # no gradient reached this node (e.g. only integer inputs)
+            continue
+        if fn._hooks is not None:  # hooks on fn's output: they may replace its gradient gy
+            gy = fn._hooks(gy)
+            kept = fn._hooks.retained()
+            if kept is not None:
+                retained.append((kept, gy))
+        if wanted_nodes is not None and id(fn) in wanted_nodes:
+            captured[id(fn)] = gy
+        if not runs:
+            continue
+        if in_place.changes[0] != fn.tick:  # something changed in place since this forward
+            in_place.check_unchanged(fn)
+        gxs = fn.backward(gy)
+        if not isinstance(gxs, tuple):
+            gxs = (gxs,)
+        if len(gxs) != len(fn.inputs):
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs"
+            )
+        for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
+            if gx is None or x is None or not x.requires_grad:
+                continue
+            if gx.shape != x.shape or gx.dtype != x.dtype:
+                _grad_mismatch(fn, i, x, gx)
+            if x._fn is not None:
+                key = id(x._fn)
+                # NOTE: a new array, not +=: gx may be the very array another input got
+                grads[key] = gx if key not in grads else grads[key] + gx
+            elif wanted_leaves is None or id(x) in wanted_leaves:
+                _add(leaves, id(x), x, gx)
+        if not retain_graph:
+            fn.free()
+    # every node has run: now the leaves' hooks, once each on its summed gradient, then .grad
+    done = [(x, g if x._hooks is None else x._hooks(g)) for x, g in leaves.values()]
+    for t, g in retained:
+        t._accumulate(g)
+    if inputs is None:
+        for x, g in done:
+            x._accumulate(g)
+        return None
+    at_leaf = {id(x): g for x, g in done}
+    return [at_leaf.get(id(x)) if x._fn is None else captured.get(id(x._fn)) for x in inputs]
+
+
+def _add(sums, key, x, g):
+    # NOTE: a new array, not +=: g may be the very array another input got
+    sums[key] = (x, g if key not in sums else sums[key][1] + g)
