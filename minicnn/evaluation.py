@@ -87,6 +87,25 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     }
 
 
+def eval_sums(model, loader, loss=F.cross_entropy, device="cpu"):
+    """``evaluate``'s sums: (loss over items, right, labelled, items), zeros for a loader that
+    gives no batches; ranks add them before dividing (distributed ``fit``)."""
+    was_training = model.training
+    model.eval()
+    total, right, labelled, seen = 0.0, 0, 0, 0
+    try:
+        with no_grad():
+            for x, y in loader:
+                x, y = batch_to(x, y, device)
+                logits = logits_of(model(x))
+                total += loss(logits, y).item() * len(y)
+                hits, counted = class_hits(logits.data, y.data)
+                right, labelled, seen = right + hits, labelled + counted, seen + len(y)
+    finally:
+        model.train(was_training)
+    return total, right, labelled, seen
+
+
 def predict(model, data, device="cpu", batch_size=256):
     """Class predictions for a loader, a Dataset, a Tensor or an array of images (the model
     left in the mode it was in)."""

@@ -247,8 +247,13 @@ def fit(
             (``minicnn.distributed``): each rank trains a replica on its shard
             of ``train_loader`` (batches of batch_size / world_size, so one step
             still sees batch_size images), gradients averaged after backward;
-            rank 0 alone shows progress and writes ``out``. Every rank
-            evaluates ``val_loader`` whole, with identical weights.
+            rank 0 alone shows progress and writes ``out``. After each epoch's
+            steps rank 0's buffers (BatchNorm running statistics) are copied to
+            every rank; ``val_loader`` (without a sampler) is split over the
+            ranks and its sums added, so every rank gets the same ``val_loss``
+            and ``val_acc`` and its scheduler and callbacks decide alike. A
+            ``train_loader`` built without ``seed=`` is shuffled with seed 0
+            (``distributed.shard_loader``).
         meta: a JSON-able dict stored in each checkpoint (``read_checkpoint``
             gives it back), e.g. the settings of the run.
     Raises NonFiniteError when the loss, a weight or a gradient stops being
@@ -306,8 +311,9 @@ def fit(
         finally:
             bar.close()
         seconds = time.perf_counter() - began
-        if distributed:
-            sums = _over_ranks(sums)
+        if distributed:  # the epoch's sums over all shards, and rank 0's buffers everywhere
+            sums = dist.ddp.add_over_ranks(sums)
+            trained.sync_buffers()
         loss_sum, right, labelled, seen = sums
         train_loss, train_acc = loss_sum / seen, share(right, labelled)
         row = {
@@ -318,7 +324,9 @@ def fit(
             "images_per_second": seen / max(seconds, 1e-9),
             "lr": lr,
         }
-        if val_loader is not None:
+        if val_loader is not None and distributed:  # the same row on every rank: same decisions
+            row["val_loss"], row["val_acc"] = dist.ddp.evaluate_over_ranks(model, val_loader, loss, device)
+        elif val_loader is not None:
             result = evaluate(model, val_loader, loss, device)
             row.update(val_loss=result["loss"], val_acc=result["accuracy"])
         if isinstance(scheduler, ReduceLROnPlateau):  # on the epoch's loss, held-out where there is one
@@ -371,15 +379,6 @@ def _check_out(out, resume, overwrite):
             f"fit: {path} already holds a run; pass resume=True to continue it "
             "or overwrite=True to replace it"
         )
-
-
-def _over_ranks(sums):
-    """The epoch's sums (loss over images, right, labelled, images) added over all ranks' shards."""
-    from . import distributed as dist
-
-    totals = np.array(sums, dtype=np.float64)
-    dist.all_reduce(totals)
-    return totals[0], int(totals[1]), int(totals[2]), int(totals[3])
 
 
 def _dataset_size(loader):

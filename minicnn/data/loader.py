@@ -29,6 +29,8 @@ class DataLoader:
         drop_last: drop the last, incomplete batch.
         seed: the run's seed; None draws one from minicnn's generator where the loader
             shuffles or transforms (``mc.manual_seed`` repeats it; ``repr`` prints it).
+            ``seed_given`` says which (``distributed.shard_loader`` shuffles with a seed
+            given, else with seed 0, the same on every rank).
         transform: ``transform(batch, rng)`` on the NumPy (N, C, H, W) batch,
             e.g. ``transforms.Compose([...])``, using the epoch's generator; a function
             of the batch alone (``lambda x: x * 2``) is called without it.
@@ -87,6 +89,7 @@ class DataLoader:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset, self.batch_size, self.sampler = dataset, int(batch_size), sampler
         self.shuffle, self.drop_last, self.transform = shuffle, drop_last, with_generator(transform)
+        self.seed_given = seed is not None
         if seed is None:  # drawn only where the loader draws at all: a fixed order uses none
             random = shuffle or transform is not None
             seed = int(random_state.get_generator(generator).integers(2**63)) if random else 0

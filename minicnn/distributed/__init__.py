@@ -13,7 +13,8 @@ Data parallelism: each rank holds a whole replica and a slice of every batch;
 gradients are averaged (``all_reduce``) so the replicas stay identical.
 Model parallelism: each device holds part of the model (``split_towers``) and
 activations cross between them. Without ``mpirun`` everything runs as rank 0
-of a world of 1. See docs/parallelism.md.
+of a world of 1; under ``mpirun`` (more than one process) ``init`` must come
+first. See docs/parallelism.md.
 """
 
 from .comm import all_reduce, backend_name, barrier, broadcast, init, is_initialized, rank, world_size

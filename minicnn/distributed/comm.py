@@ -11,11 +11,21 @@ Without ``init`` (or with one process and no MPI) the group is this process
 alone: rank 0 of a world of 1, and the collectives leave their argument as it
 is, so the same script runs unchanged with and without ``mpirun``.
 
+Started by ``mpirun`` as one of several processes, a process must call ``init``
+before any collective, ``DistributedDataParallel`` or ``DistributedSampler``:
+without it each process would train alone, believing itself rank 0 of 1, so
+they refuse (RuntimeError) rather than do that.
+
 A collective that some rank never reaches (stuck, or dead without a word)
 would leave the others waiting forever; instead each collective waits at most
 ``timeout`` seconds (``init(timeout=...)``), then the job is aborted with a
 line naming the silent rank(s). To know who is silent, every rank tells rank 0
 when it arrives at a collective, a small message beside the collective itself.
+That message also says which collective it is (kind, op or root, size, dtype):
+rank 0 compares them with its own before it joins, and a rank that calls
+another collective, or the same one on another size, is named in a
+RuntimeError instead of being paired with the wrong data (MPI pairs
+collectives by their order alone).
 """
 
 import os
@@ -42,6 +52,7 @@ _LAUNCHER_VARS = (
 )
 DEFAULT_TIMEOUT = 300.0  # seconds a rank waits in a collective for the others
 _ARRIVED = 7001  # the tag of the "I have reached collective n" notes to rank 0
+_KINDS = ("all_reduce", "broadcast", "barrier")
 
 
 class _Single:
@@ -76,7 +87,12 @@ class _MPI:
 
     def all_reduce(self, array, op):
         host = to_device(array, "cpu")
-        self._wait(lambda: self.comm.Iallreduce(self.MPI.IN_PLACE, host, op=self.ops[op]), "all_reduce")
+        self._wait(
+            lambda: self.comm.Iallreduce(self.MPI.IN_PLACE, host, op=self.ops[op]),
+            _KINDS.index("all_reduce"),
+            OPS.index(op),
+            host,
+        )
         if op == "avg":
             host /= self.size
         if host is not array:
@@ -85,32 +101,41 @@ class _MPI:
 
     def broadcast(self, array, root):
         host = to_device(array, "cpu")
-        self._wait(lambda: self.comm.Ibcast(host, root=root), "broadcast")
+        self._wait(lambda: self.comm.Ibcast(host, root=root), _KINDS.index("broadcast"), root, host)
         if host is not array:
             array[...] = to_device(host, "cuda")
         return array
 
     def barrier(self):
-        self._wait(self.comm.Ibarrier, "barrier")
+        self._wait(self.comm.Ibarrier, _KINDS.index("barrier"), 0, None)
 
-    def _wait(self, start, what):
+    def _wait(self, start, kind, detail, host):
         """Run a non-blocking collective to its end, or abort the job past the timeout.
 
-        Rank 0 learns who has arrived from the notes; it names the silent ranks when
-        its time is up. The others wait a little longer, so that rank 0 speaks first,
-        and name rank 0 if it never does.
+        Every rank tells rank 0 which collective it has reached (``_note``). Rank 0 waits
+        for the notes, compares them with its own (RuntimeError at a mismatch), and only
+        then joins: it names the silent ranks when its time is up. The others wait a
+        little longer, so that rank 0 speaks first, and name rank 0 if it never does.
         """
         self.count += 1
-        note = np.array([self.count], dtype=np.int64)
+        note = _note(self.count, kind, detail, host)
+        what = f"{_KINDS[kind]} #{self.count}"
+        deadline = time.monotonic() + self.timeout + (0.0 if self.rank == 0 else min(self.timeout, 10.0))
         if self.rank == 0:
-            heard = np.zeros((self.size, 1), dtype=np.int64)
+            heard = np.zeros((self.size, note.size), dtype=np.int64)
             notes = [self.comm.Irecv(heard[r], source=r, tag=_ARRIVED) for r in range(1, self.size)]
+            self._spin(lambda: self.MPI.Request.Testall(notes), what, deadline, notes)
+            _compare(note, heard[1:])
+            self._spin(start().Test, what, deadline, notes)
         else:
             notes = [self.comm.Isend(note, dest=0, tag=_ARRIVED)]
-        request = start()
-        grace = 0.0 if self.rank == 0 else min(self.timeout, 10.0)
-        deadline, spins = time.monotonic() + self.timeout + grace, 0
-        while not request.Test():
+            self._spin(start().Test, what, deadline, notes)
+            self.MPI.Request.Waitall(notes)
+
+    def _spin(self, done, what, deadline, notes):
+        """Call ``done()`` until it is true; past ``deadline``, say who is missing and abort."""
+        spins = 0
+        while not done():
             spins += 1
             if spins > 1000:  # NOTE: spin first (a collective is short), then sleep
                 time.sleep(1e-4 if spins < 10000 else 1e-3)
@@ -126,18 +151,45 @@ class _MPI:
                     who = "no word from rank 0, which names the silent ranks: it never reached it"
                 sys.stderr.write(
                     f"[rank {self.rank} of {self.size}] minicnn.distributed: {what} "
-                    f"#{self.count} waited {self.timeout:g} s; {who}. Aborting the "
+                    f"waited {self.timeout:g} s; {who}. Aborting the "
                     "job (init(timeout=...) or train --dist-timeout sets the wait)\n"
                 )
                 sys.stderr.flush()
                 self.abort(1)
-        self.MPI.Request.Waitall(notes)
 
     def abort(self, code):
         # NOTE: the launcher forwards a rank's stderr on its own schedule, and Abort kills the
         # job at once: a pause lets the lines this rank just wrote (its error) reach the user
         time.sleep(1.0)
         self.comm.Abort(code)
+
+
+def _note(count, kind, detail, host):
+    """What a rank tells rank 0 on reaching a collective: its number, kind (``_KINDS``),
+    op (all_reduce) or root (broadcast), and the array's size and dtype (as its type char)."""
+    size, dtype = (-1, 0) if host is None else (host.size, ord(host.dtype.char))
+    return np.array([count, kind, detail, size, dtype], dtype=np.int64)
+
+
+def _describe(note):
+    """ "all_reduce(sum) of 3 float64" for a note."""
+    _, kind, detail, size, dtype = (int(v) for v in note)
+    name = _KINDS[kind]
+    if name == "barrier":
+        return name
+    said = f"all_reduce({OPS[detail]})" if name == "all_reduce" else f"broadcast(root={detail})"
+    return f"{said} of {size} {np.dtype(chr(dtype)).name}"
+
+
+def _compare(mine, theirs):
+    """Rank 0: raise RuntimeError naming the first rank whose collective is not rank 0's."""
+    for r, note in enumerate(theirs, 1):
+        if not np.array_equal(note, mine):
+            raise RuntimeError(
+                f"minicnn.distributed: collective #{mine[0]} differs between ranks: rank 0 "
+                f"calls {_describe(mine)}, rank {r} calls {_describe(note)}; every rank must "
+                "make the same collectives in the same order"
+            )
 
 
 _group = [_Single()]
@@ -256,6 +308,22 @@ def is_initialized():
     return _initialized[0]
 
 
+def require_init(who):
+    """Refuse (RuntimeError) to act as a world of one in a process that an MPI launcher
+    started as one of several, before ``init``: each would go on alone as rank 0 of 1."""
+    if _initialized[0]:
+        return
+    # NOTE: the size alone, not launched_by(): a collective is no place to judge the rank variable
+    found = [(v, _number(os.environ.get(v, ""))) for v, _ in _LAUNCHER_VARS]
+    size_var, size = next(((v, n) for v, n in found if n is not None), (None, 1))
+    if size > 1:
+        raise RuntimeError(
+            f"{who}: this process is one of {size} that an MPI launcher started "
+            f"({size_var}={size}), but it has not joined them: call "
+            "minicnn.distributed.init() first"
+        )
+
+
 def rank():
     """This process's index in the group, 0 .. world_size() - 1 (0 without init)."""
     return _group[0].rank
@@ -273,6 +341,7 @@ def backend_name():
 
 def barrier():
     """Wait until every rank has reached this line."""
+    require_init("barrier")
     _group[0].barrier()
 
 
@@ -299,12 +368,14 @@ def all_reduce(x, op="sum"):
     """
     if op not in OPS:
         raise ValueError(f"all_reduce: op must be one of {OPS}, got {op!r}")
+    require_init("all_reduce")
     _group[0].all_reduce(_array_of("all_reduce", x), op)
     return x
 
 
 def broadcast(x, root=0):
     """Copy rank ``root``'s ``x`` into ``x`` on every other rank, in place. Returns ``x``."""
+    require_init("broadcast")
     if not 0 <= root < world_size():
         raise ValueError(f"broadcast: root must be a rank in 0..{world_size() - 1}, got {root}")
     _group[0].broadcast(_array_of("broadcast", x), root)

@@ -8,7 +8,12 @@ the one-process gradient of the global batch, and every rank applies the
 same update to the same weights: the replicas never drift apart.
 """
 
+import json
+
+import numpy as np
+
 from ..backend import device_of, xp_of
+from ..grad_mode import is_grad_enabled
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import comm
@@ -36,6 +41,50 @@ def _flat(arrays):
     return xp_of(arrays[0]).concatenate([a.ravel() for a in arrays])
 
 
+def _signature(module):
+    """[kind, name, shape, dtype] of each parameter and buffer, in order."""
+    return [
+        [kind, name, list(t.shape), t.data.dtype.name]
+        for kind, named in (("parameter", module.named_parameters()), ("buffer", module.named_buffers()))
+        for name, t in named
+    ]
+
+
+def _gather_bytes(mine):
+    """Every rank's bytes (a list, by rank): an all-gather made of two all-reduces, each rank
+    filling its own row of zeros (a sum of one term and zeros is exact)."""
+    world, r = comm.world_size(), comm.rank()
+    sizes = np.zeros(world, dtype=np.int64)
+    sizes[r] = len(mine)
+    comm.all_reduce(sizes)
+    table = np.zeros((world, int(sizes.max())), dtype=np.uint8)
+    table[r, : len(mine)] = np.frombuffer(mine, dtype=np.uint8)
+    comm.all_reduce(table)
+    return [table[k, : sizes[k]].tobytes() for k in range(world)]
+
+
+def check_same_model(module, who="DistributedDataParallel"):
+    """Raise ValueError, on every rank alike, where the ranks' modules differ in a parameter's
+    or buffer's name, shape or dtype, naming the first that differs and the two ranks."""
+    if comm.world_size() == 1:
+        return
+    theirs = [json.loads(b) for b in _gather_bytes(json.dumps(_signature(module)).encode())]
+
+    def said(entry):
+        return "nothing" if entry is None else f"{entry[0]} {entry[1]!r} {tuple(entry[2])} {entry[3]}"
+
+    first = theirs[0]
+    for r, other in enumerate(theirs[1:], 1):
+        for i in range(max(len(first), len(other))):
+            a = first[i] if i < len(first) else None
+            b = other[i] if i < len(other) else None
+            if a != b:
+                raise ValueError(
+                    f"{who}: the ranks hold different models: where rank 0 has {said(a)}, "
+                    f"rank {r} has {said(b)}; wrap the same model on every rank"
+                )
+
+
 def _pieces(flat, arrays):
     """Views of ``flat`` shaped like each of ``arrays``, in order."""
     offset = 0
@@ -50,12 +99,18 @@ class DistributedDataParallel(Module):
     Args:
         module: the model; ``.module`` gives it back (its state_dict has the
             model's own names, the wrapper's has ``module.`` in front, as PyTorch).
+            Every rank must wrap the same model: the parameters' and buffers'
+            names, shapes and dtypes are compared at construction (ValueError
+            naming the first that differs, on every rank), then rank 0's values
+            are copied to every rank.
         bucket_cap_mb: gradients are concatenated into flat buffers of about
             this size, one all-reduce each: a few big messages instead of one
             per parameter (latency, not bandwidth, dominates small messages).
         broadcast_buffers: copy rank 0's buffers (BatchNorm running statistics)
-            to every rank before each training forward, so plain per-rank
-            BatchNorm still leaves identical models.
+            to every rank at the start of a forward, as PyTorch: of every forward
+            that follows one made with autograd on (so every training step, and
+            the first forward under ``no_grad`` after training too). Per-rank
+            BatchNorm then still leaves identical models.
 
     Call ``sync_gradients()`` after ``loss.backward()`` and before
     ``optimizer.step()`` (``fit(..., distributed=True)`` does).
@@ -65,21 +120,35 @@ class DistributedDataParallel(Module):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a Module, got {type(module).__name__}")
+        comm.require_init("DistributedDataParallel")
+        check_same_model(module)
         self.module = module
         self.cap_bytes = int(bucket_cap_mb * 2**20)
         self.broadcast_buffers = broadcast_buffers
+        # PyTorch's require_forward_param_sync: whether the last forward ran with autograd on
+        self._sync_next = True
         self._broadcast([p.data for p in module.parameters()])
         self._broadcast([b.data for b in module.buffers()])
 
     def forward(self, *args, **kwargs):
-        if self.broadcast_buffers and self.training:
-            self._broadcast([b.data for b in self.module.buffers()])
+        if self.broadcast_buffers and self._sync_next:
+            self.sync_buffers()
+        self._sync_next = is_grad_enabled()
         return self.module(*args, **kwargs)
 
     def training_loss(self, output, target, loss):
         """The wrapped model's ``training_loss`` where it has one, else ``loss(output, target)``."""
         own = getattr(self.module, "training_loss", None)
         return own(output, target, loss) if own is not None else loss(output, target)
+
+    def sync_buffers(self):
+        """Copy rank 0's buffers (BatchNorm running statistics) to every rank, now.
+
+        ``forward`` does it before each training step; after the last step each rank's
+        buffers hold its own slice's update, so ``fit`` calls this after every epoch,
+        before validating and saving.
+        """
+        self._broadcast([b.data for b in self.module.buffers()])
 
     def _broadcast(self, arrays):
         if comm.world_size() == 1:
@@ -92,13 +161,20 @@ class DistributedDataParallel(Module):
     def sync_gradients(self):
         """Average every parameter's gradient over the ranks, in flat buckets.
 
-        A parameter without a gradient on this rank counts as a zero gradient,
-        so every rank sends buffers of the same layout.
+        As PyTorch's DDP with ``find_unused_parameters=True``: a parameter that no rank
+        gave a gradient keeps ``grad`` None (the optimizer skips it, as in one
+        process); one that some ranks used gets the sum of their gradients over
+        world_size on every rank, the others counting as zeros. One small all-reduce
+        of which parameters have a gradient comes first, so every rank sends buckets
+        of the same layout.
         """
         world = comm.world_size()
         if world == 1:
             return
         params = [p for p in self.module.parameters() if p.requires_grad]
+        used = np.array([p.grad is not None for p in params], dtype=np.uint8)
+        comm.all_reduce(used, "max")
+        params = [p for p, u in zip(params, used) if u]
         grads = [p.grad.data if p.grad is not None else xp_of(p.data).zeros_like(p.data) for p in params]
         owner = {id(g): p for g, p in zip(grads, params)}
         for bucket in _buckets(grads, self.cap_bytes):
@@ -116,13 +192,17 @@ def shard_loader(loader, num_replicas=None, rank=None):
 
     Each rank gets a DistributedSampler shard of ``loader.dataset`` and batches
     of ``loader.batch_size // world_size``, so one step over all ranks sees
-    ``loader.batch_size`` images, as ``loader`` would in one process. The
-    shard order follows ``loader.seed`` on every rank; the transform's random
-    numbers differ per rank. A loader that already has a DistributedSampler
-    is returned as it is.
+    ``loader.batch_size`` images, as ``loader`` would in one process. The shards
+    come from one permutation on every rank: the sampler's seed is ``loader.seed``
+    where the loader was given ``seed=``, else 0, as PyTorch's DistributedSampler
+    (a seed drawn from the generator can differ between processes, and shards of
+    different permutations overlap). The transform's random numbers differ per
+    rank. A loader that already has a DistributedSampler is returned as it is.
     """
     from ..data import DataLoader
 
+    if num_replicas is None or rank is None:
+        comm.require_init("shard_loader")
     num_replicas = comm.world_size() if num_replicas is None else num_replicas
     rank = comm.rank() if rank is None else rank
     sampler = getattr(loader, "sampler", None)
@@ -143,7 +223,7 @@ def shard_loader(loader, num_replicas=None, rank=None):
         num_replicas,
         rank,
         shuffle=loader.shuffle,
-        seed=loader.seed,
+        seed=loader.seed if getattr(loader, "seed_given", True) else 0,
         drop_last=loader.drop_last,
     )
     return DataLoader(
@@ -153,4 +233,39 @@ def shard_loader(loader, num_replicas=None, rank=None):
         seed=loader.seed * num_replicas + rank,
         transform=loader.transform,
         sampler=sampler,
+        collate_fn=loader.collate_fn,
     )
+
+
+def add_over_ranks(sums):
+    """Sums (loss over items, right, labelled, items) added over all ranks, the same on each."""
+    totals = np.array(sums, dtype=np.float64)
+    comm.all_reduce(totals)
+    return float(totals[0]), int(totals[1]), int(totals[2]), int(totals[3])
+
+
+def evaluate_over_ranks(model, loader, loss, device):
+    """``fit``'s validation under data parallelism: (mean loss, accuracy), equal on every rank.
+
+    A DataLoader without a sampler (nor drop_last) is split over the W ranks, rank r
+    evaluating items r, r + W, r + 2W, ... (no padding, unlike DistributedSampler, so each
+    item counts once); any other loader is evaluated as it is on each rank. The sums of
+    loss, right, labelled and seen items are added over the ranks before dividing.
+    """
+    from ..data import DataLoader
+    from ..evaluation import eval_sums, share, sizes_of
+
+    part = loader
+    if isinstance(loader, DataLoader) and loader.sampler is None and not loader.drop_last:
+        part = DataLoader(
+            loader.dataset,
+            batch_size=loader.batch_size,
+            seed=loader.seed,
+            transform=loader.transform,
+            sampler=range(comm.rank(), len(loader.dataset), comm.world_size()),
+            collate_fn=loader.collate_fn,
+        )
+    loss_sum, right, labelled, seen = add_over_ranks(eval_sums(model, part, loss, device))
+    if seen == 0:
+        raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
+    return loss_sum / seen, share(right, labelled)

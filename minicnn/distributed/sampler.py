@@ -16,7 +16,9 @@ class DistributedSampler:
         num_replicas, rank: default to ``world_size()`` and ``rank()``.
         shuffle: a new permutation each epoch (call ``set_epoch`` before each;
             the DataLoader does it for you).
-        seed: must be the same on every rank, or shards overlap.
+        seed: must be the same on every rank, or shards overlap; 0 by default, as
+            PyTorch's (not drawn from minicnn's generator, which processes seed alike
+            only if told to).
         drop_last: drop the tail so every rank gets ``len // num_replicas``
             items; otherwise pad with indices from the start so each gets
             ``ceil(len / num_replicas)``, as PyTorch does.
@@ -25,6 +27,8 @@ class DistributedSampler:
     """
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+        if num_replicas is None or rank is None:
+            comm.require_init("DistributedSampler")
         num_replicas = comm.world_size() if num_replicas is None else num_replicas
         rank = comm.rank() if rank is None else rank
         if int(num_replicas) != num_replicas or num_replicas < 1:

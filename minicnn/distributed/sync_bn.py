@@ -23,7 +23,8 @@ def global_stats(x3):
     xp, C = xp_of(x3), x3.shape[1]
     size, r = comm.world_size(), comm.rank()
     n_r = x3.shape[0] * x3.shape[2]
-    m_r = x3.mean(axis=(0, 2))
+    # NOTE: an empty slice adds a count of 0 and zeros (its mean would be 0/0), as PyTorch's
+    m_r = x3.mean(axis=(0, 2)) if n_r else xp.zeros(C, dtype=x3.dtype)
     d = x3 - m_r[:, None]
     # NOTE: an all-gather written as an all-reduce: each rank fills its own row, zeros elsewhere
     table = xp.zeros((size, 2 * C + 1), dtype=x3.dtype)
@@ -75,19 +76,25 @@ class SyncBatchNormFn(BatchNormFn):
 
 class SyncBatchNorm(BatchNorm):
     """BatchNorm over (N, C, ...) input whose training statistics are those of the
-    global batch, all ranks together; in eval mode it is a plain BatchNorm.
+    global batch, all ranks together; in eval mode it is a plain BatchNorm, as
+    PyTorch's: the running statistics, or with ``track_running_stats=False`` this
+    rank's own batch statistics, without synchronising.
 
-    With one process it computes what BatchNorm1d/2d compute. Every rank must
-    call it the same number of times per step (each call all-reduces).
-    Shapes: (N, C, ...) -> the same.
+    In training, one rank's slice may hold a single value per channel, or none
+    (it adds a count of 0): only a global batch of at most one value per channel
+    is refused. With one process it computes what BatchNorm1d/2d compute. Every
+    rank must call it the same number of times per training step (each call
+    all-reduces). Shapes: (N, C, ...) -> the same.
     """
 
     def forward(self, x):
-        if not self.uses_batch_stats():
-            return super().forward(x)  # running statistics: nothing to synchronise
+        if not self.training:
+            return super().forward(x)  # running or local statistics: nothing to synchronise
         self.check_rank(x)
         label = self._label()
-        check_batch_norm_input(label, x, self.running_mean, self.running_var, self.weight, self.bias, True)
+        check_batch_norm_input(
+            label, x, self.running_mean, self.running_var, self.weight, self.bias, True, count=False
+        )
         weight, bias = affine_or_identity(x, self.weight, self.bias)
         running = {"running_mean": None, "running_var": None}
         if self.track_running_stats and self.running_mean is not None:

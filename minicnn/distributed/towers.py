@@ -7,7 +7,8 @@ fully connected layers read both, so activations cross between the GPUs there.
 
 ``split_towers(model, devices)`` turns the grouped one-device AlexNet into that
 explicit two-tower module, its weights the grouped model's halves, each tower
-on its own device, giving the same logits and gradients.
+on its own device, giving the same logits and gradients in eval mode (in
+training, each tower's dropout draws its own masks, not the grouped model's).
 
 One difference from the paper: its LRN normalized within each GPU's maps,
 while the grouped model's LRN window (5 maps) runs across the middle of the

@@ -131,9 +131,17 @@ def local_response_norm(
 
 
 def check_batch_norm_input(
-    name: str, x: Any, running_mean: Any, running_var: Any, weight: Any, bias: Any, training: bool
+    name: str,
+    x: Any,
+    running_mean: Any,
+    running_var: Any,
+    weight: Any,
+    bias: Any,
+    training: bool,
+    count: bool = True,
 ) -> None:
-    """The boundary checks of batch norm, before any arithmetic."""
+    """The boundary checks of batch norm, before any arithmetic; ``count=False`` leaves the
+    "more than 1 value per channel" check to SyncBatchNorm, which counts the global batch."""
     check_float(name, "x", x)
     if x.ndim < 2:
         raise ValueError(f"{name}: expected an input of shape (N, C) or (N, C, ...), got {x.shape}")
@@ -154,7 +162,7 @@ def check_batch_norm_input(
         raise ValueError(f"{name}: give both running_mean and running_var, or neither")
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{name}: running_mean and running_var must be given in evaluation mode")
-    if training and x.numel() // c <= 1:
+    if training and count and x.numel() // c <= 1:
         raise ValueError(
             f"{name}: Expected more than 1 value per channel when training, got input size {x.shape}"
         )

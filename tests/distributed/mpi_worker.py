@@ -3,6 +3,7 @@
 Rank 0 prints one line ``RESULT {json}`` for the test to check.
 """
 
+import copy
 import json
 import os
 import sys
@@ -217,6 +218,140 @@ def scenario_silent():
     the two-second timeout)."""
     if dist.rank() == int(sys.argv[2]):
         time.sleep(50)
+    dist.all_reduce(np.ones(3))
+    return {"unreachable": True}
+
+
+def scenario_bn_fit():
+    """fit(distributed=True) with per-rank BatchNorm, validation and ReduceLROnPlateau: every
+    rank ends with rank 0's weights and buffers and sees the same val_loss at every epoch."""
+    from minicnn.train import evaluate
+
+    r = dist.rank()
+    gen = np.random.default_rng(2)
+    x, y = gen.standard_normal((47, 3, 8, 8)).astype(np.float32), gen.integers(0, 3, 47)
+    mc.manual_seed(r)
+    model = bn_net()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, threshold=0.05)
+    val = data.DataLoader(data.TensorDataset(x[32:], y[32:]), batch_size=4)  # 15: 8 and 7 per rank
+    history = fit(
+        model,
+        data.DataLoader(data.TensorDataset(x[:32], y[:32]), batch_size=8, shuffle=True, seed=1),
+        opt,
+        epochs=3,
+        val_loader=val,
+        scheduler=plateau,
+        progress=False,
+        distributed=True,
+    )
+    rows = history.epochs
+    alone = evaluate(model, val)  # this rank, the whole validation set, the final model
+    return {
+        "weights_gap": max_gap_between_ranks(flat_params(model)),
+        "buffers_gap": max_gap_between_ranks(np.concatenate([b.numpy().ravel() for b in model.buffers()])),
+        "val_loss_gap": max_gap_between_ranks(np.array([row["val_loss"] for row in rows])),
+        "lrs": [row["lr"] for row in rows] + [opt.param_groups[0]["lr"]],
+        "lr_gap": max_gap_between_ranks(np.array([opt.param_groups[0]["lr"]])),
+        "val_vs_one_process": abs(rows[-1]["val_loss"] - alone["loss"]),
+        "val_acc_vs_one_process": abs(rows[-1]["val_acc"] - alone["accuracy"]),
+    }
+
+
+class Heads(nn.Module):
+    """Head a used on every rank, b on rank 0 only, c on none."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(4, 3), nn.Linear(4, 3), nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.a(x) + self.b(x) if dist.rank() == 0 else self.a(x)
+
+
+def scenario_unused():
+    """sync_gradients as PyTorch's DDP with find_unused_parameters=True: a parameter no rank used
+    keeps grad None (the optimizer leaves it alone); one used on some ranks gets the average."""
+    r = dist.rank()
+    mc.manual_seed(0)
+    net = Heads().to(np.float64)
+    ddp = dist.DistributedDataParallel(net)
+    opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=0.01)
+    x = np.random.default_rng(10 + r).standard_normal((2, 4))
+    ddp(mc.tensor(x)).sum().backward()
+    own_b = net.b.weight.grad.numpy().copy() if r == 0 else np.zeros((3, 4))
+    ddp.sync_gradients()
+    c_before = net.c.weight.numpy().copy()
+    opt.step()
+    none = np.array([float(net.c.weight.grad is None and net.c.bias.grad is None)])
+    return {
+        "c_grad_none_on_every_rank": float(dist.all_reduce(none, "min")[0]) == 1.0,
+        "c_moved": float(np.abs(net.c.weight.numpy() - c_before).max()),
+        "b_gap_between_ranks": max_gap_between_ranks(net.b.weight.grad.numpy()),
+        "b_vs_half_rank0": float(np.abs(net.b.weight.grad.numpy() - dist.broadcast(own_b) / 2).max()),
+    }
+
+
+def scenario_syncbn_small():
+    """SyncBatchNorm on slices of 1 and 1, or 3 and none, is BatchNorm on the global batch; a global
+    batch of one value per channel is refused on every rank."""
+    r = dist.rank()
+    result = {}
+    for sizes in ([1, 1], [3, 0], [1, 0]):
+        mc.manual_seed(0)
+        plain = nn.BatchNorm1d(4).to(np.float64)
+        sync = dist.SyncBatchNorm.convert_sync_batchnorm(copy.deepcopy(plain))
+        gen = np.random.default_rng(sum(sizes))
+        x, gy = gen.standard_normal((sum(sizes), 4)) * 2 + 1, gen.standard_normal((sum(sizes), 4))
+        lo, hi = sum(sizes[:r]), sum(sizes[: r + 1])
+        xr = mc.tensor(x[lo:hi], requires_grad=True)
+        try:
+            out = sync(xr)
+        except ValueError as err:
+            result[str(sizes)] = str(err)
+            continue
+        out.backward(gy[lo:hi])
+        whole = mc.tensor(x, requires_grad=True)
+        want = plain(whole)
+        want.backward(gy)
+        y, gx = np.zeros_like(x), np.zeros_like(x)
+        y[lo:hi], gx[lo:hi] = out.numpy(), xr.grad.numpy()
+        gw = sync.weight.grad.numpy().copy()  # this rank's slice: DDP adds them (and divides)
+        for a in (y, gx, gw):
+            dist.all_reduce(a)
+        gaps = [
+            np.abs(y - want.numpy()).max(),
+            np.abs(gx - whole.grad.numpy()).max(),
+            np.abs(gw - plain.weight.grad.numpy()).max(),
+            np.abs(sync.running_mean.numpy() - plain.running_mean.numpy()).max(),
+            np.abs(sync.running_var.numpy() - plain.running_var.numpy()).max(),
+        ]
+        result[str(sizes)] = float(dist.all_reduce(np.array([max(gaps)]), "max")[0])
+    return result
+
+
+def scenario_model_mismatch():
+    """DistributedDataParallel refuses, on every rank, ranks that hold different models."""
+    r = dist.rank()
+    said = {}
+    for case, net in (
+        ("shape", nn.Sequential(nn.Linear(4, 8 if r else 6), nn.Linear(8 if r else 6, 2))),
+        ("count", nn.Sequential(nn.Linear(4, 2), *([nn.BatchNorm1d(2)] if r else []))),
+    ):
+        try:
+            dist.DistributedDataParallel(net)
+            said[case] = None
+        except ValueError as err:
+            said[case] = str(err)
+        refused = dist.all_reduce(np.array([float(said[case] is not None)]), "min")
+        said[case + "_on_every_rank"] = bool(refused[0])
+    return said
+
+
+def scenario_collective_mismatch():
+    """Rank 0 alone makes an extra all_reduce: rank 0 names both ranks' collectives."""
+    if dist.rank() == 0:
+        dist.all_reduce(np.ones(1))
     dist.all_reduce(np.ones(3))
     return {"unreachable": True}
 

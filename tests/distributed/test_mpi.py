@@ -160,3 +160,47 @@ def test_a_command_other_than_train_under_mpiexec_is_told_to_run_without_it():
         "python -m minicnn summary: error: started by an MPI launcher as 2 processes: summary runs "
         "in one process; run it without mpiexec"
     ], out
+
+
+def test_fit_with_per_rank_batchnorm_keeps_buffers_and_validation_identical():
+    result = scenario("bn_fit")
+    assert result["weights_gap"] == 0.0 and result["buffers_gap"] == 0.0
+    assert result["val_loss_gap"] == 0.0 and result["lr_gap"] == 0.0
+    assert result["lrs"][-1] < result["lrs"][0]  # the plateau schedule did cut, alike on each rank
+    assert result["val_vs_one_process"] < 1e-5  # the ranks' halves add up to the whole set
+    assert result["val_acc_vs_one_process"] == 0.0
+
+
+def test_a_parameter_no_rank_used_keeps_no_gradient_and_a_partly_used_one_is_averaged():
+    result = scenario("unused")
+    assert result["c_grad_none_on_every_rank"] and result["c_moved"] == 0.0
+    assert result["b_gap_between_ranks"] == 0.0 and result["b_vs_half_rank0"] < 1e-15
+
+
+def test_sync_batchnorm_counts_the_global_batch_not_this_ranks_slice():
+    result = scenario("syncbn_small")
+    assert result["[1, 1]"] < 1e-12 and result["[3, 0]"] < 1e-12
+    assert "Expected more than 1 value per channel when training, got 1 over all ranks" in result["[1, 0]"]
+
+
+def test_ddp_refuses_ranks_that_hold_different_models_on_every_rank():
+    result = scenario("model_mismatch")
+    assert result["shape"] == (
+        "DistributedDataParallel: the ranks hold different models: where rank 0 has parameter "
+        "'0.weight' (6, 4) float32, rank 1 has parameter '0.weight' (8, 4) float32; wrap the same "
+        "model on every rank"
+    )
+    assert "where rank 0 has nothing, rank 1 has parameter '1.weight' (2,) float32" in result["count"]
+    assert result["shape_on_every_rank"] and result["count_on_every_rank"]
+
+
+def test_collectives_that_differ_between_ranks_end_the_job_naming_both():
+    code, out = launch(os.path.join(HERE, "mpi_worker.py"), "collective_mismatch")
+    assert code != 0 and "RESULT" not in out
+    line = next(line for line in out.splitlines() if "differs between ranks" in line)
+    assert line == (
+        "RuntimeError: minicnn.distributed: collective #1 differs between ranks: rank 0 calls "
+        "all_reduce(sum) of 1 float64, rank 1 calls all_reduce(sum) of 3 float64; every rank "
+        "must make the same collectives in the same order"
+    )
+    assert "[rank 0 of 2]" in out

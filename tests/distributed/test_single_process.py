@@ -221,3 +221,142 @@ def test_launcher_variables_that_are_not_numbers_or_ranks_are_named_in_one_line(
     _launcher_env(monkeypatch, PMI_SIZE="0")
     with pytest.raises(ValueError, match=r"PMI_SIZE=0 is not a number of processes"):
         launched_by()
+
+
+def test_shard_loader_without_a_seed_shuffles_every_rank_from_seed_0(rng):
+    """Ranks seeded apart (e.g. for augmentation) draw different loader seeds; their shards
+    must still come from one permutation: the sampler's seed 0, as PyTorch's."""
+    n = int(rng.integers(6, 15)) * 2
+    shards, seeds = [], []
+    for r in (0, 1):
+        mc.manual_seed(int(rng.integers(1000)) + r)
+        shard = dist.shard_loader(data.DataLoader(_dataset(n), batch_size=2, shuffle=True), 2, r)
+        shards.append([int(i) for _, y in shard for i in y.numpy()])
+        seeds.append(shard.sampler.seed)
+    assert sorted(shards[0] + shards[1]) == list(range(n))  # one permutation, split in two
+    assert seeds == [0, 0]
+    given = data.DataLoader(_dataset(n), batch_size=2, shuffle=True, seed=11)
+    assert dist.shard_loader(given, 2, 1).sampler.seed == 11
+
+
+def test_shard_loader_keeps_the_collate_fn():
+    def collate(items):
+        return np.stack([x for x, _ in items]) * 0 + 7, np.stack([y for _, y in items])
+
+    loader = data.DataLoader(_dataset(8), batch_size=4, collate_fn=collate)
+    x, _ = next(iter(dist.shard_loader(loader, 2, 0)))
+    assert (x.numpy() == 7).all()
+
+
+def _no_collectives(monkeypatch):
+    from minicnn.distributed import comm
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a collective was made")
+
+    monkeypatch.setattr(comm, "all_reduce", refuse)
+    monkeypatch.setattr(comm, "broadcast", refuse)
+
+
+def test_sync_batchnorm_without_running_stats_in_eval_uses_this_batch_and_no_collective(monkeypatch, rng):
+    """PyTorch syncs only in training: in eval, no running statistics means the local batch's."""
+    mc.manual_seed(0)
+    sync = dist.SyncBatchNorm(3, track_running_stats=False).to(np.float64).eval()
+    plain = nn.BatchNorm2d(3, track_running_stats=False).to(np.float64).eval()
+    _no_collectives(monkeypatch)
+    x = mc.tensor(rng.standard_normal((4, 3, 2, 2)) * 2 + 1)
+    np.testing.assert_allclose(sync(x).numpy(), plain(x).numpy(), rtol=1e-12, atol=1e-12)
+    assert abs(sync(x).numpy().mean(axis=(0, 2, 3))).max() < 1e-12  # normalized by x's own mean
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        sync(mc.tensor(np.zeros((1, 3, 1, 1))))  # the local check, as BatchNorm's
+
+
+def test_ddp_broadcasts_buffers_before_forwards_that_follow_one_with_autograd(monkeypatch):
+    """PyTorch's rule: a forward syncs the buffers when the forward before it recorded a graph
+    (so the first no_grad forward after training does, the next one does not)."""
+    calls = []
+    ddp = dist.DistributedDataParallel(nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)))
+    monkeypatch.setattr(ddp, "sync_buffers", lambda: calls.append(1))
+    x = mc.tensor(np.ones((3, 2), dtype=np.float32))
+    seen = []
+    for grad in (True, True, False, False, True, True):
+        with mc.enable_grad() if grad else mc.no_grad():
+            ddp(x)
+        seen.append(len(calls))
+    assert seen == [1, 2, 3, 3, 3, 4]
+    ddp.broadcast_buffers = False
+    ddp(x)
+    assert len(calls) == 4
+
+
+def _no_init(monkeypatch, size):
+    from minicnn.distributed import comm
+
+    _launcher_env(monkeypatch, PMI_SIZE=str(size), PMI_RANK="0")
+    monkeypatch.setattr(comm, "_initialized", [False])
+
+
+@pytest.mark.parametrize(
+    "who, call",
+    [
+        ("all_reduce", lambda: dist.all_reduce(np.ones(2))),
+        ("broadcast", lambda: dist.broadcast(np.ones(2), root=1)),
+        ("barrier", dist.barrier),
+        ("DistributedSampler", lambda: dist.DistributedSampler(range(4))),
+        ("DistributedDataParallel", lambda: dist.DistributedDataParallel(nn.Linear(2, 2))),
+        ("shard_loader", lambda: dist.shard_loader(data.DataLoader(_dataset(4), batch_size=2))),
+        ("SyncBatchNorm", lambda: dist.SyncBatchNorm(2)(mc.tensor(np.ones((3, 2), dtype=np.float32)))),
+    ],
+)
+def test_under_a_launcher_of_several_without_init_the_world_of_one_is_refused(monkeypatch, who, call):
+    _no_init(monkeypatch, 3)
+    with pytest.raises(RuntimeError) as caught:
+        call()
+    line = str(caught.value)
+    assert "\n" not in line and "PMI_SIZE=3" in line
+    assert line.endswith("call minicnn.distributed.init() first")
+    assert line.startswith("all_reduce" if who == "SyncBatchNorm" else who)
+
+
+def test_a_launcher_of_one_or_given_ranks_needs_no_init(monkeypatch):
+    _no_init(monkeypatch, 1)
+    assert dist.all_reduce(np.ones(2)).tolist() == [1, 1]
+    dist.DistributedSampler(range(4))
+    _no_init(monkeypatch, 2)
+    assert list(dist.DistributedSampler(range(4), num_replicas=2, rank=1, shuffle=False)) == [1, 3]
+    assert dist.shard_loader(data.DataLoader(_dataset(4), batch_size=2), 2, 0).batch_size == 1
+
+
+def test_a_mismatched_collective_is_described_in_one_line_naming_both_ranks():
+    from minicnn.distributed.comm import _KINDS, _compare, _note
+
+    mine = _note(4, _KINDS.index("all_reduce"), 0, np.ones(1))
+    same = _note(4, _KINDS.index("all_reduce"), 0, np.ones(1))
+    other = _note(4, _KINDS.index("broadcast"), 0, np.ones(3, dtype=np.float32))
+    _compare(mine, np.stack([same, same]))
+    with pytest.raises(RuntimeError) as caught:
+        _compare(mine, np.stack([same, other]))
+    assert str(caught.value) == (
+        "minicnn.distributed: collective #4 differs between ranks: rank 0 calls all_reduce(sum) "
+        "of 1 float64, rank 2 calls broadcast(root=0) of 3 float32; every rank must make the "
+        "same collectives in the same order"
+    )
+    barrier = _note(4, _KINDS.index("barrier"), 0, None)
+    with pytest.raises(RuntimeError, match=r"rank 1 calls barrier;"):
+        _compare(mine, barrier[None])
+
+
+def test_distributed_fit_in_one_process_takes_the_plain_loaders_batches(tmp_path):
+    """Without mpirun, fit(distributed=True) on a loader given a seed is the plain run, bit for
+    bit: the sampler's permutation is the loader's. Only a transform's draws would differ."""
+    gen = np.random.default_rng(5)
+    train = data.TensorDataset(gen.random((24, 1, 6, 6)).astype(np.float32), gen.integers(0, 3, 24))
+    weights = []
+    for distributed in (False, True):
+        mc.manual_seed(0)
+        net = nn.Sequential(nn.Flatten(), nn.Linear(36, 3))
+        opt = mc.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        loader = data.DataLoader(train, batch_size=8, shuffle=True, seed=4)
+        mc.train.fit(net, loader, opt, epochs=2, progress=False, distributed=distributed)
+        weights.append(np.concatenate([p.numpy().ravel() for p in net.parameters()]))
+    np.testing.assert_array_equal(weights[0], weights[1])
