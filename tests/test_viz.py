@@ -175,7 +175,7 @@ def test_saliency_is_zero_where_the_input_cannot_matter():
     model = nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3)
     )
-    weight = model[4].weight.numpy().reshape(3, 4, 4, 4)
+    weight = model[4].weight.data.reshape(3, 4, 4, 4)  # (numpy() of a parameter is read-only)
     weight[2, :, :, 2:] = 0  # class 2 reads only the left half of the pooled maps
     x = mc.randn(1, 1, 8, 8, seed=2)
     s = viz.saliency(model, x, target=2)
