@@ -1,10 +1,17 @@
 """Max unpooling: each value written back where a max pool found it, zeros elsewhere.
 
 The indices are those of ``max_pool2d(..., return_indices=True)``: the flat position of each
-window's maximum in its (H, W) plane. Zeiler and Fergus's deconvnet (2014) records these
-"switches" to project a feature back towards the pixels that made it; SegNet's decoder
-(Badrinarayanan et al. 2017) unpools with its encoder's indices. Unpooled, the maxima sit
-where they were and every other cell is 0.
+window's maximum in its (H, W) plane. ``max_unpool2d`` is PyTorch's: a scatter that writes
+each input value at its index. Where overlapping windows (3x3, stride 2, as AlexNet's) share a
+maximum, several values name one cell and only one of them stays, the last written. That is
+exact for the pool's own output, whose windows all hold that same maximum, so unpooling the
+pool keeps its maxima in place and zeros the rest; SegNet's decoder (Badrinarayanan et al.
+2017) unpools this way with its encoder's indices. Zeiler and Fergus's deconvnet (2014, section
+2.1) also records the maxima's places ("switches"), but unpools a reconstruction coming down
+from the layer above, which differs from window to window; there the values meeting at one
+switch add up, as in max pooling's backward (Simonyan et al. 2014, section 4, show the
+deconvnet's unpooling is that backward). A deconvnet over overlapping pools routes its signal
+through the pool's backward (``y.backward(signal)`` and read ``x.grad``), not through this op.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ class MaxUnpool2d(Function):
         self.indices, self.x_shape = (indices if self.needs_grad[0] else None), x.shape
         y = xp.zeros((planes, output_size[0] * output_size[1]), dtype=x.dtype)
         # NOTE: where indices repeat (overlapping pool windows), the last write stays, as in
-        # PyTorch's loop; it wrote the same maximum each time
+        # PyTorch's loop: right for the pool's own maxima (the same value each time), not a sum
         # NOTE: sizes written out, not -1: NumPy cannot infer a -1 beside an empty batch
         cells = x.shape[2] * x.shape[3]
         y[xp.arange(planes)[:, None], indices.reshape(planes, cells)] = x.reshape(planes, cells)

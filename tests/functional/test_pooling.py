@@ -226,6 +226,22 @@ def test_unpool_gradient_reads_gy_at_each_index_even_where_two_coincide(t):
     assert x.grad.numpy().ravel().tolist() == [7.0, 7.0]  # PyTorch's: both read gy there
 
 
+def test_a_signal_sent_back_through_overlapping_pools_sums_in_the_backward_not_in_unpool(rng, t):
+    """What the unpooling docs say of a deconvnet: at a switch that several windows share,
+    max_unpool2d keeps one window's value and max pooling's backward adds them all."""
+    plane = rng.uniform(0, 1, (5, 5))
+    plane[2, 2] = 9.0  # the maximum of all four 3x3 windows at stride 2
+    x = t(plane[None, None], True)
+    y, indices = F.max_pool2d(x, 3, 2, return_indices=True)
+    assert indices.numpy().ravel().tolist() == [12, 12, 12, 12]
+    signal = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    unpooled = F.max_unpool2d(t(signal), indices, 3, 2)
+    assert unpooled.numpy()[0, 0, 2, 2] == 4.0  # the last write
+    y.backward(signal)
+    assert x.grad.numpy()[0, 0, 2, 2] == 10.0  # the sum
+    assert np.count_nonzero(x.grad.numpy()) == np.count_nonzero(unpooled.numpy()) == 1
+
+
 def test_return_indices_under_no_grad_and_for_one_image(rng, t, distinct):
     x = t(distinct(rng, (3, 6, 7)))
     with mc.no_grad():

@@ -1,16 +1,30 @@
 """Pictures of what a network does and learned (matplotlib, the ``viz`` extra).
 
-Every ``plot_*`` function returns the matplotlib Figure; ``saliency`` and
-``class_activation_map`` return the map as an array and ``plot_map`` draws it.
+Every ``plot_*`` function returns the matplotlib Figure. ``saliency``,
+``class_activation_map`` and ``grad_cam`` (in ``viz/maps.py`` and ``viz/cam.py``, which
+need no matplotlib) return a map as an (H, W) array, and ``plot_map`` draws it.
 """
-
-import difflib
 
 import numpy as np
 
-from .history import History
-from .nn import Sequential
-from .tensor import Tensor, no_grad
+from ..history import History
+from ..tensor import Tensor
+from .cam import class_activation_map
+from .maps import _check_one_image, _output_of, grad_cam, saliency
+
+__all__ = [
+    "plot_history",
+    "show_images",
+    "plot_filters",
+    "plot_feature_maps",
+    "saliency",
+    "class_activation_map",
+    "grad_cam",
+    "plot_map",
+    "plot_confusion",
+    "graph_edges",
+    "plot_graph",
+]
 
 
 def _plt():
@@ -119,87 +133,33 @@ def _check_images(who, images):
         )
 
 
-def _check_target(who, logits, target):
-    """A class index the model's output has; the first image of the batch is the one explained."""
-    classes = logits.shape[1]
-    if not 0 <= int(target) < classes:
-        raise ValueError(f"{who}: target {target} is not a class of this model's {classes}")
-
-
-def _check_one_image(who, x):
-    if tuple(x.shape[:1]) != (1,) or len(x.shape) != 4:
-        raise ValueError(f"{who}: expected one image (1, C, H, W), got shape {tuple(x.shape)}")
-
-
 def plot_filters(conv, ncols=8):
-    """The kernels of a Conv2d: one small image per output channel (RGB when in_channels is 3)."""
+    """The kernels of a Conv2d, one small image per output channel.
+
+    With 1 input channel each kernel is drawn as it is, with 3 as an RGB image. With any
+    other number, a filter is a stack of kernels, one per input channel, and what is drawn
+    for it is their norm over the input channels, sqrt(sum_i w[o, i] ** 2): where in its
+    window the filter weighs most; the title says so. Such a filter reads feature maps,
+    not pixels, so its weights say little by themselves: ``plot_feature_maps`` shows what
+    it responds to (Zeiler and Fergus 2014 visualise higher layers through what they do).
+    """
     if getattr(conv, "weight", None) is None or conv.weight.ndim != 4:
         raise ValueError(f"plot_filters: expected a Conv2d, got {type(conv).__name__}")
     w = conv.weight.numpy()
-    shown = w if w.shape[1] == 3 else w[:, :1]
-    return show_images(shown, ncols=ncols, title=f"{w.shape[0]} filters of {tuple(w.shape[1:])}")
-
-
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
-
-
-def _run_eval(model, x):
-    """One forward pass in eval mode without a graph; the model's mode is restored after."""
-    was_training = model.training
-    try:
-        with no_grad():
-            model.eval()
-            return model(_as_tensor(x))
-    finally:
-        model.train(was_training)
-
-
-def _module_of(who, model, layer, what="layer", hint=""):
-    """(name, module) for ``layer``: a name as ``named_modules`` gives it ("features.3",
-    "relu1"), or an int indexing a Sequential, as ``model[i]`` does (negative from the end)."""
-    modules = dict(model.named_modules())
-    names = [n for n in modules if n]
-    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
-        if not isinstance(model, Sequential):
-            raise TypeError(
-                f"{who}: {what}={layer} indexes a Sequential, and {type(model).__name__} is not one; "
-                f"name one of its modules: {', '.join(names)}"
-            )
-        if not -len(model) <= layer < len(model):
-            raise IndexError(
-                f"{who}: {what}={layer} is out of range for a Sequential of {len(model)} modules"
-            )
-        return list(model._modules)[layer], model[layer]
-    if not isinstance(layer, str):
-        raise TypeError(
-            f"{who}: {what} is a module's name (str) or a Sequential's index (int), "
-            f"got {type(layer).__name__}"
-        )
-    if layer not in modules:
-        close = difflib.get_close_matches(layer, names, n=1)
-        guess = f"; did you mean {close[0]!r}? Its" if close else "; its"
-        raise ValueError(
-            f"{who}: the model has no module named {layer!r}{hint}{guess} modules are {', '.join(names)}"
-        )
-    return layer, modules[layer]
-
-
-def _output_of(who, model, x, layer):
-    name, module = _module_of(who, model, layer)
-    captured = {}
-    handle = module.register_forward_hook(lambda m, i, o: captured.update(out=o))
-    try:
-        _run_eval(model, x)
-    finally:
-        handle.remove()
-    return name, captured["out"]
+    title = f"{w.shape[0]} filters of {tuple(w.shape[1:])}"
+    if w.shape[1] in (1, 3):
+        return show_images(w, ncols=ncols, title=title)
+    norm = np.sqrt((w.astype(np.float64) ** 2).sum(axis=1, keepdims=True))
+    return show_images(
+        norm, ncols=ncols, title=f"{title}, each drawn as its norm over the {w.shape[1]} input channels"
+    )
 
 
 def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
     """The activation maps one input (1, C, H, W) produces at ``layer``: a module's name
     (``"features.3"``, as ``named_modules`` gives it) or, in a Sequential, its index
-    (``0``, as ``model[0]``)."""
+    (``0``, as ``model[0]``). The layer must run once in the forward pass (in eval mode);
+    the first ``max_maps`` of its channels are drawn."""
     _check_one_image("plot_feature_maps", x)
     name, out = _output_of("plot_feature_maps", model, x, layer)
     if out.ndim != 4:
@@ -208,76 +168,23 @@ def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
     return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {name}")
 
 
-def saliency(model, x, target):
-    """|d logit_target / d x|, max over channels: which pixels the prediction is most sensitive to.
-
-    Simonyan et al. 2014, "Deep Inside Convolutional Networks". Returns (H, W).
-    Runs in eval mode; the parameters' gradients and the model's mode are left as they were.
-    """
-    x = Tensor(x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32), requires_grad=True)
-    _check_one_image("saliency", x)
-    params = [p for p in model.parameters() if p.requires_grad]
-    was_training = model.training
-    try:
-        for p in params:  # only d/dx is wanted: no parameter gradients
-            p.requires_grad_(False)
-        model.eval()
-        logits = model(x)
-        _check_target("saliency", logits, target)
-        logits[0, int(target)].backward()
-    finally:
-        for p in params:
-            p.requires_grad_(True)
-        model.train(was_training)
-    return np.abs(x.grad.numpy()[0]).max(axis=0)
-
-
-def _resize(a, h, w):
-    """Bilinear resize of a 2-D map (align_corners=False, as image libraries do)."""
-    ys = np.clip((np.arange(h) + 0.5) * a.shape[0] / h - 0.5, 0, a.shape[0] - 1)
-    xs = np.clip((np.arange(w) + 0.5) * a.shape[1] / w - 0.5, 0, a.shape[1] - 1)
-    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
-    y1, x1 = np.minimum(y0 + 1, a.shape[0] - 1), np.minimum(x0 + 1, a.shape[1] - 1)
-    fy, fx = (ys - y0)[:, None], (xs - x0)[None, :]
-    top = a[y0][:, x0] * (1 - fx) + a[y0][:, x1] * fx
-    bottom = a[y1][:, x0] * (1 - fx) + a[y1][:, x1] * fx
-    return top * (1 - fy) + bottom * fy
-
-
-def class_activation_map(model, x, target, pool="avgpool"):
-    """CAM of Zhou et al. 2016 for a network ending in global average pooling.
-
-    With feature maps F_c entering the pooling and classifier weights w,
-    CAM = sum_c w[target, c] F_c, upsampled to the input's size. For NIN,
-    whose last conv already has one map per class, CAM = F_target.
-    """
-    _check_one_image("class_activation_map", x)
-    modules = dict(model.named_modules())
-    _, gap = _module_of(
-        "class_activation_map", model, pool, "pool", hint=" (pool= names its global average pooling)"
-    )
-    captured = {}
-    # NOTE: a hook that returns a value replaces the layer's output, so this one returns None
-    handle = gap.register_forward_hook(lambda m, i, o: captured.update(input=i[0]))
-    try:
-        _check_target("class_activation_map", _run_eval(model, x), target)
-    finally:
-        handle.remove()
-    features = captured["input"].numpy()[0]  # (C, h, w)
-    fc = [m for m in modules.values() if type(m).__name__ == "Linear"]
-    if fc and fc[-1].weight.shape[1] == features.shape[0]:
-        cam = np.tensordot(fc[-1].weight.numpy()[int(target)], features, axes=1)
-    else:
-        cam = features[int(target)]
-    return _resize(cam, *x.shape[-2:])
-
-
 def plot_map(image, heat, title=None, alpha=0.5):
-    """An image with a heat map (saliency or CAM) over it."""
+    """An image (C, H, W) or (1, C, H, W) with a heat map (H, W) over it, pixel on pixel.
+
+    The heat map must have the image's size: a map at a layer's resolution (a CAM or a
+    Grad-CAM before upsampling) is refused rather than drawn over one corner. ``saliency``,
+    ``class_activation_map`` and ``grad_cam`` return maps at the image's size already.
+    """
     plt = _plt()
     image = image.numpy() if isinstance(image, Tensor) else np.asarray(image)
+    heat = heat.numpy() if isinstance(heat, Tensor) else np.asarray(heat)
     if image.ndim not in (3, 4) or (image.ndim == 4 and len(image) != 1):
         raise ValueError(f"plot_map: expected one image (C, H, W) or (1, C, H, W), got shape {image.shape}")
+    if heat.shape != image.shape[-2:]:
+        raise ValueError(
+            f"plot_map: heat {heat.shape} is not the image's (H, W) {image.shape[-2:]}; upsample it first "
+            "(saliency, class_activation_map and grad_cam give maps at the image's size)"
+        )
     image = image.reshape(image.shape[-3:])
     fig, ax = plt.subplots(figsize=(3.5, 3.5))
     img = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
