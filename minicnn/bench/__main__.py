@@ -340,6 +340,13 @@ def _main(argv, prog):
         args = parser(prog).parse_args(argv)
     except SystemExit as done:  # --help, or a bad argument (already said in one line)
         return done.code
+    from ..kernels.threads import check_environment
+
+    try:  # a thread variable's own error, before every case fails on it
+        check_environment()
+    except ValueError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
     interrupts.command_started()  # from here a Ctrl-C is the command's to report
     fair.end_workers_on_sigterm(prog)
     try:

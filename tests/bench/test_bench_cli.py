@@ -84,6 +84,15 @@ def test_an_out_that_is_a_file_is_refused_before_any_case_runs(tmp_path, fake_ru
     assert fake_run == [] and afile.read_bytes() == b"kept"
 
 
+@pytest.mark.parametrize("entry", [["bench"], []])
+def test_a_bad_thread_variable_is_named_before_any_case_runs(entry, fake_run, capsys, monkeypatch):
+    monkeypatch.setenv("MINICNN_COPY_THREADS", "many")
+    run = cli_main if entry else bench_main.main
+    assert run(entry + SMALL) == 2
+    message = _one_error_line(capsys.readouterr().err)
+    assert message == "MINICNN_COPY_THREADS: expected a whole number, got 'many'" and fake_run == []
+
+
 def test_an_out_inside_a_file_is_refused(tmp_path, fake_run, capsys):
     (tmp_path / "afile").write_bytes(b"")
     assert bench_main.main(SMALL + ["--out", str(tmp_path / "afile" / "sub")]) == 2
