@@ -488,3 +488,24 @@ def test_the_reading_map_names_files_that_exist_and_its_example_runs_the_plain_k
     with mc.use_kernels(mc.backend.kernel_tier()), mc.kernels.trace() as ran:  # the tier put back after
         exec(code, scope)
     assert sorted(ran) == [f"conv2d_{k}: simple" for k in ("forward", "input_grad", "weight_grad")]
+
+
+def test_the_tutorials_reset_loop_runs_and_leaves_nothing_trained():
+    """The loop is shown as a block a student can copy: it runs, and under the build's seed it
+    gives back the model as built (LeNet-5 1998 with its default init, the zoo's own layers in)."""
+    import minicnn as mc
+    from minicnn import models
+
+    with open(os.path.join(ROOT, "docs", "tutorial.md"), encoding="utf-8") as f:
+        page = f.read()
+    (code,) = [c for c in re.findall(r"```python\n(.*?)```", page, re.DOTALL) if "reset_parameters" in c]
+    mc.manual_seed(91)
+    built = models.lenet5("1998").state_dict()
+    model = models.lenet5("1998")
+    rng = np.random.default_rng(92)
+    for p in model.parameters():
+        p.data[...] = rng.standard_normal(p.shape)
+    mc.manual_seed(91)
+    exec(code, {"model": model})
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, built[key], err_msg=key)

@@ -90,8 +90,14 @@ class TrainableSubsampling(nn.Module):
     def __init__(self, channels, kernel_size=2):
         super().__init__()
         self.channels, self.kernel_size = channels, kernel_size
-        self.weight = nn.Parameter(np.full((channels,), 1.0 / kernel_size**2, dtype=np.float32))
-        self.bias = nn.Parameter(np.zeros((channels,), dtype=np.float32))
+        self.weight = nn.Parameter(np.empty((channels,), dtype=np.float32))
+        self.bias = nn.Parameter(np.empty((channels,), dtype=np.float32))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Back to the k x k average: each coefficient 1/k^2, each bias 0."""
+        nn.init.constant_(self.weight, 1.0 / self.kernel_size**2)
+        nn.init.zeros_(self.bias)
 
     def forward(self, x):
         k = self.kernel_size
@@ -128,12 +134,19 @@ class PartialConv2d(nn.Module):
         self.in_channels = 1 + max(max(t) for t in self.table)
         self.out_channels = len(self.table)
         for r, (_, n, fan_in) in enumerate(self.runs):
-            bound = 1.0 / np.sqrt(fan_in * kernel_size**2)
-            w = rng.default_generator().uniform(-bound, bound, (n, fan_in, kernel_size, kernel_size))
-            setattr(self, f"weight{r}", nn.Parameter(w.astype(np.float32)))
+            shape = (n, fan_in, kernel_size, kernel_size)
+            setattr(self, f"weight{r}", nn.Parameter(np.empty(shape, dtype=np.float32)))
         shape = (self.out_channels,) if bias == "map" else (self.out_channels,) + tuple(out_size)
         self.bias_per_unit = bias != "map"
-        self.bias = nn.Parameter(np.zeros(shape, dtype=np.float32))
+        self.bias = nn.Parameter(np.empty(shape, dtype=np.float32))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Run r's weights from U(+-1/sqrt(F)), F = fan-in x k x k of its maps; biases 0."""
+        for r, (_, _, fan_in) in enumerate(self.runs):
+            bound = 1.0 / np.sqrt(fan_in * self.kernel_size**2)
+            nn.init.uniform_(getattr(self, f"weight{r}"), -bound, bound)
+        nn.init.zeros_(self.bias)
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
@@ -184,6 +197,11 @@ class LocallyBiasedConv2d(nn.Module):
             in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False
         )
         self.bias = nn.Parameter(np.zeros((out_channels,) + tuple(out_size), dtype=np.float32))
+
+    def reset_parameters(self):
+        """The per-unit biases back to 0. ``conv`` is a layer of its own: the loop over
+        ``modules()`` resets it next, so it is not drawn twice."""
+        nn.init.zeros_(self.bias)
 
     def forward(self, x):
         y = self.conv(x)

@@ -83,8 +83,19 @@ class BatchNorm(Module):
 
     def reset_parameters(self):
         """Back to a new layer's state, as PyTorch's: the running statistics forgotten, and
-        weight 1, bias 0 when ``affine`` (the loop ``for m in model.modules(): if
-        hasattr(m, "reset_parameters"): m.reset_parameters()`` re-initialises a whole model)."""
+        weight 1, bias 0 when ``affine``. A loop over a model's layers gives each its default
+        initialisation, which is not a model's own scheme (ResNet's ``kaiming_normal_``, for
+        one): to start a model again as built, build it again with the same seed.
+
+        >>> from minicnn import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+        >>> _ = model[1].running_var.fill_(5.0)
+        >>> for m in model.modules():
+        ...     if hasattr(m, "reset_parameters"):
+        ...         m.reset_parameters()
+        >>> model[1].running_var.tolist()
+        [1.0, 1.0, 1.0]
+        """
         self.reset_running_stats()
         _ones_and_zeros(self.weight, self.bias)
 

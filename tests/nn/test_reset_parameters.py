@@ -1,13 +1,15 @@
 """reset_parameters() on every layer that holds parameters or buffers, as PyTorch's: the loop
 that re-initialises a model between folds or runs leaves nothing trained behind."""
 
+import importlib
 import inspect
+import pkgutil
 
 import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import nn
+from minicnn import models, nn
 
 # a small instance of each layer minicnn.nn exports; a layer added there without an entry
 # here fails the first test
@@ -66,6 +68,75 @@ def _reset_all(model):
     for layer in model.modules():
         if hasattr(layer, "reset_parameters"):
             layer.reset_parameters()
+
+
+# one small build of each file's models (and each variant with a layer of its own): every
+# Module class defined under minicnn.models must appear in one, or the sweep below fails
+ZOO = [
+    ("lenet1989", {}),
+    ("lenet5", {"variant": "1998"}),
+    ("lenet5", {"variant": "caffe"}),
+    ("alexnet_small", {}),
+    ("vgg11_bn_cifar", {}),
+    ("nin", {}),
+    ("googlenet", {}),
+    ("resnet18", {}),
+    ("resnet50", {}),
+    ("resnet20", {}),
+    ("mobilenet_v1", {}),
+]
+
+
+def _zoo_classes():
+    for info in pkgutil.iter_modules(models.__path__):
+        module = importlib.import_module(f"minicnn.models.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, nn.Module) and cls.__module__ == module.__name__:
+                yield f"{info.name}.{name}", cls
+
+
+def test_every_layer_of_the_model_zoo_with_parameters_or_buffers_has_reset_parameters():
+    """The zoo's own layers (LeNet's PartialConv2d, LocallyBiasedConv2d, TrainableSubsampling)
+    too: without one, the loop would leave their trained values behind without a word."""
+    seen, missing = set(), set()
+    for name, kwargs in ZOO:
+        for layer in models.get(name, **kwargs).modules():
+            seen.add(type(layer))
+            own = list(layer.parameters(recurse=False)) + list(layer.buffers(recurse=False))
+            if own and not callable(getattr(layer, "reset_parameters", None)):
+                missing.add(type(layer).__name__)
+    assert not missing, f"no reset_parameters(): {sorted(missing)}"
+    unbuilt = [name for name, cls in _zoo_classes() if cls not in seen]
+    assert not unbuilt, f"add a model that builds {unbuilt} to ZOO"
+
+
+@pytest.mark.parametrize("name, kwargs", [("lenet1989", {}), ("lenet5", {"variant": "1998"})])
+def test_the_reset_loop_on_a_lenet_leaves_nothing_trained(name, kwargs):
+    """Every parameter of the LeNets with layers of their own moves back: under the build's
+    seed, to exactly the built model, since their default init is each layer's default."""
+    mc.manual_seed(87)
+    built = models.get(name, **kwargs).state_dict()
+    model = models.get(name, **kwargs)
+    _disturb(model, 88)
+    mc.manual_seed(87)
+    _reset_all(model)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, built[key], err_msg=key)
+
+
+def test_the_reset_loop_is_not_a_models_own_init():
+    """resnet20 draws its convolutions with kaiming_normal_(fan_out); the loop gives each
+    Conv2d its own default instead, as in PyTorch: building again is what starts it as built."""
+    mc.manual_seed(89)
+    built = models.resnet20().state_dict()
+    model = models.resnet20()
+    mc.manual_seed(89)
+    _reset_all(model)
+    assert not np.array_equal(model.state_dict()["conv1.weight"], built["conv1.weight"])
+    mc.manual_seed(89)
+    again = models.resnet20().state_dict()
+    for key, value in again.items():
+        np.testing.assert_array_equal(value, built[key], err_msg=key)
 
 
 def test_the_reset_loop_leaves_no_trained_state_behind():
