@@ -16,7 +16,13 @@ tick of its last change (``_changed_at``, one list shared by the tensors on the 
 ``detach()`` and every view an op made, ``x[0]``, ``x.T``, ``reshape`` ...), and each node's
 tick at its forward (``fn.tick``, set in tensor.py). When no change happened since a node's
 forward, its backward runs at once; otherwise ``check_unchanged`` looks at what the node kept.
+
+A write of values computed per element into memory that several elements share (an
+``expand()`` view: ``e.add_(1)``, ``e[:] = 5``) is refused by ``check_no_overlap``, as in
+PyTorch; one that reaches each memory location once (``e[0].add_(1)``) goes through to x.
 """
+
+import warnings
 
 import numpy as np
 
@@ -65,6 +71,36 @@ def check_unchanged(fn):
             _refuse(f"input {i} of {name}", why)
         if any(backend.xp_of(a).may_share_memory(a, k) for k in kept):
             _refuse(f"input {i} of {name}", "which kept it for the gradient")
+
+
+def overlapping(array):
+    """Whether two elements of ``array`` are one memory location: an axis of stride 0 and more
+    than one element, as ``x.expand(2, 3)`` makes (PyTorch's has_internal_overlap)."""
+    return any(s == 0 and n > 1 for n, s in zip(array.shape, array.strides))
+
+
+def check_no_overlap(name, array, what="x"):
+    """Refuse, as PyTorch does, to write values computed element by element into memory that
+    several elements share: each would get one of them, and which one is not said. A fill of
+    one value (``fill_``, ``zero_``) is taken, as in PyTorch."""
+    if overlapping(array):
+        raise RuntimeError(
+            f"{name}: expected {what} with memory of its own for each element, got shape "
+            f"{tuple(array.shape)} with strides {tuple(array.strides)} bytes, whose elements share "
+            f"memory (an expand() view); clone() it first, or write into the tensor it expands"
+        )
+
+
+def warn_overlap(name, array, what="x"):
+    """A masked or indexed write into shared memory: PyTorch takes it, with a warning that it
+    will not (``masked_fill_``, ``x[mask] = v``)."""
+    if overlapping(array):
+        warnings.warn(
+            f"{name} into {what} whose elements share memory (an expand() view, strides "
+            f"{tuple(array.strides)} bytes) is deprecated in PyTorch; clone() it first",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _refuse(what, why):

@@ -2,6 +2,8 @@
 counter: a write through any view, or into the base, is seen by every node that kept the base
 or a view of it, and its backward refuses; a copy counts on its own."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -35,14 +37,16 @@ VIEWS = {
     "mc.unsqueeze": ((2, 3), lambda x: mc.unsqueeze(x, 0)),
     "expand": ((2, 1), lambda x: x.expand(2, 3)),
     "expand_as": ((1, 3), lambda x: x.expand_as(mc.zeros(2, 3))),
+    "expand(...)[0]": ((3,), lambda x: x.expand(2, 3)[0]),
     "chunk": ((2, 4), lambda x: x.chunk(2, dim=1)[1]),
     "mc.chunk": ((4, 2), lambda x: mc.chunk(x, 2)[0]),
     "split": ((3, 2), lambda x: x.split(1)[2]),
     "mc.split": ((2, 3), lambda x: mc.split(x, [1, 2], dim=1)[1]),
     "detach": ((2, 3), lambda x: x.detach()),
 }
-# a write into the view itself; NumPy refuses writes into a broadcast (PyTorch refuses them too)
-WRITABLE = [name for name in VIEWS if not name.startswith("expand")]
+# a write into the view itself; one whose elements share memory is refused (as PyTorch's),
+# one row of it is not (tests below)
+WRITABLE = [name for name in VIEWS if name not in ("expand", "expand_as")]
 
 
 def leaf(rng, shape):
@@ -193,5 +197,89 @@ def test_a_parameter_made_from_a_tensor_shares_its_array_and_its_count(rng):
     y = (w * p).sum()
     with mc.no_grad():
         t += 1.0
+    with pytest.raises(RuntimeError, match=KEPT.format(1, "Mul")):
+        y.backward()
+
+
+# a write into an expand() view, as PyTorch 2.13 has it: (the write, x afterwards) where it is
+# taken, None where it is refused; x = [0, 1, 2], e = x.expand(2, 3)
+EXPAND_WRITES = {
+    "e[0].add_(1)": (lambda e: e[0].add_(1), [1, 2, 3]),
+    "e[0] += 1": (lambda e: e[0].__iadd__(1), [1, 2, 3]),
+    "e[:1].mul_(2)": (lambda e: e[:1].mul_(2), [0, 2, 4]),
+    "e[0][None].sub_(1)": (lambda e: e[0][None].sub_(1), [-1, 0, 1]),
+    "e[0] = 5": (lambda e: e.__setitem__(0, 5), [5, 5, 5]),
+    "e[1, 1] = 5": (lambda e: e.__setitem__((1, 1), 5), [0, 5, 2]),
+    "e[0, :] = t": (lambda e: e.__setitem__((0, slice(None)), mc.tensor([7.0, 8.0, 9.0])), [7, 8, 9]),
+    "e[0].copy_(t)": (lambda e: e[0].copy_(mc.tensor([7.0, 8.0, 9.0])), [7, 8, 9]),
+    "e.fill_(4)": (lambda e: e.fill_(4), [4, 4, 4]),  # one value: taken on shared memory
+    "e.zero_()": (lambda e: e.zero_(), [0, 0, 0]),
+    "nn.init.constant_(e, 3)": (lambda e: mc.nn.init.constant_(e, 3.0), [3, 3, 3]),
+    "e.add_(1)": (lambda e: e.add_(1), None),
+    "e += 1": (lambda e: e.__iadd__(1), None),
+    "e.T.mul_(2)": (lambda e: e.T.mul_(2), None),
+    "e.permute(1, 0)[0].add_(1)": (lambda e: e.permute(1, 0)[0].add_(1), None),
+    "e.div_(2)": (lambda e: e.div_(2), None),
+    "e.clamp_(0, 1)": (lambda e: e.clamp_(0, 1), None),
+    "e.clamp_(t)": (lambda e: e.clamp_(mc.zeros(3)), None),
+    "e.copy_(t)": (lambda e: e.copy_(mc.ones(2, 3)), None),
+    "e.normal_()": (lambda e: e.normal_(), None),
+    "e.uniform_()": (lambda e: e.uniform_(), None),
+    "nn.init.normal_(e)": (lambda e: mc.nn.init.normal_(e), None),
+    "e[:] = 5": (lambda e: e.__setitem__(slice(None), 5), None),
+    "e[...] = 5": (lambda e: e.__setitem__(Ellipsis, 5), None),
+    "e[:, 1] = 5": (lambda e: e.__setitem__((slice(None), 1), 5), None),
+    "np.add(..., out=e)": (lambda e: np.add(np.ones((2, 3)), 1.0, out=e), None),
+}
+
+
+@pytest.mark.parametrize("name", EXPAND_WRITES)
+def test_a_write_into_an_expand_view_goes_through_where_pytorch_takes_it(name):
+    """A write that reaches each memory location once (a row, one element, one value for all)
+    writes into x, as PyTorch's; values computed per element into memory several elements share
+    are refused in one line naming the op, x left as it was."""
+    write, after = EXPAND_WRITES[name]
+    x = mc.tensor([0.0, 1.0, 2.0])
+    e = x.expand(2, 3)
+    if after is None:
+        with pytest.raises(
+            RuntimeError,
+            match=r"^\S.*: expected .* with memory of its own for each "
+            r"element, got shape \([\d, ]+\) with strides \(.*\) bytes, whose elements share memory "
+            r"\(an expand\(\) view\); clone\(\) it first",
+        ) as caught:
+            write(e)
+        assert "\n" not in str(caught.value)
+        after = [0, 1, 2]
+    else:
+        write(e)
+        np.testing.assert_array_equal(e.numpy(), np.broadcast_to(np.array(after, np.float32), (2, 3)))
+    np.testing.assert_array_equal(x.numpy(), np.array(after, np.float32))
+
+
+@pytest.mark.parametrize(
+    "name, write, after",
+    [
+        ("masked_fill_()", lambda e: e.masked_fill_(mc.tensor([True, False, True]), 9.0), [9, 1, 9]),
+        ("x[index] = value", lambda e: e.__setitem__([1], 5.0), [5, 5, 5]),
+        ("x[index] = value", lambda e: e.__setitem__(e > 0.5, 5.0), [0, 5, 5]),
+    ],
+)
+def test_a_masked_or_indexed_write_into_shared_memory_warns_as_pytorch(name, write, after):
+    """PyTorch takes these, with a warning that it will stop: so does minicnn, in its words."""
+    x = mc.tensor([0.0, 1.0, 2.0])
+    with pytest.warns(
+        UserWarning, match=rf"^{re.escape(name)} into .* share memory .* deprecated in PyTorch"
+    ):
+        write(x.expand(2, 3))
+    np.testing.assert_array_equal(x.numpy(), np.array(after, np.float32))
+
+
+def test_a_write_through_a_row_of_an_expand_view_is_counted_for_its_base(rng):
+    """e[0].add_(1) changes x: a node that kept x refuses its backward, as in PyTorch."""
+    w, x = leaf(rng, 3), data(rng, 3)
+    y = (w * x).sum()
+    with mc.no_grad():
+        x.expand(4, 3)[2].add_(1.0)
     with pytest.raises(RuntimeError, match=KEPT.format(1, "Mul")):
         y.backward()

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend, rng
+from .. import backend, in_place, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
@@ -57,6 +57,10 @@ def _setitem(self, index, value):
     elif isinstance(value, (numbers.Number, np.bool_)):  # as PyTorch: -1 is 255 in uint8, 300 is refused
         value = fill_value("x[index] = value", value, self.dtype)
     view = self.data[basic + (Ellipsis,)]  # a view: writing into it writes into self
+    if advanced is None:  # (PyTorch's copy_ into x[index]; index_put_ only warns)
+        in_place.check_no_overlap("x[index] = value", view, "x[index]")
+    else:
+        in_place.warn_overlap("x[index] = value", view, "x[index]")
     view[... if advanced is None else advanced] = value
     self._changed_in_place()
 
@@ -69,6 +73,7 @@ def _refill(self, name, draw, generator):
     if self.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
     _check_in_place(self, name)
+    in_place.check_no_overlap(name, self.data)
     values = draw(rng.get_generator(generator))
     self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
     self._changed_in_place()
@@ -96,9 +101,12 @@ Tensor.normal_ = _normal_
 Tensor.uniform_ = _uniform_
 
 
-def _write(self, name, value):
-    """self[...] = value in place, under the in-place rules of ``_in_place``."""
+def _write(self, name, value, one_value=True):
+    """self[...] = value in place, under the in-place rules of ``_in_place``; values of their
+    own per element (``copy_``) refused where elements share memory, one value taken."""
     _check_in_place(self, name)
+    if not one_value:
+        in_place.check_no_overlap(name, self.data)
     self.data[...] = value
     self._changed_in_place()
     return self
@@ -127,7 +135,7 @@ def _fill_(self, value):
 def _copy_(self, other):
     """Copy other's values into this tensor's array (cast to its dtype, moved to its device)."""
     src = other.data if isinstance(other, Tensor) else other
-    return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device))
+    return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device), False)
 
 
 Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
@@ -157,6 +165,7 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
     refused where that would raise its category (``in_place_operand``) or grow x's shape.
     ``what`` other is called in the errors, ``instead`` the way out they suggest."""
     _check_in_place(self, name, instead)
+    in_place.check_no_overlap(name, self.data)
     if isinstance(other, Tensor) and other.device != self.device:
         raise TypeError(
             f"{name}: x is on {self.device} but {what} on {other.device}; move one with .to(device)"
@@ -293,6 +302,7 @@ def _clamp_(self, min=None, max=None):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"clamp_(): min and max must be numbers or Tensors, got {type(v).__name__}")
     _check_in_place(self, "clamp_()", "write x = x.clamp(min, max)")
+    in_place.check_no_overlap("clamp_()", self.data)
     # NOTE: bounds in x's dtype (a NumPy float64 bound would not fit the float32 output),
     # converted as PyTorch converts them: -1 is 255 in uint8, 300 is refused
     lo, hi = (
@@ -328,6 +338,7 @@ def _clamp_tensors_(self, min, max):
     if self.dtype == bool and len(bounds) == 2:  # (PyTorch's clamp_min_ and clamp_max_ take it)
         raise TypeError(f"{name}: expected a number tensor x for two bounds, got bool (as PyTorch)")
     _check_in_place(self, name, "write x = x.clamp(min, max)")
+    in_place.check_no_overlap(name, self.data)
     xp, dtype = backend.xp_of(self.data), result_type(self, *[b for _, b in bounds])
     y = self.data.astype(dtype, copy=False)  # NOTE: maximum and minimum keep NaN, as clamp's
     for side, b in bounds:
@@ -366,6 +377,7 @@ def _masked_fill_(self, mask, value):
         raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")
     value = fill_value(name, value, self.dtype)
     _check_in_place(self, name, "write x = x.masked_fill(mask, value)")
+    in_place.warn_overlap(name, self.data)
     backend.xp_of(self.data).copyto(self.data, value, where=mask.data)
     self._changed_in_place()
     return self

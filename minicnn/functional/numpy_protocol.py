@@ -9,6 +9,7 @@ an array, and is refused on a tensor that requires grad, whose gradient would st
 
 import numpy as np
 
+from .. import in_place
 from ..tensor import Tensor, is_grad_enabled
 
 
@@ -61,6 +62,9 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
             f"(x.detach()) for the numbers alone"
         )
     arrays = [t.numpy() if isinstance(t, Tensor) else t for t in inputs]
+    for t in outs:
+        if isinstance(t, Tensor):
+            in_place.check_no_overlap(f"np.{ufunc.__name__}(..., out=x)", t.data)
     if outs:
         kwargs["out"] = tuple(t.data if isinstance(t, Tensor) else t for t in outs)
     result = getattr(ufunc, method)(*arrays, **kwargs)

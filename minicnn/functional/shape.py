@@ -74,7 +74,12 @@ class Expand(Function):
 
     def forward(self, x, *, shape):
         self.shape = x.shape
-        return backend.xp_of(x).broadcast_to(x, shape)
+        xp = backend.xp_of(x)
+        y = xp.broadcast_to(x, shape)
+        # NOTE: a write through the view reaches x, as in PyTorch (e[0].add_(1)); NumPy's
+        # broadcast is read-only, so the same strides are taken again on x, writeable. The
+        # in-place methods refuse the writes whose elements would share memory (in_place.py).
+        return xp.lib.stride_tricks.as_strided(x, y.shape, y.strides)
 
     def backward(self, gy):
         from .basic import unbroadcast

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend, rng
+from .. import backend, in_place, rng
 from ..tensor import Tensor
 
 
@@ -80,12 +80,16 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill(tensor, draw):
-    """Write ``draw(shape)`` (float64 values) into the tensor's array in place; returns the tensor."""
+def _fill(tensor, draw, name=None):
+    """Write ``draw(shape)`` (float64 values) into the tensor's array in place; returns the tensor.
+    A draw ``name``d (``uniform_``: a value of its own per element) is refused where elements
+    share memory (an expand() view), as in PyTorch; a constant is written there."""
     array = tensor.data if isinstance(tensor, Tensor) else tensor
     if array.size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return tensor
+    if name is not None:
+        in_place.check_no_overlap(f"nn.init.{name}", array, "the tensor")
     values = np.asarray(draw(array.shape), dtype=np.float64)
     array[...] = backend.to_device(values.astype(array.dtype), backend.device_of(array))
     if isinstance(tensor, Tensor):
@@ -96,13 +100,13 @@ def _fill(tensor, draw):
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
     g = rng.get_generator(generator)
-    return _fill(tensor, lambda shape: g.uniform(a, b, size=shape))
+    return _fill(tensor, lambda shape: g.uniform(a, b, size=shape), "uniform_")
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std^2)."""
     g = rng.get_generator(generator)
-    return _fill(tensor, lambda shape: g.normal(mean, std, size=shape))
+    return _fill(tensor, lambda shape: g.normal(mean, std, size=shape), "normal_")
 
 
 def constant_(tensor, val):
