@@ -8,7 +8,8 @@ would run it; this process builds the cases, keeps the time and gives the verdic
 the file does (print a "passed" line, exit with status 0, patch the grader) changes it. What
 the file prints is shown under a line "output of FILE:", each line indented.
 
-Exit status: 0 every exercise graded passed; 1 a wrong answer, not implemented yet, or the
+Exit status: 0 nothing failed (every exercise graded passed, or with --quick LeNet-5's cases
+did, its training not run); 1 a wrong answer, not implemented yet, or the
 function missing; 2 the command was used wrongly (an unknown exercise, no such file, a file
 named like a module it would hide: ``exercises/source.py``; an --exercises file that does not
 load or registers nothing, an exercise whose own code fails); 3 the submission could not be run
@@ -225,14 +226,10 @@ class _Report:
 
         ex = self._ex(name)
         if self.args.quick and ex.slow is not None:  # the cases passed, the training was not run
-            seed = "" if self.args.seed is None else f", seed {self.args.seed}"
-            message = (
-                f"{name}: training skipped (--quick), so not passed in full; its {cases} "
-                f"case{'s' if cases != 1 else ''} passed{seed}"
-            )
+            message = grading.quick_words(name, cases, self.args.seed)
             step, full = "training", False
         else:
-            message = f"{name}: passed ({grading.passed_words(ex, cases, slow, False, self.args.seed)})"
+            message = f"{name}: passed ({grading.passed_words(cases, slow, self.args.seed)})"
             step, full = None, True
         message += f"\n  note: {note}" if note else ""
         self._result(name, PASSED, message, step, cases, output, passed=full)

@@ -64,7 +64,10 @@ def test_notebook_runs_in_fast_mode(name):
     assert checks, f"{name}: no exercise check cell"
     for cell in checks:
         printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-        assert re.fullmatch(r"[a-z0-9_]+: passed \(\d+ cases.*\)\n", printed), (name, cell.source, printed)
+        # fast mode skips LeNet-5's training (quick=True): its cases pass, and it says no more
+        passed = r"passed \(\d+ cases.*\)|training skipped \(quick=True\), so not passed in full; its \d+ "
+        passed += "cases passed"
+        assert re.fullmatch(rf"[a-z0-9_]+: (?:{passed})\n", printed), (name, cell.source, printed)
 
 
 def _tags(cell):

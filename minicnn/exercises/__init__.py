@@ -32,6 +32,7 @@ from .grading import (
     check_seed,
     grade,
     passed_words,
+    quick_words,
     signature_of,
     signature_problem,
 )
@@ -116,7 +117,8 @@ def check(name, fn, quick=False, own_code=False, seed=None, hints=True):
 
     Raises ExerciseFailed with the failing case, the worst element and a hint.
     ``quick=True`` skips an exercise's slow part (lenet5_forward_backward's training, which says
-    on stderr what it does, epoch by epoch).
+    on stderr what it does, epoch by epoch): the exercise then prints that its cases passed but
+    not that it passed, as ``--quick`` does from a shell.
     ``own_code=True`` also fails ``fn`` when it calls minicnn's or PyTorch's code (as
     ``python -m minicnn check`` grades a submission). ``seed`` (a non-negative int, such as a
     student number) draws every case's numbers from it and the case's own seed, so that each
@@ -135,7 +137,10 @@ def check(name, fn, quick=False, own_code=False, seed=None, hints=True):
     noticed: list | None = [] if not own_code and exempt_file(fn) else None
     run = in_process(ex, fn, own_code, noticed)
     cases, slow = grade(ex, run, quick=quick, seed=seed, progress=sys.stderr, hints=hints)
-    print(f"{name}: passed ({passed_words(ex, cases, slow, quick, seed)})")
+    if quick and ex.slow is not None:  # the cases passed, the training was not run
+        print(quick_words(name, cases, seed, skipped_by="quick=True"))
+    else:
+        print(f"{name}: passed ({passed_words(cases, slow, seed)})")
     if noticed:
         print(
             f"  note: it runs library code, {noticed[0]}; python -m minicnn check (and "

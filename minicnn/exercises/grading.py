@@ -327,12 +327,19 @@ def grade(ex, run, quick=False, seed=None, progress=None, hints=True):
         raise
 
 
-def passed_words(ex, cases, slow, quick=False, seed=None):
+def passed_words(cases, slow, seed=None):
     """'6 cases', '2 cases and training; 6 epochs, test accuracy 97.31%', with ', seed 7' where one
     was given: what a pass counts, cases apart from the rest."""
     words = f"{cases} case{'s' if cases != 1 else ''}"
     if slow is not None:
         words += f" and training; {slow}"
-    elif quick and ex.slow is not None:
-        words += "; training skipped (quick)"
     return words + (f", seed {seed}" if seed is not None else "")
+
+
+def quick_words(name, cases, seed=None, skipped_by="--quick"):
+    """The verdict of an exercise whose cases passed and whose training was skipped: not a
+    pass, in the same words from a shell (``--quick``) and a notebook (``quick=True``)."""
+    return (
+        f"{name}: training skipped ({skipped_by}), so not passed in full; its {cases} "
+        f"case{'s' if cases != 1 else ''} passed" + (f", seed {seed}" if seed is not None else "")
+    )

@@ -245,11 +245,17 @@ def test_a_mistyped_name_gets_the_nearest_exercise():
 
 
 def test_check_all_quick_counts_lenet_as_not_passed_in_full(tmp_path, capsys):
+    """The status says whether anything failed: 0 for right answers under --quick, though the
+    summary does not count LeNet-5 as passed; 1 as soon as one answer is wrong."""
     import pathlib
     import shutil
 
     answers = tmp_path / "answers.py"
     shutil.copy(pathlib.Path(__file__).resolve().parent / "solutions.py", answers)
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(answers.read_text() + "\n\ndef sigmoid_backward(gy, y):\n    return gy * y\n")
+    assert main(["check", "all", str(wrong), "--quick"]) == 1
+    capsys.readouterr()
     assert main(["check", "all", str(answers), "--quick"]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     total = len(exercises.names())

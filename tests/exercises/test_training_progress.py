@@ -62,6 +62,20 @@ def test_quick_says_nothing_of_training(capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("seed, words", [(None, ""), (7, ", seed 7")])
+def test_quick_in_a_notebook_says_not_passed_in_full_as_the_shell_does(seed, words, capsys):
+    """A notebook's check(quick=True) does not print "passed": the cases passed, the training was
+    not run, in the words of ``check --quick`` from a shell, the flag named as it was given."""
+    exercises.check("lenet5_forward_backward", reference_lenet5, quick=True, seed=seed)
+    assert capsys.readouterr().out == (
+        f"lenet5_forward_backward: training skipped (quick=True), so not passed in full; "
+        f"its 2 cases passed{words}\n"
+    )
+    exercises.check("sigmoid_backward", lambda gy, y: gy * y * (1 - y), quick=True, seed=seed)
+    cases = len(exercises.info("sigmoid_backward").cases)  # no training: quick changes nothing
+    assert capsys.readouterr().out == f"sigmoid_backward: passed ({cases} cases{words})\n"
+
+
 def test_the_test_accuracy_is_the_graders_own(small_training, monkeypatch):
     """A function that trains nothing, and answers the test digits from their labels, fails: the
     grader tests LeNet-5 with the trained parameters itself."""
