@@ -111,7 +111,9 @@ def _parser():
     _train_parser(sub.add_parser("train", parents=[debug], help="train a model and report its test accuracy"))
 
     e = sub.add_parser(
-        "eval", parents=[debug], help="evaluate saved weights (model.npz or checkpoint.npz) on a test split"
+        "eval",
+        parents=[debug],
+        help="evaluate a run's folder or saved weights (model.npz, checkpoint.npz) on a test split",
     )
     e.add_argument(
         "weights",

@@ -106,7 +106,7 @@ def test_the_pages_error_lines_are_the_commands(folder, capsys):
 
 def test_the_pages_refusal_by_register_is_registers(folder):
     (line,) = [line for line in PAGE.splitlines() if line.startswith("ValueError: exercises.register:")]
-    broken = COURSE.replace("Case(2, dict(N=3, C=2, H=5, W=3))", "Case(2, dict(N=3, C=2, H=5, Q=3))")
+    broken = COURSE.replace("Case(3, dict(N=3, C=2, H=5, W=3))", "Case(3, dict(N=3, C=2, H=5, Q=3))")
     assert broken != COURSE
     with pytest.raises(ValueError) as refused:
         exec(compile(broken, "my_course.py", "exec"), {"__name__": "my_course"})

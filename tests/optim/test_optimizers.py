@@ -8,6 +8,7 @@ from the JSON saved beside the arrays, must end at the same parameters.
 
 import collections
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -522,3 +523,15 @@ def test_numbers_of_any_kind_are_taken_and_a_one_value_tensor_as_its_float():
     w.grad = mc.tensor(rng.standard_normal(2))
     opt.step()
     np.testing.assert_allclose(w.data, before - 0.5 * w.grad.data)
+
+
+@pytest.mark.parametrize("dampening", [-1.0, math.inf, math.nan])
+def test_sgds_dampening_is_any_real_number_as_pytorch(dampening):
+    """PyTorch checks lr, momentum and weight decay, not dampening: -1, inf and nan are taken,
+    the other settings' same values refused."""
+    w = nn.Parameter(np.random.default_rng(73).standard_normal(2))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9, dampening=dampening)
+    taken = opt.param_groups[0]["dampening"]
+    assert taken == dampening or (math.isnan(taken) and math.isnan(dampening))
+    with pytest.raises(ValueError, match="SGD: Invalid momentum value"):
+        optim.SGD([w], lr=0.1, momentum=dampening)

@@ -89,6 +89,11 @@ def test_the_help_says_which_weights_eval_reads(capsys):
     assert main(["eval", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "weights converted to .npz by convert-weights" in text
+    assert main(["--help"]) == 0  # the command list's summary names the folder too
+    listed = " ".join(capsys.readouterr().out.split())
+    assert (
+        "eval evaluate a run's folder or saved weights (model.npz, checkpoint.npz) on a test split" in listed
+    )
 
 
 def test_a_model_read_from_metrics_json_is_named_in_the_error_it_leads_to(tmp_path, capsys):
