@@ -6,6 +6,7 @@ it was. The accuracy counts the labels that name a class, which the training loo
 import numpy as np
 
 from . import functional as F
+from .nn.modes import eval_mode
 from .tensor import Tensor, no_grad
 
 __all__ = ["evaluate", "predict"]  # the rest are the training loop's helpers too (train.py)
@@ -56,22 +57,17 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     for targets that are not class indices (a regression) they are NaN and None. The
     model is evaluated in eval mode and left in the mode it was in.
     """
-    was_training = model.training
-    model.eval()
     total, seen, preds, trues = 0.0, 0, [], []
-    try:
-        with no_grad():
-            for x, y in loader:
-                x, y = batch_to(x, y, device)
-                logits = logits_of(model(x))
-                total += loss(logits, y).item() * len(y)
-                seen += len(y)
-                if class_targets(logits.data, y.data):
-                    labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
-                    preds.append(logits.numpy().argmax(1)[labelled])
-                    trues.append(y.numpy()[labelled])
-    finally:
-        model.train(was_training)
+    with eval_mode(model), no_grad():
+        for x, y in loader:
+            x, y = batch_to(x, y, device)
+            logits = logits_of(model(x))
+            total += loss(logits, y).item() * len(y)
+            seen += len(y)
+            if class_targets(logits.data, y.data):
+                labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
+                preds.append(logits.numpy().argmax(1)[labelled])
+                trues.append(y.numpy()[labelled])
     if seen == 0:
         raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
     if not preds:
@@ -90,19 +86,14 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
 def eval_sums(model, loader, loss=F.cross_entropy, device="cpu"):
     """``evaluate``'s sums: (loss over items, right, labelled, items), zeros for a loader that
     gives no batches; ranks add them before dividing (distributed ``fit``)."""
-    was_training = model.training
-    model.eval()
     total, right, labelled, seen = 0.0, 0, 0, 0
-    try:
-        with no_grad():
-            for x, y in loader:
-                x, y = batch_to(x, y, device)
-                logits = logits_of(model(x))
-                total += loss(logits, y).item() * len(y)
-                hits, counted = class_hits(logits.data, y.data)
-                right, labelled, seen = right + hits, labelled + counted, seen + len(y)
-    finally:
-        model.train(was_training)
+    with eval_mode(model), no_grad():
+        for x, y in loader:
+            x, y = batch_to(x, y, device)
+            logits = logits_of(model(x))
+            total += loss(logits, y).item() * len(y)
+            hits, counted = class_hits(logits.data, y.data)
+            right, labelled, seen = right + hits, labelled + counted, seen + len(y)
     return total, right, labelled, seen
 
 
@@ -118,13 +109,8 @@ def predict(model, data, device="cpu", batch_size=256):
     else:
         array = data.numpy() if isinstance(data, Tensor) else np.asarray(data, dtype=np.float32)
         batches = (Tensor(array[i : i + batch_size]) for i in range(0, len(array), batch_size))
-    was_training = model.training
-    model.eval()
     out = []
-    try:
-        with no_grad():
-            for x in batches:
-                out.append(logits_of(model(x.to(device))).numpy().argmax(1))
-    finally:
-        model.train(was_training)
+    with eval_mode(model), no_grad():
+        for x in batches:
+            out.append(logits_of(model(x.to(device))).numpy().argmax(1))
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)

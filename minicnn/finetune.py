@@ -15,6 +15,7 @@ import numpy as np
 
 from . import nn
 from .data.dataset import as_labels
+from .nn.modes import eval_mode
 from .tensor import no_grad
 
 
@@ -38,10 +39,8 @@ def extract_features(model, loader, layer="avgpool"):
     captured = []
     handle = modules[layer].register_forward_hook(lambda m, i, o: captured.append(o.numpy()))
     features, labels = [], []
-    was_training = model.training
-    model.eval()
     try:
-        with no_grad():
+        with eval_mode(model), no_grad():
             for x, y in loader:
                 model(x)
                 out = captured.pop()
@@ -49,7 +48,6 @@ def extract_features(model, loader, layer="avgpool"):
                 labels.append(y.numpy() if hasattr(y, "numpy") else np.asarray(y))
     finally:
         handle.remove()
-        model.train(was_training)
     return np.concatenate(features), as_labels(np.concatenate(labels), "extract_features")
 
 
@@ -99,7 +97,8 @@ def freeze(model, until=None):
 
     ``freeze(resnet, until="layer3")`` freezes conv1, bn1, layer1..layer3 and
     leaves layer4 and fc trainable. BatchNorm layers still update their running
-    statistics in train mode; call ``.eval()`` on them to keep those fixed too.
+    statistics in train mode; call ``.eval()`` on them to keep those fixed too (``fit``,
+    ``evaluate`` and ``predict`` give each module its own mode back, so they stay frozen).
     Returns the names of the frozen children.
     """
     children = [name for name, _ in model.named_children()]

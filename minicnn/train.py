@@ -140,7 +140,8 @@ def _train_pass(
     """train_epoch's pass; returns its sums (loss over images, right, labelled, images),
     which ranks add before dividing."""
     check_scheduler_step(scheduler, scheduler_step)
-    model.train()
+    if not model.training:  # NOTE: not every module: a BatchNorm frozen with .eval() stays frozen
+        model.train()
     total_loss, correct, counted, seen = 0.0, 0, 0, 0
     names = _param_names(model)
     for step, (x, y) in enumerate(loader, 1):
@@ -220,6 +221,10 @@ def fit(
     meta=None,
 ):
     """Train ``model`` for ``epochs`` epochs and return its History.
+
+    A model in eval mode is put in train mode; one in train mode keeps each module's own
+    mode, so a BatchNorm frozen with ``.eval()`` (fine-tuning) keeps its statistics, and the
+    validation after each epoch gives every module its mode back.
 
     Args:
         val_loader: evaluated after every epoch (``val_loss``, ``val_acc``):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..grad_mode import enable_grad, no_grad
 from ..nn import Sequential
+from ..nn.modes import eval_mode
 from ..tensor import Tensor
 
 
@@ -44,19 +45,6 @@ def _as_tensor(x):
 
 
 @contextlib.contextmanager
-def _eval_mode(model):
-    """Eval mode inside; after, each module gets its own flag back (``model.train(was)`` would
-    give them all one, and so wake a BatchNorm that fine-tuning froze with ``.eval()``)."""
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for m, flag in flags:
-            m.training = flag
-
-
-@contextlib.contextmanager
 def _input_grads_only(model):
     """Parameters stop asking for gradients inside (only d/dx is wanted), so their ``.grad``
     is left as it was; recording is on even under ``no_grad``, as captum's attributions do."""
@@ -80,7 +68,7 @@ def _forward(model, x, watched):
         m.register_forward_hook(lambda m, i, o: calls.append((m, i[0] if i else None, o))) for m in watched
     ]
     try:
-        with _eval_mode(model):
+        with eval_mode(model):
             return model(x), calls
     finally:
         for h in handles:
