@@ -32,11 +32,14 @@ class RemovableHandle:
 
     _ids = itertools.count()
 
-    def __init__(self, hooks):
-        self.hooks, self.id = hooks, next(RemovableHandle._ids)
+    def __init__(self, hooks, *extra):
+        # extra: tables keyed by the same id that mark how the hook is called (with_kwargs)
+        self.hooks, self.extra, self.id = hooks, extra, next(RemovableHandle._ids)
 
     def remove(self):
-        self.hooks.pop(self.id, None)
+        """Take the hook off; a second call does nothing."""
+        for table in (self.hooks, *self.extra):
+            table.pop(self.id, None)
 
     def __enter__(self):
         return self

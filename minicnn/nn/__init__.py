@@ -5,7 +5,8 @@ loss = nn.CrossEntropyLoss()(model(x), y)
 """
 
 from .parameter import Parameter
-from .module import Module, RemovableHandle
+from ..hooks import RemovableHandle
+from .module import Module
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Flatten, Identity, Linear
 from .conv import Conv2d, ConvTranspose2d

@@ -103,6 +103,25 @@ class Sequential(_Numbered):
         key = list(self._modules)[_index(idx, len(self), "Sequential")]
         self.add_module(key, module)
 
+    def __mul__(self, n):
+        """``Sequential(block) * 3``: a new Sequential holding the same modules n times over
+        (the same objects, so the copies share their parameters, as in PyTorch)."""
+        if not isinstance(n, int) or isinstance(n, bool):
+            return NotImplemented
+        if n <= 0:
+            raise ValueError(f"Sequential * n: n must be positive, got {n}")
+        return Sequential().extend(list(self) * n)
+
+    __rmul__ = __mul__
+
+    def __imul__(self, n):
+        """``seq *= 3``: this Sequential's modules repeated n times, in place."""
+        repeated = self * n
+        if repeated is NotImplemented:
+            return NotImplemented
+        self._renumber(list(repeated))
+        return self
+
 
 class ModuleList(_Numbered):
     """A list of modules whose parameters are registered (names "0", "1", ...); no forward."""
@@ -120,6 +139,23 @@ class ModuleList(_Numbered):
 
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+
+    def __repr__(self):
+        """As PyTorch: a run of children that print alike is one line, ``(0-2): 3 x Linear(...)``."""
+        if not self._modules:
+            return "ModuleList()"
+        runs = []  # [first index, last index, text]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [
+            (f"({a}): {t}" if a == b else f"({a}-{b}): {b - a + 1} x {t}").replace("\n", "\n  ")
+            for a, b, t in runs
+        ]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

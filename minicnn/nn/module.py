@@ -16,13 +16,13 @@ import itertools
 import numpy as np
 
 from .. import backend
-from ..hooks import RemovableHandle
 from ..tensor import Tensor
+from .module_hooks import HooksMixin
 from .parameter import Parameter
 from .state_dict import StateDictMixin, _is_array
 
 
-class Module(StateDictMixin):
+class Module(HooksMixin, StateDictMixin):
     """Base class for layers and models: subclass it, assign layers and Parameters in
     ``__init__`` (after ``super().__init__()``), and write ``forward``."""
 
@@ -35,38 +35,11 @@ class Module(StateDictMixin):
         d["_buffers"] = {}
         d["_non_persistent_buffers"] = set()
         d["_modules"] = {}
-        d["_forward_pre_hooks"] = {}
-        d["_forward_hooks"] = {}
         d["_name"] = None  # dotted name inside the root module, set on registration
+        self._init_hooks()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define it in the subclass")
-
-    def __call__(self, *args, **kwargs):
-        """forward() between the pre-hooks (which may replace the inputs) and the
-        forward hooks ``hook(module, inputs, output)`` (which may replace the output)."""
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
-
-    def register_forward_hook(self, hook):
-        """Call ``hook(module, inputs, output)`` after every forward; returns a removable handle."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
-
-    def register_forward_pre_hook(self, hook):
-        """Call ``hook(module, inputs)`` before every forward; returns a removable handle."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
 
     # --- registration -------------------------------------------------------
     def _check_name(self, name, table, what):
@@ -197,6 +170,10 @@ class Module(StateDictMixin):
                 return
         object.__delattr__(self, name)
 
+    def __dir__(self):
+        # parameters, buffers and children too, so a notebook's tab completion offers them
+        return sorted({*super().__dir__(), *self._parameters, *self._buffers, *self._modules})
+
     # --- walking the tree ---------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """(dotted name, module) for this module ('') and every descendant, depth first."""
@@ -265,6 +242,21 @@ class Module(StateDictMixin):
                 raise AttributeError(f"{module._label()} has no submodule {part!r} (looking for {target!r})")
             module = module._modules[part]
         return module
+
+    def _get_member(self, target, table, what):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in getattr(module, table) or getattr(module, table)[name] is None:
+            raise AttributeError(f"{module._label()} has no {what} {name!r} (looking for {target!r})")
+        return getattr(module, table)[name]
+
+    def get_parameter(self, target):
+        """The Parameter at a dotted name (``model.get_parameter("features.0.weight")``)."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target):
+        """The buffer at a dotted name (``model.get_buffer("bn1.running_mean")``)."""
+        return self._get_member(target, "_buffers", "buffer")
 
     def apply(self, fn):
         """Call ``fn(m)`` on every descendant, then on self (e.g. a custom initialisation)."""
@@ -338,6 +330,9 @@ class Module(StateDictMixin):
     def float(self):
         """Cast floating parameters and buffers to float32."""
         return self.to(dtype=np.float32)
+
+    def half(self):
+        raise TypeError("Module.half: minicnn computes in float32 or float64; use .float() or .double()")
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: ``.grad = None`` (or, with set_to_none=False, zeroed in place)."""

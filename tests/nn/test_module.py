@@ -518,3 +518,43 @@ def test_module_dict_clear_empties_it_as_pytorch():
 def test_half_precision_is_refused_when_a_model_is_cast():
     with pytest.raises(TypeError, match="Module.to: minicnn computes in float32 or float64, got float16"):
         nn.Linear(2, 2).to(np.float16)
+
+
+def test_module_list_folds_a_run_of_children_that_print_alike():
+    blocks = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU()])
+    assert repr(blocks) == (
+        "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n  (3): ReLU()\n)"
+    )
+    nested = nn.ModuleList([nn.Sequential(nn.ReLU()), nn.Sequential(nn.ReLU())])
+    assert repr(nested) == "ModuleList(\n  (0-1): 2 x Sequential(\n    (0): ReLU()\n  )\n)"
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    seq = nn.Sequential(nn.ReLU(), nn.ReLU())  # as PyTorch: a Sequential is not folded
+    assert repr(seq) == "Sequential(\n  (0): ReLU()\n  (1): ReLU()\n)"
+
+
+def test_sequential_times_n_repeats_the_same_modules():
+    block = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    for twice in (block * 2, 2 * block):
+        assert len(twice) == 4 and twice[0] is twice[2] is block[0] and twice is not block
+        assert [n for n, _ in twice.named_parameters()] == ["0.weight", "0.bias"]  # shared
+    same = block
+    block *= 3
+    assert block is same and len(block) == 6 and block[4] is block[0]
+    with pytest.raises(ValueError, match="positive"):
+        block * 0
+    with pytest.raises(TypeError):
+        block * 1.5
+
+
+def test_get_parameter_get_buffer_dir_and_half():
+    net = Net()
+    assert net.get_parameter("features.0.weight") is net.features[0].weight
+    assert net.get_buffer("bn.running_mean") is net.bn.running_mean
+    with pytest.raises(AttributeError, match=r"^Linear\(features\.0\) has no parameter 'nope'"):
+        net.get_parameter("features.0.nope")
+    with pytest.raises(AttributeError, match="has no buffer 'weight'"):
+        net.get_buffer("bn.weight")  # a parameter is not a buffer
+    assert {"features", "bn", "fc1", "forward"} <= set(dir(net))
+    assert {"weight", "running_mean", "scratch"} <= set(dir(net.bn))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        net.half()
