@@ -8,9 +8,25 @@ hook first. ``with_kwargs=True`` hands the keyword arguments too: a pre-hook is 
 as ``hook(module, args, kwargs)`` and returns None or ``(args, kwargs)``, a hook as
 ``hook(module, args, kwargs, output)``. ``always_call=True`` runs a forward hook even
 when ``forward`` raised (with output None; what it returns is ignored, the error goes on).
+
+Backward hooks, as PyTorch's ``register_full_backward_pre_hook`` and
+``register_full_backward_hook``: once the gradient of the module's output is known,
+``pre_hook(module, grad_output)`` runs (a tuple it returns replaces ``grad_output``); once the
+gradients of its positional Tensor inputs are computed, ``hook(module, grad_input,
+grad_output)`` runs (a tuple it returns replaces ``grad_input``). ``grad_input`` holds one
+entry per positional argument, None for one that is not a Tensor requiring grad (PyTorch
+gives zeros for such a Tensor when another input requires grad). If no input requires grad
+but the output does (a first Linear), the hook is called with ``grad_input`` all None as soon
+as ``grad_output`` is known. Only when such hooks are registered does ``module(...)`` add two
+identity nodes to the graph: ``_InputsHook`` below the inputs and ``_OutputHook`` above the
+output. Only a forward that returns one Tensor is supported (PyTorch also takes tuples and
+other structures); another output is refused.
 """
 
+from .. import backend
+from ..grad_mode import no_grad
 from ..hooks import RemovableHandle
+from ..tensor import Function, Tensor
 
 
 def _add(table, hook, prepend, *flags):
@@ -37,6 +53,19 @@ class HooksMixin:
         d["_forward_hooks"] = {}
         d["_forward_hooks_with_kwargs"] = {}
         d["_forward_hooks_always_called"] = {}
+        d["_backward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
+
+    def register_full_backward_pre_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, grad_output)`` once the gradient of the output is known; a tuple
+        it returns replaces ``grad_output``. Returns a handle whose ``remove()`` takes it off."""
+        return _add(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the inputs
+        are computed; a tuple it returns replaces ``grad_input`` (see this file's docstring).
+        Returns a handle whose ``remove()`` takes it off."""
+        return _add(self._backward_hooks, hook, prepend)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call ``hook(module, args)`` (or ``hook(module, args, kwargs)``) before every forward;
@@ -72,6 +101,10 @@ class HooksMixin:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        call = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            call = _BackwardCall(self, args)
+            args = call.wrap_inputs(args)
         try:
             out = self.forward(*args, **kwargs)
         except BaseException:
@@ -89,4 +122,106 @@ class HooksMixin:
                 result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if call is None else call.wrap_output(out)
+
+
+class _BackwardCall:
+    """One call's backward hooks: what the two identity nodes share."""
+
+    def __init__(self, module, args):
+        self.module, self.n = module, len(args)
+        self.wants = [isinstance(a, Tensor) and a.requires_grad for a in args]
+        self.grad_output = None
+
+    def wrap_inputs(self, args):
+        if not any(self.wants):
+            return args
+        # NOTE: one node below all inputs, so the hooks see every input's gradient at once: each
+        # input passes through a _Pass node that records its gradient and hands a 0-d zero to
+        # the _InputsHook node's output, which the engine reaches after every _Pass node
+        tensors = [a for a, w in zip(args, self.wants) if w]
+        self.grads = [None] * self.n
+        joined = _InputsHook.apply(*tensors, call=self)
+        return tuple(
+            _Pass.apply(joined, x=a.data, call=self, i=i) if w else a
+            for i, (a, w) in enumerate(zip(args, self.wants))
+        )
+
+    def wrap_output(self, out):
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"{self.module._label()}: full backward hooks need forward to return one Tensor, "
+                f"got {type(out).__name__}"
+            )
+        return _OutputHook.apply(out, call=self) if out.requires_grad else out
+
+    def run_pre_hooks(self, gy):
+        grad_output = (Tensor(gy),)
+        for hook in list(self.module._backward_pre_hooks.values()):
+            with no_grad():
+                result = hook(self.module, grad_output)
+            if result is not None:
+                grad_output = _checked("pre hook", "grad_output", result, 1)
+        self.grad_output = grad_output
+        if not any(self.wants):  # as PyTorch: no input gradient will come, call the hooks now
+            self.run_hooks([None] * self.n)
+        return None if grad_output[0] is None else grad_output[0].data
+
+    def run_hooks(self, grads):
+        grad_input = tuple(None if g is None else Tensor(g) for g in grads)
+        for hook in list(self.module._backward_hooks.values()):
+            with no_grad():
+                result = hook(self.module, grad_input, self.grad_output)
+            if result is not None:
+                grad_input = _checked("hook", "grad_input", result, self.n)
+        return [None if g is None else g.data for g in grad_input]
+
+
+def _checked(what, name, result, n):
+    if not isinstance(result, (tuple, list)):
+        raise TypeError(f"Backward {what} must return None or a tuple, got {type(result).__name__}")
+    if len(result) != n:
+        raise RuntimeError(
+            f"Backward {what} returned an invalid number of {name}, got {len(result)}, but expected {n}"
+        )
+    return tuple(result)
+
+
+class _OutputHook(Function):
+    """y = x.   gx = gy after the backward pre-hooks (and, when no input wants a gradient,
+    the backward hooks, called with grad_input all None)."""
+
+    def forward(self, x, *, call):
+        self.call = call
+        return x.view()
+
+    def backward(self, gy):
+        return self.call.run_pre_hooks(gy)
+
+
+class _Pass(Function):
+    """y = x, a view of the ``i``-th input (given as a parameter); its one graph input is the
+    _InputsHook node's 0-d output.   Records gy as input i's gradient; gives that input 0."""
+
+    def forward(self, joined, *, x, call, i):
+        self.call, self.i, self.dtype = call, i, joined.dtype
+        return x.view()
+
+    def backward(self, gy):
+        grads = self.call.grads
+        grads[self.i] = gy if grads[self.i] is None else grads[self.i] + gy
+        return self.xp.zeros((), dtype=self.dtype)
+
+
+class _InputsHook(Function):
+    """y = a 0-d zero standing for all the inputs.   gxs = the gradients the _Pass nodes
+    recorded, after the backward hooks."""
+
+    def forward(self, *xs, call):
+        self.call = call
+        return backend.xp_of(xs[0]).zeros((), dtype=xs[0].dtype)
+
+    def backward(self, gy):
+        recorded, self.call.grads = self.call.grads, [None] * self.call.n  # (retain_graph: anew)
+        grads = self.call.run_hooks(recorded)
+        return tuple(g for g, w in zip(grads, self.call.wants) if w)

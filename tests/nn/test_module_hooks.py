@@ -81,3 +81,132 @@ def test_hooks_survive_deepcopy_and_see_the_copy():
     twin = copy.deepcopy(m)
     twin(rand(4))
     assert seen == [twin]
+
+
+# --- backward hooks --------------------------------------------------------------------------
+def linear(w, b):
+    lin = nn.Linear(len(w), 1).double()
+    lin.weight.data[...] = [w]
+    lin.bias.data[...] = b
+    return lin
+
+
+def test_backward_hooks_see_the_gradients_of_output_and_input():
+    lin, log = linear([2.0, -1.0], 0.5), []
+    lin.register_full_backward_pre_hook(lambda m, go: log.append(("pre", m, go[0].tolist())))
+    lin.register_full_backward_hook(lambda m, gi, go: log.append(("hook", gi[0].tolist(), go[0].tolist())))
+    x = mc.tensor([[1.0, 3.0]], dtype=np.float64, requires_grad=True)
+    (lin(x) * 3).sum().backward()  # grad_output = 3, grad_input = 3 W
+    assert log == [("pre", lin, [[3.0]]), ("hook", [[6.0, -3.0]], [[3.0]])]
+    np.testing.assert_allclose(x.grad.data, [[6.0, -3.0]])
+    np.testing.assert_allclose(lin.weight.grad.data, [[3.0, 9.0]])
+
+
+def test_hooks_of_layers_in_a_sequential_run_from_the_last_layer_back():
+    model, log = nn.Sequential(linear([2.0, -1.0], 0.5), nn.ReLU()), []
+    for name, m in model.named_children():
+        m.register_full_backward_pre_hook(lambda m, go, name=name: log.append(("pre", name)))
+        m.register_full_backward_hook(lambda m, gi, go, name=name: log.append(("hook", name)))
+    model(mc.tensor([[1.0, 1.0]], dtype=np.float64, requires_grad=True)).sum().backward()
+    assert log == [("pre", "1"), ("hook", "1"), ("pre", "0"), ("hook", "0")]
+
+
+def test_replacing_grad_input_changes_the_gradients_upstream():
+    model = nn.Sequential(linear([2.0, -1.0], 0.5), nn.ReLU())
+    model[1].register_full_backward_hook(lambda m, gi, go: (gi[0] * 2,))
+    x = mc.tensor([[1.0, 1.0]], dtype=np.float64, requires_grad=True)
+    model(x).sum().backward()  # relu'(1.5) = 1, doubled
+    np.testing.assert_allclose(x.grad.data, [[4.0, -2.0]])
+    np.testing.assert_allclose(model[0].weight.grad.data, [[2.0, 2.0]])
+    np.testing.assert_allclose(model[0].bias.grad.data, [2.0])
+
+
+def test_a_pre_hook_replacing_grad_output_feeds_the_module_and_its_hooks():
+    lin, seen = linear([2.0, -1.0], 0.0), []
+    lin.register_full_backward_pre_hook(lambda m, go: (go[0] * 10,))
+    lin.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].tolist()))
+    x = mc.tensor([[1.0, 3.0]], dtype=np.float64, requires_grad=True)
+    lin(x).sum().backward()
+    assert seen == [[[10.0]]]
+    np.testing.assert_allclose(x.grad.data, [[20.0, -10.0]])
+    np.testing.assert_allclose(lin.weight.grad.data, [[10.0, 30.0]])
+
+
+def test_several_hooks_run_in_order_each_on_the_one_before_s_result():
+    m, log = nn.ReLU(), []
+    m.register_full_backward_hook(lambda m, gi, go: log.append(("a", gi[0].tolist())) or (gi[0] * 3,))
+    m.register_full_backward_hook(lambda m, gi, go: log.append(("b", gi[0].tolist())) or (gi[0] + 1,))
+    m.register_full_backward_hook(lambda m, gi, go: log.append("first"), prepend=True)
+    x = mc.tensor([2.0, -1.0], dtype=np.float64, requires_grad=True)
+    m(x).sum().backward()
+    assert log == ["first", ("a", [1.0, 0.0]), ("b", [3.0, 0.0])]
+    np.testing.assert_allclose(x.grad.data, [4.0, 1.0])
+
+
+def test_removed_hooks_run_no_more_and_leave_no_node():
+    lin, log = linear([1.0, 1.0], 0.0), []
+    pre = lin.register_full_backward_pre_hook(lambda m, go: log.append("pre"))
+    hook = lin.register_full_backward_hook(lambda m, gi, go: log.append("hook"))
+    x = mc.tensor([[1.0, 2.0]], dtype=np.float64, requires_grad=True)
+    assert type(lin(x)._fn).__name__ == "_OutputHook"
+    pre.remove()
+    hook.remove()
+    y = lin(x)
+    assert type(y._fn).__name__ != "_OutputHook"
+    y.sum().backward()
+    assert log == []
+
+
+def test_with_no_input_requiring_grad_the_hook_gets_none_once_grad_output_is_known():
+    lin, log = linear([2.0, -1.0], 0.5), []
+    lin.register_full_backward_pre_hook(lambda m, go: log.append(("pre", go[0].tolist())))
+    lin.register_full_backward_hook(lambda m, gi, go: log.append(("hook", gi, go[0].tolist())))
+    (lin(mc.tensor([[1.0, 3.0]], dtype=np.float64)) * 2).sum().backward()
+    assert log == [("pre", [[2.0]]), ("hook", (None,), [[2.0]])]
+    np.testing.assert_allclose(lin.weight.grad.data, [[2.0, 6.0]])
+    relu = nn.ReLU()  # nothing requires grad: no backward at all, no hook
+    relu.register_full_backward_hook(lambda m, gi, go: log.append("relu"))
+    assert not relu(mc.tensor([1.0])).requires_grad
+
+
+class Product(nn.Module):
+    def forward(self, a, s, b):
+        return a * b * s
+
+
+def test_several_inputs_give_one_call_with_none_where_no_gradient_is_wanted():
+    m, log = Product(), []
+    m.register_full_backward_hook(
+        lambda m, gi, go: log.append([None if g is None else g.tolist() for g in gi])
+    )
+    a = mc.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    b = mc.tensor([3.0, 4.0], dtype=np.float64, requires_grad=True)
+    m(a, 2.0, b).sum().backward()
+    assert log == [[[6.0, 8.0], None, [2.0, 4.0]]]
+    m(a, 2.0, b.detach()).sum().backward()
+    assert log[1] == [[6.0, 8.0], None, None]
+    m.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0, None, None))
+    a.grad = None
+    m(a, 2.0, b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.0, 0.0])
+
+
+def test_a_hook_returning_the_wrong_number_of_gradients_is_refused():
+    m = nn.ReLU()
+    m.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but expected 1"):
+        m(mc.tensor([1.0], requires_grad=True)).sum().backward()
+
+
+class Pair(nn.Module):
+    def forward(self, x):
+        return x, x
+
+
+def test_a_forward_returning_a_tuple_is_refused_when_backward_hooks_are_registered():
+    m = Pair()
+    m.register_full_backward_hook(lambda m, gi, go: None)
+    with pytest.raises(
+        TypeError, match=r"^Pair: full backward hooks need forward to return one Tensor, got tuple"
+    ):
+        m(mc.tensor([1.0], requires_grad=True))
