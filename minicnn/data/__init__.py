@@ -7,7 +7,7 @@ int64); the DataLoader yields ``(x, y)`` minicnn Tensors.
 - from files you have: ``MNIST``, ``FashionMNIST``, ``CIFAR10``, ``ImageFolder``
 - generated: ``SyntheticShapes`` (``preset="easy"`` or ``"hard"``)
 - for experiments: ``cifar10_or_shapes`` (CIFAR-10 if ``$MINICNN_CIFAR10`` is set, else hard shapes)
-- building blocks: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``
+- building blocks: ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``random_split``
 
 Errors: a missing dataset file is a FileNotFoundError (as is an ImageFolder
 class folder with no images, as in torchvision); a file that is there but
@@ -18,7 +18,7 @@ ValueError) with one line naming the file.
 
 from . import transforms
 from .bundled import digits, mnist5k
-from .dataset import Dataset, Subset, TensorDataset, random_split
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .files import CIFAR10, MNIST, DataFileError, FashionMNIST, read_idx
 from .image_folder import ImageFolder
 from .loader import DataLoader
@@ -29,6 +29,7 @@ __all__ = [
     "transforms",
     "digits",
     "mnist5k",
+    "ConcatDataset",
     "Dataset",
     "Subset",
     "TensorDataset",

@@ -7,7 +7,9 @@ targets, (N, ...), for a regression), so the DataLoader can gather a whole batch
 with one fancy index instead of N Python calls.
 """
 
+import bisect
 import math
+import operator
 
 import numpy as np
 
@@ -30,6 +32,10 @@ class Dataset:
     def __getitem__(self, i):
         raise NotImplementedError
 
+    def __add__(self, other):
+        """``a + b``: the items of a, then those of b (PyTorch's ConcatDataset)."""
+        return ConcatDataset([self, other])
+
 
 def items_are_its_arrays(dataset):
     """Whether ``dataset[i]`` is ``(images[i], labels[i])``, so that a batch may be gathered
@@ -37,6 +43,8 @@ def items_are_its_arrays(dataset):
     kind = type(dataset).__getitem__
     if kind is Subset.__getitem__:
         return items_are_its_arrays(dataset.dataset)
+    if kind is ConcatDataset.__getitem__:
+        return dataset.images is not None
     return kind is TensorDataset.__getitem__ and dataset.images is not None and dataset.labels is not None
 
 
@@ -108,7 +116,12 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset, indices):
-        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        given = np.asarray(indices).reshape(-1)
+        if given.size and given.dtype.kind not in "iu":
+            raise TypeError(
+                f"Subset: indices must be integers, got dtype {given.dtype} ({given[:3].tolist()}...)"
+            )
+        indices = given.astype(np.int64)
         n = len(dataset)
         if indices.size and (indices.min() < -n or indices.max() >= n):
             raise IndexError(
@@ -134,6 +147,55 @@ class Subset(Dataset):
     labels = property(lambda self: None if self._gather() is None else self._arrays[1])
 
 
+class ConcatDataset(Dataset):
+    """The items of ``datasets`` one after another, as ``torch.utils.data.ConcatDataset``
+    (``a + b`` of two Datasets makes one).
+
+    ``cumulative_sizes[k]`` is the number of items in datasets 0 to k. Where every part
+    holds its items as arrays of one shape, ``images``/``labels`` are those arrays joined
+    (the first time they are asked for), so the DataLoader gathers a batch in one index.
+    """
+
+    def __init__(self, datasets):
+        if isinstance(datasets, Dataset) or not isinstance(datasets, (list, tuple)):
+            raise TypeError(f"ConcatDataset: expected a list of datasets, got {type(datasets).__name__}")
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty list")
+        for k, d in enumerate(self.datasets):
+            if not (hasattr(d, "__len__") and hasattr(d, "__getitem__")):
+                raise TypeError(
+                    f"ConcatDataset: datasets[{k}] has no len() and [i], it is {type(d).__name__}"
+                )
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+        names = [getattr(d, "classes", None) for d in self.datasets]
+        self.classes = names[0] if all(c == names[0] for c in names) else None
+        self._arrays = None
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, i):
+        n = len(self)
+        i = operator.index(i)
+        if not -n <= i < n:
+            raise IndexError(f"ConcatDataset: index {i} is out of range for {n} items")
+        i = i % n
+        k = bisect.bisect_right(self.cumulative_sizes, i)
+        return self.datasets[k][i - (self.cumulative_sizes[k - 1] if k else 0)]
+
+    def _gather(self):
+        if self._arrays is None and all(items_are_its_arrays(d) for d in self.datasets):
+            images = [d.images for d in self.datasets]
+            labels = [d.labels for d in self.datasets]
+            if len({a.shape[1:] for a in images}) == 1 and len({a.shape[1:] for a in labels}) == 1:
+                self._arrays = (np.concatenate(images), np.concatenate(labels))
+        return self._arrays
+
+    images = property(lambda self: None if self._gather() is None else self._arrays[0])
+    labels = property(lambda self: None if self._gather() is None else self._arrays[1])
+
+
 def random_split(dataset, lengths, seed=None, generator=None):
     """Split ``dataset`` into non-overlapping random Subsets of the given lengths.
 
@@ -147,9 +209,9 @@ def random_split(dataset, lengths, seed=None, generator=None):
         raise ValueError("random_split: give seed or generator, not both")
     n = len(dataset)
     lengths = list(lengths)
-    fractions = (
-        lengths and all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1) and sum(lengths) <= n
-    )
+    # NOTE: PyTorch's test: [1, 0] of one item is the same split as counts or as fractions
+    fractions = lengths and all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1)
+    fractions = fractions and sum(lengths) <= 1
     if fractions:
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):

@@ -24,7 +24,9 @@ class DataLoader:
             pairs); one with ``.images``/``.labels`` arrays is batched by fancy indexing
             (one gather per batch), any other item by item.
         batch_size: items per batch; the last batch is smaller unless
-            ``drop_last``.
+            ``drop_last``. None turns batching off, as in PyTorch: each item is given as
+            the dataset makes it, ``(x, y)`` as Tensors with no batch axis added (and
+            ``collate_fn``, if given, is called on that one item).
         shuffle: a new random order every epoch.
         drop_last: drop the last, incomplete batch.
         seed: the run's seed; None draws one from minicnn's generator where the loader
@@ -36,7 +38,11 @@ class DataLoader:
             of the batch alone (``lambda x: x * 2``) is called without it.
         sampler: an iterable of dataset indices giving the order instead of
             ``shuffle`` (e.g. ``distributed.DistributedSampler``); one with
-            ``set_epoch`` is told each epoch's number before it is drawn.
+            ``set_epoch`` is told each epoch's number before it is drawn. One without
+            ``len`` (an iterator) is batched all the same; only ``len(loader)`` needs it.
+        batch_sampler: an iterable of lists of indices, one list per batch, in place of
+            ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last`` (PyTorch refuses
+            them together, and so does minicnn); ``loader.batch_size`` is then None.
         generator: instead of ``seed``, a NumPy Generator (or an int) to draw the
             run's seed from, as PyTorch's ``generator=``.
         collate_fn: ``collate_fn(list of items) -> (x, y)`` makes each batch from the
@@ -59,13 +65,34 @@ class DataLoader:
         transform=None,
         sampler=None,
         *,
+        batch_sampler=None,
         generator=None,
         collate_fn=None,
         num_workers=0,
         pin_memory=False,
     ):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(
+                "DataLoader: dataset must have len(dataset) and dataset[i] -> (x, y) (a Dataset, "
+                f"a list of pairs), got {type(dataset).__name__}"
+            )
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                    "shuffle, sampler, and drop_last"
+                )
+            batch_size = None  # as PyTorch's loader says: the batch sampler decides
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError(
+                    "DataLoader: batch_size=None option disables auto-batching and is mutually "
+                    "exclusive with drop_last"
+                )
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer or None (no batching), got {batch_size!r}"
+            )
         if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
         if num_workers > 0:
@@ -87,7 +114,8 @@ class DataLoader:
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
-        self.dataset, self.batch_size, self.sampler = dataset, int(batch_size), sampler
+        self.dataset, self.sampler, self.batch_sampler = dataset, sampler, batch_sampler
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle, self.drop_last, self.transform = shuffle, drop_last, with_generator(transform)
         self.seed_given = seed is not None
         if seed is None:  # drawn only where the loader draws at all: a fixed order uses none
@@ -97,7 +125,11 @@ class DataLoader:
         self.epoch = 0
 
     def __len__(self):
-        n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if self.batch_sampler is not None:
+            return _length(self.batch_sampler, "batch_sampler")
+        n = len(self.dataset) if self.sampler is None else _length(self.sampler, "sampler")
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def set_epoch(self, epoch):
@@ -107,19 +139,53 @@ class DataLoader:
     def __iter__(self):
         rng = np.random.default_rng([self.seed, self.epoch])
         self.epoch += 1
-        n = len(self.dataset)
-        if self.sampler is not None:
-            if hasattr(self.sampler, "set_epoch"):
-                self.sampler.set_epoch(self.epoch - 1)
-            order = np.fromiter(self.sampler, dtype=np.int64)
-        else:
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-        for b in range(len(self)):
-            idx = order[b * self.batch_size : (b + 1) * self.batch_size]
-            x, y = self._gather(idx)
+        for idx in self._batches(rng):
+            if self.batch_size is None and self.batch_sampler is None:
+                x, y = self._item(int(idx))
+            else:
+                x, y = self._gather(idx)
             if self.transform is not None:
                 x = self.transform(x, rng)
-            yield Tensor(np.ascontiguousarray(x, dtype=np.float32)), Tensor(y)
+            yield Tensor(np.asarray(x, dtype=np.float32, order="C")), Tensor(y)
+
+    def _batches(self, rng):
+        """Each batch's dataset indices (one index each where batching is off)."""
+        for source in (self.sampler, self.batch_sampler):
+            if source is not None and hasattr(source, "set_epoch"):
+                source.set_epoch(self.epoch - 1)
+        if self.batch_sampler is not None:
+            for k, batch in enumerate(self.batch_sampler):
+                idx = np.fromiter(batch, dtype=np.int64)
+                if not idx.size:
+                    raise ValueError(f"DataLoader: batch_sampler gave an empty batch (batch {k})")
+                yield idx
+            return
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        else:
+            n = len(self.dataset)
+            order = rng.permutation(n) if self.shuffle else np.arange(n)
+        if self.batch_size is None:
+            yield from order
+            return
+        # NOTE: counted from the order drawn, not len(self): a sampler need not have a len
+        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
+        for start in range(0, stop, self.batch_size):
+            yield order[start : start + self.batch_size]
+
+    def _item(self, i):
+        """Item i as the dataset gives it, with batching off: (x, y) arrays, no batch axis."""
+        item = self.dataset[i]
+        if self.collate_fn is not None:
+            item = self.collate_fn(item)
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise TypeError(
+                    f"DataLoader: collate_fn must return a pair (x, y), got {type(item).__name__}"
+                )
+        else:
+            _check_pair(i, item)
+        x, y = _as_numpy(item[0]), _as_numpy(item[1])
+        return x.astype(np.float32, copy=False), as_labels(y, "DataLoader")
 
     def _gather(self, idx):
         if self.collate_fn is not None:
@@ -134,9 +200,7 @@ class DataLoader:
         else:
             items = [self.dataset[int(i)] for i in idx]
             for i, item in zip(idx, items):
-                if not isinstance(item, (tuple, list)) or len(item) != 2:
-                    got = f"{len(item)} values" if isinstance(item, (tuple, list)) else type(item).__name__
-                    raise TypeError(f"DataLoader: dataset[{int(i)}] must be a pair (x, y), got {got}")
+                _check_pair(int(i), item)
             x = np.stack([_as_numpy(item[0]) for item in items])
             y = np.stack([_as_numpy(item[1]) for item in items])
         # NOTE: float32 before the transform, so augmentation never works on uint8
@@ -148,3 +212,20 @@ class DataLoader:
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
             f"epoch={self.epoch})"
         )
+
+
+def _check_pair(i, item):
+    if not isinstance(item, (tuple, list)) or len(item) != 2:
+        got = f"{len(item)} values" if isinstance(item, (tuple, list)) else type(item).__name__
+        raise TypeError(f"DataLoader: dataset[{i}] must be a pair (x, y), got {got}")
+
+
+def _length(source, name):
+    """len(sampler): a TypeError naming it where it has none (an iterator)."""
+    try:
+        return len(source)
+    except TypeError:
+        raise TypeError(
+            f"DataLoader: len(loader) needs len({name}), and this {name} "
+            f"({type(source).__name__}) has none; the loader iterates without it"
+        ) from None

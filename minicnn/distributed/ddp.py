@@ -208,10 +208,10 @@ def shard_loader(loader, num_replicas=None, rank=None):
     sampler = getattr(loader, "sampler", None)
     if isinstance(sampler, DistributedSampler):
         return loader
-    if not isinstance(loader, DataLoader) or sampler is not None:
+    if not isinstance(loader, DataLoader) or sampler is not None or loader.batch_size is None:
         raise TypeError(
-            f"shard_loader: expected a minicnn DataLoader without a sampler, got "
-            f"{loader!r}; build it with sampler=DistributedSampler(dataset) instead"
+            f"shard_loader: expected a minicnn DataLoader with a batch_size and without a sampler "
+            f"or batch_sampler, got {loader!r}; build it with sampler=DistributedSampler(dataset) instead"
         )
     if loader.batch_size % num_replicas:
         raise ValueError(
@@ -256,7 +256,8 @@ def evaluate_over_ranks(model, loader, loss, device):
     from ..evaluation import eval_sums, share, sizes_of
 
     part = loader
-    if isinstance(loader, DataLoader) and loader.sampler is None and not loader.drop_last:
+    batched = isinstance(loader, DataLoader) and loader.batch_sampler is None
+    if batched and loader.sampler is None and not loader.drop_last:
         part = DataLoader(
             loader.dataset,
             batch_size=loader.batch_size,

@@ -3,7 +3,16 @@ import sys
 import numpy as np
 import pytest
 
-from minicnn.data import Subset, TensorDataset, digits, mnist5k, random_split
+from minicnn.data import (
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    digits,
+    mnist5k,
+    random_split,
+)
 
 
 def _toy(n=10):
@@ -84,6 +93,58 @@ def test_random_split_of_fractions_gives_a_small_dataset_its_remainders_first():
     one = _toy(1)
     assert [len(s) for s in random_split(one, [0.5, 0.5], seed=0)] == [1, 0]
     assert [len(s) for s in random_split(_toy(3), [0.25, 0.25, 0.5], seed=0)] == [1, 1, 1]
+
+
+def test_random_split_of_an_empty_dataset_into_fractions_gives_empty_splits_as_pytorch():
+    empty = Subset(_toy(), [])
+    assert [len(s) for s in random_split(empty, [1.0], seed=0)] == [0]
+    assert [len(s) for s in random_split(empty, [0.5, 0.5], seed=0)] == [0, 0]
+
+
+@pytest.mark.parametrize("indices", [[1.5, 2.0], [True, False], ["1"]])
+def test_subset_indices_that_are_not_integers_are_refused_not_truncated(indices):
+    with pytest.raises(TypeError, match="Subset: indices must be integers, got dtype"):
+        Subset(_toy(), indices)
+
+
+def test_concat_dataset_chains_its_parts_as_pytorch():
+    a, b = _toy(3), TensorDataset(np.full((2, 1, 2, 2), -1.0, np.float32), np.array([7, 8]))
+    both = ConcatDataset([a, b])
+    assert len(both) == 5 and both.cumulative_sizes == [3, 5]
+    assert [int(both[i][1]) for i in range(5)] == [0, 1, 2, 7, 8]
+    assert int(both[-1][1]) == 8 and int(both[-5][1]) == 0
+    np.testing.assert_array_equal(both[3][0], b.images[0])
+    for i in (5, -6):
+        with pytest.raises(IndexError, match=f"ConcatDataset: index {i} is out of range for 5 items"):
+            both[i]
+    assert [int(y) for _, y in a + b] == [0, 1, 2, 7, 8]  # Dataset + Dataset, as PyTorch's
+    # parts held as arrays are joined, so the loader gathers a batch at once
+    assert both.images.shape == (5, 1, 2, 2) and both.labels.tolist() == [0, 1, 2, 7, 8]
+    batches = [y.numpy().tolist() for _, y in DataLoader(Subset(both, [4, 0, 3]), batch_size=2)]
+    assert batches == [[8, 0], [7]]
+
+
+def test_concat_dataset_of_items_made_one_by_one_is_loaded_item_by_item():
+    class Squares(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.full((1, 2, 2), float(i * i)), i
+
+    both = Squares() + _toy(2)
+    assert both.images is None
+    x, y = next(iter(DataLoader(both, batch_size=5)))
+    assert y.numpy().tolist() == [0, 1, 2, 0, 1] and x.numpy()[2, 0, 0, 0] == 4.0
+
+
+def test_concat_dataset_refuses_what_is_not_a_list_of_datasets():
+    with pytest.raises(ValueError, match="ConcatDataset: datasets should not be an empty list"):
+        ConcatDataset([])
+    with pytest.raises(TypeError, match="ConcatDataset: expected a list of datasets, got TensorDataset"):
+        ConcatDataset(_toy())
+    with pytest.raises(TypeError, match=r"ConcatDataset: datasets\[1\] has no len\(\) and \[i\], it is int"):
+        ConcatDataset([_toy(), 3])
 
 
 def test_mnist5k_shapes_ranges_split_and_balance():

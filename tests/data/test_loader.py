@@ -114,7 +114,7 @@ def test_ten_crop_batches_have_the_crop_axis_first():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer or None .*got 0"):
         DataLoader(_ds(), batch_size=0)
     with pytest.raises(TypeError, match="transform must be callable"):
         DataLoader(_ds(), transform="flip")
@@ -174,9 +174,11 @@ def test_a_numpy_function_of_one_input_is_a_transform():
     assert x.numpy().min() == 1.0
 
 
-@pytest.mark.parametrize("size", [None, 2.0, True, "4"])
+@pytest.mark.parametrize("size", [2.0, True, "4", -1])
 def test_a_batch_size_that_is_not_an_int_is_named(size):
-    with pytest.raises(ValueError, match=f"DataLoader: batch_size must be a positive integer, got {size!r}"):
+    with pytest.raises(
+        ValueError, match=f"DataLoader: batch_size must be a positive integer or None .*got {size!r}"
+    ):
         data.DataLoader(data.TensorDataset(np.zeros((2, 1, 2, 2)), np.arange(2)), size)
 
 
@@ -212,3 +214,81 @@ def test_collate_fn_makes_each_batch_from_the_items():
     assert batches == [[2, 1, 0], [5, 4, 3]]
     with pytest.raises(TypeError, match=r"DataLoader: collate_fn must return a pair \(x, y\), got list"):
         next(iter(DataLoader(_ds(6), batch_size=3, collate_fn=lambda items: [1, 2, 3])))
+
+
+def test_a_sampler_without_len_is_batched_as_pytorch_batches_it():
+    """PyTorch iterates a sampler that is an iterator; only len(loader) needs its len."""
+    loader = DataLoader(_ds(), batch_size=2, sampler=iter([3, 1, 2]))
+    assert [y.numpy().tolist() for _, y in loader] == [[3, 1], [2]]
+    with pytest.raises(TypeError, match=r"DataLoader: len\(loader\) needs len\(sampler\)"):
+        len(DataLoader(_ds(), batch_size=2, sampler=iter([3, 1, 2])))
+    dropped = DataLoader(_ds(), batch_size=2, drop_last=True, sampler=(i for i in [4, 5, 6]))
+    assert [y.numpy().tolist() for _, y in dropped] == [[4, 5]]
+
+
+class EpochBatches:
+    """A batch sampler that hands out the epoch it was told, as DistributedSampler does."""
+
+    def __init__(self):
+        self.epoch = None
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __len__(self):
+        return 2
+
+    def __iter__(self):
+        return iter([[self.epoch, 9], [5]])
+
+
+def test_batch_sampler_gives_each_batch_its_indices():
+    loader = DataLoader(_ds(), batch_sampler=[[3, 1], [2]])
+    assert len(loader) == 2 and loader.batch_size is None
+    x, y = next(iter(loader))
+    assert x.shape == (2, 1, 2, 2) and y.numpy().tolist() == [3, 1]
+    assert [y.numpy().tolist() for _, y in DataLoader(ItemOnly(), batch_sampler=[[6], [0, 2, 4]])] == [
+        [6],
+        [0, 2, 4],
+    ]
+    told = DataLoader(_ds(), batch_sampler=EpochBatches())
+    told.set_epoch(4)
+    assert [y.numpy().tolist() for _, y in told] == [[4, 9], [5]]
+    with pytest.raises(ValueError, match=r"DataLoader: batch_sampler gave an empty batch \(batch 1\)"):
+        list(DataLoader(_ds(), batch_sampler=[[1], []]))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"batch_size": 2}, {"shuffle": True}, {"sampler": [0, 1]}, {"drop_last": True}]
+)
+def test_batch_sampler_is_refused_beside_what_it_replaces_as_in_pytorch(kwargs):
+    with pytest.raises(
+        ValueError,
+        match="DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+        "sampler, and drop_last",
+    ):
+        DataLoader(_ds(), batch_sampler=[[0, 1]], **kwargs)
+
+
+def test_batch_size_none_gives_the_items_unbatched_as_pytorch():
+    items = list(DataLoader(_ds(4), batch_size=None))
+    assert len(DataLoader(_ds(4), batch_size=None)) == 4 and len(items) == 4
+    x, y = items[2]
+    assert x.shape == (1, 2, 2) and x.dtype == np.float32 and x.numpy()[0, 0, 0] == 2.0
+    assert y.shape == () and y.dtype == np.int64 and y.item() == 2
+    order = [y.item() for _, y in DataLoader(_ds(), batch_size=None, shuffle=True, seed=24)]
+    assert sorted(order) == list(range(10)) and order != list(range(10))
+    # items that are whole batches already: each one is a batch as it stands
+    batches = [(np.full((3, 1, 2, 2), float(k)), np.arange(3) + k) for k in range(2)]
+    (x0, y0), (x1, y1) = DataLoader(batches, batch_size=None)
+    assert x1.shape == (3, 1, 2, 2) and y1.numpy().tolist() == [1, 2, 3]
+    pairs = DataLoader(_ds(3), batch_size=None, collate_fn=lambda item: (item[0] * 2, item[1] + 10))
+    assert [(x.numpy().max(), y.item()) for x, y in pairs] == [(0, 10), (2, 11), (4, 12)]
+    with pytest.raises(ValueError, match="DataLoader: batch_size=None option disables auto-batching and is"):
+        DataLoader(_ds(), batch_size=None, drop_last=True)
+
+
+@pytest.mark.parametrize("dataset", [5, iter([(np.zeros(2), 0)]), None])
+def test_a_dataset_without_len_and_items_is_refused_when_the_loader_is_built(dataset):
+    with pytest.raises(TypeError, match=r"DataLoader: dataset must have len\(dataset\) and dataset\[i\]"):
+        DataLoader(dataset, batch_size=2)

@@ -89,6 +89,12 @@ def test_shard_loader_splits_the_global_batch():
     assert dist.shard_loader(shards[0]) is shards[0]
     with pytest.raises(ValueError, match="batch size 4 does not split evenly over 3 ranks"):
         dist.shard_loader(loader, 3, 0)
+    for unsplittable in (
+        data.DataLoader(_dataset(12), batch_sampler=[[0, 1], [2, 3]]),
+        data.DataLoader(_dataset(12), batch_size=None),
+    ):
+        with pytest.raises(TypeError, match="shard_loader: expected a minicnn DataLoader with a batch_size"):
+            dist.shard_loader(unsplittable, 2, 0)
 
 
 def _bn_pair(cls, shape, seed=0):
