@@ -288,3 +288,67 @@ def test_a_channels_last_batch_is_named_not_flipped_across_its_colours():
 def test_a_channels_first_batch_whose_width_is_3_is_taken():
     batch = np.random.default_rng(33).random((2, 8, 32, 3)).astype(np.float32)  # 8 channels, 32 x 3
     np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(batch), batch[..., ::-1])
+
+
+@pytest.mark.parametrize("t", [T.RandomCrop, T.CenterCrop, T.RandomResizedCrop, T.TenCrop])
+def test_a_size_of_one_value_in_a_list_is_a_square_as_torchvision(t):
+    assert t([4]).size == (4, 4) and t(np.int64(3)).size == (3, 3) and t((2, 5)).size == (2, 5)
+
+
+def test_resize_of_one_value_in_a_list_sets_the_shorter_side_as_torchvision():
+    batch = np.random.default_rng(45).random((2, 3, 10, 14)).astype(np.float32)
+    assert T.Resize([5])(batch).shape == (2, 3, 5, 7)
+
+
+@pytest.mark.parametrize("t", [T.RandomCrop, T.CenterCrop, T.Resize, T.RandomResizedCrop, T.TenCrop])
+@pytest.mark.parametrize("size", [None, "ab", (4, 4, 4), (), True, 3.5, (0, 3), float("nan")])
+def test_a_size_that_is_no_size_is_named_in_one_line(t, size):
+    with pytest.raises(ValueError, match=rf"{t.__name__}: size must be a positive int, \(h, w\) or \(s,\)"):
+        t(size)
+
+
+def test_center_crop_pads_a_smaller_image_with_zeros_as_torchvision():
+    x = np.arange(1, 7, dtype=np.float32).reshape(1, 1, 2, 3)
+    # 2 rows short: one above, one below; 1 column short: none left, one right
+    expected = [[0, 0, 0, 0], [1, 2, 3, 0], [4, 5, 6, 0], [0, 0, 0, 0]]
+    np.testing.assert_array_equal(T.CenterCrop(4)(x)[0, 0], expected)
+    # 3 rows short: one above, two below; the width is cropped as before
+    np.testing.assert_array_equal(T.CenterCrop((5, 1))(x)[0, 0, :, 0], [0, 2, 5, 0, 0])
+
+
+@pytest.mark.parametrize(
+    "mode, fill, row",
+    [
+        # torchvision pads [1, 2, 3, 4] by 1 and then the padded row by the 4 still missing
+        ("reflect", 0, [4, 3, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 2, 1]),
+        ("symmetric", 0, [3, 2, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 3, 2]),
+        ("constant", 0.5, [0.5] * 5 + [1, 2, 3, 4] + [0.5] * 5),
+    ],
+)
+def test_random_crop_pads_if_needed_after_its_padding_as_torchvision_does(mode, fill, row):
+    x = np.array([1, 2, 3, 4], np.float32).reshape(1, 1, 1, 4)
+    t = T.RandomCrop((1, 10), padding=(1, 0), pad_if_needed=True, padding_mode=mode, fill=fill)
+    windows = {tuple(t(x, np.random.default_rng(seed)).ravel()) for seed in range(40)}
+    assert windows == {tuple(row[j : j + 10]) for j in range(5)}
+
+
+@pytest.mark.parametrize("value", [(1, 2, 3), "0.5", [0.5, "1"], {"lo": 1}])
+def test_color_jitter_refuses_what_is_not_a_number_or_a_pair_in_one_line(value):
+    with pytest.raises(TypeError, match="ColorJitter: contrast should be a single number or a pair"):
+        T.ColorJitter(contrast=value)
+
+
+def test_color_jitter_of_none_leaves_that_part_out_as_torchvision_v2():
+    x = _batch(seed=46)
+    np.testing.assert_array_equal(T.ColorJitter(None, None, None)(x, np.random.default_rng(0)), x)
+    a = T.ColorJitter(brightness=0.5, contrast=None)(x, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, T.ColorJitter(brightness=0.5)(x, np.random.default_rng(1)))
+
+
+def test_other_arguments_of_the_wrong_kind_are_named_in_one_line():
+    with pytest.raises(TypeError, match="RandomHorizontalFlip: p must be a number in"):
+        T.RandomHorizontalFlip("0.5")
+    with pytest.raises(TypeError, match="Compose: expected a list of transforms, got RandomCrop"):
+        T.Compose(T.RandomCrop(4))
+    with pytest.raises(ValueError, match=r"RandomResizedCrop: need 0 < scale\[0\].*got scale=None"):
+        T.RandomResizedCrop(4, scale=None)

@@ -40,10 +40,18 @@ def check_batch(name, batch):
 
 
 def pair(name, size):
-    """An int or (h, w) as a pair of positive ints."""
-    h, w = (size, size) if np.isscalar(size) else tuple(size)
-    if int(h) != h or int(w) != w or h < 1 or w < 1:
-        raise ValueError(f"{name}: size must be a positive int or (h, w), got {size!r}")
+    """An int, (h, w) or (s,) as a pair of positive ints (torchvision's sizes: (s,) is (s, s))."""
+    values = [size] if np.isscalar(size) else list(size) if isinstance(size, (tuple, list)) else None
+    ok = values is not None and len(values) in (1, 2)
+    whole = lambda v: (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, bool)
+        and float(v).is_integer()
+    )
+    ok = ok and all(whole(v) and v >= 1 for v in values)
+    if not ok:
+        raise ValueError(f"{name}: size must be a positive int, (h, w) or (s,), got {size!r}")
+    h, w = (values * 2)[:2]
     return int(h), int(w)
 
 
@@ -51,6 +59,8 @@ class Compose(Transform):
     """Apply ``transforms`` in order, all with the same generator (torchvision's Compose)."""
 
     def __init__(self, transforms):
+        if callable(transforms) or not isinstance(transforms, (list, tuple)):
+            raise TypeError(f"Compose: expected a list of transforms, got {type(transforms).__name__}")
         self.transforms = list(transforms)
         for t in self.transforms:
             if not callable(t):

@@ -60,7 +60,8 @@ def _blend(x, other, f):
 class ColorJitter(Transform):
     """Random brightness, contrast and saturation per image, as torchvision's ColorJitter.
 
-    Each factor f ~ U[max(0, 1 - v), 1 + v], or U[lo, hi] for a pair (lo, hi): brightness blends with black,
+    Each factor f ~ U[max(0, 1 - v), 1 + v], or U[lo, hi] for a pair (lo, hi); 0 or None
+    leaves that part out (None as torchvision's v2). Brightness blends with black,
     contrast with the image's mean grey, saturation with its grey image; the
     three are applied in that fixed order and the result clipped to [0, 1].
     (A cheap stand-in for the lighting changes AlexNet models with PCALighting.)
@@ -68,7 +69,7 @@ class ColorJitter(Transform):
 
     def __init__(self, brightness=0, contrast=0, saturation=0):
         for name, v in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation)):
-            lo, hi = _factor_range(v)
+            lo, hi = _factor_range(name, v)
             if not 0 <= lo <= hi:
                 raise ValueError(f"ColorJitter: {name} must be >= 0 or a pair 0 <= lo <= hi, got {v!r}")
         self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
@@ -76,7 +77,7 @@ class ColorJitter(Transform):
     def apply(self, x, rng):
         if x.shape[1] not in (1, 3):
             raise ValueError(f"ColorJitter: expected 1 or 3 channels, got batch {tuple(x.shape)}")
-        factor = lambda v: rng.uniform(*_factor_range(v), size=len(x))
+        factor = lambda v: rng.uniform(*_factor_range("", v), size=len(x))
         out = x
         if self.brightness:
             out = _blend(out, 0, factor(self.brightness))
@@ -87,10 +88,15 @@ class ColorJitter(Transform):
         return out.copy() if out is x else out
 
 
-def _factor_range(v):
+def _factor_range(name, v):
     """torchvision's two forms: v -> [max(0, 1 - v), 1 + v]; a pair (lo, hi) as it is."""
-    if isinstance(v, (tuple, list)) and len(v) == 2:
+    number = lambda a: isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, bool)
+    if v is None:
+        return 1.0, 1.0
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(map(number, v)):
         return float(v[0]), float(v[1])
+    if not number(v):
+        raise TypeError(f"ColorJitter: {name} should be a single number or a pair (lo, hi), got {v!r}")
     return max(0.0, 1 - v), 1 + v
 
 

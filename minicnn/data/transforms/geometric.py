@@ -68,8 +68,9 @@ class RandomCrop(Transform):
     ``padding``: an int for every side, (left/right, top/bottom) or (left, top,
     right, bottom); ``padding_mode`` "constant" (with ``fill``), "edge", "reflect"
     (mirrored about the edge pixel) or "symmetric" (mirrored with it);
-    ``pad_if_needed`` pads an image smaller than the crop by the shortfall on
-    both sides of that dimension, as torchvision does.
+    ``pad_if_needed`` then pads an image still smaller than the crop by the shortfall
+    on both sides of that dimension, as torchvision does: a second padding, of the
+    padded image, in the same mode.
     """
 
     def __init__(self, size, padding=0, pad_if_needed=False, fill=0, padding_mode="constant"):
@@ -86,33 +87,45 @@ class RandomCrop(Transform):
     def apply(self, x, rng):
         h, w = self.size
         left, top, right, bottom = self.padding
+        steps = [self.padding]
         if self.pad_if_needed:
             short_h = max(0, h - (x.shape[2] + top + bottom))
             short_w = max(0, w - (x.shape[3] + left + right))
-            left, top, right, bottom = left + short_w, top + short_h, right + short_w, bottom + short_h
-        pad = (left, top, right, bottom)
-        H, W = _fits("RandomCrop", x, h, w, pad)
-        if self.padding_mode == "reflect" and (
-            max(top, bottom) >= x.shape[2] or max(left, right) >= x.shape[3]
-        ):
-            raise ValueError(
-                f"RandomCrop: reflect padding {pad} needs each side's padding below the image's "
-                f"size there; batch {tuple(x.shape)}"
-            )
+            steps.append((short_w, short_h, short_w, short_h))
+        total = tuple(int(a) for a in np.sum(steps, axis=0))
+        H, W = _fits("RandomCrop", x, h, w, total)
+        shape = x.shape
+        for pad in steps:  # NOTE: one after the other, as torchvision: a mirror of the mirror
+            if self.padding_mode == "reflect" and (
+                max(pad[1], pad[3]) >= shape[2] or max(pad[0], pad[2]) >= shape[3]
+            ):
+                raise ValueError(
+                    f"RandomCrop: reflect padding {pad} needs each side's padding below the image's "
+                    f"size there; batch {tuple(shape)}"
+                )
+            shape = (*shape[:2], shape[2] + pad[1] + pad[3], shape[3] + pad[0] + pad[2])
         top_at = rng.integers(0, H - h + 1, len(x))
         left_at = rng.integers(0, W - w + 1, len(x))
-        return crops(_pad(x, pad, self.padding_mode, self.fill), top_at, left_at, h, w)
+        for pad in steps:
+            x = _pad(x, pad, self.padding_mode, self.fill)
+        return crops(x, top_at, left_at, h, w)
 
 
 class CenterCrop(Transform):
-    """The central h x w window (offsets rounded as torchvision's CenterCrop)."""
+    """The central h x w window (offsets rounded as torchvision's CenterCrop).
+
+    As torchvision, an image smaller than the crop is first padded with zeros, by
+    ``(h - H) // 2`` above and the rest below (likewise left and right).
+    """
 
     def __init__(self, size):
         self.size = pair("CenterCrop", size)
 
     def apply(self, x, rng):
         h, w = self.size
-        H, W = _fits("CenterCrop", x, h, w)
+        short_h, short_w = max(0, h - x.shape[2]), max(0, w - x.shape[3])
+        x = _pad(x, (short_w // 2, short_h // 2, (short_w + 1) // 2, (short_h + 1) // 2))
+        H, W = x.shape[2:]
         top, left = int(round((H - h) / 2)), int(round((W - w) / 2))
         return x[:, :, top : top + h, left : left + w].copy()
 
@@ -121,6 +134,8 @@ class RandomHorizontalFlip(Transform):
     """Mirror each image left-right with probability p (Krizhevsky et al. 2012, sec. 4.1)."""
 
     def __init__(self, p=0.5):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"RandomHorizontalFlip: p must be a number in [0, 1], got {p!r}")
         if not 0 <= p <= 1:
             raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
         self.p = p
@@ -161,15 +176,16 @@ def _flag(name, what, value):
 class Resize(Transform):
     """Every image resized bilinearly to ``size`` (align_corners=False).
 
-    ``size`` (h, w), or as torchvision an int: the shorter side becomes ``size`` and the
-    longer keeps the aspect ratio, ``int(size * long / short)``. ``antialias=True``
+    ``size`` (h, w), or as torchvision an int (or ``(s,)``): the shorter side becomes
+    ``size`` and the longer keeps the aspect ratio, ``int(size * long / short)``. ``antialias=True``
     (torchvision's default) widens the filter when shrinking, so that every pixel
     counts; ``False`` interpolates between the nearest two, skipping pixels when
     shrinking by more than 2x (``minicnn.data.resample`` has the formula).
     """
 
     def __init__(self, size, antialias=True):
-        self.size = pair("Resize", size) if not np.isscalar(size) else pair("Resize", size)[0]
+        shorter = np.isscalar(size) or (isinstance(size, (tuple, list)) and len(size) == 1)
+        self.size = pair("Resize", size)[0] if shorter else pair("Resize", size)
         self.antialias = _flag("Resize", "antialias", antialias)
 
     def apply(self, x, rng):
@@ -192,7 +208,8 @@ class RandomResizedCrop(Transform):
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), antialias=True):
         self.size = pair("RandomResizedCrop", size)
-        if not (0 < scale[0] <= scale[1] and 0 < ratio[0] <= ratio[1]):
+        two = lambda v: isinstance(v, (tuple, list)) and len(v) == 2 and all(np.isreal(a) for a in v)
+        if not (two(scale) and two(ratio) and 0 < scale[0] <= scale[1] and 0 < ratio[0] <= ratio[1]):
             raise ValueError(
                 f"RandomResizedCrop: need 0 < scale[0] <= scale[1] and 0 < ratio[0] "
                 f"<= ratio[1], got scale={scale}, ratio={ratio}"
