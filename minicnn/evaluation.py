@@ -55,8 +55,13 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
 
     Accuracy and confusion count the labels that name a class (not ignore_index's -100);
     for targets that are not class indices (a regression) they are NaN and None. The
-    model is evaluated in eval mode and left in the mode it was in.
+    model is evaluated in eval mode and left in the mode it was in. ``num_classes`` sizes
+    the confusion matrix (None: the largest class seen, plus one).
     """
+    if num_classes is not None and (
+        isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1
+    ):
+        raise ValueError(f"evaluate: num_classes must be a positive int or None, got {num_classes!r}")
     total, seen, preds, trues = 0.0, 0, [], []
     with eval_mode(model), no_grad():
         for x, y in loader:
@@ -73,7 +78,14 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     if not preds:
         return {"loss": total / seen, "accuracy": float("nan"), "confusion": None}
     preds, trues = np.concatenate(preds), np.concatenate(trues)
-    k = num_classes or int(max(preds.max(initial=0), trues.max(initial=0))) + 1
+    top = int(max(preds.max(initial=0), trues.max(initial=0)))
+    if num_classes is not None and top >= num_classes:
+        who = "labels name" if trues.max(initial=0) == top else "model predicts"
+        raise ValueError(
+            f"evaluate: num_classes={num_classes}, but the {who} class {top}; "
+            f"the confusion matrix needs num_classes >= {top + 1}"
+        )
+    k = top + 1 if num_classes is None else int(num_classes)
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (trues, preds), 1)
     return {

@@ -23,6 +23,7 @@ from . import backend, io
 from . import functional as F
 from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .evaluation import batch_to, class_hits, class_targets, evaluate, logits_of, predict, share, sizes_of
+from .fit_checks import check_fit, check_out, check_scheduler_step
 from .history import History
 from .nn.utils import clip_grad_norm_
 from .optim.lr_scheduler import ReduceLROnPlateau
@@ -170,7 +171,7 @@ def _train_pass(
         value.backward()
         if hasattr(model, "sync_gradients"):  # DistributedDataParallel: average over ranks
             model.sync_gradients()
-        if clip_grad_norm:
+        if clip_grad_norm is not None:
             clip_grad_norm_(model.parameters(), clip_grad_norm)
         optimizer.step()
         _check_finite(optimizer, names, where)
@@ -191,14 +192,6 @@ def _all_ignored(output, y):
     """Whether no target of the batch names a class (all ignore_index): a mean over none."""
     logits = logits_of(output).data
     return class_targets(logits, y.data) and len(y) > 0 and not (y.data >= 0).any()
-
-
-def check_scheduler_step(scheduler, scheduler_step):
-    """scheduler_step is "epoch" or "batch"; a ReduceLROnPlateau steps on a loss, once an epoch."""
-    if scheduler_step not in ("epoch", "batch"):
-        raise ValueError(f'scheduler_step must be "epoch" or "batch", got {scheduler_step!r}')
-    if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
-        raise ValueError('ReduceLROnPlateau steps on an epoch\'s loss: use scheduler_step="epoch"')
 
 
 def fit(
@@ -229,10 +222,12 @@ def fit(
     Args:
         val_loader: evaluated after every epoch (``val_loss``, ``val_acc``):
             a split held out from the training data, not the test set.
-        scheduler: stepped once per epoch, or once per batch with
-            ``scheduler_step="batch"`` (OneCycleLR).
-        callbacks: functions ``cb(epoch, row, model)`` called after each epoch;
-            one that returns True stops training.
+        scheduler: built on ``optimizer``; stepped once per epoch, after its validation
+            (ReduceLROnPlateau on ``val_loss``, else ``train_loss``), or after every
+            ``optimizer.step()`` with ``scheduler_step="batch"`` (OneCycleLR).
+        callbacks: functions ``cb(epoch, row, model)``, ``epoch`` counted from 0 and
+            ``row`` the epoch's History row, all called after each epoch (and its
+            checkpoint); training stops after an epoch where one returns True.
         out: folder for ``checkpoint.npz`` (every epoch, written atomically).
             A folder that already holds one is refused (ValueError, before
             any step) unless ``resume`` or ``overwrite`` says what to do with it;
@@ -247,7 +242,8 @@ def fit(
         overwrite: True starts a new run in an ``out`` that holds a
             checkpoint; the old one stays until the new run's first epoch
             replaces it (``--overwrite`` on the command line).
-        clip_grad_norm: clip the global gradient norm to this value.
+        clip_grad_norm: clip the global gradient norm to this value (> 0) after each
+            backward, as ``nn.utils.clip_grad_norm_``; None does not clip.
         distributed: data-parallel training on every rank of ``mpirun``
             (``minicnn.distributed``): each rank trains a replica on its shard
             of ``train_loader`` (batches of batch_size / world_size, so one step
@@ -261,13 +257,24 @@ def fit(
             (``distributed.shard_loader``).
         meta: a JSON-able dict stored in each checkpoint (``read_checkpoint``
             gives it back), e.g. the settings of the run.
+    Returns a History, one row per epoch: ``epoch`` (from 1), ``train_loss`` (the mean
+    of each step's loss over the epoch's images, the weights changing as it goes),
+    ``train_acc``, ``val_loss`` and ``val_acc`` (with ``val_loader``), ``seconds`` and
+    ``images_per_second`` (the training steps alone) and ``lr`` (the first parameter
+    group's rate as the epoch began).
+
+    An argument that cannot work (epochs that are not an int >= 0, a loader with no
+    batches, a callback that is not callable) is a TypeError or ValueError before any step.
     Raises NonFiniteError when the loss, a weight or a gradient stops being
     finite (nothing is written for that epoch), OSError when a checkpoint cannot
     be written (the one before stays), each with ``kept``, the epochs in the
     checkpoint on disk, and Interrupted on Ctrl-C.
     """
+    callbacks = check_fit(
+        model, train_loader, optimizer, epochs, val_loader, scheduler, callbacks, clip_grad_norm
+    )
     check_scheduler_step(scheduler, scheduler_step)
-    _check_out(out, resume, overwrite)
+    check_out(out, resume, overwrite)
     model.to(device)
     lead, trained = True, model
     if distributed:
@@ -356,7 +363,7 @@ def fit(
                 kept = epoch + 1
             done = epoch + 1
             Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
-            if any(cb(epoch, row, model) for cb in callbacks):
+            if any([cb(epoch, row, model) for cb in callbacks]):  # NOTE: a list: every one is called
                 break
     except (NonFiniteError, OSError) as err:  # OSError: a checkpoint the file system refused
         err.kept = kept  # the epochs in the checkpoint, which stays as it was
@@ -368,22 +375,6 @@ def fit(
         running = max(done, kept) + 1
         raise Interrupted(running if running <= epochs else None, kept) from None
     return history
-
-
-def _check_out(out, resume, overwrite):
-    """Refuse to start a new run over the checkpoint of another, unless told which to do.
-    Every rank asks, before any of them joins the others: none can have written yet."""
-    asked = resume is True or isinstance(resume, dict)
-    if overwrite and asked:
-        raise ValueError(
-            "fit: resume continues the run in out and overwrite=True replaces it: give one of them"
-        )
-    path = os.path.join(out, "checkpoint.npz") if out else None
-    if path and not asked and not overwrite and os.path.lexists(path):
-        raise ValueError(
-            f"fit: {path} already holds a run; pass resume=True to continue it "
-            "or overwrite=True to replace it"
-        )
 
 
 def _dataset_size(loader):

@@ -581,3 +581,150 @@ def test_predict_takes_a_dataset_and_both_leave_the_mode_as_it_was():
     evaluate(model, loader)
     assert model.training
     assert not predict(model.eval(), ds).size == 0 and not model.training
+
+
+def _untouched(model):
+    return {k: v.copy() for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize(
+    "change, err, match",
+    [
+        ({"epochs": 2.0}, TypeError, "fit: epochs must be an int, got float 2.0"),
+        ({"epochs": "3"}, TypeError, "fit: epochs must be an int, got str '3'"),
+        ({"epochs": -1}, ValueError, "fit: epochs must be >= 0, got -1"),
+        ({"clip_grad_norm": 0}, ValueError, "fit: clip_grad_norm must be > 0 .*got 0"),
+        ({"clip_grad_norm": -1.0}, ValueError, "fit: clip_grad_norm must be > 0 .*got -1.0"),
+        ({"clip_grad_norm": "1"}, TypeError, "fit: clip_grad_norm must be a number > 0 or None, got '1'"),
+        ({"callbacks": lambda e, r, m: None}, TypeError, r"fit: callbacks must be a list of .*got function"),
+        ({"callbacks": [print, 3]}, TypeError, "fit: every callback must be callable .*got 3"),
+        ({"val_loader": "empty"}, ValueError, r"fit: val_loader gives no batches \(0 items, batch_size 8\)"),
+        ({"val_loader": "dataset"}, TypeError, "fit: val_loader is a TensorDataset, not a loader of batches"),
+        ({"train_loader": "dataset"}, TypeError, "fit: train_loader is a TensorDataset, not a loader"),
+        ({"train_loader": 3}, TypeError, r"fit: train_loader must give batches \(x, y\).*got int"),
+        ({"optimizer": None}, TypeError, "fit: optimizer must be an optimizer .*got NoneType"),
+        ({"model": "net"}, TypeError, "fit: model must be an nn.Module, got str"),
+        ({"scheduler": "other"}, ValueError, "fit: the scheduler was built on another optimizer than fit's"),
+    ],
+)
+def test_fit_names_an_argument_that_cannot_work_before_any_step(change, err, match):
+    model = small_net(seed=8)
+    ds = blobs(24, seed=8)
+    args = {
+        "model": model,
+        "train_loader": data.DataLoader(ds, batch_size=8),
+        "optimizer": optim.SGD(model.parameters(), lr=0.5),
+        "epochs": 1,
+    }
+    args.update(change)
+    loaders = {"empty": data.DataLoader(data.Subset(ds, []), batch_size=8), "dataset": ds}
+    for name in ("val_loader", "train_loader"):
+        args[name] = loaders.get(args.get(name), args.get(name))
+    if change.get("scheduler") == "other":
+        args["scheduler"] = optim.lr_scheduler.StepLR(optim.SGD(small_net().parameters(), lr=1), 1)
+    before = _untouched(model)
+    with pytest.raises(err, match=match):
+        fit(progress=False, **args)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
+
+
+def test_every_callback_is_called_after_each_epoch_and_a_true_one_stops_after_it():
+    train, _ = loaders(seed=9)
+    model = small_net(seed=9)
+    calls = []
+    first = lambda epoch, row, model: calls.append(("first", epoch, row["epoch"])) or epoch == 1
+    second = lambda epoch, row, model: calls.append(("second", epoch, row["epoch"]))
+    history = fit(
+        model,
+        train,
+        optim.SGD(model.parameters(), lr=0.1),
+        5,
+        callbacks=iter([first, second]),
+        progress=False,
+    )
+    assert len(history) == 2
+    assert calls == [("first", 0, 1), ("second", 0, 1), ("first", 1, 2), ("second", 1, 2)]
+
+
+@pytest.mark.parametrize("step", ["epoch", "batch"])
+def test_the_history_records_the_rate_each_epoch_began_with(step):
+    train, _ = loaders(seed=10)  # 240 images, batches of 32: 8 steps an epoch
+    model = small_net(seed=10)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    schedule = optim.lr_scheduler.LambdaLR(opt, lambda k: 0.5**k)
+    history = fit(model, train, opt, 3, scheduler=schedule, scheduler_step=step, progress=False)
+    steps = 1 if step == "epoch" else len(train)
+    assert history["lr"] == [0.5 ** (steps * e) for e in range(3)]
+    assert opt.param_groups[0]["lr"] == 0.5 ** (steps * 3)
+
+
+def test_clip_grad_norm_clips_each_steps_gradients_as_clip_grad_norm_does():
+    ds = blobs(64, seed=11)
+    trained = small_net(seed=11)
+    fit(trained, data.DataLoader(ds, batch_size=16), optim.SGD(trained.parameters(), lr=0.5), 1,
+        clip_grad_norm=0.05, progress=False)  # fmt: skip
+    by_hand = small_net(seed=11)
+    opt = optim.SGD(by_hand.parameters(), lr=0.5)
+    for x, y in data.DataLoader(ds, batch_size=16):
+        loss = mc.functional.cross_entropy(by_hand(x), y)
+        opt.zero_grad()
+        loss.backward()
+        assert float(nn.utils.clip_grad_norm_(by_hand.parameters(), 0.05).item()) > 0.05  # it clipped
+        opt.step()
+    for (key, a), b in zip(trained.state_dict().items(), by_hand.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=key)
+
+
+def test_resume_is_exact_with_adam_a_schedule_per_batch_augmentation_and_batchnorm(tmp_path):
+    def train(out, stop=None, resume=False):
+        mc.manual_seed(12)
+        ds = blobs(48, seed=12)
+        loader = data.DataLoader(
+            ds, batch_size=8, shuffle=True, transform=data.transforms.RandomCrop(4, padding=1)
+        )
+        model = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Dropout(0.3),
+            nn.Flatten(), nn.Linear(64, 2),
+        )  # fmt: skip
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=4 * len(loader))
+
+        def crash(epoch, row, model):
+            if epoch + 1 == stop:
+                raise KeyboardInterrupt
+
+        try:
+            history = fit(model, loader, opt, 4, scheduler=sched, scheduler_step="batch",
+                          clip_grad_norm=1.0, out=str(out), resume=resume, callbacks=[crash],
+                          progress=False)  # fmt: skip
+        except KeyboardInterrupt:
+            return None
+        return model, opt, history
+
+    whole, whole_opt, whole_history = train(tmp_path / "a")
+    train(tmp_path / "b", stop=2)
+    resumed, resumed_opt, resumed_history = train(tmp_path / "b", resume=True)
+    for (key, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=key)
+    timed = ("seconds", "images_per_second")
+    strip = lambda h: [{k: v for k, v in row.items() if k not in timed} for row in h]
+    assert strip(resumed_history) == strip(whole_history)
+    assert json.dumps(resumed_opt.state_dict(), default=lambda a: a.tolist()) == json.dumps(
+        whole_opt.state_dict(), default=lambda a: a.tolist()
+    )
+
+
+def test_evaluate_names_a_num_classes_too_small_for_the_labels():
+    model = small_net(seed=13)
+    loader = data.DataLoader(blobs(20, seed=13), batch_size=10)
+    assert evaluate(model, loader, num_classes=4)["confusion"].shape == (4, 4)
+    with pytest.raises(
+        ValueError, match=r"evaluate: num_classes=1, but the .* class 1; .*needs num_classes >= 2"
+    ):
+        evaluate(model, loader, num_classes=1)
+    for bad in (0, -2, 2.5, True):
+        with pytest.raises(
+            ValueError, match=f"evaluate: num_classes must be a positive int or None, got {bad}"
+        ):
+            evaluate(model, loader, num_classes=bad)
