@@ -352,3 +352,12 @@ def test_other_arguments_of_the_wrong_kind_are_named_in_one_line():
         T.Compose(T.RandomCrop(4))
     with pytest.raises(ValueError, match=r"RandomResizedCrop: need 0 < scale\[0\].*got scale=None"):
         T.RandomResizedCrop(4, scale=None)
+
+
+def test_saturation_leaves_a_grey_image_as_it_is_as_torchvision():
+    grey = np.random.default_rng(47).uniform(-1, 2, (5, 1, 4, 4)).astype(np.float32)  # normalized
+    np.testing.assert_array_equal(T.ColorJitter(saturation=0.8)(grey, np.random.default_rng(0)), grey)
+    # the factor is drawn all the same: what follows draws the same numbers for 1 and 3 channels
+    rng = np.random.default_rng(1)
+    T.ColorJitter(saturation=0.8)(grey, rng)
+    assert rng.random() == (lambda r: (r.uniform(0.2, 1.8, size=5), r.random())[1])(np.random.default_rng(1))

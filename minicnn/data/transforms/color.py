@@ -62,8 +62,10 @@ class ColorJitter(Transform):
 
     Each factor f ~ U[max(0, 1 - v), 1 + v], or U[lo, hi] for a pair (lo, hi); 0 or None
     leaves that part out (None as torchvision's v2). Brightness blends with black,
-    contrast with the image's mean grey, saturation with its grey image; the
-    three are applied in that fixed order and the result clipped to [0, 1].
+    contrast with the image's mean grey, saturation with its grey image (a one-channel
+    image has none to change and is left as it is, as in torchvision); the three are
+    applied in that fixed order (torchvision shuffles it on each call), each result
+    clipped to [0, 1].
     (A cheap stand-in for the lighting changes AlexNet models with PCALighting.)
     """
 
@@ -84,7 +86,9 @@ class ColorJitter(Transform):
         if self.contrast:
             out = _blend(out, _gray(out).mean(axis=(1, 2, 3), keepdims=True), factor(self.contrast))
         if self.saturation:
-            out = _blend(out, _gray(out), factor(self.saturation))
+            f = factor(self.saturation)  # drawn all the same, so the stream of numbers is one
+            if x.shape[1] == 3:  # NOTE: a grey image has no saturation: torchvision leaves it as it is
+                out = _blend(out, _gray(out), f)
         return out.copy() if out is x else out
 
 
