@@ -15,6 +15,7 @@ from .backend import cuda_available, use_kernels
 from .tensor import Function, Tensor, tensor
 from . import autograd
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import inference_mode, is_inference_mode_enabled
 from .functional import cat, chunk, flatten, permute, reshape, split, squeeze, stack, transpose, unsqueeze
 from .functional import (
     abs,

@@ -8,9 +8,10 @@ walked a second time, an array changed in place) leaves every ``.grad`` as it wa
 it again once corrected counts no part twice.
 
 ``mc.autograd.grad(outputs, inputs)`` walks the same graph and returns the gradients of
-``inputs`` instead, leaving every leaf's ``.grad`` as it was, as PyTorch's does. There is no
-``create_graph``: minicnn's backward runs on arrays and records nothing, so a gradient has no
-graph to differentiate again.
+``inputs`` instead, leaving every leaf's ``.grad`` as it was, as PyTorch's does;
+``backward(inputs=...)`` walks it for those inputs only and adds into their ``.grad``. Either
+runs only the nodes that lead to the inputs. There is no ``create_graph``: minicnn's backward
+runs on arrays and records nothing, so a gradient has no graph to differentiate again.
 
 >>> import minicnn as mc
 >>> x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -27,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from . import backend, in_place
+from .node import Node
+from .node import _links as links
 from .tensor import Tensor, _as_array
 
 
@@ -35,14 +38,28 @@ def backward(
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    inputs: Tensor | Sequence[Tensor] | None = None,
 ) -> None:
     """Add the gradients of ``tensors`` into the ``.grad`` of every leaf that requires grad, in
     one pass, as PyTorch's: ``mc.autograd.backward([a, b])`` adds what ``a.backward()`` and
     ``b.backward()`` would. ``grad_tensors`` is one gradient per tensor (``gradient`` of
-    ``Tensor.backward``; None for a one-element tensor, where it is 1)."""
+    ``Tensor.backward``; None for a one-element tensor, where it is 1).
+
+    ``inputs`` (a Tensor or a sequence of them) limits it to those: only their ``.grad`` is
+    added to, only their hooks run, and only the nodes that lead to them run. As in PyTorch, a
+    computed tensor among them gets a ``.grad`` too (``retain_grad()`` is called on it, and
+    stays), one the tensors do not depend on gets nothing, and one that does not require grad
+    is refused.
+    """
     _refuse_create_graph("backward()", create_graph)
+    wanted = None if inputs is None else _inputs("backward()", inputs)
     roots, gys = _roots("backward()", tensors, grad_tensors, "tensor")
-    run_backward(roots, gys, retain_graph=bool(retain_graph))
+    if wanted is None:
+        run_backward(roots, gys, retain_graph=bool(retain_graph))
+        return
+    for x in wanted:
+        x.retain_grad()  # a computed input's .grad is filled as a retained one's, as PyTorch does
+    run_backward(roots, gys, retain_graph=bool(retain_graph), inputs=wanted, accumulate=True)
 
 
 def grad(
@@ -52,7 +69,8 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     *,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` w.r.t. ``inputs``, as a tuple, one Tensor per input; no
     ``.grad`` of a leaf changes (a ``retain_grad()`` tensor's does, as in PyTorch).
@@ -60,30 +78,46 @@ def grad(
     Args:
         outputs: a Tensor or a sequence of them; their gradients are summed.
         inputs: a Tensor or a sequence of them, each requiring grad (leaves or computed).
-        grad_outputs: one gradient per output (None for a one-element output, where it is 1).
+        grad_outputs: one gradient per output (None for a one-element output, where it is 1);
+            a list or tuple is one per output even for one output, as in PyTorch.
         retain_graph: keep the graph for another walk (the default frees it, as backward does).
         create_graph: refused: minicnn's backward is not itself recorded.
-        allow_unused: give None for an input the outputs do not depend on, instead of refusing.
+        allow_unused: give None for an input the outputs do not depend on, instead of refusing
+            (the default: as ``materialize_grads``).
+        materialize_grads: give zeros (of the input's shape and dtype) instead of that None.
     """
     _refuse_create_graph("autograd.grad()", create_graph)
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    if not inputs:
-        raise RuntimeError("autograd.grad(): inputs cannot be empty")
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"autograd.grad(): input {i} must be a Tensor, got {type(x).__name__}")
-        if not x.requires_grad:
-            raise RuntimeError(f"autograd.grad(): input {i} does not require grad")
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "autograd.grad(): expected allow_unused to be True or not passed when "
+            "materialize_grads=True, got allow_unused=False"
+        )
+    wanted = _inputs("autograd.grad()", inputs)
     roots, gys = _roots("autograd.grad()", outputs, grad_outputs, "output")
-    found = run_backward(roots, gys, retain_graph=bool(retain_graph), inputs=inputs)
+    found = run_backward(roots, gys, retain_graph=bool(retain_graph), inputs=wanted)
     for i, g in enumerate(found):
-        if g is None and not allow_unused:
+        if g is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
                 f"autograd.grad(): input {i} was not used in computing the outputs; "
                 "pass allow_unused=True to get None for it"
             )
+    if materialize_grads:
+        found = [backend.xp_of(x.data).zeros_like(x.data) if g is None else g for x, g in zip(wanted, found)]
     # a copy each: the same array may have reached two inputs, or a retained .grad
     return tuple(None if g is None else Tensor(backend.xp_of(g).array(g, copy=True)) for g in found)
+
+
+def _inputs(name, inputs):
+    """``inputs`` as a tuple of Tensors that require grad, or a one-line error."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not inputs:
+        raise RuntimeError(f"{name}: inputs cannot be empty")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: input {i} must be a Tensor, got {type(x).__name__}")
+        if not x.requires_grad:
+            raise RuntimeError(f"{name}: input {i} does not require grad")
+    return inputs
 
 
 def _refuse_create_graph(name, create_graph):
@@ -96,25 +130,30 @@ def _refuse_create_graph(name, create_graph):
 
 def _roots(name, tensors, gradients, what):
     """The tensors to start from and, for each, its gradient as an array of its shape."""
-    if isinstance(tensors, Tensor):
-        tensors, gradients = (tensors,), (gradients,)
+    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    if gradients is None:
+        gradients = (None,) * len(tensors)
+    elif isinstance(gradients, (list, tuple)):  # one per tensor, even for one tensor (PyTorch)
+        gradients = tuple(gradients)
     else:
-        tensors = tuple(tensors)
-        gradients = (None,) * len(tensors) if gradients is None else tuple(gradients)
-        if not tensors:
-            raise RuntimeError(f"{name}: no {what}s were given")
-        if len(gradients) != len(tensors):
-            raise RuntimeError(f"{name}: {len(gradients)} gradients for {len(tensors)} {what}s")
+        gradients = (gradients,)
+    if not tensors:
+        raise RuntimeError(f"{name}: no {what}s were given")
+    if len(gradients) != len(tensors):
+        raise RuntimeError(f"{name}: {len(gradients)} gradients for {len(tensors)} {what}s")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: {what} {i} must be a Tensor, got {type(t).__name__}")
-    return tensors, [_gradient(name, t, g) for t, g in zip(tensors, gradients)]
+    return tensors, [
+        _gradient(name, t, g, "this tensor" if len(tensors) == 1 else f"{what} {i}")
+        for i, (t, g) in enumerate(zip(tensors, gradients))
+    ]
 
 
-def _gradient(name, t, gradient):
+def _gradient(name, t, gradient, label="this tensor"):
     """d(something)/dt as an array of t's shape and dtype: 1 where left out, for a scalar only."""
     if not t.requires_grad:
-        raise RuntimeError(f"{name}: this tensor does not require grad and has no graph")
+        raise RuntimeError(f"{name}: {label} does not require grad and has no graph (no grad_fn)")
     if gradient is None:
         if t.data.size != 1:
             raise RuntimeError(
@@ -166,6 +205,10 @@ def _leading_to(order, leaves, nodes):
     gradient, not its own backward.)"""
     needed = set()
     for fn in reversed(order):  # each node after the nodes below it
+        if fn.freed:  # its inputs are gone; it must run (and so is refused) if its links lead on
+            if id(fn) not in nodes and _links_lead_to(fn, leaves, nodes):
+                needed.add(id(fn))
+            continue
         for t in fn.inputs:
             if t is not None and (
                 id(t) in leaves if t._fn is None else id(t._fn) in nodes or id(t._fn) in needed
@@ -175,6 +218,24 @@ def _leading_to(order, leaves, nodes):
     return needed
 
 
+def _links_lead_to(fn, leaves, nodes):
+    """Whether the links that a freed node keeps (node.py) reach a wanted leaf or node."""
+    stack, seen = [fn], set()
+    while stack:
+        for t in links(stack.pop()):
+            if t is None:
+                continue
+            if not isinstance(t, Node):
+                if id(t) in leaves:
+                    return True
+            elif id(t) in nodes:
+                return True
+            elif id(t) not in seen:
+                seen.add(id(t))
+                stack.append(t)
+    return False
+
+
 def _grad_mismatch(fn, i, x, gx):
     raise RuntimeError(
         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
@@ -182,38 +243,42 @@ def _grad_mismatch(fn, i, x, gx):
     )
 
 
-def run_backward(roots, gys, retain_graph=False, inputs=None):
+def run_backward(roots, gys, retain_graph=False, inputs=None, accumulate=False):
     """Send each ``gys[i]`` (the gradient w.r.t. ``roots[i]``) back through the graph.
 
     Without ``inputs``, each leaf's gradient is added into its ``.grad``; with them, the
     gradient of each input is returned (None where none reached it) and the other leaves get
-    nothing. Either way nothing is added until every node has run (see the module docstring).
+    nothing, or with ``accumulate`` it is added into the leaves among them (a computed input's
+    ``.grad`` is filled by its ``retain_grad()``). Either way nothing is added until every node
+    has run (see the module docstring).
     """
-    grads = {}  # node -> gradient of its output, summed over uses
-    leaves = {}  # leaf -> (the leaf, its gradient summed over uses), added at the end
-    for root, gy in zip(roots, gys):
-        if root._fn is None:
-            _add(leaves, id(root), root, gy)
-        else:
-            key = id(root._fn)
-            grads[key] = gy if key not in grads else grads[key] + gy
-    order = _topological_order([r._fn for r in roots if r._fn is not None])
-    wanted_leaves = wanted_nodes = needed = None
+    wanted_leaves = wanted_nodes = None
     if inputs is not None:
         wanted_leaves = {id(x) for x in inputs if x._fn is None}
         wanted_nodes = {id(x._fn) for x in inputs if x._fn is not None}
-        needed = _leading_to(order, wanted_leaves, wanted_nodes)
+    grads = {}  # node -> gradient of its output, summed over uses
+    leaves = {}  # leaf -> (the leaf, its gradient summed over uses), added at the end
+    for root, gy in zip(roots, gys):
+        if root._fn is not None:
+            key = id(root._fn)
+            grads[key] = gy if key not in grads else grads[key] + gy
+        elif wanted_leaves is None or id(root) in wanted_leaves:
+            _add(leaves, id(root), root, gy)
+    order = _topological_order([r._fn for r in roots if r._fn is not None])
+    needed = None if inputs is None else _leading_to(order, wanted_leaves, wanted_nodes)
     captured = {}  # an input's node -> the gradient of its output (with inputs only)
     retained = []  # (a retain_grad() tensor, its gradient), added at the end
     for fn in order:
-        if fn.freed:
+        gy = grads.pop(id(fn), None)
+        runs = needed is None or id(fn) in needed
+        # NOTE: an input's own node need not run (its output's gradient is what is asked), and
+        # with inputs a freed node no gradient reaches is left alone; any other is refused
+        if fn.freed and (gy is not None or needed is None) and not (wanted_nodes and id(fn) in wanted_nodes):
             raise RuntimeError(
                 "Trying to backward through the graph a second time: an earlier backward() or "
                 "autograd.grad() freed it (each op dropped its inputs and what it kept for its "
                 "gradient). Pass retain_graph=True to the first call if you need to."
             )
-        gy = grads.pop(id(fn), None)
-        runs = needed is None or id(fn) in needed
         if gy is None or not (runs or id(fn) in wanted_nodes):
             if not retain_graph and needed is None:
                 fn.free()  # no gradient reached this node (e.g. only integer inputs)
@@ -253,7 +318,7 @@ def run_backward(roots, gys, retain_graph=False, inputs=None):
     done = [(x, g if x._hooks is None else x._hooks(g)) for x, g in leaves.values()]
     for t, g in retained:
         t._accumulate(g)
-    if inputs is None:
+    if inputs is None or accumulate:
         for x, g in done:
             x._accumulate(g)
         return None

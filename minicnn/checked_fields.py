@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, inference
 
 
 class Data:
@@ -73,13 +73,16 @@ class Grad:
 
 class RequiresGrad:
     """``t.requires_grad = flag``: True or False; only a floating-point tensor can require
-    gradients, and only a leaf's flag can be switched off (a computed tensor's: ``detach()``)."""
+    gradients, and only a leaf's flag can be switched off (a computed tensor's: ``detach()``);
+    an inference tensor's is switched on only inside ``inference_mode``, as PyTorch's."""
 
     def __set__(self, t: Any, flag: Any) -> None:
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"Tensor.requires_grad must be True or False, got {flag!r}")
         if flag and t.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {t.data.dtype}")
+        if flag:
+            inference.refuse_requires_grad(t)
         if not flag and t._fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf tensors; to use a computed "

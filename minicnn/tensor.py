@@ -33,12 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, checked_fields, in_place, int_range
+from . import backend, checked_fields, in_place, inference, int_range
 from .grad_mode import _mode, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 from .hooks import GradHooks, RemovableHandle
+from .node import Node
 
 
-class Function:
+class Function(Node):
     """One op in the graph: ``forward`` and ``backward`` on raw arrays.
 
     Subclasses write ``forward(self, *arrays, **params) -> array`` and
@@ -47,7 +48,8 @@ class Function:
     computes only those (all False under ``no_grad``, where no backward will run, so
     forward saves nothing for it). An optional input (a conv's bias) may be None: forward
     gets None and ``needs_grad`` is False there. Anything backward needs is
-    stored on ``self``.
+    stored on ``self``. ``name()`` and ``next_functions`` show the graph, as PyTorch's
+    ``grad_fn`` (node.py).
     """
 
     xp: Any  # the array module of the inputs, set by apply
@@ -75,6 +77,8 @@ class Function:
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp
         out = Tensor(y, requires_grad=True, _fn=fn)._view_of(base)
+        if inference.made[0]:  # an inference tensor exists: refuse to keep one (inference.py)
+            inference.refuse_kept(fn, inputs)
         # NOTE: a view's changes are its base's, which the check of the inputs looks into
         fn.tick, fn.output_changed_at = in_place.changes[0], out._changed_at if base is None else None
         return out
@@ -84,10 +88,6 @@ class Function:
 
     def backward(self, gy):
         raise NotImplementedError
-
-    def free(self):
-        """Drop the inputs and everything saved for backward."""
-        self.__dict__ = {"freed": True, "inputs": ()}
 
 
 class _NodeInput:
@@ -203,6 +203,7 @@ class Tensor:
     _hooks: GradHooks | None = None  # a leaf's register_hook(), if asked
     _is_view = False  # made by an op as a view of an input's array (_view_of)
     _retains_grad = False  # retain_grad() was called on this computed tensor
+    _inference = False  # made under mc.inference_mode(), or a view of such a tensor (inference.py)
 
     def __init__(self, data, requires_grad=False, _fn=None):
         self.__dict__["data"] = data  # ops hand over arrays: no check on this path
@@ -211,6 +212,8 @@ class Tensor:
         self._fn = _fn
         # the tick of the last change in place: one list, shared with detach() and every view
         self._changed_at = [0]
+        if _mode.inference:
+            self._inference = True
 
     # --- what it is ---------------------------------------------------------
     shape = property(lambda self: tuple(self.data.shape))
@@ -223,6 +226,10 @@ class Tensor:
     def _changed_in_place(self) -> None:
         """Count a change to the array in place: a node that kept it then refuses its backward."""
         in_place.count(self._changed_at)
+
+    def is_inference(self) -> bool:
+        """Whether this is an inference tensor: made under ``mc.inference_mode()`` (inference.py)."""
+        return self._inference
 
     def dim(self):
         return self.ndim
@@ -246,15 +253,20 @@ class Tensor:
 
     # --- gradients ----------------------------------------------------------
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Gradients of this tensor w.r.t. every leaf that requires them, added into ``.grad``.
 
         ``gradient`` is d(something)/d(this tensor), of its shape; it may be left out only for
-        a scalar, where it is 1 (PyTorch's name and rule). Nothing reaches any ``.grad`` unless
-        the whole pass succeeds (autograd.py).
+        a scalar, where it is 1 (PyTorch's name and rule). ``inputs`` (a Tensor or several)
+        limits the pass to those tensors, leaves or computed, as PyTorch's. Nothing reaches any
+        ``.grad`` unless the whole pass succeeds (autograd.py).
         """
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        autograd.backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
 
     def _accumulate(self, g):
         """Add ``g`` into ``.grad``, which then owns its array.
@@ -311,7 +323,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same array, cut from the graph (a change to either is counted for both)."""
         t = Tensor(self.data)
-        t._changed_at = self._changed_at
+        t._changed_at, t._inference = self._changed_at, self._inference
         return t
 
     def detach_(self) -> Tensor:
@@ -329,6 +341,8 @@ class Tensor:
         that kept the other (in_place.py)."""
         if base is not None:
             self._changed_at, self._is_view = base._changed_at, True
+            if base._inference is not self._inference:  # (a view is what its base is)
+                self._inference = base._inference
         return self
 
     # --- leaving and moving -------------------------------------------------

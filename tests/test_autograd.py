@@ -85,6 +85,50 @@ def test_grad_runs_hooks_and_fills_a_retained_grad_as_pytorch(rng):
     assert x.grad is None
 
 
+def test_grad_materialize_grads_gives_zeros_for_an_unused_input(rng):
+    x, unused = leaf(rng), mc.tensor(rng.standard_normal(2), dtype=mc.float32, requires_grad=True)
+    gx, gu = mc.autograd.grad((x * 2).sum(), [x, unused], materialize_grads=True)
+    assert gx.tolist() == [2.0, 2.0, 2.0]
+    assert gu.tolist() == [0.0, 0.0] and gu.dtype == mc.float32
+    with pytest.raises(
+        ValueError, match="expected allow_unused to be True or not passed when materialize_grads=True"
+    ):
+        mc.autograd.grad((x * 2).sum(), x, allow_unused=False, materialize_grads=True)
+
+
+def test_grad_outputs_given_as_a_list_is_one_per_output_even_for_one_output(rng):
+    """As PyTorch: grad(y, x, grad_outputs=[g]) is grad(y, x, grad_outputs=g)."""
+    x = leaf(rng)
+    g = rng.standard_normal(3)
+    (a,) = mc.autograd.grad(x * 3, x, grad_outputs=[g], retain_graph=True)
+    (b,) = mc.autograd.grad(x * 3, x, grad_outputs=[mc.tensor(g)])
+    np.testing.assert_allclose(a.numpy(), 3 * g)
+    np.testing.assert_allclose(b.numpy(), 3 * g)
+    (s,) = mc.autograd.grad((x * 3).sum(), x, grad_outputs=[None])
+    assert s.tolist() == [3.0, 3.0, 3.0]
+
+
+def test_grad_wrt_a_computed_tensor_whose_own_node_was_freed(rng):
+    """As PyTorch: h's node need not run, so its earlier backward does not matter."""
+    x = leaf(rng)
+    h = x * 2
+    h.sum().backward()
+    (gh,) = mc.autograd.grad((h * h).sum(), h)
+    np.testing.assert_allclose(gh.numpy(), 2 * h.numpy())
+    with pytest.raises(RuntimeError, match=SECOND):  # but a freed node that must run is refused
+        mc.autograd.grad((h * h).sum(), x)
+    a = leaf(rng)  # and a freed branch that leads elsewhere is left alone
+    (ga,) = mc.autograd.grad((h * h).sum() + (a * 2).sum(), a)
+    assert ga.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_grad_of_a_leaf_output_runs_no_hook_of_it_when_it_is_not_an_input(rng):
+    x, w = leaf(rng), leaf(rng)
+    x.register_hook(lambda g: pytest.fail("x's hook ran"))
+    (gw,) = mc.autograd.grad([x, (w * 2).sum()], w, grad_outputs=[np.ones(3), None])
+    assert gw.tolist() == [2.0, 2.0, 2.0]
+
+
 def test_grad_gives_each_input_its_own_array(rng):
     x = leaf(rng)
     a, b = mc.autograd.grad((x + x).sum(), [x, x])
@@ -150,6 +194,67 @@ def test_backward_of_several_tensors_adds_each_ones_gradient(rng):
     np.testing.assert_array_equal(x.grad.numpy(), [7.0, 9.0, 11.0])
     with pytest.raises(RuntimeError, match=r"backward\(\): create_graph=True is not supported"):
         (x * x).sum().backward(create_graph=True)
+
+
+def test_backward_inputs_adds_only_into_those(rng):
+    a, b = leaf(rng), leaf(rng)
+    (a * b).sum().backward(inputs=[a])
+    np.testing.assert_allclose(a.grad.numpy(), b.numpy())
+    assert b.grad is None
+    (a * b).sum().backward(inputs=a)  # one tensor alone; added to what was there
+    np.testing.assert_allclose(a.grad.numpy(), 2 * b.numpy())
+    mc.autograd.backward((a * b).sum(), inputs=[b, b])  # the same twice: added once
+    np.testing.assert_allclose(b.grad.numpy(), a.numpy())
+
+
+def test_backward_inputs_runs_only_their_hooks_and_the_nodes_leading_to_them(rng):
+    a, b = leaf(rng), leaf(rng)
+    ran = []
+    b.register_hook(lambda g: ran.append("b"))
+    a.register_hook(lambda g: ran.append("a"))
+    h = b.exp()  # leads only to b: its node must not run (nor be freed)
+    (a * h).sum().backward(inputs=[a])
+    assert ran == ["a"] and not h.grad_fn.freed
+
+
+def test_backward_inputs_fills_the_grad_of_a_computed_tensor_and_retains_it(rng):
+    """As PyTorch: retain_grad() is called on it, and stays; the leaves below get nothing."""
+    a, b = leaf(rng), leaf(rng)
+    h = a * b
+    (h * h).sum().backward(inputs=[h])
+    np.testing.assert_allclose(h.grad.numpy(), 2 * h.numpy())
+    assert h.retains_grad and a.grad is None and b.grad is None
+    y = (h * h).sum()
+    y.backward(inputs=[y])  # the root itself
+    assert y.grad.tolist() == 1.0
+
+
+def test_backward_inputs_leaves_an_unused_input_as_it_was(rng):
+    a, unused = leaf(rng), leaf(rng)
+    (a * 2).sum().backward(inputs=[a, unused])
+    assert unused.grad is None and a.grad.tolist() == [2.0, 2.0, 2.0]
+    a.grad = None
+    a.backward(mc.ones(3, dtype=mc.float64), inputs=[a])  # a leaf as the root
+    assert a.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+BAD_INPUTS = {
+    "empty": ([], RuntimeError, r"backward\(\): inputs cannot be empty"),
+    "without grad": (lambda: [mc.ones(3)], RuntimeError, r"backward\(\): input 0 does not require grad"),
+    "not a tensor": (lambda: [np.ones(3)], TypeError, r"backward\(\): input 0 must be a Tensor, got ndarray"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_backward_inputs_refuses_in_one_line_and_adds_nothing(rng, case):
+    inputs, error, message = case
+    x = leaf(rng)
+    y = (x * 2).sum()
+    with pytest.raises(error, match=message):
+        y.backward(inputs=inputs() if callable(inputs) else inputs)
+    assert x.grad is None
+    y.backward()  # the graph is still there
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
 
 
 # --- a backward that fails half-way ----------------------------------------------------------

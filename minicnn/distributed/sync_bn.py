@@ -44,14 +44,14 @@ class SyncBatchNormFn(BatchNormFn):
     slice (DDP then averages them)."""
 
     def forward(self, x, weight, bias, *, name, **params):
-        self.name, self.x_shape = name, x.shape
+        self.module_name, self.x_shape = name, x.shape
         return super().forward(x, weight, bias, **params)
 
     def statistics(self, x3):
         mean, var, n = global_stats(x3)
         if n <= 1:
             raise ValueError(
-                f"{self.name}: Expected more than 1 value per channel when training, "
+                f"{self.module_name}: Expected more than 1 value per channel when training, "
                 f"got {n} over all ranks; x {self.x_shape} on this rank"
             )
         self.count = n

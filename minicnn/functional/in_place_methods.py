@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend, in_place, rng
+from .. import backend, in_place, inference, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
@@ -219,7 +219,9 @@ def _check_fits(name, x, shape, what="other"):
 
 def _check_in_place(t, symbol, instead="compute a new tensor instead"):
     """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
-    (outside no_grad), or a node of a graph (an op's backward may read its array)."""
+    (outside no_grad), or a node of a graph (an op's backward may read its array); and an
+    inference tensor outside inference_mode, as PyTorch."""
+    inference.refuse_in_place(t, symbol)
     if is_grad_enabled() and t.requires_grad:
         if t.is_leaf:
             raise RuntimeError(

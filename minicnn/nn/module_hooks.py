@@ -14,10 +14,13 @@ Backward hooks, as PyTorch's ``register_full_backward_pre_hook`` and
 ``pre_hook(module, grad_output)`` runs (a tuple it returns replaces ``grad_output``); once the
 gradients of its positional Tensor inputs are computed, ``hook(module, grad_input,
 grad_output)`` runs (a tuple it returns replaces ``grad_input``). ``grad_input`` holds one
-entry per positional argument, None for one that is not a Tensor requiring grad (PyTorch
-gives zeros for such a Tensor when another input requires grad). If no input requires grad
-but the output does (a first Linear), the hook is called with ``grad_input`` all None as soon
-as ``grad_output`` is known. Only when such hooks are registered does ``module(...)`` add two
+entry per positional argument, as PyTorch's: None for one that is not a Tensor, zeros (of its
+shape and dtype) for a Tensor that no gradient reached, whether it needs none or the forward
+did not use it; a Tensor the hook puts there for an unused input that requires grad reaches
+that input's ``.grad``. If no input requires grad but the output does (a first Linear), the
+hook is called with ``grad_input`` all None as soon as ``grad_output`` is known. A hook must
+return None or a tuple (or list); a bare Tensor is refused in one line, where PyTorch takes
+its rows for the entries. Only when such hooks are registered does ``module(...)`` add two
 identity nodes to the graph: ``_InputsHook`` below the inputs and ``_OutputHook`` above the
 output. Only a forward that returns one Tensor is supported (PyTorch also takes tuples and
 other structures); another output is refused.
@@ -131,6 +134,10 @@ class _BackwardCall:
     def __init__(self, module, args):
         self.module, self.n = module, len(args)
         self.wants = [isinstance(a, Tensor) and a.requires_grad for a in args]
+        # what a Tensor argument's zeros are made of, where no gradient reaches it (not its array)
+        self.like = [
+            (backend.xp_of(a.data), a.data.shape, a.dtype) if isinstance(a, Tensor) else None for a in args
+        ]
         self.grad_output = None
 
     def wrap_inputs(self, args):
@@ -157,33 +164,60 @@ class _BackwardCall:
 
     def run_pre_hooks(self, gy):
         grad_output = (Tensor(gy),)
+        like = [(backend.xp_of(gy), gy.shape, gy.dtype)]
         for hook in list(self.module._backward_pre_hooks.values()):
             with no_grad():
                 result = hook(self.module, grad_output)
             if result is not None:
-                grad_output = _checked("pre hook", "grad_output", result, 1)
+                grad_output = _checked("pre hook", hook, "grad_output", result, like)
         self.grad_output = grad_output
         if not any(self.wants):  # as PyTorch: no input gradient will come, call the hooks now
-            self.run_hooks([None] * self.n)
+            self.run_hooks([None] * self.n, zeros=False)
         return None if grad_output[0] is None else grad_output[0].data
 
-    def run_hooks(self, grads):
+    def run_hooks(self, grads, zeros=True):
+        """The hooks on ``grads`` (arrays), where a Tensor argument that no gradient reached gets
+        zeros, as in PyTorch (unless ``zeros`` is False: no input requires grad, all None)."""
+        if zeros:
+            grads = [
+                _zeros(like) if g is None and like is not None else g for g, like in zip(grads, self.like)
+            ]
         grad_input = tuple(None if g is None else Tensor(g) for g in grads)
         for hook in list(self.module._backward_hooks.values()):
             with no_grad():
                 result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
-                grad_input = _checked("hook", "grad_input", result, self.n)
+                grad_input = _checked("hook", hook, "grad_input", result, self.like)
         return [None if g is None else g.data for g in grad_input]
 
 
-def _checked(what, name, result, n):
+def _zeros(like):
+    xp, shape, dtype = like
+    return xp.zeros(shape, dtype)
+
+
+def _checked(what, hook, name, result, like):
+    """``result`` of a backward hook as the tuple it replaces, or a one-line error; ``like`` holds
+    (xp, shape, dtype) of each entry's Tensor, or None where the entry is not one."""
+    n = len(like)
+    if isinstance(result, Tensor):  # PyTorch counts its rows (len) and fails on their shapes
+        raise RuntimeError(
+            f"Backward {what} returned an invalid number of {name}: a Tensor of shape {result.shape}, "
+            f"where a tuple of {n} is expected (for one: return (g,))"
+        )
     if not isinstance(result, (tuple, list)):
         raise TypeError(f"Backward {what} must return None or a tuple, got {type(result).__name__}")
     if len(result) != n:
         raise RuntimeError(
             f"Backward {what} returned an invalid number of {name}, got {len(result)}, but expected {n}"
         )
+    for i, (g, want) in enumerate(zip(result, like)):
+        if isinstance(g, Tensor) and want is not None and (g.shape, g.dtype) != want[1:]:
+            label = getattr(hook, "__name__", "<unknown>")
+            raise RuntimeError(
+                f"Backward {what} '{label}' changed {name}[{i}] from shape {want[1]} and dtype "
+                f"{want[2]} to shape {g.shape} and dtype {g.dtype}"
+            )
     return tuple(result)
 
 

@@ -24,8 +24,8 @@ class Parameter(Tensor):
         else:
             array = _as_array(data, None, "cpu")
         super().__init__(array)
-        if isinstance(data, Tensor):
-            self._changed_at = data._changed_at
+        if isinstance(data, Tensor):  # (of an inference tensor: one too, refused requires_grad)
+            self._changed_at, self._inference = data._changed_at, data._inference
         self.requires_grad_(requires_grad)
 
     def __repr__(self):

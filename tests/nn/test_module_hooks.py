@@ -174,17 +174,22 @@ class Product(nn.Module):
         return a * b * s
 
 
-def test_several_inputs_give_one_call_with_none_where_no_gradient_is_wanted():
+def test_several_inputs_give_one_call_with_zeros_for_a_tensor_that_needs_no_gradient():
+    """As PyTorch 2.13: None for an argument that is not a Tensor, zeros of its shape and dtype
+    for a Tensor that requires no grad beside one that does."""
     m, log = Product(), []
     m.register_full_backward_hook(
-        lambda m, gi, go: log.append([None if g is None else g.tolist() for g in gi])
+        lambda m, gi, go: log.append([None if g is None else (g.tolist(), g.dtype) for g in gi])
     )
     a = mc.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
     b = mc.tensor([3.0, 4.0], dtype=np.float64, requires_grad=True)
     m(a, 2.0, b).sum().backward()
-    assert log == [[[6.0, 8.0], None, [2.0, 4.0]]]
+    f8 = np.dtype("float64")
+    assert log == [[([6.0, 8.0], f8), None, ([2.0, 4.0], f8)]]
     m(a, 2.0, b.detach()).sum().backward()
-    assert log[1] == [[6.0, 8.0], None, None]
+    assert log[1] == [([6.0, 8.0], f8), None, ([0.0, 0.0], f8)]
+    m(a, 2.0, mc.tensor([3, 4])).sum().backward()  # an integer tensor: integer zeros
+    assert log[2] == [([6.0, 8.0], f8), None, ([0, 0], np.dtype("int64"))]
     m.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0, None, None))
     a.grad = None
     m(a, 2.0, b).sum().backward()
@@ -196,6 +201,77 @@ def test_a_hook_returning_the_wrong_number_of_gradients_is_refused():
     m.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
     with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but expected 1"):
         m(mc.tensor([1.0], requires_grad=True)).sum().backward()
+
+
+class Ignores(nn.Module):
+    def forward(self, x, unused):
+        return x * 2
+
+
+def test_an_input_that_requires_grad_but_is_unused_gets_zeros_which_reach_its_grad():
+    """As PyTorch 2.13: the hook sees zeros for it, and the input's .grad gets them (or what the
+    hook puts in their place), not None."""
+    rng = np.random.default_rng(7)
+    x, u = (mc.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2))
+    m, log = Ignores(), []
+    m.register_full_backward_hook(lambda m, gi, go: log.append([g.tolist() for g in gi]))
+    m(x, u).sum().backward()
+    assert log == [[[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]]]
+    np.testing.assert_array_equal(u.grad.numpy(), np.zeros(3))
+    m.register_full_backward_hook(lambda m, gi, go: (gi[0], mc.ones(3, dtype=mc.float64)))
+    u.grad = None
+    m(x, u).sum().backward()
+    np.testing.assert_array_equal(u.grad.numpy(), np.ones(3))
+
+
+def test_a_module_whose_inputs_are_all_unused_runs_only_its_pre_hook():
+    """As PyTorch 2.13: no gradient reaches the inputs, so the hook that waits for them never runs."""
+    m, log = nn.Linear(2, 2), []
+    m.forward = lambda x: m.weight.sum() * 2  # the input requires grad, but is not used
+    m.register_full_backward_pre_hook(lambda mod, go: log.append("pre"))
+    m.register_full_backward_hook(lambda mod, gi, go: log.append("hook"))
+    x = mc.tensor(np.random.default_rng(8).standard_normal(2), requires_grad=True)
+    m(x).backward()
+    assert log == ["pre"] and x.grad is None
+
+
+@pytest.mark.parametrize("pre", [False, True], ids=["hook", "pre hook"])
+def test_a_hook_returning_a_bare_tensor_is_refused_in_one_line(pre):
+    """PyTorch takes len() of the Tensor (its rows) and fails on the count or the shapes."""
+    m = nn.ReLU()
+    if pre:
+        m.register_full_backward_pre_hook(lambda m, go: go[0] * 2)
+        what = "pre hook returned an invalid number of grad_output"
+    else:
+        m.register_full_backward_hook(lambda m, gi, go: gi[0] * 2)
+        what = "hook returned an invalid number of grad_input"
+    x = mc.tensor(np.random.default_rng(9).standard_normal((4, 3)), requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match=rf"^Backward {what}: a Tensor of shape \(4, 3\), where a tuple of 1"
+    ):
+        m(x).sum().backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("pre", [False, True], ids=["hook", "pre hook"])
+def test_a_hook_changing_a_gradient_s_shape_or_dtype_is_refused_naming_it(pre):
+    m = nn.ReLU()
+    x = mc.tensor(np.random.default_rng(10).standard_normal(3), dtype=mc.float32, requires_grad=True)
+
+    def widen(*args):
+        return (args[-1][0].double(),)
+
+    if pre:
+        m.register_full_backward_pre_hook(widen)
+        what = r"pre hook 'widen' changed grad_output\[0\]"
+    else:
+        m.register_full_backward_hook(widen)
+        what = r"hook 'widen' changed grad_input\[0\]"
+    with pytest.raises(
+        RuntimeError,
+        match=rf"^Backward {what} from shape \(3,\) and dtype float32 to shape \(3,\) and dtype float64",
+    ):
+        m(x).sum().backward()
 
 
 class Pair(nn.Module):
