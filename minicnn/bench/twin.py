@@ -94,6 +94,19 @@ LAYERS = {
     nn.AdaptiveMaxPool2d: lambda m: tnn.AdaptiveMaxPool2d(m.output_size, return_indices=m.return_indices),
     # NOTE: its forward takes (x, indices), so it serves a block of BLOCKS, not a Sequential
     nn.MaxUnpool2d: lambda m: tnn.MaxUnpool2d(m.kernel_size, stride=m.stride, padding=m.padding),
+    nn.Unfold: lambda m: tnn.Unfold(m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride),
+    nn.Fold: lambda m: tnn.Fold(
+        m.output_size, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride
+    ),
+    nn.Upsample: lambda m: tnn.Upsample(
+        m.size,
+        m.scale_factor,
+        mode=m.mode,
+        align_corners=m.align_corners,
+        recompute_scale_factor=m.recompute_scale_factor,
+    ),
+    nn.UpsamplingNearest2d: lambda m: tnn.UpsamplingNearest2d(m.size, m.scale_factor),
+    nn.UpsamplingBilinear2d: lambda m: tnn.UpsamplingBilinear2d(m.size, m.scale_factor),
     nn.Dropout: lambda m: tnn.Dropout(m.p),
     nn.Dropout2d: lambda m: tnn.Dropout2d(m.p),
     nn.Flatten: lambda m: tnn.Flatten(m.start_dim, m.end_dim),
@@ -106,6 +119,10 @@ LAYERS = {
     nn.SiLU: lambda m: tnn.SiLU(),
     nn.Softplus: lambda m: tnn.Softplus(m.beta, m.threshold),
     nn.ELU: lambda m: tnn.ELU(m.alpha),
+    nn.ReLU6: lambda m: tnn.ReLU6(),
+    nn.Hardtanh: lambda m: tnn.Hardtanh(m.min_val, m.max_val),
+    nn.Hardsigmoid: lambda m: tnn.Hardsigmoid(),
+    nn.Hardswish: lambda m: tnn.Hardswish(),
     nn.Tanh: lambda m: tnn.Tanh(),
     nn.Sigmoid: lambda m: tnn.Sigmoid(),
     nn.Softmax: lambda m: tnn.Softmax(m.dim),

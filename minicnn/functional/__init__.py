@@ -4,6 +4,7 @@ from .activation import relu, sigmoid, tanh
 from .activation import cos, sin
 from .activation import leaky_relu, prelu, rrelu
 from .smooth_activation import elu, gelu, silu, softplus
+from .hard_activation import hardsigmoid, hardswish, hardtanh, relu6
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
@@ -25,6 +26,8 @@ from .cumulative import cumsum, prod
 from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign, where
 from .one_hot import one_hot
 from .pad import pad
+from .unfold import fold, unfold
+from .interpolate import interpolate
 from .select import argsort, gather, index_select, masked_fill, sort, topk
 from .indexing import getitem
 from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split, squeeze, stack

@@ -3,11 +3,14 @@
     reference.py  plain loops: the readable spec every other tier is tested against
     reference_sample_norm.py  the same for layer norm and group norm, whose one xp code
                   (functional/sample_norm.py) serves every tier
+    reference_interpolate.py  the same for interpolate (functional/interpolate.py)
+    reference_fold.py  plain loops for unfold and fold, in the reference tier beside reference.py
     simple.py     the plain im2col + GEMM convolution, to read and step through
     im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the numpy tier:
     xp_pool.py      im2col.py convolution (strided.py its phase split), xp_pool.py
     xp_norm.py      pooling, xp_norm.py LRN and batch norm, xp_activation.py ReLU's
-    xp_activation.py  maximum and backward mask
+    xp_activation.py  maximum and backward mask; xp_fold.py unfold and fold (im2col.py's window
+    xp_fold.py      copy and col2im, with the batch axis first)
     by_images.py  which of im2col.py's convolutions run one GEMM per image, and those GEMMs
     kept_columns.py  x's columns, kept by im2col.py's forward for its weight gradient
     numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm)
@@ -80,6 +83,9 @@ KERNELS = (
     "batch_norm_grads",
     "relu_forward",
     "relu_input_grad",
+    # F.unfold and F.fold, each the other's gradient: im2col and col2im in PyTorch's layout
+    "unfold_forward",
+    "fold_forward",
 )
 # Kernels a tier may lack. Where no module of its chain lends one, the set holds None
 # and the op goes its usual way: conv2d_grads(gy, x, weight, ...) gives a convolution's
@@ -122,11 +128,11 @@ AUTO = {
     "numba_activation": ("relu_forward", "relu_input_grad"),
 }
 
-_XP = ("im2col", "xp_pool", "xp_norm", "xp_activation")
+_XP = ("im2col", "xp_pool", "xp_norm", "xp_activation", "xp_fold")
 
 # tier -> the modules searched in order for a kernel
 TIERS = {
-    "reference": ("reference",),
+    "reference": ("reference", "reference_fold"),
     "numpy-simple": ("simple",) + _XP + ("reference",),
     "numpy": _XP + ("reference",),
     "numba": ("numba_im2col", "numba_cpu", "numba_activation") + _XP + ("reference",),

@@ -11,10 +11,13 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Flatten, Identity, Linear
 from .conv import Conv2d, ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
+from .fold import Fold, Unfold
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .loss import HuberLoss, L1Loss, SmoothL1Loss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .activation import ELU, GELU, SiLU, Softplus
+from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6
 from .dropout import DropConnect, Dropout, Dropout2d
 from .dropconnect import DropConnectLinear
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm

@@ -1,5 +1,8 @@
 """Activation layers: thin Modules over the functional activations (functional/activation.py,
-functional/smooth_activation.py; softmax and log-softmax in functional/loss.py)."""
+functional/smooth_activation.py, functional/hard_activation.py; softmax and log-softmax in
+functional/loss.py)."""
+
+import warnings
 
 import numpy as np
 
@@ -193,6 +196,71 @@ class ELU(Module):
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardtanh(Module):
+    """y = min(max(x, min_val), max_val).   Shapes: any -> the same. ``inplace`` as in ReLU:
+    accepted, never used. ``min_value`` and ``max_value``: PyTorch's old names of the two,
+    taken with its FutureWarning."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
+        super().__init__()
+        name = type(self).__name__
+        for old, new, value in (("min_value", "min_val", min_value), ("max_value", "max_val", max_value)):
+            if value is not None:
+                warnings.warn(
+                    f"{name}: keyword argument `{old}` is deprecated and renamed to `{new}`",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
+        check_real(name, "min_val", min_val)
+        check_real(name, "max_val", max_val)
+        if max_val <= min_val:  # (F.hardtanh takes them equal; the layer, as PyTorch's, does not)
+            raise ValueError(f"{name}: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace, name=self._label())
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """y = min(max(x, 0), 6): Hardtanh(0.0, 6.0), as in PyTorch (MobileNetV2's activation).
+    Shapes: any -> the same. ``inplace`` as in ReLU: accepted, never used."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Hardsigmoid(Module):
+    """y = min(max(x + 3, 0), 6) / 6.   Shapes: any -> the same. ``inplace`` as in ReLU: accepted,
+    never used (and, as in PyTorch, not shown in the repr)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.hardsigmoid(x, self.inplace, name=self._label())
+
+
+class Hardswish(Module):
+    """y = x min(max(x + 3, 0), 6) / 6 (MobileNetV3's h-swish).   Shapes: any -> the same.
+    ``inplace`` as in ReLU: accepted, never used (and, as in PyTorch, not shown in the repr)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.hardswish(x, self.inplace, name=self._label())
 
 
 def _softmax_dim(layer, x):

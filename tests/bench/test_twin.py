@@ -140,6 +140,28 @@ def MaxUnpool2d(kernel_size, stride=None, padding=0): ...
 
 
 @_stand_in
+def Unfold(kernel_size, dilation=1, padding=0, stride=1): ...
+
+
+@_stand_in
+def Fold(output_size, kernel_size, dilation=1, padding=0, stride=1): ...
+
+
+@_stand_in
+def Upsample(
+    size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None
+): ...
+
+
+@_stand_in
+def UpsamplingNearest2d(size=None, scale_factor=None): ...
+
+
+@_stand_in
+def UpsamplingBilinear2d(size=None, scale_factor=None): ...
+
+
+@_stand_in
 def Dropout(p=0.5, inplace=False): ...
 
 
@@ -185,6 +207,22 @@ def Softplus(beta=1.0, threshold=20.0): ...
 
 @_stand_in
 def ELU(alpha=1.0, inplace=False): ...
+
+
+@_stand_in
+def ReLU6(inplace=False): ...
+
+
+@_stand_in
+def Hardtanh(min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None): ...
+
+
+@_stand_in
+def Hardsigmoid(inplace=False): ...
+
+
+@_stand_in
+def Hardswish(inplace=False): ...
 
 
 @_stand_in
@@ -304,6 +342,34 @@ LAYER_CASES = [
     (nn.Softplus(beta=2.0, threshold=5.0), "Softplus", {"beta": 2.0, "threshold": 5.0}),
     (nn.ELU(0.5), "ELU", {"alpha": 0.5}),
     (nn.Sigmoid(), "Sigmoid", {}),
+    (nn.ReLU6(inplace=True), "ReLU6", {"inplace": False}),
+    (nn.Hardtanh(-2.0, 3.0), "Hardtanh", {"min_val": -2.0, "max_val": 3.0}),
+    (nn.Hardsigmoid(), "Hardsigmoid", {}),
+    (nn.Hardswish(), "Hardswish", {}),
+    (
+        nn.Unfold((2, 3), dilation=2, padding=1, stride=(1, 2)),
+        "Unfold",
+        {"kernel_size": (2, 3), "dilation": 2, "padding": 1, "stride": (1, 2)},
+    ),
+    (
+        nn.Fold((6, 5), 2, padding=(1, 0), stride=2),
+        "Fold",
+        {"output_size": (6, 5), "kernel_size": 2, "dilation": 1, "padding": (1, 0), "stride": 2},
+    ),
+    (
+        nn.Upsample(scale_factor=1.5, mode="bilinear", align_corners=True, recompute_scale_factor=True),
+        "Upsample",
+        {
+            "size": None,
+            "scale_factor": 1.5,
+            "mode": "bilinear",
+            "align_corners": True,
+            "recompute_scale_factor": True,
+        },
+    ),
+    (nn.Upsample(size=(4, 6)), "Upsample", {"size": (4, 6), "mode": "nearest", "align_corners": None}),
+    (nn.UpsamplingNearest2d(scale_factor=2), "UpsamplingNearest2d", {"size": None, "scale_factor": 2.0}),
+    (nn.UpsamplingBilinear2d(size=5), "UpsamplingBilinear2d", {"size": 5, "scale_factor": None}),
     (nn.Softmax(dim=1), "Softmax", {"dim": 1}),
     (nn.LogSoftmax(dim=0), "LogSoftmax", {"dim": 0}),
 ]

@@ -23,6 +23,7 @@ BUILD = {
     "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 3, 3),
     "DropConnect": lambda: nn.DropConnect(nn.Linear(2, 3)),
     "DropConnectLinear": lambda: nn.DropConnectLinear(2, 3),
+    "Fold": lambda: nn.Fold(4, 2),
     "GroupNorm": lambda: nn.GroupNorm(2, 4),
     "LayerNorm": lambda: nn.LayerNorm((2, 3)),
     "Linear": lambda: nn.Linear(2, 3),
@@ -30,6 +31,10 @@ BUILD = {
     "MaxPool2d": lambda: nn.MaxPool2d(2),
     "MaxUnpool2d": lambda: nn.MaxUnpool2d(2),
     "PReLU": lambda: nn.PReLU(3, init=0.1),
+    "Unfold": lambda: nn.Unfold(2),
+    "Upsample": lambda: nn.Upsample(scale_factor=2),
+    "UpsamplingBilinear2d": lambda: nn.UpsamplingBilinear2d(scale_factor=2),
+    "UpsamplingNearest2d": lambda: nn.UpsamplingNearest2d(scale_factor=2),
 }
 # no reset in PyTorch either: containers hold other layers, a loss's weight is a setting
 NOT_LAYERS = {"Module", "Sequential", "ModuleList", "ModuleDict"}
