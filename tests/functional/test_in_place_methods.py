@@ -379,3 +379,25 @@ def test_an_output_buffer_filled_in_a_loop_is_refused_naming_mc_stack(rng):
     rows = [x[t] * 2 for t in range(2)]
     mc.stack(rows).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 2.0))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x, v: x.fill_(v), r"fill_\(\): value requires grad, .* write x = value\.expand_as\(x\) "),
+        (lambda x, v: x.copy_(v), r"copy_\(\): other requires grad, .* write x = other\.expand_as\(x\) "),
+        (lambda x, v: x.copy_(v.expand(3)), r"copy_\(\): other requires grad"),  # (a node of a graph)
+    ],
+)
+def test_fill_and_copy_refuse_a_source_that_requires_grad_which_pytorch_would_record(rng, call, message):
+    """torch 2.13: zeros(3).fill_(v) has grad_fn FillBackward and sends v a gradient; minicnn
+    records no in-place op, so a silent write would cut v's gradient off: it refuses."""
+    x = mc.tensor(rng.standard_normal(3))
+    before = x.tolist()
+    v = mc.tensor(rng.standard_normal(()), requires_grad=True)
+    with pytest.raises(RuntimeError, match=message):
+        call(x, v)
+    assert x.tolist() == before
+    with mc.no_grad():  # the values alone, as PyTorch's under no_grad
+        call(x, v)
+    assert x.tolist() == [v.item()] * 3 and not x.requires_grad
