@@ -295,7 +295,10 @@ def _clamp_(self, min=None, max=None):
         None if v is None else scalar_of("clamp_()", side, v, self.dtype)
         for side, v in (("min", min), ("max", max))
     )
-    backend.xp_of(self.data).clip(self.data, lo, hi, out=self.data)
+    xp = backend.xp_of(self.data)
+    y = xp.clip(self.data, lo, hi)
+    # NOTE: at a tie of 0.0 and -0.0, x's sign, as PyTorch (NumPy's clip takes the bound's)
+    xp.copyto(self.data, y, where=(y != self.data) if self.dtype.kind == "f" and 0 in (lo, hi) else True)
     self._changed_in_place()
     return self
 

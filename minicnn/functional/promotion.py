@@ -10,7 +10,8 @@
   one only uint64 holds (2**63) beside a bool tensor (PyTorch promotes nothing to uint64);
 - a float a float32 operand cannot hold (1e40) is inf in arithmetic and refused by where,
   maximum and minimum, as PyTorch's where and clamp refuse it; a NumPy scalar counts as the
-  Python number it holds (mask + np.uint8(5) is int64);
+  Python number it holds (mask + np.uint8(5) is int64; np.bool_ is a bool, which PyTorch 2.13
+  reads as a float: its mask + np.bool_(True) is float32);
 - a float and a non-float tensor meet in the float's dtype; two float dtypes are refused
   (NumPy's silent float64 would hand float64 gradients to a float32 parameter);
 - integer exp, log, sqrt and true division give float32; integer division by zero is refused,

@@ -314,3 +314,24 @@ def test_neg_as_a_method_and_at_the_top_level(rng):
     np.testing.assert_array_equal(x.neg().numpy(), -x.numpy())
     mc.neg(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), -np.ones(4))
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_clamp_to_a_zero_bound_keeps_xs_zero_as_pytorch(in_place):
+    """torch 2.13: clamp(-0.0, min=0.0) is -0.0 and clamp(0.0, max=-0.0) is 0.0 (a tie keeps x,
+    at every size), where NumPy's clip takes the bound's sign."""
+    x = mc.tensor([-0.0, 0.0, -1.0, 2.0] * 5)
+    for bounds, expected in [
+        ({"min": 0.0}, [-0.0, 0.0, 0.0, 2.0]),
+        ({"min": 0}, [-0.0, 0.0, 0.0, 2.0]),
+        ({"min": -0.0}, [-0.0, 0.0, -0.0, 2.0]),
+        ({"max": -0.0}, [-0.0, 0.0, -1.0, -0.0]),
+        ({"min": -0.0, "max": 0.0}, [-0.0, 0.0, -0.0, 0.0]),
+    ]:
+        y = x.clone().clamp_(**bounds) if in_place else x.clamp(**bounds)
+        want = np.array(expected * 5, dtype=np.float32)
+        np.testing.assert_array_equal(y.numpy(), want)
+        np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(want))
+    if not in_place:  # an integer x clamped to a float bound: float32, its zeros positive
+        y = mc.clamp(mc.tensor([-3, 0, 5], dtype=mc.int8), min=-0.0)
+        np.testing.assert_array_equal(np.signbit(y.numpy()), [True, False, False])

@@ -262,6 +262,28 @@ def test_masked_fill_converts_its_value_as_pytorch_and_refuses_an_overflow(dtype
         assert fill(mask, value).numpy().tolist() == [expected, 0]
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize(
+    "dtype, value, refused",
+    [  # torch 2.13: a 0-d tensor value is converted as the number it holds ("without overflow")
+        ("int8", mc.tensor(200, dtype=mc.uint8), True),
+        ("int32", mc.tensor(float("nan")), True),
+        ("float32", mc.tensor(1e40, dtype=mc.float64), True),
+        ("uint8", mc.tensor(-1), False),  # (255, as a number would be)
+        ("int32", mc.tensor(-2.7), False),  # (-2)
+    ],
+)
+def test_masked_fill_converts_a_0d_tensor_value_as_the_number_it_holds(dtype, value, refused, in_place):
+    x, mask = mc.zeros(2, dtype=getattr(mc, dtype)), mc.tensor([True, False])
+    fill = x.masked_fill_ if in_place else x.masked_fill
+    if refused:
+        with pytest.raises(ValueError, match=rf"cannot be written into an? {dtype} tensor without overflow"):
+            fill(mask, value)
+        assert (x.numpy() == 0).all()
+    else:
+        assert fill(mask, value).tolist() == [{"uint8": 255, "int32": -2}[dtype], 0]
+
+
 @pytest.mark.parametrize("other, says", [(mc.ones(2, 3), r"\(2, 3\)"), (mc.ones(2), r"\(2,\)")])
 def test_an_augmented_op_whose_result_would_not_have_xs_shape_is_refused_in_one_line(other, says):
     x = mc.ones(3)

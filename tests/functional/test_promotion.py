@@ -482,3 +482,42 @@ def test_where_takes_what_fits_and_a_0d_float_tensor_as_arithmetic_does():
     assert (w.grad.dtype, w.grad.item()) == (np.dtype("float64"), 1.0)
     with pytest.raises(TypeError, match="where: the tensors are float32 and float64"):
         mc.where(mask, f32, mc.tensor([2.5], dtype=mc.float64))  # (with dims: refused, as in +)
+
+
+def test_a_number_on_the_left_of_and_or_xor_is_taken_as_pytorchs():
+    """torch 2.13: 1 & x, True | mask and 300 ^ uint8 (300 wrapped, 44) as x & 1 ..."""
+    u = mc.tensor([0, 1, 3, 200, 255], dtype=mc.uint8)
+    for y, dtype, values in [
+        (1 & u, "uint8", [0, 1, 1, 0, 1]),
+        (300 ^ u, "uint8", [44, 45, 47, 228, 211]),
+        (True | mask, "bool", [True, True]),
+        (False ^ mask, "bool", [True, False]),
+        (5 & mask, "int64", [1, 0]),
+        (-1 | i32, "int32", [-1, -1]),
+    ]:
+        assert (y.dtype, y.tolist()) == (np.dtype(dtype), values)
+    with pytest.raises(
+        TypeError, match="^bitwise_and: expected bool or integer operands, got float32 and int"
+    ):
+        1 & f32
+
+
+def test_a_number_over_a_bool_tensor_is_taken_as_pytorchs_reciprocal_times_it():
+    """torch 2.13 computes n / mask as mask.reciprocal() * n, in float32: 2**63 / mask is taken
+    there (mask / 2**63 is refused: a bool and uint64 have no common dtype)."""
+    y = 2**63 / mask
+    assert (y.dtype, y.tolist()) == (np.dtype("float32"), [2.0**63, np.inf])
+    assert (3 / mask).tolist() == [3.0, np.inf]
+    with pytest.raises(TypeError, match="^div: a bool tensor and the int 9223372036854775808"):
+        mask / 2**63
+
+
+def test_floor_division_by_a_0d_float64_tensor_keeps_float32_as_the_other_ops():
+    rng = np.random.default_rng(38)
+    a = rng.uniform(-5, 5, 4).astype(np.float32)
+    x, d = mc.tensor(a), mc.tensor(np.float64(1.5))
+    for y, expected in [(x // d, a // np.float32(1.5)), (d // x, np.float32(1.5) // a)]:
+        assert y.dtype == np.float32
+        np.testing.assert_array_equal(y.numpy(), expected)
+    with pytest.raises(TypeError, match="^floor_divide: the tensors are float32 and float64"):
+        x // mc.tensor(np.ones(4))  # (with dims: refused, as in +)
