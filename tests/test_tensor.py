@@ -1,5 +1,7 @@
 """Tensor: creation and dtypes, leaving the graph (.item, .numpy, detach), moving, comparing."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -613,6 +615,13 @@ def test_a_python_int_outside_int64_is_refused_naming_it_as_pytorch_refuses_it(d
     with pytest.raises(ValueError, match=r"^full: the int 9223372036854775808 is outside int64's range"):
         mc.full((2,), 2**63)
     assert mc.full((2,), 2**63, dtype=mc.float64).dtype == np.float64  # as a float it is a value
+
+
+def test_nans_alone_make_a_tensor_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (the look for huge ints once warned of an all-NaN array)
+        for data in (float("nan"), [float("nan")] * 3, np.full((2, 2), np.nan)):
+            assert np.isnan(mc.tensor(data).numpy()).all()
 
 
 def test_the_ends_of_int64_a_float_beside_a_huge_int_and_a_uint64_array_are_taken():

@@ -34,4 +34,6 @@ from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split,
 from .shape import transpose, unsqueeze, view
 from .matrix import bmm, mm
 from .reorder import flip, roll
-from . import in_place_methods, numpy_protocol, tensor_methods  # give Tensor its operators and methods
+
+# give Tensor its operators and methods
+from . import in_place_methods, numpy_protocol, setitem, tensor_methods

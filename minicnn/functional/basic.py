@@ -233,7 +233,8 @@ class Clamp(Function):
         if x.dtype.kind in "fiu":  # (an integer x meets integer bounds only: clamp() saw to it)
             # NOTE: a NumPy float64 bound would make a float32 x float64, an int64 one int16 int64
             min, max = (None if v is None else x.dtype.type(v) for v in (min, max))
-        return xp.clip(x, min, max)
+        y = xp.clip(x, min, max)  # NOTE: at a tie of 0.0 and -0.0, x's sign, as PyTorch (NumPy: the bound's)
+        return xp.where(y == x, x, y) if x.dtype.kind == "f" and 0 in (min, max) else y
 
     def backward(self, gy):
         return gy * self.mask
@@ -251,6 +252,7 @@ def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
+    a = floating(a) if cls is Div and reverse and a.dtype == bool else a  # (PyTorch: x.reciprocal() * n)
     # as PyTorch: uint8 / 256 divides by 256 itself, and uint8 ** 256 is refused (256 ** uint8 wraps)
     ints = "float" if cls is Div else "refuse" if cls is Pow and not reverse else ints
     b = as_tensor(b, a, name, ints=ints)
@@ -320,7 +322,7 @@ def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     refuse_bools("floor_divide", a, b, either=False)
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
-    a, b = same_float_dtype("floor_divide", a, b)
+    a, b = same_float_dtype("floor_divide", a, b, cast=cast)  # (a 0-d float64 as float32, as in +)
     check_integer_divisor("floor_divide", a, b.data)
     # NOTE: x // 0.0 is inf or NaN, and the smallest integer // -1 wraps round to itself,
     # silently, as in PyTorch

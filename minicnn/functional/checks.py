@@ -125,6 +125,17 @@ def check_nchw(name: str, x: Any) -> None:
         raise ValueError(f"{name}: expected x of shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
 
 
+def check_not_empty(name: str, x: Any, dims: Any) -> None:
+    """Refuse x with a size of 0 in one of ``dims``, as PyTorch's pools do: they take an empty
+    batch, not an empty channel or plane (NumPy would give an empty result)."""
+    for d in dims:
+        if x.shape[d] == 0:
+            raise ValueError(
+                f"{name}: x of shape {x.shape} is empty in dim {d}; expected sizes of at least 1 "
+                f"in dims {dims[0]} to {dims[-1]} (PyTorch's takes a size of 0 in dim 0 only)"
+            )
+
+
 def check_conv_args(
     name: str, stride: Any, padding: Any, dilation: Any, groups: Any
 ) -> tuple[tuple[int, int], tuple[int, int] | str, tuple[int, int]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Tensor
 from .checks import check_float, check_same_dtype
@@ -53,10 +55,15 @@ def target_array(input, target):
 
 
 def class_indices(name, input, t, ignore_index, what, other_targets):
-    """t checked as class indices for ``input`` (C classes): integers of input's shape less C,
-    each in [0, C) or ignore_index."""
+    """t checked as class indices for ``input`` (C classes): int64 (or uint8, as PyTorch takes
+    them) of input's shape less C, each in [0, C) or ignore_index."""
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices{other_targets}, got dtype {t.dtype}")
+    if t.dtype not in (np.int64, np.uint8):  # NOTE: as PyTorch ("expected ... Long or Byte")
+        raise TypeError(
+            f"{name}: target must hold int64 class indices (or uint8, as PyTorch), got {t.dtype}; "
+            f"convert it with .long()"
+        )
     expected, c = target_shape(input), input.shape[0 if input.ndim == 1 else 1]
     if t.shape != expected:
         probabilities = " (a target of the input's shape holds probabilities, which are floats)"

@@ -1,6 +1,6 @@
-"""Tensor's in-place methods: ``x[index] = value``, ``+=`` and the other augmented
-operators (``&=``, ``|=`` and ``^=`` too), ``zero_``, ``fill_``, ``copy_``, ``normal_``,
-``uniform_``, ``add_``, ``sub_``, ``mul_``, ``div_``, ``clamp_`` and ``masked_fill_``.
+"""Tensor's in-place methods: ``+=`` and the other augmented operators (``&=``, ``|=`` and
+``^=`` too), ``zero_``, ``fill_``, ``copy_``, ``normal_``, ``uniform_``, ``add_``, ``sub_``,
+``mul_``, ``div_``, ``clamp_`` and ``masked_fill_`` (``x[index] = value`` is in setitem.py).
 
 As PyTorch's, each computes what the op computes out of place (a number beside x under the
 rules of promotion.py: uint8 += 300 adds 44) and writes it into x's dtype, refusing a result
@@ -25,7 +25,6 @@ from ..tensor import Tensor, is_grad_enabled
 from . import basic, pointwise
 from .checks import check_bool_mask, fill_value, type_name
 from .clamp_tensor import read_mixed_bounds
-from .indexing import split_index
 from .promotion import (
     check_integer_power,
     in_place_operand,
@@ -36,36 +35,6 @@ from .promotion import (
     scalar_of,
     scaled_alpha,
 )
-
-
-def _setitem(self, index, value):
-    """``x[index] = value`` in place (``x[mask] = 0``), where no gradient is recorded: under
-    ``no_grad``, or on a tensor that needs none. Refused where it would be (minicnn records
-    no in-place operation): write ``mc.where(mask, value, x)`` instead, or, for a buffer
-    filled row by row in a loop (an RNN's ``outputs[t] = h``), a list of rows and
-    ``mc.stack(rows)``."""
-    if is_grad_enabled() and isinstance(value, Tensor) and value.requires_grad:
-        raise RuntimeError(
-            "x[index] = value with a value that requires grad: minicnn records no in-place "
-            "operations; collect the values in a list and join them instead (outputs[t] = h in "
-            "a loop: hs.append(h), then outputs = mc.stack(hs)), or use mc.cat or mc.where"
-        )
-    _check_in_place(self, "x[index] = value", "write x = mc.where(mask, value, x) instead")
-    basic, advanced = split_index("x[index] = value", index, self.shape, backend.xp_of(self.data))
-    if isinstance(value, Tensor):
-        value = value.data if value.device == self.device else backend.to_device(value.data, self.device)
-    elif isinstance(value, (numbers.Number, np.bool_)):  # as PyTorch: -1 is 255 in uint8, 300 is refused
-        value = fill_value("x[index] = value", value, self.dtype)
-    view = self.data[basic + (Ellipsis,)]  # a view: writing into it writes into self
-    if advanced is None:  # (PyTorch's copy_ into x[index]; index_put_ only warns)
-        in_place.check_no_overlap("x[index] = value", view, "x[index]")
-    else:
-        in_place.warn_overlap("x[index] = value", view, "x[index]")
-    view[... if advanced is None else advanced] = value
-    self._changed_in_place()
-
-
-Tensor.__setitem__ = _setitem
 
 
 def _refill(self, name, draw, generator):
@@ -119,10 +88,12 @@ def _zero_(self):
 def _fill_(self, value):
     """Write ``value`` into every element, as PyTorch's ``fill_``: a number converted as a fill
     value (``checks.fill_value``: -1 is 255 in uint8, 300 is refused), a 0-d tensor cast to x's
-    dtype as ``copy_`` casts (one holding 300 is 44 in uint8)."""
+    dtype as ``copy_`` casts (one holding 300 is 44 in uint8). One that requires grad is refused
+    outside no_grad, where PyTorch would record the fill (minicnn records no in-place op)."""
     if isinstance(value, Tensor):
         if value.ndim:
             raise ValueError(f"fill_(): value must be a number or a 0-d tensor, got shape {value.shape}")
+        _refuse_grad_source("fill_()", "value", value)
         with np.errstate(over="ignore", invalid="ignore"):  # (wraps round, as PyTorch's cast)
             value = value.numpy().astype(self.dtype).item()
     elif isinstance(value, (numbers.Number, np.bool_)):
@@ -133,9 +104,22 @@ def _fill_(self, value):
 
 
 def _copy_(self, other):
-    """Copy other's values into this tensor's array (cast to its dtype, moved to its device)."""
+    """Copy other's values into this tensor's array (cast to its dtype, moved to its device);
+    an other that requires grad is refused outside no_grad, as ``fill_``'s value."""
+    if isinstance(other, Tensor):
+        _refuse_grad_source("copy_()", "other", other)
     src = other.data if isinstance(other, Tensor) else other
     return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device), False)
+
+
+def _refuse_grad_source(name, what, value):
+    """PyTorch records x.fill_(v) and x.copy_(v) where v requires grad (x then requires it);
+    minicnn records no in-place op, and a silent write would cut v's gradient off."""
+    if is_grad_enabled() and value.requires_grad:
+        raise RuntimeError(
+            f"{name}: {what} requires grad, and minicnn records no in-place operation; write "
+            f"x = {what}.expand_as(x) for its gradient, or {name[:-2]} under mc.no_grad() for its values"
+        )
 
 
 Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
@@ -198,6 +182,8 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
             y = pointwise.rounded_quotient(xp, a, b, rounding_mode)
         elif ufunc == "power" and dtype.kind in "iu":
             y = integer_power(xp, a, b)  # a negative integer exponent gives 1, -1 or 0, as x ** y
+        elif ufunc == "remainder":
+            y = pointwise.remainder_of(xp, a, b)  # -2.0 %= 2.0 is -0.0, as x % y
         else:
             y = getattr(xp, ufunc)(a, b, out=a if a is self.data else None)
         if y is not self.data:  # a wider result cast down (int64 into int32; 1e300 is inf in float32)
@@ -311,7 +297,10 @@ def _clamp_(self, min=None, max=None):
         None if v is None else scalar_of("clamp_()", side, v, self.dtype)
         for side, v in (("min", min), ("max", max))
     )
-    backend.xp_of(self.data).clip(self.data, lo, hi, out=self.data)
+    xp = backend.xp_of(self.data)
+    y = xp.clip(self.data, lo, hi)
+    # NOTE: at a tie of 0.0 and -0.0, x's sign, as PyTorch (NumPy's clip takes the bound's)
+    xp.copyto(self.data, y, where=(y != self.data) if self.dtype.kind == "f" and 0 in (lo, hi) else True)
     self._changed_in_place()
     return self
 

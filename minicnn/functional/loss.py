@@ -128,11 +128,12 @@ class SoftCrossEntropy(Function):
         if self.needs_grad[1]:
             self.dl_dt = -(1 - label_smoothing) * (logp if weight is None else weight * logp)
         # NOTE: as in CrossEntropy, a class with q = 0 adds nothing even at a logit of -inf
-        # (PyTorch's 0 * -inf gives NaN there)
-        losses = (q * xp.where(q != 0, -logp, 0)).sum(axis=1)
+        # (PyTorch's 0 * -inf gives NaN there); minus the sum, as PyTorch: a loss of nothing
+        # (no rows, or q = 0) is -0.0
+        sums = (q * xp.where(q != 0, logp, 0)).sum(axis=1)
         if reduction == "none":
-            return losses
-        total = losses.sum()
+            return -sums
+        total = -sums.sum()
         with np.errstate(invalid="ignore"):  # no rows: 0 / 0, NaN as in PyTorch
             return xp.asarray(total / m if reduction == "mean" else total, dtype=x.dtype)
 

@@ -17,6 +17,7 @@ from ..tensor import Function, Tensor, tensor
 from . import basic
 from .basic import _binary, unbroadcast
 from .checks import check_tensor
+from .copying import cast
 from .promotion import (
     as_tensor,
     check_broadcast,
@@ -25,6 +26,7 @@ from .promotion import (
     lift_numbers,
     refuse_bool,
     refuse_bools,
+    refuse_float_overflow,
     same_float_dtype,
 )
 
@@ -79,7 +81,7 @@ class Remainder(Function):
         self.shapes = a.shape, b.shape
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, as in PyTorch
             self.quotient = xp.floor_divide(a, b) if self.needs_grad[1] else None
-            return xp.remainder(a, b)
+        return remainder_of(xp, a, b)
 
     def backward(self, gy):
         sa, sb = self.shapes
@@ -87,6 +89,17 @@ class Remainder(Function):
             unbroadcast(gy, sa) if self.needs_grad[0] else None,
             unbroadcast(-self.quotient * gy, sb) if self.needs_grad[1] else None,
         )
+
+
+def remainder_of(xp: Any, a: Any, b: Any) -> Any:
+    """a % b with b's sign, as PyTorch computes it: C's fmod(a, b) (a's sign), plus b where the
+    two signs differ. A zero keeps fmod's sign, a's: -2.0 % 2.0 is -0.0 (NumPy's remainder
+    gives b's sign, 0.0), and 2.0 % -2.0 is 0.0."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, as in PyTorch
+        if a.dtype.kind != "f":
+            return xp.remainder(a, b)  # (integers have no -0, and NumPy's is PyTorch's there)
+        mod = xp.fmod(a, b)
+        return xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
 
 
 class FloorDiv(Function):
@@ -181,12 +194,16 @@ def maximum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     [3.0, 5.0]
     """
     check_one_tensor("maximum", input, other)
+    refuse_float_overflow("maximum", other, input)  # (as torch.clamp(x, min=1e40): float32 cannot)
+    refuse_float_overflow("maximum", input, other)
     return _binary(Maximum, input, other, ints="refuse")
 
 
 def minimum(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     """The smaller of ``input`` and ``other`` elementwise; ties share the gradient evenly."""
     check_one_tensor("minimum", input, other)
+    refuse_float_overflow("minimum", other, input)
+    refuse_float_overflow("minimum", input, other)
     return _binary(Minimum, input, other, ints="refuse")
 
 
@@ -290,18 +307,21 @@ class Where(Function):
 def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
     """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
     torch.where(condition, a, b); a number takes the other operand's dtype (a float beside an
-    integer tensor: float32; an int it cannot hold, 256 beside uint8, is refused, as PyTorch),
-    two numbers the dtype ``mc.tensor`` gives them."""
+    integer tensor: float32; an int it cannot hold, 256 beside uint8, or a float, 1e40 beside
+    float32, is refused, as PyTorch), two numbers the dtype ``mc.tensor`` gives them. A 0-d
+    float tensor takes the dtype of a float tensor with dims, as in ``+``."""
     cond = condition.data if isinstance(condition, Tensor) else condition
     if getattr(cond, "dtype", None) is None or cond.dtype != bool:
         raise TypeError(
             f"where: condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond).__name__)}"
         )
+    refuse_float_overflow("where", a, b)
+    refuse_float_overflow("where", b, a)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         # two numbers: the first as a tensor would be (float32 or int64), on cond's device
         a = tensor(a, device="cuda" if backend.is_cupy_array(cond) else "cpu")
     a = a if isinstance(a, Tensor) else as_tensor(a, b, "where", ints="refuse")  # 256 beside uint8
     b = b if isinstance(b, Tensor) else as_tensor(b, a, "where", ints="refuse")
     check_broadcast("where", tuple(cond.shape), a.shape, b.shape)
-    a, b = same_float_dtype("where", a, b)
+    a, b = same_float_dtype("where", a, b, cast=cast)
     return Where.apply(a, b, cond=cond)

@@ -15,7 +15,7 @@ from typing import Any
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import check_max_pool_defaults, check_nchw, check_output_size, check_pool_args
+from .checks import check_max_pool_defaults, check_nchw, check_not_empty, check_output_size, check_pool_args
 from .shape import one_image_too
 
 
@@ -98,6 +98,7 @@ def _hand_out(argmax, indices_out):
 
 def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
     check_nchw(name, x)
+    check_not_empty(name, x, (1, 2, 3))  # (one image: (1, C, H, W) here, C checked too, as PyTorch)
     for axis, n, k, s, p in (
         ("height", x.shape[2], kernel_size[0], stride[0], padding[0]),
         ("width", x.shape[3], kernel_size[1], stride[1], padding[1]),
@@ -223,7 +224,6 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any, *, name: str = "adaptive_av
     return AdaptiveAvgPool2d.apply(x, output_size=size)
 
 
-@one_image_too
 def adaptive_max_pool2d(
     x: Tensor, output_size: Any, return_indices: bool = False, *, name: str = "adaptive_max_pool2d"
 ) -> Any:
@@ -246,6 +246,13 @@ def adaptive_max_pool2d(
     >>> y.tolist(), indices.tolist()   # windows: columns 0-1 and 1-2
     ([[[[5.0, 5.0]]]], [[[[1, 1]]]])
     """
+    if isinstance(x, Tensor) and x.ndim == 4:  # NOTE: PyTorch's takes one image of 0 channels
+        check_not_empty(name, x, (1, 2, 3))
+    return _adaptive_max_pool2d(x, output_size, return_indices, name=name)
+
+
+@one_image_too
+def _adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool, *, name: str) -> Any:
     size = _adaptive_size(name, x, output_size)
     if 0 in size:
         y = NoCells.apply(x, shape=x.shape[:2] + size)

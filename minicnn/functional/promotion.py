@@ -6,7 +6,12 @@
   bitwise ops (uint8 + 300 is uint8 + 44, uint8 == 256 is uint8 == 0), is taken at its own
   value by true division (uint8 / 256 is x / 256.0 in float32), and is refused by where and
   a power's exponent, as PyTorch does each, and by maximum and minimum (PyTorch's take no
-  number; its clamp refuses one); an int outside [-2**63, 2**64) is refused everywhere;
+  number; its clamp refuses one); an int outside [-2**63, 2**64) is refused everywhere, and
+  one only uint64 holds (2**63) beside a bool tensor (PyTorch promotes nothing to uint64);
+- a float a float32 operand cannot hold (1e40) is inf in arithmetic and refused by where,
+  maximum and minimum, as PyTorch's where and clamp refuse it; a NumPy scalar counts as the
+  Python number it holds (mask + np.uint8(5) is int64; np.bool_ is a bool, which PyTorch 2.13
+  reads as a float: its mask + np.bool_(True) is float32);
 - a float and a non-float tensor meet in the float's dtype; two float dtypes are refused
   (NumPy's silent float64 would hand float64 gradients to a float32 parameter);
 - integer exp, log, sqrt and true division give float32; integer division by zero is refused,
@@ -55,8 +60,16 @@ def as_tensor(value: Any, like: Tensor, name: str = "", *, ints: str = "wrap") -
     """
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, np.generic):
+        value = value.item()  # a NumPy scalar counts as the Python number it holds, as in PyTorch
     xp = backend.xp_of(like.data)
     array = xp.asarray(operand_array(name, value)) if name else xp.asarray(value)
+    if like.dtype == bool and isinstance(value, int) and value >= 2**63:
+        # NOTE: NumPy would give uint64, a dtype PyTorch promotes nothing to
+        raise TypeError(
+            f"{name}: a bool tensor and the int {value}, which only uint64 holds, have no common "
+            f"dtype in PyTorch (it promotes nothing to uint64); use an int below 2**63"
+        )
     if array.dtype.kind in "fiub" and like.dtype.kind == "f":
         array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
     elif like.dtype.kind in "iu" and isinstance(value, (bool, int, np.integer)):
@@ -104,6 +117,15 @@ def scalar_of(name: str, what: str, value: Any, dtype: Any) -> Any:
     (300 in uint8, 1e40 in float32) or where it is outside [-2**63, 2**64)."""
     operand_array(name, value)
     return fill_value(name, value, dtype, what=what)
+
+
+def refuse_float_overflow(name: str, value: Any, other: Any) -> None:
+    """Refuse a float number that the float dtype it meets ``other`` in (other's, if a float
+    tensor, else float32) cannot hold, as PyTorch's where and clamp convert a number: 1e40
+    beside float32 is a ValueError (arithmetic takes it, as inf: ``x + 1e40``)."""
+    if isinstance(value, (float, np.floating)):
+        dtype = other.dtype if isinstance(other, Tensor) and other.dtype.kind == "f" else np.float32
+        fill_value(name, float(value), dtype)
 
 
 def operand_array(name: str, value: Any) -> Any:
@@ -306,7 +328,13 @@ def scaled_alpha(name: str, alpha: Any, dtype: Any, *, subtract: bool = False) -
     """torch.add's and torch.sub's ``alpha`` as a scalar of the result's ``dtype``, so that
     ``alpha * b`` keeps it; PyTorch's rules: a real number, a float only for a floating-point
     result, a bool only for a bool one, converted as ``scalar_of`` converts it (for sub, -alpha:
-    PyTorch subtracts by adding -alpha, so int8 takes alpha=128 and refuses alpha=-128)."""
+    PyTorch subtracts by adding -alpha, so int8 takes alpha=128 and refuses alpha=-128). A 0-d
+    tensor that needs no gradient counts as the number it holds, as in PyTorch."""
+    if isinstance(alpha, Tensor) and not alpha.ndim and not alpha.requires_grad:
+        alpha = alpha.item()  # (a bool, int or float: checked below as one)
+    elif isinstance(alpha, Tensor):
+        got = "one that requires grad" if alpha.requires_grad else f"shape {alpha.shape}"
+        raise TypeError(f"{name}: alpha must be a number or a 0-d tensor that needs no gradient, got {got}")
     if not _is_number(alpha):
         raise TypeError(f"{name}: alpha must be a real number, got {type(alpha).__name__}")
     dtype = np.dtype(dtype)

@@ -152,6 +152,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor):
         if value.ndim:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+        fill_value("masked_fill", value.item(), input.dtype)  # as PyTorch: 200 into int8 is refused
         value = value if value.dtype == input.dtype else cast(value, input.dtype)
         value = value if value.device == input.device else to_device(value, input.device)
     elif isinstance(value, numbers.Number):

@@ -184,6 +184,8 @@ Tensor.any, Tensor.all = cumulative.any, cumulative.all
 Tensor.__and__ = _logical(lambda a, b: a & b, "bitwise_and")
 Tensor.__or__ = _logical(lambda a, b: a | b, "bitwise_or")
 Tensor.__xor__ = _logical(lambda a, b: a ^ b, "bitwise_xor")
+# (a number on the left, ``1 & x``: the same bits and dtype either way round)
+Tensor.__rand__, Tensor.__ror__, Tensor.__rxor__ = Tensor.__and__, Tensor.__or__, Tensor.__xor__
 Tensor.__invert__ = lambda self: Tensor(~self.data)
 Tensor.__eq__ = _compare(lambda a, b: a == b, "eq", with_none=False)
 Tensor.__ne__ = _compare(lambda a, b: a != b, "ne", with_none=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_nchw, check_tensor, pair
+from .checks import check_nchw, check_not_empty, check_tensor, pair
 from .pooling import NoCells
 from .shape import squeeze, unsqueeze
 
@@ -84,12 +84,17 @@ def max_unpool2d(
     [[[[0.0, 0.0], [4.0, 0.0]]]]
     """
     check_tensor(name, "x", x)
+    if x.ndim in (3, 4):  # NOTE: as PyTorch, dims 1 on: an empty batch, or one image of 0 channels
+        check_not_empty(name, x, tuple(range(1, x.ndim)))
     if x.ndim == 3:  # one image, as PyTorch takes it
         check_tensor(name, "indices", indices)
         one = unsqueeze(indices, 0) if indices.ndim == 3 else indices
-        return squeeze(
-            max_unpool2d(unsqueeze(x, 0), one, kernel_size, stride, padding, output_size, name=name), 0
-        )
+        return squeeze(_unpool(unsqueeze(x, 0), one, kernel_size, stride, padding, output_size, name), 0)
+    return _unpool(x, indices, kernel_size, stride, padding, output_size, name)
+
+
+def _unpool(x, indices, kernel_size, stride, padding, output_size, name):
+    """max_unpool2d of an (N, C, H, W) batch."""
     check_nchw(name, x)
     kernel_size = pair(kernel_size, f"{name}: kernel_size")
     stride = kernel_size if stride is None else pair(stride, f"{name}: stride")

@@ -120,6 +120,58 @@ def test_alpha_keeps_the_dtype_and_scales_the_gradient_of_b_alone(t):
     assert mc.add(mc.tensor([True, False]), mc.tensor([False, False]), alpha=0).tolist() == [True, False]
 
 
+def test_a_0d_tensor_alpha_counts_as_the_number_it_holds_as_pytorch():
+    """torch.add(a, b, alpha=torch.tensor(2.0)) takes the tensor as its number, under the
+    number's rules (values read from PyTorch 2.13)."""
+    a, b = mc.tensor([1.0, 2.0]), mc.tensor([1.0, 1.0])
+    assert mc.add(a, b, alpha=mc.tensor(2.0)).tolist() == [3.0, 4.0]
+    assert mc.sub(a, b, alpha=mc.tensor(2)).tolist() == [-1.0, 0.0]
+    assert a.add(b, alpha=mc.tensor(3, dtype=mc.uint8)).tolist() == [4.0, 5.0]
+    i = mc.tensor([1, 2])
+    y = mc.add(i, mc.tensor([1, 1]), alpha=mc.tensor(2))
+    assert y.tolist() == [3, 4] and y.dtype == mc.int64
+    u8 = mc.tensor([1], dtype=mc.uint8)
+    assert mc.add(u8, u8, alpha=mc.tensor(-1)).tolist() == [0]  # -1 is 255 in uint8
+    assert mc.add(mc.tensor([True]), mc.tensor([True]), alpha=mc.tensor(True)).tolist() == [True]
+    x = mc.tensor([1.0, 2.0])
+    x.add_(b, alpha=mc.tensor(2.0))
+    x.sub_(b, alpha=mc.tensor(1))
+    assert x.tolist() == [2.0, 3.0]
+    w = mc.tensor([1.0, 2.0], requires_grad=True)
+    mc.add(b, w, alpha=mc.tensor(2.5)).sum().backward()
+    assert w.grad.tolist() == [2.5, 2.5]
+    with pytest.raises(
+        TypeError, match=r"add: alpha must not be a float for an integer tensor \(int64\), got 2.5$"
+    ):
+        mc.add(i, i, alpha=mc.tensor(2.5))
+    with pytest.raises(
+        TypeError, match="add: a bool alpha is for bool tensors only, got alpha=True for float32$"
+    ):
+        mc.add(a, b, alpha=mc.tensor(True))
+    with pytest.raises(
+        ValueError, match="add: alpha 300 cannot be written into a uint8 tensor without overflow"
+    ):
+        mc.add(u8, u8, alpha=mc.tensor(300))
+
+
+@pytest.mark.parametrize(
+    "call, got",
+    [
+        (lambda: mc.add(mc.tensor([1.0]), 2, alpha=mc.tensor([2.0])), r"shape \(1,\)"),
+        (
+            lambda: mc.tensor([1.0]).sub_(2, alpha=mc.tensor(2.0, requires_grad=True)),
+            "one that requires grad",
+        ),
+    ],
+)
+def test_alpha_refuses_a_tensor_with_dims_or_one_that_requires_grad(call, got):
+    with mc.no_grad():  # (PyTorch refuses one that requires grad under no_grad too)
+        with pytest.raises(
+            TypeError, match=rf"alpha must be a number or a 0-d tensor that needs no gradient, got {got}$"
+        ):
+            call()
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -262,3 +314,24 @@ def test_neg_as_a_method_and_at_the_top_level(rng):
     np.testing.assert_array_equal(x.neg().numpy(), -x.numpy())
     mc.neg(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), -np.ones(4))
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_clamp_to_a_zero_bound_keeps_xs_zero_as_pytorch(in_place):
+    """torch 2.13: clamp(-0.0, min=0.0) is -0.0 and clamp(0.0, max=-0.0) is 0.0 (a tie keeps x,
+    at every size), where NumPy's clip takes the bound's sign."""
+    x = mc.tensor([-0.0, 0.0, -1.0, 2.0] * 5)
+    for bounds, expected in [
+        ({"min": 0.0}, [-0.0, 0.0, 0.0, 2.0]),
+        ({"min": 0}, [-0.0, 0.0, 0.0, 2.0]),
+        ({"min": -0.0}, [-0.0, 0.0, -0.0, 2.0]),
+        ({"max": -0.0}, [-0.0, 0.0, -1.0, -0.0]),
+        ({"min": -0.0, "max": 0.0}, [-0.0, 0.0, -0.0, 0.0]),
+    ]:
+        y = x.clone().clamp_(**bounds) if in_place else x.clamp(**bounds)
+        want = np.array(expected * 5, dtype=np.float32)
+        np.testing.assert_array_equal(y.numpy(), want)
+        np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(want))
+    if not in_place:  # an integer x clamped to a float bound: float32, its zeros positive
+        y = mc.clamp(mc.tensor([-3, 0, 5], dtype=mc.int8), min=-0.0)
+        np.testing.assert_array_equal(np.signbit(y.numpy()), [True, False, False])

@@ -262,6 +262,28 @@ def test_masked_fill_converts_its_value_as_pytorch_and_refuses_an_overflow(dtype
         assert fill(mask, value).numpy().tolist() == [expected, 0]
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize(
+    "dtype, value, refused",
+    [  # torch 2.13: a 0-d tensor value is converted as the number it holds ("without overflow")
+        ("int8", mc.tensor(200, dtype=mc.uint8), True),
+        ("int32", mc.tensor(float("nan")), True),
+        ("float32", mc.tensor(1e40, dtype=mc.float64), True),
+        ("uint8", mc.tensor(-1), False),  # (255, as a number would be)
+        ("int32", mc.tensor(-2.7), False),  # (-2)
+    ],
+)
+def test_masked_fill_converts_a_0d_tensor_value_as_the_number_it_holds(dtype, value, refused, in_place):
+    x, mask = mc.zeros(2, dtype=getattr(mc, dtype)), mc.tensor([True, False])
+    fill = x.masked_fill_ if in_place else x.masked_fill
+    if refused:
+        with pytest.raises(ValueError, match=rf"cannot be written into an? {dtype} tensor without overflow"):
+            fill(mask, value)
+        assert (x.numpy() == 0).all()
+    else:
+        assert fill(mask, value).tolist() == [{"uint8": 255, "int32": -2}[dtype], 0]
+
+
 @pytest.mark.parametrize("other, says", [(mc.ones(2, 3), r"\(2, 3\)"), (mc.ones(2), r"\(2,\)")])
 def test_an_augmented_op_whose_result_would_not_have_xs_shape_is_refused_in_one_line(other, says):
     x = mc.ones(3)
@@ -379,3 +401,25 @@ def test_an_output_buffer_filled_in_a_loop_is_refused_naming_mc_stack(rng):
     rows = [x[t] * 2 for t in range(2)]
     mc.stack(rows).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 2.0))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x, v: x.fill_(v), r"fill_\(\): value requires grad, .* write x = value\.expand_as\(x\) "),
+        (lambda x, v: x.copy_(v), r"copy_\(\): other requires grad, .* write x = other\.expand_as\(x\) "),
+        (lambda x, v: x.copy_(v.expand(3)), r"copy_\(\): other requires grad"),  # (a node of a graph)
+    ],
+)
+def test_fill_and_copy_refuse_a_source_that_requires_grad_which_pytorch_would_record(rng, call, message):
+    """torch 2.13: zeros(3).fill_(v) has grad_fn FillBackward and sends v a gradient; minicnn
+    records no in-place op, so a silent write would cut v's gradient off: it refuses."""
+    x = mc.tensor(rng.standard_normal(3))
+    before = x.tolist()
+    v = mc.tensor(rng.standard_normal(()), requires_grad=True)
+    with pytest.raises(RuntimeError, match=message):
+        call(x, v)
+    assert x.tolist() == before
+    with mc.no_grad():  # the values alone, as PyTorch's under no_grad
+        call(x, v)
+    assert x.tolist() == [v.item()] * 3 and not x.requires_grad

@@ -251,6 +251,17 @@ OTHER_REFUSALS = [
         ValueError,
         "clamp: the int 18446744073709551616 is outside the range",
     ),
+    # x[index] = v reads a Python int as an int64 in PyTorch ("Overflow when unpacking long long"),
+    # whatever x's dtype; fill_ takes the same int
+    (
+        "t[0] = 2**63",
+        "float32",
+        ValueError,
+        "x[index] = value: the int 9223372036854775808 is outside [-2**63",
+    ),
+    ("t[t > 0] = -(2**63) - 1", "float32", ValueError, "x[index] = value: the int -9223372036854775809 "),
+    ("t[0] = 2**64 - 1", "int64", ValueError, "x[index] = value: the int 18446744073709551615 is outside"),
+    ("t[0] = 2**63", "bool", ValueError, "x[index] = value: the int 9223372036854775808 is outside [-2"),
     ("t.fill_(mc.tensor([3.0]))", "float32", ValueError, "fill_(): value must be a number or a 0-d "),
     ("t.fill_('a')", "float32", TypeError, "fill_(): value must be a number or a 0-d tensor, got str"),
 ]

@@ -1,6 +1,8 @@
-"""x[index] and x[index] = value by PyTorch's rule (indexing.py). The golden cases, forward,
+"""x[index] and x[index] = value by PyTorch's rule (indexing.py, setitem.py). The golden cases, forward,
 backward and writes, are specs of tests/fixtures/gen_basic.py (names index_* and setitem_*);
 here: the shapes that tell PyTorch's rule from NumPy's, errors, and writes reaching x."""
+
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +96,33 @@ def test_a_bad_index_in_setitem_names_the_assignment():
     with pytest.raises(IndexError, match=r"^x\[index\] = value: index 3 is out of bounds for dimension 2"):
         x[0, :, [0, 3]] = 1.0
     assert not x.numpy().any()
+
+
+@pytest.mark.parametrize(
+    "index, value_shape, target",
+    [
+        (0, (3,), (4,)),
+        (slice(0, 2), (3, 4), (2, 4)),
+        ((slice(None), 0), (4,), (3,)),
+        (0, (2, 1, 4), (4,)),
+        ([0, 1], (3, 4), (2, 4)),
+        ("mask", (5,), (12,)),
+    ],
+)
+def test_a_value_of_the_wrong_shape_in_setitem_is_one_line_naming_both_shapes(
+    rng, index, value_shape, target
+):
+    """PyTorch refuses each ("The expanded size of the tensor (4) must match ..."); NumPy's
+    own words would not say which op, nor x[index]'s shape."""
+    x = mc.tensor(rng.standard_normal((3, 4)))
+    before = x.tolist()
+    index = x.abs() >= 0 if index == "mask" else index
+    message = rf"^x\[index\] = value: value of shape {re.escape(str(value_shape))} does not broadcast to "
+    message += rf"the shape {re.escape(str(target))} of x\[index\] \(x \(3, 4\)\)$"
+    with pytest.raises(ValueError, match=message):
+        x[index] = mc.tensor(rng.standard_normal(value_shape))
+    assert x.tolist() == before  # nothing written
+    x[0] = mc.tensor(rng.standard_normal((1, 1, 4)))  # leading 1s are dropped, as in PyTorch
 
 
 @pytest.mark.parametrize("step", [-1, -2, 0, np.int64(-1), mc.tensor(-3)])

@@ -37,12 +37,28 @@ def test_cross_entropy_is_mean_negative_log_softmax_of_target():
     assert F.cross_entropy(x, mc.tensor(t)).item() == pytest.approx(expected, rel=1e-12)
 
 
-def test_cross_entropy_accepts_numpy_and_int32_targets():
+def test_cross_entropy_accepts_numpy_and_uint8_targets():
     x = mc.randn(3, 4, dtype="float64", seed=1)
     t = np.array([1, 0, 3])
     a = F.cross_entropy(x, t).item()
-    b = F.cross_entropy(x, mc.tensor(t.astype(np.int32))).item()
+    b = F.cross_entropy(x, mc.tensor(t.astype(np.uint8))).item()
     assert a == b
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int16", "int8", "uint16", "uint32", "uint64"])
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_indices_other_than_int64_or_uint8_are_refused_as_pytorch(name, dtype):
+    """torch 2.13: "expected target dtype to be Long or Byte, but got Int"."""
+    rng = np.random.default_rng(41)
+    x = mc.tensor(rng.standard_normal((3, 4)))
+    t = rng.integers(0, 4, 3).astype(dtype)
+    message = (
+        rf"^{name}: target must hold int64 class indices \(or uint8, as PyTorch\), got {dtype}; convert it"
+    )
+    for target in (t, mc.tensor(t)):
+        with pytest.raises(TypeError, match=message):
+            getattr(F, name)(x, target)
+    assert np.isfinite(getattr(F, name)(x, mc.tensor(t).long()).item())
 
 
 def test_targets_that_are_neither_classes_nor_probabilities_raise_naming_the_dtype():
@@ -325,3 +341,26 @@ def test_class_probabilities_at_their_edges():
     nothing.backward()
     assert np.isnan(nothing.item()) and empty.grad.shape == (0, 3)
     assert F.cross_entropy(empty, np.zeros((0, 3)), reduction="sum").item() == 0.0
+
+
+@pytest.mark.parametrize(
+    "shape, reduction, expected",
+    [  # torch 2.13: the loss of probabilities is minus a sum, so a sum of nothing is -0.0
+        ((0, 4), "sum", -0.0),
+        ((0, 4), "mean", np.nan),
+        ((2, 4, 0), "sum", -0.0),
+        ((3, 4), "sum", -0.0),  # (a target of zeros: q = 0 everywhere)
+        ((3, 4), "mean", -0.0),
+        ((3, 4), "none", [-0.0, -0.0, -0.0]),
+    ],
+)
+def test_a_soft_target_loss_of_nothing_is_minus_zero_as_pytorch(rng, shape, reduction, expected):
+    x = mc.tensor(rng.standard_normal(shape), requires_grad=True)
+    y = F.cross_entropy(x, mc.zeros(*shape, dtype=mc.float64), reduction=reduction)
+    np.testing.assert_array_equal(y.numpy(), expected)
+    assert np.isnan(expected).all() or np.array_equal(np.signbit(y.numpy()), np.signbit(expected))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(shape))  # q = 0: no gradient
+    # class indices: PyTorch's nll sums weighted picks, a sum of nothing is 0.0
+    hard = F.cross_entropy(mc.zeros(0, 4), mc.zeros(0, dtype=mc.int64), reduction="sum")
+    assert hard.item() == 0.0 and not np.signbit(hard.item())

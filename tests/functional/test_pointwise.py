@@ -71,6 +71,26 @@ def test_remainder_takes_the_divisors_sign_as_python(t):
         mc.tensor([5]) % 0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_zero_remainder_keeps_the_dividends_sign_as_pytorch(t, dtype):
+    """torch.remainder is fmod(a, b) (a's sign) plus b where the signs differ: a zero result
+    keeps a's sign (-2.0 % 2.0 is -0.0), where NumPy's remainder gives b's (0.0)."""
+    inf = np.inf
+    a = t([-2.0, 2.0, -0.0, 0.0, -4.0, 4.0, 0.0, -0.0, 1.0, -1.0], dtype=dtype)
+    b = t([2.0, -2.0, 2.0, -2.0, 2.0, -2.0, -inf, -inf, -inf, inf], dtype=dtype)
+    expected = np.array([-0.0, 0.0, -0.0, 0.0, -0.0, 0.0, 0.0, -0.0, -inf, inf])  # PyTorch 2.13's
+    for y in (a % b, mc.remainder(a, b), a.remainder(b)):
+        np.testing.assert_array_equal(y.numpy(), expected)
+        np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(expected))
+    assert np.signbit((-6.0 % mc.tensor([3.0], dtype=dtype)).numpy()).all()  # a number on the left
+    x = a.detach().clone()
+    x %= b  # in place, the same
+    np.testing.assert_array_equal(np.signbit(x.numpy()), np.signbit(expected))
+    n = mc.tensor([-3.0, 3.0], dtype=dtype)
+    n %= 1.5
+    np.testing.assert_array_equal(np.signbit(n.numpy()), [True, False])
+
+
 def test_a_number_modulo_a_tensor_has_the_gradient_of_the_divisor():
     """PyTorch has no derivative for 5.0 % b; minicnn gives the one of tensor % tensor."""
     b = mc.tensor(np.array([1.5, -2.0, 3.0, 0.7]), requires_grad=True)

@@ -606,7 +606,8 @@ def test_max_unpool2d_of_an_empty_batch_is_an_empty_batch_and_its_gradient_too()
 def test_adaptive_pools_refuse_an_empty_plane_in_one_line(name):
     """As PyTorch's, whatever the output size: a window over nothing has no maximum nor mean."""
     for size in (2, 0):
-        with pytest.raises(ValueError, match=rf"^{name}: x has an empty plane, shape \(1, 1, 0, 4\)"):
+        message = rf"^{name}: x (has an empty plane, shape|of shape) \(1, 1, 0, 4\)"
+        with pytest.raises(ValueError, match=message):
             getattr(F, name)(mc.randn(1, 1, 0, 4, seed=62), size)
 
 
@@ -643,3 +644,50 @@ def test_an_output_size_of_0_gives_an_empty_output_and_a_zero_gradient(call, sha
         assert indices is None or (indices.shape == shape and indices.dtype == np.int64)
         (y * 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3, 5, 4)))
+
+
+_POOLS = {
+    "max_pool2d": lambda x: F.max_pool2d(x, 2),
+    "avg_pool2d": lambda x: F.avg_pool2d(x, 2, padding=1),
+    "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, 2),
+    "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x, 2, return_indices=True),
+    "max_unpool2d": lambda x: F.max_unpool2d(x, mc.zeros(*x.shape, dtype=mc.int64), 2),
+}
+
+
+@pytest.mark.parametrize(
+    "name, shape, out",
+    [  # PyTorch 2.13's output shapes, and (None) its refusals
+        ("max_pool2d", (0, 3, 4, 4), (0, 3, 2, 2)),
+        ("max_pool2d", (2, 0, 4, 4), None),
+        ("max_pool2d", (0, 0, 4, 4), None),
+        ("max_pool2d", (0, 4, 4), None),  # (one image of no channels)
+        ("avg_pool2d", (0, 3, 4, 4), (0, 3, 3, 3)),
+        ("avg_pool2d", (2, 0, 4, 4), None),
+        ("avg_pool2d", (2, 3, 0, 4), None),  # (its padding would give a row of windows)
+        ("avg_pool2d", (0, 4, 4), None),
+        ("adaptive_avg_pool2d", (0, 3, 4, 4), (0, 3, 2, 2)),
+        ("adaptive_avg_pool2d", (2, 0, 4, 4), (2, 0, 2, 2)),  # (only H and W are checked)
+        ("adaptive_avg_pool2d", (0, 4, 4), (0, 2, 2)),
+        ("adaptive_max_pool2d", (0, 3, 4, 4), (0, 3, 2, 2)),
+        ("adaptive_max_pool2d", (2, 0, 4, 4), None),
+        ("adaptive_max_pool2d", (0, 0, 4, 4), None),
+        ("adaptive_max_pool2d", (0, 4, 4), (0, 2, 2)),  # (PyTorch checks dims 1 on, of one image too)
+        ("max_unpool2d", (0, 3, 2, 2), (0, 3, 4, 4)),
+        ("max_unpool2d", (2, 0, 2, 2), None),
+        ("max_unpool2d", (0, 0, 2, 2), None),
+        ("max_unpool2d", (0, 2, 2), (0, 4, 4)),
+    ],
+)
+def test_pools_take_an_empty_batch_and_refuse_empty_channels_as_pytorch(name, shape, out):
+    x = mc.zeros(*shape, requires_grad=True)
+    if out is None:
+        with pytest.raises(
+            ValueError, match=rf"^{name}: x of shape \(.*\) is empty in dim [1-3]; expected sizes"
+        ):
+            _POOLS[name](x)
+        return
+    y, _ = pooled(_POOLS[name](x))
+    assert y.shape == out
+    y.sum().backward()
+    assert x.grad.shape == shape

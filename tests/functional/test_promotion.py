@@ -412,3 +412,112 @@ def test_an_int_outside_int64_and_uint64_is_refused_naming_the_op(name, op, valu
     for t in (i32, mc.tensor([1.0, 2.0])):
         with pytest.raises(ValueError, match=rf"^{name}: the int {value} is outside the range PyTorch takes"):
             op(t, value)
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64 - 1])
+@pytest.mark.parametrize(
+    "name, op",
+    [
+        ("add", lambda t, v: t + v),
+        ("mul", lambda t, v: v * t),
+        ("div", lambda t, v: t / v),
+        ("eq", lambda t, v: t == v),
+        ("bitwise_and", lambda t, v: t & v),
+        ("where", lambda t, v: mc.where(t, t, v)),
+    ],
+)
+def test_a_bool_tensor_and_an_int_only_uint64_holds_are_refused(name, op, value):
+    """PyTorch: "Promotion for uint16, uint32, uint64 types is not supported" (NumPy would give
+    uint64); an int64 tensor takes the same int, wrapped round (above)."""
+    message = rf"^{name}: a bool tensor and the int {value}, which only uint64 holds, have no common dtype"
+    with pytest.raises(TypeError, match=message):
+        op(mask, value)
+    assert op(mask, 2**63 - 1).dtype in (np.int64, np.float32, np.bool_)  # one below is taken
+
+
+def test_a_numpy_integer_beside_a_bool_tensor_counts_as_a_python_int():
+    """torch 2.13: mask + np.uint8(5) is int64, as mask + 5 (NumPy would give uint8)."""
+    for number in (np.uint8(5), np.int32(5), np.uint64(5)):
+        y = mask + number
+        assert (y.dtype, y.tolist()) == (np.dtype("int64"), [6, 5])
+        y = mc.where(mask, mask, number)
+        assert (y.dtype, y.tolist()) == (np.dtype("int64"), [1, 5])
+
+
+f32 = mc.tensor([1.0, 2.0])
+
+FLOAT_OVERFLOW_REFUSED = [  # PyTorch: "value cannot be converted to type float without overflow"
+    (lambda: mc.where(mask, f32, 1e40), "where", "float32"),
+    (lambda: mc.where(mask, -3.5e38, f32), "where", "float32"),
+    (lambda: mc.where(mask, i32, 1e40), "where", "float32"),  # (an int tensor and a float: float32)
+    (lambda: mc.where(mask, 1e40, 1.0), "where", "float32"),  # (two numbers: float32)
+    (lambda: mc.where(mask, 1e40, 1), "where", "float32"),
+    (lambda: mc.where(mask, f32, np.float64(1e40)), "where", "float32"),
+    (lambda: mc.maximum(f32, 1e40), "maximum", "float32"),  # (as torch.clamp(x, min=1e40))
+    (lambda: mc.minimum(-1e40, f32), "minimum", "float32"),
+]
+
+
+@pytest.mark.parametrize("case, name, dtype", FLOAT_OVERFLOW_REFUSED)
+def test_where_maximum_and_minimum_refuse_a_float_the_float_dtype_cannot_hold(case, name, dtype):
+    with pytest.raises(
+        ValueError, match=rf"^{name}: value -?(1e\+40|3\.5e\+38) cannot be written into a {dtype}"
+    ):
+        with np.errstate(over="raise"):  # (nothing is cast before the refusal)
+            case()
+
+
+def test_where_takes_what_fits_and_a_0d_float_tensor_as_arithmetic_does():
+    """torch 2.13: inf, NaN and 3.4e38 fit float32, 1e40 fits float64, and a 0-d float64 tensor
+    beside a float32 one is cast to float32 (inf where it overflows), as in ``x + t``."""
+    assert mc.where(mask, f32, 3.4e38).tolist() == [1.0, np.float32(3.4e38)]
+    assert mc.where(mask, f32, -np.inf).tolist() == [1.0, -np.inf]
+    assert np.isnan(mc.where(mask, f32, np.nan).numpy()[1])
+    assert mc.where(mask, f32.double(), 1e40).tolist() == [1.0, 1e40]
+    assert mc.where(mask, f32, 2**63).tolist() == [1.0, 2.0**63]  # (an int: as float32)
+    y = mc.where(mask, f32, mc.tensor(2.5, dtype=mc.float64))
+    assert (y.dtype, y.tolist()) == (np.dtype("float32"), [1.0, 2.5])
+    w = mc.tensor(2.5, dtype=mc.float64, requires_grad=True)
+    mc.where(mask, f32, w).sum().backward()
+    assert (w.grad.dtype, w.grad.item()) == (np.dtype("float64"), 1.0)
+    with pytest.raises(TypeError, match="where: the tensors are float32 and float64"):
+        mc.where(mask, f32, mc.tensor([2.5], dtype=mc.float64))  # (with dims: refused, as in +)
+
+
+def test_a_number_on_the_left_of_and_or_xor_is_taken_as_pytorchs():
+    """torch 2.13: 1 & x, True | mask and 300 ^ uint8 (300 wrapped, 44) as x & 1 ..."""
+    u = mc.tensor([0, 1, 3, 200, 255], dtype=mc.uint8)
+    for y, dtype, values in [
+        (1 & u, "uint8", [0, 1, 1, 0, 1]),
+        (300 ^ u, "uint8", [44, 45, 47, 228, 211]),
+        (True | mask, "bool", [True, True]),
+        (False ^ mask, "bool", [True, False]),
+        (5 & mask, "int64", [1, 0]),
+        (-1 | i32, "int32", [-1, -1]),
+    ]:
+        assert (y.dtype, y.tolist()) == (np.dtype(dtype), values)
+    with pytest.raises(
+        TypeError, match="^bitwise_and: expected bool or integer operands, got float32 and int"
+    ):
+        1 & f32
+
+
+def test_a_number_over_a_bool_tensor_is_taken_as_pytorchs_reciprocal_times_it():
+    """torch 2.13 computes n / mask as mask.reciprocal() * n, in float32: 2**63 / mask is taken
+    there (mask / 2**63 is refused: a bool and uint64 have no common dtype)."""
+    y = 2**63 / mask
+    assert (y.dtype, y.tolist()) == (np.dtype("float32"), [2.0**63, np.inf])
+    assert (3 / mask).tolist() == [3.0, np.inf]
+    with pytest.raises(TypeError, match="^div: a bool tensor and the int 9223372036854775808"):
+        mask / 2**63
+
+
+def test_floor_division_by_a_0d_float64_tensor_keeps_float32_as_the_other_ops():
+    rng = np.random.default_rng(38)
+    a = rng.uniform(-5, 5, 4).astype(np.float32)
+    x, d = mc.tensor(a), mc.tensor(np.float64(1.5))
+    for y, expected in [(x // d, a // np.float32(1.5)), (d // x, np.float32(1.5) // a)]:
+        assert y.dtype == np.float32
+        np.testing.assert_array_equal(y.numpy(), expected)
+    with pytest.raises(TypeError, match="^floor_divide: the tensors are float32 and float64"):
+        x // mc.tensor(np.ones(4))  # (with dims: refused, as in +)
