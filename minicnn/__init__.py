@@ -58,6 +58,7 @@ from .functional import (
 )
 from .functional.reduce import norm
 from .functional import bmm, cos, flip, mm, roll, sin
+from .functional import unflatten
 from .functional import log_softmax, relu, sigmoid, softmax, tanh
 from .creation import arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like
 from .creation import rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like

@@ -83,6 +83,29 @@ OPS = {
         [(4, 3, 5, 5), (3,), (3,)],
         RTOL_SUMS,
     ),
+    "instance_norm": (
+        lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+        [(2, 3, 5, 5), (3,), (3,)],
+        RTOL_SUMS,
+    ),
+    "pad_modes": (
+        lambda x: sum(
+            F.pad(x, (1, 2, 2, -1), mode=m) for m in ("constant", "reflect", "replicate", "circular")
+        ),
+        [(2, 3, 4, 5)],
+        RTOL_ELEMENTWISE,
+    ),
+    "pixel_and_channel_shuffles": (
+        lambda x: F.channel_shuffle(F.pixel_unshuffle(F.pixel_shuffle(x, 2), 2), 4),
+        [(2, 8, 3, 3)],
+        RTOL_ELEMENTWISE,
+    ),
+    "distances": (
+        lambda a, b: F.normalize(a).sum(1) + F.cosine_similarity(a, b) + F.pairwise_distance(a, b, p=1),
+        [(4, 6), (4, 6)],
+        RTOL_SUMS,
+    ),
+    "logsigmoid_softmin": (lambda x: F.logsigmoid(x * 10) + F.softmin(x, 1), [(4, 7)], RTOL_SUMS),
     "relu": (F.relu, [(3, 4, 5)], RTOL_ELEMENTWISE),
     "tanh": (F.tanh, [(3, 4, 5)], RTOL_ELEMENTWISE),
     "sigmoid": (F.sigmoid, [(3, 4, 5)], RTOL_ELEMENTWISE),

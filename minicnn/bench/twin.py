@@ -74,6 +74,9 @@ LAYERS = {
     nn.GroupNorm: lambda m: tnn.GroupNorm(
         m.num_groups, m.num_channels, eps=m.eps, affine=m.affine, **_bias(m.affine, m.bias)
     ),
+    nn.InstanceNorm2d: lambda m: tnn.InstanceNorm2d(
+        m.num_features, **_batch_norm(m), **_bias(m.affine, m.bias)
+    ),
     nn.LocalResponseNorm: lambda m: tnn.LocalResponseNorm(m.size, alpha=m.alpha, beta=m.beta, k=m.k),
     nn.MaxPool2d: lambda m: tnn.MaxPool2d(
         m.kernel_size,
@@ -110,6 +113,17 @@ LAYERS = {
     nn.Dropout: lambda m: tnn.Dropout(m.p),
     nn.Dropout2d: lambda m: tnn.Dropout2d(m.p),
     nn.Flatten: lambda m: tnn.Flatten(m.start_dim, m.end_dim),
+    nn.Unflatten: lambda m: tnn.Unflatten(m.dim, m.unflattened_size),
+    nn.PixelShuffle: lambda m: tnn.PixelShuffle(m.upscale_factor),
+    nn.PixelUnshuffle: lambda m: tnn.PixelUnshuffle(m.downscale_factor),
+    nn.ChannelShuffle: lambda m: tnn.ChannelShuffle(m.groups),
+    nn.ZeroPad2d: lambda m: tnn.ZeroPad2d(m.padding),
+    nn.ConstantPad2d: lambda m: tnn.ConstantPad2d(m.padding, m.value),
+    nn.ReflectionPad2d: lambda m: tnn.ReflectionPad2d(m.padding),
+    nn.ReplicationPad2d: lambda m: tnn.ReplicationPad2d(m.padding),
+    nn.CircularPad2d: lambda m: tnn.CircularPad2d(m.padding),
+    nn.CosineSimilarity: lambda m: tnn.CosineSimilarity(m.dim, m.eps),
+    nn.PairwiseDistance: lambda m: tnn.PairwiseDistance(m.norm, m.eps, m.keepdim),
     nn.Identity: lambda m: tnn.Identity(),
     nn.ReLU: lambda m: tnn.ReLU(),
     nn.LeakyReLU: lambda m: tnn.LeakyReLU(m.negative_slope),
@@ -125,6 +139,8 @@ LAYERS = {
     nn.Hardswish: lambda m: tnn.Hardswish(),
     nn.Tanh: lambda m: tnn.Tanh(),
     nn.Sigmoid: lambda m: tnn.Sigmoid(),
+    nn.LogSigmoid: lambda m: tnn.LogSigmoid(),
+    nn.Softmin: lambda m: tnn.Softmin(m.dim),
     nn.Softmax: lambda m: tnn.Softmax(m.dim),
     nn.LogSoftmax: lambda m: tnn.LogSoftmax(m.dim),
 }

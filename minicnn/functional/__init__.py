@@ -8,12 +8,14 @@ from .hard_activation import hardsigmoid, hardswish, hardtanh, relu6
 from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
+from .instance_norm import instance_norm
 from .basic import abs, add, clamp, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
 from .copying import cast, clone, to_device
 from .linear import linear
 from .conv import conv2d
 from .conv_transpose import conv_transpose2d
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pooling import max_pool2d_with_indices
 from .unpool import max_unpool2d
 from .loss import cross_entropy, log_softmax, nll_loss, softmax
 from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
@@ -28,6 +30,9 @@ from .one_hot import one_hot
 from .pad import pad
 from .unfold import fold, unfold
 from .interpolate import interpolate
+from .rearrange import channel_shuffle, pixel_shuffle, pixel_unshuffle, unflatten
+from .distance import cosine_similarity, normalize, pairwise_distance
+from .log_sigmoid import logsigmoid, softmin
 from .select import argsort, gather, index_select, masked_fill, sort, topk
 from .indexing import getitem
 from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split, squeeze, stack

@@ -4,6 +4,10 @@ Every mode is a gather along each padded axis: output position i reads input pos
 ``source[i]`` (or, in constant mode's border, no position: the value). So the forward is
 ``x[..., source]`` axis by axis, and the backward adds each gy back where it was read from,
 which sums the gradients of a pixel reflected or repeated into several places.
+
+A negative amount crops, in every mode, as PyTorch: reflect and replicate read the input at
+``i - before`` folded back into it (so a crop on one side and a pad on the other read the
+same pixels as in PyTorch), circular wraps round what is left after the crop.
 """
 
 from __future__ import annotations
@@ -17,18 +21,25 @@ from .. import backend
 from ..tensor import Function, Tensor
 from .checks import check_tensor
 
-# torch's mode names -> np.pad's, which give the same source positions
-_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_MODES = ("constant", "reflect", "replicate", "circular")
+# the non-constant modes pad the last 1, 2 or 3 dims of these input ranks, as PyTorch's
+# kernels (reflection_pad1d ... 3d) do: amounts given -> input ranks taken
+_RANKS = {2: (2, 3), 4: (3, 4), 6: (4, 5)}
 
 
 def _source(n, before, after, mode):
     """Input positions read by each output position along one axis of n; -1 for a constant
-    border. A negative before or after crops instead (constant mode, as PyTorch)."""
+    border. A negative before or after crops instead."""
     kept = np.arange(n)[max(0, -before) : n - max(0, -after)]
-    before, after = max(0, before), max(0, after)
+    pads = (max(0, before), max(0, after))
     if mode == "constant":
-        return np.concatenate([np.full(before, -1), kept, np.full(after, -1)])
-    return np.pad(kept, (before, after), mode=_MODES[mode])
+        return np.concatenate([np.full(pads[0], -1), kept, np.full(pads[1], -1)])
+    if mode == "circular":  # what is left after a crop, wrapped round (at most once)
+        return np.pad(kept, pads, mode="wrap") if any(pads) else kept
+    i = np.arange(-before, n + after)  # where each output would sit in x, unfolded
+    if mode == "reflect":  # mirrored about 0 and about n - 1, the edge pixel not repeated
+        return (n - 1) - np.abs((n - 1) - np.abs(i))
+    return np.clip(i, 0, n - 1)  # replicate: the edge pixel
 
 
 class Pad(Function):
@@ -40,6 +51,11 @@ class Pad(Function):
         xp = backend.xp_of(x)
         y = x
         for axis, src in sources:
+            if y.shape[axis] == 0:  # nothing to read: all border (constant mode)
+                shape = list(y.shape)
+                shape[axis] = len(src)
+                y = xp.full(shape, value, dtype=x.dtype)
+                continue
             taken = xp.take(y, xp.asarray(np.maximum(src, 0)), axis=axis)
             if (src < 0).any():  # the constant border
                 shape = [1] * y.ndim
@@ -66,47 +82,90 @@ class Pad(Function):
         return g
 
 
-def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> Tensor:
-    """``input`` padded by ``pad``, as PyTorch: pairs (before, after) from the last dim backwards,
-    ``(left, right, top, bottom)`` for an image.
+def _check_mode_rank(name, input, pad, mode):
+    """What PyTorch's non-constant modes take: 2, 4 or 6 amounts (the last 1, 2 or 3 dims) of
+    an input with one or two dims more, every dim but the batch's non-empty for reflect and
+    replicate."""
+    ranks = _RANKS.get(len(pad))
+    if ranks is None or input.ndim not in ranks:
+        raise NotImplementedError(
+            f"{name}: mode {mode!r} takes 2 amounts for a 2-D or 3-D input, 4 for a 3-D or 4-D "
+            f"one, 6 for a 4-D or 5-D one (as PyTorch); got {len(pad)} for input {tuple(input.shape)}"
+        )
+    batched = input.ndim == ranks[1]
+    if mode != "circular" and 0 in input.shape[int(batched) :]:
+        raise ValueError(
+            f"{name}: mode {mode!r} needs every dim but the batch's non-empty, got input {tuple(input.shape)}"
+        )
 
-    Modes: "constant" (``value``, 0 by default; a negative amount crops), "reflect" (the
-    mirror image without the edge pixel: ``[1, 2, 3]`` padded by 2 on the left is
-    ``[3, 2, 1, 2, 3]``), "replicate" (the edge pixel repeated) and "circular" (wrapped round).
-    Reflect needs each amount smaller than its dim, circular at most its dim.
+
+def _check_amounts(name, n, axis, before, after, pad, mode):
+    """One axis's amounts against its size n, refused where PyTorch refuses them."""
+    crop = max(0, -before) + max(0, -after)
+    if mode in ("constant", "circular") and crop > n:  # (reflect and replicate read x[j] folded)
+        raise ValueError(f"{name}: dim {axis} of size {n} cropped by {crop} would be negative")
+    if mode == "reflect" and max(before, after) >= n:
+        raise ValueError(f"{name}: reflect needs amounts below the dim's size {n} (dim {axis}), got {pad!r}")
+    if mode in ("reflect", "replicate") and n + before + after < 0:
+        raise ValueError(
+            f"{name}: dim {axis} of size {n} padded by {pad!r} would have size {n + before + after}"
+        )
+    if mode == "circular" and max(before, after) > n - crop:
+        # (PyTorch: "wrapping around more than once", or a garbled result past a crop)
+        raise ValueError(
+            f"{name}: circular needs amounts of at most the dim's size {n - crop} (dim {axis}"
+            f"{f', {n} cropped by {crop}' if crop else ''}), got {pad!r}"
+        )
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None, *, name: str = "pad") -> Tensor:
+    """``input`` padded by ``pad``, as PyTorch: pairs (before, after) from the last dim backwards,
+    ``(left, right, top, bottom)`` for an image. A negative amount crops.
+
+    Modes, for an output position i of a dim of size n, i - before = j in x's positions:
+    "constant" reads x[j] inside and ``value`` (0 by default) outside; "reflect" reads
+    x[|j|] left and x[2(n-1) - j] right, the mirror image without the edge pixel
+    (``[1, 2, 3]`` padded by 2 on the left is ``[3, 2, 1, 2, 3]``); "replicate" reads
+    x[clip(j, 0, n-1)], the edge pixel; "circular" reads x[j mod n], wrapped round (after a
+    crop: round what is left). The gradient of each x element is the sum of the gy of every
+    output that read it.
+
+    Limits, PyTorch's: constant pads any dims; the other modes pad the last 1, 2 or 3 dims
+    (2, 4 or 6 amounts) of a 2-D/3-D, 3-D/4-D or 4-D/5-D input (NotImplementedError
+    otherwise). Reflect needs each amount below its dim's size, circular each at most the
+    size (left after any crop), and reflect and replicate a value left in at least one padded
+    dim and no empty dim but the batch's.
+
+    Shapes: each padded dim n -> n + before + after.
 
     >>> import minicnn as mc
     >>> import minicnn.functional as F
     >>> F.pad(mc.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect").tolist()
     [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
     """
-    check_tensor("pad", "input", input)
+    check_tensor(name, "input", input)
     if not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(
-            f"pad: pad must be a tuple of (before, after) pairs, at most one per dim of input "
+            f"{name}: pad must be a tuple of (before, after) pairs, at most one per dim of input "
             f"{tuple(input.shape)}, got {pad!r}"
         )
     if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pad):
-        raise TypeError(f"pad: the amounts must be ints, got {pad!r}")
+        raise TypeError(f"{name}: the amounts must be ints, got {pad!r}")
     if mode not in _MODES:
-        raise ValueError(f"pad: mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
-    if mode != "constant" and value not in (None, 0):
-        raise ValueError(f"pad: value is for mode 'constant' only, got value={value!r} with mode {mode!r}")
+        raise ValueError(f"{name}: mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+    if mode != "constant":
+        if value not in (None, 0):
+            raise ValueError(
+                f"{name}: value is for mode 'constant' only, got value={value!r} with mode {mode!r}"
+            )
+        _check_mode_rank(name, input, pad, mode)
     sources = []
     for k in range(len(pad) // 2):
         axis, before, after = input.ndim - 1 - k, int(pad[2 * k]), int(pad[2 * k + 1])
-        n = input.shape[axis]
-        if mode != "constant" and min(before, after) < 0:
-            raise ValueError(f"pad: negative amounts crop in mode 'constant' only, got {pad!r} with {mode!r}")
-        if mode == "reflect" and max(before, after) >= n:
-            raise ValueError(f"pad: reflect needs amounts below the dim's size {n} (dim {axis}), got {pad!r}")
-        if mode in ("replicate", "circular") and n == 0 and max(before, after) > 0:
-            raise ValueError(f"pad: mode {mode!r} cannot pad dim {axis} of size 0")
-        if mode == "circular" and max(before, after) > n:
-            raise ValueError(
-                f"pad: circular needs amounts of at most the dim's size {n} (dim {axis}), got {pad!r}"
-            )
-        if n + before + after < 0:
-            raise ValueError(f"pad: dim {axis} of size {n} cropped by {-(before + after)} would be negative")
-        sources.append((axis, _source(n, before, after, mode)))
+        _check_amounts(name, input.shape[axis], axis, before, after, pad, mode)
+        sources.append((axis, _source(input.shape[axis], before, after, mode)))
+    if mode in ("reflect", "replicate") and not any(len(src) for _, src in sources):
+        raise ValueError(
+            f"{name}: mode {mode!r} leaves no value in any padded dim of input {tuple(input.shape)}"
+        )
     return Pad.apply(input, sources=sources, value=0 if value is None else value)

@@ -168,6 +168,22 @@ def max_pool2d(
     return y if indices is None else (y, indices[0])
 
 
+def max_pool2d_with_indices(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    *,
+    name: str = "max_pool2d_with_indices",
+) -> tuple[Tensor, Tensor]:
+    """``max_pool2d(..., return_indices=True)``: (y, indices) always, ``return_indices`` taken
+    and ignored, as PyTorch's alias."""
+    return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True, name=name)
+
+
 @one_image_too
 def avg_pool2d(
     x: Tensor,

@@ -25,6 +25,7 @@ from . import (
 from .checks import wrap_dim
 from .matrix import bmm, mm
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
+from .rearrange import unflatten
 from .reorder import flip, roll
 
 
@@ -116,6 +117,7 @@ Tensor.view_as = lambda self, other: shape.view(self, other.shape)
 Tensor.permute = shape.permute
 Tensor.transpose = shape.transpose
 Tensor.flatten = shape.flatten
+Tensor.unflatten = unflatten
 Tensor.squeeze = shape.squeeze
 Tensor.unsqueeze = shape.unsqueeze
 Tensor.expand = shape.expand

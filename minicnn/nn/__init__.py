@@ -8,6 +8,7 @@ from .parameter import Parameter
 from ..hooks import RemovableHandle
 from .module import Module
 from .containers import ModuleDict, ModuleList, Sequential
+from .parameter_containers import ParameterDict, ParameterList
 from .layers import Flatten, Identity, Linear
 from .conv import Conv2d, ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
@@ -21,4 +22,9 @@ from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6
 from .dropout import DropConnect, Dropout, Dropout2d
 from .dropconnect import DropConnectLinear
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from .instance_norm import InstanceNorm2d
+from .padding import CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
+from .rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Unflatten
+from .distance import CosineSimilarity, PairwiseDistance
+from .log_sigmoid import LogSigmoid, Softmin
 from . import functional, init, utils

@@ -178,6 +178,64 @@ def Identity(*args, **kwargs): ...
 
 
 @_stand_in
+def Unflatten(dim, unflattened_size): ...
+
+
+@_stand_in
+def PixelShuffle(upscale_factor): ...
+
+
+@_stand_in
+def PixelUnshuffle(downscale_factor): ...
+
+
+@_stand_in
+def ChannelShuffle(groups): ...
+
+
+@_stand_in
+def ZeroPad2d(padding): ...
+
+
+@_stand_in
+def ConstantPad2d(padding, value): ...
+
+
+@_stand_in
+def ReflectionPad2d(padding): ...
+
+
+@_stand_in
+def ReplicationPad2d(padding): ...
+
+
+@_stand_in
+def CircularPad2d(padding): ...
+
+
+@_stand_in
+def CosineSimilarity(dim=1, eps=1e-8): ...
+
+
+@_stand_in
+def PairwiseDistance(p=2.0, eps=1e-6, keepdim=False): ...
+
+
+@_stand_in
+def InstanceNorm2d(
+    num_features,
+    eps=1e-5,
+    momentum=0.1,
+    affine=False,
+    track_running_stats=False,
+    device=None,
+    dtype=None,
+    *,
+    bias=True,
+): ...
+
+
+@_stand_in
 def ReLU(inplace=False): ...
 
 
@@ -231,6 +289,14 @@ def Tanh(*args, **kwargs): ...
 
 @_stand_in
 def Sigmoid(*args, **kwargs): ...
+
+
+@_stand_in
+def LogSigmoid(*args, **kwargs): ...
+
+
+@_stand_in
+def Softmin(dim=None): ...
 
 
 @_stand_in
@@ -304,6 +370,29 @@ LAYER_CASES = [
     ),
     (nn.GroupNorm(3, 6, affine=False), "GroupNorm", {"num_groups": 3, "affine": False}),
     (nn.GroupNorm(3, 6, bias=False), "GroupNorm", {"affine": True, "bias": False}),
+    (
+        nn.InstanceNorm2d(6, eps=1e-3, momentum=None, affine=True, track_running_stats=True, bias=False),
+        "InstanceNorm2d",
+        {
+            "num_features": 6,
+            "eps": 1e-3,
+            "momentum": None,
+            "affine": True,
+            "track_running_stats": True,
+            "bias": False,
+        },
+    ),
+    (nn.InstanceNorm2d(6), "InstanceNorm2d", {"affine": False, "track_running_stats": False, "bias": True}),
+    (nn.ReflectionPad2d((1, 0, 2, 0)), "ReflectionPad2d", {"padding": (1, 0, 2, 0)}),
+    (nn.ConstantPad2d(1, 0.5), "ConstantPad2d", {"padding": (1, 1, 1, 1), "value": 0.5}),
+    (nn.ZeroPad2d(2), "ZeroPad2d", {"padding": (2, 2, 2, 2)}),
+    (nn.ReplicationPad2d(1), "ReplicationPad2d", {"padding": (1, 1, 1, 1)}),
+    (nn.CircularPad2d(1), "CircularPad2d", {"padding": (1, 1, 1, 1)}),
+    (nn.PixelShuffle(2), "PixelShuffle", {"upscale_factor": 2}),
+    (nn.PixelUnshuffle(5), "PixelUnshuffle", {"downscale_factor": 5}),
+    (nn.ChannelShuffle(3), "ChannelShuffle", {"groups": 3}),
+    (nn.Softmin(dim=1), "Softmin", {"dim": 1}),
+    (nn.LogSigmoid(), "LogSigmoid", {}),
     (
         nn.BatchNorm1d(6, eps=1e-3, momentum=None, affine=False),
         "BatchNorm1d",
@@ -392,6 +481,8 @@ def test_every_minicnn_layer_has_a_twin_or_a_reason_for_none(twin):
         nn.Sequential,  # a chain: the twin is a tnn.Sequential of its children's twins
         nn.ModuleList,  # containers without a forward: a block that holds one is twinned whole
         nn.ModuleDict,
+        nn.ParameterList,  # and the containers of parameters (a block that holds one is twinned whole)
+        nn.ParameterDict,
         nn.BCELoss,  # losses are not layers of a model: the bench takes PyTorch's cross entropy
         nn.BCEWithLogitsLoss,
         nn.CrossEntropyLoss,

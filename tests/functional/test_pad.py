@@ -1,4 +1,5 @@
-"""F.pad beyond the registry's golden cases: what each mode reads, and its one-line errors."""
+"""F.pad beyond the registries' golden cases (gen_basic.py, gen_layers.py): what each mode
+reads, crops included, PyTorch's limits on ranks and sizes, and the one-line errors."""
 
 import numpy as np
 import pytest
@@ -17,12 +18,61 @@ def test_each_mode_reads_the_positions_pytorch_documents():
     assert F.pad(row, (2, 1), mode="circular").tolist() == [[2.0, 3.0, 1.0, 2.0, 3.0, 1.0]]
 
 
+@pytest.mark.parametrize(
+    "mode, pad, read",
+    [  # PyTorch's outputs for the row [0, 1, 2, 3]
+        ("reflect", (-2, 2), [2, 3, 2, 1]),  # reflected about the uncropped edge
+        ("reflect", (2, -3), [2, 1, 0]),
+        ("reflect", (-5, 2), [1]),  # a crop past the size, read folded back
+        ("replicate", (-2, 3), [2, 3, 3, 3, 3]),
+        ("replicate", (3, -3), [0, 0, 0, 0]),
+        ("replicate", (-5, 2), [3]),
+        ("circular", (-2, 2), [2, 3, 2, 3]),  # wrapped round what is left after the crop
+        ("circular", (1, -1), [2, 0, 1, 2]),
+        ("constant", (-4, 1), [0]),
+    ],
+)
+def test_a_negative_amount_crops_in_every_mode_as_in_pytorch(mode, pad, read):
+    assert F.pad(mc.arange(4.0).reshape(1, 4), pad, mode=mode).tolist() == [[float(v) for v in read]]
+
+
 def test_a_pixel_read_into_several_places_gets_the_sum_of_their_gradients():
     x = mc.tensor(np.random.default_rng(3).standard_normal((1, 1, 3, 4)), requires_grad=True)
     F.pad(x, (2, 2, 1, 1), mode="replicate").sum().backward()
     # rows 0 and 2 are read twice (themselves and one border row), columns 0 and 3 three times
     counts = np.outer([2, 1, 2], [3, 1, 1, 3])
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], counts)
+
+
+def test_a_constant_border_round_an_empty_dim_is_all_value(rng):
+    x = mc.tensor(rng.standard_normal((2, 0, 3)), requires_grad=True)
+    y = F.pad(x, (1, 1, 2, 0), value=2.0)
+    assert y.shape == (2, 2, 5) and (y.numpy() == 2.0).all()
+    y.sum().backward()
+    assert x.grad.shape == (2, 0, 3)
+
+
+def test_the_batch_dim_may_be_empty(rng):
+    assert F.pad(mc.zeros(0, 2, 3, 3), (1, 1, 1, 1), mode="reflect").shape == (0, 2, 5, 5)
+    assert F.pad(mc.zeros(0, 4), (1, 1), mode="circular").shape == (0, 6)
+    # a padded dim left empty while another keeps values: an empty result, as PyTorch's
+    assert F.pad(mc.tensor(rng.standard_normal((2, 3, 4))), (-4, 0, 1, 0), mode="replicate").shape == (
+        2,
+        4,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    "shape, pad",
+    [((4,), (1, 1)), ((2, 3, 4, 5), (1, 1)), ((3, 4), (1, 1, 1, 1)), ((1, 1, 1, 1, 1, 1), (1,) * 6)],
+)
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_the_other_modes_take_the_ranks_pytorch_takes(shape, pad, mode):
+    with pytest.raises(
+        NotImplementedError, match=rf"^pad: mode '{mode}' takes 2 amounts for a 2-D or 3-D input"
+    ):
+        F.pad(mc.zeros(*shape), pad, mode=mode)
 
 
 @pytest.mark.parametrize(
@@ -44,11 +94,31 @@ def test_a_pixel_read_into_several_places_gets_the_sum_of_their_gradients():
         ),
         (lambda x: F.pad(x, (5, 0), mode="circular"), ValueError, r"circular needs amounts of at most"),
         (
-            lambda x: F.pad(x, (-1, 0), mode="replicate"),
+            lambda x: F.pad(x, (-2, 3), mode="circular"),  # PyTorch: an overlapping copy
             ValueError,
-            r"negative amounts crop in mode 'constant' only",
+            r"circular needs amounts of at most the dim's size 2 \(dim 2, 4 cropped by 2\)",
         ),
         (lambda x: F.pad(x, (-3, -2)), ValueError, r"dim 2 of size 4 cropped by 5 would be negative"),
+        (
+            lambda x: F.pad(x, (-3, -2), mode="replicate"),
+            ValueError,
+            r"dim 2 of size 4 padded by \(-3, -2\) would have size -1",
+        ),
+        (
+            lambda x: F.pad(x, (-4, 0, -3, 0), mode="reflect"),
+            ValueError,
+            r"mode 'reflect' leaves no value in any padded dim of input \(2, 3, 4\)",
+        ),
+        (
+            lambda x: F.pad(x[:, :0], (1, 1), mode="replicate"),
+            ValueError,
+            r"mode 'replicate' needs every dim but the batch's non-empty, got input \(2, 0, 4\)",
+        ),
+        (
+            lambda x: F.pad(x, (1, 1), name="ReflectionPad2d(pad)", mode="mirror"),
+            ValueError,
+            r"^ReflectionPad2d\(pad\):",
+        ),
     ],
 )
 def test_bad_pads_are_refused_in_one_line(call, error, message):

@@ -356,6 +356,23 @@ def test_max_pool2d_takes_its_arguments_in_pytorchs_order(rng, t, distinct):
     assert F.max_pool2d(x, 2, 2, 0, 1, True).shape == (1, 1, 3, 3)
 
 
+def test_max_pool2d_with_indices_always_gives_the_indices(rng, t, distinct):
+    """PyTorch's alias: max_pool2d(..., return_indices=True), whatever its return_indices says,
+    one image too; its errors name it."""
+    x = t(distinct(rng, (2, 3, 6, 5), spacing=0.05))
+    want_y, want_i = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+    for got_y, got_i in (
+        F.max_pool2d_with_indices(x, 3, 2, 1),
+        F.max_pool2d_with_indices(x, 3, 2, 1, return_indices=False),
+    ):
+        np.testing.assert_array_equal(got_y.numpy(), want_y.numpy())
+        np.testing.assert_array_equal(got_i.numpy(), want_i.numpy())
+    y, indices = F.max_pool2d_with_indices(x[0], 2)
+    assert y.shape == indices.shape == (3, 3, 2)
+    with pytest.raises(ValueError, match=r"^max_pool2d_with_indices: the 7-wide window is larger"):
+        F.max_pool2d_with_indices(x, 7)
+
+
 # --- bad input --------------------------------------------------------------
 
 

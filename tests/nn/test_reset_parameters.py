@@ -19,25 +19,35 @@ BUILD = {
     "AvgPool2d": lambda: nn.AvgPool2d(2),
     "BatchNorm1d": lambda: nn.BatchNorm1d(3),
     "BatchNorm2d": lambda: nn.BatchNorm2d(3),
+    "ChannelShuffle": lambda: nn.ChannelShuffle(2),
+    "CircularPad2d": lambda: nn.CircularPad2d(1),
+    "ConstantPad2d": lambda: nn.ConstantPad2d(1, 0.5),
     "Conv2d": lambda: nn.Conv2d(2, 3, 3),
     "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 3, 3),
     "DropConnect": lambda: nn.DropConnect(nn.Linear(2, 3)),
     "DropConnectLinear": lambda: nn.DropConnectLinear(2, 3),
     "Fold": lambda: nn.Fold(4, 2),
     "GroupNorm": lambda: nn.GroupNorm(2, 4),
+    "InstanceNorm2d": lambda: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
     "LayerNorm": lambda: nn.LayerNorm((2, 3)),
     "Linear": lambda: nn.Linear(2, 3),
     "LocalResponseNorm": lambda: nn.LocalResponseNorm(3),
     "MaxPool2d": lambda: nn.MaxPool2d(2),
     "MaxUnpool2d": lambda: nn.MaxUnpool2d(2),
     "PReLU": lambda: nn.PReLU(3, init=0.1),
+    "PixelShuffle": lambda: nn.PixelShuffle(2),
+    "PixelUnshuffle": lambda: nn.PixelUnshuffle(2),
+    "ReflectionPad2d": lambda: nn.ReflectionPad2d(1),
+    "ReplicationPad2d": lambda: nn.ReplicationPad2d(1),
+    "Unflatten": lambda: nn.Unflatten(1, (2, 3)),
     "Unfold": lambda: nn.Unfold(2),
     "Upsample": lambda: nn.Upsample(scale_factor=2),
     "UpsamplingBilinear2d": lambda: nn.UpsamplingBilinear2d(scale_factor=2),
     "UpsamplingNearest2d": lambda: nn.UpsamplingNearest2d(scale_factor=2),
+    "ZeroPad2d": lambda: nn.ZeroPad2d(1),
 }
 # no reset in PyTorch either: containers hold other layers, a loss's weight is a setting
-NOT_LAYERS = {"Module", "Sequential", "ModuleList", "ModuleDict"}
+NOT_LAYERS = {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"}
 
 
 def _layers():
@@ -56,7 +66,9 @@ def test_every_layer_with_parameters_or_buffers_has_reset_parameters():
         if own:
             holding.append(name)
             assert callable(getattr(layer, "reset_parameters", None)), f"{name} has no reset_parameters()"
-    assert {"BatchNorm1d", "LayerNorm", "GroupNorm", "PReLU", "DropConnectLinear"} <= set(holding)
+    assert {"BatchNorm1d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "PReLU", "DropConnectLinear"} <= set(
+        holding
+    )
 
 
 def _disturb(model, seed):
