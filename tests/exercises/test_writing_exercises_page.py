@@ -18,8 +18,8 @@ pytestmark = pytest.mark.usefixtures("kept_registry")
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "writing-exercises.md").read_text(encoding="utf-8")
-# every fenced block of the page: (its language line, its text)
-BLOCKS = re.findall(r"^``` ?(.*?)\n(.*?)^```$", PAGE, re.DOTALL | re.MULTILINE)
+# every fenced block of the page: (its language, its text); a title="..." after the language dropped
+BLOCKS = re.findall(r"^``` ?(\w*)[^\n]*\n(.*?)^```$", PAGE, re.DOTALL | re.MULTILINE)
 RIGHT = (
     "import numpy as np\n\n\ndef gap_backward(gy, x_shape):\n    N, C, H, W = x_shape\n"
     "    return np.broadcast_to(gy[:, :, None, None] / (H * W), x_shape).copy()\n"
@@ -65,7 +65,7 @@ def test_the_pages_commands_grade_a_right_answer(folder, capsys):
     commands = [
         shlex.split(command)
         for lang, text in BLOCKS
-        if lang == ""
+        if lang == "bash"
         for command in text.replace("\\\n", " ").splitlines()
         if command.startswith("python -m minicnn check --exercises")
     ]
