@@ -169,6 +169,19 @@ def test_plot_filters_of_many_input_channels_draws_and_names_each_filters_norm()
     assert png_std(fig) > NON_BLANK
 
 
+def test_feature_maps_title_names_the_layer_not_the_input():
+    mc.manual_seed(0)
+    model = models.lenet5()
+    x = mc.randn(1, 1, 28, 28, seed=2)
+    fig = viz.plot_feature_maps(model, x, "4", max_maps=8)  # the ReLU after C3: 16 maps of 10x10
+    assert (
+        fig._suptitle.get_text() == "layer '4' (ReLU): the first 8 of 16 maps of 10x10, each on its own scale"
+    )
+    fig = viz.plot_feature_maps(model, x, 3, title="C3")
+    assert fig._suptitle.get_text() == "C3"
+    plt.close("all")
+
+
 def test_plot_feature_maps_shows_the_layer_output():
     mc.manual_seed(0)
     model = models.lenet5()
@@ -320,6 +333,96 @@ def test_graph_edges_of_a_small_expression():
     assert png_std(viz.plot_graph(y)) > NON_BLANK
 
 
+def test_graph_names_the_leaves_it_is_given():
+    a = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = mc.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    c = mc.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    y = (a * b + c).sum()
+    edges = viz.graph_edges(y, names={"a": a, "c": c})
+    assert {p for p, _ in edges if "#" not in p} == {"a (3,)", "c (3,)", "leaf 0 (3,)"}
+    fig = viz.plot_graph(y, names={"a": a, "c": c})
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"a (3,)", "c (3,)", "leaf 0 (3,)", "Mul", "Add", "Sum"} <= texts
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "names, error, message",
+    [
+        ({"a": "a"}, TypeError, "plot_graph: names maps a str to a Tensor, got str -> str"),
+        ([("a", None)], TypeError, "plot_graph: names is a dict of name -> Tensor, got list"),
+        (
+            {"z": mc.tensor([1.0], requires_grad=True)},
+            ValueError,
+            r"plot_graph: names 'z' are not leaves of the graph behind this tensor \(its leaves: ",
+        ),
+    ],
+)
+def test_plot_graph_names_what_it_cannot_label(names, error, message):
+    a = mc.tensor([1.0], requires_grad=True)
+    with pytest.raises(error, match=message):
+        viz.plot_graph((a * a).sum(), names=names)
+
+
+def test_plot_graph_refuses_two_names_for_one_tensor():
+    a = mc.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="graph_edges: names 'a' and 'b' are one tensor"):
+        viz.graph_edges((a * a).sum(), names={"a": a, "b": a})
+
+
+def _drawn_graph(fig):
+    """The boxes ({gid: (left, bottom, right, top)}), the edge lines ([(gid, xy)]) and the
+    arrowheads' tips of a plot_graph figure, in its data coordinates (inches)."""
+    from matplotlib.text import Annotation
+
+    ax = fig.axes[0]
+    boxes = {
+        p.get_gid(): (p.get_x(), p.get_y(), p.get_x() + p.get_width(), p.get_y() + p.get_height())
+        for p in ax.patches
+    }
+    lines = [(line.get_gid(), line.get_xydata()) for line in ax.get_lines()]
+    tips = [a.xy for a in ax.get_children() if isinstance(a, Annotation)]
+    return boxes, lines, tips
+
+
+def _inside(point, box, margin=1e-9):
+    x, y = point
+    left, bottom, right, top = box
+    return left + margin < x < right - margin and bottom + margin < y < top - margin
+
+
+@pytest.mark.parametrize("case", ["used twice", "cube", "three branches"])
+def test_plot_graph_keeps_edges_out_of_the_boxes(case):
+    a = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = mc.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    y = {
+        "used twice": lambda: (a * b + a).sum(),
+        "cube": lambda: (a * a) * a,
+        "three branches": lambda: (a * b).relu().sum() + (a * 2).sum() + (b - a).exp().sum(),
+    }[case]()
+    edges = viz.graph_edges(y)
+    boxes, lines, tips = _drawn_graph(viz.plot_graph(y))
+    assert sorted(gid for gid, _ in lines) == sorted(f"{p} -> {c}" for p, c in edges)  # one line per use
+    assert len(tips) == len(lines)
+    names = list(boxes)
+    for i, first in enumerate(names):  # no two boxes overlap
+        for second in names[i + 1 :]:
+            l1, b1, r1, t1 = boxes[first]
+            l2, b2, r2, t2 = boxes[second]
+            assert r1 <= l2 or r2 <= l1 or t1 <= b2 or t2 <= b1, (first, second)
+    for gid, xy in lines:
+        parent, child = gid.split(" -> ")
+        # the line leaves its parent's bottom edge, ends on its child's top edge, and enters no box
+        assert xy[0][1] == pytest.approx(boxes[parent][1]) and boxes[parent][0] < xy[0][0] < boxes[parent][2]
+        assert xy[-1][1] == pytest.approx(boxes[child][3]) and boxes[child][0] < xy[-1][0] < boxes[child][2]
+        for point in xy:
+            assert not any(_inside(point, box) for box in boxes.values()), (gid, point)
+        assert any(np.allclose(tip, xy[-1]) for tip in tips), gid  # an arrowhead at its end
+    # each arrow ends at its own point of the box it enters
+    assert len({tuple(np.round(xy[-1], 9)) for _, xy in lines}) == len(lines)
+    plt.close("all")
+
+
 def test_graph_keeps_two_ops_of_one_type_apart():
     a = mc.tensor([1.0], requires_grad=True)
     y = (a * a) * a
@@ -365,7 +468,8 @@ def test_feature_maps_of_a_sequential_take_its_index_as_model_i_does(layer):
     for a, b in zip(*shown):
         np.testing.assert_array_equal(a, b)
     # NOTE: _suptitle, as get_suptitle() needs matplotlib 3.8
-    assert by_index._suptitle.get_text() == by_name._suptitle.get_text() == "feature maps of 1"
+    title = "layer '1' (ReLU): 6 maps of 28x28, each on its own scale"
+    assert by_index._suptitle.get_text() == by_name._suptitle.get_text() == title
     plt.close("all")
 
 

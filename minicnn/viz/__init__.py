@@ -3,6 +3,7 @@
 Every ``plot_*`` function returns the matplotlib Figure. ``saliency``,
 ``class_activation_map`` and ``grad_cam`` (in ``viz/maps.py`` and ``viz/cam.py``, which
 need no matplotlib) return a map as an (H, W) array, and ``plot_map`` draws it.
+``graph_edges`` and ``plot_graph`` (``viz/graph.py``) list and draw the autograd graph.
 """
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from ..history import History
 from ..tensor import Tensor
 from .cam import class_activation_map
+from .graph import graph_edges, plot_graph
 from .maps import _check_one_image, _output_of, grad_cam, saliency
 
 __all__ = [
@@ -155,17 +157,27 @@ def plot_filters(conv, ncols=8):
     )
 
 
-def plot_feature_maps(model, x, layer, ncols=8, max_maps=32):
+def plot_feature_maps(model, x, layer, ncols=8, max_maps=32, title=None):
     """The activation maps one input (1, C, H, W) produces at ``layer``: a module's name
     (``"features.3"``, as ``named_modules`` gives it) or, in a Sequential, its index
     (``0``, as ``model[0]``). The layer must run once in the forward pass (in eval mode);
-    the first ``max_maps`` of its channels are drawn."""
+    the first ``max_maps`` of its channels are drawn, each scaled to its own range.
+
+    The title names the layer, its kind and what is drawn (``layer '1' (ReLU): 6 maps of
+    28x28, each on its own scale``) unless ``title`` is given.
+    """
     _check_one_image("plot_feature_maps", x)
-    name, out = _output_of("plot_feature_maps", model, x, layer)
+    name, module, out = _output_of("plot_feature_maps", model, x, layer)
     if out.ndim != 4:
         raise ValueError(f"plot_feature_maps: {name!r} gives shape {out.shape}, not maps (1, C, H, W)")
     maps = out.numpy()[0][:max_maps]
-    return show_images(maps[:, None], ncols=ncols, title=f"feature maps of {name}")
+    if title is None:
+        channels, height, width = out.shape[1:]
+        shown = f"{len(maps)} maps" if len(maps) == channels else f"the first {len(maps)} of {channels} maps"
+        title = (
+            f"layer {name!r} ({type(module).__name__}): {shown} of {height}x{width}, each on its own scale"
+        )
+    return show_images(maps[:, None], ncols=ncols, title=title)
 
 
 def plot_map(image, heat, title=None, alpha=0.5):
@@ -224,73 +236,4 @@ def plot_confusion(confusion, class_names=None):
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     fig.tight_layout()
-    return fig
-
-
-def graph_edges(tensor):
-    """(parent, child) names of the autograd graph behind a tensor.
-
-    Ops are named ``Type#k`` (k counts from 0 at the output, so two ops of one
-    type stay apart); leaves are ``leaf k (shape)``. A leaf used twice is one node.
-    """
-    if tensor._fn is None:
-        return []
-    names, leaves = {}, {}
-
-    def op_name(fn):
-        return names.setdefault(id(fn), f"{type(fn).__name__}#{len(names)}")
-
-    edges, seen, stack = [], set(), [tensor._fn]
-    op_name(tensor._fn)
-    while stack:
-        fn = stack.pop()
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        for t in fn.inputs:
-            if t is None:  # an optional input left out (a conv without bias)
-                continue
-            if t._fn is None:
-                name = leaves.setdefault(id(t), f"leaf {len(leaves)} {tuple(t.shape)}")
-                edges.append((name, op_name(fn)))
-            else:
-                edges.append((op_name(t._fn), op_name(fn)))
-                stack.append(t._fn)
-    return edges
-
-
-def plot_graph(tensor):
-    """The autograd graph of a small expression: leaves on the left, the output on the right."""
-    plt = _plt()
-    edges = graph_edges(tensor)
-    if not edges:
-        raise ValueError(
-            f"plot_graph: the tensor of shape {tuple(tensor.shape)} has no graph "
-            "behind it (a leaf, made under no_grad, or freed by backward(); "
-            "plot before backward or pass retain_graph=True)"
-        )
-    nodes = list(dict.fromkeys([a for a, _ in edges] + [b for _, b in edges]))
-    depth = {n: 0 for n in nodes}
-    for _ in nodes:  # longest path from a leaf: enough passes for a small graph
-        for a, b in edges:
-            depth[b] = max(depth[b], depth[a] + 1)
-    columns = {}
-    for n in nodes:
-        columns.setdefault(depth[n], []).append(n)
-    pos = {n: (d, -i) for d, col in columns.items() for i, n in enumerate(col)}
-    fig, ax = plt.subplots(figsize=(2.2 * (max(columns) + 1), 1 + 0.8 * max(map(len, columns.values()))))
-    for a, b in edges:
-        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="->", color="gray"))
-    for n, (x, y) in pos.items():
-        ax.text(
-            x,
-            y,
-            n.split("#")[0],
-            ha="center",
-            va="center",
-            bbox=dict(boxstyle="round", fc="lightyellow" if n.startswith("leaf") else "lightblue"),
-        )
-    ax.set_xlim(-0.7, max(columns) + 0.7)
-    ax.set_ylim(-max(map(len, columns.values())), 1)
-    ax.axis("off")
     return fig

@@ -125,7 +125,7 @@ def _output_of(who, model, x, layer):
     name, module = _module_of(who, model, layer)
     with no_grad():
         _, calls = _forward(model, _as_tensor(x), [module])
-    return name, _the_call(who, model, name, module, calls)[2]
+    return name, module, _the_call(who, model, name, module, calls)[2]
 
 
 def saliency(model, x, target):
