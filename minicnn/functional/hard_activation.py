@@ -12,7 +12,11 @@ comparison and a multiply where the smooth ones need an exponential:
 At the kinks the gradient is PyTorch's: the flat side's. hardtanh's (relu6's) is 0 at
 x = a and x = b, hardsigmoid's 0 at x = -3 and x = 3; hardswish's is 0 at x = -3 and 1 at
 x = 3. A NaN input gives a NaN output and, as PyTorch's comparisons give it, passes gy
-through hardtanh, relu6 and hardswish, and 0 through hardsigmoid.
+through hardtanh, relu6 and hardswish, and 0 through hardsigmoid. (PyTorch's own answer at
+NaN changes with where the NaN sits: the vectorized part of its loop gives 0 through
+hardtanh and relu6 and NaN through hardswish, the scalar rest passes gy; minicnn takes the
+scalar loop's answer everywhere.) An infinite x meets a 0 factor, as in PyTorch:
+hardswish(-inf) is -inf * 0 = NaN, computed without NumPy's warning.
 
 ``inplace`` is PyTorch's keyword, taken and ignored as relu's: the result is always a new
 tensor (docs/ops/activations.md).
@@ -20,9 +24,11 @@ tensor (docs/ops/activations.md).
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_float, check_real
+from .checks import check_float, check_real, fill_value
 
 
 class Hardtanh(Function):
@@ -57,11 +63,14 @@ class Hardswish(Function):
 
     def forward(self, x):
         self.x = x
-        return x * backend.xp_of(x).clip(x + 3, 0, 6) / 6
+        with np.errstate(invalid="ignore", over="ignore"):  # -inf * 0 = NaN, 1e38 * 6 = inf, as PyTorch
+            return x * backend.xp_of(x).clip(x + 3, 0, 6) / 6
 
     def backward(self, gy):
         x, xp = self.x, self.xp
-        return xp.where(x <= -3, 0, xp.where(x < 3, gy * (x / 3 + 0.5), gy)).astype(gy.dtype, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 = NaN at x = -1.5, as PyTorch
+            slope = gy * (x / 3 + 0.5)
+        return xp.where(x <= -3, 0, xp.where(x < 3, slope, gy)).astype(gy.dtype, copy=False)
 
 
 def hardtanh(
@@ -82,6 +91,8 @@ def hardtanh(
     check_float(name, "input", input)
     check_real(name, "min_val", min_val)
     check_real(name, "max_val", max_val)
+    for what, bound in (("min_val", min_val), ("max_val", max_val)):
+        fill_value(name, bound, input.dtype, what)  # 1e300 beside float32 is refused, as PyTorch
     if min_val > max_val:
         raise ValueError(f"{name}: min_val cannot be greater than max_val, got {min_val} and {max_val}")
     # NOTE: Python floats: a NumPy float64 beside a float32 array would make it float64

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Function, Tensor
 from .activation import logistic
@@ -29,7 +31,8 @@ class LogSigmoid(Function):
         return xp.minimum(x, 0) - xp.log1p(xp.exp(-abs(x)))
 
     def backward(self, gy):
-        return gy * logistic(-self.x)
+        with np.errstate(invalid="ignore"):  # an infinite gy times a slope of 0: NaN, silently as PyTorch
+            return gy * logistic(-self.x)
 
 
 def logsigmoid(input: Tensor, *, name: str = "logsigmoid") -> Tensor:
@@ -62,6 +65,9 @@ def softmin(
     """
     if dtype is not None:
         check_tensor(name, "input", input)
-        input = cast(input, dtype)
+        if np.dtype(dtype).kind != "f":  # refused before a cast of NaN to an integer could warn
+            raise TypeError(f"{name}: dtype must be a floating-point dtype, got {np.dtype(dtype)}")
+        with np.errstate(over="ignore"):  # float64 past float32's range: inf, silently as PyTorch
+            input = cast(input, dtype)
     check_float(name, "input", input)
     return Softmax.apply(neg(input), dim=implicit_dim(name, input, dim))

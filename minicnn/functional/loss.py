@@ -29,37 +29,47 @@ from .class_targets import (
 
 def _log_softmax(x, axis):
     xp = backend.xp_of(x)
-    if not x.shape[axis]:  # an empty dim, as PyTorch: an empty result (NumPy's max has no identity)
+    if not x.size:  # an empty dim, as PyTorch: an empty result (NumPy's max has no identity)
         return x.copy()
-    # NOTE: subtract the max for stability; it cancels in the ratio
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    # NOTE: subtract the max for stability; it cancels in the ratio. An inf max gives
+    # inf - inf = NaN, and x - max past the dtype's range -inf, silently as in PyTorch
+    with np.errstate(invalid="ignore", over="ignore"):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _softmax_axis(x, dim):
+    """The NumPy axis of a softmax over ``dim``: None for a 0-d x (its one value, dim 0 or -1
+    as PyTorch takes them; NumPy has no axis 0 there)."""
+    return dim if x.ndim else None
 
 
 class LogSoftmax(Function):
     """y = x - log sum exp x.   gx = gy - softmax(x) * sum(gy)."""
 
     def forward(self, x, *, dim):
-        self.dim = dim
-        self.y = _log_softmax(x, dim)
+        self.dim = _softmax_axis(x, dim)
+        self.y = _log_softmax(x, self.dim)
         return self.y
 
     def backward(self, gy):
         p = self.xp.exp(self.y)
-        return gy - p * gy.sum(axis=self.dim, keepdims=True)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf in gy's sums: NaN, as PyTorch
+            return gy - p * gy.sum(axis=self.dim, keepdims=True)
 
 
 class Softmax(Function):
     """y = e^x / sum e^x.   gx = y * (gy - sum(gy * y))."""
 
     def forward(self, x, *, dim):
-        self.dim = dim
-        self.y = backend.xp_of(x).exp(_log_softmax(x, dim))
+        self.dim = _softmax_axis(x, dim)
+        self.y = backend.xp_of(x).exp(_log_softmax(x, self.dim))
         return self.y
 
     def backward(self, gy):
         y = self.y
-        return y * (gy - (gy * y).sum(axis=self.dim, keepdims=True))
+        with np.errstate(invalid="ignore", over="ignore"):  # an infinite gy beside a y of 0: NaN, as PyTorch
+            return y * (gy - (gy * y).sum(axis=self.dim, keepdims=True))
 
 
 class CrossEntropy(Function):

@@ -68,6 +68,34 @@ def test_a_nan_gradient_stays_out_of_the_flat_parts(t):
         np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0], err_msg=call.__name__)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_infinities_give_pytorchs_values_without_a_numpy_warning(dtype):
+    """hardswish(-inf) is -inf * 0 = NaN and a float32 3e38 times 6 is inf, as in PyTorch; an
+    infinite gy at x = -1.5, where hardswish's slope is 0, gives NaN there, and a float32 gy
+    of 3e38 times the slope 1.47 at x = 2.9 gives inf. None of it warns."""
+    x = mc.tensor(np.array([-np.inf, np.inf, 3e38, -1.5, 2.9], dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.hardswish(x)
+        y.backward(mc.tensor(np.array([1.0, 1.0, 1.0, np.inf, 3e38], dtype=dtype)))
+    np.testing.assert_array_equal(y.numpy()[:2], [np.nan, np.inf])
+    np.testing.assert_allclose(y.numpy()[2], np.inf if dtype == np.float32 else 3e38, rtol=1e-15)
+    np.testing.assert_array_equal(x.grad.numpy()[:4], [0.0, 1.0, 1.0, np.nan])
+    top = np.inf if dtype == np.float32 else 3e38 * (2.9 / 3 + 0.5)
+    np.testing.assert_allclose(x.grad.numpy()[4], top, rtol=1e-12)
+
+
+def test_hardtanh_refuses_a_bound_its_dtype_cannot_hold_as_pytorch():
+    """PyTorch converts the bounds to x's dtype and refuses an overflow: 1e300 beside float32,
+    not beside float64 (and an infinite bound is a bound)."""
+    with pytest.raises(ValueError, match=r"^hardtanh: max_val 1e\+300 cannot be written into a float32"):
+        F.hardtanh(mc.zeros(2), -1.0, 1e300)
+    with pytest.raises(ValueError, match=r"^hardtanh: min_val -1e\+40 cannot be written"):
+        F.hardtanh(mc.zeros(2), -1e40, 1.0)
+    assert F.hardtanh(mc.tensor([5.0, -5.0]).double(), -1.0, 1e300).tolist() == [5.0, -1.0]
+    assert F.hardtanh(mc.tensor([5.0, -5.0]), -np.inf, np.inf).tolist() == [5.0, -5.0]
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_gradcheck_away_from_the_kinks(name, rng, t):
     x = rng.uniform(-8, 8, (4, 5))

@@ -51,6 +51,41 @@ def test_softmin_without_dim_warns_and_takes_pytorchs_choice(rng):
         F.softmin(x, 0)
 
 
+@pytest.mark.parametrize("dim", [0, -1, None])
+def test_softmin_of_a_0d_tensor_is_one(dim):
+    """PyTorch's: a 0-d x is one value, weight 1, gradient -0.0 (the implicit dim is 0)."""
+    x = mc.tensor(np.float64(-3.5), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if dim is None else "error")
+        y = F.softmin(x, dim)
+    y.backward(mc.tensor(2.0))
+    assert y.shape == () and y.item() == 1.0
+    assert x.grad.item() == 0.0 and np.signbit(x.grad.numpy())
+
+
+def test_softmin_refuses_an_integer_dtype_before_casting(rng):
+    """PyTorch's softmax has no integer kernels; the dtype is refused before a cast of NaN
+    to int64 could warn. A float64 past float32's range cast to float32 is inf, silently."""
+    x = rng.standard_normal(4)
+    x[0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError, match=r"^softmin: dtype must be a floating-point dtype, got int64"):
+            F.softmin(mc.tensor(x), 0, dtype=mc.int64)
+        x[0] = 1e300
+        y = F.softmin(mc.tensor(x), 0, dtype=mc.float32)
+    assert y.dtype == np.float32 and y.numpy()[0] == 0.0
+
+
+def test_logsigmoids_gradient_of_an_infinite_gy_on_a_flat_part_is_nan_silently():
+    """gy sigmoid(-x) with sigmoid(-1000) = 0 and gy = inf: NaN, as PyTorch's, without a warning."""
+    x = mc.tensor([1000.0, 0.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.logsigmoid(x).backward(mc.tensor([np.inf, 1.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), [np.nan, 0.5])
+
+
 @pytest.mark.parametrize(
     "call, error, message",
     [

@@ -5,6 +5,8 @@ The registry specs are checked in test_registry.py; these tests cover
 numerical stability, the shapes the losses take, and the errors bad targets get.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -28,6 +30,35 @@ def test_softmax_over_an_empty_dim_is_empty_as_pytorch(fn, shape, dim):
     assert y.shape == shape
     y.backward(mc.zeros(*shape))
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("value, y, log_y, gx", [(1.5, 1.0, 0.0, 0.0), (np.inf, np.nan, np.nan, np.nan)])
+def test_softmax_of_a_0d_tensor_is_pytorchs(value, y, log_y, gx):
+    """A 0-d x is one value along dim 0 (or -1): softmax 1 and log-softmax 0, gradient
+    1 * (2 - 2 * 1) = 0, NaN for an infinity (inf - inf), as PyTorch's, without NumPy's warning."""
+    x = mc.tensor(np.float64(value), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.softmax(x, dim=0)
+        out.backward(mc.tensor(2.0))
+        np.testing.assert_array_equal(F.log_softmax(x, dim=-1).numpy(), log_y)
+    assert out.shape == () and x.grad.shape == ()
+    np.testing.assert_array_equal(out.numpy(), y)
+    np.testing.assert_array_equal(x.grad.numpy(), gx)
+
+
+def test_softmax_of_infinities_and_their_gradients_warn_of_nothing(rng):
+    x = rng.standard_normal((3, 4))
+    x[0, 1], x[1] = np.inf, -np.inf
+    xt = mc.tensor(x, requires_grad=True)
+    gy = rng.standard_normal((3, 4))
+    gy[2, 0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.softmax(xt, dim=1)
+        y.backward(mc.tensor(gy))
+        F.log_softmax(xt, dim=1).backward(mc.tensor(gy))
+    assert np.isnan(y.numpy()[:2]).all() and np.isfinite(y.numpy()[2]).all()
 
 
 def test_cross_entropy_is_mean_negative_log_softmax_of_target():
