@@ -42,10 +42,12 @@ class Interpolate(Function):
 
     def forward(self, x, *, rows, cols):
         self.rows, self.cols, self.size = rows, cols, x.shape[2:]
-        return _along(_along(x, 3, cols), 2, rows)
+        with np.errstate(invalid="ignore"):  # inf * 0 and inf - inf: NaN, silently as PyTorch
+            return _along(_along(x, 3, cols), 2, rows)
 
     def backward(self, gy):
-        return _transposed(_transposed(gy, 2, self.rows, self.size[0]), 3, self.cols, self.size[1])
+        with np.errstate(invalid="ignore"):
+            return _transposed(_transposed(gy, 2, self.rows, self.size[0]), 3, self.cols, self.size[1])
 
 
 def _along(a, axis, taps):
@@ -75,9 +77,9 @@ def source_taps(n_in: int, n_out: int, scale: float | None, mode: str, align_cor
     (weight None: 1), computed as PyTorch's CPU kernels compute them.
 
     NOTE: PyTorch's arithmetic, rounding included: nearest's scale in float32 whatever the
-    dtype, the bilinear coordinate in x's dtype and its floor taken in float32; nearest
-    copies for n_out = n_in and takes i // 2 for n_out = 2 n_in, and bilinear copies for
-    n_out = n_in, in both whatever scale_factor said.
+    dtype, the bilinear coordinate in x's dtype (rounded once, ``fused_coordinate``) and its
+    floor taken in float32; nearest copies for n_out = n_in and takes i // 2 for
+    n_out = 2 n_in, and bilinear copies for n_out = n_in, in both whatever scale_factor said.
     """
     i = np.arange(n_out)
     if mode != "bilinear":
@@ -92,10 +94,25 @@ def source_taps(n_in: int, n_out: int, scale: float | None, mode: str, align_cor
     if align_corners:
         at = (T(n_in - 1) / T(n_out - 1) if n_out > 1 else T(0)) * i.astype(dtype)
     else:
-        at = np.maximum(_scale(T, scale, n_in, n_out) * (i.astype(dtype) + T(0.5)) - T(0.5), T(0))
+        at = np.maximum(fused_coordinate(_scale(T, scale, n_in, n_out), n_out), T(0))
     h0 = np.minimum(np.floor(at.astype(np.float32)).astype(np.int64), n_in - 1)
     lam = np.clip(at - h0, 0, 1).astype(dtype)
     return [(h0, (1 - lam).astype(dtype)), (h0 + (h0 < n_in - 1), lam)]
+
+
+def fused_coordinate(s: Any, n_out: int) -> Any:
+    """s (i + 1/2) - 1/2 for i = 0 .. n_out - 1, in s's dtype, rounded once from the exact value
+    as PyTorch's kernels round it (a fused multiply-add), not twice as s * (i + 0.5) - 0.5 is.
+
+    NOTE: the two roundings differ by an ulp now and then: a weight of 1.5e-8 where the other
+    gives 0, which matters where it multiplies an infinity (inf, not NaN). In float64 the
+    product of two float32 numbers, and its difference with 1/2, are exact, so one cast
+    rounds once; a float64 s takes Python's exact integers, n_out of them per call.
+    """
+    if np.dtype(type(s)) == np.float32:
+        return (np.float64(s) * (np.arange(n_out) + 0.5) - 0.5).astype(np.float32)
+    num, den = float(s).as_integer_ratio()  # s = num / den, den a power of 2: exact
+    return np.array([(num * (2 * i + 1) - den) / (2 * den) for i in range(n_out)], dtype=np.float64)
 
 
 def _scale(T: Any, scale: float | None, n_in: int, n_out: int) -> Any:

@@ -10,6 +10,8 @@ Shapes: x (N, C, H, W), y (N, C, OH, OW); ``size`` (OH, OW); ``scales`` the
 (height, width) scale_factor the coordinates use, or None for H / OH and W / OW.
 """
 
+from fractions import Fraction
+
 import numpy as np
 
 from ..backend import Array, Shape
@@ -28,9 +30,9 @@ def source(i: int, n_in: int, n_out: int, scale, mode: str, align_corners: bool,
         return [(i, T(1)), (i, T(0))]
     if align_corners:
         at = (T(n_in - 1) / T(n_out - 1) if n_out > 1 else T(0)) * T(i)
-    else:
+    else:  # the exact s (i + 1/2) - 1/2, rounded once to T, as PyTorch's fused multiply-add
         s = T(1 / scale) if scale else T(n_in) / T(n_out)
-        at = max(s * (T(i) + T(0.5)) - T(0.5), T(0))
+        at = max(T(Fraction(float(s)) * (2 * i + 1) / 2 - Fraction(1, 2)), T(0))
     h = min(int(np.floor(np.float32(at))), n_in - 1)  # NOTE: PyTorch's floorf, in float32
     lam = T(min(max(at - T(h), T(0)), T(1)))
     return [(h, T(1) - lam), (min(h + 1, n_in - 1), lam)]

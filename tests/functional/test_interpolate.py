@@ -3,6 +3,9 @@ PyTorch's numbers in float64 and float32, the xp code equal to the plain loops o
 kernels/reference_interpolate.py, gradients, what the gradient sums to, and PyTorch's
 refusals."""
 
+import warnings
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from fixtures.gen_interpolate import CASES
@@ -10,6 +13,7 @@ from fixtures.gen_interpolate import CASES
 import minicnn as mc
 import minicnn.functional as F
 from minicnn import nn
+from minicnn.functional.interpolate import fused_coordinate
 from minicnn.kernels import reference_interpolate as reference
 
 # float64 against PyTorch's float64; float32 against its float32, where sums differ in the last bits
@@ -99,6 +103,43 @@ def test_the_four_neighbours_of_bilinear(t):
     y.backward(gy)
     # y[1, 1] reads 3/4 * 3/4 of x[0, 0], 3/4 * 1/4 of x[0, 1] and x[1, 0], 1/16 of x[1, 1]
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[9 / 16, 3 / 16], [3 / 16, 1 / 16]])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(
+    "name", ["bilinear_ramp_weights", "bilinear_ramp_weights_scale", "bilinear_inf_tiny_weight"]
+)
+def test_bilinear_weights_are_pytorchs_to_the_last_bit(golden, name, dtype):
+    """On the ramp [0, 1] each output is its weight itself: s = (i + 1/2) r - 1/2 rounded once,
+    as PyTorch's fused multiply-add rounds it. Rounded twice, row 1 of the third case would
+    read its infinite pixel with a weight of 0 (NaN) where PyTorch's 1.5e-8 gives inf."""
+    g, key = golden("interpolate"), f"{name}.{dtype}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 * inf: NaN, without NumPy's warning
+        y = F.interpolate(mc.tensor(g[f"{key}.x"]), **CASES[name][1])
+    np.testing.assert_array_equal(y.numpy(), g[f"{key}.y"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_bilinear_coordinate_is_rounded_once_from_its_exact_value(dtype, rng):
+    for r in rng.uniform(0.01, 10, 20).astype(dtype):
+        want = [dtype(Fraction(float(r)) * (2 * i + 1) / 2 - Fraction(1, 2)) for i in range(60)]
+        got = fused_coordinate(r, 60)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_infinite_gradients_summed_onto_one_pixel_give_nan_silently(t):
+    """Nearest x2 sends each pixel the sum of the four outputs that copied it: inf + (-inf) is
+    NaN, as in PyTorch, and NumPy's warning stays inside."""
+    x = t(np.ones((1, 1, 2, 2)), True)
+    gy = np.ones((1, 1, 4, 4))
+    gy[0, 0, 0, :2] = [np.inf, -np.inf]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.interpolate(x, scale_factor=2).backward(gy)
+        F.interpolate(x, size=(3, 5), mode="bilinear").backward(np.full((1, 1, 3, 5), np.inf))
+    assert np.isnan(x.grad.numpy()[0, 0, 0, 0])
 
 
 def test_nearest_and_nearest_exact_pick_different_cells(t):
