@@ -12,6 +12,7 @@ same pixels as in PyTorch), circular wraps round what is left after the crop.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_tensor
+from .checks import check_tensor, type_name
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 # the non-constant modes pad the last 1, 2 or 3 dims of these input ranks, as PyTorch's
@@ -44,10 +45,11 @@ def _source(n, before, after, mode):
 
 class Pad(Function):
     """y = x read at the source positions of each padded axis, ``value`` in a constant border.
-    gx = each gy added at the position it was read from (reflected and repeated pixels sum)."""
+    gx = each gy added at the position it was read from (reflected and repeated pixels sum);
+    in constant mode, where each is read once, gy copied there (PyTorch's slice, -0.0 kept)."""
 
-    def forward(self, x, *, sources, value):
-        self.x_shape, self.sources = x.shape, sources
+    def forward(self, x, *, sources, value, summed):
+        self.x_shape, self.sources, self.summed = x.shape, sources, summed
         xp = backend.xp_of(x)
         y = x
         for axis, src in sources:
@@ -73,11 +75,12 @@ class Pad(Function):
             into = xp.zeros(shape, dtype=gy.dtype)
             inside = np.flatnonzero(src >= 0)
             moved = xp.moveaxis(into, axis, 0)  # a view: adding into it adds into ``into``
-            xp.add.at(
-                moved,
-                xp.asarray(src[inside]),
-                xp.moveaxis(xp.take(g, xp.asarray(inside), axis=axis), axis, 0),
-            )
+            read = xp.moveaxis(xp.take(g, xp.asarray(inside), axis=axis), axis, 0)
+            if self.summed:
+                with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, as PyTorch
+                    xp.add.at(moved, xp.asarray(src[inside]), read)
+            else:
+                moved[xp.asarray(src[inside])] = read
             g = into
         return g
 
@@ -168,4 +171,24 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None, *, n
         raise ValueError(
             f"{name}: mode {mode!r} leaves no value in any padded dim of input {tuple(input.shape)}"
         )
-    return Pad.apply(input, sources=sources, value=0 if value is None else value)
+    value = _border_value(name, 0 if value is None else value, input.dtype)
+    return Pad.apply(input, sources=sources, value=value, summed=mode != "constant")
+
+
+def _border_value(name: str, value: Any, dtype: Any) -> Any:
+    """``value`` as a scalar of the input's dtype, checked as PyTorch converts it: a number the
+    dtype cannot hold is refused, not made inf or wrapped round (1e40 into float32; NaN, inf,
+    300, -1 or 255.5 into uint8); a float into an integer dtype is truncated (1.9 is 1)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: value must be a real number, got {type_name(value)} {value!r}")
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return dtype.type(bool(value))
+    v: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)
+    if dtype.kind == "f":
+        fits = not math.isfinite(v) or abs(v) <= float(np.finfo(dtype).max)
+    else:
+        fits = int(np.iinfo(dtype).min) <= v <= int(np.iinfo(dtype).max)  # False for NaN
+    if not fits:
+        raise ValueError(f"{name}: value {value!r} cannot be written into a {dtype} tensor without overflow")
+    return dtype.type(math.trunc(v) if dtype.kind in "iu" else v)

@@ -1,6 +1,8 @@
 """F.pad beyond the registries' golden cases (gen_basic.py, gen_layers.py): what each mode
 reads, crops included, PyTorch's limits on ranks and sizes, and the one-line errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,64 @@ def test_a_pixel_read_into_several_places_gets_the_sum_of_their_gradients():
     # rows 0 and 2 are read twice (themselves and one border row), columns 0 and 3 three times
     counts = np.outer([2, 1, 2], [3, 1, 1, 3])
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], counts)
+
+
+def test_constant_mode_copies_each_gradient_and_the_others_sum_them(rng):
+    """Constant mode reads each input position once, so its gradient is gy's value there, a
+    -0.0 included (PyTorch's slice); reflect sums, and a sum starts from +0.0, as PyTorch's."""
+    x = mc.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    gy = rng.standard_normal((2, 5, 7))
+    gy[:, 1:4, 1:5] = -0.0
+    F.pad(x, (1, 2, 1, 1)).backward(mc.tensor(gy))
+    assert (x.grad.numpy() == 0).all() and np.signbit(x.grad.numpy()).all()
+    x.grad = None
+    F.pad(x, (-1, 2, 1, 1), value=3.0).backward(mc.tensor(gy[:, :, :5]))
+    np.testing.assert_array_equal(x.grad.numpy()[:, :, 1:], gy[:, 1:4, :3])
+    assert (x.grad.numpy()[:, :, 0] == 0).all()
+    x.grad = None
+    F.pad(x, (0, 0, 1, 1), mode="reflect").backward(mc.tensor(gy[:, :, :4]))
+    assert (x.grad.numpy()[:, 0, 1:] == 0).all() and not np.signbit(x.grad.numpy()[:, 0, 1:]).any()
+
+
+def test_infinite_gradients_summed_by_reflect_give_nan_without_a_warning():
+    x = mc.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.pad(x, (1, 0), mode="reflect").backward(mc.tensor([[np.inf, 1.0, -np.inf, 1.0]]))
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, np.nan, 1.0]])
+
+
+@pytest.mark.parametrize(
+    "dtype, value, filled",
+    [  # PyTorch's conversions of the border value
+        ("float32", 3e38, 3e38),
+        ("float32", -np.inf, -np.inf),
+        ("float32", np.nan, np.nan),
+        ("int64", 1.9, 1),
+        ("int64", -1.5, -1),
+        ("int8", -0.5, 0),
+        ("uint8", 255, 255),
+        ("uint8", 0.9, 0),
+        ("bool", 0.5, True),
+        ("bool", np.nan, True),
+    ],
+)
+def test_the_value_is_converted_as_pytorch_converts_it(dtype, value, filled):
+    y = F.pad(mc.tensor(np.zeros(2, dtype=dtype)), (1, 0), value=value).numpy()
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y[0], np.array(filled, dtype=dtype))
+
+
+@pytest.mark.parametrize(
+    "dtype, value",
+    [("float32", 1e40), ("float32", -1e39), ("int64", np.nan), ("int64", np.inf), ("int64", 2**63)]
+    + [("uint8", -1), ("uint8", 300), ("uint8", 255.5), ("uint8", -0.5), ("int8", -128.5)],
+)
+def test_a_value_the_dtype_cannot_hold_is_refused_as_pytorch_refuses_it(dtype, value):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused before NumPy's cast could warn
+        with pytest.raises(ValueError, match=rf"^pad: value .* cannot be written into an? {dtype} tensor"):
+            F.pad(mc.tensor(np.zeros(2, dtype=dtype)), (1, 0), value=value)
 
 
 def test_a_constant_border_round_an_empty_dim_is_all_value(rng):
@@ -119,6 +179,8 @@ def test_the_other_modes_take_the_ranks_pytorch_takes(shape, pad, mode):
             ValueError,
             r"^ReflectionPad2d\(pad\):",
         ),
+        (lambda x: F.pad(x, (1, 1), value="1"), TypeError, r"^pad: value must be a real number, got str '1'"),
+        (lambda x: F.pad(x, (1, 1), value=1j), TypeError, r"^pad: value must be a real number, got complex"),
     ],
 )
 def test_bad_pads_are_refused_in_one_line(call, error, message):
