@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
@@ -39,7 +41,8 @@ class Unfold(Function):
         return self.K.unfold_forward(x, kernel_size, stride, padding, dilation)
 
     def backward(self, gy):
-        return self.K.fold_forward(gy, self.size, *self.geometry)
+        with np.errstate(invalid="ignore", over="ignore"):  # sums meeting inf - inf: NaN, as PyTorch
+            return self.K.fold_forward(gy, self.size, *self.geometry)
 
 
 class Fold(Function):
@@ -49,7 +52,10 @@ class Fold(Function):
     def forward(self, x, *, output_size, kernel_size, stride, padding, dilation):
         self.K = kernels.for_array(x)
         self.geometry = kernel_size, stride, padding, dilation
-        return self.K.fold_forward(x, output_size, kernel_size, stride, padding, dilation)
+        # NOTE: overlapping windows sum; one that overflows, or meets inf - inf, gives inf or
+        # NaN silently, as in PyTorch
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self.K.fold_forward(x, output_size, kernel_size, stride, padding, dilation)
 
     def backward(self, gy):
         return self.K.unfold_forward(gy, *self.geometry)

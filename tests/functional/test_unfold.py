@@ -2,6 +2,8 @@
 numbers on every tier, every fast tier equal to the reference loops, the identities that tie
 them to convolution, and bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 from fixtures.gen_fold import CASES
@@ -170,6 +172,23 @@ def test_empty_batch_and_one_image(dtype, rng):
     assert cols.shape == (8, 9) and cols.dtype == dtype
     np.testing.assert_array_equal(cols.numpy(), F.unfold(mc.tensor(image[None]), 2).numpy()[0])
     assert F.fold(cols, (4, 4), 2).shape == (2, 4, 4)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_infinities_meeting_in_a_sum_give_nan_without_a_warning(tier, rng):
+    """fold sums overlapping windows, and so does unfold's gradient: inf + (-inf) is NaN and
+    3e38 + 3e38 is inf in float32, as in PyTorch, without NumPy's warnings."""
+    cols = rng.standard_normal((1, 4, 4)).astype(np.float32)  # 2x2 windows over 3x3, stride 1
+    cols[0, 3, 0], cols[0, 0, 3] = np.inf, -np.inf  # both land on the centre cell
+    cols[0, 1, 0], cols[0, 0, 1] = 3e38, 3e38  # both on cell (0, 1)
+    x = mc.tensor(rng.standard_normal((1, 1, 3, 3)).astype(np.float32), requires_grad=True)
+    with mc.use_kernels(tier), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.fold(mc.tensor(cols), 3, 2)
+        F.unfold(x, 2).backward(mc.tensor(cols))
+    for got in (y.numpy()[0, 0], x.grad.numpy()[0, 0]):
+        assert np.isnan(got[1, 1]) and got[0, 1] == np.inf
+        assert np.isfinite(np.delete(got.ravel(), [1, 4])).all()
 
 
 # --- modules -------------------------------------------------------------------------------
