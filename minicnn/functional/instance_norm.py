@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
-from .checks import check_float
+from .checks import check_float, type_name
 from .norm import batch_norm
 from .sample_norm import GroupNorm, as_group_rows, check_affine, check_eps, row_mean
 
@@ -26,10 +28,17 @@ class InstanceNorm(GroupNorm):
     r = (1 - momentum) r + momentum mean_n(stat_nc), the variance unbiased (times M/(M-1))."""
 
     def forward(self, x, weight, bias, *, running_mean, running_var, momentum, eps):
-        # NOTE: an empty input has nothing to teach them (PyTorch's empty batch makes them NaN)
-        if running_mean is not None and x.size:
-            update_running(x, running_mean, running_var, momentum)
-        return super().forward(x, weight, bias, num_groups=x.shape[1], eps=eps)
+        # NOTE: inf - inf and an overflowing square give NaN and inf, silently as in PyTorch
+        with np.errstate(invalid="ignore", over="ignore"):
+            # NOTE: an empty input has nothing to teach them (PyTorch's empty batch makes them NaN)
+            if running_mean is not None and x.size:
+                update_running(x, running_mean, running_var, momentum)
+            # (no channels: one group of nothing, as group_norm's rows need a group)
+            return super().forward(x, weight, bias, num_groups=max(x.shape[1], 1), eps=eps)
+
+    def backward(self, gy):
+        with np.errstate(invalid="ignore", over="ignore"):
+            return super().backward(gy)
 
 
 def update_running(x: Any, running_mean: Any, running_var: Any, momentum: float) -> None:
@@ -55,6 +64,9 @@ def check_instance_norm_input(
 ) -> None:
     """The boundary checks of instance norm, before any arithmetic."""
     check_float(name, "input", x)
+    if not isinstance(use_input_stats, bool):
+        got = f"{type_name(use_input_stats)} {use_input_stats!r}"
+        raise TypeError(f"{name}: use_input_stats must be True or False, got {got}")
     if x.ndim < 2:
         raise ValueError(f"{name}: expected an input of shape (N, C, ...), got shape {tuple(x.shape)}")
     c = x.shape[1]

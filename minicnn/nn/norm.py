@@ -37,7 +37,8 @@ class BatchNorm(Module):
     differ only in the input ranks they take (and where Sync's statistics come from).
 
     Buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked``;
-    parameters ``weight`` (1) and ``bias`` (0) when ``affine``. With
+    parameters ``weight`` (1) and ``bias`` (0) when ``affine`` (``bias=False`` drops the
+    bias, y = weight xhat, as PyTorch's keyword). With
     ``momentum=None`` the running statistics are the cumulative average of all
     batches so far (factor 1/num_batches_tracked), as PyTorch.
     """
@@ -48,7 +49,9 @@ class BatchNorm(Module):
     # saved before it lacks (load_state_dict then keeps the count as it is)
     _version = 2
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True
+    ):
         super().__init__()
         name = type(self).__name__
         num_features = positive_int(name, "num_features", num_features)
@@ -61,9 +64,11 @@ class BatchNorm(Module):
         c = self.num_features
         if affine:
             self.weight = Parameter(np.empty(c, dtype=np.float32))
-            self.bias = Parameter(np.empty(c, dtype=np.float32))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.empty(c, dtype=np.float32))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.empty(c, dtype=np.float32)))
@@ -145,8 +150,8 @@ class BatchNorm(Module):
 
     def extra_repr(self):
         return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 

@@ -2,6 +2,8 @@
 as group norm with a group per channel and as the plain loops of
 kernels/reference_sample_norm.py, the running statistics it updates, and bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,43 @@ def test_an_empty_input_leaves_the_running_statistics(rng):
     assert rm.tolist() == [0, 0, 0] and rv.tolist() == [1, 1, 1]
 
 
+def test_no_channels_give_an_empty_result_as_pytorchs(rng):
+    x = mc.tensor(rng.standard_normal((2, 0, 3, 3)), requires_grad=True)
+    y = F.instance_norm(x)
+    y.sum().backward()
+    assert y.shape == x.grad.shape == (2, 0, 3, 3)
+    for use in (True, False):
+        assert F.instance_norm(x, np.zeros(0), np.ones(0), use_input_stats=use).shape == (2, 0, 3, 3)
+
+
+def test_an_empty_batch_with_an_affine_gives_an_empty_result(rng):
+    """(PyTorch's fails inside with an IndexError here: it repeats weight and bias per sample.)"""
+    x = mc.tensor(np.zeros((0, 3, 4)), requires_grad=True)
+    y = F.instance_norm(x, weight=mc.tensor(rng.standard_normal(3)), bias=mc.zeros(3).double())
+    y.sum().backward()
+    assert y.shape == x.grad.shape == (0, 3, 4)
+
+
+def test_infinite_and_huge_values_warn_of_nothing(rng):
+    """An infinite value makes its plane NaN, and 1e200 squared overflows its variance to inf
+    (its plane then 0, and 1e200 itself NaN), silently as in PyTorch; the other planes are
+    untouched."""
+    x = rng.standard_normal((2, 3, 4, 4))
+    x[0, 1, 0, 0], x[1, 2, 0, 0] = np.inf, 1e200
+    xt = mc.tensor(x, requires_grad=True)
+    rm, rv = np.zeros(3), np.ones(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.instance_norm(xt, rm, rv)
+        y.backward(mc.tensor(rng.standard_normal(x.shape)))
+    y = y.numpy()
+    assert np.isnan(y[0, 1]).all() and np.isfinite(np.delete(y.reshape(6, -1), [1, 5], axis=0)).all()
+    # PyTorch's running statistics: inf and NaN from the infinity, 3.1e197 and inf from 1e200
+    assert rm[1] == np.inf and np.isnan(rv[1]) and rv[2] == np.inf
+    np.testing.assert_allclose(rm[2], 0.1 * 1e200 / 32, rtol=1e-12)
+    assert np.isfinite([rm[0], rv[0]]).all()
+
+
 @pytest.mark.parametrize(
     "call, error, message",
     [
@@ -108,6 +147,9 @@ def test_an_empty_input_leaves_the_running_statistics(rng):
         (lambda x: F.instance_norm(x, weight=mc.ones(3)), TypeError, r"x is float64 but weight is float32"),
         (lambda x: F.instance_norm(x, eps=0), ValueError, r"eps must be a positive number, got 0"),
         (lambda x: F.instance_norm(x.long()), TypeError, r"input must be a floating-point tensor"),
+        (lambda x: F.instance_norm(x, use_input_stats=1), TypeError, r"use_input_stats must be True or"),
+        (lambda x: F.instance_norm(x, use_input_stats=None), TypeError, r"got NoneType None"),
+        (lambda x: F.instance_norm(x, use_input_stats=np.True_), TypeError, r"use_input_stats must be"),
         (
             lambda x: F.instance_norm(x, name="InstanceNorm2d(norm)", eps=-1),
             ValueError,

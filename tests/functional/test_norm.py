@@ -207,6 +207,40 @@ def test_batchnorm_module_layout():
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "layer, text",  # torch 2.13's reprs
+    [
+        (
+            lambda: nn.BatchNorm2d(3),
+            "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)",
+        ),
+        (
+            lambda: nn.BatchNorm1d(2, affine=False),
+            "BatchNorm1d(2, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=True)",
+        ),
+        (
+            lambda: nn.BatchNorm2d(4, 1e-3, None, track_running_stats=False, bias=False),
+            "BatchNorm2d(4, eps=0.001, momentum=None, affine=True, bias=False, track_running_stats=False)",
+        ),
+    ],
+)
+def test_batchnorm_repr_as_pytorch(layer, text):
+    assert repr(layer()) == text
+
+
+def test_batchnorm_without_a_bias_scales_only(rng):
+    """bias=False (PyTorch's keyword): no bias parameter nor state-dict key, y = weight xhat."""
+    bn = nn.BatchNorm2d(3, bias=False).double()
+    assert bn.bias is None and [name for name, _ in bn.named_parameters()] == ["weight"]
+    assert list(bn.state_dict()) == ["weight", "running_mean", "running_var", "num_batches_tracked"]
+    bn.weight.data[...] = [1.0, 2.0, -1.0]
+    x = mc.tensor(rng.standard_normal((4, 3, 2, 2)), requires_grad=True)
+    y = bn(x)
+    xhat = F.batch_norm(x, None, None, training=True).numpy()
+    np.testing.assert_allclose(y.numpy(), xhat * np.array([1.0, 2.0, -1.0])[:, None, None], rtol=1e-12)
+    assert mc.gradcheck(bn, [x])
+
+
 def test_local_response_norm_module():
     m = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
     x = mc.randn(2, 8, 3, 3, seed=1)
