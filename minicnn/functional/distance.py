@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .basic import add, clamp, div, mul, sub
-from .checks import check_float, check_real, check_same_dtype, wrap_dim, wrap_dims
+from .checks import check_float, check_real, check_same_dtype, type_name, wrap_dim, wrap_dims
 from .promotion import check_broadcast
 from .reduce import norm, sum
 from .shape import expand
@@ -93,6 +93,8 @@ def cosine_similarity(
     shape = _check_pair(name, x1, x2)
     dim = wrap_dim(name, dim, len(shape))
     check_real(name, "eps", eps)
+    if not eps >= 0:  # (NaN too, as PyTorch)
+        raise ValueError(f"{name}: eps must be non-negative, got {eps!r}")
     x1, x2 = (x if tuple(x.shape) == shape else expand(x, shape) for x in (x1, x2))
     n1, n2 = (clamp(norm(x, 2, dim, keepdim=True), min=eps) for x in (x1, x2))
     return sum(mul(div(x1, n1), div(x2, n2)), dim)
@@ -124,4 +126,6 @@ def pairwise_distance(
     shape = _check_pair(name, x1, x2)
     check_p(name, p)
     check_real(name, "eps", eps)
-    return norm(add(sub(x1, x2), eps), p, dim=-1 if shape else None, keepdim=bool(keepdim))
+    if not isinstance(keepdim, bool):
+        raise TypeError(f"{name}: keepdim must be True or False, got {type_name(keepdim)} {keepdim!r}")
+    return norm(add(sub(x1, x2), eps), p, dim=-1 if shape else None, keepdim=keepdim)

@@ -269,8 +269,13 @@ class Norm(Function):
         xp = backend.xp_of(x)
         if p == 1:
             y = xp.abs(x).sum(axis=axes, keepdims=True)
+        elif p == 2 and math.prod(x.shape[a] for a in axes) == 1:
+            # NOTE: one value per norm is |x|, as PyTorch takes it, not sqrt(x^2), which
+            # overflows past 1.8e19 in float32 (and 1.3e154 in float64)
+            y = xp.abs(x)  # (its reduced dims are of size 1 already: keepdims' shape)
         elif p == 2:
-            y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+            with np.errstate(over="ignore"):  # a square past the dtype's range: inf, as PyTorch
+                y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         else:
             y = xp.abs(x).max(axis=axes, keepdims=True)
         self.x, self.y, self.p, self.axes = x, y, p, axes

@@ -61,6 +61,16 @@ def test_pairwise_distance_adds_eps_to_each_difference(rng):
     )
 
 
+def test_along_a_dim_of_size_one_huge_values_keep_their_length(rng):
+    """A norm over a dim of size 1 is |x| (PyTorch's), so 1e20 in float32, whose square
+    overflows, normalizes to +-1 and is 1e20 - 0 + eps from 0, not 0 and inf."""
+    x = (rng.choice([-1.0, 1.0], (3, 1)) * 1e20).astype(np.float32)
+    np.testing.assert_array_equal(F.normalize(mc.tensor(x), dim=1).numpy(), np.sign(x))
+    np.testing.assert_array_equal(F.cosine_similarity(mc.tensor(x), mc.tensor(x)).numpy(), [1.0] * 3)
+    d = F.pairwise_distance(mc.tensor(x), mc.zeros(3, 1), eps=0.0)
+    np.testing.assert_array_equal(d.numpy(), np.abs(x[:, 0]))
+
+
 @pytest.mark.parametrize(
     "call, error, message",
     [
@@ -79,6 +89,18 @@ def test_pairwise_distance_adds_eps_to_each_difference(rng):
         (lambda x: F.pairwise_distance(x, x, p=0), ValueError, r"^pairwise_distance: p must be 1, 2"),
         (lambda x: F.pairwise_distance(x, x, p="fro"), TypeError, r"p must be a real number"),
         (lambda x: F.pairwise_distance(x.numpy(), x), TypeError, r"x1 must be a minicnn Tensor"),
+        (
+            lambda x: F.cosine_similarity(x, x, eps=-1e-9),
+            ValueError,
+            r"^cosine_similarity: eps must be non-neg",
+        ),
+        (lambda x: F.cosine_similarity(x, x, eps=math.nan), ValueError, r"eps must be non-negative, got nan"),
+        (
+            lambda x: F.pairwise_distance(x, x, keepdim=1),
+            TypeError,
+            r"^pairwise_distance: keepdim must be True",
+        ),
+        (lambda x: F.pairwise_distance(x, x, keepdim=None), TypeError, r"keepdim must be True or False"),
     ],
 )
 def test_bad_input_is_refused_in_one_line(call, error, message, rng):

@@ -5,6 +5,8 @@ The registry specs of these families are checked in test_registry.py; these
 tests pin down ties, infinities, the zero vector, repeated indices and bad input.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -111,6 +113,23 @@ def test_norm_values_and_gradients_at_the_zero_vector(t, p, y, grad):
     np.testing.assert_allclose(out.numpy(), y, rtol=1e-15)
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), grad, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "shape, dim", [((1, 4), 0), ((3, 1, 2), 1), ((2, 1, 1), (1, 2)), ((1,), None), ((), None)]
+)
+def test_a_2_norm_of_one_value_is_its_magnitude_even_past_the_squares_range(shape, dim, rng):
+    """PyTorch's: over a dim of size 1 the 2-norm is |x|, not sqrt(x^2), which overflows past
+    1.8e19 in float32; the gradient is sign(x). Several values square and overflow, silently."""
+    x = (rng.choice([-1.0, 1.0], shape) * 1e20).astype(np.float32)
+    xt = mc.tensor(x, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = mc.norm(xt, 2, dim)
+        y.sum().backward()
+        assert mc.norm(mc.tensor(np.full(2, 1e20, np.float32))).item() == np.inf
+    np.testing.assert_array_equal(y.numpy(), np.abs(x).reshape(y.shape))
+    np.testing.assert_array_equal(xt.grad.numpy(), np.sign(x))
 
 
 def test_norm_inf_ties_share_the_gradient_and_bad_input_is_refused(t):
