@@ -35,6 +35,12 @@ def test_the_shuffles_move_any_dtype_and_empty_dims():
     assert F.channel_shuffle(ints, 2).dtype == np.int64
     assert F.pixel_shuffle(mc.zeros(2, 0, 4, 2, 2), 2).shape == (2, 0, 1, 4, 4)
     assert F.channel_shuffle(mc.zeros(0, 6, 2), 3).shape == (0, 6, 2)
+    # the shape formula for empty input too (PyTorch's pixel_unshuffle returns it unchanged)
+    x = mc.zeros(0, 1, 2, 2, requires_grad=True)
+    y = F.pixel_unshuffle(x, 2)
+    y.sum().backward()
+    assert y.shape == (0, 4, 1, 1) and x.grad.shape == (0, 1, 2, 2)
+    assert F.pixel_unshuffle(mc.zeros(2, 0, 3, 6), 3).shape == (2, 0, 1, 2)
 
 
 def test_unflatten_splits_one_dim_and_infers_a_minus_one(rng):
