@@ -87,14 +87,16 @@ class Pad(Function):
 
 def _check_mode_rank(name, input, pad, mode):
     """What PyTorch's non-constant modes take: 2, 4 or 6 amounts (the last 1, 2 or 3 dims) of
-    an input with one or two dims more, every dim but the batch's non-empty for reflect and
-    replicate."""
+    an input with one or two dims more, every dim but the batch's non-empty, and a dtype
+    other than bool, for reflect and replicate."""
     ranks = _RANKS.get(len(pad))
     if ranks is None or input.ndim not in ranks:
         raise NotImplementedError(
             f"{name}: mode {mode!r} takes 2 amounts for a 2-D or 3-D input, 4 for a 3-D or 4-D "
             f"one, 6 for a 4-D or 5-D one (as PyTorch); got {len(pad)} for input {tuple(input.shape)}"
         )
+    if mode != "circular" and input.dtype == bool:
+        raise TypeError(f"{name}: mode {mode!r} takes no bool input (PyTorch has no kernel for it)")
     batched = input.ndim == ranks[1]
     if mode != "circular" and 0 in input.shape[int(batched) :]:
         raise ValueError(

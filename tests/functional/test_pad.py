@@ -112,6 +112,12 @@ def test_a_constant_border_round_an_empty_dim_is_all_value(rng):
     assert x.grad.shape == (2, 0, 3)
 
 
+def test_circular_and_constant_modes_take_a_bool_input():
+    x = mc.tensor([[True, False, False]])
+    assert F.pad(x, (1, 1), mode="circular").tolist() == [[False, True, False, False, True]]
+    assert F.pad(x, (1, 0), value=True).tolist() == [[True, True, False, False]]
+
+
 def test_the_batch_dim_may_be_empty(rng):
     assert F.pad(mc.zeros(0, 2, 3, 3), (1, 1, 1, 1), mode="reflect").shape == (0, 2, 5, 5)
     assert F.pad(mc.zeros(0, 4), (1, 1), mode="circular").shape == (0, 6)
@@ -180,6 +186,8 @@ def test_the_other_modes_take_the_ranks_pytorch_takes(shape, pad, mode):
             r"^ReflectionPad2d\(pad\):",
         ),
         (lambda x: F.pad(x, (1, 1), value="1"), TypeError, r"^pad: value must be a real number, got str '1'"),
+        (lambda x: F.pad(x > 0, (1, 1), mode="reflect"), TypeError, r"^pad: mode 'reflect' takes no bool"),
+        (lambda x: F.pad(x > 0, (1, 1), mode="replicate"), TypeError, r"mode 'replicate' takes no bool"),
         (lambda x: F.pad(x, (1, 1), value=1j), TypeError, r"^pad: value must be a real number, got complex"),
     ],
 )
