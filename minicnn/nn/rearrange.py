@@ -71,7 +71,8 @@ class Unflatten(Module):
     """Split dim ``dim`` into ``unflattened_size``, as ``F.unflatten``: Flatten's inverse,
     e.g. a linear layer's (N, C*H*W) back to (N, C, H, W) in a decoder. One size may be -1.
 
-    Shapes: (*, prod(unflattened_size), *) -> (*, *unflattened_size, *).
+    Shapes: (*, prod(unflattened_size), *) -> (*, *unflattened_size, *). The sizes are
+    Python ints (a NumPy integer is refused, as by PyTorch's layer; ``F.unflatten`` takes it).
 
     >>> import minicnn as mc
     >>> from minicnn import nn
@@ -84,6 +85,12 @@ class Unflatten(Module):
         if as_int(dim) is None:
             raise TypeError(f"Unflatten: dim must be an int, got {type_name(dim)} {dim!r}")
         unflattened_sizes("Unflatten", unflattened_size)
+        for i, n in enumerate(unflattened_size):  # (the layer takes Python ints only, as PyTorch's)
+            if not isinstance(n, int):
+                raise TypeError(
+                    f"Unflatten: unflattened_size must be a tuple of ints, but found element of type "
+                    f"{type_name(n)} at pos {i}"
+                )
         self.dim, self.unflattened_size = int(dim), unflattened_size
 
     def forward(self, x):

@@ -51,6 +51,7 @@ def test_a_sub_pixel_upsampler_and_its_inverse(rng):
             r"^Unflatten: unflattened_size must be a tuple of ints, but found type int",
         ),
         (lambda: nn.Unflatten(1, (2, None)), TypeError, r"found element of type NoneType at pos 1"),
+        (lambda: nn.Unflatten(1, (2, np.int64(3))), TypeError, r"found element of type numpy.int64 at pos 1"),
         (lambda: nn.Unflatten("features", (2, 3)), TypeError, r"^Unflatten: dim must be an int, got str"),
     ],
 )
