@@ -173,17 +173,22 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None, *, n
         raise ValueError(
             f"{name}: mode {mode!r} leaves no value in any padded dim of input {tuple(input.shape)}"
         )
-    value = _border_value(name, 0 if value is None else value, input.dtype)
+    # (a value no border takes is not converted, so none is refused, as in PyTorch)
+    border = any((src < 0).any() for _, src in sources)
+    value = _border_value(name, 0 if value is None else value, input.dtype, border)
     return Pad.apply(input, sources=sources, value=value, summed=mode != "constant")
 
 
-def _border_value(name: str, value: Any, dtype: Any) -> Any:
+def _border_value(name: str, value: Any, dtype: Any, used: bool = True) -> Any:
     """``value`` as a scalar of the input's dtype, checked as PyTorch converts it: a number the
     dtype cannot hold is refused, not made inf or wrapped round (1e40 into float32; NaN, inf,
-    300, -1 or 255.5 into uint8); a float into an integer dtype is truncated (1.9 is 1)."""
+    300, -1 or 255.5 into uint8); a float into an integer dtype is truncated (1.9 is 1).
+    Not ``used`` (no border to write it in), only its type is checked."""
     if not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: value must be a real number, got {type_name(value)} {value!r}")
     dtype = np.dtype(dtype)
+    if not used:
+        return dtype.type(0)
     if dtype.kind == "b":
         return dtype.type(bool(value))
     v: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)

@@ -98,10 +98,13 @@ def test_the_value_is_converted_as_pytorch_converts_it(dtype, value, filled):
     + [("uint8", -1), ("uint8", 300), ("uint8", 255.5), ("uint8", -0.5), ("int8", -128.5)],
 )
 def test_a_value_the_dtype_cannot_hold_is_refused_as_pytorch_refuses_it(dtype, value):
+    """Where a border takes it; a crop or no padding at all writes no value, and refuses none."""
+    x = mc.tensor(np.zeros(2, dtype=dtype))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # refused before NumPy's cast could warn
         with pytest.raises(ValueError, match=rf"^pad: value .* cannot be written into an? {dtype} tensor"):
-            F.pad(mc.tensor(np.zeros(2, dtype=dtype)), (1, 0), value=value)
+            F.pad(x, (1, 0), value=value)
+        assert F.pad(x, (-1, 0), value=value).shape == (1,) and F.pad(x, (0, 0), value=value).shape == (2,)
 
 
 def test_a_constant_border_round_an_empty_dim_is_all_value(rng):
