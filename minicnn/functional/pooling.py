@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
@@ -31,7 +33,9 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, gy):
-        return self.K.max_pool2d_input_grad(gy, self.argmax, self.x_shape)
+        # NOTE: gy's routed to one argmax add up: inf + (-inf) is NaN, silently as in PyTorch
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self.K.max_pool2d_input_grad(gy, self.argmax, self.x_shape)
 
 
 class AvgPool2d(Function):

@@ -3,6 +3,7 @@ max_unpool2d and their Modules: gradients, PyTorch's numbers on every tier, odd 
 bad input."""
 
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -354,6 +355,18 @@ def test_max_pool2d_takes_its_arguments_in_pytorchs_order(rng, t, distinct):
     x = t(distinct(rng, (1, 1, 5, 5), spacing=0.05))
     assert F.max_pool2d(x, 2, 2, 0, 1).shape == (1, 1, 2, 2)
     assert F.max_pool2d(x, 2, 2, 0, 1, True).shape == (1, 1, 3, 3)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_infinite_gradients_routed_to_one_maximum_give_nan_silently(tier, t):
+    """Overlapping windows share a maximum and add their gy there: inf + (-inf) is NaN, as in
+    PyTorch, on every tier, without NumPy's warning."""
+    x = t([[[[0.0, 1.0, 0.0]]]], True)
+    with mc.use_kernels(tier), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, _ = F.max_pool2d_with_indices(x, (1, 2), 1)
+        y.backward(np.array([[[[np.inf, -np.inf]]]]))
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, np.nan, 0.0]]]])
 
 
 def test_max_pool2d_with_indices_always_gives_the_indices(rng, t, distinct):
