@@ -304,6 +304,7 @@ _FIXES = {
     errno.EROFS: "make the file system writable",
     errno.EACCES: "let yourself write into {out}/",
     errno.EPERM: "let yourself write into {out}/",
+    errno.EFBIG: "raise the limit on a file's size (ulimit -f), or move {out}/ where larger files fit",
 }
 
 

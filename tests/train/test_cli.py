@@ -1604,6 +1604,7 @@ def _refused(monkeypatch, call, name, code, nth=1):
         ("ENOSPC", "free some space"),
         ("EROFS", "make the file system writable"),
         ("EACCES", "let yourself write into {out}/"),
+        ("EFBIG", "raise the limit on a file's size (ulimit -f), or move {out}/ where larger files fit"),
     ],
 )
 def test_a_checkpoint_the_file_system_refuses_says_which_is_kept_and_how_to_resume(
