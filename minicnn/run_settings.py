@@ -144,6 +144,11 @@ def resolve_settings(args, checkpoint):
     saved["data"] = recorded(saved["data"], "the checkpoint")
     if any(key in saved for key in LAYOUT_CHECKS):  # a checkpoint recorded before lacks both
         was = {key: _checked(saved, key, check) for key, check in LAYOUT_CHECKS.items()}
+        if not was["distributed"] and was["ranks"] != 1:  # no run writes it: the words below would clash
+            raise UsageError(
+                f"--resume: the checkpoint's ranks is {was['ranks']!r:.40}, which must be 1 without "
+                "--distributed; start again with --overwrite"
+            )
         if was != now:
             raise UsageError(
                 f"--resume: this run is {_layout_words(now)}, the checkpoint's was {_layout_words(was)} "

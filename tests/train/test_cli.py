@@ -1514,6 +1514,7 @@ def test_a_checkpoint_recorded_before_the_layout_resumes_as_before(one_epoch_run
         ({"ranks": 0}, "the checkpoint's ranks is 0, which must be at least 1"),
         ({"distributed": "yes"}, "the checkpoint's distributed is 'yes', which must be one of True, False"),
         ({"ranks": None}, "the checkpoint's settings lack 'ranks'"),
+        ({"ranks": 4}, "the checkpoint's ranks is 4, which must be 1 without --distributed"),
     ],
 )
 def test_a_damaged_layout_is_named(settings, says, one_epoch_run, tmp_path, capsys):
