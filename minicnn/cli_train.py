@@ -32,6 +32,7 @@ from .cli_common import (
     check_out_folder,
     load_data,
     one_line,
+    printable,
     use_kernels,
     validation_split,
 )
@@ -271,7 +272,7 @@ def _train(args, out):
         raise RuntimeError(
             f"{err}; all {s['epochs']} epochs are in checkpoint.npz; {_fix(err, out)}, then {then}"
         ) from err
-    print(f"outputs in {out}/")
+    print(f"outputs in {printable(out)}/")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return _curves(out, history, bool(args.resume or args.overwrite), s["epochs"])
 

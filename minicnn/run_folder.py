@@ -122,10 +122,16 @@ def recover(out):
     *older, newest = asides
     for aside in older:
         remove_aside(aside)
+    from .cli_common import printable
+
     back = put_back(out, newest)
     print(
-        f"{out}/: an --overwrite run was stopped before its first epoch ended; the run it was "
-        + ("replacing is back in place" if back else f"replacing could not be put back: see {newest}/"),
+        f"{printable(out)}/: an --overwrite run was stopped before its first epoch ended; the run it was "
+        + (
+            "replacing is back in place"
+            if back
+            else f"replacing could not be put back: see {printable(newest)}/"
+        ),
         file=sys.stderr,
     )
 

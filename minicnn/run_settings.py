@@ -11,7 +11,7 @@ path (``data_record``), so that a resume from another folder reads the same file
 import argparse
 
 from . import models
-from .cli_common import UsageError, fraction, non_negative_int, positive_float, positive_int
+from .cli_common import UsageError, fraction, non_negative_int, positive_float, positive_int, printable
 from .data_record import absolute, recorded
 
 # model family (the file it is defined in) -> defaults
@@ -188,7 +188,7 @@ def _change(key, old, new):
 
 
 def _resume_line(out, done, settings, changes):
-    line = f"resuming {out}/ after epoch {done} of {settings['epochs']}"
+    line = f"resuming {printable(out)}/ after epoch {done} of {settings['epochs']}"
     if done >= settings["epochs"]:
         line += " (all done: the test split is evaluated again)"
     for keys, why in (
