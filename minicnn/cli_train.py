@@ -125,6 +125,7 @@ def train_command(args):
     if args.out == "":
         raise UsageError("--out: expected a folder, got an empty name")
     out = args.out or os.path.join("runs", f"{args.model}-{(args.data or 'mnist5k').split(':')[0]}")
+    out = out.rstrip("/" + os.sep) or out  # "run/", as a shell completes it: every line says "run/"
     check_out_folder(out)
     from .distributed.comm import launched_by
 

@@ -1004,6 +1004,15 @@ def test_a_resume_shows_control_characters_of_the_checkpoint_as_escapes(one_epoc
         assert "\x1b" not in line and says in line
 
 
+def test_an_out_typed_with_a_slash_is_named_with_one(one_epoch_run, capsys):
+    argv = ["train", "lenet5", "--data", "digits", "--quiet", "--out", f"{one_epoch_run}/"]
+    assert main(argv) == 2
+    assert one_error_line(capsys).endswith(
+        f"error: {one_epoch_run}/ already holds a run (checkpoint.npz, model.npz, metrics.json, "
+        "history.json, curves.png); add --resume to continue it or --overwrite to replace it"
+    )
+
+
 def test_a_run_folders_name_reaches_the_terminal_escaped(one_epoch_run, tmp_path, capsys):
     import shutil
 
