@@ -74,6 +74,20 @@ def test_truncated_and_wrong_idx_files_are_value_errors(tmp_path):
         read_idx(str(gz), 2051)
 
 
+@pytest.mark.parametrize("kind", ["empty", "proc"])
+def test_an_idx_file_empty_by_its_size_shows_none_of_what_it_reads(tmp_path, kind):
+    """A link to /proc/self/environ (size 0) would otherwise show 4 of its bytes as the magic number."""
+    if kind == "proc" and not os.path.exists("/proc/self/environ"):
+        pytest.skip("no /proc")
+    path = tmp_path / "train-images-idx3-ubyte"
+    if kind == "proc":
+        path.symlink_to("/proc/self/environ")
+    else:
+        path.write_bytes(b"")
+    with pytest.raises(DataFileError, match=r"^\S+: 0 bytes is shorter than an IDX header$"):
+        read_idx(str(path), 2051)
+
+
 def _write_cifar(folder, names, n, rng):
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
