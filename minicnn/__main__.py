@@ -172,7 +172,7 @@ def _parser():
 
 def convert_command(args):
     from .atomic_write import name_problem
-    from .cli_common import UsageError, check_input_file, link_note
+    from .cli_common import UsageError, check_input_file, link_note, printable
     from .weights import convert_weights
 
     def exists():
@@ -197,7 +197,7 @@ def convert_command(args):
         convert_weights(args.src, args.dst, overwrite=args.overwrite)  # a dst made meanwhile is kept too
     except FileExistsError:
         raise exists() from None
-    print(f"wrote {args.dst}")
+    print(f"wrote {printable(args.dst)}")  # a name from a folder of downloads, say
     return 0
 
 

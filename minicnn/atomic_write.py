@@ -98,6 +98,16 @@ def name_problem(path):
     return None
 
 
+def file_identity(path):
+    """What tells the file at ``path`` (a link itself, not followed) from one a write renamed over
+    it since: its device, inode, modification time and size; None where there is none."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class WriteFailed(OSError):
     """The file system refused a write (full disk, read-only, no permission): ``errno`` says
     which, ``path`` names the file, and whatever was at ``path`` before is as it was."""

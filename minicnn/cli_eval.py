@@ -103,7 +103,10 @@ def _check_files(spec, notes, test_set, told):
     problem = data_record.record_problem(notes["data_files"])
     if problem:
         raise UsageError(f"{notes['from']}: its data_files are damaged ({problem}); pass --data to choose")
-    said = data_record.changes(notes["data_files"], data_record.files_read(spec, test_set), every=False)
+    now = data_record.files_read(spec, test_set)
+    if now is None:  # data made in memory has no files to compare, whatever the notes record (as train)
+        return
+    said = data_record.changes(notes["data_files"], now, every=False)
     if said:
         raise UsageError(f"{data_record.changed_line(spec, said)}{told}")
 

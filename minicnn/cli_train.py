@@ -32,6 +32,7 @@ from .cli_common import (
     check_out_folder,
     load_data,
     one_line,
+    printable,
     use_kernels,
     validation_split,
 )
@@ -124,6 +125,7 @@ def train_command(args):
     if args.out == "":
         raise UsageError("--out: expected a folder, got an empty name")
     out = args.out or os.path.join("runs", f"{args.model}-{(args.data or 'mnist5k').split(':')[0]}")
+    out = out.rstrip("/" + os.sep) or out  # "run/", as a shell completes it: every line says "run/"
     check_out_folder(out)
     from .distributed.comm import launched_by
 
@@ -271,7 +273,7 @@ def _train(args, out):
         raise RuntimeError(
             f"{err}; all {s['epochs']} epochs are in checkpoint.npz; {_fix(err, out)}, then {then}"
         ) from err
-    print(f"outputs in {out}/")
+    print(f"outputs in {printable(out)}/")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return _curves(out, history, bool(args.resume or args.overwrite), s["epochs"])
 
@@ -304,6 +306,7 @@ _FIXES = {
     errno.EROFS: "make the file system writable",
     errno.EACCES: "let yourself write into {out}/",
     errno.EPERM: "let yourself write into {out}/",
+    errno.EFBIG: "raise the limit on a file's size (ulimit -f), or move {out}/ where larger files fit",
 }
 
 

@@ -119,6 +119,7 @@ def _human(nbytes):
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
+    (stat.S_ISLNK, "a symbolic link"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
@@ -140,23 +141,26 @@ def check_regular(path, error):
         raise error(f"{path}: is {kind}, not a regular file")
 
 
-def open_regular(path, error):
+def open_regular(path, error, dir_fd=None):
     """``path`` opened for binary reading, after checking that it is a regular file.
 
     The file is opened without blocking and checked on the open descriptor, so a
     FIFO is refused instead of waiting forever for a writer, and a file swapped
     between a check and the open is still caught. FileNotFoundError passes
-    through; any other failure to open becomes ``error``.
+    through; any other failure to open becomes ``error``. With ``dir_fd``, ``path`` is a
+    name in the folder open as ``dir_fd``, and a link of that name is refused, not followed.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if dir_fd is not None:
+        flags |= os.O_NOFOLLOW
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags, dir_fd=dir_fd)
     except FileNotFoundError:
         raise
     except OSError as e:
         kind = None
         try:
-            kind = file_kind(os.stat(path).st_mode)
+            kind = file_kind(os.stat(path, dir_fd=dir_fd, follow_symlinks=dir_fd is None).st_mode)
         except OSError:
             pass
         why = f"is {kind}, not a regular file" if kind else f"cannot be opened ({e.strerror or e})"

@@ -202,11 +202,12 @@ _ZIP_ERRORS = (
 )
 
 
-def read_npz(path, who="mc.load"):
+def read_npz(path, who="mc.load", dir_fd=None):
     """{name: array} from an ``.npz`` file, in the file's order, each array checked before it is
-    allocated (see the module docstring). Raises CheckpointError for anything wrong."""
+    allocated (see the module docstring). Raises CheckpointError for anything wrong. With
+    ``dir_fd``, ``path`` is a name in the folder open as ``dir_fd``, and a link there is refused."""
     path = os.fspath(path)
-    with open_regular(path, CheckpointError) as f:
+    with open_regular(path, CheckpointError, dir_fd=dir_fd) as f:
         try:
             head = f.read(9)
             if head[:6] == b"\x93NUMPY":

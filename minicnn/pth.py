@@ -12,7 +12,9 @@ A file from elsewhere can neither run code nor read memory it does not own:
   state dict needs (an OrderedDict, the rebuild functions, the storage types),
   as ``torch.load(weights_only=True)`` does, and only str, bytes and small ints
   as dict keys (``minicnn.pickle_kinds``); what the rebuild functions return
-  refuses BUILD, so the pickle cannot set its fields to anything else;
+  refuses BUILD, so the pickle cannot set its fields to anything else, and the
+  attributes BUILD sets on an OrderedDict (torch's ``_metadata``) are never read,
+  even one named as a method, so no admitted function is called outside the pickle;
 - each storage's entry must hold exactly its element count times the item size,
   and the pickle's objects, storages and tensors together must fit the read
   limit (``minicnn.io.read_limit()``) before they are made, read or copied: an
@@ -140,7 +142,7 @@ class _Unpickler(RestrictedUnpickler):
         if not isinstance(items, (list, tuple, dict)):
             raise Refused(f"an OrderedDict made from a {type(items).__name__}")
         self.claim(len(items) * _ITEM_BYTES, "its dicts")
-        pairs = items.items() if isinstance(items, dict) else items
+        pairs = dict.items(items) if isinstance(items, dict) else items  # NOTE: see _with_arrays
         # the keys are checked before the dict hashes them (see minicnn.pickle_kinds)
         if not all(isinstance(p, (tuple, list)) and len(p) == 2 and is_key(p[0]) for p in pairs):
             raise Refused(
@@ -248,7 +250,9 @@ def _with_arrays(obj, reader, path=(), done=None):
     elif isinstance(obj, (dict, list, tuple)):
         if len(path) >= MAX_DEPTH:
             raise CheckpointError(f"{reader.path}: nested more than {MAX_DEPTH} levels deep")
-        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        # NOTE: dict's own items: BUILD may have set an attribute "items" on an OrderedDict (it sets
+        # torch's _metadata so), to an admitted function; the copy made here has no attributes
+        items = dict.items(obj) if isinstance(obj, dict) else enumerate(obj)
         pairs = [(k, _with_arrays(v, reader, (*path, k), done)) for k, v in items]
         result = type(obj)(pairs if isinstance(obj, dict) else (v for _, v in pairs))
     else:

@@ -58,17 +58,22 @@ def held(out, error=RuntimeError):
 
 
 def set_aside(out):
-    """Move the outputs of the run in ``out`` into a new hidden folder there; its path, or None."""
+    """Move the outputs of the run in ``out`` into a new hidden folder there; its path, or None.
+    Stopped midway (Ctrl-C), it puts back what it had moved before the stop goes on."""
     names = [name for name in OUTPUTS if os.path.lexists(os.path.join(out, name))]
     if not names:
         return None
     aside = tempfile.mkdtemp(prefix=".replaced-", dir=out)
-    with _opened(aside) as fd:
-        mark = os.open(MARK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd)
-        with os.fdopen(mark, "w") as f:
-            f.write(str(os.getpid()))
-        for name in names:
-            os.replace(os.path.join(out, name), name, dst_dir_fd=fd)
+    try:
+        with _opened(aside) as fd:
+            mark = os.open(MARK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd)
+            with os.fdopen(mark, "w") as f:
+                f.write(str(os.getpid()))
+            for name in names:
+                os.replace(os.path.join(out, name), name, dst_dir_fd=fd)
+    except BaseException:  # a Ctrl-C midway: the run goes back whole, not left half aside
+        put_back(out, aside)
+        raise
     return aside
 
 
@@ -117,10 +122,16 @@ def recover(out):
     *older, newest = asides
     for aside in older:
         remove_aside(aside)
+    from .cli_common import printable
+
     back = put_back(out, newest)
     print(
-        f"{out}/: an --overwrite run was stopped before its first epoch ended; the run it was "
-        + ("replacing is back in place" if back else f"replacing could not be put back: see {newest}/"),
+        f"{printable(out)}/: an --overwrite run was stopped before its first epoch ended; the run it was "
+        + (
+            "replacing is back in place"
+            if back
+            else f"replacing could not be put back: see {printable(newest)}/"
+        ),
         file=sys.stderr,
     )
 

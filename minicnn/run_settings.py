@@ -11,7 +11,7 @@ path (``data_record``), so that a resume from another folder reads the same file
 import argparse
 
 from . import models
-from .cli_common import UsageError, fraction, non_negative_int, positive_float, positive_int
+from .cli_common import UsageError, fraction, non_negative_int, positive_float, positive_int, printable
 from .data_record import absolute, recorded
 
 # model family (the file it is defined in) -> defaults
@@ -144,6 +144,11 @@ def resolve_settings(args, checkpoint):
     saved["data"] = recorded(saved["data"], "the checkpoint")
     if any(key in saved for key in LAYOUT_CHECKS):  # a checkpoint recorded before lacks both
         was = {key: _checked(saved, key, check) for key, check in LAYOUT_CHECKS.items()}
+        if not was["distributed"] and was["ranks"] != 1:  # no run writes it: the words below would clash
+            raise UsageError(
+                f"--resume: the checkpoint's ranks is {was['ranks']!r:.40}, which must be 1 without "
+                "--distributed; start again with --overwrite"
+            )
         if was != now:
             raise UsageError(
                 f"--resume: this run is {_layout_words(now)}, the checkpoint's was {_layout_words(was)} "
@@ -183,7 +188,7 @@ def _change(key, old, new):
 
 
 def _resume_line(out, done, settings, changes):
-    line = f"resuming {out}/ after epoch {done} of {settings['epochs']}"
+    line = f"resuming {printable(out)}/ after epoch {done} of {settings['epochs']}"
     if done >= settings["epochs"]:
         line += " (all done: the test split is evaluated again)"
     for keys, why in (

@@ -83,7 +83,7 @@ def decode(node, arrays, taken):
     dict hashes them (``filecheck.is_key``).
     """
     if "tensor" in node:
-        return Tensor(_take(node["tensor"], arrays, taken), requires_grad=node.get("requires_grad", False))
+        return _tensor(_take(node["tensor"], arrays, taken), node.get("requires_grad", False))
     ((kind, value),) = node.items()
     if kind == "value":
         return value
@@ -103,6 +103,21 @@ def decode(node, arrays, taken):
         items = [decode(v, arrays, taken) for v in value]
         return tuple(items) if kind == "tuple" else items
     raise ValueError(f"unknown entry {shown(kind, 40)} in the checkpoint's structure")
+
+
+def _tensor(array, requires_grad):
+    """A Tensor of ``array``, refused where ``mc.tensor`` would refuse it (a file may hold anything)."""
+    if not isinstance(requires_grad, bool):
+        raise ValueError(
+            f"a tensor whose requires_grad is {shown(requires_grad)}, where mc.save writes true or false"
+        )
+    if array.dtype.kind not in "biufc":
+        raise ValueError(f"a tensor of dtype {array.dtype}, where a tensor holds numbers")
+    if requires_grad and array.dtype.kind != "f":
+        raise ValueError(
+            f"a tensor of dtype {array.dtype} that requires grad, where only floating-point ones can"
+        )
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def _take(name, arrays, taken):

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import backend, io
 from . import functional as F
+from .atomic_write import file_identity
 from .checkpoint import checkpoint_state, read_checkpoint, restore
 from .evaluation import batch_to, class_hits, class_targets, evaluate, logits_of, predict, share, sizes_of
 from .fit_checks import check_fit, check_out, check_scheduler_step
@@ -349,18 +350,21 @@ def fit(
 
     kept = start if path else 0
     done = start  # epochs finished, each with its checkpoint written
+    saving = None  # while a checkpoint is written: its epoch, and what was at its path before
     try:
         for epoch in range(start, epochs):
             row = run_epoch(epoch)
             history.append(row)
             if path:
                 if lead:  # one rank writes the checkpoint; every rank knows what it holds
+                    saving = (epoch + 1, file_identity(path))
                     io.save(
                         checkpoint_state(model, optimizer, scheduler, history.epochs, epoch + 1, meta),
                         path,
                         overwrite=replace or epoch > start,
                     )
                 kept = epoch + 1
+                saving = None
             done = epoch + 1
             Progress.line(f"epoch {epoch + 1}/{epochs}", row, enabled=progress)
             if any([cb(epoch, row, model) for cb in callbacks]):  # NOTE: a list: every one is called
@@ -369,6 +373,9 @@ def fit(
         err.kept = kept  # the epochs in the checkpoint, which stays as it was
         raise
     except KeyboardInterrupt:
+        if saving is not None and file_identity(path) != saving[1]:
+            # NOTE: Ctrl-C came once the new checkpoint was in place (as its folder was flushed)
+            kept = saving[0]
         # NOTE: the epoch cut short is the one after the last finished: Ctrl-C can land
         # after an epoch's checkpoint is written (while its line prints, in a callback),
         # and that epoch is done. max(): it can land between the two assignments above.

@@ -70,3 +70,23 @@ def test_a_file_system_without_locks_runs_unguarded(tmp_path, monkeypatch):
     monkeypatch.setattr(run_folder.fcntl, "flock", no_locks)
     with run_folder.held(str(tmp_path / "run")) as made:
         assert made
+
+
+@pytest.mark.parametrize("moved", [0, 1, 3])
+def test_a_stop_while_the_old_run_is_set_aside_puts_it_back(tmp_path, monkeypatch, moved):
+    """Ctrl-C after ``moved`` of its files went aside: every file is back, and no folder aside stays."""
+    out = tmp_path / "run"
+    before = _run(out, seed=4 + moved)
+    real, calls = os.replace, []
+
+    def replace(src, dst, **kwargs):
+        if kwargs.get("dst_dir_fd") is not None:
+            calls.append(dst)
+            if len(calls) > moved:
+                raise KeyboardInterrupt
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        run_folder.set_aside(str(out))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -30,6 +30,7 @@ from ..cli_common import (
     one_line,
     one_line_warnings,
     positive_int,
+    printable,
 )
 from ..closed_pipe import quiet_when_closed
 from ..safepickle import shown
@@ -316,7 +317,7 @@ def bench(opts):
         except FileExistsError:
             check_outputs(opts)  # names them and says to add --overwrite
             raise
-        print("wrote " + ", ".join(p for p in paths if p))
+        print("wrote " + ", ".join(printable(p) for p in paths if p))
     rows = result.get("layers", []) + result.get("models", [])
     failed = [r for r in rows if r.get("error")]
     if failed:  # the others are printed and recorded; a script still learns that some are missing

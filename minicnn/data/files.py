@@ -92,7 +92,11 @@ def read_idx(path, magic, copy_dtype=None):
         size = os.fstat(raw.fileno()).st_size
         try:
             with gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw as f:
-                header = f.read(4 + 4 * ndim)
+                # NOTE: a raw file is read no further than the size it claims, which a link to
+                # /proc/self/environ gives as 0: its bytes must not become the magic number shown
+                header = f.read(4 + 4 * ndim if f is not raw else min(4 + 4 * ndim, size))
+                if len(header) < 4:
+                    raise DataFileError(f"{path}: {len(header)} bytes is shorter than an IDX header")
                 found = int.from_bytes(header[:4], "big")
                 if found != magic:
                     raise DataFileError(

@@ -177,10 +177,13 @@ def _decode(Image, formats, path, size, held):
         except DataFileError:
             raise
         except Image.UnidentifiedImageError:
+            # NOTE: no byte past the size it claims is shown: a link to /proc/self/environ says 0
+            size = os.fstat(f.fileno()).st_size
             f.seek(0)
+            got = f"a file that none reads (it begins {f.read(min(size, 16))!r})" if size else "an empty file"
             raise DataFileError(
                 f"ImageFolder: cannot decode {path}: expected an image in one of "
-                f"{', '.join(formats)}, got a file that none reads (it begins {f.read(16)!r})"
+                f"{', '.join(formats)}, got {got}"
             ) from None
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
             raise DataFileError(

@@ -18,6 +18,7 @@ out of this process's files and memory, and ends whatever the child started when
 import contextlib
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -53,6 +54,9 @@ class Submission:
         self.ended = False
         self._proc = None
         self._folder = tempfile.mkdtemp(prefix="minicnn-check-")  # only this user may enter it
+        # NOTE: its files are made and read through this descriptor, under names drawn anew for each
+        # call: the child, as the same user, may swap the folder or put links and FIFOs in it
+        self._dir = os.open(self._folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         self._requests = self._messages = self._out = None
         self._text = b""  # what the child sent that is not a whole line yet
         self._output, self._dropped = bytearray(), 0
@@ -138,16 +142,31 @@ class Submission:
     def _call(self, ex, args, where):
         if self.ended:
             raise CouldNotRun(f"{ex.name}: the grader's child process had ended before {where}")
-        args_file, out_file = os.path.join(self._folder, "args.npz"), os.path.join(self._folder, "out.npz")
-        transfer.write(args_file, list(args))
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(out_file)  # an answer is only ever the one this call wrote
+        token = secrets.token_hex(8)  # an answer is only ever the one this call asked for
+        args_name, out_name = f"args-{token}.npz", f"out-{token}.npz"
+        try:
+            transfer.write(args_name, list(args), dir_fd=self._dir)
+        except OSError as err:
+            raise CouldNotRun(
+                f"{ex.name}: the grader could not write the arguments {where} into its folder "
+                f"{self._folder} ({one_line(err.strerror or err, 80)}); was it changed while grading?"
+            ) from None
+        try:
+            return self._answer(ex, where, args_name, out_name)
+        finally:
+            for name in (args_name, out_name):
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=self._dir)
+
+    def _answer(self, ex, where, args_name, out_name):
+        """The child's answer to the call whose arguments are in ``args_name``, read from ``out_name``."""
+        args_file, out_file = os.path.join(self._folder, args_name), os.path.join(self._folder, out_name)
         outcome = self._send({"name": ex.name, "args": args_file, "out": out_file, "step": where})
         if outcome is None:
             outcome = self._await(time.monotonic() + grading.CASE_SECONDS)
         if isinstance(outcome, dict) and outcome.get("done") == where:
             try:
-                got = transfer.read(out_file)
+                got = transfer.read(out_name, dir_fd=self._dir)
                 return got["out"], got["args"]
             except (ValueError, OSError, KeyError, TypeError) as err:
                 why = one_line(err, 200)
@@ -191,7 +210,12 @@ class Submission:
         if self._proc is not None:
             self._proc.stdout.close()
             self._out = None
-        shutil.rmtree(self._folder, ignore_errors=True)
+        if self._dir is not None:
+            with contextlib.suppress(OSError):  # the folder made, not what may have been put at its name
+                if os.path.samestat(os.lstat(self._folder), os.fstat(self._dir)):
+                    shutil.rmtree(self._folder, ignore_errors=True)
+            os.close(self._dir)
+            self._dir = None
 
     # --- the protocol ---------------------------------------------------------------------------
 

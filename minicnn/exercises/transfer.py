@@ -5,6 +5,11 @@ A value (the arguments of one call, or what the student's function returned) bec
 reads the child's files with ``io.read_npz``: no pickle, so reading one cannot run code,
 and every array's size is checked before it is allocated.
 
+The grader writes and reads its files through its folder's descriptor (``dir_fd``), each name
+made anew and no link followed: the submission, running as the same user, may put a link or a
+FIFO in the folder, and the grader must neither write through it (into its own output, say,
+as ``/proc/self/fd/1``) nor wait on it.
+
 A function can return anything. What has no safe form (a Tensor, a generator, an array of
 Python objects) comes back as a stand-in: an object of a class with the same module and
 name, whose repr is the original's (on one line, cut short, control characters escaped), so
@@ -14,6 +19,7 @@ would in one process.
 
 import json
 import math
+import os
 import re
 
 import numpy as np
@@ -38,17 +44,26 @@ class Foreign:
         return self._text
 
 
-def write(path, value):
-    """``value`` into the .npz ``path`` (a name ending in .npz)."""
+def write(path, value, dir_fd=None):
+    """``value`` into the .npz ``path`` (a name ending in .npz). With ``dir_fd``, ``path`` is a
+    name in the folder open as ``dir_fd``, and a new file is made there: a file, link or FIFO
+    already of that name is an OSError (FileExistsError), never written through."""
     arrays = []
     tree = _encode(value, arrays, 0)
-    np.savez(path, **{TREE: np.asarray(json.dumps(tree))}, **{f"a{i}": a for i, a in enumerate(arrays)})
+    entries = {TREE: np.asarray(json.dumps(tree)), **{f"a{i}": a for i, a in enumerate(arrays)}}
+    if dir_fd is None:
+        np.savez(path, **entries)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, **entries)
 
 
-def read(path):
+def read(path, dir_fd=None):
     """The value ``write`` stored in ``path``. Raises ValueError (io.CheckpointError among them)
-    for a file that is not one."""
-    arrays = read_npz(path, who="the grader")
+    for a file that is not one. With ``dir_fd``, ``path`` is a name in the folder open as
+    ``dir_fd``, and a link there is refused, not followed."""
+    arrays = read_npz(path, who="the grader", dir_fd=dir_fd)
     tree = arrays.pop(TREE, None)
     if tree is None or tree.ndim != 0 or tree.dtype.kind != "U":
         raise ValueError(f"{path} holds no tree of values")

@@ -240,7 +240,9 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Restore state and hyperparameters saved by ``state_dict`` (the same parameters, in order).
 
-        Floating state arrays are cast to each parameter's dtype and moved to its device.
+        Floating state arrays are cast to each parameter's dtype and moved to its device. Each
+        group's settings are checked as the constructor checks them (PyTorch takes any, and a
+        learning rate of "x" fails inside step()), and nothing changes unless all load.
         """
         check_layout(state_dict)
         saved_groups = state_dict["param_groups"]
@@ -268,8 +270,11 @@ class Optimizer:
                 state[p] = {k: _import(v, p) for k, v in values.items()}
             _check_values(key, state[p])
         groups = []
-        for group, saved in zip(self.param_groups, saved_groups):
-            new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            try:  # what the constructor refuses, refused here too rather than inside step()
+                new = self._checked({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"loaded state dict's parameter group {i}: {err}") from None
             new["params"] = group["params"]
             groups.append(new)
         self.state, self.param_groups = state, groups

@@ -74,6 +74,20 @@ def test_truncated_and_wrong_idx_files_are_value_errors(tmp_path):
         read_idx(str(gz), 2051)
 
 
+@pytest.mark.parametrize("kind", ["empty", "proc"])
+def test_an_idx_file_empty_by_its_size_shows_none_of_what_it_reads(tmp_path, kind):
+    """A link to /proc/self/environ (size 0) would otherwise show 4 of its bytes as the magic number."""
+    if kind == "proc" and not os.path.exists("/proc/self/environ"):
+        pytest.skip("no /proc")
+    path = tmp_path / "train-images-idx3-ubyte"
+    if kind == "proc":
+        path.symlink_to("/proc/self/environ")
+    else:
+        path.write_bytes(b"")
+    with pytest.raises(DataFileError, match=r"^\S+: 0 bytes is shorter than an IDX header$"):
+        read_idx(str(path), 2051)
+
+
 def _write_cifar(folder, names, n, rng):
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -189,6 +203,28 @@ def test_image_folder_never_hands_a_file_to_pillows_other_readers(tmp_path, rng,
         "WEBP, got a file that none reads (it begins b'%!PS-Adobe-3.0 E')"
     )
     assert consulted == []
+
+
+@pytest.mark.parametrize("kind", ["empty", "proc"])
+def test_an_image_that_is_empty_by_its_size_shows_none_of_what_it_reads(tmp_path, rng, kind):
+    """A link to /proc/self/environ (size 0, as every file of /proc) would otherwise put the
+    first bytes of the process's environment into the message."""
+    Image = pytest.importorskip("PIL.Image")
+    if kind == "proc" and not os.path.exists("/proc/self/environ"):
+        pytest.skip("no /proc")
+    (tmp_path / "cat").mkdir()
+    odd = tmp_path / "cat" / "a.png"
+    if kind == "proc":
+        odd.symlink_to("/proc/self/environ")
+    else:
+        odd.write_bytes(b"")
+    Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).save(tmp_path / "cat" / "b.png")
+    with pytest.raises(DataFileError) as info:
+        ImageFolder(tmp_path)
+    assert str(info.value) == (
+        f"ImageFolder: cannot decode {odd}: expected an image in one of PNG, JPEG, BMP, GIF, PPM, TIFF, "
+        "WEBP, got an empty file"
+    )
 
 
 def test_image_folder_reads_the_formats_its_extensions_name_whatever_the_name(tmp_path, rng):

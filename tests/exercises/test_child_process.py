@@ -207,3 +207,68 @@ def test_a_child_patched_to_answer_without_an_answer_is_no_pass(student_file, ca
     assert capsys.readouterr().out.startswith(
         "sigmoid_backward: its answer on case 1 of 3 (gy (5,), y (5,)) could not be read: "
     )
+
+
+# a file that catches the path of each case's arguments as the child reads them, and then
+# puts something of its own at that name: the grader must write the next case's arguments
+# neither through it nor into it
+CAUGHT = """
+    import os
+    from minicnn.exercises import transfer
+
+    _read = transfer.read
+
+    def read(path, *rest, **named):
+        value = _read(path, *rest, **named)
+        os.remove(path)
+        {plant}
+        return value
+
+    transfer.read = read
+
+    def sigmoid_backward(gy, y):
+        return gy * y * (1 - y)
+"""
+
+
+def test_a_link_put_in_the_graders_folder_is_not_written_through(student_file, tmp_path, capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the grader's output, say (/proc/self/fd/1)")
+    path = student_file(CAUGHT.replace("{plant}", f"os.symlink({str(victim)!r}, path)"))
+    assert main(["check", "sigmoid_backward", path]) == 0
+    assert capsys.readouterr().out == "sigmoid_backward: passed (3 cases)\n"
+    assert victim.read_text() == "the grader's output, say (/proc/self/fd/1)"
+
+
+def test_a_fifo_put_in_the_graders_folder_does_not_stop_it(student_file):
+    path = student_file(CAUGHT.replace("{plant}", "os.mkfifo(path)"))
+    done = subprocess.run(
+        [sys.executable, "-m", "minicnn", "check", "sigmoid_backward", path],
+        capture_output=True,
+        text=True,
+        timeout=90,  # NOTE: a grader that opened the FIFO to write would wait for a reader forever
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "sigmoid_backward: passed (3 cases)\n", "")
+
+
+def test_an_answer_whose_name_is_a_link_is_not_read_through_it(student_file, tmp_path, capsys):
+    """The child writes its answer elsewhere and links the answer's name to it: refused, not followed."""
+    path = student_file("""
+        import os
+        from minicnn.exercises import transfer
+
+        _write = transfer.write
+
+        def write(path, value, *rest, **named):
+            _write(path + ".real.npz", value)
+            os.symlink(path + ".real.npz", path)
+
+        transfer.write = write
+
+        def sigmoid_backward(gy, y):
+            return gy * y * (1 - y)
+    """)
+    assert main(["check", "sigmoid_backward", path]) == 3
+    out = capsys.readouterr().out
+    assert out.startswith("sigmoid_backward: its answer on case 1 of 3 (gy (5,), y (5,)) could not be read: ")
+    assert "is a symbolic link, not a regular file" in out

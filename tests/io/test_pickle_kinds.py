@@ -315,3 +315,14 @@ def test_cifar_labels_of_any_size_are_refused_in_one_line(tmp_path, rng):
         DataFileError, match=r"data_batch_1: labels must be 0\.\.9, found an int of \d+ bits\.\."
     ):
         CIFAR10(tmp_path)
+
+
+@pytest.mark.parametrize("method", ["items", "get", "keys", "values"])
+def test_a_method_build_sets_on_an_ordereddict_is_never_called(tmp_path, method):
+    """BUILD sets an OrderedDict's attributes (torch.save's _metadata): one named as a method and set
+    to an admitted global would be called by whoever calls that method on the dict; none is."""
+    od = _global("collections", "OrderedDict") + b")R" + _str("w") + _tensor() + b"s"
+    state = b"}" + _str(method) + _global("torch", "FloatStorage") + b"s"
+    _pth(tmp_path / "method.pth", b"}" + _str("state_dict") + od + state + b"bs")
+    state = load_torchvision(tmp_path / "method.pth")
+    assert list(state) == ["w"] and state["w"].tolist() == [0.0] * 4

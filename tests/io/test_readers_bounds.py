@@ -124,6 +124,26 @@ def test_a_key_mc_save_never_writes_is_refused(tmp_path, key, shown):
         mc.save({"model": {key: 1}}, tmp_path / "out.npz")
 
 
+@pytest.mark.parametrize(
+    "array, requires_grad, says",
+    [
+        (
+            np.arange(3),
+            True,
+            "a tensor of dtype int64 that requires grad, where only floating-point ones can",
+        ),
+        (np.zeros(3, np.complex64), True, "a tensor of dtype complex64 that requires grad, where only"),
+        (np.arange(3.0), "yes", "a tensor whose requires_grad is 'yes', where mc.save writes true or false"),
+        (np.array(["x"]), False, "a tensor of dtype <U1, where a tensor holds numbers"),
+        (np.zeros(3, "M8[s]"), False, "a tensor of dtype datetime64\\[s\\], where a tensor holds numbers"),
+    ],
+)
+def test_a_tensor_mc_tensor_would_refuse_is_refused(tmp_path, array, requires_grad, says):
+    path = _ckpt(tmp_path / "t.npz", {"tensor": "a", "requires_grad": requires_grad}, a=array)
+    with pytest.raises(CheckpointError, match=rf"t\.npz' has a damaged structure entry: ValueError: {says}"):
+        mc.load(path)
+
+
 def test_what_minicnn_writes_still_loads(tmp_path, rng):
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     opt = optim.Adam(net.parameters(), lr=0.01)
@@ -131,11 +151,16 @@ def test_what_minicnn_writes_still_loads(tmp_path, rng):
     opt.step()
     w = rng.standard_normal(3)
     saved = {"model": net.state_dict(), "optimizer": opt.state_dict(), "same": [w, w, np.float64(2.5)] * 2}
+    tensors = [mc.tensor(w, requires_grad=True), mc.tensor(np.arange(3)), mc.tensor([True]), mc.tensor([1j])]
+    saved["tensors"] = tensors
     mc.save({**saved, -(2**31): 0, 2**31 - 1: 1}, tmp_path / "ckpt.npz")
     loaded = mc.load(tmp_path / "ckpt.npz")
     assert sorted(loaded["optimizer"]["state"]) == sorted(saved["optimizer"]["state"])
     assert all(np.array_equal(a, b) for a, b in zip(loaded["same"], saved["same"]))  # one array, six names
     assert loaded[-(2**31)] == 0 and loaded[2**31 - 1] == 1
+    assert [(t.dtype, t.requires_grad) for t in loaded["tensors"]] == [
+        (t.dtype, t.requires_grad) for t in tensors
+    ]
 
 
 # --- one array named many times -----------------------------------------------------------------

@@ -220,6 +220,26 @@ def test_load_state_dict_refuses_damaged_buffers_before_any_step(damage, message
     assert fresh.state == {}
 
 
+@pytest.mark.parametrize(
+    "key, value, kind, message",
+    [
+        ("lr", "x", TypeError, r"group 0: Adam: lr must be a real number, got str 'x'"),
+        ("lr", -1.0, ValueError, r"group 0: Adam: Invalid learning rate: -1.0; expected a finite number"),
+        ("betas", (2.0, 0.9), ValueError, r"group 0: Adam: Invalid beta parameter at index 0: 2.0"),
+        ("eps", None, TypeError, r"group 0: Adam: eps must be a real number, got None"),
+        ("weight_decay", float("nan"), ValueError, r"group 0: Adam: Invalid weight_decay value: nan"),
+    ],
+)
+def test_load_state_dict_refuses_settings_the_constructor_refuses_before_any_step(key, value, kind, message):
+    """A damaged checkpoint's group would otherwise fail inside step, or train with lr -1."""
+    p, sd = _stepped_adam_state(seed=len(message))
+    sd["param_groups"][0][key] = value
+    fresh = optim.Adam([p], lr=0.1)
+    with pytest.raises(kind, match=message):
+        fresh.load_state_dict(sd)
+    assert fresh.state == {} and fresh.param_groups[0]["lr"] == 0.1
+
+
 def test_each_optimizer_names_the_buffers_a_stepped_parameter_holds():
     p = nn.Parameter(np.ones(2))
     p.grad = mc.tensor(np.ones(2))

@@ -1004,6 +1004,27 @@ def test_a_resume_shows_control_characters_of_the_checkpoint_as_escapes(one_epoc
         assert "\x1b" not in line and says in line
 
 
+def test_an_out_typed_with_a_slash_is_named_with_one(one_epoch_run, capsys):
+    argv = ["train", "lenet5", "--data", "digits", "--quiet", "--out", f"{one_epoch_run}/"]
+    assert main(argv) == 2
+    assert one_error_line(capsys).endswith(
+        f"error: {one_epoch_run}/ already holds a run (checkpoint.npz, model.npz, metrics.json, "
+        "history.json, curves.png); add --resume to continue it or --overwrite to replace it"
+    )
+
+
+def test_a_run_folders_name_reaches_the_terminal_escaped(one_epoch_run, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "r\x1b[2Kun"
+    shutil.copytree(one_epoch_run, out)
+    assert main(["train", "lenet5", "--resume", "--quiet", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    shown = f"{tmp_path}/r\\x1b[2Kun/"
+    assert captured.err.startswith(f"resuming {shown} after epoch 1 of 1 (all done")
+    assert f"outputs in {shown}\n" in captured.out and "\x1b" not in captured.out + captured.err
+
+
 @pytest.mark.parametrize(
     "changes, part",
     [
@@ -1131,6 +1152,16 @@ def test_convert_weights_refuses_to_replace_a_file_unless_asked(weights_file, tm
     assert one_error_line(capsys, "convert-weights").endswith(f"{dst} exists; add --overwrite to replace it")
     assert dst.read_bytes() == b"precious"
     assert main(["convert-weights", str(weights_file), str(dst), "--overwrite"]) == 0
+    assert set(io.load(dst)) == set(models.lenet5().state_dict())
+
+
+def test_convert_weights_shows_control_characters_of_the_name_it_wrote_as_escapes(
+    weights_file, tmp_path, capsys
+):
+    """A name from a folder of downloads reaches the terminal escaped, as every error's does."""
+    dst = tmp_path / "w\x1b[2K\x1b[1Aok.npz"
+    assert main(["convert-weights", str(weights_file), str(dst)]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path}/w\\x1b[2K\\x1b[1Aok.npz\n"
     assert set(io.load(dst)) == set(models.lenet5().state_dict())
 
 
@@ -1514,6 +1545,7 @@ def test_a_checkpoint_recorded_before_the_layout_resumes_as_before(one_epoch_run
         ({"ranks": 0}, "the checkpoint's ranks is 0, which must be at least 1"),
         ({"distributed": "yes"}, "the checkpoint's distributed is 'yes', which must be one of True, False"),
         ({"ranks": None}, "the checkpoint's settings lack 'ranks'"),
+        ({"ranks": 4}, "the checkpoint's ranks is 4, which must be 1 without --distributed"),
     ],
 )
 def test_a_damaged_layout_is_named(settings, says, one_epoch_run, tmp_path, capsys):
@@ -1604,6 +1636,7 @@ def _refused(monkeypatch, call, name, code, nth=1):
         ("ENOSPC", "free some space"),
         ("EROFS", "make the file system writable"),
         ("EACCES", "let yourself write into {out}/"),
+        ("EFBIG", "raise the limit on a file's size (ulimit -f), or move {out}/ where larger files fit"),
     ],
 )
 def test_a_checkpoint_the_file_system_refuses_says_which_is_kept_and_how_to_resume(

@@ -127,6 +127,15 @@ def test_data_read_from_metrics_json_is_named_in_the_error_it_leads_to(tmp_path,
     )
 
 
+def test_files_recorded_beside_data_made_in_memory_are_left_aside_as_train_does(tmp_path, capsys):
+    run = a_run(tmp_path / "run")
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["data_files"] = {"t10k-images-idx3-ubyte": {"bytes": 1, "sha256": "0" * 64}}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    assert main(["eval", str(run)]) == 0
+    assert capsys.readouterr().out.startswith("data: digits\ntest loss: ")
+
+
 def test_a_model_read_from_a_checkpoint_is_named_in_the_error_it_leads_to(tmp_path, capsys):
     meta = json.dumps({"model": "lenet5", "settings": {"data": "digits"}})
     checkpoint = {"model": models.resnet20().state_dict(), "optimizer": {}, "epoch": 1, "meta": meta}

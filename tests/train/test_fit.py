@@ -450,6 +450,28 @@ def test_ctrl_c_raises_interrupted_with_the_epoch_and_the_checkpoint_kept(tmp_pa
     assert (caught.value.epoch, str(caught.value)) == (None, "interrupted after the last epoch")
 
 
+@pytest.mark.parametrize("stopped_at", [1, 2])
+def test_ctrl_c_once_a_checkpoint_is_in_place_counts_it_as_kept(tmp_path, monkeypatch, stopped_at):
+    """Ctrl-C as the folder is flushed, after the rename: the checkpoint of that epoch is on disk."""
+    from minicnn import atomic_write
+
+    flushed, flush = [], atomic_write._fsync_folder
+
+    def interrupted_flush(folder):
+        flush(folder)
+        flushed.append(folder)
+        if len(flushed) == stopped_at:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic_write, "_fsync_folder", interrupted_flush)
+    train, _ = loaders(seed=stopped_at)
+    model = small_net(seed=stopped_at)
+    with pytest.raises(Interrupted) as caught:
+        fit(model, train, optim.SGD(model.parameters(), lr=0.1), 3, out=str(tmp_path), progress=False)
+    assert read_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == stopped_at
+    assert (caught.value.epoch, caught.value.kept) == (stopped_at + 1, stopped_at)
+
+
 class WithAuxHead(nn.Module):
     """In training, (logits, aux logits) with its own training_loss, as GoogLeNet does."""
 
