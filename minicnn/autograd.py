@@ -236,6 +236,73 @@ def _links_lead_to(fn, leaves, nodes):
     return False
 
 
+def run_backward(roots, gys, retain_graph=False, inputs=None, accumulate=False):
+    """Send each ``gys[i]`` (the gradient w.r.t. ``roots[i]``) back through the graph.
+
+    The chain rule, node by node: in reverse topological order each node's output gradient
+    gy is complete (every use has added its share), its ``backward`` turns gy into one
+    gradient per input, and each input's is added to what that input has received so far.
+
+    Without ``inputs``, each leaf's gradient is added into its ``.grad``; with them, the
+    gradient of each input is returned (None where none reached it) and the other leaves get
+    nothing, or with ``accumulate`` it is added into the leaves among them (a computed input's
+    ``.grad`` is filled by its ``retain_grad()``). Either way nothing is added until every node
+    has run (see the module docstring). What is not the chain rule is in ``_Bookkeeping``.
+    """
+    order = _topological_order([r._fn for r in roots if r._fn is not None])
+    book = _Bookkeeping(order, inputs, accumulate, retain_graph)  # all but the chain rule
+    wanted, selective = book.leaves, inputs is not None  # wanted: the leaves to sum (None: all)
+    grads, leaves = _seed(roots, gys, wanted)  # node -> dL/d(its output); leaf -> dL/d(leaf)
+    for fn in order:  # each node after every node that uses its output
+        gy = grads.pop(id(fn), None)  # dL/dy, complete: every use of y has added its share
+        if gy is None or fn.freed or fn._hooks is not None or selective or in_place.changes[0] != fn.tick:
+            gy = book.before_backward(fn, gy)  # checks, hooks, inputs=; None: skip fn
+            if gy is None:
+                continue
+        gxs = fn.backward(gy)  # dL/dx_i = (dy/dx_i)^T dL/dy, one per input (a lone one bare)
+        gxs = gxs if isinstance(gxs, tuple) else (gxs,)
+        if len(gxs) != len(fn.inputs):
+            _wrong_count(fn, gxs)
+        for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
+            if gx is None or x is None or not x.requires_grad:
+                continue
+            if gx.shape != x.shape or gx.dtype != x.dtype:
+                _grad_mismatch(fn, i, x, gx)
+            if x._fn is not None:  # x was made by a node: add gx into its dL/dy (new array: _add)
+                key = id(x._fn)
+                grads[key] = gx if key not in grads else grads[key] + gx
+            elif wanted is None or id(x) in wanted:  # a leaf: summed here, added at the end
+                _add(leaves, id(x), x, gx)
+        if not retain_graph:
+            fn.free()
+    return book.commit(leaves)
+
+
+def _seed(roots, gys, wanted):
+    """The walk's start: each root's gradient, at the node that made the root or, for a root
+    that is a leaf (and wanted), at the leaf; a root given twice gets the sum."""
+    grads, leaves = {}, {}
+    for root, gy in zip(roots, gys):
+        if root._fn is not None:
+            key = id(root._fn)
+            grads[key] = gy if key not in grads else grads[key] + gy
+        elif wanted is None or id(root) in wanted:
+            _add(leaves, id(root), root, gy)
+    return grads, leaves
+
+
+def _add(sums, key, x, g):
+    """Add g into the gradient summed for x so far."""
+    # NOTE: a new array, not +=: g may be the very array another input got (Add hands gy to both)
+    sums[key] = (x, g if key not in sums else sums[key][1] + g)
+
+
+def _wrong_count(fn, gxs):
+    raise RuntimeError(
+        f"{type(fn).__name__}.backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs"
+    )
+
+
 def _grad_mismatch(fn, i, x, gx):
     raise RuntimeError(
         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} and dtype "
@@ -243,89 +310,73 @@ def _grad_mismatch(fn, i, x, gx):
     )
 
 
-def run_backward(roots, gys, retain_graph=False, inputs=None, accumulate=False):
-    """Send each ``gys[i]`` (the gradient w.r.t. ``roots[i]``) back through the graph.
+class _Bookkeeping:
+    """What a backward pass does beside the chain rule, kept out of ``run_backward``'s loop,
+    which calls ``before_backward`` only for a node where one of these has something to do:
 
-    Without ``inputs``, each leaf's gradient is added into its ``.grad``; with them, the
-    gradient of each input is returned (None where none reached it) and the other leaves get
-    nothing, or with ``accumulate`` it is added into the leaves among them (a computed input's
-    ``.grad`` is filled by its ``retain_grad()``). Either way nothing is added until every node
-    has run (see the module docstring).
+    - ``inputs=`` runs only the nodes that lead to an input: the others' gradients would be
+      thrown away;
+    - hooks (``register_hook``) see a node's output gradient before its backward, and may
+      replace it; ``retain_grad()`` keeps what they leave, as PyTorch;
+    - a freed node is refused: it dropped what its backward reads (``retain_graph=False``);
+    - so is an array changed in place since the forward: the gradient would be of other numbers;
+    - a node no gradient reached is freed unrun;
+    - ``commit``, once at the end: nothing reaches ``.grad`` before every node has run, so a
+      pass that fails half-way changes none.
     """
-    wanted_leaves = wanted_nodes = None
-    if inputs is not None:
-        wanted_leaves = {id(x) for x in inputs if x._fn is None}
-        wanted_nodes = {id(x._fn) for x in inputs if x._fn is not None}
-    grads = {}  # node -> gradient of its output, summed over uses
-    leaves = {}  # leaf -> (the leaf, its gradient summed over uses), added at the end
-    for root, gy in zip(roots, gys):
-        if root._fn is not None:
-            key = id(root._fn)
-            grads[key] = gy if key not in grads else grads[key] + gy
-        elif wanted_leaves is None or id(root) in wanted_leaves:
-            _add(leaves, id(root), root, gy)
-    order = _topological_order([r._fn for r in roots if r._fn is not None])
-    needed = None if inputs is None else _leading_to(order, wanted_leaves, wanted_nodes)
-    captured = {}  # an input's node -> the gradient of its output (with inputs only)
-    retained = []  # (a retain_grad() tensor, its gradient), added at the end
-    for fn in order:
-        gy = grads.pop(id(fn), None)
-        runs = needed is None or id(fn) in needed
+
+    def __init__(self, order, inputs, accumulate, retain_graph):
+        self.inputs, self.accumulate, self.retain_graph = inputs, accumulate, retain_graph
+        self.leaves = self.nodes = self.needed = None  # None: no inputs=, every node runs
+        if inputs is not None:
+            # inputs=: the wanted leaves, and the nodes whose output is wanted (ids), and, since
+            # the others' gradients would be thrown away, only the nodes that lead to them run
+            self.leaves = {id(x) for x in inputs if x._fn is None}
+            self.nodes = {id(x._fn) for x in inputs if x._fn is not None}
+            self.needed = _leading_to(order, self.leaves, self.nodes)
+        self.captured = {}  # a wanted node -> the gradient of its output (inputs= only)
+        self.retained = []  # (a retain_grad() tensor, its gradient), added at the end
+
+    def before_backward(self, fn, gy):
+        """fn's output gradient once checked and through its hooks, or None where fn's backward
+        is not to run (no gradient reached it, or inputs= does not need it)."""
+        wanted = self.nodes is not None and id(fn) in self.nodes
+        runs = self.needed is None or id(fn) in self.needed
         # NOTE: an input's own node need not run (its output's gradient is what is asked), and
         # with inputs a freed node no gradient reaches is left alone; any other is refused
-        if fn.freed and (gy is not None or needed is None) and not (wanted_nodes and id(fn) in wanted_nodes):
+        if fn.freed and (gy is not None or self.needed is None) and not wanted:
             raise RuntimeError(
                 "Trying to backward through the graph a second time: an earlier backward() or "
                 "autograd.grad() freed it (each op dropped its inputs and what it kept for its "
                 "gradient). Pass retain_graph=True to the first call if you need to."
             )
-        if gy is None or not (runs or id(fn) in wanted_nodes):
-            if not retain_graph and needed is None:
-                fn.free()  # no gradient reached this node (e.g. only integer inputs)
-            continue
+        if gy is None or not (runs or wanted):
+            if not self.retain_graph and self.needed is None:
+                fn.free()  # no gradient reached fn (e.g. only integer inputs): done with it
+            return None
         if fn._hooks is not None:  # hooks on fn's output: they may replace its gradient gy
             gy = fn._hooks(gy)
             kept = fn._hooks.retained()
-            if kept is not None:
-                retained.append((kept, gy))
-        if wanted_nodes is not None and id(fn) in wanted_nodes:
-            captured[id(fn)] = gy
+            if kept is not None:  # retain_grad(): its .grad gets gy with the leaves', at the end
+                self.retained.append((kept, gy))
+        if wanted:
+            self.captured[id(fn)] = gy
         if not runs:
-            continue
-        if in_place.changes[0] != fn.tick:  # something changed in place since this forward
-            in_place.check_unchanged(fn)
-        gxs = fn.backward(gy)
-        if not isinstance(gxs, tuple):
-            gxs = (gxs,)
-        if len(gxs) != len(fn.inputs):
-            raise RuntimeError(
-                f"{type(fn).__name__}.backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs"
-            )
-        for i, (x, gx) in enumerate(zip(fn.inputs, gxs)):
-            if gx is None or x is None or not x.requires_grad:
-                continue
-            if gx.shape != x.shape or gx.dtype != x.dtype:
-                _grad_mismatch(fn, i, x, gx)
-            if x._fn is not None:
-                key = id(x._fn)
-                # NOTE: a new array, not +=: gx may be the very array another input got
-                grads[key] = gx if key not in grads else grads[key] + gx
-            elif wanted_leaves is None or id(x) in wanted_leaves:
-                _add(leaves, id(x), x, gx)
-        if not retain_graph:
-            fn.free()
-    # every node has run: now the leaves' hooks, once each on its summed gradient, then .grad
-    done = [(x, g if x._hooks is None else x._hooks(g)) for x, g in leaves.values()]
-    for t, g in retained:
-        t._accumulate(g)
-    if inputs is None or accumulate:
-        for x, g in done:
-            x._accumulate(g)
-        return None
-    at_leaf = {id(x): g for x, g in done}
-    return [at_leaf.get(id(x)) if x._fn is None else captured.get(id(x._fn)) for x in inputs]
+            return None
+        if in_place.changes[0] != fn.tick:  # something changed in place since this forward:
+            in_place.check_unchanged(fn)  # refuse it if fn kept that array (in_place.py)
+        return gy
 
-
-def _add(sums, key, x, g):
-    # NOTE: a new array, not +=: g may be the very array another input got
-    sums[key] = (x, g if key not in sums else sums[key][1] + g)
+    def commit(self, leaves):
+        """All or nothing: only now that every node has run do the leaves' hooks run (once each,
+        on the summed gradient) and ``.grad`` change, so a pass that failed half-way changed
+        none. Returns the inputs' gradients for ``autograd.grad``, else None."""
+        done = [(x, g if x._hooks is None else x._hooks(g)) for x, g in leaves.values()]
+        for t, g in self.retained:
+            t._accumulate(g)
+        if self.inputs is None or self.accumulate:
+            for x, g in done:
+                x._accumulate(g)
+            return None
+        at_leaf = {id(x): g for x, g in done}
+        return [at_leaf.get(id(x)) if x._fn is None else self.captured.get(id(x._fn)) for x in self.inputs]

@@ -33,7 +33,7 @@ False
 
 from . import backend, in_place
 from .grad_mode import _mode
-from .grad_mode import inference_made as made  # noqa: F401 (read by Function.apply)
+from .grad_mode import inference_made as made  # noqa: F401 (read by tensor.py, for Function.apply)
 
 
 def refuse_kept(fn, inputs):

@@ -53,7 +53,7 @@ class Function(Node):
     """
 
     xp: Any  # the array module of the inputs, set by apply
-    tick: int  # the count of changes in place when the forward ran, set by apply
+    tick: int  # the count of changes in place when the forward ran, set by apply (_note_for_backward)
     output_changed_at: list | None  # the output's [tick of its last change in place]; None for a view
     _hooks: GradHooks | None = None  # the output's register_hook() and retain_grad(), if asked
 
@@ -64,23 +64,27 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *inputs: Tensor | None, **params: Any) -> Tensor:
-        """Run the op on Tensors, recording it in the graph when a gradient is wanted."""
+        """Run the op on Tensors, recording it in the graph when a gradient is wanted.
+
+        The four steps of docs/engine.md, numbered; what a result needs beside them (the count
+        of changes in place it shares with the input it views, what backward's checks compare
+        later) is in ``_as_view`` and ``_note_for_backward``, below the class.
+        """
         fn = cls()
-        xp = _check_same_device(cls.__name__, inputs)
+        xp = _check_same_device(cls.__name__, inputs)  # 1. Tensors, all on one device
+        # 2. which inputs want a gradient: none under no_grad, and then nothing is recorded
         fn.needs_grad = tuple([_mode.enabled and t is not None and t.requires_grad for t in inputs])
-        y = fn.forward(*[None if t is None else t.data for t in inputs], **params)
+        y = fn.forward(*[None if t is None else t.data for t in inputs], **params)  # 3. on the raw arrays
         if xp is np and not isinstance(y, np.ndarray):
             y = np.asarray(y)  # NumPy reductions return scalars, not 0-d arrays
-        base = _viewed_input(y, inputs)
+        # 4. link: with no gradient wanted, a plain Tensor (the node is dropped); else the node
+        # keeps a link to each input, and the output points at the node
         if not any(fn.needs_grad):
-            return Tensor(y)._view_of(base)
+            return _as_view(Tensor(y), inputs)  # a view shares its input's count of changes
         fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
         fn.xp = xp
-        out = Tensor(y, requires_grad=True, _fn=fn)._view_of(base)
-        if inference.made[0]:  # an inference tensor exists: refuse to keep one (inference.py)
-            inference.refuse_kept(fn, inputs)
-        # NOTE: a view's changes are its base's, which the check of the inputs looks into
-        fn.tick, fn.output_changed_at = in_place.changes[0], out._changed_at if base is None else None
+        out = _as_view(Tensor(y, requires_grad=True, _fn=fn), inputs)
+        _note_for_backward(fn, out, inputs)  # what backward checks: changes in place, inference
         return out
 
     def forward(self, *arrays, **params):
@@ -135,19 +139,35 @@ def _check_same_device(name, inputs):
     return xp
 
 
-def _viewed_input(y, inputs):
-    """The input whose array ``y`` is a view of (``x[0]``, ``x.T``, ``x.reshape(...)``), or None.
+def _as_view(out, inputs):
+    """``out``, marked a view of the input whose array its array views (``x[0]``, ``x.T``,
+    ``x.reshape(...)``), if any: as PyTorch's views, it then shares that input's count of changes
+    in place, so a write through either is seen by every node that kept the other (in_place.py).
 
     NOTE: bounds only (``may_share_memory``), as PyTorch shares one count among all views of a
     base whichever elements each holds; a fresh result (``y.base`` None) is checked no further.
     """
+    y = out.data
     if getattr(y, "base", None) is None and all(t is None or t.data is not y for t in inputs):
-        return None
+        return out
     xp = backend.xp_of(y)
     for t in inputs:
         if t is not None and type(t.data) is type(y) and xp.may_share_memory(y, t.data):
-            return t
-    return None
+            out._changed_at, out._is_view = t._changed_at, True
+            if t._inference is not out._inference:  # (a view is what its base is)
+                out._inference = t._inference
+            return out
+    return out
+
+
+def _note_for_backward(fn, out, inputs):
+    """Note the count of changes in place at this forward: backward compares it to refuse arrays
+    changed since (in_place.py). And refuse a node that keeps an inference tensor: the mode
+    promised those never enter a graph, as PyTorch's (inference.py)."""
+    if inference.made[0]:  # an inference tensor exists: refuse to keep one
+        inference.refuse_kept(fn, inputs)
+    # NOTE: a view's changes are its base's, which the check of the inputs looks into
+    fn.tick, fn.output_changed_at = in_place.changes[0], None if out._is_view else out._changed_at
 
 
 def _as_array(data, dtype, device):
@@ -201,7 +221,7 @@ class Tensor:
     grad: Any = checked_fields.Grad()  # None or a Tensor like this one
     requires_grad: bool = checked_fields.RequiresGrad()  # type: ignore[assignment]
     _hooks: GradHooks | None = None  # a leaf's register_hook(), if asked
-    _is_view = False  # made by an op as a view of an input's array (_view_of)
+    _is_view = False  # made by an op as a view of an input's array (_as_view)
     _retains_grad = False  # retain_grad() was called on this computed tensor
     _inference = False  # made under mc.inference_mode(), or a view of such a tensor (inference.py)
 
@@ -333,16 +353,6 @@ class Tensor:
             raise RuntimeError("detach_(): can't detach a view in place; use detach() instead")
         self._fn = None
         self.__dict__["requires_grad"] = False
-        return self
-
-    def _view_of(self, base: Tensor | None) -> Tensor:
-        """Mark this tensor a view of ``base`` (None: of nothing): as PyTorch's views, it shares
-        the base's count of changes in place, so a write through either is seen by every node
-        that kept the other (in_place.py)."""
-        if base is not None:
-            self._changed_at, self._is_view = base._changed_at, True
-            if base._inference is not self._inference:  # (a view is what its base is)
-                self._inference = base._inference
         return self
 
     # --- leaving and moving -------------------------------------------------

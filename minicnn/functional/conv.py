@@ -38,43 +38,59 @@ class Conv2d(Function):
     flipped):  Y_g = W_g @ im2col(x)_g + b.
     gx = col2im(W_g^T @ gY_g),  gW_g = gY_g @ im2col(x)_g^T,  gb = sum of gy over N, OH, OW.
 
-    self.K is the kernel set of the tier in use: kernels/simple.py computes these lines as
-    written (``mc.use_kernels("numpy-simple")``, the tier to step through); the default tier
-    reaches the same numbers by faster routes (see the module docstring).
+    self.K is the kernel set of the tier in use, one kernel per formula: kernels/simple.py
+    computes them as written (``mc.use_kernels("numpy-simple")``, the tier to step through); the
+    default tier reaches the same numbers by faster routes (see the module docstring). Around
+    those calls, three choices the fast tiers make, each marked FAST below (in the plain tiers,
+    a scope that does nothing and a kernel that is None):
+
+    - kept columns: the forward keeps im2col(x), which gW would otherwise build again;
+    - shared gy: the two gradient kernels share what each would build from gy;
+    - joint grads: one kernel computes gx and gW together, where it has an algorithm for them.
     """
 
     def forward(self, x, weight, bias, *, stride, padding, dilation, groups):
         self.K = kernels.for_array(x)
         self.geometry = stride, padding, dilation, groups
         self.x_shape, self.w_shape = x.shape, weight.shape
-        if x.shape[0] == 0:  # an empty batch, as PyTorch takes it: an empty output, zero gradients
-            sizes = [conv_out_size(*a) for a in zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)]
-            return backend.xp_of(x).zeros((0, weight.shape[0], *sizes), dtype=x.dtype)
+        if x.shape[0] == 0:
+            return self._empty_batch(x, weight)
         self.x = x if self.needs_grad[1] else None  # only gW needs x
         self.weight = weight if self.needs_grad[0] else None  # only gx needs W
-        # gW reads the columns of x that the forward builds, if it keeps them (kept_columns.py)
-        with self.K.keeping_columns(self.needs_grad[1]):
+        with self.K.keeping_columns(self.needs_grad[1]):  # FAST: kept columns, for gW (kept_columns.py)
+            # Y_g = W_g @ im2col(x)_g + b
             return self.K.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
 
     def backward(self, gy):
-        gx = gW = gb = None
         if self.x_shape[0] == 0:
-            zeros = backend.xp_of(gy).zeros
-            gx, gW = zeros(self.x_shape, dtype=gy.dtype), zeros(self.w_shape, dtype=gy.dtype)
-        elif self.needs_grad[0] and self.needs_grad[1] and self.K.conv2d_grads is not None:
-            # a kernel set may compute the two together (kernels.OPTIONAL); None where it cannot
+            return self._empty_batch_grads(gy)
+        want_gx, want_gW, want_gb = self.needs_grad
+        gx = gW = gb = None
+        if want_gx and want_gW and self.K.conv2d_grads is not None:  # FAST: joint grads
+            # (kernels.OPTIONAL); None where the kernel has no algorithm for these shapes
             gx, gW = self.K.conv2d_grads(gy, self.x, self.weight, *self.geometry) or (None, None)
-        # the two gradient kernels may share what they build from gy (im2col.py), in this call only
-        with self.K.sharing_gy(gy):
-            if self.needs_grad[0] and gx is None:
+        with self.K.sharing_gy(gy):  # FAST: shared gy, within this call only (im2col.py)
+            if want_gx and gx is None:  # gx = col2im(W_g^T @ gY_g)
                 gx = self.K.conv2d_input_grad(gy, self.weight, self.x_shape, *self.geometry)
-            if self.needs_grad[1] and gW is None:
+            if want_gW and gW is None:  # gW_g = gY_g @ im2col(x)_g^T
                 gW = self.K.conv2d_weight_grad(gy, self.x, self.w_shape, *self.geometry)
-        if self.needs_grad[2]:
+        if want_gb:
             # the sum over N, H and W; NOTE: einsum's one pass, where sum(axis=(0, 2, 3))
             # reduces the axes in a slower order (the timings: benchmarks/README.md)
             gb = self.xp.einsum("nchw->c", gy)
         return gx, gW, gb
+
+    def _empty_batch(self, x, weight):
+        """An empty batch, as PyTorch takes it: an empty output, then zero gradients."""
+        stride, padding, dilation, _ = self.geometry
+        sizes = [conv_out_size(*a) for a in zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)]
+        return backend.xp_of(x).zeros((0, weight.shape[0], *sizes), dtype=x.dtype)
+
+    def _empty_batch_grads(self, gy):
+        """Zeros: each gradient is a sum over the images, and there are none."""
+        zeros = backend.xp_of(gy).zeros
+        gx, gW = zeros(self.x_shape, dtype=gy.dtype), zeros(self.w_shape, dtype=gy.dtype)
+        return gx, gW, self.xp.einsum("nchw->c", gy) if self.needs_grad[2] else None
 
 
 def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups):
