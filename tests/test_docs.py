@@ -36,6 +36,8 @@ PAGES = (
     "course/prerequisites/index.html",
     "exercises/index.html",
     "writing-exercises/index.html",
+    "grading/index.html",
+    "glossary/index.html",
 )
 NOTEBOOKS = sorted(
     os.path.splitext(os.path.basename(p))[0]
@@ -385,6 +387,36 @@ def test_every_internal_link_and_anchor_resolves(site):
     assert not bad, f"{len(bad)} broken links:\n" + "\n".join(bad[:30])
 
 
+def test_the_readmes_links_resolve(site):
+    """README.md is read on the repository's front page: its relative links name files that
+    exist, and a link into a docs page names an anchor the built page has."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    links = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert any(link.startswith("docs/glossary.md#") for link in links)
+    bad = []
+    for link in links:
+        path, _, fragment = link.partition("#")
+        if re.match(r"[a-z]+:", link):
+            continue
+        if not path:  # a heading of the README itself, as GitHub names it
+            headings = re.findall(r"^#+ (.+)$", readme, re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+            if fragment not in slugs:
+                bad.append(link)
+            continue
+        if not os.path.exists(os.path.join(ROOT, path)):
+            bad.append(f"{link} (no such file)")
+        elif fragment and path.startswith("docs/") and path.endswith(".md"):
+            page = path[len("docs/") : -len(".md")]
+            page = "index.html" if page == "index" else page.removesuffix("/index") + "/index.html"
+            ids = _Links()
+            ids.feed(_read(site, page))
+            if fragment not in ids.ids:
+                bad.append(f"{link} (no such anchor)")
+    assert not bad, "README.md: broken links: " + ", ".join(bad)
+
+
 def test_notebook_contents_name_their_headings_whole(site):
     """Each entry of a notebook's table of contents has its heading's full text, code included."""
     entry = re.compile(
@@ -423,6 +455,7 @@ def test_notebook_outputs_keep_their_lines_whole(site):
         "performance/index.html",
         "exercises/index.html",
         "writing-exercises/index.html",
+        "grading/index.html",
         "tutorial/index.html",
         "reading/index.html",
     ],
@@ -488,6 +521,29 @@ def test_the_reading_map_names_files_that_exist_and_its_example_runs_the_plain_k
     with mc.use_kernels(mc.backend.kernel_tier()), mc.kernels.trace() as ran:  # the tier put back after
         exec(code, scope)
     assert sorted(ran) == [f"conv2d_{k}: simple" for k in ("forward", "input_grad", "weight_grad")]
+
+
+def test_the_reading_maps_size_is_the_size_of_its_files():
+    """reading.md and the front page give the teaching core's size: the files of the reading
+    table, counted as wc -l counts them, to within 5% (the figure is rounded)."""
+    with open(os.path.join(ROOT, "docs", "reading.md"), encoding="utf-8") as f:
+        page = f.read()
+    rows = [line for line in page.split("## Stepping")[0].splitlines() if re.match(r"\| \d+ \|", line)]
+    files = {p for row in rows for p in re.findall(r"`(minicnn/[\w/]+\.py)`", row.split("|")[2])}
+    lines = 0
+    for path in files:
+        with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+            lines += sum(1 for _ in f)
+    for name, said in (
+        ("reading.md", r"the (\d+) files of the table below, about ([\d,]+)\s+lines"),
+        ("index.md", r"is (\d+) files, about ([\d,]+) lines"),
+    ):
+        with open(os.path.join(ROOT, "docs", name), encoding="utf-8") as f:
+            m = re.search(said, " ".join(f.read().split()))
+        assert m, f"docs/{name} does not give the teaching core's size"
+        count, about = int(m.group(1)), int(m.group(2).replace(",", ""))
+        assert count == len(files), f"docs/{name}: {count} files, the reading table names {len(files)}"
+        assert abs(about - lines) <= 0.05 * lines, f"docs/{name}: about {about} lines, the files hold {lines}"
 
 
 def test_the_tutorials_reset_loop_runs_and_leaves_nothing_trained():
