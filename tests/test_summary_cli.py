@@ -100,7 +100,9 @@ def test_a_class_count_no_machine_could_hold_is_refused_at_once(capsys, monkeypa
 def test_an_input_the_model_cannot_take_names_the_flag_and_the_models_size(capsys):
     assert main(["summary", "lenet5", "--input", "3,32,32"]) == 2
     line = one_error_line(capsys)
-    assert line.startswith("python -m minicnn summary: error: --input 3,32,32: Conv2d(0): x has 3 channel(s)")
+    assert line.startswith(
+        "python -m minicnn summary: error: --input 3,32,32: Conv2d at '0': x has 3 channel(s)"
+    )
     assert line.endswith("lenet5 was designed for images of shape (1, 28, 28)")
 
 

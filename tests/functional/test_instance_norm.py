@@ -109,9 +109,9 @@ def test_an_empty_input_leaves_the_running_statistics(rng):
         (lambda x: F.instance_norm(x, eps=0), ValueError, r"eps must be a positive number, got 0"),
         (lambda x: F.instance_norm(x.long()), TypeError, r"input must be a floating-point tensor"),
         (
-            lambda x: F.instance_norm(x, name="InstanceNorm2d(norm)", eps=-1),
+            lambda x: F.instance_norm(x, name="InstanceNorm2d at 'norm'", eps=-1),
             ValueError,
-            r"^InstanceNorm2d\(norm\):",
+            r"^InstanceNorm2d at 'norm':",
         ),
     ],
 )

@@ -91,13 +91,13 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
         (["train", "lenet5", "--data", "mnist:/no/such/folder"], "no such folder"),
         (
             ["train", "resnet20", "--data", "digits"],
-            "cannot take this data's images of shape (1, 28, 28): Conv2d(conv1): x has 1 channel(s) but "
+            "cannot take this data's images of shape (1, 28, 28): Conv2d at 'conv1': x has 1 channel(s) but "
             "weight expects 3 (3 per group x 1 group(s)); x (1, 1, 28, 28), weight (16, 3, 3, 3); it takes "
             "3-channel images: try --data shapes (generated) or cifar10:PATH",
         ),
         (
             ["train", "lenet1989", "--data", "digits"],
-            "cannot take this data's images of shape (1, 28, 28): LocallyBiasedConv2d(h1): output maps "
+            "cannot take this data's images of shape (1, 28, 28): LocallyBiasedConv2d at 'h1': output maps "
             "(12, 14, 14) do not match the per-unit bias (12, 8, 8); input (1, 1, 28, 28) (expected 16x16); "
             "it was designed for images of shape (1, 16, 16)",
         ),
