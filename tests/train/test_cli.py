@@ -243,6 +243,31 @@ def test_a_batch_too_big_for_memory_stops_first_with_the_estimate(capsys, monkey
     assert "9.5 MB of memory available; not run" in line
 
 
+def test_the_reference_tier_is_said_to_be_slow_in_help_and_as_training_starts(capsys, monkeypatch, tmp_path):
+    import importlib
+
+    assert main(["train", "--help"]) == 0
+    assert "reference is plain Python loops" in " ".join(capsys.readouterr().out.split())
+
+    def stopped(*args, **kwargs):  # the note is due before the first step, so none is run
+        raise RuntimeError("stopped before the first step")
+
+    monkeypatch.setattr(importlib.import_module("minicnn.cli_train"), "fit", stopped)
+    for tier, noted in (("reference", True), ("auto", False)):
+        out = str(tmp_path / tier)
+        assert main(["train", "lenet5", *DIGITS, "--kernels", tier, "--out", out]) == 1
+        err = capsys.readouterr().err.splitlines()
+        assert err[-1].endswith("error: stopped before the first step")
+        assert err[:-1] == (
+            [
+                "--kernels reference: plain Python loops, there to check the other tiers; "
+                "training with them is very slow (auto, the default, is the fastest)"
+            ]
+            if noted
+            else []
+        )
+
+
 def test_summary_of_a_huge_input_prints_the_estimate_without_running(capsys):
     assert main(["summary", "resnet18", "--input", "3,30000,30000"]) == 2
     line = one_error_line(capsys, "summary")
