@@ -11,7 +11,7 @@ from . import interrupts, shadowing
 interrupts.during_startup()  # only when this process is ``python -m minicnn ...``
 shadowing.check_numpy_is_numpy()  # a numpy.py of one's own would stand in for NumPy
 
-from .backend import cuda_available, use_kernels
+from .backend import cuda_available, device, use_kernels
 from .tensor import Function, Tensor, tensor
 from . import autograd
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -88,6 +88,9 @@ __version__ = "0.1.0"
 
 # imported on first use (``mc.models.resnet18()``), so ``import minicnn`` stays light
 _LAZY = ("models", "data", "distributed", "train", "viz")
+# the submodules ``dir(mc)`` shows; the others that importing minicnn loads (zip_limits,
+# safepickle, ...) are its own machinery, still there for ``import minicnn.zip_limits``
+_PUBLIC_MODULES = ("autograd", "backend", "functional", "io", "kernels", "nn", "optim", "weights", *_LAZY)
 
 
 def __getattr__(name):
@@ -95,7 +98,22 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'minicnn' has no attribute {name!r}")
+    from .torch_names import hint  # torch.cuda, torch.utils, ...: what minicnn has instead
+
+    way = hint(name)
+    raise AttributeError(f"module 'minicnn' has no attribute {name!r}" + (f"; {way}" if way else ""))
+
+
+def __dir__():
+    """The public API, for ``dir(mc)`` and tab completion: not the helper modules."""
+    from types import ModuleType
+
+    names = [
+        k
+        for k, v in globals().items()
+        if not k.startswith("_") and (not isinstance(v, ModuleType) or k in _PUBLIC_MODULES)
+    ]
+    return sorted({*names, *_LAZY, "__version__"})
 
 
 def devices():

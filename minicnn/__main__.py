@@ -26,6 +26,10 @@ from . import interrupts
 from .cli_common import OneLineParser, error_said, help_texts, one_line
 
 PROG = "python -m minicnn"
+KERNELS_HELP = (
+    "kernel tier (default: %(default)s, the fastest each op has); reference is plain Python "
+    "loops, there to check the others on a few images: very slow for training"
+)
 
 
 def _train_parser(t):
@@ -70,7 +74,7 @@ def _train_parser(t):
         help="seeds the weights, the shuffling and the validation split (default: 0)",
     )
     t.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
-    t.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: %(default)s)")
+    t.add_argument("--kernels", choices=KERNELS, default="auto", help=KERNELS_HELP)
     t.add_argument("--out", help="output folder (default: runs/MODEL-DATA)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint.npz")
     t.add_argument("--overwrite", action="store_true", help="replace the run in --out")
@@ -127,7 +131,7 @@ def _parser():
         "--model", help="model name (default: from the checkpoint, or the metrics.json beside a model.npz)"
     )
     e.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
-    e.add_argument("--kernels", choices=KERNELS, default="auto", help="kernel tier (default: %(default)s)")
+    e.add_argument("--kernels", choices=KERNELS, default="auto", help=KERNELS_HELP)
 
     from .cli_common import positive_int
 
@@ -146,7 +150,12 @@ def _parser():
         metavar="N",
         help="the classifier's outputs (default: the model's)",
     )
-    s.add_argument("--compare", action="store_true", help="the classic-net comparison table")
+    s.add_argument(
+        "--compare",
+        action="store_true",
+        help="the classic-net comparison table; it builds five nets, ResNet-152 among them, and runs "
+        "an image through each, which takes a while (a line on stderr as each is begun)",
+    )
     s.add_argument("--list", action="store_true", help="list the models")
 
     c = sub.add_parser(

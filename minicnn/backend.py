@@ -84,6 +84,48 @@ def normalize_device(device):
     return kind
 
 
+class device(str):  # noqa: N801 (PyTorch's name)
+    """A device, as ``torch.device``: ``mc.device("cpu")``, ``mc.device("cuda", 0)``, ``mc.device("cuda:0")``.
+
+    It is the device's name as a str ("cpu", "cuda" or "cuda:N"), so ``.to()`` and every
+    ``device=`` take it, and it equals that name; ``.type`` and ``.index`` are PyTorch's.
+    """
+
+    def __new__(cls, type, index=None):  # noqa: A002 (PyTorch's argument name)
+        name = str(type)
+        kind, _, number = name.partition(":")
+        if number and not number.isdigit():
+            raise ValueError(f"device: invalid device name {name!r}; expected 'cpu', 'cuda' or 'cuda:N'")
+        if index is not None:
+            if number:
+                raise ValueError(
+                    f"device: {name!r} holds an index already, and index={index!r} was given too"
+                )
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                # NOTE: index.__class__, as ``type`` here is the argument
+                raise TypeError(f"device: index must be an int, got {index.__class__.__name__}")
+            if index < 0:
+                raise ValueError(f"device: index must not be negative, got {index}")
+            name = f"{kind}:{int(index)}"
+        normalize_device(name)
+        return super().__new__(cls, name)
+
+    @property
+    def type(self):
+        """'cpu' or 'cuda'."""
+        return str.__str__(self).partition(":")[0]  # a plain str, not a device
+
+    @property
+    def index(self):
+        """The N of 'cuda:N', else None."""
+        number = str.__str__(self).partition(":")[2]
+        return int(number) if number else None
+
+    def __repr__(self):
+        index = f", index={self.index}" if self.index is not None else ""
+        return f"device(type={self.type!r}{index})"
+
+
 def get_xp(device):
     """The array module for a device name."""
     return np if normalize_device(device) == "cpu" else cupy()

@@ -71,6 +71,8 @@ def _check(args):
     from .exercises.runner import Submission
 
     names = exercises.names()
+    if args.name is not None and args.name.endswith(".py") and args.name not in names:
+        raise UsageError(_file_for_a_name(args.name, args.file, names))
     if args.name is not None and args.name != "all" and args.name not in names:
         raise UsageError(
             f"no exercise {args.name!r}{exercises._did_you_mean(args.name)}; choose one of "
@@ -136,6 +138,12 @@ def _check(args):
     finally:
         submission.close()
     return report.finish()
+
+
+def _file_for_a_name(given, then, names):
+    """A file given where the exercise's name goes: the command it was likely meant as."""
+    meant = f"{then} {given}" if then in (*names, "all") else f"all {given} (every exercise it defines)"
+    return f"no exercise {given!r}: the exercise comes first, then the file: python -m minicnn check {meant}"
 
 
 def _skipped(names, loaded, course):
@@ -309,7 +317,7 @@ class _Report:
             ]
             if quick:
                 summary += f" ({', '.join(quick)}: training skipped by --quick, so not in full)"
-            words = [name + (f" ({why})" if why else "") for name, why in self.skipped]
+            words = _skipped_words(self.skipped)
             if self.others:  # a course's students need not hear of every exercise of minicnn's own
                 words.append(f"minicnn's own {self.others} exercise{'s' if self.others != 1 else ''}")
             skipped = f"skipped, as {self.args.file} does not define them: {', '.join(words)}"
@@ -317,6 +325,17 @@ class _Report:
         if not self.statuses:
             return FAILED
         return PASSED if set(self.statuses) == {PASSED} else max(self.statuses)
+
+
+def _skipped_words(skipped, most=3):
+    """The skipped exercises as the summary line names them: by name where few, else counted,
+    those the file imports still named (--json names each)."""
+    plain = [name for name, why in skipped if not why]
+    if len(plain) <= most:
+        return [name + (f" ({why})" if why else "") for name, why in skipped]
+    return [f"{len(plain)} exercises (check --list lists them)"] + [
+        f"{n} ({why})" for n, why in skipped if why
+    ]
 
 
 def _training(status, step, quick):

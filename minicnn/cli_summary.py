@@ -2,6 +2,7 @@
 or the classic-net comparison table (``--compare``), or the model names (``--list``)."""
 
 import inspect
+import sys
 
 from . import models
 from .cli_common import UsageError, check_model
@@ -34,7 +35,10 @@ def summary_command(args):
     if args.compare:
         from .compare import built_as, compare
 
-        print(compare())
+        def said(name, i, n):  # the five nets take a while: a line as each is begun
+            print(f"summary --compare: {name} ({i} of {n}) ...", file=sys.stderr, flush=True)
+
+        print(compare(progress=said))
         print()
         print("\n".join(built_as()))
         return 0

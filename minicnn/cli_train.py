@@ -216,6 +216,13 @@ def _train(args, out):
     meta = {"model": args.model, "settings": s, "resumed": resumed}
     if files is not None:
         meta["data_files"] = files
+    if lead and args.kernels == "reference":  # else minutes pass before the first epoch's line
+        print(
+            "--kernels reference: plain Python loops, there to check the other tiers; training with "
+            "them is very slow (auto, the default, is the fastest)",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         # NOTE: a diverging run is reported in one line below, not in NumPy's overflow warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

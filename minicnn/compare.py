@@ -219,16 +219,21 @@ class Comparison(list):
     __repr__ = __str__
 
 
-def compare(models=None):
+def compare(models=None, progress=None):
     """The comparison table of the classic nets, each built as ``CLASSIC`` says (``built_as()``
     puts that in words): LeNet-5's 1998 variant at 32x32, AlexNet at 227x227, the others at 224x224.
 
     Args:
         models: None for LeNet-5, AlexNet, VGG-16, GoogLeNet, ResNet-152; or a
             list of (name, model or callable that builds it, (C, H, W)).
+        progress: None, or ``progress(name, i, n)``, called as the i-th of n models is
+            taken up (building and running the big ones takes a while).
     """
     rows = Comparison()
-    for name, build, size in models if models is not None else _default_models():
+    entries = list(models if models is not None else _default_models())
+    for i, (name, build, size) in enumerate(entries, 1):
+        if progress is not None:
+            progress(name, i, len(entries))
         model = build() if not isinstance(build, nn.Module) else build
         rows.append(describe(name, model, size))
     return rows

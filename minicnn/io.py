@@ -54,10 +54,12 @@ import zlib
 
 import numpy as np
 
+from . import backend
 from .atomic_write import write_atomic  # callers name it io.write_atomic too
 from .filecheck import check_claim, index_problem, open_regular, read_limit, set_read_limit  # noqa: F401
 from .safepickle import describe
 from .structure import FORMAT_KEY, TREE_KEY, decode, encode
+from .tensor import Tensor
 from .zip_limits import check_zip_directory, check_zip_methods, fill
 
 FORMAT_VERSION = 1
@@ -294,18 +296,23 @@ def _tree_text(tree, arrays, path):
     return str(tree)
 
 
-def load(path):
+def load(path, map_location=None):
     """Read a checkpoint written by ``save`` (or any ``.npz`` of arrays, as a flat dict).
+
+    ``map_location`` ("cpu", "cuda" or an ``mc.device``) puts every array and tensor on that
+    device, as ``torch.load``'s does; None leaves them as they are read: NumPy, on the CPU.
 
     Raises FileNotFoundError when there is no file, and CheckpointError when the
     file is not a readable checkpoint (truncated by a crash, corrupt, or another format).
     """
     path = os.fspath(path)
+    if map_location is not None:
+        _check_location(map_location)  # before the file is read: a missing GPU is said first
     if not os.path.exists(path):
         raise FileNotFoundError(f"mc.load: no checkpoint at {path!r}")
     arrays = read_npz(path)
     if FORMAT_KEY not in arrays:
-        return dict(arrays)
+        return _placed(dict(arrays), map_location)
     try:
         tree, version = arrays.pop(TREE_KEY), int(arrays.pop(FORMAT_KEY))
         if version > FORMAT_VERSION:
@@ -313,7 +320,7 @@ def load(path):
                 f"mc.load: {path!r} has checkpoint format {version}, newer than "
                 f"this minicnn reads ({FORMAT_VERSION}); upgrade minicnn"
             )
-        return decode(json.loads(_tree_text(tree, arrays, path)), arrays, set())
+        obj = decode(json.loads(_tree_text(tree, arrays, path)), arrays, set())
     except CheckpointError:
         raise
     except (
@@ -326,3 +333,32 @@ def load(path):
         RecursionError,
     ) as err:
         raise CheckpointError(f"mc.load: {path!r} has a damaged structure entry: {describe(err)}") from None
+    return _placed(obj, map_location)
+
+
+def _check_location(where):
+    """A device name for map_location, or a one-line error; CuPy's absence is said here too."""
+    if not isinstance(where, str):  # an mc.device is a str
+        raise TypeError(
+            f"mc.load: map_location must be 'cpu', 'cuda' or an mc.device, got {type(where).__name__} "
+            "(a dict or a function, which torch.load takes too, is not taken here)"
+        )
+    try:
+        backend.get_xp(where)
+    except ValueError as err:
+        raise ValueError(f"mc.load: map_location: {err}") from None
+
+
+def _placed(obj, where):
+    """``obj`` with every array and tensor in it on device ``where`` (None: as it is)."""
+    if where is None:
+        return obj
+    if isinstance(obj, Tensor):
+        return Tensor(backend.to_device(obj.data, where), requires_grad=obj.requires_grad)
+    if isinstance(obj, np.ndarray):
+        return backend.to_device(obj, where)
+    if isinstance(obj, dict):  # an OrderedDict stays one
+        return type(obj)((k, _placed(v, where)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_placed(v, where) for v in obj)
+    return obj

@@ -572,3 +572,20 @@ def test_cupy_batch_norm_sums_match_the_xp_code(dtype, shape):
     on_gpu = cupy_norm.batch_norm_grads(*(cp.asarray(a) for a in (gy, xhat, invstd, w)))
     for got, want in zip(on_gpu, xp_norm.batch_norm_grads(gy, xhat, invstd, w)):
         np.testing.assert_allclose(cp.asnumpy(got), want, rtol=rtol, atol=rtol * 10)
+
+
+def test_load_with_map_location_cuda_puts_every_array_and_tensor_on_the_gpu(tmp_path):
+    import cupy
+
+    rng = np.random.default_rng(53)
+    net = models.lenet5()
+    mc.save({"model": net.state_dict(), "t": mc.tensor(rng.standard_normal(3))}, tmp_path / "c.npz")
+    back = mc.load(tmp_path / "c.npz", map_location=mc.device("cuda", 0))
+    assert all(isinstance(a, cupy.ndarray) for a in back["model"].values())
+    assert back["t"].device == "cuda" and isinstance(back["t"].data, cupy.ndarray)
+    on_gpu = models.lenet5().to("cuda")
+    on_gpu.load_state_dict(back["model"])
+    x = rng.standard_normal((2, 1, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(
+        on_gpu(mc.tensor(x, device="cuda")).to("cpu").data, net(mc.tensor(x)).data, rtol=RTOL_SUMS, atol=1e-5
+    )

@@ -100,7 +100,9 @@ def test_a_class_count_no_machine_could_hold_is_refused_at_once(capsys, monkeypa
 def test_an_input_the_model_cannot_take_names_the_flag_and_the_models_size(capsys):
     assert main(["summary", "lenet5", "--input", "3,32,32"]) == 2
     line = one_error_line(capsys)
-    assert line.startswith("python -m minicnn summary: error: --input 3,32,32: Conv2d(0): x has 3 channel(s)")
+    assert line.startswith(
+        "python -m minicnn summary: error: --input 3,32,32: Conv2d at '0': x has 3 channel(s)"
+    )
     assert line.endswith("lenet5 was designed for images of shape (1, 28, 28)")
 
 
@@ -182,9 +184,29 @@ def test_each_columns_call_builds_the_model_the_table_measures(monkeypatch):
 def test_summary_compare_prints_the_table_then_what_each_column_is(capsys, monkeypatch):
     from minicnn import compare as compare_module
 
-    monkeypatch.setattr(compare_module, "compare", lambda: "THE TABLE")
+    def compare(progress):
+        progress("LeNet-5", 1, 2)
+        progress("AlexNet", 2, 2)
+        return "THE TABLE"
+
+    monkeypatch.setattr(compare_module, "compare", compare)
     assert main(["summary", "--compare"]) == 0
-    assert capsys.readouterr().out == "THE TABLE\n\n" + "\n".join(compare_module.built_as()) + "\n"
+    out, err = capsys.readouterr()
+    assert out == "THE TABLE\n\n" + "\n".join(compare_module.built_as()) + "\n"
+    # the nets take a while to build and run: a line on stderr as each is begun
+    assert err == "summary --compare: LeNet-5 (1 of 2) ...\nsummary --compare: AlexNet (2 of 2) ...\n"
+
+
+def test_compare_calls_progress_as_each_model_is_taken_up():
+    from minicnn import nn
+    from minicnn.compare import compare
+
+    def net():
+        return nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2))
+
+    seen = []
+    rows = compare([("a", net, (1, 4, 4)), ("b", net(), (1, 4, 4))], progress=lambda *args: seen.append(args))
+    assert seen == [("a", 1, 2), ("b", 2, 2)] and [r["model"] for r in rows] == ["a", "b"]
 
 
 @pytest.mark.slow

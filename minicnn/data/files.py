@@ -24,7 +24,7 @@ import numpy as np
 
 from ..filecheck import check_claim, file_kind, index_problem, open_regular
 from ..safepickle import Refused, RestrictedUnpickler, describe, shown
-from .dataset import TensorDataset
+from .dataset import TensorDataset, refuse_transforms
 
 IDX_IMAGES, IDX_LABELS = 2051, 2049
 
@@ -34,7 +34,7 @@ class DataFileError(ValueError):
     not a regular file, or (a pickle) holding anything but data."""
 
 
-def _find(name, root, filenames, folders, published, expected):
+def _find(name, root, filenames, folders, published, expected, download=False):
     """First existing path among ``folders`` x ``filenames``, else a FileNotFoundError.
 
     A name that exists but is not a regular file (a folder, a FIFO) is a DataFileError.
@@ -53,7 +53,7 @@ def _find(name, root, filenames, folders, published, expected):
     raise FileNotFoundError(
         f"{name}: {' or '.join(filenames)} not found in {where}; the dataset "
         f"expects the files {', '.join(expected)}, as published on "
-        f"{published} (no download is attempted)"
+        f"{published} (no download is attempted{', download=True or not' if download else ''})"
     )
 
 
@@ -138,21 +138,25 @@ class MNIST(TensorDataset):
     Args:
         root: folder holding e.g. ``train-images-idx3-ubyte`` (raw or ``.gz``).
         train: the 60,000 training images, else the 10,000 test images.
+        transform, target_transform: torchvision's, refused with a pointer to
+            ``DataLoader(transform=...)``, where minicnn's batch transforms go.
+        download: torchvision's; minicnn downloads nothing, and reads the files if they are there.
     Images float32 (N, 1, 28, 28) in [0, 1]; labels int64 (N,); ``files``, the paths read.
     """
 
     published = "Yann LeCun's MNIST page"
     classes = [str(d) for d in range(10)]
 
-    def __init__(self, root, train=True):
-        prefix = "train" if train else "t10k"
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
         name, folders = type(self).__name__, ("", os.path.join(type(self).__name__, "raw"))
+        refuse_transforms(name, transform, target_transform)
+        prefix = "train" if train else "t10k"
         expected = [f"{p}-{k}-ubyte[.gz]" for p in ("train", "t10k") for k in ("images-idx3", "labels-idx1")]
         found, found_paths = {}, []
         files = (("images-idx3", IDX_IMAGES, np.float32), ("labels-idx1", IDX_LABELS, np.int64))
         for kind, magic, dtype in files:
             base = f"{prefix}-{kind}-ubyte"
-            path = _find(name, root, (base, base + ".gz"), folders, self.published, expected)
+            path = _find(name, root, (base, base + ".gz"), folders, self.published, expected, download)
             found[kind] = read_idx(path, magic, copy_dtype=dtype)
             found_paths.append(path)
         images, labels = found["images-idx3"], found["labels-idx1"]
@@ -313,6 +317,7 @@ class CIFAR10(TensorDataset):
         root: folder holding ``cifar-10-batches-py/`` as unpacked from
             ``cifar-10-python.tar.gz``.
         train: data_batch_1..5 (50,000 images), else test_batch (10,000).
+        transform, target_transform, download: torchvision's, as for ``MNIST``.
     Images float32 (N, 3, 32, 32) in [0, 1]; labels int64 (N,); ``files``, the paths read.
     The batches read and their float32 copy are counted together against the read limit.
     """
@@ -320,13 +325,14 @@ class CIFAR10(TensorDataset):
     published = "Alex Krizhevsky's CIFAR-10 page"
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
-    def __init__(self, root, train=True):
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
+        refuse_transforms("CIFAR10", transform, target_transform)
         names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
         folders = ("cifar-10-batches-py", "")
         expected = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
         images, labels, held, paths = [], [], 0, []
         for filename in names:
-            path = _find("CIFAR10", root, (filename,), folders, self.published, expected)
+            path = _find("CIFAR10", root, (filename,), folders, self.published, expected, download)
             paths.append(path)
             batch = _unpickle(path, held)
             data = batch.get("data")

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..filecheck import check_claim, open_regular
 from ..safepickle import describe
-from .dataset import TensorDataset
+from .dataset import TensorDataset, refuse_transforms
 from .files import DataFileError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
@@ -68,11 +68,7 @@ class ImageFolder(TensorDataset):
     """
 
     def __init__(self, root, size=None, transform=None, target_transform=None):
-        if transform is not None or target_transform is not None:
-            raise TypeError(
-                "ImageFolder: transform= is not taken here: minicnn's transforms work on whole "
-                "batches; pass it to the loader, DataLoader(dataset, transform=...)"
-            )
+        refuse_transforms("ImageFolder", transform, target_transform)
         Image = _pillow()
         if not os.path.isdir(root):
             raise FileNotFoundError(

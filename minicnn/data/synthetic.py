@@ -12,7 +12,7 @@ pixel is ``clip(0.5 - d * radius_px, 0, 1)``, which antialiases the edge.
 
 import numpy as np
 
-from .dataset import TensorDataset
+from .dataset import TensorDataset, refuse_transforms
 
 SHAPES = ("circle", "square", "triangle", "cross", "ring", "star", "crescent", "bar", "frame", "dots")
 
@@ -190,10 +190,13 @@ class SyntheticShapes(TensorDataset):
             shapes, random colours (closer to the background's than the
             easy preset allows), a wider range of scales, and partial
             occlusion. The labelled shape is always the largest.
+        transform: refused with a pointer to ``DataLoader(transform=...)``, where minicnn's
+            batch transforms go.
     Labels int64 (n,) index ``self.classes``.
     """
 
-    def __init__(self, n, size=32, seed=0, classes=SHAPES, preset="easy"):
+    def __init__(self, n, size=32, seed=0, classes=SHAPES, preset="easy", *, transform=None):
+        refuse_transforms("SyntheticShapes", transform)
         names = list(SHAPES[:classes]) if isinstance(classes, int) else list(classes)
         unknown = [c for c in names if c not in SHAPES]
         if unknown or len(names) < 2 or len(set(names)) != len(names):

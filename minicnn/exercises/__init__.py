@@ -19,6 +19,7 @@ docs/writing-exercises.md.
 """
 
 import difflib
+import re
 import sys
 
 from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
@@ -148,15 +149,32 @@ def check(name, fn, quick=False, own_code=False, seed=None, hints=True):
         )
 
 
-def stub_source(name):
+def stub_source(name, file=None):
     """The starting point a student fills in: NumPy imported, the signature, the docstring, a
-    NotImplementedError. Stubs appended one after another make one file of them."""
+    NotImplementedError. Stubs appended one after another make one file of them.
+
+    ``file``: the file the stub is to be appended to (``>> mine.py``). Where it imports NumPy as
+    ``np`` already, the stub leaves its own import out and starts with the blank lines that put
+    its ``def`` two blank lines below the file's end.
+    """
     ex = info(name)
     # the docstring's own "Return ..." says it already, with the shapes
     returns = "" if "return" in ex.doc.lower() else f"\n\n    Returns {', '.join(ex.returns)}."
     return (
-        "import numpy as np\n\n\n"
-        f"def {name}{ex.signature}:\n"
+        _stub_head(file) + f"def {name}{ex.signature}:\n"
         f'    """{ex.doc}{returns}\n    """\n'
         f'    raise NotImplementedError("{name}: not implemented yet")\n'
     )
+
+
+def _stub_head(file):
+    """'import numpy as np' and two blank lines; or, after a ``file`` that imports it, only the
+    newlines that leave two blank lines after the file's last line."""
+    try:
+        with open(file, encoding="utf-8") as f:
+            text = f.read()
+    except (TypeError, OSError, UnicodeDecodeError):  # no file given, none there yet, unreadable
+        text = ""
+    if not re.search(r"^import numpy as np[ \t]*(#.*)?$", text, re.MULTILINE):
+        return "import numpy as np\n\n\n"
+    return "\n" * max(0, 3 - (len(text) - len(text.rstrip("\n"))))

@@ -51,5 +51,20 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, name: str =
         got = f"{x.shape[-1]} features" if x.ndim else "a scalar"
         raise ValueError(
             f"{name}: x has {got} but weight expects {weight.shape[1]}; x {x.shape}, weight {weight.shape}"
+            + _shape_hint(x.shape, weight.shape[1])
         )
     return Linear.apply(x, weight, bias)
+
+
+def _shape_hint(shape, in_features):
+    """The likely slip behind a feature mismatch, when the sizes point to one: examples not
+    yet flattened ((N, C, H, W) with C*H*W = in_features), or one image given without its
+    batch dim, whose C channels a Flatten() upstream took for C examples."""
+    if len(shape) > 2 and math.prod(shape[1:]) == in_features:
+        per_example = " x ".join(map(str, shape[1:]))
+        flatten = "flatten it first (nn.Flatten() or x.flatten(1))"
+        return f"; each example's {per_example} = {in_features} values: {flatten}"
+    if len(shape) >= 2 and shape[0] > 1 and math.prod(shape) == in_features:
+        one_image = "one image? use x[None] at the model's input"
+        return f"; x holds {in_features} values in all, one example's worth: {one_image}"
+    return ""

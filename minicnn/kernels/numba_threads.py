@@ -12,6 +12,8 @@ import warnings
 
 import numba
 
+from . import numba_compiling  # noqa: F401  # every module of jitted kernels imports this one
+
 # read once: the count does not change while a process runs, and os.cpu_count() reads
 # /sys on every call, a cost every jitted kernel paid where NUMBA_NUM_THREADS is not set
 # (benchmarks/README.md, "Figures behind comments")

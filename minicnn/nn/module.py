@@ -8,7 +8,8 @@ follow from them, so a state dict moves between minicnn and PyTorch unchanged.
 
 A child also learns its own dotted name when it is registered (``_name``), so
 a layer can say which layer it is when it rejects an input:
-``ValueError: Linear(fc1): x has 100 features but weight expects 84 ...``.
+``ValueError: Linear at 'fc1': x has 100 features but weight expects 84 ...``
+(its path in quotes, so that ``Linear(1)`` is not read as ``in_features=1``).
 """
 
 import itertools
@@ -108,8 +109,8 @@ class Module(HooksMixin, StateDictMixin):
                 child._set_name(f"{name}.{child_name}")
 
     def _label(self):
-        """'Linear(fc1)' once registered as a child, 'Linear' for a root: the start of an error."""
-        return f"{type(self).__name__}({self._name})" if self._name else type(self).__name__
+        """ "Linear at 'fc1'" once registered as a child, 'Linear' for a root: the start of an error."""
+        return f"{type(self).__name__} at {self._name!r}" if self._name else type(self).__name__
 
     def _forget(self, name, keep=None):
         """Drop ``name`` from every table but ``keep``: a Parameter or module assigned over one

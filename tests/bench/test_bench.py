@@ -124,6 +124,8 @@ def test_options_defaults_and_quick():
     assert full["tiers"][:2] == ["reference", "numpy"] and full["memory"]
     quick = bench_main.options(["--quick"])
     assert quick["models"] == list(cases.QUICK_MODELS) and "reference" not in quick["tiers"]
+    # auto, the tier train uses, is timed in both, last: beside the tiers it chooses among
+    assert quick["tiers"][0] == "numpy" and quick["tiers"][-1] == full["tiers"][-1] == "auto"
     assert quick["repeats"] < full["repeats"]
     assert full["batches"] == quick["batches"] == cases.BATCHES == 4
     assert bench_main.options(["--batches", "1"])["batches"] == 1

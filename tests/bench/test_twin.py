@@ -523,8 +523,9 @@ class ScaledConv(nn.Conv2d):
 @pytest.mark.parametrize(
     "model, label",
     [
-        (nn.Sequential(nn.Linear(4, 4), nn.DropConnectLinear(4, 2)), "DropConnectLinear(1)"),
-        (nn.Sequential(nn.Sequential(ScaledConv(1, 2, 3))), "ScaledConv(0.0)"),  # a subclass is not its base
+        (nn.Sequential(nn.Linear(4, 4), nn.DropConnectLinear(4, 2)), "DropConnectLinear at '1'"),
+        # a subclass is not its base
+        (nn.Sequential(nn.Sequential(ScaledConv(1, 2, 3))), "ScaledConv at '0.0'"),
         (nn.DropConnect(nn.Linear(4, 2)), "DropConnect"),
     ],
 )
@@ -540,7 +541,7 @@ def test_a_module_without_a_twin_is_one_line_naming_it_and_its_place(twin, model
 def test_a_bench_model_without_a_twin_is_refused_in_one_line(twin):
     # torch_cases builds every PyTorch step from to_torch's twin, so this comes first there
     model = nn.Sequential(nn.Flatten(), nn.DropConnectLinear(16, 2))
-    with pytest.raises(TypeError, match=r"^minicnn.bench: no PyTorch twin for DropConnectLinear\(1\);"):
+    with pytest.raises(TypeError, match=r"^minicnn.bench: no PyTorch twin for DropConnectLinear at '1';"):
         twin.to_torch(model)
 
 
@@ -557,5 +558,5 @@ def test_an_argument_an_older_pytorch_lacks_is_left_out_at_its_default(twin, mon
         twin.to_torch(nn.Sequential(nn.LayerNorm(5, bias=False)))
     message = str(err.value)
     assert "\n" not in message
-    assert message.startswith("minicnn.bench: PyTorch stand-in cannot build the twin of LayerNorm(0): ")
+    assert message.startswith("minicnn.bench: PyTorch stand-in cannot build the twin of LayerNorm at '0': ")
     assert "bias" in message

@@ -246,6 +246,36 @@ def test_image_folder_points_a_torchvision_transform_to_the_loader(tmp_path):
         ImageFolder(tmp_path, transform=lambda image: image)
 
 
+def test_torchvision_s_arguments_to_a_dataset_point_to_the_loader_or_say_nothing_is_downloaded(tmp_path):
+    from minicnn import data
+
+    rng = np.random.default_rng(61)
+    flip = lambda image: image[..., ::-1]  # noqa: E731
+    batches = r"act on whole batches \(N, C, H, W\); pass them to the loader, "
+    batches += r"DataLoader\(dataset, transform=\.\.\.\)$"
+    made = (
+        ("mnist5k", lambda: data.mnist5k("train", transform=flip)),
+        ("digits", lambda: data.digits("train", transform=flip)),
+        ("SyntheticShapes", lambda: data.SyntheticShapes(8, transform=flip)),
+        ("MNIST", lambda: MNIST(tmp_path, transform=flip)),
+        ("FashionMNIST", lambda: FashionMNIST(tmp_path, transform=flip)),
+        ("CIFAR10", lambda: CIFAR10(tmp_path, transform=flip)),
+    )
+    for name, make in made:
+        with pytest.raises(
+            TypeError, match=rf"^{name}: transform= is not taken here: minicnn's transforms {batches}"
+        ):
+            make()
+    with pytest.raises(TypeError, match=r"^MNIST: transform= and target_transform= are not taken here"):
+        MNIST(tmp_path, transform=flip, target_transform=int)
+    with pytest.raises(FileNotFoundError, match=r"\(no download is attempted, download=True or not\)$"):
+        MNIST(tmp_path, download=True)
+    with pytest.raises(FileNotFoundError, match=r"\(no download is attempted\)$"):
+        CIFAR10(tmp_path)
+    images, _ = _write_mnist(tmp_path, "train", 3, rng)
+    np.testing.assert_array_equal(MNIST(tmp_path, download=True).images[:, 0] * 255, images)  # as torchvision
+
+
 def test_image_folder_without_pillow_names_the_extra(tmp_path, monkeypatch):
     import sys
 

@@ -156,7 +156,7 @@ def test_sync_batchnorm_errors_name_the_layer():
     net = dist.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3)))
     with pytest.raises(
         ValueError,
-        match=r"SyncBatchNorm\(0\): x has 2 channel\(s\) but the "
+        match=r"SyncBatchNorm at '0': x has 2 channel\(s\) but the "
         r"layer was built for num_features=3",
     ):
         net(mc.tensor(np.zeros((2, 2, 4, 4), dtype=np.float32)))

@@ -281,6 +281,29 @@ def test_a_stub_appended_after_the_answer_is_named_next_to_not_implemented_yet(s
     assert message.endswith(f"(lines 4 and {second}); the last one (line {second}) is graded")
 
 
+def test_stubs_appended_with_the_file_named_import_numpy_once_and_keep_two_blank_lines(tmp_path):
+    import ast
+
+    from minicnn import exercises
+
+    path = tmp_path / "mine.py"
+    names = ("sigmoid_backward", "tanh_backward", "col2im")
+    for name in names:  # as `python -c "print(exercises.stub_source(NAME, 'mine.py'))" >> mine.py`
+        stub = exercises.stub_source(name, str(path))
+        with open(path, "a", encoding="utf-8") as f:
+            print(stub, file=f)
+    text = path.read_text()
+    assert text.count("import numpy as np") == 1 and text.startswith("import numpy as np\n\n\ndef ")
+    assert [f.name for f in ast.parse(text).body if isinstance(f, ast.FunctionDef)] == list(names)
+    assert "\n\n\n\n" not in text and text.count("\n\n\ndef ") == len(names)
+    # a file of the student's own that ends without a newline, or imports numpy another way
+    path.write_text("import numpy as np\nx = 1")
+    assert exercises.stub_source("col2im", str(path)).startswith("\n\n\ndef col2im(")
+    path.write_text("import numpy\n")
+    assert exercises.stub_source("col2im", str(path)).startswith("import numpy as np\n\n\ndef col2im(")
+    assert exercises.stub_source("col2im", str(tmp_path / "new.py")) == exercises.stub_source("col2im")
+
+
 def test_three_definitions_are_counted(student_file, capsys):
     path = student_file(
         "def tanh_backward(gy, y):\n    return gy\n\n" * 2

@@ -77,8 +77,11 @@ def test_check_all_grades_what_the_file_defines_and_says_what_it_skipped(student
     out = capsys.readouterr().out.splitlines()
     assert out[:3] == [f"output of {path}:", "    hello from the file", "sigmoid_backward: passed (3 cases)"]
     assert out[3].startswith("tanh_backward failed on case 1 of 3")
-    assert out[-1].startswith(
-        f"{path}: 1 of 2 exercises passed; skipped, as {path} does not define them: topo_sort, "
+    # the many not defined are counted, not listed (--json lists each)
+    others = len(exercises.names()) - 2
+    assert out[-1] == (
+        f"{path}: 1 of 2 exercises passed; skipped, as {path} does not define them: "
+        f"{others} exercises (check --list lists them)"
     )
 
 
@@ -219,6 +222,32 @@ def test_json_says_why_an_exercise_was_skipped(tmp_path, capsys):
     )
     assert results["col2im"]["skipped"] == "not defined"
     assert set(results) == set(exercises.names())
+
+
+def test_the_summary_names_the_exercises_a_file_imports_and_counts_the_rest(tmp_path, capsys):
+    (tmp_path / "earlier.py").write_text("def tanh_backward(gy, y):\n    return gy * (1 - y * y)\n")
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "from earlier import tanh_backward\n\ndef sigmoid_backward(gy, y):\n    return gy * y * (1 - y)\n"
+    )
+    assert main(["check", "all", str(path)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    others = len(exercises.names()) - 2
+    assert last == (
+        f"{path}: 1 of 1 exercises passed; skipped, as {path} does not define them: {others} exercises "
+        f"(check --list lists them), tanh_backward (from {tmp_path / 'earlier.py'})"
+    )
+
+
+def test_a_file_given_where_the_exercise_goes_is_pointed_to_check_all(capsys):
+    assert main(["check", "right.py"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "python -m minicnn check: error: no exercise 'right.py': the exercise comes first, then the file: "
+        "python -m minicnn check all right.py (every exercise it defines)\n"
+    )
+    assert main(["check", "right.py", "col2im"]) == 2
+    assert capsys.readouterr().err.endswith("then the file: python -m minicnn check col2im right.py\n")
 
 
 def test_list_with_json_is_one_object_per_exercise(capsys):

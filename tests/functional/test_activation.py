@@ -149,7 +149,7 @@ def test_bad_input():
         r".*x \(2, 3\), weight \(4,\)",
     ):
         F.prelu(mc.randn(2, 3), mc.randn(4))
-    with pytest.raises(ValueError, match=r"PReLU\(act\): x has 3 channel\(s\) but weight has 4 value"):
+    with pytest.raises(ValueError, match=r"PReLU at 'act': x has 3 channel\(s\) but weight has 4 value"):
         nn.Sequential(collections.OrderedDict(act=nn.PReLU(4)))(mc.randn(2, 3))
     with pytest.raises(ValueError, match="RReLU: expected 0 <= lower <= upper"):
         nn.RReLU(0.5, 0.1)

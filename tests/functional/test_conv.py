@@ -281,7 +281,7 @@ ERRORS = {
     "module_names_itself": (
         lambda: nn.Sequential(nn.Conv2d(3, 4, 3))(mc.zeros(1, 2, 5, 5)),
         ValueError,
-        r"Conv2d\(0\): x has 2 channel\(s\) but weight expects 3",
+        r"Conv2d at '0': x has 2 channel\(s\) but weight expects 3",
     ),
     "module_integer_input": (
         lambda: nn.Conv2d(1, 1, 3)(_x(1, 1, 5, 5, dtype=np.int32)),

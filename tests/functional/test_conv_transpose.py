@@ -382,7 +382,7 @@ ERRORS = {
     "module_names_itself": (
         lambda: nn.Sequential(nn.ConvTranspose2d(3, 4, 3))(mc.zeros(1, 2, 5, 5)),
         ValueError,
-        r"ConvTranspose2d\(0\): x has 2 channel\(s\) but weight expects 3",
+        r"ConvTranspose2d at '0': x has 2 channel\(s\) but weight expects 3",
     ),
     "module_output_size_out_of_range": (
         lambda: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)(mc.zeros(2, 4, 4, 5), output_size=(10, 9)),

@@ -151,9 +151,9 @@ def test_infinite_and_huge_values_warn_of_nothing(rng):
         (lambda x: F.instance_norm(x, use_input_stats=None), TypeError, r"got NoneType None"),
         (lambda x: F.instance_norm(x, use_input_stats=np.True_), TypeError, r"use_input_stats must be"),
         (
-            lambda x: F.instance_norm(x, name="InstanceNorm2d(norm)", eps=-1),
+            lambda x: F.instance_norm(x, name="InstanceNorm2d at 'norm'", eps=-1),
             ValueError,
-            r"^InstanceNorm2d\(norm\):",
+            r"^InstanceNorm2d at 'norm':",
         ),
     ],
 )

@@ -225,7 +225,7 @@ def test_layers_keep_pytorchs_attributes():
 
 def test_a_layer_names_itself_in_errors(rng):
     model = nn.Sequential(nn.Upsample(size=(0, 2)))
-    with pytest.raises(ValueError, match=r"Upsample\(0\): input and output sizes should be greater than 0"):
+    with pytest.raises(ValueError, match=r"Upsample at '0': input and output sizes should be greater than 0"):
         model(mc.tensor(rng.standard_normal((1, 2, 3, 3))))
 
 

@@ -282,10 +282,10 @@ def test_bad_input():
 def test_bad_input_to_modules_names_the_layer():
     net = nn.Sequential(nn.BatchNorm2d(3))
     with pytest.raises(
-        ValueError, match=r"BatchNorm2d\(0\): expected 4-D .* got 2-D input of shape \(2, 3\)"
+        ValueError, match=r"BatchNorm2d at '0': expected 4-D .* got 2-D input of shape \(2, 3\)"
     ):
         net(mc.randn(2, 3))
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(0\): x has 4 channel\(s\).*num_features=3"):
+    with pytest.raises(ValueError, match=r"BatchNorm2d at '0': x has 4 channel\(s\).*num_features=3"):
         net(mc.randn(2, 4, 3, 3))
     with pytest.raises(ValueError, match=r"BatchNorm1d: expected 2-D \(N, C\) or 3-D"):
         nn.BatchNorm1d(3)(mc.randn(2, 3, 4, 4))

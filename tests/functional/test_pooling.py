@@ -533,7 +533,7 @@ ERRORS = {
     "module_unpool_names_itself": (
         lambda: nn.Sequential(nn.Identity(), nn.MaxUnpool2d(2))[1](_x(1, 1, 2, 2), _i(1, 1, 2, 2, fill=16)),
         IndexError,
-        r"MaxUnpool2d\(1\): index 16 is outside the 4 x 4 output plane",
+        r"MaxUnpool2d at '1': index 16 is outside the 4 x 4 output plane",
     ),
     "module_adaptive_max_output_size": (
         lambda: nn.AdaptiveMaxPool2d((2, 2, 2)),
@@ -584,7 +584,7 @@ ERRORS = {
     "module_names_itself": (
         lambda: nn.Sequential(nn.Identity(), nn.MaxPool2d(5))(_x(1, 1, 4, 4)),
         ValueError,
-        r"MaxPool2d\(1\): the 5-wide window is larger",
+        r"MaxPool2d at '1': the 5-wide window is larger",
     ),
     "module_integer_input": (
         lambda: nn.AvgPool2d(2)(_x(1, 1, 4, 4, dtype=np.int32)),

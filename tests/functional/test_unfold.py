@@ -226,7 +226,7 @@ def test_repr_as_pytorch(layer, text):
 
 def test_a_layer_names_itself_in_errors(rng):
     model = nn.Sequential(nn.Unfold(5))
-    with pytest.raises(ValueError, match=r"Unfold\(0\): the 5-tap window"):
+    with pytest.raises(ValueError, match=r"Unfold at '0': the 5-tap window"):
         model(mc.tensor(rng.standard_normal((1, 2, 4, 4))))
 
 

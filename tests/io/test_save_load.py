@@ -99,6 +99,30 @@ def test_tensors_are_stored_as_tensors(tmp_path):
     assert isinstance(back, mc.Tensor) and back.requires_grad and back.data.tolist() == [0.0, 1.0, 2.0]
 
 
+def test_map_location_cpu_keeps_the_object_and_bad_locations_are_refused_before_reading(tmp_path):
+    rng = np.random.default_rng(47)
+    obj = collections.OrderedDict(
+        model={"w": rng.standard_normal((2, 3))}, t=mc.tensor(rng.standard_normal(2), requires_grad=True)
+    )
+    obj["pair"] = (np.arange(3), [1.5, "x"])
+    mc.save(obj, tmp_path / "c.npz")
+    for where in ("cpu", mc.device("cpu")):
+        back = mc.load(tmp_path / "c.npz", map_location=where)
+        t = back.pop("t")
+        assert isinstance(t, mc.Tensor) and t.requires_grad and t.device == "cpu"
+        assert t.data.tolist() == obj["t"].data.tolist()
+        assert_same(back, collections.OrderedDict((k, v) for k, v in obj.items() if k != "t"))
+    with pytest.raises(
+        TypeError, match=r"^mc.load: map_location must be 'cpu', 'cuda' or an mc.device, got dict"
+    ):
+        mc.load(tmp_path / "c.npz", map_location={"cuda:0": "cpu"})
+    with pytest.raises(ValueError, match=r"^mc.load: map_location: unknown device 'mps'"):
+        mc.load(tmp_path / "nothing.npz", map_location="mps")  # said before the missing file
+    if not mc.cuda_available():
+        with pytest.raises(RuntimeError, match="needs CuPy"):
+            mc.load(tmp_path / "nothing.npz", map_location="cuda")
+
+
 def test_a_plain_npz_of_arrays_loads_as_a_flat_dict(tmp_path):
     np.savez(tmp_path / "converted.npz", **{"fc.weight": np.ones((2, 2)), "fc.bias": np.zeros(2)})
     loaded = mc.load(tmp_path / "converted.npz")

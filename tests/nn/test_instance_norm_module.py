@@ -109,10 +109,10 @@ def test_bad_arguments_are_refused_at_construction(build, error, message):
 
 def test_bad_input_is_refused_naming_the_layer():
     model = nn.Sequential(nn.InstanceNorm2d(2))
-    with pytest.raises(ValueError, match=r"^InstanceNorm2d\(0\): expected 3D or 4D input \(got 2D input\)"):
+    with pytest.raises(ValueError, match=r"^InstanceNorm2d at '0': expected 3D or 4D input \(got 2D input\)"):
         model(mc.zeros(2, 2))
     with pytest.raises(
-        ValueError, match=r"^InstanceNorm2d\(0\): Expected more than 1 spatial element when training"
+        ValueError, match=r"^InstanceNorm2d at '0': Expected more than 1 spatial element when training"
     ):
         model(mc.zeros(3, 2, 1, 1))
     with pytest.raises(TypeError, match=r"^InstanceNorm2d: expected a Tensor, got ndarray"):

@@ -82,19 +82,41 @@ def test_linear_rejects_bad_input_naming_the_layer_and_both_shapes():
     with pytest.raises(ValueError) as err:
         head(mc.tensor(np.zeros((8, 100), dtype=np.float32)))
     assert str(err.value) == (
-        "Linear(fc1): x has 100 features but weight expects 84; x (8, 100), weight (10, 84)"
+        "Linear at 'fc1': x has 100 features but weight expects 84; x (8, 100), weight (10, 84)"
     )
-    with pytest.raises(TypeError, match=r"Linear\(fc1\): x must be a floating-point tensor, got dtype int64"):
+    not_float = "Linear at 'fc1': x must be a floating-point tensor, got dtype int64"
+    with pytest.raises(TypeError, match=not_float):
         head(mc.tensor(np.zeros((8, 84), dtype=np.int64)))
-    with pytest.raises(TypeError, match=r"Linear\(fc1\): x is float64 but weight is float32"):
+    with pytest.raises(TypeError, match=r"Linear at 'fc1': x is float64 but weight is float32"):
         head(mc.tensor(np.zeros((8, 84))))
     with pytest.raises(
         TypeError,
-        match=r"Linear\(fc1\): x must be a minicnn Tensor, got numpy.ndarray; wrap",
+        match=r"Linear at 'fc1': x must be a minicnn Tensor, got numpy.ndarray; wrap",
     ):
         head(np.zeros((8, 84), dtype=np.float32))
     with pytest.raises(ValueError, match="in_features must be a non-negative int"):
         nn.Linear(-1, 3)
+
+
+def test_linear_error_hints_at_unflattened_images_and_a_missing_batch_dim():
+    rng = np.random.default_rng(31)
+    conv_then_fc = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Linear(2 * 4 * 4, 3))
+    with pytest.raises(ValueError) as err:
+        conv_then_fc(mc.tensor(rng.standard_normal((5, 1, 6, 6)).astype(np.float32)))
+    assert str(err.value) == (
+        "Linear at '1': x has 4 features but weight expects 32; x (5, 2, 4, 4), weight (3, 32); "
+        "each example's 2 x 4 x 4 = 32 values: flatten it first (nn.Flatten() or x.flatten(1))"
+    )
+    # one (C, H, W) image: conv takes it unbatched, as PyTorch's does, and Flatten() then
+    # reads its 2 channels as 2 examples
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+    one_image = mc.tensor(rng.standard_normal((1, 6, 6)).astype(np.float32))
+    with pytest.raises(ValueError, match=r"x \(2, 16\), .*; x holds 32 values in all, .* use x\[None\]"):
+        net(one_image)
+    assert net(one_image[None]).shape == (1, 3)
+    # sizes that fit neither slip get no hint
+    with pytest.raises(ValueError, match=r"weight \(3, 32\)$"):
+        net[2](mc.tensor(rng.standard_normal((5, 7)).astype(np.float32)))
 
 
 def test_activation_layers_and_flatten_identity(t):

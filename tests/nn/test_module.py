@@ -127,11 +127,11 @@ def test_children_learn_their_dotted_names_even_when_nested_later():
     outer = nn.Module()
     outer.features = inner  # renamed once it becomes a child
     assert inner._name == "features" and inner[0]._name == "features.0"
-    assert inner[0]._label() == "Linear(features.0)" and nn.Linear(1, 1)._label() == "Linear"
+    assert inner[0]._label() == "Linear at 'features.0'" and nn.Linear(1, 1)._label() == "Linear"
     net = Net()
     with pytest.raises(
         ValueError,
-        match=r"^Linear\(features\.0\): x has 7 features but weight expects 4; "
+        match=r"^Linear at 'features\.0': x has 7 features but weight expects 4; "
         r"x \(2, 7\), weight \(6, 4\)$",
     ):
         net(mc.tensor(np.ones((2, 7), dtype=np.float32)))
@@ -550,7 +550,7 @@ def test_get_parameter_get_buffer_dir_and_half():
     net = Net()
     assert net.get_parameter("features.0.weight") is net.features[0].weight
     assert net.get_buffer("bn.running_mean") is net.bn.running_mean
-    with pytest.raises(AttributeError, match=r"^Linear\(features\.0\) has no parameter 'nope'"):
+    with pytest.raises(AttributeError, match=r"^Linear at 'features\.0' has no parameter 'nope'"):
         net.get_parameter("features.0.nope")
     with pytest.raises(AttributeError, match="has no buffer 'weight'"):
         net.get_buffer("bn.weight")  # a parameter is not a buffer

@@ -54,7 +54,7 @@ def test_bad_arguments_are_refused_at_construction(build, error, message):
 def test_bad_input_is_refused_naming_the_layer():
     model = nn.Sequential(nn.ReflectionPad2d(4))
     with pytest.raises(
-        ValueError, match=r"^ReflectionPad2d\(0\): reflect needs amounts below the dim's size 3"
+        ValueError, match=r"^ReflectionPad2d at '0': reflect needs amounts below the dim's size 3"
     ):
         model(mc.zeros(1, 1, 3, 5))
     with pytest.raises(NotImplementedError, match=r"^ReplicationPad2d: mode 'replicate' takes 2 amounts"):

@@ -62,9 +62,9 @@ def test_bad_arguments_are_refused_at_construction(build, error, message):
 
 def test_bad_input_is_refused_naming_the_layer():
     model = nn.Sequential(nn.PixelShuffle(2), nn.ChannelShuffle(3), nn.Unflatten(1, (2, 2)))
-    with pytest.raises(ValueError, match=r"^PixelShuffle\(0\): expects its input's channel dimension"):
+    with pytest.raises(ValueError, match=r"^PixelShuffle at '0': expects its input's channel dimension"):
         model(mc.zeros(1, 6, 2, 2))
-    with pytest.raises(ValueError, match=r"^ChannelShuffle\(1\): the number of channels must be divisible"):
+    with pytest.raises(ValueError, match=r"^ChannelShuffle at '1': the number of channels must be divisible"):
         model(mc.zeros(1, 8, 2, 2))
-    with pytest.raises(ValueError, match=r"^Unflatten\(2\): sizes \(2, 2\) don't multiply up"):
+    with pytest.raises(ValueError, match=r"^Unflatten at '2': sizes \(2, 2\) don't multiply up"):
         model(mc.zeros(1, 12, 2, 2))

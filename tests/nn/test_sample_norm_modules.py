@@ -136,14 +136,14 @@ def test_bad_arguments_and_input_name_the_layer():
     net = nn.Sequential(nn.GroupNorm(2, 6), nn.LayerNorm(3))
     with pytest.raises(
         ValueError,
-        match=r"GroupNorm\(0\): x has 4 channel\(s\) but the layer was built for num_channels=6; "
+        match=r"GroupNorm at '0': x has 4 channel\(s\) but the layer was built for num_channels=6; "
         r"x \(2, 4, 3\)",
     ):
         net(mc.randn(2, 4, 3))
-    with pytest.raises(ValueError, match=r"LayerNorm\(1\): normalized_shape \(3,\) .* got \(2, 6, 4\)"):
+    with pytest.raises(ValueError, match=r"LayerNorm at '1': normalized_shape \(3,\) .* got \(2, 6, 4\)"):
         net(mc.randn(2, 6, 4))
     with pytest.raises(
-        TypeError, match=r"GroupNorm\(0\): x must be a floating-point tensor, got dtype int64"
+        TypeError, match=r"GroupNorm at '0': x must be a floating-point tensor, got dtype int64"
     ):
         net(mc.tensor(np.ones((2, 6, 3), dtype=np.int64)))
     with pytest.raises(TypeError, match=r"LayerNorm: x is float64 but weight is float32"):

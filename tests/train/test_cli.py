@@ -91,13 +91,13 @@ def test_validation_is_held_out_of_the_training_images(one_epoch_run):
         (["train", "lenet5", "--data", "mnist:/no/such/folder"], "no such folder"),
         (
             ["train", "resnet20", "--data", "digits"],
-            "cannot take this data's images of shape (1, 28, 28): Conv2d(conv1): x has 1 channel(s) but "
+            "cannot take this data's images of shape (1, 28, 28): Conv2d at 'conv1': x has 1 channel(s) but "
             "weight expects 3 (3 per group x 1 group(s)); x (1, 1, 28, 28), weight (16, 3, 3, 3); it takes "
             "3-channel images: try --data shapes (generated) or cifar10:PATH",
         ),
         (
             ["train", "lenet1989", "--data", "digits"],
-            "cannot take this data's images of shape (1, 28, 28): LocallyBiasedConv2d(h1): output maps "
+            "cannot take this data's images of shape (1, 28, 28): LocallyBiasedConv2d at 'h1': output maps "
             "(12, 14, 14) do not match the per-unit bias (12, 8, 8); input (1, 1, 28, 28) (expected 16x16); "
             "it was designed for images of shape (1, 16, 16)",
         ),
@@ -241,6 +241,31 @@ def test_a_batch_too_big_for_memory_stops_first_with_the_estimate(capsys, monkey
     line = one_error_line(capsys)
     assert "error: --batch-size 512: a forward pass on 512 x (1, 28, 28)" in line and "per image" in line
     assert "9.5 MB of memory available; not run" in line
+
+
+def test_the_reference_tier_is_said_to_be_slow_in_help_and_as_training_starts(capsys, monkeypatch, tmp_path):
+    import importlib
+
+    assert main(["train", "--help"]) == 0
+    assert "reference is plain Python loops" in " ".join(capsys.readouterr().out.split())
+
+    def stopped(*args, **kwargs):  # the note is due before the first step, so none is run
+        raise RuntimeError("stopped before the first step")
+
+    monkeypatch.setattr(importlib.import_module("minicnn.cli_train"), "fit", stopped)
+    for tier, noted in (("reference", True), ("auto", False)):
+        out = str(tmp_path / tier)
+        assert main(["train", "lenet5", *DIGITS, "--kernels", tier, "--out", out]) == 1
+        err = capsys.readouterr().err.splitlines()
+        assert err[-1].endswith("error: stopped before the first step")
+        assert err[:-1] == (
+            [
+                "--kernels reference: plain Python loops, there to check the other tiers; "
+                "training with them is very slow (auto, the default, is the fastest)"
+            ]
+            if noted
+            else []
+        )
 
 
 def test_summary_of_a_huge_input_prints_the_estimate_without_running(capsys):
