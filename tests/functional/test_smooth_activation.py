@@ -154,7 +154,7 @@ def test_integer_input_is_refused_naming_the_layer(layer):
     model = nn.Sequential(collections.OrderedDict(act=layer))
     with pytest.raises(
         TypeError,
-        match=rf"^{type(layer).__name__}\(act\): x must be a floating-point tensor, got dtype int64",
+        match=rf"^{type(layer).__name__} at 'act': x must be a floating-point tensor, got dtype int64",
     ):
         model(mc.tensor(np.ones((2, 3), dtype=np.int64)))
 
