@@ -43,6 +43,7 @@ from .functional import (
     minimum,
     mul,
     neg,
+    pow,
     prod,
     remainder,
     round,

@@ -380,3 +380,8 @@ class _Bookkeeping:
             return None
         at_leaf = {id(x): g for x, g in done}
         return [at_leaf.get(id(x)) if x._fn is None else self.captured.get(id(x._fn)) for x in self.inputs]
+
+
+from .torch_names import module_getattr  # noqa: E402  (torch.autograd.Function: mc.Function)
+
+__getattr__ = module_getattr("autograd")

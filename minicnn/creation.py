@@ -181,6 +181,8 @@ def randint(
     """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
     if size is None:
         low, high, size = 0, low, high
+    elif high is None:  # randint(10, size=(3,)): the one bound given is the high one
+        low, high = 0, low
     if size is None:
         raise TypeError("randint: expected a size, as randint(high, size) or randint(low, high, size)")
     if high <= low:

@@ -296,16 +296,22 @@ def _tree_text(tree, arrays, path):
     return str(tree)
 
 
-def load(path, map_location=None):
+def load(path, map_location=None, *, weights_only=None):
     """Read a checkpoint written by ``save`` (or any ``.npz`` of arrays, as a flat dict).
 
     ``map_location`` ("cpu", "cuda" or an ``mc.device``) puts every array and tensor on that
     device, as ``torch.load``'s does; None leaves them as they are read: NumPy, on the CPU.
+    ``weights_only`` is taken for code written for ``torch.load``, and changes nothing: a
+    minicnn checkpoint holds only data (no pickled code), so every load is weights-only.
 
     Raises FileNotFoundError when there is no file, and CheckpointError when the
     file is not a readable checkpoint (truncated by a crash, corrupt, or another format).
     """
     path = os.fspath(path)
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(
+            f"mc.load: weights_only must be True, False or None, got {type(weights_only).__name__}"
+        )
     if map_location is not None:
         _check_location(map_location)  # before the file is read: a missing GPU is said first
     if not os.path.exists(path):

@@ -373,7 +373,10 @@ class Tensor:
 
     def item(self) -> Any:
         if self.data.size != 1:
-            raise ValueError(f"item(): only one-element tensors, got shape {self.shape}")
+            raise RuntimeError(
+                f"item(): a Tensor with {self.data.size} elements cannot be converted to a number; "
+                f"got shape {self.shape}"
+            )
         return self.numpy().reshape(()).item()
 
     def tolist(self) -> Any:

@@ -16,6 +16,14 @@ _DEFAULT_DTYPE = (
     "made, or call .double() on a tensor or a module"
 )
 
+_NONZERO = "minicnn has no nonzero: x.numpy().nonzero() gives the indices, and x[x != 0] the values"
+_UNIQUE = "minicnn has no unique: np.unique(x.numpy()) gives the values (return_counts=True their counts)"
+_BINCOUNT = "minicnn has no bincount: np.bincount(x.numpy()) counts a tensor of class indices"
+_SCATTER = (
+    "minicnn has no scatter: F.one_hot(labels, num_classes) makes one-hot rows, and "
+    "x[index] = value writes in place"
+)
+
 HINTS = {
     "cuda": (
         "mc.cuda_available() says whether CuPy sees a GPU, mc.devices() lists the devices, and "
@@ -39,9 +47,64 @@ HINTS = {
     "set_default_dtype": _DEFAULT_DTYPE,
     "get_default_dtype": _DEFAULT_DTYPE,
     "as_tensor": "mc.tensor(data) copies the data into a new tensor; mc.from_numpy(array) shares its memory",
+    "accelerator": (
+        "mc.cuda_available() says whether CuPy sees a GPU, so "
+        "device = 'cuda' if mc.cuda_available() else 'cpu'"
+    ),
+    "Size": "x.size() and x.shape are plain tuples in minicnn: compare with x.shape == (2, 3)",
+    "nonzero": _NONZERO,
+    "unique": _UNIQUE,
+    "bincount": _BINCOUNT,
+}
+
+# Tensor methods PyTorch has and minicnn lacks; ``Tensor.__getattr__`` puts the answer in
+# the AttributeError, as ``minicnn.__getattr__`` does for module names
+TENSOR_HINTS = {
+    "scatter_": _SCATTER,
+    "scatter": _SCATTER,
+    "nonzero": _NONZERO,
+    "unique": _UNIQUE,
+    "bincount": _BINCOUNT,
+}
+
+# names of minicnn's submodules that torch's counterparts have: (module, name) -> the way
+SUBMODULE_HINTS = {
+    ("autograd", "Function"): (
+        "minicnn's is mc.Function: subclass it with forward(self, *arrays) and "
+        "backward(self, gy) returning one gradient per input, working on arrays; keep on self "
+        "what backward needs (no ctx.save_for_backward), and call MyOp.apply(x)"
+    ),
+    ("transforms", "ToTensor"): (
+        "minicnn's datasets give images as float32 arrays (C, H, W) in [0, 1] and its DataLoader "
+        "batches them as Tensors; its transforms take a whole NumPy batch, t(batch, rng)"
+    ),
+    ("transforms", "Lambda"): (
+        "in minicnn a transform is any function t(batch, rng) of a NumPy (N, C, H, W) batch: "
+        "pass the function itself"
+    ),
 }
 
 
 def hint(name):
     """The minicnn way for ``torch.<name>``, or None where the table has no word on it."""
     return HINTS.get(name)
+
+
+def missing(owner, name, way):
+    """The AttributeError for ``owner.name``, in Python's words, with the minicnn way if any."""
+    return AttributeError(f"{owner} has no attribute {name!r}" + (f"; {way}" if way else ""))
+
+
+def tensor_getattr(self, name):
+    """``Tensor.__getattr__``: called only when a name is not found, to say what to use."""
+    raise missing("'Tensor' object", name, TENSOR_HINTS.get(name))
+
+
+def module_getattr(module):
+    """A ``__getattr__`` for minicnn's submodule ``module`` ("autograd", "transforms")."""
+    full = {"autograd": "minicnn.autograd", "transforms": "minicnn.data.transforms"}[module]
+
+    def __getattr__(name):
+        raise missing(f"module {full!r}", name, SUBMODULE_HINTS.get((module, name)))
+
+    return __getattr__

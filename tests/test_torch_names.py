@@ -22,6 +22,11 @@ from minicnn import nn
         ("set_default_dtype", ".double()"),
         ("backends", "mc.use_kernels("),
         ("as_tensor", "mc.from_numpy(array) shares its memory"),
+        ("accelerator", "'cuda' if mc.cuda_available() else 'cpu'"),
+        ("Size", "plain tuples"),
+        ("nonzero", "x.numpy().nonzero()"),
+        ("unique", "np.unique(x.numpy())"),
+        ("bincount", "np.bincount(x.numpy())"),
     ],
 )
 def test_a_pytorch_name_minicnn_lacks_says_the_minicnn_way(name, says):
@@ -31,6 +36,48 @@ def test_a_pytorch_name_minicnn_lacks_says_the_minicnn_way(name, says):
     assert message.startswith(f"module 'minicnn' has no attribute '{name}'; ") and says in message
     assert "\n" not in message
     assert not hasattr(mc, name)  # hasattr still reads it as missing
+
+
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("scatter_", "F.one_hot(labels, num_classes)"),
+        ("scatter", "x[index] = value"),
+        ("nonzero", "x[x != 0]"),
+        ("unique", "return_counts=True"),
+        ("bincount", "np.bincount"),
+    ],
+)
+def test_a_tensor_method_minicnn_lacks_says_the_minicnn_way(name, says):
+    x = mc.zeros(3)
+    with pytest.raises(AttributeError) as err:
+        getattr(x, name)
+    message = str(err.value)
+    assert message.startswith(f"'Tensor' object has no attribute '{name}'; ") and says in message
+    assert "\n" not in message and not hasattr(x, name)
+
+
+@pytest.mark.parametrize(
+    "module, name, says",
+    [
+        ("minicnn.autograd", "Function", "minicnn's is mc.Function"),
+        ("minicnn.data.transforms", "ToTensor", "float32 arrays (C, H, W) in [0, 1]"),
+        ("minicnn.data.transforms", "Lambda", "pass the function itself"),
+    ],
+)
+def test_a_submodule_name_minicnn_lacks_says_the_minicnn_way(module, name, says):
+    with pytest.raises(AttributeError) as err:
+        getattr(importlib.import_module(module), name)
+    message = str(err.value)
+    assert message.startswith(f"module '{module}' has no attribute '{name}'; ") and says in message
+    assert "\n" not in message
+
+
+def test_other_missing_tensor_and_submodule_names_get_python_s_own_message():
+    with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such'$"):
+        mc.zeros(1).no_such  # noqa: B018
+    with pytest.raises(AttributeError, match=r"^module 'minicnn.autograd' has no attribute 'no_such'$"):
+        mc.autograd.no_such  # noqa: B018
 
 
 def test_other_missing_names_get_python_s_own_message():

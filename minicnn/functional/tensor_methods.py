@@ -7,7 +7,7 @@ file and tensor.py holds only the engine.
 
 import numpy as np
 
-from .. import backend
+from .. import backend, torch_names
 from ..tensor import Tensor
 from . import (
     activation,
@@ -196,6 +196,7 @@ Tensor.__le__ = _compare(lambda a, b: a <= b, "le")
 Tensor.__gt__ = _compare(lambda a, b: a > b, "gt")
 Tensor.__ge__ = _compare(lambda a, b: a >= b, "ge")
 Tensor.__hash__ = object.__hash__
+Tensor.__getattr__ = torch_names.tensor_getattr  # only for a name not found: what minicnn has instead
 
 # PyTorch's method names for the operators and a few conveniences (eq and ne refuse what is
 # not numbers, as PyTorch's, where == and != answer False and True)
@@ -208,9 +209,7 @@ Tensor.__pos__ = lambda self: self
 Tensor.isnan = lambda self: Tensor(backend.xp_of(self.data).isnan(self.data))
 Tensor.expand_as = lambda self, other: shape.expand(self, *other.shape)
 Tensor.type_as = lambda self, other: self.to(dtype=other.dtype)
-Tensor.new_zeros = lambda self, *size: Tensor(
-    backend.xp_of(self.data).zeros(shape._dims(self, size, "new_zeros"), self.dtype)
-)
+from . import new_tensors  # noqa: E402, F401  (x.new_zeros, new_ones, new_full, ...)
 
 
 def _contiguous(self):
@@ -256,9 +255,25 @@ def _bool(self):
 
 
 def _index(self):
-    if self.dtype.kind not in "iu":
-        raise TypeError(f"only integer tensors of a single element can be used as an index, got {self.dtype}")
+    if self.dtype.kind not in "iu" or self.data.size != 1:
+        raise TypeError(
+            "only integer tensors of a single element can be used as an index, "
+            f"got {self.dtype} of shape {self.shape}"
+        )
     return int(self.item())
+
+
+def _number(to):
+    """float(x), int(x): ValueError for many elements, as PyTorch's (x.item() says RuntimeError)."""
+
+    def convert(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars, got shape {self.shape}"
+            )
+        return to(self.item())
+
+    return convert
 
 
 def _size(self, dim=None):
@@ -340,8 +355,7 @@ Tensor.size = _size
 Tensor.__len__ = _len
 Tensor.__iter__ = _iter
 Tensor.__bool__ = _bool
-Tensor.__float__ = lambda self: float(self.item())
-Tensor.__int__ = lambda self: int(self.item())
+Tensor.__float__, Tensor.__int__ = _number(float), _number(int)
 Tensor.__index__ = _index
 Tensor.__format__ = lambda self, spec: (
     format(self.item(), spec)

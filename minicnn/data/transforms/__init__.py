@@ -36,3 +36,7 @@ __all__ = [
     "Resize",
     "TenCrop",
 ]
+
+from ...torch_names import module_getattr  # noqa: E402  (torchvision's ToTensor: what to do instead)
+
+__getattr__ = module_getattr("transforms")
