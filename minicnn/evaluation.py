@@ -36,6 +36,43 @@ def class_hits(logits, y):
     return int(((logits.argmax(1) == y) & labelled).sum()), int(labelled.sum())
 
 
+def index_targets(logits, y):
+    """Whether y holds a class index per prediction of these scores: the logits' shape less
+    the class axis C, (N,) for (N, C), (N, d1, ..., dk) for (N, C, d1, ..., dk)."""
+    return y.dtype.kind in "iu" and logits.ndim >= 2 and y.shape == logits.shape[:1] + logits.shape[2:]
+
+
+def loss_sum(loss, value, logits, y):
+    """(the batch's loss as a sum, what that sum is over), so that a set's mean loss is the
+    first summed over its batches divided by the second summed: the mean that ``loss`` would
+    give over the whole set in one batch, however the batches are cut.
+
+    With class indices the 'mean' of F.cross_entropy and F.nll_loss is over the targets that
+    are not ``ignore_index`` (-100), each counted w[t] with a class ``weight`` w, and a batch
+    of ignored targets only is left out (its mean is 0/0); other targets are taken as a mean
+    over the batch's len(y) items. ``weight``, ``ignore_index`` and ``reduction`` are read
+    from the loss where it has them (an nn.CrossEntropyLoss or nn.NLLLoss); a plain function
+    is taken to have F.cross_entropy's defaults. With reduction='sum' the value is the sum.
+    """
+    count = float(len(y))
+    if index_targets(logits.data, y.data):
+        t = y.numpy()
+        kept = t[t != getattr(loss, "ignore_index", -100)]
+        w = getattr(loss, "weight", None)
+        w = w.numpy() if isinstance(w, Tensor) else w
+        count = float(kept.size if w is None else np.asarray(w)[kept].sum())
+        if count == 0:
+            return 0.0, 0.0
+    total = value.item()
+    return (total if getattr(loss, "reduction", "mean") == "sum" else total * count), count
+
+
+def batch_sums(loss, value, logits, y):
+    """A batch's part of a set's sums: (loss summed, what it is summed over (``loss_sum``),
+    right, labelled (``class_hits``), items)."""
+    return (*loss_sum(loss, value, logits, y), *class_hits(logits.data, y.data), len(y))
+
+
 def share(part, whole):
     """part / whole, NaN where nothing was counted (no accuracy for targets that are not classes)."""
     return part / whole if whole else float("nan")
@@ -53,6 +90,9 @@ def sizes_of(loader):
 def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None):
     """Mean loss, accuracy and confusion matrix (rows: true class, columns: predicted).
 
+    The loss is the mean over the whole set, as ``loss`` would give it for the set in one
+    batch: with class indices, over the targets that are not ignore_index (-100), weighted
+    by a CrossEntropyLoss's class ``weight``; see ``loss_sum`` for what is read from ``loss``.
     Accuracy and confusion count the labels that name a class (not ignore_index's -100);
     for targets that are not class indices (a regression) they are NaN and None. The
     model is evaluated in eval mode and left in the mode it was in. ``num_classes`` sizes
@@ -62,13 +102,13 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
         isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1
     ):
         raise ValueError(f"evaluate: num_classes must be a positive int or None, got {num_classes!r}")
-    total, seen, preds, trues = 0.0, 0, [], []
+    total, over, seen, preds, trues = 0.0, 0.0, 0, [], []
     with eval_mode(model), no_grad():
         for x, y in loader:
             x, y = batch_to(x, y, device)
             logits = logits_of(model(x))
-            total += loss(logits, y).item() * len(y)
-            seen += len(y)
+            part, counted = loss_sum(loss, loss(logits, y), logits, y)
+            total, over, seen = total + part, over + counted, seen + len(y)
             if class_targets(logits.data, y.data):
                 labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
                 preds.append(logits.numpy().argmax(1)[labelled])
@@ -76,7 +116,7 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     if seen == 0:
         raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
     if not preds:
-        return {"loss": total / seen, "accuracy": float("nan"), "confusion": None}
+        return {"loss": share(total, over), "accuracy": float("nan"), "confusion": None}
     preds, trues = np.concatenate(preds), np.concatenate(trues)
     top = int(max(preds.max(initial=0), trues.max(initial=0)))
     if num_classes is not None and top >= num_classes:
@@ -89,24 +129,23 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (trues, preds), 1)
     return {
-        "loss": total / seen,
+        "loss": share(total, over),
         "accuracy": share(int((preds == trues).sum()), len(trues)),
         "confusion": confusion,
     }
 
 
 def eval_sums(model, loader, loss=F.cross_entropy, device="cpu"):
-    """``evaluate``'s sums: (loss over items, right, labelled, items), zeros for a loader that
-    gives no batches; ranks add them before dividing (distributed ``fit``)."""
-    total, right, labelled, seen = 0.0, 0, 0, 0
+    """``evaluate``'s sums: (loss summed, what it is summed over (``loss_sum``), right,
+    labelled, items), zeros for a loader that gives no batches; ranks add them before
+    dividing (distributed ``fit``)."""
+    sums = (0.0, 0.0, 0, 0, 0)
     with eval_mode(model), no_grad():
         for x, y in loader:
             x, y = batch_to(x, y, device)
             logits = logits_of(model(x))
-            total += loss(logits, y).item() * len(y)
-            hits, counted = class_hits(logits.data, y.data)
-            right, labelled, seen = right + hits, labelled + counted, seen + len(y)
-    return total, right, labelled, seen
+            sums = tuple(a + b for a, b in zip(sums, batch_sums(loss, loss(logits, y), logits, y)))
+    return sums
 
 
 def predict(model, data, device="cpu", batch_size=256):

@@ -23,7 +23,7 @@ from . import backend, io
 from . import functional as F
 from .atomic_write import file_identity
 from .checkpoint import checkpoint_state, read_checkpoint, restore
-from .evaluation import batch_to, class_hits, class_targets, evaluate, logits_of, predict, share, sizes_of
+from .evaluation import batch_sums, batch_to, class_targets, evaluate, logits_of, predict, share, sizes_of
 from .fit_checks import check_fit, check_out, check_scheduler_step
 from .history import History
 from .nn.utils import clip_grad_norm_
@@ -130,21 +130,21 @@ def train_epoch(
     NonFiniteParameterError names the step and the parameter (``epoch``, if
     given, goes into that message).
     """
-    loss_sum, right, labelled, seen = _train_pass(
+    total, over, right, labelled, seen = _train_pass(
         model, loader, optimizer, loss, device, scheduler, scheduler_step, clip_grad_norm, progress, epoch
     )
-    return loss_sum / seen, share(right, labelled), seen
+    return share(total, over), share(right, labelled), seen
 
 
 def _train_pass(
     model, loader, optimizer, loss, device, scheduler, scheduler_step, clip_grad_norm, progress, epoch
 ):
-    """train_epoch's pass; returns its sums (loss over images, right, labelled, images),
-    which ranks add before dividing."""
+    """train_epoch's pass; returns its sums (loss summed, what it is summed over, right,
+    labelled, images; see ``evaluation.loss_sum``), which ranks add before dividing."""
     check_scheduler_step(scheduler, scheduler_step)
     if not model.training:  # NOTE: not every module: a BatchNorm frozen with .eval() stays frozen
         model.train()
-    total_loss, correct, counted, seen = 0.0, 0, 0, 0
+    sums = (0.0, 0.0, 0, 0, 0)
     names = _param_names(model)
     for step, (x, y) in enumerate(loader, 1):
         where = f"step {step} of {len(loader)}" + (f" in epoch {epoch}" if epoch else "")
@@ -178,15 +178,12 @@ def _train_pass(
         _check_finite(optimizer, names, where)
         if scheduler is not None and scheduler_step == "batch":
             scheduler.step()
-        n = len(y)
-        total_loss += value.item() * n
-        hits, labelled = class_hits(logits_of(output).data, y.data)
-        correct, counted, seen = correct + hits, counted + labelled, seen + n
+        sums = tuple(a + b for a, b in zip(sums, batch_sums(loss, value, logits_of(output), y)))
         if progress is not None:
-            progress.update(n, loss=total_loss / seen, acc=share(correct, counted))
-    if seen == 0:
+            progress.update(len(y), loss=share(*sums[:2]), acc=share(*sums[2:4]))
+    if sums[4] == 0:
         raise ValueError(f"train_epoch: the loader gave no batches ({sizes_of(loader)})")
-    return total_loss, correct, counted, seen
+    return sums
 
 
 def _all_ignored(output, y):
@@ -259,7 +256,8 @@ def fit(
         meta: a JSON-able dict stored in each checkpoint (``read_checkpoint``
             gives it back), e.g. the settings of the run.
     Returns a History, one row per epoch: ``epoch`` (from 1), ``train_loss`` (the mean
-    of each step's loss over the epoch's images, the weights changing as it goes),
+    of each step's loss over the epoch's labelled images, as ``evaluate`` means it, the
+    weights changing as it goes),
     ``train_acc``, ``val_loss`` and ``val_acc`` (with ``val_loader``), ``seconds`` and
     ``images_per_second`` (the training steps alone) and ``lr`` (the first parameter
     group's rate as the epoch began).
@@ -327,8 +325,8 @@ def fit(
         if distributed:  # the epoch's sums over all shards, and rank 0's buffers everywhere
             sums = dist.ddp.add_over_ranks(sums)
             trained.sync_buffers()
-        loss_sum, right, labelled, seen = sums
-        train_loss, train_acc = loss_sum / seen, share(right, labelled)
+        total, over, right, labelled, seen = sums
+        train_loss, train_acc = share(total, over), share(right, labelled)
         row = {
             "epoch": epoch + 1,
             "train_loss": train_loss,

@@ -19,6 +19,10 @@ class DataLoader:
     """Iterate over ``dataset`` in batches of ``(x, y)`` Tensors: x float32, y int64 class
     indices (or float32 where the labels are real-valued targets).
 
+    Only ``dataset``, ``batch_size`` and ``shuffle`` are positional: PyTorch's 4th argument
+    is ``sampler`` (then ``batch_sampler``, ``num_workers``, ``collate_fn``, ``pin_memory``,
+    ``drop_last``), so the others are keywords here, and a 4th positional is refused.
+
     Args:
         dataset: anything with ``len`` and ``dataset[i] -> (x, y)`` (a Dataset, a list of
             pairs); one with ``.images``/``.labels`` arrays is batched by fancy indexing
@@ -60,17 +64,23 @@ class DataLoader:
         dataset,
         batch_size=1,
         shuffle=False,
+        *positional,
         drop_last=False,
         seed=None,
         transform=None,
         sampler=None,
-        *,
         batch_sampler=None,
         generator=None,
         collate_fn=None,
         num_workers=0,
         pin_memory=False,
     ):
+        if positional:  # NOTE: PyTorch's 4th is sampler, then batch_sampler, num_workers, ...
+            raise TypeError(
+                f"DataLoader: only dataset, batch_size and shuffle are positional, got {len(positional)} "
+                "more; name the rest (drop_last=, seed=, transform=, sampler=, batch_sampler=, "
+                "generator=, collate_fn=, num_workers=, pin_memory=), as PyTorch's order differs"
+            )
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 "DataLoader: dataset must have len(dataset) and dataset[i] -> (x, y) (a Dataset, "

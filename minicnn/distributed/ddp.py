@@ -238,10 +238,11 @@ def shard_loader(loader, num_replicas=None, rank=None):
 
 
 def add_over_ranks(sums):
-    """Sums (loss over items, right, labelled, items) added over all ranks, the same on each."""
+    """Sums (loss summed, what it is summed over, right, labelled, items) added over all
+    ranks, the same on each."""
     totals = np.array(sums, dtype=np.float64)
     comm.all_reduce(totals)
-    return float(totals[0]), int(totals[1]), int(totals[2]), int(totals[3])
+    return float(totals[0]), float(totals[1]), int(totals[2]), int(totals[3]), int(totals[4])
 
 
 def evaluate_over_ranks(model, loader, loss, device):
@@ -250,7 +251,7 @@ def evaluate_over_ranks(model, loader, loss, device):
     A DataLoader without a sampler (nor drop_last) is split over the W ranks, rank r
     evaluating items r, r + W, r + 2W, ... (no padding, unlike DistributedSampler, so each
     item counts once); any other loader is evaluated as it is on each rank. The sums of
-    loss, right, labelled and seen items are added over the ranks before dividing.
+    loss, what it is summed over, right, labelled and seen items are added over the ranks before dividing.
     """
     from ..data import DataLoader
     from ..evaluation import eval_sums, share, sizes_of
@@ -266,7 +267,7 @@ def evaluate_over_ranks(model, loader, loss, device):
             sampler=range(comm.rank(), len(loader.dataset), comm.world_size()),
             collate_fn=loader.collate_fn,
         )
-    loss_sum, right, labelled, seen = add_over_ranks(eval_sums(model, part, loss, device))
+    total, over, right, labelled, seen = add_over_ranks(eval_sums(model, part, loss, device))
     if seen == 0:
         raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
-    return loss_sum / seen, share(right, labelled)
+    return share(total, over), share(right, labelled)

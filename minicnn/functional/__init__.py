@@ -9,7 +9,7 @@ from .dropout import dropout, dropout2d
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
 from .instance_norm import instance_norm
-from .basic import abs, add, clamp, exp, floor_divide, log, matmul, mul, neg, pow, sqrt, sub
+from .basic import abs, add, clamp, exp, log, matmul, mul, neg, pow, sqrt, sub
 from .copying import cast, clone, to_device
 from .linear import linear
 from .conv import conv2d
@@ -25,7 +25,7 @@ from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 from .reduce import amax, amin, logsumexp, max, mean, min, sum
 from .variance import std, var
 from .cumulative import cumsum, prod
-from .pointwise import ceil, div, floor, maximum, minimum, remainder, round, sign, where
+from .pointwise import ceil, div, floor, floor_divide, maximum, minimum, remainder, round, sign, where
 from .one_hot import one_hot
 from .pad import pad
 from .unfold import fold, unfold

@@ -14,12 +14,11 @@ import numpy as np
 
 from .. import backend
 from ..backend import Array, Shape
-from ..tensor import Function, Tensor, is_grad_enabled
+from ..tensor import Function, Tensor
 from .copying import cast
 from .promotion import (
     as_tensor,
     check_broadcast,
-    check_integer_divisor,
     check_integer_power,
     check_one_tensor,
     floating,
@@ -122,17 +121,20 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = integer_power(backend.xp_of(a), a, b) if a.dtype.kind in "iu" else a**b
+        with np.errstate(
+            divide="ignore", invalid="ignore", over="ignore"
+        ):  # 0 ** -1, (-1) ** 0.5: as PyTorch
+            self.y = integer_power(backend.xp_of(a), a, b) if a.dtype.kind in "iu" else a**b
         return self.y
 
     def backward(self, gy):
         a, b, xp = self.a, self.b, self.xp
         ga = gb = None
         if self.needs_grad[0]:
-            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (b - 1) with b < 1
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** (b - 1), b < 1
                 ga = unbroadcast(xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype), a.shape)
         if self.needs_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(a < 0) = NaN
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # log 0, log(a < 0)
                 y_log_a = self.y * xp.log(a)
             gb = unbroadcast(gy * xp.where((a == 0) & (b >= 0), 0, y_log_a), b.shape)
         return ga, gb
@@ -180,11 +182,13 @@ class Exp(Function):
     """y = e^x.   gx = gy * y."""
 
     def forward(self, x):
-        self.y = backend.xp_of(x).exp(x)
+        with np.errstate(over="ignore"):  # e^x past the dtype's range is inf, silently as PyTorch
+            self.y = backend.xp_of(x).exp(x)
         return self.y
 
     def backward(self, gy):
-        return gy * self.y
+        with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf = NaN, as PyTorch
+            return gy * self.y
 
 
 class Log(Function):
@@ -192,21 +196,25 @@ class Log(Function):
 
     def forward(self, x):
         self.x = x
-        return backend.xp_of(x).log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log(x < 0) = NaN, as PyTorch
+            return backend.xp_of(x).log(x)
 
     def backward(self, gy):
-        return gy / self.x
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # gy / 0 = +-inf (0 / 0 NaN)
+            return gy / self.x
 
 
 class Sqrt(Function):
     """y = sqrt(x).   gx = gy / (2 y)."""
 
     def forward(self, x):
-        self.y = backend.xp_of(x).sqrt(x)
+        with np.errstate(invalid="ignore"):  # sqrt(x < 0) = NaN, silently as PyTorch
+            self.y = backend.xp_of(x).sqrt(x)
         return self.y
 
     def backward(self, gy):
-        return gy / (2 * self.y)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # gy / 0 = inf at x = 0
+            return gy / (2 * self.y)
 
 
 class Abs(Function):
@@ -307,27 +315,6 @@ def pow(a: Tensor | Any, b: Tensor | Any) -> Tensor:
     if isinstance(a, Tensor) and a.dtype == bool and isinstance(b, (bool, np.bool_)):
         return Tensor(a.data.copy() if b else backend.xp_of(a.data).ones_like(a.data))  # x ** 1, x ** 0
     return _binary(Pow, a, b)
-
-
-def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a // b, rounded towards minus infinity as Python's ``//`` (and torch's); both may be
-    numbers, as ``add``'s. It has no gradient (a step function: zero almost everywhere,
-    undefined at each jump), so it is refused where one would be recorded: apply it to
-    ``x.detach()`` or under ``mc.no_grad()``."""
-    a, b = lift_numbers("floor_divide", a, b)
-    if not isinstance(a, Tensor):
-        a = as_tensor(a, b, "floor_divide")
-    b = as_tensor(b, a, "floor_divide")
-    check_broadcast("floor_divide", a.shape, b.shape)
-    refuse_bools("floor_divide", a, b, either=False)
-    if is_grad_enabled() and (a.requires_grad or b.requires_grad):
-        raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
-    a, b = same_float_dtype("floor_divide", a, b, cast=cast)  # (a 0-d float64 as float32, as in +)
-    check_integer_divisor("floor_divide", a, b.data)
-    # NOTE: x // 0.0 is inf or NaN, and the smallest integer // -1 wraps round to itself,
-    # silently, as in PyTorch
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
 
 
 def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:

@@ -1,5 +1,6 @@
 """Elementwise ops beyond the four operations: maximum, minimum, where, remainder, division
-that rounds (``div``'s rounding modes), and the step functions sign, floor, ceil and round.
+that rounds (``div``'s rounding modes, ``floor_divide``), and the step functions sign, floor, ceil
+and round.
 
 Where a derivative is undefined PyTorch picks a value, and minicnn picks the same one: a tie
 of ``maximum(a, b)`` gives each side half of gy (the central difference there), and a step
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..tensor import Function, Tensor, tensor
+from ..tensor import Function, Tensor, is_grad_enabled, tensor
 from . import basic
 from .basic import _binary, unbroadcast
 from .checks import check_tensor
@@ -221,6 +222,27 @@ def remainder(input: Tensor | Any, other: Tensor | Any) -> Tensor:
     refuse_bools("remainder", input, other, either=False)
     check_integer_divisor("remainder", input, other.data)
     return _binary(Remainder, input, other)
+
+
+def floor_divide(a: Tensor | Any, b: Tensor | Any) -> Tensor:
+    """a // b, rounded towards minus infinity as Python's ``//`` (and torch's); both may be
+    numbers, as ``add``'s. It has no gradient (a step function: zero almost everywhere,
+    undefined at each jump), so it is refused where one would be recorded: apply it to
+    ``x.detach()`` or under ``mc.no_grad()``."""
+    a, b = lift_numbers("floor_divide", a, b)
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b, "floor_divide")
+    b = as_tensor(b, a, "floor_divide")
+    check_broadcast("floor_divide", a.shape, b.shape)
+    refuse_bools("floor_divide", a, b, either=False)
+    if is_grad_enabled() and (a.requires_grad or b.requires_grad):
+        raise RuntimeError("floor division (//) has no gradient; use it on x.detach() or under mc.no_grad()")
+    a, b = same_float_dtype("floor_divide", a, b, cast=cast)  # (a 0-d float64 as float32, as in +)
+    check_integer_divisor("floor_divide", a, b.data)
+    # NOTE: x // 0.0 is inf or NaN, and the smallest integer // -1 wraps round to itself,
+    # silently, as in PyTorch
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return Tensor(backend.xp_of(a.data).floor_divide(a.data, b.data))
 
 
 def div(input: Tensor | Any, other: Tensor | Any, *, rounding_mode: str | None = None) -> Tensor:

@@ -43,8 +43,10 @@ class Sum(Function):
 
     def forward(self, x, *, axes, keepdim):
         self.shape, self.axes = x.shape, axes
-        # integers and bools sum in int64, as PyTorch's (NumPy's uint8 sum is uint64)
-        return x.sum(axis=axes, keepdims=keepdim, dtype="int64" if x.dtype.kind in "biu" else None)
+        # integers and bools sum in int64, as PyTorch's (NumPy's uint8 sum is uint64); a float sum
+        # past the dtype's range is inf (inf - inf NaN), silently as PyTorch's
+        with np.errstate(over="ignore", invalid="ignore"):
+            return x.sum(axis=axes, keepdims=keepdim, dtype="int64" if x.dtype.kind in "biu" else None)
 
     def backward(self, gy):
         return self.xp.broadcast_to(_keep(gy, self.shape, self.axes), self.shape).copy()

@@ -6,7 +6,7 @@ import math
 import types
 
 from .lr_scheduler import LRScheduler
-from .schedule_checks import bad_setting, check_number, check_start, momentum_is_beta1, per_group
+from .schedule_checks import bad_setting, check_number, check_start, check_state, momentum_is_beta1, per_group
 
 
 class CyclicLR(LRScheduler):
@@ -127,7 +127,8 @@ class CyclicLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
-        state = copy.deepcopy(dict(state_dict))
+        check_state(self, state_dict)  # before anything changes
+        state = copy.deepcopy(state_dict)
         saved = state.pop("_scale_fn_custom", None)
         self.__dict__.update(state)
         if saved is not None and self._scale_fn_custom is not None:

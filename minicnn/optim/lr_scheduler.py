@@ -19,6 +19,9 @@ PyTorch does; ``step(epoch)`` works as in PyTorch, where it is deprecated, and w
 (and, for LambdaLR and MultiplicativeLR, each callable object's attributes), so
 ``mc.save`` stores it as it is, unless such an object holds a function. Its entries
 and counters are PyTorch's, so that a state dict saved by PyTorch loads here.
+``load_state_dict`` checks each entry before it loads any (PyTorch's loads any dict): a
+counter that is not an integer, lrs that are not one per param group, an entry of another
+kind or another schedule's is refused in one line, and the schedule is left as it was.
 
 A bad setting is refused when the scheduler is built, before it touches the optimizer,
 in one line that names the scheduler, what it expected and what it got:
@@ -39,6 +42,7 @@ from .schedule_checks import (
     check_integer,
     check_number,
     check_start,
+    check_state,
     deprecated_epoch,
     is_step,
 )
@@ -124,7 +128,10 @@ class LRScheduler:
         return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        self.__dict__.update(copy.deepcopy(dict(state_dict)))
+        """Load a ``state_dict()`` (this schedule's, or PyTorch's of the same schedule), each
+        entry checked first (``check_state``): a bad one is refused and nothing changes."""
+        check_state(self, state_dict)
+        self.__dict__.update(copy.deepcopy(state_dict))
 
     def _current(self):
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -245,6 +252,8 @@ class MultiplicativeLR(LRScheduler):
         return _state_without_lambdas(self)
 
     def load_state_dict(self, state_dict):
+        """Load a ``state_dict()`` (this schedule's, or PyTorch's of the same schedule), each
+        entry checked first (``check_state``): a bad one is refused and nothing changes."""
         _load_without_lambdas(self, state_dict)
 
 
@@ -276,7 +285,8 @@ def _state_without_lambdas(sched):
 
 
 def _load_without_lambdas(sched, state_dict):
-    state = copy.deepcopy(dict(state_dict))
+    check_state(sched, state_dict)
+    state = copy.deepcopy(state_dict)
     saved = state.pop("lr_lambdas", [None] * len(sched.lr_lambdas))
     sched.__dict__.update(state)
     for f, attributes in zip(sched.lr_lambdas, saved):

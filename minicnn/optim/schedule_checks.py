@@ -104,3 +104,79 @@ def deprecated_epoch(sched, epoch):
         UserWarning,
         stacklevel=3,
     )
+
+
+# a state's counters: each an integer >= this
+COUNTERS = {"last_epoch": -1, "_step_count": 0, "num_bad_epochs": 0, "cooldown_counter": 0}
+# one entry per param group (min_lrs too, unless a default_min_lr stands in for an added group)
+PER_GROUP = ("base_lrs", "_last_lr", "max_lrs", "base_momentums", "max_momentums", "min_lrs", "lr_lambdas")
+# entries a state may hold None in: PyTorch's where min_lr was a list, a scale_fn left out
+MAY_BE_NONE = ("default_min_lr", "_scale_fn_custom")
+
+
+def check_state(sched, state, top=None, path=""):
+    """A state dict to load into ``sched``, checked before anything of it is loaded: a dict
+    of entries that ``sched.state_dict()`` has, each counter an integer, each per-group list
+    one entry per param group, each other entry of the kind it has now (a number, a bool, a
+    string, a list, a dict), and a combined schedule's states each checked as its schedule's.
+    PyTorch loads any dict, and a bad entry fails later, inside ``step()``, or never; here it
+    is refused in one line naming the schedule (``top``, the combined one it is part of):
+    ``StepLR: loaded state dict's last_epoch must be an integer >= -1, got 'x'``."""
+    top = top or type(sched).__name__
+    where = "loaded state dict" + (f"'s {path[:-1]}" if path else "")
+    if not isinstance(state, dict):
+        raise TypeError(f"{top}: {where} must be a dict (a state_dict()), got {shown(state)}")
+    own = sched.state_dict()
+    unknown = [k for k in state if k not in own]
+    if unknown:
+        raise ValueError(
+            f"{top}: {where} has {', '.join(map(repr, unknown))}, which "
+            f"{type(sched).__name__} does not keep (the state dict of another schedule?)"
+        )
+    groups = len(sched.optimizer.param_groups)
+    default = state.get("default_min_lr", own.get("default_min_lr"))
+    for key, value in state.items():
+        expected = _expected(key, value, own[key], groups, default)
+        if expected is not None:
+            raise ValueError(f"{top}: loaded state dict's {path}{key} must be {expected}, got {shown(value)}")
+    for i, (inner, inner_state) in enumerate(
+        zip(getattr(sched, "_schedulers", ()), state.get("_schedulers", ()))
+    ):
+        check_state(inner, inner_state, top, f"{path}_schedulers[{i}].")
+
+
+def _expected(key, value, now, groups, default_min_lr):
+    """What ``value`` should have been for entry ``key`` (now ``now``), or None if it is so."""
+    if key in COUNTERS:
+        least = COUNTERS[key]
+        return None if is_number(value, integral=True) and value >= least else f"an integer >= {least}"
+    if value is None and (now is None or key in MAY_BE_NONE):
+        return None
+    if key in PER_GROUP:
+        n = None if key == "min_lrs" and default_min_lr is not None else groups
+        lambdas = key == "lr_lambdas"
+        entry_ok = (lambda v: v is None or isinstance(v, dict)) if lambdas else is_number
+        if isinstance(value, list) and (n is None or len(value) == n) and all(map(entry_ok, value)):
+            return None
+        entries = "entries (None or a dict)" if lambdas else "numbers"
+        return f"a list of {'' if n is None else f'{n} '}{entries}, one per param group"
+    if key in ("_schedulers", "_milestones"):
+        return None if isinstance(value, list) and len(value) == len(now) else f"a list of {len(now)}"
+    if key == "milestones":
+        ok = isinstance(value, dict) and all(
+            is_step(int(k) if isinstance(k, str) and k.isdigit() else k) and is_number(v, integral=True)
+            for k, v in value.items()
+        )
+        return None if ok else "a dict of step numbers (integers >= 0) to counts"
+    for kind, words in ((bool, "True or False"), (str, "a string"), (list, "a list"), (dict, "a dict")):
+        if isinstance(now, kind):
+            return None if isinstance(value, kind) else words
+    if is_number(now):
+        return None if is_number(value) else "a number"
+    return None
+
+
+def is_number(value, integral=False):
+    """A real number (an integer, with ``integral``), not a bool."""
+    kind = numbers.Integral if integral else numbers.Real
+    return isinstance(value, kind) and not isinstance(value, bool)

@@ -22,7 +22,7 @@ import bisect
 
 from .lr_scheduler import LRScheduler
 from .plateau import ReduceLROnPlateau
-from .schedule_checks import bad_setting, check_optimizer, check_start, is_step
+from .schedule_checks import bad_setting, check_optimizer, check_start, check_state, is_step
 
 
 def _check_schedulers(sched, schedulers, optimizer=None):
@@ -138,7 +138,8 @@ def _state_with_schedulers(sched):
 
 
 def _load_with_schedulers(sched, state_dict):
+    check_state(sched, state_dict)  # each schedule's state too, before any is loaded
     state = dict(state_dict)
-    for s, saved in zip(sched._schedulers, state.pop("_schedulers")):
+    for s, saved in zip(sched._schedulers, state.pop("_schedulers", [])):
         s.load_state_dict(saved)
     sched.__dict__.update(state)

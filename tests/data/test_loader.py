@@ -292,3 +292,20 @@ def test_batch_size_none_gives_the_items_unbatched_as_pytorch():
 def test_a_dataset_without_len_and_items_is_refused_when_the_loader_is_built(dataset):
     with pytest.raises(TypeError, match=r"DataLoader: dataset must have len\(dataset\) and dataset\[i\]"):
         DataLoader(dataset, batch_size=2)
+
+
+@pytest.mark.parametrize("extra", [(True,), (True, 0), (False, 0, None, [0, 1])])
+def test_a_fourth_positional_argument_is_refused_naming_the_keywords(extra):
+    """PyTorch's 4th positional is sampler, minicnn's was drop_last: only the first three are
+    positional, so DataLoader(ds, 2, False, sampler) cannot silently mean another thing."""
+    rng = np.random.default_rng(31)
+    ds = data.TensorDataset(rng.random((4, 1, 2, 2), np.float32), np.arange(4))
+    with pytest.raises(TypeError) as err:
+        data.DataLoader(ds, 2, False, *extra)
+    assert str(err.value) == (
+        f"DataLoader: only dataset, batch_size and shuffle are positional, got {len(extra)} more; "
+        "name the rest (drop_last=, seed=, transform=, sampler=, batch_sampler=, generator=, "
+        "collate_fn=, num_workers=, pin_memory=), as PyTorch's order differs"
+    )
+    loader = data.DataLoader(ds, 2, True, drop_last=True, seed=0, sampler=None)
+    assert len(loader) == 2 and loader.drop_last and loader.seed == 0
