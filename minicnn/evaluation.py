@@ -27,12 +27,18 @@ def class_targets(logits, y):
     return y.ndim == 1 and y.dtype.kind in "iu" and logits.ndim == 2
 
 
-def class_hits(logits, y):
+def named_classes(y, ignore_index=-100):
+    """Which labels name a class: not the loss's ``ignore_index`` (-100 unless the loss object
+    says another, such as 255 for a segmentation's border) and not negative."""
+    return (y >= 0) & (y != ignore_index)
+
+
+def class_hits(logits, y, ignore_index=-100):
     """(right, labelled): predictions equal to their class label, and how many labels name a
     class; none where the targets are not class indices."""
     if not class_targets(logits, y):
         return 0, 0
-    labelled = y >= 0  # NOTE: a negative label is ignore_index's (-100), no class
+    labelled = named_classes(y, ignore_index)
     return int(((logits.argmax(1) == y) & labelled).sum()), int(labelled.sum())
 
 
@@ -40,6 +46,12 @@ def index_targets(logits, y):
     """Whether y holds a class index per prediction of these scores: the logits' shape less
     the class axis C, (N,) for (N, C), (N, d1, ..., dk) for (N, C, d1, ..., dk)."""
     return y.dtype.kind in "iu" and logits.ndim >= 2 and y.shape == logits.shape[:1] + logits.shape[2:]
+
+
+def ignored_by(loss):
+    """The label ``loss`` ignores: its ``ignore_index`` if it is an nn.CrossEntropyLoss or
+    nn.NLLLoss, else F.cross_entropy's default, -100."""
+    return getattr(loss, "ignore_index", -100)
 
 
 def loss_sum(loss, value, logits, y):
@@ -57,7 +69,7 @@ def loss_sum(loss, value, logits, y):
     count = float(len(y))
     if index_targets(logits.data, y.data):
         t = y.numpy()
-        kept = t[t != getattr(loss, "ignore_index", -100)]
+        kept = t[t != ignored_by(loss)]
         w = getattr(loss, "weight", None)
         w = w.numpy() if isinstance(w, Tensor) else w
         count = float(kept.size if w is None else np.asarray(w)[kept].sum())
@@ -70,7 +82,7 @@ def loss_sum(loss, value, logits, y):
 def batch_sums(loss, value, logits, y):
     """A batch's part of a set's sums: (loss summed, what it is summed over (``loss_sum``),
     right, labelled (``class_hits``), items)."""
-    return (*loss_sum(loss, value, logits, y), *class_hits(logits.data, y.data), len(y))
+    return (*loss_sum(loss, value, logits, y), *class_hits(logits.data, y.data, ignored_by(loss)), len(y))
 
 
 def share(part, whole):
@@ -93,7 +105,7 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     The loss is the mean over the whole set, as ``loss`` would give it for the set in one
     batch: with class indices, over the targets that are not ignore_index (-100), weighted
     by a CrossEntropyLoss's class ``weight``; see ``loss_sum`` for what is read from ``loss``.
-    Accuracy and confusion count the labels that name a class (not ignore_index's -100);
+    Accuracy and confusion count the labels that name a class (not the loss's ignore_index);
     for targets that are not class indices (a regression) they are NaN and None. The
     model is evaluated in eval mode and left in the mode it was in. ``num_classes`` sizes
     the confusion matrix (None: the largest class seen, plus one).
@@ -110,7 +122,7 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
             part, counted = loss_sum(loss, loss(logits, y), logits, y)
             total, over, seen = total + part, over + counted, seen + len(y)
             if class_targets(logits.data, y.data):
-                labelled = y.numpy() >= 0  # NOTE: a negative label is ignore_index's
+                labelled = named_classes(y.numpy(), ignored_by(loss))
                 preds.append(logits.numpy().argmax(1)[labelled])
                 trues.append(y.numpy()[labelled])
     if seen == 0:

@@ -105,3 +105,20 @@ def test_other_targets_are_weighted_by_the_batch_size():
     expected = float(((x - y) ** 2).mean())
     loader = data.DataLoader(data.TensorDataset(x, y), batch_size=2)
     assert evaluate(nn.Identity(), loader, loss=loss)["loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_accuracy_and_confusion_leave_out_the_loss_ignore_index():
+    # NOTE: a segmentation's border label 255 is ignored by the loss, so it is no class to hit
+    x, model = problem(seed=31)
+    y = np.where(LABELS == -100, 255, LABELS)
+    loss = nn.CrossEntropyLoss(ignore_index=255)
+    with mc.no_grad():
+        predicted = model(mc.tensor(x)).numpy().argmax(1)
+    kept = y != 255
+    expected = (predicted[kept] == y[kept]).mean()
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=3)
+    result = evaluate(model, loader, loss=loss, num_classes=3)
+    assert result["accuracy"] == pytest.approx(expected)
+    assert result["confusion"].sum() == kept.sum()
+    _, _, right, labelled, items = eval_sums(model, loader, loss)
+    assert (right, labelled, items) == ((predicted[kept] == y[kept]).sum(), kept.sum(), len(y))
