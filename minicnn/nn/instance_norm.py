@@ -9,21 +9,14 @@ from each plane. With running statistics, training updates them and eval uses th
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
-import numpy as np
-
 from .. import functional as F
-from ..functional.checks import positive_int
-from ..functional.sample_norm import check_eps
 from ..tensor import Tensor
-from .module import Module
-from .norm import _ones_and_zeros
-from .parameter import Parameter
+from .norm import _NormBase
 
 
-class InstanceNorm2d(Module):
+class InstanceNorm2d(_NormBase):
     """Instance normalization of (N, C, H, W) or (C, H, W) input:
     y = (x - mean_nc) / sqrt(var_nc + eps) * weight_c + bias_c, the statistics over each
     plane's H*W values (``GroupNorm(C, C)`` computes the same in training).
@@ -46,8 +39,6 @@ class InstanceNorm2d(Module):
     [-1.0, 1.0, 0.0, 0.0]
     """
 
-    _version = 2  # PyTorch's, as its BatchNorm's: the layout with num_batches_tracked
-
     def __init__(
         self,
         num_features,
@@ -60,46 +51,9 @@ class InstanceNorm2d(Module):
         *,
         bias=True,
     ):
-        super().__init__()
-        self.num_features = positive_int("InstanceNorm2d", "num_features", num_features)
-        check_eps("InstanceNorm2d", eps)
-        if momentum is not None and (
-            isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1
-        ):
-            raise ValueError(f"InstanceNorm2d: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.eps, self.momentum = eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        c, dtype = self.num_features, np.dtype(np.float32 if dtype is None else dtype)
-        if affine:
-            self.weight = Parameter(np.empty(c, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-        if affine and bias:
-            self.bias = Parameter(np.empty(c, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(c, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(c, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
-        else:
-            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(buffer, None)
-        self.reset_parameters()
-        if device is not None:
-            self.to(device)
-
-    def reset_running_stats(self):
-        """running_mean 0, running_var 1, num_batches_tracked 0 (when they are kept)."""
-        if self.track_running_stats:
-            self.running_mean.fill_(0)
-            self.running_var.fill_(1)
-            self.num_batches_tracked.fill_(0)
-
-    def reset_parameters(self):
-        """The running statistics forgotten, weight 1 and bias 0: a new layer's state."""
-        self.reset_running_stats()
-        _ones_and_zeros(self.weight, self.bias)
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, bias=bias, device=device, dtype=dtype
+        )
 
     def forward(self, x):
         label = self._label()
@@ -133,9 +87,3 @@ class InstanceNorm2d(Module):
             name=label,
         )
         return F.squeeze(y, 0) if one_image else y
-
-    def extra_repr(self):
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
-        )
