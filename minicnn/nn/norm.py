@@ -1,5 +1,5 @@
 """Normalization layers: LocalResponseNorm (AlexNet), BatchNorm1d/2d (on ``_NormBase``, which
-InstanceNorm2d shares), and LayerNorm and GroupNorm, which normalize within each sample and
+InstanceNorm1d/2d share), and LayerNorm and GroupNorm, which normalize within each sample and
 so keep no running statistics."""
 
 import numbers
