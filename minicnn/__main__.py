@@ -173,7 +173,7 @@ def _parser():
     c.add_argument("--overwrite", action="store_true", help="replace dst if it exists")
 
     sub.add_parser("bench", help="the benchmark (see python -m minicnn.bench --help)", add_help=False)
-    from .cli_check import add_parser as add_check_parser
+    from .cli_check_parser import add_parser as add_check_parser
 
     add_check_parser(sub, parents=[debug])
     return p

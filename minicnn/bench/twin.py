@@ -74,6 +74,9 @@ LAYERS = {
     nn.GroupNorm: lambda m: tnn.GroupNorm(
         m.num_groups, m.num_channels, eps=m.eps, affine=m.affine, **_bias(m.affine, m.bias)
     ),
+    nn.InstanceNorm1d: lambda m: tnn.InstanceNorm1d(
+        m.num_features, **_batch_norm(m), **_bias(m.affine, m.bias)
+    ),
     nn.InstanceNorm2d: lambda m: tnn.InstanceNorm2d(
         m.num_features, **_batch_norm(m), **_bias(m.affine, m.bias)
     ),

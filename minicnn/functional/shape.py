@@ -343,14 +343,20 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, -(-n // chunks), dim)
 
 
-def one_image_too(op: Any) -> Any:
-    """Let an op on (N, C, H, W) batches take one (C, H, W) image, as PyTorch's convolutions
-    and pools do: the image as a batch of one, the batch axis taken off the result again (off
-    each result, where the op gives two: a pool's values and indices)."""
+def one_image_too(op: Any = None, *, image_ndim: int = 3) -> Any:
+    """Let an op on batches take one unbatched input, as PyTorch's convolutions, pools, unfold
+    and fold do: an input of ``image_ndim`` dims as a batch of one, the batch axis taken off the
+    result again (off each result, where the op gives two: a pool's values and indices).
+
+    ``@one_image_too`` takes one (C, H, W) image; ``@one_image_too(image_ndim=2)`` takes
+    fold's columns of one image, (C*kH*kW, L).
+    """
+    if op is None:  # called with image_ndim: give the decorator for that rank
+        return functools.partial(one_image_too, image_ndim=image_ndim)
 
     @functools.wraps(op)
     def on_images(x: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(x, Tensor) and x.ndim == 3:
+        if isinstance(x, Tensor) and x.ndim == image_ndim:
             y = op(unsqueeze(x, 0), *args, **kwargs)
             return tuple(squeeze(t, 0) for t in y) if isinstance(y, tuple) else squeeze(y, 0)
         return op(x, *args, **kwargs)

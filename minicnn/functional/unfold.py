@@ -27,7 +27,7 @@ from .. import kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
 from .checks import check_float, pair
-from .shape import squeeze, unsqueeze
+from .shape import one_image_too
 
 
 class Unfold(Function):
@@ -127,9 +127,7 @@ def unfold(
             f"got shape {input.shape}"
         )
     _window_positions(name, input.shape[-2:], kernel_size, dilation, padding, stride, "input")
-    x = unsqueeze(input, 0) if input.ndim == 3 else input
-    y = Unfold.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    return squeeze(y, 0) if input.ndim == 3 else y
+    return _unfold_batch(input, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
 
 
 def fold(
@@ -184,8 +182,23 @@ def fold(
             f"{output_size} with kernel_size {kernel_size}, dilation {dilation}, padding {padding}, "
             f"stride {stride} has {OH} x {OW} = {OH * OW} window positions; input {input.shape}"
         )
-    x = unsqueeze(input, 0) if input.ndim == 2 else input
-    y = Fold.apply(
-        x, output_size=output_size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation
+    return _fold_batch(
+        input,
+        output_size=output_size,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
     )
-    return squeeze(y, 0) if input.ndim == 2 else y
+
+
+# NOTE: one image is made a batch of one only here, after the checks, so that their errors
+# give the shape and the dims of the input as it was passed
+@one_image_too
+def _unfold_batch(x: Tensor, **geometry: Any) -> Tensor:
+    return Unfold.apply(x, **geometry)
+
+
+@one_image_too(image_ndim=2)
+def _fold_batch(x: Tensor, **geometry: Any) -> Tensor:
+    return Fold.apply(x, **geometry)

@@ -22,7 +22,7 @@ from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6
 from .dropout import DropConnect, Dropout, Dropout2d
 from .dropconnect import DropConnectLinear
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
-from .instance_norm import InstanceNorm2d
+from .instance_norm import InstanceNorm1d, InstanceNorm2d
 from .padding import CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
 from .rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Unflatten
 from .distance import CosineSimilarity, PairwiseDistance

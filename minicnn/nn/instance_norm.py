@@ -1,6 +1,6 @@
-"""InstanceNorm2d: each (sample, channel) plane standardized alone, as ``F.instance_norm``
-(Ulyanov, Vedaldi and Lempitsky 2016, the normalization of style transfer and of many
-image-to-image generators).
+"""InstanceNorm1d and InstanceNorm2d: each (sample, channel) row or plane standardized alone,
+as ``F.instance_norm`` (Ulyanov, Vedaldi and Lempitsky 2016, the normalization of style
+transfer and of many image-to-image generators).
 
 As PyTorch's, and unlike BatchNorm, it is affine-free and keeps no running statistics unless
 asked: with ``track_running_stats=False`` (the default) training and eval compute the same,
@@ -9,21 +9,90 @@ from each plane. With running statistics, training updates them and eval uses th
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
-import numpy as np
-
 from .. import functional as F
-from ..functional.checks import positive_int
-from ..functional.sample_norm import check_eps
 from ..tensor import Tensor
-from .module import Module
-from .norm import _ones_and_zeros
-from .parameter import Parameter
+from .norm import _NormBase
 
 
-class InstanceNorm2d(Module):
+class _InstanceNorm(_NormBase):
+    """What InstanceNorm1d and 2d share, as PyTorch's ``_InstanceNorm``: PyTorch's defaults
+    (no affine, no running statistics) and a forward that also takes one unbatched input of
+    ``image_ndim`` dims, (C, L) or (C, H, W), as a batch of one."""
+
+    image_ndim: int  # the dims of one unbatched input, (C, L) or (C, H, W)
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, bias=bias, device=device, dtype=dtype
+        )
+
+    def forward(self, x):
+        label, d = self._label(), self.image_ndim
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{label}: expected a Tensor, got {type(x).__name__}")
+        if x.ndim not in (d, d + 1):
+            raise ValueError(
+                f"{label}: expected {d}D or {d + 1}D input (got {x.ndim}D input), shape {x.shape}"
+            )
+        channel_dim = x.ndim - d
+        if x.shape[channel_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(
+                    f"{label}: expected input's size at dim={channel_dim} to match num_features "
+                    f"({self.num_features}), but got: {x.shape[channel_dim]}; x {x.shape}"
+                )
+            warnings.warn(
+                f"{label}: input's size at dim={channel_dim} does not match num_features "
+                f"({self.num_features}); it is not used, as affine=False",
+                UserWarning,
+                stacklevel=2,
+            )
+        one_image = x.ndim == d
+        y = F.instance_norm(
+            F.unsqueeze(x, 0) if one_image else x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+            name=label,
+        )
+        return F.squeeze(y, 0) if one_image else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L) or (C, L) input:
+    y = (x - mean_nc) / sqrt(var_nc + eps) * weight_c + bias_c, the statistics over each
+    row's L values. Parameters, buffers and their use as InstanceNorm2d's.
+
+    Shapes: (N, C, L) -> the same; (C, L) -> the same.
+
+    >>> import minicnn as mc
+    >>> from minicnn import nn
+    >>> x = mc.tensor([[[1.0, 3.0], [5.0, 5.0]]])  # (1, 2, 2)
+    >>> nn.InstanceNorm1d(2)(x).numpy().round(3).ravel().tolist()
+    [-1.0, 1.0, 0.0, 0.0]
+    """
+
+    image_ndim = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
     """Instance normalization of (N, C, H, W) or (C, H, W) input:
     y = (x - mean_nc) / sqrt(var_nc + eps) * weight_c + bias_c, the statistics over each
     plane's H*W values (``GroupNorm(C, C)`` computes the same in training).
@@ -46,96 +115,4 @@ class InstanceNorm2d(Module):
     [-1.0, 1.0, 0.0, 0.0]
     """
 
-    _version = 2  # PyTorch's, as its BatchNorm's: the layout with num_batches_tracked
-
-    def __init__(
-        self,
-        num_features,
-        eps=1e-5,
-        momentum=0.1,
-        affine=False,
-        track_running_stats=False,
-        device=None,
-        dtype=None,
-        *,
-        bias=True,
-    ):
-        super().__init__()
-        self.num_features = positive_int("InstanceNorm2d", "num_features", num_features)
-        check_eps("InstanceNorm2d", eps)
-        if momentum is not None and (
-            isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1
-        ):
-            raise ValueError(f"InstanceNorm2d: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.eps, self.momentum = eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        c, dtype = self.num_features, np.dtype(np.float32 if dtype is None else dtype)
-        if affine:
-            self.weight = Parameter(np.empty(c, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-        if affine and bias:
-            self.bias = Parameter(np.empty(c, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(c, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(c, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
-        else:
-            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(buffer, None)
-        self.reset_parameters()
-        if device is not None:
-            self.to(device)
-
-    def reset_running_stats(self):
-        """running_mean 0, running_var 1, num_batches_tracked 0 (when they are kept)."""
-        if self.track_running_stats:
-            self.running_mean.fill_(0)
-            self.running_var.fill_(1)
-            self.num_batches_tracked.fill_(0)
-
-    def reset_parameters(self):
-        """The running statistics forgotten, weight 1 and bias 0: a new layer's state."""
-        self.reset_running_stats()
-        _ones_and_zeros(self.weight, self.bias)
-
-    def forward(self, x):
-        label = self._label()
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{label}: expected a Tensor, got {type(x).__name__}")
-        if x.ndim not in (3, 4):
-            raise ValueError(f"{label}: expected 3D or 4D input (got {x.ndim}D input), shape {x.shape}")
-        channel_dim = x.ndim - 3
-        if x.shape[channel_dim] != self.num_features:
-            if self.affine:
-                raise ValueError(
-                    f"{label}: expected input's size at dim={channel_dim} to match num_features "
-                    f"({self.num_features}), but got: {x.shape[channel_dim]}; x {x.shape}"
-                )
-            warnings.warn(
-                f"{label}: input's size at dim={channel_dim} does not match num_features "
-                f"({self.num_features}); it is not used, as affine=False",
-                UserWarning,
-                stacklevel=2,
-            )
-        one_image = x.ndim == 3
-        y = F.instance_norm(
-            F.unsqueeze(x, 0) if one_image else x,
-            self.running_mean,
-            self.running_var,
-            self.weight,
-            self.bias,
-            self.training or not self.track_running_stats,
-            0.0 if self.momentum is None else self.momentum,
-            self.eps,
-            name=label,
-        )
-        return F.squeeze(y, 0) if one_image else y
-
-    def extra_repr(self):
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
-        )
+    image_ndim = 3

@@ -1,5 +1,8 @@
-"""Normalization layers: LocalResponseNorm (AlexNet), BatchNorm1d/2d, and LayerNorm and
-GroupNorm, which normalize within each sample and so keep no running statistics."""
+"""Normalization layers: LocalResponseNorm (AlexNet), BatchNorm1d/2d (on ``_NormBase``, which
+InstanceNorm1d/2d share), and LayerNorm and GroupNorm, which normalize within each sample and
+so keep no running statistics."""
+
+import numbers
 
 import numpy as np
 
@@ -32,55 +35,52 @@ class LocalResponseNorm(Module):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
-class BatchNorm(Module):
-    """The batch normalization layer of any rank: BatchNorm1d, BatchNorm2d and SyncBatchNorm
-    differ only in the input ranks they take (and where Sync's statistics come from).
+class _NormBase(Module):
+    """What BatchNorm and InstanceNorm share, as PyTorch's ``_NormBase``: the checked
+    hyperparameters, ``weight`` and ``bias`` when ``affine``, the running-statistics buffers
+    when ``track_running_stats``, their resets, and the printing. Each subclass gives its own
+    defaults (its ``__init__``) and its forward."""
 
-    Buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked``;
-    parameters ``weight`` (1) and ``bias`` (0) when ``affine`` (``bias=False`` drops the
-    bias, y = weight xhat, as PyTorch's keyword). With
-    ``momentum=None`` the running statistics are the cumulative average of all
-    batches so far (factor 1/num_batches_tracked), as PyTorch.
-    """
-
-    ranks: tuple[int, ...] = (2, 3, 4, 5)  # accepted input ndims
-    shapes = "(N, C) or (N, C, ...) up to 5-D"  # how to say them in an error
     # PyTorch's version of this layer's state dict: 2 added num_batches_tracked, which a dict
     # saved before it lacks (load_state_dict then keeps the count as it is)
     _version = 2
 
     def __init__(
-        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True
+        self, num_features, eps, momentum, affine, track_running_stats, *, bias, device=None, dtype=None
     ):
         super().__init__()
         name = type(self).__name__
-        num_features = positive_int(name, "num_features", num_features)
-        if eps <= 0:
-            raise ValueError(f"{name}: eps must be positive, got {eps}")
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum}")
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.num_features = positive_int(name, "num_features", num_features)
+        check_eps(name, eps)
+        if momentum is not None and (
+            isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1
+        ):
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        c = self.num_features
+        c, dtype = self.num_features, np.dtype(np.float32 if dtype is None else dtype)
         if affine:
-            self.weight = Parameter(np.empty(c, dtype=np.float32))
+            self.weight = Parameter(np.empty(c, dtype=dtype))
         else:
             self.register_parameter("weight", None)
         if affine and bias:
-            self.bias = Parameter(np.empty(c, dtype=np.float32))
+            self.bias = Parameter(np.empty(c, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.empty(c, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(np.empty(c, dtype=np.float32)))
-            self.register_buffer("num_batches_tracked", Tensor(np.empty((), dtype=np.int64)))
+            self.register_buffer("running_mean", Tensor(np.zeros(c, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(c, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
         else:
             for buffer in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(buffer, None)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_running_stats(self):
-        """Forget the batches seen: running_mean 0, running_var 1, num_batches_tracked 0."""
+        """Forget the batches seen: running_mean 0, running_var 1, num_batches_tracked 0
+        (when they are kept)."""
         if self.track_running_stats:
             self.running_mean.fill_(0)
             self.running_var.fill_(1)
@@ -103,6 +103,32 @@ class BatchNorm(Module):
         """
         self.reset_running_stats()
         _ones_and_zeros(self.weight, self.bias)
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm(_NormBase):
+    """The batch normalization layer of any rank: BatchNorm1d, BatchNorm2d and SyncBatchNorm
+    differ only in the input ranks they take (and where Sync's statistics come from).
+
+    Buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked``;
+    parameters ``weight`` (1) and ``bias`` (0) when ``affine`` (``bias=False`` drops the
+    bias, y = weight xhat, as PyTorch's keyword). With
+    ``momentum=None`` the running statistics are the cumulative average of all
+    batches so far (factor 1/num_batches_tracked), as PyTorch.
+    """
+
+    ranks: tuple[int, ...] = (2, 3, 4, 5)  # accepted input ndims
+    shapes = "(N, C) or (N, C, ...) up to 5-D"  # how to say them in an error
+
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True
+    ):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
     def check_rank(self, x):
         """x must have one of this layer's ranks and ``num_features`` channels."""
@@ -146,12 +172,6 @@ class BatchNorm(Module):
             self.next_momentum(),
             self.eps,
             name=self._label(),
-        )
-
-    def extra_repr(self):
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 

@@ -222,6 +222,20 @@ def PairwiseDistance(p=2.0, eps=1e-6, keepdim=False): ...
 
 
 @_stand_in
+def InstanceNorm1d(
+    num_features,
+    eps=1e-5,
+    momentum=0.1,
+    affine=False,
+    track_running_stats=False,
+    device=None,
+    dtype=None,
+    *,
+    bias=True,
+): ...
+
+
+@_stand_in
 def InstanceNorm2d(
     num_features,
     eps=1e-5,
@@ -383,6 +397,11 @@ LAYER_CASES = [
         },
     ),
     (nn.InstanceNorm2d(6), "InstanceNorm2d", {"affine": False, "track_running_stats": False, "bias": True}),
+    (
+        nn.InstanceNorm1d(6, momentum=0.3, affine=True, bias=False),
+        "InstanceNorm1d",
+        {"num_features": 6, "momentum": 0.3, "affine": True, "track_running_stats": False, "bias": False},
+    ),
     (nn.ReflectionPad2d((1, 0, 2, 0)), "ReflectionPad2d", {"padding": (1, 0, 2, 0)}),
     (nn.ConstantPad2d(1, 0.5), "ConstantPad2d", {"padding": (1, 1, 1, 1), "value": 0.5}),
     (nn.ZeroPad2d(2), "ZeroPad2d", {"padding": (2, 2, 2, 2)}),

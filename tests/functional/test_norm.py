@@ -295,6 +295,21 @@ def test_bad_input_to_modules_names_the_layer():
         nn.LocalResponseNorm(-1)
 
 
+@pytest.mark.parametrize("layer", [nn.BatchNorm1d, nn.BatchNorm2d])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"eps": 0}, "eps must be a positive number, got 0"),
+        ({"eps": "1e-5"}, "eps must be a positive number, got '1e-5'"),
+        ({"momentum": 1.5}, r"momentum must be in \[0, 1\] or None, got 1.5"),
+        ({"momentum": True}, r"momentum must be in \[0, 1\] or None, got True"),
+    ],
+)
+def test_bad_hyperparameters_are_refused_at_construction_as_instance_norms_are(layer, kwargs, message):
+    with pytest.raises(ValueError, match=rf"^{layer.__name__}: {message}$"):
+        layer(3, **kwargs)
+
+
 def test_batch_norm_updates_plain_array_running_stats_in_place():
     x = mc.tensor(np.random.default_rng(3).standard_normal((8, 4, 5, 5)))
     mean, var = np.zeros(4), np.ones(4)

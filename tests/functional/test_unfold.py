@@ -174,6 +174,13 @@ def test_empty_batch_and_one_image(dtype, rng):
     assert F.fold(cols, (4, 4), 2).shape == (2, 4, 4)
 
 
+def test_one_image_gradcheck(rng, t):
+    """One image's (C, H, W) and its columns' (C*kH*kW, L) gradients pass the batch of one."""
+    image, cols = t(rng.standard_normal((2, 4, 5)), True), t(rng.standard_normal((8, 12)), True)
+    assert mc.gradcheck(lambda x: F.unfold(x, 2), [image])
+    assert mc.gradcheck(lambda c: F.fold(c, (4, 5), 2), [cols])
+
+
 @pytest.mark.parametrize("tier", TIERS)
 def test_infinities_meeting_in_a_sum_give_nan_without_a_warning(tier, rng):
     """fold sums overlapping windows, and so does unfold's gradient: inf + (-inf) is NaN and

@@ -1,6 +1,6 @@
-"""InstanceNorm2d: PyTorch's parameters, buffers, state-dict names and printing, what training
-and eval compute with and without running statistics, and its refusals (its numbers against
-PyTorch's: tests/fixtures/gen_layers.py)."""
+"""InstanceNorm2d and InstanceNorm1d: PyTorch's parameters, buffers, state-dict names and
+printing, what training and eval compute with and without running statistics, and their
+refusals (their numbers against PyTorch's: tests/fixtures/gen_layers.py)."""
 
 import warnings
 
@@ -117,3 +117,78 @@ def test_bad_input_is_refused_naming_the_layer():
         model(mc.zeros(3, 2, 1, 1))
     with pytest.raises(TypeError, match=r"^InstanceNorm2d: expected a Tensor, got ndarray"):
         nn.InstanceNorm2d(2)(np.zeros((1, 2, 3, 3)))
+
+
+# --- InstanceNorm1d: the same base, rows (N, C, L) or one (C, L) --------------------------
+
+
+def test_1d_parameters_buffers_and_printing_as_pytorchs():
+    m = nn.InstanceNorm1d(4)
+    assert not list(m.parameters()) and not list(m.buffers()) and not m.state_dict()
+    assert repr(m) == (
+        "InstanceNorm1d(4, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)"
+    )
+    m = nn.InstanceNorm1d(4, affine=True, track_running_stats=True, dtype=np.float64)
+    assert list(m.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert m.state_dict()._metadata[""] == {"version": 2}
+    assert m.weight.dtype == np.float64 and m.running_var.tolist() == [1.0] * 4
+
+
+def test_1d_running_statistics_from_each_rows_statistics(rng):
+    m = nn.InstanceNorm1d(3, momentum=0.25, track_running_stats=True).double()
+    x = rng.standard_normal((4, 3, 6)) * 3 - 2
+    y = m(mc.tensor(x)).numpy()
+    np.testing.assert_allclose(y.mean(axis=2), 0, atol=1e-12)
+    mean, var = 0.25 * x.mean(axis=2).mean(axis=0), 0.75 + 0.25 * x.var(axis=2, ddof=1).mean(axis=0)
+    np.testing.assert_allclose(m.running_mean.numpy(), mean, rtol=1e-12)
+    np.testing.assert_allclose(m.running_var.numpy(), var, rtol=1e-12)
+    z = rng.standard_normal((2, 3, 1))  # one value per row: fine in eval
+    want = (z - mean[:, None]) / np.sqrt(var[:, None] + 1e-5)
+    np.testing.assert_allclose(m.eval()(mc.tensor(z)).numpy(), want, rtol=1e-12)
+
+
+def test_1d_one_row_set_is_a_batch_of_one(rng):
+    m = nn.InstanceNorm1d(3, affine=True).double()
+    x = mc.tensor(rng.standard_normal((3, 5)))
+    np.testing.assert_array_equal(m(x).numpy(), m(x.unsqueeze(0)).numpy()[0])
+
+
+def test_1d_a_channel_count_other_than_num_features_warns_without_affine_and_is_refused_with_it(rng):
+    x = mc.tensor(rng.standard_normal((4, 5)))
+    with pytest.warns(UserWarning, match=r"^InstanceNorm1d: input's size at dim=0 does not match"):
+        assert nn.InstanceNorm1d(3)(x).shape == (4, 5)
+    with pytest.raises(ValueError, match=r"^InstanceNorm1d: expected input's size at dim=1 to match"):
+        nn.InstanceNorm1d(3, affine=True).double()(x.unsqueeze(0))
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: nn.InstanceNorm1d(0), ValueError, r"^InstanceNorm1d: num_features must be a positive int"),
+        (lambda: nn.InstanceNorm1d(3, eps=-1), ValueError, r"^InstanceNorm1d: eps must be a positive number"),
+        (lambda: nn.InstanceNorm1d(3, momentum=-0.1), ValueError, r"^InstanceNorm1d: momentum must be in"),
+        (
+            lambda: nn.InstanceNorm1d(2)(mc.zeros(1, 2, 3, 3)),
+            ValueError,
+            r"^InstanceNorm1d: expected 2D or 3D input \(got 4D input\)",
+        ),
+        (
+            lambda: nn.InstanceNorm1d(2)(mc.zeros(2)),
+            ValueError,
+            r"^InstanceNorm1d: expected 2D or 3D input \(got 1D input\)",
+        ),
+        (
+            lambda: nn.InstanceNorm1d(2)(mc.zeros(3, 2, 1)),
+            ValueError,
+            r"^InstanceNorm1d: Expected more than 1 spatial element when training",
+        ),
+        (
+            lambda: nn.InstanceNorm1d(2)([[1.0, 2.0]]),
+            TypeError,
+            r"^InstanceNorm1d: expected a Tensor, got list",
+        ),
+    ],
+)
+def test_1d_refusals_name_the_layer(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

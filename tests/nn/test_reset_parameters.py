@@ -28,6 +28,7 @@ BUILD = {
     "DropConnectLinear": lambda: nn.DropConnectLinear(2, 3),
     "Fold": lambda: nn.Fold(4, 2),
     "GroupNorm": lambda: nn.GroupNorm(2, 4),
+    "InstanceNorm1d": lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
     "InstanceNorm2d": lambda: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
     "LayerNorm": lambda: nn.LayerNorm((2, 3)),
     "Linear": lambda: nn.Linear(2, 3),
