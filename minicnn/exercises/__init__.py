@@ -22,7 +22,7 @@ import difflib
 import re
 import sys
 
-from . import autograd, conv, conv_later, layers, lenet, optim, pooling, variants
+from . import autograd, conv, conv_later, deeper, layers, lenet, optim, pooling, variants
 from .calling import exempt_file, in_process
 from .exercise import Case, Exercise, Mistake
 from .grading import (
@@ -78,6 +78,7 @@ _LISTED = (
     + layers.EXERCISES[1:]
     + autograd.LATER
     + optim.LATER
+    + deeper.EXERCISES
     + variants.EXERCISES
 )
 for _ex in _LISTED:

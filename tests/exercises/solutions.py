@@ -203,6 +203,17 @@ def conv1x1_forward(x, w, b):
     return y.reshape(O, N, H, W).transpose(1, 0, 2, 3) + b[None, :, None, None]
 
 
+def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+    # each conv: out * in * k * k weights, each used once per output pixel (every branch keeps h x w);
+    # the max pool costs no multiply-adds
+    naive = c1 * c_in + c3 * c_in * 9 + c5 * c_in * 25
+    branch3 = c3_reduce * c_in + c3 * c3_reduce * 9  # the 1x1 reduction, then the 3x3 on fewer channels
+    branch5 = c5_reduce * c_in + c5 * c5_reduce * 25
+    reduced = c1 * c_in + branch3 + branch5 + pool_proj * c_in  # the last: the projection after the pool
+    channels = (c1 + c3 + c5 + c_in, c1 + c3 + c5 + pool_proj)  # the naive pool passes c_in channels on
+    return (naive * h * w, reduced * h * w), channels
+
+
 # --- 6. ResNet and batch norm ------------------------------------------------
 
 
@@ -240,11 +251,31 @@ def adam_step(param, grad, m, v, t, lr, beta1, beta2, eps):
     return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def finetune_sgd_step(params, grads, until, lr, weight_decay):
+    layers = [name.split(".")[0] for name in params]  # each parameter's layer, in the network's order
+    last_frozen = len(layers) - 1 - layers[::-1].index(until)  # until's last parameter
+    new = {}
+    for i, (name, p) in enumerate(params.items()):
+        if i <= last_frozen:
+            new[name] = p.copy()  # frozen: no gradient, so SGD skips it, weight decay included
+        else:
+            new[name] = p - lr * (grads[name] + weight_decay * p)
+    return new
+
+
 # --- 8. visualizing: class activation maps -----------------------------------
 
 
 def class_activation_map(features, weight, labels):
     return np.einsum("nk,nkhw->nhw", weight[labels], features)
+
+
+def saliency_map(x, w1, b1, w2, b2, labels):
+    N = x.shape[0]
+    pre = x.reshape(N, -1) @ w1.T + b1
+    g_h = w2[labels] * (pre > 0)  # d score[n, labels[n]] / d pre: the label's row of w2, through the ReLU
+    g_x = (g_h @ w1).reshape(x.shape)
+    return np.abs(g_x).max(axis=1)  # the largest magnitude over the channels
 
 
 # --- 9. where the time goes --------------------------------------------------

@@ -1,0 +1,374 @@
+"""Exercises on chapters 5, 7 and 8: what GoogLeNet's 1x1 reductions save in an Inception module,
+which parameters a fine-tuning step with frozen layers moves, and a saliency map from one's own
+backward pass.
+
+Expected values come from minicnn's ``summary`` (the multiply-adds and output of real Inception
+modules), its ``finetune.freeze`` and ``optim.SGD`` (on parameters of a model built to the case's
+names), and its autograd (the gradient of a class score with respect to the input).
+"""
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn, optim
+from ..finetune import freeze
+from ..models.googlenet import INCEPTION, Inception
+from ..rng import get_state, set_state
+from ..summary import summary
+from ..tensor import tensor
+from .exercise import Case, Exercise, Mistake
+
+# --- the cost of an Inception module, with and without its 1x1 reductions ----------------------
+
+
+class _NaiveInception(nn.Module):
+    """Szegedy et al. 2015, Figure 2(a): 1x1, 3x3 and 5x5 convolutions and a 3x3 max pool, side by side."""
+
+    def __init__(self, c_in, c1, c3, c5):
+        super().__init__()
+        self.branch1 = nn.Conv2d(c_in, c1, 1)
+        self.branch2 = nn.Conv2d(c_in, c3, 3, padding=1)
+        self.branch3 = nn.Conv2d(c_in, c5, 5, padding=2)
+        self.branch4 = nn.MaxPool2d(3, 1, padding=1)
+
+    def forward(self, x):
+        branches = [F.relu(self.branch1(x)), F.relu(self.branch2(x)), F.relu(self.branch3(x))]
+        return F.cat([*branches, self.branch4(x)], dim=1)
+
+
+def _make_inception(rng, h, w, paper=None):
+    """Table 1's module ``paper`` on its own input size, or widths drawn from the case's seed."""
+    if paper is not None:
+        return (INCEPTION[paper][0], h, w, *INCEPTION[paper][1:])
+    c_in, c1, c3r, c3, c5r, c5, proj = (int(n) for n in rng.integers(1, 33, 7))
+    return c_in, h, w, c1, c3r, c3, c5r, c5, proj
+
+
+def _inception(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
+    """(macs, channels), each (naive, reduced), as mc.summary counts them for one image."""
+    state = get_state()  # building the layers draws weights: leave the caller's stream alone
+    try:
+        naive = _NaiveInception(c_in, c1, c3, c5)
+        reduced = Inception(c_in, c1, c3r, c3, c5r, c5, proj, batch_norm=False)
+    finally:
+        set_state(state)
+    a, b = summary(naive, (c_in, h, w)), summary(reduced, (c_in, h, w))
+    return (a.total_macs, b.total_macs), (a.output.shape[1], b.output.shape[1])
+
+
+def _counted(reduction_macs=True, pool_macs=True, convs_read_c_in=False, naive_proj=False, per_pixel=True):
+    """A wrong count: the reductions' or the pool projection's multiply-adds left out, the reduced
+    3x3 and 5x5 reading all c_in channels, the naive pool given a projection, or no h*w."""
+
+    def wrong(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
+        pixels = h * w if per_pixel else 1
+        naive = c_in * (c1 + 9 * c3 + 25 * c5 + (proj if naive_proj else 0))
+        r3, r5 = (c_in, c_in) if convs_read_c_in else (c3r, c5r)
+        reduced = (
+            c_in * c1
+            + (c_in * (c3r + c5r) if reduction_macs else 0)
+            + 9 * r3 * c3
+            + 25 * r5 * c5
+            + (c_in * proj if pool_macs else 0)
+        )
+        last = proj if naive_proj else c_in
+        return (naive * pixels, reduced * pixels), (c1 + c3 + c5 + last, c1 + c3 + c5 + proj)
+
+    return wrong
+
+
+def _channels(naive_last):
+    """The right multiply-adds, with the naive module's last branch giving ``naive_last(c_in, proj)``."""
+
+    def wrong(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
+        macs, (_, reduced) = _counted()(c_in, h, w, c1, c3r, c3, c5r, c5, proj)
+        return macs, (c1 + c3 + c5 + naive_last(c_in, proj), reduced)
+
+    return wrong
+
+
+def _flops(*args):
+    macs, channels = _inception(*args)
+    return tuple(2 * n for n in macs), channels
+
+
+INCEPTION_COST = Exercise(
+    name="inception_cost",
+    signature="(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)",
+    returns=("macs", "channels"),
+    notebook="05_deeper_vgg_nin_googlenet",
+    teaches=(
+        "GoogLeNet's 1x1 reductions: the same four branches for a fraction of the multiply-adds, "
+        "and fewer channels for the next module to read"
+    ),
+    doc="""An Inception module on a c_in x h x w input; every branch keeps h x w (stride 1, padding k // 2).
+    Naive (Szegedy et al. 2015, Figure 2a): a 1x1 conv to c1, a 3x3 conv to c3, a 5x5 conv to c5, all
+    reading the c_in channels, and a 3x3 max pool (stride 1), joined on channels.
+    With reductions (Figure 2b): the 1x1 to c1; a 1x1 to c3_reduce, then the 3x3 to c3; a 1x1 to
+    c5_reduce, then the 5x5 to c5; the 3x3 max pool, then a 1x1 to pool_proj.
+    A conv's multiply-adds: out_channels * in_channels * k * k * h * w (biases and pooling: none).
+    Return (macs, channels), each a pair of ints (naive, reduced): the module's multiply-adds for one
+    image, and its output's channels.""",
+    make=_make_inception,
+    expected=_inception,
+    cases=[
+        Case(1050, dict(h=28, w=28, paper="3a")),  # Table 1's widths on their own input size
+        Case(1051, dict(h=5, w=7)),
+        Case(1052, dict(h=1, w=1)),
+        Case(1053, dict(h=14, w=14, paper="4e")),
+    ],
+    mistakes=[
+        Mistake(
+            "the naive module's pooling branch is missing from its channels: max pooling keeps all "
+            "c_in channels, and the module passes them on (c1 + c3 + c5 + c_in), which makes the next "
+            "module dearer still",
+            _channels(lambda c_in, proj: 0),
+        ),
+        Mistake(
+            "the naive module (Figure 2a) has no 1x1 projection after its pooling: its pooling branch "
+            "passes the c_in channels on, and costs no multiply-adds",
+            _counted(naive_proj=True),
+        ),
+        Mistake(
+            "the 1x1 reductions cost multiply-adds too: (c3_reduce + c5_reduce) * c_in per pixel",
+            _counted(reduction_macs=False),
+        ),
+        Mistake(
+            "the pooling branch's 1x1 projection (pool_proj * c_in per pixel) is left out of the "
+            "reduced count",
+            _counted(pool_macs=False),
+        ),
+        Mistake(
+            "after the reductions, the 3x3 conv reads c3_reduce channels and the 5x5 reads c5_reduce, "
+            "not c_in: reading fewer channels is what the reduction is for",
+            _counted(convs_read_c_in=True),
+        ),
+        Mistake(
+            "each weight is used once per output pixel: multiply-adds = weights * h * w",
+            _counted(per_pixel=False),
+        ),
+        Mistake(
+            "that is FLOPs (2 per multiply-add); count multiply-adds",
+            _flops,
+        ),
+    ],
+)
+
+
+# --- one SGD step of fine-tuning, the layers up to ``until`` frozen -----------------------------
+
+# each case's layers in the network's order: (name, the weight's shape as "conv" or "linear")
+_LENET = [("conv1", "conv"), ("conv2", "conv"), ("fc1", "linear"), ("fc2", "linear"), ("fc3", "linear")]
+# a Sequential's children, named by their index; the ReLUs and poolings between them have no parameters
+_SEQUENTIAL = [
+    ("0", "conv"),
+    ("1", "conv"),
+    ("4", "conv"),
+    ("7", "linear"),
+    ("10", "linear"),
+    ("12", "linear"),
+]
+_RESNET = [("conv1", "conv"), ("bn1", "norm"), ("layer1.0.conv1", "conv"), ("layer1.0.bn1", "norm")]
+_RESNET += [("layer2.0.conv1", "conv"), ("fc", "linear")]
+
+
+def _make_finetune(rng, layers, until, lr, weight_decay):
+    params = {}
+    for name, kind in layers:
+        a, b = (int(n) for n in rng.integers(1, 5, 2))
+        shape = {"conv": (a, b, 3, 3), "linear": (a, b), "norm": (a,)}[kind]
+        params[f"{name}.weight"] = rng.standard_normal(shape)
+        params[f"{name}.bias"] = rng.standard_normal(shape[:1])
+    grads = {name: rng.standard_normal(p.shape) for name, p in params.items()}
+    return params, grads, until, lr, weight_decay
+
+
+def _finetune(params, grads, until, lr, weight_decay):
+    """freeze(model, until) on a model with the case's parameters, then one step of optim.SGD on all of
+    them: a frozen parameter has no gradient, and SGD skips it."""
+    model = nn.Module()
+    for name, value in params.items():
+        *path, attr = name.split(".")
+        module = model
+        for part in path:
+            if part not in module._modules:
+                setattr(module, part, nn.Module())
+            module = module._modules[part]
+        setattr(module, attr, nn.Parameter(tensor(value.copy())))
+    freeze(model, until)
+    named = dict(model.named_parameters())
+    for name, p in named.items():
+        if p.requires_grad:
+            p.grad = tensor(grads[name].copy())
+    optim.SGD(list(named.values()), lr=lr, weight_decay=weight_decay).step()
+    return {name: p.data.copy() for name, p in named.items()}
+
+
+def _stepped(frozen, decay_frozen=False):
+    """One SGD step with ``frozen(names, until)`` -> the frozen names; frozen ones decayed if asked."""
+
+    def wrong(params, grads, until, lr, weight_decay):
+        still = frozen(list(params), until)
+        new = {}
+        for name, p in params.items():
+            g = np.zeros_like(p) if name in still else grads[name]
+            moves = name not in still or decay_frozen
+            new[name] = p - lr * (g + weight_decay * p) if moves else p.copy()
+        return new
+
+    return wrong
+
+
+def _layer(name):
+    return name.split(".")[0]
+
+
+def _up_to(names, until, including=True):
+    layers = list(dict.fromkeys(_layer(n) for n in names))
+    last = layers.index(until) + (1 if including else 0)
+    return set(layers[:last])
+
+
+FINETUNE = Exercise(
+    name="finetune_sgd_step",
+    signature="(params, grads, until, lr, weight_decay)",
+    returns=("new_params",),
+    notebook="07_finetuning_and_deep_features",
+    teaches=(
+        "a frozen layer does not move at all, not even by weight decay; the layers after it take "
+        "their SGD step"
+    ),
+    doc="""params, grads: dicts name -> array in the network's order, as model.named_parameters() lists
+    them; grads holds every parameter's gradient from a backward pass through the whole network.
+    A parameter's layer is its name up to the first "." ("conv1" of "conv1.weight", "10" of "10.bias",
+    "layer1" of "layer1.0.conv1.weight"). Freeze every layer up to and including the layer until, as
+    minicnn.finetune.freeze(model, until) does: a frozen parameter has no gradient, and SGD leaves it
+    as it is. Every other parameter takes one step of SGD: p - lr * (g + weight_decay * p).
+    Return new_params: a new dict with every parameter, the frozen ones included.""",
+    make=_make_finetune,
+    expected=_finetune,
+    cases=[
+        Case(1060, dict(layers=_LENET, until="conv2", lr=0.1, weight_decay=0.0)),
+        Case(1061, dict(layers=_LENET, until="fc1", lr=0.05, weight_decay=0.01)),
+        Case(1062, dict(layers=_SEQUENTIAL, until="1", lr=0.1, weight_decay=0.001)),
+        Case(1063, dict(layers=_RESNET, until="layer1", lr=0.01, weight_decay=0.0005)),
+        Case(1064, dict(layers=_LENET, until="fc3", lr=0.1, weight_decay=0.01)),
+    ],
+    mistakes=[
+        Mistake(
+            "the layer until itself was trained: freeze(model, until) freezes the layers up to AND "
+            "including until",
+            _stepped(lambda names, until: {n for n in names if _layer(n) in _up_to(names, until, False)}),
+        ),
+        Mistake(
+            "every parameter took its step: the layers up to and including until are frozen, and "
+            "stay as they are",
+            _stepped(lambda names, until: set()),
+        ),
+        Mistake(
+            "weight decay moved the frozen parameters: a frozen parameter has no gradient, and SGD "
+            "skips it, weight decay included (p - lr * weight_decay * p shrinks it)",
+            _stepped(lambda names, until: {n for n in names if _layer(n) in _up_to(names, until)}, True),
+        ),
+        Mistake(
+            "only the first parameter of until was frozen: its bias (every parameter whose layer is "
+            "until) is frozen with it",
+            _stepped(lambda names, until: set(names[: 1 + [_layer(n) for n in names].index(until)])),
+        ),
+        Mistake(
+            'a name was matched with startswith: "10.weight".startswith("1") is True, but layer 10 comes '
+            'after layer 1. Compare the layer, the name up to the first ".", with ==',
+            _stepped(lambda names, until: {n for n in names if n.startswith(tuple(_up_to(names, until)))}),
+        ),
+    ],
+)
+
+
+# --- a saliency map ----------------------------------------------------------------------------
+
+
+def _make_saliency(rng, N, C, H, W, D, K):
+    x = rng.standard_normal((N, C, H, W))
+    w1, b1 = rng.standard_normal((D, C * H * W)), rng.standard_normal(D)
+    w2, b2 = rng.standard_normal((K, D)), rng.standard_normal(K)
+    return x, w1, b1, w2, b2, rng.integers(0, K, N)
+
+
+def _input_grad(x, w1, b1, w2, b2, labels, of="score", relu=True):
+    """d(of)/dx by minicnn's backward: of the labels' scores, or of the summed or mean cross-entropy."""
+    t = tensor(x, requires_grad=True)
+    h = F.linear(t.reshape(len(x), -1), tensor(w1), tensor(b1))
+    scores = F.linear(F.relu(h) if relu else h, tensor(w2), tensor(b2))
+    if of == "score":
+        scores[np.arange(len(x)), labels].sum().backward()
+    else:
+        F.cross_entropy(scores, tensor(labels), reduction=of).backward()
+    return t.grad.numpy()
+
+
+def _saliency(*args, reduce=lambda g: np.abs(g).max(axis=1), **kw):
+    return reduce(_input_grad(*args, **kw))
+
+
+LOSS_NOT_SCORE = (
+    "that is the gradient of the cross-entropy loss: the saliency map differentiates the class score "
+    "before the softmax, scores[n, labels[n]], for each image on its own; its gradient with respect to "
+    "h is w2[labels[n]]"
+)
+
+SALIENCY = Exercise(
+    name="saliency_map",
+    signature="(x, w1, b1, w2, b2, labels)",
+    returns=("saliency",),
+    notebook="08_visualizing_cnns",
+    teaches=(
+        "a saliency map: the gradient of one class score with respect to the input, its largest "
+        "magnitude over the channels"
+    ),
+    doc="""x (N, C, H, W); a two-layer network on each flattened image:
+    h = relu(x.reshape(N, -1) @ w1.T + b1), scores = h @ w2.T + b2, with w1 (D, C*H*W), b1 (D,),
+    w2 (K, D), b2 (K,); labels (N,) ints.
+    saliency[n, i, j] = max over c of |d scores[n, labels[n]] / d x[n, c, i, j]|: the class score before
+    the softmax (Simonyan et al. 2014, section 3.1). Write the backward pass yourself.
+    Return saliency (N, H, W).""",
+    make=_make_saliency,
+    expected=_saliency,
+    cases=[
+        Case(1070, dict(N=1, C=1, H=4, W=4, D=6, K=3)),
+        Case(1071, dict(N=3, C=3, H=4, W=5, D=8, K=4)),
+        Case(1072, dict(N=4, C=2, H=3, W=3, D=5, K=10)),
+        Case(1073, dict(N=2, C=3, H=2, W=6, D=20, K=2)),
+    ],
+    mistakes=[
+        Mistake(
+            "the ReLU was left out of the backward pass: the gradient reaches x only through the hidden "
+            "units whose input x @ w1.T + b1 is > 0 (multiply by that mask before the @ w1)",
+            lambda *args: _saliency(*args, relu=False),
+        ),
+        Mistake(
+            "the magnitude was not taken: saliency is the max over channels of |gradient|; a large "
+            "negative derivative counts as much as a positive one",
+            lambda *args: _saliency(*args, reduce=lambda g: g.max(axis=1)),
+        ),
+        Mistake(
+            "|max over channels| is not max over channels of |.|: take np.abs of the gradient first, "
+            "then the max over the channel axis",
+            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g.max(axis=1))),
+        ),
+        Mistake(
+            "the channels were summed: Simonyan et al. take the MAX of |gradient| over the channels",
+            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g).sum(axis=1)),
+        ),
+        Mistake(
+            "the channels were averaged: Simonyan et al. take the MAX of |gradient| over the channels",
+            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g).mean(axis=1)),
+        ),
+        *(Mistake(LOSS_NOT_SCORE, lambda *args, of=of: _saliency(*args, of=of)) for of in ("sum", "mean")),
+        Mistake(
+            "every image used the first image's class: differentiate scores[n, labels[n]] for image n",
+            lambda x, w1, b1, w2, b2, y: _saliency(x, w1, b1, w2, b2, np.full_like(y, y[0])),
+        ),
+    ],
+)
+
+EXERCISES = [INCEPTION_COST, FINETUNE, SALIENCY]

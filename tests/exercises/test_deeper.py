@@ -1,0 +1,250 @@
+"""Chapters 5, 7 and 8's later exercises (an Inception module's cost, a fine-tuning step with frozen
+layers, a saliency map): each known mistake, written as a student would write it, gets its hint."""
+
+import numpy as np
+import pytest
+import solutions as S
+from mistake_hint import hint
+
+import minicnn as mc
+from minicnn import exercises, rng
+from minicnn.exercises import deeper
+
+
+def test_each_comes_after_its_notebooks_first_exercise():
+    names = exercises.names()
+    for first, later in [
+        ("conv1x1_forward", "inception_cost"),
+        ("adam_step", "finetune_sgd_step"),
+        ("class_activation_map", "saliency_map"),
+    ]:
+        assert names.index(later) == names.index(first) + 1
+        assert exercises.info(later).notebook == exercises.info(first).notebook
+
+
+# --- the cost of an Inception module ------------------------------------------------------------
+
+
+def test_inception_reference_gives_the_notebooks_figures_for_3a():
+    """Inception 3a on 28x28x192 (Table 1): 303M multiply-adds naive, 128M reduced; 416 and 256 channels."""
+    macs, channels = deeper._inception(192, 28, 28, 64, 96, 128, 16, 32, 32)
+    assert macs == (784 * 192 * (64 + 128 * 9 + 32 * 25), 128049152)
+    assert channels == (416, 256)
+
+
+def test_inception_reference_leaves_the_random_stream_alone():
+    mc.manual_seed(7)
+    want = rng.default_generator().random(3)
+    mc.manual_seed(7)
+    deeper._inception(4, 3, 3, 2, 2, 3, 1, 2, 2)  # builds layers, which draws weights
+    assert np.array_equal(rng.default_generator().random(3), want)
+
+
+def test_inception_widths_are_drawn_from_the_seed_and_table_1_kept():
+    ex = exercises.info("inception_cost")
+    from minicnn.exercises.grading import case_rng
+
+    drawn = [ex.make(case_rng(ex.cases[1], seed), **ex.cases[1].params) for seed in (None, 1, 2)]
+    assert len({args for args in drawn}) == 3 and all(args[1:3] == (5, 7) for args in drawn)
+    paper = [ex.make(case_rng(ex.cases[0], seed), **ex.cases[0].params) for seed in (None, 1)]
+    assert paper[0] == paper[1] == (192, 28, 28, 64, 96, 128, 16, 32, 32)
+
+
+def _inception_with(
+    naive_last="c_in", reductions=True, projection=True, reads="reduced", pixels=True, per_mac=1
+):
+    """A student's count, with one part of it written wrong."""
+
+    def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        r3, r5 = (c3_reduce, c5_reduce) if reads == "reduced" else (c_in, c_in)
+        naive = c_in * (c1 + 9 * c3 + 25 * c5) + (pool_proj * c_in if naive_last == "pool_proj" else 0)
+        reduced = c_in * c1 + 9 * r3 * c3 + 25 * r5 * c5
+        reduced += c_in * (c3_reduce + c5_reduce) if reductions else 0
+        reduced += c_in * pool_proj if projection else 0
+        n = per_mac * (h * w if pixels else 1)
+        last = {"c_in": c_in, "none": 0, "pool_proj": pool_proj}[naive_last]
+        return (naive * n, reduced * n), (c1 + c3 + c5 + last, c1 + c3 + c5 + pool_proj)
+
+    return inception_cost
+
+
+def test_inception_helper_written_right_passes(capsys):
+    exercises.check("inception_cost", _inception_with())
+    assert capsys.readouterr().out == "inception_cost: passed (4 cases)\n"
+
+
+@pytest.mark.parametrize(
+    "options, says",
+    [
+        (dict(naive_last="none"), "pooling branch is missing from its channels"),
+        (dict(naive_last="pool_proj"), "has no 1x1 projection after its pooling"),
+        (dict(reductions=False), "the 1x1 reductions cost multiply-adds too"),
+        (dict(projection=False), "the pooling branch's 1x1 projection"),
+        (dict(reads="c_in"), "the 3x3 conv reads c3_reduce channels"),
+        (dict(pixels=False), "once per output pixel"),
+        (dict(per_mac=2), "that is FLOPs"),
+    ],
+)
+def test_inception_mistakes(options, says):
+    assert says in hint("inception_cost", _inception_with(**options))
+
+
+def test_inception_message_names_the_pair_and_the_case():
+    def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        macs, channels = S.inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)
+        return macs[::-1], channels  # naive and reduced swapped
+
+    with pytest.raises(exercises.ExerciseFailed, match=r"macs: expected \[303464448, 128049152\]"):
+        exercises.check("inception_cost", inception_cost)
+
+
+# --- fine-tuning with frozen layers -------------------------------------------------------------
+
+
+def _step_with(is_frozen, decay_frozen=False):
+    """A student's step: is_frozen(name, names, until) says which parameters keep their values."""
+
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        names, new = list(params), {}
+        for name, p in params.items():
+            if is_frozen(name, names, until):
+                new[name] = p * (1 - lr * weight_decay) if decay_frozen else p.copy()
+            else:
+                new[name] = p - lr * (grads[name] + weight_decay * p)
+        return new
+
+    return finetune_sgd_step
+
+
+def _layers_up_to(names, until):
+    layers = []
+    for name in names:
+        if name.split(".")[0] not in layers:
+            layers.append(name.split(".")[0])
+    return layers[: layers.index(until) + 1]
+
+
+def test_finetune_right_by_the_layers_list(capsys):
+    right = _step_with(lambda name, names, until: name.split(".")[0] in _layers_up_to(names, until))
+    exercises.check("finetune_sgd_step", right)
+    assert capsys.readouterr().out == "finetune_sgd_step: passed (5 cases)\n"
+
+
+def test_finetune_until_left_trainable():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        new, frozen = {}, True
+        for name, p in params.items():
+            if name.split(".")[0] == until:
+                frozen = False  # stops freezing AT until
+            new[name] = p.copy() if frozen else p - lr * (grads[name] + weight_decay * p)
+        return new
+
+    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("the layer until itself was trained")
+
+
+def test_finetune_nothing_frozen():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        return {name: p - lr * (grads[name] + weight_decay * p) for name, p in params.items()}
+
+    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("every parameter took its step")
+
+
+def test_finetune_weight_decay_on_the_frozen_layers():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        frozen = _layers_up_to(list(params), until)
+        new = {}
+        for name, p in params.items():
+            g = 0 * p if name.split(".")[0] in frozen else grads[name]  # no gradient, as freeze gives
+            new[name] = p - lr * (g + weight_decay * p)
+        return new
+
+    # case 1 has no weight decay: it passes, and case 2 names the mistake
+    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 5"):
+        exercises.check("finetune_sgd_step", finetune_sgd_step)
+    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("weight decay moved the frozen parameters")
+
+
+def test_finetune_only_the_first_parameter_of_until_frozen():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        new, frozen = {}, True
+        for name, p in params.items():
+            new[name] = p.copy() if frozen else p - lr * (grads[name] + weight_decay * p)
+            if name.startswith(until + "."):
+                frozen = False  # after until's weight, its bias is trained
+        return new
+
+    said = hint("finetune_sgd_step", finetune_sgd_step)
+    assert said.startswith("only the first parameter of until was frozen")
+
+
+def test_finetune_layers_matched_with_startswith_fail_on_the_sequential_only():
+    wrong = _step_with(lambda name, names, until: name.startswith(tuple(_layers_up_to(names, until))))
+    with pytest.raises(exercises.ExerciseFailed, match=r"case 3 of 5 .*until '1'"):
+        exercises.check("finetune_sgd_step", wrong)
+    assert hint("finetune_sgd_step", wrong).startswith("a name was matched with startswith")
+
+
+def test_finetune_frozen_values_are_a_copy_the_grader_can_compare():
+    """Returning the argument's own arrays for the frozen layers is right: nothing is written into them."""
+
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        frozen = _layers_up_to(list(params), until)
+        return {
+            n: p if n.split(".")[0] in frozen else p - lr * (grads[n] + weight_decay * p)
+            for n, p in params.items()
+        }
+
+    exercises.check("finetune_sgd_step", finetune_sgd_step)
+
+
+# --- saliency map ---------------------------------------------------------------------------------
+
+
+def _saliency_with(relu=True, reduce=lambda g: np.abs(g).max(axis=1), score=True, first_label=False):
+    def saliency_map(x, w1, b1, w2, b2, labels):
+        N = x.shape[0]
+        labels = np.full_like(labels, labels[0]) if first_label else labels
+        pre = x.reshape(N, -1) @ w1.T + b1
+        if score:
+            g_scores = np.zeros((N, w2.shape[0]))
+            g_scores[np.arange(N), labels] = 1
+        else:  # the cross-entropy's gradient, (softmax - one-hot), per image
+            s = np.maximum(pre, 0) @ w2.T + b2 if relu else pre @ w2.T + b2
+            p = np.exp(s - s.max(axis=1, keepdims=True))
+            g_scores = p / p.sum(axis=1, keepdims=True)
+            g_scores[np.arange(N), labels] -= 1
+            g_scores = g_scores / (N if score is None else 1)
+        g_h = g_scores @ w2
+        if relu:
+            g_h = g_h * (pre > 0)
+        return reduce((g_h @ w1).reshape(x.shape))
+
+    return saliency_map
+
+
+def test_saliency_helper_written_right_passes(capsys):
+    exercises.check("saliency_map", _saliency_with())
+    assert capsys.readouterr().out == "saliency_map: passed (4 cases)\n"
+
+
+@pytest.mark.parametrize(
+    "options, says",
+    [
+        (dict(relu=False), "the ReLU was left out of the backward pass"),
+        (dict(reduce=lambda g: g.max(axis=1)), "the magnitude was not taken"),
+        (dict(reduce=lambda g: np.abs(g.max(axis=1))), "|max over channels| is not max over channels of |.|"),
+        (dict(reduce=lambda g: np.abs(g).sum(axis=1)), "the channels were summed"),
+        (dict(reduce=lambda g: np.abs(g).mean(axis=1)), "the channels were averaged"),
+        (dict(score=False), "that is the gradient of the cross-entropy loss"),
+        (dict(score=None), "that is the gradient of the cross-entropy loss"),
+        (dict(first_label=True), "every image used the first image's class"),
+    ],
+)
+def test_saliency_mistakes(options, says):
+    assert hint("saliency_map", _saliency_with(**options)).startswith(says)
+
+
+def test_saliency_of_one_grey_image_passes_without_the_channel_max_and_fails_after():
+    """Case 1 has one channel, where max, sum and mean over channels agree; case 2 has three."""
+    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 4"):
+        exercises.check("saliency_map", _saliency_with(reduce=lambda g: np.abs(g).sum(axis=1)))
