@@ -56,3 +56,9 @@ cat, stack = (takes_out(f, dtype_error=TypeError) for f in (cat, stack))
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods
+
+# torch's names this module lacks get a line on what minicnn has instead (dir() unchanged)
+from ..torch_names import give_hints  # noqa: E402
+
+give_hints("functional")
+del give_hints
