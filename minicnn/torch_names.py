@@ -2,8 +2,12 @@
 
 Someone who knows PyTorch types ``mc.cuda.is_available()`` or ``mc.utils.data`` first; a bare
 "module 'minicnn' has no attribute 'cuda'" leaves them to search. ``minicnn.__getattr__`` looks
-the name up here and puts the answer into the AttributeError.
+the name up here and puts the answer into the AttributeError. So do some submodules for names
+of their torch counterparts (``nn.LSTM``, ``F.conv1d``, ``optim.LBFGS``: ``give_hints``), and
+``Tensor`` for its missing methods; any other name gets Python's own message.
 """
+
+import sys
 
 _THREADS = (
     "minicnn has no single thread count: its Numba loops and its large copies take half the cores "
@@ -84,6 +88,93 @@ SUBMODULE_HINTS = {
     ),
 }
 
+_COURSE = "minicnn is a CNN course engine"
+_RECURRENT = (
+    f"{_COURSE} and has no recurrent layers; nearest: a cell written with two nn.Linear, "
+    "h = mc.tanh(lin_x(x[:, t]) + lin_h(h)), in a Python loop over the time steps"
+)
+_ATTENTION = (
+    f"{_COURSE} and has no attention layers; nearest: one head written with mc.matmul, "
+    "F.softmax(q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5, dim=-1) @ v, q, k, v from three nn.Linear"
+)
+_ONE_D = (
+    f"{_COURSE}, its layers are 2-D; nearest: the 2-D layer with a (1, k) window on "
+    "x.unsqueeze(2), (N, C, L) -> (N, C, 1, L), and .squeeze(2) after"
+)
+_THREE_D = f"{_COURSE}, its layers take images (N, C, H, W), and it has no 3-D layers"
+_EMBEDDING = (
+    f"{_COURSE} and has no embedding layer; nearest: a weight of shape (num_embeddings, dim) "
+    "indexed by the tensor of ids, weight[ids], whose gradient adds into the rows used"
+)
+_LAZY = (
+    "minicnn's layers take their sizes when made (nn.Linear(in_features, out_features)); "
+    "mc.summary(model, input_size) prints each layer's input shape"
+)
+_DROPOUT_1D = "nn.Dropout2d on x.unsqueeze(-1), (N, C, L) -> (N, C, L, 1), drops whole channels"
+_OPTIMIZERS = "minicnn's optimizers are SGD, Adam, AdamW, RMSprop and Adagrad"
+_ADAM_LIKE = f"{_COURSE}: {_OPTIMIZERS}; nearest: optim.Adam"
+for _name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"):
+    SUBMODULE_HINTS["nn", _name] = _RECURRENT
+for _name in (
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+):
+    SUBMODULE_HINTS["nn", _name] = _ATTENTION
+for _name in ("Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d"):
+    SUBMODULE_HINTS["nn", _name] = _ONE_D.replace("the 2-D layer", f"nn.{_name[:-2]}2d")
+for _name in ("AdaptiveAvgPool1d", "AdaptiveMaxPool1d"):
+    SUBMODULE_HINTS["nn", _name] = _ONE_D.replace(
+        "the 2-D layer with a (1, k) window", f"nn.{_name[:-2]}2d((1, n))"
+    )
+for _name in ("Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "BatchNorm3d", "InstanceNorm3d"):
+    SUBMODULE_HINTS["nn", _name] = _THREE_D
+for _name in ("LazyLinear", "LazyConv2d", "LazyBatchNorm2d"):
+    SUBMODULE_HINTS["nn", _name] = _LAZY
+for _name in ("conv1d", "conv_transpose1d"):
+    SUBMODULE_HINTS["functional", _name] = (
+        f"{_COURSE}, its ops are 2-D; nearest: F.{_name[:-2]}2d(x.unsqueeze(2), weight.unsqueeze(2), bias, "
+        "stride=(1, s), padding=(0, p)).squeeze(2), (N, C, L) as (N, C, 1, L)"
+    )
+for _name in ("max_pool1d", "avg_pool1d"):
+    SUBMODULE_HINTS["functional", _name] = _ONE_D.replace("the 2-D layer", f"F.{_name[:-2]}2d")
+SUBMODULE_HINTS["functional", "adaptive_avg_pool1d"] = _ONE_D.replace(
+    "the 2-D layer with a (1, k) window", "F.adaptive_avg_pool2d(x, (1, n))"
+)
+for _name in ("conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d"):
+    SUBMODULE_HINTS["functional", _name] = _THREE_D
+for _name in ("NAdam", "RAdam", "Adamax", "Adafactor"):
+    SUBMODULE_HINTS["optim", _name] = _ADAM_LIKE
+SUBMODULE_HINTS.update(
+    {
+        ("nn", "Embedding"): _EMBEDDING,
+        ("nn", "EmbeddingBag"): _EMBEDDING + ", then .sum(1) or .mean(1) over each bag",
+        ("nn", "DataParallel"): (
+            "minicnn's data parallelism is minicnn.distributed.DistributedDataParallel, one process "
+            "per device, as torch's DistributedDataParallel"
+        ),
+        ("nn", "parallel"): "minicnn's DistributedDataParallel is in minicnn.distributed",
+        ("nn", "DistributedDataParallel"): "minicnn's is minicnn.distributed.DistributedDataParallel",
+        ("nn", "SyncBatchNorm"): "minicnn's is minicnn.distributed.SyncBatchNorm",
+        ("nn", "Dropout1d"): _DROPOUT_1D,
+        ("functional", "embedding"): _EMBEDDING.replace("embedding layer", "embedding"),
+        ("functional", "scaled_dot_product_attention"): _ATTENTION,
+        ("functional", "multi_head_attention_forward"): _ATTENTION,
+        ("optim", "LBFGS"): f"{_COURSE} and has no LBFGS (full-batch steps with a closure): {_OPTIMIZERS}",
+        ("optim", "Adadelta"): f"{_COURSE}: {_OPTIMIZERS}; nearest: optim.RMSprop or optim.Adagrad",
+        ("optim", "ASGD"): f"{_COURSE}: {_OPTIMIZERS}; nearest: optim.SGD",
+        ("optim", "Rprop"): f"{_COURSE}: {_OPTIMIZERS}; nearest: optim.RMSprop",
+        ("optim", "SparseAdam"): f"{_COURSE}, its gradients are dense: optim.Adam",
+        ("optim", "swa_utils"): (
+            f"{_COURSE} and has no weight averaging (AveragedModel, SWALR); a running mean of the "
+            "parameters kept under mc.no_grad() is its nearest"
+        ),
+    }
+)
+
 
 def hint(name):
     """The minicnn way for ``torch.<name>``, or None where the table has no word on it."""
@@ -100,11 +191,31 @@ def tensor_getattr(self, name):
     raise missing("'Tensor' object", name, TENSOR_HINTS.get(name))
 
 
+# the submodules with a table above, by their full names; minicnn.nn.functional is
+# minicnn.functional under torch's other name, and shares its table
+_FULL = {
+    "autograd": "minicnn.autograd",
+    "transforms": "minicnn.data.transforms",
+    "nn": "minicnn.nn",
+    "functional": "minicnn.functional",
+    "nn.functional": "minicnn.nn.functional",
+    "optim": "minicnn.optim",
+}
+
+
 def module_getattr(module):
-    """A ``__getattr__`` for minicnn's submodule ``module`` ("autograd", "transforms")."""
-    full = {"autograd": "minicnn.autograd", "transforms": "minicnn.data.transforms"}[module]
+    """A ``__getattr__`` for minicnn's submodule ``module`` ("autograd", "transforms", ...)."""
+    full, table = _FULL[module], "functional" if module == "nn.functional" else module
 
     def __getattr__(name):
-        raise missing(f"module {full!r}", name, SUBMODULE_HINTS.get((module, name)))
+        raise missing(f"module {full!r}", name, SUBMODULE_HINTS.get((table, name)))
 
     return __getattr__
+
+
+def give_hints(module):
+    """Give minicnn's submodule ``module`` (a key of ``_FULL``) its ``__getattr__``, and a
+    ``__dir__`` that leaves both out: ``dir()`` lists what the module has, as before."""
+    mod = sys.modules[_FULL[module]]
+    mod.__getattr__ = module_getattr(module)
+    mod.__dir__ = lambda: sorted(k for k in vars(mod) if k not in ("__getattr__", "__dir__"))

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn import nn
+import minicnn.functional as F
+from minicnn import nn, optim
 
 
 @pytest.mark.parametrize(
@@ -71,6 +72,79 @@ def test_a_submodule_name_minicnn_lacks_says_the_minicnn_way(module, name, says)
     message = str(err.value)
     assert message.startswith(f"module '{module}' has no attribute '{name}'; ") and says in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "module, name, says",
+    [
+        ("minicnn.nn", "Embedding", "weight[ids]"),
+        ("minicnn.nn", "EmbeddingBag", ".sum(1) or .mean(1)"),
+        ("minicnn.nn", "LSTM", "no recurrent layers; nearest: a cell written with two nn.Linear"),
+        ("minicnn.nn", "GRU", "in a Python loop over the time steps"),
+        ("minicnn.nn", "RNN", "no recurrent layers"),
+        ("minicnn.nn", "Transformer", "no attention layers"),
+        ("minicnn.nn", "TransformerEncoderLayer", "q @ k.transpose(-2, -1)"),
+        ("minicnn.nn", "MultiheadAttention", "from three nn.Linear"),
+        ("minicnn.nn", "Conv1d", "nn.Conv2d with a (1, k) window on x.unsqueeze(2)"),
+        ("minicnn.nn", "Conv3d", "no 3-D layers"),
+        ("minicnn.nn", "MaxPool1d", "nn.MaxPool2d with a (1, k) window"),
+        ("minicnn.nn", "MaxPool3d", "no 3-D layers"),
+        ("minicnn.nn", "AdaptiveAvgPool1d", "nn.AdaptiveAvgPool2d((1, n))"),
+        ("minicnn.nn", "DataParallel", "minicnn.distributed.DistributedDataParallel"),
+        ("minicnn.nn", "LazyLinear", "mc.summary(model, input_size)"),
+        ("minicnn.nn.functional", "embedding", "weight[ids]"),
+        ("minicnn.nn.functional", "conv1d", "F.conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias"),
+        ("minicnn.nn.functional", "scaled_dot_product_attention", "F.softmax(q @ k.transpose(-2, -1)"),
+        ("minicnn.functional", "conv1d", "stride=(1, s), padding=(0, p)).squeeze(2)"),
+        ("minicnn.functional", "max_pool1d", "F.max_pool2d with a (1, k) window"),
+        ("minicnn.functional", "conv3d", "no 3-D layers"),
+        ("minicnn.optim", "LBFGS", "SGD, Adam, AdamW, RMSprop and Adagrad"),
+        ("minicnn.optim", "NAdam", "nearest: optim.Adam"),
+        ("minicnn.optim", "Adadelta", "optim.RMSprop or optim.Adagrad"),
+        ("minicnn.optim", "swa_utils", "no weight averaging"),
+    ],
+)
+def test_a_torch_nn_or_optim_name_minicnn_lacks_says_so_in_one_line(module, name, says):
+    with pytest.raises(AttributeError) as err:
+        getattr(importlib.import_module(module), name)
+    message = str(err.value)
+    assert message.startswith(f"module '{module}' has no attribute '{name}'; ") and says in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "minicnn.nn",
+        "minicnn.functional",
+        "minicnn.nn.functional",
+        "minicnn.optim",
+    ],
+)
+def test_the_hinted_modules_keep_python_s_message_and_their_dir(module):
+    mod = importlib.import_module(module)
+    with pytest.raises(AttributeError, match=rf"^module '{module}' has no attribute 'no_such'$"):
+        mod.no_such  # noqa: B018
+    names = dir(mod)
+    assert names == sorted(vars(mod).keys() - {"__getattr__", "__dir__"})  # what it holds, no more
+    assert "give_hints" not in names and not hasattr(mod, "give_hints")
+
+
+def test_the_nn_and_optim_hints_name_only_what_minicnn_has():
+    x = mc.tensor(np.random.default_rng(61).standard_normal((2, 3, 10)))
+    w = mc.tensor(np.random.default_rng(62).standard_normal((4, 3, 3)))
+    y = F.conv2d(x.unsqueeze(2), w.unsqueeze(2), None, stride=(1, 2), padding=(0, 1)).squeeze(2)
+    assert y.shape == (2, 4, 5)  # torch: F.conv1d(x, w, stride=2, padding=1) is (2, 4, 5)
+    assert nn.MaxPool2d((1, 2))(x.unsqueeze(2)).squeeze(2).shape == (2, 3, 5)
+    assert nn.AdaptiveAvgPool2d((1, 4))(x.unsqueeze(2)).squeeze(2).shape == (2, 3, 4)
+    assert F.softmax(x @ x.transpose(-2, -1) / x.shape[-1] ** 0.5, dim=-1).shape == (2, 3, 3)
+    weight = mc.tensor(np.random.default_rng(63).standard_normal((5, 3)), requires_grad=True)
+    weight[mc.tensor([[0, 2], [2, 4]])].sum().backward()
+    assert weight.grad.numpy()[:, 0].tolist() == [1.0, 0.0, 2.0, 0.0, 1.0]  # rows used, added
+    distributed = importlib.import_module("minicnn.distributed")
+    assert callable(distributed.DistributedDataParallel) and callable(distributed.SyncBatchNorm)
+    assert all(callable(getattr(optim, n)) for n in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad"))
+    assert callable(nn.Dropout2d) and callable(mc.summary)
 
 
 def test_other_missing_tensor_and_submodule_names_get_python_s_own_message():

@@ -40,5 +40,25 @@ from .shape import transpose, unsqueeze, view
 from .matrix import bmm, mm
 from .reorder import flip, roll
 
+# out=, as torch's (mc.add(x, y, out=z)); the Tensor methods (x.add(y)) take none, as torch's
+from .out_arg import takes_out
+
+add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow = map(
+    takes_out, (add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow)
+)
+remainder, sigmoid, sin, sqrt, sub, tanh = map(takes_out, (remainder, sigmoid, sin, sqrt, sub, tanh))
+# (these, as torch's, take only an out of the result's own dtype)
+abs, ceil, clamp, floor, neg, round, sign, where = (
+    takes_out(f, exact_dtype=True) for f in (abs, ceil, clamp, floor, neg, round, sign, where)
+)
+matmul, mm, bmm = (takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
+cat, stack = (takes_out(f, dtype_error=TypeError) for f in (cat, stack))
+
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods
+
+# torch's names this module lacks get a line on what minicnn has instead (dir() unchanged)
+from ..torch_names import give_hints  # noqa: E402
+
+give_hints("functional")
+del give_hints

@@ -22,10 +22,11 @@ import numpy as np
 from .. import backend, in_place, inference, rng
 from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
-from . import basic, pointwise
+from . import pointwise
 from .checks import check_bool_mask, fill_value, type_name
 from .clamp_tensor import read_mixed_bounds
 from .promotion import (
+    check_integer_divisor,
     check_integer_power,
     in_place_operand,
     integer_power,
@@ -168,7 +169,7 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
         raise TypeError(f"{name}: expected bool or integer operands, got {self.dtype} and {what} {got}")
     _check_fits(name, self, tuple(value.shape), what)
     if ufunc in ("floor_divide", "remainder") or rounding_mode:
-        basic.check_integer_divisor(name, self, value)  # (uint8 //= 256 divides by 0, as PyTorch)
+        check_integer_divisor(name, self, value)  # (uint8 //= 256 divides by 0, as PyTorch)
     alpha = None if alpha is None else scaled_alpha(name, alpha, dtype, subtract=ufunc == "subtract")
     xp = backend.xp_of(self.data)
     a = self.data if self.dtype == dtype else self.data.astype(dtype)

@@ -28,3 +28,9 @@ from .rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Unflatten
 from .distance import CosineSimilarity, PairwiseDistance
 from .log_sigmoid import LogSigmoid, Softmin
 from . import functional, init, utils
+
+# torch's names this module lacks get a line on what minicnn has instead (dir() unchanged)
+from ..torch_names import give_hints  # noqa: E402
+
+give_hints("nn")
+del give_hints

@@ -10,3 +10,9 @@ from .adam import Adam, AdamW
 from .rmsprop import RMSprop
 from .adagrad import Adagrad
 from . import lr_scheduler
+
+# torch's names this module lacks get a line on what minicnn has instead (dir() unchanged)
+from ..torch_names import give_hints  # noqa: E402
+
+give_hints("optim")
+del give_hints
