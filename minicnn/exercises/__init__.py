@@ -22,7 +22,7 @@ import difflib
 import re
 import sys
 
-from . import autograd, conv, conv_later, deeper, layers, lenet, optim, pooling, variants
+from . import autograd, conv, conv_later, deeper, layers, lenet, optim, pooling, saliency, variants
 from .calling import exempt_file, in_process
 from .exercise import Case, Exercise, Mistake
 from .grading import (
@@ -79,6 +79,7 @@ _LISTED = (
     + autograd.LATER
     + optim.LATER
     + deeper.EXERCISES
+    + saliency.EXERCISES
     + variants.EXERCISES
 )
 for _ex in _LISTED:

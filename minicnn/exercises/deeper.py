@@ -1,10 +1,10 @@
-"""Exercises on chapters 5, 7 and 8: what GoogLeNet's 1x1 reductions save in an Inception module,
-which parameters a fine-tuning step with frozen layers moves, and a saliency map from one's own
-backward pass.
+"""Exercises on chapters 5 and 7: what GoogLeNet's 1x1 reductions save in an Inception module, and
+which parameters a fine-tuning step with frozen layers moves (chapter 8's saliency map is in
+saliency.py).
 
 Expected values come from minicnn's ``summary`` (the multiply-adds and output of real Inception
-modules), its ``finetune.freeze`` and ``optim.SGD`` (on parameters of a model built to the case's
-names), and its autograd (the gradient of a class score with respect to the input).
+modules), and its ``finetune.freeze`` and ``optim.SGD`` (on parameters of a model built to the
+case's names).
 """
 
 import numpy as np
@@ -56,20 +56,31 @@ def _inception(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
     return (a.total_macs, b.total_macs), (a.output.shape[1], b.output.shape[1])
 
 
-def _counted(reduction_macs=True, pool_macs=True, convs_read_c_in=False, naive_proj=False, per_pixel=True):
+def _counted(
+    reduction_macs=True,
+    pool_macs=True,
+    convs_read_c_in=False,
+    naive_proj=False,
+    per_pixel=True,
+    k2=True,
+    bias=0,
+):
     """A wrong count: the reductions' or the pool projection's multiply-adds left out, the reduced
-    3x3 and 5x5 reading all c_in channels, the naive pool given a projection, or no h*w."""
+    3x3 and 5x5 reading all c_in channels, the naive pool given a projection, no h*w, k where k*k
+    belongs, or ``bias`` per output (1: biases counted)."""
 
     def wrong(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
         pixels = h * w if per_pixel else 1
-        naive = c_in * (c1 + 9 * c3 + 25 * c5 + (proj if naive_proj else 0))
+        k3, k5 = (9, 25) if k2 else (3, 5)
+        naive = c_in * (c1 + k3 * c3 + k5 * c5 + (proj if naive_proj else 0)) + bias * (c1 + c3 + c5)
         r3, r5 = (c_in, c_in) if convs_read_c_in else (c3r, c5r)
         reduced = (
             c_in * c1
             + (c_in * (c3r + c5r) if reduction_macs else 0)
-            + 9 * r3 * c3
-            + 25 * r5 * c5
+            + k3 * r3 * c3
+            + k5 * r5 * c5
             + (c_in * proj if pool_macs else 0)
+            + bias * (c1 + c3r + c3 + c5r + c5 + proj)
         )
         last = proj if naive_proj else c_in
         return (naive * pixels, reduced * pixels), (c1 + c3 + c5 + last, c1 + c3 + c5 + proj)
@@ -107,8 +118,8 @@ INCEPTION_COST = Exercise(
     With reductions (Figure 2b): the 1x1 to c1; a 1x1 to c3_reduce, then the 3x3 to c3; a 1x1 to
     c5_reduce, then the 5x5 to c5; the 3x3 max pool, then a 1x1 to pool_proj.
     A conv's multiply-adds: out_channels * in_channels * k * k * h * w (biases and pooling: none).
-    Return (macs, channels), each a pair of ints (naive, reduced): the module's multiply-adds for one
-    image, and its output's channels.""",
+    Return (macs, channels), two pairs of ints: macs = (naive, reduced), the module's multiply-adds for
+    one image; channels = (naive, reduced), its output's channels.""",
     make=_make_inception,
     expected=_inception,
     cases=[
@@ -150,6 +161,18 @@ INCEPTION_COST = Exercise(
         Mistake(
             "that is FLOPs (2 per multiply-add); count multiply-adds",
             _flops,
+        ),
+        Mistake(
+            "a k x k kernel has k * k weights for each pair of channels: 9 for a 3x3, 25 for a 5x5",
+            _counted(k2=False),
+        ),
+        Mistake(
+            "the biases were counted: a conv's multiply-adds have no term for its bias", _counted(bias=1)
+        ),
+        Mistake(
+            "the pairs were grouped by module: return (macs, channels), with macs = (naive, reduced) "
+            "and channels = (naive, reduced)",
+            lambda *args: tuple(zip(*_counted()(*args))),
         ),
     ],
 )
@@ -204,11 +227,12 @@ def _finetune(params, grads, until, lr, weight_decay):
     return {name: p.data.copy() for name, p in named.items()}
 
 
-def _stepped(frozen, decay_frozen=False):
-    """One SGD step with ``frozen(names, until)`` -> the frozen names; frozen ones decayed if asked."""
+def _stepped(frozen, decay_frozen=False, decay=True):
+    """One SGD step with ``frozen(names, until)`` -> the frozen names; frozen ones decayed if asked,
+    no weight decay at all if ``decay`` is False."""
 
     def wrong(params, grads, until, lr, weight_decay):
-        still = frozen(list(params), until)
+        still, weight_decay = frozen(list(params), until), weight_decay if decay else 0.0
         new = {}
         for name, p in params.items():
             g = np.zeros_like(p) if name in still else grads[name]
@@ -229,6 +253,10 @@ def _up_to(names, until, including=True):
     return set(layers[:last])
 
 
+def _frozen(names, until):
+    return {n for n in names if _layer(n) in _up_to(names, until)}
+
+
 FINETUNE = Exercise(
     name="finetune_sgd_step",
     signature="(params, grads, until, lr, weight_decay)",
@@ -243,7 +271,9 @@ FINETUNE = Exercise(
     A parameter's layer is its name up to the first "." ("conv1" of "conv1.weight", "10" of "10.bias",
     "layer1" of "layer1.0.conv1.weight"). Freeze every layer up to and including the layer until, as
     minicnn.finetune.freeze(model, until) does: a frozen parameter has no gradient, and SGD leaves it
-    as it is. Every other parameter takes one step of SGD: p - lr * (g + weight_decay * p).
+    as it is. until is always the layer of some parameter in params (freeze on a model also takes a
+    layer without parameters, such as a ReLU, which params do not list). Every other parameter takes
+    one step of SGD: p - lr * (g + weight_decay * p).
     Return new_params: a new dict with every parameter, the frozen ones included.""",
     make=_make_finetune,
     expected=_finetune,
@@ -268,7 +298,7 @@ FINETUNE = Exercise(
         Mistake(
             "weight decay moved the frozen parameters: a frozen parameter has no gradient, and SGD "
             "skips it, weight decay included (p - lr * weight_decay * p shrinks it)",
-            _stepped(lambda names, until: {n for n in names if _layer(n) in _up_to(names, until)}, True),
+            _stepped(_frozen, decay_frozen=True),
         ),
         Mistake(
             "only the first parameter of until was frozen: its bias (every parameter whose layer is "
@@ -280,95 +310,17 @@ FINETUNE = Exercise(
             'after layer 1. Compare the layer, the name up to the first ".", with ==',
             _stepped(lambda names, until: {n for n in names if n.startswith(tuple(_up_to(names, until)))}),
         ),
-    ],
-)
-
-
-# --- a saliency map ----------------------------------------------------------------------------
-
-
-def _make_saliency(rng, N, C, H, W, D, K):
-    x = rng.standard_normal((N, C, H, W))
-    w1, b1 = rng.standard_normal((D, C * H * W)), rng.standard_normal(D)
-    w2, b2 = rng.standard_normal((K, D)), rng.standard_normal(K)
-    return x, w1, b1, w2, b2, rng.integers(0, K, N)
-
-
-def _input_grad(x, w1, b1, w2, b2, labels, of="score", relu=True):
-    """d(of)/dx by minicnn's backward: of the labels' scores, or of the summed or mean cross-entropy."""
-    t = tensor(x, requires_grad=True)
-    h = F.linear(t.reshape(len(x), -1), tensor(w1), tensor(b1))
-    scores = F.linear(F.relu(h) if relu else h, tensor(w2), tensor(b2))
-    if of == "score":
-        scores[np.arange(len(x)), labels].sum().backward()
-    else:
-        F.cross_entropy(scores, tensor(labels), reduction=of).backward()
-    return t.grad.numpy()
-
-
-def _saliency(*args, reduce=lambda g: np.abs(g).max(axis=1), **kw):
-    return reduce(_input_grad(*args, **kw))
-
-
-LOSS_NOT_SCORE = (
-    "that is the gradient of the cross-entropy loss: the saliency map differentiates the class score "
-    "before the softmax, scores[n, labels[n]], for each image on its own; its gradient with respect to "
-    "h is w2[labels[n]]"
-)
-
-SALIENCY = Exercise(
-    name="saliency_map",
-    signature="(x, w1, b1, w2, b2, labels)",
-    returns=("saliency",),
-    notebook="08_visualizing_cnns",
-    teaches=(
-        "a saliency map: the gradient of one class score with respect to the input, its largest "
-        "magnitude over the channels"
-    ),
-    doc="""x (N, C, H, W); a two-layer network on each flattened image:
-    h = relu(x.reshape(N, -1) @ w1.T + b1), scores = h @ w2.T + b2, with w1 (D, C*H*W), b1 (D,),
-    w2 (K, D), b2 (K,); labels (N,) ints.
-    saliency[n, i, j] = max over c of |d scores[n, labels[n]] / d x[n, c, i, j]|: the class score before
-    the softmax (Simonyan et al. 2014, section 3.1). Write the backward pass yourself.
-    Return saliency (N, H, W).""",
-    make=_make_saliency,
-    expected=_saliency,
-    cases=[
-        Case(1070, dict(N=1, C=1, H=4, W=4, D=6, K=3)),
-        Case(1071, dict(N=3, C=3, H=4, W=5, D=8, K=4)),
-        Case(1072, dict(N=4, C=2, H=3, W=3, D=5, K=10)),
-        Case(1073, dict(N=2, C=3, H=2, W=6, D=20, K=2)),
-    ],
-    mistakes=[
         Mistake(
-            "the ReLU was left out of the backward pass: the gradient reaches x only through the hidden "
-            "units whose input x @ w1.T + b1 is > 0 (multiply by that mask before the @ w1)",
-            lambda *args: _saliency(*args, relu=False),
+            "only the layer until was frozen: every layer before it is frozen too, up to and including until",
+            _stepped(lambda names, until: {n for n in names if _layer(n) == until}),
         ),
         Mistake(
-            "the magnitude was not taken: saliency is the max over channels of |gradient|; a large "
-            "negative derivative counts as much as a positive one",
-            lambda *args: _saliency(*args, reduce=lambda g: g.max(axis=1)),
-        ),
-        Mistake(
-            "|max over channels| is not max over channels of |.|: take np.abs of the gradient first, "
-            "then the max over the channel axis",
-            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g.max(axis=1))),
-        ),
-        Mistake(
-            "the channels were summed: Simonyan et al. take the MAX of |gradient| over the channels",
-            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g).sum(axis=1)),
-        ),
-        Mistake(
-            "the channels were averaged: Simonyan et al. take the MAX of |gradient| over the channels",
-            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g).mean(axis=1)),
-        ),
-        *(Mistake(LOSS_NOT_SCORE, lambda *args, of=of: _saliency(*args, of=of)) for of in ("sum", "mean")),
-        Mistake(
-            "every image used the first image's class: differentiate scores[n, labels[n]] for image n",
-            lambda x, w1, b1, w2, b2, y: _saliency(x, w1, b1, w2, b2, np.full_like(y, y[0])),
+            "weight decay was left out of the step: p - lr * (g + weight_decay * p) for every parameter "
+            "that is not frozen",
+            _stepped(_frozen, decay=False),
         ),
     ],
 )
 
-EXERCISES = [INCEPTION_COST, FINETUNE, SALIENCY]
+
+EXERCISES = [INCEPTION_COST, FINETUNE]

@@ -89,6 +89,44 @@ def test_inception_mistakes(options, says):
     assert says in hint("inception_cost", _inception_with(**options))
 
 
+def _inception_right_but(kernel=lambda k: k * k, bias=0, grouped=False):
+    """A student's count with each kernel's weights per channel pair as ``kernel(k)``, ``bias`` times
+    each conv's outputs added for its biases, or the pairs grouped by module."""
+
+    def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        k3, k5 = kernel(3), kernel(5)
+        naive = c_in * (c1 + k3 * c3 + k5 * c5) + bias * (c1 + c3 + c5)
+        reduced = c_in * (c1 + c3_reduce + c5_reduce + pool_proj) + k3 * c3_reduce * c3 + k5 * c5_reduce * c5
+        reduced += bias * (c1 + c3_reduce + c3 + c5_reduce + c5 + pool_proj)
+        macs, channels = (naive * h * w, reduced * h * w), (c1 + c3 + c5 + c_in, c1 + c3 + c5 + pool_proj)
+        return ((macs[0], channels[0]), (macs[1], channels[1])) if grouped else (macs, channels)
+
+    return inception_cost
+
+
+def test_inception_right_but_helper_written_right_passes(capsys):
+    exercises.check("inception_cost", _inception_right_but())
+    assert capsys.readouterr().out == "inception_cost: passed (4 cases)\n"
+
+
+@pytest.mark.parametrize(
+    "options, says",
+    [
+        (dict(kernel=lambda k: k), "a k x k kernel has k * k weights"),
+        (dict(bias=1), "the biases were counted"),
+        (dict(grouped=True), "the pairs were grouped by module"),
+    ],
+)
+def test_inception_more_mistakes(options, says):
+    assert hint("inception_cost", _inception_right_but(**options)).startswith(says)
+
+
+def test_inception_doc_names_each_pair():
+    """The two pairs are grouped by what they count, and the doc spells both out."""
+    doc = exercises.info("inception_cost").doc
+    assert "macs = (naive, reduced)" in doc and "channels = (naive, reduced)" in doc
+
+
 def test_inception_message_names_the_pair_and_the_case():
     def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
         macs, channels = S.inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)
@@ -184,6 +222,36 @@ def test_finetune_layers_matched_with_startswith_fail_on_the_sequential_only():
     assert hint("finetune_sgd_step", wrong).startswith("a name was matched with startswith")
 
 
+def test_finetune_only_the_layer_until_frozen():
+    """Reading "freeze the layer until" as that layer alone: the layers before it took their step."""
+    wrong = _step_with(lambda name, names, until: name.split(".")[0] == until)
+    assert hint("finetune_sgd_step", wrong).startswith("only the layer until was frozen")
+
+
+def test_finetune_weight_decay_left_out():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        frozen = _layers_up_to(list(params), until)
+        return {n: p.copy() if n.split(".")[0] in frozen else p - lr * grads[n] for n, p in params.items()}
+
+    # case 1 has no weight decay: it passes, and case 2 names the mistake
+    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 5"):
+        exercises.check("finetune_sgd_step", finetune_sgd_step)
+    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("weight decay was left out")
+
+
+def test_finetune_until_is_a_layer_with_parameters_in_every_case_and_the_doc_says_so():
+    """freeze(model, until) also takes a layer without parameters (notebook 07 freezes up to the ReLU
+    "10"); params cannot show where such a layer sits, so the exercise's until is always one of
+    params' layers, and the doc says so."""
+    from minicnn.exercises.grading import case_rng
+
+    ex = exercises.info("finetune_sgd_step")
+    for case in ex.cases:
+        params, _, until, _, _ = ex.make(case_rng(case), **case.params)
+        assert until in {name.split(".")[0] for name in params}
+    assert "until is always the layer of some parameter in params" in " ".join(ex.doc.split())
+
+
 def test_finetune_frozen_values_are_a_copy_the_grader_can_compare():
     """Returning the argument's own arrays for the frozen layers is right: nothing is written into them."""
 
@@ -248,3 +316,42 @@ def test_saliency_of_one_grey_image_passes_without_the_channel_max_and_fails_aft
     """Case 1 has one channel, where max, sum and mean over channels agree; case 2 has three."""
     with pytest.raises(exercises.ExerciseFailed, match="case 2 of 4"):
         exercises.check("saliency_map", _saliency_with(reduce=lambda g: np.abs(g).sum(axis=1)))
+
+
+def _saliency_of(dscore):
+    """A student's map with d(what)/d scores given by ``dscore(scores, labels)`` (N, K)."""
+
+    def saliency_map(x, w1, b1, w2, b2, labels):
+        pre = x.reshape(len(x), -1) @ w1.T + b1
+        scores = np.maximum(pre, 0) @ w2.T + b2
+        g_x = ((dscore(scores, labels) @ w2) * (pre > 0)) @ w1
+        return np.abs(g_x.reshape(x.shape)).max(axis=1)
+
+    return saliency_map
+
+
+def _softmax(s):
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _probability(scores, labels):
+    """d p[n, labels[n]] / d scores[n]: p_y (onehot - p)."""
+    p, onehot = _softmax(scores), np.eye(scores.shape[1])[labels]
+    return p[np.arange(len(p)), labels][:, None] * (onehot - p)
+
+
+def test_saliency_of_the_score_by_hand_passes(capsys):
+    exercises.check("saliency_map", _saliency_of(lambda s, y: np.eye(s.shape[1])[y]))
+    assert capsys.readouterr().out == "saliency_map: passed (4 cases)\n"
+
+
+def test_saliency_of_the_softmax_probability():
+    said = hint("saliency_map", _saliency_of(_probability))
+    assert said.startswith("that is the gradient of the softmax probability")
+
+
+def test_saliency_of_the_predicted_class():
+    """Section 3 of the notebook draws the map for the predicted class; the exercise asks for labels[n]."""
+    predicted = _saliency_of(lambda s, y: np.eye(s.shape[1])[s.argmax(axis=1)])
+    assert hint("saliency_map", predicted).startswith("each image used its predicted class")
