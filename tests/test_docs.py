@@ -737,3 +737,20 @@ def test_a_path_in_a_table_breaks_after_a_slash_not_inside_a_name(site):
     assert breaks('<td><code><a href="a/b">a/b</a></code></td><p><code>c/d</code></p>') == (
         '<td><code><a href="a/b">a/<wbr>b</a></code></td><p><code>c/d</code></p>'
     )
+
+
+def test_the_syllabus_names_every_page_by_its_title(site):
+    """A page the nav lists without a title (models/index.md) is named by its heading, not its path."""
+    links = re.findall(r"<a [^>]*>([^<]*)</a>", _article(_read(site, "course/index.html")))
+    assert "Models: the classic CNN line" in links
+    assert not [t for t in links if t.endswith(".md")], [t for t in links if t.endswith(".md")]
+
+
+def test_an_underscore_in_text_math_shows_without_its_backslash(site):
+    r"""\text{lr\_decay} is typeset as lr_decay, as TeX prints it, on every page."""
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        with open(path, encoding="utf-8") as f:
+            offenders += [os.path.relpath(path, site) for m in re.findall(r"<mtext>[^<]*\\_", f.read())]
+    assert not offenders, f"a backslash before an underscore in math text: {sorted(set(offenders))}"
+    assert "<mtext>lr_decay</mtext>" in _read(site, "ops/optimizers/index.html")
