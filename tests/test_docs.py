@@ -754,3 +754,20 @@ def test_an_underscore_in_text_math_shows_without_its_backslash(site):
             offenders += [os.path.relpath(path, site) for m in re.findall(r"<mtext>[^<]*\\_", f.read())]
     assert not offenders, f"a backslash before an underscore in math text: {sorted(set(offenders))}"
     assert "<mtext>lr_decay</mtext>" in _read(site, "ops/optimizers/index.html")
+
+
+def test_an_item_naming_several_parameters_becomes_one_per_name(site):
+    """ "transform, target_transform: ..." was one parameter the signature lacks, shown as required."""
+    safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
+    text = safe("Load.\n\nArgs:\n    root: a folder.\n    a, b: the pair,\n        both.\n    c: last.\n")
+    assert "    a: the pair,\n        both.\n    b: the pair,\n        both.\n    c: last." in text
+    mnist = _article(_read(site, "api/data/index.html")).split('id="minicnn.data.MNIST"')[1]
+    table = re.search(r"<table>.*?</table>", mnist, re.DOTALL).group(0)
+    rows = {
+        re.sub(r"<[^>]+>|\s", "", cells[0]): re.sub(r"<[^>]+>|\s", "", cells[-1])
+        for cells in (
+            re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+            for row in re.findall(r'<tr class="doc-section-item">(.*?)</tr>', table, re.DOTALL)
+        )
+    }
+    assert rows.get("transform") == "None" and rows.get("target_transform") == "None", rows
