@@ -25,7 +25,7 @@ add ``Backward`` and a number for the overload (``MulBackward0``, ``SumBackward1
 >>> y.grad_fn.name(), y.grad_fn.next_functions
 ('Sum', ((<Mul object at 0x...>, 0),))
 >>> mul = y.grad_fn.next_functions[0][0]
->>> mul.next_functions               # a, then the number 2, which needs no gradient
+>>> mul.next_functions  # a, then the number 2, which needs no gradient
 ((<AccumulateGrad object at 0x...>, 0), (None, 0))
 >>> mul.next_functions[0][0].variable is a
 True

@@ -32,6 +32,7 @@ PAGES = (
     "models/resnet/index.html",
     "performance/index.html",
     "api/tensor/index.html",
+    "api/minicnn/index.html",
     "course/index.html",
     "course/prerequisites/index.html",
     "exercises/index.html",
@@ -451,6 +452,11 @@ def test_notebook_outputs_keep_their_lines_whole(site):
 @pytest.mark.parametrize(
     "page",
     [
+        "index.html",
+        "engine/index.html",
+        "glossary/index.html",
+        "api/index.html",
+        "api/minicnn/index.html",
         "install/index.html",
         "performance/index.html",
         "exercises/index.html",
@@ -565,3 +571,203 @@ def test_the_tutorials_reset_loop_runs_and_leaves_nothing_trained():
     exec(code, {"model": model})
     for key, value in model.state_dict().items():
         np.testing.assert_array_equal(value, built[key], err_msg=key)
+
+
+# The modules whose every public name the API reference lists, as ``dir()`` (or ``__all__``) has them
+API_MODULES = (
+    "minicnn",
+    "minicnn.nn",
+    "minicnn.nn.functional",
+    "minicnn.functional",
+    "minicnn.optim",
+    "minicnn.optim.lr_scheduler",
+    "minicnn.data",
+    "minicnn.data.transforms",
+)
+
+
+def _api_ids(site):
+    """{id: page} of every object the API reference documents (mkdocstrings' heading ids)."""
+    ids = {}
+    for path in sorted(glob.glob(os.path.join(site, "api", "*", "index.html"))):
+        page = os.path.relpath(path, site)
+        for i in re.findall(r'id="(minicnn(?:\.[\w.]+)?)"\s+class="doc doc-heading"', _read(site, page)):
+            ids.setdefault(i, page)
+    return ids
+
+
+def _resolve(dotted):
+    """The object a dotted name names: the longest importable module, then attributes; else None."""
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for name in parts[i:]:
+            if not hasattr(obj, name):
+                return None
+            obj = getattr(obj, name)
+        return obj
+    return None
+
+
+def test_every_object_the_api_reference_documents_exists(site):
+    ids = _api_ids(site)
+    assert len(ids) > 500
+    missing = [f"{i} ({page})" for i, page in ids.items() if _resolve(i) is None]
+    assert not missing, "the API reference documents names the code does not have:\n" + "\n".join(missing)
+    # the names the top-level page gives in words exist too
+    named = re.findall(r"<code>mc\.(\w+)", _article(_read(site, "api/minicnn/index.html")))
+    assert len(named) > 20
+    import minicnn as mc
+
+    assert not [n for n in named if not hasattr(mc, n)], [n for n in named if not hasattr(mc, n)]
+
+
+def test_the_api_reference_lists_every_public_name(site):
+    """Each public name of the modules above is documented on an API page: its object has a
+    heading there (under any dotted name: ``mc.zeros`` is ``minicnn.creation.zeros``), or, for a
+    module, some of its members have; the top-level names that are no function or class of
+    their own (dtypes, ``mc.argmax``) are named in the table of the ``minicnn`` page."""
+    import importlib
+    import types
+
+    ids = _api_ids(site)
+    documented = {id(obj) for obj in map(_resolve, ids) if obj is not None}
+    top_table = re.search(r"<table>.*?</table>", _article(_read(site, "api/minicnn/index.html")), re.DOTALL)
+    unlisted = []
+    for name in API_MODULES:
+        module = importlib.import_module(name)
+        public = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
+        for attr in public:
+            obj = getattr(module, attr)
+            if isinstance(obj, types.ModuleType):
+                if not obj.__name__.startswith("minicnn"):  # math, copy, ... imported by the module
+                    continue
+                target = {"minicnn.nn.functional": "minicnn.functional"}.get(obj.__name__, obj.__name__)
+                if not any(i == target or i.startswith(target + ".") for i in ids):
+                    unlisted.append(f"{name}.{attr} (a module)")
+            elif id(obj) not in documented and not (name == "minicnn" and f"<code>mc.{attr}" in top_table[0]):
+                unlisted.append(f"{name}.{attr}")
+    assert not unlisted, "public names the API reference does not list:\n" + "\n".join(unlisted)
+
+
+def test_minicnn_nn_functional_is_minicnn_functional():
+    """The API reference lists minicnn.functional once; minicnn.nn.functional has its names."""
+    import minicnn.functional as F
+    import minicnn.nn.functional as nnF
+
+    names = [n for n in dir(F) if not n.startswith("_")]
+    assert [n for n in dir(nnF) if not n.startswith("_")] == names
+    assert all(getattr(nnF, n) is getattr(F, n) for n in names)
+
+
+class _Nav(HTMLParser):
+    """The links of the site's navigation (the left sidebar), in order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.links = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "nav" and "md-nav--primary" in (a.get("class") or ""):
+            self.depth = 1
+        elif tag == "nav" and self.depth:
+            self.depth += 1
+        if self.depth and tag == "a" and a.get("href") and not a["href"].startswith("#"):
+            self.links.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "nav" and self.depth:
+            self.depth -= 1
+
+
+def _nav(site):
+    """The pages of the nav, in order, as paths of the built site ("tutorial/index.html")."""
+    nav = _Nav()
+    nav.feed(_read(site, "index.html"))
+    pages = []
+    for href in nav.links:
+        path = os.path.normpath(href.split("#")[0] or ".")
+        page = "index.html" if path == "." else path.rstrip("/") + "/index.html"
+        if page not in pages:
+            pages.append(page)
+    return pages
+
+
+def test_every_page_is_in_the_nav(site):
+    nav = _nav(site)
+    built = {
+        os.path.relpath(p, site).replace(os.sep, "/")
+        for p in glob.glob(os.path.join(site, "**", "index.html"), recursive=True)
+    }
+    assert len(nav) >= 40
+    assert not built - set(nav), f"pages the nav does not reach: {sorted(built - set(nav))}"
+    assert not set(nav) - built, f"nav entries with no page: {sorted(set(nav) - built)}"
+
+
+def test_the_nav_follows_the_front_pages_learning_path(site):
+    """The front page's first week (prerequisites, notebook 1, the exercises, reading the code)
+    and its tutorial come in the nav in that order, the Course section before the engine."""
+    nav = _nav(site)
+    with open(os.path.join(ROOT, "docs", "index.md"), encoding="utf-8") as f:
+        week = f.read().split("## Learning with minicnn")[1].split("\n## ")[0]
+    steps = re.findall(r"^\d+\. \[[^\]]+\]\(([\w/.-]+?)(?:\.md)?(?:#[\w-]+)?\)", week, re.M)
+    assert steps == ["course/prerequisites", "course/index", "exercises", "reading"], steps
+    at = {page: nav.index(page) for page in nav}
+    order = ["tutorial/index.html", "course/index.html", "course/prerequisites/index.html"]
+    order += [f"notebooks/{NOTEBOOKS[0]}/index.html", "exercises/index.html", "engine/index.html"]
+    order += ["reading/index.html"]
+    assert [at[p] for p in order] == sorted(at[p] for p in order), [p for p in nav if p in order]
+
+
+def test_a_path_in_a_table_breaks_after_a_slash_not_inside_a_name(site):
+    """mkdocs-material breaks inline code anywhere; in the reading table's narrow file column
+    that cut names in two (minicnn/functional/activat / ion.py)."""
+    table = re.search(r"<table>.*?</table>", _article(_read(site, "reading/index.html")), re.DOTALL).group(0)
+    assert "<code>minicnn/<wbr>functional/<wbr>activation.py</code>" in table
+    css = _read(site, "stylesheets/extra.css")
+    rule = re.search(r"\.md-typeset table:not\(\[class\]\) td code\s*\{([^}]*)\}", css)
+    assert rule and "word-break: normal;" in rule.group(1) and "overflow-wrap: normal;" in rule.group(1)
+    breaks = _tool("tables", "tools/docs_hooks/tables.py").break_paths
+    assert breaks('<td><code><a href="a/b">a/b</a></code></td><p><code>c/d</code></p>') == (
+        '<td><code><a href="a/b">a/<wbr>b</a></code></td><p><code>c/d</code></p>'
+    )
+
+
+def test_the_syllabus_names_every_page_by_its_title(site):
+    """A page the nav lists without a title (models/index.md) is named by its heading, not its path."""
+    links = re.findall(r"<a [^>]*>([^<]*)</a>", _article(_read(site, "course/index.html")))
+    assert "Models: the classic CNN line" in links
+    assert not [t for t in links if t.endswith(".md")], [t for t in links if t.endswith(".md")]
+
+
+def test_an_underscore_in_text_math_shows_without_its_backslash(site):
+    r"""\text{lr\_decay} is typeset as lr_decay, as TeX prints it, on every page."""
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        with open(path, encoding="utf-8") as f:
+            offenders += [os.path.relpath(path, site) for m in re.findall(r"<mtext>[^<]*\\_", f.read())]
+    assert not offenders, f"a backslash before an underscore in math text: {sorted(set(offenders))}"
+    assert "<mtext>lr_decay</mtext>" in _read(site, "ops/optimizers/index.html")
+
+
+def test_an_item_naming_several_parameters_becomes_one_per_name(site):
+    """ "transform, target_transform: ..." was one parameter the signature lacks, shown as required."""
+    safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
+    text = safe("Load.\n\nArgs:\n    root: a folder.\n    a, b: the pair,\n        both.\n    c: last.\n")
+    assert "    a: the pair,\n        both.\n    b: the pair,\n        both.\n    c: last." in text
+    mnist = _article(_read(site, "api/data/index.html")).split('id="minicnn.data.MNIST"')[1]
+    table = re.search(r"<table>.*?</table>", mnist, re.DOTALL).group(0)
+    rows = {
+        re.sub(r"<[^>]+>|\s", "", cells[0]): re.sub(r"<[^>]+>|\s", "", cells[-1])
+        for cells in (
+            re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+            for row in re.findall(r'<tr class="doc-section-item">(.*?)</tr>', table, re.DOTALL)
+        )
+    }
+    assert rows.get("transform") == "None" and rows.get("target_transform") == "None", rows

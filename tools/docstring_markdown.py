@@ -196,9 +196,39 @@ def _section_block(lines: list[str], start: int, indent: int) -> int:
     return end
 
 
+# sections whose items name parameters: "a, b: ..." describes both
+_PARAMETER_SECTIONS = {k for k in _SECTIONS if k.split()[-1] in ("args", "arguments", "params", "parameters")}
+_NAMES = re.compile(r"^\s*\w+(?:\s*,\s*\w+)+$")
+
+
+def _one_name_per_item(block: list[str]) -> list[str]:
+    """An item naming several parameters ("transform, target_transform: ...") as one item per
+    name, each with the description: griffe would take "transform, target_transform" for one
+    name the signature lacks, and show it as required."""
+    items = min((_indent(line) for line in block if not _blank(line)), default=0)
+    out: list[str] = []
+    i = 0
+    while i < len(block):
+        line = block[i]
+        j = i + 1
+        while j < len(block) and (_blank(block[j]) or _indent(block[j]) > items):
+            j += 1
+        head, sep, _ = line.partition(":")
+        if sep and _indent(line) == items and _NAMES.match(head):
+            rest = line[len(head) :]
+            for name in head.split(","):
+                out += [" " * items + name.strip() + rest] + block[i + 1 : j]
+        else:
+            out += block[i:j]
+        i = j
+    return out
+
+
 def _escape_section(kind: str, block: list[str]) -> list[str]:
     if kind == "examples":  # griffe reads >>> runs there itself
         return [line if _is_doctest(line) or _blank(line) else _escape_line(line) for line in block]
+    if kind in _PARAMETER_SECTIONS:
+        block = _one_name_per_item(block)
     items = min((_indent(line) for line in block if not _blank(line)), default=0)
     out = []
     for line in block:

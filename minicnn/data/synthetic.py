@@ -15,6 +15,7 @@ import numpy as np
 from .dataset import TensorDataset, refuse_transforms
 
 SHAPES = ("circle", "square", "triangle", "cross", "ring", "star", "crescent", "bar", "frame", "dots")
+"""The names of the shapes SyntheticShapes can draw; ``classes=k`` takes the first k, in this order."""
 
 
 def _box(u, v, a, b):

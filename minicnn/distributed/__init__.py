@@ -6,7 +6,8 @@ AlexNet's two-tower model parallelism.
     import minicnn.distributed as dist
     dist.init()                                   # rank(), world_size()
     model = dist.DistributedDataParallel(net)     # same start on every rank
-    loader = DataLoader(train, batch_size=32, sampler=dist.DistributedSampler(train))
+    sampler = dist.DistributedSampler(train)      # this rank's slice of the data
+    loader = DataLoader(train, batch_size=32, sampler=sampler)
     ...  loss.backward(); model.sync_gradients(); optimizer.step()
 
 Data parallelism: each rank holds a whole replica and a slice of every batch;

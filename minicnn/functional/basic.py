@@ -84,10 +84,10 @@ class Mul(Function):
         return a * b
 
     def backward(self, gy):
-        return (
-            unbroadcast(gy * self.b, self.shapes[0]) if self.needs_grad[0] else None,
-            unbroadcast(gy * self.a, self.shapes[1]) if self.needs_grad[1] else None,
-        )
+        shape_a, shape_b = self.shapes
+        ga = unbroadcast(gy * self.b, shape_a) if self.needs_grad[0] else None
+        gb = unbroadcast(gy * self.a, shape_b) if self.needs_grad[1] else None
+        return ga, gb
 
 
 class Div(Function):
@@ -336,23 +336,28 @@ def matmul(a: Tensor | Any, b: Tensor | Any) -> Tensor:
 
 
 def neg(x: Tensor) -> Tensor:
+    """-x, elementwise; gx = -gy. A bool x is refused: ``~mask`` inverts a mask."""
     refuse_bool("neg", x, "to invert a mask use ~mask")
     return Neg.apply(x)
 
 
 def exp(x: Tensor) -> Tensor:
+    """e^x, elementwise; gx = gy * y. An integer x gives float32, as in PyTorch."""
     return Exp.apply(floating(x))
 
 
 def log(x: Tensor) -> Tensor:
+    """The natural logarithm, elementwise; gx = gy / x. An integer x gives float32, as in PyTorch."""
     return Log.apply(floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
+    """The square root, elementwise; gx = gy / (2 y). An integer x gives float32, as in PyTorch."""
     return Sqrt.apply(floating(x))
 
 
 def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
+    """|x|, elementwise; gx = gy * sign(x), 0 at x = 0 as in PyTorch. A bool x is refused."""
     refuse_bool("abs", x, "a bool is its own magnitude")
     return Abs.apply(x)
 

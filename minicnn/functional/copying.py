@@ -53,6 +53,7 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
 
 
 def to_device(x: Tensor, device: str) -> Tensor:
+    """A copy of x on ``device`` ("cpu", "cuda", "cuda:1"); the gradient is copied back (``x.to``)."""
     return ToDevice.apply(x, device=device)
 
 

@@ -179,6 +179,7 @@ def _shape(name, x, shape):
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
+    """x with its axes in the order ``dims`` (``x.permute(0, 2, 3, 1)``, or one tuple): a view."""
     dims = tuple(wrap_dim("permute", d, x.ndim) for d in _dims(x, dims, "permute", "dims"))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} axes")
@@ -214,6 +215,7 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """x with a new axis of size 1 at ``dim`` (from -(x.ndim + 1) to x.ndim, as in PyTorch)."""
     dim = wrap_dim("unsqueeze", dim, x.ndim + 1)
     return Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
 

@@ -4,7 +4,7 @@ from minicnn import models
 net = models.resnet18(num_classes=10)
 net = models.get("lenet5", variant="1998")
 models.list_models()
-models.input_size("alexnet")        # (3, 227, 227): the input the paper designed it for
+models.input_size("alexnet")  # (3, 227, 227): the input its paper used
 models.input_size("lenet5", variant="1998")  # (1, 32, 32): a variant's own
 """
 

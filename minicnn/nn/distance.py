@@ -33,7 +33,8 @@ class PairwiseDistance(Module):
 
     >>> import minicnn as mc
     >>> from minicnn import nn
-    >>> nn.PairwiseDistance(p=1, eps=0.0)(mc.tensor([[1.0, 2.0]]), mc.tensor([[0.0, 0.0]])).tolist()
+    >>> distance = nn.PairwiseDistance(p=1, eps=0.0)
+    >>> distance(mc.tensor([[1.0, 2.0]]), mc.tensor([[0.0, 0.0]])).tolist()
     [3.0]
     """
 

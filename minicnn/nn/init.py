@@ -6,7 +6,7 @@ that ratio near 1 (times a gain that undoes the nonlinearity's shrinking) keeps
 signals and gradients from vanishing or exploding with depth:
 
     xavier (Glorot & Bengio 2010):  std = gain * sqrt(2 / (fan_in + fan_out))
-    kaiming (He et al. 2015):       std = gain / sqrt(fan)    (fan = fan_in or fan_out)
+    kaiming (He et al. 2015):       std = gain / sqrt(fan)  (fan_in or fan_out)
 
 A uniform U(-b, b) has std b / sqrt(3), hence the sqrt(3) in the uniform versions.
 Draws come from ``minicnn.manual_seed``'s generator unless ``generator`` (a

@@ -8,7 +8,8 @@ class Adam(Optimizer):
     """PyTorch's Adam, step for step (its documented pseudo-code):
 
         t = t + 1
-        p = p * (1 - lr * weight_decay)   if decoupled (AdamW), else  g = g + weight_decay * p
+        p = p * (1 - lr * weight_decay)         if decoupled (AdamW)
+        g = g + weight_decay * p                otherwise
         m = beta1 m + (1 - beta1) g             first moment (running mean of g)
         v = beta2 v + (1 - beta2) g^2           second moment (running mean of g^2)
         v_max = max(v_max, v)                   amsgrad only; then v_max replaces v below

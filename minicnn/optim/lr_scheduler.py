@@ -9,8 +9,8 @@ the sequence of learning rates equals PyTorch's to the last bit or two:
 
     sched = StepLR(opt, step_size=30, gamma=0.1)
     for epoch in range(90):
-        train_one_epoch(...)        # opt.step() inside
-        sched.step()                # after the optimizer, once per epoch (or per batch)
+        train_one_epoch(...)  # opt.step() inside
+        sched.step()  # after the optimizer, once per epoch (or per batch)
 
 Building a scheduler sets each group's lr to its value at step 0 and records
 ``initial_lr`` in the group. Stepping it before the optimizer's first step warns, as

@@ -8,10 +8,10 @@ class RMSprop(Optimizer):
     """PyTorch's RMSprop, step for step (its documented pseudo-code):
 
         g = grad (+ weight_decay * p)
-        v = alpha v + (1 - alpha) g^2                 running mean of g^2 ("square_avg")
-        centered:  a = alpha a + (1 - alpha) g        running mean of g ("grad_avg")
-                   s = sqrt(v - a^2) + eps            an estimate of g's standard deviation
-        otherwise: s = sqrt(v) + eps                  its RMS
+        v = alpha v + (1 - alpha) g^2            running mean of g^2 ("square_avg")
+        centered:  a = alpha a + (1 - alpha) g   running mean of g ("grad_avg")
+                   s = sqrt(v - a^2) + eps       an estimate of g's standard deviation
+        otherwise: s = sqrt(v) + eps             its RMS
         momentum:  b = momentum b + g / s,  p = p - lr b
         otherwise: p = p - lr g / s
 

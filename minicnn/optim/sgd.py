@@ -6,9 +6,9 @@ from .optimizer import Optimizer
 class SGD(Optimizer):
     """PyTorch's SGD, step for step (its documented pseudo-code):
 
-        g = grad (+ weight_decay * p)                   L2 penalty folded into the gradient
+        g = grad (+ weight_decay * p)             L2 penalty folded into the gradient
         b = g                         on the first step, then
-        b = momentum * b + (1 - dampening) * g          momentum buffer
+        b = momentum * b + (1 - dampening) * g    momentum buffer
         g = g + momentum * b   if nesterov, else  g = b
         p = p - lr * g
 

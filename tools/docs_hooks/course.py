@@ -110,7 +110,13 @@ def _title(files, src):
         return src
     if src.endswith(".ipynb"):
         return next((t for _, p, t in _state["notebooks"] if os.path.basename(p) in src), src)
-    return f.page.title if f.page is not None and f.page.title else src
+    if f.page is not None and f.page.title:
+        return f.page.title
+    # a page the nav lists without a title (a section's index.md): its first heading, as the
+    # page itself will show it, since its Markdown is not read yet
+    with open(f.abs_src_path, encoding="utf-8") as page:
+        heading = next((line[2:].strip() for line in page if line.startswith("# ")), None)
+    return heading.replace("`", "") if heading else src
 
 
 def _exercises_md(names, page_src):

@@ -38,7 +38,13 @@ def _tidy(mathml):
     return _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
 
 
+# latex2mathml keeps the backslash of \_ inside \text{...} (\text{lr\_decay} showed "lr\_decay"),
+# where TeX prints the underscore alone
+_TEXT = re.compile(r"\\text\{[^{}]*\}")
+
+
 def _mathml(tex, display, page):
+    tex = _TEXT.sub(lambda m: m.group(0).replace("\\_", "_"), tex)
     try:
         return _tidy(convert(tex.strip(), display="block" if display else "inline"))
     except Exception as e:  # noqa: BLE001 (latex2mathml raises several types; any is a build problem)
