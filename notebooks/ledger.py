@@ -39,6 +39,14 @@ error or accuracy), passed as ``margin=`` and stored in the entry.
                           expected="treatment_lower")
     print(ledger.describe(entry))     # the line the prose quotes
 
+Most entries test a claim of the essay (``source="essay"``, the default). A
+notebook may also ask a question of its own that no essay sentence makes (say,
+whether LRN's effect is that of the constant it reduces to); such an entry
+has ``source="notebook"``, its ``essay`` field holds the notebook's hypothesis,
+and its printed line says that it is the notebook's own question, so that its
+verdict is not read as one on the essay. Entries written before the field
+existed are essay claims.
+
 Full-mode runs (MINICNN_FAST unset or 0) write ``notebooks/claims.json``; fast
 runs write a scratch ledger (``$MINICNN_LEDGER``, or one in the temp folder),
 so a smoke run never overwrites measured results.
@@ -58,6 +66,8 @@ NEEDS_MARGIN = ("treatment_not_higher", "treatment_not_lower")  # the "as good a
 # the course's margin for every "as good as" claim: 1 percentage point of error or accuracy
 AS_GOOD_AS_MARGIN = 1.0
 VERDICTS = ("shown", "not shown", "reversed")
+# what an entry tests: a claim of the essay, or a question the notebook asks itself
+SOURCES = ("essay", "notebook")
 
 # two-sided 95% quantiles of Student's t, by degrees of freedom
 _T975 = {
@@ -200,9 +210,12 @@ def make_entry(
     seeds=None,
     why_not_shown=None,
     extra=None,
+    source="essay",
 ):
     """One ledger entry (a dict) from per-seed values; see the module docstring."""
     check_margin(expected, margin)
+    if source not in SOURCES:
+        raise ValueError(f"{claim_id}: source must be one of {SOURCES}, got {source!r}")
     (base_name, base_values), (treat_name, treat_values) = baseline, treatment
     base_values = [float(v) for v in base_values]
     treat_values = [float(v) for v in treat_values]
@@ -214,6 +227,7 @@ def make_entry(
         "id": claim_id,
         "notebook": notebook,
         "essay": essay,
+        "source": source,
         "setup": setup,
         "metric": metric,
         "baseline": {"name": base_name, "values": base_values},
@@ -249,8 +263,14 @@ def describe(entry):
     low, high = entry["ci95"]
     effect = entry["effect"] if abs(entry["effect"]) > 1e-9 else 0.0  # a difference of rounding only
     margin = f"margin {entry['margin']:.4g}, " if "margin" in entry else ""
+    own = "; the notebook's own question, not an essay claim" if source_of(entry) == "notebook" else ""
     return (
         f"claim {entry['id']}: {entry['verdict']}; {entry['treatment']['name']} - "
         f"{entry['baseline']['name']} = {effect:.4g} {entry['metric']} "
-        f"(95% CI {low:.4g} to {high:.4g}, {margin}{len(entry['seeds'])} seeds)"
+        f"(95% CI {low:.4g} to {high:.4g}, {margin}{len(entry['seeds'])} seeds{own})"
     )
+
+
+def source_of(entry):
+    """'essay' or 'notebook' (an entry written before the field existed is an essay claim)."""
+    return entry.get("source", "essay")

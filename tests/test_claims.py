@@ -194,6 +194,23 @@ def test_a_reason_per_verdict_keeps_the_one_that_came_out(ledger):
     assert better["verdict"] == "shown" and "why_not_shown" not in better
 
 
+def test_a_notebooks_own_question_is_labelled_as_such(ledger):
+    """An entry for a question of the notebook's own (not the essay's) says so in its line."""
+    kwargs = dict(notebook="x", essay="e", setup="s", metric="m", expected="treatment_lower")
+    values = dict(baseline=("a", [3.0, 4.0, 5.0]), treatment=("b", [1.0, 2.5, 2.0]))
+    essay = ledger.make_entry("c", **values, **kwargs)
+    own = ledger.make_entry("c", source="notebook", **values, **kwargs)
+    assert essay["source"] == "essay" and own["source"] == "notebook"
+    assert "own question" not in ledger.describe(essay)
+    assert ledger.describe(own).endswith("3 seeds; the notebook's own question, not an essay claim)")
+    assert ledger.describe(own).startswith(ledger.describe(essay)[:-1])
+    # an entry written before the field existed reads as an essay claim
+    old = {k: v for k, v in essay.items() if k != "source"}
+    assert ledger.source_of(old) == "essay" and ledger.describe(old) == ledger.describe(essay)
+    with pytest.raises(ValueError, match="source must be one of"):
+        ledger.make_entry("c", source="paper", **values, **kwargs)
+
+
 def test_fast_runs_write_a_scratch_ledger(ledger, tmp_path, monkeypatch):
     monkeypatch.setenv("MINICNN_FAST", "1")
     monkeypatch.setenv("MINICNN_LEDGER", str(tmp_path / "scratch.json"))
@@ -254,6 +271,18 @@ def test_committed_ledger_holds_every_required_claim():
     assert len(ids) == len(set(ids)), "a claim id appears twice"
     missing = sorted(set(REQUIRED) - set(ids))
     assert not missing, f"claims.json lacks {missing}"
+
+
+# the questions a notebook asks itself, which no essay sentence makes
+OWN_QUESTIONS = ("lrn_vs_constant_scale",)
+
+
+def test_committed_own_questions_are_labelled(ledger):
+    entries = {e["id"]: e for e in _committed()}
+    for e in entries.values():
+        assert ledger.source_of(e) in ledger.SOURCES, e["id"]
+    for claim in OWN_QUESTIONS:
+        assert ledger.source_of(entries[claim]) == "notebook", claim
 
 
 AS_GOOD_AS = ("lenet_vs_rbf_svm", "leaky_relu_accuracy", "dropconnect_vs_dropout")  # the essay's "as good"
