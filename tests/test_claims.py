@@ -274,7 +274,7 @@ def test_committed_ledger_holds_every_required_claim():
 
 
 # the questions a notebook asks itself, which no essay sentence makes
-OWN_QUESTIONS = ("highway_vs_residual",)
+OWN_QUESTIONS = ("lrn_vs_constant_scale", "highway_vs_residual")
 
 
 def test_committed_own_questions_are_labelled(ledger):
