@@ -144,8 +144,9 @@ def _compare_dict(name, got, want):
 
 
 def _keys(keys, most=20):
-    """Keys of a dict, sorted by their reprs (keys of several types do not sort together)."""
-    keys = sorted(shown(key, 60) for key in keys)
+    """Keys of a dict in the order given: the expected dict's own (a network's parameters in the
+    network's order), or the answer's for keys it should not have."""
+    keys = [shown(key, 60) for key in keys]
     more = f", and {len(keys) - most} more" if len(keys) > most else ""
     return f"[{', '.join(keys[:most])}{more}]"
 
@@ -160,7 +161,9 @@ def _compare_sequence(name, got, want):
     for i, (g, w) in enumerate(zip(items, want)):
         why = compare(f"{name}[{i}]", g, w)
         if why and _as_int(g) is not None and _as_int(w) is not None:  # counts, one wrong: show them all
-            return f"{name}: expected {shown(list(want))}, got {shown(got)}"
+            counts = [_as_int(item) for item in items]  # written as the expected ones are, to compare
+            counts_shown = shown(counts) if None not in counts else shown(got)
+            return f"{name}: expected {shown(list(want))}, got {counts_shown}"
         if why:
             return why
     return None

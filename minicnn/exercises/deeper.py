@@ -44,16 +44,20 @@ def _make_inception(rng, h, w, paper=None):
     return c_in, h, w, c1, c3r, c3, c5r, c5, proj
 
 
-def _inception(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
-    """(macs, channels), each (naive, reduced), as mc.summary counts them for one image."""
+def _inception(c_in, h, w, c1, c3r, c3, c5r, c5, proj, pixel=True):
+    """(macs, channels), each (naive, reduced), as mc.summary counts them for one image: on one pixel
+    of input, times h * w (``pixel=False``: on the whole c_in x h x w input)."""
     state = get_state()  # building the layers draws weights: leave the caller's stream alone
     try:
         naive = _NaiveInception(c_in, c1, c3, c5)
         reduced = Inception(c_in, c1, c3r, c3, c5r, c5, proj, batch_norm=False)
     finally:
         set_state(state)
-    a, b = summary(naive, (c_in, h, w)), summary(reduced, (c_in, h, w))
-    return (a.total_macs, b.total_macs), (a.output.shape[1], b.output.shape[1])
+    # NOTE: every branch keeps h x w, and summary counts each output pixel alike: one pixel's count
+    # times h * w is the whole input's, without a forward pass over billions of multiply-adds
+    size, times = ((1, 1), h * w) if pixel else ((h, w), 1)
+    a, b = summary(naive, (c_in, *size)), summary(reduced, (c_in, *size))
+    return (a.total_macs * times, b.total_macs * times), (a.output.shape[1], b.output.shape[1])
 
 
 def _counted(
@@ -98,6 +102,12 @@ def _channels(naive_last):
     return wrong
 
 
+def _int32(*args):
+    """The right counts as int32 arithmetic leaves them: wrapped around past 2**31 - 1."""
+    (naive, reduced), channels = _inception(*args)
+    return tuple((n + 2**31) % 2**32 - 2**31 for n in (naive, reduced)), channels
+
+
 def _flops(*args):
     macs, channels = _inception(*args)
     return tuple(2 * n for n in macs), channels
@@ -127,6 +137,8 @@ INCEPTION_COST = Exercise(
         Case(1051, dict(h=5, w=7)),
         Case(1052, dict(h=1, w=1)),
         Case(1053, dict(h=14, w=14, paper="4e")),
+        # 3a on a whole 224x224 image: past 2**31 multiply-adds, which int32 arithmetic wraps around
+        Case(1054, dict(h=224, w=224, paper="3a")),
     ],
     mistakes=[
         Mistake(
@@ -174,6 +186,7 @@ INCEPTION_COST = Exercise(
             "and channels = (naive, reduced)",
             lambda *args: tuple(zip(*_counted()(*args))),
         ),
+        Mistake("the count overflows 32-bit integers: compute in Python ints or int64", _int32),
     ],
 )
 
@@ -206,9 +219,8 @@ def _make_finetune(rng, layers, until, lr, weight_decay):
     return params, grads, until, lr, weight_decay
 
 
-def _finetune(params, grads, until, lr, weight_decay):
-    """freeze(model, until) on a model with the case's parameters, then one step of optim.SGD on all of
-    them: a frozen parameter has no gradient, and SGD skips it."""
+def _frozen_model(params, until):
+    """A model with the case's parameters (copies), named as in params, after freeze(model, until)."""
     model = nn.Module()
     for name, value in params.items():
         *path, attr = name.split(".")
@@ -219,12 +231,27 @@ def _finetune(params, grads, until, lr, weight_decay):
             module = module._modules[part]
         setattr(module, attr, nn.Parameter(tensor(value.copy())))
     freeze(model, until)
-    named = dict(model.named_parameters())
+    return model
+
+
+def _finetune(params, grads, until, lr, weight_decay):
+    """freeze(model, until) on a model with the case's parameters, then one step of optim.SGD on all of
+    them: a frozen parameter has no gradient, and SGD skips it."""
+    named = dict(_frozen_model(params, until).named_parameters())
     for name, p in named.items():
         if p.requires_grad:
             p.grad = tensor(grads[name].copy())
     optim.SGD(list(named.values()), lr=lr, weight_decay=weight_decay).step()
     return {name: p.data.copy() for name, p in named.items()}
+
+
+def _should(args, key):
+    """What the parameter ``key`` should do, frozen or stepped, as freeze on the case's model says."""
+    params, _, until, _, _ = args
+    layer = _layer(key)
+    if not dict(_frozen_model(params, until).named_parameters())[key].requires_grad:
+        return f"{key} should not change: it is frozen (layer {layer!r} is at or before until, {until!r})"
+    return f"{key} should take the SGD step (layer {layer!r} comes after until, {until!r})"
 
 
 def _stepped(frozen, decay_frozen=False, decay=True):
@@ -320,6 +347,7 @@ FINETUNE = Exercise(
             _stepped(_frozen, decay=False),
         ),
     ],
+    explain=_should,
 )
 
 

@@ -43,6 +43,8 @@ class Exercise:
     # progress: a stream to say what it does on, or None
     slow: Callable | None = None
     notebook: str | None = dataclasses.field(default=None, kw_only=True)  # the course notebook, if any
+    # explain(args, key) -> what a dict output's entry ``key`` should be, said after its values differ
+    explain: Callable | None = dataclasses.field(default=None, kw_only=True)
 
     @property
     def arg_names(self):

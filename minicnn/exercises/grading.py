@@ -272,7 +272,32 @@ def _verdict(ex, args, out, want, passed=(), hints=True):
             why = _not_of_the_kind(ex, out)
     if not why:
         return None
+    why += _explained(ex, args, out, want)
     return f"{why}{_hints.hint(ex, args, out, want, passed)}" if hints else why
+
+
+def _explained(ex, args, out, want):
+    """'; ' and what ``ex.explain`` says the dict entry whose values differ should be (a parameter:
+    frozen, or stepped), or ''. Said for every such miss, a known mistake or not."""
+    if ex.explain is None or want is None:
+        return ""
+    got, _ = parts(ex, out)
+    wrong = _hints.first_wrong(got, want) if got is not None else None
+    if wrong is None or len(wrong[2]) < 2:
+        return ""
+    g, w, path = wrong
+    if not (isinstance(g, np.ndarray) and isinstance(w, np.ndarray)) or (g.shape, g.dtype) != (
+        w.shape,
+        w.dtype,
+    ):
+        return ""  # compare named the shape or the dtype, not the values
+    try:
+        words = ex.explain(copy.deepcopy(args), path[-1])
+    except Exception as err:
+        raise ExerciseBroken(
+            f"{ex.name}: its explain raised {type(err).__name__}: {one_line(err, 300)}"
+        ) from err
+    return f"; {words}" if words else ""
 
 
 def _compared(ex, out, want):

@@ -36,7 +36,7 @@ def hint(ex, args, out, want, passed):
     if want is None:
         return ""
     got, _ = parts(ex, out)
-    wrong = _first_wrong(got, want) if got is not None else None
+    wrong = first_wrong(got, want) if got is not None else None
     if wrong is None:
         return ""
     g, w, path = wrong
@@ -86,7 +86,7 @@ def _right_on(ex, mistake, passed):
     return True
 
 
-def _first_wrong(got, want):
+def first_wrong(got, want):
     """(got, expected, path) of the first output that differs, and inside a dict output, of its first
     entry that differs: ``path`` is the output's index, then the keys. None where none can be said."""
     try:

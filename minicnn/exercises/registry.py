@@ -119,6 +119,7 @@ def _problem(ex):
         ("expected", ex.expected, params),
         ("judge", ex.judge, ("args", "got")),
         ("slow", ex.slow, ("run", "progress")),
+        ("explain", ex.explain, ("args", "key")),
     ):
         if fn is None:
             continue

@@ -8,7 +8,14 @@ from mistake_hint import hint
 
 import minicnn as mc
 from minicnn import exercises, rng
-from minicnn.exercises import deeper
+from minicnn.exercises import deeper, saliency
+
+
+def failure(name, fn):
+    """The message of ``exercises.check(name, fn)``'s failure."""
+    with pytest.raises(exercises.ExerciseFailed) as failed:
+        exercises.check(name, fn)
+    return str(failed.value)
 
 
 def test_each_comes_after_its_notebooks_first_exercise():
@@ -70,7 +77,7 @@ def _inception_with(
 
 def test_inception_helper_written_right_passes(capsys):
     exercises.check("inception_cost", _inception_with())
-    assert capsys.readouterr().out == "inception_cost: passed (4 cases)\n"
+    assert capsys.readouterr().out == "inception_cost: passed (5 cases)\n"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +113,7 @@ def _inception_right_but(kernel=lambda k: k * k, bias=0, grouped=False):
 
 def test_inception_right_but_helper_written_right_passes(capsys):
     exercises.check("inception_cost", _inception_right_but())
-    assert capsys.readouterr().out == "inception_cost: passed (4 cases)\n"
+    assert capsys.readouterr().out == "inception_cost: passed (5 cases)\n"
 
 
 @pytest.mark.parametrize(
@@ -134,6 +141,76 @@ def test_inception_message_names_the_pair_and_the_case():
 
     with pytest.raises(exercises.ExerciseFailed, match=r"macs: expected \[303464448, 128049152\]"):
         exercises.check("inception_cost", inception_cost)
+
+
+@pytest.mark.parametrize("kind", [tuple, list, np.array])
+def test_inception_message_writes_the_answer_as_it_writes_the_expected_pair(kind):
+    def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        macs, channels = S.inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)
+        return kind(macs[::-1]), channels
+
+    said = failure("inception_cost", inception_cost)
+    assert "macs: expected [303464448, 128049152], got [128049152, 303464448]" in said
+
+
+def test_inception_reference_on_one_pixel_counts_as_summary_on_the_whole_input():
+    """The reference counts one pixel of input and multiplies by h * w: the same count as summary's
+    on the whole input, for each of the seeded cases small enough to run."""
+    for args in [
+        (192, 28, 28, 64, 96, 128, 16, 32, 32),
+        (5, 5, 7, 3, 2, 4, 1, 6, 2),
+        (3, 1, 1, 1, 2, 3, 4, 5, 6),
+    ]:
+        assert deeper._inception(*args) == deeper._inception(*args, pixel=False)
+
+
+def test_inception_has_a_case_past_2_31_under_every_seed():
+    from minicnn.exercises.grading import case_rng
+
+    ex = exercises.info("inception_cost")
+    for seed in (None, 1, 2):
+        args = ex.make(case_rng(ex.cases[-1], seed), **ex.cases[-1].params)
+        assert min(ex.expected(*args)[0]) > 2**31
+
+
+def _inception_in(int32):
+    """A student's right count, with its arithmetic done by ``int32``(the widths)."""
+
+    def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        c_in, h, w, c1, c3r, c3, c5r, c5, proj = int32(
+            [c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj]
+        )
+        naive = (c_in * c1 + c_in * c3 * 9 + c_in * c5 * 25) * h * w
+        reduced = c_in * (c1 + c3r + c5r + proj) + 9 * c3r * c3 + 25 * c5r * c5
+        return (naive, reduced * h * w), (int(c1 + c3 + c5 + c_in), int(c1 + c3 + c5 + proj))
+
+    return inception_cost
+
+
+def _prod32(n):
+    """np.prod with dtype int32 wraps as int32 arithmetic does."""
+    return np.prod(n, dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    "int32",
+    [
+        lambda widths: [np.int32(n) for n in widths],
+        lambda widths: list(np.array(widths, dtype=np.int32)),
+        lambda widths: [_prod32([n]) for n in widths],
+    ],
+)
+def test_inception_counted_in_int32_fails_the_large_case_with_a_hint(int32):
+    with np.errstate(over="ignore"):
+        said = failure("inception_cost", _inception_in(int32))
+    assert said.startswith("inception_cost failed on case 5 of 5 (c_in 192, h 224, w 224,")
+    assert "macs: expected [19421724672, 8195145728], got [" in said
+    assert said.endswith("hint: the count overflows 32-bit integers: compute in Python ints or int64")
+
+
+def test_inception_counted_in_int64_passes(capsys):
+    exercises.check("inception_cost", _inception_in(lambda widths: [np.int64(n) for n in widths]))
+    assert capsys.readouterr().out == "inception_cost: passed (5 cases)\n"
 
 
 # --- fine-tuning with frozen layers -------------------------------------------------------------
@@ -265,6 +342,87 @@ def test_finetune_frozen_values_are_a_copy_the_grader_can_compare():
     exercises.check("finetune_sgd_step", finetune_sgd_step)
 
 
+def _step_decayed_as(decay):
+    """A student's step, frozen layers right, with weight decay written as ``decay(p, g, lr, wd)``."""
+
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        frozen = _layers_up_to(list(params), until)
+        return {
+            n: p.copy() if n.split(".")[0] in frozen else decay(p, grads[n], lr, weight_decay)
+            for n, p in params.items()
+        }
+
+    return finetune_sgd_step
+
+
+@pytest.mark.parametrize(
+    "wrong, says",
+    [
+        # the frozen and the trained layers swapped: no known mistake
+        (
+            _step_with(lambda name, names, until: name.split(".")[0] not in _layers_up_to(names, until)),
+            "conv1.weight should not change: it is frozen (layer 'conv1' is at or before until, 'conv2')",
+        ),
+        (
+            _step_with(lambda name, names, until: name.split(".")[0] in _layers_up_to(names, until), True),
+            "conv1.weight should not change: it is frozen (layer 'conv1' is at or before until, 'fc1')",
+        ),
+        (
+            _step_decayed_as(lambda p, g, lr, wd: p - lr * (g - wd * p)),
+            "fc2.weight should take the SGD step (layer 'fc2' comes after until, 'fc1')",
+        ),
+        (
+            _step_decayed_as(lambda p, g, lr, wd: p - lr * g - wd * p),
+            "fc2.weight should take the SGD step (layer 'fc2' comes after until, 'fc1')",
+        ),
+    ],
+)
+def test_finetune_message_says_whether_the_parameter_is_frozen_or_stepped(wrong, says):
+    """Every parameter whose values differ is said to be frozen or stepped, a known mistake or not."""
+    said = failure("finetune_sgd_step", wrong)
+    first = said.splitlines()[1]
+    assert " differ; the worst is new_params[" in first and first.endswith(f"; {says}")
+
+
+def test_finetune_sequential_layer_after_until_is_said_to_step():
+    """Layer "10" comes after until "1" though "10" starts with "1": the message goes by the layer."""
+    wrong = _step_with(lambda name, names, until: name.startswith(tuple(_layers_up_to(names, until))))
+    said = failure("finetune_sgd_step", wrong)
+    assert "10.weight should take the SGD step (layer '10' comes after until, '1')" in said
+
+
+def test_finetune_dtype_miss_is_not_said_to_be_frozen_or_stepped():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        return {n: p.astype(np.float32) for n, p in params.items()}
+
+    said = failure("finetune_sgd_step", finetune_sgd_step)
+    assert "has dtype float32" in said and "should not change" not in said and "SGD step" not in said
+
+
+def test_finetune_missing_keys_are_listed_in_the_networks_order():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        frozen = _layers_up_to(list(params), until)
+        return {n: p - lr * grads[n] for n, p in params.items() if n.split(".")[0] not in frozen}
+
+    said = failure("finetune_sgd_step", finetune_sgd_step).splitlines()[1]
+    layers = ["conv1", "conv2", "fc1", "fc2", "fc3"]
+    keys = ", ".join(f"'{layer}.{kind}'" for layer in layers for kind in ("weight", "bias"))
+    assert said == (
+        f"  new_params should have the keys [{keys}]; missing ['conv1.weight', 'conv1.bias', "
+        "'conv2.weight', 'conv2.bias']"
+    )
+
+
+def test_finetune_extra_keys_are_listed_in_the_answers_order():
+    def finetune_sgd_step(params, grads, until, lr, weight_decay):
+        new = deeper._finetune(params, grads, until, lr, weight_decay)
+        return {**new, "zz.weight": 0, "aa.bias": 0}
+
+    assert failure("finetune_sgd_step", finetune_sgd_step).endswith(
+        "['zz.weight', 'aa.bias'] should not be there"
+    )
+
+
 # --- saliency map ---------------------------------------------------------------------------------
 
 
@@ -288,6 +446,17 @@ def _saliency_with(relu=True, reduce=lambda g: np.abs(g).max(axis=1), score=True
         return reduce((g_h @ w1).reshape(x.shape))
 
     return saliency_map
+
+
+def test_saliency_doc_gives_relus_derivative_at_0_as_the_reference_takes_it():
+    """At an input of exactly 0, PyTorch's ReLU (and minicnn's) passes no gradient: the doc says so."""
+    assert "0 elsewhere, at exactly 0 too (PyTorch's convention)" in " ".join(
+        exercises.info("saliency_map").doc.split()
+    )
+    x = np.array([[[[1.0, 2.0]]]])
+    w1, b1 = np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([-3.0, 1.0])  # pre-activations 0 and 0
+    w2, b2 = np.array([[2.0, 5.0]]), np.zeros(1)
+    assert np.array_equal(saliency._input_grad(x, w1, b1, w2, b2, np.array([0])), np.zeros((1, 1, 1, 2)))
 
 
 def test_saliency_helper_written_right_passes(capsys):

@@ -168,6 +168,7 @@ def test_the_same_exercise_registered_twice_is_no_clash():
         (dict(expected=lambda gy: gy), "expected must take (gy, x): <lambda>(gy): too many positional"),
         (dict(judge=lambda got: None), "judge must take (args, got)"),
         (dict(slow=3), "slow must take (run, progress): it is not a function"),
+        (dict(explain=lambda key: ""), "explain must take (args, key)"),
         (dict(mistakes=[HINT]), "mistake 1 must be a Mistake(hint, compute)"),
         (dict(mistakes=[Mistake("", right)]), "mistake 1 must be a Mistake(hint, compute) with a hint"),
         (dict(mistakes=[Mistake(HINT, lambda x: x)]), "mistake 1's compute must take (gy, x) as expected"),

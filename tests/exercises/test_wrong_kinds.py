@@ -45,8 +45,8 @@ class _Unreadable(list):
         (
             "lenet5_forward_backward",
             _with_key_zero,
-            "grads should have the keys ['conv1.bias', 'conv1.weight', 'conv2.bias', 'conv2.weight', "
-            "'fc1.bias', 'fc1.weight', 'fc2.bias', 'fc2.weight', 'fc3.bias', 'fc3.weight']; "
+            "grads should have the keys ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', "
+            "'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'fc3.weight', 'fc3.bias']; "
             "[0] should not be there",
         ),
         (
