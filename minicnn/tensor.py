@@ -236,12 +236,12 @@ class Tensor:
             self._inference = True
 
     # --- what it is ---------------------------------------------------------
-    shape = property(lambda self: tuple(self.data.shape))
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
-    device = property(lambda self: backend.device_of(self.data))
-    is_leaf = property(lambda self: self._fn is None)
-    grad_fn = property(lambda self: self._fn)
+    shape = property(lambda self: tuple(self.data.shape), doc="The size of each axis, a tuple of ints.")
+    dtype = property(lambda self: self.data.dtype, doc="The elements' dtype (``mc.float32`` ...).")
+    ndim = property(lambda self: self.data.ndim, doc="The number of axes, len(shape).")
+    device = property(lambda self: backend.device_of(self.data), doc='Where the array is: "cpu" or "cuda".')
+    is_leaf = property(lambda self: self._fn is None, doc="True unless an op recorded in the graph made it.")
+    grad_fn = property(lambda self: self._fn, doc="The node of the graph that made it (None for a leaf).")
 
     def _changed_in_place(self) -> None:
         """Count a change to the array in place: a node that kept it then refuses its backward."""
@@ -252,9 +252,11 @@ class Tensor:
         return self._inference
 
     def dim(self):
+        """The number of axes, as ``ndim``."""
         return self.ndim
 
     def numel(self) -> int:
+        """The number of elements, the product of the shape."""
         return int(self.data.size)
 
     def __repr__(self):
@@ -337,6 +339,7 @@ class Tensor:
         return owner._hooks
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` on this tensor itself and return it (a leaf's switch)."""
         self.requires_grad = flag  # checked (checked_fields.RequiresGrad)
         return self
 
@@ -372,6 +375,7 @@ class Tensor:
         return array
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise RuntimeError(
                 f"item(): a Tensor with {self.data.size} elements cannot be converted to a number; "
@@ -380,6 +384,7 @@ class Tensor:
         return self.numpy().reshape(()).item()
 
     def tolist(self) -> Any:
+        """The values as nested Python lists of numbers (a number for a 0-d tensor)."""
         return self.numpy().tolist()
 
 

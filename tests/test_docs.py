@@ -774,3 +774,25 @@ def test_an_item_naming_several_parameters_becomes_one_per_name(site):
         )
     }
     assert rows.get("transform") == "None" and rows.get("target_transform") == "None", rows
+
+
+def test_the_tensor_page_lists_every_public_tensor_name_and_no_other(site):
+    """The listing the hook makes (tools/docs_hooks/tensor_methods.py): each public name of
+    ``mc.Tensor`` once, each with a description, and no name Tensor lacks."""
+    import minicnn as mc
+
+    tables = re.findall(
+        r'<table class="tensor-methods">.*?</table>', _read(site, "api/tensor/index.html"), re.DOTALL
+    )
+    assert len(tables) >= 8
+    rows = [
+        r
+        for t in tables[:-1]
+        for r in re.findall(r"<tr><td><code>(\w+)(?:\(\))?</code></td><td>(.*?)</td>", t)
+    ]
+    listed = [name for name, _ in rows]
+    public = sorted(n for n in dir(mc.Tensor) if not n.startswith("_"))
+    assert sorted(listed) == public, (set(public) - set(listed), set(listed) - set(public))
+    assert all(re.sub(r"<[^>]+>", "", what).strip() for _, what in rows)
+    for name in ("view", "argmax", "masked_fill", "clamp_"):
+        assert f"<code>{name}()</code>" in "".join(tables)

@@ -48,9 +48,10 @@ add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow = map(
 )
 remainder, sigmoid, sin, sqrt, sub, tanh = map(takes_out, (remainder, sigmoid, sin, sqrt, sub, tanh))
 # (these, as torch's, take only an out of the result's own dtype)
-abs, ceil, clamp, floor, neg, round, sign, where = (
-    takes_out(f, exact_dtype=True) for f in (abs, ceil, clamp, floor, neg, round, sign, where)
+abs, ceil, clamp, floor, neg, round, sign = (
+    takes_out(f, exact_dtype=True) for f in (abs, ceil, clamp, floor, neg, round, sign)
 )
+where = takes_out(where, exact_dtype=True, tensors=("condition", "input", "other"))  # numbers: no out=
 matmul, mm, bmm = (takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
 cat, stack = (takes_out(f, dtype_error=TypeError) for f in (cat, stack))
 

@@ -83,6 +83,7 @@ def _write(self, name, value, one_value=True):
 
 
 def _zero_(self):
+    """Write 0 into every element, in place."""
     return _write(self, "zero_()", 0)
 
 

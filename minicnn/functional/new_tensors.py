@@ -30,6 +30,8 @@ def _sized(name: str, fill: Any):
         return _leaf(self, fill(size), dtype, device, requires_grad)
 
     method.__name__ = method.__qualname__ = name
+    value = {"new_zeros": "zeros", "new_ones": "ones", "new_empty": "zeros (not left unset)"}[name]
+    method.__doc__ = f"A new leaf tensor of ``size`` holding {value}, in x's dtype and on x's device."
     return method
 
 

@@ -10,7 +10,9 @@ counted as a change in place, in_place.py). As PyTorch's:
 - an out of another shape is resized to the result's, with PyTorch's warning where it held
   elements (an empty out, ``mc.empty(0)``, silently);
 - an out whose elements share memory (an ``expand()`` view), or that overlaps an input
-  without being it, is refused.
+  without being it, is refused;
+- where's operands must all be Tensors: a number (``mc.where(c, x, 2, out=o)``) is taken
+  without out= only.
 
 NOTE: minicnn resizes out by giving it a new array, so tensors that shared its old one
 (``out.detach()``, a view taken of it) keep the old; PyTorch's resize may keep its storage.
@@ -29,16 +31,19 @@ from ..tensor import Tensor, is_grad_enabled
 from .promotion import _CATEGORY
 
 
-def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError):
+def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError, tensors=()):
     """``fn`` with a keyword ``out=``: the result written into that Tensor, as described above.
     ``exact_dtype``: out's dtype must be the result's (matmul's rule); ``dtype_error``, what an
-    out of a lower category raises (PyTorch: RuntimeError, cat's and stack's TypeError)."""
+    out of a lower category raises (PyTorch: RuntimeError, cat's and stack's TypeError);
+    ``tensors``: PyTorch's names of the leading arguments that must be Tensors with out=."""
     name = f"{fn.__name__}()"
+    params = list(inspect.signature(fn).parameters.values())
 
     @functools.wraps(fn)
     def with_out(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
+        _check_tensors(name, tensors, [p.name for p in params], args, kwargs)
         inputs = _tensors(args, kwargs)
         _check_out(name, out, inputs)
         y = fn(*args, **kwargs)
@@ -46,10 +51,25 @@ def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError):
         _write(name, out, y)
         return out
 
-    params = list(inspect.signature(fn).parameters.values())
     out = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
     with_out.__signature__ = inspect.signature(fn).replace(parameters=[*params, out])
     return with_out
+
+
+def _check_tensors(name, tensors, params, args, kwargs):
+    """Refuse a number or array where PyTorch's overload with out= takes only a Tensor, as its
+    parser: ``where(): argument 'other' (position 3) must be Tensor, not int``."""
+    for i, torch_name in enumerate(tensors):
+        if i < len(args):
+            value, where = args[i], f" (position {i + 1})"
+        elif params[i] in kwargs:
+            value, where = kwargs[params[i]], ""
+        else:
+            continue
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            got = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+            raise TypeError(f"{name}: argument '{torch_name}'{where} must be Tensor, not {got}")
 
 
 def _tensors(args, kwargs):

@@ -67,14 +67,17 @@ Tensor.log_softmax = loss.log_softmax
 
 
 def _long(self):
+    """A copy cast to int64 (no gradient: integers have none)."""
     return self.to(dtype=np.int64)
 
 
 def _int(self):
+    """A copy cast to int32 (no gradient)."""
     return self.to(dtype=np.int32)
 
 
 def _bool_cast(self):
+    """A copy cast to bool: True where nonzero (no gradient)."""
     return self.to(dtype=np.bool_)
 
 
@@ -109,11 +112,19 @@ Tensor.masked_fill = select.masked_fill
 Tensor.sort = select.sort
 Tensor.argsort = select.argsort
 Tensor.topk = select.topk
-Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)
+
+
+def _where(self, condition, other):
+    """self where ``condition`` holds, else ``other``, as ``mc.where(condition, self, other)``."""
+    return pointwise.where(condition, self, other)
+
+
+Tensor.where = _where
 
 Tensor.reshape = shape.reshape
 Tensor.view = shape.view
 Tensor.view_as = lambda self, other: shape.view(self, other.shape)
+Tensor.view_as.__doc__ = "x viewed in other's shape, as ``view(other.shape)``."
 Tensor.permute = shape.permute
 Tensor.transpose = shape.transpose
 Tensor.flatten = shape.flatten
@@ -125,7 +136,10 @@ Tensor.repeat = shape.repeat
 Tensor.split = shape.split
 Tensor.chunk = shape.chunk
 Tensor.clone = copying.clone
-Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
+Tensor.T = property(
+    lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))),
+    doc="x with all its axes reversed (a view): the transpose of a matrix.",
+)
 
 
 def _argmax(self, dim=None, keepdim=False):
@@ -149,7 +163,7 @@ def _compare(op, name, with_none=None):
     numbers) is False (``!=``: True), as in PyTorch, where NumPy would compare every element
     with None; ``x < None`` is refused, naming the op."""
 
-    def compare(self, other):
+    def compare(self, other):  # (its docstring: below)
         if with_none is not None and not isinstance(other, Tensor):
             try:
                 operand_array(name, other)
@@ -157,6 +171,8 @@ def _compare(op, name, with_none=None):
                 return with_none  # x == None, x == "a": False (x != ...: True), as PyTorch
         return Tensor(op(*_promoted(name, self, other)))
 
+    symbol = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[name]
+    compare.__doc__ = f"x {symbol} other, elementwise, as a bool tensor (other broadcast; no gradient)."
     return compare
 
 
@@ -209,6 +225,9 @@ Tensor.__pos__ = lambda self: self
 Tensor.isnan = lambda self: Tensor(backend.xp_of(self.data).isnan(self.data))
 Tensor.expand_as = lambda self, other: shape.expand(self, *other.shape)
 Tensor.type_as = lambda self, other: self.to(dtype=other.dtype)
+Tensor.isnan.__doc__ = "True where an element is NaN, a bool tensor (no gradient)."
+Tensor.expand_as.__doc__ = "x broadcast to other's shape, as ``expand(*other.shape)``: a view."
+Tensor.type_as.__doc__ = "A copy cast to other's dtype, as ``to(other.dtype)``."
 from . import new_tensors  # noqa: E402, F401  (x.new_zeros, new_ones, new_full, ...)
 
 
@@ -328,22 +347,27 @@ def _to(self, device=None, dtype=None):
 
 
 def _cpu(self):
+    """The tensor on the CPU, as ``to("cpu")`` (itself if it is there already)."""
     return self.to("cpu")
 
 
 def _cuda(self):
+    """The tensor on the GPU, as ``to("cuda")`` (needs CuPy)."""
     return self.to("cuda")
 
 
 def _float(self):
+    """A copy cast to float32, as ``to(mc.float32)`` (itself if it is float32 already)."""
     return self.to(dtype=np.float32)
 
 
 def _double(self):
+    """A copy cast to float64, as ``to(mc.float64)``: what gradient checks use."""
     return self.to(dtype=np.float64)
 
 
 def _type(self, dtype):
+    """A copy cast to ``dtype``, as ``to(dtype=dtype)``."""
     return self.to(dtype=dtype)
 
 

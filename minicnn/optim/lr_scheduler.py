@@ -47,6 +47,32 @@ from .schedule_checks import (
     is_step,
 )
 
+# torch.optim.lr_scheduler's public names, in its order (``_LRScheduler``, its old name of the
+# base class, is taken too, not listed, as there); the helpers imported above are not public
+__all__ = [
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "PolynomialLR",
+    "LRScheduler",
+]
+
+
+def __dir__():
+    """The schedulers, for ``dir()`` and tab completion: not the modules and helpers imported."""
+    return sorted(__all__)
+
 
 class LRScheduler:
     """Base class: subclasses write ``get_lr()``, the lrs for step ``self.last_epoch``."""

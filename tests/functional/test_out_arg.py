@@ -4,6 +4,7 @@ elements); the result cast into out's dtype within its category. Values written 
 rules are marked so in a comment."""
 
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -188,3 +189,28 @@ def test_an_inference_tensor_out_is_refused_outside_inference_mode():
 def test_the_tensor_methods_take_no_out_as_torch_s():
     with pytest.raises(TypeError, match="unexpected keyword argument 'out'"):
         mc.ones(2).add(1.0, out=mc.zeros(2))
+
+
+@pytest.mark.parametrize(
+    "seed, args, says",
+    [
+        (340, lambda c, x: (c, x, 2), "'other' (position 3) must be Tensor, not int"),
+        (341, lambda c, x: (c, 2.5, x), "'input' (position 2) must be Tensor, not float"),
+        (342, lambda c, x: (c, x, np.float64(2)), "'other' (position 3) must be Tensor, not numpy.float64"),
+        (343, lambda c, x: (c.numpy(), x, x), "'condition' (position 1) must be Tensor, not numpy.ndarray"),
+        (344, lambda c, x: (c, True, False), "'input' (position 2) must be Tensor, not bool"),
+    ],
+)
+def test_where_with_out_takes_only_tensors_as_torch_s(seed, args, says):
+    rng = np.random.default_rng(seed)
+    c, x = mc.tensor(rng.random(3) > 0.5), mc.tensor(rng.standard_normal(3))
+    out = mc.zeros(3, dtype=mc.float64)
+    with pytest.raises(TypeError, match=r"^where\(\): argument " + re.escape(says) + "$"):
+        mc.where(*args(c, x), out=out)
+    np.testing.assert_array_equal(out.numpy(), np.zeros(3))  # nothing written
+    with pytest.raises(TypeError, match=r"^where\(\): argument 'other' must be Tensor, not int$"):
+        mc.where(c, x, b=2, out=out)  # by keyword: no position, as torch's
+    expected = np.where(c.numpy(), x.numpy(), 2.0)
+    np.testing.assert_array_equal(mc.where(c, x, 2).numpy(), expected)  # without out=: taken
+    assert mc.where(c, x, mc.tensor(2.0), out=out) is out  # a 0-d tensor is a Tensor
+    np.testing.assert_array_equal(out.numpy(), expected)

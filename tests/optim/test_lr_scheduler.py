@@ -421,3 +421,39 @@ def test_chained_scheduler_takes_the_first_schedules_optimizer_and_counts_no_ste
     assert sched.optimizer is opt and sched.get_last_lr() == [0.5]
     assert not hasattr(sched, "last_epoch") and set(sched.state_dict()) == {"_last_lr", "_schedulers"}
     assert [x[0] for x in run(opt, sched, 3)[0]] == [0.25, 0.25, 0.125]  # x2 at step 2, x0.5 each step
+
+
+# torch.optim.lr_scheduler.__all__ of torch 2.13, in its order
+TORCH_SCHEDULERS = [
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "PolynomialLR",
+    "LRScheduler",
+]
+
+
+def test_the_module_s_public_names_are_its_schedulers_as_torch_s():
+    assert lr_scheduler.__all__ == TORCH_SCHEDULERS
+    schedulers = sorted(
+        name
+        for name, obj in vars(lr_scheduler).items()
+        if inspect.isclass(obj) and issubclass(obj, lr_scheduler.LRScheduler) and not name.startswith("_")
+    )
+    assert sorted(lr_scheduler.__all__) == schedulers
+    assert dir(lr_scheduler) == schedulers  # not bisect, math, warnings, check_number ...
+    namespace: dict = {}
+    exec("from minicnn.optim.lr_scheduler import *", namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == schedulers
+    assert lr_scheduler._LRScheduler.__mro__[1] is lr_scheduler.LRScheduler  # the old name, still taken
