@@ -117,14 +117,15 @@ class Pow(Function):
 
     As PyTorch: ga is 0 where b == 0 (y is the constant 1 there, though 0 * 0^(-1) would
     be NaN at a == 0); gb is NaN where a < 0 (log(a) is not real) and 0 where a == 0 and
-    b >= 0, the limit of y log(a) there."""
+    b >= 0, the limit of y log(a) there. A 0-d b of 0.5 or -0.5 (``x ** 0.5``) is sqrt and
+    rsqrt, as PyTorch's number exponents: at a = -0.0 and -inf, rsqrt gives -inf and NaN."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
         with np.errstate(
             divide="ignore", invalid="ignore", over="ignore"
         ):  # 0 ** -1, (-1) ** 0.5: as PyTorch
-            self.y = integer_power(backend.xp_of(a), a, b) if a.dtype.kind in "iu" else a**b
+            self.y = integer_power(backend.xp_of(a), a, b) if a.dtype.kind in "iu" else _pow(a, b)
         return self.y
 
     def backward(self, gy):
@@ -132,12 +133,19 @@ class Pow(Function):
         ga = gb = None
         if self.needs_grad[0]:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** (b - 1), b < 1
-                ga = unbroadcast(xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype), a.shape)
+                ga = unbroadcast(xp.where(b == 0, 0, gy * b * _pow(a, b - 1)).astype(gy.dtype), a.shape)
         if self.needs_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # log 0, log(a < 0)
                 y_log_a = self.y * xp.log(a)
             gb = unbroadcast(gy * xp.where((a == 0) & (b >= 0), 0, y_log_a), b.shape)
         return ga, gb
+
+
+def _pow(a, b):
+    """a ** b for floats; a 0-d b of -0.5 as 1 / sqrt(a), PyTorch's rsqrt (NumPy takes sqrt for
+    0.5 itself). NOTE: x ** 0.5's gradient 0.5 a^(-0.5) comes here too, so both match PyTorch at
+    a = -0.0 (-inf, where pow gives inf) and a = -inf (NaN, where pow gives 0)."""
+    return 1 / backend.xp_of(a).sqrt(a) if b.ndim == 0 and b == -0.5 else a**b
 
 
 class Neg(Function):

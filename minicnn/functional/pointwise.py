@@ -326,12 +326,14 @@ class Where(Function):
         )
 
 
-def where(condition: Any, a: Tensor | Any, b: Tensor | Any) -> Tensor:
-    """a where ``condition`` (a bool Tensor or array) holds, else b, broadcast together, as
-    torch.where(condition, a, b); a number takes the other operand's dtype (a float beside an
-    integer tensor: float32; an int it cannot hold, 256 beside uint8, or a float, 1e40 beside
-    float32, is refused, as PyTorch), two numbers the dtype ``mc.tensor`` gives them. A 0-d
-    float tensor takes the dtype of a float tensor with dims, as in ``+``."""
+def where(condition: Any, input: Tensor | Any, other: Tensor | Any) -> Tensor:
+    """input where ``condition`` (a bool Tensor or array) holds, else other, broadcast
+    together, as ``torch.where(condition, input, other)`` (by keyword too:
+    ``mc.where(c, input=x, other=y)``); a number takes the other operand's dtype (a float
+    beside an integer tensor: float32; an int it cannot hold, 256 beside uint8, or a float,
+    1e40 beside float32, is refused, as PyTorch), two numbers the dtype ``mc.tensor`` gives
+    them. A 0-d float tensor takes the dtype of a float tensor with dims, as in ``+``."""
+    a, b = input, other
     cond = condition.data if isinstance(condition, Tensor) else condition
     if getattr(cond, "dtype", None) is None or cond.dtype != bool:
         raise TypeError(

@@ -297,8 +297,8 @@ class Norm(Function):
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
-    """The vector p-norm over ``dim`` (an int, a tuple, or None for all elements), as
-    ``torch.norm``: p = 1 (sum of |x|), 2 or "fro" (the default: the square root of the sum of
+    """The vector p-norm (sum |x|^p)^(1/p) over ``dim`` (an int, a tuple, or None for all
+    elements), as ``torch.norm``: p = 1 (sum of |x|), 2 or "fro" (the default: the square root of the sum of
     squares, over all the given dims at once) or ``float("inf")`` (the largest |x|). Other p
     are not implemented. At the zero vector the gradient is 0, as in PyTorch.
 

@@ -4,7 +4,8 @@ NumPy RuntimeWarning, since those values are the right answers and not a fault t
 The expected values follow from IEEE 754 (each checked against torch 2.13 when written):
 e^100 overflows float32 to inf; log 0 = -inf and d/dx log x = 1/x is +-inf at +-0; the log
 and square root of a negative number are NaN; 1/(2 sqrt 0) = inf; 0^-1 = inf and its
-derivative -0^-2 = -inf; 2 * 3e38 and 3e38 + 3e38 overflow float32 to inf.
+derivative -0^-2 = -inf; x ** 0.5 and x ** -0.5, as PyTorch's sqrt and rsqrt, are -0.0 and
+-inf at -0.0 (their derivatives -inf), NaN at -inf; 2 * 3e38 and 3e38 + 3e38 overflow float32 to inf.
 """
 
 import numpy as np
@@ -30,6 +31,12 @@ CASES = {
     "reciprocal-of-zero": (lambda x: x**-1.0, 0.0, inf, -inf),
     "reciprocal-square-overflow": (lambda x: x**-1.0, 1e-30, 1e30, -inf),
     "root-of-negative": (lambda x: x**0.5, -1.0, nan, nan),
+    # x ** 0.5 and x ** -0.5 are PyTorch's sqrt and rsqrt: 0.5 / sqrt(-0.0) = -inf, where
+    # 0.5 * (-0.0) ** -0.5 would be inf, and sqrt(-inf) is NaN, where (-inf) ** -0.5 is 0
+    "root-of-minus-zero": (lambda x: x**0.5, -0.0, -0.0, -inf),
+    "root-of-minus-inf": (lambda x: x**0.5, -inf, nan, nan),
+    "reciprocal-root-of-minus-zero": (lambda x: x**-0.5, -0.0, -inf, -inf),
+    "reciprocal-root-of-minus-inf": (lambda x: F.pow(x, -0.5), -inf, nan, -0.0),
     "power-of-two-overflow": (lambda x: F.pow(mc.tensor(np.float32(2.0)), x), 1000.0, inf, inf),
     "div-by-zero": (lambda x: 1.0 / x, 0.0, inf, -inf),
     "sum-overflow": (lambda x: (x + mc.tensor(np.float32(0.0))).reshape(1).expand(2).sum(), 3e38, inf, 2.0),

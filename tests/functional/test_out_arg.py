@@ -209,7 +209,7 @@ def test_where_with_out_takes_only_tensors_as_torch_s(seed, args, says):
         mc.where(*args(c, x), out=out)
     np.testing.assert_array_equal(out.numpy(), np.zeros(3))  # nothing written
     with pytest.raises(TypeError, match=r"^where\(\): argument 'other' must be Tensor, not int$"):
-        mc.where(c, x, b=2, out=out)  # by keyword: no position, as torch's
+        mc.where(c, x, other=2, out=out)  # by keyword: no position, as torch's
     expected = np.where(c.numpy(), x.numpy(), 2.0)
     np.testing.assert_array_equal(mc.where(c, x, 2).numpy(), expected)  # without out=: taken
     assert mc.where(c, x, mc.tensor(2.0), out=out) is out  # a 0-d tensor is a Tensor

@@ -245,3 +245,21 @@ def test_the_smallest_integer_divided_by_minus_one_wraps_silently(dtype):
 def test_div_is_at_the_top_level_as_torch_div():
     assert mc.div(7, mc.tensor([2, -2]), rounding_mode="trunc").tolist() == [3, -3]
     assert mc.div(mc.tensor([1.0, 2.0]), 2).tolist() == [0.5, 1.0]
+
+
+def test_where_takes_torchs_keywords_condition_input_and_other():
+    """torch.where(condition, input, other) and x.where(condition, other), keywords included."""
+    rng = np.random.default_rng(351)
+    c = mc.tensor(rng.random(4) > 0.5)
+    x, y = mc.tensor(rng.standard_normal(4)), mc.tensor(rng.standard_normal(4))
+    expected = np.where(c.numpy(), x.numpy(), y.numpy())
+    for got in (
+        mc.where(c, input=x, other=y),
+        mc.where(condition=c, input=x, other=y),
+        F.where(c, x, other=y),
+        x.where(c, other=y),
+        x.where(condition=c, other=y),
+    ):
+        np.testing.assert_array_equal(got.numpy(), expected)
+    with pytest.raises(TypeError):
+        mc.where(c, x, b=y)  # minicnn's old name, which torch does not take

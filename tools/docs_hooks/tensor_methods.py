@@ -153,16 +153,23 @@ def first_sentence(doc):
     return _shorter(text)
 
 
-def _shorter(sentence, most=160):
-    """A long sentence cut at its first colon outside brackets: the statement before the detail."""
+def _shorter(sentence, most=160, head=40):
+    """A long sentence cut at its first colon outside brackets: the statement before the detail.
+    A statement shorter than ``head`` says too little alone ("Standard deviation"), so there the
+    cut is at the last comma outside brackets that leaves at most ``most`` characters, and a
+    short formula after the colon stays ("Standard deviation: sqrt(...), the square root of
+    ``var`` ...")."""
     if len(sentence) <= most:
         return sentence
-    depth = 0
+    depth, colon, comma = 0, None, None
     for i, c in enumerate(sentence):
         depth += (c in "([") - (c in ")]")
-        if c == ":" and depth == 0 and sentence[i + 1 : i + 2] == " ":
-            return sentence[:i]
-    return sentence
+        if depth == 0 and sentence[i + 1 : i + 2] == " ":
+            colon = i if c == ":" and colon is None else colon
+            comma = i if c == "," and colon is not None and i <= most else comma
+    if colon is None:
+        return sentence
+    return sentence[:comma] if colon < head and comma is not None else sentence[:colon]
 
 
 def _html(text):
