@@ -64,19 +64,31 @@ def loss_sum(loss, value, logits, y):
     of ignored targets only is left out (its mean is 0/0); other targets are taken as a mean
     over the batch's len(y) items. ``weight``, ``ignore_index`` and ``reduction`` are read
     from the loss where it has them (an nn.CrossEntropyLoss or nn.NLLLoss); a plain function
-    is taken to have F.cross_entropy's defaults. With reduction='sum' the value is the sum.
+    is taken to have F.cross_entropy's defaults. With reduction='sum' the value is the sum;
+    a ``reduction`` other than 'mean', 'batchmean' or 'sum', and a value that is not a
+    one-element Tensor, are refused (the set's mean cannot be rebuilt from them). A ``weight``
+    that is not 1-D is not a class weight, and is not read.
     """
+    reduction = getattr(loss, "reduction", "mean")
+    if reduction not in ("mean", "batchmean", "sum"):
+        raise ValueError(
+            f"evaluate/fit: the loss's reduction is {reduction!r}; expected 'mean', 'batchmean' or 'sum', "
+            "whose batch values add up to the set's"
+        )
+    if not isinstance(value, Tensor) or value.numel() != 1:
+        got = f"shape {value.shape}" if isinstance(value, Tensor) else type(value).__name__
+        raise ValueError(f"evaluate/fit: the loss must return a one-element Tensor, got {got}")
     count = float(len(y))
     if index_targets(logits.data, y.data):
         t = y.numpy()
         kept = t[t != ignored_by(loss)]
         w = getattr(loss, "weight", None)
-        w = w.numpy() if isinstance(w, Tensor) else w
-        count = float(kept.size if w is None else np.asarray(w)[kept].sum())
+        w = None if w is None else np.asarray(w.numpy() if isinstance(w, Tensor) else w)
+        count = float(kept.size if w is None or w.ndim != 1 else w[kept].sum())
         if count == 0:
             return 0.0, 0.0
     total = value.item()
-    return (total if getattr(loss, "reduction", "mean") == "sum" else total * count), count
+    return (total if reduction == "sum" else total * count), count
 
 
 def batch_sums(loss, value, logits, y):

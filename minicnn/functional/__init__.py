@@ -53,7 +53,7 @@ abs, ceil, clamp, floor, neg, round, sign = (
 )
 where = takes_out(where, exact_dtype=True, tensors=("condition", "input", "other"))  # numbers: no out=
 matmul, mm, bmm = (takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
-cat, stack = (takes_out(f, dtype_error=TypeError) for f in (cat, stack))
+cat, stack = (takes_out(f, dtype_error=TypeError, out_may_be_input=False) for f in (cat, stack))
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods

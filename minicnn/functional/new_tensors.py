@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, creation
 from ..tensor import Tensor, tensor
 from .shape import _dims, _ints
 
@@ -21,12 +21,19 @@ def _leaf(self: Tensor, array: Any, dtype: Any, device: Any, requires_grad: bool
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
+def _sizes(name: str, size: Any) -> None:
+    """Refuse a size that is not an int, or one below 0, in one line naming the method."""
+    _ints(name, size)
+    if any(int(n) < 0 for n in size):
+        raise RuntimeError(f"{name}: expected sizes >= 0, got a negative one in {list(map(int, size))}")
+
+
 def _sized(name: str, fill: Any):
     """x.new_<name>(*size, dtype=None, device=None, requires_grad=False): size as ints or one tuple."""
 
     def method(self, *size, dtype=None, device=None, requires_grad=False):
         size = _dims(self, size, name)
-        _ints(name, size)
+        _sizes(name, size)
         return _leaf(self, fill(size), dtype, device, requires_grad)
 
     method.__name__ = method.__qualname__ = name
@@ -37,17 +44,24 @@ def _sized(name: str, fill: Any):
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of ``size`` (a tuple or list, as PyTorch's) filled with ``fill_value``, cast to
-    x's dtype (``new_full((2,), 3.7)`` on an int64 tensor holds 3s)."""
+    x's dtype (``new_full((2,), 3.7)`` on an int64 tensor holds 3s). ``fill_value`` is a
+    number (or a 0-d Tensor), as ``mc.full``'s."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full: size must be a tuple of ints, got {type(size).__name__}")
-    _ints("new_full", size)
-    return _leaf(self, np.full(tuple(size), fill_value), dtype, device, requires_grad)
+    _sizes("new_full", size)
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    target = self.dtype if dtype is None else np.dtype(dtype)
+    filled = creation.full(tuple(size), fill_value, dtype=target)  # (its checks of fill_value)
+    return _leaf(self, filled.data, target, device, requires_grad)
 
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    """A copy of ``data`` (a number, list, array or Tensor) as a new leaf in x's dtype."""
-    array = data.detach().numpy() if isinstance(data, Tensor) else np.asarray(data)
-    return _leaf(self, tensor(array).data, dtype, device, requires_grad)
+    """A copy of ``data`` (a number, list, array or Tensor) as a new leaf in x's dtype, read
+    as ``mc.tensor`` reads it (an int beyond int64 into an integer dtype is refused)."""
+    data = data.detach().numpy() if isinstance(data, Tensor) else data
+    target = self.dtype if dtype is None else np.dtype(dtype)
+    return _leaf(self, tensor(data, dtype=target).data, target, device, requires_grad)
 
 
 Tensor.new_zeros = _sized("new_zeros", np.zeros)

@@ -10,7 +10,9 @@ counted as a change in place, in_place.py). As PyTorch's:
 - an out of another shape is resized to the result's, with PyTorch's warning where it held
   elements (an empty out, ``mc.empty(0)``, silently);
 - an out whose elements share memory (an ``expand()`` view), or that overlaps an input
-  without being it, is refused;
+  without being it, is refused (by cat and stack, one that is an input too: they write
+  their inputs' elements to other places);
+- a read-only out (``mc.from_numpy`` of a read-only array) is refused;
 - where's operands must all be Tensors: a number (``mc.where(c, x, 2, out=o)``) is taken
   without out= only.
 
@@ -31,11 +33,12 @@ from ..tensor import Tensor, is_grad_enabled
 from .promotion import _CATEGORY
 
 
-def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError, tensors=()):
+def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError, tensors=(), out_may_be_input=True):
     """``fn`` with a keyword ``out=``: the result written into that Tensor, as described above.
     ``exact_dtype``: out's dtype must be the result's (matmul's rule); ``dtype_error``, what an
     out of a lower category raises (PyTorch: RuntimeError, cat's and stack's TypeError);
-    ``tensors``: PyTorch's names of the leading arguments that must be Tensors with out=."""
+    ``tensors``: PyTorch's names of the leading arguments that must be Tensors with out=;
+    ``out_may_be_input``: whether out may be an input itself (cat's and stack's may not)."""
     name = f"{fn.__name__}()"
     params = list(inspect.signature(fn).parameters.values())
 
@@ -45,7 +48,7 @@ def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError, tensors=()):
             return fn(*args, **kwargs)
         _check_tensors(name, tensors, [p.name for p in params], args, kwargs)
         inputs = _tensors(args, kwargs)
-        _check_out(name, out, inputs)
+        _check_out(name, out, inputs, out_may_be_input)
         y = fn(*args, **kwargs)
         _check_result(name, out, y, exact_dtype, dtype_error)
         _write(name, out, y)
@@ -82,7 +85,7 @@ def _tensors(args, kwargs):
     return found
 
 
-def _check_out(name, out, inputs):
+def _check_out(name, out, inputs, out_may_be_input=True):
     """What PyTorch refuses before it computes: the kind of out, a recorded op, shared memory."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: argument 'out' must be Tensor, not {type(out).__name__}")
@@ -93,12 +96,14 @@ def _check_out(name, out, inputs):
             "it under mc.no_grad()"
         )
     inference.refuse_in_place(out, name)
+    if not getattr(out.data.flags, "writeable", True):
+        raise ValueError(f"{name}: out is read-only (from_numpy of a read-only array); pass out.clone()")
     in_place.check_no_overlap(name, out.data, "out")
     for t in inputs:
         a = t.data
         if type(a) is type(out.data) and backend.xp_of(a).may_share_memory(a, out.data):
             same = a.shape == out.data.shape and a.strides == out.data.strides
-            if not (same and _address(a) == _address(out.data)):  # (out=x itself is taken)
+            if not (out_may_be_input and same and _address(a) == _address(out.data)):  # (out=x)
                 raise RuntimeError(
                     f"{name}: some elements of an input and of out refer to one memory location; "
                     "clone() the input first"

@@ -214,3 +214,23 @@ def test_where_with_out_takes_only_tensors_as_torch_s(seed, args, says):
     np.testing.assert_array_equal(mc.where(c, x, 2).numpy(), expected)  # without out=: taken
     assert mc.where(c, x, mc.tensor(2.0), out=out) is out  # a 0-d tensor is a Tensor
     np.testing.assert_array_equal(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("seed, name", [(350, "cat"), (351, "stack")])
+def test_cat_and_stack_refuse_an_out_that_is_one_of_their_inputs_as_torch(seed, name):
+    x = mc.tensor(np.random.default_rng(seed).standard_normal(3))
+    before = x.numpy().copy()
+    with pytest.raises(RuntimeError, match=rf"^{name}\(\): some elements of an input and of out refer"):
+        getattr(mc, name)([x, x], out=x)
+    assert x.shape == (3,)
+    np.testing.assert_array_equal(x.numpy(), before)  # nothing written, not resized
+
+
+def test_a_read_only_out_is_refused_in_one_line():
+    a = np.random.default_rng(352).standard_normal(3)
+    a.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # from_numpy's warning of a read-only array
+        out = mc.from_numpy(a)
+    with pytest.raises(ValueError, match=r"^add\(\): out is read-only"):
+        mc.add(mc.ones(3, dtype=mc.float64), 1.0, out=out)

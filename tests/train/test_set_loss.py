@@ -122,3 +122,44 @@ def test_accuracy_and_confusion_leave_out_the_loss_ignore_index():
     assert result["confusion"].sum() == kept.sum()
     _, _, right, labelled, items = eval_sums(model, loader, loss)
     assert (right, labelled, items) == ((predicted[kept] == y[kept]).sum(), kept.sum(), len(y))
+
+
+class _Summing(nn.Module):
+    """A loss that sums, but names it in a way neither minicnn's nor torch's losses do."""
+
+    def __init__(self, reduction):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, logits, y):
+        return mc.nn.functional.cross_entropy(logits, y, reduction="sum")
+
+
+@pytest.mark.parametrize("seed, reduction", [(41, "SUM"), (42, None), (43, "none")])
+def test_a_loss_reduction_the_set_mean_cannot_be_rebuilt_from_is_refused(seed, reduction):
+    x, model = problem(seed)
+    loader = data.DataLoader(data.TensorDataset(x, np.abs(LABELS) % 3), batch_size=4)
+    with pytest.raises(ValueError, match=rf"^evaluate/fit: the loss's reduction is {reduction!r}; expected"):
+        evaluate(model, loader, loss=_Summing(reduction))
+
+
+@pytest.mark.parametrize("seed, loss", [(44, lambda a, b: 1.0), (45, lambda a, b: a.sum(1))])
+def test_a_loss_that_is_not_one_number_is_refused(seed, loss):
+    x, model = problem(seed)
+    loader = data.DataLoader(data.TensorDataset(x, np.abs(LABELS) % 3), batch_size=4)
+    with pytest.raises(ValueError, match=r"^evaluate/fit: the loss must return a one-element Tensor"):
+        evaluate(model, loader, loss=loss)
+
+
+def test_a_weight_that_is_not_a_class_weight_is_not_read():
+    class Scaled(nn.Module):
+        weight = 0.5  # a factor, not one weight per class
+
+        def forward(self, logits, y):
+            return mc.nn.functional.cross_entropy(logits, y) * self.weight
+
+    x, model = problem(seed=46)
+    y = np.abs(LABELS) % 3
+    expected = 0.5 * whole_set_mean(mc.nn.functional.cross_entropy, model, x, y)
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=3)
+    assert evaluate(model, loader, loss=Scaled())["loss"] == pytest.approx(expected, rel=1e-5)
