@@ -118,7 +118,8 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
     batch: with class indices, over the targets that are not ignore_index (-100), weighted
     by a CrossEntropyLoss's class ``weight``; see ``loss_sum`` for what is read from ``loss``.
     Accuracy and confusion count the labels that name a class (not the loss's ignore_index);
-    for targets that are not class indices (a regression) they are NaN and None. The
+    for targets that are not class indices (a regression), or a set whose every label is
+    ignored, they are NaN and None. The
     model is evaluated in eval mode and left in the mode it was in. ``num_classes`` sizes
     the confusion matrix (None: the largest class seen, plus one).
     """
@@ -139,9 +140,10 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
                 trues.append(y.numpy()[labelled])
     if seen == 0:
         raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
-    if not preds:
+    if preds:
+        preds, trues = np.concatenate(preds), np.concatenate(trues)
+    if len(trues) == 0:  # no targets that are classes, or every label ignored: nothing to count
         return {"loss": share(total, over), "accuracy": float("nan"), "confusion": None}
-    preds, trues = np.concatenate(preds), np.concatenate(trues)
     top = int(max(preds.max(initial=0), trues.max(initial=0)))
     if num_classes is not None and top >= num_classes:
         who = "labels name" if trues.max(initial=0) == top else "model predicts"

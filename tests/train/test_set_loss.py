@@ -163,3 +163,12 @@ def test_a_weight_that_is_not_a_class_weight_is_not_read():
     expected = 0.5 * whole_set_mean(mc.nn.functional.cross_entropy, model, x, y)
     loader = data.DataLoader(data.TensorDataset(x, y), batch_size=3)
     assert evaluate(model, loader, loss=Scaled())["loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_set_whose_labels_are_all_ignored_has_no_accuracy_and_no_confusion():
+    x, model = problem(seed=32)
+    y = np.full(len(LABELS), -100)
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=3)
+    result = evaluate(model, loader)
+    assert np.isnan(result["accuracy"]) and np.isnan(result["loss"])
+    assert result["confusion"] is None
