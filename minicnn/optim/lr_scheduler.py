@@ -20,8 +20,11 @@ PyTorch does; ``step(epoch)`` works as in PyTorch, where it is deprecated, and w
 ``mc.save`` stores it as it is, unless such an object holds a function. Its entries
 and counters are PyTorch's, so that a state dict saved by PyTorch loads here.
 ``load_state_dict`` checks each entry before it loads any (PyTorch's loads any dict): a
-counter that is not an integer, lrs that are not one per param group, an entry of another
-kind or another schedule's is refused in one line, and the schedule is left as it was.
+counter that is not an integer (or not an int64), lrs that are not one per param group, a
+NaN anywhere, an inf but in ReduceLROnPlateau's best and mode_worse, a setting its
+constructor would refuse, a ``use_beta1`` the optimizer has no betas (or momentum) for, an
+entry of another kind or another schedule's is refused in one line, and the schedule is left
+as it was.
 
 A bad setting is refused when the scheduler is built, before it touches the optimizer,
 in one line that names the scheduler, what it expected and what it got:

@@ -9,6 +9,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ..functional.checks import type_name
 from .optimizer import Optimizer
 
@@ -51,11 +53,7 @@ def check_number(sched, name, value, low=0.0, high=math.inf, low_open=False, hig
     if ok:
         ok = (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
     if not ok:
-        if high == math.inf:
-            expected = f"a number {'>' if low_open else '>='} {low:g}"
-        else:
-            expected = f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise bad_setting(sched, name, expected, value)
+        raise bad_setting(sched, name, range_words(low, high, low_open, high_open), value)
     return value
 
 
@@ -106,22 +104,80 @@ def deprecated_epoch(sched, epoch):
     )
 
 
-# a state's counters: each an integer >= this
-COUNTERS = {"last_epoch": -1, "_step_count": 0, "num_bad_epochs": 0, "cooldown_counter": 0}
-# one entry per param group (min_lrs too, unless a default_min_lr stands in for an added group)
+# a state's integer entries: each an integer (not a bool) >= this, and < 2**63 (an int64,
+# as a step count or a setting of PyTorch's is in practice; 10**30 steps is a crafted state)
+INTEGERS = {
+    "last_epoch": -1,
+    "_step_count": 0,
+    "num_bad_epochs": 0,
+    "cooldown_counter": 0,
+    "step_size": 1,
+    "total_iters": 1,
+    "total_steps": 1,
+    "T_0": 1,
+    "T_i": 1,
+    "T_mult": 1,
+    "patience": 0,
+    "cooldown": 0,
+}
+INT_LIMIT = 2**63
+# a state's number entries, as the constructors check them: (low, high, low_open, high_open)
+NUMBERS = {
+    "gamma": (0, math.inf, True, True),
+    "eta_min": (0, math.inf, False, True),
+    "T_max": (0, math.inf, True, True),
+    "T_cur": (-math.inf, math.inf, True, True),
+    "start_factor": (0, 1, True, False),
+    "end_factor": (0, 1, False, False),
+    "factor": (0, 1, True, False),  # ConstantLR's; ReduceLROnPlateau's is PLATEAU_FACTOR
+    "power": (0, math.inf, False, True),
+    "total_size": (0, math.inf, True, True),
+    "step_ratio": (0, 1, True, False),
+    "threshold": (0, math.inf, False, True),
+    "eps": (0, math.inf, False, True),
+    "default_min_lr": (0, math.inf, False, True),
+}
+PLATEAU_FACTOR = (0, 1, False, True)
+# a state's string entries: the values its schedule knows (CyclicLR's mode: any, with a scale_fn)
+CHOICES = {
+    "_anneal_func_type": ("cos", "linear"),
+    "scale_mode": ("cycle", "iterations"),
+    "threshold_mode": ("rel", "abs"),
+    "mode": ("min", "max"),  # ReduceLROnPlateau's; CyclicLR's are CYCLIC_MODES
+}
+CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+# one entry per param group, each a number >= 0 (min_lrs too, unless a default_min_lr stands in
+# for an added group), or lr_lambdas' attributes of each callable object (None or a dict)
 PER_GROUP = ("base_lrs", "_last_lr", "max_lrs", "base_momentums", "max_momentums", "min_lrs", "lr_lambdas")
 # entries a state may hold None in: PyTorch's where min_lr was a list, a scale_fn left out
 MAY_BE_NONE = ("default_min_lr", "_scale_fn_custom")
+# OneCycleLR's phases: the keys of each, and the param-group keys each lr and momentum is read from
+PHASE_KEYS = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+PHASE_LRS = ("initial_lr", "max_lr", "min_lr")
+PHASE_MOMENTUMS = ("max_momentum", "base_momentum")
 
 
 def check_state(sched, state, top=None, path=""):
-    """A state dict to load into ``sched``, checked before anything of it is loaded: a dict
-    of entries that ``sched.state_dict()`` has, each counter an integer, each per-group list
-    one entry per param group, each other entry of the kind it has now (a number, a bool, a
-    string, a list, a dict), and a combined schedule's states each checked as its schedule's.
+    """A state dict to load into ``sched``, checked before anything of it is loaded, so that
+    no entry of it gives a NaN or infinite lr, or an error, at a later ``step()``:
+
+    - a dict of entries that ``sched.state_dict()`` has, each of the kind it has now (a
+      number, a bool, a string, a list, a dict);
+    - no NaN anywhere in it, nor an inf (in the callable objects' attributes and arrays too),
+      but in ReduceLROnPlateau's ``best`` (any number but NaN: its ``mode_worse`` until a
+      metric improves on it) and ``mode_worse`` (inf in mode 'min', -inf in 'max');
+    - each integer entry (INTEGERS: counters and settings built as integers) an int, not a
+      float or a bool, at least its least value and below 2**63 (an int64);
+    - each setting in the range its constructor takes (NUMBERS), each string one its
+      schedule knows (CHOICES), each per-group list one number >= 0 per param group;
+    - OneCycleLR's and CyclicLR's ``use_beta1`` as the optimizer's groups have it ('betas'
+      or 'momentum') where ``cycle_momentum`` is on, and OneCycleLR's ``_schedule_phases``
+      2 or 3 dicts of PHASE_KEYS, naming param-group keys the groups have;
+    - a combined schedule's states each checked as its schedule's.
+
     PyTorch loads any dict, and a bad entry fails later, inside ``step()``, or never; here it
     is refused in one line naming the schedule (``top``, the combined one it is part of):
-    ``StepLR: loaded state dict's last_epoch must be an integer >= -1, got 'x'``."""
+    ``StepLR: loaded state dict's gamma must be a number > 0, got nan``."""
     top = top or type(sched).__name__
     where = "loaded state dict" + (f"'s {path[:-1]}" if path else "")
     if not isinstance(state, dict):
@@ -133,47 +189,180 @@ def check_state(sched, state, top=None, path=""):
             f"{top}: {where} has {', '.join(map(repr, unknown))}, which "
             f"{type(sched).__name__} does not keep (the state dict of another schedule?)"
         )
-    groups = len(sched.optimizer.param_groups)
-    default = state.get("default_min_lr", own.get("default_min_lr"))
+    merged = {**own, **state}
     for key, value in state.items():
-        expected = _expected(key, value, own[key], groups, default)
-        if expected is not None:
-            raise ValueError(f"{top}: loaded state dict's {path}{key} must be {expected}, got {shown(value)}")
+        # NaN or inf at any depth, named by where it is (an inner schedule's: by its own
+        # check); an INTEGERS or NUMBERS rule says finite in its own words, so it goes first
+        scan = key not in ("best", "mode_worse", "_schedulers")
+        problem = _non_finite(value, key) if scan and key not in INTEGERS and key not in NUMBERS else None
+        problem = problem or _problem(sched, key, value, own[key], merged, own)
+        problem = problem or (_non_finite(value, key) if scan else None)
+        if problem is not None:
+            break
+    else:  # each entry as it should be: then the entries against each other and the optimizer
+        problem = _cross_problem(sched, state, merged)
+    if problem is not None:
+        name, expected, got = problem
+        raise ValueError(f"{top}: loaded state dict's {path}{name} must be {expected}, got {shown(got)}")
     for i, (inner, inner_state) in enumerate(
         zip(getattr(sched, "_schedulers", ()), state.get("_schedulers", ()))
     ):
         check_state(inner, inner_state, top, f"{path}_schedulers[{i}].")
 
 
-def _expected(key, value, now, groups, default_min_lr):
-    """What ``value`` should have been for entry ``key`` (now ``now``), or None if it is so."""
-    if key in COUNTERS:
-        least = COUNTERS[key]
-        return None if is_number(value, integral=True) and value >= least else f"an integer >= {least}"
+def _problem(sched, key, value, now, merged, own=None):
+    """(entry, what it should have been, what it is) for entry ``key`` (now ``now``) of a
+    loaded state, or None if it is so. The rules of INTEGERS, NUMBERS and CHOICES hold where
+    the schedule's own value (in ``own``) keeps them: a custom schedule's entry of one of
+    those names, with another meaning, is checked by its kind only."""
+    ruled = key in INTEGERS or key in NUMBERS or key in CHOICES
+    if ruled and own is not None and _problem(sched, key, now, now, own) is not None:
+        ruled = False
+    if ruled and key in INTEGERS:
+        least = INTEGERS[key]
+        if not (is_number(value, integral=True) and value >= least):
+            return key, f"an integer >= {least}", value
+        return None if value < INT_LIMIT else (key, "an integer < 2**63 (an int64)", value)
     if value is None and (now is None or key in MAY_BE_NONE):
         return None
+    plateau = "mode_worse" in merged
+    if ruled and key in NUMBERS:
+        low, high, low_open, high_open = PLATEAU_FACTOR if key == "factor" and plateau else NUMBERS[key]
+        ok = is_number(value) and math.isfinite(value)
+        ok = (
+            ok
+            and (low < value if low_open else low <= value)
+            and (value < high if high_open else value <= high)
+        )
+        return None if ok else (key, range_words(low, high, low_open, high_open), value)
+    if key == "best":
+        return None if is_number(value) and not math.isnan(value) else (key, "a number (not NaN)", value)
+    if key == "mode_worse":
+        return None if value in (math.inf, -math.inf) else (key, "inf or -inf", value)
+    if ruled and key in CHOICES and isinstance(value, str):
+        known = CHOICES[key] if key != "mode" or plateau else CYCLIC_MODES
+        if key == "mode" and getattr(sched, "_scale_fn_custom", None) is not None:
+            known = (value,)
+        return None if value in known else (key, " or ".join(map(repr, known)), value)
     if key in PER_GROUP:
-        n = None if key == "min_lrs" and default_min_lr is not None else groups
+        groups = len(sched.optimizer.param_groups)
+        n = None if key == "min_lrs" and merged.get("default_min_lr") is not None else groups
         lambdas = key == "lr_lambdas"
-        entry_ok = (lambda v: v is None or isinstance(v, dict)) if lambdas else is_number
+        entry_ok = (lambda v: v is None or isinstance(v, dict)) if lambdas else _is_lr
         if isinstance(value, list) and (n is None or len(value) == n) and all(map(entry_ok, value)):
             return None
-        entries = "entries (None or a dict)" if lambdas else "numbers"
-        return f"a list of {'' if n is None else f'{n} '}{entries}, one per param group"
-    if key in ("_schedulers", "_milestones"):
-        return None if isinstance(value, list) and len(value) == len(now) else f"a list of {len(now)}"
+        entries = "entries (None or a dict)" if lambdas else "numbers >= 0"
+        return key, f"a list of {'' if n is None else f'{n} '}{entries}, one per param group", value
+    if key == "_schedulers":
+        return (
+            None
+            if isinstance(value, list) and len(value) == len(now)
+            else (key, f"a list of {len(now)}", value)
+        )
+    if key == "_milestones":
+        ok = isinstance(value, list) and len(value) == len(now) and all(map(_is_step64, value))
+        ok = ok and value == sorted(value)
+        return None if ok else (key, f"a sorted list of {len(now)} integers >= 0", value)
     if key == "milestones":
         ok = isinstance(value, dict) and all(
-            is_step(int(k) if isinstance(k, str) and k.isdigit() else k) and is_number(v, integral=True)
+            _is_step64(int(k) if isinstance(k, str) and k.isdigit() else k) and _is_step64(v) and v >= 1
             for k, v in value.items()
         )
-        return None if ok else "a dict of step numbers (integers >= 0) to counts"
+        return (
+            None if ok else (key, "a dict of step numbers (integers >= 0) to counts (integers >= 1)", value)
+        )
+    if key == "_schedule_phases":
+        return _phases_problem(value)
     for kind, words in ((bool, "True or False"), (str, "a string"), (list, "a list"), (dict, "a dict")):
         if isinstance(now, kind):
-            return None if isinstance(value, kind) else words
+            return None if isinstance(value, kind) else (key, words, value)
     if is_number(now):
-        return None if is_number(value) else "a number"
+        return None if is_number(value) else (key, "a number", value)
     return None
+
+
+def _phases_problem(phases):
+    """What is wrong with OneCycleLR's ``_schedule_phases`` (as _problem), or None."""
+    shape = "a list of 2 or 3 dicts of " + ", ".join(PHASE_KEYS)
+    if not (isinstance(phases, list) and len(phases) in (2, 3)):
+        return "_schedule_phases", shape, phases
+    for i, phase in enumerate(phases):
+        if not (isinstance(phase, dict) and sorted(phase) == sorted(PHASE_KEYS)):
+            return f"_schedule_phases[{i}]", "a dict of " + ", ".join(PHASE_KEYS), phase
+        end = phase["end_step"]
+        if not (is_number(end) and math.isfinite(end) and abs(end) < INT_LIMIT):
+            return f"_schedule_phases[{i}]['end_step']", "a finite number", end
+        for key in PHASE_KEYS[1:]:
+            known = PHASE_LRS if key.endswith("_lr") else PHASE_MOMENTUMS
+            if phase[key] not in known:
+                return f"_schedule_phases[{i}][{key!r}]", " or ".join(map(repr, known)), phase[key]
+    return None
+
+
+def _cross_problem(sched, state, merged):
+    """The loaded entries (each as it should be) against each other and the optimizer (as
+    _problem): ReduceLROnPlateau's mode_worse against its mode, and OneCycleLR's and
+    CyclicLR's momentum flags and phases against the param-group keys ``step()`` reads."""
+    if ("mode_worse" in state or "mode" in state) and "mode_worse" in merged:
+        mode, worse = merged["mode"], merged["mode_worse"]
+        if worse != (math.inf if mode == "min" else -math.inf):
+            return "mode_worse", f"{'inf' if mode == 'min' else '-inf'} (as mode is {mode!r})", worse
+    groups = sched.optimizer.param_groups
+    cycles = merged.get("cycle_momentum") is True
+    touched = set(state) & {"cycle_momentum", "use_beta1", "_schedule_phases"}
+    if touched & {"cycle_momentum", "use_beta1"} and cycles:
+        if "use_beta1" not in merged:  # built without cycle_momentum: nothing set up for it
+            return "cycle_momentum", f"False (as {type(sched).__name__} was built)", True
+        beta1 = merged["use_beta1"]
+        needed = "betas" if beta1 else "momentum"
+        if not all(needed in group for group in groups):
+            return "use_beta1", f"{not beta1} (the optimizer's param groups have no {needed!r})", beta1
+    if touched & {"cycle_momentum", "_schedule_phases"} and "_schedule_phases" in merged:
+        for i, phase in enumerate(merged["_schedule_phases"]):
+            names = PHASE_KEYS[1:] if cycles else PHASE_KEYS[1:3]
+            for name in names:
+                if not all(phase[name] in group for group in groups):
+                    where = f"_schedule_phases[{i}][{name!r}]"
+                    return where, "a key of every param group (set when the schedule is built)", phase[name]
+    return None
+
+
+def _non_finite(value, path):
+    """(where, "a finite number", value) of the first NaN or inf in ``value`` (a number, or
+    one in its lists, tuples, dicts and float arrays, at any depth), as _problem, or None."""
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return None if math.isfinite(value) else (path, "a finite number", value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        bad = np.argwhere(~np.isfinite(value))
+        if not len(bad):
+            return None
+        return f"{path}[{', '.join(map(str, bad[0]))}]", "a finite number", value[tuple(bad[0])].item()
+    if isinstance(value, dict):
+        items = [(f"{path}[{k!r}]", v) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return None
+    for where, v in items:
+        found = _non_finite(v, where)
+        if found:
+            return found
+    return None
+
+
+def range_words(low, high, low_open, high_open):
+    """'a number > 0', 'a number in (0, 1]': what check_number asks for, in words."""
+    if high == math.inf:
+        return "a finite number" if low == -math.inf else f"a number {'>' if low_open else '>='} {low:g}"
+    return f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+
+def _is_lr(value):
+    return is_number(value) and math.isfinite(value) and value >= 0
+
+
+def _is_step64(value):
+    return is_step(value) and value < INT_LIMIT
 
 
 def is_number(value, integral=False):
