@@ -146,5 +146,5 @@ def test_cost_returns_pairs_named_in_the_message():
         (ps, pd), macs = S.depthwise_separable_cost(c_in, c_out, k, h, w)
         return (pd, ps), macs  # standard and separable swapped
 
-    with pytest.raises(exercises.ExerciseFailed, match=r"params: expected \[432, 75\], got \(75, 432\)"):
+    with pytest.raises(exercises.ExerciseFailed, match=r"params: expected \[432, 75\], got \[75, 432\]"):
         exercises.check("depthwise_separable_cost", depthwise_separable_cost)
