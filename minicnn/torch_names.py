@@ -59,16 +59,7 @@ HINTS = {
     "nonzero": _NONZERO,
     "unique": _UNIQUE,
     "bincount": _BINCOUNT,
-}
-
-# Tensor methods PyTorch has and minicnn lacks; ``Tensor.__getattr__`` puts the answer in
-# the AttributeError, as ``minicnn.__getattr__`` does for module names
-TENSOR_HINTS = {
-    "scatter_": _SCATTER,
     "scatter": _SCATTER,
-    "nonzero": _NONZERO,
-    "unique": _UNIQUE,
-    "bincount": _BINCOUNT,
 }
 
 # names of minicnn's submodules that torch's counterparts have: (module, name) -> the way
@@ -184,11 +175,6 @@ def hint(name):
 def missing(owner, name, way):
     """The AttributeError for ``owner.name``, in Python's words, with the minicnn way if any."""
     return AttributeError(f"{owner} has no attribute {name!r}" + (f"; {way}" if way else ""))
-
-
-def tensor_getattr(self, name):
-    """``Tensor.__getattr__``: called only when a name is not found, to say what to use."""
-    raise missing("'Tensor' object", name, TENSOR_HINTS.get(name))
 
 
 # the submodules with a table above, by their full names; minicnn.nn.functional is

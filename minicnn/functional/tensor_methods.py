@@ -7,7 +7,7 @@ file and tensor.py holds only the engine.
 
 import numpy as np
 
-from .. import backend, torch_names
+from .. import backend
 from ..tensor import Tensor
 from . import (
     activation,
@@ -212,7 +212,6 @@ Tensor.__le__ = _compare(lambda a, b: a <= b, "le")
 Tensor.__gt__ = _compare(lambda a, b: a > b, "gt")
 Tensor.__ge__ = _compare(lambda a, b: a >= b, "ge")
 Tensor.__hash__ = object.__hash__
-Tensor.__getattr__ = torch_names.tensor_getattr  # only for a name not found: what minicnn has instead
 
 # PyTorch's method names for the operators and a few conveniences (eq and ne refuse what is
 # not numbers, as PyTorch's, where == and != answer False and True)
