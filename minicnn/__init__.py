@@ -22,6 +22,8 @@ from .functional import (
     add,
     amax,
     amin,
+    argmax,
+    argmin,
     argsort,
     ceil,
     clamp,
@@ -57,15 +59,15 @@ from .functional import (
     var,
     where,
 )
-from .functional.reduce import norm
+from .functional import reduce as _reduce, takes_out as _takes_out
+
+norm = _takes_out(_reduce.norm, exact_dtype=True)  # (F.norm is the module norm.py: mc.norm only)
+del _reduce, _takes_out
 from .functional import bmm, cos, flip, mm, roll, sin
 from .functional import unflatten
 from .functional import log_softmax, relu, sigmoid, softmax, tanh
 from .creation import arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like
 from .creation import rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like
-
-argmax = Tensor.argmax  # type: ignore[attr-defined]  # mc.argmax(x, dim), as torch.argmax
-argmin = Tensor.argmin  # type: ignore[attr-defined]
 
 
 def numel(input: Tensor):  # (no -> int: int is mc.int, the dtype, in this module)

@@ -631,7 +631,7 @@ def test_the_api_reference_lists_every_public_name(site):
     """Each public name of the modules above is documented on an API page: its object has a
     heading there (under any dotted name: ``mc.zeros`` is ``minicnn.creation.zeros``), or, for a
     module, some of its members have; the top-level names that are no function or class of
-    their own (dtypes, ``mc.argmax``) are named in the table of the ``minicnn`` page."""
+    their own (dtypes, ``mc.backend``) are named in the table of the ``minicnn`` page."""
     import importlib
     import inspect
     import types

@@ -22,7 +22,7 @@ from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)
-from .reduce import amax, amin, logsumexp, max, mean, min, sum
+from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, sum
 from .variance import std, var
 from .cumulative import cumsum, prod
 from .pointwise import ceil, div, floor, floor_divide, maximum, minimum, remainder, round, sign, where
@@ -42,6 +42,7 @@ from .reorder import flip, roll
 
 # out=, as torch's (mc.add(x, y, out=z)); the Tensor methods (x.add(y)) take none, as torch's
 from .out_arg import takes_out
+from . import reduce
 
 add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow = map(
     takes_out, (add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow)
@@ -54,6 +55,15 @@ abs, ceil, clamp, floor, neg, round, sign = (
 where = takes_out(where, exact_dtype=True, tensors=("condition", "input", "other"))  # numbers: no out=
 matmul, mm, bmm = (takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
 cat, stack = (takes_out(f, dtype_error=TypeError, out_may_be_input=False) for f in (cat, stack))
+# reductions compute in out's dtype, as torch's: sum, prod and cumsum in any (the input cast
+# first: mc.sum(x, out=long_out) adds x's values truncated), the others into a floating out
+sum, prod = (takes_out(f, in_out_dtype=("biuf", "biuf")) for f in (sum, prod))
+cumsum = takes_out(cumsum, in_out_dtype=("biuf", "iuf"))  # (a bool out: refused, as torch's)
+mean, std, var = (takes_out(f, in_out_dtype=("f", "f")) for f in (mean, std, var))
+logsumexp = takes_out(logsumexp, in_out_dtype=("biuf", "f"))
+amax, amin = (takes_out(f, exact_dtype=True) for f in (amax, amin))
+argmax, argmin = (takes_out(f, exact_dtype=True, differentiable=False) for f in (argmax, argmin))
+max, min = (takes_out(f, pair=reduce.gives_pair) for f in (max, min))  # max(x, dim, out=(values, indices))
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods

@@ -14,7 +14,12 @@ counted as a change in place, in_place.py). As PyTorch's:
   their inputs' elements to other places);
 - a read-only out (``mc.from_numpy`` of a read-only array) is refused;
 - where's operands must all be Tensors: a number (``mc.where(c, x, 2, out=o)``) is taken
-  without out= only.
+  without out= only;
+- sum, prod and cumsum compute in out's dtype, as with ``dtype=out.dtype``: the input is cast
+  first, so ``mc.sum(x, 1, out=long_out)`` sums x's values truncated to integers, as torch's;
+  mean, var, std and logsumexp do so into a floating out (a float64 out: the sums in float64);
+- max and min along a dim write a pair, ``out=(values, indices)``, each of the result's own
+  dtype, and give back the pair (values, indices) of those two Tensors.
 
 NOTE: minicnn resizes out by giving it a new array, so tensors that shared its old one
 (``out.detach()``, a view taken of it) keep the old; PyTorch's resize may keep its storage.
@@ -30,15 +35,31 @@ import numpy as np
 
 from .. import backend, in_place, inference
 from ..tensor import Tensor, is_grad_enabled
+from .copying import cast
 from .promotion import _CATEGORY
 
 
-def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError, tensors=(), out_may_be_input=True):
+def takes_out(
+    fn,
+    exact_dtype=False,
+    dtype_error=RuntimeError,
+    tensors=(),
+    out_may_be_input=True,
+    in_out_dtype=None,
+    pair=None,
+    differentiable=True,
+):
     """``fn`` with a keyword ``out=``: the result written into that Tensor, as described above.
     ``exact_dtype``: out's dtype must be the result's (matmul's rule); ``dtype_error``, what an
     out of a lower category raises (PyTorch: RuntimeError, cat's and stack's TypeError);
     ``tensors``: PyTorch's names of the leading arguments that must be Tensors with out=;
-    ``out_may_be_input``: whether out may be an input itself (cat's and stack's may not)."""
+    ``out_may_be_input``: whether out may be an input itself (cat's and stack's may not);
+    ``in_out_dtype``: (input kinds, out kinds), NumPy's letters: an input (the first argument)
+    of the one kind is cast to an out of the other's dtype before the call, as PyTorch's
+    reductions compute in out's dtype (sum's: "biuf", "biuf"; mean's: "f", "f");
+    ``pair(args, kwargs)``: true where fn gives a pair (values, indices), max(x, dim)'s: out is
+    then a pair of Tensors, each of its result's own dtype; ``differentiable=False`` (argmax's):
+    nothing to record, so an input that requires grad is taken, as PyTorch takes it."""
     name = f"{fn.__name__}()"
     params = list(inspect.signature(fn).parameters.values())
 
@@ -48,11 +69,26 @@ def takes_out(fn, exact_dtype=False, dtype_error=RuntimeError, tensors=(), out_m
             return fn(*args, **kwargs)
         _check_tensors(name, tensors, [p.name for p in params], args, kwargs)
         inputs = _tensors(args, kwargs)
-        _check_out(name, out, inputs, out_may_be_input)
+        gives_pair = pair is not None and pair(args, kwargs)
+        outs = _check_pair(name, out) if gives_pair else (out,)
+        for o in outs:
+            _check_out(name, o, inputs, out_may_be_input, differentiable)
+        a, b = outs[0].data, outs[-1].data
+        if gives_pair and type(a) is type(b) and backend.xp_of(a).may_share_memory(a, b):
+            raise RuntimeError(
+                f"{name}: out's values and indices share memory; pass two Tensors of their own"
+            )
+        recast = in_out_dtype and _cast_input(name, params[0].name, in_out_dtype, out, args, kwargs)
+        if recast:
+            args, kwargs = recast
         y = fn(*args, **kwargs)
-        _check_result(name, out, y, exact_dtype, dtype_error)
-        _write(name, out, y)
-        return out
+        ys = tuple(y) if gives_pair else (y,)
+        for i, (o, r) in enumerate(zip(outs, ys)):
+            label = f"out[{i}] ({y._fields[i]})" if gives_pair else "out"
+            _check_result(name, o, r, exact_dtype or gives_pair, dtype_error, bool(recast), label)
+        for o, r in zip(outs, ys):
+            _write(name, o, r)
+        return type(y)(*outs) if gives_pair else out
 
     out = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
     with_out.__signature__ = inspect.signature(fn).replace(parameters=[*params, out])
@@ -85,11 +121,12 @@ def _tensors(args, kwargs):
     return found
 
 
-def _check_out(name, out, inputs, out_may_be_input=True):
+def _check_out(name, out, inputs, out_may_be_input=True, differentiable=True):
     """What PyTorch refuses before it computes: the kind of out, a recorded op, shared memory."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: argument 'out' must be Tensor, not {type(out).__name__}")
-    if is_grad_enabled() and (out.requires_grad or any(t.requires_grad for t in inputs)):
+    records = out.requires_grad or (differentiable and any(t.requires_grad for t in inputs))
+    if is_grad_enabled() and records:
         raise RuntimeError(
             f"{name}: functions with out=... arguments don't support automatic differentiation, "
             f"but one of the arguments requires grad; leave out out= (y = {name[:-2]}(...)), or call "
@@ -110,17 +147,49 @@ def _check_out(name, out, inputs, out_may_be_input=True):
                 )
 
 
+def _check_pair(name, out):
+    """out of max(x, dim, out=...): a tuple or list of two Tensors, as PyTorch's parser asks."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        got = f"{len(out)} element(s)" if isinstance(out, (tuple, list)) else type(out).__name__
+        raise TypeError(f"{name}: with a dim, out must be a pair of Tensors (values, indices), got {got}")
+    for i, o in enumerate(out):
+        if not isinstance(o, Tensor):
+            raise TypeError(
+                f"{name}: expected Tensor as element {i} of out (values, indices), got {type(o).__name__}"
+            )
+    return tuple(out)
+
+
+def _cast_input(name, first, kinds, out, args, kwargs):
+    """args and kwargs with the input cast to out's dtype, where its kind and out's are in
+    ``kinds`` (PyTorch's reductions compute in out's dtype); None where they are not. A
+    ``dtype=`` other than out's is refused, as PyTorch's."""
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype) != out.dtype:
+        raise RuntimeError(
+            f"{name}: expected out to have dtype {np.dtype(dtype)}, the dtype= given, got {out.dtype}"
+        )
+    x = args[0] if args else kwargs.get(first)
+    if not isinstance(x, Tensor) or x.dtype.kind not in kinds[0] or out.dtype.kind not in kinds[1]:
+        return None
+    x = cast(x, out.dtype)
+    return ((x, *args[1:]), kwargs) if args else (args, {**kwargs, first: x})
+
+
 def _address(a):
     return a.data.ptr if backend.is_cupy_array(a) else a.__array_interface__["data"][0]
 
 
-def _check_result(name, out, y, exact_dtype, dtype_error):
-    """What PyTorch refuses of out once the result's dtype, device and shape are known."""
+def _check_result(name, out, y, exact_dtype, dtype_error, cast=False, label="out"):
+    """What PyTorch refuses of out once the result's dtype, device and shape are known (``cast``:
+    the input was cast to out's dtype, which any count or product fits, as in PyTorch)."""
     if y.device != out.device:
-        raise TypeError(f"{name}: the result is on {y.device} but out on {out.device}; move out with .to()")
+        raise TypeError(
+            f"{name}: the result is on {y.device} but {label} on {out.device}; move it with .to()"
+        )
     if exact_dtype and y.dtype != out.dtype:
-        raise RuntimeError(f"{name}: expected out to have dtype {y.dtype}, the result's, got {out.dtype}")
-    if _CATEGORY[y.dtype.kind] > _CATEGORY[out.dtype.kind]:
+        raise RuntimeError(f"{name}: expected {label} to have dtype {y.dtype}, the result's, got {out.dtype}")
+    if not cast and _CATEGORY[y.dtype.kind] > _CATEGORY[out.dtype.kind]:
         raise dtype_error(
             f"{name}: result type {y.dtype} can't be cast to the desired output type {out.dtype}"
         )

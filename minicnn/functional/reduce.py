@@ -1,5 +1,5 @@
-"""Reductions over dims: sum, mean, amax, amin, max and min as PyTorch has them, logsumexp
-and norm (var and std: variance.py).
+"""Reductions over dims: sum, mean, amax, amin, max and min as PyTorch has them, argmax and
+argmin, logsumexp and norm (var and std: variance.py).
 
 The gradient of a reduction spreads gy back over the elements that were
 reduced: all of them equally for sum (mean divides by their count), only the
@@ -225,6 +225,40 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, axis: Any = None) -> 
     if isinstance(dim, Tensor):
         return pointwise.minimum(x, dim)
     return _along("argmin", MinResult, "min", x, dim, keepdim, axis)
+
+
+def gives_pair(args, kwargs):
+    """Whether max(*args, **kwargs) (or min) gives a pair (values, indices): a dim is given, and
+    it is no Tensor (max(a, b) is maximum); out= is then a pair too (out_arg.py)."""
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis"))
+    return dim is not None and not isinstance(dim, Tensor)
+
+
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest value along ``dim`` (one int), or in the flattened tensor (no
+    dim), as ``torch.argmax``: the first one where several tie, int64, with no gradient.
+
+    >>> import minicnn as mc
+    >>> mc.argmax(mc.tensor([[0.1, 0.9], [0.8, 0.2]]), dim=1).tolist()
+    [1, 0]
+    """
+    return _arg("argmax", input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest value along ``dim``, or in the flattened tensor, as ``torch.argmin``."""
+    return _arg("argmin", input, dim, keepdim)
+
+
+def _arg(name, x, dim, keepdim):
+    check_tensor(name, "input", x)
+    if x.dtype == np.bool_:  # (NumPy would take it: the first True)
+        raise TypeError(
+            f"{name}: expected a number tensor, got bool, as PyTorch; x.int().{name}() for the first True"
+        )
+    dim = None if dim is None else wrap_dim(name, dim, x.ndim)
+    check_not_empty(name, x, range(x.ndim) if dim is None else (dim,), whole=dim is None)
+    return Tensor(getattr(x.data, name)(axis=dim, keepdims=keepdim).astype(np.int64, copy=False))
 
 
 class LogSumExp(Function):

@@ -22,7 +22,6 @@ from . import (
     shape,
     variance,
 )
-from .checks import wrap_dim
 from .matrix import bmm, mm
 from .promotion import as_tensor, check_broadcast, in_dtype, operand_array, result_type
 from .rearrange import unflatten
@@ -142,13 +141,6 @@ Tensor.T = property(
 )
 
 
-def _argmax(self, dim=None, keepdim=False):
-    """Index of the largest value (no gradient: indices are integers)."""
-    dim = None if dim is None else wrap_dim("argmax", dim, self.ndim)
-    reduce.check_not_empty("argmax", self, range(self.ndim) if dim is None else (dim,), whole=dim is None)
-    return Tensor(self.data.argmax(axis=dim, keepdims=keepdim))
-
-
 def _promoted(name, self, other):
     """self's and other's arrays in the dtype PyTorch compares them in (uint8 > -1 compares
     with 255, as PyTorch), once other is known to be numbers and the shapes to broadcast."""
@@ -176,13 +168,6 @@ def _compare(op, name, with_none=None):
     return compare
 
 
-def _argmin(self, dim=None, keepdim=False):
-    """Index of the smallest value (no gradient)."""
-    dim = None if dim is None else wrap_dim("argmin", dim, self.ndim)
-    reduce.check_not_empty("argmin", self, range(self.ndim) if dim is None else (dim,), whole=dim is None)
-    return Tensor(self.data.argmin(axis=dim, keepdims=keepdim))
-
-
 def _logical(op, name):
     """&, |, ^ of bool or integer tensors, bit by bit (no gradient), as PyTorch's."""
 
@@ -196,8 +181,8 @@ def _logical(op, name):
     return logical
 
 
-Tensor.argmax = _argmax
-Tensor.argmin = _argmin
+Tensor.argmax = reduce.argmax
+Tensor.argmin = reduce.argmin
 Tensor.any, Tensor.all = cumulative.any, cumulative.all
 Tensor.__and__ = _logical(lambda a, b: a & b, "bitwise_and")
 Tensor.__or__ = _logical(lambda a, b: a | b, "bitwise_or")
