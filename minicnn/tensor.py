@@ -305,15 +305,15 @@ class Tensor:
         else:  # NumPy scalar is a scalar); a new array, kept in the same grad Tensor, as PyTorch
             grad.data = xp.asarray(grad.data + g)
 
-    def retain_grad(self) -> Tensor:
+    def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient):
-        the gradient after this tensor's hooks, as in PyTorch; refused where none is computed."""
+        the gradient after this tensor's hooks, as in PyTorch; refused where none is computed.
+        Returns None, as PyTorch's: call it on its own line, ``h = x * 2; h.retain_grad()``."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._fn is not None:
             self._grad_hooks().retains = weakref.ref(self)
             self._retains_grad = True
-        return self
 
     @property
     def retains_grad(self) -> bool:
