@@ -240,6 +240,7 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="The elements' dtype (``mc.float32`` ...).")
     ndim = property(lambda self: self.data.ndim, doc="The number of axes, len(shape).")
     device = property(lambda self: backend.device_of(self.data), doc='Where the array is: "cpu" or "cuda".')
+    is_cuda = property(lambda self: self.device == "cuda", doc="True when the array is on the GPU (CuPy).")
     is_leaf = property(lambda self: self._fn is None, doc="True unless an op recorded in the graph made it.")
     grad_fn = property(lambda self: self._fn, doc="The node of the graph that made it (None for a leaf).")
 
