@@ -83,7 +83,7 @@ def is_tensor(obj: object):
 from .gradcheck import gradcheck
 from .rng import manual_seed
 from .io import save, load
-from . import nn, optim
+from . import cuda, nn, optim
 from .summary import summary
 from . import weights
 
@@ -93,7 +93,8 @@ __version__ = "0.1.0"
 _LAZY = ("models", "data", "distributed", "train", "viz")
 # the submodules ``dir(mc)`` shows; the others that importing minicnn loads (zip_limits,
 # safepickle, ...) are its own machinery, still there for ``import minicnn.zip_limits``
-_PUBLIC_MODULES = ("autograd", "backend", "functional", "io", "kernels", "nn", "optim", "weights", *_LAZY)
+_PUBLIC = ("autograd", "backend", "cuda", "functional", "io", "kernels", "nn", "optim", "weights")
+_PUBLIC_MODULES = (*_PUBLIC, *_LAZY)
 
 
 def __getattr__(name):
@@ -120,7 +121,8 @@ def __dir__():
 
 
 def devices():
-    """The devices this machine can use: always 'cpu', and 'cuda' when CuPy sees a GPU."""
+    """The devices this machine can use: always 'cpu', and 'cuda' when CuPy sees a GPU
+    (``mc.cuda.is_available()``)."""
     return ["cpu", "cuda"] if cuda_available() else ["cpu"]
 
 

@@ -41,8 +41,9 @@ def say_once(key, message, category=MissingExtraWarning):
         warnings.warn(message, category, stacklevel=3)
 
 
-def cupy():
-    """The CuPy module, or a RuntimeError saying how to get it and a GPU."""
+def cupy(needed_by="device 'cuda'"):
+    """The CuPy module, or a RuntimeError saying that ``needed_by`` needs it and a GPU, and how
+    to get them."""
     global _cupy
     if _cupy is None:
         try:
@@ -55,7 +56,7 @@ def cupy():
             _cupy_error[0] = f"{type(err).__name__}: {err}"
     if _cupy is False:
         raise RuntimeError(
-            "device 'cuda' needs CuPy and an NVIDIA GPU, and this machine has "
+            f"{needed_by} needs CuPy and an NVIDIA GPU, and this machine has "
             f"none usable ({_cupy_error[0]}). Install the gpu extra with "
             '`pip install -e ".[gpu]"` (CuPy for CUDA 12) on a machine with a GPU, '
             "or keep device='cpu'."
@@ -67,7 +68,7 @@ _cupy_error = ["not tried"]
 
 
 def cuda_available():
-    """True when CuPy imports and sees at least one GPU."""
+    """True when CuPy imports and sees at least one GPU; ``mc.cuda.is_available()``, PyTorch's name."""
     try:
         cupy()
         return True

@@ -32,16 +32,22 @@ def ones(*shape: Any, dtype: Any = "float32", device: str = "cpu", requires_grad
     return tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad, device=device)
 
 
+def _check_fill_value(name: str, fill_value: Any, dtype: Any) -> None:
+    """Refuse a fill_value that is no number, or an int beyond int64 for an integer dtype (None
+    reads an int as int64), in one line naming ``name`` (``full``, ``new_full``)."""
+    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}: fill_value must be a number, got {type(fill_value).__name__}")
+    if dtype is None or np.dtype(dtype).kind == "i":
+        int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, name)
+
+
 def full(
     size: Any, fill_value: Any, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``: float32 for a float, int64 for an int,
     bool for a bool (unless ``dtype`` says otherwise)."""
     size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
-    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
-        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
-    if dtype is None or np.dtype(dtype).kind == "i":
-        int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, "full")
+    _check_fill_value("full", fill_value, dtype)
     if dtype is None:
         dtype = np.asarray(tensor(fill_value).data).dtype  # mc.tensor's rules for a number
     return tensor(np.full(size, fill_value, dtype=dtype), requires_grad=requires_grad, device=device)

@@ -15,10 +15,15 @@ import numpy as np
 _default = [np.random.default_rng()]  # fresh entropy until someone seeds it
 
 
+def check_seed(name, seed):
+    """Refuse a seed that is not an int (a bool, a float, a string), in one line naming ``name``."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name}: seed must be an int, got {type(seed).__name__}")
+
+
 def manual_seed(seed):
     """Reset the default generator to ``seed``; returns it (as ``torch.manual_seed`` does)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+    check_seed("manual_seed", seed)
     _default[0] = np.random.default_rng(int(seed))
     return _default[0]
 

@@ -240,6 +240,7 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="The elements' dtype (``mc.float32`` ...).")
     ndim = property(lambda self: self.data.ndim, doc="The number of axes, len(shape).")
     device = property(lambda self: backend.device_of(self.data), doc='Where the array is: "cpu" or "cuda".')
+    is_cuda = property(lambda self: self.device == "cuda", doc="True when the array is on the GPU (CuPy).")
     is_leaf = property(lambda self: self._fn is None, doc="True unless an op recorded in the graph made it.")
     grad_fn = property(lambda self: self._fn, doc="The node of the graph that made it (None for a leaf).")
 
@@ -305,15 +306,15 @@ class Tensor:
         else:  # NumPy scalar is a scalar); a new array, kept in the same grad Tensor, as PyTorch
             grad.data = xp.asarray(grad.data + g)
 
-    def retain_grad(self) -> Tensor:
+    def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor too (e.g. to look at an activation's gradient):
-        the gradient after this tensor's hooks, as in PyTorch; refused where none is computed."""
+        the gradient after this tensor's hooks, as in PyTorch; refused where none is computed.
+        Returns None, as PyTorch's: call it on its own line, ``h = x * 2; h.retain_grad()``."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._fn is not None:
             self._grad_hooks().retains = weakref.ref(self)
             self._retains_grad = True
-        return self
 
     @property
     def retains_grad(self) -> bool:

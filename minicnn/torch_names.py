@@ -1,7 +1,7 @@
 """What ``mc.X`` says for a PyTorch name ``torch.X`` that minicnn does not have: the minicnn way.
 
-Someone who knows PyTorch types ``mc.cuda.is_available()`` or ``mc.utils.data`` first; a bare
-"module 'minicnn' has no attribute 'cuda'" leaves them to search. ``minicnn.__getattr__`` looks
+Someone who knows PyTorch types ``mc.utils.data`` or ``mc.set_num_threads`` first; a bare
+"module 'minicnn' has no attribute 'utils'" leaves them to search. ``minicnn.__getattr__`` looks
 the name up here and puts the answer into the AttributeError. So do some submodules for names
 of their torch counterparts (``nn.LSTM``, ``F.conv1d``, ``optim.LBFGS``: ``give_hints``), and
 ``Tensor`` for its missing methods; any other name gets Python's own message.
@@ -29,10 +29,6 @@ _SCATTER = (
 )
 
 HINTS = {
-    "cuda": (
-        "mc.cuda_available() says whether CuPy sees a GPU, mc.devices() lists the devices, and "
-        "x.to('cuda') or model.to('cuda') moves a tensor or a module there"
-    ),
     "utils": (
         "torch.utils.data's Dataset, TensorDataset, DataLoader and random_split are in minicnn.data "
         "(from minicnn.data import DataLoader); torch.nn.utils' are in minicnn.nn.utils"
@@ -52,8 +48,8 @@ HINTS = {
     "get_default_dtype": _DEFAULT_DTYPE,
     "as_tensor": "mc.tensor(data) copies the data into a new tensor; mc.from_numpy(array) shares its memory",
     "accelerator": (
-        "mc.cuda_available() says whether CuPy sees a GPU, so "
-        "device = 'cuda' if mc.cuda_available() else 'cpu'"
+        "mc.cuda.is_available() says whether CuPy sees a GPU, so "
+        "device = 'cuda' if mc.cuda.is_available() else 'cpu'"
     ),
     "Size": "x.size() and x.shape are plain tuples in minicnn: compare with x.shape == (2, 3)",
     "nonzero": _NONZERO,
@@ -139,8 +135,20 @@ for _name in ("conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d"):
     SUBMODULE_HINTS["functional", _name] = _THREE_D
 for _name in ("NAdam", "RAdam", "Adamax", "Adafactor"):
     SUBMODULE_HINTS["optim", _name] = _ADAM_LIKE
+_CUPY_DEVICE = "minicnn puts arrays on CuPy's current GPU: choose it with cupy.cuda.Device(n).use()"
 SUBMODULE_HINTS.update(
     {
+        ("cuda", "set_device"): _CUPY_DEVICE,
+        ("cuda", "device"): _CUPY_DEVICE.replace(".use()", " (a with block, as torch.cuda.device)"),
+        ("cuda", "amp"): _HALF,
+        ("cuda", "get_device_properties"): (
+            "cupy.cuda.runtime.getDeviceProperties(n) gives the GPU's properties as a dict; "
+            "mc.cuda.get_device_name(n) its name"
+        ),
+        ("cuda", "max_memory_allocated"): (
+            "CuPy's memory pool keeps no peak: mc.cuda.memory_allocated() gives the bytes arrays "
+            "hold now, mc.cuda.memory_reserved() what the pool holds"
+        ),
         ("nn", "Embedding"): _EMBEDDING,
         ("nn", "EmbeddingBag"): _EMBEDDING + ", then .sum(1) or .mean(1) over each bag",
         ("nn", "DataParallel"): (
@@ -186,6 +194,7 @@ _FULL = {
     "functional": "minicnn.functional",
     "nn.functional": "minicnn.nn.functional",
     "optim": "minicnn.optim",
+    "cuda": "minicnn.cuda",
 }
 
 

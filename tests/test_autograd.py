@@ -291,7 +291,8 @@ def test_a_retained_grad_is_not_filled_by_a_backward_that_failed(rng):
     x = leaf(rng)
     y = x * x
     y.sum().backward()  # frees y's node
-    r = (x * 5).retain_grad()
+    r = x * 5
+    r.retain_grad()
     with pytest.raises(RuntimeError, match=SECOND):
         (y.sum() + r.sum()).backward()  # the walk passes r's node before y's
     assert r.grad is None

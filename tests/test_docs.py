@@ -576,6 +576,7 @@ def test_the_tutorials_reset_loop_runs_and_leaves_nothing_trained():
 # The modules whose every public name the API reference lists, as ``dir()`` (or ``__all__``) has them
 API_MODULES = (
     "minicnn",
+    "minicnn.cuda",
     "minicnn.nn",
     "minicnn.nn.functional",
     "minicnn.functional",

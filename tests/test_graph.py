@@ -45,7 +45,8 @@ def test_leaf_gradients_accumulate_over_backward_calls():
 def test_non_leaf_gradients_are_not_kept_unless_asked():
     x = leaf([1.0, 2.0])
     h = x * 3
-    kept = (x * 2).retain_grad()
+    kept = x * 2
+    kept.retain_grad()
     (h * h + kept * 5).sum().backward()
     with pytest.warns(UserWarning, match=r"not a leaf .* call \.retain_grad\(\) on it before backward\(\)"):
         assert h.grad is None
@@ -57,7 +58,8 @@ def test_reading_a_computed_tensors_grad_warns_at_the_readers_line_as_pytorch(rn
     """PyTorch warns at each read (Python's filter then shows it once per line); a leaf, a
     retained tensor and a result of no_grad (a leaf too) read quietly."""
     x = mc.tensor(rng.standard_normal(2), requires_grad=True)
-    h, kept = x * 2, (x * 3).retain_grad()
+    h, kept = x * 2, x * 3
+    kept.retain_grad()
     with mc.no_grad():
         quiet = x * 4
     (h * kept).sum().backward()
@@ -298,7 +300,8 @@ def test_leaves_never_share_a_gradient_array():
 def test_a_leaf_gradient_is_not_a_live_nodes_gradient():
     rng = np.random.default_rng(42)
     x, w = (mc.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2))
-    h = (w * 2).retain_grad()
+    h = w * 2
+    h.retain_grad()
     (h + x).sum().backward()  # x and the node h both receive gy
     assert not np.shares_memory(x.grad.data, h.grad.data)
     x.grad.data *= 10

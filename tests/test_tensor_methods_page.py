@@ -56,6 +56,7 @@ CALLS = {
     "size": lambda x: x.size(),
     "dtype": lambda x: x.dtype,
     "device": lambda x: x.device,
+    "is_cuda": lambda x: x.is_cuda,
     "ndim": lambda x: x.ndim,
     "dim": lambda x: x.dim(),
     "numel": lambda x: x.numel(),
@@ -152,7 +153,7 @@ CALLS = {
     "grad_fn": lambda x: x.grad_fn,
     "is_leaf": lambda x: x.is_leaf,
     "backward": lambda x: (x * x).sum().backward(),
-    "retain_grad": lambda x: x.retain_grad(),  # (minicnn's returns x, PyTorch's None)
+    "retain_grad": lambda x: x.retain_grad(),  # None, as PyTorch's
     "retains_grad": lambda x: x.retains_grad,
     "register_hook": lambda x: x.register_hook(lambda g: g),
     "detach": lambda x: x.detach(),

@@ -84,10 +84,18 @@ def test_new_tensor_factories_take_the_dtype_and_device_of_self():
         (lambda z: z.new_zeros(), TypeError, r"new_zeros: expected sizes, got none"),
         (lambda z: z.new_ones(2, -1), RuntimeError, r"new_ones: expected sizes >= 0, got a negative one"),
         (lambda z: z.new_full((-2,), 1.0), RuntimeError, r"new_full: expected sizes >= 0"),
-        (lambda z: z.new_full((2,), None), TypeError, "fill_value must be a number, got NoneType"),
-        (lambda z: z.new_full((2,), mc.ones(1)), TypeError, "fill_value must be a number, got Tensor"),
+        (lambda z: z.new_full((2,), None), TypeError, "^new_full: fill_value must be a number, got NoneType"),
+        (
+            lambda z: z.new_full((2,), mc.ones(1)),
+            TypeError,
+            "^new_full: fill_value must be a number, got Tensor",
+        ),
         (lambda z: z.long().new_tensor([2**63]), ValueError, "the int 9223372036854775808 is outside int64"),
-        (lambda z: z.long().new_full((1,), 2**63), ValueError, "the int 9223372036854775808 is outside"),
+        (
+            lambda z: z.long().new_full((1,), 2**63),
+            ValueError,
+            "^new_full: the int 9223372036854775808 is outside",
+        ),
     ],
 )
 def test_new_tensor_factories_refuse_what_pytorch_refuses(call, error, says):

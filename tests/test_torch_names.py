@@ -14,7 +14,6 @@ from minicnn import nn, optim
 @pytest.mark.parametrize(
     "name, says",
     [
-        ("cuda", "mc.cuda_available()"),
         ("utils", "are in minicnn.data"),
         ("set_num_threads", "MINICNN_COPY_THREADS"),
         ("get_num_threads", "NUMBA_NUM_THREADS"),
@@ -23,7 +22,7 @@ from minicnn import nn, optim
         ("set_default_dtype", ".double()"),
         ("backends", "mc.use_kernels("),
         ("as_tensor", "mc.from_numpy(array) shares its memory"),
-        ("accelerator", "'cuda' if mc.cuda_available() else 'cpu'"),
+        ("accelerator", "'cuda' if mc.cuda.is_available() else 'cpu'"),
         ("Size", "plain tuples"),
         ("nonzero", "x.numpy().nonzero()"),
         ("unique", "np.unique(x.numpy())"),
@@ -105,6 +104,7 @@ def test_a_submodule_name_minicnn_lacks_says_the_minicnn_way_in_one_line(module,
         "minicnn.functional",
         "minicnn.nn.functional",
         "minicnn.optim",
+        "minicnn.cuda",
     ],
 )
 def test_the_hinted_modules_keep_python_s_message_and_their_dir(module):
@@ -185,6 +185,8 @@ def test_device_refuses_what_torch_device_refuses(args, error, says):
 def test_dir_lists_the_public_api_without_the_helper_modules():
     names = dir(mc)
     for public in ("tensor", "Tensor", "nn", "optim", "functional", "models", "data", "device", "load"):
+        assert public in names
+    for public in ("cuda", "backend"):
         assert public in names
     for helper in ("zip_limits", "safepickle", "pickle_kinds", "atomic_write", "shadowing", "int_range"):
         assert helper not in names

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from .. import backend
+from .. import backend, cuda
 from ..kernels import malloc
 
 ALLOCATION = (
@@ -154,10 +154,8 @@ def environment(devices):
         env["numba"] = None
     env["cupy"] = env["gpu"] = None
     if "cuda" in devices:
-        cp = backend.cupy()
-        env["cupy"] = cp.__version__
-        props = cp.cuda.runtime.getDeviceProperties(0)
-        env["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        env["cupy"] = backend.cupy().__version__
+        env["gpu"] = cuda.get_device_name(0)
     return env
 
 

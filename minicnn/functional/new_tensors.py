@@ -52,7 +52,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
         fill_value = fill_value.item()
     target = self.dtype if dtype is None else np.dtype(dtype)
-    filled = creation.full(tuple(size), fill_value, dtype=target)  # (its checks of fill_value)
+    creation._check_fill_value("new_full", fill_value, target)
+    filled = creation.full(tuple(size), fill_value, dtype=target)
     return _leaf(self, filled.data, target, device, requires_grad)
 
 

@@ -25,8 +25,8 @@ GROUPS = (
     (
         "Creation, conversion and what a tensor is",
         {
-            "shape": "", "size": "", "dtype": "", "device": "", "ndim": "", "dim": "", "numel": "",
-            "data": "", "is_inference": "", "item": "no", "tolist": "no", "numpy": "no",
+            "shape": "", "size": "", "dtype": "", "device": "", "is_cuda": "", "ndim": "", "dim": "",
+            "numel": "", "data": "", "is_inference": "", "item": "no", "tolist": "no", "numpy": "no",
             "to": "yes", "cpu": "yes", "cuda": "yes", "float": "yes", "double": "yes", "long": "no",
             "int": "no", "bool": "no", "type": "yes", "type_as": "yes", "clone": "yes", "contiguous": "yes",
             "new_tensor": "no", "new_zeros": "no", "new_ones": "no", "new_empty": "no", "new_full": "no",
