@@ -209,10 +209,17 @@ def check_pool_args(
     return kernel_size, stride, padding
 
 
-def check_max_pool_defaults(name: str, dilation: Any) -> None:
-    """Max pooling's dilation: PyTorch's argument, only its default supported."""
-    if pair(dilation, f"{name}: dilation") != (1, 1):
-        raise ValueError(f"{name}: only dilation=1 is supported, got dilation={dilation!r}")
+def check_max_pool_args(
+    name: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """``check_pool_args``, and max pooling's dilation (a window's taps d cells apart, as
+    PyTorch's): returns (kernel_size, stride, padding, dilation) as pairs. The padding limit
+    stays half of kernel_size, not of the dilated span, as in PyTorch."""
+    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
+    dilation = pair(dilation, f"{name}: dilation")
+    if min(dilation) < 1:
+        raise ValueError(f"{name}: dilation must be at least 1, got {dilation}")
+    return kernel_size, stride, padding, dilation
 
 
 def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:

@@ -17,18 +17,18 @@ import numpy as np
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import check_max_pool_defaults, check_nchw, check_not_empty, check_output_size, check_pool_args
+from .checks import check_max_pool_args, check_nchw, check_not_empty, check_output_size, check_pool_args
 from .shape import one_image_too
 
 
 class MaxPool2d(Function):
-    """y = max of each k x k window of x (padding counts as -inf).
+    """y = max of each k x k window of x, its taps d apart (padding counts as -inf).
     gx: each gy routed back to its window's argmax (summed where windows share one).
     """
 
-    def forward(self, x, *, kernel_size, stride, padding, ceil_mode, indices_out=None):
+    def forward(self, x, *, kernel_size, stride, padding, dilation, ceil_mode, indices_out=None):
         self.K, self.x_shape = kernels.for_array(x), x.shape
-        y, self.argmax = self.K.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode)
+        y, self.argmax = self.K.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, dilation)
         _hand_out(self.argmax, indices_out)
         return y
 
@@ -100,18 +100,41 @@ def _hand_out(argmax, indices_out):
         indices_out.append(Tensor(argmax.copy()))
 
 
-def _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode):
+def _check_pool_input(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     check_nchw(name, x)
     check_not_empty(name, x, (1, 2, 3))  # (one image: (1, C, H, W) here, C checked too, as PyTorch)
-    for axis, n, k, s, p in (
-        ("height", x.shape[2], kernel_size[0], stride[0], padding[0]),
-        ("width", x.shape[3], kernel_size[1], stride[1], padding[1]),
+    for axis, n, k, s, p, d in (
+        ("height", x.shape[2], kernel_size[0], stride[0], padding[0], dilation[0]),
+        ("width", x.shape[3], kernel_size[1], stride[1], padding[1], dilation[1]),
     ):
-        if conv_out_size(n, k, s, p, 1, ceil_mode) < 1:
+        out = conv_out_size(n, k, s, p, d, ceil_mode)
+        if out < 1:
+            window = (
+                f"{k}-wide window" if d == 1 else f"{k}-tap window (dilation {d}, spanning {d * (k - 1) + 1})"
+            )
             raise ValueError(
-                f"{name}: the {k}-wide window is larger than the padded input {axis} "
+                f"{name}: the {window} is larger than the padded input {axis} "
                 f"{n} + 2*{p} = {n + 2 * p}: output {axis} "
-                f"{formula(n, k, s, p, 1, ceil_mode)}; x {x.shape}"
+                f"{formula(n, k, s, p, d, ceil_mode)}; x {x.shape}"
+            )
+        _check_window_holds_x(name, x, axis, n, k, s, p, d, out)
+
+
+def _check_window_holds_x(name, x, axis, n, k, s, p, d, out):
+    """Refuse a window whose taps all fall in the padding, which dilation allows (3 rows
+    padded by 1 and read 4 apart: taps -1 and 3). Its maximum would be the padding's -inf
+    and its index no cell of x: PyTorch's names a cell outside the window (the next row's,
+    or one past x's plane), and its backward writes there.
+    Only windows starting in the top (left) padding can miss x, the first ceil(p/s)."""
+    for i in range(min(out, -(-p // s))):
+        start = i * s - p
+        u = (-start + d - 1) // d  # the first tap at or past 0
+        if u >= k or start + u * d >= n:
+            taps = ", ".join(str(start + v * d) for v in range(k))
+            raise ValueError(
+                f"{name}: window {i} along the {axis} reads padding only: its taps {taps} "
+                f"(dilation {d}) all lie outside 0..{n - 1}, so no cell of x is its maximum; "
+                f"x {x.shape}"
             )
 
 
@@ -133,9 +156,11 @@ def max_pool2d(
         x: Tensor (N, C, H, W), or one image (C, H, W), as in PyTorch (so for every pool here).
         kernel_size: int or (kH, kW).
         stride: int or pair; None means kernel_size (windows side by side).
-        padding: int or pair, at most half the kernel; padded cells never win.
-        dilation: in PyTorch's place, so that its positional calls mean the same here;
-            only its default, 1, is supported.
+        padding: int or pair, at most half of kernel_size (whatever the dilation, as PyTorch);
+            padded cells never win.
+        dilation: int or pair, at least 1: the window's taps lie d cells apart, so a window
+            of k taps spans d*(k-1) + 1 cells (PyTorch's; 1, the default, is adjacent cells).
+            A window whose taps all fall in the padding is refused, as it holds no cell of x.
         ceil_mode: round the output size up (a last partial window), as PyTorch.
         return_indices: also return where each maximum was, for ``max_unpool2d``.
         name: the layer named in error messages.
@@ -145,8 +170,9 @@ def max_pool2d(
         On a tie the first maximum in row-major order, as PyTorch; of several NaNs the last,
         as PyTorch (its loop takes each NaN it meets).
     Shapes:
-        y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
-        (ceil with ceil_mode, dropping a last window that starts in the padding).
+        y (N, C, H_out, W_out), H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1
+        (ceil with ceil_mode, dropping a last window that starts in the right padding).
+        y[n, c, i, j] = max over u < kH, v < kW of x[n, c, i*sH - pH + u*dH, j*sW - pW + v*dW].
 
     >>> import minicnn as mc, minicnn.functional as F
     >>> x = mc.tensor([[[[1.0, 2.0], [4.0, 3.0]]]], requires_grad=True)
@@ -156,16 +182,20 @@ def max_pool2d(
     >>> y.sum().backward()
     >>> x.grad.tolist()              # the gradient goes to the maximum alone
     [[[[0.0, 0.0], [1.0, 0.0]]]]
+    >>> x = mc.arange(16.0).reshape(1, 1, 4, 4)
+    >>> y, indices = F.max_pool2d(x, 2, dilation=2, return_indices=True)  # taps (0 or 2, 0 or 2)
+    >>> y.tolist(), indices.tolist()
+    ([[[[10.0]]]], [[[[10]]]])
     """
-    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
-    check_max_pool_defaults(name, dilation)
-    _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
+    kernel_size, stride, padding, dilation = check_max_pool_args(name, kernel_size, stride, padding, dilation)
+    _check_pool_input(name, x, kernel_size, stride, padding, dilation, ceil_mode)
     indices: list | None = [] if return_indices else None
     y = MaxPool2d.apply(
         x,
         kernel_size=kernel_size,
         stride=stride,
         padding=padding,
+        dilation=dilation,
         ceil_mode=bool(ceil_mode),
         indices_out=indices,
     )
@@ -216,7 +246,7 @@ def avg_pool2d(
             "divided by its count (count_include_pad chooses which cells count)"
         )
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
-    _check_pool_input(name, x, kernel_size, stride, padding, ceil_mode)
+    _check_pool_input(name, x, kernel_size, stride, padding, (1, 1), ceil_mode)
     return AvgPool2d.apply(
         x,
         kernel_size=kernel_size,

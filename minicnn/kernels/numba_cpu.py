@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
+from . import xp_pool
 from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import new_zeros
@@ -151,9 +152,13 @@ def _planes(a):
 
 
 def max_pool2d_forward(
-    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool, dilation: Pair = (1, 1)
 ) -> tuple[Array, Array]:
     """y = max of each window.   Returns (y, argmax), argmax = h*W + w in x."""
+    if tuple(dilation) != (1, 1):
+        # NOTE: dilated windows go to the xp code (one strided view, its taps d apart): few
+        # networks dilate a pool, and the loops here stay on windows of adjacent cells
+        return xp_pool.max_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, dilation)
     N, C, H, W = x.shape
     OH = conv_out_size(H, kernel_size[0], stride[0], padding[0], 1, ceil_mode)
     OW = conv_out_size(W, kernel_size[1], stride[1], padding[1], 1, ceil_mode)

@@ -86,30 +86,33 @@ def conv2d_weight_grad(
 
 
 # --- pooling ----------------------------------------------------------------
-# Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
-# pairs. Each channel is pooled on its own.
+# Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding (and
+# max pooling's dilation) are pairs. Each channel is pooled on its own.
 
 
 def max_pool2d_forward(
-    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool, dilation: Pair = (1, 1)
 ) -> tuple[Array, Array]:
-    """y[n,c,i,j] = max of the window at (i*sh - ph, j*sw - pw); padded cells count as -inf.
+    """y[n,c,i,j] = max over u < KH, v < KW of x[n, c, i*sh - ph + u*dh, j*sw - pw + v*dw];
+    taps in the padding count as -inf. OH = floor((H + 2ph - dh(KH-1) - 1) / sh) + 1 (ceil
+    with ceil_mode, sizes.conv_out_size).
 
     Returns (y, argmax): argmax[n,c,i,j] = h*W + w of the (first) maximum, for backward.
     As PyTorch's loop: a NaN in the window is its maximum (each NaN met is taken, so the last
-    one wins), and a window of -inf points at its first cell inside the image.
+    one wins), and a window of -inf points at its first tap inside the image. (A window of
+    padding alone, possible with dilation, is refused before any kernel runs.)
     """
     N, C, H, W = x.shape
-    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    OH = conv_out_size(H, KH, sh, ph, 1, ceil_mode)
-    OW = conv_out_size(W, KW, sw, pw, 1, ceil_mode)
+    (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    OH = conv_out_size(H, KH, sh, ph, dh, ceil_mode)
+    OW = conv_out_size(W, KW, sw, pw, dw, ceil_mode)
     y = np.zeros((N, C, OH, OW), dtype=x.dtype)
     argmax = np.zeros((N, C, OH, OW), dtype=np.int64)
     for n in range(N):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    rows, cols = _taps(i, KH, sh, ph, 1, H), _taps(j, KW, sw, pw, 1, W)
+                    rows, cols = _taps(i, KH, sh, ph, dh, H), _taps(j, KW, sw, pw, dw, W)
                     best, where = -np.inf, rows[0][1] * W + cols[0][1]
                     for _, h in rows:
                         for _, w in cols:

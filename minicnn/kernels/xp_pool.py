@@ -1,8 +1,9 @@
 """Pooling kernels of the xp tier: vectorized code on ``xp`` (NumPy, and the same lines on CuPy).
 
-Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding are
-pairs. x is padded on the top/left by the padding and on the bottom/right by
-whatever the last (ceil_mode) window needs, so every window is whole.
+Shapes: x (N, C, H, W), y (N, C, OH, OW); kernel_size, stride, padding (and
+max pooling's dilation) are pairs. x is padded on the top/left by the padding
+and on the bottom/right by whatever the last (ceil_mode) window needs, so every
+window is whole.
 """
 
 import contextlib
@@ -24,37 +25,52 @@ def _pad(x, top, bottom, left, right, value=0):
     return out
 
 
-def _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode):
-    """(OH, OW) and the bottom/right padding that makes every window fit."""
+def _pool_geometry(x_shape, kernel_size, stride, padding, ceil_mode, dilation=(1, 1)):
+    """(OH, OW) and the bottom/right padding that makes every window fit (a window of K taps
+    d apart spans d(K-1) + 1 cells)."""
     _, _, H, W = x_shape
-    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    OH = conv_out_size(H, KH, sh, ph, 1, ceil_mode)
-    OW = conv_out_size(W, KW, sw, pw, 1, ceil_mode)
-    bottom = max((OH - 1) * sh + KH - H - ph, 0)
-    right = max((OW - 1) * sw + KW - W - pw, 0)
+    (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    OH = conv_out_size(H, KH, sh, ph, dh, ceil_mode)
+    OW = conv_out_size(W, KW, sw, pw, dw, ceil_mode)
+    bottom = max((OH - 1) * sh + dh * (KH - 1) + 1 - H - ph, 0)
+    right = max((OW - 1) * sw + dw * (KW - 1) + 1 - W - pw, 0)
     return OH, OW, bottom, right
 
 
 def max_pool2d_forward(
-    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool
+    x: Array, kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool, dilation: Pair = (1, 1)
 ) -> tuple[Array, Array]:
-    """y = max over each window of the -inf-padded x.   Returns (y, argmax), argmax = h*W + w in x."""
+    """y = max over each window of the -inf-padded x.   Returns (y, argmax), argmax = h*W + w in x.
+
+    The windows are one strided view of the padded x: a step of the stride from window to
+    window and of the dilation from tap to tap, y[i, j] = max_{u,v} xpad[i*sh + u*dh, j*sw + v*dw].
+    """
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
-    (KH, KW), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    OH, OW, bottom, right = _pool_geometry(x.shape, kernel_size, stride, padding, ceil_mode)
+    (KH, KW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    OH, OW, bottom, right = _pool_geometry(x.shape, kernel_size, stride, padding, ceil_mode, dilation)
     xpad = _pad(x, ph, bottom, pw, right, value=-xp.inf)
     sN, sC, sH, sW = xpad.strides
     windows = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH, sW)
+        xpad, shape=(N, C, OH, OW, KH, KW), strides=(sN, sC, sH * sh, sW * sw, sH * dh, sW * dw)
     )
     tap, y = _pick(windows.reshape(N, C, OH, OW, KH * KW), axis=-1)
-    # NOTE: a tap in the padding is a window whose cells are all -inf, the padding's value,
-    # and its first tap (argmax takes the first of equals): clipped, that is the window's
-    # first cell inside the image, where reference.py points
-    h = xp.clip((xp.arange(OH) * sh - ph)[:, None] + tap // KW, 0, H - 1)
-    w = xp.clip((xp.arange(OW) * sw - pw)[None, :] + tap % KW, 0, W - 1)
+    h = _tap_inside(xp, xp.arange(OH)[:, None] * sh - ph, tap // KW, dh)
+    w = _tap_inside(xp, xp.arange(OW)[None, :] * sw - pw, tap % KW, dw)
     return y, (h * W + w).astype(xp.int64)
+
+
+def _tap_inside(xp, start, u, d):
+    """start + u*d, the row (column) of tap u of the windows starting at ``start``, moved to
+    the window's first tap inside the image where it lies in the top (left) padding.
+
+    NOTE: a tap in the padding is picked only in a window whose cells are all -inf, the
+    padding's value, and then it is tap 0 (argmax takes the first of equals): PyTorch points
+    that window at its first tap inside the image, where reference.py points too. Every tap
+    at or past 0 is at or past that first one, so a maximum moves the padded ones alone.
+    """
+    first = start + (xp.maximum(-start, 0) + d - 1) // d * d
+    return xp.maximum(start + u * d, first)
 
 
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:

@@ -2,16 +2,17 @@
 thin Modules over ``F``."""
 
 from .. import functional as F
-from ..functional.checks import check_max_pool_defaults, check_output_size, check_pool_args, pair
+from ..functional.checks import check_max_pool_args, check_output_size, check_pool_args, pair
 from .module import Module
 
 
 class MaxPool2d(Module):
     """Max over each window (AlexNet's overlapping pooling: ``MaxPool2d(3, stride=2)``).
 
-    Shapes: (N, C, H, W) -> (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1
-    (ceil with ceil_mode). ``dilation`` keeps PyTorch's argument order; only its default is
-    supported. With ``return_indices=True`` the layer returns (y, indices), the indices that
+    Shapes: (N, C, H, W) -> (N, C, H_out, W_out),
+    H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1 (ceil with ceil_mode).
+    ``dilation`` spaces the window's taps d cells apart, as in PyTorch (``F.max_pool2d``).
+    With ``return_indices=True`` the layer returns (y, indices), the indices that
     ``MaxUnpool2d`` takes.
     """
 
@@ -20,11 +21,10 @@ class MaxPool2d(Module):
     ):
         super().__init__()
         name = type(self).__name__
-        check_pool_args(name, kernel_size, stride, padding)
+        check_max_pool_args(name, kernel_size, stride, padding, dilation)
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
-        check_max_pool_defaults(name, dilation)
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
@@ -33,6 +33,7 @@ class MaxPool2d(Module):
             self.kernel_size,
             self.stride,
             self.padding,
+            self.dilation,
             ceil_mode=self.ceil_mode,
             return_indices=self.return_indices,
             name=self._label(),

@@ -42,7 +42,8 @@ def pool_call(name, g):
         ceil_mode=bool(g["ceil_mode"][0]),
     )
     if name.startswith("max_"):
-        return lambda x: F.max_pool2d(x, return_indices=True, **window)
+        dilation = ints("dilation") if "dilation" in g else 1
+        return lambda x: F.max_pool2d(x, dilation=dilation, return_indices=True, **window)
     return lambda x: F.avg_pool2d(x, count_include_pad=bool(g["count_include_pad"][0]), **window)
 
 
@@ -128,6 +129,7 @@ def test_matches_pytorch(golden, name, tier, t):
     "name",
     [
         "max_pad1_ceil",
+        "max_dil2_k3_s2_pad1_ceil",
         "avg_pad1_ceil_without_pad",
         "adaptive_6x9_to_4x2",
         "adaptivemax_6x9_to_4x2",
@@ -440,10 +442,10 @@ ERRORS = {
         ValueError,
         r"max_pool2d: padding should be at most half of kernel_size",
     ),
-    "max_dilation": (
-        lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, 2, 0, 2),
+    "max_dilation_zero": (
+        lambda: F.max_pool2d(_x(1, 1, 4, 4), 2, 2, 0, 0),
         ValueError,
-        r"max_pool2d: only dilation=1 is supported, got dilation=2$",
+        r"max_pool2d: dilation must be at least 1, got \(0, 0\)$",
     ),
     "adaptive_max_2d": (
         lambda: F.adaptive_max_pool2d(_x(5, 5), 2),
@@ -561,10 +563,10 @@ ERRORS = {
         ValueError,
         r"MaxPool2d: padding should be at most half",
     ),
-    "module_dilation": (
-        lambda: nn.MaxPool2d(2, dilation=2),
+    "module_dilation_negative": (
+        lambda: nn.MaxPool2d(2, dilation=(1, -1)),
         ValueError,
-        r"MaxPool2d: only dilation=1 is supported, got dilation=2",
+        r"MaxPool2d: dilation must be at least 1, got \(1, -1\)$",
     ),
     "divisor_override": (
         lambda: F.avg_pool2d(_x(1, 1, 4, 4), 2, divisor_override=3),
