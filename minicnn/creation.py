@@ -4,6 +4,12 @@ randn, randint, randperm, the *_like ones, and from_numpy.
 Floats are float32 unless a dtype is given (arange of integers and full of an int:
 int64, as PyTorch); random draws come from minicnn's generator (rng.py), so
 ``mc.manual_seed`` repeats them.
+
+Each checks its arguments before it allocates, in one line naming it (creation_args.py): a
+size of ints (``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``; a float, a bool or a negative
+one refused), a dtype that is one (``mc.float32``; a string refused, as PyTorch refuses it),
+a size some memory could hold (else ``TensorTooLargeError``, a ``MemoryError`` and a
+``RuntimeError``), and a fill value the dtype holds (NaN into int64 refused, as PyTorch's).
 """
 
 from __future__ import annotations
@@ -13,44 +19,61 @@ from typing import Any
 
 import numpy as np
 
-from . import int_range, rng
+from . import creation_args, int_range, rng
+from .creation_args import refuse_too_large
 from .tensor import Tensor, tensor
 
 
-def _shape(shape: tuple) -> tuple:
-    """Accept both f(2, 3) and f((2, 3))."""
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+def _sized(name: str, shape: tuple, size: Any, dtype: Any, device: Any, floats: bool = False):
+    """The size (as ints) and dtype (float32 where None) of a factory's call, checked, and
+    refused where no memory could hold the tensor."""
+    shape = creation_args.size_of(name, shape, size)
+    dtype = creation_args.dtype_of(name, dtype, np.float32)
+    if floats and dtype.kind != "f":
+        raise TypeError(f"{name}: draws are floats; dtype {dtype} is not a floating-point type")
+    refuse_too_large(name, shape, dtype, device)
+    return shape, dtype
 
 
-def zeros(*shape: Any, dtype: Any = "float32", device: str = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``mc.zeros(2, 3)`` or ``mc.zeros((2, 3))``."""
-    return tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad, device=device)
+def zeros(
+    *shape: Any, size: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
+) -> Tensor:
+    """A tensor of zeros: ``mc.zeros(2, 3)``, ``mc.zeros((2, 3))`` or ``mc.zeros(size=(2, 3))``."""
+    shape, dtype = _sized("zeros", shape, size, dtype, device)
+    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
-def ones(*shape: Any, dtype: Any = "float32", device: str = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``mc.ones(2, 3)`` or ``mc.ones((2, 3))``."""
-    return tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad, device=device)
-
-
-def _check_fill_value(name: str, fill_value: Any, dtype: Any) -> None:
-    """Refuse a fill_value that is no number, or an int beyond int64 for an integer dtype (None
-    reads an int as int64), in one line naming ``name`` (``full``, ``new_full``)."""
-    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
-        raise TypeError(f"{name}: fill_value must be a number, got {type(fill_value).__name__}")
-    if dtype is None or np.dtype(dtype).kind == "i":
-        int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, name)
+def ones(
+    *shape: Any, size: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
+) -> Tensor:
+    """A tensor of ones: ``mc.ones(2, 3)``, ``mc.ones((2, 3))`` or ``mc.ones(size=(2, 3))``."""
+    shape, dtype = _sized("ones", shape, size, dtype, device)
+    return tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
 def full(
     size: Any, fill_value: Any, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``: float32 for a float, int64 for an int,
-    bool for a bool (unless ``dtype`` says otherwise)."""
-    size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
-    _check_fill_value("full", fill_value, dtype)
+    bool for a bool (unless ``dtype`` says otherwise). A value the dtype cannot hold is refused,
+    as PyTorch refuses it: NaN, inf or 300 into an integer dtype, 1e40 into float32."""
+    return _filled("full", size, fill_value, dtype, device, requires_grad)
+
+
+def _filled(name: str, size: Any, fill_value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    """``full``, with the name its messages give (``full_like``, ``x.new_full``)."""
+    size = creation_args.size_of(name, (size,))
+    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}: fill_value must be a number, got {type(fill_value).__name__}")
+    dtype = creation_args.dtype_of(name, dtype)
+    if dtype is None or dtype.kind in "iu":
+        int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, name)
     if dtype is None:
         dtype = np.asarray(tensor(fill_value).data).dtype  # mc.tensor's rules for a number
-    return tensor(np.full(size, fill_value, dtype=dtype), requires_grad=requires_grad, device=device)
+    int_range.refuse_unconvertible(name, fill_value, dtype, lambda i: "fill_value =", strict_floats=True)
+    refuse_too_large(name, size, dtype, device)
+    value = np.asarray(fill_value).astype(dtype)  # NOTE: -1 into uint8 is 255, as in PyTorch
+    return tensor(np.full(size, value, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
 def arange(
@@ -65,26 +88,29 @@ def arange(
     int64 when all three are integers, else float32 (unless ``dtype`` says otherwise)."""
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise ValueError("arange: step must be nonzero")
-    if (end - start) * step < 0:
-        raise ValueError(f"arange: the step {step} leads from {start} away from {end}")
+    # a 0-d tensor is its number, as in PyTorch (mc.arange(x.sum()))
+    start, end, step = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end, step))
+    count = creation_args.arange_count(start, end, step)
+    dtype = creation_args.dtype_of("arange", dtype)
     if dtype is None:
-        integers = all(isinstance(v, (int, np.integer)) for v in (start, end, step))  # bool too
-        dtype = np.int64 if integers else np.float32
+        integers = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
+        dtype = np.dtype(np.int64 if integers else np.float32)
+    refuse_too_large("arange", (count,), dtype, device)
     values = np.arange(start, end, step, dtype=np.float64 if np.dtype(dtype).kind == "f" else dtype)
     return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
 def rand(
     *shape: Any,
-    dtype: Any = "float32",
+    size: Any = None,
+    dtype: Any = None,
     device: str = "cpu",
     requires_grad: bool = False,
     generator: Any = None,
 ) -> Tensor:
-    """Uniform draws from [0, 1)."""
-    data = below_one(rng.get_generator(generator).random(_shape(shape)), _float_dtype("rand", dtype))
+    """Uniform draws from [0, 1): ``mc.rand(2, 3)``, ``mc.rand((2, 3))`` or ``mc.rand(size=(2, 3))``."""
+    shape, dtype = _sized("rand", shape, size, dtype, device, floats=True)
+    data = below_one(rng.get_generator(generator).random(shape), dtype)
     return tensor(data, requires_grad=requires_grad, device=device)
 
 
@@ -95,16 +121,10 @@ def below_one(draws: np.ndarray, dtype: Any) -> np.ndarray:
     return np.minimum(data, np.nextafter(data.dtype.type(1), data.dtype.type(0)))
 
 
-def _float_dtype(name: str, dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"{name}: draws are floats; dtype {dtype} is not a floating-point type")
-    return dtype
-
-
 def randn(
     *shape: Any,
-    dtype: Any = "float32",
+    size: Any = None,
+    dtype: Any = None,
     device: str = "cpu",
     requires_grad: bool = False,
     seed: Any = None,
@@ -112,19 +132,21 @@ def randn(
 ) -> Tensor:
     """Standard normal draws: from ``generator`` (as ``rand``), a new one seeded with ``seed``,
     or minicnn's default one."""
-    draws = rng.get_generator(seed if generator is None else generator).standard_normal(_shape(shape))
-    data = draws.astype(_float_dtype("randn", dtype))
+    shape, dtype = _sized("randn", shape, size, dtype, device, floats=True)
+    data = rng.get_generator(seed if generator is None else generator).standard_normal(shape).astype(dtype)
     return tensor(data, requires_grad=requires_grad, device=device)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of t's shape, dtype and device (unless given)."""
-    return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    dtype, device = _like("zeros_like", t, dtype, device)
+    return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of t's shape, dtype and device (unless given)."""
-    return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    dtype, device = _like("ones_like", t, dtype, device)
+    return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -148,29 +170,39 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def empty(*shape: Any, dtype: Any = "float32", device: str = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor to be written over: zeros here (PyTorch leaves whatever memory held)."""
-    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def eye(
-    n: int, m: Any = None, dtype: Any = "float32", device: str = "cpu", requires_grad: bool = False
+def empty(
+    *shape: Any, size: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
+    """A tensor to be written over: zeros here (PyTorch leaves whatever memory held)."""
+    shape, dtype = _sized("empty", shape, size, dtype, device)
+    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+
+
+def eye(n: int, m: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m = n unless given)."""
-    return tensor(np.eye(n, n if m is None else m, dtype=dtype), requires_grad=requires_grad, device=device)
+    n = creation_args.an_int("eye", "n", n)
+    m = n if m is None else creation_args.an_int("eye", "m", m)
+    for what, v in (("n", n), ("m", m)):
+        if v < 0:
+            raise RuntimeError(f"eye: {what} must be >= 0, got {v}")
+    dtype = creation_args.dtype_of("eye", dtype, np.float32)
+    refuse_too_large("eye", (n, m), dtype, device)
+    return tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
 def linspace(
     start: float,
     end: float,
     steps: int,
-    dtype: Any = "float32",
+    dtype: Any = None,
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    dtype = creation_args.dtype_of("linspace", dtype, np.float32)
+    refuse_too_large("linspace", (int(steps),), dtype, device)
     values = np.linspace(start, end, steps).astype(dtype)
     return tensor(values, requires_grad=requires_grad, device=device)
 
@@ -180,44 +212,70 @@ def randint(
     high: Any = None,
     size: Any = None,
     *,
-    dtype: Any = "int64",
+    dtype: Any = None,
     device: str = "cpu",
     generator: Any = None,
 ) -> Tensor:
-    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+    Both bounds are ints, and the range must fit ``dtype`` (int64 where None), as PyTorch's."""
     if size is None:
         low, high, size = 0, low, high
     elif high is None:  # randint(10, size=(3,)): the one bound given is the high one
         low, high = 0, low
     if size is None:
         raise TypeError("randint: expected a size, as randint(high, size) or randint(low, high, size)")
+    low, high = creation_args.an_int("randint", "low", low), creation_args.an_int("randint", "high", high)
     if high <= low:
         raise ValueError(f"randint: the range [{low}, {high}) is empty")
-    draws = rng.get_generator(generator).integers(
-        low, high, size=_shape((size,)) if np.ndim(size) else (size,)
-    )
-    return tensor(draws.astype(dtype), device=device)
+    size = creation_args.size_of("randint", (size,))
+    dtype = creation_args.dtype_of("randint", dtype, np.int64)
+    _refuse_ints_beyond("randint", f"the range [{low}, {high})", low, high - 1, dtype)
+    refuse_too_large("randint", size, dtype, device)
+    return tensor(rng.get_generator(generator).integers(low, high, size=size).astype(dtype), device=device)
 
 
-def randperm(n: int, *, dtype: Any = "int64", device: str = "cpu", generator: Any = None) -> Tensor:
-    """0 .. n-1 in a random order."""
+def randperm(n: int, *, dtype: Any = None, device: str = "cpu", generator: Any = None) -> Tensor:
+    """0 .. n-1 in a random order (int64 unless ``dtype`` says otherwise)."""
+    n = creation_args.an_int("randperm", "n", n)
+    creation_args.refuse_negative("randperm", [n])
+    dtype = creation_args.dtype_of("randperm", dtype, np.int64)
+    _refuse_ints_beyond("randperm", f"n - 1 = {n - 1}", 0, n - 1, dtype)
+    refuse_too_large("randperm", (n,), dtype, device)
     return tensor(rng.get_generator(generator).permutation(n).astype(dtype), device=device)
+
+
+def _refuse_ints_beyond(name: str, what: str, low: int, high: int, dtype: np.dtype) -> None:
+    """Refuse draws from [low, high] that an integer ``dtype`` cannot hold, as PyTorch does
+    ("to - 1 is out of bounds for unsigned char"), where NumPy would wrap 300 round to 44."""
+    if dtype.kind in "biu" and high >= low:
+        least, most = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if low < least or high > most:
+            raise RuntimeError(f"{name}: {what} does not fit in {dtype}, which holds [{least}, {most}]")
 
 
 def full_like(
     t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """``fill_value`` in t's shape, dtype and device (unless given)."""
-    return full(
-        t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad
-    )
+    dtype, device = _like("full_like", t, dtype, device)
+    return _filled("full_like", t.shape, fill_value, dtype, device, requires_grad)
+
+
+def _like(name: str, t: Any, dtype: Any, device: Any) -> tuple:
+    """The dtype and device of a *_like factory: t's, unless given."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    dtype = creation_args.dtype_of(name, dtype, t.dtype)
+    return dtype, t.device if device is None else device
 
 
 def rand_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform draws from [0, 1) in t's shape, dtype and device (unless given)."""
-    return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    dtype, device = _like("rand_like", t, dtype, device)
+    return rand(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws in t's shape, dtype and device (unless given)."""
-    return randn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    dtype, device = _like("randn_like", t, dtype, device)
+    return randn(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)

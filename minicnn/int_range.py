@@ -1,4 +1,5 @@
-"""Python ints beyond int64, refused where ``mc.tensor`` reads them, as PyTorch refuses them.
+"""Python numbers a dtype cannot hold, refused where ``mc.tensor`` and ``mc.full`` read them, as
+PyTorch refuses them: ints beyond int64, and values beyond the dtype asked for.
 
 NumPy would wrap 2**63 round to int64's minimum, or turn ``[2**63, 1]`` into floats.
 """
@@ -41,4 +42,40 @@ def _refuse_huge_ints(data, name):
         raise ValueError(  # ValueError, as PyTorch's "Overflow when unpacking long"
             f"{name}: the int {huge[-1]} is outside int64's range [{_INT64.min}, {_INT64.max}]; "
             "give dtype=mc.float64 (or float32) for it as a float"
+        )
+
+
+def refuse_unconvertible(name, values, dtype, what, strict_floats=False):
+    """Refuse a Python number (``values``, the array NumPy read it as) that ``dtype`` cannot
+    hold, as PyTorch refuses it ("value cannot be converted to type int8_t without overflow"),
+    where NumPy would warn and give -9223372036854775808 for NaN or wrap 300 round to 44.
+
+    Into an integer dtype: NaN and inf, a float below the least or at max + 1 and above (a
+    float is cut toward 0: 127.9 is int8's 127), an int outside the range (a negative int into
+    uint8 wraps down to -255, as in PyTorch). Into a float dtype, where ``strict_floats``
+    (``full``, as PyTorch's), a finite value beyond the largest: 1e40 into float32.
+    ``what(i)`` names the i-th value (its flat index) in the message.
+    """
+    dtype = np.dtype(dtype)
+    array = np.asarray(values)
+    if dtype.kind in "iu" and array.dtype.kind in "fiu" and not np.can_cast(array.dtype, dtype):
+        info = np.iinfo(dtype)
+        with np.errstate(invalid="ignore"):  # NaN compares False, and is refused by isfinite
+            if array.dtype.kind == "f":
+                bad = ~np.isfinite(array) | (array < info.min) | (array >= float(info.max) + 1)
+            else:
+                bad = (array > info.max) | (array < (-info.max if dtype.kind == "u" else info.min))
+        holds = f"{dtype} holds whole numbers in [{info.min}, {info.max}]"
+    elif dtype.kind == "f" and strict_floats and array.dtype.kind in "fiu":
+        largest = np.finfo(dtype).max
+        with np.errstate(invalid="ignore"):
+            bad = np.isfinite(array) & (np.abs(array.astype(np.float64)) > largest)
+        holds = f"{dtype}'s largest is {float(largest):.6g}"
+    else:
+        return
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        v = array.reshape(-1)[i].item()
+        raise RuntimeError(
+            f"{name}: {what(i)} {v!r} cannot be converted to {dtype} without overflow; {holds}"
         )

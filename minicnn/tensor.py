@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, checked_fields, in_place, inference, int_range
+from . import backend, checked_fields, creation_args, in_place, inference, python_data
 from .grad_mode import _mode, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 from .hooks import GradHooks, RemovableHandle
 from .node import Node
@@ -179,14 +179,8 @@ def _as_array(data, dtype, device):
         array = data
     elif isinstance(data, np.generic):  # np.float64(2.0) stays float64, as a 0-d array would
         array = np.asarray(data)
-    else:
-        array = np.asarray(data)
-        if dtype is None or np.dtype(dtype).kind == "i":
-            int_range.refuse_ints_beyond_int64(array, data)
-        if dtype is None and array.dtype.kind == "f":
-            array = array.astype(np.float32)
-        elif dtype is None and array.dtype.kind in "iu":
-            array = array.astype(np.int64)
+    else:  # Python numbers and lists: ragged lists and values dtype cannot hold refused there
+        array = python_data.read(data, dtype)
     if array.dtype.kind not in "biufc":
         raise TypeError(
             f"tensor: expected numbers (bool, int, float or complex), got an array of dtype {array.dtype}"
@@ -201,11 +195,13 @@ def tensor(data: Any, *, dtype: Any = None, device: str = "cpu", requires_grad: 
 
     Python floats and lists become float32 (ints int64); NumPy arrays keep
     their dtype, so float64 stays float64 for gradient checks. As in PyTorch,
-    everything after ``data`` is named (``mc.tensor(a, mc.float64)`` is refused).
+    everything after ``data`` is named (``mc.tensor(a, mc.float64)`` is refused), a dtype
+    is not a string, a ragged list and a value ``dtype`` cannot hold (NaN into int64) are
+    refused (python_data.py).
     """
     if not isinstance(requires_grad, bool):
         raise TypeError(f"tensor: requires_grad must be True or False, got {requires_grad!r}")
-    array = _as_array(data, dtype, device)
+    array = _as_array(data, creation_args.dtype_of("tensor", dtype), device)
     xp = backend.xp_of(array)
     array = xp.array(array, copy=True)
     if requires_grad and array.dtype.kind != "f":

@@ -28,7 +28,7 @@ def test_rand_is_seeded_uniform_and_the_like_factories_copy_shape_dtype():
     mc.manual_seed(3)
     assert mc.rand(1000).tolist() == a.tolist() and a.dtype == np.float32
     assert 0.0 <= a.numpy().min() and a.numpy().max() < 1.0 and abs(a.numpy().mean() - 0.5) < 0.05
-    x = mc.randn(2, 3, seed=4, dtype="float64")
+    x = mc.randn(2, 3, seed=4, dtype=mc.float64)
     assert mc.zeros_like(x).dtype == np.float64 and mc.zeros_like(x).shape == (2, 3)
     assert mc.ones_like(x, dtype=mc.int64).tolist() == [[1, 1, 1], [1, 1, 1]]
 

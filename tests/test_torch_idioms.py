@@ -80,10 +80,22 @@ def test_new_tensor_factories_take_the_dtype_and_device_of_self():
     "call, error, says",
     [
         (lambda z: z.new_full(2, 3), TypeError, "new_full: size must be a tuple of ints, got int"),
-        (lambda z: z.new_ones(2.0), TypeError, "new_ones: expected sizes that are ints, got float 2.0"),
-        (lambda z: z.new_zeros(), TypeError, r"new_zeros: expected sizes, got none"),
-        (lambda z: z.new_ones(2, -1), RuntimeError, r"new_ones: expected sizes >= 0, got a negative one"),
-        (lambda z: z.new_full((-2,), 1.0), RuntimeError, r"new_full: expected sizes >= 0"),
+        (
+            lambda z: z.new_ones(2.0),
+            TypeError,
+            r"new_ones: expected a size of ints, got float 2.0 at index 0 of \(2.0,\)",
+        ),
+        (lambda z: z.new_zeros(), TypeError, r"new_zeros: expected a size, got none"),
+        (
+            lambda z: z.new_ones(2, -1),
+            RuntimeError,
+            r"new_ones: trying to create a tensor with negative dimension -1: size \[2, -1\]",
+        ),
+        (
+            lambda z: z.new_full((-2,), 1.0),
+            RuntimeError,
+            r"new_full: trying to create a tensor with negative dimension -2",
+        ),
         (lambda z: z.new_full((2,), None), TypeError, "^new_full: fill_value must be a number, got NoneType"),
         (
             lambda z: z.new_full((2,), mc.ones(1)),

@@ -4,13 +4,13 @@ tensor with x's dtype and device unless ``dtype=`` or ``device=`` says otherwise
 Nothing of x's graph or ``requires_grad`` carries over (``requires_grad=`` sets it).
 """
 
+import numbers
 from typing import Any
 
 import numpy as np
 
-from .. import backend, creation
+from .. import backend, creation, creation_args, python_data
 from ..tensor import Tensor, tensor
-from .shape import _dims, _ints
 
 
 def _leaf(self: Tensor, array: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
@@ -21,20 +21,15 @@ def _leaf(self: Tensor, array: Any, dtype: Any, device: Any, requires_grad: bool
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
-def _sizes(name: str, size: Any) -> None:
-    """Refuse a size that is not an int, or one below 0, in one line naming the method."""
-    _ints(name, size)
-    if any(int(n) < 0 for n in size):
-        raise RuntimeError(f"{name}: expected sizes >= 0, got a negative one in {list(map(int, size))}")
-
-
 def _sized(name: str, fill: Any):
-    """x.new_<name>(*size, dtype=None, device=None, requires_grad=False): size as ints or one tuple."""
+    """x.new_<name>(*size, dtype=None, device=None, requires_grad=False): size as ints, one
+    tuple, or ``size=``; checked as ``mc.zeros`` checks it (creation_args.py)."""
 
-    def method(self, *size, dtype=None, device=None, requires_grad=False):
-        size = _dims(self, size, name)
-        _sizes(name, size)
-        return _leaf(self, fill(size), dtype, device, requires_grad)
+    def method(self, *shape, size=None, dtype=None, device=None, requires_grad=False):
+        size = creation_args.size_of(name, shape, size)
+        dtype = creation_args.dtype_of(name, dtype, self.dtype)
+        creation_args.refuse_too_large(name, size, dtype, self.device if device is None else device)
+        return _leaf(self, fill(size, dtype=dtype), dtype, device, requires_grad)
 
     method.__name__ = method.__qualname__ = name
     value = {"new_zeros": "zeros", "new_ones": "ones", "new_empty": "zeros (not left unset)"}[name]
@@ -48,12 +43,12 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     number (or a 0-d Tensor), as ``mc.full``'s."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full: size must be a tuple of ints, got {type(size).__name__}")
-    _sizes("new_full", size)
+    size = creation_args.size_of("new_full", (size,))
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
         fill_value = fill_value.item()
-    target = self.dtype if dtype is None else np.dtype(dtype)
-    creation._check_fill_value("new_full", fill_value, target)
-    filled = creation.full(tuple(size), fill_value, dtype=target)
+    target = creation_args.dtype_of("new_full", dtype, self.dtype)
+    creation_args.refuse_too_large("new_full", size, target, self.device if device is None else device)
+    filled = creation._filled("new_full", size, fill_value, target, "cpu", False)  # (checks fill_value)
     return _leaf(self, filled.data, target, device, requires_grad)
 
 
@@ -61,7 +56,9 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     """A copy of ``data`` (a number, list, array or Tensor) as a new leaf in x's dtype, read
     as ``mc.tensor`` reads it (an int beyond int64 into an integer dtype is refused)."""
     data = data.detach().numpy() if isinstance(data, Tensor) else data
-    target = self.dtype if dtype is None else np.dtype(dtype)
+    target = creation_args.dtype_of("new_tensor", dtype, self.dtype)
+    if isinstance(data, (list, tuple, numbers.Number)):  # read here, so messages name new_tensor
+        data = python_data.read(data, target, "new_tensor")
     return _leaf(self, tensor(data, dtype=target).data, target, device, requires_grad)
 
 

@@ -311,7 +311,8 @@ def test_a_missing_bias_is_an_explicit_none_input(t):
 
 
 @pytest.mark.parametrize(
-    "op", [F.relu, lambda x: F.conv2d(x, mc.zeros(2, 1, 3, 3, dtype="float16")), lambda x: F.max_pool2d(x, 2)]
+    "op",
+    [F.relu, lambda x: F.conv2d(x, mc.zeros(2, 1, 3, 3, dtype=np.float16)), lambda x: F.max_pool2d(x, 2)],
 )
 def test_half_precision_is_refused_in_one_line(op):
     """The kernels are written and checked for float32 and float64; float16 would fail deep in

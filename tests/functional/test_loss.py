@@ -62,14 +62,14 @@ def test_softmax_of_infinities_and_their_gradients_warn_of_nothing(rng):
 
 
 def test_cross_entropy_is_mean_negative_log_softmax_of_target():
-    x = mc.randn(5, 4, dtype="float64", seed=3)
+    x = mc.randn(5, 4, dtype=mc.float64, seed=3)
     t = np.array([0, 3, 1, 1, 2])
     expected = -F.log_softmax(x, dim=1).numpy()[np.arange(5), t].mean()
     assert F.cross_entropy(x, mc.tensor(t)).item() == pytest.approx(expected, rel=1e-12)
 
 
 def test_cross_entropy_accepts_numpy_and_uint8_targets():
-    x = mc.randn(3, 4, dtype="float64", seed=1)
+    x = mc.randn(3, 4, dtype=mc.float64, seed=1)
     t = np.array([1, 0, 3])
     a = F.cross_entropy(x, t).item()
     b = F.cross_entropy(x, mc.tensor(t.astype(np.uint8))).item()
@@ -230,7 +230,7 @@ def test_nll_of_log_softmax_is_cross_entropy_and_the_binary_losses_modules():
     with pytest.raises(ValueError, match=r"BCELoss: input must hold probabilities in \[0, 1\]"):
         mc.nn.BCELoss()(x, y)
     with pytest.raises(ValueError, match=r"target \(5, 3\) must have the input's shape \(5, 4\)"):
-        F.binary_cross_entropy_with_logits(x, mc.zeros(5, 3, dtype="float64"))
+        F.binary_cross_entropy_with_logits(x, mc.zeros(5, 3, dtype=mc.float64))
     with pytest.raises(ValueError, match=r"pos_weight \(3,\) does not broadcast to the input's \(5, 4\)"):
         F.binary_cross_entropy_with_logits(x, y, pos_weight=mc.tensor(np.ones(3)))
     with pytest.raises(

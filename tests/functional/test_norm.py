@@ -274,7 +274,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="give both running_mean and running_var, or neither"):
         F.batch_norm(mc.randn(2, 3), mc.zeros(3), None, training=True)
     with pytest.raises(TypeError, match="batch_norm: x is float32 but weight is float64"):
-        F.batch_norm(mc.randn(2, 3), None, None, mc.ones(3, dtype="float64"), training=True)
+        F.batch_norm(mc.randn(2, 3), None, None, mc.ones(3, dtype=mc.float64), training=True)
     with pytest.raises(TypeError, match="int32"):
         F.batch_norm(mc.tensor(np.ones((2, 3), dtype=np.int32)), None, None, training=True)
 

@@ -152,7 +152,7 @@ def test_the_result_is_cast_within_its_category_as_torch():
 def test_an_out_dtype_torch_refuses_is_refused(seed, call, out_dtype, error, says):
     # torch: float -> integer or bool, integer -> bool refused; matmul, mm, bmm, abs, neg, sign,
     # round, ceil, floor, clamp and where take only the result's own dtype; cat and stack: TypeError
-    out = mc.tensor(np.random.default_rng(seed).integers(0, 2, (2, 2)), dtype=out_dtype)
+    out = mc.tensor(np.random.default_rng(seed).integers(0, 2, (2, 2)), dtype=np.dtype(out_dtype))
     before = out.numpy().copy()
     with pytest.raises(error, match=says) as err:
         call(out)

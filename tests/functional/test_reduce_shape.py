@@ -17,7 +17,7 @@ import minicnn.functional as F
 
 
 def test_axis_is_an_alias_of_dim():
-    x = mc.randn(2, 3, 4, dtype="float64", seed=0)
+    x = mc.randn(2, 3, 4, dtype=mc.float64, seed=0)
     for name in ("sum", "mean", "amax", "amin"):
         by_dim = getattr(x, name)(dim=(0, 2), keepdim=True)
         by_axis = getattr(x, name)(axis=(0, 2), keepdim=True)
@@ -38,7 +38,7 @@ def test_max_along_a_dim_is_pytorchs_values_and_indices():
     values, indices = x.max(1)
     np.testing.assert_array_equal(indices.numpy(), [1, 0])
     np.testing.assert_array_equal(values.numpy(), [3.0, np.nan])
-    (values * mc.tensor([1.0, 2.0], dtype="float64")).sum().backward()
+    (values * mc.tensor([1.0, 2.0], dtype=mc.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [2, 0, 0]])
     low = mc.min(mc.tensor([[3.0, 1.0], [0.0, 5.0]]), dim=0, keepdim=True)
     assert low.values.shape == low.indices.shape == (1, 2) and low.indices.tolist() == [[1, 0]]
@@ -58,12 +58,12 @@ def test_min_over_everything_is_a_scalar():
 @pytest.mark.parametrize("name", ["max", "min"])
 def test_max_of_everything_with_nans_gives_the_nans_the_gradient_as_pytorch(name):
     """torch.max(x) of a tensor holding NaN is NaN, and its NaNs share gy (PyTorch's values)."""
-    x = mc.tensor([1.0, np.nan, 3.0, np.nan], dtype="float64", requires_grad=True)
+    x = mc.tensor([1.0, np.nan, 3.0, np.nan], dtype=mc.float64, requires_grad=True)
     y = getattr(x, name)()
     assert np.isnan(y.item())
     (y * 4).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0, 2, 0, 2])
-    rows = mc.tensor([[1.0, np.nan], [3.0, 4.0]], dtype="float64", requires_grad=True)
+    rows = mc.tensor([[1.0, np.nan], [3.0, 4.0]], dtype=mc.float64, requires_grad=True)
     rows.amax(1).sum().backward()  # along a dim, as torch.amax: the NaN row's gradient is NaN
     assert np.isnan(rows.grad.numpy()[0]).all() and rows.grad.numpy()[1].tolist() == [0, 1]
 
@@ -297,7 +297,7 @@ def test_clone_split_expand_repeat_and_where_refuse_in_one_line():
 
 
 def test_the_new_ops_take_pytorchs_positional_arguments_and_edge_inputs():
-    x = mc.randn(3, 4, seed=6, dtype="float64")
+    x = mc.randn(3, 4, seed=6, dtype=mc.float64)
     n = 4
     biased = ((x.numpy() - x.numpy().mean(1, keepdims=True)) ** 2).sum(1) / n
     np.testing.assert_allclose(x.var(1, False).numpy(), biased)  # var(dim, unbiased)

@@ -51,12 +51,12 @@ def test_reductions_sum_then_divide_and_keep_elements_with_none(loss, rng, t):
 
 @pytest.mark.parametrize("loss", [F.l1_loss, F.smooth_l1_loss, F.huber_loss, F.mse_loss])
 def test_empty_input_mean_is_nan_and_sum_is_zero_silently(loss):
-    x = mc.zeros(0, dtype="float64", requires_grad=True)
+    x = mc.zeros(0, dtype=mc.float64, requires_grad=True)
     with np.errstate(all="raise"):
-        mean = loss(x, mc.zeros(0, dtype="float64"))
+        mean = loss(x, mc.zeros(0, dtype=mc.float64))
         mean.backward()
         assert np.isnan(mean.item()) and x.grad.shape == (0,)
-        assert loss(x, mc.zeros(0, dtype="float64"), reduction="sum").item() == 0.0
+        assert loss(x, mc.zeros(0, dtype=mc.float64), reduction="sum").item() == 0.0
 
 
 def test_huber_is_delta_times_smooth_l1_with_beta_delta(rng, t):
@@ -130,7 +130,7 @@ def test_bad_arguments_name_the_loss_what_it_expected_and_what_it_got():
     with pytest.raises(ValueError, match=r"^SmoothL1Loss: input \(2, 3\) and target \(3, 2\) differ$"):
         nn.SmoothL1Loss()(a, b)
     with pytest.raises(TypeError, match=r"^huber_loss: x is float32 but target is float64"):
-        F.huber_loss(a, mc.randn(2, 3, dtype="float64"))
+        F.huber_loss(a, mc.randn(2, 3, dtype=mc.float64))
     with pytest.raises(TypeError, match=r"^L1Loss: target must be a floating-point tensor, got dtype int64$"):
         nn.L1Loss()(a, mc.tensor(np.ones((2, 3), dtype=np.int64)))
     with pytest.raises(ValueError, match=r"^HuberLoss: reduction must be one of .*, got 'avg'$"):

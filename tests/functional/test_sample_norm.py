@@ -265,7 +265,7 @@ def test_layer_norm_refuses_bad_input():
     with pytest.raises(TypeError, match="layer_norm: x must be a floating-point tensor, got dtype int64"):
         F.layer_norm(mc.tensor(np.ones((2, 3), dtype=np.int64)), 3)
     with pytest.raises(TypeError, match="layer_norm: x is float32 but weight is float64"):
-        F.layer_norm(x, 3, mc.ones(3, dtype="float64"))
+        F.layer_norm(x, 3, mc.ones(3, dtype=mc.float64))
     with pytest.raises(
         ValueError, match=r"layer_norm: normalized_shape must name at least one dim, got \(\)"
     ):
@@ -304,7 +304,7 @@ def test_group_norm_refuses_bad_input():
     with pytest.raises(ValueError, match="group_norm: num_groups must be a positive int, got 0"):
         F.group_norm(x, 0)
     with pytest.raises(TypeError, match="group_norm: x is float32 but bias is float64"):
-        F.group_norm(x, 3, None, mc.zeros(6, dtype="float64"))
+        F.group_norm(x, 3, None, mc.zeros(6, dtype=mc.float64))
 
 
 def test_bad_input_is_refused_before_any_arithmetic(monkeypatch):

@@ -147,4 +147,4 @@ def test_bad_arguments_and_input_name_the_layer():
     ):
         net(mc.tensor(np.ones((2, 6, 3), dtype=np.int64)))
     with pytest.raises(TypeError, match=r"LayerNorm: x is float64 but weight is float32"):
-        nn.LayerNorm(3)(mc.randn(2, 3, dtype="float64"))
+        nn.LayerNorm(3)(mc.randn(2, 3, dtype=mc.float64))

@@ -1,0 +1,172 @@
+"""What the tensor factories read before they allocate: the size, the dtype, and whether a
+tensor of that size could fit in memory at all.
+
+Each refusal is one line naming the factory, raised before any array is made, with PyTorch's
+error types: ``TypeError`` for a size that is not ints or a dtype that is not one,
+``RuntimeError`` for a negative size, and ``TensorTooLargeError`` for a size no memory holds.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+from typing import Any
+
+import numpy as np
+
+
+class TensorTooLargeError(MemoryError, RuntimeError):
+    """A tensor larger than the device's whole memory (RAM and swap on the CPU), refused before
+    allocating. A ``MemoryError``, as Python and NumPy name a failed allocation, and a
+    ``RuntimeError``, as PyTorch's allocator raises it, so ``except`` written for either catches it."""
+
+
+def _type_name(v: Any) -> str:
+    module = type(v).__module__.split(".")[0]
+    return ("" if module == "builtins" else module + ".") + type(v).__qualname__
+
+
+def _as_int(v: Any) -> int | None:
+    """v as an int (a NumPy integer, a 0-d integer tensor); None for a bool, a float, None ..."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    try:
+        return operator.index(v)
+    except (TypeError, ValueError):  # (ValueError: a tensor of more than one element)
+        return None
+
+
+def size_of(name: str, args: tuple, size: Any = None) -> tuple[int, ...]:
+    """The size a factory was given, as ints: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or
+    ``f(size=(2, 3))``, as PyTorch's. Refused: no size at all (``f()``: for a 0-d tensor give
+    ``()``), a size both ways, an entry that is not an int (a float, a bool, None), a negative one."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{name}: expected the size once, got {args} and size={size!r}")
+        args = (size,)
+    if not args:
+        raise TypeError(f"{name}: expected a size, got none (for a 0-d tensor give ())")
+    dims = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    ints = [_as_int(n) for n in dims]
+    for i, (n, d) in enumerate(zip(dims, ints)):
+        if d is None:
+            raise TypeError(
+                f"{name}: expected a size of ints, got {_type_name(n)} {n!r} at index {i} of {tuple(dims)}"
+            )
+    refuse_negative(name, ints)
+    return tuple(ints)  # type: ignore[arg-type]  # (None refused above)
+
+
+def refuse_negative(name: str, ints: list) -> None:
+    """Refuse a negative size, in PyTorch's words and type (NumPy says "negative dimensions are
+    not allowed", a ValueError, without the size)."""
+    for n in ints:
+        if n < 0:
+            raise RuntimeError(f"{name}: trying to create a tensor with negative dimension {n}: size {ints}")
+
+
+def an_int(name: str, what: str, v: Any) -> int:
+    """``v`` (an argument such as ``eye``'s n) as an int; a float, a bool or None refused."""
+    n = _as_int(v)
+    if n is None:
+        raise TypeError(f"{name}: {what} must be an int, got {_type_name(v)} {v!r}")
+    return n
+
+
+def dtype_of(name: str, dtype: Any, default: Any = None) -> Any:
+    """``dtype`` as a NumPy dtype (``default`` where None). minicnn's dtypes are NumPy's
+    (``mc.float32 is np.dtype("float32")``), so those, NumPy's types (``np.float32``) and Python's
+    ``float``/``int``/``bool`` (float64, int64, bool, as PyTorch reads them) are taken. A string is
+    refused, as PyTorch refuses it: ``"float"`` is float64 to NumPy but float32 to PyTorch, so a
+    name read either way would be a silent guess."""
+    if dtype is None:
+        return default if default is None else np.dtype(default)
+    if isinstance(dtype, str):
+        hint = f"mc.{dtype}" if dtype in _MC_NAMES else "mc.float32, mc.int64, ..."
+        raise TypeError(f"{name}: dtype must be a dtype such as {hint}, not the string {dtype!r}")
+    try:
+        out = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"{name}: dtype must be a dtype such as mc.float32, got {_type_name(dtype)} {dtype!r}"
+        ) from None
+    if out.kind not in "biufc":
+        raise TypeError(f"{name}: dtype must hold numbers (bool, int, float or complex), got {out}")
+    return out
+
+
+# minicnn's dtype names (minicnn/__init__.py), for the hint of a dtype given as a string
+_MC_NAMES = {"float32", "float64", "int8", "int16", "int32", "int64", "uint8"}
+_MC_NAMES |= {"double", "long", "short", "float", "int", "bool"}
+
+
+def refuse_too_large(name: str, shape: tuple, dtype: Any, device: Any = "cpu") -> None:
+    """Refuse a tensor of ``shape`` and ``dtype`` that needs more bytes than ``device`` has in
+    all (RAM and swap on the CPU, the GPU's memory on CUDA), before NumPy tries. A tensor that
+    would merely be large passes: what is free now changes, and NumPy's own MemoryError tells."""
+    count = math.prod(int(n) for n in shape)  # Python ints: no overflow
+    need = count * np.dtype(dtype).itemsize
+    if need < _SMALL:  # NOTE: the common call never reads the machine's memory
+        return
+    limit = _memory(str(device))
+    if need > limit:
+        raise TensorTooLargeError(
+            f"{name}: a tensor of size {tuple(shape)} and dtype {np.dtype(dtype)} needs {need} bytes "
+            f"({_human(need)}), more than all the memory of device {str(device)!r} ({_human(limit)})"
+        )
+
+
+_SMALL = 1 << 30
+_INT64_MAX = (1 << 63) - 1
+_limits: dict[str, int] = {}
+
+
+def _memory(device: str) -> int:
+    """All the memory ``device`` has, read once: beyond int64's count where it cannot be told."""
+    if device not in _limits:
+        _limits[device] = _read_memory(device) or _INT64_MAX
+    return _limits[device]
+
+
+def _read_memory(device: str) -> int | None:
+    if device.startswith("cuda"):
+        from .backend import cupy
+
+        return int(cupy().cuda.runtime.memGetInfo()[1])
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return sum(int(fields[k].split()[0]) * 1024 for k in ("MemTotal", "SwapTotal") if k in fields)
+    except (OSError, ValueError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _human(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024:
+            return f"{n:.3g} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n:.3g} EiB"
+
+
+def arange_count(start: Any, end: Any, step: Any) -> int:
+    """How many values ``arange(start, end, step)`` holds, ceil((end - start) / step), refusing a
+    zero step, bounds a step leads away from, and a NaN or infinite bound (a ValueError, as minicnn's
+    other checks of an argument's value; PyTorch says RuntimeError)."""
+    for what, v in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
+            raise TypeError(f"arange: {what} must be a number, got {_type_name(v)} {v!r}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise ValueError(f"arange: expected finite start, end and step, got {start} -> {end} by {step}")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the step {step} leads from {start} away from {end}")
+    if all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step)):
+        return -(-(int(end) - int(start)) // int(step))  # exact for ints of any size
+    return max(math.ceil((end - start) / step), 0)

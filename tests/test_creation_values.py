@@ -1,0 +1,197 @@
+"""What ``mc.tensor``, ``mc.full`` and their kin do with a value the dtype cannot hold (NaN
+into int64, 300 into uint8: refused, as PyTorch refuses them) and with ragged nested lists
+(PyTorch's words, naming the element)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+
+NAN, INF = float("nan"), float("inf")
+
+INT64 = "int64 holds whole numbers in \\[-9223372036854775808, 9223372036854775807\\]"
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (
+            lambda: mc.full((2,), NAN, dtype=mc.int64),
+            rf"^full: fill_value = nan cannot be converted to int64 without overflow; {INT64}$",
+        ),
+        (lambda: mc.full((2,), INF, dtype=mc.int64), r"^full: fill_value = inf cannot be converted to int64"),
+        (
+            lambda: mc.full((2,), -INF, dtype=mc.int32),
+            r"^full: fill_value = -inf cannot be converted to int32",
+        ),
+        (
+            lambda: mc.full((2,), 1e20, dtype=mc.int64),
+            r"^full: fill_value = 1e\+20 cannot be converted to int64",
+        ),
+        (
+            lambda: mc.full((2,), 2.0**63, dtype=mc.int64),
+            r"^full: fill_value = 9\.223372036854776e\+18 cannot",
+        ),
+        (
+            lambda: mc.full((2,), 300, dtype=mc.uint8),
+            r"^full: fill_value = 300 cannot be converted to uint8 without overflow; "
+            r"uint8 holds whole numbers in \[0, 255\]$",
+        ),
+        (
+            lambda: mc.full((2,), -256, dtype=mc.uint8),
+            r"^full: fill_value = -256 cannot be converted to uint8",
+        ),
+        (
+            lambda: mc.full((2,), -0.5, dtype=mc.uint8),
+            r"^full: fill_value = -0\.5 cannot be converted to uint8",
+        ),
+        (lambda: mc.full((2,), 200, dtype=mc.int8), r"^full: fill_value = 200 cannot be converted to int8"),
+        (
+            lambda: mc.full((2,), 128.0, dtype=mc.int8),
+            r"^full: fill_value = 128\.0 cannot be converted to int8",
+        ),
+        (
+            lambda: mc.full((2,), -128.5, dtype=mc.int8),
+            r"^full: fill_value = -128\.5 cannot be converted to int8",
+        ),
+        (
+            lambda: mc.full((2,), np.int64(300), dtype=mc.uint8),
+            r"^full: fill_value = 300 cannot be converted to uint8",
+        ),
+        (
+            lambda: mc.full((2,), 2**40, dtype=mc.int32),
+            r"^full: fill_value = 1099511627776 cannot be converted to int32",
+        ),
+        (
+            lambda: mc.full((2,), 1e40, dtype=mc.float32),
+            r"^full: fill_value = 1e\+40 cannot be converted to float32 without overflow; "
+            r"float32's largest is 3\.40282e\+38$",
+        ),
+        (lambda: mc.full((2,), 1e40), r"^full: fill_value = 1e\+40 cannot be converted to float32"),
+        (
+            lambda: mc.full_like(mc.zeros(2, dtype=mc.int64), NAN),
+            r"^full_like: fill_value = nan cannot be converted to int64",
+        ),
+        (
+            lambda: mc.zeros(2, dtype=mc.uint8).new_full((2,), 300),
+            r"^new_full: fill_value = 300 cannot be converted to uint8",
+        ),
+        (
+            lambda: mc.tensor([NAN], dtype=mc.int64),
+            rf"^tensor: data\[0\] = nan cannot be converted to int64 without overflow; {INT64}$",
+        ),
+        (lambda: mc.tensor(NAN, dtype=mc.int64), r"^tensor: data = nan cannot be converted to int64"),
+        (
+            lambda: mc.tensor([[1, NAN]], dtype=mc.int32),
+            r"^tensor: data\[0\]\[1\] = nan cannot be converted to int32",
+        ),
+        (lambda: mc.tensor([INF], dtype=mc.int32), r"^tensor: data\[0\] = inf cannot be converted to int32"),
+        (
+            lambda: mc.tensor([1.5, 300.0], dtype=mc.uint8),
+            r"^tensor: data\[1\] = 300\.0 cannot be converted to uint8",
+        ),
+        (lambda: mc.tensor(300, dtype=mc.uint8), r"^tensor: data = 300 cannot be converted to uint8"),
+        (
+            lambda: mc.tensor([-256], dtype=mc.uint8),
+            r"^tensor: data\[0\] = -256 cannot be converted to uint8",
+        ),
+        (lambda: mc.tensor([200], dtype=mc.int8), r"^tensor: data\[0\] = 200 cannot be converted to int8"),
+        (
+            lambda: mc.tensor([70000], dtype=mc.int16),
+            r"^tensor: data\[0\] = 70000 cannot be converted to int16",
+        ),
+        (
+            lambda: mc.tensor([2**31], dtype=mc.int32),
+            r"^tensor: data\[0\] = 2147483648 cannot be converted to int32",
+        ),
+        (
+            lambda: mc.zeros(2, dtype=mc.int64).new_tensor([NAN]),
+            r"^new_tensor: data\[0\] = nan cannot be converted",
+        ),
+    ],
+)
+def test_a_value_the_dtype_cannot_hold_is_refused_as_pytorch_refuses_it(call, says):
+    with pytest.raises(RuntimeError, match=says):
+        call()
+
+
+def test_values_the_dtype_holds_are_taken_as_pytorch_takes_them():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and without NumPy's RuntimeWarnings
+        assert mc.full((2,), -1, dtype=mc.uint8).tolist() == [255, 255]  # an int wraps, down to -255
+        assert mc.full((1,), -255, dtype=mc.uint8).tolist() == [1] and mc.tensor(
+            [-1], dtype=mc.uint8
+        ).tolist() == [255]
+        assert mc.full((1,), 127.9, dtype=mc.int8).tolist() == [127]  # a float is cut toward 0
+        assert mc.full((1,), 255.5, dtype=mc.uint8).tolist() == [255]
+        assert mc.full((1,), -(2.0**63), dtype=mc.int64).tolist() == [-(2**63)]
+        assert mc.full((1,), 2**63 - 1, dtype=mc.int64).tolist() == [2**63 - 1]
+        assert mc.full((2,), NAN, dtype=mc.bool).tolist() == [True, True]
+        assert mc.full((1,), INF, dtype=mc.float32).tolist() == [INF]
+        assert mc.full((1,), 1e40, dtype=mc.float64).tolist() == [1e40]
+        assert mc.tensor([1e40]).tolist() == [INF] and mc.tensor([1e308], dtype=mc.float32).tolist() == [INF]
+        assert mc.tensor([3.7, -(2**31)], dtype=mc.int32).tolist() == [3, -(2**31)]
+        assert mc.tensor([NAN, 1.0], dtype=mc.bool).tolist() == [True, True]
+        assert mc.full_like(mc.zeros(2, dtype=mc.int64), 2.7).tolist() == [2, 2]
+    # a NumPy array is converted as .astype converts it, as PyTorch does (no check)
+    assert mc.tensor(np.array([300]), dtype=mc.uint8).tolist() == [44]
+
+
+@pytest.mark.parametrize(
+    "data, error, says",
+    [
+        (
+            [[1, 2], [3]],
+            ValueError,
+            r"^tensor: expected a sequence of length 2 at dim 1 \(as data\[0\]\), got length 1 at data\[1\]$",
+        ),
+        (
+            [[1, 2], [3, 4, 5]],
+            ValueError,
+            r"^tensor: expected a sequence of length 2 at dim 1 \(as data\[0\]\), got length 3",
+        ),
+        ([[1, 2], []], ValueError, r"got length 0 at data\[1\]$"),
+        (
+            [[[1, 2], [3, 4]], [[1, 2], [3]]],
+            ValueError,
+            r"^tensor: expected a sequence of length 2 at dim 2 \(as data\[0\]\[0\]\), "
+            r"got length 1 at data\[1\]\[1\]$",
+        ),
+        (
+            [[1, 2], 3],
+            TypeError,
+            r"^tensor: expected a sequence of length 2 at dim 1 \(as data\[0\]\), got int 3 at data\[1\]$",
+        ),
+        (
+            [1, [2, 3]],
+            TypeError,
+            r"^tensor: expected a number at dim 1 \(as data\[0\]\), got list \[2, 3\] at data\[1\]$",
+        ),
+        (
+            [np.zeros(2), np.zeros(3)],
+            ValueError,
+            r"^tensor: expected a sequence of length 2 at dim 1 \(as data\[0\]\), got length 3",
+        ),
+        (
+            [1, None],
+            TypeError,
+            r"^tensor: expected numbers \(bool, int, float or complex\), got NoneType None at data\[1\]$",
+        ),
+        (
+            None,
+            TypeError,
+            r"^tensor: expected numbers \(bool, int, float or complex\), got NoneType None at data$",
+        ),
+        ([[1.0], ["a"]], TypeError, r"got str 'a' at data\[1\]\[0\]$"),
+    ],
+)
+def test_ragged_or_non_numeric_lists_name_the_element(data, error, says):
+    with pytest.raises(error, match=says):
+        mc.tensor(data)
+
+
+def test_a_ragged_list_into_new_tensor_names_new_tensor():
+    with pytest.raises(ValueError, match=r"^new_tensor: expected a sequence of length 2 at dim 1"):
+        mc.zeros(2).new_tensor([[1, 2], [3]])
