@@ -54,7 +54,7 @@ def refuse_ragged(name: str, data: Any) -> None:
         if not len(v):
             break
         v = v[0]
-    stack = [(data, ())]
+    stack: list[tuple[Any, tuple[int, ...]]] = [(data, ())]
     while stack:
         v, at = stack.pop()
         dim, where, first = len(at), "data" + "".join(f"[{i}]" for i in at), "data" + "[0]" * len(at)
@@ -79,7 +79,7 @@ def refuse_ragged(name: str, data: Any) -> None:
 
 def refuse_non_numbers(name: str, data: Any) -> None:
     """Refuse data holding something other than a number (a string, None), naming it."""
-    stack = [(data, ())]
+    stack: list[tuple[Any, tuple[int, ...]]] = [(data, ())]
     while stack:
         v, at = stack.pop()
         if isinstance(v, (list, tuple)):
