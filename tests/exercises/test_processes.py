@@ -101,7 +101,9 @@ def test_processes_the_file_started_end_with_it(student_file, tmp_path, capsys):
 
             def away(name):
                 os.setsid()
-                open(os.path.join({str(tmp_path)!r}, name), "w").write(str(os.getpid()))
+                path = os.path.join({str(tmp_path)!r}, name)
+                open(path + ".part", "w").write(str(os.getpid()))
+                os.rename(path + ".part", path)
                 while True:
                     time.sleep(0.1)
 
@@ -111,17 +113,19 @@ def test_processes_the_file_started_end_with_it(student_file, tmp_path, capsys):
                 if os.fork() == 0:
                     away("orphan")
                 os._exit(0)
+            # both are running before the check starts, however loaded the machine
+            for name in ("own_session", "orphan"):
+                deadline = time.monotonic() + 60
+                while not os.path.exists(os.path.join({str(tmp_path)!r}, name)):
+                    assert time.monotonic() < deadline, name + " never started"
+                    time.sleep(0.01)
         """)
         + RIGHT
     )
     pids = []
     try:
         assert main(["check", "sigmoid_backward", path]) == 0
-        for name in ("own_session", "orphan"):
-            deadline = time.monotonic() + 10  # the child waited for neither
-            while not (tmp_path / name).exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            pids.append(int((tmp_path / name).read_text()))
+        pids = [int((tmp_path / name).read_text()) for name in ("own_session", "orphan")]
         assert [_gone_soon(pid, 5) for pid in pids] == [True, True]
     finally:
         _kill(pids)
