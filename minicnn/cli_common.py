@@ -26,6 +26,16 @@ class UsageError(Exception):
     """A bad command-line argument or data set: printed as one line, exit status 2."""
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's, with an option's help wrapped at spaces only: a name with a hyphen in it
+    (numpy-simple) stays whole on one line, to be read and copied as it is."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def help_texts(doc):
     """A command module's docstring as --help shows it: its first line the description, the
     rest (examples, conventions) the epilog, with reStructuredText's ``double backticks`` gone."""
@@ -33,7 +43,7 @@ def help_texts(doc):
     return {
         "description": first,
         "epilog": rest.strip("\n"),
-        "formatter_class": argparse.RawDescriptionHelpFormatter,
+        "formatter_class": HelpFormatter,
     }
 
 
