@@ -32,6 +32,7 @@ from ..cli_common import (
     positive_int,
     printable,
 )
+from ..cli_names import did_you_mean
 from ..closed_pipe import quiet_when_closed
 from ..safepickle import shown
 from . import cases, fair, report, runner
@@ -151,7 +152,7 @@ def _names(arg, known, default, what, flag=None):
     names = [] if arg == "none" else _csv(arg)
     if not names and flag:
         raise UsageError(f"{flag} {arg!r} names no {what}; give a comma list of {', '.join(known)}")
-    unknown = [n for n in names if n not in known]
+    unknown = [n + did_you_mean(n, known) for n in names if n not in known]
     if unknown:
         raise UsageError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
     return names

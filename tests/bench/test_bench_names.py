@@ -1,5 +1,5 @@
-"""The bench's names as a user reads them: every case and tier listed whole in --help, and the
-kernel tiers train takes."""
+"""The bench's names as a user reads and types them: every case and tier listed whole in
+--help, the kernel tiers train takes, and a misspelt name answered with the closest one."""
 
 import re
 
@@ -67,3 +67,24 @@ def test_numpy_simple_is_timed_and_its_rows_keep_the_columns(rng):
     model = {"case": "lenet5", "tier": "numpy-simple", "device": "cpu", "batch": 2, "error": "x"}
     head, _, row = report.model_table([model])
     assert row.index(" cpu ") + 1 == head.index("dev")
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--layers", "rellu"], "unknown layers rellu (did you mean relu?); known: conv3x3_64, "),
+        (
+            ["--models", "resnet2,vgg", "--layers", "none"],
+            "unknown models resnet2 (did you mean resnet20?), vgg; known: lenet5, ",
+        ),
+        (["--kernels", "numpy_simple"], "unknown tiers numpy_simple (did you mean numpy-simple?); known: "),
+        (["--kernels", "fast"], "unknown tiers fast; known: reference, numpy-simple, numpy, numba, auto"),
+    ],
+)
+def test_a_misspelt_name_is_refused_with_the_closest(argv, says, capsys, monkeypatch):
+    ran = []
+    monkeypatch.setattr(bench_main.runner, "run", ran.append)
+    assert bench_main.main(["--quick", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(PREFIX + says) and err.count("\n") == 1, err
+    assert ran == []
