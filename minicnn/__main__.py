@@ -35,6 +35,7 @@ KERNELS_HELP = (
 def _train_parser(t):
     from . import models
     from .cli_common import DATA, KERNELS, fraction, non_negative_int, positive_float, positive_int
+    from .cli_names import one_of
     from .run_settings import RECIPES
 
     def recipe(key):
@@ -74,7 +75,7 @@ def _train_parser(t):
         help="seeds the weights, the shuffling and the validation split (default: 0)",
     )
     t.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
-    t.add_argument("--kernels", choices=KERNELS, default="auto", help=KERNELS_HELP)
+    t.add_argument("--kernels", type=one_of(KERNELS), choices=KERNELS, default="auto", help=KERNELS_HELP)
     t.add_argument("--out", help="output folder (default: runs/MODEL-DATA)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint.npz")
     t.add_argument("--overwrite", action="store_true", help="replace the run in --out")
@@ -98,6 +99,7 @@ def _train_parser(t):
 
 def _parser():
     from .cli_common import KERNELS
+    from .cli_names import one_of
 
     debug = argparse.ArgumentParser(add_help=False)
     debug.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -131,7 +133,7 @@ def _parser():
         "--model", help="model name (default: from the checkpoint, or the metrics.json beside a model.npz)"
     )
     e.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
-    e.add_argument("--kernels", choices=KERNELS, default="auto", help=KERNELS_HELP)
+    e.add_argument("--kernels", type=one_of(KERNELS), choices=KERNELS, default="auto", help=KERNELS_HELP)
 
     from .cli_common import positive_int
 

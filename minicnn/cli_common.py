@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from . import data, models
+from .cli_names import did_you_mean
 from .data.dataset import stratified_split
 from .filecheck import file_kind
 
@@ -26,6 +27,16 @@ class UsageError(Exception):
     """A bad command-line argument or data set: printed as one line, exit status 2."""
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's, with an option's help wrapped at spaces only: a name with a hyphen in it
+    (numpy-simple) stays whole on one line, to be read and copied as it is."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def help_texts(doc):
     """A command module's docstring as --help shows it: its first line the description, the
     rest (examples, conventions) the epilog, with reStructuredText's ``double backticks`` gone."""
@@ -33,7 +44,7 @@ def help_texts(doc):
     return {
         "description": first,
         "epilog": rest.strip("\n"),
-        "formatter_class": argparse.RawDescriptionHelpFormatter,
+        "formatter_class": HelpFormatter,
     }
 
 
@@ -234,7 +245,7 @@ def load_data(spec, seed=0, train=True):
     }
     if kind in made:
         return made[kind]("train") if train else None, made[kind]("test")
-    raise UsageError(f"unknown data {spec!r}; choose one of {', '.join(DATA)}")
+    raise unknown_data(spec)
 
 
 def check_data(spec, train, test):
@@ -274,7 +285,10 @@ def validation_split(train, fraction, seed):
 
 def check_model(name):
     if name not in models.list_models():
-        raise UsageError(f"unknown model {name!r}; choose one of {', '.join(models.list_models())}")
+        names = models.list_models()
+        raise UsageError(
+            f"unknown model {name!r}{did_you_mean(name, names)}; choose one of {', '.join(names)}"
+        )
 
 
 def build_model(name, num_classes, image_shape, batch_size=1, device="cpu"):
@@ -341,11 +355,18 @@ def _data_hint(name, image_shape, takes):
     )
 
 
+def unknown_data(spec):
+    """The UsageError of a --data whose kind is none of DATA's, naming the closest."""
+    kinds = [d.partition(":")[0] for d in DATA]
+    close = did_you_mean(spec.partition(":")[0], kinds)
+    return UsageError(f"unknown data {spec!r}{close}; choose one of {', '.join(DATA)}")
+
+
 def check_data_spec(spec):
     """The text of --data, checked before anything is read or any folder named after it."""
     kind, _, path = spec.partition(":")
     if kind not in {d.partition(":")[0] for d in DATA}:
-        raise UsageError(f"unknown data {spec!r}; choose one of {', '.join(DATA)}")
+        raise unknown_data(spec)
     if path and kind in ("mnist5k", "digits", "shapes"):
         raise UsageError(f"--data {spec}: {kind} is built in and takes no path; give --data {kind}")
     if not path and kind in ("mnist", "fashion-mnist", "cifar10"):

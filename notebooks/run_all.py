@@ -20,6 +20,7 @@ import argparse
 import os
 import pathlib
 import sys
+import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -62,6 +63,20 @@ def for_saving(nb, stubs):
     return saved
 
 
+def kernel_manager(sockets):
+    """The kernel's manager, talking to it over local sockets in the folder ``sockets`` (zmq's
+    ipc transport) where the system has them: over tcp, which any process on the machine can
+    reach, ipykernel warns that code and outputs travel unencrypted. Elsewhere (Windows) tcp,
+    Jupyter's default."""
+    import zmq
+    from jupyter_client import KernelManager
+
+    if os.name == "posix" and zmq.has("ipc"):
+        # NOTE: an absolute path: the kernel runs in the notebooks folder, this process need not
+        return KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    return KernelManager(kernel_name="python3")
+
+
 def execute(path, fast, timeout=1800, save=True):
     """Run one notebook top to bottom, the exercises solved; returns the executed NotebookNode."""
     import nbformat
@@ -75,9 +90,11 @@ def execute(path, fast, timeout=1800, save=True):
     previous = {k: os.environ.get(k) for k in env}
     os.environ.update(env)            # the kernel process inherits this environment
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(HERE)}})
-        client.execute()
+        with tempfile.TemporaryDirectory(prefix="minicnn-kernel-") as sockets:
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                    km=kernel_manager(sockets),
+                                    resources={"metadata": {"path": str(HERE)}})
+            client.execute(cleanup_kc=True)  # a manager given to it, nbclient leaves running else
     finally:
         for k, v in previous.items():
             if v is None:

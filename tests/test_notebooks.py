@@ -1,8 +1,11 @@
 """Every course notebook runs top to bottom in fast mode (MINICNN_FAST=1) and shows its key result."""
 
 import importlib.util
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -136,3 +139,30 @@ def test_committed_notebooks_carry_their_outputs():
         text, images = _text_and_images(nb)
         assert images >= 1, path.name
         assert "mode: full" in text, f"{path.name} was not saved from a full run"
+
+
+def test_kernels_talk_over_local_sockets_where_the_system_has_them(tmp_path, monkeypatch):
+    """ipc, not tcp: over tcp ipykernel warns that code and outputs travel unencrypted."""
+    import zmq
+
+    run_all = _run_all()
+    km = run_all.kernel_manager(str(tmp_path))
+    if os.name == "posix" and zmq.has("ipc"):
+        assert km.transport == "ipc" and km.ip == str(tmp_path / "kernel")
+    monkeypatch.setattr(zmq, "has", lambda capability: False)
+    assert run_all.kernel_manager(str(tmp_path)).transport == "tcp"
+
+
+def test_a_notebook_runs_without_a_word_on_stderr(tmp_path):
+    """No "[IPKernelApp] WARNING | Kernel is running over TCP without encryption", nor a kernel
+    left to notice later that its parent has gone."""
+    done = subprocess.run(
+        [sys.executable, str(NOTEBOOKS / "run_all.py"), "--fast", "--no-save", "01_"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == "" and " ok" in done.stdout, done.stdout + done.stderr
+    assert list(tmp_path.iterdir()) == []  # no socket file left where it was started

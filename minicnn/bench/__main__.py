@@ -32,12 +32,13 @@ from ..cli_common import (
     positive_int,
     printable,
 )
+from ..cli_names import did_you_mean
 from ..closed_pipe import quiet_when_closed
 from ..safepickle import shown
 from . import cases, fair, report, runner
 
 PROG = "python -m minicnn bench"
-TIERS = ["reference", "numpy", "numba", "auto"]
+TIERS = backend.KERNEL_TIERS  # the tiers train --kernels takes too
 MODES = ["forward", "forward_backward", "train", "infer"]
 
 
@@ -48,8 +49,10 @@ def _csv(text):
 def parser(prog=PROG):
     p = OneLineParser(prog=prog, **help_texts(__doc__))
     p.add_argument("--quick", action="store_true", help="few cases and repeats (a smoke run)")
-    p.add_argument("--layers", help=f"comma list or 'none'; from {','.join(c['name'] for c in cases.LAYERS)}")
-    p.add_argument("--models", help=f"comma list or 'none'; from {','.join(cases.MODELS)}")
+    p.add_argument(
+        "--layers", help=f"comma list or 'none'; from {', '.join(c['name'] for c in cases.LAYERS)}"
+    )
+    p.add_argument("--models", help=f"comma list or 'none'; from {', '.join(cases.MODELS)}")
     p.add_argument("--device", default="auto", help="cpu, cuda, or auto (cpu, and cuda when CuPy sees a GPU)")
     p.add_argument(
         "--dtype",
@@ -84,8 +87,8 @@ def parser(prog=PROG):
         "--tiers",
         dest="tiers",
         default=None,
-        help="kernel tiers on CPU, a comma list of reference,numpy,numba,auto (default: "
-        "reference,numpy,numba,auto as available, without reference under --quick, or auto alone "
+        help=f"kernel tiers on CPU, a comma list of {', '.join(TIERS)} (default: "
+        "reference, numpy, numba, auto as available, without reference under --quick, or auto alone "
         "with --compare; auto is train's default; reference runs only on shrunken cases)",
     )
     p.add_argument(
@@ -148,8 +151,8 @@ def _names(arg, known, default, what, flag=None):
         return list(default)
     names = [] if arg == "none" else _csv(arg)
     if not names and flag:
-        raise UsageError(f"{flag} {arg!r} names no {what}; give a comma list of {','.join(known)}")
-    unknown = [n for n in names if n not in known]
+        raise UsageError(f"{flag} {arg!r} names no {what}; give a comma list of {', '.join(known)}")
+    unknown = [n + did_you_mean(n, known) for n in names if n not in known]
     if unknown:
         raise UsageError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
     return names

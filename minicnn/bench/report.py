@@ -83,19 +83,19 @@ def fair_lines(fair):
 
 def layer_table(rows):
     head = (
-        f"{'layer':16} {'tier':9} {'dev':4} {'fwd ms [IQR]':24} {'fwd+bwd ms [IQR]':24} "
+        f"{'layer':16} {'tier':12} {'dev':4} {'fwd ms [IQR]':24} {'fwd+bwd ms [IQR]':24} "
         f"{'GF/s':>7} {'%GEMM':>6} {'torch f+b ms':>12} {'x torch':>8}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         name = r["case"] + ("*" if r["tier"] == "reference" else "")
         if "error" in r:
-            lines.append(f"{name:16} {r['tier']:9} {r['device']:4} failed: {r['error']}")
+            lines.append(f"{name:16} {r['tier']:12} {r['device']:4} failed: {r['error']}")
             continue
         torch = r.get("torch_forward_backward")
         torch_ms = torch["median"] * 1e3 if torch else None
         lines.append(
-            f"{name:16} {r['tier']:9} {r['device']:4} {_ms(r.get('forward')):24} "
+            f"{name:16} {r['tier']:12} {r['device']:4} {_ms(r.get('forward')):24} "
             f"{_ms(r.get('forward_backward')):24} "
             f"{_num(r.get('gflops_forward_backward'), '{:.1f}'):>7} "
             f"{_num(r.get('pct_of_gemm'), '{:.0f}'):>6} "
@@ -107,16 +107,18 @@ def layer_table(rows):
 
 def model_table(rows):
     head = (
-        f"{'model':15} {'tier':9} {'dev':4} {'batch':>5} {'train img/s':>11} {'infer img/s':>11} "
+        f"{'model':15} {'tier':12} {'dev':4} {'batch':>5} {'train img/s':>11} {'infer img/s':>11} "
         f"{'torch train':>11} {'torch infer':>11} {'x torch train':>13} {'x torch infer':>13}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         if "error" in r:
-            lines.append(f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} failed: {r['error']}")
+            lines.append(
+                f"{r['case']:15} {r['tier']:12} {r['device']:4} {r['batch']:5d} failed: {r['error']}"
+            )
             continue
         lines.append(
-            f"{r['case']:15} {r['tier']:9} {r['device']:4} {r['batch']:5d} "
+            f"{r['case']:15} {r['tier']:12} {r['device']:4} {r['batch']:5d} "
             f"{_num(r.get('train_images_per_s'), '{:.1f}'):>11} "
             f"{_num(r.get('infer_images_per_s'), '{:.1f}'):>11} "
             f"{_num(r.get('torch_train_images_per_s'), '{:.1f}'):>11} "

@@ -18,7 +18,6 @@ these are, and from a shell with ``python -m minicnn check --exercises FILE.py``
 docs/writing-exercises.md.
 """
 
-import difflib
 import re
 import sys
 
@@ -111,8 +110,9 @@ def info(name):
 
 def _did_you_mean(name):
     """' (did you mean col2im?)' where ``name`` is close to an exercise's name, else ''."""
-    close = difflib.get_close_matches(str(name), names(), n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
+    from ..cli_names import did_you_mean
+
+    return did_you_mean(name, names())
 
 
 def check(name, fn, quick=False, own_code=False, seed=None, hints=True):

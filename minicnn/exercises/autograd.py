@@ -124,6 +124,20 @@ def _preorder(root, inputs):
     return order
 
 
+def _postorder(root, inputs):
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for parent in inputs[node]:
+                visit(parent)
+            order.append(node)
+
+    visit(root)
+    return order
+
+
 TOPO_SORT = Exercise(
     name="topo_sort",
     signature="(root, inputs)",
@@ -153,6 +167,11 @@ TOPO_SORT = Exercise(
             "depth-first PRE-order (a node appended before its inputs are visited) is not "
             "topological: append after visiting the inputs (post-order), then reverse",
             lambda root, inputs: _preorder(root, inputs),
+        ),
+        Mistake(
+            "this is the depth-first post-order, inputs before the nodes that use them (leaves "
+            "first): backward needs the output first, so reverse it (order[::-1])",
+            lambda root, inputs: _postorder(root, inputs),
         ),
     ],
 )

@@ -494,7 +494,7 @@ def test_flags_that_would_be_ignored_are_refused(argv, says, fake_run, capsys):
 @pytest.mark.parametrize(
     "argv, says",
     [
-        (["--kernels", ""], "--kernels '' names no tiers; give a comma list of reference,numpy,numba,auto"),
+        (["--kernels", ""], "--kernels '' names no tiers; give a comma list of reference, numpy-simple, "),
         (["--kernels", ","], "--kernels ',' names no tiers"),
         (["--tiers", "none"], "--kernels 'none' names no tiers"),
         (["--compare", "torch", "--modes", ","], "--modes ',' names no modes; give a comma list of forward,"),

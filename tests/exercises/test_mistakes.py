@@ -150,6 +150,55 @@ def test_topo_sort_breadth_first():
     assert "breadth-first" in hint("topo_sort", topo_sort)
 
 
+def test_topo_sort_post_order_never_reversed():
+    def topo_sort(root, inputs):
+        order, seen = [], set()
+
+        def build(node):
+            if node not in seen:
+                seen.add(node)
+                for parent in inputs[node]:
+                    build(parent)
+                order.append(node)
+
+        build(root)
+        return order
+
+    assert "post-order, inputs before the nodes that use them" in hint("topo_sort", topo_sort)
+
+
+def test_topo_sort_post_order_from_a_stack_never_reversed():
+    def topo_sort(root, inputs):  # inputs visited last first: another post-order, still leaves first
+        order, seen, stack = [], set(), [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack += [(parent, False) for parent in inputs[node] if parent not in seen]
+        return order
+
+    assert "so reverse it" in hint("topo_sort", topo_sort)
+
+
+def test_topo_sort_pre_order():
+    def topo_sort(root, inputs):
+        order = []
+
+        def visit(node):
+            if node not in order:
+                order.append(node)
+                for parent in inputs[node]:
+                    visit(parent)
+
+        visit(root)
+        return order
+
+    assert "PRE-order" in hint("topo_sort", topo_sort)
+
+
 def test_sigmoid_without_the_incoming_gradient():
     assert "chain rule" in hint("sigmoid_backward", lambda gy, y: y * (1 - y))
 

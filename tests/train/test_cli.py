@@ -1285,7 +1285,7 @@ def test_a_data_typo_is_named_before_any_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "lenet5", "--resume", "--data", "digit"]) == 2
     assert one_error_line(capsys).endswith(
-        "error: unknown data 'digit'; choose one of mnist5k, digits, shapes, "
+        "error: unknown data 'digit' (did you mean digits?); choose one of mnist5k, digits, shapes, "
         "mnist:PATH, fashion-mnist:PATH, cifar10:PATH"
     )
     assert main(["train", "lenet5", "--data", "digits:foo"]) == 2

@@ -114,7 +114,7 @@ def test_an_unknown_model_in_metrics_json_is_named_with_the_file(tmp_path, monke
     (tmp_path / "run" / "metrics.json").write_text(json.dumps({"model": "lenet9", "data": "digits"}))
     assert main(["eval", "model.npz"]) == 2
     line = one_error_line(capsys)
-    assert line.startswith("unknown model 'lenet9'; choose one of lenet1989, lenet5,")
+    assert line.startswith("unknown model 'lenet9' (did you mean lenet5?); choose one of lenet1989, lenet5,")
     assert line.endswith("(model lenet9, read from ./metrics.json; pass --model to choose)")
 
 
