@@ -40,7 +40,7 @@ def zeros(
 ) -> Tensor:
     """A tensor of zeros: ``mc.zeros(2, 3)``, ``mc.zeros((2, 3))`` or ``mc.zeros(size=(2, 3))``."""
     shape, dtype = _sized("zeros", shape, size, dtype, device)
-    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+    return _leaf(np.zeros(shape, dtype=dtype), requires_grad, device)
 
 
 def ones(
@@ -48,32 +48,53 @@ def ones(
 ) -> Tensor:
     """A tensor of ones: ``mc.ones(2, 3)``, ``mc.ones((2, 3))`` or ``mc.ones(size=(2, 3))``."""
     shape, dtype = _sized("ones", shape, size, dtype, device)
-    return tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+    return _leaf(np.ones(shape, dtype=dtype), requires_grad, device)
 
 
 def full(
     size: Any, fill_value: Any, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value``: float32 for a float, int64 for an int,
-    bool for a bool (unless ``dtype`` says otherwise). A value the dtype cannot hold is refused,
-    as PyTorch refuses it: NaN, inf or 300 into an integer dtype, 1e40 into float32."""
+    """A tensor of ``size`` filled with ``fill_value`` (a number, or a 0-d tensor's): float32 for
+    a float, int64 for an int, bool for a bool, NumPy's numbers too (``np.float64(0.5)``:
+    float32), as PyTorch's, unless ``dtype`` says otherwise. A value the dtype cannot hold is
+    refused, as PyTorch refuses it: NaN, inf or 300 into an integer dtype, 1e40 into float32."""
     return _filled("full", size, fill_value, dtype, device, requires_grad)
 
 
 def _filled(name: str, size: Any, fill_value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     """``full``, with the name its messages give (``full_like``, ``x.new_full``)."""
     size = creation_args.size_of(name, (size,))
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:  # its number, as in PyTorch
+        fill_value = fill_value.item()
     if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"{name}: fill_value must be a number, got {type(fill_value).__name__}")
     dtype = creation_args.dtype_of(name, dtype)
-    if dtype is None or dtype.kind in "iu":
+    huge = type(fill_value) is int and not -(2**63) <= fill_value < 2**63
+    if huge and (dtype is None or dtype.kind in "iu"):
         int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, name)
-    if dtype is None:
-        dtype = np.asarray(tensor(fill_value).data).dtype  # mc.tensor's rules for a number
+    if dtype is None:  # NOTE: by the number's kind, a NumPy one too (np.float64: float32), as PyTorch
+        dtype = _FILL_DTYPES[next(k for k in _FILL_DTYPES if isinstance(fill_value, k))]
     int_range.refuse_unconvertible(name, fill_value, dtype, lambda i: "fill_value =", strict_floats=True)
     refuse_too_large(name, size, dtype, device)
-    value = np.asarray(fill_value).astype(dtype)  # NOTE: -1 into uint8 is 255, as in PyTorch
-    return tensor(np.full(size, value, dtype=dtype), requires_grad=requires_grad, device=device)
+    if dtype.kind in "iu":  # NOTE: -1 into uint8 is 255, as in PyTorch (NumPy's np.full refuses it)
+        fill_value = np.asarray(fill_value).astype(dtype)
+    return _leaf(np.full(size, fill_value, dtype=dtype), requires_grad, device)
+
+
+# the dtype of full's fill value, by its kind (bool first: a bool is an int too)
+_FILL_DTYPES = {
+    (bool, np.bool_): np.dtype(np.bool_),
+    (int, np.integer): np.dtype(np.int64),
+    (float, np.floating): np.dtype(np.float32),
+}
+
+
+def _leaf(array: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    """A leaf holding ``array``, made by the factory and so handed over without ``tensor``'s
+    copy where it stays on the CPU untracked, the common call."""
+    if requires_grad is False and type(device) is str and device == "cpu":
+        return Tensor(array)
+    return tensor(array, requires_grad=requires_grad, device=device)
 
 
 def arange(
@@ -175,7 +196,7 @@ def empty(
 ) -> Tensor:
     """A tensor to be written over: zeros here (PyTorch leaves whatever memory held)."""
     shape, dtype = _sized("empty", shape, size, dtype, device)
-    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+    return _leaf(np.zeros(shape, dtype=dtype), requires_grad, device)
 
 
 def eye(n: int, m: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
