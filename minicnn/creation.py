@@ -117,7 +117,10 @@ def arange(
         integers = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.dtype(np.int64 if integers else np.float32)
     refuse_too_large("arange", (count,), dtype, device)
-    values = np.arange(start, end, step, dtype=np.float64 if np.dtype(dtype).kind == "f" else dtype)
+    # NOTE: counted in float64 or int64, then cast: an integer dtype wraps (-1 into uint8 is
+    # 255, as in PyTorch), where NumPy's arange refuses a bound its dtype cannot hold
+    wide = {"f": np.float64, "i": np.int64, "u": np.int64}.get(dtype.kind, dtype)
+    values = np.arange(start, end, step, dtype=np.uint64 if dtype == np.uint64 else wide)
     return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
@@ -219,10 +222,17 @@ def linspace(
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from start to end, both included."""
+    """``steps`` evenly spaced values from start to end, both included. start and end are
+    numbers (or 0-d tensors) that ``dtype`` holds, as PyTorch asks: 300 into uint8 is refused."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    start, end = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end))
     dtype = creation_args.dtype_of("linspace", dtype, np.float32)
+    for what, v in (("start", start), ("end", end)):
+        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
+            raise TypeError(f"linspace: {what} must be a number, got {type(v).__name__} {v!r}")
+        # as PyTorch: both ends must fit the dtype (300 into uint8 would wrap round to 44)
+        int_range.refuse_unconvertible("linspace", v, dtype, lambda i, w=what: f"{w} =", strict_floats=True)
     refuse_too_large("linspace", (int(steps),), dtype, device)
     values = np.linspace(start, end, steps).astype(dtype)
     return tensor(values, requires_grad=requires_grad, device=device)
@@ -238,7 +248,8 @@ def randint(
     generator: Any = None,
 ) -> Tensor:
     """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
-    Both bounds are ints, and the range must fit ``dtype`` (int64 where None), as PyTorch's."""
+    Both bounds are ints, and the range must fit ``dtype`` (int64 where None), as PyTorch's; in
+    a float dtype, within the integers it holds every one of (+-2^24 in float32)."""
     if size is None:
         low, high, size = 0, low, high
     elif high is None:  # randint(10, size=(3,)): the one bound given is the high one
@@ -266,12 +277,21 @@ def randperm(n: int, *, dtype: Any = None, device: str = "cpu", generator: Any =
 
 
 def _refuse_ints_beyond(name: str, what: str, low: int, high: int, dtype: np.dtype) -> None:
-    """Refuse draws from [low, high] that an integer ``dtype`` cannot hold, as PyTorch does
-    ("to - 1 is out of bounds for unsigned char"), where NumPy would wrap 300 round to 44."""
+    """Refuse draws from [low, high] that ``dtype`` cannot hold, as PyTorch does ("to - 1 is
+    out of bounds for unsigned char"), where NumPy would wrap 300 round to 44; in a float
+    dtype, integers beyond those it holds every one of (2^24 in float32), which would round
+    to their neighbours: a draw equal to high, or a permutation with repeats."""
     if dtype.kind in "biu" and high >= low:
         least, most = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
         if low < least or high > most:
             raise RuntimeError(f"{name}: {what} does not fit in {dtype}, which holds [{least}, {most}]")
+    if dtype.kind == "f" and high >= low:
+        most = 2 ** (np.finfo(dtype).nmant + 1)
+        if low < -most or high > most:
+            raise RuntimeError(
+                f"{name}: {what} does not fit in {dtype}, which holds every integer only in "
+                f"[-{most}, {most}]; give dtype=mc.int64 (or mc.float64)"
+            )
 
 
 def full_like(

@@ -55,3 +55,70 @@ def _refuses(factory, *args, **kwargs):
     except RuntimeError:
         return True
     return False
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (
+            lambda: mc.randint(2**25, 2**25 + 4, (300,), dtype=mc.float32),
+            r"^randint: the range \[33554432, 33554436\) does not fit in float32, which holds every "
+            r"integer only in \[-16777216, 16777216\]; give dtype=mc.int64 \(or mc.float64\)$",
+        ),
+        (lambda: mc.randint(2**40, (3,), dtype=np.float16), r"^randint: the range \[0, 1099511627776\)"),
+        (lambda: mc.randint(-2049, 0, (3,), dtype=np.float16), r"^randint: the range \[-2049, 0\)"),
+        (lambda: mc.randperm(2050, dtype=np.float16), r"^randperm: n - 1 = 2049 does not fit in float16"),
+        (lambda: mc.randperm(2**24 + 2, dtype=mc.float32), r"^randperm: n - 1 = 16777217 does not fit"),
+    ],
+)
+def test_random_integers_refuse_a_float_dtype_that_would_round_them_as_pytorch(call, says):
+    # rounded, a draw from [2^25, 2^25 + 4) could be 2^25 + 4 itself, and a permutation repeat
+    with pytest.raises(RuntimeError, match=says):
+        call()
+
+
+def test_random_integers_in_a_float_dtype_stay_whole_and_in_range():
+    mc.manual_seed(7)
+    draws = mc.randint(2**24 - 9, 2**24 + 1, (400,), dtype=mc.float32).numpy()
+    assert draws.min() >= 2**24 - 9 and draws.max() <= 2**24 and len(set(draws.tolist())) == 10
+    perm = mc.randperm(2049, dtype=np.float16).numpy()
+    assert sorted(perm.tolist()) == list(range(2049))
+
+
+@pytest.mark.parametrize(
+    "call, error, says",
+    [
+        (
+            lambda: mc.linspace(0, 300, 3, dtype=mc.uint8),
+            RuntimeError,
+            r"^linspace: end = 300 cannot be converted to uint8 without overflow; "
+            r"uint8 holds whole numbers in \[0, 255\]$",
+        ),
+        (lambda: mc.linspace(-1.0, 1, 3, dtype=mc.uint8), RuntimeError, r"^linspace: start = -1\.0 cannot"),
+        (lambda: mc.linspace(-256, 1, 3, dtype=mc.uint8), RuntimeError, r"^linspace: start = -256 cannot"),
+        (lambda: mc.linspace(0, float("nan"), 3, dtype=mc.int64), RuntimeError, r"^linspace: end = nan"),
+        (
+            lambda: mc.linspace(0, 1e40, 3),
+            RuntimeError,
+            r"^linspace: end = 1e\+40 cannot be converted to float32",
+        ),
+        (lambda: mc.linspace("a", 1, 3), TypeError, r"^linspace: start must be a number, got str 'a'$"),
+        (lambda: mc.linspace(0, None, 3), TypeError, r"^linspace: end must be a number, got NoneType None$"),
+    ],
+)
+def test_linspace_refuses_ends_its_dtype_cannot_hold_as_pytorch(call, error, says):
+    with pytest.raises(error, match=says):
+        call()
+
+
+def test_linspace_takes_0d_tensors_and_ends_that_fit():
+    assert mc.linspace(mc.tensor(0.0), mc.tensor(1.0), 3).tolist() == [0.0, 0.5, 1.0]
+    assert mc.linspace(0, 255, 4, dtype=mc.uint8).tolist() == [0, 85, 170, 255]
+    assert mc.linspace(0, 10, 4, dtype=mc.int64).tolist() == [0, 3, 6, 10]  # PyTorch's, truncated
+
+
+def test_arange_into_an_unsigned_dtype_wraps_a_negative_start_as_pytorch():
+    assert mc.arange(-3, 0, dtype=mc.uint8).tolist() == [253, 254, 255]
+    assert mc.arange(-3.0, 0.0, dtype=mc.uint8).tolist() == [253, 254, 255]
+    assert mc.arange(254, 258, dtype=mc.uint8).tolist() == [254, 255, 0, 1]
+    assert mc.arange(0, 2.5, 0.5, dtype=mc.int64).tolist() == [0, 0, 0, 0, 0]  # PyTorch's too
