@@ -40,7 +40,7 @@ def zeros(
 ) -> Tensor:
     """A tensor of zeros: ``mc.zeros(2, 3)``, ``mc.zeros((2, 3))`` or ``mc.zeros(size=(2, 3))``."""
     shape, dtype = _sized("zeros", shape, size, dtype, device)
-    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+    return _leaf(np.zeros(shape, dtype=dtype), requires_grad, device)
 
 
 def ones(
@@ -48,32 +48,53 @@ def ones(
 ) -> Tensor:
     """A tensor of ones: ``mc.ones(2, 3)``, ``mc.ones((2, 3))`` or ``mc.ones(size=(2, 3))``."""
     shape, dtype = _sized("ones", shape, size, dtype, device)
-    return tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+    return _leaf(np.ones(shape, dtype=dtype), requires_grad, device)
 
 
 def full(
     size: Any, fill_value: Any, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value``: float32 for a float, int64 for an int,
-    bool for a bool (unless ``dtype`` says otherwise). A value the dtype cannot hold is refused,
-    as PyTorch refuses it: NaN, inf or 300 into an integer dtype, 1e40 into float32."""
+    """A tensor of ``size`` filled with ``fill_value`` (a number, or a 0-d tensor's): float32 for
+    a float, int64 for an int, bool for a bool, NumPy's numbers too (``np.float64(0.5)``:
+    float32), as PyTorch's, unless ``dtype`` says otherwise. A value the dtype cannot hold is
+    refused, as PyTorch refuses it: NaN, inf or 300 into an integer dtype, 1e40 into float32."""
     return _filled("full", size, fill_value, dtype, device, requires_grad)
 
 
 def _filled(name: str, size: Any, fill_value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     """``full``, with the name its messages give (``full_like``, ``x.new_full``)."""
     size = creation_args.size_of(name, (size,))
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:  # its number, as in PyTorch
+        fill_value = fill_value.item()
     if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"{name}: fill_value must be a number, got {type(fill_value).__name__}")
     dtype = creation_args.dtype_of(name, dtype)
-    if dtype is None or dtype.kind in "iu":
+    huge = type(fill_value) is int and not -(2**63) <= fill_value < 2**63
+    if huge and (dtype is None or dtype.kind in "iu"):
         int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, name)
-    if dtype is None:
-        dtype = np.asarray(tensor(fill_value).data).dtype  # mc.tensor's rules for a number
+    if dtype is None:  # NOTE: by the number's kind, a NumPy one too (np.float64: float32), as PyTorch
+        dtype = _FILL_DTYPES[next(k for k in _FILL_DTYPES if isinstance(fill_value, k))]
     int_range.refuse_unconvertible(name, fill_value, dtype, lambda i: "fill_value =", strict_floats=True)
     refuse_too_large(name, size, dtype, device)
-    value = np.asarray(fill_value).astype(dtype)  # NOTE: -1 into uint8 is 255, as in PyTorch
-    return tensor(np.full(size, value, dtype=dtype), requires_grad=requires_grad, device=device)
+    if dtype.kind in "iu":  # NOTE: -1 into uint8 is 255, as in PyTorch (NumPy's np.full refuses it)
+        fill_value = np.asarray(fill_value).astype(dtype)
+    return _leaf(np.full(size, fill_value, dtype=dtype), requires_grad, device)
+
+
+# the dtype of full's fill value, by its kind (bool first: a bool is an int too)
+_FILL_DTYPES = {
+    (bool, np.bool_): np.dtype(np.bool_),
+    (int, np.integer): np.dtype(np.int64),
+    (float, np.floating): np.dtype(np.float32),
+}
+
+
+def _leaf(array: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    """A leaf holding ``array``, made by the factory and so handed over without ``tensor``'s
+    copy where it stays on the CPU untracked, the common call."""
+    if requires_grad is False and type(device) is str and device == "cpu":
+        return Tensor(array)
+    return tensor(array, requires_grad=requires_grad, device=device)
 
 
 def arange(
@@ -96,7 +117,10 @@ def arange(
         integers = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.dtype(np.int64 if integers else np.float32)
     refuse_too_large("arange", (count,), dtype, device)
-    values = np.arange(start, end, step, dtype=np.float64 if np.dtype(dtype).kind == "f" else dtype)
+    # NOTE: counted in float64 or int64, then cast: an integer dtype wraps (-1 into uint8 is
+    # 255, as in PyTorch), where NumPy's arange refuses a bound its dtype cannot hold
+    wide = {"f": np.float64, "i": np.int64, "u": np.int64}.get(dtype.kind, dtype)
+    values = np.arange(start, end, step, dtype=np.uint64 if dtype == np.uint64 else wide)
     return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
@@ -175,7 +199,7 @@ def empty(
 ) -> Tensor:
     """A tensor to be written over: zeros here (PyTorch leaves whatever memory held)."""
     shape, dtype = _sized("empty", shape, size, dtype, device)
-    return tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, device=device)
+    return _leaf(np.zeros(shape, dtype=dtype), requires_grad, device)
 
 
 def eye(n: int, m: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
@@ -198,10 +222,17 @@ def linspace(
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from start to end, both included."""
+    """``steps`` evenly spaced values from start to end, both included. start and end are
+    numbers (or 0-d tensors) that ``dtype`` holds, as PyTorch asks: 300 into uint8 is refused."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    start, end = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end))
     dtype = creation_args.dtype_of("linspace", dtype, np.float32)
+    for what, v in (("start", start), ("end", end)):
+        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
+            raise TypeError(f"linspace: {what} must be a number, got {type(v).__name__} {v!r}")
+        # as PyTorch: both ends must fit the dtype (300 into uint8 would wrap round to 44)
+        int_range.refuse_unconvertible("linspace", v, dtype, lambda i, w=what: f"{w} =", strict_floats=True)
     refuse_too_large("linspace", (int(steps),), dtype, device)
     values = np.linspace(start, end, steps).astype(dtype)
     return tensor(values, requires_grad=requires_grad, device=device)
@@ -217,7 +248,8 @@ def randint(
     generator: Any = None,
 ) -> Tensor:
     """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
-    Both bounds are ints, and the range must fit ``dtype`` (int64 where None), as PyTorch's."""
+    Both bounds are ints, and the range must fit ``dtype`` (int64 where None), as PyTorch's; in
+    a float dtype, within the integers it holds every one of (+-2^24 in float32)."""
     if size is None:
         low, high, size = 0, low, high
     elif high is None:  # randint(10, size=(3,)): the one bound given is the high one
@@ -245,12 +277,21 @@ def randperm(n: int, *, dtype: Any = None, device: str = "cpu", generator: Any =
 
 
 def _refuse_ints_beyond(name: str, what: str, low: int, high: int, dtype: np.dtype) -> None:
-    """Refuse draws from [low, high] that an integer ``dtype`` cannot hold, as PyTorch does
-    ("to - 1 is out of bounds for unsigned char"), where NumPy would wrap 300 round to 44."""
+    """Refuse draws from [low, high] that ``dtype`` cannot hold, as PyTorch does ("to - 1 is
+    out of bounds for unsigned char"), where NumPy would wrap 300 round to 44; in a float
+    dtype, integers beyond those it holds every one of (2^24 in float32), which would round
+    to their neighbours: a draw equal to high, or a permutation with repeats."""
     if dtype.kind in "biu" and high >= low:
         least, most = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
         if low < least or high > most:
             raise RuntimeError(f"{name}: {what} does not fit in {dtype}, which holds [{least}, {most}]")
+    if dtype.kind == "f" and high >= low:
+        most = 2 ** (np.finfo(dtype).nmant + 1)
+        if low < -most or high > most:
+            raise RuntimeError(
+                f"{name}: {what} does not fit in {dtype}, which holds every integer only in "
+                f"[-{most}, {most}]; give dtype=mc.int64 (or mc.float64)"
+            )
 
 
 def full_like(

@@ -41,6 +41,10 @@ def size_of(name: str, args: tuple, size: Any = None) -> tuple[int, ...]:
     """The size a factory was given, as ints: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or
     ``f(size=(2, 3))``, as PyTorch's. Refused: no size at all (``f()``: for a 0-d tensor give
     ``()``), a size both ways, an entry that is not an int (a float, a bool, None), a negative one."""
+    if size is None and args:  # NOTE: the common call, ints >= 0, taken without the checks below
+        dims = args[0] if len(args) == 1 and type(args[0]) in (tuple, list) else args
+        if all(type(n) is int and n >= 0 for n in dims):
+            return tuple(dims)
     if size is not None:
         if args:
             raise TypeError(f"{name}: expected the size once, got {args} and size={size!r}")
@@ -105,7 +109,7 @@ def refuse_too_large(name: str, shape: tuple, dtype: Any, device: Any = "cpu") -
     """Refuse a tensor of ``shape`` and ``dtype`` that needs more bytes than ``device`` has in
     all (RAM and swap on the CPU, the GPU's memory on CUDA), before NumPy tries. A tensor that
     would merely be large passes: what is free now changes, and NumPy's own MemoryError tells."""
-    count = math.prod(int(n) for n in shape)  # Python ints: no overflow
+    count = math.prod(map(int, shape))  # Python ints: no overflow
     need = count * np.dtype(dtype).itemsize
     if need < _SMALL:  # NOTE: the common call never reads the machine's memory
         return

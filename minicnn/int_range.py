@@ -4,6 +4,8 @@ PyTorch refuses them: ints beyond int64, and values beyond the dtype asked for.
 NumPy would wrap 2**63 round to int64's minimum, or turn ``[2**63, 1]`` into floats.
 """
 
+import math
+
 import numpy as np
 
 
@@ -57,6 +59,10 @@ def refuse_unconvertible(name, values, dtype, what, strict_floats=False):
     ``what(i)`` names the i-th value (its flat index) in the message.
     """
     dtype = np.dtype(dtype)
+    if type(values) in (int, float):  # NOTE: one Python number (a fill value): no arrays made
+        if not _number_fits(values, dtype, strict_floats):
+            _refuse(name, what(0), values, dtype)
+        return
     array = np.asarray(values)
     if dtype.kind in "iu" and array.dtype.kind in "fiu" and not np.can_cast(array.dtype, dtype):
         info = np.iinfo(dtype)
@@ -65,17 +71,45 @@ def refuse_unconvertible(name, values, dtype, what, strict_floats=False):
                 bad = ~np.isfinite(array) | (array < info.min) | (array >= float(info.max) + 1)
             else:
                 bad = (array > info.max) | (array < (-info.max if dtype.kind == "u" else info.min))
-        holds = f"{dtype} holds whole numbers in [{info.min}, {info.max}]"
     elif dtype.kind == "f" and strict_floats and array.dtype.kind in "fiu":
-        largest = np.finfo(dtype).max
         with np.errstate(invalid="ignore"):
-            bad = np.isfinite(array) & (np.abs(array.astype(np.float64)) > largest)
-        holds = f"{dtype}'s largest is {float(largest):.6g}"
+            bad = np.isfinite(array) & (np.abs(array.astype(np.float64)) > np.finfo(dtype).max)
     else:
         return
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        v = array.reshape(-1)[i].item()
-        raise RuntimeError(
-            f"{name}: {what(i)} {v!r} cannot be converted to {dtype} without overflow; {holds}"
+        _refuse(name, what(i), array.reshape(-1)[i].item(), dtype)
+
+
+def _refuse(name, what, v, dtype):
+    if dtype.kind == "f":
+        holds = f"{dtype}'s largest is {float(np.finfo(dtype).max):.6g}"
+    else:
+        holds = f"{dtype} holds whole numbers in [{np.iinfo(dtype).min}, {np.iinfo(dtype).max}]"
+    raise RuntimeError(f"{name}: {what} {v!r} cannot be converted to {dtype} without overflow; {holds}")
+
+
+def _number_fits(v, dtype, strict_floats):
+    """Whether ``dtype`` holds the Python int or float ``v``, by refuse_unconvertible's rules,
+    told with Python's comparisons (exact between ints and floats)."""
+    if dtype.kind in "iu":
+        least, most = _bounds(dtype)
+        if type(v) is float:
+            return math.isfinite(v) and least <= v < most + 1
+        return (-most if dtype.kind == "u" else least) <= v <= most
+    if dtype.kind == "f" and strict_floats:
+        return abs(v) <= _bounds(dtype)[1] or (type(v) is float and not math.isfinite(v))
+    return True
+
+
+_dtype_bounds: dict = {}
+
+
+def _bounds(dtype):
+    """(least, largest) of an integer or float dtype, as Python numbers, read once."""
+    if dtype not in _dtype_bounds:
+        info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
+        _dtype_bounds[dtype] = (
+            (int(info.min), int(info.max)) if dtype.kind in "iu" else (float(info.min), float(info.max))
         )
+    return _dtype_bounds[dtype]

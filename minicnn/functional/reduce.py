@@ -60,9 +60,13 @@ class Mean(Function):
         self.n = 1
         for a in axes:
             self.n *= x.shape[a]
+        if self.n == 0:  # NOTE: 0 / 0, NaN, as PyTorch, without NumPy's "Mean of empty slice" warning
+            return backend.xp_of(x).full(x.sum(axis=axes, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
         return x.mean(axis=axes, keepdims=keepdim)
 
     def backward(self, gy):
+        if self.n == 0:  # x holds nothing: its gradient is empty
+            return self.xp.zeros(self.shape, dtype=gy.dtype)
         g = _keep(gy, self.shape, self.axes) / self.n
         return self.xp.broadcast_to(g, self.shape).astype(gy.dtype)
 
