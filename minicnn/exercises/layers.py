@@ -1,7 +1,7 @@
-"""Exercises on layers: the softmax cross-entropy gradient, dropout, LRN, batch norm, class activation maps.
+"""Exercises on layers: the softmax cross-entropy gradient, dropout, LRN, class activation maps.
 
 Expected values come from minicnn's autograd (F.cross_entropy) and its
-reference tier (LRN, batch norm, convolution for the CAM).
+reference tier (LRN, convolution for the CAM).
 """
 
 import numpy as np
@@ -191,109 +191,6 @@ LRN = Exercise(
 )
 
 
-# --- batch normalization -----------------------------------------------------------------------
-
-
-def _make_bn(rng, N, C, H, W, eps, shift):
-    x = rng.standard_normal((N, C, H, W)) * rng.uniform(0.5, 3, (1, C, 1, 1)) + shift
-    return rng.standard_normal((N, C, H, W)), x, rng.uniform(0.5, 2, C), eps
-
-
-def _bn(gy, x, gamma, eps):
-    ncm = (x.shape[0], x.shape[1], -1)
-    mean, var = ref.batch_norm_stats(x.reshape(ncm))
-    invstd = ref.batch_norm_invstd(var, eps)
-    _, xhat = ref.batch_norm_apply(x.reshape(ncm), mean, invstd, gamma, np.zeros_like(gamma))
-    gx, ggamma, gbeta = ref.batch_norm_grads(gy.reshape(ncm), xhat, invstd, gamma)
-    return gx.reshape(x.shape), ggamma, gbeta
-
-
-def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False, grad_ddof=None, without=None, eps_outside=False):
-    """BN backward with statistics over other axes, an unbiased variance (in the normalization,
-    and in the derivative unless grad_ddof says otherwise), mean/var held constant, or ``without``
-    one term of gx: "mean" (- mean(g)) or "variance" (- xhat * mean(g * xhat)), or 1/(sqrt(var) + eps)."""
-    grad_ddof = ddof if grad_ddof is None else grad_ddof
-
-    def wrong(gy, x, gamma, eps):
-        m = int(np.prod([x.shape[a] for a in axes]))
-        mean = x.mean(axis=axes, keepdims=True)
-        var = ((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof)
-        invstd = 1 / (np.sqrt(var) + eps) if eps_outside else 1 / np.sqrt(var + eps)
-        xhat = (x - mean) * invstd
-        g = gy * gamma[None, :, None, None]
-        mean_term = 0 if without == "mean" else g.mean(axis=axes, keepdims=True)
-        variance_term = 0 if without == "variance" else xhat * (g * xhat).sum(axis=axes, keepdims=True)
-        if constants:
-            gx = g * invstd
-        else:  # the staged-graph result, with m - ddof in the variance's derivative
-            gx = invstd * (g - mean_term - variance_term / (m - grad_ddof))
-        return gx, (gy * xhat).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
-
-    return wrong
-
-
-BATCH_NORM = Exercise(
-    name="batch_norm_backward",
-    signature="(gy, x, gamma, eps)",
-    returns=("gx", "ggamma", "gbeta"),
-    notebook="06_resnet_and_batchnorm",
-    teaches="backprop through batch statistics: every input moves the mean and variance of its channel",
-    doc="""Training mode: per channel c, mean and biased variance over (N, H, W);
-    xhat = (x - mean) / sqrt(var + eps); y = gamma[c] * xhat + beta[c]. x, gy (N, C, H, W), gamma (C,).
-    Return (gx, ggamma, gbeta).""",
-    make=_make_bn,
-    expected=_bn,
-    cases=[
-        Case(600, dict(N=4, C=3, H=5, W=5, eps=1e-5, shift=0.0)),
-        Case(601, dict(N=1, C=2, H=3, W=4, eps=1e-5, shift=0.0)),
-        Case(602, dict(N=8, C=4, H=1, W=1, eps=1e-3, shift=0.0)),
-        Case(603, dict(N=2, C=3, H=4, W=6, eps=1e-5, shift=5.0)),
-    ],
-    mistakes=[
-        Mistake(
-            "the batch mean and variance were treated as constants (gx = gamma * gy / sqrt(var + eps)). "
-            "They are computed from x, so gx = gamma/sqrt(var + eps) * (gy - mean(gy) - xhat * "
-            "mean(gy * xhat)), the means over (N, H, W)",
-            _bn_variant(constants=True),
-        ),
-        Mistake(
-            "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
-            "np.var's default)",
-            _bn_variant(ddof=1),
-        ),
-        Mistake(
-            "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
-            "np.var's default, not ddof=1)",
-            _bn_variant(ddof=1, grad_ddof=0),
-        ),
-        Mistake(
-            "the statistics are per channel over (N, H, W), all three axes; you used other axes",
-            _bn_variant(axes=(0,)),
-        ),
-        Mistake(
-            "the statistics are per channel over (N, H, W), all three axes; you used other axes",
-            _bn_variant(axes=(2, 3)),
-        ),
-        Mistake(
-            "gx is missing the variance's term. With g = gamma * gy and the means over (N, H, W), "
-            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps): the variance depends on "
-            "x too, which gives the last term",
-            _bn_variant(without="variance"),
-        ),
-        Mistake(
-            "gx is missing the mean's term. With g = gamma * gy and the means over (N, H, W), "
-            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps): the mean depends on "
-            "x too, which gives the - mean(g)",
-            _bn_variant(without="mean"),
-        ),
-        Mistake(
-            "eps goes inside the square root: 1/sqrt(var + eps), not 1/(sqrt(var) + eps)",
-            _bn_variant(eps_outside=True),
-        ),
-    ],
-)
-
-
 # --- class activation maps ---------------------------------------------------------------------
 
 
@@ -337,4 +234,4 @@ CAM = Exercise(
     ],
 )
 
-EXERCISES = [CROSS_ENTROPY, DROPOUT, LRN, BATCH_NORM, CAM]
+EXERCISES = [CROSS_ENTROPY, DROPOUT, LRN, CAM]
