@@ -203,6 +203,7 @@ SIGMOID = Exercise(
             "y is already sigmoid(x): the derivative is y (1 - y), with no second sigmoid",
             lambda gy, y: gy * (1 / (1 + np.exp(-y))) * (1 - 1 / (1 + np.exp(-y))),
         ),
+        Mistake("that is tanh's derivative, 1 - y^2; sigmoid's is y (1 - y)", lambda gy, y: gy * (1 - y * y)),
     ],
 )
 
@@ -222,6 +223,9 @@ TANH = Exercise(
             "y is already tanh(x): the derivative is 1 - y^2, with no second tanh",
             lambda gy, y: gy * (1 - np.tanh(y) ** 2),
         ),
+        Mistake("that is sigmoid's derivative, y (1 - y); tanh's is 1 - y^2", lambda gy, y: gy * y * (1 - y)),
+        Mistake("the square is missing: tanh' = 1 - y^2, not 1 - y", lambda gy, y: gy * (1 - y)),
+        Mistake("1 - y^2 is 1 - y*y, not (1 - y)^2", lambda gy, y: gy * (1 - y) ** 2),
     ],
 )
 
@@ -258,6 +262,11 @@ LINEAR = Exercise(
             "gb: the bias is added to every row, so its gradient is the SUM of gy over the batch, "
             "not the mean",
             lambda gy, x, w: (gy @ w, gy.T @ x, gy.mean(0)),
+        ),
+        Mistake(
+            "gw is divided by N: each example adds its own gy[n]^T x[n] to gw, so it is the SUM "
+            "gy.T @ x (the loss's mean over the batch is already in gy)",
+            lambda gy, x, w: (gy @ w, gy.T @ x / len(x), gy.sum(0)),
         ),
     ],
 )

@@ -1,0 +1,111 @@
+"""More known mistakes of notebooks 1 to 3, each written as a student writes it, fail with the hint
+that names it and no other exercise's hint: the activations' derivatives swapped, gradients averaged
+over the batch, the stride ignored, reshapes that mix images and channels."""
+
+import numpy as np
+import pytest
+import solutions as S
+from mistake_hint import hint
+
+# --- 1. autograd ---------------------------------------------------------------------------------
+
+
+def linear_gw_averaged(gy, x, w):
+    return gy @ w, gy.T @ x / len(x), gy.sum(axis=0)
+
+
+# --- 2. convolution --------------------------------------------------------------------------------
+
+
+def _out(n, k, stride, padding):
+    return (n + 2 * padding - k) // stride + 1
+
+
+def im2col_without_the_stride(x, kernel_size, stride, padding):
+    N, C, H, W = x.shape
+    k = kernel_size
+    OH, OW = _out(H, k, stride, padding), _out(W, k, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    cols = np.empty((C, k, k, N, OH, OW))
+    for u in range(k):
+        for v in range(k):
+            cols[:, u, v] = xp[:, :, u : u + OH, v : v + OW].transpose(1, 0, 2, 3)
+    return cols.reshape(C * k * k, N * OH * OW)
+
+
+def col2im_without_the_stride(cols, x_shape, kernel_size, stride, padding):
+    N, C, H, W = x_shape
+    k = kernel_size
+    OH, OW = _out(H, k, stride, padding), _out(W, k, stride, padding)
+    cols = cols.reshape(C, k, k, N, OH, OW)
+    gx = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    for u in range(k):
+        for v in range(k):
+            gx[:, :, u : u + OH, v : v + OW] += cols[:, u, v].transpose(1, 0, 2, 3)
+    return gx[:, :, padding : padding + H, padding : padding + W]
+
+
+def col2im_reading_columns_ijn(cols, x_shape, kernel_size, stride, padding):
+    N, C, H, W = x_shape
+    k = kernel_size
+    OH, OW = _out(H, k, stride, padding), _out(W, k, stride, padding)
+    cols = cols.reshape(C, k, k, OH, OW, N)
+    gx = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    for u in range(k):
+        for v in range(k):
+            taps = cols[:, u, v].transpose(3, 0, 1, 2)
+            gx[:, :, u : u + stride * OH : stride, v : v + stride * OW : stride] += taps
+    return gx[:, :, padding : padding + H, padding : padding + W]
+
+
+def conv_forward_reshaped_without_transpose(x, w, b, stride, padding):
+    N, C, H, W = x.shape
+    O, _, k, _ = w.shape
+    OH, OW = _out(H, k, stride, padding), _out(W, k, stride, padding)
+    y = w.reshape(O, -1) @ S.im2col(x, k, stride, padding) + b[:, None]
+    return y.reshape(N, O, OH, OW)
+
+
+def conv_forward_bias_on_the_last_axis(x, w, b, stride, padding):
+    N, C, H, W = x.shape
+    O, _, k, _ = w.shape
+    OH, OW = _out(H, k, stride, padding), _out(W, k, stride, padding)
+    y = w.reshape(O, -1) @ S.im2col(x, k, stride, padding)
+    return y.reshape(O, N, OH, OW).transpose(1, 0, 2, 3) + b
+
+
+def conv_backward_gy_reshaped_without_transpose(gy, x, w, stride, padding):
+    O, _, k, _ = w.shape
+    gy_mat = gy.reshape(O, -1)
+    gw = (gy_mat @ S.im2col(x, k, stride, padding).T).reshape(w.shape)
+    gx = S.col2im(w.reshape(O, -1).T @ gy_mat, x.shape, k, stride, padding)
+    return gx, gw, gy.sum(axis=(0, 2, 3))
+
+
+def conv_backward_gw_averaged(gy, x, w, stride, padding):
+    O, _, k, _ = w.shape
+    gy_mat = gy.transpose(1, 0, 2, 3).reshape(O, -1)
+    gw = (gy_mat @ S.im2col(x, k, stride, padding).T).reshape(w.shape) / x.shape[0]
+    gx = S.col2im(w.reshape(O, -1).T @ gy_mat, x.shape, k, stride, padding)
+    return gx, gw, gy.sum(axis=(0, 2, 3))
+
+
+MISTAKES = [
+    ("sigmoid_backward", lambda gy, y: gy * (1 - y**2), "that is tanh's derivative"),
+    ("tanh_backward", lambda gy, y: gy * y * (1 - y), "that is sigmoid's derivative"),
+    ("tanh_backward", lambda gy, y: gy * (1 - y), "the square is missing"),
+    ("tanh_backward", lambda gy, y: gy * (1 - y) ** 2, "1 - y^2 is 1 - y*y, not (1 - y)^2"),
+    ("linear_backward", linear_gw_averaged, "gw is divided by N"),
+    ("im2col", im2col_without_the_stride, "stride is ignored"),
+    ("col2im", col2im_without_the_stride, "stride is ignored"),
+    ("col2im", col2im_reading_columns_ijn, "the columns are ordered (n, i, j)"),
+    ("conv2d_forward", conv_forward_reshaped_without_transpose, "the product W @ cols has shape"),
+    ("conv2d_forward", conv_forward_bias_on_the_last_axis, "the bias was added along the last axis"),
+    ("conv2d_backward", conv_backward_gy_reshaped_without_transpose, "gy.reshape(O, -1) mixes images"),
+    ("conv2d_backward", conv_backward_gw_averaged, "gw is divided by N"),
+]
+
+
+@pytest.mark.parametrize("name, fn, says", MISTAKES, ids=[f"{m[0]}-{m[2][:24]}" for m in MISTAKES])
+def test_a_common_mistake_gets_its_own_hint(name, fn, says):
+    assert hint(name, fn).startswith(says)
