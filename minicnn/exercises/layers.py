@@ -49,6 +49,19 @@ def _naive_softmax_grad(logits, labels, shift=None):
     return p / len(labels)
 
 
+def _softmax_over_the_batch(logits, labels):
+    e = np.exp(logits - logits.max(axis=0, keepdims=True))
+    p = e / e.sum(axis=0, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1
+    return p / len(labels)
+
+
+def _every_row_at_every_label(logits, labels):
+    p = _softmax(logits)
+    p[:, labels] -= 1
+    return p / len(labels)
+
+
 CROSS_ENTROPY = Exercise(
     name="softmax_cross_entropy_backward",
     signature="(logits, labels)",
@@ -91,6 +104,21 @@ CROSS_ENTROPY = Exercise(
             "(exp gives 0 for each, and 0/0 = nan). Subtract each row's own maximum, "
             "logits.max(axis=1, keepdims=True)",
             lambda z, y: _naive_softmax_grad(z, y, lambda z: z.max()),
+        ),
+        Mistake(
+            "the sign is flipped: the loss falls as the label's logit rises, so dL/dz = "
+            "(softmax(z) - onehot(label)) / N, negative at the label",
+            lambda z, y: -_ce_grad(z, y),
+        ),
+        Mistake(
+            "the softmax is taken over axis 0 (the batch): each ROW is one example's distribution "
+            "over the classes, so take max, exp and sum over axis=1 (keepdims=True)",
+            _softmax_over_the_batch,
+        ),
+        Mistake(
+            "p[:, labels] -= 1 subtracts 1 in every row, in each column any label names: the one-hot "
+            "of row n has its 1 at labels[n] alone, p[np.arange(N), labels] -= 1",
+            _every_row_at_every_label,
         ),
     ],
 )
@@ -141,6 +169,11 @@ DROPOUT = Exercise(
         Mistake(
             "the units with u exactly p were dropped: a unit is kept where u >= p, not u > p",
             lambda x, p, u: np.where(u > p, x / (1 - p), 0.0),
+        ),
+        Mistake(
+            "scaled by 1 / p where it must be 1 / (1 - p): p is the probability of DROPPING a unit, "
+            "so a unit is kept with probability 1 - p",
+            lambda x, p, u: np.where(u >= p, x / p, 0.0),
         ),
     ],
 )

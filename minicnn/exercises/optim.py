@@ -135,6 +135,10 @@ SGD = Exercise(
             "factor of the gradient, as if the loss had weight_decay / 2 * |param|^2)",
             _decay(2),
         ),
+        Mistake(
+            "weight decay is left out: g = grad + weight_decay * param, before the momentum buffer",
+            _decay(0),
+        ),
     ],
 )
 

@@ -1,6 +1,7 @@
-"""More known mistakes of notebooks 1 to 3, each written as a student writes it, fail with the hint
+"""More known mistakes of notebooks 1 to 4, each written as a student writes it, fail with the hint
 that names it and no other exercise's hint: the activations' derivatives swapped, gradients averaged
-over the batch, the stride ignored, reshapes that mix images and channels."""
+over the batch, the stride ignored, reshapes that mix images and channels, the softmax over the
+batch, weight decay left out, dropout scaled by 1 / p."""
 
 import numpy as np
 import pytest
@@ -90,6 +91,57 @@ def conv_backward_gw_averaged(gy, x, w, stride, padding):
     return gx, gw, gy.sum(axis=(0, 2, 3))
 
 
+# --- 3. LeNet-5: pooling, the loss, SGD ---------------------------------------------------------------
+
+
+def max_pool_without_the_stride(gy, x, kernel_size, stride):
+    k, gx = kernel_size, np.zeros_like(x)
+    N, C, OH, OW = gy.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    u, v = np.unravel_index(np.argmax(x[n, c, i : i + k, j : j + k]), (k, k))
+                    gx[n, c, i + u, j + v] += gy[n, c, i, j]
+    return gx
+
+
+def avg_pool_without_the_stride(gy, x_shape, kernel_size, stride):
+    k, gx = kernel_size, np.zeros(x_shape)
+    for i in range(gy.shape[2]):
+        for j in range(gy.shape[3]):
+            gx[:, :, i : i + k, j : j + k] += gy[:, :, i : i + 1, j : j + 1] / (k * k)
+    return gx
+
+
+def _cross_entropy(axis=1, every_row=False):
+    def softmax_cross_entropy_backward(logits, labels):
+        N = logits.shape[0]
+        p = np.exp(logits - logits.max(axis=axis, keepdims=True))
+        p /= p.sum(axis=axis, keepdims=True)
+        if every_row:
+            p[:, labels] -= 1
+        else:
+            p[np.arange(N), labels] -= 1
+        return p / N
+
+    return softmax_cross_entropy_backward
+
+
+def cross_entropy_sign_flipped(logits, labels):
+    N = logits.shape[0]
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    onehot = np.zeros_like(p)
+    onehot[np.arange(N), labels] = 1
+    return (onehot - p) / N
+
+
+def sgd_without_weight_decay(param, grad, buf, lr, momentum, weight_decay):
+    buf = grad.copy() if buf is None else momentum * buf + grad
+    return param - lr * buf, buf
+
+
 MISTAKES = [
     ("sigmoid_backward", lambda gy, y: gy * (1 - y**2), "that is tanh's derivative"),
     ("tanh_backward", lambda gy, y: gy * y * (1 - y), "that is sigmoid's derivative"),
@@ -103,6 +155,13 @@ MISTAKES = [
     ("conv2d_forward", conv_forward_bias_on_the_last_axis, "the bias was added along the last axis"),
     ("conv2d_backward", conv_backward_gy_reshaped_without_transpose, "gy.reshape(O, -1) mixes images"),
     ("conv2d_backward", conv_backward_gw_averaged, "gw is divided by N"),
+    ("max_pool2d_backward", max_pool_without_the_stride, "stride is ignored"),
+    ("avg_pool2d_backward", avg_pool_without_the_stride, "stride is ignored"),
+    ("softmax_cross_entropy_backward", cross_entropy_sign_flipped, "the sign is flipped"),
+    ("softmax_cross_entropy_backward", _cross_entropy(axis=0), "the softmax is taken over axis 0"),
+    ("softmax_cross_entropy_backward", _cross_entropy(every_row=True), "p[:, labels] -= 1 subtracts 1"),
+    ("sgd_momentum_step", sgd_without_weight_decay, "weight decay is left out"),
+    ("inverted_dropout", lambda x, p, u: np.where(u >= p, x / p, 0.0), "scaled by 1 / p"),
 ]
 
 
