@@ -197,6 +197,26 @@ def _lrn_s_constant(gy, x, size, alpha, beta, k):
     return gy * s.reshape(x.shape) ** -beta
 
 
+def _lrn_variant(two=2.0, per_size=True, own_only=False, mirrored=True):
+    """LRN's backward with the 2 of d(x^2)/dx replaced by ``two``, alpha not divided by size (in the
+    forward too), the second term from channel c's own window alone, or summed over the forward's
+    window of c where the windows that contain c belong (they differ where size is even)."""
+
+    def wrong(gy, x, size, alpha, beta, k):
+        C, a = x.shape[1], alpha / size if per_size else alpha
+        ahead, behind = (size - 1) // 2, size // 2  # the forward's window: c - behind .. c + ahead
+        s = np.empty_like(x)
+        for c in range(C):
+            s[:, c] = k + a * (x[:, max(c - behind, 0) : c + ahead + 1] ** 2).sum(axis=1)
+        gx, t = gy * s**-beta, gy * x * s ** (-beta - 1)
+        for c in range(C):
+            lo, hi = (max(c - ahead, 0), c + behind + 1) if mirrored else (max(c - behind, 0), c + ahead + 1)
+            gx[:, c] -= two * a * beta * x[:, c] * (t[:, c] if own_only else t[:, lo:hi].sum(axis=1))
+        return gx
+
+    return wrong
+
+
 LRN = Exercise(
     name="lrn_backward",
     signature="(gy, x, size, alpha, beta, k)",
@@ -219,7 +239,27 @@ LRN = Exercise(
             "x, so gx has a second term, -(2 alpha beta/size) x_c sum_c' gy_c' x_c' "
             "s_c'^(-beta-1) over the windows that contain c",
             _lrn_s_constant,
-        )
+        ),
+        Mistake(
+            "the 2 of d(x^2)/dx = 2x is missing: the second term is -(2 alpha beta/size) x_c sum_c' "
+            "gy_c' x_c' s_c'^(-beta-1)",
+            _lrn_variant(two=1.0),
+        ),
+        Mistake(
+            "alpha is divided by size: s_c = k + alpha/size * sum x^2, as PyTorch's LocalResponseNorm "
+            "(the AlexNet paper writes alpha alone)",
+            _lrn_variant(per_size=False),
+        ),
+        Mistake(
+            "x_c is in its neighbours' denominators too: the second term sums gy_c' x_c' "
+            "s_c'^(-beta-1) over every channel c' whose window holds c, not over c' = c alone",
+            _lrn_variant(own_only=True),
+        ),
+        Mistake(
+            "the channels whose windows hold c are c' = c - (size-1)//2 .. c + size//2: the forward's "
+            "window mirrored, which differs from it where size is even",
+            _lrn_variant(mirrored=False),
+        ),
     ],
 )
 
@@ -264,6 +304,15 @@ CAM = Exercise(
             lambda f, w, y: _cam(f, w, np.full_like(y, y[0])),
         ),
         Mistake("return the raw weighted sum; normalise to [0, 1] only to plot it", _cam_normalised),
+        Mistake(
+            "no ReLU: the map is the raw weighted sum, negative where a pixel's evidence is against "
+            "the class (Grad-CAM adds a ReLU; CAM does not)",
+            lambda f, w, y: np.maximum(_cam(f, w, y), 0),
+        ),
+        Mistake(
+            "the K maps are summed, not averaged: cam = sum_k weight[label, k] features[k]",
+            lambda f, w, y: _cam(f, w, y) / f.shape[1],
+        ),
     ],
 )
 

@@ -29,26 +29,38 @@ def _bn(gy, x, gamma, eps):
     return gx.reshape(x.shape), ggamma, gbeta
 
 
-def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False, grad_ddof=None, without=None, eps_outside=False):
+def _bn_variant(
+    axes=(0, 2, 3),
+    ddof=0,
+    constants=False,
+    grad_ddof=None,
+    without=None,
+    eps_outside=False,
+    eps_used=True,
+    gamma_in_gx=True,
+    ggamma_of_x=False,
+):
     """BN backward with statistics over other axes, an unbiased variance (in the normalization,
     and in the derivative unless grad_ddof says otherwise), mean/var held constant, or ``without``
-    one term of gx: "mean" (- mean(g)) or "variance" (- xhat * mean(g * xhat)), or 1/(sqrt(var) + eps)."""
+    one term of gx: "mean" (- mean(g)) or "variance" (- xhat * mean(g * xhat)), or 1/(sqrt(var) + eps);
+    or without eps, gx without gamma, ggamma from x rather than xhat."""
     grad_ddof = ddof if grad_ddof is None else grad_ddof
 
     def wrong(gy, x, gamma, eps):
+        eps = eps if eps_used else 0.0
         m = int(np.prod([x.shape[a] for a in axes]))
         mean = x.mean(axis=axes, keepdims=True)
         var = ((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof)
         invstd = 1 / (np.sqrt(var) + eps) if eps_outside else 1 / np.sqrt(var + eps)
         xhat = (x - mean) * invstd
-        g = gy * gamma[None, :, None, None]
+        g = gy * gamma[None, :, None, None] if gamma_in_gx else gy
         mean_term = 0 if without == "mean" else g.mean(axis=axes, keepdims=True)
         variance_term = 0 if without == "variance" else xhat * (g * xhat).sum(axis=axes, keepdims=True)
         if constants:
             gx = g * invstd
         else:  # the staged-graph result, with m - ddof in the variance's derivative
             gx = invstd * (g - mean_term - variance_term / (m - grad_ddof))
-        return gx, (gy * xhat).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
+        return gx, (gy * (x if ggamma_of_x else xhat)).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
 
     return wrong
 
@@ -111,6 +123,16 @@ BATCH_NORM = Exercise(
             "eps goes inside the square root: 1/sqrt(var + eps), not 1/(sqrt(var) + eps)",
             _bn_variant(eps_outside=True),
         ),
+        Mistake("eps is left out: xhat = (x - mean) / sqrt(var + eps)", _bn_variant(eps_used=False)),
+        Mistake(
+            "gamma is left out of gx: y = gamma * xhat + beta, so the gradient reaching xhat is "
+            "gamma * gy, and gx is built from it",
+            _bn_variant(gamma_in_gx=False),
+        ),
+        Mistake(
+            "ggamma is the sum of gy * xhat, the normalised input (y = gamma * xhat + beta), not of gy * x",
+            _bn_variant(ggamma_of_x=True),
+        ),
     ],
 )
 
@@ -157,13 +179,19 @@ def _residual_no_relu_mask(gy, x, w1, b1, w2, b2):
     )
 
 
-def _residual_at_zero(gy, x, w1, b1, w2, b2):
-    """The block's backward with both ReLUs passing the gradient at 0 (x >= 0)."""
-    a = x @ w1.T + b1
-    h = np.maximum(a, 0)
-    gz = gy * (x + h @ w2.T + b2 >= 0)
-    ga = gz @ w2 * (a >= 0)
-    return gz + ga @ w1, ga.T @ x, ga.sum(0), gz.T @ h, gz.sum(0)
+def _residual_by_hand(inner=">", last=">", shortcut_masked=True):
+    """The block's backward with each ReLU's gradient passing where its input is ``>`` 0, ``>=`` 0,
+    or everywhere (None), and the shortcut given the gradient after the last ReLU or gy itself."""
+    masks = {">": lambda t: t > 0, ">=": lambda t: t >= 0, None: lambda t: 1.0}
+
+    def wrong(gy, x, w1, b1, w2, b2):
+        h = x @ w1.T + b1
+        a = np.maximum(h, 0)
+        g = gy * masks[last](x + a @ w2.T + b2)
+        gh = g @ w2 * masks[inner](h)
+        return (g if shortcut_masked else gy) + gh @ w1, gh.T @ x, gh.sum(0), g.T @ a, g.sum(0)
+
+    return wrong
 
 
 RESIDUAL = Exercise(
@@ -198,7 +226,27 @@ RESIDUAL = Exercise(
         Mistake(
             "at 0 a ReLU's gradient is 0: pass the gradient where the input is > 0, not >= 0 "
             "(PyTorch's convention), in both ReLUs",
-            _residual_at_zero,
+            _residual_by_hand(">=", ">="),
+        ),
+        Mistake(
+            "at 0 a ReLU's gradient is 0: in the inner ReLU pass the gradient where its input "
+            "x @ w1.T + b1 is > 0, not >= 0 (PyTorch's convention)",
+            _residual_by_hand(inner=">="),
+        ),
+        Mistake(
+            "at 0 a ReLU's gradient is 0: in the last ReLU pass the gradient where its input "
+            "z = x + F(x) is > 0, not >= 0 (PyTorch's convention)",
+            _residual_by_hand(last=">="),
+        ),
+        Mistake(
+            "the shortcut's gradient is gy * (z > 0), not gy: the last ReLU comes after the addition, "
+            "so the shortcut and the branch both receive the gradient it lets through",
+            _residual_by_hand(shortcut_masked=False),
+        ),
+        Mistake(
+            "the inner ReLU is skipped in backward: multiply the branch's gradient by (h > 0), "
+            "h = x @ w1.T + b1, before it reaches w1, b1 and x",
+            _residual_by_hand(inner=None),
         ),
     ],
 )
