@@ -1,7 +1,7 @@
 """More known mistakes of notebooks 1 to 4, each written as a student writes it, fail with the hint
 that names it and no other exercise's hint: the activations' derivatives swapped, gradients averaged
 over the batch, the stride ignored, reshapes that mix images and channels, the softmax over the
-batch, weight decay left out, dropout scaled by 1 / p."""
+batch, weight decay left out, LeNet-5's ReLUs passing the gradient at 0, dropout scaled by 1 / p."""
 
 import numpy as np
 import pytest
@@ -142,6 +142,30 @@ def sgd_without_weight_decay(param, grad, buf, lr, momentum, weight_decay):
     return param - lr * buf, buf
 
 
+def lenet_relu_from_zero(params, x, labels):
+    p, g, N = params, {}, len(x)
+    h1 = S.conv2d_forward(x, p["conv1.weight"], p["conv1.bias"], 1, 2)
+    m1 = S._max_pool2d(np.maximum(h1, 0), 2, 2)
+    h2 = S.conv2d_forward(m1, p["conv2.weight"], p["conv2.bias"], 1, 0)
+    m2 = S._max_pool2d(np.maximum(h2, 0), 2, 2)
+    h3 = m2.reshape(N, -1) @ p["fc1.weight"].T + p["fc1.bias"]
+    h4 = np.maximum(h3, 0) @ p["fc2.weight"].T + p["fc2.bias"]
+    logits = np.maximum(h4, 0) @ p["fc3.weight"].T + p["fc3.bias"]
+    gl = S.softmax_cross_entropy_backward(logits, labels)
+    ga4, g["fc3.weight"], g["fc3.bias"] = S.linear_backward(gl, np.maximum(h4, 0), p["fc3.weight"])
+    ga3, g["fc2.weight"], g["fc2.bias"] = S.linear_backward(
+        ga4 * (h4 >= 0), np.maximum(h3, 0), p["fc2.weight"]
+    )
+    gf, g["fc1.weight"], g["fc1.bias"] = S.linear_backward(
+        ga3 * (h3 >= 0), m2.reshape(N, -1), p["fc1.weight"]
+    )
+    ga2 = S.max_pool2d_backward(gf.reshape(m2.shape), np.maximum(h2, 0), 2, 2)
+    gm1, g["conv2.weight"], g["conv2.bias"] = S.conv2d_backward(ga2 * (h2 >= 0), m1, p["conv2.weight"], 1, 0)
+    ga1 = S.max_pool2d_backward(gm1, np.maximum(h1, 0), 2, 2)
+    _, g["conv1.weight"], g["conv1.bias"] = S.conv2d_backward(ga1 * (h1 >= 0), x, p["conv1.weight"], 1, 2)
+    return logits, g
+
+
 MISTAKES = [
     ("sigmoid_backward", lambda gy, y: gy * (1 - y**2), "that is tanh's derivative"),
     ("tanh_backward", lambda gy, y: gy * y * (1 - y), "that is sigmoid's derivative"),
@@ -161,6 +185,7 @@ MISTAKES = [
     ("softmax_cross_entropy_backward", _cross_entropy(axis=0), "the softmax is taken over axis 0"),
     ("softmax_cross_entropy_backward", _cross_entropy(every_row=True), "p[:, labels] -= 1 subtracts 1"),
     ("sgd_momentum_step", sgd_without_weight_decay, "weight decay is left out"),
+    ("lenet5_forward_backward", lenet_relu_from_zero, "at 0 a ReLU's gradient is 0"),
     ("inverted_dropout", lambda x, p, u: np.where(u >= p, x / p, 0.0), "scaled by 1 / p"),
 ]
 
