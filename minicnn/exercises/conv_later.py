@@ -58,6 +58,10 @@ CONV1X1 = Exercise(
             "mixes images and channels when N > 1",
             _product_not_transposed_back,
         ),
+        Mistake(
+            "the bias is missing: add b[o] to every output of channel o, b[None, :, None, None]",
+            lambda x, w, b: _conv(x, w, None, 1, 0),
+        ),
     ],
 )
 

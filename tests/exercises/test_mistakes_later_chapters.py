@@ -1,7 +1,8 @@
 """More known mistakes of notebooks 4 to 10, each written as a student writes it, fail with the hint
-that names it and no other: LRN's derivative without its 2, alpha, or the neighbours' terms; batch
-norm without gamma or eps; the residual block's ReLUs and shortcut; Adam's moments and step count;
-a CAM with a ReLU or a mean; counts with the bias or ceil; DropConnect and MobileNet's costs."""
+that names it and no other: a 1x1 convolution without its bias; LRN's derivative without its 2, its
+alpha / size, or the neighbours' terms; batch norm without gamma or eps; the residual block's ReLUs
+and shortcut; Adam's moments and step count; a CAM with a ReLU or a mean; counts with the bias or
+rounded up; DropConnect and MobileNet's costs."""
 
 import dataclasses
 import math
@@ -131,6 +132,7 @@ def _cost(pointwise_k=1, unpadded=False, by_layer=False):
 
 
 MISTAKES = [
+    ("conv1x1_forward", lambda x, w, b: np.einsum("oc,nchw->nohw", w[:, :, 0, 0], x), "the bias is missing"),
     ("lrn_backward", _lrn(two=1), "the 2 of d(x^2)/dx = 2x is missing"),
     ("lrn_backward", _lrn(per_size=False), "alpha is divided by size"),
     ("lrn_backward", _lrn(own_only=True), "x_c is in its neighbours' denominators too"),
