@@ -21,7 +21,7 @@ docs/writing-exercises.md.
 import re
 import sys
 
-from . import autograd, conv, conv_later, deeper, layers, lenet, optim, pooling, saliency, variants
+from . import autograd, conv, conv_later, deeper, layers, lenet, optim, pooling, resnet, saliency, variants
 from .calling import exempt_file, in_process
 from .exercise import Case, Exercise, Mistake
 from .grading import (
@@ -75,7 +75,7 @@ _LISTED = (
     + optim.EXERCISES
     + lenet.EXERCISES
     + layers.EXERCISES[1:]
-    + autograd.LATER
+    + resnet.EXERCISES
     + optim.LATER
     + deeper.EXERCISES
     + saliency.EXERCISES

@@ -1,6 +1,6 @@
-"""Exercises on the backward pass itself: graph order, activations, a linear layer, a residual block.
+"""Exercises on the backward pass itself: graph order, activations, a linear layer.
 
-Expected gradients come from minicnn's autograd (F.linear, F.relu, backward()).
+Expected gradients come from minicnn's autograd (F.linear, backward()).
 """
 
 from collections import Counter
@@ -222,6 +222,7 @@ SIGMOID = Exercise(
             "y is already sigmoid(x): the derivative is y (1 - y), with no second sigmoid",
             lambda gy, y: gy * (1 / (1 + np.exp(-y))) * (1 - 1 / (1 + np.exp(-y))),
         ),
+        Mistake("that is tanh's derivative, 1 - y^2; sigmoid's is y (1 - y)", lambda gy, y: gy * (1 - y * y)),
     ],
 )
 
@@ -241,6 +242,9 @@ TANH = Exercise(
             "y is already tanh(x): the derivative is 1 - y^2, with no second tanh",
             lambda gy, y: gy * (1 - np.tanh(y) ** 2),
         ),
+        Mistake("that is sigmoid's derivative, y (1 - y); tanh's is 1 - y^2", lambda gy, y: gy * y * (1 - y)),
+        Mistake("the square is missing: tanh' = 1 - y^2, not 1 - y", lambda gy, y: gy * (1 - y)),
+        Mistake("1 - y^2 is 1 - y*y, not (1 - y)^2", lambda gy, y: gy * (1 - y) ** 2),
     ],
 )
 
@@ -278,97 +282,13 @@ LINEAR = Exercise(
             "not the mean",
             lambda gy, x, w: (gy @ w, gy.T @ x, gy.mean(0)),
         ),
-    ],
-)
-
-
-# --- residual block -----------------------------------------------------------------------------
-
-
-def _make_residual(rng, N, D, H, kinks=False):
-    gy, x, w1, b1, w2, b2 = (rng.standard_normal(s) for s in ((N, D), (N, D), (H, D), (H,), (D, H), (D,)))
-    if kinks:
-        # NOTE: both ReLUs at their kink, exactly, whatever the seed: with x[0] = 0, row 0's
-        # pre-activations are b1 (zeros and negatives: relu gives 0), then z = 0 + 0 @ w2.T + b2 = b2
-        # (zeros and positives). At 0 the gradient is 0 (PyTorch's convention, z > 0)
-        x[0] = 0.0
-        b1, b2 = -np.abs(b1), np.abs(b2)
-        b1[::2], b2[::2] = 0.0, 0.0
-    return gy, x, w1, b1, w2, b2
-
-
-def _residual_forward(x, w1, b1, w2, b2):
-    return F.relu(x + F.linear(F.relu(F.linear(x, w1, b1)), w2, b2))
-
-
-def _residual(gy, x, w1, b1, w2, b2):
-    return autograd(_residual_forward, gy, x, w1, b1, w2, b2)
-
-
-def _residual_no_shortcut(gy, x, w1, b1, w2, b2):
-    gx, *rest = _residual(gy, x, w1, b1, w2, b2)
-    z = x + np.maximum(x @ w1.T + b1, 0) @ w2.T + b2
-    return (gx - gy * (z > 0), *rest)
-
-
-def _residual_no_relu_mask(gy, x, w1, b1, w2, b2):
-    gy_through = gy * np.ones_like(x)  # as if the last ReLU passed everything
-    return autograd(
-        lambda x, w1, b1, w2, b2: x + F.linear(F.relu(F.linear(x, w1, b1)), w2, b2),
-        gy_through,
-        x,
-        w1,
-        b1,
-        w2,
-        b2,
-    )
-
-
-def _residual_at_zero(gy, x, w1, b1, w2, b2):
-    """The block's backward with both ReLUs passing the gradient at 0 (x >= 0)."""
-    a = x @ w1.T + b1
-    h = np.maximum(a, 0)
-    gz = gy * (x + h @ w2.T + b2 >= 0)
-    ga = gz @ w2 * (a >= 0)
-    return gz + ga @ w1, ga.T @ x, ga.sum(0), gz.T @ h, gz.sum(0)
-
-
-RESIDUAL = Exercise(
-    name="residual_block_backward",
-    signature="(gy, x, w1, b1, w2, b2)",
-    returns=("gx", "gw1", "gb1", "gw2", "gb2"),
-    notebook="06_resnet_and_batchnorm",
-    teaches=(
-        "past the ReLU after the addition, the identity shortcut hands the gradient to the block's input "
-        "unchanged"
-    ),
-    doc="""y = relu(x + relu(x @ w1.T + b1) @ w2.T + b2), x (N, D), w1 (H, D), w2 (D, H); gy = dL/dy.
-    Return (gx, gw1, gb1, gw2, gb2).""",
-    make=_make_residual,
-    expected=_residual,
-    cases=[
-        Case(30, dict(N=1, D=3, H=4)),
-        Case(31, dict(N=6, D=4, H=3)),
-        Case(32, dict(N=3, D=5, H=5)),
-        Case(33, dict(N=4, D=5, H=4, kinks=True)),
-    ],
-    mistakes=[
         Mistake(
-            "gx is missing the shortcut's share: y = relu(x + F(x)), so x receives the gradient "
-            "through the identity as well as through the branch",
-            _residual_no_shortcut,
-        ),
-        Mistake(
-            "the last ReLU is skipped in backward: multiply gy by (z > 0), z = x + F(x), first",
-            _residual_no_relu_mask,
-        ),
-        Mistake(
-            "at 0 a ReLU's gradient is 0: pass the gradient where the input is > 0, not >= 0 "
-            "(PyTorch's convention), in both ReLUs",
-            _residual_at_zero,
+            "gw is divided by N: each example adds its own gy[n]^T x[n] to gw, so it is the SUM "
+            "gy.T @ x (the loss's mean over the batch is already in gy)",
+            lambda gy, x, w: (gy @ w, gy.T @ x / len(x), gy.sum(0)),
         ),
     ],
 )
+
 
 EXERCISES = [TOPO_SORT, SIGMOID, TANH, LINEAR]
-LATER = [RESIDUAL]

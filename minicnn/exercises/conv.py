@@ -64,6 +64,16 @@ def _pad_after(x, p):
     return np.pad(x, ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))
 
 
+def _windows_at_stride_1(x, k, s, p):
+    """im2col with window (i, j) read at (i, j), not (i*stride, j*stride): the first OH x OW of
+    the stride-1 windows."""
+    N, (OH, OW), (OH1, OW1) = x.shape[0], _sizes(*x.shape[2:], k, s, p), _sizes(*x.shape[2:], k, 1, p)
+    cols = _im2col(x, k, 1, p).reshape(-1, N, OH1, OW1)[:, :, :OH, :OW]
+    return cols.reshape(cols.shape[0], -1)
+
+
+STRIDE_HINT = "stride is ignored: window (i, j) starts at (i*stride, j*stride), not at (i, j)"
+
 ONE_SIDE_HINT = (
     "the padding is all on one side: the image goes in the middle of the padded array, "
     "xp[:, :, p:p+H, p:p+W] = x (or np.pad with (p, p) on both axes), not xp[:, :, :H, :W] = x"
@@ -97,6 +107,7 @@ IM2COL = Exercise(
             lambda x, k, s, p: _im2col(x, k, s, 0),
         ),
         Mistake(ONE_SIDE_HINT, lambda x, k, s, p: _im2col(_pad_after(x, p), k, s, 0)),
+        Mistake(STRIDE_HINT, _windows_at_stride_1),
     ],
 )
 
@@ -142,6 +153,21 @@ def _col2im_cropped_at_the_corner(cols, x_shape, k, s, p):
     return padded[:, :, :H, :W].copy()
 
 
+def _col2im_at_stride_1(cols, x_shape, k, s, p):
+    """col2im adding window (i, j) back at (i, j), not (i*stride, j*stride)."""
+    N, C, H, W = x_shape
+    (OH, OW), (OH1, OW1) = _sizes(H, W, k, s, p), _sizes(H, W, k, 1, p)
+    at_1 = np.zeros((C * k * k, N, OH1, OW1))
+    at_1[:, :, :OH, :OW] = cols.reshape(-1, N, OH, OW)
+    return _col2im(at_1.reshape(C * k * k, -1), x_shape, k, 1, p)
+
+
+def _col2im_columns_ijn(cols, x_shape, k, s, p):
+    N, C, H, W = x_shape
+    OH, OW = _sizes(H, W, k, s, p)
+    return _col2im(cols.reshape(-1, OH, OW, N).transpose(0, 3, 1, 2).reshape(cols.shape), x_shape, k, s, p)
+
+
 ASSIGN_HINT = (
     "overlapping windows: a pixel read by several windows must receive the sum of their "
     "gradients. You wrote `=` where it must be `+=`, so the last window overwrote the others."
@@ -168,6 +194,12 @@ COL2IM = Exercise(
             "gx_padded[:, :, p:p+H, p:p+W]",
             _col2im_cropped_at_the_corner,
         ),
+        Mistake(
+            "the columns are ordered (n, i, j), as im2col lays them out: image first, then the output "
+            "row and column; you read them as (i, j, n)",
+            _col2im_columns_ijn,
+        ),
+        Mistake(STRIDE_HINT, _col2im_at_stride_1),
     ],
 )
 
@@ -181,6 +213,12 @@ def _make_conv(rng, N, C, H, W, O, k, s, p):
 
 def _conv(x, w, b, s, p):
     return ref.conv2d_forward(x, w, b, *_pairs(s, p), 1)
+
+
+def _conv_reshaped_without_transpose(x, w, b, s, p):
+    """The product W @ cols (O, N*OH*OW), columns ordered (n, i, j), reshaped straight to (N, O, OH, OW)."""
+    y = _conv(x, w, b, s, p)
+    return y.transpose(1, 0, 2, 3).reshape(y.shape)
 
 
 CONV_FORWARD = Exercise(
@@ -213,6 +251,17 @@ CONV_FORWARD = Exercise(
             lambda x, w, b, s, p: _conv(x, w, b, 1, p),
         ),
         Mistake(ONE_SIDE_HINT, lambda x, w, b, s, p: _conv(_pad_after(x, p), w, b, s, 0)),
+        Mistake(
+            "the product W @ cols has shape (O, N*OH*OW), its columns ordered (n, i, j): reshape it "
+            "to (O, N, OH, OW), then transpose to (N, O, OH, OW). Reshaping it straight to "
+            "(N, O, OH, OW) mixes images and channels",
+            _conv_reshaped_without_transpose,
+        ),
+        Mistake(
+            "the bias was added along the last axis (y + b broadcasts b over the output's width): "
+            "b[o] belongs to channel o, y + b[None, :, None, None]",
+            lambda x, w, b, s, p: _conv(x, w, None, s, p) + b,
+        ),
     ],
 )
 
@@ -256,6 +305,19 @@ def _gx_reshaped(gy, x, w, s, p):
     O, _, k, _ = w.shape
     gy_mat = gy.transpose(1, 0, 2, 3).reshape(O, -1)
     return _col2im(w.reshape(-1, O) @ gy_mat, x.shape, k, s, p), gw, gb
+
+
+def _gy_reshaped(gy, x, w, s, p):
+    """gw and gx from gy.reshape(O, -1), where gy.transpose(1, 0, 2, 3).reshape(O, -1) belongs."""
+    O, _, k, _ = w.shape
+    gy_mat = gy.reshape(O, -1)
+    gw = (gy_mat @ _im2col(x, k, s, p).T).reshape(w.shape)
+    return _col2im(w.reshape(O, -1).T @ gy_mat, x.shape, k, s, p), gw, gy.sum(axis=(0, 2, 3))
+
+
+def _gw_averaged(gy, x, w, s, p):
+    gx, gw, gb = _conv_backward(gy, x, w, s, p)
+    return gx, gw / x.shape[0], gb
 
 
 def _gw_transposed(gy, x, w, s, p):
@@ -311,6 +373,16 @@ CONV_BACKWARD = Exercise(
         Mistake(
             "gb: the bias gradient is the SUM of gy over the batch and the positions, not the mean",
             lambda gy, x, w, s, p: _conv_backward(gy, x, w, s, p)[:2] + (gy.mean(axis=(0, 2, 3)),),
+        ),
+        Mistake(
+            "gy.reshape(O, -1) mixes images and channels: gy is (N, O, OH, OW), so move O to the "
+            "front first, gy.transpose(1, 0, 2, 3).reshape(O, -1), to match the columns (n, i, j)",
+            _gy_reshaped,
+        ),
+        Mistake(
+            "gw is divided by N: every image adds its own share to gw, so it is the SUM over the batch "
+            "(the loss's mean over the batch is already in gy)",
+            _gw_averaged,
         ),
     ],
 )

@@ -58,6 +58,10 @@ CONV1X1 = Exercise(
             "mixes images and channels when N > 1",
             _product_not_transposed_back,
         ),
+        Mistake(
+            "the bias is missing: add b[o] to every output of channel o, b[None, :, None, None]",
+            lambda x, w, b: _conv(x, w, None, 1, 0),
+        ),
     ],
 )
 
@@ -82,6 +86,16 @@ def _macs_with_output(size):
         N, C, H, W = x_shape
         O, _, KH, KW = w_shape
         return N * O * size(H, KH, s, p) * size(W, KW, s, p) * C * KH * KW
+
+    return wrong
+
+
+def _short_of(factor):
+    """The count divided by ``factor(C, k)``: a factor left out; where that is None the mistake
+    does not apply (raises, which the grader takes as not this mistake)."""
+
+    def wrong(x_shape, w_shape, s, p):
+        return _macs(x_shape, w_shape, s, p) // factor(x_shape[1], w_shape[2])
 
     return wrong
 
@@ -118,9 +132,28 @@ MACS = Exercise(
             "the output size is OH = (H + 2*padding - k)//stride + 1, not the input's H",
             lambda xs, ws, s, p: xs[0] * ws[0] * xs[2] * xs[3] * int(np.prod(ws[1:])),
         ),
+        # NOTE: where C == k a missing C and a missing k give the same count: one hint names both
         Mistake(
             "each output sums over all C input channels as well as the k*k taps",
-            lambda xs, ws, s, p: _macs(xs, ws, s, p) // xs[1],
+            _short_of(lambda C, k: C if C != k else None),
+        ),
+        Mistake(
+            "k where k*k belongs: each output is a sum over a k x k window of every channel, C*k*k products",
+            _short_of(lambda C, k: k if C != k else None),
+        ),
+        Mistake(
+            "each output is a sum of C*k*k products (every channel, a k x k window): a factor C or k "
+            "is missing",
+            _short_of(lambda C, k: C if C == k else None),
+        ),
+        Mistake(
+            "the bias is an addition, not a multiply-add: each output counts C*k*k, without the bias",
+            lambda xs, ws, s, p: _macs(xs, ws, s, p) // int(np.prod(ws[1:])) * (int(np.prod(ws[1:])) + 1),
+        ),
+        Mistake(
+            "the output size rounds down, OH = (H + 2*padding - k)//stride + 1: a window that would "
+            "run past the padded input is not taken",
+            _macs_with_output(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
         ),
         Mistake(
             "that is FLOPs (2 per multiply-add); count multiply-adds",

@@ -1,7 +1,7 @@
-"""Exercises on layers: the softmax cross-entropy gradient, dropout, LRN, batch norm, class activation maps.
+"""Exercises on layers: the softmax cross-entropy gradient, dropout, LRN, class activation maps.
 
 Expected values come from minicnn's autograd (F.cross_entropy) and its
-reference tier (LRN, batch norm, convolution for the CAM).
+reference tier (LRN, convolution for the CAM).
 """
 
 import numpy as np
@@ -49,6 +49,19 @@ def _naive_softmax_grad(logits, labels, shift=None):
     return p / len(labels)
 
 
+def _softmax_over_the_batch(logits, labels):
+    e = np.exp(logits - logits.max(axis=0, keepdims=True))
+    p = e / e.sum(axis=0, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1
+    return p / len(labels)
+
+
+def _every_row_at_every_label(logits, labels):
+    p = _softmax(logits)
+    p[:, labels] -= 1
+    return p / len(labels)
+
+
 CROSS_ENTROPY = Exercise(
     name="softmax_cross_entropy_backward",
     signature="(logits, labels)",
@@ -91,6 +104,21 @@ CROSS_ENTROPY = Exercise(
             "(exp gives 0 for each, and 0/0 = nan). Subtract each row's own maximum, "
             "logits.max(axis=1, keepdims=True)",
             lambda z, y: _naive_softmax_grad(z, y, lambda z: z.max()),
+        ),
+        Mistake(
+            "the sign is flipped: the loss falls as the label's logit rises, so dL/dz = "
+            "(softmax(z) - onehot(label)) / N, negative at the label",
+            lambda z, y: -_ce_grad(z, y),
+        ),
+        Mistake(
+            "the softmax is taken over axis 0 (the batch): each ROW is one example's distribution "
+            "over the classes, so take max, exp and sum over axis=1 (keepdims=True)",
+            _softmax_over_the_batch,
+        ),
+        Mistake(
+            "p[:, labels] -= 1 subtracts 1 in every row, in each column any label names: the one-hot "
+            "of row n has its 1 at labels[n] alone, p[np.arange(N), labels] -= 1",
+            _every_row_at_every_label,
         ),
     ],
 )
@@ -142,6 +170,11 @@ DROPOUT = Exercise(
             "the units with u exactly p were dropped: a unit is kept where u >= p, not u > p",
             lambda x, p, u: np.where(u > p, x / (1 - p), 0.0),
         ),
+        Mistake(
+            "scaled by 1 / p where it must be 1 / (1 - p): p is the probability of DROPPING a unit, "
+            "so a unit is kept with probability 1 - p",
+            lambda x, p, u: np.where(u >= p, x / p, 0.0),
+        ),
     ],
 )
 
@@ -162,6 +195,26 @@ def _lrn(gy, x, size, alpha, beta, k):
 def _lrn_s_constant(gy, x, size, alpha, beta, k):
     _, s = ref.lrn_forward(x.reshape(x.shape[0], x.shape[1], -1), size, alpha, beta, k)
     return gy * s.reshape(x.shape) ** -beta
+
+
+def _lrn_variant(two=2.0, per_size=True, own_only=False, mirrored=True):
+    """LRN's backward with the 2 of d(x^2)/dx replaced by ``two``, alpha not divided by size (in the
+    forward too), the second term from channel c's own window alone, or summed over the forward's
+    window of c where the windows that contain c belong (they differ where size is even)."""
+
+    def wrong(gy, x, size, alpha, beta, k):
+        C, a = x.shape[1], alpha / size if per_size else alpha
+        ahead, behind = (size - 1) // 2, size // 2  # the forward's window: c - behind .. c + ahead
+        s = np.empty_like(x)
+        for c in range(C):
+            s[:, c] = k + a * (x[:, max(c - behind, 0) : c + ahead + 1] ** 2).sum(axis=1)
+        gx, t = gy * s**-beta, gy * x * s ** (-beta - 1)
+        for c in range(C):
+            lo, hi = (max(c - ahead, 0), c + behind + 1) if mirrored else (max(c - behind, 0), c + ahead + 1)
+            gx[:, c] -= two * a * beta * x[:, c] * (t[:, c] if own_only else t[:, lo:hi].sum(axis=1))
+        return gx
+
+    return wrong
 
 
 LRN = Exercise(
@@ -186,109 +239,26 @@ LRN = Exercise(
             "x, so gx has a second term, -(2 alpha beta/size) x_c sum_c' gy_c' x_c' "
             "s_c'^(-beta-1) over the windows that contain c",
             _lrn_s_constant,
-        )
-    ],
-)
-
-
-# --- batch normalization -----------------------------------------------------------------------
-
-
-def _make_bn(rng, N, C, H, W, eps, shift):
-    x = rng.standard_normal((N, C, H, W)) * rng.uniform(0.5, 3, (1, C, 1, 1)) + shift
-    return rng.standard_normal((N, C, H, W)), x, rng.uniform(0.5, 2, C), eps
-
-
-def _bn(gy, x, gamma, eps):
-    ncm = (x.shape[0], x.shape[1], -1)
-    mean, var = ref.batch_norm_stats(x.reshape(ncm))
-    invstd = ref.batch_norm_invstd(var, eps)
-    _, xhat = ref.batch_norm_apply(x.reshape(ncm), mean, invstd, gamma, np.zeros_like(gamma))
-    gx, ggamma, gbeta = ref.batch_norm_grads(gy.reshape(ncm), xhat, invstd, gamma)
-    return gx.reshape(x.shape), ggamma, gbeta
-
-
-def _bn_variant(axes=(0, 2, 3), ddof=0, constants=False, grad_ddof=None, without=None, eps_outside=False):
-    """BN backward with statistics over other axes, an unbiased variance (in the normalization,
-    and in the derivative unless grad_ddof says otherwise), mean/var held constant, or ``without``
-    one term of gx: "mean" (- mean(g)) or "variance" (- xhat * mean(g * xhat)), or 1/(sqrt(var) + eps)."""
-    grad_ddof = ddof if grad_ddof is None else grad_ddof
-
-    def wrong(gy, x, gamma, eps):
-        m = int(np.prod([x.shape[a] for a in axes]))
-        mean = x.mean(axis=axes, keepdims=True)
-        var = ((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof)
-        invstd = 1 / (np.sqrt(var) + eps) if eps_outside else 1 / np.sqrt(var + eps)
-        xhat = (x - mean) * invstd
-        g = gy * gamma[None, :, None, None]
-        mean_term = 0 if without == "mean" else g.mean(axis=axes, keepdims=True)
-        variance_term = 0 if without == "variance" else xhat * (g * xhat).sum(axis=axes, keepdims=True)
-        if constants:
-            gx = g * invstd
-        else:  # the staged-graph result, with m - ddof in the variance's derivative
-            gx = invstd * (g - mean_term - variance_term / (m - grad_ddof))
-        return gx, (gy * xhat).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
-
-    return wrong
-
-
-BATCH_NORM = Exercise(
-    name="batch_norm_backward",
-    signature="(gy, x, gamma, eps)",
-    returns=("gx", "ggamma", "gbeta"),
-    notebook="06_resnet_and_batchnorm",
-    teaches="backprop through batch statistics: every input moves the mean and variance of its channel",
-    doc="""Training mode: per channel c, mean and biased variance over (N, H, W);
-    xhat = (x - mean) / sqrt(var + eps); y = gamma[c] * xhat + beta[c]. x, gy (N, C, H, W), gamma (C,).
-    Return (gx, ggamma, gbeta).""",
-    make=_make_bn,
-    expected=_bn,
-    cases=[
-        Case(600, dict(N=4, C=3, H=5, W=5, eps=1e-5, shift=0.0)),
-        Case(601, dict(N=1, C=2, H=3, W=4, eps=1e-5, shift=0.0)),
-        Case(602, dict(N=8, C=4, H=1, W=1, eps=1e-3, shift=0.0)),
-        Case(603, dict(N=2, C=3, H=4, W=6, eps=1e-5, shift=5.0)),
-    ],
-    mistakes=[
-        Mistake(
-            "the batch mean and variance were treated as constants (gx = gamma * gy / sqrt(var + eps)). "
-            "They are computed from x, so gx = gamma/sqrt(var + eps) * (gy - mean(gy) - xhat * "
-            "mean(gy * xhat)), the means over (N, H, W)",
-            _bn_variant(constants=True),
         ),
         Mistake(
-            "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
-            "np.var's default)",
-            _bn_variant(ddof=1),
+            "the 2 of d(x^2)/dx = 2x is missing: the second term is -(2 alpha beta/size) x_c sum_c' "
+            "gy_c' x_c' s_c'^(-beta-1)",
+            _lrn_variant(two=1.0),
         ),
         Mistake(
-            "the variance that normalises is the biased one (divide by N*H*W, not N*H*W - 1; "
-            "np.var's default, not ddof=1)",
-            _bn_variant(ddof=1, grad_ddof=0),
+            "alpha is divided by size: s_c = k + alpha/size * sum x^2, as PyTorch's LocalResponseNorm "
+            "(the AlexNet paper writes alpha alone)",
+            _lrn_variant(per_size=False),
         ),
         Mistake(
-            "the statistics are per channel over (N, H, W), all three axes; you used other axes",
-            _bn_variant(axes=(0,)),
+            "x_c is in its neighbours' denominators too: the second term sums gy_c' x_c' "
+            "s_c'^(-beta-1) over every channel c' whose window holds c, not over c' = c alone",
+            _lrn_variant(own_only=True),
         ),
         Mistake(
-            "the statistics are per channel over (N, H, W), all three axes; you used other axes",
-            _bn_variant(axes=(2, 3)),
-        ),
-        Mistake(
-            "gx is missing the variance's term. With g = gamma * gy and the means over (N, H, W), "
-            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps): the variance depends on "
-            "x too, which gives the last term",
-            _bn_variant(without="variance"),
-        ),
-        Mistake(
-            "gx is missing the mean's term. With g = gamma * gy and the means over (N, H, W), "
-            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps): the mean depends on "
-            "x too, which gives the - mean(g)",
-            _bn_variant(without="mean"),
-        ),
-        Mistake(
-            "eps goes inside the square root: 1/sqrt(var + eps), not 1/(sqrt(var) + eps)",
-            _bn_variant(eps_outside=True),
+            "the channels whose windows hold c are c' = c - (size-1)//2 .. c + size//2: the forward's "
+            "window mirrored, which differs from it where size is even",
+            _lrn_variant(mirrored=False),
         ),
     ],
 )
@@ -334,7 +304,16 @@ CAM = Exercise(
             lambda f, w, y: _cam(f, w, np.full_like(y, y[0])),
         ),
         Mistake("return the raw weighted sum; normalise to [0, 1] only to plot it", _cam_normalised),
+        Mistake(
+            "no ReLU: the map is the raw weighted sum, negative where a pixel's evidence is against "
+            "the class (Grad-CAM adds a ReLU; CAM does not)",
+            lambda f, w, y: np.maximum(_cam(f, w, y), 0),
+        ),
+        Mistake(
+            "the K maps are summed, not averaged: cam = sum_k weight[label, k] features[k]",
+            lambda f, w, y: _cam(f, w, y) / f.shape[1],
+        ),
     ],
 )
 
-EXERCISES = [CROSS_ENTROPY, DROPOUT, LRN, BATCH_NORM, CAM]
+EXERCISES = [CROSS_ENTROPY, DROPOUT, LRN, CAM]

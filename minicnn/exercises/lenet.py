@@ -54,12 +54,22 @@ def _make(rng, N, kinks=False):
     return params, x, rng.integers(0, 10, N)
 
 
-def _reference(params, x, labels, mean=True):
+def _reference(params, x, labels, mean=True, relu_at_zero=False):
+    """(logits, grads) by models.lenet5(); of the summed loss if not mean; with each ReLU passing the
+    gradient where its input is >= 0 if relu_at_zero (a known mistake)."""
     from .. import functional as F
-    from .. import models, use_kernels
+    from .. import models, nn, use_kernels
     from ..tensor import tensor
 
+    class ReluFromZero(nn.Module):
+        def forward(self, t):  # relu's value, with the gradient let through at 0 as well
+            return t * tensor((t.numpy() >= 0).astype(t.numpy().dtype))
+
     model = models.lenet5().double()
+    if relu_at_zero:
+        for i, layer in enumerate(model):
+            if isinstance(layer, nn.ReLU):
+                model[i] = ReluFromZero()
     model.load_state_dict({_model_name(k): v for k, v in params.items()})
     with use_kernels("numpy"):  # the vectorized tier: no compilation before the first call
         logits = model(tensor(x))
@@ -267,7 +277,13 @@ LENET = Exercise(
             "the gradients are N times too large: the loss is the MEAN cross-entropy over the "
             "batch (divide the softmax gradient by N)",
             lambda params, x, labels: _reference(params, x, labels, mean=False),
-        )
+        ),
+        Mistake(
+            "at 0 a ReLU's gradient is 0 (PyTorch's convention): pass the gradient where the ReLU's "
+            "input is > 0, not >= 0. The second case's blank image, with every bias but fc3's 0, "
+            "puts each ReLU of that image at exactly 0",
+            lambda params, x, labels: _reference(params, x, labels, relu_at_zero=True),
+        ),
     ],
     slow=_train,
 )

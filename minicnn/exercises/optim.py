@@ -135,6 +135,10 @@ SGD = Exercise(
             "factor of the gradient, as if the loss had weight_decay / 2 * |param|^2)",
             _decay(2),
         ),
+        Mistake(
+            "weight decay is left out: g = grad + weight_decay * param, before the momentum buffer",
+            _decay(0),
+        ),
     ],
 )
 
@@ -168,6 +172,19 @@ def _adam_variant(correct_m, correct_v, eps_inside=None):
         v_hat = v / (1 - beta2**t) if correct_v else v
         denom = np.sqrt(v_hat) + eps if eps_inside is None else np.sqrt(v_hat + eps_inside(eps))
         return param - lr * m_hat / denom, m, v
+
+    return wrong
+
+
+def _adam_returning(corrected=False, t_ahead=0):
+    """Adam returning m_hat and v_hat in place of m and v, or corrected with t + ``t_ahead``."""
+
+    def wrong(param, grad, m, v, t, lr, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        m_hat, v_hat = m / (1 - beta1 ** (t + t_ahead)), v / (1 - beta2 ** (t + t_ahead))
+        new = param - lr * m_hat / (np.sqrt(v_hat) + eps)
+        return (new, m_hat, v_hat) if corrected else (new, m, v)
 
     return wrong
 
@@ -207,6 +224,17 @@ ADAM = Exercise(
             _adam_variant(False, False),
         ),
         Mistake("only m is bias-corrected: v_hat = v / (1 - beta2^t) too", _adam_variant(True, False)),
+        Mistake("only v is bias-corrected: m_hat = m / (1 - beta1^t) too", _adam_variant(False, True)),
+        Mistake(
+            "return the moments m and v, not m_hat and v_hat: the bias correction is for the step "
+            "alone, and the next step updates the uncorrected m and v",
+            _adam_returning(corrected=True),
+        ),
+        Mistake(
+            "the bias correction uses this step's t as given (t = 1 on the first step): "
+            "1 - beta1^t and 1 - beta2^t, not t + 1",
+            _adam_returning(t_ahead=1),
+        ),
         Mistake(
             "eps goes outside the square root: sqrt(v_hat) + eps",
             _adam_variant(True, True, lambda eps: eps),

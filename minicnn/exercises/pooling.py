@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import reference as ref
 from ..kernels.sizes import conv_out_size
-from .conv import ASSIGN_HINT
+from .conv import ASSIGN_HINT, STRIDE_HINT
 from .exercise import Case, Exercise, Mistake
 
 NB = "03_lenet5_mnist"
@@ -117,6 +117,7 @@ MAX_POOL = Exercise(
             _max_variant("column"),
         ),
         Mistake(ASSIGN_HINT, _max_variant("first", accumulate=False)),
+        Mistake(STRIDE_HINT, lambda gy, x, k, s: _max_variant("first")(gy, x, k, 1)),
     ],
 )
 
@@ -132,12 +133,22 @@ def _avg_backward(gy, x_shape, k, s):
     return ref.avg_pool2d_input_grad(gy, x_shape, (k, k), (s, s), (0, 0), False, True)
 
 
-def _avg_assign(gy, x_shape, k, s):
-    gx = np.zeros(x_shape)
-    for i in range(gy.shape[2]):
-        for j in range(gy.shape[3]):
-            gx[:, :, i * s : i * s + k, j * s : j * s + k] = gy[:, :, i : i + 1, j : j + 1] / (k * k)
-    return gx
+def _avg_loop(accumulate=True, stride_ignored=False):
+    """An average-pool backward writing each window's share with `=` if not accumulate, and at
+    (i, j) rather than (i*stride, j*stride) if stride_ignored."""
+
+    def wrong(gy, x_shape, k, s):
+        gx, s = np.zeros(x_shape), 1 if stride_ignored else s
+        for i in range(gy.shape[2]):
+            for j in range(gy.shape[3]):
+                share = gy[:, :, i : i + 1, j : j + 1] / (k * k)
+                if accumulate:
+                    gx[:, :, i * s : i * s + k, j * s : j * s + k] += share
+                else:
+                    gx[:, :, i * s : i * s + k, j * s : j * s + k] = share
+        return gx
+
+    return wrong
 
 
 AVG_POOL = Exercise(
@@ -161,7 +172,8 @@ AVG_POOL = Exercise(
             "mean, so dy/dx = 1/(k*k)",
             lambda gy, xs, k, s: _avg_backward(gy, xs, k, s) * k,
         ),
-        Mistake(ASSIGN_HINT, _avg_assign),
+        Mistake(ASSIGN_HINT, _avg_loop(accumulate=False)),
+        Mistake(STRIDE_HINT, _avg_loop(stride_ignored=True)),
     ],
 )
 

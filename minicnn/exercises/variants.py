@@ -71,6 +71,16 @@ LEAKY = Exercise(
             "(PyTorch's convention: only x > 0 is the positive side)",
             lambda gy, x, a: gy * np.where(x > 0, 1.0, np.where(x < 0, a, 0.0)),
         ),
+        Mistake(
+            "the negative side's derivative is the slope alone: d(a*x)/dx = a, so gx = negative_slope * "
+            "gy where x <= 0, not negative_slope * x * gy",
+            lambda gy, x, a: gy * np.where(x > 0, 1.0, a * x),
+        ),
+        Mistake(
+            "the chain rule holds on the negative side too: gx = negative_slope * gy where x <= 0, "
+            "not negative_slope alone",
+            lambda gy, x, a: np.where(x > 0, gy, a),
+        ),
     ],
 )
 
@@ -146,6 +156,16 @@ DROPCONNECT = Exercise(
             "the weights with u exactly p were dropped: a weight is kept where u >= p, not u > p",
             _thinned(lambda u, p: u > p, lambda p: 1 / (1 - p)),
         ),
+        Mistake(
+            "scaled by 1 / p where it must be 1 / (1 - p): p is the probability of DROPPING a weight, "
+            "so a weight is kept with probability 1 - p",
+            _thinned(lambda u, p: u >= p, lambda p: 1 / p),
+        ),
+        Mistake(
+            "the bias is missing: y[n] = ((u[n] >= p) * w / (1 - p)) @ x[n] + b; the bias is not "
+            "dropped, but it is added",
+            lambda x, w, b, p, u: _dropconnect(x, w, b, p, u) - b,
+        ),
     ],
 )
 
@@ -189,6 +209,12 @@ def _separable(c_in, c_out, k):
     return c_in * k * k + c_in * c_out
 
 
+def _unpadded(c_in, c_out, k, h, w):
+    """The multiply-adds counted on an output of (h - k + 1) x (w - k + 1), as if without padding."""
+    params, _ = _cost(c_in, c_out, k, h, w)
+    return params, tuple(n * (h - k + 1) * (w - k + 1) for n in params)
+
+
 COST = Exercise(
     name="depthwise_separable_cost",
     signature="(c_in, c_out, k, h, w)",
@@ -230,6 +256,20 @@ COST = Exercise(
             _counted(_separable, per_position=False),
         ),
         Mistake("that is FLOPs (2 per multiply-add); count multiply-adds", _counted(_separable, per_mac=2)),
+        Mistake(
+            "the pointwise convolution is 1x1: c_in * c_out weights, not c_in * c_out * k * k",
+            _counted(lambda c_in, c_out, k: c_in * k * k + c_in * c_out * k * k),
+        ),
+        Mistake(
+            "padding k // 2 keeps the output h x w, so each weight is used h * w times, not "
+            "(h - k + 1) * (w - k + 1)",
+            _unpadded,
+        ),
+        Mistake(
+            "return (params, macs), each a pair (standard, separable); yours is a pair per "
+            "convolution, ((params, macs) of the standard, (params, macs) of the separable)",
+            lambda c_in, c_out, k, h, w: tuple(zip(*_cost(c_in, c_out, k, h, w))),
+        ),
     ],
 )
 
