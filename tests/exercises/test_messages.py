@@ -412,7 +412,8 @@ def test_the_docs_name_the_exercises_whose_public_cases_catch_float32_work(capsy
     page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "exercises.md").read_text()
     text = " ".join(page.split())
     fail = re.search(r"fail the public cases of (.*?), and pass those of", text).group(1)
-    passing = re.search(r"and pass those of (.*?) \(under `--seed`", text).group(1)
+    passing = re.search(r"and pass those of (.*?), and land on either side", text).group(1)
+    either = re.search(r"float32 sums, on those of (.*?) \(under `--seed`", text).group(1)
 
     def named(words):
         return set(re.findall(r"`(\w+)`", words))
@@ -449,4 +450,5 @@ def test_the_docs_name_the_exercises_whose_public_cases_catch_float32_work(capsy
             passed.add(name)
         except exercises.ExerciseFailed:
             caught.add(name)
-    assert (named(fail), named(passing)) == (caught, passed)
+    # an exercise whose float32 miss lies near the tolerance passes or fails with the BLAS kernel
+    assert (named(fail), named(passing)) == (caught - named(either), passed - named(either))
