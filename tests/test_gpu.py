@@ -195,6 +195,14 @@ OPS = {
         [(3, 4), (3, 4)],
         RTOL_ELEMENTWISE,
     ),
+    "kl_div": (
+        lambda x, t: (
+            F.kl_div(F.log_softmax(x, 1), F.softmax(t, 1), reduction="none")
+            + F.kl_div(F.log_softmax(x, 1), F.log_softmax(t, 1), reduction="batchmean", log_target=True)
+        ),
+        [(3, 4), (3, 4)],
+        RTOL_SUMS,
+    ),
     "var_std": (
         lambda x: x.var(dim=1) + x.std(dim=1, correction=0) + x.var(),
         [(4, 7)],

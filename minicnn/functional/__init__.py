@@ -20,6 +20,7 @@ from .unpool import max_unpool2d
 from .loss import cross_entropy, log_softmax, nll_loss, softmax
 from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
+from .kl_div import kl_div
 
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, sum

@@ -15,7 +15,7 @@ from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d,
 from .fold import Fold, Unfold
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .loss import HuberLoss, L1Loss, SmoothL1Loss
+from .loss import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .activation import ELU, GELU, SiLU, Softplus
 from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6

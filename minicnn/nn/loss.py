@@ -1,15 +1,16 @@
 """Losses as modules: CrossEntropyLoss (logits, not probabilities), NLLLoss (log-probabilities),
 BCEWithLogitsLoss and BCELoss (yes/no targets); MSELoss, L1Loss, SmoothL1Loss and HuberLoss
-(regression)."""
+(regression); KLDivLoss (log-probabilities against a distribution)."""
 
 from .. import functional as F
+from ..functional.kl_div import check_kl_reduction
 from ..functional.loss import check_reduction
 from ..functional.regression_loss import check_huber_delta, check_smooth_l1_beta
 from .module import Module
 
 
 def keyword_reduction(name, positional):
-    """PyTorch's MSELoss, L1Loss and SmoothL1Loss take size_average and reduce (deprecated)
+    """PyTorch's MSELoss, L1Loss, SmoothL1Loss and KLDivLoss take size_average and reduce (deprecated)
     first: ``nn.L1Loss("sum")`` is a size_average there, so here a positional is refused."""
     if positional:
         raise TypeError(
@@ -111,6 +112,25 @@ class HuberLoss(Module):
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta, name=self._label())
+
+
+class KLDivLoss(Module):
+    """L = KL(target || exp(input)) summed over the elements, t (log t - input) each (0 where
+    t = 0), for log-probabilities ``input`` and probabilities ``target`` (log-probabilities with
+    ``log_target=True``: e^t (t - input) each); ``reduction='batchmean'`` divides by the batch
+    size (the mean divergence per sample), 'mean' by the number of elements (PyTorch warns of it).
+    See ``F.kl_div``."""
+
+    def __init__(self, *size_average, reduction="mean", log_target=False):
+        super().__init__()
+        keyword_reduction("KLDivLoss", size_average)
+        check_kl_reduction("KLDivLoss", reduction)
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input, target):
+        return F.kl_div(
+            input, target, reduction=self.reduction, log_target=self.log_target, name=self._label()
+        )
 
 
 class NLLLoss(Module):

@@ -509,6 +509,7 @@ def test_every_minicnn_layer_has_a_twin_or_a_reason_for_none(twin):
         nn.L1Loss,
         nn.SmoothL1Loss,
         nn.HuberLoss,
+        nn.KLDivLoss,
         nn.NLLLoss,
         nn.DropConnect,  # no torch.nn counterpart
         nn.DropConnectLinear,
