@@ -66,8 +66,9 @@ del _reduce, _takes_out
 from .functional import bmm, cos, flip, mm, roll, sin
 from .functional import unflatten
 from .functional import log_softmax, relu, sigmoid, softmax, tanh
-from .creation import arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like
-from .creation import rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like
+from .creation import arange, as_tensor, empty, eye, from_numpy, full, linspace, logspace, ones
+from .creation import rand, randint, randn, randperm, zeros
+from .creation_like import empty_like, full_like, ones_like, rand_like, randint_like, randn_like, zeros_like
 
 
 def numel(input: Tensor):  # (no -> int: int is mc.int, the dtype, in this module)

@@ -76,12 +76,14 @@ def cuda_available():
         return False
 
 
-def normalize_device(device):
-    """'cpu', 'cuda' or 'cuda:N' -> the device kind, checking the name."""
+def normalize_device(device, caller=""):
+    """'cpu', 'cuda' or 'cuda:N' -> the device kind, checking the name; ``caller`` (a factory's
+    name, "zeros") starts the message where given."""
     name = str(device)
     kind = name.split(":")[0]
     if kind not in DEVICES:
-        raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+        where = f"{caller}: " if caller else ""
+        raise ValueError(f"{where}unknown device {device!r}: expected 'cpu' or 'cuda'")
     return kind
 
 

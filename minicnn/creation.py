@@ -1,5 +1,5 @@
-"""Tensor factories, as PyTorch's: zeros, ones, empty, full, eye, arange, linspace, rand,
-randn, randint, randperm, the *_like ones, and from_numpy.
+"""Tensor factories, as PyTorch's: zeros, ones, empty, full, eye, arange, linspace, logspace,
+rand, randn, randint, randperm, from_numpy and as_tensor (the *_like ones: creation_like.py).
 
 Floats are float32 unless a dtype is given (arange of integers and full of an int:
 int64, as PyTorch); random draws come from minicnn's generator (rng.py), so
@@ -8,8 +8,9 @@ int64, as PyTorch); random draws come from minicnn's generator (rng.py), so
 Each checks its arguments before it allocates, in one line naming it (creation_args.py): a
 size of ints (``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``; a float, a bool or a negative
 one refused), a dtype that is one (``mc.float32``; a string refused, as PyTorch refuses it),
-a size some memory could hold (else ``TensorTooLargeError``, a ``MemoryError`` and a
-``RuntimeError``), and a fill value the dtype holds (NaN into int64 refused, as PyTorch's).
+a device minicnn has (``zeros: unknown device 'gpu'``), a size some memory could hold (else
+``TensorTooLargeError``, a ``MemoryError`` and a ``RuntimeError``), and a fill value the dtype
+holds (NaN into int64 refused, as PyTorch's).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import creation_args, int_range, rng
+from . import backend, creation_args, int_range, python_data, rng
 from .creation_args import refuse_too_large
 from .tensor import Tensor, tensor
 
@@ -31,15 +32,16 @@ def _sized(name: str, shape: tuple, size: Any, dtype: Any, device: Any, floats: 
     dtype = creation_args.dtype_of(name, dtype, np.float32)
     if floats and dtype.kind != "f":
         raise TypeError(f"{name}: draws are floats; dtype {dtype} is not a floating-point type")
+    device = creation_args.device_of(name, device)
     refuse_too_large(name, shape, dtype, device)
-    return shape, dtype
+    return shape, dtype, device
 
 
 def zeros(
     *shape: Any, size: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
     """A tensor of zeros: ``mc.zeros(2, 3)``, ``mc.zeros((2, 3))`` or ``mc.zeros(size=(2, 3))``."""
-    shape, dtype = _sized("zeros", shape, size, dtype, device)
+    shape, dtype, device = _sized("zeros", shape, size, dtype, device)
     return _leaf(np.zeros(shape, dtype=dtype), requires_grad, device)
 
 
@@ -47,7 +49,7 @@ def ones(
     *shape: Any, size: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
     """A tensor of ones: ``mc.ones(2, 3)``, ``mc.ones((2, 3))`` or ``mc.ones(size=(2, 3))``."""
-    shape, dtype = _sized("ones", shape, size, dtype, device)
+    shape, dtype, device = _sized("ones", shape, size, dtype, device)
     return _leaf(np.ones(shape, dtype=dtype), requires_grad, device)
 
 
@@ -75,6 +77,7 @@ def _filled(name: str, size: Any, fill_value: Any, dtype: Any, device: Any, requ
     if dtype is None:  # NOTE: by the number's kind, a NumPy one too (np.float64: float32), as PyTorch
         dtype = _FILL_DTYPES[next(k for k in _FILL_DTYPES if isinstance(fill_value, k))]
     int_range.refuse_unconvertible(name, fill_value, dtype, lambda i: "fill_value =", strict_floats=True)
+    device = creation_args.device_of(name, device)
     refuse_too_large(name, size, dtype, device)
     if dtype.kind in "iu":  # NOTE: -1 into uint8 is 255, as in PyTorch (NumPy's np.full refuses it)
         fill_value = np.asarray(fill_value).astype(dtype)
@@ -113,9 +116,11 @@ def arange(
     start, end, step = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end, step))
     count = creation_args.arange_count(start, end, step)
     dtype = creation_args.dtype_of("arange", dtype)
+    creation_args.refuse_bool("arange", dtype)
     if dtype is None:
         integers = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.dtype(np.int64 if integers else np.float32)
+    device = creation_args.device_of("arange", device)
     refuse_too_large("arange", (count,), dtype, device)
     # NOTE: counted in float64 or int64, then cast: an integer dtype wraps (-1 into uint8 is
     # 255, as in PyTorch), where NumPy's arange refuses a bound its dtype cannot hold
@@ -133,7 +138,7 @@ def rand(
     generator: Any = None,
 ) -> Tensor:
     """Uniform draws from [0, 1): ``mc.rand(2, 3)``, ``mc.rand((2, 3))`` or ``mc.rand(size=(2, 3))``."""
-    shape, dtype = _sized("rand", shape, size, dtype, device, floats=True)
+    shape, dtype, device = _sized("rand", shape, size, dtype, device, floats=True)
     data = below_one(rng.get_generator(generator).random(shape), dtype)
     return tensor(data, requires_grad=requires_grad, device=device)
 
@@ -156,49 +161,62 @@ def randn(
 ) -> Tensor:
     """Standard normal draws: from ``generator`` (as ``rand``), a new one seeded with ``seed``,
     or minicnn's default one."""
-    shape, dtype = _sized("randn", shape, size, dtype, device, floats=True)
+    shape, dtype, device = _sized("randn", shape, size, dtype, device, floats=True)
     data = rng.get_generator(seed if generator is None else generator).standard_normal(shape).astype(dtype)
     return tensor(data, requires_grad=requires_grad, device=device)
-
-
-def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros of t's shape, dtype and device (unless given)."""
-    dtype, device = _like("zeros_like", t, dtype, device)
-    return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones of t's shape, dtype and device (unless given)."""
-    dtype, device = _like("ones_like", t, dtype, device)
-    return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing ``array``'s memory (a change to one shows in the other), as PyTorch's;
     ``mc.tensor`` copies instead."""
+    return _sharing("from_numpy", array)
+
+
+def _sharing(name: str, array: Any) -> Tensor:
+    """A tensor holding ``array`` itself, refused where it holds no numbers or is not in this
+    machine's byte order, warned where it is read-only."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+        raise TypeError(f"{name}: expected a numpy.ndarray, got {type(array).__name__}")
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"from_numpy: expected numbers, got an array of dtype {array.dtype}")
+        raise TypeError(f"{name}: expected numbers, got an array of dtype {array.dtype}")
     if not array.dtype.isnative:
-        raise TypeError(
-            f"from_numpy: the array's byte order is not this machine's ({array.dtype}); use .astype"
-        )
+        raise TypeError(f"{name}: the array's byte order is not this machine's ({array.dtype}); use .astype")
     if not array.flags.writeable:
         warnings.warn(
-            "from_numpy: the array is read-only, so in-place writes to the tensor (an optimizer step) "
+            f"{name}: the array is read-only, so in-place writes to the tensor (an optimizer step) "
             "will fail; pass array.copy() to write",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return Tensor(array)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, copied only where it must be, as PyTorch's: a NumPy array of
+    ``dtype`` (or any, where None) on the CPU is shared, as ``from_numpy`` shares it; a Tensor
+    of ``dtype`` on ``device`` is given back itself, and otherwise converted as ``x.to`` converts
+    it (the gradient flows back); anything else (numbers, lists, an array to convert or move)
+    is copied as ``mc.tensor`` copies it."""
+    dtype = creation_args.dtype_of("as_tensor", dtype)
+    if isinstance(data, Tensor):
+        device = None if device is None else creation_args.device_of("as_tensor", device)
+        return data.to(device=device, dtype=dtype)  # type: ignore[attr-defined]  # (tensor_methods.py)
+    device = creation_args.device_of("as_tensor", device)
+    on_cpu = backend.normalize_device(device) == "cpu"
+    if isinstance(data, np.ndarray) and on_cpu and (dtype is None or dtype == data.dtype):
+        return _sharing("as_tensor", data)
+    if backend.is_cupy_array(data) and not on_cpu and (dtype is None or dtype == data.dtype):
+        return Tensor(data)
+    if isinstance(data, (list, tuple)) or type(data) in (bool, int, float, complex):
+        data = python_data.read(data, dtype, "as_tensor")  # read here, so messages name as_tensor
+    return tensor(data, dtype=dtype, device=device)
 
 
 def empty(
     *shape: Any, size: Any = None, dtype: Any = None, device: str = "cpu", requires_grad: bool = False
 ) -> Tensor:
     """A tensor to be written over: zeros here (PyTorch leaves whatever memory held)."""
-    shape, dtype = _sized("empty", shape, size, dtype, device)
+    shape, dtype, device = _sized("empty", shape, size, dtype, device)
     return _leaf(np.zeros(shape, dtype=dtype), requires_grad, device)
 
 
@@ -210,6 +228,7 @@ def eye(n: int, m: Any = None, dtype: Any = None, device: str = "cpu", requires_
         if v < 0:
             raise RuntimeError(f"eye: {what} must be >= 0, got {v}")
     dtype = creation_args.dtype_of("eye", dtype, np.float32)
+    device = creation_args.device_of("eye", device)
     refuse_too_large("eye", (n, m), dtype, device)
     return tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad, device=device)
 
@@ -222,20 +241,74 @@ def linspace(
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from start to end, both included. start and end are
-    numbers (or 0-d tensors) that ``dtype`` holds, as PyTorch asks: 300 into uint8 is refused."""
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    start, end = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end))
-    dtype = creation_args.dtype_of("linspace", dtype, np.float32)
-    for what, v in (("start", start), ("end", end)):
-        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
-            raise TypeError(f"linspace: {what} must be a number, got {type(v).__name__} {v!r}")
-        # as PyTorch: both ends must fit the dtype (300 into uint8 would wrap round to 44)
-        int_range.refuse_unconvertible("linspace", v, dtype, lambda i, w=what: f"{w} =", strict_floats=True)
-    refuse_too_large("linspace", (int(steps),), dtype, device)
+    """``steps`` evenly spaced values from start to end, both included: x_i = start + i * (end -
+    start) / (steps - 1). start and end are numbers (or 0-d tensors) that ``dtype`` holds, as
+    PyTorch asks: 300 into uint8 is refused."""
+    start, end, dtype, device = _spaced("linspace", start, end, steps, dtype, device)
     values = np.linspace(start, end, steps).astype(dtype)
     return tensor(values, requires_grad=requires_grad, device=device)
+
+
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    dtype: Any = None,
+    device: str = "cpu",
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` values from base^start to base^end, evenly spaced in their exponents, both
+    included: x_i = base^(start + i * (end - start) / (steps - 1)), as PyTorch's. start and end
+    are checked as ``linspace``'s (numbers ``dtype`` holds) and the exponents counted in
+    ``dtype`` as PyTorch counts them (an integer dtype cuts the ends toward zero first:
+    ``logspace(0.5, 2.5, 3, dtype=mc.int64)`` is 1, 10, 100), each power taken in float64 and
+    cast. Into an integer dtype a power wraps as PyTorch's (1000 into uint8 is 232), but one
+    beyond int64, NaN or inf is refused (one value alone, base^start, must fit ``dtype``)."""
+    start, end, dtype, device = _spaced("logspace", start, end, steps, dtype, device)
+    if isinstance(base, Tensor) and base.ndim == 0:
+        base = base.item()
+    if not isinstance(base, (int, float, np.integer, np.floating, np.bool_)):
+        raise TypeError(f"logspace: base must be a number, got {type(base).__name__} {base!r}")
+    with np.errstate(over="ignore", invalid="ignore"):  # NOTE: inf and NaN as PyTorch's pow gives them
+        if steps == 1:  # NOTE: PyTorch fills in base^start, from start as given, checked as full's
+            values, holds = np.power(float(base), np.array([float(start)])), dtype
+        else:
+            values, holds = np.power(float(base), exponents(start, end, steps, dtype)), np.dtype(np.int64)
+    if dtype.kind in "iu":
+        int_range.refuse_unconvertible("logspace", values, holds, lambda i: f"base ** (exponent {i}) =")
+        values = values.astype(np.int64)  # NOTE: then wraps into a narrower dtype, as PyTorch's cast
+    return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
+
+
+def exponents(start: Any, end: Any, steps: int, dtype: np.dtype) -> np.ndarray:
+    """logspace's exponents, float64, as PyTorch counts them: the ends in ``dtype`` (an integer
+    one cuts them toward zero; the step then in float64), the first half up from start, the
+    second down from end, so both ends are exact."""
+    kind = np.dtype(np.float64 if dtype.kind in "biu" else dtype)
+    first, last = np.asarray(start).astype(dtype).astype(kind), np.asarray(end).astype(dtype).astype(kind)
+    i = np.arange(steps)
+    step = (last - first) / kind.type(max(steps - 1, 1))
+    up, down = first + step * i.astype(kind), last - step * (steps - 1 - i).astype(kind)
+    return np.where(i < steps // 2, up, down).astype(np.result_type(kind, np.float64))
+
+
+def _spaced(name: str, start: Any, end: Any, steps: Any, dtype: Any, device: Any) -> tuple:
+    """linspace's and logspace's start, end, dtype (float32 where None) and device, checked."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"{name}: steps must be a non-negative int, got {steps!r}")
+    start, end = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end))
+    dtype = creation_args.dtype_of(name, dtype, np.float32)
+    if steps > 1:  # NOTE: PyTorch fills 0 or 1 value of bool without its counting kernel
+        creation_args.refuse_bool(name, dtype)
+    for what, v in (("start", start), ("end", end)):
+        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
+            raise TypeError(f"{name}: {what} must be a number, got {type(v).__name__} {v!r}")
+        # as PyTorch: both ends must fit the dtype (300 into uint8 would wrap round to 44)
+        int_range.refuse_unconvertible(name, v, dtype, lambda i, w=what: f"{w} =", strict_floats=True)
+    device = creation_args.device_of(name, device)
+    refuse_too_large(name, (int(steps),), dtype, device)
+    return start, end, dtype, device
 
 
 def randint(
@@ -247,23 +320,40 @@ def randint(
     device: str = "cpu",
     generator: Any = None,
 ) -> Tensor:
-    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
-    Both bounds are ints, and the range must fit ``dtype`` (int64 where None), as PyTorch's; in
-    a float dtype, within the integers it holds every one of (+-2^24 in float32)."""
+    """Integers drawn uniformly from [low, high), each with probability 1 / (high - low):
+    ``randint(high, size)`` or ``randint(low, high, size)``. Both bounds are ints, and the range
+    must fit ``dtype`` (int64 where None), as PyTorch's; in a float dtype, within the integers
+    it holds every one of (+-2^24 in float32)."""
     if size is None:
         low, high, size = 0, low, high
     elif high is None:  # randint(10, size=(3,)): the one bound given is the high one
         low, high = 0, low
     if size is None:
         raise TypeError("randint: expected a size, as randint(high, size) or randint(low, high, size)")
-    low, high = creation_args.an_int("randint", "low", low), creation_args.an_int("randint", "high", high)
-    if high <= low:
-        raise ValueError(f"randint: the range [{low}, {high}) is empty")
     size = creation_args.size_of("randint", (size,))
-    dtype = creation_args.dtype_of("randint", dtype, np.int64)
-    _refuse_ints_beyond("randint", f"the range [{low}, {high})", low, high - 1, dtype)
-    refuse_too_large("randint", size, dtype, device)
-    return tensor(rng.get_generator(generator).integers(low, high, size=size).astype(dtype), device=device)
+    return drawn_ints("randint", low, high, size, dtype, device, generator)
+
+
+def drawn_ints(
+    name: str,
+    low: Any,
+    high: Any,
+    size: tuple,
+    dtype: Any,
+    device: Any,
+    generator: Any,
+    requires_grad: bool = False,
+) -> Tensor:
+    """randint's draws of ``size``, with the name its messages give (``randint_like``)."""
+    low, high = creation_args.an_int(name, "low", low), creation_args.an_int(name, "high", high)
+    if high <= low:
+        raise ValueError(f"{name}: the range [{low}, {high}) is empty")
+    dtype = creation_args.dtype_of(name, dtype, np.int64)
+    _refuse_ints_beyond(name, f"the range [{low}, {high})", low, high - 1, dtype)
+    device = creation_args.device_of(name, device)
+    refuse_too_large(name, size, dtype, device)
+    draws = rng.get_generator(generator).integers(low, high, size=size).astype(dtype)
+    return tensor(draws, requires_grad=requires_grad, device=device)
 
 
 def randperm(n: int, *, dtype: Any = None, device: str = "cpu", generator: Any = None) -> Tensor:
@@ -271,7 +361,9 @@ def randperm(n: int, *, dtype: Any = None, device: str = "cpu", generator: Any =
     n = creation_args.an_int("randperm", "n", n)
     creation_args.refuse_negative("randperm", [n])
     dtype = creation_args.dtype_of("randperm", dtype, np.int64)
+    creation_args.refuse_bool("randperm", dtype)
     _refuse_ints_beyond("randperm", f"n - 1 = {n - 1}", 0, n - 1, dtype)
+    device = creation_args.device_of("randperm", device)
     refuse_too_large("randperm", (n,), dtype, device)
     return tensor(rng.get_generator(generator).permutation(n).astype(dtype), device=device)
 
@@ -292,31 +384,3 @@ def _refuse_ints_beyond(name: str, what: str, low: int, high: int, dtype: np.dty
                 f"{name}: {what} does not fit in {dtype}, which holds every integer only in "
                 f"[-{most}, {most}]; give dtype=mc.int64 (or mc.float64)"
             )
-
-
-def full_like(
-    t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    """``fill_value`` in t's shape, dtype and device (unless given)."""
-    dtype, device = _like("full_like", t, dtype, device)
-    return _filled("full_like", t.shape, fill_value, dtype, device, requires_grad)
-
-
-def _like(name: str, t: Any, dtype: Any, device: Any) -> tuple:
-    """The dtype and device of a *_like factory: t's, unless given."""
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
-    dtype = creation_args.dtype_of(name, dtype, t.dtype)
-    return dtype, t.device if device is None else device
-
-
-def rand_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform draws from [0, 1) in t's shape, dtype and device (unless given)."""
-    dtype, device = _like("rand_like", t, dtype, device)
-    return rand(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal draws in t's shape, dtype and device (unless given)."""
-    dtype, device = _like("randn_like", t, dtype, device)
-    return randn(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)

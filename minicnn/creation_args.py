@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from . import backend
+
 
 class TensorTooLargeError(MemoryError, RuntimeError):
     """A tensor larger than the device's whole memory (RAM and swap on the CPU), refused before
@@ -98,6 +100,27 @@ def dtype_of(name: str, dtype: Any, default: Any = None) -> Any:
     if out.kind not in "biufc":
         raise TypeError(f"{name}: dtype must hold numbers (bool, int, float or complex), got {out}")
     return out
+
+
+def device_of(name: str, device: Any) -> Any:
+    """``device`` checked, with the factory's name in the error (``zeros: unknown device 'gpu':
+    expected 'cpu' or 'cuda'``): "cpu", "cuda", "cuda:N" or an ``mc.device``; None is the CPU,
+    as PyTorch's default."""
+    if device is None:
+        return "cpu"
+    if type(device) is not str or device != "cpu":  # NOTE: the common call parses nothing
+        backend.normalize_device(device, name)
+    return device
+
+
+def refuse_bool(name: str, dtype: Any) -> None:
+    """Refuse a bool dtype for a factory of counted values (arange, linspace, randperm), as
+    PyTorch refuses it ("arange_cpu" not implemented for 'Bool'): a count has no bool steps."""
+    if dtype is not None and dtype.kind == "b":
+        raise NotImplementedError(
+            f"{name}: not implemented for dtype bool, as in PyTorch: its values count up in steps a "
+            "bool cannot hold; give an integer dtype (mc.int64) and compare, as (x > 0)"
+        )
 
 
 # minicnn's dtype names (minicnn/__init__.py), for the hint of a dtype given as a string

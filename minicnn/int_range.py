@@ -25,7 +25,8 @@ def _may_hold_a_huge_int(array):
     if array.dtype.kind in "uO":
         return True
     # NOTE: a comparison, not nanmax, which warns of an array of NaNs (mc.tensor(float("nan")))
-    return array.dtype.kind == "f" and bool((np.abs(array) >= 2.0**63).any())
+    # (float16 holds nothing near 2^63: comparing would overflow 2^63 into it, with a warning)
+    return array.dtype.kind == "f" and array.dtype.itemsize > 2 and bool((np.abs(array) >= 2.0**63).any())
 
 
 def _refuse_huge_ints(data, name):

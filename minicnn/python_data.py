@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numbers
 import reprlib
+from functools import reduce
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,8 @@ from . import int_range
 
 def read(data: Any, dtype: Any, name: str = "tensor") -> np.ndarray:
     """``data`` (a Python number or nested lists and tuples) as an array of ``dtype``; where
-    None, floats are float32 and ints int64, as PyTorch's defaults."""
+    None, floats are float32 and ints int64, as PyTorch's defaults, and a NumPy number keeps
+    its dtype, promoted with the others' as PyTorch's (``[np.float64(1.5), 2.0]``: float64)."""
     try:
         array = np.asarray(data)
     except ValueError:
@@ -26,14 +29,67 @@ def read(data: Any, dtype: Any, name: str = "tensor") -> np.ndarray:
         raise
     if array.dtype.kind not in "biufc":
         refuse_non_numbers(name, data)
-    if dtype is None or np.dtype(dtype).kind in "iu":
+    types = None  # the elements' types, where NumPy's dtype leaves PyTorch's in doubt
+    if dtype is None and isinstance(data, (list, tuple)) and array.dtype not in _PYTHON_MADE:
+        types = set(map(type, _elements(data, array.ndim)))
+    python_numbers = types is not None and types <= _PYTHON_NUMBERS
+    no_ints = types is not None and types <= _NO_INTS  # (no int beyond int64 to look for)
+    if (dtype is None or np.dtype(dtype).kind in "iu") and not no_ints:
         int_range.refuse_ints_beyond_int64(array, data, name)
+    if types is not None and not python_numbers:  # NumPy numbers, or arrays, among the elements
+        dtype = reduce(_promote, {_dtype_of(v) for v in _elements(data, array.ndim)})
     if dtype is None:
         dtype = {"f": np.float32, "i": np.int64, "u": np.int64}.get(array.dtype.kind, array.dtype)
     else:
         int_range.refuse_unconvertible(name, array, dtype, lambda i: f"data{_index(array, i)} =")
     with np.errstate(over="ignore"):  # NOTE: 1e40 into float32 is inf, as in PyTorch, unwarned
         return array.astype(dtype, copy=False)
+
+
+def _elements(data: Any, ndim: int) -> Any:
+    """The numbers of nested lists ``ndim`` deep (or the arrays and tensors there)."""
+    for _ in range(ndim - 1):
+        data = chain.from_iterable(data)
+    return data
+
+
+# NOTE: the dtypes Python numbers alone give NumPy, where a NumPy number among them changes
+# nothing PyTorch would give. Not float64: as PyTorch, np.float64(1.5) beside 2.0 is float64 (a
+# Python float alone, float32), so the elements' types are read; any other dtype came from
+# NumPy's numbers, each element's dtype then promoted as PyTorch promotes
+# (``[np.float32(1), 2]`` float32, where NumPy says float64)
+_PYTHON_MADE = {np.dtype(t) for t in (np.bool_, np.int64, np.uint64, np.complex128, object)}
+_PYTHON_NUMBERS = {bool, int, float, complex}
+_NO_INTS = {bool, float, complex}
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _dtype_of(v: Any) -> np.dtype:
+    """An element's dtype, as PyTorch counts it in a list (a Python complex: complex128, as
+    minicnn reads a list of them; anything else was refused before)."""
+    if hasattr(v, "dtype"):  # a NumPy number or array, a Tensor
+        return np.dtype(v.dtype)
+    for kind, dtype in _PYTHON_DTYPES:
+        if isinstance(v, kind):
+            return dtype
+    return np.dtype(np.complex128)
+
+
+_PYTHON_DTYPES = ((bool, np.dtype(np.bool_)), (int, np.dtype(np.int64)), (float, np.dtype(np.float32)))
+
+
+_PYTHON_NUMBERS = {bool, int, float, complex}
+_NO_INTS = {bool, float, complex}
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promoteTypes: within a category (ints, floats) or between floats and complex,
+    NumPy's; across, the higher category's dtype (int64 beside float16 is float16)."""
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca == cb or min(ca, cb) >= 2:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
 
 
 def _index(array: np.ndarray, flat: int) -> str:

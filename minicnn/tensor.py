@@ -190,20 +190,25 @@ def _as_array(data, dtype, device):
     return backend.to_device(array, device) if xp is not backend.xp_of(array) else array
 
 
+_READ_FRESH = (list, tuple, bool, int, float, complex)
+
+
 def tensor(data: Any, *, dtype: Any = None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """A new leaf Tensor holding a copy of ``data``.
 
-    Python floats and lists become float32 (ints int64); NumPy arrays keep
-    their dtype, so float64 stays float64 for gradient checks. As in PyTorch,
+    Python floats and lists become float32 (ints int64); NumPy arrays and numbers keep
+    their dtype, so float64 stays float64 for gradient checks, in a list too (the
+    elements' dtypes promoted: ``[np.float64(1.5), 2.0]`` is float64). As in PyTorch,
     everything after ``data`` is named (``mc.tensor(a, mc.float64)`` is refused), a dtype
     is not a string, a ragged list and a value ``dtype`` cannot hold (NaN into int64) are
     refused (python_data.py).
     """
     if not isinstance(requires_grad, bool):
         raise TypeError(f"tensor: requires_grad must be True or False, got {requires_grad!r}")
+    device = creation_args.device_of("tensor", device)
     array = _as_array(data, creation_args.dtype_of("tensor", dtype), device)
-    xp = backend.xp_of(array)
-    array = xp.array(array, copy=True)
+    if type(data) not in _READ_FRESH or backend.is_cupy_array(array):  # (a list's array is new)
+        array = backend.xp_of(array).array(array, copy=True)
     if requires_grad and array.dtype.kind != "f":
         raise TypeError(f"only floating-point tensors can require gradients, got dtype {array.dtype}")
     return Tensor(array, requires_grad=requires_grad)

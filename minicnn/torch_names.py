@@ -46,7 +46,6 @@ HINTS = {
     "bfloat16": _HALF,
     "set_default_dtype": _DEFAULT_DTYPE,
     "get_default_dtype": _DEFAULT_DTYPE,
-    "as_tensor": "mc.tensor(data) copies the data into a new tensor; mc.from_numpy(array) shares its memory",
     "accelerator": (
         "mc.cuda.is_available() says whether CuPy sees a GPU, so "
         "device = 'cuda' if mc.cuda.is_available() else 'cpu'"

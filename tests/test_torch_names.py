@@ -21,7 +21,6 @@ from minicnn import nn, optim
         ("float16", "float32 (the default) and float64 only"),
         ("set_default_dtype", ".double()"),
         ("backends", "mc.use_kernels("),
-        ("as_tensor", "mc.from_numpy(array) shares its memory"),
         ("accelerator", "'cuda' if mc.cuda.is_available() else 'cpu'"),
         ("Size", "plain tuples"),
         ("nonzero", "x.numpy().nonzero()"),

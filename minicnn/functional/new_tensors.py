@@ -28,7 +28,8 @@ def _sized(name: str, fill: Any):
     def method(self, *shape, size=None, dtype=None, device=None, requires_grad=False):
         size = creation_args.size_of(name, shape, size)
         dtype = creation_args.dtype_of(name, dtype, self.dtype)
-        creation_args.refuse_too_large(name, size, dtype, self.device if device is None else device)
+        device = self.device if device is None else creation_args.device_of(name, device)
+        creation_args.refuse_too_large(name, size, dtype, device)
         return _leaf(self, fill(size, dtype=dtype), dtype, device, requires_grad)
 
     method.__name__ = method.__qualname__ = name
@@ -47,7 +48,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
         fill_value = fill_value.item()
     target = creation_args.dtype_of("new_full", dtype, self.dtype)
-    creation_args.refuse_too_large("new_full", size, target, self.device if device is None else device)
+    device = self.device if device is None else creation_args.device_of("new_full", device)
+    creation_args.refuse_too_large("new_full", size, target, device)
     filled = creation._filled("new_full", size, fill_value, target, "cpu", False)  # (checks fill_value)
     return _leaf(self, filled.data, target, device, requires_grad)
 
@@ -57,6 +59,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     as ``mc.tensor`` reads it (an int beyond int64 into an integer dtype is refused)."""
     data = data.detach().numpy() if isinstance(data, Tensor) else data
     target = creation_args.dtype_of("new_tensor", dtype, self.dtype)
+    device = None if device is None else creation_args.device_of("new_tensor", device)
     if isinstance(data, (list, tuple, numbers.Number)):  # read here, so messages name new_tensor
         data = python_data.read(data, target, "new_tensor")
     return _leaf(self, tensor(data, dtype=target).data, target, device, requires_grad)
