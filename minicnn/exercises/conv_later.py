@@ -1,7 +1,9 @@
-"""Exercises on convolutions of later chapters: the 1x1 convolution (Network in Network,
-GoogLeNet) and what a convolution costs in multiply-adds.
+"""Exercises on convolutions of later chapters: the receptive field of a stack (VGG), the 1x1
+convolution (Network in Network, GoogLeNet) and what a convolution costs in multiply-adds.
 
-Expected values come from minicnn's plain-loop reference convolution and ``conv_out_size``.
+Expected values come from minicnn's plain-loop reference convolution and ``conv_out_size``; the
+receptive field's from its recurrence, which tests/exercises/test_receptive_field.py measures on
+minicnn's autograd for every case.
 """
 
 import numpy as np
@@ -9,6 +11,112 @@ import numpy as np
 from ..kernels.sizes import conv_out_size
 from .conv import CONV_CASES, _conv
 from .exercise import Case, Exercise, Mistake
+
+# --- the receptive field of a stack of layers (VGG's 3x3 stacks) --------------------------------
+
+# (kernel_size, stride) of each layer from the input up, a pooling window entered as a conv's
+VGG16 = [(3, 1), (3, 1), (2, 2)] * 2 + [(3, 1), (3, 1), (3, 1), (2, 2)] * 3  # Table 1, D: 13 convs, 5 pools
+ALEXNET = [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1), (3, 2)]  # conv1 to pool5
+LENET5 = [(5, 1), (2, 2), (5, 1), (2, 2)]  # C1, S2, C3, S4
+
+
+def _make_receptive(rng, layers=None, depth=None):
+    """The case's stack, or ``depth`` layers drawn from the seed: kernels 1 to 7 and strides 1 to 3,
+    so that a stride may pass its kernel (a 1x1 conv of stride 2, as ResNet's projection shortcut)."""
+    if layers is None:
+        layers = zip(rng.integers(1, 8, depth), rng.integers(1, 4, depth))
+    return ([(int(k), int(s)) for k, s in layers],)
+
+
+def _receptive(layers, jump_first=False, jump=lambda j, s: j * s, r0=1):
+    """(r, j) by the recurrence; the options give the known mistakes: the jump updated before r
+    (``jump_first``), the jumps combined another way (``jump``), r started elsewhere (``r0``)."""
+    r, j = r0, 1
+    for k, s in layers:
+        if jump_first:
+            j = jump(j, s)
+        r += (k - 1) * j
+        if not jump_first:
+            j = jump(j, s)
+    return r, j
+
+
+def _strides_product(layers):
+    return int(np.prod([s for _, s in layers], dtype=np.int64))
+
+
+RECEPTIVE = Exercise(
+    name="receptive_field",
+    signature="(layers)",
+    returns=("r", "j"),
+    notebook="05_deeper_vgg_nin_googlenet",
+    teaches=(
+        "VGG's argument: two stacked 3x3 convolutions see 5x5 and three see 7x7; each stride "
+        "multiplies what the layers after it add"
+    ),
+    doc="""layers: a list of (kernel_size, stride) pairs of ints, one per layer from the input up; a
+    convolution and a pooling window alike (each output unit reads k neighbouring units of the layer
+    below it, and neighbouring outputs are s units of it apart). Padding moves a field, not its size.
+    Return (r, j), two ints, along one axis (a square kernel's field is r x r):
+    r, the receptive field of one unit of the last layer: how many input pixels it spans;
+    j, the jump: how many input pixels apart neighbouring units of the last layer are.
+    The input is its own layer 0, r_0 = 1 and j_0 = 1; layer l adds k_l - 1 units of layer l - 1,
+    which are j_{l-1} input pixels apart:
+        r_l = r_{l-1} + (k_l - 1) * j_{l-1},    j_l = j_{l-1} * s_l,
+    so that r = 1 + sum_l (k_l - 1) * s_1 * ... * s_{l-1} and j = s_1 * ... * s_L (Araujo, Norris
+    and Sim 2019, "Computing receptive fields of convolutional neural networks", Distill).
+    No layers: r = 1, j = 1. No dilation either, as none of the chapter's nets use it: a k x k
+    kernel dilated by d spans d * (k - 1) + 1 pixels, and enters as a kernel of that size.""",
+    make=_make_receptive,
+    expected=_receptive,
+    # stride 1 first, where the jump is 1 and every way of carrying it agrees; then a stride-2 pool
+    # last, then layers after a stride: each case tells one more known mistake from the right answer
+    cases=[
+        Case(170, dict(layers=[(3, 1), (3, 1)])),  # VGG: two 3x3 convs see 5x5
+        Case(171, dict(layers=[(3, 1)] * 3)),  # and three see 7x7
+        Case(172, dict(layers=VGG16[:3])),  # VGG-16's first stage, with its 2x2 max pool of stride 2
+        Case(173, dict(layers=VGG16)),
+        Case(174, dict(layers=ALEXNET)),
+        Case(175, dict(layers=LENET5)),
+        Case(176, dict(depth=5)),
+        Case(177, dict(layers=[])),  # the input itself: one pixel, one pixel apart
+    ],
+    mistakes=[
+        Mistake(
+            "the jump was updated before r: layer l's k - 1 extra units are units of the layer below "
+            "it, j_{l-1} input pixels apart; its own stride spaces its outputs, which only the layers "
+            "after it read. Add (k - 1) * j first, then j *= s",
+            lambda layers: _receptive(layers, jump_first=True),
+        ),
+        Mistake(
+            "r is not the sum of the kernel sizes: neighbouring windows overlap, and each layer adds "
+            "k - 1 units (two 3x3 layers see 5x5, not 6x6), times the jump, to r_0 = 1",
+            lambda layers: (sum(k for k, _ in layers), _strides_product(layers)),
+        ),
+        Mistake(
+            "the jump is missing from r: 1 + sum of (k - 1) holds only while every stride is 1. After "
+            "a layer of stride s, each unit is s units of the layer below apart, so the layers after "
+            "it add (k - 1) * j, j the product of the strides before them",
+            lambda layers: (1 + sum(k - 1 for k, _ in layers), _strides_product(layers)),
+        ),
+        Mistake(
+            "the strides were added: the jump is their product, j *= s. A layer of stride s puts its "
+            "units s units of the layer below apart, and those are j input pixels apart",
+            lambda layers: _receptive(layers, jump=lambda j, s: j + s),
+        ),
+        Mistake(
+            "j is the sum of the strides: the jump is their product, j *= s. A layer of stride s puts "
+            "its units s units of the layer below apart, and those are j input pixels apart",
+            lambda layers: (_receptive(layers)[0], sum(s for _, s in layers)),
+        ),
+        Mistake(
+            "r starts at 1, not 0: with no layers, one input pixel sees itself (r_0 = 1); each layer "
+            "then adds (k - 1) * j",
+            lambda layers: _receptive(layers, r0=0),
+        ),
+    ],
+)
+
 
 # --- 1x1 convolution (Network in Network, GoogLeNet's reductions) ------------------------------
 
@@ -162,4 +270,4 @@ MACS = Exercise(
     ],
 )
 
-EXERCISES = [CONV1X1, MACS]
+EXERCISES = [RECEPTIVE, CONV1X1, MACS]

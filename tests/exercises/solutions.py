@@ -193,7 +193,15 @@ def lrn_backward(gy, x, size, alpha, beta, k):
     return gx
 
 
-# --- 5. deeper: 1x1 convolutions ---------------------------------------------
+# --- 5. deeper: receptive fields, 1x1 convolutions ---------------------------
+
+
+def receptive_field(layers):
+    r, j = 1, 1  # the input: one pixel, one pixel apart
+    for k, s in layers:
+        r += (k - 1) * j  # k - 1 more units of the layer below, j input pixels apart
+        j *= s  # this layer's stride spaces its own units, which the next layer reads
+    return r, j
 
 
 def conv1x1_forward(x, w, b):
