@@ -34,8 +34,19 @@ _NB_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)
 _MO_GROUP = re.compile(r"<mo><mrow>((?:<mo>[^<]*</mo>)+)</mrow></mo>")
 
 
+# latex2mathml writes \infty as an <mo>, which browsers space as an unknown operator ("- oo"); TeX
+# sets it as an ordinary symbol
+_INFINITY = re.compile(r"<mo>&#x0221E;</mo>")
+# a minus right after an operator that is no closing bracket, as in (-1, 1) or a = -b, is a sign:
+# inside one <mrow> the browser would space it as subtraction ("( - 1, 1)") unless marked prefix
+_CLOSING = r"\)|\]|\}|\||&#x00029;|&#x0005D;|&#x0007D;|&#x0007C;|&#x02016;|&#x0230B;|&#x02309;"
+_SIGN = re.compile(rf"(<mo\b[^>]*>(?!(?:{_CLOSING})</mo>)[^<]*</mo>)<mo>&#x02212;</mo>")
+
+
 def _tidy(mathml):
-    return _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
+    mathml = _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
+    mathml = _INFINITY.sub("<mi>&#x0221E;</mi>", mathml)
+    return _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
 
 
 # latex2mathml keeps the backslash of \_ inside \text{...} (\text{lr\_decay} showed "lr\_decay"),
