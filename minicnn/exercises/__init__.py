@@ -21,7 +21,20 @@ docs/writing-exercises.md.
 import re
 import sys
 
-from . import autograd, conv, conv_later, deeper, layers, lenet, optim, pooling, resnet, saliency, variants
+from . import (
+    autograd,
+    conv,
+    conv_later,
+    deeper,
+    finetuning,
+    layers,
+    lenet,
+    optim,
+    pooling,
+    resnet,
+    saliency,
+    variants,
+)
 from .calling import exempt_file, in_process
 from .exercise import Case, Exercise, Mistake
 from .grading import (
@@ -78,6 +91,7 @@ _LISTED = (
     + resnet.EXERCISES
     + optim.LATER
     + deeper.EXERCISES
+    + finetuning.EXERCISES
     + saliency.EXERCISES
     + variants.EXERCISES
 )

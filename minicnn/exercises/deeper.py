@@ -1,21 +1,15 @@
-"""Exercises on chapters 5 and 7: what GoogLeNet's 1x1 reductions save in an Inception module, and
-which parameters a fine-tuning step with frozen layers moves (chapter 8's saliency map is in
-saliency.py).
+"""The exercise on chapter 5's GoogLeNet: what the 1x1 reductions save in an Inception module
+(chapter 7's fine-tuning step is in finetuning.py, chapter 8's saliency map in saliency.py).
 
-Expected values come from minicnn's ``summary`` (the multiply-adds and output of real Inception
-modules), and its ``finetune.freeze`` and ``optim.SGD`` (on parameters of a model built to the
-case's names).
+Expected values come from minicnn's ``summary``: the multiply-adds and output of real Inception
+modules.
 """
 
-import numpy as np
-
 from .. import functional as F
-from .. import nn, optim
-from ..finetune import freeze
+from .. import nn
 from ..models.googlenet import INCEPTION, Inception
 from ..rng import get_state, set_state
 from ..summary import summary
-from ..tensor import tensor
 from .exercise import Case, Exercise, Mistake
 
 # --- the cost of an Inception module, with and without its 1x1 reductions ----------------------
@@ -68,15 +62,18 @@ def _counted(
     per_pixel=True,
     k2=True,
     bias=0,
+    pools=(0, 0),
 ):
     """A wrong count: the reductions' or the pool projection's multiply-adds left out, the reduced
     3x3 and 5x5 reading all c_in channels, the naive pool given a projection, no h*w, k where k*k
-    belongs, or ``bias`` per output (1: biases counted)."""
+    belongs, ``bias`` per output (1: biases counted), or ``pools`` (naive, reduced) multiply-adds per
+    channel given to the max pool (9: one per value of its 3x3 window)."""
 
     def wrong(c_in, h, w, c1, c3r, c3, c5r, c5, proj):
         pixels = h * w if per_pixel else 1
         k3, k5 = (9, 25) if k2 else (3, 5)
-        naive = c_in * (c1 + k3 * c3 + k5 * c5 + (proj if naive_proj else 0)) + bias * (c1 + c3 + c5)
+        naive = c_in * (c1 + k3 * c3 + k5 * c5 + (proj if naive_proj else 0) + pools[0])
+        naive += bias * (c1 + c3 + c5)
         r3, r5 = (c_in, c_in) if convs_read_c_in else (c3r, c5r)
         reduced = (
             c_in * c1
@@ -85,6 +82,7 @@ def _counted(
             + k5 * r5 * c5
             + (c_in * proj if pool_macs else 0)
             + bias * (c1 + c3r + c3 + c5r + c5 + proj)
+            + pools[1] * c_in
         )
         last = proj if naive_proj else c_in
         return (naive * pixels, reduced * pixels), (c1 + c3 + c5 + last, c1 + c3 + c5 + proj)
@@ -106,6 +104,17 @@ def _int32(*args):
     """The right counts as int32 arithmetic leaves them: wrapped around past 2**31 - 1."""
     (naive, reduced), channels = _inception(*args)
     return tuple((n + 2**31) % 2**32 - 2**31 for n in (naive, reduced)), channels
+
+
+def _swapped(macs=True, channels=False):
+    """The right counts with naive and reduced swapped in ``macs``, in ``channels``, or in both."""
+
+    def wrong(*args):
+        (naive, reduced), (c_naive, c_reduced) = _inception(*args)
+        macs_pair = (reduced, naive) if macs else (naive, reduced)
+        return macs_pair, (c_reduced, c_naive) if channels else (c_naive, c_reduced)
+
+    return wrong
 
 
 def _flops(*args):
@@ -152,6 +161,14 @@ INCEPTION_COST = Exercise(
             "passes the c_in channels on, and costs no multiply-adds",
             _counted(naive_proj=True),
         ),
+        *(
+            Mistake(
+                "the max pool was given multiply-adds: it takes the largest of each 3x3 window's 9 values, "
+                "with no weights to multiply, and costs none; count the convolutions alone",
+                _counted(pools=pools),
+            )
+            for pools in ((9, 9), (9, 0))
+        ),
         Mistake(
             "the 1x1 reductions cost multiply-adds too: (c3_reduce + c5_reduce) * c_in per pixel",
             _counted(reduction_macs=False),
@@ -186,169 +203,17 @@ INCEPTION_COST = Exercise(
             "and channels = (naive, reduced)",
             lambda *args: tuple(zip(*_counted()(*args))),
         ),
+        *(
+            Mistake(
+                "naive and reduced were swapped: each pair is (naive, reduced), the module without the "
+                "1x1 reductions (Figure 2a) first, the one with them (Figure 2b) second",
+                _swapped(macs, channels),
+            )
+            for macs, channels in ((True, False), (True, True), (False, True))
+        ),
         Mistake("the count overflows 32-bit integers: compute in Python ints or int64", _int32),
     ],
 )
 
 
-# --- one SGD step of fine-tuning, the layers up to ``until`` frozen -----------------------------
-
-# each case's layers in the network's order: (name, the weight's shape as "conv" or "linear")
-_LENET = [("conv1", "conv"), ("conv2", "conv"), ("fc1", "linear"), ("fc2", "linear"), ("fc3", "linear")]
-# a Sequential's children, named by their index; the ReLUs and poolings between them have no parameters
-_SEQUENTIAL = [
-    ("0", "conv"),
-    ("1", "conv"),
-    ("4", "conv"),
-    ("7", "linear"),
-    ("10", "linear"),
-    ("12", "linear"),
-]
-_RESNET = [("conv1", "conv"), ("bn1", "norm"), ("layer1.0.conv1", "conv"), ("layer1.0.bn1", "norm")]
-_RESNET += [("layer2.0.conv1", "conv"), ("fc", "linear")]
-
-
-def _make_finetune(rng, layers, until, lr, weight_decay):
-    params = {}
-    for name, kind in layers:
-        a, b = (int(n) for n in rng.integers(1, 5, 2))
-        shape = {"conv": (a, b, 3, 3), "linear": (a, b), "norm": (a,)}[kind]
-        params[f"{name}.weight"] = rng.standard_normal(shape)
-        params[f"{name}.bias"] = rng.standard_normal(shape[:1])
-    grads = {name: rng.standard_normal(p.shape) for name, p in params.items()}
-    return params, grads, until, lr, weight_decay
-
-
-def _frozen_model(params, until):
-    """A model with the case's parameters (copies), named as in params, after freeze(model, until)."""
-    model = nn.Module()
-    for name, value in params.items():
-        *path, attr = name.split(".")
-        module = model
-        for part in path:
-            if part not in module._modules:
-                setattr(module, part, nn.Module())
-            module = module._modules[part]
-        setattr(module, attr, nn.Parameter(tensor(value.copy())))
-    freeze(model, until)
-    return model
-
-
-def _finetune(params, grads, until, lr, weight_decay):
-    """freeze(model, until) on a model with the case's parameters, then one step of optim.SGD on all of
-    them: a frozen parameter has no gradient, and SGD skips it."""
-    named = dict(_frozen_model(params, until).named_parameters())
-    for name, p in named.items():
-        if p.requires_grad:
-            p.grad = tensor(grads[name].copy())
-    optim.SGD(list(named.values()), lr=lr, weight_decay=weight_decay).step()
-    return {name: p.data.copy() for name, p in named.items()}
-
-
-def _should(args, key):
-    """What the parameter ``key`` should do, frozen or stepped, as freeze on the case's model says."""
-    params, _, until, _, _ = args
-    layer = _layer(key)
-    if not dict(_frozen_model(params, until).named_parameters())[key].requires_grad:
-        return f"{key} should not change: it is frozen (layer {layer!r} is at or before until, {until!r})"
-    return f"{key} should take the SGD step (layer {layer!r} comes after until, {until!r})"
-
-
-def _stepped(frozen, decay_frozen=False, decay=True):
-    """One SGD step with ``frozen(names, until)`` -> the frozen names; frozen ones decayed if asked,
-    no weight decay at all if ``decay`` is False."""
-
-    def wrong(params, grads, until, lr, weight_decay):
-        still, weight_decay = frozen(list(params), until), weight_decay if decay else 0.0
-        new = {}
-        for name, p in params.items():
-            g = np.zeros_like(p) if name in still else grads[name]
-            moves = name not in still or decay_frozen
-            new[name] = p - lr * (g + weight_decay * p) if moves else p.copy()
-        return new
-
-    return wrong
-
-
-def _layer(name):
-    return name.split(".")[0]
-
-
-def _up_to(names, until, including=True):
-    layers = list(dict.fromkeys(_layer(n) for n in names))
-    last = layers.index(until) + (1 if including else 0)
-    return set(layers[:last])
-
-
-def _frozen(names, until):
-    return {n for n in names if _layer(n) in _up_to(names, until)}
-
-
-FINETUNE = Exercise(
-    name="finetune_sgd_step",
-    signature="(params, grads, until, lr, weight_decay)",
-    returns=("new_params",),
-    notebook="07_finetuning_and_deep_features",
-    teaches=(
-        "a frozen layer does not move at all, not even by weight decay; the layers after it take "
-        "their SGD step"
-    ),
-    doc="""params, grads: dicts name -> array in the network's order, as model.named_parameters() lists
-    them; grads holds every parameter's gradient from a backward pass through the whole network.
-    A parameter's layer is its name up to the first "." ("conv1" of "conv1.weight", "10" of "10.bias",
-    "layer1" of "layer1.0.conv1.weight"). Freeze every layer up to and including the layer until, as
-    minicnn.finetune.freeze(model, until) does: a frozen parameter has no gradient, and SGD leaves it
-    as it is. until is always the layer of some parameter in params (freeze on a model also takes a
-    layer without parameters, such as a ReLU, which params do not list). Every other parameter takes
-    one step of SGD: p - lr * (g + weight_decay * p).
-    Return new_params: a new dict with every parameter, the frozen ones included.""",
-    make=_make_finetune,
-    expected=_finetune,
-    cases=[
-        Case(1060, dict(layers=_LENET, until="conv2", lr=0.1, weight_decay=0.0)),
-        Case(1061, dict(layers=_LENET, until="fc1", lr=0.05, weight_decay=0.01)),
-        Case(1062, dict(layers=_SEQUENTIAL, until="1", lr=0.1, weight_decay=0.001)),
-        Case(1063, dict(layers=_RESNET, until="layer1", lr=0.01, weight_decay=0.0005)),
-        Case(1064, dict(layers=_LENET, until="fc3", lr=0.1, weight_decay=0.01)),
-    ],
-    mistakes=[
-        Mistake(
-            "the layer until itself was trained: freeze(model, until) freezes the layers up to AND "
-            "including until",
-            _stepped(lambda names, until: {n for n in names if _layer(n) in _up_to(names, until, False)}),
-        ),
-        Mistake(
-            "every parameter took its step: the layers up to and including until are frozen, and "
-            "stay as they are",
-            _stepped(lambda names, until: set()),
-        ),
-        Mistake(
-            "weight decay moved the frozen parameters: a frozen parameter has no gradient, and SGD "
-            "skips it, weight decay included (p - lr * weight_decay * p shrinks it)",
-            _stepped(_frozen, decay_frozen=True),
-        ),
-        Mistake(
-            "only the first parameter of until was frozen: its bias (every parameter whose layer is "
-            "until) is frozen with it",
-            _stepped(lambda names, until: set(names[: 1 + [_layer(n) for n in names].index(until)])),
-        ),
-        Mistake(
-            'a name was matched with startswith: "10.weight".startswith("1") is True, but layer 10 comes '
-            'after layer 1. Compare the layer, the name up to the first ".", with ==',
-            _stepped(lambda names, until: {n for n in names if n.startswith(tuple(_up_to(names, until)))}),
-        ),
-        Mistake(
-            "only the layer until was frozen: every layer before it is frozen too, up to and including until",
-            _stepped(lambda names, until: {n for n in names if _layer(n) == until}),
-        ),
-        Mistake(
-            "weight decay was left out of the step: p - lr * (g + weight_decay * p) for every parameter "
-            "that is not frozen",
-            _stepped(_frozen, decay=False),
-        ),
-    ],
-    explain=_should,
-)
-
-
-EXERCISES = [INCEPTION_COST, FINETUNE]
+EXERCISES = [INCEPTION_COST]

@@ -9,10 +9,16 @@ from ..tensor import tensor
 from .exercise import Case, Exercise, Mistake
 
 
-def _make_saliency(rng, N, C, H, W, D, K):
+def _make_saliency(rng, N, C, H, W, D, K, kinks=False):
     x = rng.standard_normal((N, C, H, W))
     w1, b1 = rng.standard_normal((D, C * H * W)), rng.standard_normal(D)
     w2, b2 = rng.standard_normal((K, D)), rng.standard_normal(K)
+    if kinks:
+        # NOTE: hidden units at the ReLU's kink, exactly, whatever the seed: with x[0] = 0, image 0's
+        # pre-activations are b1, every other one 0. At 0 the gradient is 0 (PyTorch's convention,
+        # pre > 0); a mask pre >= 0 would let those units' rows of w1 through
+        x[0] = 0.0
+        b1[::2] = 0.0
     return x, w1, b1, w2, b2, rng.integers(0, K, N)
 
 
@@ -31,6 +37,22 @@ def _input_grad(x, w1, b1, w2, b2, labels, of="score", relu=True):
 
 def _saliency(*args, reduce=lambda g: np.abs(g).max(axis=1), **kw):
     return reduce(_input_grad(*args, **kw))
+
+
+def _by_hand(x, w1, b1, w2, b2, labels, mask):
+    """The map by NumPy, the ReLU's derivative taken as ``mask(pre)``."""
+    pre = x.reshape(len(x), -1) @ w1.T + b1
+    return np.abs(((w2[labels] * mask(pre)) @ w1).reshape(x.shape)).max(axis=1)
+
+
+def _normalised(by_image=True):
+    """The right map divided by its largest value: each image's own, or the whole batch's."""
+
+    def wrong(*args):
+        s = _saliency(*args)
+        return s / (s.max(axis=(1, 2), keepdims=True) if by_image else s.max())
+
+    return wrong
 
 
 def _predicted(x, w1, b1, w2, b2):
@@ -66,6 +88,7 @@ SALIENCY = Exercise(
         Case(1071, dict(N=3, C=3, H=4, W=5, D=8, K=4)),
         Case(1072, dict(N=4, C=2, H=3, W=3, D=5, K=10)),
         Case(1073, dict(N=2, C=3, H=2, W=6, D=20, K=2)),
+        Case(1074, dict(N=3, C=2, H=3, W=4, D=8, K=5, kinks=True)),
     ],
     mistakes=[
         Mistake(
@@ -82,6 +105,29 @@ SALIENCY = Exercise(
             "|max over channels| is not max over channels of |.|: take np.abs of the gradient first, "
             "then the max over the channel axis",
             lambda *args: _saliency(*args, reduce=lambda g: np.abs(g.max(axis=1))),
+        ),
+        Mistake(
+            "|sum over channels| is not max over channels of |.|: summed first, a positive and a negative "
+            "derivative cancel; take np.abs of the gradient first, then the max over the channel axis",
+            lambda *args: _saliency(*args, reduce=lambda g: np.abs(g.sum(axis=1))),
+        ),
+        Mistake(
+            "the gradient was squared: saliency is its magnitude, max over c of |d score / d x|, not "
+            "its square",
+            lambda *args: _saliency(*args, reduce=lambda g: (g * g).max(axis=1)),
+        ),
+        *(
+            Mistake(
+                "the map was normalised: return the magnitudes of the gradient as they are; divide by the "
+                "max only to plot it",
+                _normalised(by_image),
+            )
+            for by_image in (True, False)
+        ),
+        Mistake(
+            "at 0 a ReLU's gradient is 0: pass the gradient where x @ w1.T + b1 is > 0, not >= 0 "
+            "(PyTorch's convention)",
+            lambda *args: _by_hand(*args, mask=lambda pre: pre >= 0),
         ),
         Mistake(
             "the channels were summed: Simonyan et al. take the MAX of |gradient| over the channels",

@@ -90,6 +90,12 @@ def residual_from_zero_up_first_relu_only(gy, x, w1, b1, w2, b2):
     return gz + ga @ w1, ga.T @ x, ga.sum(axis=0), gz.T @ h, gz.sum(axis=0)
 
 
+def saliency_relu_from_zero_up(x, w1, b1, w2, b2, labels):
+    pre = x.reshape(len(x), -1) @ w1.T + b1
+    g_x = ((w2[labels] * (pre >= 0)) @ w1).reshape(x.shape)
+    return np.abs(g_x).max(axis=1)
+
+
 def max_pool_scanning_with_ge(gy, x, kernel_size, stride):
     """A scan that keeps a new maximum where it is >= the best so far: ties go to the last."""
     k, gx = kernel_size, np.zeros_like(x)
@@ -153,6 +159,7 @@ CORNERS = {
         lambda params: params.get("kinks", False),
         [residual_from_zero_up, residual_from_zero_up_last_relu_only, residual_from_zero_up_first_relu_only],
     ),
+    "saliency_map": (lambda params: params.get("kinks", False), [saliency_relu_from_zero_up]),
     "max_pool2d_backward": (lambda params: params["values"] == "zeros", [max_pool_scanning_with_ge]),
     "lenet5_forward_backward": (lambda params: params.get("kinks", False), [lenet_relu_from_zero_up]),
     "inverted_dropout": (lambda params: params.get("ties", False), [dropout_keeping_u_above_p]),
@@ -193,6 +200,10 @@ def test_the_kink_cases_put_exact_zeros_at_every_relu_and_ties_in_every_window(s
     a = x @ w1.T + b1
     z = x + np.maximum(a, 0) @ w2.T + b2
     assert (a[0] == 0).any() and (z[0] == 0).any() and (z[0] > 0).any()
+    sal = corner("saliency_map", CORNERS["saliency_map"][0])
+    x, w1, b1, _, _, _ = sal.make(grading.case_rng(sal.cases[0], seed), **sal.cases[0].params)
+    pre = x.reshape(len(x), -1) @ w1.T + b1
+    assert (pre[0] == 0).any() and (pre[0] != 0).any() and (pre[1:] != 0).all()
     lenet = corner("lenet5_forward_backward", CORNERS["lenet5_forward_backward"][0])
     params, x, _ = lenet.make(grading.case_rng(lenet.cases[0], seed), **lenet.cases[0].params)
     assert not x[0].any() and all(

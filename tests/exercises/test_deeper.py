@@ -1,5 +1,6 @@
-"""Chapters 5, 7 and 8's later exercises (an Inception module's cost, a fine-tuning step with frozen
-layers, a saliency map): each known mistake, written as a student would write it, gets its hint."""
+"""Chapters 5, 7 and 8's later exercises (an Inception module's cost, a saliency map; the fine-tuning
+step is in test_finetuning.py): each known mistake, written as a student would write it, gets its
+hint."""
 
 import numpy as np
 import pytest
@@ -58,19 +59,30 @@ def test_inception_widths_are_drawn_from_the_seed_and_table_1_kept():
 
 
 def _inception_with(
-    naive_last="c_in", reductions=True, projection=True, reads="reduced", pixels=True, per_mac=1
+    naive_last="c_in",
+    reductions=True,
+    projection=True,
+    reads="reduced",
+    pixels=True,
+    per_mac=1,
+    pool=(0, 0),
+    swapped=(),
 ):
-    """A student's count, with one part of it written wrong."""
+    """A student's count, with one part of it written wrong: ``pool`` (naive, reduced) multiply-adds
+    per channel for the max pool, ``swapped`` the pairs ("macs", "channels") in reduced, naive order."""
 
     def inception_cost(c_in, h, w, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
         r3, r5 = (c3_reduce, c5_reduce) if reads == "reduced" else (c_in, c_in)
         naive = c_in * (c1 + 9 * c3 + 25 * c5) + (pool_proj * c_in if naive_last == "pool_proj" else 0)
-        reduced = c_in * c1 + 9 * r3 * c3 + 25 * r5 * c5
+        naive += pool[0] * c_in  # the max pool's 3x3 window on each channel
+        reduced = c_in * c1 + 9 * r3 * c3 + 25 * r5 * c5 + pool[1] * c_in
         reduced += c_in * (c3_reduce + c5_reduce) if reductions else 0
         reduced += c_in * pool_proj if projection else 0
         n = per_mac * (h * w if pixels else 1)
         last = {"c_in": c_in, "none": 0, "pool_proj": pool_proj}[naive_last]
-        return (naive * n, reduced * n), (c1 + c3 + c5 + last, c1 + c3 + c5 + pool_proj)
+        macs, channels = (naive * n, reduced * n), (c1 + c3 + c5 + last, c1 + c3 + c5 + pool_proj)
+        macs = macs[::-1] if "macs" in swapped else macs
+        return macs, channels[::-1] if "channels" in swapped else channels
 
     return inception_cost
 
@@ -90,6 +102,11 @@ def test_inception_helper_written_right_passes(capsys):
         (dict(reads="c_in"), "the 3x3 conv reads c3_reduce channels"),
         (dict(pixels=False), "once per output pixel"),
         (dict(per_mac=2), "that is FLOPs"),
+        (dict(pool=(9, 9)), "the max pool was given multiply-adds"),
+        (dict(pool=(9, 0)), "the max pool was given multiply-adds"),
+        (dict(swapped=("macs",)), "naive and reduced were swapped"),
+        (dict(swapped=("macs", "channels")), "naive and reduced were swapped"),
+        (dict(swapped=("channels",)), "naive and reduced were swapped"),
     ],
 )
 def test_inception_mistakes(options, says):
@@ -151,6 +168,7 @@ def test_inception_message_writes_the_answer_as_it_writes_the_expected_pair(kind
 
     said = failure("inception_cost", inception_cost)
     assert "macs: expected [303464448, 128049152], got [128049152, 303464448]" in said
+    assert said.split("\n  hint: ")[1].startswith("naive and reduced were swapped")
 
 
 def test_inception_reference_on_one_pixel_counts_as_summary_on_the_whole_input():
@@ -213,220 +231,14 @@ def test_inception_counted_in_int64_passes(capsys):
     assert capsys.readouterr().out == "inception_cost: passed (5 cases)\n"
 
 
-# --- fine-tuning with frozen layers -------------------------------------------------------------
-
-
-def _step_with(is_frozen, decay_frozen=False):
-    """A student's step: is_frozen(name, names, until) says which parameters keep their values."""
-
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        names, new = list(params), {}
-        for name, p in params.items():
-            if is_frozen(name, names, until):
-                new[name] = p * (1 - lr * weight_decay) if decay_frozen else p.copy()
-            else:
-                new[name] = p - lr * (grads[name] + weight_decay * p)
-        return new
-
-    return finetune_sgd_step
-
-
-def _layers_up_to(names, until):
-    layers = []
-    for name in names:
-        if name.split(".")[0] not in layers:
-            layers.append(name.split(".")[0])
-    return layers[: layers.index(until) + 1]
-
-
-def test_finetune_right_by_the_layers_list(capsys):
-    right = _step_with(lambda name, names, until: name.split(".")[0] in _layers_up_to(names, until))
-    exercises.check("finetune_sgd_step", right)
-    assert capsys.readouterr().out == "finetune_sgd_step: passed (5 cases)\n"
-
-
-def test_finetune_until_left_trainable():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        new, frozen = {}, True
-        for name, p in params.items():
-            if name.split(".")[0] == until:
-                frozen = False  # stops freezing AT until
-            new[name] = p.copy() if frozen else p - lr * (grads[name] + weight_decay * p)
-        return new
-
-    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("the layer until itself was trained")
-
-
-def test_finetune_nothing_frozen():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        return {name: p - lr * (grads[name] + weight_decay * p) for name, p in params.items()}
-
-    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("every parameter took its step")
-
-
-def test_finetune_weight_decay_on_the_frozen_layers():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        frozen = _layers_up_to(list(params), until)
-        new = {}
-        for name, p in params.items():
-            g = 0 * p if name.split(".")[0] in frozen else grads[name]  # no gradient, as freeze gives
-            new[name] = p - lr * (g + weight_decay * p)
-        return new
-
-    # case 1 has no weight decay: it passes, and case 2 names the mistake
-    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 5"):
-        exercises.check("finetune_sgd_step", finetune_sgd_step)
-    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("weight decay moved the frozen parameters")
-
-
-def test_finetune_only_the_first_parameter_of_until_frozen():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        new, frozen = {}, True
-        for name, p in params.items():
-            new[name] = p.copy() if frozen else p - lr * (grads[name] + weight_decay * p)
-            if name.startswith(until + "."):
-                frozen = False  # after until's weight, its bias is trained
-        return new
-
-    said = hint("finetune_sgd_step", finetune_sgd_step)
-    assert said.startswith("only the first parameter of until was frozen")
-
-
-def test_finetune_layers_matched_with_startswith_fail_on_the_sequential_only():
-    wrong = _step_with(lambda name, names, until: name.startswith(tuple(_layers_up_to(names, until))))
-    with pytest.raises(exercises.ExerciseFailed, match=r"case 3 of 5 .*until '1'"):
-        exercises.check("finetune_sgd_step", wrong)
-    assert hint("finetune_sgd_step", wrong).startswith("a name was matched with startswith")
-
-
-def test_finetune_only_the_layer_until_frozen():
-    """Reading "freeze the layer until" as that layer alone: the layers before it took their step."""
-    wrong = _step_with(lambda name, names, until: name.split(".")[0] == until)
-    assert hint("finetune_sgd_step", wrong).startswith("only the layer until was frozen")
-
-
-def test_finetune_weight_decay_left_out():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        frozen = _layers_up_to(list(params), until)
-        return {n: p.copy() if n.split(".")[0] in frozen else p - lr * grads[n] for n, p in params.items()}
-
-    # case 1 has no weight decay: it passes, and case 2 names the mistake
-    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 5"):
-        exercises.check("finetune_sgd_step", finetune_sgd_step)
-    assert hint("finetune_sgd_step", finetune_sgd_step).startswith("weight decay was left out")
-
-
-def test_finetune_until_is_a_layer_with_parameters_in_every_case_and_the_doc_says_so():
-    """freeze(model, until) also takes a layer without parameters (notebook 07 freezes up to the ReLU
-    "10"); params cannot show where such a layer sits, so the exercise's until is always one of
-    params' layers, and the doc says so."""
-    from minicnn.exercises.grading import case_rng
-
-    ex = exercises.info("finetune_sgd_step")
-    for case in ex.cases:
-        params, _, until, _, _ = ex.make(case_rng(case), **case.params)
-        assert until in {name.split(".")[0] for name in params}
-    assert "until is always the layer of some parameter in params" in " ".join(ex.doc.split())
-
-
-def test_finetune_frozen_values_are_a_copy_the_grader_can_compare():
-    """Returning the argument's own arrays for the frozen layers is right: nothing is written into them."""
-
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        frozen = _layers_up_to(list(params), until)
-        return {
-            n: p if n.split(".")[0] in frozen else p - lr * (grads[n] + weight_decay * p)
-            for n, p in params.items()
-        }
-
-    exercises.check("finetune_sgd_step", finetune_sgd_step)
-
-
-def _step_decayed_as(decay):
-    """A student's step, frozen layers right, with weight decay written as ``decay(p, g, lr, wd)``."""
-
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        frozen = _layers_up_to(list(params), until)
-        return {
-            n: p.copy() if n.split(".")[0] in frozen else decay(p, grads[n], lr, weight_decay)
-            for n, p in params.items()
-        }
-
-    return finetune_sgd_step
-
-
-@pytest.mark.parametrize(
-    "wrong, says",
-    [
-        # the frozen and the trained layers swapped: no known mistake
-        (
-            _step_with(lambda name, names, until: name.split(".")[0] not in _layers_up_to(names, until)),
-            "conv1.weight should not change: it is frozen (layer 'conv1' is at or before until, 'conv2')",
-        ),
-        (
-            _step_with(lambda name, names, until: name.split(".")[0] in _layers_up_to(names, until), True),
-            "conv1.weight should not change: it is frozen (layer 'conv1' is at or before until, 'fc1')",
-        ),
-        (
-            _step_decayed_as(lambda p, g, lr, wd: p - lr * (g - wd * p)),
-            "fc2.weight should take the SGD step (layer 'fc2' comes after until, 'fc1')",
-        ),
-        (
-            _step_decayed_as(lambda p, g, lr, wd: p - lr * g - wd * p),
-            "fc2.weight should take the SGD step (layer 'fc2' comes after until, 'fc1')",
-        ),
-    ],
-)
-def test_finetune_message_says_whether_the_parameter_is_frozen_or_stepped(wrong, says):
-    """Every parameter whose values differ is said to be frozen or stepped, a known mistake or not."""
-    said = failure("finetune_sgd_step", wrong)
-    first = said.splitlines()[1]
-    assert " differ; the worst is new_params[" in first and first.endswith(f"; {says}")
-
-
-def test_finetune_sequential_layer_after_until_is_said_to_step():
-    """Layer "10" comes after until "1" though "10" starts with "1": the message goes by the layer."""
-    wrong = _step_with(lambda name, names, until: name.startswith(tuple(_layers_up_to(names, until))))
-    said = failure("finetune_sgd_step", wrong)
-    assert "10.weight should take the SGD step (layer '10' comes after until, '1')" in said
-
-
-def test_finetune_dtype_miss_is_not_said_to_be_frozen_or_stepped():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        return {n: p.astype(np.float32) for n, p in params.items()}
-
-    said = failure("finetune_sgd_step", finetune_sgd_step)
-    assert "has dtype float32" in said and "should not change" not in said and "SGD step" not in said
-
-
-def test_finetune_missing_keys_are_listed_in_the_networks_order():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        frozen = _layers_up_to(list(params), until)
-        return {n: p - lr * grads[n] for n, p in params.items() if n.split(".")[0] not in frozen}
-
-    said = failure("finetune_sgd_step", finetune_sgd_step).splitlines()[1]
-    layers = ["conv1", "conv2", "fc1", "fc2", "fc3"]
-    keys = ", ".join(f"'{layer}.{kind}'" for layer in layers for kind in ("weight", "bias"))
-    assert said == (
-        f"  new_params should have the keys [{keys}]; missing ['conv1.weight', 'conv1.bias', "
-        "'conv2.weight', 'conv2.bias']"
-    )
-
-
-def test_finetune_extra_keys_are_listed_in_the_answers_order():
-    def finetune_sgd_step(params, grads, until, lr, weight_decay):
-        new = deeper._finetune(params, grads, until, lr, weight_decay)
-        return {**new, "zz.weight": 0, "aa.bias": 0}
-
-    assert failure("finetune_sgd_step", finetune_sgd_step).endswith(
-        "['zz.weight', 'aa.bias'] should not be there"
-    )
-
-
 # --- saliency map ---------------------------------------------------------------------------------
 
 
-def _saliency_with(relu=True, reduce=lambda g: np.abs(g).max(axis=1), score=True, first_label=False):
+def _saliency_with(
+    relu=True, reduce=lambda g: np.abs(g).max(axis=1), score=True, first_label=False, at_zero=False
+):
+    """A student's map, one part of it written wrong; ``at_zero``: the ReLU passes the gradient at 0."""
+
     def saliency_map(x, w1, b1, w2, b2, labels):
         N = x.shape[0]
         labels = np.full_like(labels, labels[0]) if first_label else labels
@@ -442,7 +254,7 @@ def _saliency_with(relu=True, reduce=lambda g: np.abs(g).max(axis=1), score=True
             g_scores = g_scores / (N if score is None else 1)
         g_h = g_scores @ w2
         if relu:
-            g_h = g_h * (pre > 0)
+            g_h = g_h * ((pre >= 0) if at_zero else (pre > 0))
         return reduce((g_h @ w1).reshape(x.shape))
 
     return saliency_map
@@ -461,7 +273,7 @@ def test_saliency_doc_gives_relus_derivative_at_0_as_the_reference_takes_it():
 
 def test_saliency_helper_written_right_passes(capsys):
     exercises.check("saliency_map", _saliency_with())
-    assert capsys.readouterr().out == "saliency_map: passed (4 cases)\n"
+    assert capsys.readouterr().out == "saliency_map: passed (5 cases)\n"
 
 
 @pytest.mark.parametrize(
@@ -475,16 +287,35 @@ def test_saliency_helper_written_right_passes(capsys):
         (dict(score=False), "that is the gradient of the cross-entropy loss"),
         (dict(score=None), "that is the gradient of the cross-entropy loss"),
         (dict(first_label=True), "every image used the first image's class"),
+        (dict(reduce=lambda g: np.abs(g.sum(axis=1))), "|sum over channels| is not max over channels of |.|"),
+        (dict(reduce=lambda g: (g**2).max(axis=1)), "the gradient was squared"),
+        (dict(reduce=lambda g: np.abs(g).max(axis=1) ** 2), "the gradient was squared"),
+        (dict(reduce=lambda g: _by_its_max(np.abs(g).max(axis=1), (1, 2))), "the map was normalised"),
+        (dict(reduce=lambda g: _by_its_max(np.abs(g).max(axis=1), None)), "the map was normalised"),
+        (dict(at_zero=True), "at 0 a ReLU's gradient is 0"),
     ],
 )
 def test_saliency_mistakes(options, says):
     assert hint("saliency_map", _saliency_with(**options)).startswith(says)
 
 
+def _by_its_max(s, axis):
+    """The map scaled to a largest value of 1: each image's own (axis (1, 2)) or the batch's (None)."""
+    return s / s.max(axis=axis, keepdims=axis is not None)
+
+
 def test_saliency_of_one_grey_image_passes_without_the_channel_max_and_fails_after():
     """Case 1 has one channel, where max, sum and mean over channels agree; case 2 has three."""
-    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 4"):
+    with pytest.raises(exercises.ExerciseFailed, match="case 2 of 5"):
         exercises.check("saliency_map", _saliency_with(reduce=lambda g: np.abs(g).sum(axis=1)))
+
+
+def test_saliency_relu_passing_the_gradient_at_0_fails_on_the_kink_case_alone():
+    """Random inputs never put a pre-activation at exactly 0; the last case does (a blank image, half
+    of b1 zero), where a mask pre >= 0 lets those units' gradient through."""
+    with pytest.raises(exercises.ExerciseFailed, match="case 5 of 5") as failed:
+        exercises.check("saliency_map", _saliency_with(at_zero=True))
+    assert "hint: at 0 a ReLU's gradient is 0" in str(failed.value)
 
 
 def _saliency_of(dscore):
@@ -512,7 +343,7 @@ def _probability(scores, labels):
 
 def test_saliency_of_the_score_by_hand_passes(capsys):
     exercises.check("saliency_map", _saliency_of(lambda s, y: np.eye(s.shape[1])[y]))
-    assert capsys.readouterr().out == "saliency_map: passed (4 cases)\n"
+    assert capsys.readouterr().out == "saliency_map: passed (5 cases)\n"
 
 
 def test_saliency_of_the_softmax_probability():
