@@ -112,7 +112,8 @@ def kl_div(
     >>> import minicnn as mc
     >>> import minicnn.functional as F
     >>> logp = F.log_softmax(mc.tensor([[0.0, 0.0]], dtype=mc.float64), 1)
-    >>> round(F.kl_div(logp, mc.tensor([[1.0, 0.0]], dtype=mc.float64), reduction="batchmean").item(), 6)
+    >>> target = mc.tensor([[1.0, 0.0]], dtype=mc.float64)
+    >>> round(F.kl_div(logp, target, reduction="batchmean").item(), 6)
     0.693147
     """
     check_float(name, "input", input)
