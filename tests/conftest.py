@@ -156,6 +156,26 @@ def cli_error_line():
     return _one_error_line
 
 
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The documentation site, built once (strict) for every test that reads it."""
+    for package in ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "latex2mathml"):
+        pytest.importorskip(package)
+    out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=pathlib.Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return out
+
+
 def pytest_collection_modifyitems(config, items):
     skip_gpu = pytest.mark.skip(reason="needs CuPy and an NVIDIA GPU")
     has_gpu = backend.cuda_available()
