@@ -59,7 +59,8 @@ from .functional import (
     var,
     where,
 )
-from .functional import reduce as _reduce, takes_out as _takes_out
+from .functional import reduce as _reduce
+from .functional.out_arg import takes_out as _takes_out
 
 norm = _takes_out(_reduce.norm, exact_dtype=True)  # (F.norm is the module norm.py: mc.norm only)
 del _reduce, _takes_out

@@ -32,8 +32,12 @@ from .progress import Progress
 from .stops import Interrupted, NonFiniteError, NonFiniteLossError, NonFiniteParameterError
 from .tensor import Tensor, no_grad
 
-__all__ = [  # Interrupted and the NonFinite errors are minicnn.stops's, importable from here too
+__all__ = [  # the errors are minicnn.stops's: what fit raises when it stops early
     "History",
+    "Interrupted",
+    "NonFiniteError",
+    "NonFiniteLossError",
+    "NonFiniteParameterError",
     "evaluate",
     "fit",
     "predict",

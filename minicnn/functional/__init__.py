@@ -42,29 +42,29 @@ from .matrix import bmm, mm
 from .reorder import flip, roll
 
 # out=, as torch's (mc.add(x, y, out=z)); the Tensor methods (x.add(y)) take none, as torch's
-from .out_arg import takes_out
+from .out_arg import takes_out as _takes_out
 from . import reduce
 
 add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow = map(
-    takes_out, (add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow)
+    _takes_out, (add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow)
 )
-remainder, sigmoid, sin, sqrt, sub, tanh = map(takes_out, (remainder, sigmoid, sin, sqrt, sub, tanh))
+remainder, sigmoid, sin, sqrt, sub, tanh = map(_takes_out, (remainder, sigmoid, sin, sqrt, sub, tanh))
 # (these, as torch's, take only an out of the result's own dtype)
 abs, ceil, clamp, floor, neg, round, sign = (
-    takes_out(f, exact_dtype=True) for f in (abs, ceil, clamp, floor, neg, round, sign)
+    _takes_out(f, exact_dtype=True) for f in (abs, ceil, clamp, floor, neg, round, sign)
 )
-where = takes_out(where, exact_dtype=True, tensors=("condition", "input", "other"))  # numbers: no out=
-matmul, mm, bmm = (takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
-cat, stack = (takes_out(f, dtype_error=TypeError, out_may_be_input=False) for f in (cat, stack))
+where = _takes_out(where, exact_dtype=True, tensors=("condition", "input", "other"))  # numbers: no out=
+matmul, mm, bmm = (_takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
+cat, stack = (_takes_out(f, dtype_error=TypeError, out_may_be_input=False) for f in (cat, stack))
 # reductions compute in out's dtype, as torch's: sum, prod and cumsum in any (the input cast
 # first: mc.sum(x, out=long_out) adds x's values truncated), the others into a floating out
-sum, prod = (takes_out(f, in_out_dtype=("biuf", "biuf")) for f in (sum, prod))
-cumsum = takes_out(cumsum, in_out_dtype=("biuf", "iuf"))  # (a bool out: refused, as torch's)
-mean, std, var = (takes_out(f, in_out_dtype=("f", "f")) for f in (mean, std, var))
-logsumexp = takes_out(logsumexp, in_out_dtype=("biuf", "f"))
-amax, amin = (takes_out(f, exact_dtype=True) for f in (amax, amin))
-argmax, argmin = (takes_out(f, exact_dtype=True, differentiable=False) for f in (argmax, argmin))
-max, min = (takes_out(f, pair=reduce.gives_pair) for f in (max, min))  # max(x, dim, out=(values, indices))
+sum, prod = (_takes_out(f, in_out_dtype=("biuf", "biuf")) for f in (sum, prod))
+cumsum = _takes_out(cumsum, in_out_dtype=("biuf", "iuf"))  # (a bool out: refused, as torch's)
+mean, std, var = (_takes_out(f, in_out_dtype=("f", "f")) for f in (mean, std, var))
+logsumexp = _takes_out(logsumexp, in_out_dtype=("biuf", "f"))
+amax, amin = (_takes_out(f, exact_dtype=True) for f in (amax, amin))
+argmax, argmin = (_takes_out(f, exact_dtype=True, differentiable=False) for f in (argmax, argmin))
+max, min = (_takes_out(f, pair=reduce.gives_pair) for f in (max, min))  # max(x, dim, out=(values, indices))
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods
