@@ -45,6 +45,15 @@ def _strides_product(layers):
     return int(np.prod([s for _, s in layers], dtype=np.int64))
 
 
+def _top_down_from_the_input(layers):
+    """r = s * r + (k - s), the recurrence that runs from the last layer down (a field in units of
+    layer l, r_l, becomes one in units of layer l - 1), run over the layers from the input up."""
+    r = 1
+    for k, s in layers:
+        r = s * r + (k - s)
+    return r, _strides_product(layers)
+
+
 RECEPTIVE = Exercise(
     name="receptive_field",
     signature="(layers)",
@@ -69,8 +78,9 @@ RECEPTIVE = Exercise(
     kernel dilated by d spans d * (k - 1) + 1 pixels, and enters as a kernel of that size.""",
     make=_make_receptive,
     expected=_receptive,
-    # stride 1 first, where the jump is 1 and every way of carrying it agrees; then a stride-2 pool
-    # last, then layers after a stride: each case tells one more known mistake from the right answer
+    # stride 1 first, where a jump carried by multiplying stays 1 wherever it is updated (one carried
+    # by adding, j + s, is 2 after the first layer and is caught there); then a stride-2 pool last,
+    # then layers after a stride: each case tells one more known mistake from the right answer
     cases=[
         Case(170, dict(layers=[(3, 1), (3, 1)])),  # VGG: two 3x3 convs see 5x5
         Case(171, dict(layers=[(3, 1)] * 3)),  # and three see 7x7
@@ -113,6 +123,21 @@ RECEPTIVE = Exercise(
             "r starts at 1, not 0: with no layers, one input pixel sees itself (r_0 = 1); each layer "
             "then adds (k - 1) * j",
             lambda layers: _receptive(layers, r0=0),
+        ),
+        Mistake(
+            "the top-down recurrence r = s*r + (k - s) was run from the input up: it turns a field in "
+            "units of layer l into one in units of layer l - 1, so it runs from the last layer down, "
+            "from r = 1: iterate reversed(layers), or go bottom-up with r += (k - 1) * j",
+            _top_down_from_the_input,
+        ),
+        Mistake(
+            "the pair is (r, j) in that order: the receptive field first, then the jump",
+            lambda layers: _receptive(layers)[::-1],
+        ),
+        Mistake(
+            "the jump is the previous layer's stride alone: j is the product of every stride so far, "
+            "j *= s. Two layers of stride 2 put the units of the second 4 input pixels apart",
+            lambda layers: _receptive(layers, jump=lambda j, s: s),
         ),
     ],
 )

@@ -54,7 +54,7 @@ def _cases(seed=None):
 
 
 # the public cases' answers by hand: VGG's 3x3 stacks, VGG-16's first stage (its pool's stride
-# spaces the units 2 pixels apart), all of VGG-16's convs, AlexNet's conv1 to pool5, LeNet-5's
+# spaces the units 2 pixels apart), VGG-16's 13 convs and 5 pools, AlexNet's conv1 to pool5, LeNet-5's
 # C1 to S4 (5 pixels; 6 after S2, jump 2; 6 + 4 * 2 = 14 after C3; 14 + 1 * 2 = 16 after S4, jump 4)
 BY_HAND = [(5, 1), (7, 1), (6, 2), (212, 32), (195, 32), (16, 4), None, (1, 1)]
 
@@ -196,6 +196,30 @@ def r_from_0(layers):
     return r, j
 
 
+def top_down_from_the_input(layers):
+    r, j = 1, 1
+    for k, s in layers:  # r = s*r + (k - s) needs reversed(layers)
+        r = s * r + (k - s)
+        j *= s
+    return r, j
+
+
+def swapped(layers):
+    r, j = 1, 1
+    for k, s in layers:
+        r += (k - 1) * j
+        j *= s
+    return j, r
+
+
+def previous_stride_only(layers):
+    r, j = 1, 1
+    for k, s in layers:
+        r += (k - 1) * j
+        j = s
+    return r, j
+
+
 @pytest.mark.parametrize(
     "wrong, case, says",
     [
@@ -207,6 +231,11 @@ def r_from_0(layers):
         (strides_added_in_the_loop, 1, "the strides were added"),
         (jump_as_the_sum_of_strides, 1, "j is the sum of the strides"),
         (r_from_0, 1, "r starts at 1, not 0"),
+        # the pool of case 3 comes last: read from the last layer down, it is the first
+        (top_down_from_the_input, 3, "the top-down recurrence r = s*r + (k - s) was run from the input up"),
+        (swapped, 1, "the pair is (r, j) in that order"),
+        # case 3's one stride ends it; in VGG-16 every layer after the first pool needs its 2
+        (previous_stride_only, 4, "the jump is the previous layer's stride alone"),
     ],
 )
 def test_mistakes(wrong, case, says):
@@ -223,4 +252,4 @@ def test_each_mistake_is_right_where_its_failing_case_says_it_can_be():
         next(i for i, (layers, r_j) in enumerate(zip(_cases(), right), 1) if mistake.compute(layers) != r_j)
         for mistake in ex.mistakes
     ]
-    assert first_wrong == [3, 1, 4, 1, 1, 1]
+    assert first_wrong == [3, 1, 4, 1, 1, 1, 3, 1, 4]
