@@ -88,6 +88,7 @@ def _fill(tensor, draw, name=None):
     if array.size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return tensor
+    in_place.refuse_read_only("nn.init" + (f".{name}" if name else ""), array, "the tensor")
     if name is not None:
         in_place.check_no_overlap(f"nn.init.{name}", array, "the tensor")
     values = np.asarray(draw(array.shape), dtype=np.float64)
