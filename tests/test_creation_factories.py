@@ -205,6 +205,13 @@ def test_as_tensor_gives_a_tensor_back_itself_unless_it_converts_it():
             r"^as_tensor: expected numbers, got an array of dtype <U1$",
         ),
         (
+            lambda: mc.as_tensor(np.array([1, None]), dtype=mc.float32),
+            TypeError,
+            r"^as_tensor: expected numbers, got an array of dtype object$",
+        ),
+        (lambda: mc.as_tensor(None), TypeError, r"^as_tensor: expected numbers .* NoneType None at data$"),
+        (lambda: mc.as_tensor("1.5"), TypeError, r"^as_tensor: expected numbers .* got str '1.5' at data$"),
+        (
             lambda: mc.as_tensor([1.0], dtype="float32"),
             TypeError,
             r"^as_tensor: dtype must be a dtype such as",
