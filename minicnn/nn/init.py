@@ -111,14 +111,17 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
+    """Fill with ``val`` (a bias started at 0.1, a BatchNorm weight at 1), in place."""
     return _fill(tensor, lambda shape: np.full(shape, val, dtype=np.float64))
 
 
 def zeros_(tensor):
+    """Fill with 0, in place (``constant_(tensor, 0)``): a bias's usual start."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill with 1, in place (``constant_(tensor, 1)``): a normalization's scale."""
     return constant_(tensor, 1.0)
 
 
