@@ -207,7 +207,9 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return _sharing("as_tensor", data)
     if backend.is_cupy_array(data) and not on_cpu and (dtype is None or dtype == data.dtype):
         return Tensor(data)
-    if isinstance(data, (list, tuple)) or type(data) in (bool, int, float, complex):
+    if isinstance(data, np.ndarray) and data.dtype.kind not in "biufc":
+        raise TypeError(f"as_tensor: expected numbers, got an array of dtype {data.dtype}")
+    if not isinstance(data, (np.ndarray, np.generic)) and not backend.is_cupy_array(data):
         data = python_data.read(data, dtype, "as_tensor")  # read here, so messages name as_tensor
     return tensor(data, dtype=dtype, device=device)
 

@@ -62,21 +62,43 @@ def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: 
 
 def randint_like(
     t: Tensor,
-    low: Any = 0,
+    *bounds: Any,
+    low: Any = None,
     high: Any = None,
-    *,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
     generator: Any = None,
 ) -> Tensor:
     """Integers drawn uniformly from [low, high) in t's shape, dtype and device (unless given):
-    ``randint_like(x, high)`` or ``randint_like(x, low, high)``, as PyTorch's. Each of the
-    high - low integers is drawn with probability 1 / (high - low). In a float tensor the values
-    are whole numbers; the range is checked as ``mc.randint`` checks it: it must fit the dtype
-    (``randint_like(uint8 tensor, 300)`` is refused), within the integers a float dtype holds
-    every one of (+-2^24 in float32)."""
-    if high is None:  # randint_like(x, 10): the one bound given is the high one
-        low, high = 0, low
+    ``randint_like(x, high)`` or ``randint_like(x, low, high)`` (``high=`` and ``low=`` by
+    keyword too), as PyTorch's. Each of the high - low integers is drawn with probability
+    1 / (high - low). In a float tensor the values are whole numbers; the range is checked as
+    ``mc.randint`` checks it: it must fit the dtype (``randint_like(uint8 tensor, 300)`` is
+    refused), within the integers a float dtype holds every one of (+-2^24 in float32)."""
     dtype, device = _like("randint_like", t, dtype, device)
+    low, high = _bounds(bounds, low, high)
     return creation.drawn_ints("randint_like", low, high, t.shape, dtype, device, generator, requires_grad)
+
+
+def _bounds(bounds: tuple, low: Any, high: Any) -> tuple:
+    """randint_like's (low, high), as PyTorch reads them: one positional bound is the high one
+    (low 0); a low without a high, by keyword (``low=3``) or not at all, is refused rather than
+    read as the high bound."""
+    usage = "randint_like(x, high) or randint_like(x, low, high)"
+    if len(bounds) > 2:
+        raise TypeError(f"randint_like: expected at most two bounds ({usage}), got {len(bounds)}")
+    if len(bounds) == 2 and (low is not None or high is not None):
+        raise TypeError(
+            f"randint_like: low and high are given twice, by position and by keyword; write {usage}"
+        )
+    if len(bounds) == 2:
+        return bounds
+    if len(bounds) == 1 and low is not None:
+        raise TypeError(f"randint_like: low is given twice, by position and by keyword; write {usage}")
+    if len(bounds) == 1:  # randint_like(x, 10): the high bound, or the low one of randint_like(x, 3, high=10)
+        return (0, bounds[0]) if high is None else (bounds[0], high)
+    if high is None:
+        got = "no bounds" if low is None else f"low={low!r} alone"
+        raise TypeError(f"randint_like: expected a high bound, as {usage}; got {got}")
+    return 0 if low is None else low, high

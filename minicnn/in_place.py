@@ -91,6 +91,17 @@ def check_no_overlap(name, array, what="x"):
         )
 
 
+def refuse_read_only(name, array, what="x"):
+    """Refuse a write into read-only memory (``mc.from_numpy`` or ``mc.as_tensor`` of a
+    read-only array, which warned) in one line, before anything is written; PyTorch writes
+    into such memory regardless, a behaviour it leaves undefined."""
+    if not getattr(array.flags, "writeable", True):  # (a CuPy array has no such flag)
+        raise ValueError(
+            f"{name}: {what} is read-only (mc.from_numpy or mc.as_tensor of a read-only NumPy "
+            f"array); make it writeable with x = x.clone(), or pass array.copy() in"
+        )
+
+
 def warn_overlap(name, array, what="x"):
     """A masked or indexed write into shared memory: PyTorch takes it, with a warning that it
     will not (``masked_fill_``, ``x[mask] = v``)."""

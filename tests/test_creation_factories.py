@@ -107,6 +107,30 @@ def test_randint_like_draws_in_the_range_with_its_inputs_dtype(seed):
     assert mc.randint_like(x, 10, requires_grad=True).requires_grad
 
 
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (lambda x: mc.randint_like(x), r"^randint_like: expected a high bound, .*; got no bounds$"),
+        (lambda x: mc.randint_like(x, low=3), r"^randint_like: expected a high bound, .*; got low=3 alone$"),
+        (lambda x: mc.randint_like(x, 10, low=3), r"^randint_like: low is given twice"),
+        (lambda x: mc.randint_like(x, 3, 10, high=12), r"^randint_like: low and high are given twice"),
+        (lambda x: mc.randint_like(x, 0, 3, 10), r"^randint_like: expected at most two bounds"),
+    ],
+    ids=["none", "low_alone", "low_twice", "both_twice", "three"],
+)
+def test_randint_like_refuses_a_low_bound_without_a_high_one(call, says):
+    """PyTorch refuses randint_like(x, low=3); read as the high bound it drew from [0, 3)."""
+    with pytest.raises(TypeError, match=says):
+        call(mc.zeros(4, dtype=mc.int64))
+
+
+@pytest.mark.parametrize("seed", [7])
+def test_randint_like_reads_a_positional_low_beside_a_keyword_high(seed):
+    mc.manual_seed(seed)
+    y = mc.randint_like(mc.zeros(200, dtype=mc.int64), 8, high=10).numpy()
+    assert y.min() == 8 and y.max() == 9
+
+
 def test_randint_like_takes_a_generator():
     x = mc.zeros(50, dtype=mc.int64)
     a = mc.randint_like(x, 100, generator=np.random.default_rng(41)).tolist()
@@ -204,6 +228,13 @@ def test_as_tensor_gives_a_tensor_back_itself_unless_it_converts_it():
             TypeError,
             r"^as_tensor: expected numbers, got an array of dtype <U1$",
         ),
+        (
+            lambda: mc.as_tensor(np.array([1, None]), dtype=mc.float32),
+            TypeError,
+            r"^as_tensor: expected numbers, got an array of dtype object$",
+        ),
+        (lambda: mc.as_tensor(None), TypeError, r"^as_tensor: expected numbers .* NoneType None at data$"),
+        (lambda: mc.as_tensor("1.5"), TypeError, r"^as_tensor: expected numbers .* got str '1.5' at data$"),
         (
             lambda: mc.as_tensor([1.0], dtype="float32"),
             TypeError,

@@ -119,11 +119,17 @@ API_MODULES = (
     "minicnn.cuda",
     "minicnn.nn",
     "minicnn.nn.functional",
+    "minicnn.nn.init",
+    "minicnn.nn.utils",
     "minicnn.functional",
     "minicnn.optim",
     "minicnn.optim.lr_scheduler",
     "minicnn.data",
     "minicnn.data.transforms",
+    "minicnn.distributed",
+    "minicnn.gradcheck",
+    "minicnn.train",
+    "minicnn.viz",
 )
 
 

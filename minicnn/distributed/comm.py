@@ -305,6 +305,7 @@ def abort(code=1):
 
 
 def is_initialized():
+    """Whether ``init`` has set up this process's group, as ``torch.distributed.is_initialized``."""
     return _initialized[0]
 
 

@@ -210,6 +210,7 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead"):
     (outside no_grad), or a node of a graph (an op's backward may read its array); and an
     inference tensor outside inference_mode, as PyTorch."""
     inference.refuse_in_place(t, symbol)
+    in_place.refuse_read_only(symbol, t.data)
     if is_grad_enabled() and t.requires_grad:
         if t.is_leaf:
             raise RuntimeError(

@@ -24,7 +24,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
-from .checks import check_float, check_same_dtype
+from .checks import check_float, check_same_dtype, type_name
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
@@ -81,9 +81,14 @@ class KLDiv(Function):
         )
 
 
-def check_kl_reduction(name: str, reduction: str) -> None:
+def check_kl_settings(name: str, reduction: str, log_target: bool) -> None:
+    """The reduction by name, and log_target a bool: as PyTorch refuses ``log_target="False"``,
+    which bool() would read as True."""
     if reduction not in KL_REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {KL_REDUCTIONS}, got {reduction!r}")
+    if not isinstance(log_target, (bool, np.bool_)):
+        got = f"{type_name(log_target)} {log_target!r}"
+        raise TypeError(f"{name}: log_target must be True or False, got {got}")
 
 
 def kl_div(
@@ -125,7 +130,7 @@ def kl_div(
         raise ValueError(
             f"{name}: input {input.shape} and target {target.shape} do not broadcast to one shape"
         ) from None
-    check_kl_reduction(name, reduction)
+    check_kl_settings(name, reduction, log_target)
     if reduction == "mean":
         warnings.warn(
             f"{name}: reduction='mean' divides by the number of elements, not of samples (PyTorch "

@@ -64,6 +64,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     arrays = [t.numpy() if isinstance(t, Tensor) else t for t in inputs]
     for t in outs:
         if isinstance(t, Tensor):
+            in_place.refuse_read_only(f"np.{ufunc.__name__}(..., out=x)", t.data)
             in_place.check_no_overlap(f"np.{ufunc.__name__}(..., out=x)", t.data)
     if outs:
         kwargs["out"] = tuple(t.data if isinstance(t, Tensor) else t for t in outs)

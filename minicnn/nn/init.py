@@ -88,6 +88,7 @@ def _fill(tensor, draw, name=None):
     if array.size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return tensor
+    in_place.refuse_read_only("nn.init" + (f".{name}" if name else ""), array, "the tensor")
     if name is not None:
         in_place.check_no_overlap(f"nn.init.{name}", array, "the tensor")
     values = np.asarray(draw(array.shape), dtype=np.float64)
@@ -110,14 +111,17 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
+    """Fill with ``val`` (a bias started at 0.1, a BatchNorm weight at 1), in place."""
     return _fill(tensor, lambda shape: np.full(shape, val, dtype=np.float64))
 
 
 def zeros_(tensor):
+    """Fill with 0, in place (``constant_(tensor, 0)``): a bias's usual start."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill with 1, in place (``constant_(tensor, 1)``): a normalization's scale."""
     return constant_(tensor, 1.0)
 
 

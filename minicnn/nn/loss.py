@@ -3,7 +3,7 @@ BCEWithLogitsLoss and BCELoss (yes/no targets); MSELoss, L1Loss, SmoothL1Loss an
 (regression); KLDivLoss (log-probabilities against a distribution)."""
 
 from .. import functional as F
-from ..functional.kl_div import check_kl_reduction
+from ..functional.kl_div import check_kl_settings
 from ..functional.loss import check_reduction
 from ..functional.regression_loss import check_huber_delta, check_smooth_l1_beta
 from .module import Module
@@ -124,8 +124,8 @@ class KLDivLoss(Module):
     def __init__(self, *size_average, reduction="mean", log_target=False):
         super().__init__()
         keyword_reduction("KLDivLoss", size_average)
-        check_kl_reduction("KLDivLoss", reduction)
-        self.reduction, self.log_target = reduction, log_target
+        check_kl_settings("KLDivLoss", reduction, log_target)
+        self.reduction, self.log_target = reduction, bool(log_target)
 
     def forward(self, input, target):
         return F.kl_div(

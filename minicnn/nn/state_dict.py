@@ -101,6 +101,10 @@ class StateDictMixin:
                 errors.append(
                     f"dtype mismatch for {key}: the checkpoint holds {value.dtype}, the model {t.dtype}."
                 )
+            elif not getattr(t.data.flags, "writeable", True):  # (a CuPy array has no such flag)
+                errors.append(
+                    f"{key} is read-only (mc.from_numpy of a read-only array): nothing can be copied in."
+                )
             else:
                 copies.append((t, value))
         if strict and unexpected:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import backend
+from .. import backend, in_place
 from ..functional import cat
 from ..tensor import Tensor
 
@@ -64,6 +64,8 @@ def vector_to_parameters(vec, parameters):
         raise ValueError(
             f"vector_to_parameters: vec has shape {tuple(data.shape)}, the parameters hold {total} elements"
         )
+    for i, p in enumerate(params):  # before any copy: no half-loaded model
+        in_place.refuse_read_only("vector_to_parameters", p.data, f"parameter {i}")
     offset = 0
     for p in params:
         n = p.numel()

@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend
+from .. import backend, in_place
 from ..functional.checks import type_name
 from ..tensor import Tensor, no_grad
 
@@ -192,6 +192,12 @@ class Optimizer:
         """
         self._opt_called = True  # PyTorch's flag: a schedule stepped before this warns
         loss = closure() if closure is not None else None
+        for i, group in enumerate(self.param_groups):  # before any update: no half-taken step
+            for j, p in enumerate(group["params"]):
+                if p.grad is not None:
+                    in_place.refuse_read_only(
+                        f"{type(self).__name__}.step()", p.data, f"parameter {j} of group {i}"
+                    )
         with no_grad():
             for group in self.param_groups:
                 self._update(group)

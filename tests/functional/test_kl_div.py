@@ -199,8 +199,9 @@ def test_kldivloss_is_kl_div_with_its_settings(rng):
     [
         (lambda: nn.KLDivLoss("batchmean"), TypeError, r"^KLDivLoss: reduction is given by keyword"),
         (lambda: nn.KLDivLoss(reduction="avg"), ValueError, r"^KLDivLoss: reduction must be one of"),
+        (lambda: nn.KLDivLoss(log_target="False"), TypeError, r"^KLDivLoss: log_target must be True or"),
     ],
-    ids=["positional", "reduction"],
+    ids=["positional", "reduction", "log_target"],
 )
 def test_kldivloss_refuses_bad_settings_when_made(make, error, match):
     with pytest.raises(error, match=match):
@@ -220,8 +221,19 @@ def _float(*shape, dtype=mc.float64):
         ((_float(2, 3), mc.ones(2, 3, dtype=mc.int64)), {}, TypeError, "target must be a floating-point"),
         ((_float(2, 3), _float(2, 3, dtype=mc.float32)), {}, TypeError, "x is float64 but target is float32"),
         ((_float(2, 3), np.zeros((2, 3))), {}, TypeError, "target must be a minicnn Tensor"),
+        ((_float(2, 3), _float(2, 3)), {"log_target": "False"}, TypeError, "log_target must be True or"),
+        ((_float(2, 3), _float(2, 3)), {"log_target": 1}, TypeError, "log_target .* got int 1"),
     ],
-    ids=["reduction", "shapes", "int_input", "int_target", "dtypes", "array"],
+    ids=[
+        "reduction",
+        "shapes",
+        "int_input",
+        "int_target",
+        "dtypes",
+        "array",
+        "log_target_str",
+        "log_target_1",
+    ],
 )
 def test_bad_arguments_are_named_before_any_arithmetic(args, kwargs, error, match):
     with pytest.raises(error, match="^kl_div: " + match):
