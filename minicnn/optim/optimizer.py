@@ -194,7 +194,7 @@ class Optimizer:
         loss = closure() if closure is not None else None
         for i, group in enumerate(self.param_groups):  # before any update: no half-taken step
             for j, p in enumerate(group["params"]):
-                if p.grad is not None:
+                if p.grad is not None and not getattr(p.data.flags, "writeable", True):
                     in_place.refuse_read_only(
                         f"{type(self).__name__}.step()", p.data, f"parameter {j} of group {i}"
                     )
