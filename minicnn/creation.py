@@ -314,26 +314,36 @@ def _spaced(name: str, start: Any, end: Any, steps: Any, dtype: Any, device: Any
 
 
 def randint(
-    low: int,
+    *args: Any,
+    low: Any = None,
     high: Any = None,
     size: Any = None,
-    *,
     dtype: Any = None,
     device: str = "cpu",
     generator: Any = None,
 ) -> Tensor:
     """Integers drawn uniformly from [low, high), each with probability 1 / (high - low):
-    ``randint(high, size)`` or ``randint(low, high, size)``. Both bounds are ints, and the range
-    must fit ``dtype`` (int64 where None), as PyTorch's; in a float dtype, within the integers
-    it holds every one of (+-2^24 in float32)."""
+    ``randint(high, size)`` or ``randint(low, high, size)`` (``low=``, ``high=`` and ``size=`` by
+    keyword too), as PyTorch's; a low bound without a high one (``randint(low=3, size=(4,))``) is
+    refused, not read as the high bound. Both bounds are ints, and the range must fit ``dtype``
+    (int64 where None); in a float dtype, within the integers it holds every one of (+-2^24 in
+    float32)."""
+    if size is None and len(args) >= 2:  # randint(10, (3,)), randint(0, 10, (3,)): the size comes last
+        args, size = args[:-1], args[-1]
+        if low is not None or high is not None:  # (PyTorch's overloads have no such call either)
+            kw = ", ".join(f"{k}={v!r}" for k, v in (("low", low), ("high", high)) if v is not None)
+            raise TypeError(
+                f"randint: the bounds are given by position before the size, and {kw} by keyword too; "
+                f"write {_RANDINT}"
+            )
     if size is None:
-        low, high, size = 0, low, high
-    elif high is None:  # randint(10, size=(3,)): the one bound given is the high one
-        low, high = 0, low
-    if size is None:
-        raise TypeError("randint: expected a size, as randint(high, size) or randint(low, high, size)")
+        raise TypeError(f"randint: expected a size, as {_RANDINT}")
+    low, high = creation_args.int_bounds("randint", _RANDINT, args, low, high)
     size = creation_args.size_of("randint", (size,))
     return drawn_ints("randint", low, high, size, dtype, device, generator)
+
+
+_RANDINT = "randint(high, size) or randint(low, high, size)"
 
 
 def drawn_ints(

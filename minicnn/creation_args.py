@@ -80,6 +80,27 @@ def an_int(name: str, what: str, v: Any) -> int:
     return n
 
 
+def int_bounds(name: str, usage: str, bounds: tuple, low: Any, high: Any) -> tuple:
+    """randint's and randint_like's (low, high), as PyTorch reads them from the bounds given by
+    position and ``low=``/``high=``: one positional bound is the high one (low 0), or the low one
+    beside ``high=``; a low without a high (``low=3``) is refused rather than read as the high
+    bound, and so is a bound given both ways. ``usage`` shows the calls the messages suggest."""
+    if len(bounds) > 2:
+        raise TypeError(f"{name}: expected at most two bounds ({usage}), got {len(bounds)}")
+    if len(bounds) == 2 and (low is not None or high is not None):
+        raise TypeError(f"{name}: low and high are given twice, by position and by keyword; write {usage}")
+    if len(bounds) == 2:
+        return bounds
+    if len(bounds) == 1 and low is not None:
+        raise TypeError(f"{name}: low is given twice, by position and by keyword; write {usage}")
+    if len(bounds) == 1:  # f(10): the high bound, or the low one of f(3, high=10)
+        return (0, bounds[0]) if high is None else (bounds[0], high)
+    if high is None:
+        got = "no bounds" if low is None else f"low={low!r} alone"
+        raise TypeError(f"{name}: expected a high bound, as {usage}; got {got}")
+    return 0 if low is None else low, high
+
+
 def dtype_of(name: str, dtype: Any, default: Any = None) -> Any:
     """``dtype`` as a NumPy dtype (``default`` where None). minicnn's dtypes are NumPy's
     (``mc.float32 is np.dtype("float32")``), so those, NumPy's types (``np.float32``) and Python's

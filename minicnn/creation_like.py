@@ -60,6 +60,9 @@ def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: 
     return creation.randn(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+_RANDINT_LIKE = "randint_like(x, high) or randint_like(x, low, high)"
+
+
 def randint_like(
     t: Tensor,
     *bounds: Any,
@@ -77,28 +80,5 @@ def randint_like(
     ``mc.randint`` checks it: it must fit the dtype (``randint_like(uint8 tensor, 300)`` is
     refused), within the integers a float dtype holds every one of (+-2^24 in float32)."""
     dtype, device = _like("randint_like", t, dtype, device)
-    low, high = _bounds(bounds, low, high)
+    low, high = creation_args.int_bounds("randint_like", _RANDINT_LIKE, bounds, low, high)
     return creation.drawn_ints("randint_like", low, high, t.shape, dtype, device, generator, requires_grad)
-
-
-def _bounds(bounds: tuple, low: Any, high: Any) -> tuple:
-    """randint_like's (low, high), as PyTorch reads them: one positional bound is the high one
-    (low 0); a low without a high, by keyword (``low=3``) or not at all, is refused rather than
-    read as the high bound."""
-    usage = "randint_like(x, high) or randint_like(x, low, high)"
-    if len(bounds) > 2:
-        raise TypeError(f"randint_like: expected at most two bounds ({usage}), got {len(bounds)}")
-    if len(bounds) == 2 and (low is not None or high is not None):
-        raise TypeError(
-            f"randint_like: low and high are given twice, by position and by keyword; write {usage}"
-        )
-    if len(bounds) == 2:
-        return bounds
-    if len(bounds) == 1 and low is not None:
-        raise TypeError(f"randint_like: low is given twice, by position and by keyword; write {usage}")
-    if len(bounds) == 1:  # randint_like(x, 10): the high bound, or the low one of randint_like(x, 3, high=10)
-        return (0, bounds[0]) if high is None else (bounds[0], high)
-    if high is None:
-        got = "no bounds" if low is None else f"low={low!r} alone"
-        raise TypeError(f"randint_like: expected a high bound, as {usage}; got {got}")
-    return 0 if low is None else low, high

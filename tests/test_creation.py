@@ -112,6 +112,44 @@ def test_review_edges_of_the_factories_and_dtype_names():
     assert x.to(np.complex64).requires_grad and not x.long().requires_grad
 
 
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (lambda: mc.randint(low=3, size=(4,)), r"^randint: expected a high bound, .*; got low=3 alone$"),
+        (lambda: mc.randint(size=(4,)), r"^randint: expected a high bound, .*; got no bounds$"),
+        (lambda: mc.randint(10, low=3, size=(4,)), r"^randint: low is given twice"),
+        (lambda: mc.randint(3, 10, high=12, size=(4,)), r"^randint: low and high are given twice"),
+        (lambda: mc.randint(10, (4,), high=12), r"^randint: the bounds are given by position .* high=12"),
+        (lambda: mc.randint(3, 10, (4,), low=1), r"^randint: the bounds are given by position .* low=1"),
+        (lambda: mc.randint(0, 3, 10, (4,)), r"^randint: expected at most two bounds"),
+        (lambda: mc.randint(high=10), r"^randint: expected a size, as randint\(high, size\)"),
+    ],
+    ids=["low_alone", "none", "low_twice", "both_twice", "high_by_kw", "low_by_kw", "three", "no_size"],
+)
+def test_randint_refuses_a_low_bound_without_a_high_one(call, says):
+    """PyTorch refuses randint(low=3, size=(4,)); read as the high bound it drew from [0, 3)."""
+    with pytest.raises(TypeError, match=says):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, low, high",
+    [
+        (lambda: mc.randint(high=10, size=(300,)), 0, 10),
+        (lambda: mc.randint(low=7, high=10, size=(300,)), 7, 10),
+        (lambda: mc.randint(7, high=10, size=(300,)), 7, 10),
+        (lambda: mc.randint(7, 10, size=(300,)), 7, 10),
+        (lambda: mc.randint(10, size=(300,)), 0, 10),
+    ],
+    ids=["high_kw", "both_kw", "low_pos_high_kw", "size_kw", "high_pos_size_kw"],
+)
+@pytest.mark.parametrize("seed", [11])
+def test_randint_reads_its_bounds_by_keyword_as_pytorch(call, low, high, seed):
+    mc.manual_seed(seed)
+    y = call().numpy()
+    assert y.shape == (300,) and y.min() == low and y.max() == high - 1
+
+
 def test_more_factories_as_pytorch():
     mc.manual_seed(3)
     a = mc.randint(10, (50,))
