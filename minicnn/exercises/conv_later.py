@@ -65,7 +65,8 @@ RECEPTIVE = Exercise(
     ),
     doc="""layers: a list of (kernel_size, stride) pairs of ints, one per layer from the input up; a
     convolution and a pooling window alike (each output unit reads k neighbouring units of the layer
-    below it, and neighbouring outputs are s units of it apart). Padding moves a field, not its size.
+    below it, and neighbouring outputs are s units of it apart). Padding moves a field, not its size,
+    for a unit whose field lies inside the image (at the border, part of it falls on the padding).
     Return (r, j), two ints, along one axis (a square kernel's field is r x r):
     r, the receptive field of one unit of the last layer: how many input pixels it spans;
     j, the jump: how many input pixels apart neighbouring units of the last layer are.
