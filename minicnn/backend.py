@@ -18,12 +18,30 @@ from typing import Any
 
 import numpy as np
 
+# What a user and an op reach as ``mc.backend.name``; the rest (``cupy``, ``say_once``,
+# ``normalize_device``, the type aliases) serves the package's own modules.
+__all__ = [
+    "DEVICES",
+    "KERNEL_TIERS",
+    "MissingExtraWarning",
+    "cuda_available",
+    "device",
+    "get_xp",
+    "kernel_tier",
+    "numba_available",
+    "use_kernels",
+    "xp_of",
+]
+
 Array = Any  # a NumPy or a CuPy ndarray (the two share one array API)
 Pair = tuple[int, int]  # (height, width)
 Shape = tuple[int, ...]
 
 DEVICES = ("cpu", "cuda")
+"""The device kinds: ``"cpu"`` holds NumPy arrays, ``"cuda"`` CuPy arrays (``"cuda:N"`` names one GPU)."""
 KERNEL_TIERS = ("reference", "numpy-simple", "numpy", "numba", "auto")
+"""The tiers ``use_kernels`` takes: plain loops, the plain im2col + GEMM convolution, the
+vectorized xp code, jitted loops, and the fastest of each kernel (the default)."""
 
 _cupy = None  # the cupy module once imported, False if it cannot be
 _said: set[str] = set()  # messages already printed once
@@ -130,7 +148,7 @@ class device(str):  # noqa: N801 (PyTorch's name)
 
 
 def get_xp(device):
-    """The array module for a device name."""
+    """The array module for a device name: numpy for "cpu", cupy for "cuda" (imported then)."""
     return np if normalize_device(device) == "cpu" else cupy()
 
 
@@ -163,7 +181,7 @@ _tier = ["auto"]
 
 
 def kernel_tier():
-    """The kernel tier asked for: 'reference', 'numpy', 'numba' or 'auto'."""
+    """The kernel tier asked for: one of ``KERNEL_TIERS`` ('auto' unless ``use_kernels`` set another)."""
     return _tier[0]
 
 

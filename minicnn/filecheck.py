@@ -57,7 +57,8 @@ def set_read_limit(nbytes):
 
 
 def read_limit():
-    """The read limit in bytes now in force (see the module docstring for where it comes from)."""
+    """The read limit in bytes now in force: ``set_read_limit``'s, else the environment variable
+    ``MINICNN_MAX_READ_BYTES``, else a quarter of physical memory, at most 4 GiB."""
     if _limit is not None:
         return _limit
     text = os.environ.get(ENV_VAR, "").strip()

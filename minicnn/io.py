@@ -62,6 +62,10 @@ from .structure import FORMAT_KEY, TREE_KEY, decode, encode
 from .tensor import Tensor
 from .zip_limits import check_zip_directory, check_zip_methods, fill
 
+# What a user reaches as ``mc.io.name``: the two calls, what they raise, and the read limit;
+# the rest (the plain .npz reader and writer, the format's keys) serves weights.py and the CLI.
+__all__ = ["save", "load", "CheckpointError", "ForeignWeights", "read_limit", "set_read_limit"]
+
 FORMAT_VERSION = 1
 
 

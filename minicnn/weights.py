@@ -50,6 +50,8 @@ from .io import (
 from .pth import bfloat16_to_float32, read_pth
 from .safepickle import describe, shown
 
+__all__ = ["load_torchvision", "convert_weights", "read_safetensors", "write_safetensors"]
+
 _SAFETENSORS_DTYPES = {
     "F64": "<f8",
     "F32": "<f4",

@@ -6,6 +6,7 @@ import html
 import os
 import re
 
+import pytest
 from docs_site import _article, _read, _tool
 
 
@@ -116,7 +117,12 @@ def test_the_functional_reference_shows_its_docstring_lines_whole(site):
 # The modules whose every public name the API reference lists, as ``dir()`` (or ``__all__``) has them
 API_MODULES = (
     "minicnn",
+    "minicnn.backend",
     "minicnn.cuda",
+    "minicnn.io",
+    "minicnn.kernels",
+    "minicnn.models",
+    "minicnn.weights",
     "minicnn.nn",
     "minicnn.nn.functional",
     "minicnn.nn.init",
@@ -205,6 +211,30 @@ def test_the_api_reference_lists_every_public_name(site):
             ):
                 unlisted.append(f"{name}.{attr}")
     assert not unlisted, "public names the API reference does not list:\n" + "\n".join(unlisted)
+
+
+@pytest.mark.parametrize("name", ["minicnn.backend", "minicnn.io", "minicnn.kernels", "minicnn.weights"])
+def test_a_module_of_imports_and_helpers_names_its_public_api(name):
+    """Without ``__all__``, ``dir()`` would make each import (``np``, ``os``) and helper public."""
+    import importlib
+
+    module = importlib.import_module(name)
+    public = getattr(module, "__all__", None)
+    assert public is not None, f"{name} has no __all__"
+    assert [n for n in public if not hasattr(module, n)] == []
+    assert {"np", "os", "sys", "json", "backend", "Any", "Array"} & set(public) == set()
+
+
+def test_the_models_page_has_a_heading_for_every_model_get_builds(site):
+    from minicnn import models
+
+    page = _read(site, "api/models/index.html")
+    missing = [
+        name
+        for name in models.list_models()
+        if f'id="minicnn.models.{models.family(name)}.{name}" class="doc doc-heading"' not in page
+    ]
+    assert not missing, f"api/models: no heading for {missing}"
 
 
 def test_minicnn_nn_functional_is_minicnn_functional():

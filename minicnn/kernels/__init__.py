@@ -61,8 +61,11 @@ from .. import backend
 from . import im2col, kept_columns, threads
 from .trace import trace
 
-# The interface: what an op may ask a kernel set for. Forward kernels are named
-# for the op, backward ones for the gradient they compute.
+# What a user reaches as ``mc.kernels.name``: the tables, the kernel sets and the two ways to ask
+# which function runs. The modules of each tier are imported by name (``kernels.im2col``).
+__all__ = ["KERNELS", "OPTIONAL", "TIERS", "AUTO", "KernelSet", "get", "for_array", "which", "trace"]
+
+# The interface: what an op may ask a kernel set for
 KERNELS = (
     "conv2d_forward",
     "conv2d_input_grad",
@@ -87,11 +90,15 @@ KERNELS = (
     "unfold_forward",
     "fold_forward",
 )
+"""The names every tier answers: forward kernels named for the op, backward ones for the
+gradient they compute."""
 # Kernels a tier may lack. Where no module of its chain lends one, the set holds None
 # and the op goes its usual way: conv2d_grads(gy, x, weight, ...) gives a convolution's
 # input and weight gradients together (or None for a convolution it has no joint
 # algorithm for), where the pair of gradient kernels would each rebuild what they share.
 OPTIONAL = ("conv2d_grads",)
+"""Kernels a tier may lack (its set then holds None): ``conv2d_grads``, a convolution's two
+gradients at once."""
 
 # What "auto" takes from each fast module, in the order they are searched; the rest
 # comes from the xp tier. Each entry beat the xp code, alone (benchmarks/kernels.py) or
@@ -127,10 +134,11 @@ AUTO = {
     ),
     "numba_activation": ("relu_forward", "relu_input_grad"),
 }
+"""What "auto" takes from each fast module, {module: kernel names}, searched in this order; the
+numpy tier lends the rest, and a module whose package is missing is skipped."""
 
 _XP = ("im2col", "xp_pool", "xp_norm", "xp_activation", "xp_fold")
 
-# tier -> the modules searched in order for a kernel
 TIERS = {
     "reference": ("reference", "reference_fold"),
     "numpy-simple": ("simple",) + _XP + ("reference",),
@@ -138,6 +146,9 @@ TIERS = {
     "numba": ("numba_im2col", "numba_cpu", "numba_activation") + _XP + ("reference",),
     "cuda": ("cupy_gpu", "cupy_norm") + _XP,
 }
+"""For each tier, the modules searched in order for a kernel: the first that has it wins
+(``reference``: reference, reference_fold; ``numpy``: im2col, xp_pool, xp_norm, xp_activation,
+xp_fold, then reference)."""
 
 
 # the tiers written to be read: plain loops, and the three formulas as written

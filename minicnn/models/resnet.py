@@ -80,6 +80,10 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
+    """ResNet of Table 1: a 7x7/2 conv and a 3x3/2 max pool, four stages of ``block`` (``layers[i]``
+    blocks of 64, 128, 256 and 512 widths, each stage after the first halving the map), global
+    average pooling and one fc of ``num_classes``."""
+
     def __init__(self, block, layers, num_classes=1000, zero_init_residual=False):
         super().__init__()
         self.inplanes = 64
@@ -121,20 +125,25 @@ class ResNet(nn.Module):
 
 
 def resnet18(num_classes=1000, zero_init_residual=False):
+    """ResNet-18: stages of 2, 2, 2, 2 basic blocks (11,689,512 parameters)."""
     return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, zero_init_residual)
 
 
 def resnet34(num_classes=1000, zero_init_residual=False):
+    """ResNet-34: stages of 3, 4, 6, 3 basic blocks (21,797,672 parameters)."""
     return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, zero_init_residual)
 
 
 def resnet50(num_classes=1000, zero_init_residual=False):
+    """ResNet-50: stages of 3, 4, 6, 3 bottlenecks (25,557,032 parameters)."""
     return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, zero_init_residual)
 
 
 def resnet101(num_classes=1000, zero_init_residual=False):
+    """ResNet-101: stages of 3, 4, 23, 3 bottlenecks (44,549,160 parameters)."""
     return ResNet(Bottleneck, [3, 4, 23, 3], num_classes, zero_init_residual)
 
 
 def resnet152(num_classes=1000, zero_init_residual=False):
+    """ResNet-152: stages of 3, 8, 36, 3 bottlenecks (60,192,808 parameters)."""
     return ResNet(Bottleneck, [3, 8, 36, 3], num_classes, zero_init_residual)

@@ -67,6 +67,9 @@ class BasicBlockA(nn.Module):
 
 
 class CifarResNet(nn.Module):
+    """ResNet of section 4.2, n basic blocks in each stage: 6n+2 layers on 32x32 inputs, shortcuts of
+    option A (none with ``plain=True``)."""
+
     def __init__(self, n, num_classes=10, plain=False):
         super().__init__()
         self.depth = 6 * n + 2
@@ -94,14 +97,32 @@ class CifarResNet(nn.Module):
         return self.fc(self.flatten(self.avgpool(x)))
 
 
-def _cifar(n):
-    def build(num_classes=10, plain=False):
-        return CifarResNet(n, num_classes, plain)
-
-    build.__name__ = f"resnet{6 * n + 2}"
-    build.__doc__ = f"ResNet-{6 * n + 2} for 32x32 inputs (n={n}); plain=True for no shortcuts."
-    return build
+def resnet20(num_classes=10, plain=False):
+    """ResNet-20, n = 3 (269,722 parameters); ``plain=True`` for no shortcuts."""
+    return CifarResNet(3, num_classes, plain)
 
 
-resnet20, resnet32, resnet44 = _cifar(3), _cifar(5), _cifar(7)
-resnet56, resnet110, resnet1202 = _cifar(9), _cifar(18), _cifar(200)
+def resnet32(num_classes=10, plain=False):
+    """ResNet-32, n = 5 (464,154 parameters); ``plain=True`` for no shortcuts."""
+    return CifarResNet(5, num_classes, plain)
+
+
+def resnet44(num_classes=10, plain=False):
+    """ResNet-44, n = 7 (658,586 parameters); ``plain=True`` for no shortcuts."""
+    return CifarResNet(7, num_classes, plain)
+
+
+def resnet56(num_classes=10, plain=False):
+    """ResNet-56, n = 9 (853,018 parameters); ``plain=True`` for no shortcuts."""
+    return CifarResNet(9, num_classes, plain)
+
+
+def resnet110(num_classes=10, plain=False):
+    """ResNet-110, n = 18 (1,727,962 parameters); ``plain=True`` for no shortcuts."""
+    return CifarResNet(18, num_classes, plain)
+
+
+def resnet1202(num_classes=10, plain=False):
+    """ResNet-1202, n = 200 (19,421,274 parameters), the paper's deepest; ``plain=True`` for no
+    shortcuts."""
+    return CifarResNet(200, num_classes, plain)

@@ -115,18 +115,22 @@ def vgg19(num_classes=1000):
 
 
 def vgg11_bn(num_classes=1000):
+    """Configuration A (VGG-11) with a BatchNorm2d after each conv (132,868,840 parameters)."""
     return _vgg("A", True, num_classes)
 
 
 def vgg13_bn(num_classes=1000):
+    """Configuration B (VGG-13) with a BatchNorm2d after each conv (133,053,736 parameters)."""
     return _vgg("B", True, num_classes)
 
 
 def vgg16_bn(num_classes=1000):
+    """Configuration D (VGG-16) with a BatchNorm2d after each conv (138,365,992 parameters)."""
     return _vgg("D", True, num_classes)
 
 
 def vgg19_bn(num_classes=1000):
+    """Configuration E (VGG-19) with a BatchNorm2d after each conv (143,678,248 parameters)."""
     return _vgg("E", True, num_classes)
 
 
