@@ -7,7 +7,7 @@ import os
 import re
 
 import pytest
-from docs_site import _article, _read, _tool
+from docs_site import _article, _read, _resolve, _tool
 
 
 def test_plain_text_docstrings_become_markdown_that_shows_them():
@@ -147,24 +147,6 @@ def _api_ids(site):
         for i in re.findall(r'id="(minicnn(?:\.[\w.]+)?)"\s+class="doc doc-heading"', _read(site, page)):
             ids.setdefault(i, page)
     return ids
-
-
-def _resolve(dotted):
-    """The object a dotted name names: the longest importable module, then attributes; else None."""
-    import importlib
-
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for name in parts[i:]:
-            if not hasattr(obj, name):
-                return None
-            obj = getattr(obj, name)
-        return obj
-    return None
 
 
 def test_every_object_the_api_reference_documents_exists(site):

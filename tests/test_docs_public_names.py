@@ -16,6 +16,7 @@ import re
 import types
 
 import pytest
+from docs_site import _resolve, _tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The architectures models.get builds are shown class by class, with their papers' tables
@@ -24,25 +25,7 @@ HEADING = re.compile(r'id="(minicnn(?:\.\w+)*)"\s+class="doc doc-heading"')
 
 
 def _hook():
-    path = os.path.join(ROOT, "tools", "docs_hooks", "public_api.py")
-    spec = importlib.util.spec_from_file_location("public_api", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _resolve(dotted):
-    """The object a dotted name names: the longest importable module, then attributes; else None."""
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for name in parts[i:]:
-            obj = getattr(obj, name, None)
-        return obj
-    return None
+    return _tool("public_api", "tools/docs_hooks/public_api.py")
 
 
 def _public():
