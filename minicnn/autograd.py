@@ -32,6 +32,10 @@ from .node import Node
 from .node import _links as links
 from .tensor import Tensor, _as_array
 
+# What a user calls (mc.autograd.grad, mc.autograd.backward); run_backward is the walk beneath
+# both and Tensor.backward, not an API of its own
+__all__ = ["backward", "grad"]
+
 
 def backward(
     tensors: Tensor | Sequence[Tensor],

@@ -15,6 +15,8 @@ import numpy as np
 
 from .tensor import Tensor, no_grad
 
+__all__ = ["GradcheckError", "gradcheck"]
+
 
 class GradcheckError(AssertionError):
     """backward() disagrees with finite differences."""

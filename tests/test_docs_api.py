@@ -195,16 +195,31 @@ def test_the_api_reference_lists_every_public_name(site):
     assert not unlisted, "public names the API reference does not list:\n" + "\n".join(unlisted)
 
 
-@pytest.mark.parametrize("name", ["minicnn.backend", "minicnn.io", "minicnn.kernels", "minicnn.weights"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "minicnn.autograd",
+        "minicnn.backend",
+        "minicnn.gradcheck",
+        "minicnn.io",
+        "minicnn.kernels",
+        "minicnn.nn.init",
+        "minicnn.nn.utils",
+        "minicnn.weights",
+    ],
+)
 def test_a_module_of_imports_and_helpers_names_its_public_api(name):
-    """Without ``__all__``, ``dir()`` would make each import (``np``, ``os``) and helper public."""
+    """Without ``__all__``, ``dir()`` would make each import (``np``, ``os``, ``Tensor``) and
+    helper public."""
     import importlib
 
     module = importlib.import_module(name)
     public = getattr(module, "__all__", None)
     assert public is not None, f"{name} has no __all__"
     assert [n for n in public if not hasattr(module, n)] == []
-    assert {"np", "os", "sys", "json", "backend", "Any", "Array"} & set(public) == set()
+    imports = {"np", "os", "sys", "json", "math", "backend", "Any", "Array", "Sequence", "annotations"}
+    imports |= {"Tensor", "Node", "no_grad", "cat", "links", "module_getattr"}
+    assert imports & set(public) == set()
 
 
 def test_the_models_page_has_a_heading_for_every_model_get_builds(site):

@@ -22,6 +22,20 @@ import numpy as np
 from .. import backend, in_place, rng
 from ..tensor import Tensor
 
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "default_",
+]
+
 
 def calculate_gain(nonlinearity, param=None):
     """The factor that keeps a signal's variance through ``nonlinearity`` (PyTorch's table).

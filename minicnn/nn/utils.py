@@ -6,6 +6,8 @@ from .. import backend, in_place
 from ..functional import cat
 from ..tensor import Tensor
 
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
 
 def _as_list(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
