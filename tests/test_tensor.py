@@ -268,9 +268,20 @@ def test_normal_and_uniform_refill_in_place_from_the_seeded_generator():
         leaf.normal_()
 
 
-def test_to_unknown_device_raises():
-    with pytest.raises(ValueError, match="unknown device 'tpu'"):
-        mc.tensor([1.0]).to(device="tpu")
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: x.to("gpu"),
+        lambda x: x.to(device="gpu"),
+        lambda x: x.to("gpu", mc.float64),
+        lambda x: x.to(mc.device("cpu")).to("gpu"),
+    ],
+)
+def test_to_an_unknown_device_names_tensor_to(call):
+    x = mc.tensor(np.random.default_rng(61).standard_normal(3))
+    with pytest.raises(ValueError, match=r"^Tensor\.to: unknown device 'gpu': expected 'cpu' or 'cuda'$"):
+        call(x)
+    assert x.to("cpu") is x and x.to(device=mc.device("cpu")) is x and x.to("float64").dtype == mc.float64
 
 
 # --- comparisons -----------------------------------------------------------------------

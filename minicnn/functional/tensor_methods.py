@@ -7,7 +7,7 @@ file and tensor.py holds only the engine.
 
 import numpy as np
 
-from .. import backend
+from .. import backend, creation_args
 from ..tensor import Tensor
 from . import (
     activation,
@@ -323,6 +323,8 @@ def _to(self, device=None, dtype=None):
     out = self
     if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
         device, dtype = None, device  # x.to(np.float64), x.to("float32")
+    if device is not None:  # checked before any copy, naming to() as a factory names itself
+        creation_args.device_of("Tensor.to", device)
     if dtype is not None and np.dtype(dtype) != self.dtype:
         out = copying.cast(out, dtype)
     if device is not None and backend.normalize_device(device) != self.device:

@@ -16,11 +16,20 @@ import itertools
 
 import numpy as np
 
-from .. import backend
+from .. import backend, creation_args
 from ..tensor import Tensor
 from .module_hooks import HooksMixin
 from .parameter import Parameter
 from .state_dict import StateDictMixin, _is_array
+
+
+def _names_dtype(name):
+    """True for a dtype's name ("float64"); False for "cpu", "cuda:0" or an unknown device."""
+    try:
+        np.dtype(name)
+        return True
+    except TypeError:
+        return False
 
 
 class Module(HooksMixin, StateDictMixin):
@@ -297,10 +306,10 @@ class Module(HooksMixin, StateDictMixin):
 
         ``model.to("cuda")``, ``model.to(np.float64)``, ``model.to("cpu", "float32")``.
         """
-        if device is not None and not (
-            isinstance(device, str) and (device == "cpu" or device.startswith("cuda"))
-        ):
-            device, dtype = None, device  # model.to(np.float64)
+        if device is not None and (not isinstance(device, str) or _names_dtype(device)):
+            device, dtype = None, device  # model.to(np.float64), model.to("float64")
+        if device is not None:  # a string that names no dtype: a device, checked before any cast
+            creation_args.device_of("Module.to", device)
         if dtype is not None:
             try:
                 dtype = np.dtype(dtype)
@@ -314,7 +323,6 @@ class Module(HooksMixin, StateDictMixin):
                 raise TypeError(f"Module.to: minicnn computes in float32 or float64, got {dtype}")
             self._convert(lambda a: a.astype(dtype, copy=False), floating_only=True)
         if device is not None:
-            backend.normalize_device(device)
             self._convert(lambda a: backend.to_device(a, device), floating_only=False)
         return self
 

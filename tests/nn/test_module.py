@@ -277,8 +277,17 @@ def test_double_and_float_convert_parameters_and_float_buffers_in_place():
     assert net.to("cpu").fc1.weight.dtype == np.float64
     with pytest.raises(TypeError, match="floating-point"):
         net.to(np.int32)
-    with pytest.raises(ValueError, match="neither a device"):
+    with pytest.raises(ValueError, match=r"^Module\.to: unknown device 'tpu:0': expected 'cpu' or 'cuda'$"):
         net.to("tpu:0")
+    with pytest.raises(ValueError, match=r"^Module\.to: unknown device 'gpu': expected 'cpu' or 'cuda'$"):
+        net.to(device="gpu")
+    net.float()
+    with pytest.raises(ValueError, match=r"^Module\.to: unknown device 'gpu'"):
+        net.to("gpu", np.float64)
+    assert all(p.dtype == np.float32 for p in net.parameters())  # refused before any cast
+    with pytest.raises(ValueError, match="neither a device"):
+        net.to(3)
+    assert net.to("float64").fc1.weight.dtype == np.float64  # a dtype's name, as x.to("float64")
 
 
 def test_zero_grad_sets_none_and_requires_grad_freezes():
