@@ -78,11 +78,6 @@ def _dtype_of(v: Any) -> np.dtype:
 _PYTHON_DTYPES = ((bool, np.dtype(np.bool_)), (int, np.dtype(np.int64)), (float, np.dtype(np.float32)))
 
 
-_PYTHON_NUMBERS = {bool, int, float, complex}
-_NO_INTS = {bool, float, complex}
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-
-
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """PyTorch's promoteTypes: within a category (ints, floats) or between floats and complex,
     NumPy's; across, the higher category's dtype (int64 beside float16 is float16)."""
