@@ -24,13 +24,15 @@ class TensorTooLargeError(MemoryError, RuntimeError):
     ``RuntimeError``, as PyTorch's allocator raises it, so ``except`` written for either catches it."""
 
 
-def _type_name(v: Any) -> str:
+def type_name(v: Any) -> str:
+    """v's type as a user would write it: ``numpy.ndarray``, ``torch.Tensor``, ``list``."""
     module = type(v).__module__.split(".")[0]
     return ("" if module == "builtins" else module + ".") + type(v).__qualname__
 
 
-def _as_int(v: Any) -> int | None:
-    """v as an int (a NumPy integer, a 0-d integer tensor); None for a bool, a float, None ..."""
+def as_int(v: Any) -> int | None:
+    """v as an int (a NumPy integer, a 0-d integer tensor), or None for a bool, a float or
+    anything else that is not one integer."""
     if isinstance(v, (bool, np.bool_)):
         return None
     try:
@@ -54,11 +56,11 @@ def size_of(name: str, args: tuple, size: Any = None) -> tuple[int, ...]:
     if not args:
         raise TypeError(f"{name}: expected a size, got none (for a 0-d tensor give ())")
     dims = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-    ints = [_as_int(n) for n in dims]
+    ints = [as_int(n) for n in dims]
     for i, (n, d) in enumerate(zip(dims, ints)):
         if d is None:
             raise TypeError(
-                f"{name}: expected a size of ints, got {_type_name(n)} {n!r} at index {i} of {tuple(dims)}"
+                f"{name}: expected a size of ints, got {type_name(n)} {n!r} at index {i} of {tuple(dims)}"
             )
     refuse_negative(name, ints)
     return tuple(ints)  # type: ignore[arg-type]  # (None refused above)
@@ -74,9 +76,9 @@ def refuse_negative(name: str, ints: list) -> None:
 
 def an_int(name: str, what: str, v: Any) -> int:
     """``v`` (an argument such as ``eye``'s n) as an int; a float, a bool or None refused."""
-    n = _as_int(v)
+    n = as_int(v)
     if n is None:
-        raise TypeError(f"{name}: {what} must be an int, got {_type_name(v)} {v!r}")
+        raise TypeError(f"{name}: {what} must be an int, got {type_name(v)} {v!r}")
     return n
 
 
@@ -101,6 +103,16 @@ def int_bounds(name: str, usage: str, bounds: tuple, low: Any, high: Any) -> tup
     return 0 if low is None else low, high
 
 
+def names_dtype(text: str) -> bool:
+    """True for a dtype's name ("float64"); False for "cpu", "cuda:0" or an unknown device:
+    how ``x.to("float64")`` and ``model.to("cuda")`` tell a dtype from a device."""
+    try:
+        np.dtype(text)
+        return True
+    except TypeError:
+        return False
+
+
 def dtype_of(name: str, dtype: Any, default: Any = None) -> Any:
     """``dtype`` as a NumPy dtype (``default`` where None). minicnn's dtypes are NumPy's
     (``mc.float32 is np.dtype("float32")``), so those, NumPy's types (``np.float32``) and Python's
@@ -116,7 +128,7 @@ def dtype_of(name: str, dtype: Any, default: Any = None) -> Any:
         out = np.dtype(dtype)
     except TypeError:
         raise TypeError(
-            f"{name}: dtype must be a dtype such as mc.float32, got {_type_name(dtype)} {dtype!r}"
+            f"{name}: dtype must be a dtype such as mc.float32, got {type_name(dtype)} {dtype!r}"
         ) from None
     if out.kind not in "biufc":
         raise TypeError(f"{name}: dtype must hold numbers (bool, int, float or complex), got {out}")
@@ -208,7 +220,7 @@ def arange_count(start: Any, end: Any, step: Any) -> int:
     other checks of an argument's value; PyTorch says RuntimeError)."""
     for what, v in (("start", start), ("end", end), ("step", step)):
         if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
-            raise TypeError(f"arange: {what} must be a number, got {_type_name(v)} {v!r}")
+            raise TypeError(f"arange: {what} must be a number, got {type_name(v)} {v!r}")
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     if not all(math.isfinite(v) for v in (start, end, step)):

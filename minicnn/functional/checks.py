@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 from typing import Any
 
 import numpy as np
 
+from ..creation_args import as_int, type_name  # noqa: F401 (shared with the factories)
 from ..tensor import Tensor
 
 
@@ -35,12 +35,6 @@ def positive_int(name: str, what: str, n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{name}: {what} must be a positive int, got {n!r}")
     return int(n)
-
-
-def type_name(v: Any) -> str:
-    """v's type as a user would write it: ``numpy.ndarray``, ``torch.Tensor``, ``list``."""
-    module = type(v).__module__.split(".")[0]
-    return ("" if module == "builtins" else module + ".") + type(v).__qualname__
 
 
 def check_real(name: str, what: str, v: Any) -> None:
@@ -257,17 +251,6 @@ def wrap_dim(name: str, dim: Any, ndim: int) -> int:
             f"{name}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim % n
-
-
-def as_int(v: Any) -> int | None:
-    """v as an int (a NumPy integer, a 0-d integer tensor), or None for a bool, a float or
-    anything else that is not one integer."""
-    if isinstance(v, (bool, np.bool_)):
-        return None
-    try:
-        return operator.index(v)
-    except (TypeError, ValueError):  # (ValueError: a tensor of more than one element)
-        return None
 
 
 def wrap_dims(name: str, dims: Any, ndim: int) -> tuple[int, ...]:

@@ -309,19 +309,12 @@ def _iter(self):
 # --- moving and casting: one Function each (copying.cast, copying.to_device) -----------
 
 
-def _is_dtype(name):
-    """True for a dtype name ("float32"); False for "cpu", "cuda:0" or an unknown device."""
-    try:
-        np.dtype(name)
-        return True
-    except TypeError:
-        return False
-
-
 def _to(self, device=None, dtype=None):
     """A copy on another device and/or of another dtype; the gradient flows back."""
     out = self
-    if isinstance(device, (type, np.dtype)) or (isinstance(device, str) and _is_dtype(device)):
+    if isinstance(device, (type, np.dtype)) or (
+        isinstance(device, str) and creation_args.names_dtype(device)
+    ):
         device, dtype = None, device  # x.to(np.float64), x.to("float32")
     if device is not None:  # checked before any copy, naming to() as a factory names itself
         creation_args.device_of("Tensor.to", device)

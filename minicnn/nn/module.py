@@ -23,15 +23,6 @@ from .parameter import Parameter
 from .state_dict import StateDictMixin, _is_array
 
 
-def _names_dtype(name):
-    """True for a dtype's name ("float64"); False for "cpu", "cuda:0" or an unknown device."""
-    try:
-        np.dtype(name)
-        return True
-    except TypeError:
-        return False
-
-
 class Module(HooksMixin, StateDictMixin):
     """Base class for layers and models: subclass it, assign layers and Parameters in
     ``__init__`` (after ``super().__init__()``), and write ``forward``."""
@@ -306,7 +297,7 @@ class Module(HooksMixin, StateDictMixin):
 
         ``model.to("cuda")``, ``model.to(np.float64)``, ``model.to("cpu", "float32")``.
         """
-        if device is not None and (not isinstance(device, str) or _names_dtype(device)):
+        if device is not None and (not isinstance(device, str) or creation_args.names_dtype(device)):
             device, dtype = None, device  # model.to(np.float64), model.to("float64")
         if device is not None:  # a string that names no dtype: a device, checked before any cast
             creation_args.device_of("Module.to", device)
