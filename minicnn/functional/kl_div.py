@@ -25,6 +25,7 @@ from .. import backend
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_float, check_same_dtype, type_name
+from .promotion import check_broadcast
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
@@ -124,12 +125,7 @@ def kl_div(
     check_float(name, "input", input)
     check_float(name, "target", target)
     check_same_dtype(name, input, target=target)
-    try:
-        np.broadcast_shapes(input.shape, target.shape)
-    except ValueError:
-        raise ValueError(
-            f"{name}: input {input.shape} and target {target.shape} do not broadcast to one shape"
-        ) from None
+    check_broadcast(name, input.shape, target.shape)
     check_kl_settings(name, reduction, log_target)
     if reduction == "mean":
         warnings.warn(

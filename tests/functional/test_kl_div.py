@@ -216,7 +216,12 @@ def _float(*shape, dtype=mc.float64):
     "args, kwargs, error, match",
     [
         ((_float(2, 3), _float(2, 3)), {"reduction": "elementwise_mean"}, ValueError, "reduction must be"),
-        ((_float(2, 3), _float(4, 3)), {}, ValueError, r"input \(2, 3\) and target \(4, 3\) do not"),
+        (
+            (_float(2, 3), _float(4, 3)),
+            {},
+            ValueError,
+            r"shapes \(2, 3\) and \(4, 3\) do not broadcast: sizes 2 and 4 at dim 0",
+        ),
         ((mc.zeros(2, 3, dtype=mc.int64), _float(2, 3)), {}, TypeError, "input must be a floating-point"),
         ((_float(2, 3), mc.ones(2, 3, dtype=mc.int64)), {}, TypeError, "target must be a floating-point"),
         ((_float(2, 3), _float(2, 3, dtype=mc.float32)), {}, TypeError, "x is float64 but target is float32"),
