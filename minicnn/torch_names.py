@@ -88,9 +88,9 @@ _ONE_D = (
     "x.unsqueeze(2), (N, C, L) -> (N, C, 1, L), and .squeeze(2) after"
 )
 _THREE_D = f"{_COURSE}, its layers take images (N, C, H, W), and it has no 3-D layers"
-_EMBEDDING = (
-    f"{_COURSE} and has no embedding layer; nearest: a weight of shape (num_embeddings, dim) "
-    "indexed by the tensor of ids, weight[ids], whose gradient adds into the rows used"
+_EMBEDDING_BAG = (
+    f"{_COURSE} and has no EmbeddingBag; nearest: nn.Embedding on bags of equal length, "
+    "ids (N, L) -> (N, L, dim), then .sum(1) or .mean(1) over each bag"
 )
 _LAZY = (
     "minicnn's layers take their sizes when made (nn.Linear(in_features, out_features)); "
@@ -148,8 +148,7 @@ SUBMODULE_HINTS.update(
             "CuPy's memory pool keeps no peak: mc.cuda.memory_allocated() gives the bytes arrays "
             "hold now, mc.cuda.memory_reserved() what the pool holds"
         ),
-        ("nn", "Embedding"): _EMBEDDING,
-        ("nn", "EmbeddingBag"): _EMBEDDING + ", then .sum(1) or .mean(1) over each bag",
+        ("nn", "EmbeddingBag"): _EMBEDDING_BAG,
         ("nn", "DataParallel"): (
             "minicnn's data parallelism is minicnn.distributed.DistributedDataParallel, one process "
             "per device, as torch's DistributedDataParallel"
@@ -158,7 +157,6 @@ SUBMODULE_HINTS.update(
         ("nn", "DistributedDataParallel"): "minicnn's is minicnn.distributed.DistributedDataParallel",
         ("nn", "SyncBatchNorm"): "minicnn's is minicnn.distributed.SyncBatchNorm",
         ("nn", "Dropout1d"): _DROPOUT_1D,
-        ("functional", "embedding"): _EMBEDDING.replace("embedding layer", "embedding"),
         ("functional", "scaled_dot_product_attention"): _ATTENTION,
         ("functional", "multi_head_attention_forward"): _ATTENTION,
         ("optim", "LBFGS"): f"{_COURSE} and has no LBFGS (full-batch steps with a closure): {_OPTIMIZERS}",

@@ -63,6 +63,14 @@ LAYERS = {
         dilation=m.dilation,
     ),
     nn.Linear: lambda m: tnn.Linear(m.in_features, m.out_features, bias=m.bias is not None),
+    nn.Embedding: lambda m: tnn.Embedding(
+        m.num_embeddings,
+        m.embedding_dim,
+        padding_idx=m.padding_idx,
+        max_norm=m.max_norm,
+        norm_type=m.norm_type,
+        scale_grad_by_freq=m.scale_grad_by_freq,
+    ),
     nn.BatchNorm1d: lambda m: tnn.BatchNorm1d(m.num_features, **_batch_norm(m)),
     nn.BatchNorm2d: lambda m: tnn.BatchNorm2d(m.num_features, **_batch_norm(m)),
     nn.LayerNorm: lambda m: tnn.LayerNorm(

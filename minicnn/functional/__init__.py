@@ -28,6 +28,7 @@ from .variance import std, var
 from .cumulative import cumsum, prod
 from .pointwise import ceil, div, floor, floor_divide, maximum, minimum, remainder, round, sign, where
 from .one_hot import one_hot
+from .embedding import embedding
 from .pad import pad
 from .unfold import fold, unfold
 from .interpolate import interpolate

@@ -4,6 +4,8 @@
     reference_sample_norm.py  the same for layer norm and group norm, whose one xp code
                   (functional/sample_norm.py) serves every tier
     reference_interpolate.py  the same for interpolate (functional/interpolate.py)
+    reference_embedding.py  the same for embedding's lookup, scatter-add and max_norm
+                  (functional/embedding.py)
     reference_fold.py  plain loops for unfold and fold, in the reference tier beside reference.py
     simple.py     the plain im2col + GEMM convolution, to read and step through
     im2col.py     vectorized xp code (NumPy, and the same lines on CuPy), the numpy tier:

@@ -10,6 +10,7 @@ from .module import Module
 from .containers import ModuleDict, ModuleList, Sequential
 from .parameter_containers import ParameterDict, ParameterList
 from .layers import Flatten, Identity, Linear
+from .embedding import Embedding
 from .conv import Conv2d, ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
 from .fold import Fold, Unfold

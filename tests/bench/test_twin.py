@@ -78,6 +78,22 @@ def Linear(in_features, out_features, bias=True, device=None, dtype=None): ...
 
 
 @_stand_in
+def Embedding(
+    num_embeddings,
+    embedding_dim,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
+    _weight=None,
+    _freeze=False,
+    device=None,
+    dtype=None,
+): ...
+
+
+@_stand_in
 def BatchNorm1d(
     num_features,
     eps=1e-5,
@@ -478,6 +494,18 @@ LAYER_CASES = [
     (nn.Upsample(size=(4, 6)), "Upsample", {"size": (4, 6), "mode": "nearest", "align_corners": None}),
     (nn.UpsamplingNearest2d(scale_factor=2), "UpsamplingNearest2d", {"size": None, "scale_factor": 2.0}),
     (nn.UpsamplingBilinear2d(size=5), "UpsamplingBilinear2d", {"size": 5, "scale_factor": None}),
+    (
+        nn.Embedding(10, 3, padding_idx=-1, max_norm=2.0, norm_type=1.0, scale_grad_by_freq=True),
+        "Embedding",
+        {
+            "num_embeddings": 10,
+            "padding_idx": 9,
+            "max_norm": 2.0,
+            "norm_type": 1.0,
+            "scale_grad_by_freq": True,
+        },
+    ),
+    (nn.Embedding(4, 2), "Embedding", {"padding_idx": None, "scale_grad_by_freq": False}),
     (nn.Softmax(dim=1), "Softmax", {"dim": 1}),
     (nn.LogSoftmax(dim=0), "LogSoftmax", {"dim": 0}),
 ]

@@ -26,6 +26,7 @@ BUILD = {
     "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 3, 3),
     "DropConnect": lambda: nn.DropConnect(nn.Linear(2, 3)),
     "DropConnectLinear": lambda: nn.DropConnectLinear(2, 3),
+    "Embedding": lambda: nn.Embedding(4, 3, padding_idx=1),
     "Fold": lambda: nn.Fold(4, 2),
     "GroupNorm": lambda: nn.GroupNorm(2, 4),
     "InstanceNorm1d": lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
@@ -212,6 +213,7 @@ def test_a_reset_layer_equals_a_new_one(build):
         lambda: nn.Conv2d(3, 4, 3),
         lambda: nn.ConvTranspose2d(3, 4, 2),
         lambda: nn.DropConnectLinear(5, 4),
+        lambda: nn.Embedding(6, 3, padding_idx=2),
     ],
 )
 def test_random_layers_draw_again_by_the_constructors_path(build):
