@@ -21,6 +21,9 @@ from .loss import cross_entropy, log_softmax, nll_loss, softmax
 from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits
 from .kl_div import kl_div
+from .margin_loss import multi_margin_loss, multilabel_soft_margin_loss, soft_margin_loss
+from .embedding_loss import cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss
+from .embedding_loss import triplet_margin_loss
 
 # (norm is mc.norm and x.norm: here the name is the module norm.py's)
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, sum

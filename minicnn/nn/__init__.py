@@ -17,6 +17,8 @@ from .fold import Fold, Unfold
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .loss import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
+from .margin_loss import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
+from .margin_loss import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss, TripletMarginLoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .activation import ELU, GELU, SiLU, Softplus
 from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6

@@ -539,6 +539,13 @@ def test_every_minicnn_layer_has_a_twin_or_a_reason_for_none(twin):
         nn.HuberLoss,
         nn.KLDivLoss,
         nn.NLLLoss,
+        nn.MultiMarginLoss,
+        nn.SoftMarginLoss,
+        nn.MultiLabelSoftMarginLoss,
+        nn.MarginRankingLoss,
+        nn.HingeEmbeddingLoss,
+        nn.CosineEmbeddingLoss,
+        nn.TripletMarginLoss,
         nn.DropConnect,  # no torch.nn counterpart
         nn.DropConnectLinear,
     }
