@@ -185,6 +185,27 @@ OPS = {
         [(4, 7)],
         RTOL_ELEMENTWISE,
     ),
+    "more_activations": (
+        lambda x: (
+            F.selu(x)
+            + F.celu(x, 0.5)
+            + F.mish(x)
+            + F.softsign(x)
+            + F.tanhshrink(x)
+            + F.softshrink(x)
+            + F.hardshrink(x, 0.3)
+            + F.threshold(x, 0.1, -1.0)
+        ),
+        [(4, 7)],
+        RTOL_ELEMENTWISE,
+    ),
+    "glu_alpha_dropout": (
+        lambda x: (
+            F.glu(x, 1) + F.alpha_dropout(x[:, :4], 0.3, True) + F.feature_alpha_dropout(x[:, 4:], 0.5, True)
+        ),
+        [(4, 8)],
+        RTOL_ELEMENTWISE,
+    ),
     "regression_losses": (
         lambda x, t: (
             F.l1_loss(x, t, reduction="none")

@@ -3,9 +3,11 @@
 from .activation import relu, sigmoid, tanh
 from .activation import cos, sin
 from .activation import leaky_relu, prelu, rrelu
-from .smooth_activation import elu, gelu, silu, softplus
-from .hard_activation import hardsigmoid, hardswish, hardtanh, relu6
-from .dropout import dropout, dropout2d
+from .smooth_activation import celu, elu, gelu, mish, selu, silu, softplus, softsign
+from .hard_activation import hardsigmoid, hardswish, hardtanh, relu6, threshold
+from .shrink import hardshrink, softshrink, tanhshrink
+from .glu import glu
+from .dropout import alpha_dropout, dropout, dropout2d, feature_alpha_dropout
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
 from .instance_norm import instance_norm
@@ -72,6 +74,9 @@ max, min = (_takes_out(f, pair=reduce.gives_pair) for f in (max, min))  # max(x,
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods
+
+# relu_, elu_, ...: written into x under the rules of Tensor's in-place methods
+from .in_place_activation import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
 
 # torch's names this module lacks get a line on what minicnn has instead (dir() unchanged)
 from ..torch_names import give_hints  # noqa: E402

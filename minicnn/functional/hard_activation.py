@@ -1,5 +1,5 @@
-"""Hard activations: piecewise-linear stand-ins for tanh, the sigmoid and swish, as PyTorch
-defines them.
+"""Hard activations: piecewise-linear stand-ins for tanh, the sigmoid and swish, and the
+threshold that generalizes ReLU, as PyTorch defines them.
 
 ReLU6 caps ReLU at 6 (MobileNetV2, Sandler et al. 2018, for low-precision arithmetic);
 hardtanh is tanh's clipped line; hard sigmoid and hard swish (h-swish, MobileNetV3,
@@ -8,18 +8,21 @@ comparison and a multiply where the smooth ones need an exponential:
 
     hardtanh(x)    = min(max(x, a), b)          relu6(x) = hardtanh(x, 0, 6)
     hardsigmoid(x) = min(max(x + 3, 0), 6) / 6  hardswish(x) = x hardsigmoid(x)
+    threshold(x)   = x if x > t else v          relu(x) = threshold(x, 0, 0)
 
 At the kinks the gradient is PyTorch's: the flat side's. hardtanh's (relu6's) is 0 at
 x = a and x = b, hardsigmoid's 0 at x = -3 and x = 3; hardswish's is 0 at x = -3 and 1 at
-x = 3. A NaN input gives a NaN output and, as PyTorch's comparisons give it, passes gy
-through hardtanh, relu6 and hardswish, and 0 through hardsigmoid. (PyTorch's own answer at
-NaN changes with where the NaN sits: the vectorized part of its loop gives 0 through
-hardtanh and relu6 and NaN through hardswish, the scalar rest passes gy; minicnn takes the
-scalar loop's answer everywhere.) An infinite x meets a 0 factor, as in PyTorch:
-hardswish(-inf) is -inf * 0 = NaN, computed without NumPy's warning.
+x = 3; threshold's is 0 at x = t (where y is v). A NaN input gives a NaN output and, as
+PyTorch's comparisons give it, passes gy through hardtanh, relu6, hardswish and threshold,
+and 0 through hardsigmoid. (PyTorch's own answer at NaN changes with where the NaN sits: the
+vectorized part of its loop gives 0 through hardtanh and relu6 and NaN through hardswish,
+the scalar rest passes gy; minicnn takes the scalar loop's answer everywhere.) An infinite x
+meets a 0 factor, as in PyTorch: hardswish(-inf) is -inf * 0 = NaN, computed without NumPy's
+warning.
 
 ``inplace`` is PyTorch's keyword, taken and ignored as relu's: the result is always a new
-tensor (docs/ops/activations.md).
+tensor (docs/ops/activations.md). Each op is written with array operations only: no kernel
+tier of its own.
 """
 
 from __future__ import annotations
@@ -71,6 +74,18 @@ class Hardswish(Function):
         with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 = NaN at x = -1.5, as PyTorch
             slope = gy * (x / 3 + 0.5)
         return xp.where(x <= -3, 0, xp.where(x < 3, slope, gy)).astype(gy.dtype, copy=False)
+
+
+class Threshold(Function):
+    """y = x if x > threshold else value.
+    gx = gy where not x <= threshold (x > threshold, or NaN), else 0."""
+
+    def forward(self, x, *, threshold, value):
+        self.keep = ~(x <= threshold)
+        return backend.xp_of(x).where(self.keep, x, value).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return self.xp.where(self.keep, gy, 0).astype(gy.dtype, copy=False)
 
 
 def hardtanh(
@@ -133,3 +148,22 @@ def hardswish(input: Tensor, inplace: bool = False, *, name: str = "hardswish") 
     """
     check_float(name, "input", input)
     return Hardswish.apply(input)
+
+
+def threshold(
+    input: Tensor, threshold: float, value: float, inplace: bool = False, *, name: str = "threshold"
+) -> Tensor:
+    """y = x where x > threshold, else value, as ``torch.nn.functional.threshold``: at x ==
+    threshold y is value and the gradient 0; ``threshold(x, 0, 0)`` is relu. Both numbers are
+    taken in x's dtype (0.1 is float32's 0.1 beside float32, as PyTorch). ``inplace``: as relu's,
+    a new tensor either way.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> F.threshold(mc.tensor([-1.0, 0.5, 1.0, 2.0]), 1.0, -5.0).tolist()
+    [-5.0, -5.0, -5.0, 2.0]
+    """
+    check_float(name, "input", input)
+    for what, number in (("threshold", threshold), ("value", value)):
+        check_real(name, what, number)
+        fill_value(name, number, input.dtype, what)  # 1e300 beside float32 is refused, as PyTorch
+    return Threshold.apply(input, threshold=float(threshold), value=float(value))

@@ -1,15 +1,25 @@
-"""Smooth activations: GELU, SiLU, softplus and ELU, as PyTorch defines them.
+"""Smooth activations: GELU, SiLU, mish, softplus, ELU and its relatives SELU and CELU, and
+softsign, as PyTorch defines them.
 
-Each is ReLU-like for large x (y -> x) but has a derivative everywhere, and each
-gets close to y = 0 for x << 0 without a kink at 0: GELU (Hendrycks and Gimpel
-2016) weights x by the normal CDF, SiLU (also "swish", Elfwing et al. 2017;
-Ramachandran et al. 2017) by the logistic sigmoid, softplus is the smooth
-max(x, 0), and ELU (Clevert et al. 2016) bends to -alpha for x < 0.
+Each but softsign is ReLU-like for large x (y -> x) but has a derivative everywhere, and
+each gets close to a constant for x << 0 without a kink at 0: GELU (Hendrycks and Gimpel
+2016) weights x by the normal CDF, SiLU (also "swish", Elfwing et al. 2017; Ramachandran
+et al. 2017) by the logistic sigmoid, mish (Misra 2019) by tanh(softplus(x)), softplus is
+the smooth max(x, 0), and ELU (Clevert et al. 2016) bends to -alpha for x < 0; SELU
+(Klambauer et al. 2017) scales ELU so that activations keep mean 0 and variance 1 layer
+after layer, and CELU (Barron 2017) rescales ELU's input so that its slope is 1 at 0 for
+every alpha. Softsign (x / (1 + |x|)) is a sigmoid-shaped curve from -1 to 1, as tanh, that
+approaches its limits polynomially rather than exponentially.
+
+Each is written with array operations only (the same lines run on NumPy and CuPy): no
+kernel tier of its own, so no fast kernel to compare with a reference.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
@@ -19,6 +29,15 @@ from .special import erfc
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _KAPPA = 0.044715  # the cubic term of GELU's tanh approximation
+
+# SELU's alpha_01 and lambda_01 (Klambauer et al. 2017, "Self-Normalizing Neural Networks",
+# section 3): for weights of mean 0 and variance 1/n, a layer maps its inputs' mean and
+# variance (mu, nu) to its outputs'; these two make (0, 1) that map's fixed point (solve
+# E[selu(z)] = 0 and E[selu(z)^2] = 1 for z ~ N(0, 1)), and an attracting one. The paper
+# gives them in closed form, alpha_01 = -sqrt(2/pi) / (erfc(1/sqrt 2) e^(1/2) - 1); these are
+# PyTorch's digits (tests/functional/test_activation2.py checks both properties).
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class GELU(Function):
@@ -97,6 +116,73 @@ class ELU(Function):
         return self.xp.where(self.negative, gy * (self.alpha * self.e), gy)
 
 
+class SELU(Function):
+    """y = lambda x if x > 0 else lambda alpha (e^x - 1), alpha = 1.6733, lambda = 1.0507 (SELU_ALPHA,
+    SELU_SCALE).   gx = gy lambda if x > 0 else gy lambda alpha e^x (NaN: the linear branch, as ELU)."""
+
+    def forward(self, x):
+        xp = backend.xp_of(x)
+        neg = xp.minimum(x, 0)  # NOTE: e^x of the positive side could overflow
+        self.negative, self.e = x <= 0, xp.exp(neg)
+        y = xp.where(self.negative, (SELU_SCALE * SELU_ALPHA) * xp.expm1(neg), SELU_SCALE * x)
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return self.xp.where(self.negative, gy * ((SELU_SCALE * SELU_ALPHA) * self.e), gy * SELU_SCALE)
+
+
+class CELU(Function):
+    """y = x if x > 0 else alpha (e^(x/alpha) - 1)   (ELU with its input scaled by 1/alpha, so
+    its slope at 0 is 1 for every alpha).   gx = gy if x > 0 else gy e^(x/alpha)."""
+
+    def forward(self, x, *, alpha):
+        xp = backend.xp_of(x)
+        self.negative = x <= 0
+        z = xp.minimum(x, 0) / alpha  # NOTE: alpha < 0 makes z >= 0: e^z may overflow to inf, as PyTorch
+        with np.errstate(over="ignore"):
+            self.e = xp.exp(z)
+            y = xp.where(self.negative, alpha * xp.expm1(z), x)
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        with np.errstate(invalid="ignore"):  # a gy of 0 times an e of inf: NaN, as PyTorch
+            return self.xp.where(self.negative, gy * self.e, gy)
+
+
+class Mish(Function):
+    """y = x tanh(softplus(x)),  softplus(x) = log(1 + e^x).
+    gx = gy (t + x sigma(x) (1 - t^2)),  t = tanh(softplus(x)), sigma = 1 / (1 + e^-x):
+    the product rule, with d softplus/dx = sigma(x) and d tanh(s)/ds = 1 - tanh^2(s)."""
+
+    def forward(self, x):
+        xp = backend.xp_of(x)
+        # NOTE: log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^x alone overflows for x > 88 (float32)
+        self.x = x
+        self.t = xp.tanh(xp.maximum(x, 0) + xp.log1p(xp.exp(-abs(x))))
+        with np.errstate(invalid="ignore"):  # mish(-inf) = -inf * 0 = NaN, as PyTorch
+            return x * self.t
+
+    def backward(self, gy):
+        x, t = self.x, self.t
+        with np.errstate(invalid="ignore"):  # at x = +-inf, inf * 0 = NaN, as PyTorch
+            return gy * (t + x * logistic(x) * (1 - t * t))
+
+
+class Softsign(Function):
+    """y = x / (1 + |x|).   gx = gy / (1 + |x|)^2."""
+
+    def forward(self, x):
+        self.d = 1 + abs(x)
+        with np.errstate(invalid="ignore"):  # inf / inf = NaN at x = +-inf, as PyTorch's x / (|x| + 1)
+            self.y = x / self.d
+        return self.y
+
+    def backward(self, gy):
+        d = self.d
+        # NOTE: where y is NaN (x = +-inf, or NaN) the gradient is too, as PyTorch's
+        return self.xp.where(self.xp.isnan(self.y), self.y, gy / (d * d))
+
+
 def check_approximate(name: str, approximate: object) -> None:
     """GELU's ``approximate``: 'none' (the exact CDF) or 'tanh', as in PyTorch."""
     if approximate not in ("none", "tanh"):
@@ -142,3 +228,65 @@ def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False, *, name: str = "el
     check_float(name, "x", x)
     check_real(name, "alpha", alpha)
     return ELU.apply(x, alpha=float(alpha))  # a Python float, as softplus's
+
+
+def selu(input: Tensor, inplace: bool = False, *, name: str = "selu") -> Tensor:
+    """y = lambda x for x > 0, lambda alpha (e^x - 1) otherwise, alpha = 1.6732632423543772 and
+    lambda = 1.0507009873554805, as ``torch.nn.functional.selu`` (Klambauer et al. 2017): with
+    weights of mean 0 and variance 1/n (``nn.init.kaiming_normal_(w, nonlinearity="linear")``,
+    LeCun's), a layer's outputs keep mean 0 and variance 1. ``inplace``: as relu's, a new tensor
+    either way.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> [round(v, 4) for v in F.selu(mc.tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-1.1113, 0.0, 1.0507]
+    """
+    check_float(name, "input", input)
+    return SELU.apply(input)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False, *, name: str = "celu") -> Tensor:
+    """y = x for x > 0, alpha (e^(x/alpha) - 1) otherwise, as ``torch.nn.functional.celu``
+    (Barron 2017): ELU whose slope is 1 on both sides of 0 for every alpha. ``inplace``: as
+    relu's, a new tensor either way.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> [round(v, 4) for v in F.celu(mc.tensor([-1.0, 0.0, 1.0]), alpha=0.5).tolist()]
+    [-0.4323, 0.0, 1.0]
+    """
+    check_float(name, "input", input)
+    check_alpha(name, alpha)
+    return CELU.apply(input, alpha=float(alpha))  # a Python float, as softplus's
+
+
+def check_alpha(name: str, alpha: object) -> None:
+    """CELU's alpha: a real number other than 0 (it divides x), as PyTorch's."""
+    check_real(name, "alpha", alpha)
+    if alpha == 0:
+        raise ValueError(f"{name}: alpha cannot be 0 for CELU (x / alpha)")
+
+
+def mish(input: Tensor, inplace: bool = False, *, name: str = "mish") -> Tensor:
+    """y = x tanh(softplus(x)) = x tanh(log(1 + e^x)), as ``torch.nn.functional.mish`` (Misra
+    2019): smooth, unbounded above, and dipping to -0.31 near x = -1.19 before it rises to 0.
+    ``inplace``: as relu's, a new tensor either way.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> [round(v, 4) for v in F.mish(mc.tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-0.3034, 0.0, 0.8651]
+    """
+    check_float(name, "input", input)
+    return Mish.apply(input)
+
+
+def softsign(input: Tensor, *, name: str = "softsign") -> Tensor:
+    """y = x / (1 + |x|), as ``torch.nn.functional.softsign``: from -1 to 1 as tanh, but
+    reaching its limits as 1/x rather than as e^-2x. As PyTorch's, it is NaN at x = +-inf
+    (inf / inf), and so is its gradient.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> F.softsign(mc.tensor([-3.0, 0.0, 1.0])).tolist()
+    [-0.75, 0.0, 0.5]
+    """
+    check_float(name, "input", input)
+    return Softsign.apply(input)

@@ -21,8 +21,11 @@ from .margin_loss import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLo
 from .margin_loss import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss, TripletMarginLoss
 from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from .activation import ELU, GELU, SiLU, Softplus
-from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6
-from .dropout import DropConnect, Dropout, Dropout2d
+from .activation import Hardsigmoid, Hardswish, Hardtanh, ReLU6, Softmax2d, Threshold
+from .smooth_activation import CELU, SELU, Mish, Softsign
+from .shrink import Hardshrink, Softshrink, Tanhshrink
+from .glu import GLU
+from .dropout import AlphaDropout, DropConnect, Dropout, Dropout2d, FeatureAlphaDropout
 from .dropconnect import DropConnectLinear
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
 from .instance_norm import InstanceNorm1d, InstanceNorm2d

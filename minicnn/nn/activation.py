@@ -1,6 +1,7 @@
 """Activation layers: thin Modules over the functional activations (functional/activation.py,
 functional/smooth_activation.py, functional/hard_activation.py; softmax and log-softmax in
-functional/loss.py)."""
+functional/loss.py). SELU, CELU, Mish and Softsign are in smooth_activation.py, the shrinks in
+shrink.py, GLU in glu.py."""
 
 import warnings
 
@@ -61,6 +62,18 @@ class Softmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each position: y = e^x / sum_c e^x along dim -3, as PyTorch's.
+
+    Shapes: (N, C, H, W) or (C, H, W) -> the same.
+    """
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"{self._label()}: expected input to be 3D or 4D, got {x.ndim}D instead")
+        return F.softmax(x, dim=-3, name=self._label())
 
 
 class LogSoftmax(Module):
@@ -261,6 +274,23 @@ class Hardswish(Module):
 
     def forward(self, x):
         return F.hardswish(x, self.inplace, name=self._label())
+
+
+class Threshold(Module):
+    """y = x where x > threshold, else value.   Shapes: any -> the same. ``inplace`` as in ReLU:
+    accepted, never used."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        check_real("Threshold", "threshold", threshold)
+        check_real("Threshold", "value", value)
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value, self.inplace, name=self._label())
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
 
 
 def _softmax_dim(layer, x):

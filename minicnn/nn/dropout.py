@@ -1,4 +1,4 @@
-"""Dropout layers: Dropout, Dropout2d and DropConnect."""
+"""Dropout layers: Dropout, Dropout2d, AlphaDropout, FeatureAlphaDropout and DropConnect."""
 
 from .. import functional as F
 from ..functional.checks import check_p
@@ -33,6 +33,29 @@ class Dropout2d(Dropout):
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training, self.inplace, name=self._label())
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout (Klambauer et al. 2017), for SELU networks: in training each element is set
+    to SELU's floor with probability p, then an affine map keeps the mean and variance of an
+    input of mean 0 and variance 1 (``F.alpha_dropout``); the identity in eval mode.
+
+    Shapes: any -> the same. ``inplace`` as Dropout's: accepted and shown, never used.
+    """
+
+    def forward(self, x):
+        return F.alpha_dropout(x, self.p, self.training, self.inplace, name=self._label())
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels: each (n, c) slice is kept or dropped as one
+    (``F.feature_alpha_dropout``); the identity in eval mode.
+
+    Shapes: (N, C, *) -> the same.
+    """
+
+    def forward(self, x):
+        return F.feature_alpha_dropout(x, self.p, self.training, self.inplace, name=self._label())
 
 
 class DropConnect(Module):

@@ -314,6 +314,54 @@ def Hardswish(inplace=False): ...
 
 
 @_stand_in
+def SELU(inplace=False): ...
+
+
+@_stand_in
+def CELU(alpha=1.0, inplace=False): ...
+
+
+@_stand_in
+def Mish(inplace=False): ...
+
+
+@_stand_in
+def Softsign(*args, **kwargs): ...
+
+
+@_stand_in
+def Hardshrink(lambd=0.5): ...
+
+
+@_stand_in
+def Softshrink(lambd=0.5): ...
+
+
+@_stand_in
+def Tanhshrink(*args, **kwargs): ...
+
+
+@_stand_in
+def Threshold(threshold, value, inplace=False): ...
+
+
+@_stand_in
+def GLU(dim=-1): ...
+
+
+@_stand_in
+def Softmax2d(*args, **kwargs): ...
+
+
+@_stand_in
+def AlphaDropout(p=0.5, inplace=False): ...
+
+
+@_stand_in
+def FeatureAlphaDropout(p=0.5, inplace=False): ...
+
+
+@_stand_in
 def Tanh(*args, **kwargs): ...
 
 
@@ -470,6 +518,18 @@ LAYER_CASES = [
     (nn.Hardtanh(-2.0, 3.0), "Hardtanh", {"min_val": -2.0, "max_val": 3.0}),
     (nn.Hardsigmoid(), "Hardsigmoid", {}),
     (nn.Hardswish(), "Hardswish", {}),
+    (nn.SELU(inplace=True), "SELU", {"inplace": False}),
+    (nn.CELU(0.5), "CELU", {"alpha": 0.5}),
+    (nn.Mish(), "Mish", {}),
+    (nn.Softsign(), "Softsign", {}),
+    (nn.Hardshrink(0.25), "Hardshrink", {"lambd": 0.25}),
+    (nn.Softshrink(0.75), "Softshrink", {"lambd": 0.75}),
+    (nn.Tanhshrink(), "Tanhshrink", {}),
+    (nn.Threshold(0.1, -2.0), "Threshold", {"threshold": 0.1, "value": -2.0}),
+    (nn.GLU(1), "GLU", {"dim": 1}),
+    (nn.Softmax2d(), "Softmax2d", {}),
+    (nn.AlphaDropout(0.2), "AlphaDropout", {"p": 0.2}),
+    (nn.FeatureAlphaDropout(0.3), "FeatureAlphaDropout", {"p": 0.3}),
     (
         nn.Unfold((2, 3), dilation=2, padding=1, stride=(1, 2)),
         "Unfold",

@@ -74,6 +74,42 @@ CASES = {
         lambda inplace: nn.Hardswish(inplace),
         (3, 4),
     ),
+    "selu": (
+        lambda x, inplace: F.selu(x, inplace=inplace),
+        lambda x: F.selu(x, True),
+        lambda inplace: nn.SELU(inplace),
+        (3, 4),
+    ),
+    "celu": (
+        lambda x, inplace: F.celu(x, 0.5, inplace=inplace),
+        lambda x: F.celu(x, 0.5, True),
+        lambda inplace: nn.CELU(0.5, inplace),
+        (3, 4),
+    ),
+    "mish": (
+        lambda x, inplace: F.mish(x, inplace=inplace),
+        lambda x: F.mish(x, True),
+        lambda inplace: nn.Mish(inplace),
+        (3, 4),
+    ),
+    "threshold": (
+        lambda x, inplace: F.threshold(x, 0.1, -2.0, inplace=inplace),
+        lambda x: F.threshold(x, 0.1, -2.0, True),
+        lambda inplace: nn.Threshold(0.1, -2.0, inplace),
+        (3, 4),
+    ),
+    "alpha_dropout": (
+        lambda x, inplace: F.alpha_dropout(x, 0.3, True, inplace=inplace),
+        lambda x: F.alpha_dropout(x, 0.3, True, True),
+        lambda inplace: nn.AlphaDropout(0.3, inplace),
+        (3, 4),
+    ),
+    "feature_alpha_dropout": (
+        lambda x, inplace: F.feature_alpha_dropout(x, 0.3, True, inplace=inplace),
+        lambda x: F.feature_alpha_dropout(x, 0.3, True, True),
+        lambda inplace: nn.FeatureAlphaDropout(0.3, inplace),
+        (4, 5, 2, 2),
+    ),
     "dropout": (
         lambda x, inplace: F.dropout(x, 0.3, True, inplace=inplace),
         lambda x: F.dropout(x, 0.3, True, True),
@@ -141,7 +177,7 @@ def test_a_layer_passes_inplace_on_and_agrees_with_the_function(name, rng):
         np.testing.assert_array_equal(x.numpy(), values)
 
 
-@pytest.mark.parametrize("fn", [F.dropout, F.dropout2d])
+@pytest.mark.parametrize("fn", [F.dropout, F.dropout2d, F.alpha_dropout, F.feature_alpha_dropout])
 def test_dropout_that_is_the_identity_returns_x_itself_with_either_inplace(fn, rng):
     x = mc.tensor(rng.standard_normal((2, 3, 2, 2)))
     for inplace in (False, True):
@@ -156,8 +192,24 @@ def test_dropout_that_is_the_identity_returns_x_itself_with_either_inplace(fn, r
         lambda x: F.tanh(x, inplace=True),
         lambda x: F.sigmoid(x, inplace=True),
         lambda x: F.prelu(x, mc.tensor([0.25]), inplace=True),
+        lambda x: F.softsign(x, inplace=True),
+        lambda x: F.softshrink(x, inplace=True),
+        lambda x: F.hardshrink(x, inplace=True),
+        lambda x: F.tanhshrink(x, inplace=True),
+        lambda x: F.glu(x.repeat(1, 2), inplace=True),
     ],
-    ids=["gelu", "softplus", "tanh", "sigmoid", "prelu"],
+    ids=[
+        "gelu",
+        "softplus",
+        "tanh",
+        "sigmoid",
+        "prelu",
+        "softsign",
+        "softshrink",
+        "hardshrink",
+        "tanhshrink",
+        "glu",
+    ],
 )
 def test_a_function_whose_pytorch_twin_has_no_inplace_refuses_it(call, rng):
     with pytest.raises(TypeError, match="unexpected keyword argument 'inplace'"):
@@ -165,7 +217,7 @@ def test_a_function_whose_pytorch_twin_has_no_inplace_refuses_it(call, rng):
 
 
 @pytest.mark.parametrize(
-    "layer, text",  # torch 2.13's reprs
+    "layer, text",  # torch 2.13's reprs (2.14's for the SELU to FeatureAlphaDropout ones)
     [
         (nn.ReLU(), "ReLU()"),
         (nn.ReLU(inplace=True), "ReLU(inplace=True)"),
@@ -179,6 +231,16 @@ def test_a_function_whose_pytorch_twin_has_no_inplace_refuses_it(call, rng):
         (nn.Hardsigmoid(inplace=True), "Hardsigmoid()"),
         (nn.Hardswish(inplace=True), "Hardswish()"),
         (nn.ELU(0.5, inplace=True), "ELU(alpha=0.5, inplace=True)"),
+        (nn.SELU(), "SELU()"),
+        (nn.SELU(inplace=True), "SELU(inplace=True)"),
+        (nn.CELU(), "CELU(alpha=1.0)"),
+        (nn.CELU(0.5, inplace=True), "CELU(alpha=0.5, inplace=True)"),
+        (nn.Mish(inplace=True), "Mish(inplace=True)"),
+        (nn.Threshold(0.1, 20), "Threshold(threshold=0.1, value=20)"),
+        (nn.Threshold(0.1, 20.0, True), "Threshold(threshold=0.1, value=20.0, inplace=True)"),
+        (nn.AlphaDropout(), "AlphaDropout(p=0.5, inplace=False)"),
+        (nn.AlphaDropout(0.2, True), "AlphaDropout(p=0.2, inplace=True)"),
+        (nn.FeatureAlphaDropout(), "FeatureAlphaDropout(p=0.5, inplace=False)"),
         (nn.Dropout(), "Dropout(p=0.5, inplace=False)"),
         (nn.Dropout(0.1, inplace=True), "Dropout(p=0.1, inplace=True)"),
         (nn.Dropout2d(), "Dropout2d(p=0.5, inplace=False)"),

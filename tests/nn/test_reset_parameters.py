@@ -41,6 +41,7 @@ BUILD = {
     "PixelUnshuffle": lambda: nn.PixelUnshuffle(2),
     "ReflectionPad2d": lambda: nn.ReflectionPad2d(1),
     "ReplicationPad2d": lambda: nn.ReplicationPad2d(1),
+    "Threshold": lambda: nn.Threshold(0.1, 0.0),
     "Unflatten": lambda: nn.Unflatten(1, (2, 3)),
     "Unfold": lambda: nn.Unfold(2),
     "Upsample": lambda: nn.Upsample(scale_factor=2),
