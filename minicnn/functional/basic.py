@@ -237,15 +237,16 @@ class Abs(Function):
 
 
 class Clamp(Function):
-    """y = min(max(x, lo), hi).   gx = gy where lo <= x <= hi, else 0."""
+    """y = min(max(x, lo), hi).   gx = gy where lo < x < hi, else 0: a bound's value, as
+    PyTorch (2.14) answers, gets none, as ReLU's corner does (clamp(x, min=0) is relu(x))."""
 
     def forward(self, x, *, min, max):
         xp = backend.xp_of(x)
         self.mask = xp.ones(x.shape, dtype=bool)
         if min is not None:
-            self.mask &= x >= min
+            self.mask &= x > min
         if max is not None:
-            self.mask &= x <= max
+            self.mask &= x < max
         if x.dtype.kind in "fiu":  # (an integer x meets integer bounds only: clamp() saw to it)
             # NOTE: a NumPy float64 bound would make a float32 x float64, an int64 one int16 int64
             min, max = (None if v is None else x.dtype.type(v) for v in (min, max))
@@ -371,7 +372,7 @@ def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Clip to [min, max]; the gradient passes where x is inside (bounds included). As in
+    """Clip to [min, max]; the gradient passes where x is strictly inside. As in
     PyTorch, the bounds are numbers or Tensors (broadcast, each given its gradient where it is
     the output), not one of each unless the Tensor is 0-d and needs no gradient (then it is a
     number: clamp_tensor.py); an array is refused (``mc.tensor(array)`` makes it one)."""

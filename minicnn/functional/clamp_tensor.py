@@ -17,29 +17,55 @@ from .promotion import check_broadcast, refuse_float_mix, result_type
 
 
 class ClampTensor(Function):
-    """y = min(max(x, lo), hi), the three broadcast; a bound left out is None.
-    As PyTorch: gx = gy where lo <= x <= hi, glo = gy where x < lo < hi, ghi = gy where
-    x > hi or hi < lo (where lo > hi, y is hi), each summed back to its shape; NaN gives none."""
+    """y = min(max(x, lo), hi), the three broadcast; a bound left out is None. Each gets the
+    gradient where it is the output, with PyTorch's (2.14) rules for the corners:
+
+        NaN in x, lo or hi     y is NaN          gx = gy (and the one bound's, if one)
+        lo > hi                y = hi            ghi = gy
+        x < lo  (x > hi)       y = lo  (hi)      glo = gy  (ghi = gy)
+        lo < x < hi            y = x             gx = gy
+        x == lo < hi           a tie             gx = glo = gy / 2   (x == hi > lo alike)
+        x == lo == hi          y = x             gx = gy
+
+    each summed back to its shape. A tie is split as maximum's and minimum's are."""
 
     def forward(self, x, lo, hi):
         xp = backend.xp_of(x)
         self.shapes = tuple(None if a is None else a.shape for a in (x, lo, hi))
         y = x if lo is None else xp.maximum(x, lo)  # NOTE: maximum and minimum keep NaN
         y = y if hi is None else xp.minimum(y, hi)
-        need_x, need_lo, need_hi = self.needs_grad
-        self.masks = (  # where each is the output (PyTorch's, ties included)
-            (True if lo is None else x >= lo) & (True if hi is None else x <= hi) if need_x else None,
-            (x < lo) & (True if hi is None else lo < hi) if need_lo else None,
-            (x > hi) | (False if lo is None else hi < lo) if need_hi else None,
-        )
+        if any(self.needs_grad):
+            self.shares = _shares(xp, x, lo, hi, y.dtype)
         return y
 
     def backward(self, gy):
-        zero = gy.dtype.type(0)
         return tuple(
-            None if mask is None else unbroadcast(self.xp.where(mask, gy, zero), shape)
-            for mask, shape in zip(self.masks, self.shapes)
+            None if share is None or not need else unbroadcast(gy * share, shape)
+            for share, need, shape in zip(self.shares, self.needs_grad, self.shapes)
         )
+
+
+def _shares(xp, x, lo, hi, dtype):
+    """(x's, lo's, hi's) share of the gradient, each 0, 1/2 or 1 (None for a bound left out)."""
+    no = xp.zeros(xp.broadcast_shapes(*(a.shape for a in (x, lo, hi) if a is not None)), dtype=bool)
+    nan = no | xp.isnan(x)
+    for b in (lo, hi):
+        nan = nan if b is None else nan | xp.isnan(b)
+    crossed = no if lo is None or hi is None else lo > hi  # (False where either is NaN)
+    below, at_lo = (no, no) if lo is None else (x < lo, x == lo)
+    above, at_hi = (no, no) if hi is None else (x > hi, x == hi)
+    ok = ~nan & ~crossed
+    both = at_lo & at_hi  # x == lo == hi: x's alone
+    half_lo, half_hi = ok & at_lo & ~both, ok & at_hi & ~both
+    inside = ok & ~below & ~above & ~at_lo & ~at_hi
+    half = dtype.type(0.5)
+    to_x = (nan | (ok & both) | inside).astype(dtype) + half * (half_lo | half_hi)
+    # NOTE: with one bound, a NaN's gradient goes to x and to the bound, both whole, as
+    # maximum's and minimum's do; with two, to x alone
+    one = nan if lo is None or hi is None else no
+    to_lo = None if lo is None else (one | (ok & below)).astype(dtype) + half * half_lo
+    to_hi = None if hi is None else (one | crossed | (ok & above)).astype(dtype) + half * half_hi
+    return to_x, to_lo, to_hi
 
 
 def read_mixed_bounds(name: str, min: Any, max: Any) -> tuple[Any, Any]:

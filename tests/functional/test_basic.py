@@ -36,11 +36,11 @@ def test_the_exponents_gradient_at_bases_without_a_real_log_follows_pytorch():
     np.testing.assert_array_equal(b.grad.numpy(), [np.nan, 0.0, 0.0, 8 * np.log(2.0), -np.inf])
 
 
-def test_clamp_passes_gradient_at_its_bounds():
-    # PyTorch's rule: the bounds themselves are inside
+def test_clamp_passes_no_gradient_at_its_bounds():
+    # PyTorch's rule (2.14): only x strictly inside gets the gradient, as relu's corner gets none
     x = mc.tensor(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), requires_grad=True)
     x.clamp(min=0.0, max=1.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 1, 0, 0])
 
 
 def test_relu_and_abs_gradient_at_zero_is_zero():

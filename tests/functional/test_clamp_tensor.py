@@ -1,10 +1,10 @@
 """clamp's bounds as PyTorch takes them: numbers, or Tensors (broadcast with x, each given
-its gradient where it is the output; compared with torch 2.13's arrays,
-tests/fixtures/gen_clamp.py), and what PyTorch refuses, refused in one line."""
+its gradient where it is the output; compared with torch 2.14's arrays,
+tests/fixtures/gen_clamp.py, ties and NaN included), and what PyTorch refuses, refused in one line."""
 
 import numpy as np
 import pytest
-from fixtures.gen_clamp import CASES, sample
+from fixtures.gen_clamp import CASES, NUMBER_CASES, sample
 
 import minicnn as mc
 
@@ -32,7 +32,20 @@ def test_tensor_bounds_match_pytorch(case, golden):
         np.testing.assert_array_equal(t.grad.numpy(), g[f"{case}.g{key}"], err_msg=f"gradient of {key}")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c != "ties_and_nan"])
+@pytest.mark.parametrize("case", list(NUMBER_CASES))
+def test_number_bounds_give_the_bounds_no_gradient_as_pytorch(case, golden):
+    """x on a number bound gets no gradient (clamp(x, min=0) is relu(x), whose corner gets none)."""
+    g = golden("clamp")
+    x, lo, hi = NUMBER_CASES[case]
+    np.testing.assert_array_equal(g[f"{case}.x"], x, err_msg="clamp.npz is older than its cases")
+    t = mc.tensor(np.array(x), requires_grad=True)
+    y = mc.clamp(t, min=lo, max=hi)
+    y.backward(g[f"{case}.gy"])
+    np.testing.assert_array_equal(y.numpy(), g[f"{case}.y"])
+    np.testing.assert_array_equal(t.grad.numpy(), g[f"{case}.gx"])
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.startswith("ties_")])
 def test_tensor_bounds_gradients_match_finite_differences(case):
     arrays = sample(case)
     keys = [k for k in ("x", "min", "max") if k in arrays]
