@@ -47,7 +47,7 @@ def _macs(module, x, y):
     name = type(module).__name__
     if weight is None or not isinstance(weight, Tensor):
         return 0
-    if name == "Conv2d":
+    if name in ("Conv1d", "Conv2d"):  # each output cell: in_channels/groups * kernel taps
         return int(y.numel()) * int(np.prod(weight.shape[1:]))
     if name == "Linear":
         return int(y.numel()) * int(weight.shape[1])

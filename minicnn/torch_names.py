@@ -3,7 +3,7 @@
 Someone who knows PyTorch types ``mc.utils.data`` or ``mc.set_num_threads`` first; a bare
 "module 'minicnn' has no attribute 'utils'" leaves them to search. ``minicnn.__getattr__`` looks
 the name up here and puts the answer into the AttributeError. So do some submodules for names
-of their torch counterparts (``nn.LSTM``, ``F.conv1d``, ``optim.LBFGS``: ``give_hints``), and
+of their torch counterparts (``nn.LSTM``, ``F.conv3d``, ``optim.LBFGS``: ``give_hints``), and
 ``Tensor`` for its missing methods; any other name gets Python's own message.
 """
 
@@ -83,11 +83,7 @@ _ATTENTION = (
     f"{_COURSE} and has no attention layers; nearest: one head written with mc.matmul, "
     "F.softmax(q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5, dim=-1) @ v, q, k, v from three nn.Linear"
 )
-_ONE_D = (
-    f"{_COURSE}, its layers are 2-D; nearest: the 2-D layer with a (1, k) window on "
-    "x.unsqueeze(2), (N, C, L) -> (N, C, 1, L), and .squeeze(2) after"
-)
-_THREE_D = f"{_COURSE}, its layers take images (N, C, H, W), and it has no 3-D layers"
+_THREE_D = f"{_COURSE}, its layers take images (N, C, H, W) or signals (N, C, L), and it has no 3-D layers"
 _EMBEDDING_BAG = (
     f"{_COURSE} and has no EmbeddingBag; nearest: nn.Embedding on bags of equal length, "
     "ids (N, L) -> (N, L, dim), then .sum(1) or .mean(1) over each bag"
@@ -110,27 +106,19 @@ for _name in (
     "TransformerDecoderLayer",
 ):
     SUBMODULE_HINTS["nn", _name] = _ATTENTION
-for _name in ("Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d"):
-    SUBMODULE_HINTS["nn", _name] = _ONE_D.replace("the 2-D layer", f"nn.{_name[:-2]}2d")
-for _name in ("AdaptiveAvgPool1d", "AdaptiveMaxPool1d"):
-    SUBMODULE_HINTS["nn", _name] = _ONE_D.replace(
-        "the 2-D layer with a (1, k) window", f"nn.{_name[:-2]}2d((1, n))"
-    )
-for _name in ("Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "BatchNorm3d", "InstanceNorm3d"):
+for _name in (
+    "Conv3d",
+    "ConvTranspose3d",
+    "MaxPool3d",
+    "AvgPool3d",
+    "LPPool3d",
+    "BatchNorm3d",
+    "InstanceNorm3d",
+):
     SUBMODULE_HINTS["nn", _name] = _THREE_D
 for _name in ("LazyLinear", "LazyConv2d", "LazyBatchNorm2d"):
     SUBMODULE_HINTS["nn", _name] = _LAZY
-for _name in ("conv1d", "conv_transpose1d"):
-    SUBMODULE_HINTS["functional", _name] = (
-        f"{_COURSE}, its ops are 2-D; nearest: F.{_name[:-2]}2d(x.unsqueeze(2), weight.unsqueeze(2), bias, "
-        "stride=(1, s), padding=(0, p)).squeeze(2), (N, C, L) as (N, C, 1, L)"
-    )
-for _name in ("max_pool1d", "avg_pool1d"):
-    SUBMODULE_HINTS["functional", _name] = _ONE_D.replace("the 2-D layer", f"F.{_name[:-2]}2d")
-SUBMODULE_HINTS["functional", "adaptive_avg_pool1d"] = _ONE_D.replace(
-    "the 2-D layer with a (1, k) window", "F.adaptive_avg_pool2d(x, (1, n))"
-)
-for _name in ("conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d"):
+for _name in ("conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "lp_pool3d"):
     SUBMODULE_HINTS["functional", _name] = _THREE_D
 for _name in ("NAdam", "RAdam", "Adamax", "Adafactor"):
     SUBMODULE_HINTS["optim", _name] = _ADAM_LIKE

@@ -69,18 +69,15 @@ def test_a_tensor_function_minicnn_lacks_says_the_minicnn_way(name, says):
         ("minicnn.nn", "Transformer", "no attention layers"),
         ("minicnn.nn", "TransformerEncoderLayer", "q @ k.transpose(-2, -1)"),
         ("minicnn.nn", "MultiheadAttention", "from three nn.Linear"),
-        ("minicnn.nn", "Conv1d", "nn.Conv2d with a (1, k) window on x.unsqueeze(2)"),
         ("minicnn.nn", "Conv3d", "no 3-D layers"),
-        ("minicnn.nn", "MaxPool1d", "nn.MaxPool2d with a (1, k) window"),
         ("minicnn.nn", "MaxPool3d", "no 3-D layers"),
-        ("minicnn.nn", "AdaptiveAvgPool1d", "nn.AdaptiveAvgPool2d((1, n))"),
+        ("minicnn.nn", "LPPool3d", "no 3-D layers"),
+        ("minicnn.nn", "Dropout1d", "nn.Dropout2d on x.unsqueeze(-1)"),
         ("minicnn.nn", "DataParallel", "minicnn.distributed.DistributedDataParallel"),
         ("minicnn.nn", "LazyLinear", "mc.summary(model, input_size)"),
-        ("minicnn.nn.functional", "conv1d", "F.conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias"),
         ("minicnn.nn.functional", "scaled_dot_product_attention", "F.softmax(q @ k.transpose(-2, -1)"),
-        ("minicnn.functional", "conv1d", "stride=(1, s), padding=(0, p)).squeeze(2)"),
-        ("minicnn.functional", "max_pool1d", "F.max_pool2d with a (1, k) window"),
         ("minicnn.functional", "conv3d", "no 3-D layers"),
+        ("minicnn.nn.functional", "conv_transpose3d", "signals (N, C, L), and it has no 3-D layers"),
         ("minicnn.optim", "LBFGS", "SGD, Adam, AdamW, RMSprop and Adagrad"),
         ("minicnn.optim", "NAdam", "nearest: optim.Adam"),
         ("minicnn.optim", "Adadelta", "optim.RMSprop or optim.Adagrad"),
@@ -114,13 +111,21 @@ def test_the_hinted_modules_keep_python_s_message_and_their_dir(module):
     assert "give_hints" not in names and not hasattr(mod, "give_hints")
 
 
-def test_the_nn_and_optim_hints_name_only_what_minicnn_has():
+def test_the_1d_layers_once_hinted_are_there_and_compute_what_the_hints_said():
     x = mc.tensor(np.random.default_rng(61).standard_normal((2, 3, 10)))
     w = mc.tensor(np.random.default_rng(62).standard_normal((4, 3, 3)))
     y = F.conv2d(x.unsqueeze(2), w.unsqueeze(2), None, stride=(1, 2), padding=(0, 1)).squeeze(2)
-    assert y.shape == (2, 4, 5)  # torch: F.conv1d(x, w, stride=2, padding=1) is (2, 4, 5)
-    assert nn.MaxPool2d((1, 2))(x.unsqueeze(2)).squeeze(2).shape == (2, 3, 5)
-    assert nn.AdaptiveAvgPool2d((1, 4))(x.unsqueeze(2)).squeeze(2).shape == (2, 3, 4)
+    np.testing.assert_array_equal(F.conv1d(x, w, None, stride=2, padding=1).numpy(), y.numpy())
+    pooled = nn.MaxPool2d((1, 2))(x.unsqueeze(2)).squeeze(2)
+    np.testing.assert_array_equal(nn.MaxPool1d(2)(x).numpy(), pooled.numpy())
+    names = ("Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d")
+    assert all(n in dir(nn) for n in names + ("LPPool1d", "LPPool2d"))
+    functional = ("conv1d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d")
+    assert all(n in dir(F) for n in functional + ("adaptive_max_pool1d", "lp_pool1d", "lp_pool2d"))
+
+
+def test_the_nn_and_optim_hints_name_only_what_minicnn_has():
+    x = mc.tensor(np.random.default_rng(61).standard_normal((2, 3, 10)))
     assert F.softmax(x @ x.transpose(-2, -1) / x.shape[-1] ** 0.5, dim=-1).shape == (2, 3, 3)
     bags = nn.Embedding(5, 3)(mc.tensor([[0, 2], [2, 4]]))  # two bags of two ids
     assert bags.sum(1).shape == bags.mean(1).shape == (2, 3)

@@ -19,6 +19,8 @@ from .conv_transpose import conv_transpose2d
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .pooling import max_pool2d_with_indices
 from .unpool import max_unpool2d
+from .one_d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d, max_pool1d
+from .lp_pool import lp_pool1d, lp_pool2d
 from .loss import cross_entropy, log_softmax, nll_loss, softmax
 from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .bce import binary_cross_entropy, binary_cross_entropy_with_logits

@@ -19,15 +19,29 @@ from ..tensor import Tensor
 
 def pair(v: Any, name: str = "value") -> tuple[int, int]:
     """An int or a pair of ints -> a (height, width) tuple of ints."""
+    h, w = ints(v, 2, name)
+    return h, w
+
+
+def ints(v: Any, dims: int, name: str = "value") -> tuple[int, ...]:
+    """An int or ``dims`` ints -> a tuple of ``dims`` ints: (height, width) for the 2-D layers,
+    (length,) for the 1-D ones, which take an int or a 1-tuple, as PyTorch's."""
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
-        return int(v), int(v)
+        return (int(v),) * dims
     if (
         isinstance(v, (tuple, list))
-        and len(v) == 2
+        and len(v) == dims
         and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in v)
     ):
-        return int(v[0]), int(v[1])
-    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+        return tuple(int(a) for a in v)
+    raise TypeError(f"{name} must be an int or {_INTS[dims]}, got {v!r}")
+
+
+# how a message names a tuple of the spatial dims' ints, a batch's and one sample's shapes,
+# and the spatial axes
+_INTS = {1: "a tuple of one int", 2: "a pair of ints"}
+LAYOUTS = {1: ("(N, C, L)", "(C, L)"), 2: ("(N, C, H, W)", "(C, H, W)")}
+AXES = {1: ("length",), 2: ("height", "width")}
 
 
 def positive_int(name: str, what: str, n: Any) -> int:
@@ -111,12 +125,14 @@ def check_same_dtype(name: str, x: Tensor, **others: Tensor | None) -> None:
             )
 
 
-def check_nchw(name: str, x: Any) -> None:
-    """x must be a floating-point (N, C, H, W) Tensor (one image (C, H, W) is made a batch
-    of one before this check, by ``shape.one_image_too``)."""
+def check_nchw(name: str, x: Any, dims: int = 2) -> None:
+    """x must be a floating-point (N, C, H, W) Tensor, or (N, C, L) with ``dims=1`` (one
+    sample, (C, H, W) or (C, L), is made a batch of one before this check, by
+    ``shape.one_image_too``)."""
     check_float(name, "x", x)
-    if x.ndim != 4:
-        raise ValueError(f"{name}: expected x of shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
+    if x.ndim != dims + 2:
+        batched, one = LAYOUTS[dims]
+        raise ValueError(f"{name}: expected x of shape {batched} or {one}, got shape {x.shape}")
 
 
 def check_not_empty(name: str, x: Any, dims: Any) -> None:
@@ -131,27 +147,28 @@ def check_not_empty(name: str, x: Any, dims: Any) -> None:
 
 
 def check_conv_args(
-    name: str, stride: Any, padding: Any, dilation: Any, groups: Any
-) -> tuple[tuple[int, int], tuple[int, int] | str, tuple[int, int]]:
-    """Validate a convolution's hyperparameters; returns (stride, padding, dilation) as pairs.
+    name: str, stride: Any, padding: Any, dilation: Any, groups: Any, dims: int = 2
+) -> tuple[tuple[int, ...], tuple[int, ...] | str, tuple[int, ...]]:
+    """Validate a convolution's hyperparameters; returns (stride, padding, dilation) as pairs,
+    or as 1-tuples with ``dims=1`` (the 1-D layers).
 
     padding may also be PyTorch's "valid" (none) or "same" (the output as large
     as the input, stride 1 only); those two come back as the string.
     """
-    stride, dilation = pair(stride, f"{name}: stride"), pair(dilation, f"{name}: dilation")
+    stride, dilation = ints(stride, dims, f"{name}: stride"), ints(dilation, dims, f"{name}: dilation")
     if min(stride) <= 0:
         raise ValueError(f"{name}: stride must be positive, got {stride}")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ValueError(
-                f"{name}: padding must be an int, a pair of ints, 'same' or 'valid', got {padding!r}"
+                f"{name}: padding must be an int, {_INTS[dims]}, 'same' or 'valid', got {padding!r}"
             )
-        if padding == "same" and stride != (1, 1):
+        if padding == "same" and stride != (1,) * dims:
             raise ValueError(
                 f"{name}: padding='same' keeps the input's size, which a stride cannot; got stride {stride}"
             )
     else:
-        padding = pair(padding, f"{name}: padding")
+        padding = ints(padding, dims, f"{name}: padding")
         if min(padding) < 0:
             raise ValueError(f"{name}: padding must be non-negative, got {padding}")
     if min(dilation) < 1:
@@ -162,16 +179,17 @@ def check_conv_args(
 
 
 def check_conv_transpose_args(
-    name: str, stride: Any, padding: Any, output_padding: Any, dilation: Any, groups: Any
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    name: str, stride: Any, padding: Any, output_padding: Any, dilation: Any, groups: Any, dims: int = 2
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """Validate a transposed convolution's hyperparameters; returns (stride, padding,
-    output_padding, dilation) as pairs. padding is a number of cells (no "same" or "valid",
-    as in PyTorch), and output_padding must be smaller than the stride or the dilation
-    (PyTorch's rule: it picks one of the s output sizes a stride s makes ambiguous)."""
-    padding = pair(padding, f"{name}: padding")
-    output_padding = pair(output_padding, f"{name}: output_padding")
-    stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups)
-    assert not isinstance(padding, str)  # pair() above took no word
+    output_padding, dilation) as pairs (1-tuples with ``dims=1``). padding is a number of
+    cells (no "same" or "valid", as in PyTorch), and output_padding must be smaller than the
+    stride or the dilation (PyTorch's rule: it picks one of the s output sizes a stride s
+    makes ambiguous)."""
+    padding = ints(padding, dims, f"{name}: padding")
+    output_padding = ints(output_padding, dims, f"{name}: output_padding")
+    stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups, dims)
+    assert not isinstance(padding, str)  # ints() above took no word
     for op, s, d in zip(output_padding, stride, dilation):
         if op < 0 or (op >= s and op >= d):
             raise ValueError(
@@ -182,19 +200,20 @@ def check_conv_transpose_args(
 
 
 def check_pool_args(
-    name: str, kernel_size: Any, stride: Any, padding: Any
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Validate a pooling's hyperparameters; returns (kernel_size, stride, padding) as pairs."""
-    kernel_size = pair(kernel_size, f"{name}: kernel_size")
-    stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
-    padding = pair(padding, f"{name}: padding")
+    name: str, kernel_size: Any, stride: Any, padding: Any, dims: int = 2
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """Validate a pooling's hyperparameters; returns (kernel_size, stride, padding) as pairs
+    (1-tuples with ``dims=1``)."""
+    kernel_size = ints(kernel_size, dims, f"{name}: kernel_size")
+    stride = kernel_size if stride is None else ints(stride, dims, f"{name}: stride")
+    padding = ints(padding, dims, f"{name}: padding")
     if min(kernel_size) <= 0:
         raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
     if min(stride) <= 0:
         raise ValueError(f"{name}: stride must be positive, got {stride}")
     if min(padding) < 0:
         raise ValueError(f"{name}: padding must be non-negative, got {padding}")
-    if padding[0] > kernel_size[0] // 2 or padding[1] > kernel_size[1] // 2:
+    if any(p > k // 2 for p, k in zip(padding, kernel_size)):
         # NOTE: PyTorch's rule; more padding would allow windows of padding alone
         raise ValueError(
             f"{name}: padding should be at most half of kernel_size, got padding "
@@ -204,30 +223,32 @@ def check_pool_args(
 
 
 def check_max_pool_args(
-    name: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    name: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any, dims: int = 2
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """``check_pool_args``, and max pooling's dilation (a window's taps d cells apart, as
-    PyTorch's): returns (kernel_size, stride, padding, dilation) as pairs. The padding limit
-    stays half of kernel_size, not of the dilated span, as in PyTorch."""
-    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
-    dilation = pair(dilation, f"{name}: dilation")
+    PyTorch's): returns (kernel_size, stride, padding, dilation) as pairs (1-tuples with
+    ``dims=1``). The padding limit stays half of kernel_size, not of the dilated span, as in
+    PyTorch."""
+    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding, dims)
+    dilation = ints(dilation, dims, f"{name}: dilation")
     if min(dilation) < 1:
         raise ValueError(f"{name}: dilation must be at least 1, got {dilation}")
     return kernel_size, stride, padding, dilation
 
 
-def check_output_size(name: str, output_size: Any) -> tuple[int | None, int | None]:
+def check_output_size(name: str, output_size: Any, dims: int = 2) -> tuple[int | None, ...]:
     """An int or pair (None keeps that input size) -> a pair of non-negative ints or None
-    (0 makes an empty output, as in PyTorch)."""
-    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
-    if len(size) != 2 or not all(
-        s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool)) for s in size
+    (0 makes an empty output, as in PyTorch). With ``dims=1``: an int or a 1-tuple, no None,
+    as PyTorch's 1-D adaptive pools take it."""
+    size = (output_size,) * dims if not isinstance(output_size, (tuple, list)) else output_size
+    if len(size) != dims or not all(
+        (s is None and dims > 1) or (isinstance(s, numbers.Integral) and not isinstance(s, bool))
+        for s in size
     ):
-        raise TypeError(f"{name}: output_size must be an int or a pair of ints, got {output_size!r}")
+        raise TypeError(f"{name}: output_size must be an int or {_INTS[dims]}, got {output_size!r}")
     if any(s is not None and s < 0 for s in size):
         raise ValueError(f"{name}: output_size must be non-negative, got {output_size!r}")
-    oh, ow = (None if s is None else int(s) for s in size)
-    return oh, ow
+    return tuple(None if s is None else int(s) for s in size)
 
 
 def check_p(name: str, p: Any) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import check_conv_args, check_float, check_nchw, check_same_dtype
+from .checks import AXES, check_conv_args, check_float, check_nchw, check_same_dtype
 from .indexing import getitem
 from .shape import one_image_too
 
@@ -93,18 +93,25 @@ class Conv2d(Function):
         return gx, gW, self.xp.einsum("nchw->c", gy) if self.needs_grad[2] else None
 
 
+# a convolution weight's kernel dims in messages, by spatial dims
+_KERNEL = {1: "kL", 2: "kH, kW"}
+
+
 def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups):
-    check_nchw(name, x)
+    """The checks before any arithmetic, for 2-D (x (N, C, H, W)) or, given 1-tuples, 1-D
+    (x (N, C, L)) convolutions: conv1d checks its own input with them, in its own words."""
+    dims = len(stride)
+    check_nchw(name, x, dims)
     check_float(name, "weight", weight)
     if bias is not None:
         check_float(name, "bias", bias)
     check_same_dtype(name, x, weight=weight, bias=bias)
-    if weight.ndim != 4:
+    if weight.ndim != dims + 2:
         raise ValueError(
             f"{name}: expected weight of shape (out_channels, in_channels/groups, "
-            f"kH, kW), got shape {weight.shape}"
+            f"{_KERNEL[dims]}), got shape {weight.shape}"
         )
-    (_, C, H, W), (O, Cg, KH, KW) = x.shape, weight.shape
+    C, (O, Cg) = x.shape[1], weight.shape[:2]
     if not C or not O:  # (PyTorch refuses no filters, and gives no channels out for none in)
         raise ValueError(
             f"{name}: expected at least one channel in and one out, got {C} in and {O} out; "
@@ -122,10 +129,7 @@ def _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
         )
     if bias is not None and bias.shape != (O,):
         raise ValueError(f"{name}: bias must have shape ({O},) for weight {weight.shape}, got {bias.shape}")
-    for axis, n, k, s, p, d in (
-        ("height", H, KH, stride[0], padding[0], dilation[0]),
-        ("width", W, KW, stride[1], padding[1], dilation[1]),
-    ):
+    for axis, n, k, s, p, d in zip(AXES[dims], x.shape[2:], weight.shape[2:], stride, padding, dilation):
         if conv_out_size(n, k, s, p, d) < 1:
             raise ValueError(
                 f"{name}: the {k}-tap kernel (dilation {d}, spanning {d * (k - 1) + 1}) "
@@ -178,13 +182,14 @@ def conv2d(
 
 
 def _named_padding(padding, kernel_size, dilation):
-    """PyTorch's padding "valid" and "same" as (padding on both sides, output rows and columns to crop).
+    """PyTorch's padding "valid" and "same" as (padding on both sides, output rows and columns to crop),
+    one number per spatial axis.
 
     "same" needs d*(k-1) zeros along an axis, half before the image and half after;
     an odd count puts the extra zero after. Padding the larger half on both sides
     makes one output too many at the start, which conv2d crops.
     """
     if padding == "valid":
-        return (0, 0), (0, 0)
+        return (0,) * len(kernel_size), (0,) * len(kernel_size)
     totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
-    return ((totals[0] + 1) // 2, (totals[1] + 1) // 2), (totals[0] % 2, totals[1] % 2)
+    return tuple((t + 1) // 2 for t in totals), tuple(t % 2 for t in totals)

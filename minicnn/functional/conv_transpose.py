@@ -37,7 +37,8 @@ from typing import Any
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, transposed_formula, transposed_out_size
 from ..tensor import Function, Tensor
-from .checks import check_conv_transpose_args, check_float, check_nchw, check_same_dtype
+from .checks import AXES, check_conv_transpose_args, check_float, check_nchw, check_same_dtype
+from .conv import _KERNEL
 from .shape import one_image_too
 
 
@@ -93,18 +94,20 @@ def _as_convolution_output(x, y_shape, weight_shape, stride, padding, dilation):
 
 
 def _check_conv_transpose_inputs(name, x, weight, bias, stride, padding, output_padding, dilation, groups):
-    """The checks before any arithmetic; returns the output's (H_out, W_out)."""
-    check_nchw(name, x)
+    """The checks before any arithmetic; returns the output's (H_out, W_out). Given 1-tuples,
+    those of a 1-D transposed convolution (x (N, C, L)), returning (L_out,)."""
+    dims = len(stride)
+    check_nchw(name, x, dims)
     check_float(name, "weight", weight)
     if bias is not None:
         check_float(name, "bias", bias)
     check_same_dtype(name, x, weight=weight, bias=bias)
-    if weight.ndim != 4:
+    if weight.ndim != dims + 2:
         raise ValueError(
-            f"{name}: expected weight of shape (in_channels, out_channels/groups, kH, kW), "
+            f"{name}: expected weight of shape (in_channels, out_channels/groups, {_KERNEL[dims]}), "
             f"got shape {weight.shape}"
         )
-    (_, C, H, W), (Cw, Og, KH, KW) = x.shape, weight.shape
+    C, (Cw, Og) = x.shape[1], weight.shape[:2]
     if not C or not Og:  # (as PyTorch)
         raise ValueError(
             f"{name}: expected at least one channel in and one out, got {C} in and {Og * groups} out; "
@@ -126,7 +129,7 @@ def _check_conv_transpose_inputs(name, x, weight, bias, stride, padding, output_
         )
     sizes = []
     for axis, n, k, s, p, op, d in zip(
-        ("height", "width"), (H, W), (KH, KW), stride, padding, output_padding, dilation
+        AXES[dims], x.shape[2:], weight.shape[2:], stride, padding, output_padding, dilation
     ):
         size = transposed_out_size(n, k, s, p, d, op)
         if size < 1:

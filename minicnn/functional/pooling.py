@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import check_max_pool_args, check_nchw, check_not_empty, check_output_size, check_pool_args
+from .checks import AXES, check_max_pool_args, check_nchw, check_not_empty, check_output_size, check_pool_args
 from .shape import one_image_too
 
 
@@ -101,12 +101,13 @@ def _hand_out(argmax, indices_out):
 
 
 def _check_pool_input(name, x, kernel_size, stride, padding, dilation, ceil_mode):
-    check_nchw(name, x)
-    check_not_empty(name, x, (1, 2, 3))  # (one image: (1, C, H, W) here, C checked too, as PyTorch)
-    for axis, n, k, s, p, d in (
-        ("height", x.shape[2], kernel_size[0], stride[0], padding[0], dilation[0]),
-        ("width", x.shape[3], kernel_size[1], stride[1], padding[1], dilation[1]),
-    ):
+    """The checks before any arithmetic, for a 2-D pool (x (N, C, H, W)) or, given 1-tuples,
+    a 1-D one (x (N, C, L)): the 1-D pools check their input with them, in their own words."""
+    dims = len(kernel_size)
+    check_nchw(name, x, dims)
+    # (one image: (1, C, H, W) here, C checked too, as PyTorch)
+    check_not_empty(name, x, tuple(range(1, dims + 2)))
+    for axis, n, k, s, p, d in zip(AXES[dims], x.shape[2:], kernel_size, stride, padding, dilation):
         out = conv_out_size(n, k, s, p, d, ceil_mode)
         if out < 1:
             window = (
@@ -312,10 +313,14 @@ def _adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool, *, n
     return y if indices is None else (y, indices[0])
 
 
-def _adaptive_size(name, x, output_size):
-    """(OH, OW) for an adaptive pool of x, a None taking x's size, after checking x and it."""
-    check_nchw(name, x)
-    oh, ow = check_output_size(name, output_size)
+def _adaptive_size(name, x, output_size, dims=2):
+    """(OH, OW) for an adaptive pool of x, a None taking x's size, after checking x and it;
+    with ``dims=1``, (OL,) for x (N, C, L)."""
+    check_nchw(name, x, dims)
+    size = check_output_size(name, output_size, dims)
     if 0 in x.shape[2:]:  # a window over nothing has no mean nor maximum, as PyTorch says
-        raise ValueError(f"{name}: x has an empty plane, shape {x.shape}; expected H and W of at least 1")
-    return (x.shape[2] if oh is None else oh, x.shape[3] if ow is None else ow)
+        raise ValueError(
+            f"{name}: x has an empty plane, shape {x.shape}; expected "
+            f"{'H and W' if dims == 2 else 'L'} of at least 1"
+        )
+    return tuple(n if o is None else o for n, o in zip(x.shape[2:], size))

@@ -1,10 +1,17 @@
 """Conv2d and ConvTranspose2d: the convolutional layers, thin Modules over ``F.conv2d`` and
-``F.conv_transpose2d``."""
+``F.conv_transpose2d``; their 1-D twins (one_d.py) share the bases here."""
 
 import numpy as np
 
 from .. import functional as F
-from ..functional.checks import check_conv_args, check_conv_transpose_args, check_float, pair, positive_int
+from ..functional.checks import (
+    LAYOUTS,
+    check_conv_args,
+    check_conv_transpose_args,
+    check_float,
+    ints,
+    positive_int,
+)
 from ..kernels.sizes import transposed_out_size
 from . import init
 from .module import Module
@@ -20,14 +27,17 @@ def _padding_mode(name, padding_mode):
 
 
 class _ConvNd(Module):
-    """What the two layers share, as PyTorch's ``_ConvNd``: the channel and kernel checks,
-    the weight and bias (PyTorch's init over the weight's own fan-in), and the repr."""
+    """What the convolutional layers share, as PyTorch's ``_ConvNd``: the channel and kernel
+    checks, the weight and bias (PyTorch's init over the weight's own fan-in), and the repr.
+    ``_dims``: the spatial dims, 2 (kernel_size a pair) or 1 (a 1-tuple, the 1-D layers)."""
+
+    _dims = 2
 
     def _setup(self, in_channels, out_channels, kernel_size, groups, bias, dtype, transposed):
         name = type(self).__name__
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
-        self.kernel_size = pair(kernel_size, f"{name}: kernel_size")
+        self.kernel_size = ints(kernel_size, self._dims, f"{name}: kernel_size")
         if min(self.kernel_size) < 1:
             raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
         if in_channels % groups or out_channels % groups:
@@ -53,12 +63,13 @@ class _ConvNd(Module):
         init.default_(self.weight, self.bias)
 
     def extra_repr(self):
+        zeros, ones = (0,) * self._dims, (1,) * self._dims
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != zeros:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != ones:
             s += f", dilation={self.dilation}"
-        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+        if getattr(self, "output_padding", zeros) != zeros:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -112,7 +123,43 @@ class Conv2d(_ConvNd):
         )
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What the transposed layers add: ``forward(x, output_size)``'s output_padding, and their MACs."""
+
+    def _output_padding(self, x, output_size):
+        """PyTorch's choice: output_size (H_out, W_out) ((L_out,) for a 1-D layer), or the whole
+        output shape, minus the smallest output each axis can have; an output_size outside the
+        stride's range is an error."""
+        name, dims = self._label(), self._dims
+        check_float(name, "x", x)
+        if x.ndim not in (dims + 1, dims + 2):
+            batched, one = LAYOUTS[dims]
+            raise ValueError(f"{name}: expected x of shape {batched} or {one}, got shape {x.shape}")
+        size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+        if len(size) == x.ndim:
+            size = size[-dims:]
+        if len(size) != dims or not all(isinstance(n, (int, np.integer)) for n in size):
+            wanted = "(H_out, W_out)" if dims == 2 else "(L_out,)"
+            raise ValueError(
+                f"{name}: output_size must be {wanted} or the whole output shape ({x.ndim} "
+                f"numbers) for x of shape {x.shape}, got {output_size!r}"
+            )
+        geometry = zip(x.shape[-dims:], self.kernel_size, self.stride, self.padding, self.dilation)
+        smallest = tuple(transposed_out_size(n, k, s, p, d) for n, k, s, p, d in geometry)
+        largest = tuple(n + s - 1 for n, s in zip(smallest, self.stride))
+        if not all(lo <= n <= hi for n, lo, hi in zip(size, smallest, largest)):
+            raise ValueError(
+                f"{name}: requested an output size of {tuple(int(n) for n in size)}, but valid sizes "
+                f"range from {smallest} to {largest} (for an input of {tuple(x.shape[-dims:])})"
+            )
+        return tuple(int(n) - lo for n, lo in zip(size, smallest))
+
+    def macs(self, x_shape, y_shape):
+        """Multiply-adds: each input element scatters one kernel, out_channels/groups * kH * kW taps."""
+        return int(np.prod(x_shape)) * int(np.prod(self.weight.shape[1:]))
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution: the input gradient of a Conv2d(out_channels, in_channels, ...)
     of the same stride, padding, dilation and groups, as a layer (``F.conv_transpose2d``).
 
@@ -164,32 +211,3 @@ class ConvTranspose2d(_ConvNd):
             self.dilation,
             name=self._label(),
         )
-
-    def _output_padding(self, x, output_size):
-        """PyTorch's choice: output_size (H_out, W_out), or the whole output shape, minus the
-        smallest output each axis can have; an output_size outside the stride's range is an error."""
-        name = self._label()
-        check_float(name, "x", x)
-        if x.ndim not in (3, 4):
-            raise ValueError(f"{name}: expected x of shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
-        size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
-        if len(size) == x.ndim:
-            size = size[-2:]
-        if len(size) != 2 or not all(isinstance(n, (int, np.integer)) for n in size):
-            raise ValueError(
-                f"{name}: output_size must be (H_out, W_out) or the whole output shape ({x.ndim} "
-                f"numbers) for x of shape {x.shape}, got {output_size!r}"
-            )
-        geometry = zip(x.shape[-2:], self.kernel_size, self.stride, self.padding, self.dilation)
-        smallest = tuple(transposed_out_size(n, k, s, p, d) for n, k, s, p, d in geometry)
-        largest = tuple(n + s - 1 for n, s in zip(smallest, self.stride))
-        if not all(lo <= n <= hi for n, lo, hi in zip(size, smallest, largest)):
-            raise ValueError(
-                f"{name}: requested an output size of {tuple(int(n) for n in size)}, but valid sizes "
-                f"range from {smallest} to {largest} (for an input of {tuple(x.shape[-2:])})"
-            )
-        return tuple(int(n) - lo for n, lo in zip(size, smallest))
-
-    def macs(self, x_shape, y_shape):
-        """Multiply-adds: each input element scatters one kernel, out_channels/groups * kH * kW taps."""
-        return int(np.prod(x_shape)) * int(np.prod(self.weight.shape[1:]))
