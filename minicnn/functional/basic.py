@@ -237,8 +237,7 @@ class Abs(Function):
 
 
 class Clamp(Function):
-    """y = min(max(x, lo), hi).   gx = gy where lo < x < hi, else 0: a bound's value, as
-    PyTorch (2.14) answers, gets none, as ReLU's corner does (clamp(x, min=0) is relu(x))."""
+    """y = min(max(x, lo), hi).   gx = gy where lo < x < hi, else 0 (PyTorch 2.14's: relu's corner)."""
 
     def forward(self, x, *, min, max):
         xp = backend.xp_of(x)
