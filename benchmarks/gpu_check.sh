@@ -59,7 +59,8 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 if want tests; then
 step "GPU tests"
-timeout 105 python -m pytest tests/test_gpu.py tests/kernels -m gpu -q -rs 2>&1 \
+timeout 105 python -m pytest tests/test_gpu_ops.py tests/test_gpu_models.py \
+    tests/test_gpu_cupy_kernels.py tests/kernels -m gpu -q -rs 2>&1 \
     | tee "$OUT/gpu_tests.txt" | tail -n 15 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi

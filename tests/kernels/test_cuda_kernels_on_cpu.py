@@ -1,6 +1,6 @@
 """The CUDA kernels of the cuda tier, their C++ run on the CPU (cuda_on_cpu.py), against the
 xp code and the reference loops: their index arithmetic and order of additions checked where
-no GPU is. The same comparisons on a GPU are in tests/test_gpu.py.
+no GPU is. The same comparisons on a GPU are in tests/test_gpu_cupy_kernels.py.
 
 The copies are compared bit for bit (im2col copies; col2im adds the same terms in the same
 order); sums taken in another order to 1e-5 (float32) and 1e-12 (float64).
