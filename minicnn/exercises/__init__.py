@@ -33,6 +33,7 @@ from . import (
     pooling,
     resnet,
     saliency,
+    svm,
     variants,
 )
 from .calling import exempt_file, in_process
@@ -94,6 +95,7 @@ _LISTED = (
     + finetuning.EXERCISES
     + saliency.EXERCISES
     + variants.EXERCISES
+    + svm.EXERCISES
 )
 for _ex in _LISTED:
     register(_ex)

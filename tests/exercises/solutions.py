@@ -316,3 +316,14 @@ def depthwise_separable_cost(c_in, c_out, k, h, w):
     separable = c_in * k * k + c_in * c_out  # one k x k filter per channel, then the 1x1
     # stride 1 and padding k // 2 keep the output h x w; each weight is used once per output pixel
     return (standard, separable), (standard * h * w, separable * h * w)
+
+
+def multiclass_svm_loss_backward(scores, y, margin):
+    N, C = scores.shape
+    rows = np.arange(N)
+    margins = np.maximum(0.0, margin - scores[rows, y][:, None] + scores)
+    margins[rows, y] = 0.0  # the sum runs over j != y_i
+    loss = margins.sum() / (N * C)
+    g = (margins > 0).astype(scores.dtype)  # the hinge's slope: 1 where a term is > 0, 0 at the kink
+    g[rows, y] = -g.sum(axis=1)  # each active term holds -scores[i, y_i]
+    return loss, g / (N * C)

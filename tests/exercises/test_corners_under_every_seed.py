@@ -1,7 +1,7 @@
 """The corners each exercise is about (exp overflowing, an input exactly at a ReLU's kink, tied
-maxima, u exactly p) are in its cases whatever the seed: a wrong answer that only a corner shows
-fails on every seed of 0..59, and the right one passes. Graded in this process, on the corner's
-case alone."""
+maxima, u exactly p, a score exactly at the hinge) are in its cases whatever the seed: a wrong
+answer that only a corner shows fails on every seed of 0..59, and the right one passes. Graded in
+this process, on the corner's case alone."""
 
 import dataclasses
 
@@ -146,6 +146,17 @@ def dropconnect_keeping_u_above_p(x, w, b, p, u):
     return np.einsum("noi,ni->no", (u > p) * w / (1 - p), x) + b
 
 
+def svm_slope_one_at_the_kink(scores, y, margin):
+    N, C = scores.shape
+    z = margin - scores[np.arange(N), y][:, None] + scores
+    margins = np.maximum(z, 0.0)
+    margins[np.arange(N), y] = 0.0
+    g = (z >= 0).astype(float)
+    g[np.arange(N), y] = 0.0
+    g[np.arange(N), y] = -g.sum(axis=1)
+    return margins.sum() / (N * C), g / (N * C)
+
+
 CORNERS = {
     "softmax_cross_entropy_backward": (
         lambda params: "far" in params,
@@ -164,6 +175,10 @@ CORNERS = {
     "lenet5_forward_backward": (lambda params: params.get("kinks", False), [lenet_relu_from_zero_up]),
     "inverted_dropout": (lambda params: params.get("ties", False), [dropout_keeping_u_above_p]),
     "dropconnect_forward": (lambda params: params.get("ties", False), [dropconnect_keeping_u_above_p]),
+    "multiclass_svm_loss_backward": (
+        lambda params: params.get("values") == "ties",
+        [svm_slope_one_at_the_kink],
+    ),
 }
 WRONG = [(name, fn) for name, (_, fns) in CORNERS.items() for fn in fns]
 
