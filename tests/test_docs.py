@@ -175,6 +175,14 @@ def test_the_readmes_links_resolve(site):
         "grading/index.html",
         "tutorial/index.html",
         "reading/index.html",
+        "ops/index.html",
+        "ops/activations/index.html",
+        "ops/conv2d/index.html",
+        "ops/cross_entropy/index.html",
+        "ops/dropout/index.html",
+        "ops/elementwise/index.html",
+        "ops/linear/index.html",
+        "ops/pooling/index.html",
     ],
 )
 def test_code_lines_fit_the_page(page, site):

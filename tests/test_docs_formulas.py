@@ -91,3 +91,14 @@ def test_an_underscore_in_text_math_shows_without_its_backslash(site):
             offenders += [os.path.relpath(path, site) for m in re.findall(r"<mtext>[^<]*\\_", f.read())]
     assert not offenders, f"a backslash before an underscore in math text: {sorted(set(offenders))}"
     assert "<mtext>lr_decay</mtext>" in _read(site, "ops/optimizers/index.html")
+
+
+def test_no_operator_name_is_lost(site):
+    r"""latex2mathml turns \operatorname{relu6} (a name holding a digit) into an empty <mo /> and
+    italic letters; such a name is written \mathrm{relu6} instead."""
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True)):
+        with open(path, encoding="utf-8") as f:
+            if "<mo />" in f.read():
+                offenders.append(os.path.relpath(path, site))
+    assert not offenders, f"an operator name typeset as nothing: {offenders}"

@@ -371,10 +371,10 @@ def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Clip to [min, max]; the gradient passes where x is strictly inside. As in
-    PyTorch, the bounds are numbers or Tensors (broadcast, each given its gradient where it is
-    the output), not one of each unless the Tensor is 0-d and needs no gradient (then it is a
-    number: clamp_tensor.py); an array is refused (``mc.tensor(array)`` makes it one)."""
+    """Clip to [min, max]. With number bounds the gradient passes where x is strictly inside; with
+    Tensor bounds (broadcast, as PyTorch's) each of the three gets it where it is the output, a
+    tie split in half. A Tensor beside a number must be 0-d and need no gradient (it is read as
+    the number); a NumPy array is refused (``mc.tensor(array)`` makes it a Tensor)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     for side, v in (("min", min), ("max", max)):

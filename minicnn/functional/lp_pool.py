@@ -66,7 +66,7 @@ def lp_pool2d(
 
     Args:
         x: Tensor (N, C, H, W), or one image (C, H, W).
-        norm_type: p, any non-zero number, inf and -inf included (see the module docstring).
+        norm_type: p, any non-zero number; inf gives each window's max of |x|, -inf its min.
         kernel_size: int or (kH, kW).
         stride: int or pair; None means kernel_size (windows side by side).
         ceil_mode: round the output size up (a last partial window), as PyTorch.
@@ -102,7 +102,7 @@ def lp_pool1d(
     name: str = "lp_pool1d",
 ) -> Tensor:
     """The p-norm of each window of a signal, as ``torch.nn.functional.lp_pool1d``:
-    ``lp_pool2d`` of x (N, C, 1, L) with a (1, k) window (one_d.py's view of a signal).
+    ``lp_pool2d`` of x (N, C, 1, L), the signal as an image one row high, with a (1, k) window.
 
     Args:
         x: Tensor (N, C, L), or one signal (C, L).
