@@ -23,10 +23,6 @@ _DEFAULT_DTYPE = (
 _NONZERO = "minicnn has no nonzero: x.numpy().nonzero() gives the indices, and x[x != 0] the values"
 _UNIQUE = "minicnn has no unique: np.unique(x.numpy()) gives the values (return_counts=True their counts)"
 _BINCOUNT = "minicnn has no bincount: np.bincount(x.numpy()) counts a tensor of class indices"
-_SCATTER = (
-    "minicnn has no scatter: F.one_hot(labels, num_classes) makes one-hot rows, and "
-    "x[index] = value writes in place"
-)
 
 HINTS = {
     "utils": (
@@ -54,7 +50,6 @@ HINTS = {
     "nonzero": _NONZERO,
     "unique": _UNIQUE,
     "bincount": _BINCOUNT,
-    "scatter": _SCATTER,
 }
 
 # names of minicnn's submodules that torch's counterparts have: (module, name) -> the way

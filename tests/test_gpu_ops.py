@@ -146,6 +146,23 @@ OPS = {
         [(3, 4)],
         RTOL_ELEMENTWISE,
     ),
+    "scatter_index_writes": (
+        lambda x, s: (
+            x.scatter(1, mc.tensor([[0, 2, 0], [3, 1, 1], [2, 2, 0]], device=x.device), s)
+            + x.scatter_add(1, mc.tensor([[0, 0, 2], [3, 1, 1], [2, 2, 2]], device=x.device), s)
+            + x.index_add(1, mc.tensor([3, 0, 3], device=x.device), s, alpha=2.0)
+            + x.index_fill(0, mc.tensor([1, -1], device=x.device), 0.5)
+        ),
+        [(3, 4), (3, 3)],
+        RTOL_ELEMENTWISE,
+    ),
+    "lerp_addcmul_addcdiv": (
+        lambda a, b, w: (
+            a.lerp(b, w) + a.lerp(b, 0.75) + a.addcmul(b, w, value=0.5) + a.addcdiv(b, w.abs() + 1.0)
+        ),
+        [(3, 4), (4,), (3, 1)],
+        RTOL_ELEMENTWISE,
+    ),
     "masked_fill_where": (
         lambda x, y: x.masked_fill(x > 0.5, -1.0) + x.where(x < 0, y),
         [(3, 4), (3, 4)],
@@ -289,6 +306,27 @@ def test_clamp_in_place_with_tensor_bounds_on_cuda_equals_numpy():
         t.clamp_(mc.tensor(lo, device=device), mc.tensor(hi + 1.0, device=device))
         out[device] = t.numpy()
     np.testing.assert_array_equal(out["cuda"], out["cpu"])
+
+
+def test_in_place_math_index_writes_and_refills_on_cuda_equal_numpy():
+    """The in-place methods written through the same xp lines, and repeats in an index
+    (scatter_ keeps the later value, reduce="multiply" multiplies in rounds): as on the CPU."""
+    x, s = rng_arrays([(3, 4), (3, 4)], seed=9)
+    out = {}
+    for device in ("cpu", "cuda"):
+        t, src = mc.tensor(x, device=device), mc.tensor(s, device=device)
+        index = mc.tensor([[0, 0, 2, 0], [1, 3, 3, 1], [2, 2, 2, 2]], device=device)
+        t.exp_().sqrt_().lerp_(src, 0.3).addcmul_(src, src, value=-0.5).clamp_min_(-1.0)
+        t.scatter_(1, index, src).scatter_(1, index, src, reduce="multiply").scatter_add_(1, index, src)
+        t.index_add_(0, mc.tensor([2, 0, 2], device=device), src).index_fill_(
+            1, mc.tensor([1], device=device), 3.0
+        )
+        mc.manual_seed(4)
+        r = mc.zeros(3, 4, device=device).bernoulli_(0.5) + mc.zeros(3, 4, device=device).exponential_()
+        r = r + mc.zeros(3, 4, device=device).random_(7)
+        out[device] = t.numpy(), r.numpy()
+    for got, want in zip(out["cuda"], out["cpu"]):
+        np.testing.assert_allclose(got, want, rtol=RTOL_ELEMENTWISE, atol=RTOL_ELEMENTWISE)
 
 
 def test_cross_entropy_on_cuda_equals_numpy():

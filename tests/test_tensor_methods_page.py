@@ -109,6 +109,10 @@ CALLS = {
     "sort": lambda x: x.sort(),
     "argsort": lambda x: x.argsort(),
     "topk": lambda x: x.topk(2),
+    "scatter": lambda x: x.scatter(1, mc.tensor([[0], [2]]), _f64(2, 1)),
+    "scatter_add": lambda x: x.scatter_add(1, mc.tensor([[0], [0]]), _f64(2, 1)),
+    "index_add": lambda x: x.index_add(1, mc.tensor([1, 1]), _f64(2, 2)),
+    "index_fill": lambda x: x.index_fill(1, mc.tensor([0]), 0.0),
     # math, elementwise and matrix
     "add": lambda x: x.add(1.0),
     "sub": lambda x: x.sub(1.0),
@@ -124,6 +128,9 @@ CALLS = {
     "matmul": lambda x: x.matmul(_f64(3, 2)),
     "mm": lambda x: x.mm(_f64(3, 2)),
     "bmm": lambda x: x.view(1, 2, 3).bmm(_f64(1, 3, 2)),
+    "lerp": lambda x: x.lerp(_f64(2, 3), 0.25),
+    "addcmul": lambda x: x.addcmul(_f64(2, 3), _f64(3), value=0.5),
+    "addcdiv": lambda x: x.addcdiv(_f64(2, 3), _f64(2, 1) * 2),
     # reductions
     "cumsum": lambda x: x.cumsum(1),
     "logsumexp": lambda x: x.logsumexp(1),
@@ -146,6 +153,21 @@ CALLS = {
     "copy_": lambda y: y.copy_(mc.zeros(2, 3, dtype=mc.float64)),
     "normal_": lambda y: y.normal_(),
     "uniform_": lambda y: y.uniform_(),
+    "bernoulli_": lambda y: y.bernoulli_(0.5),
+    "exponential_": lambda y: y.exponential_(),
+    "random_": lambda y: y.random_(3),
+    "round_": lambda y: y.round_(decimals=1),
+    "pow_": lambda y: y.pow_(2),
+    "clamp_min_": lambda y: y.clamp_min_(1.0),
+    "clamp_max_": lambda y: y.clamp_max_(1.0),
+    "clip_": lambda y: y.clip_(0.6, 1.2),
+    "lerp_": lambda y: y.lerp_(_f64(2, 3), 0.5),
+    "addcmul_": lambda y: y.addcmul_(_f64(2, 3), _f64(2, 3), value=2),
+    "addcdiv_": lambda y: y.addcdiv_(_f64(2, 3), _f64(2, 3)),
+    "scatter_": lambda y: y.scatter_(1, mc.tensor([[0], [2]]), 5.0),
+    "scatter_add_": lambda y: y.scatter_add_(1, mc.tensor([[0], [2]]), _f64(2, 1)),
+    "index_add_": lambda y: y.index_add_(1, mc.tensor([1, 1]), _f64(2, 2)),
+    "index_fill_": lambda y: y.index_fill_(1, mc.tensor([0]), -1.0),
     # autograd
     "requires_grad": lambda x: x.requires_grad,
     "requires_grad_": lambda x: x.detach().requires_grad_(),
@@ -163,7 +185,8 @@ CALLS = {
 BARE = (
     "neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
     "floor", "ceil", "round", "sum", "mean", "prod", "max", "min", "amax", "amin", "var",
-    "std", "norm", "argmax", "argmin", "all", "any", "isnan",
+    "std", "norm", "argmax", "argmin", "all", "any", "isnan", "relu_", "sigmoid_", "tanh_", "exp_",
+    "log_", "sqrt_", "sin_", "cos_", "reciprocal_", "abs_", "neg_", "square_", "sign_", "floor_", "ceil_",
 )  # fmt: skip
 NEED_A_GPU = {"cpu", "cuda"}
 

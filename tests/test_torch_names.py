@@ -40,7 +40,6 @@ def test_a_pytorch_name_minicnn_lacks_says_the_minicnn_way(name, says):
 @pytest.mark.parametrize(
     "name, says",
     [
-        ("scatter", "x[index] = value"),
         ("nonzero", "x[x != 0]"),
         ("unique", "return_counts=True"),
         ("bincount", "np.bincount"),

@@ -43,6 +43,8 @@ from .rearrange import channel_shuffle, pixel_shuffle, pixel_unshuffle, unflatte
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .log_sigmoid import logsigmoid, softmin
 from .select import argsort, gather, index_select, masked_fill, sort, topk
+from .index_writes import index_add, index_fill, scatter, scatter_add
+from .ternary import addcdiv, addcmul, lerp
 from .indexing import getitem
 from .shape import cat, chunk, expand, flatten, permute, repeat, reshape, split, squeeze, stack
 from .shape import transpose, unsqueeze, view
@@ -76,6 +78,7 @@ max, min = (_takes_out(f, pair=reduce.gives_pair) for f in (max, min))  # max(x,
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods
+from . import in_place_index, in_place_math, in_place_random
 
 # relu_, elu_, ...: written into x under the rules of Tensor's in-place methods
 from .in_place_activation import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_

@@ -1,6 +1,9 @@
 """Tensor's in-place methods: ``+=`` and the other augmented operators (``&=``, ``|=`` and
 ``^=`` too), ``zero_``, ``fill_``, ``copy_``, ``normal_``, ``uniform_``, ``add_``, ``sub_``,
-``mul_``, ``div_``, ``clamp_`` and ``masked_fill_`` (``x[index] = value`` is in setitem.py).
+``mul_``, ``div_``, ``clamp_`` and ``masked_fill_`` (``x[index] = value`` is in setitem.py; the
+in-place math ``exp_`` ... ``clip_`` in in_place_math.py, ``lerp_``, ``addcmul_`` and
+``addcdiv_`` in ternary.py, ``scatter_`` ... ``index_fill_`` in in_place_index.py and
+``bernoulli_``, ``exponential_``, ``random_`` in in_place_random.py, all under these rules).
 
 As PyTorch's, each computes what the op computes out of place (a number beside x under the
 rules of promotion.py: uint8 += 300 adds 44) and writes it into x's dtype, refusing a result
@@ -279,25 +282,30 @@ def _clamp_(self, min=None, max=None):
     takes integer bounds only, as PyTorch's. The bounds are numbers or Tensors, as clamp's."""
     if min is None and max is None:
         raise ValueError("clamp_(): at least one of min and max must be given")
-    min, max = read_mixed_bounds("clamp_()", min, max)
+    return clamp_into(self, "clamp_()", min, max)
+
+
+def clamp_into(self, name, min, max):
+    """``_clamp_`` under another ``name`` for the errors (``clip_``, ``clamp_min_``)."""
+    min, max = read_mixed_bounds(name, min, max)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _clamp_tensors_(self, min, max)
+        return _clamp_tensors_(self, name, min, max)
     if self.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         raise TypeError(
-            f"clamp_(): x is {self.dtype}, and a float bound cannot clamp it in place; "
+            f"{name}: x is {self.dtype}, and a float bound cannot clamp it in place; "
             "x = x.clamp(...) gives a float32 result"
         )
     if self.dtype == bool:  # PyTorch: no bool kernel, and an integer result does not fit a bool x
-        raise TypeError("clamp_(): expected a number tensor x for number bounds, got bool (as PyTorch)")
+        raise TypeError(f"{name}: expected a number tensor x for number bounds, got bool (as PyTorch)")
     for v in (min, max):
         if v is not None and not isinstance(v, numbers.Real):
-            raise TypeError(f"clamp_(): min and max must be numbers or Tensors, got {type(v).__name__}")
-    _check_in_place(self, "clamp_()", "write x = x.clamp(min, max)")
-    in_place.check_no_overlap("clamp_()", self.data)
+            raise TypeError(f"{name}: min and max must be numbers or Tensors, got {type(v).__name__}")
+    _check_in_place(self, name, "write x = x.clamp(min, max)")
+    in_place.check_no_overlap(name, self.data)
     # NOTE: bounds in x's dtype (a NumPy float64 bound would not fit the float32 output),
     # converted as PyTorch converts them: -1 is 255 in uint8, 300 is refused
     lo, hi = (
-        None if v is None else scalar_of("clamp_()", side, v, self.dtype)
+        None if v is None else scalar_of(name, side, v, self.dtype)
         for side, v in (("min", min), ("max", max))
     )
     xp = backend.xp_of(self.data)
@@ -308,13 +316,12 @@ def _clamp_(self, min=None, max=None):
     return self
 
 
-def _clamp_tensors_(self, min, max):
+def _clamp_tensors_(self, name, min, max):
     """y = min(max(x, lo), hi) written into x's array, as ``clamp`` with Tensor bounds
     (clamp_tensor.py): lo > hi gives hi, NaN in x or a bound gives NaN. As PyTorch's, the
     bounds broadcast to x's shape, the three meet in ``result_type``'s dtype (a 0-d int64 bound
     holding 300 is 44 beside uint8) and the result takes x's dtype (a float one refused for an
     integer or bool x)."""
-    name = "clamp_()"
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
     for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
         if is_grad_enabled() and b.requires_grad:

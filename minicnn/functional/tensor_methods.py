@@ -14,12 +14,14 @@ from . import (
     basic,
     copying,
     cumulative,
+    index_writes,
     indexing,
     loss,
     pointwise,
     reduce,
     select,
     shape,
+    ternary,
     variance,
 )
 from .matrix import bmm, mm
@@ -111,6 +113,9 @@ Tensor.masked_fill = select.masked_fill
 Tensor.sort = select.sort
 Tensor.argsort = select.argsort
 Tensor.topk = select.topk
+Tensor.scatter, Tensor.scatter_add = index_writes.scatter, index_writes.scatter_add
+Tensor.index_add, Tensor.index_fill = index_writes.index_add, index_writes.index_fill
+Tensor.lerp, Tensor.addcmul, Tensor.addcdiv = ternary.lerp, ternary.addcmul, ternary.addcdiv
 
 
 def _where(self, condition, other):

@@ -42,10 +42,11 @@ GROUPS = (
         },
     ),
     (
-        "Selecting and sorting",
+        "Selecting, sorting and writing at an index",
         {
             "gather": "yes", "index_select": "yes", "masked_fill": "yes", "where": "yes", "sort": "yes",
-            "argsort": "no", "topk": "yes",
+            "argsort": "no", "topk": "yes", "scatter": "yes", "scatter_add": "yes", "index_add": "yes",
+            "index_fill": "yes",
         },
     ),
     (
@@ -56,6 +57,7 @@ GROUPS = (
             "sin": "yes", "cos": "yes", "tanh": "yes", "sigmoid": "yes", "relu": "yes", "clamp": "yes",
             "maximum": "yes", "minimum": "yes", "floor": "yes", "ceil": "yes", "round": "yes",
             "softmax": "yes", "log_softmax": "yes", "matmul": "yes", "mm": "yes", "bmm": "yes",
+            "lerp": "yes", "addcmul": "yes", "addcdiv": "yes",
         },
     ),
     (
@@ -75,7 +77,15 @@ GROUPS = (
         {
             "add_": "refused", "sub_": "refused", "mul_": "refused", "div_": "refused",
             "clamp_": "refused", "masked_fill_": "refused", "fill_": "refused", "zero_": "refused",
-            "copy_": "refused", "normal_": "refused", "uniform_": "refused",
+            "copy_": "refused", "normal_": "refused", "uniform_": "refused", "bernoulli_": "refused",
+            "exponential_": "refused", "random_": "refused", "relu_": "refused", "sigmoid_": "refused",
+            "tanh_": "refused", "exp_": "refused", "log_": "refused", "sqrt_": "refused", "sin_": "refused",
+            "cos_": "refused", "reciprocal_": "refused", "abs_": "refused", "neg_": "refused",
+            "square_": "refused", "sign_": "refused", "floor_": "refused", "ceil_": "refused",
+            "round_": "refused", "pow_": "refused", "clamp_min_": "refused", "clamp_max_": "refused",
+            "clip_": "refused", "lerp_": "refused", "addcmul_": "refused", "addcdiv_": "refused",
+            "scatter_": "refused", "scatter_add_": "refused", "index_add_": "refused",
+            "index_fill_": "refused",
         },
     ),
     (

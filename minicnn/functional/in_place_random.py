@@ -1,0 +1,135 @@
+"""Tensor's random refills in place: bernoulli_, exponential_ and random_ (beside normal_ and
+uniform_ in in_place_methods.py).
+
+As those two, each draws from minicnn's generator (``mc.manual_seed(s)`` repeats the draws; a
+``generator=`` of its own, an int seed or a NumPy Generator, leaves it untouched) on the CPU,
+casts the draws to x's dtype and copies them to x's device, so a seed gives the same numbers
+on NumPy and CuPy. The numbers are not PyTorch's (another generator), their distributions are.
+The write follows the rules of Tensor's other in-place methods: only where no gradient would
+be recorded (``mc.no_grad()``, or a tensor that needs none), each change counted.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import backend, in_place, rng
+from ..tensor import Tensor
+from .checks import check_tensor, type_name
+from .in_place_methods import _check_fits, _check_in_place
+
+
+def _refill(self: Tensor, name: str, draws: np.ndarray) -> Tensor:
+    """Write the CPU draws (of x's shape) into x's array in x's dtype, under the in-place rules."""
+    _check_in_place(self, name)
+    in_place.check_no_overlap(name, self.data)
+    self.data[...] = backend.to_device(draws.astype(self.dtype), self.device)
+    self._changed_in_place()
+    return self
+
+
+def _bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Refill with draws of 1 (with probability p) or 0, as PyTorch's ``bernoulli_``: p a number
+    in [0, 1], or a floating-point tensor of them broadcast to x's shape; x of any dtype."""
+    name = "bernoulli_()"
+    check_tensor(name, "x", self)
+    if isinstance(p, Tensor):
+        if p.dtype.kind != "f":
+            raise TypeError(f"{name}: expected a floating-point p, got {p.dtype} (as PyTorch)")
+        _check_fits(name, self, p.shape, "p")
+        probs = np.asarray(backend.to_device(p.data, "cpu"), dtype=np.float64)
+    elif isinstance(p, numbers.Real) and not isinstance(p, bool):
+        probs = np.float64(p)
+    else:
+        raise TypeError(f"{name}: p must be a number or a Tensor, got {type_name(p)}")
+    if not bool(((probs >= 0) & (probs <= 1)).all()):  # (NaN fails too)
+        got = (
+            f"p={p}"
+            if not isinstance(p, Tensor)
+            else f"values outside it in p, e.g. {probs[~((probs >= 0) & (probs <= 1))].flat[0]}"
+        )
+        raise ValueError(f"{name}: expected p in [0, 1], got {got}")
+    return _refill(self, name, rng.get_generator(generator).random(self.shape) < probs)
+
+
+def _exponential_(self: Tensor, lambd: Any = 1.0, *, generator: Any = None) -> Tensor:
+    """Refill with draws from the exponential distribution of rate ``lambd`` (density
+    lambd e^(-lambd x), mean 1 / lambd), as PyTorch's ``exponential_``: a floating-point x only."""
+    name = "exponential_()"
+    check_tensor(name, "x", self)
+    if self.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: expected a floating-point tensor (a continuous distribution), got {self.dtype}"
+        )
+    if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
+        raise TypeError(f"{name}: lambd must be a number, got {type_name(lambd)}")
+    if not float(lambd) > 0:
+        raise ValueError(f"{name}: expected lambd > 0, got lambd={lambd}")
+    return _refill(self, name, rng.get_generator(generator).standard_exponential(self.shape) / float(lambd))
+
+
+def _top(dtype: np.dtype) -> int:
+    """The largest integer ``random_()`` draws for ``dtype``: every integer below it is exact."""
+    if dtype.kind == "b":
+        return 1
+    if dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1)  # 2^24 for float32, 2^53 for float64
+    return int(np.iinfo(dtype).max)
+
+
+def _bounds(name: str, dtype: np.dtype, bounds: tuple, to: Any) -> tuple[int, int]:
+    """[low, high], both drawn, from random_'s arguments, after PyTorch's checks."""
+    if len(bounds) > 2 or (to is not None and len(bounds) > 1):
+        raise TypeError(
+            f"{name}: expected random_(), random_(to) or random_(from, to), got {len(bounds)} "
+            f"bounds and to={to}"
+        )
+    if to is not None:
+        low, high = (bounds[0] if bounds else 0), to
+    elif len(bounds) == 2:
+        low, high = bounds
+    else:
+        low, high = 0, (bounds[0] if bounds else None)
+    for what, v in (("from", low), ("to", high)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral)):
+            raise TypeError(f"{name}: {what} must be an int, got {type_name(v)} {v!r}")
+    if high is not None and low >= high:
+        raise ValueError(f"{name}: expected 'from' to be less than 'to', got from={low} >= to={high}")
+    top = _top(dtype)
+    high = top if high is None else int(high) - 1
+    low = int(low)
+    if dtype.kind == "f":
+        if not (-top <= low and high <= top):
+            bits = top.bit_length() - 1
+            warnings.warn(
+                f"{name}: the range [{low}, {high}] is beyond [-2**{bits}, 2**{bits}], where {dtype} "
+                "holds every integer (as PyTorch warns); draws are rounded",
+                UserWarning,
+                stacklevel=3,
+            )
+    else:
+        least = 0 if dtype.kind in "bu" else int(np.iinfo(dtype).min)
+        for what, v in (("from", low), ("to - 1", high)):
+            if not least <= v <= top:
+                raise ValueError(f"{name}: {what} = {v} is out of bounds for {dtype}, [{least}, {top}]")
+    return low, high
+
+
+def _random_(self: Tensor, *bounds: Any, to: Any = None, generator: Any = None) -> Tensor:
+    """Refill with integers drawn uniformly, as PyTorch's ``random_``: ``random_(to)`` from
+    [0, to), ``random_(from, to)`` from [from, to) (``to=None``: up to the top below), and
+    ``random_()`` from [0, top]: the dtype's largest value, 1 for bool, 2^24 for float32 and
+    2^53 for float64 (the integers they hold exactly)."""
+    name = "random_()"
+    check_tensor(name, "x", self)
+    low, high = _bounds(name, self.dtype, bounds, to)
+    draws = rng.get_generator(generator).integers(low, high, size=self.shape, dtype=np.int64, endpoint=True)
+    return _refill(self, name, draws)
+
+
+for _name, _method in {"bernoulli_": _bernoulli_, "exponential_": _exponential_, "random_": _random_}.items():
+    setattr(Tensor, _name, _method)  # (by name: mypy cannot follow methods added to a class)
