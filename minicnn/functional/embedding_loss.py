@@ -146,7 +146,9 @@ class CosineEmbedding(Function):
     """Along the last dim, m_k = sum x_k^2 + eps (eps = 1e-12, PyTorch's) and
     cos = sum x1 x2 / sqrt(m_1 m_2);   l = 1 - cos where y = 1,  max(0, cos - margin) where
     y = -1,  0 for any other y.   gcos = -gl [y = 1] + gl [y = -1] [cos > margin] (0 at the
-    kink);   gx1 = gcos (x2 / sqrt(m_1 m_2) - cos x1 / m_1),  gx2 the same with 1 and 2 swapped."""
+    kink);   gx1 = gcos (x2 / sqrt(m_1 m_2) - cos x1 / m_1),  gx2 the same with 1 and 2 swapped.
+    m_k sums x_k over its own last dim: where x1 (*, 1) broadcasts against x2 (*, D), the first
+    term sums over the D products x1 x2 it enters, the second not."""
 
     def forward(self, x1, x2, y, *, margin, reduction):
         xp = backend.xp_of(x1)
@@ -164,10 +166,17 @@ class CosineEmbedding(Function):
     def backward(self, g):
         gcos = loss_grad(self.xp, g, self.reduction, self.slope.shape) * self.slope
         gcos = unbroadcast(gcos, self.cos.shape)[..., None]  # (a target (N,) beside one pair)
-        x1, x2, cos, denom = self.x1, self.x2, self.cos_k, self.denom
-        gx1 = unbroadcast(gcos * (x2 / denom - cos * x1 / self.m1), x1.shape) if self.needs_grad[0] else None
-        gx2 = unbroadcast(gcos * (x1 / denom - cos * x2 / self.m2), x2.shape) if self.needs_grad[1] else None
+        x1, x2 = self.x1, self.x2
+        gx1 = self._grad(gcos, x1, x2, self.m1) if self.needs_grad[0] else None
+        gx2 = self._grad(gcos, x2, x1, self.m2) if self.needs_grad[1] else None
         return gx1, gx2, None
+
+    def _grad(self, gcos, a, b, m_a):
+        """a's gradient, gcos (b / sqrt(m_1 m_2) - cos a / m_a), each term summed back to a's shape
+        on its own: the product a b broadcasts along the last dim, a's norm m_a does not."""
+        full = np.broadcast_shapes(a.shape, b.shape)
+        through_product = self.xp.broadcast_to(gcos * b / self.denom, full)
+        return unbroadcast(through_product, a.shape) - unbroadcast(gcos * self.cos_k * a / m_a, a.shape)
 
 
 def cosine_embedding_loss(
