@@ -15,8 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .activation import relu
-from .basic import add, sub, unbroadcast
+from .basic import add, clamp, sub, unbroadcast
 from .checks import check_float, check_real, check_same_dtype, check_tensor, type_name
 from .distance import check_p, pairwise_distance
 from .loss import check_reduction
@@ -244,8 +243,9 @@ def triplet_margin_loss(
         l = max(0, margin + d(a, p) - d(a, n)),   d(u, v) = ||u - v + eps||_p over the last dim,
 
     and with ``swap`` d(a, n) is min(d(a, n), d(p, n)), the harder of the two negatives. It is
-    composed of ``pairwise_distance``, ``mc.minimum`` (a tie shares the gradient) and ``relu``
-    (slope 0 at the kink, as PyTorch's), whose backwards make its gradient.
+    composed of ``pairwise_distance``, ``mc.minimum`` (a tie shares the gradient) and
+    ``clamp(min=0)``, PyTorch's clamp_min (slope 0 at the kink, and where a NaN distance makes
+    the argument NaN: relu would pass the gradient there), whose backwards make its gradient.
 
     Shapes: three tensors (N, D) or (D,) of one number of dims that broadcast; 'none' gives
     (N,) or (). p is 1, 2 or ``float("inf")``; the margin must be positive.
@@ -266,7 +266,7 @@ def triplet_margin_loss(
     d_neg = pairwise_distance(anchor, negative, p, eps, name=name)
     if swap:
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps, name=name))
-    return reduce_tensor(relu(sub(add(d_pos, margin), d_neg)), reduction)
+    return reduce_tensor(clamp(sub(add(d_pos, margin), d_neg), min=0.0), reduction)
 
 
 def check_triplet_settings(name: str, margin: Any, p: Any, eps: Any, swap: Any, reduction: str) -> None:
