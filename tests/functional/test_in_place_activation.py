@@ -128,6 +128,12 @@ def test_rrelu_in_training_draws_as_rrelu_does(rng):
             "^threshold_: value 1e\\+300 cannot be written",
         ),
         (lambda: F.rrelu_(mc.zeros(2), 0.4, 0.3, True), ValueError, "^rrelu_: expected 0 <= lower <= upper"),
+        (lambda: F.rrelu_(mc.zeros(2), "0.1"), TypeError, "^rrelu_: lower must be a real number, got '0.1'"),
+        (
+            lambda: F.leaky_relu_(mc.zeros(2), "0.1"),
+            TypeError,
+            "^leaky_relu_: negative_slope must be a real number, got '0.1'",
+        ),
         (
             lambda: F.leaky_relu_(mc.zeros(2), negative_slope=0.1, inplace=True),
             TypeError,
