@@ -31,15 +31,17 @@ class MarginRanking(Function):
 
     def forward(self, x1, x2, y, *, margin, reduction):
         xp = backend.xp_of(x1)
-        self.d, self.y, self.reduction = x1 - x2, y, reduction
-        z = -y * self.d + margin
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, silently as PyTorch
+            self.d, self.y, self.reduction = x1 - x2, y, reduction
+            z = -y * self.d + margin
         self.active = z > 0
         self.shapes = x1.shape, x2.shape, y.shape
         return reduce_losses(xp, xp.maximum(z, 0).astype(x1.dtype, copy=False), reduction)  # (NaN stays)
 
     def backward(self, g):
         ga = loss_grad(self.xp, g, self.reduction, self.active.shape) * self.active
-        grads = (-self.y * ga, self.y * ga, -self.d * ga)
+        with np.errstate(invalid="ignore", over="ignore"):
+            grads = (-self.y * ga, self.y * ga, -self.d * ga)
         return tuple(
             unbroadcast(gi, shape) if wanted else None
             for gi, shape, wanted in zip(grads, self.shapes, self.needs_grad)
@@ -104,7 +106,8 @@ class HingeEmbedding(Function):
         self.push = (y != 1) & (hinge > 0)  # where the margin term pushes x up
         self.pull = y != -1  # where x itself is the loss
         self.reduction = reduction
-        losses = xp.where(y != 1, xp.maximum(hinge, 0), 0) + xp.where(self.pull, x, 0)
+        with np.errstate(invalid="ignore"):  # both terms of a y of neither value: inf - inf is NaN
+            losses = xp.where(y != 1, xp.maximum(hinge, 0), 0) + xp.where(self.pull, x, 0)
         return reduce_losses(xp, losses.astype(x.dtype, copy=False), reduction)
 
     def backward(self, g):
@@ -152,9 +155,10 @@ class CosineEmbedding(Function):
     def forward(self, x1, x2, y, *, margin, reduction):
         xp = backend.xp_of(x1)
         # NOTE: sums kept (*, 1), so that they broadcast against x1 and x2 in backward
-        m1, m2 = (x1 * x1).sum(-1, keepdims=True) + 1e-12, (x2 * x2).sum(-1, keepdims=True) + 1e-12
-        self.denom = xp.sqrt(m1 * m2)
-        self.cos_k = (x1 * x2).sum(-1, keepdims=True) / self.denom
+        with np.errstate(invalid="ignore", over="ignore"):  # inf and NaN in, NaN out, silently as PyTorch
+            m1, m2 = (x1 * x1).sum(-1, keepdims=True) + 1e-12, (x2 * x2).sum(-1, keepdims=True) + 1e-12
+            self.denom = xp.sqrt(m1 * m2)
+            self.cos_k = (x1 * x2).sum(-1, keepdims=True) / self.denom
         self.cos = self.cos_k[..., 0]
         self.x1, self.x2, self.m1, self.m2, self.reduction = x1, x2, m1, m2, reduction
         far = (y == -1) & (self.cos - margin > 0)
@@ -166,8 +170,9 @@ class CosineEmbedding(Function):
         gcos = loss_grad(self.xp, g, self.reduction, self.slope.shape) * self.slope
         gcos = unbroadcast(gcos, self.cos.shape)[..., None]  # (a target (N,) beside one pair)
         x1, x2 = self.x1, self.x2
-        gx1 = self._grad(gcos, x1, x2, self.m1) if self.needs_grad[0] else None
-        gx2 = self._grad(gcos, x2, x1, self.m2) if self.needs_grad[1] else None
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            gx1 = self._grad(gcos, x1, x2, self.m1) if self.needs_grad[0] else None
+            gx2 = self._grad(gcos, x2, x1, self.m2) if self.needs_grad[1] else None
         return gx1, gx2, None
 
     def _grad(self, gcos, a, b, m_a):
