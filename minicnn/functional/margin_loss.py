@@ -18,9 +18,11 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .bce import binary_cross_entropy_with_logits
+from .basic import add, mul, neg, sub
+from .bce import _check as check_bce_args
 from .checks import check_float, check_real, check_same_dtype
 from .class_targets import class_weights, target_array
+from .log_sigmoid import logsigmoid
 from .loss import check_reduction
 from .reduce import mean, sum
 from .shape import reshape
@@ -218,10 +220,12 @@ def multilabel_soft_margin_loss(
 
         l = -1/C sum_c w_c (t_c log sigmoid(x_c) + (1 - t_c) log sigmoid(-x_c)),
 
-    the mean over the classes of the binary cross-entropy with logits. It is composed so:
-    ``binary_cross_entropy_with_logits`` per element (its stable form and backward), summed
-    over the last dim, divided by C, then reduced; the target gets a gradient as PyTorch's,
-    ``weight`` (broadcasting to the input, usually (C,)) is a constant.
+    the mean over the classes of the binary cross-entropy with logits. It is composed so, in
+    PyTorch's order: ``logsigmoid`` (its stable form) of x and of -x, the products and sum
+    above per element, summed over the last dim, divided by C, then reduced. Written with two
+    logsigmoids rather than ``binary_cross_entropy_with_logits``, x = -inf with t = 1 gives
+    inf, not inf - inf, as PyTorch's. The target gets a gradient as PyTorch's; ``weight``
+    (broadcasting to the input, usually (C,)) is a constant.
 
     Shapes: input (N, C) or (C,), any (*, C), the classes in the last dim; target the same
     shape; 'none' gives (*), one loss per sample.
@@ -234,7 +238,9 @@ def multilabel_soft_margin_loss(
     check_float(name, "input", input)
     if input.ndim == 0:
         raise ValueError(f"{name}: expected input of shape (C,) or (N, C), the classes last; got shape ()")
-    check_reduction(name, reduction)
-    losses = binary_cross_entropy_with_logits(input, target, weight, reduction="none", name=name)
+    check_bce_args(name, input, target, weight, reduction)  # one shape and dtype; weight a constant
+    losses = neg(add(mul(target, logsigmoid(input)), mul(sub(1, target), logsigmoid(neg(input)))))
+    if weight is not None:
+        losses = mul(losses, weight)
     with np.errstate(invalid="ignore"):  # C = 0: 0 / 0, NaN as PyTorch
         return reduce_tensor(sum(losses, -1) / input.shape[-1], reduction)

@@ -36,6 +36,12 @@ CASES = {
         [nan, 0.0, 1.3132616875182228, 0.0],
         [[nan, -0.0, 0.7310585786300049, 0.0]],
     ),
+    "multilabel_soft_margin_infinite_logits": (  # -inf with t = 1: inf, where bce's form has inf - inf
+        lambda x, t: F.multilabel_soft_margin_loss(x, t, reduction="none"),
+        [[[-inf], [inf], [-inf], [3.0]], [[1.0], [0.0], [0.0], [0.25]]],
+        [inf, inf, nan, 2.298587351573742],
+        [[[-1.0], [1.0], [0.0], [0.7025741268224333]], [[inf], [-inf], [inf], [-3.0]]],
+    ),
     "margin_ranking_inf_minus_inf": (
         lambda a, b, y: F.margin_ranking_loss(a, b, y, reduction="none"),
         [[inf, nan, 1.0], [inf, 0.0, -inf], [1.0, 1.0, -1.0]],
