@@ -75,8 +75,9 @@ def check_unchanged(fn):
 
 def overlapping(array):
     """Whether two elements of ``array`` are one memory location: an axis of stride 0 and more
-    than one element, as ``x.expand(2, 3)`` makes (PyTorch's has_internal_overlap)."""
-    return any(s == 0 and n > 1 for n, s in zip(array.shape, array.strides))
+    than one element, as ``x.expand(2, 3)`` makes (PyTorch's has_internal_overlap). An empty
+    array has no two elements (NumPy gives ``mc.zeros(0, 2)`` strides (0, 0))."""
+    return array.size > 0 and any(s == 0 and n > 1 for n, s in zip(array.shape, array.strides))
 
 
 def check_no_overlap(name, array, what="x"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import backend, kernels, rng
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
-from .checks import check_float, check_tensor
+from .checks import check_float, check_real, check_tensor
 from .promotion import floating
 
 
@@ -177,6 +177,7 @@ def leaky_relu(
 ) -> Tensor:
     """y = x if x > 0 else negative_slope * x. ``inplace``: as relu's, a new tensor either way."""
     check_float(name, "x", x)
+    check_real(name, "negative_slope", negative_slope)
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
@@ -212,6 +213,8 @@ def rrelu(
     training, the mean (lower + upper) / 2 in evaluation. ``inplace``: as relu's, a new
     tensor either way."""
     check_float(name, "x", x)
+    check_real(name, "lower", lower)
+    check_real(name, "upper", upper)
     if not 0 <= lower <= upper:
         raise ValueError(f"{name}: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
     if not training:

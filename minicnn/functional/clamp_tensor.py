@@ -20,7 +20,9 @@ class ClampTensor(Function):
     """y = min(max(x, lo), hi), the three broadcast; a bound left out is None. Each gets the
     gradient where it is the output, with PyTorch's (2.14) rules for the corners:
 
-        NaN in x, lo or hi     y is NaN          gx = gy (and the one bound's, if one)
+        NaN in x, lo or hi     y is NaN          gx = gy (and the one bound's, if one),
+                                                 but 0 where x < lo or x > hi (a NaN hi
+                                                 beside x < lo, a NaN lo beside x > hi)
         lo > hi                y = hi            ghi = gy
         x < lo  (x > hi)       y = lo  (hi)      glo = gy  (ghi = gy)
         lo < x < hi            y = x             gx = gy
@@ -59,7 +61,9 @@ def _shares(xp, x, lo, hi, dtype):
     half_lo, half_hi = ok & at_lo & ~both, ok & at_hi & ~both
     inside = ok & ~below & ~above & ~at_lo & ~at_hi
     half = dtype.type(0.5)
-    to_x = (nan | (ok & both) | inside).astype(dtype) + half * (half_lo | half_hi)
+    # NOTE: x < lo and x > hi are False where a NaN meets them: x outside its number bound
+    # gets nothing though the other bound is NaN, as PyTorch's
+    to_x = ((nan & ~below & ~above) | (ok & both) | inside).astype(dtype) + half * (half_lo | half_hi)
     # NOTE: with one bound, a NaN's gradient goes to x and to the bound, both whole, as
     # maximum's and minimum's do; with two, to x alone
     one = nan if lo is None or hi is None else no

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend, in_place, inference
 from ..kernels.workspaces import new_zeros
 from ..tensor import Function, Tensor
@@ -106,10 +108,11 @@ def renorm_(name: str, weight: Tensor, ids: Any, max_norm: float, norm_type: flo
     xp, w = backend.xp_of(weight.data), weight.data
     used = xp.unique(ids)  # each row once, however often its id occurs
     if used.size and w.shape[1]:  # (a row of no elements has norm 0: nothing to scale)
-        norms = xp.linalg.norm(w[used], ord=norm_type, axis=1).astype("float64")
-        over = norms > max_norm
-        scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)  # a product in w's dtype, as PyTorch's
-        w[used[over]] *= scale[:, None]
+        with np.errstate(invalid="ignore", over="ignore"):  # an infinite row: inf * 0, NaN as PyTorch's
+            norms = xp.linalg.norm(w[used], ord=norm_type, axis=1).astype("float64")
+            over = norms > max_norm
+            scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)  # a product in w's dtype, as PyTorch's
+            w[used[over]] *= scale[:, None]
     weight._changed_in_place()
 
 

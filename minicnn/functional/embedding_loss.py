@@ -15,8 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .activation import relu
-from .basic import add, sub, unbroadcast
+from .basic import add, clamp, sub, unbroadcast
 from .checks import check_float, check_real, check_same_dtype, check_tensor, type_name
 from .distance import check_p, pairwise_distance
 from .loss import check_reduction
@@ -32,15 +31,17 @@ class MarginRanking(Function):
 
     def forward(self, x1, x2, y, *, margin, reduction):
         xp = backend.xp_of(x1)
-        self.d, self.y, self.reduction = x1 - x2, y, reduction
-        z = -y * self.d + margin
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, silently as PyTorch
+            self.d, self.y, self.reduction = x1 - x2, y, reduction
+            z = -y * self.d + margin
         self.active = z > 0
         self.shapes = x1.shape, x2.shape, y.shape
         return reduce_losses(xp, xp.maximum(z, 0).astype(x1.dtype, copy=False), reduction)  # (NaN stays)
 
     def backward(self, g):
         ga = loss_grad(self.xp, g, self.reduction, self.active.shape) * self.active
-        grads = (-self.y * ga, self.y * ga, -self.d * ga)
+        with np.errstate(invalid="ignore", over="ignore"):
+            grads = (-self.y * ga, self.y * ga, -self.d * ga)
         return tuple(
             unbroadcast(gi, shape) if wanted else None
             for gi, shape, wanted in zip(grads, self.shapes, self.needs_grad)
@@ -105,7 +106,8 @@ class HingeEmbedding(Function):
         self.push = (y != 1) & (hinge > 0)  # where the margin term pushes x up
         self.pull = y != -1  # where x itself is the loss
         self.reduction = reduction
-        losses = xp.where(y != 1, xp.maximum(hinge, 0), 0) + xp.where(self.pull, x, 0)
+        with np.errstate(invalid="ignore"):  # both terms of a y of neither value: inf - inf is NaN
+            losses = xp.where(y != 1, xp.maximum(hinge, 0), 0) + xp.where(self.pull, x, 0)
         return reduce_losses(xp, losses.astype(x.dtype, copy=False), reduction)
 
     def backward(self, g):
@@ -146,14 +148,17 @@ class CosineEmbedding(Function):
     """Along the last dim, m_k = sum x_k^2 + eps (eps = 1e-12, PyTorch's) and
     cos = sum x1 x2 / sqrt(m_1 m_2);   l = 1 - cos where y = 1,  max(0, cos - margin) where
     y = -1,  0 for any other y.   gcos = -gl [y = 1] + gl [y = -1] [cos > margin] (0 at the
-    kink);   gx1 = gcos (x2 / sqrt(m_1 m_2) - cos x1 / m_1),  gx2 the same with 1 and 2 swapped."""
+    kink);   gx1 = gcos (x2 / sqrt(m_1 m_2) - cos x1 / m_1),  gx2 the same with 1 and 2 swapped.
+    m_k sums x_k over its own last dim: where x1 (*, 1) broadcasts against x2 (*, D), the first
+    term sums over the D products x1 x2 it enters, the second not."""
 
     def forward(self, x1, x2, y, *, margin, reduction):
         xp = backend.xp_of(x1)
         # NOTE: sums kept (*, 1), so that they broadcast against x1 and x2 in backward
-        m1, m2 = (x1 * x1).sum(-1, keepdims=True) + 1e-12, (x2 * x2).sum(-1, keepdims=True) + 1e-12
-        self.denom = xp.sqrt(m1 * m2)
-        self.cos_k = (x1 * x2).sum(-1, keepdims=True) / self.denom
+        with np.errstate(invalid="ignore", over="ignore"):  # inf and NaN in, NaN out, silently as PyTorch
+            m1, m2 = (x1 * x1).sum(-1, keepdims=True) + 1e-12, (x2 * x2).sum(-1, keepdims=True) + 1e-12
+            self.denom = xp.sqrt(m1 * m2)
+            self.cos_k = (x1 * x2).sum(-1, keepdims=True) / self.denom
         self.cos = self.cos_k[..., 0]
         self.x1, self.x2, self.m1, self.m2, self.reduction = x1, x2, m1, m2, reduction
         far = (y == -1) & (self.cos - margin > 0)
@@ -164,10 +169,18 @@ class CosineEmbedding(Function):
     def backward(self, g):
         gcos = loss_grad(self.xp, g, self.reduction, self.slope.shape) * self.slope
         gcos = unbroadcast(gcos, self.cos.shape)[..., None]  # (a target (N,) beside one pair)
-        x1, x2, cos, denom = self.x1, self.x2, self.cos_k, self.denom
-        gx1 = unbroadcast(gcos * (x2 / denom - cos * x1 / self.m1), x1.shape) if self.needs_grad[0] else None
-        gx2 = unbroadcast(gcos * (x1 / denom - cos * x2 / self.m2), x2.shape) if self.needs_grad[1] else None
+        x1, x2 = self.x1, self.x2
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            gx1 = self._grad(gcos, x1, x2, self.m1) if self.needs_grad[0] else None
+            gx2 = self._grad(gcos, x2, x1, self.m2) if self.needs_grad[1] else None
         return gx1, gx2, None
+
+    def _grad(self, gcos, a, b, m_a):
+        """a's gradient, gcos (b / sqrt(m_1 m_2) - cos a / m_a), each term summed back to a's shape
+        on its own: the product a b broadcasts along the last dim, a's norm m_a does not."""
+        full = np.broadcast_shapes(a.shape, b.shape)
+        through_product = self.xp.broadcast_to(gcos * b / self.denom, full)
+        return unbroadcast(through_product, a.shape) - unbroadcast(gcos * self.cos_k * a / m_a, a.shape)
 
 
 def cosine_embedding_loss(
@@ -235,8 +248,9 @@ def triplet_margin_loss(
         l = max(0, margin + d(a, p) - d(a, n)),   d(u, v) = ||u - v + eps||_p over the last dim,
 
     and with ``swap`` d(a, n) is min(d(a, n), d(p, n)), the harder of the two negatives. It is
-    composed of ``pairwise_distance``, ``mc.minimum`` (a tie shares the gradient) and ``relu``
-    (slope 0 at the kink, as PyTorch's), whose backwards make its gradient.
+    composed of ``pairwise_distance``, ``mc.minimum`` (a tie shares the gradient) and
+    ``clamp(min=0)``, PyTorch's clamp_min (slope 0 at the kink, and where a NaN distance makes
+    the argument NaN: relu would pass the gradient there), whose backwards make its gradient.
 
     Shapes: three tensors (N, D) or (D,) of one number of dims that broadcast; 'none' gives
     (N,) or (). p is 1, 2 or ``float("inf")``; the margin must be positive.
@@ -257,7 +271,7 @@ def triplet_margin_loss(
     d_neg = pairwise_distance(anchor, negative, p, eps, name=name)
     if swap:
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps, name=name))
-    return reduce_tensor(relu(sub(add(d_pos, margin), d_neg)), reduction)
+    return reduce_tensor(clamp(sub(add(d_pos, margin), d_neg), min=0.0), reduction)
 
 
 def check_triplet_settings(name: str, margin: Any, p: Any, eps: Any, swap: Any, reduction: str) -> None:

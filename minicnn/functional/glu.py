@@ -32,7 +32,7 @@ class GLU(Function):
 
     def backward(self, gy):
         a, s = self.a, self.s
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # (gy a past the dtype's range: inf, as PyTorch)
             ga = gy * s
             gb = gy * a * s * (1 - s)
         return self.xp.concatenate([ga, gb], axis=self.dim)

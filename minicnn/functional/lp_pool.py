@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Function, Tensor
 from .basic import abs, mul, neg, pow
@@ -34,15 +36,19 @@ from .shape import one_image_too
 
 class NonZeroSlope(Function):
     """y = out, a -0.0 made +0: PyTorch's sign(out) * relu(|out|).
-    gx = gy where out != 0 (NaN included), else 0: that product's gradient, sign(out)^2 * gy.
+    gx = gy where out != 0, 0 where out = 0: that product's gradient, sign(out)^2 * gy; where
+    out is NaN, gy * 0 (PyTorch's sign(NaN) is 0), so 0 unless gy itself is NaN or infinite.
     """
 
     def forward(self, out):
+        xp = backend.xp_of(out)
         self.kept = out != 0
-        return backend.xp_of(out).where(self.kept, out, out.dtype.type(0))
+        self.unit = (~xp.isnan(out)).astype(out.dtype)  # sign(out)^2 where out != 0
+        return xp.where(self.kept, out, out.dtype.type(0))
 
     def backward(self, gy):
-        return self.xp.where(self.kept, gy, gy.dtype.type(0))
+        with np.errstate(invalid="ignore"):  # an infinite gy at a NaN window: NaN, as PyTorch
+            return self.xp.where(self.kept, gy * self.unit, gy.dtype.type(0))
 
 
 def _check_norm_type(name: str, norm_type: Any) -> float:

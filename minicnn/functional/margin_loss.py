@@ -18,9 +18,11 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .bce import binary_cross_entropy_with_logits
+from .basic import add, mul, neg, sub
+from .bce import _check as check_bce_args
 from .checks import check_float, check_real, check_same_dtype
 from .class_targets import class_weights, target_array
+from .log_sigmoid import logsigmoid
 from .loss import check_reduction
 from .reduce import mean, sum
 from .shape import reshape
@@ -31,8 +33,8 @@ def reduce_losses(xp, losses, reduction):
     no samples, silently as PyTorch)."""
     if reduction == "none":
         return losses
-    total = losses.sum()
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # (and a sum past the dtype's range: inf)
+        total = losses.sum()
         return xp.asarray(total / losses.size if reduction == "mean" else total, dtype=losses.dtype)
 
 
@@ -60,22 +62,24 @@ class MultiMargin(Function):
         c = x.shape[-1]
         rows = x.reshape(target.size, c)  # (C,) is one row
         self.at = xp.arange(target.size), target.reshape(-1)  # each row's target entry
-        z = margin - rows[self.at][:, None] + rows
-        active = z > 0
-        active[self.at] = False  # the target's own term, z = margin, is left out
-        h = xp.where(active, z if p == 1 else z * z, 0)
         self.scale = xp.full(target.size, 1 / c, dtype=x.dtype) if weight is None else weight[self.at[1]] / c
-        losses = (h.sum(1) * self.scale).astype(x.dtype, copy=False)
-        self.slope = active.astype(x.dtype) if p == 1 else 2 * xp.where(active, z, 0)  # d h / d z
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, z^2 past the range: as PyTorch
+            z = margin - rows[self.at][:, None] + rows
+            active = z > 0
+            active[self.at] = False  # the target's own term, z = margin, is left out
+            h = xp.where(active, z if p == 1 else z * z, 0)
+            losses = (h.sum(1) * self.scale).astype(x.dtype, copy=False)
+            self.slope = active.astype(x.dtype) if p == 1 else 2 * xp.where(active, z, 0)  # d h / d z
         self.shape, self.reduction = x.shape, reduction
         return reduce_losses(xp, losses.reshape(target.shape), reduction)
 
     def backward(self, g):
         n = self.at[0].size
         gl = loss_grad(self.xp, g.reshape(-1) if self.reduction == "none" else g, self.reduction, (n,))
-        gz = self.slope * (gl * self.scale)[:, None]
-        gx = gz.copy()
-        gx[self.at] = 0 - gz.sum(1)  # (a row with no term: +0.0, PyTorch's zero)
+        with np.errstate(invalid="ignore", over="ignore"):
+            gz = self.slope * (gl * self.scale)[:, None]
+            gx = gz.copy()
+            gx[self.at] = 0 - gz.sum(1)  # (a row with no term: +0.0, PyTorch's zero)
         return gx.reshape(self.shape)
 
 
@@ -155,16 +159,18 @@ class SoftMargin(Function):
 
     def forward(self, x, y, *, reduction):
         xp = backend.xp_of(x)
-        m = -y * x
         self.reduction = reduction
-        if self.needs_grad[0]:
-            self.slope = -y * xp.exp(-xp.logaddexp(0, -m))  # -y / (1 + e^(y x))
-        losses = xp.maximum(m, 0) + xp.log1p(xp.exp(-xp.abs(m)))
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf in, NaN out, silently as PyTorch
+            m = -y * x
+            if self.needs_grad[0]:
+                self.slope = -y * xp.exp(-xp.logaddexp(0, -m))  # -y / (1 + e^(y x))
+            losses = xp.maximum(m, 0) + xp.log1p(xp.exp(-xp.abs(m)))
         return reduce_losses(xp, losses.astype(x.dtype, copy=False), reduction)
 
     def backward(self, g):
         gl = loss_grad(self.xp, g, self.reduction, self.slope.shape)
-        return (gl * self.slope).astype(self.slope.dtype, copy=False), None
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (gl * self.slope).astype(self.slope.dtype, copy=False), None
 
 
 def soft_margin_loss(
@@ -214,10 +220,12 @@ def multilabel_soft_margin_loss(
 
         l = -1/C sum_c w_c (t_c log sigmoid(x_c) + (1 - t_c) log sigmoid(-x_c)),
 
-    the mean over the classes of the binary cross-entropy with logits. It is composed so:
-    ``binary_cross_entropy_with_logits`` per element (its stable form and backward), summed
-    over the last dim, divided by C, then reduced; the target gets a gradient as PyTorch's,
-    ``weight`` (broadcasting to the input, usually (C,)) is a constant.
+    the mean over the classes of the binary cross-entropy with logits. It is composed so, in
+    PyTorch's order: ``logsigmoid`` (its stable form) of x and of -x, the products and sum
+    above per element, summed over the last dim, divided by C, then reduced. Written with two
+    logsigmoids rather than ``binary_cross_entropy_with_logits``, x = -inf with t = 1 gives
+    inf, not inf - inf, as PyTorch's. The target gets a gradient as PyTorch's; ``weight``
+    (broadcasting to the input, usually (C,)) is a constant.
 
     Shapes: input (N, C) or (C,), any (*, C), the classes in the last dim; target the same
     shape; 'none' gives (*), one loss per sample.
@@ -230,7 +238,9 @@ def multilabel_soft_margin_loss(
     check_float(name, "input", input)
     if input.ndim == 0:
         raise ValueError(f"{name}: expected input of shape (C,) or (N, C), the classes last; got shape ()")
-    check_reduction(name, reduction)
-    losses = binary_cross_entropy_with_logits(input, target, weight, reduction="none", name=name)
+    check_bce_args(name, input, target, weight, reduction)  # one shape and dtype; weight a constant
+    losses = neg(add(mul(target, logsigmoid(input)), mul(sub(1, target), logsigmoid(neg(input)))))
+    if weight is not None:
+        losses = mul(losses, weight)
     with np.errstate(invalid="ignore"):  # C = 0: 0 / 0, NaN as PyTorch
         return reduce_tensor(sum(losses, -1) / input.shape[-1], reduction)

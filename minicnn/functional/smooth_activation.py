@@ -179,8 +179,10 @@ class Softsign(Function):
 
     def backward(self, gy):
         d = self.d
-        # NOTE: where y is NaN (x = +-inf, or NaN) the gradient is too, as PyTorch's
-        return self.xp.where(self.xp.isnan(self.y), self.y, gy / (d * d))
+        # NOTE: where y is NaN (x = +-inf, or NaN) the gradient is too, as PyTorch's; a d past
+        # sqrt of the dtype's largest value squares to inf, and gy / inf is 0, silently as PyTorch
+        with np.errstate(over="ignore"):
+            return self.xp.where(self.xp.isnan(self.y), self.y, gy / (d * d))
 
 
 def check_approximate(name: str, approximate: object) -> None:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from .. import functional as F
-from ..functional.checks import check_real, positive_int
+from ..functional.checks import check_real, check_tensor, positive_int
 from ..functional.loss import implicit_dim
 from ..functional.smooth_activation import check_approximate
 from . import init as nn_init
@@ -71,6 +71,7 @@ class Softmax2d(Module):
     """
 
     def forward(self, x):
+        check_tensor(self._label(), "input", x)
         if x.ndim not in (3, 4):
             raise ValueError(f"{self._label()}: expected input to be 3D or 4D, got {x.ndim}D instead")
         return F.softmax(x, dim=-3, name=self._label())

@@ -99,8 +99,7 @@ def _fill(tensor, draw, name=None):
     A draw ``name``d (``uniform_``: a value of its own per element) is refused where elements
     share memory (an expand() view), as in PyTorch; a constant is written there."""
     array = tensor.data if isinstance(tensor, Tensor) else tensor
-    if array.size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+    if array.size == 0:  # (silently, as PyTorch's uniform_ and normal_; kaiming's warn, below)
         return tensor
     in_place.refuse_read_only("nn.init" + (f".{name}" if name else ""), array, "the tensor")
     if name is not None:
@@ -158,6 +157,13 @@ def _numel(tensor):
     return (tensor.data if isinstance(tensor, Tensor) else tensor).size
 
 
+def _zero_elements(tensor):
+    """A tensor with no elements, left as it is with PyTorch's warning (its kaiming_uniform_ and
+    kaiming_normal_ give one; uniform_, normal_, constant_ and xavier's return in silence)."""
+    warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+    return tensor
+
+
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """U(-b, b), b = sqrt(3) * gain / sqrt(fan)  (He et al. 2015).
 
@@ -165,7 +171,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     nn.Conv2d use a = sqrt(5), which gives b = 1 / sqrt(fan_in)).
     """
     if _numel(tensor) == 0:
-        return _fill(tensor, None)  # warns, as PyTorch does, and leaves it
+        return _zero_elements(tensor)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -174,7 +180,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2), std = gain / sqrt(fan)  (He et al. 2015; ResNet uses mode='fan_out', relu)."""
     if _numel(tensor) == 0:
-        return _fill(tensor, None)
+        return _zero_elements(tensor)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 

@@ -60,10 +60,11 @@ inf, nan = np.inf, np.nan
         (F.celu, [0.0, nan], [0, nan], [1, 1]),
         (F.mish, [-inf, inf, nan], [nan, inf, nan], [nan, nan, nan]),
         (F.softsign, [-inf, inf, nan], [nan, nan, nan], [nan, nan, nan]),
+        (F.softsign, [1e200, -1e200], [1, -1], [0, 0]),  # (1 + |x|)^2 overflows: gy / inf
         (F.tanhshrink, [-inf, inf, nan], [-inf, inf, nan], [1, 1, nan]),
     ],
     ids=["hardshrink", "hardshrink_2", "softshrink", "softshrink_0", "threshold", "threshold_inf"]
-    + ["selu", "celu", "mish", "softsign", "tanhshrink"],
+    + ["selu", "celu", "mish", "softsign", "softsign_huge", "tanhshrink"],
 )
 def test_values_and_slopes_at_the_edges_are_pytorchs(call, x, y, slope, t):
     """At |x| == lambda the shrinks give 0 and slope 0, at x == threshold the value and slope 0,

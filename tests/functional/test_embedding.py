@@ -116,6 +116,13 @@ def test_max_norm_renorm_equals_the_reference_loop(norm_type, dtype, rng):
     assert (norms <= 1.0 + 1e-5).all()
 
 
+@pytest.mark.filterwarnings("error")
+def test_max_norm_scales_an_infinite_row_to_nan_without_a_warning():
+    w = mc.tensor([[np.inf, 0.0, 0.0], [3.0, 4.0, 0.0]])  # PyTorch's: inf * (1 / (inf + 1e-7)) = inf * 0
+    y = F.embedding(mc.tensor([0, 1]), w, max_norm=1.0)
+    np.testing.assert_array_equal(y.numpy(), np.array([[np.nan, 0, 0], [0.6, 0.8, 0]], np.float32))
+
+
 def test_max_norm_is_a_change_in_place_and_no_part_of_the_graph(rng):
     w = mc.tensor(rng.standard_normal((5, 3)) * 3, requires_grad=True)
     ids = mc.tensor([0, 1, 1])

@@ -40,6 +40,13 @@ def test_it_is_the_first_half_gated_by_the_sigmoid_of_the_second(rng, t):
     assert F.glu(x, 1).shape == (2, 3, 3) and F.glu(t(np.zeros((2, 6, 4)))).shape == (2, 6, 2)
 
 
+@pytest.mark.filterwarnings("error")
+def test_a_gate_gradient_past_float32s_range_is_inf_without_a_warning():
+    x = mc.tensor(np.array([3e38, 0.0], np.float32), requires_grad=True)
+    F.glu(x).backward(mc.tensor(np.array([10.0], np.float32)))  # 10 * 3e38 / 4: inf, as PyTorch
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([5.0, np.inf], np.float32))
+
+
 def test_an_empty_input_halves_too(t):
     assert F.glu(t(np.zeros((0, 4)))).shape == (0, 2)
     assert F.glu(t(np.zeros((3, 0)))).shape == (3, 0)

@@ -88,6 +88,13 @@ def test_an_expanded_view_is_refused_and_a_row_of_it_is_not(rng):
     assert row.tolist() == [[0.0, 2.0]]
 
 
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_an_empty_tensor_is_taken_and_returned(name):
+    x = mc.zeros(0, 2)  # (NumPy's strides (0, 0): no two elements share memory, there are none)
+    assert CALLS[name](x) is x and x.shape == (0, 2)
+    assert mc.zeros(3, 0).clamp_(0.0, 1.0).shape == (3, 0)
+
+
 def test_rrelu_in_training_draws_as_rrelu_does(rng):
     values = rng.standard_normal(50)
     mc.manual_seed(4)
@@ -121,6 +128,12 @@ def test_rrelu_in_training_draws_as_rrelu_does(rng):
             "^threshold_: value 1e\\+300 cannot be written",
         ),
         (lambda: F.rrelu_(mc.zeros(2), 0.4, 0.3, True), ValueError, "^rrelu_: expected 0 <= lower <= upper"),
+        (lambda: F.rrelu_(mc.zeros(2), "0.1"), TypeError, "^rrelu_: lower must be a real number, got '0.1'"),
+        (
+            lambda: F.leaky_relu_(mc.zeros(2), "0.1"),
+            TypeError,
+            "^leaky_relu_: negative_slope must be a real number, got '0.1'",
+        ),
         (
             lambda: F.leaky_relu_(mc.zeros(2), negative_slope=0.1, inplace=True),
             TypeError,

@@ -131,6 +131,7 @@ def test_bad_arguments_are_refused_at_construction(make, error, message):
             r"^Softmax2d at 'act': expected input to be 3D or 4D, got 2D instead$",
         ),
         (nn.Softmax2d(), mc.zeros(1, 2, 3, 4, 5), ValueError, "got 5D instead"),
+        (nn.Softmax2d(), [[[1.0]]], TypeError, "^Softmax2d at 'act': input must be a minicnn Tensor"),
         (
             nn.GLU(),
             mc.zeros(2, 3),

@@ -94,3 +94,11 @@ def test_generators_seeds_and_the_default_stream():
 def test_zero_element_tensors_warn_and_stay():
     with pytest.warns(UserWarning, match="zero-element"):
         init.kaiming_uniform_(param(0, 3))
+
+
+@pytest.mark.filterwarnings("error")
+def test_the_other_inits_take_zero_element_tensors_silently_as_pytorch():
+    fills = (init.uniform_, init.normal_, init.zeros_, init.ones_, init.xavier_uniform_, init.xavier_normal_)
+    for fill in fills:
+        assert fill(param(0, 3)).shape == (0, 3)
+    assert nn.Embedding(0, 3).weight.shape == (0, 3) and nn.Embedding(4, 0).weight.shape == (4, 0)
