@@ -87,7 +87,6 @@ _LAZY = (
     "minicnn's layers take their sizes when made (nn.Linear(in_features, out_features)); "
     "mc.summary(model, input_size) prints each layer's input shape"
 )
-_DROPOUT_1D = "nn.Dropout2d on x.unsqueeze(-1), (N, C, L) -> (N, C, L, 1), drops whole channels"
 _OPTIMIZERS = "minicnn's optimizers are SGD, Adam, AdamW, RMSprop and Adagrad"
 _ADAM_LIKE = f"{_COURSE}: {_OPTIMIZERS}; nearest: optim.Adam"
 for _name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"):
@@ -139,7 +138,6 @@ SUBMODULE_HINTS.update(
         ("nn", "parallel"): "minicnn's DistributedDataParallel is in minicnn.distributed",
         ("nn", "DistributedDataParallel"): "minicnn's is minicnn.distributed.DistributedDataParallel",
         ("nn", "SyncBatchNorm"): "minicnn's is minicnn.distributed.SyncBatchNorm",
-        ("nn", "Dropout1d"): _DROPOUT_1D,
         ("functional", "scaled_dot_product_attention"): _ATTENTION,
         ("functional", "multi_head_attention_forward"): _ATTENTION,
         ("optim", "LBFGS"): f"{_COURSE} and has no LBFGS (full-batch steps with a closure): {_OPTIMIZERS}",

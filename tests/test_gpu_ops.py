@@ -244,6 +244,22 @@ OPS = {
         [(3, 4), (3, 1), (1, 4)],
         RTOL_ELEMENTWISE,
     ),
+    "square_reciprocal_clamps": (
+        lambda x, lo: (
+            x.square()
+            + (x.abs() + 0.5).reciprocal()
+            + x.clamp_min(lo)
+            + mc.clamp_max(x, 0.3)
+            + x.clip(-0.2, 0.4)
+        ),
+        [(3, 4), (1, 4)],
+        RTOL_ELEMENTWISE,
+    ),
+    "max_pool1d_unpool_dropout1d": (
+        lambda x: F.max_unpool1d(*F.max_pool1d(x, 2, return_indices=True), 2) + F.dropout1d(x, 0.5),
+        [(2, 3, 8)],
+        RTOL_ELEMENTWISE,
+    ),
     "avg_pool2d_ceil": (
         lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False),
         [(2, 3, 7, 7)],

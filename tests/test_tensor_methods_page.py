@@ -121,6 +121,9 @@ CALLS = {
     "pow": lambda x: x.pow(2.0),
     "remainder": lambda x: x.remainder(0.7),
     "clamp": lambda x: x.clamp(0.6, 1.2),
+    "clamp_min": lambda x: x.clamp_min(0.8),
+    "clamp_max": lambda x: x.clamp_max(1.1),
+    "clip": lambda x: x.clip(0.6, 1.2),
     "maximum": lambda x: x.maximum(_f64(2, 3)),
     "minimum": lambda x: x.minimum(_f64(2, 3)),
     "softmax": lambda x: x.softmax(1),
@@ -184,9 +187,10 @@ CALLS = {
 # called with no arguments: x.name()
 BARE = (
     "neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
-    "floor", "ceil", "round", "sum", "mean", "prod", "max", "min", "amax", "amin", "var",
-    "std", "norm", "argmax", "argmin", "all", "any", "isnan", "relu_", "sigmoid_", "tanh_", "exp_",
-    "log_", "sqrt_", "sin_", "cos_", "reciprocal_", "abs_", "neg_", "square_", "sign_", "floor_", "ceil_",
+    "floor", "ceil", "round", "square", "reciprocal", "sum", "mean", "prod", "max", "min", "amax",
+    "amin", "var", "std", "norm", "argmax", "argmin", "all", "any", "isnan", "relu_", "sigmoid_",
+    "tanh_", "exp_", "log_", "sqrt_", "sin_", "cos_", "reciprocal_", "abs_", "neg_", "square_", "sign_",
+    "floor_", "ceil_",
 )  # fmt: skip
 NEED_A_GPU = {"cpu", "cuda"}
 

@@ -71,7 +71,6 @@ def test_a_tensor_function_minicnn_lacks_says_the_minicnn_way(name, says):
         ("minicnn.nn", "Conv3d", "no 3-D layers"),
         ("minicnn.nn", "MaxPool3d", "no 3-D layers"),
         ("minicnn.nn", "LPPool3d", "no 3-D layers"),
-        ("minicnn.nn", "Dropout1d", "nn.Dropout2d on x.unsqueeze(-1)"),
         ("minicnn.nn", "DataParallel", "minicnn.distributed.DistributedDataParallel"),
         ("minicnn.nn", "LazyLinear", "mc.summary(model, input_size)"),
         ("minicnn.nn.functional", "scaled_dot_product_attention", "F.softmax(q @ k.transpose(-2, -1)"),
@@ -117,10 +116,16 @@ def test_the_1d_layers_once_hinted_are_there_and_compute_what_the_hints_said():
     np.testing.assert_array_equal(F.conv1d(x, w, None, stride=2, padding=1).numpy(), y.numpy())
     pooled = nn.MaxPool2d((1, 2))(x.unsqueeze(2)).squeeze(2)
     np.testing.assert_array_equal(nn.MaxPool1d(2)(x).numpy(), pooled.numpy())
+    mc.manual_seed(63)
+    dropped = nn.Dropout2d(0.5)(x.unsqueeze(-1)).squeeze(-1)  # the hint Dropout1d once had
+    mc.manual_seed(63)
+    np.testing.assert_array_equal(nn.Dropout1d(0.5)(x).numpy(), dropped.numpy())
     names = ("Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d")
-    assert all(n in dir(nn) for n in names + ("LPPool1d", "LPPool2d"))
+    assert all(n in dir(nn) for n in names + ("LPPool1d", "LPPool2d", "Dropout1d"))
     functional = ("conv1d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d")
-    assert all(n in dir(F) for n in functional + ("adaptive_max_pool1d", "lp_pool1d", "lp_pool2d"))
+    assert all(
+        n in dir(F) for n in functional + ("adaptive_max_pool1d", "lp_pool1d", "lp_pool2d", "dropout1d")
+    )
 
 
 def test_the_nn_and_optim_hints_name_only_what_minicnn_has():

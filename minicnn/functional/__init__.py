@@ -7,7 +7,7 @@ from .smooth_activation import celu, elu, gelu, mish, selu, silu, softplus, soft
 from .hard_activation import hardsigmoid, hardswish, hardtanh, relu6, threshold
 from .shrink import hardshrink, softshrink, tanhshrink
 from .glu import glu
-from .dropout import alpha_dropout, dropout, dropout2d, feature_alpha_dropout
+from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
 from .instance_norm import instance_norm
@@ -20,6 +20,7 @@ from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_p
 from .pooling import max_pool2d_with_indices
 from .unpool import max_unpool2d
 from .one_d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d, max_pool1d
+from .one_d import max_unpool1d
 from .lp_pool import lp_pool1d, lp_pool2d
 from .loss import cross_entropy, log_softmax, nll_loss, softmax
 from .regression_loss import huber_loss, l1_loss, mse_loss, smooth_l1_loss
@@ -33,6 +34,7 @@ from .embedding_loss import triplet_margin_loss
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, sum
 from .variance import std, var
 from .cumulative import cumsum, prod
+from .shorthands import clamp_max, clamp_min, clip, reciprocal, square
 from .pointwise import ceil, div, floor, floor_divide, maximum, minimum, remainder, round, sign, where
 from .one_hot import one_hot
 from .embedding import embedding
@@ -59,10 +61,12 @@ add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow = map(
     _takes_out, (add, cos, div, exp, floor_divide, log, maximum, minimum, mul, pow)
 )
 remainder, sigmoid, sin, sqrt, sub, tanh = map(_takes_out, (remainder, sigmoid, sin, sqrt, sub, tanh))
+reciprocal, square = map(_takes_out, (reciprocal, square))
 # (these, as torch's, take only an out of the result's own dtype)
 abs, ceil, clamp, floor, neg, round, sign = (
     _takes_out(f, exact_dtype=True) for f in (abs, ceil, clamp, floor, neg, round, sign)
 )
+clamp_max, clamp_min, clip = (_takes_out(f, exact_dtype=True) for f in (clamp_max, clamp_min, clip))
 where = _takes_out(where, exact_dtype=True, tensors=("condition", "input", "other"))  # numbers: no out=
 matmul, mm, bmm = (_takes_out(f, exact_dtype=True) for f in (matmul, mm, bmm))
 cat, stack = (_takes_out(f, dtype_error=TypeError, out_may_be_input=False) for f in (cat, stack))

@@ -374,31 +374,31 @@ def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
     return Abs.apply(x)
 
 
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
+def clamp(x: Tensor, min: Any = None, max: Any = None, *, name: str = "clamp") -> Tensor:
     """Clip to [min, max]. With number bounds the gradient passes where x is strictly inside; with
     Tensor bounds (broadcast, as PyTorch's) each of the three gets it where it is the output, a
     tie split in half. A Tensor beside a number must be 0-d and need no gradient (it is read as
-    the number); a NumPy array is refused (``mc.tensor(array)`` makes it a Tensor)."""
+    the number); a NumPy array is refused (``mc.tensor(array)`` makes it a Tensor). ``name``:
+    the op the errors name (``clamp_min``, ``clip``: shorthands.py)."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ValueError(f"{name}: at least one of min and max must be given")
     for side, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, (Tensor, numbers.Real, np.bool_)):
-            raise TypeError(f"clamp: {side} must be a number or a Tensor, got {type(v).__name__}")
+            raise TypeError(f"{name}: {side} must be a number or a Tensor, got {type(v).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         from .clamp_tensor import clamp_tensor  # (here: clamp_tensor.py imports this module)
 
-        return clamp_tensor(x, min, max)
+        return clamp_tensor(x, min, max, name)
     if x.dtype == bool and all(v is None or is_bool(v) for v in (min, max)):
         raise TypeError(
-            "clamp: expected a number tensor or a number bound, got bool x and bool bounds (as PyTorch)"
+            f"{name}: expected a number tensor or a number bound, got bool x and bool bounds (as PyTorch)"
         )
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
         x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
     elif x.dtype == bool:
         x = Tensor(x.data.astype(np.int64))  # a bool one to an int bound: int64, as PyTorch
     # as PyTorch: each bound in x's dtype, refused where it cannot hold it (uint8: -1 is 255)
-    min, max = (
-        None if v is None else scalar_of("clamp", side, v, x.dtype)
-        for side, v in (("min", min), ("max", max))
+    lo, hi = (
+        None if v is None else scalar_of(name, side, v, x.dtype) for side, v in (("min", min), ("max", max))
     )
-    return Clamp.apply(x, min=min, max=max)
+    return Clamp.apply(x, min=lo, max=hi)

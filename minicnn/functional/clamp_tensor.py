@@ -88,21 +88,24 @@ def read_mixed_bounds(name: str, min: Any, max: Any) -> tuple[Any, Any]:
     return min.item() if t is min else min, max.item() if t is max else max
 
 
-def clamp_tensor(x: Tensor, min: Any, max: Any) -> Tensor:
+def clamp_tensor(x: Tensor, min: Any, max: Any, name: str = "clamp") -> Tensor:
     """clamp(x, min, max) where a bound is a Tensor (clamp() has checked that each is a number,
     a Tensor or None). The three meet in one dtype, ``result_type``'s of all three (a 0-d
     tensor counts where its category is higher); float tensors of two dtypes are refused
-    first, except a 0-d one beside float tensors with dims, which takes their dtype."""
-    min, max = read_mixed_bounds("clamp", min, max)
+    first, except a 0-d one beside float tensors with dims, which takes their dtype. ``name``:
+    the op the errors name."""
+    min, max = read_mixed_bounds(name, min, max)
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        return basic.clamp(x, min, max)
+        return basic.clamp(x, min, max, name=name)
     given = [t for t in (x, min, max) if t is not None]
-    check_broadcast("clamp", *[t.shape for t in given])
-    refuse_float_mix("clamp", *given)
+    check_broadcast(name, *[t.shape for t in given])
+    refuse_float_mix(name, *given)
     dtype = result_type(*given)  # NOTE: of all three at once; pairwise, a 0-d x would count twice
     if (
         dtype.kind == "b" and min is not None and max is not None
     ):  # (PyTorch's clamp_min and clamp_max take it)
-        raise TypeError("clamp: expected a number tensor among x, min and max, got three bools (as PyTorch)")
+        raise TypeError(
+            f"{name}: expected a number tensor among x, min and max, got three bools (as PyTorch)"
+        )
     x, min, max = (t if t is None or t.dtype == dtype else cast(t, dtype) for t in (x, min, max))
     return ClampTensor.apply(x, min, max)

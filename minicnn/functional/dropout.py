@@ -106,6 +106,33 @@ def dropout2d(
     return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape[:-2] + (1, 1)))
 
 
+def dropout1d(
+    x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, name: str = "dropout1d"
+) -> Tensor:
+    """Zero whole channels of signals, as ``torch.nn.functional.dropout1d``: in training each
+    (n, c) row of x (N, C, L), or each row c of one signal (C, L), is kept or dropped as one,
+
+        y[n, c, l] = x[n, c, l] m[n, c] / (1 - p),  m[n, c] ~ Bernoulli(1 - p);  gx = gy m / (1 - p).
+
+    For a batch it is ``dropout2d`` of ``x.unsqueeze(-1)``, each signal an image one column
+    wide, with the same draws. Identity (x itself) when ``training`` is False or p == 0.
+    ``inplace``: as dropout's, x is never written into.
+
+    Shapes: (N, C, L) or (C, L) -> the same.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> F.dropout1d(mc.ones(2, 3), p=1.0).tolist()   # every channel dropped
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+    check_p(name, p)
+    check_float(name, "x", x)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{name}: expected (N, C, L) or unbatched (C, L) input, got shape {x.shape}")
+    if not training or p == 0:
+        return x
+    return Dropout.apply(x, keep=_scaled_mask(x, p, x.shape[:-1] + (1,)))
+
+
 def _alpha_dropout(name, x, p, training, feature):
     check_p(name, p)
     check_float(name, "x", x)

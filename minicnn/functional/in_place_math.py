@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import backend, in_place
 from ..tensor import Tensor
-from . import activation, basic, pointwise
+from . import activation, basic, pointwise, shorthands
 from .checks import check_tensor
 from .in_place_activation import relu_
 from .in_place_methods import _check_in_place, _update, clamp_into
@@ -102,7 +102,10 @@ _ELEMENTWISE = {
     "sin_": _float_op("sin", activation.sin, "x = x.sin()", "x = sin x in place."),
     "cos_": _float_op("cos", activation.cos, "x = x.cos()", "x = cos x in place."),
     "reciprocal_": _float_op(
-        "reciprocal", lambda x: basic.div(1, x), "x = 1 / x", "x = 1 / x in place (inf at 0, as PyTorch)."
+        "reciprocal",
+        shorthands.reciprocal,
+        "x = x.reciprocal()",
+        "x = 1 / x in place (inf at 0, as PyTorch).",
     ),
     "abs_": _number_op("abs", basic.abs, "x = x.abs()", "x = |x| in place."),
     "neg_": _number_op("neg", basic.neg, "x = -x", "x = -x in place.", "to invert a mask use ~mask"),
@@ -133,8 +136,8 @@ def _sign_(self: Tensor) -> Tensor:
 def _square_(self: Tensor) -> Tensor:
     """x = x * x in place; a bool x is refused (PyTorch's square of one is int64)."""
     check_tensor("square_()", "x", self)
-    refuse_result("square_()", self, np.int64 if self.dtype == bool else self.dtype, "x = x * x")
-    return write_result(self, "square_()", "x = x * x", lambda x: basic.pow(x, 2))
+    refuse_result("square_()", self, np.int64 if self.dtype == bool else self.dtype, "x = x.square()")
+    return write_result(self, "square_()", "x = x.square()", shorthands.square)
 
 
 def _pow_(self: Tensor, exponent: Any) -> Tensor:

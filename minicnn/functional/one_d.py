@@ -15,7 +15,7 @@ takes the row axis off its result with ``squeeze(y, 2)``. The gradients come bac
 the same two views (their backward only reshapes), so these ops have no kernel of their own:
 the 2-D ops' kernels, on every tier, and their tests against the reference loops cover the
 arithmetic. A max pool's indices, h*W + w in the 2-D op's plane, are with h = 0 the position
-in the signal, PyTorch's 1-D convention.
+in the signal, PyTorch's 1-D convention; so max_unpool1d is max_unpool2d of the same view.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from .checks import (
     check_conv_transpose_args,
     check_float,
     check_max_pool_args,
+    check_nchw,
     check_not_empty,
     check_pool_args,
+    check_tensor,
 )
 from .conv import _check_conv_inputs, _named_padding, conv2d
 from .conv_transpose import _check_conv_transpose_inputs, conv_transpose2d
@@ -42,6 +44,7 @@ from .pooling import (
     max_pool2d,
 )
 from .shape import one_image_too, squeeze, unsqueeze
+from .unpool import check_indices, max_unpool2d, unpool_args, unpool_size
 
 
 def _image(x: Tensor) -> Tensor:
@@ -255,3 +258,50 @@ def adaptive_max_pool1d(
 def _adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool, *, name: str) -> Any:
     (o,) = _adaptive_size(name, x, output_size, dims=1)
     return _signal(_adaptive_max_pool2d(_image(x), (1, o), return_indices, name=name))
+
+
+def max_unpool1d(
+    x: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+    *,
+    name: str = "max_unpool1d",
+) -> Tensor:
+    """The inverse of ``max_pool1d`` on its maxima, as ``torch.nn.functional.max_unpool1d``:
+    zeros, with each value written at its index; ``max_unpool2d`` of x (N, C, 1, L) with
+    a (1, k) window. The gradient reads gy at the same indices.
+
+    Args:
+        x: Tensor (N, C, L) (a max pool's output), or one signal (C, L).
+        indices: int64 Tensor of x's shape, each a position in the output's length (what
+            ``max_pool1d(..., return_indices=True)`` gives).
+        kernel_size, stride, padding: int or 1-tuple, the max pool's (stride None means
+            kernel_size).
+        output_size: (L_out,) or (N, C, L_out), as PyTorch takes; None gives the formula's.
+            It may differ from the formula's by less than the stride (a pool rounds down).
+    Shapes:
+        y (N, C, L_out), L_out = (L - 1)*stride - 2*padding + kernel_size by default;
+        y[n, c, indices[n, c, i]] = x[n, c, i], 0 elsewhere.
+
+    >>> import minicnn as mc, minicnn.functional as F
+    >>> y, indices = F.max_pool1d(mc.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2, return_indices=True)
+    >>> F.max_unpool1d(y, indices, 2).tolist()
+    [[[0.0, 3.0, 2.0, 0.0]]]
+    """
+    check_tensor(name, "x", x)
+    if x.ndim in (2, 3):  # NOTE: as PyTorch, dims 1 on: an empty batch, or a signal of 0 channels
+        check_not_empty(name, x, tuple(range(1, x.ndim)))
+    check_nchw(name, unsqueeze(x, 0) if x.ndim == 2 else x, dims=1)
+    (k,), (s,), (p,) = unpool_args(name, kernel_size, stride, padding, dims=1)
+    (length,) = unpool_size(name, x.shape, (k,), (s,), (p,), output_size)
+    check_indices(name, x, indices, (length,))
+    y = max_unpool2d(_row(x), _row(indices), (1, k), (1, s), (0, p), (1, length), name=name)
+    return squeeze(y, -2)
+
+
+def _row(x: Tensor) -> Tensor:
+    """(N, C, L) as (N, C, 1, L), and one signal (C, L) as one image (C, 1, L)."""
+    return unsqueeze(x, -2)

@@ -21,6 +21,7 @@ from . import (
     reduce,
     select,
     shape,
+    shorthands,
     ternary,
     variance,
 )
@@ -62,6 +63,8 @@ Tensor.sqrt = basic.sqrt
 Tensor.abs = basic.abs
 Tensor.neg = basic.neg
 Tensor.clamp = basic.clamp
+Tensor.clamp_min, Tensor.clamp_max, Tensor.clip = shorthands.clamp_min, shorthands.clamp_max, shorthands.clip
+Tensor.square, Tensor.reciprocal = shorthands.square, shorthands.reciprocal
 Tensor.relu = activation.relu
 Tensor.softmax = loss.softmax
 Tensor.log_softmax = loss.log_softmax

@@ -16,12 +16,13 @@ through the pool's backward (``y.backward(signal)`` and read ``x.grad``), not th
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_nchw, check_not_empty, check_tensor, pair
+from .checks import AXES, check_nchw, check_not_empty, check_tensor, ints
 from .pooling import NoCells
 from .shape import squeeze, unsqueeze
 
@@ -96,33 +97,46 @@ def max_unpool2d(
 def _unpool(x, indices, kernel_size, stride, padding, output_size, name):
     """max_unpool2d of an (N, C, H, W) batch."""
     check_nchw(name, x)
-    kernel_size = pair(kernel_size, f"{name}: kernel_size")
-    stride = kernel_size if stride is None else pair(stride, f"{name}: stride")
-    padding = pair(padding, f"{name}: padding")
-    if min(kernel_size) <= 0 or min(stride) <= 0 or min(padding) < 0:
-        raise ValueError(
-            f"{name}: kernel_size and stride must be positive and padding non-negative, got "
-            f"kernel_size {kernel_size}, stride {stride}, padding {padding}"
-        )
-    size = _unpool_size(name, x.shape, kernel_size, stride, padding, output_size)
-    _check_indices(name, x, indices, size)
+    kernel_size, stride, padding = unpool_args(name, kernel_size, stride, padding)
+    size = unpool_size(name, x.shape, kernel_size, stride, padding, output_size)
+    check_indices(name, x, indices, size)
     if 0 in size:  # a plane of no cells: nowhere to write, as PyTorch's empty output
         return NoCells.apply(x, shape=x.shape[:2] + size)
     return MaxUnpool2d.apply(x, indices, output_size=size)
 
 
-def _unpool_size(name, x_shape, kernel_size, stride, padding, output_size):
-    """(OH, OW): the formula's, or output_size where it is within a stride of it (PyTorch's rule)."""
-    default = [(n - 1) * s - 2 * p + k for n, k, s, p in zip(x_shape[2:], kernel_size, stride, padding)]
+def unpool_args(name: str, kernel_size: Any, stride: Any, padding: Any, dims: int = 2) -> tuple:
+    """(kernel_size, stride, padding), each a tuple of ``dims`` ints (stride None: kernel_size),
+    checked: kernel_size and stride positive, padding not negative (MaxUnpool2d's and the 1-D's)."""
+    kernel_size = ints(kernel_size, dims, f"{name}: kernel_size")
+    stride = kernel_size if stride is None else ints(stride, dims, f"{name}: stride")
+    padding = ints(padding, dims, f"{name}: padding")
+    if min(kernel_size) <= 0 or min(stride) <= 0 or min(padding) < 0:
+        raise ValueError(
+            f"{name}: kernel_size and stride must be positive and padding non-negative, got "
+            f"kernel_size {kernel_size}, stride {stride}, padding {padding}"
+        )
+    return kernel_size, stride, padding
+
+
+# what output_size may be, and the letter of the unpooled size's formula, by the number of dims
+_SIZES = {1: ("(L,) or (N, C, L)", "L"), 2: ("(OH, OW) or (N, C, OH, OW)", "H")}
+
+
+def unpool_size(name, x_shape, kernel_size, stride, padding, output_size):
+    """The unpooled sizes of x's last len(kernel_size) dims: the formula's, or output_size where
+    it is within a stride of it (PyTorch's rule)."""
+    dims = len(kernel_size)
+    default = [(n - 1) * s - 2 * p + k for n, k, s, p in zip(x_shape[-dims:], kernel_size, stride, padding)]
     if output_size is None:
         size = default
     else:
-        given = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
-        if len(given) not in (2, 4) or not all(isinstance(n, numbers.Integral) for n in given):
-            raise ValueError(f"{name}: output_size must be (OH, OW) or (N, C, OH, OW), got {output_size!r}")
-        size = [int(n) for n in given[-2:]]
+        given = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+        if len(given) not in (dims, dims + 2) or not all(isinstance(n, numbers.Integral) for n in given):
+            raise ValueError(f"{name}: output_size must be {_SIZES[dims][0]}, got {output_size!r}")
+        size = [int(n) for n in given[-dims:]]
         for axis, n, d, s, k, p, h in zip(
-            ("height", "width"), size, default, stride, kernel_size, padding, x_shape[2:]
+            AXES[dims], size, default, stride, kernel_size, padding, x_shape[-dims:]
         ):
             if not d - s < n < d + s:
                 raise ValueError(
@@ -132,25 +146,29 @@ def _unpool_size(name, x_shape, kernel_size, stride, padding, output_size):
                 )
     if min(size) < 0:
         raise ValueError(
-            f"{name}: the unpooled size (H - 1)*stride - 2*padding + kernel_size of x {x_shape} is "
-            f"{tuple(size)}; it must not be negative"
+            f"{name}: the unpooled size ({_SIZES[dims][1]} - 1)*stride - 2*padding + kernel_size of x "
+            f"{x_shape} is {tuple(size)}; it must not be negative"
         )
     return tuple(size)
 
 
-def _check_indices(name, x, indices, size):
+def check_indices(name, x, indices, size):
+    """indices: an int64 Tensor of x's shape, on its device, each inside the unpooled ``size``."""
     check_tensor(name, "indices", indices)
     if indices.dtype != "int64":
-        raise TypeError(f"{name}: indices must be an int64 tensor (as max_pool2d gives), got {indices.dtype}")
+        pool = f"max_pool{len(size)}d"
+        raise TypeError(f"{name}: indices must be an int64 tensor (as {pool} gives), got {indices.dtype}")
     if indices.shape != x.shape:
         raise ValueError(f"{name}: indices must have x's shape {x.shape}, got {indices.shape}")
     if indices.device != x.device:
         raise TypeError(f"{name}: x is on {x.device} but indices on {indices.device}")
-    cells = size[0] * size[1]
+    cells = math.prod(size)
     if indices.data.size and cells:  # (a plane of no cells takes no value: PyTorch reads none)
         lo, hi = int(indices.data.min()), int(indices.data.max())
         if lo < 0 or hi >= cells:
-            bad = lo if lo < 0 else hi
-            raise IndexError(
-                f"{name}: index {bad} is outside the {size[0]} x {size[1]} output plane (0 to {cells - 1})"
+            where = (
+                f"the {size[0]} x {size[1]} output plane"
+                if len(size) == 2
+                else f"the output of length {cells}"
             )
+            raise IndexError(f"{name}: index {lo if lo < 0 else hi} is outside {where} (0 to {cells - 1})")

@@ -1,4 +1,4 @@
-"""Dropout layers: Dropout, Dropout2d, AlphaDropout, FeatureAlphaDropout and DropConnect."""
+"""Dropout layers: Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout and DropConnect."""
 
 from .. import functional as F
 from ..functional.checks import check_p
@@ -23,6 +23,21 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """Channel dropout of signals: each (n, c) row of L values is zeroed whole with probability
+    p in training, the rest scaled by 1/(1 - p) (``F.dropout1d``); the identity in eval mode.
+
+    Shapes: (N, C, L) or (C, L) -> the same.
+
+    >>> from minicnn import nn
+    >>> nn.Dropout1d(0.2)
+    Dropout1d(p=0.2, inplace=False)
+    """
+
+    def forward(self, x):
+        return F.dropout1d(x, self.p, self.training, self.inplace, name=self._label())
 
 
 class Dropout2d(Dropout):

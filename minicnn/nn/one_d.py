@@ -1,5 +1,5 @@
-"""The 1-D layers: Conv1d, ConvTranspose1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d and
-AdaptiveMaxPool1d, thin Modules over ``F``'s 1-D ops, which are the 2-D ops on a signal
+"""The 1-D layers: Conv1d, ConvTranspose1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,
+AdaptiveMaxPool1d and MaxUnpool1d, thin Modules over ``F``'s 1-D ops, which are the 2-D ops on a signal
 (N, C, L) viewed as images (N, C, 1, L) (functional/one_d.py). Arguments, defaults, stored
 attributes, reprs and state_dict keys as PyTorch's."""
 
@@ -11,6 +11,7 @@ from ..functional.checks import (
     check_output_size,
     check_pool_args,
 )
+from ..functional.unpool import unpool_args
 from .conv import _ConvNd, _ConvTransposeNd, _padding_mode
 from .module import Module
 
@@ -205,3 +206,29 @@ class AdaptiveMaxPool1d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class MaxUnpool1d(Module):
+    """Each value written back where MaxPool1d(return_indices=True) found it, zeros elsewhere
+    (``F.max_unpool1d``). ``forward(x, indices, output_size=None)``. Shapes: (N, C, L) or
+    (C, L) -> (N, C, L_out), L_out = (L - 1)*stride - 2*padding + kernel_size, or output_size
+    (the pooled input's length). kernel_size, stride and padding are kept as 1-tuples, as
+    PyTorch's.
+
+    >>> from minicnn import nn
+    >>> nn.MaxUnpool1d(2)
+    MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        args = unpool_args(type(self).__name__, kernel_size, stride, padding, dims=1)
+        self.kernel_size, self.stride, self.padding = args
+
+    def forward(self, x, indices, output_size=None):
+        return F.max_unpool1d(
+            x, indices, self.kernel_size, self.stride, self.padding, output_size, name=self._label()
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -2,7 +2,8 @@
 thin Modules over ``F``."""
 
 from .. import functional as F
-from ..functional.checks import check_max_pool_args, check_output_size, check_pool_args, pair
+from ..functional.checks import check_max_pool_args, check_output_size, check_pool_args
+from ..functional.unpool import unpool_args
 from .module import Module
 
 
@@ -133,16 +134,10 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        name = type(self).__name__
         # NOTE: kept as pairs, as PyTorch keeps and prints them
-        self.kernel_size = pair(kernel_size, f"{name}: kernel_size")
-        self.stride = self.kernel_size if stride is None else pair(stride, f"{name}: stride")
-        self.padding = pair(padding, f"{name}: padding")
-        if min(self.kernel_size) <= 0 or min(self.stride) <= 0 or min(self.padding) < 0:
-            raise ValueError(
-                f"{name}: kernel_size and stride must be positive and padding non-negative, got "
-                f"kernel_size {self.kernel_size}, stride {self.stride}, padding {self.padding}"
-            )
+        self.kernel_size, self.stride, self.padding = unpool_args(
+            type(self).__name__, kernel_size, stride, padding
+        )
 
     def forward(self, x, indices, output_size=None):
         return F.max_unpool2d(

@@ -211,6 +211,13 @@ def test_every_minicnn_layer_has_a_twin_or_a_reason_for_none(twin):
         nn.AvgPool1d,
         nn.AdaptiveAvgPool1d,
         nn.AdaptiveMaxPool1d,
+        nn.MaxUnpool1d,
+        nn.Dropout1d,
+        nn.ZeroPad1d,
+        nn.ConstantPad1d,
+        nn.ReflectionPad1d,
+        nn.ReplicationPad1d,
+        nn.CircularPad1d,
         nn.LPPool1d,
         nn.LPPool2d,
     }

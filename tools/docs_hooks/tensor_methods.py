@@ -55,6 +55,7 @@ GROUPS = (
             "add": "yes", "sub": "yes", "mul": "yes", "div": "yes", "pow": "yes", "remainder": "yes",
             "neg": "yes", "abs": "yes", "sign": "yes", "exp": "yes", "log": "yes", "sqrt": "yes",
             "sin": "yes", "cos": "yes", "tanh": "yes", "sigmoid": "yes", "relu": "yes", "clamp": "yes",
+            "clamp_min": "yes", "clamp_max": "yes", "clip": "yes", "square": "yes", "reciprocal": "yes",
             "maximum": "yes", "minimum": "yes", "floor": "yes", "ceil": "yes", "round": "yes",
             "softmax": "yes", "log_softmax": "yes", "matmul": "yes", "mm": "yes", "bmm": "yes",
             "lerp": "yes", "addcmul": "yes", "addcdiv": "yes",
