@@ -11,7 +11,8 @@ from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha
 from .norm import batch_norm, local_response_norm
 from .sample_norm import group_norm, layer_norm
 from .instance_norm import instance_norm
-from .basic import abs, add, clamp, exp, log, matmul, mul, neg, pow, sqrt, sub
+from .basic import abs, add, exp, log, matmul, mul, neg, pow, sqrt, sub
+from .clamping import clamp
 from .copying import cast, clone, to_device
 from .linear import linear
 from .conv import conv2d

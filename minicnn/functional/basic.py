@@ -7,7 +7,6 @@ over the broadcast axes: ``unbroadcast`` does that sum.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -23,12 +22,10 @@ from .promotion import (
     check_one_tensor,
     floating,
     integer_power,
-    is_bool,
     lift_numbers,
     refuse_bool,
     refuse_bools,
     same_float_dtype,
-    scalar_of,
     scaled_alpha,
 )
 
@@ -240,26 +237,6 @@ class Abs(Function):
         return gy * ((self.x > 0).astype(gy.dtype) - (self.x < 0))  # sign(NaN) would be NaN
 
 
-class Clamp(Function):
-    """y = min(max(x, lo), hi).   gx = gy where lo < x < hi, else 0 (PyTorch 2.14's: relu's corner)."""
-
-    def forward(self, x, *, min, max):
-        xp = backend.xp_of(x)
-        self.mask = xp.ones(x.shape, dtype=bool)
-        if min is not None:
-            self.mask &= x > min
-        if max is not None:
-            self.mask &= x < max
-        if x.dtype.kind in "fiu":  # (an integer x meets integer bounds only: clamp() saw to it)
-            # NOTE: a NumPy float64 bound would make a float32 x float64, an int64 one int16 int64
-            min, max = (None if v is None else x.dtype.type(v) for v in (min, max))
-        y = xp.clip(x, min, max)  # NOTE: at a tie of 0.0 and -0.0, x's sign, as PyTorch (NumPy: the bound's)
-        return xp.where(y == x, x, y) if x.dtype.kind == "f" and 0 in (min, max) else y
-
-    def backward(self, gy):
-        return gy * self.mask
-
-
 def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
     class name by default) is the one the errors say; ``ints``, what an int beside an integer
@@ -372,33 +349,3 @@ def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs
     """|x|, elementwise; gx = gy * sign(x), 0 at x = 0 as in PyTorch. A bool x is refused."""
     refuse_bool("abs", x, "a bool is its own magnitude")
     return Abs.apply(x)
-
-
-def clamp(x: Tensor, min: Any = None, max: Any = None, *, name: str = "clamp") -> Tensor:
-    """Clip to [min, max]. With number bounds the gradient passes where x is strictly inside; with
-    Tensor bounds (broadcast, as PyTorch's) each of the three gets it where it is the output, a
-    tie split in half. A Tensor beside a number must be 0-d and need no gradient (it is read as
-    the number); a NumPy array is refused (``mc.tensor(array)`` makes it a Tensor). ``name``:
-    the op the errors name (``clamp_min``, ``clip``: shorthands.py)."""
-    if min is None and max is None:
-        raise ValueError(f"{name}: at least one of min and max must be given")
-    for side, v in (("min", min), ("max", max)):
-        if v is not None and not isinstance(v, (Tensor, numbers.Real, np.bool_)):
-            raise TypeError(f"{name}: {side} must be a number or a Tensor, got {type(v).__name__}")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        from .clamp_tensor import clamp_tensor  # (here: clamp_tensor.py imports this module)
-
-        return clamp_tensor(x, min, max, name)
-    if x.dtype == bool and all(v is None or is_bool(v) for v in (min, max)):
-        raise TypeError(
-            f"{name}: expected a number tensor or a number bound, got bool x and bool bounds (as PyTorch)"
-        )
-    if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
-        x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
-    elif x.dtype == bool:
-        x = Tensor(x.data.astype(np.int64))  # a bool one to an int bound: int64, as PyTorch
-    # as PyTorch: each bound in x's dtype, refused where it cannot hold it (uint8: -1 is 255)
-    lo, hi = (
-        None if v is None else scalar_of(name, side, v, x.dtype) for side, v in (("min", min), ("max", max))
-    )
-    return Clamp.apply(x, min=lo, max=hi)

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .basic import add, clamp, div, mul, sub
+from .basic import add, div, mul, sub
 from .checks import check_float, check_real, check_same_dtype, type_name, wrap_dim, wrap_dims
+from .clamping import clamp
 from .promotion import check_broadcast
 from .reduce import norm, sum
 from .shape import expand

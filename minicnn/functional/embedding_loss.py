@@ -15,8 +15,9 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .basic import add, clamp, sub, unbroadcast
+from .basic import add, sub, unbroadcast
 from .checks import check_float, check_real, check_same_dtype, check_tensor, type_name
+from .clamping import clamp
 from .distance import check_p, pairwise_distance
 from .loss import check_reduction
 from .margin_loss import loss_grad, reduce_losses, reduce_tensor

@@ -27,7 +27,7 @@ from ..creation import below_one
 from ..tensor import Tensor, is_grad_enabled
 from . import pointwise
 from .checks import check_bool_mask, fill_value, type_name
-from .clamp_tensor import read_mixed_bounds
+from .clamping import read_mixed_bounds
 from .promotion import (
     check_integer_divisor,
     check_integer_power,
@@ -318,7 +318,7 @@ def clamp_into(self, name, min, max):
 
 def _clamp_tensors_(self, name, min, max):
     """y = min(max(x, lo), hi) written into x's array, as ``clamp`` with Tensor bounds
-    (clamp_tensor.py): lo > hi gives hi, NaN in x or a bound gives NaN. As PyTorch's, the
+    (clamping.py): lo > hi gives hi, NaN in x or a bound gives NaN. As PyTorch's, the
     bounds broadcast to x's shape, the three meet in ``result_type``'s dtype (a 0-d int64 bound
     holding 300 is 44 beside uint8) and the result takes x's dtype (a float one refused for an
     integer or bool x)."""

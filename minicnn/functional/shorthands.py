@@ -16,8 +16,9 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .basic import clamp, pow
+from .basic import pow
 from .checks import check_tensor
+from .clamping import clamp
 from .promotion import floating
 
 

@@ -12,6 +12,7 @@ from ..tensor import Tensor
 from . import (
     activation,
     basic,
+    clamping,
     copying,
     cumulative,
     index_writes,
@@ -62,7 +63,7 @@ Tensor.log = basic.log
 Tensor.sqrt = basic.sqrt
 Tensor.abs = basic.abs
 Tensor.neg = basic.neg
-Tensor.clamp = basic.clamp
+Tensor.clamp = clamping.clamp
 Tensor.clamp_min, Tensor.clamp_max, Tensor.clip = shorthands.clamp_min, shorthands.clamp_max, shorthands.clip
 Tensor.square, Tensor.reciprocal = shorthands.square, shorthands.reciprocal
 Tensor.relu = activation.relu

@@ -1,19 +1,41 @@
-"""``clamp`` with Tensors for bounds, as PyTorch's: x, min and max broadcast together, and
-each gets the gradient where it is the output. (clamp() in basic.py checks the arguments and
-comes here when a bound is a Tensor; numbers take its ``Clamp``.) A 0-d Tensor that needs no
+"""``clamp``: x clipped to [min, max], as PyTorch's. The bounds are numbers (``Clamp``), or
+Tensors that broadcast with x (``ClampTensor``), where each of the three gets the gradient where
+it is the output. ``clamp()`` checks the arguments and picks one; a 0-d Tensor that needs no
 gradient beside a number is read as a number, as PyTorch reads it.
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from . import basic
 from .basic import unbroadcast
 from .copying import cast
-from .promotion import check_broadcast, refuse_float_mix, result_type
+from .promotion import check_broadcast, floating, is_bool, refuse_float_mix, result_type, scalar_of
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi).   gx = gy where lo < x < hi, else 0 (PyTorch 2.14's: relu's corner)."""
+
+    def forward(self, x, *, min, max):
+        xp = backend.xp_of(x)
+        self.mask = xp.ones(x.shape, dtype=bool)
+        if min is not None:
+            self.mask &= x > min
+        if max is not None:
+            self.mask &= x < max
+        if x.dtype.kind in "fiu":  # (an integer x meets integer bounds only: clamp() saw to it)
+            # NOTE: a NumPy float64 bound would make a float32 x float64, an int64 one int16 int64
+            min, max = (None if v is None else x.dtype.type(v) for v in (min, max))
+        y = xp.clip(x, min, max)  # NOTE: at a tie of 0.0 and -0.0, x's sign, as PyTorch (NumPy: the bound's)
+        return xp.where(y == x, x, y) if x.dtype.kind == "f" and 0 in (min, max) else y
+
+    def backward(self, gy):
+        return gy * self.mask
 
 
 class ClampTensor(Function):
@@ -96,7 +118,7 @@ def clamp_tensor(x: Tensor, min: Any, max: Any, name: str = "clamp") -> Tensor:
     the op the errors name."""
     min, max = read_mixed_bounds(name, min, max)
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        return basic.clamp(x, min, max, name=name)
+        return clamp(x, min, max, name=name)
     given = [t for t in (x, min, max) if t is not None]
     check_broadcast(name, *[t.shape for t in given])
     refuse_float_mix(name, *given)
@@ -109,3 +131,31 @@ def clamp_tensor(x: Tensor, min: Any, max: Any, name: str = "clamp") -> Tensor:
         )
     x, min, max = (t if t is None or t.dtype == dtype else cast(t, dtype) for t in (x, min, max))
     return ClampTensor.apply(x, min, max)
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None, *, name: str = "clamp") -> Tensor:
+    """Clip to [min, max]. With number bounds the gradient passes where x is strictly inside; with
+    Tensor bounds (broadcast, as PyTorch's) each of the three gets it where it is the output, a
+    tie split in half. A Tensor beside a number must be 0-d and need no gradient (it is read as
+    the number); a NumPy array is refused (``mc.tensor(array)`` makes it a Tensor). ``name``:
+    the op the errors name (``clamp_min``, ``clip``: shorthands.py)."""
+    if min is None and max is None:
+        raise ValueError(f"{name}: at least one of min and max must be given")
+    for side, v in (("min", min), ("max", max)):
+        if v is not None and not isinstance(v, (Tensor, numbers.Real, np.bool_)):
+            raise TypeError(f"{name}: {side} must be a number or a Tensor, got {type(v).__name__}")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return clamp_tensor(x, min, max, name)
+    if x.dtype == bool and all(v is None or is_bool(v) for v in (min, max)):
+        raise TypeError(
+            f"{name}: expected a number tensor or a number bound, got bool x and bool bounds (as PyTorch)"
+        )
+    if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
+        x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
+    elif x.dtype == bool:
+        x = Tensor(x.data.astype(np.int64))  # a bool one to an int bound: int64, as PyTorch
+    # as PyTorch: each bound in x's dtype, refused where it cannot hold it (uint8: -1 is 255)
+    lo, hi = (
+        None if v is None else scalar_of(name, side, v, x.dtype) for side, v in (("min", min), ("max", max))
+    )
+    return Clamp.apply(x, min=lo, max=hi)
