@@ -43,7 +43,9 @@ class Dropout1d(Dropout):
 class Dropout2d(Dropout):
     """Channel dropout: each (n, c) feature map is zeroed whole with probability p.
 
-    Shapes: (N, C, H, W) or (C, H, W) -> the same.
+    Shapes: (N, C, H, W) -> the same. A 3-D input is refused: PyTorch (2.14) reads it as a batch
+    of signals (N, C, L), with a warning that it will read it as one image (C, H, W); write
+    ``x.unsqueeze(0)`` for an image, or use ``Dropout1d`` for signals.
     """
 
     def forward(self, x):
