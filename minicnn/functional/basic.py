@@ -46,8 +46,7 @@ class Add(Function):
 
     def forward(self, a, b, *, alpha=1):
         self.shapes, self.alpha = (a.shape, b.shape), alpha
-        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is NaN, silently as PyTorch
-            return a + b if alpha == 1 else a + alpha * b
+        return a + b if alpha == 1 else a + alpha * b
 
     def backward(self, gy):
         sa, sb = self.shapes
@@ -62,8 +61,7 @@ class Sub(Function):
 
     def forward(self, a, b, *, alpha=1):
         self.shapes, self.alpha = (a.shape, b.shape), alpha
-        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN, silently as PyTorch
-            return a - b if alpha == 1 else a - alpha * b
+        return a - b if alpha == 1 else a - alpha * b
 
     def backward(self, gy):
         sa, sb = self.shapes
@@ -80,14 +78,12 @@ class Mul(Function):
         self.shapes = a.shape, b.shape
         self.a = a if self.needs_grad[1] else None  # gb needs a, ga needs b
         self.b = b if self.needs_grad[0] else None
-        with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf is NaN, silently as PyTorch
-            return a * b
+        return a * b
 
     def backward(self, gy):
         shape_a, shape_b = self.shapes
-        with np.errstate(invalid="ignore", over="ignore"):
-            ga = unbroadcast(gy * self.b, shape_a) if self.needs_grad[0] else None
-            gb = unbroadcast(gy * self.a, shape_b) if self.needs_grad[1] else None
+        ga = unbroadcast(gy * self.b, shape_a) if self.needs_grad[0] else None
+        gb = unbroadcast(gy * self.a, shape_b) if self.needs_grad[1] else None
         return ga, gb
 
 

@@ -5,8 +5,7 @@ The expected values follow from IEEE 754 (each checked against torch 2.13 when w
 e^100 overflows float32 to inf; log 0 = -inf and d/dx log x = 1/x is +-inf at +-0; the log
 and square root of a negative number are NaN; 1/(2 sqrt 0) = inf; 0^-1 = inf and its
 derivative -0^-2 = -inf; x ** 0.5 and x ** -0.5, as PyTorch's sqrt and rsqrt, are -0.0 and
--inf at -0.0 (their derivatives -inf), NaN at -inf; 2 * 3e38 and 3e38 + 3e38 overflow float32 to inf;
-inf - inf, inf + -inf and 0 * inf are NaN.
+-inf at -0.0 (their derivatives -inf), NaN at -inf; 2 * 3e38 and 3e38 + 3e38 overflow float32 to inf.
 """
 
 import numpy as np
@@ -40,11 +39,6 @@ CASES = {
     "reciprocal-root-of-minus-inf": (lambda x: F.pow(x, -0.5), -inf, nan, -0.0),
     "power-of-two-overflow": (lambda x: F.pow(mc.tensor(np.float32(2.0)), x), 1000.0, inf, inf),
     "div-by-zero": (lambda x: 1.0 / x, 0.0, inf, -inf),
-    "inf-minus-inf": (lambda x: x - mc.tensor(np.float32(inf)), inf, nan, 1.0),
-    "inf-plus-minus-inf": (lambda x: x + mc.tensor(np.float32(-inf)), inf, nan, 1.0),
-    "inf-minus-alpha-inf": (lambda x: mc.sub(x, mc.tensor(np.float32(inf)), alpha=2), inf, nan, 1.0),
-    "zero-times-inf": (lambda x: x * mc.tensor(np.float32(inf)), 0.0, nan, inf),
-    "inf-times-zero-tensor-with-grad": (lambda x: x * (x - x), inf, nan, nan),
     "sum-overflow": (lambda x: (x + mc.tensor(np.float32(0.0))).reshape(1).expand(2).sum(), 3e38, inf, 2.0),
     "sigmoid-huge": (F.sigmoid, -1e30, 0.0, 0.0),
     "tanh-huge": (F.tanh, 1e30, 1.0, 0.0),
