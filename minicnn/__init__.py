@@ -116,9 +116,13 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
-    from .torch_names import hint  # torch.cuda, torch.utils, ...: what minicnn has instead
+    import sys
+
+    from .torch_names import hint, in_from_import  # torch.utils, ...: what minicnn has instead
 
     way = hint(name)
+    if way and in_from_import(sys._getframe(1)):  # (Python would drop an AttributeError's words)
+        raise ImportError(f"cannot import name {name!r} from 'minicnn'; {way}", name="minicnn")
     raise AttributeError(f"module 'minicnn' has no attribute {name!r}" + (f"; {way}" if way else ""))
 
 

@@ -7,6 +7,7 @@ of their torch counterparts (``nn.LSTM``, ``F.conv3d``, ``optim.LBFGS``: ``give_
 ``Tensor`` for its missing methods; any other name gets Python's own message.
 """
 
+import dis
 import sys
 
 _THREADS = (
@@ -163,6 +164,8 @@ def missing(owner, name, way):
     return AttributeError(f"{owner} has no attribute {name!r}" + (f"; {way}" if way else ""))
 
 
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
 # the submodules with a table above, by their full names; minicnn.nn.functional is
 # minicnn.functional under torch's other name, and shares its table
 _FULL = {
@@ -176,12 +179,25 @@ _FULL = {
 }
 
 
+def in_from_import(frame):
+    """Whether ``frame`` is running the IMPORT_FROM of ``from module import name``. Python turns
+    an AttributeError raised there into an ImportError of its own and drops its message, so a
+    hint for such a name goes on an ImportError raised directly instead."""
+    try:
+        return frame.f_code.co_code[frame.f_lasti] == _IMPORT_FROM
+    except (AttributeError, IndexError):  # (another Python's frames: the plain error then)
+        return False
+
+
 def module_getattr(module):
     """A ``__getattr__`` for minicnn's submodule ``module`` ("autograd", "transforms", ...)."""
     full, table = _FULL[module], "functional" if module == "nn.functional" else module
 
     def __getattr__(name):
-        raise missing(f"module {full!r}", name, SUBMODULE_HINTS.get((table, name)))
+        way = SUBMODULE_HINTS.get((table, name))
+        if way and in_from_import(sys._getframe(1)):
+            raise ImportError(f"cannot import name {name!r} from {full!r}; {way}", name=full)
+        raise missing(f"module {full!r}", name, way)
 
     return __getattr__
 

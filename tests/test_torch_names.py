@@ -152,6 +152,29 @@ def test_other_missing_names_get_python_s_own_message():
     assert str(err.value) == "module 'minicnn' has no attribute 'no_such_thing'"
 
 
+@pytest.mark.parametrize(
+    "statement, says",
+    [
+        ("from minicnn.nn import LSTM", "cannot import name 'LSTM' from 'minicnn.nn'; minicnn is a CNN"),
+        ("from minicnn.optim import LBFGS", "has no LBFGS"),
+        ("from minicnn.nn.functional import conv3d", "no 3-D layers"),
+        ("from minicnn import utils", "are in minicnn.data"),
+    ],
+)
+def test_a_from_import_of_a_hinted_name_keeps_the_hint(statement, says):
+    """Python turns an AttributeError raised under ``from m import name`` into its own
+    ImportError without the message; the hint comes as an ImportError of minicnn's."""
+    with pytest.raises(ImportError) as err:
+        exec(statement, {})
+    assert says in str(err.value) and "\n" not in str(err.value)
+    assert not hasattr(nn, "LSTM") and not hasattr(optim, "LBFGS")  # hasattr still answers False
+
+
+def test_a_from_import_of_a_name_without_a_hint_keeps_python_s_error():
+    with pytest.raises(ImportError, match=r"^cannot import name 'no_such' from 'minicnn.nn' \("):
+        exec("from minicnn.nn import no_such", {})
+
+
 def test_every_hint_names_only_things_minicnn_has():
     assert callable(mc.cuda_available) and callable(mc.manual_seed) and callable(mc.from_numpy)
     assert callable(nn.utils.clip_grad_norm_) and callable(mc.Tensor.double) and callable(nn.Module.double)
