@@ -4,9 +4,11 @@ import sys
 import types
 
 import pytest
+from bench_cli_helpers import fake_result
 from twin_stand_in import STAND_INS
 
 import minicnn.bench
+from minicnn.bench import runner
 
 
 @pytest.fixture
@@ -25,3 +27,16 @@ def twin(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def fake_run(monkeypatch, rng):
+    """runner.run replaced by a stand-in that records each call and returns a small result."""
+    calls = []
+
+    def run(opts):
+        calls.append(opts)
+        return fake_result(rng)
+
+    monkeypatch.setattr(runner, "run", run)
+    return calls

@@ -3,7 +3,7 @@ forward GEMM and their weight gradient image by image: equal to the reference lo
 and taken exactly where by_images.few_taps says.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
-array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+array's largest value (as tests/kernels/test_conv_tiers.py compares tiers).
 """
 
 import numpy as np

@@ -4,7 +4,7 @@ equal to the reference loops where it answers, None where it does not, and taken
 F.conv2d's backward only where both gradients are wanted.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
-array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+array's largest value (as tests/kernels/test_conv_tiers.py compares tiers).
 """
 
 import numpy as np
@@ -213,7 +213,7 @@ def test_small_same_maps_run_from_small_map_cells_to_under_min_pixels(map_size, 
 def test_columns_larger_than_the_caches_are_taken_too(numba_im2col):
     """An image's columns of a 3x3 64 -> 64 convolution on 32x32 maps (2.4 MB in float32, the
     fair bench's convolution) go the joint way, and give the numpy tier's gradients (too
-    large for the reference loops; that tier is held to them in test_conv_pool_tiers.py)."""
+    large for the reference loops; that tier is held to them in test_conv_tiers.py)."""
     rng = np.random.default_rng(30)
     x, gy = rng.standard_normal((2, 64, 32, 32)), rng.standard_normal((2, 64, 32, 32))
     w = rng.standard_normal((64, 64, 3, 3))

@@ -4,7 +4,7 @@ instead of rebuilding them exactly where they are still x's, and gives the refer
 result whether it reads them or rebuilds them.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the array's
-largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+largest value (as tests/kernels/test_conv_tiers.py compares tiers).
 """
 
 import numpy as np

@@ -4,7 +4,7 @@ Equal to the reference loops, taken exactly where by_images.pointwise says, and 
 columns built.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the
-array's largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+array's largest value (as tests/kernels/test_conv_tiers.py compares tiers).
 """
 
 import numpy as np

@@ -3,7 +3,7 @@ transforms): equal to the reference loops, exactly im2col.py's result where it d
 apply, and through F.conv2d a passing gradient check.
 
 Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the array's
-largest value (as tests/kernels/test_conv_pool_tiers.py compares tiers).
+largest value (as tests/kernels/test_conv_tiers.py compares tiers).
 """
 
 import importlib

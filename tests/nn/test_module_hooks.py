@@ -1,9 +1,11 @@
-"""Forward hooks as PyTorch runs them: order, replacement, prepend, with_kwargs, always_call."""
+"""Forward hooks as PyTorch runs them: order, replacement, prepend, with_kwargs, always_call;
+and backward hooks."""
 
 import copy
 
 import numpy as np
 import pytest
+from module_nets import Net, x64
 
 import minicnn as mc
 from minicnn import nn
@@ -81,6 +83,42 @@ def test_hooks_survive_deepcopy_and_see_the_copy():
     twin = copy.deepcopy(m)
     twin(rand(4))
     assert seen == [twin]
+
+
+def test_forward_hooks_see_inputs_and_outputs_and_can_be_removed():
+    lin = nn.Linear(3, 2).double()
+    calls = []
+    handle = lin.register_forward_hook(lambda m, inputs, out: calls.append((m, inputs, out)))
+    x = x64(4, 3)
+    y = lin(x)
+    assert len(calls) == 1 and calls[0][0] is lin and calls[0][1][0] is x and calls[0][2] is y
+    handle.remove()
+    lin(x)
+    assert len(calls) == 1
+    with lin.register_forward_hook(lambda m, i, o: o * 2):  # a hook may replace the output
+        np.testing.assert_allclose(lin(x).data, 2 * y.data)
+    np.testing.assert_allclose(lin(x).data, y.data)
+    pre = lin.register_forward_pre_hook(lambda m, inputs: (inputs[0] * 0,))
+    np.testing.assert_allclose(lin(x).data, np.broadcast_to(lin.bias.data, (4, 2)))
+    pre.remove()
+
+
+def test_hooks_find_the_first_module_whose_output_is_not_finite():
+    net = Net().double()
+    net.features[2].weight.data[0, 0] = np.inf
+    bad = []
+    handles = [
+        m.register_forward_hook(
+            lambda m, i, o, name=name: bad.append(name) if not np.isfinite(o.data).all() else None
+        )
+        for name, m in net.named_modules()
+        if name
+    ]
+    with np.errstate(invalid="ignore", over="ignore"):
+        net(x64(2, 4))
+    for h in handles:
+        h.remove()
+    assert bad[0] == "features.2"
 
 
 # --- backward hooks --------------------------------------------------------------------------

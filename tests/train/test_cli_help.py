@@ -136,7 +136,7 @@ def test_debug_keeps_the_exit_status_of_a_failure_while_running(monkeypatch, cap
     ],
 )
 def test_debug_is_taken_before_and_after_every_command(command, argv, before, monkeypatch, capsys):
-    """(bench's own parser: tests/bench/test_bench_cli.py)"""
+    """(bench's own parser: tests/bench/test_bench_cli_status.py)"""
     from minicnn import __main__ as cli
     from minicnn.cli_common import UsageError
 
