@@ -50,6 +50,7 @@ LAYERS = {
         dilation=m.dilation,
         groups=m.groups,
         bias=m.bias is not None,
+        padding_mode=m.padding_mode,
     ),
     nn.ConvTranspose2d: lambda m: tnn.ConvTranspose2d(
         m.in_channels,

@@ -1,10 +1,12 @@
 """Conv2d and ConvTranspose2d: the convolutional layers, thin Modules over ``F.conv2d`` and
-``F.conv_transpose2d``; their 1-D twins (one_d.py) share the bases here."""
+``F.conv_transpose2d``; their 1-D twins (one_d.py) share the bases here. A padding_mode other
+than "zeros" composes ``F.pad`` and the convolution (no kernel of its own)."""
 
 import numpy as np
 
 from .. import functional as F
 from ..functional.checks import (
+    AXES,
     LAYOUTS,
     check_conv_args,
     check_conv_transpose_args,
@@ -12,28 +14,43 @@ from ..functional.checks import (
     ints,
     positive_int,
 )
+from ..functional.conv import _check_conv_inputs
 from ..kernels.sizes import transposed_out_size
+from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter
 
+# PyTorch's padding modes for a convolution's border; its transposed layers take "zeros" alone
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
-def _padding_mode(name, padding_mode):
-    if padding_mode != "zeros":
+
+def _padding_mode(name, padding_mode, transposed=False):
+    """``padding_mode`` checked as PyTorch's ``_ConvNd`` checks it: one of _PADDING_MODES, or
+    "zeros" for a transposed layer."""
+    known = isinstance(padding_mode, str) and padding_mode in _PADDING_MODES
+    if transposed and not (known and padding_mode == "zeros"):
         raise ValueError(
-            f"{name}: padding_mode {padding_mode!r} is not supported; only 'zeros' "
-            "(PyTorch's default), the padding every net of the course uses"
+            f'{name}: only "zeros" padding mode is supported, as in PyTorch, '
+            f"got padding_mode={padding_mode!r}"
         )
+    if not known:
+        raise ValueError(
+            f"{name}: padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', "
+            f"but got padding_mode={padding_mode!r}"
+        )
+    return padding_mode
 
 
 class _ConvNd(Module):
     """What the convolutional layers share, as PyTorch's ``_ConvNd``: the channel and kernel
-    checks, the weight and bias (PyTorch's init over the weight's own fan-in), and the repr.
-    ``_dims``: the spatial dims, 2 (kernel_size a pair) or 1 (a 1-tuple, the 1-D layers)."""
+    checks, the weight and bias (PyTorch's init over the weight's own fan-in), the padding
+    mode, and the repr. ``_dims``: the spatial dims, 2 (kernel_size a pair) or 1 (a 1-tuple,
+    the 1-D layers)."""
 
     _dims = 2
 
-    def _setup(self, in_channels, out_channels, kernel_size, groups, bias, dtype, transposed):
+    def _setup(self, in_channels, out_channels, kernel_size, groups, bias, dtype, transposed, padding_mode):
         name = type(self).__name__
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
@@ -45,7 +62,10 @@ class _ConvNd(Module):
                 f"{name}: groups={groups} must divide both in_channels ({in_channels}) "
                 f"and out_channels ({out_channels})"
             )
-        self.groups = groups
+        self.groups, self.padding_mode = groups, padding_mode
+        # F.pad's amounts for a padding_mode other than "zeros", as PyTorch names them:
+        # (before, after) per spatial dim, the last dim's first
+        self._reversed_padding_repeated_twice = [n for pair in reversed(self._sides()) for n in pair]
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         # (out, in/groups) for a convolution; a transposed one keeps the layout of the
         # convolution whose input gradient it is, which maps its out channels to its in
@@ -59,8 +79,47 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
+    def _sides(self):
+        """(before, after) per spatial dim: padding p on both sides; "valid" none; "same" the
+        d*(k - 1) cells that keep the size, half before, the odd one after, as PyTorch."""
+        if self.padding == "valid":
+            return [(0, 0)] * self._dims
+        if self.padding == "same":
+            totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+            return [(t // 2, t - t // 2) for t in totals]
+        return [(p, p) for p in self.padding]
+
     def reset_parameters(self):
         init.default_(self.weight, self.bias)
+
+    def _conv_forward(self, x, conv):
+        """``conv`` (F.conv2d or F.conv1d) of x with the layer's weights. A padding_mode other
+        than "zeros" pads x with ``F.pad`` in that mode first and convolves with padding 0,
+        as PyTorch's layers do."""
+        name = self._label()
+        w, b, s, d, g = self.weight, self.bias, self.stride, self.dilation, self.groups
+        if self.padding_mode == "zeros":
+            return conv(x, w, b, s, self.padding, d, g, name=name)
+        return conv(self._padded(x, name), w, b, s, 0, d, g, name=name)
+
+    def _padded(self, x, name):
+        """x padded by padding_mode, after the checks the convolution would make of x, and
+        PyTorch's limits: reflect pads each side by less than the size (the edge is not
+        repeated), circular by at most the size (it wraps round once)."""
+        dims, amounts, mode = self._dims, self._reversed_padding_repeated_twice, self.padding_mode
+        sides = [tuple(amounts[2 * i : 2 * i + 2]) for i in reversed(range(dims))]  # first dim's first
+        one = isinstance(x, Tensor) and x.ndim == dims + 1  # an unbatched input
+        batch = x.unsqueeze(0) if one else x
+        wide = tuple(max(pair) for pair in sides)  # the larger side, for the kernel's fit
+        _check_conv_inputs(name, batch, self.weight, self.bias, self.stride, wide, self.dilation, self.groups)
+        for axis, n, pair in zip(AXES[dims], x.shape[-dims:], sides):
+            if (mode == "reflect" and max(pair) >= n) or (mode == "circular" and max(pair) > n):
+                limit = "below" if mode == "reflect" else "of at most"
+                raise ValueError(
+                    f"{name}: padding_mode {mode!r} needs padding {limit} the input's size, got "
+                    f"padding {pair} along the {axis} of {n}; x {x.shape}"
+                )
+        return F.pad(x, amounts, mode=mode, name=name)
 
     def extra_repr(self):
         zeros, ones = (0,) * self._dims, (1,) * self._dims
@@ -69,12 +128,14 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != ones:
             s += f", dilation={self.dilation}"
-        if getattr(self, "output_padding", zeros) != zeros:
+        if self.output_padding != zeros:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -85,7 +146,15 @@ class Conv2d(_ConvNd):
     H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1, same for W_out.
     Init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels/groups * kH * kW.
-    Arguments in PyTorch's order; ``padding_mode`` takes only its default, "zeros".
+    Arguments in PyTorch's order. ``padding_mode``, PyTorch's, is what the padded border reads,
+    at a position j of an axis of size n outside [0, n): "zeros" 0; "reflect" x[|j|] before
+    and x[2(n-1) - j] after, the edge not repeated (padding < n); "replicate" x[clip(j, 0, n-1)];
+    "circular" x[j mod n] (padding <= n). A mode other than "zeros" pads x with ``F.pad`` and
+    convolves with padding 0, as PyTorch: padding="same" pads d*(k - 1) cells, the odd one after.
+
+    >>> from minicnn import nn
+    >>> nn.Conv2d(3, 8, 3, padding=1, padding_mode="reflect")
+    Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect)
     """
 
     def __init__(
@@ -104,23 +173,15 @@ class Conv2d(_ConvNd):
     ):
         super().__init__()
         name = type(self).__name__
-        _padding_mode(name, padding_mode)
+        padding_mode = _padding_mode(name, padding_mode)
         self.stride, self.padding, self.dilation = check_conv_args(name, stride, padding, dilation, groups)
-        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, transposed=False)
+        self.output_padding = (0, 0)  # PyTorch's _ConvNd keeps it for every convolution
+        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, False, padding_mode)
         if device is not None:
             self.to(device)
 
     def forward(self, x):
-        return F.conv2d(
-            x,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.groups,
-            name=self._label(),
-        )
+        return self._conv_forward(x, F.conv2d)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -190,11 +251,11 @@ class ConvTranspose2d(_ConvTransposeNd):
     ):
         super().__init__()
         name = type(self).__name__
-        _padding_mode(name, padding_mode)
+        padding_mode = _padding_mode(name, padding_mode, transposed=True)
         self.stride, self.padding, self.output_padding, self.dilation = check_conv_transpose_args(
             name, stride, padding, output_padding, dilation, groups
         )
-        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, transposed=True)
+        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, True, padding_mode)
         if device is not None:
             self.to(device)
 

@@ -25,11 +25,15 @@ class Conv1d(_ConvNd):
     Init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels/groups * kL.
     kernel_size, stride, padding and dilation are kept as 1-tuples (padding may be "same" or
-    "valid"), as PyTorch's; ``padding_mode`` takes only its default, "zeros".
+    "valid"), as PyTorch's. ``padding_mode`` as Conv2d's, along L: at a position j outside
+    [0, L), "zeros" reads 0, "reflect" x[|j|] or x[2(L-1) - j] (padding < L), "replicate"
+    x[clip(j, 0, L-1)], "circular" x[j mod L] (padding <= L); F.pad in that mode, then padding 0.
 
     >>> from minicnn import nn
     >>> nn.Conv1d(3, 8, 5, padding=2)
     Conv1d(3, 8, kernel_size=(5,), stride=(1,), padding=(2,))
+    >>> nn.Conv1d(3, 8, 4, padding="same", padding_mode="circular")
+    Conv1d(3, 8, kernel_size=(4,), stride=(1,), padding=same, padding_mode=circular)
     """
 
     _dims = 1
@@ -50,15 +54,15 @@ class Conv1d(_ConvNd):
     ):
         super().__init__()
         name = type(self).__name__
-        _padding_mode(name, padding_mode)
+        padding_mode = _padding_mode(name, padding_mode)
         self.stride, self.padding, self.dilation = check_conv_args(name, stride, padding, dilation, groups, 1)
-        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, transposed=False)
+        self.output_padding = (0,)  # PyTorch's _ConvNd keeps it for every convolution
+        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, False, padding_mode)
         if device is not None:
             self.to(device)
 
     def forward(self, x):
-        w, b, name = self.weight, self.bias, self._label()
-        return F.conv1d(x, w, b, self.stride, self.padding, self.dilation, self.groups, name=name)
+        return self._conv_forward(x, F.conv1d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -91,11 +95,11 @@ class ConvTranspose1d(_ConvTransposeNd):
     ):
         super().__init__()
         name = type(self).__name__
-        _padding_mode(name, padding_mode)
+        padding_mode = _padding_mode(name, padding_mode, transposed=True)
         self.stride, self.padding, self.output_padding, self.dilation = check_conv_transpose_args(
             name, stride, padding, output_padding, dilation, groups, 1
         )
-        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, transposed=True)
+        self._setup(in_channels, out_channels, kernel_size, groups, bias, dtype, True, padding_mode)
         if device is not None:
             self.to(device)
 

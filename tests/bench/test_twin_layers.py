@@ -13,6 +13,21 @@ from minicnn import nn
 # (minicnn layer, its twin's class, the twin's arguments that carry the layer's hyperparameters)
 LAYER_CASES = [
     (
+        nn.Conv2d(6, 4, (4, 3), padding="same", dilation=(1, 2), groups=2, padding_mode="reflect"),
+        "Conv2d",
+        {
+            "in_channels": 6,
+            "out_channels": 4,
+            "kernel_size": (4, 3),
+            "stride": (1, 1),
+            "padding": "same",
+            "dilation": (1, 2),
+            "groups": 2,
+            "bias": True,
+            "padding_mode": "reflect",
+        },
+    ),
+    (
         nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, bias=False, dilation=2),
         "ConvTranspose2d",
         {

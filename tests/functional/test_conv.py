@@ -149,11 +149,14 @@ def test_module_repr_and_parameters():
     assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
 
 
-def test_module_takes_pytorchs_positional_arguments_and_only_zeros_padding():
-    m = nn.Conv2d(2, 4, 3, 1, 1, 1, 1, False, "zeros", None, "float64")  # PyTorch's order
+def test_module_takes_pytorchs_positional_arguments_and_its_padding_modes():
+    m = nn.Conv2d(2, 4, 3, 1, 1, 1, 1, False, "reflect", None, "float64")  # PyTorch's order
     assert m.bias is None and m.weight.dtype == np.float64 and m.padding == (1, 1)
-    with pytest.raises(ValueError, match=r"Conv2d: padding_mode 'reflect' is not supported; only 'zeros'"):
-        nn.Conv2d(2, 4, 3, padding_mode="reflect")
+    assert m.padding_mode == "reflect"  # the modes' numbers: tests/nn/test_conv_padding_modes.py
+    with pytest.raises(
+        ValueError, match=r"^Conv2d: padding_mode must be one of .*, but got padding_mode='wrap'$"
+    ):
+        nn.Conv2d(2, 4, 3, padding_mode="wrap")
 
 
 @pytest.mark.parametrize("kernel", [3, 4, (2, 5)])

@@ -377,7 +377,8 @@ ERRORS = {
     "module_padding_mode": (
         lambda: nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"),
         ValueError,
-        r"ConvTranspose2d: padding_mode 'reflect' is not supported; only 'zeros'",
+        r"ConvTranspose2d: only \"zeros\" padding mode is supported, as in PyTorch, "
+        r"got padding_mode='reflect'",
     ),
     "module_names_itself": (
         lambda: nn.Sequential(nn.ConvTranspose2d(3, 4, 3))(mc.zeros(1, 2, 5, 5)),

@@ -194,9 +194,14 @@ ERRORS = {
         r"^Conv1d: kernel_size must be an int or a tuple",
     ),
     "Conv1d_padding_mode": (
-        lambda: nn.Conv1d(3, 4, 3, padding_mode="reflect"),
+        lambda: nn.Conv1d(3, 4, 3, padding_mode="reflection"),
         ValueError,
-        r"^Conv1d: padding_mode 'reflect' is not supported",
+        r"^Conv1d: padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', but got",
+    ),
+    "ConvTranspose1d_padding_mode": (
+        lambda: nn.ConvTranspose1d(3, 4, 3, padding_mode="reflect"),
+        ValueError,
+        r'^ConvTranspose1d: only "zeros" padding mode is supported',
     ),
     "Conv1d_groups": (
         lambda: nn.Conv1d(3, 4, 3, groups=2),
