@@ -1,5 +1,5 @@
 """Resizing images, as ``torch.nn.functional.interpolate`` on 4-D input: "nearest",
-"nearest-exact" and "bilinear" (the upsampling of FCN, U-Net and feature pyramids).
+"nearest-exact", "bilinear" (the upsampling of FCN, U-Net and feature pyramids) and "bicubic".
 
 Each output row i reads from a source coordinate s(i) of the input's rows, and each
 column likewise; ``scale`` is 1/scale_factor where one is given (and
@@ -11,9 +11,15 @@ recompute_scale_factor is not True), else n_in / n_out:
                     s = i * (n_in - 1) / (n_out - 1)                  (align_corners=True)
                     src = floor(s) and src + 1 (but at most n_in - 1),
                     weighted 1 - lambda and lambda, lambda = s - floor(s)
+    bicubic         s as bilinear's but not clamped at 0; the four cells floor(s) - 1 ..
+                    floor(s) + 2 (each clamped into [0, n_in - 1]), weighted by Keys' cubic
+                    kernel W(d) at their distances d = t + 1, t, 1 - t, 2 - t, t = s - floor(s):
+                    W(d) = (A + 2) d^3 - (A + 3) d^2 + 1          for d <= 1
+                    W(d) = A d^3 - 5 A d^2 + 8 A d - 4 A          for 1 < d < 2,  A = -0.75
 
 The 2-D op applies that along the columns, then along the rows: y = A_h x A_w^T, each row
-of A (n_out, n_in) holding one 1 (nearest) or the two weights (bilinear). Its gradient is
+of A (n_out, n_in) holding one 1 (nearest), or the two (bilinear) or four (bicubic) weights,
+summed where clamped cells coincide. Its gradient is
 the transpose, gx = A_h^T gy A_w: each output's gradient added back to the source pixels
 it was read from, times the weights it was read with, and summed where several outputs
 read one pixel. ``kernels/reference_interpolate.py`` holds the same as plain loops.
@@ -31,13 +37,13 @@ from .. import backend
 from ..tensor import Function, Tensor
 from .checks import as_int, check_float
 
-MODES = ("nearest", "nearest-exact", "bilinear")
-_PYTORCH_ONLY = ("linear", "bicubic", "trilinear", "area", "lanczos")  # PyTorch's other modes
+MODES = ("nearest", "nearest-exact", "bilinear", "bicubic")
+_PYTORCH_ONLY = ("linear", "trilinear", "area", "lanczos")  # PyTorch's other modes
 
 
 class Interpolate(Function):
     """y = A_h x A_w^T: y[i, j] = sum over the taps (h, a) of row i and (w, b) of column j of
-    a b x[h, w] (one tap of weight 1 for nearest, two for bilinear).
+    a b x[h, w] (one tap of weight 1 for nearest, two for bilinear, four for bicubic).
     gx = A_h^T gy A_w: gx[h, w] += a b gy[i, j] for every output (i, j) that read (h, w)."""
 
     def forward(self, x, *, rows, cols):
@@ -80,8 +86,11 @@ def source_taps(n_in: int, n_out: int, scale: float | None, mode: str, align_cor
     dtype, the bilinear coordinate in x's dtype (rounded once, ``fused_coordinate``) and its
     floor taken in float32; nearest copies for n_out = n_in and takes i // 2 for
     n_out = 2 n_in, and bilinear copies for n_out = n_in, in both whatever scale_factor said.
+    Bicubic has no such copy: its coordinate follows scale_factor even where n_out = n_in.
     """
     i = np.arange(n_out)
+    if mode == "bicubic":
+        return _cubic_taps(n_in, n_out, scale, align_corners, dtype)
     if mode != "bilinear":
         if mode == "nearest" and n_out in (n_in, 2 * n_in):
             return [(i * n_in // n_out, None)]
@@ -98,6 +107,31 @@ def source_taps(n_in: int, n_out: int, scale: float | None, mode: str, align_cor
     h0 = np.minimum(np.floor(at.astype(np.float32)).astype(np.int64), n_in - 1)
     lam = np.clip(at - h0, 0, 1).astype(dtype)
     return [(h0, (1 - lam).astype(dtype)), (h0 + (h0 < n_in - 1), lam)]
+
+
+def _cubic_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: Any):
+    """Bicubic's four taps: floor(s) - 1 .. floor(s) + 2, each index clamped into [0, n_in - 1]
+    (the border pixel repeated, as PyTorch's), with the weights of ``cubic_weights``."""
+    T = np.dtype(dtype).type
+    if align_corners:
+        at = (T(n_in - 1) / T(n_out - 1) if n_out > 1 else T(0)) * np.arange(n_out).astype(dtype)
+    else:  # NOTE: not clamped at 0, unlike bilinear's: the taps left of the border are clamped instead
+        at = fused_coordinate(_scale(T, scale, n_in, n_out), n_out)
+    h = np.minimum(np.floor(at.astype(np.float32)).astype(np.int64), n_in - 1)
+    t = np.clip(at - h.astype(dtype), 0, 1).astype(dtype)
+    return [(np.clip(h + k - 1, 0, n_in - 1), w) for k, w in enumerate(cubic_weights(t))]
+
+
+def cubic_weights(t: Any) -> list:
+    """Keys' cubic convolution kernel with A = -0.75 (PyTorch's and OpenCV's) at the distances
+    t + 1, t, 1 - t and 2 - t of the four taps from the source point, t in [0, 1] in t's dtype.
+    The four sum to 1, so a constant image stays constant. Written in PyTorch's own order of
+    operations (2 - t as (1 - t) + 1), which its compiled kernels may fuse into one rounding
+    less now and then: a weight can differ from PyTorch's in its last bit."""
+    A = t.dtype.type(-0.75)
+    inner = lambda d: ((A + 2) * d - (A + 3)) * d * d + 1  # |d| <= 1
+    outer = lambda d: ((A * d - 5 * A) * d + 8 * A) * d - 4 * A  # 1 < |d| < 2
+    return [outer(t + 1), inner(t), inner(1 - t), outer((1 - t) + 1)]
 
 
 def fused_coordinate(s: Any, n_out: int) -> Any:
@@ -165,8 +199,10 @@ def check_interpolate_args(
         if mode in _PYTORCH_ONLY:
             raise NotImplementedError(f"{name}: mode {mode!r} is not implemented; minicnn has {MODES}")
         raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
-    if mode != "bilinear" and align_corners is not None:
-        raise ValueError(f"{name}: align_corners can only be set with the interpolating mode 'bilinear'")
+    if mode not in ("bilinear", "bicubic") and align_corners is not None:
+        raise ValueError(
+            f"{name}: align_corners can only be set with the interpolating modes 'bilinear' and 'bicubic'"
+        )
     if align_corners is not None and not isinstance(align_corners, (bool, np.bool_)):
         raise TypeError(f"{name}: align_corners must be True, False or None, got {align_corners!r}")
     if size is not None and scale_factor is not None:
@@ -176,9 +212,11 @@ def check_interpolate_args(
     if recompute_scale_factor and size is not None:
         raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an explicit size")
     if antialias:
-        if mode == "bilinear":
+        if mode in ("bilinear", "bicubic"):
             raise NotImplementedError(f"{name}: antialias=True is not implemented; only antialias=False")
-        raise ValueError(f"{name}: antialias is restricted to bilinear (and PyTorch's bicubic) modes")
+        raise ValueError(
+            f"{name}: antialias is restricted to bilinear and bicubic modes (and PyTorch's lanczos)"
+        )
     if size is not None:
         return _size_pair(name, size), None
     return None, _scale_pair(name, scale_factor)
@@ -204,10 +242,11 @@ def interpolate(
             source coordinates use 1/scale_factor itself, unless ``recompute_scale_factor``
             is True, when they use H / H_out as for a given size.
         mode: "nearest" (PyTorch's default: floor(i * scale)), "nearest-exact" (the pixel
-            whose centre is nearest: floor((i + 0.5) * scale)) or "bilinear".
-        align_corners: bilinear only (None means False). True maps the corner pixels'
-            centres onto each other, s = i (H - 1) / (H_out - 1), and ignores scale_factor
-            there; False maps the images' edges, s = (i + 0.5) scale - 0.5.
+            whose centre is nearest: floor((i + 0.5) * scale)), "bilinear" or "bicubic"
+            (4 x 4 cells, Keys' cubic kernel with A = -0.75; it may overshoot the input's range).
+        align_corners: bilinear and bicubic only (None means False). True maps the corner
+            pixels' centres onto each other, s = i (H - 1) / (H_out - 1), and ignores
+            scale_factor there; False maps the images' edges, s = (i + 0.5) scale - 0.5.
         antialias: PyTorch's; only False is implemented.
         name: the layer named in error messages.
     Shapes:
@@ -219,6 +258,8 @@ def interpolate(
     [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]
     >>> F.interpolate(x, size=(1, 4), mode="bilinear").numpy()[0, 0].tolist()
     [[1.0, 1.25, 1.75, 2.0]]
+    >>> F.interpolate(x, size=(1, 4), mode="bicubic").numpy()[0, 0].tolist()
+    [[0.89453125, 1.2265625, 1.7734375, 2.10546875]]
     """
     check_float(name, "input", input)
     size, scales = check_interpolate_args(

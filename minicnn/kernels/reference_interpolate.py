@@ -2,9 +2,10 @@
 
 They are not a tier's kernels: interpolate runs one xp code on every tier, and the tests
 hold that code to these loops. Each output pixel (i, j) reads the cells around its source
-point, one index at a time: one cell (nearest, nearest-exact) or the four around it
-(bilinear), with the weights of its row and of its column. The source coordinates are
-PyTorch's, with its rounding (see ``functional/interpolate.py``). Slow: use tiny inputs.
+point, one index at a time: one cell (nearest, nearest-exact), the four around it
+(bilinear) or sixteen (bicubic), with the weights of its row and of its column. The source
+coordinates are PyTorch's, with its rounding (see ``functional/interpolate.py``). Slow: use
+tiny inputs.
 
 Shapes: x (N, C, H, W), y (N, C, OH, OW); ``size`` (OH, OW); ``scales`` the
 (height, width) scale_factor the coordinates use, or None for H / OH and W / OW.
@@ -19,6 +20,8 @@ from ..backend import Array, Shape
 
 def source(i: int, n_in: int, n_out: int, scale, mode: str, align_corners: bool, dtype) -> list:
     """[(index, weight)]: the input cells that output index i reads along one axis."""
+    if mode == "bicubic":  # its coordinate in x's dtype, as bilinear's
+        return cubic_source(i, n_in, n_out, scale, align_corners, np.dtype(dtype).type)
     if mode == "nearest" and n_out in (n_in, 2 * n_in):  # PyTorch's copy and i // 2, whatever scale
         return [(i * n_in // n_out, 1)]
     if mode != "bilinear":  # the scale in float32, as PyTorch's
@@ -36,6 +39,26 @@ def source(i: int, n_in: int, n_out: int, scale, mode: str, align_corners: bool,
     h = min(int(np.floor(np.float32(at))), n_in - 1)  # NOTE: PyTorch's floorf, in float32
     lam = T(min(max(at - T(h), T(0)), T(1)))
     return [(h, T(1) - lam), (min(h + 1, n_in - 1), lam)]
+
+
+def cubic_source(i: int, n_in: int, n_out: int, scale, align_corners: bool, T) -> list:
+    """Bicubic: the cells h - 1 .. h + 2 around s (h = floor(s)), each clamped into the image,
+    weighted by Keys' kernel W at its distance from s (t = s - h):
+        W(d) = (A + 2) d^3 - (A + 3) d^2 + 1      for d <= 1
+        W(d) = A d^3 - 5 A d^2 + 8 A d - 4 A      for 1 < d < 2,     A = -0.75
+    in Horner's form, and the distance 2 - t as (1 - t) + 1, as PyTorch writes them."""
+    if align_corners:
+        at = (T(n_in - 1) / T(n_out - 1) if n_out > 1 else T(0)) * T(i)
+    else:  # not clamped at 0: each tap is clamped instead
+        s = T(1 / scale) if scale else T(n_in) / T(n_out)
+        at = T(Fraction(float(s)) * (2 * i + 1) / 2 - Fraction(1, 2))
+    h = min(int(np.floor(np.float32(at))), n_in - 1)
+    t = T(min(max(at - T(h), T(0)), T(1)))
+    A = T(-0.75)
+    near = lambda d: ((A + 2) * d - (A + 3)) * d * d + 1
+    far = lambda d: ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+    weights = [far(t + 1), near(t), near(1 - t), far((1 - t) + 1)]
+    return [(min(max(h + k - 1, 0), n_in - 1), weights[k]) for k in range(4)]
 
 
 def interpolate_forward(x: Array, size: Shape, scales, mode: str, align_corners: bool) -> Array:

@@ -9,8 +9,8 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize images by ``size`` or ``scale_factor``: modes "nearest", "nearest-exact" and
-    "bilinear" (with ``align_corners``), as ``F.interpolate``.
+    """Resize images by ``size`` or ``scale_factor``: modes "nearest", "nearest-exact",
+    "bilinear" and "bicubic" (the last two with ``align_corners``), as ``F.interpolate``.
 
     Shapes: (N, C, H, W) -> (N, C, H_out, W_out), H_out = size[0] or floor(H * scale_factor).
     A scale_factor is kept as a float (a tuple of floats), as PyTorch keeps it.

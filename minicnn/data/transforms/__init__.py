@@ -22,6 +22,7 @@ from .geometric import (
     Resize,
     TenCrop,
 )
+from .hue import adjust_hue
 
 __all__ = [
     "Compose",
@@ -35,6 +36,7 @@ __all__ = [
     "RandomTranslate",
     "Resize",
     "TenCrop",
+    "adjust_hue",
 ]
 
 from ...torch_names import module_getattr  # noqa: E402  (torchvision's ToTensor: what to do instead)

@@ -1,10 +1,12 @@
-"""Pixel-value transforms: normalization and colour augmentation."""
+"""Pixel-value transforms: normalization and colour augmentation (hue's HSV in hue.py)."""
 
 import numpy as np
 
 from .base import Transform
+from .hue import adjust_hue
 
-# ITU-R 601-2 luma, as PIL's convert("L") and torchvision's rgb_to_grayscale.
+# ITU-R 601-2 luma, as PIL's convert("L") (torchvision's rgb_to_grayscale of a tensor takes
+# 0.2989 for red: contrast and saturation differ from its tensors' by up to about 2e-4).
 LUMA = np.array([0.299, 0.587, 0.114])
 
 # The ImageNet RGB principal components (pixels in [0, 1]) used by most
@@ -58,50 +60,87 @@ def _blend(x, other, f):
 
 
 class ColorJitter(Transform):
-    """Random brightness, contrast and saturation per image, as torchvision's ColorJitter.
+    """Random brightness, contrast, saturation and hue per image, as torchvision's ColorJitter.
 
-    Each factor f ~ U[max(0, 1 - v), 1 + v], or U[lo, hi] for a pair (lo, hi); 0 or None
-    leaves that part out (None as torchvision's v2). Brightness blends with black,
-    contrast with the image's mean grey, saturation with its grey image (a one-channel
-    image has none to change and is left as it is, as in torchvision); the three are
-    applied in that fixed order (torchvision shuffles it on each call), each result
-    clipped to [0, 1].
+    Factors, each drawn uniformly: brightness, contrast and saturation f ~ U[max(0, 1 - v),
+    1 + v], or U[lo, hi] for a pair 0 <= lo <= hi; hue h ~ U[-v, v] for 0 <= v <= 0.5, or
+    U[lo, hi] for a pair -0.5 <= lo <= hi <= 0.5. 0, None, or a range holding only the
+    identity ((1, 1); (0, 0) for hue) leaves that part out, as torchvision.
+
+        brightness   x' = clip(f x, 0, 1)                          (blend with black)
+        contrast     x' = clip(f x + (1 - f) mean(grey(x)), 0, 1)  (with the mean grey)
+        saturation   x' = clip(f x + (1 - f) grey(x), 0, 1)        (with the grey image)
+        hue          x' = adjust_hue(x, h): h added to the hue in HSV, modulo 1
+
+    grey(x) = 0.299 r + 0.587 g + 0.114 b. The parts run in a random order, as torchvision's
+    (it permutes the four on each call). Per image: every image draws its own factors and its
+    own order, as if torchvision's transform were called on each image alone, the way a
+    Dataset calls it. Draws, from ``rng``: for each part in use, in the order above, one
+    factor per image (``rng.uniform(lo, hi, N)``); then, with two parts or more in use, one
+    permutation of them per image. A one-channel image has no saturation or hue and keeps
+    them (its factors drawn all the same, so the stream of numbers does not depend on C).
     (A cheap stand-in for the lighting changes AlexNet models with PCALighting.)
     """
 
-    def __init__(self, brightness=0, contrast=0, saturation=0):
+    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        self._ranges = {}
         for name, v in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation)):
             lo, hi = _factor_range(name, v)
             if not 0 <= lo <= hi:
                 raise ValueError(f"ColorJitter: {name} must be >= 0 or a pair 0 <= lo <= hi, got {v!r}")
-        self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
+            self._ranges[name] = (lo, hi)
+        lo, hi = _factor_range("hue", hue, center=0.0)
+        if not -0.5 <= lo <= hi <= 0.5:
+            raise ValueError(
+                f"ColorJitter: hue must be in [0, 0.5] or a pair -0.5 <= lo <= hi <= 0.5, got {hue!r}"
+            )
+        self._ranges["hue"] = (lo, hi)
+        self.brightness, self.contrast, self.saturation, self.hue = brightness, contrast, saturation, hue
 
     def apply(self, x, rng):
         if x.shape[1] not in (1, 3):
             raise ValueError(f"ColorJitter: expected 1 or 3 channels, got batch {tuple(x.shape)}")
-        factor = lambda v: rng.uniform(*_factor_range("", v), size=len(x))
-        out = x
-        if self.brightness:
-            out = _blend(out, 0, factor(self.brightness))
-        if self.contrast:
-            out = _blend(out, _gray(out).mean(axis=(1, 2, 3), keepdims=True), factor(self.contrast))
-        if self.saturation:
-            f = factor(self.saturation)  # drawn all the same, so the stream of numbers is one
-            if x.shape[1] == 3:  # NOTE: a grey image has no saturation: torchvision leaves it as it is
-                out = _blend(out, _gray(out), f)
-        return out.copy() if out is x else out
+        parts = [p for p in PARTS if self._ranges[p] != (IDENTITY[p], IDENTITY[p])]
+        factors = [rng.uniform(*self._ranges[p], size=len(x)) for p in parts]
+        order = np.tile(np.arange(len(parts)), (len(x), 1))
+        if len(parts) > 1:
+            order = rng.permuted(order, axis=1)
+        out = x.copy()
+        for step in range(len(parts)):
+            for k, part in enumerate(parts):
+                chosen = order[:, step] == k
+                if chosen.any():
+                    out[chosen] = adjust(part, out[chosen], factors[k][chosen])
+        return out
 
 
-def _factor_range(name, v):
-    """torchvision's two forms: v -> [max(0, 1 - v), 1 + v]; a pair (lo, hi) as it is."""
+PARTS = ("brightness", "contrast", "saturation", "hue")
+IDENTITY = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}  # factors that change nothing
+
+
+def adjust(part, x, f):
+    """One of ColorJitter's four parts on a batch, with f one factor per image (torchvision's
+    adjust_brightness, adjust_contrast, adjust_saturation and adjust_hue on float images)."""
+    if part == "brightness":
+        return _blend(x, 0, f)
+    if part == "contrast":
+        return _blend(x, _gray(x).mean(axis=(1, 2, 3), keepdims=True), f)
+    if x.shape[1] == 1:  # NOTE: a grey image has no saturation or hue: torchvision leaves it as it is
+        return x
+    return _blend(x, _gray(x), f) if part == "saturation" else adjust_hue(x, f)
+
+
+def _factor_range(name, v, center=1.0):
+    """torchvision's two forms: v -> [max(0, 1 - v), 1 + v] ([-v, v] for hue, centred on 0);
+    a pair (lo, hi) as it is."""
     number = lambda a: isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, bool)
     if v is None:
-        return 1.0, 1.0
+        return center, center
     if isinstance(v, (tuple, list)) and len(v) == 2 and all(map(number, v)):
         return float(v[0]), float(v[1])
     if not number(v):
         raise TypeError(f"ColorJitter: {name} should be a single number or a pair (lo, hi), got {v!r}")
-    return max(0.0, 1 - v), 1 + v
+    return (max(0.0, center - v) if center else center - v), center + v
 
 
 class PCALighting(Transform):
