@@ -5,9 +5,9 @@ import numpy as np
 from .base import Transform
 from .hue import adjust_hue
 
-# ITU-R 601-2 luma, as PIL's convert("L") (torchvision's rgb_to_grayscale of a tensor takes
-# 0.2989 for red: contrast and saturation differ from its tensors' by up to about 2e-4).
-LUMA = np.array([0.299, 0.587, 0.114])
+# ITU-R 601-2 luma as torchvision's rgb_to_grayscale of a tensor takes it, 0.2989 for red
+# (PIL's convert("L") takes 0.299): ColorJitter's contrast and saturation are its tensors'.
+LUMA = np.array([0.2989, 0.587, 0.114])
 
 # The ImageNet RGB principal components (pixels in [0, 1]) used by most
 # reimplementations of AlexNet's lighting noise (fb.resnet.torch): eigenvalues,
@@ -72,7 +72,7 @@ class ColorJitter(Transform):
         saturation   x' = clip(f x + (1 - f) grey(x), 0, 1)        (with the grey image)
         hue          x' = adjust_hue(x, h): h added to the hue in HSV, modulo 1
 
-    grey(x) = 0.299 r + 0.587 g + 0.114 b. The parts run in a random order, as torchvision's
+    grey(x) = 0.2989 r + 0.587 g + 0.114 b (torchvision's). The parts run in a random order, as torchvision's
     (it permutes the four on each call). Per image: every image draws its own factors and its
     own order, as if torchvision's transform were called on each image alone, the way a
     Dataset calls it. Draws, from ``rng``: for each part in use, in the order above, one
