@@ -6,34 +6,21 @@ values are in test_in_place2.py."""
 import numpy as np
 import pytest
 from fixtures.gen_in_place2 import OUT_OF_PLACE
+from out_of_place_golden import check_gradcheck, check_values_and_gradients
 
 import minicnn as mc
 
 CASES = [n for n in OUT_OF_PLACE if n.startswith(("scatter", "index"))]
 
 
-def _inputs(g, name):
-    draws, _, grads = OUT_OF_PLACE[name]
-    return {k: mc.tensor(g[f"{name}.{k}"], requires_grad=k in grads) for k in draws}
-
-
 @pytest.mark.parametrize("name", CASES)
 def test_values_and_gradients_are_pytorchs(golden, name):
-    g = golden("in_place2")
-    _, call, grads = OUT_OF_PLACE[name]
-    T = _inputs(g, name)
-    y = call(mc, T)
-    np.testing.assert_allclose(y.numpy(), g[f"{name}.y"], rtol=1e-13, atol=1e-15)
-    (y * mc.tensor(g[f"{name}.gy"])).sum().backward()
-    for k in grads:
-        np.testing.assert_allclose(T[k].grad.numpy(), g[f"{name}.g{k}"], rtol=1e-13, atol=1e-15, err_msg=k)
+    check_values_and_gradients(golden("in_place2"), name)
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_gradcheck(golden, name):
-    T = _inputs(golden("in_place2"), name)
-    keys = list(T)
-    assert mc.gradcheck(lambda *ts: OUT_OF_PLACE[name][1](mc, dict(zip(keys, ts))), [T[k] for k in keys])
+    check_gradcheck(golden("in_place2"), name)
 
 
 def test_of_two_values_for_one_cell_the_later_in_index_order_stays():
