@@ -1,10 +1,9 @@
 """What the tests of the schedules' bad settings share: an optimizer to drive, a step, and the
-check that a setting is refused in one line."""
+pattern of the one line a bad setting is refused with."""
 
 import re
 
 import numpy as np
-import pytest
 
 from minicnn import nn, optim
 
@@ -21,8 +20,6 @@ def stepped(sched, *args):
     sched.step(*args)
 
 
-def refused_in_one_line(make, error, message):
-    """make() raises ``error`` with exactly ``message``."""
-    # a KeyError's text is its message quoted
-    with pytest.raises(error, match="^" + re.escape(repr(message) if error is KeyError else message) + "$"):
-        make()
+def exactly(error, message):
+    """The ``match=`` pattern of exactly ``message`` (a KeyError's text is its message quoted)."""
+    return "^" + re.escape(repr(message) if error is KeyError else message) + "$"

@@ -2,7 +2,7 @@
 refused when it is built, in one line that names it, what it expected and what it got."""
 
 import pytest
-from schedule_checks import refused_in_one_line, sgd
+from schedule_checks import exactly, sgd
 
 from minicnn.optim import lr_scheduler as L
 
@@ -92,4 +92,5 @@ BAD = [
 
 @pytest.mark.parametrize("make, error, message", BAD)
 def test_a_bad_setting_is_refused_in_one_line_naming_the_schedule(make, error, message):
-    refused_in_one_line(make, error, message)
+    with pytest.raises(error, match=exactly(error, message)):
+        make()
