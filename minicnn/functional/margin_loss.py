@@ -239,7 +239,8 @@ def multilabel_soft_margin_loss(
     if input.ndim == 0:
         raise ValueError(f"{name}: expected input of shape (C,) or (N, C), the classes last; got shape ()")
     check_bce_args(name, input, target, weight, reduction)  # one shape and dtype; weight a constant
-    losses = neg(add(mul(target, logsigmoid(input)), mul(sub(1, target), logsigmoid(neg(input)))))
+    with np.errstate(invalid="ignore"):  # t = 0 at x = -inf: 0 * -inf, NaN as PyTorch's, silently
+        losses = neg(add(mul(target, logsigmoid(input)), mul(sub(1, target), logsigmoid(neg(input)))))
     if weight is not None:
         losses = mul(losses, weight)
     with np.errstate(invalid="ignore"):  # C = 0: 0 / 0, NaN as PyTorch
