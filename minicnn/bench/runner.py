@@ -168,10 +168,16 @@ def run(opts):
     """Everything the options ask for, as one JSON-ready dict.
 
     With ``--compare torch`` every case is timed by fair.py (minicnn and PyTorch each in a
-    worker process of its own, in alternating rounds); otherwise here, in this process.
+    worker process of its own, in alternating rounds); otherwise here, in this process, with
+    NumPy's floating-point warnings off while it runs (random weights may overflow) and as they
+    were after: a caller's settings are its own.
     """
+    with np.errstate(all="ignore"):
+        return _run(opts)
+
+
+def _run(opts):
     result = {"options": {k: v for k, v in opts.items()}, "environment": system.environment(opts["devices"])}
-    np.seterr(all="ignore")
     env = None
     if opts["compare"] == "torch":
         env = fair.thread_env(opts["threads"])

@@ -181,7 +181,9 @@ def test_a_small_run_prints_the_table_and_writes_json_and_png(tmp_path, capsys):
         "--name",
         "t",
     ]
+    before = np.geterr()
     assert bench_main.main(argv) == 0
+    assert np.geterr() == before  # its warnings off while it runs, the caller's settings after
     out = capsys.readouterr().out
     assert "relu" in out and "lenet5" in out and "BLAS" in out
     result = json.loads((tmp_path / "t.json").read_text())
