@@ -236,6 +236,18 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead"):
         )
 
 
+def write_result(self, name, instead, op):
+    """x's array = op(x) in place, x returned (``relu_``, ``exp_``): op records nothing, as x needs
+    no gradient here or none is recorded; ``instead``, the out-of-place call a refusal suggests."""
+    _check_in_place(self, name, f"write {instead}")
+    in_place.check_no_overlap(name, self.data)
+    y = op(self)
+    with np.errstate(over="ignore", invalid="ignore"):  # (a wider integer result wraps into x's dtype)
+        backend.xp_of(self.data).copyto(self.data, y.data, casting="unsafe")
+    self._changed_in_place()
+    return self
+
+
 Tensor.__iadd__ = _in_place("+=", "add")
 Tensor.__isub__ = _in_place("-=", "subtract")
 Tensor.__imul__ = _in_place("*=", "multiply")
