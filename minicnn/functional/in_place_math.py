@@ -29,8 +29,7 @@ from . import activation, basic, pointwise, shorthands
 from .checks import check_tensor
 from .in_place_activation import relu_
 from .in_place_methods import _update, clamp_into, write_result
-
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+from .promotion import _CATEGORY
 
 
 def refuse_result(name: str, x: Tensor, result: Any, instead: str) -> None:
