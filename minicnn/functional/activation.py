@@ -82,6 +82,13 @@ def logistic(x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
+def softplus_of(z):
+    """log(1 + e^z) on an array, in z's dtype (softplus, mish, and the logistic losses use it)."""
+    xp = backend.xp_of(z)
+    # NOTE: max(z, 0) + log(1 + e^-|z|): e^z alone overflows for z > 88 in float32
+    return xp.maximum(z, 0) + xp.log1p(xp.exp(-abs(z)))
+
+
 def relu(x: Tensor, inplace: bool = False, *, name: str = "relu") -> Tensor:
     """y = max(x, 0). ``inplace`` is PyTorch's keyword, taken so its code runs, but ignored:
     the result is always a new tensor and x is left unchanged, so assign the result

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
+from .activation import softplus_of
 from .basic import unbroadcast
 from .checks import check_float, check_same_dtype
 from .loss import check_reduction
@@ -45,7 +46,7 @@ class BCEWithLogits(Function):
     def forward(self, x, y, *, weight, pos_weight, reduction):
         xp = backend.xp_of(x)
         self.x, self.y, self.weight, self.pos_weight, self.reduction = x, y, weight, pos_weight, reduction
-        self.softplus = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # log(1 + e^-x)
+        self.softplus = softplus_of(-x)  # log(1 + e^-x)
         positive = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         losses = (1 - y) * x + positive * self.softplus
         if weight is not None:

@@ -27,6 +27,7 @@ import numpy as np
 from .. import backend, rng
 from ..tensor import Function, Tensor
 from .checks import check_float, check_p
+from .smooth_activation import SELU_ALPHA, SELU_SCALE
 
 
 class Dropout(Function):
@@ -54,8 +55,8 @@ class AlphaDropout(Function):
             return gy * self.keep
 
 
-# alpha' = lambda_01 alpha_01 (smooth_activation.py's SELU_SCALE * SELU_ALPHA), PyTorch's digits
-_SELU_FLOOR = 1.7580993408473766
+# alpha' = lambda_01 alpha_01, SELU's limit at -inf (1.7580993408473766, PyTorch's digits exactly)
+_SELU_FLOOR = SELU_SCALE * SELU_ALPHA
 
 
 def _scaled_mask(x, p, shape):

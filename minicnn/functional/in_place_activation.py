@@ -19,25 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import backend, in_place
 from ..tensor import Tensor
 from . import hard_activation
 from .activation import leaky_relu, relu, rrelu
 from .checks import check_float
 from .hard_activation import hardtanh
-from .in_place_methods import _check_in_place
+from .in_place_methods import write_result
 from .smooth_activation import celu, elu, selu
 
 
 def _write(name: str, input: Tensor, op: Callable[[Tensor], Tensor]) -> Tensor:
     """x's array = op(x), in place, where the in-place rules allow it; x returned."""
     check_float(name, "input", input)
-    _check_in_place(input, f"{name}()", f"write x = F.{name[:-1]}(x, ...)")
-    in_place.check_no_overlap(f"{name}()", input.data)
-    y = op(input)  # (records nothing: x needs no gradient here, or none is recorded)
-    backend.xp_of(input.data).copyto(input.data, y.data)
-    input._changed_in_place()
-    return input
+    return write_result(input, f"{name}()", f"x = F.{name[:-1]}(x, ...)", op)
 
 
 def relu_(input: Tensor) -> Tensor:

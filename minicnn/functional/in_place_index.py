@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, in_place
-from ..tensor import Tensor, is_grad_enabled
+from ..tensor import Tensor
 from .checks import check_tensor
-from .in_place_methods import _check_in_place
+from .in_place_methods import _check_in_place, refuse_grad_operand
 from .index_writes import (
     check_source,
     fill_tensor,
@@ -33,13 +33,6 @@ from .index_writes import (
     src_array,
 )
 from .promotion import scalar_of
-
-
-def _refuse_grad(name: str, what: str, t: Any, instead: str) -> None:
-    if is_grad_enabled() and isinstance(t, Tensor) and t.requires_grad:
-        raise RuntimeError(
-            f"{name}: {what} requires grad, and minicnn records no in-place operation; write {instead}"
-        )
 
 
 def _target(self: Tensor, name: str, instead: str, *, warn: bool = False) -> Any:
@@ -67,7 +60,7 @@ def _scatter_(
     src = one_source(name, src, value)
     _, idx, at, block = scatter_cells(name, self, dim, index, src)
     src = src_array(name, self, src, idx)
-    _refuse_grad(name, "src", src, instead)
+    refuse_grad_operand(name, "src", src, instead)
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"{name}: reduce must be None, 'add' or 'multiply', got {reduce!r}")
     y = _target(self, name, instead)
@@ -85,7 +78,7 @@ def _scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     check_tensor(name, "src", src)
     _, idx, at, block = scatter_cells(name, self, dim, index, src)
     src = src_array(name, self, src, idx)
-    _refuse_grad(name, "src", src, instead)
+    refuse_grad_operand(name, "src", src, instead)
     scatter_reduced(_target(self, name, instead), at, _values(self, src, block), "add", None)
     self._changed_in_place()
     return self
@@ -98,7 +91,7 @@ def _index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha:
     check_tensor(name, "x", self)
     dim, idx, at = index_slices(name, self, dim, index)
     check_source(name, self, dim, idx, source)
-    _refuse_grad(name, "source", source, instead)
+    refuse_grad_operand(name, "source", source, instead)
     alpha = scalar_of(name, "alpha", alpha, self.dtype)
     values = source.data.reshape(source.shape or (1,))
     values = alpha * values if alpha != 1 else values.copy()  # (an array of its own: source may be x)
@@ -115,7 +108,7 @@ def _index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     name, instead = "index_fill_()", "x = x.index_fill(dim, index, value)"
     check_tensor(name, "x", self)
     _, _, at = index_slices(name, self, dim, index, negative=True)
-    _refuse_grad(name, "value", value, instead)
+    refuse_grad_operand(name, "value", value, instead)
     value = fill_tensor(name, self, value)
     _target(self, name, instead, warn=True)[at] = value.data
     self._changed_in_place()

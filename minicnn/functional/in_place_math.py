@@ -24,14 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, in_place
 from ..tensor import Tensor
 from . import activation, basic, pointwise, shorthands
 from .checks import check_tensor
 from .in_place_activation import relu_
-from .in_place_methods import _check_in_place, _update, clamp_into
-
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+from .in_place_methods import _update, clamp_into, write_result
+from .promotion import _CATEGORY
 
 
 def refuse_result(name: str, x: Tensor, result: Any, instead: str) -> None:
@@ -43,18 +41,6 @@ def refuse_result(name: str, x: Tensor, result: Any, instead: str) -> None:
             f"{name}: the result for x of {x.dtype} is {np.dtype(result)} (as PyTorch computes it), "
             f"which cannot be written into x's {x.dtype} array in place; write {instead}"
         )
-
-
-def write_result(self: Tensor, name: str, instead: str, op: Callable[[Tensor], Tensor]) -> Tensor:
-    """x's array = op(x), in place, where the in-place rules allow it; x returned. op records
-    nothing: x needs no gradient here, or none is recorded."""
-    _check_in_place(self, name, f"write {instead}")
-    in_place.check_no_overlap(name, self.data)
-    y = op(self)
-    with np.errstate(over="ignore", invalid="ignore"):  # (a wider integer result wraps into x's dtype)
-        backend.xp_of(self.data).copyto(self.data, y.data, casting="unsafe")
-    self._changed_in_place()
-    return self
 
 
 def _float_op(

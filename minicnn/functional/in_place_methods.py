@@ -127,6 +127,16 @@ def _refuse_grad_source(name, what, value):
         )
 
 
+def refuse_grad_operand(name, what, t, instead):
+    """Refuse an operand ``what`` that requires grad where a gradient is recorded (PyTorch would
+    record the in-place op; minicnn records none, and a silent write would cut t's gradient
+    off); ``instead`` is the out-of-place call the message suggests. A number passes."""
+    if is_grad_enabled() and isinstance(t, Tensor) and t.requires_grad:
+        raise RuntimeError(
+            f"{name}: {what} requires grad, and minicnn records no in-place operation; write {instead}"
+        )
+
+
 Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
 
 
@@ -226,6 +236,18 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead"):
         )
 
 
+def write_result(self, name, instead, op):
+    """x's array = op(x) in place, x returned (``relu_``, ``exp_``): op records nothing, as x needs
+    no gradient here or none is recorded; ``instead``, the out-of-place call a refusal suggests."""
+    _check_in_place(self, name, f"write {instead}")
+    in_place.check_no_overlap(name, self.data)
+    y = op(self)
+    with np.errstate(over="ignore", invalid="ignore"):  # (a wider integer result wraps into x's dtype)
+        backend.xp_of(self.data).copyto(self.data, y.data, casting="unsafe")
+    self._changed_in_place()
+    return self
+
+
 Tensor.__iadd__ = _in_place("+=", "add")
 Tensor.__isub__ = _in_place("-=", "subtract")
 Tensor.__imul__ = _in_place("*=", "multiply")
@@ -242,11 +264,7 @@ def _update(self, name, ufunc, symbol, other, alpha=None, rounding_mode=None):
     """self = self op (alpha * other), written into self's array, as PyTorch's ``add_`` and the
     like (``_combine``: other broadcast to self's shape, the result in self's dtype, refused
     where it has a higher category). A rounding_mode makes the division div's rounded one."""
-    if is_grad_enabled() and isinstance(other, Tensor) and other.requires_grad:
-        raise RuntimeError(
-            f"{name}: other requires grad, and minicnn records no in-place operation; "
-            f"write x = x {symbol} other"
-        )
+    refuse_grad_operand(name, "other", other, f"x = x {symbol} other")
     instead = f"write x = x {symbol} other"
     if rounding_mode is not None:
         instead = f"write x = x.div(other, rounding_mode={rounding_mode!r})"
@@ -324,11 +342,7 @@ def _clamp_tensors_(self, name, min, max):
     integer or bool x)."""
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
     for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
-        if is_grad_enabled() and b.requires_grad:
-            raise RuntimeError(
-                f"{name}: {side} requires grad, and minicnn records no in-place operation; "
-                "write x = x.clamp(min, max)"
-            )
+        refuse_grad_operand(name, side, b, "x = x.clamp(min, max)")
         if b.device != self.device:
             raise TypeError(
                 f"{name}: x is on {self.device} but {side} on {b.device}; move one with .to(device)"
@@ -368,11 +382,7 @@ def _masked_fill_(self, mask, value):
     if isinstance(value, Tensor):
         if value.ndim:
             raise ValueError(f"{name}: value must be a number or a 0-d tensor, got shape {value.shape}")
-        if is_grad_enabled() and value.requires_grad:
-            raise RuntimeError(
-                f"{name}: value requires grad, and minicnn records no in-place operation; "
-                "write x = x.masked_fill(mask, value)"
-            )
+        refuse_grad_operand(name, "value", value, "x = x.masked_fill(mask, value)")
         value = value.item()
     elif not isinstance(value, numbers.Number):
         raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")

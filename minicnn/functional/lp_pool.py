@@ -51,7 +51,8 @@ class NonZeroSlope(Function):
             return self.xp.where(self.kept, gy * self.unit, gy.dtype.type(0))
 
 
-def _check_norm_type(name: str, norm_type: Any) -> float:
+def check_norm_type(name: str, norm_type: Any) -> float:
+    """p as a float: a real number other than 0 (the LPPool layers check it once, when made)."""
     check_real(name, "norm_type", norm_type)
     if norm_type == 0:
         raise ValueError(f"{name}: norm_type must be a non-zero value, but got {norm_type}")
@@ -85,7 +86,7 @@ def lp_pool2d(
     >>> F.lp_pool2d(mc.tensor([[[[3.0, 4.0], [0.0, 0.0]]]]), 2, 2).tolist()   # sqrt(9 + 16)
     [[[[5.0]]]]
     """
-    p = _check_norm_type(name, norm_type)
+    p = check_norm_type(name, norm_type)
     kernel, step, _ = check_pool_args(name, kernel_size, stride, 0)
     _check_pool_input(name, x, kernel, step, (0, 0), (1, 1), ceil_mode)
     if math.isinf(p):  # the limit of the norm: the largest |x| (p = inf) or the smallest
@@ -124,7 +125,7 @@ def lp_pool1d(
     >>> F.lp_pool1d(mc.tensor([[[3.0, 4.0, 1.0, 1.0]]]), 1, 2).tolist()   # sums of pairs
     [[[7.0, 2.0]]]
     """
-    _check_norm_type(name, norm_type)
+    check_norm_type(name, norm_type)
     (k,), (s,), _ = check_pool_args(name, kernel_size, stride, 0, dims=1)
     _check_pool_input(name, x, (k,), (s,), (0,), (1,), ceil_mode)
     return _signal(lp_pool2d(_image(x), norm_type, (1, k), (1, s), ceil_mode, name=name))

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
+from .activation import softplus_of
 from .basic import add, mul, neg, sub
 from .bce import _check as check_bce_args
 from .checks import check_float, check_real, check_same_dtype
@@ -164,7 +165,7 @@ class SoftMargin(Function):
             m = -y * x
             if self.needs_grad[0]:
                 self.slope = -y * xp.exp(-xp.logaddexp(0, -m))  # -y / (1 + e^(y x))
-            losses = xp.maximum(m, 0) + xp.log1p(xp.exp(-xp.abs(m)))
+            losses = softplus_of(m)
         return reduce_losses(xp, losses.astype(x.dtype, copy=False), reduction)
 
     def backward(self, g):

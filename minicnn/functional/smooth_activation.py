@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .activation import logistic
+from .activation import logistic, softplus_of
 from .checks import check_float, check_real
 from .special import erfc
 
@@ -93,8 +93,7 @@ class Softplus(Function):
         xp = backend.xp_of(x)
         z = x * beta
         self.linear, self.s = z > threshold, logistic(z)
-        # NOTE: log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): e^z alone overflows for a large threshold
-        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-abs(z)))) / beta
+        soft = softplus_of(z) / beta
         return xp.where(self.linear, x, soft).astype(x.dtype, copy=False)
 
     def backward(self, gy):
@@ -155,10 +154,8 @@ class Mish(Function):
     the product rule, with d softplus/dx = sigma(x) and d tanh(s)/ds = 1 - tanh^2(s)."""
 
     def forward(self, x):
-        xp = backend.xp_of(x)
-        # NOTE: log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^x alone overflows for x > 88 (float32)
         self.x = x
-        self.t = xp.tanh(xp.maximum(x, 0) + xp.log1p(xp.exp(-abs(x))))
+        self.t = backend.xp_of(x).tanh(softplus_of(x))
         with np.errstate(invalid="ignore"):  # mish(-inf) = -inf * 0 = NaN, as PyTorch
             return x * self.t
 

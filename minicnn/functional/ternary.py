@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from .. import backend, in_place
-from ..tensor import Function, Tensor, is_grad_enabled
+from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_tensor, type_name
 from .copying import cast
-from .in_place_methods import _check_fits, _check_in_place
+from .in_place_methods import _check_fits, _check_in_place, refuse_grad_operand
 from .promotion import (
     check_broadcast,
     in_dtype,
@@ -219,10 +219,7 @@ def _operands(name: str, self: Tensor, instead: str, **given: Any) -> None:
     where a gradient is recorded, each broadcasting to x's own shape."""
     _tensors(name, x=self, **given)
     for what, t in given.items():
-        if is_grad_enabled() and t.requires_grad:
-            raise RuntimeError(
-                f"{name}: {what} requires grad, and minicnn records no in-place operation; write {instead}"
-            )
+        refuse_grad_operand(name, what, t, instead)
         _check_fits(name, self, t.shape, what)
 
 

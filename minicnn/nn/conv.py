@@ -106,8 +106,7 @@ class _ConvNd(Module):
         """x padded by padding_mode, after the checks the convolution would make of x, and
         PyTorch's limits: reflect pads each side by less than the size (the edge is not
         repeated), circular by at most the size (it wraps round once)."""
-        dims, amounts, mode = self._dims, self._reversed_padding_repeated_twice, self.padding_mode
-        sides = [tuple(amounts[2 * i : 2 * i + 2]) for i in reversed(range(dims))]  # first dim's first
+        dims, mode, sides = self._dims, self.padding_mode, self._sides()
         one = isinstance(x, Tensor) and x.ndim == dims + 1  # an unbatched input
         batch = x.unsqueeze(0) if one else x
         wide = tuple(max(pair) for pair in sides)  # the larger side, for the kernel's fit
@@ -119,7 +118,7 @@ class _ConvNd(Module):
                     f"{name}: padding_mode {mode!r} needs padding {limit} the input's size, got "
                     f"padding {pair} along the {axis} of {n}; x {x.shape}"
                 )
-        return F.pad(x, amounts, mode=mode, name=name)
+        return F.pad(x, self._reversed_padding_repeated_twice, mode=mode, name=name)
 
     def extra_repr(self):
         zeros, ones = (0,) * self._dims, (1,) * self._dims

@@ -2,7 +2,8 @@
 ``F.lp_pool1d`` and ``F.lp_pool2d`` (functional/lp_pool.py has the math)."""
 
 from .. import functional as F
-from ..functional.checks import check_pool_args, check_real
+from ..functional.checks import check_pool_args
+from ..functional.lp_pool import check_norm_type
 from .module import Module
 
 
@@ -14,9 +15,7 @@ class _LPPoolNd(Module):
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         super().__init__()
         name = type(self).__name__
-        check_real(name, "norm_type", norm_type)
-        if norm_type == 0:
-            raise ValueError(f"{name}: norm_type must be a non-zero value, but got {norm_type}")
+        check_norm_type(name, norm_type)
         check_pool_args(name, kernel_size, stride, 0, self._dims)
         # NOTE: kept as given (stride None too), as PyTorch keeps and prints them
         self.norm_type, self.kernel_size = norm_type, kernel_size
