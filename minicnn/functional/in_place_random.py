@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,12 @@ from .checks import check_tensor, type_name
 from .in_place_methods import _check_fits, _check_in_place
 
 
-def _refill(self: Tensor, name: str, draws: np.ndarray) -> Tensor:
-    """Write the CPU draws (of x's shape) into x's array in x's dtype, under the in-place rules."""
+def _refill(self: Tensor, name: str, draw: Callable[[], np.ndarray]) -> Tensor:
+    """Write ``draw()``, CPU draws of x's shape, into x's array in x's dtype, under the in-place
+    rules; drawn once those pass, so a refused call leaves the generator where it was."""
     _check_in_place(self, name)
     in_place.check_no_overlap(name, self.data)
-    self.data[...] = backend.to_device(draws.astype(self.dtype), self.device)
+    self.data[...] = backend.to_device(draw().astype(self.dtype), self.device)
     self._changed_in_place()
     return self
 
@@ -53,7 +55,7 @@ def _bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
             else f"values outside it in p, e.g. {probs[~((probs >= 0) & (probs <= 1))].flat[0]}"
         )
         raise ValueError(f"{name}: expected p in [0, 1], got {got}")
-    return _refill(self, name, rng.get_generator(generator).random(self.shape) < probs)
+    return _refill(self, name, lambda: rng.get_generator(generator).random(self.shape) < probs)
 
 
 def _exponential_(self: Tensor, lambd: Any = 1.0, *, generator: Any = None) -> Tensor:
@@ -69,7 +71,9 @@ def _exponential_(self: Tensor, lambd: Any = 1.0, *, generator: Any = None) -> T
         raise TypeError(f"{name}: lambd must be a number, got {type_name(lambd)}")
     if not float(lambd) > 0:
         raise ValueError(f"{name}: expected lambd > 0, got lambd={lambd}")
-    return _refill(self, name, rng.get_generator(generator).standard_exponential(self.shape) / float(lambd))
+    return _refill(
+        self, name, lambda: rng.get_generator(generator).standard_exponential(self.shape) / float(lambd)
+    )
 
 
 def _top(dtype: np.dtype) -> int:
@@ -127,8 +131,10 @@ def _random_(self: Tensor, *bounds: Any, to: Any = None, generator: Any = None) 
     name = "random_()"
     check_tensor(name, "x", self)
     low, high = _bounds(name, self.dtype, bounds, to)
-    draws = rng.get_generator(generator).integers(low, high, size=self.shape, dtype=np.int64, endpoint=True)
-    return _refill(self, name, draws)
+    draw = lambda: rng.get_generator(generator).integers(
+        low, high, size=self.shape, dtype=np.int64, endpoint=True
+    )
+    return _refill(self, name, draw)
 
 
 for _name, _method in {"bernoulli_": _bernoulli_, "exponential_": _exponential_, "random_": _random_}.items():

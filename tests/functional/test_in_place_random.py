@@ -29,6 +29,18 @@ def test_a_seed_repeats_the_draws_and_a_generator_of_its_own_leaves_it_alone(nam
     np.testing.assert_array_equal(DRAWS[name](mc.zeros(50)).numpy(), a)
 
 
+@pytest.mark.parametrize("name", sorted(DRAWS))
+def test_a_refused_refill_leaves_the_generator_where_it_was(name):
+    """As normal_ and uniform_: the in-place checks come before the draws."""
+    mc.manual_seed(12)
+    want = DRAWS[name](mc.zeros(50)).numpy().copy()
+    mc.manual_seed(12)
+    leaf = mc.zeros(50, dtype=mc.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=name):
+        DRAWS[name](leaf)
+    np.testing.assert_array_equal(DRAWS[name](mc.zeros(50)).numpy(), want)
+
+
 def test_bernoulli_draws_ones_with_probability_p_in_any_dtype(rng):
     x = mc.zeros(20000, dtype=mc.float64).bernoulli_(0.3, generator=int(rng.integers(1 << 30)))
     assert set(np.unique(x.numpy())) == {0.0, 1.0}
