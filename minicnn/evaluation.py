@@ -5,6 +5,7 @@ it was. The accuracy counts the labels that name a class, which the training loo
 
 import numpy as np
 
+from . import backend
 from . import functional as F
 from .nn.modes import eval_mode
 from .tensor import Tensor, no_grad
@@ -135,9 +136,11 @@ def evaluate(model, loader, loss=F.cross_entropy, device="cpu", num_classes=None
             part, counted = loss_sum(loss, loss(logits, y), logits, y)
             total, over, seen = total + part, over + counted, seen + len(y)
             if class_targets(logits.data, y.data):
-                labelled = named_classes(y.numpy(), ignored_by(loss))
-                preds.append(logits.numpy().argmax(1)[labelled])
-                trues.append(y.numpy()[labelled])
+                labels = y.numpy()  # NOTE: to the host: the confusion matrix is counted there
+                labelled = named_classes(labels, ignored_by(loss))
+                # the argmax where the logits are: N classes cross to the host, not N x C logits
+                preds.append(backend.to_device(logits.data.argmax(1), "cpu")[labelled])
+                trues.append(labels[labelled])
     if seen == 0:
         raise ValueError(f"evaluate: the loader gave no batches ({sizes_of(loader)})")
     if preds:
