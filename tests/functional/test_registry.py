@@ -3,7 +3,7 @@ PyTorch's golden arrays, and run in float32 and float64 to see that the dtype is
 through forward and backward; and every value spec (no gradient: writes in place, division
 that rounds) equal to PyTorch's values. The behaviour beyond the registry is tested beside
 each family: test_basic.py (arithmetic, elementwise math, linear), test_loss.py,
-test_reduce_shape.py, test_in_place_methods.py.
+test_reductions.py, test_shape_ops.py, test_in_place_methods.py, test_masked_fill.py.
 """
 
 import numpy as np

@@ -185,7 +185,7 @@ BAD = [
         ValueError,
         "PolynomialLR: power must be a number >= 0, got -1",
     ),
-    # step(epoch): a step number (deprecated; tested in test_lr_scheduler.py), none for the combined
+    # step(epoch): a step number (deprecated; tested in test_lr_scheduler_warnings.py), none for the combined
     (
         lambda: stepped(L.StepLR(sgd(), 1), 2.5),
         ValueError,
