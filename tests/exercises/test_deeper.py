@@ -5,18 +5,12 @@ hint."""
 import numpy as np
 import pytest
 import solutions as S
+from failure_message import failure
 from mistake_hint import hint
 
 import minicnn as mc
 from minicnn import exercises, rng
 from minicnn.exercises import deeper, saliency
-
-
-def failure(name, fn):
-    """The message of ``exercises.check(name, fn)``'s failure."""
-    with pytest.raises(exercises.ExerciseFailed) as failed:
-        exercises.check(name, fn)
-    return str(failed.value)
 
 
 def test_each_comes_after_its_notebooks_first_exercise():

@@ -4,17 +4,11 @@ or stepped."""
 
 import numpy as np
 import pytest
+from failure_message import failure
 from mistake_hint import hint
 
 from minicnn import exercises
 from minicnn.exercises import finetuning
-
-
-def failure(name, fn):
-    """The message of ``exercises.check(name, fn)``'s failure."""
-    with pytest.raises(exercises.ExerciseFailed) as failed:
-        exercises.check(name, fn)
-    return str(failed.value)
 
 
 def _step_with(is_frozen, decay_frozen=False):

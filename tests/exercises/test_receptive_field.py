@@ -4,6 +4,7 @@ known mistake, written as a student would write it, gets its hint."""
 import numpy as np
 import pytest
 import solutions as S
+from failure_message import failure
 from mistake_hint import hint
 
 import minicnn as mc
@@ -11,13 +12,6 @@ from minicnn import exercises, nn
 from minicnn.exercises import conv_later
 from minicnn.exercises.grading import case_rng
 from minicnn.kernels.sizes import conv_out_size
-
-
-def failure(name, fn):
-    """The message of ``exercises.check(name, fn)``'s failure."""
-    with pytest.raises(exercises.ExerciseFailed) as failed:
-        exercises.check(name, fn)
-    return str(failed.value)
 
 
 def _width(layers, units=2):
