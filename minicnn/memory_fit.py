@@ -9,7 +9,8 @@ many classes.
 
 import os
 
-from .summary import _bytes, _dtype, human, run
+from .summary import _bytes, human, run
+from .summary_input import _dtype
 
 
 def available_memory(device="cpu"):

@@ -21,6 +21,7 @@ before this table is built.
 
 import numpy as np
 
+from .summary_input import traced_input
 from .tensor import Tensor, no_grad
 
 
@@ -99,9 +100,10 @@ def _giga(macs):
 class Summary:
     """The rows of ``summary`` and their totals; ``str()`` is the aligned table."""
 
-    def __init__(self, model, input_shape, rows, output, unlisted_params=0):
+    def __init__(self, model, input_shape, rows, output, unlisted_params=0, input_dtype=None):
         self.rows = rows
         self.input_shape = input_shape
+        self.input_dtype = input_dtype
         self.output = output
         self.total_params = sum(int(p.numel()) for p in model.parameters())
         self.trainable_params = sum(int(p.numel()) for p in model.parameters() if p.requires_grad)
@@ -151,7 +153,13 @@ class Summary:
         rule = "-" * len(line(head))
         lines = [line(head), rule] + [line(b) for b in body] + [rule]
         lines += [
-            f"Input: {self.input_shape}",
+            f"Input: {self.input_shape}"
+            # an image's float dtype is the model's, said in its rows' bytes; ids are named
+            + (
+                f" {self.input_dtype}"
+                if self.input_dtype is not None and self.input_dtype.kind in "biu"
+                else ""
+            ),
             f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)"
             + (
                 f", {self.unlisted_params:,} in modules this forward did not run"
@@ -179,27 +187,12 @@ def human(n):
 _human = human
 
 
-def _dtype(model):
-    params = list(model.parameters())
-    return np.dtype(params[0].dtype) if params else np.dtype(np.float32)
-
-
-def run(model, input_size, depth=None, grad=False):
+def run(model, input_size=None, depth=None, grad=False, *, dtypes=None, input_data=None):
     """The forward behind ``summary``; ``grad=True`` keeps the graph (for walking it)."""
-    shape = tuple(input_size)
-    if len(shape) == 3:
-        shape = (1,) + shape
     if depth is not None and not (isinstance(depth, int) and depth >= 1):
         raise ValueError(f"summary: depth must be None (the leaves) or at least 1, got {depth!r}")
-    params = list(model.parameters())
-    dtype = _dtype(model)
-    device = params[0].device if params else "cpu"
-    from .tensor import tensor
-
-    # NOTE: drawn at the model's dtype where NumPy can, so no float64 copy of the input sits beside it
-    draw = np.float32 if dtype == np.float32 else np.float64
-    x = np.random.default_rng(0).standard_normal(shape, dtype=draw)
-    x = tensor(x.astype(dtype, copy=False), device=device)
+    x = traced_input(model, input_size, dtypes, input_data)
+    shape = tuple(x.shape)
     rows, seen, handles = [], set(), []
     # A row's MACs are those of every leaf module run inside it: a running count
     # of leaf MACs, read when the row's module starts and when it ends.
@@ -266,21 +259,36 @@ def run(model, input_size, depth=None, grad=False):
         for p in m._parameters.values()
         if p is not None
     )
-    return Summary(model, shape, rows, out, unlisted)
+    return Summary(model, shape, rows, out, unlisted, x.dtype)
 
 
-def summary(model, input_size, depth=None):
-    """Per-layer output shapes, parameters, MACs and activation memory for one image.
+def summary(model, input_size=None, depth=None, *, dtypes=None, input_data=None):
+    """Per-layer output shapes, parameters, MACs and activation memory for one input.
 
     Args:
         model: a Module.
-        input_size: (C, H, W) of one image (or (1, C, H, W)).
+        input_size: (C, H, W) of one image (a batch of 1 is put before it); any other
+            length is the whole input's shape: (1, C, H, W), (1, C, L), or (1, T) ids
+            for a model that starts with ``nn.Embedding``.
         depth: None lists the leaf modules; 1 the top-level children; k >= 1 the
             modules k levels down, and the leaves above that level, so the
             totals are the whole model's at every depth.
+        dtypes: as torchinfo's, a list of one dtype for the model's one input
+            (``[mc.long]`` for token ids; a bare dtype is taken too). None: the
+            dtype of the model's first parameter. A float input is drawn at
+            random; an integer or bool one is all zeros (0 is a valid id of every
+            embedding table).
+        input_data: as torchinfo's, the input itself (a Tensor or NumPy array),
+            run as given, batch and all; given alone, without input_size or dtypes.
     Returns a ``Summary``: ``.rows`` (dicts with name, kind, output_shape,
     params, macs, activation_bytes), ``.total_params``, ``.total_macs``
     (multiply-adds: a FLOP count, as the course counts them, is ``2 * total_macs``);
     ``print`` it for the table.
+
+        >>> import minicnn as mc
+        >>> from minicnn import nn
+        >>> s = mc.summary(nn.Sequential(nn.Embedding(100, 8), nn.Linear(8, 2)), (1, 5), dtypes=[mc.long])
+        >>> s.rows[1].output_shape, s.total_params
+        ((1, 5, 2), 818)
     """
-    return run(model, input_size, depth)
+    return run(model, input_size, depth, dtypes=dtypes, input_data=input_data)
