@@ -86,6 +86,17 @@ CROSS_ENTROPY = Exercise(
             lambda z, y: _ce_grad(z, y) * len(y),
         ),
         Mistake(
+            "divided by the number of classes K where it must be the batch size N: the loss is the "
+            "mean over the N examples (the rows), so each row's gradient is (softmax - one-hot) / N",
+            lambda z, y: _ce_grad(z, y) * len(y) / z.shape[1],
+        ),
+        Mistake(
+            "divided by N * K, as a mean over every entry of the (N, K) array would: the loss is the "
+            "mean over the N examples of each row's own sum, so each row's gradient is "
+            "(softmax - one-hot) / N",
+            lambda z, y: _ce_grad(z, y) / z.shape[1],
+        ),
+        Mistake(
             "the one-hot target is not subtracted: dL/dz = (softmax(z) - onehot(label)) / N",
             lambda z, y: _softmax(z) / len(y),
         ),

@@ -247,6 +247,18 @@ class _Pace:
         return minutes if self.done == self.FIRST else None
 
 
+def _flattened_hwc(params, x, labels):
+    """(logits, grads) of a LeNet-5 that flattens the pooled (N, 16, 5, 5) map in (H, W, C) order
+    (a known mistake), as models.lenet5() computes it: fc1 then reads its weight's columns permuted."""
+    # NOTE: hwc[j] is the (C, H, W) position of the j-th feature in (H, W, C) order; fc1 with its
+    # columns put back in (C, H, W) order, weight[:, argsort(hwc)], computes the same h3
+    hwc = np.arange(400).reshape(16, 5, 5).transpose(1, 2, 0).ravel()
+    permuted = dict(params, **{"fc1.weight": params["fc1.weight"][:, np.argsort(hwc)]})
+    logits, grads = _reference(permuted, x, labels)
+    grads["fc1.weight"] = grads["fc1.weight"][:, hwc]
+    return logits, grads
+
+
 LENET = Exercise(
     name="lenet5_forward_backward",
     signature="(params, x, labels)",
@@ -283,6 +295,12 @@ LENET = Exercise(
             "input is > 0, not >= 0. The second case's blank image, with every bias but fc3's 0, "
             "puts each ReLU of that image at exactly 0",
             lambda params, x, labels: _reference(params, x, labels, relu_at_zero=True),
+        ),
+        Mistake(
+            "the pooled (N, 16, 5, 5) map was flattened in (H, W, C) order: fc1's 400 inputs are in "
+            "(C, H, W) order, the pooled array's own reshape(N, -1) with no transpose before it, and "
+            "fc1's input gradient goes back to (N, 16, 5, 5) the same way",
+            _flattened_hwc,
         ),
     ],
     slow=_train,

@@ -70,6 +70,19 @@ def _nesterov(param, grad, buf, lr, momentum, weight_decay):
     return param - lr * (g + momentum * buf), buf
 
 
+def _old_buffer(zeros_first):
+    """PyTorch's buffer, but the step taken with the buffer from before this step's update (on the
+    first step, g; or zeros if ``zeros_first``, so that the parameter stays put)."""
+
+    def wrong(param, grad, buf, lr, momentum, weight_decay):
+        g = grad + weight_decay * param
+        if buf is None:
+            return (param.copy() if zeros_first else param - lr * g), g.copy()
+        return param - lr * buf, momentum * buf + g
+
+    return wrong
+
+
 def _decay(scale):
     """PyTorch's step with weight_decay * param entering the gradient ``scale`` times (-1: the sign)."""
 
@@ -79,6 +92,11 @@ def _decay(scale):
     return wrong
 
 
+OLD_BUFFER_HINT = (
+    "the parameter moved by the buffer from before this step: update the buffer first, "
+    "buf = momentum * buf + g (buf = g on the first step), then step with the new one, "
+    "param - lr * buf"
+)
 EMA_HINT = (
     "PyTorch's buffer is b = momentum * b + g (no (1 - momentum) factor, dampening 0), "
     "and b = g on the first step"
@@ -139,6 +157,8 @@ SGD = Exercise(
             "weight decay is left out: g = grad + weight_decay * param, before the momentum buffer",
             _decay(0),
         ),
+        Mistake(OLD_BUFFER_HINT, _old_buffer(zeros_first=False)),
+        Mistake(OLD_BUFFER_HINT, _old_buffer(zeros_first=True)),
     ],
 )
 
@@ -172,6 +192,19 @@ def _adam_variant(correct_m, correct_v, eps_inside=None):
         v_hat = v / (1 - beta2**t) if correct_v else v
         denom = np.sqrt(v_hat) + eps if eps_inside is None else np.sqrt(v_hat + eps_inside(eps))
         return param - lr * m_hat / denom, m, v
+
+    return wrong
+
+
+def _adam_moments(in_m=lambda g: g, in_v=lambda g: g * g):
+    """Adam with ``in_m(grad)`` averaged into m and ``in_v(grad)`` into v: |grad| or grad itself
+    where grad or grad^2 belongs."""
+
+    def wrong(param, grad, m, v, t, lr, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * in_m(grad)
+        v = beta2 * v + (1 - beta2) * in_v(grad)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
     return wrong
 
@@ -248,6 +281,22 @@ ADAM = Exercise(
             "size, eps added to sqrt(v)), which differs where sqrt(v_hat) is near eps. PyTorch "
             "adds eps to sqrt(v_hat): param - lr * m_hat / (sqrt(v_hat) + eps)",
             _adam_folded,
+        ),
+        Mistake(
+            "v averages |grad| where it averages the SQUARED gradient: v = beta2 v + (1 - beta2) g^2, "
+            "so that sqrt(v_hat) is the gradient's root mean square",
+            _adam_moments(in_v=np.abs),
+        ),
+        Mistake(
+            "v averages grad where it averages the SQUARED gradient: v = beta2 v + (1 - beta2) g^2. "
+            "With g itself v goes negative, and its square root is nan",
+            _adam_moments(in_v=lambda g: g),
+        ),
+        Mistake(
+            "m averages |grad| where it averages the gradient itself, sign and all: "
+            "m = beta1 m + (1 - beta1) g. With |grad| every step lowers the parameter, whichever way the "
+            "gradient points",
+            _adam_moments(in_m=np.abs),
         ),
     ],
 )

@@ -37,13 +37,15 @@ def _bn_variant(
     without=None,
     eps_outside=False,
     eps_used=True,
-    gamma_in_gx=True,
+    gamma_power=1,
     ggamma_of_x=False,
+    sums_of_g=False,
 ):
     """BN backward with statistics over other axes, an unbiased variance (in the normalization,
     and in the derivative unless grad_ddof says otherwise), mean/var held constant, or ``without``
     one term of gx: "mean" (- mean(g)) or "variance" (- xhat * mean(g * xhat)), or 1/(sqrt(var) + eps);
-    or without eps, gx without gamma, ggamma from x rather than xhat."""
+    or without eps, gx with gamma ** gamma_power in place of gamma (0: left out, 2: twice, -1:
+    divided), ggamma from x rather than xhat, ggamma and gbeta summed from g = gamma * gy."""
     grad_ddof = ddof if grad_ddof is None else grad_ddof
 
     def wrong(gy, x, gamma, eps):
@@ -53,14 +55,15 @@ def _bn_variant(
         var = ((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof)
         invstd = 1 / (np.sqrt(var) + eps) if eps_outside else 1 / np.sqrt(var + eps)
         xhat = (x - mean) * invstd
-        g = gy * gamma[None, :, None, None] if gamma_in_gx else gy
+        g = gy * gamma[None, :, None, None] ** gamma_power
         mean_term = 0 if without == "mean" else g.mean(axis=axes, keepdims=True)
         variance_term = 0 if without == "variance" else xhat * (g * xhat).sum(axis=axes, keepdims=True)
         if constants:
             gx = g * invstd
         else:  # the staged-graph result, with m - ddof in the variance's derivative
             gx = invstd * (g - mean_term - variance_term / (m - grad_ddof))
-        return gx, (gy * (x if ggamma_of_x else xhat)).sum(axis=(0, 2, 3)), gy.sum(axis=(0, 2, 3))
+        summed = g if sums_of_g else gy
+        return gx, (summed * (x if ggamma_of_x else xhat)).sum(axis=(0, 2, 3)), summed.sum(axis=(0, 2, 3))
 
     return wrong
 
@@ -127,7 +130,22 @@ BATCH_NORM = Exercise(
         Mistake(
             "gamma is left out of gx: y = gamma * xhat + beta, so the gradient reaching xhat is "
             "gamma * gy, and gx is built from it",
-            _bn_variant(gamma_in_gx=False),
+            _bn_variant(gamma_power=0),
+        ),
+        Mistake(
+            "gamma is in gx twice: the gradient reaching xhat, g = gamma * gy, holds gamma once, and "
+            "gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps) multiplies by nothing more",
+            _bn_variant(gamma_power=2),
+        ),
+        Mistake(
+            "gx is divided by gamma where it is multiplied: y = gamma * xhat + beta, so dy/dxhat = "
+            "gamma and the gradient reaching xhat is gamma * gy, not gy / gamma",
+            _bn_variant(gamma_power=-1),
+        ),
+        Mistake(
+            "ggamma and gbeta are sums of gy, not of gamma * gy: gamma * gy is the gradient that goes "
+            "on to xhat; ggamma = sum of gy * xhat and gbeta = sum of gy, over (N, H, W)",
+            _bn_variant(sums_of_g=True),
         ),
         Mistake(
             "ggamma is the sum of gy * xhat, the normalised input (y = gamma * xhat + beta), not of gy * x",
@@ -179,15 +197,17 @@ def _residual_no_relu_mask(gy, x, w1, b1, w2, b2):
     )
 
 
-def _residual_by_hand(inner=">", last=">", shortcut_masked=True):
+def _residual_by_hand(inner=">", last=">", shortcut_masked=True, last_of="sum"):
     """The block's backward with each ReLU's gradient passing where its input is ``>`` 0, ``>=`` 0,
-    or everywhere (None), and the shortcut given the gradient after the last ReLU or gy itself."""
+    or everywhere (None), and the shortcut given the gradient after the last ReLU or gy itself;
+    the last ReLU's mask taken from its input z = x + F(x) ("sum"), from x, or from F(x) ("branch")."""
     masks = {">": lambda t: t > 0, ">=": lambda t: t >= 0, None: lambda t: 1.0}
 
     def wrong(gy, x, w1, b1, w2, b2):
         h = x @ w1.T + b1
         a = np.maximum(h, 0)
-        g = gy * masks[last](x + a @ w2.T + b2)
+        branch = a @ w2.T + b2
+        g = gy * masks[last]({"sum": x + branch, "x": x, "branch": branch}[last_of])
         gh = g @ w2 * masks[inner](h)
         return (g if shortcut_masked else gy) + gh @ w1, gh.T @ x, gh.sum(0), g.T @ a, g.sum(0)
 
@@ -247,6 +267,16 @@ RESIDUAL = Exercise(
             "the inner ReLU is skipped in backward: multiply the branch's gradient by (h > 0), "
             "h = x @ w1.T + b1, before it reaches w1, b1 and x",
             _residual_by_hand(inner=None),
+        ),
+        Mistake(
+            "the last ReLU's mask was taken from x: that ReLU's input is the sum z = x + F(x), "
+            "F(x) = relu(x @ w1.T + b1) @ w2.T + b2, so the gradient passes where z > 0",
+            _residual_by_hand(last_of="x"),
+        ),
+        Mistake(
+            "the last ReLU's mask was taken from the branch F(x) alone: that ReLU's input is the sum "
+            "z = x + F(x), shortcut included, so the gradient passes where z > 0",
+            _residual_by_hand(last_of="branch"),
         ),
     ],
 )

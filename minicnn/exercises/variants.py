@@ -134,6 +134,22 @@ DROPCONNECT = Exercise(
             _thinned(lambda u, p: u[:1] >= p, lambda p: 1 / (1 - p)),
         ),
         Mistake(
+            "every example used the last example's mask, as a mask left over from a loop over the "
+            "examples would be: example n sees its own mask, (u[n] >= p) * w",
+            _thinned(lambda u, p: u[-1:] >= p, lambda p: 1 / (1 - p)),
+        ),
+        Mistake(
+            "the masks were averaged over the batch: every example then sees the same weights, each "
+            "scaled by the share of masks that kept it. Wan et al. draw one mask PER EXAMPLE: "
+            "example n sees (u[n] >= p) * w, each weight kept whole or dropped",
+            _thinned(lambda u, p: (u >= p).mean(axis=0, keepdims=True), lambda p: 1 / (1 - p)),
+        ),
+        Mistake(
+            "one mask for the whole batch, from u averaged over the examples: Wan et al. draw one "
+            "mask PER EXAMPLE, so example n sees (u[n] >= p) * w, from its own u[n]",
+            _thinned(lambda u, p: u.mean(axis=0, keepdims=True) >= p, lambda p: 1 / (1 - p)),
+        ),
+        Mistake(
             "the kept weights are not scaled: multiply them by 1 / (1 - p) so that the expected "
             "pre-activation is w @ x + b",
             _thinned(lambda u, p: u >= p, lambda p: 1.0),

@@ -1,5 +1,6 @@
 """Known mistakes of convention, written as a student would write them, fail with the hint that
-names them: momentum's conventions, weight decay, the conv's reshape, ties, one-sided padding."""
+names them: momentum's conventions, the step taken with the buffer before its update, weight decay,
+the conv's reshape, ties, one-sided padding."""
 
 import numpy as np
 import solutions as S
@@ -43,6 +44,30 @@ def test_sgd_with_weight_decay_doubled():
         return param - lr * buf, buf
 
     assert hint("sgd_momentum_step", sgd_momentum_step).startswith("weight decay is doubled")
+
+
+def test_sgd_stepping_with_the_buffer_before_its_update():
+    def sgd_momentum_step(param, grad, buf, lr, momentum, weight_decay):
+        g = grad + weight_decay * param
+        if buf is None:
+            return param - lr * g, g
+        new_param = param - lr * buf  # the step before the buffer takes in g
+        return new_param, momentum * buf + g
+
+    said = hint("sgd_momentum_step", sgd_momentum_step)
+    assert said.startswith("the parameter moved by the buffer from before this step")
+
+
+def test_sgd_stepping_with_a_zero_buffer_first():
+    def sgd_momentum_step(param, grad, buf, lr, momentum, weight_decay):
+        g = grad + weight_decay * param
+        buf = np.zeros_like(param) if buf is None else buf
+        new_param = param - lr * buf
+        buf = momentum * buf + g
+        return new_param, buf
+
+    said = hint("sgd_momentum_step", sgd_momentum_step)
+    assert said.startswith("the parameter moved by the buffer from before this step")
 
 
 def test_conv_backward_with_the_weights_reshaped_where_they_must_be_transposed():

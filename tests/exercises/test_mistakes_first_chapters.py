@@ -1,7 +1,8 @@
 """More known mistakes of notebooks 1 to 4, each written as a student writes it, fail with the hint
 that names it and no other exercise's hint: the activations' derivatives swapped, gradients averaged
 over the batch, the stride ignored, reshapes that mix images and channels, the softmax over the
-batch, weight decay left out, LeNet-5's ReLUs passing the gradient at 0, dropout scaled by 1 / p."""
+batch, the loss's gradient divided by K or N * K, weight decay left out, LeNet-5's ReLUs passing the
+gradient at 0 and its features flattened channels last, dropout scaled by 1 / p."""
 
 import numpy as np
 import pytest
@@ -128,6 +129,17 @@ def _cross_entropy(axis=1, every_row=False):
     return softmax_cross_entropy_backward
 
 
+def _cross_entropy_divided(by):
+    def softmax_cross_entropy_backward(logits, labels):
+        N, K = logits.shape
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(N), labels] -= 1
+        return p / by(N, K)
+
+    return softmax_cross_entropy_backward
+
+
 def cross_entropy_sign_flipped(logits, labels):
     N = logits.shape[0]
     p = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -166,6 +178,30 @@ def lenet_relu_from_zero(params, x, labels):
     return logits, g
 
 
+def lenet_flattened_hwc(params, x, labels):
+    p, g, N = params, {}, len(x)
+    h1 = S.conv2d_forward(x, p["conv1.weight"], p["conv1.bias"], 1, 2)
+    m1 = S._max_pool2d(np.maximum(h1, 0), 2, 2)
+    h2 = S.conv2d_forward(m1, p["conv2.weight"], p["conv2.bias"], 1, 0)
+    m2 = S._max_pool2d(np.maximum(h2, 0), 2, 2)
+    f = m2.transpose(0, 2, 3, 1).reshape(N, -1)  # channels last, then flattened
+    h3 = f @ p["fc1.weight"].T + p["fc1.bias"]
+    h4 = np.maximum(h3, 0) @ p["fc2.weight"].T + p["fc2.bias"]
+    logits = np.maximum(h4, 0) @ p["fc3.weight"].T + p["fc3.bias"]
+    gl = S.softmax_cross_entropy_backward(logits, labels)
+    ga4, g["fc3.weight"], g["fc3.bias"] = S.linear_backward(gl, np.maximum(h4, 0), p["fc3.weight"])
+    ga3, g["fc2.weight"], g["fc2.bias"] = S.linear_backward(
+        ga4 * (h4 > 0), np.maximum(h3, 0), p["fc2.weight"]
+    )
+    gf, g["fc1.weight"], g["fc1.bias"] = S.linear_backward(ga3 * (h3 > 0), f, p["fc1.weight"])
+    gm2 = gf.reshape(N, 5, 5, 16).transpose(0, 3, 1, 2)  # back to (N, C, H, W) the same way
+    ga2 = S.max_pool2d_backward(gm2, np.maximum(h2, 0), 2, 2)
+    gm1, g["conv2.weight"], g["conv2.bias"] = S.conv2d_backward(ga2 * (h2 > 0), m1, p["conv2.weight"], 1, 0)
+    ga1 = S.max_pool2d_backward(gm1, np.maximum(h1, 0), 2, 2)
+    _, g["conv1.weight"], g["conv1.bias"] = S.conv2d_backward(ga1 * (h1 > 0), x, p["conv1.weight"], 1, 2)
+    return logits, g
+
+
 MISTAKES = [
     ("sigmoid_backward", lambda gy, y: gy * (1 - y**2), "that is tanh's derivative"),
     ("tanh_backward", lambda gy, y: gy * y * (1 - y), "that is sigmoid's derivative"),
@@ -184,8 +220,19 @@ MISTAKES = [
     ("softmax_cross_entropy_backward", cross_entropy_sign_flipped, "the sign is flipped"),
     ("softmax_cross_entropy_backward", _cross_entropy(axis=0), "the softmax is taken over axis 0"),
     ("softmax_cross_entropy_backward", _cross_entropy(every_row=True), "p[:, labels] -= 1 subtracts 1"),
+    (
+        "softmax_cross_entropy_backward",
+        _cross_entropy_divided(lambda N, K: K),
+        "divided by the number of classes K",
+    ),
+    ("softmax_cross_entropy_backward", _cross_entropy_divided(lambda N, K: N * K), "divided by N * K"),
     ("sgd_momentum_step", sgd_without_weight_decay, "weight decay is left out"),
     ("lenet5_forward_backward", lenet_relu_from_zero, "at 0 a ReLU's gradient is 0"),
+    (
+        "lenet5_forward_backward",
+        lenet_flattened_hwc,
+        "the pooled (N, 16, 5, 5) map was flattened in (H, W, C)",
+    ),
     ("inverted_dropout", lambda x, p, u: np.where(u >= p, x / p, 0.0), "scaled by 1 / p"),
 ]
 

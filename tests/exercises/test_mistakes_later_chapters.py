@@ -1,7 +1,8 @@
 """More known mistakes of notebooks 4 to 10, each written as a student writes it, fail with the hint
 that names it and no other: a 1x1 convolution without its bias; LRN's derivative without its 2, its
-alpha / size, or the neighbours' terms; batch norm without gamma or eps; the residual block's ReLUs
-and shortcut; Adam's moments and step count; a CAM with a ReLU or a mean; counts with the bias or
+alpha / size, or the neighbours' terms; batch norm without gamma or eps, or with gamma twice, divided
+or in ggamma and gbeta; the residual block's ReLUs, their masks and shortcut; Adam's moments (|grad|
+where grad or grad^2 belongs) and step count; a CAM with a ReLU or a mean; counts with the bias or
 rounded up; DropConnect and MobileNet's costs."""
 
 import dataclasses
@@ -56,6 +57,38 @@ def _bn(no_eps=False, gamma_in_gx=True, ggamma_of_x=False):
     return batch_norm_backward
 
 
+def batch_norm_gamma_twice(gy, x, gamma, eps):
+    """The compact formula, gamma / sqrt(var + eps) in front, fed gamma * gy once more."""
+    axes, m = (0, 2, 3), x.size // x.shape[1]
+    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    invstd = 1 / np.sqrt(var + eps)
+    xhat = (x - mean) * invstd
+    gxhat = gy * gamma[None, :, None, None]
+    gx = (gamma[None, :, None, None] * invstd / m) * (
+        m * gxhat - gxhat.sum(axis=axes, keepdims=True) - xhat * (gxhat * xhat).sum(axis=axes, keepdims=True)
+    )
+    return gx, (gy * xhat).sum(axis=axes), gy.sum(axis=axes)
+
+
+def _bn_with_g(g_of, sums_of_g=False):
+    """Batch norm's backward with the gradient reaching xhat ``g_of(gy, gamma)``; ggamma and gbeta
+    summed from it if ``sums_of_g``."""
+
+    def batch_norm_backward(gy, x, gamma, eps):
+        axes = (0, 2, 3)
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        invstd = 1 / np.sqrt(var + eps)
+        xhat = (x - mean) * invstd
+        g = g_of(gy, gamma[None, :, None, None])
+        gx = invstd * (
+            g - g.mean(axis=axes, keepdims=True) - xhat * (g * xhat).mean(axis=axes, keepdims=True)
+        )
+        summed = g if sums_of_g else gy
+        return gx, (summed * xhat).sum(axis=axes), summed.sum(axis=axes)
+
+    return batch_norm_backward
+
+
 def _residual(inner_at_zero=False, last_at_zero=False, shortcut_gets_gy=False, inner_mask=True):
     def residual_block_backward(gy, x, w1, b1, w2, b2):
         h = x @ w1.T + b1
@@ -72,6 +105,19 @@ def _residual(inner_at_zero=False, last_at_zero=False, shortcut_gets_gy=False, i
     return residual_block_backward
 
 
+def _residual_last_mask(mask_of):
+    """The block's backward with the last ReLU's mask ``mask_of(x, branch)`` > 0, not of their sum."""
+
+    def residual_block_backward(gy, x, w1, b1, w2, b2):
+        h = x @ w1.T + b1
+        a = np.maximum(h, 0)
+        g = gy * (mask_of(x, a @ w2.T + b2) > 0)
+        ga = g @ w2 * (h > 0)
+        return g + ga @ w1, ga.T @ x, ga.sum(axis=0), g.T @ a, g.sum(axis=0)
+
+    return residual_block_backward
+
+
 # --- 7. fine-tuning: Adam --------------------------------------------------------------------------
 
 
@@ -83,6 +129,19 @@ def _adam(correct_m=True, return_corrected=False, step=lambda t: t):
         v_hat = v / (1 - beta2 ** step(t))
         new = param - lr * m_hat / (np.sqrt(v_hat) + eps)
         return (new, m_hat, v_hat) if return_corrected else (new, m, v)
+
+    return adam_step
+
+
+def _adam_moments(m_of, v_of):
+    """Adam averaging ``m_of(grad)`` into m and ``v_of(grad)`` into v."""
+
+    def adam_step(param, grad, m, v, t, lr, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * m_of(grad)
+        v = beta2 * v + (1 - beta2) * v_of(grad)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        with np.errstate(invalid="ignore"):  # sqrt of a negative v_hat: nan, as the student's gets
+            return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
     return adam_step
 
@@ -140,13 +199,33 @@ MISTAKES = [
     ("batch_norm_backward", _bn(no_eps=True), "eps is left out"),
     ("batch_norm_backward", _bn(gamma_in_gx=False), "gamma is left out of gx"),
     ("batch_norm_backward", _bn(ggamma_of_x=True), "ggamma is the sum of gy * xhat"),
+    ("batch_norm_backward", batch_norm_gamma_twice, "gamma is in gx twice"),
+    ("batch_norm_backward", _bn_with_g(lambda gy, gamma: gy / gamma), "gx is divided by gamma"),
+    (
+        "batch_norm_backward",
+        _bn_with_g(lambda gy, gamma: gy * gamma, sums_of_g=True),
+        "ggamma and gbeta are sums of gy, not of gamma * gy",
+    ),
     ("residual_block_backward", _residual(inner_at_zero=True), "at 0 a ReLU's gradient is 0: in the inner"),
     ("residual_block_backward", _residual(last_at_zero=True), "at 0 a ReLU's gradient is 0: in the last"),
     ("residual_block_backward", _residual(shortcut_gets_gy=True), "the shortcut's gradient is gy * (z > 0)"),
     ("residual_block_backward", _residual(inner_mask=False), "the inner ReLU is skipped"),
+    (
+        "residual_block_backward",
+        _residual_last_mask(lambda x, branch: x),
+        "the last ReLU's mask was taken from x:",
+    ),
+    (
+        "residual_block_backward",
+        _residual_last_mask(lambda x, branch: branch),
+        "the last ReLU's mask was taken from the branch F(x) alone",
+    ),
     ("adam_step", _adam(correct_m=False), "only v is bias-corrected"),
     ("adam_step", _adam(return_corrected=True), "return the moments m and v, not m_hat and v_hat"),
     ("adam_step", _adam(step=lambda t: t + 1), "the bias correction uses this step's t"),
+    ("adam_step", _adam_moments(lambda g: g, np.abs), "v averages |grad| where it averages the SQUARED"),
+    ("adam_step", _adam_moments(lambda g: g, lambda g: g), "v averages grad where it averages the SQUARED"),
+    ("adam_step", _adam_moments(np.abs, lambda g: g**2), "m averages |grad| where it averages the gradient"),
     ("class_activation_map", cam_with_a_relu, "no ReLU"),
     ("class_activation_map", cam_averaged, "the K maps are summed, not averaged"),
     ("conv2d_macs", _macs(per_output=lambda C, k: C * k * k + 1), "the bias is an addition"),

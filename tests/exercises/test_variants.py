@@ -71,6 +71,35 @@ def test_dropconnect_one_mask_for_the_batch():
     assert "one mask PER EXAMPLE" in hint("dropconnect_forward", dropconnect_forward)
 
 
+def test_dropconnect_with_the_mask_left_from_a_loop():
+    def dropconnect_forward(x, w, b, p, u):
+        for n in range(len(x)):
+            mask = u[n] >= p
+        return x @ (mask * w / (1 - p)).T + b
+
+    assert hint("dropconnect_forward", dropconnect_forward).startswith(
+        "every example used the last example's mask"
+    )
+
+
+def test_dropconnect_with_the_masks_averaged():
+    def dropconnect_forward(x, w, b, p, u):
+        keep = (u >= p).mean(axis=0)  # the share of examples that keep each weight
+        return x @ (keep * w / (1 - p)).T + b
+
+    assert hint("dropconnect_forward", dropconnect_forward).startswith(
+        "the masks were averaged over the batch"
+    )
+
+
+def test_dropconnect_with_one_mask_from_u_averaged():
+    def dropconnect_forward(x, w, b, p, u):
+        return x @ ((u.mean(axis=0) >= p) * w / (1 - p)).T + b
+
+    said = hint("dropconnect_forward", dropconnect_forward)
+    assert said.startswith("one mask for the whole batch, from u averaged over the examples")
+
+
 @pytest.mark.parametrize(
     "scale, says", [(lambda p: 1.0, "not scaled"), (lambda p: 1 - p, "scaled by (1 - p)")]
 )
