@@ -26,7 +26,7 @@ from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_tensor, type_name
 from .copying import cast
-from .in_place_methods import _check_fits, _check_in_place, refuse_grad_operand
+from .in_place_methods import _check_fits, _check_in_place, refuse_grad_operand, write_back
 from .promotion import (
     check_broadcast,
     in_dtype,
@@ -223,14 +223,6 @@ def _operands(name: str, self: Tensor, instead: str, **given: Any) -> None:
         _check_fits(name, self, t.shape, what)
 
 
-def _write(self: Tensor, y: Any) -> Tensor:
-    """y (computed in the dtype the operands meet in) written into x's array, counted."""
-    with np.errstate(over="ignore", invalid="ignore"):  # (float64 into float32: inf past its range)
-        backend.xp_of(self.data).copyto(self.data, y, casting="unsafe")
-    self._changed_in_place()
-    return self
-
-
 def _ready(self: Tensor, name: str, instead: str) -> None:
     _check_in_place(self, name, f"write {instead}")
     in_place.check_no_overlap(name, self.data)
@@ -245,7 +237,7 @@ def _lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
     _check_lerp_dtypes(name, self, end, weight)
     w = weight.data if isinstance(weight, Tensor) else scalar_of(name, "weight", weight, self.dtype)
     _ready(self, name, instead)
-    return _write(self, lerp_of(backend.xp_of(self.data), self.data, end.data, w))
+    return write_back(self, lerp_of(backend.xp_of(self.data), self.data, end.data, w))
 
 
 def _combined(self, name, instead, tensor1, tensor2, value):
@@ -269,7 +261,7 @@ def _addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1)
     dtype, v = _combined(self, name, instead, tensor1, tensor2, value)
     x, a, b = (t.data.astype(dtype, copy=False) for t in (self, tensor1, tensor2))
     with np.errstate(over="ignore", invalid="ignore"):  # (inf * 0 is NaN, as PyTorch)
-        return _write(self, x + v * a * b)
+        return write_back(self, x + v * a * b)
 
 
 def _addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
@@ -281,7 +273,7 @@ def _addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1)
     dtype, v = _combined(self, name, instead, tensor1, tensor2, value)
     x, a, b = (t.data.astype(dtype, copy=False) for t in (self, tensor1, tensor2))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # x / 0 is inf, as PyTorch
-        return _write(self, x + v * a / b)
+        return write_back(self, x + v * a / b)
 
 
 # (set by name: mypy cannot follow methods added to a class after it is built; the
