@@ -19,43 +19,29 @@ from .activation import softplus_of
 from .basic import unbroadcast
 from .checks import check_float, check_same_dtype
 from .loss import check_reduction
-
-
-def _reduce(xp, losses, reduction, dtype):
-    if reduction == "none":
-        return losses
-    with np.errstate(invalid="ignore"):  # an empty input's mean: NaN, silently as PyTorch
-        total = losses.sum() / losses.size if reduction == "mean" else losses.sum()
-    return xp.asarray(total, dtype=dtype)
-
-
-def _upstream(gy, reduction, size):
-    """d L / d l per element: gy itself ('none'), gy ('sum') or gy / n ('mean')."""
-    with np.errstate(divide="ignore", invalid="ignore"):  # an empty input's mean: NaN
-        return gy / size if reduction == "mean" else gy
+from .reduction import loss_grad, reduce_losses
 
 
 class BCEWithLogits(Function):
     """With t the target (``y`` in the code) and w the weight (1 if none):
     l = w [(1 - t) x + a softplus(-x)],  a = 1 + (pos_weight - 1) t  (the positives' weight).
     gx = w (a sigmoid(x) - pos_weight t) gl,   gt = w ((pos_weight - 1) softplus(-x) - x) gl
-    (pos_weight - 1 = da/dt), gl the gradient reaching each element's l (``_upstream``),
+    (pos_weight - 1 = da/dt), gl the gradient reaching each element's l (``loss_grad``),
     gt the target's.
     """
 
     def forward(self, x, y, *, weight, pos_weight, reduction):
-        xp = backend.xp_of(x)
         self.x, self.y, self.weight, self.pos_weight, self.reduction = x, y, weight, pos_weight, reduction
         self.softplus = softplus_of(-x)  # log(1 + e^-x)
         positive = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         losses = (1 - y) * x + positive * self.softplus
         if weight is not None:
             losses = losses * weight
-        return _reduce(xp, losses.astype(x.dtype), reduction, x.dtype)
+        return reduce_losses(losses.astype(x.dtype), reduction)
 
     def backward(self, gy):
         xp, x, y, pw = self.xp, self.x, self.y, self.pos_weight
-        gl = _upstream(gy, self.reduction, x.size)
+        gl = loss_grad(gy, self.reduction, x.shape)
         if self.weight is not None:
             gl = gl * self.weight
         sigmoid = xp.exp(-xp.logaddexp(0, -x))  # 1 / (1 + e^-x), without overflow
@@ -74,7 +60,7 @@ class BCE(Function):
     """With t the target (``y`` in the code): l = -w (t log p + (1 - t) log(1 - p)), each log
     clamped at -100 as PyTorch's (so p = 0 or 1 gives a large loss, not inf).
     gp = w (p - t) / max(p (1 - p), 1e-12) gl,   gt = w (log(1 - p) - log p) gl   (gl the gradient
-    reaching each element's l, ``_upstream``; gt the target's; the logs not clamped here, as PyTorch: +-inf at
+    reaching each element's l, ``loss_grad``; gt the target's; the logs not clamped here, as PyTorch: +-inf at
     p = 0 or 1).
     """
 
@@ -87,11 +73,11 @@ class BCE(Function):
         losses = -(y * self.log_p + (1 - y) * self.log_q)
         if weight is not None:
             losses = losses * weight
-        return _reduce(xp, losses.astype(p.dtype), reduction, p.dtype)
+        return reduce_losses(losses.astype(p.dtype), reduction)
 
     def backward(self, gy):
         xp, p, y = self.xp, self.p, self.y
-        gl = _upstream(gy, self.reduction, p.size)
+        gl = loss_grad(gy, self.reduction, p.shape)
         if self.weight is not None:
             gl = gl * self.weight
         gp = (p - y) / xp.maximum(p * (1 - p), 1e-12) * gl

@@ -23,9 +23,10 @@ def pair(v: Any, name: str = "value") -> tuple[int, int]:
     return h, w
 
 
-def ints(v: Any, dims: int, name: str = "value") -> tuple[int, ...]:
+def ints(v: Any, dims: int, name: str = "value", expected: str | None = None) -> tuple[int, ...]:
     """An int or ``dims`` ints -> a tuple of ``dims`` ints: (height, width) for the 2-D layers,
-    (length,) for the 1-D ones, which take an int or a 1-tuple, as PyTorch's."""
+    (length,) for the 1-D ones, which take an int or a 1-tuple, as PyTorch's. ``expected``
+    names the ints in the error where "a pair of ints" would not say what they are."""
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
         return (int(v),) * dims
     if (
@@ -34,7 +35,7 @@ def ints(v: Any, dims: int, name: str = "value") -> tuple[int, ...]:
         and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in v)
     ):
         return tuple(int(a) for a in v)
-    raise TypeError(f"{name} must be an int or {_INTS[dims]}, got {v!r}")
+    raise TypeError(f"{name} must be an int or {expected or _INTS[dims]}, got {v!r}")
 
 
 # how a message names a tuple of the spatial dims' ints, a batch's and one sample's shapes,

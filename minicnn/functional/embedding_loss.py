@@ -20,9 +20,9 @@ from .checks import check_float, check_real, check_same_dtype, check_tensor, typ
 from .clamping import clamp
 from .distance import check_p, pairwise_distance
 from .loss import check_reduction
-from .margin_loss import loss_grad, reduce_losses, reduce_tensor
 from .pointwise import minimum
 from .promotion import check_broadcast
+from .reduction import loss_grad, reduce_losses, reduce_tensor
 
 
 class MarginRanking(Function):
@@ -37,10 +37,10 @@ class MarginRanking(Function):
             z = -y * self.d + margin
         self.active = z > 0
         self.shapes = x1.shape, x2.shape, y.shape
-        return reduce_losses(xp, xp.maximum(z, 0).astype(x1.dtype, copy=False), reduction)  # (NaN stays)
+        return reduce_losses(xp.maximum(z, 0).astype(x1.dtype, copy=False), reduction)  # (NaN stays)
 
     def backward(self, g):
-        ga = loss_grad(self.xp, g, self.reduction, self.active.shape) * self.active
+        ga = loss_grad(g, self.reduction, self.active.shape) * self.active
         with np.errstate(invalid="ignore", over="ignore"):
             grads = (-self.y * ga, self.y * ga, -self.d * ga)
         return tuple(
@@ -109,10 +109,10 @@ class HingeEmbedding(Function):
         self.reduction = reduction
         with np.errstate(invalid="ignore"):  # both terms of a y of neither value: inf - inf is NaN
             losses = xp.where(y != 1, xp.maximum(hinge, 0), 0) + xp.where(self.pull, x, 0)
-        return reduce_losses(xp, losses.astype(x.dtype, copy=False), reduction)
+        return reduce_losses(losses.astype(x.dtype, copy=False), reduction)
 
     def backward(self, g):
-        gl = loss_grad(self.xp, g, self.reduction, self.pull.shape)
+        gl = loss_grad(g, self.reduction, self.pull.shape)
         return (gl * self.pull - gl * self.push).astype(gl.dtype, copy=False), None
 
 
@@ -165,10 +165,10 @@ class CosineEmbedding(Function):
         far = (y == -1) & (self.cos - margin > 0)
         self.slope = far.astype(x1.dtype) - (y == 1)  # d l / d cos
         losses = xp.where(y == 1, 1 - self.cos, 0) + xp.where(y == -1, xp.maximum(self.cos - margin, 0), 0)
-        return reduce_losses(xp, losses.astype(x1.dtype, copy=False), reduction)
+        return reduce_losses(losses.astype(x1.dtype, copy=False), reduction)
 
     def backward(self, g):
-        gcos = loss_grad(self.xp, g, self.reduction, self.slope.shape) * self.slope
+        gcos = loss_grad(g, self.reduction, self.slope.shape) * self.slope
         gcos = unbroadcast(gcos, self.cos.shape)[..., None]  # (a target (N,) beside one pair)
         x1, x2 = self.x1, self.x2
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):

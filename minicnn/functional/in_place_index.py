@@ -23,6 +23,7 @@ from ..tensor import Tensor
 from .checks import check_tensor
 from .in_place_methods import _check_in_place, refuse_grad_operand
 from .index_writes import (
+    check_reduce,
     check_source,
     fill_tensor,
     index_slices,
@@ -61,8 +62,7 @@ def _scatter_(
     _, idx, at, block = scatter_cells(name, self, dim, index, src)
     src = src_array(name, self, src, idx)
     refuse_grad_operand(name, "src", src, instead)
-    if reduce not in (None, "add", "multiply"):
-        raise ValueError(f"{name}: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    check_reduce(name, reduce)
     y = _target(self, name, instead)
     keep = None if reduce else last_of_each(at, y.shape)
     scatter_reduced(y, at, _values(self, src, block), reduce, keep)

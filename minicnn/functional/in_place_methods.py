@@ -241,9 +241,14 @@ def write_result(self, name, instead, op):
     no gradient here or none is recorded; ``instead``, the out-of-place call a refusal suggests."""
     _check_in_place(self, name, f"write {instead}")
     in_place.check_no_overlap(name, self.data)
-    y = op(self)
-    with np.errstate(over="ignore", invalid="ignore"):  # (a wider integer result wraps into x's dtype)
-        backend.xp_of(self.data).copyto(self.data, y.data, casting="unsafe")
+    return write_back(self, op(self).data)
+
+
+def write_back(self, y):
+    """The array y (computed in a dtype that may be wider than x's) cast into x's array, the change
+    counted; x returned. Silently: float64 past float32's range is inf there, a wider int wraps."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        backend.xp_of(self.data).copyto(self.data, y, casting="unsafe")
     self._changed_in_place()
     return self
 
@@ -358,10 +363,7 @@ def _clamp_tensors_(self, name, min, max):
     y = self.data.astype(dtype, copy=False)  # NOTE: maximum and minimum keep NaN, as clamp's
     for side, b in bounds:
         y = (xp.maximum if side == "min" else xp.minimum)(y, b.data.astype(dtype, copy=False))
-    with np.errstate(over="ignore", invalid="ignore"):  # (the result cast to x's dtype)
-        xp.copyto(self.data, y, casting="unsafe")
-    self._changed_in_place()
-    return self
+    return write_back(self, y)
 
 
 Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.clamp_ = _add_, _sub_, _mul_, _div_, _clamp_

@@ -47,9 +47,16 @@ class Scatter(Function):
             gx = gy.copy()
             gx[self.at] = 0
         if self.needs_grad[1]:
-            gsrc = self.xp.zeros(self.src_shape, dtype=gy.dtype)
-            gsrc[self.block] = gy[self.at].reshape(gsrc[self.block].shape)
+            gsrc = _read_at(gy, self.at, self.block, self.src_shape)
         return gx, gsrc
+
+
+def _read_at(gy: Any, at: tuple, block: tuple, src_shape: tuple) -> Any:
+    """gsrc of scatter and scatter_add: gy read at the cell of ``at`` each element of src's
+    ``block`` went to (a gather); 0 for src's elements outside the block, which index never reads."""
+    gsrc = backend.xp_of(gy).zeros(src_shape, dtype=gy.dtype)
+    gsrc[block] = gy[at].reshape(gsrc[block].shape)
+    return gsrc
 
 
 class ScatterAdd(Function):
@@ -63,10 +70,7 @@ class ScatterAdd(Function):
         return y
 
     def backward(self, gy):
-        gsrc = None
-        if self.needs_grad[1]:
-            gsrc = self.xp.zeros(self.src_shape, dtype=gy.dtype)
-            gsrc[self.block] = gy[self.at].reshape(gsrc[self.block].shape)
+        gsrc = _read_at(gy, self.at, self.block, self.src_shape) if self.needs_grad[1] else None
         return gy if self.needs_grad[0] else None, gsrc
 
 
@@ -210,9 +214,14 @@ def _flat(t: Tensor) -> Tensor:
     return t if t.ndim else reshape(t, (1,))
 
 
-def _refuse_reduce_gradient(name: str, reduce: Any, *tensors: Any) -> None:
+def check_reduce(name: str, reduce: Any) -> None:
+    """scatter's ``reduce``: None (write), 'add' or 'multiply'."""
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"{name}: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+
+
+def _refuse_reduce_gradient(name: str, reduce: Any, *tensors: Any) -> None:
+    check_reduce(name, reduce)
     if reduce is not None and is_grad_enabled() and any(getattr(t, "requires_grad", False) for t in tensors):
         raise RuntimeError(
             f"{name}: reduce={reduce!r} has no gradient (in PyTorch neither); use scatter_add for a "

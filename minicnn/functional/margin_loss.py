@@ -25,31 +25,9 @@ from .checks import check_float, check_real, check_same_dtype
 from .class_targets import class_weights, target_array
 from .log_sigmoid import logsigmoid
 from .loss import check_reduction
-from .reduce import mean, sum
+from .reduce import sum
+from .reduction import loss_grad, reduce_losses, reduce_tensor
 from .shape import reshape
-
-
-def reduce_losses(xp, losses, reduction):
-    """The per-sample losses as 'none' keeps them, or their sum, or their mean (0 / 0, NaN, for
-    no samples, silently as PyTorch)."""
-    if reduction == "none":
-        return losses
-    with np.errstate(invalid="ignore", over="ignore"):  # (and a sum past the dtype's range: inf)
-        total = losses.sum()
-        return xp.asarray(total / losses.size if reduction == "mean" else total, dtype=losses.dtype)
-
-
-def loss_grad(xp, g, reduction, shape):
-    """gl, the gradient reaching each per-sample loss of ``shape``: g itself ('none'), g
-    ('sum') or g / n ('mean'), broadcast to the shape."""
-    if reduction == "mean":
-        g = g / max(int(np.prod(shape)), 1)  # (no samples: nothing to divide)
-    return xp.broadcast_to(g, shape)
-
-
-def reduce_tensor(losses: Tensor, reduction: str) -> Tensor:
-    """``reduce_losses`` for a loss composed of differentiable ops."""
-    return losses if reduction == "none" else mean(losses) if reduction == "mean" else sum(losses)
 
 
 class MultiMargin(Function):
@@ -72,11 +50,11 @@ class MultiMargin(Function):
             losses = (h.sum(1) * self.scale).astype(x.dtype, copy=False)
             self.slope = active.astype(x.dtype) if p == 1 else 2 * xp.where(active, z, 0)  # d h / d z
         self.shape, self.reduction = x.shape, reduction
-        return reduce_losses(xp, losses.reshape(target.shape), reduction)
+        return reduce_losses(losses.reshape(target.shape), reduction)
 
     def backward(self, g):
         n = self.at[0].size
-        gl = loss_grad(self.xp, g.reshape(-1) if self.reduction == "none" else g, self.reduction, (n,))
+        gl = loss_grad(g.reshape(-1) if self.reduction == "none" else g, self.reduction, (n,))
         with np.errstate(invalid="ignore", over="ignore"):
             gz = self.slope * (gl * self.scale)[:, None]
             gx = gz.copy()
@@ -166,10 +144,10 @@ class SoftMargin(Function):
             if self.needs_grad[0]:
                 self.slope = -y * xp.exp(-xp.logaddexp(0, -m))  # -y / (1 + e^(y x))
             losses = softplus_of(m)
-        return reduce_losses(xp, losses.astype(x.dtype, copy=False), reduction)
+        return reduce_losses(losses.astype(x.dtype, copy=False), reduction)
 
     def backward(self, g):
-        gl = loss_grad(self.xp, g, self.reduction, self.slope.shape)
+        gl = loss_grad(g, self.reduction, self.slope.shape)
         with np.errstate(invalid="ignore", over="ignore"):
             return (gl * self.slope).astype(self.slope.dtype, copy=False), None
 

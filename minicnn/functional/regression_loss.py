@@ -14,31 +14,23 @@ at beta = delta = 1, and in general huber = delta * smooth_l1 with beta = delta.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import backend
 from ..tensor import Function, Tensor
 from .checks import check_float, check_real, check_same_dtype
 from .loss import check_reduction
+from .reduction import loss_grad, reduce_losses
 
 
 class _ElementwiseLoss(Function):
     """What the four share: the reduction forward, gl (the gradient of each l) backward."""
 
     def reduce(self, losses, reduction):
-        self.reduction, self.size = reduction, losses.size
-        if reduction == "none":
-            return losses
-        xp = backend.xp_of(losses)
-        # NOTE: a sum, then one division: mean() and sum() = mean * n differ in the last digits
-        total = losses.sum()
-        with np.errstate(invalid="ignore"):  # an empty input's mean: NaN, silently as PyTorch
-            return xp.asarray(total / self.size if reduction == "mean" else total, dtype=losses.dtype)
+        self.reduction = reduction
+        return reduce_losses(losses, reduction)
 
     def gradients(self, g, slope):
         """gx = slope * gl and g_target = -gx, gl = g / n for 'mean', else g."""
-        with np.errstate(divide="ignore", invalid="ignore"):  # 'mean' of nothing: no gradient to give
-            gl = g / self.size if self.reduction == "mean" else g
+        gl = loss_grad(g, self.reduction, slope.shape)
         gx = (gl * slope).astype(slope.dtype, copy=False)
         return (gx if self.needs_grad[0] else None, -gx if self.needs_grad[1] else None)
 

@@ -26,7 +26,7 @@ from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_tensor, type_name
 from .copying import cast
-from .in_place_methods import _check_fits, _check_in_place, refuse_grad_operand
+from .in_place_methods import _check_fits, _check_in_place, refuse_grad_operand, write_back
 from .promotion import (
     check_broadcast,
     in_dtype,
@@ -215,20 +215,11 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
 
 
 def _operands(name: str, self: Tensor, instead: str, **given: Any) -> None:
-    """The checks before an in-place write: Tensors on x's device, none that requires grad
-    where a gradient is recorded, each broadcasting to x's own shape."""
-    _tensors(name, x=self, **given)
+    """The checks before an in-place write, once ``_tensors`` has found Tensors on x's device:
+    none that requires grad where a gradient is recorded, each broadcasting to x's own shape."""
     for what, t in given.items():
         refuse_grad_operand(name, what, t, instead)
         _check_fits(name, self, t.shape, what)
-
-
-def _write(self: Tensor, y: Any) -> Tensor:
-    """y (computed in the dtype the operands meet in) written into x's array, counted."""
-    with np.errstate(over="ignore", invalid="ignore"):  # (float64 into float32: inf past its range)
-        backend.xp_of(self.data).copyto(self.data, y, casting="unsafe")
-    self._changed_in_place()
-    return self
 
 
 def _ready(self: Tensor, name: str, instead: str) -> None:
@@ -241,15 +232,17 @@ def _lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
     end, and weight if a tensor, of x's dtype and broadcast to x's shape."""
     name, instead = "lerp_()", "x = x.lerp(end, weight)"
     tensors = {"end": end, **({"weight": weight} if isinstance(weight, Tensor) else {})}
+    _tensors(name, x=self, **tensors)
     _operands(name, self, instead, **tensors)
     _check_lerp_dtypes(name, self, end, weight)
     w = weight.data if isinstance(weight, Tensor) else scalar_of(name, "weight", weight, self.dtype)
     _ready(self, name, instead)
-    return _write(self, lerp_of(backend.xp_of(self.data), self.data, end.data, w))
+    return write_back(self, lerp_of(backend.xp_of(self.data), self.data, end.data, w))
 
 
 def _combined(self, name, instead, tensor1, tensor2, value):
-    """(the dtype x, tensor1 and tensor2 meet in, value in it), refused where x cannot take it."""
+    """(the dtype x, tensor1 and tensor2 meet in, value in it), refused where x cannot take it;
+    after ``_tensors``."""
     _operands(name, self, instead, tensor1=tensor1, tensor2=tensor2)
     dtype = result_type(self, tensor1, tensor2)
     if dtype.kind == "b":
@@ -266,10 +259,11 @@ def _addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1)
     """x = x + value * tensor1 * tensor2 in place, as ``addcmul`` (Adam's
     ``exp_avg_sq.addcmul_(grad, grad, value=1 - beta2)``)."""
     name, instead = "addcmul_()", "x = x.addcmul(tensor1, tensor2, value=value)"
+    _tensors(name, x=self, tensor1=tensor1, tensor2=tensor2)
     dtype, v = _combined(self, name, instead, tensor1, tensor2, value)
     x, a, b = (t.data.astype(dtype, copy=False) for t in (self, tensor1, tensor2))
     with np.errstate(over="ignore", invalid="ignore"):  # (inf * 0 is NaN, as PyTorch)
-        return _write(self, x + v * a * b)
+        return write_back(self, x + v * a * b)
 
 
 def _addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
@@ -281,7 +275,7 @@ def _addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1)
     dtype, v = _combined(self, name, instead, tensor1, tensor2, value)
     x, a, b = (t.data.astype(dtype, copy=False) for t in (self, tensor1, tensor2))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # x / 0 is inf, as PyTorch
-        return _write(self, x + v * a / b)
+        return write_back(self, x + v * a / b)
 
 
 # (set by name: mypy cannot follow methods added to a class after it is built; the

@@ -9,11 +9,10 @@ that wrap round, such as a panorama or a torus.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from .. import functional as F
-from ..functional.checks import check_real
+from ..functional.checks import check_real, ints
 from ..tensor import Tensor
 from .module import Module
 
@@ -23,15 +22,7 @@ _SIDES = {2: "2 ints (left, right)", 4: "4 ints (left, right, top, bottom)"}
 def _amounts(name: str, padding: Any, n: int) -> tuple[int, ...]:
     """An int for all n sides, or n ints: (left, right, top, bottom), or (left, right) for the
     1-D layers (negative ones crop)."""
-    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
-        return (int(padding),) * n
-    if (
-        isinstance(padding, (tuple, list))
-        and len(padding) == n
-        and all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in padding)
-    ):
-        return tuple(int(p) for p in padding)
-    raise TypeError(f"{name}: padding must be an int or {_SIDES[n]}, got {padding!r}")
+    return ints(padding, n, f"{name}: padding", _SIDES[n])
 
 
 class _PadNd(Module):

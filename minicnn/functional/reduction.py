@@ -1,0 +1,49 @@
+"""A loss's ``reduction``, as PyTorch's: of the n losses l_1 ... l_n (one per sample, or per
+element),
+
+    'none'   L = l                          gl_i = g_i
+    'sum'    L = sum_i l_i                  gl_i = g
+    'mean'   L = (1/n) sum_i l_i            gl_i = g / n
+
+with g the gradient reaching L and gl_i the one passed on to l_i. The mean of no losses is
+0 / 0, NaN, silently as PyTorch's. cross_entropy's and nll_loss's mean divides by the kept
+samples' weights instead (loss.py), and kl_div has a 'batchmean' of its own (kl_div.py).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from .reduce import mean, sum
+
+
+def reduce_losses(losses: Any, reduction: str) -> Any:
+    """L from the array of losses l: l itself ('none'), their sum, or their mean, in l's dtype."""
+    if reduction == "none":
+        return losses
+    xp = backend.xp_of(losses)
+    # NOTE: a sum, then one division: mean() and sum() = mean * n differ in the last digits.
+    # An empty mean is 0 / 0 and a sum past the dtype's range inf, silently as PyTorch
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = losses.sum()
+        return xp.asarray(total / losses.size if reduction == "mean" else total, dtype=losses.dtype)
+
+
+def loss_grad(g: Any, reduction: str, shape: tuple) -> Any:
+    """gl, the gradient reaching each loss of ``shape`` (l's, before the reduction): g itself
+    ('none'), g ('sum') or g / n ('mean'), broadcast to the shape (a read-only view)."""
+    xp = backend.xp_of(g)
+    if reduction == "mean":
+        g = g / max(math.prod(shape), 1)  # (no losses: nothing to divide, and nothing to pass on)
+    return xp.broadcast_to(g, shape)
+
+
+def reduce_tensor(losses: Tensor, reduction: str) -> Tensor:
+    """``reduce_losses`` for losses composed of differentiable ops: mean's and sum's backward
+    are the gl above."""
+    return losses if reduction == "none" else mean(losses) if reduction == "mean" else sum(losses)
