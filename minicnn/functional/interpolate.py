@@ -1,5 +1,6 @@
-"""Resizing images, as ``torch.nn.functional.interpolate`` on 4-D input: "nearest",
-"nearest-exact", "bilinear" (the upsampling of FCN, U-Net and feature pyramids) and "bicubic".
+"""Resizing images and signals, as ``torch.nn.functional.interpolate`` on 4-D and 3-D input:
+"nearest", "nearest-exact", "bilinear" (the upsampling of FCN, U-Net and feature pyramids) and
+"bicubic" for images; "nearest", "nearest-exact" and "linear" for signals; "area" for both.
 
 Each output row i reads from a source coordinate s(i) of the input's rows, and each
 column likewise; ``scale`` is 1/scale_factor where one is given (and
@@ -23,22 +24,30 @@ summed where clamped cells coincide. Its gradient is
 the transpose, gx = A_h^T gy A_w: each output's gradient added back to the source pixels
 it was read from, times the weights it was read with, and summed where several outputs
 read one pixel. ``kernels/reference_interpolate.py`` holds the same as plain loops.
+
+A batch of signals (N, C, L) is resized as the images (N, C, 1, L) one row high, to
+(1, L_out) with scale factors (1, s), as ``one_d.py`` builds the 1-D convolutions and pools:
+one row in, one out, read at scale 1, is a copy, so A_h = [1] and y = x A_w^T, "linear" being
+"bilinear"'s column formulas, x_src = max((i + 0.5) / s - 0.5, 0), or i (L - 1) / (L_out - 1)
+with align_corners. The views only reshape: no arithmetic of their own, and the gradient
+flows back through them. One choice differs, as PyTorch's 1-D kernel makes it: a signal's
+nearest skips the copies that ignore scale_factor (``source_taps``' ``signal``).
+"area" is PyTorch's: the adaptive average pool to the output size.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import as_int, check_float
-
-MODES = ("nearest", "nearest-exact", "bilinear", "bicubic")
-_PYTORCH_ONLY = ("linear", "trilinear", "area", "lanczos")  # PyTorch's other modes
+from .checks import check_float
+from .interpolate_args import check_interpolate_args
+from .one_d import adaptive_avg_pool1d
+from .pooling import adaptive_avg_pool2d
+from .shape import squeeze, unsqueeze
 
 
 class Interpolate(Function):
@@ -78,7 +87,16 @@ def _transposed(g, axis, taps, size):
     return out
 
 
-def source_taps(n_in: int, n_out: int, scale: float | None, mode: str, align_corners: bool, dtype: Any):
+def source_taps(
+    n_in: int,
+    n_out: int,
+    scale: float | None,
+    mode: str,
+    align_corners: bool,
+    dtype: Any,
+    *,
+    signal: bool = False,
+):
     """The taps of each output index along one axis: [(index, weight)], arrays of n_out
     (weight None: 1), computed as PyTorch's CPU kernels compute them.
 
@@ -86,13 +104,15 @@ def source_taps(n_in: int, n_out: int, scale: float | None, mode: str, align_cor
     dtype, the bilinear coordinate in x's dtype (rounded once, ``fused_coordinate``) and its
     floor taken in float32; nearest copies for n_out = n_in and takes i // 2 for
     n_out = 2 n_in, and bilinear copies for n_out = n_in, in both whatever scale_factor said.
-    Bicubic has no such copy: its coordinate follows scale_factor even where n_out = n_in.
+    Bicubic has no such copy: its coordinate follows scale_factor even where n_out = n_in,
+    and nor has the nearest of a ``signal`` (PyTorch's 1-D kernel): 4 cells at scale_factor
+    2.1 make 8, read as floor(i / 2.1) = 0 0 0 1 1 2 2 3, not i // 2.
     """
     i = np.arange(n_out)
     if mode == "bicubic":
         return _cubic_taps(n_in, n_out, scale, align_corners, dtype)
     if mode != "bilinear":
-        if mode == "nearest" and n_out in (n_in, 2 * n_in):
+        if mode == "nearest" and not signal and n_out in (n_in, 2 * n_in):
             return [(i * n_in // n_out, None)]
         s = _scale(np.float32, scale, n_in, n_out)
         at = i.astype(np.float32) * s if mode == "nearest" else ((i + 0.5) * np.float64(s)).astype(np.float32)
@@ -154,74 +174,6 @@ def _scale(T: Any, scale: float | None, n_in: int, n_out: int) -> Any:
     return T(1.0 / scale) if scale is not None and scale > 0 else T(n_in) / T(n_out)
 
 
-def _size_pair(name: str, size: Any) -> tuple[int, int]:
-    if isinstance(size, (tuple, list)):
-        if len(size) != 2:
-            raise ValueError(
-                f"{name}: size must give the 2 sizes (H_out, W_out) of a 4-D input's output, got {size!r}"
-            )
-        h, w = (as_int(s) for s in size)
-        if h is None or w is None:
-            raise TypeError(f"{name}: size must be an int or a pair of ints, got {size!r}")
-        return h, w
-    n = as_int(size)
-    if n is None:
-        raise TypeError(f"{name}: size must be an int or a pair of ints, got {size!r}")
-    return n, n
-
-
-def _scale_pair(name: str, scale_factor: Any) -> tuple[float, float]:
-    scales = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor, scale_factor)
-    if isinstance(scale_factor, (tuple, list)) and len(scale_factor) != 2:
-        raise ValueError(
-            f"{name}: scale_factor must give the 2 spatial factors (for H and W) of 4-D input, "
-            f"got {scale_factor!r}"
-        )
-    if not all(isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)) for s in scales):
-        raise TypeError(f"{name}: scale_factor must be a number or a pair of numbers, got {scale_factor!r}")
-    if not all(math.isfinite(s) for s in scales):
-        raise ValueError(f"{name}: scale_factor must be finite, got {scale_factor!r}")
-    return float(scales[0]), float(scales[1])
-
-
-def check_interpolate_args(
-    name: str,
-    size: Any,
-    scale_factor: Any,
-    mode: Any,
-    align_corners: Any,
-    recompute_scale_factor: Any,
-    antialias: Any = False,
-) -> tuple[tuple[int, int] | None, tuple[float, float] | None]:
-    """PyTorch's checks of what does not depend on the input (nn.Upsample runs them once);
-    returns (size, scale_factor), one of them None, as pairs."""
-    if mode not in MODES:
-        if mode in _PYTORCH_ONLY:
-            raise NotImplementedError(f"{name}: mode {mode!r} is not implemented; minicnn has {MODES}")
-        raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
-    if mode not in ("bilinear", "bicubic") and align_corners is not None:
-        raise ValueError(
-            f"{name}: align_corners can only be set with the interpolating modes 'bilinear' and 'bicubic'"
-        )
-    if align_corners is not None and not isinstance(align_corners, (bool, np.bool_)):
-        raise TypeError(f"{name}: align_corners must be True, False or None, got {align_corners!r}")
-    if size is not None and scale_factor is not None:
-        raise ValueError(f"{name}: only one of size or scale_factor should be defined")
-    if size is None and scale_factor is None:
-        raise ValueError(f"{name}: either size or scale_factor should be defined")
-    if recompute_scale_factor and size is not None:
-        raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an explicit size")
-    if antialias:
-        if mode in ("bilinear", "bicubic"):
-            raise NotImplementedError(f"{name}: antialias=True is not implemented; only antialias=False")
-        raise ValueError(
-            f"{name}: antialias is restricted to bilinear and bicubic modes (and PyTorch's lanczos)"
-        )
-    if size is not None:
-        return _size_pair(name, size), None
-    return None, _scale_pair(name, scale_factor)
-
-
 def interpolate(
     input: Tensor,
     size: Any = None,
@@ -233,24 +185,35 @@ def interpolate(
     *,
     name: str = "interpolate",
 ) -> Tensor:
-    """Resize a batch of images, as ``torch.nn.functional.interpolate`` (4-D input only).
+    """Resize a batch of signals or of images, as ``torch.nn.functional.interpolate``.
 
     Args:
-        input: (N, C, H, W); N may be 0.
-        size: (H_out, W_out), or one int for both. Exactly one of size and scale_factor.
-        scale_factor: a number or an (H, W) pair: H_out = floor(H * scale_factor). The
-            source coordinates use 1/scale_factor itself, unless ``recompute_scale_factor``
-            is True, when they use H / H_out as for a given size.
-        mode: "nearest" (PyTorch's default: floor(i * scale)), "nearest-exact" (the pixel
-            whose centre is nearest: floor((i + 0.5) * scale)), "bilinear" or "bicubic"
-            (4 x 4 cells, Keys' cubic kernel with A = -0.75; it may overshoot the input's range).
-        align_corners: bilinear and bicubic only (None means False). True maps the corner
-            pixels' centres onto each other, s = i (H - 1) / (H_out - 1), and ignores
-            scale_factor there; False maps the images' edges, s = (i + 0.5) scale - 0.5.
+        input: signals (N, C, L), for "nearest", "nearest-exact", "linear" and "area", or
+            images (N, C, H, W), for "nearest", "nearest-exact", "bilinear", "bicubic" and
+            "area"; N may be 0. As PyTorch's, no unbatched (C, L) nor 5-D input.
+        size: L_out, or (H_out, W_out) (one int: both). Exactly one of size and scale_factor.
+        scale_factor: a number, or one per axis ((s,) or (s_h, s_w)): L_out = floor(L * s).
+            The source coordinates use 1/s itself, unless ``recompute_scale_factor`` is True,
+            when they use L / L_out as for a given size.
+        mode: "nearest" (PyTorch's default: floor(i * scale)), "nearest-exact" (the cell
+            whose centre is nearest: floor((i + 0.5) * scale)), "linear" (signals) or
+            "bilinear" (images): the two neighbours of x_src, weighted by their distances,
+            "bicubic" (4 x 4 cells, Keys' cubic kernel with A = -0.75; it may overshoot
+            the input's range) or "area": ``adaptive_avg_pool1d`` / ``adaptive_avg_pool2d``
+            to the output size (0 allowed there: an empty output).
+        align_corners: linear, bilinear and bicubic only (None means False). False maps the
+            signals' edges onto each other: x_src = max((i + 0.5) / s - 0.5, 0); True their
+            end cells' centres, x_src = i (L - 1) / (L_out - 1), scale_factor left out.
         antialias: PyTorch's; only False is implemented.
         name: the layer named in error messages.
     Shapes:
-        y (N, C, H_out, W_out).
+        y (N, C, L_out) or (N, C, H_out, W_out).
+
+    A signal is resized as the image (N, C, 1, L) one row high, to (1, L_out) with scale
+    factors (1, s): the row maps onto itself, so each mode's column formulas above are the
+    1-D op's, "linear" being "bilinear" on that row. The two views (``unsqueeze`` and
+    ``squeeze``) only reshape, so the gradient flows back through them and the 2-D op's
+    backward, gx = A^T gy, with no arithmetic of their own.
 
     >>> import minicnn as mc, minicnn.functional as F
     >>> x = mc.tensor([[[[1.0, 2.0]]]])
@@ -260,35 +223,53 @@ def interpolate(
     [[1.0, 1.25, 1.75, 2.0]]
     >>> F.interpolate(x, size=(1, 4), mode="bicubic").numpy()[0, 0].tolist()
     [[0.89453125, 1.2265625, 1.7734375, 2.10546875]]
+    >>> signal = mc.tensor([[[1.0, 3.0, 2.0, 6.0]]])
+    >>> F.interpolate(signal, scale_factor=2, mode="linear").tolist()
+    [[[1.0, 1.5, 2.5, 2.75, 2.25, 3.0, 5.0, 6.0]]]
+    >>> F.interpolate(signal, scale_factor=0.5, mode="area").tolist()  # pair means
+    [[[2.0, 4.0]]]
     """
     check_float(name, "input", input)
     size, scales = check_interpolate_args(
-        name, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
+        name, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias, input.shape
     )
-    if input.ndim != 4:
-        raise NotImplementedError(
-            f"{name}: expected 4-D input (N, C, H, W), got shape {input.shape}; minicnn resizes "
-            "images only (PyTorch's 3-D and 5-D input, for its 1-D and 3-D modes, is not implemented)"
-        )
-    N, C, H, W = input.shape
-    if C == 0:
-        raise ValueError(f"{name}: expected input with at least one channel, got shape {input.shape}")
+    spatial = input.shape[2:]
     if size is None:
         assert scales is not None
-        size = (int(H * scales[0]), int(W * scales[1]))  # NOTE: truncated, as PyTorch's
+        size = tuple(int(n * s) for n, s in zip(spatial, scales))  # NOTE: truncated, as PyTorch's
         if recompute_scale_factor:
             scales = None
-    if min(H, W, *size) < 1:
+    if mode == "area":  # PyTorch's: the adaptive average pool to that size, whatever the scale
+        return (adaptive_avg_pool1d if len(spatial) == 1 else adaptive_avg_pool2d)(input, size, name=name)
+    if input.shape[1] == 0:
+        raise ValueError(f"{name}: expected input with at least one channel, got shape {input.shape}")
+    if min(*spatial, *size) < 1:
+        axes = "HW"[-len(spatial) :]  # PyTorch's names: a signal's one axis is W
+        sizes = lambda ns: ", ".join(f"{a}: {n}" for a, n in zip(axes, ns))
         raise ValueError(
-            f"{name}: input and output sizes should be greater than 0, but got input (H: {H}, W: {W}) "
-            f"output (H: {size[0]}, W: {size[1]})"
+            f"{name}: input and output sizes should be greater than 0, but got input ({sizes(spatial)}) "
+            f"output ({sizes(size)})"
         )
-    xp = backend.xp_of(input.data)
+    if len(spatial) == 2:
+        return _resize2d(input, size, scales, mode, bool(align_corners))
+    # NOTE: the signal as an image one row high, which maps onto itself (size 1, scale 1)
+    row_scales = None if scales is None else (1.0, *scales)
+    row = _resize2d(unsqueeze(input, 2), (1, *size), row_scales, mode, bool(align_corners), signal=True)
+    return squeeze(row, 2)
+
+
+def _resize2d(
+    x: Tensor, size: tuple, scales: tuple | None, mode: str, align_corners: bool, *, signal: bool = False
+) -> Tensor:
+    """y = A_h x A_w^T for images x (N, C, H, W) resized to ``size``, arguments checked; a
+    ``signal`` is an image one row high, its "linear" being "bilinear" (see ``source_taps``)."""
+    mode = "bilinear" if mode == "linear" else mode
+    xp = backend.xp_of(x.data)
     rows, cols = (
         [
             (xp.asarray(index), None if weight is None else xp.asarray(weight))
-            for index, weight in source_taps(n, out, s, mode, bool(align_corners), input.dtype)
+            for index, weight in source_taps(n, out, s, mode, align_corners, x.dtype, signal=signal)
         ]
-        for n, out, s in zip((H, W), size, scales or (None, None))
+        for n, out, s in zip(x.shape[2:], size, scales or (None, None))
     )
-    return Interpolate.apply(input, rows=rows, cols=cols)
+    return Interpolate.apply(x, rows=rows, cols=cols)

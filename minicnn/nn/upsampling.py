@@ -1,18 +1,21 @@
 """Upsampling layers: Upsample, UpsamplingNearest2d and UpsamplingBilinear2d, thin Modules over
-``F.interpolate`` (functional/interpolate.py), as PyTorch's."""
+``F.interpolate`` (functional/interpolate.py), as PyTorch's: images, and signals where the mode
+takes them."""
 
 import numbers
 
 from .. import functional as F
-from ..functional.interpolate import check_interpolate_args
+from ..functional.interpolate_args import check_interpolate_args
 from .module import Module
 
 
 class Upsample(Module):
-    """Resize images by ``size`` or ``scale_factor``: modes "nearest", "nearest-exact",
-    "bilinear" and "bicubic" (the last two with ``align_corners``), as ``F.interpolate``.
+    """Resize images or signals by ``size`` or ``scale_factor``, as ``F.interpolate``: modes
+    "nearest", "nearest-exact" and "area" for both, "bilinear" and "bicubic" for images,
+    "linear" for signals (the last three with ``align_corners``).
 
-    Shapes: (N, C, H, W) -> (N, C, H_out, W_out), H_out = size[0] or floor(H * scale_factor).
+    Shapes: (N, C, H, W) -> (N, C, H_out, W_out), H_out = size[0] or floor(H * scale_factor);
+    (N, C, L) -> (N, C, L_out), L_out = size or floor(L * scale_factor).
     A scale_factor is kept as a float (a tuple of floats), as PyTorch keeps it.
     """
 
@@ -48,14 +51,16 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """Upsample with mode "nearest": each output pixel copies the input pixel at floor(i * scale)."""
+    """Upsample with mode "nearest": each output pixel copies the input pixel at floor(i * scale).
+    As PyTorch's, it takes signals (N, C, L) too, for all its name."""
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """Upsample with mode "bilinear" and align_corners=True (the corner pixels kept in place)."""
+    """Upsample with mode "bilinear" and align_corners=True (the corner pixels kept in place);
+    images only, as PyTorch's."""
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
