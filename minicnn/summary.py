@@ -287,7 +287,8 @@ def summary(model, input_size=None, depth=None, *, dtypes=None, input_data=None)
 
         >>> import minicnn as mc
         >>> from minicnn import nn
-        >>> s = mc.summary(nn.Sequential(nn.Embedding(100, 8), nn.Linear(8, 2)), (1, 5), dtypes=[mc.long])
+        >>> model = nn.Sequential(nn.Embedding(100, 8), nn.Linear(8, 2))
+        >>> s = mc.summary(model, (1, 5), dtypes=[mc.long])
         >>> s.rows[1].output_shape, s.total_params
         ((1, 5, 2), 818)
     """
