@@ -153,12 +153,14 @@ def get_xp(device):
 
 
 def is_cupy_array(array):
+    if type(array) is np.ndarray:  # (asked of every op's arrays: no string split for these)
+        return False
     return type(array).__module__.split(".")[0] == "cupy"
 
 
 def xp_of(array):
     """The array module (numpy or cupy) that owns ``array``."""
-    return cupy() if is_cupy_array(array) else np
+    return np if type(array) is np.ndarray or not is_cupy_array(array) else cupy()
 
 
 def device_of(array):

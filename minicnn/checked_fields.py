@@ -24,6 +24,9 @@ class Data:
     a later op far from the mistake."""
 
     def __set__(self, t: Any, value: Any) -> None:
+        if type(value) is np.ndarray:  # the common case (``p.data -= lr * g`` sets it too)
+            t.__dict__["data"] = value
+            return
         from .tensor import Tensor
 
         if isinstance(value, Tensor):
@@ -56,18 +59,20 @@ class Grad:
         return grad
 
     def __set__(self, t: Any, value: Any) -> None:
+        if value is None:  # zero_grad, on every parameter each step
+            t.__dict__["grad"] = None
+            return
         from .tensor import Tensor
 
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"Tensor.grad must be None or a Tensor, got {type(value).__name__}")
-            for what, got, want in (
-                ("shape", value.shape, t.shape),
-                ("dtype", value.dtype, t.dtype),
-                ("device", value.device, t.device),
-            ):
-                if got != want:
-                    raise RuntimeError(f"assigned grad has {what} {got}, the tensor has {want}")
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.grad must be None or a Tensor, got {type(value).__name__}")
+        for what, got, want in (
+            ("shape", value.shape, t.shape),
+            ("dtype", value.dtype, t.dtype),
+            ("device", value.device, t.device),
+        ):
+            if got != want:
+                raise RuntimeError(f"assigned grad has {what} {got}, the tensor has {want}")
         t.__dict__["grad"] = value
 
 

@@ -144,19 +144,33 @@ def _as_view(out, inputs):
     ``x.reshape(...)``), if any: as PyTorch's views, it then shares that input's count of changes
     in place, so a write through either is seen by every node that kept the other (in_place.py).
 
-    NOTE: bounds only (``may_share_memory``), as PyTorch shares one count among all views of a
-    base whichever elements each holds; a fresh result (``y.base`` None) is checked no further.
+    NOTE: PyTorch shares one count among all views of a base whichever elements each holds, so
+    this asks which memory, not which elements: a fresh result (``y.base`` None) is checked no
+    further; a view of a NumPy array that owns its memory has that array as its ``base`` (NumPy
+    points every view of a view there), so it views an input that is that array or one of its
+    views; any other (CuPy's, a buffer's) is compared by bounds (``may_share_memory``).
     """
     y = out.data
-    if getattr(y, "base", None) is None and all(t is None or t.data is not y for t in inputs):
+    base = getattr(y, "base", None)
+    if base is None and all(t is None or t.data is not y for t in inputs):
+        return out
+    if type(base) is np.ndarray and base.base is None:  # (this runs for every op: no bounds)
+        for t in inputs:
+            if t is not None and (t.data is base or getattr(t.data, "base", None) is base):
+                return _viewing(out, t)
         return out
     xp = backend.xp_of(y)
     for t in inputs:
         if t is not None and type(t.data) is type(y) and xp.may_share_memory(y, t.data):
-            out._changed_at, out._is_view = t._changed_at, True
-            if t._inference is not out._inference:  # (a view is what its base is)
-                out._inference = t._inference
-            return out
+            return _viewing(out, t)
+    return out
+
+
+def _viewing(out, t):
+    """``out`` marked a view of ``t``: it shares t's count of changes in place."""
+    out._changed_at, out._is_view = t._changed_at, True
+    if t._inference is not out._inference:  # (a view is what its base is)
+        out._inference = t._inference
     return out
 
 

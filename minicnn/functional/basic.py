@@ -233,11 +233,24 @@ class Abs(Function):
         return gy * ((self.x > 0).astype(gy.dtype) - (self.x < 0))  # sign(NaN) would be NaN
 
 
+def _same_floats(a, b, params):
+    """Two float Tensors of one shape, dtype and device, and no ``alpha`` but 1: nothing for the
+    rules of numbers, broadcasting and promotion below to decide (``h + shortcut`` in a ResNet
+    block, ``x * mask``), so ``_binary`` hands them to the op as they are."""
+    alpha = params.get("alpha", 1)
+    if type(a) is not Tensor or type(b) is not Tensor or type(alpha) is not int or alpha != 1:
+        return False
+    x, y = a.data, b.data
+    return type(x) is type(y) and x.dtype == y.dtype and x.dtype.kind == "f" and x.shape == y.shape
+
+
 def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
     """cls applied to a and b, either of which may be a number; ``name`` (the Function's
     class name by default) is the one the errors say; ``ints``, what an int beside an integer
     tensor that its dtype cannot hold becomes (promotion.as_tensor). ``alpha`` among
     ``params`` (add's and sub's) becomes a scalar of the dtype a and b meet in."""
+    if not reverse and _same_floats(a, b, params):
+        return cls.apply(a, b, **params)
     name = name or cls.__name__.lower()
     check_one_tensor(name, a, b)
     if cls in (Sub, MatMul, Pow):  # (before a bool meets a number and becomes one)

@@ -27,6 +27,10 @@ def ints(v: Any, dims: int, name: str = "value", expected: str | None = None) ->
     """An int or ``dims`` ints -> a tuple of ``dims`` ints: (height, width) for the 2-D layers,
     (length,) for the 1-D ones, which take an int or a 1-tuple, as PyTorch's. ``expected``
     names the ints in the error where "a pair of ints" would not say what they are."""
+    if type(v) is int:  # (every conv and pool call: no test against the number ABCs for these)
+        return (v,) * dims
+    if type(v) is tuple and len(v) == dims and all(type(a) is int for a in v):
+        return v
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
         return (int(v),) * dims
     if (

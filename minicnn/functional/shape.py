@@ -115,6 +115,8 @@ def _dims(x, dims, name=None, what="sizes"):
 def _ints(name, sizes, what="size"):
     """Refuse a size that is not an int (NumPy would take True as 1 and refuse 2.0 in its
     own words), naming its position."""
+    if all(type(n) is int for n in sizes):  # (the common call: no conversion to try)
+        return
     for i, n in enumerate(sizes):
         if as_int(n) is None:
             raise TypeError(f"{name}: expected {what}s that are ints, got {type_name(n)} {n!r} at index {i}")

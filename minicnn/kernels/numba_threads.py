@@ -6,7 +6,6 @@ there and the two take turns (docs/performance.md, "Threads"); so every jitted k
 inside ``cores_shared_with_blas()``.
 """
 
-import contextlib
 import os
 import warnings
 
@@ -46,8 +45,7 @@ def _check_users_setting():
         )
 
 
-@contextlib.contextmanager
-def cores_shared_with_blas():
+class cores_shared_with_blas:  # noqa: N801 (used as a function: ``with cores_shared_with_blas():``)
     """Run the jitted loops on half the cores, then give Numba its setting back.
 
     NOTE: a parallel loop that starts right after a multithreaded GEMM finds
@@ -55,19 +53,25 @@ def cores_shared_with_blas():
     the loops take half the cores and BLAS keeps the rest. Set per call, not at
     import, so that importing minicnn leaves Numba's own setting alone; an
     explicit NUMBA_NUM_THREADS is obeyed as it is (and warned about once where it
-    asks for more than half the cores).
+    asks for more than half the cores). A class rather than a generator under
+    ``contextlib.contextmanager``: every jitted kernel enters it (about 30 times in a
+    LeNet-5 step), and a generator's context costs several times as much to enter.
     """
-    if "NUMBA_NUM_THREADS" in os.environ:
-        if not _checked_users_setting:
-            _check_users_setting()
-        yield
-        return
-    previous = numba.get_num_threads()
-    if previous <= HALF_THE_CORES:
-        yield  # nothing to change (a LeNet-5 step makes about 20 of these calls)
-        return
-    numba.set_num_threads(HALF_THE_CORES)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
+
+    __slots__ = ("previous",)
+
+    def __enter__(self):
+        self.previous = None
+        if "NUMBA_NUM_THREADS" in os.environ:
+            if not _checked_users_setting:
+                _check_users_setting()
+            return
+        previous = numba.get_num_threads()
+        if previous > HALF_THE_CORES:  # else nothing to change
+            numba.set_num_threads(HALF_THE_CORES)
+            self.previous = previous
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            numba.set_num_threads(self.previous)
+        return False
