@@ -2,7 +2,7 @@
 
     python benchmarks/across_records.py --case lenet5 benchmarks/results/cpu-fair-epyc-2{7,8,9}.json \\
         benchmarks/results/cpu-fair-epyc-3{0,1}.json
-    python benchmarks/across_records.py --case conv3x3_64 benchmarks/results/cpu-fair-epyc-3?.json
+    python benchmarks/across_records.py --case conv3x3_64 benchmarks/results/cpu-fair-epyc-3{0,1}.json
 
 One record's ratio moves with the day (the host's spells, the load), so whether a target
 is met is asked of several records of the same code. Each record's pairs of fresh processes

@@ -2,7 +2,7 @@
 
 python -m minicnn bench                          # every layer and model, every tier
 python -m minicnn bench --quick                  # a few cases, fewer repeats
-python -m minicnn bench --compare torch --threads 2 --out benchmarks/results/ --name cpu-fair --overwrite
+python -m minicnn bench --compare torch --threads 2 --out benchmarks/results/ --name my-fair
 python -m minicnn bench --layers conv3x3_64 --models resnet20 --kernels numpy,numba
 python -m minicnn bench --device cuda --models resnet20 --batch-size 256 --layers none
 

@@ -139,6 +139,11 @@ def test_the_targets_are_read_off_the_result_files_and_written_as_json(tmp_path,
     assert by_file[("cpu-all-cores-resnet20.json",)]["verdict"] == "PASS"  # a time ratio: at most 2
     printed = capsys.readouterr().out
     assert "MISSING (its step failed or ran past its limit" in printed and printed.count("\n") == len(rows)
+    # what a verdict does not say is said after it: two files divided, a replay against eager steps
+    assert by_file[("cuda-resnet20-b256.json", "cpu-resnet20-b256.json")]["note"].startswith("two files")
+    assert "PASS (two files, which may come from two machines" in printed
+    assert "replay against PyTorch's eager steps" in by_file[("cuda-mobilenet-graph.json",)]["note"]
+    assert op_by_op["note"] is None
 
 
 def test_every_target_met_is_status_0(tmp_path):
