@@ -181,8 +181,9 @@ def _topological_order(roots):
     recursion limit): a node is appended once all its inputs' nodes are done,
     and the reversed list is the order in which gradients flow.
     """
-    if len(roots) == 1 and all(t is None or t._fn is None for t in roots[0].inputs):
-        return roots  # one op on leaves: nothing to sort
+    chain = _chain(roots[0]) if len(roots) == 1 else None
+    if chain is not None:
+        return chain  # a plain stack of layers, the common graph: already in order, nothing to sort
     order, seen = [], set()
     for root in roots:
         if id(root) in seen:
@@ -201,6 +202,21 @@ def _topological_order(roots):
                 stack.pop()
                 order.append(fn)
     return order[::-1]
+
+
+def _chain(fn):
+    """The nodes from ``fn`` down, where each has at most one input made by a node; else None."""
+    order = []
+    while fn is not None:
+        order.append(fn)
+        below = None
+        for t in fn.inputs:
+            if t is not None and t._fn is not None:
+                if below is not None:
+                    return None  # two computed inputs: the graph branches here
+                below = t._fn
+        fn = below
+    return order
 
 
 def _leading_to(order, leaves, nodes):

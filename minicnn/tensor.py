@@ -239,14 +239,16 @@ class Tensor:
     _is_view = False  # made by an op as a view of an input's array (_as_view)
     _retains_grad = False  # retain_grad() was called on this computed tensor
     _inference = False  # made under mc.inference_mode(), or a view of such a tensor (inference.py)
+    _changed_at: list[int]  # [the tick of the last change in place], set in __init__
 
     def __init__(self, data, requires_grad=False, _fn=None):
-        self.__dict__["data"] = data  # ops hand over arrays: no check on this path
-        self.__dict__["grad"] = None
-        self.__dict__["requires_grad"] = requires_grad
-        self._fn = _fn
+        d = self.__dict__  # ops hand over arrays: no check on this path
+        d["data"] = data
+        d["grad"] = None
+        d["requires_grad"] = requires_grad
+        d["_fn"] = _fn
         # the tick of the last change in place: one list, shared with detach() and every view
-        self._changed_at = [0]
+        d["_changed_at"] = [0]
         if _mode.inference:
             self._inference = True
 

@@ -71,6 +71,8 @@ def class_indices(name, input, t, ignore_index, what, other_targets):
             f"{name}: target shape {t.shape} does not match {what} {input.shape}; expected {expected}"
             + (probabilities if t.shape == input.shape else "")
         )
+    if t.size and 0 <= t.min() and t.max() < c:
+        return t  # every class in range, the common case: no need to leave ignore_index out first
     kept = t[t != ignore_index]
     if kept.size and (int(kept.min()) < 0 or int(kept.max()) >= c):
         raise ValueError(

@@ -90,6 +90,25 @@ class HooksMixin:
 
     def __call__(self, *args, **kwargs):
         """forward() between the pre-hooks and the forward hooks (see this file's docstring)."""
+        # each table tested before its loop: most modules have none, and every layer of every step comes here
+        if self._forward_pre_hooks:
+            args, kwargs = self._run_forward_pre_hooks(args, kwargs)
+        call = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            call = _BackwardCall(self, args)
+            args = call.wrap_inputs(args)
+        try:
+            out = self.forward(*args, **kwargs)
+        except BaseException:
+            if self._forward_hooks_always_called:
+                self._run_always_called_hooks(args, kwargs)
+            raise
+        if self._forward_hooks:
+            out = self._run_forward_hooks(args, kwargs, out)
+        return out if call is None else call.wrap_output(out)
+
+    def _run_forward_pre_hooks(self, args, kwargs):
+        """args and kwargs after each pre-hook, in order (a non-None result replaces them)."""
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -104,20 +123,10 @@ class HooksMixin:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        call = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            call = _BackwardCall(self, args)
-            args = call.wrap_inputs(args)
-        try:
-            out = self.forward(*args, **kwargs)
-        except BaseException:
-            for key, hook in list(self._forward_hooks.items()):
-                if key in self._forward_hooks_always_called:
-                    if key in self._forward_hooks_with_kwargs:
-                        hook(self, args, kwargs, None)
-                    else:
-                        hook(self, args, None)
-            raise
+        return args, kwargs
+
+    def _run_forward_hooks(self, args, kwargs, out):
+        """out after each forward hook, in order (a non-None result replaces it)."""
         for key, hook in list(self._forward_hooks.items()):
             if key in self._forward_hooks_with_kwargs:
                 result = hook(self, args, kwargs, out)
@@ -125,7 +134,17 @@ class HooksMixin:
                 result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out if call is None else call.wrap_output(out)
+        return out
+
+    def _run_always_called_hooks(self, args, kwargs):
+        """After a forward that raised: the ``always_call`` forward hooks, on output None (what
+        they return is ignored; the error goes on)."""
+        for key, hook in list(self._forward_hooks.items()):
+            if key in self._forward_hooks_always_called:
+                if key in self._forward_hooks_with_kwargs:
+                    hook(self, args, kwargs, None)
+                else:
+                    hook(self, args, None)
 
 
 class _BackwardCall:

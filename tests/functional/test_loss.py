@@ -115,6 +115,14 @@ def test_cross_entropy_out_of_range_classes_raise(bad, seen):
         F.cross_entropy(mc.randn(2, 3), mc.tensor(bad))
 
 
+def test_an_ignore_index_beyond_the_classes_is_left_out_before_the_range_is_checked():
+    x = mc.tensor(np.random.default_rng(54).standard_normal((3, 3)))
+    with pytest.raises(ValueError, match=r"must lie in \[0, 3\) \(or be ignore_index=9\), got min 0, max 3"):
+        F.cross_entropy(x, mc.tensor([9, 0, 3]), ignore_index=9)
+    kept = F.cross_entropy(x, mc.tensor([9, 0, 2]), ignore_index=9, reduction="sum")
+    assert kept.item() == F.cross_entropy(x[1:], mc.tensor([0, 2]), reduction="sum").item()
+
+
 def test_cross_entropy_checks_shapes_and_smoothing():
     x = mc.randn(2, 3)
     with pytest.raises(ValueError, match=r"target shape \(3,\) does not match logits \(2, 3\)"):
