@@ -117,7 +117,8 @@ gradients at once."""
 # beside gW's columns", "Both gradients by Winograd on small maps"). Filters of few taps
 # (3x3 on RGB) go from Winograd's forward to numba_im2col's per-image GEMMs: with 27 taps,
 # the transforms outweigh the products Winograd saves (benchmarks/README.md, "Filters of
-# few taps").
+# few taps"); so do convolutions of few output tiles, forward and gradients (a small batch
+# of small maps: numba_winograd.few_tiles, "Winograd on few tiles").
 # The single-channel forward and weight gradient come first and send every other
 # convolution to the depthwise loops, which send theirs on: the forward to Winograd,
 # the gradients to numba_im2col (im2col.py's with jitted copies).

@@ -20,7 +20,9 @@ turns into vector instructions (``_sub``, ``_add``, ``_at_pair``). Each loop is 
 plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py;
 one image per parallel iteration. Convolutions that winograd.py sends to im2col.py
 go to numba_im2col.py here: the same code with jitted copies; so do filters of few taps
-(3 input channels or fewer), whose forward is faster by im2col's per-image GEMMs.
+(3 input channels or fewer), whose forward is faster by im2col's per-image GEMMs, and
+convolutions of few output tiles (``few_tiles``: a small batch of small maps), where
+transforming the weight costs more than the multiplications Winograd saves.
 
 The transforms add and subtract neighbouring cells, so an inf in x gives NaN (inf - inf,
 0 * inf) in some outputs the reference loops give as +-inf, and in gW also in taps that
@@ -49,6 +51,12 @@ BLOCK_BYTES = 2 << 20
 # Winograd's gradients ran slower than that pair (benchmarks/README.md, "Both gradients by
 # Winograd on small maps")
 SMALL_MAP_CELLS = 64
+
+# Winograd takes a convolution of at least MIN_TILES 2x2 output tiles (N * ceil(OH/2) *
+# ceil(OW/2)), and at least TILES_PER_CHANNEL tiles per channel of its wider side, max(C, O);
+# numba_im2col takes those of fewer (few_tiles)
+MIN_TILES = 256
+TILES_PER_CHANNEL = 2
 
 
 def _sub_py(a, b, out):
@@ -257,15 +265,43 @@ def gy_tiles(gy: Array, th: int, tw: int) -> Array:
 # --- the kernels ------------------------------------------------------------
 
 
+def few_tiles(out_shape: Shape, weight_shape: Shape) -> bool:
+    """Whether a 3x3 convolution of output ``out_shape`` (N, channels, OH, OW) has too few 2x2
+    output tiles for Winograd: under MIN_TILES, or under TILES_PER_CHANNEL times the wider
+    side of its weight (O, C, 3, 3). Its forward and gradients then go to numba_im2col.
+
+    NOTE: Winograd transforms the whole weight on every call (U = G g G^T: 0.16 ms for
+    64 x 64 filters, 0.9 for 128 x 128, 4.7 for 256 x 256, 20-28 for 512 x 512 in float32, on
+    one thread) and saves products on each tile; with few tiles the transform outweighs
+    them. Its time over numba_im2col's, forward, float32, 1 | 2 BLAS threads: 64 -> 64 on
+    8 x 8 maps 1.13 | 0.95-1.05 at 64 tiles, 0.61 | 0.80-1.07 at 256; 128 -> 128 (16 x 16)
+    1.10 | 1.5-1.7 at 128, 0.80 | 0.97-1.09 at 256; 256 -> 256 (8 x 8) 1.47 | 1.8 at 128,
+    0.86 | 1.16-1.30 at 256, 0.68 | 0.73-1.06 at 512; 512 -> 512 (4 x 4) 8.4 | 8.9-13.5 at 16,
+    1.20 | 1.34-1.38 at 256, 0.86 | 1.07-1.18 at 512, 1.00 at 1024 on 2 threads. In float64
+    on 2 threads each broke even at about twice its channels (128: 1.13 at 256 tiles, 0.80 at
+    512; 512: 1.00 at 512, 0.85 at 1024). gx ran within about 0.2 of the forward; both
+    gradients by Winograd on 8 x 8 maps (256 channels) 1.4-1.55 at 128 tiles, 0.74-1.02 at
+    512. BLAS runs the products on 2 threads, the transform on one: the bound is where
+    Winograd stopped losing on 2 threads (benchmarks/README.md, "Winograd on few tiles").
+    """
+    N, _, OH, OW = out_shape
+    th, tw = winograd.tile_grid(OH, OW)
+    return N * th * tw < max(MIN_TILES, TILES_PER_CHANNEL * max(weight_shape[0], weight_shape[1]))
+
+
 def conv2d_forward(
     x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
     """winograd.conv2d_forward, a block of images at a time; filters of few taps (an RGB
     image's 3x3: 27) go to numba_im2col, whose per-image GEMMs (by_images.few_taps) took a
-    half to a third of Winograd's time on them (benchmarks/README.md, "Filters of few taps")."""
-    _, C, KH, KW = weight.shape
-    few_taps = by_images.few_taps(x, C * KH * KW, groups)
-    if not winograd.applies(weight.shape, stride, dilation, groups) or few_taps:
+    half to a third of Winograd's time on them (benchmarks/README.md, "Filters of few taps");
+    so do convolutions of few output tiles (``few_tiles``)."""
+    O, C, KH, KW = weight.shape
+    if (
+        not winograd.applies(weight.shape, stride, dilation, groups)
+        or by_images.few_taps(x, C * KH * KW, groups)
+        or few_tiles(_out_shape(x.shape, O, padding), weight.shape)
+    ):
         return numba_im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
     return convolve(x, weight, bias, padding)
 
@@ -273,8 +309,13 @@ def conv2d_forward(
 def conv2d_input_grad(
     gy: Array, weight: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_input_grad (gx as a convolution of gy), a block of images at a time."""
-    if not winograd.applies(weight.shape, stride, dilation, groups) or max(padding) > 2:
+    """winograd.conv2d_input_grad (gx as a convolution of gy), a block of images at a time;
+    of few tiles (``few_tiles``, gx's), numba_im2col's."""
+    if (
+        not winograd.applies(weight.shape, stride, dilation, groups)
+        or max(padding) > 2
+        or few_tiles(x_shape, weight.shape)
+    ):
         return numba_im2col.conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups)
     return convolve(gy, *winograd.input_grad_as_convolution(weight, padding))
 
@@ -290,9 +331,10 @@ def conv2d_grads(
     multiplications. On maps numba_im2col declines as too small, down to SMALL_MAP_CELLS,
     gW is Winograd's too (``conv2d_weight_grad``, F(3x3, 2x2)). Other convolutions go to
     numba_im2col.conv2d_grads unchanged, and outside those maps None from it (the caller then
-    runs the pair of gradient kernels) stays None.
+    runs the pair of gradient kernels) stays None; so do convolutions of few tiles
+    (``few_tiles``).
     """
-    if not winograd.applies(weight.shape, stride, dilation, groups):
+    if not winograd.applies(weight.shape, stride, dilation, groups) or few_tiles(x.shape, weight.shape):
         return numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups)
     grads = numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups, input_grad=False)
     if grads is not None:
@@ -302,6 +344,12 @@ def conv2d_grads(
     else:
         return None
     return conv2d_input_grad(gy, weight, x.shape, stride, padding, dilation, groups), gw
+
+
+def _out_shape(x_shape: Shape, out_channels: int, padding: Pair) -> Shape:
+    """The (N, O, OH, OW) of a 3x3 stride-1 convolution of x."""
+    N, _, H, W = x_shape
+    return N, out_channels, conv_out_size(H, 3, 1, padding[0]), conv_out_size(W, 3, 1, padding[1])
 
 
 def _small_same_map(x_shape, weight_shape, stride, padding, dilation, groups):
@@ -315,7 +363,8 @@ def _small_same_map(x_shape, weight_shape, stride, padding, dilation, groups):
 def conv2d_weight_grad(
     gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_weight_grad with jitted transforms (the whole batch at once)."""
-    if not winograd.applies(weight_shape, stride, dilation, groups):
+    """winograd.conv2d_weight_grad with jitted transforms (the whole batch at once); of few
+    tiles (``few_tiles``, gy's), numba_im2col's."""
+    if not winograd.applies(weight_shape, stride, dilation, groups) or few_tiles(gy.shape, weight_shape):
         return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
     return winograd.weight_gradient(gy, x, padding, data_tiles, gy_tiles)

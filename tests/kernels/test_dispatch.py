@@ -139,11 +139,19 @@ def test_trace_follows_auto_past_the_kernels_that_pass_a_call_on(auto_on_one_thr
     """which() names the first module of auto's convolution chain; trace() shows where each call ended."""
     with mc.use_kernels("auto"):
         assert kernels.which("conv2d_forward") == "minicnn.kernels.numba_direct.conv2d_forward"
-        x, w = mc.zeros(2, 16, 16, 16, requires_grad=True), mc.zeros(16, 16, 3, 3, requires_grad=True)
+        x, w = mc.zeros(4, 16, 16, 16, requires_grad=True), mc.zeros(16, 16, 3, 3, requires_grad=True)
         with kernels.trace() as ran:
             F.conv2d(x, w, padding=1).sum().backward()
         assert ran[0] == "conv2d_forward: numba_direct -> numba_depthwise -> numba_winograd"
         assert ran[1].startswith("conv2d_grads: numba_winograd") and len(ran) == 2
+        # one image: 64 output tiles, too few for Winograd (numba_winograd.few_tiles)
+        with kernels.trace() as ran:
+            F.conv2d(x[:1], w, padding=1).sum().backward()
+        assert (
+            ran[0]
+            == "conv2d_forward: numba_direct -> numba_depthwise -> numba_winograd -> numba_im2col -> im2col"
+        )
+        assert ran[1] == "conv2d_grads: numba_winograd -> numba_im2col" and len(ran) == 2
         x, w = mc.zeros(2, 1, 12, 12, requires_grad=True), mc.zeros(6, 1, 5, 5, requires_grad=True)
         with kernels.trace() as ran:
             F.conv2d(x, w).sum().backward()

@@ -30,6 +30,16 @@ SAME = {
 ONE = ((1, 1), (1, 1), 1)  # stride, dilation, groups
 
 
+@pytest.fixture(autouse=True)
+def winograd_on_few_tiles(monkeypatch):
+    """numba_winograd leaves convolutions of few output tiles (all shapes here) to numba_im2col
+    (test_winograd_few_tiles.py); these tests take them through Winograd."""
+    from minicnn.kernels import numba_winograd
+
+    monkeypatch.setattr(numba_winograd, "MIN_TILES", 0)
+    monkeypatch.setattr(numba_winograd, "TILES_PER_CHANNEL", 0)
+
+
 @pytest.fixture
 def numba_im2col():
     from minicnn.kernels import numba_im2col

@@ -40,10 +40,17 @@ FEW_TAPS = by_images.FEW_TAPS
 
 
 @pytest.fixture(autouse=True)
-def winograd_on_few_taps(monkeypatch):
-    """numba_winograd's forward leaves filters of few taps (C*9 <= FEW_TAPS: 3 channels or
-    fewer, most shapes here) to numba_im2col; these tests take them through Winograd."""
+def winograd_on_few_taps_and_few_tiles(monkeypatch):
+    """numba_winograd leaves filters of few taps (C*9 <= FEW_TAPS: 3 channels or fewer, most
+    shapes here) and convolutions of few output tiles (all shapes here) to numba_im2col;
+    these tests take them through Winograd."""
     monkeypatch.setattr(by_images, "FEW_TAPS", 0)
+    try:
+        from minicnn.kernels import numba_winograd
+    except ImportError:  # without Numba only winograd.py is tested, which has no such bound
+        return
+    monkeypatch.setattr(numba_winograd, "MIN_TILES", 0)
+    monkeypatch.setattr(numba_winograd, "TILES_PER_CHANNEL", 0)
 
 
 def module(name):
