@@ -16,6 +16,9 @@ PyTorch's do: ``free()`` drops what a node kept for its gradient and its inputs,
 these links (the leaves that require grad, and the freed nodes below). Following them from
 ``loss.grad_fn`` walks the whole graph, as the engine does (autograd.py).
 
+``NodeInput``, at the end, is what a node keeps of an input made by another node (the link, not
+the Tensor), the thing ``Function.apply`` stores in ``inputs`` for it.
+
 ``name()`` is the op's class name (``Mul``), the one ``repr`` of a tensor shows; PyTorch's names
 add ``Backward`` and a number for the overload (``MulBackward0``, ``SumBackward1``).
 
@@ -107,3 +110,30 @@ def _accumulator(leaf):
     if acc is None:
         acc = leaf.__dict__["_accumulator"] = AccumulateGrad(leaf)
     return acc
+
+
+class NodeInput:
+    """What a node keeps of an input made by another node: not the Tensor, only its link.
+
+    Backward reads of such an input only the node that made it, whether it wants a
+    gradient, and its shape and dtype (to check the gradient). Keeping the Tensor
+    would keep its array alive until backward reaches this node, although most ops
+    never read it again (what a backward needs, the forward saved on the node): a
+    ReLU after a batch norm would hold the batch norm's output through the whole
+    forward pass. A weak reference still finds the Tensor while the user holds it, for
+    the check of changes in place (in_place.py).
+    """
+
+    __slots__ = ("_fn", "requires_grad", "shape", "dtype", "_tensor", "_changed_at")
+
+    def __init__(self, t):
+        self._fn, self.requires_grad = t._fn, t.requires_grad
+        self.shape, self.dtype = t.data.shape, t.data.dtype
+        self._tensor = weakref.ref(t)
+        self._changed_at = t._changed_at  # a change in place counts even after t is gone
+
+    @property
+    def data(self):
+        """The tensor's array while the user holds the tensor, else None."""
+        t = self._tensor()
+        return None if t is None else t.data

@@ -36,7 +36,7 @@ import numpy as np
 from . import backend, checked_fields, creation_args, in_place, inference, python_data
 from .grad_mode import _mode, is_grad_enabled, no_grad  # noqa: F401 (the last two: re-exported)
 from .hooks import GradHooks, RemovableHandle
-from .node import Node
+from .node import Node, NodeInput
 
 
 class Function(Node):
@@ -81,7 +81,7 @@ class Function(Node):
         # keeps a link to each input, and the output points at the node
         if not any(fn.needs_grad):
             return _as_view(Tensor(y), inputs)  # a view shares its input's count of changes
-        fn.inputs = tuple([t if t is None or t._fn is None else _NodeInput(t) for t in inputs])
+        fn.inputs = tuple([t if t is None or t._fn is None else NodeInput(t) for t in inputs])
         fn.xp = xp
         out = _as_view(Tensor(y, requires_grad=True, _fn=fn), inputs)
         _note_for_backward(fn, out, inputs)  # what backward checks: changes in place, inference
@@ -92,33 +92,6 @@ class Function(Node):
 
     def backward(self, gy):
         raise NotImplementedError
-
-
-class _NodeInput:
-    """What a node keeps of an input made by another node: not the Tensor, only its link.
-
-    Backward reads of such an input only the node that made it, whether it wants a
-    gradient, and its shape and dtype (to check the gradient). Keeping the Tensor
-    would keep its array alive until backward reaches this node, although most ops
-    never read it again (what a backward needs, the forward saved on the node): a
-    ReLU after a batch norm would hold the batch norm's output through the whole
-    forward pass. A weak reference still finds the Tensor while the user holds it, for
-    the check of changes in place (in_place.py).
-    """
-
-    __slots__ = ("_fn", "requires_grad", "shape", "dtype", "_tensor", "_changed_at")
-
-    def __init__(self, t):
-        self._fn, self.requires_grad = t._fn, t.requires_grad
-        self.shape, self.dtype = t.data.shape, t.data.dtype
-        self._tensor = weakref.ref(t)
-        self._changed_at = t._changed_at  # a change in place counts even after t is gone
-
-    @property
-    def data(self):
-        """The tensor's array while the user holds the tensor, else None."""
-        t = self._tensor()
-        return None if t is None else t.data
 
 
 def _check_same_device(name, inputs):
