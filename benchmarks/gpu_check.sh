@@ -2,7 +2,7 @@
 # GPU check, for a machine with an NVIDIA GPU (CuPy, Numba and PyTorch installed,
 # no network needed). From the repository root:
 #
-#     bash benchmarks/gpu_check.sh            # results under benchmarks/results/
+#     bash benchmarks/gpu_check.sh            # results under benchmarks/results/gpu-next/
 #     OUT=/some/dir bash benchmarks/gpu_check.sh
 #     bash benchmarks/gpu_check.sh cuda-graph gpu-step    # only the steps named
 #
@@ -38,7 +38,9 @@ for name in "$@"; do
     [[ "$KNOWN" == *" $name "* ]] || { echo "gpu_check.sh: no step '$name'; steps:$KNOWN" >&2; exit 2; }
 done
 cd "$(dirname "$0")/.."
-OUT=${OUT:-benchmarks/results}
+# NOTE: a folder of its own by default, not benchmarks/results itself: the bench runs below
+# replace files of their names, and the recorded runs there are cited by the docs
+OUT=${OUT:-benchmarks/results/gpu-next}
 mkdir -p "$OUT"
 LOG="$OUT/gpu_check.log"
 : > "$LOG"
