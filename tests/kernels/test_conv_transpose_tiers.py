@@ -25,7 +25,9 @@ FAST = [
 DTYPES = [np.float64, np.float32]
 # name: (x shape, weight shape (C_in, C_out/groups, kH, kW), hyperparameters)
 CASES = {
-    "3x3": ((2, 4, 5, 6), (4, 8, 3, 3), dict(padding=1)),  # gx by Winograd under "auto"
+    # gx is a 3x3 convolution: numba_im2col's at this size, Winograd's under "auto" only on
+    # enough tiles (numba_winograd.few_tiles; tests/kernels/test_winograd.py takes it there)
+    "3x3": ((2, 4, 5, 6), (4, 8, 3, 3), dict(padding=1)),
     "same_widening": ((2, 3, 6, 5), (3, 4, 3, 3), dict(padding=1)),  # y by the "same" route
     "stride2_upsample": ((2, 3, 4, 5), (3, 2, 4, 4), dict(stride=2, padding=1)),
     "stride2_output_padding_groups": (
