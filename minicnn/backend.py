@@ -160,7 +160,7 @@ def is_cupy_array(array):
 
 def xp_of(array):
     """The array module (numpy or cupy) that owns ``array``."""
-    return np if type(array) is np.ndarray or not is_cupy_array(array) else cupy()
+    return cupy() if is_cupy_array(array) else np
 
 
 def device_of(array):

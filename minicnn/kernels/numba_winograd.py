@@ -270,19 +270,13 @@ def few_tiles(out_shape: Shape, weight_shape: Shape) -> bool:
     output tiles for Winograd: under MIN_TILES, or under TILES_PER_CHANNEL times the wider
     side of its weight (O, C, 3, 3). Its forward and gradients then go to numba_im2col.
 
-    NOTE: Winograd transforms the whole weight on every call (U = G g G^T: 0.16 ms for
-    64 x 64 filters, 0.9 for 128 x 128, 4.7 for 256 x 256, 20-28 for 512 x 512 in float32, on
-    one thread) and saves products on each tile; with few tiles the transform outweighs
-    them. Its time over numba_im2col's, forward, float32, 1 | 2 BLAS threads: 64 -> 64 on
-    8 x 8 maps 1.13 | 0.95-1.05 at 64 tiles, 0.61 | 0.80-1.07 at 256; 128 -> 128 (16 x 16)
-    1.10 | 1.5-1.7 at 128, 0.80 | 0.97-1.09 at 256; 256 -> 256 (8 x 8) 1.47 | 1.8 at 128,
-    0.86 | 1.16-1.30 at 256, 0.68 | 0.73-1.06 at 512; 512 -> 512 (4 x 4) 8.4 | 8.9-13.5 at 16,
-    1.20 | 1.34-1.38 at 256, 0.86 | 1.07-1.18 at 512, 1.00 at 1024 on 2 threads. In float64
-    on 2 threads each broke even at about twice its channels (128: 1.13 at 256 tiles, 0.80 at
-    512; 512: 1.00 at 512, 0.85 at 1024). gx ran within about 0.2 of the forward; both
-    gradients by Winograd on 8 x 8 maps (256 channels) 1.4-1.55 at 128 tiles, 0.74-1.02 at
-    512. BLAS runs the products on 2 threads, the transform on one: the bound is where
-    Winograd stopped losing on 2 threads (benchmarks/README.md, "Winograd on few tiles").
+    NOTE: Winograd transforms the whole weight on every call (U = G g G^T, on one thread, its
+    cost growing with O * C) and saves products on each tile, so with few tiles the transform
+    outweighs them: at batch 1, 512 -> 512 channels on 4 x 4 maps took 8-13 times im2col's
+    time. On 2 BLAS threads Winograd stopped losing at about 256 tiles on narrow layers and at
+    about twice the wider side's channels on wide ones; the bound is that point, and the
+    figures for each shape, dtype and thread count are in benchmarks/README.md ("Winograd on
+    few tiles").
     """
     N, _, OH, OW = out_shape
     th, tw = winograd.tile_grid(OH, OW)
