@@ -1,6 +1,20 @@
 """A model's per-layer table: output shape, parameters, multiply-adds, activation memory.
 
-    >>> print(mc.summary(models.resnet18(), (3, 224, 224), depth=1))
+    >>> import minicnn as mc
+    >>> from minicnn import nn
+    >>> model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64, 10))
+    >>> print(mc.summary(model, (1, 6, 6)))
+    Layer  Kind     Output shape  Params  MACs  Act. memory
+    -------------------------------------------------------
+    0      Conv2d   (1, 4, 4, 4)      40   576        256 B
+    1      ReLU     (1, 4, 4, 4)       0     0        256 B
+    2      Flatten  (1, 64)            0     0        256 B
+    3      Linear   (1, 10)          650   640         40 B
+    -------------------------------------------------------
+    Input: (1, 1, 6, 6)
+    Total params: 690 (690 trainable)
+    Total MACs: 1,216 (0.001 M)
+    Activation memory (listed layers): 808 B
 
 One forward pass on a batch of 1 (eval mode, no graph) with a forward hook on
 every module to be listed; a module called twice gives two rows (its
