@@ -35,7 +35,7 @@ before this table is built.
 
 import numpy as np
 
-from .summary_input import traced_input
+from .summary_input import traced_inputs
 from .tensor import Tensor, no_grad
 
 
@@ -115,6 +115,7 @@ class Summary:
     """The rows of ``summary`` and their totals; ``str()`` is the aligned table."""
 
     def __init__(self, model, input_shape, rows, output, unlisted_params=0, input_dtype=None):
+        # one input: its shape and dtype; several: a list of each, in forward's order
         self.rows = rows
         self.input_shape = input_shape
         self.input_dtype = input_dtype
@@ -167,13 +168,7 @@ class Summary:
         rule = "-" * len(line(head))
         lines = [line(head), rule] + [line(b) for b in body] + [rule]
         lines += [
-            f"Input: {self.input_shape}"
-            # an image's float dtype is the model's, said in its rows' bytes; ids are named
-            + (
-                f" {self.input_dtype}"
-                if self.input_dtype is not None and self.input_dtype.kind in "biu"
-                else ""
-            ),
+            f"Input: {self._inputs()}",
             f"Total params: {self.total_params:,} ({self.trainable_params:,} trainable)"
             + (
                 f", {self.unlisted_params:,} in modules this forward did not run"
@@ -186,6 +181,17 @@ class Summary:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _inputs(self):
+        """'(1, 3, 8, 8), (1, 5) int64': each input's shape, and its dtype where it is integer
+        (an image's float dtype is the model's, said in its rows' bytes; ids are named)."""
+        several = isinstance(self.input_shape, list)
+        shapes = self.input_shape if several else [self.input_shape]
+        dtypes = self.input_dtype if several else [self.input_dtype]
+        return ", ".join(
+            f"{shape}" + (f" {d}" if d is not None and d.kind in "biu" else "")
+            for shape, d in zip(shapes, dtypes)
+        )
 
 
 def human(n):
@@ -205,8 +211,7 @@ def run(model, input_size=None, depth=None, grad=False, *, dtypes=None, input_da
     """The forward behind ``summary``; ``grad=True`` keeps the graph (for walking it)."""
     if depth is not None and not (isinstance(depth, int) and depth >= 1):
         raise ValueError(f"summary: depth must be None (the leaves) or at least 1, got {depth!r}")
-    x = traced_input(model, input_size, dtypes, input_data)
-    shape = tuple(x.shape)
+    xs = traced_inputs(model, input_size, dtypes, input_data)
     rows, seen, handles = [], set(), []
     # A row's MACs are those of every leaf module run inside it: a running count
     # of leaf MACs, read when the row's module starts and when it ends.
@@ -257,10 +262,10 @@ def run(model, input_size=None, depth=None, grad=False, *, dtypes=None, input_da
         # 1202-layer ResNet before training); the shapes and counts are what is read here
         with np.errstate(all="ignore"):
             if grad:
-                out = model(x)
+                out = model(*xs)
             else:
                 with no_grad():
-                    out = model(x)
+                    out = model(*xs)
     finally:
         for h in handles:
             h.remove()
@@ -273,7 +278,9 @@ def run(model, input_size=None, depth=None, grad=False, *, dtypes=None, input_da
         for p in m._parameters.values()
         if p is not None
     )
-    return Summary(model, shape, rows, out, unlisted, x.dtype)
+    if len(xs) == 1:
+        return Summary(model, tuple(xs[0].shape), rows, out, unlisted, xs[0].dtype)
+    return Summary(model, [tuple(x.shape) for x in xs], rows, out, unlisted, [x.dtype for x in xs])
 
 
 def summary(model, input_size=None, depth=None, *, dtypes=None, input_data=None):
@@ -283,21 +290,24 @@ def summary(model, input_size=None, depth=None, *, dtypes=None, input_data=None)
         model: a Module.
         input_size: (C, H, W) of one image (a batch of 1 is put before it); any other
             length is the whole input's shape: (1, C, H, W), (1, C, L), or (1, T) ids
-            for a model that starts with ``nn.Embedding``.
+            for a model that starts with ``nn.Embedding``. As torchinfo's, a list of
+            such shapes for a forward that takes several inputs, in its order.
         depth: None lists the leaf modules; 1 the top-level children; k >= 1 the
             modules k levels down, and the leaves above that level, so the
             totals are the whole model's at every depth.
-        dtypes: as torchinfo's, a list of one dtype for the model's one input
-            (``[mc.long]`` for token ids; a bare dtype is taken too). None: the
-            dtype of the model's first parameter. A float input is drawn at
-            random; an integer or bool one is all zeros (0 is a valid id of every
-            embedding table).
-        input_data: as torchinfo's, the input itself (a Tensor or NumPy array),
-            run as given, batch and all; given alone, without input_size or dtypes.
+        dtypes: as torchinfo's, a list of one dtype per input (``[mc.long]`` for
+            token ids; a bare dtype is taken for one input). None, or None in the
+            list: the dtype of the model's first parameter. A float input is drawn
+            at random; an integer or bool one is all zeros (0 is a valid id of
+            every embedding table).
+        input_data: as torchinfo's, the input itself (a Tensor or NumPy array), or
+            a list of them for several inputs, run as given, batch and all; given
+            alone, without input_size or dtypes.
     Returns a ``Summary``: ``.rows`` (dicts with name, kind, output_shape,
     params, macs, activation_bytes), ``.total_params``, ``.total_macs``
     (multiply-adds: a FLOP count, as the course counts them, is ``2 * total_macs``);
-    ``print`` it for the table.
+    ``print`` it for the table. With several inputs, ``.input_shape`` is the list
+    of their shapes.
 
         >>> import minicnn as mc
         >>> from minicnn import nn

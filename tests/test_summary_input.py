@@ -72,8 +72,12 @@ def test_a_float_dtype_is_drawn_at_random_and_an_image_model_is_unchanged():
             TypeError,
             "summary: dtype must hold numbers (bool, int, float or complex), got object",
         ),
-        (dict(dtypes=[mc.long, mc.long]), ValueError, "the model takes one input, got 2: [int64, int64]"),
-        (dict(dtypes=[]), ValueError, "the model takes one input, got 0: []"),
+        (
+            dict(dtypes=[mc.long, mc.long]),
+            ValueError,
+            "summary: dtypes has one dtype per input: input_size gives 1 input, dtypes 2: [int64, int64]",
+        ),
+        (dict(dtypes=[]), ValueError, "input_size gives 1 input, dtypes 0: []"),
         (
             dict(input_size=(1, 2.5)),
             TypeError,
@@ -89,7 +93,12 @@ def test_a_float_dtype_is_drawn_at_random_and_an_image_model_is_unchanged():
             TypeError,
             "summary: give input_size (with dtypes for integer ids) or input_data",
         ),
-        (dict(input_size=None, input_data=[[1, 2]]), TypeError, "summary: input_data must be one Tensor"),
+        (
+            dict(input_size=None, input_data=[[1, 2]]),
+            TypeError,
+            "summary: input_data[0] must be a Tensor or a NumPy array (a list of them for a forward "
+            "of several inputs), got list",
+        ),
         (
             dict(input_data=mc.tensor([[1, 2]]), dtypes=[mc.long]),
             ValueError,
