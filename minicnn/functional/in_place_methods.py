@@ -95,6 +95,12 @@ def write_back(self, y):
     return self
 
 
+def _check_device(name, x, what, t):
+    """Refuse a Tensor operand ``what`` on another device than x, in one line; a number passes."""
+    if isinstance(t, Tensor) and t.device != x.device:
+        raise TypeError(f"{name}: x is on {x.device} but {what} on {t.device}; move one with .to(device)")
+
+
 def refuse_grad_operand(name, what, t, instead):
     """Refuse an operand ``what`` that requires grad where a gradient is recorded (PyTorch would
     record the in-place op; minicnn records none, and a silent write would cut t's gradient
@@ -129,10 +135,7 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
     refused where that would raise its category (``in_place_operand``) or grow x's shape.
     ``what`` other is called in the errors, ``instead`` the way out they suggest."""
     _check_in_place(self, name, instead)
-    if isinstance(other, Tensor) and other.device != self.device:
-        raise TypeError(
-            f"{name}: x is on {self.device} but {what} on {other.device}; move one with .to(device)"
-        )
+    _check_device(name, self, what, other)
     bool_power = ufunc == "power" and self.dtype == bool and isinstance(other, (bool, np.bool_))
     if (ufunc in ("subtract", "floor_divide", "remainder", "power") or rounding_mode) and not bool_power:
         refuse_bools(name, self, other, either=ufunc == "subtract")  # (before a bool becomes a number)
@@ -265,10 +268,7 @@ def _clamp_tensors_(self, name, min, max):
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
     for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
         refuse_grad_operand(name, side, b, "x = x.clamp(min, max)")
-        if b.device != self.device:
-            raise TypeError(
-                f"{name}: x is on {self.device} but {side} on {b.device}; move one with .to(device)"
-            )
+        _check_device(name, self, side, b)
         _check_fits(name, self, b.shape, side)
         dtype = result_type(self, b)  # PyTorch: "result type Float can't be cast to ... Long"
         refuse_wider_result(name, self, side, str(b.dtype), dtype, "x = x.clamp(min, max) gives a new tensor")
