@@ -6,7 +6,7 @@ casts the draws to x's dtype and copies them to x's device, so a seed gives the 
 on NumPy and CuPy. The numbers are not PyTorch's (another generator), their distributions are.
 The write follows the rules of Tensor's other in-place methods (in_place_methods.py): only
 where no gradient would be recorded (``mc.no_grad()``, or a tensor that needs none), each
-change counted; ``nn.init`` refills a parameter this way.
+change counted.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def _refill(self: Tensor, name: str, draw: Callable[[], np.ndarray]) -> Tensor:
 
 
 def _check_floating(self: Tensor, name: str) -> None:
+    """normal_ and uniform_ draw floats: an integer or bool x is refused, as PyTorch refuses it."""
     if self.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
 
