@@ -103,15 +103,16 @@ def refuse_read_only(name, array, what="x"):
         )
 
 
-def warn_overlap(name, array, what="x"):
+def warn_overlap(name, array, what="x", stacklevel=3):
     """A masked or indexed write into shared memory: PyTorch takes it, with a warning that it
-    will not (``masked_fill_``, ``x[mask] = v``)."""
+    will not (``masked_fill_``, ``x[mask] = v``). ``stacklevel`` is ``warnings.warn``'s: 3 names
+    the line that called the method which called this."""
     if overlapping(array):
         warnings.warn(
             f"{name} into {what} whose elements share memory (an expand() view, strides "
             f"{tuple(array.strides)} bytes) is deprecated in PyTorch; clone() it first",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 

@@ -83,7 +83,7 @@ max, min = (_takes_out(f, pair=reduce.gives_pair) for f in (max, min))  # max(x,
 
 # give Tensor its operators and methods
 from . import in_place_methods, numpy_protocol, setitem, tensor_methods
-from . import in_place_index, in_place_math, in_place_random
+from . import in_place_fill, in_place_index, in_place_math, in_place_random
 
 # relu_, elu_, ...: written into x under the rules of Tensor's in-place methods
 from .in_place_activation import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, in_place
+from .. import backend
 from ..tensor import Tensor
 from .checks import check_tensor
 from .in_place_methods import _check_in_place, refuse_grad_operand
@@ -38,8 +38,7 @@ from .promotion import scalar_of
 
 def _target(self: Tensor, name: str, instead: str, *, warn: bool = False) -> Any:
     """x's array, ready for the write (a 0-d one as a view of shape (1,))."""
-    _check_in_place(self, name, f"write {instead}")
-    (in_place.warn_overlap if warn else in_place.check_no_overlap)(name, self.data)
+    _check_in_place(self, name, f"write {instead}", shared="warn" if warn else "refuse")
     return self.data if self.ndim else self.data.reshape(1)
 
 

@@ -1,9 +1,11 @@
-"""Tensor's in-place methods: ``+=`` and the other augmented operators (``&=``, ``|=`` and
-``^=`` too), ``zero_``, ``fill_``, ``copy_``, ``normal_``, ``uniform_``, ``add_``, ``sub_``,
-``mul_``, ``div_``, ``clamp_`` and ``masked_fill_`` (``x[index] = value`` is in setitem.py; the
-in-place math ``exp_`` ... ``clip_`` in in_place_math.py, ``lerp_``, ``addcmul_`` and
-``addcdiv_`` in ternary.py, ``scatter_`` ... ``index_fill_`` in in_place_index.py and
-``bernoulli_``, ``exponential_``, ``random_`` in in_place_random.py, all under these rules).
+"""The rules every in-place method of Tensor follows (``_check_in_place``, ``_check_fits``,
+``refuse_grad_operand``, ``write_back``), and the in-place arithmetic under them: ``+=`` and the
+other augmented operators (``&=``, ``|=`` and ``^=`` too), ``add_``, ``sub_``, ``mul_``,
+``div_`` and ``clamp_``. The others: ``zero_``, ``fill_``, ``copy_`` and ``masked_fill_`` in
+in_place_fill.py, ``x[index] = value`` in setitem.py, the in-place math ``exp_`` ... ``clip_``
+in in_place_math.py, ``lerp_``, ``addcmul_`` and ``addcdiv_`` in ternary.py, ``scatter_`` ...
+``index_fill_`` in in_place_index.py and ``normal_``, ``uniform_``, ``bernoulli_`` ...
+``random_`` in in_place_random.py.
 
 As PyTorch's, each computes what the op computes out of place (a number beside x under the
 rules of promotion.py: uint8 += 300 adds 44) and writes it into x's dtype, refusing a result
@@ -22,11 +24,9 @@ import numbers
 
 import numpy as np
 
-from .. import backend, in_place, inference, rng
-from ..creation import below_one
+from .. import backend, in_place, inference
 from ..tensor import Tensor, is_grad_enabled
 from . import pointwise
-from .checks import check_bool_mask, fill_value, type_name
 from .clamping import read_mixed_bounds
 from .promotion import (
     check_integer_divisor,
@@ -41,90 +41,64 @@ from .promotion import (
 )
 
 
-def _refill(self, name, draw, generator):
-    """Write draw(generator) into t in place, under the in-place rules of ``_in_place``."""
-    if self.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
-    _check_in_place(self, name)
-    in_place.check_no_overlap(name, self.data)
-    values = draw(rng.get_generator(generator))
-    self.data[...] = backend.to_device(values.astype(self.dtype), self.device)
-    self._changed_in_place()
-    return self
+def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="refuse"):
+    """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
+    (outside no_grad), or a node of a graph (an op's backward may read its array); an
+    inference tensor outside inference_mode, as PyTorch; and read-only memory.
 
-
-def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
-    repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
-    return _refill(self, "normal_", lambda g: g.normal(mean, std, self.shape), generator)
-
-
-def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
-    """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
-    # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
-    return _refill(
-        self,
-        "uniform_",
-        lambda g: from_ + (to - from_) * below_one(g.random(self.shape), self.dtype),
-        generator,
-    )
-
-
-Tensor.normal_ = _normal_
-Tensor.uniform_ = _uniform_
-
-
-def _write(self, name, value, one_value=True):
-    """self[...] = value in place, under the in-place rules of ``_in_place``; values of their
-    own per element (``copy_``) refused where elements share memory, one value taken."""
-    _check_in_place(self, name)
-    if not one_value:
-        in_place.check_no_overlap(name, self.data)
-    self.data[...] = value
-    self._changed_in_place()
-    return self
-
-
-def _zero_(self):
-    """Write 0 into every element, in place."""
-    return _write(self, "zero_()", 0)
-
-
-def _fill_(self, value):
-    """Write ``value`` into every element, as PyTorch's ``fill_``: a number converted as a fill
-    value (``checks.fill_value``: -1 is 255 in uint8, 300 is refused), a 0-d tensor cast to x's
-    dtype as ``copy_`` casts (one holding 300 is 44 in uint8). One that requires grad is refused
-    outside no_grad, where PyTorch would record the fill (minicnn records no in-place op)."""
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise ValueError(f"fill_(): value must be a number or a 0-d tensor, got shape {value.shape}")
-        _refuse_grad_source("fill_()", "value", value)
-        with np.errstate(over="ignore", invalid="ignore"):  # (wraps round, as PyTorch's cast)
-            value = value.numpy().astype(self.dtype).item()
-    elif isinstance(value, (numbers.Number, np.bool_)):
-        value = fill_value("fill_()", value, self.dtype)
-    else:
-        raise TypeError(f"fill_(): value must be a number or a 0-d tensor, got {type_name(value)}")
-    return _write(self, "fill_()", value)
-
-
-def _copy_(self, other):
-    """Copy other's values into this tensor's array (cast to its dtype, moved to its device);
-    an other that requires grad is refused outside no_grad, as ``fill_``'s value."""
-    if isinstance(other, Tensor):
-        _refuse_grad_source("copy_()", "other", other)
-    src = other.data if isinstance(other, Tensor) else other
-    return _write(self, "copy_()", backend.to_device(backend.xp_of(src).asarray(src), self.device), False)
-
-
-def _refuse_grad_source(name, what, value):
-    """PyTorch records x.fill_(v) and x.copy_(v) where v requires grad (x then requires it);
-    minicnn records no in-place op, and a silent write would cut v's gradient off."""
-    if is_grad_enabled() and value.requires_grad:
+    ``shared`` says what a write into memory that several of t's elements share (an expand()
+    view) gets, as in PyTorch: "refuse" for values computed per element, "warn" for a masked or
+    indexed write (PyTorch takes it and warns that it will not), None where one value goes to
+    every element or the caller looks at the view it writes into (``x[index] = v``)."""
+    inference.refuse_in_place(t, symbol)
+    in_place.refuse_read_only(symbol, t.data)
+    if is_grad_enabled() and t.requires_grad:
+        if t.is_leaf:
+            raise RuntimeError(
+                f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
+                f"update it under mc.no_grad(), as an optimizer step does"
+            )
         raise RuntimeError(
-            f"{name}: {what} requires grad, and minicnn records no in-place operation; write "
-            f"x = {what}.expand_as(x) for its gradient, or {name[:-2]} under mc.no_grad() for its values"
+            f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
+            f"operations; {instead}"
         )
+    if shared == "refuse":
+        in_place.check_no_overlap(symbol, t.data)
+    elif shared == "warn":
+        in_place.warn_overlap(symbol, t.data, stacklevel=4)  # (one frame deeper than the method)
+
+
+def _check_fits(name, x, shape, what="other"):
+    """Refuse an other of ``shape`` that does not broadcast to x's own shape: an in-place
+    result has x's shape (x += y of shape (2, 3) cannot grow an x of shape (3,))."""
+    try:
+        fits = np.broadcast_shapes(x.shape, shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: {what} of shape {shape} does not broadcast to x's shape {x.shape}")
+
+
+def write_result(self, name, instead, op):
+    """x's array = op(x) in place, x returned (``relu_``, ``exp_``): op records nothing, as x needs
+    no gradient here or none is recorded; ``instead``, the out-of-place call a refusal suggests."""
+    _check_in_place(self, name, f"write {instead}")
+    return write_back(self, op(self).data)
+
+
+def write_back(self, y):
+    """The array y (computed in a dtype that may be wider than x's) cast into x's array, the change
+    counted; x returned. Silently: float64 past float32's range is inf there, a wider int wraps."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        backend.xp_of(self.data).copyto(self.data, y, casting="unsafe")
+    self._changed_in_place()
+    return self
+
+
+def _check_device(name, x, what, t):
+    """Refuse a Tensor operand ``what`` on another device than x, in one line; a number passes."""
+    if isinstance(t, Tensor) and t.device != x.device:
+        raise TypeError(f"{name}: x is on {x.device} but {what} on {t.device}; move one with .to(device)")
 
 
 def refuse_grad_operand(name, what, t, instead):
@@ -135,9 +109,6 @@ def refuse_grad_operand(name, what, t, instead):
         raise RuntimeError(
             f"{name}: {what} requires grad, and minicnn records no in-place operation; write {instead}"
         )
-
-
-Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
 
 
 def _in_place(symbol, ufunc):
@@ -164,11 +135,7 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
     refused where that would raise its category (``in_place_operand``) or grow x's shape.
     ``what`` other is called in the errors, ``instead`` the way out they suggest."""
     _check_in_place(self, name, instead)
-    in_place.check_no_overlap(name, self.data)
-    if isinstance(other, Tensor) and other.device != self.device:
-        raise TypeError(
-            f"{name}: x is on {self.device} but {what} on {other.device}; move one with .to(device)"
-        )
+    _check_device(name, self, what, other)
     bool_power = ufunc == "power" and self.dtype == bool and isinstance(other, (bool, np.bool_))
     if (ufunc in ("subtract", "floor_divide", "remainder", "power") or rounding_mode) and not bool_power:
         refuse_bools(name, self, other, either=ufunc == "subtract")  # (before a bool becomes a number)
@@ -203,52 +170,6 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
             y = getattr(xp, ufunc)(a, b, out=a if a is self.data else None)
         if y is not self.data:  # a wider result cast down (int64 into int32; 1e300 is inf in float32)
             xp.copyto(self.data, y, casting="unsafe")
-    self._changed_in_place()
-    return self
-
-
-def _check_fits(name, x, shape, what="other"):
-    """Refuse an other of ``shape`` that does not broadcast to x's own shape: an in-place
-    result has x's shape (x += y of shape (2, 3) cannot grow an x of shape (3,))."""
-    try:
-        fits = np.broadcast_shapes(x.shape, shape) == x.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"{name}: {what} of shape {shape} does not broadcast to x's shape {x.shape}")
-
-
-def _check_in_place(t, symbol, instead="compute a new tensor instead"):
-    """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
-    (outside no_grad), or a node of a graph (an op's backward may read its array); and an
-    inference tensor outside inference_mode, as PyTorch."""
-    inference.refuse_in_place(t, symbol)
-    in_place.refuse_read_only(symbol, t.data)
-    if is_grad_enabled() and t.requires_grad:
-        if t.is_leaf:
-            raise RuntimeError(
-                f"a leaf Tensor that requires grad is used in an in-place operation ({symbol}); "
-                f"update it under mc.no_grad(), as an optimizer step does"
-            )
-        raise RuntimeError(
-            f"{symbol} on a Tensor inside an autograd graph: minicnn records no in-place "
-            f"operations; {instead}"
-        )
-
-
-def write_result(self, name, instead, op):
-    """x's array = op(x) in place, x returned (``relu_``, ``exp_``): op records nothing, as x needs
-    no gradient here or none is recorded; ``instead``, the out-of-place call a refusal suggests."""
-    _check_in_place(self, name, f"write {instead}")
-    in_place.check_no_overlap(name, self.data)
-    return write_back(self, op(self).data)
-
-
-def write_back(self, y):
-    """The array y (computed in a dtype that may be wider than x's) cast into x's array, the change
-    counted; x returned. Silently: float64 past float32's range is inf there, a wider int wraps."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        backend.xp_of(self.data).copyto(self.data, y, casting="unsafe")
     self._changed_in_place()
     return self
 
@@ -324,7 +245,6 @@ def clamp_into(self, name, min, max):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"{name}: min and max must be numbers or Tensors, got {type(v).__name__}")
     _check_in_place(self, name, "write x = x.clamp(min, max)")
-    in_place.check_no_overlap(name, self.data)
     # NOTE: bounds in x's dtype (a NumPy float64 bound would not fit the float32 output),
     # converted as PyTorch converts them: -1 is 255 in uint8, 300 is refused
     lo, hi = (
@@ -348,17 +268,13 @@ def _clamp_tensors_(self, name, min, max):
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
     for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
         refuse_grad_operand(name, side, b, "x = x.clamp(min, max)")
-        if b.device != self.device:
-            raise TypeError(
-                f"{name}: x is on {self.device} but {side} on {b.device}; move one with .to(device)"
-            )
+        _check_device(name, self, side, b)
         _check_fits(name, self, b.shape, side)
         dtype = result_type(self, b)  # PyTorch: "result type Float can't be cast to ... Long"
         refuse_wider_result(name, self, side, str(b.dtype), dtype, "x = x.clamp(min, max) gives a new tensor")
     if self.dtype == bool and len(bounds) == 2:  # (PyTorch's clamp_min_ and clamp_max_ take it)
         raise TypeError(f"{name}: expected a number tensor x for two bounds, got bool (as PyTorch)")
     _check_in_place(self, name, "write x = x.clamp(min, max)")
-    in_place.check_no_overlap(name, self.data)
     xp, dtype = backend.xp_of(self.data), result_type(self, *[b for _, b in bounds])
     y = self.data.astype(dtype, copy=False)  # NOTE: maximum and minimum keep NaN, as clamp's
     for side, b in bounds:
@@ -367,33 +283,3 @@ def _clamp_tensors_(self, name, min, max):
 
 
 Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.clamp_ = _add_, _sub_, _mul_, _div_, _clamp_
-
-
-def _masked_fill_(self, mask, value):
-    """Write ``value`` where the bool ``mask`` (broadcast to x's shape) is True, in place, as
-    PyTorch's ``masked_fill_`` (under the rules above): ``scores.masked_fill_(~allowed,
-    float("-inf"))`` under no_grad. ``value`` is a number or a 0-d tensor, cast to x's dtype."""
-    name = "masked_fill_()"
-    check_bool_mask(name, self, mask, "x")
-    try:
-        fits = np.broadcast_shapes(self.shape, mask.shape) == self.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"{name}: mask of shape {mask.shape} does not broadcast to x's shape {self.shape}")
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise ValueError(f"{name}: value must be a number or a 0-d tensor, got shape {value.shape}")
-        refuse_grad_operand(name, "value", value, "x = x.masked_fill(mask, value)")
-        value = value.item()
-    elif not isinstance(value, numbers.Number):
-        raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")
-    value = fill_value(name, value, self.dtype)
-    _check_in_place(self, name, "write x = x.masked_fill(mask, value)")
-    in_place.warn_overlap(name, self.data)
-    backend.xp_of(self.data).copyto(self.data, value, where=mask.data)
-    self._changed_in_place()
-    return self
-
-
-Tensor.masked_fill_ = _masked_fill_

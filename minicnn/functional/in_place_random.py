@@ -1,12 +1,12 @@
-"""Tensor's random refills in place: bernoulli_, exponential_ and random_ (beside normal_ and
-uniform_ in in_place_methods.py).
+"""Tensor's random refills in place: normal_, uniform_, bernoulli_, exponential_ and random_.
 
-As those two, each draws from minicnn's generator (``mc.manual_seed(s)`` repeats the draws; a
+Each draws from minicnn's generator (``mc.manual_seed(s)`` repeats the draws; a
 ``generator=`` of its own, an int seed or a NumPy Generator, leaves it untouched) on the CPU,
 casts the draws to x's dtype and copies them to x's device, so a seed gives the same numbers
 on NumPy and CuPy. The numbers are not PyTorch's (another generator), their distributions are.
-The write follows the rules of Tensor's other in-place methods: only where no gradient would
-be recorded (``mc.no_grad()``, or a tensor that needs none), each change counted.
+The write follows the rules of Tensor's other in-place methods (in_place_methods.py): only
+where no gradient would be recorded (``mc.no_grad()``, or a tensor that needs none), each
+change counted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, in_place, rng
+from .. import backend, rng
+from ..creation import below_one
 from ..tensor import Tensor
 from .checks import check_tensor, type_name
 from .in_place_methods import _check_fits, _check_in_place
@@ -28,10 +29,33 @@ def _refill(self: Tensor, name: str, draw: Callable[[], np.ndarray]) -> Tensor:
     """Write ``draw()``, CPU draws of x's shape, into x's array in x's dtype, under the in-place
     rules; drawn once those pass, so a refused call leaves the generator where it was."""
     _check_in_place(self, name)
-    in_place.check_no_overlap(name, self.data)
     self.data[...] = backend.to_device(draw().astype(self.dtype), self.device)
     self._changed_in_place()
     return self
+
+
+def _check_floating(self: Tensor, name: str) -> None:
+    """normal_ and uniform_ draw floats: an integer or bool x is refused, as PyTorch refuses it."""
+    if self.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
+
+
+def _normal_(self: Tensor, mean: Any = 0.0, std: Any = 1.0, *, generator: Any = None) -> Tensor:
+    """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
+    repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
+    _check_floating(self, "normal_")
+    return _refill(self, "normal_", lambda: rng.get_generator(generator).normal(mean, std, self.shape))
+
+
+def _uniform_(self: Tensor, from_: Any = 0.0, to: Any = 1.0, *, generator: Any = None) -> Tensor:
+    """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
+    _check_floating(self, "uniform_")
+    # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
+    return _refill(
+        self,
+        "uniform_",
+        lambda: from_ + (to - from_) * below_one(rng.get_generator(generator).random(self.shape), self.dtype),
+    )
 
 
 def _bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
@@ -137,5 +161,12 @@ def _random_(self: Tensor, *bounds: Any, to: Any = None, generator: Any = None) 
     return _refill(self, name, draw)
 
 
-for _name, _method in {"bernoulli_": _bernoulli_, "exponential_": _exponential_, "random_": _random_}.items():
+_METHODS = {
+    "normal_": _normal_,
+    "uniform_": _uniform_,
+    "bernoulli_": _bernoulli_,
+    "exponential_": _exponential_,
+    "random_": _random_,
+}
+for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)  # (by name: mypy cannot follow methods added to a class)

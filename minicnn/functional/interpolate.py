@@ -204,7 +204,7 @@ def interpolate(
         align_corners: linear, bilinear and bicubic only (None means False). False maps the
             signals' edges onto each other: x_src = max((i + 0.5) / s - 0.5, 0); True their
             end cells' centres, x_src = i (L - 1) / (L_out - 1), scale_factor left out.
-        antialias: PyTorch's; only False is implemented.
+        antialias: PyTorch's, for "bilinear" and "bicubic" images; only False is implemented.
         name: the layer named in error messages.
     Shapes:
         y (N, C, L_out) or (N, C, H_out, W_out).

@@ -66,11 +66,14 @@ def check_interpolate_args(
     if recompute_scale_factor and size is not None:
         raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an explicit size")
     if antialias:
-        if mode in ("bilinear", "bicubic"):
-            raise NotImplementedError(f"{name}: antialias=True is not implemented; only antialias=False")
-        raise ValueError(
-            f"{name}: antialias is restricted to bilinear and bicubic modes (and PyTorch's lanczos)"
-        )
+        # PyTorch checks this before the input's rank against the mode: a signal gets a ValueError
+        if mode not in ("bilinear", "bicubic") or (shape is not None and len(shape) != 4):
+            got = f"mode {mode!r}" + ("" if shape is None else f" and shape {shape}")
+            raise ValueError(
+                f"{name}: antialias is restricted to bilinear and bicubic modes (and PyTorch's lanczos) "
+                f"on {_LAYOUTS[2]}, got {got}"
+            )
+        raise NotImplementedError(f"{name}: antialias=True is not implemented; only antialias=False")
     lengths = _MODE_DIMS.get(mode, (1, 2)) if shape is None else (_spatial_dims(name, shape, mode),)
     if size is not None:
         return _sizes(name, size, lengths, mode, shape), None

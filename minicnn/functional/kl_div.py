@@ -26,6 +26,7 @@ from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_float, check_same_dtype, type_name
 from .promotion import check_broadcast
+from .reduction import loss_grad, reduce_losses
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
@@ -49,19 +50,17 @@ class KLDiv(Function):
                 losses = xp.where(t == 0, 0, t * xp.log(t)) - t * x
         losses = losses.astype(x.dtype, copy=False)
         self.shape = losses.shape
-        # 'batchmean' divides by the input's first dim, whatever the target broadcast it to
-        self.divisor = {"mean": losses.size, "batchmean": x.shape[0] if x.ndim else 1}.get(reduction)
-        if reduction == "none":
-            return losses
-        with np.errstate(invalid="ignore"):  # an empty batch's mean: 0 / 0, NaN silently as PyTorch
-            total = losses.sum() if self.divisor is None else losses.sum() / self.divisor
-        return xp.asarray(total, dtype=x.dtype)
+        # 'batchmean' is a mean whose divisor is the input's first dim, whatever the target
+        # broadcast it to
+        self.reduction, self.divisor = reduction, None
+        if reduction == "batchmean":
+            self.reduction, self.divisor = "mean", x.shape[0] if x.ndim else 1
+        return reduce_losses(losses, self.reduction, self.divisor)
 
     def backward(self, g):
         xp, x, t = self.xp, self.x, self.t
+        gl = loss_grad(g, self.reduction, self.shape, self.divisor)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            gl = g if self.divisor is None else g / self.divisor
-            gl = xp.broadcast_to(gl, self.shape)
             gx = gt = None
             if self.log_target:
                 if self.needs_grad[0]:

@@ -25,6 +25,7 @@ from .class_targets import (
     rows_back,
     target_array,
 )
+from .reduction import loss_grad, reduce_losses
 
 
 def _log_softmax(x, axis):
@@ -72,6 +73,17 @@ class Softmax(Function):
             return y * (gy - (gy * y).sum(axis=self.dim, keepdims=True))
 
 
+def _gl_of_total(gy, reduction, divisor, kept):
+    """gl, the gradient reaching each loss of CrossEntropy and NLLLoss from their 'sum' or 'mean'.
+
+    NOTE: not reduction.loss_grad's: the mean divides by the kept targets' class weight, and
+    where kept weights sum to 0 it passes NaN on (PyTorch's 0 / 0); with no target kept there
+    is nothing to pass on (gx = 0), as PyTorch."""
+    if reduction == "sum" or not kept:
+        return gy
+    return gy / divisor if divisor else gy * np.nan
+
+
 class CrossEntropy(Function):
     """Per row i (a sample, or one position of a map):  l_i = -sum_c q_ic log p_ic,  p_i = softmax(x_i),
     q_ic = (1-s) w[t_i] onehot(t_i)_c + (s/C) w[c]   (0 for a sample whose target is ignored),
@@ -99,19 +111,13 @@ class CrossEntropy(Function):
         losses = (q * xp.where(q != 0, -logp, 0)).sum(axis=1)
         self.divisor = w[classes].sum()  # for 'mean'; 0 when every sample is ignored: NaN
         self.kept = classes.size > 0
-        if reduction == "none":
-            return losses.astype(x.dtype)
-        total = losses.sum()
-        with np.errstate(invalid="ignore"):  # every sample ignored: 0 / 0, NaN as in PyTorch
-            return xp.asarray(total / self.divisor if reduction == "mean" else total, dtype=x.dtype)
+        return reduce_losses(losses, reduction, self.divisor)
 
     def backward(self, gy):
         if self.reduction == "none":
             gl = gy[:, None]
-        elif self.reduction == "sum" or not self.kept:  # every sample ignored: q = 0, gx = 0
-            gl = gy
         else:
-            gl = gy / self.divisor if self.divisor else gy * np.nan  # kept weights summing to 0: NaN
+            gl = _gl_of_total(gy, self.reduction, self.divisor, self.kept)
         q = self.q
         with np.errstate(invalid="ignore"):  # NaN times 0 where a class has no weight
             return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
@@ -141,17 +147,10 @@ class SoftCrossEntropy(Function):
         # (PyTorch's 0 * -inf gives NaN there); minus the sum, as PyTorch: a loss of nothing
         # (no rows, or q = 0) is -0.0
         sums = (q * xp.where(q != 0, logp, 0)).sum(axis=1)
-        if reduction == "none":
-            return -sums
-        total = -sums.sum()
-        with np.errstate(invalid="ignore"):  # no rows: 0 / 0, NaN as in PyTorch
-            return xp.asarray(total / m if reduction == "mean" else total, dtype=x.dtype)
+        return -reduce_losses(sums, reduction)
 
     def backward(self, gy):
-        if self.reduction == "none":
-            gl = gy[:, None]
-        else:  # with no rows there is nothing to divide
-            gl = gy / max(self.rows, 1) if self.reduction == "mean" else gy
+        gl = loss_grad(gy, self.reduction, (self.rows,))[:, None]  # (one per row, beside its C classes)
         gx = gl * (self.p * self.q.sum(axis=1, keepdims=True) - self.q) if self.needs_grad[0] else None
         gt = gl * self.dl_dt if self.needs_grad[1] else None
         return gx, gt
@@ -172,22 +171,15 @@ class NLLLoss(Function):
         losses = xp.zeros(n, dtype=x.dtype)
         losses[self.rows] = self.scale * x[self.rows, self.classes]
         losses += 0.0  # -w * 0 is -0.0; PyTorch prints 0
-        self.divisor = w[self.classes].sum()
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        with np.errstate(invalid="ignore"):  # every sample ignored: 0 / 0, NaN as in PyTorch
-            return xp.asarray(total / self.divisor if reduction == "mean" else total, dtype=x.dtype)
+        self.divisor = w[self.classes].sum()  # for 'mean'; 0 when every sample is ignored: NaN
+        return reduce_losses(losses, reduction, self.divisor)
 
     def backward(self, gy):
-        xp = self.xp
         if self.reduction == "none":
             gl = gy[self.rows]
-        elif self.reduction == "sum" or self.rows.size == 0:  # every sample ignored: gx = 0
-            gl = gy
         else:
-            gl = gy / self.divisor if self.divisor else gy * np.nan  # kept weights summing to 0: NaN
-        gx = xp.zeros(self.shape, dtype=gy.dtype)
+            gl = _gl_of_total(gy, self.reduction, self.divisor, self.rows.size > 0)
+        gx = self.xp.zeros(self.shape, dtype=gy.dtype)
         with np.errstate(invalid="ignore"):  # NaN times a zero weight
             gx[self.rows, self.classes] = self.scale * gl
         return gx

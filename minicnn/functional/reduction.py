@@ -6,8 +6,9 @@ element),
     'mean'   L = (1/n) sum_i l_i            gl_i = g / n
 
 with g the gradient reaching L and gl_i the one passed on to l_i. The mean of no losses is
-0 / 0, NaN, silently as PyTorch's. cross_entropy's and nll_loss's mean divides by the kept
-samples' weights instead (loss.py), and kl_div has a 'batchmean' of its own (kl_div.py).
+0 / 0, NaN, silently as PyTorch's. A loss whose mean divides by another count gives it as
+``divisor``: cross_entropy's and nll_loss's, the kept targets' total class weight (loss.py),
+kl_div's 'batchmean', the batch size (kl_div.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from ..tensor import Tensor
 from .reduce import mean, sum
 
 
-def reduce_losses(losses: Any, reduction: str) -> Any:
-    """L from the array of losses l: l itself ('none'), their sum, or their mean, in l's dtype."""
+def reduce_losses(losses: Any, reduction: str, divisor: Any = None) -> Any:
+    """L from the array of losses l: l itself ('none'), their sum, or their mean, in l's dtype;
+    the mean divides the sum by ``divisor`` where one is given, else by the number of losses."""
     if reduction == "none":
         return losses
     xp = backend.xp_of(losses)
@@ -31,15 +33,19 @@ def reduce_losses(losses: Any, reduction: str) -> Any:
     # An empty mean is 0 / 0 and a sum past the dtype's range inf, silently as PyTorch
     with np.errstate(invalid="ignore", over="ignore"):
         total = losses.sum()
-        return xp.asarray(total / losses.size if reduction == "mean" else total, dtype=losses.dtype)
+        if reduction == "mean":
+            total = total / (losses.size if divisor is None else divisor)
+        return xp.asarray(total, dtype=losses.dtype)
 
 
-def loss_grad(g: Any, reduction: str, shape: tuple) -> Any:
+def loss_grad(g: Any, reduction: str, shape: tuple, divisor: Any = None) -> Any:
     """gl, the gradient reaching each loss of ``shape`` (l's, before the reduction): g itself
-    ('none'), g ('sum') or g / n ('mean'), broadcast to the shape (a read-only view)."""
+    ('none'), g ('sum') or g / n ('mean', n the ``divisor`` or the number of losses),
+    broadcast to the shape (a read-only view)."""
     xp = backend.xp_of(g)
     if reduction == "mean":
-        g = g / max(math.prod(shape), 1)  # (no losses: nothing to divide, and nothing to pass on)
+        n = math.prod(shape) if divisor is None else divisor
+        g = g / max(n, 1)  # (no losses: nothing to divide, and nothing to pass on)
     return xp.broadcast_to(g, shape)
 
 

@@ -31,7 +31,8 @@ def _setitem(self, index, value):
             "operations; collect the values in a list and join them instead (outputs[t] = h in "
             "a loop: hs.append(h), then outputs = mc.stack(hs)), or use mc.cat or mc.where"
         )
-    _check_in_place(self, NAME, "write x = mc.where(mask, value, x) instead")
+    # (shared memory is looked at in the view written into, below)
+    _check_in_place(self, NAME, "write x = mc.where(mask, value, x) instead", shared=None)
     basic, advanced = split_index(NAME, index, self.shape, backend.xp_of(self.data))
     if isinstance(value, Tensor):
         value = value.data if value.device == self.device else backend.to_device(value.data, self.device)

@@ -1,5 +1,6 @@
 """Tensor's operators and methods, each a one-line call into functional/ (the in-place
-ones, ``x += y``, ``x.add_(y)``, ``x.zero_()`` ..., are in in_place_methods.py).
+ones, ``x += y``, ``x.add_(y)`` ..., are in in_place_methods.py, ``x.zero_()`` ... in
+in_place_fill.py).
 
 Kept apart from tensor.py so that the math of every op lives in exactly one
 file and tensor.py holds only the engine.

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, in_place
+from .. import backend
 from ..tensor import Function, Tensor
 from .basic import unbroadcast
 from .checks import check_tensor, type_name
@@ -222,11 +222,6 @@ def _operands(name: str, self: Tensor, instead: str, **given: Any) -> None:
         _check_fits(name, self, t.shape, what)
 
 
-def _ready(self: Tensor, name: str, instead: str) -> None:
-    _check_in_place(self, name, f"write {instead}")
-    in_place.check_no_overlap(name, self.data)
-
-
 def _lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
     """x = x + weight (end - x) in place, as ``lerp`` (Adam's ``exp_avg.lerp_(grad, 1 - beta1)``):
     end, and weight if a tensor, of x's dtype and broadcast to x's shape."""
@@ -236,7 +231,7 @@ def _lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
     _operands(name, self, instead, **tensors)
     _check_lerp_dtypes(name, self, end, weight)
     w = weight.data if isinstance(weight, Tensor) else scalar_of(name, "weight", weight, self.dtype)
-    _ready(self, name, instead)
+    _check_in_place(self, name, f"write {instead}")
     return write_back(self, lerp_of(backend.xp_of(self.data), self.data, end.data, w))
 
 
@@ -251,7 +246,7 @@ def _combined(self, name, instead, tensor1, tensor2, value):
         name, self, "tensor1", f"{tensor1.dtype} (tensor2 {tensor2.dtype})", dtype, f"write {instead}"
     )
     value = _value(name, value, dtype)
-    _ready(self, name, instead)
+    _check_in_place(self, name, f"write {instead}")
     return dtype, value
 
 

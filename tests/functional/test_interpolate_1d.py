@@ -278,6 +278,17 @@ S = mc.zeros(1, 2, 5)
         ),
         (lambda: F.interpolate(S, 3, align_corners=True), ValueError, "align_corners can only be set"),
         (lambda: F.interpolate(S, 3, mode="linear", antialias=True), ValueError, "antialias is restricted"),
+        (
+            lambda: F.interpolate(S, 3, mode="bilinear", antialias=True),
+            ValueError,  # (PyTorch's too, before its "needs 4-D input")
+            r"^interpolate: antialias is restricted to bilinear and bicubic modes \(and PyTorch's lanczos\) "
+            r"on 4-D input \(N, C, H, W\), got mode 'bilinear' and shape \(1, 2, 5\)$",
+        ),
+        (
+            lambda: F.interpolate(mc.zeros(1, 1, 2, 2, 2), 3, mode="bicubic", antialias=True),
+            ValueError,
+            r"on 4-D input \(N, C, H, W\), got mode 'bicubic' and shape \(1, 1, 2, 2, 2\)$",
+        ),
         (lambda: F.interpolate(mc.zeros(1, 2, 5, dtype=mc.int64), 3), TypeError, "floating-point"),
         (
             lambda: nn.Upsample(size=(3, 4), mode="linear"),

@@ -1,5 +1,6 @@
-"""The reduction the elementwise and margin losses share (reduction.py): L = l, sum l or
-mean l, in l's dtype, and its backward gl = g, g or g / n, on arrays and on Tensors."""
+"""The reduction the losses share (reduction.py): L = l, sum l or mean l, in l's dtype, and
+its backward gl = g, g or g / n, on arrays and on Tensors; a mean over another count
+(cross_entropy's kept class weights, kl_div's batch) divides by it instead."""
 
 import warnings
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
+import minicnn.functional as F
 from minicnn.functional.reduction import loss_grad, reduce_losses, reduce_tensor
 
 
@@ -48,3 +50,35 @@ def test_the_tensor_form_has_the_array_forms_value_and_gradient(rng, t, reductio
     g = rng.standard_normal(out.shape)
     out.backward(mc.tensor(g))
     np.testing.assert_allclose(losses.grad.numpy(), loss_grad(g, reduction, (5,)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_divisor_replaces_the_count_of_a_mean_and_nothing_else(dtype):
+    rng = np.random.default_rng(4520)
+    losses = rng.standard_normal((4, 3)).astype(dtype)
+    g = np.asarray(rng.standard_normal(), dtype=dtype)
+    divisor = dtype(2.5)
+    mean = reduce_losses(losses, "mean", divisor)
+    assert mean.dtype == dtype and mean == losses.sum() / divisor
+    assert reduce_losses(losses, "sum", divisor) == losses.sum()
+    assert reduce_losses(losses, "none", divisor) is losses
+    np.testing.assert_array_equal(loss_grad(g, "mean", (4, 3), divisor), np.full((4, 3), g / divisor))
+    np.testing.assert_array_equal(loss_grad(g, "sum", (4, 3), divisor), np.full((4, 3), g))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss], ids=["cross_entropy", "nll_loss"])
+def test_every_target_ignored_gives_a_nan_mean_a_zero_sum_and_no_gradient_as_pytorch(loss, smoothing):
+    """PyTorch: the mean over no kept target is 0 / 0, NaN, silently; the sum 0; and nothing
+    reaches the input from either."""
+    rng = np.random.default_rng(4521)
+    settings = {"label_smoothing": smoothing} if loss is F.cross_entropy else {}
+    weight = mc.tensor(rng.uniform(0.5, 2.0, 4))
+    for reduction in ("mean", "sum"):
+        x = mc.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = loss(x, mc.tensor([-100, -100, -100]), weight, reduction=reduction, **settings)
+            out.backward()
+        assert np.isnan(out.item()) if reduction == "mean" else out.item() == 0.0
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))

@@ -1,12 +1,13 @@
 """mkdocs hook: the Tensor page lists every public method and attribute of ``mc.Tensor``.
 
 Most of Tensor's methods are attached at import by functional/ (tensor_methods.py,
-in_place_methods.py, new_tensors.py), so mkdocstrings, which reads tensor.py, shows few of
-them. This hook puts a table of all of them where docs/api/tensor.md has ``MARKER``: each
-name with the first sentence of its docstring, whether it works in place and whether it
-records a graph, grouped by what it is for. The groups below name every public name once;
-the build fails on a name that is in ``dir(mc.Tensor)`` and in no group, or in a group and
-no longer on Tensor, so the table cannot go stale.
+in_place_methods.py and the other in_place_*.py, new_tensors.py), so mkdocstrings, which
+reads tensor.py, shows few of them. This hook puts a table of all of them where
+docs/api/tensor.md has ``MARKER``: each name with the first sentence of its docstring,
+whether it works in place and whether it records a graph, grouped by what it is for. The
+groups below name every public name once; the build fails on a name that is in
+``dir(mc.Tensor)`` and in no group, or in a group and no longer on Tensor, so the table
+cannot go stale.
 """
 
 import html
