@@ -153,6 +153,13 @@ def test_values_the_dtype_holds_are_taken_as_pytorch_takes_them():
             r"^tensor: expected a sequence of length 2 at dim 1 \(as data\[0\]\), got length 3",
         ),
         ([[1, 2], []], ValueError, r"got length 0 at data\[1\]$"),
+        # PyTorch reads these as an empty (2, 0) tensor, dropping the 1: refused as ragged here
+        (
+            [[], [1]],
+            ValueError,
+            r"^tensor: expected a sequence of length 0 at dim 1 \(as data\[0\]\), got length 1 at data\[1\]$",
+        ),
+        ([[], 1], TypeError, r"^tensor: expected a sequence of length 0 at dim 1 \(as data\[0\]\), got int"),
         (
             [[[1, 2], [3, 4]], [[1, 2], [3]]],
             ValueError,
