@@ -250,13 +250,19 @@ def linspace(
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from start to end, both included: x_i = start + i * (end -
-    start) / (steps - 1). start and end are numbers (or 0-d tensors) that ``dtype`` holds, as
+    """``steps`` evenly spaced values from start to end, both included, counted as PyTorch
+    counts them: step = (end - start) / (steps - 1), x_i = start + i * step in the first half
+    and end - (steps - 1 - i) * step in the second, so a NaN or infinite end gives PyTorch's
+    NaNs (``linspace(0, inf, 5)`` is nan, inf, nan, nan, nan: inf * 0 and inf - inf), and one
+    step gives start alone. start and end are numbers (or 0-d tensors) that ``dtype`` holds, as
     PyTorch asks: 300 into uint8 is refused."""
     start, end = _numbers(start, end)
     dtype, device = creation_args.spaced("linspace", start, end, steps, dtype, device)
-    values = np.linspace(start, end, steps).astype(dtype)
-    return tensor(values, requires_grad=requires_grad, device=device)
+    if steps == 1:  # NOTE: PyTorch fills in start, whatever end is (NaN too)
+        values = np.full(1, start)
+    else:
+        values = exponents(start, end, steps, dtype, fused=True)
+    return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
 def logspace(
@@ -290,16 +296,25 @@ def logspace(
     return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
-def exponents(start: Any, end: Any, steps: int, dtype: np.dtype) -> np.ndarray:
-    """logspace's exponents, float64, as PyTorch counts them: the ends in ``dtype`` (an integer
-    one cuts them toward zero; the step then in float64), the first half up from start, the
-    second down from end, so both ends are exact."""
+def exponents(start: Any, end: Any, steps: int, dtype: np.dtype, fused: bool = False) -> np.ndarray:
+    """linspace's values and logspace's exponents, as PyTorch counts them: the ends in ``dtype``
+    (an integer one cuts them toward zero; the step then in float64), the first half up from
+    start, the second down from end, so both ends are exact; float64 or wider. ``fused``: each
+    start + i * step rounded once, as the fused multiply-add of PyTorch's float kernel."""
     kind = np.dtype(np.float64 if dtype.kind in "biu" else dtype)
     first, last = np.asarray(start).astype(dtype).astype(kind), np.asarray(end).astype(dtype).astype(kind)
-    i = np.arange(steps)
-    step = (last - first) / kind.type(max(steps - 1, 1))
-    up, down = first + step * i.astype(kind), last - step * (steps - 1 - i).astype(kind)
-    return np.where(i < steps // 2, up, down).astype(np.result_type(kind, np.float64))
+    # NOTE: float32 times an index is exact in float64; float64's in long double, where it is
+    # wider (x86), else rounded twice, which can move a value by one unit in the last place
+    wide = np.dtype(_WIDER.get(kind, kind) if fused and dtype.kind == "f" else kind)
+    i = np.arange(steps).astype(wide)
+    with np.errstate(invalid="ignore"):  # NOTE: inf * 0 and inf - inf are NaN, as in PyTorch
+        step = ((last - first) / kind.type(max(steps - 1, 1))).astype(wide)
+        first, last = first.astype(wide), last.astype(wide)
+        values = np.where(i < steps // 2, first + step * i, last - step * (steps - 1 - i))
+    return values.astype(np.result_type(kind, np.float64))
+
+
+_WIDER = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
 
 
 def randint(

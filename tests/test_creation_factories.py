@@ -1,5 +1,5 @@
-"""The factories PyTorch students reach for beside zeros and rand: logspace (against PyTorch's
-values, tests/fixtures/gen_creation.py), empty_like and randint_like, as_tensor (sharing what it
+"""The factories PyTorch students reach for beside zeros and rand: logspace and linspace (against
+PyTorch's values, tests/fixtures/gen_creation.py), empty_like and randint_like, as_tensor (sharing what it
 may, as PyTorch's), the dtype of a list holding NumPy numbers, and the checks every factory
 makes: its name in a device error, a bool dtype refused where PyTorch refuses it."""
 
@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from fixtures.gen_creation import LISTS, LOGSPACE
+from fixtures.gen_creation import LINSPACE, LISTS, LOGSPACE
 
 import minicnn as mc
 
@@ -23,6 +23,21 @@ def test_logspace_gives_pytorchs_values(name):
     assert got.dtype == want.dtype and got.shape == want.shape
     if want.dtype.kind == "f":  # (PyTorch's pow and NumPy's may part in the last bit)
         np.testing.assert_allclose(got, want, rtol=2e-7 if dtype == "float32" else 1e-15, atol=0)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", LINSPACE)
+def test_linspace_gives_pytorchs_values_nans_and_infinities_too(name):
+    start, end, steps, dtype = LINSPACE[name]
+    want = GOLDEN[f"linspace.{name}"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (inf - inf gives NaN unwarned, as PyTorch's)
+        got = mc.linspace(start, end, steps, dtype=getattr(mc, dtype)).numpy()
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind == "f":  # NaN where PyTorch's is, inf where its is; the rest to its last bit
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=np.finfo(want.dtype).eps, atol=0)
     else:
         np.testing.assert_array_equal(got, want)
 
