@@ -204,6 +204,17 @@ def test_as_tensor_shares_a_numpy_array_of_its_dtype_on_the_cpu():
     assert np.shares_memory(mc.as_tensor(view).numpy(), a)
 
 
+def test_a_view_read_backwards_is_shared_by_from_numpy_and_copied_by_tensor():
+    """PyTorch refuses negative strides in all three; NumPy's arrays take them (docs/api/creation.md)."""
+    a = np.random.default_rng(53).standard_normal((3, 4))
+    view = a[::-1, ::-2]
+    shared, copied = mc.from_numpy(view), mc.tensor(view)
+    np.testing.assert_array_equal(shared.numpy(), view)
+    np.testing.assert_array_equal(copied.numpy(), view.astype(np.float64))
+    a[2, 3] = 9.0  # view[0, 0]
+    assert shared.tolist()[0][0] == 9.0 and copied.tolist()[0][0] != 9.0
+
+
 def test_as_tensor_copies_where_it_must_as_tensor_does():
     a = np.random.default_rng(52).standard_normal(3)
     b = mc.as_tensor(a, dtype=mc.float32)
