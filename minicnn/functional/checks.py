@@ -204,6 +204,13 @@ def check_conv_transpose_args(
     return stride, padding, output_padding, dilation
 
 
+def check_flag(name: str, what: str, v: Any) -> None:
+    """A flag PyTorch's pooling takes as a bool alone (ceil_mode, count_include_pad): 1, 'yes' or
+    np.True_ refused, as PyTorch refuses them ("argument 'ceil_mode' must be bool, not int")."""
+    if type(v) is not bool:
+        raise TypeError(f"{name}: {what} must be a bool (True or False), got {type_name(v)} {v!r}")
+
+
 def check_pool_args(
     name: str, kernel_size: Any, stride: Any, padding: Any, dims: int = 2
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
