@@ -58,8 +58,9 @@ def full(
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (a number, or a 0-d tensor's): float32 for
     a float, int64 for an int, bool for a bool, NumPy's numbers too (``np.float64(0.5)``:
-    float32), as PyTorch's, unless ``dtype`` says otherwise. A value the dtype cannot hold is
-    refused, as PyTorch refuses it: NaN, inf or 300 into an integer dtype, 1e40 into float32."""
+    float32; a complex, complex64), as PyTorch's, unless ``dtype`` says otherwise. A value the
+    dtype cannot hold is refused, as PyTorch refuses it: NaN, inf or 300 into an integer dtype,
+    1e40 into float32, 1+2j into any real one (1+0j is 1)."""
     return _filled("full", size, fill_value, dtype, device, requires_grad)
 
 
@@ -68,9 +69,11 @@ def _filled(name: str, size: Any, fill_value: Any, dtype: Any, device: Any, requ
     size = creation_args.size_of(name, (size,))
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:  # its number, as in PyTorch
         fill_value = fill_value.item()
-    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
+    if not isinstance(fill_value, (bool, int, float, complex, np.number, np.bool_)):
         raise TypeError(f"{name}: fill_value must be a number, got {type(fill_value).__name__}")
     dtype = creation_args.dtype_of(name, dtype)
+    if isinstance(fill_value, (complex, np.complexfloating)):
+        fill_value, dtype = creation_args.complex_fill(name, fill_value, dtype)
     huge = type(fill_value) is int and not -(2**63) <= fill_value < 2**63
     if huge and (dtype is None or dtype.kind in "iu"):
         int_range.refuse_ints_beyond_int64(np.asarray(fill_value), fill_value, name)
@@ -100,6 +103,11 @@ def _leaf(array: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
     return tensor(array, requires_grad=requires_grad, device=device)
 
 
+def _numbers(*values: Any) -> Any:
+    """The values, each 0-d tensor among them as its number, as PyTorch reads a bound."""
+    return (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in values)
+
+
 def arange(
     start: Any = 0,
     end: Any = None,
@@ -112,8 +120,7 @@ def arange(
     int64 when all three are integers, else float32 (unless ``dtype`` says otherwise)."""
     if end is None:
         start, end = 0, start
-    # a 0-d tensor is its number, as in PyTorch (mc.arange(x.sum()))
-    start, end, step = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end, step))
+    start, end, step = _numbers(start, end, step)  # (mc.arange(x.sum()))
     count = creation_args.arange_count(start, end, step)
     dtype = creation_args.dtype_of("arange", dtype)
     creation_args.refuse_bool("arange", dtype)
@@ -243,12 +250,19 @@ def linspace(
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from start to end, both included: x_i = start + i * (end -
-    start) / (steps - 1). start and end are numbers (or 0-d tensors) that ``dtype`` holds, as
+    """``steps`` evenly spaced values from start to end, both included, counted as PyTorch
+    counts them: step = (end - start) / (steps - 1), x_i = start + i * step in the first half
+    and end - (steps - 1 - i) * step in the second, so a NaN or infinite end gives PyTorch's
+    NaNs (``linspace(0, inf, 5)`` is nan, inf, nan, nan, nan: inf * 0 and inf - inf), and one
+    step gives start alone. start and end are numbers (or 0-d tensors) that ``dtype`` holds, as
     PyTorch asks: 300 into uint8 is refused."""
-    start, end, dtype, device = _spaced("linspace", start, end, steps, dtype, device)
-    values = np.linspace(start, end, steps).astype(dtype)
-    return tensor(values, requires_grad=requires_grad, device=device)
+    start, end = _numbers(start, end)
+    dtype, device = creation_args.spaced("linspace", start, end, steps, dtype, device)
+    if steps == 1:  # NOTE: PyTorch fills in start, whatever end is (NaN too)
+        values = np.full(1, start)
+    else:
+        values = exponents(start, end, steps, dtype, fused=True)
+    return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
 def logspace(
@@ -267,9 +281,8 @@ def logspace(
     ``logspace(0.5, 2.5, 3, dtype=mc.int64)`` is 1, 10, 100), each power taken in float64 and
     cast. Into an integer dtype a power wraps as PyTorch's (1000 into uint8 is 232), but one
     beyond int64, NaN or inf is refused (one value alone, base^start, must fit ``dtype``)."""
-    start, end, dtype, device = _spaced("logspace", start, end, steps, dtype, device)
-    if isinstance(base, Tensor) and base.ndim == 0:
-        base = base.item()
+    start, end, base = _numbers(start, end, base)
+    dtype, device = creation_args.spaced("logspace", start, end, steps, dtype, device)
     if not isinstance(base, (int, float, np.integer, np.floating, np.bool_)):
         raise TypeError(f"logspace: base must be a number, got {type(base).__name__} {base!r}")
     with np.errstate(over="ignore", invalid="ignore"):  # NOTE: inf and NaN as PyTorch's pow gives them
@@ -283,34 +296,25 @@ def logspace(
     return tensor(values.astype(dtype), requires_grad=requires_grad, device=device)
 
 
-def exponents(start: Any, end: Any, steps: int, dtype: np.dtype) -> np.ndarray:
-    """logspace's exponents, float64, as PyTorch counts them: the ends in ``dtype`` (an integer
-    one cuts them toward zero; the step then in float64), the first half up from start, the
-    second down from end, so both ends are exact."""
+def exponents(start: Any, end: Any, steps: int, dtype: np.dtype, fused: bool = False) -> np.ndarray:
+    """linspace's values and logspace's exponents, as PyTorch counts them: the ends in ``dtype``
+    (an integer one cuts them toward zero; the step then in float64), the first half up from
+    start, the second down from end, so both ends are exact; float64 or wider. ``fused``: each
+    start + i * step rounded once, as the fused multiply-add of PyTorch's float kernel."""
     kind = np.dtype(np.float64 if dtype.kind in "biu" else dtype)
     first, last = np.asarray(start).astype(dtype).astype(kind), np.asarray(end).astype(dtype).astype(kind)
-    i = np.arange(steps)
-    step = (last - first) / kind.type(max(steps - 1, 1))
-    up, down = first + step * i.astype(kind), last - step * (steps - 1 - i).astype(kind)
-    return np.where(i < steps // 2, up, down).astype(np.result_type(kind, np.float64))
+    # NOTE: float32 times an index is exact in float64; float64's in long double, where it is
+    # wider (x86), else rounded twice, which can move a value by one unit in the last place
+    wide = np.dtype(_WIDER.get(kind, kind) if fused and dtype.kind == "f" else kind)
+    i = np.arange(steps).astype(wide)
+    with np.errstate(invalid="ignore"):  # NOTE: inf * 0 and inf - inf are NaN, as in PyTorch
+        step = ((last - first) / kind.type(max(steps - 1, 1))).astype(wide)
+        first, last = first.astype(wide), last.astype(wide)
+        values = np.where(i < steps // 2, first + step * i, last - step * (steps - 1 - i))
+    return values.astype(np.result_type(kind, np.float64))
 
 
-def _spaced(name: str, start: Any, end: Any, steps: Any, dtype: Any, device: Any) -> tuple:
-    """linspace's and logspace's start, end, dtype (float32 where None) and device, checked."""
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"{name}: steps must be a non-negative int, got {steps!r}")
-    start, end = (v.item() if isinstance(v, Tensor) and v.ndim == 0 else v for v in (start, end))
-    dtype = creation_args.dtype_of(name, dtype, np.float32)
-    if steps > 1:  # NOTE: PyTorch fills 0 or 1 value of bool without its counting kernel
-        creation_args.refuse_bool(name, dtype)
-    for what, v in (("start", start), ("end", end)):
-        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
-            raise TypeError(f"{name}: {what} must be a number, got {type(v).__name__} {v!r}")
-        # as PyTorch: both ends must fit the dtype (300 into uint8 would wrap round to 44)
-        int_range.refuse_unconvertible(name, v, dtype, lambda i, w=what: f"{w} =", strict_floats=True)
-    device = creation_args.device_of(name, device)
-    refuse_too_large(name, (int(steps),), dtype, device)
-    return start, end, dtype, device
+_WIDER = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
 
 
 def randint(
@@ -361,7 +365,7 @@ def drawn_ints(
     if high <= low:
         raise ValueError(f"{name}: the range [{low}, {high}) is empty")
     dtype = creation_args.dtype_of(name, dtype, np.int64)
-    _refuse_ints_beyond(name, f"the range [{low}, {high})", low, high - 1, dtype)
+    creation_args.refuse_ints_beyond(name, f"the range [{low}, {high})", low, high - 1, dtype)
     device = creation_args.device_of(name, device)
     refuse_too_large(name, size, dtype, device)
     draws = rng.get_generator(generator).integers(low, high, size=size).astype(dtype)
@@ -374,25 +378,7 @@ def randperm(n: int, *, dtype: Any = None, device: str = "cpu", generator: Any =
     creation_args.refuse_negative("randperm", [n])
     dtype = creation_args.dtype_of("randperm", dtype, np.int64)
     creation_args.refuse_bool("randperm", dtype)
-    _refuse_ints_beyond("randperm", f"n - 1 = {n - 1}", 0, n - 1, dtype)
+    creation_args.refuse_ints_beyond("randperm", f"n - 1 = {n - 1}", 0, n - 1, dtype)
     device = creation_args.device_of("randperm", device)
     refuse_too_large("randperm", (n,), dtype, device)
     return tensor(rng.get_generator(generator).permutation(n).astype(dtype), device=device)
-
-
-def _refuse_ints_beyond(name: str, what: str, low: int, high: int, dtype: np.dtype) -> None:
-    """Refuse draws from [low, high] that ``dtype`` cannot hold, as PyTorch does ("to - 1 is
-    out of bounds for unsigned char"), where NumPy would wrap 300 round to 44; in a float
-    dtype, integers beyond those it holds every one of (2^24 in float32), which would round
-    to their neighbours: a draw equal to high, or a permutation with repeats."""
-    if dtype.kind in "biu" and high >= low:
-        least, most = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
-        if low < least or high > most:
-            raise RuntimeError(f"{name}: {what} does not fit in {dtype}, which holds [{least}, {most}]")
-    if dtype.kind == "f" and high >= low:
-        most = 2 ** (np.finfo(dtype).nmant + 1)
-        if low < -most or high > most:
-            raise RuntimeError(
-                f"{name}: {what} does not fit in {dtype}, which holds every integer only in "
-                f"[-{most}, {most}]; give dtype=mc.int64 (or mc.float64)"
-            )

@@ -1,5 +1,6 @@
-"""What the tensor factories read before they allocate: the size, the dtype, and whether a
-tensor of that size could fit in memory at all.
+"""What the tensor factories read before they allocate: the size, the dtype, whether a
+tensor of that size could fit in memory at all, and the values it is to hold (a fill value,
+linspace's ends, the range of random integers) where the dtype cannot hold them.
 
 Each refusal is one line naming the factory, raised before any array is made, with PyTorch's
 error types: ``TypeError`` for a size that is not ints or a dtype that is not one,
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, int_range
 
 
 class TensorTooLargeError(MemoryError, RuntimeError):
@@ -135,6 +136,31 @@ def dtype_of(name: str, dtype: Any, default: Any = None) -> Any:
     return out
 
 
+def complex_fill(name: str, value: Any, dtype: Any) -> tuple:
+    """A complex fill value and the dtype it goes into, as PyTorch's ``full`` takes them:
+    complex64 where no dtype is given (PyTorch's default complex dtype); into a real dtype its
+    real part, refused (a RuntimeError, as PyTorch's "cannot be converted without overflow")
+    unless the imaginary part is 0; into bool, whether it is nonzero."""
+    value = complex(value)
+    dtype = np.dtype(np.complex64) if dtype is None else dtype
+    if dtype.kind == "c":
+        part = np.finfo(dtype)  # (the real and imaginary parts' float type)
+        if any(math.isfinite(v) and abs(v) > float(part.max) for v in (value.real, value.imag)):
+            raise RuntimeError(
+                f"{name}: fill_value = {value!r} cannot be converted to {dtype} without overflow; "
+                f"its parts' largest is {float(part.max):.6g}"
+            )
+        return value, dtype
+    if dtype.kind == "b":
+        return value != 0, dtype
+    if value.imag != 0:  # (NaN too)
+        raise RuntimeError(
+            f"{name}: fill_value = {value!r} cannot be converted to {dtype} without overflow: a "
+            "real dtype holds no imaginary part; give a complex dtype (np.complex64), or the real part"
+        )
+    return value.real, dtype
+
+
 def device_of(name: str, device: Any) -> Any:
     """``device`` checked, with the factory's name in the error (``zeros: unknown device 'gpu':
     expected 'cpu' or 'cuda'``): "cpu", "cuda", "cuda:N" or an ``mc.device``; None is the CPU,
@@ -230,3 +256,39 @@ def arange_count(start: Any, end: Any, step: Any) -> int:
     if all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step)):
         return -(-(int(end) - int(start)) // int(step))  # exact for ints of any size
     return max(math.ceil((end - start) / step), 0)
+
+
+def spaced(name: str, start: Any, end: Any, steps: Any, dtype: Any, device: Any) -> tuple:
+    """linspace's and logspace's dtype (float32 where None) and device, checked with their
+    steps and their ends (numbers, a 0-d tensor read as its number before)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"{name}: steps must be a non-negative int, got {steps!r}")
+    dtype = dtype_of(name, dtype, np.float32)
+    if steps > 1:  # NOTE: PyTorch fills 0 or 1 value of bool without its counting kernel
+        refuse_bool(name, dtype)
+    for what, v in (("start", start), ("end", end)):
+        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bool: an int)
+            raise TypeError(f"{name}: {what} must be a number, got {type(v).__name__} {v!r}")
+        # as PyTorch: both ends must fit the dtype (300 into uint8 would wrap round to 44)
+        int_range.refuse_unconvertible(name, v, dtype, lambda i, w=what: f"{w} =", strict_floats=True)
+    device = device_of(name, device)
+    refuse_too_large(name, (int(steps),), dtype, device)
+    return dtype, device
+
+
+def refuse_ints_beyond(name: str, what: str, low: int, high: int, dtype: np.dtype) -> None:
+    """Refuse draws from [low, high] that ``dtype`` cannot hold, as PyTorch does ("to - 1 is
+    out of bounds for unsigned char"), where NumPy would wrap 300 round to 44; in a float
+    dtype, integers beyond those it holds every one of (2^24 in float32), which would round
+    to their neighbours: a draw equal to high, or a permutation with repeats."""
+    if dtype.kind in "biu" and high >= low:
+        least, most = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if low < least or high > most:
+            raise RuntimeError(f"{name}: {what} does not fit in {dtype}, which holds [{least}, {most}]")
+    if dtype.kind == "f" and high >= low:
+        most = 2 ** (np.finfo(dtype).nmant + 1)
+        if low < -most or high > most:
+            raise RuntimeError(
+                f"{name}: {what} does not fit in {dtype}, which holds every integer only in "
+                f"[-{most}, {most}]; give dtype=mc.int64 (or mc.float64)"
+            )

@@ -95,7 +95,8 @@ def synchronize(device=None):
 
 
 def manual_seed(seed):
-    """Does nothing (the seed is checked): minicnn keeps no generator on the GPU.
+    """Does nothing (the seed is checked as ``mc.manual_seed`` checks it: ``int(seed)``, as
+    torch's): minicnn keeps no generator on the GPU.
 
     Its random numbers for either device (initial weights, dropout masks, ``mc.rand``) are
     drawn on the CPU from the one generator ``mc.manual_seed`` resets, then copied, so a seed
@@ -103,12 +104,12 @@ def manual_seed(seed):
     repeat. Kept so that a script written for torch runs, as torch's does on a machine
     without a GPU.
     """
-    rng.check_seed("cuda.manual_seed", seed)
+    rng.seed_of("cuda.manual_seed", seed)
 
 
 def manual_seed_all(seed):
     """Does nothing (the seed is checked), as ``manual_seed``: minicnn keeps no generator on any GPU."""
-    rng.check_seed("cuda.manual_seed_all", seed)
+    rng.seed_of("cuda.manual_seed_all", seed)
 
 
 def _pool_bytes(name, device, count):

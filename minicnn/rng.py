@@ -15,16 +15,26 @@ import numpy as np
 _default = [np.random.default_rng()]  # fresh entropy until someone seeds it
 
 
-def check_seed(name, seed):
-    """Refuse a seed that is not an int (a bool, a float, a string), in one line naming ``name``."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name}: seed must be an int, got {type(seed).__name__}")
+def seed_of(name, seed):
+    """``seed`` as torch.manual_seed reads it, ``int(seed)`` (1.5 is 1, True is 1, "7" is 7),
+    from [-2**63, 2**64) and taken modulo 2**64 (-1 is 2**64 - 1, as PyTorch's). What int()
+    refuses is refused with int()'s error type, as PyTorch's: TypeError for None, ValueError for
+    NaN or "1.5", OverflowError for inf; a seed outside that range is a ValueError."""
+    try:
+        n = int(seed)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise type(e)(
+            f"{name}: seed must be an int, or what int() takes as torch's seeds do; int({seed!r}) says: {e}"
+        ) from None
+    if not -(2**63) <= n < 2**64:
+        raise ValueError(f"{name}: seed {n} is outside [-2**63, 2**64), the seeds PyTorch takes")
+    return n % 2**64
 
 
 def manual_seed(seed):
-    """Reset the default generator to ``seed``; returns it (as ``torch.manual_seed`` does)."""
-    check_seed("manual_seed", seed)
-    _default[0] = np.random.default_rng(int(seed))
+    """Reset the default generator to ``seed``, read as torch.manual_seed reads it (``seed_of``:
+    ``int(seed)``, so 1.5 seeds as 1); returns the generator (as ``torch.manual_seed`` does)."""
+    _default[0] = np.random.default_rng(seed_of("manual_seed", seed))
     return _default[0]
 
 

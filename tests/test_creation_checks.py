@@ -51,6 +51,12 @@ NAN, INF = float("nan"), float("inf")
             r"^ones: trying to create a tensor with negative dimension -1: size \[-1\]$",
         ),
         (
+            lambda: mc.zeros((2, -3)),
+            RuntimeError,
+            r"^zeros: trying to create a tensor with negative dimension -3: size \[2, -3\]$",
+        ),
+        (lambda: mc.empty([-1]), RuntimeError, r"^empty: trying to create a tensor with negative dimension"),
+        (
             lambda: mc.randn(2, -3),
             RuntimeError,
             r"^randn: trying to create a tensor with negative dimension -3: size \[2, -3\]$",
@@ -179,6 +185,8 @@ def test_sizes_pytorch_takes_are_taken():
     assert mc.zeros(np.int64(2), np.int32(3)).shape == (2, 3) and mc.ones((np.int8(2),)).shape == (2,)
     assert mc.zeros(mc.tensor(3)).shape == (3,)  # a 0-d int tensor is an index, as in PyTorch
     assert mc.zeros(0).shape == (0,) and mc.ones(2, 0).shape == (2, 0) and mc.zeros(()).shape == ()
+    assert mc.zeros(3).shape == mc.zeros((3,)).shape == mc.zeros([3]).shape == (3,)  # a bare int too
+    assert mc.ones(2, 3).shape == mc.ones([2, 3]).shape == (2, 3) and mc.rand(4).shape == (4,)
     assert mc.zeros([]).shape == () and mc.full((), 2.5).tolist() == 2.5
     assert mc.randint(5, ()).shape == () and mc.randint(0, 5, 3).shape == (3,)
     assert mc.randperm(0).tolist() == [] and mc.eye(0).shape == (0, 0) and mc.linspace(0, 1, 0).shape == (0,)

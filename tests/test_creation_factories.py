@@ -1,5 +1,5 @@
-"""The factories PyTorch students reach for beside zeros and rand: logspace (against PyTorch's
-values, tests/fixtures/gen_creation.py), empty_like and randint_like, as_tensor (sharing what it
+"""The factories PyTorch students reach for beside zeros and rand: logspace and linspace (against
+PyTorch's values, tests/fixtures/gen_creation.py), empty_like and randint_like, as_tensor (sharing what it
 may, as PyTorch's), the dtype of a list holding NumPy numbers, and the checks every factory
 makes: its name in a device error, a bool dtype refused where PyTorch refuses it."""
 
@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from fixtures.gen_creation import LISTS, LOGSPACE
+from fixtures.gen_creation import LINSPACE, LISTS, LOGSPACE
 
 import minicnn as mc
 
@@ -23,6 +23,21 @@ def test_logspace_gives_pytorchs_values(name):
     assert got.dtype == want.dtype and got.shape == want.shape
     if want.dtype.kind == "f":  # (PyTorch's pow and NumPy's may part in the last bit)
         np.testing.assert_allclose(got, want, rtol=2e-7 if dtype == "float32" else 1e-15, atol=0)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", LINSPACE)
+def test_linspace_gives_pytorchs_values_nans_and_infinities_too(name):
+    start, end, steps, dtype = LINSPACE[name]
+    want = GOLDEN[f"linspace.{name}"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (inf - inf gives NaN unwarned, as PyTorch's)
+        got = mc.linspace(start, end, steps, dtype=getattr(mc, dtype)).numpy()
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind == "f":  # NaN where PyTorch's is, inf where its is; the rest to its last bit
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=np.finfo(want.dtype).eps, atol=0)
     else:
         np.testing.assert_array_equal(got, want)
 
@@ -187,6 +202,17 @@ def test_as_tensor_shares_a_numpy_array_of_its_dtype_on_the_cpu():
     assert mc.as_tensor(a).tolist()[0] == 7.0
     view = a[::-1]  # a view NumPy reads backwards is shared too (PyTorch refuses negative strides)
     assert np.shares_memory(mc.as_tensor(view).numpy(), a)
+
+
+def test_a_view_read_backwards_is_shared_by_from_numpy_and_copied_by_tensor():
+    """PyTorch refuses negative strides in all three; NumPy's arrays take them (docs/api/creation.md)."""
+    a = np.random.default_rng(53).standard_normal((3, 4))
+    view = a[::-1, ::-2]
+    shared, copied = mc.from_numpy(view), mc.tensor(view)
+    np.testing.assert_array_equal(shared.numpy(), view)
+    np.testing.assert_array_equal(copied.numpy(), view.astype(np.float64))
+    a[2, 3] = 9.0  # view[0, 0]
+    assert shared.tolist()[0][0] == 9.0 and copied.tolist()[0][0] != 9.0
 
 
 def test_as_tensor_copies_where_it_must_as_tensor_does():

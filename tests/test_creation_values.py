@@ -1,11 +1,14 @@
 """What ``mc.tensor``, ``mc.full`` and their kin do with a value the dtype cannot hold (NaN
 into int64, 300 into uint8: refused, as PyTorch refuses them) and with ragged nested lists
-(PyTorch's words, naming the element)."""
+(PyTorch's words, naming the element); a complex fill value as PyTorch's full takes one
+(values from tests/fixtures/gen_creation.py)."""
 
+import pathlib
 import warnings
 
 import numpy as np
 import pytest
+from fixtures.gen_creation import FULL_COMPLEX
 
 import minicnn as mc
 
@@ -153,6 +156,13 @@ def test_values_the_dtype_holds_are_taken_as_pytorch_takes_them():
             r"^tensor: expected a sequence of length 2 at dim 1 \(as data\[0\]\), got length 3",
         ),
         ([[1, 2], []], ValueError, r"got length 0 at data\[1\]$"),
+        # PyTorch reads these as an empty (2, 0) tensor, dropping the 1: refused as ragged here
+        (
+            [[], [1]],
+            ValueError,
+            r"^tensor: expected a sequence of length 0 at dim 1 \(as data\[0\]\), got length 1 at data\[1\]$",
+        ),
+        ([[], 1], TypeError, r"^tensor: expected a sequence of length 0 at dim 1 \(as data\[0\]\), got int"),
         (
             [[[1, 2], [3, 4]], [[1, 2], [3]]],
             ValueError,
@@ -195,3 +205,44 @@ def test_ragged_or_non_numeric_lists_name_the_element(data, error, says):
 def test_a_ragged_list_into_new_tensor_names_new_tensor():
     with pytest.raises(ValueError, match=r"^new_tensor: expected a sequence of length 2 at dim 1"):
         mc.zeros(2).new_tensor([[1, 2], [3]])
+
+
+@pytest.mark.parametrize("name", FULL_COMPLEX)
+def test_a_complex_fill_value_gives_pytorchs_values_and_dtype(name):
+    value, dtype = FULL_COMPLEX[name]
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "creation.npz")[f"full.{name}"]
+    got = mc.full((2,), value, dtype=dtype and np.dtype(dtype)).numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (
+            lambda: mc.full((2,), 1 + 2j, dtype=mc.float32),
+            r"^full: fill_value = \(1\+2j\) cannot be converted to float32 without overflow: a real dtype "
+            r"holds no imaginary part; give a complex dtype \(np\.complex64\), or the real part$",
+        ),
+        (lambda: mc.full((2,), 1 + 2j, dtype=mc.int64), r"^full: fill_value = \(1\+2j\) cannot .* int64"),
+        (lambda: mc.full((2,), complex(0, NAN), dtype=mc.float64), r"^full: fill_value = nanj cannot"),
+        (lambda: mc.full_like(mc.zeros(3), 0.5j), r"^full_like: fill_value = 0\.5j cannot .* float32"),
+        (lambda: mc.zeros(3).new_full((2,), 3 - 1j), r"^new_full: fill_value = \(3-1j\) cannot"),
+        (lambda: mc.full((2,), -1 + 0j, dtype=mc.uint8), r"^full: fill_value = -1\.0 cannot .* uint8"),
+        (
+            lambda: mc.full((2,), 1e40 + 1j),
+            r"^full: fill_value = \(1e\+40\+1j\) cannot be converted to complex64 without overflow; "
+            r"its parts' largest is 3\.40282e\+38$",
+        ),
+    ],
+)
+def test_a_complex_fill_value_a_dtype_cannot_hold_is_refused_as_pytorch_refuses_it(call, says):
+    with pytest.raises(RuntimeError, match=says):
+        call()
+
+
+def test_a_complex_fill_value_of_a_0d_tensor_or_into_a_like_factory_is_its_number():
+    z = mc.full_like(mc.zeros(2, dtype=np.complex64), np.complex64(2 - 1j))
+    assert z.dtype == np.complex64 and z.tolist() == [2 - 1j, 2 - 1j]
+    assert mc.full((1,), mc.tensor(1.5 + 2j)).dtype == np.complex64
+    assert mc.full_like(mc.zeros(2, dtype=mc.float64), 0.25 + 0j).tolist() == [0.25, 0.25]

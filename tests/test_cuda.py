@@ -78,9 +78,27 @@ def test_manual_seed_leaves_minicnns_generator_as_it_was():
 
 
 @pytest.mark.parametrize("name", ["manual_seed", "manual_seed_all"])
-@pytest.mark.parametrize("seed", [1.5, "1", True, None])
-def test_manual_seed_refuses_what_is_no_int_as_mc_manual_seed(name, seed):
-    with pytest.raises(TypeError, match=f"^cuda.{name}: seed must be an int, got {type(seed).__name__}$"):
+@pytest.mark.parametrize("seed", [1.5, "1", True, -1, 2**64 - 1, np.int64(3), np.float32(2.5)])
+def test_manual_seed_takes_what_int_takes_as_torch_cuda_manual_seed(name, seed):
+    assert getattr(mc.cuda, name)(seed) is None  # torch's int(seed), on a machine without a GPU too
+
+
+@pytest.mark.parametrize("name", ["manual_seed", "manual_seed_all"])
+@pytest.mark.parametrize(
+    "seed, error, says",
+    [
+        (None, TypeError, r"int\(None\) says: int\(\) argument must be"),
+        (float("nan"), ValueError, r"int\(nan\) says: cannot convert float NaN to integer$"),
+        (float("inf"), OverflowError, r"int\(inf\) says: cannot convert float infinity to integer$"),
+        ("1.5", ValueError, r"int\('1\.5'\) says: invalid literal"),
+        (1 + 0j, TypeError, r"int\(\(1\+0j\)\) says"),
+        (2**64, ValueError, r"seed 18446744073709551616 is outside \[-2\*\*63, 2\*\*64\), the seeds PyTorch"),
+        (-(2**63) - 1, ValueError, r"seed -9223372036854775809 is outside"),
+    ],
+)
+def test_manual_seed_refuses_what_torch_refuses_with_its_error_type(name, seed, error, says):
+    int_says = r"seed must be an int, or what int\(\) takes as torch's seeds do; "
+    with pytest.raises(error, match=rf"^cuda\.{name}: ({int_says})?{says}"):
         getattr(mc.cuda, name)(seed)
 
 

@@ -80,12 +80,20 @@ def check_bool_mask(name: str, x: Tensor, mask: Any, what: str = "input") -> Non
         raise TypeError(f"{name}: {what} is on {x.device} but mask on {mask.device}")
 
 
+class ValueOverflowError(ValueError, RuntimeError):
+    """A number an op takes as a scalar (a fill or pad value, a clamp bound, add's alpha) that the
+    tensor's dtype cannot hold. A ``RuntimeError``, as PyTorch's "value cannot be converted to
+    type float without overflow", and a ``ValueError``, as minicnn's other checks of an
+    argument's value, so ``except`` written for either catches it."""
+
+
 def fill_value(name: str, value: Any, dtype: Any, what: str = "value") -> Any:
     """A number as a scalar of ``dtype``, converted as PyTorch converts a fill value (or any
     number an op takes as a scalar, ``what`` it is: a clamp bound, add's alpha): floats
     into an integer dtype truncate towards 0, integers into an unsigned one wrap (-1 is 255
     in uint8), and a value the dtype cannot hold (inf or NaN in an integer, 1e40 in float32,
-    300 in uint8, any complex) is a ValueError naming it, never a silent overflow."""
+    300 in uint8, any complex) is a ValueOverflowError (a ValueError and a RuntimeError) naming
+    it, never a silent overflow."""
     dtype = np.dtype(dtype)
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         ok = False
@@ -105,7 +113,9 @@ def fill_value(name: str, value: Any, dtype: Any, what: str = "value") -> Any:
         v = math.trunc(v) if ok else v
     if not ok:
         into = f"an {dtype}" if dtype.name.startswith("int") else f"a {dtype}"
-        raise ValueError(f"{name}: {what} {value!r} cannot be written into {into} tensor without overflow")
+        raise ValueOverflowError(
+            f"{name}: {what} {value!r} cannot be written into {into} tensor without overflow"
+        )
     return dtype.type(v)
 
 
@@ -202,6 +212,13 @@ def check_conv_transpose_args(
                 f"dilation, got output_padding {output_padding}, stride {stride}, dilation {dilation}"
             )
     return stride, padding, output_padding, dilation
+
+
+def check_flag(name: str, what: str, v: Any) -> None:
+    """A flag PyTorch's pooling takes as a bool alone (ceil_mode, count_include_pad): 1, 'yes' or
+    np.True_ refused, as PyTorch refuses them ("argument 'ceil_mode' must be bool, not int")."""
+    if type(v) is not bool:
+        raise TypeError(f"{name}: {what} must be a bool (True or False), got {type_name(v)} {v!r}")
 
 
 def check_pool_args(

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_tensor, type_name
+from .checks import ValueOverflowError, check_tensor, type_name
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 # the non-constant modes pad the last 1, 2 or 3 dims of these input ranks, as PyTorch's
@@ -197,5 +197,7 @@ def _border_value(name: str, value: Any, dtype: Any, used: bool = True) -> Any:
     else:
         fits = int(np.iinfo(dtype).min) <= v <= int(np.iinfo(dtype).max)  # False for NaN
     if not fits:
-        raise ValueError(f"{name}: value {value!r} cannot be written into a {dtype} tensor without overflow")
+        raise ValueOverflowError(
+            f"{name}: value {value!r} cannot be written into a {dtype} tensor without overflow"
+        )
     return dtype.type(math.trunc(v) if dtype.kind in "iu" else v)

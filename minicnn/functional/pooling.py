@@ -17,7 +17,15 @@ import numpy as np
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
-from .checks import AXES, check_max_pool_args, check_nchw, check_not_empty, check_output_size, check_pool_args
+from .checks import (
+    AXES,
+    check_flag,
+    check_max_pool_args,
+    check_nchw,
+    check_not_empty,
+    check_output_size,
+    check_pool_args,
+)
 from .shape import one_image_too
 
 
@@ -103,6 +111,7 @@ def _hand_out(argmax, indices_out):
 def _check_pool_input(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     """The checks before any arithmetic, for a 2-D pool (x (N, C, H, W)) or, given 1-tuples,
     a 1-D one (x (N, C, L)): the 1-D pools check their input with them, in their own words."""
+    check_flag(name, "ceil_mode", ceil_mode)
     dims = len(kernel_size)
     check_nchw(name, x, dims)
     # (one image: (1, C, H, W) here, C checked too, as PyTorch)
@@ -197,7 +206,7 @@ def max_pool2d(
         stride=stride,
         padding=padding,
         dilation=dilation,
-        ceil_mode=bool(ceil_mode),
+        ceil_mode=ceil_mode,
         indices_out=indices,
     )
     return y if indices is None else (y, indices[0])
@@ -246,6 +255,7 @@ def avg_pool2d(
             f"{name}: divisor_override={divisor_override!r} is not supported; each window is "
             "divided by its count (count_include_pad chooses which cells count)"
         )
+    check_flag(name, "count_include_pad", count_include_pad)
     kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
     _check_pool_input(name, x, kernel_size, stride, padding, (1, 1), ceil_mode)
     return AvgPool2d.apply(
@@ -253,8 +263,8 @@ def avg_pool2d(
         kernel_size=kernel_size,
         stride=stride,
         padding=padding,
-        ceil_mode=bool(ceil_mode),
-        count_include_pad=bool(count_include_pad),
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
     )
 
 

@@ -122,7 +122,7 @@ def scalar_of(name: str, what: str, value: Any, dtype: Any) -> Any:
 def refuse_float_overflow(name: str, value: Any, other: Any) -> None:
     """Refuse a float number that the float dtype it meets ``other`` in (other's, if a float
     tensor, else float32) cannot hold, as PyTorch's where and clamp convert a number: 1e40
-    beside float32 is a ValueError (arithmetic takes it, as inf: ``x + 1e40``)."""
+    beside float32 is a ValueOverflowError (arithmetic takes it, as inf: ``x + 1e40``)."""
     if isinstance(value, (float, np.floating)):
         dtype = other.dtype if isinstance(other, Tensor) and other.dtype.kind == "f" else np.float32
         fill_value(name, float(value), dtype)

@@ -2,7 +2,7 @@
 ``F.lp_pool1d`` and ``F.lp_pool2d`` (functional/lp_pool.py has the math)."""
 
 from .. import functional as F
-from ..functional.checks import check_pool_args
+from ..functional.checks import check_flag, check_pool_args
 from ..functional.lp_pool import check_norm_type
 from .module import Module
 
@@ -17,6 +17,7 @@ class _LPPoolNd(Module):
         name = type(self).__name__
         check_norm_type(name, norm_type)
         check_pool_args(name, kernel_size, stride, 0, self._dims)
+        check_flag(name, "ceil_mode", ceil_mode)
         # NOTE: kept as given (stride None too), as PyTorch keeps and prints them
         self.norm_type, self.kernel_size = norm_type, kernel_size
         self.stride, self.ceil_mode = stride, ceil_mode

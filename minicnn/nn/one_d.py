@@ -7,6 +7,7 @@ from .. import functional as F
 from ..functional.checks import (
     check_conv_args,
     check_conv_transpose_args,
+    check_flag,
     check_max_pool_args,
     check_output_size,
     check_pool_args,
@@ -129,6 +130,7 @@ class MaxPool1d(Module):
     ):
         super().__init__()
         check_max_pool_args(type(self).__name__, kernel_size, stride, padding, dilation, 1)
+        check_flag(type(self).__name__, "ceil_mode", ceil_mode)
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
@@ -162,6 +164,8 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
         args = check_pool_args(type(self).__name__, kernel_size, stride, padding, 1)
+        check_flag(type(self).__name__, "ceil_mode", ceil_mode)
+        check_flag(type(self).__name__, "count_include_pad", count_include_pad)
         self.kernel_size, self.stride, self.padding = args
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 

@@ -2,7 +2,7 @@
 thin Modules over ``F``."""
 
 from .. import functional as F
-from ..functional.checks import check_max_pool_args, check_output_size, check_pool_args
+from ..functional.checks import check_flag, check_max_pool_args, check_output_size, check_pool_args
 from ..functional.unpool import unpool_args
 from .module import Module
 
@@ -23,6 +23,7 @@ class MaxPool2d(Module):
         super().__init__()
         name = type(self).__name__
         check_max_pool_args(name, kernel_size, stride, padding, dilation)
+        check_flag(name, "ceil_mode", ceil_mode)
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
@@ -68,6 +69,8 @@ class AvgPool2d(Module):
         if divisor_override is not None:
             raise ValueError(f"{name}: divisor_override={divisor_override!r} is not supported; only None")
         check_pool_args(name, kernel_size, stride, padding)
+        check_flag(name, "ceil_mode", ceil_mode)
+        check_flag(name, "count_include_pad", count_include_pad)
         # NOTE: kept as given (an int stays an int), as PyTorch keeps and prints them
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride

@@ -60,6 +60,15 @@ CASES = {
         [nan, nan],
         [[[nan, nan], [nan, nan]], [[nan, nan], [nan, nan]]],
     ),
+    "cosine_embedding_squared_norm_overflows": (  # |x|^2 past 1e308: NaN, not 1 (nor 0), as PyTorch
+        lambda a, b: F.cosine_embedding_loss(a, b, _t([1.0, 1.0, -1.0], False), reduction="none"),
+        [[[1e160, 1e160], [1.0, 2.0], [1e160, 0.0]], [[1e160, 1e160], [2.0, 1.0], [-1e160, 1.0]]],
+        [nan, 0.20000000000016005, nan],
+        [
+            [[nan, nan], [-0.23999999999998398, 0.11999999999991201], [nan, nan]],
+            [[nan, nan], [0.11999999999991201, -0.23999999999998398], [nan, nan]],
+        ],
+    ),
 }
 
 

@@ -7,6 +7,7 @@ import pytest
 from dtype_tensors import f32, i8, i32, mask
 
 import minicnn as mc
+import minicnn.functional as F
 
 img = mc.tensor([0, 128, 255], dtype=mc.uint8)
 
@@ -75,8 +76,9 @@ OUT_OF_RANGE_REFUSED = [  # PyTorch raises "value cannot be converted to type ui
 def test_where_pow_maximum_and_minimum_refuse_an_int_the_dtype_cannot_hold(case, name, value, dtype):
     article = "an" if str(dtype).startswith("int") else "a"
     message = rf"^{name}: value {value} cannot be written into {article} {dtype} tensor without overflow$"
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(RuntimeError, match=message) as caught:  # PyTorch's type
         case()
+    assert isinstance(caught.value, ValueError)  # and minicnn's for a value's check
 
 
 @pytest.mark.parametrize("value", [2**64, -(2**63) - 1, 10**30])
@@ -133,10 +135,31 @@ FLOAT_OVERFLOW_REFUSED = [  # PyTorch: "value cannot be converted to type float 
 @pytest.mark.parametrize("case, name, dtype", FLOAT_OVERFLOW_REFUSED)
 def test_where_maximum_and_minimum_refuse_a_float_the_float_dtype_cannot_hold(case, name, dtype):
     with pytest.raises(
-        ValueError, match=rf"^{name}: value -?(1e\+40|3\.5e\+38) cannot be written into a {dtype}"
-    ):
+        RuntimeError, match=rf"^{name}: value -?(1e\+40|3\.5e\+38) cannot be written into a {dtype}"
+    ) as caught:
         with np.errstate(over="raise"):  # (nothing is cast before the refusal)
             case()
+    assert isinstance(caught.value, ValueError)
+
+
+SCALAR_OVERFLOW_REFUSED = [  # PyTorch: a RuntimeError, "value cannot be converted to type float ..."
+    (lambda: mc.clamp(f32, max=1e40), r"clamp: max 1e\+40 cannot be written into a float32"),
+    (lambda: mc.clamp(f32, -1e40, 0.0), r"clamp: min -1e\+40 cannot be written into a float32"),
+    (lambda: f32.clone().clamp_(max=1e40), r"clamp_\(\): max 1e\+40 cannot be written into a float32"),
+    (lambda: mc.clamp_min(f32, 1e40), r"clamp_min: min 1e\+40 cannot be written into a float32"),
+    (lambda: mc.clamp(img, max=300), r"clamp: max 300 cannot be written into a uint8"),
+    (lambda: mc.add(f32, f32, alpha=1e40), r"add: alpha 1e\+40 cannot be written into a float32"),
+    (lambda: f32.masked_fill(mask, 1e40), r"masked_fill: value 1e\+40 cannot be written into a float32"),
+    (lambda: f32.clone().fill_(-1e40), r"fill_\(\): value -1e\+40 cannot be written into a float32"),
+    (lambda: F.pad(f32, (1, 1), value=1e40), r"pad: value 1e\+40 cannot be written into a float32"),
+]
+
+
+@pytest.mark.parametrize("case, says", SCALAR_OVERFLOW_REFUSED)
+def test_a_scalar_argument_the_dtype_cannot_hold_is_pytorchs_runtime_error(case, says):
+    with pytest.raises(RuntimeError, match=rf"^{says} tensor without overflow$") as caught:
+        case()
+    assert isinstance(caught.value, ValueError) and type(caught.value).__name__ == "ValueOverflowError"
 
 
 def test_where_takes_what_fits_and_a_0d_float_tensor_as_arithmetic_does():

@@ -218,3 +218,50 @@ def test_bad_input(name):
     call, err, pattern = ERRORS[name]
     with pytest.raises(err, match=pattern):
         call()
+
+
+# (the call with the flag given as v, its name in the message, the flag's name)
+FLAG_CALLS = [
+    (lambda v: F.max_pool2d(_x(1, 1, 5, 5), 2, ceil_mode=v), "max_pool2d", "ceil_mode"),
+    (
+        lambda v: F.max_pool2d_with_indices(_x(1, 1, 5, 5), 2, ceil_mode=v),
+        "max_pool2d_with_indices",
+        "ceil_mode",
+    ),
+    (lambda v: F.avg_pool2d(_x(1, 1, 5, 5), 2, ceil_mode=v), "avg_pool2d", "ceil_mode"),
+    (
+        lambda v: F.avg_pool2d(_x(1, 1, 5, 5), 2, padding=1, count_include_pad=v),
+        "avg_pool2d",
+        "count_include_pad",
+    ),
+    (lambda v: F.max_pool1d(_x(1, 2, 5), 2, ceil_mode=v), "max_pool1d", "ceil_mode"),
+    (lambda v: F.avg_pool1d(_x(1, 2, 5), 2, ceil_mode=v), "avg_pool1d", "ceil_mode"),
+    (lambda v: F.avg_pool1d(_x(1, 2, 5), 2, 1, 1, count_include_pad=v), "avg_pool1d", "count_include_pad"),
+    (lambda v: F.lp_pool2d(_x(1, 1, 5, 5), 2, 2, ceil_mode=v), "lp_pool2d", "ceil_mode"),
+    (lambda v: F.lp_pool1d(_x(1, 2, 5), 2, 2, ceil_mode=v), "lp_pool1d", "ceil_mode"),
+    (lambda v: nn.MaxPool2d(2, ceil_mode=v), "MaxPool2d", "ceil_mode"),
+    (lambda v: nn.AvgPool2d(2, ceil_mode=v), "AvgPool2d", "ceil_mode"),
+    (lambda v: nn.AvgPool2d(2, count_include_pad=v), "AvgPool2d", "count_include_pad"),
+    (lambda v: nn.MaxPool1d(2, ceil_mode=v), "MaxPool1d", "ceil_mode"),
+    (lambda v: nn.AvgPool1d(2, ceil_mode=v), "AvgPool1d", "ceil_mode"),
+    (lambda v: nn.AvgPool1d(2, count_include_pad=v), "AvgPool1d", "count_include_pad"),
+    (lambda v: nn.LPPool2d(2, 2, ceil_mode=v), "LPPool2d", "ceil_mode"),
+    (lambda v: nn.LPPool1d(2, 2, ceil_mode=v), "LPPool1d", "ceil_mode"),
+]
+
+
+@pytest.mark.parametrize("call, name, flag", FLAG_CALLS)
+@pytest.mark.parametrize(
+    "value, shown",
+    [(1, "int 1"), (0, "int 0"), ("yes", "str 'yes'"), (None, "NoneType None"), (np.True_, "numpy")],
+)
+def test_a_pool_flag_that_is_no_bool_is_refused_as_pytorch_refuses_it(call, name, flag, value, shown):
+    """PyTorch: "argument 'ceil_mode' must be bool, not int" (np.True_ too); 'yes' was read as True."""
+    with pytest.raises(TypeError, match=rf"^{name}: {flag} must be a bool \(True or False\), got {shown}"):
+        call(value)
+
+
+@pytest.mark.parametrize("call, name, flag", FLAG_CALLS)
+def test_a_pool_flag_of_true_or_false_is_taken(call, name, flag):
+    call(True)
+    call(False)

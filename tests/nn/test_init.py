@@ -85,10 +85,23 @@ def test_generators_seeds_and_the_default_stream():
     np.testing.assert_array_equal(a.data, b.data)
     init.xavier_uniform_(b)  # the default stream moved on
     assert not np.array_equal(a.data, b.data)
-    with pytest.raises(TypeError, match="seed must be an int"):
-        mc.manual_seed(1.5)
+    with pytest.raises(TypeError, match=r"^manual_seed: seed must be an int, or what int\(\) takes"):
+        mc.manual_seed(None)
     with pytest.raises(TypeError, match="generator must be"):
         init.normal_(a, generator="seed")
+
+
+@pytest.mark.parametrize(
+    "seed, same_as",
+    [(1.5, 1), (-1.9, -1), (True, 1), ("7", 7), (np.float64(3.99), 3), (-1, 2**64 - 1), (-(2**63), 2**63)],
+)
+def test_manual_seed_reads_a_seed_as_torch_does_int_then_modulo_2_to_the_64(seed, same_as):
+    mc.manual_seed(same_as)
+    want = mc.rand(5).numpy()
+    assert mc.manual_seed(seed) is mc.rng.default_generator()
+    np.testing.assert_array_equal(mc.rand(5).numpy(), want)
+    mc.manual_seed(same_as ^ 1)  # (another seed)
+    assert not np.array_equal(mc.rand(5).numpy(), want)
 
 
 def test_zero_element_tensors_warn_and_stay():
