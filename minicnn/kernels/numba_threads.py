@@ -23,16 +23,22 @@ class CoresWarning(UserWarning):
     """A thread setting under which minicnn's training steps took several times as long."""
 
 
-_checked_users_setting = False  # whether an explicit NUMBA_NUM_THREADS was looked at
+# whether NUMBA_NUM_THREADS is set, looked up on the first call rather than on each (a
+# lookup in os.environ costs about as much as asking Numba for its count): Numba starts its
+# threads, as many as the variable says, once per process, so a later change moves nothing
+_users_variable: bool | None = None
 
 
 def _check_users_setting():
-    """Once per process: warn where an explicit NUMBA_NUM_THREADS gives the loops more than
-    half the cores. OpenBLAS's threads spin on every core for a while after each GEMM, so the
-    loops and BLAS then take turns on the same cores: a LeNet-5 step on 2 cores took 6.3 times
-    as long, a ResNet-20 step on 16 cores 4.3 times (docs/performance.md, "Threads")."""
-    global _checked_users_setting
-    _checked_users_setting = True
+    """Once per process, on the first call: whether NUMBA_NUM_THREADS is set, and if so a
+    warning where it gives the loops more than half the cores. OpenBLAS's threads spin on every
+    core for a while after each GEMM, so the loops and BLAS then take turns on the same cores: a
+    LeNet-5 step on 2 cores took 6.3 times as long, a ResNet-20 step on 16 cores 4.3 times
+    (docs/performance.md, "Threads")."""
+    global _users_variable
+    _users_variable = "NUMBA_NUM_THREADS" in os.environ
+    if not _users_variable:
+        return
     threads = numba.get_num_threads()
     if threads > HALF_THE_CORES:
         warnings.warn(
@@ -62,9 +68,9 @@ class cores_shared_with_blas:  # noqa: N801 (used as a function: ``with cores_sh
 
     def __enter__(self):
         self.previous = None
-        if "NUMBA_NUM_THREADS" in os.environ:
-            if not _checked_users_setting:
-                _check_users_setting()
+        if _users_variable is None:
+            _check_users_setting()
+        if _users_variable:
             return
         previous = numba.get_num_threads()
         if previous > HALF_THE_CORES:  # else nothing to change
