@@ -2,6 +2,7 @@
 setting given back, nothing touched where there is nothing to change, and a
 NUMBA_NUM_THREADS above half the cores warned about once."""
 
+import threading
 import warnings
 
 import pytest
@@ -32,7 +33,7 @@ def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypat
 @pytest.mark.parametrize("why", ["at half already", "NUMBA_NUM_THREADS set"])
 def test_nothing_is_set_where_nothing_changes(monkeypatch, why):
     calls = []
-    monkeypatch.setattr(numba_threads.numba, "set_num_threads", calls.append)
+    monkeypatch.setattr(numba_threads, "_set_threads", calls.append)
     if why == "at half already":
         monkeypatch.setattr(numba_threads, "_users_variable", False)
         monkeypatch.setattr(numba_threads, "HALF_THE_CORES", numba.get_num_threads())
@@ -107,3 +108,32 @@ def test_a_variable_giving_the_loops_more_than_half_the_cores_is_warned_about_on
 )
 def test_no_warning_at_half_the_cores_or_below_or_without_the_variable(monkeypatch, variable, threads, half):
     assert _first_calls(monkeypatch, variable, threads, half) == []
+
+
+@needs_two
+def test_the_threading_layers_calls_get_and_set_what_numbas_public_ones_do():
+    """Numba's count is per thread: set through the layer's call, it reads the same through
+    the public one, and another thread keeps its own, as with the public calls."""
+    get, set_ = numba_threads._threading_layer_calls()
+    assert (get, set_) != (numba.get_num_threads, numba.set_num_threads)  # this Numba has them
+    found = numba.get_num_threads()
+    others = []
+    try:
+        for threads in (1, 2):
+            set_(threads)
+            assert numba.get_num_threads() == get() == threads
+            other = threading.Thread(target=lambda: others.append((get(), numba.get_num_threads())))
+            other.start()
+            other.join()
+        numba.set_num_threads(1)
+        assert get() == 1
+    finally:
+        numba.set_num_threads(found)
+    assert others == [(numba.config.NUMBA_NUM_THREADS,) * 2] * 2
+
+
+def test_a_numba_without_the_layers_calls_keeps_the_public_ones(monkeypatch):
+    from numba.np.ufunc import parallel
+
+    monkeypatch.delattr(parallel, "_set_num_threads")
+    assert numba_threads._threading_layer_calls() == (numba.get_num_threads, numba.set_num_threads)
