@@ -33,7 +33,11 @@ class Linear(Function):
         if self.needs_grad[0]:
             gx = gemm.matmul(gY, self.weight).reshape(self.x_shape)
         if self.needs_grad[1]:
-            gW = gemm.matmul(gY.T, self.x.reshape(self.rows, self.x.shape[-1]))
+            x = self.x.reshape(self.rows, self.x.shape[-1])
+            # NOTE: of one row (a batch of one) gW is an outer product, each entry the one
+            # product the GEMM would sum; the GEMM over an inner size of 1 took several times
+            # as long as this broadcast product (benchmarks/README.md, "Figures behind comments")
+            gW = gY.T * x if self.rows == 1 else gemm.matmul(gY.T, x)
         if self.needs_grad[2]:
             gb = gY.sum(axis=0)
         return gx, gW, gb

@@ -23,16 +23,46 @@ class CoresWarning(UserWarning):
     """A thread setting under which minicnn's training steps took several times as long."""
 
 
-_checked_users_setting = False  # whether an explicit NUMBA_NUM_THREADS was looked at
+# whether NUMBA_NUM_THREADS is set, looked up on the first call rather than on each (a
+# lookup in os.environ costs about as much as asking Numba for its count): Numba starts its
+# threads, as many as the variable says, once per process, so a later change moves nothing
+_users_variable: bool | None = None
+
+
+# this thread's Numba count, got and set; the first call puts the threading layer's own
+# functions here (below)
+_get_threads, _set_threads = numba.get_num_threads, numba.set_num_threads
+
+
+def _threading_layer_calls():
+    """Numba's get_num_threads() and set_num_threads() as its threading layer gives them.
+
+    NOTE: the public functions make sure that Numba's threads are launched on every call,
+    taking two locks to do so, which cost more than the rest of this context together; once
+    the threads are launched (the first call of the public one does it), the layer's own
+    functions, which the public ones then call, do the same alone. Where a Numba has them
+    under other names, the public functions are kept.
+    """
+    numba.get_num_threads()
+    from numba.np.ufunc import parallel
+
+    got, set_ = getattr(parallel, "_get_num_threads", None), getattr(parallel, "_set_num_threads", None)
+    if callable(got) and callable(set_):
+        return got, set_
+    return numba.get_num_threads, numba.set_num_threads
 
 
 def _check_users_setting():
-    """Once per process: warn where an explicit NUMBA_NUM_THREADS gives the loops more than
-    half the cores. OpenBLAS's threads spin on every core for a while after each GEMM, so the
-    loops and BLAS then take turns on the same cores: a LeNet-5 step on 2 cores took 6.3 times
-    as long, a ResNet-20 step on 16 cores 4.3 times (docs/performance.md, "Threads")."""
-    global _checked_users_setting
-    _checked_users_setting = True
+    """Once per process, on the first call: whether NUMBA_NUM_THREADS is set, and if so a
+    warning where it gives the loops more than half the cores. OpenBLAS's threads spin on every
+    core for a while after each GEMM, so the loops and BLAS then take turns on the same cores: a
+    LeNet-5 step on 2 cores took 6.3 times as long, a ResNet-20 step on 16 cores 4.3 times
+    (docs/performance.md, "Threads")."""
+    global _users_variable, _get_threads, _set_threads
+    _get_threads, _set_threads = _threading_layer_calls()
+    _users_variable = "NUMBA_NUM_THREADS" in os.environ
+    if not _users_variable:
+        return
     threads = numba.get_num_threads()
     if threads > HALF_THE_CORES:
         warnings.warn(
@@ -62,16 +92,16 @@ class cores_shared_with_blas:  # noqa: N801 (used as a function: ``with cores_sh
 
     def __enter__(self):
         self.previous = None
-        if "NUMBA_NUM_THREADS" in os.environ:
-            if not _checked_users_setting:
-                _check_users_setting()
+        if _users_variable is None:
+            _check_users_setting()
+        if _users_variable:
             return
-        previous = numba.get_num_threads()
+        previous = _get_threads()
         if previous > HALF_THE_CORES:  # else nothing to change
-            numba.set_num_threads(HALF_THE_CORES)
+            _set_threads(HALF_THE_CORES)
             self.previous = previous
 
     def __exit__(self, *exc):
         if self.previous is not None:
-            numba.set_num_threads(self.previous)
+            _set_threads(self.previous)
         return False

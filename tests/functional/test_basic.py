@@ -88,6 +88,20 @@ def test_linear_with_no_input_features_gives_the_bias_as_pytorch(x_shape, rng):
     assert F.linear(mc.zeros(*x_shape), mc.zeros(5, 0)).tolist() == np.zeros((*x_shape[:-1], 5)).tolist()
 
 
+@pytest.mark.parametrize("x_shape", [(1, 400), (1, 1, 120)], ids=["one row", "one row under two axes"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linears_weight_gradient_of_one_row_is_the_gemms(x_shape, dtype):
+    """Of one row gW is an outer product, taken as a broadcast product: the GEMM's values."""
+    rng = np.random.default_rng(5301)
+    x = mc.tensor(rng.standard_normal(x_shape).astype(dtype))
+    w = mc.tensor(rng.standard_normal((84, x_shape[-1])).astype(dtype), requires_grad=True)
+    gy = rng.standard_normal((*x_shape[:-1], 84)).astype(dtype)
+    F.linear(x, w).backward(mc.tensor(gy))
+    want = np.matmul(gy.reshape(1, 84).T, x.numpy().reshape(1, -1))
+    assert w.grad.dtype == dtype and w.grad.shape == (84, x_shape[-1])
+    np.testing.assert_array_equal(w.grad.numpy(), want)
+
+
 def test_linear_with_no_output_features_gives_an_empty_output(rng):
     x = mc.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
     w = mc.zeros(0, 4, requires_grad=True)

@@ -2,6 +2,7 @@
 setting given back, nothing touched where there is nothing to change, and a
 NUMBA_NUM_THREADS above half the cores warned about once."""
 
+import threading
 import warnings
 
 import pytest
@@ -14,7 +15,7 @@ needs_two = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs
 
 @needs_two
 def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypatch):
-    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    monkeypatch.setattr(numba_threads, "_users_variable", False)
     monkeypatch.setattr(numba_threads, "HALF_THE_CORES", 1)
     found = numba.get_num_threads()
     numba.set_num_threads(2)
@@ -32,23 +33,47 @@ def test_the_loops_take_half_the_cores_and_numba_gets_its_setting_back(monkeypat
 @pytest.mark.parametrize("why", ["at half already", "NUMBA_NUM_THREADS set"])
 def test_nothing_is_set_where_nothing_changes(monkeypatch, why):
     calls = []
-    monkeypatch.setattr(numba_threads.numba, "set_num_threads", calls.append)
+    monkeypatch.setattr(numba_threads, "_set_threads", calls.append)
     if why == "at half already":
-        monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+        monkeypatch.setattr(numba_threads, "_users_variable", False)
         monkeypatch.setattr(numba_threads, "HALF_THE_CORES", numba.get_num_threads())
-    else:
-        monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
+    else:  # as the first call leaves it where the variable is set
+        monkeypatch.setattr(numba_threads, "_users_variable", True)
         monkeypatch.setattr(numba_threads, "HALF_THE_CORES", 0)  # so that only the variable stops it
-        monkeypatch.setattr(numba_threads, "_checked_users_setting", True)  # (and no warning, below)
     with numba_threads.cores_shared_with_blas():
         pass
     assert calls == []
 
 
+@needs_two
+@pytest.mark.parametrize("first, then", [(None, "2"), ("2", None)], ids=["set later", "unset later"])
+def test_the_variable_is_looked_up_on_the_first_call_only(monkeypatch, first, then):
+    """Numba starts its threads as NUMBA_NUM_THREADS says, once per process: a later change
+    to the variable changes nothing in Numba, nor here."""
+    monkeypatch.setattr(numba_threads, "_users_variable", None)
+    monkeypatch.setattr(numba_threads, "HALF_THE_CORES", 1)
+    found = numba.get_num_threads()
+    numba.set_num_threads(2)
+    seen = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", numba_threads.CoresWarning)  # 2 threads above half
+            for variable in (first, then):
+                if variable is None:
+                    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+                else:
+                    monkeypatch.setenv("NUMBA_NUM_THREADS", variable)
+                with numba_threads.cores_shared_with_blas():
+                    seen.append(numba.get_num_threads())
+    finally:
+        numba.set_num_threads(found)
+    assert seen == ([1, 1] if first is None else [2, 2])
+
+
 def _first_calls(monkeypatch, variable, threads, half):
     """The CoresWarnings of two calls in a fresh process's state: NUMBA_NUM_THREADS set to
     ``variable`` (None: unset), Numba on ``threads``, half the cores being ``half``."""
-    monkeypatch.setattr(numba_threads, "_checked_users_setting", False)
+    monkeypatch.setattr(numba_threads, "_users_variable", None)
     monkeypatch.setattr(numba_threads, "HALF_THE_CORES", half)
     if variable is None:
         monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
@@ -83,3 +108,32 @@ def test_a_variable_giving_the_loops_more_than_half_the_cores_is_warned_about_on
 )
 def test_no_warning_at_half_the_cores_or_below_or_without_the_variable(monkeypatch, variable, threads, half):
     assert _first_calls(monkeypatch, variable, threads, half) == []
+
+
+@needs_two
+def test_the_threading_layers_calls_get_and_set_what_numbas_public_ones_do():
+    """Numba's count is per thread: set through the layer's call, it reads the same through
+    the public one, and another thread keeps its own, as with the public calls."""
+    get, set_ = numba_threads._threading_layer_calls()
+    assert (get, set_) != (numba.get_num_threads, numba.set_num_threads)  # this Numba has them
+    found = numba.get_num_threads()
+    others = []
+    try:
+        for threads in (1, 2):
+            set_(threads)
+            assert numba.get_num_threads() == get() == threads
+            other = threading.Thread(target=lambda: others.append((get(), numba.get_num_threads())))
+            other.start()
+            other.join()
+        numba.set_num_threads(1)
+        assert get() == 1
+    finally:
+        numba.set_num_threads(found)
+    assert others == [(numba.config.NUMBA_NUM_THREADS,) * 2] * 2
+
+
+def test_a_numba_without_the_layers_calls_keeps_the_public_ones(monkeypatch):
+    from numba.np.ufunc import parallel
+
+    monkeypatch.delattr(parallel, "_set_num_threads")
+    assert numba_threads._threading_layer_calls() == (numba.get_num_threads, numba.set_num_threads)
