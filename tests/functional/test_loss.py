@@ -306,3 +306,44 @@ def test_one_sample_takes_a_0d_class_and_ignoring_it_gives_nan_as_pytorch():
     assert F.cross_entropy(mc.tensor(x), ignored, reduction="none").item() == 0.0
     with pytest.raises(ValueError, match=r"target shape \(1,\) does not match logits \(5,\); expected \(\)"):
         F.cross_entropy(mc.tensor(x), mc.tensor([2]))
+
+
+@pytest.mark.parametrize("smoothing", [0.2, 1.0])
+def test_a_smoothed_mean_over_kept_weights_of_zero_is_nan_as_pytorch(smoothing):
+    """torch 2.14 divides the targets' term and the smoothing's by the kept weights' sum
+    separately: 0 / 0 in the first makes the loss NaN (not the smoothing's x / 0 = inf),
+    without NumPy's division warning."""
+    x = mc.tensor(np.random.default_rng(61).standard_normal((3, 4)))
+    w = mc.tensor(np.array([0.0, 1.0, 2.0, 3.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(x, [0, -100, 0], weight=w, label_smoothing=smoothing)
+    assert np.isnan(loss.item())
+    assert F.cross_entropy(x, [0, -100, 0], weight=w, label_smoothing=smoothing, reduction="sum").item() > 0
+
+
+@pytest.mark.parametrize(
+    "loss, settings, kept_row",
+    [  # torch 2.14: cross-entropy's NaN reaches every class through the softmax, nll's the target only
+        (F.cross_entropy, dict(label_smoothing=0.2), [np.nan] * 4),
+        (F.cross_entropy, {}, [np.nan] * 4),
+        (F.nll_loss, {}, [np.nan, 0.0, 0.0, 0.0]),
+    ],
+)
+def test_a_nan_mean_leaves_ignored_rows_gradient_zero_as_pytorch(loss, settings, kept_row):
+    """Kept weights summing to 0: the mean is 0 / 0 and its NaN goes back to the kept rows only;
+    an ignored row's gradient stays 0, as it does under an infinite gy of 'none'."""
+    rng = np.random.default_rng(62)
+    w = mc.tensor(np.array([0.0, 1.0, 2.0, 3.0]))
+    x = mc.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss(x, [0, -100, 0], weight=w, **settings).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [kept_row, [0.0] * 4, kept_row])
+    x = mc.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        each = loss(x, [0, -100, 2], weight=w, reduction="none", **settings)
+        each.backward(mc.tensor(np.array([1.0, np.inf, 1.0])))
+    np.testing.assert_array_equal(x.grad.numpy()[1], 0.0)
+    assert np.isfinite(x.grad.numpy()).all()
