@@ -155,7 +155,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         fill_value("masked_fill", value.item(), input.dtype)  # as PyTorch: 200 into int8 is refused
         value = value if value.dtype == input.dtype else cast(value, input.dtype)
         value = value if value.device == input.device else to_device(value, input.device)
-    elif isinstance(value, numbers.Number):
+    elif isinstance(value, (numbers.Number, np.bool_)):  # (NumPy's scalars too, as fill_'s)
         value = Tensor(backend.xp_of(input.data).asarray(fill_value("masked_fill", value, input.dtype)))
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type_name(value)}")
