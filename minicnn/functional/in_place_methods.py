@@ -41,7 +41,7 @@ from .promotion import (
 )
 
 
-def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="refuse"):
+def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="refuse", stacklevel=4):
     """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
     (outside no_grad), or a node of a graph (an op's backward may read its array); an
     inference tensor outside inference_mode, as PyTorch; and read-only memory.
@@ -49,7 +49,8 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="r
     ``shared`` says what a write into memory that several of t's elements share (an expand()
     view) gets, as in PyTorch: "refuse" for values computed per element, "warn" for a masked or
     indexed write (PyTorch takes it and warns that it will not), None where one value goes to
-    every element or the caller looks at the view it writes into (``x[index] = v``)."""
+    every element or the caller looks at the view it writes into (``x[index] = v``).
+    ``stacklevel``, the warning's: 4 names the line that called the method which called this."""
     inference.refuse_in_place(t, symbol)
     in_place.refuse_read_only(symbol, t.data)
     if is_grad_enabled() and t.requires_grad:
@@ -65,7 +66,7 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="r
     if shared == "refuse":
         in_place.check_no_overlap(symbol, t.data)
     elif shared == "warn":
-        in_place.warn_overlap(symbol, t.data, stacklevel=4)  # (one frame deeper than the method)
+        in_place.warn_overlap(symbol, t.data, stacklevel=stacklevel)
 
 
 def _check_fits(name, x, shape, what="other"):
