@@ -27,6 +27,7 @@ import numpy as np
 from .. import backend, in_place, inference
 from ..tensor import Tensor, is_grad_enabled
 from . import pointwise
+from .checks import check_device
 from .clamping import read_mixed_bounds
 from .promotion import (
     check_integer_divisor,
@@ -96,12 +97,6 @@ def write_back(self, y):
     return self
 
 
-def _check_device(name, x, what, t):
-    """Refuse a Tensor operand ``what`` on another device than x, in one line; a number passes."""
-    if isinstance(t, Tensor) and t.device != x.device:
-        raise TypeError(f"{name}: x is on {x.device} but {what} on {t.device}; move one with .to(device)")
-
-
 def refuse_grad_operand(name, what, t, instead):
     """Refuse an operand ``what`` that requires grad where a gradient is recorded (PyTorch would
     record the in-place op; minicnn records none, and a silent write would cut t's gradient
@@ -136,7 +131,7 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
     refused where that would raise its category (``in_place_operand``) or grow x's shape.
     ``what`` other is called in the errors, ``instead`` the way out they suggest."""
     _check_in_place(self, name, instead)
-    _check_device(name, self, what, other)
+    check_device(name, self, what, other)
     bool_power = ufunc == "power" and self.dtype == bool and isinstance(other, (bool, np.bool_))
     if (ufunc in ("subtract", "floor_divide", "remainder", "power") or rounding_mode) and not bool_power:
         refuse_bools(name, self, other, either=ufunc == "subtract")  # (before a bool becomes a number)
@@ -269,7 +264,7 @@ def _clamp_tensors_(self, name, min, max):
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
     for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
         refuse_grad_operand(name, side, b, "x = x.clamp(min, max)")
-        _check_device(name, self, side, b)
+        check_device(name, self, side, b)
         _check_fits(name, self, b.shape, side)
         dtype = result_type(self, b)  # PyTorch: "result type Float can't be cast to ... Long"
         refuse_wider_result(name, self, side, str(b.dtype), dtype, "x = x.clamp(min, max) gives a new tensor")
