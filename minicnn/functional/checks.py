@@ -71,13 +71,21 @@ def check_tensor(name: str, what: str, t: Any) -> None:
         raise TypeError(f"{name}: {what} must be a minicnn Tensor, got {type_name(t)}{hint}")
 
 
+def check_device(name: str, x: Tensor, what: str, t: Any, x_name: str = "x") -> None:
+    """Refuse a Tensor operand ``what`` on another device than x (called ``x_name``), in one
+    line, the same for every op; a number passes."""
+    if isinstance(t, Tensor) and t.device != x.device:
+        raise TypeError(
+            f"{name}: {x_name} is on {x.device} but {what} on {t.device}; move one with .to(device)"
+        )
+
+
 def check_bool_mask(name: str, x: Tensor, mask: Any, what: str = "input") -> None:
     """mask must be a bool Tensor on x's device (``masked_fill`` and ``masked_fill_``)."""
     if not isinstance(mask, Tensor) or mask.dtype != bool:
         got = mask.dtype if isinstance(mask, Tensor) else type_name(mask)
         raise TypeError(f"{name}: mask must be a bool Tensor, got {got}")
-    if mask.device != x.device:
-        raise TypeError(f"{name}: {what} is on {x.device} but mask on {mask.device}")
+    check_device(name, x, "mask", mask, what)
 
 
 class ValueOverflowError(ValueError, RuntimeError):

@@ -19,7 +19,7 @@ import numpy as np
 from .. import backend, in_place, inference
 from ..kernels.workspaces import new_zeros
 from ..tensor import Function, Tensor
-from .checks import as_int, check_real, check_tensor, type_name
+from .checks import as_int, check_device, check_real, check_tensor, type_name
 
 
 class Embedding(Function):
@@ -83,10 +83,7 @@ def _check_ids(name: str, input: Any, weight: Tensor) -> None:
         raise ValueError(
             f"{name}: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}"
         )
-    if input.device != weight.device:
-        raise TypeError(
-            f"{name}: input is on {input.device} but weight on {weight.device}; move one with .to(device)"
-        )
+    check_device(name, input, "weight", weight, "input")
     ids, n = input.data, weight.shape[0]
     bad = (ids < 0) | (ids >= n)
     if ids.size and bool(bad.any()):

@@ -27,12 +27,13 @@ def _write(self, name, value, shared=None):
     return self
 
 
-def _check_one_value(name, value, kinds=(numbers.Number, np.bool_)):
-    """Refuse a value that is neither a 0-d tensor nor a number of ``kinds``, in one line."""
+def _check_one_value(name, value):
+    """Refuse a value that is neither a 0-d tensor nor a number (a NumPy scalar, bool included,
+    is one, as in PyTorch), in one line."""
     if isinstance(value, Tensor):
         if value.ndim:
             raise ValueError(f"{name}: value must be a number or a 0-d tensor, got shape {value.shape}")
-    elif not isinstance(value, kinds):
+    elif not isinstance(value, (numbers.Number, np.bool_)):
         raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")
 
 
@@ -83,7 +84,7 @@ def _masked_fill_(self, mask, value):
     name = "masked_fill_()"
     check_bool_mask(name, self, mask, "x")
     _check_fits(name, self, mask.shape, "mask")
-    _check_one_value(name, value, numbers.Number)  # (a NumPy bool refused, as by masked_fill)
+    _check_one_value(name, value)
     if isinstance(value, Tensor):
         refuse_grad_operand(name, "value", value, "x = x.masked_fill(mask, value)")
         value = value.item()

@@ -37,8 +37,10 @@ from .promotion import scalar_of
 
 
 def _target(self: Tensor, name: str, instead: str, *, warn: bool = False) -> Any:
-    """x's array, ready for the write (a 0-d one as a view of shape (1,))."""
-    _check_in_place(self, name, f"write {instead}", shared="warn" if warn else "refuse")
+    """x's array, ready for the write (a 0-d one as a view of shape (1,)); ``warn``: a write
+    into shared memory warns, naming the line that called x's method, instead of refused."""
+    shared = "warn" if warn else "refuse"
+    _check_in_place(self, name, f"write {instead}", shared=shared, stacklevel=5)  # (a frame deeper)
     return self.data if self.ndim else self.data.reshape(1)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from .. import backend, in_place, inference
 from ..tensor import Tensor, is_grad_enabled
 from . import pointwise
+from .checks import check_device
 from .clamping import read_mixed_bounds
 from .promotion import (
     check_integer_divisor,
@@ -41,7 +42,7 @@ from .promotion import (
 )
 
 
-def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="refuse"):
+def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="refuse", stacklevel=4):
     """Refuse to change t in place where a gradient is recorded: a leaf that requires grad
     (outside no_grad), or a node of a graph (an op's backward may read its array); an
     inference tensor outside inference_mode, as PyTorch; and read-only memory.
@@ -49,7 +50,8 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="r
     ``shared`` says what a write into memory that several of t's elements share (an expand()
     view) gets, as in PyTorch: "refuse" for values computed per element, "warn" for a masked or
     indexed write (PyTorch takes it and warns that it will not), None where one value goes to
-    every element or the caller looks at the view it writes into (``x[index] = v``)."""
+    every element or the caller looks at the view it writes into (``x[index] = v``).
+    ``stacklevel``, the warning's: 4 names the line that called the method which called this."""
     inference.refuse_in_place(t, symbol)
     in_place.refuse_read_only(symbol, t.data)
     if is_grad_enabled() and t.requires_grad:
@@ -65,7 +67,7 @@ def _check_in_place(t, symbol, instead="compute a new tensor instead", shared="r
     if shared == "refuse":
         in_place.check_no_overlap(symbol, t.data)
     elif shared == "warn":
-        in_place.warn_overlap(symbol, t.data, stacklevel=4)  # (one frame deeper than the method)
+        in_place.warn_overlap(symbol, t.data, stacklevel=stacklevel)
 
 
 def _check_fits(name, x, shape, what="other"):
@@ -93,12 +95,6 @@ def write_back(self, y):
         backend.xp_of(self.data).copyto(self.data, y, casting="unsafe")
     self._changed_in_place()
     return self
-
-
-def _check_device(name, x, what, t):
-    """Refuse a Tensor operand ``what`` on another device than x, in one line; a number passes."""
-    if isinstance(t, Tensor) and t.device != x.device:
-        raise TypeError(f"{name}: x is on {x.device} but {what} on {t.device}; move one with .to(device)")
 
 
 def refuse_grad_operand(name, what, t, instead):
@@ -135,7 +131,7 @@ def _combine(self, name, ufunc, other, what, instead, alpha=None, rounding_mode=
     refused where that would raise its category (``in_place_operand``) or grow x's shape.
     ``what`` other is called in the errors, ``instead`` the way out they suggest."""
     _check_in_place(self, name, instead)
-    _check_device(name, self, what, other)
+    check_device(name, self, what, other)
     bool_power = ufunc == "power" and self.dtype == bool and isinstance(other, (bool, np.bool_))
     if (ufunc in ("subtract", "floor_divide", "remainder", "power") or rounding_mode) and not bool_power:
         refuse_bools(name, self, other, either=ufunc == "subtract")  # (before a bool becomes a number)
@@ -268,7 +264,7 @@ def _clamp_tensors_(self, name, min, max):
     bounds = [(side, b) for side, b in (("min", min), ("max", max)) if b is not None]
     for side, b in bounds:  # (both Tensors: read_mixed_bounds saw to it)
         refuse_grad_operand(name, side, b, "x = x.clamp(min, max)")
-        _check_device(name, self, side, b)
+        check_device(name, self, side, b)
         _check_fits(name, self, b.shape, side)
         dtype = result_type(self, b)  # PyTorch: "result type Float can't be cast to ... Long"
         refuse_wider_result(name, self, side, str(b.dtype), dtype, "x = x.clamp(min, max) gives a new tensor")

@@ -35,9 +35,12 @@ def _refill(self: Tensor, name: str, draw: Callable[[], np.ndarray]) -> Tensor:
 
 
 def _check_floating(self: Tensor, name: str) -> None:
-    """normal_ and uniform_ draw floats: an integer or bool x is refused, as PyTorch refuses it."""
+    """normal_ and uniform_ draw floats: an integer or bool x is refused, as PyTorch refuses it
+    (NotImplementedError: "normal_kernel_cpu" not implemented for 'Long')."""
     if self.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got {self.dtype}")
+        raise NotImplementedError(
+            f"{name}: not implemented for dtype {self.dtype}, as in PyTorch: expected a floating-point tensor"
+        )
 
 
 def _normal_(self: Tensor, mean: Any = 0.0, std: Any = 1.0, *, generator: Any = None) -> Tensor:

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor, is_grad_enabled
-from .checks import check_tensor, fill_value, type_name, wrap_dim
+from .checks import check_device, check_tensor, fill_value, type_name, wrap_dim
 from .copying import cast
 from .promotion import scalar_of
 from .select import _cells, _check_bounds, _index_array
@@ -161,8 +161,7 @@ def src_array(name: str, x: Tensor, src: Any, idx: Any) -> Tensor:
     if isinstance(src, Tensor):
         if src.dtype != x.dtype:
             raise TypeError(f"{name}: expected src of x's dtype {x.dtype}, got {src.dtype} (as PyTorch)")
-        if src.device != x.device:
-            raise TypeError(f"{name}: x is on {x.device} but src on {src.device}; move one with .to(device)")
+        check_device(name, x, "src", src)
         return src if src.ndim else reshape(src, (1,))
     if not isinstance(src, (numbers.Number, np.bool_)):
         raise TypeError(f"{name}: src must be a Tensor or a number, got {type_name(src)}")
@@ -196,10 +195,7 @@ def check_source(name: str, x: Tensor, dim: int, idx: Any, source: Any) -> None:
     check_tensor(name, "source", source)
     if source.dtype != x.dtype:
         raise TypeError(f"{name}: expected source of x's dtype {x.dtype}, got {source.dtype} (as PyTorch)")
-    if source.device != x.device:
-        raise TypeError(
-            f"{name}: x is on {x.device} but source on {source.device}; move one with .to(device)"
-        )
+    check_device(name, x, "source", source)
     want = list(x.shape or (1,))
     want[dim] = idx.size
     if tuple(source.shape or (1,)) != tuple(want):
@@ -340,10 +336,7 @@ def fill_tensor(name: str, x: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor):
         if value.ndim:
             raise ValueError(f"{name}: value must be a number or a 0-d tensor, got shape {value.shape}")
-        if value.device != x.device:
-            raise TypeError(
-                f"{name}: x is on {x.device} but value on {value.device}; move one with .to(device)"
-            )
+        check_device(name, x, "value", value)
         return value if value.dtype == x.dtype else cast(value, x.dtype)
     if not isinstance(value, (numbers.Number, np.bool_)):
         raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type_name(value)}")

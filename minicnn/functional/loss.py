@@ -73,15 +73,28 @@ class Softmax(Function):
             return y * (gy - (gy * y).sum(axis=self.dim, keepdims=True))
 
 
-def _gl_of_total(gy, reduction, divisor, kept):
-    """gl, the gradient reaching each loss of CrossEntropy and NLLLoss from their 'sum' or 'mean'.
+def _gl_of_total(gy, reduction, divisor):
+    """gl, the gradient reaching each kept target's loss of CrossEntropy and NLLLoss from their
+    'sum' or 'mean' (an ignored target's gets none: its callers pass 0 there, as PyTorch).
 
     NOTE: not reduction.loss_grad's: the mean divides by the kept targets' class weight, and
-    where kept weights sum to 0 it passes NaN on (PyTorch's 0 / 0); with no target kept there
-    is nothing to pass on (gx = 0), as PyTorch."""
-    if reduction == "sum" or not kept:
+    where kept weights sum to 0 it passes NaN on (PyTorch's 0 / 0)."""
+    if reduction == "sum":
         return gy
     return gy / divisor if divisor else gy * np.nan
+
+
+def _smoothed_mean_of_no_weight(logp, w, rows, classes, losses, s):
+    """CrossEntropy's 'mean' with label smoothing s where the kept targets' weights sum to 0.
+
+    NOTE: PyTorch divides its two terms, the targets' (1-s) A and the smoothing's, by that 0
+    separately: A = 0 (each kept weight 0) makes the loss 0 / 0 = NaN even where the
+    smoothing's sum is not 0 (only negative weights make it +-inf)."""
+    xp = backend.xp_of(logp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nll = (1 - s) * -(w[classes] * logp[rows, classes]).sum()
+        total = nll / w[classes].sum() + (losses.sum() - nll) / w[classes].sum()
+    return xp.asarray(total, dtype=losses.dtype)
 
 
 class CrossEntropy(Function):
@@ -110,16 +123,18 @@ class CrossEntropy(Function):
         # (a masked class): 0 * log 0 would be NaN
         losses = (q * xp.where(q != 0, -logp, 0)).sum(axis=1)
         self.divisor = w[classes].sum()  # for 'mean'; 0 when every sample is ignored: NaN
-        self.kept = classes.size > 0
+        self.kept = kept
+        if reduction == "mean" and not self.divisor and label_smoothing:
+            return _smoothed_mean_of_no_weight(logp, w, rows, classes, losses, label_smoothing)
         return reduce_losses(losses, reduction, self.divisor)
 
     def backward(self, gy):
-        if self.reduction == "none":
-            gl = gy[:, None]
-        else:
-            gl = _gl_of_total(gy, self.reduction, self.divisor, self.kept)
+        gl = gy[:, None] if self.reduction == "none" else _gl_of_total(gy, self.reduction, self.divisor)
+        # an ignored sample's row gets 0 whatever reaches it (a NaN mean's, an infinite gy), as
+        # PyTorch: its q is 0, but NaN or inf times 0 is NaN
+        gl = self.xp.where(self.kept[:, None], gl, 0)
         q = self.q
-        with np.errstate(invalid="ignore"):  # NaN times 0 where a class has no weight
+        with np.errstate(invalid="ignore"):  # NaN or inf times 0 where a class has no weight
             return (gl * (self.p * q.sum(axis=1, keepdims=True) - q)).astype(self.p.dtype)
 
 
@@ -178,7 +193,7 @@ class NLLLoss(Function):
         if self.reduction == "none":
             gl = gy[self.rows]
         else:
-            gl = _gl_of_total(gy, self.reduction, self.divisor, self.rows.size > 0)
+            gl = _gl_of_total(gy, self.reduction, self.divisor)
         gx = self.xp.zeros(self.shape, dtype=gy.dtype)
         with np.errstate(invalid="ignore"):  # NaN times a zero weight
             gx[self.rows, self.classes] = self.scale * gl

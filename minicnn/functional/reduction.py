@@ -30,8 +30,9 @@ def reduce_losses(losses: Any, reduction: str, divisor: Any = None) -> Any:
         return losses
     xp = backend.xp_of(losses)
     # NOTE: a sum, then one division: mean() and sum() = mean * n differ in the last digits.
-    # An empty mean is 0 / 0 and a sum past the dtype's range inf, silently as PyTorch
-    with np.errstate(invalid="ignore", over="ignore"):
+    # An empty mean is 0 / 0, a mean over a divisor of 0 +-inf and a sum past the dtype's range
+    # inf, silently as PyTorch
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         total = losses.sum()
         if reduction == "mean":
             total = total / (losses.size if divisor is None else divisor)

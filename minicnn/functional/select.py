@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from .checks import check_bool_mask, check_tensor, fill_value, type_name, wrap_dim
+from .checks import check_bool_mask, check_device, check_tensor, fill_value, type_name, wrap_dim
 from .copying import cast, to_device
 from .indexing import GetItem
 from .pointwise import Where
@@ -63,10 +63,7 @@ def _index_array(name, index, x):
         raise TypeError(f"{name}: index must be a minicnn Tensor of int64, got {type_name(index)}")
     if index.dtype.name not in ("int64", "int32"):
         raise TypeError(f"{name}: index must be int64 (or int32), got {index.dtype}")
-    if index.device != x.device:
-        raise TypeError(
-            f"{name}: input is on {x.device} but index on {index.device}; move one with .to(device)"
-        )
+    check_device(name, x, "index", index, "input")
     return index.data
 
 
@@ -155,7 +152,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         fill_value("masked_fill", value.item(), input.dtype)  # as PyTorch: 200 into int8 is refused
         value = value if value.dtype == input.dtype else cast(value, input.dtype)
         value = value if value.device == input.device else to_device(value, input.device)
-    elif isinstance(value, numbers.Number):
+    elif isinstance(value, (numbers.Number, np.bool_)):  # (NumPy's scalars too, as fill_'s)
         value = Tensor(backend.xp_of(input.data).asarray(fill_value("masked_fill", value, input.dtype)))
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type_name(value)}")

@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import AXES, check_nchw, check_not_empty, check_tensor, ints
+from .checks import AXES, check_device, check_nchw, check_not_empty, check_tensor, ints
 from .pooling import NoCells
 from .shape import squeeze, unsqueeze
 
@@ -160,8 +160,7 @@ def check_indices(name, x, indices, size):
         raise TypeError(f"{name}: indices must be an int64 tensor (as {pool} gives), got {indices.dtype}")
     if indices.shape != x.shape:
         raise ValueError(f"{name}: indices must have x's shape {x.shape}, got {indices.shape}")
-    if indices.device != x.device:
-        raise TypeError(f"{name}: x is on {x.device} but indices on {indices.device}")
+    check_device(name, x, "indices", indices)
     cells = math.prod(size)
     if indices.data.size and cells:  # (a plane of no cells takes no value: PyTorch reads none)
         lo, hi = int(indices.data.min()), int(indices.data.max())

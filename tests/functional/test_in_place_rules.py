@@ -58,3 +58,15 @@ def test_the_warning_of_a_masked_fill_into_shared_memory_names_the_callers_line(
     assert [w.filename for w in caught] == [__file__]
     assert "masked_fill_() into x whose elements share memory" in str(caught[0].message)
     np.testing.assert_array_equal(x.numpy()[mask.numpy()], 7.0)
+
+
+def test_the_warning_of_an_index_fill_into_shared_memory_names_the_callers_line():
+    """As masked_fill_'s: PyTorch's index_fill_ into an expand() view warns, at the user's line."""
+    rng = np.random.default_rng(4512)
+    x = mc.tensor(rng.normal(size=(1, 3)).astype(np.float32))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x.expand(2, 3).index_fill_(1, mc.tensor([0, 2]), 7.0)
+    assert [w.filename for w in caught] == [__file__]
+    assert "index_fill_() into x whose elements share memory" in str(caught[0].message)
+    np.testing.assert_array_equal(x.numpy()[0, [0, 2]], 7.0)

@@ -133,3 +133,22 @@ def test_masked_fill_converts_a_0d_tensor_value_as_the_number_it_holds(dtype, va
         assert (x.numpy() == 0).all()
     else:
         assert fill(mask, value).tolist() == [{"uint8": 255, "int32": -2}[dtype], 0]
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize(
+    "dtype, value, expected",
+    [  # torch 2.14 takes NumPy's scalars as numbers, bool included, as fill_ does
+        ("int64", np.True_, 1),
+        ("float32", np.True_, 1.0),
+        ("bool", np.False_, False),
+        ("uint8", np.int64(-1), 255),
+        ("int8", np.float32(-2.5), -2),
+        ("float64", np.float32(0.1), float(np.float32(0.1))),
+    ],
+)
+def test_masked_fill_takes_a_numpy_scalar_as_pytorch(dtype, value, expected, in_place):
+    x, mask = mc.ones(2, dtype=getattr(mc, dtype)), mc.tensor([True, False])
+    fill = x.masked_fill_ if in_place else x.masked_fill
+    assert fill(mask, value).tolist() == [expected, 1]
+    assert mc.zeros(1, dtype=getattr(mc, dtype)).fill_(value).tolist() == [expected]
