@@ -177,6 +177,7 @@ def test_the_readmes_links_resolve(site):
         "reading/index.html",
         "ops/index.html",
         "ops/activations/index.html",
+        "ops/batchnorm/index.html",
         "ops/conv2d/index.html",
         "ops/cross_entropy/index.html",
         "ops/dropout/index.html",
