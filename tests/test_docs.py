@@ -177,6 +177,7 @@ def test_the_readmes_links_resolve(site):
         "reading/index.html",
         "ops/index.html",
         "ops/activations/index.html",
+        "ops/batchnorm/index.html",
         "ops/conv2d/index.html",
         "ops/cross_entropy/index.html",
         "ops/dropout/index.html",
@@ -271,3 +272,15 @@ def test_a_path_in_a_table_breaks_after_a_slash_not_inside_a_name(site):
     assert breaks('<td><code><a href="a/b">a/b</a></code></td><p><code>c/d</code></p>') == (
         '<td><code><a href="a/b">a/<wbr>b</a></code></td><p><code>c/d</code></p>'
     )
+
+
+def test_a_table_of_many_short_columns_is_not_widened_by_its_headings(site):
+    """mkdocs-material's 5rem minimum per heading made GoogLeNet's nine columns of channel counts
+    and MobileNet's fourteen run past the page (720 px) at 1280 px; a column is as narrow as its
+    longest word instead."""
+    css = _read(site, "stylesheets/extra.css")
+    rule = re.search(r"\.md-typeset table:not\(\[class\]\) th\s*\{([^}]*)\}", css)
+    assert rule and "min-width: 0;" in rule.group(1)
+    table = re.search(r"<table>.*?</table>", _article(_read(site, "models/googlenet/index.html")), re.DOTALL)
+    # 9 headings of 5rem (80 px) and padding 1.25em (16 px) each side made 1,008 px
+    assert table and len(re.findall(r"<th\b", table.group(0))) * (80 + 2 * 16) > 720

@@ -102,3 +102,14 @@ def test_no_operator_name_is_lost(site):
             if "<mo />" in f.read():
                 offenders.append(os.path.relpath(path, site))
     assert not offenders, f"an operator name typeset as nothing: {offenders}"
+
+
+def test_formulas_are_drawn_in_a_math_font(site):
+    """MathML is drawn in a font with an OpenType MATH table, found on the reader's machine:
+    without one a sum stays small and a floor bracket shorter than the fraction it holds."""
+    css = _read(site, "stylesheets/extra.css")
+    rule = re.search(r"\.md-typeset math\s*\{\s*font-family:([^;}]*);", css)
+    assert rule, "extra.css names no font for math"
+    fonts = [f.strip().strip('"') for f in rule.group(1).split(",")]
+    assert {"STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre"} <= set(fonts), fonts
+    assert fonts[-1] == "math" and not re.search(r"url\(|@import", css)

@@ -82,5 +82,6 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     count = gy.shape[0] * gy.shape[2]
     gbias = gy.sum(axis=(0, 2))
     gweight = (gy * xhat).sum(axis=(0, 2))
-    gx = (weight * invstd)[:, None] * (gy - (gbias / count)[:, None] - xhat * (gweight / count)[:, None])
+    mean_gy, mean_gy_xhat = (gbias / count)[:, None], (gweight / count)[:, None]
+    gx = (weight * invstd)[:, None] * (gy - mean_gy - xhat * mean_gy_xhat)
     return gx, gweight, gbias

@@ -43,10 +43,46 @@ _CLOSING = r"\)|\]|\}|\||&#x00029;|&#x0005D;|&#x0007D;|&#x0007C;|&#x02016;|&#x02
 _SIGN = re.compile(rf"(<mo\b[^>]*>(?!(?:{_CLOSING})</mo>)[^<]*</mo>)<mo>&#x02212;</mo>")
 
 
+# latex2mathml writes \max, \min and \operatorname{name} as an <mo>, which browsers space as an
+# unknown operator (a wide gap each side: "y =  max (x, 0)"), and \sin, \log, \tanh as an <mi>
+# with nothing after it ("sinx", "logσ(x)"). TeX sets both as a function name: a thin space
+# between it and an operand beside it, none before a bracket. A name that carries limits
+# (\max_k, the base of an <msub> or <munder>) stays an <mo>, as does \bmod's infix "mod".
+_NAME_MO = re.compile(
+    r"(?<!<msub>)(?<!<msup>)(?<!<msubsup>)(?<!<munder>)(?<!<munderover>)<mo>(?!mod<)([A-Za-z]{2,})</mo>"
+)
+_NAME = re.compile(r"<mi>[A-Za-z]{2,}</mi>")
+# what a thin space goes between: an operand (or a closing bracket) before the name, an operand
+# after it; an <mo> after it (a bracket, a comma, a relation) spaces itself
+_OPERAND_END = re.compile(
+    r"(?:</mi>|</mn>|</msub>|</msup>|</msubsup>|</mover>|</mfrac>|</mstyle>|"
+    r"<mo stretchy=\"false\">(?:&#x00029;|&#x0005D;)</mo>)$"
+)
+_THIN = '<mspace width="0.167em" />'
+
+
+def _space_names(mathml):
+    mathml = _NAME_MO.sub(r"<mi>\1</mi>", mathml)
+    out, at = [], 0
+    for m in _NAME.finditer(mathml):
+        before = mathml[at : m.start()]
+        out.append(before)
+        if _OPERAND_END.search(before or "".join(out[-2:])):
+            out.append(_THIN)
+        out.append(m.group(0))
+        after = mathml[m.end() :]
+        if after.startswith("<") and not after.startswith(("<mo", "</", "<mspace")):
+            out.append(_THIN)
+        at = m.end()
+    out.append(mathml[at:])
+    return "".join(out)
+
+
 def _tidy(mathml):
     mathml = _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
     mathml = _INFINITY.sub("<mi>&#x0221E;</mi>", mathml)
-    return _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
+    mathml = _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
+    return _space_names(mathml)
 
 
 # latex2mathml keeps the backslash of \_ inside \text{...} (\text{lr\_decay} showed "lr\_decay"),
