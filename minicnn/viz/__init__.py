@@ -39,6 +39,18 @@ def _plt():
 
 
 _CURVES = (("train_loss", "val_loss"), ("train_acc", "val_acc"))
+_SPLITS = {"train": "train", "val": "validation", "test": "test"}
+_KINDS = {"loss": "loss", "acc": "accuracy", "accuracy": "accuracy", "lr": "learning rate"}
+
+
+def _curve_name(key):
+    """(a legend's name, the quantity for the y axis): 'val_acc' -> ('validation accuracy', 'accuracy')."""
+    split, _, metric = key.partition("_")
+    if split in _SPLITS and metric:
+        kind = _KINDS.get(metric, metric.replace("_", " "))
+        return f"{_SPLITS[split]} {kind}", kind
+    kind = _KINDS.get(key, key.replace("_", " "))
+    return kind, kind
 
 
 def plot_history(history, keys=None):
@@ -52,9 +64,16 @@ def plot_history(history, keys=None):
             ``(("train_loss", "val_loss"), ("train_acc", "val_acc"))``, each
             drawn where the history has it. A name given here that the history
             lacks raises KeyError.
+
+    Each curve is named in words (``val_acc``: "validation accuracy") and each
+    panel's y axis by what it shows. Accuracies, fractions in the history, are
+    drawn as they are, on an axis whose ticks read in percent ("accuracy (%)");
+    a panel that mixes them with other quantities says "accuracy (fraction)".
     """
     history = _as_history(history)
     plt = _plt()
+    from matplotlib.ticker import PercentFormatter
+
     if keys is None:
         groups = [[k for k in group if k in history] for group in _CURVES]
     else:  # a name alone is a panel of its own, not a string of letters
@@ -67,7 +86,14 @@ def plot_history(history, keys=None):
             # NOTE: against each epoch's own number: a resumed run may lack early val_* values
             points = [(n, v) for n, v in zip(numbers, history[key]) if v is not None]
             if points:
-                ax.plot(*zip(*points), marker="o", label=key)
+                ax.plot(*zip(*points), marker="o", label=_curve_name(key)[0])
+        kinds = list(dict.fromkeys(_curve_name(key)[1] for key in group))
+        if kinds == ["accuracy"]:
+            # NOTE: the data stay fractions (what the lines hold is the history's); only the ticks read x100
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, symbol=""))
+            ax.set_ylabel("accuracy (%)")
+        else:
+            ax.set_ylabel(", ".join("accuracy (fraction)" if k == "accuracy" else k for k in kinds))
         ax.set_xlabel("epoch")
         if ax.get_lines():
             ax.legend()
