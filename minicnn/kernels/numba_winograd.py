@@ -362,4 +362,6 @@ def conv2d_weight_grad(
     tiles (``few_tiles``, gy's), numba_im2col's."""
     if not winograd.applies(weight_shape, stride, dilation, groups) or few_tiles(gy.shape, weight_shape):
         return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
-    return winograd.weight_gradient(gy, x, padding, data_tiles, gy_tiles)
+    return winograd.weight_gradient(
+        gy, x, padding, data_tiles, gy_tiles, numba_winograd_weight.weight_from_tiles
+    )

@@ -1,8 +1,9 @@
 """Winograd's transforms of the weight as jitted loops (kernels/numba_winograd_weight.py):
 each equal to its plain Python twin, and to winograd.py's NumPy transform.
 
-Same dtype, two kernels: float64 to 1e-10 and float32 to 1e-5, relative to the array's
-largest value (kernel_checks.close).
+Same dtype, two kernels: the forward's transform to kernel_checks.close (float64 to 1e-10 and
+float32 to 1e-5, relative to the array's largest value), the weight gradient's to 1e-12 and
+1e-6 (``TIGHT``): it adds the same terms in the same order as NumPy's products.
 """
 
 import numpy as np
@@ -12,6 +13,8 @@ from kernel_checks import close
 from minicnn.kernels import winograd
 
 pytestmark = pytest.mark.numba
+
+TIGHT = {np.float64: 1e-12, np.float32: 1e-6}
 
 
 @pytest.fixture
@@ -29,6 +32,12 @@ def test_the_plain_python_transforms_equal_the_jitted_ones(ww):
     ww._weight_tiles(w, U_jit)
     ww._weight_tiles_py(w, U_py)
     np.testing.assert_allclose(U_py, U_jit, rtol=1e-14, atol=1e-14)
+    for dtype in (np.float64, np.float32):
+        S = rng.standard_normal((16, 4, 6)).astype(dtype)
+        gw_jit, gw_py = np.empty((4, 6, 3, 3), dtype), np.empty((4, 6, 3, 3), dtype)
+        ww._weight_from_tiles(S, gw_jit)
+        ww._weight_from_tiles_py(S, gw_py)
+        np.testing.assert_array_equal(gw_py, gw_jit)  # the same operations, one by one
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -40,3 +49,29 @@ def test_the_jitted_weight_transform_equals_numpys(ww, dtype, layout):
     if layout != "contiguous":
         w = w.swapaxes(0, 1)[:, :, ::-1, ::-1]
     close(ww.weight_tiles(w), winograd.weight_tiles(w), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["contiguous", "a strided view"])
+def test_the_jitted_weight_gradient_transform_equals_numpys(ww, dtype, layout):
+    """weight_from_tiles against winograd.weight_from_tiles, on S as the 16 GEMMs give it and
+    on a view (every other output channel, input channels reversed); every tap written."""
+    rng = np.random.default_rng(162)
+    S = rng.standard_normal((16, 7, 5)).astype(dtype)
+    if layout != "contiguous":
+        S = rng.standard_normal((16, 14, 5)).astype(dtype)[:, ::2, ::-1]
+    gw, want = ww.weight_from_tiles(S), winograd.weight_from_tiles(S)
+    assert gw.shape == (7, 5, 3, 3) and gw.dtype == dtype
+    np.testing.assert_allclose(gw, want, rtol=TIGHT[dtype], atol=TIGHT[dtype] * np.abs(want).max())
+
+
+def test_the_weight_gradient_transform_is_g_transposed_s_g_per_filter(ww):
+    """Both transforms against G^T s G written out for each (o, c) alone, in float64."""
+    S = np.random.default_rng(163).standard_normal((16, 3, 4))
+    g = np.array(winograd.G)
+    want = np.empty((3, 4, 3, 3))
+    for o in range(3):
+        for c in range(4):
+            want[o, c] = g.T @ S[:, o, c].reshape(4, 4) @ g
+    np.testing.assert_allclose(winograd.weight_from_tiles(S), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ww.weight_from_tiles(S), want, rtol=1e-12, atol=1e-12)
