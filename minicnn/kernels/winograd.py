@@ -24,7 +24,7 @@ transforms are additions of shifted views of the arrays, written once in ``_comb
 
 The gradients:
 - gx is itself a 3x3 stride-1 convolution: of gy, padded by 2 - p, with the kernel
-  flipped and in/out channels swapped (im2col.py's ``flipped_transposed_weight``).
+  flipped and in/out channels swapped (im2col.py's ``flipped_transposed_weight``, as a view).
 - gW is F(3x3, 2x2), the same identity with the roles of filter and output swapped:
   the trilinear form sum_k (A y)_k (G g)_k (B^T d)_k that defines F(2, 3) differentiated
   by g, in 2-D:
@@ -142,8 +142,14 @@ def weight_from_tiles(S: Array) -> Array:
 
 
 def input_grad_as_convolution(weight: Array, padding: Pair) -> tuple[Array, None, Pair]:
-    """(W', bias, padding) of the convolution of gy that gives gx: W' flipped with in/out swapped, 2 - p."""
-    return im2col.flipped_transposed_weight(weight, 1), None, (2 - padding[0], 2 - padding[1])
+    """(W', bias, padding) of the convolution of gy that gives gx: W' flipped with in/out swapped, 2 - p.
+
+    W' is a view of the weight (im2col.py's ``flipped_transposed_weight`` as it reads, not
+    copied): the convolution transforms it at once, reading it where it lies, so a copy
+    made first would be read once and dropped (numba_winograd's jitted transform reads the
+    view in place; ``weight_tiles`` here copies it in its reshape).
+    """
+    return weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], None, (2 - padding[0], 2 - padding[1])
 
 
 # --- the transforms on xp ---------------------------------------------------

@@ -10,9 +10,7 @@ import numpy as np
 import pytest
 from kernel_checks import close
 
-from minicnn.kernels import winograd
-
-pytestmark = pytest.mark.numba
+from minicnn.kernels import im2col, winograd
 
 TIGHT = {np.float64: 1e-12, np.float32: 1e-6}
 
@@ -25,6 +23,7 @@ def ww():
     return numba_winograd_weight
 
 
+@pytest.mark.numba
 def test_the_plain_python_transforms_equal_the_jitted_ones(ww):
     rng = np.random.default_rng(160)
     w = rng.standard_normal((5, 3, 3, 3))
@@ -40,6 +39,7 @@ def test_the_plain_python_transforms_equal_the_jitted_ones(ww):
         np.testing.assert_array_equal(gw_py, gw_jit)  # the same operations, one by one
 
 
+@pytest.mark.numba
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("layout", ["contiguous", "a strided view"])
 def test_the_jitted_weight_transform_equals_numpys(ww, dtype, layout):
@@ -51,6 +51,7 @@ def test_the_jitted_weight_transform_equals_numpys(ww, dtype, layout):
     close(ww.weight_tiles(w), winograd.weight_tiles(w), dtype)
 
 
+@pytest.mark.numba
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("layout", ["contiguous", "a strided view"])
 def test_the_jitted_weight_gradient_transform_equals_numpys(ww, dtype, layout):
@@ -65,6 +66,7 @@ def test_the_jitted_weight_gradient_transform_equals_numpys(ww, dtype, layout):
     np.testing.assert_allclose(gw, want, rtol=TIGHT[dtype], atol=TIGHT[dtype] * np.abs(want).max())
 
 
+@pytest.mark.numba
 def test_the_weight_gradient_transform_is_g_transposed_s_g_per_filter(ww):
     """Both transforms against G^T s G written out for each (o, c) alone, in float64."""
     S = np.random.default_rng(163).standard_normal((16, 3, 4))
@@ -75,3 +77,13 @@ def test_the_weight_gradient_transform_is_g_transposed_s_g_per_filter(ww):
             want[o, c] = g.T @ S[:, o, c].reshape(4, 4) @ g
     np.testing.assert_allclose(winograd.weight_from_tiles(S), want, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ww.weight_from_tiles(S), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding", [(0, 0), (1, 2)])
+def test_the_input_gradients_weight_is_the_flipped_weight_as_a_view(padding):
+    """gx's convolution reads W'[c, o, u, v] = W[o, c, 2-u, 2-v] in place: no copy is made
+    that its transform would read once and drop."""
+    w = np.random.default_rng(164).standard_normal((4, 3, 3, 3))
+    flipped, bias, pad = winograd.input_grad_as_convolution(w, padding)
+    np.testing.assert_array_equal(flipped, im2col.flipped_transposed_weight(w, 1))
+    assert np.shares_memory(flipped, w) and bias is None and pad == (2 - padding[0], 2 - padding[1])
