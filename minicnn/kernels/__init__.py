@@ -19,7 +19,8 @@
     numba_activation.py  ReLU's forward and backward, one jitted pass each
     numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
-                  the same a few images at a time, jitted transforms (its forward in "auto")
+                  the same a few images at a time, jitted transforms (its forward in "auto"),
+                  numba_winograd_weight.py those of the weight
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
     numba_direct.py  the forward and weight gradient of single-channel images without
                   im2col's columns (in "auto")

@@ -2,13 +2,13 @@
 tile transforms as Numba loops.
 
 The algebra and the choice of which convolutions take this path are winograd.py's (its
-weight transform is a jitted loop here, ``_weight_tiles``: the same numbers, several times
-faster). What differs besides is the order of the work. winograd.py makes the transformed
-tiles V of the whole batch, then the 16 GEMMs' products M, then y: V and M are each 4x the
-size of x (a 4x4 tile every 2x2 cells), so every stage streams tens of megabytes through
-memory. Here one block of images at a time goes through all three stages, and its V and M
-(about ``BLOCK_BYTES`` per thread) are read back from the caches (on the AMD EPYC, from L3
-rather than L2):
+transforms of the weight are jitted loops too, in numba_winograd_weight.py: the same numbers,
+several times faster). What differs besides is the order of the work. winograd.py makes the
+transformed tiles V of the whole batch, then the 16 GEMMs' products M, then y: V and M are
+each 4x the size of x (a 4x4 tile every 2x2 cells), so every stage streams tens of megabytes
+through memory. Here one block of images at a time goes through all three stages, and its V
+and M (about ``BLOCK_BYTES`` per thread) are read back from the caches (on the AMD EPYC, from
+L3 rather than L2):
 
     V[4k + l, tile, c]  = (B^T d B)[k, l]     d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]
     M[k]                = V[k] @ U[k]          the 16 GEMMs, (tiles x C) @ (C x O)
@@ -34,7 +34,7 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import by_images, im2col, numba_im2col, winograd
+from . import by_images, im2col, numba_im2col, numba_winograd_weight, winograd
 from .numba_threads import cores_shared_with_blas
 from .sizes import conv_out_size
 from .workspaces import workspace
@@ -91,19 +91,6 @@ def _a_py(g0, g1):
 
 
 _a = numba.njit(cache=True, inline="always")(_a_py)
-
-
-def _g_run_py(a0, a1, a2, half, out0, out1, out2, out3):
-    """(out0, out1, out2, out3) = G (a0, a1, a2) = (a0, (a0 + a1 + a2) / 2, (a0 - a1 + a2) / 2, a2)
-    (winograd.G), over a run of values; ``half`` is 0.5 in their dtype."""
-    for e in range(out0.shape[0]):
-        out0[e] = a0[e]
-        out1[e] = (a0[e] + a1[e] + a2[e]) * half
-        out2[e] = (a0[e] - a1[e] + a2[e]) * half
-        out3[e] = a2[e]
-
-
-_g_run = numba.njit(cache=True, inline="always")(_g_run_py)
 
 
 def _row_pitch_py(W):
@@ -166,25 +153,6 @@ def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
                 _sub(c1, c3, Vf[4 * k + 3, p : p + run])
 
 
-def _weight_tiles_py(weight, U):
-    """U[4k + l, c, o] = (G g G^T)[k, l] for g = weight[o, c]: winograd.weight_tiles, in its
-    order. Per input channel, all O filters at once: their taps copied out o last, then G^T
-    along their rows and G down their columns, each line one loop over o (``_g_run``), as U's."""
-    O, C = weight.shape[:2]
-    half = weight.dtype.type(0.5)
-    for c in numba.prange(C):
-        g = np.empty((3, 3, O), dtype=weight.dtype)
-        for o in range(O):
-            for i in range(3):
-                for m in range(3):
-                    g[i, m, o] = weight[o, c, i, m]
-        t = np.empty((3, 4, O), dtype=weight.dtype)
-        for i in range(3):  # g G^T, a row at a time
-            _g_run(g[i, 0], g[i, 1], g[i, 2], half, t[i, 0], t[i, 1], t[i, 2], t[i, 3])
-        for l in range(4):  # G (g G^T), column l: rows l, 4 + l, 8 + l, 12 + l of U
-            _g_run(t[0, l], t[1, l], t[2, l], half, U[l, c], U[4 + l, c], U[8 + l, c], U[12 + l, c])
-
-
 def _output_tiles_py(M, bias, n0, nb, th, tw, y):
     """y[n0 + b, o, 2i + a, 2j + s] = (A^T m A)[a, s] + bias[o] for m = M[:, (b*th + i)*tw + j, o],
     the cells past an odd output size dropped.
@@ -243,7 +211,6 @@ def _gy_tiles_py(gy, th, tw, GY):
 _data_tiles = numba.njit(cache=True, parallel=True)(_data_tiles_py)
 _output_tiles = numba.njit(cache=True, parallel=True)(_output_tiles_py)
 _gy_tiles = numba.njit(cache=True, parallel=True)(_gy_tiles_py)
-_weight_tiles = numba.njit(cache=True, parallel=True)(_weight_tiles_py)
 
 
 # --- the pipeline -----------------------------------------------------------
@@ -259,12 +226,11 @@ def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Arra
     O = weight.shape[0]
     OH, OW = conv_out_size(H, 3, 1, padding[0]), conv_out_size(W, 3, 1, padding[1])
     th, tw = winograd.tile_grid(OH, OW)
-    U = np.empty((16, C, O), dtype=weight.dtype)  # winograd.weight_tiles
+    U = numba_winograd_weight.weight_tiles(weight)
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
     b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     per_image = 16 * th * tw * max(C, O) * x.itemsize
     with cores_shared_with_blas():
-        _weight_tiles(weight, U)
         # one image per parallel iteration: at least one image for every thread, even
         # where an image's tiles alone are over BLOCK_BYTES
         threads = numba.get_num_threads()
@@ -396,4 +362,6 @@ def conv2d_weight_grad(
     tiles (``few_tiles``, gy's), numba_im2col's."""
     if not winograd.applies(weight_shape, stride, dilation, groups) or few_tiles(gy.shape, weight_shape):
         return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
-    return winograd.weight_gradient(gy, x, padding, data_tiles, gy_tiles)
+    return winograd.weight_gradient(
+        gy, x, padding, data_tiles, gy_tiles, numba_winograd_weight.weight_from_tiles
+    )

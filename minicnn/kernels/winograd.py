@@ -24,7 +24,7 @@ transforms are additions of shifted views of the arrays, written once in ``_comb
 
 The gradients:
 - gx is itself a 3x3 stride-1 convolution: of gy, padded by 2 - p, with the kernel
-  flipped and in/out channels swapped (im2col.py's ``flipped_transposed_weight``).
+  flipped and in/out channels swapped (im2col.py's ``flipped_transposed_weight``, as a view).
 - gW is F(3x3, 2x2), the same identity with the roles of filter and output swapped:
   the trilinear form sum_k (A y)_k (G g)_k (B^T d)_k that defines F(2, 3) differentiated
   by g, in 2-D:
@@ -83,14 +83,14 @@ def conv2d_weight_grad(
     """gW = G^T [ sum over batch and tiles of (A gy A^T) ⊙ (B^T d B) ] G:  F(3x3, 2x2)."""
     if not applies(weight_shape, stride, dilation, groups):
         return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
-    return weight_gradient(gy, x, padding, data_tiles, gy_tiles)
+    return weight_gradient(gy, x, padding, data_tiles, gy_tiles, weight_from_tiles)
 
 
 # --- the pipeline: transforms, 16 GEMMs, transform back --------------------
 # ``data_tiles(x, padding, th, tw)`` gives V (16, N*th*tw, C); ``output_tiles(M, bias,
 # y_shape, th, tw)`` the new y from M (16, N*th*tw, O); ``gy_tiles(gy, th, tw)`` gives
 # (A gy A^T) as (16, N*th*tw, O). Tile (n, i, j) is row (n*th + i)*tw + j. weight_gradient
-# takes its two transforms as arguments: numba_winograd.py passes jitted ones (its
+# takes its three transforms as arguments: numba_winograd.py passes jitted ones (its
 # convolution runs a pipeline of its own, a few images at a time).
 
 
@@ -112,16 +112,12 @@ def convolve(x, weight, bias, padding):
     return output_tiles(M, bias, (N, O, OH, OW), th, tw)
 
 
-def weight_gradient(gy, x, padding, data_tiles, gy_tiles):
+def weight_gradient(gy, x, padding, data_tiles, gy_tiles, weight_from_tiles):
     """gW (O, C, 3, 3), a new array: S[k, l] = (A gy A^T)[k, l]^T @ V[k, l] over all tiles, then G^T S G."""
-    xp = backend.xp_of(x)
-    N, O, OH, OW = gy.shape
-    C = x.shape[1]
-    th, tw = tile_grid(OH, OW)
+    th, tw = tile_grid(*gy.shape[2:])
     V = data_tiles(x, padding, th, tw)
     S = im2col._per_group(gy_tiles(gy, th, tw).transpose(0, 2, 1), V)
-    g = xp.asarray(G, dtype=x.dtype)
-    return g.T @ S.reshape(4, 4, O, C).transpose(2, 3, 0, 1) @ g
+    return weight_from_tiles(S)
 
 
 def weight_tiles(weight: Array) -> Array:
@@ -137,9 +133,23 @@ def weight_tiles(weight: Array) -> Array:
     return xp.ascontiguousarray(u.reshape(4, O, C, 4).transpose(0, 3, 2, 1)).reshape(16, C, O)
 
 
+def weight_from_tiles(S: Array) -> Array:
+    """gW = G^T s G of every 4x4 tile s = S[:, o, c] of S (16, O, C): (O, C, 3, 3), a new array."""
+    xp = backend.xp_of(S)
+    _, O, C = S.shape
+    g = xp.asarray(G, dtype=S.dtype)
+    return g.T @ S.reshape(4, 4, O, C).transpose(2, 3, 0, 1) @ g
+
+
 def input_grad_as_convolution(weight: Array, padding: Pair) -> tuple[Array, None, Pair]:
-    """(W', bias, padding) of the convolution of gy that gives gx: W' flipped with in/out swapped, 2 - p."""
-    return im2col.flipped_transposed_weight(weight, 1), None, (2 - padding[0], 2 - padding[1])
+    """(W', bias, padding) of the convolution of gy that gives gx: W' flipped with in/out swapped, 2 - p.
+
+    W' is a view of the weight (im2col.py's ``flipped_transposed_weight`` as it reads, not
+    copied): the convolution transforms it at once, reading it where it lies, so a copy
+    made first would be read once and dropped (numba_winograd's jitted transform reads the
+    view in place; ``weight_tiles`` here copies it in its reshape).
+    """
+    return weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], None, (2 - padding[0], 2 - padding[1])
 
 
 # --- the transforms on xp ---------------------------------------------------

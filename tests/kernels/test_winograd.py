@@ -173,26 +173,6 @@ def test_the_plain_python_transforms_equal_the_jitted_ones():
     nw._gy_tiles(gy, th, tw, GY_jit)
     nw._gy_tiles_py(gy, th, tw, GY_py)
     np.testing.assert_allclose(GY_py, GY_jit, rtol=1e-14, atol=1e-14)
-    w = rng.standard_normal((5, 3, 3, 3))
-    U_jit, U_py = np.empty((16, 3, 5)), np.empty((16, 3, 5))
-    nw._weight_tiles(w, U_jit)
-    nw._weight_tiles_py(w, U_py)
-    np.testing.assert_allclose(U_py, U_jit, rtol=1e-14, atol=1e-14)
-
-
-@pytest.mark.numba
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("layout", ["contiguous", "a strided view"])
-def test_the_jitted_weight_transform_equals_numpys(dtype, layout):
-    """numba_winograd._weight_tiles against winograd.weight_tiles, on a contiguous weight and
-    on a view of one (in/out swapped and flipped, as a weight a user passes may be)."""
-    nw = module("numba_winograd")
-    w = np.random.default_rng(61).standard_normal((7, 5, 3, 3)).astype(dtype)
-    if layout != "contiguous":
-        w = w.swapaxes(0, 1)[:, :, ::-1, ::-1]
-    U = np.full((16,) + w.shape[1::-1], np.nan, dtype=dtype)
-    nw._weight_tiles(w, U)
-    close(U, winograd.weight_tiles(w), dtype)
 
 
 @pytest.mark.numba
