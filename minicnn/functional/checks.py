@@ -100,10 +100,15 @@ def fill_value(name: str, value: Any, dtype: Any, what: str = "value") -> Any:
     number an op takes as a scalar, ``what`` it is: a clamp bound, add's alpha): floats
     into an integer dtype truncate towards 0, integers into an unsigned one wrap (-1 is 255
     in uint8), and a value the dtype cannot hold (inf or NaN in an integer, 1e40 in float32,
-    300 in uint8, any complex) is a ValueOverflowError (a ValueError and a RuntimeError) naming
-    it, never a silent overflow."""
+    300 in uint8, a complex number in a real dtype) is a ValueOverflowError (a ValueError and a
+    RuntimeError) naming it, never a silent overflow. Into a complex dtype any number goes, each
+    part held as a float of its precision (1e40 is refused by complex64, as by float32)."""
     dtype = np.dtype(dtype)
-    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+    if dtype.kind == "c":
+        v = complex(value)
+        top = float(np.finfo(dtype).max)
+        ok = all(not math.isfinite(part) or abs(part) <= top for part in (v.real, v.imag))
+    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         ok = False
     elif dtype.kind == "b":
         return dtype.type(bool(value))

@@ -295,7 +295,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     1000.6932
     """
     check_tensor("logsumexp", "input", input)
-    x = basic.floating(input)
+    x = basic.floating(input, "logsumexp")
     return LogSumExp.apply(x, axes=_axes(x.ndim, dim, "logsumexp"), keepdim=keepdim)
 
 
