@@ -228,8 +228,9 @@ def check_conv_transpose_args(
 
 
 def check_flag(name: str, what: str, v: Any) -> None:
-    """A flag PyTorch's pooling takes as a bool alone (ceil_mode, count_include_pad): 1, 'yes' or
-    np.True_ refused, as PyTorch refuses them ("argument 'ceil_mode' must be bool, not int")."""
+    """A flag PyTorch takes as a bool alone (pooling's ceil_mode and count_include_pad, the
+    reductions' keepdim, dropout's and batch_norm's training): 1, 'yes' or np.True_ refused, as
+    PyTorch refuses them ("argument 'ceil_mode' must be bool, not int")."""
     if type(v) is not bool:
         raise TypeError(f"{name}: {what} must be a bool (True or False), got {type_name(v)} {v!r}")
 
