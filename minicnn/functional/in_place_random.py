@@ -34,25 +34,27 @@ def _refill(self: Tensor, name: str, draw: Callable[[], np.ndarray]) -> Tensor:
     return self
 
 
-def _check_floating(self: Tensor, name: str) -> None:
-    """normal_ and uniform_ draw floats: an integer or bool x is refused, as PyTorch refuses it
-    (NotImplementedError: "normal_kernel_cpu" not implemented for 'Long')."""
-    if self.dtype.kind != "f":
+def check_floating_draws(x: Any, name: str) -> None:
+    """normal_ and uniform_ draw floats (Tensor's and nn.init's, xavier's and kaiming's too): an
+    integer or bool x (a Tensor or an array) is refused, as PyTorch refuses it
+    (NotImplementedError: "normal_kernel_cpu" not implemented for 'Long'), where the draws
+    would be cut to integers without a word."""
+    if x.dtype.kind != "f":
         raise NotImplementedError(
-            f"{name}: not implemented for dtype {self.dtype}, as in PyTorch: expected a floating-point tensor"
+            f"{name}: not implemented for dtype {x.dtype}, as in PyTorch: expected a floating-point tensor"
         )
 
 
 def _normal_(self: Tensor, mean: Any = 0.0, std: Any = 1.0, *, generator: Any = None) -> Tensor:
     """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
     repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
-    _check_floating(self, "normal_")
+    check_floating_draws(self, "normal_")
     return _refill(self, "normal_", lambda: rng.get_generator(generator).normal(mean, std, self.shape))
 
 
 def _uniform_(self: Tensor, from_: Any = 0.0, to: Any = 1.0, *, generator: Any = None) -> Tensor:
     """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
-    _check_floating(self, "uniform_")
+    check_floating_draws(self, "uniform_")
     # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
     return _refill(
         self,
