@@ -21,7 +21,7 @@ import numpy as np
 from .. import backend, rng
 from ..creation import below_one
 from ..tensor import Tensor
-from .checks import check_tensor, type_name
+from .checks import ValueOverflowError, check_tensor, type_name
 from .in_place_methods import _check_fits, _check_in_place
 
 
@@ -92,8 +92,8 @@ def _exponential_(self: Tensor, lambd: Any = 1.0, *, generator: Any = None) -> T
     lambd e^(-lambd x), mean 1 / lambd), as PyTorch's ``exponential_``: a floating-point x only."""
     name = "exponential_()"
     check_tensor(name, "x", self)
-    if self.dtype.kind != "f":
-        raise TypeError(
+    if self.dtype.kind != "f":  # NOTE: PyTorch's is a RuntimeError here, not normal_'s NotImplementedError
+        raise RuntimeError(
             f"{name}: expected a floating-point tensor (a continuous distribution), got {self.dtype}"
         )
     if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
@@ -147,8 +147,10 @@ def _bounds(name: str, dtype: np.dtype, bounds: tuple, to: Any) -> tuple[int, in
     else:
         least = 0 if dtype.kind in "bu" else int(np.iinfo(dtype).min)
         for what, v in (("from", low), ("to - 1", high)):
-            if not least <= v <= top:
-                raise ValueError(f"{name}: {what} = {v} is out of bounds for {dtype}, [{least}, {top}]")
+            if not least <= v <= top:  # (a RuntimeError, as PyTorch's, and a ValueError)
+                raise ValueOverflowError(
+                    f"{name}: {what} = {v} is out of bounds for {dtype}, [{least}, {top}]"
+                )
     return low, high
 
 
