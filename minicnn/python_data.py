@@ -20,8 +20,9 @@ from . import int_range
 
 def read(data: Any, dtype: Any, name: str = "tensor") -> np.ndarray:
     """``data`` (a Python number or nested lists and tuples) as an array of ``dtype``; where
-    None, floats are float32 and ints int64, as PyTorch's defaults, and a NumPy number keeps
-    its dtype, promoted with the others' as PyTorch's (``[np.float64(1.5), 2.0]``: float64)."""
+    None, floats are float32, complex numbers complex64 and ints int64, as PyTorch's defaults,
+    and a NumPy number keeps its dtype, promoted with the others' as PyTorch's
+    (``[np.float64(1.5), 2.0]``: float64; ``[np.float64(1.5), 1j]``: complex128)."""
     try:
         array = np.asarray(data)
     except ValueError:
@@ -39,11 +40,15 @@ def read(data: Any, dtype: Any, name: str = "tensor") -> np.ndarray:
     if types is not None and not python_numbers:  # NumPy numbers, or arrays, among the elements
         dtype = reduce(_promote, {_dtype_of(v) for v in _elements(data, array.ndim)})
     if dtype is None:
-        dtype = {"f": np.float32, "i": np.int64, "u": np.int64}.get(array.dtype.kind, array.dtype)
+        dtype = _DEFAULTS.get(array.dtype.kind, array.dtype)
     else:
         int_range.refuse_unconvertible(name, array, dtype, lambda i: f"data{_index(array, i)} =")
     with np.errstate(over="ignore"):  # NOTE: 1e40 into float32 is inf, as in PyTorch, unwarned
         return array.astype(dtype, copy=False)
+
+
+# PyTorch's default dtypes for Python numbers, by the kind NumPy read them as
+_DEFAULTS = {"f": np.float32, "c": np.complex64, "i": np.int64, "u": np.int64}
 
 
 def _elements(data: Any, ndim: int) -> Any:
@@ -54,25 +59,26 @@ def _elements(data: Any, ndim: int) -> Any:
 
 
 # NOTE: the dtypes Python numbers alone give NumPy, where a NumPy number among them changes
-# nothing PyTorch would give. Not float64: as PyTorch, np.float64(1.5) beside 2.0 is float64 (a
-# Python float alone, float32), so the elements' types are read; any other dtype came from
-# NumPy's numbers, each element's dtype then promoted as PyTorch promotes
-# (``[np.float32(1), 2]`` float32, where NumPy says float64)
-_PYTHON_MADE = {np.dtype(t) for t in (np.bool_, np.int64, np.uint64, np.complex128, object)}
+# nothing PyTorch would give. Not float64 nor complex128: as PyTorch, np.float64(1.5) beside 2.0
+# is float64 (a Python float alone, float32) and beside 1j complex128 (a Python complex alone,
+# complex64), so the elements' types are read; any other dtype came from NumPy's numbers, each
+# element's dtype then promoted as PyTorch promotes (``[np.float32(1), 2]`` float32, where
+# NumPy says float64)
+_PYTHON_MADE = {np.dtype(t) for t in (np.bool_, np.int64, np.uint64, object)}
 _PYTHON_NUMBERS = {bool, int, float, complex}
 _NO_INTS = {bool, float, complex}
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 def _dtype_of(v: Any) -> np.dtype:
-    """An element's dtype, as PyTorch counts it in a list (a Python complex: complex128, as
-    minicnn reads a list of them; anything else was refused before)."""
+    """An element's dtype, as PyTorch counts it in a list (a Python complex: complex64, PyTorch's
+    default complex dtype; anything else was refused before)."""
     if hasattr(v, "dtype"):  # a NumPy number or array, a Tensor
         return np.dtype(v.dtype)
     for kind, dtype in _PYTHON_DTYPES:
         if isinstance(v, kind):
             return dtype
-    return np.dtype(np.complex128)
+    return np.dtype(np.complex64)
 
 
 _PYTHON_DTYPES = ((bool, np.dtype(np.bool_)), (int, np.dtype(np.int64)), (float, np.dtype(np.float32)))

@@ -246,3 +246,27 @@ def test_a_complex_fill_value_of_a_0d_tensor_or_into_a_like_factory_is_its_numbe
     assert z.dtype == np.complex64 and z.tolist() == [2 - 1j, 2 - 1j]
     assert mc.full((1,), mc.tensor(1.5 + 2j)).dtype == np.complex64
     assert mc.full_like(mc.zeros(2, dtype=mc.float64), 0.25 + 0j).tolist() == [0.25, 0.25]
+
+
+# (data, dtype): torch 2.14's torch.tensor(data).dtype, written down from running each there
+COMPLEX_DATA = [
+    (lambda c: [c], "complex64"),
+    (lambda c: c, "complex64"),
+    (lambda c: [[1, c], [3, 4]], "complex64"),
+    (lambda c: [True, c], "complex64"),
+    (lambda c: [np.float32(1.5), c], "complex64"),
+    (lambda c: [np.float64(1.5), c], "complex128"),
+    (lambda c: [np.complex128(c), 2.0], "complex128"),
+    (lambda c: np.complex128(c), "complex128"),
+]
+
+
+@pytest.mark.parametrize("data, dtype", COMPLEX_DATA)
+def test_python_complex_numbers_are_complex64_as_pytorchs_default_complex_dtype(data, dtype):
+    """minicnn read them as NumPy does, complex128; a float64 or complex128 NumPy number beside
+    them still raises it, as in PyTorch."""
+    rng = np.random.default_rng(4506)
+    c = complex(*rng.normal(size=2))
+    got = mc.tensor(data(c))
+    assert got.dtype == dtype
+    assert np.isclose(got.numpy(), c, rtol=1e-6).sum() == 1  # (both of its parts kept)

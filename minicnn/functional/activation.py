@@ -113,13 +113,13 @@ def sin(input: Tensor) -> Tensor:
     [0.0, 1.0]
     """
     check_tensor("sin", "input", input)
-    return Sin.apply(floating(input))
+    return Sin.apply(floating(input, "sin"))
 
 
 def cos(input: Tensor) -> Tensor:
     """y = cos x, elementwise, as ``torch.cos``: an integer or bool tensor gives float32."""
     check_tensor("cos", "input", input)
-    return Cos.apply(floating(input))
+    return Cos.apply(floating(input, "cos"))
 
 
 def sigmoid(x: Tensor, *, name: str = "sigmoid") -> Tensor:

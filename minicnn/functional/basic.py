@@ -258,16 +258,17 @@ def _binary(cls, a, b, reverse=False, name=None, ints="wrap", **params):
     if not isinstance(a, Tensor):
         a, b = b, a
         reverse = not reverse
-    a = floating(a) if cls is Div and reverse and a.dtype == bool else a  # (PyTorch: x.reciprocal() * n)
+    if cls is Div and reverse and a.dtype == bool:
+        a = floating(a, name)  # (PyTorch: x.reciprocal() * n)
     # as PyTorch: uint8 / 256 divides by 256 itself, and uint8 ** 256 is refused (256 ** uint8 wraps)
     ints = "float" if cls is Div else "refuse" if cls is Pow and not reverse else ints
     b = as_tensor(b, a, name, ints=ints)
     if cls is not MatMul:  # (matmul checks its own shapes)
         check_broadcast(name, a.shape, b.shape)
-    if cls is Div and a.dtype.kind != "f" and b.dtype.kind != "f":
+    if cls is Div and a.dtype.kind in "biu" and b.dtype.kind in "biu":
         # true division of integers gives PyTorch's default float dtype, not NumPy's float64;
         # each as it is (uint8 / mc.tensor(-1, dtype=int8) is -200.0, as PyTorch's)
-        a, b = floating(a), floating(b)
+        a, b = floating(a, name), floating(b, name)
     a, b = same_float_dtype(name, a, b, cast=cast)
     if "alpha" in params:
         dtype = np.result_type(a.dtype, b.dtype)
@@ -341,17 +342,17 @@ def neg(x: Tensor) -> Tensor:
 
 def exp(x: Tensor) -> Tensor:
     """e^x, elementwise; gx = gy * y. An integer x gives float32, as in PyTorch."""
-    return Exp.apply(floating(x))
+    return Exp.apply(floating(x, "exp"))
 
 
 def log(x: Tensor) -> Tensor:
     """The natural logarithm, elementwise; gx = gy / x. An integer x gives float32, as in PyTorch."""
-    return Log.apply(floating(x))
+    return Log.apply(floating(x, "log"))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """The square root, elementwise; gx = gy / (2 y). An integer x gives float32, as in PyTorch."""
-    return Sqrt.apply(floating(x))
+    return Sqrt.apply(floating(x, "sqrt"))
 
 
 def abs(x: Tensor) -> Tensor:  # shadows the builtin, as torch.abs

@@ -100,10 +100,15 @@ def fill_value(name: str, value: Any, dtype: Any, what: str = "value") -> Any:
     number an op takes as a scalar, ``what`` it is: a clamp bound, add's alpha): floats
     into an integer dtype truncate towards 0, integers into an unsigned one wrap (-1 is 255
     in uint8), and a value the dtype cannot hold (inf or NaN in an integer, 1e40 in float32,
-    300 in uint8, any complex) is a ValueOverflowError (a ValueError and a RuntimeError) naming
-    it, never a silent overflow."""
+    300 in uint8, a complex number in a real dtype) is a ValueOverflowError (a ValueError and a
+    RuntimeError) naming it, never a silent overflow. Into a complex dtype any number goes, each
+    part held as a float of its precision (1e40 is refused by complex64, as by float32)."""
     dtype = np.dtype(dtype)
-    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+    if dtype.kind == "c":
+        v = complex(value)
+        top = float(np.finfo(dtype).max)
+        ok = all(not math.isfinite(part) or abs(part) <= top for part in (v.real, v.imag))
+    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         ok = False
     elif dtype.kind == "b":
         return dtype.type(bool(value))
@@ -223,8 +228,9 @@ def check_conv_transpose_args(
 
 
 def check_flag(name: str, what: str, v: Any) -> None:
-    """A flag PyTorch's pooling takes as a bool alone (ceil_mode, count_include_pad): 1, 'yes' or
-    np.True_ refused, as PyTorch refuses them ("argument 'ceil_mode' must be bool, not int")."""
+    """A flag PyTorch takes as a bool alone (pooling's ceil_mode and count_include_pad, the
+    reductions' keepdim, dropout's and batch_norm's training): 1, 'yes' or np.True_ refused, as
+    PyTorch refuses them ("argument 'ceil_mode' must be bool, not int")."""
     if type(v) is not bool:
         raise TypeError(f"{name}: {what} must be a bool (True or False), got {type_name(v)} {v!r}")
 

@@ -151,7 +151,7 @@ def clamp(x: Tensor, min: Any = None, max: Any = None, *, name: str = "clamp") -
             f"{name}: expected a number tensor or a number bound, got bool x and bool bounds (as PyTorch)"
         )
     if x.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
-        x = floating(x)  # an integer tensor clamped to a float bound: float32, as PyTorch
+        x = floating(x, name)  # an integer tensor clamped to a float bound: float32, as PyTorch
     elif x.dtype == bool:
         x = Tensor(x.data.astype(np.int64))  # a bool one to an int bound: int64, as PyTorch
     # as PyTorch: each bound in x's dtype, refused where it cannot hold it (uint8: -1 is 255)

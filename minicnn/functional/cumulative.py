@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
-from .checks import check_tensor, wrap_dim, wrap_dims
+from .checks import check_flag, check_tensor, wrap_dim, wrap_dims
 from .copying import cast
 from .shape import reshape
 
@@ -74,6 +74,7 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     [[0.0, 6.0, 0.0], [8.0, 4.0, 2.0]]
     """
     check_tensor("prod", "input", input)
+    check_flag("prod", "keepdim", keepdim)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"prod: dim must be one int, or None for all elements, got {dim!r}")
     if dim is None and keepdim:
@@ -121,6 +122,7 @@ def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # sha
 
 def _truth(name, x, dim, keepdim):
     check_tensor(name, "input", x)
+    check_flag(name, "keepdim", keepdim)
     axes = None if dim is None else wrap_dims(name, dim, x.ndim)
     y = getattr(x.data, name)(axis=axes if x.ndim else None, keepdims=keepdim)  # (0-d: dim 0 or -1)
     return Tensor(y.astype(np.uint8) if x.dtype == np.uint8 else y)

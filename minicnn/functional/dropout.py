@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import backend, rng
 from ..tensor import Function, Tensor
-from .checks import check_float, check_p
+from .checks import check_flag, check_float, check_p
 from .smooth_activation import SELU_ALPHA, SELU_SCALE
 
 
@@ -77,6 +77,7 @@ def dropout(
     training gives a new tensor either way (docs/ops/dropout.md), as ``nn.Dropout`` does.
     """
     check_p(name, p)
+    check_flag(name, "training", training)  # (1 or "yes" was read by truthiness; PyTorch refuses it)
     check_float(name, "x", x)
     if not training or p == 0:
         return x
@@ -94,6 +95,7 @@ def dropout2d(
     Shapes: (N, C, H, W) -> the same.
     """
     check_p(name, p)
+    check_flag(name, "training", training)
     check_float(name, "x", x)
     if x.ndim == 3:  # NOTE: PyTorch reads it as (N, C, L) and warns that this will change
         raise ValueError(
@@ -126,6 +128,7 @@ def dropout1d(
     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
     check_p(name, p)
+    check_flag(name, "training", training)
     check_float(name, "x", x)
     if x.ndim not in (2, 3):
         raise ValueError(f"{name}: expected (N, C, L) or unbatched (C, L) input, got shape {x.shape}")
@@ -136,6 +139,7 @@ def dropout1d(
 
 def _alpha_dropout(name, x, p, training, feature):
     check_p(name, p)
+    check_flag(name, "training", training)
     check_float(name, "x", x)
     if not training or p == 0 or x.data.size == 0:
         return x

@@ -21,7 +21,7 @@ import numpy as np
 from .. import backend, rng
 from ..creation import below_one
 from ..tensor import Tensor
-from .checks import check_tensor, type_name
+from .checks import ValueOverflowError, check_tensor, type_name
 from .in_place_methods import _check_fits, _check_in_place
 
 
@@ -34,25 +34,27 @@ def _refill(self: Tensor, name: str, draw: Callable[[], np.ndarray]) -> Tensor:
     return self
 
 
-def _check_floating(self: Tensor, name: str) -> None:
-    """normal_ and uniform_ draw floats: an integer or bool x is refused, as PyTorch refuses it
-    (NotImplementedError: "normal_kernel_cpu" not implemented for 'Long')."""
-    if self.dtype.kind != "f":
+def check_floating_draws(x: Any, name: str) -> None:
+    """normal_ and uniform_ draw floats (Tensor's and nn.init's, xavier's and kaiming's too): an
+    integer or bool x (a Tensor or an array) is refused, as PyTorch refuses it
+    (NotImplementedError: "normal_kernel_cpu" not implemented for 'Long'), where the draws
+    would be cut to integers without a word."""
+    if x.dtype.kind != "f":
         raise NotImplementedError(
-            f"{name}: not implemented for dtype {self.dtype}, as in PyTorch: expected a floating-point tensor"
+            f"{name}: not implemented for dtype {x.dtype}, as in PyTorch: expected a floating-point tensor"
         )
 
 
 def _normal_(self: Tensor, mean: Any = 0.0, std: Any = 1.0, *, generator: Any = None) -> Tensor:
     """Refill with draws from N(mean, std^2), from minicnn's generator (mc.manual_seed
     repeats them), as PyTorch's; on a parameter, under mc.no_grad()."""
-    _check_floating(self, "normal_")
+    check_floating_draws(self, "normal_")
     return _refill(self, "normal_", lambda: rng.get_generator(generator).normal(mean, std, self.shape))
 
 
 def _uniform_(self: Tensor, from_: Any = 0.0, to: Any = 1.0, *, generator: Any = None) -> Tensor:
     """Refill with draws from U[from_, to), as PyTorch's ``uniform_``."""
-    _check_floating(self, "uniform_")
+    check_floating_draws(self, "uniform_")
     # NOTE: float32 rounding can lift the largest draws to ``to`` itself; keep them below
     return _refill(
         self,
@@ -90,8 +92,8 @@ def _exponential_(self: Tensor, lambd: Any = 1.0, *, generator: Any = None) -> T
     lambd e^(-lambd x), mean 1 / lambd), as PyTorch's ``exponential_``: a floating-point x only."""
     name = "exponential_()"
     check_tensor(name, "x", self)
-    if self.dtype.kind != "f":
-        raise TypeError(
+    if self.dtype.kind != "f":  # NOTE: PyTorch's is a RuntimeError here, not normal_'s NotImplementedError
+        raise RuntimeError(
             f"{name}: expected a floating-point tensor (a continuous distribution), got {self.dtype}"
         )
     if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
@@ -145,8 +147,10 @@ def _bounds(name: str, dtype: np.dtype, bounds: tuple, to: Any) -> tuple[int, in
     else:
         least = 0 if dtype.kind in "bu" else int(np.iinfo(dtype).min)
         for what, v in (("from", low), ("to - 1", high)):
-            if not least <= v <= top:
-                raise ValueError(f"{name}: {what} = {v} is out of bounds for {dtype}, [{least}, {top}]")
+            if not least <= v <= top:  # (a RuntimeError, as PyTorch's, and a ValueError)
+                raise ValueOverflowError(
+                    f"{name}: {what} = {v} is out of bounds for {dtype}, [{least}, {top}]"
+                )
     return low, high
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import backend, kernels
 from ..tensor import Function, Tensor
-from .checks import check_float, check_same_dtype
+from .checks import check_flag, check_float, check_same_dtype
 
 
 def as_ncm(x):
@@ -142,6 +142,7 @@ def check_batch_norm_input(
 ) -> None:
     """The boundary checks of batch norm, before any arithmetic; ``count=False`` leaves the
     "more than 1 value per channel" check to SyncBatchNorm, which counts the global batch."""
+    check_flag(name, "training", training)  # (1 or "yes" was read by truthiness; PyTorch refuses it)
     check_float(name, "x", x)
     if x.ndim < 2:
         raise ValueError(f"{name}: expected an input of shape (N, C) or (N, C, ...), got {x.shape}")
@@ -207,7 +208,7 @@ def batch_norm(
         bias,
         running_mean=running_mean,
         running_var=running_var,
-        training=bool(training),
+        training=training,
         momentum=momentum,
         eps=eps,
     )

@@ -70,7 +70,12 @@ def as_tensor(value: Any, like: Tensor, name: str = "", *, ints: str = "wrap") -
             f"{name}: a bool tensor and the int {value}, which only uint64 holds, have no common "
             f"dtype in PyTorch (it promotes nothing to uint64); use an int below 2**63"
         )
-    if array.dtype.kind in "fiub" and like.dtype.kind == "f":
+    if like.dtype.kind == "c" and array.dtype.kind in "fiubc" and not isinstance(value, np.ndarray):
+        with np.errstate(over="ignore"):  # NOTE: 1e40 beside complex64 is inf, as beside float32
+            array = array.astype(like.dtype)  # a number takes a complex tensor's dtype, as PyTorch
+    elif array.dtype.kind == "c" and not isinstance(value, np.ndarray) and not backend.is_cupy_array(value):
+        refuse_complex(name or "arithmetic", f"{like.dtype} tensor", f"the complex number {value!r}")
+    elif array.dtype.kind in "fiub" and like.dtype.kind == "f":
         array = array.astype(like.dtype)  # keep float32 float32 when adding 0.5
     elif like.dtype.kind in "iu" and isinstance(value, (bool, int, np.integer)):
         if ints == "refuse":
@@ -83,6 +88,16 @@ def as_tensor(value: Any, like: Tensor, name: str = "", *, ints: str = "wrap") -
     return Tensor(array)
 
 
+def refuse_complex(name: str, one: str, other: str) -> None:
+    """Refuse a complex operand beside a real tensor: minicnn computes complex tensors with numbers
+    and complex tensors only (docs/api/creation.md), where PyTorch would promote the real tensor
+    to complex, and carry gradients through complex values, which minicnn does not."""
+    raise TypeError(
+        f"{name}: a complex operand meets only numbers and complex tensors in minicnn, got {one} "
+        f"and {other}; convert the real tensor with .to(np.complex64) first"
+    )
+
+
 def in_place_operand(
     name: str, x: Tensor, other: Any, what: str, instead: str, *, ints: str = "wrap"
 ) -> tuple[Any, np.dtype]:
@@ -93,7 +108,7 @@ def in_place_operand(
     other is called and ``instead``, the way out, as PyTorch refuses it."""
     y = as_tensor(other, x, name, ints=ints)
     dtype = result_type(x, y)
-    if ints == "float" and dtype.kind != "f":
+    if ints == "float" and dtype.kind in "biu":
         dtype = np.dtype(np.float32)  # integers divide truly into PyTorch's default float dtype
     refuse_wider_result(name, x, what, _dtype_name(other), dtype, instead)
     return y.data, dtype
@@ -201,6 +216,11 @@ def same_float_dtype(name, a, b, cast=None):
     ka, kb = a.dtype.kind, b.dtype.kind
     if a.dtype == b.dtype:
         return a, b
+    if (ka == "c") != (kb == "c"):
+        refuse_complex(name, f"{a.dtype} tensor", f"{b.dtype} tensor")
+    if ka == "c":  # (none needs a gradient) complex64 and complex128 meet in complex128, as PyTorch
+        dtype = result_type(a, b)
+        return in_dtype(a, dtype), in_dtype(b, dtype)
     if ka != "f" and kb != "f":
         dtype = result_type(a, b)
         return in_dtype(a, dtype), in_dtype(b, dtype)
@@ -235,8 +255,14 @@ def check_broadcast(name: str, *shapes: tuple) -> None:
             )
 
 
-def floating(x: Tensor) -> Tensor:
-    """x, or an integer x as float32: exp, log and sqrt of integers are PyTorch's float32."""
+def floating(x: Tensor, name: str) -> Tensor:
+    """x, or an integer x as float32: exp, log and sqrt of integers are PyTorch's float32. A
+    complex x is refused, naming the op: its real part alone would be a wrong answer."""
+    if x.dtype.kind == "c":
+        raise TypeError(
+            f"{name}: expected a real tensor, got {x.dtype} (minicnn computes complex tensors only in "
+            "arithmetic with numbers and complex tensors)"
+        )
     return x if x.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
 
 
@@ -326,19 +352,22 @@ def _is_number(value: Any) -> bool:
 
 def scaled_alpha(name: str, alpha: Any, dtype: Any, *, subtract: bool = False) -> Any:
     """torch.add's and torch.sub's ``alpha`` as a scalar of the result's ``dtype``, so that
-    ``alpha * b`` keeps it; PyTorch's rules: a real number, a float only for a floating-point
-    result, a bool only for a bool one, converted as ``scalar_of`` converts it (for sub, -alpha:
-    PyTorch subtracts by adding -alpha, so int8 takes alpha=128 and refuses alpha=-128). A 0-d
+    ``alpha * b`` keeps it; PyTorch's rules: a real number (or complex, for a complex result),
+    a float only for a floating-point or complex result, a bool only for a bool one, converted
+    as ``scalar_of`` converts it (for sub, -alpha: PyTorch subtracts by adding -alpha, so int8
+    takes alpha=128 and refuses alpha=-128). A 0-d
     tensor that needs no gradient counts as the number it holds, as in PyTorch."""
     if isinstance(alpha, Tensor) and not alpha.ndim and not alpha.requires_grad:
         alpha = alpha.item()  # (a bool, int or float: checked below as one)
     elif isinstance(alpha, Tensor):
         got = "one that requires grad" if alpha.requires_grad else f"shape {alpha.shape}"
         raise TypeError(f"{name}: alpha must be a number or a 0-d tensor that needs no gradient, got {got}")
+    dtype = np.dtype(dtype)
+    if isinstance(alpha, (complex, np.complexfloating)) and dtype.kind == "c":
+        return scalar_of(name, "alpha", alpha, dtype)  # (a complex alpha for complex tensors, as PyTorch)
     if not _is_number(alpha):
         raise TypeError(f"{name}: alpha must be a real number, got {type(alpha).__name__}")
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f" and not isinstance(alpha, (numbers.Integral, np.bool_)):
+    if dtype.kind not in "fc" and not isinstance(alpha, (numbers.Integral, np.bool_)):
         kind = "a bool" if dtype.kind == "b" else "an integer"
         raise TypeError(f"{name}: alpha must not be a float for {kind} tensor ({dtype}), got {alpha}")
     if dtype.kind != "b" and isinstance(alpha, (bool, np.bool_)):

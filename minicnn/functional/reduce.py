@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Function, Tensor
 from . import basic, copying, pointwise
-from .checks import check_tensor, wrap_dim, wrap_dims
+from .checks import check_flag, check_tensor, wrap_dim, wrap_dims
 
 
 def _axes(ndim, dim, name="reduce"):
@@ -101,6 +101,7 @@ class Min(Max):
 
 def _reduce(cls, x, dim, keepdim, axis, name=None):
     name = name or cls.__name__.lower()
+    check_flag(name, "keepdim", keepdim)  # (1 or "yes" was read by truthiness; PyTorch refuses it)
     dim = axis if dim is None else dim
     axes = _axes(x.ndim, dim, name)
     if cls in (Max, Min):
@@ -188,6 +189,7 @@ class ValueAt(Function):
 
 def _along(pick, result, name, x, dim, keepdim, axis):
     check_tensor(name, "x", x)
+    check_flag(name, "keepdim", keepdim)
     dim = axis if dim is None else dim
     if dim is None:  # over everything, as torch.max(x): the value alone
         if keepdim:
@@ -256,6 +258,7 @@ def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def _arg(name, x, dim, keepdim):
     check_tensor(name, "input", x)
+    check_flag(name, "keepdim", keepdim)
     if x.dtype == np.bool_:  # (NumPy would take it: the first True)
         raise TypeError(
             f"{name}: expected a number tensor, got bool, as PyTorch; x.int().{name}() for the first True"
@@ -295,7 +298,8 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     1000.6932
     """
     check_tensor("logsumexp", "input", input)
-    x = basic.floating(input)
+    check_flag("logsumexp", "keepdim", keepdim)
+    x = basic.floating(input, "logsumexp")
     return LogSumExp.apply(x, axes=_axes(x.ndim, dim, "logsumexp"), keepdim=keepdim)
 
 
@@ -346,6 +350,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     """
     check_tensor("norm", "input", input)
     _check_floating("norm", input)
+    check_flag("norm", "keepdim", keepdim)
     if isinstance(p, bool) or p not in ("fro", 1, 2, math.inf):
         raise ValueError(
             f"norm: p must be 1, 2, 'fro' or float('inf'), got {p!r} (other norms are not implemented)"

@@ -65,7 +65,7 @@ def reciprocal(input: Tensor) -> Tensor:
     [0.25, inf]
     """
     check_tensor("reciprocal", "input", input)
-    return Reciprocal.apply(floating(input))
+    return Reciprocal.apply(floating(input, "reciprocal"))
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Function, Tensor
+from .checks import check_flag
 from .reduce import _axes, _check_floating, _keep
 
 
@@ -77,6 +78,7 @@ def var(
 
 def _variance(name, x, dim, unbiased, keepdim, correction, root=False):
     _check_floating(name, x)
+    check_flag(name, "keepdim", keepdim)
     if isinstance(dim, bool) and unbiased is None:  # PyTorch's other form: var(x, unbiased)
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:

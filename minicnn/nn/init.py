@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from .. import backend, in_place, rng
+from ..functional.in_place_random import check_floating_draws
 from ..tensor import Tensor
 
 __all__ = [
@@ -97,8 +98,11 @@ def _calculate_correct_fan(tensor, mode):
 def _fill(tensor, draw, name=None):
     """Write ``draw(shape)`` (float64 values) into the tensor's array in place; returns the tensor.
     A draw ``name``d (``uniform_``: a value of its own per element) is refused where elements
-    share memory (an expand() view), as in PyTorch; a constant is written there."""
+    share memory (an expand() view), and in an integer or bool tensor, as in PyTorch; a
+    constant is written there."""
     array = tensor.data if isinstance(tensor, Tensor) else tensor
+    if name is not None:  # (draws, cut to integers without a word; a constant fits any dtype)
+        _check_draws(array, name)
     if array.size == 0:  # (silently, as PyTorch's uniform_ and normal_; kaiming's warn, below)
         return tensor
     in_place.refuse_read_only("nn.init" + (f".{name}" if name else ""), array, "the tensor")
@@ -141,6 +145,7 @@ def ones_(tensor):
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    _check_draws(tensor, "xavier_uniform_")  # (after the fan's check, as in PyTorch)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -149,8 +154,14 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    _check_draws(tensor, "xavier_normal_")  # (after the fan's check, as in PyTorch)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
+
+
+def _check_draws(tensor, name):
+    """Refuse an integer or bool tensor, naming the init called (draws would be cut to ints)."""
+    check_floating_draws(tensor.data if isinstance(tensor, Tensor) else tensor, f"nn.init.{name}")
 
 
 def _numel(tensor):
@@ -173,6 +184,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     if _numel(tensor) == 0:
         return _zero_elements(tensor)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    _check_draws(tensor, "kaiming_uniform_")
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
@@ -182,6 +194,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     if _numel(tensor) == 0:
         return _zero_elements(tensor)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    _check_draws(tensor, "kaiming_normal_")
     return normal_(tensor, 0.0, std, generator)
 
 

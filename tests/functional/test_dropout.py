@@ -124,3 +124,26 @@ def test_bad_input():
         nn.Dropout2d(0.5)(mc.ones(4, 6, 5))
     with pytest.raises(TypeError, match="DropConnect: expected a Linear"):
         nn.DropConnect(nn.ReLU())
+
+
+DROPOUTS = {
+    "dropout": lambda x, v: F.dropout(x, 0.5, training=v),
+    "dropout1d": lambda x, v: F.dropout1d(x[0], 0.5, v),
+    "dropout2d": lambda x, v: F.dropout2d(x, 0.5, training=v),
+    "alpha_dropout": lambda x, v: F.alpha_dropout(x, 0.5, training=v),
+    "feature_alpha_dropout": lambda x, v: F.feature_alpha_dropout(x, 0.5, v),
+}
+
+
+@pytest.mark.parametrize("name", DROPOUTS)
+@pytest.mark.parametrize(
+    "value, shown", [(1, "int 1"), (0, "int 0"), ("no", "str 'no'"), (np.True_, "numpy")]
+)
+def test_a_training_flag_that_is_no_bool_is_refused_as_pytorch_refuses_it(name, value, shown):
+    """PyTorch: "dropout(): argument 'train' (position 3) must be bool, not int"; minicnn
+    dropped units for training=1 and for "no"."""
+    x = mc.tensor(np.random.default_rng(4508).normal(size=(2, 3, 4, 4)))
+    with pytest.raises(TypeError, match=rf"^{name}: training must be a bool \(True or False\), got {shown}"):
+        DROPOUTS[name](x, value)
+    y = DROPOUTS[name](x, False)  # (False is taken: the identity)
+    np.testing.assert_array_equal(y.numpy(), x.numpy()[0] if name == "dropout1d" else x.numpy())

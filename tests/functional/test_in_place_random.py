@@ -104,7 +104,7 @@ def test_random_draws_integers_in_its_range(dtype, call, low, high):
         ),
         (
             lambda: mc.zeros(3, dtype=mc.int64).exponential_(),
-            TypeError,
+            RuntimeError,  # (PyTorch's: "Exponential distribution is a continuous probability ...")
             r"^exponential_\(\): expected a floating-point",
         ),
         (
@@ -145,3 +145,29 @@ def test_a_float_range_past_the_exact_integers_warns_as_pytorch():
         UserWarning, match=r"random_\(\): the range \[0, 33554431\] is beyond \[-2\*\*24, 2\*\*24\]"
     ):
         mc.zeros(3).random_(0, 2**25)
+
+
+@pytest.mark.parametrize("dtype", [mc.int64, mc.int32, mc.uint8, mc.bool])
+def test_exponential_of_an_integer_tensor_is_pytorchs_runtime_error(dtype):
+    """PyTorch: RuntimeError "Exponential distribution is a continuous probability distribution";
+    minicnn raised TypeError."""
+    values = np.random.default_rng(4511).integers(0, 2, size=5)
+    x = mc.tensor(values, dtype=dtype)
+    with pytest.raises(
+        RuntimeError, match=rf"^exponential_\(\): expected a floating-point tensor .*, got {dtype}$"
+    ):
+        x.exponential_()
+    np.testing.assert_array_equal(x.numpy(), values.astype(dtype))
+
+
+@pytest.mark.parametrize(
+    "dtype, bounds", [(mc.uint8, (-1, 5)), (mc.uint8, (0, 300)), (mc.int8, (-200, 5)), (mc.bool, (0, 3))]
+)
+def test_random_bounds_an_integer_dtype_cannot_hold_are_pytorchs_runtime_error(dtype, bounds):
+    """PyTorch: RuntimeError "from is out of bounds for unsigned char"; minicnn raised ValueError
+    alone (it stays one, so code written for either catches it)."""
+    x = mc.tensor(np.random.default_rng(4512).integers(0, 2, size=4), dtype=dtype)
+    with pytest.raises(
+        RuntimeError, match=rf"^random_\(\): (from|to - 1) = -?\d+ is out of bounds for {dtype}"
+    ):
+        x.random_(*bounds)

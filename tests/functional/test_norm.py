@@ -333,3 +333,22 @@ def test_the_batch_norm_function_computes_its_own_statistics():
     xhat = (y - b.numpy()[:, None, None]) / w.numpy()[:, None, None]
     np.testing.assert_allclose(xhat.mean(axis=(0, 2, 3)), 0, atol=1e-12)
     np.testing.assert_allclose(xhat.var(axis=(0, 2, 3)), 1, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "value, shown", [(1, "int 1"), (0, "int 0"), ("no", "str 'no'"), (np.True_, "numpy")]
+)
+def test_a_batch_norm_training_flag_that_is_no_bool_is_refused_as_pytorch_refuses_it(value, shown):
+    """PyTorch: "batch_norm(): argument 'training' (position 6) must be bool, not int"; minicnn
+    took "no" as training and updated the running statistics."""
+    rng = np.random.default_rng(4509)
+    x, rm, rv = (
+        mc.tensor(rng.normal(size=(4, 3, 2, 2))),
+        mc.zeros(3, dtype=mc.float64),
+        mc.ones(3, dtype=mc.float64),
+    )
+    with pytest.raises(
+        TypeError, match=rf"^batch_norm: training must be a bool \(True or False\), got {shown}"
+    ):
+        F.batch_norm(x, rm, rv, training=value)
+    assert rm.tolist() == [0.0, 0.0, 0.0]  # (refused before the running statistics moved)

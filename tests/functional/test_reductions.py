@@ -147,3 +147,35 @@ def test_norm_inf_ties_share_the_gradient_and_bad_input_is_refused(t):
         mc.norm(mc.tensor([1.0, 2.0]), p=3)
     with pytest.raises(ValueError, match=r"norm: the inf norm \(a max\) of an empty dim has no value"):
         mc.norm(mc.zeros(2, 0), INF, dim=1)
+
+
+KEEPDIM_CALLS = {
+    "sum": lambda x, v: x.sum(1, keepdim=v),
+    "mean": lambda x, v: mc.mean(x, 1, keepdim=v),
+    "amax": lambda x, v: x.amax(1, keepdim=v),
+    "amin": lambda x, v: x.amin(1, keepdim=v),
+    "max": lambda x, v: x.max(1, keepdim=v),
+    "min": lambda x, v: mc.min(x, 1, keepdim=v),
+    "argmax": lambda x, v: x.argmax(1, keepdim=v),
+    "argmin": lambda x, v: mc.argmin(x, 1, keepdim=v),
+    "var": lambda x, v: x.var(1, keepdim=v),
+    "std": lambda x, v: mc.std(x, 1, keepdim=v),
+    "prod": lambda x, v: x.prod(1, keepdim=v),
+    "all": lambda x, v: (x > 0).all(1, keepdim=v),
+    "any": lambda x, v: (x > 0).any(1, keepdim=v),
+    "logsumexp": lambda x, v: x.logsumexp(1, keepdim=v),
+    "norm": lambda x, v: x.norm(2, 1, keepdim=v),
+}
+
+
+@pytest.mark.parametrize("name", KEEPDIM_CALLS)
+@pytest.mark.parametrize(
+    "value, shown", [(1, "int 1"), (0, "int 0"), ("yes", "str 'yes'"), (np.True_, "numpy")]
+)
+def test_a_keepdim_that_is_no_bool_is_refused_as_pytorch_refuses_it(name, value, shown):
+    """PyTorch: "sum(): argument 'keepdim' must be bool, not int"; minicnn kept the dim for 1."""
+    x = mc.tensor(np.random.default_rng(4507).normal(size=(2, 3)).astype(np.float32))
+    with pytest.raises(TypeError, match=rf"^{name}: keepdim must be a bool \(True or False\), got {shown}"):
+        KEEPDIM_CALLS[name](x, value)
+    kept = KEEPDIM_CALLS[name](x, True)
+    assert (kept.values if name in ("max", "min") else kept).shape == (2, 1)  # (True is taken)

@@ -115,3 +115,26 @@ def test_the_other_inits_take_zero_element_tensors_silently_as_pytorch():
     for fill in fills:
         assert fill(param(0, 3)).shape == (0, 3)
     assert nn.Embedding(0, 3).weight.shape == (0, 3) and nn.Embedding(4, 0).weight.shape == (4, 0)
+
+
+DRAWS = {
+    "normal_": lambda t: init.normal_(t),
+    "uniform_": lambda t: init.uniform_(t, -3.0, 3.0),
+    "xavier_normal_": lambda t: init.xavier_normal_(t, gain=5.0),
+    "xavier_uniform_": lambda t: init.xavier_uniform_(t, gain=5.0),
+    "kaiming_normal_": lambda t: init.kaiming_normal_(t),
+    "kaiming_uniform_": lambda t: init.kaiming_uniform_(t),
+}
+
+
+@pytest.mark.parametrize("name", DRAWS)
+@pytest.mark.parametrize("dtype", [mc.int64, mc.int32, mc.uint8, mc.bool])
+def test_a_random_init_of_an_integer_or_bool_tensor_is_refused_as_pytorch_refuses_it(name, dtype):
+    """PyTorch: NotImplementedError ("normal_kernel_cpu" not implemented for 'Long'); minicnn
+    wrote the draws cut to integers. constant_, zeros_ and ones_ take any dtype, as PyTorch's."""
+    values = np.random.default_rng(4510).integers(0, 2, size=(3, 4))
+    t = mc.tensor(values, dtype=dtype)
+    with pytest.raises(NotImplementedError, match=rf"^nn\.init\.{name}: not implemented for dtype {dtype}"):
+        DRAWS[name](t)
+    np.testing.assert_array_equal(t.numpy(), values.astype(dtype))  # (left as it was)
+    assert init.constant_(t, 1).numpy().all()
