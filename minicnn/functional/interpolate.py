@@ -149,9 +149,17 @@ def cubic_weights(t: Any) -> list:
     operations (2 - t as (1 - t) + 1), which its compiled kernels may fuse into one rounding
     less now and then: a weight can differ from PyTorch's in its last bit."""
     A = t.dtype.type(-0.75)
-    inner = lambda d: ((A + 2) * d - (A + 3)) * d * d + 1  # |d| <= 1
-    outer = lambda d: ((A * d - 5 * A) * d + 8 * A) * d - 4 * A  # 1 < |d| < 2
-    return [outer(t + 1), inner(t), inner(1 - t), outer((1 - t) + 1)]
+    return [keys_far(t + 1, A), keys_near(t, A), keys_near(1 - t, A), keys_far((1 - t) + 1, A)]
+
+
+def keys_near(d: Any, A: Any) -> Any:
+    """Keys' cubic at the distances |d| <= 1: (A + 2) d^3 - (A + 3) d^2 + 1, Horner's form."""
+    return ((A + 2) * d - (A + 3)) * d * d + 1
+
+
+def keys_far(d: Any, A: Any) -> Any:
+    """Keys' cubic at the distances 1 < |d| < 2: A d^3 - 5 A d^2 + 8 A d - 4 A, Horner's form."""
+    return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
 
 
 def fused_coordinate(s: Any, n_out: int) -> Any:
