@@ -18,9 +18,12 @@ recompute_scale_factor is not True), else n_in / n_out:
                     W(d) = (A + 2) d^3 - (A + 3) d^2 + 1          for d <= 1
                     W(d) = A d^3 - 5 A d^2 + 8 A d - 4 A          for 1 < d < 2,  A = -0.75
 
+With antialias=True, "bilinear" and "bicubic" read every cell within a support that stretches
+with the shrink, weights normalized per output (``interpolate_antialias.py``).
+
 The 2-D op applies that along the columns, then along the rows: y = A_h x A_w^T, each row
 of A (n_out, n_in) holding one 1 (nearest), or the two (bilinear) or four (bicubic) weights,
-summed where clamped cells coincide. Its gradient is
+summed where clamped cells coincide (or the antialiased ones). Its gradient is
 the transpose, gx = A_h^T gy A_w: each output's gradient added back to the source pixels
 it was read from, times the weights it was read with, and summed where several outputs
 read one pixel. ``kernels/reference_interpolate.py`` holds the same as plain loops.
@@ -96,9 +99,11 @@ def source_taps(
     dtype: Any,
     *,
     signal: bool = False,
+    antialias: bool = False,
 ):
     """The taps of each output index along one axis: [(index, weight)], arrays of n_out
-    (weight None: 1), computed as PyTorch's CPU kernels compute them.
+    (weight None: 1), computed as PyTorch's CPU kernels compute them; ``antialias``: the
+    filters of ``interpolate_antialias.py``.
 
     NOTE: PyTorch's arithmetic, rounding included: nearest's scale in float32 whatever the
     dtype, the bilinear coordinate in x's dtype (rounded once, ``fused_coordinate``) and its
@@ -108,6 +113,10 @@ def source_taps(
     and nor has the nearest of a ``signal`` (PyTorch's 1-D kernel): 4 cells at scale_factor
     2.1 make 8, read as floor(i / 2.1) = 0 0 0 1 1 2 2 3, not i // 2.
     """
+    if antialias:
+        from .interpolate_antialias import antialias_taps  # NOTE: here: it builds on this module
+
+        return antialias_taps(n_in, n_out, scale, mode, align_corners, dtype)
     i = np.arange(n_out)
     if mode == "bicubic":
         return _cubic_taps(n_in, n_out, scale, align_corners, dtype)
@@ -149,9 +158,17 @@ def cubic_weights(t: Any) -> list:
     operations (2 - t as (1 - t) + 1), which its compiled kernels may fuse into one rounding
     less now and then: a weight can differ from PyTorch's in its last bit."""
     A = t.dtype.type(-0.75)
-    inner = lambda d: ((A + 2) * d - (A + 3)) * d * d + 1  # |d| <= 1
-    outer = lambda d: ((A * d - 5 * A) * d + 8 * A) * d - 4 * A  # 1 < |d| < 2
-    return [outer(t + 1), inner(t), inner(1 - t), outer((1 - t) + 1)]
+    return [keys_far(t + 1, A), keys_near(t, A), keys_near(1 - t, A), keys_far((1 - t) + 1, A)]
+
+
+def keys_near(d: Any, A: Any) -> Any:
+    """Keys' cubic at the distances |d| <= 1: (A + 2) d^3 - (A + 3) d^2 + 1, Horner's form."""
+    return ((A + 2) * d - (A + 3)) * d * d + 1
+
+
+def keys_far(d: Any, A: Any) -> Any:
+    """Keys' cubic at the distances 1 < |d| < 2: A d^3 - 5 A d^2 + 8 A d - 4 A, Horner's form."""
+    return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
 
 
 def fused_coordinate(s: Any, n_out: int) -> Any:
@@ -204,7 +221,9 @@ def interpolate(
         align_corners: linear, bilinear and bicubic only (None means False). False maps the
             signals' edges onto each other: x_src = max((i + 0.5) / s - 0.5, 0); True their
             end cells' centres, x_src = i (L - 1) / (L_out - 1), scale_factor left out.
-        antialias: PyTorch's, for "bilinear" and "bicubic" images; only False is implemented.
+        antialias: "bilinear" and "bicubic" images only: when shrinking, the kernel stretched
+            to the shrink, so each output averages every cell it covers, not 2 or 4 of them
+            (PyTorch's and Pillow's filters, Keys' A = -0.5 for bicubic; ``interpolate_antialias.py``).
         name: the layer named in error messages.
     Shapes:
         y (N, C, L_out) or (N, C, H_out, W_out).
@@ -251,7 +270,7 @@ def interpolate(
             f"output ({sizes(size)})"
         )
     if len(spatial) == 2:
-        return _resize2d(input, size, scales, mode, bool(align_corners))
+        return _resize2d(input, size, scales, mode, bool(align_corners), antialias=bool(antialias))
     # NOTE: the signal as an image one row high, which maps onto itself (size 1, scale 1)
     row_scales = None if scales is None else (1.0, *scales)
     row = _resize2d(unsqueeze(input, 2), (1, *size), row_scales, mode, bool(align_corners), signal=True)
@@ -259,7 +278,14 @@ def interpolate(
 
 
 def _resize2d(
-    x: Tensor, size: tuple, scales: tuple | None, mode: str, align_corners: bool, *, signal: bool = False
+    x: Tensor,
+    size: tuple,
+    scales: tuple | None,
+    mode: str,
+    align_corners: bool,
+    *,
+    signal: bool = False,
+    antialias: bool = False,
 ) -> Tensor:
     """y = A_h x A_w^T for images x (N, C, H, W) resized to ``size``, arguments checked; a
     ``signal`` is an image one row high, its "linear" being "bilinear" (see ``source_taps``)."""
@@ -268,7 +294,9 @@ def _resize2d(
     rows, cols = (
         [
             (xp.asarray(index), None if weight is None else xp.asarray(weight))
-            for index, weight in source_taps(n, out, s, mode, align_corners, x.dtype, signal=signal)
+            for index, weight in source_taps(
+                n, out, s, mode, align_corners, x.dtype, signal=signal, antialias=antialias
+            )
         ]
         for n, out, s in zip(x.shape[2:], size, scales or (None, None))
     )

@@ -73,7 +73,6 @@ def check_interpolate_args(
                 f"{name}: antialias is restricted to bilinear and bicubic modes (and PyTorch's lanczos) "
                 f"on {_LAYOUTS[2]}, got {got}"
             )
-        raise NotImplementedError(f"{name}: antialias=True is not implemented; only antialias=False")
     lengths = _MODE_DIMS.get(mode, (1, 2)) if shape is None else (_spatial_dims(name, shape, mode),)
     if size is not None:
         return _sizes(name, size, lengths, mode, shape), None
