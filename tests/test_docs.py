@@ -19,6 +19,7 @@ PAGES = (
     "reading/index.html",
     "ops/conv2d/index.html",
     "ops/pooling/index.html",
+    "ops/interpolate/index.html",
     "ops/batchnorm/index.html",
     "ops/slicing/index.html",
     "ops/reductions/index.html",
@@ -184,6 +185,7 @@ def test_the_readmes_links_resolve(site):
         "ops/elementwise/index.html",
         "ops/linear/index.html",
         "ops/pooling/index.html",
+        "ops/interpolate/index.html",
     ],
 )
 def test_code_lines_fit_the_page(page, site):

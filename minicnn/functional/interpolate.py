@@ -35,7 +35,8 @@ one row in, one out, read at scale 1, is a copy, so A_h = [1] and y = x A_w^T, "
 with align_corners. The views only reshape: no arithmetic of their own, and the gradient
 flows back through them. One choice differs, as PyTorch's 1-D kernel makes it: a signal's
 nearest skips the copies that ignore scale_factor (``source_taps``' ``signal``).
-"area" is PyTorch's: the adaptive average pool to the output size.
+"area" is PyTorch's: the adaptive average pool to the output size. docs/ops/interpolate.md
+derives each formula and its backward.
 """
 
 from __future__ import annotations
