@@ -167,6 +167,11 @@ def check(name, fn, quick=False, own_code=False, seed=None, hints=True):
         )
 
 
+# NOTE: a stub's lines fit a notebook's code cell on the course site, 70 characters at 1280 px:
+# a longer def or raise line is split as ruff lays it out; the docs are written to that width
+STUB_WIDTH = 70
+
+
 def stub_source(name, file=None):
     """The starting point a student fills in: NumPy imported, the signature, the docstring, a
     NotImplementedError. Stubs appended one after another make one file of them.
@@ -178,11 +183,13 @@ def stub_source(name, file=None):
     ex = info(name)
     # the docstring's own "Return ..." says it already, with the shapes
     returns = "" if "return" in ex.doc.lower() else f"\n\n    Returns {', '.join(ex.returns)}."
-    return (
-        _stub_head(file) + f"def {name}{ex.signature}:\n"
-        f'    """{ex.doc}{returns}\n    """\n'
-        f'    raise NotImplementedError("{name}: not implemented yet")\n'
-    )
+    head = f"def {name}{ex.signature}:"
+    if len(head) > STUB_WIDTH:
+        head = f"def {name}(\n    {ex.signature[1:-1]}\n):"
+    raises = f'    raise NotImplementedError("{name}: not implemented yet")'
+    if len(raises) > STUB_WIDTH:
+        raises = f'    raise NotImplementedError(\n        "{name}: not implemented yet"\n    )'
+    return _stub_head(file) + f'{head}\n    """{ex.doc}{returns}\n    """\n{raises}\n'
 
 
 def _stub_head(file):

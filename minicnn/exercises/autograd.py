@@ -144,9 +144,10 @@ TOPO_SORT = Exercise(
     returns=("order",),
     notebook=NB,
     teaches="why backward() visits the graph in reverse topological order",
-    doc="""root: the output node; inputs: a dict, node -> the list of nodes it was computed from
-    (a leaf maps to []). Return every node the root depends on (root included), each exactly once,
-    ordered so that every node comes before all the nodes it was computed from.""",
+    doc="""root: the output node; inputs: a dict, node -> the list of
+    nodes it was computed from (a leaf maps to []). Return every node
+    the root depends on (root included), each exactly once, ordered so
+    that every node comes before all the nodes it was computed from.""",
     make=_make_topo,
     expected=None,
     judge=_judge_topo,
@@ -211,7 +212,8 @@ SIGMOID = Exercise(
     returns=("gx",),
     notebook=NB,
     teaches="a local derivative written from the forward's output: sigmoid' = y (1 - y)",
-    doc="""y = sigmoid(x) = 1 / (1 + exp(-x)) was the forward's output; gy = dL/dy.
+    doc="""y = sigmoid(x) = 1 / (1 + exp(-x)) was the forward's output;
+    gy = dL/dy.
     Return gx = dL/dx, computed from y alone.""",
     make=_make_activation(F.sigmoid),
     expected=_activation_grad(F.sigmoid, lambda y: np.log(y / (1 - y))),
@@ -232,7 +234,8 @@ TANH = Exercise(
     returns=("gx",),
     notebook=NB,
     teaches="tanh' = 1 - y^2, the saturating derivative AlexNet replaced with ReLU",
-    doc="""y = tanh(x) was the forward's output; gy = dL/dy. Return gx = dL/dx, computed from y alone.""",
+    doc="""y = tanh(x) was the forward's output; gy = dL/dy. Return
+    gx = dL/dx, computed from y alone.""",
     make=_make_activation(F.tanh),
     expected=_activation_grad(F.tanh, np.arctanh),
     cases=ACTIVATION_CASES,
@@ -267,7 +270,8 @@ LINEAR = Exercise(
     returns=("gx", "gw", "gb"),
     notebook=NB,
     teaches="the matrix form of backprop: each gradient has the shape of what it is the gradient of",
-    doc="""y = x @ w.T + b with x (N, D), w (O, D), b (O,); gy = dL/dy (N, O).
+    doc="""y = x @ w.T + b with x (N, D), w (O, D), b (O,);
+    gy = dL/dy (N, O).
     Return (gx, gw, gb) of the shapes of x, w and b.""",
     make=_make_linear,
     expected=_linear_grads,

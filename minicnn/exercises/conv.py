@@ -85,8 +85,10 @@ IM2COL = Exercise(
     returns=("cols",),
     notebook=NB,
     teaches="every window of the input as one column, so a convolution becomes one matrix product",
-    doc="""x (N, C, H, W) -> cols of shape (C*k*k, N*OH*OW), OH = (H + 2*padding - k)//stride + 1.
-    cols[(c, u, v), (n, i, j)] = x_padded[n, c, i*stride + u, j*stride + v]:
+    doc="""x (N, C, H, W) -> cols of shape (C*k*k, N*OH*OW),
+    OH = (H + 2*padding - k)//stride + 1.
+    cols[(c, u, v), (n, i, j)]
+        = x_padded[n, c, i*stride + u, j*stride + v]:
     rows ordered (c, u, v), columns ordered (n, i, j).""",
     make=_make_im2col,
     expected=_im2col,
@@ -179,9 +181,12 @@ COL2IM = Exercise(
     returns=("gx",),
     notebook=NB,
     teaches="the adjoint of im2col: every column entry added back onto the pixel it was read from",
-    doc="""cols (C*k*k, N*OH*OW) laid out as im2col's -> an array of x_shape (N, C, H, W):
-    gx[n, c, i*stride + u - padding, j*stride + v - padding] += cols[(c, u, v), (n, i, j)]
-    for every entry whose pixel lies inside x (the padding's share is dropped).""",
+    doc="""cols (C*k*k, N*OH*OW) laid out as im2col's -> an array of
+    x_shape (N, C, H, W):
+    gx[n, c, i*stride + u - padding, j*stride + v - padding]
+        += cols[(c, u, v), (n, i, j)]
+    for every entry whose pixel lies inside x
+    (the padding's share is dropped).""",
     make=_make_col2im,
     expected=_col2im,
     cases=CONV_CASES,
@@ -227,8 +232,10 @@ CONV_FORWARD = Exercise(
     returns=("y",),
     notebook=NB,
     teaches="the convolution layer's forward pass (cross-correlation), with stride and zero padding",
-    doc="""x (N, C, H, W), w (O, C, k, k), b (O,) -> y (N, O, OH, OW), OH = (H + 2*padding - k)//stride + 1.
-    y[n, o, i, j] = b[o] + sum_{c,u,v} w[o, c, u, v] * x_padded[n, c, i*stride + u, j*stride + v].""",
+    doc="""x (N, C, H, W), w (O, C, k, k), b (O,) -> y (N, O, OH, OW),
+    OH = (H + 2*padding - k)//stride + 1.
+    y[n, o, i, j] = b[o] + sum_{c,u,v} w[o, c, u, v]
+        * x_padded[n, c, i*stride + u, j*stride + v].""",
     make=_make_conv,
     expected=_conv,
     cases=CONV_CASES,
@@ -336,9 +343,12 @@ CONV_BACKWARD = Exercise(
         "with the kernel turned 180° and its in and out channels swapped; at stride s, gy is first "
         "dilated by s - 1 zeros between its elements"
     ),
-    doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k) -> (gx, gw, gb) of the shapes of x, w, b.
-    gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j] x_padded[n, c, i*stride + u, j*stride + v]
-    gb[o] = sum of gy[:, o];  gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel
+    doc="""gy (N, O, OH, OW), x (N, C, H, W), w (O, C, k, k)
+    -> (gx, gw, gb) of the shapes of x, w, b.
+    gw[o, c, u, v] = sum_{n,i,j} gy[n, o, i, j]
+        x_padded[n, c, i*stride + u, j*stride + v]
+    gb[o] = sum of gy[:, o];
+    gx: each gy[n, o, i, j] * w[o, c, u, v] added to the pixel
     (i*stride + u - padding, j*stride + v - padding).""",
     make=_make_conv_backward,
     expected=_conv_backward,

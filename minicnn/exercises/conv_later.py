@@ -63,20 +63,28 @@ RECEPTIVE = Exercise(
         "VGG's argument: two stacked 3x3 convolutions see 5x5 and three see 7x7; each stride "
         "multiplies what the layers after it add"
     ),
-    doc="""layers: a list of (kernel_size, stride) pairs of ints, one per layer from the input up; a
-    convolution and a pooling window alike (each output unit reads k neighbouring units of the layer
-    below it, and neighbouring outputs are s units of it apart). Padding moves a field, not its size,
-    for a unit whose field lies inside the image (at the border, part of it falls on the padding).
-    Return (r, j), two ints, along one axis (a square kernel's field is r x r):
-    r, the receptive field of one unit of the last layer: how many input pixels it spans;
-    j, the jump: how many input pixels apart neighbouring units of the last layer are.
-    The input is its own layer 0, r_0 = 1 and j_0 = 1; layer l adds k_l - 1 units of layer l - 1,
-    which are j_{l-1} input pixels apart:
+    doc="""layers: a list of (kernel_size, stride) pairs of ints, one per
+    layer from the input up; a convolution and a pooling window alike
+    (each output unit reads k neighbouring units of the layer below
+    it, and neighbouring outputs are s units of it apart). Padding
+    moves a field, not its size, for a unit whose field lies inside
+    the image (at the border, part of it falls on the padding).
+    Return (r, j), two ints, along one axis (a square kernel's
+    field is r x r):
+    r, the receptive field of one unit of the last layer: how many
+    input pixels it spans;
+    j, the jump: how many input pixels apart neighbouring units of
+    the last layer are.
+    The input is its own layer 0, r_0 = 1 and j_0 = 1; layer
+    l adds k_l - 1 units of layer l - 1, which are j_{l-1}
+    input pixels apart:
         r_l = r_{l-1} + (k_l - 1) * j_{l-1},    j_l = j_{l-1} * s_l,
-    so that r = 1 + sum_l (k_l - 1) * s_1 * ... * s_{l-1} and j = s_1 * ... * s_L (Araujo, Norris
-    and Sim 2019, "Computing receptive fields of convolutional neural networks", Distill).
-    No layers: r = 1, j = 1. No dilation either, as none of the chapter's nets use it: a k x k
-    kernel dilated by d spans d * (k - 1) + 1 pixels, and enters as a kernel of that size.""",
+    so that r = 1 + sum_l (k_l - 1) * s_1 * ... * s_{l-1} and
+    j = s_1 * ... * s_L (Araujo, Norris and Sim 2019, "Computing
+    receptive fields of convolutional neural networks", Distill).
+    No layers: r = 1, j = 1. No dilation either, as none of the
+    chapter's nets use it: a k x k kernel dilated by d spans
+    d * (k - 1) + 1 pixels, and enters as a kernel of that size.""",
     make=_make_receptive,
     expected=_receptive,
     # stride 1 first, where a jump carried by multiplying stays 1 wherever it is updated (one carried
@@ -171,7 +179,8 @@ CONV1X1 = Exercise(
     notebook="05_deeper_vgg_nin_googlenet",
     teaches="a 1x1 convolution is one matrix product over the channels at every pixel (NIN, Inception)",
     doc="""x (N, C, H, W), w (O, C, 1, 1), b (O,) -> y (N, O, H, W).
-    y[n, o, h, w] = b[o] + sum_c w[o, c, 0, 0] x[n, c, h, w]. Write it as one matrix product.""",
+    y[n, o, h, w] = b[o] + sum_c w[o, c, 0, 0] x[n, c, h, w]. Write it
+    as one matrix product.""",
     make=_make_conv1x1,
     expected=lambda x, w, b: _conv(x, w, b, 1, 0),
     cases=[
@@ -240,7 +249,8 @@ MACS = Exercise(
     returns=("macs",),
     notebook="09_cpu_vs_gpu",
     teaches="a convolution's cost in multiply-adds, the figure that predicts its time",
-    doc="""The number of multiply-adds of conv2d_forward (an int), bias not counted:
+    doc="""The number of multiply-adds of conv2d_forward (an int),
+    bias not counted:
     every one of the N*O*OH*OW outputs is a sum of C*k*k products.""",
     make=_make_macs,
     expected=_macs,

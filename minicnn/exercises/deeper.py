@@ -131,14 +131,19 @@ INCEPTION_COST = Exercise(
         "GoogLeNet's 1x1 reductions: the same four branches for a fraction of the multiply-adds, "
         "and fewer channels for the next module to read"
     ),
-    doc="""An Inception module on a c_in x h x w input; every branch keeps h x w (stride 1, padding k // 2).
-    Naive (Szegedy et al. 2015, Figure 2a): a 1x1 conv to c1, a 3x3 conv to c3, a 5x5 conv to c5, all
-    reading the c_in channels, and a 3x3 max pool (stride 1), joined on channels.
-    With reductions (Figure 2b): the 1x1 to c1; a 1x1 to c3_reduce, then the 3x3 to c3; a 1x1 to
-    c5_reduce, then the 5x5 to c5; the 3x3 max pool, then a 1x1 to pool_proj.
-    A conv's multiply-adds: out_channels * in_channels * k * k * h * w (biases and pooling: none).
-    Return (macs, channels), two pairs of ints: macs = (naive, reduced), the module's multiply-adds for
-    one image; channels = (naive, reduced), its output's channels.""",
+    doc="""An Inception module on a c_in x h x w input; every branch keeps
+    h x w (stride 1, padding k // 2).
+    Naive (Szegedy et al. 2015, Figure 2a): a 1x1 conv to c1, a 3x3
+    conv to c3, a 5x5 conv to c5, all reading the c_in channels, and a
+    3x3 max pool (stride 1), joined on channels.
+    With reductions (Figure 2b): the 1x1 to c1; a 1x1 to c3_reduce,
+    then the 3x3 to c3; a 1x1 to c5_reduce, then the 5x5 to c5; the
+    3x3 max pool, then a 1x1 to pool_proj.
+    A conv's multiply-adds: out_channels * in_channels * k * k * h * w
+    (biases and pooling: none).
+    Return (macs, channels), two pairs of ints:
+    macs = (naive, reduced), the module's multiply-adds for one image;
+    channels = (naive, reduced), its output's channels.""",
     make=_make_inception,
     expected=_inception,
     cases=[

@@ -121,15 +121,20 @@ FINETUNE = Exercise(
         "a frozen layer does not move at all, not even by weight decay; the layers after it take "
         "their SGD step"
     ),
-    doc="""params, grads: dicts name -> array in the network's order, as model.named_parameters() lists
-    them; grads holds every parameter's gradient from a backward pass through the whole network.
-    A parameter's layer is its name up to the first "." ("conv1" of "conv1.weight", "10" of "10.bias",
-    "layer1" of "layer1.0.conv1.weight"). Freeze every layer up to and including the layer until, as
-    minicnn.finetune.freeze(model, until) does: a frozen parameter has no gradient, and SGD leaves it
-    as it is. until is always the layer of some parameter in params (freeze on a model also takes a
-    layer without parameters, such as a ReLU, which params do not list). Every other parameter takes
-    one step of SGD: p - lr * (g + weight_decay * p).
-    Return new_params: a new dict with every parameter, the frozen ones included.""",
+    doc="""params, grads: dicts name -> array in the network's order, as
+    model.named_parameters() lists them; grads holds every parameter's
+    gradient from a backward pass through the whole network.
+    A parameter's layer is its name up to the first "." ("conv1" of
+    "conv1.weight", "10" of "10.bias", "layer1" of
+    "layer1.0.conv1.weight"). Freeze every layer up to and including
+    the layer until, as minicnn.finetune.freeze(model, until) does: a
+    frozen parameter has no gradient, and SGD leaves it as it is.
+    until is always the layer of some parameter in params (freeze on a
+    model also takes a layer without parameters, such as a ReLU, which
+    params do not list). Every other parameter takes one step of SGD:
+    p - lr * (g + weight_decay * p).
+    Return new_params: a new dict with every parameter, the
+    frozen ones included.""",
     make=_make_finetune,
     expected=_finetune,
     cases=[

@@ -68,7 +68,8 @@ CROSS_ENTROPY = Exercise(
     returns=("glogits",),
     notebook="03_lenet5_mnist",
     teaches="the gradient that starts every backward pass: (softmax - one-hot) / N",
-    doc="""logits (N, K), labels (N,) ints. L = mean over the batch of -log softmax(logits[n])[labels[n]].
+    doc="""logits (N, K), labels (N,) ints. L = mean over the batch of
+    -log softmax(logits[n])[labels[n]].
     Return dL/dlogits (N, K).""",
     make=_make_ce,
     expected=_ce_grad,
@@ -151,8 +152,10 @@ DROPOUT = Exercise(
     returns=("y",),
     notebook="04_alexnet_tricks",
     teaches="dropout at training time, scaled so that evaluation needs no change (inverted dropout)",
-    doc="""x: the activations; p: the probability of dropping a unit; u: uniform [0, 1) numbers of x's shape.
-    A unit is kept where u >= p. Return y: kept units scaled by 1 / (1 - p), dropped units 0.""",
+    doc="""x: the activations; p: the probability of dropping a unit; u:
+    uniform [0, 1) numbers of x's shape.
+    A unit is kept where u >= p. Return y: kept units scaled by
+    1 / (1 - p), dropped units 0.""",
     make=_make_dropout,
     expected=lambda x, p, u: np.where(u >= p, x / (1 - p), 0.0),
     cases=[
@@ -234,8 +237,9 @@ LRN = Exercise(
     returns=("gx",),
     notebook="04_alexnet_tricks",
     teaches="a gradient that crosses channels: each x_c also appears in its neighbours' denominators",
-    doc="""y_c = x_c / s_c^beta,  s_c = k + alpha/size * sum of x_c'^2 over the channels
-    c' = c - size//2 .. c + (size-1)//2 that exist (PyTorch's window). x, gy (N, C, H, W); return gx.""",
+    doc="""y_c = x_c / s_c^beta,  s_c = k + alpha/size * sum of x_c'^2
+    over the channels c' = c - size//2 .. c + (size-1)//2 that exist
+    (PyTorch's window). x, gy (N, C, H, W); return gx.""",
     make=_make_lrn,
     expected=_lrn,
     cases=[
@@ -300,8 +304,10 @@ CAM = Exercise(
     returns=("cam",),
     notebook="08_visualizing_cnns",
     teaches="where a GAP network finds its evidence: the classifier's weights applied at every pixel",
-    doc="""features (N, K, H, W): the last conv layer's maps; weight (classes, K): the linear layer after
-    global average pooling; labels (N,). cam[n, h, w] = sum_k weight[labels[n], k] features[n, k, h, w].""",
+    doc="""features (N, K, H, W): the last conv layer's maps;
+    weight (classes, K): the linear layer after global average
+    pooling; labels (N,).
+    cam[n, h, w] = sum_k weight[labels[n], k] features[n, k, h, w].""",
     make=_make_cam,
     expected=_cam,
     cases=[

@@ -266,21 +266,31 @@ LENET = Exercise(
     notebook="03_lenet5_mnist",
     teaches="a whole network from your own pieces: LeNet-5 trained past 95% on real digits",
     doc="""LeNet-5 (modern), every convolution stride 1:
-    conv1 5x5 padding 2 -> relu -> maxpool 2x2 stride 2 -> conv2 5x5 no padding -> relu -> maxpool 2x2
-    stride 2 -> flatten -> fc1 -> relu -> fc2 -> relu -> fc3. x (N, 1, 28, 28), labels (N,) ints.
-    Shapes: (N, 6, 28, 28) -> (N, 6, 14, 14) -> (N, 16, 10, 10) -> (N, 16, 5, 5) -> flatten (N, 400), in
-    (C, H, W) order (the pooled array's reshape(N, -1)) -> (N, 120) -> (N, 84) -> logits (N, 10).
-    params: a dict of arrays: "conv1.weight" (6, 1, 5, 5), "conv1.bias" (6,), "conv2.weight" (16, 6, 5, 5),
-    "conv2.bias" (16,), "fc1.weight" (120, 400), "fc1.bias" (120,), "fc2.weight" (84, 120),
-    "fc2.bias" (84,), "fc3.weight" (10, 84), "fc3.bias" (10,); a linear layer is x @ weight.T + bias.
-    Return (logits (N, 10), grads): grads a dict of the same ten keys, grads[name] =
-    d(mean cross-entropy)/d params[name], of params[name]'s shape.
-    The small cases pass float64 arrays; training passes float32 batches of 32.
-    Use your conv2d_forward, conv2d_backward, max_pool2d_backward, linear_backward and
-    softmax_cross_entropy_backward. Write the rest here too: the max-pool forward, and the ReLU,
-    forward and backward (the gradient passes where the input is > 0; at 0 and below it is 0).
-    For python -m minicnn check, your functions must be in the file, or imported into it
-    (from mine import conv2d_forward, ...).""",
+    conv1 5x5 padding 2 -> relu -> maxpool 2x2 stride 2
+    -> conv2 5x5 no padding -> relu -> maxpool 2x2 stride 2
+    -> flatten -> fc1 -> relu -> fc2 -> relu -> fc3.
+    x (N, 1, 28, 28), labels (N,) ints.
+    Shapes: (N, 6, 28, 28) -> (N, 6, 14, 14) -> (N, 16, 10, 10)
+    -> (N, 16, 5, 5) -> flatten (N, 400), in (C, H, W) order (the
+    pooled array's reshape(N, -1)) -> (N, 120) -> (N, 84)
+    -> logits (N, 10).
+    params: a dict of arrays: "conv1.weight" (6, 1, 5, 5),
+    "conv1.bias" (6,), "conv2.weight" (16, 6, 5, 5),
+    "conv2.bias" (16,), "fc1.weight" (120, 400), "fc1.bias" (120,),
+    "fc2.weight" (84, 120), "fc2.bias" (84,), "fc3.weight" (10, 84),
+    "fc3.bias" (10,); a linear layer is x @ weight.T + bias.
+    Return (logits (N, 10), grads): grads a dict of the same ten
+    keys, grads[name] = d(mean cross-entropy)/d params[name], of
+    params[name]'s shape.
+    The small cases pass float64 arrays; training passes float32
+    batches of 32.
+    Use your conv2d_forward, conv2d_backward, max_pool2d_backward,
+    linear_backward and softmax_cross_entropy_backward. Write the
+    rest here too: the max-pool forward, and the ReLU, forward and
+    backward (the gradient passes where the input is > 0; at 0 and
+    below it is 0).
+    For python -m minicnn check, your functions must be in the file,
+    or imported into it (from mine import conv2d_forward, ...).""",
     make=_make,
     expected=_reference,
     cases=[Case(900, dict(N=1)), Case(901, dict(N=3, kinks=True))],

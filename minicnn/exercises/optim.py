@@ -108,9 +108,12 @@ SGD = Exercise(
     returns=("new_param", "new_buf"),
     notebook="03_lenet5_mnist",
     teaches="PyTorch's SGD: weight decay enters the gradient, momentum accumulates gradients",
-    doc="""One step of torch.optim.SGD(lr, momentum, weight_decay), dampening 0, no Nesterov:
-    g = grad + weight_decay * param;  buf = g on the first step (buf is None), else momentum * buf + g;
-    new_param = param - lr * buf. Return (new_param, new_buf); do not change the arguments.""",
+    doc="""One step of torch.optim.SGD(lr, momentum, weight_decay),
+    dampening 0, no Nesterov:
+    g = grad + weight_decay * param;
+    buf = g on the first step (buf is None), else momentum * buf + g;
+    new_param = param - lr * buf.
+    Return (new_param, new_buf); do not change the arguments.""",
     make=_make_sgd,
     expected=_sgd,
     cases=[
@@ -236,9 +239,11 @@ ADAM = Exercise(
     returns=("new_param", "new_m", "new_v"),
     notebook="07_finetuning_and_deep_features",
     teaches="Adam's moments and why their bias correction matters in the first steps",
-    doc="""Step t (1, 2, ...) of torch.optim.Adam; m, v are the moments after step t - 1 (zeros at t = 1).
-    m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  m_hat = m / (1 - beta1^t),
-    v_hat = v / (1 - beta2^t);  new_param = param - lr m_hat / (sqrt(v_hat) + eps).
+    doc="""Step t (1, 2, ...) of torch.optim.Adam; m, v are the moments
+    after step t - 1 (zeros at t = 1).
+    m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+    m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t);
+    new_param = param - lr m_hat / (sqrt(v_hat) + eps).
     Return (new_param, m, v).""",
     make=_make_adam,
     expected=_adam,

@@ -88,9 +88,11 @@ MAX_POOL = Exercise(
     returns=("gx",),
     notebook=NB,
     teaches="max pooling routes each gradient to its window's maximum; overlapping windows add up",
-    doc="""gy (N, C, OH, OW), x (N, C, H, W), no padding -> gx of x's shape.
-    Each gy[n, c, i, j] goes to the maximum of window (i, j) of x[n, c]; a tie goes to the first
-    maximum in row-major window order (as PyTorch); where windows overlap the gradients add.""",
+    doc="""gy (N, C, OH, OW), x (N, C, H, W), no padding
+    -> gx of x's shape.
+    Each gy[n, c, i, j] goes to the maximum of window (i, j) of
+    x[n, c]; a tie goes to the first maximum in row-major window
+    order (as PyTorch); where windows overlap the gradients add.""",
     make=_make_max,
     expected=_max_backward,
     cases=POOL_CASES,
@@ -157,8 +159,10 @@ AVG_POOL = Exercise(
     returns=("gx",),
     notebook=NB,
     teaches="average pooling (LeNet's subsampling) spreads each gradient evenly over its window",
-    doc="""gy (N, C, OH, OW), x_shape (N, C, H, W), no padding -> gx of x_shape.
-    Each gy[n, c, i, j] / (k*k) is added to every cell of window (i, j).""",
+    doc="""gy (N, C, OH, OW), x_shape (N, C, H, W), no padding
+    -> gx of x_shape.
+    Each gy[n, c, i, j] / (k*k) is added to every cell of
+    window (i, j).""",
     make=_make_avg,
     expected=_avg_backward,
     cases=POOL_CASES,

@@ -74,8 +74,9 @@ BATCH_NORM = Exercise(
     returns=("gx", "ggamma", "gbeta"),
     notebook="06_resnet_and_batchnorm",
     teaches="backprop through batch statistics: every input moves the mean and variance of its channel",
-    doc="""Training mode: per channel c, mean and biased variance over (N, H, W);
-    xhat = (x - mean) / sqrt(var + eps); y = gamma[c] * xhat + beta[c]. x, gy (N, C, H, W), gamma (C,).
+    doc="""Training mode: per channel c, mean and biased variance over
+    (N, H, W); xhat = (x - mean) / sqrt(var + eps);
+    y = gamma[c] * xhat + beta[c]. x, gy (N, C, H, W), gamma (C,).
     Return (gx, ggamma, gbeta).""",
     make=_make_bn,
     expected=_bn,
@@ -223,7 +224,8 @@ RESIDUAL = Exercise(
         "past the ReLU after the addition, the identity shortcut hands the gradient to the block's input "
         "unchanged"
     ),
-    doc="""y = relu(x + relu(x @ w1.T + b1) @ w2.T + b2), x (N, D), w1 (H, D), w2 (D, H); gy = dL/dy.
+    doc="""y = relu(x + relu(x @ w1.T + b1) @ w2.T + b2), x (N, D),
+    w1 (H, D), w2 (D, H); gy = dL/dy.
     Return (gx, gw1, gb1, gw2, gb2).""",
     make=_make_residual,
     expected=_residual,

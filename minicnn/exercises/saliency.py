@@ -75,11 +75,14 @@ SALIENCY = Exercise(
         "magnitude over the channels"
     ),
     doc="""x (N, C, H, W); a two-layer network on each flattened image:
-    h = relu(x.reshape(N, -1) @ w1.T + b1), scores = h @ w2.T + b2, with w1 (D, C*H*W), b1 (D,),
-    w2 (K, D), b2 (K,); labels (N,) ints.
-    saliency[n, i, j] = max over c of |d scores[n, labels[n]] / d x[n, c, i, j]|: the class score before
-    the softmax (Simonyan et al. 2014, section 3.1). Write the backward pass yourself; relu's derivative
-    is 1 where its input is > 0 and 0 elsewhere, at exactly 0 too (PyTorch's convention).
+    h = relu(x.reshape(N, -1) @ w1.T + b1), scores = h @ w2.T + b2,
+    with w1 (D, C*H*W), b1 (D,), w2 (K, D), b2 (K,); labels (N,) ints.
+    saliency[n, i, j]
+        = max over c of |d scores[n, labels[n]] / d x[n, c, i, j]|:
+    the class score before the softmax (Simonyan et al. 2014,
+    section 3.1). Write the backward pass yourself; relu's derivative
+    is 1 where its input is > 0 and 0 elsewhere, at exactly 0 too
+    (PyTorch's convention).
     Return saliency (N, H, W).""",
     make=_make_saliency,
     expected=_saliency,

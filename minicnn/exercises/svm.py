@@ -75,10 +75,14 @@ SVM = Exercise(
     returns=("loss", "g"),
     notebook=NB,
     teaches="the multiclass hinge loss of a linear SVM: only the classes inside the margin get a gradient",
-    doc="""scores (N, C); y (N,) int classes; margin a float. The multiclass SVM (hinge) loss of Weston and
-    Watkins as PyTorch's multi_margin_loss defines it (p=1, reduction "mean"; CS231n's notes leave out 1/C):
-        L = 1/N sum_i 1/C sum_{j != y_i} max(0, margin - scores[i, y_i] + scores[i, j]).
-    Where margin - scores[i, y_i] + scores[i, j] is exactly 0, the hinge's slope is taken as 0 (as PyTorch).
+    doc="""scores (N, C); y (N,) int classes; margin a float. The
+    multiclass SVM (hinge) loss of Weston and Watkins as PyTorch's
+    multi_margin_loss defines it (p=1, reduction "mean"; CS231n's
+    notes leave out 1/C):
+        L = 1/N sum_i 1/C sum_{j != y_i}
+            max(0, margin - scores[i, y_i] + scores[i, j]).
+    Where margin - scores[i, y_i] + scores[i, j] is exactly 0, the
+    hinge's slope is taken as 0 (as PyTorch).
     Return (loss, g): loss = L (a float), g = dL/dscores (N, C).""",
     make=_make_svm,
     expected=_svm,

@@ -39,7 +39,8 @@ LEAKY = Exercise(
     returns=("gx",),
     notebook=NB,
     teaches="a leaky unit passes a * gy where its input is negative, so it can never die for good",
-    doc="""y = x where x > 0, negative_slope * x elsewhere (x = 0 included, as PyTorch); gy = dL/dy.
+    doc="""y = x where x > 0, negative_slope * x elsewhere (x = 0
+    included, as PyTorch); gy = dL/dy.
     Return gx = dL/dx, of x's shape.""",
     make=_make_leaky,
     expected=_leaky,
@@ -115,8 +116,10 @@ DROPCONNECT = Exercise(
     returns=("y",),
     notebook=NB,
     teaches="DropConnect drops weights, with a fresh mask for every example (Wan et al. 2013)",
-    doc="""x (N, D), w (O, D), b (O,); p: the probability of dropping a weight; u (N, O, D) uniform [0, 1).
-    Example n keeps weight w[o, d] where u[n, o, d] >= p, scaled by 1 / (1 - p); the bias is not dropped.
+    doc="""x (N, D), w (O, D), b (O,); p: the probability of dropping a
+    weight; u (N, O, D) uniform [0, 1).
+    Example n keeps weight w[o, d] where u[n, o, d] >= p, scaled by
+    1 / (1 - p); the bias is not dropped.
     Return y (N, O): y[n] = ((u[n] >= p) * w / (1 - p)) @ x[n] + b.""",
     make=_make_dropconnect,
     expected=_dropconnect,
@@ -239,10 +242,13 @@ COST = Exercise(
     teaches=(
         "MobileNet's depthwise + pointwise pair costs about 1/c_out + 1/k^2 of the convolution it replaces"
     ),
-    doc="""Standard: one k x k convolution from c_in to c_out channels, stride 1, padding k // 2, no bias,
-    on an h x w input (so the output is h x w). Depthwise-separable (MobileNet): a k x k convolution with
-    one filter per channel (groups = c_in), then a 1x1 convolution from c_in to c_out, no biases.
-    Return (params, macs), each a pair of ints (standard, separable); macs: multiply-adds for one image.""",
+    doc="""Standard: one k x k convolution from c_in to c_out channels,
+    stride 1, padding k // 2, no bias, on an h x w input (so the
+    output is h x w). Depthwise-separable (MobileNet): a k x k
+    convolution with one filter per channel (groups = c_in), then a
+    1x1 convolution from c_in to c_out, no biases.
+    Return (params, macs), each a pair of ints (standard, separable);
+    macs: multiply-adds for one image.""",
     make=_make_cost,
     expected=_cost,
     cases=[
