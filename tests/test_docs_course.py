@@ -88,6 +88,24 @@ def test_notebook_outputs_keep_their_lines_whole(site):
     assert "jp-OutputArea-output" in _read(site, "notebooks/09_cpu_vs_gpu/index.html")
 
 
+def test_notebook_code_cells_fit_the_cell(site):
+    """At 1280 px a notebook's code cell is 570 px wide: 70 characters of its 13 px monospace, with
+    its padding. A longer line is cut at the cell's right edge and the cell scrolls sideways."""
+    import html as html_lib
+
+    for name in NOTEBOOKS:
+        page = _article(_read(site, f"notebooks/{name}/index.html"))
+        cells = re.findall(r'<div class="highlight-ipynb hl-python"><pre>(.*?)</pre>', page, re.DOTALL)
+        assert cells, f"{name}: no code cell found"
+        long = [
+            line
+            for body in cells
+            for line in html_lib.unescape(re.sub(r"<[^>]+>", "", body)).split("\n")
+            if len(line) > 70
+        ]
+        assert not long, f"{name}: code lines longer than 70 characters: {long[:3]}"
+
+
 def test_the_engine_page_shows_mul_as_the_code_has_it():
     import inspect
 
