@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from fixtures.gen_interpolate import CASES, GRADIENT_IS_A_COPY
+from interpolate_helpers import source_scales
 
 import minicnn as mc
 import minicnn.functional as F
@@ -36,14 +37,6 @@ def test_matches_pytorch(golden, name, dtype):
         np.testing.assert_allclose(x.grad.numpy(), g[f"{key}.gx"], **TOLERANCE[dtype], err_msg="gx")
 
 
-def _scales(kwargs):
-    """The scale_factor pair the source coordinates use, or None (reference_interpolate's ``scales``)."""
-    factor = kwargs.get("scale_factor")
-    if factor is None or kwargs.get("recompute_scale_factor"):
-        return None
-    return tuple(factor) if isinstance(factor, tuple) else (factor, factor)
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_equals_the_plain_loops(name, dtype, rng):
@@ -56,8 +49,8 @@ def test_equals_the_plain_loops(name, dtype, rng):
     gy = rng.standard_normal(y.shape).astype(dtype)
     y.backward(gy)
     mode, corners = kwargs.get("mode", "nearest"), bool(kwargs.get("align_corners"))
-    want_y = reference.interpolate_forward(x, y.shape[2:], _scales(kwargs), mode, corners)
-    want_gx = reference.interpolate_input_grad(gy, x.shape, _scales(kwargs), mode, corners)
+    want_y = reference.interpolate_forward(x, y.shape[2:], source_scales(kwargs), mode, corners)
+    want_gx = reference.interpolate_input_grad(gy, x.shape, source_scales(kwargs), mode, corners)
     assert want_y.dtype == want_gx.dtype == dtype
     np.testing.assert_array_equal(y.numpy(), want_y)
     rtol = 1e-12 if dtype == np.float64 else 1e-5

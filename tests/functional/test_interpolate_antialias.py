@@ -6,6 +6,7 @@ removes."""
 import numpy as np
 import pytest
 from fixtures.gen_interpolate_antialias import CASES, GRADIENT_OF_THE_FACTOR, ONE_COLUMN
+from interpolate_helpers import source_scales
 
 import minicnn as mc
 import minicnn.functional as F
@@ -64,14 +65,6 @@ def test_a_kept_size_is_a_copy_both_ways(golden, name, dtype):
     assert not np.allclose(x.grad.numpy(), g[f"{key}.gx"], **TOLERANCE[dtype])
 
 
-def _scales(kwargs):
-    """The scale_factor pair the source coordinates use, or None (reference_interpolate's ``scales``)."""
-    factor = kwargs.get("scale_factor")
-    if factor is None or kwargs.get("recompute_scale_factor"):
-        return None
-    return tuple(factor) if isinstance(factor, tuple) else (factor, factor)
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_equals_the_plain_loops(name, dtype, rng):
@@ -84,8 +77,12 @@ def test_equals_the_plain_loops(name, dtype, rng):
     gy = rng.standard_normal(y.shape).astype(dtype)
     y.backward(gy)
     mode, corners = kwargs["mode"], bool(kwargs.get("align_corners"))
-    want_y = reference.interpolate_forward(x, y.shape[2:], _scales(kwargs), mode, corners, antialias=True)
-    want_gx = reference.interpolate_input_grad(gy, x.shape, _scales(kwargs), mode, corners, antialias=True)
+    want_y = reference.interpolate_forward(
+        x, y.shape[2:], source_scales(kwargs), mode, corners, antialias=True
+    )
+    want_gx = reference.interpolate_input_grad(
+        gy, x.shape, source_scales(kwargs), mode, corners, antialias=True
+    )
     assert want_y.dtype == want_gx.dtype == dtype
     np.testing.assert_array_equal(y.numpy(), want_y)
     rtol = 1e-12 if dtype == np.float64 else 1e-5
