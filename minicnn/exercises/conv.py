@@ -1,7 +1,6 @@
-"""Exercises on convolution: im2col, col2im, the conv layer's forward and backward, 1x1 convs, cost.
+"""Exercises on convolution: im2col, col2im, and the conv layer's forward and backward.
 
-Expected values come from minicnn's kernels: the plain-loop reference tier
-for the convolution, the xp tier's im2col/col2im for the column layout.
+Expected values come from the plain-loop reference tier and, for the columns, the xp tier.
 """
 
 import numpy as np
