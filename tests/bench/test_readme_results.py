@@ -148,6 +148,11 @@ def test_the_status_tables_quote_their_record_and_follow_from_its_pairs(path, he
     assert cells[1:] == expected, (path, name)
 
 
+def test_readme_and_the_status_tables_quote_one_record():
+    name, _ = _record_named_in_readme()
+    assert {_status_table(path, heading)[0] + ".json" for path, heading in TABLES} == {name}
+
+
 def test_a_verdict_follows_from_the_pairs():
     assert verdict([0.67, 0.90], 1.5) == "met"
     assert verdict([1.24, 2.55], 1.0) == "not met"
