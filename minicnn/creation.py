@@ -300,12 +300,13 @@ def exponents(start: Any, end: Any, steps: int, dtype: np.dtype, fused: bool = F
     """linspace's values and logspace's exponents, as PyTorch counts them: the ends in ``dtype``
     (an integer one cuts them toward zero; the step then in float64), the first half up from
     start, the second down from end, so both ends are exact; float64 or wider. ``fused``: each
-    start + i * step rounded once, as the fused multiply-add of PyTorch's float kernel."""
+    start + i * step rounded once, as the fused multiply-add of PyTorch's kernel (its integer
+    one too, before the cut toward zero: -15.99... is -15, where a rounded product gives -16)."""
     kind = np.dtype(np.float64 if dtype.kind in "biu" else dtype)
     first, last = np.asarray(start).astype(dtype).astype(kind), np.asarray(end).astype(dtype).astype(kind)
     # NOTE: float32 times an index is exact in float64; float64's in long double, where it is
     # wider (x86), else rounded twice, which can move a value by one unit in the last place
-    wide = np.dtype(_WIDER.get(kind, kind) if fused and dtype.kind == "f" else kind)
+    wide = np.dtype(_WIDER.get(kind, kind) if fused else kind)
     i = np.arange(steps).astype(wide)
     with np.errstate(invalid="ignore"):  # NOTE: inf * 0 and inf - inf are NaN, as in PyTorch
         step = ((last - first) / kind.type(max(steps - 1, 1))).astype(wide)
