@@ -78,10 +78,12 @@ def _gl_of_total(gy, reduction, divisor):
     'sum' or 'mean' (an ignored target's gets none: its callers pass 0 there, as PyTorch).
 
     NOTE: not reduction.loss_grad's: the mean divides by the kept targets' class weight, and
-    where kept weights sum to 0 it passes NaN on (PyTorch's 0 / 0)."""
+    where kept weights sum to 0 it divides by that 0, as PyTorch: +-inf, which each target's
+    weight carries on (as +-inf, or NaN where the weight is 0)."""
     if reduction == "sum":
         return gy
-    return gy / divisor if divisor else gy * np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return gy / divisor
 
 
 def _smoothed_mean_of_no_weight(logp, w, rows, classes, losses, s):
@@ -130,6 +132,11 @@ class CrossEntropy(Function):
 
     def backward(self, gy):
         gl = gy[:, None] if self.reduction == "none" else _gl_of_total(gy, self.reduction, self.divisor)
+        if self.reduction == "mean" and not self.divisor:
+            # NOTE: kept weights summing to 0: PyTorch's 1 / 0 meets its opposite in the log_softmax
+            # backward, NaN at each target and +-inf beside it (NaN throughout with smoothing);
+            # minicnn gives NaN throughout
+            gl = gy * np.nan
         # an ignored sample's row gets 0 whatever reaches it (a NaN mean's, an infinite gy), as
         # PyTorch: its q is 0, but NaN or inf times 0 is NaN
         gl = self.xp.where(self.kept[:, None], gl, 0)

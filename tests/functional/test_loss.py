@@ -347,3 +347,18 @@ def test_a_nan_mean_leaves_ignored_rows_gradient_zero_as_pytorch(loss, settings,
         each.backward(mc.tensor(np.array([1.0, np.inf, 1.0])))
     np.testing.assert_array_equal(x.grad.numpy()[1], 0.0)
     assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_nll_mean_over_kept_weights_summing_to_0_divides_by_it_as_pytorch():
+    """Weights of opposite signs summing to 0: torch 2.14's gradient is -w[t] g / 0, +-inf at
+    each target (NaN where w[t] is 0), not NaN throughout; the loss +-inf."""
+    x = mc.tensor(np.random.default_rng(9301).standard_normal((3, 4)), requires_grad=True)
+    w = mc.tensor(np.array([1.0, -1.0, 0.0, 2.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.nll_loss(x, [0, 1, 2], weight=w)
+        loss.backward()
+    assert np.isinf(loss.item())
+    want = np.zeros((3, 4))
+    want[0, 0], want[1, 1], want[2, 2] = -np.inf, np.inf, np.nan
+    np.testing.assert_array_equal(x.grad.numpy(), want)
