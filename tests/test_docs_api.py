@@ -248,7 +248,7 @@ def test_an_item_naming_several_parameters_becomes_one_per_name(site):
     """ "transform, target_transform: ..." was one parameter the signature lacks, shown as required."""
     safe = _tool("docstring_markdown", "tools/docstring_markdown.py").markdown_safe
     text = safe("Load.\n\nArgs:\n    root: a folder.\n    a, b: the pair,\n        both.\n    c: last.\n")
-    assert "    a: the pair,\n        both.\n    b: the pair,\n        both.\n    c: last." in text
+    assert "    a: the pair,\n        both.\n    b: as for ``a``.\n    c: last." in text
     mnist = _article(_read(site, "api/data/index.html")).split('id="minicnn.data.MNIST"')[1]
     table = re.search(r"<table>.*?</table>", mnist, re.DOTALL).group(0)
     rows = {

@@ -1,4 +1,5 @@
-"""The MathML the site's formulas become: signs, infinity and function names spaced as TeX spaces them."""
+"""The MathML the site's formulas become: signs, infinity, function names, absolute values and big
+operators spaced as TeX spaces them."""
 
 import importlib.util
 import os
@@ -32,7 +33,7 @@ def test_a_minus_after_an_opening_bracket_or_relation_is_a_sign(mathml, tex):
 
 @pytest.mark.parametrize("tex", [r"x - 1", r"(a) - 1", r"[a] - 1", r"|x| - 1", r"\|x\| - 1", r"-1"])
 def test_a_minus_after_an_operand_or_a_closing_bracket_stays_subtraction(mathml, tex):
-    assert 'form="prefix"' not in _body(mathml, tex)
+    assert '<mo form="prefix">&#x02212;' not in _body(mathml, tex)
 
 
 def test_infinity_is_an_ordinary_symbol_not_an_operator(mathml):
@@ -61,6 +62,60 @@ def test_a_function_name_is_spaced_as_tex_spaces_it(mathml, tex, spaced):
     assert not re.search(r"<mo>[A-Za-z]{2,}</mo>", body), body
 
 
-@pytest.mark.parametrize("tex, kept", [(r"\max_k x_k", "<msub><mo>max</mo>"), (r"j \bmod n", "<mo>mod</mo>")])
+@pytest.mark.parametrize(
+    "tex, kept", [(r"\max_k x_k", '<msub><mo lspace="0" rspace="0">max</mo>'), (r"j \bmod n", "<mo>mod</mo>")]
+)
 def test_a_name_with_limits_and_the_infix_mod_stay_operators(mathml, tex, kept):
     assert kept in _body(mathml, tex)
+
+
+OPEN = '<mo stretchy="false" fence="true" form="prefix">&#x0007C;</mo>'
+CLOSE = '<mo stretchy="false" fence="true" form="postfix">&#x0007C;</mo>'
+
+
+@pytest.mark.parametrize(
+    "tex, fenced",
+    [
+        (r"\lambda |w| + 1", f"<mi>&#x003BB;</mi>{OPEN}<mi>w</mi>{CLOSE}<mo>&#x0002B;</mo>"),
+        (r"(A + 2)|d|^3", f"{OPEN}<mi>d</mi><msup>{CLOSE}<mn>3</mn></msup>"),
+        (r"\big|(n-1) - |j|\big|", f"<mo>&#x02212;</mo>{OPEN}<mi>j</mi>{CLOSE}"),
+        (r"|-x|", f'{OPEN}<mo form="prefix">&#x02212;</mo><mi>x</mi>{CLOSE}'),
+        (
+            r"\|x\|_1",
+            '"prefix">&#x02016;</mo><mi>x</mi><msub><mo stretchy="false" fence="true" form="postfix">',
+        ),
+    ],
+)
+def test_absolute_value_bars_are_an_opening_and_a_closing_fence(mathml, tex, fenced):
+    """A bar after an operand was an infix operator, with a wide gap each side ("λ | w |  + 1")."""
+    body = _body(mathml, tex)
+    assert fenced in body, body
+
+
+def test_a_big_bar_pairs_with_a_big_bar_and_a_lone_bar_is_left_alone(mathml):
+    big = _body(mathml, r"\big|(n-1) - |j|\big|")
+    assert big.count('maxsize="1.2em" fence="true" form="prefix">|<') == 1, big
+    assert big.count('maxsize="1.2em" fence="true" form="postfix">|<') == 1, big
+    assert "fence" not in _body(mathml, r"p(a | b)")
+
+
+@pytest.mark.parametrize(
+    "tex, spaced",
+    [
+        (r"\max_k x", f'<msub><mo lspace="0" rspace="0">max</mo><mi>k</mi></msub>{THIN}<mi>x</mi>'),
+        (r"\max_{c'} x_{i,c'}", f"</msub>{THIN}<msub><mi>x</mi>"),
+        (r"2\sum_{k=1}^{t} x", f'<mn>2</mn>{THIN}<msubsup><mo lspace="0" rspace="0">&#x02211;</mo>'),
+        (r"\sum_k |x_k|", f"</msub>{THIN}{OPEN}"),
+        (r"\log |x|", f"<mi>log</mi>{THIN}{OPEN}"),
+    ],
+)
+def test_a_big_operator_with_limits_has_a_thin_space_before_its_operand(mathml, tex, spaced):
+    body = _body(mathml, tex)
+    assert spaced in body, body
+
+
+@pytest.mark.parametrize("tex", [r"\max_k (x_k)", r"y = \max_k (x_k)", r"\sum_k = 1"])
+def test_a_big_operator_with_limits_has_no_thin_space_by_a_bracket_or_relation(mathml, tex):
+    body = _body(mathml, tex)
+    around = re.search(r"(.{0,40})<msub><mo lspace=\"0\" rspace=\"0\">.*?</msub>(.{0,40})", body).groups()
+    assert all(THIN not in side for side in around), body

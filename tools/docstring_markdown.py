@@ -203,8 +203,9 @@ _NAMES = re.compile(r"^\s*\w+(?:\s*,\s*\w+)+$")
 
 def _one_name_per_item(block: list[str]) -> list[str]:
     """An item naming several parameters ("transform, target_transform: ...") as one item per
-    name, each with the description: griffe would take "transform, target_transform" for one
-    name the signature lacks, and show it as required."""
+    name: griffe would take "transform, target_transform" for one name the signature lacks, and
+    show it as required. The first name keeps the description; each other points to it, so that
+    the table does not repeat one description row after row."""
     items = min((_indent(line) for line in block if not _blank(line)), default=0)
     out: list[str] = []
     i = 0
@@ -215,9 +216,9 @@ def _one_name_per_item(block: list[str]) -> list[str]:
             j += 1
         head, sep, _ = line.partition(":")
         if sep and _indent(line) == items and _NAMES.match(head):
-            rest = line[len(head) :]
-            for name in head.split(","):
-                out += [" " * items + name.strip() + rest] + block[i + 1 : j]
+            first, *others = (name.strip() for name in head.split(","))
+            out += [" " * items + first + line[len(head) :]] + block[i + 1 : j]
+            out += [" " * items + f"{name}: as for ``{first}``." for name in others]
         else:
             out += block[i:j]
         i = j

@@ -23,8 +23,6 @@ the kernels a block ran.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, formula
 from ..tensor import Function, Tensor
@@ -143,9 +141,9 @@ def conv2d(
     x: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
     groups: int = 1,
     *,
     name: str = "conv2d",
@@ -156,9 +154,11 @@ def conv2d(
         x: input Tensor (N, C_in, H, W), or one image (C_in, H, W) (then y has no N either).
         weight: Tensor (C_out, C_in / groups, kH, kW).
         bias: optional Tensor (C_out,).
-        stride, padding, dilation: int or (height, width) pair; padding adds zeros.
-            padding may also be "valid" (no zeros) or "same" (stride 1 only: y as
-            large as x, with d*(k-1) zeros per axis, the odd one after, as PyTorch).
+        stride: step of the window, an int or a (height, width) pair.
+        padding: zeros added on each side, an int or a (height, width) pair; or "valid"
+            (no zeros) or "same" (stride 1 only: y as large as x, with d*(k-1) zeros per
+            axis, the odd one after, as PyTorch).
+        dilation: spacing between the kernel's taps, an int or a (height, width) pair.
         groups: split channels into this many independent convolutions.
         name: the layer named in error messages.
     Shapes:
@@ -169,13 +169,14 @@ def conv2d(
     >>> F.conv2d(mc.zeros(2, 3, 8, 8), mc.zeros(4, 3, 3, 3), padding=1).shape
     (2, 4, 8, 8)
     """
-    stride, padding, dilation = check_conv_args(name, stride, padding, dilation, groups)
+    # the arguments as checked: (height, width) pairs, or padding's name
+    s, p, d = check_conv_args(name, stride, padding, dilation, groups)
     crop = (0, 0)
-    if isinstance(padding, str):
+    if isinstance(p, str):
         check_float(name, "weight", weight)
-        padding, crop = _named_padding(padding, weight.shape[2:], dilation)
-    _check_conv_inputs(name, x, weight, bias, stride, padding, dilation, groups)
-    y = Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+        p, crop = _named_padding(p, weight.shape[2:], d)
+    _check_conv_inputs(name, x, weight, bias, s, p, d, groups)
+    y = Conv2d.apply(x, weight, bias, stride=s, padding=p, dilation=d, groups=groups)
     if any(crop):  # "same" with an odd number of zeros: drop the extra first row or column
         y = getitem(y, (slice(None), slice(None), slice(crop[0], None), slice(crop[1], None)))
     return y

@@ -59,6 +59,8 @@ _OPERAND_END = re.compile(
     r"<mo stretchy=\"false\">(?:&#x00029;|&#x0005D;)</mo>)$"
 )
 _THIN = '<mspace width="0.167em" />'
+# an absolute value's opening bar (marked by _fence_bars) begins an operand: TeX's | is ordinary
+_OPENING_BAR = re.compile(r'<mo\b[^>]*fence="true" form="prefix">(?:&#x0007C;|\||&#x02016;|\u2016)<')
 
 
 def _space_names(mathml):
@@ -71,10 +73,103 @@ def _space_names(mathml):
             out.append(_THIN)
         out.append(m.group(0))
         after = mathml[m.end() :]
-        if after.startswith("<") and not after.startswith(("<mo", "</", "<mspace")):
+        if after.startswith("<") and (
+            not after.startswith(("<mo", "</", "<mspace")) or _OPENING_BAR.match(after)
+        ):
             out.append(_THIN)
         at = m.end()
     out.append(mathml[at:])
+    return "".join(out)
+
+
+# latex2mathml writes each | and \| as an <mo> the browser spaces by its place in the row: a bar
+# after an operand is infix, with a wide gap each side ("λ | w |  + 1"). TeX sets |w| with the bars
+# against their contents, so each pair of bars of one kind in one row becomes an opening and a
+# closing fence, which the browser does not space. A bar may be the base of a script (|d|^3); a row
+# with an odd count of one kind of bar (a conditional, p(a | b)) is left as it is.
+_TOKEN = re.compile(r"<[^>]+>|[^<]+")
+_FENCE_ATTRS = re.compile(r'\s(?:fence|form)="[^"]*"')
+_BAR_TEXT = ("&#x0007C;", "|", "&#x02016;", "\u2016")
+_SCRIPT = ("msub", "msup", "msubsup")
+
+
+def _is_bar(tokens, i):
+    return tokens[i].startswith("<mo") and tokens[i + 1 : i + 3] in ([t, "</mo>"] for t in _BAR_TEXT)
+
+
+def _fenced(tag, form):
+    return f'<mo{_FENCE_ATTRS.sub("", tag[3:-1])} fence="true" form="{form}">'
+
+
+def _pair_bars(tokens, bars):
+    """The bars of one row, by kind (their tag and character), marked as fences in pairs."""
+    for found in bars.values():
+        if len(found) % 2:
+            continue
+        for opener, closer in zip(found[::2], found[1::2]):
+            tokens[opener] = _fenced(tokens[opener], "prefix")
+            tokens[closer] = _fenced(tokens[closer], "postfix")
+            if tokens[opener + 3 : opener + 5] == ["<mo>", "&#x02212;"]:  # |-x|: a sign
+                tokens[opener + 3] = '<mo form="prefix">'
+
+
+def _fence_bars(mathml):
+    tokens = _TOKEN.findall(mathml)
+    stack = [{"tag": "", "children": 0, "bars": {}}]  # each open element: its name, children, bars
+    for i, tok in enumerate(tokens):
+        if tok.startswith("</"):
+            _pair_bars(tokens, stack.pop()["bars"])
+        elif tok.startswith("<"):
+            parent = stack[-1]
+            parent["children"] += 1
+            if _is_bar(tokens, i):
+                # the base of a script belongs to the script's row
+                row = stack[-2] if parent["tag"] in _SCRIPT and parent["children"] == 1 else parent
+                row["bars"].setdefault((_FENCE_ATTRS.sub("", tok), tokens[i + 1]), []).append(i)
+            if not tok.endswith("/>"):
+                stack.append({"tag": tok[1:-1].split()[0], "children": 0, "bars": {}})
+    return "".join(tokens)
+
+
+# A big operator with limits (\max_k, \sum_{i=1}^n: an <mo> at the base of a script) is spaced by
+# the browser as an unknown operator, or not at all, by version. TeX sets a thin space between it
+# and an operand on either side, none before a bracket or a relation: its own spacing is made none
+# and the thin spaces are written out.
+_LIMITS = re.compile(r"<(?:msub|munder|msubsup|munderover)><mo>(?:[A-Za-z]{2,}|&#x02211;|&#x0220F;)</mo>")
+_OPERAND_START = re.compile(r"<m(?!o\b|space\b)")
+
+
+def _element_end(tokens, i):
+    """The index of the tag that closes the element opened at tokens[i]."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j].startswith("</"):
+            depth -= 1
+        elif tokens[j].startswith("<") and not tokens[j].endswith("/>"):
+            depth += 1
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _space_limits(mathml):
+    tokens = _TOKEN.findall(mathml)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if not _LIMITS.match("".join(tokens[i : i + 4])):
+            out.append(tokens[i])
+            i += 1
+            continue
+        if _OPERAND_END.search("".join(out[-3:])):
+            out.append(_THIN)
+        end = _element_end(tokens, i)
+        out += [tokens[i], '<mo lspace="0" rspace="0">', *tokens[i + 2 : end + 1]]
+        if end + 1 < len(tokens) and (
+            _OPERAND_START.match(tokens[end + 1]) or _OPENING_BAR.match("".join(tokens[end + 1 : end + 4]))
+        ):
+            out.append(_THIN)
+        i = end + 1
     return "".join(out)
 
 
@@ -82,7 +177,7 @@ def _tidy(mathml):
     mathml = _MO_GROUP.sub(lambda m: "<mo>" + re.sub(r"</?mo>", "", m.group(1)) + "</mo>", mathml)
     mathml = _INFINITY.sub("<mi>&#x0221E;</mi>", mathml)
     mathml = _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
-    return _space_names(mathml)
+    return _space_limits(_space_names(_fence_bars(mathml)))
 
 
 # latex2mathml keeps the backslash of \_ inside \text{...} (\text{lr\_decay} showed "lr\_decay"),
