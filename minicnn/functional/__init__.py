@@ -42,6 +42,7 @@ from .embedding import embedding
 from .pad import pad
 from .unfold import fold, unfold
 from .interpolate import interpolate
+from . import interpolate_antialias  # noqa: F401, E402  # loaded now, or a first antialiased call would add the name
 from .rearrange import channel_shuffle, pixel_shuffle, pixel_unshuffle, unflatten
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .log_sigmoid import logsigmoid, softmin

@@ -176,3 +176,20 @@ def test_antialias_keeps_pytorchs_refusals():
         F.interpolate(mc.zeros(1, 2, 4), 2, mode="bilinear", antialias=True)
     with pytest.raises(ValueError, match=r"output \(H: 0, W: 2\)"):
         F.interpolate(x, (0, 2), mode="bicubic", antialias=True)
+
+
+def test_a_first_antialiased_call_adds_no_name_to_the_package():
+    """minicnn.nn.functional copies minicnn.functional's names when it is imported: a module
+    loaded only at the first antialiased call would appear in one and not the other."""
+    import subprocess
+    import sys
+
+    code = (
+        "import minicnn as mc, minicnn.functional as F\n"
+        "before = set(dir(F))\n"
+        "F.interpolate(mc.ones(1, 1, 6, 6), size=(2, 2), mode='bicubic', antialias=True)\n"
+        "print(sorted(set(dir(F)) - before))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
