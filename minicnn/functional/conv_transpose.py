@@ -32,8 +32,6 @@ weight gradient with x in the place of gy and gy in the place of x:
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import backend, kernels
 from ..kernels.sizes import conv_out_size, transposed_formula, transposed_out_size
 from ..tensor import Function, Tensor
@@ -146,11 +144,11 @@ def conv_transpose2d(
     x: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    output_padding: int | tuple[int, int] = 0,
     groups: int = 1,
-    dilation: Any = 1,
+    dilation: int | tuple[int, int] = 1,
     *,
     name: str = "conv_transpose2d",
 ) -> Tensor:
@@ -161,13 +159,16 @@ def conv_transpose2d(
         x: input Tensor (N, C_in, H, W), or one image (C_in, H, W) (then y has no N either).
         weight: Tensor (C_in, C_out / groups, kH, kW), the convolution's (out, in) swapped.
         bias: optional Tensor (C_out,).
-        stride, padding, dilation: int or (height, width) pair, those of the convolution
-            whose input gradient this is: padding crops that many cells off each side.
+        stride: the convolution's step, an int or a (height, width) pair.
+        padding: the convolution's zeros, an int or a (height, width) pair: y loses that
+            many cells off each side.
         output_padding: int or pair, cells added at the bottom and right; smaller than
             stride or dilation. A convolution of stride s takes s input sizes to one
             output size; this picks which of them y has.
         groups: split channels into this many independent transposed convolutions
             (note PyTorch's argument order: groups before dilation).
+        dilation: spacing between the kernel's taps, an int or a (height, width) pair, the
+            convolution's.
         name: the layer named in error messages.
     Shapes:
         y (N, C_out, H_out, W_out),
@@ -177,19 +178,16 @@ def conv_transpose2d(
     >>> F.conv_transpose2d(mc.zeros(2, 4, 8, 8), mc.zeros(4, 3, 4, 4), stride=2, padding=1).shape
     (2, 3, 16, 16)
     """
-    stride, padding, output_padding, dilation = check_conv_transpose_args(
-        name, stride, padding, output_padding, dilation, groups
-    )
-    output_size = _check_conv_transpose_inputs(
-        name, x, weight, bias, stride, padding, output_padding, dilation, groups
-    )
+    # the arguments as checked: (height, width) pairs
+    s, p, op, d = check_conv_transpose_args(name, stride, padding, output_padding, dilation, groups)
+    output_size = _check_conv_transpose_inputs(name, x, weight, bias, s, p, op, d, groups)
     return ConvTranspose2d.apply(
         x,
         weight,
         bias,
         output_size=output_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
+        stride=s,
+        padding=p,
+        dilation=d,
         groups=groups,
     )

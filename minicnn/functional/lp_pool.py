@@ -63,8 +63,8 @@ def check_norm_type(name: str, norm_type: Any) -> float:
 def lp_pool2d(
     x: Tensor,
     norm_type: float,
-    kernel_size: Any,
-    stride: Any = None,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
     ceil_mode: bool = False,
     *,
     name: str = "lp_pool2d",

@@ -151,10 +151,10 @@ def _check_window_holds_x(name, x, axis, n, k, s, p, d, out):
 @one_image_too
 def max_pool2d(
     x: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
     *,
@@ -197,15 +197,16 @@ def max_pool2d(
     >>> y.tolist(), indices.tolist()
     ([[[[10.0]]]], [[[[10]]]])
     """
-    kernel_size, stride, padding, dilation = check_max_pool_args(name, kernel_size, stride, padding, dilation)
-    _check_pool_input(name, x, kernel_size, stride, padding, dilation, ceil_mode)
+    # the arguments as checked: (height, width) pairs
+    k, s, p, d = check_max_pool_args(name, kernel_size, stride, padding, dilation)
+    _check_pool_input(name, x, k, s, p, d, ceil_mode)
     indices: list | None = [] if return_indices else None
     y = MaxPool2d.apply(
         x,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
+        kernel_size=k,
+        stride=s,
+        padding=p,
+        dilation=d,
         ceil_mode=ceil_mode,
         indices_out=indices,
     )
@@ -214,10 +215,10 @@ def max_pool2d(
 
 def max_pool2d_with_indices(
     x: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
     *,
@@ -231,22 +232,27 @@ def max_pool2d_with_indices(
 @one_image_too
 def avg_pool2d(
     x: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-    divisor_override: Any = None,
+    divisor_override: int | None = None,
     *,
     name: str = "avg_pool2d",
 ) -> Tensor:
     """Mean over each window, as ``torch.nn.functional.avg_pool2d``.
 
     Args:
-        x, kernel_size, stride, padding, ceil_mode, name: as in ``max_pool2d``; padding adds zeros.
+        x: Tensor (N, C, H, W), or one image (C, H, W).
+        kernel_size: int or (kH, kW).
+        stride: int or pair; None means kernel_size (windows side by side).
+        padding: zeros added on each side, an int or a pair, at most half of kernel_size.
+        ceil_mode: round the output size up (a last partial window), as PyTorch.
         count_include_pad: divide by the window's cells inside the padded input (True) or
             inside x alone (False). A ceil_mode window is clipped at the padded edge either way.
         divisor_override: PyTorch's; only its default, None, is supported.
+        name: the layer named in error messages.
     Shapes:
         y (N, C, H_out, W_out), H_out = floor((H + 2*padding - kH) / stride) + 1 (ceil as above).
     """
@@ -256,13 +262,14 @@ def avg_pool2d(
             "divided by its count (count_include_pad chooses which cells count)"
         )
     check_flag(name, "count_include_pad", count_include_pad)
-    kernel_size, stride, padding = check_pool_args(name, kernel_size, stride, padding)
-    _check_pool_input(name, x, kernel_size, stride, padding, (1, 1), ceil_mode)
+    # the arguments as checked: (height, width) pairs
+    k, s, p = check_pool_args(name, kernel_size, stride, padding)
+    _check_pool_input(name, x, k, s, p, (1, 1), ceil_mode)
     return AvgPool2d.apply(
         x,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
+        kernel_size=k,
+        stride=s,
+        padding=p,
         ceil_mode=ceil_mode,
         count_include_pad=count_include_pad,
     )

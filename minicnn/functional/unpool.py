@@ -54,10 +54,10 @@ class MaxUnpool2d(Function):
 def max_unpool2d(
     x: Tensor,
     indices: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    output_size: Any = None,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    output_size: tuple[int, ...] | None = None,
     *,
     name: str = "max_unpool2d",
 ) -> Tensor:
@@ -69,7 +69,9 @@ def max_unpool2d(
         x: Tensor (N, C, H, W) (a max pool's output), or one image (C, H, W).
         indices: int64 Tensor of x's shape, each the flat position h*OW + w in its output plane
             (what ``max_pool2d(..., return_indices=True)`` gives).
-        kernel_size, stride, padding: the max pool's (stride None means kernel_size).
+        kernel_size: the max pool's window, an int or (kH, kW).
+        stride: the max pool's step, an int or a pair; None means kernel_size.
+        padding: the max pool's padding, an int or a pair.
         output_size: (OH, OW), or (N, C, OH, OW) as PyTorch takes; None gives the formula's.
             A pool rounds its size down, so several input sizes pool to one: give the one
             pooled to get it back. A size of 0 gives an empty output, as PyTorch (its
