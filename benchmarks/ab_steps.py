@@ -92,7 +92,6 @@ def main(argv=None):
     from minicnn.bench import cases, system
     from minicnn.cli_common import positive_int
     from minicnn.kernels import malloc
-    from minicnn.kernels.numba_threads import cores_shared_with_blas
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, choices=sorted(cases.MODELS))
@@ -112,12 +111,11 @@ def main(argv=None):
     kernel_set = kernels.get("auto")
     fn_b = getattr(kernel_set, a.kernel)
     step = cases.model_step(a.model, a.batch, np.float32, "cpu")
-    with cores_shared_with_blas():
-        for fn in (fn_a, fn_b):  # compiled and warm on both sides before any timing
-            setattr(kernel_set, a.kernel, fn)
-            step()
-        setattr(kernel_set, a.kernel, fn_b)
-        s = compare(step, kernel_set, a.kernel, fn_a, fn_b, a.rounds, a.calls)
+    for fn in (fn_a, fn_b):  # compiled and warm on both sides before any timing
+        setattr(kernel_set, a.kernel, fn)
+        step()
+    setattr(kernel_set, a.kernel, fn_b)
+    s = compare(step, kernel_set, a.kernel, fn_a, fn_b, a.rounds, a.calls)
     r = s["ratio_rounds"]
     clear = "no clear round"
     if s["clear_ratio"] is not None:

@@ -216,10 +216,11 @@ class use_kernels:
 def numba_available(quiet=False):
     """True when Numba imports; says once what it would add when it does not (unless ``quiet``:
     where the caller refuses to go on without it, "minicnn carries on" would be untrue)."""
-    if sys.modules.get("numba") is not None:  # None there means "blocked", not "imported"
-        return True
+    if sys.modules.get("numba") is not None and sys.modules.get("scipy.linalg.cython_blas") is not None:
+        return True  # (None there means "blocked", not "imported")
     try:
         import numba  # noqa: F401
+        from scipy.linalg import cython_blas  # noqa: F401  # the BLAS Numba's np.dot calls
 
         return True
     except ImportError:
@@ -227,8 +228,8 @@ def numba_available(quiet=False):
             return False
         say_once(
             "numba",
-            "Numba is not installed: minicnn uses its vectorized NumPy kernels. "
-            '`pip install -e ".[numba]"` adds jitted kernels for convolution, '
-            "pooling, LRN, batch norm and ReLU.",
+            "Numba (with SciPy, whose BLAS its loops call) is not installed: minicnn uses its "
+            'vectorized NumPy kernels. `pip install -e ".[numba]"` adds jitted kernels for '
+            "convolution, pooling, LRN, batch norm and ReLU.",
         )
         return False

@@ -11,9 +11,9 @@ import dis
 import sys
 
 _THREADS = (
-    "minicnn has no single thread count: its Numba loops and its large copies take half the cores "
-    'and BLAS the other half (docs/performance.md, "Threads"); to choose, set NUMBA_NUM_THREADS, '
-    "MINICNN_COPY_THREADS and MINICNN_BLAS_THREADS in the environment before Python starts"
+    "minicnn has no thread count of its own: its Numba loops run on Numba's threads, every core by "
+    'default, with BLAS held to one thread inside them (docs/performance.md, "Threads"); to '
+    "choose, call numba.set_num_threads(n), or set NUMBA_NUM_THREADS before Python starts"
 )
 _HALF = "minicnn's layers compute in float32 (the default) and float64 only: mc.float32, mc.float64"
 _DEFAULT_DTYPE = (

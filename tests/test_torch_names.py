@@ -15,7 +15,7 @@ from minicnn import nn, optim
     "name, says",
     [
         ("utils", "are in minicnn.data"),
-        ("set_num_threads", "MINICNN_COPY_THREADS"),
+        ("set_num_threads", "numba.set_num_threads(n)"),
         ("get_num_threads", "NUMBA_NUM_THREADS"),
         ("Generator", "np.random.default_rng(seed)"),
         ("float16", "float32 (the default) and float64 only"),

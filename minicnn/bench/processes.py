@@ -15,17 +15,18 @@ from .worker import THREAD_VARS
 
 
 def thread_env(threads, base=None):
-    """The environment every child starts with: the BLAS and OpenMP pools sized to ``threads``,
-    Numba's and minicnn's copy threads (kernels/threads.py) to half of them, and this
-    minicnn first on the path (so a child imports the same package as its parent).
+    """The environment every child starts with: the BLAS, OpenMP and Numba pools sized to
+    ``threads``, and this minicnn first on the path (so a child imports the same package as
+    its parent).
 
-    NOTE: minicnn runs its jitted loops on half the cores BLAS has, as it does by default
-    (numba_threads.cores_shared_with_blas): a loop that starts right after a GEMM finds the
-    BLAS threads still spinning, and two full pools would fight over the same cores.
+    NOTE: a minicnn child then holds its BLAS to one thread and runs the convolutions' GEMMs
+    inside Numba's loops, as it does by default (kernels/threads.py, "one pool"); PyTorch
+    runs its kernels in its own pool of ``threads``.
     """
     env = dict(os.environ if base is None else base)
     env.update({k: str(threads) for k in THREAD_VARS})
-    env["NUMBA_NUM_THREADS"] = env["MINICNN_COPY_THREADS"] = str(max(1, threads // 2))
+    env["NUMBA_NUM_THREADS"] = str(threads)
+    env.pop("MINICNN_COPY_THREADS", None)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     return env

@@ -110,8 +110,8 @@ gradients at once."""
 # Max-pool's forward writes, and its backward reads, the argmax in one layout (h*W + w),
 # so the two may come from different modules (the cuda tier's do).
 # Winograd lends the forward of 3x3 stride-1 convolutions and, of "same" ones on maps of
-# 8 x 8 and more, the two gradients together where minicnn runs one copy thread
-# (_auto_lends): gx by Winograd, gW from numba_im2col's columns of gy, or by Winograd too
+# 8 x 8 and more, the two gradients together, each thread taking its own images: gx by
+# Winograd, gW from numba_im2col's columns of gy, or by Winograd too
 # on maps under numba_im2col's MIN_PIXELS (others fall back to numba_im2col inside it).
 # gx by Winograd alone gained nothing on a whole step, beside gW's columns it did, and on
 # small maps both by Winograd did better still (benchmarks/README.md, "gx by Winograd
@@ -214,23 +214,8 @@ def _chain(tier: str) -> list[tuple[str, tuple[str, ...] | None]]:
     """The (module, names lent) chain of a tier; "auto" is the AUTO table over the numpy tier."""
     if tier != "auto":
         return [(name, None) for name in TIERS[tier]]
-    fast = [(name, _auto_lends(name, names)) for name, names in AUTO.items() if _importable(name)]
+    fast = [(name, names) for name, names in AUTO.items() if _importable(name)]
     return fast + [(name, None) for name in TIERS["numpy"]]
-
-
-def _auto_lends(name: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """AUTO's names for a module, less the joint gradients where minicnn splits its work over
-    more than one thread (threads.count(): half the cores, or MINICNN_COPY_THREADS).
-
-    The joint gradients run an image at a time, and a small GEMM per image shared among many
-    BLAS threads gives each little work: on 16 cores (8 threads each) a ResNet-20 step took
-    1.07 times as long with them as with the pair of gradient kernels over the whole batch,
-    where on 2 cores it took 0.89 times as long (benchmarks/README.md, "Fourth results").
-    Machines between were not measured.
-    """
-    if "conv2d_grads" in names and threads.count() > 1:
-        return tuple(n for n in names if n != "conv2d_grads")
-    return names
 
 
 def _importable(name: str) -> bool:
@@ -262,8 +247,8 @@ def get(tier: str) -> KernelSet:
             get("numpy") if tier == "auto" and len(chain) == len(TIERS["numpy"]) else KernelSet(tier, chain)
         )
         _sets[tier] = found
-        # once, after the kernels' modules are imported (a library among them may load a BLAS)
-        threads.share_cores_with_blas()
+        # after the kernels' modules are imported (a library among them may load a BLAS)
+        threads.share_cores_with_blas(loops=any(name.startswith("numba") for name, _ in found.chain))
     return found
 
 

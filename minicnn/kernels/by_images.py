@@ -9,6 +9,7 @@ a sum of per-image products. Which way pays depends on the shapes (benchmarks/fe
 """
 
 from .. import backend
+from . import gemm
 
 # Filters of at most this many taps (C*KH*KW: LeNet-5's first has 25, 3x3 on RGB 27) run
 # their forward GEMM and their weight gradient image by image (few_taps).
@@ -89,7 +90,7 @@ def forward(weight, cols, bias, OH, OW):
     xp = backend.xp_of(cols)
     O, N = weight.shape[0], cols.shape[0]
     y = xp.empty((N, O, OH, OW), dtype=cols.dtype)
-    xp.matmul(weight.reshape(O, -1), cols, out=y.reshape(N, O, -1))
+    gemm.matmul(weight.reshape(O, -1), cols, out=y.reshape(N, O, -1))
     if bias is not None:
         y += bias.reshape(1, O, 1, 1)
     return y

@@ -11,8 +11,10 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import xp_pool
-from .numba_threads import cores_shared_with_blas
+from . import (
+    numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
+    xp_pool,
+)
 from .sizes import conv_out_size
 from .workspaces import new_zeros
 
@@ -166,19 +168,17 @@ def max_pool2d_forward(
     argmax = np.empty((N * C, OH, OW), dtype=np.int64)
     # whole 2x2 windows at stride 2 (no padding; floor, or ceil on even sizes)
     tiles = kernel_size == stride == (2, 2) and padding == (0, 0) and 2 * OH <= H and 2 * OW <= W
-    with cores_shared_with_blas():
-        if tiles:
-            _maxpool2x2_fwd(_planes(x), y, argmax)
-        else:
-            _maxpool_fwd(_planes(x), *kernel_size, *stride, *padding, y, argmax)
+    if tiles:
+        _maxpool2x2_fwd(_planes(x), y, argmax)
+    else:
+        _maxpool_fwd(_planes(x), *kernel_size, *stride, *padding, y, argmax)
     return y.reshape(N, C, OH, OW), argmax.reshape(N, C, OH, OW)
 
 
 def max_pool2d_input_grad(gy: Array, argmax: Array, x_shape: Shape) -> Array:
     """gx = gy added at each window's argmax."""
     gx = new_zeros(x_shape, gy.dtype, np)
-    with cores_shared_with_blas():
-        _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2] * x_shape[3]))
+    _maxpool_bwd(_planes(gy), _planes(argmax), gx.reshape(-1, x_shape[2] * x_shape[3]))
     return gx
 
 
@@ -193,15 +193,14 @@ def avg_pool2d_input_grad(
 ) -> Array:
     """gx = each window's gy / divisor added over its cells."""
     gx = new_zeros(x_shape, gy.dtype, np)
-    with cores_shared_with_blas():
-        _avgpool_bwd(
-            _planes(gy),
-            *kernel_size,
-            *stride,
-            *padding,
-            bool(count_include_pad),
-            gx.reshape(-1, x_shape[2], x_shape[3]),
-        )
+    _avgpool_bwd(
+        _planes(gy),
+        *kernel_size,
+        *stride,
+        *padding,
+        bool(count_include_pad),
+        gx.reshape(-1, x_shape[2], x_shape[3]),
+    )
     return gx
 
 
@@ -267,8 +266,7 @@ def lrn_forward(x: Array, size: int, alpha: float, beta: float, k: float) -> tup
     """y = x * s^-beta,  s = k + alpha/size * (window sum of x^2).   Returns (y, s)."""
     x = np.ascontiguousarray(x)
     y, s = np.empty_like(x), np.empty_like(x)
-    with cores_shared_with_blas():
-        _lrn_fwd(x, size, float(alpha), float(beta), float(k), y, s)
+    _lrn_fwd(x, size, float(alpha), float(beta), float(k), y, s)
     return y, s
 
 
@@ -276,8 +274,7 @@ def lrn_input_grad(gy: Array, x: Array, s: Array, size: int, alpha: float, beta:
     """gx = gy s^-beta - (2 alpha beta/size) x * (mirrored window sum of gy x s^(-beta-1))."""
     gy, x, s = (np.ascontiguousarray(a) for a in (gy, x, s))
     p, t, gx = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    with cores_shared_with_blas():
-        _lrn_bwd(gy, x, s, size, float(alpha), float(beta), p, t, gx)
+    _lrn_bwd(gy, x, s, size, float(alpha), float(beta), p, t, gx)
     return gx
 
 
@@ -343,8 +340,7 @@ def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     """Per-channel mean and biased variance, each channel's two passes fused in one loop."""
     x = np.ascontiguousarray(x)
     mean, var = np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], x.dtype)
-    with cores_shared_with_blas():
-        _bn_stats(x, mean, var)
+    _bn_stats(x, mean, var)
     return mean, var
 
 
@@ -352,8 +348,7 @@ def batch_norm_apply(x: Array, mean: Array, invstd: Array, weight: Array, bias: 
     """xhat = (x - mean) * invstd,  y = weight * xhat + bias.   Returns (y, xhat)."""
     x = np.ascontiguousarray(x)
     y, xhat = np.empty_like(x), np.empty_like(x)
-    with cores_shared_with_blas():
-        _bn_apply(x, mean, invstd, weight, bias, y, xhat)
+    _bn_apply(x, mean, invstd, weight, bias, y, xhat)
     return y, xhat
 
 
@@ -363,6 +358,5 @@ def batch_norm_grads(gy: Array, xhat: Array, invstd: Array, weight: Array) -> tu
     gy, xhat = np.ascontiguousarray(gy), np.ascontiguousarray(xhat)
     gx = np.empty_like(gy)
     gweight, gbias = np.empty(gy.shape[1], gy.dtype), np.empty(gy.shape[1], gy.dtype)
-    with cores_shared_with_blas():
-        _bn_bwd(gy, xhat, invstd, weight, gx, gweight, gbias)
+    _bn_bwd(gy, xhat, invstd, weight, gx, gweight, gbias)
     return gx, gweight, gbias

@@ -35,8 +35,11 @@ in numba_cpu.py.
 import numba
 import numpy as np
 
-from . import numba_im2col, numba_winograd
-from .numba_threads import cores_shared_with_blas
+from . import (
+    numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
+    numba_im2col,
+    numba_winograd,
+)
 from .sizes import conv_out_size
 
 
@@ -190,17 +193,16 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     OH, OW = _out_size(x.shape, weight.shape, stride, padding, dilation)
     b = np.zeros(C, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
-    with cores_shared_with_blas():
-        T = _chunks(N)
-        _depthwise_forward(
-            np.ascontiguousarray(x),
-            _filters_last(weight),
-            b,
-            *_geometry(stride, padding, dilation),
-            np.empty((T, H, W, C), dtype=x.dtype),
-            np.empty((T, OH, OW, C), dtype=x.dtype),
-            y,
-        )
+    T = _chunks(N)
+    _depthwise_forward(
+        np.ascontiguousarray(x),
+        _filters_last(weight),
+        b,
+        *_geometry(stride, padding, dilation),
+        np.empty((T, H, W, C), dtype=x.dtype),
+        np.empty((T, OH, OW, C), dtype=x.dtype),
+        y,
+    )
     return y
 
 
@@ -211,16 +213,15 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     N, C, H, W = x_shape
     OH, OW = gy.shape[2], gy.shape[3]
     gx = np.empty(x_shape, dtype=gy.dtype)
-    with cores_shared_with_blas():
-        T = _chunks(N)
-        _depthwise_input_grad(
-            np.ascontiguousarray(gy),
-            _filters_last(weight),
-            *_geometry(stride, padding, dilation),
-            np.empty((T, OH, OW, C), dtype=gy.dtype),
-            np.empty((T, H, W, C), dtype=gy.dtype),
-            gx,
-        )
+    T = _chunks(N)
+    _depthwise_input_grad(
+        np.ascontiguousarray(gy),
+        _filters_last(weight),
+        *_geometry(stride, padding, dilation),
+        np.empty((T, OH, OW, C), dtype=gy.dtype),
+        np.empty((T, H, W, C), dtype=gy.dtype),
+        gx,
+    )
     return gx
 
 
@@ -231,16 +232,15 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     N, C, H, W = x.shape
     OH, OW = gy.shape[2], gy.shape[3]
     KH, KW = weight_shape[2], weight_shape[3]
-    with cores_shared_with_blas():
-        T = _chunks(N)
-        part = np.zeros((T, KH, KW, C))  # NOTE: float64, each sum runs over N*OH*OW terms
-        _depthwise_weight_grad(
-            np.ascontiguousarray(gy),
-            np.ascontiguousarray(x),
-            *_geometry(stride, padding, dilation),
-            np.empty((T, OH, OW, C), dtype=gy.dtype),
-            np.empty((T, H, W, C), dtype=x.dtype),
-            part,
-        )
+    T = _chunks(N)
+    part = np.zeros((T, KH, KW, C))  # NOTE: float64, each sum runs over N*OH*OW terms
+    _depthwise_weight_grad(
+        np.ascontiguousarray(gy),
+        np.ascontiguousarray(x),
+        *_geometry(stride, padding, dilation),
+        np.empty((T, OH, OW, C), dtype=gy.dtype),
+        np.empty((T, H, W, C), dtype=x.dtype),
+        part,
+    )
     gw = part.sum(axis=0).transpose(2, 0, 1).astype(gy.dtype, order="C")
     return gw.reshape(weight_shape)

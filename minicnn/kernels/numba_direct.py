@@ -51,8 +51,10 @@ from typing import Any
 import numba
 import numpy as np
 
-from . import numba_depthwise
-from .numba_threads import cores_shared_with_blas
+from . import (
+    numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
+    numba_depthwise,
+)
 from .sizes import conv_out_size
 from .workspaces import workspace
 
@@ -156,18 +158,17 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     Hp, Wp = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     OH, OW = conv_out_size(x.shape[2], KH, 1, padding[0]), conv_out_size(x.shape[3], KW, 1, padding[1])
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
-    with cores_shared_with_blas():
-        T = numba_depthwise._chunks(N)
-        _forward(KW)(
-            np.ascontiguousarray(x),
-            np.ascontiguousarray(weight),
-            b,
-            padding[0],
-            padding[1],
-            np.empty((T, Hp * Wp + KW - 1), dtype=x.dtype),  # KW - 1 cells past the last row
-            np.empty((T, OH * Wp), dtype=x.dtype),
-            y,
-        )
+    T = numba_depthwise._chunks(N)
+    _forward(KW)(
+        np.ascontiguousarray(x),
+        np.ascontiguousarray(weight),
+        b,
+        padding[0],
+        padding[1],
+        np.empty((T, Hp * Wp + KW - 1), dtype=x.dtype),  # KW - 1 cells past the last row
+        np.empty((T, OH * Wp), dtype=x.dtype),
+        y,
+    )
     return y
 
 
@@ -180,8 +181,7 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     Hp = x.shape[2] + 2 * padding[0]
     # the shared column workspace: a fresh array each step would be page-faulted in anew
     shifted = workspace("cols", (N, KW, Hp, OW), gy.dtype, np)
-    with cores_shared_with_blas():
-        _shifted(np.ascontiguousarray(x), padding[0], padding[1], shifted)
+    _shifted(np.ascontiguousarray(x), padding[0], padding[1], shifted)
     rows = shifted.reshape(N, KW, Hp * OW)
     g = np.ascontiguousarray(gy).reshape(N, O, OH * OW)
     gw = np.empty((O, KH, KW), dtype=gy.dtype)

@@ -25,8 +25,12 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import by_images, im2col, threads
-from .numba_threads import cores_shared_with_blas
+from . import (
+    by_images,
+    im2col,
+    numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
+    threads,
+)
 from .workspaces import padded, workspace
 
 # conv2d_grads' images at a time pay only from maps of MIN_PIXELS cells: on smaller ones,
@@ -35,10 +39,6 @@ from .workspaces import padded, workspace
 # after they are written, and only one image's are held where the pair of gradient kernels
 # holds the whole batch's (measured per shape: benchmarks/README.md, "Both gradients").
 MIN_PIXELS = 256
-
-# conv2d_grads writes consecutive images' columns into a ring of buffers about this large
-# together: see its docstring.
-RING_BYTES = 4 << 20
 
 
 def _windows_py(xpad, cols):
@@ -98,8 +98,7 @@ def copy_windows(xpad: Array, cols: Array, stride: Pair, dilation: Pair) -> None
     if not _plain(stride, dilation):
         im2col.copy_windows(xpad, cols, stride, dilation)
         return
-    with cores_shared_with_blas():
-        _windows(np.ascontiguousarray(xpad), cols)
+    _windows(np.ascontiguousarray(xpad), cols)
 
 
 def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: Pair) -> Array:
@@ -114,8 +113,7 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
     (ph, pw) = padding
     gxpad = workspace("col2im", (N, C, H + 2 * ph, W + 2 * pw), cols.dtype, np)  # OH + KH - 1 rows
     gxpad.fill(0)
-    with cores_shared_with_blas():
-        _col2im(np.ascontiguousarray(cols), gxpad)
+    _col2im(np.ascontiguousarray(cols), gxpad)
     gx = np.empty(x_shape, dtype=cols.dtype)  # a new array: gxpad is a workspace
     threads.copyto(gx, gxpad[:, :, ph : ph + H, pw : pw + W])
     return gx
@@ -149,12 +147,30 @@ def conv2d_weight_grad(
     )
 
 
-def ring_size(image_bytes: int, images: int) -> int:
-    """How many buffers conv2d_grads' ring has: enough for RING_BYTES (rounded up), at most
-    one an image. An image's columns of RING_BYTES or more take one buffer: the other cores'
-    caches hold a small part of them, and a second would cost their size again (116 MB an
-    image for a 64-channel layer at 224 x 224)."""
-    return max(1, min(images, -(-RING_BYTES // image_bytes)))
+def _grads_py(gpad, x, w_flipped, gx, sums):
+    """For each image n of the q-th run (one run per parallel iteration, ``sums`` one slot a run):
+
+        cols_n = the windows of gpad[n]          (O*KH*KW, H*W)
+        gx[n]  = w_flipped @ cols_n              where gx holds images (else no gx is made)
+        sums[q] += cols_n @ x[n]^T
+
+    each GEMM on BLAS's one thread, beside the other runs' (threads.py)."""
+    N, C, H, W = x.shape
+    parts, taps = sums.shape[0], sums.shape[1]
+    O = gpad.shape[1]
+    KH, KW = gpad.shape[2] - H + 1, gpad.shape[3] - W + 1
+    for q in numba.prange(parts):
+        cols = np.empty((taps, H * W), dtype=x.dtype)
+        product = np.empty((taps, C), dtype=x.dtype)
+        for n in range(N * q // parts, N * (q + 1) // parts):
+            _image_windows(gpad[n], cols.reshape(O, KH, KW, H, W))
+            if gx.shape[0] > 0:
+                np.dot(w_flipped, cols, gx[n].reshape(C, H * W))
+            np.dot(cols, x[n].reshape(C, H * W).T, product)
+            sums[q] += product
+
+
+_grads = numba.njit(cache=True, parallel=True)(_grads_py)
 
 
 def conv2d_grads(
@@ -175,16 +191,10 @@ def conv2d_grads(
 
     the same sums as im2col.py's two gradients, which build gy's columns for the whole
     batch (38 MB for a stage-1 layer of ResNet-20 at batch 64) and read them back from
-    memory in both GEMMs; an image's columns are read right after they are written (on
-    ResNet-20's maps, from the caches). gx[n] and x[n] are (C, H*W) matrices as they lie
-    in NCHW, so nothing is transposed either.
-
-    Consecutive images' columns go into a ring of buffers (``ring_size``). Both GEMMs run
-    on every BLAS thread, so when the copy (on one core) writes the next image's columns,
-    the other cores' caches still hold what they read of the last images' columns, and
-    each such line would first be taken back from its core; the buffer written next was
-    read a few images earlier, and fewer of its lines are still in those caches
-    (benchmarks/README.md, "Writing what another core has just read").
+    memory in both GEMMs; an image's columns are read right after they are written, from
+    its core's caches. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing
+    is transposed either. Each thread takes a run of images with a columns buffer and a sum
+    of gW' of its own (``_grads``); the runs' sums are added last.
 
     With ``input_grad=False`` only gW is computed, (None, gW): numba_winograd takes gx by
     its own algorithm.
@@ -203,20 +213,13 @@ def conv2d_grads(
         return None
     O, _, KH, KW = weight.shape
     gpad = np.ascontiguousarray(padded(gy, *full))
-    ring = ring_size(O * KH * KW * H * W * gy.itemsize, N)
-    buffers = workspace("cols", (ring, O * KH * KW, H * W), gy.dtype, np)
-    gx = np.empty(x.shape, dtype=gy.dtype) if input_grad else None
-    # the kernel flipped only where gx is wanted
-    w_flipped = im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW) if input_grad else None
-    gw_flipped = np.zeros((O * KH * KW, C), dtype=gy.dtype)
-    part = np.empty_like(gw_flipped)
-    with cores_shared_with_blas():
-        for n in range(N):
-            cols_n = buffers[n % ring]
-            _image_windows(gpad[n], cols_n.reshape(O, KH, KW, H, W))
-            if gx is not None and w_flipped is not None:
-                np.matmul(w_flipped, cols_n, out=gx[n].reshape(C, H * W))
-            np.matmul(cols_n, x[n].reshape(C, H * W).T, out=part)
-            gw_flipped += part
-    gw = gw_flipped.reshape(O, KH, KW, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
-    return gx, np.ascontiguousarray(gw)
+    if input_grad:  # the kernel flipped only where gx is wanted
+        gx = np.empty(x.shape, dtype=gy.dtype)
+        w_flipped = np.ascontiguousarray(im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW))
+    else:
+        gx, w_flipped = np.empty((0, C, H, W), dtype=gy.dtype), np.empty((C, 0), dtype=gy.dtype)
+    parts = max(1, min(N, numba.get_num_threads()))
+    sums = np.zeros((parts, O * KH * KW, C), dtype=gy.dtype)
+    _grads(gpad, np.ascontiguousarray(x), w_flipped, gx, sums)
+    gw = sums.sum(axis=0).reshape(O, KH, KW, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
+    return (gx if input_grad else None), np.ascontiguousarray(gw)

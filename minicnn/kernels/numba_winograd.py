@@ -1,29 +1,31 @@
-"""Winograd F(2x2, 3x3) convolution (winograd.py) run a few images at a time, with its
-tile transforms as Numba loops.
+"""Winograd F(2x2, 3x3) convolution (winograd.py) run image by image, each thread taking its
+own images through the whole pipeline, with the tile transforms as Numba loops.
 
 The algebra and the choice of which convolutions take this path are winograd.py's (its
 transforms of the weight are jitted loops too, in numba_winograd_weight.py: the same numbers,
-several times faster). What differs besides is the order of the work. winograd.py makes the
+several times faster). What differs is the order of the work. winograd.py makes the
 transformed tiles V of the whole batch, then the 16 GEMMs' products M, then y: V and M are
 each 4x the size of x (a 4x4 tile every 2x2 cells), so every stage streams tens of megabytes
-through memory. Here one block of images at a time goes through all three stages, and its V
-and M (about ``BLOCK_BYTES`` per thread) are read back from the caches (on the AMD EPYC, from
-L3 rather than L2):
+through memory. Here each parallel iteration takes a run of images, one image at a time
+through all three stages, and that image's V and M are read back from its core's caches:
 
     V[4k + l, tile, c]  = (B^T d B)[k, l]     d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]
     M[k]                = V[k] @ U[k]          the 16 GEMMs, (tiles x C) @ (C x O)
     y[n, o, 2i+a, 2j+b] = (A^T m A)[a, b] + bias[o]     m = M[:, tile, o]
 
-(the tiles of a block numbered (b*th + i)*tw + j for its b-th image). The loops
-keep channels last and split even columns from odd ones, so that each line of a
-transform is one loop over a contiguous run of (tw+1)*C or tw*C values, which the compiler
-turns into vector instructions (``_sub``, ``_add``, ``_at_pair``). Each loop is a
-plain Python function first (``_name_py``) and jitted second, as in numba_cpu.py;
-one image per parallel iteration. Convolutions that winograd.py sends to im2col.py
-go to numba_im2col.py here: the same code with jitted copies; so do filters of few taps
-(3 input channels or fewer), whose forward is faster by im2col's per-image GEMMs, and
-convolutions of few output tiles (``few_tiles``: a small batch of small maps), where
-transforming the weight costs more than the multiplications Winograd saves.
+(an image's tiles numbered i*tw + j). The GEMMs are ``np.dot`` inside the loop: Numba calls
+BLAS from each thread, and BLAS runs on that thread alone (threads.py: minicnn holds BLAS to
+one thread where its loops run), so the threads never wait for each other or for BLAS's own
+pool. The weight gradient does the same: each run of images sums its own products
+(``_weight_sums``), and the runs' sums are added last. The loops keep channels last and split
+even columns from odd ones, so that each line of a transform is one loop over a contiguous
+run of (tw+1)*C or tw*C values, which the compiler turns into vector instructions (``_sub``,
+``_add``, ``_at_pair``). Each loop is a plain Python function first (``_name_py``) and jitted
+second, as in numba_cpu.py. Convolutions that winograd.py sends to im2col.py go to
+numba_im2col.py here: the same code with jitted copies; so do filters of few taps (3 input
+channels or fewer), whose forward is faster by im2col's per-image GEMMs, and convolutions of
+few output tiles (``few_tiles``: a small batch of small maps), where transforming the weight
+costs more than the multiplications Winograd saves.
 
 The transforms add and subtract neighbouring cells, so an inf in x gives NaN (inf - inf,
 0 * inf) in some outputs the reference loops give as +-inf, and in gW also in taps that
@@ -34,17 +36,15 @@ import numba
 import numpy as np
 
 from ..backend import Array, Pair, Shape
-from . import by_images, im2col, numba_im2col, numba_winograd_weight, winograd
-from .numba_threads import cores_shared_with_blas
+from . import (
+    by_images,
+    im2col,
+    numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
+    numba_im2col,
+    numba_winograd_weight,
+    winograd,
+)
 from .sizes import conv_out_size
-from .workspaces import workspace
-
-# The bytes of one block's transformed tiles (V or M) per thread: a few images, so that
-# the GEMMs read V and the output transform reads M from the caches, not from memory.
-# NOTE: 2 MiB, not the 1 MiB first chosen on an Intel Xeon: on an AMD EPYC whole steps
-# ran faster so, though V and M then outgrow its 1 MiB L2 and are read from L3
-# (benchmarks/README.md, "Winograd's input a row at a time, in larger blocks")
-BLOCK_BYTES = 2 << 20
 
 # conv2d_grads takes both gradients by Winograd on "same" maps from this many cells (8 x 8,
 # ResNet-20's third stage) up to numba_im2col.MIN_PIXELS, where numba_im2col's pair of
@@ -103,10 +103,10 @@ def _row_pitch_py(W):
 _row_pitch = numba.njit(cache=True, inline="always")(_row_pitch_py)
 
 
-def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
-    """V[4k + l, (b*th + i)*tw + j, c] = (B^T d B)[k, l] for d = x padded [n0 + b, c, 2i : 2i+4, 2j : 2j+4].
+def _image_tiles_py(x, n, ph, pw, th, tw, V):
+    """V[4k + l, i*tw + j, c] = (B^T d B)[k, l] for d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]: one image.
 
-    Each image is first copied into a zero border, channel-last, its even and odd
+    The image is first copied into a zero border, channel-last, its even and odd
     columns apart: xs[h, s, w*C + c] = x padded [n, c, h, 2w + s]. The 4 columns
     2j .. 2j+3 of every tile of a row are then xs[., 0, j], xs[., 1, j], xs[., 0, j+1],
     xs[., 1, j+1], so B^T goes down the columns of the whole row of tiles in runs of
@@ -122,39 +122,36 @@ def _data_tiles_py(x, n0, nb, ph, pw, th, tw, V):
     _, C, H, W = x.shape
     run = tw * C
     Vf = V.reshape(16, V.shape[1] * C)
-    pitch = _row_pitch(W)
-    for b in numba.prange(nb):
-        n = n0 + b
-        xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
-        rows = np.empty((C, pitch), dtype=x.dtype)
-        for h in range(H):
-            for c in range(C):  # row h of every channel, one row of rows each
-                for w in range(W):
-                    rows[c, w] = x[n, c, h, w]
+    xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
+    rows = np.empty((C, _row_pitch(W)), dtype=x.dtype)
+    for h in range(H):
+        for c in range(C):  # row h of every channel, one row of rows each
             for w in range(W):
-                s, half = (w + pw) % 2, (w + pw) // 2
-                cell = xs[h + ph, s, half * C : half * C + C]
-                for c in range(C):
-                    cell[c] = rows[c, w]
-        t = np.empty((4, 2, run + C), dtype=x.dtype)
-        for i in range(th):
-            d0, d1, d2, d3 = xs[2 * i], xs[2 * i + 1], xs[2 * i + 2], xs[2 * i + 3]
-            for s in range(2):  # B^T d, down the columns
-                _sub(d0[s], d2[s], t[0, s])
-                _add(d1[s], d2[s], t[1, s])
-                _sub(d2[s], d1[s], t[2, s])
-                _sub(d1[s], d3[s], t[3, s])
-            p = (b * th + i) * run
-            for k in range(4):  # row k of B^T d, times B: columns 2j, 2j+1, 2j+2, 2j+3
-                c0, c1, c2, c3 = t[k, 0, :run], t[k, 1, :run], t[k, 0, C:], t[k, 1, C:]
-                _sub(c0, c2, Vf[4 * k, p : p + run])
-                _add(c1, c2, Vf[4 * k + 1, p : p + run])
-                _sub(c2, c1, Vf[4 * k + 2, p : p + run])
-                _sub(c1, c3, Vf[4 * k + 3, p : p + run])
+                rows[c, w] = x[n, c, h, w]
+        for w in range(W):
+            s, half = (w + pw) % 2, (w + pw) // 2
+            cell = xs[h + ph, s, half * C : half * C + C]
+            for c in range(C):
+                cell[c] = rows[c, w]
+    t = np.empty((4, 2, run + C), dtype=x.dtype)
+    for i in range(th):
+        d0, d1, d2, d3 = xs[2 * i], xs[2 * i + 1], xs[2 * i + 2], xs[2 * i + 3]
+        for s in range(2):  # B^T d, down the columns
+            _sub(d0[s], d2[s], t[0, s])
+            _add(d1[s], d2[s], t[1, s])
+            _sub(d2[s], d1[s], t[2, s])
+            _sub(d1[s], d3[s], t[3, s])
+        p = i * run
+        for k in range(4):  # row k of B^T d, times B: columns 2j, 2j+1, 2j+2, 2j+3
+            c0, c1, c2, c3 = t[k, 0, :run], t[k, 1, :run], t[k, 0, C:], t[k, 1, C:]
+            _sub(c0, c2, Vf[4 * k, p : p + run])
+            _add(c1, c2, Vf[4 * k + 1, p : p + run])
+            _sub(c2, c1, Vf[4 * k + 2, p : p + run])
+            _sub(c1, c3, Vf[4 * k + 3, p : p + run])
 
 
-def _output_tiles_py(M, bias, n0, nb, th, tw, y):
-    """y[n0 + b, o, 2i + a, 2j + s] = (A^T m A)[a, s] + bias[o] for m = M[:, (b*th + i)*tw + j, o],
+def _image_output_py(M, bias, n, y):
+    """y[n, o, 2i + a, 2j + s] = (A^T m A)[a, s] + bias[o] for m = M[:, i*tw + j, o]: one image,
     the cells past an odd output size dropped.
 
     Per row of tiles, A^T goes down the columns of all its tiles at once (r[a, l], runs
@@ -162,40 +159,40 @@ def _output_tiles_py(M, bias, n0, nb, th, tw, y):
     even and odd columns apart (ys[s, j*O + o]); those are written into y's planes last.
     """
     _, O, OH, OW = y.shape
+    th, tw = (OH + 1) // 2, (OW + 1) // 2
     run = tw * O
     Mf = M.reshape(16, M.shape[1] * O)
-    for b in numba.prange(nb):
-        n = n0 + b
-        r = np.empty((2, 4, run), dtype=M.dtype)
-        ys = np.empty((2, run), dtype=M.dtype)
-        for i in range(th):
-            p = (b * th + i) * run
-            for l in range(4):  # A^T m, down the columns (rows l, 4 + l, 8 + l, 12 + l of M)
-                m0, m1, m2, m3 = (
-                    Mf[l, p : p + run],
-                    Mf[4 + l, p : p + run],
-                    Mf[8 + l, p : p + run],
-                    Mf[12 + l, p : p + run],
-                )
-                _at_pair(m0, m1, m2, m3, r[0, l], r[1, l])
-            for a in range(min(2, OH - 2 * i)):  # row a of A^T m, times A
-                _at_pair(r[a, 0], r[a, 1], r[a, 2], r[a, 3], ys[0], ys[1])
-                for o in range(O):
-                    row = y[n, o, 2 * i + a]
-                    for s in range(2):  # columns 2j + s, those past OW dropped
-                        for j in range((OW - s + 1) // 2):
-                            row[2 * j + s] = ys[s, j * O + o] + bias[o]
+    r = np.empty((2, 4, run), dtype=M.dtype)
+    ys = np.empty((2, run), dtype=M.dtype)
+    for i in range(th):
+        p = i * run
+        for l in range(4):  # A^T m, down the columns (rows l, 4 + l, 8 + l, 12 + l of M)
+            m0, m1, m2, m3 = (
+                Mf[l, p : p + run],
+                Mf[4 + l, p : p + run],
+                Mf[8 + l, p : p + run],
+                Mf[12 + l, p : p + run],
+            )
+            _at_pair(m0, m1, m2, m3, r[0, l], r[1, l])
+        for a in range(min(2, OH - 2 * i)):  # row a of A^T m, times A
+            _at_pair(r[a, 0], r[a, 1], r[a, 2], r[a, 3], ys[0], ys[1])
+            for o in range(O):
+                row = y[n, o, 2 * i + a]
+                for s in range(2):  # columns 2j + s, those past OW dropped
+                    for j in range((OW - s + 1) // 2):
+                        row[2 * j + s] = ys[s, j * O + o] + bias[o]
 
 
-def _gy_tiles_py(gy, th, tw, GY):
-    """GY[4k + l, (n*th + i)*tw + j, o] = (A g A^T)[k, l] for g = gy[n, o, 2i : 2i+2, 2j : 2j+2],
+def _image_gy_tiles_py(gy, n, GY):
+    """GY[4k + l, i*tw + j, o] = (A g A^T)[k, l] for g = gy[n, o, 2i : 2i+2, 2j : 2j+2]: one image,
     zeros past an odd output size."""
-    N, O, OH, OW = gy.shape
+    _, O, OH, OW = gy.shape
+    th, tw = (OH + 1) // 2, (OW + 1) // 2
     zero = gy.dtype.type(0)
-    for q in numba.prange(N * th):
-        n, h = q // th, 2 * (q % th)
+    for i in range(th):
+        h = 2 * i
         for j in range(tw):
-            p, w = q * tw + j, 2 * j
+            p, w = i * tw + j, 2 * j
             for o in range(O):
                 g00 = gy[n, o, h, w]
                 g01 = gy[n, o, h, w + 1] if w + 1 < OW else zero
@@ -208,59 +205,76 @@ def _gy_tiles_py(gy, th, tw, GY):
                         GY[4 * k + l, p, o] = v[l]
 
 
-_data_tiles = numba.njit(cache=True, parallel=True)(_data_tiles_py)
-_output_tiles = numba.njit(cache=True, parallel=True)(_output_tiles_py)
-_gy_tiles = numba.njit(cache=True, parallel=True)(_gy_tiles_py)
+_image_tiles = numba.njit(cache=True)(_image_tiles_py)
+_image_output = numba.njit(cache=True)(_image_output_py)
+_image_gy_tiles = numba.njit(cache=True)(_image_gy_tiles_py)
+
+
+def _convolve_py(x, U, bias, ph, pw, parts, y):
+    """y = the convolution of x by the filters U (16, C, O), the images split into ``parts``
+    runs, one per parallel iteration: for each image its tiles V, the 16 GEMMs
+    M[k] = V[k] @ U[k] (BLAS on this thread alone), then y[n] from M."""
+    N, C = x.shape[:2]
+    O = U.shape[2]
+    th, tw = (y.shape[2] + 1) // 2, (y.shape[3] + 1) // 2
+    for q in numba.prange(parts):
+        V = np.empty((16, th * tw, C), dtype=x.dtype)
+        M = np.empty((16, th * tw, O), dtype=x.dtype)
+        for n in range(N * q // parts, N * (q + 1) // parts):
+            _image_tiles(x, n, ph, pw, th, tw, V)
+            for k in range(16):
+                np.dot(V[k], U[k], M[k])
+            _image_output(M, bias, n, y)
+
+
+def _weight_sums_py(gy, x, ph, pw, sums):
+    """sums[q, k] = sum of (A g A^T)[k]^T @ (B^T d B)[k] over the tiles of the q-th run of images
+    (``sums`` holds one (16, O, C) slot per run, one run per parallel iteration)."""
+    N, C = x.shape[:2]
+    O = gy.shape[1]
+    parts = sums.shape[0]
+    th, tw = (gy.shape[2] + 1) // 2, (gy.shape[3] + 1) // 2
+    for q in numba.prange(parts):
+        V = np.empty((16, th * tw, C), dtype=x.dtype)
+        GY = np.empty((16, th * tw, O), dtype=x.dtype)
+        product = np.empty((O, C), dtype=x.dtype)
+        for n in range(N * q // parts, N * (q + 1) // parts):
+            _image_tiles(x, n, ph, pw, th, tw, V)
+            _image_gy_tiles(gy, n, GY)
+            for k in range(16):
+                np.dot(GY[k].T, V[k], product)
+                sums[q, k] += product
+
+
+_convolve = numba.njit(cache=True, parallel=True)(_convolve_py)
+_weight_sums = numba.njit(cache=True, parallel=True)(_weight_sums_py)
 
 
 # --- the pipeline -----------------------------------------------------------
 
 
-def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Array:
-    """winograd.convolve, a block of images at a time: a new (N, O, OH, OW).
+def parts(N: int) -> int:
+    """How many runs of images a batch of N is split into: one per thread (at most one an image)."""
+    return max(1, min(N, numba.get_num_threads()))
 
-    A block holds as many images as keep its V or M within ``BLOCK_BYTES`` per thread of
-    the loops (at least one).
-    """
+
+def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Array:
+    """winograd.convolve, each thread taking its own images through all three stages: a new
+    (N, O, OH, OW)."""
     N, C, H, W = x.shape
     O = weight.shape[0]
     OH, OW = conv_out_size(H, 3, 1, padding[0]), conv_out_size(W, 3, 1, padding[1])
-    th, tw = winograd.tile_grid(OH, OW)
-    U = numba_winograd_weight.weight_tiles(weight)
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
     b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
-    per_image = 16 * th * tw * max(C, O) * x.itemsize
-    with cores_shared_with_blas():
-        # one image per parallel iteration: at least one image for every thread, even
-        # where an image's tiles alone are over BLOCK_BYTES
-        threads = numba.get_num_threads()
-        block = max(1, min(N, max(threads, threads * BLOCK_BYTES // per_image)))
-        for n0 in range(0, N, block):
-            nb = min(block, N - n0)
-            V = workspace("winograd v", (16, nb * th * tw, C), x.dtype, np)
-            M = workspace("winograd m", (16, nb * th * tw, O), x.dtype, np)
-            _data_tiles(x, n0, nb, *padding, th, tw, V)
-            im2col._per_group(V, U, out=M)
-            _output_tiles(M, b, n0, nb, th, tw, y)
+    _convolve(np.ascontiguousarray(x), numba_winograd_weight.weight_tiles(weight), b, *padding, parts(N), y)
     return y
 
 
-def data_tiles(x: Array, padding: Pair, th: int, tw: int) -> Array:
-    """V = B^T d B of every 4x4 tile of x padded: (16, N*th*tw, C), a workspace."""
-    N, C = x.shape[:2]
-    V = workspace("winograd v", (16, N * th * tw, C), x.dtype, np)
-    with cores_shared_with_blas():
-        _data_tiles(x, 0, N, *padding, th, tw, V)
-    return V
-
-
-def gy_tiles(gy: Array, th: int, tw: int) -> Array:
-    """A g A^T of every 2x2 tile of gy: (16, N*th*tw, O), a workspace."""
-    N, O = gy.shape[:2]
-    GY = workspace("winograd gy", (16, N * th * tw, O), gy.dtype, np)
-    with cores_shared_with_blas():
-        _gy_tiles(np.ascontiguousarray(gy), th, tw, GY)
-    return GY
+def weight_gradient(gy: Array, x: Array, padding: Pair) -> Array:
+    """winograd.weight_gradient, each thread summing its own images' products: (O, C, 3, 3), new."""
+    sums = np.zeros((parts(x.shape[0]), 16, gy.shape[1], x.shape[1]), dtype=x.dtype)
+    _weight_sums(np.ascontiguousarray(gy), np.ascontiguousarray(x), *padding, sums)
+    return numba_winograd_weight.weight_from_tiles(sums.sum(axis=0))
 
 
 # --- the kernels ------------------------------------------------------------
@@ -362,6 +376,4 @@ def conv2d_weight_grad(
     tiles (``few_tiles``, gy's), numba_im2col's."""
     if not winograd.applies(weight_shape, stride, dilation, groups) or few_tiles(gy.shape, weight_shape):
         return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
-    return winograd.weight_gradient(
-        gy, x, padding, data_tiles, gy_tiles, numba_winograd_weight.weight_from_tiles
-    )
+    return weight_gradient(gy, x, padding)

@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from ..backend import Array
-from .numba_threads import cores_shared_with_blas
+from . import numba_compiling  # noqa: F401  # says so as a first run compiles the loops
 
 
 def _g_run_py(a0, a1, a2, half, out0, out1, out2, out3):
@@ -92,8 +92,7 @@ def weight_tiles(weight: Array) -> Array:
     as (16, C, O), a new array."""
     O, C = weight.shape[:2]
     U = np.empty((16, C, O), dtype=weight.dtype)
-    with cores_shared_with_blas():
-        _weight_tiles(weight, U)
+    _weight_tiles(weight, U)
     return U
 
 
@@ -102,6 +101,5 @@ def weight_from_tiles(S: Array) -> Array:
     any layout, as (O, C, 3, 3), a new array."""
     _, O, C = S.shape
     gw = np.empty((O, C, 3, 3), dtype=S.dtype)
-    with cores_shared_with_blas():
-        _weight_from_tiles(S, gw)
+    _weight_from_tiles(S, gw)
     return gw

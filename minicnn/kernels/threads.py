@@ -1,25 +1,26 @@
-"""Large copies and elementwise passes split over threads: NumPy runs each on one core.
+"""How minicnn's work is shared among threads, and large copies split over threads.
+
+One pool: where Numba is installed, the jitted loops run on every core (Numba's own
+setting, ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``), and BLAS on one thread
+(``share_cores_with_blas``, once, when minicnn first builds its kernels with the loops).
+The convolutions' GEMMs run inside the loops, an image per thread, each on BLAS's one
+thread (numba_winograd.py, numba_im2col.py), as PyTorch runs its kernels in one OpenMP pool.
+Every pool's idle threads spin for a while before they sleep, so two pools that together
+ask for more threads than there are cores take turns on cores the other still spins on: a
+loop that started right after a GEMM on two BLAS threads found BLAS's second thread on the
+core it wanted, and on 2 cores the loops had to keep to one thread beside BLAS's two
+(docs/performance.md, "Threads"). ``MINICNN_BLAS_THREADS`` sets BLAS's threads instead.
+Without Numba, BLAS keeps its pool (half of it where it has more than 2 threads, the rest
+left to the copies below).
 
 NumPy lets go of the GIL inside ``copyto`` and inside a ufunc's loop over plain
 numbers, so slices of one array along its first axis can be written by several
 Python threads at once; the slices share no element, so the result is the one
-the whole call gives, bit for bit. BLAS has its own threads for the GEMMs and the
-Numba loops theirs; this is for the rest: im2col's column copies, ReLU.
-
-How many threads: ``MINICNN_COPY_THREADS`` if set (the fair bench sets it as it sets
-the BLAS and Numba threads), else half the cores this process may run on, as the Numba
-loops take by default (numba_threads.cores_shared_with_blas); on 2 cores that is one, and
-every call runs whole on the calling thread. Arrays under ``MIN_BYTES`` never split:
-handing work to another thread costs more than such a copy.
-
-BLAS keeps the other half (``share_cores_with_blas``, once, when minicnn first computes):
-its pool, all the cores by default, is cut to half where it has more than 2 threads.
-Every pool's idle threads spin for a while before they sleep, so pools that together
-ask for more threads than there are cores take turns on cores the others still spin on;
-on 16 cores that made a ResNet-20 step several times slower (benchmarks/thread_settings.py,
-benchmarks/README.md). On 2 cores BLAS keeps both: one GEMM thread was slower there
-(benchmarks/results/cpu-thread-settings-2-cores.json).
-``MINICNN_BLAS_THREADS`` sets BLAS's threads instead.
+the whole call gives, bit for bit. That is for the work outside the loops where Numba is
+missing: im2col's column copies, ReLU. How many threads: ``MINICNN_COPY_THREADS`` if set,
+else one where Numba's loops run (they take every core), else half the cores this process
+may run on. Arrays under ``MIN_BYTES`` never split: handing work to another thread costs
+more than such a copy.
 """
 
 import os
@@ -38,10 +39,13 @@ _pool_workers = 0
 
 
 def count() -> int:
-    """The threads a split uses: MINICNN_COPY_THREADS, else half the usable cores (at least 1)."""
+    """The threads a split uses: MINICNN_COPY_THREADS, else 1 where Numba's loops take the cores,
+    else half the usable cores (at least 1)."""
     text = os.environ.get("MINICNN_COPY_THREADS")
     if text is not None:
         return _whole_number("MINICNN_COPY_THREADS", text)
+    if backend.numba_available(quiet=True):
+        return 1
     return max(1, _usable_cores() // 2)
 
 
@@ -72,47 +76,64 @@ def check_environment() -> None:
             _whole_number(name, os.environ[name])
 
 
-def blas_threads(pool: int) -> int:
-    """The threads BLAS is given, its pool having ``pool``: MINICNN_BLAS_THREADS if set, else
-    half the pool where it has more than 2, else the pool as it is."""
+def blas_threads(pool: int, loops: bool) -> int:
+    """The threads BLAS is given, its pool having ``pool``: MINICNN_BLAS_THREADS if set, else one
+    beside Numba's ``loops``, else half the pool where it has more than 2, else the pool as it is."""
     text = os.environ.get("MINICNN_BLAS_THREADS")
     if text is not None:
         return _whole_number("MINICNN_BLAS_THREADS", text)
+    if loops:
+        return 1
     return pool // 2 if pool > 2 else pool
 
 
-_shared = False
+_shared: set = set()  # the settings made: "loops", "no loops"
 
 
-def share_cores_with_blas() -> None:
-    """Once per process: each BLAS library's pool set to ``blas_threads`` of it (through
-    threadpoolctl).
+def share_cores_with_blas(loops: bool) -> None:
+    """Each BLAS library's pool set to ``blas_threads`` of it (through threadpoolctl): once per
+    process for kernels with Numba's ``loops`` and once for kernels without; the first setting
+    made stays for kernels without loops.
 
-    Without threadpoolctl, where BLAS may have more than 2 threads, it says once what
-    installing it would give.
+    SciPy's BLAS, which Numba's ``np.dot`` calls inside the loops, is loaded first, so that
+    its pool is set too. Without threadpoolctl it says once what installing it would give.
     """
-    global _shared
-    if _shared:
+    key = "loops" if loops else "no loops"
+    if key in _shared or (not loops and _shared):
         return
-    _shared = True
+    _shared.add(key)
+    if loops:
+        from scipy.linalg import cython_blas  # noqa: F401
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
-        if _usable_cores() > 2:
+        if loops or _usable_cores() > 2:
             backend.say_once(
                 "threadpoolctl",
-                "minicnn: BLAS keeps a thread on every core beside the Numba loops and copies, which "
-                'slows a step on many cores; pip install -e ".[numba]" (threadpoolctl) lets minicnn '
-                "give BLAS half of them",
+                "minicnn: BLAS keeps a thread on every core beside the Numba loops, and the two take "
+                'turns on the cores, which slows a step; pip install -e ".[numba]" (threadpoolctl) '
+                "lets minicnn hold BLAS to one thread",
             )
         return
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
     limits = {
-        p["prefix"]: blas_threads(p["num_threads"])
-        for p in threadpool_info()
-        if p.get("user_api") == "blas" and blas_threads(p["num_threads"]) != p["num_threads"]
+        p["prefix"]: blas_threads(p["num_threads"], loops)
+        for p in pools
+        if blas_threads(p["num_threads"], loops) != p["num_threads"]
     }
     if limits:
         threadpool_limits(limits=limits)
+    global _held_to_one
+    _held_to_one = loops and all(blas_threads(p["num_threads"], loops) == 1 for p in pools)
+
+
+_held_to_one = False
+
+
+def blas_held_to_one() -> bool:
+    """Whether minicnn holds every BLAS to one thread beside its loops (``share_cores_with_blas``):
+    then gemm.matmul shares NumPy's larger products among Numba's threads (numba_gemm.py)."""
+    return _held_to_one
 
 
 def _executor(workers):

@@ -83,15 +83,14 @@ def conv2d_weight_grad(
     """gW = G^T [ sum over batch and tiles of (A gy A^T) ⊙ (B^T d B) ] G:  F(3x3, 2x2)."""
     if not applies(weight_shape, stride, dilation, groups):
         return im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
-    return weight_gradient(gy, x, padding, data_tiles, gy_tiles, weight_from_tiles)
+    return weight_gradient(gy, x, padding)
 
 
 # --- the pipeline: transforms, 16 GEMMs, transform back --------------------
 # ``data_tiles(x, padding, th, tw)`` gives V (16, N*th*tw, C); ``output_tiles(M, bias,
 # y_shape, th, tw)`` the new y from M (16, N*th*tw, O); ``gy_tiles(gy, th, tw)`` gives
-# (A gy A^T) as (16, N*th*tw, O). Tile (n, i, j) is row (n*th + i)*tw + j. weight_gradient
-# takes its three transforms as arguments: numba_winograd.py passes jitted ones (its
-# convolution runs a pipeline of its own, a few images at a time).
+# (A gy A^T) as (16, N*th*tw, O). Tile (n, i, j) is row (n*th + i)*tw + j. (numba_winograd.py
+# runs the same pipelines image by image, each thread taking its own images.)
 
 
 def tile_grid(OH: int, OW: int) -> Pair:
@@ -112,7 +111,7 @@ def convolve(x, weight, bias, padding):
     return output_tiles(M, bias, (N, O, OH, OW), th, tw)
 
 
-def weight_gradient(gy, x, padding, data_tiles, gy_tiles, weight_from_tiles):
+def weight_gradient(gy, x, padding):
     """gW (O, C, 3, 3), a new array: S[k, l] = (A gy A^T)[k, l]^T @ V[k, l] over all tiles, then G^T S G."""
     th, tw = tile_grid(*gy.shape[2:])
     V = data_tiles(x, padding, th, tw)

@@ -20,9 +20,10 @@ def test_thread_env_sizes_every_pool_alike():
     assert env["PYTHONPATH"] == root + os.pathsep + "/x"  # the children import this minicnn
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         assert env[var] == "2"
-    assert env["NUMBA_NUM_THREADS"] == "1"  # the jitted loops on half the cores, as minicnn's default
-    assert env["MINICNN_COPY_THREADS"] == "1"  # and the copy threads, whatever the machine's cores
-    assert fair.thread_env(16)["MINICNN_COPY_THREADS"] == "8"
+    assert env["NUMBA_NUM_THREADS"] == "2"  # the jitted loops on every core, as minicnn's default
+    assert fair.thread_env(16)["NUMBA_NUM_THREADS"] == "16"
+    # the copy threads keep minicnn's default, whatever the parent had
+    assert "MINICNN_COPY_THREADS" not in fair.thread_env(2, base={"MINICNN_COPY_THREADS": "4"})
 
 
 def test_missing_torch_is_one_line_naming_the_extra(monkeypatch, capsys):

@@ -135,7 +135,7 @@ def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted
 
 
 @pytest.mark.numba
-def test_auto_takes_from_each_fast_module_only_what_its_table_lists(auto_on_one_thread):
+def test_auto_takes_from_each_fast_module_only_what_its_table_lists():
     import importlib
 
     auto = kernels.get("auto")

@@ -135,7 +135,7 @@ def test_trace_gives_the_profiler_back_after_an_error():
 
 
 @pytest.mark.numba
-def test_trace_follows_auto_past_the_kernels_that_pass_a_call_on(auto_on_one_thread):
+def test_trace_follows_auto_past_the_kernels_that_pass_a_call_on():
     """which() names the first module of auto's convolution chain; trace() shows where each call ended."""
     with mc.use_kernels("auto"):
         assert kernels.which("conv2d_forward") == "minicnn.kernels.numba_direct.conv2d_forward"

@@ -11,7 +11,7 @@ from kernel_checks import conv_kernels_equal_reference
 import minicnn as mc
 from minicnn import functional as F
 from minicnn import kernels
-from minicnn.kernels import im2col, numba_depthwise, numba_threads, numba_winograd, reference
+from minicnn.kernels import im2col, numba_depthwise, numba_winograd, reference
 
 pytestmark = pytest.mark.numba
 
@@ -167,9 +167,6 @@ def test_every_thread_count_gives_the_reference(monkeypatch):
     rng, x, w, b = _inputs(17, (5,) + x_shape[1:], k, np.float64)
     params = (s, p, d, x.shape[1])
     gy = rng.standard_normal(reference.conv2d_forward(x, w, b, *params).shape)
-    # with half the cores counted as all of Numba's threads, the kernels leave Numba's count as
-    # it is set here (numba_threads.cores_shared_with_blas would otherwise halve it)
-    monkeypatch.setattr(numba_threads, "HALF_THE_CORES", numba.config.NUMBA_NUM_THREADS)
     previous = numba.get_num_threads()
     try:
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):

@@ -12,7 +12,7 @@ from kernel_checks import close
 import minicnn as mc
 from minicnn import functional as F
 from minicnn import kernels
-from minicnn.kernels import numba_depthwise, numba_direct, numba_threads, reference
+from minicnn.kernels import numba_depthwise, numba_direct, reference
 
 pytestmark = pytest.mark.numba
 
@@ -160,9 +160,6 @@ def test_every_thread_count_gives_the_reference(monkeypatch):
     want = reference.conv2d_forward(x, w, b, *params)
     gy = np.random.default_rng(19).standard_normal(want.shape)
     want_gw = reference.conv2d_weight_grad(gy, x, w.shape, *params)
-    # with half the cores counted as all of Numba's threads, the kernel leaves Numba's count as
-    # it is set here (numba_threads.cores_shared_with_blas would otherwise halve it)
-    monkeypatch.setattr(numba_threads, "HALF_THE_CORES", numba.config.NUMBA_NUM_THREADS)
     previous = numba.get_num_threads()
     try:
         for threads in sorted({1, 2, numba.config.NUMBA_NUM_THREADS}):

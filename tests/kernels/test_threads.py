@@ -1,5 +1,6 @@
 """kernels/threads.py: copies and elementwise passes split over threads equal the whole call."""
 
+import os
 import warnings
 
 import numpy as np
@@ -135,10 +136,15 @@ def test_small_arrays_and_one_thread_are_one_call(monkeypatch):
     assert seen == [(16, 4), (16, 4)]
 
 
-def test_thread_count_default_is_half_the_cores_this_process_may_use(monkeypatch):
+def test_thread_count_default_is_one_beside_numbas_loops_else_half_the_cores(monkeypatch):
+    from minicnn import backend
+
     monkeypatch.delenv("MINICNN_COPY_THREADS", raising=False)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 64)
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(backend, "numba_available", lambda quiet=False: True)
+    assert threads.count() == 1  # Numba's loops take every core
+    monkeypatch.setattr(backend, "numba_available", lambda quiet=False: False)
     assert threads.count() == 8
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert threads.count() == 1
@@ -265,17 +271,23 @@ def test_every_split_copy_of_the_convolutions_equals_the_whole(monkeypatch, w_sh
 
 
 @pytest.mark.parametrize("pool, wanted", [(1, 1), (2, 2), (3, 1), (8, 4), (16, 8)])
-def test_blas_keeps_half_its_pool_where_it_has_more_than_two(monkeypatch, pool, wanted):
+def test_without_loops_blas_keeps_half_its_pool_where_it_has_more_than_two(monkeypatch, pool, wanted):
     monkeypatch.delenv("MINICNN_BLAS_THREADS", raising=False)
-    assert threads.blas_threads(pool) == wanted
+    assert threads.blas_threads(pool, loops=False) == wanted
+
+
+@pytest.mark.parametrize("pool", [1, 2, 16])
+def test_beside_numbas_loops_blas_gets_one_thread(monkeypatch, pool):
+    monkeypatch.delenv("MINICNN_BLAS_THREADS", raising=False)
+    assert threads.blas_threads(pool, loops=True) == 1
 
 
 def test_minicnn_blas_threads_is_obeyed_and_checked(monkeypatch):
     monkeypatch.setenv("MINICNN_BLAS_THREADS", "16")
-    assert threads.blas_threads(16) == 16
+    assert threads.blas_threads(16, loops=True) == threads.blas_threads(16, loops=False) == 16
     monkeypatch.setenv("MINICNN_BLAS_THREADS", "0")
     with pytest.raises(ValueError, match="BLAS_THREADS: expected a thread count from 1 to 4096, got 0"):
-        threads.blas_threads(16)
+        threads.blas_threads(16, loops=True)
 
 
 def _fake_threadpoolctl(monkeypatch, pools):
@@ -291,48 +303,90 @@ def _fake_threadpoolctl(monkeypatch, pools):
     )
     fake.threadpool_limits = lambda limits=None, user_api=None: limits_set.append((limits, user_api))
     monkeypatch.setitem(sys.modules, "threadpoolctl", fake)
-    monkeypatch.setattr(threads, "_shared", False)
+    monkeypatch.setattr(threads, "_shared", set())
     monkeypatch.delenv("MINICNN_BLAS_THREADS", raising=False)
     return limits_set
 
 
-def test_sharing_cores_cuts_each_blas_pool_to_half_of_its_own_once(monkeypatch):
+def test_without_loops_each_blas_pool_is_cut_to_half_of_its_own_once(monkeypatch):
     limits = _fake_threadpoolctl(monkeypatch, [16, 4, 2])
-    threads.share_cores_with_blas()
-    threads.share_cores_with_blas()
+    threads.share_cores_with_blas(loops=False)
+    threads.share_cores_with_blas(loops=False)
     assert limits == [({"libblas0": 8, "libblas1": 2}, None)]  # the pool of 2 and OpenMP's untouched
 
 
-def test_sharing_cores_leaves_a_pool_of_two_alone(monkeypatch):
+def test_without_loops_a_pool_of_two_is_left_alone(monkeypatch):
     limits = _fake_threadpoolctl(monkeypatch, [2])
-    threads.share_cores_with_blas()
+    threads.share_cores_with_blas(loops=False)
     assert limits == []
 
 
-def test_without_threadpoolctl_on_many_cores_it_says_once_what_the_extra_gives(monkeypatch):
+def test_beside_loops_every_blas_pool_gets_one_thread_once_and_kernels_without_loops_keep_it(monkeypatch):
+    limits = _fake_threadpoolctl(monkeypatch, [16, 2, 1])
+    threads.share_cores_with_blas(loops=True)
+    threads.share_cores_with_blas(loops=True)
+    threads.share_cores_with_blas(loops=False)
+    assert limits == [({"libblas0": 1, "libblas1": 1}, None)]
+
+
+def test_loops_after_kernels_without_them_still_get_blas_on_one_thread(monkeypatch):
+    limits = _fake_threadpoolctl(monkeypatch, [16])
+    threads.share_cores_with_blas(loops=False)
+    threads.share_cores_with_blas(loops=True)
+    assert limits == [({"libblas0": 8}, None), ({"libblas0": 1}, None)]
+
+
+def test_in_a_fresh_process_the_auto_kernels_leave_every_blas_on_one_thread():
+    """As a user's process runs: NumPy's BLAS and SciPy's (which Numba's np.dot calls) both
+    start with 2 threads, and building the "auto" kernels holds each to one."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("numba")
+    pytest.importorskip("threadpoolctl")
+    code = (
+        "import threadpoolctl\n"
+        "from minicnn import kernels\n"
+        "kernels.get('auto')\n"
+        "blas = [p for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']\n"
+        "print(sorted(p['num_threads'] for p in blas))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MINICNN_BLAS_THREADS"}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    counts = eval(done.stdout.strip().splitlines()[-1])
+    assert len(counts) >= 2 and set(counts) == {1}
+
+
+@pytest.mark.parametrize("loops, cores", [(True, 2), (False, 16)])
+def test_without_threadpoolctl_it_says_once_what_the_extra_gives(monkeypatch, loops, cores):
+    """Beside Numba's loops on any machine, and without them on many cores."""
     import sys
 
     from minicnn import backend
 
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails
-    monkeypatch.setattr(threads, "_shared", False)
-    monkeypatch.setattr(threads, "_usable_cores", lambda: 16)
+    monkeypatch.setattr(threads, "_shared", set())
+    monkeypatch.setattr(threads, "_usable_cores", lambda: cores)
     monkeypatch.setattr(backend, "_said", set())
     with pytest.warns(backend.MissingExtraWarning, match="threadpoolctl"):
-        threads.share_cores_with_blas()
-    monkeypatch.setattr(threads, "_shared", False)  # asked again: said already, not again
+        threads.share_cores_with_blas(loops)
+    monkeypatch.setattr(threads, "_shared", set())  # asked again: said already, not again
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        threads.share_cores_with_blas()
+        threads.share_cores_with_blas(loops)
     assert caught == []
 
 
-def test_the_first_kernel_lookup_shares_the_cores(monkeypatch):
+@pytest.mark.parametrize("tier, loops", [("numpy", False), ("reference", False), ("numba", True)])
+def test_the_first_lookup_of_a_tier_shares_the_cores_as_its_loops_need(monkeypatch, tier, loops):
+    pytest.importorskip("numba")
     from minicnn import kernels
 
     calls = []
-    monkeypatch.setattr(threads, "share_cores_with_blas", lambda: calls.append(1))
+    monkeypatch.setattr(threads, "share_cores_with_blas", lambda loops: calls.append(loops))
     monkeypatch.setattr(kernels, "_sets", {})
-    kernels.get("numpy")
-    kernels.get("numpy")
-    assert calls == [1]
+    kernels.get(tier)
+    kernels.get(tier)
+    assert calls == [loops]

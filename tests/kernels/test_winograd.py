@@ -158,21 +158,39 @@ def test_the_plain_python_transforms_equal_the_jitted_ones():
     rng = np.random.default_rng(60)
     th, tw = 2, 3
     x = rng.standard_normal((3, 3, 2 * th + 1, 2 * tw))  # padding (1, 0): an odd row count
-    V_jit, V_py = np.empty((16, 2 * th * tw, 3)), np.empty((16, 2 * th * tw, 3))
-    nw._data_tiles(x, 1, 2, 1, 0, th, tw, V_jit)  # images 1 and 2
-    nw._data_tiles_py(x, 1, 2, 1, 0, th, tw, V_py)
+    V_jit, V_py = np.empty((16, th * tw, 3)), np.empty((16, th * tw, 3))
+    nw._image_tiles(x, 1, 1, 0, th, tw, V_jit)  # image 1
+    nw._image_tiles_py(x, 1, 1, 0, th, tw, V_py)
     np.testing.assert_allclose(V_py, V_jit, rtol=1e-14, atol=1e-14)
-    M, bias = rng.standard_normal((16, 2 * th * tw, 4)), rng.standard_normal(4)
+    M, bias = rng.standard_normal((16, th * tw, 4)), rng.standard_normal(4)
     y_jit, y_py = np.zeros((3, 4, 2 * th - 1, 2 * tw - 1)), np.zeros((3, 4, 2 * th - 1, 2 * tw - 1))
-    nw._output_tiles(M, bias, 1, 2, th, tw, y_jit)
-    nw._output_tiles_py(M, bias, 1, 2, th, tw, y_py)
+    nw._image_output(M, bias, 1, y_jit)
+    nw._image_output_py(M, bias, 1, y_py)
     np.testing.assert_allclose(y_py, y_jit, rtol=1e-14, atol=1e-14)
-    assert not y_jit[0].any() and y_jit[1:].all()  # only images 1 and 2 written
+    assert not y_jit[0].any() and not y_jit[2].any() and y_jit[1].all()  # only image 1 written
     gy = rng.standard_normal((2, 4, 2 * th, 2 * tw - 1))
-    GY_jit, GY_py = np.empty((16, 2 * th * tw, 4)), np.empty((16, 2 * th * tw, 4))
-    nw._gy_tiles(gy, th, tw, GY_jit)
-    nw._gy_tiles_py(gy, th, tw, GY_py)
+    GY_jit, GY_py = np.empty((16, th * tw, 4)), np.empty((16, th * tw, 4))
+    nw._image_gy_tiles(gy, 1, GY_jit)
+    nw._image_gy_tiles_py(gy, 1, GY_py)
     np.testing.assert_allclose(GY_py, GY_jit, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.numba
+def test_the_plain_python_pipelines_equal_the_jitted_ones():
+    """The convolution and the weight gradient's sums, each run's images by plain Python and
+    by the parallel loops (np.dot in both)."""
+    nw = module("numba_winograd")
+    x, w, b, gy = arrays(63, (5, 3, 7, 6), 4, (1, 1), np.float64)
+    U = winograd.weight_tiles(w)
+    y_py, y_jit = np.empty(gy.shape), np.empty(gy.shape)
+    nw._convolve_py(x, U, b, 1, 1, 2, y_py)
+    nw._convolve(x, U, b, 1, 1, 2, y_jit)
+    np.testing.assert_allclose(y_py, y_jit, rtol=1e-12, atol=1e-12)
+    sums_py, sums_jit = np.zeros((3, 16, 4, 3)), np.zeros((3, 16, 4, 3))
+    nw._weight_sums_py(gy, x, 1, 1, sums_py)
+    nw._weight_sums(gy, x, 1, 1, sums_jit)
+    np.testing.assert_allclose(sums_py, sums_jit, rtol=1e-12, atol=1e-12)
+    assert all(sums_jit[q].any() for q in range(3))  # every run summed images of its own
 
 
 @pytest.mark.numba
@@ -187,41 +205,19 @@ def test_the_row_pitch_holds_a_row_in_an_odd_number_of_lines():
 
 
 @pytest.mark.numba
-@pytest.mark.parametrize("images_per_block", [1, 2, 5])
-def test_blocks_of_images_give_the_whole_batch_result(images_per_block, monkeypatch):
-    """numba_winograd runs a few images at a time; any block size, the last one short
-    or not, gives the same convolution and input gradient as winograd.py's whole batch."""
+@pytest.mark.parametrize("parts", [1, 2, 5])
+def test_any_split_of_the_images_among_threads_gives_the_whole_batch_result(parts, monkeypatch):
+    """numba_winograd gives each thread a run of images; 1, 2 or 5 runs of 5 images give the
+    same convolution, input gradient and weight gradient as winograd.py's whole batch."""
     nw = module("numba_winograd")
     x, w, b, gy = arrays(61, (5, 3, 7, 6), 4, (1, 1), np.float64)
-    th, tw = winograd.tile_grid(7, 6)
-    monkeypatch.setattr(nw, "BLOCK_BYTES", images_per_block * 16 * th * tw * 4 * 8)
+    monkeypatch.setattr(nw.numba, "get_num_threads", lambda: parts)
+    assert nw.parts(5) == parts and nw.parts(1) == 1  # no run without an image
     params = ((1, 1), (1, 1), (1, 1), 1)
-    threads = nw.numba.get_num_threads()
-    nw.numba.set_num_threads(1)  # blocks of BLOCK_BYTES: it is per thread
-    try:
-        y, gx = nw.conv2d_forward(x, w, b, *params), nw.conv2d_input_grad(gy, w, x.shape, *params)
-    finally:
-        nw.numba.set_num_threads(threads)
+    y, gx = nw.conv2d_forward(x, w, b, *params), nw.conv2d_input_grad(gy, w, x.shape, *params)
     close(y, winograd.conv2d_forward(x, w, b, *params), np.float64)
     close(gx, winograd.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
-
-
-@pytest.mark.numba
-def test_a_block_holds_an_image_for_every_thread_however_large_the_images(monkeypatch):
-    from types import SimpleNamespace
-
-    nw = module("numba_winograd")
-    x, w, b, _ = arrays(62, (5, 3, 7, 6), 4, (1, 1), np.float64)
-    monkeypatch.setattr(nw, "BLOCK_BYTES", 1)  # no image fits
-    monkeypatch.setattr(nw, "numba", SimpleNamespace(get_num_threads=lambda: 4))
-    blocks = []
-    original = nw._data_tiles
-    monkeypatch.setattr(
-        nw, "_data_tiles", lambda x, n0, nb, *rest: blocks.append(nb) or original(x, n0, nb, *rest)
-    )
-    y = nw.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1)
-    assert blocks == [4, 1]
-    close(y, winograd.conv2d_forward(x, w, b, (1, 1), (1, 1), (1, 1), 1), np.float64)
+    close(nw.weight_gradient(gy, x, (1, 1)), winograd.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
 
 
 @pytest.mark.parametrize("mod", MODULES)
