@@ -11,7 +11,8 @@ Numba thread instead, each part a product of its own (``np.dot`` inside the loop
     out[n] = a @ b[n]                              a stack of matrices (an image each), split
                                                    by images
 
-Each part is a contiguous block of its operands, as BLAS wants them. Products under
+Each part is a contiguous block of its operands, as BLAS wants them, of at least ``MIN_ROWS``
+rows (or values of the inner axis). Products under
 ``MIN_MULTIPLIES`` multiply-adds stay whole on NumPy's ``matmul``: handing out the parts
 costs more than it saves. gemm.matmul sends NumPy's products here while BLAS is held to one
 thread; every other product (CuPy's, the plain tiers', or with BLAS on its own threads) is
@@ -24,6 +25,10 @@ import numpy as np
 from . import numba_compiling  # noqa: F401  # says so as a first run compiles the loops
 
 MIN_MULTIPLIES = 1 << 24
+# Each part of a cut takes at least this many of a's rows (or of the inner axis): BLAS runs
+# a product of a few rows far below its rate, so on many cores a short product takes fewer
+# parts than there are threads.
+MIN_ROWS = 8
 
 
 def _rows_py(a, b, out, parts):
@@ -81,10 +86,10 @@ def matmul(a, b, out=None):
         out = np.empty(shape, dtype=a.dtype)
     if b.ndim == 3:
         _stack(a, b, out)
-    elif a.flags.c_contiguous and a.shape[0] >= 2 * threads:
-        _rows(a, b, out, threads)
-    elif a.flags.f_contiguous and b.flags.c_contiguous:
-        partial = np.empty((min(threads, a.shape[1]),) + shape, dtype=a.dtype)
+    elif a.flags.c_contiguous and a.shape[0] >= 2 * MIN_ROWS:
+        _rows(a, b, out, min(threads, a.shape[0] // MIN_ROWS))
+    elif a.flags.f_contiguous and b.flags.c_contiguous and a.shape[1] >= 2 * MIN_ROWS:
+        partial = np.empty((min(threads, a.shape[1] // MIN_ROWS),) + shape, dtype=a.dtype)
         _inner(a.T, b, partial)
         np.sum(partial, axis=0, out=out)
     else:

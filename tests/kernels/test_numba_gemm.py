@@ -14,6 +14,7 @@ TOL = {np.float64: 1e-10, np.float32: 1e-5}
 def two_threads(monkeypatch):
     """Every product cut, into two or three parts whatever the machine's cores."""
     monkeypatch.setattr(numba_gemm, "MIN_MULTIPLIES", 0)
+    monkeypatch.setattr(numba_gemm, "MIN_ROWS", 2)
     monkeypatch.setattr(numba_gemm.numba, "get_num_threads", lambda: 3)
 
 
@@ -29,7 +30,7 @@ def close(got, want, dtype):
         (1, (64, 40), "C", (40, 12), "F"),  # Linear's forward: x @ W^T, by rows
         (2, (16, 15), "C", (15, 640), "C"),  # a convolution's W @ cols, by rows
         (3, (15, 640), "F", (640, 16), "C"),  # gW = gY @ cols^T written as cols^T's transpose: the inner axis
-        (4, (7, 5), "F", (5, 9), "C"),  # a short inner axis, cut into 3 uneven parts
+        (4, (7, 5), "F", (5, 9), "C"),  # a short inner axis, cut into 2 uneven parts
     ],
 )
 def test_each_cut_equals_numpys_product(two_threads, dtype, seed, a_shape, a_order, b_shape, b_order):
@@ -86,6 +87,12 @@ def test_small_mixed_or_uncuttable_products_stay_whole(monkeypatch):
     assert not numba_gemm.splits(big[:, ::2], big[::2])  # a strided view: no contiguous block
     assert not numba_gemm.splits(big.astype(np.int64), big.astype(np.int64))  # BLAS has no integers
     assert not numba_gemm.splits(big.reshape(4, 64, 256), big)  # a stack on the left
+    calls = []
+    monkeypatch.setattr(numba_gemm, "_rows", lambda a, b, out, parts: calls.append(parts))
+    monkeypatch.setattr(numba_gemm.numba, "get_num_threads", lambda: 16)
+    numba_gemm.matmul(big[:32], big)  # 32 rows on 16 threads: parts of MIN_ROWS rows
+    numba_gemm.matmul(big, big)
+    assert calls == [32 // numba_gemm.MIN_ROWS, 16]
     monkeypatch.setattr(numba_gemm.numba, "get_num_threads", lambda: 1)
     assert not numba_gemm.splits(big, big)  # one thread: nothing to share
 
