@@ -189,7 +189,7 @@ def _run(opts):
             "rounds": opts["rounds"],
             "calls_per_round": opts["repeats"],
             "pause_s": fair.PAUSE_S,
-            "thread_env": {k: env[k] for k in THREAD_VARS},
+            "thread_env": {k: env.get(k) for k in THREAD_VARS},  # None: left to minicnn's default
             "load_before": before,
             "load_after": os.getloadavg(),
             "workers": workers,

@@ -143,3 +143,16 @@ def test_fair_lines_record_threads_load_and_each_side():
         }
     )
     assert "3 pairs of fresh processes per case, each 1 alternating round of 1 call," in one[0]
+
+
+def test_a_compare_run_records_the_thread_variables_it_leaves_to_minicnn_as_none(monkeypatch):
+    """The children's environment leaves the copy threads to minicnn's default; the record
+    says so (None) rather than failing at the end of a run."""
+    from minicnn.bench import runner
+
+    monkeypatch.setattr(fair, "run", lambda opts, log: ([], [], {"torch": {"version": "x"}}))
+    monkeypatch.setattr(runner.system, "environment", lambda devices: {})
+    opts = {"devices": ["cpu"], "compare": "torch", "threads": 2, "pairs": 1, "rounds": 1, "repeats": 1}
+    result = runner._run(dict(opts, memory=False))
+    recorded = result["fair"]["thread_env"]
+    assert recorded["NUMBA_NUM_THREADS"] == "2" and recorded["MINICNN_COPY_THREADS"] is None
