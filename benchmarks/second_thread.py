@@ -11,8 +11,8 @@ A fair record compares the two libraries on the same threads; two records, one o
 thread count, are taken minutes apart, and on a host with slow spells the two may fall in
 different ones. Here each process switches between one thread and two from round to round
 (one first in even rounds, two in odd ones), so a spell slows both sides of a round.
-minicnn's side switches its BLAS threads (threadpoolctl; its jitted loops and copies stay on
-one thread, as on 2 cores under the bench: ``processes.thread_env``), PyTorch's side
+minicnn's side switches Numba's threads (``numba.set_num_threads``: its BLAS stays on one
+thread and its GEMMs run inside the jitted loops, kernels/threads.py), PyTorch's side
 ``torch.set_num_threads``. The processes run one at a time: minicnn, PyTorch, PyTorch,
 minicnn (``--pairs`` 2). Printed and written: each library's per-round medians, the median
 of them on one thread and on two, and the median and range of the per-round ratios, one
@@ -44,7 +44,7 @@ def turns(library, model, batch, rounds, calls):
             torch.set_num_threads(threads)
             return contextlib.nullcontext()
     else:
-        from threadpoolctl import threadpool_limits
+        import numba
 
         from minicnn.bench.cases import model_step
         from minicnn.kernels import malloc
@@ -52,8 +52,14 @@ def turns(library, model, batch, rounds, calls):
         malloc.keep_freed_memory()  # as the bench's workers do
         step = model_step(model, batch, "float32", "cpu")
 
+        @contextlib.contextmanager
         def on(threads):
-            return threadpool_limits(limits=threads, user_api="blas")
+            found = numba.get_num_threads()
+            numba.set_num_threads(threads)
+            try:
+                yield
+            finally:
+                numba.set_num_threads(found)
 
     step()
     medians = {"1": [], "2": []}
