@@ -101,6 +101,8 @@ def plot(record, path):
         top = max(record["libraries"][n]["one_thread_ms"], record["libraries"][n]["two_threads_ms"])
         ax.text(j, top, f"x{record['libraries'][n]['speedup']:.2f} from the second", ha="center", va="bottom")
     ax.set_xticks(range(len(names)), names)
+    tallest = max(max(s["one_thread_ms"], s["two_threads_ms"]) for s in record["libraries"].values())
+    ax.set_ylim(0, 1.4 * tallest)  # room above the bars' labels for the legend
     ax.set_ylabel("training step, ms (median of rounds)")
     ax.margins(y=0.15)
     ax.set_title(f"{record['model']}, batch {record['batch']}: one thread and two", fontsize=10)
