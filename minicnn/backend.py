@@ -220,16 +220,24 @@ def numba_available(quiet=False):
         return True  # (None there means "blocked", not "imported")
     try:
         import numba  # noqa: F401
+    except ImportError:
+        if not quiet:
+            say_once(
+                "numba",
+                "Numba is not installed: minicnn uses its vectorized NumPy kernels. "
+                '`pip install -e ".[numba]"` adds jitted kernels for convolution, '
+                "pooling, LRN, batch norm and ReLU.",
+            )
+        return False
+    try:
         from scipy.linalg import cython_blas  # noqa: F401  # the BLAS Numba's np.dot calls
 
         return True
     except ImportError:
-        if quiet:
-            return False
-        say_once(
-            "numba",
-            "Numba (with SciPy, whose BLAS its loops call) is not installed: minicnn uses its "
-            'vectorized NumPy kernels. `pip install -e ".[numba]"` adds jitted kernels for '
-            "convolution, pooling, LRN, batch norm and ReLU.",
-        )
+        if not quiet:
+            say_once(
+                "scipy",
+                "SciPy is not installed: minicnn's Numba kernels multiply matrices through its BLAS, "
+                'so minicnn uses its vectorized NumPy kernels. `pip install -e ".[numba]"` adds it.',
+            )
         return False

@@ -154,3 +154,20 @@ def test_runs_without_numba_matplotlib_tqdm_and_warns_once():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_numba_without_scipy_is_not_used_and_says_once_what_is_missing(monkeypatch):
+    """Numba's np.dot needs SciPy's BLAS: without it minicnn keeps to its NumPy kernels and
+    names SciPy, once."""
+    import warnings
+
+    pytest.importorskip("numba")
+    monkeypatch.setitem(sys.modules, "scipy.linalg.cython_blas", None)  # its import fails
+    monkeypatch.setattr(backend, "_said", set())
+    with pytest.warns(backend.MissingExtraWarning, match="^SciPy is not installed: minicnn's Numba kernels"):
+        assert backend.numba_available() is False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert backend.numba_available() is False
+        assert backend.numba_available(quiet=True) is False
+    assert caught == []
