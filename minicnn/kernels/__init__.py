@@ -19,20 +19,22 @@
     numba_activation.py  ReLU's forward and backward, one jitted pass each
     numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
-                  the same a few images at a time, jitted transforms (its forward in "auto"),
-                  numba_winograd_weight.py those of the weight
+                  the same image by image, each thread its own images, jitted transforms
+                  (in "auto"), numba_winograd_weight.py those of the weight
     numba_depthwise.py  depthwise convolution as channels-last loops (in "auto")
     numba_direct.py  the forward and weight gradient of single-channel images without
                   im2col's columns (in "auto")
     malloc.py     glibc's malloc told to keep freed memory for the next step (by the
                   command line and the bench's workers)
-    threads.py    large copies split over threads; BLAS's threads beside them and the loops
+    threads.py    one pool: the loops on every core, BLAS held to one thread (and copies
+                  split over threads where Numba is missing)
     cupy_gpu.py   CUDA kernels for convolution's copies, max-pool's backward and ReLU's,
                   where the xp code copies slowly or launches too many small kernels;
                   cupy_norm.py the same for LRN and batch norm; cupy_compile.py compiles
                   their CUDA C once per dtype
     gemm.py       the matrix products of im2col.py and Linear: xp.matmul, or while a CUDA
-                  graph is captured, cublas_direct.py (cuBLAS through ctypes)
+                  graph is captured, cublas_direct.py (cuBLAS through ctypes), or with BLAS
+                  on one thread, numba_gemm.py (large products cut among Numba's threads)
 
 Every kernel is arrays in, arrays out, and its result is the caller's (no later
 call writes into it). ``KERNELS`` lists the names every tier answers; a module

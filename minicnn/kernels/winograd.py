@@ -38,8 +38,8 @@ Every other convolution (another size, stride, dilation, groups; gx when p > 2) 
 to im2col.py unchanged. The transforms subtract neighbouring cells, so an inf in x can
 give NaN (inf - inf) where the direct sum gives ±inf (docs/ops/conv2d.md). This file is
 the pipeline to read, in ``xp`` code and tested against the reference loops; no tier
-calls it directly: numba_winograd.py runs the same pipeline a few images at a time, with
-jitted transforms, in "auto".
+calls it directly: numba_winograd.py runs the same pipeline image by image, each thread
+taking its own images, with jitted transforms, in "auto".
 """
 
 from .. import backend
