@@ -230,7 +230,7 @@ def numba_available(quiet=False):
             )
         return False
     try:
-        from scipy.linalg import cython_blas  # noqa: F401  # the BLAS Numba's np.dot calls
+        import scipy.linalg.cython_blas  # noqa: F401  # the BLAS Numba's np.dot calls
 
         return True
     except ImportError:
