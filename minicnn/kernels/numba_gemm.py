@@ -7,7 +7,9 @@ Numba thread instead, each part a product of its own (``np.dot`` inside the loop
     out[rows_p] = a[rows_p] @ b                    a band of a's rows per thread
     out = sum_p a[:, ks_p] @ b[ks_p]               a band of the inner axis per thread, the
                                                    parts summed: for a a transposed view
-                                                   (gW = gY @ cols^T, Linear's gW = gY^T @ x)
+                                                   (gW = gY @ cols^T, Linear's gW = gY^T @ x),
+                                                   where the inner axis is the longest (each
+                                                   part writes a whole out of its own)
     out[n] = a @ b[n]                              a stack of matrices (an image each), split
                                                    by images
 
@@ -88,7 +90,7 @@ def matmul(a, b, out=None):
         _stack(a, b, out)
     elif a.flags.c_contiguous and a.shape[0] >= 2 * MIN_ROWS:
         _rows(a, b, out, min(threads, a.shape[0] // MIN_ROWS))
-    elif a.flags.f_contiguous and b.flags.c_contiguous and a.shape[1] >= 2 * MIN_ROWS:
+    elif a.flags.f_contiguous and b.flags.c_contiguous and a.shape[1] >= max(2 * MIN_ROWS, *shape):
         partial = np.empty((min(threads, a.shape[1] // MIN_ROWS),) + shape, dtype=a.dtype)
         _inner(a.T, b, partial)
         np.sum(partial, axis=0, out=out)

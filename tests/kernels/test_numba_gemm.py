@@ -93,6 +93,15 @@ def test_small_mixed_or_uncuttable_products_stay_whole(monkeypatch):
     numba_gemm.matmul(big[:32], big)  # 32 rows on 16 threads: parts of MIN_ROWS rows
     numba_gemm.matmul(big, big)
     assert calls == [32 // numba_gemm.MIN_ROWS, 16]
+    # an inner axis shorter than out's sides: each part would write a whole out, so no cut
+    wide = np.asfortranarray(rng.standard_normal((150, 16)))
+    products = []
+    monkeypatch.setattr(numba_gemm, "_inner", lambda a_t, b, partial: products.append(partial.shape))
+    got = numba_gemm.matmul(wide, rng.standard_normal((16, 6400)))
+    assert products == [] and got.shape == (150, 6400)
+    gy_t = np.ascontiguousarray(rng.standard_normal((6400, 150))).T  # a gW-like product: long inner axis
+    numba_gemm.matmul(gy_t, rng.standard_normal((6400, 16)))
+    assert products == [(16, 150, 16)]
     monkeypatch.setattr(numba_gemm.numba, "get_num_threads", lambda: 1)
     assert not numba_gemm.splits(big, big)  # one thread: nothing to share
 
