@@ -62,9 +62,16 @@ def measure_pair(fn_a, fn_b, sync=None, warmup=1, repeats=5, min_repeats=3, budg
 
 def gemm_call(m, k, n, dtype="float32", xp=np):
     """A closure computing this machine's (m, k) @ (k, n) GEMM, the ceiling of an im2col
-    convolution, into a reused output buffer (so its time is BLAS alone, not page faults)."""
+    convolution, into a reused output buffer (so its time is BLAS alone, not page faults).
+
+    The product goes through minicnn's own ``gemm.matmul``, as the convolutions' do: where
+    minicnn holds BLAS to one thread beside its Numba loops, that cuts it among the loops'
+    threads (numba_gemm.py), so the ceiling is every core's, as the layer's time is, and not
+    one BLAS thread's."""
+    from ..kernels import gemm
+
     rng = np.random.default_rng(0)
     a = xp.asarray(rng.standard_normal((m, k)).astype(dtype))
     b = xp.asarray(rng.standard_normal((k, n)).astype(dtype))
     out = xp.empty((m, n), dtype=dtype)
-    return lambda: xp.matmul(a, b, out=out)
+    return lambda: gemm.matmul(a, b, out=out)

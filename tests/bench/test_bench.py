@@ -31,6 +31,22 @@ def test_gemm_call_computes_the_product_into_one_buffer():
     assert gemm() is first  # the output buffer is reused
 
 
+def test_the_gemm_ceiling_multiplies_as_minicnns_convolutions_do(monkeypatch):
+    """Through kernels.gemm.matmul: on all the loops' threads where BLAS is held to one."""
+    from minicnn.kernels import gemm as kernels_gemm
+
+    seen = []
+    real = kernels_gemm.matmul
+    monkeypatch.setattr(
+        kernels_gemm, "matmul", lambda a, b, out=None: seen.append(a.shape) or real(a, b, out)
+    )
+    product = timing.gemm_call(3, 4, 5)()
+    assert seen == [(3, 4)]
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((4, 5)).astype(np.float32)
+    np.testing.assert_allclose(product, a @ b, rtol=1e-6)
+
+
 def test_measure_pair_calls_the_two_in_turn():
     calls = []
     ta, tb = timing.measure_pair(
