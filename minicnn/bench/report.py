@@ -337,8 +337,10 @@ def plot(result, path, overwrite=True):
         # bars on a log axis start at its bottom: a decade below the smallest keeps their
         # heights comparable instead of starting at the smallest bar's top
         smallest = min(v for values in series.values() for v in values.values())
+        largest = max(v for values in series.values() for v in values.values())
         if smallest > 0:
-            ax.set_ylim(bottom=10 ** math.floor(math.log10(smallest)))
+            # and half a decade above the largest leaves the legend room over the bars
+            ax.set_ylim(bottom=10 ** math.floor(math.log10(smallest)), top=3 * largest)
         ax.set_ylabel(label)
         ax.set_title(title)
         ax.legend(fontsize=8)

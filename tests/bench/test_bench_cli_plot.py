@@ -34,3 +34,23 @@ def test_a_small_real_run_warns_of_nothing(tmp_path, capsys):
         assert bench_main.main(argv) == 0
     err = capsys.readouterr().err
     assert "Warning" not in err and (tmp_path / "run.png").stat().st_size > 1000
+
+
+def test_each_time_panel_leaves_room_above_its_tallest_bar(tmp_path, rng, monkeypatch):
+    """The legend sits in the top corner: the log axis runs to 3x the tallest bar, a decade
+    below the shortest, so a one-case record's bars do not run under it."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    drawn = []
+    real_savefig = plt.Figure.savefig
+    monkeypatch.setattr(
+        plt.Figure, "savefig", lambda fig, *a, **k: drawn.append(fig) or real_savefig(fig, *a, **k)
+    )
+    result = fake_result(rng, layers=False, models=True)
+    assert report.plot(result, str(tmp_path / "p.png"))
+    ax = drawn[0].axes[0]
+    tallest = max(patch.get_height() for patch in ax.patches)
+    shortest = min(patch.get_height() for patch in ax.patches)
+    bottom, top = ax.get_ylim()
+    assert top == pytest.approx(3 * tallest) and shortest / 10 < bottom <= shortest
