@@ -255,8 +255,9 @@ def text(result):
         "alternating rounds, the median of the per-round ratios and [their min-max], over every "
         "round of every pair of processes; times and images/s come from medians of per-round "
         "medians); "
-        "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape, "
-        "timed in turn with the layer."
+        "GF/s of fwd+bwd; %GEMM: of this machine's GEMM rate for the conv's shape as minicnn "
+        "multiplies (kernels/gemm.py: with BLAS held to one thread, cut among the loops' threads), "
+        "timed in turn with the layer; above 100 where the layer's algorithm needs fewer products."
     )
     return "\n".join(lines)
 
