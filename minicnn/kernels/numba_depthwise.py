@@ -180,11 +180,6 @@ def _filters_last(weight):
     return np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0))
 
 
-def _chunks(N):
-    """How many chunks to cut a batch of N into: one per thread, at most one per image."""
-    return max(1, min(N, numba.get_num_threads()))
-
-
 def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     """y = the depthwise convolution (see the module docstring); others: numba_winograd.py."""
     if not applies(x.shape, weight.shape, groups):
@@ -193,7 +188,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     OH, OW = _out_size(x.shape, weight.shape, stride, padding, dilation)
     b = np.zeros(C, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
-    T = _chunks(N)
+    T = numba_im2col.parts(N)
     _depthwise_forward(
         np.ascontiguousarray(x),
         _filters_last(weight),
@@ -213,7 +208,7 @@ def conv2d_input_grad(gy, weight, x_shape, stride, padding, dilation, groups):
     N, C, H, W = x_shape
     OH, OW = gy.shape[2], gy.shape[3]
     gx = np.empty(x_shape, dtype=gy.dtype)
-    T = _chunks(N)
+    T = numba_im2col.parts(N)
     _depthwise_input_grad(
         np.ascontiguousarray(gy),
         _filters_last(weight),
@@ -232,7 +227,7 @@ def conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups):
     N, C, H, W = x.shape
     OH, OW = gy.shape[2], gy.shape[3]
     KH, KW = weight_shape[2], weight_shape[3]
-    T = _chunks(N)
+    T = numba_im2col.parts(N)
     part = np.zeros((T, KH, KW, C))  # NOTE: float64, each sum runs over N*OH*OW terms
     _depthwise_weight_grad(
         np.ascontiguousarray(gy),

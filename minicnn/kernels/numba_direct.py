@@ -54,6 +54,7 @@ import numpy as np
 from . import (
     numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
     numba_depthwise,
+    numba_im2col,
 )
 from .sizes import conv_out_size
 from .workspaces import workspace
@@ -158,7 +159,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, groups):
     Hp, Wp = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     OH, OW = conv_out_size(x.shape[2], KH, 1, padding[0]), conv_out_size(x.shape[3], KW, 1, padding[1])
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
-    T = numba_depthwise._chunks(N)
+    T = numba_im2col.parts(N)
     _forward(KW)(
         np.ascontiguousarray(x),
         np.ascontiguousarray(weight),

@@ -147,6 +147,13 @@ def conv2d_weight_grad(
     )
 
 
+def parts(N: int) -> int:
+    """How many runs of images a batch of N is split into: one per Numba thread, at most one an
+    image. Each parallel loop over images here and in numba_winograd.py and numba_depthwise.py
+    gives each run to one iteration."""
+    return max(1, min(N, numba.get_num_threads()))
+
+
 def _grads_py(gpad, x, w_flipped, gx, sums):
     """For each image n of the q-th run (one run per parallel iteration, ``sums`` one slot a run):
 
@@ -218,8 +225,7 @@ def conv2d_grads(
         w_flipped = np.ascontiguousarray(im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW))
     else:
         gx, w_flipped = np.empty((0, C, H, W), dtype=gy.dtype), np.empty((C, 0), dtype=gy.dtype)
-    parts = max(1, min(N, numba.get_num_threads()))
-    sums = np.zeros((parts, O * KH * KW, C), dtype=gy.dtype)
+    sums = np.zeros((parts(N), O * KH * KW, C), dtype=gy.dtype)
     _grads(gpad, np.ascontiguousarray(x), w_flipped, gx, sums)
     gw = sums.sum(axis=0).reshape(O, KH, KW, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
     return (gx if input_grad else None), np.ascontiguousarray(gw)

@@ -253,11 +253,6 @@ _weight_sums = numba.njit(cache=True, parallel=True)(_weight_sums_py)
 # --- the pipeline -----------------------------------------------------------
 
 
-def parts(N: int) -> int:
-    """How many runs of images a batch of N is split into: one per thread (at most one an image)."""
-    return max(1, min(N, numba.get_num_threads()))
-
-
 def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Array:
     """winograd.convolve, each thread taking its own images through all three stages: a new
     (N, O, OH, OW)."""
@@ -266,13 +261,14 @@ def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Arra
     OH, OW = conv_out_size(H, 3, 1, padding[0]), conv_out_size(W, 3, 1, padding[1])
     y = np.empty((N, O, OH, OW), dtype=x.dtype)
     b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
-    _convolve(np.ascontiguousarray(x), numba_winograd_weight.weight_tiles(weight), b, *padding, parts(N), y)
+    U = numba_winograd_weight.weight_tiles(weight)
+    _convolve(np.ascontiguousarray(x), U, b, *padding, numba_im2col.parts(N), y)
     return y
 
 
 def weight_gradient(gy: Array, x: Array, padding: Pair) -> Array:
     """winograd.weight_gradient, each thread summing its own images' products: (O, C, 3, 3), new."""
-    sums = np.zeros((parts(x.shape[0]), 16, gy.shape[1], x.shape[1]), dtype=x.dtype)
+    sums = np.zeros((numba_im2col.parts(x.shape[0]), 16, gy.shape[1], x.shape[1]), dtype=x.dtype)
     _weight_sums(np.ascontiguousarray(gy), np.ascontiguousarray(x), *padding, sums)
     return numba_winograd_weight.weight_from_tiles(sums.sum(axis=0))
 

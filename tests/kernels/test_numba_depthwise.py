@@ -11,7 +11,7 @@ from kernel_checks import conv_kernels_equal_reference
 import minicnn as mc
 from minicnn import functional as F
 from minicnn import kernels
-from minicnn.kernels import im2col, numba_depthwise, numba_winograd, reference
+from minicnn.kernels import im2col, numba_depthwise, numba_im2col, numba_winograd, reference
 
 pytestmark = pytest.mark.numba
 
@@ -171,7 +171,7 @@ def test_every_thread_count_gives_the_reference(monkeypatch):
     try:
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(threads)
-            assert numba_depthwise._chunks(x.shape[0]) == min(threads, x.shape[0])
+            assert numba_im2col.parts(x.shape[0]) == min(threads, x.shape[0])
             conv_kernels_equal_reference(numba_depthwise, x, w, b, gy, params, np.float64)
     finally:
         numba.set_num_threads(previous)

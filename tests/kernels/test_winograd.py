@@ -212,7 +212,7 @@ def test_any_split_of_the_images_among_threads_gives_the_whole_batch_result(part
     nw = module("numba_winograd")
     x, w, b, gy = arrays(61, (5, 3, 7, 6), 4, (1, 1), np.float64)
     monkeypatch.setattr(nw.numba, "get_num_threads", lambda: parts)
-    assert nw.parts(5) == parts and nw.parts(1) == 1  # no run without an image
+    assert nw.numba_im2col.parts(5) == parts and nw.numba_im2col.parts(1) == 1  # no run without an image
     params = ((1, 1), (1, 1), (1, 1), 1)
     y, gx = nw.conv2d_forward(x, w, b, *params), nw.conv2d_input_grad(gy, w, x.shape, *params)
     close(y, winograd.conv2d_forward(x, w, b, *params), np.float64)
