@@ -25,7 +25,8 @@ class FirstCompile(event.Listener):
         if self.said:
             return
         fn = getattr(ev.data.get("dispatcher"), "py_func", None)
-        if not getattr(fn, "__module__", "").startswith("minicnn."):  # a function of the user's own
+        module = getattr(fn, "__module__", None) or ""  # None for code run by exec()
+        if not module.startswith("minicnn."):  # a function of the user's own
             return
         self.said = True
         stream = sys.stderr

@@ -64,3 +64,13 @@ def test_off_a_terminal_nothing_is_said(tmp_path, monkeypatch):
     piped = stderr_as(io.StringIO(), monkeypatch)
     assert numba.njit(_loop_in_a_file(tmp_path, monkeypatch, "minicnn.kernels"))(1) == 2
     assert piped.getvalue() == "" and numba_compiling.listener.said
+
+
+def test_a_function_without_a_module_is_compiled_and_not_announced(monkeypatch):
+    """exec() without __name__ gives a function whose __module__ is None: Numba still compiles it."""
+    terminal = stderr_as(Terminal(), monkeypatch)
+    namespace = {}
+    exec("def add_two(x):\n    return x + 2\n", namespace)
+    assert namespace["add_two"].__module__ is None
+    assert numba.njit(namespace["add_two"])(1) == 3
+    assert terminal.getvalue() == "" and not numba_compiling.listener.said
