@@ -111,13 +111,11 @@ gradients at once."""
 # benchmarks/README.md. A module whose package is missing is skipped.
 # Max-pool's forward writes, and its backward reads, the argmax in one layout (h*W + w),
 # so the two may come from different modules (the cuda tier's do).
-# Winograd lends the forward of 3x3 stride-1 convolutions and, of "same" ones on maps of
-# 8 x 8 and more, the two gradients together, each thread taking its own images: gx by
-# Winograd, gW from numba_im2col's columns of gy, or by Winograd too
-# on maps under numba_im2col's MIN_PIXELS (others fall back to numba_im2col inside it).
-# gx by Winograd alone gained nothing on a whole step, beside gW's columns it did, and on
-# small maps both by Winograd did better still (benchmarks/README.md, "gx by Winograd
-# beside gW's columns", "Both gradients by Winograd on small maps"). Filters of few taps
+# Winograd lends the forward of 3x3 stride-1 convolutions and their two gradients together,
+# each thread taking its own images: gx by Winograd, and gW by Winograd too, a block of
+# images to a GEMM (others fall back to numba_im2col inside it). Both by Winograd beat
+# numba_im2col's columns of gy on every map measured (benchmarks/README.md, "Both gradients
+# by Winograd, gW in blocks of images"). Filters of few taps
 # (3x3 on RGB) go from Winograd's forward to numba_im2col's per-image GEMMs: with 27 taps,
 # the transforms outweigh the products Winograd saves (benchmarks/README.md, "Filters of
 # few taps"); so do convolutions of few output tiles, forward and gradients (a small batch

@@ -158,7 +158,7 @@ def _grads_py(gpad, x, w_flipped, gx, sums):
     """For each image n of the q-th run (one run per parallel iteration, ``sums`` one slot a run):
 
         cols_n = the windows of gpad[n]          (O*KH*KW, H*W)
-        gx[n]  = w_flipped @ cols_n              where gx holds images (else no gx is made)
+        gx[n]  = w_flipped @ cols_n
         sums[q] += cols_n @ x[n]^T
 
     each GEMM on BLAS's one thread, beside the other runs' (threads.py)."""
@@ -171,8 +171,7 @@ def _grads_py(gpad, x, w_flipped, gx, sums):
         product = np.empty((taps, C), dtype=x.dtype)
         for n in range(N * q // parts, N * (q + 1) // parts):
             _image_windows(gpad[n], cols.reshape(O, KH, KW, H, W))
-            if gx.shape[0] > 0:
-                np.dot(w_flipped, cols, gx[n].reshape(C, H * W))
+            np.dot(w_flipped, cols, gx[n].reshape(C, H * W))
             np.dot(cols, x[n].reshape(C, H * W).T, product)
             sums[q] += product
 
@@ -188,8 +187,7 @@ def conv2d_grads(
     padding: Pair,
     dilation: Pair,
     groups: int,
-    input_grad: bool = True,
-) -> tuple[Array | None, Array] | None:
+) -> tuple[Array, Array] | None:
     """(gx, gW) of a "same" convolution (im2col.full_padding) together, an image at a time:
 
         cols_n = the columns of gy[n] padded by K - 1 - p       (O*KH*KW, H*W)
@@ -202,9 +200,6 @@ def conv2d_grads(
     its core's caches. gx[n] and x[n] are (C, H*W) matrices as they lie in NCHW, so nothing
     is transposed either. Each thread takes a run of images with a columns buffer and a sum
     of gW' of its own (``_grads``); the runs' sums are added last.
-
-    With ``input_grad=False`` only gW is computed, (None, gW): numba_winograd takes gx by
-    its own algorithm.
 
     None for other convolutions (groups, strides, dilations), for maps under MIN_PIXELS cells,
     and for the pointwise convolutions whose two gradients im2col.py runs on x and gy
@@ -220,12 +215,9 @@ def conv2d_grads(
         return None
     O, _, KH, KW = weight.shape
     gpad = np.ascontiguousarray(padded(gy, *full))
-    if input_grad:  # the kernel flipped only where gx is wanted
-        gx = np.empty(x.shape, dtype=gy.dtype)
-        w_flipped = np.ascontiguousarray(im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW))
-    else:
-        gx, w_flipped = np.empty((0, C, H, W), dtype=gy.dtype), np.empty((C, 0), dtype=gy.dtype)
+    gx = np.empty(x.shape, dtype=gy.dtype)
+    w_flipped = np.ascontiguousarray(im2col.flipped_transposed_weight(weight, 1).reshape(C, O * KH * KW))
     sums = np.zeros((parts(N), O * KH * KW, C), dtype=gy.dtype)
     _grads(gpad, np.ascontiguousarray(x), w_flipped, gx, sums)
     gw = sums.sum(axis=0).reshape(O, KH, KW, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
-    return (gx if input_grad else None), np.ascontiguousarray(gw)
+    return gx, np.ascontiguousarray(gw)

@@ -17,7 +17,9 @@ through all three stages, and that image's V and M are read back from its core's
 BLAS from each thread, and BLAS runs on that thread alone (threads.py: minicnn holds BLAS to
 one thread where its loops run), so the threads never wait for each other or for BLAS's own
 pool. The weight gradient does the same: each run of images sums its own products
-(``_weight_sums``), and the runs' sums are added last. The loops keep channels last and split
+(``_weight_sums``), and the runs' sums are added last; there the GEMMs' inner axis is the
+tiles, few in one image of a small map, so each GEMM takes the tiles of a block of images
+(``images_per_block``). The loops keep channels last and split
 even columns from odd ones, so that each line of a transform is one loop over a contiguous
 run of (tw+1)*C or tw*C values, which the compiler turns into vector instructions (``_sub``,
 ``_add``, ``_at_pair``). Each loop is a plain Python function first (``_name_py``) and jitted
@@ -38,7 +40,6 @@ import numpy as np
 from ..backend import Array, Pair, Shape
 from . import (
     by_images,
-    im2col,
     numba_compiling,  # noqa: F401  # says so as a first run compiles the loops
     numba_im2col,
     numba_winograd_weight,
@@ -46,18 +47,16 @@ from . import (
 )
 from .sizes import conv_out_size
 
-# conv2d_grads takes both gradients by Winograd on "same" maps from this many cells (8 x 8,
-# ResNet-20's third stage) up to numba_im2col.MIN_PIXELS, where numba_im2col's pair of
-# gradient kernels ran slower. On smaller maps (VGG-11's 4 x 4 and 2 x 2, 512 channels)
-# Winograd's gradients ran slower than that pair (benchmarks/README.md, "Both gradients by
-# Winograd on small maps")
-SMALL_MAP_CELLS = 64
-
 # Winograd takes a convolution of at least MIN_TILES 2x2 output tiles (N * ceil(OH/2) *
 # ceil(OW/2)), and at least TILES_PER_CHANNEL tiles per channel of its wider side, max(C, O);
 # numba_im2col takes those of fewer (few_tiles)
 MIN_TILES = 256
 TILES_PER_CHANNEL = 2
+
+# The weight gradient sums over blocks of images whose transformed tiles (x's and gy's) take up
+# to BLOCK_BYTES, so that a block stays in one core's L2 cache (1 MiB on the machine of the
+# records) while its 16 GEMMs read it (images_per_block)
+BLOCK_BYTES = 1 << 20
 
 
 def _sub_py(a, b, out):
@@ -72,6 +71,12 @@ def _add_py(a, b, out):
         out[e] = a[e] + b[e]
 
 
+def _neg_py(a, out):
+    """out = -a, over a run of values."""
+    for e in range(out.shape[0]):
+        out[e] = -a[e]
+
+
 def _at_pair_py(m0, m1, m2, m3, out0, out1):
     """(out0, out1) = A^T (m0, m1, m2, m3) = (m0 + m1 + m2, m1 - m2 - m3), over a run of values."""
     for e in range(out0.shape[0]):
@@ -82,15 +87,8 @@ def _at_pair_py(m0, m1, m2, m3, out0, out1):
 # jitted first: the loops call them, jitted or plain
 _sub = numba.njit(cache=True, inline="always")(_sub_py)
 _add = numba.njit(cache=True, inline="always")(_add_py)
+_neg = numba.njit(cache=True, inline="always")(_neg_py)
 _at_pair = numba.njit(cache=True, inline="always")(_at_pair_py)
-
-
-def _a_py(g0, g1):
-    """A g for a column g of 2."""
-    return g0, g0 + g1, g0 - g1, -g1
-
-
-_a = numba.njit(cache=True, inline="always")(_a_py)
 
 
 def _row_pitch_py(W):
@@ -103,8 +101,9 @@ def _row_pitch_py(W):
 _row_pitch = numba.njit(cache=True, inline="always")(_row_pitch_py)
 
 
-def _image_tiles_py(x, n, ph, pw, th, tw, V):
-    """V[4k + l, i*tw + j, c] = (B^T d B)[k, l] for d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]: one image.
+def _image_tiles_py(x, n, ph, pw, th, tw, V, first):
+    """V[4k + l, first + i*tw + j, c] = (B^T d B)[k, l] for d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]:
+    one image, its tiles from row ``first`` of V on (V holds a block of images, one after another).
 
     The image is first copied into a zero border, channel-last, its even and odd
     columns apart: xs[h, s, w*C + c] = x padded [n, c, h, 2w + s]. The 4 columns
@@ -141,7 +140,7 @@ def _image_tiles_py(x, n, ph, pw, th, tw, V):
             _add(d1[s], d2[s], t[1, s])
             _sub(d2[s], d1[s], t[2, s])
             _sub(d1[s], d3[s], t[3, s])
-        p = i * run
+        p = first * C + i * run
         for k in range(4):  # row k of B^T d, times B: columns 2j, 2j+1, 2j+2, 2j+3
             c0, c1, c2, c3 = t[k, 0, :run], t[k, 1, :run], t[k, 0, C:], t[k, 1, C:]
             _sub(c0, c2, Vf[4 * k, p : p + run])
@@ -183,26 +182,43 @@ def _image_output_py(M, bias, n, y):
                         row[2 * j + s] = ys[s, j * O + o] + bias[o]
 
 
-def _image_gy_tiles_py(gy, n, GY):
-    """GY[4k + l, i*tw + j, o] = (A g A^T)[k, l] for g = gy[n, o, 2i : 2i+2, 2j : 2j+2]: one image,
-    zeros past an odd output size."""
+def _image_gy_tiles_py(gy, n, GY, first):
+    """GY[4k + l, first + i*tw + j, o] = (A g A^T)[k, l] for g = gy[n, o, 2i : 2i+2, 2j : 2j+2]: one
+    image, its tiles from row ``first`` of GY on, zeros past an odd output size.
+
+    As in ``_image_tiles``: gy[n] is first copied channel-last, its even and odd columns
+    apart, gs[h, s, j*O + o] = gy[n, o, h, 2j + s] (through ``rows``, for the same reason);
+    then A goes down the two rows of a row of tiles (c[k, s], runs of tw*O values) and
+    along them, which gives GY's 16 rows for that row of tiles as runs too.
+    """
     _, O, OH, OW = gy.shape
     th, tw = (OH + 1) // 2, (OW + 1) // 2
-    zero = gy.dtype.type(0)
-    for i in range(th):
-        h = 2 * i
-        for j in range(tw):
-            p, w = i * tw + j, 2 * j
+    run = tw * O
+    GYf = GY.reshape(16, GY.shape[1] * O)
+    gs = np.zeros((2 * th, 2, run), dtype=gy.dtype)  # zeros past an odd size stay
+    rows = np.empty((O, _row_pitch(OW)), dtype=gy.dtype)
+    for h in range(OH):
+        for o in range(O):  # row h of every channel, one row of rows each
+            for w in range(OW):
+                rows[o, w] = gy[n, o, h, w]
+        for w in range(OW):
+            cell = gs[h, w % 2, (w // 2) * O : (w // 2) * O + O]
             for o in range(O):
-                g00 = gy[n, o, h, w]
-                g01 = gy[n, o, h, w + 1] if w + 1 < OW else zero
-                g10 = gy[n, o, h + 1, w] if h + 1 < OH else zero
-                g11 = gy[n, o, h + 1, w + 1] if h + 1 < OH and w + 1 < OW else zero
-                c0, c1 = _a(g00, g10), _a(g01, g11)
-                for k in range(4):  # row k of A g, times A^T
-                    v = _a(c0[k], c1[k])
-                    for l in range(4):
-                        GY[4 * k + l, p, o] = v[l]
+                cell[o] = rows[o, w]
+    c = np.empty((4, 2, run), dtype=gy.dtype)
+    for i in range(th):
+        g0, g1 = gs[2 * i], gs[2 * i + 1]
+        for s in range(2):  # A g, down the columns: g0, g0 + g1, g0 - g1, -g1
+            c[0, s] = g0[s]
+            _add(g0[s], g1[s], c[1, s])
+            _sub(g0[s], g1[s], c[2, s])
+            _neg(g1[s], c[3, s])
+        p = first * O + i * run
+        for k in range(4):  # row k of A g, times A^T: the same four along the row
+            GYf[4 * k, p : p + run] = c[k, 0]
+            _add(c[k, 0], c[k, 1], GYf[4 * k + 1, p : p + run])
+            _sub(c[k, 0], c[k, 1], GYf[4 * k + 2, p : p + run])
+            _neg(c[k, 1], GYf[4 * k + 3, p : p + run])
 
 
 _image_tiles = numba.njit(cache=True)(_image_tiles_py)
@@ -221,28 +237,33 @@ def _convolve_py(x, U, bias, ph, pw, parts, y):
         V = np.empty((16, th * tw, C), dtype=x.dtype)
         M = np.empty((16, th * tw, O), dtype=x.dtype)
         for n in range(N * q // parts, N * (q + 1) // parts):
-            _image_tiles(x, n, ph, pw, th, tw, V)
+            _image_tiles(x, n, ph, pw, th, tw, V, 0)
             for k in range(16):
                 np.dot(V[k], U[k], M[k])
             _image_output(M, bias, n, y)
 
 
-def _weight_sums_py(gy, x, ph, pw, sums):
+def _weight_sums_py(gy, x, ph, pw, block, sums):
     """sums[q, k] = sum of (A g A^T)[k]^T @ (B^T d B)[k] over the tiles of the q-th run of images
-    (``sums`` holds one (16, O, C) slot per run, one run per parallel iteration)."""
+    (``sums`` holds one (16, O, C) slot per run, one run per parallel iteration), ``block``
+    images' tiles to a GEMM."""
     N, C = x.shape[:2]
     O = gy.shape[1]
     parts = sums.shape[0]
     th, tw = (gy.shape[2] + 1) // 2, (gy.shape[3] + 1) // 2
+    tiles = th * tw
     for q in numba.prange(parts):
-        V = np.empty((16, th * tw, C), dtype=x.dtype)
-        GY = np.empty((16, th * tw, O), dtype=x.dtype)
+        V = np.empty((16, block * tiles, C), dtype=x.dtype)
+        GY = np.empty((16, block * tiles, O), dtype=x.dtype)
         product = np.empty((O, C), dtype=x.dtype)
-        for n in range(N * q // parts, N * (q + 1) // parts):
-            _image_tiles(x, n, ph, pw, th, tw, V)
-            _image_gy_tiles(gy, n, GY)
+        start, stop = N * q // parts, N * (q + 1) // parts
+        for n0 in range(start, stop, block):
+            rows = min(block, stop - n0) * tiles
+            for n in range(n0, n0 + rows // tiles):
+                _image_tiles(x, n, ph, pw, th, tw, V, (n - n0) * tiles)
+                _image_gy_tiles(gy, n, GY, (n - n0) * tiles)
             for k in range(16):
-                np.dot(GY[k].T, V[k], product)
+                np.dot(GY[k, :rows].T, V[k, :rows], product)
                 sums[q, k] += product
 
 
@@ -268,9 +289,23 @@ def convolve(x: Array, weight: Array, bias: Array | None, padding: Pair) -> Arra
 
 def weight_gradient(gy: Array, x: Array, padding: Pair) -> Array:
     """winograd.weight_gradient, each thread summing its own images' products: (O, C, 3, 3), new."""
-    sums = np.zeros((numba_im2col.parts(x.shape[0]), 16, gy.shape[1], x.shape[1]), dtype=x.dtype)
-    _weight_sums(np.ascontiguousarray(gy), np.ascontiguousarray(x), *padding, sums)
+    N, C = x.shape[:2]
+    O = gy.shape[1]
+    block = images_per_block(winograd.tile_grid(gy.shape[2], gy.shape[3]), C + O, x.dtype.itemsize)
+    sums = np.zeros((numba_im2col.parts(N), 16, O, C), dtype=x.dtype)
+    _weight_sums(np.ascontiguousarray(gy), np.ascontiguousarray(x), *padding, block, sums)
     return numba_winograd_weight.weight_from_tiles(sums.sum(axis=0))
+
+
+def images_per_block(tile_grid: tuple[int, int], channels: int, itemsize: int) -> int:
+    """How many images' tiles go to one of the weight gradient's GEMMs: as many as fit, with their
+    16 transforms of ``channels`` values a tile (C + O: x's and gy's), in BLOCK_BYTES; one at least.
+
+    An image of a small map has few tiles (16 on 8 x 8), and a GEMM whose inner axis is that
+    short runs at a fraction of BLAS's pace; a block of images gives it more rows to sum over.
+    """
+    th, tw = tile_grid
+    return max(1, BLOCK_BYTES // (16 * th * tw * channels * itemsize))
 
 
 # --- the kernels ------------------------------------------------------------
@@ -328,27 +363,28 @@ def conv2d_input_grad(
 def conv2d_grads(
     gy: Array, x: Array, weight: Array, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> tuple[Array, Array] | None:
-    """(gx, gW) of a "same" 3x3 convolution: gx as a convolution of gy by Winograd
-    (``conv2d_input_grad``), gW from numba_im2col's columns of gy, an image at a time.
+    """(gx, gW) of a 3x3 stride-1 convolution, both by Winograd: gx as a convolution of gy
+    (``conv2d_input_grad``), gW by F(3x3, 2x2) over blocks of images (``conv2d_weight_grad``).
 
-    numba_im2col.conv2d_grads reads each image's columns of gy in two GEMMs, one for each
-    gradient; here they feed only gW's, and gx takes Winograd's 2.25x fewer
-    multiplications. On maps numba_im2col declines as too small, down to SMALL_MAP_CELLS,
-    gW is Winograd's too (``conv2d_weight_grad``, F(3x3, 2x2)). Other convolutions go to
-    numba_im2col.conv2d_grads unchanged, and outside those maps None from it (the caller then
-    runs the pair of gradient kernels) stays None; so do convolutions of few tiles
-    (``few_tiles``).
+    Taken on maps large and small, "same", widening or unpadded alike: on every shape measured,
+    from 2 x 2 to 32 x 32 maps, the pair of gradient kernels (im2col's columns) and numba_im2col's
+    joint kernel ran slower (benchmarks/README.md, "Both gradients by Winograd, gW in blocks of
+    images"). Other convolutions go to numba_im2col.conv2d_grads, which answers for the "same"
+    ones it has an algorithm for, and None for the rest (the caller then runs the pair); so do
+    convolutions of few tiles (``few_tiles``) and a padding above 2 (gx's convolution would
+    need a negative one).
     """
-    if not winograd.applies(weight.shape, stride, dilation, groups) or few_tiles(x.shape, weight.shape):
+    if (
+        not winograd.applies(weight.shape, stride, dilation, groups)
+        or max(padding) > 2
+        or few_tiles(x.shape, weight.shape)
+        or few_tiles(gy.shape, weight.shape)
+    ):
         return numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups)
-    grads = numba_im2col.conv2d_grads(gy, x, weight, stride, padding, dilation, groups, input_grad=False)
-    if grads is not None:
-        gw = grads[1]
-    elif _small_same_map(x.shape, weight.shape, stride, padding, dilation, groups):
-        gw = conv2d_weight_grad(gy, x, weight.shape, stride, padding, dilation, groups)
-    else:
-        return None
-    return conv2d_input_grad(gy, weight, x.shape, stride, padding, dilation, groups), gw
+    return (
+        conv2d_input_grad(gy, weight, x.shape, stride, padding, dilation, groups),
+        conv2d_weight_grad(gy, x, weight.shape, stride, padding, dilation, groups),
+    )
 
 
 def _out_shape(x_shape: Shape, out_channels: int, padding: Pair) -> Shape:
@@ -357,19 +393,11 @@ def _out_shape(x_shape: Shape, out_channels: int, padding: Pair) -> Shape:
     return N, out_channels, conv_out_size(H, 3, 1, padding[0]), conv_out_size(W, 3, 1, padding[1])
 
 
-def _small_same_map(x_shape, weight_shape, stride, padding, dilation, groups):
-    """Whether a "same" convolution's map is from SMALL_MAP_CELLS to under numba_im2col's
-    MIN_PIXELS cells: where conv2d_grads takes both gradients by Winograd."""
-    cells = x_shape[2] * x_shape[3]
-    same = im2col.full_padding(weight_shape, stride, padding, dilation, groups) is not None
-    return same and SMALL_MAP_CELLS <= cells < numba_im2col.MIN_PIXELS
-
-
 def conv2d_weight_grad(
     gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_weight_grad with jitted transforms (the whole batch at once); of few
-    tiles (``few_tiles``, gy's), numba_im2col's."""
+    """winograd.conv2d_weight_grad, each thread summing its own images in blocks
+    (``weight_gradient``); of few tiles (``few_tiles``, gy's), numba_im2col's."""
     if not winograd.applies(weight_shape, stride, dilation, groups) or few_tiles(gy.shape, weight_shape):
         return numba_im2col.conv2d_weight_grad(gy, x, weight_shape, stride, padding, dilation, groups)
     return weight_gradient(gy, x, padding)

@@ -1,5 +1,5 @@
 """A convolution's two gradients together (the optional kernel ``conv2d_grads``,
-numba_im2col.py's, and numba_winograd.py's with gx by Winograd, and gW too on small maps):
+numba_im2col.py's, and numba_winograd.py's with both by Winograd):
 equal to the reference loops where it answers, None where it does not, and taken by
 F.conv2d's backward only where both gradients are wanted.
 
@@ -84,22 +84,6 @@ def test_joint_gradients_equal_the_reference(name, dtype, joint, numba_im2col, m
     close(gw, want_gw, dtype)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_without_the_input_gradient_only_the_weight_gradient_is_computed(dtype, numba_im2col, monkeypatch):
-    """numba_winograd asks numba_im2col for gW alone: (None, gW), gW the reference's, and
-    gx's flipped kernel is not built."""
-    monkeypatch.setattr(numba_im2col, "MIN_PIXELS", 0)
-    x, w, gy = arrays(8, (3, 4, 6, 5), (4, 4, 3, 3), (1, 1), dtype)
-    flipped = []
-    real_flip = numba_im2col.im2col.flipped_transposed_weight
-    monkeypatch.setattr(
-        numba_im2col.im2col, "flipped_transposed_weight", lambda *a: flipped.append(1) or real_flip(*a)
-    )
-    gx, gw = numba_im2col.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1, input_grad=False)
-    assert gx is None and not flipped
-    close(gw, reference_grads(gy, x, w, (1, 1))[1], dtype)
-
-
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])
 def test_any_split_of_the_images_among_threads_equals_the_reference(parts, numba_im2col, monkeypatch):
     """7 images in 1, 2, 3 or 7 runs, each with its own columns and its own sum of gW: the
@@ -162,15 +146,16 @@ DECLINED = {
 }
 
 
-# declined by both modules too; numba_winograd takes "small_map" instead (both gradients by
-# Winograd: test_winograd_takes_small_same_maps_both_gradients_by_winograd)
+# declined by both modules too
 WINOGRAD_DECLINED = {
-    "under_small_map_cells": ((2, 4, 7, 9), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # 63 cells
-    "small_not_same": ((2, 4, 10, 10), (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1),
-    "small_widening": ((2, 4, 8, 8), (8, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    "padding_3": ((2, 4, 8, 8), (4, 4, 3, 3), (1, 1), (3, 3), (1, 1), 1),
 }
+# declined by numba_im2col alone: numba_winograd takes both gradients of these 3x3 stride-1 ones
+WINOGRAD_TAKES = ("small_map", "widening", "not_same")
 DECLINED_BY = [("numba_im2col", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED)] + [
-    ("numba_winograd", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED) if name != "small_map"
+    ("numba_winograd", name)
+    for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED)
+    if name not in WINOGRAD_TAKES
 ]
 
 
@@ -186,34 +171,35 @@ def test_other_convolutions_are_declined(module, name):
     assert joint.conv2d_grads(rng.standard_normal(y.shape), x, w, *params) is None
 
 
+# (x shape, weight shape, padding): 3x3 stride-1 convolutions, maps large and small
+WINOGRAD_BOTH = {
+    "2x2_same": ((5, 4, 2, 2), (4, 4, 3, 3), (1, 1)),  # one tile an image
+    "7x9_same": ((2, 4, 7, 9), (4, 4, 3, 3), (1, 1)),
+    "8x8_same": ((3, 4, 8, 8), (4, 4, 3, 3), (1, 1)),
+    "15x17_same": ((3, 4, 15, 17), (4, 4, 3, 3), (1, 1)),  # odd sizes: tiles past the edge
+    "16x16_same": ((2, 3, 16, 16), (3, 3, 3, 3), (1, 1)),  # numba_im2col's MIN_PIXELS
+    "widening": ((2, 3, 8, 9), (5, 3, 3, 3), (1, 1)),
+    "unpadded": ((2, 4, 10, 9), (4, 4, 3, 3), (0, 0)),
+    "padding_2": ((2, 2, 8, 8), (3, 2, 3, 3), (2, 1)),  # output larger than the input
+}
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("map_size", [(8, 8), (15, 17)])  # SMALL_MAP_CELLS, and MIN_PIXELS - 1
-def test_winograd_takes_small_same_maps_both_gradients_by_winograd(map_size, dtype, monkeypatch):
-    """Maps numba_im2col declines as too small, from SMALL_MAP_CELLS on: gx by Winograd and
+@pytest.mark.parametrize("name", sorted(WINOGRAD_BOTH))
+def test_winograd_takes_both_gradients_by_winograd(name, dtype, monkeypatch):
+    """Maps large and small, "same", widening or not: gx by Winograd (a convolution of gy) and
     gW by Winograd's F(3x3, 2x2) (its conv2d_weight_grad), both equal to the reference loops."""
     from minicnn.kernels import numba_winograd
 
-    assert numba_winograd.SMALL_MAP_CELLS == 8 * 8
-    x, w, gy = arrays(80 + map_size[1], (3, 4) + map_size, (4, 4, 3, 3), (1, 1), dtype)
+    x_shape, w_shape, padding = WINOGRAD_BOTH[name]
+    x, w, gy = arrays(80 + x_shape[3], x_shape, w_shape, padding, dtype)
     calls, real = [], numba_winograd.conv2d_weight_grad
     monkeypatch.setattr(numba_winograd, "conv2d_weight_grad", lambda *a: calls.append(a[2]) or real(*a))
-    gx, gw = numba_winograd.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1), 1)
+    gx, gw = numba_winograd.conv2d_grads(gy, x, w, (1, 1), padding, (1, 1), 1)
     assert calls == [w.shape]
-    want_gx, want_gw = reference_grads(gy, x, w, (1, 1))
+    want_gx, want_gw = reference_grads(gy, x, w, padding)
     close(gx, want_gx, dtype)
     close(gw, want_gw, dtype)
-
-
-@pytest.mark.parametrize(
-    "map_size, small", [((7, 9), False), ((8, 8), True), ((15, 17), True), ((16, 16), False)]
-)
-def test_small_same_maps_run_from_small_map_cells_to_under_min_pixels(map_size, small):
-    from minicnn.kernels import numba_winograd
-
-    one = ((1, 1), (1, 1), (1, 1), 1)
-    assert numba_winograd._small_same_map((2, 4) + map_size, (4, 4, 3, 3), *one) == small
-    # not "same" (no padding): never
-    assert not numba_winograd._small_same_map((2, 4) + map_size, (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1)
 
 
 def test_columns_larger_than_the_caches_are_taken_too(numba_im2col):
@@ -318,3 +304,21 @@ def test_gradcheck_through_conv2d(padding, numba_im2col, monkeypatch):
     with mc.use_kernels("numba"):
         assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding), [x, w, b])
     assert "conv2d_grads" in calls and "conv2d_input_grad" not in calls
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_gradcheck_through_conv2d_with_both_gradients_by_winograd(padding, monkeypatch):
+    """An 8 x 8 map through F.conv2d with numba_winograd in front of the
+    numpy tier: its conv2d_grads gives both gradients, in float64 to gradcheck's tolerance."""
+    from minicnn.kernels import numba_winograd
+
+    chain = [("numba_winograd", None)] + [(name, None) for name in kernels.TIERS["numpy"]]
+    monkeypatch.setitem(kernels._sets, "numpy", kernels.KernelSet("numpy", chain))
+    entered, real = [], numba_winograd.weight_gradient
+    monkeypatch.setattr(numba_winograd, "weight_gradient", lambda *a: entered.append(1) or real(*a))
+    rng = np.random.default_rng(90 + padding)
+    x = mc.tensor(rng.standard_normal((2, 4, 8, 8)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal((5, 4, 3, 3)), requires_grad=True)
+    with mc.use_kernels("numpy"):
+        assert mc.gradcheck(lambda x, w: F.conv2d(x, w, padding=padding), [x, w])
+    assert entered  # the Winograd weight gradient ran

@@ -158,10 +158,13 @@ def test_the_plain_python_transforms_equal_the_jitted_ones():
     rng = np.random.default_rng(60)
     th, tw = 2, 3
     x = rng.standard_normal((3, 3, 2 * th + 1, 2 * tw))  # padding (1, 0): an odd row count
-    V_jit, V_py = np.empty((16, th * tw, 3)), np.empty((16, th * tw, 3))
-    nw._image_tiles(x, 1, 1, 0, th, tw, V_jit)  # image 1
-    nw._image_tiles_py(x, 1, 1, 0, th, tw, V_py)
+    V_jit, V_py = np.full((16, 3 * th * tw, 3), np.nan), np.full((16, 3 * th * tw, 3), np.nan)
+    nw._image_tiles(x, 1, 1, 0, th, tw, V_jit, th * tw)  # image 1, into the second block of rows
+    nw._image_tiles_py(x, 1, 1, 0, th, tw, V_py, th * tw)
     np.testing.assert_allclose(V_py, V_jit, rtol=1e-14, atol=1e-14)
+    written = np.zeros(3 * th * tw, dtype=bool)
+    written[th * tw : 2 * th * tw] = True
+    assert not np.isnan(V_jit[:, written]).any() and np.isnan(V_jit[:, ~written]).all()
     M, bias = rng.standard_normal((16, th * tw, 4)), rng.standard_normal(4)
     y_jit, y_py = np.zeros((3, 4, 2 * th - 1, 2 * tw - 1)), np.zeros((3, 4, 2 * th - 1, 2 * tw - 1))
     nw._image_output(M, bias, 1, y_jit)
@@ -169,10 +172,11 @@ def test_the_plain_python_transforms_equal_the_jitted_ones():
     np.testing.assert_allclose(y_py, y_jit, rtol=1e-14, atol=1e-14)
     assert not y_jit[0].any() and not y_jit[2].any() and y_jit[1].all()  # only image 1 written
     gy = rng.standard_normal((2, 4, 2 * th, 2 * tw - 1))
-    GY_jit, GY_py = np.empty((16, th * tw, 4)), np.empty((16, th * tw, 4))
-    nw._image_gy_tiles(gy, 1, GY_jit)
-    nw._image_gy_tiles_py(gy, 1, GY_py)
+    GY_jit, GY_py = np.full((16, 2 * th * tw, 4), np.nan), np.full((16, 2 * th * tw, 4), np.nan)
+    nw._image_gy_tiles(gy, 1, GY_jit, th * tw)
+    nw._image_gy_tiles_py(gy, 1, GY_py, th * tw)
     np.testing.assert_allclose(GY_py, GY_jit, rtol=1e-14, atol=1e-14)
+    assert not np.isnan(GY_jit[:, th * tw :]).any() and np.isnan(GY_jit[:, : th * tw]).all()
 
 
 @pytest.mark.numba
@@ -187,10 +191,34 @@ def test_the_plain_python_pipelines_equal_the_jitted_ones():
     nw._convolve(x, U, b, 1, 1, 2, y_jit)
     np.testing.assert_allclose(y_py, y_jit, rtol=1e-12, atol=1e-12)
     sums_py, sums_jit = np.zeros((3, 16, 4, 3)), np.zeros((3, 16, 4, 3))
-    nw._weight_sums_py(gy, x, 1, 1, sums_py)
-    nw._weight_sums(gy, x, 1, 1, sums_jit)
+    nw._weight_sums_py(gy, x, 1, 1, 1, sums_py)
+    nw._weight_sums(gy, x, 1, 1, 1, sums_jit)
     np.testing.assert_allclose(sums_py, sums_jit, rtol=1e-12, atol=1e-12)
     assert all(sums_jit[q].any() for q in range(3))  # every run summed images of its own
+    for block in (2, 3):  # blocks of images to a GEMM, the last one short where a run's images end
+        in_blocks = np.zeros((3, 16, 4, 3))
+        nw._weight_sums(gy, x, 1, 1, block, in_blocks)
+        np.testing.assert_allclose(in_blocks, sums_jit, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize(
+    "grid, channels, itemsize, images",
+    [
+        ((4, 4), 128, 4, 8),
+        ((8, 8), 64, 4, 4),
+        ((16, 16), 32, 4, 2),
+        ((4, 4), 128, 8, 4),
+        ((64, 64), 512, 8, 1),
+    ],
+)
+def test_a_block_of_images_is_as_many_as_fit_in_block_bytes(grid, channels, itemsize, images):
+    """The weight gradient's blocks: ResNet-20's third stage (8 x 8, 64 + 64 channels) takes 8
+    images of 16 tiles to a GEMM; an image too large for BLOCK_BYTES still goes, alone."""
+    nw = module("numba_winograd")
+    assert nw.images_per_block(grid, channels, itemsize) == images
+    one = 16 * grid[0] * grid[1] * channels * itemsize
+    assert images * one <= nw.BLOCK_BYTES < (images + 1) * one or images == 1
 
 
 @pytest.mark.numba
