@@ -25,6 +25,8 @@ of code and of protocol together.
 import argparse
 import os
 
+from kernel_records import refuse_existing
+
 from minicnn.bench import cases, fair, system
 
 
@@ -54,6 +56,7 @@ def main(argv=None):
     a = parser().parse_args(argv)
     if not (a.model or a.layer):
         raise SystemExit("ab_env.py: give --model or --layer")
+    refuse_existing(a.out, "ab_env.py")
     build = fair.case_of(a)
     case, mode = build["case"], build["mode"]
     fair.end_workers_on_sigterm()

@@ -24,6 +24,8 @@ import argparse
 import os
 import sys
 
+from kernel_records import refuse_existing
+
 from minicnn.bench import cases, fair, worker
 
 
@@ -75,6 +77,7 @@ def main():
     a = p.parse_args()
     if a.child:
         return child(a.kernel, a.child, a.threads, [n for n in a.only.split(",") if n], a.extend)
+    refuse_existing(a.out, "ab_kernels.py")
     build = fair.case_of(a)
     case, mode = build["case"], build["mode"]
     fair.end_workers_on_sigterm()

@@ -24,10 +24,11 @@ import sys
 import time
 
 import numpy as np
+from kernel_records import refuse_existing
 
 import minicnn as mc
 import minicnn.functional as F
-from minicnn import backend, optim
+from minicnn import backend, io, optim
 from minicnn.bench.cases import MODELS
 from minicnn.bench.graph import capture, training_step
 from minicnn.kernels import gemm
@@ -44,6 +45,7 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    refuse_existing(args.out, "gpu_step.py")
     sync = backend.cupy().cuda.Device().synchronize
     build, chw = MODELS[args.model][:2]  # the bench's models and input sizes
     net = build().to("cuda")
@@ -120,9 +122,9 @@ def main(argv=None):
 
 
 def _write(path, figures):
+    """The figures so far, all or nothing (the second write replaces this run's first)."""
     if path:
-        with open(path, "w") as f:
-            json.dump(figures, f, indent=1)
+        io.write_atomic(path, json.dumps(figures, indent=1).encode(), who="gpu_step.py")
 
 
 def step_state(net, opt):

@@ -100,8 +100,12 @@ def main(argv=None):
     if a.child:
         child(a.model, a.batch_size, a.steps, a.tier)
         return 0
+    from kernel_records import refuse_existing
+
     from minicnn.bench import fair, system
     from minicnn.bench.cases import MODELS
+
+    refuse_existing(a.out, "thread_settings.py")
 
     if a.model not in MODELS:
         raise SystemExit(f"thread_settings.py: no model {a.model!r}; models: {', '.join(sorted(MODELS))}")
@@ -145,11 +149,12 @@ def main(argv=None):
 
 
 def _write(a, system, results):
+    from minicnn import io
+
     if a.out:
         figures = {"machine": system.environment(["cpu"]), "threads": a.threads, "model": a.model}
         figures.update(batch=a.batch_size, settings=results)
-        with open(a.out, "w") as f:
-            json.dump(figures, f, indent=1)
+        io.write_atomic(a.out, json.dumps(figures, indent=1).encode(), who="thread_settings.py")
 
 
 if __name__ == "__main__":

@@ -104,3 +104,27 @@ def test_ab_env_makes_a_relative_pythonpath_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     got = ab_env.parse_assignments(f"PYTHONPATH=old{os.pathsep}/abs/new OMP_WAIT_POLICY=passive")
     assert got == {"PYTHONPATH": f"{tmp_path / 'old'}{os.pathsep}/abs/new", "OMP_WAIT_POLICY": "passive"}
+
+
+@pytest.mark.parametrize(
+    "script, argv",
+    [
+        ("ab_env.py", ["--layer", "relu", "--a", ""]),
+        ("ab_kernels.py", ["--layer", "relu", "--kernel", "numba_activation"]),
+        ("thread_settings.py", ["--model", "lenet5"]),
+        ("gpu_step.py", ["--model", "lenet5"]),
+    ],
+)
+def test_the_scripts_refuse_an_existing_out_file_before_any_work(script, argv, tmp_path):
+    """A record already written is kept: the script stops at once and names the file."""
+    import subprocess
+
+    out = tmp_path / "kept.json"
+    out.write_text('{"kept": true}')
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", script)
+    done = subprocess.run(
+        [sys.executable, path, *argv, "--out", str(out)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1] == f"{script}: {out} exists; name another file"
+    assert out.read_text() == '{"kept": true}'
