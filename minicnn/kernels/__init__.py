@@ -17,7 +17,8 @@
     kept_columns.py  x's columns, kept by im2col.py's forward for its weight gradient
     numba_cpu.py  jitted loops for what NumPy does badly (pooling, LRN, batch norm)
     numba_activation.py  ReLU's forward and backward, one jitted pass each
-    numba_im2col.py  im2col.py with its window copy and col2im as jitted loops (in "auto")
+    numba_im2col.py  im2col.py with its window copy and col2im as jitted loops, stride-1
+                  convolutions image by image (in "auto")
     winograd.py   3x3 stride-1 convolution by Winograd's F(2x2, 3x3); numba_winograd.py
                   the same image by image, each thread its own images, jitted transforms
                   (in "auto"), numba_winograd_weight.py those of the weight

@@ -19,6 +19,16 @@ second, as in numba_cpu.py.
 
 ``conv2d_grads`` (an optional kernel, kernels.OPTIONAL) gives both gradients of a
 "same" convolution on larger maps together, an image at a time, with the same GEMMs.
+
+Stride-1 convolutions with a filter larger than 1x1 run image by image in every kernel
+(``by_images_here``): each thread takes a run of images, and for each builds that image's
+columns, then its GEMMs, while the columns are still in its core's caches (``_forward``,
+``_image_grads``), where im2col.py builds the whole batch's columns first and reads them back
+from memory:
+
+    y[n]     = W @ cols_n + b                       cols_n the windows of x[n], (C*KH*KW, OH*OW)
+    gW      += gy[n] @ cols_n^T                     summed per run, the runs' sums added last
+    gx[n]    = col2im(W^T @ gy[n])
 """
 
 import numba
@@ -84,9 +94,66 @@ def _image_windows_py(xpad, cols):
                         cols[c, u, v, i, j] = xpad[c, i + u, j + v]
 
 
+def _image_col2im_py(cols, gxpad):
+    """gxpad[c, i + u, j + v] += cols[c, u, v, i, j]: _col2im of one padded image, a serial loop."""
+    C, KH, KW, OH, OW = cols.shape
+    for c in range(C):
+        for u in range(KH):
+            for v in range(KW):
+                for i in range(OH):
+                    for j in range(OW):
+                        gxpad[c, i + u, j + v] += cols[c, u, v, i, j]
+
+
 _windows = numba.njit(cache=True, parallel=True)(_windows_py)
 _col2im = numba.njit(cache=True, parallel=True)(_col2im_py)
 _image_windows = numba.njit(cache=True)(_image_windows_py)
+_image_col2im = numba.njit(cache=True)(_image_col2im_py)
+
+
+def _forward_py(xpad, w2, bias, parts, y):
+    """y[n] = w2 @ cols_n + bias for each image n, cols_n the windows of xpad[n]: the images split
+    into ``parts`` runs, one per parallel iteration, each GEMM on BLAS's one thread."""
+    N, C = xpad.shape[:2]
+    O, OH, OW = y.shape[1:]
+    KH, KW = xpad.shape[2] - OH + 1, xpad.shape[3] - OW + 1
+    for q in numba.prange(parts):
+        cols = np.empty((C * KH * KW, OH * OW), dtype=xpad.dtype)
+        for n in range(N * q // parts, N * (q + 1) // parts):
+            _image_windows(xpad[n], cols.reshape(C, KH, KW, OH, OW))
+            yn = y[n].reshape(O, OH * OW)
+            np.dot(w2, cols, yn)
+            for o in range(O):
+                yn[o] += bias[o]
+
+
+def _image_grads_py(gy, xpad, w2t, gxpad, sums):
+    """For each image n of the q-th run (one run per parallel iteration, ``sums`` one slot a run):
+
+    cols_n    = the windows of xpad[n]                        (C*KH*KW, OH*OW)
+    sums[q]  += gy[n] @ cols_n^T
+    gxpad[n]  = col2im(w2t @ gy[n])       where gxpad holds images (else no gx is made)
+    """
+    N, O, OH, OW = gy.shape
+    C = xpad.shape[1]
+    KH, KW = xpad.shape[2] - OH + 1, xpad.shape[3] - OW + 1
+    for q in numba.prange(sums.shape[0]):
+        cols = np.empty((C * KH * KW, OH * OW), dtype=xpad.dtype)
+        gcols = np.empty((C * KH * KW, OH * OW), dtype=xpad.dtype)
+        product = np.empty((O, C * KH * KW), dtype=xpad.dtype)
+        for n in range(N * q // sums.shape[0], N * (q + 1) // sums.shape[0]):
+            _image_windows(xpad[n], cols.reshape(C, KH, KW, OH, OW))
+            gy_n = gy[n].reshape(O, OH * OW)
+            np.dot(gy_n, cols.T, product)
+            sums[q] += product
+            if gxpad.shape[0] > 0:
+                np.dot(w2t, gy_n, gcols)
+                gxpad[n] = 0
+                _image_col2im(gcols.reshape(C, KH, KW, OH, OW), gxpad[n])
+
+
+_forward = numba.njit(cache=True, parallel=True)(_forward_py)
+_image_grads = numba.njit(cache=True, parallel=True)(_image_grads_py)
 
 
 def _plain(stride: Pair, dilation: Pair) -> bool:
@@ -122,11 +189,51 @@ def col2im(cols: Array, x_shape: Shape, stride: Pair, padding: Pair, dilation: P
 # --- the kernels ------------------------------------------------------------
 
 
+def by_images_here(weight_shape: Shape, stride: Pair, dilation: Pair, groups: int) -> bool:
+    """Whether this module's kernels run a convolution image by image, columns and GEMMs each
+    image in turn (``_forward``, ``_image_grads``): stride 1, dilation 1, one group and a filter
+    larger than 1x1 (pointwise ones run on x itself, by_images.pointwise).
+
+    NOTE: against im2col.py's columns of the whole batch, the forward took 0.3-0.7 of the
+    time and the two gradients together 0.3-0.7 where the joint kernel of "same" convolutions
+    does not apply, and 1.1-1.45 where it does, which keeps them (benchmarks/README.md,
+    "Columns an image at a time").
+    """
+    return _plain(stride, dilation) and groups == 1 and weight_shape[2] * weight_shape[3] > 1
+
+
 def conv2d_forward(
     x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """im2col.conv2d_forward with the windows copied by a jitted loop."""
-    return im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, windows=copy_windows)
+    """im2col.conv2d_forward with the windows copied by a jitted loop; image by image where
+    ``by_images_here``, each image's columns read by its GEMM as they are made."""
+    if not by_images_here(weight.shape, stride, dilation, groups):
+        return im2col.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, windows=copy_windows)
+    N, C, H, W = x.shape
+    O, _, KH, KW = weight.shape
+    xpad = np.ascontiguousarray(padded(x, *padding))
+    y = np.empty((N, O, xpad.shape[2] - KH + 1, xpad.shape[3] - KW + 1), dtype=x.dtype)
+    b = np.zeros(O, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
+    _forward(xpad, np.ascontiguousarray(weight.reshape(O, C * KH * KW)), b, parts(N), y)
+    return y
+
+
+def _grads_by_images(gy: Array, x: Array, weight_shape: Shape, padding: Pair, weight: Array | None) -> tuple:
+    """(gx, gW) by ``_image_grads``; gx None where no ``weight`` is given (gW alone)."""
+    N, C, H, W = x.shape
+    O, _, KH, KW = weight_shape
+    (ph, pw) = padding
+    xpad = np.ascontiguousarray(padded(x, ph, pw))
+    if weight is None:  # gW alone: no images for gx, W^T unread
+        gxpad = np.empty((0,) + xpad.shape[1:], dtype=gy.dtype)
+        w2t = np.empty((C * KH * KW, O), dtype=gy.dtype)
+    else:
+        gxpad, w2t = np.empty(xpad.shape, dtype=gy.dtype), np.ascontiguousarray(weight.reshape(O, -1).T)
+    sums = np.zeros((parts(N), O, C * KH * KW), dtype=gy.dtype)
+    _image_grads(np.ascontiguousarray(gy), xpad, w2t, gxpad, sums)
+    gw = sums.sum(axis=0).reshape(O, C, KH, KW)
+    gx = None if weight is None else np.ascontiguousarray(gxpad[:, :, ph : ph + H, pw : pw + W])
+    return gx, gw
 
 
 def conv2d_input_grad(
@@ -141,7 +248,10 @@ def conv2d_input_grad(
 def conv2d_weight_grad(
     gy: Array, x: Array, weight_shape: Shape, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """im2col.conv2d_weight_grad with the windows of x (or of gy) copied by a jitted loop."""
+    """im2col.conv2d_weight_grad with the windows of x (or of gy) copied by a jitted loop; image
+    by image where ``by_images_here``."""
+    if by_images_here(weight_shape, stride, dilation, groups):
+        return _grads_by_images(gy, x, weight_shape, padding, None)[1]
     return im2col.conv2d_weight_grad(
         gy, x, weight_shape, stride, padding, dilation, groups, windows=copy_windows
     )
@@ -201,15 +311,20 @@ def conv2d_grads(
     is transposed either. Each thread takes a run of images with a columns buffer and a sum
     of gW' of its own (``_grads``); the runs' sums are added last.
 
-    None for other convolutions (groups, strides, dilations), for maps under MIN_PIXELS cells,
-    and for the pointwise convolutions whose two gradients im2col.py runs on x and gy
-    themselves, with no copy (``by_images.pointwise_weight_grad``; this kernel copies each
-    gy[n] into columns; benchmarks/few_taps.py, "both_grads"): the caller then runs the two
-    gradient kernels.
+    The other stride-1 convolutions with a filter larger than 1x1 (not "same", or on maps
+    under MIN_PIXELS cells) take x's columns image by image instead (``by_images_here``):
+    gW += gy[n] @ cols_n^T and gx[n] = col2im(W^T @ gy[n]), in ``_image_grads``.
+
+    None for the rest (groups, strides, dilations), and for the pointwise convolutions whose
+    two gradients im2col.py runs on x and gy themselves, with no copy
+    (``by_images.pointwise_weight_grad``; this kernel copies each gy[n] into columns;
+    benchmarks/few_taps.py, "both_grads"): the caller then runs the two gradient kernels.
     """
     full = im2col.full_padding(weight.shape, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     if full is None or groups != 1 or not _plain(stride, dilation) or H * W < MIN_PIXELS:
+        if by_images_here(weight.shape, stride, dilation, groups):
+            return _grads_by_images(gy, x, weight.shape, padding, weight)
         return None
     if by_images.pointwise_weight_grad(x, weight.shape, stride, padding, groups):
         return None

@@ -99,22 +99,28 @@ def test_maxpool2x2_blocks_and_the_windows_left_equal_the_general_loop(dtype, wi
 
 @pytest.mark.numba
 @pytest.mark.parametrize(
-    "name, jitted",
+    "name, loops",
     [
-        ("stride1_5x5_unpadded", True),
-        ("3x3_pad", True),
-        ("stride1_widening_groups", True),
-        ("groups2_dilated", False),
-        ("11x11_stride4", False),
+        # image by image: the forward twice (with and without bias), then gx alone by col2im of
+        # the whole batch (only a joint call runs gx image by image), gW image by image
+        ("stride1_5x5_unpadded", ["_forward", "_forward", "_col2im", "_image_grads"]),
+        # the same (its 3 channels are few taps, which Winograd leaves to numba_im2col)
+        ("3x3_pad", ["_forward", "_forward", "_col2im", "_image_grads"]),
+        # two groups: im2col's steps with the jitted copies; gW from x's windows (a kernel called
+        # on its own keeps no columns: kernels/kept_columns.py)
+        ("stride1_widening_groups", ["_windows", "_windows", "_col2im", "_windows"]),
+        ("groups2_dilated", []),
+        ("11x11_stride4", []),
     ],
 )
-def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted, monkeypatch, rng):
+def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, loops, monkeypatch, rng):
     """Every convolution that is neither depthwise nor Winograd's reaches numba_im2col.py; its
-    loops copy at stride 1 and dilation 1, the rest keep im2col.py's copies."""
+    loops copy at stride 1 and dilation 1 (image by image for one group and a filter larger
+    than 1x1), the rest keep im2col.py's copies."""
     from minicnn.kernels import numba_im2col
 
     calls = []
-    for loop in ("_windows", "_col2im"):
+    for loop in ("_windows", "_col2im", "_forward", "_image_grads"):
         original = getattr(numba_im2col, loop)
         monkeypatch.setattr(
             numba_im2col, loop, lambda *a, loop=loop, original=original: calls.append(loop) or original(*a)
@@ -125,13 +131,7 @@ def test_auto_copies_windows_with_the_jitted_loops_at_stride_1_only(name, jitted
     strided_x[...] = x
     x = strided_x
     conv_kernels_equal_reference(kernels.get("auto"), x, w, b, gy, params, np.float64)
-    if not jitted:
-        assert calls == []
-    else:  # the forward twice (with and without bias): im2col's windows (3x3_pad too: its 3
-        # channels are few taps, which Winograd leaves to numba_im2col); then gx by col2im
-        # (these convolutions are not "same") and gW from x's windows (a kernel called on its
-        # own keeps no columns: kernels/kept_columns.py)
-        assert calls == ["_windows", "_windows", "_col2im", "_windows"]
+    assert calls == loops
 
 
 @pytest.mark.numba

@@ -140,35 +140,53 @@ DECLINED = {
     "depthwise": ((2, 4, 16, 16), (4, 1, 3, 3), (1, 1), (1, 1), (1, 1), 4),
     "dilated": ((2, 4, 16, 16), (4, 4, 3, 3), (1, 1), (2, 2), (2, 2), 1),
     "stride2": ((2, 4, 16, 16), (4, 4, 3, 3), (2, 2), (1, 1), (1, 1), 1),
+}
+# stride-1 convolutions the "same" algorithm does not take: numba_im2col takes x's columns image
+# by image (by_images_here), numba_winograd the 3x3 ones by Winograd (padding_3 it passes on)
+BY_IMAGES = {
     "widening": ((2, 4, 16, 16), (8, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
     "not_same": ((2, 4, 16, 16), (4, 4, 3, 3), (1, 1), (0, 0), (1, 1), 1),
     "small_map": ((2, 4, 15, 17), (4, 4, 3, 3), (1, 1), (1, 1), (1, 1), 1),
-}
-
-
-# declined by both modules too
-WINOGRAD_DECLINED = {
     "padding_3": ((2, 4, 8, 8), (4, 4, 3, 3), (1, 1), (3, 3), (1, 1), 1),
+    "5x5_unpadded": ((3, 6, 14, 14), (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1),  # LeNet-5's second
+    "2x4_odd_padding": ((2, 3, 9, 9), (2, 3, 2, 4), (1, 1), (1, 0), (1, 1), 1),
 }
-# declined by numba_im2col alone: numba_winograd takes both gradients of these 3x3 stride-1 ones
-WINOGRAD_TAKES = ("small_map", "widening", "not_same")
-DECLINED_BY = [("numba_im2col", name) for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED)] + [
-    ("numba_winograd", name)
-    for name in sorted(DECLINED) + sorted(WINOGRAD_DECLINED)
-    if name not in WINOGRAD_TAKES
-]
 
 
-@pytest.mark.parametrize("module, name", DECLINED_BY)
+@pytest.mark.parametrize("module", ["numba_im2col", "numba_winograd"])
+@pytest.mark.parametrize("name", sorted(DECLINED))
 def test_other_convolutions_are_declined(module, name):
     import importlib
 
     joint = importlib.import_module(f"minicnn.kernels.{module}")
-    x_shape, w_shape, *params = {**DECLINED, **WINOGRAD_DECLINED}[name]
+    x_shape, w_shape, *params = DECLINED[name]
     rng = np.random.default_rng(20)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     y = reference.conv2d_forward(x, w, None, *params)
     assert joint.conv2d_grads(rng.standard_normal(y.shape), x, w, *params) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(BY_IMAGES))
+def test_other_stride_1_convolutions_go_image_by_image(name, dtype, joint, numba_im2col, monkeypatch):
+    """Both gradients (and gW alone, and the forward) image by image equal the reference loops."""
+    x_shape, w_shape, *params = BY_IMAGES[name]
+    rng = np.random.default_rng(21)
+    x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    y = reference.conv2d_forward(x, w, b, *params)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    ran, real = [], numba_im2col._image_grads
+    monkeypatch.setattr(numba_im2col, "_image_grads", lambda *a: ran.append(a[3].shape[0]) or real(*a))
+    gx, gw = joint.conv2d_grads(gy, x, w, *params)
+    by_winograd = joint is not numba_im2col and w_shape[2:] == (3, 3) and max(params[1]) <= 2
+    assert ran == ([] if by_winograd else [x_shape[0]])  # the rest numba_winograd passes on
+    close(gx, reference.conv2d_input_grad(gy, w, x.shape, *params), dtype)
+    close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *params), dtype)
+    if joint is numba_im2col:
+        close(numba_im2col.conv2d_forward(x, w, b, *params), y, dtype)
+        close(numba_im2col.conv2d_weight_grad(gy, x, w.shape, *params), gw, dtype)
+        assert ran[-1] == 0  # gW alone: no gx made
 
 
 # (x shape, weight shape, padding): 3x3 stride-1 convolutions, maps large and small
@@ -322,3 +340,57 @@ def test_gradcheck_through_conv2d_with_both_gradients_by_winograd(padding, monke
     with mc.use_kernels("numpy"):
         assert mc.gradcheck(lambda x, w: F.conv2d(x, w, padding=padding), [x, w])
     assert entered  # the Winograd weight gradient ran
+
+
+def test_the_plain_python_loops_image_by_image_equal_the_jitted_ones(numba_im2col):
+    """_forward, _image_grads (with gx and without) and _image_col2im, plain and jitted."""
+    rng = np.random.default_rng(72)
+    xpad = rng.standard_normal((5, 3, 8, 7))
+    w2, bias = rng.standard_normal((4, 3 * 3 * 2)), rng.standard_normal(4)
+    ys = [np.zeros((5, 4, 6, 6)) for _ in range(2)]
+    for loop, y in zip((numba_im2col._forward_py, numba_im2col._forward), ys):
+        loop(xpad, w2, bias, 2, y)
+    np.testing.assert_allclose(ys[0], ys[1], rtol=1e-12, atol=1e-12)
+    assert ys[0][0].any() and ys[0][4].any()  # both runs wrote
+    gy = rng.standard_normal((5, 4, 6, 6))
+    for images in (5, 0):  # gx too, then gW alone
+        results = []
+        for loop in (numba_im2col._image_grads_py, numba_im2col._image_grads):
+            gxpad, sums = np.full((images, 3, 8, 7), np.nan), np.zeros((3, 4, 18))
+            loop(gy, xpad, np.ascontiguousarray(w2.T), gxpad, sums)
+            results.append((gxpad, sums))
+        np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12, atol=1e-12)
+        assert not np.isnan(results[1][0]).any() and all(results[1][1][q].any() for q in range(3))
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_any_split_of_the_images_by_images_equals_the_reference(parts, numba_im2col, monkeypatch):
+    """7 images of LeNet-5's second convolution in 1, 2, 3 or 7 runs: forward and both
+    gradients equal the reference loops' (to 1e-10), whichever run an image falls in."""
+    monkeypatch.setattr(numba_im2col.numba, "get_num_threads", lambda: parts)
+    x_shape, w_shape, *params = BY_IMAGES["5x5_unpadded"]
+    rng = np.random.default_rng(73)
+    x, w = rng.standard_normal((7,) + x_shape[1:]), rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    y = numba_im2col.conv2d_forward(x, w, b, *params)
+    close(y, reference.conv2d_forward(x, w, b, *params), np.float64)
+    gy = rng.standard_normal(y.shape)
+    gx, gw = numba_im2col.conv2d_grads(gy, x, w, *params)
+    close(gx, reference.conv2d_input_grad(gy, w, x.shape, *params), np.float64)
+    close(gw, reference.conv2d_weight_grad(gy, x, w.shape, *params), np.float64)
+
+
+@pytest.mark.parametrize("padding", [0, 2])
+def test_gradcheck_through_conv2d_image_by_image(padding, numba_im2col, monkeypatch):
+    """A 5x5 convolution through F.conv2d under the numba tier: forward and both gradients
+    image by image, in float64 to gradcheck's tolerance."""
+    rng = np.random.default_rng(74 + padding)
+    x = mc.tensor(rng.standard_normal((2, 3, 7, 6)), requires_grad=True)
+    w = mc.tensor(rng.standard_normal((4, 3, 5, 5)), requires_grad=True)
+    b = mc.tensor(rng.standard_normal(4), requires_grad=True)
+    ran, real = [], numba_im2col._image_grads
+    monkeypatch.setattr(numba_im2col, "_image_grads", lambda *a: ran.append(1) or real(*a))
+    with mc.use_kernels("numba"):
+        assert mc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding), [x, w, b])
+    assert ran

@@ -11,7 +11,7 @@ from kernel_checks import conv_kernels_equal_reference
 import minicnn as mc
 from minicnn import functional as F
 from minicnn import kernels
-from minicnn.kernels import im2col, numba_depthwise, numba_im2col, numba_winograd, reference
+from minicnn.kernels import numba_depthwise, numba_im2col, numba_winograd, reference
 
 pytestmark = pytest.mark.numba
 
@@ -129,7 +129,7 @@ def test_applies_to_one_filter_per_channel_only():
 
 def test_other_convolutions_go_on_to_winograd_and_im2col():
     """The forward of any other convolution is numba_winograd's (which itself sends all but
-    3x3 stride-1 layers to im2col.py); the gradients are im2col's."""
+    3x3 stride-1 layers to numba_im2col.py); the gradients are numba_im2col's."""
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 4, 6, 6))
     for w, args in (
@@ -141,11 +141,11 @@ def test_other_convolutions_go_on_to_winograd_and_im2col():
         gy = rng.standard_normal(y.shape)
         np.testing.assert_array_equal(
             numba_depthwise.conv2d_input_grad(gy, w, x.shape, *args),
-            im2col.conv2d_input_grad(gy, w, x.shape, *args),
+            numba_im2col.conv2d_input_grad(gy, w, x.shape, *args),
         )
         np.testing.assert_array_equal(
             numba_depthwise.conv2d_weight_grad(gy, x, w.shape, *args),
-            im2col.conv2d_weight_grad(gy, x, w.shape, *args),
+            numba_im2col.conv2d_weight_grad(gy, x, w.shape, *args),
         )
 
 
