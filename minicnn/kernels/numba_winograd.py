@@ -101,16 +101,9 @@ def _row_pitch_py(W):
 _row_pitch = numba.njit(cache=True, inline="always")(_row_pitch_py)
 
 
-def _image_tiles_py(x, n, ph, pw, th, tw, V, first):
-    """V[4k + l, first + i*tw + j, c] = (B^T d B)[k, l] for d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]:
-    one image, its tiles from row ``first`` of V on (V holds a block of images, one after another).
-
-    The image is first copied into a zero border, channel-last, its even and odd
-    columns apart: xs[h, s, w*C + c] = x padded [n, c, h, 2w + s]. The 4 columns
-    2j .. 2j+3 of every tile of a row are then xs[., 0, j], xs[., 1, j], xs[., 0, j+1],
-    xs[., 1, j+1], so B^T goes down the columns of the whole row of tiles in runs of
-    (tw+1)*C values, and B along its rows in runs of tw*C (columns j and j+1 are
-    C values apart).
+def _split_columns_py(x, n, ph, pw, xs):
+    """xs[h + ph, s, k*C + c] = x[n, c, h, w] where w + pw = 2k + s: image n channel-last, the
+    even and odd columns of its padded image apart (the rest of xs, a border, is not written).
 
     The copy goes through ``rows``, row h of every channel: read straight from x, a
     cell's C channels lie one plane apart, and where a plane's bytes are a multiple of
@@ -119,9 +112,6 @@ def _image_tiles_py(x, n, ph, pw, th, tw, V, first):
     rows' pitch spreads them over the sets (``_row_pitch``).
     """
     _, C, H, W = x.shape
-    run = tw * C
-    Vf = V.reshape(16, V.shape[1] * C)
-    xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
     rows = np.empty((C, _row_pitch(W)), dtype=x.dtype)
     for h in range(H):
         for c in range(C):  # row h of every channel, one row of rows each
@@ -132,6 +122,27 @@ def _image_tiles_py(x, n, ph, pw, th, tw, V, first):
             cell = xs[h + ph, s, half * C : half * C + C]
             for c in range(C):
                 cell[c] = rows[c, w]
+
+
+_split_columns = numba.njit(cache=True)(_split_columns_py)
+
+
+def _image_tiles_py(x, n, ph, pw, th, tw, V, first):
+    """V[4k + l, first + i*tw + j, c] = (B^T d B)[k, l] for d = x padded [n, c, 2i : 2i+4, 2j : 2j+4]:
+    one image, its tiles from row ``first`` of V on (V holds a block of images, one after another).
+
+    The image is first copied into a zero border, channel-last, its even and odd
+    columns apart (``_split_columns``): xs[h, s, w*C + c] = x padded [n, c, h, 2w + s].
+    The 4 columns 2j .. 2j+3 of every tile of a row are then xs[., 0, j], xs[., 1, j],
+    xs[., 0, j+1], xs[., 1, j+1], so B^T goes down the columns of the whole row of tiles in
+    runs of (tw+1)*C values, and B along its rows in runs of tw*C (columns j and j+1 are
+    C values apart).
+    """
+    _, C, H, W = x.shape
+    run = tw * C
+    Vf = V.reshape(16, V.shape[1] * C)
+    xs = np.zeros((2 * th + 2, 2, run + C), dtype=x.dtype)
+    _split_columns(x, n, ph, pw, xs)
     t = np.empty((4, 2, run + C), dtype=x.dtype)
     for i in range(th):
         d0, d1, d2, d3 = xs[2 * i], xs[2 * i + 1], xs[2 * i + 2], xs[2 * i + 3]
@@ -187,24 +198,16 @@ def _image_gy_tiles_py(gy, n, GY, first):
     image, its tiles from row ``first`` of GY on, zeros past an odd output size.
 
     As in ``_image_tiles``: gy[n] is first copied channel-last, its even and odd columns
-    apart, gs[h, s, j*O + o] = gy[n, o, h, 2j + s] (through ``rows``, for the same reason);
-    then A goes down the two rows of a row of tiles (c[k, s], runs of tw*O values) and
-    along them, which gives GY's 16 rows for that row of tiles as runs too.
+    apart, gs[h, s, j*O + o] = gy[n, o, h, 2j + s] (``_split_columns``); then A goes down
+    the two rows of a row of tiles (c[k, s], runs of tw*O values) and along them, which
+    gives GY's 16 rows for that row of tiles as runs too.
     """
     _, O, OH, OW = gy.shape
     th, tw = (OH + 1) // 2, (OW + 1) // 2
     run = tw * O
     GYf = GY.reshape(16, GY.shape[1] * O)
     gs = np.zeros((2 * th, 2, run), dtype=gy.dtype)  # zeros past an odd size stay
-    rows = np.empty((O, _row_pitch(OW)), dtype=gy.dtype)
-    for h in range(OH):
-        for o in range(O):  # row h of every channel, one row of rows each
-            for w in range(OW):
-                rows[o, w] = gy[n, o, h, w]
-        for w in range(OW):
-            cell = gs[h, w % 2, (w // 2) * O : (w // 2) * O + O]
-            for o in range(O):
-                cell[o] = rows[o, w]
+    _split_columns(gy, n, 0, 0, gs)
     c = np.empty((4, 2, run), dtype=gy.dtype)
     for i in range(th):
         g0, g1 = gs[2 * i], gs[2 * i + 1]
