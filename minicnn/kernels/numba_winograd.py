@@ -23,11 +23,9 @@ tiles, few in one image of a small map, so each GEMM takes the tiles of a block 
 even columns from odd ones, so that each line of a transform is one loop over a contiguous
 run of (tw+1)*C or tw*C values, which the compiler turns into vector instructions (``_sub``,
 ``_add``, ``_at_pair``). Each loop is a plain Python function first (``_name_py``) and jitted
-second, as in numba_cpu.py. Convolutions that winograd.py sends to im2col.py go to
-numba_im2col.py here: the same code with jitted copies; so do filters of few taps (3 input
-channels or fewer), whose forward is faster by im2col's per-image GEMMs, and convolutions of
-few output tiles (``few_tiles``: a small batch of small maps), where transforming the weight
-costs more than the multiplications Winograd saves.
+second, as in numba_cpu.py. What Winograd does not take goes to numba_im2col.py: other
+convolutions, filters of few taps (3 input channels or fewer) and few output tiles
+(``few_tiles``), where transforming the weight costs more than the products it saves.
 
 The transforms add and subtract neighbouring cells, so an inf in x gives NaN (inf - inf,
 0 * inf) in some outputs the reference loops give as +-inf, and in gW also in taps that
@@ -303,9 +301,7 @@ def weight_gradient(gy: Array, x: Array, padding: Pair) -> Array:
 def images_per_block(tile_grid: tuple[int, int], channels: int, itemsize: int) -> int:
     """How many images' tiles go to one of the weight gradient's GEMMs: as many as fit, with their
     16 transforms of ``channels`` values a tile (C + O: x's and gy's), in BLOCK_BYTES; one at least.
-
-    An image of a small map has few tiles (16 on 8 x 8), and a GEMM whose inner axis is that
-    short runs at a fraction of BLAS's pace; a block of images gives it more rows to sum over.
+    (On a small map an image has few tiles, 16 on 8 x 8: too short an inner axis for BLAS.)
     """
     th, tw = tile_grid
     return max(1, BLOCK_BYTES // (16 * th * tw * channels * itemsize))
@@ -319,13 +315,11 @@ def few_tiles(out_shape: Shape, weight_shape: Shape) -> bool:
     output tiles for Winograd: under MIN_TILES, or under TILES_PER_CHANNEL times the wider
     side of its weight (O, C, 3, 3). Its forward and gradients then go to numba_im2col.
 
-    NOTE: Winograd transforms the whole weight on every call (U = G g G^T, its cost growing
-    with O * C) and saves products on each tile, so with few tiles the transform outweighs
-    them: at batch 1, 512 -> 512 channels on 4 x 4 maps took 8-13 times im2col's time. On 2
-    BLAS threads Winograd stopped losing at about 256 tiles on narrow layers and at about
-    twice the wider side's channels on wide ones; the bound is that point, and the figures
-    for each shape, dtype and thread count are in benchmarks/README.md ("Winograd on few
-    tiles"), measured with the transform in NumPy, several times slower than now.
+    NOTE: Winograd transforms the whole weight on every call (U = G g G^T, a cost growing with
+    O * C) and saves products on each tile, so with few tiles the transform outweighs them (at
+    batch 1, 512 -> 512 channels on 4 x 4 maps: 8-13 times im2col's time). The bound is where
+    it stopped losing on 2 BLAS threads (benchmarks/README.md, "Winograd on few tiles"),
+    measured with the transform in NumPy, several times slower than now.
     """
     N, _, OH, OW = out_shape
     th, tw = winograd.tile_grid(OH, OW)
@@ -335,10 +329,10 @@ def few_tiles(out_shape: Shape, weight_shape: Shape) -> bool:
 def conv2d_forward(
     x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Pair, dilation: Pair, groups: int
 ) -> Array:
-    """winograd.conv2d_forward, a block of images at a time; filters of few taps (an RGB
-    image's 3x3: 27) go to numba_im2col, whose per-image GEMMs (by_images.few_taps) took a
-    half to a third of Winograd's time on them (benchmarks/README.md, "Filters of few taps");
-    so do convolutions of few output tiles (``few_tiles``)."""
+    """winograd.conv2d_forward, each thread taking its own images; filters of few taps (an RGB
+    image's 3x3: 27) go to numba_im2col, whose per-image GEMMs took a half to a third of
+    Winograd's time on them (benchmarks/README.md, "Filters of few taps"), and so do
+    convolutions of few output tiles (``few_tiles``)."""
     O, C, KH, KW = weight.shape
     if (
         not winograd.applies(weight.shape, stride, dilation, groups)
