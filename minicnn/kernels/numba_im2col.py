@@ -195,7 +195,7 @@ def by_images_here(weight_shape: Shape, stride: Pair, dilation: Pair, groups: in
     larger than 1x1 (pointwise ones run on x itself, by_images.pointwise).
 
     NOTE: against im2col.py's columns of the whole batch, the forward took 0.3-0.7 of the
-    time and the two gradients together 0.3-0.7 where the joint kernel of "same" convolutions
+    time and the two gradients together 0.4-0.75 where the joint kernel of "same" convolutions
     does not apply, and 1.1-1.45 where it does, which keeps them (benchmarks/README.md,
     "Columns an image at a time").
     """
